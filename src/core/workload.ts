@@ -1,0 +1,51 @@
+/** What MOrA knows about a cluster's shape, independent of where it came from (demo, live cluster, experiments). */
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'Pod';
+
+/** Resource amounts in base units: CPU in cores, memory in bytes. Undefined when the manifest sets none. */
+export interface ResourceAmounts {
+  cpu?: number;
+  memory?: number;
+}
+
+export interface ContainerResources {
+  requests: ResourceAmounts;
+  limits: ResourceAmounts;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  resources: ContainerResources;
+}
+
+export interface HpaSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Target average utilisation of the CPU request, 0..1, when the HPA scales on CPU. */
+  targetCpuUtilization?: number;
+  /** Target average utilisation of the memory request, 0..1. */
+  targetMemoryUtilization?: number;
+}
+
+export interface WorkloadRef {
+  context: string;
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+export interface Workload extends WorkloadRef {
+  replicas: number;
+  containers: ContainerSpec[];
+  hpa?: HpaSpec;
+  labels?: Record<string, string>;
+}
+
+export function workloadKey(w: WorkloadRef): string {
+  return `${w.context}/${w.namespace}/${w.kind}/${w.name}`;
+}
+
+export function containerKey(w: WorkloadRef, container: string): string {
+  return `${workloadKey(w)}/${container}`;
+}
