@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Runs the bundled CLI when built (packaged installs), else the TypeScript sources through tsx (checkouts).
+// In a checkout (sources and tsx present) run the TypeScript sources, so `npm run mora` never uses a stale bundle;
+// in an installed package run the bundle. MORA_BUNDLED=1 forces the bundle (to test it).
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
-const bundled = join(__dirname, '..', 'dist', 'cli.js');
-if (existsSync(bundled) && !process.env.MORA_FROM_SOURCE) {
-  require(bundled);
-} else {
+const root = join(__dirname, '..');
+const source = join(root, 'src', 'cli', 'main.ts');
+let cli;
+if (!process.env.MORA_BUNDLED && existsSync(source) && existsSync(join(root, 'node_modules', 'tsx'))) {
   require('tsx/cjs');
-  require(join(__dirname, '..', 'src', 'cli', 'main.ts'));
+  cli = require(source);
+} else {
+  cli = require(join(root, 'dist', 'cli.js'));
 }
+cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

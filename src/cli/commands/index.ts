@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { register as demo } from './demo';
+
+/** Every `mora` command. Add yours here. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [demo];

@@ -1,0 +1,43 @@
+/**
+ * `mora` — the headless CLI. Same pipeline as the extension, for terminals and CI.
+ * Each command lives in src/cli/commands/<name>.ts and exports `register(program)`.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_FAILURE, EXIT_USAGE, UserError } from './errors';
+import { InputError } from '../data/timeseries-csv';
+import { COMMANDS } from './commands';
+
+export function buildProgram(): Command {
+  const program = new Command('mora')
+    .description('MOrA — rightsizing for Kubernetes workloads: CPU, memory and replicas from forecasts')
+    .version(require('../../package.json').version as string)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors already printed by commander
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`mora: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`mora: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`mora: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+// bin/mora.js calls main(); nothing runs on import so tests can drive it.
