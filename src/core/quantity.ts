@@ -1,0 +1,126 @@
+/**
+ * Kubernetes resource quantities at the edges of MOrA: parse every form the API server accepts
+ * (`500m`, `0.5`, `1`, `128Mi`, `1G`, `1e3`, `"250m"`) into base units (cores, bytes), and print
+ * base units back in the form people write in manifests. Internally MOrA only uses numbers.
+ *
+ * Grammar (k8s.io/apimachinery/pkg/api/resource): <sign><digits>[.<digits>]<suffix>, where suffix is a
+ * binary SI suffix (Ki Mi Gi Ti Pi Ei), a decimal SI suffix (n u m "" k M G T P E) or a decimal exponent (e3, E-2).
+ */
+
+export class QuantityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QuantityError';
+  }
+}
+
+const BINARY: Readonly<Record<string, number>> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+const DECIMAL: Readonly<Record<string, number>> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+const QUANTITY_RE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
+
+/**
+ * Parses a quantity into base units. Accepts numbers as-is (YAML may already have turned `1` into a number).
+ * Throws QuantityError with a message naming the bad text and the accepted forms.
+ */
+export function parseQuantity(raw: string | number, what = 'quantity'): number {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) throw new QuantityError(`${what}: ${raw} is not a finite number`);
+    return raw;
+  }
+  const s = raw.trim().replace(/^(["'])(.*)\1$/, '$2').trim();
+  const m = QUANTITY_RE.exec(s);
+  if (!m) {
+    const hint = /^\d+(\.\d+)?\s*[a-zA-Z]+$/.test(s)
+      ? ` (unknown suffix or space; use one of m, k, M, G, T, Ki, Mi, Gi, Ti, or an exponent like 1e3)`
+      : ' (expected e.g. 500m, 0.5, 2, 128Mi, 1G, 1e3)';
+    throw new QuantityError(`${what}: "${raw}" is not a Kubernetes quantity${hint}`);
+  }
+  const [, sign, digits, exponent, suffix] = m;
+  let value = Number(digits);
+  if (exponent !== undefined) value *= 10 ** Number(exponent.slice(1));
+  else if (suffix !== undefined) value *= BINARY[suffix] ?? DECIMAL[suffix];
+  // Avoid float dust such as 0.1 * 3 style artefacts on millis: 1e-9 is the API's finest unit.
+  value = Math.round(value * 1e9) / 1e9 || value;
+  return sign === '-' ? -value : value;
+}
+
+/** True when `raw` parses. */
+export function isQuantity(raw: string | number): boolean {
+  try { parseQuantity(raw); return true; } catch { return false; }
+}
+
+/**
+ * CPU in cores → the usual manifest form: whole cores as `2`, otherwise millicores `250m`
+ * (sub-millicore amounts are rounded up to 1m: the API server rounds up too).
+ */
+export function formatCpu(cores: number): string {
+  if (!Number.isFinite(cores)) throw new QuantityError(`cpu: ${cores} is not a finite number`);
+  const milli = Math.ceil(Math.round(cores * 1e6) / 1e3);
+  if (milli % 1000 === 0) return String(milli / 1000);
+  return `${milli}m`;
+}
+
+/**
+ * Memory in bytes → the largest binary unit that represents it exactly (`128Mi`, `1Gi`, `1536Mi`);
+ * amounts that are not a whole KiB print as plain bytes.
+ */
+export function formatMemory(bytes: number): string {
+  if (!Number.isFinite(bytes)) throw new QuantityError(`memory: ${bytes} is not a finite number`);
+  const b = Math.ceil(bytes);
+  for (const unit of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const) {
+    const f = BINARY[unit];
+    if (b !== 0 && b % f === 0) return `${b / f}${unit}`;
+  }
+  return String(b);
+}
+
+/** Human-oriented, not for manifests: `1.5Gi`, `300Mi`, `0.25` cores shown as `250m`. */
+export function humanMemory(bytes: number): string {
+  const abs = Math.abs(bytes);
+  for (const unit of ['Ti', 'Gi', 'Mi', 'Ki'] as const) {
+    const f = BINARY[unit];
+    if (abs >= f) {
+      const x = bytes / f;
+      return `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1).replace(/\.0$/, '') : x.toFixed(2).replace(/\.?0+$/, '')}${unit}`;
+    }
+  }
+  return `${Math.round(bytes)}B`;
+}
+
+export function formatQuantity(kind: 'cpu' | 'memory', value: number): string {
+  return kind === 'cpu' ? formatCpu(value) : formatMemory(value);
+}
+
+/** Rounds up to a multiple of `step` (5m = 0.005 cores, 1Mi = 1048576 bytes) so recommendations are readable and never below the need. */
+export function roundUpTo(value: number, step: number): number {
+  if (!(step > 0)) return value;
+  // The epsilon keeps exact multiples (e.g. 0.25 / 0.005) from creeping up one step through float error.
+  const n = Math.ceil(value / step - 1e-9);
+  const r = n * step;
+  return step < 1 ? Math.round(r * 1e9) / 1e9 : r;
+}
+
+export interface QuantityPolicy {
+  /** Rounding step in base units. */
+  step: number;
+  /** Lower bound (floor) in base units. */
+  min: number;
+  /** Upper bound (cap) in base units; Infinity for none. */
+  max: number;
+}
+
+/** VPA's defaults: 25 millicores and 250 MiB per pod (pod-level minimums, split over containers by the caller). */
+export const DEFAULT_CPU_POLICY: QuantityPolicy = { step: 0.005, min: 0.025, max: Infinity };
+export const DEFAULT_MEMORY_POLICY: QuantityPolicy = { step: 2 ** 20, min: 250 * 2 ** 20, max: Infinity };
+
+/** Floor, cap, then round up to the step (the cap wins over rounding so a cap is never exceeded). */
+export function applyQuantityPolicy(value: number, policy: QuantityPolicy): number {
+  const floored = Math.max(value, policy.min);
+  const rounded = roundUpTo(floored, policy.step);
+  return Math.min(rounded, policy.max);
+}
