@@ -1,0 +1,48 @@
+/**
+ * Where workloads and metrics come from. The demo shop, a live cluster (Kubernetes API + Prometheus) and stored
+ * experiments implement this one interface, so the tree, the CLI and the engine never branch on which one they read.
+ */
+import type { MetricName } from '../core/metrics';
+import type { Workload, WorkloadRef } from '../core/workload';
+
+export interface TimeRange {
+  /** Unix seconds, inclusive. */
+  from: number;
+  /** Unix seconds, exclusive. */
+  to: number;
+  /** Seconds between samples. */
+  step: number;
+}
+
+/**
+ * The metrics of one target on a common time grid. A metric the source cannot provide is absent (not zero);
+ * a sample it lacks is NaN.
+ */
+export interface MetricFrame {
+  readonly t: Float64Array;
+  readonly step: number;
+  readonly values: Partial<Record<MetricName, Float64Array>>;
+}
+
+export interface MetricTarget {
+  workload: WorkloadRef;
+  /** Per-container metrics (CPU, memory) when given; workload-level ones (request rate, replicas) either way. */
+  container?: string;
+}
+
+export interface SourceHealth {
+  ok: boolean;
+  /** One line a person can act on, e.g. "Prometheus at http://… refused the connection". */
+  message: string;
+}
+
+export interface DataSource {
+  readonly kind: 'demo' | 'cluster' | 'experiments';
+  contexts(): Promise<string[]>;
+  namespaces(context: string): Promise<string[]>;
+  workloads(context: string, namespace: string): Promise<Workload[]>;
+  /** The full history range the source has for this target (the demo: 14 days). */
+  historyRange(target: MetricTarget): Promise<TimeRange>;
+  metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame>;
+  health(): Promise<SourceHealth>;
+}
