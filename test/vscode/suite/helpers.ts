@@ -1,0 +1,47 @@
+// Shared helpers for the VS Code suite: activating MOrA and walking its tree through the API `activate` returns.
+import * as vscode from 'vscode';
+
+export type TreeNode = unknown;
+
+/** What src/extension/extension.ts's `activate` returns for tests. */
+export interface MoraTestApi {
+  tree: {
+    getChildren(element?: TreeNode): Promise<TreeNode[]> | TreeNode[];
+    getTreeItem(node: TreeNode): Promise<vscode.TreeItem> | vscode.TreeItem;
+  };
+  loadedHeavyModules(): string[];
+}
+
+export const EXTENSION_ID = 'mora-dev.mora';
+
+/** Opens the MOrA view (which is what activates the extension for a user) and returns the extension's API. */
+export async function activateMora(): Promise<MoraTestApi> {
+  const ext = vscode.extensions.getExtension<MoraTestApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded in this VS Code`);
+  if (!ext.isActive) await vscode.commands.executeCommand('workbench.view.extension.mora');
+  return ext.activate();
+}
+
+export async function labelOf(api: MoraTestApi, node: TreeNode): Promise<string> {
+  const item = await api.tree.getTreeItem(node);
+  const l = item.label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+/** Every node down to `depth` levels (breadth first). */
+export async function collectTree(api: MoraTestApi, depth: number): Promise<TreeNode[]> {
+  const out: TreeNode[] = [];
+  let level: TreeNode[] = await api.tree.getChildren();
+  for (let d = 0; d < depth && level.length > 0; d++) {
+    out.push(...level);
+    const next: TreeNode[] = [];
+    for (const n of level) {
+      const item = await api.tree.getTreeItem(n);
+      if (item.collapsibleState !== undefined && item.collapsibleState !== vscode.TreeItemCollapsibleState.None) {
+        next.push(...(await api.tree.getChildren(n)));
+      }
+    }
+    level = next;
+  }
+  return out;
+}
