@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { ClusterTreeModel, TreeNode } from '../views/tree-model';
+
+/** Maps the editor-free tree model to VS Code TreeItems. Elements are the model's stable nodes, so `reveal` works. */
+export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(readonly model: ClusterTreeModel) {}
+
+  refresh(): void {
+    this.model.invalidate();
+    this.changed.fire(undefined);
+  }
+
+  /** Re-render without reloading data (filter or sort changed). */
+  rerender(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, node.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
+    item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+    item.contextValue = node.contextValue;
+    if (node.kind === 'container') {
+      item.command = { command: 'mora.showForecast', title: 'Show Forecast', arguments: [node] };
+    }
+    return item;
+  }
+
+  getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    return this.model.children(node);
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return this.model.parent(node);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
+ * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
+ */
+import { formatCpu, humanMemory } from '../core/quantity';
+import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
+import type { Workload, WorkloadRef } from '../core/workload';
+import { workloadKey } from '../core/workload';
+import type { DataSource } from '../data/datasource';
+import { summariseUsage, type UsageSummary } from './usage';
+
+export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
+
+export interface TreeNode {
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly label: string;
+  readonly description?: string;
+  /** Markdown. */
+  readonly tooltip?: string;
+  /** A codicon id, with an optional theme color id. */
+  readonly icon: { id: string; color?: string };
+  /** For `when` clauses in menus: `mora.<kind>[.<verdict>]`. */
+  readonly contextValue: string;
+  readonly collapsible: boolean;
+  readonly parentId?: string;
+  readonly context: string;
+  readonly namespace?: string;
+  readonly workload?: WorkloadRef;
+  readonly container?: string;
+  readonly verdict?: Verdict;
+  /** Estimated monthly waste in core-equivalents, for sorting by "most wasteful". */
+  readonly waste?: number;
+}
+
+/** Turns a workload (with the usage of its containers) into a recommendation; supplied by the engine. */
+export type Recommender = (workload: Workload, usage: Map<string, UsageSummary>, source: DataSource) => Promise<Recommendation | undefined>;
+
+export type SortOrder = 'name' | 'waste';
+
+export interface TreeFilter {
+  namespace?: string;
+  /** Case-insensitive substring of workload or container names. */
+  search?: string;
+  sort: SortOrder;
+}
+
+interface WorkloadEntry {
+  workload: Workload;
+  usage: Map<string, UsageSummary>;
+  recommendation?: Recommendation;
+}
+
+const VERDICT_ICON: Record<Verdict, { id: string; color?: string }> = {
+  'over-provisioned': { id: 'arrow-down', color: 'charts.blue' },
+  'under-provisioned': { id: 'arrow-up', color: 'charts.orange' },
+  'at-risk': { id: 'warning', color: 'charts.red' },
+  ok: { id: 'pass', color: 'charts.green' },
+  'no-data': { id: 'circle-slash' },
+};
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  'over-provisioned': 'over-provisioned',
+  'under-provisioned': 'under-provisioned',
+  'at-risk': 'at risk (OOM or throttling)',
+  ok: 'about right',
+  'no-data': 'no usage data',
+};
+
+const cpu = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : formatCpu(x));
+const mem = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : humanMemory(x));
+
+/** A verdict from usage alone, for when no recommendation exists yet. */
+export function usageVerdict(requests: { cpu?: number; memory?: number }, limits: { cpu?: number; memory?: number }, u: UsageSummary | undefined): Verdict {
+  if (!u) return 'no-data';
+  if ((limits.memory !== undefined && u.memory.max > 0.9 * limits.memory) || u.throttledShare > 0.01) return 'at-risk';
+  if ((requests.cpu !== undefined && u.cpu.p95 > requests.cpu * 1.1) || (requests.memory !== undefined && u.memory.p95 > requests.memory * 1.1)) return 'under-provisioned';
+  if ((requests.cpu !== undefined && u.cpu.p95 < requests.cpu * 0.5) || (requests.memory !== undefined && u.memory.p95 < requests.memory * 0.5)) return 'over-provisioned';
+  return 'ok';
+}
+
+export class ClusterTreeModel {
+  private readonly entries = new Map<string, Promise<WorkloadEntry[]>>();
+  private readonly nodes = new Map<string, TreeNode>();
+  filter: TreeFilter = { sort: 'name' };
+
+  constructor(private readonly source: DataSource, private readonly recommender?: Recommender) {}
+
+  /** Forget cached workloads and usage; the next expand reloads from the source. */
+  invalidate(): void {
+    this.entries.clear();
+    this.nodes.clear();
+  }
+
+  getNode(id: string): TreeNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  parent(node: TreeNode): TreeNode | undefined {
+    return node.parentId ? this.nodes.get(node.parentId) : undefined;
+  }
+
+  async children(node?: TreeNode): Promise<TreeNode[]> {
+    const out = await this.childrenOf(node);
+    for (const n of out) this.nodes.set(n.id, n);
+    return out;
+  }
+
+  /** The recommendation shown for a workload (loads it if needed). */
+  async recommendation(ref: WorkloadRef): Promise<Recommendation | undefined> {
+    const list = await this.load(ref.context, ref.namespace);
+    return list.find((e) => workloadKey(e.workload) === workloadKey(ref))?.recommendation;
+  }
+
+  async workload(ref: WorkloadRef): Promise<{ workload: Workload; usage: Map<string, UsageSummary>; recommendation?: Recommendation } | undefined> {
+    const list = await this.load(ref.context, ref.namespace);
+    return list.find((e) => workloadKey(e.workload) === workloadKey(ref));
+  }
+
+  private async childrenOf(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) {
+      const contexts = await this.source.contexts();
+      if (contexts.length === 0) return [message('none', 'No contexts found', 'Check your kubeconfig or switch to the demo data source.')];
+      return contexts.map((c) => ({
+        id: `ctx:${c}`, kind: 'context', label: c, description: this.source.kind === 'demo' ? 'embedded demo' : undefined,
+        icon: { id: 'server-environment' }, contextValue: 'mora.context', collapsible: true, context: c,
+      }));
+    }
+    if (node.kind === 'context') {
+      let namespaces = await this.source.namespaces(node.context);
+      if (this.filter.namespace) namespaces = namespaces.filter((n) => n === this.filter.namespace);
+      return namespaces.map((ns) => ({
+        id: `ns:${node.context}/${ns}`, kind: 'namespace', label: ns, icon: { id: 'symbol-namespace' },
+        contextValue: 'mora.namespace', collapsible: true, parentId: node.id, context: node.context, namespace: ns,
+      }));
+    }
+    if (node.kind === 'namespace' && node.namespace) {
+      let list = await this.load(node.context, node.namespace);
+      const q = this.filter.search?.toLowerCase();
+      if (q) list = list.filter((e) => e.workload.name.toLowerCase().includes(q) || e.workload.containers.some((c) => c.name.toLowerCase().includes(q)));
+      const nodes = list.map((e) => workloadNode(e, node.id));
+      if (this.filter.sort === 'waste') nodes.sort((a, b) => (b.waste ?? 0) - (a.waste ?? 0) || a.label.localeCompare(b.label));
+      else nodes.sort((a, b) => a.label.localeCompare(b.label));
+      return nodes.length ? nodes : [message(`${node.id}:empty`, q ? `No workload matches "${this.filter.search}"` : 'No workloads', undefined, node.id, node.context)];
+    }
+    if (node.kind === 'workload' && node.workload) {
+      const entry = await this.workload(node.workload);
+      if (!entry) return [];
+      return entry.workload.containers.map((c) => containerNode(entry, c.name, node.id));
+    }
+    return [];
+  }
+
+  private load(context: string, namespace: string): Promise<WorkloadEntry[]> {
+    const key = `${context}/${namespace}`;
+    let p = this.entries.get(key);
+    if (!p) {
+      p = this.fetch(context, namespace);
+      this.entries.set(key, p);
+      p.catch(() => this.entries.delete(key));
+    }
+    return p;
+  }
+
+  private async fetch(context: string, namespace: string): Promise<WorkloadEntry[]> {
+    const workloads = await this.source.workloads(context, namespace);
+    return Promise.all(workloads.map(async (workload) => {
+      const usage = new Map<string, UsageSummary>();
+      for (const c of workload.containers) {
+        const target = { workload, container: c.name };
+        const range = await this.source.historyRange(target);
+        const frame = await this.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
+        const u = summariseUsage(frame);
+        if (u) usage.set(c.name, u);
+      }
+      const recommendation = this.recommender ? await this.recommender(workload, usage, this.source).catch(() => undefined) : undefined;
+      return { workload, usage, recommendation };
+    }));
+  }
+}
+
+function message(id: string, label: string, tooltip?: string, parentId?: string, context = ''): TreeNode {
+  return { id: `msg:${id}`, kind: 'message', label, tooltip, icon: { id: 'info' }, contextValue: 'mora.message', collapsible: false, parentId, context };
+}
+
+function containerVerdict(e: WorkloadEntry, name: string): { verdict: Verdict; rec?: ContainerRecommendation } {
+  const rec = e.recommendation?.containers.find((c) => c.container === name);
+  if (rec) return { verdict: rec.verdict, rec };
+  const spec = e.workload.containers.find((c) => c.name === name);
+  return { verdict: usageVerdict(spec?.resources.requests ?? {}, spec?.resources.limits ?? {}, e.usage.get(name)) };
+}
+
+const SEVERITY: Verdict[] = ['at-risk', 'under-provisioned', 'over-provisioned', 'no-data', 'ok'];
+
+function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
+  const w = e.workload;
+  const verdicts = w.containers.map((c) => containerVerdict(e, c.name).verdict);
+  const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
+  const rep = e.recommendation?.replicas;
+  const replicas = rep ? `${w.replicas} → ${rep.hpa ? `HPA ${rep.hpa.minReplicas}–${rep.hpa.maxReplicas}` : Math.round(rep.recommended.value)}` : `${w.replicas}`;
+  const conf = e.recommendation ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
+  let waste = 0;
+  for (const c of w.containers) {
+    const u = e.usage.get(c.name);
+    if (u && c.resources.requests.cpu !== undefined) waste += Math.max(0, c.resources.requests.cpu - u.cpu.p95) * w.replicas;
+    if (u && c.resources.requests.memory !== undefined) waste += (Math.max(0, c.resources.requests.memory - u.memory.p95) / 2 ** 30) * w.replicas * 0.25;
+  }
+  const tooltip = [
+    `**${w.kind} ${w.namespace}/${w.name}**`, '',
+    `Replicas: ${replicas}${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
+    `Status: ${VERDICT_TEXT[verdict]}`,
+    rep ? `Replica advice: ${rep.reason}` : '',
+  ].filter(Boolean).join('\n\n');
+  return {
+    id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}`,
+    tooltip, icon: VERDICT_ICON[verdict], contextValue: `mora.workload.${verdict}`, collapsible: true, parentId,
+    context: w.context, namespace: w.namespace, workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
+    verdict, waste,
+  };
+}
+
+function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNode {
+  const w = e.workload;
+  const spec = w.containers.find((c) => c.name === name)!;
+  const u = e.usage.get(name);
+  const { verdict, rec } = containerVerdict(e, name);
+  const req = spec.resources.requests;
+  const lim = spec.resources.limits;
+  const parts: string[] = [];
+  if (rec?.cpu) parts.push(`cpu ${cpu(req.cpu)} → ${cpu(rec.cpu.request.value)}`);
+  else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
+  if (rec?.memory) parts.push(`mem ${mem(req.memory)} → ${mem(rec.memory.request.value)}`);
+  else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
+  if (rec) parts.push(`${Math.round(rec.confidence * 100)}%`);
+  const lines = [
+    `**${name}** in ${w.kind} ${w.namespace}/${w.name} — ${VERDICT_TEXT[verdict]}`, '',
+    '| | request | limit | p50 | p95 | max | recommended |', '|---|---|---|---|---|---|---|',
+    `| CPU | ${cpu(req.cpu)} | ${cpu(lim.cpu)} | ${cpu(u?.cpu.p50)} | ${cpu(u?.cpu.p95)} | ${cpu(u?.cpu.max)} | ${rec?.cpu ? `${cpu(rec.cpu.request.value)}${rec.cpu.limit ? ` / ${cpu(rec.cpu.limit.value)}` : ''}` : '—'} |`,
+    `| Memory | ${mem(req.memory)} | ${mem(lim.memory)} | ${mem(u?.memory.p50)} | ${mem(u?.memory.p95)} | ${mem(u?.memory.max)} | ${rec?.memory ? `${mem(rec.memory.request.value)}${rec.memory.limit ? ` / ${mem(rec.memory.limit.value)}` : ''}` : '—'} |`,
+  ];
+  if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
+  if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
+  return {
+    id: `ct:${workloadKey(w)}/${name}`, kind: 'container', label: name, description: parts.join(' · '), tooltip: lines.join('\n'),
+    icon: VERDICT_ICON[verdict], contextValue: `mora.container.${verdict}`, collapsible: false, parentId,
+    context: w.context, namespace: w.namespace, workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
+    container: name, verdict,
+  };
+}
