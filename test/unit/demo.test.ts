@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { METRIC_NAMES } from '../../src/core/metrics';
+import { quantile, max, mean } from '../../src/core/stats';
+import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../src/data/demo';
+import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
+
+describe('embedded demo shop', () => {
+  const source = new DemoDataSource();
+
+  it('has the eleven Online Boutique services in one namespace of the demo context', async () => {
+    assert.deepEqual(await source.contexts(), ['demo']);
+    assert.deepEqual(await source.namespaces('demo'), ['shop']);
+    const names = (await source.workloads('demo', 'shop')).map((w) => w.name).sort();
+    assert.deepEqual(names, ['adservice', 'cartservice', 'checkoutservice', 'currencyservice', 'emailservice', 'frontend',
+      'paymentservice', 'productcatalogservice', 'recommendationservice', 'redis-cart', 'shippingservice']);
+    assert.deepEqual(await source.workloads('other', 'shop'), []);
+  });
+
+  it('gives 14 days of 1-minute samples of all 12 metrics, finite and non-negative', () => {
+    const m = source.serviceMetrics('cartservice');
+    assert.equal(m.t.length, 14 * 1440);
+    assert.equal(m.t[1] - m.t[0], 60);
+    for (const name of METRIC_NAMES) {
+      const v = m.values[name];
+      assert.equal(v.length, m.t.length, name);
+      assert.ok(v.every((x) => Number.isFinite(x) && x >= 0), `${name} has a negative or non-finite sample`);
+    }
+  });
+
+  it('is deterministic for a seed and differs across seeds', () => {
+    const a = new DemoDataSource().serviceMetrics('frontend').values.cpu_usage;
+    const b = new DemoDataSource().serviceMetrics('frontend').values.cpu_usage;
+    const c = new DemoDataSource({ seed: 7, end: 1.8e9, days: 14, step: 60 }).serviceMetrics('frontend').values.cpu_usage;
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.subarray(0, 100), c.subarray(0, 100));
+  });
+
+  it('follows a daily cycle: afternoon traffic well above night traffic', () => {
+    const m = source.serviceMetrics('frontend');
+    const byHour = (h: number) => {
+      const xs: number[] = [];
+      m.t.forEach((t, i) => { if (Math.floor((t % 86400) / 3600) === h) xs.push(m.values.request_rate[i]); });
+      return mean(xs);
+    };
+    assert.ok(byHour(14) > 2 * byHour(3), `14:00 ${byHour(14)} vs 03:00 ${byHour(3)}`);
+  });
+
+  it('has quieter weekends than mid-week and grows over the two weeks', () => {
+    const m = source.serviceMetrics('frontend');
+    const day = (d: number) => mean(m.values.request_rate.subarray(d * 1440, (d + 1) * 1440));
+    // The history ends on Monday 2026-11-23, so day 0 is Monday 2026-11-09; days 6 and 13 are Sundays.
+    assert.ok(day(2) > day(6) * 1.15 && day(9) > day(13) * 1.15);
+    assert.ok(day(7) + day(8) + day(9) > (day(0) + day(1) + day(2)) * 1.05, 'second week busier than the first');
+  });
+
+  it('contains the deliberate mis-sizings: one over-, one under-provisioned, one leak, one GC sawtooth', () => {
+    const cpuP95 = (n: string) => quantile(source.serviceMetrics(n).values.cpu_usage, 0.95);
+    const catalog = demoWorkload(DEMO_SERVICES.find((s) => s.name === 'productcatalogservice')!);
+    assert.ok(cpuP95('productcatalogservice') < 0.2 * catalog.containers[0].resources.requests.cpu!);
+    const currency = source.serviceMetrics('currencyservice').values;
+    assert.ok(max(currency.cpu_throttling_ratio) > 0.3, 'currencyservice is throttled at peak');
+    const leak = source.serviceMetrics('recommendationservice').values.memory_working_set;
+    assert.ok(mean(leak.subarray(-1440)) > mean(leak.subarray(0, 1440)) + 100 * 2 ** 20, 'leak adds >100 MiB over two weeks');
+    const ad = source.serviceMetrics('adservice').values.memory_working_set;
+    // Sawtooth: within one 7-minute GC period memory spans tens of MiB.
+    assert.ok(max(ad.subarray(0, 7)) - Math.min(...ad.subarray(0, 7)) > 30 * 2 ** 20);
+  });
+
+  it('lets the HPA scale the frontend between its bounds', () => {
+    const r = source.serviceMetrics('frontend').values.ready_replicas;
+    assert.ok(Math.min(...r) >= 1 && max(r) <= 6);
+    assert.ok(new Set(r).size > 1, 'replicas change with load');
+  });
+
+  it('resamples metrics onto a coarser grid over the requested range', async () => {
+    const [w] = await source.workloads('demo', 'shop');
+    const range = await source.historyRange({ workload: w });
+    const frame = await source.metrics({ workload: w }, { from: range.from, to: range.from + 3600, step: 300 });
+    assert.equal(frame.t.length, 12);
+    assert.equal(frame.step, 300);
+    assert.equal(frame.values.cpu_usage![1], source.serviceMetrics(w.name).values.cpu_usage[5]);
+  });
+
+  it('ships multi-document manifests whose requests match the workloads', () => {
+    const docs = parseAllDocuments(demoManifests());
+    assert.ok(docs.every((d) => d.errors.length === 0));
+    const workloads = docs.map((d) => d.toJS()).filter((o) => o && ['Deployment', 'StatefulSet'].includes(o.kind));
+    assert.equal(workloads.length, 11);
+    for (const p of DEMO_SERVICES) {
+      const doc = workloads.find((o) => o.metadata.name === p.name);
+      assert.ok(doc, p.name);
+      assert.equal(doc.spec.replicas, p.replicas);
+      assert.deepEqual(doc.spec.template.spec.containers[0].resources.requests, p.requests);
+    }
+  });
+
+  it('prints a table row per service within 100 columns for the first six columns', () => {
+    const rows = demoRows(source);
+    assert.equal(rows.length, 11);
+    const table = demoTable(rows).split('\n');
+    assert.equal(table.length, 13);
+    assert.match(table.find((l) => l.startsWith('productcatalogservice'))!, /cpu idle/);
+    assert.match(table.find((l) => l.startsWith('currencyservice'))!, /throttled/);
+    assert.match(table.find((l) => l.startsWith('recommendationservice'))!, /mem risk/);
+  });
+});
