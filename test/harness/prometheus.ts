@@ -1,0 +1,142 @@
+// A real Prometheus for integration tests: a private TSDB in a temp folder, optionally backfilled from OpenMetrics
+// text with `promtool tsdb create-blocks-from openmetrics`, listening on a free loopback port; stopped by its PID.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface PrometheusOptions {
+  /** OpenMetrics text (`# TYPE`, samples with Unix-second timestamps, ending in `# EOF`) loaded before start. */
+  openMetrics?: string;
+  /** Extra scrape configs (YAML list items under scrape_configs), e.g. a loopback target the test starts. */
+  scrapeConfigsYaml?: string;
+  /** How long the TSDB keeps data: backfilled history older than this is dropped. Default 400d. */
+  retention?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningPrometheus {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Log lines Prometheus printed (for failure messages). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface OpenMetricsSeries {
+  name: string;
+  type: 'counter' | 'gauge';
+  labels?: Record<string, string>;
+  /** [unix seconds, value] */
+  samples: Iterable<readonly [number, number]>;
+}
+
+/** OpenMetrics text for promtool; counters get the `_total` suffix OpenMetrics requires on samples. */
+export function toOpenMetrics(series: OpenMetricsSeries[]): string {
+  const lines: string[] = [];
+  const byName = new Map<string, OpenMetricsSeries[]>();
+  for (const s of series) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  for (const [name, group] of byName) {
+    const type = group[0].type;
+    lines.push(`# TYPE ${name} ${type}`);
+    const sampleName = type === 'counter' ? `${name}_total` : name;
+    for (const s of group) {
+      const labels = Object.entries(s.labels ?? {})
+        .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+        .join(',');
+      for (const [t, v] of s.samples) lines.push(`${sampleName}${labels ? `{${labels}}` : ''} ${v} ${t}`);
+    }
+  }
+  lines.push('# EOF');
+  return `${lines.join('\n')}\n`;
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function requireBinary(name: string): void {
+  const found = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, name)));
+  if (!found) throw new Error(`${name} is not installed: run npm run setup:test (Debian package prometheus)`);
+}
+
+export async function startPrometheus(opts: PrometheusOptions = {}): Promise<RunningPrometheus> {
+  requireBinary('prometheus');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-prometheus-'));
+  const dataDir = path.join(dir, 'tsdb');
+  fs.mkdirSync(dataDir);
+  const config = path.join(dir, 'prometheus.yml');
+  const scrape = opts.scrapeConfigsYaml ? `scrape_configs:\n${opts.scrapeConfigsYaml}` : 'scrape_configs: []';
+  fs.writeFileSync(config, `global:\n  scrape_interval: 15s\n${scrape}\n`);
+
+  if (opts.openMetrics !== undefined) {
+    requireBinary('promtool');
+    const om = path.join(dir, 'backfill.om');
+    fs.writeFileSync(om, opts.openMetrics);
+    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, dataDir], { timeout: 120_000 });
+  }
+
+  // A port picked just before start could be taken by someone else in between; retry a few times.
+  for (let attempt = 0; ; attempt++) {
+    const port = await freeLoopbackPort();
+    let logs = '';
+    const child: ChildProcess = spawn(
+      'prometheus',
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${dataDir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.tsdb.retention.time=${opts.retention ?? '400d'}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    const ready = await waitReady(url, child, opts.readyTimeoutMs ?? 30_000);
+    if (ready) return { url, port, dataDir, logs: () => logs, stop };
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    if (attempt >= 2 || !/address already in use/.test(logs)) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`Prometheus did not become ready on ${url}:\n${logs.slice(-2000)}`);
+    }
+  }
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      const res = await fetch(`${url}/-/ready`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
