@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import type { Recommendation } from '../../src/core/recommendation';
+import { DemoDataSource } from '../../src/data/demo';
+import type { DataSource } from '../../src/data/datasource';
+import { ClusterTreeModel, usageVerdict, type TreeNode } from '../../src/views/tree-model';
+
+async function expandTo(model: ClusterTreeModel, path: string[]): Promise<TreeNode[]> {
+  let nodes = await model.children();
+  for (const label of path) {
+    const next = nodes.find((n) => n.label === label);
+    assert.ok(next, `no node "${label}" among ${nodes.map((n) => n.label).join(', ')}`);
+    nodes = await model.children(next);
+  }
+  return nodes;
+}
+
+describe('cluster tree model', () => {
+  const source = new DemoDataSource();
+
+  it('walks context → namespace → workload → container on the demo', async () => {
+    const model = new ClusterTreeModel(source);
+    const [ctx] = await model.children();
+    assert.equal(ctx.label, 'demo');
+    assert.equal(ctx.kind, 'context');
+    const workloads = await expandTo(model, ['demo', 'shop']);
+    assert.equal(workloads.length, 11);
+    assert.ok(workloads.every((w) => w.kind === 'workload' && w.collapsible));
+    const containers = await model.children(workloads.find((w) => w.label === 'cartservice'));
+    assert.deepEqual(containers.map((c) => c.label), ['server']);
+    assert.match(containers[0].description!, /cpu 200m \(p95 \d+m\)/);
+    assert.equal(model.parent(containers[0])?.label, 'cartservice');
+    assert.equal(model.parent(model.parent(containers[0])!)?.label, 'shop');
+  });
+
+  it('marks the deliberate mis-sizings with their verdicts', async () => {
+    const model = new ClusterTreeModel(source);
+    const workloads = await expandTo(model, ['demo', 'shop']);
+    const verdict = (n: string) => workloads.find((w) => w.label === n)?.verdict;
+    assert.equal(verdict('productcatalogservice'), 'over-provisioned');
+    assert.equal(verdict('currencyservice'), 'at-risk');
+    assert.equal(verdict('recommendationservice'), 'under-provisioned', 'the leak has pushed memory above its request');
+    assert.match(workloads.find((w) => w.label === 'currencyservice')!.contextValue, /^mora\.workload\.at-risk$/);
+  });
+
+  it('filters by search text and sorts the most wasteful first', async () => {
+    const model = new ClusterTreeModel(source);
+    model.filter = { sort: 'waste', search: 'SERVICE' };
+    const workloads = await expandTo(model, ['demo', 'shop']);
+    assert.ok(workloads.every((w) => w.label.includes('service')));
+    assert.ok(!workloads.some((w) => w.label === 'frontend' || w.label === 'redis-cart'));
+    assert.equal(workloads[0].label, 'productcatalogservice');
+    for (let i = 1; i < workloads.length; i++) assert.ok((workloads[i - 1].waste ?? 0) >= (workloads[i].waste ?? 0));
+    model.filter = { sort: 'name', search: 'no-such-thing' };
+    const none = await expandTo(model, ['demo', 'shop']);
+    assert.equal(none.length, 1);
+    assert.equal(none[0].kind, 'message');
+  });
+
+  it('shows a recommendation and its confidence when the engine gives one', async () => {
+    const rec = (name: string): Recommendation => ({
+      workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.87, generatedAt: 0,
+      replicas: { current: 2, recommended: { value: 1, lower: 1, upper: 2 }, reason: 'peak load fits one pod' },
+      containers: [{
+        container: 'server', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
+        cpu: { request: { value: 0.18, lower: 0.15, upper: 0.2 }, confidence: 0.87, evidence: { observed: { p50: 0, p95: 0, p99: 0, max: 0, samples: 1, days: 1 }, margin: 0.15, method: 'fused', reason: 'forecast peak + 15%', completeness: 1, notes: [] } },
+        memory: { request: { value: 420 * 2 ** 20, lower: 400 * 2 ** 20, upper: 440 * 2 ** 20 }, confidence: 0.87, evidence: { observed: { p50: 0, p95: 0, p99: 0, max: 0, samples: 1, days: 1 }, margin: 0.15, method: 'fused', reason: '', completeness: 1, notes: [] } },
+      }],
+    });
+    const model = new ClusterTreeModel(source, async (w) => rec(w.name));
+    const workloads = await expandTo(model, ['demo', 'shop']);
+    const cart = workloads.find((w) => w.label === 'cartservice')!;
+    assert.match(cart.description!, /replicas 2 → 1 · 87%/);
+    const [c] = await model.children(cart);
+    assert.equal(c.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 87%');
+  });
+
+  it('loads a namespace once until invalidated, and reloads after a failure', async () => {
+    let calls = 0;
+    let fail = true;
+    const flaky: DataSource = Object.assign(Object.create(source) as DataSource, {
+      workloads: async (c: string, n: string) => {
+        calls++;
+        if (fail) throw new Error('connection refused');
+        return source.workloads(c, n);
+      },
+    });
+    const model = new ClusterTreeModel(flaky);
+    const [ctx] = await model.children();
+    const [ns] = await model.children(ctx);
+    await assert.rejects(model.children(ns), /connection refused/);
+    fail = false;
+    assert.equal((await model.children(ns)).length, 11);
+    await model.children(ns);
+    assert.equal(calls, 2);
+    model.invalidate();
+    await model.children(ns);
+    assert.equal(calls, 3);
+  });
+
+  it('judges usage without a recommendation', () => {
+    const u = (cpuP95: number, memMax: number, throttled = 0) => ({
+      cpu: { p50: cpuP95 / 2, p95: cpuP95, max: cpuP95 * 1.2 }, memory: { p50: memMax / 2, p95: memMax * 0.9, max: memMax },
+      throttledShare: throttled, completeness: 1, samples: 100,
+    });
+    const req = { cpu: 0.5, memory: 512 * 2 ** 20 };
+    const lim = { cpu: 1, memory: 1024 * 2 ** 20 };
+    assert.equal(usageVerdict(req, lim, undefined), 'no-data');
+    assert.equal(usageVerdict(req, lim, u(0.1, 500 * 2 ** 20)), 'over-provisioned');
+    assert.equal(usageVerdict(req, lim, u(0.7, 500 * 2 ** 20)), 'under-provisioned');
+    assert.equal(usageVerdict(req, lim, u(0.4, 1000 * 2 ** 20)), 'at-risk');
+    assert.equal(usageVerdict(req, lim, u(0.4, 500 * 2 ** 20, 0.2)), 'at-risk');
+    assert.equal(usageVerdict(req, lim, u(0.4, 560 * 2 ** 20)), 'ok');
+  });
+});
