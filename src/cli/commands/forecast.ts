@@ -1,0 +1,116 @@
+/**
+ * `mora forecast --input <csv> --horizon <steps> [--model prophet] [--format csv|json]`: fits the chosen models on
+ * every row of a `timestamp,value` CSV and prints the next `horizon` steps at the series' median step.
+ * Output columns come from `COLUMN_PRODUCERS`, so a new model (or a new column kind) is an additive change.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors';
+import { readTimeseriesCsv } from '../../data/timeseries-csv';
+import { ForecastInputError, modelNames, runForecasts, type ModelRun } from '../../ml/forecast';
+
+export interface ForecastCliOptions {
+  input: string;
+  horizon: string;
+  model: string;
+  format: string;
+  step?: string;
+  seed?: string;
+  set: string[];
+}
+
+/** A column of the output table, produced from one model's run. */
+export interface Column {
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+/** Column producers per model; models without an entry get `<name>,<name>_lower,<name>_upper`. */
+export const COLUMN_PRODUCERS: Record<string, (run: ModelRun) => Column[]> = {};
+
+export function bandColumns(run: ModelRun): Column[] {
+  const f = run.forecast;
+  return [
+    { name: run.model, values: f.mean },
+    { name: `${run.model}_lower`, values: f.lower },
+    { name: `${run.model}_upper`, values: f.upper },
+  ];
+}
+
+export function register(program: Command): void {
+  program
+    .command('forecast')
+    .description('Forecast a timestamp,value CSV with Prophet (more models to come), printing the forecast and its band')
+    .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601 or Unix seconds, UTC)')
+    .requiredOption('-H, --horizon <steps>', 'number of future steps')
+    .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
+    .option('-f, --format <format>', 'csv or json', 'csv')
+    .option('--step <seconds>', "step between forecast points (default: the series' median step)")
+    .option('--seed <n>', 'seed of the uncertainty simulation')
+    .option('--set <model.option=value>', "model option by the model's own name, e.g. prophet.changepoint_prior_scale=0.1 (repeatable)",
+      (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (opts: ForecastCliOptions) => {
+      process.stdout.write(await forecastCommand(opts));
+    });
+}
+
+/** Runs the command and returns what it prints (kept apart from `register` so tests can call it). */
+export async function forecastCommand(opts: ForecastCliOptions): Promise<string> {
+  const horizon = parseWhole('--horizon', opts.horizon, 1);
+  const format = opts.format.toLowerCase();
+  if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv or json, got "${opts.format}"`);
+  const step = opts.step === undefined ? undefined : parsePositive('--step', opts.step);
+  const seed = opts.seed === undefined ? undefined : parseWhole('--seed', opts.seed, 0);
+  const models = opts.model.trim().toLowerCase() === 'all' ? modelNames() : opts.model.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+  if (models.length === 0) throw new UserError(`--model is empty; available: ${modelNames().join(', ')}`);
+  for (const m of models) if (!modelNames().includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${modelNames().join(', ')}, all`);
+  const options = parseSets(opts.set);
+  const { series, missing } = readTimeseriesCsv(opts.input);
+  let runs: ModelRun[];
+  try {
+    runs = await runForecasts(series, models, { horizon, step, seed, options });
+  } catch (e) {
+    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError') throw new UserError(`${opts.input}: ${(e as Error).message}`);
+    throw e;
+  }
+  const t = runs[0].forecast.t;
+  const columns: Column[] = runs.flatMap((r) => (COLUMN_PRODUCERS[r.model] ?? bandColumns)(r));
+  if (format === 'csv') return toCsv(t, columns);
+  return JSON.stringify({
+    input: opts.input,
+    points: series.t.length,
+    missing,
+    horizon,
+    step: t.length > 1 ? t[1] - t[0] : step ?? null,
+    columns: ['timestamp', ...columns.map((c) => c.name)],
+    forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
+    models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } }])),
+  }, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2) + '\n';
+}
+
+export function toCsv(t: Float64Array, columns: readonly Column[]): string {
+  const lines = [['timestamp', ...columns.map((c) => c.name)].join(',')];
+  for (let i = 0; i < t.length; i++) lines.push([String(t[i]), ...columns.map((c) => String(c.values[i]))].join(','));
+  return lines.join('\n') + '\n';
+}
+
+function parseSets(sets: readonly string[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const s of sets) {
+    const m = /^([a-z0-9_-]+)\.([a-z0-9_]+)=(.*)$/i.exec(s.trim());
+    if (!m) throw new UserError(`--set "${s}": expected model.option=value, e.g. prophet.changepoint_prior_scale=0.1`);
+    (out[m[1].toLowerCase()] ??= {})[m[2]] = m[3];
+  }
+  return out;
+}
+
+function parseWhole(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} must be a whole number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function parsePositive(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got "${raw}"`);
+  return n;
+}

@@ -1,0 +1,140 @@
+/**
+ * The forecaster registry and dispatcher: every model MOrA can forecast with, by name, behind one call.
+ * Adding a model is one entry in `BUILTIN_MODELS` (or a `registerModel` call): the CLI, the extension and
+ * the benchmarks list and run whatever is registered. A model that combines others (fusion) asks the
+ * `RunContext` for their runs, which are computed once per `runForecasts` call and shared.
+ */
+import { clean, medianStep, type Series } from '../core/series';
+import type { Forecast, Forecaster, FittedModel } from './forecast-types';
+import { Prophet, ProphetInputError, parseOptionValues } from './prophet';
+
+/** Bad data or options for a model: callers show the message as one line (the CLI exits 2). */
+export class ForecastInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForecastInputError';
+  }
+}
+
+export interface ForecastRequest {
+  /** Number of future steps. */
+  horizon: number;
+  /** Step in seconds; default the history's median step. */
+  step?: number;
+  seed?: number;
+  /** Per-model options as raw `name=value` strings, keyed by model name (the CLI's `--set model.name=value`). */
+  options?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface ModelRun {
+  readonly model: string;
+  readonly forecast: Forecast;
+  /** The fitted model's `toJSON()` (parameters, scalers). */
+  readonly fitted: unknown;
+  readonly timings: { readonly fitMs: number; readonly predictMs: number };
+}
+
+export interface RunContext {
+  /** The run of another registered model on the same history and request (computed once). */
+  get(model: string): Promise<ModelRun>;
+}
+
+export interface ForecastModel {
+  readonly name: string;
+  readonly description: string;
+  run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun>;
+}
+
+export interface ResolvedRequest extends ForecastRequest {
+  step: number;
+  /** This model's raw options. */
+  modelOptions: Readonly<Record<string, string>>;
+}
+
+/**
+ * Wraps any `Forecaster` (fit then predict) as a registry entry that times both phases.
+ * `create` turns the model's raw options into a configured forecaster (and validates them).
+ */
+export function forecasterModel(
+  name: string, description: string,
+  create: (rawOptions: Readonly<Record<string, string>>) => Promise<Forecaster> | Forecaster,
+): ForecastModel {
+  return {
+    name, description,
+    async run(history, request) {
+      const forecaster = await create(request.modelOptions);
+      const t0 = performance.now();
+      const fitted: FittedModel = await forecaster.fit(history);
+      const t1 = performance.now();
+      const forecast = fitted.predict({ horizon: request.horizon, step: request.step, seed: request.seed });
+      const t2 = performance.now();
+      return { model: name, forecast, fitted: fitted.toJSON(), timings: { fitMs: t1 - t0, predictMs: t2 - t1 } };
+    },
+  };
+}
+
+// Prophet is small pure TypeScript, so it is imported eagerly; a heavy model (TF.js) should load its module
+// inside `create` with require() so listing models stays cheap.
+const prophetModel = forecasterModel('prophet', "Prophet's additive model (trend + daily/weekly seasonality), MAP fit", (raw) => {
+  try {
+    return new Prophet(parseOptionValues(raw));
+  } catch (e) {
+    throw e instanceof ProphetInputError ? new ForecastInputError(e.message) : e;
+  }
+});
+
+/** Built-in models, in the order `all` runs them. Add new models here. */
+const BUILTIN_MODELS: readonly ForecastModel[] = [prophetModel];
+
+const registry = new Map<string, ForecastModel>(BUILTIN_MODELS.map((m) => [m.name, m]));
+
+export function registerModel(model: ForecastModel): void {
+  registry.set(model.name, model);
+}
+
+export function modelNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function getModel(name: string): ForecastModel {
+  const m = registry.get(name);
+  if (!m) throw new ForecastInputError(`unknown model "${name}"; available: ${modelNames().join(', ')}`);
+  return m;
+}
+
+/** Runs several models on one history; models that depend on others reuse their runs. */
+export async function runForecasts(history: Series, models: readonly string[], request: ForecastRequest): Promise<ModelRun[]> {
+  for (const name of models) getModel(name);
+  if (!(Number.isInteger(request.horizon) && request.horizon >= 1)) {
+    throw new ForecastInputError(`horizon must be a whole number of steps >= 1, got ${request.horizon}`);
+  }
+  let step = request.step;
+  if (step === undefined) {
+    const cleaned = clean(history).series;
+    step = medianStep(cleaned);
+    if (!(step > 0)) throw new ForecastInputError(`cannot infer the step from ${cleaned.t.length} point(s); need at least 2 distinct timestamps`);
+  } else if (!(step > 0 && Number.isFinite(step))) {
+    throw new ForecastInputError(`step must be a positive number of seconds, got ${step}`);
+  }
+  const resolvedStep = step;
+  const runs = new Map<string, Promise<ModelRun>>();
+  const context: RunContext = {
+    get(name: string): Promise<ModelRun> {
+      let p = runs.get(name);
+      if (!p) {
+        const model = getModel(name);
+        p = model.run(history, { ...request, step: resolvedStep, modelOptions: request.options?.[name] ?? {} }, context);
+        runs.set(name, p);
+      }
+      return p;
+    },
+  };
+  const out: ModelRun[] = [];
+  for (const name of models) out.push(await context.get(name));
+  return out;
+}
+
+export async function runForecast(history: Series, request: ForecastRequest & { model: string }): Promise<ModelRun> {
+  const [run] = await runForecasts(history, [request.model], request);
+  return run;
+}
