@@ -3,7 +3,8 @@
  */
 import { formatCpu, humanMemory } from '../../core/quantity';
 import { quantile, max } from '../../core/stats';
-import { DemoDataSource, DEMO_SERVICES, demoWorkload } from '../../data/demo';
+import { writeFileAtomic } from '../../core/atomic-write';
+import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
 
 export interface DemoRow {
   service: string;
@@ -58,7 +59,11 @@ export function demoTable(rows: DemoRow[]): string {
   return lines.join('\n');
 }
 
-export async function runDemo(): Promise<void> {
+export async function runDemo(opts: { manifests?: string } = {}): Promise<void> {
+  if (opts.manifests) {
+    writeFileAtomic(opts.manifests, demoManifests());
+    process.stderr.write(`wrote the demo manifests to ${opts.manifests}\n`);
+  }
   const rows = demoRows();
   process.stdout.write('MOrA demo shop — namespace "shop", 14 days of 1-minute metrics (per-pod usage)\n\n');
   process.stdout.write(demoTable(rows) + '\n');
