@@ -67,7 +67,7 @@ export class DemoDataSource implements DataSource {
     return DEMO_SERVICES.map(demoWorkload);
   }
 
-  async historyRange(): Promise<TimeRange> {
+  async historyRange(_target?: MetricTarget): Promise<TimeRange> {
     return { from: this.grid[0], to: this.grid[this.grid.length - 1] + this.options.step, step: this.options.step };
   }
 
