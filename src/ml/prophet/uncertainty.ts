@@ -3,10 +3,10 @@
  * future changepoints from a Poisson process with the history's changepoint rate (S per unit of scaled time)
  * on (1, T], magnitudes Laplace(0, mean|δ| + 1e-8), and adds Gaussian observation noise σ_obs. The band is the
  * type-7 quantile pair of the samples at each time. Samples are laid out row-major (time × sample) in one
- * Float64Array so the per-time quantiles sort contiguous memory.
+ * Float64Array so the per-time quantiles select from contiguous memory.
  */
 import { Rng } from '../../core/random';
-import { quantileSorted } from '../../core/stats';
+import { quantilesInPlace, zigguratNormal } from './sampling';
 
 export interface BandInput {
   /** Scaled times of the rows to predict (sorted ascending). */
@@ -49,15 +49,15 @@ export function simulateBand(inp: BandInput): { lower: Float64Array; upper: Floa
       for (let i = lo; i < h; i++) sim[i * S + s] += d * (inp.t[i] - tc);
     }
   }
-  const lo = (1 - inp.intervalWidth) / 2;
-  const hiQ = (1 + inp.intervalWidth) / 2;
+  const qs = [(1 - inp.intervalWidth) / 2, (1 + inp.intervalWidth) / 2];
+  const q = new Float64Array(2);
   for (let i = 0; i < h; i++) {
     const row = sim.subarray(i * S, (i + 1) * S);
     const base = inp.yhat[i];
-    for (let s = 0; s < S; s++) row[s] += base + inp.sigma * rng.normal();
-    row.sort();
-    lower[i] = quantileSorted(row, lo);
-    upper[i] = quantileSorted(row, hiQ);
+    for (let s = 0; s < S; s++) row[s] += base + inp.sigma * zigguratNormal(rng);
+    quantilesInPlace(row, qs, q);
+    lower[i] = q[0];
+    upper[i] = q[1];
   }
   return { lower, upper };
 }
