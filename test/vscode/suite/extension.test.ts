@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../../src/data/demo';
-import { activateMora, collectTree, labelOf, type TreeNode } from './helpers';
+import { activateMora, collectTree, EXTENSION_ID, labelOf, type TreeNode } from './helpers';
 
 describe('MOrA extension', () => {
   it('activates from its view and returns the test API', async () => {
@@ -17,8 +17,10 @@ describe('MOrA extension', () => {
     const api = await activateMora();
     assert.deepEqual(api.loadedHeavyModules(), []);
     // Independent of the extension's own bookkeeping: nothing from TF.js is in this process's module cache.
+    // Bundled code never shows in require.cache, so also look for the engine TF.js registers globally when it loads.
     const tf = Object.keys(require.cache).filter((k) => /[\\/]@tensorflow[\\/]|[\\/]dist[\\/]worker\.js$/.test(k));
     assert.deepEqual(tf, []);
+    assert.equal((globalThis as { _tfengine?: unknown })._tfengine, undefined, 'TF.js engine is not created');
   });
 
   it('shows the demo cluster in the MOrA view', async () => {
@@ -35,14 +37,34 @@ describe('MOrA extension', () => {
     }
   });
 
-  it('contributes its commands, and Refresh runs and keeps the demo tree', async () => {
+  it('registers every command it contributes in package.json', async () => {
+    await activateMora();
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.length > 0);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    // A contributed but unregistered command fails with "command not found" when a user runs it.
+    assert.deepEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed commands without a handler');
+  });
+
+  it('runs Health Check and reports the demo source healthy', async () => {
+    await activateMora();
+    const expected = await new DemoDataSource().health();
+    const health = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('mora.healthCheck');
+    assert.deepEqual(health, expected);
+  });
+
+  it('Refresh keeps the demo tree, and a workload can be revealed in the view', async () => {
     const api = await activateMora();
-    const all = await vscode.commands.getCommands(true);
-    for (const c of ['mora.refresh', 'mora.showForecast', 'mora.recommend', 'mora.healthCheck', 'mora.showLog']) {
-      assert.ok(all.includes(c), `${c} is registered`);
-    }
     await vscode.commands.executeCommand('mora.refresh');
-    const roots = await api.tree.getChildren();
-    assert.ok(roots.length > 0, 'the tree still has roots after a refresh');
+    const nodes = await collectTree(api, 4);
+    const workloads = (await new DemoDataSource().workloads(DEMO_CONTEXT, DEMO_NAMESPACE)).map((w) => w.name);
+    const labels = await Promise.all(nodes.map((n) => labelOf(api, n)));
+    const target = nodes[labels.findIndex((l) => l === workloads[0])];
+    assert.ok(target, `workload ${workloads[0]} is in the tree after a refresh`);
+    // reveal walks getParent up to the root: it only works with stable elements and a parent chain.
+    await api.treeView.reveal(target, { select: true, focus: true, expand: false });
+    assert.ok(api.treeView.visible, 'the MOrA view is visible');
+    assert.deepEqual(api.treeView.selection, [target]);
   });
 });

@@ -10,6 +10,7 @@ export interface MoraTestApi {
     getTreeItem(node: TreeNode): Promise<vscode.TreeItem> | vscode.TreeItem;
   };
   loadedHeavyModules(): string[];
+  readonly treeView: vscode.TreeView<TreeNode>;
 }
 
 export const EXTENSION_ID = 'mora-dev.mora';

@@ -1,0 +1,176 @@
+// Screenshots of the packaged extension in a real VS Code (code-server + headless Chromium), as a user would see it:
+// installs mora.vsix with `code-server --install-extension` into a private profile, opens a workspace holding the demo
+// manifests, drives the UI and writes PNGs under docs/.
+//
+//   npm run screenshots                 # every shot
+//   npm run screenshots -- sidebar      # only the named shots
+//
+// To add a shot, append to SHOTS: a name, the theme it needs, and what to do before `session.capture(...)`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { repoRoot, makeRunDir } from '../test/harness/paths';
+import { installExtension, startCodeServer, type CodeServer } from '../test/harness/code-server';
+import { launchBrowser } from '../test/harness/browser';
+import { demoManifests } from '../src/data/demo';
+
+type Theme = 'dark' | 'light';
+const THEMES: Record<Theme, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
+
+interface Shot {
+  name: string;
+  theme: Theme;
+  take(session: Session): Promise<void>;
+}
+
+const SHOTS: Shot[] = [
+  {
+    name: 'sidebar',
+    theme: 'dark',
+    async take(s) {
+      await s.openMoraView();
+      await s.setSidebarWidth(640);
+      // context → namespace → first workload, so the picture shows every level of the tree.
+      await s.expandTreeRow('demo');
+      await s.expandTreeRow('shop');
+      const firstWorkload = s.page.locator('.pane-body .monaco-list-row[aria-level="3"]').first();
+      await firstWorkload.click();
+      await s.page.locator('.pane-body .monaco-list-row[aria-level="4"]').first().waitFor();
+      await s.settle();
+      await s.capture('docs/screenshot-sidebar.png');
+    },
+  },
+];
+
+class Session {
+  constructor(
+    readonly page: Page,
+    readonly server: CodeServer,
+    readonly runDir: string,
+    readonly workspace: string,
+  ) {}
+
+  /** Themes are user settings; the workbench applies a changed settings.json live. */
+  async setTheme(theme: Theme): Promise<void> {
+    writeSettings(this.runDir, theme);
+    const cls = theme === 'dark' ? 'vs-dark' : 'vs';
+    await this.page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, cls, { timeout: 30_000 });
+  }
+
+  async openMoraView(): Promise<void> {
+    await this.page.locator('.activitybar .action-item a[aria-label^="MOrA"], .activitybar .action-item[aria-label^="MOrA"]').first().click();
+    await this.page.locator('.pane-body .monaco-list-row').first().waitFor({ timeout: 30_000 });
+  }
+
+  /** Drags the sash between the side bar and the editor, so tree descriptions are not cut off. */
+  async setSidebarWidth(px: number): Promise<void> {
+    const sidebar = this.page.locator('.part.sidebar').first();
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('no side bar');
+    const edge = box.x + box.width;
+    await this.page.mouse.move(edge - 1, box.y + box.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + px, box.y + box.height / 2, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** Expands the tree row with this label (a no-op when it is already expanded). */
+  async expandTreeRow(label: string): Promise<void> {
+    const row = this.page.locator('.pane-body .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+    await row.waitFor({ timeout: 30_000 });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    await this.page.waitForFunction(
+      (l) => Array.from(document.querySelectorAll('.pane-body .monaco-list-row')).some((r) => r.querySelector('.label-name')?.textContent === l && r.getAttribute('aria-expanded') === 'true'),
+      label,
+      { timeout: 30_000 },
+    );
+  }
+
+  /** Opens a workspace file through Quick Open, as a user would. */
+  async openFile(relPath: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    await this.page.keyboard.type(relPath);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.editor-instance .view-lines').first().waitFor();
+  }
+
+  /** Lets hovers, progress bars and animations finish. */
+  async settle(ms = 800): Promise<void> {
+    await this.page.mouse.move(1, 1);
+    await this.page.waitForTimeout(ms);
+  }
+
+  async capture(relFile: string): Promise<void> {
+    const out = path.join(repoRoot, relFile);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    await this.page.screenshot({ path: out });
+    console.log(`[screenshots] wrote ${relFile}`);
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function writeSettings(runDir: string, theme: Theme): void {
+  const file = path.join(runDir, 'user', 'User', 'settings.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const settings = {
+    'workbench.colorTheme': THEMES[theme],
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'chat.commandCenter.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'window.commandCenter': false,
+    // The run folder lives inside this repository: do not offer to open it.
+    'git.openRepositoryInParentFolders': 'never',
+    'git.enabled': false,
+  };
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const shots = wanted.length ? SHOTS.filter((s) => wanted.includes(s.name)) : SHOTS;
+  if (shots.length === 0) throw new Error(`no such shot: ${wanted.join(', ')} (known: ${SHOTS.map((s) => s.name).join(', ')})`);
+  const vsix = path.join(repoRoot, 'mora.vsix');
+  if (!fs.existsSync(vsix)) throw new Error('mora.vsix is missing: run npm run package');
+
+  const runDir = makeRunDir('screenshots');
+  console.log(`[screenshots] ${(await installExtension(runDir, vsix)).trim()}`);
+  const workspace = path.join(runDir, 'workspace');
+  fs.mkdirSync(path.join(workspace, 'k8s'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'k8s', 'shop.yaml'), demoManifests());
+  writeSettings(runDir, shots[0].theme);
+
+  const server = await startCodeServer(runDir);
+  const context = await launchBrowser(runDir, { width: 1280, height: 800 });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+    const session = new Session(page, server, runDir, workspace);
+    for (const shot of shots) {
+      await session.setTheme(shot.theme);
+      await shot.take(session).catch(async (err) => {
+        // Keep what the page looked like when a step failed: the quickest way to see why.
+        const failure = path.join(runDir, `failed-${shot.name}.png`);
+        await page.screenshot({ path: failure }).catch(() => {});
+        throw new Error(`shot "${shot.name}" failed (page at ${path.relative(repoRoot, failure)}): ${(err as Error).message}`);
+      });
+    }
+  } finally {
+    await context.close().catch(() => {});
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(`[screenshots] ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
