@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { register as backtest } from './backtest';
 import { register as demo } from './demo';
 import { register as forecast } from './forecast';
+import { register as manifests } from './manifests';
 
 /** Every `mora` command. Add yours here. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [demo, forecast];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [demo, forecast, manifests, backtest];

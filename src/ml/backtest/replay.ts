@@ -1,0 +1,51 @@
+/**
+ * Rolling daily replay: for each UTC day d after a warm-up week, every strategy sees only the samples before d
+ * and emits one value; day d's samples then score it. Strategies are fed one day at a time (incrementally),
+ * so a 30-day series costs 30 small updates per strategy, not 30 refits over everything.
+ */
+import type { Series } from '../../core/series';
+import { lowerBound } from '../../core/series';
+import type { SizingStrategy } from '../baselines/strategy';
+import { scoreDay, type DayScore } from './score';
+
+export const DAY = 86400;
+
+export interface ReplayOptions {
+  /** Days at the start that are observed but not scored. */
+  warmupDays?: number;
+  /** Days with fewer samples are skipped (observed, not scored). */
+  minSamplesPerDay?: number;
+}
+
+export interface StrategyReplay {
+  strategy: string;
+  days: DayScore[];
+  /** Scored days on which the strategy had no answer yet (not enough data). */
+  noAnswer: number;
+}
+
+export function replay(s: Series, strategies: readonly SizingStrategy[], options: ReplayOptions = {}): StrategyReplay[] {
+  const warmup = options.warmupDays ?? 7;
+  const minSamples = options.minSamplesPerDay ?? 12;
+  const out: StrategyReplay[] = strategies.map((st) => ({ strategy: st.name, days: [], noAnswer: 0 }));
+  const n = s.t.length;
+  if (n === 0) return out;
+  const firstDay = Math.floor(s.t[0] / DAY) * DAY;
+  const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
+  for (let day = firstDay; day <= lastDay; day += DAY) {
+    const lo = lowerBound(s.t, day);
+    const hi = lowerBound(s.t, day + DAY);
+    const t = s.t.subarray(lo, hi);
+    const v = s.v.subarray(lo, hi);
+    const scored = day >= firstDay + warmup * DAY && hi - lo >= minSamples;
+    if (scored) {
+      for (let k = 0; k < strategies.length; k++) {
+        const rec = strategies[k].recommend(day);
+        if (rec === undefined || !Number.isFinite(rec.value)) { out[k].noAnswer++; continue; }
+        out[k].days.push(scoreDay(day, rec.value, v));
+      }
+    }
+    if (hi > lo) for (const st of strategies) st.observe(t, v);
+  }
+  return out;
+}

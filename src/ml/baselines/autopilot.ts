@@ -1,0 +1,58 @@
+/**
+ * Google Autopilot's moving-window recommender (Rzadca et al., "Autopilot: workload autoscaling at Google", EuroSys 2020):
+ * exponentially decaying sample weights (half-life 12 h for CPU, 48 h for memory); CPU = p95 of the weighted usage
+ * (serving jobs); memory = p98 (the paper's intermediate OOM tolerance; `peak` and `p60-half-peak` are the others);
+ * then a safety margin (+10%); then the highest recommendation of the last hour, which in a daily replay is the current one.
+ */
+import type { Bounded } from '../../core/recommendation';
+import type { ResourceKind, SizingStrategy } from './strategy';
+import { weightedQuantile } from './strategy';
+
+export const AUTOPILOT = {
+  cpuHalfLife: 12 * 3600,
+  memoryHalfLife: 48 * 3600,
+  cpuPercentile: 0.95,
+  memoryPercentile: 0.98,
+  margin: 0.1,
+  /** Samples older than this many half-lives weigh < 0.1% and are dropped. */
+  keepHalfLives: 10,
+} as const;
+
+export type AutopilotMemoryMode = 'p98' | 'peak' | 'p60-half-peak';
+
+export class AutopilotStrategy implements SizingStrategy {
+  readonly name = 'autopilot';
+  private t: number[] = [];
+  private v: number[] = [];
+  private readonly halfLife: number;
+
+  constructor(readonly kind: ResourceKind, private readonly memoryMode: AutopilotMemoryMode = 'p98') {
+    this.halfLife = kind === 'cpu' ? AUTOPILOT.cpuHalfLife : AUTOPILOT.memoryHalfLife;
+  }
+
+  observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
+    for (let i = 0; i < t.length; i++) if (Number.isFinite(v[i])) { this.t.push(t[i]); this.v.push(v[i]); }
+  }
+
+  recommend(now: number): Bounded | undefined {
+    const cutoff = now - AUTOPILOT.keepHalfLives * this.halfLife;
+    let lo = 0;
+    while (lo < this.t.length && this.t[lo] < cutoff) lo++;
+    if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
+    const n = this.v.length;
+    if (n === 0) return undefined;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = Math.pow(2, (this.t[i] - now) / this.halfLife);
+    const m = 1 + AUTOPILOT.margin;
+    let raw: number;
+    if (this.kind === 'cpu') raw = weightedQuantile(this.v, w, AUTOPILOT.cpuPercentile);
+    else if (this.memoryMode === 'p98') raw = weightedQuantile(this.v, w, AUTOPILOT.memoryPercentile);
+    else {
+      let peak = -Infinity;
+      for (const x of this.v) if (x > peak) peak = x;
+      raw = this.memoryMode === 'peak' ? peak : Math.max(weightedQuantile(this.v, w, 0.6), 0.5 * peak);
+    }
+    const value = raw * m;
+    return { value, lower: weightedQuantile(this.v, w, 0.5) * m, upper: Math.max(value, weightedQuantile(this.v, w, 1) * m) };
+  }
+}
