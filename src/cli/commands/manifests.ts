@@ -1,0 +1,127 @@
+/**
+ * `mora manifests scan <file>` lists every container of every workload in a Kubernetes YAML file;
+ * `mora manifests apply <file> --set … --replicas …` changes exactly those values (GitOps, CI).
+ * Same core as the editor's CodeLenses (src/manifests): comments, order, quoting and line endings survive.
+ */
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../core/atomic-write';
+import { UserError } from '../errors';
+import { parseWithYaml } from '../../manifests/parse-yaml';
+import {
+  editManifest, ManifestEditError, parseChangeSpecs, scanManifest,
+  type ManifestContainer, type ManifestScan,
+} from '../../manifests';
+
+/** One line of `scan --format json`: the shape GitOps scripts rely on. */
+export interface ScannedContainer {
+  kind: string;
+  namespace: string | null;
+  name: string;
+  container: string;
+  line: number;
+  replicas: number | null;
+  requests: { cpu: string | null; memory: string | null };
+  limits: { cpu: string | null; memory: string | null };
+  init?: true;
+}
+
+export function toScanned(c: ManifestContainer): ScannedContainer {
+  const out: ScannedContainer = {
+    kind: c.kind,
+    namespace: c.namespace,
+    name: c.name,
+    container: c.container,
+    line: c.line,
+    replicas: c.replicas !== null && /^\d+$/.test(c.replicas.value) ? Number(c.replicas.value) : null,
+    requests: { cpu: c.requests.cpu?.value ?? null, memory: c.requests.memory?.value ?? null },
+    limits: { cpu: c.limits.cpu?.value ?? null, memory: c.limits.memory?.value ?? null },
+  };
+  if (c.init) out.init = true;
+  return out;
+}
+
+function readManifest(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message}`);
+  }
+}
+
+/**
+ * Scans thoroughly and refuses files that are not YAML. A document holding `{{ }}` is skipped with a note when it
+ * still parses (rendered text such as alerting templates), and refused when it does not (a Helm template source).
+ */
+function scanOrExplain(file: string, text: string): ManifestScan {
+  const scan = scanManifest(text, { mode: 'thorough' });
+  for (const doc of scan.documents) {
+    if (doc.status === 'invalid') throw new UserError(`${file}: not valid YAML at ${doc.error}`);
+    if (doc.status === 'template') {
+      const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
+      if (parsed.error !== null) {
+        throw new UserError(`${file}: document at line ${doc.line + 1} is a Helm/Go template source ({{ }}), not YAML; render it first (helm template …)`);
+      }
+      process.stderr.write(`mora: ${file}: skipped the document at line ${doc.line + 1}: it holds {{ }} template text\n`);
+    }
+  }
+  return scan;
+}
+
+function formatTable(rows: ScannedContainer[]): string {
+  const header = ['KIND', 'NAMESPACE', 'NAME', 'CONTAINER', 'LINE', 'REPLICAS', 'REQ CPU', 'REQ MEM', 'LIM CPU', 'LIM MEM'];
+  const cells = rows.map((r) => [r.kind, r.namespace ?? '-', r.name, r.init ? `${r.container} (init)` : r.container, String(r.line),
+    r.replicas === null ? '-' : String(r.replicas), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function register(program: Command): void {
+  const manifests = program
+    .command('manifests')
+    .description('Read and edit Kubernetes YAML manifests (the CodeLens core, for GitOps and CI)');
+
+  manifests
+    .command('scan <file>')
+    .description('List every container of every workload: kind, namespace, name, container, line, replicas, requests, limits')
+    .option('--format <format>', 'table or json', 'table')
+    .action((file: string, opts: { format: string }) => {
+      if (opts.format !== 'table' && opts.format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
+      const scan = scanOrExplain(file, readManifest(file));
+      const rows = scan.containers.map(toScanned);
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
+    });
+
+  manifests
+    .command('apply <file>')
+    .description('Set container resources and replicas, changing only those values; prints the result unless --in-place or --out')
+    .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q> (repeatable)', collect, [])
+    .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable)', collect, [])
+    .option('--in-place', 'rewrite <file> (atomically)')
+    .option('--out <file>', 'write the result to this file (atomically)')
+    .action((file: string, opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
+      if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+      const text = readManifest(file);
+      scanOrExplain(file, text);
+      let result: string;
+      try {
+        const changes = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
+        if (changes.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
+        result = editManifest(text, changes).text;
+      } catch (e) {
+        if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
+        throw e;
+      }
+      const target = opts.inPlace ? file : opts.out;
+      if (!target) {
+        process.stdout.write(result);
+        return;
+      }
+      const mode = opts.inPlace ? statSync(file).mode & 0o7777 : undefined;
+      writeFileAtomic(target, result);
+      if (mode !== undefined) chmodSync(target, mode); // keep an executable or private file as it was
+    });
+}

@@ -1,0 +1,94 @@
+/**
+ * From a document's positional tree to what the views need: the object's identity and, for workloads,
+ * each container with the places of its name and resource values. Shared by both parsers, so the fast
+ * and the thorough path cannot disagree on the meaning, only on whether they could read the text.
+ */
+import type { LineIndex } from './text';
+import type { YMap, YNode, YScalar } from './tree';
+import { get } from './tree';
+import type { ManifestContainer, ManifestValue, ResourceValuesFound } from './types';
+import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind } from './workloads';
+
+/** Thrown when the fast scanner left something undecoded (a flow collection) on a path we need. */
+export class NeedsFullParse extends Error {}
+
+export interface DocumentFacts {
+  apiVersion: string | null;
+  kind: string | null;
+  name: string | null;
+  namespace: string | null;
+  containers: Omit<ManifestContainer, 'document'>[];
+}
+
+export function extractDocument(root: YNode | null, lines: LineIndex): DocumentFacts {
+  const facts: DocumentFacts = { apiVersion: null, kind: null, name: null, namespace: null, containers: [] };
+  if (!root || root.t !== 'map') {
+    if (root && root.t === 'opaque') throw new NeedsFullParse();
+    return facts;
+  }
+  facts.apiVersion = str(get(root, 'apiVersion'));
+  facts.kind = str(get(root, 'kind'));
+  const metadata = mapAt(root, 'metadata');
+  facts.name = str(get(metadata, 'name'));
+  facts.namespace = str(get(metadata, 'namespace'));
+  const kind = facts.kind;
+  if (facts.apiVersion === null || !isWorkloadKind(kind) || facts.name === null) return facts;
+
+  let podSpec: YNode | null | undefined = root;
+  for (const key of POD_SPEC_PATH[kind]) podSpec = mapAt(podSpec, key);
+  if (!podSpec) return facts;
+  const replicas = KINDS_WITH_REPLICAS.has(kind) ? value(get(mapAt(root, 'spec'), 'replicas'), lines) : null;
+
+  for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
+    const seq = get(podSpec, list);
+    if (!seq) continue;
+    if (seq.t === 'opaque') throw new NeedsFullParse();
+    if (seq.t !== 'seq') continue;
+    for (const item of seq.items) {
+      if (!item) continue;
+      if (item.t === 'opaque') throw new NeedsFullParse();
+      if (item.t !== 'map') continue;
+      const nameEntry = item.entries.find((e) => e.key === 'name');
+      const nameNode = nameEntry?.value;
+      if (!nameEntry || !nameNode || nameNode.t !== 'scalar' || nameNode.value === null) continue;
+      const resources = mapAt(item, 'resources');
+      facts.containers.push({
+        kind,
+        name: facts.name,
+        namespace: facts.namespace,
+        container: nameNode.value,
+        init,
+        line: lines.lineOf(nameEntry.keyStart) + 1,
+        nameSpan: lines.span(nameNode.start, nameNode.end),
+        replicas,
+        requests: amounts(mapAt(resources, 'requests'), lines),
+        limits: amounts(mapAt(resources, 'limits'), lines),
+      });
+    }
+  }
+  facts.containers.sort((a, b) => a.line - b.line); // file order, init containers where they are written
+  return facts;
+}
+
+/** The mapping under `key`, undefined when absent or not a mapping; throws when it was left undecoded. */
+function mapAt(node: YNode | null | undefined, key: string): YMap | undefined {
+  const v = get(node, key);
+  if (v && v.t === 'opaque') throw new NeedsFullParse();
+  return v && v.t === 'map' ? v : undefined;
+}
+
+function str(node: YNode | null | undefined): string | null {
+  if (node && node.t === 'opaque') throw new NeedsFullParse();
+  return node && node.t === 'scalar' && node.style !== 'block' ? node.value : null;
+}
+
+function value(node: YNode | null | undefined, lines: LineIndex): ManifestValue | null {
+  if (node && node.t === 'opaque') throw new NeedsFullParse();
+  if (!node || node.t !== 'scalar' || node.value === null || node.style === 'block') return null;
+  const s = node as YScalar;
+  return { value: s.value as string, style: s.style as ManifestValue['style'], span: lines.span(s.start, s.end) };
+}
+
+function amounts(map: YMap | undefined, lines: LineIndex): ResourceValuesFound {
+  return { cpu: value(get(map, 'cpu'), lines), memory: value(get(map, 'memory'), lines) };
+}

@@ -1,0 +1,5 @@
+/** The editor-free manifest core: scan Kubernetes YAML for containers, and edit their resources round-trip safe. */
+export * from './types';
+export { scanManifest, type ScanOptions } from './scan';
+export { applyEdits, editManifest, ManifestEditError, planEdits } from './edit';
+export { parseChangeSpecs, type ChangeSpecs } from './targets';

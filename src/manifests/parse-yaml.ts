@@ -1,0 +1,62 @@
+/**
+ * The thorough parser: the `yaml` library (YAML 1.2, every syntax, real error reporting) turned into our
+ * positional tree. Used to validate before any edit, for documents the fast scanner declines, and as the
+ * reference the fast scanner is tested against.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import type { YMap, YNode, YSeq } from './tree';
+
+export interface ParsedYaml {
+  root: YNode | null;
+  /** First error message (with 1-based line) or null. */
+  error: string | null;
+}
+
+/** Parses text[start, end) as one YAML document; offsets in the tree are absolute. */
+export function parseWithYaml(text: string, start: number, end: number): ParsedYaml {
+  const slice = text.slice(start, end);
+  const doc = parseDocument(slice, { prettyErrors: false, strict: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = lineNumberAt(text, start + (e.pos?.[0] ?? 0));
+    return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}` };
+  }
+  return { root: convert(doc.contents as YamlNode | null, start), error: null };
+}
+
+function lineNumberAt(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function convert(node: YamlNode | null | undefined, base: number): YNode | null {
+  if (!node) return null;
+  const range = node.range ?? [0, 0, 0];
+  if (isScalar(node)) {
+    if (node.value === null && range[0] === range[1]) return null; // `key:` with nothing after it
+    const type = node.type;
+    const style = type === 'QUOTE_DOUBLE' ? 'double' : type === 'QUOTE_SINGLE' ? 'single'
+      : type === 'BLOCK_FOLDED' || type === 'BLOCK_LITERAL' ? 'block' : 'plain';
+    const source = (node as { source?: string }).source;
+    const value = node.value === null ? null : typeof source === 'string' ? source : String(node.value);
+    return { t: 'scalar', start: base + range[0], end: base + range[1], value, style };
+  }
+  if (isMap(node)) {
+    const map: YMap = { t: 'map', flow: Boolean(node.flow), start: base + range[0], end: base + range[1], entries: [] };
+    for (const pair of node.items) {
+      const key = pair.key as YamlNode | null;
+      if (!key || !isScalar(key) || !key.range) return { t: 'opaque', start: map.start, end: map.end };
+      const value = convert(pair.value as YamlNode | null, base);
+      map.entries.push({ key: String(key.value), keyStart: base + key.range[0], keyEnd: base + key.range[1], value });
+    }
+    return map;
+  }
+  if (isSeq(node)) {
+    const seq: YSeq = { t: 'seq', flow: Boolean(node.flow), start: base + range[0], end: base + range[1], items: [] };
+    for (const item of node.items) seq.items.push(convert(item as YamlNode | null, base));
+    return seq;
+  }
+  if (isAlias(node)) return { t: 'opaque', start: base + range[0], end: base + range[1] };
+  return null;
+}

@@ -1,0 +1,82 @@
+/**
+ * A small positional tree of one YAML document: just what finding and editing containers needs.
+ * Both parsers build it: the fast line scanner (block-style subset) and the `yaml` library (anything).
+ * All offsets are absolute in the whole file's text.
+ */
+import type { ScalarStyle } from './types';
+
+export type YNode = YMap | YSeq | YScalar | YOpaque;
+
+export interface YEntry {
+  key: string;
+  keyStart: number;
+  keyEnd: number;
+  /** Null for a key with nothing after it (`resources:` followed by nothing). */
+  value: YNode | null;
+}
+
+export interface YMap {
+  t: 'map';
+  flow: boolean;
+  /** Block: offset of the first key. Flow: offset of `{`. */
+  start: number;
+  /** Flow: just past `}`. Block: not reliable, use contentEnd(). */
+  end: number;
+  entries: YEntry[];
+}
+
+export interface YSeq {
+  t: 'seq';
+  flow: boolean;
+  start: number;
+  /** Flow: just past `]`. Block: not reliable, use contentEnd(). */
+  end: number;
+  items: (YNode | null)[];
+}
+
+export interface YScalar {
+  t: 'scalar';
+  start: number;
+  end: number;
+  /** Text without quotes; null for YAML null (`~`, `null`). Plain scalars keep their source text (`1.0` stays `1.0`). */
+  value: string | null;
+  style: ScalarStyle | 'block';
+}
+
+/** A node the fast scanner did not decode (a non-empty flow collection): fine unless someone needs inside it. */
+export interface YOpaque {
+  t: 'opaque';
+  start: number;
+  end: number;
+}
+
+export function get(map: YNode | null | undefined, key: string): YNode | null | undefined {
+  if (!map || map.t !== 'map') return undefined;
+  for (const e of map.entries) if (e.key === key) return e.value;
+  return undefined;
+}
+
+export function entry(map: YMap, key: string): YEntry | undefined {
+  for (const e of map.entries) if (e.key === key) return e;
+  return undefined;
+}
+
+/**
+ * Offset just past the last character of a node's content, trailing comments and blank lines excluded.
+ * `fallback` is where an empty block collection ends (just past its key's colon).
+ */
+export function contentEnd(node: YNode): number {
+  if (node.t === 'map' && !node.flow) {
+    const last = node.entries[node.entries.length - 1];
+    if (!last) return node.start;
+    return last.value ? contentEnd(last.value) : last.keyEnd + 1;
+  }
+  if (node.t === 'seq' && !node.flow) {
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (item) return contentEnd(item);
+    }
+    return node.start + 1;
+  }
+  return node.end;
+}
