@@ -54,7 +54,7 @@ function split(s: Series): { train: Series; test: Series } {
 }
 
 function hasRProphet(): boolean {
-  const r = spawnSync('Rscript', ['-e', 'suppressMessages(library(prophet)); cat("ok")'], { encoding: 'utf8' });
+  const r = spawnSync('Rscript', ['-e', 'suppressMessages(library(prophet)); cat("ok")'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
   return r.status === 0 && r.stdout.includes('ok');
 }
 
@@ -93,7 +93,7 @@ function runRLive(jobs: { name: string; train: Series; future: Float64Array }[])
     }
     writeFileSync(join(dir, 'jobs.csv'), lines.join('\n') + '\n');
     writeFileSync(join(dir, 'run.R'), R_SCRIPT);
-    execFileSync('Rscript', [join(dir, 'run.R'), join(dir, 'jobs.csv')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('Rscript', [join(dir, 'run.R'), join(dir, 'jobs.csv')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TZ: 'UTC' } });
     const res = new Map<string, RResult>();
     for (const j of jobs) {
       const out = join(dir, `${j.name}.out.csv`);

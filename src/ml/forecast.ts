@@ -92,6 +92,11 @@ export function registerModel(model: ForecastModel): void {
   registry.set(model.name, model);
 }
 
+/** Removes a model added by `registerModel` (tests, plugins being unloaded). */
+export function unregisterModel(name: string): void {
+  registry.delete(name);
+}
+
 export function modelNames(): string[] {
   return [...registry.keys()];
 }

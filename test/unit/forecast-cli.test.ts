@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '../../src/core/random';
+import { main } from '../../src/cli/main';
+import { modelNames, registerModel, runForecasts, unregisterModel, type ForecastModel } from '../../src/ml/forecast';
+
+const DAY = 86400;
+const START = 1_700_006_400; // a midnight UTC
+
+/** Runs `mora <args>` in-process, capturing stdout, stderr and the exit code. */
+async function mora(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const so = process.stdout.write.bind(process.stdout), se = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+  const prevExit = process.exitCode;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = so; process.stderr.write = se; process.exitCode = prevExit;
+  }
+}
+
+describe('mora forecast', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'mora-forecast-cli-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function csv(name: string, rows: string[], header = 'timestamp,value'): string {
+    const p = join(dir, name);
+    writeFileSync(p, [header, ...rows].join('\n') + '\n');
+    return p;
+  }
+
+  function dailySeries(n: number, iso = false): string[] {
+    const rng = new Rng(7);
+    return Array.from({ length: n }, (_, i) => {
+      const ts = START + i * 300;
+      const v = 50 + 10 * Math.sin((2 * Math.PI * ts) / DAY) + rng.normal();
+      return `${iso ? new Date(ts * 1000).toISOString().replace('.000Z', 'Z') : ts},${v}`;
+    });
+  }
+
+  it('prints timestamp,prophet,prophet_lower,prophet_upper for horizon steps at the median step', async () => {
+    const input = csv('a.csv', dailySeries(2016));
+    const r = await mora(['forecast', '--input', input, '--horizon', '12', '--model', 'prophet', '--format', 'csv']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.equal(lines[0], 'timestamp,prophet,prophet_lower,prophet_upper');
+    assert.equal(lines.length, 13);
+    const last = START + 2015 * 300;
+    lines.slice(1).forEach((l, i) => {
+      const [ts, y, lo, hi] = l.split(',').map(Number);
+      assert.equal(ts, last + (i + 1) * 300);
+      assert.ok(lo < y && y < hi, l);
+      // The truth is a 10-amplitude daily sine around 50: the forecast tracks it.
+      assert.ok(Math.abs(y - (50 + 10 * Math.sin((2 * Math.PI * ts) / DAY))) < 1.5, l);
+    });
+  });
+
+  it('reads ISO-8601 timestamps and prints Unix seconds', async () => {
+    const input = csv('iso.csv', dailySeries(600, true));
+    const r = await mora(['forecast', '--input', input, '--horizon', '3']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(Number(r.out.trim().split('\n')[1].split(',')[0]), START + 600 * 300);
+  });
+
+  it('--format json carries the forecast, fitted parameters and timings', async () => {
+    const input = csv('j.csv', dailySeries(1000));
+    const r = await mora(['forecast', '--input', input, '--horizon', '5', '--format', 'json', '--set', 'prophet.changepoint_prior_scale=0.1']);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.columns, ['timestamp', 'prophet', 'prophet_lower', 'prophet_upper']);
+    assert.equal(j.forecast.length, 5);
+    const p = j.models.prophet;
+    assert.equal(p.fitted.params.delta.length, 25);
+    assert.equal(p.fitted.params.beta.length, 14);
+    assert.ok(p.fitted.params.sigma_obs > 0);
+    assert.equal(p.fitted.options.changepoint_prior_scale, 0.1);
+    assert.ok(p.timings_ms.fit > 0 && p.timings_ms.predict > 0);
+  });
+
+  it('counts missing values instead of failing on them', async () => {
+    const rows = dailySeries(500);
+    rows[10] = `${START + 10 * 300},`;
+    rows[11] = `${START + 11 * 300},NaN`;
+    const r = await mora(['forecast', '--input', csv('m.csv', rows), '--horizon', '2', '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).missing, 2);
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ['a missing file', () => ['--input', join(dir, 'none.csv')], /no such file/],
+    ['no header', () => ['--input', csv('nh.csv', dailySeries(5).slice(1), dailySeries(1)[0])], /no header/],
+    ['a non-numeric value', () => ['--input', csv('nn.csv', [...dailySeries(5), `${START + 9999},abc`])], /not a number/],
+    ['fewer points than the minimum', () => ['--input', csv('one.csv', dailySeries(1))], /at least 2/],
+    ['an unknown model', () => ['--input', csv('u.csv', dailySeries(50)), '--model', 'nope'], /unknown model "nope"/],
+    ['an unknown Prophet option', () => ['--input', csv('o.csv', dailySeries(50)), '--set', 'prophet.bogus=1'], /unknown Prophet option "bogus"/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`exits 2 with one line on stderr for ${what}`, async () => {
+      const r = await mora(['forecast', '--horizon', '3', ...args()]);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, '');
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.match(r.err, message);
+    });
+  }
+
+  it('rejects a non-positive horizon', async () => {
+    const r = await mora(['forecast', '--input', csv('h.csv', dailySeries(50)), '--horizon', '0']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--horizon/);
+  });
+});
+
+describe('forecast registry', () => {
+  after(() => { unregisterModel('test-last'); unregisterModel('test-combo'); });
+  it('runs registered models once each, sharing runs with models that combine others', async () => {
+    let calls = 0;
+    const echo: ForecastModel = {
+      name: 'test-last', description: 'last value',
+      async run(history, req) {
+        calls++;
+        const t = Float64Array.from({ length: req.horizon }, (_, i) => history.t[history.t.length - 1] + (i + 1) * req.step);
+        const v = new Float64Array(req.horizon).fill(history.v[history.v.length - 1]);
+        return { model: 'test-last', forecast: { t, mean: v, lower: v, upper: v, intervalWidth: 0.9 }, fitted: {}, timings: { fitMs: 0, predictMs: 0 } };
+      },
+    };
+    const combo: ForecastModel = {
+      name: 'test-combo', description: 'uses test-last',
+      async run(_h, _req, ctx) {
+        const a = await ctx.get('test-last');
+        return { ...a, model: 'test-combo' };
+      },
+    };
+    registerModel(echo);
+    registerModel(combo);
+    assert.ok(modelNames().includes('prophet') && modelNames().includes('test-combo'));
+    const t = Float64Array.from({ length: 10 }, (_, i) => START + i * 60);
+    const runs = await runForecasts({ t, v: Float64Array.from(t, (_, i) => i) }, ['test-last', 'test-combo'], { horizon: 3 });
+    assert.equal(calls, 1);
+    assert.deepEqual(runs.map((r) => r.model), ['test-last', 'test-combo']);
+    assert.deepEqual(Array.from(runs[1].forecast.t), [START + 600, START + 660, START + 720]);
+  });
+});
