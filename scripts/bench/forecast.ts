@@ -1,0 +1,79 @@
+/**
+ * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
+ *
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--out results.json]
+ *
+ * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
+ * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
+ * Prints one row per series, then the geometric mean per method and the ratios fused / each other method.
+ */
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readTimeseriesCsv } from '../../src/data/timeseries-csv';
+import { clean, medianStep, type Series } from '../../src/core/series';
+import { geometricMean } from '../../src/core/stats';
+import { Prophet } from '../../src/ml/prophet';
+import { runEnsemble } from '../../src/ml/lstm/ensemble';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const HOLD = 288;
+
+async function main(): Promise<void> {
+  const data = arg('data');
+  if (!data || !existsSync(data)) {
+    console.error('usage: npm run bench:forecast -- --data <dir of timestamp,value CSVs> [--only regex] [--limit N] [--epochs N] [--chunk N]');
+    process.exit(2);
+  }
+  const dir = existsSync(join(data, 'timestamp_value')) && statSync(join(data, 'timestamp_value')).isDirectory() ? join(data, 'timestamp_value') : data;
+  const only = arg('only') ? new RegExp(arg('only')!) : undefined;
+  let files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort();
+  if (arg('limit')) files = files.slice(0, Number(arg('limit')));
+  const lstm = { ...(arg('epochs') ? { epochs: Number(arg('epochs')) } : {}), ...(arg('chunk') ? { chunk: Number(arg('chunk')) } : {}) };
+  const methods = ['seasonal_naive', 'prophet', 'lstm', 'fused'] as const;
+  const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
+  const rows: Array<Record<string, unknown>> = [];
+  console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out; MASE (lower is better)`);
+  console.log(['series', ...methods, 'dropped', 'conf', 'sec'].join('\t'));
+  const t00 = performance.now();
+  for (const f of files) {
+    const s = clean(readTimeseriesCsv(join(dir, f)).series).series;
+    const n = s.t.length;
+    if (n < 3 * HOLD) { console.log(`${f}\tskipped: ${n} points`); continue; }
+    const train: Series = { t: s.t.subarray(0, n - HOLD), v: s.v.subarray(0, n - HOLD) };
+    const actual = s.v.subarray(n - HOLD);
+    const step = medianStep(train);
+    const P = Math.round(86400 / step);
+    let scale = 0;
+    for (let i = P; i < train.v.length; i++) scale += Math.abs(train.v[i] - train.v[i - P]);
+    scale /= train.v.length - P;
+    const mase = (pred: ArrayLike<number>): number => {
+      let e = 0;
+      for (let i = 0; i < HOLD; i++) e += Math.abs(pred[i] - actual[i]);
+      return e / HOLD / scale;
+    };
+    const sn = new Float64Array(HOLD);
+    for (let i = 0; i < HOLD; i++) sn[i] = train.v[train.v.length - P + (i % P)];
+    const t0 = performance.now();
+    const r = await runEnsemble(train, { horizon: HOLD, prophet: new Prophet(), lstm });
+    const sec = (performance.now() - t0) / 1000;
+    const row: Record<string, number> = {
+      seasonal_naive: mase(sn), prophet: r.prophet ? mase(r.prophet.mean) : NaN, lstm: r.lstm ? mase(r.lstm.mean) : NaN, fused: mase(r.fused.mean),
+    };
+    for (const m of methods) scores[m].push(row[m]);
+    rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, confidence: r.fused.confidence, seconds: sec });
+    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
+  }
+  const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m])]));
+  console.log(`\ngeometric mean MASE over ${scores.fused.length} series (${((performance.now() - t00) / 1000).toFixed(0)} s):`);
+  for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
+  const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
+  console.log(`  fused better than: seasonal_naive on ${wins('seasonal_naive')}, prophet on ${wins('prophet')}, lstm on ${wins('lstm')} of ${scores.fused.length} series`);
+  const out = arg('out');
+  if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), geometricMean: gm, rows }, null, 1));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,74 @@
+/**
+ * Dense single-precision matrix products over row-major Float32Arrays — the hot loops of MOrA's LSTM.
+ *
+ * Why hand-written: TF.js dispatches one kernel per op, and an LSTM step is ~10 tiny ops, so stock tfjs-layers
+ * spends most of an epoch in dispatch overhead. These loops are register-blocked (4 rows × 4 columns of C kept
+ * in locals) so each loaded value of A and B is reused four times; V8 compiles them to tight scalar code.
+ */
+
+/** C[M×N] = (accumulate ? C : 0) + A[M×K] · B[K×N]. Offsets let callers address sub-blocks of bigger buffers. */
+export function gemm(
+  M: number, N: number, K: number,
+  A: Float32Array, aOff: number,
+  B: Float32Array, bOff: number,
+  C: Float32Array, cOff: number,
+  accumulate: boolean,
+): void {
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let i = 0; i < M4; i += 4) {
+    const a0 = aOff + i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+    const c0 = cOff + i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+    for (let j = 0; j < N4; j += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let bp = bOff + j;
+      for (let k = 0; k < K; k++, bp += N) {
+        const b0 = B[bp], b1 = B[bp + 1], b2 = B[bp + 2], b3 = B[bp + 3];
+        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        s00 += x0 * b0; s01 += x0 * b1; s02 += x0 * b2; s03 += x0 * b3;
+        s10 += x1 * b0; s11 += x1 * b1; s12 += x1 * b2; s13 += x1 * b3;
+        s20 += x2 * b0; s21 += x2 * b1; s22 += x2 * b2; s23 += x2 * b3;
+        s30 += x3 * b0; s31 += x3 * b1; s32 += x3 * b2; s33 += x3 * b3;
+      }
+      if (accumulate) {
+        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+        C[c2 + j] += s20; C[c2 + j + 1] += s21; C[c2 + j + 2] += s22; C[c2 + j + 3] += s23;
+        C[c3 + j] += s30; C[c3 + j + 1] += s31; C[c3 + j + 2] += s32; C[c3 + j + 3] += s33;
+      } else {
+        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
+        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
+        C[c2 + j] = s20; C[c2 + j + 1] = s21; C[c2 + j + 2] = s22; C[c2 + j + 3] = s23;
+        C[c3 + j] = s30; C[c3 + j + 1] = s31; C[c3 + j + 2] = s32; C[c3 + j + 3] = s33;
+      }
+    }
+    for (let j = N4; j < N; j++) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const b = B[bOff + k * N + j];
+        s0 += A[a0 + k] * b; s1 += A[a1 + k] * b; s2 += A[a2 + k] * b; s3 += A[a3 + k] * b;
+      }
+      if (accumulate) { C[c0 + j] += s0; C[c1 + j] += s1; C[c2 + j] += s2; C[c3 + j] += s3; }
+      else { C[c0 + j] = s0; C[c1 + j] = s1; C[c2 + j] = s2; C[c3 + j] = s3; }
+    }
+  }
+  for (let i = M4; i < M; i++) {
+    const a = aOff + i * K, c = cOff + i * N;
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[a + k] * B[bOff + k * N + j];
+      C[c + j] = accumulate ? C[c + j] + s : s;
+    }
+  }
+}
+
+/** out[C×R] = transpose of in[R×C]. */
+export function transpose(R: number, C: number, src: Float32Array, srcOff: number, dst: Float32Array, dstOff = 0): void {
+  for (let r = 0; r < R; r++) {
+    const s = srcOff + r * C;
+    for (let c = 0; c < C; c++) dst[dstOff + c * R + r] = src[s + c];
+  }
+}

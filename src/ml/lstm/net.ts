@@ -1,0 +1,402 @@
+/**
+ * MOrA's LSTM network: LSTM(units1, return sequences) → Dropout → LSTM(units2) → Dropout → Dense(dense, relu) → Dense(outputs),
+ * with a hand-written forward pass, backward pass through time and Adam, over one Float32Array arena.
+ *
+ * Numerics follow Keras/TF.js exactly so the two are interchangeable (weights load both ways, see `setWeights`):
+ * gate order i, f, g, o; sigmoid gates, tanh cell; Glorot-uniform kernels, orthogonal recurrent kernels, forget-gate bias 1;
+ * inverted dropout; MSE loss averaged over batch and outputs; Adam with TF.js defaults (β1 0.9, β2 0.999, ε 1e-7).
+ *
+ * Speed comes from layout, not tricks: batches are time-major ([T][B][features]) so the input projection of all T steps is
+ * one matrix product before the recurrence and the weight gradients are one matrix product after it; the recurrence does
+ * one small product per step with the four gates fused into a single [H × 4H] matrix.
+ */
+import { Rng } from '../../core/random';
+import { gemm, transpose } from './gemm';
+
+export interface LstmNetConfig {
+  /** Features per time step. */
+  inputSize: number;
+  /** Window length (time steps). */
+  steps: number;
+  units1: number;
+  units2: number;
+  dense: number;
+  outputs: number;
+  dropout: number;
+}
+
+interface ParamSlot { name: string; shape: number[]; off: number; size: number }
+
+/** Offsets (in floats) of every buffer of one batch size. */
+interface Buffers {
+  B: number;
+  x: number; z1: number; h1: number; c1: number; tc1: number; m1: number; x2: number;
+  z2: number; h2: number; c2: number; tc2: number; m2: number; y2: number; a1: number; out: number;
+  dOut: number; dA1: number; dY2: number; dX2: number; dZ1: number; dZ2: number; dh: number; dc: number;
+  wT: number; tT: number;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export class LstmNet {
+  readonly config: LstmNetConfig;
+  readonly nParams: number;
+  /** The arena: parameters, gradients, Adam moments and activations all live here. */
+  private F: Float32Array;
+  private readonly slots: ParamSlot[] = [];
+  private readonly P: number; // parameter block
+  private readonly G: number; // gradient block
+  private readonly Mom: number; // Adam first moment
+  private readonly Vel: number; // Adam second moment
+  private used = 0;
+  private bufs: Buffers | undefined;
+  private adamStep = 0;
+
+  constructor(config: LstmNetConfig, seed = 42) {
+    this.config = config;
+    const { inputSize: D, units1: H1, units2: H2, dense: Dn, outputs: O } = config;
+    const shapes: Array<[string, number[]]> = [
+      ['lstm1/kernel', [D, 4 * H1]], ['lstm1/recurrent_kernel', [H1, 4 * H1]], ['lstm1/bias', [4 * H1]],
+      ['lstm2/kernel', [H1, 4 * H2]], ['lstm2/recurrent_kernel', [H2, 4 * H2]], ['lstm2/bias', [4 * H2]],
+      ['dense1/kernel', [H2, Dn]], ['dense1/bias', [Dn]],
+      ['dense2/kernel', [Dn, O]], ['dense2/bias', [O]],
+    ];
+    let off = 0;
+    for (const [name, shape] of shapes) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      this.slots.push({ name, shape, off, size });
+      off += size;
+    }
+    this.nParams = off;
+    this.P = 0; this.G = off; this.Mom = 2 * off; this.Vel = 3 * off;
+    this.used = 4 * off;
+    this.F = new Float32Array(this.used);
+    this.initialise(new Rng(seed));
+  }
+
+  // ---------- parameters ----------
+
+  private slot(name: string): ParamSlot {
+    const s = this.slots.find((p) => p.name === name);
+    if (!s) throw new Error(`no parameter ${name}`);
+    return s;
+  }
+
+  /** Keras defaults: Glorot-uniform kernels, orthogonal recurrent kernels, zero biases with the forget gate's at 1. */
+  private initialise(rng: Rng): void {
+    const F = this.F;
+    for (const s of this.slots) {
+      const o = this.P + s.off;
+      if (s.name.endsWith('recurrent_kernel')) {
+        orthogonal(s.shape[0], s.shape[1], rng, F, o);
+      } else if (s.name.endsWith('kernel')) {
+        const limit = Math.sqrt(6 / (s.shape[0] + s.shape[1]));
+        for (let i = 0; i < s.size; i++) F[o + i] = (rng.next() * 2 - 1) * limit;
+      } else {
+        F.fill(0, o, o + s.size);
+        if (s.name.startsWith('lstm')) {
+          const H = s.size / 4;
+          F.fill(1, o + H, o + 2 * H);
+        }
+      }
+    }
+  }
+
+  /** Weights in Keras order (kernel, recurrent kernel, bias per LSTM; kernel, bias per Dense), as TF.js `getWeights()`. */
+  getWeights(): Float32Array[] {
+    return this.slots.map((s) => this.F.slice(this.P + s.off, this.P + s.off + s.size));
+  }
+
+  setWeights(weights: ArrayLike<number>[]): void {
+    if (weights.length !== this.slots.length) throw new Error(`expected ${this.slots.length} weight arrays, got ${weights.length}`);
+    this.slots.forEach((s, i) => {
+      if (weights[i].length !== s.size) throw new Error(`${s.name}: expected ${s.size} values, got ${weights[i].length}`);
+      this.F.set(weights[i], this.P + s.off);
+    });
+    this.resetOptimizer();
+  }
+
+  weightShapes(): Array<{ name: string; shape: number[] }> {
+    return this.slots.map((s) => ({ name: s.name, shape: s.shape.slice() }));
+  }
+
+  /** Gradients of the last `trainBatch`/`gradients` call, in the same order as `getWeights`. */
+  getGradients(): Float32Array[] {
+    return this.slots.map((s) => this.F.slice(this.G + s.off, this.G + s.off + s.size));
+  }
+
+  resetOptimizer(): void {
+    this.F.fill(0, this.Mom, this.Mom + 2 * this.nParams);
+    this.adamStep = 0;
+  }
+
+  // ---------- buffers ----------
+
+  private buffersFor(B: number): Buffers {
+    if (this.bufs && this.bufs.B >= B) return this.bufs;
+    const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O } = this.config;
+    let off = 4 * this.nParams;
+    const a = (n: number): number => { const o = off; off += n; return o; };
+    const Hm = Math.max(H1, H2);
+    const b: Buffers = {
+      B,
+      x: a(T * B * D), z1: a(T * B * 4 * H1), h1: a((T + 1) * B * H1), c1: a((T + 1) * B * H1), tc1: a(T * B * H1),
+      m1: a(T * B * H1), x2: a(T * B * H1),
+      z2: a(T * B * 4 * H2), h2: a((T + 1) * B * H2), c2: a((T + 1) * B * H2), tc2: a(T * B * H2),
+      m2: a(B * H2), y2: a(B * H2), a1: a(B * Dn), out: a(B * O),
+      dOut: a(B * O), dA1: a(B * Dn), dY2: a(B * H2), dX2: a(T * B * H1), dZ1: a(T * B * 4 * H1), dZ2: a(T * B * 4 * H2),
+      dh: a(B * Hm), dc: a(B * Hm),
+      wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), tT: a(T * B * Math.max(Hm, D)),
+    };
+    const F = new Float32Array(off);
+    F.set(this.F.subarray(0, 4 * this.nParams));
+    this.F = F;
+    this.used = off;
+    this.bufs = b;
+    return b;
+  }
+
+  // ---------- forward ----------
+
+  /**
+   * Forward pass for B windows, `x` sample-major [B][T][D]. With `dropoutRng` the dropout masks are drawn (training);
+   * without, dropout is the identity (inference). Returns the offset of the output block [B][O] in the arena.
+   */
+  private forward(x: Float32Array, xRow: number, B: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+    const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
+    const bf = this.buffersFor(B);
+    const F = this.F;
+    // Gather sample-major windows into the time-major layout.
+    for (let b = 0; b < B; b++) {
+      const src = (order ? order[xRow + b] : xRow + b) * T * D;
+      for (let t = 0; t < T; t++) F.set(x.subarray(src + t * D, src + t * D + D), bf.x + (t * B + b) * D);
+    }
+    const p = (n: string): number => this.P + this.slot(n).off;
+    lstmForward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), p('lstm1/bias'), bf.z1, bf.h1, bf.c1, bf.tc1);
+    // Dropout on the whole output sequence of layer 1.
+    const n1 = T * B * H1;
+    applyDropout(F, bf.h1 + B * H1, bf.x2, bf.m1, n1, dropout, dropoutRng);
+    lstmForward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), p('lstm2/bias'), bf.z2, bf.h2, bf.c2, bf.tc2);
+    applyDropout(F, bf.h2 + T * B * H2, bf.y2, bf.m2, B * H2, dropout, dropoutRng);
+    denseForward(F, B, H2, Dn, bf.y2, p('dense1/kernel'), p('dense1/bias'), bf.a1, true);
+    denseForward(F, B, Dn, O, bf.a1, p('dense2/kernel'), p('dense2/bias'), bf.out, false);
+    return bf.out;
+  }
+
+  /** Predictions for N windows (no dropout), sample-major [N][O]. */
+  predict(x: Float32Array, N: number, batchSize = 256): Float32Array {
+    const { outputs: O, steps: T, inputSize: D } = this.config;
+    if (x.length < N * T * D) throw new Error(`predict: expected ${N}×${T}×${D} inputs, got ${x.length} values`);
+    const out = new Float32Array(N * O);
+    for (let r = 0; r < N; r += batchSize) {
+      const B = Math.min(batchSize, N - r);
+      const o = this.forward(x, r, B, undefined);
+      out.set(this.F.subarray(o, o + B * O), r * O);
+    }
+    return out;
+  }
+
+  // ---------- backward ----------
+
+  /**
+   * Loss and gradients for windows [row, row+B) of (x, y); gradients land in the gradient block (see `getGradients`).
+   * Returns the batch's mean squared error.
+   */
+  gradients(x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+    const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
+    const outOff = this.forward(x, row, B, dropoutRng, order);
+    const F = this.F;
+    const bf = this.bufs!;
+    const n = B * O;
+    let loss = 0;
+    for (let b = 0; b < B; b++) {
+      const yr = (order ? order[row + b] : row + b) * O;
+      for (let j = 0; j < O; j++) {
+        const d = F[outOff + b * O + j] - y[yr + j];
+        loss += d * d;
+        F[bf.dOut + b * O + j] = (2 * d) / n;
+      }
+    }
+    const p = (name: string): number => this.P + this.slot(name).off;
+    const g = (name: string): number => this.G + this.slot(name).off;
+    denseBackward(F, B, Dn, O, bf.a1, p('dense2/kernel'), bf.dOut, g('dense2/kernel'), g('dense2/bias'), bf.dA1, bf.wT, bf.tT, false, 0);
+    denseBackward(F, B, H2, Dn, bf.y2, p('dense1/kernel'), bf.dA1, g('dense1/kernel'), g('dense1/bias'), bf.dY2, bf.wT, bf.tT, true, bf.a1);
+    // Through dropout 2 into the last hidden state of layer 2.
+    if (dropout > 0 && dropoutRng) for (let i = 0; i < B * H2; i++) F[bf.dY2 + i] *= F[bf.m2 + i];
+    lstmBackward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), bf.z2, bf.h2, bf.c2, bf.tc2,
+      -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
+    if (dropout > 0 && dropoutRng) for (let i = 0; i < T * B * H1; i++) F[bf.dX2 + i] *= F[bf.m1 + i];
+    lstmBackward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), bf.z1, bf.h1, bf.c1, bf.tc1,
+      bf.dX2, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
+    return loss / n;
+  }
+
+  /** One Adam step on the current gradients. */
+  adam(lr: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-7): void {
+    this.adamStep++;
+    const F = this.F;
+    const lrT = (lr * Math.sqrt(1 - beta2 ** this.adamStep)) / (1 - beta1 ** this.adamStep);
+    const { P, G, Mom, Vel } = this;
+    for (let i = 0; i < this.nParams; i++) {
+      const gr = F[G + i];
+      const m = (F[Mom + i] = beta1 * F[Mom + i] + (1 - beta1) * gr);
+      const v = (F[Vel + i] = beta2 * F[Vel + i] + (1 - beta2) * gr * gr);
+      F[P + i] -= (lrT * m) / (Math.sqrt(v) + eps);
+    }
+  }
+
+  /** Gradient step on windows [row, row+B); returns the batch loss (before the step). */
+  trainBatch(x: Float32Array, y: Float32Array, row: number, B: number, lr: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+    const loss = this.gradients(x, y, row, B, dropoutRng, order);
+    this.adam(lr);
+    return loss;
+  }
+}
+
+// ---------- kernels over the arena ----------
+
+function lstmForward(
+  F: Float32Array, B: number, T: number, D: number, H: number,
+  x: number, Wx: number, Wh: number, bias: number, z: number, h: number, c: number, tc: number,
+): void {
+  const G4 = 4 * H;
+  // Input projections for all T steps in one product: z[T·B × 4H] = x[T·B × D] · Wx + bias.
+  gemm(T * B, G4, D, F, x, F, Wx, F, z, false);
+  for (let r = 0; r < T * B; r++) {
+    const zr = z + r * G4;
+    for (let j = 0; j < G4; j++) F[zr + j] += F[bias + j];
+  }
+  F.fill(0, h, h + B * H);
+  F.fill(0, c, c + B * H);
+  for (let t = 0; t < T; t++) {
+    const zt = z + t * B * G4;
+    gemm(B, G4, H, F, h + t * B * H, F, Wh, F, zt, true);
+    const cp = c + t * B * H, cn = cp + B * H, hn = h + (t + 1) * B * H, tct = tc + t * B * H;
+    for (let b = 0; b < B; b++) {
+      const zb = zt + b * G4;
+      for (let j = 0; j < H; j++) {
+        const ig = sigmoid(F[zb + j]);
+        const fg = sigmoid(F[zb + H + j]);
+        const gg = Math.tanh(F[zb + 2 * H + j]);
+        const og = sigmoid(F[zb + 3 * H + j]);
+        F[zb + j] = ig; F[zb + H + j] = fg; F[zb + 2 * H + j] = gg; F[zb + 3 * H + j] = og;
+        const k = b * H + j;
+        const cv = fg * F[cp + k] + ig * gg;
+        F[cn + k] = cv;
+        const tcv = Math.tanh(cv);
+        F[tct + k] = tcv;
+        F[hn + k] = og * tcv;
+      }
+    }
+  }
+}
+
+/**
+ * Backward through time. Upstream gradient is either the whole sequence `dhSeq` [T][B][H] or only the last step `dhLast` [B][H]
+ * (pass -1 for the unused one). Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
+ */
+function lstmBackward(
+  F: Float32Array, B: number, T: number, D: number, H: number,
+  x: number, Wx: number, Wh: number, z: number, h: number, c: number, tc: number,
+  dhSeq: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, tT: number,
+  dWx: number, dWh: number, db: number, dx: number,
+): void {
+  const G4 = 4 * H;
+  const BH = B * H;
+  F.fill(0, dh, dh + BH);
+  F.fill(0, dc, dc + BH);
+  transpose(H, G4, F, Wh, F, wT); // WhT [4H × H]
+  for (let t = T - 1; t >= 0; t--) {
+    const zt = z + t * B * G4, dzt = dZ + t * B * G4;
+    const cp = c + t * BH, tct = tc + t * BH;
+    const up = dhSeq >= 0 ? dhSeq + t * BH : t === T - 1 ? dhLast : -1;
+    for (let b = 0; b < B; b++) {
+      const zb = zt + b * G4, dzb = dzt + b * G4;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const dhv = F[dh + k] + (up >= 0 ? F[up + k] : 0);
+        const ig = F[zb + j], fg = F[zb + H + j], gg = F[zb + 2 * H + j], og = F[zb + 3 * H + j];
+        const tcv = F[tct + k];
+        const dcv = dhv * og * (1 - tcv * tcv) + F[dc + k];
+        F[dzb + j] = dcv * gg * ig * (1 - ig);
+        F[dzb + H + j] = dcv * F[cp + k] * fg * (1 - fg);
+        F[dzb + 2 * H + j] = dcv * ig * (1 - gg * gg);
+        F[dzb + 3 * H + j] = dhv * tcv * og * (1 - og);
+        F[dc + k] = dcv * fg;
+      }
+    }
+    if (t > 0) gemm(B, H, G4, F, dzt, F, wT, F, dh, false); // dh_{t-1} = dZ_t · Whᵀ
+  }
+  // Weight gradients for all steps in one product each.
+  transpose(T * B, H, F, h, F, tT); // h_{t-1} for t = 0..T-1, as [H × T·B]
+  gemm(H, G4, T * B, F, tT, F, dZ, F, dWh, false);
+  transpose(T * B, D, F, x, F, tT);
+  gemm(D, G4, T * B, F, tT, F, dZ, F, dWx, false);
+  F.fill(0, db, db + G4);
+  for (let r = 0; r < T * B; r++) {
+    const dzr = dZ + r * G4;
+    for (let j = 0; j < G4; j++) F[db + j] += F[dzr + j];
+  }
+  if (dx >= 0) {
+    transpose(D, G4, F, Wx, F, wT); // WxT [4H × D]
+    gemm(T * B, D, G4, F, dZ, F, wT, F, dx, false);
+  }
+}
+
+function denseForward(F: Float32Array, B: number, In: number, Out: number, x: number, W: number, bias: number, y: number, relu: boolean): void {
+  gemm(B, Out, In, F, x, F, W, F, y, false);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < Out; j++) {
+      const v = F[y + b * Out + j] + F[bias + j];
+      F[y + b * Out + j] = relu && v < 0 ? 0 : v;
+    }
+  }
+}
+
+/** dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ. With `reluOut`, dy is first masked by the layer's relu output at that offset. */
+function denseBackward(
+  F: Float32Array, B: number, In: number, Out: number, x: number, W: number, dy: number,
+  dW: number, db: number, dx: number, wT: number, tT: number, relu: boolean, reluOut: number,
+): void {
+  if (relu) for (let i = 0; i < B * Out; i++) if (F[reluOut + i] <= 0) F[dy + i] = 0;
+  transpose(B, In, F, x, F, tT);
+  gemm(In, Out, B, F, tT, F, dy, F, dW, false);
+  F.fill(0, db, db + Out);
+  for (let b = 0; b < B; b++) for (let j = 0; j < Out; j++) F[db + j] += F[dy + b * Out + j];
+  transpose(In, Out, F, W, F, wT);
+  gemm(B, In, Out, F, dy, F, wT, F, dx, false);
+}
+
+/** Inverted dropout: kept units are scaled by 1/(1-p) so inference needs no rescaling. No rng → identity. */
+function applyDropout(F: Float32Array, src: number, dst: number, mask: number, n: number, p: number, rng: Rng | undefined): void {
+  if (!rng || p <= 0) {
+    F.copyWithin(dst, src, src + n);
+    return;
+  }
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    const m = rng.next() >= p ? scale : 0;
+    F[mask + i] = m;
+    F[dst + i] = F[src + i] * m;
+  }
+}
+
+/** Keras' orthogonal initializer for a [rows × cols] matrix (rows ≤ cols: orthonormal rows), by Gram–Schmidt. */
+function orthogonal(rows: number, cols: number, rng: Rng, F: Float32Array, off: number): void {
+  const tall = rows > cols;
+  const r = tall ? cols : rows, n = tall ? rows : cols;
+  const q = new Float64Array(r * n);
+  for (let i = 0; i < r * n; i++) q[i] = rng.normal();
+  for (let i = 0; i < r; i++) {
+    for (let k = 0; k < i; k++) {
+      let d = 0;
+      for (let j = 0; j < n; j++) d += q[i * n + j] * q[k * n + j];
+      for (let j = 0; j < n; j++) q[i * n + j] -= d * q[k * n + j];
+    }
+    let norm = 0;
+    for (let j = 0; j < n; j++) norm += q[i * n + j] ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let j = 0; j < n; j++) q[i * n + j] /= norm;
+  }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) F[off + i * cols + j] = tall ? q[j * n + i] : q[i * n + j];
+}

@@ -1,0 +1,50 @@
+/**
+ * Saving and loading LSTM models: JSON with the weights as base64 Float32 (exact round-trip), the scaler, feature list,
+ * training window and the MOrA version that wrote it. A model from an incompatible format is refused with a clear message.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Bump when the saved layout or the meaning of a field changes. */
+export const MODEL_FORMAT = 1;
+
+export function moraVersion(): string {
+  return (require('../../../package.json') as { version: string }).version;
+}
+
+export class IncompatibleModelError extends Error {
+  constructor(message: string) { super(message); this.name = 'IncompatibleModelError'; }
+}
+
+export function assertCompatible(s: { format?: unknown; moraVersion?: unknown; kind?: unknown }): void {
+  if (!s || s.kind !== 'mora-lstm') throw new IncompatibleModelError('not a MOrA LSTM model file (missing kind "mora-lstm")');
+  if (s.format !== MODEL_FORMAT) {
+    throw new IncompatibleModelError(
+      `LSTM model was saved by MOrA ${String(s.moraVersion)} in format ${String(s.format)}; this MOrA ${moraVersion()} reads format ${MODEL_FORMAT} — retrain the model`);
+  }
+}
+
+export function encodeWeights(ws: Float32Array[]): string[] {
+  return ws.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString('base64'));
+}
+
+export function decodeWeights(ws: string[]): Float32Array[] {
+  return ws.map((s) => {
+    const b = Buffer.from(s, 'base64');
+    const out = new Float32Array(b.byteLength / 4);
+    new Uint8Array(out.buffer).set(b);
+    return out;
+  });
+}
+
+/** Atomic write: temp file + rename. */
+export function saveJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, path);
+}
+
+export function loadJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}

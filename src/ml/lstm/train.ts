@@ -1,0 +1,86 @@
+/**
+ * Mini-batch training of an LstmNet: seeded shuffling and dropout, Adam, early stopping on validation loss with the
+ * best weights restored, progress callbacks and cooperative cancellation (checked between batches).
+ */
+import { Rng } from '../../core/random';
+import type { LstmNet } from './net';
+
+export interface WindowSet {
+  /** Sample-major inputs [n][steps][features]. */
+  x: Float32Array;
+  /** Targets [n][outputs]. */
+  y: Float32Array;
+  n: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Epochs without validation improvement before stopping. */
+  patience: number;
+  seed: number;
+  shuffle?: boolean;
+  onEpoch?: (e: EpochReport) => void;
+  /** Polled between batches; true stops training (the best weights so far are kept). */
+  isCancelled?: () => boolean;
+}
+
+export interface EpochReport { epoch: number; loss: number; valLoss: number; seconds: number }
+
+export interface TrainResult {
+  history: EpochReport[];
+  bestEpoch: number;
+  bestValLoss: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+}
+
+export class CancelledError extends Error {
+  constructor() { super('training cancelled'); this.name = 'CancelledError'; }
+}
+
+export function evaluate(net: LstmNet, set: WindowSet): number {
+  if (set.n === 0) return NaN;
+  const O = net.config.outputs;
+  const p = net.predict(set.x, set.n);
+  let s = 0;
+  for (let i = 0; i < set.n * O; i++) { const d = p[i] - set.y[i]; s += d * d; }
+  return s / (set.n * O);
+}
+
+export function train(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | undefined, opts: TrainOptions): TrainResult {
+  const rng = new Rng(opts.seed);
+  const dropRng = new Rng(opts.seed ^ 0x5bd1e995);
+  const order = new Int32Array(trainSet.n).map((_, i) => i);
+  const history: EpochReport[] = [];
+  let best = Infinity, bestEpoch = -1, bestWeights: Float32Array[] | undefined;
+  let cancelled = false, stoppedEarly = false;
+  for (let epoch = 0; epoch < opts.epochs && !cancelled; epoch++) {
+    const t0 = performance.now();
+    if (opts.shuffle !== false) {
+      for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); const tmp = order[i]; order[i] = order[j]; order[j] = tmp; }
+    }
+    let sum = 0;
+    for (let r = 0; r < trainSet.n; r += opts.batchSize) {
+      if (opts.isCancelled?.()) { cancelled = true; break; }
+      const B = Math.min(opts.batchSize, trainSet.n - r);
+      sum += net.trainBatch(trainSet.x, trainSet.y, r, B, opts.learningRate, dropRng, order) * B;
+    }
+    if (cancelled) break;
+    const loss = sum / trainSet.n;
+    const valLoss = valSet && valSet.n > 0 ? evaluate(net, valSet) : loss;
+    const report = { epoch, loss, valLoss, seconds: (performance.now() - t0) / 1000 };
+    history.push(report);
+    opts.onEpoch?.(report);
+    if (!Number.isFinite(valLoss)) break;
+    if (valLoss < best - 1e-7) {
+      best = valLoss; bestEpoch = epoch; bestWeights = net.getWeights();
+    } else if (epoch - bestEpoch >= opts.patience) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  if (bestWeights) net.setWeights(bestWeights);
+  return { history, bestEpoch, bestValLoss: best, stoppedEarly, cancelled };
+}

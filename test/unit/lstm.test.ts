@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/random';
+import { series, type Series } from '../../src/core/series';
+import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
+import { LstmForecaster, LstmModel } from '../../src/ml/lstm/forecaster';
+import { IncompatibleModelError } from '../../src/ml/lstm/persist';
+import { buildStockModel, stockWeights } from '../../src/ml/lstm/stock';
+
+/** Hourly series with a daily cycle and AR(1) noise: the recent past carries information seasonal-naive ignores. */
+function seasonalSeries(days: number, seed: number): Series {
+  const rng = new Rng(seed);
+  const step = 3600, n = days * 24, t0 = 1_700_006_400;
+  const t: number[] = [], v: number[] = [];
+  let ar = 0;
+  for (let i = 0; i < n; i++) {
+    ar = 0.85 * ar + rng.normal();
+    t.push(t0 + i * step);
+    v.push(20 + 8 * Math.sin((2 * Math.PI * i) / 24) + 3 * Math.cos((4 * Math.PI * i) / 24) + ar);
+  }
+  return series(t, v);
+}
+
+const SMALL = { units1: 16, units2: 8, dense: 8, chunk: 6, epochs: 30, patience: 5, maxWindows: 600, learningRate: 3e-3 };
+
+describe('LSTM kernels', () => {
+  it('forward pass and every gradient match TF.js autodiff of the same stock layers', async function () {
+    this.timeout(60000);
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const c: LstmNetConfig = { inputSize: 3, steps: 5, units1: 6, units2: 4, dense: 5, outputs: 2, dropout: 0.2 };
+    const B = 7, rng = new Rng(3);
+    const x = new Float32Array(B * c.steps * c.inputSize).map(() => rng.normal());
+    const y = new Float32Array(B * c.outputs).map(() => rng.normal());
+    const model = buildStockModel(tf, c, 11);
+    const net = new LstmNet(c, 1);
+    net.setWeights(stockWeights(model));
+    const xt = tf.tensor3d(x, [B, c.steps, c.inputSize]), yt = tf.tensor2d(y, [B, c.outputs]);
+    const ref = (model.predict(xt) as import('@tensorflow/tfjs').Tensor).dataSync();
+    const ours = net.predict(x, B);
+    ref.forEach((r, i) => assert.ok(Math.abs(r - ours[i]) < 1e-5, `output ${i}: ${r} vs ${ours[i]}`));
+    const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(yt, model.apply(xt, { training: false }) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar);
+    const loss = net.gradients(x, y, 0, B, undefined);
+    assert.ok(Math.abs(loss - value.dataSync()[0]) < 1e-5);
+    const ourGrads = net.getGradients();
+    const names = Object.keys(grads);
+    assert.equal(names.length, ourGrads.length);
+    names.forEach((name, i) => {
+      const g = grads[name].dataSync();
+      let scale = 1e-6;
+      g.forEach((v) => { scale = Math.max(scale, Math.abs(v)); });
+      g.forEach((v, k) => assert.ok(Math.abs(v - ourGrads[i][k]) <= 1e-4 * scale, `${name}[${k}]: tf ${v} vs MOrA ${ourGrads[i][k]}`));
+    });
+  });
+});
+
+describe('LSTM forecaster', () => {
+  const history = seasonalSeries(40, 7);
+  let model: LstmModel;
+  before(function () {
+    this.timeout(60000);
+    model = new LstmForecaster(SMALL).fit(history);
+  });
+
+  it('learns a seasonal series: validation error well below seasonal-naive', () => {
+    const v = model.validation;
+    assert.ok(v.windows > 50);
+    assert.ok(v.mae < 0.8 * v.baselineMae, `LSTM MAE ${v.mae.toFixed(3)} vs seasonal-naive ${v.baselineMae.toFixed(3)}`);
+  });
+
+  it('forecasts the requested horizon at the history step, with a band around the mean', () => {
+    const f = model.predict({ horizon: 30 });
+    assert.equal(f.mean.length, 30);
+    assert.equal(f.t[0], history.t[history.t.length - 1] + 3600);
+    for (let i = 0; i < 30; i++) {
+      assert.ok(Number.isFinite(f.mean[i]));
+      assert.ok(f.lower[i] < f.mean[i] && f.mean[i] < f.upper[i]);
+    }
+  });
+
+  it('save/load round-trip gives identical predictions and keeps scalers, features and training window', () => {
+    const saved = JSON.parse(JSON.stringify(model.toJSON()));
+    const loaded = LstmModel.fromJSON(saved);
+    assert.deepEqual(Array.from(loaded.predict({ horizon: 20 }).mean), Array.from(model.predict({ horizon: 20 }).mean));
+    assert.deepEqual(saved.features, ['value', 'tod_sin', 'tod_cos', 'dow_sin', 'dow_cos', 'value_lag']);
+    assert.equal(saved.trainedOn.to, history.t[history.t.length - 1]);
+    assert.ok(saved.scaler.max > saved.scaler.min);
+  });
+
+  it('refuses a model saved in another format with a clear message', () => {
+    const saved = { ...(JSON.parse(JSON.stringify(model.toJSON())) as object), format: 999, moraVersion: '9.0.0' };
+    assert.throws(() => LstmModel.fromJSON(saved), (e: Error) => e instanceof IncompatibleModelError && /9\.0\.0/.test(e.message) && /retrain/.test(e.message));
+    assert.throws(() => LstmModel.fromJSON({ hello: 1 }), IncompatibleModelError);
+  });
+
+  it('is reproducible: the same seed gives the same forecast, another seed a different one', function () {
+    this.timeout(30000);
+    const short = seasonalSeries(12, 3);
+    const o = { ...SMALL, epochs: 2, units1: 8, units2: 4 };
+    const a = new LstmForecaster({ ...o, seed: 5 }).fit(short).predict({ horizon: 6 }).mean;
+    const b = new LstmForecaster({ ...o, seed: 5 }).fit(short).predict({ horizon: 6 }).mean;
+    const c = new LstmForecaster({ ...o, seed: 6 }).fit(short).predict({ horizon: 6 }).mean;
+    assert.deepEqual(Array.from(a), Array.from(b));
+    assert.notDeepEqual(Array.from(a), Array.from(c));
+  });
+
+  it('can be cancelled, and reports progress per epoch', () => {
+    const seen: number[] = [];
+    let calls = 0;
+    assert.throws(
+      () => new LstmForecaster({ ...SMALL, epochs: 50, onEpoch: (e) => seen.push(e.epoch), isCancelled: () => ++calls > 30 }).fit(seasonalSeries(12, 4)),
+      /cancelled/,
+    );
+    assert.ok(seen.length >= 1 && seen.length < 50);
+  });
+
+  it('says how much history it needs when there is too little', () => {
+    assert.throws(() => new LstmForecaster(SMALL).fit(seasonalSeries(1, 1)), /history too short/);
+  });
+});
