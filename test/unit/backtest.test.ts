@@ -1,0 +1,100 @@
+import { strict as assert } from 'node:assert';
+import { scoreDay, summarize, meanSummary } from '../../src/ml/backtest/score';
+import { replay, DAY } from '../../src/ml/backtest/replay';
+import { runBacktest } from '../../src/ml/backtest/run';
+import type { SizingStrategy } from '../../src/ml/baselines/strategy';
+import { series } from '../../src/core/series';
+import { Rng } from '../../src/core/random';
+import { MoraStrategy } from '../../src/ml/engine/mora-strategy';
+
+/** A day of samples every 5 minutes starting at `day`. */
+function days(n: number, f: (t: number, i: number) => number, step = 300): ReturnType<typeof series> {
+  const t: number[] = [], v: number[] = [];
+  for (let i = 0; i < (n * DAY) / step; i++) { t.push(i * step); v.push(f(i * step, i)); }
+  return series(t, v);
+}
+
+describe('backtest scorer', () => {
+  it('scores a day by waste, shortfall, exceedance, OOM and relative slack', () => {
+    const d = scoreDay(0, 10, [5, 10, 15, 20]);
+    assert.equal(d.waste, 5);
+    assert.equal(d.shortfall, 15);
+    assert.equal(d.exceeded, 2);
+    assert.equal(d.sumUsage, 50);
+    // p95 of [5,10,15,20] by linear interpolation: 15 + 0.85 × 5 = 19.25
+    assert.ok(Math.abs(d.relativeSlack - (10 - 19.25) / 10) < 1e-12);
+  });
+
+  it('summarises over days: ratios to total usage, pooled exceedance, OOM-free share, positive slack only', () => {
+    const s = summarize([scoreDay(0, 10, [5, 10, 15, 20]), scoreDay(DAY, 30, [10, 10, 10, 10])]);
+    assert.equal(s.days, 2);
+    assert.ok(Math.abs(s.wasteRatio - (5 + 80) / 90) < 1e-12);
+    assert.ok(Math.abs(s.shortfallRatio - 15 / 90) < 1e-12);
+    assert.equal(s.exceedanceShare, 2 / 8);
+    assert.equal(s.oomFreeShare, 0.5);
+    assert.ok(Math.abs(s.relativeSlack - (0 + 20 / 30) / 2) < 1e-12);
+    const m = meanSummary([s, summarize([scoreDay(0, 1, [1, 1])])]);
+    assert.ok(Math.abs(m.oomFreeShare - 0.75) < 1e-12);
+  });
+
+  it('replays day by day: a strategy only ever sees samples before the day it sizes; warm-up and thin days are not scored', () => {
+    const seen: number[] = [];
+    const spy: SizingStrategy = {
+      name: 'spy', kind: 'cpu',
+      observe(t) { for (let i = 0; i < t.length; i++) seen.push(t[i]); },
+      recommend(now) {
+        assert.ok(seen.every((x) => x < now), 'saw the future');
+        return { value: 1, lower: 1, upper: 1 };
+      },
+    };
+    // 10 days; day 8 has only 6 samples (skipped).
+    const s = days(10, () => 1);
+    const keep = Array.from(s.t).map((t, i) => i).filter((i) => Math.floor(s.t[i] / DAY) !== 8 || s.t[i] % DAY < 1800);
+    const thin = series(keep.map((i) => s.t[i]), keep.map((i) => s.v[i]));
+    const r = replay(thin, [spy], { warmupDays: 7 });
+    assert.deepEqual(r[0].days.map((d) => d.dayStart / DAY), [7, 9]);
+  });
+
+  it('writes one row per series, day and strategy', () => {
+    const a = days(9, (_t, i) => 1 + (i % 5));
+    const res = runBacktest([{ name: 'a', series: a }, { name: 'b', series: a }], 'cpu', ['vpa', 'krr', 'mora']);
+    assert.equal(res.rows.length, 2 * 2 * 3);
+    assert.deepEqual([...new Set(res.rows.map((r) => r.strategy))], ['vpa', 'krr', 'mora']);
+    assert.equal(res.mean.length, 3);
+  });
+});
+
+describe('MOrA strategy', () => {
+  it('memory: no OOM day on a series whose daily peak drifts up slowly, with less headroom than VPA-style +15% on top of the peak', () => {
+    const rng = new Rng(3);
+    const GB = 1e9;
+    const s = days(28, (t) => GB * (1 + 0.005 * (t / DAY)) * (0.7 + 0.3 * Math.abs(Math.sin(t / 7000))) * (1 + 0.01 * rng.next()));
+    const r = replay(s, [new MoraStrategy('memory')]);
+    const sum = summarize(r[0].days);
+    assert.equal(sum.oomFreeShare, 1);
+    for (const d of r[0].days) assert.ok(d.value < 1.15 * GB * (1 + 0.005 * (d.dayStart / DAY + 1)) * 1.02);
+  });
+
+  it('memory margin grows with the series\' own day-to-day peak growth, within its cap', () => {
+    const rng = new Rng(5);
+    // Daily peaks that keep setting new highs (up to +20% a day) need a wider margin than steady peaks.
+    const peaks = [1];
+    for (let d = 1; d < 30; d++) peaks.push(peaks[d - 1] * (1 + 0.2 * rng.next()));
+    const jumpy = days(30, (t, i) => (i % 288 === 100 ? peaks[Math.floor(t / DAY)] : 0.5));
+    const steady = days(30, (_t, i) => (i % 288 === 100 ? 1 : 0.5));
+    const mj = new MoraStrategy('memory'); const ms = new MoraStrategy('memory');
+    mj.observe(jumpy.t, jumpy.v); ms.observe(steady.t, steady.v);
+    const ej = mj.explain(30 * DAY)!, es = ms.explain(30 * DAY)!;
+    assert.ok(es.margin <= 1.05 + 1e-12, `steady margin ${es.margin}`);
+    assert.ok(ej.margin > es.margin && ej.margin <= 1.4, `jumpy margin ${ej.margin}`);
+  });
+
+  it('cpu: sizes near the recent 99th percentile, not the rare spike', () => {
+    const rng = new Rng(9);
+    const s = days(14, () => (rng.next() < 0.001 ? 20 : 1 + 0.2 * rng.next()));
+    const m = new MoraStrategy('cpu');
+    m.observe(s.t, s.v);
+    const v = m.recommend(14 * DAY)!.value;
+    assert.ok(v > 1.18 && v < 1.5, `value ${v}`);
+  });
+});

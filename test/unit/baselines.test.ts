@@ -1,0 +1,159 @@
+import { strict as assert } from 'node:assert';
+import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, MEMORY_BUCKETS } from '../../src/ml/baselines/histogram';
+import { VpaStrategy } from '../../src/ml/baselines/vpa';
+import { KrrStrategy } from '../../src/ml/baselines/krr';
+import { AutopilotStrategy } from '../../src/ml/baselines/autopilot';
+import { weightedQuantile } from '../../src/ml/baselines/strategy';
+
+const H = 3600;
+const DAY = 86400;
+const GB = 1e9;
+
+/** Upper edge of the VPA bucket holding v, computed from the definition (first bucket 0.01, each 5% wider). */
+function bucketEnd(v: number, first: number): number {
+  let start = 0, size = first;
+  while (start + size <= v) { start += size; size *= 1.05; }
+  return start + size;
+}
+
+describe('VPA baseline', () => {
+  it('has 176 exponential buckets for CPU and memory', () => {
+    assert.equal(CPU_BUCKETS.numBuckets, 176);
+    assert.equal(MEMORY_BUCKETS.numBuckets, 176);
+    const b = new ExponentialBuckets(1000, 0.01, 1.05);
+    assert.ok(Math.abs(b.start(1) - 0.01) < 1e-12);
+    assert.ok(Math.abs(b.start(2) - 0.0205) < 1e-12);
+  });
+
+  it('returns the upper edge of the bucket as the percentile', () => {
+    const h = new DecayingHistogram(CPU_BUCKETS, Infinity);
+    h.add(1, 1, 0);
+    const want = bucketEnd(1, 0.01);
+    assert.ok(Math.abs(h.percentile(0.5) - want) < 1e-9, `${h.percentile(0.5)} vs ${want}`);
+    assert.ok(want > 1 && want <= 1.05 * 1.0001);
+  });
+
+  it('halves sample weights every 24 h', () => {
+    const h = new DecayingHistogram(CPU_BUCKETS, DAY);
+    // three samples of 1 core at t=0 weigh 3; one sample of 2 cores two days later weighs 4: the median is now 2.
+    for (let i = 0; i < 3; i++) h.add(1, 1, 0);
+    h.add(2, 1, 2 * DAY);
+    assert.ok(Math.abs(h.percentile(0.5) - bucketEnd(2, 0.01)) < 1e-9);
+    const flat = new DecayingHistogram(CPU_BUCKETS, Infinity);
+    for (let i = 0; i < 3; i++) flat.add(1, 1, 0);
+    flat.add(2, 1, 2 * DAY);
+    assert.ok(Math.abs(flat.percentile(0.5) - bucketEnd(1, 0.01)) < 1e-9);
+  });
+
+  it('CPU target is P90 × 1.15 and bounds widen with low confidence', () => {
+    const vpa = new VpaStrategy('cpu');
+    const t: number[] = [], v: number[] = [];
+    for (let i = 0; i < 1440; i++) { t.push(i * 60); v.push(0.5); }
+    vpa.observe(t, v);
+    const rec = vpa.recommend();
+    assert.ok(rec);
+    assert.ok(Math.abs(rec.value - bucketEnd(0.5, 0.01) * 1.15) < 1e-9);
+    // conf = min(~1 day, 1440/1440) ≈ 1 → upper = P95 × 1.15 × (1 + 1/conf) ≈ 2 × target.
+    assert.ok(Math.abs(rec.upper / rec.value - (1 + 1 / vpa.confidence())) < 1e-9);
+    assert.ok(rec.lower < rec.value && rec.lower > rec.value * 0.99);
+  });
+
+  it('memory keeps one peak per 24 h interval: a higher sample replaces the interval peak', () => {
+    const vpa = new VpaStrategy('memory');
+    vpa.observe([0, H, 2 * H], [1 * GB, 3 * GB, 2 * GB]);
+    // Only the 3 GB peak is in the histogram, so even the median (lower bound) comes from it.
+    const rec = vpa.recommend();
+    assert.ok(rec);
+    assert.ok(Math.abs(rec.value - bucketEnd(3 * GB, 1e7) * 1.15) < 1);
+    const p50 = (rec.lower / 1.15) * (1 + 0.001 / vpa.confidence()) ** 2;
+    assert.ok(p50 > 2.9 * GB, `lower bound came from ${p50}`);
+  });
+
+  it('memory floor is 250 MiB and the OOM rule bumps by max(+100 MiB, ×1.2)', () => {
+    const small = new VpaStrategy('memory');
+    small.observe([0], [1e6]);
+    assert.equal(small.recommend()?.value, 250 * 2 ** 20);
+    const vpa = new VpaStrategy('memory');
+    vpa.observe([0], [1 * GB]);
+    vpa.observeOom(H, 1 * GB);
+    // used = max(request 1 GB, peak 1 GB) → needed = max(1 GB + 100 MiB, 1.2 GB) = 1.2 GB becomes the interval's peak.
+    assert.ok(Math.abs(vpa.recommend()!.value - bucketEnd(1.2 * GB, 1e7) * 1.15) < 1);
+  });
+});
+
+describe('KRR baseline', () => {
+  const ramp = (n: number, step = 300): [number[], number[]] => [Array.from({ length: n }, (_, i) => i * step), Array.from({ length: n }, (_, i) => i + 1)];
+
+  it('simple: CPU request = p95 (linear interpolation), rounded up to 1m', () => {
+    const k = new KrrStrategy('cpu');
+    k.observe(...ramp(100));
+    // p95 of 1..100 = 1 + 0.95 × 99 = 95.05
+    assert.ok(Math.abs(k.recommend(100 * 300)!.value - 95.05) < 1e-9);
+  });
+
+  it('simple_limit: request p66, limit p96', () => {
+    const k = new KrrStrategy('cpu', { variant: 'simple_limit' });
+    k.observe(...ramp(100));
+    const r = k.recommend(100 * 300)!;
+    assert.ok(Math.abs(r.value - 66.34) < 1e-9);
+    assert.ok(Math.abs(r.upper - 96.04) < 1e-9);
+  });
+
+  it('says "not enough data" under 100 points or 3 hours', () => {
+    const few = new KrrStrategy('cpu');
+    few.observe(...ramp(99));
+    assert.equal(few.recommend(99 * 300), undefined);
+    const short = new KrrStrategy('cpu');
+    short.observe(...ramp(150, 60)); // 149 minutes
+    assert.equal(short.recommend(150 * 60), undefined);
+  });
+
+  it('memory = max × 1.15 over 14 days, rounded up to 1 MiB, floored at 100 MiB', () => {
+    const k = new KrrStrategy('memory');
+    const t: number[] = [], v: number[] = [];
+    for (let i = 0; i < 20 * 24; i++) { t.push(i * H); v.push(i === 5 ? 8 * GB : 1 * GB); } // an 8 GB spike on day 0
+    k.observe(t, v);
+    const mib = 2 ** 20;
+    assert.equal(k.recommend(20 * DAY)!.value, Math.ceil((1 * GB * 1.15) / mib) * mib); // the day-0 spike is out of the window
+    const tiny = new KrrStrategy('memory');
+    tiny.observe(...ramp(200));
+    assert.equal(tiny.recommend(200 * 300)!.value, 100 * mib);
+  });
+});
+
+describe('Autopilot baseline', () => {
+  it('CPU = weighted p95 + 10%', () => {
+    const a = new AutopilotStrategy('cpu');
+    a.observe(Array.from({ length: 100 }, (_, i) => i * 300), Array.from({ length: 100 }, () => 2));
+    assert.ok(Math.abs(a.recommend(100 * 300)!.value - 2.2) < 1e-12);
+  });
+
+  it('forgets an old burst after a few 12 h half-lives', () => {
+    const now = 10 * DAY;
+    const a = new AutopilotStrategy('cpu');
+    // 50 samples at 10 cores 72 h ago weigh 50/64 ≈ 0.78; 50 recent samples at 1 core weigh ≈ 50: p95 is 1.
+    a.observe(Array.from({ length: 50 }, (_, i) => now - 72 * H + i), Array.from({ length: 50 }, () => 10));
+    a.observe(Array.from({ length: 50 }, (_, i) => now - 50 + i), Array.from({ length: 50 }, () => 1));
+    assert.ok(Math.abs(a.recommend(now)!.value - 1.1) < 1e-12);
+  });
+
+  it('memory modes: p98, peak, max(p60, half the peak)', () => {
+    const t = Array.from({ length: 100 }, (_, i) => i * 60);
+    const v = Array.from({ length: 100 }, (_, i) => (i === 50 ? 10 : 1));
+    const peak = new AutopilotStrategy('memory', 'peak');
+    peak.observe(t, v);
+    assert.ok(Math.abs(peak.recommend(6000)!.value - 11) < 1e-9);
+    const half = new AutopilotStrategy('memory', 'p60-half-peak');
+    half.observe(t, v);
+    assert.ok(Math.abs(half.recommend(6000)!.value - 5.5) < 1e-9);
+    const p98 = new AutopilotStrategy('memory', 'p98');
+    p98.observe(t, v);
+    assert.ok(Math.abs(p98.recommend(6000)!.value - 1.1) < 1e-9);
+  });
+
+  it('weightedQuantile picks the smallest value reaching the weight share', () => {
+    assert.equal(weightedQuantile([3, 1, 2], [1, 1, 1], 0.5), 2);
+    assert.equal(weightedQuantile([3, 1, 2], [1, 1, 10], 0.5), 2);
+    assert.equal(weightedQuantile([3, 1, 2], [10, 1, 1], 0.5), 3);
+  });
+});
