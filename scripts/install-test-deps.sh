@@ -89,7 +89,9 @@ build_code_server() {
   mkdir -p "${tmp}"
   trap 'rm -rf "${tmp}"' EXIT
   log "building code-server ${CODE_SERVER_VERSION} into ${CS_DIR} (a few minutes, once per version)"
-  local started=$SECONDS
+  local started=$SECONDS rc
+  # Not `( ... ) || handler`: errexit would be ignored inside the subshell.
+  set +e
   (
     set -euo pipefail
     cd "${tmp}"
@@ -112,6 +114,13 @@ build_code_server() {
     (cd bin/helpers && ln -sfn browser-linux.sh browser.sh)
     (cd extensions && npm install --omit=dev >/dev/null)
   )
+  rc=$?
+  set -e
+  if [[ $rc != 0 ]]; then
+    log "building code-server failed (exit ${rc}). It needs the npm registry, a C/C++ toolchain, python3, pkg-config and the"
+    log "Kerberos, libsecret, X11 and xkbfile headers (Debian: ${BUILD_PKGS[*]}). Fix that and re-run: npm run setup:test"
+    exit 1
+  fi
   echo "${CODE_SERVER_VERSION}" >"${tmp}/.mora-complete"
   rm -rf "${CS_DIR}"
   mv "${tmp}" "${CS_DIR}"

@@ -112,7 +112,8 @@ async function main(): Promise<void> {
   if (!fs.existsSync(suiteIndex)) throw new Error(`${suiteIndex} is missing: compile with tsc -p test/vscode/tsconfig.json`);
   if (!fs.existsSync(path.join(extensionPath, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
   const mode = process.env.MORA_VSCODE ?? 'code-server';
-  const runDir = makeRunDir(mode === 'electron' ? 'vscode-electron' : 'vscode');
+  // One folder per run: engineers share a work tree, and two runs must not share a profile or a results file.
+  const runDir = makeRunDir(`${mode === 'electron' ? 'vscode-electron' : 'vscode'}-${process.pid}`);
   const resultsFile = path.join(runDir, 'results.json');
   process.env.MORA_VSCODE_RESULTS = resultsFile;
 
@@ -123,10 +124,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as SuiteResults;
+  // The latest results stay at a fixed place, whatever happens to the run folder.
+  const latest = path.join(repoRoot, '.mora-test', `${mode === 'electron' ? 'vscode-electron' : 'vscode'}-results.json`);
+  fs.copyFileSync(resultsFile, `${latest}.${process.pid}.tmp`);
+  fs.renameSync(`${latest}.${process.pid}.tmp`, latest);
   for (const f of r.failures) console.error(`\nFAILED: ${f.title}\n${f.error}`);
-  console.log(`\nVS Code suite (${mode}, results in ${path.relative(repoRoot, resultsFile)}):`);
+  console.log(`\nVS Code suite (${mode}, results in ${path.relative(repoRoot, latest)}):`);
   console.log(`${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
-  process.exit(code === 0 && r.failed === 0 && r.passed > 0 ? 0 : 1);
+  const ok = code === 0 && r.failed === 0 && r.passed > 0;
+  // A passing run leaves nothing behind; a failing one keeps its profile and logs for a look.
+  if (ok && !process.env.MORA_KEEP_RUN) fs.rmSync(runDir, { recursive: true, force: true });
+  process.exit(ok ? 0 : 1);
 }
 
 if (require.main === module) {
