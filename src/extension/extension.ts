@@ -9,11 +9,12 @@ import { DemoDataSource } from '../data/demo';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { registerCommands } from './commands';
 import { Log } from './log';
+import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
 import { StatusBar } from './status';
 import { ClusterTreeProvider } from './tree';
 
 /** What `activate` returns: used by the VS Code test suites, and by other extensions that want MOrA's data. */
-export interface MoraApi {
+export interface MoraApi extends ManifestFeaturesApi {
   tree: { getChildren(node?: TreeNode): Promise<TreeNode[]>; getTreeItem(node: TreeNode): vscode.TreeItem };
   loadedHeavyModules(): string[];
   readonly treeView: vscode.TreeView<TreeNode>;
@@ -43,12 +44,14 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   const mora: MoraContext = { extension: context, log, provider, treeView, status, source };
   context.subscriptions.push(log, provider, treeView, status);
   registerCommands(mora);
+  const manifestFeatures = registerManifestFeatures(mora);
   void status.update(source);
   log.info(`MOrA activated (data source: ${source.kind}).`);
   return {
     tree: { getChildren: (n) => provider.getChildren(n), getTreeItem: (n) => provider.getTreeItem(n) },
     loadedHeavyModules: heavyModulesLoaded,
     treeView,
+    ...manifestFeatures,
   };
 }
 

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import type { ManifestView } from '../views/manifest-lens-model';
+import type { RecommendationStore } from './recommendation-store';
+
+/** Kubernetes manifests are YAML files; the scan itself decides (apiVersion + kind per document) what gets a lens. */
+export const MANIFEST_SELECTOR: vscode.DocumentSelector = [{ language: 'yaml', scheme: 'file' }, { language: 'yaml', scheme: 'untitled' }];
+
+/** Arguments of `mora.applyRecommendation` when a lens calls it. */
+export interface ApplyArgs {
+  uri: string;
+  changes: import('../manifests/types').ManifestChange[];
+}
+
+/**
+ * The scan + recommendations of each open manifest, per document version, shared by the CodeLens, hover and
+ * diagnostics providers so a keystroke costs one scan. The manifest core never throws on bad YAML; if anything
+ * else does, the document simply gets nothing (no popups while typing).
+ */
+export class ManifestViews implements vscode.Disposable {
+  private readonly cache = new Map<string, { version: number; generation: number; view: ManifestView }>();
+  private generation = 0;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly store: RecommendationStore) {
+    this.subscription = store.onDidChange(() => this.generation++);
+  }
+
+  get(doc: vscode.TextDocument): ManifestView | undefined {
+    const key = doc.uri.toString();
+    const hit = this.cache.get(key);
+    if (hit && hit.version === doc.version && hit.generation === this.generation) return hit.view;
+    try {
+      const { manifestView } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
+      const ns = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
+      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns);
+      this.cache.set(key, { version: doc.version, generation: this.generation, view });
+      return view;
+    } catch {
+      return undefined;
+    }
+  }
+
+  forget(doc: vscode.TextDocument): void {
+    this.cache.delete(doc.uri.toString());
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.cache.clear();
+  }
+}
+
+export class MoraCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly views: ManifestViews, store: RecommendationStore) {
+    this.subscriptions = [
+      store.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mora.codeLens.enabled') || e.affectsConfiguration('mora.defaultNamespace')) this.changed.fire();
+      }),
+    ];
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('mora', doc.uri).get<boolean>('codeLens.enabled', true)) return [];
+    const view = this.views.get(doc);
+    if (!view) return [];
+    return view.lenses.map((spec) => {
+      const range = new vscode.Range(spec.line, 0, spec.line, 0);
+      if (spec.changes.length > 0) {
+        const args: ApplyArgs = { uri: doc.uri.toString(), changes: spec.changes };
+        return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: 'mora.applyRecommendation', arguments: [args] });
+      }
+      if (spec.target) {
+        return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: 'mora.showForecast', arguments: [spec.target] });
+      }
+      return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: '' });
+    });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

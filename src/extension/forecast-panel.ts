@@ -1,0 +1,282 @@
+import * as vscode from 'vscode';
+import type { Recommendation } from '../core/recommendation';
+import type { Workload } from '../core/workload';
+import type { DataSource } from '../data/datasource';
+import {
+  parseWebviewMessage, parseWebviewState, PendingRequests, type ForecastViewData, type HostToWebview, type TargetRef,
+  type WebviewDescription, type WebviewToHost,
+} from '../protocol/forecast';
+import type { Log } from './log';
+import { adapterOptions, type RecommendationStore } from './recommendation-store';
+
+export const FORECAST_VIEW_TYPE = 'mora.forecast';
+
+/** What a forecast is for: a workload's container (context optional: the first context holding the namespace). */
+export interface ForecastTarget {
+  context?: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  container: string;
+}
+
+export interface ForecastHost {
+  readonly extension: vscode.ExtensionContext;
+  readonly log: Log;
+  readonly store: RecommendationStore;
+  source(): DataSource;
+}
+
+function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+/** The panel's HTML: a strict CSP (no inline script, scripts only with this load's nonce), resources only from the bundle folders. */
+export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const n = nonce();
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${n}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>MOrA forecast</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${n}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+const sameTarget = (a: TargetRef, b: ForecastTarget) =>
+  a.namespace === b.namespace && a.kind.toLowerCase() === b.kind.toLowerCase() && a.name === b.name && a.container === b.container
+  && (b.context === undefined || a.context === b.context);
+
+/** One forecast panel: its target, the data it shows and the request bookkeeping of the protocol. */
+class ForecastPanel implements vscode.Disposable {
+  private readonly pending = new PendingRequests(15_000);
+  private readonly disposables: vscode.Disposable[] = [];
+  private data: ForecastViewData | undefined;
+  private recommendation: Recommendation | undefined;
+  private computing: Promise<void> | undefined;
+  private readyResolve: () => void = () => {};
+  /** Settles once the webview said `ready` (after each load of its HTML). */
+  ready: Promise<void>;
+  readonly onDispose = new vscode.EventEmitter<void>();
+
+  constructor(readonly panel: vscode.WebviewPanel, public target: ForecastTarget, private readonly host: ForecastHost) {
+    this.ready = new Promise((r) => (this.readyResolve = r));
+    panel.webview.options = webviewOptions(host.extension.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(host.extension.extensionUri, 'media', 'mora.svg');
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.load();
+  }
+
+  private load(): void {
+    this.ready = new Promise((r) => (this.readyResolve = r));
+    this.panel.title = `Forecast: ${this.target.name}/${this.target.container}`;
+    this.panel.webview.html = forecastHtml(this.panel.webview, this.host.extension.extensionUri);
+  }
+
+  retarget(target: ForecastTarget): void {
+    if (this.data && sameTarget(this.data.target, target)) return;
+    this.target = target;
+    this.data = undefined;
+    this.recommendation = undefined;
+    this.panel.title = `Forecast: ${target.name}/${target.container}`;
+    void this.post({ type: 'loading', message: `Forecasting ${target.name}/${target.container}…` });
+    void this.compute();
+  }
+
+  private post(m: HostToWebview): Thenable<boolean> {
+    return this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const m: WebviewToHost | undefined = parseWebviewMessage(raw);
+    if (!m) {
+      this.host.log.warn('Forecast view sent an unknown message; ignored.');
+      return;
+    }
+    if (m.type === 'response') {
+      this.pending.settle(m);
+      return;
+    }
+    if (m.type === 'ready') {
+      this.readyResolve();
+      // A restored panel already drew its saved data; it is refreshed in the background with a new forecast.
+      if (this.data) await this.post({ type: 'show', data: this.data });
+      else void this.compute();
+      return;
+    }
+    try {
+      const result = await this.handle(m.command);
+      await this.post({ type: 'response', id: m.id, ok: true, result });
+    } catch (e) {
+      await this.post({ type: 'response', id: m.id, ok: false, error: (e as Error).message });
+    }
+  }
+
+  private async handle(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown> {
+    switch (command) {
+      case 'ping':
+        return 'pong';
+      case 'refresh':
+        this.data = undefined;
+        await this.compute();
+        return undefined;
+      case 'copyYaml': {
+        await this.whenComputed();
+        if (!this.data?.yaml) throw new Error('No recommendation to copy.');
+        await vscode.env.clipboard.writeText(this.data.yaml);
+        return this.data.yaml;
+      }
+      case 'apply': {
+        await this.whenComputed();
+        if (!this.recommendation) throw new Error('No recommendation to apply.');
+        const result = await vscode.commands.executeCommand<string | undefined>('mora.applyRecommendation', { recommendation: this.recommendation, container: this.target.container });
+        return result ?? 'Nothing applied.';
+      }
+    }
+  }
+
+  async whenComputed(): Promise<void> {
+    if (!this.recommendation) await this.compute();
+  }
+
+  compute(): Promise<void> {
+    if (this.computing) return this.computing;
+    const target = this.target;
+    this.computing = (async () => {
+      try {
+        const source = this.host.source();
+        const workload = await findWorkload(source, target);
+        const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
+        const t0 = Date.now();
+        const { data, recommendation } = await buildForecastView(source, workload, target.container, { ...DEFAULT_FORECAST_VIEW_OPTIONS, adapter: adapterOptions() });
+        if (target !== this.target) return;
+        this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
+        this.data = data;
+        this.recommendation = recommendation;
+        this.host.store.merge(recommendation);
+        await this.post({ type: 'show', data });
+      } catch (e) {
+        const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
+        this.host.log.error(message, e);
+        await this.post({ type: 'error', message });
+      } finally {
+        this.computing = undefined;
+      }
+    })();
+    return this.computing;
+  }
+
+  /** Sends a request to the webview and waits for its response (tests: the chart really rendered). */
+  async describe(): Promise<WebviewDescription> {
+    await this.ready;
+    const { id, promise } = this.pending.create();
+    await this.post({ type: 'request', id, command: 'describe' });
+    return (await promise) as WebviewDescription;
+  }
+
+  currentData(): ForecastViewData | undefined {
+    return this.data;
+  }
+
+  dispose(): void {
+    this.pending.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+    this.onDispose.fire();
+    this.onDispose.dispose();
+  }
+}
+
+async function findWorkload(source: DataSource, target: ForecastTarget): Promise<Workload> {
+  const contexts = target.context ? [target.context] : await source.contexts();
+  for (const context of contexts) {
+    if (!(await source.namespaces(context)).includes(target.namespace)) continue;
+    const w = (await source.workloads(context, target.namespace)).find((x) => x.kind.toLowerCase() === target.kind.toLowerCase() && x.name === target.name);
+    if (w) {
+      if (!w.containers.some((c) => c.name === target.container)) {
+        throw new Error(`${w.kind} ${w.name} has no container "${target.container}" (containers: ${w.containers.map((c) => c.name).join(', ')})`);
+      }
+      return w;
+    }
+  }
+  throw new Error(`no ${target.kind} ${target.namespace}/${target.name} in the ${source.kind} data source`);
+}
+
+/** The forecast panel (one, reused) and its serializer, so it comes back after a restart (`onWebviewPanel:mora.forecast`). */
+export class ForecastPanels implements vscode.Disposable {
+  private current: ForecastPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly host: ForecastHost) {
+    this.disposables.push(vscode.window.registerWebviewPanelSerializer(FORECAST_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const saved = parseWebviewState(state);
+        if (!saved) {
+          panel.dispose();
+          return;
+        }
+        this.adopt(new ForecastPanel(panel, saved.target, host));
+      },
+    }));
+  }
+
+  private adopt(p: ForecastPanel): ForecastPanel {
+    this.current?.dispose();
+    this.current = p;
+    p.onDispose.event(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    return p;
+  }
+
+  show(target: ForecastTarget): ForecastPanel {
+    if (this.current) {
+      this.current.retarget(target);
+      this.current.panel.reveal(vscode.ViewColumn.Beside);
+      return this.current;
+    }
+    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, `Forecast: ${target.name}/${target.container}`, vscode.ViewColumn.Beside, {
+      ...webviewOptions(this.host.extension.extensionUri),
+      enableFindWidget: true,
+    });
+    return this.adopt(new ForecastPanel(panel, target, this.host));
+  }
+
+  get panel(): ForecastPanel | undefined {
+    return this.current;
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,227 @@
+import * as vscode from 'vscode';
+import type { Recommendation } from '../core/recommendation';
+import type { ManifestChange } from '../manifests/types';
+import type { ForecastViewData, WebviewDescription } from '../protocol/forecast';
+import { MANIFEST_SELECTOR, ManifestViews, MoraCodeLensProvider, type ApplyArgs } from './codelens';
+import { MissingRequestsDiagnostics } from './diagnostics';
+import type { MoraContext } from './extension';
+import { ForecastPanels, type ForecastTarget } from './forecast-panel';
+import { MoraHoverProvider } from './hover';
+import { RecommendationStore } from './recommendation-store';
+
+/** Test/API surface added to what `activate` returns. */
+export interface ManifestFeaturesApi {
+  recommendations: { set(recs: Recommendation[]): void; clear(): void; all(): Recommendation[] };
+  forecast: {
+    show(target: ForecastTarget): Promise<void>;
+    /** Asks the webview (request/response over the protocol) what it drew. */
+    describe(): Promise<WebviewDescription>;
+    data(): ForecastViewData | undefined;
+  };
+}
+
+/** `mora.applyRecommendation` from the webview: a recommendation to write into the open manifest. */
+interface ApplyRecommendationArgs {
+  recommendation: Recommendation;
+  container?: string;
+}
+
+const isApplyArgs = (x: unknown): x is ApplyArgs => typeof x === 'object' && x !== null && typeof (x as ApplyArgs).uri === 'string' && Array.isArray((x as ApplyArgs).changes);
+const isRecArgs = (x: unknown): x is ApplyRecommendationArgs => typeof x === 'object' && x !== null && typeof (x as ApplyRecommendationArgs).recommendation === 'object';
+
+/** Reading metrics from a live cluster sends traffic: not in a restricted (untrusted) workspace. */
+function assertMaySendTraffic(mora: MoraContext, what: string): void {
+  if (mora.source.kind !== 'demo' && !vscode.workspace.isTrusted) {
+    throw new Error(`${what} reads your cluster's metrics, which is disabled in Restricted Mode. Trust this workspace to use it.`);
+  }
+}
+
+/** Writes changes into a document as one WorkspaceEdit (one undo step); only the values concerned change. */
+export async function applyChanges(doc: vscode.TextDocument, changes: ManifestChange[]): Promise<string> {
+  const { planEdits } = require('../manifests/edit') as typeof import('../manifests/edit');
+  const edits = planEdits(doc.getText(), changes);
+  const text = doc.getText();
+  const real = edits.filter((e) => text.slice(e.offset, e.offset + e.length) !== e.newText);
+  const name = vscode.workspace.asRelativePath(doc.uri);
+  if (real.length === 0) return `${name} already has these values.`;
+  const we = new vscode.WorkspaceEdit();
+  for (const e of real) we.replace(doc.uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
+  if (!(await vscode.workspace.applyEdit(we))) throw new Error(`VS Code refused the edit to ${name} (is it read-only?)`);
+  return `Applied ${changes.length} change(s) to ${name}.`;
+}
+
+/** Changes that write a recommendation into a manifest text: the matching workload's containers (and replicas). */
+export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args: ApplyRecommendationArgs): ManifestChange[] {
+  const view = views.get(doc);
+  const { resourceSettings } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
+  const rec = args.recommendation;
+  const defaultNs = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
+  const changes: ManifestChange[] = [];
+  let replicasDone = false;
+  for (const found of view?.scan.containers ?? []) {
+    const ns = found.namespace ?? defaultNs;
+    if (found.kind.toLowerCase() !== rec.workload.kind.toLowerCase() || found.name !== rec.workload.name || ns !== rec.workload.namespace) continue;
+    const docNs = view!.scan.documents[found.document].namespace;
+    for (const c of rec.containers) {
+      if (c.container !== found.container || (args.container && c.container !== args.container)) continue;
+      const set = resourceSettings(c);
+      if (set.requests || set.limits) changes.push({ type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNs, container: found.container }, set });
+    }
+    if (!replicasDone && rec.replicas && !rec.replicas.hpa && found.replicas) {
+      replicasDone = true;
+      changes.push({ type: 'replicas', target: { kind: found.kind, name: found.name, namespace: docNs }, replicas: Math.round(rec.replicas.recommended.value) });
+    }
+  }
+  return changes;
+}
+
+function manifestEditors(): vscode.TextDocument[] {
+  const active = vscode.window.activeTextEditor?.document;
+  const docs = [active, ...vscode.window.visibleTextEditors.map((e) => e.document)].filter((d): d is vscode.TextDocument => d?.languageId === 'yaml');
+  return [...new Set(docs)];
+}
+
+interface PickTarget extends vscode.QuickPickItem {
+  target: ForecastTarget;
+}
+
+async function pickTarget(mora: MoraContext): Promise<ForecastTarget | undefined> {
+  const items: PickTarget[] = [];
+  for (const context of await mora.source.contexts()) {
+    for (const namespace of await mora.source.namespaces(context)) {
+      for (const w of await mora.source.workloads(context, namespace)) {
+        for (const c of w.containers) {
+          items.push({ label: `${w.name}/${c.name}`, description: `${w.kind} · ${namespace} · ${context}`, target: { context, namespace, kind: w.kind, name: w.name, container: c.name } });
+        }
+      }
+    }
+  }
+  return (await vscode.window.showQuickPick(items, { title: 'MOrA: show the forecast of…', matchOnDescription: true }))?.target;
+}
+
+/** A tree node ({workload, container}), a lens target, or nothing (quick pick). */
+async function targetOf(mora: MoraContext, arg: unknown): Promise<ForecastTarget | undefined> {
+  if (typeof arg === 'object' && arg !== null) {
+    const a = arg as { workload?: { context: string; namespace: string; kind: string; name: string }; container?: string; namespace?: string; kind?: string; name?: string };
+    if (a.workload) {
+      const container = a.container ?? (await mora.source.workloads(a.workload.context, a.workload.namespace))
+        .find((w) => w.name === a.workload!.name && w.kind === a.workload!.kind)?.containers[0]?.name;
+      if (container) return { ...a.workload, container };
+    } else if (a.namespace && a.kind && a.name && a.container) {
+      return { namespace: a.namespace, kind: a.kind, name: a.name, container: a.container };
+    }
+  }
+  return pickTarget(mora);
+}
+
+async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | undefined> {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null) {
+    const a = arg as { namespace?: string; workload?: { namespace: string } };
+    if (a.namespace) return a.namespace;
+    if (a.workload) return a.workload.namespace;
+  }
+  const all = new Set<string>();
+  for (const c of await mora.source.contexts()) for (const ns of await mora.source.namespaces(c)) all.add(ns);
+  return vscode.window.showQuickPick([...all], { title: 'MOrA: recommend for namespace…' });
+}
+
+/** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
+export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
+  const { extension, log } = mora;
+  const store = new RecommendationStore(() => mora.source, log);
+  const views = new ManifestViews(store);
+  const lenses = new MoraCodeLensProvider(views, store);
+  const diagnostics = new MissingRequestsDiagnostics(views);
+  const panels = new ForecastPanels({ extension, log, store, source: () => mora.source });
+  extension.subscriptions.push(
+    store, views, lenses, diagnostics, panels,
+    vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, lenses),
+    vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, new MoraHoverProvider(views)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mora.qos') || e.affectsConfiguration('mora.cpuLimits') || e.affectsConfiguration('mora.dataSource')) store.clear();
+    }),
+  );
+
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
+    extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof vscode.CancellationError) return undefined;
+        log.error(`${id} failed`, e);
+        void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
+    }));
+
+  reg('mora.applyRecommendation', async (arg) => {
+    if (isApplyArgs(arg)) {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(arg.uri));
+      const message = await applyChanges(doc, arg.changes);
+      log.info(message);
+      return message;
+    }
+    const docs = manifestEditors();
+    if (docs.length === 0) throw new Error('Open the Kubernetes manifest to apply the recommendation to.');
+    if (isRecArgs(arg)) {
+      for (const doc of docs) {
+        const changes = changesFor(views, doc, arg);
+        if (changes.length === 0) continue;
+        const message = await applyChanges(doc, changes);
+        log.info(message);
+        void vscode.window.showInformationMessage(`MOrA: ${message}`);
+        return message;
+      }
+      const w = arg.recommendation.workload;
+      throw new Error(`No open manifest has ${w.kind} ${w.namespace}/${w.name}.`);
+    }
+    // From the palette: everything MOrA recommends for the active manifest.
+    const doc = docs[0];
+    const all = views.get(doc)?.lenses.flatMap((l) => (l.kind === 'apply' || l.kind === 'replicas' ? l.changes : [])) ?? [];
+    if (all.length === 0) {
+      void vscode.window.showInformationMessage('MOrA has no recommendation for the workloads in this file (yet): run "MOrA: Recommend" for their namespace.');
+      return undefined;
+    }
+    const message = await applyChanges(doc, all);
+    log.info(message);
+    return message;
+  });
+
+  reg('mora.recommend', async (arg) => {
+    assertMaySendTraffic(mora, 'Recommend');
+    const namespace = await namespaceOf(mora, arg);
+    if (!namespace) return undefined;
+    const count = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MOrA: recommending for ${namespace}`, cancellable: true },
+      (progress, token) => store.computeNamespace(namespace, token, (done, total) => progress.report({ message: `${done}/${total} workloads`, increment: 100 / Math.max(1, total) }), true),
+    );
+    log.info(`Recommended ${count} workload(s) in namespace ${namespace}.`);
+    void vscode.window.showInformationMessage(`MOrA: ${count} workload(s) in ${namespace} recommended; open their manifests to see and apply the changes.`);
+    return count;
+  });
+
+  reg('mora.showForecast', async (arg) => {
+    assertMaySendTraffic(mora, 'Show Forecast');
+    const target = await targetOf(mora, arg);
+    if (!target) return undefined;
+    panels.show(target);
+    return target;
+  });
+
+  return {
+    recommendations: { set: (recs) => store.set(recs), clear: () => store.clear(), all: () => store.all() },
+    forecast: {
+      show: async (target) => {
+        const p = panels.show(target);
+        await p.ready;
+        await p.whenComputed();
+      },
+      describe: () => {
+        if (!panels.panel) throw new Error('no forecast panel is open');
+        return panels.panel.describe();
+      },
+      data: () => panels.panel?.currentData(),
+    },
+  };
+}

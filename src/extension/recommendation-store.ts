@@ -1,0 +1,112 @@
+import * as vscode from 'vscode';
+import type { Recommendation } from '../core/recommendation';
+import type { Workload } from '../core/workload';
+import type { DataSource } from '../data/datasource';
+import type { AdapterOptions } from '../views/recommendation-adapter';
+import type { Log } from './log';
+
+/**
+ * The recommendations CodeLenses, hovers and the webview read, keyed by namespace/kind/name (manifests carry no context).
+ * A namespace is computed on first use in the background (history only: fast) and by `mora.recommend` on demand;
+ * the recommendation module loads lazily so activation stays light.
+ */
+export class RecommendationStore implements vscode.Disposable {
+  private readonly recs = new Map<string, Recommendation>();
+  private readonly namespaces = new Map<string, Promise<number>>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly source: () => DataSource, private readonly log: Log) {}
+
+  static key(namespace: string, kind: string, name: string): string {
+    return `${namespace}/${kind.toLowerCase()}/${name}`;
+  }
+
+  /** Synchronous lookup for providers; an unknown namespace starts loading and fires onDidChange when done. */
+  lookup(namespace: string, kind: string, name: string): Recommendation | undefined {
+    if (!this.namespaces.has(namespace)) void this.computeNamespace(namespace).catch(() => undefined);
+    return this.recs.get(RecommendationStore.key(namespace, kind, name));
+  }
+
+  all(): Recommendation[] {
+    return [...this.recs.values()];
+  }
+
+  /** Replaces what is known for the namespaces these recommendations belong to (tests; other engines). */
+  set(recs: readonly Recommendation[]): void {
+    const namespaces = new Set(recs.map((r) => r.workload.namespace));
+    for (const [k, r] of this.recs) if (namespaces.has(r.workload.namespace)) this.recs.delete(k);
+    for (const r of recs) this.recs.set(RecommendationStore.key(r.workload.namespace, r.workload.kind, r.workload.name), r);
+    for (const ns of namespaces) this.namespaces.set(ns, Promise.resolve(recs.filter((r) => r.workload.namespace === ns).length));
+    this.changed.fire();
+  }
+
+  /** Adds or replaces the containers of one workload's recommendation (a forecast refined it). */
+  merge(rec: Recommendation): void {
+    const key = RecommendationStore.key(rec.workload.namespace, rec.workload.kind, rec.workload.name);
+    const before = this.recs.get(key);
+    const names = new Set(rec.containers.map((c) => c.container));
+    const containers = [...(before?.containers.filter((c) => !names.has(c.container)) ?? []), ...rec.containers];
+    this.recs.set(key, { ...rec, containers, replicas: rec.replicas ?? before?.replicas });
+    this.changed.fire();
+  }
+
+  /** Forget everything (data source or settings changed). */
+  clear(): void {
+    this.recs.clear();
+    this.namespaces.clear();
+    this.changed.fire();
+  }
+
+  /** Recommends every container of every workload of a namespace; resolves to the number of workloads. */
+  computeNamespace(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force = false): Promise<number> {
+    const running = this.namespaces.get(namespace);
+    if (running && !force) return running;
+    const p = this.load(namespace, token, progress);
+    this.namespaces.set(namespace, p);
+    p.catch((e) => {
+      this.namespaces.delete(namespace);
+      this.log.warn(`Recommendations for namespace ${namespace} failed: ${(e as Error).message}`);
+    });
+    return p;
+  }
+
+  private async load(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
+    const source = this.source();
+    const { recommendFromMetrics } = require('../views/recommendation-adapter') as typeof import('../views/recommendation-adapter');
+    const options = adapterOptions();
+    const workloads: Workload[] = [];
+    for (const context of await source.contexts()) {
+      if ((await source.namespaces(context)).includes(namespace)) workloads.push(...(await source.workloads(context, namespace)));
+    }
+    let done = 0;
+    for (const w of workloads) {
+      if (token?.isCancellationRequested) throw new vscode.CancellationError();
+      let merged: Recommendation | undefined;
+      for (const c of w.containers) {
+        const frame = await source.metrics({ workload: w, container: c.name }, await source.historyRange({ workload: w, container: c.name }));
+        const r = recommendFromMetrics(w, c.name, frame, {}, options);
+        merged = merged ? { ...merged, containers: [...merged.containers, ...r.containers], confidence: Math.min(merged.confidence, r.confidence) } : r;
+      }
+      if (merged) this.recs.set(RecommendationStore.key(namespace, w.kind, w.name), merged);
+      progress?.(++done, workloads.length);
+      // Let the extension host breathe between workloads.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (workloads.length > 0) this.changed.fire();
+    return workloads.length;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export function adapterOptions(): AdapterOptions {
+  const cfg = vscode.workspace.getConfiguration('mora');
+  return {
+    qos: cfg.get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
+    cpuLimits: cfg.get<boolean>('cpuLimits', false),
+    targetUtilization: 1,
+  };
+}

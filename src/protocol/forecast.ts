@@ -1,0 +1,242 @@
+/**
+ * The one message protocol between the extension host and the forecast webview.
+ *
+ * Shape (after microsoft/vscode-pull-request-github's webview base): the webview announces `ready`, the host answers with
+ * `show`; either side may send a `request` carrying a numeric `id`, and the other side answers with exactly one `response`
+ * carrying the same id (`ok` + `result`, or `ok: false` + `error`). Everything here is plain JSON (no class instances,
+ * no typed arrays) because messages and saved webview state are structured-cloned / serialised.
+ *
+ * No imports: the webview bundle and the host both use this file.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Panel ids: CPU, memory, and the workload-level request rate / replicas. */
+export type PanelId = 'cpu' | 'memory' | 'requests' | 'replicas';
+export type PanelUnit = 'cores' | 'bytes' | 'req/s' | 'count';
+export type ModelId = 'prophet' | 'lstm' | 'fused';
+
+export interface TargetRef {
+  context: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  container: string;
+}
+
+export interface Points {
+  /** Unix seconds. */
+  t: number[];
+  v: number[];
+}
+
+export interface ModelForecastData {
+  model: ModelId;
+  t: number[];
+  mean: number[];
+  lower: number[];
+  upper: number[];
+  /** Width of the band, e.g. 0.9. */
+  intervalWidth: number;
+}
+
+/** A horizontal line drawn across the chart: the recommendation, or the current setting for comparison. */
+export interface ReferenceLine {
+  label: string;
+  value: number;
+  role: 'recommended' | 'current';
+}
+
+/** Numbers shown under the chart for people who do not read charts (and for screen readers). */
+export interface TableData {
+  caption: string;
+  columns: string[];
+  rows: string[][];
+}
+
+export interface PanelData {
+  id: PanelId;
+  title: string;
+  unit: PanelUnit;
+  history: Points;
+  forecasts: ModelForecastData[];
+  lines: ReferenceLine[];
+  summary: TableData;
+  /** Hourly forecast values, one row per hour of the horizon. */
+  detail: TableData;
+}
+
+export interface ForecastViewData {
+  version: number;
+  target: TargetRef;
+  title: string;
+  /** Unix seconds. */
+  generatedAt: number;
+  /** Models that produced a forecast, and one line per model that did not run or was dropped (why). */
+  modelsRun: ModelId[];
+  notes: string[];
+  /** One-line recommendation, e.g. "cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident". */
+  headline: string;
+  /** The container's `resources:` block as YAML, for "Copy YAML". */
+  yaml: string;
+  panels: PanelData[];
+}
+
+/** What the webview keeps with `setState` so a hidden panel or a restarted VS Code shows the same view at once. */
+export interface WebviewState {
+  version: number;
+  target: TargetRef;
+  data?: ForecastViewData;
+  panel?: PanelId;
+}
+
+/** Host → webview requests (the webview answers with a response). */
+export type HostCommand = 'describe';
+
+/** Webview → host requests (the host answers with a response). */
+export type WebviewCommand = 'apply' | 'copyYaml' | 'refresh' | 'ping';
+
+/** What the webview reports about itself when asked to `describe` (tests and diagnostics). */
+export interface WebviewDescription {
+  panel: PanelId | null;
+  datasets: number;
+  points: number;
+  /** Non-transparent pixels sampled on the chart canvas: > 0 means something was drawn. */
+  paintedPixels: number;
+  tableRows: number;
+  theme: string;
+}
+
+export type HostToWebview =
+  | { type: 'show'; data: ForecastViewData }
+  | { type: 'loading'; message: string }
+  | { type: 'error'; message: string }
+  | { type: 'request'; id: number; command: HostCommand }
+  | ResponseMessage;
+
+export type WebviewToHost =
+  | { type: 'ready'; state?: WebviewState }
+  | { type: 'request'; id: number; command: WebviewCommand; args?: { panel?: PanelId } }
+  | ResponseMessage;
+
+export type ResponseMessage =
+  | { type: 'response'; id: number; ok: true; result?: unknown }
+  | { type: 'response'; id: number; ok: false; error: string };
+
+const WEBVIEW_COMMANDS: readonly string[] = ['apply', 'copyYaml', 'refresh', 'ping'] satisfies WebviewCommand[];
+const HOST_COMMANDS: readonly string[] = ['describe'] satisfies HostCommand[];
+const PANEL_IDS: readonly string[] = ['cpu', 'memory', 'requests', 'replicas'] satisfies PanelId[];
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+const isId = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+function parseResponse(m: Record<string, unknown>): ResponseMessage | undefined {
+  if (!isId(m.id)) return undefined;
+  if (m.ok === true) return { type: 'response', id: m.id, ok: true, result: m.result };
+  if (m.ok === false && typeof m.error === 'string') return { type: 'response', id: m.id, ok: false, error: m.error };
+  return undefined;
+}
+
+export function isTargetRef(x: unknown): x is TargetRef {
+  return isObject(x) && ['context', 'namespace', 'kind', 'name', 'container'].every((k) => typeof x[k] === 'string');
+}
+
+/** Restored webview state is untrusted (older versions, hand edits): accept only what this version can show. */
+export function parseWebviewState(x: unknown): WebviewState | undefined {
+  if (!isObject(x) || x.version !== PROTOCOL_VERSION || !isTargetRef(x.target)) return undefined;
+  const data = isObject(x.data) && x.data.version === PROTOCOL_VERSION && isTargetRef(x.data.target) && Array.isArray(x.data.panels)
+    ? (x.data as unknown as ForecastViewData) : undefined;
+  const panel = typeof x.panel === 'string' && PANEL_IDS.includes(x.panel) ? (x.panel as PanelId) : undefined;
+  return { version: PROTOCOL_VERSION, target: x.target, data, panel };
+}
+
+/** Validates a message from the webview (the host never trusts its shape). Undefined for anything unknown. */
+export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
+  if (!isObject(x)) return undefined;
+  switch (x.type) {
+    case 'ready': {
+      const state = x.state === undefined ? undefined : parseWebviewState(x.state);
+      return state ? { type: 'ready', state } : { type: 'ready' };
+    }
+    case 'request': {
+      if (!isId(x.id) || typeof x.command !== 'string' || !WEBVIEW_COMMANDS.includes(x.command)) return undefined;
+      const panel = isObject(x.args) && typeof x.args.panel === 'string' && PANEL_IDS.includes(x.args.panel) ? (x.args.panel as PanelId) : undefined;
+      return { type: 'request', id: x.id, command: x.command as WebviewCommand, ...(panel ? { args: { panel } } : {}) };
+    }
+    case 'response':
+      return parseResponse(x);
+    default:
+      return undefined;
+  }
+}
+
+/** Validates a message from the host (the webview checks too: a malformed message must not break the view). */
+export function parseHostMessage(x: unknown): HostToWebview | undefined {
+  if (!isObject(x)) return undefined;
+  switch (x.type) {
+    case 'show':
+      return isObject(x.data) && x.data.version === PROTOCOL_VERSION && Array.isArray(x.data.panels)
+        ? { type: 'show', data: x.data as unknown as ForecastViewData } : undefined;
+    case 'loading':
+    case 'error':
+      return typeof x.message === 'string' ? { type: x.type, message: x.message } : undefined;
+    case 'request':
+      return isId(x.id) && typeof x.command === 'string' && HOST_COMMANDS.includes(x.command)
+        ? { type: 'request', id: x.id, command: x.command as HostCommand } : undefined;
+    case 'response':
+      return parseResponse(x);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Request/response bookkeeping shared by both ends: `request` returns a promise settled by the matching response,
+ * or rejected after `timeoutMs` so a lost message never hangs a caller.
+ */
+export class PendingRequests {
+  private next = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: ReturnType<typeof setTimeout> }>();
+
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  /** Allocates an id; call `send` with it, then await the promise. */
+  create(): { id: number; promise: Promise<unknown> } {
+    const id = this.next++;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no response to request ${id} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+    return { id, promise };
+  }
+
+  /** Settles the request a response answers; false when no such request is waiting (late or duplicate). */
+  settle(m: ResponseMessage): boolean {
+    const p = this.pending.get(m.id);
+    if (!p) return false;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(new Error(m.error));
+    return true;
+  }
+
+  /** Rejects everything still waiting (the panel closed). */
+  dispose(reason = 'the forecast view was closed'): void {
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error(reason));
+    }
+    this.pending.clear();
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What MOrA shows in a Kubernetes manifest, editor-free: CodeLenses (per container, per workload's replicas, and
+ * "apply all" for the file), hover regions with the evidence, and "no requests" findings for diagnostics.
+ * Built on the manifest core's scan (src/manifests), which never throws and skips malformed or templated documents;
+ * the VS Code glue (src/extension/codelens.ts, hover.ts, diagnostics.ts) only maps these to editor objects.
+ */
+import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
+import { scanManifest } from '../manifests/scan';
+import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
+import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
+
+/** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
+export type RecommendationLookup = (namespace: string, kind: string, name: string) => Recommendation | undefined;
+
+export interface LensSpec {
+  /** 0-based line the lens sits above. */
+  line: number;
+  title: string;
+  tooltip?: string;
+  /** Changes the lens applies; empty for an informational lens. */
+  changes: ManifestChange[];
+  kind: 'container' | 'apply' | 'replicas' | 'file';
+  /** For a container lens: the workload it matched (clicking opens its forecast). */
+  target?: { namespace: string; kind: string; name: string; container: string };
+}
+
+export interface HoverRegion {
+  span: Pick<TextSpan, 'line' | 'character' | 'endLine' | 'endCharacter'>;
+  markdown: string;
+}
+
+export interface MissingRequests {
+  span: TextSpan;
+  container: string;
+  missing: Array<'cpu' | 'memory'>;
+  message: string;
+}
+
+export interface ManifestView {
+  scan: ManifestScan;
+  lenses: LensSpec[];
+  hovers: HoverRegion[];
+  missingRequests: MissingRequests[];
+}
+
+/** Lens tooltips are plain text: the evidence without Markdown marks. */
+export function plainText(markdown: string): string {
+  return markdown.replace(/\*\*|`/g, '');
+}
+
+const raw = (v: ManifestValue | null) => v?.value ?? 'unset';
+
+/** `cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident`, with the manifest's own text as "from". */
+export function lensTitle(found: ManifestContainer, c: ContainerRecommendation): string {
+  const parts: string[] = [];
+  if (c.cpu) parts.push(`cpu ${raw(found.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
+  if (c.memory) parts.push(`mem ${raw(found.requests.memory)} → ${showMemory(c.memory.request.value)}`);
+  if (parts.length === 0) parts.push('no usage data yet');
+  parts.push(`${Math.round(c.confidence * 100)}% confident`);
+  return `MOrA: ${parts.join(' · ')}`;
+}
+
+function containerChange(found: ManifestContainer, docNamespace: string | null, c: ContainerRecommendation): ManifestChange | undefined {
+  const set = resourceSettings(c);
+  if (!set.requests && !set.limits) return undefined;
+  return { type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNamespace, container: found.container }, set };
+}
+
+/** Everything MOrA shows for one manifest text. */
+export function manifestView(text: string, lookup: RecommendationLookup, defaultNamespace: string): ManifestView {
+  const scan = scanManifest(text);
+  const lenses: LensSpec[] = [];
+  const hovers: HoverRegion[] = [];
+  const missingRequests: MissingRequests[] = [];
+  const all: ManifestChange[] = [];
+  const replicasDone = new Set<number>();
+
+  for (const found of scan.containers) {
+    const doc = scan.documents[found.document];
+    const missing = (['cpu', 'memory'] as const).filter((r) => found.requests[r] === null);
+    if (missing.length > 0) {
+      missingRequests.push({
+        span: found.nameSpan, container: found.container, missing,
+        message: `Container "${found.container}" sets no ${missing.join(' or ')} request: the scheduler places it blind and it is evicted first under pressure.`,
+      });
+    }
+    const rec = lookup(found.namespace ?? defaultNamespace, found.kind, found.name);
+    const c = rec?.containers.find((x) => x.container === found.container);
+    if (!rec || !c) continue;
+    const line = found.line - 1;
+    const change = containerChange(found, doc.namespace, c);
+    const markdown = evidenceMarkdown(rec, c);
+    lenses.push({ line, title: lensTitle(found, c), tooltip: plainText(markdown), changes: [], kind: 'container',
+      target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
+    if (change) {
+      lenses.push({ line, title: 'Apply', tooltip: `Set ${found.container}'s resources in this file (undoable)`, changes: [change], kind: 'apply' });
+      all.push(change);
+    }
+    hovers.push({ span: found.nameSpan, markdown });
+    for (const v of [found.requests.cpu, found.requests.memory, found.limits.cpu, found.limits.memory]) {
+      if (v) hovers.push({ span: v.span, markdown });
+    }
+    const rep = rec.replicas;
+    if (rep && !rep.hpa && !replicasDone.has(found.document) && found.replicas) {
+      replicasDone.add(found.document);
+      const to = Math.round(rep.recommended.value);
+      const text = replicasHeadline(rec)!;
+      const change: ManifestChange = { type: 'replicas', target: { kind: found.kind, name: found.name, namespace: doc.namespace }, replicas: to };
+      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${text}: ${rep.reason}` });
+      // A lens only when the count would change: "replicas 2 → 2" is noise.
+      if (Number(found.replicas.value) !== to) {
+        lenses.push({ line: found.replicas.span.line, title: `MOrA: replicas ${found.replicas.value} → ${to}`, tooltip: rep.reason, changes: [change], kind: 'replicas' });
+        all.push(change);
+      }
+    }
+  }
+  if (all.length > 1) {
+    lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });
+  }
+  // Lenses keep scan order within a line; VS Code sorts by line.
+  return { scan, lenses, hovers, missingRequests };
+}
+
+/** The hover (if any) covering a position. */
+export function hoverAt(view: ManifestView, line: number, character: number): HoverRegion | undefined {
+  return view.hovers.find((h) => {
+    const { span } = h;
+    if (line < span.line || line > span.endLine) return false;
+    if (line === span.line && character < span.character) return false;
+    if (line === span.endLine && character > span.endCharacter) return false;
+    return true;
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * How a recommendation reads, in one place, so the CodeLens, the hover, the webview and "Copy YAML" say the same thing.
+ * Editor-free: plain strings (the hover's Markdown included).
+ */
+import { formatCpu, formatMemory, humanMemory } from '../core/quantity';
+import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
+import type { ResourceSettings } from '../manifests/types';
+
+const pct = (x: number) => `${Math.round(Math.max(0, Math.min(1, x)) * 100)}%`;
+
+/** CPU for people: `180m`, `1.5` cores shown as `1500m`. */
+export function showCpu(cores: number | undefined): string {
+  return cores === undefined || !Number.isFinite(cores) ? 'unset' : formatCpu(cores);
+}
+
+export function showMemory(bytes: number | undefined): string {
+  return bytes === undefined || !Number.isFinite(bytes) ? 'unset' : humanMemory(bytes);
+}
+
+/** The quantities a recommendation writes into a manifest (Kubernetes quantity strings), only for values it changes. */
+export function resourceSettings(c: ContainerRecommendation): ResourceSettings {
+  const out: ResourceSettings = {};
+  const put = (where: 'requests' | 'limits', key: 'cpu' | 'memory', value: string) => {
+    out[where] = { ...(out[where] ?? {}), [key]: value };
+  };
+  if (c.cpu) {
+    put('requests', 'cpu', formatCpu(c.cpu.request.value));
+    if (c.cpu.limit) put('limits', 'cpu', formatCpu(c.cpu.limit.value));
+  }
+  if (c.memory) {
+    put('requests', 'memory', formatMemory(c.memory.request.value));
+    if (c.memory.limit) put('limits', 'memory', formatMemory(c.memory.limit.value));
+  }
+  return out;
+}
+
+/** `cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident` (the CodeLens title and the webview headline). */
+export function containerHeadline(c: ContainerRecommendation): string {
+  const parts: string[] = [];
+  if (c.cpu) parts.push(`cpu ${showCpu(c.current.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
+  if (c.memory) parts.push(`mem ${showMemory(c.current.requests.memory)} → ${showMemory(c.memory.request.value)}`);
+  if (parts.length === 0) parts.push(c.verdict === 'no-data' ? 'no usage data yet' : 'no change needed');
+  parts.push(`${pct(c.confidence)} confident`);
+  return parts.join(' · ');
+}
+
+export function replicasHeadline(r: Recommendation): string | undefined {
+  const rep = r.replicas;
+  if (!rep) return undefined;
+  if (rep.hpa) return `HPA ${rep.hpa.minReplicas}–${rep.hpa.maxReplicas} @ ${pct(rep.hpa.targetCpuUtilization)} cpu`;
+  return `replicas ${rep.current} → ${Math.round(rep.recommended.value)}`;
+}
+
+function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation): string[] {
+  const e = r.evidence;
+  const lines = [
+    `**${label}** request ${show(r.request.value)} (range ${show(r.request.lower)}–${show(r.request.upper)})` +
+      (r.limit ? `, limit ${show(r.limit.value)}` : ', no limit') + ` · ${pct(r.confidence)} confident`,
+    `- observed over ${e.observed.days.toFixed(0)} days (${e.observed.samples} samples): p50 ${show(e.observed.p50)}, p95 ${show(e.observed.p95)}, p99 ${show(e.observed.p99)}, max ${show(e.observed.max)}`,
+  ];
+  if (e.forecastPeak !== undefined) lines.push(`- forecast peak ${show(e.forecastPeak)}`);
+  lines.push(`- method ${e.method}: ${e.reason} (margin +${Math.round(e.margin * 100)}%)`);
+  if (e.agreement !== undefined) lines.push(`- model agreement ${pct(e.agreement)}`);
+  lines.push(`- data completeness ${pct(e.completeness)}`);
+  if (e.replay) {
+    lines.push(`- replay of ${e.replay.days} days: above the value ${pct(e.replay.exceedanceShare)} of the time, ${e.replay.oomDays} OOM day(s), waste ${pct(e.replay.wasteRatio)}`);
+  }
+  for (const n of e.notes) lines.push(`- ${n}`);
+  return lines;
+}
+
+/** The evidence behind a container's recommendation, as Markdown (hover). */
+export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
+  const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${c.verdict})`, ''];
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu), '');
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory), '');
+  if (r.replicas) lines.push(`**Replicas** ${r.replicas.current} → ${Math.round(r.replicas.recommended.value)}: ${r.replicas.reason}`, '');
+  lines.push(`QoS ${r.qos} · generated ${new Date(r.generatedAt * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`);
+  return lines.join('\n');
+}
+
+/** The container's recommended `resources:` block as YAML (for "Copy YAML"), two-space indented. */
+export function resourcesYaml(c: ContainerRecommendation): string {
+  const s = resourceSettings(c);
+  const lines = ['resources:'];
+  for (const where of ['requests', 'limits'] as const) {
+    const block = s[where];
+    if (!block) continue;
+    lines.push(`  ${where}:`);
+    if (block.cpu) lines.push(`    cpu: ${block.cpu}`);
+    if (block.memory) lines.push(`    memory: ${block.memory}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

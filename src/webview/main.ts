@@ -1,0 +1,330 @@
+/**
+ * The forecast webview (browser bundle dist/webview.js): draws history, Prophet / LSTM / fused forecasts with their bands
+ * and the recommendation as lines (chart.js, time axis), with the same numbers as tables underneath.
+ * Talks to the host only through src/protocol; keeps its state with setState so a hidden or restored panel redraws at once.
+ * Colours come from the --vscode-* theme variables and are re-read when the theme changes.
+ */
+import {
+  Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, TimeScale, Tooltip, type ChartDataset,
+} from 'chart.js';
+import 'chartjs-adapter-date-fns';
+import {
+  parseHostMessage, PendingRequests, PROTOCOL_VERSION, parseWebviewState,
+  type ForecastViewData, type HostToWebview, type PanelData, type PanelId, type PanelUnit, type TableData, type WebviewCommand,
+  type WebviewDescription, type WebviewState, type WebviewToHost,
+} from '../protocol/forecast';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip);
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: WebviewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const pending = new PendingRequests(30_000);
+let state: WebviewState | undefined = parseWebviewState(vscode.getState());
+let chart: Chart<'line', { x: number; y: number }[]> | undefined;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app' }));
+const header = app.appendChild(el('header'));
+const title = header.appendChild(el('h1', {}, 'MOrA forecast'));
+const headline = header.appendChild(el('p', { class: 'headline' }));
+const toolbar = header.appendChild(el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Recommendation actions' }));
+const applyButton = toolbar.appendChild(el('button', { type: 'button', id: 'apply' }, 'Apply to open manifest'));
+const copyButton = toolbar.appendChild(el('button', { type: 'button', id: 'copy', class: 'secondary' }, 'Copy YAML'));
+const refreshButton = toolbar.appendChild(el('button', { type: 'button', id: 'refresh', class: 'secondary' }, 'Refresh'));
+const status = app.appendChild(el('p', { class: 'status', role: 'status', 'aria-live': 'polite' }));
+const tabs = app.appendChild(el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Metric' }));
+const panelBox = app.appendChild(el('section', { class: 'panel', role: 'tabpanel', id: 'panel' }));
+const chartBox = panelBox.appendChild(el('div', { class: 'chart' }));
+const canvas = chartBox.appendChild(el('canvas', { id: 'chart', role: 'img' }));
+const tables = panelBox.appendChild(el('div', { class: 'tables' }));
+const notes = app.appendChild(el('ul', { class: 'notes' }));
+
+// ---- theme ---------------------------------------------------------------------------------------------------------
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** Any CSS colour with an alpha, resolved by the browser itself (theme variables may be hex, rgb() or named). */
+function withAlpha(color: string, alpha: number): string {
+  const probe = document.createElement('canvas').getContext('2d');
+  if (!probe) return color;
+  probe.fillStyle = '#000';
+  probe.fillStyle = color;
+  const c = probe.fillStyle; // normalised: '#rrggbb' or 'rgba(r, g, b, a)'
+  if (c.startsWith('#') && c.length === 7) {
+    const n = parseInt(c.slice(1), 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const m = /rgba?\(([^)]+)\)/.exec(c);
+  if (m) {
+    const [r, g, b] = m[1].split(',').map((s) => s.trim());
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  return c;
+}
+
+function palette() {
+  const highContrast = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+  return {
+    highContrast,
+    fg: cssVar('--vscode-foreground', '#444'),
+    grid: cssVar('--vscode-editorWidget-border', cssVar('--vscode-panel-border', 'rgba(128,128,128,0.3)')),
+    history: cssVar('--vscode-charts-foreground', cssVar('--vscode-foreground', '#666')),
+    prophet: cssVar('--vscode-charts-blue', '#3794ff'),
+    lstm: cssVar('--vscode-charts-purple', '#b180d7'),
+    fused: cssVar('--vscode-charts-orange', '#d18616'),
+    recommended: cssVar('--vscode-charts-green', '#89d185'),
+    current: cssVar('--vscode-charts-red', '#f14c4c'),
+  };
+}
+
+// ---- formatting ----------------------------------------------------------------------------------------------------
+
+function formatAxis(unit: PanelUnit, x: number): string {
+  switch (unit) {
+    case 'cores': return x >= 1 ? `${+x.toFixed(2)}` : `${Math.round(x * 1000)}m`;
+    case 'bytes': {
+      const mi = x / 2 ** 20;
+      return mi >= 1024 ? `${+(mi / 1024).toFixed(2)}Gi` : `${+mi.toFixed(mi >= 10 ? 0 : 1)}Mi`;
+    }
+    case 'req/s': return `${+x.toFixed(1)}`;
+    case 'count': return `${+x.toFixed(1)}`;
+  }
+}
+
+const MODEL_LABEL = { prophet: 'Prophet', lstm: 'LSTM', fused: 'Fused' } as const;
+
+// ---- rendering -----------------------------------------------------------------------------------------------------
+
+function datasets(p: PanelData): ChartDataset<'line', { x: number; y: number }[]>[] {
+  const c = palette();
+  const width = c.highContrast ? 2.5 : 1.5;
+  const out: ChartDataset<'line', { x: number; y: number }[]>[] = [];
+  const pts = (t: number[], v: number[]) => t.map((x, i) => ({ x: x * 1000, y: v[i] }));
+  out.push({ label: 'History', data: pts(p.history.t, p.history.v), borderColor: c.history, backgroundColor: c.history, borderWidth: 1, pointRadius: 0 });
+  for (const f of p.forecasts) {
+    const color = c[f.model];
+    const band = `${MODEL_LABEL[f.model]} ${Math.round(f.intervalWidth * 100)}% band`;
+    // The band: lower edge, then the upper edge filled down to it ('-1' = the dataset just before).
+    if (f.model !== 'prophet' || !p.forecasts.some((g) => g.model === 'fused')) {
+      out.push({ label: `${band} (lower)`, data: pts(f.t, f.lower), borderColor: 'transparent', pointRadius: 0, fill: false });
+      out.push({ label: band, data: pts(f.t, f.upper), borderColor: 'transparent', backgroundColor: withAlpha(color, c.highContrast ? 0.35 : 0.18), pointRadius: 0, fill: '-1' });
+    }
+    out.push({
+      label: MODEL_LABEL[f.model], data: pts(f.t, f.mean), borderColor: color, backgroundColor: color, pointRadius: 0,
+      borderWidth: f.model === 'fused' ? width + 0.5 : width, borderDash: f.model === 'fused' ? [] : [5, 3],
+    });
+  }
+  const t0 = p.history.t[0] ?? p.forecasts[0]?.t[0];
+  const lastF = p.forecasts[0];
+  const t1 = lastF ? lastF.t[lastF.t.length - 1] : p.history.t[p.history.t.length - 1];
+  if (t0 !== undefined && t1 !== undefined) {
+    // A current setting far above the data (an over-provisioned limit) would flatten the chart: it stays in the table only.
+    const top = yTop(p);
+    for (const l of p.lines) {
+      if (l.role === 'current' && l.value > top * 2) continue;
+      const color = l.role === 'recommended' ? c.recommended : c.current;
+      out.push({
+        label: l.label, data: [{ x: t0 * 1000, y: l.value }, { x: t1 * 1000, y: l.value }], borderColor: color, backgroundColor: color,
+        borderWidth: l.role === 'recommended' ? width + 0.5 : width, borderDash: l.role === 'recommended' ? [] : [2, 4], pointRadius: 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** Highest value worth drawing: history, forecast bands and the recommendation. */
+function yTop(p: PanelData): number {
+  let top = 0;
+  const take = (a: number[]) => { for (const x of a) if (Number.isFinite(x) && x > top) top = x; };
+  take(p.history.v);
+  for (const f of p.forecasts) take(f.upper);
+  take(p.lines.filter((l) => l.role === 'recommended').map((l) => l.value));
+  return top;
+}
+
+function renderChart(p: PanelData): void {
+  const c = palette();
+  Chart.defaults.color = c.fg;
+  Chart.defaults.font.family = cssVar('--vscode-font-family', 'sans-serif');
+  const data = { datasets: datasets(p) };
+  canvas.setAttribute('aria-label', `${p.title}: history and forecasts; the numbers are in the tables below.`);
+  if (chart) chart.destroy();
+  chart = new Chart<'line', { x: number; y: number }[]>(canvas, {
+    type: 'line',
+    data,
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: { type: 'time', time: { unit: 'day', tooltipFormat: 'yyyy-MM-dd HH:mm', displayFormats: { day: 'EEE d MMM' } }, grid: { color: c.grid }, ticks: { color: c.fg, maxRotation: 0 } },
+        y: { beginAtZero: true, grid: { color: c.grid }, ticks: { color: c.fg, callback: (v) => formatAxis(p.unit, Number(v)) }, title: { display: true, text: p.unit, color: c.fg } },
+      },
+      plugins: {
+        legend: { labels: { color: c.fg, filter: (item) => !String(item.text).endsWith('(lower)') } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatAxis(p.unit, (ctx.raw as { y: number }).y)}` } },
+      },
+    },
+  });
+}
+
+function renderTable(t: TableData, collapsed: boolean): HTMLElement {
+  const table = el('table');
+  table.appendChild(el('caption', {}, t.caption));
+  const head = table.appendChild(el('thead')).appendChild(el('tr'));
+  for (const col of t.columns) head.appendChild(el('th', { scope: 'col' }, col));
+  const body = table.appendChild(el('tbody'));
+  for (const row of t.rows) {
+    const tr = body.appendChild(el('tr'));
+    row.forEach((cell, i) => tr.appendChild(el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {}, cell)));
+  }
+  if (!collapsed) return table;
+  const details = el('details');
+  details.appendChild(el('summary', {}, t.caption));
+  details.appendChild(table);
+  return details;
+}
+
+function currentPanel(data: ForecastViewData): PanelData | undefined {
+  return data.panels.find((p) => p.id === state?.panel) ?? data.panels[0];
+}
+
+function selectPanel(id: PanelId, focus = false): void {
+  const data = state?.data;
+  if (!state || !data) return;
+  state = { ...state, panel: id };
+  vscode.setState(state);
+  render(data);
+  if (focus) (tabs.querySelector(`[data-panel="${id}"]`) as HTMLElement | null)?.focus();
+}
+
+function render(data: ForecastViewData): void {
+  title.textContent = data.title;
+  headline.textContent = data.headline;
+  applyButton.disabled = !data.yaml;
+  copyButton.disabled = !data.yaml;
+  const panel = currentPanel(data);
+  tabs.replaceChildren();
+  data.panels.forEach((p, i) => {
+    const selected = p.id === panel?.id;
+    const b = tabs.appendChild(el('button', {
+      type: 'button', role: 'tab', id: `tab-${p.id}`, 'data-panel': p.id, 'aria-selected': String(selected), 'aria-controls': 'panel', tabindex: selected ? '0' : '-1',
+    }, p.title));
+    b.addEventListener('click', () => selectPanel(p.id));
+    b.addEventListener('keydown', (e) => {
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (d) selectPanel(data.panels[(i + d + data.panels.length) % data.panels.length].id, true);
+    });
+  });
+  if (panel) {
+    panelBox.setAttribute('aria-labelledby', `tab-${panel.id}`);
+    renderChart(panel);
+    tables.replaceChildren(renderTable(panel.summary, false), renderTable(panel.detail, true));
+  }
+  notes.replaceChildren(...[`Models run: ${data.modelsRun.join(', ') || 'none'}`, ...data.notes].map((n) => el('li', {}, n)));
+}
+
+function show(data: ForecastViewData): void {
+  state = { version: PROTOCOL_VERSION, target: data.target, data, panel: state?.target && sameTarget(state, data) ? state.panel : undefined };
+  vscode.setState(state);
+  status.textContent = '';
+  render(data);
+}
+
+function sameTarget(s: WebviewState, d: ForecastViewData): boolean {
+  return JSON.stringify(s.target) === JSON.stringify(d.target);
+}
+
+// ---- protocol ------------------------------------------------------------------------------------------------------
+
+function describe(): WebviewDescription {
+  let painted = 0;
+  const ctx = canvas.getContext('2d');
+  if (ctx && canvas.width > 0 && canvas.height > 0) {
+    const img = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < img.length; i += 16) if (img[i] > 0) painted++;
+  }
+  const ds = chart?.data.datasets ?? [];
+  return {
+    panel: (state?.data && currentPanel(state.data)?.id) ?? null,
+    datasets: ds.length,
+    points: ds.reduce((s, d) => s + d.data.length, 0),
+    paintedPixels: painted,
+    tableRows: tables.querySelectorAll('tbody tr').length,
+    theme: document.body.className,
+  };
+}
+
+async function request(command: WebviewCommand): Promise<unknown> {
+  const { id, promise } = pending.create();
+  vscode.postMessage({ type: 'request', id, command, args: state?.panel ? { panel: state.panel } : undefined });
+  return promise;
+}
+
+async function runButton(button: HTMLButtonElement, command: WebviewCommand, done: (r: unknown) => string): Promise<void> {
+  button.disabled = true;
+  try {
+    status.textContent = done(await request(command));
+  } catch (e) {
+    status.textContent = (e as Error).message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+applyButton.addEventListener('click', () => void runButton(applyButton, 'apply', (r) => (typeof r === 'string' ? r : 'Applied.')));
+copyButton.addEventListener('click', () => void runButton(copyButton, 'copyYaml', () => 'Copied the resources YAML to the clipboard.'));
+refreshButton.addEventListener('click', () => void runButton(refreshButton, 'refresh', () => ''));
+
+function onMessage(m: HostToWebview): void {
+  switch (m.type) {
+    case 'show':
+      show(m.data);
+      break;
+    case 'loading':
+      status.textContent = m.message;
+      break;
+    case 'error':
+      status.textContent = m.message;
+      break;
+    case 'request':
+      // Only 'describe' exists; answer every request exactly once.
+      vscode.postMessage({ type: 'response', id: m.id, ok: true, result: describe() });
+      break;
+    case 'response':
+      pending.settle(m);
+      break;
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = parseHostMessage(e.data);
+  if (m) onMessage(m);
+});
+
+// Theme switches change the body's classes: redraw with the new colours.
+new MutationObserver(() => {
+  if (state?.data) render(state.data);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+if (state?.data) render(state.data);
+else status.textContent = 'Loading forecast…';
+vscode.postMessage(state ? { type: 'ready', state } : { type: 'ready' });

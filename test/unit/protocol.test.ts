@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import {
+  parseHostMessage, parseWebviewMessage, parseWebviewState, PendingRequests, PROTOCOL_VERSION, type ForecastViewData,
+} from '../../src/protocol/forecast';
+
+const target = { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' };
+const data: ForecastViewData = {
+  version: PROTOCOL_VERSION, target, title: 't', generatedAt: 0, modelsRun: ['prophet', 'fused'], notes: [], headline: 'h', yaml: 'resources:\n', panels: [],
+};
+/** Messages cross a structured-clone/JSON boundary: parse what actually arrives. */
+const wire = (x: unknown) => JSON.parse(JSON.stringify(x));
+
+describe('webview protocol', () => {
+  it('accepts every message the webview sends, after a trip over the wire', () => {
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'ready' })), { type: 'ready' });
+    for (const command of ['apply', 'copyYaml', 'refresh', 'ping'] as const) {
+      assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 7, command })), { type: 'request', id: 7, command });
+    }
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } })),
+      { type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } });
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'response', id: 2, ok: true, result: { a: 1 } })), { type: 'response', id: 2, ok: true, result: { a: 1 } });
+  });
+
+  it('rejects unknown or malformed messages from the webview instead of acting on them', () => {
+    const bad: unknown[] = [
+      null, 'ready', [], { type: 'nope' }, { type: 'request', id: 1, command: 'deleteCluster' }, { type: 'request', id: -1, command: 'ping' },
+      { type: 'request', id: 1.5, command: 'ping' }, { type: 'request', command: 'ping' }, { type: 'response', id: 1, ok: false },
+      { type: 'response', id: 1, ok: 'yes' },
+    ];
+    for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
+  });
+
+  it('drops arguments it does not know instead of passing them on', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 1, command: 'apply', args: { panel: 'disk', extra: 1 } }), { type: 'request', id: 1, command: 'apply' });
+  });
+
+  it('restores saved state only when it is this version with a complete target', () => {
+    const saved = wire({ version: PROTOCOL_VERSION, target, data, panel: 'memory' });
+    assert.deepEqual(parseWebviewState(saved), { version: PROTOCOL_VERSION, target, data, panel: 'memory' });
+    assert.equal(parseWebviewState({ ...saved, version: PROTOCOL_VERSION + 1 }), undefined);
+    assert.equal(parseWebviewState({ ...saved, target: { ...target, container: 3 } }), undefined);
+    assert.equal(parseWebviewState(undefined), undefined);
+    // Stale data (another version) is dropped but the target survives, so the host recomputes.
+    const stale = parseWebviewState({ ...saved, data: { ...data, version: 0 }, panel: 'bogus' });
+    assert.deepEqual(stale, { version: PROTOCOL_VERSION, target, data: undefined, panel: undefined });
+    // A ready message carries that state to the host.
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'ready', state: saved })), { type: 'ready', state: { version: PROTOCOL_VERSION, target, data, panel: 'memory' } });
+  });
+
+  it('accepts the host messages the webview understands', () => {
+    assert.deepEqual(parseHostMessage(wire({ type: 'show', data })), { type: 'show', data: wire(data) });
+    assert.equal(parseHostMessage({ type: 'show', data: { ...data, version: 99 } }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x' }), { type: 'loading', message: 'x' });
+    assert.equal(parseHostMessage({ type: 'error' }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'request', id: 4, command: 'describe' }), { type: 'request', id: 4, command: 'describe' });
+    assert.equal(parseHostMessage({ type: 'request', id: 4, command: 'apply' }), undefined, 'the host cannot ask the webview to apply');
+    assert.deepEqual(parseHostMessage({ type: 'response', id: 4, ok: false, error: 'no' }), { type: 'response', id: 4, ok: false, error: 'no' });
+  });
+});
+
+describe('request/response bookkeeping', () => {
+  it('settles each request with the response carrying its id, in any order', async () => {
+    const p = new PendingRequests(1000);
+    const a = p.create();
+    const b = p.create();
+    assert.notEqual(a.id, b.id);
+    assert.equal(p.settle({ type: 'response', id: b.id, ok: true, result: 'B' }), true);
+    assert.equal(p.settle({ type: 'response', id: a.id, ok: false, error: 'failed A' }), true);
+    assert.equal(await b.promise, 'B');
+    await assert.rejects(a.promise, /failed A/);
+    assert.equal(p.size, 0);
+  });
+
+  it('ignores late and duplicate responses', async () => {
+    const p = new PendingRequests(1000);
+    const a = p.create();
+    p.settle({ type: 'response', id: a.id, ok: true, result: 1 });
+    assert.equal(p.settle({ type: 'response', id: a.id, ok: true, result: 2 }), false);
+    assert.equal(p.settle({ type: 'response', id: 999, ok: true }), false);
+    assert.equal(await a.promise, 1);
+  });
+
+  it('rejects a request nobody answers, and everything pending on dispose', async () => {
+    const p = new PendingRequests(20);
+    await assert.rejects(p.create().promise, /no response to request \d+ within 20 ms/);
+    const q = new PendingRequests(10_000);
+    const x = q.create();
+    q.dispose();
+    await assert.rejects(x.promise, /closed/);
+  });
+});
