@@ -6,7 +6,7 @@
  * Float64Array so the per-time quantiles select from contiguous memory.
  */
 import { Rng } from '../../core/random';
-import { quantilesInPlace, zigguratNormal } from './sampling';
+import { fillNormals, quantilesInPlace } from './sampling';
 
 export interface BandInput {
   /** Scaled times of the rows to predict (sorted ascending). */
@@ -51,10 +51,12 @@ export function simulateBand(inp: BandInput): { lower: Float64Array; upper: Floa
   }
   const qs = [(1 - inp.intervalWidth) / 2, (1 + inp.intervalWidth) / 2];
   const q = new Float64Array(2);
+  const noise = new Float64Array(S);
   for (let i = 0; i < h; i++) {
     const row = sim.subarray(i * S, (i + 1) * S);
     const base = inp.yhat[i];
-    for (let s = 0; s < S; s++) row[s] += base + inp.sigma * zigguratNormal(rng);
+    fillNormals(rng, noise);
+    for (let s = 0; s < S; s++) row[s] += base + inp.sigma * noise[s];
     quantilesInPlace(row, qs, q);
     lower[i] = q[0];
     upper[i] = q[1];
