@@ -23,7 +23,7 @@ export interface DocumentFacts {
 export function extractDocument(root: YNode | null, lines: LineIndex): DocumentFacts {
   const facts: DocumentFacts = { apiVersion: null, kind: null, name: null, namespace: null, containers: [] };
   if (!root || root.t !== 'map') {
-    if (root && root.t === 'opaque') throw new NeedsFullParse();
+    undecoded(root);
     return facts;
   }
   facts.apiVersion = str(get(root, 'apiVersion'));
@@ -42,11 +42,11 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
   for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
     const seq = get(podSpec, list);
     if (!seq) continue;
-    if (seq.t === 'opaque') throw new NeedsFullParse();
+    undecoded(seq);
     if (seq.t !== 'seq') continue;
     for (const item of seq.items) {
       if (!item) continue;
-      if (item.t === 'opaque') throw new NeedsFullParse();
+      undecoded(item);
       if (item.t !== 'map') continue;
       const nameEntry = item.entries.find((e) => e.key === 'name');
       const nameNode = nameEntry?.value;
@@ -73,17 +73,22 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
 /** The mapping under `key`, undefined when absent or not a mapping; throws when it was left undecoded. */
 function mapAt(node: YNode | null | undefined, key: string): YMap | undefined {
   const v = get(node, key);
-  if (v && v.t === 'opaque') throw new NeedsFullParse();
+  undecoded(v);
   return v && v.t === 'map' ? v : undefined;
 }
 
+/** The fast scanner leaves non-empty flow collections undecoded: ask for the thorough parser if we need one. */
+function undecoded(node: YNode | null | undefined): void {
+  if (node && node.t === 'opaque' && !node.alias) throw new NeedsFullParse();
+}
+
 function str(node: YNode | null | undefined): string | null {
-  if (node && node.t === 'opaque') throw new NeedsFullParse();
+  undecoded(node);
   return node && node.t === 'scalar' && node.style !== 'block' ? node.value : null;
 }
 
 function value(node: YNode | null | undefined, lines: LineIndex): ManifestValue | null {
-  if (node && node.t === 'opaque') throw new NeedsFullParse();
+  undecoded(node);
   if (!node || node.t !== 'scalar' || node.value === null || node.style === 'block') return null;
   const s = node as YScalar;
   return { value: s.value as string, style: s.style as ManifestValue['style'], span: lines.span(s.start, s.end) };

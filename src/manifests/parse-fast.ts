@@ -246,18 +246,9 @@ function readValue(text: string, j: number, lineEnd: number, ownerIndent: number
     return { node, pos };
   }
   if (c === 123 /* { */ || c === 91 /* [ */) {
-    const close = matchFlow(text, j, lineEnd);
-    if (close === -1 || !restIsEmpty(text, close, lineEnd)) return null;
-    let k = j + 1;
-    while (k < close - 1 && text.charCodeAt(k) === SPACE) k++;
-    const empty = k === close - 1;
-    if (!empty) return { node: { t: 'opaque', start: j, end: close }, pos };
-    return {
-      node: c === 123
-        ? { t: 'map', flow: true, start: j, end: close, entries: [] }
-        : { t: 'seq', flow: true, start: j, end: close, items: [] },
-      pos,
-    };
+    const flow = readFlow(text, j, lineEnd);
+    if (!flow || !restIsEmpty(text, flow.end, lineEnd)) return null;
+    return { node: flow.node, pos };
   }
   if (c === 124 /* | */ || c === 62 /* > */) {
     // header: [|>] with an optional chomping indicator, then only a comment
@@ -302,20 +293,81 @@ function readValue(text: string, j: number, lineEnd: number, ownerIndent: number
   return { node: { t: 'scalar', start: j, end: stop, value, style: 'plain' }, pos };
 }
 
-/** Index just past the bracket closing the flow collection opened at j, on the same line; -1 if unclosed. */
-function matchFlow(text: string, j: number, lineEnd: number): number {
-  let depth = 0;
-  for (let k = j; k < lineEnd; k++) {
-    const ch = text.charCodeAt(k);
-    if (ch === 34 || ch === 39) {
-      const q = readQuoted(text, k, lineEnd);
-      if (!q) return -1;
-      k = q.end - 1;
-    } else if (ch === 123 || ch === 91) depth++;
-    else if (ch === 125 || ch === 93) {
-      depth--;
-      if (depth === 0) return k + 1;
-    } else if (ch === HASH && text.charCodeAt(k - 1) === SPACE) return -1;
+/**
+ * Reads a one-line flow collection (`{}`, `{cpu: "1", memory: 512Mi}`, `["--port", "80"]`, nested) at j.
+ * Plain scalars holding `:` or `#`, multi-line flows and anything unusual return null (thorough parser).
+ */
+function readFlow(text: string, j: number, lineEnd: number): { node: YNode; end: number } | null {
+  const open = text.charCodeAt(j);
+  const isMap = open === 123;
+  const close = isMap ? 125 : 93;
+  const map: YMap = { t: 'map', flow: true, start: j, end: j, entries: [] };
+  const seq: YSeq = { t: 'seq', flow: true, start: j, end: j, items: [] };
+  const keys = new Set<string>();
+  let k = skipSpaces(text, j + 1, lineEnd);
+  for (;;) {
+    if (k >= lineEnd) return null;
+    if (text.charCodeAt(k) === close) {
+      const node = isMap ? map : seq;
+      node.end = k + 1;
+      return { node, end: k + 1 };
+    }
+    if (isMap) {
+      const key = readFlowScalar(text, k, lineEnd, true);
+      if (!key || key.node.value === null || keys.has(key.node.value)) return null;
+      keys.add(key.node.value);
+      k = skipSpaces(text, key.end, lineEnd);
+      if (text.charCodeAt(k) !== 58 /* : */) return null;
+      k = skipSpaces(text, k + 1, lineEnd);
+      const v = readFlowNode(text, k, lineEnd);
+      if (!v) return null;
+      map.entries.push({ key: key.node.value, keyStart: key.node.start, keyEnd: key.node.end, value: v.node });
+      k = skipSpaces(text, v.end, lineEnd);
+    } else {
+      const v = readFlowNode(text, k, lineEnd);
+      if (!v) return null;
+      k = skipSpaces(text, v.end, lineEnd);
+      if (text.charCodeAt(k) === 58) return null; // `[a: b]`: a single-pair mapping
+      seq.items.push(v.node);
+    }
+    if (text.charCodeAt(k) === 44 /* , */) k = skipSpaces(text, k + 1, lineEnd);
+    else if (text.charCodeAt(k) !== close) return null;
   }
-  return -1;
+}
+
+function readFlowNode(text: string, k: number, lineEnd: number): { node: YNode; end: number } | null {
+  const c = text.charCodeAt(k);
+  if (c === 123 || c === 91) return readFlow(text, k, lineEnd);
+  return readFlowScalar(text, k, lineEnd);
+}
+
+const FLOW_PLAIN_FORBIDDEN_START = new Set(',[]{}#&*!|>%@`'.split('').map((ch) => ch.charCodeAt(0)));
+
+function readFlowScalar(text: string, k: number, lineEnd: number, isKey = false): { node: YScalar; end: number } | null {
+  const c = text.charCodeAt(k);
+  if (c === 34 || c === 39) {
+    const q = readQuoted(text, k, lineEnd);
+    if (!q) return null;
+    return { node: { t: 'scalar', start: k, end: q.end, value: q.value, style: c === 34 ? 'double' : 'single' }, end: q.end };
+  }
+  if (FLOW_PLAIN_FORBIDDEN_START.has(c)) return null;
+  if ((c === DASH || c === 58 || c === 63) && (k + 1 >= lineEnd || text.charCodeAt(k + 1) === SPACE)) return null;
+  let e = k;
+  for (; e < lineEnd; e++) {
+    const ch = text.charCodeAt(e);
+    if (ch === 44 || ch === 91 || ch === 93 || ch === 123 || ch === 125) break;
+    if (ch === 58 && isKey && text.charCodeAt(e + 1) === SPACE) break;
+    if (ch === 58 || ch === HASH || ch === TAB) return null;
+  }
+  let stop = e;
+  while (stop > k && text.charCodeAt(stop - 1) === SPACE) stop--;
+  if (stop === k) return null;
+  const raw = text.slice(k, stop);
+  const value = raw === '~' || raw === 'null' || raw === 'Null' || raw === 'NULL' ? null : raw;
+  return { node: { t: 'scalar', start: k, end: stop, value, style: 'plain' }, end: stop };
+}
+
+function skipSpaces(text: string, k: number, lineEnd: number): number {
+  while (k < lineEnd && text.charCodeAt(k) === SPACE) k++;
+  return k;
 }

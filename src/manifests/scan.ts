@@ -26,7 +26,7 @@ export function scanManifest(text: string, options: ScanOptions = {}): ManifestS
     const index = documents.length;
     const doc: ManifestDocument = {
       index, offset: slice.start, length: slice.end - slice.start, line: lines.lineOf(slice.start),
-      status: 'ok', apiVersion: null, kind: null, name: null, namespace: null,
+      status: 'ok', apiVersion: null, kind: null, name: null, namespace: null, parsedBy: null,
     };
     documents.push(doc);
     if (looksLikeTemplate(text, slice.start, slice.end)) {
@@ -54,12 +54,14 @@ function readDocument(text: string, start: number, end: number, lines: LineIndex
     const fast = parseFast(text, start, end);
     if (fast) {
       try {
+        doc.parsedBy = 'fast';
         return extractDocument(fast.root, lines);
       } catch (e) {
         if (!(e instanceof NeedsFullParse)) throw e;
       }
     }
   }
+  doc.parsedBy = 'yaml';
   const root = parseDocumentTree(text, start, end, doc);
   return root === undefined ? null : extractDocument(root, lines);
 }

@@ -48,6 +48,8 @@ export interface YOpaque {
   t: 'opaque';
   start: number;
   end: number;
+  /** A YAML alias (`*name`): decoded, but its value lives elsewhere, so it is read as absent and never edited. */
+  alias?: true;
 }
 
 export function get(map: YNode | null | undefined, key: string): YNode | null | undefined {

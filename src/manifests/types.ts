@@ -73,6 +73,8 @@ export interface ManifestDocument {
   kind: string | null;
   name: string | null;
   namespace: string | null;
+  /** Which parser read it: the fast line scanner, or the `yaml` library (fallback or thorough mode); null if unread. */
+  parsedBy: 'fast' | 'yaml' | null;
   /** First YAML error, with its 1-based line, when status is 'invalid'. */
   error?: string;
 }
