@@ -1,0 +1,112 @@
+/** `mora manifests scan|apply`: the JSON shape GitOps scripts read, exit codes, and files never half-written. */
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'manifests');
+
+/** Runs `mora <args>` in-process, capturing stdout, stderr and the exit code. */
+async function mora(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const so = process.stdout.write.bind(process.stdout), se = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+  const prevExit = process.exitCode;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = so; process.stderr.write = se; process.exitCode = prevExit;
+  }
+}
+
+describe('mora manifests', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'mora-manifests-cli-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('scan --format json prints one object per container with the documented fields', async () => {
+    const r = await mora(['manifests', 'scan', join(FIXTURES, 'batch.yaml'), '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const rows = JSON.parse(r.out) as Record<string, unknown>[];
+    assert.deepEqual(rows[0], {
+      kind: 'CronJob', namespace: 'ops', name: 'nightly-report', container: 'report', line: 14, replicas: null,
+      requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: null, memory: null },
+    });
+    assert.deepEqual(rows.map((x) => [x.kind, x.container, x.init ?? false]), [
+      ['CronJob', 'report', false], ['Job', 'migrate', false], ['Pod', 'wait-for-db', true], ['Pod', 'shell', false]]);
+    const lines = readFileSync(join(FIXTURES, 'batch.yaml'), 'utf8').split('\n');
+    for (const x of rows) assert.match(lines[(x.line as number) - 1], new RegExp(`name: ${x.container}$`));
+  });
+
+  it('scan reports replicas as a number and namespace null when the document has none', async () => {
+    const r = await mora(['manifests', 'scan', join(FIXTURES, 'irregular.yaml'), '--format', 'json']);
+    const rows = JSON.parse(r.out) as { name: string; namespace: string | null; replicas: number | null }[];
+    assert.deepEqual(rows.map((x) => [x.name, x.namespace, x.replicas]), [
+      ['node-agent', 'monitoring', null], ['node-agent', 'monitoring', null], ['node-agent', 'monitoring', null], ['legacy', null, 3]]);
+  });
+
+  it('apply prints the edited file to stdout and leaves the input alone', async () => {
+    const file = join(FIXTURES, 'kompose.yaml');
+    const before = readFileSync(file, 'utf8');
+    const r = await mora(['manifests', 'apply', file, '--set', 'Deployment/rates/hotel-rates=cpu=150m', '--replicas', 'Deployment/rates=4']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, before.replace('              cpu: 100m', '              cpu: 150m').replace('  replicas: 1', '  replicas: 4'));
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  it('apply --in-place rewrites the file (keeping its mode) and --out writes another one', async () => {
+    const file = join(dir, 'shop.yaml');
+    copyFileSync(join(FIXTURES, 'shop-namespace.yaml'), file);
+    chmodSync(file, 0o600);
+    const before = readFileSync(file, 'utf8');
+    const out = join(dir, 'out.yaml');
+    let r = await mora(['manifests', 'apply', file, '--set', 'Deployment/basket/basket=cpu=120m', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(readFileSync(out, 'utf8'), before.replace('cpu: 99m', 'cpu: 120m'));
+    assert.equal(readFileSync(file, 'utf8'), before);
+    r = await mora(['manifests', 'apply', file, '--set', 'Deployment/basket/basket=cpu=120m', '--in-place']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '');
+    assert.equal(readFileSync(file, 'utf8'), before.replace('cpu: 99m', 'cpu: 120m'));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+  });
+
+  it('exits 2 with one clear line for invalid YAML, Helm sources, missing targets and bad values; the file is untouched', async () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, readFileSync(join(FIXTURES, 'malformed.yaml')));
+    const before = readFileSync(file, 'utf8');
+    const cases: [string[], RegExp][] = [
+      [['manifests', 'scan', file], /not valid YAML at line 11/],
+      [['manifests', 'apply', file, '--set', 'Deployment/broken/app=cpu=1', '--in-place'], /not valid YAML at line 11/],
+      [['manifests', 'scan', join(FIXTURES, 'helm-source.yaml')], /Helm\/Go template source/],
+      [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/nope=cpu=1'], /has no container named "nope"/],
+      [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/gone/x=cpu=1'], /no Deployment\/gone in this file/],
+      [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/hotel-rates=cpu=lots'], /not a Kubernetes quantity/],
+      [['manifests', 'apply', join(FIXTURES, 'kompose.yaml')], /nothing to change/],
+      [['manifests', 'scan', join(dir, 'missing.yaml')], /no such file/],
+      [['manifests', 'scan', join(FIXTURES, 'kompose.yaml'), '--format', 'xml'], /--format must be table or json/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await mora(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.err, message);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.equal(r.out, '');
+    }
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  it('skips, with a note, a document whose {{ }} sit in strings (rendered alerting templates) but still parses', async () => {
+    const file = join(dir, 'rendered.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\ndata:\n  rule: "{{ $labels.pod }} is down"\n---\n'
+      + readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8'));
+    const r = await mora(['manifests', 'scan', file, '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /skipped the document at line 1/);
+    assert.deepEqual((JSON.parse(r.out) as { container: string }[]).map((x) => x.container), ['hotel-rates']);
+  });
+});
