@@ -1,0 +1,177 @@
+/**
+ * A live cluster as a DataSource: workloads from the Kubernetes API (kubeconfig contexts), metrics from Prometheus.
+ * The Kubernetes client is created on first use (it loads @kubernetes/client-node, which is heavy), so a health
+ * check or a metrics query never pays for it.
+ *
+ * One Prometheus serves every context here: point mora.prometheus.url at the Prometheus of the cluster you select.
+ */
+import type { Workload } from '../core/workload';
+import type { DataSource, MetricFrame, MetricTarget, SourceHealth, TimeRange } from './datasource';
+import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
+import { PrometheusError } from './prometheus/errors';
+import { fetchFrame, type FetchedFrame } from './prometheus/frame';
+import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, type QueryConfig } from './prometheus/queries';
+import type { KubeClient } from './kube/client';
+import { validateFrame, type FrameValidation } from './validation';
+
+export interface ClusterDataSourceOptions {
+  /** Prometheus base URL (mora.prometheus.url / --prometheus). */
+  prometheusUrl: string;
+  /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
+  prometheusAuth?: PrometheusAuth;
+  /** kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  /** History for recommendations (mora.historyDays). Default 14. */
+  historyDays?: number;
+  /** Seconds between samples asked for; grown when a range would exceed 11,000 points. Default 60. */
+  step?: number;
+  /** PromQL metric/label names and aggregation; defaults fit cAdvisor + kube-state-metrics + http_requests_total. */
+  queries?: Partial<Omit<QueryConfig, 'names'>> & { names?: Partial<QueryConfig['names']> };
+  prometheusTimeoutMs?: number;
+  /** Injected clients (tests, or sharing one client). */
+  prometheus?: PrometheusClient;
+  kube?: KubeClient;
+  /** Clock for the history range (tests). */
+  now?: () => number;
+}
+
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  /** false: informative (e.g. app metrics missing only loses request-rate features). */
+  required: boolean;
+  message: string;
+}
+
+export interface DetailedFrame extends FetchedFrame {
+  validation: FrameValidation;
+}
+
+export class ClusterDataSource implements DataSource {
+  readonly kind = 'cluster' as const;
+  readonly prometheus: PrometheusClient;
+  private kubeClient: KubeClient | undefined;
+  private readonly queryConfig: QueryConfig;
+  private readonly historyDays: number;
+  private readonly step: number;
+  private readonly now: () => number;
+  /** Warnings of the last workloads() call (kinds RBAC hides). */
+  lastWarnings: string[] = [];
+
+  constructor(private readonly options: ClusterDataSourceOptions) {
+    this.prometheus = options.prometheus ?? new PrometheusClient({
+      url: options.prometheusUrl,
+      auth: options.prometheusAuth ?? authFromEnv(),
+      timeoutMs: options.prometheusTimeoutMs,
+    });
+    this.kubeClient = options.kube;
+    this.queryConfig = {
+      ...DEFAULT_QUERY_CONFIG,
+      ...options.queries,
+      names: { ...DEFAULT_METRIC_NAMES, ...options.queries?.names },
+    };
+    this.historyDays = options.historyDays ?? 14;
+    this.step = options.step ?? 60;
+    this.now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** The Kubernetes client, created (and client-node loaded) on first use. */
+  kube(): KubeClient {
+    if (!this.kubeClient) {
+      const { KubeClient: Client } = require('./kube/client') as typeof import('./kube/client');
+      this.kubeClient = Client.load({ kubeconfig: this.options.kubeconfig });
+    }
+    return this.kubeClient;
+  }
+
+  async contexts(): Promise<string[]> {
+    return this.kube().contexts();
+  }
+
+  async namespaces(context: string): Promise<string[]> {
+    return this.kube().namespaces(context);
+  }
+
+  async workloads(context: string, namespace: string): Promise<Workload[]> {
+    const { workloads, warnings } = await this.kube().workloads(context, namespace);
+    this.lastWarnings = warnings;
+    return workloads;
+  }
+
+  async historyRange(_target: MetricTarget): Promise<TimeRange> {
+    const to = Math.floor(this.now() / this.step) * this.step;
+    return { from: to - this.historyDays * 86400, to, step: this.step };
+  }
+
+  /** The frame plus what is missing (with selectors and hints) and its validation. */
+  async metricsDetailed(target: MetricTarget, range: TimeRange, signal?: AbortSignal): Promise<DetailedFrame> {
+    const w = target.workload;
+    const queries = metricQueries({ namespace: w.namespace, kind: w.kind, name: w.name, container: target.container }, this.queryConfig, range.step);
+    const fetched = await fetchFrame(this.prometheus, queries, range, signal);
+    return { ...fetched, validation: validateFrame(fetched.frame) };
+  }
+
+  /**
+   * Metrics a recommendation needs. Metrics Prometheus has no samples for are absent from the frame; when even CPU
+   * and memory are missing there is nothing to recommend from, and the error names the selector to check.
+   */
+  async metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame> {
+    const { frame, missing } = await this.metricsDetailed(target, range);
+    if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
+      const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
+      throw new PrometheusError(`no samples for ${q.selector} — ${q.hint}`, 'empty');
+    }
+    return frame;
+  }
+
+  /** Each check a person can act on: Prometheus, cAdvisor, app metrics, kube-state-metrics, the Kubernetes API. */
+  async checks(opts: { kubernetes?: boolean } = {}): Promise<HealthCheck[]> {
+    const out: HealthCheck[] = [];
+    const N = this.queryConfig.names;
+    let up = false;
+    try {
+      const { version } = await this.prometheus.buildInfo();
+      out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${this.prometheus.displayUrl}` });
+      up = true;
+    } catch (e) {
+      out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message });
+    }
+    if (up) {
+      const probes: Array<[string, string, boolean, string]> = this.queryConfig.resources === 'process'
+        ? [['process metrics', N.processCpu, true, 'does the process export process_* metrics?']]
+        : [['cAdvisor', N.cpu, true, 'is cAdvisor (the kubelet\'s /metrics/cadvisor) scraped?'],
+          ['kube-state-metrics', 'kube_deployment_status_replicas_ready', false, 'ready replicas will be missing; install kube-state-metrics']];
+      probes.push(['app metrics', N.requests, false, `request rate, errors and latency will be missing; export ${N.requests} and ${N.durationBucket} or configure their names`]);
+      for (const [name, metric, required, hint] of probes) {
+        try {
+          const r = await this.prometheus.query(`count(${metric})`);
+          const n = r[0]?.v ?? 0;
+          out.push(n > 0
+            ? { name, ok: true, required, message: `${n} series of ${metric}` }
+            : { name, ok: false, required, message: `no samples for ${metric} — ${hint}` });
+        } catch (e) {
+          out.push({ name, ok: false, required, message: (e as Error).message });
+        }
+      }
+    }
+    if (opts.kubernetes ?? true) {
+      try {
+        const kube = this.kube();
+        const ctx = kube.currentContext();
+        const version = await kube.version(ctx);
+        out.push({ name: 'kubernetes', ok: true, required: true, message: `Kubernetes ${version} (context "${ctx}", ${kube.contexts().length} context(s))` });
+      } catch (e) {
+        out.push({ name: 'kubernetes', ok: false, required: true, message: (e as Error).message });
+      }
+    }
+    return out;
+  }
+
+  async health(): Promise<SourceHealth> {
+    const checks = await this.checks();
+    const bad = checks.filter((c) => c.required && !c.ok);
+    if (bad.length) return { ok: false, message: bad.map((c) => c.message).join('; ') };
+    const warn = checks.filter((c) => !c.ok).map((c) => c.message);
+    return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The Kubernetes side of a live cluster: contexts from the kubeconfig, namespaces, workloads (Deployment, StatefulSet,
+ * DaemonSet, CronJob, Job) with their containers' requests/limits and HPAs (autoscaling/v2), and applying a
+ * recommendation (container resources, replicas) with optimistic concurrency and retry on 409 Conflict.
+ *
+ * @kubernetes/client-node is loaded on first use (load.ts). Every failure becomes a KubeError with one clear line.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
+import { KubeError, kubeError, type KubeAction } from './errors';
+import { loadClientNode, type ClientNode } from './load';
+import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
+import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sWorkloadObject } from './workloads';
+
+export interface KubeClientOptions {
+  /** A kubeconfig file; default: $KUBECONFIG or ~/.kube/config (client-node's loadFromDefault). */
+  kubeconfig?: string;
+  /** Attempts for a write that meets 409 Conflict (re-read, re-apply). Default 5. */
+  conflictRetries?: number;
+}
+
+export interface ApplyResult {
+  /** resourceVersion after the write. */
+  resourceVersion: string;
+  /** Writes sent (1 unless a conflict forced a retry). */
+  attempts: number;
+  dryRun: boolean;
+}
+
+export interface WorkloadListing {
+  workloads: Workload[];
+  /** Kinds that could not be listed (e.g. RBAC denies CronJobs), one line each. */
+  warnings: string[];
+}
+
+interface Apis {
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  batch: k8s.BatchV1Api;
+  autoscaling: k8s.AutoscalingV2Api;
+  version: k8s.VersionApi;
+}
+
+type AnyObj = K8sWorkloadObject & { metadata?: { resourceVersion?: string } };
+
+interface KindOps {
+  group: string;
+  resource: string;
+  list(a: Apis, namespace: string): Promise<{ items: AnyObj[] }>;
+  read(a: Apis, namespace: string, name: string): Promise<AnyObj>;
+  patch(a: Apis, namespace: string, name: string, body: object, opts: k8s.ConfigurationOptions, dryRun?: string): Promise<AnyObj>;
+}
+
+/** Kinds MOrA lists, in display order. */
+export const LISTED_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'];
+
+const KINDS: Partial<Record<WorkloadKind, KindOps>> = {
+  Deployment: {
+    group: 'apps', resource: 'deployments',
+    list: (a, namespace) => a.apps.listNamespacedDeployment({ namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.apps.readNamespacedDeployment({ namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDeployment({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+  },
+  StatefulSet: {
+    group: 'apps', resource: 'statefulsets',
+    list: (a, namespace) => a.apps.listNamespacedStatefulSet({ namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.apps.readNamespacedStatefulSet({ namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedStatefulSet({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+  },
+  DaemonSet: {
+    group: 'apps', resource: 'daemonsets',
+    list: (a, namespace) => a.apps.listNamespacedDaemonSet({ namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.apps.readNamespacedDaemonSet({ namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDaemonSet({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+  },
+  CronJob: {
+    group: 'batch', resource: 'cronjobs',
+    list: (a, namespace) => a.batch.listNamespacedCronJob({ namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.batch.readNamespacedCronJob({ namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedCronJob({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+  },
+  Job: {
+    group: 'batch', resource: 'jobs',
+    list: (a, namespace) => a.batch.listNamespacedJob({ namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.batch.readNamespacedJob({ namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedJob({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+  },
+};
+
+function opsFor(kind: WorkloadKind): KindOps {
+  const ops = KINDS[kind];
+  if (!ops) throw new KubeError(`MOrA cannot change a ${kind}; supported kinds: ${LISTED_KINDS.join(', ')}`, 'invalid');
+  return ops;
+}
+
+export class KubeClient {
+  private readonly apisByContext = new Map<string, Apis>();
+  private readonly conflictRetries: number;
+
+  private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions) {
+    this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
+  }
+
+  /** Reads the kubeconfig (throws KubeError kind "config" with the file named when it cannot). */
+  static load(options: KubeClientOptions = {}): KubeClient {
+    const k = loadClientNode();
+    const kc = new k.KubeConfig();
+    try {
+      if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+      else kc.loadFromDefault();
+    } catch (e) {
+      const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+      throw new KubeError(`cannot read the kubeconfig ${where}: ${(e as Error).message}`, 'config');
+    }
+    if (kc.getContexts().length === 0) {
+      throw new KubeError(`the kubeconfig ${options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'} has no contexts — run your cluster's login command or pass --kubeconfig`, 'config');
+    }
+    return new KubeClient(k, kc, options);
+  }
+
+  contexts(): string[] {
+    return this.config.getContexts().map((c) => c.name);
+  }
+
+  currentContext(): string {
+    return this.config.getCurrentContext();
+  }
+
+  /** The API server URL of a context (for messages). */
+  server(context: string): string | undefined {
+    const ctx = this.config.getContextObject(context);
+    return ctx ? this.config.getCluster(ctx.cluster)?.server : undefined;
+  }
+
+  private apis(context: string): Apis {
+    let a = this.apisByContext.get(context);
+    if (a) return a;
+    if (!this.config.getContextObject(context)) {
+      throw new KubeError(`no context "${context}" in the kubeconfig; contexts: ${this.contexts().join(', ')}`, 'config');
+    }
+    const kc = new this.k.KubeConfig();
+    kc.loadFromString(this.config.exportConfig());
+    kc.setCurrentContext(context);
+    a = {
+      core: kc.makeApiClient(this.k.CoreV1Api),
+      apps: kc.makeApiClient(this.k.AppsV1Api),
+      batch: kc.makeApiClient(this.k.BatchV1Api),
+      autoscaling: kc.makeApiClient(this.k.AutoscalingV2Api),
+      version: kc.makeApiClient(this.k.VersionApi),
+    };
+    this.apisByContext.set(context, a);
+    return a;
+  }
+
+  private action(context: string, a: Omit<KubeAction, 'context' | 'server'>): KubeAction {
+    return { ...a, context, server: this.server(context) };
+  }
+
+  /** The API server's version (GET /version): a cheap reachability and credentials check. */
+  async version(context: string): Promise<string> {
+    try {
+      const v = await this.apis(context).version.getCode();
+      return v.gitVersion;
+    } catch (e) {
+      throw kubeError(e, this.action(context, { verb: 'get', resource: 'version', group: '' }));
+    }
+  }
+
+  /** Namespaces; a user who may not list them (common with namespaced RBAC) gets the context's own namespace. */
+  async namespaces(context: string): Promise<string[]> {
+    try {
+      const list = await this.apis(context).core.listNamespace();
+      return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
+    } catch (e) {
+      const err = kubeError(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
+      if (err.kind !== 'forbidden') throw err;
+      return [this.config.getContextObject(context)?.namespace ?? 'default'];
+    }
+  }
+
+  async workloads(context: string, namespace: string): Promise<WorkloadListing> {
+    const apis = this.apis(context);
+    const warnings: string[] = [];
+    let hpas: K8sHpa[] = [];
+    try {
+      hpas = (await apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })).items as K8sHpa[];
+    } catch (e) {
+      const err = kubeError(e, this.action(context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace }));
+      if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
+      warnings.push(`${err.message} (HPAs are not taken into account)`);
+    }
+    const lists = await Promise.all(LISTED_KINDS.map(async (kind) => {
+      const ops = opsFor(kind);
+      try {
+        return { kind, items: (await ops.list(apis, namespace)).items };
+      } catch (e) {
+        return { kind, error: kubeError(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace })) };
+      }
+    }));
+    const workloads: Workload[] = [];
+    const failed = lists.filter((l) => l.error);
+    // Unreachable or bad credentials is a whole-cluster problem; RBAC on one kind only hides that kind.
+    const fatal = failed.find((l) => l.error && l.error.kind !== 'forbidden' && l.error.kind !== 'not-found');
+    if (fatal?.error) throw fatal.error;
+    if (failed.length === lists.length && failed[0].error) throw failed[0].error;
+    for (const l of lists) {
+      if (l.error) { warnings.push(l.error.message); continue; }
+      for (const obj of l.items ?? []) {
+        if (l.kind === 'Job' && ownedByCronJob(obj)) continue;
+        workloads.push(toWorkload(context, namespace, l.kind, obj, hpas));
+      }
+    }
+    return { workloads, warnings };
+  }
+
+  /** One workload object as the API returns it (with its resourceVersion). */
+  async read(ref: WorkloadRef): Promise<AnyObj> {
+    const ops = opsFor(ref.kind);
+    try {
+      return await ops.read(this.apis(ref.context), ref.namespace, ref.name);
+    } catch (e) {
+      throw kubeError(e, this.action(ref.context, { verb: 'get', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name }));
+    }
+  }
+
+  /**
+   * Sets container requests/limits. Reads the object, checks the containers exist, sends a strategic-merge patch
+   * pinned to the resourceVersion it read; on 409 Conflict (someone else wrote in between) reads again and retries.
+   */
+  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+    return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, (obj) => {
+      const names = containersOf(ref.kind, obj).map((c) => c.name);
+      const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);
+      if (unknown.length) {
+        throw new KubeError(`${ref.kind} "${ref.name}" in namespace "${ref.namespace}" has no container ${unknown.map((n) => `"${n}"`).join(', ')}; containers: ${names.join(', ')}`, 'not-found', 404);
+      }
+      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion);
+    });
+  }
+
+  /** Sets spec.replicas (JSON merge patch). Refuses kinds without replicas. */
+  async scale(ref: WorkloadRef, replicas: number, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+    if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
+      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
+    }
+    return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
+  }
+
+  private async writeWithRetry(ref: WorkloadRef, contentType: string, dryRun: boolean, build: (obj: AnyObj) => object): Promise<ApplyResult> {
+    const ops = opsFor(ref.kind);
+    const apis = this.apis(ref.context);
+    const act = this.action(ref.context, { verb: 'patch', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name });
+    const options = this.k.setHeaderOptions('Content-Type', contentType);
+    let last: KubeError | undefined;
+    for (let attempt = 1; attempt <= this.conflictRetries; attempt++) {
+      const obj = await this.read(ref);
+      const body = build(obj);
+      try {
+        const out = await ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined);
+        return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun };
+      } catch (e) {
+        last = kubeError(e, act);
+        if (last.kind !== 'conflict') throw last;
+        // Back off a little (jittered) so two writers do not collide again at once.
+        await new Promise((r) => setTimeout(r, 50 * attempt * (0.5 + Math.random())));
+      }
+    }
+    throw new KubeError(`${last?.message ?? 'conflict'} — gave up after ${this.conflictRetries} attempts; try again`, 'conflict', 409);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Kubernetes API failures turned into one line a person can act on. The API server answers errors with a `Status`
+ * object (reason Forbidden / NotFound / Conflict / Unauthorized / Invalid …); client-node wraps it in an ApiException
+ * whose body may be the parsed object or its JSON text. Network failures arrive as fetch errors with a `cause.code`.
+ */
+
+export type KubeErrorKind = 'forbidden' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable' | 'config' | 'other';
+
+export class KubeError extends Error {
+  constructor(message: string, readonly kind: KubeErrorKind, readonly status?: number) {
+    super(message);
+    this.name = 'KubeError';
+  }
+}
+
+/** What MOrA was doing when the call failed, so the message can name the verb and resource. */
+export interface KubeAction {
+  verb: 'get' | 'list' | 'patch' | 'update' | 'create' | 'delete';
+  /** Plural resource, e.g. "deployments". */
+  resource: string;
+  /** API group, "" for the core group. */
+  group: string;
+  namespace?: string;
+  name?: string;
+  context?: string;
+  server?: string;
+}
+
+export interface KubeStatus {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { name?: string; group?: string; kind?: string };
+}
+
+function statusBody(body: unknown): KubeStatus | undefined {
+  if (body && typeof body === 'object') return body as KubeStatus;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      return parsed && typeof parsed === 'object' ? (parsed as KubeStatus) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function what(a: KubeAction): string {
+  const res = a.group ? `${a.resource}.${a.group}` : a.resource;
+  return `${res}${a.name ? ` "${a.name}"` : ''}${a.namespace ? ` in namespace "${a.namespace}"` : ''}`;
+}
+
+/** The RBAC rule that would allow the action, as a person would ask an admin for it. */
+export function neededRule(a: KubeAction): string {
+  return `verb "${a.verb}" on resource "${a.resource}" in API group "${a.group || '""'}"${a.namespace ? ` (namespace "${a.namespace}")` : ''}`;
+}
+
+export function kubeError(e: unknown, a: KubeAction): KubeError {
+  if (e instanceof KubeError) return e;
+  const err = e as { code?: unknown; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  const ctx = a.context ? ` (context "${a.context}")` : '';
+  const status = typeof err?.code === 'number' ? err.code : undefined;
+  if (status !== undefined) {
+    const s = statusBody(err.body);
+    const server = s?.message ? `: ${s.message}` : '';
+    switch (status) {
+      case 403:
+        return new KubeError(`RBAC denied: cannot ${a.verb} ${what(a)}${ctx} — ask for ${neededRule(a)}${server}`, 'forbidden', 403);
+      case 404:
+        return new KubeError(`not found: ${what(a)}${ctx}${s?.message ? ` (${s.message})` : ''}${a.name ? ' — was it renamed or deleted?' : ' — does this API exist on the cluster?'}`, 'not-found', 404);
+      case 409:
+        return new KubeError(`conflict: ${what(a)}${ctx} changed while MOrA was updating it${server}`, 'conflict', 409);
+      case 401:
+        return new KubeError(`the Kubernetes API${ctx} rejected the credentials (401) — log in again or refresh the kubeconfig token`, 'unauthorized', 401);
+      case 415:
+        return new KubeError(`the Kubernetes API${ctx} does not accept this patch type for ${what(a)}${server}`, 'unsupported-media-type', 415);
+      case 422:
+        return new KubeError(`the Kubernetes API${ctx} rejected the change to ${what(a)} as invalid${server}`, 'invalid', 422);
+      default:
+        return new KubeError(`the Kubernetes API${ctx} answered ${status} to ${a.verb} ${what(a)}${server}`, 'other', status);
+    }
+  }
+  const code = err?.cause?.code ?? (typeof err?.code === 'string' ? err.code : '');
+  const server = a.server ? ` at ${a.server}` : '';
+  if (code === 'ECONNREFUSED') return new KubeError(`the Kubernetes API${server}${ctx} refused the connection — is the cluster running and the kubeconfig context right?`, 'unreachable');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError(`the Kubernetes API host${server}${ctx} was not found (DNS) — check the kubeconfig`, 'unreachable');
+  if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
+  if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');
+  return new KubeError(`${a.verb} ${what(a)}${ctx} failed: ${err?.message ?? String(e)}`, 'other');
+}

@@ -1,0 +1,52 @@
+/**
+ * The patches MOrA sends to apply a recommendation. Pure builders, so their exact shape is tested without a cluster.
+ *
+ * Container resources: a strategic-merge patch, because it merges the `containers` list by name — a JSON merge patch
+ * would replace the whole list and drop every other field of every container. A `null` amount removes that key
+ * (e.g. dropping a CPU limit). Replicas: a JSON merge patch (a plain field). Both carry the resourceVersion MOrA read,
+ * so the API server answers 409 Conflict instead of silently overwriting a concurrent change.
+ */
+import { formatCpu, formatMemory } from '../../core/quantity';
+import type { WorkloadKind } from '../../core/workload';
+
+export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
+export const MERGE_PATCH = 'application/merge-patch+json';
+
+/** Cores / bytes to set, null to remove, undefined to leave as is. */
+export interface AmountsChange {
+  cpu?: number | null;
+  memory?: number | null;
+}
+
+export interface ContainerResourceChange {
+  container: string;
+  requests?: AmountsChange;
+  limits?: AmountsChange;
+}
+
+function quantities(a: AmountsChange | undefined): Record<string, string | null> | undefined {
+  if (!a) return undefined;
+  const out: Record<string, string | null> = {};
+  if (a.cpu !== undefined) out.cpu = a.cpu === null ? null : formatCpu(a.cpu);
+  if (a.memory !== undefined) out.memory = a.memory === null ? null : formatMemory(a.memory);
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceChange[], resourceVersion?: string): Record<string, unknown> {
+  const containers = changes.map((c) => {
+    const resources: Record<string, unknown> = {};
+    const requests = quantities(c.requests);
+    const limits = quantities(c.limits);
+    if (requests) resources.requests = requests;
+    if (limits) resources.limits = limits;
+    return { name: c.container, resources };
+  });
+  const podSpec = { template: { spec: { containers } } };
+  const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } } : podSpec;
+  return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec };
+}
+
+export function replicasPatch(replicas: number, resourceVersion?: string): Record<string, unknown> {
+  if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
+  return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec: { replicas } };
+}

@@ -1,0 +1,102 @@
+/**
+ * Kubernetes API objects → MOrA's Workload. Pure functions over the plain JSON shapes (the few fields MOrA reads),
+ * so they are tested without a cluster and without loading the Kubernetes client.
+ */
+import { parseQuantity } from '../../core/quantity';
+import type { ContainerSpec, HpaSpec, ResourceAmounts, Workload, WorkloadKind } from '../../core/workload';
+
+interface K8sContainer {
+  name: string;
+  image?: string;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+}
+interface PodSpec { containers?: K8sContainer[] }
+interface Meta { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string; ownerReferences?: Array<{ kind?: string; name?: string }> }
+
+export interface K8sWorkloadObject {
+  metadata?: Meta;
+  spec?: {
+    replicas?: number;
+    parallelism?: number;
+    template?: { spec?: PodSpec };
+    jobTemplate?: { spec?: { parallelism?: number; template?: { spec?: PodSpec } } };
+  };
+  status?: { desiredNumberScheduled?: number; readyReplicas?: number; numberReady?: number };
+}
+
+export interface K8sHpa {
+  metadata?: Meta;
+  spec?: {
+    scaleTargetRef?: { kind?: string; name?: string; apiVersion?: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+    metrics?: Array<{ type?: string; resource?: { name?: string; target?: { type?: string; averageUtilization?: number } } }>;
+  };
+}
+
+function amounts(raw: Record<string, string | number> | undefined, where: string): ResourceAmounts {
+  const out: ResourceAmounts = {};
+  if (!raw) return out;
+  // A malformed quantity in one container should not hide the workload: leave that amount unset.
+  if (raw.cpu !== undefined) try { out.cpu = parseQuantity(raw.cpu, `${where} cpu`); } catch { /* unset */ }
+  if (raw.memory !== undefined) try { out.memory = parseQuantity(raw.memory, `${where} memory`); } catch { /* unset */ }
+  return out;
+}
+
+export function podSpecOf(kind: WorkloadKind, obj: K8sWorkloadObject): PodSpec | undefined {
+  return kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.spec : obj.spec?.template?.spec;
+}
+
+export function containersOf(kind: WorkloadKind, obj: K8sWorkloadObject): ContainerSpec[] {
+  const name = obj.metadata?.name ?? '?';
+  return (podSpecOf(kind, obj)?.containers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image,
+    resources: {
+      requests: amounts(c.resources?.requests, `${name}/${c.name} requests`),
+      limits: amounts(c.resources?.limits, `${name}/${c.name} limits`),
+    },
+  }));
+}
+
+/** Pods the workload runs: spec.replicas (default 1), scheduled pods of a DaemonSet, parallelism of a Job / CronJob. */
+export function replicasOf(kind: WorkloadKind, obj: K8sWorkloadObject): number {
+  switch (kind) {
+    case 'DaemonSet': return obj.status?.desiredNumberScheduled ?? 0;
+    case 'Job': return obj.spec?.parallelism ?? 1;
+    case 'CronJob': return obj.spec?.jobTemplate?.spec?.parallelism ?? 1;
+    default: return obj.spec?.replicas ?? 1;
+  }
+}
+
+export function hpaSpec(h: K8sHpa): HpaSpec {
+  const spec = h.spec ?? {};
+  const out: HpaSpec = { minReplicas: spec.minReplicas ?? 1, maxReplicas: spec.maxReplicas ?? spec.minReplicas ?? 1 };
+  for (const m of spec.metrics ?? []) {
+    if (m.type !== 'Resource' || m.resource?.target?.type !== 'Utilization' || m.resource.target.averageUtilization === undefined) continue;
+    if (m.resource.name === 'cpu') out.targetCpuUtilization = m.resource.target.averageUtilization / 100;
+    if (m.resource.name === 'memory') out.targetMemoryUtilization = m.resource.target.averageUtilization / 100;
+  }
+  return out;
+}
+
+export function toWorkload(context: string, namespace: string, kind: WorkloadKind, obj: K8sWorkloadObject, hpas: K8sHpa[] = []): Workload {
+  const name = obj.metadata?.name ?? '';
+  const hpa = hpas.find((h) => h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
+  const w: Workload = {
+    context,
+    namespace: obj.metadata?.namespace ?? namespace,
+    kind,
+    name,
+    replicas: replicasOf(kind, obj),
+    containers: containersOf(kind, obj),
+    labels: obj.metadata?.labels,
+  };
+  if (hpa) w.hpa = hpaSpec(hpa);
+  return w;
+}
+
+/** Jobs a CronJob created are shown under their CronJob, not again as Jobs. */
+export function ownedByCronJob(obj: K8sWorkloadObject): boolean {
+  return (obj.metadata?.ownerReferences ?? []).some((o) => o.kind === 'CronJob');
+}

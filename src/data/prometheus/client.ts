@@ -1,0 +1,313 @@
+/**
+ * A small Prometheus HTTP API client on plain `fetch`: instant and range queries, range queries split into chunks
+ * (Prometheus rejects more than 11,000 points per series per request, and big requests hurt shared servers), a step
+ * that grows so no series exceeds `maxPoints`, timeouts, bearer-token or basic auth, and one-line errors that say
+ * what to do. Secrets never appear in messages (see errors.ts).
+ */
+import { PrometheusError, displayUrl, redact } from './errors';
+
+export interface PrometheusAuth {
+  bearerToken?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:9090 or https://host/prometheus (a `user:pass@` in it becomes basic auth). */
+  url: string;
+  auth?: PrometheusAuth;
+  /** Per-request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Points per series above which the step grows. Default 11,000 (Prometheus' own per-request limit). */
+  maxPoints?: number;
+  /** Points per request when a range is split into chunks. Default 5,000. */
+  chunkPoints?: number;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** Injected for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface RangeSeries {
+  labels: Record<string, string>;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface RangeResult {
+  series: RangeSeries[];
+  /** The step actually used (may be larger than asked for). */
+  step: number;
+  start: number;
+  end: number;
+  warnings: string[];
+}
+
+export interface InstantSample {
+  labels: Record<string, string>;
+  t: number;
+  v: number;
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+}
+
+/** Prometheus' hard limit on points per series in one query_range request. */
+export const PROMETHEUS_MAX_POINTS = 11_000;
+
+const NICE_STEPS = [1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/**
+ * The step to query with: at least `step`, grown (to a round value) until the range has at most `maxPoints` points.
+ * Round steps keep grids aligned between queries and friendly to Prometheus' caches.
+ */
+export function fitStep(start: number, end: number, step: number, maxPoints = PROMETHEUS_MAX_POINTS): number {
+  if (!(step > 0)) throw new Error(`step must be positive, got ${step}`);
+  const span = Math.max(0, end - start);
+  const need = span / Math.max(1, maxPoints - 1);
+  if (step >= need) return step;
+  return NICE_STEPS.find((s) => s >= need) ?? Math.ceil(need / 86400) * 86400;
+}
+
+/** Splits [start, end] on the step grid into windows of at most `chunkPoints` points each. */
+export function chunkRange(start: number, end: number, step: number, chunkPoints: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const per = Math.max(1, Math.floor(chunkPoints));
+  for (let s = start; s <= end; s += per * step) out.push([s, Math.min(end, s + (per - 1) * step)]);
+  return out;
+}
+
+/** Credentials from the environment: MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME + MORA_PROMETHEUS_PASSWORD. */
+export function authFromEnv(env: NodeJS.ProcessEnv = process.env): PrometheusAuth | undefined {
+  const token = env.MORA_PROMETHEUS_TOKEN?.trim();
+  if (token) return { bearerToken: token };
+  const username = env.MORA_PROMETHEUS_USERNAME;
+  if (username) return { username, password: env.MORA_PROMETHEUS_PASSWORD ?? '' };
+  return undefined;
+}
+
+function parseValue(s: string): number {
+  // Prometheus sends values as strings: "NaN", "+Inf", "-Inf" included. Number() handles "NaN" but not "+Inf".
+  if (s === '+Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  return Number(s);
+}
+
+function labelKey(labels: Record<string, string>): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+interface ApiBody {
+  status?: string;
+  data?: { resultType?: string; result?: unknown };
+  errorType?: string;
+  error?: string;
+  warnings?: string[];
+}
+
+export class PrometheusClient {
+  readonly baseUrl: string;
+  private readonly auth: PrometheusAuth | undefined;
+  private readonly timeoutMs: number;
+  readonly maxPoints: number;
+  private readonly chunkPoints: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly slots: number;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(options: PrometheusClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new PrometheusError(`"${redact(options.url, [])}" is not a URL; expected e.g. http://127.0.0.1:9090 (mora.prometheus.url / --prometheus)`, 'bad-response');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new PrometheusError(`Prometheus URL must start with http:// or https://, got ${displayUrl(options.url)}`, 'bad-response');
+    }
+    let auth = options.auth;
+    if (url.username || url.password) {
+      // fetch refuses URLs with credentials; carry them as basic auth instead.
+      auth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = '';
+      url.password = '';
+    }
+    this.baseUrl = url.toString().replace(/\/+$/, '');
+    this.auth = auth;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxPoints = Math.min(options.maxPoints ?? PROMETHEUS_MAX_POINTS, PROMETHEUS_MAX_POINTS);
+    this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
+    this.fetchImpl = options.fetch ?? fetch;
+    this.slots = Math.max(1, options.concurrency ?? 4);
+  }
+
+  /** The URL as shown in messages (no credentials). */
+  get displayUrl(): string {
+    return displayUrl(this.baseUrl);
+  }
+
+  private secrets(): string[] {
+    const a = this.auth;
+    if (!a) return [];
+    const out = [a.bearerToken, a.password].filter((s): s is string => !!s);
+    if (a.username !== undefined) out.push(Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64'));
+    return out;
+  }
+
+  private headers(): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    const a = this.auth;
+    if (a?.bearerToken) h.Authorization = `Bearer ${a.bearerToken}`;
+    else if (a?.username !== undefined) h.Authorization = `Basic ${Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64')}`;
+    return h;
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.slots) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** GET or form-POST one API path and return its `data` (throws PrometheusError on any failure). */
+  async request(path: string, params: Record<string, string> | undefined, opts: QueryOptions = {}, what = path): Promise<ApiBody> {
+    return this.slot(() => this.requestNow(path, params, opts, what));
+  }
+
+  private async requestNow(path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string): Promise<ApiBody> {
+    const url = `${this.baseUrl}${path}`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const init: RequestInit = { headers: this.headers(), signal };
+    if (params) {
+      // POST keeps long PromQL out of URLs (and out of proxy logs); Prometheus accepts form bodies on its query APIs.
+      init.method = 'POST';
+      init.body = new URLSearchParams(params).toString();
+      (init.headers as Record<string, string>)['Content-Type'] = 'application/x-www-form-urlencoded';
+    }
+    const where = this.displayUrl;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, init);
+    } catch (e) {
+      throw this.networkError(e, opts.signal, timeout, what);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw this.networkError(e, opts.signal, timeout, what);
+    }
+    let body: ApiBody | undefined;
+    try {
+      body = JSON.parse(text) as ApiBody;
+    } catch {
+      body = undefined;
+    }
+    const secrets = this.secrets();
+    if (!res.ok) {
+      const detail = body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text.replace(/\s+/g, ' ').trim().slice(0, 200);
+      const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+      let hint = '';
+      if (res.status === 401) hint = ' — check the credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD)';
+      else if (res.status === 403) hint = ' — the credentials are not allowed to query this Prometheus';
+      else if (res.status === 404) hint = ' — is this the Prometheus base URL? (a path prefix such as /prometheus must be part of it)';
+      const msg = `Prometheus at ${where} answered ${status} for ${what}${detail ? `: ${detail}` : ''}${hint}`;
+      throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
+    }
+    if (!body || body.status !== 'success') {
+      const msg = body?.error
+        ? `Prometheus at ${where} rejected ${what}: ${body.errorType ? `${body.errorType}: ` : ''}${body.error}`
+        : `Prometheus at ${where} sent something that is not a Prometheus API answer for ${what} (is this really Prometheus?): ${text.replace(/\s+/g, ' ').slice(0, 120)}`;
+      throw new PrometheusError(redact(msg, secrets), body?.error ? 'query' : 'bad-response', res.status);
+    }
+    return body;
+  }
+
+  private networkError(e: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal, what: string): PrometheusError {
+    const where = this.displayUrl;
+    if (callerSignal?.aborted) return new PrometheusError(`query to Prometheus at ${where} was cancelled`, 'aborted');
+    if (timeout.aborted) {
+      return new PrometheusError(`Prometheus at ${where} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s — is it overloaded? try a shorter range or a larger step`, 'timeout');
+    }
+    const err = e as { cause?: { code?: string; message?: string }; code?: string; message?: string };
+    const code = err?.cause?.code ?? err?.code ?? '';
+    let msg: string;
+    if (code === 'ECONNREFUSED') msg = `Prometheus at ${where} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Prometheus host in ${where} was not found (DNS) — check mora.prometheus.url / --prometheus`;
+    else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') msg = `Prometheus at ${where} closed the connection — is it a Prometheus (or a proxy in front of one)?`;
+    else if (/CERT|SSL|TLS/i.test(code)) msg = `TLS to Prometheus at ${where} failed (${code}) — check the certificate or use the right scheme`;
+    else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') msg = `Prometheus at ${where} did not accept a connection in time — is the address reachable?`;
+    else msg = `cannot reach Prometheus at ${where}: ${err?.cause?.message ?? err?.message ?? String(e)}`;
+    return new PrometheusError(redact(msg, this.secrets()), 'unreachable');
+  }
+
+  /** Instant query at `time` (Unix seconds; default now). */
+  async query(promql: string, time?: number, opts: QueryOptions = {}): Promise<InstantSample[]> {
+    const params: Record<string, string> = { query: promql };
+    if (time !== undefined) params.time = String(time);
+    const body = await this.request('/api/v1/query', params, opts, `query ${shortQuery(promql)}`);
+    const data = body.data;
+    if (data?.resultType === 'scalar') {
+      const [t, v] = data.result as [number, string];
+      return [{ labels: {}, t, v: parseValue(v) }];
+    }
+    if (data?.resultType !== 'vector' || !Array.isArray(data.result)) {
+      throw new PrometheusError(`Prometheus at ${this.displayUrl} answered an instant query with "${data?.resultType}" instead of a vector`, 'bad-response');
+    }
+    return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+      labels: r.metric ?? {},
+      t: r.value[0],
+      v: parseValue(r.value[1]),
+    }));
+  }
+
+  /**
+   * Range query over [start, end] (Unix seconds, both inclusive as in Prometheus). The step grows when the range would
+   * exceed `maxPoints`; the range is fetched in chunks of at most `chunkPoints` points and stitched per label set.
+   */
+  async queryRange(promql: string, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<RangeResult> {
+    if (!(end >= start)) throw new Error(`queryRange: end ${end} is before start ${start}`);
+    const used = fitStep(start, end, step, this.maxPoints);
+    const chunks = chunkRange(start, end, used, this.chunkPoints);
+    const bodies = await Promise.all(chunks.map(([s, e]) =>
+      this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(used) }, opts, `query ${shortQuery(promql)}`)));
+    const merged = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
+    const warnings: string[] = [];
+    for (const body of bodies) {
+      if (body.warnings) warnings.push(...body.warnings);
+      const data = body.data;
+      if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+        throw new PrometheusError(`Prometheus at ${this.displayUrl} answered a range query with "${data?.resultType}" instead of a matrix`, 'bad-response');
+      }
+      for (const r of data.result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>) {
+        const labels = r.metric ?? {};
+        const key = labelKey(labels);
+        let m = merged.get(key);
+        if (!m) merged.set(key, (m = { labels, t: [], v: [] }));
+        for (const [t, v] of r.values ?? []) { m.t.push(t); m.v.push(parseValue(v)); }
+      }
+    }
+    const series = [...merged.values()].map((m) => ({ labels: m.labels, t: Float64Array.from(m.t), v: Float64Array.from(m.v) }));
+    return { series, step: used, start, end, warnings: [...new Set(warnings)] };
+  }
+
+  /** Prometheus' version (GET /api/v1/status/buildinfo); used by health checks. */
+  async buildInfo(opts: QueryOptions = {}): Promise<{ version: string }> {
+    const body = await this.request('/api/v1/status/buildinfo', undefined, opts, 'the build info');
+    const data = body.data as unknown as { version?: string } | undefined;
+    return { version: data?.version ?? 'unknown' };
+  }
+}
+
+/** First ~120 characters of a PromQL expression, for messages. */
+export function shortQuery(promql: string): string {
+  const s = promql.replace(/\s+/g, ' ').trim();
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}

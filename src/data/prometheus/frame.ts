@@ -1,0 +1,64 @@
+/**
+ * Runs the metric queries of one target and lays the answers on one common grid (a MetricFrame): t = from + i·step,
+ * NaN where Prometheus had no sample. A metric with no samples at all is left out of the frame (the DataSource
+ * contract: "cannot provide" is absence, not zeros) and reported in `missing` with the selector and a hint.
+ */
+import type { MetricName } from '../../core/metrics';
+import type { MetricFrame, TimeRange } from '../datasource';
+import { fitStep, type PrometheusClient, type RangeSeries } from './client';
+import type { MetricQuery } from './queries';
+
+export interface FetchedFrame {
+  frame: MetricFrame;
+  missing: MetricQuery[];
+  warnings: string[];
+}
+
+/** The grid a range maps to: the step grown to the client's point limit; `to` is exclusive. */
+export function frameGrid(range: TimeRange, maxPoints: number): { t: Float64Array; step: number } {
+  const step = fitStep(range.from, Math.max(range.from, range.to - range.step), range.step, maxPoints);
+  const n = Math.max(0, Math.floor((range.to - range.from) / step));
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = range.from + i * step;
+  return { t, step };
+}
+
+const SUMMED: ReadonlySet<MetricName> = new Set(['request_rate', 'error_rate', 'ready_replicas']);
+
+/** Places series samples on the grid; several series are summed (counts, rates) or maxed (the rest). */
+export function toGrid(grid: Float64Array, step: number, series: RangeSeries[], metric: MetricName): Float64Array {
+  const out = new Float64Array(grid.length).fill(NaN);
+  if (grid.length === 0) return out;
+  const from = grid[0];
+  const sum = SUMMED.has(metric);
+  for (const s of series) {
+    for (let k = 0; k < s.t.length; k++) {
+      const v = s.v[k];
+      // +Inf comes from histogram_quantile when the quantile lies in the +Inf bucket: not a usable latency.
+      if (!Number.isFinite(v)) continue;
+      const i = Math.round((s.t[k] - from) / step);
+      if (i < 0 || i >= out.length) continue;
+      const cur = out[i];
+      out[i] = Number.isNaN(cur) ? v : sum ? cur + v : Math.max(cur, v);
+    }
+  }
+  return out;
+}
+
+export async function fetchFrame(client: PrometheusClient, queries: MetricQuery[], range: TimeRange, signal?: AbortSignal): Promise<FetchedFrame> {
+  const { t, step } = frameGrid(range, client.maxPoints);
+  const values: MetricFrame['values'] = {};
+  const missing: MetricQuery[] = [];
+  const warnings: string[] = [];
+  if (t.length === 0) return { frame: { t, step, values }, missing, warnings };
+  const end = t[t.length - 1];
+  const answers = await Promise.all(queries.map((q) => client.queryRange(q.promql, t[0], end, step, { signal })));
+  queries.forEach((q, i) => {
+    const r = answers[i];
+    warnings.push(...r.warnings);
+    const v = toGrid(t, step, r.series, q.metric);
+    if (v.some((x) => !Number.isNaN(x))) values[q.metric] = v;
+    else missing.push(q);
+  });
+  return { frame: { t, step, values }, missing, warnings: [...new Set(warnings)] };
+}
