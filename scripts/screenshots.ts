@@ -8,7 +8,7 @@
 // To add a shot, append to SHOTS: a name, the theme it needs, and what to do before `session.capture(...)`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot, makeRunDir } from '../test/harness/paths';
 import { installExtension, startCodeServer, type CodeServer } from '../test/harness/code-server';
 import { launchBrowser } from '../test/harness/browser';
@@ -90,8 +90,28 @@ class Session {
   async openFile(relPath: string): Promise<void> {
     await this.page.keyboard.press('Control+P');
     await this.page.keyboard.type(relPath);
+    // Enter before the file search answers would open nothing.
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) }).first().waitFor();
     await this.page.keyboard.press('Enter');
     await this.page.locator('.editor-instance .view-lines').first().waitFor();
+  }
+
+  /** Runs a command from the Command Palette by its title, e.g. "MOrA: Show Forecast". */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input').first();
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /**
+   * The content frame of the visible webview panel (webviews are two nested iframes), to wait on or click in;
+   * a page screenshot afterwards includes it.
+   */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready:visible').first().frameLocator('iframe#active-frame');
   }
 
   /** Lets hovers, progress bars and animations finish. */
