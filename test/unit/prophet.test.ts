@@ -221,6 +221,18 @@ describe('prophet: edge cases', () => {
     assert.ok(m.changepointsUnix[9] <= s.t[499] && m.changepointsUnix[0] > s.t[0]);
   });
 
+  it('simulates long horizons in bounded memory, the band widening with distance', () => {
+    const s = gen(4032, (ts) => 10 + daily(1)(ts) + (0.2 * (ts - START)) / DAY, 0.3, 91);
+    const m = fitProphet(s);
+    const h = 10 * 288; // 10 days ahead of a 14-day history
+    const t0 = performance.now();
+    const fc = m.predict({ horizon: h });
+    assert.ok(performance.now() - t0 < 5000);
+    const width = (i: number): number => fc.upper[i] - fc.lower[i];
+    assert.ok(fc.lower.every(Number.isFinite) && fc.upper.every(Number.isFinite));
+    assert.ok(width(h - 1) > 1.1 * width(0), `width ${width(0)} at step 1, ${width(h - 1)} at step ${h}`);
+  });
+
   it('is reproducible for a seed and varies with it', () => {
     const s = gen(2016, (ts) => 1 + daily(1)(ts), 0.2, 81);
     const m = fitProphet(s);

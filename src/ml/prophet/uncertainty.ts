@@ -2,8 +2,7 @@
  * Prophet's prediction band (R 1.0 `sample_predictive_trend` + `sample_model`, MAP case): each sample draws new
  * future changepoints from a Poisson process with the history's changepoint rate (S per unit of scaled time)
  * on (1, T], magnitudes Laplace(0, mean|δ| + 1e-8), and adds Gaussian observation noise σ_obs. The band is the
- * type-7 quantile pair of the samples at each time. Samples are laid out row-major (time × sample) in one
- * Float64Array so the per-time quantiles select from contiguous memory.
+ * type-7 quantile pair of the samples at each time. Rows must be sorted by time: the simulation walks them once.
  */
 import { Rng } from '../../core/random';
 import { fillNormals, quantilesInPlace } from './sampling';
@@ -31,32 +30,46 @@ export function simulateBand(inp: BandInput): { lower: Float64Array; upper: Floa
   if (h === 0) return { lower, upper };
   if (S === 0) { lower.set(inp.yhat); upper.set(inp.yhat); return { lower, upper }; }
   const rng = new Rng(inp.seed);
-  const sim = new Float64Array(h * S);
   let tMax = -Infinity;
   for (let i = 0; i < h; i++) tMax = Math.max(tMax, inp.t[i]);
   let meanAbs = 0;
   for (let j = 0; j < inp.delta.length; j++) meanAbs += Math.abs(inp.delta[j]);
   const lambda = (inp.delta.length ? meanAbs / inp.delta.length : 0) + 1e-8;
   const rate = tMax > 1 ? inp.changepointCount * (tMax - 1) : 0;
+  // Each sample's new changepoints (sorted times, magnitudes), stored flat with per-sample offsets.
+  const offsets = new Int32Array(S + 1);
+  const counts = new Int32Array(S);
+  for (let s = 0; s < S; s++) counts[s] = rate > 0 ? poisson(rng, rate) : 0;
+  for (let s = 0; s < S; s++) offsets[s + 1] = offsets[s] + counts[s];
+  const times = new Float64Array(offsets[S]);
+  const mags = new Float64Array(offsets[S]);
   for (let s = 0; s < S; s++) {
-    const nNew = rate > 0 ? poisson(rng, rate) : 0;
-    for (let c = 0; c < nNew; c++) {
-      const tc = 1 + rng.next() * (tMax - 1);
-      const d = laplace(rng, lambda);
-      // Rows are sorted: find the first row at or after the new changepoint.
-      let lo = 0, hi = h;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (inp.t[mid] < tc) lo = mid + 1; else hi = mid; }
-      for (let i = lo; i < h; i++) sim[i * S + s] += d * (inp.t[i] - tc);
-    }
+    // As R: sorted uniform times on (1, T], then i.i.d. Laplace magnitudes in that order.
+    const ts = times.subarray(offsets[s], offsets[s + 1]);
+    for (let c = 0; c < ts.length; c++) ts[c] = 1 + rng.next() * (tMax - 1);
+    ts.sort();
+    for (let c = offsets[s]; c < offsets[s + 1]; c++) mags[c] = laplace(rng, lambda);
   }
+  // Walk the rows in time order keeping, per sample, the summed slope change and intercept of the changepoints
+  // passed so far: memory O(samples + changepoints), not O(rows × samples), so long horizons stay cheap.
+  const ptr = Int32Array.from(offsets.subarray(0, S));
+  const slope = new Float64Array(S);
+  const icpt = new Float64Array(S);
+  const row = new Float64Array(S);
+  const noise = new Float64Array(S);
   const qs = [(1 - inp.intervalWidth) / 2, (1 + inp.intervalWidth) / 2];
   const q = new Float64Array(2);
-  const noise = new Float64Array(S);
   for (let i = 0; i < h; i++) {
-    const row = sim.subarray(i * S, (i + 1) * S);
+    const ti = inp.t[i];
     const base = inp.yhat[i];
     fillNormals(rng, noise);
-    for (let s = 0; s < S; s++) row[s] += base + inp.sigma * noise[s];
+    for (let s = 0; s < S; s++) {
+      let p = ptr[s];
+      const end = offsets[s + 1];
+      while (p < end && times[p] <= ti) { slope[s] += mags[p]; icpt[s] += mags[p] * times[p]; p++; }
+      ptr[s] = p;
+      row[s] = base + slope[s] * ti - icpt[s] + inp.sigma * noise[s];
+    }
     quantilesInPlace(row, qs, q);
     lower[i] = q[0];
     upper[i] = q[1];
