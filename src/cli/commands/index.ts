@@ -3,6 +3,7 @@ import { register as backtest } from './backtest';
 import { register as demo } from './demo';
 import { register as forecast } from './forecast';
 import { register as manifests } from './manifests';
+import { register as recommend } from './recommend';
 
 /** Every `mora` command. Add yours here. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [demo, forecast, manifests, backtest];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [demo, forecast, manifests, backtest, recommend];

@@ -1,16 +1,11 @@
-/** Atomic file writes: write a sibling temp file, then rename over the target, so readers never see half a file. */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+/** Atomic writes for CLI outputs, with a one-line error the user can act on (exit 2) instead of a stack trace. */
+import { writeFileAtomic as atomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
 
 export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+    atomic(path, data);
   } catch (e) {
-    rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new UserError(`${path}: cannot write (${code})`);
   }

@@ -1,0 +1,112 @@
+/**
+ * `mora recommend`: CPU / memory requests and limits and replica advice for every workload of a source
+ * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
+ */
+import type { Command } from 'commander';
+import { UserError, EXIT_UNREACHABLE } from '../errors';
+
+export interface RecommendCliOptions {
+  source: string;
+  namespace?: string;
+  workload?: string;
+  format: string;
+  qos: string;
+  cpuLimits?: boolean;
+  cpuMargin: string;
+  memoryMargin: string;
+  historyDays: string;
+  strategy: string;
+  model: string;
+  compare?: boolean;
+  report?: string;
+  quiet?: boolean;
+}
+
+const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
+const STRATEGIES = ['mora', 'vpa', 'krr', 'autopilot'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('recommend')
+    .description('Recommend CPU/memory requests and limits and replicas for each workload, with evidence')
+    .option('--source <source>', 'where workloads and metrics come from: demo', 'demo')
+    .option('-n, --namespace <ns>', 'only this namespace')
+    .option('-w, --workload <name>', 'only this workload')
+    .option('-f, --format <format>', `output: ${FORMATS.join(', ')}`, 'table')
+    .option('--qos <class>', 'Guaranteed (requests = limits) or Burstable', 'Burstable')
+    .option('--cpu-limits', 'also set CPU limits (always on for Guaranteed)')
+    .option('--cpu-margin <fraction>', 'extra CPU margin on top of the learned one, e.g. 0.1 = +10%', '0')
+    .option('--memory-margin <fraction>', 'extra memory margin on top of the learned one', '0')
+    .option('--history-days <days>', 'days of history to use', '14')
+    .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
+    .option('-m, --model <name>', 'forecast model checked against the moving window (e.g. prophet), or "none"', 'none')
+    .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
+    .option('--report <file.html>', 'also write an HTML report with charts')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
+    .action(async (opts: RecommendCliOptions) => {
+      process.stdout.write(await recommendCommand(opts));
+    });
+}
+
+function num(name: string, raw: string, lo: number, hi: number): number {
+  const x = Number(raw);
+  if (!Number.isFinite(x) || x < lo || x > hi) throw new UserError(`${name} must be a number between ${lo} and ${hi}, got "${raw}"`);
+  return x;
+}
+
+// Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
+export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
+  const format = opts.format.toLowerCase();
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
+  const qos = opts.qos.toLowerCase() === 'guaranteed' ? 'Guaranteed' : opts.qos.toLowerCase() === 'burstable' ? 'Burstable' : undefined;
+  if (!qos) throw new UserError(`--qos must be Guaranteed or Burstable, got "${opts.qos}"`);
+  const strategy = opts.strategy.toLowerCase();
+  if (!(STRATEGIES as readonly string[]).includes(strategy)) throw new UserError(`--strategy must be one of ${STRATEGIES.join(', ')}, got "${opts.strategy}"`);
+  const policy = {
+    qos: qos as 'Guaranteed' | 'Burstable',
+    cpuLimits: Boolean(opts.cpuLimits),
+    cpuMargin: num('--cpu-margin', opts.cpuMargin, 0, 10),
+    memoryMargin: num('--memory-margin', opts.memoryMargin, 0, 10),
+    historyDays: num('--history-days', opts.historyDays, 1, 90),
+    strategy: strategy as 'mora',
+  };
+  let model: string | undefined = opts.model.toLowerCase();
+  if (model === 'none' || model === 'window') model = undefined;
+  if (model) {
+    const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
+    if (!modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
+  }
+
+  let source;
+  if (opts.source === 'demo') {
+    const { DemoDataSource } = require('../../data/demo') as typeof import('../../data/demo');
+    source = new DemoDataSource();
+  } else {
+    throw new UserError(`--source "${opts.source}" is not available yet; use --source demo`, EXIT_UNREACHABLE);
+  }
+  const health = await source.health();
+  if (!health.ok) throw new UserError(health.message, EXIT_UNREACHABLE);
+
+  const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
+  const progress = !opts.quiet && process.stderr.isTTY === true;
+  const runs = await recommendFromSource(source, {
+    namespace: opts.namespace, workload: opts.workload, policy, model,
+    onProgress: progress ? (d, n, name) => process.stderr.write(`\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}`) : undefined,
+  });
+  if (runs.length === 0) {
+    throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
+  }
+  if (opts.report) {
+    const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
+    writeHtmlReport(opts.report, runs, { title: `MOrA recommendations — ${opts.source}` });
+    if (!opts.quiet) process.stderr.write(`wrote ${opts.report}\n`);
+  }
+  const f = require('../format/recommendations') as typeof import('../format/recommendations');
+  switch (format) {
+    case 'json': return f.recommendationsJson(runs);
+    case 'yaml': return f.recommendationsYaml(runs);
+    case 'csv': return f.recommendationsCsv(runs);
+    default: return opts.compare ? f.comparisonTable(runs) : f.recommendationsTable(runs);
+  }
+}

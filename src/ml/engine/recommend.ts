@@ -1,0 +1,172 @@
+/**
+ * The engine: a workload's history (and optionally forecasts) → one `Recommendation` with evidence, plus what the
+ * VPA and KRR baselines would say on the same history, and the expected savings and risk against the current spec.
+ * It reads plain series, not a DataSource, so it runs the same on demo data, a live cluster or experiment CSVs.
+ */
+import type { ContainerRecommendation, Recommendation, Verdict } from '../../core/recommendation';
+import type { Series } from '../../core/series';
+import type { Workload } from '../../core/workload';
+import { createStrategy } from '../backtest/strategies';
+import type { ResourceKind } from '../baselines/strategy';
+import { checkForecast, type ForecastProvider } from './forecast-choice';
+import { resolvePolicy, type Policy } from './policy';
+import { recommendReplicas } from './replicas';
+import { recommendResource, type ResourceResult } from './resource';
+
+export interface ContainerUsage {
+  name: string;
+  cpu?: Series;
+  memory?: Series;
+  throttling?: Series;
+  oomKills?: number[];
+}
+
+export interface EngineInput {
+  workload: Workload;
+  containers: ContainerUsage[];
+  /** Service-level request rate (req/s) and ready replicas on the same grid as the containers' CPU. */
+  requestRate?: Series;
+  readyReplicas?: Series;
+  /** Per-replica capacity (req/s) measured by an experiment, when there is one. */
+  measuredCapacity?: number;
+  now: number;
+}
+
+export interface EngineOptions {
+  /** A forecaster (e.g. fused Prophet + LSTM); used only where it beats the window on the series' own last day. */
+  forecast?: { provider: ForecastProvider; method: string };
+}
+
+export interface BaselineValues {
+  vpa?: number;
+  krr?: number;
+}
+
+export interface ContainerDetail {
+  container: string;
+  cpu?: ResourceResult;
+  memory?: ResourceResult;
+  /** What VPA (target) and KRR (simple) would recommend from the same history: CPU request and memory limit. */
+  baselines: { cpu: BaselineValues; memory: BaselineValues };
+}
+
+export interface Savings {
+  /** Positive = freed. Per workload (× replicas): CPU request in cores, memory request in bytes. */
+  cpuRequest: number;
+  memoryRequest: number;
+  /** Share of days in the replay whose memory peak exceeded the recommended limit; share of CPU samples above the request. */
+  oomDayShare: number;
+  cpuExceedance: number;
+}
+
+export interface EngineResult {
+  recommendation: Recommendation;
+  details: ContainerDetail[];
+  savings: Savings;
+}
+
+export async function recommendWorkload(input: EngineInput, policyIn: Partial<Policy> = {}, options: EngineOptions = {}): Promise<EngineResult> {
+  const policy = resolvePolicy(policyIn);
+  const w = input.workload;
+  const containers: ContainerRecommendation[] = [];
+  const details: ContainerDetail[] = [];
+  const savings: Savings = { cpuRequest: 0, memoryRequest: 0, oomDayShare: 0, cpuExceedance: 0 };
+  for (const c of input.containers) {
+    const spec = w.containers.find((s) => s.name === c.name);
+    const cur = spec?.resources ?? { requests: {}, limits: {} };
+    const one = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
+      if (!usage || usage.t.length === 0) return undefined;
+      const forecast = options.forecast && policy.strategy === 'mora'
+        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method)
+        : undefined;
+      return recommendResource({
+        kind, usage, now: input.now, forecast,
+        throttling: kind === 'cpu' ? c.throttling : undefined,
+        oomKills: kind === 'memory' ? c.oomKills : undefined,
+        currentRequest: cur.requests[kind], currentLimit: cur.limits[kind],
+        containersInPod: Math.max(1, w.containers.length),
+      }, policy);
+    };
+    const cpu = await one('cpu', c.cpu);
+    const memory = await one('memory', c.memory);
+    const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills?.length ?? 0) > 0);
+    const confs = [cpu?.confidence, memory?.confidence].filter((x): x is number => x !== undefined);
+    containers.push({
+      container: c.name, current: { requests: { ...cur.requests }, limits: { ...cur.limits } },
+      cpu: strip(cpu), memory: strip(memory), verdict, confidence: confs.length ? Math.min(...confs) : 0,
+    });
+    details.push({
+      container: c.name, cpu, memory,
+      baselines: { cpu: baselineValues('cpu', cpu, input.now), memory: baselineValues('memory', memory, input.now) },
+    });
+    const replicas = w.replicas;
+    if (cpu && cur.requests.cpu !== undefined) savings.cpuRequest += (cur.requests.cpu - cpu.request.value) * replicas;
+    if (memory && cur.requests.memory !== undefined) savings.memoryRequest += (cur.requests.memory - memory.request.value) * replicas;
+    const mr = memory?.evidence.replay;
+    if (mr) savings.oomDayShare = Math.max(savings.oomDayShare, mr.oomDays / Math.max(1, mr.days));
+    const cr = cpu?.evidence.replay;
+    if (cr) savings.cpuExceedance = Math.max(savings.cpuExceedance, cr.exceedanceShare);
+  }
+
+  const main = details[0];
+  const replicas = input.requestRate && input.readyReplicas && main?.cpu
+    ? recommendReplicas({
+      current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
+      cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
+      measuredCapacity: input.measuredCapacity,
+      // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
+      targetCpuUtilization: w.hpa ? (w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization) : 1,
+    })
+    : undefined;
+  const confs = containers.map((c) => c.confidence).filter((x) => x > 0);
+  const recommendation: Recommendation = {
+    workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
+    containers,
+    replicas,
+    qos: policy.qos,
+    confidence: confs.length ? Math.min(...confs) : 0,
+    generatedAt: input.now,
+  };
+  return { recommendation, details, savings };
+}
+
+function strip(r: ResourceResult | undefined): ContainerRecommendation['cpu'] {
+  if (!r) return undefined;
+  const { window: _w, need: _n, ...rest } = r;
+  return rest;
+}
+
+function baselineValues(kind: ResourceKind, r: ResourceResult | undefined, now: number): BaselineValues {
+  if (!r) return {};
+  const out: BaselineValues = {};
+  for (const name of ['vpa', 'krr'] as const) {
+    const s = createStrategy(name, kind);
+    s.observe(r.window.t, r.window.v);
+    out[name] = s.recommend(now)?.value;
+  }
+  return out;
+}
+
+/** CPU per pod sampled at the request-rate timestamps (same grid in the demo and in Prometheus range queries). */
+function alignTo(ref: Series, s: Series | undefined): Float64Array | undefined {
+  if (!s) return undefined;
+  const out = new Float64Array(ref.t.length).fill(NaN);
+  let j = 0;
+  for (let i = 0; i < ref.t.length; i++) {
+    while (j < s.t.length && s.t[j] < ref.t[i]) j++;
+    if (j < s.t.length && s.t[j] === ref.t[i]) out[i] = s.v[j];
+  }
+  return out;
+}
+
+function verdictOf(cpuReq: number | undefined, cpu: ResourceResult | undefined, memReq: number | undefined, memLim: number | undefined, mem: ResourceResult | undefined, oom: boolean): Verdict {
+  if (!cpu && !mem) return 'no-data';
+  // Compare with what the workload needs (before floors and rounding), so a policy floor alone never flags a risk.
+  if (oom) return 'at-risk';
+  if (mem && memLim !== undefined && memLim < mem.need) return 'at-risk';
+  if (cpu && cpuReq !== undefined && cpuReq < cpu.need * 0.8) return 'under-provisioned';
+  if (mem && memReq !== undefined && memReq < mem.evidence.observed.p95) return 'under-provisioned';
+  const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * 1.5;
+  if (over(cpuReq, cpu?.request.value) || over(memReq, mem?.request.value)) return 'over-provisioned';
+  return 'ok';
+}

@@ -1,0 +1,194 @@
+/**
+ * One container resource (CPU or memory): history → value, bounds, confidence and evidence.
+ *
+ *  1. Usage over the policy's history window; CPU samples taken while the container was throttled are censored at
+ *     its limit, so they are raised by the throttled share (usage × (1 + θ)) before sizing.
+ *  2. The chosen strategy (MOrA's window rule with its learned margin by default) gives the value and bounds.
+ *  3. A forecast, when one is supplied and has beaten the window rule on the series' own last day, may replace the base.
+ *  4. Signals: OOM kills raise memory to at least VPA's OOM rule, max(used + 100 MiB, used × 1.2).
+ *  5. The same strategy is replayed over the window (rolling daily backtest) so the evidence says how it would have done.
+ */
+import type { Bounded, Evidence, ResourceRecommendation } from '../../core/recommendation';
+import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
+import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
+import { max, quantile } from '../../core/stats';
+import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
+import { replay } from '../backtest/replay';
+import { summarize } from '../backtest/score';
+import { createStrategy } from '../backtest/strategies';
+import { MoraStrategy } from './mora-strategy';
+import type { Policy } from './policy';
+
+const DAY = 86400;
+const MiB = 2 ** 20;
+
+export interface ForecastUse {
+  /** What the forecast says the next day needs (CPU: p99 of the upper band; memory: its peak), base units. */
+  need: number;
+  /** Whether it beat the window rule on the last day of history. */
+  trusted: boolean;
+  method: string;
+  reason: string;
+  agreement?: number;
+}
+
+export interface ResourceInput {
+  kind: ResourceKind;
+  usage: Series;
+  /** CPU throttling ratio (share of CFS periods throttled), aligned with usage by timestamp. */
+  throttling?: Series;
+  /** Timestamps of OOM kills in the window. */
+  oomKills?: number[];
+  /** Current request and limit (base units). */
+  currentRequest?: number;
+  currentLimit?: number;
+  /** Containers in the pod: pod-level floors are split over them. */
+  containersInPod: number;
+  forecast?: ForecastUse;
+  now: number;
+}
+
+export interface ResourceResult extends ResourceRecommendation {
+  /** The window the value was computed from (after throttling correction), for charts. */
+  window: Series;
+  /** The value before floors, caps and rounding: what the workload itself needs (verdicts compare against this). */
+  need: number;
+}
+
+export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
+  const { kind, now } = input;
+  const raw = clean(slice(input.usage, now - policy.historyDays * DAY, now)).series;
+  if (raw.t.length < 12) return undefined;
+  const notes: string[] = [];
+  const usage = kind === 'cpu' && input.throttling ? correctThrottled(raw, input.throttling, notes) : raw;
+
+  const strategy = policy.strategy === 'mora' ? new MoraStrategy(kind) : createStrategy(policy.strategy, kind);
+  strategy.observe(usage.t, usage.v);
+  const rec = strategy.recommend(now);
+  if (!rec) return undefined;
+  let method = policy.strategy === 'mora' ? 'moving-window' : policy.strategy;
+  let base = rec.lower;
+  let k = rec.lower > 0 ? rec.value / rec.lower : 1;
+  let reason = '';
+  if (strategy instanceof MoraStrategy) {
+    const e = strategy.explain(now)!;
+    base = e.base; k = e.margin;
+    reason = kind === 'memory'
+      ? `highest daily peak of the last ${e.windowDays} days × ${k.toFixed(2)} (margin learned from ${e.calibrationDays} days of its own peak growth)`
+      : `p99 of the last ${e.windowDays} days × ${k.toFixed(2)} (margin learned from ${e.calibrationDays} days)`;
+  } else {
+    reason = `${policy.strategy} baseline`;
+  }
+  if (input.forecast) {
+    if (input.forecast.trusted && policy.strategy === 'mora') {
+      base = input.forecast.need;
+      method = input.forecast.method;
+      reason = `${input.forecast.method} forecast need ${fmt(kind, base)} × ${k.toFixed(2)}; ${input.forecast.reason}`;
+    } else {
+      notes.push(`forecast not used: ${input.forecast.reason}`);
+    }
+  }
+  const extra = 1 + (kind === 'cpu' ? policy.cpuMargin : policy.memoryMargin);
+  let value = base * k * extra;
+
+  const peak = max(usage.v);
+  if (kind === 'memory' && input.oomKills && input.oomKills.length > 0) {
+    const used = Math.max(input.currentLimit ?? input.currentRequest ?? 0, peak);
+    const needed = Math.max(used + 100 * MiB, used * 1.2);
+    if (needed > value) {
+      value = needed;
+      notes.push(`${input.oomKills.length} OOM kill(s): raised to VPA's OOM rule max(used + 100Mi, used × 1.2) = ${fmt(kind, needed)}`);
+    }
+  }
+
+  // Pod-level floors (VPA: 25m, 250Mi per pod) split evenly over the pod's containers; caps as given.
+  const qp = kind === 'cpu' ? policy.cpu : policy.memory;
+  const perContainer: QuantityPolicy = { ...qp, min: qp.min / Math.max(1, input.containersInPod) };
+  const finish = (x: number): number => applyQuantityPolicy(x, perContainer);
+  if (value < perContainer.min) notes.push(`raised to the floor ${fmt(kind, perContainer.min)}`);
+  if (value > perContainer.max) notes.push(`capped at ${fmt(kind, perContainer.max)}`);
+
+  const q = (p: number): number => quantile(usage.v, p);
+  const days = (usage.t[usage.t.length - 1] - usage.t[0]) / DAY;
+  const step = medianStep(usage);
+  const expected = Number.isFinite(step) && step > 0 ? Math.max(1, Math.round((usage.t[usage.t.length - 1] - usage.t[0]) / step) + 1) : usage.t.length;
+  const completeness = Math.min(1, usage.t.length / expected);
+
+  // Replay the same rule over the window: what the last weeks would have looked like.
+  const replayDays = Math.floor(days);
+  let replayEv: Evidence['replay'];
+  if (replayDays >= 3) {
+    const warm = Math.min(7, Math.max(2, Math.floor(replayDays / 2)));
+    const inner = policy.strategy === 'mora' ? new MoraStrategy(kind) : createStrategy(policy.strategy, kind);
+    // Replay what would really have been applied: the strategy's value with the policy's margin, floor, cap and rounding.
+    const applied: SizingStrategy = {
+      name: inner.name, kind,
+      observe: (t, v) => inner.observe(t, v),
+      recommend: (at) => {
+        const x = inner.recommend(at);
+        return x && { value: finish(x.value * extra), lower: x.lower, upper: x.upper };
+      },
+    };
+    const r = replay(usage, [applied], { warmupDays: warm })[0];
+    const s = summarize(r.days);
+    if (s.days > 0) replayEv = { days: s.days, exceedanceShare: s.exceedanceShare, oomDays: Math.round((1 - s.oomFreeShare) * s.days), wasteRatio: s.wasteRatio };
+  }
+
+  let request: Bounded;
+  let limit: Bounded | undefined;
+  const bounds = (v: number, lo: number, hi: number): Bounded => ({ value: finish(v), lower: Math.min(finish(v), finish(lo)), upper: Math.max(finish(v), finish(hi)) });
+  if (kind === 'cpu') {
+    request = bounds(value, base, rec.upper * extra);
+    if (policy.cpuLimits) {
+      // Guaranteed: limit = request. Burstable: room for the observed peak over the request.
+      limit = policy.qos === 'Guaranteed' ? { ...request } : bounds(Math.max(value, peak * 1.15), value, Math.max(value, peak * 1.5));
+    }
+  } else {
+    limit = bounds(value, base, rec.upper * extra);
+    if (policy.qos === 'Guaranteed') request = { ...limit };
+    else {
+      // Burstable memory: request what the pod typically holds (p95), limit at the learned peak.
+      const req = Math.min(limit.value, roundUpTo(q(0.95) * extra, qp.step || 1));
+      request = bounds(req, q(0.5), limit.value);
+      request.value = Math.min(request.value, limit.value);
+    }
+  }
+
+  const historyScore = Math.min(1, days / 7);
+  const replayScore = replayEv ? (kind === 'memory' ? 1 - replayEv.oomDays / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
+  const agreement = input.forecast?.agreement;
+  const confidence = clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
+
+  const evidence: Evidence = {
+    observed: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: peak, samples: usage.t.length, days },
+    forecastPeak: input.forecast?.need,
+    margin: k * extra - 1,
+    method,
+    reason,
+    agreement,
+    completeness,
+    replay: replayEv,
+    notes,
+  };
+  return { request, limit, confidence, evidence, window: usage, need: value };
+}
+
+function correctThrottled(u: Series, th: Series, notes: string[]): Series {
+  const v = Float64Array.from(u.v);
+  let j = 0, n = 0;
+  for (let i = 0; i < u.t.length; i++) {
+    while (j < th.t.length - 1 && th.t[j] < u.t[i]) j++;
+    const theta = th.t[j] === u.t[i] ? th.v[j] : 0;
+    if (theta > 0.05) { v[i] *= 1 + Math.min(1, theta); n++; }
+  }
+  if (n > 0) notes.push(`CPU throttled in ${((100 * n) / u.t.length).toFixed(1)}% of samples: usage there is censored at the limit, raised by the throttled share`);
+  return makeSeries(u.t, v);
+}
+
+function fmt(kind: ResourceKind, x: number): string {
+  return kind === 'cpu' ? `${Math.ceil(x * 1000)}m` : `${Math.ceil(x / MiB)}Mi`;
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : Number.isFinite(x) ? x : 0;
+}
