@@ -6,10 +6,10 @@
  * Every edit is checked afterwards by re-reading the result with the `yaml` library.
  */
 import { isQuantity } from '../core/quantity';
-import { extractDocument } from './extract';
+import { extractDocument, type DocumentFacts } from './extract';
 import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
-import { detectEol, lineContentEnd, lineStartOf, looksLikeTemplate, LineIndex, splitDocuments } from './text';
+import { detectEol, lineContentEnd, lineStartOf, LineIndex } from './text';
 import type { YMap, YNode } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
@@ -60,7 +60,7 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
  */
 export function planEdits(text: string, changes: readonly ManifestChange[]): TextEdit[] {
   const ctx: Ctx = { text, eol: detectEol(text), edits: [] };
-  const docs = workloadDocuments(text);
+  const docs = workloadDocuments(text, changes);
   // Several changes to one container or workload merge (the later value wins), so edits never overlap.
   const merged = new Map<string, ManifestChange>();
   for (const change of changes) {
@@ -102,34 +102,48 @@ function mergeSettings(a: ResourceSettings, b: ResourceSettings): ResourceSettin
 }
 
 interface Workloads {
+  /** The targeted workload documents, parsed by the yaml library (so validated). */
   docs: WorkloadDoc[];
+  /** Every other workload, for a helpful message. */
+  others: string[];
   /** Documents that cannot be edited, with a guess at what they hold, for a helpful message. */
   broken: { kind: string | null; name: string | null; why: string }[];
 }
 
-function workloadDocuments(text: string): Workloads {
-  const docs: WorkloadDoc[] = [];
-  const broken: Workloads['broken'] = [];
+/**
+ * Finds the documents the changes target: the fast scan says which, and only those are parsed by the yaml
+ * library (which validates them), so an Apply in a 5,000-line file does not pay for the whole file.
+ */
+function workloadDocuments(text: string, changes: readonly ManifestChange[]): Workloads {
+  const wanted = new Set(changes.map((c) => `${normaliseKind(c.target.kind)}/${c.target.name}`));
+  const out: Workloads = { docs: [], others: [], broken: [] };
   const lines = new LineIndex(text);
-  for (const slice of splitDocuments(text)) {
-    const head = text.slice(slice.start, slice.end);
-    const kind = /^kind:\s*["']?([A-Za-z]+)/m.exec(head)?.[1] ?? null;
-    const name = /^\s+name:\s*["']?([^\s"'#]+)/m.exec(head)?.[1] ?? null;
-    if (looksLikeTemplate(text, slice.start, slice.end)) {
-      broken.push({ kind, name, why: 'is a Helm template source ({{ }}); render it first' });
+  for (const d of scanManifest(text).documents) {
+    const end = d.offset + d.length;
+    if (d.status === 'template' || d.status === 'invalid') {
+      const head = text.slice(d.offset, end);
+      const kind = /^kind:\s*["']?([A-Za-z]+)/m.exec(head)?.[1] ?? null;
+      const name = /^\s+name:\s*["']?([^\s"'#]+)/m.exec(head)?.[1] ?? null;
+      out.broken.push({ kind, name, why: d.status === 'template'
+        ? 'is a Helm template source ({{ }}); render it first' : `is not valid YAML (${d.error})` });
       continue;
     }
-    const parsed = parseWithYaml(text, slice.start, slice.end);
+    if (d.status !== 'ok' || !isWorkloadKind(d.kind) || d.name === null) continue;
+    if (!wanted.has(`${d.kind}/${d.name}`)) {
+      out.others.push(`${d.kind}/${d.name}`);
+      continue;
+    }
+    const parsed = parseWithYaml(text, d.offset, end);
     if (parsed.error !== null) {
-      broken.push({ kind, name, why: `is not valid YAML (${parsed.error})` });
+      out.broken.push({ kind: d.kind, name: d.name, why: `is not valid YAML (${parsed.error})` });
       continue;
     }
     const facts = extractDocument(parsed.root, lines);
-    if (parsed.root && parsed.root.t === 'map' && facts.apiVersion !== null && isWorkloadKind(facts.kind) && facts.name !== null) {
-      docs.push({ kind: facts.kind, name: facts.name, namespace: facts.namespace, root: parsed.root });
+    if (parsed.root && parsed.root.t === 'map' && isWorkloadKind(facts.kind) && facts.name !== null) {
+      out.docs.push({ kind: facts.kind, name: facts.name, namespace: facts.namespace, root: parsed.root });
     }
   }
-  return { docs, broken };
+  return out;
 }
 
 function findWorkload(all: Workloads, target: WorkloadTarget): WorkloadDoc {
@@ -139,12 +153,13 @@ function findWorkload(all: Workloads, target: WorkloadTarget): WorkloadDoc {
   const label = `${kind}/${target.name}${target.namespace ? ` in namespace ${target.namespace}` : ''}`;
   if (found.length === 1) return found[0];
   if (found.length > 1) {
-    const namespaces = found.map((d) => d.namespace ?? '(none)').join(', ');
-    throw new ManifestEditError(`${label} is ambiguous: it appears in namespaces ${namespaces}; prefix the target with <namespace>/`);
+    const namespaces = [...new Set(found.map((d) => d.namespace ?? '(none)'))];
+    if (namespaces.length === 1) throw new ManifestEditError(`${label} is ambiguous: it is defined ${found.length} times in this file`);
+    throw new ManifestEditError(`${label} is ambiguous: it appears in namespaces ${namespaces.join(', ')}; prefix the target with <namespace>/`);
   }
   const bad = all.broken.find((b) => b.kind === kind && b.name === target.name);
   if (bad) throw new ManifestEditError(`${label} cannot be edited: its document ${bad.why}`);
-  const known = all.docs.map((d) => `${d.kind}/${d.name}`);
+  const known = [...all.docs.map((d) => `${d.kind}/${d.name}`), ...all.others];
   throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}`);
 }
 
@@ -344,11 +359,18 @@ function quantityStyle(container: YMap): ScalarStyle {
 
 /** Re-reads the result: every targeted document must still parse and hold exactly the values asked for. */
 function verify(out: string, changes: readonly ManifestChange[]): void {
-  const scan = scanManifest(out, { mode: 'thorough' });
+  const lines = new LineIndex(out);
+  const scan = scanManifest(out);
   for (const change of changes) {
     const kind = normaliseKind(change.target.kind);
-    const match = scan.containers.filter((c) => c.kind === kind && c.name === change.target.name
-      && (change.target.namespace === undefined || c.namespace === change.target.namespace));
+    const match: DocumentFacts['containers'] = [];
+    for (const d of scan.documents) {
+      if (d.kind !== kind || d.name !== change.target.name) continue;
+      if (change.target.namespace !== undefined && d.namespace !== change.target.namespace) continue;
+      const parsed = parseWithYaml(out, d.offset, d.offset + d.length);
+      if (parsed.error !== null) throw new ManifestEditError(`internal error: the edit broke ${kind}/${change.target.name} (${parsed.error}); nothing was written`);
+      match.push(...extractDocument(parsed.root, lines).containers);
+    }
     const ok = change.type === 'replicas'
       ? match.length > 0 && match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas)
       : match.some((c) => c.container === change.target.container

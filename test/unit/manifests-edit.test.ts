@@ -175,6 +175,7 @@ describe('manifests: edit', () => {
     const twice = `${shop}---\n${shop.replace(/namespace: shop/g, 'namespace: shop2')}`;
     assert.throws(() => planEdits(twice, set('Deployment/broker/broker', 'cpu=1')), /ambiguous: it appears in namespaces shop, shop2/);
     assert.equal(planEdits(twice, set('shop2/Deployment/broker/broker', 'cpu=1')).length, 1);
+    assert.throws(() => planEdits(`${shop}---\n${shop}`, set('Deployment/broker/broker', 'cpu=1')), /ambiguous: it is defined 2 times/);
     assert.throws(() => planEdits(fixture('helm-source.yaml'), set('Deployment/x/y', 'cpu=1')), ManifestEditError);
     assert.throws(() => planEdits(fixture('malformed.yaml'), set('Deployment/broken/app', 'cpu=1')), /cannot be edited: its document is not valid YAML \(line 11/);
   });
