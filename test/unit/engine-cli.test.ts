@@ -1,0 +1,53 @@
+import { strict as assert } from 'node:assert';
+import { parse } from 'yaml';
+import { recommendCommand, type RecommendCliOptions } from '../../src/cli/commands/recommend';
+import { UserError } from '../../src/cli/errors';
+import { renderHtmlReport } from '../../src/cli/format/html';
+import { recommendFromSource } from '../../src/cli/commands/recommend-run';
+import { DemoDataSource } from '../../src/data/demo';
+
+const base: RecommendCliOptions = {
+  source: 'demo', format: 'table', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', quiet: true,
+};
+
+describe('mora recommend on the demo shop', function () {
+  this.timeout(60000);
+
+  it('prints a table no wider than 100 columns with one row per service', async () => {
+    const text = await recommendCommand(base);
+    const lines = text.trimEnd().split('\n');
+    assert.equal(lines.length, 2 + 11);
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
+  });
+
+  it('json, yaml and csv carry the same recommendations', async () => {
+    const j = JSON.parse(await recommendCommand({ ...base, format: 'json', workload: 'cartservice' }));
+    const y = parse(await recommendCommand({ ...base, format: 'yaml', workload: 'cartservice' }));
+    assert.equal(j.length, 1);
+    assert.deepEqual(y[0].containers[0].cpu.request, j[0].containers[0].cpu.request);
+    const csv = (await recommendCommand({ ...base, format: 'csv', workload: 'cartservice' })).trim().split('\n');
+    assert.match(csv[0], /^context,namespace,kind,workload,container,resource/);
+    assert.ok(csv.some((l) => l.includes(',cpu,')) && csv.some((l) => l.includes(',memory,')));
+  });
+
+  it('Guaranteed sets CPU limits equal to requests', async () => {
+    const j = JSON.parse(await recommendCommand({ ...base, format: 'json', qos: 'Guaranteed', workload: 'adservice' }));
+    const c = j[0].containers[0];
+    assert.equal(c.cpu.limit.value, c.cpu.request.value);
+    assert.equal(c.memory.limit.value, c.memory.request.value);
+  });
+
+  it('rejects bad options and unknown workloads with a usage error', async () => {
+    await assert.rejects(recommendCommand({ ...base, format: 'xml' }), (e: unknown) => e instanceof UserError && /--format/.test(e.message));
+    await assert.rejects(recommendCommand({ ...base, workload: 'nope' }), /no workloads matched/);
+    await assert.rejects(recommendCommand({ ...base, source: 'cluster' }), (e: unknown) => e instanceof UserError && e.exitCode === 3);
+  });
+
+  it('writes an HTML report with a chart per service', async () => {
+    const runs = await recommendFromSource(new DemoDataSource(), { workload: 'frontend' });
+    const html = renderHtmlReport(runs, { title: 'test' });
+    assert.match(html, /^<!doctype html>/);
+    assert.ok((html.match(/<svg /g) ?? []).length >= 2);
+    assert.ok(html.includes('frontend'));
+  });
+});

@@ -1,0 +1,153 @@
+import { strict as assert } from 'node:assert';
+import { Rng } from '../../src/core/random';
+import { series, type Series } from '../../src/core/series';
+import type { Workload } from '../../src/core/workload';
+import { estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/ml/engine';
+import type { Forecast } from '../../src/ml/forecast-types';
+
+const DAY = 86400;
+const MiB = 2 ** 20;
+const NOW = 20 * DAY;
+
+function gen(days: number, f: (t: number, rng: Rng) => number, seed: number, step = 300): Series {
+  const rng = new Rng(seed);
+  const t: number[] = [], v: number[] = [];
+  for (let x = NOW - days * DAY; x < NOW; x += step) { t.push(x); v.push(f(x, rng)); }
+  return series(t, v);
+}
+
+function workload(over: Partial<Workload> = {}): Workload {
+  return {
+    context: 'test', namespace: 'ns', kind: 'Deployment', name: 'api', replicas: 2,
+    containers: [{ name: 'app', resources: { requests: { cpu: 1, memory: 2048 * MiB }, limits: { cpu: 2, memory: 4096 * MiB } } }],
+    ...over,
+  };
+}
+
+const daily = (t: number): number => 1 + 0.5 * Math.sin((2 * Math.PI * t) / DAY);
+const cpuSeries = (seed = 1): Series => gen(14, (t, r) => 0.2 * daily(t) * (1 + 0.1 * r.normal()), seed);
+const memSeries = (seed = 2): Series => gen(14, (t, r) => 400 * MiB * (1 + 0.05 * daily(t)) * (1 + 0.01 * r.normal()), seed);
+
+describe('engine', () => {
+  it('sizes an over-provisioned container near its usage, rounded to 5m / 1Mi, with evidence', async () => {
+    const cpu = cpuSeries(), memory = memSeries();
+    const r = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu, memory }], now: NOW });
+    const c = r.recommendation.containers[0];
+    assert.equal(c.verdict, 'over-provisioned');
+    const cpuReq = c.cpu!.request.value;
+    const cpuMax = Math.max(...cpu.v);
+    assert.ok(cpuReq > c.cpu!.evidence.observed.p95 && cpuReq < cpuMax * 1.3, `cpu ${cpuReq}`);
+    assert.ok(Math.abs(Math.round(cpuReq / 0.005) * 0.005 - cpuReq) < 1e-9, 'cpu on a 5m step');
+    const memLim = c.memory!.limit!.value;
+    assert.ok(memLim >= Math.max(...memory.v) && memLim < Math.max(...memory.v) * 1.45, `mem ${memLim / MiB}Mi`);
+    assert.equal(memLim % MiB, 0);
+    assert.ok(c.memory!.request.value <= memLim);
+    assert.ok(c.cpu!.request.lower <= cpuReq && cpuReq <= c.cpu!.request.upper);
+    assert.ok(c.cpu!.evidence.replay && c.cpu!.evidence.replay.days >= 3);
+    assert.ok(c.confidence > 0.5 && c.confidence <= 1);
+    assert.ok(r.savings.cpuRequest > 0 && r.savings.memoryRequest > 0);
+    assert.equal(c.cpu!.limit, undefined, 'Burstable with CPU limits off sets no CPU limit');
+  });
+
+  it('Guaranteed QoS: requests equal limits', async () => {
+    const r = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu: cpuSeries(), memory: memSeries() }], now: NOW }, { qos: 'Guaranteed' });
+    const c = r.recommendation.containers[0];
+    assert.equal(c.cpu!.limit!.value, c.cpu!.request.value);
+    assert.equal(c.memory!.limit!.value, c.memory!.request.value);
+  });
+
+  it('respects floors (split over containers) and caps', async () => {
+    const tiny = gen(14, () => 0.001, 3);
+    const small = gen(14, () => 10 * MiB, 4);
+    const w = workload({ containers: [{ name: 'a', resources: { requests: {}, limits: {} } }, { name: 'b', resources: { requests: {}, limits: {} } }] });
+    const r = await recommendWorkload({ workload: w, containers: [{ name: 'a', cpu: tiny, memory: small }, { name: 'b', cpu: tiny, memory: small }], now: NOW });
+    for (const c of r.recommendation.containers) {
+      // 25m per pod over two containers = 12.5m, then rounded up to the 5m step.
+      assert.ok(Math.abs(c.cpu!.request.value - 0.015) < 1e-9, `cpu floor, got ${c.cpu!.request.value}`);
+      assert.equal(c.memory!.limit!.value, 125 * MiB);
+    }
+    const capped = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu: cpuSeries() }], now: NOW },
+      { cpu: { step: 0.005, min: 0, max: 0.1 } });
+    assert.equal(capped.recommendation.containers[0].cpu!.request.value, 0.1);
+  });
+
+  it('OOM kills raise memory to at least VPA\'s OOM rule', async () => {
+    const memory = memSeries();
+    const peak = Math.max(...memory.v);
+    const w = workload({ containers: [{ name: 'app', resources: { requests: { memory: 300 * MiB }, limits: { memory: 600 * MiB } } }] });
+    const r = await recommendWorkload({ workload: w, containers: [{ name: 'app', memory, oomKills: [NOW - DAY] }], now: NOW });
+    const c = r.recommendation.containers[0];
+    const used = Math.max(600 * MiB, peak);
+    assert.ok(c.memory!.limit!.value >= Math.max(used + 100 * MiB, used * 1.2));
+    assert.equal(c.verdict, 'at-risk');
+    assert.ok(c.memory!.evidence.notes.some((n) => n.includes('OOM')));
+  });
+
+  it('CPU throttling raises the CPU request', async () => {
+    const cpu = gen(14, () => 0.3, 5);
+    const throttled = series(cpu.t, Array.from(cpu.t, () => 0.4));
+    const plain = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu }], now: NOW });
+    const th = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu, throttling: throttled }], now: NOW });
+    assert.ok(th.recommendation.containers[0].cpu!.request.value > plain.recommendation.containers[0].cpu!.request.value * 1.3);
+  });
+
+  it('uses a forecast only where it beats the moving window on the last day', async () => {
+    // Steady memory with a one-off spike four days ago: the window (14-day peak) keeps paying for the spike;
+    // a forecast that tracks the steady level covers the last day with far less waste, so it is used.
+    const spike = NOW - 4 * DAY + 3600;
+    const leak = gen(14, (t, r) => (Math.abs(t - spike) < 600 ? 700 * MiB : 400 * MiB * (1 + 0.005 * r.normal())), 6);
+    const extrapolate: ForecastProvider = async (h, horizon, step) => {
+      const t = Float64Array.from({ length: horizon }, (_, i) => h.t[h.t.length - 1] + (i + 1) * step);
+      const mean = Float64Array.from(t, () => 405 * MiB);
+      return { t, mean, lower: mean, upper: Float64Array.from(mean, (m) => m * 1.02), intervalWidth: 0.9 } satisfies Forecast;
+    };
+    const wild: ForecastProvider = async (h, horizon, step) => {
+      const t = Float64Array.from({ length: horizon }, (_, i) => h.t[h.t.length - 1] + (i + 1) * step);
+      const mean = Float64Array.from(t, () => 5 * Math.max(...h.v));
+      return { t, mean, lower: mean, upper: mean, intervalWidth: 0.9 };
+    };
+    const w = workload();
+    const good = await recommendWorkload({ workload: w, containers: [{ name: 'app', memory: leak }], now: NOW }, {}, { forecast: { provider: extrapolate, method: 'trend' } });
+    const bad = await recommendWorkload({ workload: w, containers: [{ name: 'app', memory: leak }], now: NOW }, {}, { forecast: { provider: wild, method: 'wild' } });
+    assert.equal(good.recommendation.containers[0].memory!.evidence.method, 'trend');
+    const b = bad.recommendation.containers[0].memory!;
+    assert.equal(b.evidence.method, 'moving-window');
+    assert.ok(b.evidence.notes.some((n) => n.includes('did not beat the moving window')));
+  });
+
+  it('gives HPA advice for a workload with an HPA and a replica count otherwise', async () => {
+    const rng = new Rng(8);
+    const rps = gen(14, (t) => 100 * daily(t), 9);
+    const ready = series(rps.t, Array.from(rps.t, () => 2));
+    const cpu = series(rps.t, Array.from(rps.v, (x) => 0.01 + 0.002 * (x / 2) * (1 + 0.03 * rng.normal())));
+    const base = { containers: [{ name: 'app', cpu }], requestRate: rps, readyReplicas: ready, now: NOW };
+    const withHpa = await recommendWorkload({ ...base, workload: workload({ hpa: { minReplicas: 1, maxReplicas: 10, targetCpuUtilization: 0.6 } }) });
+    const hpa = withHpa.recommendation.replicas!.hpa!;
+    assert.ok(hpa.minReplicas >= 2 && hpa.minReplicas <= hpa.maxReplicas);
+    assert.equal(hpa.targetCpuUtilization, 0.6);
+    const fixed = await recommendWorkload({ ...base, workload: workload() });
+    const rep = fixed.recommendation.replicas!;
+    assert.equal(rep.hpa, undefined);
+    assert.ok(rep.recommended.value >= 2 && rep.recommended.lower <= rep.recommended.value && rep.recommended.value <= rep.recommended.upper);
+  });
+
+  it('HPA formula: ceil(current × metric / target) outside a 10% tolerance', () => {
+    assert.equal(hpaDesired(3, 0.9, 0.6), 5);
+    assert.equal(hpaDesired(3, 0.65, 0.6), 3);
+    assert.equal(hpaDesired(4, 0.2, 0.6), 2);
+  });
+
+  it('estimates per-replica capacity from a CPU-vs-load line', () => {
+    const x = Array.from({ length: 50 }, (_, i) => i);
+    const y = x.map((r) => 0.05 + 0.01 * r);
+    const est = estimateCapacity(x, y, 0.5, 0.7)!;
+    // (0.7 × 0.5 − 0.05) / 0.01 = 30 req/s
+    assert.ok(Math.abs(est.capacity - 30) < 1e-9);
+  });
+
+  it('rejects invalid policies with a message naming the setting', () => {
+    assert.throws(() => resolvePolicy({ historyDays: 0 }), (e: unknown) => e instanceof PolicyError && /historyDays/.test(e.message));
+    assert.throws(() => resolvePolicy({ cpuMargin: -1 }), /cpuMargin/);
+    assert.equal(resolvePolicy({ qos: 'Guaranteed' }).cpuLimits, true);
+  });
+});
