@@ -49,7 +49,7 @@ describe('backtest scorer', () => {
     };
     // 10 days; day 8 has only 6 samples (skipped).
     const s = days(10, () => 1);
-    const keep = Array.from(s.t).map((t, i) => i).filter((i) => Math.floor(s.t[i] / DAY) !== 8 || s.t[i] % DAY < 1800);
+    const keep = Array.from(s.t, (_t, i) => i).filter((i) => Math.floor(s.t[i] / DAY) !== 8 || s.t[i] % DAY < 1800);
     const thin = series(keep.map((i) => s.t[i]), keep.map((i) => s.v[i]));
     const r = replay(thin, [spy], { warmupDays: 7 });
     assert.deepEqual(r[0].days.map((d) => d.dayStart / DAY), [7, 9]);
