@@ -121,7 +121,9 @@ export function metricQuality(metric: MetricName, t: Float64Array, v: Float64Arr
 }
 
 function hours(s: number): string {
-  return s >= 86400 ? `${(s / 86400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`;
+  if (s >= 86400) return `${(s / 86400).toFixed(1)} d`;
+  if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
+  return s >= 120 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
 }
 
 export function validateFrame(frame: MetricFrame, options: Partial<ValidationOptions> = {}): FrameValidation {

@@ -1,0 +1,155 @@
+/**
+ * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 20s --out <dir>`: drives a service
+ * through load levels (requests/s) with real HTTP load while Prometheus scrapes it, then writes the unified CSV and
+ * the JSON of the experiment. Ctrl-C stops the running level and writes the completed levels as a partial result
+ * (exit code 130); a second Ctrl-C quits at once.
+ */
+import type { Command } from 'commander';
+import { EXIT_UNREACHABLE, UserError } from '../errors';
+import type { WorkloadKind } from '../../core/workload';
+
+export interface ExperimentCliOptions {
+  target: string;
+  prometheus: string;
+  levels: string;
+  duration: string;
+  out: string;
+  service?: string;
+  replicas: string;
+  scrapeInterval: string;
+  selector?: string;
+  workload?: string;
+  namespace?: string;
+  container?: string;
+  connections?: string;
+  format: string;
+}
+
+/** "20s", "2m", "1h", "1m30s" or plain seconds → seconds. */
+export function parseDuration(flag: string, raw: string): number {
+  const s = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0, m: RegExpExecArray | null, consumed = 0;
+  while ((m = re.exec(s))) {
+    total += Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed = re.lastIndex;
+  }
+  if (!s || consumed !== s.length || !(total > 0)) throw new UserError(`${flag} "${raw}" is not a duration; use e.g. 20s, 2m, 1m30s or seconds`);
+  return total;
+}
+
+export function parseLevels(raw: string): number[] {
+  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  if (!parts.length) throw new UserError('--levels is empty; give request rates like 10,50,100');
+  return parts.map((p) => {
+    const n = Number(p);
+    if (!Number.isFinite(n) || n <= 0) throw new UserError(`--levels: "${p}" is not a positive request rate (requests per second)`);
+    return n;
+  });
+}
+
+const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+export function register(program: Command): void {
+  program
+    .command('experiment')
+    .description('Run a load experiment: real HTTP load per level while Prometheus scrapes, then write the 12 metrics as CSV + JSON')
+    .requiredOption('--target <url>', 'the service URL to load (http or https)')
+    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .requiredOption('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100')
+    .option('--duration <time>', 'time per level, e.g. 20s or 2m', '60s')
+    .requiredOption('--out <dir>', 'folder for <id>.csv and <id>.json')
+    .option('--service <name>', 'name recorded in the files (default: the target host)')
+    .option('--replicas <n>', 'replicas serving the target during the run', '1')
+    .option('--scrape-interval <time>', "Prometheus' scrape interval for the target (sets step and rate window)", '15s')
+    .option('--selector <matchers>', 'PromQL label matchers of the target\'s series, e.g. job="checkout" (default: instance="<host:port>")')
+    .option('--workload <kind/name>', 'a Kubernetes workload: read CPU/memory from cAdvisor for it, e.g. Deployment/checkout')
+    .option('--namespace <ns>', 'namespace of --workload', 'default')
+    .option('--container <name>', 'container of --workload')
+    .option('--connections <n>', 'concurrent connections (default: rate / 10, at least 1)')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: ExperimentCliOptions) => {
+      const code = await experimentCommand(opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+      if (code) process.exitCode = code;
+    });
+}
+
+/** Runs the command; returns the exit code (0, or 130 when interrupted). */
+export async function experimentCommand(opts: ExperimentCliOptions, out: (s: string) => void, err: (s: string) => void, signal?: AbortSignal): Promise<number> {
+  const format = opts.format.toLowerCase();
+  if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
+  const levels = parseLevels(opts.levels);
+  const durationSeconds = parseDuration('--duration', opts.duration);
+  const scrapeIntervalSeconds = parseDuration('--scrape-interval', opts.scrapeInterval);
+  const replicas = Number(opts.replicas);
+  if (!Number.isInteger(replicas) || replicas < 1) throw new UserError(`--replicas must be a whole number ≥ 1, got "${opts.replicas}"`);
+  let workload: { namespace: string; kind: WorkloadKind; name: string; container?: string } | undefined;
+  if (opts.workload) {
+    const [kind, name] = opts.workload.split('/');
+    const k = KINDS.find((x) => x.toLowerCase() === (kind ?? '').toLowerCase());
+    if (!k || !name) throw new UserError(`--workload must be <kind>/<name> with kind one of ${KINDS.join(', ')}, got "${opts.workload}"`);
+    workload = { namespace: opts.namespace ?? 'default', kind: k, name, container: opts.container };
+  }
+  let host: string;
+  try {
+    host = new URL(opts.target).host;
+  } catch {
+    throw new UserError(`--target "${opts.target}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
+  }
+  const connections = opts.connections === undefined ? undefined : Number(opts.connections);
+  if (connections !== undefined && (!Number.isInteger(connections) || connections < 1)) throw new UserError(`--connections must be a whole number ≥ 1, got "${opts.connections}"`);
+
+  const { runExperiment } = require('../../data/experiments/runner') as typeof import('../../data/experiments/runner');
+  const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+  const controller = new AbortController();
+  const onSigint = () => {
+    err('\nmora: stopping after the current level is cut short; writing the completed levels (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  try {
+    const result = await runExperiment({
+      service: opts.service ?? host,
+      targetUrl: opts.target,
+      prometheusUrl: opts.prometheus,
+      levels, durationSeconds, replicas,
+      outDir: opts.out,
+      scrapeIntervalSeconds,
+      selector: opts.selector,
+      workload,
+      connections,
+    }, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'level-start') err(`level ${e.index + 1}/${e.total}: ${e.level} req/s for ${durationSeconds} s\n`);
+        else if (e.phase === 'level-done') err(`  sent ${e.stats.requests} requests (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms\n`);
+        else if (e.phase === 'settling') err(`waiting ${e.seconds} s for the last scrape\n`);
+        else if (e.phase === 'querying') err('reading the 12 metrics from Prometheus\n');
+      },
+    });
+    const d = result.document;
+    if (format === 'json') out(`${JSON.stringify({ status: d.status, csv: result.csvPath, json: result.jsonPath, summary: d.summary, validation: d.validation }, null, 2)}\n`);
+    else {
+      out(`${d.status}: ${result.csvPath ?? '(no rows)'}\n${' '.repeat(d.status.length + 2)}${result.jsonPath}\n`);
+      for (const l of d.summary?.levels ?? []) {
+        const m = l.means;
+        out(`  ${String(l.level).padStart(6)} req/s → served ${fmt(m.request_rate, 1)}/s, CPU ${fmt(m.cpu_usage, 3)} cores, memory ${fmt((m.memory_working_set ?? NaN) / 2 ** 20, 0)} MiB, p95 ${fmt((m.latency_p95 ?? NaN) * 1000, 1)} ms\n`);
+      }
+      for (const msg of d.validation?.messages ?? []) out(`  data: ${msg}\n`);
+      for (const q of d.summary?.missing ?? []) out(`  missing ${q.metric}: no samples for ${q.selector}\n`);
+    }
+    return d.status === 'partial' ? 130 : 0;
+  } catch (e) {
+    if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
+    if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target ")/.test(e.message)) throw new UserError(e.message);
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function fmt(x: number | undefined, digits: number): string {
+  return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}

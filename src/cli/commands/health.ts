@@ -1,0 +1,63 @@
+/**
+ * `mora health --prometheus <url> [--kubeconfig <file>]`: checks what a live cluster needs, one line per check:
+ * Prometheus reachable, cAdvisor series, kube-state-metrics, application metrics, the Kubernetes API.
+ * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
+
+export interface HealthCliOptions {
+  prometheus: string;
+  kubeconfig?: string;
+  kubernetes?: boolean;
+  format: string;
+  timeout: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('health')
+    .description('Check the live-cluster data path: Prometheus, cAdvisor, kube-state-metrics, app metrics, Kubernetes API')
+    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option('--kubeconfig <file>', 'kubeconfig to check (default: $KUBECONFIG or ~/.kube/config when present)')
+    .option('--no-kubernetes', 'skip the Kubernetes API check')
+    .option('--timeout <seconds>', 'per-request timeout', '10')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: HealthCliOptions) => {
+      const { text, code } = await healthCommand(opts);
+      process.stdout.write(text);
+      if (code) process.exitCode = code;
+    });
+}
+
+export async function healthCommand(opts: HealthCliOptions): Promise<{ text: string; code: number }> {
+  const format = opts.format.toLowerCase();
+  if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
+  const timeout = Number(opts.timeout);
+  if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
+  if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
+  const defaultKubeconfig = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
+  const kubernetes = opts.kubernetes !== false && (!!opts.kubeconfig || existsSync(defaultKubeconfig.split(':')[0]));
+  const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
+  const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+  let source;
+  try {
+    source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
+  } catch (e) {
+    if (e instanceof PrometheusError) throw new UserError(e.message);
+    throw e;
+  }
+  const checks = await source.checks({ kubernetes });
+  if (!kubernetes && opts.kubernetes !== false) {
+    checks.push({ name: 'kubernetes', ok: false, required: false, message: `no kubeconfig at ${defaultKubeconfig} — pass --kubeconfig to check the Kubernetes API` });
+  }
+  const failed = checks.filter((c) => c.required && !c.ok);
+  const unreachable = failed.some((c) => /refused|not found \(DNS\)|did not answer|cannot reach|did not accept|closed the connection|TLS/.test(c.message));
+  const code = failed.length === 0 ? 0 : unreachable ? EXIT_UNREACHABLE : EXIT_USAGE;
+  if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, code };
+  const lines = checks.map((c) => `${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn'} ${c.name}: ${c.message}`);
+  return { text: `${lines.join('\n')}\n`, code };
+}

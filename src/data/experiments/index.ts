@@ -1,0 +1,6 @@
+/** Load experiments: service × replicas × load level → unified CSV + JSON per experiment. */
+export { runExperiment, experimentId, validateExperimentConfig } from './runner';
+export type { ExperimentConfig, ExperimentDocument, ExperimentHooks, ExperimentProgress, ExperimentResult, ExperimentStatus, LevelSummary, LevelTiming } from './runner';
+export { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv } from './csv';
+export { runLoadLevel, defaultConnections } from './load';
+export type { LoadLevelOptions, LoadRunner, LoadStats } from './load';

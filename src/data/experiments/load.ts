@@ -1,0 +1,94 @@
+/**
+ * One load level: real HTTP requests at a fixed overall rate (autocannon), bounded in time (duration) and in count
+ * (maxOverallRequests), stoppable through an AbortSignal. autocannon is loaded on first use.
+ */
+
+export interface LoadLevelOptions {
+  url: string;
+  /** Requests per second across all connections. */
+  rate: number;
+  durationSeconds: number;
+  /** Hard cap on requests; default rate × duration × 1.1 (+ connections). */
+  maxRequests?: number;
+  connections?: number;
+  /** Seconds a single request may take. Default 10. */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface LoadStats {
+  /** Requests answered (any status). */
+  requests: number;
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  timeouts: number;
+  /** Requests answered per second over the run. */
+  achievedRate: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  durationSeconds: number;
+  /** True when the signal stopped it before its duration. */
+  aborted: boolean;
+}
+
+export type LoadRunner = (opts: LoadLevelOptions) => Promise<LoadStats>;
+
+interface AutocannonResult {
+  requests?: { total?: number; average?: number };
+  latency?: { p50?: number; p99?: number };
+  non2xx?: number;
+  errors?: number;
+  timeouts?: number;
+  duration?: number;
+}
+
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  stop(): void;
+}
+
+type Autocannon = (opts: Record<string, unknown>) => AutocannonInstance;
+
+/** Connections enough to hold the rate when each request takes up to ~100 ms, within [1, 100]. */
+export function defaultConnections(rate: number): number {
+  return Math.max(1, Math.min(100, Math.ceil(rate / 10)));
+}
+
+export const runLoadLevel: LoadRunner = async (opts) => {
+  if (!(opts.rate > 0)) throw new Error(`load level must be a positive request rate, got ${opts.rate}`);
+  const autocannon = require('autocannon') as Autocannon;
+  const connections = opts.connections ?? defaultConnections(opts.rate);
+  const maxRequests = Math.max(connections, opts.maxRequests ?? Math.ceil(opts.rate * opts.durationSeconds * 1.1) + connections);
+  if (opts.signal?.aborted) {
+    return { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0, aborted: true };
+  }
+  const instance = autocannon({
+    url: opts.url,
+    connections,
+    overallRate: opts.rate,
+    duration: opts.durationSeconds,
+    maxOverallRequests: maxRequests,
+    timeout: opts.timeoutSeconds ?? 10,
+  });
+  let aborted = false;
+  const onAbort = () => { aborted = true; instance.stop(); };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const r = await instance;
+    const requests = r.requests?.total ?? 0;
+    const duration = r.duration ?? opts.durationSeconds;
+    return {
+      requests,
+      non2xx: r.non2xx ?? 0,
+      errors: r.errors ?? 0,
+      timeouts: r.timeouts ?? 0,
+      achievedRate: duration > 0 ? requests / duration : 0,
+      latencyP50Ms: r.latency?.p50 ?? NaN,
+      latencyP99Ms: r.latency?.p99 ?? NaN,
+      durationSeconds: duration,
+      aborted,
+    };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+};

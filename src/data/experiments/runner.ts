@@ -1,0 +1,291 @@
+/**
+ * A load experiment: one service at one replica count, driven through a list of load levels (requests/s), each for
+ * a fixed time, while Prometheus scrapes the service. Afterwards the 12 metrics are read back from Prometheus over
+ * the whole run and written, atomically, as `<id>.csv` (unified rows, see csv.ts) and `<id>.json` (config, timings,
+ * validation, per-level summary).
+ *
+ * Cancelling (AbortSignal; the CLI wires SIGINT to it) stops the running level at once; the levels that completed are
+ * still read back and written, with status "partial". A Prometheus failure after the load still writes the JSON
+ * (status "failed", the timings and the error) so the run is not lost.
+ */
+import { writeFileAtomic } from '../../core/atomic-write';
+import { METRIC_NAMES, type MetricName } from '../../core/metrics';
+import type { WorkloadKind } from '../../core/workload';
+import { join } from 'node:path';
+import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
+import { PrometheusError } from '../prometheus/errors';
+import { fetchFrame } from '../prometheus/frame';
+import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, rateWindow, type QueryConfig } from '../prometheus/queries';
+import { validateFrame, type FrameValidation } from '../validation';
+import { experimentCsv } from './csv';
+import { runLoadLevel, type LoadRunner, type LoadStats } from './load';
+
+export interface ExperimentConfig {
+  /** Name used in file names and the JSON. */
+  service: string;
+  targetUrl: string;
+  prometheusUrl: string;
+  /** Requests per second, one level after the other. */
+  levels: number[];
+  durationSeconds: number;
+  /** Replicas serving during the run (recorded; a plan runner may set them first). */
+  replicas: number;
+  outDir: string;
+  /** Prometheus' scrape interval for the target: sets the query step and the rate() window (4 scrapes). Default 15. */
+  scrapeIntervalSeconds?: number;
+  /** Wait after the last level so Prometheus scrapes it. Default 2 scrape intervals + 1 s. */
+  settleSeconds?: number;
+  connections?: number;
+  /** Cap on requests per level; default rate × duration × 1.1. */
+  maxRequestsPerLevel?: number;
+  /** PromQL label matchers for the service's series; default instance="<host:port of targetUrl>". */
+  selector?: string;
+  /** A Kubernetes workload: read CPU/memory from cAdvisor for it instead of the process_* metrics. */
+  workload?: { namespace: string; kind: WorkloadKind; name: string; container?: string };
+  queries?: Partial<QueryConfig>;
+}
+
+export type ExperimentProgress =
+  | { phase: 'level-start'; index: number; total: number; level: number }
+  | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats }
+  | { phase: 'settling'; seconds: number }
+  | { phase: 'querying' }
+  | { phase: 'written'; csv: string; json: string; status: ExperimentStatus };
+
+export type ExperimentStatus = 'complete' | 'partial' | 'failed';
+
+export interface ExperimentHooks {
+  signal?: AbortSignal;
+  onProgress?: (e: ExperimentProgress) => void;
+  /** Load generator (default: autocannon). */
+  load?: LoadRunner;
+  prometheus?: PrometheusClient;
+  prometheusAuth?: PrometheusAuth;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LevelTiming {
+  level: number;
+  start: number;
+  end: number;
+  stats: LoadStats;
+}
+
+export interface LevelSummary {
+  level: number;
+  /** Rows inside the level after the rate window filled (steady state). */
+  rows: number;
+  means: Partial<Record<MetricName, number>>;
+  maxima: Partial<Record<MetricName, number>>;
+  /** CPU cores per request/s: how the service's CPU grows with load. */
+  cpuPerRequest: number;
+}
+
+export interface ExperimentDocument {
+  schema: 'mora.experiment/1';
+  id: string;
+  status: ExperimentStatus;
+  interrupted?: string;
+  error?: string;
+  config: Omit<ExperimentConfig, 'outDir'> & { stepSeconds: number; rateWindowSeconds: number };
+  timings: { started: number; finished: number; levels: LevelTiming[] };
+  validation?: Pick<FrameValidation, 'ok' | 'confidence' | 'messages' | 'absent'> & {
+    metrics: Partial<Record<MetricName, { samples: number; completeness: number; marks: string[] }>>;
+  };
+  summary?: { levels: LevelSummary[]; missing: Array<{ metric: MetricName; selector: string; hint: string }>; warnings: string[] };
+  files: { csv?: string; json: string };
+}
+
+export interface ExperimentResult {
+  document: ExperimentDocument;
+  csvPath?: string;
+  jsonPath: string;
+}
+
+export function experimentId(service: string, replicas: number, startedUnix: number): string {
+  const slug = service.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'service';
+  const ts = new Date(startedUnix * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${slug}-r${replicas}-${ts}`;
+}
+
+export function validateExperimentConfig(c: ExperimentConfig): void {
+  if (!c.levels.length) throw new Error('no load levels; give e.g. --levels 10,50,100 (requests per second)');
+  for (const l of c.levels) if (!(l > 0) || !Number.isFinite(l)) throw new Error(`load level ${l} is not a positive request rate`);
+  if (!(c.durationSeconds >= 1)) throw new Error(`duration must be at least 1 s, got ${c.durationSeconds}`);
+  if (!Number.isInteger(c.replicas) || c.replicas < 1) throw new Error(`replicas must be a whole number ≥ 1, got ${c.replicas}`);
+  try {
+    const u = new URL(c.targetUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new Error(`target "${c.targetUrl}" is not an http(s) URL`);
+  }
+}
+
+/** Waits (bounded: 10 scrape intervals + 5 s) until Prometheus holds two scrapes of the target. */
+export async function waitForScrapes(prometheus: PrometheusClient, selector: string, scrape: number, sleep: (ms: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + (10 * scrape + 5) * 1000;
+  const q = `count_over_time(up{${selector}}[5m])`;
+  for (;;) {
+    const r = await prometheus.query(q, undefined, { signal });
+    if ((r[0]?.v ?? 0) >= 2) return;
+    if (Date.now() > deadline || signal?.aborted) {
+      throw new PrometheusError(`Prometheus at ${prometheus.displayUrl} does not scrape the target: no samples for up{${selector}} — add it to scrape_configs (or pass --selector)`, 'empty');
+    }
+    await sleep(Math.min(1000, scrape * 500));
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+export async function runExperiment(config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  validateExperimentConfig(config);
+  const now = hooks.now ?? (() => Date.now() / 1000);
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const load = hooks.load ?? runLoadLevel;
+  const scrape = config.scrapeIntervalSeconds ?? 15;
+  const step = scrape;
+  const target = new URL(config.targetUrl);
+  const queryConfig: QueryConfig = {
+    ...DEFAULT_QUERY_CONFIG,
+    resources: config.workload ? 'cadvisor' : 'process',
+    rateWindowSeconds: Math.max(4 * scrape, 2 * step),
+    ...config.queries,
+    names: { ...DEFAULT_METRIC_NAMES, ...config.queries?.names },
+  };
+  if (!config.workload) {
+    queryConfig.appSelector ??= config.selector ?? `instance=${promString(target.host)}`;
+  } else if (config.selector) {
+    queryConfig.appSelector ??= config.selector;
+  }
+  const w = rateWindow(step, queryConfig);
+  const started = now();
+  const id = experimentId(config.service, config.replicas, started);
+  const jsonPath = join(config.outDir, `${id}.json`);
+  const csvPath = join(config.outDir, `${id}.csv`);
+  const { outDir: _outDir, ...cfgNoOut } = config;
+  const doc: ExperimentDocument = {
+    schema: 'mora.experiment/1',
+    id,
+    status: 'complete',
+    config: { ...cfgNoOut, stepSeconds: step, rateWindowSeconds: w },
+    timings: { started, finished: started, levels: [] },
+    files: { json: `${id}.json` },
+  };
+
+  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
+  //    Prometheus should fail now, not after minutes of load).
+  if (!config.workload && !hooks.signal?.aborted) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
+
+  // 1. Load, level by level.
+  for (let i = 0; i < config.levels.length; i++) {
+    if (hooks.signal?.aborted) break;
+    const level = config.levels[i];
+    hooks.onProgress?.({ phase: 'level-start', index: i, total: config.levels.length, level });
+    const start = now();
+    const stats = await load({
+      url: config.targetUrl, rate: level, durationSeconds: config.durationSeconds,
+      maxRequests: config.maxRequestsPerLevel, connections: config.connections, signal: hooks.signal,
+    });
+    const end = now();
+    if (stats.aborted || hooks.signal?.aborted) break; // an interrupted level is not kept: it did not run its full time
+    doc.timings.levels.push({ level, start, end, stats });
+    hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats });
+  }
+  const levels = doc.timings.levels;
+  if (levels.length < config.levels.length) {
+    doc.status = 'partial';
+    doc.interrupted = `cancelled after ${levels.length} of ${config.levels.length} level(s)`;
+  }
+
+  const write = (csv?: string): ExperimentResult => {
+    doc.timings.finished = now();
+    if (csv !== undefined) {
+      writeFileAtomic(csvPath, csv);
+      doc.files.csv = `${id}.csv`;
+    }
+    writeFileAtomic(jsonPath, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    hooks.onProgress?.({ phase: 'written', csv: csv !== undefined ? csvPath : '', json: jsonPath, status: doc.status });
+    return { document: doc, csvPath: csv !== undefined ? csvPath : undefined, jsonPath };
+  };
+  if (levels.length === 0) return write(experimentCsv({ t: new Float64Array(0), values: {}, loadLevel: new Float64Array(0), replicas: new Float64Array(0) }));
+
+  // 2. Let Prometheus scrape the end of the last level (not cancellable: it is short and the data is worth it).
+  const settle = config.settleSeconds ?? 2 * scrape + 1;
+  hooks.onProgress?.({ phase: 'settling', seconds: settle });
+  await sleep(settle * 1000);
+
+  // 3. Read the 12 metrics back over the run.
+  hooks.onProgress?.({ phase: 'querying' });
+  const from = Math.floor(levels[0].start / step) * step;
+  const to = Math.ceil(levels[levels.length - 1].end / step) * step + step;
+  const queryTarget = config.workload ?? { namespace: '', kind: 'Pod' as const, name: config.service };
+  let fetched;
+  try {
+    fetched = await fetchFrame(prometheus, metricQueries(queryTarget, queryConfig, step), { from, to, step });
+  } catch (e) {
+    doc.status = 'failed';
+    doc.error = (e as Error).message;
+    write();
+    throw e;
+  }
+  const { frame, missing, warnings } = fetched;
+
+  // 4. Label rows with their level; keep only rows inside the run.
+  const keep: number[] = [];
+  const levelOf: number[] = [];
+  for (let i = 0; i < frame.t.length; i++) {
+    const t = frame.t[i];
+    let li = -1;
+    for (let j = 0; j < levels.length; j++) {
+      const endBound = j + 1 < levels.length ? levels[j + 1].start : levels[j].end + step;
+      if (t >= levels[j].start && t < endBound) li = j;
+    }
+    if (li >= 0) { keep.push(i); levelOf.push(li); }
+  }
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  const values: Partial<Record<MetricName, Float64Array>> = {};
+  for (const [m, v] of Object.entries(frame.values) as Array<[MetricName, Float64Array]>) values[m] = pick(v);
+  const t = pick(frame.t);
+  const csv = experimentCsv({
+    t, values,
+    loadLevel: Float64Array.from(levelOf, (j) => levels[j].level),
+    replicas: new Float64Array(t.length).fill(config.replicas),
+  });
+
+  // 5. Validation and per-level steady-state summary.
+  const totalSeconds = levels[levels.length - 1].end - levels[0].start;
+  const validation = validateFrame({ t, step, values }, {
+    minHistorySeconds: Math.min(totalSeconds, config.durationSeconds) * 0.5,
+    minPoints: 3,
+    maxGapSeconds: 4 * scrape,
+    fullHistorySeconds: Math.max(1, totalSeconds - step),
+    levelShiftThreshold: Infinity, // levels change the load on purpose
+    required: ['cpu_usage', 'request_rate'],
+  });
+  doc.validation = {
+    ok: validation.ok, confidence: validation.confidence, messages: validation.messages, absent: validation.absent,
+    metrics: Object.fromEntries(Object.entries(validation.metrics).map(([m, q]) => [m, { samples: q.samples, completeness: q.completeness, marks: q.marks }])),
+  };
+  const summaries: LevelSummary[] = levels.map((lv) => {
+    const rows = t.reduce<number[]>((acc, ts, i) => (ts >= lv.start + w && ts <= lv.end + step ? [...acc, i] : acc), []);
+    const means: LevelSummary['means'] = {};
+    const maxima: LevelSummary['maxima'] = {};
+    for (const m of METRIC_NAMES) {
+      const v = values[m];
+      if (!v) continue;
+      const xs = rows.map((i) => v[i]).filter(Number.isFinite);
+      if (!xs.length) continue;
+      means[m] = mean(xs);
+      maxima[m] = Math.max(...xs);
+    }
+    const cpu = means.cpu_usage ?? NaN;
+    const rps = means.request_rate ?? NaN;
+    return { level: lv.level, rows: rows.length, means, maxima, cpuPerRequest: rps > 0 ? cpu / rps : NaN };
+  });
+  doc.summary = { levels: summaries, missing: missing.map((q) => ({ metric: q.metric, selector: q.selector, hint: q.hint })), warnings };
+  return write(csv);
+}

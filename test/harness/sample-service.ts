@@ -1,0 +1,107 @@
+// A sample service for load experiments: a real Node HTTP server in its own process (so its process_* CPU and
+// memory are its own, not the test runner's or autocannon's), exporting prom-client metrics on /metrics:
+// http_requests_total{method,route,code}, http_request_duration_seconds (histogram) and the default process metrics.
+// Each request burns `cpuMsPerRequest` of CPU; every `failEvery`-th request answers 500.
+import { fork, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SampleServiceOptions {
+  /** CPU milliseconds each request burns. Default 2. */
+  cpuMsPerRequest?: number;
+  /** Every n-th request fails with 500 (0 = never). Default 0. */
+  failEvery?: number;
+}
+
+export interface RunningSampleService {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startSampleService(opts: SampleServiceOptions = {}): Promise<RunningSampleService> {
+  const child: ChildProcess = fork(__filename, ['--serve'], {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...process.env,
+      SAMPLE_CPU_MS: String(opts.cpuMsPerRequest ?? 2),
+      SAMPLE_FAIL_EVERY: String(opts.failEvery ?? 0),
+    },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sample service did not start in 30 s: ${stderr.slice(-500)}`)), 30_000);
+    child.once('message', (m: { port?: number }) => { clearTimeout(timer); if (m.port) resolve(m.port); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sample service exited (${code}): ${stderr.slice(-500)}`)); });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? 0,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+function burn(ms: number): number {
+  // Real CPU work (hashing-like integer mixing) until the time is spent; the result is returned so it is not optimised away.
+  const end = performance.now() + ms;
+  let h = 0x811c9dc5;
+  while (performance.now() < end) for (let i = 0; i < 1000; i++) h = Math.imul(h ^ i, 16777619);
+  return h;
+}
+
+async function serve(): Promise<void> {
+  const client = require('prom-client') as typeof import('prom-client');
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const requests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'code'], registers: [registry] });
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  });
+  const cpuMs = Number(process.env.SAMPLE_CPU_MS ?? 2);
+  const failEvery = Number(process.env.SAMPLE_FAIL_EVERY ?? 0);
+  let count = 0;
+  let sink = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': registry.contentType });
+        res.end(text);
+      }, (e: Error) => { res.writeHead(500); res.end(e.message); });
+      return;
+    }
+    const stop = duration.startTimer({ method: req.method ?? 'GET', route: '/' });
+    sink ^= burn(cpuMs);
+    count++;
+    const code = failEvery > 0 && count % failEvery === 0 ? 500 : 200;
+    res.writeHead(code, { 'Content-Type': 'text/plain' });
+    res.end(code === 200 ? `ok ${sink & 1}\n` : 'failed\n');
+    stop();
+    requests.inc({ method: req.method ?? 'GET', route: '/', code: String(code) });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  process.send?.({ port: (server.address() as AddressInfo).port });
+  const shutdown = () => { server.close(() => process.exit(0)); server.closeAllConnections(); };
+  process.on('SIGTERM', shutdown);
+  process.on('disconnect', shutdown);
+}
+
+if (process.argv.includes('--serve') && process.send) {
+  serve().catch((e) => {
+    process.stderr.write(String((e as Error)?.stack ?? e));
+    process.exit(1);
+  });
+}
