@@ -225,9 +225,11 @@ function readQuoted(text: string, i: number, lineEnd: number): { value: string; 
   return null;
 }
 
+/** Nothing but spaces and a comment from j to the line's end (a `#` right after a token is no comment). */
 function restIsEmpty(text: string, j: number, lineEnd: number): boolean {
+  const from = j;
   while (j < lineEnd && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
-  return j === lineEnd || text.charCodeAt(j) === HASH;
+  return j === lineEnd || (text.charCodeAt(j) === HASH && j > from);
 }
 
 const PLAIN_FORBIDDEN_START = new Set('&*!?%@`,]}'.split('').map((ch) => ch.charCodeAt(0)));
@@ -260,6 +262,7 @@ function readValue(text: string, j: number, lineEnd: number, ownerIndent: number
     // content: every following line that is blank or deeper than the owner
     let p = pos;
     let last = lineEnd;
+    let contentIndent = -1; // set by the first non-blank line, as in YAML
     while (p < end) {
       let nl = text.indexOf('\n', p);
       if (nl === -1 || nl > end) nl = end;
@@ -268,7 +271,8 @@ function readValue(text: string, j: number, lineEnd: number, ownerIndent: number
       const blank = q === nl || (text.charCodeAt(q) === CR && q + 1 === nl);
       if (!blank) {
         if (q - p <= ownerIndent) break;
-        if (text.charCodeAt(q) === TAB && q - p <= ownerIndent + 1) return null;
+        if (contentIndent === -1) contentIndent = q - p;
+        else if (q - p < contentIndent) return null; // less indented than the scalar's first line: an error
         last = nl > p && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
       }
       p = nl + 1;
