@@ -39,15 +39,20 @@ export interface MapResult {
 export function gram(X: Float64Array, y: Float64Array, n: number, p: number): { G: Float64Array; b: Float64Array } {
   const G = new Float64Array(p * p);
   const b = new Float64Array(p);
+  // Hinge columns are zero before their changepoint: accumulate only each row's non-zero columns
+  // (about 40% less work for 25 changepoints than the dense triangle).
+  const nz = new Int32Array(p);
+  const vals = new Float64Array(p);
   for (let r = 0; r < n; r++) {
     const o = r * p;
+    let m = 0;
+    for (let i = 0; i < p; i++) { const x = X[o + i]; if (x !== 0) { nz[m] = i; vals[m] = x; m++; } }
     const yr = y[r];
-    for (let i = 0; i < p; i++) {
-      const xi = X[o + i];
-      if (xi === 0) continue; // hinge columns are zero before their changepoint
-      b[i] += xi * yr;
-      const gi = i * p;
-      for (let j = i; j < p; j++) G[gi + j] += xi * X[o + j];
+    for (let a = 0; a < m; a++) {
+      const xa = vals[a];
+      const ga = nz[a] * p;
+      b[nz[a]] += xa * yr;
+      for (let c = a; c < m; c++) G[ga + nz[c]] += xa * vals[c];
     }
   }
   for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) G[i * p + j] = G[j * p + i];
