@@ -1,0 +1,142 @@
+// The experiment runner's bookkeeping with a simulated clock, a fake load generator and a fake Prometheus that answers
+// from the load the runner drove: rows labelled with the level that ran, partial results on cancel, the JSON kept on
+// a Prometheus failure, the unified CSV round trip, and the CLI's argument parsing. Real load and a real Prometheus
+// are in test/integration/experiment.test.ts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { METRIC_NAMES } from '../../src/core/metrics';
+import { parseDuration, parseLevels } from '../../src/cli/commands/experiment';
+import { UserError } from '../../src/cli/errors';
+import { PrometheusClient } from '../../src/data/prometheus/client';
+import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
+
+const CPU_PER_REQ = 0.004;
+
+/** A world where time only moves when the load runs or the runner sleeps; Prometheus reports rate = the level running then. */
+function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean } = {}) {
+  let clock = 1_800_000_000;
+  const ran: Array<{ from: number; to: number; rate: number }> = [];
+  const load: LoadRunner = async (o) => {
+    const from = clock;
+    if (opts.abortAtLevel === ran.length) {
+      clock += o.durationSeconds / 2;
+      opts.controller!.abort();
+      return { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP99Ms: NaN, durationSeconds: o.durationSeconds / 2, aborted: true };
+    }
+    clock += o.durationSeconds;
+    ran.push({ from, to: clock, rate: o.rate });
+    return { requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false };
+  };
+  const rateAt = (t: number) => ran.find((r) => t >= r.from && t < r.to)?.rate ?? NaN;
+  const queries: string[] = [];
+  const fetchImpl = (async (url: string, init?: RequestInit) => {
+    const p = new URLSearchParams(String(init?.body));
+    const q = p.get('query') ?? '';
+    queries.push(q);
+    if (opts.failQueries && url.endsWith('query_range')) return Response.json({ status: 'error', errorType: 'execution', error: 'query timed out' }, { status: 503 });
+    if (url.endsWith('/api/v1/query')) return Response.json({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [clock, '5'] }] } });
+    const start = Number(p.get('start')), end = Number(p.get('end')), step = Number(p.get('step'));
+    const f = q.includes('process_cpu') ? (t: number) => CPU_PER_REQ * rateAt(t)
+      : q.includes('http_requests_total') && !q.includes('5..') ? rateAt
+      : q.includes('process_resident') ? () => 5e7 : undefined;
+    const result = f ? [{ metric: {}, values: Array.from({ length: (end - start) / step + 1 }, (_, i) => [start + i * step, String(f(start + i * step))]) }] : [];
+    return Response.json({ status: 'success', data: { resultType: 'matrix', result } });
+  }) as typeof fetch;
+  return {
+    load, ran, queries,
+    prometheus: new PrometheusClient({ url: 'http://prom:9090', fetch: fetchImpl }),
+    now: () => clock,
+    sleep: async (ms: number) => { clock += ms / 1000; },
+  };
+}
+
+function config(outDir: string, over: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  return { service: 'Sample Svc', targetUrl: 'http://127.0.0.1:8080/', prometheusUrl: 'http://prom:9090', levels: [10, 50, 100], durationSeconds: 60, replicas: 2, outDir, scrapeIntervalSeconds: 5, ...over };
+}
+
+describe('load experiments', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-unit-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every level, labels each row with the level that ran then, and summarises CPU per request', async () => {
+    const w = world();
+    const r = await runExperiment(config(dir), w);
+    const d = r.document;
+    assert.equal(d.status, 'complete');
+    assert.deepEqual(w.ran.map((x) => x.rate), [10, 50, 100]);
+    assert.match(path.basename(r.csvPath!), /^sample-svc-r2-\d{8}T\d{6}Z\.csv$/);
+    const rows = parseExperimentCsv(fs.readFileSync(r.csvPath!, 'utf8'));
+    assert.ok(rows.t.length >= 3 * 60 / 5 - 3, `${rows.t.length} rows`);
+    for (let i = 0; i < rows.t.length; i++) {
+      const rate = rows.values.request_rate![i];
+      if (!Number.isFinite(rate)) continue;
+      assert.equal(rows.loadLevel[i], rate, `row ${rows.t[i]}: labelled ${rows.loadLevel[i]}, served ${rate}`);
+      assert.equal(rows.replicas[i], 2);
+    }
+    assert.deepEqual(d.summary!.levels.map((l) => l.level), [10, 50, 100]);
+    for (const l of d.summary!.levels) assert.ok(Math.abs(l.cpuPerRequest - CPU_PER_REQ) < 1e-9, `${l.level}: ${l.cpuPerRequest}`);
+    assert.ok(w.queries.some((q) => q.includes('instance="127.0.0.1:8080"')), 'default selector is the target instance');
+    const json = JSON.parse(fs.readFileSync(r.jsonPath, 'utf8'));
+    assert.equal(json.status, 'complete');
+    assert.equal(json.timings.levels.length, 3);
+    assert.equal(json.validation.ok, true);
+    assert.equal(json.config.outDir, undefined, 'the JSON does not record local paths of the run');
+  });
+
+  it('on cancel keeps the completed levels and writes a result marked partial', async () => {
+    const controller = new AbortController();
+    const w = world({ abortAtLevel: 2, controller });
+    const events: string[] = [];
+    const r = await runExperiment(config(dir), { ...w, signal: controller.signal, onProgress: (e) => events.push(e.phase) });
+    assert.equal(r.document.status, 'partial');
+    assert.match(r.document.interrupted!, /2 of 3/);
+    assert.deepEqual(r.document.timings.levels.map((l) => l.level), [10, 50]);
+    const rows = parseExperimentCsv(fs.readFileSync(r.csvPath!, 'utf8'));
+    assert.deepEqual([...new Set(rows.loadLevel)], [10, 50]);
+    assert.equal(events.at(-1), 'written');
+    assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).status, 'partial');
+  });
+
+  it('keeps the run (timings, status failed, the error) when Prometheus fails after the load', async () => {
+    const w = world({ failQueries: true });
+    await assert.rejects(runExperiment(config(dir, { levels: [10] }), w), /503.*query timed out/);
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.equal(files.length, 1);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'));
+    assert.equal(json.status, 'failed');
+    assert.match(json.error, /query timed out/);
+    assert.equal(json.timings.levels.length, 1);
+    assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp files left');
+  });
+
+  it('rejects bad configurations before sending any load', async () => {
+    const w = world();
+    await assert.rejects(runExperiment(config(dir, { levels: [] }), w), /no load levels/);
+    await assert.rejects(runExperiment(config(dir, { levels: [10, -5] }), w), /-5 is not a positive/);
+    await assert.rejects(runExperiment(config(dir, { targetUrl: 'ftp://x' }), w), /not an http\(s\) URL/);
+    assert.equal(w.ran.length, 0);
+  });
+
+  it('writes and reads the unified CSV: timestamp, the 12 metrics, load_level, replicas; empty cells for gaps', () => {
+    assert.deepEqual([...EXPERIMENT_CSV_COLUMNS], ['timestamp', ...METRIC_NAMES, 'load_level', 'replicas']);
+    const t = Float64Array.from([100, 105, 110]);
+    const text = experimentCsv({ t, values: { cpu_usage: Float64Array.from([0.1, NaN, 0.30000000000000004]) }, loadLevel: Float64Array.from([5, 5, 9]), replicas: Float64Array.from([1, 1, 1]) });
+    assert.equal(text.split('\n')[2], `105${','.repeat(13)}5,1`);
+    const back = parseExperimentCsv(text);
+    assert.deepEqual([...back.values.cpu_usage!].map((x) => (Number.isNaN(x) ? null : x)), [0.1, null, 0.3]);
+    assert.ok(back.values.memory_rss!.every(Number.isNaN));
+    assert.throws(() => parseExperimentCsv('a,b\n1,2'), /no "timestamp" column/);
+  });
+
+  it('parses --duration and --levels, with one-line errors', () => {
+    assert.equal(parseDuration('--duration', '20s'), 20);
+    assert.equal(parseDuration('--duration', '1m30s'), 90);
+    assert.equal(parseDuration('--duration', '45'), 45);
+    assert.throws(() => parseDuration('--duration', '20 parsecs'), (e: Error) => e instanceof UserError && /not a duration/.test(e.message));
+    assert.deepEqual(parseLevels('10, 50,100'), [10, 50, 100]);
+    assert.throws(() => parseLevels('10,x'), /"x" is not a positive request rate/);
+  });
+});
