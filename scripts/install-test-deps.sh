@@ -84,10 +84,12 @@ build_code_server() {
     mapfile -t need < <(deb_missing "${BUILD_PKGS[@]}")
     apt_install "${need[@]}"
   fi
-  local tmp="${CS_DIR}.tmp-$$"
-  rm -rf "${tmp}"
+  # Under the lock: leftovers of an interrupted build are nobody's.
+  rm -rf "${CS_DIR}".tmp-*
+  CS_TMP="${CS_DIR}.tmp-$$"
+  local tmp="${CS_TMP}"
   mkdir -p "${tmp}"
-  trap 'rm -rf "${tmp}"' EXIT
+  trap 'rm -rf "${CS_TMP}"' EXIT
   log "building code-server ${CODE_SERVER_VERSION} into ${CS_DIR} (a few minutes, once per version)"
   local started=$SECONDS rc
   # Not `( ... ) || handler`: errexit would be ignored inside the subshell.
