@@ -7,7 +7,8 @@ import { kubeError } from '../../src/data/kube/errors';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch } from '../../src/data/kube/patch';
 import { hpaSpec, ownedByCronJob, toWorkload, type K8sWorkloadObject } from '../../src/data/kube/workloads';
 
-const pod = (containers: unknown[]) => ({ spec: { containers } });
+type Container = { name: string; image?: string; resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } };
+const pod = (containers: Container[]) => ({ spec: { containers } });
 
 describe('Kubernetes workloads (pure mapping)', () => {
   it('reads containers with requests/limits in base units, replicas per kind, and the HPA that targets the workload', () => {

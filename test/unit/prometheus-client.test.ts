@@ -113,12 +113,12 @@ describe('Prometheus client', () => {
       const token = 'super-secret-token-value';
       const echo = (async (_u: string, init?: RequestInit) =>
         new Response(`denied for ${(init?.headers as Record<string, string>).Authorization}`, { status: 401 })) as typeof fetch;
-      const err = await new PrometheusClient({ url: 'http://prom:9090', auth: { bearerToken: token }, fetch: echo }).query('up').catch((e: Error) => e);
+      const err = await new PrometheusClient({ url: 'http://prom:9090', auth: { bearerToken: token }, fetch: echo }).query('up').then(() => assert.fail('expected an error'), (e: Error) => e);
       assert.ok(err instanceof PrometheusError);
       assert.equal(err.status, 401);
       assert.ok(!err.message.includes(token), err.message);
       assert.match(err.message, /401.*credentials/);
-      const basic = await new PrometheusClient({ url: 'http://bob:hunter22@prom:9090', fetch: echo }).query('up').catch((e: Error) => e);
+      const basic = await new PrometheusClient({ url: 'http://bob:hunter22@prom:9090', fetch: echo }).query('up').then(() => assert.fail('expected an error'), (e: Error) => e);
       assert.ok(!basic.message.includes('hunter22') && !basic.message.includes(Buffer.from('bob:hunter22').toString('base64')), basic.message);
     });
   });
@@ -126,25 +126,25 @@ describe('Prometheus client', () => {
   describe('errors', () => {
     it('says the connection was refused and where to set the URL', async () => {
       const refused = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as typeof fetch;
-      const err = await new PrometheusClient({ url: 'http://10.0.0.9:9090', fetch: refused }).query('up').catch((e: PrometheusError) => e);
+      const err = await new PrometheusClient({ url: 'http://10.0.0.9:9090', fetch: refused }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(err.kind, 'unreachable');
       assert.equal(err.message, 'Prometheus at http://10.0.0.9:9090 refused the connection — is it running? set mora.prometheus.url / --prometheus');
     });
 
     it("passes Prometheus' own error text for a bad query", async () => {
       const { impl } = fakePrometheus(() => 1, { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error at char 5: unexpected "}"' } });
-      const err = await new PrometheusClient({ url: 'http://prom:9090', fetch: impl }).query('up{}}').catch((e: PrometheusError) => e);
+      const err = await new PrometheusClient({ url: 'http://prom:9090', fetch: impl }).query('up{}}').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(err.kind, 'query');
       assert.match(err.message, /400.*bad_data: parse error at char 5/);
     });
 
     it('reports a 5xx with its status and a 404 as a wrong base URL', async () => {
       const down = fakePrometheus(() => 1, { status: 503, body: { status: 'error', errorType: 'unavailable', error: 'TSDB not ready' } });
-      const e503 = await new PrometheusClient({ url: 'http://prom:9090', fetch: down.impl }).query('up').catch((e: PrometheusError) => e);
+      const e503 = await new PrometheusClient({ url: 'http://prom:9090', fetch: down.impl }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(e503.kind, 'http');
       assert.match(e503.message, /503.*TSDB not ready/);
       const notProm = (async () => new Response('404 page not found', { status: 404 })) as typeof fetch;
-      const e404 = await new PrometheusClient({ url: 'http://grafana:3000', fetch: notProm }).query('up').catch((e: PrometheusError) => e);
+      const e404 = await new PrometheusClient({ url: 'http://grafana:3000', fetch: notProm }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.match(e404.message, /404.*base URL/);
     });
 
@@ -152,7 +152,7 @@ describe('Prometheus client', () => {
       const hang = ((_u: string, init?: RequestInit) => new Promise<Response>((_r, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       })) as typeof fetch;
-      const err = await new PrometheusClient({ url: 'http://prom:9090', fetch: hang, timeoutMs: 50 }).query('up').catch((e: PrometheusError) => e);
+      const err = await new PrometheusClient({ url: 'http://prom:9090', fetch: hang, timeoutMs: 50 }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(err.kind, 'timeout');
       assert.match(err.message, /did not answer .* within/);
     });
@@ -164,7 +164,7 @@ describe('Prometheus client', () => {
       const ac = new AbortController();
       const p = new PrometheusClient({ url: 'http://prom:9090', fetch: hang, timeoutMs: 10_000 }).query('up', undefined, { signal: ac.signal });
       ac.abort();
-      const err = await p.catch((e: PrometheusError) => e);
+      const err = await p.then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(err.kind, 'aborted');
     });
 
