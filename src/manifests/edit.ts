@@ -5,7 +5,7 @@
  * written in the file's own style (its indentation unit, its line ending, its quoting of quantities).
  * Every edit is checked afterwards by re-reading the result with the `yaml` library.
  */
-import { isQuantity } from '../core/quantity';
+import { isQuantity, parseQuantity } from '../core/quantity';
 import { extractDocument, type DocumentFacts } from './extract';
 import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
@@ -246,7 +246,8 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style): void {
         const colon = ctx.text.indexOf(':', e.keyEnd);
         ctx.edits.push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, style.style)}` });
       } else if (v.t === 'scalar' && v.style !== 'block') {
-        if (v.value !== want) ctx.edits.push({ offset: v.start, length: v.end - v.start, newText: quote(want, v.style as ScalarStyle) });
+        // `0.5` already says `500m`: keep the user's spelling when the amount is the same
+        if (!sameQuantity(v.value, want)) ctx.edits.push({ offset: v.start, length: v.end - v.start, newText: quote(want, v.style as ScalarStyle) });
       } else throw new ManifestEditError(`"${key}" holds a ${v.t === 'scalar' ? 'block scalar' : 'collection'}, not a quantity`);
       continue;
     }
@@ -306,6 +307,12 @@ function renderBlock(desired: Desired, col: number, style: Style, eol: string): 
 function renderFlow(v: string | Desired, style: ScalarStyle): string {
   if (typeof v === 'string') return quote(v, style);
   return `{${Object.entries(v).map(([k, x]) => `${k}: ${renderFlow(x, style)}`).join(', ')}}`;
+}
+
+function sameQuantity(current: string | null, wanted: string): boolean {
+  if (current === null) return false;
+  if (current === wanted) return true;
+  return isQuantity(current) && parseQuantity(current) === parseQuantity(wanted);
 }
 
 function quote(v: string, style: ScalarStyle): string {
@@ -375,7 +382,7 @@ function verify(out: string, changes: readonly ManifestChange[]): void {
       ? match.length > 0 && match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas)
       : match.some((c) => c.container === change.target.container
         && (['requests', 'limits'] as const).every((g) => (['cpu', 'memory'] as const)
-          .every((r) => change.set[g]?.[r] === undefined || c[g][r]?.value === change.set[g]?.[r])));
+          .every((r) => change.set[g]?.[r] === undefined || sameQuantity(c[g][r]?.value ?? null, change.set[g]?.[r] as string))));
     if (!ok) throw new ManifestEditError(`internal error: the edited text did not read back as asked for ${kind}/${change.target.name}; nothing was written`);
   }
 }

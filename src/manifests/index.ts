@@ -3,3 +3,4 @@ export * from './types';
 export { scanManifest, type ScanOptions } from './scan';
 export { applyEdits, editManifest, ManifestEditError, planEdits } from './edit';
 export { parseChangeSpecs, type ChangeSpecs } from './targets';
+export { changesFromRecommendation, findRecommendation, settingsFromRecommendation } from './from-recommendation';

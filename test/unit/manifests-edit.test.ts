@@ -158,9 +158,11 @@ describe('manifests: edit', () => {
       `${head}        resources: # none yet\n          requests:\n            cpu: 1\n`);
   });
 
-  it('plans no edit when the values are already those asked for', () => {
+  it('plans no edit when the values are already those asked for, however they are spelled', () => {
     const input = fixture('shop-namespace.yaml');
     assert.deepEqual(planEdits(input, set('Deployment/basket/basket', 'cpu=99m,memory=200Mi,limits.cpu=300m,limits.memory=500Mi')), []);
+    assert.deepEqual(planEdits(input, set('Deployment/basket/basket', 'cpu=0.099,limits.cpu=0.3,limits.memory=524288000')), []);
+    assert.equal(editManifest(input, set('Deployment/basket/basket', 'cpu=0.1')).text, input.replace('cpu: 99m', 'cpu: 0.1'));
   });
 
   it('refuses targets that do not exist or are ambiguous, bad quantities, templates and invalid documents', () => {
