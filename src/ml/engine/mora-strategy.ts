@@ -2,19 +2,20 @@
  * MOrA's sizing rule for one container resource, as a strategy the backtest replays exactly like VPA/KRR/Autopilot.
  *
  *   value = base × k
- *   memory: base = highest daily peak of the last `baseDays` days (a robust recent peak: a week covers the weekly cycle);
- *   cpu:    base = the `cpuQuantile` of all samples of the last `baseDays` days;
- *   k (the margin) is learned from the series itself by split-conformal calibration: each past day j gives the ratio
- *   need_j / base_j, where base_j is what the rule would have said before day j and need_j is what day j required
- *   (memory: its peak; cpu: its `cpuCoverQuantile`). k is the ⌈(n+1)(1−α)⌉-th smallest ratio, so about 1−α of days were
- *   covered, kept between 1 + minMargin and maxMargin. With few days of history this is the largest growth seen so far.
+ *   memory: base = highest daily peak of the last `baseDays` (14) days: a robust recent peak over two weekly cycles;
+ *           k is learned from the series itself by split-conformal calibration: each past day j gives the ratio
+ *           peak_j / base_j, where base_j is what the rule said before day j; k is the ⌈(n+1)(1−α)⌉-th smallest ratio
+ *           (α = 0.05), so about 95% of past days would have been covered; with few days this is the largest growth seen.
+ *           k stays within [1.05, 1.4] so one freak day cannot multiply the limit.
+ *   cpu:    base = p95 of the last 8 days with recency weights (half-life 12 h, Autopilot's CPU half-life); k = 1.05.
+ *           The same conformal margin was tried for CPU and did no better than a fixed 5% in the backtest.
  *
- * Optionally a forecast (fused Prophet/LSTM) raises the base when it has beaten this window rule on the series' own recent
- * days; otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
+ * Optionally a forecast (fused Prophet/LSTM) replaces the base where it has beaten this window rule on the series' own
+ * last day (forecast-choice.ts); otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
  */
 import type { Bounded } from '../../core/recommendation';
 import { quantileSorted } from '../../core/stats';
-import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
+import { weightedQuantile, type ResourceKind, type SizingStrategy } from '../baselines/strategy';
 
 const DAY = 86400;
 
@@ -35,11 +36,14 @@ export interface MoraStrategyOptions {
   maxMargin?: number;
   /** Margin used before any calibration day exists. */
   coldMargin?: number;
+  /** CPU: recency weighting of the window, half-life in days (0 = all days weigh the same). */
+  cpuHalfLifeDays?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { historyDays: 28, baseDays: 14, cpuQuantile: 1, cpuCoverQuantile: 1, alpha: 0.05, minMargin: 0.05, maxMargin: 1.4, coldMargin: 0.2 },
-  cpu: { historyDays: 28, baseDays: 7, cpuQuantile: 0.99, cpuCoverQuantile: 0.97, alpha: 0.4, minMargin: 0, maxMargin: 1.5, coldMargin: 0.15 },
+  memory: { historyDays: 28, baseDays: 14, cpuQuantile: 1, cpuCoverQuantile: 1, alpha: 0.05, minMargin: 0.05, maxMargin: 1.4, coldMargin: 0.2, cpuHalfLifeDays: 0 },
+  // CPU: the learned margin did not beat a fixed one in the backtest (docs/ENGINE.md), so min = max pins it at +5%.
+  cpu: { historyDays: 28, baseDays: 8, cpuQuantile: 0.95, cpuCoverQuantile: 0.95, alpha: 0.3, minMargin: 0.05, maxMargin: 1.05, coldMargin: 0.05, cpuHalfLifeDays: 0.5 },
 };
 
 interface DayStats {
@@ -116,6 +120,14 @@ export class MoraStrategy implements SizingStrategy {
       for (let i = from; i < end; i++) m = Math.max(m, this.days[i].peak);
       for (const x of partial) m = Math.max(m, x);
       return m;
+    }
+    const hl = this.o.cpuHalfLifeDays;
+    if (hl > 0) {
+      // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
+      const v: number[] = [], w: number[] = [];
+      for (let i = from; i < end; i++) { const wi = Math.pow(2, -(end - i) / hl); for (const x of this.days[i].sorted) { v.push(x); w.push(wi); } }
+      for (const x of partial) { v.push(x); w.push(1); }
+      return weightedQuantile(v, w, this.o.cpuQuantile);
     }
     let n = partial.length;
     for (let i = from; i < end; i++) n += this.days[i].sorted.length;

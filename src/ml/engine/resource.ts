@@ -75,7 +75,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     base = e.base; k = e.margin;
     reason = kind === 'memory'
       ? `highest daily peak of the last ${e.windowDays} days × ${k.toFixed(2)} (margin learned from ${e.calibrationDays} days of its own peak growth)`
-      : `p99 of the last ${e.windowDays} days × ${k.toFixed(2)} (margin learned from ${e.calibrationDays} days)`;
+      : `p95 of the last ${e.windowDays} days, recent hours weighted most (12 h half-life), × ${k.toFixed(2)}`;
   } else {
     reason = `${policy.strategy} baseline`;
   }
