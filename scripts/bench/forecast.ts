@@ -12,8 +12,8 @@ import { basename, join } from 'node:path';
 import { readTimeseriesCsv } from '../../src/data/timeseries-csv';
 import { clean, medianStep, type Series } from '../../src/core/series';
 import { geometricMean } from '../../src/core/stats';
-import { Prophet } from '../../src/ml/prophet';
-import { runEnsemble } from '../../src/ml/lstm/ensemble';
+import { runForecasts } from '../../src/ml/forecast';
+import type { FusedForecast } from '../../src/ml/fusion';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const only = arg('only') ? new RegExp(arg('only')!) : undefined;
   let files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort();
   if (arg('limit')) files = files.slice(0, Number(arg('limit')));
-  const lstm = { ...(arg('epochs') ? { epochs: Number(arg('epochs')) } : {}), ...(arg('chunk') ? { chunk: Number(arg('chunk')) } : {}) };
+  const lstm: Record<string, string> = { ...(arg('epochs') ? { epochs: arg('epochs')! } : {}), ...(arg('chunk') ? { chunk: arg('chunk')! } : {}) };
   const methods = ['seasonal_naive', 'prophet', 'lstm', 'fused'] as const;
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
@@ -58,11 +58,12 @@ async function main(): Promise<void> {
     const sn = new Float64Array(HOLD);
     for (let i = 0; i < HOLD; i++) sn[i] = train.v[train.v.length - P + (i % P)];
     const t0 = performance.now();
-    const r = await runEnsemble(train, { horizon: HOLD, prophet: new Prophet(), lstm });
+    const runs = await runForecasts(train, ['prophet', 'lstm', 'fused'], { horizon: HOLD, options: { lstm } });
     const sec = (performance.now() - t0) / 1000;
-    const row: Record<string, number> = {
-      seasonal_naive: mase(sn), prophet: r.prophet ? mase(r.prophet.mean) : NaN, lstm: r.lstm ? mase(r.lstm.mean) : NaN, fused: mase(r.fused.mean),
-    };
+    const [p, l, fu] = runs;
+    const fused = fu.forecast as FusedForecast;
+    const r = { fused };
+    const row: Record<string, number> = { seasonal_naive: mase(sn), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) scores[m].push(row[m]);
     rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, confidence: r.fused.confidence, seconds: sec });
     console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));

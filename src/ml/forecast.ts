@@ -7,6 +7,7 @@
 import { clean, medianStep, type Series } from '../core/series';
 import type { Forecast, Forecaster, FittedModel } from './forecast-types';
 import { Prophet, ProphetInputError, parseOptionValues } from './prophet';
+import { lstmModel, fusedModel } from './lstm/models';
 
 /** Bad data or options for a model: callers show the message as one line (the CLI exits 2). */
 export class ForecastInputError extends Error {
@@ -84,7 +85,7 @@ const prophetModel = forecasterModel('prophet', "Prophet's additive model (trend
 });
 
 /** Built-in models, in the order `all` runs them. Add new models here. */
-const BUILTIN_MODELS: readonly ForecastModel[] = [prophetModel];
+const BUILTIN_MODELS: readonly ForecastModel[] = [prophetModel, lstmModel, fusedModel];
 
 const registry = new Map<string, ForecastModel>(BUILTIN_MODELS.map((m) => [m.name, m]));
 

@@ -25,7 +25,12 @@ export interface Column {
 }
 
 /** Column producers per model; models without an entry get `<name>,<name>_lower,<name>_upper`. */
-export const COLUMN_PRODUCERS: Record<string, (run: ModelRun) => Column[]> = {};
+export const COLUMN_PRODUCERS: Record<string, (run: ModelRun) => Column[]> = {
+  // The LSTM's own band is in --format json; the CSV contract shows its mean, the fused band carries the uncertainty.
+  lstm: (run) => [{ name: 'lstm', values: run.forecast.mean }],
+  fused: (run) => [...bandColumns(run),
+    { name: 'confidence', values: new Float64Array(run.forecast.mean.length).fill((run.fitted as { confidence: number }).confidence) }],
+};
 
 export function bandColumns(run: ModelRun): Column[] {
   const f = run.forecast;
@@ -69,7 +74,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   try {
     runs = await runForecasts(series, models, { horizon, step, seed, options });
   } catch (e) {
-    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError') throw new UserError(`${opts.input}: ${(e as Error).message}`);
+    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError' || (e as Error)?.name === 'ForecastInputError') throw new UserError(`${opts.input}: ${(e as Error).message}`);
     throw e;
   }
   const t = runs[0].forecast.t;

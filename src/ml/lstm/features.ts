@@ -9,8 +9,10 @@
  *                two seasons — so the network sees "what happened at this time yesterday" without a 288-step window.
  * Multivariate input (the 12 service metrics, load level, replica count) is any matrix of named columns: `windowsFromColumns`.
  *
- * The network predicts the change from the last observed value, scaled by the training range. (A deviation from the
- * seasonal-naive value was tried first: it cannot be learned, since yesterday's noise at the target time is not in the inputs.)
+ * The network predicts the change from the last observed value, scaled by the training range. The seasonal lag feature
+ * is *led* by the chunk length so yesterday's values at the predicted times are inside the window. Measured alternatives
+ * (docs/LSTM.md): a target relative to the seasonal-naive value, with or without the lead, trained to ~zero output and
+ * did no better than seasonal-naive on a seeded AR + daily-cycle series; this target cut the validation error by ~25%.
  */
 import type { Series } from '../../core/series';
 
@@ -58,7 +60,7 @@ export function seasonPeriod(step: number, length: number, window: number): numb
   return p >= 2 && length >= 3 * p + window ? p : 0;
 }
 
-/** Baseline of the targets: the last known value (observable at prediction time, unlike yesterday's noise). */
+/** Baseline of the targets: the last known value (observable at prediction time). */
 export function baselineAt(v: ArrayLike<number>, known: number): number {
   return v[known - 1];
 }

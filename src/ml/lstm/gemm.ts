@@ -6,9 +6,28 @@
  * in locals) so each loaded value of A and B is reused four times; V8 compiles them to tight scalar code.
  */
 
-/** C[M×N] = (accumulate ? C : 0) + A[M×K] · B[K×N]. Offsets let callers address sub-blocks of bigger buffers. */
+const KBLOCK = 128;
+
+/**
+ * C[M×N] = (accumulate ? C : 0) + A[M×K] · B[K×N]. Offsets let callers address sub-blocks of bigger buffers.
+ * Long K (weight gradients sum over all T·B rows) is cut into blocks so the rows of B in use stay in cache.
+ */
 export function gemm(
   M: number, N: number, K: number,
+  A: Float32Array, aOff: number,
+  B: Float32Array, bOff: number,
+  C: Float32Array, cOff: number,
+  accumulate: boolean,
+): void {
+  if (K <= 2 * KBLOCK) { gemmBlock(M, N, K, K, A, aOff, B, bOff, C, cOff, accumulate); return; }
+  for (let k0 = 0; k0 < K; k0 += KBLOCK) {
+    gemmBlock(M, N, Math.min(KBLOCK, K - k0), K, A, aOff + k0, B, bOff + k0 * N, C, cOff, accumulate || k0 > 0);
+  }
+}
+
+/** One K-block: A rows have stride `lda`. */
+function gemmBlock(
+  M: number, N: number, K: number, lda: number,
   A: Float32Array, aOff: number,
   B: Float32Array, bOff: number,
   C: Float32Array, cOff: number,
@@ -17,7 +36,7 @@ export function gemm(
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   for (let i = 0; i < M4; i += 4) {
-    const a0 = aOff + i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+    const a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
     const c0 = cOff + i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
     for (let j = 0; j < N4; j += 4) {
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
@@ -55,12 +74,14 @@ export function gemm(
       else { C[c0 + j] = s0; C[c1 + j] = s1; C[c2 + j] = s2; C[c3 + j] = s3; }
     }
   }
+  // Leftover rows: row-wise axpy, so B is read along its rows (a column walk would miss the cache on every load).
   for (let i = M4; i < M; i++) {
-    const a = aOff + i * K, c = cOff + i * N;
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += A[a + k] * B[bOff + k * N + j];
-      C[c + j] = accumulate ? C[c + j] + s : s;
+    const a = aOff + i * lda, c = cOff + i * N;
+    if (!accumulate) C.fill(0, c, c + N);
+    for (let k = 0; k < K; k++) {
+      const x = A[a + k];
+      const b = bOff + k * N;
+      for (let j = 0; j < N; j++) C[c + j] += x * B[b + j];
     }
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * bench:lstm — stock tfjs-layers vs MOrA's own LSTM kernels, same architecture, same data, same initial weights, one process.
+ *
+ *   npm run bench:lstm [-- --epochs N --stock-epochs N --batch 32,256 --backend wasm|cpu|node]
+ *
+ * Data: 1,024 seeded windows of 30 steps × 14 features, 1 output (a noisy function of the window, so loss can fall).
+ * For each batch size: seconds per epoch of each path and their ratio, and both loss curves (dropout draws differ,
+ * so curves agree within noise, not bit for bit).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/core/random';
+import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
+import { train } from '../../src/ml/lstm/train';
+import { buildStockModel, stockWeights } from '../../src/ml/lstm/stock';
+import { LSTM_BACKEND, pickTfBackend } from '../../src/ml/lstm/backend';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+async function main(): Promise<void> {
+  const N = 1024;
+  const c: LstmNetConfig = { inputSize: 14, steps: 30, units1: 64, units2: 32, dense: 16, outputs: 1, dropout: 0.2 };
+  const epochs = Number(arg('epochs', '5'));
+  const stockEpochs = Number(arg('stock-epochs', '2'));
+  const batches = arg('batch', '32,256').split(',').map(Number);
+  const backend = await pickTfBackend(tf, arg('backend', 'wasm') as 'node' | 'wasm' | 'cpu');
+  const rng = new Rng(1);
+  const x = new Float32Array(N * c.steps * c.inputSize).map(() => rng.next());
+  const y = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let t = 20; t < 30; t++) s += x[(i * 30 + t) * 14] - x[(i * 30 + t) * 14 + 1];
+    y[i] = s / 10 + 0.05 * rng.normal();
+  }
+  console.log(`bench:lstm — ${N} windows of ${c.steps} × ${c.inputSize}, LSTM(${c.units1}, seq) → Dropout ${c.dropout} → LSTM(${c.units2}) → Dropout → Dense(${c.dense}, relu) → Dense(1)`);
+  console.log(`stock: tfjs-layers on ${backend}; MOrA: ${LSTM_BACKEND}, same process\n`);
+  const xt = tf.tensor3d(x, [N, c.steps, c.inputSize]);
+  const yt = tf.tensor2d(y, [N, 1]);
+  for (const batch of batches) {
+    const stock = buildStockModel(tf, c, 7);
+    const init = stockWeights(stock);
+    const stockTimes: number[] = [], stockLoss: number[] = [];
+    for (let e = 0; e < stockEpochs; e++) {
+      const t0 = performance.now();
+      const h = await stock.fit(xt, yt, { epochs: 1, batchSize: batch, shuffle: true, verbose: 0 });
+      stockTimes.push((performance.now() - t0) / 1000);
+      stockLoss.push(h.history.loss[0] as number);
+    }
+    const net = new LstmNet(c);
+    net.setWeights(init);
+    const res = train(net, { x, y, n: N }, undefined, { epochs, batchSize: batch, learningRate: 1e-3, patience: epochs, seed: 7 });
+    const mora = res.history.map((h) => h.seconds);
+    const med = (a: number[]): number => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
+    const sStock = med(stockTimes), sMora = med(mora);
+    console.log(`batch ${batch}:`);
+    console.log(`  s/epoch   stock ${sStock.toFixed(3)}   MOrA ${sMora.toFixed(3)}   speed-up ×${(sStock / sMora).toFixed(1)}   (goal: MOrA ≤ 0.9 s at batch 32)`);
+    console.log(`  loss      stock ${stockLoss.map((l) => l.toFixed(4)).join(' ')}`);
+    console.log(`            MOrA  ${res.history.map((h) => h.loss.toFixed(4)).join(' ')}`);
+    stock.dispose();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

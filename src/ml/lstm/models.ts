@@ -1,0 +1,157 @@
+/**
+ * `lstm` and `fused` as entries of the forecaster registry (src/ml/forecast.ts).
+ *
+ * lstm:  trained once on the history minus a holdout (the last min(horizon, one day, 20%) points), scored on that holdout,
+ *        then continues from the whole history with the same weights. Its run carries the holdout forecast and MAE.
+ * fused: Prophet's and the LSTM's runs from the shared context, Prophet's holdout score from a fit on the same shortened
+ *        history, then `fuse` (weights, fallback, confidence, bounds). `--set fused.prophet_weight=…`, `fused.lstm_weight=…`,
+ *        `fused.drop_ratio=…`.
+ */
+import { clean, medianStep, type Series } from '../../core/series';
+import type { Forecast } from '../forecast-types';
+import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast';
+import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
+import { Prophet, parseOptionValues } from '../prophet';
+import { DEFAULT_LSTM_OPTIONS, LstmForecaster, type LstmOptions } from './forecaster';
+import { LSTM_BACKEND } from './backend';
+
+export class LstmOptionError extends Error {
+  constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
+}
+
+const NUMERIC_LSTM_KEYS = ['steps', 'units1', 'units2', 'dense', 'dropout', 'chunk', 'epochs', 'patience', 'batchSize', 'learningRate', 'maxWindows', 'validationFraction', 'seed'] as const;
+
+export function parseLstmOptions(raw: Readonly<Record<string, string>>): Partial<LstmOptions> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const key = NUMERIC_LSTM_KEYS.find((n) => n.toLowerCase() === k.toLowerCase().replace(/_/g, ''));
+    if (!key) throw new LstmOptionError(`unknown lstm option "${k}"; known: ${NUMERIC_LSTM_KEYS.join(', ')}`);
+    const n = Number(v);
+    const integer = !['dropout', 'learningRate', 'validationFraction'].includes(key);
+    if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)) || (key === 'dropout' && n >= 1)) {
+      throw new LstmOptionError(`lstm.${k} must be a ${integer ? 'whole number' : 'number'} >= 0${key === 'dropout' ? ' and < 1' : ''}, got "${v}"`);
+    }
+    out[key] = n;
+  }
+  return out as Partial<LstmOptions>;
+}
+
+export interface Holdout { points: number; t: number[]; actual: number[]; mean: number[]; mae: number }
+
+export function holdoutSplit(history: Series, horizon: number): { fitPart: Series; points: number; step: number } {
+  const s = clean(history).series;
+  const n = s.t.length;
+  const step = medianStep(s);
+  const period = Math.round(86400 / step);
+  const points = Math.max(1, Math.min(horizon, period, Math.floor(n * 0.2)));
+  return { fitPart: { t: s.t.subarray(0, n - points), v: s.v.subarray(0, n - points) }, points, step };
+}
+
+const mae = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return a.length ? s / a.length : NaN;
+};
+
+export const lstmModel: ForecastModel = {
+  name: 'lstm',
+  description: 'LSTM(64)→LSTM(32)→Dense(16)→Dense on 30-step windows (value, calendar, yesterday), MOrA kernels',
+  async run(history: Series, request: ResolvedRequest): Promise<ModelRun> {
+    const options = { seed: request.seed ?? DEFAULT_LSTM_OPTIONS.seed, ...parseLstmOptions(request.modelOptions) };
+    const full = clean(history).series;
+    const { fitPart, points } = holdoutSplit(full, request.horizon);
+    const t0 = performance.now();
+    let trained;
+    try {
+      trained = new LstmForecaster(options).fit(fitPart);
+    } catch (e) {
+      if (/history too short/.test((e as Error).message)) throw new LstmOptionError((e as Error).message);
+      throw e;
+    }
+    const hv = trained.predict({ horizon: points });
+    const actual = full.v.subarray(full.v.length - points);
+    const model = trained.withHistory(full);
+    const t1 = performance.now();
+    const forecast = model.predict({ horizon: request.horizon });
+    const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+    return { model: 'lstm', forecast, fitted: { ...model.toJSON(), backend: LSTM_BACKEND, holdout }, timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 } };
+  },
+};
+
+export function parseFusionOptions(raw: Readonly<Record<string, string>>): FusionOptions {
+  const o: FusionOptions = { weights: { ...DEFAULT_FUSION.weights }, dropRatio: DEFAULT_FUSION.dropRatio };
+  for (const [k, v] of Object.entries(raw)) {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new LstmOptionError(`fused.${k} must be a number >= 0, got "${v}"`);
+    if (k === 'prophet_weight') o.weights.prophet = n;
+    else if (k === 'lstm_weight') o.weights.lstm = n;
+    else if (k === 'drop_ratio') o.dropRatio = n;
+    else throw new LstmOptionError(`unknown fused option "${k}"; known: prophet_weight, lstm_weight, drop_ratio`);
+  }
+  if (o.weights.prophet + o.weights.lstm <= 0) throw new LstmOptionError('fused weights must not both be 0');
+  return o;
+}
+
+export const fusedModel: ForecastModel = {
+  name: 'fused',
+  description: 'Weighted Prophet + LSTM (0.4/0.6) with fallback, confidence and disagreement-widened bounds',
+  async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
+    const fusion = parseFusionOptions(request.modelOptions);
+    const t0 = performance.now();
+    const full = clean(history).series;
+    const { fitPart, points, step } = holdoutSplit(full, request.horizon);
+    const actual = full.v.subarray(full.v.length - points);
+    const components: ComponentResult[] = [];
+    const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
+    try {
+      const prophet = await context.get('prophet');
+      const hv = new Prophet(parseOptionValues(request.options?.prophet ?? {})).fit(fitPart).predict({ horizon: points, step });
+      holdoutMeans.prophet = hv.mean;
+      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: mae(hv.mean, actual) });
+    } catch (e) {
+      components.push({ name: 'prophet', error: (e as Error).message });
+    }
+    try {
+      const lstm = await context.get('lstm');
+      const h = (lstm.fitted as { holdout: Holdout }).holdout;
+      holdoutMeans.lstm = Float64Array.from(h.mean);
+      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae });
+    } catch (e) {
+      components.push({ name: 'lstm', error: (e as Error).message });
+    }
+    const fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion);
+    const t1 = performance.now();
+    const { contributions, ...rest } = fused;
+    return {
+      model: 'fused', forecast: fused,
+      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
+        contributions, intervalWidth: rest.intervalWidth },
+      timings: { fitMs: t1 - t0, predictMs: 0 },
+    };
+  },
+};
+
+/** Fuses the holdout forecasts with the same weights and fallback to score the blend, then the real forecasts. */
+export function fuseWithHoldout(
+  components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, actual: ArrayLike<number>,
+  full: Series, fitPart: Series, step: number, fusion: FusionOptions,
+): FusedForecast {
+  const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
+  let fusedMae: number | undefined;
+  if (usable.length) {
+    const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
+      dataQuality(fitPart.t, fitPart.v, step), {}, fusion);
+    fusedMae = mae(hf.mean, actual);
+  }
+  const naive = new Float64Array(actual.length);
+  const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
+  for (let i = 0; i < h; i++) {
+    const k = n - h + i;
+    naive[i] = P >= 2 && n - h > P ? full.v[k - P] : full.v[n - h - 1];
+  }
+  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, naiveMae: mae(naive, actual) }, fusion);
+}
+
+function point(mean: Float64Array): Forecast {
+  return { t: new Float64Array(mean.length), mean, lower: mean, upper: mean, intervalWidth: 0 };
+}
