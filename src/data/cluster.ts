@@ -144,7 +144,7 @@ export class ClusterDataSource implements DataSource {
       probes.push(['app metrics', N.requests, false, `request rate, errors and latency will be missing; export ${N.requests} and ${N.durationBucket} or configure their names`]);
       for (const [name, metric, required, hint] of probes) {
         try {
-          const r = await this.prometheus.query(`count(${metric})`);
+          const r = await this.prometheus.query(`count(${metric})`, this.options.now ? this.now() : undefined);
           const n = r[0]?.v ?? 0;
           out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }

@@ -1,0 +1,235 @@
+// ClusterDataSource end to end: workloads from the Kubernetes API stand-in (test/harness/kube-standin.ts, a TEST
+// DOUBLE serving real HTTPS, driven by the real @kubernetes/client-node) and metrics from a real Prometheus backfilled
+// (promtool) with cAdvisor-, application- and kube-state-metrics-shaped series generated here from known rates.
+import * as assert from 'node:assert/strict';
+import * as https from 'node:https';
+import { parse as parseYaml } from 'yaml';
+import { Rng } from '../../src/core/random';
+import type { WorkloadRef } from '../../src/core/workload';
+import { ClusterDataSource } from '../../src/data/cluster';
+import { KubeError } from '../../src/data/kube/errors';
+import { KubeClient } from '../../src/data/kube/client';
+import { PrometheusClient } from '../../src/data/prometheus/client';
+import { startKubeStandin, type KubeStandin } from '../harness/kube-standin';
+import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+
+const STEP = 60;
+const HOURS = 6;
+const BLOCK = 1800;
+const PODS = ['checkout-6b7f9c8d5e-k2x9p', 'checkout-6b7f9c8d5e-m4q7z'];
+const DECOY = 'checkout-gateway-5c6d7e8f9a-zz9zz'; // another Deployment whose name starts with "checkout"
+
+interface Truth {
+  start: number;
+  end: number;
+  /** cores of container "server" per pod, constant within each 30-minute block */
+  cpu(pod: number, t: number): number;
+  memory: Map<string, number>; // `${pod}@${t}` → bytes
+  okRate: number[]; // per pod
+  errRate: number[];
+  blockOf(t: number): number;
+}
+
+function generate(end: number): { series: OpenMetricsSeries[]; truth: Truth } {
+  const rng = new Rng(2026);
+  const start = end - HOURS * 3600;
+  const blocks = (HOURS * 3600) / BLOCK;
+  const cpuRates = PODS.map(() => Array.from({ length: blocks }, () => 0.05 + 0.5 * rng.next()));
+  const blockOf = (t: number) => Math.floor((t - start - 1) / BLOCK);
+  const series: OpenMetricsSeries[] = [];
+  const memory = new Map<string, number>();
+  const counter = (rate: (t: number) => number) => {
+    const s: Array<[number, number]> = [[start, 0]];
+    let v = 0;
+    for (let t = start + STEP; t <= end; t += STEP) { v += rate(t) * STEP; s.push([t, v]); }
+    return s;
+  };
+  const okRate = [12, 8];
+  const errRate = [0.5, 0.25];
+  PODS.forEach((pod, p) => {
+    const base = { namespace: 'shop', pod };
+    series.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels: { ...base, container: 'server' }, samples: counter((t) => cpuRates[p][blockOf(t)]) });
+    series.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels: { ...base, container: 'envoy' }, samples: counter(() => 0.05) });
+    // cAdvisor's pod-level cgroup (container=""): the sum; queries must not count it twice.
+    series.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels: { ...base, container: '' }, samples: counter((t) => cpuRates[p][blockOf(t)] + 0.05) });
+    const mem: Array<[number, number]> = [];
+    for (let t = start; t <= end; t += STEP) {
+      const b = Math.round(150e6 + 100e6 * rng.next());
+      memory.set(`${p}@${t}`, b);
+      mem.push([t, b]);
+    }
+    series.push({ name: 'container_memory_working_set_bytes', type: 'gauge', labels: { ...base, container: 'server' }, samples: mem });
+    series.push({ name: 'http_requests', type: 'counter', labels: { ...base, code: '200' }, samples: counter(() => okRate[p]) });
+    series.push({ name: 'http_requests', type: 'counter', labels: { ...base, code: '503' }, samples: counter(() => errRate[p]) });
+  });
+  series.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels: { namespace: 'shop', pod: DECOY, container: 'server' }, samples: counter(() => 7) });
+  const ready: Array<[number, number]> = [];
+  for (let t = start; t <= end; t += STEP) ready.push([t, 2]);
+  series.push({ name: 'kube_deployment_status_replicas_ready', type: 'gauge', labels: { namespace: 'shop', deployment: 'checkout' }, samples: ready });
+  return { series, truth: { start, end, cpu: (p, t) => cpuRates[p][blockOf(t)], memory, okRate, errRate, blockOf } };
+}
+
+function deployment(name: string, containers: string[], replicas: number) {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'shop', labels: { app: name } },
+    spec: { replicas, template: { spec: { containers: containers.map((c) => ({ name: c, image: `${c}:1`, resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } } })) } } },
+  };
+}
+
+describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheus', function () {
+  this.timeout(120_000);
+  const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
+  const { series, truth } = generate(end);
+  let prom: RunningPrometheus | undefined;
+  let kube: KubeStandin | undefined;
+  let source: ClusterDataSource;
+  const checkout: WorkloadRef = { context: 'standin', namespace: 'shop', kind: 'Deployment', name: 'checkout' };
+
+  before(async () => {
+    [prom, kube] = await Promise.all([startPrometheus({ openMetrics: toOpenMetrics(series) }), startKubeStandin()]);
+    kube.add(deployment('checkout', ['server', 'envoy'], 2));
+    kube.add(deployment('checkout-gateway', ['server'], 1));
+    kube.add({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'postgres', resources: { requests: { memory: '1Gi' } } }] } } } });
+    kube.add({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'checkout', namespace: 'shop' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout' }, minReplicas: 2, maxReplicas: 6,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] } });
+    kube.add({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments' } });
+    source = new ClusterDataSource({ prometheusUrl: prom.url, kubeconfig: kube.kubeconfigFile('standin', 'shop'), now: () => end, historyDays: 14 });
+  });
+  after(async () => {
+    await prom?.stop();
+    await kube?.stop();
+  });
+
+  it('lists contexts, namespaces and workloads with requests, limits, replicas and the HPA', async () => {
+    assert.deepEqual(await source.contexts(), ['standin']);
+    assert.deepEqual(await source.namespaces('standin'), ['payments', 'shop']);
+    const ws = await source.workloads('standin', 'shop');
+    assert.deepEqual(ws.map((w) => `${w.kind}/${w.name}`).sort(), ['Deployment/checkout', 'Deployment/checkout-gateway', 'StatefulSet/db']);
+    const c = ws.find((w) => w.name === 'checkout')!;
+    assert.equal(c.replicas, 2);
+    assert.deepEqual(c.containers.map((x) => x.name), ['server', 'envoy']);
+    assert.deepEqual(c.containers[0].resources, { requests: { cpu: 0.2, memory: 256 * 2 ** 20 }, limits: { memory: 512 * 2 ** 20 } });
+    assert.deepEqual(c.hpa, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 });
+    assert.equal(ws.find((w) => w.name === 'db')!.hpa, undefined);
+  });
+
+  it("gives a container's metrics on a common grid: CPU and memory per pod on average, request/error rates and ready replicas per workload", async () => {
+    const from = truth.start + 600;
+    const { frame, missing } = await source.metricsDetailed({ workload: checkout, container: 'server' }, { from, to: end, step: STEP });
+    assert.equal(frame.step, STEP);
+    assert.equal(frame.t.length, (end - from) / STEP);
+    const window = 120; // max(60 s, 2 steps)
+    let checked = 0;
+    for (let i = 0; i < frame.t.length; i++) {
+      const t = frame.t[i];
+      const mem = (truth.memory.get(`0@${t}`)! + truth.memory.get(`1@${t}`)!) / 2;
+      assert.equal(frame.values.memory_working_set![i], mem, `memory at ${t}`);
+      assert.ok(Math.abs(frame.values.request_rate![i] - 20.75) < 1e-6, `request rate ${frame.values.request_rate![i]}`);
+      assert.ok(Math.abs(frame.values.error_rate![i] - 0.75) < 1e-6, `error rate ${frame.values.error_rate![i]}`);
+      assert.equal(frame.values.ready_replicas![i], 2);
+      if (truth.blockOf(t - window + STEP) !== truth.blockOf(t)) continue;
+      const cpu = (truth.cpu(0, t) + truth.cpu(1, t)) / 2;
+      assert.ok(Math.abs(frame.values.cpu_usage![i] - cpu) < 1e-6, `cpu at ${t}: ${frame.values.cpu_usage![i]} vs ${cpu}`);
+      checked++;
+    }
+    assert.ok(checked > 250, `${checked} CPU points checked`);
+    // No latency histogram, no CFS or network series were generated: absent (not zeros), each with a hint.
+    for (const m of ['latency_p95', 'cpu_throttling_ratio', 'network_rx'] as const) {
+      assert.equal(frame.values[m], undefined);
+      assert.ok(missing.some((q) => q.metric === m && q.hint.length > 10));
+    }
+  });
+
+  it('chunked requests give the same frame, and 14 days at 60 s come back at a coarser step under 11,000 points', async () => {
+    const range = { from: truth.start + 600, to: end, step: STEP };
+    const chunky = new ClusterDataSource({ prometheusUrl: prom!.url, prometheus: new PrometheusClient({ url: prom!.url, chunkPoints: 37 }), kube: KubeClient.load({ kubeconfig: kube!.kubeconfigFile() }) });
+    const a = await source.metrics({ workload: checkout, container: 'server' }, range);
+    const b = await chunky.metrics({ workload: checkout, container: 'server' }, range);
+    assert.deepEqual([...b.t], [...a.t]);
+    assert.deepEqual([...b.values.cpu_usage!], [...a.values.cpu_usage!]);
+    const full = await source.metrics({ workload: checkout, container: 'server' }, await source.historyRange({ workload: checkout }));
+    assert.ok(full.t.length <= 11_000 && full.step > STEP, `${full.t.length} points at ${full.step} s`);
+    assert.ok(full.values.cpu_usage!.some(Number.isNaN), 'days before the backfill are gaps');
+  });
+
+  it('names the selector to check when a workload has no cAdvisor samples', async () => {
+    const db = { ...checkout, kind: 'StatefulSet' as const, name: 'db' };
+    await assert.rejects(source.metrics({ workload: db }, { from: truth.start, to: end, step: STEP }),
+      { message: 'no samples for container_cpu_usage_seconds_total{namespace="shop",pod=~"db-[0-9]+",container!="",container!="POD"} — is cAdvisor (the kubelet\'s /metrics/cadvisor) scraped?' });
+  });
+
+  it('applies a resources change with a strategic-merge patch, retrying when another writer got in first (409)', async () => {
+    let interfered = 0;
+    kube!.beforeWrite = (resource, ns, name) => {
+      if (interfered++ === 0) kube!.touch(resource, ns, name, (o) => { (o.metadata as { labels: Record<string, string> }).labels.team = 'payments'; });
+    };
+    try {
+      const r = await source.kube().applyResources(checkout, [{ container: 'server', requests: { cpu: 0.35, memory: 300 * 2 ** 20 }, limits: { memory: null } }]);
+      assert.equal(r.attempts, 2);
+      const statuses = kube!.requests.filter((q) => q.method === 'PATCH').map((q) => `${q.status} ${q.contentType}`);
+      assert.deepEqual(statuses.slice(-2), ['409 application/strategic-merge-patch+json', '200 application/strategic-merge-patch+json']);
+      const obj = kube!.get('deployments', 'shop', 'checkout') as { metadata: { labels: Record<string, string>; resourceVersion: string }; spec: { template: { spec: { containers: Array<{ name: string; image: string; resources: unknown }> } } } };
+      assert.equal(obj.metadata.labels.team, 'payments', "the other writer's change survives");
+      assert.equal(obj.metadata.resourceVersion, r.resourceVersion);
+      const [server, envoy] = obj.spec.template.spec.containers;
+      assert.deepEqual(server.resources, { requests: { cpu: '350m', memory: '300Mi' }, limits: {} });
+      assert.equal(server.image, 'server:1', 'other container fields are kept');
+      assert.deepEqual(envoy.resources, { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } }, 'the other container is untouched');
+    } finally {
+      kube!.beforeWrite = undefined;
+    }
+    const s = await source.kube().scale(checkout, 3);
+    assert.equal(s.attempts, 1);
+    assert.equal((kube!.get('deployments', 'shop', 'checkout') as { spec: { replicas: number } }).spec.replicas, 3);
+    assert.equal(kube!.requests.at(-1)!.contentType, 'application/merge-patch+json');
+    const dry = await source.kube().scale(checkout, 5, { dryRun: true });
+    assert.equal(dry.dryRun, true);
+    assert.equal((kube!.get('deployments', 'shop', 'checkout') as { spec: { replicas: number } }).spec.replicas, 3, 'a dry run changes nothing');
+  });
+
+  it('says which verb and resource RBAC denies, and names a missing workload or container', async () => {
+    kube!.deny.push({ verb: 'patch', resource: 'deployments', namespace: 'shop' });
+    try {
+      const err = await source.kube().scale(checkout, 4).then(() => assert.fail('expected a 403'), (e: Error) => e);
+      assert.ok(err instanceof KubeError && err.kind === 'forbidden');
+      assert.match(err.message, /^RBAC denied: cannot patch deployments\.apps "checkout" in namespace "shop" \(context "standin"\) — ask for verb "patch" on resource "deployments" in API group "apps"/);
+    } finally {
+      kube!.deny.pop();
+    }
+    await assert.rejects(source.kube().scale({ ...checkout, name: 'gone' }, 1), (e: KubeError) => e.kind === 'not-found' && /deployments\.apps "gone" in namespace "shop"/.test(e.message));
+    await assert.rejects(source.kube().applyResources(checkout, [{ container: 'sidecar', requests: { cpu: 0.1 } }]), /has no container "sidecar"; containers: server, envoy/);
+  });
+
+  it('(stand-in honesty) answers 415 with a Status for a patch type it does not accept', async () => {
+    const cfg = parseYaml(kube!.kubeconfig()) as { clusters: Array<{ cluster: { 'certificate-authority-data'?: string } }>; users: Array<{ user: { token: string } }> };
+    const ca = cfg.clusters[0].cluster['certificate-authority-data'];
+    const url = new URL(`${kube!.url}/apis/apps/v1/namespaces/shop/deployments/checkout`);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(url, { method: 'PATCH', ca: ca ? Buffer.from(ca, 'base64') : undefined, rejectUnauthorized: !!ca,
+        headers: { Authorization: `Bearer ${cfg.users[0].user.token}`, 'Content-Type': 'application/apply-patch+cbor' } }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(status, 415);
+    assert.equal(JSON.parse(body).reason, 'UnsupportedMediaType');
+  });
+
+  it('reports health per check, and an unreachable Prometheus with the clear message', async () => {
+    const h = await source.health();
+    assert.equal(h.ok, true, h.message);
+    assert.match(h.message, /Prometheus .* at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(h.message, /Kubernetes v1\.31\.0-standin/);
+    const port = await freeLoopbackPort();
+    const down = new ClusterDataSource({ prometheusUrl: `http://127.0.0.1:${port}`, kube: KubeClient.load({ kubeconfig: kube!.kubeconfigFile() }) });
+    const msg = `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
+    await assert.rejects(down.metrics({ workload: checkout }, { from: end - 3600, to: end, step: STEP }), { message: msg });
+    const dh = await down.health();
+    assert.equal(dh.ok, false);
+    assert.equal(dh.message, msg);
+  });
+});

@@ -1,0 +1,96 @@
+// A load experiment end to end on loopback: a real Prometheus (test/harness/prometheus.ts) scrapes the real sample
+// service (its own process, prom-client metrics) every second while autocannon drives it through load levels; the
+// experiment then reads the 12 metrics back and writes the unified CSV and the JSON.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { experimentCommand } from '../../src/cli/commands/experiment';
+import { UserError } from '../../src/cli/errors';
+import { parseExperimentCsv, runExperiment } from '../../src/data/experiments';
+import { freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { startSampleService, type RunningSampleService } from '../harness/sample-service';
+
+const CPU_MS = 3;
+
+describe('load experiment against a real Prometheus and the sample service', function () {
+  this.timeout(90_000);
+  let prom: RunningPrometheus | undefined;
+  let svc: RunningSampleService | undefined;
+  let out: string;
+
+  before(async () => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-it-'));
+    svc = await startSampleService({ cpuMsPerRequest: CPU_MS, failEvery: 25 });
+    prom = await startPrometheus({
+      scrapeConfigsYaml: `  - job_name: sample\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:${svc.port}']\n`,
+    });
+  });
+  after(async () => {
+    await prom?.stop();
+    await svc?.stop();
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('writes a CSV and a JSON whose request rate and CPU follow the load levels', async () => {
+    const levels = [15, 60];
+    const r = await runExperiment({
+      service: 'sample', targetUrl: `${svc!.url}/`, prometheusUrl: prom!.url, levels, durationSeconds: 6,
+      replicas: 1, outDir: out, scrapeIntervalSeconds: 1,
+    });
+    const d = r.document;
+    assert.equal(d.status, 'complete', JSON.stringify(d));
+    const rows = parseExperimentCsv(fs.readFileSync(r.csvPath!, 'utf8'));
+    assert.ok(rows.t.length >= 8, `${rows.t.length} rows`);
+    const filled = (m: 'request_rate' | 'cpu_usage' | 'memory_working_set' | 'latency_p95') => [...rows.values[m]!].filter(Number.isFinite).length;
+    for (const m of ['request_rate', 'cpu_usage', 'memory_working_set', 'latency_p95'] as const) assert.ok(filled(m) >= 5, `${m}: ${filled(m)} values`);
+    assert.deepEqual([...new Set(rows.loadLevel)], levels);
+
+    const [low, high] = d.summary!.levels;
+    // The service served what autocannon sent (measured independently, client side), within scrape/rate-window blur.
+    const sent = d.timings.levels.map((l) => l.stats.achievedRate);
+    assert.ok(Math.abs(high.means.request_rate! - sent[1]) / sent[1] < 0.35, `served ${high.means.request_rate} vs sent ${sent[1]}`);
+    assert.ok(high.means.request_rate! > 2 * low.means.request_rate!, `${low.means.request_rate} → ${high.means.request_rate}`);
+    assert.ok(high.means.cpu_usage! > low.means.cpu_usage!, `CPU ${low.means.cpu_usage} → ${high.means.cpu_usage}`);
+    // Every request burns CPU_MS of CPU, so the process uses at least that per request served.
+    assert.ok(high.cpuPerRequest > (0.6 * CPU_MS) / 1000, `CPU per request ${high.cpuPerRequest}`);
+    assert.ok(high.means.error_rate! > 0, 'every 25th request fails');
+    assert.equal(d.validation!.ok, true, d.validation!.messages.join('; '));
+    const json = JSON.parse(fs.readFileSync(r.jsonPath, 'utf8'));
+    assert.equal(json.files.csv, path.basename(r.csvPath!));
+  });
+
+  it('mora experiment: cancelled during the second level, it writes the first level as a partial result (exit 130)', async () => {
+    const ac = new AbortController();
+    const logs: string[] = [];
+    const outText: string[] = [];
+    let levelsStarted = 0;
+    const code = await experimentCommand({
+      target: `${svc!.url}/`, prometheus: prom!.url, levels: '20,40', duration: '4s', out, service: 'cancelled',
+      replicas: '1', scrapeInterval: '1s', format: 'json',
+    }, (s) => outText.push(s), (s) => {
+      logs.push(s);
+      if (s.startsWith('level ') && ++levelsStarted === 2) setTimeout(() => ac.abort(), 1500);
+    }, ac.signal);
+    assert.equal(code, 130, logs.join(''));
+    const res = JSON.parse(outText.join(''));
+    assert.equal(res.status, 'partial');
+    const doc = JSON.parse(fs.readFileSync(res.json, 'utf8'));
+    assert.equal(doc.status, 'partial');
+    assert.deepEqual(doc.timings.levels.map((l: { level: number }) => l.level), [20]);
+    const rows = parseExperimentCsv(fs.readFileSync(res.csv, 'utf8'));
+    assert.ok([...rows.values.request_rate!].some((x) => x > 0), 'the completed level has data');
+  });
+
+  it('an unreachable Prometheus fails at once with the clear message, before any load (exit 3)', async () => {
+    const port = await freeLoopbackPort();
+    const t0 = Date.now();
+    const err = await experimentCommand({
+      target: `${svc!.url}/`, prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '5s', out, replicas: '1', scrapeInterval: '1s', format: 'text',
+    }, () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+    assert.ok(err instanceof UserError);
+    assert.equal(err.exitCode, 3);
+    assert.equal(err.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? set mora.prometheus.url / --prometheus`);
+    assert.ok(Date.now() - t0 < 5_000, 'no load was sent first');
+  });
+});
