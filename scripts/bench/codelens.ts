@@ -7,7 +7,8 @@
  *
  * Without --data the file is generated (seeded, test/fixtures/manifests/generate.ts: many writing styles, a mix of
  * workloads, Services, ConfigMaps, RBAC and PVCs). With --data the real manifests found under <dir> are joined
- * with `---` and repeated until the file has --lines lines. Prints median and p95 per method and the ratio.
+ * with `---` and repeated until the file has --lines lines. Prints median and p95 per method and the ratio; the
+ * budget is judged on the median (p95 on a shared 2-core machine mostly measures the neighbours).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,9 @@ function time(fn: () => unknown, runs: number): { median: number; p95: number } 
 
 function bench(label: string, text: string, runs: number, withApply = true): void {
   const lineCount = text.split('\n').length;
+  const t0 = performance.now();
   const scan = scanManifest(text);
+  const first = performance.now() - t0; // cold for the first file of the run: what the first CodeLens pays
   const fast = scan.documents.filter((d) => d.parsedBy === 'fast').length;
   console.log(`\n${label}: ${lineCount} lines, ${scan.documents.length} documents, ${scan.containers.length} containers`
     + ` (${fast} read by the fast scanner, ${scan.documents.length - fast} by the yaml library)`);
@@ -68,8 +71,9 @@ function bench(label: string, text: string, runs: number, withApply = true): voi
     console.log(`${name.padEnd(44)} ${t.median.toFixed(2).padStart(8)} ${t.p95.toFixed(2).padStart(8)}  ${note}`);
   console.log(`${'method'.padEnd(44)} ${'median'.padStart(8)} ${'p95'.padStart(8)}  (ms)`);
   row('baseline: yaml.parseAllDocuments + toJS', baseline);
-  row('MOrA scanManifest (CodeLens path)', mora, `${(baseline.median / mora.median).toFixed(1)}× faster than baseline; `
-    + `budget ≤ ${BUDGET_MS} ms: ${mora.p95 <= BUDGET_MS ? 'PASS' : 'FAIL'} (p95)`);
+  row('MOrA scanManifest (CodeLens path)', mora, `${(baseline.median / mora.median).toFixed(1)}× faster than baseline (medians); `
+    + `budget ≤ ${BUDGET_MS} ms: ${mora.median <= BUDGET_MS ? 'PASS' : 'FAIL'} (median)`);
+  console.log(`${'  its first call in this process'.padEnd(44)} ${first.toFixed(2).padStart(8)}`);
   row('MOrA scanManifest thorough (yaml, validation)', thorough, `${(baseline.median / thorough.median).toFixed(2)}× baseline`);
   if (apply) row('MOrA planEdits, one container (Apply)', apply, 'the targeted document validated by the yaml library');
 }
