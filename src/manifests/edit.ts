@@ -322,7 +322,8 @@ function quote(v: string, style: ScalarStyle): string {
 }
 
 function column(text: string, offset: number): number {
-  return offset - lineStartOf(text, offset);
+  const start = lineStartOf(text, offset);
+  return offset - start - (text.charCodeAt(start) === 0xfeff ? 1 : 0); // a byte order mark takes no column
 }
 
 function onlySpacesBefore(text: string, offset: number): boolean {

@@ -35,7 +35,7 @@ export function parseFast(text: string, start: number, end: number): { root: YNo
   const stack: Frame[] = [];
   let pending: Pending | null = { owner: null, entry: null, index: 0, indent: -1 };
   let first = true;
-  let pos = start;
+  let pos = text.charCodeAt(start) === 0xfeff ? start + 1 : start; // a byte order mark (Windows editors) is no content
 
   while (pos < end) {
     let nl = text.indexOf('\n', pos);

@@ -158,6 +158,14 @@ describe('manifests: edit', () => {
       `${head}        resources: # none yet\n          requests:\n            cpu: 1\n`);
   });
 
+  it('handles a file without a final newline and one starting with a byte order mark', () => {
+    const body = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x';
+    const added = '\n    resources:\n      requests:\n        cpu: 1';
+    assert.equal(editManifest(body, set('Pod/p/a', 'cpu=1')).text, body + added);
+    assert.equal(editManifest(`\uFEFF${body}`, set('Pod/p/a', 'cpu=1')).text, `\uFEFF${body}${added}`);
+    assert.equal(scanManifest(`\uFEFF${body}`).documents[0].parsedBy, 'fast');
+  });
+
   it('plans no edit when the values are already those asked for, however they are spelled', () => {
     const input = fixture('shop-namespace.yaml');
     assert.deepEqual(planEdits(input, set('Deployment/basket/basket', 'cpu=99m,memory=200Mi,limits.cpu=300m,limits.memory=500Mi')), []);
