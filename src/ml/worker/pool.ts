@@ -1,0 +1,124 @@
+/**
+ * A pool of LSTM worker threads: many workloads train in parallel, at most one per spare core; each job reports
+ * progress and can be cancelled. The host thread only posts and receives messages.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Forecast } from '../forecast-types';
+import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { TrainJob, WorkerReply } from './protocol';
+
+export interface PoolOptions {
+  /** Default: cores − 1 (the host keeps one), at least 1. */
+  size?: number;
+  /** Worker entry: dist/worker.js next to the bundle, or the TypeScript source through tsx (tests, CLI from source). */
+  workerFile?: string;
+}
+
+export interface JobHandle {
+  result: Promise<{ state: LstmState; forecast: Forecast }>;
+  cancel(): void;
+}
+
+export interface Progress { epoch: number; epochs: number; loss: number; valLoss: number }
+
+interface Pending {
+  job: TrainJob;
+  onProgress?: (p: Progress) => void;
+  resolve: (r: { state: LstmState; forecast: Forecast }) => void;
+  reject: (e: Error) => void;
+}
+
+export class CancelledJobError extends Error {
+  constructor() { super('LSTM training cancelled'); this.name = 'CancelledJobError'; }
+}
+
+function defaultWorkerFile(): { file: string; execArgv: string[] } {
+  const bundled = join(__dirname, 'worker.js');
+  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
+  return { file: join(__dirname, 'main.ts'), execArgv: ['--require', 'tsx/cjs'] };
+}
+
+export class LstmWorkerPool {
+  readonly size: number;
+  backend: string | undefined;
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly running = new Map<number, Pending>();
+  private nextId = 1;
+  private readonly entry: { file: string; execArgv: string[] };
+
+  constructor(options: PoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? availableParallelism() - 1);
+    this.entry = options.workerFile
+      ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] }
+      : defaultWorkerFile();
+  }
+
+  train(t: Float64Array, v: Float64Array, horizon: number, options: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>> = {},
+    onProgress?: (p: Progress) => void): JobHandle {
+    const cancel = new SharedArrayBuffer(4);
+    const job: TrainJob = { type: 'train', id: this.nextId++, t, v, horizon, options, cancel };
+    let pending!: Pending;
+    const result = new Promise<{ state: LstmState; forecast: Forecast }>((resolve, reject) => { pending = { job, onProgress, resolve, reject }; });
+    this.queue.push(pending);
+    this.pump();
+    return {
+      result,
+      cancel: () => {
+        Atomics.store(new Int32Array(cancel), 0, 1);
+        const i = this.queue.indexOf(pending);
+        if (i >= 0) { this.queue.splice(i, 1); pending.reject(new CancelledJobError()); }
+      },
+    };
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(this.entry.file, { execArgv: this.entry.execArgv });
+    w.on('message', (m: WorkerReply) => this.onMessage(w, m));
+    w.on('error', (e) => this.failWorker(w, e));
+    this.all.push(w);
+    return w;
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let w = this.idle.pop();
+      if (!w && this.all.length < this.size) w = this.spawn();
+      if (!w) return;
+      const p = this.queue.shift()!;
+      this.running.set(p.job.id, p);
+      (w as Worker & { jobId?: number }).jobId = p.job.id;
+      w.postMessage(p.job);
+    }
+  }
+
+  private onMessage(w: Worker, m: WorkerReply): void {
+    if (m.type === 'ready') { this.backend = m.backend; return; }
+    const p = this.running.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') { p.onProgress?.(m); return; }
+    this.running.delete(m.id);
+    if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 } });
+    else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
+    this.idle.push(w);
+    this.pump();
+  }
+
+  private failWorker(w: Worker, e: Error): void {
+    const id = (w as Worker & { jobId?: number }).jobId;
+    const p = id === undefined ? undefined : this.running.get(id);
+    if (p) { this.running.delete(id!); p.reject(e); }
+    this.all.splice(this.all.indexOf(w), 1);
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+    this.all.length = 0;
+    this.idle.length = 0;
+  }
+}

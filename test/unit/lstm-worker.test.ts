@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { CancelledJobError, LstmWorkerPool } from '../../src/ml/worker/pool';
+
+function hourly(days: number): { t: Float64Array; v: Float64Array } {
+  const n = days * 24;
+  const t = Float64Array.from({ length: n }, (_, i) => 1_700_006_400 + i * 3600);
+  const v = Float64Array.from({ length: n }, (_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 24) + ((i * 7919) % 13) / 13);
+  return { t, v };
+}
+
+describe('LSTM worker pool', function () {
+  this.timeout(60000);
+  const pool = new LstmWorkerPool({ size: 2, workerFile: join(__dirname, '../../src/ml/worker/main.ts') });
+  after(() => pool.close());
+  const small = { units1: 8, units2: 4, dense: 4, chunk: 4, epochs: 3, maxWindows: 200 };
+
+  it('trains jobs in parallel off the main thread, reporting progress per epoch', async () => {
+    const { t, v } = hourly(10);
+    const seen: number[][] = [[], []];
+    const jobs = [0, 1].map((k) => pool.train(t, v, 12, { ...small, seed: k + 1 }, (p) => seen[k].push(p.epoch)));
+    const results = await Promise.all(jobs.map((j) => j.result));
+    for (const [k, r] of results.entries()) {
+      assert.equal(r.forecast.mean.length, 12);
+      assert.ok(r.forecast.mean.every((x) => Number.isFinite(x)));
+      assert.equal(r.state.kind, 'mora-lstm');
+      assert.deepEqual(seen[k], [0, 1, 2].slice(0, seen[k].length));
+      assert.ok(seen[k].length >= 1);
+    }
+    assert.match(pool.backend ?? '', /mora-kernels/);
+  });
+
+  it('cancels a running job', async () => {
+    const { t, v } = hourly(20);
+    let handle: ReturnType<LstmWorkerPool['train']> | undefined = undefined;
+    handle = pool.train(t, v, 6, { ...small, epochs: 500, patience: 500 }, () => handle?.cancel());
+    await assert.rejects(handle.result, CancelledJobError);
+  });
+});
