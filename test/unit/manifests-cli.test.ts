@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 
@@ -98,6 +99,20 @@ describe('mora manifests', () => {
       assert.equal(r.out, '');
     }
     assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  it('reads standard input for "-" through the real bin/mora.js, for pipes', () => {
+    const input = readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8');
+    const bin = join(__dirname, '..', '..', 'bin', 'mora.js');
+    const scan = spawnSync(process.execPath, [bin, 'manifests', 'scan', '-', '--format', 'json'], { input, encoding: 'utf8' });
+    assert.equal(scan.status, 0, scan.stderr);
+    assert.deepEqual((JSON.parse(scan.stdout) as { container: string }[]).map((x) => x.container), ['hotel-rates']);
+    const apply = spawnSync(process.execPath, [bin, 'manifests', 'apply', '-', '--set', 'Deployment/rates/hotel-rates=cpu=300m'], { input, encoding: 'utf8' });
+    assert.equal(apply.status, 0, apply.stderr);
+    assert.equal(apply.stdout, input.replace('cpu: 100m', 'cpu: 300m'));
+    const bad = spawnSync(process.execPath, [bin, 'manifests', 'scan', '-'], { input: 'a: [', encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^mora: -: not valid YAML at line 1/);
   });
 
   it('skips, with a note, a document whose {{ }} sit in strings (rendered alerting templates) but still parses', async () => {

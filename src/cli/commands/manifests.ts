@@ -41,9 +41,10 @@ export function toScanned(c: ManifestContainer): ScannedContainer {
   return out;
 }
 
+/** Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`). */
 function readManifest(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message}`);
@@ -86,7 +87,7 @@ export function register(program: Command): void {
 
   manifests
     .command('scan <file>')
-    .description('List every container of every workload: kind, namespace, name, container, line, replicas, requests, limits')
+    .description('List every container of every workload: kind, namespace, name, container, line, replicas, requests, limits (<file> "-" reads stdin)')
     .option('--format <format>', 'table or json', 'table')
     .action((file: string, opts: { format: string }) => {
       if (opts.format !== 'table' && opts.format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
@@ -104,6 +105,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write the result to this file (atomically)')
     .action((file: string, opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+      if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
       const text = readManifest(file);
       scanOrExplain(file, text);
       let result: string;
