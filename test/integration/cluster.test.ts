@@ -6,6 +6,7 @@ import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { Rng } from '../../src/core/random';
 import type { WorkloadRef } from '../../src/core/workload';
+import { healthCommand } from '../../src/cli/commands/health';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { KubeError } from '../../src/data/kube/errors';
 import { KubeClient } from '../../src/data/kube/client';
@@ -217,6 +218,23 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     });
     assert.equal(status, 415);
     assert.equal(JSON.parse(body).reason, 'UnsupportedMediaType');
+  });
+
+  it('mora health: one line per check; exit 2 when Prometheus answers without current cAdvisor data, 3 when it is unreachable', async () => {
+    const kubeconfig = kube!.kubeconfigFile();
+    // An instance that only has old backfilled data answers "now" with no cAdvisor samples: a data problem (exit 2).
+    const stale = await healthCommand({ prometheus: prom!.url, kubeconfig, format: 'text', timeout: '10' });
+    assert.equal(stale.code, 2, stale.text);
+    assert.match(stale.text, /^FAIL cAdvisor: no samples for container_cpu_usage_seconds_total — is cAdvisor/m);
+    assert.match(stale.text, /^ok {3}prometheus: Prometheus \S+ at http:\/\/127\.0\.0\.1/m);
+    assert.match(stale.text, /^ok {3}kubernetes: Kubernetes v1\.31\.0-standin \(context "standin"/m);
+    const port = await freeLoopbackPort();
+    const down = await healthCommand({ prometheus: `http://127.0.0.1:${port}`, kubeconfig, format: 'json', timeout: '5' });
+    assert.equal(down.code, 3);
+    const body = JSON.parse(down.text) as { ok: boolean; checks: Array<{ name: string; ok: boolean; message: string }> };
+    assert.equal(body.ok, false);
+    assert.match(body.checks.find((c) => c.name === 'prometheus')!.message, /refused the connection/);
+    assert.equal(body.checks.find((c) => c.name === 'kubernetes')!.ok, true);
   });
 
   it('reports health per check, and an unreachable Prometheus with the clear message', async () => {
