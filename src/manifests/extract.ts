@@ -9,9 +9,6 @@ import { get } from './tree';
 import type { ManifestContainer, ManifestValue, ResourceValuesFound } from './types';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind } from './workloads';
 
-/** Thrown when the fast scanner left something undecoded (a flow collection) on a path we need. */
-export class NeedsFullParse extends Error {}
-
 export interface DocumentFacts {
   apiVersion: string | null;
   kind: string | null;
@@ -22,10 +19,7 @@ export interface DocumentFacts {
 
 export function extractDocument(root: YNode | null, lines: LineIndex): DocumentFacts {
   const facts: DocumentFacts = { apiVersion: null, kind: null, name: null, namespace: null, containers: [] };
-  if (!root || root.t !== 'map') {
-    undecoded(root);
-    return facts;
-  }
+  if (!root || root.t !== 'map') return facts;
   facts.apiVersion = str(get(root, 'apiVersion'));
   facts.kind = str(get(root, 'kind'));
   const metadata = mapAt(root, 'metadata');
@@ -41,13 +35,9 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
 
   for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
     const seq = get(podSpec, list);
-    if (!seq) continue;
-    undecoded(seq);
-    if (seq.t !== 'seq') continue;
+    if (!seq || seq.t !== 'seq') continue;
     for (const item of seq.items) {
-      if (!item) continue;
-      undecoded(item);
-      if (item.t !== 'map') continue;
+      if (!item || item.t !== 'map') continue;
       const nameEntry = item.entries.find((e) => e.key === 'name');
       const nameNode = nameEntry?.value;
       if (!nameEntry || !nameNode || nameNode.t !== 'scalar' || nameNode.value === null) continue;
@@ -70,25 +60,17 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
   return facts;
 }
 
-/** The mapping under `key`, undefined when absent or not a mapping; throws when it was left undecoded. */
+/** The mapping under `key`, undefined when absent or not a mapping (an alias reads as absent). */
 function mapAt(node: YNode | null | undefined, key: string): YMap | undefined {
   const v = get(node, key);
-  undecoded(v);
   return v && v.t === 'map' ? v : undefined;
 }
 
-/** The fast scanner leaves non-empty flow collections undecoded: ask for the thorough parser if we need one. */
-function undecoded(node: YNode | null | undefined): void {
-  if (node && node.t === 'opaque' && !node.alias) throw new NeedsFullParse();
-}
-
 function str(node: YNode | null | undefined): string | null {
-  undecoded(node);
   return node && node.t === 'scalar' && node.style !== 'block' ? node.value : null;
 }
 
 function value(node: YNode | null | undefined, lines: LineIndex): ManifestValue | null {
-  undecoded(node);
   if (!node || node.t !== 'scalar' || node.value === null || node.style === 'block') return null;
   const s = node as YScalar;
   return { value: s.value as string, style: s.style as ManifestValue['style'], span: lines.span(s.start, s.end) };

@@ -46,7 +46,7 @@ function convert(node: YamlNode | null | undefined, base: number): YNode | null 
     const map: YMap = { t: 'map', flow: Boolean(node.flow), start: base + range[0], end: base + range[1], entries: [] };
     for (const pair of node.items) {
       const key = pair.key as YamlNode | null;
-      if (!key || !isScalar(key) || !key.range) return { t: 'opaque', start: map.start, end: map.end, alias: true };
+      if (!key || !isScalar(key) || !key.range) return { t: 'opaque', start: map.start, end: map.end };
       const value = convert(pair.value as YamlNode | null, base);
       map.entries.push({ key: String(key.value), keyStart: base + key.range[0], keyEnd: base + key.range[1], value });
     }
@@ -57,6 +57,6 @@ function convert(node: YamlNode | null | undefined, base: number): YNode | null 
     for (const item of node.items) seq.items.push(convert(item as YamlNode | null, base));
     return seq;
   }
-  if (isAlias(node)) return { t: 'opaque', start: base + range[0], end: base + range[1], alias: true };
+  if (isAlias(node)) return { t: 'opaque', start: base + range[0], end: base + range[1] };
   return null;
 }

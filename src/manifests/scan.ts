@@ -3,7 +3,7 @@
  * its name and resource values. Never throws on bad input: malformed documents and Helm template sources
  * are reported in `documents` and contribute no containers.
  */
-import { extractDocument, NeedsFullParse, type DocumentFacts } from './extract';
+import { extractDocument, type DocumentFacts } from './extract';
 import { parseFast } from './parse-fast';
 import { parseWithYaml } from './parse-yaml';
 import { detectEol, LineIndex, looksLikeTemplate, splitDocuments } from './text';
@@ -53,12 +53,8 @@ function readDocument(text: string, start: number, end: number, lines: LineIndex
   if (mode === 'fast') {
     const fast = parseFast(text, start, end);
     if (fast) {
-      try {
-        doc.parsedBy = 'fast';
-        return extractDocument(fast.root, lines);
-      } catch (e) {
-        if (!(e instanceof NeedsFullParse)) throw e;
-      }
+      doc.parsedBy = 'fast';
+      return extractDocument(fast.root, lines);
     }
   }
   doc.parsedBy = 'yaml';

@@ -43,13 +43,14 @@ export interface YScalar {
   style: ScalarStyle | 'block';
 }
 
-/** A node the fast scanner did not decode (a non-empty flow collection): fine unless someone needs inside it. */
+/**
+ * A node read as absent and never edited: a YAML alias (`*name`, its value lives at the anchor and editing it
+ * would change every user) or a mapping with a complex key. Only the `yaml` library produces it.
+ */
 export interface YOpaque {
   t: 'opaque';
   start: number;
   end: number;
-  /** A YAML alias (`*name`): decoded, but its value lives elsewhere, so it is read as absent and never edited. */
-  alias?: true;
 }
 
 export function get(map: YNode | null | undefined, key: string): YNode | null | undefined {
