@@ -135,6 +135,13 @@ describe('manifests: edit', () => {
     assert.equal(editManifest(input, changes).text, expected);
   });
 
+  it('puts a new cpu before an existing memory, and new requests before existing limits', () => {
+    const head = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    resources:\n';
+    const input = `${head}      limits:\n        memory: 1Gi # hard cap\n`;
+    assert.equal(editManifest(input, set('Pod/p/a', 'cpu=250m,limits.cpu=1')).text,
+      `${head}      requests:\n        cpu: 250m\n      limits:\n        cpu: 1\n        memory: 1Gi # hard cap\n`);
+  });
+
   it('writes new quantities quoted the way the container already quotes them', () => {
     const input = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    resources:\n      requests:\n        cpu: "500m"\n';
     const expected = `${input}      limits:\n        memory: "1Gi"\n`;

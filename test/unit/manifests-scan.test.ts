@@ -160,6 +160,30 @@ describe('manifests: scan', () => {
     ]);
   });
 
+  it('reads tricky but valid YAML exactly as the yaml library does (or leaves it to the library)', () => {
+    const head = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "p"\nspec:\n  containers:\n  - name: a\n';
+    const snippets = [
+      "    image: 'it''s'   # comment\n    resources:\n      requests:\n        cpu: a#b\n",
+      '    "image": "x # not a comment"\n    resources: {"requests": {"cpu": \'1\', memory: 1Gi}}\n',
+      '    args: [a, "b, c", [d]]\n    resources:\n      limits:\n        memory: 1Gi\n      requests: {}\n',
+      '    command:\n    - - nested\n    resources:\n      requests:\n        cpu: 2\n',
+      '    env: !!seq []\n    resources:\n      requests:\n        cpu: !!str 100m\n',
+      '    resources:\n      requests:\n        cpu: 100m\n        memory:\n          128Mi\n',
+      '    script: |2\n        indented\n    resources:\n      requests:\n        cpu: 3\n',
+      '    resources:\n\n      # a comment between\n\n      requests:\n        cpu:    7m    \n',
+      '    resources:\n      requests:\n        cpu: "1\\u0030m"\n',
+      '    ? resources\n    : requests:\n        cpu: 1\n',
+    ];
+    for (const snippet of snippets) {
+      const text = head + snippet;
+      const fast = scanManifest(text);
+      const thorough = scanManifest(text, { mode: 'thorough' });
+      assert.equal(thorough.documents[0].status, 'ok', snippet);
+      assert.deepEqual(fast.containers, thorough.containers, snippet);
+      assert.equal(fast.containers.length, 1, snippet);
+    }
+  });
+
   it('does not take `---` inside an indented block scalar for a document boundary', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: |\n    ---\n    kind: Pod\n';
     const scan = scanBoth(text);
