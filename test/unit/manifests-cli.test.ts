@@ -73,6 +73,11 @@ describe('mora manifests', () => {
     assert.equal(r.out, '');
     assert.equal(readFileSync(file, 'utf8'), before.replace('cpu: 99m', 'cpu: 120m'));
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    const mtime = statSync(file).mtimeMs;
+    r = await mora(['manifests', 'apply', file, '--set', 'Deployment/basket/basket=cpu=0.12', '--in-place']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /already has these values/);
+    assert.equal(statSync(file).mtimeMs, mtime, 'an apply that changes nothing does not rewrite the file');
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
   });
 

@@ -118,6 +118,8 @@ export function register(program: Command): void {
         throw e;
       }
       const target = opts.inPlace ? file : opts.out;
+      if (result === text) process.stderr.write(`mora: ${file} already has these values\n`);
+      if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
       if (!target) {
         process.stdout.write(result);
         return;
