@@ -53,6 +53,11 @@ export interface KubeStandinOptions {
   deny?: DenyRule[];
   /** Use HTTPS with a generated CA (default true when openssl is on PATH). */
   tls?: boolean;
+  /**
+   * Play the controllers too: after every write a Deployment/StatefulSet reports all its replicas ready and its
+   * generation observed (a real cluster gets there after pods start; this double gets there at once).
+   */
+  simulateControllers?: boolean;
 }
 
 export interface KubeStandin {
@@ -171,6 +176,12 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
   let rv = 1000;
   const nextRv = () => String(++rv);
 
+  const converge = (o: Json) => {
+    if (!options.simulateControllers || (o.kind !== 'Deployment' && o.kind !== 'StatefulSet')) return;
+    const replicas = Number((o.spec as Json | undefined)?.replicas ?? 1);
+    o.status = { ...(isObj(o.status) ? o.status : {}), replicas, readyReplicas: replicas, observedGeneration: (o.metadata as Json).generation };
+  };
+
   const bucket = (resource: string, ns: string) => {
     let r = store.get(resource);
     if (!r) store.set(resource, (r = new Map()));
@@ -208,6 +219,7 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
       const stored = structuredClone(obj);
       stored.metadata = { ...meta, ...(info.namespaced ? { namespace: ns } : {}), resourceVersion: nextRv(), uid: `uid-${rv}`, generation: 1 };
       if (info.namespaced && !bucket('namespaces', '').has(ns)) api.add({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      converge(stored);
       bucket(info.resource, ns).set(String(meta.name), stored);
       return stored;
     },
@@ -324,6 +336,7 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
     }
     (stored.metadata as Json).resourceVersion = nextRv();
     if (specChanged) (stored.metadata as Json).generation = Number((fresh.metadata as Json).generation ?? 1) + 1;
+    converge(stored);
     bucket(resource, key).set(name, stored);
     return send(200, stored);
   };

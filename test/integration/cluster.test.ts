@@ -10,6 +10,7 @@ import { healthCommand } from '../../src/cli/commands/health';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { KubeError } from '../../src/data/kube/errors';
 import { KubeClient } from '../../src/data/kube/client';
+import { kubeScaler } from '../../src/data/experiments/plan';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { startKubeStandin, type KubeStandin } from '../harness/kube-standin';
 import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
@@ -218,6 +219,24 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     });
     assert.equal(status, 415);
     assert.equal(JSON.parse(body).reason, 'UnsupportedMediaType');
+  });
+
+  it('scales a workload for an experiment plan and waits until the replicas are ready (bounded)', async () => {
+    const ctl = await startKubeStandin({ simulateControllers: true });
+    try {
+      ctl.add(deployment('cart', ['server'], 1));
+      const client = KubeClient.load({ kubeconfig: ctl.kubeconfigFile() });
+      const ref: WorkloadRef = { context: 'standin', namespace: 'shop', kind: 'Deployment', name: 'cart' };
+      await kubeScaler(client, ref, { pollMs: 20 }).scale(3);
+      const obj = ctl.get('deployments', 'shop', 'cart') as { spec: { replicas: number }; status: { readyReplicas: number } };
+      assert.equal(obj.spec.replicas, 3);
+      assert.equal(obj.status.readyReplicas, 3);
+    } finally {
+      await ctl.stop();
+    }
+    // Without controllers nothing ever becomes ready: the wait ends with a message, not a hang.
+    await assert.rejects(kubeScaler(source.kube(), { ...checkout, name: 'checkout-gateway' }, { timeoutMs: 300, pollMs: 50 }).scale(2),
+      /Deployment "checkout-gateway" in namespace "shop" has 0 of 2 replicas ready after 0 s/);
   });
 
   it('mora health: one line per check; exit 2 when Prometheus answers without current cAdvisor data, 3 when it is unreachable', async () => {

@@ -11,6 +11,7 @@ import { parseDuration, parseLevels } from '../../src/cli/commands/experiment';
 import { UserError } from '../../src/cli/errors';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
+import { runExperimentPlan } from '../../src/data/experiments/plan';
 
 const CPU_PER_REQ = 0.004;
 
@@ -110,6 +111,24 @@ describe('load experiments', () => {
     assert.match(json.error, /query timed out/);
     assert.equal(json.timings.levels.length, 1);
     assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp files left');
+  });
+
+  it('a plan runs one experiment per replica count, scaling before each, and stops after a cancelled one', async () => {
+    const w = world();
+    const scaled: number[] = [];
+    const scaler = { scale: async (r: number) => { scaled.push(r); assert.equal(w.ran.length, (scaled.length - 1) * 2, 'scaled before the levels of its experiment'); } };
+    const results = await runExperimentPlan({ ...config(dir, { levels: [10, 20] }), replicas: [1, 3] }, scaler, w);
+    assert.deepEqual(scaled, [1, 3]);
+    assert.deepEqual(results.map((r) => r.document.config.replicas), [1, 3]);
+    const rows = parseExperimentCsv(fs.readFileSync(results[1].csvPath!, 'utf8'));
+    assert.ok(rows.replicas.every((x) => x === 3));
+    assert.notEqual(results[0].jsonPath, results[1].jsonPath);
+    await assert.rejects(runExperimentPlan({ ...config(dir), replicas: [1, 2] }, undefined, w), /need a way to scale/);
+
+    const controller = new AbortController();
+    const w2 = world({ abortAtLevel: 1, controller });
+    const partial = await runExperimentPlan({ ...config(dir, { levels: [10, 20] }), replicas: [1, 2] }, { scale: async () => undefined }, { ...w2, signal: controller.signal });
+    assert.deepEqual(partial.map((r) => r.document.status), ['partial']);
   });
 
   it('rejects bad configurations before sending any load', async () => {

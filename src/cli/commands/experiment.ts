@@ -15,7 +15,9 @@ export interface ExperimentCliOptions {
   duration: string;
   out: string;
   service?: string;
-  replicas: string;
+  replicas?: string;
+  kubeconfig?: string;
+  context?: string;
   scrapeInterval: string;
   selector?: string;
   workload?: string;
@@ -61,7 +63,9 @@ export function register(program: Command): void {
     .option('--duration <time>', 'time per level, e.g. 20s or 2m', '60s')
     .requiredOption('--out <dir>', 'folder for <id>.csv and <id>.json')
     .option('--service <name>', 'name recorded in the files (default: the target host)')
-    .option('--replicas <n>', 'replicas serving the target during the run', '1')
+    .option('--replicas <list>', 'replica counts, e.g. 1,2,4: with --workload MOrA scales it to each (waiting for ready pods) and runs one experiment per count; without, the count is only recorded (default 1)')
+    .option('--kubeconfig <file>', 'kubeconfig for --workload scaling (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context for --workload scaling (default: the current context)')
     .option('--scrape-interval <time>', "Prometheus' scrape interval for the target (sets step and rate window)", '15s')
     .option('--selector <matchers>', 'PromQL label matchers of the target\'s series, e.g. job="checkout" (default: instance="<host:port>")')
     .option('--workload <kind/name>', 'a Kubernetes workload: read CPU/memory from cAdvisor for it, e.g. Deployment/checkout')
@@ -82,8 +86,12 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const levels = parseLevels(opts.levels);
   const durationSeconds = parseDuration('--duration', opts.duration);
   const scrapeIntervalSeconds = parseDuration('--scrape-interval', opts.scrapeInterval);
-  const replicas = Number(opts.replicas);
-  if (!Number.isInteger(replicas) || replicas < 1) throw new UserError(`--replicas must be a whole number ≥ 1, got "${opts.replicas}"`);
+  const replicaCounts = (opts.replicas ?? '1').split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`--replicas: "${p}" is not a whole number ≥ 1`);
+    return n;
+  });
+  if (!replicaCounts.length) throw new UserError('--replicas is empty; give e.g. 1 or 1,2,4');
   let workload: { namespace: string; kind: WorkloadKind; name: string; container?: string } | undefined;
   if (opts.workload) {
     const [kind, name] = opts.workload.split('/');
@@ -100,8 +108,11 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const connections = opts.connections === undefined ? undefined : Number(opts.connections);
   if (connections !== undefined && (!Number.isInteger(connections) || connections < 1)) throw new UserError(`--connections must be a whole number ≥ 1, got "${opts.connections}"`);
 
-  const { runExperiment } = require('../../data/experiments/runner') as typeof import('../../data/experiments/runner');
+  if (replicaCounts.length > 1 && !workload) throw new UserError('several --replicas need --workload <kind>/<name> so MOrA can scale it between experiments');
+  const scaleIt = workload !== undefined && opts.replicas !== undefined;
+  const { runExperimentPlan, kubeScaler } = require('../../data/experiments/plan') as typeof import('../../data/experiments/plan');
   const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+  const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
   const controller = new AbortController();
   const onSigint = () => {
     err('\nmora: stopping after the current level is cut short; writing the completed levels (Ctrl-C again to quit now)\n');
@@ -110,18 +121,25 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   process.once('SIGINT', onSigint);
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   try {
-    const result = await runExperiment({
+    let scaler;
+    if (scaleIt && workload) {
+      const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
+      const kube = KubeClient.load({ kubeconfig: opts.kubeconfig });
+      scaler = kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: workload.namespace, kind: workload.kind, name: workload.name });
+    }
+    const results = await runExperimentPlan({
       service: opts.service ?? host,
       targetUrl: opts.target,
       prometheusUrl: opts.prometheus,
-      levels, durationSeconds, replicas,
+      levels, durationSeconds, replicas: replicaCounts,
       outDir: opts.out,
       scrapeIntervalSeconds,
       selector: opts.selector,
       workload,
       connections,
-    }, {
+    }, scaler, {
       signal: controller.signal,
+      onScale: (r) => err(`scaling ${workload?.kind}/${workload?.name} to ${r} replica(s) and waiting until they are ready\n`),
       onProgress: (e) => {
         if (e.phase === 'level-start') err(`level ${e.index + 1}/${e.total}: ${e.level} req/s for ${durationSeconds} s\n`);
         else if (e.phase === 'level-done') err(`  sent ${e.stats.requests} requests (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms\n`);
@@ -129,21 +147,24 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
         else if (e.phase === 'querying') err('reading the 12 metrics from Prometheus\n');
       },
     });
-    const d = result.document;
-    if (format === 'json') out(`${JSON.stringify({ status: d.status, csv: result.csvPath, json: result.jsonPath, summary: d.summary, validation: d.validation }, null, 2)}\n`);
+    const docs = results.map((result) => ({ status: result.document.status, replicas: result.document.config.replicas, csv: result.csvPath, json: result.jsonPath, summary: result.document.summary, validation: result.document.validation }));
+    if (format === 'json') out(`${JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2)}\n`);
     else {
-      out(`${d.status}: ${result.csvPath ?? '(no rows)'}\n${' '.repeat(d.status.length + 2)}${result.jsonPath}\n`);
-      for (const l of d.summary?.levels ?? []) {
-        const m = l.means;
-        out(`  ${String(l.level).padStart(6)} req/s → served ${fmt(m.request_rate, 1)}/s, CPU ${fmt(m.cpu_usage, 3)} cores, memory ${fmt((m.memory_working_set ?? NaN) / 2 ** 20, 0)} MiB, p95 ${fmt((m.latency_p95 ?? NaN) * 1000, 1)} ms\n`);
+      for (const d of docs) {
+        out(`${d.status} (${d.replicas} replica${d.replicas === 1 ? '' : 's'}): ${d.csv ?? '(no rows)'}\n  ${d.json}\n`);
+        for (const l of d.summary?.levels ?? []) {
+          const m = l.means;
+          out(`  ${String(l.level).padStart(6)} req/s → served ${fmt(m.request_rate, 1)}/s, CPU ${fmt(m.cpu_usage, 3)} cores, memory ${fmt((m.memory_working_set ?? NaN) / 2 ** 20, 0)} MiB, p95 ${fmt((m.latency_p95 ?? NaN) * 1000, 1)} ms\n`);
+        }
+        for (const msg of d.validation?.messages ?? []) out(`  data: ${msg}\n`);
+        for (const q of d.summary?.missing ?? []) out(`  missing ${q.metric}: no samples for ${q.selector}\n`);
       }
-      for (const msg of d.validation?.messages ?? []) out(`  data: ${msg}\n`);
-      for (const q of d.summary?.missing ?? []) out(`  missing ${q.metric}: no samples for ${q.selector}\n`);
     }
-    return d.status === 'partial' ? 130 : 0;
+    return docs.some((d) => d.status === 'partial') || controller.signal.aborted ? 130 : 0;
   } catch (e) {
     if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
-    if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target ")/.test(e.message)) throw new UserError(e.message);
+    if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
+    if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target "|no replica counts|several replica counts)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
