@@ -1,6 +1,6 @@
 /**
  * bench:backtest — MOrA against faithful VPA, KRR and Autopilot baselines on real traces, rolling daily replay
- * (docs/ENGINE.md § Backtest). Usage: npm run bench:backtest -- --data <datasets dir> [--only <group>] [--json]
+ * (docs/ENGINE.md § Backtest). Usage: npm run bench:backtest -- --data <datasets dir> [--only <group>] [--json] [--with-prophet]
  *   groups: bitbrains-mem (memory), bitbrains-cpu, azure-cpu, nab-cpu (cpu)
  * Azure V1 (step index, no time) is converted in memory: 5-minute steps from t = 0. Nothing is written to the repo.
  * Also prints an "oracle" that knows each scored day in advance (memory: the day's peak; CPU: the day's p95), a bound
@@ -61,7 +61,8 @@ function oracle(s: Series, kind: ResourceKind): SizingStrategy {
   };
 }
 
-const names: StrategyName[] = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot'];
+// --with-prophet adds MOrA guarded by a daily Prophet refit (slow: ~1.5 min more on the 101 series).
+const names: StrategyName[] = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', ...(args.includes('--with-prophet') ? ['mora-prophet' as const] : [])];
 const out: Record<string, unknown> = { date: new Date().toISOString(), groups: {} };
 const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
 let longest: Named | undefined;

@@ -3,7 +3,11 @@ import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { Workload } from '../../src/core/workload';
 import { estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/ml/engine';
-import type { Forecast } from '../../src/ml/forecast-types';
+import type { Forecast, Forecaster } from '../../src/ml/forecast-types';
+import { ForecastGuardedStrategy } from '../../src/ml/engine/forecast-strategy';
+import { MoraStrategy } from '../../src/ml/engine/mora-strategy';
+import { replay } from '../../src/ml/backtest/replay';
+import { summarize } from '../../src/ml/backtest/score';
 
 const DAY = 86400;
 const MiB = 2 ** 20;
@@ -149,5 +153,37 @@ describe('engine', () => {
     assert.throws(() => resolvePolicy({ historyDays: 0 }), (e: unknown) => e instanceof PolicyError && /historyDays/.test(e.message));
     assert.throws(() => resolvePolicy({ cpuMargin: -1 }), /cpuMargin/);
     assert.equal(resolvePolicy({ qos: 'Guaranteed' }).cpuLimits, true);
+  });
+});
+
+describe('MOrA guarded by a forecaster (backtest strategy)', () => {
+  const DAYS = 20;
+  // Memory with a daily cycle and a one-off spike on day 3: the window keeps paying for the spike for 14 days.
+  const f = (t: number): number => (Math.floor(t / DAY) === 3 && t % DAY < 600 ? 900 : 400 + 50 * Math.sin((2 * Math.PI * t) / DAY)) * MiB;
+  const s = (() => { const t: number[] = [], v: number[] = []; for (let x = 0; x < DAYS * DAY; x += 300) { t.push(x); v.push(f(x)); } return series(t, v); })();
+  const forecaster = (scale: number): Forecaster => ({
+    name: 'fake',
+    fit: (h) => ({
+      predict: ({ horizon, step }) => {
+        const last = h.t[h.t.length - 1];
+        const t = Float64Array.from({ length: horizon }, (_, i) => last + (i + 1) * (step ?? 300));
+        const mean = Float64Array.from(t, (x) => scale * (400 + 50 * Math.sin((2 * Math.PI * x) / DAY)) * MiB);
+        return { t, mean, lower: mean, upper: Float64Array.from(mean, (m) => m * 1.01), intervalWidth: 0.9 };
+      },
+      toJSON: () => ({}),
+    }),
+  });
+
+  it('applies a forecast that has been beating the window, and never one that has not', () => {
+    const good = new ForecastGuardedStrategy('memory', forecaster(1));
+    const bad = new ForecastGuardedStrategy('memory', forecaster(5));
+    const window = new MoraStrategy('memory');
+    const [g, b, w] = replay(s, [good, bad, window]);
+    assert.ok(good.forecastDays > 0, 'the accurate forecast was never used');
+    assert.equal(bad.forecastDays, 0);
+    assert.deepEqual(b.days.map((d) => d.value), w.days.map((d) => d.value));
+    const sg = summarize(g.days), sw = summarize(w.days);
+    assert.equal(sg.oomFreeShare, 1);
+    assert.ok(sg.wasteRatio < sw.wasteRatio);
   });
 });

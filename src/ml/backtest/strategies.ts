@@ -5,9 +5,11 @@ import { AutopilotStrategy } from '../baselines/autopilot';
 import { KrrStrategy } from '../baselines/krr';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
 import { VpaStrategy } from '../baselines/vpa';
+import { ForecastGuardedStrategy } from '../engine/forecast-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../engine/mora-strategy';
+import { Prophet } from '../prophet';
 
-export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot'] as const;
+export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'mora-prophet'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export function isStrategyName(s: string): s is StrategyName {
@@ -26,5 +28,7 @@ export function createStrategy(name: StrategyName, kind: ResourceKind, ctx: Stra
     case 'krr': return new KrrStrategy(kind, { variant: 'simple' });
     case 'krr-limit': return new KrrStrategy(kind, { variant: 'simple_limit' });
     case 'autopilot': return new AutopilotStrategy(kind);
+    // MOrA with Prophet refit daily, applied only while it beats the window on the days just past (slow: one fit a day).
+    case 'mora-prophet': return new ForecastGuardedStrategy(kind, new Prophet(), ctx.mora);
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * MOrA with a forecaster, as a backtestable strategy: every day it computes both the window rule's value and a
+ * forecast-based value (the forecast's need for the next day × the window rule's margin), remembers both, and
+ * once the day has happened scores both on it. It applies the forecast's value only while, over the last `evidenceDays`
+ * days, the forecast covered at least as well as the window (memory: no more OOM days; CPU: no more samples above)
+ * with less waste, or strictly better coverage. Otherwise the window result stands. The forecaster is refit each day
+ * on the last `fitDays` days (synchronous forecasters only, e.g. Prophet).
+ */
+import type { Bounded } from '../../core/recommendation';
+import { series } from '../../core/series';
+import type { Forecaster } from '../forecast-types';
+import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
+import { scoreDay, type DayScore } from '../backtest/score';
+import { downsample, forecastNeed } from './forecast-choice';
+import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
+
+const DAY = 86400;
+
+export interface ForecastStrategyOptions extends MoraStrategyOptions {
+  fitDays?: number;
+  evidenceDays?: number;
+  /** Step the forecaster is fit at (history is down-sampled to it; CPU by mean, memory by max). */
+  step?: number;
+}
+
+interface Pending { day: number; window: number; forecast: number; samples: number[] }
+
+export class ForecastGuardedStrategy implements SizingStrategy {
+  readonly name: string;
+  private readonly window: MoraStrategy;
+  private t: number[] = [];
+  private v: number[] = [];
+  private pending: Pending | undefined;
+  private readonly record: Array<{ w: DayScore; f: DayScore }> = [];
+  private readonly fitDays: number;
+  private readonly evidenceDays: number;
+  private readonly step: number;
+  /** Days the forecast's value was applied, for reporting. */
+  forecastDays = 0;
+
+  constructor(readonly kind: ResourceKind, private readonly forecaster: Forecaster, options: ForecastStrategyOptions = {}) {
+    this.name = `mora-${forecaster.name}`;
+    this.window = new MoraStrategy(kind, options);
+    this.fitDays = options.fitDays ?? 14;
+    this.evidenceDays = options.evidenceDays ?? 7;
+    this.step = options.step ?? 300;
+  }
+
+  observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
+    this.window.observe(t, v);
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(v[i])) continue;
+      this.t.push(t[i]); this.v.push(v[i]);
+      const p = this.pending;
+      if (p && t[i] >= p.day && t[i] < p.day + DAY) p.samples.push(v[i]);
+      else if (p && t[i] >= p.day + DAY) this.settle();
+    }
+  }
+
+  recommend(now: number): Bounded | undefined {
+    if (this.pending && now >= this.pending.day + DAY) this.settle();
+    const w = this.window.recommend(now);
+    const e = this.window.explain(now);
+    if (!w || !e) return undefined;
+    // Keep only what the fit needs.
+    let lo = 0;
+    while (lo < this.t.length && this.t[lo] < now - this.fitDays * DAY) lo++;
+    if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
+    let f = NaN;
+    if (this.t.length >= 24) {
+      try {
+        const hist = downsample(series(this.t, this.v), this.step, this.kind);
+        const fitted = this.forecaster.fit(hist);
+        if (fitted instanceof Promise) throw new Error('the backtest needs a synchronous forecaster');
+        const fc = fitted.predict({ horizon: Math.ceil(DAY / this.step), step: this.step });
+        f = forecastNeed(this.kind, fc) * e.margin;
+      } catch (err) {
+        if ((err as Error).message.includes('synchronous')) throw err;
+        f = NaN; // a failed fit leaves the window in charge
+      }
+    }
+    this.pending = Number.isFinite(f) ? { day: now, window: w.value, forecast: f, samples: [] } : undefined;
+    if (Number.isFinite(f) && this.trusted()) {
+      this.forecastDays++;
+      return { value: f, lower: Math.min(f, w.lower), upper: Math.max(f, w.upper) };
+    }
+    return w;
+  }
+
+  private settle(): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (!p || p.samples.length < 12) return;
+    this.record.push({ w: scoreDay(p.day, p.window, p.samples), f: scoreDay(p.day, p.forecast, p.samples) });
+    while (this.record.length > this.evidenceDays) this.record.shift();
+  }
+
+  private trusted(): boolean {
+    if (this.record.length < 3) return false;
+    let wMiss = 0, fMiss = 0, wWaste = 0, fWaste = 0, wShort = 0, fShort = 0;
+    for (const r of this.record) {
+      wMiss += this.kind === 'memory' ? Number(r.w.exceeded > 0) : r.w.exceeded;
+      fMiss += this.kind === 'memory' ? Number(r.f.exceeded > 0) : r.f.exceeded;
+      wWaste += r.w.waste; fWaste += r.f.waste; wShort += r.w.shortfall; fShort += r.f.shortfall;
+    }
+    return (fMiss <= wMiss && fWaste < wWaste) || (fMiss < wMiss && fShort < wShort);
+  }
+}
