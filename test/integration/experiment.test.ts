@@ -2,6 +2,7 @@
 // service (its own process, prom-client metrics) every second while autocannon drives it through load levels; the
 // experiment then reads the 12 metrics back and writes the unified CSV and the JSON.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import { freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../ha
 import { startSampleService, type RunningSampleService } from '../harness/sample-service';
 
 const CPU_MS = 3;
+const ROOT = path.join(__dirname, '..', '..');
 
 describe('load experiment against a real Prometheus and the sample service', function () {
   this.timeout(90_000);
@@ -60,20 +62,22 @@ describe('load experiment against a real Prometheus and the sample service', fun
     assert.equal(json.files.csv, path.basename(r.csvPath!));
   });
 
-  it('mora experiment: cancelled during the second level, it writes the first level as a partial result (exit 130)', async () => {
-    const ac = new AbortController();
-    const logs: string[] = [];
-    const outText: string[] = [];
-    let levelsStarted = 0;
-    const code = await experimentCommand({
-      target: `${svc!.url}/`, prometheus: prom!.url, levels: '20,40', duration: '4s', out, service: 'cancelled',
-      replicas: '1', scrapeInterval: '1s', format: 'json',
-    }, (s) => outText.push(s), (s) => {
-      logs.push(s);
-      if (s.startsWith('level ') && ++levelsStarted === 2) setTimeout(() => ac.abort(), 1500);
-    }, ac.signal);
-    assert.equal(code, 130, logs.join(''));
-    const res = JSON.parse(outText.join(''));
+  it('mora experiment (the real CLI process): Ctrl-C during the second level writes the first level as a partial result, exit 130', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), 'experiment', '--target', `${svc!.url}/`, '--prometheus', prom!.url,
+      '--levels', '20,40', '--duration', '4s', '--scrape-interval', '1s', '--out', out, '--service', 'cancelled', '--format', 'json'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '', stdout = '', sent = false;
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /level 2\/2/.test(stderr)) { sent = true; setTimeout(() => child.kill('SIGINT'), 1500); }
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000); // bounded, whatever happens
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearTimeout(killer);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted — the running level is dropped/);
+    const res = JSON.parse(stdout);
     assert.equal(res.status, 'partial');
     const doc = JSON.parse(fs.readFileSync(res.json, 'utf8'));
     assert.equal(doc.status, 'partial');

@@ -115,7 +115,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
   const controller = new AbortController();
   const onSigint = () => {
-    err('\nmora: stopping after the current level is cut short; writing the completed levels (Ctrl-C again to quit now)\n');
+    err('\nmora: interrupted — the running level is dropped; writing the completed levels (Ctrl-C again to quit at once)\n');
     controller.abort();
   };
   process.once('SIGINT', onSigint);

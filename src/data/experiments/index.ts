@@ -4,3 +4,5 @@ export type { ExperimentConfig, ExperimentDocument, ExperimentHooks, ExperimentP
 export { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv } from './csv';
 export { runLoadLevel, defaultConnections } from './load';
 export type { LoadLevelOptions, LoadRunner, LoadStats } from './load';
+export { runExperimentPlan, kubeScaler } from './plan';
+export type { PlanConfig, Scaler } from './plan';
