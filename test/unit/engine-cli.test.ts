@@ -8,6 +8,7 @@ import { DemoDataSource } from '../../src/data/demo';
 
 const base: RecommendCliOptions = {
   source: 'demo', format: 'table', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', quiet: true,
+  cpuStep: '5m', memoryStep: '1Mi', cpuMin: '25m', memoryMin: '250Mi',
 };
 
 describe('mora recommend on the demo shop', function () {
@@ -30,6 +31,14 @@ describe('mora recommend on the demo shop', function () {
     assert.ok(csv.some((l) => l.includes(',cpu,')) && csv.some((l) => l.includes(',memory,')));
   });
 
+  it('rounding steps and floors are configurable with quantities', async () => {
+    const j = JSON.parse(await recommendCommand({ ...base, format: 'json', workload: 'paymentservice', cpuStep: '50m', cpuMin: '0', memoryMin: '16Mi', memoryStep: '16Mi' }));
+    const c = j[0].containers[0];
+    assert.ok(c.cpu.request.value > 0 && Math.abs(c.cpu.request.value / 0.05 - Math.round(c.cpu.request.value / 0.05)) < 1e-9);
+    assert.equal(c.memory.limit.value % (16 * 2 ** 20), 0);
+    assert.ok(c.memory.limit.value < 250 * 2 ** 20, 'the lower floor applies');
+  });
+
   it('Guaranteed sets CPU limits equal to requests', async () => {
     const j = JSON.parse(await recommendCommand({ ...base, format: 'json', qos: 'Guaranteed', workload: 'adservice' }));
     const c = j[0].containers[0];
@@ -40,6 +49,7 @@ describe('mora recommend on the demo shop', function () {
   it('rejects bad options and unknown workloads with a usage error', async () => {
     await assert.rejects(recommendCommand({ ...base, format: 'xml' }), (e: unknown) => e instanceof UserError && /--format/.test(e.message));
     await assert.rejects(recommendCommand({ ...base, workload: 'nope' }), /no workloads matched/);
+    await assert.rejects(recommendCommand({ ...base, memoryMin: '12 Mi' }), (e: unknown) => e instanceof UserError && /--memory-min/.test(e.message));
     await assert.rejects(recommendCommand({ ...base, source: 'cluster' }), (e: unknown) => e instanceof UserError && e.exitCode === 3);
   });
 

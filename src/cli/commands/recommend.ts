@@ -3,6 +3,7 @@
  * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
  */
 import type { Command } from 'commander';
+import { parseQuantity, QuantityError } from '../../core/quantity';
 import { UserError, EXIT_UNREACHABLE } from '../errors';
 
 export interface RecommendCliOptions {
@@ -18,6 +19,12 @@ export interface RecommendCliOptions {
   strategy: string;
   model: string;
   compare?: boolean;
+  cpuStep: string;
+  memoryStep: string;
+  cpuMin: string;
+  memoryMin: string;
+  cpuMax?: string;
+  memoryMax?: string;
   report?: string;
   quiet?: boolean;
 }
@@ -38,6 +45,12 @@ export function register(program: Command): void {
     .option('--cpu-margin <fraction>', 'extra CPU margin on top of the learned one, e.g. 0.1 = +10%', '0')
     .option('--memory-margin <fraction>', 'extra memory margin on top of the learned one', '0')
     .option('--history-days <days>', 'days of history to use', '14')
+    .option('--cpu-step <quantity>', 'round CPU up to a multiple of this', '5m')
+    .option('--memory-step <quantity>', 'round memory up to a multiple of this', '1Mi')
+    .option('--cpu-min <quantity>', 'CPU floor per pod (split over its containers; VPA default)', '25m')
+    .option('--memory-min <quantity>', 'memory floor per pod (split over its containers; VPA default)', '250Mi')
+    .option('--cpu-max <quantity>', 'CPU cap per container')
+    .option('--memory-max <quantity>', 'memory cap per container')
     .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
     .option('-m, --model <name>', 'forecast model checked against the moving window (e.g. prophet), or "none"', 'none')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
@@ -47,6 +60,17 @@ export function register(program: Command): void {
     .action(async (opts: RecommendCliOptions) => {
       process.stdout.write(await recommendCommand(opts));
     });
+}
+
+function qty(name: string, raw: string): number {
+  try {
+    const x = parseQuantity(raw, name);
+    if (x < 0) throw new QuantityError(`${name}: "${raw}" is negative`);
+    return x;
+  } catch (e) {
+    if (e instanceof QuantityError) throw new UserError(e.message);
+    throw e;
+  }
 }
 
 function num(name: string, raw: string, lo: number, hi: number): number {
@@ -70,7 +94,10 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     memoryMargin: num('--memory-margin', opts.memoryMargin, 0, 10),
     historyDays: num('--history-days', opts.historyDays, 1, 90),
     strategy: strategy as 'mora',
+    cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: qty('--cpu-min', opts.cpuMin ?? '25m'), max: opts.cpuMax ? qty('--cpu-max', opts.cpuMax) : Infinity },
+    memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: qty('--memory-min', opts.memoryMin ?? '250Mi'), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
   };
+  if (policy.cpu.min > policy.cpu.max || policy.memory.min > policy.memory.max) throw new UserError('a floor (--cpu-min/--memory-min) is above its cap (--cpu-max/--memory-max)');
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
   if (model) {
