@@ -4,7 +4,7 @@ import { clean, series, type Series } from '../../src/core/series';
 import { quantileSorted } from '../../src/core/stats';
 import { fitProphet, ProphetInputError, type ProphetModel } from '../../src/ml/prophet';
 import { chooseSeasonalities, makeScaling, placeChangepoints, scaleTime, seasonalFeatures } from '../../src/ml/prophet/design';
-import { featureSign, objective, residualSumSquares, type MapProblem } from '../../src/ml/prophet/map-fit';
+import { featureSign, gram, hingeGram, objective, residualSumSquares, type MapProblem } from '../../src/ml/prophet/map-fit';
 import { quantilesInPlace, zigguratNormal } from '../../src/ml/prophet/sampling';
 
 const DAY = 86400;
@@ -101,6 +101,27 @@ describe('prophet: the MAP fit', () => {
       const sig = sigma_obs * (1 + (rng.next() - 0.5) * 1e-4);
       const f = objective(pr, th, sig, residualSumSquares(pr.X, pr.y, pr.n, pr.p, th));
       assert.ok(f >= f0 - 1e-9 * Math.abs(f0), `perturbing parameter ${j} lowered the objective: ${f} < ${f0}`);
+    }
+  });
+
+  it('the suffix-sum normal equations equal the dense XᵀX, Xᵀy', () => {
+    const rng = new Rng(8);
+    const n = 300, K = 6;
+    const t = Float64Array.from({ length: n }, () => rng.next()).sort();
+    const y = Float64Array.from({ length: n }, () => rng.normal());
+    const F = Float64Array.from({ length: n * K }, () => rng.normal());
+    // Changepoints at rows, between rows, at 0 (Prophet's dummy), repeated, and after the last row.
+    for (const tChange of [Float64Array.of(t[10], t[50], t[51], 0.5, 0.9), Float64Array.of(0), Float64Array.of(0.2, 0.2, 1.5)]) {
+      const S = tChange.length, p = 2 + S + K;
+      const X = new Float64Array(n * p);
+      for (let i = 0; i < n; i++) {
+        X[i * p] = t[i]; X[i * p + 1] = 1;
+        for (let j = 0; j < S; j++) X[i * p + 2 + j] = t[i] >= tChange[j] ? t[i] - tChange[j] : 0;
+        for (let k = 0; k < K; k++) X[i * p + 2 + S + k] = F[i * K + k];
+      }
+      const dense = gram(X, y, n, p), fast = hingeGram(t, tChange, F, K, y);
+      for (let i = 0; i < p * p; i++) assert.ok(Math.abs(dense.G[i] - fast.G[i]) < 1e-9 * (1 + Math.abs(dense.G[i])), `G[${i}] ${dense.G[i]} vs ${fast.G[i]}`);
+      for (let i = 0; i < p; i++) assert.ok(Math.abs(dense.b[i] - fast.b[i]) < 1e-9 * (1 + Math.abs(dense.b[i])), `b[${i}]`);
     }
   });
 

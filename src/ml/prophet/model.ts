@@ -5,7 +5,7 @@
 import { clean, medianStep, type Series } from '../../core/series';
 import type { FittedModel, Forecast, ForecastOptions, Forecaster } from '../forecast-types';
 import { chooseSeasonalities, makeScaling, placeChangepoints, scaleTime, seasonalFeatures, type Scaling, type Seasonality } from './design';
-import { fitMap, type MapResult } from './map-fit';
+import { fitMap, hingeGram, type MapResult } from './map-fit';
 import { ProphetInputError, resolveOptions, type ProphetOptions } from './options';
 import { simulateBand } from './uncertainty';
 
@@ -167,7 +167,7 @@ export function fitProphet(history: Series, partial: Partial<ProphetOptions> = {
   } else {
     const init = new Float64Array(p);
     init[0] = k0; init[1] = m0;
-    fit = fitMap({ X, y, n, p, s: S, ridge, tau: options.changepoint_prior_scale }, { theta: init });
+    fit = fitMap({ X, y, n, p, s: S, ridge, tau: options.changepoint_prior_scale }, { theta: init, gram: hingeGram(t, cps.tChange, F, K, y) });
   }
   let k = fit.theta[0];
   let delta = fit.theta.slice(2, 2 + S);
