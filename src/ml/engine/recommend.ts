@@ -109,15 +109,24 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   }
 
   const main = details[0];
+  // Load forecast for replicas: its next-day peak counts only where it beat the window's peak on the last day.
+  let forecastPeakLoad: number | undefined;
+  let loadNote = '';
+  if (options.forecast && input.requestRate && input.requestRate.t.length > 0) {
+    const lf = await checkForecast('memory', input.requestRate, input.now, options.forecast.provider, options.forecast.method);
+    if (lf?.trusted) forecastPeakLoad = lf.need;
+    else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
+  }
   const replicas = input.requestRate && input.readyReplicas && main?.cpu
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
       cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
-      measuredCapacity: input.measuredCapacity,
+      measuredCapacity: input.measuredCapacity, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
       targetCpuUtilization: w.hpa ? (w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization) : 1,
     })
     : undefined;
+  if (replicas && loadNote) replicas.reason += loadNote;
   const confs = containers.map((c) => c.confidence).filter((x) => x > 0);
   const recommendation: Recommendation = {
     workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
