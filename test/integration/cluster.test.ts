@@ -199,6 +199,17 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     } finally {
       kube!.deny.pop();
     }
+    // Namespaced RBAC: no namespace listing → the context's namespace; a hidden kind → a warning, the rest still listed.
+    kube!.deny.push({ verb: 'list', resource: 'namespaces' }, { verb: 'list', resource: 'statefulsets', namespace: 'shop' });
+    try {
+      assert.deepEqual(await source.namespaces('standin'), ['shop']);
+      const ws = await source.workloads('standin', 'shop');
+      assert.deepEqual(ws.map((w) => w.name).sort(), ['checkout', 'checkout-gateway']);
+      assert.equal(source.lastWarnings.length, 1);
+      assert.match(source.lastWarnings[0], /RBAC denied: cannot list statefulsets\.apps in namespace "shop"/);
+    } finally {
+      kube!.deny.splice(-2);
+    }
     await assert.rejects(source.kube().scale({ ...checkout, name: 'gone' }, 1), (e: KubeError) => e.kind === 'not-found' && /deployments\.apps "gone" in namespace "shop"/.test(e.message));
     await assert.rejects(source.kube().applyResources(checkout, [{ container: 'sidecar', requests: { cpu: 0.1 } }]), /has no container "sidecar"; containers: server, envoy/);
   });

@@ -271,7 +271,8 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     metrics: Object.fromEntries(Object.entries(validation.metrics).map(([m, q]) => [m, { samples: q.samples, completeness: q.completeness, marks: q.marks }])),
   };
   const summaries: LevelSummary[] = levels.map((lv) => {
-    const rows = t.reduce<number[]>((acc, ts, i) => (ts >= lv.start + w && ts <= lv.end + step ? [...acc, i] : acc), []);
+    const rows: number[] = [];
+    for (let i = 0; i < t.length; i++) if (t[i] >= lv.start + w && t[i] <= lv.end + step) rows.push(i);
     const means: LevelSummary['means'] = {};
     const maxima: LevelSummary['maxima'] = {};
     for (const m of METRIC_NAMES) {
