@@ -40,6 +40,55 @@ const SHOTS: Shot[] = [
       await s.capture('docs/screenshot-sidebar.png');
     },
   },
+  ...(['dark', 'light'] as const).flatMap((theme): Shot[] => [
+    {
+      // CodeLenses over the demo manifests, then the evidence hover on a resource value.
+      name: `codelens-${theme}`,
+      theme,
+      async take(s) {
+        // Room for the lens text: hide the side bar if it is showing.
+        if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
+        await s.openFile('k8s/shop.yaml');
+        await s.page.locator('.codelens-decoration a:visible', { hasText: 'MOrA:' }).first().waitFor({ timeout: 60_000 });
+        // Scroll so productcatalogservice (the over-provisioned one) is in view, then hover its CPU request.
+        await s.page.keyboard.press('Control+G');
+        const goTo = s.page.locator('.quick-input-widget input').first();
+        await goTo.waitFor();
+        await goTo.fill(':136'); // productcatalogservice's container and its resources, centred
+        await s.page.keyboard.press('Enter');
+        const value = s.page.locator('.view-lines .view-line', { hasText: /cpu:\s500m/ }).first().locator('span span', { hasText: '500m' }).last();
+        await value.waitFor({ timeout: 30_000 });
+        await s.settle(1500);
+        await s.capture(`docs/screenshot-codelens-${theme}.png`);
+        await value.hover();
+        await s.page.locator('.monaco-hover', { hasText: 'observed over' }).first().waitFor({ timeout: 15_000 });
+        await s.page.waitForTimeout(400);
+        await s.capture(`docs/screenshot-hover-${theme}.png`);
+        await s.page.keyboard.press('Escape');
+      },
+    },
+    {
+      // The forecast webview for productcatalogservice, opened from the Command Palette.
+      name: `forecast-${theme}`,
+      theme,
+      async take(s) {
+        const headline = s.webview().locator('.headline', { hasText: '→' });
+        if (!(await headline.count().catch(() => 0))) {
+          await s.runCommand('MOrA: Show Forecast');
+          const input = s.page.locator('.quick-input-widget input').first();
+          await input.waitFor();
+          await input.fill('productcatalogservice');
+          await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'productcatalogservice' }).first().waitFor();
+          await s.page.keyboard.press('Enter');
+        }
+        await headline.waitFor({ timeout: 60_000 });
+        await s.webview().locator('canvas#chart').waitFor();
+        if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
+        await s.settle(1500);
+        await s.capture(`docs/screenshot-forecast-${theme}.png`);
+      },
+    },
+  ]),
 ];
 
 class Session {
@@ -54,7 +103,20 @@ class Session {
   async setTheme(theme: Theme): Promise<void> {
     writeSettings(this.runDir, theme);
     const cls = theme === 'dark' ? 'vs-dark' : 'vs';
-    await this.page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, cls, { timeout: 30_000 });
+    const applied = (timeout: number) => this.page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, cls, { timeout });
+    if (await applied(5_000).then(() => true, () => false)) return;
+    // Once the workbench runs, code-server does not always pick up an edited settings.json: pick the theme as a user would
+    // (Ctrl+K Ctrl+T opens the Color Theme picker).
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.monaco-workbench .part.editor').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+    await this.page.keyboard.press('Control+K');
+    await this.page.keyboard.press('Control+T');
+    const input = this.page.locator('.quick-input-widget input:visible').first();
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(THEMES[theme]);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: THEMES[theme] }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+    await applied(30_000);
   }
 
   async openMoraView(): Promise<void> {

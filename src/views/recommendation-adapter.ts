@@ -18,6 +18,7 @@ import { quantile } from '../core/stats';
 import type { Workload } from '../core/workload';
 import type { MetricFrame } from '../data/datasource';
 import { MoraStrategy } from '../ml/engine/mora-strategy';
+import { combineConfidence, confidenceParts, dataQuality } from '../ml/fusion';
 
 const DAY = 86400;
 const CPU_POLICY: QuantityPolicy = { step: 0.005, min: 0.01, max: Infinity };
@@ -72,8 +73,10 @@ function recommendResource(
   const value = applyQuantityPolicy(raw, policy);
   const request = { value, lower: applyQuantityPolicy(base.lower, policy), upper: Math.max(value, applyQuantityPolicy(base.upper, policy)) };
   const completeness = frame.t.length > 0 ? obs.samples / frame.t.length : 0;
-  const historyScore = Math.min(1, obs.days / 14);
-  const confidence = forecast ? forecast.confidence : Math.max(0, Math.min(1, completeness * historyScore * 0.8));
+  // Without a forecast: fusion's confidence formula with its model terms neutral (no holdout, no second model), so the
+  // CodeLens (history only) and the webview (forecast) report confidence on one scale.
+  const confidence = forecast ? forecast.confidence
+    : combineConfidence(confidenceParts(dataQuality(frame.t, values, frame.step), undefined, undefined, undefined));
   const limit = kind === 'memory' ? { ...request }
     : options.qos === 'Guaranteed' || options.cpuLimits ? { ...request } : undefined;
   const { values: _values, ...observedStats } = obs;
