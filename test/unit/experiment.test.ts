@@ -12,6 +12,7 @@ import { UserError } from '../../src/cli/errors';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
+import { ExperimentDataSource } from '../../src/data/experiments/store';
 
 const CPU_PER_REQ = 0.004;
 
@@ -129,6 +130,32 @@ describe('load experiments', () => {
     const w2 = world({ abortAtLevel: 1, controller });
     const partial = await runExperimentPlan({ ...config(dir, { levels: [10, 20] }), replicas: [1, 2] }, { scale: async () => undefined }, { ...w2, signal: controller.signal });
     assert.deepEqual(partial.map((r) => r.document.status), ['partial']);
+  });
+
+  it('stored experiments read back as a DataSource: one workload per service, rows of all its runs on one grid', async () => {
+    const w = world();
+    await runExperimentPlan({ ...config(dir, { levels: [10, 40] }), replicas: [1, 2] }, { scale: async () => undefined }, w);
+    await runExperiment(config(dir, { service: 'other', levels: [5] }), w);
+    fs.writeFileSync(path.join(dir, 'broken-run.json'), JSON.stringify({ schema: 'mora.experiment/1', status: 'failed', files: { json: 'x' } }));
+    const store = new ExperimentDataSource(dir);
+    assert.deepEqual(await store.namespaces('experiments'), ['local']);
+    const ws = await store.workloads('experiments', 'local');
+    assert.deepEqual(ws.map((x) => x.name).sort(), ['Sample Svc', 'other']);
+    assert.equal(ws.find((x) => x.name === 'Sample Svc')!.replicas, 2, 'the latest run');
+    const target = { workload: ws.find((x) => x.name === 'Sample Svc')! };
+    const range = await store.historyRange(target);
+    const frame = await store.metrics(target, range);
+    const rates = [...frame.values.request_rate!].filter(Number.isFinite);
+    assert.deepEqual([...new Set(rates)].sort((a, b) => a - b), [10, 40], 'both runs, both levels');
+    assert.equal(frame.values.network_rx, undefined, 'a metric no run had stays absent');
+    let paired = 0;
+    frame.t.forEach((_t, i) => {
+      const cpu = frame.values.cpu_usage![i], rps = frame.values.request_rate![i];
+      if (Number.isFinite(cpu) && Number.isFinite(rps)) { assert.ok(Math.abs(cpu - CPU_PER_REQ * rps) < 1e-9); paired++; }
+    });
+    assert.ok(paired > 20, `${paired} rows with CPU and request rate`);
+    assert.equal((await store.health()).ok, true);
+    assert.equal((await new ExperimentDataSource(path.join(dir, 'none')).health()).ok, false);
   });
 
   it('rejects bad configurations before sending any load', async () => {

@@ -6,3 +6,5 @@ export { runLoadLevel, defaultConnections } from './load';
 export type { LoadLevelOptions, LoadRunner, LoadStats } from './load';
 export { runExperimentPlan, kubeScaler } from './plan';
 export type { PlanConfig, Scaler } from './plan';
+export { ExperimentDataSource, loadExperiments, EXPERIMENTS_CONTEXT } from './store';
+export type { StoredExperiment } from './store';

@@ -1,0 +1,130 @@
+/**
+ * Stored experiments as a DataSource (kind "experiments"): a folder of `<id>.json` + `<id>.csv` written by the runner.
+ * One context ("experiments"), namespaces from the experiments' workloads (or "local" for a plain process), one
+ * workload per service; its metrics are the rows of all its experiments on one time grid (experiments run at
+ * different times, so the grid has gaps between them — NaN, as for any source).
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetricName } from '../../core/metrics';
+import type { Workload } from '../../core/workload';
+import type { DataSource, MetricFrame, MetricTarget, SourceHealth, TimeRange } from '../datasource';
+import { InputError } from '../timeseries-csv';
+import { parseExperimentCsv, type ExperimentRows } from './csv';
+import type { ExperimentDocument } from './runner';
+
+export const EXPERIMENTS_CONTEXT = 'experiments';
+
+export interface StoredExperiment {
+  document: ExperimentDocument;
+  rows: ExperimentRows;
+  namespace: string;
+  workload: string;
+}
+
+/** Reads every experiment of a folder (skipping failed ones and ones without a CSV). Throws InputError on unreadable files. */
+export function loadExperiments(dir: string): StoredExperiment[] {
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such folder of experiments`);
+  const out: StoredExperiment[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    let doc: ExperimentDocument;
+    try {
+      doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ExperimentDocument;
+    } catch (e) {
+      throw new InputError(`${join(dir, f)}: not valid JSON (${(e as Error).message})`);
+    }
+    if (doc.schema !== 'mora.experiment/1' || doc.status === 'failed' || !doc.files?.csv) continue;
+    const csvPath = join(dir, doc.files.csv);
+    if (!existsSync(csvPath)) continue;
+    const rows = parseExperimentCsv(readFileSync(csvPath, 'utf8'), csvPath);
+    const w = doc.config.workload;
+    out.push({ document: doc, rows, namespace: w?.namespace || 'local', workload: w?.name ?? doc.config.service });
+  }
+  return out;
+}
+
+export class ExperimentDataSource implements DataSource {
+  readonly kind = 'experiments' as const;
+  private cache: StoredExperiment[] | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** Re-reads the folder on next use (after a new run). */
+  refresh(): void {
+    this.cache = undefined;
+  }
+
+  experiments(): StoredExperiment[] {
+    this.cache ??= loadExperiments(this.dir);
+    return this.cache;
+  }
+
+  async contexts(): Promise<string[]> {
+    return [EXPERIMENTS_CONTEXT];
+  }
+
+  async namespaces(context: string): Promise<string[]> {
+    if (context !== EXPERIMENTS_CONTEXT) return [];
+    return [...new Set(this.experiments().map((e) => e.namespace))].sort();
+  }
+
+  async workloads(context: string, namespace: string): Promise<Workload[]> {
+    if (context !== EXPERIMENTS_CONTEXT) return [];
+    const byName = new Map<string, StoredExperiment[]>();
+    for (const e of this.experiments()) if (e.namespace === namespace) byName.set(e.workload, [...(byName.get(e.workload) ?? []), e]);
+    return [...byName].map(([name, exps]) => {
+      const last = exps[exps.length - 1].document.config;
+      return {
+        context, namespace, kind: last.workload?.kind ?? 'Deployment', name,
+        replicas: last.replicas,
+        containers: [{ name: last.workload?.container ?? 'main', resources: { requests: {}, limits: {} } }],
+        labels: { 'mora.dev/experiments': String(exps.length) },
+      };
+    });
+  }
+
+  private of(target: MetricTarget): StoredExperiment[] {
+    return this.experiments().filter((e) => e.namespace === target.workload.namespace && e.workload === target.workload.name);
+  }
+
+  async historyRange(target: MetricTarget): Promise<TimeRange> {
+    const exps = this.of(target);
+    if (!exps.length) throw new InputError(`no experiments for ${target.workload.namespace}/${target.workload.name} in ${this.dir}`);
+    let from = Infinity, to = -Infinity, step = Infinity;
+    for (const e of exps) {
+      const t = e.rows.t;
+      if (!t.length) continue;
+      from = Math.min(from, t[0]);
+      to = Math.max(to, t[t.length - 1]);
+      step = Math.min(step, e.document.config.stepSeconds);
+    }
+    if (!Number.isFinite(from)) throw new InputError(`the experiments of ${target.workload.name} have no rows`);
+    return { from, to: to + step, step };
+  }
+
+  async metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame> {
+    const n = Math.max(0, Math.floor((range.to - range.from) / range.step));
+    const t = Float64Array.from({ length: n }, (_, i) => range.from + i * range.step);
+    const values: Partial<Record<MetricName, Float64Array>> = {};
+    for (const e of this.of(target)) {
+      for (const [m, v] of Object.entries(e.rows.values) as Array<[MetricName, Float64Array]>) {
+        if (!v.some(Number.isFinite)) continue; // a column the experiment could not fill stays absent
+        const out = (values[m] ??= new Float64Array(n).fill(NaN));
+        for (let k = 0; k < e.rows.t.length; k++) {
+          const i = Math.floor((e.rows.t[k] - range.from) / range.step);
+          if (i >= 0 && i < n && Number.isFinite(v[k])) out[i] = v[k];
+        }
+      }
+    }
+    return { t, step: range.step, values };
+  }
+
+  async health(): Promise<SourceHealth> {
+    try {
+      const n = this.experiments().length;
+      return n ? { ok: true, message: `${n} experiment(s) in ${this.dir}` } : { ok: false, message: `no experiments in ${this.dir} — run mora experiment --out ${this.dir}` };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+}
