@@ -34,6 +34,9 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown argument ${k}`);
   }
   if (!a.data) throw new Error('usage: npm run bench:prophet -- --data <datasets dir> [--r auto|live|stored] [--series <substring>] [--all] [--runs n]');
+  // Accept the timestamp_value folder itself as well as the datasets root.
+  if (!existsSync(join(a.data, 'timestamp_value')) && existsSync(join(a.data, '..', 'timestamp_value'))) a.data = join(a.data, '..');
+  if (!existsSync(join(a.data, 'timestamp_value'))) throw new Error(`--data ${a.data}: no timestamp_value/ folder (expected the shared datasets directory)`);
   return a;
 }
 
@@ -150,6 +153,7 @@ function main(): void {
   let rLive: Map<string, RResult> | null = null;
   let rSpeed: RResult | null = null;
   if (live) {
+    process.stderr.write(`running R prophet on ${jobs.length + 1} series in one Rscript process (a few seconds each)...\n`);
     const t0 = performance.now();
     rLive = runRLive([...jobs, { name: '__speed__', train: speedSeries, future: speedFuture }]);
     rSpeed = rLive.get('__speed__') ?? null;
