@@ -156,7 +156,7 @@ export function fitMap(pr: MapProblem, init?: { theta?: Float64Array; maxRounds?
   for (let j = 2; j < 2 + pr.s; j++) isL1[j] = 1;
   const theta = init?.theta ? Float64Array.from(init.theta) : new Float64Array(p);
   const H = new Float64Array(p * p);
-  // Start σ from an unpenalised-trend least-squares fit so the first θ step is already close.
+  // σ only weighs the priors against the data in the θ step, so any start works; 0.5 is its prior's scale.
   let sigma = 0.5;
   let prev = Infinity;
   let rounds = 0;

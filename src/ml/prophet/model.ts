@@ -30,6 +30,8 @@ export interface ProphetFitInfo {
   /** −(Stan's log density) at the optimum; lower is better. */
   readonly objective: number;
   readonly rounds: number;
+  /** Largest optimality-condition violation of the last θ step, relative to the L1 weight (≈ 0: exact). */
+  readonly kkt: number;
 }
 
 export interface ProphetPredictOptions {
@@ -179,7 +181,7 @@ export function fitProphet(history: Series, partial: Partial<ProphetOptions> = {
   const params: ProphetParams = { k, m: fit.theta[1], delta, beta: fit.theta.slice(2 + S), sigma_obs: fit.sigma };
   const step = n >= 2 ? medianStep(s) : NaN;
   return new ProphetModel(options, scaling, seasonalities, cps.tChange, cps.unix, params, {
-    points: n, dropped, step, lastTimestamp: s.t[n - 1], objective: fit.objective, rounds: fit.rounds,
+    points: n, dropped, step, lastTimestamp: s.t[n - 1], objective: fit.objective, rounds: fit.rounds, kkt: fit.kkt,
   });
 }
 
