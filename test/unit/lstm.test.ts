@@ -53,6 +53,22 @@ describe('LSTM kernels', () => {
   });
 });
 
+describe('LSTM kernel paths', () => {
+  it('WASM SIMD and TypeScript matrix products give the same loss and gradients', () => {
+    const c: LstmNetConfig = { inputSize: 5, steps: 7, units1: 16, units2: 8, dense: 8, outputs: 3, dropout: 0 };
+    const B = 13, rng = new Rng(9);
+    const x = new Float32Array(B * c.steps * c.inputSize).map(() => rng.normal());
+    const y = new Float32Array(B * c.outputs).map(() => rng.normal());
+    const js = new LstmNet(c, 4, 'js');
+    const wasm = new LstmNet(c, 4, 'wasm-simd');
+    assert.equal(js.kernels, 'js');
+    const lj = js.gradients(x, y, 0, B, undefined), lw = wasm.gradients(x, y, 0, B, undefined);
+    assert.ok(Math.abs(lj - lw) < 1e-6 * Math.max(1, lj));
+    const gj = js.getGradients(), gw = wasm.getGradients();
+    gj.forEach((g, i) => g.forEach((v, k) => assert.ok(Math.abs(v - gw[i][k]) < 1e-5 * (1 + Math.abs(v)), `param ${i}[${k}]`)));
+  });
+});
+
 describe('LSTM forecaster', () => {
   const history = seasonalSeries(40, 7);
   let model: LstmModel;

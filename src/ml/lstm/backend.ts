@@ -2,15 +2,22 @@
  * Which compute path the LSTM runs on, and the TF.js backend picker for where TF.js is used (the stock reference in
  * bench:lstm and the parity test).
  *
- * MOrA trains and predicts with its own kernels (./net.ts, ./gemm.ts): plain TypeScript over Float32Array, no native
- * code, identical on every platform — measured faster than stock tfjs-layers on both the WASM and the pure-JS backend
- * (docs/BENCHMARKS.md). TF.js backends, in order of preference: tfjs-node when installed (optional, never required),
+ * MOrA trains and predicts with its own kernels (./net.ts, ./gemm.ts, ./gemm.wat): the matrix products in WebAssembly SIMD
+ * where the runtime has it (every supported Node and VS Code), else TypeScript; no native code, same numerics either way —
+ * measured against stock tfjs-layers in bench:lstm (docs/BENCHMARKS.md). TF.js backends, in order of preference: tfjs-node when installed (optional, never required),
  * WASM (SIMD; threads where the runtime allows), pure JS.
  */
 import { dirname, join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 
-export const LSTM_BACKEND = 'mora-kernels (TypeScript, Float32Array, single thread per worker)';
+import { defaultKernels } from './arena';
+
+/** What the LSTM runs on here: MOrA's kernels with WASM SIMD matrix products, or all-TypeScript where WASM SIMD is missing. */
+export function lstmBackend(): string {
+  return defaultKernels() === 'wasm-simd'
+    ? 'mora-kernels/wasm-simd (SIMD matrix products in WebAssembly, gates and BPTT in TypeScript; one thread per worker)'
+    : 'mora-kernels/js (TypeScript over Float32Array; one thread per worker)';
+}
 
 export async function pickTfBackend(tf: typeof tfType, prefer: 'node' | 'wasm' | 'cpu' = 'node', wasmDir?: string): Promise<string> {
   if (prefer === 'node') {

@@ -8,6 +8,13 @@
 
 const KBLOCK = 128;
 
+type WasmGemm = (M: number, N: number, K: number, lda: number, A: number, B: number, C: number, acc: number) => void;
+/** WASM memories (see arena.ts) whose arrays the SIMD product runs on in place. */
+const wasmGemms = new WeakMap<ArrayBufferLike, WasmGemm>();
+export function registerWasmGemm(buffer: ArrayBufferLike, fn: WasmGemm): void {
+  wasmGemms.set(buffer, fn);
+}
+
 /**
  * C[M×N] = (accumulate ? C : 0) + A[M×K] · B[K×N]. Offsets let callers address sub-blocks of bigger buffers.
  * Long K (weight gradients sum over all T·B rows) is cut into blocks so the rows of B in use stay in cache.
@@ -19,6 +26,15 @@ export function gemm(
   C: Float32Array, cOff: number,
   accumulate: boolean,
 ): void {
+  if (A === B && B === C && N % 8 === 0) {
+    const w = wasmGemms.get(A.buffer);
+    if (w) {
+      for (let k0 = 0; k0 < K; k0 += KBLOCK) {
+        w(M, N, Math.min(KBLOCK, K - k0), K, (aOff + k0) * 4, (bOff + k0 * N) * 4, cOff * 4, accumulate || k0 > 0 ? 1 : 0);
+      }
+      return;
+    }
+  }
   if (K <= 2 * KBLOCK) { gemmBlock(M, N, K, K, A, aOff, B, bOff, C, cOff, accumulate); return; }
   for (let k0 = 0; k0 < K; k0 += KBLOCK) {
     gemmBlock(M, N, Math.min(KBLOCK, K - k0), K, A, aOff + k0, B, bOff + k0 * N, C, cOff, accumulate || k0 > 0);

@@ -13,7 +13,7 @@ import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../fo
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
 import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster, type LstmOptions } from './forecaster';
-import { LSTM_BACKEND } from './backend';
+import { lstmBackend } from './backend';
 
 export class LstmOptionError extends Error {
   constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
@@ -74,7 +74,7 @@ export const lstmModel: ForecastModel = {
     const t1 = performance.now();
     const forecast = model.predict({ horizon: request.horizon });
     const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
-    return { model: 'lstm', forecast, fitted: { ...model.toJSON(), backend: LSTM_BACKEND, holdout }, timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 } };
+    return { model: 'lstm', forecast, fitted: { ...model.toJSON(), backend: lstmBackend(), holdout }, timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 } };
   },
 };
 

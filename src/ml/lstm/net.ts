@@ -12,6 +12,7 @@
  */
 import { Rng } from '../../core/random';
 import { gemm, transpose } from './gemm';
+import { Arena, type KernelKind } from './arena';
 
 export interface LstmNetConfig {
   /** Features per time step. */
@@ -52,7 +53,9 @@ export class LstmNet {
   private bufs: Buffers | undefined;
   private adamStep = 0;
 
-  constructor(config: LstmNetConfig, seed = 42) {
+  private readonly arena: Arena;
+
+  constructor(config: LstmNetConfig, seed = 42, kernels?: KernelKind) {
     this.config = config;
     const { inputSize: D, units1: H1, units2: H2, dense: Dn, outputs: O } = config;
     const shapes: Array<[string, number[]]> = [
@@ -70,7 +73,8 @@ export class LstmNet {
     this.nParams = off;
     this.P = 0; this.G = off; this.Mom = 2 * off; this.Vel = 3 * off;
     this.used = 4 * off;
-    this.F = new Float32Array(this.used);
+    this.arena = new Arena(this.used, kernels);
+    this.F = this.arena.F;
     this.initialise(new Rng(seed));
   }
 
@@ -116,6 +120,9 @@ export class LstmNet {
     this.resetOptimizer();
   }
 
+  /** Which kernels run: WASM SIMD matrix products or the TypeScript ones. */
+  get kernels(): KernelKind { return this.arena.kind; }
+
   weightShapes(): Array<{ name: string; shape: number[] }> {
     return this.slots.map((s) => ({ name: s.name, shape: s.shape.slice() }));
   }
@@ -148,9 +155,7 @@ export class LstmNet {
       dh: a(B * Hm), dc: a(B * Hm),
       wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), tT: a(T * B * Math.max(Hm, D)),
     };
-    const F = new Float32Array(off);
-    F.set(this.F.subarray(0, 4 * this.nParams));
-    this.F = F;
+    this.F = this.arena.ensure(off);
     this.used = off;
     this.bufs = b;
     return b;

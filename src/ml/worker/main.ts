@@ -4,13 +4,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
-import { LSTM_BACKEND } from '../lstm/backend';
+import { lstmBackend } from '../lstm/backend';
 import type { TrainJob, WorkerReply } from './protocol';
 
 const port = parentPort;
 if (port) {
   const post = (m: WorkerReply): void => port.postMessage(m);
-  post({ type: 'ready', backend: LSTM_BACKEND });
+  post({ type: 'ready', backend: lstmBackend() });
   port.on('message', (job: TrainJob) => {
     if (job.type !== 'train') return;
     const flag = new Int32Array(job.cancel);
