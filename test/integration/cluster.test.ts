@@ -2,7 +2,11 @@
 // DOUBLE serving real HTTPS, driven by the real @kubernetes/client-node) and metrics from a real Prometheus backfilled
 // (promtool) with cAdvisor-, application- and kube-state-metrics-shaped series generated here from known rates.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Rng } from '../../src/core/random';
 import type { WorkloadRef } from '../../src/core/workload';
@@ -212,6 +216,26 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     }
     await assert.rejects(source.kube().scale({ ...checkout, name: 'gone' }, 1), (e: KubeError) => e.kind === 'not-found' && /deployments\.apps "gone" in namespace "shop"/.test(e.message));
     await assert.rejects(source.kube().applyResources(checkout, [{ container: 'sidecar', requests: { cpu: 0.1 } }]), /has no container "sidecar"; containers: server, envoy/);
+  });
+
+  it('gives up on an API server that accepts connections but never answers, with a clear message', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((sock) => sockets.push(sock)); // accepts, then says nothing (a black hole behind a VPN)
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const file = path.join(os.tmpdir(), `mora-silent-kubeconfig-${port}.yaml`);
+    fs.writeFileSync(file, kube!.kubeconfig().replace(kube!.url, `https://127.0.0.1:${port}`));
+    try {
+      const client = KubeClient.load({ kubeconfig: file, timeoutMs: 500 });
+      const t0 = Date.now();
+      await assert.rejects(client.version('standin'), (e: KubeError) => e.kind === 'unreachable'
+        && e.message === `the Kubernetes API at https://127.0.0.1:${port} (context "standin") did not answer within 1 s — is the cluster reachable (VPN, firewall)?`);
+      assert.ok(Date.now() - t0 < 5_000);
+    } finally {
+      fs.rmSync(file, { force: true });
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
   });
 
   it('(stand-in honesty) answers 415 with a Status for a patch type it does not accept', async () => {

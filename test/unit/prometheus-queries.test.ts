@@ -87,4 +87,21 @@ describe('PromQL for the 12 metrics', () => {
     assert.equal(missing.length, 11);
     assert.ok(missing.every((m) => m.selector.includes('namespace="shop"') && m.hint.length > 0));
   });
+
+  it('loses only the metric whose query Prometheus rejects; a server error fails the whole frame', async () => {
+    const answer = (status: number) => (async (_u: string, init?: RequestInit) => {
+      const p = new URLSearchParams(String(init?.body));
+      const q = p.get('query') ?? '';
+      if (status !== 200) return Response.json({ status: 'error', errorType: 'internal', error: 'out of memory' }, { status });
+      if (q.includes('histogram_quantile')) return Response.json({ status: 'error', errorType: 'bad_data', error: '1:7: parse error: unexpected character' }, { status: 400 });
+      const start = Number(p.get('start')), end = Number(p.get('end')), step = Number(p.get('step'));
+      return Response.json({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: Array.from({ length: (end - start) / step + 1 }, (_, i) => [start + i * step, '1']) }] } });
+    }) as typeof fetch;
+    const qs = metricQueries({ namespace: 'shop', kind: 'Deployment', name: 'cart' }, DEFAULT_QUERY_CONFIG, 60);
+    const ok = await fetchFrame(new PrometheusClient({ url: 'http://prom:9090', fetch: answer(200) }), qs, { from: 0, to: 600, step: 60 });
+    assert.deepEqual(ok.missing.map((m) => m.metric), ['latency_p50', 'latency_p95', 'latency_p99']);
+    assert.match(ok.missing[0].hint, /400.*parse error/);
+    assert.ok(ok.frame.values.cpu_usage && ok.frame.values.request_rate);
+    await assert.rejects(fetchFrame(new PrometheusClient({ url: 'http://prom:9090', fetch: answer(503) }), qs, { from: 0, to: 600, step: 60 }), /503.*out of memory/);
+  });
 });

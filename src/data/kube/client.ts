@@ -17,6 +17,8 @@ export interface KubeClientOptions {
   kubeconfig?: string;
   /** Attempts for a write that meets 409 Conflict (re-read, re-apply). Default 5. */
   conflictRetries?: number;
+  /** Per-call timeout: an API server that accepts no connection (a black-holed address) must not hang MOrA. Default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface ApplyResult {
@@ -96,9 +98,20 @@ function opsFor(kind: WorkloadKind): KindOps {
 export class KubeClient {
   private readonly apisByContext = new Map<string, Apis>();
   private readonly conflictRetries: number;
+  private readonly timeoutMs: number;
 
   private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions) {
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Races a call against the timeout (client-node has none by default). */
+  private timed<T>(p: Promise<T>, context: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new KubeError(`the Kubernetes API${this.server(context) ? ` at ${this.server(context)}` : ''} (context "${context}") did not answer within ${Math.round(this.timeoutMs / 1000)} s — is the cluster reachable (VPN, firewall)?`, 'unreachable')), this.timeoutMs);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Reads the kubeconfig (throws KubeError kind "config" with the file named when it cannot). */
@@ -159,7 +172,7 @@ export class KubeClient {
   /** The API server's version (GET /version): a cheap reachability and credentials check. */
   async version(context: string): Promise<string> {
     try {
-      const v = await this.apis(context).version.getCode();
+      const v = await this.timed(this.apis(context).version.getCode(), context);
       return v.gitVersion;
     } catch (e) {
       throw kubeError(e, this.action(context, { verb: 'get', resource: 'version', group: '' }));
@@ -169,7 +182,7 @@ export class KubeClient {
   /** Namespaces; a user who may not list them (common with namespaced RBAC) gets the context's own namespace. */
   async namespaces(context: string): Promise<string[]> {
     try {
-      const list = await this.apis(context).core.listNamespace();
+      const list = await this.timed(this.apis(context).core.listNamespace(), context);
       return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
     } catch (e) {
       const err = kubeError(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
@@ -183,7 +196,7 @@ export class KubeClient {
     const warnings: string[] = [];
     let hpas: K8sHpa[] = [];
     try {
-      hpas = (await apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })).items as K8sHpa[];
+      hpas = (await this.timed(apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }), context)).items as K8sHpa[];
     } catch (e) {
       const err = kubeError(e, this.action(context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace }));
       if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
@@ -192,7 +205,7 @@ export class KubeClient {
     const lists = await Promise.all(LISTED_KINDS.map(async (kind) => {
       const ops = opsFor(kind);
       try {
-        return { kind, items: (await ops.list(apis, namespace)).items };
+        return { kind, items: (await this.timed(ops.list(apis, namespace), context)).items };
       } catch (e) {
         return { kind, error: kubeError(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace })) };
       }
@@ -217,7 +230,7 @@ export class KubeClient {
   async read(ref: WorkloadRef): Promise<AnyObj> {
     const ops = opsFor(ref.kind);
     try {
-      return await ops.read(this.apis(ref.context), ref.namespace, ref.name);
+      return await this.timed(ops.read(this.apis(ref.context), ref.namespace, ref.name), ref.context);
     } catch (e) {
       throw kubeError(e, this.action(ref.context, { verb: 'get', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name }));
     }
@@ -256,7 +269,7 @@ export class KubeClient {
       const obj = await this.read(ref);
       const body = build(obj);
       try {
-        const out = await ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined);
+        const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context);
         return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun };
       } catch (e) {
         last = kubeError(e, act);

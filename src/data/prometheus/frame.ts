@@ -6,6 +6,7 @@
 import type { MetricName } from '../../core/metrics';
 import type { MetricFrame, TimeRange } from '../datasource';
 import { fitStep, type PrometheusClient, type RangeSeries } from './client';
+import { PrometheusError } from './errors';
 import type { MetricQuery } from './queries';
 
 export interface FetchedFrame {
@@ -52,9 +53,18 @@ export async function fetchFrame(client: PrometheusClient, queries: MetricQuery[
   const warnings: string[] = [];
   if (t.length === 0) return { frame: { t, step, values }, missing, warnings };
   const end = t[t.length - 1];
-  const answers = await Promise.all(queries.map((q) => client.queryRange(q.promql, t[0], end, step, { signal })));
+  // A query Prometheus rejects (e.g. a configured label that makes bad PromQL) loses that metric only; an unreachable
+  // or overloaded server fails the frame.
+  const answers = await Promise.all(queries.map((q) => client.queryRange(q.promql, t[0], end, step, { signal }).catch((e: unknown) => {
+    if (e instanceof PrometheusError && e.kind === 'query') return e;
+    throw e;
+  })));
   queries.forEach((q, i) => {
     const r = answers[i];
+    if (r instanceof PrometheusError) {
+      missing.push({ ...q, hint: r.message });
+      return;
+    }
     warnings.push(...r.warnings);
     const v = toGrid(t, step, r.series, q.metric);
     if (v.some((x) => !Number.isNaN(x))) values[q.metric] = v;
