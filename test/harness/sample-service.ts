@@ -1,7 +1,7 @@
 // A sample service for load experiments: a real Node HTTP server in its own process (so its process_* CPU and
 // memory are its own, not the test runner's or autocannon's), exporting prom-client metrics on /metrics:
 // http_requests_total{method,route,code}, http_request_duration_seconds (histogram) and the default process metrics.
-// Each request burns `cpuMsPerRequest` of CPU; every `failEvery`-th request answers 500.
+// Each request burns `cpuMsPerRequest` of CPU time; every `failEvery`-th request answers 500.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,11 +54,16 @@ export async function startSampleService(opts: SampleServiceOptions = {}): Promi
 }
 
 function burn(ms: number): number {
-  // Real CPU work (hashing-like integer mixing) until the time is spent; the result is returned so it is not optimised away.
-  const end = performance.now() + ms;
+  // Real CPU work (integer mixing) until this process has used `ms` of CPU time — CPU time, not wall time, so the cost
+  // per request stays what was configured when other processes compete for the cores. The result is returned so the
+  // loop is not optimised away.
+  const start = process.cpuUsage();
   let h = 0x811c9dc5;
-  while (performance.now() < end) for (let i = 0; i < 1000; i++) h = Math.imul(h ^ i, 16777619);
-  return h;
+  for (;;) {
+    for (let i = 0; i < 2000; i++) h = Math.imul(h ^ i, 16777619);
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= ms) return h;
+  }
 }
 
 async function serve(): Promise<void> {

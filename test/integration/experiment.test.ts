@@ -54,8 +54,8 @@ describe('load experiment against a real Prometheus and the sample service', fun
     assert.ok(Math.abs(high.means.request_rate! - sent[1]) / sent[1] < 0.35, `served ${high.means.request_rate} vs sent ${sent[1]}`);
     assert.ok(high.means.request_rate! > 2 * low.means.request_rate!, `${low.means.request_rate} → ${high.means.request_rate}`);
     assert.ok(high.means.cpu_usage! > low.means.cpu_usage!, `CPU ${low.means.cpu_usage} → ${high.means.cpu_usage}`);
-    // Every request burns CPU_MS of CPU, so the process uses at least that per request served.
-    assert.ok(high.cpuPerRequest > (0.6 * CPU_MS) / 1000, `CPU per request ${high.cpuPerRequest}`);
+    // Every request burns CPU_MS of CPU time, so the process uses at least that per request served (minus rate-window noise).
+    assert.ok(high.cpuPerRequest > (0.9 * CPU_MS) / 1000, `CPU per request ${high.cpuPerRequest}`);
     assert.ok(high.means.error_rate! > 0, 'every 25th request fails');
     assert.equal(d.validation!.ok, true, d.validation!.messages.join('; '));
     const json = JSON.parse(fs.readFileSync(r.jsonPath, 'utf8'));
