@@ -14,6 +14,8 @@ export interface RecommendRequest {
   policy?: Partial<Policy>;
   /** A registered forecast model name ('prophet', 'fusion'...) or undefined for the window rule alone. */
   model?: string;
+  /** Seconds between forecast points (default 300; coarser is faster for the LSTM). */
+  forecastStep?: number;
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
@@ -35,7 +37,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
-  const forecast = req.model ? { provider: forecastProvider(req.model), method: req.model } : undefined;
+  const forecast = req.model ? { provider: forecastProvider(req.model), method: req.model, step: req.forecastStep } : undefined;
   let done = 0;
   for (const { w } of targets) {
     const containers = [];

@@ -19,6 +19,7 @@ export interface RecommendCliOptions {
   strategy: string;
   model: string;
   compare?: boolean;
+  forecastStep?: string;
   cpuStep: string;
   memoryStep: string;
   cpuMin: string;
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--memory-max <quantity>', 'memory cap per container')
     .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
     .option('-m, --model <name>', 'forecast model checked against the moving window (e.g. prophet), or "none"', 'none')
+    .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster)', '300')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts')
     .option('-q, --quiet', 'no progress on stderr')
@@ -118,7 +120,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
   const progress = !opts.quiet && process.stderr.isTTY === true;
   const runs = await recommendFromSource(source, {
-    namespace: opts.namespace, workload: opts.workload, policy, model,
+    namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: num('--forecast-step', opts.forecastStep ?? '300', 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(`\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}`) : undefined,
   });
   if (runs.length === 0) {

@@ -2,8 +2,7 @@
  * MOrA with a forecaster, as a backtestable strategy: every day it computes both the window rule's value and a
  * forecast-based value (the forecast's need for the next day × the window rule's margin), remembers both, and
  * once the day has happened scores both on it. It applies the forecast's value only while, over the last `evidenceDays`
- * days, the forecast covered at least as well as the window (memory: no more OOM days; CPU: no more samples above)
- * with less waste, or strictly better coverage. Otherwise the window result stands. The forecaster is refit each day
+ * days, it cleared `forecastBeatsWindow` (at least the window's coverage with less waste, or clearly better coverage). Otherwise the window result stands. The forecaster is refit each day
  * on the last `fitDays` days (synchronous forecasters only, e.g. Prophet).
  */
 import type { Bounded } from '../../core/recommendation';
@@ -11,7 +10,7 @@ import { series } from '../../core/series';
 import type { Forecaster } from '../forecast-types';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
 import { scoreDay, type DayScore } from '../backtest/score';
-import { downsample, forecastNeed } from './forecast-choice';
+import { downsample, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
 import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
 
 const DAY = 86400;
@@ -97,12 +96,6 @@ export class ForecastGuardedStrategy implements SizingStrategy {
 
   private trusted(): boolean {
     if (this.record.length < 3) return false;
-    let wMiss = 0, fMiss = 0, wWaste = 0, fWaste = 0, wShort = 0, fShort = 0;
-    for (const r of this.record) {
-      wMiss += this.kind === 'memory' ? Number(r.w.exceeded > 0) : r.w.exceeded;
-      fMiss += this.kind === 'memory' ? Number(r.f.exceeded > 0) : r.f.exceeded;
-      wWaste += r.w.waste; fWaste += r.f.waste; wShort += r.w.shortfall; fShort += r.f.shortfall;
-    }
-    return (fMiss <= wMiss && fWaste < wWaste) || (fMiss < wMiss && fShort < wShort);
+    return forecastBeatsWindow(this.kind, totals(this.record.map((r) => r.w)), totals(this.record.map((r) => r.f)));
   }
 }

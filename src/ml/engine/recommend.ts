@@ -34,7 +34,7 @@ export interface EngineInput {
 
 export interface EngineOptions {
   /** A forecaster (e.g. fused Prophet + LSTM); used only where it beats the window on the series' own last day. */
-  forecast?: { provider: ForecastProvider; method: string };
+  forecast?: { provider: ForecastProvider; method: string; /** Seconds between forecast points (history is down-sampled to it); default 300. */ step?: number };
 }
 
 export interface BaselineValues {
@@ -77,7 +77,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     const one = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
       if (!usage || usage.t.length === 0) return undefined;
       const forecast = options.forecast && policy.strategy === 'mora'
-        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method)
+        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step)
         : undefined;
       return recommendResource({
         kind, usage, now: input.now, forecast,
@@ -113,7 +113,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   let forecastPeakLoad: number | undefined;
   let loadNote = '';
   if (options.forecast && input.requestRate && input.requestRate.t.length > 0) {
-    const lf = await checkForecast('memory', input.requestRate, input.now, options.forecast.provider, options.forecast.method);
+    const lf = await checkForecast('memory', input.requestRate, input.now, options.forecast.provider, options.forecast.method, options.forecast.step);
     if (lf?.trusted) forecastPeakLoad = lf.need;
     else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
   }
