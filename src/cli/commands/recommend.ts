@@ -136,6 +136,6 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     case 'json': return f.recommendationsJson(runs);
     case 'yaml': return f.recommendationsYaml(runs);
     case 'csv': return f.recommendationsCsv(runs);
-    default: return opts.compare ? f.comparisonTable(runs) : f.recommendationsTable(runs);
+    default: return opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs);
   }
 }

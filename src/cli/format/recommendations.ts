@@ -61,6 +61,18 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
   ], rows, width);
 }
 
+/** One line: the requests freed (or needed) over all workloads, × replicas, and the replayed risk. */
+export function savingsSummary(results: readonly EngineResult[]): string {
+  let cpuFreed = 0, memFreed = 0, oomDays = 0, days = 0;
+  for (const r of results) {
+    cpuFreed += r.savings.cpuRequest; memFreed += r.savings.memoryRequest;
+    for (const d of r.details) { const rp = d.memory?.evidence.replay; if (rp) { oomDays += rp.oomDays; days += rp.days; } }
+  }
+  const signed = (x: number, f: (v: number) => string): string => `${x >= 0 ? 'frees' : 'needs'} ${f(Math.abs(x))}`;
+  return `MOrA's requests, × replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, mem)} against the current spec.\n`
+    + `Replayed over the last weeks, its memory limits would have been exceeded on ${oomDays} of ${days} container-days.\n`;
+}
+
 /** JSON/YAML body: the Recommendation (what every view reads) plus the baselines and savings next to it. */
 export function recommendationsData(results: readonly EngineResult[]): unknown[] {
   return results.map((r) => ({
