@@ -7,7 +7,8 @@ import {
   type WebviewDescription, type WebviewToHost,
 } from '../protocol/forecast';
 import type { Log } from './log';
-import { adapterOptions, type RecommendationStore } from './recommendation-store';
+import { enginePolicy, type RecommendationStore } from './recommendation-store';
+import type { LstmWorkerPool } from '../ml/worker/pool';
 
 export const FORECAST_VIEW_TYPE = 'mora.forecast';
 
@@ -25,6 +26,8 @@ export interface ForecastHost {
   readonly log: Log;
   readonly store: RecommendationStore;
   source(): DataSource;
+  /** The LSTM worker pool (created on first use), or undefined when the worker bundle is missing. */
+  lstmPool(): LstmWorkerPool | undefined;
 }
 
 function nonce(): string {
@@ -104,6 +107,7 @@ class ForecastPanel implements vscode.Disposable {
 
   retarget(target: ForecastTarget): void {
     if (this.data && sameTarget(this.data.target, target)) return;
+    this.cancelLstm();
     this.target = target;
     this.data = undefined;
     this.recommendation = undefined;
@@ -141,7 +145,8 @@ class ForecastPanel implements vscode.Disposable {
     }
   }
 
-  private async handle(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown> {
+  /** Answers a webview request (also the test API's way to press the webview's buttons). */
+  async handle(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown> {
     switch (command) {
       case 'ping':
         return 'pong';
@@ -168,22 +173,30 @@ class ForecastPanel implements vscode.Disposable {
     if (!this.recommendation) await this.compute();
   }
 
+  /**
+   * Phase 1: Prophet + fused (Prophet alone) and the engine's recommendation, shown within a second.
+   * Phase 2 (background): the LSTM trains in a worker thread for CPU and memory; the view updates when it is done.
+   * `compute` resolves after phase 1.
+   */
   compute(): Promise<void> {
     if (this.computing) return this.computing;
     const target = this.target;
+    this.cancelLstm();
     this.computing = (async () => {
       try {
         const source = this.host.source();
         const workload = await findWorkload(source, target);
         const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
+        const base = { ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: enginePolicy() };
         const t0 = Date.now();
-        const { data, recommendation } = await buildForecastView(source, workload, target.container, { ...DEFAULT_FORECAST_VIEW_OPTIONS, adapter: adapterOptions() });
+        const { data, recommendation } = await buildForecastView(source, workload, target.container, base);
         if (target !== this.target) return;
         this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
         this.data = data;
         this.recommendation = recommendation;
-        this.host.store.merge(recommendation);
+        if (recommendation) this.host.store.merge(recommendation);
         await this.post({ type: 'show', data });
+        void this.withLstm(source, workload, target, { ...base, recommendation });
       } catch (e) {
         const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
         this.host.log.error(message, e);
@@ -194,6 +207,38 @@ class ForecastPanel implements vscode.Disposable {
     })();
     return this.computing;
   }
+
+  private async withLstm(source: DataSource, workload: Workload, target: ForecastTarget, options: import('../views/forecast-model').ForecastViewOptions): Promise<void> {
+    const pool = this.host.lstmPool();
+    if (!pool) return;
+    const { buildForecastView } = require('../views/forecast-model') as typeof import('../views/forecast-model');
+    const jobs: import('../ml/worker/pool').JobHandle[] = [];
+    let cancelled = false;
+    this.cancelLstm = () => {
+      cancelled = true;
+      for (const j of jobs) j.cancel();
+    };
+    const lstm: import('../views/forecast-model').LstmRunner = async (history, horizon) => {
+      if (cancelled) throw new Error('cancelled');
+      const job = pool.train(history.t, history.v, horizon, {}, (p) => {
+        void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${jobs.length} of ${options.lstmPanels.length})…` });
+      });
+      jobs.push(job);
+      return (await job.result).forecast;
+    };
+    try {
+      const t0 = Date.now();
+      const { data } = await buildForecastView(source, workload, target.container, { ...options, lstm });
+      if (cancelled || target !== this.target) return;
+      this.host.log.info(`LSTM forecasts for ${workload.name}/${target.container} in ${Date.now() - t0} ms (${pool.backend ?? 'worker'}).`);
+      this.data = data;
+      await this.post({ type: 'show', data });
+    } catch (e) {
+      if (!cancelled) this.host.log.warn(`LSTM for ${workload.name}/${target.container} failed: ${(e as Error).message}`);
+    }
+  }
+
+  private cancelLstm: () => void = () => {};
 
   /** Sends a request to the webview and waits for its response (tests: the chart really rendered). */
   async describe(): Promise<WebviewDescription> {
@@ -208,6 +253,7 @@ class ForecastPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.cancelLstm();
     this.pending.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();

@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { LstmWorkerPool } from '../ml/worker/pool';
 import type { Recommendation } from '../core/recommendation';
 import type { ManifestChange } from '../manifests/types';
 import type { ForecastViewData, WebviewDescription } from '../protocol/forecast';
@@ -17,6 +20,8 @@ export interface ManifestFeaturesApi {
     /** Asks the webview (request/response over the protocol) what it drew. */
     describe(): Promise<WebviewDescription>;
     data(): ForecastViewData | undefined;
+    /** Runs what a webview button asks for (apply, copyYaml, refresh, ping), as the webview's request would. */
+    request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
   };
 }
 
@@ -54,6 +59,7 @@ export async function applyChanges(doc: vscode.TextDocument, changes: ManifestCh
 export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args: ApplyRecommendationArgs): ManifestChange[] {
   const view = views.get(doc);
   const { resourceSettings } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
+  const { manifestLimits } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
   const rec = args.recommendation;
   const defaultNs = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
   const changes: ManifestChange[] = [];
@@ -64,7 +70,7 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
     const docNs = view!.scan.documents[found.document].namespace;
     for (const c of rec.containers) {
       if (c.container !== found.container || (args.container && c.container !== args.container)) continue;
-      const set = resourceSettings(c);
+      const set = resourceSettings(c, manifestLimits(found));
       if (set.requests || set.limits) changes.push({ type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNs, container: found.container }, set });
     }
     if (!replicasDone && rec.replicas && !rec.replicas.hpa && found.replicas) {
@@ -133,7 +139,17 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
   const views = new ManifestViews(store);
   const lenses = new MoraCodeLensProvider(views, store);
   const diagnostics = new MissingRequestsDiagnostics(views);
-  const panels = new ForecastPanels({ extension, log, store, source: () => mora.source });
+  let pool: LstmWorkerPool | undefined;
+  const lstmPool = (): LstmWorkerPool | undefined => {
+    const worker = path.join(extension.extensionUri.fsPath, 'dist', 'worker.js');
+    if (!pool && fs.existsSync(worker)) {
+      const { LstmWorkerPool: Pool } = require('../ml/worker/pool') as typeof import('../ml/worker/pool');
+      pool = new Pool({ workerFile: worker });
+    }
+    return pool;
+  };
+  const panels = new ForecastPanels({ extension, log, store, source: () => mora.source, lstmPool });
+  extension.subscriptions.push({ dispose: () => void pool?.close() });
   extension.subscriptions.push(
     store, views, lenses, diagnostics, panels,
     vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, lenses),
@@ -222,6 +238,10 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
         return panels.panel.describe();
       },
       data: () => panels.panel?.currentData(),
+      request: (command) => {
+        if (!panels.panel) throw new Error('no forecast panel is open');
+        return panels.panel.handle(command);
+      },
     },
   };
 }

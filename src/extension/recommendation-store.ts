@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
-import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
-import type { AdapterOptions } from '../views/recommendation-adapter';
+import type { Policy } from '../ml/engine/policy';
 import type { Log } from './log';
 
 /**
@@ -72,29 +71,18 @@ export class RecommendationStore implements vscode.Disposable {
   }
 
   private async load(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
-    const source = this.source();
-    const { recommendFromMetrics } = require('../views/recommendation-adapter') as typeof import('../views/recommendation-adapter');
-    const options = adapterOptions();
-    const workloads: Workload[] = [];
-    for (const context of await source.contexts()) {
-      if ((await source.namespaces(context)).includes(namespace)) workloads.push(...(await source.workloads(context, namespace)));
-    }
-    let done = 0;
-    for (const w of workloads) {
-      if (token?.isCancellationRequested) throw new vscode.CancellationError();
-      let merged: Recommendation | undefined;
-      for (const c of w.containers) {
-        const frame = await source.metrics({ workload: w, container: c.name }, await source.historyRange({ workload: w, container: c.name }));
-        const r = recommendFromMetrics(w, c.name, frame, {}, options);
-        merged = merged ? { ...merged, containers: [...merged.containers, ...r.containers], confidence: Math.min(merged.confidence, r.confidence) } : r;
-      }
-      if (merged) this.recs.set(RecommendationStore.key(namespace, w.kind, w.name), merged);
-      progress?.(++done, workloads.length);
-      // Let the extension host breathe between workloads.
-      await new Promise((r) => setImmediate(r));
-    }
-    if (workloads.length > 0) this.changed.fire();
-    return workloads.length;
+    const { recommendFromSource } = require('../cli/commands/recommend-run') as typeof import('../cli/commands/recommend-run');
+    // The engine's window rule alone (no forecast): fast enough for every workload of a namespace.
+    const runs = await recommendFromSource(this.source(), {
+      namespace, policy: enginePolicy(),
+      onProgress: (done, total) => {
+        if (token?.isCancellationRequested) throw new vscode.CancellationError();
+        progress?.(done, total);
+      },
+    });
+    for (const r of runs) this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
+    if (runs.length > 0) this.changed.fire();
+    return runs.length;
   }
 
   dispose(): void {
@@ -102,11 +90,12 @@ export class RecommendationStore implements vscode.Disposable {
   }
 }
 
-export function adapterOptions(): AdapterOptions {
+/** The engine's policy from the user's settings. */
+export function enginePolicy(): Partial<Policy> {
   const cfg = vscode.workspace.getConfiguration('mora');
   return {
     qos: cfg.get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
     cpuLimits: cfg.get<boolean>('cpuLimits', false),
-    targetUtilization: 1,
+    historyDays: cfg.get<number>('historyDays', 14),
   };
 }

@@ -18,7 +18,8 @@ import {
   PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
 } from '../protocol/forecast';
-import { DEFAULT_ADAPTER_OPTIONS, recommendFromMetrics, type AdapterOptions, type ForecastSummary } from './recommendation-adapter';
+import { recommendFromSource } from '../cli/commands/recommend-run';
+import type { Policy } from '../ml/engine';
 import { containerHeadline, resourcesYaml, showCpu, showMemory } from './recommendation-text';
 
 /** Forecasts the LSTM for one history (the caller may run it in a worker). */
@@ -32,14 +33,23 @@ export interface ForecastViewOptions {
   shownDays: number;
   seed: number;
   lstm?: LstmRunner;
-  adapter: AdapterOptions;
-  /** Recommendation from elsewhere (the engine); when absent the adapter computes one from the metrics. */
+  /** Panels the LSTM runs for (it trains for tens of seconds per series): the ones the recommendation sizes. */
+  lstmPanels: PanelId[];
+  /** The engine's policy (QoS, CPU limits, history days...). */
+  policy: Partial<Policy>;
+  /** Recommendation from elsewhere; when absent the engine computes one (window rule checked against Prophet). */
   recommendation?: Recommendation;
 }
 
 export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
-  bucket: 900, horizonHours: 48, shownDays: 7, seed: 7, adapter: DEFAULT_ADAPTER_OPTIONS,
+  bucket: 900, horizonHours: 48, shownDays: 7, seed: 7, lstmPanels: ['cpu', 'memory'], policy: {},
 };
+
+/** The engine's recommendation for one workload of a source (src/ml/engine via the CLI's shared runner). */
+export async function engineRecommendation(source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string): Promise<Recommendation | undefined> {
+  const runs = await recommendFromSource(source, { namespace: workload.namespace, workload: workload.name, policy, model });
+  return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
+}
 
 interface PanelSpec {
   id: PanelId;
@@ -166,7 +176,7 @@ async function forecastPanel(spec: PanelSpec, frame: MetricFrame, options: Forec
     components.push({ name: 'prophet', error: (e as Error).message });
     notes.push(`${spec.title}: Prophet failed: ${(e as Error).message}`);
   }
-  if (options.lstm) {
+  if (options.lstm && options.lstmPanels.includes(spec.id)) {
     try {
       const forecast = await options.lstm(history, horizon, options.bucket);
       components.push({ name: 'lstm', forecast });
@@ -185,11 +195,6 @@ async function forecastPanel(spec: PanelSpec, frame: MetricFrame, options: Forec
     notes.push(`${spec.title}: no forecast (${(e as Error).message})`);
   }
   return { spec, history, runs, fused };
-}
-
-function summaryOf(p: PanelForecast | undefined): ForecastSummary | undefined {
-  if (!p?.fused) return undefined;
-  return { peak: peakOf(Array.from(p.fused.mean)), confidence: p.fused.confidence, agreement: p.fused.used.length > 1 ? p.fused.confidenceParts.agreement : undefined, models: p.fused.used };
 }
 
 function referenceLines(id: PanelId, rec: Recommendation, container: string): ReferenceLine[] {
@@ -218,7 +223,7 @@ function referenceLines(id: PanelId, rec: Recommendation, container: string): Re
 /** Everything the webview shows for one container, plus the recommendation it is drawn against. */
 export async function buildForecastView(
   source: DataSource, workload: Workload, container: string, options: ForecastViewOptions = DEFAULT_FORECAST_VIEW_OPTIONS,
-): Promise<{ data: ForecastViewData; recommendation: Recommendation }> {
+): Promise<{ data: ForecastViewData; recommendation: Recommendation | undefined }> {
   const target = { workload, container };
   const range = await source.historyRange(target);
   const frame = await source.metrics(target, range);
@@ -228,31 +233,33 @@ export async function buildForecastView(
     const p = await forecastPanel(spec, frame, options, notes);
     if (p) panels.push(p);
   }
-  const byId = (id: PanelId) => panels.find((p) => p.spec.id === id);
-  const recommendation = options.recommendation
-    ?? recommendFromMetrics(workload, container, frame, { cpu: summaryOf(byId('cpu')), memory: summaryOf(byId('memory')) }, options.adapter);
+  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, 'prophet'));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
-  if (!options.lstm) notes.unshift('LSTM not run: no LSTM worker in this build; the fused forecast is Prophet alone.');
+  if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet alone.');
+  else if (options.lstmPanels.length < panels.length) {
+    notes.push(`LSTM run for ${options.lstmPanels.join(' and ')} only (it trains for tens of seconds per series, in a worker thread).`);
+  }
+  if (recommendation) notes.push('The recommendation is the engine\'s: its window rule, checked against a Prophet forecast of the last day.');
 
   const shownFrom = range.to - options.shownDays * 86400;
   const panelData: PanelData[] = panels.map((p) => {
     const from = p.history.t.findIndex((t) => t >= shownFrom);
     const history = { t: Array.from(p.history.t.subarray(Math.max(0, from))), v: round(p.history.v.subarray(Math.max(0, from))) };
-    const lines = referenceLines(p.spec.id, recommendation, container);
+    const lines = recommendation ? referenceLines(p.spec.id, recommendation, container) : [];
     return {
       id: p.spec.id, title: p.spec.title, unit: p.spec.unit, history, forecasts: p.runs, lines,
       summary: summaryTable(p.spec.title, p.spec.unit, history, p.runs, lines),
       detail: detailTable(p.spec.title, p.spec.unit, p.runs),
     };
   });
-  const c = recommendation.containers.find((x) => x.container === container);
+  const c = recommendation?.containers.find((x) => x.container === container);
   const ref: TargetRef = { context: workload.context, namespace: workload.namespace, kind: workload.kind, name: workload.name, container };
   const data: ForecastViewData = {
     version: PROTOCOL_VERSION,
     target: ref,
     title: `${workload.kind} ${workload.namespace}/${workload.name} · ${container}`,
-    generatedAt: recommendation.generatedAt,
+    generatedAt: recommendation?.generatedAt ?? range.to,
     modelsRun: [...modelsRun],
     notes,
     headline: c ? containerHeadline(c) : 'no recommendation for this container',

@@ -4,6 +4,7 @@
  * Built on the manifest core's scan (src/manifests), which never throws and skips malformed or templated documents;
  * the VS Code glue (src/extension/codelens.ts, hover.ts, diagnostics.ts) only maps these to editor objects.
  */
+import { parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
@@ -60,8 +61,21 @@ export function lensTitle(found: ManifestContainer, c: ContainerRecommendation):
   return `MOrA: ${parts.join(' · ')}`;
 }
 
+/** The manifest's own limits in base units (unparseable values count as absent). */
+export function manifestLimits(found: ManifestContainer): { cpu?: number; memory?: number } {
+  const q = (v: ManifestValue | null, what: string) => {
+    if (!v) return undefined;
+    try {
+      return parseQuantity(v.value, what);
+    } catch {
+      return undefined;
+    }
+  };
+  return { cpu: q(found.limits.cpu, 'cpu'), memory: q(found.limits.memory, 'memory') };
+}
+
 function containerChange(found: ManifestContainer, docNamespace: string | null, c: ContainerRecommendation): ManifestChange | undefined {
-  const set = resourceSettings(c);
+  const set = resourceSettings(c, manifestLimits(found));
   if (!set.requests && !set.limits) return undefined;
   return { type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNamespace, container: found.container }, set };
 }

@@ -17,19 +17,26 @@ export function showMemory(bytes: number | undefined): string {
   return bytes === undefined || !Number.isFinite(bytes) ? 'unset' : humanMemory(bytes);
 }
 
-/** The quantities a recommendation writes into a manifest (Kubernetes quantity strings), only for values it changes. */
-export function resourceSettings(c: ContainerRecommendation): ResourceSettings {
+/**
+ * The quantities a recommendation writes into a manifest (Kubernetes quantity strings), only for values it sets.
+ * `existingLimits` (base units) are the manifest's own limits: a limit the recommendation leaves alone but that would end up
+ * below the new request is raised to the request, because Kubernetes rejects a request above its limit.
+ */
+export function resourceSettings(c: ContainerRecommendation, existingLimits: { cpu?: number; memory?: number } = {}): ResourceSettings {
   const out: ResourceSettings = {};
   const put = (where: 'requests' | 'limits', key: 'cpu' | 'memory', value: string) => {
     out[where] = { ...(out[where] ?? {}), [key]: value };
   };
-  if (c.cpu) {
-    put('requests', 'cpu', formatCpu(c.cpu.request.value));
-    if (c.cpu.limit) put('limits', 'cpu', formatCpu(c.cpu.limit.value));
-  }
-  if (c.memory) {
-    put('requests', 'memory', formatMemory(c.memory.request.value));
-    if (c.memory.limit) put('limits', 'memory', formatMemory(c.memory.limit.value));
+  const format = { cpu: formatCpu, memory: formatMemory };
+  for (const key of ['cpu', 'memory'] as const) {
+    const r = c[key];
+    if (!r) continue;
+    put('requests', key, format[key](r.request.value));
+    if (r.limit) put('limits', key, format[key](r.limit.value));
+    else {
+      const existing = existingLimits[key];
+      if (existing !== undefined && existing < r.request.value) put('limits', key, format[key](r.request.value));
+    }
   }
   return out;
 }

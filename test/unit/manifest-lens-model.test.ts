@@ -153,4 +153,24 @@ describe('manifest lens model', () => {
     assert.equal(hoverAt(view, ...pos('kind:')), undefined);
     assert.equal(view.lenses.filter((l) => l.kind === 'replicas').length, 0, 'replicas 2 → 2 is not worth a lens');
   });
+
+  it('raises a CPU limit the new request would exceed (Kubernetes rejects request > limit), and leaves higher limits alone', () => {
+    const text = (limit: string) => [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', 'spec:', '  template:', '    spec:', '      containers:',
+      '        - name: app', '          resources:', '            requests:', '              cpu: 50m', '            limits:', `              cpu: ${limit}`, '',
+    ].join('\n');
+    const d: GenDoc = { kind: 'Deployment', name: 'api', containers: [{ name: 'app' }] };
+    const rec = recFor(d, 'default', new Rng(3));
+    rec.containers[0].cpu!.request.value = 0.19; // no CPU limit recommended
+    const apply = (limit: string) => {
+      const lens = manifestView(text(limit), () => rec, 'default').lenses.find((l) => l.kind === 'apply')!;
+      return scanManifest(editManifest(text(limit), lens.changes).text).containers[0];
+    };
+    const low = apply('100m');
+    assert.equal(low.requests.cpu!.value, '190m');
+    assert.equal(low.limits.cpu!.value, '190m');
+    const high = apply('1');
+    assert.equal(high.requests.cpu!.value, '190m');
+    assert.equal(high.limits.cpu!.value, '1');
+  });
 });

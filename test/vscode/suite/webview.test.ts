@@ -1,6 +1,11 @@
 // The forecast webview in real VS Code: it renders a chart from real (demo) forecasts and answers a request over the protocol.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parse } from 'yaml';
+import { demoManifests } from '../../../src/data/demo';
+import { scanManifest } from '../../../src/manifests/scan';
 import type { ForecastViewData, WebviewDescription } from '../../../src/protocol/forecast';
 import { activateMora } from './helpers';
 
@@ -9,6 +14,7 @@ interface ForecastApi {
     show(target: { namespace: string; kind: string; name: string; container: string }): Promise<void>;
     describe(): Promise<WebviewDescription>;
     data(): ForecastViewData | undefined;
+    request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
   };
 }
 
@@ -57,5 +63,44 @@ describe('MOrA forecast webview', function () {
     assert.equal(api.forecast.data()?.target.name, 'cartservice');
     const d = await describeWhenDrawn(api);
     assert.ok(d.paintedPixels > 0);
+  });
+
+  it('"Apply to open manifest" writes the shown recommendation into the open manifest, as one undoable edit', async () => {
+    const api = (await activateMora()) as unknown as ForecastApi;
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const file = path.join(root, `shop-${process.pid}.yaml`);
+    fs.writeFileSync(file, demoManifests());
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    // The manifest on the left, the forecast beside it: how a user applies from the webview.
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'productcatalogservice', container: 'server' });
+    const original = doc.getText();
+    const before = scanManifest(original).containers;
+
+    assert.equal(await api.forecast.request('ping'), 'pong');
+    const message = await api.forecast.request('apply');
+    assert.match(String(message), /^Applied \d+ change\(s\) to /);
+
+    const yaml = parse(api.forecast.data()!.yaml) as { resources: { requests: { cpu: string; memory: string } } };
+    const after = scanManifest(doc.getText()).containers;
+    assert.equal(after.length, before.length);
+    for (const [i, c] of after.entries()) {
+      if (c.name === 'productcatalogservice') {
+        assert.equal(c.requests.cpu?.value, yaml.resources.requests.cpu);
+        assert.equal(c.requests.memory?.value, yaml.resources.requests.memory);
+      } else {
+        assert.deepEqual([c.requests.cpu?.value, c.requests.memory?.value, c.limits.cpu?.value, c.limits.memory?.value],
+          [before[i].requests.cpu?.value, before[i].requests.memory?.value, before[i].limits.cpu?.value, before[i].limits.memory?.value], `${c.name} untouched`);
+      }
+    }
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One); // undo acts on the focused editor
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), original);
+  });
+
+  it('MOrA: Recommend computes a namespace with progress and feeds the CodeLenses', async () => {
+    const count = await vscode.commands.executeCommand<number>('mora.recommend', 'shop');
+    assert.equal(count, 11, 'every demo workload in namespace shop');
   });
 });
