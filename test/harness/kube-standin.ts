@@ -323,8 +323,9 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
       }
     }
     const sentRv = isObj(next.metadata) ? next.metadata.resourceVersion : undefined;
-    // Optimistic concurrency: a write that names a resourceVersion must name the current one (PUT always names one).
-    if ((verb === 'update' && sentRv === undefined) || (sentRv !== undefined && String(sentRv) !== freshRv)) {
+    // Optimistic concurrency: a write that names a resourceVersion must name the current one; one that names none is
+    // unconditional (as for the built-in workload kinds, which allow unconditional update).
+    if (sentRv !== undefined && String(sentRv) !== freshRv) {
       return send(409, status(409, 'Conflict',
         `Operation cannot be fulfilled on ${gr} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         { name, group, kind: resource }));

@@ -238,22 +238,33 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     }
   });
 
-  it('(stand-in honesty) answers 415 with a Status for a patch type it does not accept', async () => {
+  it('(stand-in honesty) answers 415 for a patch type it does not accept, and 409 for a PUT with a stale resourceVersion', async () => {
     const cfg = parseYaml(kube!.kubeconfig()) as { clusters: Array<{ cluster: { 'certificate-authority-data'?: string } }>; users: Array<{ user: { token: string } }> };
     const ca = cfg.clusters[0].cluster['certificate-authority-data'];
-    const url = new URL(`${kube!.url}/apis/apps/v1/namespaces/shop/deployments/checkout`);
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = https.request(url, { method: 'PATCH', ca: ca ? Buffer.from(ca, 'base64') : undefined, rejectUnauthorized: !!ca,
-        headers: { Authorization: `Bearer ${cfg.users[0].user.token}`, 'Content-Type': 'application/apply-patch+cbor' } }, (res) => {
+    const call = (method: string, p: string, contentType: string, body: string) => new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = https.request(new URL(`${kube!.url}${p}`), { method, ca: ca ? Buffer.from(ca, 'base64') : undefined, rejectUnauthorized: !!ca,
+        headers: { Authorization: `Bearer ${cfg.users[0].user.token}`, 'Content-Type': contentType } }, (res) => {
         let b = '';
         res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) as Record<string, unknown> }));
       });
       req.on('error', reject);
-      req.end('{}');
+      req.end(body);
     });
-    assert.equal(status, 415);
-    assert.equal(JSON.parse(body).reason, 'UnsupportedMediaType');
+    const p = '/apis/apps/v1/namespaces/shop/deployments/checkout-gateway';
+    const cbor = await call('PATCH', p, 'application/apply-patch+cbor', '{}');
+    assert.equal(cbor.status, 415);
+    assert.equal(cbor.body.reason, 'UnsupportedMediaType');
+    const current = kube!.get('deployments', 'shop', 'checkout-gateway') as { metadata: { resourceVersion: string } };
+    const stale = structuredClone(current) as typeof current;
+    kube!.touch('deployments', 'shop', 'checkout-gateway');
+    const put = await call('PUT', p, 'application/json', JSON.stringify(stale));
+    assert.equal(put.status, 409);
+    assert.equal(put.body.reason, 'Conflict');
+    const fresh = structuredClone(kube!.get('deployments', 'shop', 'checkout-gateway')) as { metadata: { resourceVersion: string } };
+    const ok = await call('PUT', p, 'application/json', JSON.stringify(fresh));
+    assert.equal(ok.status, 200);
+    assert.ok(Number((ok.body.metadata as { resourceVersion: string }).resourceVersion) > Number(fresh.metadata.resourceVersion), 'a write bumps the resourceVersion');
   });
 
   it('scales a workload for an experiment plan and waits until the replicas are ready (bounded)', async () => {

@@ -98,7 +98,8 @@ function labelKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
 }
 
-interface ApiBody {
+/** The envelope every Prometheus API answer comes in. */
+export interface ApiBody {
   status?: string;
   data?: { resultType?: string; result?: unknown };
   errorType?: string;

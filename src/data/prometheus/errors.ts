@@ -12,13 +12,12 @@ export class PrometheusError extends Error {
   }
 }
 
-/** Replaces every secret (and any `user:password@` in URLs) by `***`. Secrets shorter than 4 characters are still redacted. */
+/** Replaces every secret (and any `user:password@` in URLs) by `***`. Callers pass basic auth's base64 form as a secret too. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
   for (const s of secrets) {
     if (!s) continue;
     out = out.split(s).join('***');
-    // Basic auth travels base64-encoded; redact that form too.
   }
   return out;
 }
