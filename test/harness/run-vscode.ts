@@ -63,7 +63,10 @@ async function runInCodeServer(runDir: string, resultsFile: string): Promise<num
     let resolveExit: (code: number) => void = () => {};
     const exited = new Promise<number>((resolve) => (resolveExit = resolve));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const line = formatLogArgs(Array.isArray(args) ? args : [args]);
+      let line = formatLogArgs(Array.isArray(args) ? args : [args]);
+      // mocha colours its output when CI is set; keep escape codes out of logs that are not a terminal.
+      // eslint-disable-next-line no-control-regex
+      if (!process.stdout.isTTY) line = line.replace(/\x1b\[[0-9;]*m/g, '');
       if (!process.env.MORA_DEBUG && NOISE.some((re) => re.test(line))) return;
       for (const l of line.split('\n')) console.log(`[extension host${type === 'error' ? ' error' : ''}] ${l}`);
     });
