@@ -265,6 +265,14 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     const ok = await call('PUT', p, 'application/json', JSON.stringify(fresh));
     assert.equal(ok.status, 200);
     assert.ok(Number((ok.body.metadata as { resourceVersion: string }).resourceVersion) > Number(fresh.metadata.resourceVersion), 'a write bumps the resourceVersion');
+    // The other patch types do what their RFCs say.
+    const jp = await call('PATCH', p, 'application/json-patch+json', JSON.stringify([{ op: 'test', path: '/spec/replicas', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 4 }]));
+    assert.equal(jp.status, 200);
+    assert.equal((jp.body.spec as { replicas: number }).replicas, 4);
+    const failedTest = await call('PATCH', p, 'application/json-patch+json', JSON.stringify([{ op: 'test', path: '/spec/replicas', value: 1 }]));
+    assert.equal(failedTest.status, 422);
+    const mp = await call('PATCH', p, 'application/merge-patch+json', JSON.stringify({ metadata: { labels: { app: null } } }));
+    assert.deepEqual((mp.body.metadata as { labels: Record<string, string> }).labels, {});
   });
 
   it('scales a workload for an experiment plan and waits until the replicas are ready (bounded)', async () => {
