@@ -158,6 +158,16 @@ describe('load experiments', () => {
     assert.equal((await new ExperimentDataSource(path.join(dir, 'none')).health()).ok, false);
   });
 
+  it('for a Kubernetes workload reads CPU and memory from cAdvisor for its pods, and reports what is missing', async () => {
+    const w = world();
+    const r = await runExperiment(config(dir, { levels: [10], workload: { namespace: 'shop', kind: 'Deployment', name: 'cart', container: 'server' } }), w);
+    assert.ok(w.queries.some((q) => q.includes('container_cpu_usage_seconds_total{namespace="shop",pod=~"cart-[a-z0-9]{1,10}-[a-z0-9]{5}",container="server"}')));
+    assert.ok(!w.queries.some((q) => q.includes('count_over_time(up')), 'no scrape wait: the cluster scrapes cAdvisor');
+    // this fake Prometheus has no cAdvisor series: the run is written, flagged, with the selector to check
+    assert.equal(r.document.validation!.ok, false);
+    assert.ok(r.document.summary!.missing.some((m) => m.metric === 'cpu_usage' && /cAdvisor/.test(m.hint)));
+  });
+
   it('rejects bad configurations before sending any load', async () => {
     const w = world();
     await assert.rejects(runExperiment(config(dir, { levels: [] }), w), /no load levels/);

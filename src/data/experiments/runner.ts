@@ -178,7 +178,10 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
   // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
   //    Prometheus should fail now, not after minutes of load).
-  if (!config.workload && !hooks.signal?.aborted) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
+  if (!hooks.signal?.aborted) {
+    if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
+    else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
+  }
 
   // 1. Load, level by level.
   for (let i = 0; i < config.levels.length; i++) {
