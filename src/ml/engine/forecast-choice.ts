@@ -49,17 +49,26 @@ export async function checkForecast(kind: ResourceKind, history: Series, now: nu
     return { need: NaN, trusted: false, method, reason: `${method} failed (${(err as Error).message.split('\n')[0]})` };
   }
   const wDay = scoreDay(lastDay, e.base * e.margin, hold.v);
-  const fDay = scoreDay(lastDay, forecastNeed(kind, fHold) * e.margin, hold.v);
+  // Memory: a miss is an OOM kill, so a forecast may raise the limit ahead of growth but never cut below the window's.
+  const fValue = (need: number): number => (kind === 'memory' ? Math.max(need, e.base) : need) * e.margin;
+  const fDay = scoreDay(lastDay, fValue(forecastNeed(kind, fHold)), hold.v);
   const trusted = forecastBeatsWindow(kind, totals([wDay]), totals([fDay]));
   const pct = (x: number, base: number): string => `${((100 * x) / Math.max(1e-12, base)).toFixed(1)}%`;
   const sumU = Math.max(1e-12, wDay.sumUsage);
   const detail = `last day: ${method} waste ${pct(fDay.waste, sumU)}, shortfall ${pct(fDay.shortfall, sumU)} vs window waste ${pct(wDay.waste, sumU)}, shortfall ${pct(wDay.shortfall, sumU)}`;
+  const nextNeed = forecastNeed(kind, fNext);
   return {
-    need: forecastNeed(kind, fNext),
+    need: kind === 'memory' ? Math.max(nextNeed, windowBase(kind, history, now) ?? nextNeed) : nextNeed,
     trusted,
     method,
     reason: trusted ? `it beat the moving window on the last day (${detail})` : `it did not beat the moving window on the last day (${detail}); using the window`,
   };
+}
+
+function windowBase(kind: ResourceKind, history: Series, now: number): number | undefined {
+  const m = new MoraStrategy(kind);
+  m.observe(history.t, history.v);
+  return m.explain(now)?.base;
 }
 
 export interface ScoreTotals { missDays: number; exceeded: number; waste: number; shortfall: number }

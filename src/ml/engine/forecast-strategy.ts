@@ -73,6 +73,8 @@ export class ForecastGuardedStrategy implements SizingStrategy {
         if (fitted instanceof Promise) throw new Error('the backtest needs a synchronous forecaster');
         const fc = fitted.predict({ horizon: Math.ceil(DAY / this.step), step: this.step });
         f = forecastNeed(this.kind, fc) * e.margin;
+        // Memory: a miss is an OOM kill, so a forecast may raise the limit ahead of growth but never cut below the window's.
+        if (this.kind === 'memory') f = Math.max(f, w.value);
       } catch (err) {
         if ((err as Error).message.includes('synchronous')) throw err;
         f = NaN; // a failed fit leaves the window in charge
