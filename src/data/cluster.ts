@@ -49,7 +49,7 @@ export interface DetailedFrame extends FetchedFrame {
 
 export class ClusterDataSource implements DataSource {
   readonly kind = 'cluster' as const;
-  readonly prometheus: PrometheusClient;
+  private prometheusClient: PrometheusClient | undefined;
   private kubeClient: KubeClient | undefined;
   private readonly queryConfig: QueryConfig;
   private readonly historyDays: number;
@@ -58,12 +58,9 @@ export class ClusterDataSource implements DataSource {
   /** Warnings of the last workloads() call (kinds RBAC hides). */
   lastWarnings: string[] = [];
 
+  /** Never throws: a bad URL or kubeconfig surfaces on first use (health, metrics), not while the extension activates. */
   constructor(private readonly options: ClusterDataSourceOptions) {
-    this.prometheus = options.prometheus ?? new PrometheusClient({
-      url: options.prometheusUrl,
-      auth: options.prometheusAuth ?? authFromEnv(),
-      timeoutMs: options.prometheusTimeoutMs,
-    });
+    this.prometheusClient = options.prometheus;
     this.kubeClient = options.kube;
     this.queryConfig = {
       ...DEFAULT_QUERY_CONFIG,
@@ -73,6 +70,16 @@ export class ClusterDataSource implements DataSource {
     this.historyDays = options.historyDays ?? 14;
     this.step = options.step ?? 60;
     this.now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** The Prometheus client, created on first use (throws PrometheusError for a URL that is not http(s)). */
+  get prometheus(): PrometheusClient {
+    this.prometheusClient ??= new PrometheusClient({
+      url: this.options.prometheusUrl,
+      auth: this.options.prometheusAuth ?? authFromEnv(),
+      timeoutMs: this.options.prometheusTimeoutMs,
+    });
+    return this.prometheusClient;
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

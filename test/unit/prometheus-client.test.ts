@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { PrometheusClient, PROMETHEUS_MAX_POINTS, authFromEnv, chunkRange, fitStep } from '../../src/data/prometheus/client';
 import { PrometheusError } from '../../src/data/prometheus/errors';
+import { ClusterDataSource } from '../../src/data/cluster';
 
 interface Call { url: string; init: RequestInit; params: URLSearchParams }
 
@@ -168,9 +169,14 @@ describe('Prometheus client', () => {
       assert.equal(err.kind, 'aborted');
     });
 
-    it('rejects a URL that is not http(s) with a one-line hint', () => {
-      assert.throws(() => new PrometheusClient({ url: 'prom:9090' }), /http:\/\/ or https:\/\//);
+    it('rejects a URL that is not http(s) with a one-line hint; the cluster source reports it on use, never at construction', async () => {
+      assert.throws(() => new PrometheusClient({ url: 'prom:9090' }), /must start with http:\/\/ or https:\/\/, got "prom:9090"/);
       assert.throws(() => new PrometheusClient({ url: 'not a url' }), /is not a URL/);
+      const source = new ClusterDataSource({ prometheusUrl: 'localhost:9090' }); // what people type; must not break activation
+      const checks = await source.checks({ kubernetes: false });
+      assert.equal(checks.length, 1);
+      assert.equal(checks[0].ok, false);
+      assert.match(checks[0].message, /got "localhost:9090"/);
     });
   });
 });

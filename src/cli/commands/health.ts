@@ -42,14 +42,7 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const defaultKubeconfig = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
   const kubernetes = opts.kubernetes !== false && (!!opts.kubeconfig || existsSync(defaultKubeconfig.split(':')[0]));
   const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-  const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
-  let source;
-  try {
-    source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
-  } catch (e) {
-    if (e instanceof PrometheusError) throw new UserError(e.message);
-    throw e;
-  }
+  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
   const checks = await source.checks({ kubernetes });
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: `no kubeconfig at ${defaultKubeconfig} — pass --kubeconfig to check the Kubernetes API` });

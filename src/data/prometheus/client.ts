@@ -126,7 +126,7 @@ export class PrometheusClient {
       throw new PrometheusError(`"${redact(options.url, [])}" is not a URL; expected e.g. http://127.0.0.1:9090 (mora.prometheus.url / --prometheus)`, 'bad-response');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new PrometheusError(`Prometheus URL must start with http:// or https://, got ${displayUrl(options.url)}`, 'bad-response');
+      throw new PrometheusError(`Prometheus URL must start with http:// or https://, got "${redact(options.url, [])}" (mora.prometheus.url / --prometheus)`, 'bad-response');
     }
     let auth = options.auth;
     if (url.username || url.password) {
