@@ -83,6 +83,9 @@ const SHOTS: Shot[] = [
         }
         await headline.waitFor({ timeout: 60_000 });
         await s.webview().locator('canvas#chart').waitFor();
+        // The LSTM trains in a worker for CPU and memory (tens of seconds each); the view redraws when it is done.
+        await s.webview().locator('.notes li', { hasText: /^Models run: .*lstm/ }).first().waitFor({ timeout: 300_000 })
+          .catch(() => console.log('[screenshots] the LSTM did not finish in time: the picture shows Prophet + fused only'));
         if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
         await s.settle(1500);
         await s.capture(`docs/screenshot-forecast-${theme}.png`);

@@ -176,7 +176,8 @@ function renderChart(p: PanelData): void {
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         x: { type: 'time', time: { unit: 'day', tooltipFormat: 'yyyy-MM-dd HH:mm', displayFormats: { day: 'EEE d MMM' } }, grid: { color: c.grid }, ticks: { color: c.fg, maxRotation: 0 } },
-        y: { beginAtZero: true, grid: { color: c.grid }, ticks: { color: c.fg, callback: (v) => formatAxis(p.unit, Number(v)) }, title: { display: true, text: p.unit, color: c.fg } },
+        // Every panel's quantity is non-negative: a band reaching below zero is clipped, not drawn as negative usage.
+        y: { min: 0, grid: { color: c.grid }, ticks: { color: c.fg, callback: (v) => formatAxis(p.unit, Number(v)) }, title: { display: true, text: p.unit, color: c.fg } },
       },
       plugins: {
         legend: { labels: { color: c.fg, filter: (item) => !String(item.text).endsWith('(lower)') } },
