@@ -125,6 +125,11 @@ describe('load experiments', () => {
     assert.ok(rows.replicas.every((x) => x === 3));
     assert.notEqual(results[0].jsonPath, results[1].jsonPath);
     await assert.rejects(runExperimentPlan({ ...config(dir), replicas: [1, 2] }, undefined, w), /need a way to scale/);
+    // the same replica count twice at the same (simulated) second: two files, not one overwritten
+    const frozen = { ...world(), now: () => 1_900_000_000 };
+    const twice = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [2, 2] }, { scale: async () => undefined }, frozen);
+    assert.notEqual(twice[0].jsonPath, twice[1].jsonPath);
+    assert.ok(fs.existsSync(twice[0].csvPath!) && fs.existsSync(twice[1].csvPath!));
 
     const controller = new AbortController();
     const w2 = world({ abortAtLevel: 1, controller });

@@ -11,6 +11,7 @@
 import { writeFileAtomic } from '../../core/atomic-write';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import type { WorkloadKind } from '../../core/workload';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/errors';
@@ -162,7 +163,10 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   }
   const w = rateWindow(step, queryConfig);
   const started = now();
-  const id = experimentId(config.service, config.replicas, started);
+  // Two runs of the same service and replicas within one second must not overwrite each other.
+  const base = experimentId(config.service, config.replicas, started);
+  let id = base;
+  for (let k = 2; existsSync(join(config.outDir, `${id}.json`)); k++) id = `${base}-${k}`;
   const jsonPath = join(config.outDir, `${id}.json`);
   const csvPath = join(config.outDir, `${id}.csv`);
   const { outDir: _outDir, ...cfgNoOut } = config;
