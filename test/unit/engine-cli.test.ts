@@ -21,6 +21,14 @@ describe('mora recommend on the demo shop', function () {
     for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
   });
 
+  it('--compare puts VPA and KRR values next to MOrA\'s, with savings and risk, within 100 columns', async () => {
+    const text = await recommendCommand({ ...base, compare: true });
+    const lines = text.trimEnd().split('\n');
+    assert.match(lines[0], /vpa.*krr/);
+    assert.ok(lines.some((l) => /frees|needs/.test(l)) && lines.some((l) => /container-days/.test(l)));
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
+  });
+
   it('json, yaml and csv carry the same recommendations', async () => {
     const j = JSON.parse(await recommendCommand({ ...base, format: 'json', workload: 'cartservice' }));
     const y = parse(await recommendCommand({ ...base, format: 'yaml', workload: 'cartservice' }));
