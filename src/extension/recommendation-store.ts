@@ -72,17 +72,24 @@ export class RecommendationStore implements vscode.Disposable {
 
   private async load(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
     const { recommendFromSource } = require('../cli/commands/recommend-run') as typeof import('../cli/commands/recommend-run');
-    // The engine's window rule alone (no forecast): fast enough for every workload of a namespace.
-    const runs = await recommendFromSource(this.source(), {
-      namespace, policy: enginePolicy(),
-      onProgress: (done, total) => {
-        if (token?.isCancellationRequested) throw new vscode.CancellationError();
-        progress?.(done, total);
-      },
-    });
-    for (const r of runs) this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
-    if (runs.length > 0) this.changed.fire();
-    return runs.length;
+    const source = this.source();
+    const names = new Set<string>();
+    for (const context of await source.contexts()) {
+      if ((await source.namespaces(context)).includes(namespace)) for (const w of await source.workloads(context, namespace)) names.add(w.name);
+    }
+    let done = 0;
+    for (const name of names) {
+      if (token?.isCancellationRequested) throw new vscode.CancellationError();
+      // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
+      // extension host keeps answering while a namespace is computed.
+      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy() })) {
+        this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
+      }
+      progress?.(++done, names.size);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (names.size > 0) this.changed.fire();
+    return names.size;
   }
 
   dispose(): void {

@@ -79,6 +79,7 @@ describe('MOrA forecast webview', function () {
     const before = scanManifest(original).containers;
 
     assert.equal(await api.forecast.request('ping'), 'pong');
+    assert.equal(await api.forecast.request('copyYaml'), api.forecast.data()!.yaml, '"Copy YAML" copies the resources block shown');
     const message = await api.forecast.request('apply');
     assert.match(String(message), /^Applied \d+ change\(s\) to /);
 
