@@ -67,3 +67,23 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   }
   return runs;
 }
+
+export interface ComparisonReportOptions extends RecommendRequest {
+  /** Where to write the HTML report; omitted = no report. */
+  report?: string;
+  title?: string;
+}
+
+/**
+ * The text `mora demo` (or anything else) prints: MOrA's recommendation per workload next to VPA- and KRR-style values,
+ * the savings and the replayed risk; writes the HTML report when asked. Returns the text and the runs.
+ */
+export async function comparisonReport(source: DataSource, opts: ComparisonReportOptions = {}): Promise<{ text: string; runs: WorkloadRun[] }> {
+  const runs = await recommendFromSource(source, opts);
+  const f = require('../format/recommendations') as typeof import('../format/recommendations');
+  if (opts.report) {
+    const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
+    writeHtmlReport(opts.report, runs, { title: opts.title ?? 'MOrA recommendations' });
+  }
+  return { text: f.comparisonTable(runs) + f.savingsSummary(runs), runs };
+}
