@@ -245,6 +245,26 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     const full = await open('all-kinds.yaml');
     assert.deepEqual(vscode.languages.getDiagnostics(full.uri).filter((d) => d.source === 'MOrA'), []);
   });
+
+  it('follows the settings: diagnostic severity (or off) and CodeLenses on/off', async () => {
+    const doc = await open('missing-blocks.yaml');
+    const cfg = () => vscode.workspace.getConfiguration('mora');
+    const mora = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'MOrA');
+    try {
+      await cfg().update('diagnostics.missingRequests', 'warning', vscode.ConfigurationTarget.Workspace);
+      const warned = await waitFor(mora, (d) => d.length === 2 && d.every((x) => x.severity === vscode.DiagnosticSeverity.Warning));
+      assert.deepEqual(warned.map((d) => d.severity), [vscode.DiagnosticSeverity.Warning, vscode.DiagnosticSeverity.Warning]);
+      await cfg().update('diagnostics.missingRequests', 'off', vscode.ConfigurationTarget.Workspace);
+      assert.deepEqual(await waitFor(mora, (d) => d.length === 0), []);
+      assert.ok((await lenses(doc)).length > 0);
+      await cfg().update('codeLens.enabled', false, vscode.ConfigurationTarget.Workspace);
+      assert.deepEqual(await lenses(doc), []);
+    } finally {
+      await cfg().update('diagnostics.missingRequests', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal((await waitFor(mora, (d) => d.length === 2)).length, 2, 'back to the default hints');
+  });
 });
 
 async function waitFor<T>(get: () => T, ok: (x: T) => boolean, ms = 5000): Promise<T> {
