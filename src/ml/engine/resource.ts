@@ -138,7 +138,8 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   let limit: Bounded | undefined;
   const bounds = (v: number, lo: number, hi: number): Bounded => ({ value: finish(v), lower: Math.min(finish(v), finish(lo)), upper: Math.max(finish(v), finish(hi)) });
   if (kind === 'cpu') {
-    request = bounds(value, base, rec.upper * extra);
+    // Upper: the window's p99 (what a cautious user would pick), so the band is informative even with a fixed margin.
+    request = bounds(value, base, Math.max(rec.upper, q(0.99)) * extra);
     if (policy.cpuLimits) {
       // Guaranteed: limit = request. Burstable: room for the observed peak over the request.
       limit = policy.qos === 'Guaranteed' ? { ...request } : bounds(Math.max(value, peak * 1.15), value, Math.max(value, peak * 1.5));
