@@ -77,7 +77,11 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     const c = r.recommendation.containers[0];
     const d = r.details[0];
     if (!c || !d) return '';
-    const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}</p>` : '');
+    const replay = (x: NonNullable<typeof c.cpu>): string => {
+      const r = x.evidence.replay;
+      return r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${r.oomDays} day(s) exceeded, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage; confidence ${Math.round(100 * x.confidence)}%.` : '';
+    };
+    const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
     const charts = [
       r.history.cpu ? `<h3>CPU</h3>${svgChart(r.history.cpu, [
