@@ -118,10 +118,12 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (!health.ok) throw new UserError(health.message, EXIT_UNREACHABLE);
 
   const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
-  const progress = !opts.quiet && process.stderr.isTTY === true;
+  // A terminal gets one updating line; a log (CI, pipes) gets a line per workload, but only for long work (with a forecaster).
+  const tty = process.stderr.isTTY === true;
+  const progress = !opts.quiet && (tty || model !== undefined);
   const runs = await recommendFromSource(source, {
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: num('--forecast-step', opts.forecastStep ?? '300', 60, 86400),
-    onProgress: progress ? (d, n, name) => process.stderr.write(`\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}`) : undefined,
+    onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${name}\n`) : undefined,
   });
   if (runs.length === 0) {
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
