@@ -95,6 +95,11 @@ class ForecastPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is torn down (no retainContextWhenHidden): it redraws from its saved state when shown again
+      // and says `ready` once more; requests wait for that.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = new Promise((r) => (this.readyResolve = r));
+      }),
     );
     this.load();
   }

@@ -22,6 +22,7 @@ export interface ManifestFeaturesApi {
     data(): ForecastViewData | undefined;
     /** Runs what a webview button asks for (apply, copyYaml, refresh, ping), as the webview's request would. */
     request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
+    visible(): boolean;
   };
 }
 
@@ -238,6 +239,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
         return panels.panel.describe();
       },
       data: () => panels.panel?.currentData(),
+      visible: () => panels.panel?.panel.visible ?? false,
       request: (command) => {
         if (!panels.panel) throw new Error('no forecast panel is open');
         return panels.panel.handle(command);

@@ -15,6 +15,7 @@ interface ForecastApi {
     describe(): Promise<WebviewDescription>;
     data(): ForecastViewData | undefined;
     request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
+    visible(): boolean;
   };
 }
 
@@ -103,5 +104,20 @@ describe('MOrA forecast webview', function () {
   it('MOrA: Recommend computes a namespace with progress and feeds the CodeLenses', async () => {
     const count = await vscode.commands.executeCommand<number>('mora.recommend', 'shop');
     assert.equal(count, 11, 'every demo workload in namespace shop');
+  });
+
+  it('comes back drawn after being hidden behind another editor', async () => {
+    const api = (await activateMora()) as unknown as ForecastApi;
+    const target = { namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' };
+    await api.forecast.show(target);
+    assert.ok((await describeWhenDrawn(api)).paintedPixels > 0);
+    // Cover the panel with an editor in its own group, then bring it back.
+    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'cover' });
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Active });
+    assert.equal(api.forecast.visible(), false, 'the panel is hidden');
+    await api.forecast.show(target);
+    assert.equal(api.forecast.visible(), true);
+    const d = await describeWhenDrawn(api);
+    assert.ok(d.paintedPixels > 0 && d.points > 100, `redrawn after being hidden (${JSON.stringify(d)})`);
   });
 });
