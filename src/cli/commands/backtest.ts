@@ -60,11 +60,15 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
   const progress = !opts.quiet && inputs.length > 1;
+  const tty = process.stderr.isTTY === true;
   const result = runBacktest(inputs, kind, names as StrategyName[], {
     warmupDays,
-    onSeries: progress ? (done, total, name) => process.stderr.write(`\rbacktest: ${done}/${total} ${name.slice(0, 40).padEnd(40)}`) : undefined,
+    // A terminal gets one updating line; a log gets a line every 10 series.
+    onSeries: progress ? (done, total, name) => {
+      if (tty) process.stderr.write(`\rbacktest: ${done}/${total} ${name.slice(0, 40).padEnd(40)}${done === total ? '\n' : ''}`);
+      else if (done % 10 === 0 || done === total) process.stderr.write(`backtest: ${done}/${total} series\n`);
+    } : undefined,
   });
-  if (progress) process.stderr.write('\n');
   if (result.rows.length === 0) {
     throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
   }
