@@ -2,25 +2,44 @@ import * as vscode from 'vscode';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './extension';
 
-/** Registers every MOrA command. Commands that change a cluster or send traffic refuse in an untrusted workspace. */
+/** Registers the tree and source commands. Commands that change a cluster or send traffic refuse in an untrusted workspace. */
 export function registerCommands(mora: MoraContext): void {
-  const { extension, log, provider } = mora;
+  const { extension, log } = mora;
   const reg = (id: string, fn: (...args: never[]) => unknown) =>
     extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
         return await fn(...args);
       } catch (e) {
+        if (e instanceof vscode.CancellationError) return undefined;
         log.error(`${id} failed`, e);
         void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       }
     }));
+  const provider = () => mora.provider;
 
-  reg('mora.refresh', () => {
-    provider.refresh();
+  const refresh = () => {
+    mora.store.clear();
+    provider().refresh();
     void mora.status.update(mora.source);
+  };
+  reg('mora.refresh', () => {
+    refresh();
     log.info('Cluster tree refreshed.');
   });
+
+  // Optional periodic refresh (mora.refreshIntervalSeconds; 0 = off).
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (timer) clearInterval(timer);
+    const seconds = vscode.workspace.getConfiguration('mora').get<number>('refreshIntervalSeconds', 0);
+    timer = seconds > 0 ? setInterval(refresh, Math.max(10, seconds) * 1000) : undefined;
+  };
+  schedule();
+  extension.subscriptions.push(
+    { dispose: () => timer && clearInterval(timer) },
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('mora.refreshIntervalSeconds') && schedule()),
+  );
 
   reg('mora.showLog', () => log.channel.show(true));
 
@@ -34,10 +53,91 @@ export function registerCommands(mora: MoraContext): void {
 
   reg('mora.selectContext', async () => {
     const contexts = await mora.source.contexts();
-    const pick = await vscode.window.showQuickPick(contexts.map((c) => ({ label: c, description: mora.source.kind })), { title: 'MOrA: select context' });
-    if (pick) {
-      await mora.treeView.reveal((await provider.getChildren()).find((n: TreeNode) => n.label === pick.label)!, { expand: true, focus: true });
+    const items = [
+      ...contexts.map((c) => ({ label: c, description: mora.source.kind === 'demo' ? 'embedded demo' : 'kubeconfig' })),
+      { label: mora.source.kind === 'demo' ? '$(cloud) Use my cluster (kubeconfig + Prometheus)…' : '$(beaker) Use the embedded demo', description: '', switchTo: mora.source.kind === 'demo' ? 'cluster' : 'demo' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'MOrA: select context' });
+    if (!pick) return undefined;
+    if ('switchTo' in pick) {
+      await vscode.workspace.getConfiguration('mora').update('dataSource', pick.switchTo, vscode.ConfigurationTarget.Global);
+      return pick.switchTo;
     }
-    return pick?.label;
+    const node = (await provider().getChildren()).find((n: TreeNode) => n.label === pick.label);
+    if (node) await mora.treeView.reveal(node, { expand: true, focus: true });
+    return pick.label;
+  });
+
+  reg('mora.searchTree', async () => {
+    const text = await vscode.window.showInputBox({ title: 'MOrA: show workloads whose name contains…', value: provider().model.filter.search ?? '' });
+    if (text === undefined) return;
+    provider().model.filter = { ...provider().model.filter, search: text || undefined };
+    provider().rerender();
+    void vscode.commands.executeCommand('setContext', 'mora.treeFiltered', Boolean(text || provider().model.filter.namespace));
+  });
+
+  reg('mora.filterNamespace', async () => {
+    const all = new Set<string>();
+    for (const c of await mora.source.contexts()) for (const ns of await mora.source.namespaces(c)) all.add(ns);
+    const pick = await vscode.window.showQuickPick(['$(clear-all) All namespaces', ...[...all].sort()], { title: 'MOrA: show namespace' });
+    if (pick === undefined) return;
+    const namespace = pick.startsWith('$(') ? undefined : pick;
+    provider().model.filter = { ...provider().model.filter, namespace };
+    provider().rerender();
+    void vscode.commands.executeCommand('setContext', 'mora.treeFiltered', Boolean(namespace || provider().model.filter.search));
+  });
+
+  reg('mora.clearFilter', () => {
+    provider().model.filter = { sort: provider().model.filter.sort };
+    provider().rerender();
+    void vscode.commands.executeCommand('setContext', 'mora.treeFiltered', false);
+  });
+
+  reg('mora.sortTree', async () => {
+    const pick = await vscode.window.showQuickPick([
+      { label: 'Most wasteful first', sort: 'waste' as const },
+      { label: 'By name', sort: 'name' as const },
+    ], { title: 'MOrA: sort workloads' });
+    if (!pick) return;
+    provider().model.filter = { ...provider().model.filter, sort: pick.sort };
+    provider().rerender();
+  });
+
+  reg('mora.copyYaml', async (node?: TreeNode) => {
+    const ref = node?.workload;
+    if (!ref) throw new Error('Copy YAML works on a workload or container in the MOrA tree.');
+    await mora.store.computeNamespace(ref.namespace);
+    const rec = mora.store.treeSource().get(ref);
+    if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
+    const { resourcesYaml } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
+    const containers = rec.containers.filter((c) => !node?.container || c.container === node.container);
+    const text = containers.map((c) => `# ${ref.kind} ${ref.namespace}/${ref.name}, container ${c.container}\n${resourcesYaml(c)}`).join('\n');
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage('MOrA: recommended resources copied', 3000);
+    return text;
+  });
+
+  reg('mora.applyToCluster', async (node?: TreeNode) => {
+    const ref = node?.workload;
+    if (!ref) throw new Error('Apply to Cluster works on a workload in the MOrA tree.');
+    if (mora.source.kind !== 'cluster') throw new Error('The demo has no cluster to write to: apply the recommendation to a manifest instead (CodeLens or the forecast view).');
+    if (!vscode.workspace.isTrusted) throw new Error('Writing to a cluster is disabled in Restricted Mode. Trust this workspace to use it.');
+    await mora.store.computeNamespace(ref.namespace);
+    const rec = mora.store.treeSource().get(ref);
+    if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
+    const { containerHeadline } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
+    const summary = rec.containers.map((c) => `${c.container}: ${containerHeadline(c)}`).join('\n');
+    const ok = await vscode.window.showWarningMessage(`Patch ${ref.kind} ${ref.namespace}/${ref.name} in context ${ref.context}?`, { modal: true, detail: `${summary}\n\nThe pods restart with the new resources.` }, 'Patch');
+    if (ok !== 'Patch') return undefined;
+    const source = mora.source as import('../data/cluster').ClusterDataSource;
+    const changes = rec.containers.map((c) => ({
+      container: c.container,
+      requests: { cpu: c.cpu?.request.value, memory: c.memory?.request.value },
+      limits: { cpu: c.cpu?.limit?.value, memory: c.memory?.limit?.value },
+    }));
+    const result = await source.kube().applyResources(ref, changes);
+    log.info(`Patched ${ref.kind} ${ref.namespace}/${ref.name} (${ref.context}).`);
+    void vscode.window.showInformationMessage(`MOrA: patched ${ref.kind} ${ref.name}.`);
+    return result;
   });
 }

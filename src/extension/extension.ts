@@ -2,14 +2,19 @@
  * MOrA's VS Code entry point: glue only. Activation stays light (no TensorFlow.js, no Kubernetes client):
  * the tree reads the demo or cluster source lazily, heavy work loads on first use.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { heavyModulesLoaded } from '../core/heavy';
 import type { DataSource } from '../data/datasource';
 import { DemoDataSource } from '../data/demo';
+import type { LstmWorkerPool } from '../ml/worker/pool';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { registerCommands } from './commands';
 import { Log } from './log';
 import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
+import { registerPipelineCommands } from './pipeline-commands';
+import { RecommendationStore } from './recommendation-store';
 import { StatusBar } from './status';
 import { ClusterTreeProvider } from './tree';
 
@@ -18,6 +23,8 @@ export interface MoraApi extends ManifestFeaturesApi {
   tree: { getChildren(node?: TreeNode): Promise<TreeNode[]>; getTreeItem(node: TreeNode): vscode.TreeItem };
   loadedHeavyModules(): string[];
   readonly treeView: vscode.TreeView<TreeNode>;
+  /** The data source in use ('demo' or 'cluster'). */
+  sourceKind(): DataSource['kind'];
 }
 
 export interface MoraContext {
@@ -26,31 +33,85 @@ export interface MoraContext {
   readonly provider: ClusterTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly status: StatusBar;
+  /** The one recommendation store every view reads (tree, CodeLens, hover, webview). */
+  readonly store: RecommendationStore;
+  /** LSTM training in worker threads, created on first use; undefined when the worker bundle is missing. */
+  lstmPool(): LstmWorkerPool | undefined;
   source: DataSource;
 }
 
-export function createSource(log: Log): DataSource {
-  const kind = vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo');
-  if (kind !== 'demo') log.warn(`Data source "${kind}" is not available in this build; showing the embedded demo.`);
-  return new DemoDataSource();
+export const PROMETHEUS_TOKEN_SECRET = 'mora.prometheus.token';
+
+/** The configured data source. The cluster source loads nothing heavy until it is used, so this is safe at activation. */
+export async function createSource(context: vscode.ExtensionContext, log: Log): Promise<DataSource> {
+  const cfg = vscode.workspace.getConfiguration('mora');
+  if (cfg.get<string>('dataSource', 'demo') !== 'cluster') return new DemoDataSource();
+  const { ClusterDataSource } = require('../data/cluster') as typeof import('../data/cluster');
+  // The token lives in VS Code's secret storage, never in settings or logs.
+  const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
+  const prometheusUrl = cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090');
+  log.info(`Data source: cluster (kubeconfig contexts, Prometheus at ${redactUrl(prometheusUrl)}).`);
+  return new ClusterDataSource({
+    prometheusUrl,
+    prometheusAuth: token ? { bearerToken: token } : undefined,
+    historyDays: cfg.get<number>('historyDays', 14),
+  });
+}
+
+/** A URL without user:password, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 export function activate(context: vscode.ExtensionContext): MoraApi {
   const log = new Log();
-  const source = createSource(log);
-  const provider = new ClusterTreeProvider(new ClusterTreeModel(source));
+  // Start on the demo; the configured source replaces it as soon as it is built (reading a secret is async).
+  const store = new RecommendationStore(() => mora.source, log);
+  const provider = new ClusterTreeProvider(new ClusterTreeModel(new DemoDataSource(), store.treeSource()));
   const treeView = vscode.window.createTreeView('mora.clusterTree', { treeDataProvider: provider, showCollapseAll: true });
   const status = new StatusBar();
-  const mora: MoraContext = { extension: context, log, provider, treeView, status, source };
-  context.subscriptions.push(log, provider, treeView, status);
+  let pool: LstmWorkerPool | undefined;
+  const mora: MoraContext = {
+    extension: context, log, provider, treeView, status, store, source: provider.model.source,
+    lstmPool: () => {
+      const worker = path.join(context.extensionUri.fsPath, 'dist', 'worker.js');
+      if (!pool && fs.existsSync(worker)) {
+        const { LstmWorkerPool: Pool } = require('../ml/worker/pool') as typeof import('../ml/worker/pool');
+        pool = new Pool({ workerFile: worker });
+      }
+      return pool;
+    },
+  };
+  context.subscriptions.push(log, provider, treeView, status, store, { dispose: () => void pool?.close() });
+  context.subscriptions.push(store.onDidChange(() => provider.rerender()));
+
+  const switchSource = async () => {
+    mora.source = await createSource(context, log);
+    provider.setSource(mora.source);
+    store.clear();
+    void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
+    void status.update(mora.source);
+  };
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus.url') || e.affectsConfiguration('mora.historyDays')) {
+      void switchSource().catch((err) => log.error('Switching the data source failed', err));
+    }
+  }));
+  if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') === 'cluster') {
+    void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
+  }
+
   registerCommands(mora);
   const manifestFeatures = registerManifestFeatures(mora);
-  void status.update(source);
-  log.info(`MOrA activated (data source: ${source.kind}).`);
+  registerPipelineCommands(mora);
+  void status.update(mora.source);
+  void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
+  log.info(`MOrA activated (data source: ${mora.source.kind}).`);
   return {
     tree: { getChildren: (n) => provider.getChildren(n), getTreeItem: (n) => provider.getTreeItem(n) },
     loadedHeavyModules: heavyModulesLoaded,
     treeView,
+    sourceKind: () => mora.source.kind,
     ...manifestFeatures,
   };
 }

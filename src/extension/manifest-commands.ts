@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LstmWorkerPool } from '../ml/worker/pool';
 import type { Recommendation } from '../core/recommendation';
 import type { ManifestChange } from '../manifests/types';
 import type { ForecastViewData, WebviewDescription } from '../protocol/forecast';
@@ -10,7 +7,6 @@ import { MissingRequestsDiagnostics } from './diagnostics';
 import type { MoraContext } from './extension';
 import { ForecastPanels, type ForecastTarget } from './forecast-panel';
 import { MoraHoverProvider } from './hover';
-import { RecommendationStore } from './recommendation-store';
 
 /** Test/API surface added to what `activate` returns. */
 export interface ManifestFeaturesApi {
@@ -135,28 +131,17 @@ async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | un
 
 /** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
 export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
-  const { extension, log } = mora;
-  const store = new RecommendationStore(() => mora.source, log);
+  const { extension, log, store, lstmPool } = mora;
   const views = new ManifestViews(store);
   const lenses = new MoraCodeLensProvider(views, store);
   const diagnostics = new MissingRequestsDiagnostics(views);
-  let pool: LstmWorkerPool | undefined;
-  const lstmPool = (): LstmWorkerPool | undefined => {
-    const worker = path.join(extension.extensionUri.fsPath, 'dist', 'worker.js');
-    if (!pool && fs.existsSync(worker)) {
-      const { LstmWorkerPool: Pool } = require('../ml/worker/pool') as typeof import('../ml/worker/pool');
-      pool = new Pool({ workerFile: worker });
-    }
-    return pool;
-  };
   const panels = new ForecastPanels({ extension, log, store, source: () => mora.source, lstmPool });
-  extension.subscriptions.push({ dispose: () => void pool?.close() });
   extension.subscriptions.push(
-    store, views, lenses, diagnostics, panels,
+    views, lenses, diagnostics, panels,
     vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, new MoraHoverProvider(views)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('mora.qos') || e.affectsConfiguration('mora.cpuLimits') || e.affectsConfiguration('mora.dataSource')) store.clear();
+      if (['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays'].some((k) => e.affectsConfiguration(k))) store.clear();
     }),
   );
 

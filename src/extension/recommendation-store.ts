@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { DataSource } from '../data/datasource';
 import type { Policy } from '../ml/engine/policy';
+import type { RecommendationSource } from '../views/tree-model';
 import type { Log } from './log';
 
 /**
@@ -25,6 +26,14 @@ export class RecommendationStore implements vscode.Disposable {
   lookup(namespace: string, kind: string, name: string): Recommendation | undefined {
     if (!this.namespaces.has(namespace)) void this.computeNamespace(namespace).catch(() => undefined);
     return this.recs.get(RecommendationStore.key(namespace, kind, name));
+  }
+
+  /** The store as the tree reads it (src/views/tree-model.ts). */
+  treeSource(): RecommendationSource {
+    return {
+      ensure: (namespace) => this.computeNamespace(namespace),
+      get: (ref) => this.recs.get(RecommendationStore.key(ref.namespace, ref.kind, ref.name)),
+    };
   }
 
   all(): Recommendation[] {
@@ -104,5 +113,7 @@ export function enginePolicy(): Partial<Policy> {
     qos: cfg.get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
     cpuLimits: cfg.get<boolean>('cpuLimits', false),
     historyDays: cfg.get<number>('historyDays', 14),
+    cpuMargin: cfg.get<number>('safetyMargin', 0),
+    memoryMargin: cfg.get<number>('safetyMargin', 0),
   };
 }

@@ -1,12 +1,21 @@
 import * as vscode from 'vscode';
-import type { ClusterTreeModel, TreeNode } from '../views/tree-model';
+import type { DataSource } from '../data/datasource';
+import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 
 /** Maps the editor-free tree model to VS Code TreeItems. Elements are the model's stable nodes, so `reveal` works. */
 export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(readonly model: ClusterTreeModel) {}
+  constructor(public model: ClusterTreeModel) {}
+
+  /** Points the tree at another data source (settings changed), keeping filter and sort. */
+  setSource(source: DataSource): void {
+    const filter = this.model.filter;
+    this.model = new ClusterTreeModel(source, this.model.recommendations);
+    this.model.filter = filter;
+    this.changed.fire(undefined);
+  }
 
   refresh(): void {
     this.model.invalidate();

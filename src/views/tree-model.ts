@@ -33,10 +33,19 @@ export interface TreeNode {
   readonly waste?: number;
 }
 
-/** Turns a workload (with the usage of its containers) into a recommendation; supplied by the engine. */
-export type Recommender = (workload: Workload, usage: Map<string, UsageSummary>, source: DataSource) => Promise<Recommendation | undefined>;
+/**
+ * Where the tree reads recommendations: the same store the CodeLenses and the webview read, so every view shows
+ * the same numbers. `ensure` computes a namespace (once); `get` is a synchronous lookup.
+ */
+export interface RecommendationSource {
+  ensure(namespace: string): Promise<unknown>;
+  get(ref: WorkloadRef): Recommendation | undefined;
+}
 
 export type SortOrder = 'name' | 'waste';
+
+/** How long expanding a namespace waits for its recommendations before showing usage alone. */
+export const RECOMMENDATION_WAIT_MS = 2000;
 
 export interface TreeFilter {
   namespace?: string;
@@ -48,7 +57,7 @@ export interface TreeFilter {
 interface WorkloadEntry {
   workload: Workload;
   usage: Map<string, UsageSummary>;
-  recommendation?: Recommendation;
+  readonly recommendation?: Recommendation;
 }
 
 const VERDICT_ICON: Record<Verdict, { id: string; color?: string }> = {
@@ -84,7 +93,7 @@ export class ClusterTreeModel {
   private readonly nodes = new Map<string, TreeNode>();
   filter: TreeFilter = { sort: 'name' };
 
-  constructor(private readonly source: DataSource, private readonly recommender?: Recommender) {}
+  constructor(readonly source: DataSource, readonly recommendations?: RecommendationSource) {}
 
   /** Forget cached workloads and usage; the next expand reloads from the source. */
   invalidate(): void {
@@ -164,6 +173,13 @@ export class ClusterTreeModel {
 
   private async fetch(context: string, namespace: string): Promise<WorkloadEntry[]> {
     const workloads = await this.source.workloads(context, namespace);
+    // Wait briefly for recommendations so a small namespace shows them at once; a large one renders its usage first
+    // and the recommendations appear when the store announces them. A failure never hides the workloads.
+    if (this.recommendations) {
+      const ready = this.recommendations.ensure(namespace).catch(() => undefined);
+      await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, RECOMMENDATION_WAIT_MS))]);
+    }
+    const recs = this.recommendations;
     return Promise.all(workloads.map(async (workload) => {
       const usage = new Map<string, UsageSummary>();
       for (const c of workload.containers) {
@@ -173,8 +189,8 @@ export class ClusterTreeModel {
         const u = summariseUsage(frame);
         if (u) usage.set(c.name, u);
       }
-      const recommendation = this.recommender ? await this.recommender(workload, usage, this.source).catch(() => undefined) : undefined;
-      return { workload, usage, recommendation };
+      // A getter, so a recomputed recommendation shows on the next render without reloading usage.
+      return { workload, usage, get recommendation() { return recs?.get(workload); } };
     }));
   }
 }

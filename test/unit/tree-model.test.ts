@@ -66,7 +66,7 @@ describe('cluster tree model', () => {
         memory: { request: { value: 420 * 2 ** 20, lower: 400 * 2 ** 20, upper: 440 * 2 ** 20 }, confidence: 0.87, evidence: { observed: { p50: 0, p95: 0, p99: 0, max: 0, samples: 1, days: 1 }, margin: 0.15, method: 'fused', reason: '', completeness: 1, notes: [] } },
       }],
     });
-    const model = new ClusterTreeModel(source, async (w) => rec(w.name));
+    const model = new ClusterTreeModel(source, { ensure: async () => 11, get: (w) => rec(w.name) });
     const workloads = await expandTo(model, ['demo', 'shop']);
     const cart = workloads.find((w) => w.label === 'cartservice')!;
     assert.match(cart.description!, /replicas 2 → 1 · 87%/);
@@ -110,5 +110,32 @@ describe('cluster tree model', () => {
     assert.equal(usageVerdict(req, lim, u(0.4, 1000 * 2 ** 20)), 'at-risk');
     assert.equal(usageVerdict(req, lim, u(0.4, 500 * 2 ** 20, 0.2)), 'at-risk');
     assert.equal(usageVerdict(req, lim, u(0.4, 560 * 2 ** 20)), 'ok');
+  });
+});
+
+describe('cluster tree model with a slow or failing recommender', () => {
+  const source = new DemoDataSource();
+
+  it('shows usage when recommendations are slow, and the recommendation once it exists', async () => {
+    const engine: { ready?: Recommendation } = {};
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const model = new ClusterTreeModel(source, { ensure: () => gate, get: () => engine.ready });
+    const started = Date.now();
+    const workloads = await expandTo(model, ['demo', 'shop']);
+    assert.ok(Date.now() - started < 5000);
+    assert.match(workloads.find((w) => w.label === 'cartservice')!.description!, /^Deployment · replicas 2$/);
+    engine.ready = {
+      workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'cartservice' }, qos: 'Burstable', confidence: 0.5, generatedAt: 0,
+      replicas: { current: 2, recommended: { value: 3, lower: 2, upper: 3 }, reason: 'r' }, containers: [],
+    };
+    release();
+    const again = await expandTo(model, ['demo', 'shop']);
+    assert.match(again.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3 · 50%/);
+  });
+
+  it('still lists workloads when the recommender fails', async () => {
+    const model = new ClusterTreeModel(source, { ensure: async () => { throw new Error('engine failed'); }, get: () => undefined });
+    assert.equal((await expandTo(model, ['demo', 'shop'])).length, 11);
   });
 });

@@ -1,0 +1,151 @@
+/**
+ * The pipeline commands: load experiments against a real service, LSTM training for workloads, and the Prometheus
+ * token. Each shows progress and can be cancelled; nothing that sends traffic runs in an untrusted workspace.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Workload, WorkloadRef } from '../core/workload';
+import type { TreeNode } from '../views/tree-model';
+import type { MoraContext } from './extension';
+import { PROMETHEUS_TOKEN_SECRET } from './extension';
+
+function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new Error(`${what} sends traffic to your services and cluster, which is disabled in Restricted Mode. Trust this workspace to use it.`);
+  }
+}
+
+/** Workloads a command applies to: the tree node's (a workload, or every workload of a namespace), else a quick pick. */
+async function targetWorkloads(mora: MoraContext, arg: unknown, title: string): Promise<Workload[]> {
+  const node = arg as Partial<TreeNode> | undefined;
+  const source = mora.source;
+  if (node?.workload) {
+    const all = await source.workloads(node.workload.context, node.workload.namespace);
+    return all.filter((w) => w.name === node.workload!.name && w.kind === node.workload!.kind);
+  }
+  if (node?.kind === 'namespace' && node.namespace && node.context) return source.workloads(node.context, node.namespace);
+  const items: Array<vscode.QuickPickItem & { workload: Workload }> = [];
+  for (const c of await source.contexts()) {
+    for (const ns of await source.namespaces(c)) {
+      for (const w of await source.workloads(c, ns)) items.push({ label: w.name, description: `${w.kind} · ${ns} · ${c}`, workload: w });
+    }
+  }
+  const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true });
+  return picked?.map((p) => p.workload) ?? [];
+}
+
+function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(mora.extension.globalStorageUri.fsPath, 'models', safe(w.context), safe(w.namespace), `${safe(w.kind)}-${safe(w.name)}`, `${safe(container)}.${metric}.json`);
+}
+
+export function registerPipelineCommands(mora: MoraContext): void {
+  const { extension, log } = mora;
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
+    extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof vscode.CancellationError) return undefined;
+        log.error(`${id} failed`, e);
+        void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
+    }));
+
+  /** Trains the LSTM on CPU and memory of each container, in worker threads, and saves the models with their scalers. */
+  // The second argument (programmatic callers, tests) may shrink training, e.g. { epochs: 2, maxWindows: 128 }.
+  reg('mora.trainModels', async (arg, lstmOptions) => {
+    if (mora.source.kind !== 'demo') requireTrust('Training reads your cluster\'s metrics and');
+    const workloads = await targetWorkloads(mora, arg, 'MOrA: train models for…');
+    if (workloads.length === 0) return [];
+    const pool = mora.lstmPool();
+    if (!pool) throw new Error('The LSTM worker bundle (dist/worker.js) is missing: rebuild the extension (npm run build).');
+    const { saveJson } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
+    const jobs = workloads.flatMap((w) => w.containers.flatMap((c) => (['cpu_usage', 'memory_working_set'] as const).map((metric) => ({ w, container: c.name, metric }))));
+    const saved: Array<{ file: string; mae: number; baselineMae: number }> = [];
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: training LSTM models', cancellable: true }, async (progress, token) => {
+      const handles: Array<{ cancel(): void }> = [];
+      token.onCancellationRequested(() => handles.forEach((h) => h.cancel()));
+      let done = 0;
+      // The pool bounds parallelism by the cores; queue everything, then collect.
+      const running = jobs.map(async (job) => {
+        const target = { workload: job.w, container: job.container };
+        const range = await mora.source.historyRange(target);
+        const frame = await mora.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
+        const v = frame.values[job.metric];
+        if (!v) throw new Error(`${job.w.name}/${job.container}: no ${job.metric} data to train on`);
+        const handle = pool.train(frame.t, v, Math.round(86400 / frame.step), (lstmOptions ?? {}) as Record<string, number>);
+        handles.push(handle);
+        if (token.isCancellationRequested) handle.cancel();
+        const { state } = await handle.result;
+        const file = modelFile(mora, job.w, job.container, job.metric);
+        saveJson(file, state);
+        saved.push({ file, mae: state.validation.mae, baselineMae: state.validation.baselineMae });
+        progress.report({ message: `${++done}/${jobs.length}: ${job.w.name}/${job.container} ${job.metric}`, increment: 100 / jobs.length });
+        log.info(`Trained LSTM for ${job.w.namespace}/${job.w.name}/${job.container} ${job.metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
+      });
+      const results = await Promise.allSettled(running);
+      if (token.isCancellationRequested) throw new vscode.CancellationError();
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length) throw new Error(`${failed.length} of ${jobs.length} trainings failed: ${(failed[0].reason as Error).message}`);
+    });
+    void vscode.window.showInformationMessage(`MOrA: trained ${saved.length} LSTM model(s); the forecast view and recommendations use the fused forecast.`);
+    return saved;
+  });
+
+  /** A load experiment: real HTTP load at several levels against a service while Prometheus scrapes it. */
+  reg('mora.runExperiment', async (arg) => {
+    requireTrust('A load experiment');
+    const node = arg as Partial<TreeNode> | undefined;
+    const cfg = vscode.workspace.getConfiguration('mora');
+    const targetUrl = await vscode.window.showInputBox({
+      title: 'MOrA: load experiment — target URL', prompt: 'HTTP endpoint to load (it must be scraped by the Prometheus below)',
+      value: 'http://127.0.0.1:8080/', validateInput: (s) => (/^https?:\/\/[^\s]+$/.test(s) ? undefined : 'an http:// or https:// URL'),
+    });
+    if (!targetUrl) return undefined;
+    const levelsText = await vscode.window.showInputBox({
+      title: 'MOrA: load experiment — load levels', prompt: 'Requests per second, comma-separated', value: '10,50,100',
+      validateInput: (s) => (s.split(',').every((x) => Number(x) > 0) ? undefined : 'positive numbers separated by commas'),
+    });
+    if (!levelsText) return undefined;
+    const durationText = await vscode.window.showInputBox({ title: 'MOrA: load experiment — seconds per level', value: '30', validateInput: (s) => (Number(s) >= 5 ? undefined : 'at least 5 seconds') });
+    if (!durationText) return undefined;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? extension.globalStorageUri.fsPath;
+    const outDir = path.join(folder, '.mora', 'experiments');
+    const { runExperiment } = require('../data/experiments') as typeof import('../data/experiments');
+    const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
+    const levels = levelsText.split(',').map(Number);
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: load experiment', cancellable: true }, async (progress, ct) => {
+      const abort = new AbortController();
+      ct.onCancellationRequested(() => abort.abort());
+      const result = await runExperiment({
+        service: node?.workload?.name ?? new URL(targetUrl).host.replace(/[^A-Za-z0-9-]/g, '-'),
+        targetUrl, prometheusUrl: cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090'),
+        levels, durationSeconds: Number(durationText), replicas: 1, outDir,
+        workload: node?.workload && mora.source.kind === 'cluster'
+          ? { namespace: node.workload.namespace, kind: node.workload.kind, name: node.workload.name, container: node.container }
+          : undefined,
+      }, {
+        signal: abort.signal,
+        prometheusAuth: token ? { bearerToken: token } : undefined,
+        onProgress: (e) => {
+          if (e.phase === 'level-start') progress.report({ message: `level ${e.index + 1}/${e.total}: ${e.level} req/s`, increment: 100 / (e.total + 1) });
+          else if (e.phase === 'querying') progress.report({ message: 'reading the metrics back from Prometheus' });
+          else if (e.phase === 'written') log.info(`Experiment written (${e.status}): ${e.csv}, ${e.json}`);
+        },
+      });
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.jsonPath));
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return result;
+    });
+  });
+
+  reg('mora.setPrometheusToken', async () => {
+    const token = await vscode.window.showInputBox({ title: 'MOrA: Prometheus bearer token', prompt: 'Stored in VS Code\'s secret storage, never in settings. Empty removes it.', password: true });
+    if (token === undefined) return;
+    if (token === '') await extension.secrets.delete(PROMETHEUS_TOKEN_SECRET);
+    else await extension.secrets.store(PROMETHEUS_TOKEN_SECRET, token);
+    void vscode.window.showInformationMessage(token ? 'MOrA: Prometheus token stored in the secret storage.' : 'MOrA: Prometheus token removed.');
+  });
+}
