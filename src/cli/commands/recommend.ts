@@ -28,6 +28,12 @@ export interface RecommendCliOptions {
   memoryMax?: string;
   report?: string;
   quiet?: boolean;
+  prometheus?: string;
+  kubeconfig?: string;
+  context?: string;
+  applyTo?: string;
+  defaultNamespace?: string;
+  replicas?: boolean;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -37,7 +43,10 @@ export function register(program: Command): void {
   program
     .command('recommend')
     .description('Recommend CPU/memory requests and limits and replicas for each workload, with evidence')
-    .option('--source <source>', 'where workloads and metrics come from: demo', 'demo')
+    .option('--source <source>', 'where workloads and metrics come from: demo, or cluster (kubeconfig + Prometheus)', 'demo')
+    .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'only this kubeconfig context')
     .option('-n, --namespace <ns>', 'only this namespace')
     .option('-w, --workload <name>', 'only this workload')
     .option('-f, --format <format>', `output: ${FORMATS.join(', ')}`, 'table')
@@ -57,6 +66,9 @@ export function register(program: Command): void {
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster)', '300')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts')
+    .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder')
+    .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
+    .option('--replicas', 'with --apply-to, also set spec.replicas where there is no HPA')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
@@ -107,12 +119,16 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     if (!modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
   }
 
-  let source;
+  let source: import('../../data/datasource').DataSource;
   if (opts.source === 'demo') {
     const { DemoDataSource } = require('../../data/demo') as typeof import('../../data/demo');
     source = new DemoDataSource();
+  } else if (opts.source === 'cluster') {
+    const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
+    const cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? 'http://127.0.0.1:9090', kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
+    source = opts.context ? onlyContext(cluster, opts.context) : cluster;
   } else {
-    throw new UserError(`--source "${opts.source}" is not available yet; use --source demo`, EXIT_UNREACHABLE);
+    throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
   }
   const health = await source.health();
   if (!health.ok) throw new UserError(health.message, EXIT_UNREACHABLE);
@@ -128,6 +144,12 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (runs.length === 0) {
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
   }
+  if (opts.applyTo) {
+    const { applyToManifests } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
+    for (const r of applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas))) {
+      if (!opts.quiet) process.stderr.write(`${r.file}: ${r.changed ? `${r.changed} value(s) changed` : `unchanged (${r.skipped})`}\n`);
+    }
+  }
   if (opts.report) {
     const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
     writeHtmlReport(opts.report, runs, { title: `MOrA recommendations — ${opts.source}` });
@@ -140,4 +162,15 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     case 'csv': return f.recommendationsCsv(runs);
     default: return opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs);
   }
+}
+
+/** A source restricted to one kubeconfig context. */
+function onlyContext(source: import('../../data/datasource').DataSource, context: string): import('../../data/datasource').DataSource {
+  return Object.assign(Object.create(source) as typeof source, {
+    contexts: async () => {
+      const all = await source.contexts();
+      if (!all.includes(context)) throw new UserError(`no kubeconfig context "${context}"; contexts: ${all.join(', ') || 'none'}`);
+      return [context];
+    },
+  });
 }
