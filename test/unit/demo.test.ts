@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { METRIC_NAMES } from '../../src/core/metrics';
 import { quantile, max, mean } from '../../src/core/stats';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../src/data/demo';
-import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoRows, demoTable, runDemo } from '../../src/cli/commands/demo-run';
 
 describe('embedded demo shop', () => {
   const source = new DemoDataSource();
@@ -95,13 +98,40 @@ describe('embedded demo shop', () => {
     }
   });
 
-  it('prints a table row per service within 100 columns for the first six columns', () => {
+  it('prints a usage table with a row per service, within 100 columns', () => {
     const rows = demoRows(source);
     assert.equal(rows.length, 11);
     const table = demoTable(rows).split('\n');
     assert.equal(table.length, 13);
-    assert.match(table.find((l) => l.startsWith('productcatalogservice'))!, /cpu idle/);
+    for (const l of table) assert.ok(l.length <= 100, `${l.length}: ${l}`);
+    assert.match(table.find((l) => l.startsWith('productcatalogservice'))!, / idle$/);
     assert.match(table.find((l) => l.startsWith('currencyservice'))!, /throttled/);
     assert.match(table.find((l) => l.startsWith('recommendationservice'))!, /mem risk/);
+  });
+});
+
+describe('mora demo', function () {
+  this.timeout(60000);
+
+  it('prints usage, then MOrA next to VPA and KRR for every service, and writes the HTML report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-demo-'));
+    const report = join(dir, 'report.html');
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    (process.stdout as { write: unknown }).write = (chunk: string) => { out += chunk; return true; };
+    try {
+      await runDemo({ report, model: 'none', quiet: true });
+    } finally {
+      (process.stdout as { write: unknown }).write = write;
+    }
+    const lines = out.split('\n');
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
+    const header = lines.findIndex((l) => /^service +cpu +vpa +krr/.test(l));
+    assert.ok(header > 0, 'the comparison table follows the usage table');
+    for (const p of DEMO_SERVICES) assert.ok(lines.slice(header).some((l) => l.startsWith(p.name.slice(0, 19))), p.name);
+    assert.match(out, /CPU frees \d+m/);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /<svg/);
+    for (const p of DEMO_SERVICES) assert.ok(html.includes(p.name), `report names ${p.name}`);
   });
 });

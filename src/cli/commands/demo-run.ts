@@ -3,7 +3,9 @@
  */
 import { formatCpu, humanMemory } from '../../core/quantity';
 import { quantile, max } from '../../core/stats';
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
+import { UserError } from '../errors';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
 
 export interface DemoRow {
@@ -42,11 +44,13 @@ export function demoTable(rows: DemoRow[]): string {
   const widths = [21, 3, 11, 16, 12, 20, 11];
   const lines = [head.map((h, i) => pad(h, widths[i], i === 1)).join(' '), widths.map((w) => '─'.repeat(w)).join(' ')];
   for (const r of rows) {
+    // One short word each, so the table stays within 100 columns.
     const notes: string[] = [];
-    if (r.cpu.request !== undefined && r.cpu.p95 < 0.3 * r.cpu.request) notes.push('cpu idle');
+    const idleCpu = r.cpu.request !== undefined && r.cpu.p95 < 0.3 * r.cpu.request;
+    const idleMem = r.memory.request !== undefined && r.memory.p95 < 0.3 * r.memory.request;
+    if (idleCpu || idleMem) notes.push(idleCpu && idleMem ? 'idle' : idleCpu ? 'cpu idle' : 'mem idle');
     if (r.throttledShare > 0.01) notes.push('throttled');
     if (r.memory.limit !== undefined && r.memory.max > 0.85 * r.memory.limit) notes.push('mem risk');
-    if (r.memory.request !== undefined && r.memory.p95 < 0.3 * r.memory.request) notes.push('mem idle');
     lines.push([
       pad(r.service, widths[0]), pad(String(r.replicas), widths[1], true),
       pad(`${cpu(r.cpu.request)}/${cpu(r.cpu.limit)}`, widths[2]),
@@ -59,12 +63,41 @@ export function demoTable(rows: DemoRow[]): string {
   return lines.join('\n');
 }
 
-export async function runDemo(opts: { manifests?: string } = {}): Promise<void> {
+export interface DemoOptions {
+  report: string | false;
+  model: string;
+  usage?: boolean;
+  manifests?: string;
+  quiet?: boolean;
+}
+
+export async function runDemo(opts: DemoOptions = { report: false, model: 'none' }): Promise<void> {
   if (opts.manifests) {
     writeFileAtomic(opts.manifests, demoManifests());
     process.stderr.write(`wrote the demo manifests to ${opts.manifests}\n`);
   }
-  const rows = demoRows();
-  process.stdout.write('MOrA demo shop — namespace "shop", 14 days of 1-minute metrics (per-pod usage)\n\n');
-  process.stdout.write(demoTable(rows) + '\n');
+  const source = new DemoDataSource();
+  const out = process.stdout;
+  out.write('MOrA demo shop — namespace "shop", 11 services, 14 days of 1-minute metrics\n\n');
+  out.write('What each service asks for against what it uses (per pod):\n\n');
+  out.write(demoTable(demoRows(source)) + '\n\n');
+  if (opts.usage) return;
+
+  const model = opts.model === 'none' ? undefined : opts.model;
+  const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
+  if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
+  const { comparisonReport } = require('./recommend-run') as typeof import('./recommend-run');
+  const tty = process.stderr.isTTY === true;
+  const { text } = await comparisonReport(source, {
+    model,
+    report: opts.report || undefined,
+    title: 'MOrA demo shop',
+    onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
+  });
+  out.write(`MOrA's recommendations${model ? ` (moving window, checked against the ${model} forecast)` : ''} next to VPA's and KRR's on the same history:\n\n`);
+  out.write(text.endsWith('\n') ? text : `${text}\n`);
+  out.write('\ncpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
+    + 'oom = replayed days whose peak exceeded MOrA\'s limit. Memory never goes below VPA\'s 250Mi-per-pod\n'
+    + 'floor (see mora recommend --memory-min).\n');
+  if (opts.report) out.write(`\nHTML report with charts: ${resolve(opts.report)}\n`);
 }

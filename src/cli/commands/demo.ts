@@ -3,9 +3,14 @@ import type { Command } from 'commander';
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('Show the embedded demo shop: what each service asks for against what it uses (no cluster needed)')
+    .description('MOrA on the embedded demo shop (no cluster needed): recommendations against VPA- and KRR-style values, savings and risk, and an HTML report')
+    .option('--report <file.html>', 'where to write the HTML report', 'mora-demo-report.html')
+    .option('--no-report', 'do not write the HTML report')
+    .option('-m, --model <name>', 'forecast checked against the moving window for each service: prophet, fused (Prophet + LSTM; slower), or none', 'prophet')
+    .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')
-    .action(async (opts: { manifests?: string }) => {
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (opts: import('./demo-run').DemoOptions) => {
       // Loaded on use so `mora --help` stays instant (require, not import(): tsx's CJS hook handles it in checkouts).
       const { runDemo } = require('./demo-run') as typeof import('./demo-run');
       await runDemo(opts);
