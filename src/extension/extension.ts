@@ -11,6 +11,7 @@ import { DemoDataSource } from '../data/demo';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { registerCommands } from './commands';
+import { loadLive } from './live';
 import { Log } from './log';
 import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
 import { registerPipelineCommands } from './pipeline-commands';
@@ -46,7 +47,7 @@ export const PROMETHEUS_TOKEN_SECRET = 'mora.prometheus.token';
 export async function createSource(context: vscode.ExtensionContext, log: Log): Promise<DataSource> {
   const cfg = vscode.workspace.getConfiguration('mora');
   if (cfg.get<string>('dataSource', 'demo') !== 'cluster') return new DemoDataSource();
-  const { ClusterDataSource } = require('../data/cluster') as typeof import('../data/cluster');
+  const { ClusterDataSource } = loadLive();
   // The token lives in VS Code's secret storage, never in settings or logs.
   const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
   const prometheusUrl = cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090');

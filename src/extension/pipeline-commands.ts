@@ -8,6 +8,7 @@ import type { Workload, WorkloadRef } from '../core/workload';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './extension';
 import { PROMETHEUS_TOKEN_SECRET } from './extension';
+import { loadLive } from './live';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -113,7 +114,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
     if (!durationText) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? extension.globalStorageUri.fsPath;
     const outDir = path.join(folder, '.mora', 'experiments');
-    const { runExperiment } = require('../data/experiments') as typeof import('../data/experiments');
+    const { runExperiment } = loadLive();
     const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
     const levels = levelsText.split(',').map(Number);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: load experiment', cancellable: true }, async (progress, ct) => {
