@@ -93,11 +93,14 @@ export class LstmForecaster implements Forecaster {
     const ends: number[] = [];
     for (let e = first; e <= last; e++) ends.push(e);
     const nVal = Math.max(2, Math.round(ends.length * o.validationFraction));
-    const valEnds = ends.slice(ends.length - nVal);
+    let valEnds = ends.slice(ends.length - nVal);
     // Training targets end before the first validation target: no leakage across the split.
     let trainEnds = ends.filter((e) => e + chunk < valEnds[0] + 1);
     if (trainEnds.length < 4) trainEnds = ends.slice(0, ends.length - nVal);
-    if (trainEnds.length > o.maxWindows) trainEnds = trainEnds.slice(trainEnds.length - o.maxWindows);
+    // Long histories: evenly spaced windows over the whole training part (counted back from the most recent), so the
+    // model sees every day and weekday at the cost of `maxWindows` windows per epoch.
+    trainEnds = spread(trainEnds, o.maxWindows);
+    valEnds = spread(valEnds, Math.max(64, Math.floor(o.maxWindows / 2)));
     const trainEndIdx = trainEnds[trainEnds.length - 1] + chunk;
     const scaler = fitMinMax(r.v, 0, trainEndIdx + 1);
 
@@ -195,4 +198,13 @@ export class LstmModel implements FittedModel {
   }
 
   toJSON(): LstmState { return this.state; }
+}
+
+/** At most `max` of `ends`, evenly spaced, always keeping the last. */
+function spread(ends: number[], max: number): number[] {
+  if (ends.length <= max) return ends;
+  const stride = ends.length / max;
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(ends[ends.length - 1 - Math.floor(i * stride)]);
+  return out.reverse();
 }
