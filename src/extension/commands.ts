@@ -1,21 +1,12 @@
 import * as vscode from 'vscode';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './extension';
+import { registerCommand } from './register';
 
 /** Registers the tree and source commands. Commands that change a cluster or send traffic refuse in an untrusted workspace. */
 export function registerCommands(mora: MoraContext): void {
   const { extension, log } = mora;
-  const reg = (id: string, fn: (...args: never[]) => unknown) =>
-    extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (e instanceof vscode.CancellationError) return undefined;
-        log.error(`${id} failed`, e);
-        void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
-        return undefined;
-      }
-    }));
+  const reg = (id: string, fn: (...args: never[]) => unknown) => registerCommand(extension, log, id, fn);
   const provider = () => mora.provider;
 
   const refresh = () => {

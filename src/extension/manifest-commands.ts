@@ -5,6 +5,7 @@ import type { ForecastViewData, WebviewDescription } from '../protocol/forecast'
 import { MANIFEST_SELECTOR, ManifestViews, MoraCodeLensProvider, type ApplyArgs } from './codelens';
 import { MissingRequestsDiagnostics } from './diagnostics';
 import type { MoraContext } from './extension';
+import { registerCommand } from './register';
 import { ForecastPanels, type ForecastTarget } from './forecast-panel';
 import { MoraHoverProvider } from './hover';
 
@@ -145,17 +146,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     }),
   );
 
-  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
-    extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (e instanceof vscode.CancellationError) return undefined;
-        log.error(`${id} failed`, e);
-        void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
-        return undefined;
-      }
-    }));
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => registerCommand(extension, log, id, fn);
 
   reg('mora.applyRecommendation', async (arg) => {
     if (isApplyArgs(arg)) {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Workload, WorkloadRef } from '../core/workload';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './extension';
+import { registerCommand } from './register';
 import { PROMETHEUS_TOKEN_SECRET } from './extension';
 import { loadLive } from './live';
 
@@ -42,17 +43,7 @@ function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric:
 
 export function registerPipelineCommands(mora: MoraContext): void {
   const { extension, log } = mora;
-  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
-    extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (e instanceof vscode.CancellationError) return undefined;
-        log.error(`${id} failed`, e);
-        void vscode.window.showErrorMessage(`MOrA: ${e instanceof Error ? e.message : String(e)}`);
-        return undefined;
-      }
-    }));
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => registerCommand(extension, log, id, fn);
 
   /** Trains the LSTM on CPU and memory of each container, in worker threads, and saves the models with their scalers. */
   // The second argument (programmatic callers, tests) may shrink training, e.g. { epochs: 2, maxWindows: 128 }.

@@ -6,7 +6,8 @@ import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoRows, demoTable, runDemo } from '../../src/cli/commands/demo-run';
+import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
+import { mora } from './helpers/run-cli';
 
 describe('embedded demo shop', () => {
   const source = new DemoDataSource();
@@ -116,14 +117,8 @@ describe('mora demo', function () {
   it('prints usage, then MOrA next to VPA and KRR for every service, and writes the HTML report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-demo-'));
     const report = join(dir, 'report.html');
-    let out = '';
-    const write = process.stdout.write.bind(process.stdout);
-    (process.stdout as { write: unknown }).write = (chunk: string) => { out += chunk; return true; };
-    try {
-      await runDemo({ report, model: 'none', quiet: true });
-    } finally {
-      (process.stdout as { write: unknown }).write = write;
-    }
+    const { code, out } = await mora(['demo', '--report', report, '--model', 'none', '--quiet']);
+    assert.equal(code, 0);
     const lines = out.split('\n');
     for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
     const header = lines.findIndex((l) => /^service +cpu +vpa +krr/.test(l));

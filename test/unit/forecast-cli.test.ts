@@ -3,26 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/random';
-import { main } from '../../src/cli/main';
+import { mora } from './helpers/run-cli';
 import { modelNames, registerModel, runForecasts, unregisterModel, type ForecastModel } from '../../src/ml/forecast';
 
 const DAY = 86400;
 const START = 1_700_006_400; // a midnight UTC
 
-/** Runs `mora <args>` in-process, capturing stdout, stderr and the exit code. */
-async function mora(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const so = process.stdout.write.bind(process.stdout), se = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  const prevExit = process.exitCode;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = so; process.stderr.write = se; process.exitCode = prevExit;
-  }
-}
 
 describe('mora forecast', () => {
   let dir: string;
