@@ -2,6 +2,7 @@
  * How a recommendation reads, in one place, so the CodeLens, the hover, the webview and "Copy YAML" say the same thing.
  * Editor-free: plain strings (the hover's Markdown included).
  */
+import { settingsFromRecommendation } from '../manifests/from-recommendation';
 import { formatCpu, formatMemory, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
@@ -23,20 +24,12 @@ export function showMemory(bytes: number | undefined): string {
  * below the new request is raised to the request, because Kubernetes rejects a request above its limit.
  */
 export function resourceSettings(c: ContainerRecommendation, existingLimits: { cpu?: number; memory?: number } = {}): ResourceSettings {
-  const out: ResourceSettings = {};
-  const put = (where: 'requests' | 'limits', key: 'cpu' | 'memory', value: string) => {
-    out[where] = { ...(out[where] ?? {}), [key]: value };
-  };
+  const out = settingsFromRecommendation(c);
   const format = { cpu: formatCpu, memory: formatMemory };
   for (const key of ['cpu', 'memory'] as const) {
     const r = c[key];
-    if (!r) continue;
-    put('requests', key, format[key](r.request.value));
-    if (r.limit) put('limits', key, format[key](r.limit.value));
-    else {
-      const existing = existingLimits[key];
-      if (existing !== undefined && existing < r.request.value) put('limits', key, format[key](r.request.value));
-    }
+    const existing = existingLimits[key];
+    if (r && !r.limit && existing !== undefined && existing < r.request.value) (out.limits ??= {})[key] = format[key](r.request.value);
   }
   return out;
 }
