@@ -36,7 +36,7 @@ export interface LstmOptions {
 }
 
 export const DEFAULT_LSTM_OPTIONS: LstmOptions = {
-  steps: 30, units1: 64, units2: 32, dense: 16, dropout: 0.2, chunk: 24,
+  steps: 30, units1: 64, units2: 32, dense: 16, dropout: 0.2, chunk: 30,
   epochs: 30, patience: 4, batchSize: 32, learningRate: 1e-3, maxWindows: 1024, validationFraction: 0.2, seed: 42,
 };
 
