@@ -24,22 +24,21 @@ interface Shot {
 }
 
 const SHOTS: Shot[] = [
-  {
-    name: 'sidebar',
-    theme: 'dark',
+  ...(['dark', 'light'] as const).map((theme): Shot => ({
+    name: theme === 'dark' ? 'sidebar' : 'sidebar-light',
+    theme,
     async take(s) {
       await s.openMoraView();
       await s.setSidebarWidth(640);
-      // context → namespace → first workload, so the picture shows every level of the tree.
+      // context → namespace → a mis-sized workload, so the picture shows every level of the tree and a recommendation.
       await s.expandTreeRow('demo');
       await s.expandTreeRow('shop');
-      const firstWorkload = s.page.locator('.pane-body .monaco-list-row[aria-level="3"]').first();
-      await firstWorkload.click();
+      await s.expandTreeRow('productcatalogservice');
       await s.page.locator('.pane-body .monaco-list-row[aria-level="4"]').first().waitFor();
       await s.settle();
-      await s.capture('docs/screenshot-sidebar.png');
+      await s.capture(theme === 'dark' ? 'docs/screenshot-sidebar.png' : 'docs/screenshot-sidebar-light.png');
     },
-  },
+  })),
   ...(['dark', 'light'] as const).flatMap((theme): Shot[] => [
     {
       // CodeLenses over the demo manifests, then the evidence hover on a resource value.
@@ -123,7 +122,11 @@ class Session {
   }
 
   async openMoraView(): Promise<void> {
-    await this.page.locator('.activitybar .action-item a[aria-label^="MOrA"], .activitybar .action-item[aria-label^="MOrA"]').first().click();
+    // Clicking the activity-bar icon of a view that is already open would close it.
+    const title = await this.page.locator('.part.sidebar .title-label').first().textContent().catch(() => '');
+    if (!/mora/i.test(title ?? '') || !(await this.page.locator('.part.sidebar').first().isVisible())) {
+      await this.page.locator('.activitybar .action-item a[aria-label^="MOrA"], .activitybar .action-item[aria-label^="MOrA"]').first().click();
+    }
     await this.page.locator('.pane-body .monaco-list-row').first().waitFor({ timeout: 30_000 });
   }
 

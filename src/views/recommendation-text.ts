@@ -63,7 +63,9 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
   if (e.agreement !== undefined) lines.push(`- model agreement ${pct(e.agreement)}`);
   lines.push(`- data completeness ${pct(e.completeness)}`);
   if (e.replay) {
-    lines.push(`- replay of ${e.replay.days} days: above the value ${pct(e.replay.exceedanceShare)} of the time, ${e.replay.oomDays} OOM day(s), waste ${pct(e.replay.wasteRatio)}`);
+    // For memory a day above the limit is an OOM kill; for CPU it only means the request was exceeded (throttling risk at most).
+    const daysAbove = label === 'Memory' ? `${e.replay.oomDays} OOM day(s)` : `${e.replay.oomDays} day(s) with usage above it`;
+    lines.push(`- replay of ${e.replay.days} days: above the value ${pct(e.replay.exceedanceShare)} of the time, ${daysAbove}, waste ${pct(e.replay.wasteRatio)}`);
   }
   for (const n of e.notes) lines.push(`- ${n}`);
   return lines;
