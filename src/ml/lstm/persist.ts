@@ -2,8 +2,8 @@
  * Saving and loading LSTM models: JSON with the weights as base64 Float32 (exact round-trip), the scaler, feature list,
  * training window and the MOrA version that wrote it. A model from an incompatible format is refused with a clear message.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/atomic-write';
 
 /** Bump when the saved layout or the meaning of a field changes. */
 export const MODEL_FORMAT = 1;
@@ -37,12 +37,9 @@ export function decodeWeights(ws: string[]): Float32Array[] {
   });
 }
 
-/** Atomic write: temp file + rename. */
+/** Atomic: a reader sees the old model or the new one, never half of it. */
 export function saveJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(value));
 }
 
 export function loadJson(path: string): unknown {
