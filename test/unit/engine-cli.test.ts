@@ -1,15 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { parse } from 'yaml';
-import { recommendCommand, type RecommendCliOptions } from '../../src/cli/commands/recommend';
+import { recommendCommand } from '../../src/cli/commands/recommend';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { UserError } from '../../src/cli/errors';
 import { renderHtmlReport } from '../../src/cli/format/html';
 import { recommendFromSource } from '../../src/cli/commands/recommend-run';
 import { DemoDataSource } from '../../src/data/demo';
 
-const base: RecommendCliOptions = {
-  source: 'demo', format: 'table', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', quiet: true,
-  cpuStep: '5m', memoryStep: '1Mi', cpuMin: '25m', memoryMin: '250Mi',
-};
+const base = RECOMMEND_DEFAULTS;
 
 describe('mora recommend on the demo shop', function () {
   this.timeout(60000);

@@ -2,15 +2,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recommendCommand, type RecommendCliOptions } from '../../src/cli/commands/recommend';
+import { recommendCommand } from '../../src/cli/commands/recommend';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { UserError } from '../../src/cli/errors';
 import { demoManifests } from '../../src/data/demo';
 import { scanManifest } from '../../src/manifests';
 
-const base: RecommendCliOptions = {
-  source: 'demo', format: 'json', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', quiet: true,
-  cpuStep: '5m', memoryStep: '1Mi', cpuMin: '25m', memoryMin: '250Mi',
-};
+const base = { ...RECOMMEND_DEFAULTS, format: 'json' };
 
 describe('mora recommend --apply-to', function () {
   this.timeout(60000);
