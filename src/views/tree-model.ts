@@ -47,6 +47,9 @@ export type SortOrder = 'name' | 'waste';
 /** How long expanding a namespace waits for its recommendations before showing usage alone. */
 export const RECOMMENDATION_WAIT_MS = 2000;
 
+/** Workloads whose usage loads at once. */
+const USAGE_BATCH = 8;
+
 export interface TreeFilter {
   namespace?: string;
   /** Case-insensitive substring of workload or container names. */
@@ -172,15 +175,12 @@ export class ClusterTreeModel {
   }
 
   private async fetch(context: string, namespace: string): Promise<WorkloadEntry[]> {
+    const started = Date.now();
     const workloads = await this.source.workloads(context, namespace);
-    // Wait briefly for recommendations so a small namespace shows them at once; a large one renders its usage first
-    // and the recommendations appear when the store announces them. A failure never hides the workloads.
-    if (this.recommendations) {
-      const ready = this.recommendations.ensure(namespace).catch(() => undefined);
-      await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, RECOMMENDATION_WAIT_MS))]);
-    }
     const recs = this.recommendations;
-    return Promise.all(workloads.map(async (workload) => {
+    // Recommendations compute in the background while usage loads; a failure never hides the workloads.
+    const ready = recs?.ensure(namespace).catch(() => undefined);
+    const usageOf = async (workload: Workload): Promise<WorkloadEntry> => {
       const usage = new Map<string, UsageSummary>();
       for (const c of workload.containers) {
         const target = { workload, container: c.name };
@@ -191,8 +191,21 @@ export class ClusterTreeModel {
       }
       // A getter, so a recomputed recommendation shows on the next render without reloading usage.
       return { workload, usage, get recommendation() { return recs?.get(workload); } };
-    }));
+    };
+    // A few workloads at a time: a live source answers several Prometheus queries at once, and between batches the
+    // extension host's event loop gets a turn, so a namespace of a thousand workloads never freezes the editor.
+    const entries: WorkloadEntry[] = [];
+    for (let i = 0; i < workloads.length; i += USAGE_BATCH) {
+      entries.push(...(await Promise.all(workloads.slice(i, i + USAGE_BATCH).map(usageOf))));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // A small namespace shows its recommendations at once; a large one renders usage first and the recommendations
+    // appear when the store announces them.
+    const left = RECOMMENDATION_WAIT_MS - (Date.now() - started);
+    if (ready && left > 0) await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, left))]);
+    return entries;
   }
+
 }
 
 function message(id: string, label: string, tooltip?: string, parentId?: string, context = ''): TreeNode {
