@@ -1,11 +1,13 @@
 /**
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
- *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--out results.json]
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--out results.json] [--dump components.json]
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
  * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
- * Prints one row per series, then the geometric mean per method and the ratios fused / each other method.
+ * Prints one row per series (with the models fused dropped and the seasonal-naive anchor's weight), then the geometric mean
+ * per method and the ratios fused / each other method. --dump (exploration) writes every component's forecasts and Prophet
+ * holdout forecasts for offline fusion studies.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -14,6 +16,7 @@ import { clean, medianStep, type Series } from '../../src/core/series';
 import { geometricMean } from '../../src/core/stats';
 import { runForecasts } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
+import { Prophet } from '../../src/ml/prophet';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,8 +40,9 @@ async function main(): Promise<void> {
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
   console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out; MASE (lower is better)`);
-  console.log(['series', ...methods, 'dropped', 'conf', 'sec'].join('\t'));
+  console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'sec'].join('\t'));
   const t00 = performance.now();
+  const dumps: unknown[] = [];
   for (const f of files) {
     const s = clean(readTimeseriesCsv(join(dir, f)).series).series;
     const n = s.t.length;
@@ -65,14 +69,27 @@ async function main(): Promise<void> {
     const r = { fused };
     const row: Record<string, number> = { seasonal_naive: mase(sn), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) scores[m].push(row[m]);
-    rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, confidence: r.fused.confidence, seconds: sec });
-    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
+    if (arg('dump')) {
+      // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
+      const ph: number[][] = [];
+      for (let d = 1; d <= 3; d++) {
+        const m = train.v.length - d * P;
+        if (m < 2 * P) break;
+        ph.push(Array.from(new Prophet().fit({ t: train.t.subarray(0, m), v: train.v.subarray(0, m) }).predict({ horizon: P, step }).mean));
+      }
+      dumps.push({ series: basename(f, '.csv'), P, scale, trainTail: Array.from(train.v.subarray(Math.max(0, train.v.length - 5 * P))), actual: Array.from(actual),
+        prophet: Array.from(p.forecast.mean), lstm: Array.from(l.forecast.mean), fused: Array.from(fused.mean), prophetHoldouts: ph,
+        lstmHoldout: (l.fitted as { holdout: unknown }).holdout });
+    }
+    rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
+    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? r.fused.anchor.weight.toFixed(2) : '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
   }
   const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m])]));
   console.log(`\ngeometric mean MASE over ${scores.fused.length} series (${((performance.now() - t00) / 1000).toFixed(0)} s):`);
   for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
   const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
   console.log(`  fused better than: seasonal_naive on ${wins('seasonal_naive')}, prophet on ${wins('prophet')}, lstm on ${wins('lstm')} of ${scores.fused.length} series`);
+  if (arg('dump')) writeFileSync(arg('dump')!, JSON.stringify(dumps));
   const out = arg('out');
   if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), geometricMean: gm, rows }, null, 1));
 }

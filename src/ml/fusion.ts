@@ -1,11 +1,20 @@
 /**
- * Fusion of Prophet and the LSTM: weighted mean with fallback, a confidence in [0, 1] and error bounds.
+ * Fusion of Prophet and the LSTM, anchored on seasonal-naive: weighted mean with fallback, a confidence in [0, 1] and error bounds.
  *
- *   fused = w_p · prophet + w_l · lstm            (default w_p 0.4, w_l 0.6; renormalised over the models kept)
+ *   without holdout scores:   fused = w_p · prophet + w_l · lstm      (default w_p 0.4, w_l 0.6; renormalised over the models kept)
+ *   with holdout scores:      fused = Σ_k ω_k · model_k + ω_n · seasonal-naive
+ *                             ω_k ∝ w_k / r_k²,  ω_n ∝ a (anchorWeight, default 1),  r_k = model k's holdout MAE / seasonal-naive's
+ *                             MAE on the same holdout window(s)
+ *
+ * Seasonal-naive (the last observed day repeated) is a strong forecaster for daily-periodic workloads. A model that validates
+ * as well as seasonal-naive (r = 1) keeps its prior weight against the anchor; one that validates k× worse gets 1/k² of it
+ * (inverse squared error, the Bates–Granger inverse-variance rule); two models that validate alike keep their 0.4/0.6 ratio.
+ * The result's `anchor` says how much weight seasonal-naive got and why.
  *
  * Fallback — a model is dropped, with the reason recorded, when it
  *   - failed (threw), or returned a non-finite value anywhere in its forecast, or
- *   - validated much worse than the other: holdout MAE > dropRatio (default 2) × the other's.
+ *   - validated much worse than the other: its holdout error > dropRatio (default 2) × the other's (relative to seasonal-naive
+ *     when both have that yardstick, since the models may be scored on different holdout windows; else raw holdout MAE).
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / seasonal-naive holdout MAE (1 = no better than naive → 0.5)
@@ -15,12 +24,14 @@
  *   L history      min(1, days / 14)
  *   confidence = V^0.4 · A^0.2 · Q^0.2 · L^0.2
  *
- * Bounds: around the fused mean, Prophet's band (its distances below and above its own mean) widened on both sides by the
- * disagreement |prophet − lstm| at that step; with Prophet dropped, the LSTM's band; with the LSTM dropped, Prophet's.
+ * Bounds: around the fused mean, Prophet's band (its distances below and above its own mean; the LSTM's with Prophet dropped)
+ * widened on both sides by the spread (max − min) of the members' means at that step — |prophet − lstm| without the anchor.
  */
 import type { Forecast } from './forecast-types';
 
 export type ModelName = 'prophet' | 'lstm';
+/** A member of the blend: a model, or the seasonal-naive anchor. */
+export type MemberName = ModelName | 'seasonal_naive';
 
 export interface ComponentResult {
   name: ModelName;
@@ -29,15 +40,19 @@ export interface ComponentResult {
   error?: string;
   /** Mean absolute error on a holdout both models were scored on (original units). */
   validationMae?: number;
+  /** Seasonal-naive MAE on the same holdout window(s) as `validationMae`: the yardstick for anchoring. */
+  naiveValidationMae?: number;
 }
 
 export interface FusionOptions {
   weights: Record<ModelName, number>;
   /** Drop a model whose holdout MAE exceeds this multiple of the other's. */
   dropRatio: number;
+  /** Prior weight of the seasonal-naive anchor against the models' (which sum to 1); 0 turns anchoring off. */
+  anchorWeight: number;
 }
 
-export const DEFAULT_FUSION: FusionOptions = { weights: { prophet: 0.4, lstm: 0.6 }, dropRatio: 2 };
+export const DEFAULT_FUSION: FusionOptions = { weights: { prophet: 0.4, lstm: 0.6 }, dropRatio: 2, anchorWeight: 1 };
 
 export interface DataQuality {
   /** Observed samples / samples expected at the nominal step, in [0, 1]. */
@@ -54,10 +69,12 @@ export interface ConfidenceParts { validation: number; agreement: number; qualit
 
 export interface FusedForecast extends Forecast {
   /** Each kept model's contribution to the fused mean (weight × its forecast), for display. */
-  contributions: Partial<Record<ModelName, Float64Array>>;
-  weights: Partial<Record<ModelName, number>>;
-  used: ModelName[];
+  contributions: Partial<Record<MemberName, Float64Array>>;
+  weights: Partial<Record<MemberName, number>>;
+  used: MemberName[];
   dropped: Array<{ name: ModelName; reason: string }>;
+  /** Present when the seasonal-naive anchor took part: its weight and why. */
+  anchor?: { weight: number; reason: string };
   confidence: number;
   confidenceParts: ConfidenceParts;
 }
@@ -74,12 +91,15 @@ export function selectModels(components: ComponentResult[], dropRatio: number): 
   });
   if (kept.length === 2) {
     const [a, b] = kept;
-    const ea = a.validationMae, eb = b.validationMae;
-    if (ea !== undefined && eb !== undefined && Number.isFinite(ea) && Number.isFinite(eb)) {
+    const relative = relativeError(a) !== undefined && relativeError(b) !== undefined;
+    const score = (c: ComponentResult): number | undefined => (relative ? relativeError(c) : c.validationMae);
+    const ea = score(a), eb = score(b);
+    if (ea !== undefined && eb !== undefined && !Number.isNaN(ea) && !Number.isNaN(eb)) {
       const worse = ea > eb ? a : b, better = worse === a ? b : a;
-      const ew = worse.validationMae!, eBetter = better.validationMae!;
+      const ew = score(worse)!, eBetter = score(better)!;
       if (ew > dropRatio * eBetter) {
-        dropped.push({ name: worse.name, reason: `validation MAE ${fmt(ew)} is ${fmt(ew / Math.max(eBetter, 1e-12))}× ${better.name}'s ${fmt(eBetter)} (limit ${dropRatio}×)` });
+        const what = relative ? 'validation MAE relative to seasonal-naive' : 'validation MAE';
+        dropped.push({ name: worse.name, reason: `${what} ${fmt(ew)} is ${fmt(ew / Math.max(eBetter, 1e-12))}× ${better.name}'s ${fmt(eBetter)} (limit ${dropRatio}×)` });
         kept = [better];
       }
     }
@@ -87,22 +107,54 @@ export function selectModels(components: ComponentResult[], dropRatio: number): 
   return { kept, dropped };
 }
 
+/** Holdout MAE / seasonal-naive MAE on the same window(s); undefined without both. Exact naive → ∞ for any error. */
+export function relativeError(c: ComponentResult): number | undefined {
+  const e = c.validationMae, n = c.naiveValidationMae;
+  if (e === undefined || n === undefined || !Number.isFinite(e) || !Number.isFinite(n) || e < 0 || n < 0) return undefined;
+  if (n === 0) return e === 0 ? 1 : Infinity;
+  return e / n;
+}
+
+/**
+ * Blend weights over the kept models and, when `baseline` is given and every kept model has a relative holdout error,
+ * the seasonal-naive anchor (formula in the header).
+ */
+export function blendWeights(kept: ComponentResult[], options: FusionOptions, anchorAvailable: boolean): { weights: Partial<Record<MemberName, number>>; anchor?: { weight: number; reason: string } } {
+  const total = kept.reduce((s, c) => s + Math.max(0, options.weights[c.name]), 0);
+  const prior = (c: ComponentResult): number => (total > 0 ? Math.max(0, options.weights[c.name]) / total : 1 / kept.length);
+  const weights: Partial<Record<MemberName, number>> = {};
+  const rel = kept.map(relativeError);
+  if (!anchorAvailable || options.anchorWeight <= 0 || rel.some((r) => r === undefined)) {
+    for (const c of kept) weights[c.name] = prior(c);
+    return { weights };
+  }
+  const raw = kept.map((c, i) => prior(c) / Math.max(rel[i]!, 1e-6) ** 2);
+  const sum = raw.reduce((a, b) => a + b, 0) + options.anchorWeight;
+  kept.forEach((c, i) => { weights[c.name] = raw[i] / sum; });
+  const weight = options.anchorWeight / sum;
+  weights.seasonal_naive = weight;
+  const how = kept.map((c, i) => `${c.name} ${fmt(rel[i]!)}×`).join(', ');
+  return { weights, anchor: { weight, reason: `holdout MAE relative to seasonal-naive: ${how}; weights ∝ prior / (relative MAE)², anchor prior ${options.anchorWeight}` } };
+}
+
 export function fuse(
   components: ComponentResult[], quality: DataQuality, holdout: { fusedMae?: number; naiveMae?: number } = {}, options: FusionOptions = DEFAULT_FUSION,
+  baseline?: Forecast,
 ): FusedForecast {
   const { kept, dropped } = selectModels(components, options.dropRatio);
   if (kept.length === 0) throw new Error(`no model produced a usable forecast (${dropped.map((d) => `${d.name}: ${d.reason}`).join('; ')})`);
-  const total = kept.reduce((s, c) => s + Math.max(0, options.weights[c.name]), 0);
-  const weights: Partial<Record<ModelName, number>> = {};
-  for (const c of kept) weights[c.name] = total > 0 ? Math.max(0, options.weights[c.name]) / total : 1 / kept.length;
   const ref = kept[0].forecast!;
   const H = ref.mean.length;
+  const usableBaseline = baseline && baseline.mean.length === H && baseline.mean.every((x) => Number.isFinite(x)) ? baseline : undefined;
+  const { weights, anchor } = blendWeights(kept, options, usableBaseline !== undefined);
+  const members: Array<{ name: MemberName; mean: ArrayLike<number> }> = kept.map((c) => ({ name: c.name, mean: c.forecast!.mean }));
+  if (anchor) members.push({ name: 'seasonal_naive', mean: usableBaseline!.mean });
   const mean = new Float64Array(H);
-  const contributions: Partial<Record<ModelName, Float64Array>> = {};
-  for (const c of kept) {
-    const w = weights[c.name]!;
-    const part = c.forecast!.mean.map((x) => w * x);
-    contributions[c.name] = part;
+  const contributions: Partial<Record<MemberName, Float64Array>> = {};
+  for (const m of members) {
+    const w = weights[m.name]!;
+    const part = Float64Array.from({ length: H }, (_, i) => w * m.mean[i]);
+    contributions[m.name] = part;
     for (let i = 0; i < H; i++) mean[i] += part[i];
   }
   const p = kept.find((c) => c.name === 'prophet')?.forecast;
@@ -110,17 +162,19 @@ export function fuse(
   const lower = new Float64Array(H), upper = new Float64Array(H);
   let disagreement = 0;
   for (let i = 0; i < H; i++) {
-    const gap = p && l ? Math.abs(p.mean[i] - l.mean[i]) : 0;
-    disagreement += gap;
+    if (p && l) disagreement += Math.abs(p.mean[i] - l.mean[i]);
+    let lo = Infinity, hi = -Infinity;
+    for (const m of members) { lo = Math.min(lo, m.mean[i]); hi = Math.max(hi, m.mean[i]); }
+    const spread = hi - lo;
     const band = p ?? l!;
-    lower[i] = mean[i] - (band.mean[i] - band.lower[i]) - gap;
-    upper[i] = mean[i] + (band.upper[i] - band.mean[i]) + gap;
+    lower[i] = mean[i] - (band.mean[i] - band.lower[i]) - spread;
+    upper[i] = mean[i] + (band.upper[i] - band.mean[i]) + spread;
   }
   disagreement = H ? disagreement / H : 0;
   const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.naiveMae);
   return {
-    t: ref.t, mean, lower, upper, intervalWidth: (p ?? l!).intervalWidth, contributions, weights, used: kept.map((c) => c.name), dropped,
-    confidence: combineConfidence(parts), confidenceParts: parts,
+    t: ref.t, mean, lower, upper, intervalWidth: (p ?? l!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
+    ...(anchor ? { anchor } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
 }
 

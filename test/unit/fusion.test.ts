@@ -24,7 +24,7 @@ describe('fusion', () => {
 
   it('honours configured weights', () => {
     const f = fuse([{ name: 'prophet', forecast: fc(0, 1, () => 0) }, { name: 'lstm', forecast: fc(10, 1, () => 0) }], goodQuality, {},
-      { weights: { prophet: 3, lstm: 1 }, dropRatio: 2 });
+      { weights: { prophet: 3, lstm: 1 }, dropRatio: 2, anchorWeight: 1 });
     assert.ok(Math.abs(f.mean[0] - 2.5) < 1e-9);
     assert.ok(Math.abs(f.weights.prophet! - 0.75) < 1e-12);
   });

@@ -3,9 +3,11 @@
  *
  * lstm:  trained once on the history minus a holdout (the last min(horizon, one day, 20%) points), scored on that holdout,
  *        then continues from the whole history with the same weights. Its run carries the holdout forecast and MAE.
- * fused: Prophet's and the LSTM's runs from the shared context, Prophet's holdout score from a fit on the same shortened
- *        history, then `fuse` (weights, fallback, confidence, bounds). `--set fused.prophet_weight=…`, `fused.lstm_weight=…`,
- *        `fused.drop_ratio=…`.
+ * fused: Prophet's and the LSTM's runs from the shared context, then `fuse` (weights, fallback, seasonal-naive anchor,
+ *        confidence, bounds). Holdout scores, each next to seasonal-naive's on the same window(s): the LSTM on the holdout it
+ *        was trained without (the last day); Prophet, being cheap to refit, by rolling origin over up to HOLDOUT_DAYS
+ *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series).
+ *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
  */
 import { clean, medianStep, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
@@ -79,14 +81,15 @@ export const lstmModel: ForecastModel = {
 };
 
 export function parseFusionOptions(raw: Readonly<Record<string, string>>): FusionOptions {
-  const o: FusionOptions = { weights: { ...DEFAULT_FUSION.weights }, dropRatio: DEFAULT_FUSION.dropRatio };
+  const o: FusionOptions = { weights: { ...DEFAULT_FUSION.weights }, dropRatio: DEFAULT_FUSION.dropRatio, anchorWeight: DEFAULT_FUSION.anchorWeight };
   for (const [k, v] of Object.entries(raw)) {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new LstmOptionError(`fused.${k} must be a number >= 0, got "${v}"`);
     if (k === 'prophet_weight') o.weights.prophet = n;
     else if (k === 'lstm_weight') o.weights.lstm = n;
     else if (k === 'drop_ratio') o.dropRatio = n;
-    else throw new LstmOptionError(`unknown fused option "${k}"; known: prophet_weight, lstm_weight, drop_ratio`);
+    else if (k === 'anchor_weight') o.anchorWeight = n;
+    else throw new LstmOptionError(`unknown fused option "${k}"; known: prophet_weight, lstm_weight, drop_ratio, anchor_weight`);
   }
   if (o.weights.prophet + o.weights.lstm <= 0) throw new LstmOptionError('fused weights must not both be 0');
   return o;
@@ -94,7 +97,7 @@ export function parseFusionOptions(raw: Readonly<Record<string, string>>): Fusio
 
 export const fusedModel: ForecastModel = {
   name: 'fused',
-  description: 'Weighted Prophet + LSTM (0.4/0.6) with fallback, confidence and disagreement-widened bounds',
+  description: 'Prophet + LSTM (0.4/0.6) anchored on seasonal-naive by holdout error, with fallback, confidence and disagreement-widened bounds',
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
@@ -103,11 +106,23 @@ export const fusedModel: ForecastModel = {
     const actual = full.v.subarray(full.v.length - points);
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
+    const P = Math.round(86400 / step), n = full.v.length;
+    const naiveDay1 = seasonalNaiveAt(full.v, n - points, points, P);
     try {
       const prophet = await context.get('prophet');
-      const hv = new Prophet(parseOptionValues(request.options?.prophet ?? {})).fit(fitPart).predict({ horizon: points, step });
-      holdoutMeans.prophet = hv.mean;
-      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: mae(hv.mean, actual) });
+      const popts = parseOptionValues(request.options?.prophet ?? {});
+      let e = 0, en = 0, days = 0;
+      for (let d = 1; d <= HOLDOUT_DAYS; d++) {
+        const start = n - d * points;
+        if (d > 1 && (P < 2 || start < 2 * P)) break;
+        const hv = new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) }).predict({ horizon: points, step });
+        const act = full.v.subarray(start, start + points);
+        if (d === 1) holdoutMeans.prophet = hv.mean;
+        e += mae(hv.mean, act);
+        en += mae(d === 1 ? naiveDay1 : seasonalNaiveAt(full.v, start, points, P), act);
+        days++;
+      }
+      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: e / days, naiveValidationMae: en / days });
     } catch (e) {
       components.push({ name: 'prophet', error: (e as Error).message });
     }
@@ -115,7 +130,7 @@ export const fusedModel: ForecastModel = {
       const lstm = await context.get('lstm');
       const h = (lstm.fitted as { holdout: Holdout }).holdout;
       holdoutMeans.lstm = Float64Array.from(h.mean);
-      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae });
+      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, naiveValidationMae: mae(naiveDay1, actual) });
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
@@ -124,32 +139,53 @@ export const fusedModel: ForecastModel = {
     const { contributions, ...rest } = fused;
     return {
       model: 'fused', forecast: fused,
-      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
+      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
         contributions, intervalWidth: rest.intervalWidth },
       timings: { fitMs: t1 - t0, predictMs: 0 },
     };
   },
 };
 
-/** Fuses the holdout forecasts with the same weights and fallback to score the blend, then the real forecasts. */
+/** Consecutive one-day holdouts Prophet is scored on (rolling origin); the LSTM is scored on the first only. */
+export const HOLDOUT_DAYS = 3;
+
+/** Seasonal-naive for v[start .. start+len): the value one period earlier (period < 2 or too little history: last value before start). */
+export function seasonalNaiveAt(v: ArrayLike<number>, start: number, len: number, period: number): Float64Array {
+  const out = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    const k = start + i;
+    out[i] = period >= 2 && start >= period ? v[k - period] : v[start - 1];
+  }
+  return out;
+}
+
+/** The seasonal-naive forecast of `horizon` steps after `full`: its last period repeated. */
+export function seasonalNaiveForecast(full: Series, horizon: number, step: number, t: Float64Array): Forecast {
+  const P = Math.round(86400 / step), n = full.v.length;
+  const mean = Float64Array.from({ length: horizon }, (_, i) => (P >= 2 && n >= P ? full.v[n - P + (i % P)] : full.v[n - 1]));
+  return { t, mean, lower: mean, upper: mean, intervalWidth: 0 };
+}
+
+/**
+ * Fuses the holdout forecasts (last day) with the same weights, fallback and anchor to score the blend for the confidence,
+ * then the real forecasts, anchored on the seasonal-naive forecast of the whole history.
+ */
 export function fuseWithHoldout(
   components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, actual: ArrayLike<number>,
   full: Series, fitPart: Series, step: number, fusion: FusionOptions,
 ): FusedForecast {
+  const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
+  const naive = seasonalNaiveAt(full.v, n - h, h, P);
   const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
   let fusedMae: number | undefined;
   if (usable.length) {
     const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
-      dataQuality(fitPart.t, fitPart.v, step), {}, fusion);
+      dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(naive));
     fusedMae = mae(hf.mean, actual);
   }
-  const naive = new Float64Array(actual.length);
-  const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
-  for (let i = 0; i < h; i++) {
-    const k = n - h + i;
-    naive[i] = P >= 2 && n - h > P ? full.v[k - P] : full.v[n - h - 1];
-  }
-  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, naiveMae: mae(naive, actual) }, fusion);
+  const ref = components.find((c) => c.forecast)?.forecast;
+  const baseline = ref ? seasonalNaiveForecast(full, ref.mean.length, step, ref.t) : undefined;
+  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, naiveMae: mae(naive, actual) }, fusion, baseline);
 }
 
 function point(mean: Float64Array): Forecast {
