@@ -77,10 +77,32 @@ export function registerPipelineCommands(mora: MoraContext): void {
         progress.report({ message: `${++done}/${jobs.length}: ${job.w.name}/${job.container} ${job.metric}`, increment: 100 / jobs.length });
         log.info(`Trained LSTM for ${job.w.namespace}/${job.w.name}/${job.container} ${job.metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
       });
-      const results = await Promise.allSettled(running);
+      // One 14-feature workload model per workload: CPU, memory and replica targets from all 12 metrics at once.
+      const cfg = vscode.workspace.getConfiguration('mora');
+      const workloadRuns = workloads.map(async (w) => {
+        const first = w.containers[0];
+        if (!first) return;
+        const target = { workload: w, container: first.name };
+        const range = await mora.source.historyRange(target);
+        const frame = await mora.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
+        const values = Object.fromEntries(Object.entries(frame.values).filter((e): e is [string, Float64Array] => e[1] !== undefined));
+        const handle = pool.trainWorkload({ t: frame.t, step: frame.step, values }, {
+          cpuMargin: cfg.get<number>('safetyMargin', 0), memoryMargin: cfg.get<number>('safetyMargin', 0), targetCpuUtilization: w.hpa?.targetCpuUtilization ?? 0.7,
+          cpuRequest: first.resources.requests.cpu ?? 0.1,
+        }, (lstmOptions ?? {}) as Record<string, number>);
+        handles.push(handle);
+        if (token.isCancellationRequested) handle.cancel();
+        const { state } = await handle.result;
+        const file = modelFile(mora, w, '_workload', 'targets');
+        saveJson(file, state);
+        const v = state.validation.cpu_target;
+        saved.push({ file, mae: v.mae, baselineMae: v.persistenceMae });
+        log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);
+      });
+      const results = await Promise.allSettled([...running, ...workloadRuns]);
       if (token.isCancellationRequested) throw new vscode.CancellationError();
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length) throw new Error(`${failed.length} of ${jobs.length} trainings failed: ${(failed[0].reason as Error).message}`);
+      if (failed.length) throw new Error(`${failed.length} of ${results.length} trainings failed: ${(failed[0].reason as Error).message}`);
     });
     void vscode.window.showInformationMessage(`MOrA: trained ${saved.length} LSTM model(s); the forecast view and recommendations use the fused forecast.`);
     return saved;

@@ -36,4 +36,17 @@ describe('LSTM worker pool', function () {
     handle = pool.train(t, v, 6, { ...small, epochs: 500, patience: 500 }, () => handle?.cancel());
     await assert.rejects(handle.result, CancelledJobError);
   });
+
+  it('trains the 14-feature workload model in a worker and returns its three target forecasts', async () => {
+    const n = 600;
+    const t = Float64Array.from({ length: n }, (_, i) => 1_700_006_400 + i * 60);
+    const rate = Float64Array.from({ length: n }, (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 60));
+    const values = { request_rate: rate, cpu_usage: rate.map((r) => r * 0.002), memory_working_set: rate.map(() => 2e8), ready_replicas: rate.map(() => 2) };
+    const handle = pool.trainWorkload({ t, step: 60, values }, { cpuMargin: 0.1, memoryMargin: 0.1, targetCpuUtilization: 0.7, cpuRequest: 0.1 },
+      { units1: 8, units2: 4, dense: 4, horizon: 5, epochs: 2, maxWindows: 128 });
+    const { state, prediction } = await handle.result;
+    assert.equal(state.kind, 'mora-workload-lstm');
+    assert.equal(state.features.length, 14);
+    for (const k of ['cpu_target', 'memory_target', 'replica_target'] as const) assert.equal(prediction[k].length, 5);
+  });
 });

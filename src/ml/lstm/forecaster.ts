@@ -201,7 +201,8 @@ export class LstmModel implements FittedModel {
 }
 
 /** At most `max` of `ends`, evenly spaced, always keeping the last. */
-function spread(ends: number[], max: number): number[] {
+/** At most `max` of `ends`, evenly spaced and counted back from the most recent. */
+export function spread(ends: number[], max: number): number[] {
   if (ends.length <= max) return ends;
   const stride = ends.length / max;
   const out: number[] = [];

@@ -16,8 +16,8 @@ export class IncompatibleModelError extends Error {
   constructor(message: string) { super(message); this.name = 'IncompatibleModelError'; }
 }
 
-export function assertCompatible(s: { format?: unknown; moraVersion?: unknown; kind?: unknown }): void {
-  if (!s || s.kind !== 'mora-lstm') throw new IncompatibleModelError('not a MOrA LSTM model file (missing kind "mora-lstm")');
+export function assertCompatible(s: { format?: unknown; moraVersion?: unknown; kind?: unknown }, kind = 'mora-lstm'): void {
+  if (!s || s.kind !== kind) throw new IncompatibleModelError(`not a MOrA LSTM model file of kind "${kind}"`);
   if (s.format !== MODEL_FORMAT) {
     throw new IncompatibleModelError(
       `LSTM model was saved by MOrA ${String(s.moraVersion)} in format ${String(s.format)}; this MOrA ${moraVersion()} reads format ${MODEL_FORMAT} — retrain the model`);

@@ -5,26 +5,51 @@
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
 import { lstmBackend } from '../lstm/backend';
-import type { TrainJob, WorkerReply } from './protocol';
+import { DEFAULT_WORKLOAD_MODEL_OPTIONS, trainWorkloadModel } from '../lstm/workload-model';
+import type { TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
 
 const port = parentPort;
 if (port) {
   const post = (m: WorkerReply): void => port.postMessage(m);
   post({ type: 'ready', backend: lstmBackend() });
-  port.on('message', (job: TrainJob) => {
-    if (job.type !== 'train') return;
-    const flag = new Int32Array(job.cancel);
-    const epochs = job.options?.epochs ?? DEFAULT_LSTM_OPTIONS.epochs;
-    try {
-      const model = new LstmForecaster({
-        ...job.options,
-        onEpoch: (e) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
-        isCancelled: () => Atomics.load(flag, 0) !== 0,
-      }).fit({ t: job.t, v: job.v });
-      const f = model.predict({ horizon: job.horizon });
-      post({ type: 'done', id: job.id, state: model.toJSON(), mean: f.mean, lower: f.lower, upper: f.upper, t: f.t });
-    } catch (e) {
-      post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
+  port.on('message', (job: WorkerJob) => {
+    if (job.type === 'train-workload') {
+      trainWorkload(job, post);
+      return;
     }
+    if (job.type !== 'train') return;
+    trainSeries(job, post);
   });
+}
+
+function trainSeries(job: TrainJob, post: (m: WorkerReply) => void): void {
+  const flag = new Int32Array(job.cancel);
+  const epochs = job.options?.epochs ?? DEFAULT_LSTM_OPTIONS.epochs;
+  try {
+    const model = new LstmForecaster({
+      ...job.options,
+      onEpoch: (e) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
+      isCancelled: () => Atomics.load(flag, 0) !== 0,
+    }).fit({ t: job.t, v: job.v });
+    const f = model.predict({ horizon: job.horizon });
+    post({ type: 'done', id: job.id, state: model.toJSON(), mean: f.mean, lower: f.lower, upper: f.upper, t: f.t });
+  } catch (e) {
+    post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
+  }
+}
+
+function trainWorkload(job: TrainWorkloadJob, post: (m: WorkerReply) => void): void {
+  const flag = new Int32Array(job.cancel);
+  const epochs = job.options?.epochs ?? DEFAULT_WORKLOAD_MODEL_OPTIONS.epochs;
+  try {
+    const frame = { t: job.t, step: job.step, values: job.values };
+    const model = trainWorkloadModel(frame, job.buffering, {
+      ...job.options,
+      onEpoch: (e) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
+      isCancelled: () => Atomics.load(flag, 0) !== 0,
+    }, job.loadLevel);
+    post({ type: 'done-workload', id: job.id, state: model.toJSON(), prediction: model.predict(frame, job.loadLevel) });
+  } catch (e) {
+    post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
+  }
 }

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Forecast } from '../forecast-types';
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
-import type { TrainJob, WorkerReply } from './protocol';
+import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
+import type { WorkerJob, WorkerReply } from './protocol';
 
 export interface PoolOptions {
   /** Default: cores − 1 (the host keeps one), at least 1. */
@@ -24,10 +25,15 @@ export interface JobHandle {
 
 export interface Progress { epoch: number; epochs: number; loss: number; valLoss: number }
 
+export interface WorkloadJobHandle {
+  result: Promise<{ state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }>;
+  cancel(): void;
+}
+
 interface Pending {
-  job: TrainJob;
+  job: WorkerJob;
   onProgress?: (p: Progress) => void;
-  resolve: (r: { state: LstmState; forecast: Forecast }) => void;
+  resolve: (r: never) => void;
   reject: (e: Error) => void;
 }
 
@@ -61,9 +67,19 @@ export class LstmWorkerPool {
   train(t: Float64Array, v: Float64Array, horizon: number, options: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>> = {},
     onProgress?: (p: Progress) => void): JobHandle {
     const cancel = new SharedArrayBuffer(4);
-    const job: TrainJob = { type: 'train', id: this.nextId++, t, v, horizon, options, cancel };
+    return this.submit<{ state: LstmState; forecast: Forecast }>({ type: 'train', id: this.nextId++, t, v, horizon, options, cancel }, cancel, onProgress);
+  }
+
+  /** The 14-feature workload model (cpu, memory and replica targets) on a frame of the 12 metrics. */
+  trainWorkload(frame: { t: Float64Array; step: number; values: Record<string, Float64Array> }, buffering: TargetBuffering,
+    options: Partial<Omit<WorkloadModelOptions, 'onEpoch' | 'isCancelled'>> = {}, onProgress?: (p: Progress) => void, loadLevel?: Float64Array): WorkloadJobHandle {
+    const cancel = new SharedArrayBuffer(4);
+    return this.submit({ type: 'train-workload', id: this.nextId++, t: frame.t, step: frame.step, values: frame.values, loadLevel, buffering, options, cancel }, cancel, onProgress);
+  }
+
+  private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void): { result: Promise<R>; cancel(): void } {
     let pending!: Pending;
-    const result = new Promise<{ state: LstmState; forecast: Forecast }>((resolve, reject) => { pending = { job, onProgress, resolve, reject }; });
+    const result = new Promise<R>((resolve, reject) => { pending = { job, onProgress, resolve: resolve as (r: never) => void, reject }; });
     this.queue.push(pending);
     this.pump();
     return {
@@ -102,7 +118,8 @@ export class LstmWorkerPool {
     if (!p) return;
     if (m.type === 'progress') { p.onProgress?.(m); return; }
     this.running.delete(m.id);
-    if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 } });
+    if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 } } as never);
+    else if (m.type === 'done-workload') p.resolve({ state: m.state, prediction: m.prediction } as never);
     else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
     this.idle.push(w);
     this.pump();

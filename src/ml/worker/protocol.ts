@@ -1,5 +1,6 @@
 /** Messages between the extension host (or CLI) and the LSTM worker thread. */
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 
 export interface TrainJob {
   type: 'train';
@@ -13,8 +14,24 @@ export interface TrainJob {
   cancel: SharedArrayBuffer;
 }
 
+/** The 14-feature workload model on a frame of the 12 metrics (docs/LSTM.md § Workload model). */
+export interface TrainWorkloadJob {
+  type: 'train-workload';
+  id: number;
+  t: Float64Array;
+  step: number;
+  values: Record<string, Float64Array>;
+  loadLevel?: Float64Array;
+  buffering: TargetBuffering;
+  options?: Partial<Omit<WorkloadModelOptions, 'onEpoch' | 'isCancelled'>>;
+  cancel: SharedArrayBuffer;
+}
+
+export type WorkerJob = TrainJob | TrainWorkloadJob;
+
 export type WorkerReply =
   | { type: 'ready'; backend: string }
   | { type: 'progress'; id: number; epoch: number; epochs: number; loss: number; valLoss: number }
   | { type: 'done'; id: number; state: LstmState; mean: Float64Array; lower: Float64Array; upper: Float64Array; t: Float64Array }
+  | { type: 'done-workload'; id: number; state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
