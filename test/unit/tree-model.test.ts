@@ -121,9 +121,8 @@ describe('cluster tree model with a slow or failing recommender', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
     const model = new ClusterTreeModel(source, { ensure: () => gate, get: () => engine.ready });
-    const started = Date.now();
+    // The recommender never answers until released: expanding must not wait for it.
     const workloads = await expandTo(model, ['demo', 'shop']);
-    assert.ok(Date.now() - started < 5000);
     assert.match(workloads.find((w) => w.label === 'cartservice')!.description!, /^Deployment · replicas 2$/);
     engine.ready = {
       workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'cartservice' }, qos: 'Burstable', confidence: 0.5, generatedAt: 0,
