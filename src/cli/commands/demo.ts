@@ -6,7 +6,7 @@ export function register(program: Command): void {
     .description('MOrA on the embedded demo shop (no cluster needed): recommendations against VPA- and KRR-style values, savings and risk, and an HTML report')
     .option('--report <file.html>', 'where to write the HTML report', 'mora-demo-report.html')
     .option('--no-report', 'do not write the HTML report')
-    .option('-m, --model <name>', 'forecast checked against the moving window for each service: prophet, fused (Prophet + LSTM; slower), or none', 'prophet')
+    .option('-m, --model <name>', 'forecast checked against the moving window for each service: fused (Prophet + LSTM, about a minute), prophet (seconds), or none', 'fused')
     .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')
     .option('-q, --quiet', 'no progress on stderr')

@@ -16,6 +16,8 @@ export interface RecommendRequest {
   model?: string;
   /** Seconds between forecast points (default 300; coarser is faster for the LSTM). */
   forecastStep?: number;
+  /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }. */
+  modelOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
@@ -24,8 +26,8 @@ export interface WorkloadRun extends EngineResult {
   history: { cpu?: Series; memory?: Series };
 }
 
-export function forecastProvider(model: string, seed = 42): ForecastProvider {
-  return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed })).forecast;
+export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions']): ForecastProvider {
+  return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed, options })).forecast;
 }
 
 export async function recommendFromSource(source: DataSource, req: RecommendRequest = {}): Promise<WorkloadRun[]> {
@@ -37,7 +39,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
-  const forecast = req.model ? { provider: forecastProvider(req.model), method: req.model, step: req.forecastStep } : undefined;
+  const forecast = req.model ? { provider: forecastProvider(req.model, 42, req.modelOptions), method: req.model, step: req.forecastStep } : undefined;
   let done = 0;
   for (const { w } of targets) {
     const containers = [];
