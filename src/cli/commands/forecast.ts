@@ -44,7 +44,7 @@ export function bandColumns(run: ModelRun): Column[] {
 export function register(program: Command): void {
   program
     .command('forecast')
-    .description('Forecast a timestamp,value CSV with Prophet (more models to come), printing the forecast and its band')
+    .description('Forecast a timestamp,value CSV with Prophet, the LSTM or their fusion, printing the forecast and its band')
     .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601 or Unix seconds, UTC)')
     .requiredOption('-H, --horizon <steps>', 'number of future steps')
     .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
