@@ -10,7 +10,7 @@
 import { METRIC_NAMES } from '../../core/metrics';
 import type { MetricFrame } from '../../data/datasource';
 import { fitMinMax, scale, unscale, windowsFromColumns, type MinMax } from './features';
-import { spread } from './forecaster';
+import { DEFAULT_LSTM_OPTIONS, spread, type LstmOptions } from './forecaster';
 import { LstmNet, type LstmNetConfig } from './net';
 import { assertCompatible, decodeWeights, encodeWeights, MODEL_FORMAT, moraVersion } from './persist';
 import { train } from './train';
@@ -30,28 +30,13 @@ export interface TargetBuffering {
   cpuRequest: number;
 }
 
-export interface WorkloadModelOptions {
-  steps: number;
+/** The univariate forecaster's architecture and training settings; `horizon` steps of each target instead of its chunk. */
+export interface WorkloadModelOptions extends Omit<LstmOptions, 'chunk'> {
   horizon: number;
-  units1: number;
-  units2: number;
-  dense: number;
-  dropout: number;
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  maxWindows: number;
-  validationFraction: number;
-  seed: number;
-  isCancelled?: () => boolean;
-  onEpoch?: (e: { epoch: number; loss: number; valLoss: number }) => void;
 }
 
-export const DEFAULT_WORKLOAD_MODEL_OPTIONS: WorkloadModelOptions = {
-  steps: 30, horizon: 12, units1: 64, units2: 32, dense: 16, dropout: 0.2,
-  epochs: 30, patience: 4, batchSize: 32, learningRate: 1e-3, maxWindows: 1024, validationFraction: 0.2, seed: 42,
-};
+const { chunk: _chunk, ...SHARED_DEFAULTS } = DEFAULT_LSTM_OPTIONS;
+export const DEFAULT_WORKLOAD_MODEL_OPTIONS: WorkloadModelOptions = { ...SHARED_DEFAULTS, horizon: 12 };
 
 export interface TargetValidation {
   /** MAE over the validation windows, original units. */
