@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
+import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import type { Policy } from '../ml/engine/policy';
 import type { RecommendationSource } from '../views/tree-model';
@@ -91,7 +92,8 @@ export class RecommendationStore implements vscode.Disposable {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
-      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy() })) {
+      const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.namespace}/${w.name}: ${reason}`);
+      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy(), onSkip })) {
         this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
       }
       progress?.(++done, names.size);

@@ -159,6 +159,25 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     assert.ok(full.values.cpu_usage!.some(Number.isNaN), 'days before the backfill are gaps');
   });
 
+  it('recommends from the live path (what mora recommend --source cluster runs), and names the workloads it could not read', async () => {
+    const { recommendFromSource } = require('../../src/cli/commands/recommend-run') as typeof import('../../src/cli/commands/recommend-run');
+    const skipped: string[] = [];
+    const runs = await recommendFromSource(source, { namespace: 'shop', onSkip: (w, reason) => skipped.push(`${w.name}: ${reason}`) });
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0], /^db: no samples for container_cpu_usage_seconds_total/);
+    const recs = runs.map((r) => r.recommendation);
+    const c = recs.find((r) => r.workload.name === 'checkout');
+    assert.ok(c, `checkout recommended (got ${recs.map((r) => r.workload.name).join(', ')})`);
+    const server = c.containers.find((x) => x.container === 'server')!;
+    // Per-pod CPU in the backfill lies in 0.05–0.55 cores; the request must sit in that range (plus margin), not at the decoy's 7 cores.
+    assert.ok(server.cpu!.request.value > 0.05 && server.cpu!.request.value < 1, `cpu ${server.cpu!.request.value}`);
+    // Memory is sized to the per-pod peak (never below what was observed): the average of the two pods' working sets.
+    let peak = 0;
+    for (let t = truth.start; t <= end; t += STEP) peak = Math.max(peak, (truth.memory.get(`0@${t}`)! + truth.memory.get(`1@${t}`)!) / 2);
+    const memLimit = server.memory!.limit?.value ?? server.memory!.request.value;
+    assert.ok(memLimit >= peak, `memory ${memLimit} vs observed peak ${peak}`);
+  });
+
   it('names the selector to check when a workload has no cAdvisor samples', async () => {
     const db = { ...checkout, kind: 'StatefulSet' as const, name: 'db' };
     await assert.rejects(source.metrics({ workload: db }, { from: truth.start, to: end, step: STEP }),

@@ -4,6 +4,7 @@
  */
 import { series, type Series } from '../../core/series';
 import type { DataSource } from '../../data/datasource';
+import type { Workload } from '../../core/workload';
 import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../../ml/engine';
 import { runForecast } from '../../ml/forecast';
 
@@ -19,6 +20,11 @@ export interface RecommendRequest {
   /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }. */
   modelOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   onProgress?: (done: number, total: number, name: string) => void;
+  /**
+   * A workload whose metrics cannot be read (no samples, a query Prometheus rejects) is skipped and reported here,
+   * so one broken workload never hides the recommendations of the others. Without a handler the error is thrown.
+   */
+  onSkip?: (workload: Workload, reason: string) => void;
 }
 
 export interface WorkloadRun extends EngineResult {
@@ -44,16 +50,23 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   for (const { w } of targets) {
     const containers = [];
     let frame0;
-    for (const c of w.containers) {
-      const target = { workload: w, container: c.name };
-      const range = await source.historyRange(target);
-      const frame = await source.metrics(target, range);
-      frame0 ??= frame;
-      const s = (m: keyof typeof frame.values): Series | undefined => {
-        const v = frame.values[m];
-        return v ? series(frame.t, v) : undefined;
-      };
-      containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
+    try {
+      for (const c of w.containers) {
+        const target = { workload: w, container: c.name };
+        const range = await source.historyRange(target);
+        const frame = await source.metrics(target, range);
+        frame0 ??= frame;
+        const s = (m: keyof typeof frame.values): Series | undefined => {
+          const v = frame.values[m];
+          return v ? series(frame.t, v) : undefined;
+        };
+        containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
+      }
+    } catch (e) {
+      if (!req.onSkip) throw e;
+      req.onSkip(w, (e as Error).message);
+      req.onProgress?.(++done, targets.length, w.name);
+      continue;
     }
     const range = await source.historyRange({ workload: w });
     const now = range.to;

@@ -137,10 +137,16 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   // A terminal gets one updating line; a log (CI, pipes) gets a line per workload, but only for long work (with a forecaster).
   const tty = process.stderr.isTTY === true;
   const progress = !opts.quiet && (tty || model !== undefined);
+  const skipped: string[] = [];
   const runs = await recommendFromSource(source, {
+    onSkip: (w, reason) => {
+      skipped.push(`${w.kind}/${w.name}: ${reason}`);
+      process.stderr.write(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}\n`);
+    },
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: num('--forecast-step', opts.forecastStep ?? '300', 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${name}\n`) : undefined,
   });
+  if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
   }
