@@ -176,6 +176,8 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     for (let t = truth.start; t <= end; t += STEP) peak = Math.max(peak, (truth.memory.get(`0@${t}`)! + truth.memory.get(`1@${t}`)!) / 2);
     const memLimit = server.memory!.limit?.value ?? server.memory!.request.value;
     assert.ok(memLimit >= peak, `memory ${memLimit} vs observed peak ${peak}`);
+    // The request rate never varied here, so capacity per replica is unknown: the HPA still gets advice, keeping its bounds.
+    assert.deepEqual({ min: c.replicas?.hpa?.minReplicas, max: c.replicas?.hpa?.maxReplicas, target: c.replicas?.hpa?.targetCpuUtilization }, { min: 2, max: 6, target: 0.7 });
   });
 
   it('names the selector to check when a workload has no cAdvisor samples', async () => {

@@ -127,11 +127,13 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     })
     : undefined;
   if (replicas && loadNote) replicas.reason += loadNote;
+  // An HPA-managed workload always gets HPA advice, even when its load never varied enough to measure a replica's capacity.
+  const finalReplicas = replicas ?? (w.hpa ? hpaKeepAdvice(w.replicas, w.hpa, policy.targetCpuUtilization) : undefined);
   const confs = containers.map((c) => c.confidence).filter((x) => x > 0);
   const recommendation: Recommendation = {
     workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
     containers,
-    replicas,
+    replicas: finalReplicas,
     qos: policy.qos,
     confidence: confs.length ? Math.min(...confs) : 0,
     generatedAt: input.now,
@@ -178,4 +180,15 @@ function verdictOf(cpuReq: number | undefined, cpu: ResourceResult | undefined, 
   const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * 1.5;
   if (over(cpuReq, cpu?.request.value) || over(memReq, mem?.request.value)) return 'over-provisioned';
   return 'ok';
+}
+
+/** HPA advice without a capacity estimate: keep its bounds, aim its target at the policy's utilisation of the new request. */
+function hpaKeepAdvice(current: number, hpa: NonNullable<Workload['hpa']>, target: number): NonNullable<Recommendation['replicas']> {
+  const reason = 'per-replica capacity could not be measured (the load did not vary enough, or no request rate); the HPA keeps its bounds';
+  return {
+    current,
+    recommended: { value: current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
+    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization ?? target, reason },
+    reason,
+  };
 }
