@@ -81,7 +81,7 @@ export class RecommendationStore implements vscode.Disposable {
   }
 
   private async load(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
-    const { recommendFromSource } = require('../cli/commands/recommend-run') as typeof import('../cli/commands/recommend-run');
+    const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
     const source = this.source();
     const names = new Set<string>();
     for (const context of await source.contexts()) {

@@ -18,7 +18,7 @@ import {
   PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
 } from '../protocol/forecast';
-import { recommendFromSource } from '../cli/commands/recommend-run';
+import { recommendFromSource } from '../pipeline/recommend';
 import type { Policy } from '../ml/engine';
 import { containerHeadline, resourcesYaml, showCpu, showMemory } from './recommendation-text';
 

@@ -160,7 +160,7 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
   });
 
   it('recommends from the live path (what mora recommend --source cluster runs), and names the workloads it could not read', async () => {
-    const { recommendFromSource } = require('../../src/cli/commands/recommend-run') as typeof import('../../src/cli/commands/recommend-run');
+    const { recommendFromSource } = require('../../src/pipeline/recommend') as typeof import('../../src/pipeline/recommend');
     const skipped: string[] = [];
     const runs = await recommendFromSource(source, { namespace: 'shop', onSkip: (w, reason) => skipped.push(`${w.name}: ${reason}`) });
     assert.equal(skipped.length, 1);

@@ -4,7 +4,7 @@ import { recommendCommand } from '../../src/cli/commands/recommend';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { UserError } from '../../src/cli/errors';
 import { renderHtmlReport } from '../../src/cli/format/html';
-import { recommendFromSource } from '../../src/cli/commands/recommend-run';
+import { recommendFromSource } from '../../src/pipeline/recommend';
 import { DemoDataSource } from '../../src/data/demo';
 
 const base = RECOMMEND_DEFAULTS;

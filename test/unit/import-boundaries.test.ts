@@ -11,7 +11,7 @@ describe('import boundaries (lint)', function () {
     (await eslint.lintText(code, { filePath: join(root, file) }))[0].messages.filter((m) => m.ruleId === 'no-restricted-imports');
 
   it('rejects a vscode import under src/ml and the other editor-free folders', async () => {
-    for (const dir of ['src/ml', 'src/core', 'src/data', 'src/cli', 'src/manifests', 'src/views']) {
+    for (const dir of ['src/ml', 'src/core', 'src/data', 'src/cli', 'src/manifests', 'src/views', 'src/pipeline']) {
       const found = await errors(`${dir}/probe.ts`, "import * as vscode from 'vscode';\nexport const x = vscode;\n");
       assert.equal(found.length, 1, `${dir} may not import vscode`);
       assert.match(found[0].message, /Only src\/extension/);

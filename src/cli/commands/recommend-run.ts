@@ -1,87 +1,11 @@
 /**
- * Reads workloads and their metrics from a DataSource and runs the engine on each: shared by `mora recommend`
- * and `mora demo` (and, later, the extension). Kept apart from the command so `mora --help` never loads it.
+ * `mora demo`'s and `mora recommend --compare`'s text: the pipeline's runs as a comparison table, savings and
+ * an optional HTML report. Kept apart from the commands so `mora --help` never loads it.
  */
-import { series, type Series } from '../../core/series';
 import type { DataSource } from '../../data/datasource';
-import type { Workload } from '../../core/workload';
-import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../../ml/engine';
-import { runForecast } from '../../ml/forecast';
+import { recommendFromSource, type RecommendRequest, type WorkloadRun } from '../../pipeline/recommend';
 
-export interface RecommendRequest {
-  namespace?: string;
-  /** Only this workload (by name). */
-  workload?: string;
-  policy?: Partial<Policy>;
-  /** A registered forecast model name ('prophet', 'fusion'...) or undefined for the window rule alone. */
-  model?: string;
-  /** Seconds between forecast points (default 300; coarser is faster for the LSTM). */
-  forecastStep?: number;
-  /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }. */
-  modelOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  onProgress?: (done: number, total: number, name: string) => void;
-  /**
-   * A workload whose metrics cannot be read (no samples, a query Prometheus rejects) is skipped and reported here,
-   * so one broken workload never hides the recommendations of the others. Without a handler the error is thrown.
-   */
-  onSkip?: (workload: Workload, reason: string) => void;
-}
-
-export interface WorkloadRun extends EngineResult {
-  /** The series the engine read, for charts in the HTML report (CPU and memory per the first container). */
-  history: { cpu?: Series; memory?: Series };
-}
-
-export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions']): ForecastProvider {
-  return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed, options })).forecast;
-}
-
-export async function recommendFromSource(source: DataSource, req: RecommendRequest = {}): Promise<WorkloadRun[]> {
-  const runs: WorkloadRun[] = [];
-  const targets: Array<{ ctx: string; ns: string; w: Awaited<ReturnType<DataSource['workloads']>>[number] }> = [];
-  for (const ctx of await source.contexts()) {
-    for (const ns of await source.namespaces(ctx)) {
-      if (req.namespace && ns !== req.namespace) continue;
-      for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
-    }
-  }
-  const forecast = req.model ? { provider: forecastProvider(req.model, 42, req.modelOptions), method: req.model, step: req.forecastStep } : undefined;
-  let done = 0;
-  for (const { w } of targets) {
-    const containers = [];
-    let frame0;
-    try {
-      for (const c of w.containers) {
-        const target = { workload: w, container: c.name };
-        const range = await source.historyRange(target);
-        const frame = await source.metrics(target, range);
-        frame0 ??= frame;
-        const s = (m: keyof typeof frame.values): Series | undefined => {
-          const v = frame.values[m];
-          return v ? series(frame.t, v) : undefined;
-        };
-        containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
-      }
-    } catch (e) {
-      if (!req.onSkip) throw e;
-      req.onSkip(w, (e as Error).message);
-      req.onProgress?.(++done, targets.length, w.name);
-      continue;
-    }
-    const range = await source.historyRange({ workload: w });
-    const now = range.to;
-    const rr = frame0?.values.request_rate;
-    const ready = frame0?.values.ready_replicas;
-    const result = await recommendWorkload({
-      workload: w, containers, now,
-      requestRate: rr && frame0 ? series(frame0.t, rr) : undefined,
-      readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
-    }, req.policy, { forecast });
-    runs.push({ ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } });
-    req.onProgress?.(++done, targets.length, w.name);
-  }
-  return runs;
-}
+export { recommendFromSource, forecastProvider, type RecommendRequest, type WorkloadRun } from '../../pipeline/recommend';
 
 export interface ComparisonReportOptions extends RecommendRequest {
   /** Where to write the HTML report; omitted = no report. */
