@@ -6,6 +6,8 @@
 import { series, type Series } from '../core/series';
 import type { DataSource } from '../data/datasource';
 import type { Workload } from '../core/workload';
+import type { StoredExperiment } from '../data/experiments/store';
+import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
 import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../ml/engine';
 import { runForecast } from '../ml/forecast';
 
@@ -26,6 +28,8 @@ export interface RecommendRequest {
    * so one broken workload never hides the recommendations of the others. Without a handler the error is thrown.
    */
   onSkip?: (workload: Workload, reason: string) => void;
+  /** Stored load experiments (`mora recommend --experiments <dir>`): they measure per-replica capacity for replica advice. */
+  experiments?: readonly StoredExperiment[];
 }
 
 export interface WorkloadRun extends EngineResult {
@@ -77,6 +81,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       workload: w, containers, now,
       requestRate: rr && frame0 ? series(frame0.t, rr) : undefined,
       readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
+      measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
     }, req.policy, { forecast });
     runs.push({ ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } });
     req.onProgress?.(++done, targets.length, w.name);

@@ -32,6 +32,7 @@ export interface RecommendCliOptions {
   kubeconfig?: string;
   context?: string;
   applyTo?: string;
+  experiments?: string;
   defaultNamespace?: string;
   replicas?: boolean;
 }
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster)', '300')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts')
+    .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
     .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder')
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
     .option('--replicas', 'with --apply-to, also set spec.replicas where there is no HPA')
@@ -138,7 +140,9 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const tty = process.stderr.isTTY === true;
   const progress = !opts.quiet && (tty || model !== undefined);
   const skipped: string[] = [];
+  const experiments = opts.experiments ? (require('../../data/experiments/store') as typeof import('../../data/experiments/store')).loadExperiments(opts.experiments) : undefined;
   const runs = await recommendFromSource(source, {
+    experiments,
     onSkip: (w, reason) => {
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
       process.stderr.write(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}\n`);

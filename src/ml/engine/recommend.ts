@@ -29,6 +29,8 @@ export interface EngineInput {
   readyReplicas?: Series;
   /** Per-replica capacity (req/s) measured by an experiment, when there is one. */
   measuredCapacity?: number;
+  /** Per-pod CPU against per-pod load measured by load experiments (src/pipeline/experiment-capacity.ts). */
+  measuredLoadModel?: { a: number; b: number; source: string };
   now: number;
 }
 
@@ -121,7 +123,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
       cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
-      measuredCapacity: input.measuredCapacity, forecastPeakLoad,
+      measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
       targetCpuUtilization: w.hpa ? (w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization) : 1,
     })

@@ -21,6 +21,8 @@ export interface ReplicaInput {
   cpuRequest?: number;
   /** Load one replica sustains at the target, measured by an experiment (req/s). */
   measuredCapacity?: number;
+  /** Per-pod CPU against per-pod load measured by load experiments (cpu ≈ a + b·rps): capacity at the recommended request. */
+  measuredLoadModel?: { a: number; b: number; source: string };
   /** Forecast peak request rate over the horizon, when a forecast is trusted. */
   forecastPeakLoad?: number;
   targetCpuUtilization: number;
@@ -55,6 +57,14 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   let capacity = input.measuredCapacity;
   let how = 'per-replica capacity measured by an experiment';
+  if (!(capacity && capacity > 0) && input.measuredLoadModel && input.cpuRequest && input.measuredLoadModel.b > 0) {
+    const { a, b, source } = input.measuredLoadModel;
+    const c = (input.targetCpuUtilization * input.cpuRequest - Math.max(0, a)) / b;
+    if (c > 0) {
+      capacity = c;
+      how = `capacity ${c.toFixed(1)} req/s per replica measured by ${source} (cpu ≈ ${a.toFixed(3)} + ${b.toFixed(5)}·rps) at ${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
+    }
+  }
   if (!(capacity && capacity > 0)) {
     if (!input.cpuPerPod || !input.cpuRequest) return undefined;
     const perPod = Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN));

@@ -1,0 +1,53 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recommendCommand } from '../../src/cli/commands/recommend';
+import type { ExperimentDocument } from '../../src/data/experiments';
+import { EXPERIMENT_CSV_COLUMNS } from '../../src/data/experiments';
+import type { StoredExperiment } from '../../src/data/experiments/store';
+import { loadModelFromExperiments } from '../../src/pipeline/experiment-capacity';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
+
+/** An experiment document whose levels measured per-pod CPU = 0.01 + 0.002 × per-pod rps. */
+function experiment(service: string, replicas: number, levels: number[], id = `${service}-r${replicas}`): ExperimentDocument {
+  return {
+    schema: 'mora.experiment/1', id, status: 'complete',
+    config: { service, targetUrl: 'http://127.0.0.1:1/', prometheusUrl: 'http://127.0.0.1:2', levels, durationSeconds: 20, replicas, stepSeconds: 5, rateWindowSeconds: 20 },
+    timings: { started: 0, finished: 1, levels: [] },
+    summary: {
+      levels: levels.map((rps) => ({ level: rps, rows: 4, means: { request_rate: rps, cpu_usage: 0.01 + 0.002 * (rps / replicas) }, maxima: {}, cpuPerRequest: 0.002 })),
+      missing: [], warnings: [],
+    },
+    files: { csv: `${id}.csv`, json: `${id}.json` },
+  } as ExperimentDocument;
+}
+
+describe('per-replica capacity from load experiments', () => {
+  it('fits per-pod CPU against per-pod load over every level of every experiment', () => {
+    const stored = [experiment('cartservice', 1, [10, 50]), experiment('cartservice', 2, [40, 120])]
+      .map((document) => ({ document, rows: undefined as never, namespace: 'local', workload: 'cartservice' })) as StoredExperiment[];
+    const m = loadModelFromExperiments(stored)!;
+    assert.ok(Math.abs(m.a - 0.01) < 1e-12 && Math.abs(m.b - 0.002) < 1e-12);
+    assert.equal(m.levels, 4);
+    assert.match(m.source, /2 experiments cartservice-r1, cartservice-r2/);
+    assert.equal(loadModelFromExperiments([{ ...stored[0], document: experiment('x', 1, [10]) }]), undefined, 'one level measures no slope');
+  });
+
+  it('mora recommend --experiments uses the measured capacity for replica advice', async function () {
+    this.timeout(60000);
+    const dir = mkdtempSync(join(tmpdir(), 'mora-exp-'));
+    const doc = experiment('cartservice', 1, [20, 60, 100]);
+    writeFileSync(join(dir, `${doc.id}.json`), JSON.stringify(doc));
+    writeFileSync(join(dir, `${doc.id}.csv`), `${EXPERIMENT_CSV_COLUMNS.join(',')}\n`);
+    const recs = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice', experiments: dir }));
+    const r = recs[0].replicas;
+    assert.match(r.reason, /measured by experiment cartservice-r1/);
+    // capacity = (target 100% × recommended request − 0.01) / 0.002 req/s per replica, replicas = ⌈peak / capacity⌉
+    const request = recs[0].containers[0].cpu.request.value;
+    const capacity = (request - 0.01) / 0.002;
+    assert.match(r.reason, new RegExp(`capacity ${capacity.toFixed(1)} req/s`));
+    const without = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice' }));
+    assert.doesNotMatch(without[0].replicas.reason, /experiment/);
+  });
+});
