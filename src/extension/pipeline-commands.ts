@@ -10,6 +10,7 @@ import type { MoraContext } from './extension';
 import { registerCommand } from './register';
 import { PROMETHEUS_TOKEN_SECRET } from './extension';
 import { loadLive } from './live';
+import { experimentsFolder } from './recommendation-store';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -125,8 +126,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
     if (!levelsText) return undefined;
     const durationText = await vscode.window.showInputBox({ title: 'MOrA: load experiment — seconds per level', value: '30', validateInput: (s) => (Number(s) >= 5 ? undefined : 'at least 5 seconds') });
     if (!durationText) return undefined;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? extension.globalStorageUri.fsPath;
-    const outDir = path.join(folder, '.mora', 'experiments');
+    const outDir = experimentsFolder() ?? path.join(extension.globalStorageUri.fsPath, 'experiments');
     const { runExperiment } = loadLive();
     const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
     const levels = levelsText.split(',').map(Number);
@@ -149,6 +149,8 @@ export function registerPipelineCommands(mora: MoraContext): void {
           else if (e.phase === 'written') log.info(`Experiment written (${e.status}): ${e.csv}, ${e.json}`);
         },
       });
+      // The new measurement changes replica advice: recompute on next use.
+      mora.store.clear();
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.jsonPath));
       await vscode.window.showTextDocument(doc, { preview: true });
       return result;

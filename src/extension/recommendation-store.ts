@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
@@ -87,13 +89,14 @@ export class RecommendationStore implements vscode.Disposable {
     for (const context of await source.contexts()) {
       if ((await source.namespaces(context)).includes(namespace)) for (const w of await source.workloads(context, namespace)) names.add(w.name);
     }
+    const experiments = storedExperiments(this.log);
     let done = 0;
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.namespace}/${w.name}: ${reason}`);
-      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy(), onSkip })) {
+      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy(), onSkip, experiments })) {
         this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
       }
       progress?.(++done, names.size);
@@ -118,4 +121,22 @@ export function enginePolicy(): Partial<Policy> {
     cpuMargin: cfg.get<number>('safetyMargin', 0),
     memoryMargin: cfg.get<number>('safetyMargin', 0),
   };
+}
+
+/** Where Run Load Experiment writes (the first workspace folder's .mora/experiments); their capacity feeds replica advice. */
+export function experimentsFolder(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return folder ? path.join(folder, '.mora', 'experiments') : undefined;
+}
+
+function storedExperiments(log: Log): import('../data/experiments/store').StoredExperiment[] | undefined {
+  const dir = experimentsFolder();
+  if (!dir || !fs.existsSync(dir)) return undefined;
+  try {
+    const { loadExperiments } = require('../data/experiments/store') as typeof import('../data/experiments/store');
+    return loadExperiments(dir);
+  } catch (e) {
+    log.warn(`Experiments in ${dir} could not be read: ${(e as Error).message}`);
+    return undefined;
+  }
 }
