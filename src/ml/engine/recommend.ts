@@ -177,6 +177,8 @@ function verdictOf(cpuReq: number | undefined, cpu: ResourceResult | undefined, 
   // Compare with what the workload needs (before floors and rounding), so a policy floor alone never flags a risk.
   if (oom) return 'at-risk';
   if (mem && memLim !== undefined && memLim < mem.need) return 'at-risk';
+  // Growing memory that reaches the recommended limit within a week needs a person (a leak), whatever today's numbers say.
+  if (mem?.daysToLimit !== undefined && mem.daysToLimit <= 7) return 'at-risk';
   if (cpu && cpuReq !== undefined && cpuReq < cpu.need * 0.8) return 'under-provisioned';
   if (mem && memReq !== undefined && memReq < mem.evidence.observed.p95) return 'under-provisioned';
   const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * 1.5;

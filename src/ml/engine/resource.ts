@@ -8,6 +8,7 @@
  *  4. Signals: OOM kills raise memory to at least VPA's OOM rule, max(used + 100 MiB, used × 1.2).
  *  5. The same strategy is replayed over the window (rolling daily backtest) so the evidence says how it would have done.
  */
+import { peakGrowth } from './growth';
 import type { Bounded, Evidence, ResourceRecommendation } from '../../core/recommendation';
 import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
@@ -53,6 +54,8 @@ export interface ResourceResult extends ResourceRecommendation {
   window: Series;
   /** The value before floors, caps and rounding: what the workload itself needs (verdicts compare against this). */
   need: number;
+  /** Memory whose daily peaks keep rising: days until the recommended limit is reached at that rate. */
+  daysToLimit?: number;
 }
 
 export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
@@ -160,6 +163,17 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const agreement = input.forecast?.agreement;
   const confidence = clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
 
+  // A leak raises no number by itself (the margin covers day-to-day growth), but a person must see it coming.
+  let daysToLimit: number | undefined;
+  if (kind === 'memory' && limit) {
+    const g = peakGrowth(usage);
+    if (g) {
+      daysToLimit = Math.max(0, (limit.value - peak) / g.perDay);
+      notes.push(`daily peaks grow ~${fmt(kind, g.perDay)}/day over ${g.days} days (${Math.round(g.agreement * 100)}% of day pairs rising): a leak? `
+        + `At this rate the limit ${fmt(kind, limit.value)} is reached in ~${daysToLimit < 1 ? 'less than a day' : `${Math.round(daysToLimit)} days`}`);
+    }
+  }
+
   const evidence: Evidence = {
     observed: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: peak, samples: usage.t.length, days },
     forecastPeak: input.forecast?.need,
@@ -171,7 +185,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     replay: replayEv,
     notes,
   };
-  return { request, limit, confidence, evidence, window: usage, need: value };
+  return { request, limit, confidence, evidence, window: usage, need: value, daysToLimit };
 }
 
 function correctThrottled(u: Series, th: Series, notes: string[]): Series {
