@@ -5,9 +5,10 @@
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
  * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
- * Prints one row per series (with the models fused dropped and the seasonal-naive anchor's weight), then the geometric mean
- * per method and the ratios fused / each other method. --dump (exploration) writes every component's forecasts and Prophet
- * holdout forecasts for offline fusion studies.
+ * Prints one row per series (with the models fused dropped, the baseline anchor's weight and day count), then the geometric
+ * mean per method and the ratios fused / each other method. `baseline` is the fused run's anchor alone: the seasonal median
+ * over the 1, 3 or 7 days it chose by holdout error (src/ml/seasonal-baseline.ts). --dump (exploration) writes every
+ * component's forecasts and Prophet holdout forecasts for offline fusion studies.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,6 +18,7 @@ import { geometricMean } from '../../src/core/stats';
 import { runForecasts } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { Prophet } from '../../src/ml/prophet';
+import { seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   let files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort();
   if (arg('limit')) files = files.slice(0, Number(arg('limit')));
   const lstm: Record<string, string> = { ...(arg('epochs') ? { epochs: arg('epochs')! } : {}), ...(arg('chunk') ? { chunk: arg('chunk')! } : {}) };
-  const methods = ['seasonal_naive', 'prophet', 'lstm', 'fused'] as const;
+  const methods = ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] as const;
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
   console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out; MASE (lower is better)`);
@@ -67,7 +69,10 @@ async function main(): Promise<void> {
     const [p, l, fu] = runs;
     const fused = fu.forecast as FusedForecast;
     const r = { fused };
-    const row: Record<string, number> = { seasonal_naive: mase(sn), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
+    // The anchor on its own: the seasonal median over the day count the fused run chose (1 = seasonal-naive).
+    const baselineDays = (fu.fitted as { baselineDays: number }).baselineDays;
+    const baseline = seasonalMedianForecast(train.v, HOLD, P, baselineDays, new Float64Array(HOLD)).mean;
+    const row: Record<string, number> = { seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) scores[m].push(row[m]);
     if (arg('dump')) {
       // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
@@ -82,13 +87,13 @@ async function main(): Promise<void> {
         lstmHoldout: (l.fitted as { holdout: unknown }).holdout });
     }
     rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
-    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? r.fused.anchor.weight.toFixed(2) : '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
+    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
   }
   const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m])]));
   console.log(`\ngeometric mean MASE over ${scores.fused.length} series (${((performance.now() - t00) / 1000).toFixed(0)} s):`);
   for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
   const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
-  console.log(`  fused better than: seasonal_naive on ${wins('seasonal_naive')}, prophet on ${wins('prophet')}, lstm on ${wins('lstm')} of ${scores.fused.length} series`);
+  console.log(`  fused better than: ${methods.filter((m) => m !== 'fused').map((m) => `${m} on ${wins(m)}`).join(', ')} of ${scores.fused.length} series`);
   if (arg('dump')) writeFileSync(arg('dump')!, JSON.stringify(dumps));
   const out = arg('out');
   if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), geometricMean: gm, rows }, null, 1));

@@ -1,23 +1,25 @@
 /**
- * Fusion of Prophet and the LSTM, anchored on seasonal-naive: weighted mean with fallback, a confidence in [0, 1] and error bounds.
+ * Fusion of Prophet and the LSTM, anchored on a seasonal baseline: weighted mean with fallback, a confidence in [0, 1] and
+ * error bounds.
  *
  *   without holdout scores:   fused = w_p · prophet + w_l · lstm      (default w_p 0.4, w_l 0.6; renormalised over the models kept)
- *   with holdout scores:      fused = Σ_k ω_k · model_k + ω_n · seasonal-naive
- *                             ω_k ∝ w_k / r_k²,  ω_n ∝ a (anchorWeight, default 1),  r_k = model k's holdout MAE / seasonal-naive's
+ *   with holdout scores:      fused = Σ_k ω_k · model_k + ω_b · baseline
+ *                             ω_k ∝ w_k / r_k²,  ω_b ∝ a (anchorWeight, default 1),  r_k = model k's holdout MAE / the baseline's
  *                             MAE on the same holdout window(s)
  *
- * Seasonal-naive (the last observed day repeated) is a strong forecaster for daily-periodic workloads. A model that validates
- * as well as seasonal-naive (r = 1) keeps its prior weight against the anchor; one that validates k× worse gets 1/k² of it
- * (inverse squared error, the Bates–Granger inverse-variance rule); two models that validate alike keep their 0.4/0.6 ratio.
- * The result's `anchor` says how much weight seasonal-naive got and why.
+ * The baseline (seasonal-baseline.ts: the median of the same time of day over the last 1, 3 or 7 days, chosen by holdout
+ * error; 1 day = seasonal-naive) is a strong forecaster for daily-periodic workloads. A model that validates as well as the
+ * baseline (r = 1) keeps its prior weight against the anchor; one that validates k× worse gets 1/k² of it (inverse squared
+ * error, the Bates–Granger inverse-variance rule); two models that validate alike keep their 0.4/0.6 ratio. The result's
+ * `anchor` says how much weight the baseline got and why.
  *
  * Fallback — a model is dropped, with the reason recorded, when it
  *   - failed (threw), or returned a non-finite value anywhere in its forecast, or
- *   - validated much worse than the other: its holdout error > dropRatio (default 2) × the other's (relative to seasonal-naive
+ *   - validated much worse than the other: its holdout error > dropRatio (default 2) × the other's (relative to the baseline
  *     when both have that yardstick, since the models may be scored on different holdout windows; else raw holdout MAE).
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
- *   V validation   1 / (1 + r)            r = fused holdout MAE / seasonal-naive holdout MAE (1 = no better than naive → 0.5)
+ *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
  *   A agreement    1 / (1 + d)            d = mean |prophet − lstm| / seasonal-naive MAE of the history (0.5 with one model)
  *   Q quality      completeness · stability   completeness = observed / expected samples;
  *                                          stability = 1 / (1 + CV of the daily means)
@@ -30,8 +32,8 @@
 import type { Forecast } from './forecast-types';
 
 export type ModelName = 'prophet' | 'lstm';
-/** A member of the blend: a model, or the seasonal-naive anchor. */
-export type MemberName = ModelName | 'seasonal_naive';
+/** A member of the blend: a model, or the seasonal baseline it is anchored on. */
+export type MemberName = ModelName | 'baseline';
 
 export interface ComponentResult {
   name: ModelName;
@@ -40,15 +42,15 @@ export interface ComponentResult {
   error?: string;
   /** Mean absolute error on a holdout both models were scored on (original units). */
   validationMae?: number;
-  /** Seasonal-naive MAE on the same holdout window(s) as `validationMae`: the yardstick for anchoring. */
-  naiveValidationMae?: number;
+  /** The seasonal baseline's MAE on the same holdout window(s) as `validationMae`: the yardstick for anchoring. */
+  baselineValidationMae?: number;
 }
 
 export interface FusionOptions {
   weights: Record<ModelName, number>;
   /** Drop a model whose holdout MAE exceeds this multiple of the other's. */
   dropRatio: number;
-  /** Prior weight of the seasonal-naive anchor against the models' (which sum to 1); 0 turns anchoring off. */
+  /** Prior weight of the baseline anchor against the models' (which sum to 1); 0 turns anchoring off. */
   anchorWeight: number;
 }
 
@@ -73,8 +75,8 @@ export interface FusedForecast extends Forecast {
   weights: Partial<Record<MemberName, number>>;
   used: MemberName[];
   dropped: Array<{ name: ModelName; reason: string }>;
-  /** Present when the seasonal-naive anchor took part: its weight and why. */
-  anchor?: { weight: number; reason: string };
+  /** Present when the baseline anchor took part: its weight, what the baseline is, and why. */
+  anchor?: { weight: number; reason: string; baseline?: string };
   confidence: number;
   confidenceParts: ConfidenceParts;
 }
@@ -98,7 +100,7 @@ export function selectModels(components: ComponentResult[], dropRatio: number): 
       const worse = ea > eb ? a : b, better = worse === a ? b : a;
       const ew = score(worse)!, eBetter = score(better)!;
       if (ew > dropRatio * eBetter) {
-        const what = relative ? 'validation MAE relative to seasonal-naive' : 'validation MAE';
+        const what = relative ? 'validation MAE relative to the baseline' : 'validation MAE';
         dropped.push({ name: worse.name, reason: `${what} ${fmt(ew)} is ${fmt(ew / Math.max(eBetter, 1e-12))}× ${better.name}'s ${fmt(eBetter)} (limit ${dropRatio}×)` });
         kept = [better];
       }
@@ -107,9 +109,9 @@ export function selectModels(components: ComponentResult[], dropRatio: number): 
   return { kept, dropped };
 }
 
-/** Holdout MAE / seasonal-naive MAE on the same window(s); undefined without both. Exact naive → ∞ for any error. */
+/** Holdout MAE / the baseline's MAE on the same window(s); undefined without both. An exact baseline → ∞ for any error. */
 export function relativeError(c: ComponentResult): number | undefined {
-  const e = c.validationMae, n = c.naiveValidationMae;
+  const e = c.validationMae, n = c.baselineValidationMae;
   if (e === undefined || n === undefined || !Number.isFinite(e) || !Number.isFinite(n) || e < 0 || n < 0) return undefined;
   if (n === 0) return e === 0 ? 1 : Infinity;
   return e / n;
@@ -117,9 +119,9 @@ export function relativeError(c: ComponentResult): number | undefined {
 
 /**
  * Blend weights over the kept models and, when `baseline` is given and every kept model has a relative holdout error,
- * the seasonal-naive anchor (formula in the header).
+ * the baseline anchor (formula in the header).
  */
-export function blendWeights(kept: ComponentResult[], options: FusionOptions, anchorAvailable: boolean): { weights: Partial<Record<MemberName, number>>; anchor?: { weight: number; reason: string } } {
+export function blendWeights(kept: ComponentResult[], options: FusionOptions, anchorAvailable: boolean): { weights: Partial<Record<MemberName, number>>; anchor?: { weight: number; reason: string; baseline?: string } } {
   const total = kept.reduce((s, c) => s + Math.max(0, options.weights[c.name]), 0);
   const prior = (c: ComponentResult): number => (total > 0 ? Math.max(0, options.weights[c.name]) / total : 1 / kept.length);
   const weights: Partial<Record<MemberName, number>> = {};
@@ -132,14 +134,14 @@ export function blendWeights(kept: ComponentResult[], options: FusionOptions, an
   const sum = raw.reduce((a, b) => a + b, 0) + options.anchorWeight;
   kept.forEach((c, i) => { weights[c.name] = raw[i] / sum; });
   const weight = options.anchorWeight / sum;
-  weights.seasonal_naive = weight;
+  weights.baseline = weight;
   const how = kept.map((c, i) => `${c.name} ${fmt(rel[i]!)}×`).join(', ');
-  return { weights, anchor: { weight, reason: `holdout MAE relative to seasonal-naive: ${how}; weights ∝ prior / (relative MAE)², anchor prior ${options.anchorWeight}` } };
+  return { weights, anchor: { weight, reason: `holdout MAE relative to the baseline: ${how}; weights ∝ prior / (relative MAE)², anchor prior ${options.anchorWeight}` } };
 }
 
 export function fuse(
-  components: ComponentResult[], quality: DataQuality, holdout: { fusedMae?: number; naiveMae?: number } = {}, options: FusionOptions = DEFAULT_FUSION,
-  baseline?: Forecast,
+  components: ComponentResult[], quality: DataQuality, holdout: { fusedMae?: number; baselineMae?: number } = {}, options: FusionOptions = DEFAULT_FUSION,
+  baseline?: Forecast, baselineName?: string,
 ): FusedForecast {
   const { kept, dropped } = selectModels(components, options.dropRatio);
   if (kept.length === 0) throw new Error(`no model produced a usable forecast (${dropped.map((d) => `${d.name}: ${d.reason}`).join('; ')})`);
@@ -148,7 +150,10 @@ export function fuse(
   const usableBaseline = baseline && baseline.mean.length === H && baseline.mean.every((x) => Number.isFinite(x)) ? baseline : undefined;
   const { weights, anchor } = blendWeights(kept, options, usableBaseline !== undefined);
   const members: Array<{ name: MemberName; mean: ArrayLike<number> }> = kept.map((c) => ({ name: c.name, mean: c.forecast!.mean }));
-  if (anchor) members.push({ name: 'seasonal_naive', mean: usableBaseline!.mean });
+  if (anchor) {
+    members.push({ name: 'baseline', mean: usableBaseline!.mean });
+    if (baselineName) anchor.baseline = baselineName;
+  }
   const mean = new Float64Array(H);
   const contributions: Partial<Record<MemberName, Float64Array>> = {};
   for (const m of members) {
@@ -171,15 +176,15 @@ export function fuse(
     upper[i] = mean[i] + (band.upper[i] - band.mean[i]) + spread;
   }
   disagreement = H ? disagreement / H : 0;
-  const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.naiveMae);
+  const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.baselineMae);
   return {
     t: ref.t, mean, lower, upper, intervalWidth: (p ?? l!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
     ...(anchor ? { anchor } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
 }
 
-export function confidenceParts(q: DataQuality, disagreement: number | undefined, fusedMae: number | undefined, naiveMae: number | undefined): ConfidenceParts {
-  const r = fusedMae !== undefined && naiveMae !== undefined && naiveMae > 0 ? fusedMae / naiveMae : 1;
+export function confidenceParts(q: DataQuality, disagreement: number | undefined, fusedMae: number | undefined, baselineMae: number | undefined): ConfidenceParts {
+  const r = fusedMae !== undefined && baselineMae !== undefined && baselineMae > 0 ? fusedMae / baselineMae : 1;
   const d = disagreement === undefined ? 1 : disagreement / Math.max(q.naiveMae, 1e-12);
   return {
     validation: clamp01(1 / (1 + r)),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import type { Forecast } from '../../src/ml/forecast-types';
 import { DEFAULT_FUSION, fuse, type ComponentResult, type DataQuality } from '../../src/ml/fusion';
-import { fuseWithHoldout, parseFusionOptions, seasonalNaiveAt, seasonalNaiveForecast } from '../../src/ml/lstm/models';
+import { fuseWithHoldout, parseFusionOptions } from '../../src/ml/lstm/models';
 
 const H = 24;
 const quality: DataQuality = { completeness: 1, stability: 0.9, days: 20, naiveMae: 1 };
@@ -11,38 +11,38 @@ function fc(values: (i: number) => number, halfBand = 1): Forecast {
   return { t: Float64Array.from({ length: H }, (_, i) => 3600 * i), mean, lower: mean.map((m) => m - halfBand), upper: mean.map((m) => m + halfBand), intervalWidth: 0.8 };
 }
 const naive = fc((i) => 10 + Math.sin(i / 3), 0);
-/** Prophet and the LSTM with holdout errors `rp`, `rl` times seasonal-naive's (naive holdout MAE 2). */
+/** Prophet and the LSTM with holdout errors `rp`, `rl` times the baseline's (baseline holdout MAE 2). */
 const models = (rp: number, rl: number): ComponentResult[] => [
-  { name: 'prophet', forecast: fc(() => 20), validationMae: 2 * rp, naiveValidationMae: 2 },
-  { name: 'lstm', forecast: fc(() => 30), validationMae: 2 * rl, naiveValidationMae: 2 },
+  { name: 'prophet', forecast: fc(() => 20), validationMae: 2 * rp, baselineValidationMae: 2 },
+  { name: 'lstm', forecast: fc(() => 30), validationMae: 2 * rl, baselineValidationMae: 2 },
 ];
 const close = (a: number, b: number, tol = 1e-9): boolean => Math.abs(a - b) <= tol;
 
-describe('fusion: seasonal-naive anchor', () => {
-  it('follows seasonal-naive exactly when it was exact on the holdout and both models erred', () => {
-    const f = fuse(models(3, 2).map((c) => ({ ...c, naiveValidationMae: 0 })), quality, {}, DEFAULT_FUSION, naive);
+describe('fusion: baseline anchor', () => {
+  it('follows the baseline exactly when it was exact on the holdout and both models erred', () => {
+    const f = fuse(models(3, 2).map((c) => ({ ...c, baselineValidationMae: 0 })), quality, {}, DEFAULT_FUSION, naive);
     for (let i = 0; i < H; i++) assert.ok(close(f.mean[i], naive.mean[i]));
-    assert.ok(close(f.weights.seasonal_naive!, 1));
+    assert.ok(close(f.weights.baseline!, 1));
     assert.ok(f.anchor && close(f.anchor.weight, 1));
-    assert.match(f.anchor.reason, /relative to seasonal-naive/);
-    assert.deepEqual(f.used, ['prophet', 'lstm', 'seasonal_naive']);
+    assert.match(f.anchor.reason, /relative to the baseline/);
+    assert.deepEqual(f.used, ['prophet', 'lstm', 'baseline']);
   });
 
-  it('models as good as seasonal-naive share half the weight with it, keeping their 0.4/0.6 ratio', () => {
+  it('models as good as the baseline share half the weight with it, keeping their 0.4/0.6 ratio', () => {
     const f = fuse(models(1, 1), quality, {}, DEFAULT_FUSION, naive);
-    assert.ok(close(f.weights.prophet!, 0.2) && close(f.weights.lstm!, 0.3) && close(f.weights.seasonal_naive!, 0.5));
+    assert.ok(close(f.weights.prophet!, 0.2) && close(f.weights.lstm!, 0.3) && close(f.weights.baseline!, 0.5));
     for (let i = 0; i < H; i++) assert.ok(close(f.mean[i], 0.2 * 20 + 0.3 * 30 + 0.5 * naive.mean[i]));
-    const sum = f.contributions.prophet![5] + f.contributions.lstm![5] + f.contributions.seasonal_naive![5];
+    const sum = f.contributions.prophet![5] + f.contributions.lstm![5] + f.contributions.baseline![5];
     assert.ok(close(sum, f.mean[5]), 'contributions add up to the fused mean');
   });
 
   it('gives the anchor little weight when the models validate much better, more as they validate worse', () => {
     const good = fuse(models(0.1, 0.1), quality, {}, DEFAULT_FUSION, naive);
-    assert.ok(good.weights.seasonal_naive! < 0.02);
+    assert.ok(good.weights.baseline! < 0.02);
     assert.ok(close(good.weights.prophet! / good.weights.lstm!, 0.4 / 0.6));
     let last = 0;
     for (const r of [0.5, 1, 1.5, 1.9]) {
-      const w = fuse(models(r, r), quality, {}, DEFAULT_FUSION, naive).weights.seasonal_naive!;
+      const w = fuse(models(r, r), quality, {}, DEFAULT_FUSION, naive).weights.baseline!;
       assert.ok(w > last, `anchor weight grows with the models' holdout error (r=${r})`);
       last = w;
     }
@@ -54,26 +54,26 @@ describe('fusion: seasonal-naive anchor', () => {
   it('does not anchor without a baseline, without relative scores, or with anchor_weight 0', () => {
     const plain = (f: ReturnType<typeof fuse>) => {
       assert.equal(f.anchor, undefined);
-      assert.equal(f.weights.seasonal_naive, undefined);
+      assert.equal(f.weights.baseline, undefined);
       assert.ok(close(f.mean[0], 0.4 * 20 + 0.6 * 30));
     };
     plain(fuse(models(3, 3), quality));
-    plain(fuse(models(3, 3).map((c) => ({ ...c, naiveValidationMae: undefined })), quality, {}, DEFAULT_FUSION, naive));
+    plain(fuse(models(3, 3).map((c) => ({ ...c, baselineValidationMae: undefined })), quality, {}, DEFAULT_FUSION, naive));
     plain(fuse(models(3, 3), quality, {}, parseFusionOptions({ anchor_weight: '0' }), naive));
     const nan = fc(() => NaN, 0);
     plain(fuse(models(3, 3), quality, {}, DEFAULT_FUSION, nan));
   });
 
-  it('drops a model by its error relative to seasonal-naive when both have that yardstick', () => {
-    // The LSTM's raw holdout MAE is lower, but on an easier window: relative to seasonal-naive it is 5× worse.
+  it('drops a model by its error relative to the baseline when both have that yardstick', () => {
+    // The LSTM's raw holdout MAE is lower, but on an easier window: relative to the baseline it is 5× worse.
     const f = fuse([
-      { name: 'prophet', forecast: fc(() => 20), validationMae: 3, naiveValidationMae: 3 },
-      { name: 'lstm', forecast: fc(() => 30), validationMae: 1, naiveValidationMae: 0.2 },
+      { name: 'prophet', forecast: fc(() => 20), validationMae: 3, baselineValidationMae: 3 },
+      { name: 'lstm', forecast: fc(() => 30), validationMae: 1, baselineValidationMae: 0.2 },
     ], quality, {}, DEFAULT_FUSION, naive);
     assert.deepEqual(f.dropped.map((d) => d.name), ['lstm']);
-    assert.match(f.dropped[0].reason, /relative to seasonal-naive 5\.00 is 5\.00× prophet's/);
-    assert.deepEqual(f.used, ['prophet', 'seasonal_naive']);
-    assert.ok(close(f.weights.prophet!, 0.5) && close(f.weights.seasonal_naive!, 0.5));
+    assert.match(f.dropped[0].reason, /relative to the baseline 5\.00 is 5\.00× prophet's/);
+    assert.deepEqual(f.used, ['prophet', 'baseline']);
+    assert.ok(close(f.weights.prophet!, 0.5) && close(f.weights.baseline!, 0.5));
   });
 
   it('widens the bounds by the spread of every member, the anchor included', () => {
@@ -90,21 +90,14 @@ describe('fusion: seasonal-naive anchor', () => {
     assert.throws(() => parseFusionOptions({ anchor_weight: '-1' }), /fused.anchor_weight must be a number >= 0/);
   });
 
-  describe('seasonal-naive helpers and fuseWithHoldout', () => {
+  describe('fuseWithHoldout', () => {
     const P = 24, days = 10, step = 3600;
     const rng = new Rng(7);
     const day = Array.from({ length: P }, () => 50 + 20 * rng.normal());
     const t = Float64Array.from({ length: days * P }, (_, i) => 1_700_000_000 + i * step);
     const v = Float64Array.from({ length: days * P }, (_, i) => day[i % P]);
 
-    it('repeats the last period, and the value one period earlier on a holdout', () => {
-      const f = seasonalNaiveForecast({ t, v }, 30, step, new Float64Array(30));
-      for (let i = 0; i < 30; i++) assert.equal(f.mean[i], day[i % P]);
-      assert.deepEqual(Array.from(seasonalNaiveAt(v, 5 * P + 3, 4, P)), [day[3], day[4], day[5], day[6]]);
-      assert.deepEqual(Array.from(seasonalNaiveAt(v, 2, 3, P)), [v[1], v[1], v[1]], 'too little history: last value');
-    });
-
-    it('on a series that repeats its days exactly, two erring models are overruled by seasonal-naive', () => {
+    it('on a series that repeats its days exactly, two erring models are overruled by the baseline', () => {
       const h = P, fitPart = { t: t.subarray(0, days * P - h), v: v.subarray(0, days * P - h) };
       const actual = v.subarray(days * P - h);
       const off = (k: number): Float64Array => Float64Array.from({ length: h }, (_, i) => day[i % P] + k);
@@ -113,8 +106,8 @@ describe('fusion: seasonal-naive anchor', () => {
         return { t: Float64Array.from({ length: h }, (_, i) => t[days * P - 1] + (i + 1) * step), mean, lower: mean.map((x) => x - 1), upper: mean.map((x) => x + 1), intervalWidth: 0.8 };
       };
       const components: ComponentResult[] = [
-        { name: 'prophet', forecast: future(8), validationMae: 8, naiveValidationMae: 0 },
-        { name: 'lstm', forecast: future(-5), validationMae: 5, naiveValidationMae: 0 },
+        { name: 'prophet', forecast: future(8), validationMae: 8, baselineValidationMae: 0 },
+        { name: 'lstm', forecast: future(-5), validationMae: 5, baselineValidationMae: 0 },
       ];
       const f = fuseWithHoldout(components, { prophet: off(8), lstm: off(-5) }, actual, { t, v }, fitPart, step, DEFAULT_FUSION);
       for (let i = 0; i < h; i++) assert.ok(close(f.mean[i], day[i % P], 1e-9));

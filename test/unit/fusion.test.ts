@@ -65,12 +65,12 @@ describe('fusion', () => {
   describe('confidence', () => {
     const comps = (gap: number): ComponentResult[] => [{ name: 'prophet', forecast: fc(10) }, { name: 'lstm', forecast: fc(10 + gap) }];
     it('stays in [0, 1] and rises with validation skill, agreement, data quality and history length', () => {
-      const base = fuse(comps(0.5), goodQuality, { fusedMae: 1, naiveMae: 2 });
+      const base = fuse(comps(0.5), goodQuality, { fusedMae: 1, baselineMae: 2 });
       assert.ok(base.confidence > 0 && base.confidence <= 1);
-      assert.ok(fuse(comps(0.5), goodQuality, { fusedMae: 4, naiveMae: 2 }).confidence < base.confidence, 'worse validation');
-      assert.ok(fuse(comps(5), goodQuality, { fusedMae: 1, naiveMae: 2 }).confidence < base.confidence, 'disagreement');
-      assert.ok(fuse(comps(0.5), { ...goodQuality, completeness: 0.5 }, { fusedMae: 1, naiveMae: 2 }).confidence < base.confidence, 'gaps');
-      assert.ok(fuse(comps(0.5), { ...goodQuality, days: 3 }, { fusedMae: 1, naiveMae: 2 }).confidence < base.confidence, 'short history');
+      assert.ok(fuse(comps(0.5), goodQuality, { fusedMae: 4, baselineMae: 2 }).confidence < base.confidence, 'worse validation');
+      assert.ok(fuse(comps(5), goodQuality, { fusedMae: 1, baselineMae: 2 }).confidence < base.confidence, 'disagreement');
+      assert.ok(fuse(comps(0.5), { ...goodQuality, completeness: 0.5 }, { fusedMae: 1, baselineMae: 2 }).confidence < base.confidence, 'gaps');
+      assert.ok(fuse(comps(0.5), { ...goodQuality, days: 3 }, { fusedMae: 1, baselineMae: 2 }).confidence < base.confidence, 'short history');
     });
     it('follows the documented formula', () => {
       const parts = confidenceParts(goodQuality, 0.5, 1, 2);

@@ -3,8 +3,8 @@
  *
  * lstm:  trained once on the history minus a holdout (the last min(horizon, one day, 20%) points), scored on that holdout,
  *        then continues from the whole history with the same weights. Its run carries the holdout forecast and MAE.
- * fused: Prophet's and the LSTM's runs from the shared context, then `fuse` (weights, fallback, seasonal-naive anchor,
- *        confidence, bounds). Holdout scores, each next to seasonal-naive's on the same window(s): the LSTM on the holdout it
+ * fused: Prophet's and the LSTM's runs from the shared context, then `fuse` (weights, fallback, seasonal-baseline anchor,
+ *        confidence, bounds). Holdout scores, each next to the baseline's on the same window(s): the LSTM on the holdout it
  *        was trained without (the last day); Prophet, being cheap to refit, by rolling origin over up to HOLDOUT_DAYS
  *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series).
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
@@ -16,6 +16,7 @@ import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedFore
 import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster, type LstmOptions } from './forecaster';
 import { lstmBackend } from './backend';
+import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
 
 export class LstmOptionError extends Error {
   constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
@@ -97,7 +98,7 @@ export function parseFusionOptions(raw: Readonly<Record<string, string>>): Fusio
 
 export const fusedModel: ForecastModel = {
   name: 'fused',
-  description: 'Prophet + LSTM (0.4/0.6) anchored on seasonal-naive by holdout error, with fallback, confidence and disagreement-widened bounds',
+  description: 'Prophet + LSTM (0.4/0.6) anchored on a seasonal baseline (median of the last 1/3/7 days) by holdout error, with fallback, confidence and disagreement-widened bounds',
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
@@ -107,11 +108,14 @@ export const fusedModel: ForecastModel = {
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
     const P = Math.round(86400 / step), n = full.v.length;
-    const naiveDay1 = seasonalNaiveAt(full.v, n - points, points, P);
+    // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
+    const choice = chooseBaselineDays(full.v, P, points, HOLDOUT_DAYS);
+    const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
+    const baselineDay1 = baselineAt(n - points);
     try {
       const prophet = await context.get('prophet');
       const popts = parseOptionValues(request.options?.prophet ?? {});
-      let e = 0, en = 0, days = 0;
+      let e = 0, eb = 0, days = 0;
       for (let d = 1; d <= HOLDOUT_DAYS; d++) {
         const start = n - d * points;
         if (d > 1 && (P < 2 || start < 2 * P)) break;
@@ -119,10 +123,10 @@ export const fusedModel: ForecastModel = {
         const act = full.v.subarray(start, start + points);
         if (d === 1) holdoutMeans.prophet = hv.mean;
         e += mae(hv.mean, act);
-        en += mae(d === 1 ? naiveDay1 : seasonalNaiveAt(full.v, start, points, P), act);
+        eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
         days++;
       }
-      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: e / days, naiveValidationMae: en / days });
+      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: e / days, baselineValidationMae: eb / days });
     } catch (e) {
       components.push({ name: 'prophet', error: (e as Error).message });
     }
@@ -130,16 +134,16 @@ export const fusedModel: ForecastModel = {
       const lstm = await context.get('lstm');
       const h = (lstm.fitted as { holdout: Holdout }).holdout;
       holdoutMeans.lstm = Float64Array.from(h.mean);
-      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, naiveValidationMae: mae(naiveDay1, actual) });
+      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: mae(baselineDay1, actual) });
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
-    const fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion);
+    const fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days);
     const t1 = performance.now();
     const { contributions, ...rest } = fused;
     return {
       model: 'fused', forecast: fused,
-      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
+      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, baselineDays: choice.days, baselineScores: choice.scores, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
         contributions, intervalWidth: rest.intervalWidth },
       timings: { fitMs: t1 - t0, predictMs: 0 },
     };
@@ -149,43 +153,26 @@ export const fusedModel: ForecastModel = {
 /** Consecutive one-day holdouts Prophet is scored on (rolling origin); the LSTM is scored on the first only. */
 export const HOLDOUT_DAYS = 3;
 
-/** Seasonal-naive for v[start .. start+len): the value one period earlier (period < 2 or too little history: last value before start). */
-export function seasonalNaiveAt(v: ArrayLike<number>, start: number, len: number, period: number): Float64Array {
-  const out = new Float64Array(len);
-  for (let i = 0; i < len; i++) {
-    const k = start + i;
-    out[i] = period >= 2 && start >= period ? v[k - period] : v[start - 1];
-  }
-  return out;
-}
-
-/** The seasonal-naive forecast of `horizon` steps after `full`: its last period repeated. */
-export function seasonalNaiveForecast(full: Series, horizon: number, step: number, t: Float64Array): Forecast {
-  const P = Math.round(86400 / step), n = full.v.length;
-  const mean = Float64Array.from({ length: horizon }, (_, i) => (P >= 2 && n >= P ? full.v[n - P + (i % P)] : full.v[n - 1]));
-  return { t, mean, lower: mean, upper: mean, intervalWidth: 0 };
-}
-
 /**
  * Fuses the holdout forecasts (last day) with the same weights, fallback and anchor to score the blend for the confidence,
- * then the real forecasts, anchored on the seasonal-naive forecast of the whole history.
+ * then the real forecasts, anchored on the seasonal baseline (median of `baselineDays` days) of the whole history.
  */
 export function fuseWithHoldout(
   components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, actual: ArrayLike<number>,
-  full: Series, fitPart: Series, step: number, fusion: FusionOptions,
+  full: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1,
 ): FusedForecast {
   const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
-  const naive = seasonalNaiveAt(full.v, n - h, h, P);
+  const base = seasonalMedianAt(full.v, n - h, h, P, baselineDays);
   const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
   let fusedMae: number | undefined;
   if (usable.length) {
     const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
-      dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(naive));
+      dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(base));
     fusedMae = mae(hf.mean, actual);
   }
   const ref = components.find((c) => c.forecast)?.forecast;
-  const baseline = ref ? seasonalNaiveForecast(full, ref.mean.length, step, ref.t) : undefined;
-  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, naiveMae: mae(naive, actual) }, fusion, baseline);
+  const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
+  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
 }
 
 function point(mean: Float64Array): Forecast {
