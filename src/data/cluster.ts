@@ -95,6 +95,10 @@ export class ClusterDataSource implements DataSource {
     return this.kube().contexts();
   }
 
+  async currentContext(): Promise<string | undefined> {
+    return this.kube().currentContext() || undefined;
+  }
+
   async namespaces(context: string): Promise<string[]> {
     return this.kube().namespaces(context);
   }

@@ -39,6 +39,8 @@ export interface SourceHealth {
 export interface DataSource {
   readonly kind: 'demo' | 'cluster' | 'experiments';
   contexts(): Promise<string[]>;
+  /** The context kubectl uses (the kubeconfig's current context), where a source has several; manifests are read against it. */
+  currentContext?(): Promise<string | undefined>;
   namespaces(context: string): Promise<string[]>;
   workloads(context: string, namespace: string): Promise<Workload[]>;
   /** The full history range the source has for this target (the demo: 14 days). */

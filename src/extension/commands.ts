@@ -97,7 +97,7 @@ export function registerCommands(mora: MoraContext): void {
   reg('mora.copyYaml', async (node?: TreeNode) => {
     const ref = node?.workload;
     if (!ref) throw new Error('Copy YAML works on a workload or container in the MOrA tree.');
-    await mora.store.computeNamespace(ref.namespace);
+    await mora.store.computeNamespace(ref.namespace, { context: ref.context });
     const rec = mora.store.treeSource().get(ref);
     if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
     const { resourcesYaml } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
@@ -113,7 +113,7 @@ export function registerCommands(mora: MoraContext): void {
     if (!ref) throw new Error('Apply to Cluster works on a workload in the MOrA tree.');
     if (mora.source.kind !== 'cluster') throw new Error('The demo has no cluster to write to: apply the recommendation to a manifest instead (CodeLens or the forecast view).');
     if (!vscode.workspace.isTrusted) throw new Error('Writing to a cluster is disabled in Restricted Mode. Trust this workspace to use it.');
-    await mora.store.computeNamespace(ref.namespace);
+    await mora.store.computeNamespace(ref.namespace, { context: ref.context });
     const rec = mora.store.treeSource().get(ref);
     if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
     const { containerHeadline } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');

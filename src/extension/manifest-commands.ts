@@ -187,7 +187,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     if (!namespace) return undefined;
     const count = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MOrA: recommending for ${namespace}`, cancellable: true },
-      (progress, token) => store.computeNamespace(namespace, token, (done, total) => progress.report({ message: `${done}/${total} workloads`, increment: 100 / Math.max(1, total) }), true),
+      (progress, token) => store.computeNamespace(namespace, { token, progress: (done, total) => progress.report({ message: `${done}/${total} workloads`, increment: 100 / Math.max(1, total) }), force: true }),
     );
     log.info(`Recommended ${count} workload(s) in namespace ${namespace}.`);
     void vscode.window.showInformationMessage(`MOrA: ${count} workload(s) in ${namespace} recommended; open their manifests to see and apply the changes.`);

@@ -6,109 +6,159 @@ import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import type { Policy } from '../ml/engine/policy';
 import type { RecommendationSource } from '../views/tree-model';
+import { RecommendationIndex } from '../views/recommendation-index';
 import type { Log } from './log';
 
 /**
- * The recommendations CodeLenses, hovers and the webview read, keyed by namespace/kind/name (manifests carry no context).
- * A namespace is computed on first use in the background (history only: fast) and by `mora.recommend` on demand;
- * the recommendation module loads lazily so activation stays light.
+ * The recommendations CodeLenses, hovers, the tree and the webview read, keyed by context/namespace/kind/name
+ * (src/views/recommendation-index.ts: a manifest reads the kubeconfig's current context's entry). A namespace of a
+ * context is computed on first use in the background (history only: fast) and by `mora.recommend` on demand; the
+ * recommendation module loads lazily so activation stays light.
  */
 export class RecommendationStore implements vscode.Disposable {
-  private readonly recs = new Map<string, Recommendation>();
-  private readonly namespaces = new Map<string, Promise<number>>();
+  private readonly index = new RecommendationIndex();
+  /** context + namespace → the computation of its recommendations (resolves to the number of workloads). */
+  private readonly loaded = new Map<string, Promise<number>>();
+  /** Namespaces the manifest providers asked for, so a lookup starts their computation once. */
+  private readonly manifestLoads = new Map<string, Promise<number>>();
+  private manifestContext?: Promise<string | undefined>;
+  private preferredContext?: string;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly source: () => DataSource, private readonly log: Log) {}
 
-  static key(namespace: string, kind: string, name: string): string {
-    return `${namespace}/${kind.toLowerCase()}/${name}`;
-  }
-
-  /** Synchronous lookup for providers; an unknown namespace starts loading and fires onDidChange when done. */
+  /**
+   * Synchronous lookup for the manifest providers (a manifest names no context): the kubeconfig's current context's
+   * recommendation, else the first context's. An unknown namespace starts loading and fires onDidChange when done.
+   */
   lookup(namespace: string, kind: string, name: string): Recommendation | undefined {
-    if (!this.namespaces.has(namespace)) void this.computeNamespace(namespace).catch(() => undefined);
-    return this.recs.get(RecommendationStore.key(namespace, kind, name));
+    if (!this.manifestLoads.has(namespace)) {
+      const p = this.computeManifestNamespace(namespace);
+      this.manifestLoads.set(namespace, p);
+      p.catch(() => this.manifestLoads.delete(namespace));
+    }
+    return this.index.forManifest(namespace, kind, name, this.preferredContext);
   }
 
   /** The store as the tree reads it (src/views/tree-model.ts). */
   treeSource(): RecommendationSource {
     return {
-      ensure: (namespace) => this.computeNamespace(namespace),
-      get: (ref) => this.recs.get(RecommendationStore.key(ref.namespace, ref.kind, ref.name)),
+      ensure: (context, namespace) => this.computeNamespace(namespace, { context }),
+      get: (ref) => this.index.get(ref),
     };
   }
 
   all(): Recommendation[] {
-    return [...this.recs.values()];
+    return this.index.all();
   }
 
-  /** Replaces what is known for the namespaces these recommendations belong to (tests; other engines). */
+  /** Replaces what is known for the context/namespaces these recommendations belong to (tests; other engines). */
   set(recs: readonly Recommendation[]): void {
-    const namespaces = new Set(recs.map((r) => r.workload.namespace));
-    for (const [k, r] of this.recs) if (namespaces.has(r.workload.namespace)) this.recs.delete(k);
-    for (const r of recs) this.recs.set(RecommendationStore.key(r.workload.namespace, r.workload.kind, r.workload.name), r);
-    for (const ns of namespaces) this.namespaces.set(ns, Promise.resolve(recs.filter((r) => r.workload.namespace === ns).length));
+    const groups = new Map<string, { context: string; namespace: string; count: number }>();
+    for (const r of recs) {
+      const key = loadKey(r.workload.context, r.workload.namespace);
+      const g = groups.get(key) ?? { context: r.workload.context, namespace: r.workload.namespace, count: 0 };
+      g.count++;
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) this.index.dropNamespace(g.context, g.namespace);
+    for (const r of recs) this.index.put(r);
+    for (const [key, g] of groups) this.loaded.set(key, Promise.resolve(g.count));
     this.changed.fire();
   }
 
   /** Adds or replaces the containers of one workload's recommendation (a forecast refined it). */
   merge(rec: Recommendation): void {
-    const key = RecommendationStore.key(rec.workload.namespace, rec.workload.kind, rec.workload.name);
-    const before = this.recs.get(key);
-    const names = new Set(rec.containers.map((c) => c.container));
-    const containers = [...(before?.containers.filter((c) => !names.has(c.container)) ?? []), ...rec.containers];
-    this.recs.set(key, { ...rec, containers, replicas: rec.replicas ?? before?.replicas });
+    this.index.merge(rec);
     this.changed.fire();
   }
 
   /** Forget everything (data source or settings changed). */
   clear(): void {
-    this.recs.clear();
-    this.namespaces.clear();
+    this.index.clear();
+    this.loaded.clear();
+    this.manifestLoads.clear();
+    this.manifestContext = undefined;
+    this.preferredContext = undefined;
     this.changed.fire();
   }
 
-  /** Recommends every container of every workload of a namespace; resolves to the number of workloads. */
-  computeNamespace(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force = false): Promise<number> {
-    const running = this.namespaces.get(namespace);
-    if (running && !force) return running;
-    const p = this.load(namespace, token, progress);
-    this.namespaces.set(namespace, p);
-    p.catch((e) => {
-      this.namespaces.delete(namespace);
-      this.log.warn(`Recommendations for namespace ${namespace} failed: ${(e as Error).message}`);
-    });
-    return p;
+  /**
+   * Recommends every container of every workload of a namespace, in one context or (without `context`) every context
+   * that has the namespace; resolves to the number of workloads.
+   */
+  async computeNamespace(
+    namespace: string,
+    options: { context?: string; token?: vscode.CancellationToken; progress?: (done: number, total: number) => void; force?: boolean } = {},
+  ): Promise<number> {
+    const source = this.source();
+    const contexts = options.context !== undefined ? [options.context] : await contextsWith(source, namespace);
+    let total = 0;
+    for (const context of contexts) {
+      const key = loadKey(context, namespace);
+      let p = this.loaded.get(key);
+      if (!p || options.force) {
+        p = this.load(source, context, namespace, options.token, options.progress);
+        this.loaded.set(key, p);
+        p.catch((e) => {
+          this.loaded.delete(key);
+          this.log.warn(`Recommendations for namespace ${namespace} in context ${context} failed: ${(e as Error).message}`);
+        });
+      }
+      total += await p;
+    }
+    return total;
   }
 
-  private async load(namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
+  /** What a manifest's namespace needs: the current context's recommendations (every context's without one). */
+  private async computeManifestNamespace(namespace: string): Promise<number> {
+    this.manifestContext ??= (async () => {
+      const ctx = await this.source().currentContext?.().catch(() => undefined);
+      this.preferredContext = ctx;
+      return ctx;
+    })();
+    const context = await this.manifestContext;
+    const inContext = context !== undefined && (await this.source().namespaces(context).catch(() => [] as string[])).includes(namespace);
+    return this.computeNamespace(namespace, { context: inContext ? context : undefined });
+  }
+
+  private async load(source: DataSource, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
     const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
-    const source = this.source();
-    const names = new Set<string>();
-    for (const context of await source.contexts()) {
-      if ((await source.namespaces(context)).includes(namespace)) for (const w of await source.workloads(context, namespace)) names.add(w.name);
-    }
+    const names = (await source.workloads(context, namespace)).map((w) => w.name);
     const experiments = storedExperiments(this.log);
+    const fresh: Recommendation[] = [];
     let done = 0;
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
-      const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.namespace}/${w.name}: ${reason}`);
-      for (const r of await recommendFromSource(source, { namespace, workload: name, policy: enginePolicy(), onSkip, experiments })) {
-        this.recs.set(RecommendationStore.key(namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation);
+      const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
+      for (const r of await recommendFromSource(source, { context, namespace, workload: name, policy: enginePolicy(), onSkip, experiments })) {
+        fresh.push(r.recommendation);
+        this.index.put(r.recommendation);
       }
-      progress?.(++done, names.size);
+      progress?.(++done, names.length);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (names.size > 0) this.changed.fire();
-    return names.size;
+    // Shown as they come; at the end, workloads gone since the last computation disappear with it.
+    this.index.dropNamespace(context, namespace);
+    for (const r of fresh) this.index.put(r);
+    if (names.length > 0) this.changed.fire();
+    return names.length;
   }
 
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+const loadKey = (context: string, namespace: string): string => `${context}\u0000${namespace}`;
+
+async function contextsWith(source: DataSource, namespace: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const context of await source.contexts()) if ((await source.namespaces(context)).includes(namespace)) out.push(context);
+  return out;
 }
 
 /** The engine's policy from the user's settings. */

@@ -12,6 +12,8 @@ import { recommendWorkload, type EngineResult, type ForecastProvider, type Polic
 import { runForecast } from '../ml/forecast';
 
 export interface RecommendRequest {
+  /** Only this kubeconfig context (default: every context the source has). */
+  context?: string;
   namespace?: string;
   /** Only this workload (by name). */
   workload?: string;
@@ -45,6 +47,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   const runs: WorkloadRun[] = [];
   const targets: Array<{ ctx: string; ns: string; w: Awaited<ReturnType<DataSource['workloads']>>[number] }> = [];
   for (const ctx of await source.contexts()) {
+    if (req.context !== undefined && ctx !== req.context) continue;
     for (const ns of await source.namespaces(ctx)) {
       if (req.namespace && ns !== req.namespace) continue;
       for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });

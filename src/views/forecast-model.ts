@@ -47,7 +47,7 @@ export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
 
 /** The engine's recommendation for one workload of a source (src/ml/engine via the CLI's shared runner). */
 export async function engineRecommendation(source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string): Promise<Recommendation | undefined> {
-  const runs = await recommendFromSource(source, { namespace: workload.namespace, workload: workload.name, policy, model });
+  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model });
   return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
 }
 

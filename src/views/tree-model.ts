@@ -35,10 +35,10 @@ export interface TreeNode {
 
 /**
  * Where the tree reads recommendations: the same store the CodeLenses and the webview read, so every view shows
- * the same numbers. `ensure` computes a namespace (once); `get` is a synchronous lookup.
+ * the same numbers. `ensure` computes a namespace of a context (once); `get` is a synchronous lookup.
  */
 export interface RecommendationSource {
-  ensure(namespace: string): Promise<unknown>;
+  ensure(context: string, namespace: string): Promise<unknown>;
   get(ref: WorkloadRef): Recommendation | undefined;
 }
 
@@ -179,7 +179,7 @@ export class ClusterTreeModel {
     const workloads = await this.source.workloads(context, namespace);
     const recs = this.recommendations;
     // Recommendations compute in the background while usage loads; a failure never hides the workloads.
-    const ready = recs?.ensure(namespace).catch(() => undefined);
+    const ready = recs?.ensure(context, namespace).catch(() => undefined);
     const usageOf = async (workload: Workload): Promise<WorkloadEntry> => {
       const usage = new Map<string, UsageSummary>();
       for (const c of workload.containers) {
