@@ -1,7 +1,7 @@
 /**
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
- *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--out results.json] [--dump components.json]
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--out results.json] [--dump components.json]
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
  * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
@@ -38,6 +38,11 @@ async function main(): Promise<void> {
   let files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort();
   if (arg('limit')) files = files.slice(0, Number(arg('limit')));
   const lstm: Record<string, string> = { ...(arg('epochs') ? { epochs: arg('epochs')! } : {}), ...(arg('chunk') ? { chunk: arg('chunk')! } : {}) };
+  // --set lstm.loss=mae (repeatable), as the CLI spells model options.
+  process.argv.forEach((a, i) => {
+    const m = a === '--set' ? /^lstm\.(\w+)=(.+)$/.exec(process.argv[i + 1] ?? '') : null;
+    if (m) lstm[m[1]] = m[2];
+  });
   const methods = ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] as const;
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];

@@ -116,3 +116,19 @@ describe('fusion: baseline anchor', () => {
     });
   });
 });
+
+describe('fused model on a non-negative series', () => {
+  it('never forecasts below 0 where the history never went there, though Prophet\'s trend does', async function () {
+    this.timeout(120000);
+    const { runForecasts } = await import('../../src/ml/forecast');
+    // Hourly usage draining toward 0 over 20 days, with a daily cycle: Prophet's linear trend carries on below 0.
+    const step = 3600, n = 20 * 24;
+    const t = Float64Array.from({ length: n }, (_, i) => 1_700_006_400 + i * step);
+    const v = Float64Array.from({ length: n }, (_, i) => Math.max(0, 100 - (100 * i) / (n - 30) + 10 * Math.sin((2 * Math.PI * i) / 24)));
+    const [prophet, fused] = await runForecasts({ t, v }, ['prophet', 'fused'], {
+      horizon: 48, options: { lstm: { epochs: '3', units1: '8', units2: '4', dense: '4', maxWindows: '200' } },
+    });
+    assert.ok(prophet.forecast.mean.some((x) => x < 0), 'precondition: Prophet alone forecasts below 0');
+    assert.ok(fused.forecast.mean.every((x) => x >= 0), 'fused stays at or above 0');
+  });
+});

@@ -3,7 +3,7 @@ import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
 import { LstmForecaster, LstmModel } from '../../src/ml/lstm/forecaster';
-import { IncompatibleModelError } from '../../src/ml/lstm/persist';
+import { IncompatibleModelError, decodeWeights, encodeWeights } from '../../src/ml/lstm/persist';
 import { buildStockModel, stockWeights } from '../../src/ml/lstm/stock';
 
 /** Hourly series with a daily cycle and AR(1) noise: the recent past carries information seasonal-naive ignores. */
@@ -49,6 +49,32 @@ describe('LSTM kernels', () => {
       let scale = 1e-6;
       g.forEach((v) => { scale = Math.max(scale, Math.abs(v)); });
       g.forEach((v, k) => assert.ok(Math.abs(v - ourGrads[i][k]) <= 1e-4 * scale, `${name}[${k}]: tf ${v} vs MOrA ${ourGrads[i][k]}`));
+    });
+  });
+});
+
+describe('LSTM kernels, MAE loss', () => {
+  it('loss and every gradient match TF.js autodiff of the mean absolute error', async function () {
+    this.timeout(60000);
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const c: LstmNetConfig = { inputSize: 3, steps: 4, units1: 5, units2: 4, dense: 3, outputs: 2, dropout: 0, loss: 'mae' };
+    const B = 6, rng = new Rng(5);
+    const x = new Float32Array(B * c.steps * c.inputSize).map(() => rng.normal());
+    const y = new Float32Array(B * c.outputs).map(() => rng.normal());
+    const model = buildStockModel(tf, c, 13);
+    const net = new LstmNet(c, 1);
+    net.setWeights(stockWeights(model));
+    const xt = tf.tensor3d(x, [B, c.steps, c.inputSize]), yt = tf.tensor2d(y, [B, c.outputs]);
+    const { value, grads } = tf.variableGrads(() => tf.losses.absoluteDifference(yt, model.apply(xt, { training: false }) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar);
+    const loss = net.gradients(x, y, 0, B, undefined);
+    assert.ok(Math.abs(loss - value.dataSync()[0]) < 1e-5, `MAE ${loss} vs TF.js ${value.dataSync()[0]}`);
+    const ours = net.getGradients();
+    Object.keys(grads).forEach((name, i) => {
+      const g = grads[name].dataSync();
+      let scale = 1e-6;
+      g.forEach((v) => { scale = Math.max(scale, Math.abs(v)); });
+      g.forEach((v, k) => assert.ok(Math.abs(v - ours[i][k]) <= 1e-4 * scale, `${name}[${k}]: tf ${v} vs MOrA ${ours[i][k]}`));
     });
   });
 });
@@ -100,6 +126,21 @@ describe('LSTM forecaster', () => {
     assert.deepEqual(saved.features, ['value', 'tod_sin', 'tod_cos', 'dow_sin', 'dow_cos', 'value_lag']);
     assert.equal(saved.trainedOn.to, history.t[history.t.length - 1]);
     assert.ok(saved.scaler.max > saved.scaler.min);
+  });
+
+  it('never forecasts below 0 for a series that never went below 0, and only then', () => {
+    // The same trained net with its output bias pushed far down, so it says "drop by 10 ranges" at every step.
+    const pushDown = (nonNegative: boolean) => {
+      const s = JSON.parse(JSON.stringify(model.toJSON()));
+      const ws = decodeWeights(s.weights);
+      ws[ws.length - 1] = ws[ws.length - 1].map(() => -10);
+      return LstmModel.fromJSON({ ...s, weights: encodeWeights(ws), nonNegative }).predict({ horizon: 12 });
+    };
+    assert.ok(history.v.every((x) => x >= 0), 'the test series is non-negative');
+    assert.equal(model.toJSON().nonNegative, true);
+    const floored = pushDown(true);
+    assert.ok(floored.mean.every((x) => x === 0) && floored.lower.every((x) => x === 0), 'floored at 0');
+    assert.ok(pushDown(false).mean.every((x) => x < 0), 'a series with negative values keeps negative forecasts');
   });
 
   it('refuses a model saved in another format with a clear message', () => {

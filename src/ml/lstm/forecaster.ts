@@ -11,7 +11,7 @@ import type { FittedModel, Forecast, Forecaster, ForecastOptions } from '../fore
 import {
   UNIVARIATE_FEATURES, baselineAt, fitMinMax, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax,
 } from './features';
-import { LstmNet, type LstmNetConfig } from './net';
+import { LstmNet, type LossKind, type LstmNetConfig } from './net';
 import { train, type EpochReport, type TrainResult } from './train';
 import { MODEL_FORMAT, moraVersion, decodeWeights, encodeWeights, assertCompatible } from './persist';
 
@@ -23,6 +23,8 @@ export interface LstmOptions {
   dropout: number;
   /** Steps predicted per pass. */
   chunk: number;
+  /** Training loss (docs/LSTM.md § Training has the measurement behind the default). */
+  loss: LossKind;
   epochs: number;
   patience: number;
   batchSize: number;
@@ -36,7 +38,7 @@ export interface LstmOptions {
 }
 
 export const DEFAULT_LSTM_OPTIONS: LstmOptions = {
-  steps: 30, units1: 64, units2: 32, dense: 16, dropout: 0.2, chunk: 30,
+  steps: 30, units1: 64, units2: 32, dense: 16, dropout: 0.2, chunk: 30, loss: 'mae',
   epochs: 30, patience: 4, batchSize: 32, learningRate: 1e-3, maxWindows: 1024, validationFraction: 0.2, seed: 42,
 };
 
@@ -64,6 +66,8 @@ export interface LstmState {
   trainedOn: { from: number; to: number; points: number };
   /** Regularised tail of the history the forecast continues from. */
   tail: { t0: number; v: number[] };
+  /** Every training value was ≥ 0 (usage, bytes, counts): forecasts and bands are floored at 0. */
+  nonNegative?: boolean;
   validation: LstmValidation;
   epochs: number;
   weights: string[];
@@ -105,7 +109,7 @@ export class LstmForecaster implements Forecaster {
     const scaler = fitMinMax(r.v, 0, trainEndIdx + 1);
 
     const config: LstmNetConfig = {
-      inputSize: UNIVARIATE_FEATURES.length, steps: o.steps, units1: o.units1, units2: o.units2, dense: o.dense, outputs: chunk, dropout: o.dropout,
+      inputSize: UNIVARIATE_FEATURES.length, steps: o.steps, units1: o.units1, units2: o.units2, dense: o.dense, outputs: chunk, dropout: o.dropout, loss: o.loss,
     };
     const net = new LstmNet(config, o.seed);
     const trainSet = univariateWindows(r, trainEnds, o.steps, chunk, period, scaler);
@@ -139,7 +143,7 @@ export class LstmForecaster implements Forecaster {
     const state: LstmState = {
       format: MODEL_FORMAT, moraVersion: moraVersion(), kind: 'mora-lstm', features: UNIVARIATE_FEATURES, config, chunk, period, step,
       scaler, trainedOn: { from: history.t[0], to: history.t[history.t.length - 1], points: history.t.length },
-      tail: { t0: r.t0 + (n - keep) * step, v: Array.from(r.v.subarray(n - keep)) },
+      tail: { t0: r.t0 + (n - keep) * step, v: Array.from(r.v.subarray(n - keep)) }, nonNegative: r.v.every((x) => x >= 0),
       validation, epochs: result.history.length, weights: encodeWeights(net.getWeights()),
     };
     return new LstmModel(state, net, result);
@@ -184,7 +188,9 @@ export class LstmModel implements FittedModel {
         univariateStep(v, k, tail.t0 + k * step, period, chunk, scaler, x, j * D);
       }
       const out = this.net.predict(x, 1);
-      for (let h = 0; h < chunk; h++) v[known + h] = baselineAt(v, known) + out[h] * range;
+      const floor = this.state.nonNegative ? 0 : -Infinity;
+      // A usage series that never went below 0 cannot: an MSE-trained net pulled toward a spiky series' mean can say so.
+      for (let h = 0; h < chunk; h++) v[known + h] = Math.max(floor, baselineAt(v, known) + out[h] * range);
     }
     const t = new Float64Array(H), mean = new Float64Array(H), lower = new Float64Array(H), upper = new Float64Array(H);
     const sd = this.state.validation.residualStd;
@@ -192,7 +198,8 @@ export class LstmModel implements FittedModel {
       t[i] = tail.t0 + (start + i) * step;
       mean[i] = v[start + i];
       const w = 1.645 * sd[i % chunk] * Math.sqrt(Math.floor(i / chunk) + 1);
-      lower[i] = mean[i] - w; upper[i] = mean[i] + w;
+      lower[i] = this.state.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
+      upper[i] = mean[i] + w;
     }
     return { t, mean, lower, upper, intervalWidth: 0.9 };
   }

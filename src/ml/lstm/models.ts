@@ -25,10 +25,15 @@ export class LstmOptionError extends Error {
 const NUMERIC_LSTM_KEYS = ['steps', 'units1', 'units2', 'dense', 'dropout', 'chunk', 'epochs', 'patience', 'batchSize', 'learningRate', 'maxWindows', 'validationFraction', 'seed'] as const;
 
 export function parseLstmOptions(raw: Readonly<Record<string, string>>): Partial<LstmOptions> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const [k, v] of Object.entries(raw)) {
+    if (k.toLowerCase() === 'loss') {
+      if (v !== 'mse' && v !== 'mae') throw new LstmOptionError(`lstm.loss must be "mse" or "mae", got "${v}"`);
+      out.loss = v;
+      continue;
+    }
     const key = NUMERIC_LSTM_KEYS.find((n) => n.toLowerCase() === k.toLowerCase().replace(/_/g, ''));
-    if (!key) throw new LstmOptionError(`unknown lstm option "${k}"; known: ${NUMERIC_LSTM_KEYS.join(', ')}`);
+    if (!key) throw new LstmOptionError(`unknown lstm option "${k}"; known: ${[...NUMERIC_LSTM_KEYS, 'loss'].join(', ')}`);
     const n = Number(v);
     const integer = !['dropout', 'learningRate', 'validationFraction'].includes(key);
     if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)) || (key === 'dropout' && n >= 1)) {
@@ -108,6 +113,10 @@ export const fusedModel: ForecastModel = {
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
     const P = Math.round(86400 / step), n = full.v.length;
+    // A series that never went below 0 (usage, bytes, counts) cannot: Prophet's linear trend and Fourier terms can
+    // swing below it, so its member of the blend is floored there (the `prophet` model's own output stays R's).
+    const nonNegative = full.v.every((x) => x >= 0);
+    const floor = (a: Float64Array): Float64Array => (nonNegative ? a.map((x) => Math.max(0, x)) : a);
     // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
     const choice = chooseBaselineDays(full.v, P, points, HOLDOUT_DAYS);
     const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
@@ -119,14 +128,16 @@ export const fusedModel: ForecastModel = {
       for (let d = 1; d <= HOLDOUT_DAYS; d++) {
         const start = n - d * points;
         if (d > 1 && (P < 2 || start < 2 * P)) break;
-        const hv = new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) }).predict({ horizon: points, step });
+        const hv = floor(new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) }).predict({ horizon: points, step }).mean);
         const act = full.v.subarray(start, start + points);
-        if (d === 1) holdoutMeans.prophet = hv.mean;
-        e += mae(hv.mean, act);
+        if (d === 1) holdoutMeans.prophet = hv;
+        e += mae(hv, act);
         eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
         days++;
       }
-      components.push({ name: 'prophet', forecast: prophet.forecast, validationMae: e / days, baselineValidationMae: eb / days });
+      const pf = prophet.forecast;
+      const forecast = { ...pf, mean: floor(pf.mean), lower: floor(pf.lower), upper: floor(pf.upper) };
+      components.push({ name: 'prophet', forecast, validationMae: e / days, baselineValidationMae: eb / days });
     } catch (e) {
       components.push({ name: 'prophet', error: (e as Error).message });
     }

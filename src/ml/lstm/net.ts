@@ -4,7 +4,7 @@
  *
  * Numerics follow Keras/TF.js exactly so the two are interchangeable (weights load both ways, see `setWeights`):
  * gate order i, f, g, o; sigmoid gates, tanh cell; Glorot-uniform kernels, orthogonal recurrent kernels, forget-gate bias 1;
- * inverted dropout; MSE loss averaged over batch and outputs; Adam with TF.js defaults (β1 0.9, β2 0.999, ε 1e-7).
+ * inverted dropout; MSE loss (or MAE, `loss: 'mae'`) averaged over batch and outputs; Adam with TF.js defaults (β1 0.9, β2 0.999, ε 1e-7).
  *
  * Speed comes from layout, not tricks: batches are time-major ([T][B][features]) so the input projection of all T steps is
  * one matrix product before the recurrence and the weight gradients are one matrix product after it; the recurrence does
@@ -24,7 +24,11 @@ export interface LstmNetConfig {
   dense: number;
   outputs: number;
   dropout: number;
+  /** Training loss: 'mse' (Keras's default, the stock reference) unless set. */
+  loss?: LossKind;
 }
+
+export type LossKind = 'mse' | 'mae';
 
 interface ParamSlot { name: string; shape: number[]; off: number; size: number }
 
@@ -205,7 +209,7 @@ export class LstmNet {
 
   /**
    * Loss and gradients for windows [row, row+B) of (x, y); gradients land in the gradient block (see `getGradients`).
-   * Returns the batch's mean squared error.
+   * Returns the batch's loss (mean squared or mean absolute error, per `config.loss`).
    */
   gradients(x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
     const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
@@ -214,12 +218,13 @@ export class LstmNet {
     const bf = this.bufs!;
     const n = B * O;
     let loss = 0;
+    const mae = this.config.loss === 'mae';
     for (let b = 0; b < B; b++) {
       const yr = (order ? order[row + b] : row + b) * O;
       for (let j = 0; j < O; j++) {
         const d = F[outOff + b * O + j] - y[yr + j];
-        loss += d * d;
-        F[bf.dOut + b * O + j] = (2 * d) / n;
+        loss += mae ? Math.abs(d) : d * d;
+        F[bf.dOut + b * O + j] = (mae ? Math.sign(d) : 2 * d) / n;
       }
     }
     const p = (name: string): number => this.P + this.slot(name).off;

@@ -45,7 +45,8 @@ export function evaluate(net: LstmNet, set: WindowSet): number {
   const O = net.config.outputs;
   const p = net.predict(set.x, set.n);
   let s = 0;
-  for (let i = 0; i < set.n * O; i++) { const d = p[i] - set.y[i]; s += d * d; }
+  const mae = net.config.loss === 'mae';
+  for (let i = 0; i < set.n * O; i++) { const d = p[i] - set.y[i]; s += mae ? Math.abs(d) : d * d; }
   return s / (set.n * O);
 }
 
