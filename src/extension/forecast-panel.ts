@@ -179,7 +179,7 @@ class ForecastPanel implements vscode.Disposable {
   }
 
   /**
-   * Phase 1: Prophet + fused (Prophet alone) and the engine's recommendation, shown within a second.
+   * Phase 1: Prophet + fused (Prophet anchored on the seasonal baseline) and the engine's recommendation, shown within a second.
    * Phase 2 (background): the LSTM trains in a worker thread for CPU and memory; the view updates when it is done.
    * `compute` resolves after phase 1.
    */
@@ -227,9 +227,10 @@ class ForecastPanel implements vscode.Disposable {
       if (cancelled) throw new Error('cancelled');
       const job = pool.train(history.t, history.v, horizon, {}, (p) => {
         void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${jobs.length} of ${options.lstmPanels.length})…` });
-      });
+      }, true);
       jobs.push(job);
-      return (await job.result).forecast;
+      const { forecast, holdout } = await job.result;
+      return { forecast, holdout };
     };
     try {
       const t0 = Date.now();

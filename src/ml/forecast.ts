@@ -25,6 +25,11 @@ export interface ForecastRequest {
   seed?: number;
   /** Per-model options as raw `name=value` strings, keyed by model name (the CLI's `--set model.name=value`). */
   options?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Runs that replace a registered model's in this request — e.g. the extension's LSTM, trained in a worker thread, so
+   * the fusion weighs the same run the view draws. A model that depends on it (fused) gets the override's run.
+   */
+  overrides?: Readonly<Record<string, (history: Series, request: ResolvedRequest) => Promise<ModelRun>>>;
 }
 
 export interface ModelRun {
@@ -111,6 +116,17 @@ export function getModel(name: string): ForecastModel {
 /** Runs several models on one history; models that depend on others reuse their runs. */
 export async function runForecasts(history: Series, models: readonly string[], request: ForecastRequest): Promise<ModelRun[]> {
   for (const name of models) getModel(name);
+  const context = createRunContext(history, request);
+  const out: ModelRun[] = [];
+  for (const name of models) out.push(await context.get(name));
+  return out;
+}
+
+/**
+ * The shared context `runForecasts` uses, for callers that want each model's run (or failure) on its own: every model
+ * runs at most once per context, whoever asks first.
+ */
+export function createRunContext(history: Series, request: ForecastRequest): RunContext {
   if (!(Number.isInteger(request.horizon) && request.horizon >= 1)) {
     throw new ForecastInputError(`horizon must be a whole number of steps >= 1, got ${request.horizon}`);
   }
@@ -128,16 +144,15 @@ export async function runForecasts(history: Series, models: readonly string[], r
     get(name: string): Promise<ModelRun> {
       let p = runs.get(name);
       if (!p) {
-        const model = getModel(name);
-        p = model.run(history, { ...request, step: resolvedStep, modelOptions: request.options?.[name] ?? {} }, context);
+        const resolved = { ...request, step: resolvedStep, modelOptions: request.options?.[name] ?? {} };
+        const override = request.overrides?.[name];
+        p = override ? override(history, resolved) : getModel(name).run(history, resolved, context);
         runs.set(name, p);
       }
       return p;
     },
   };
-  const out: ModelRun[] = [];
-  for (const name of models) out.push(await context.get(name));
-  return out;
+  return context;
 }
 
 export async function runForecast(history: Series, request: ForecastRequest & { model: string }): Promise<ModelRun> {

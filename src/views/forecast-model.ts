@@ -3,8 +3,9 @@
  * CPU, memory, request rate and replicas, the recommendation as reference lines, and the same numbers as tables.
  *
  * Prophet runs in-process (tens of milliseconds on 15-minute buckets). The LSTM is passed in as a function so the caller
- * decides where it runs (a worker thread in the extension); when none is given, or it fails, the view says so and the
- * fused forecast is Prophet's alone (fusion's fallback).
+ * decides where it runs (a worker thread in the extension). Fusion is the registry's `fused`, as in `mora forecast`: both
+ * models weighed by their holdout error against the seasonal baseline; without an LSTM run, or when it fails, the view
+ * says so and fuses Prophet with the baseline (fusion's fallback). A note per panel gives the fused weights.
  */
 import type { MetricName } from '../core/metrics';
 import type { Recommendation } from '../core/recommendation';
@@ -12,8 +13,9 @@ import type { Series } from '../core/series';
 import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
 import type { Forecast } from '../ml/forecast-types';
-import { dataQuality, fuse, type ComponentResult, type FusedForecast } from '../ml/fusion';
-import { runForecast } from '../ml/forecast';
+import type { FusedForecast } from '../ml/fusion';
+import { createRunContext } from '../ml/forecast';
+import type { Holdout } from '../ml/lstm/holdout-run';
 import {
   PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
@@ -23,7 +25,10 @@ import type { Policy } from '../ml/engine';
 import { containerHeadline, resourcesYaml, showCpu, showMemory } from './recommendation-text';
 
 /** Forecasts the LSTM for one history (the caller may run it in a worker). */
-export type LstmRunner = (history: Series, horizon: number, step: number) => Promise<Forecast>;
+/** The LSTM's forecast and, when it was trained without the last part of the history, its score there (for the fusion's weights). */
+export interface LstmRunResult { forecast: Forecast; holdout?: Holdout }
+
+export type LstmRunner = (history: Series, horizon: number, step: number) => Promise<LstmRunResult>;
 
 export interface ForecastViewOptions {
   /** Seconds per bucket the history is aggregated to before forecasting (default 15 min). */
@@ -166,35 +171,51 @@ async function forecastPanel(spec: PanelSpec, frame: MetricFrame, options: Forec
   const history = aggregate(frame.t, values, options.bucket, spec.aggregate);
   if (history.t.length < 2) return undefined;
   const horizon = Math.max(1, Math.round((options.horizonHours * 3600) / options.bucket));
-  const components: ComponentResult[] = [];
   const runs: ModelForecastData[] = [];
+  const lstm = options.lstm && options.lstmPanels.includes(spec.id) ? options.lstm : undefined;
+  // The same registry run as `mora forecast --model all`: Prophet, the LSTM (from the caller's runner, a worker thread in
+  // the extension) and the fusion with its seasonal-baseline anchor, weighted by each model's holdout error.
+  const context = createRunContext(history, {
+    horizon, step: options.bucket, seed: options.seed,
+    overrides: {
+      lstm: async (h, request) => {
+        if (!lstm) throw new Error('LSTM not run for this panel');
+        const r = await lstm(h, request.horizon, request.step);
+        return { model: 'lstm', forecast: r.forecast, fitted: r.holdout ? { holdout: r.holdout } : {}, timings: { fitMs: 0, predictMs: 0 } };
+      },
+    },
+  });
   try {
-    const run = await runForecast(history, { model: 'prophet', horizon, step: options.bucket, seed: options.seed });
-    components.push({ name: 'prophet', forecast: run.forecast });
-    runs.push(toData('prophet', run.forecast));
+    runs.push(toData('prophet', (await context.get('prophet')).forecast));
   } catch (e) {
-    components.push({ name: 'prophet', error: (e as Error).message });
     notes.push(`${spec.title}: Prophet failed: ${(e as Error).message}`);
   }
-  if (options.lstm && options.lstmPanels.includes(spec.id)) {
+  if (lstm) {
     try {
-      const forecast = await options.lstm(history, horizon, options.bucket);
-      components.push({ name: 'lstm', forecast });
-      runs.push(toData('lstm', forecast));
+      runs.push(toData('lstm', (await context.get('lstm')).forecast));
     } catch (e) {
-      components.push({ name: 'lstm', error: (e as Error).message });
       notes.push(`${spec.title}: LSTM failed: ${(e as Error).message}`);
     }
   }
   let fused: FusedForecast | undefined;
   try {
-    fused = fuse(components, dataQuality(history.t, history.v, options.bucket));
+    fused = (await context.get('fused')).forecast as FusedForecast;
     runs.push(toData('fused', fused));
-    for (const d of fused.dropped) if (components.find((c) => c.name === d.name)?.forecast) notes.push(`${spec.title}: ${d.name} dropped from the fusion: ${d.reason}`);
+    // A model that failed is already in the notes; say only why a working one was left out.
+    for (const d of fused.dropped) if (!d.reason.startsWith('failed:')) notes.push(`${spec.title}: ${d.name} dropped from the fusion: ${d.reason}`);
+    notes.push(`${spec.title}: fused = ${weightsText(fused)}.`);
   } catch (e) {
     notes.push(`${spec.title}: no forecast (${(e as Error).message})`);
   }
   return { spec, history, runs, fused };
+}
+
+/** "prophet 21%, lstm 32%, baseline (median of the last 7 days at the same time of day) 47%" */
+function weightsText(f: FusedForecast): string {
+  return f.used.map((m) => {
+    const w = `${Math.round(100 * (f.weights[m] ?? 0))}%`;
+    return m === 'baseline' && f.anchor?.baseline ? `baseline (${f.anchor.baseline}) ${w}` : `${m} ${w}`;
+  }).join(', ');
 }
 
 function referenceLines(id: PanelId, rec: Recommendation, container: string): ReferenceLine[] {
@@ -236,7 +257,7 @@ export async function buildForecastView(
   const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, 'prophet'));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
-  if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet alone.');
+  if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
   else if (options.lstmPanels.length < panels.length) {
     notes.push(`LSTM run for ${options.lstmPanels.join(' and ')} only (it trains for tens of seconds per series, in a worker thread).`);
   }

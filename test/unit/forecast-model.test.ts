@@ -4,8 +4,8 @@ import { parseQuantity } from '../../src/core/quantity';
 import { Rng } from '../../src/core/random';
 import type { Workload } from '../../src/core/workload';
 import type { DataSource, MetricFrame, MetricTarget, TimeRange } from '../../src/data/datasource';
-import type { Forecast } from '../../src/ml/forecast-types';
-import { aggregate, buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS, type ForecastViewOptions } from '../../src/views/forecast-model';
+import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
+import { aggregate, buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS, type ForecastViewOptions, type LstmRunResult } from '../../src/views/forecast-model';
 
 const DAY = 86400;
 const END = Date.UTC(2026, 10, 23) / 1000;
@@ -121,11 +121,16 @@ describe('forecast view model', () => {
   });
 
   it('fuses an LSTM forecast when one is given, and still shows Prophet when the LSTM fails', async () => {
-    const lstm = async (history: { t: Float64Array; v: Float64Array }, horizon: number, step: number): Promise<Forecast> => {
-      const last = history.v[history.v.length - 1];
-      const t = Float64Array.from({ length: horizon }, (_, i) => history.t[history.t.length - 1] + (i + 1) * step);
-      const mean = new Float64Array(horizon).fill(last);
-      return { t, mean, lower: mean.map((x) => x * 0.9), upper: mean.map((x) => x * 1.1), intervalWidth: 0.9 };
+    // A seasonal-naive "LSTM" (yesterday repeated): its forecast and its score on the holdout it was trained without.
+    const lstm = async (history: { t: Float64Array; v: Float64Array }, horizon: number, step: number): Promise<LstmRunResult> => {
+      const P = Math.round(86400 / step), n = history.v.length;
+      const t = Float64Array.from({ length: horizon }, (_, i) => history.t[n - 1] + (i + 1) * step);
+      const mean = Float64Array.from({ length: horizon }, (_, i) => history.v[n - P + (i % P)]);
+      const { fitPart, points } = holdoutSplit(history, horizon);
+      const actual = Array.from(history.v.subarray(n - points));
+      const held = actual.map((_, j) => fitPart.v[fitPart.v.length - P + (j % P)]);
+      const holdout = { points, t: [], actual, mean: held, mae: actual.reduce((a, x, j) => a + Math.abs(x - held[j]), 0) / points };
+      return { forecast: { t, mean, lower: mean.map((x) => x * 0.9), upper: mean.map((x) => x * 1.1), intervalWidth: 0.9 }, holdout };
     };
     const { data } = await buildForecastView(new FakeSource(3, ['request_rate', 'ready_replicas']), workload, 'app', options({ lstm, lstmPanels: ['cpu'] }));
     assert.deepEqual(data.panels.map((p) => p.id), ['cpu', 'memory'], 'panels without data are left out');
@@ -133,12 +138,15 @@ describe('forecast view model', () => {
     assert.ok(data.notes.some((n) => /LSTM run for cpu only/.test(n)));
     const cpu = data.panels[0];
     assert.deepEqual(cpu.forecasts.map((f) => f.model), ['prophet', 'lstm', 'fused']);
-    const [p, l, f] = cpu.forecasts;
-    // Fused = weighted mean: between the two models at every step.
-    assert.ok(f.mean.every((m, i) => m >= Math.min(p.mean[i], l.mean[i]) - 1e-6 && m <= Math.max(p.mean[i], l.mean[i]) + 1e-6));
+    // Fused as the CLI fuses: both models weighed by their holdout error against the seasonal baseline, which takes part.
+    const weights = data.notes.find((n) => /^CPU.*: fused = /.test(n));
+    assert.ok(weights, `a note gives the fused weights: ${data.notes.join(' | ')}`);
+    const parts = [...weights.matchAll(/(prophet|lstm|baseline)(?: \([^)]*\))? (\d+)%/g)];
+    assert.deepEqual(parts.map((m) => m[1]), ["prophet", "lstm", "baseline"], data.notes.join(" | "));
+    assert.ok(Math.abs(parts.reduce((a, m) => a + Number(m[2]), 0) - 100) <= 2, 'the weights add up to 100%');
     assert.ok(!data.notes.some((n) => /LSTM not run/.test(n)));
 
-    const failing = async (): Promise<Forecast> => { throw new Error('worker crashed'); };
+    const failing = async (): Promise<LstmRunResult> => { throw new Error('worker crashed'); };
     const r = await buildForecastView(new FakeSource(3), workload, 'app', options({ lstm: failing }));
     assert.deepEqual(r.data.panels[0].forecasts.map((x) => x.model), ['prophet', 'fused']);
     assert.ok(r.data.notes.some((n) => /LSTM failed: worker crashed/.test(n)));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
 import { CancelledJobError, LstmWorkerPool } from '../../src/ml/worker/pool';
 
 function hourly(days: number): { t: Float64Array; v: Float64Array } {
@@ -28,6 +29,19 @@ describe('LSTM worker pool', function () {
       assert.ok(seen[k].length >= 1);
     }
     assert.match(pool.backend ?? '', /mora-kernels/);
+  });
+
+  it('returns the same run as the in-process lstm model when asked for its holdout score (what the fusion weighs)', async () => {
+    const { t, v } = hourly(10);
+    const options = { ...small, seed: 3 };
+    const r = await pool.train(t, v, 12, options, undefined, true).result;
+    assert.ok(r.holdout, 'a holdout came back');
+    assert.equal(r.holdout.points, 12);
+    assert.deepEqual(r.holdout.actual, Array.from(v.subarray(v.length - 12)));
+    const local = runLstmWithHoldout({ t, v }, 12, options);
+    assert.deepEqual(r.holdout.mean, local.holdout.mean, 'trained without the last 12 points, as in-process');
+    assert.equal(r.holdout.mae, local.holdout.mae);
+    assert.deepEqual(Array.from(r.forecast.mean), Array.from(local.forecast.mean));
   });
 
   it('cancels a running job', async () => {

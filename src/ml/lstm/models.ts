@@ -9,12 +9,15 @@
  *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series).
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
  */
-import { clean, medianStep, type Series } from '../../core/series';
+import { clean, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
 import { Prophet, parseOptionValues } from '../prophet';
-import { DEFAULT_LSTM_OPTIONS, LstmForecaster, type LstmOptions } from './forecaster';
+import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
+import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
+
+export { holdoutSplit, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
 import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
 
@@ -44,45 +47,22 @@ export function parseLstmOptions(raw: Readonly<Record<string, string>>): Partial
   return out as Partial<LstmOptions>;
 }
 
-export interface Holdout { points: number; t: number[]; actual: number[]; mean: number[]; mae: number }
-
-export function holdoutSplit(history: Series, horizon: number): { fitPart: Series; points: number; step: number } {
-  const s = clean(history).series;
-  const n = s.t.length;
-  const step = medianStep(s);
-  const period = Math.round(86400 / step);
-  const points = Math.max(1, Math.min(horizon, period, Math.floor(n * 0.2)));
-  return { fitPart: { t: s.t.subarray(0, n - points), v: s.v.subarray(0, n - points) }, points, step };
-}
-
-const mae = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return a.length ? s / a.length : NaN;
-};
-
 export const lstmModel: ForecastModel = {
   name: 'lstm',
   description: 'LSTM(64)→LSTM(32)→Dense(16)→Dense on 30-step windows (value, calendar, yesterday), MOrA kernels',
   async run(history: Series, request: ResolvedRequest): Promise<ModelRun> {
     const options = { seed: request.seed ?? DEFAULT_LSTM_OPTIONS.seed, ...parseLstmOptions(request.modelOptions) };
-    const full = clean(history).series;
-    const { fitPart, points } = holdoutSplit(full, request.horizon);
-    const t0 = performance.now();
-    let trained;
+    let run;
     try {
-      trained = new LstmForecaster(options).fit(fitPart);
+      run = runLstmWithHoldout(history, request.horizon, options);
     } catch (e) {
       if (/history too short/.test((e as Error).message)) throw new LstmOptionError((e as Error).message);
       throw e;
     }
-    const hv = trained.predict({ horizon: points });
-    const actual = full.v.subarray(full.v.length - points);
-    const model = trained.withHistory(full);
-    const t1 = performance.now();
-    const forecast = model.predict({ horizon: request.horizon });
-    const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
-    return { model: 'lstm', forecast, fitted: { ...model.toJSON(), backend: lstmBackend(), holdout }, timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 } };
+    return {
+      model: 'lstm', forecast: run.forecast, fitted: { ...run.model.toJSON(), backend: lstmBackend(), holdout: run.holdout },
+      timings: { fitMs: run.fitMs, predictMs: run.predictMs },
+    };
   },
 };
 

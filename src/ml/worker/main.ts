@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
+import { runLstmWithHoldout } from '../lstm/holdout-run';
 import { lstmBackend } from '../lstm/backend';
 import { DEFAULT_WORKLOAD_MODEL_OPTIONS, trainWorkloadModel } from '../lstm/workload-model';
 import type { TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
@@ -26,11 +27,19 @@ function trainSeries(job: TrainJob, post: (m: WorkerReply) => void): void {
   const flag = new Int32Array(job.cancel);
   const epochs = job.options?.epochs ?? DEFAULT_LSTM_OPTIONS.epochs;
   try {
-    const model = new LstmForecaster({
+    const options = {
       ...job.options,
-      onEpoch: (e) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
+      onEpoch: (e: { epoch: number; loss: number; valLoss: number }) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
       isCancelled: () => Atomics.load(flag, 0) !== 0,
-    }).fit({ t: job.t, v: job.v });
+    };
+    const history = { t: job.t, v: job.v };
+    if (job.holdout) {
+      const run = runLstmWithHoldout(history, job.horizon, options);
+      const f = run.forecast;
+      post({ type: 'done', id: job.id, state: run.model.toJSON(), mean: f.mean, lower: f.lower, upper: f.upper, t: f.t, holdout: run.holdout });
+      return;
+    }
+    const model = new LstmForecaster(options).fit(history);
     const f = model.predict({ horizon: job.horizon });
     post({ type: 'done', id: job.id, state: model.toJSON(), mean: f.mean, lower: f.lower, upper: f.upper, t: f.t });
   } catch (e) {

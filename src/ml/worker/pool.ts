@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Forecast } from '../forecast-types';
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 import type { WorkerJob, WorkerReply } from './protocol';
 
@@ -18,8 +19,11 @@ export interface PoolOptions {
   workerFile?: string;
 }
 
+/** A trained series model, its forecast and, when asked for, its holdout score (what the fusion weighs it by). */
+export interface LstmJobResult { state: LstmState; forecast: Forecast; holdout?: Holdout }
+
 export interface JobHandle {
-  result: Promise<{ state: LstmState; forecast: Forecast }>;
+  result: Promise<LstmJobResult>;
   cancel(): void;
 }
 
@@ -65,9 +69,9 @@ export class LstmWorkerPool {
   }
 
   train(t: Float64Array, v: Float64Array, horizon: number, options: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>> = {},
-    onProgress?: (p: Progress) => void): JobHandle {
+    onProgress?: (p: Progress) => void, holdout = false): JobHandle {
     const cancel = new SharedArrayBuffer(4);
-    return this.submit<{ state: LstmState; forecast: Forecast }>({ type: 'train', id: this.nextId++, t, v, horizon, options, cancel }, cancel, onProgress);
+    return this.submit<LstmJobResult>({ type: 'train', id: this.nextId++, t, v, horizon, options, holdout, cancel }, cancel, onProgress);
   }
 
   /** The 14-feature workload model (cpu, memory and replica targets) on a frame of the 12 metrics. */
@@ -118,7 +122,7 @@ export class LstmWorkerPool {
     if (!p) return;
     if (m.type === 'progress') { p.onProgress?.(m); return; }
     this.running.delete(m.id);
-    if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 } } as never);
+    if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 }, holdout: m.holdout } as never);
     else if (m.type === 'done-workload') p.resolve({ state: m.state, prediction: m.prediction } as never);
     else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
     this.idle.push(w);

@@ -1,5 +1,6 @@
 /** Messages between the extension host (or CLI) and the LSTM worker thread. */
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 
 export interface TrainJob {
@@ -10,6 +11,8 @@ export interface TrainJob {
   v: Float64Array;
   horizon: number;
   options?: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>>;
+  /** Train on the history minus a holdout, score it there, then continue from the whole history (what the fusion needs). */
+  holdout?: boolean;
   /** Int32Array over a SharedArrayBuffer: [0] != 0 cancels (training is synchronous, so a message could not interrupt it). */
   cancel: SharedArrayBuffer;
 }
@@ -32,6 +35,6 @@ export type WorkerJob = TrainJob | TrainWorkloadJob;
 export type WorkerReply =
   | { type: 'ready'; backend: string }
   | { type: 'progress'; id: number; epoch: number; epochs: number; loss: number; valLoss: number }
-  | { type: 'done'; id: number; state: LstmState; mean: Float64Array; lower: Float64Array; upper: Float64Array; t: Float64Array }
+  | { type: 'done'; id: number; state: LstmState; mean: Float64Array; lower: Float64Array; upper: Float64Array; t: Float64Array; holdout?: Holdout }
   | { type: 'done-workload'; id: number; state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
