@@ -36,7 +36,9 @@ export interface WorkloadModelOptions extends Omit<LstmOptions, 'chunk'> {
 }
 
 const { chunk: _chunk, ...SHARED_DEFAULTS } = DEFAULT_LSTM_OPTIONS;
-export const DEFAULT_WORKLOAD_MODEL_OPTIONS: WorkloadModelOptions = { ...SHARED_DEFAULTS, horizon: 12 };
+// Squared loss, as measured when the model was built; the absolute loss that serves the univariate forecaster was not
+// measured to help here (demo services at a one-hour horizon: both match persistence). `loss: 'mae'` is honoured.
+export const DEFAULT_WORKLOAD_MODEL_OPTIONS: WorkloadModelOptions = { ...SHARED_DEFAULTS, loss: 'mse', horizon: 12 };
 
 export interface TargetValidation {
   /** MAE over the validation windows, original units. */
@@ -189,7 +191,7 @@ export function trainWorkloadModel(frame: MetricFrame, buffering: TargetBufferin
     return y;
   };
   const config: LstmNetConfig = {
-    inputSize: WORKLOAD_FEATURES.length, steps: o.steps, units1: o.units1, units2: o.units2, dense: o.dense, outputs: 3 * H, dropout: o.dropout,
+    inputSize: WORKLOAD_FEATURES.length, steps: o.steps, units1: o.units1, units2: o.units2, dense: o.dense, outputs: 3 * H, dropout: o.dropout, loss: o.loss,
   };
   const net = new LstmNet(config, o.seed);
   const trainSet = { x: windowsFromColumns(columns, featureScalers, trainEnds, o.steps), y: ySet(trainEnds), n: trainEnds.length };
