@@ -20,7 +20,7 @@ function seasonalSeries(days: number, seed: number): Series {
   return series(t, v);
 }
 
-const SMALL = { units1: 16, units2: 8, dense: 8, chunk: 6, epochs: 30, patience: 5, maxWindows: 600, learningRate: 3e-3 };
+const SMALL = { units1: 24, units2: 12, dense: 8, chunk: 6, epochs: 30, patience: 5, maxWindows: 600, learningRate: 3e-3 };
 
 describe('LSTM kernels', () => {
   // The stock tfjs-layers model with the same weights is the reference: outputs, the loss and every gradient must match.
