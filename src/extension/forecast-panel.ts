@@ -40,7 +40,7 @@ function nonce(): string {
 /** The panel's HTML: a strict CSP (no inline script, scripts only with this load's nonce), resources only from the bundle folders. */
 export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
   const csp = [
     "default-src 'none'",
@@ -68,7 +68,8 @@ export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri):
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    // Only the webview bundle and the styles: the host bundles, the worker and the WASM binaries stay out of its reach.
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
   };
 }
 

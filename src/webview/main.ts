@@ -1,5 +1,5 @@
 /**
- * The forecast webview (browser bundle dist/webview.js): draws history, Prophet / LSTM / fused forecasts with their bands
+ * The forecast webview (browser bundle dist/webview/webview.js): draws history, Prophet / LSTM / fused forecasts with their bands
  * and the recommendation as lines (chart.js, time axis), with the same numbers as tables underneath.
  * Talks to the host only through src/protocol; keeps its state with setState so a hidden or restored panel redraws at once.
  * Colours come from the --vscode-* theme variables and are re-read when the theme changes.
