@@ -98,7 +98,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
         saveJson(file, state);
         const v = state.validation.cpu_target;
         saved.push({ file, mae: v.mae, baselineMae: v.persistenceMae });
-        log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);
+        log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${v.levelMae !== undefined ? `, recent level ${v.levelMae.toPrecision(3)}` : ''}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);
       });
       const results = await Promise.allSettled([...running, ...workloadRuns]);
       if (token.isCancellationRequested) throw new vscode.CancellationError();

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Rng } from '../../src/core/random';
 import type { MetricFrame } from '../../src/data/datasource';
 import { IncompatibleModelError } from '../../src/ml/lstm/persist';
-import { buildTargets, trainWorkloadModel, WorkloadModel, WORKLOAD_FEATURES } from '../../src/ml/lstm/workload-model';
+import { buildTargets, chooseLevelSteps, levelAt, trainWorkloadModel, WorkloadModel, WORKLOAD_FEATURES } from '../../src/ml/lstm/workload-model';
 
 /** CPU follows the request rate 6 steps later (a queue in front of the workers): only a multivariate model can see it coming. */
 function laggedFrame(n: number, seed = 3): MetricFrame {
@@ -38,6 +38,7 @@ describe('workload LSTM (14 features → cpu, memory and replica targets)', func
     const model = trainWorkloadModel(laggedFrame(1600), buffering, { horizon: 6, epochs: 15, maxWindows: 384, patience: 4 });
     const v = model.state.validation.cpu_target;
     assert.ok(v.mae < 0.6 * v.persistenceMae, `cpu_target MAE ${v.mae} vs persistence ${v.persistenceMae}`);
+    assert.ok(v.mae < 0.8 * v.levelMae!, `the network adds to the level it starts from: ${v.mae} vs ${v.levelMae}`);
     assert.equal(model.state.features.length, 14);
     assert.deepEqual(model.state.features, WORKLOAD_FEATURES);
     assert.ok(model.state.missingFeatures.includes('latency_p99') && !model.state.missingFeatures.includes('request_rate'));
@@ -55,6 +56,18 @@ describe('workload LSTM (14 features → cpu, memory and replica targets)', func
     assert.deepEqual(loaded.predict(frame), p);
     assert.throws(() => WorkloadModel.fromJSON({ ...model.toJSON(), kind: 'mora-lstm' }), IncompatibleModelError);
     assert.throws(() => WorkloadModel.fromJSON({ ...model.toJSON(), format: 999 }), /retrain/);
+  });
+
+  it('starts from a short mean where samples are noisy, from the last value where they wander', () => {
+    const rng = new Rng(21);
+    const ends = Array.from({ length: 300 }, (_, i) => 20 + i);
+    const noisy = Float64Array.from({ length: 340 }, () => 1 + 0.2 * rng.normal());
+    assert.ok(chooseLevelSteps(noisy, ends, 6) > 1, 'white noise around a level: a mean of several samples');
+    let x = 0;
+    const walk = Float64Array.from({ length: 340 }, () => (x += rng.normal()));
+    assert.equal(chooseLevelSteps(walk, ends, 6), 1, 'a random walk: persistence');
+    assert.equal(levelAt(Float64Array.of(1, 2, 3, 4), 3, 3), 3);
+    assert.equal(levelAt(Float64Array.of(1, 2, 3, 4), 1, 6), 1.5, 'fewer samples than asked: those there are');
   });
 
   it('refuses a frame without CPU or memory, or too short, with a clear message', () => {

@@ -37,7 +37,7 @@ export interface WorkloadModelOptions extends Omit<LstmOptions, 'chunk'> {
 
 const { chunk: _chunk, ...SHARED_DEFAULTS } = DEFAULT_LSTM_OPTIONS;
 // Squared loss, as measured when the model was built; the absolute loss that serves the univariate forecaster was not
-// measured to help here (demo services at a one-hour horizon: both match persistence). `loss: 'mae'` is honoured.
+// measured to help here (demo services at a one-hour horizon: neither adds to the recent level). `loss: 'mae'` is honoured.
 export const DEFAULT_WORKLOAD_MODEL_OPTIONS: WorkloadModelOptions = { ...SHARED_DEFAULTS, loss: 'mse', horizon: 12 };
 
 export interface TargetValidation {
@@ -45,6 +45,8 @@ export interface TargetValidation {
   mae: number;
   /** MAE of persistence (the last known value held over the horizon) on the same windows: the bar to clear. */
   persistenceMae: number;
+  /** MAE of the chosen recent level held over the horizon (what the network predicts changes from), same windows. */
+  levelMae?: number;
 }
 
 export interface WorkloadModelState {
@@ -63,8 +65,37 @@ export interface WorkloadModelState {
   targetScalers: MinMax[];
   trainedOn: { from: number; to: number; points: number };
   validation: Record<WorkloadTarget, TargetValidation>;
+  /**
+   * Per target, how many recent samples the level the network predicts changes from is the mean of (1 = the last value).
+   * Chosen on the training part; absent in models saved before it existed (= 1).
+   */
+  levelSteps?: number[];
   epochs: number;
   weights: string[];
+}
+
+/** Level candidates: the last value (persistence) or the mean of the last 3, 6 or 12 samples, which averages noise out. */
+export const LEVEL_STEPS = [1, 3, 6, 12] as const;
+
+/** Mean of target[end − m + 1 .. end] (as many as exist). */
+export function levelAt(target: ArrayLike<number>, end: number, m: number): number {
+  let s = 0, c = 0;
+  for (let i = Math.max(0, end - m + 1); i <= end; i++) { s += target[i]; c++; }
+  return s / c;
+}
+
+/** The level whose value held over the horizon forecast the windows ending at `ends` best (ties → fewer samples). */
+export function chooseLevelSteps(target: ArrayLike<number>, ends: readonly number[], horizon: number): number {
+  let best = 1, bestErr = Infinity;
+  for (const m of LEVEL_STEPS) {
+    let e = 0;
+    for (const end of ends) {
+      const level = levelAt(target, end, m);
+      for (let h = 1; h <= horizon; h++) e += Math.abs(target[end + h] - level);
+    }
+    if (e < bestErr * (1 - 1e-9)) { best = m; bestErr = e; }
+  }
+  return best;
 }
 
 /**
@@ -145,8 +176,7 @@ export class WorkloadModel {
     const targets = buildTargets(frame, s.buffering);
     const out = {} as Record<WorkloadTarget, Float64Array>;
     WORKLOAD_TARGETS.forEach((name, k) => {
-      const lastKnown = filled(targets[name], n)[n - 1];
-      const base = scale(s.targetScalers[k], lastKnown);
+      const base = scale(s.targetScalers[k], levelAt(filled(targets[name], n), n - 1, s.levelSteps?.[k] ?? 1));
       const f = new Float64Array(s.horizon);
       for (let h = 0; h < s.horizon; h++) f[h] = Math.max(0, unscale(s.targetScalers[k], base + y[k * s.horizon + h]));
       out[name] = f;
@@ -178,13 +208,15 @@ export function trainWorkloadModel(frame: MetricFrame, buffering: TargetBufferin
   const featureScalers = columns.map((c) => fitMinMax(c, 0, fitEnd));
   const targetScalers = targets.map((c) => fitMinMax(c, 0, fitEnd));
 
+  // Per target, the level the change is predicted from: persistence, or a short mean where the samples are noisy.
+  const levelSteps = targets.map((c) => chooseLevelSteps(c, trainEnds, H));
   const ySet = (set: number[]) => {
     const y = new Float32Array(set.length * 3 * H);
     set.forEach((end, i) => {
-      // The change from the last known value, in scaled units: measured to learn far better than absolute levels
+      // The change from the recent level, in scaled units: measured to learn far better than absolute levels
       // (the same choice as the univariate forecaster, docs/LSTM.md).
       for (let k = 0; k < 3; k++) {
-        const base = scale(targetScalers[k], targets[k][end]);
+        const base = scale(targetScalers[k], levelAt(targets[k], end, levelSteps[k]));
         for (let h = 0; h < H; h++) y[(i * 3 + k) * H + h] = scale(targetScalers[k], targets[k][end + 1 + h]) - base;
       }
     });
@@ -205,21 +237,23 @@ export function trainWorkloadModel(frame: MetricFrame, buffering: TargetBufferin
   const pred = net.predict(valSet.x, valSet.n);
   const validation = {} as Record<WorkloadTarget, TargetValidation>;
   WORKLOAD_TARGETS.forEach((name, k) => {
-    let err = 0, base = 0;
+    let err = 0, base = 0, lev = 0;
     valEnds.forEach((end, i) => {
+      const level = levelAt(targets[k], end, levelSteps[k]);
       for (let h = 0; h < H; h++) {
         const truth = targets[k][end + 1 + h];
-        err += Math.abs(unscale(targetScalers[k], scale(targetScalers[k], targets[k][end]) + pred[(i * 3 + k) * H + h]) - truth);
+        lev += Math.abs(level - truth);
+        err += Math.abs(unscale(targetScalers[k], scale(targetScalers[k], levelAt(targets[k], end, levelSteps[k])) + pred[(i * 3 + k) * H + h]) - truth);
         base += Math.abs(targets[k][end] - truth);
       }
     });
-    validation[name] = { mae: err / (valEnds.length * H), persistenceMae: base / (valEnds.length * H) };
+    validation[name] = { mae: err / (valEnds.length * H), persistenceMae: base / (valEnds.length * H), levelMae: lev / (valEnds.length * H) };
   });
   const step = n > 1 ? frame.t[1] - frame.t[0] : frame.step;
   const state: WorkloadModelState = {
     format: MODEL_FORMAT, moraVersion: moraVersion(), kind: 'mora-workload-lstm', features: WORKLOAD_FEATURES, missingFeatures: missing,
     targets: WORKLOAD_TARGETS, buffering, config, horizon: H, step, featureScalers, targetScalers,
-    trainedOn: { from: frame.t[0], to: frame.t[n - 1], points: n }, validation, epochs: result.history.length,
+    trainedOn: { from: frame.t[0], to: frame.t[n - 1], points: n }, validation, levelSteps, epochs: result.history.length,
     weights: encodeWeights(net.getWeights()),
   };
   return WorkloadModel.fromJSON(JSON.parse(JSON.stringify(state)));
