@@ -14,8 +14,10 @@ import { installExtension, startCodeServer, type CodeServer } from '../test/harn
 import { launchBrowser } from '../test/harness/browser';
 import { demoManifests } from '../src/data/demo';
 
-type Theme = 'dark' | 'light';
-const THEMES: Record<Theme, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
+type Theme = 'dark' | 'light' | 'hc';
+const THEMES: Record<Theme, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
+/** The class the workbench root carries once a theme is applied. */
+const THEME_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', hc: 'hc-black' };
 
 interface Shot {
   name: string;
@@ -66,32 +68,38 @@ const SHOTS: Shot[] = [
         await s.page.keyboard.press('Escape');
       },
     },
-    {
-      // The forecast webview for productcatalogservice, opened from the Command Palette.
-      name: `forecast-${theme}`,
-      theme,
-      async take(s) {
-        const headline = s.webview().locator('.headline', { hasText: '→' });
-        if (!(await headline.count().catch(() => 0))) {
-          await s.runCommand('MOrA: Show Forecast');
-          const input = s.page.locator('.quick-input-widget input').first();
-          await input.waitFor();
-          await input.fill('productcatalogservice');
-          await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'productcatalogservice' }).first().waitFor();
-          await s.page.keyboard.press('Enter');
-        }
-        await headline.waitFor({ timeout: 60_000 });
-        await s.webview().locator('canvas#chart').waitFor();
-        // The LSTM trains in a worker for CPU and memory (tens of seconds each); the view redraws when it is done.
-        await s.webview().locator('.notes li', { hasText: /^Models run: .*lstm/ }).first().waitFor({ timeout: 300_000 })
-          .catch(() => console.log('[screenshots] the LSTM did not finish in time: the picture shows Prophet + fused only'));
-        if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
-        await s.settle(1500);
-        await s.capture(`docs/screenshot-forecast-${theme}.png`);
-      },
-    },
+    forecastShot(theme),
   ]),
+  // The webview reads the theme's colours: high contrast too.
+  forecastShot('hc'),
 ];
+
+/** The forecast webview for productcatalogservice, opened from the Command Palette. */
+function forecastShot(theme: Theme): Shot {
+  return {
+    name: `forecast-${theme}`,
+    theme,
+    async take(s) {
+      const headline = s.webview().locator('.headline', { hasText: '→' });
+      if (!(await headline.count().catch(() => 0))) {
+        await s.runCommand('MOrA: Show Forecast');
+        const input = s.page.locator('.quick-input-widget input').first();
+        await input.waitFor();
+        await input.fill('productcatalogservice');
+        await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'productcatalogservice' }).first().waitFor();
+        await s.page.keyboard.press('Enter');
+      }
+      await headline.waitFor({ timeout: 60_000 });
+      await s.webview().locator('canvas#chart').waitFor();
+      // The LSTM trains in a worker for CPU and memory (tens of seconds each); the view redraws when it is done.
+      await s.webview().locator('.notes li', { hasText: /^Models run: .*lstm/ }).first().waitFor({ timeout: 300_000 })
+        .catch(() => console.log('[screenshots] the LSTM did not finish in time: the picture shows Prophet + fused only'));
+      if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
+      await s.settle(1500);
+      await s.capture(`docs/screenshot-forecast-${theme}.png`);
+    },
+  };
+}
 
 class Session {
   constructor(
@@ -104,7 +112,7 @@ class Session {
   /** Themes are user settings; the workbench applies a changed settings.json live. */
   async setTheme(theme: Theme): Promise<void> {
     writeSettings(this.runDir, theme);
-    const cls = theme === 'dark' ? 'vs-dark' : 'vs';
+    const cls = THEME_CLASS[theme];
     const applied = (timeout: number) => this.page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, cls, { timeout });
     if (await applied(5_000).then(() => true, () => false)) return;
     // Once the workbench runs, code-server does not always pick up an edited settings.json: pick the theme as a user would
