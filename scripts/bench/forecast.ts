@@ -1,7 +1,7 @@
 /**
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
- *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--out results.json] [--dump components.json]
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--out results.json] [--dump components.json]
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
  * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
@@ -25,6 +25,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** Points held out at the end of every series (one day at 5 min); `--horizon` scores only the first N of them. */
 const HOLD = 288;
 
 async function main(): Promise<void> {
@@ -43,10 +44,13 @@ async function main(): Promise<void> {
     const m = a === '--set' ? /^lstm\.(\w+)=(.+)$/.exec(process.argv[i + 1] ?? '') : null;
     if (m) lstm[m[1]] = m[2];
   });
-  const methods = ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] as const;
+  const H = Number(arg('horizon') ?? HOLD);
+  if (!(Number.isInteger(H) && H >= 1 && H <= HOLD)) { console.error(`--horizon must be a whole number in 1..${HOLD}`); process.exit(2); }
+  // Shorter horizons also print persistence (the last value held), the natural yardstick there.
+  const methods = (H < HOLD ? ['naive', 'seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] : ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused']) as readonly string[];
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
-  console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out; MASE (lower is better)`);
+  console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out, the first ${H} forecast; MASE (lower is better)`);
   console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'sec'].join('\t'));
   const t00 = performance.now();
   const dumps: unknown[] = [];
@@ -63,13 +67,13 @@ async function main(): Promise<void> {
     scale /= train.v.length - P;
     const mase = (pred: ArrayLike<number>): number => {
       let e = 0;
-      for (let i = 0; i < HOLD; i++) e += Math.abs(pred[i] - actual[i]);
-      return e / HOLD / scale;
+      for (let i = 0; i < H; i++) e += Math.abs(pred[i] - actual[i]);
+      return e / H / scale;
     };
     const sn = new Float64Array(HOLD);
     for (let i = 0; i < HOLD; i++) sn[i] = train.v[train.v.length - P + (i % P)];
     const t0 = performance.now();
-    const runs = await runForecasts(train, ['prophet', 'lstm', 'fused'], { horizon: HOLD, options: { lstm } });
+    const runs = await runForecasts(train, ['prophet', 'lstm', 'fused'], { horizon: H, options: { lstm } });
     const sec = (performance.now() - t0) / 1000;
     const [p, l, fu] = runs;
     const fused = fu.forecast as FusedForecast;
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
     // The anchor on its own: the seasonal median over the day count the fused run chose (1 = seasonal-naive).
     const baselineDays = (fu.fitted as { baselineDays: number }).baselineDays;
     const baseline = seasonalMedianForecast(train.v, HOLD, P, baselineDays, new Float64Array(HOLD)).mean;
-    const row: Record<string, number> = { seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
+    const row: Record<string, number> = { naive: mase(new Float64Array(HOLD).fill(train.v[train.v.length - 1])), seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) scores[m].push(row[m]);
     if (arg('dump')) {
       // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
     rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
     console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
   }
-  const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m])]));
+  // A method exact on a flat series scores 0, which a geometric mean cannot take: every score counts as at least 0.001.
+  const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m].map((x) => Math.max(x, 1e-3)))]));
   console.log(`\ngeometric mean MASE over ${scores.fused.length} series (${((performance.now() - t00) / 1000).toFixed(0)} s):`);
   for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
   const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
