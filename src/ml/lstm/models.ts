@@ -16,10 +16,10 @@ import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedFore
 import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
-
-export { holdoutSplit, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
 import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
+
+export { holdoutSplit, type Holdout } from './holdout-run';
 
 export class LstmOptionError extends Error {
   constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
