@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../../../src/core/recommendation';
 import type { WorkloadKind } from '../../../src/core/workload';
-import { activateMora } from './helpers';
+import { activateMora, waitFor } from './helpers';
 
 const Mi = 2 ** 20;
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -266,13 +266,3 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     assert.equal((await waitFor(mora, (d) => d.length === 2)).length, 2, 'back to the default hints');
   });
 });
-
-async function waitFor<T>(get: () => T, ok: (x: T) => boolean, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  let x = get();
-  while (!ok(x) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    x = get();
-  }
-  return x;
-}

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../../src/data/demo';
-import { activateMora, collectTree, EXTENSION_ID, labelOf, type TreeNode } from './helpers';
+import { activateMora, collectTree, EXTENSION_ID, labelOf, waitFor, type TreeNode } from './helpers';
 
 describe('MOrA extension', () => {
   it('activates from its view and returns the test API', async () => {
@@ -64,7 +64,8 @@ describe('MOrA extension', () => {
     assert.ok(target, `workload ${workloads[0]} is in the tree after a refresh`);
     // reveal walks getParent up to the root: it only works with stable elements and a parent chain.
     await api.treeView.reveal(target, { select: true, focus: true, expand: false });
-    assert.ok(api.treeView.visible, 'the MOrA view is visible');
-    assert.deepEqual(api.treeView.selection, [target]);
+    // The selection comes back from the workbench asynchronously (seconds on a busy machine): wait for it.
+    assert.ok((await waitFor(() => api.treeView.visible, (v) => v)), 'the MOrA view is visible');
+    assert.deepEqual(await waitFor(() => api.treeView.selection, (s) => s.length === 1 && s[0] === target), [target]);
   });
 });

@@ -46,3 +46,18 @@ export async function collectTree(api: MoraTestApi, depth: number): Promise<Tree
   }
   return out;
 }
+
+/**
+ * Polls `get` until `ok` holds or the deadline passes, then returns the last value (the caller's assertion says what
+ * was expected). The extension host and the workbench talk asynchronously, and on a busy machine a round trip can
+ * take seconds, so the deadline is generous: it only costs time when the condition never holds.
+ */
+export async function waitFor<T>(get: () => T | Promise<T>, ok: (x: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let x = await get();
+  while (!ok(x) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    x = await get();
+  }
+  return x;
+}

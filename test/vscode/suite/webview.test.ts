@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { demoManifests } from '../../../src/data/demo';
 import { scanManifest } from '../../../src/manifests/scan';
 import type { ForecastViewData, WebviewDescription } from '../../../src/protocol/forecast';
-import { activateMora } from './helpers';
+import { activateMora, waitFor } from './helpers';
 
 interface ForecastApi {
   forecast: {
@@ -19,14 +19,8 @@ interface ForecastApi {
   };
 }
 
-async function describeWhenDrawn(api: ForecastApi, ms = 20_000): Promise<WebviewDescription> {
-  const end = Date.now() + ms;
-  let d = await api.forecast.describe();
-  while ((d.points === 0 || d.paintedPixels === 0) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 200));
-    d = await api.forecast.describe();
-  }
-  return d;
+function describeWhenDrawn(api: ForecastApi): Promise<WebviewDescription> {
+  return waitFor(() => api.forecast.describe(), (d) => d.points > 0 && d.paintedPixels > 0);
 }
 
 describe('MOrA forecast webview', function () {
@@ -59,9 +53,7 @@ describe('MOrA forecast webview', function () {
     const api = (await activateMora()) as unknown as ForecastApi;
     const node = { workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'cartservice' }, container: 'server' };
     await vscode.commands.executeCommand('mora.showForecast', node);
-    const end = Date.now() + 30_000;
-    while (api.forecast.data()?.target.name !== 'cartservice' && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(api.forecast.data()?.target.name, 'cartservice');
+    assert.equal((await waitFor(() => api.forecast.data(), (d) => d?.target.name === 'cartservice'))?.target.name, 'cartservice');
     const d = await describeWhenDrawn(api);
     assert.ok(d.paintedPixels > 0);
   });
