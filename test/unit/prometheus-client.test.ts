@@ -122,6 +122,28 @@ describe('Prometheus client', () => {
       const basic = await new PrometheusClient({ url: 'http://bob:hunter22@prom:9090', fetch: echo }).query('up').then(() => assert.fail('expected an error'), (e: Error) => e);
       assert.ok(!basic.message.includes('hunter22') && !basic.message.includes(Buffer.from('bob:hunter22').toString('base64')), basic.message);
     });
+
+    it('redacts before shortening: a long token echoed in an error body leaks no part of it', async () => {
+      const token = Array.from({ length: 305 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789'[(i * 7) % 36]).join('');
+      const echo = (async (_u: string, init?: RequestInit) => new Response(
+        `upstream proxy error: the gateway could not validate the request it received for this upstream ${(init?.headers as Record<string, string>).Authorization} (expired)`,
+        { status: 502 })) as typeof fetch;
+      const err = await new PrometheusClient({ url: 'http://prom:9090', auth: { bearerToken: token }, fetch: echo }).query('up').then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.ok(err instanceof PrometheusError);
+      assert.match(err.message, /^Prometheus at http:\/\/prom:9090 answered 502/);
+      for (let i = 0; i + 12 <= token.length; i++) assert.ok(!err.message.includes(token.slice(i, i + 12)), `part of the token at ${i}: ${err.message}`);
+      assert.match(err.message, /Bearer \*\*\*/);
+    });
+
+    it('never prints or keeps the userinfo of a URL, in messages or in displayUrl', async () => {
+      const refused = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as typeof fetch;
+      const client = new PrometheusClient({ url: 'http://alice:pa55word@prom:9090/prom', fetch: refused });
+      assert.equal(client.displayUrl, 'http://prom:9090/prom');
+      const err = await client.query('up').then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.ok(!/alice|pa55word|@/.test(err.message), err.message);
+      const bad = (() => { try { new PrometheusClient({ url: 'ftp://alice:pa55word@prom:9090' }); } catch (e) { return e as Error; } return undefined; })();
+      assert.ok(bad && !/alice|pa55word/.test(bad.message), bad?.message);
+    });
   });
 
   describe('errors', () => {

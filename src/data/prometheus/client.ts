@@ -1,10 +1,12 @@
 /**
- * A small Prometheus HTTP API client on plain `fetch`: instant and range queries, range queries split into chunks
+ * A small Prometheus HTTP API client over axios (src/data/http.ts: proxies from the environment or VS Code): instant and range queries, range queries split into chunks
  * (Prometheus rejects more than 11,000 points per series per request, and big requests hurt shared servers), a step
  * that grows so no series exceeds `maxPoints`, timeouts, bearer-token or basic auth, and one-line errors that say
  * what to do. Secrets never appear in messages (see errors.ts).
  */
+import { redactAndClip } from '../../core/redact';
 import { PrometheusError, displayUrl, redact } from './errors';
+import { axiosFetch } from '../http';
 
 export interface PrometheusAuth {
   bearerToken?: string;
@@ -24,8 +26,10 @@ export interface PrometheusClientOptions {
   chunkPoints?: number;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
-  /** Injected for tests; defaults to the global fetch. */
+  /** Injected for tests; defaults to axios (src/data/http.ts), which goes through HTTP(S)_PROXY / NO_PROXY. */
   fetch?: typeof fetch;
+  /** false: leave proxying to Node's agents (the VS Code extension host patches them); default true: the environment's proxy. */
+  proxyFromEnv?: boolean;
 }
 
 export interface RangeSeries {
@@ -140,7 +144,7 @@ export class PrometheusClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPoints = Math.min(options.maxPoints ?? PROMETHEUS_MAX_POINTS, PROMETHEUS_MAX_POINTS);
     this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv });
     this.slots = Math.max(1, options.concurrency ?? 4);
   }
 
@@ -213,7 +217,8 @@ export class PrometheusClient {
     }
     const secrets = this.secrets();
     if (!res.ok) {
-      const detail = body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text.replace(/\s+/g, ' ').trim().slice(0, 200);
+      // Redacted before it is shortened: a secret the server echoes, cut in half, would no longer match and leak its start.
+      const detail = redactAndClip(body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
       const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       let hint = '';
       if (res.status === 401) hint = ' — check the credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD)';
@@ -225,7 +230,7 @@ export class PrometheusClient {
     if (!body || body.status !== 'success') {
       const msg = body?.error
         ? `Prometheus at ${where} rejected ${what}: ${body.errorType ? `${body.errorType}: ` : ''}${body.error}`
-        : `Prometheus at ${where} sent something that is not a Prometheus API answer for ${what} (is this really Prometheus?): ${text.replace(/\s+/g, ' ').slice(0, 120)}`;
+        : `Prometheus at ${where} sent something that is not a Prometheus API answer for ${what} (is this really Prometheus?): ${redactAndClip(text, secrets, 120)}`;
       throw new PrometheusError(redact(msg, secrets), body?.error ? 'query' : 'bad-response', res.status);
     }
     return body;

@@ -2,6 +2,7 @@
  * Errors of the Prometheus client, each one line a person can act on. Secrets (bearer tokens, passwords, userinfo in
  * URLs) are redacted before a message is built, because these messages end up in logs, terminals and bug reports.
  */
+import { redactSecrets, stripUserinfo } from '../../core/redact';
 
 export type PrometheusErrorKind = 'unreachable' | 'timeout' | 'http' | 'query' | 'empty' | 'bad-response' | 'aborted';
 
@@ -12,23 +13,17 @@ export class PrometheusError extends Error {
   }
 }
 
-/** Replaces every secret (and any `user:password@` in URLs) by `***`. Callers pass basic auth's base64 form as a secret too. */
+/** Replaces every secret by `***` and strips `user:password@` from URLs (src/core/redact.ts). Callers pass basic auth's base64 form as a secret too. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
-  for (const s of secrets) {
-    if (!s) continue;
-    out = out.split(s).join('***');
-  }
-  return out;
+  return redactSecrets(text, secrets);
 }
 
-/** `http://user:pw@host:9090/x?y` → `http://***@host:9090` (what error messages show). */
+/** `http://user:pw@host:9090/x?y` → `http://host:9090/x` (what messages show: no credentials, no query). */
 export function displayUrl(url: string): string {
   try {
     const u = new URL(url);
-    const auth = u.username || u.password ? '***@' : '';
-    return `${u.protocol}//${auth}${u.host}${u.pathname.replace(/\/$/, '')}`;
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/$/, '')}`;
   } catch {
-    return redact(url, []);
+    return stripUserinfo(url);
   }
 }
