@@ -1,0 +1,114 @@
+/**
+ * MOrA's HTTP transport for Prometheus (and the API server's service proxy): axios behind a `fetch`-shaped function, so
+ * the callers keep one small interface while requests go through the network users really have.
+ *
+ * - In the CLI, axios honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY (lower case too): plain-HTTP targets go to the proxy
+ *   in absolute form, HTTPS targets through a CONNECT tunnel (TLS stays end to end). Node's global fetch does neither.
+ * - In the VS Code extension host, VS Code's proxy support patches Node's http/https agents; with `proxyFromEnv: false`
+ *   axios leaves the choice to those agents (so `http.proxy`, PAC files and `http.proxySupport` apply, never twice).
+ * - Responses are asked for gzip and unpacked here, so `stats` can count both the bytes on the wire and the bytes parsed.
+ * - Errors are rethrown as plain errors carrying only `code` and a message: an AxiosError holds the request config,
+ *   Authorization header included, and must never reach a log.
+ *
+ * axios is required on the first request, not when this module loads.
+ */
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+
+export interface HttpStats {
+  /** HTTP requests answered (any status). */
+  requests: number;
+  /** Response body bytes as received (compressed when the server compressed them). */
+  bytesReceived: number;
+  /** Response body bytes after decompression (what was parsed). */
+  bytesDecoded: number;
+}
+
+export function newHttpStats(): HttpStats {
+  return { requests: 0, bytesReceived: 0, bytesDecoded: 0 };
+}
+
+export interface HttpFetchOptions {
+  /**
+   * Use HTTP(S)_PROXY / NO_PROXY from the environment (default true: the CLI). false leaves proxying to Node's
+   * agents — what the extension wants, since VS Code patches them with its own proxy settings.
+   */
+  proxyFromEnv?: boolean;
+  /** Counters to add to (requests, bytes). */
+  stats?: HttpStats;
+}
+
+/** A network failure without the request config: `code` (e.g. ECONNREFUSED) and a message, also as `cause`. */
+export class HttpTransportError extends Error {
+  readonly code: string;
+  override readonly cause: { code: string; message: string };
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = 'HttpTransportError';
+    this.code = code;
+    this.cause = { code, message };
+  }
+}
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+
+type Axios = typeof import('axios').default;
+let axiosInstance: Axios | undefined;
+function loadAxios(): Axios {
+  axiosInstance ??= (require('axios') as typeof import('axios')).default;
+  return axiosInstance;
+}
+
+function headerRecord(h: RequestInit['headers']): Record<string, string> {
+  if (!h) return {};
+  if (h instanceof Headers) {
+    const out: Record<string, string> = {};
+    h.forEach((v, k) => { out[k] = v; });
+    return out;
+  }
+  if (Array.isArray(h)) return Object.fromEntries(h);
+  return { ...(h as Record<string, string>) };
+}
+
+/** A `fetch` (the subset MOrA's clients use: string URL, method, headers, string body, signal) over axios. */
+export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
+  const stats = options.stats;
+  return (async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('axiosFetch takes a URL, not a Request');
+    const axios = loadAxios();
+    let res;
+    try {
+      res = await axios.request<ArrayBuffer>({
+        url: String(input),
+        method: init.method ?? 'GET',
+        headers: { 'User-Agent': 'mora', ...headerRecord(init.headers), 'Accept-Encoding': 'gzip, deflate' },
+        data: init.body ?? undefined,
+        signal: init.signal ?? undefined,
+        responseType: 'arraybuffer',
+        decompress: false,
+        validateStatus: () => true,
+        transformResponse: [(d: unknown) => d],
+        // undefined: axios reads the environment; false: Node's (possibly VS Code-patched) agents decide.
+        proxy: options.proxyFromEnv === false ? false : undefined,
+      });
+    } catch (e) {
+      const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      const code = err.cause?.code ?? err.code ?? '';
+      throw new HttpTransportError(err.cause?.message ?? err.message ?? String(e), code);
+    }
+    let body = Buffer.from(res.data as ArrayBuffer);
+    const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
+    if (stats) { stats.requests++; stats.bytesReceived += body.length; }
+    if (encoding === 'gzip' || encoding === 'x-gzip') body = await gunzip(body);
+    else if (encoding === 'deflate') body = await inflate(body);
+    if (stats) stats.bytesDecoded += body.length;
+    const status = res.status;
+    const headers = new Headers();
+    const type = res.headers['content-type'];
+    if (type) headers.set('content-type', String(type));
+    // The Response constructor takes 200–599 only, and no body for 204/205/304.
+    const nullBody = status === 204 || status === 205 || status === 304;
+    return new Response(nullBody ? null : body, { status: status >= 200 && status <= 599 ? status : 502, statusText: res.statusText ?? '', headers });
+  }) as typeof fetch;
+}

@@ -1,0 +1,105 @@
+// MOrA's Prometheus queries through a real forward proxy on loopback (test/harness/forward-proxy.ts), the way users
+// behind a corporate proxy run the CLI: HTTP_PROXY set and NO_PROXY not matching → every request goes through the
+// proxy; NO_PROXY matching the Prometheus host → none does; proxyFromEnv: false (the VS Code extension host, where
+// VS Code's patched agents decide) → the environment is ignored. The answers are the same either way.
+import * as assert from 'node:assert/strict';
+import { PrometheusClient } from '../../src/data/prometheus/client';
+import { ClusterDataSource } from '../../src/data/cluster';
+import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy';
+import { freeLoopbackPort, startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+
+const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
+  for (const k of PROXY_VARS) delete process.env[k];
+  for (const [k, v] of Object.entries(vars)) if (v !== undefined) process.env[k] = v;
+  return fn().finally(() => {
+    for (const k of PROXY_VARS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+}
+
+describe('Prometheus through a forward proxy (HTTP_PROXY / NO_PROXY)', function () {
+  this.timeout(120_000);
+  const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
+  const start = end - 3 * 3600;
+  let prom: RunningPrometheus | undefined;
+  let proxy: ForwardProxy | undefined;
+
+  before(async () => {
+    const samples: Array<[number, number]> = [];
+    for (let t = start; t <= end; t += 60) samples.push([t, 100 + ((t - start) / 60) % 7]);
+    [prom, proxy] = await Promise.all([
+      startPrometheus({ openMetrics: toOpenMetrics([{ name: 'mora_proxy_probe', type: 'gauge', labels: { namespace: 'shop', pod: 'a-0' }, samples }]) }),
+      startForwardProxy(),
+    ]);
+  });
+  after(async () => {
+    await prom?.stop();
+    await proxy?.stop();
+  });
+
+  const ask = async (client: PrometheusClient) => {
+    const r = await client.queryRange('mora_proxy_probe{namespace="shop"}', start, end, 60);
+    const v = await client.query('count(mora_proxy_probe)', end);
+    return { values: [...r.series[0].v], count: v[0].v };
+  };
+
+  it('goes through the proxy when HTTP_PROXY is set and NO_PROXY does not match', async () => {
+    const direct = await withEnv({}, () => ask(new PrometheusClient({ url: prom!.url })));
+    assert.equal(proxy!.requests.length, 0, 'no proxy configured: nothing through it');
+    const before = proxy!.requests.length;
+    const via = await withEnv({ HTTP_PROXY: proxy!.url, NO_PROXY: 'example.invalid,.corp.internal' }, () => ask(new PrometheusClient({ url: prom!.url })));
+    const seen = proxy!.requests.slice(before);
+    assert.deepEqual(seen.map((r) => `${r.method} ${r.target} ${r.status}`), [
+      `POST ${prom!.url}/api/v1/query_range 200`,
+      `POST ${prom!.url}/api/v1/query 200`,
+    ]);
+    assert.ok(seen.every((r) => r.bytes > 0));
+    assert.deepEqual(via, direct);
+    assert.equal(direct.values.length, 181);
+  });
+
+  it('lower-case http_proxy counts too, and a ClusterDataSource (what mora recommend/health build) uses it', async () => {
+    const before = proxy!.requests.length;
+    await withEnv({ http_proxy: proxy!.url }, async () => {
+      const source = new ClusterDataSource({ prometheusUrl: prom!.url, now: () => end });
+      const checks = await source.checks({ kubernetes: false });
+      assert.ok(checks[0].ok, checks[0].message);
+    });
+    const seen = proxy!.requests.slice(before);
+    assert.ok(seen.some((r) => r.target === `${prom!.url}/api/v1/status/buildinfo`), seen.map((r) => r.target).join(', '));
+    assert.ok(seen.length >= 4, `${seen.length} requests through the proxy`);
+  });
+
+  it('bypasses the proxy when NO_PROXY matches the Prometheus host (name, host:port, or CIDR)', async () => {
+    const before = proxy!.requests.length;
+    for (const noProxy of ['127.0.0.1', `127.0.0.1:${prom!.port}`, 'example.invalid, 127.0.0.0/8']) {
+      const r = await withEnv({ HTTP_PROXY: proxy!.url, NO_PROXY: noProxy }, () => ask(new PrometheusClient({ url: prom!.url })));
+      assert.equal(r.values.length, 181);
+    }
+    assert.equal(proxy!.requests.length, before, 'nothing went through the proxy');
+  });
+
+  it('ignores the environment with proxyFromEnv: false (the extension host: VS Code\'s agents decide)', async () => {
+    const before = proxy!.requests.length;
+    const r = await withEnv({ HTTP_PROXY: proxy!.url }, () => ask(new PrometheusClient({ url: prom!.url, proxyFromEnv: false })));
+    assert.equal(r.values.length, 181);
+    assert.equal(proxy!.requests.length, before);
+  });
+
+  it('a proxy that is down fails the query with one line, as an unreachable source', async () => {
+    const dead = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    await withEnv({ HTTP_PROXY: dead }, async () => {
+      const client = new PrometheusClient({ url: prom!.url });
+      await assert.rejects(client.buildInfo(), (e: Error & { kind?: string }) => {
+        assert.equal(e.kind, 'unreachable');
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      });
+    });
+  });
+});
