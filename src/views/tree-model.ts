@@ -113,9 +113,17 @@ export class ClusterTreeModel {
   }
 
   async children(node?: TreeNode): Promise<TreeNode[]> {
-    const out = await this.childrenOf(node);
-    for (const n of out) this.nodes.set(n.id, n);
-    return out;
+    // The same id gives back the same object, updated in place: VS Code finds tree elements by identity, so a re-render
+    // (a recommendation arrived) must not replace the element a caller holds — `reveal` and the selection would lose it.
+    return (await this.childrenOf(node)).map((fresh) => {
+      const known = this.nodes.get(fresh.id);
+      if (!known) {
+        this.nodes.set(fresh.id, fresh);
+        return fresh;
+      }
+      for (const k of Object.keys(known) as (keyof TreeNode)[]) if (!(k in fresh)) delete (known as Partial<TreeNode>)[k];
+      return Object.assign(known, fresh);
+    });
   }
 
   /** The recommendation shown for a workload (loads it if needed). */

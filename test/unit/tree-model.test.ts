@@ -131,6 +131,9 @@ describe('cluster tree model with a slow or failing recommender', () => {
     release();
     const again = await expandTo(model, ['demo', 'shop']);
     assert.match(again.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3 · 50%/);
+    // VS Code finds tree elements by identity: the element a caller holds (to reveal it) is the one re-rendered.
+    assert.equal(again.find((w) => w.label === 'cartservice'), workloads.find((w) => w.label === 'cartservice'));
+    assert.match(workloads.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3/);
   });
 
   it('still lists workloads when the recommender fails', async () => {
