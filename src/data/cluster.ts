@@ -6,7 +6,7 @@
  * One Prometheus serves every context here: point mora.prometheus.url at the Prometheus of the cluster you select.
  */
 import type { Workload } from '../core/workload';
-import type { DataSource, MetricFrame, MetricTarget, SourceHealth, TimeRange } from './datasource';
+import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth, TimeRange } from './datasource';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
 import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, type FetchedFrame } from './prometheus/frame';
@@ -41,6 +41,33 @@ export interface HealthCheck {
   /** false: informative (e.g. app metrics missing only loses request-rate features). */
   required: boolean;
   message: string;
+  /** Set on a failed check: what kind of fault it is (exit 3 for unreachable, 2 otherwise). */
+  problem?: HealthProblem;
+}
+
+/** The kind of fault behind an error of either client. */
+export function problemOf(e: unknown): HealthProblem {
+  const kind = (e as { kind?: string })?.kind;
+  const name = (e as { name?: string })?.name;
+  if (name === 'PrometheusError') {
+    const status = (e as { status?: number }).status;
+    if (kind === 'unreachable' || kind === 'timeout' || (kind === 'http' && (status === undefined || status >= 500))) return 'unreachable';
+    // 401/403: the credentials; 404: the base URL; a URL that is no URL: all the user's input.
+    if (kind === 'http' || /is not a URL|must start with http/.test((e as Error).message)) return 'bad-input';
+    return 'no-data';
+  }
+  if (name === 'KubeError') return kind === 'unreachable' ? 'unreachable' : kind === 'config' ? 'bad-input' : 'no-data';
+  return 'no-data';
+}
+
+/**
+ * One fault kind for several failed checks: bad input first (the user's own input is wrong: fix it before anything
+ * else can be judged), then unreachable, then missing data.
+ */
+export function worstProblem(failed: ReadonlyArray<{ problem?: HealthProblem }>): HealthProblem | undefined {
+  const kinds = failed.map((c) => c.problem ?? 'no-data');
+  if (!kinds.length) return undefined;
+  return kinds.includes('bad-input') ? 'bad-input' : kinds.includes('unreachable') ? 'unreachable' : 'no-data';
 }
 
 export interface DetailedFrame extends FetchedFrame {
@@ -145,7 +172,7 @@ export class ClusterDataSource implements DataSource {
       out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${this.prometheus.displayUrl}` });
       up = true;
     } catch (e) {
-      out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message });
+      out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
     }
     if (up) {
       const probes: Array<[string, string, boolean, string]> = this.queryConfig.resources === 'process'
@@ -159,9 +186,9 @@ export class ClusterDataSource implements DataSource {
           const n = r[0]?.v ?? 0;
           out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }
-            : { name, ok: false, required, message: `no samples for ${metric} — ${hint}` });
+            : { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' });
         } catch (e) {
-          out.push({ name, ok: false, required, message: (e as Error).message });
+          out.push({ name, ok: false, required, message: (e as Error).message, problem: problemOf(e) });
         }
       }
     }
@@ -172,7 +199,7 @@ export class ClusterDataSource implements DataSource {
         const version = await kube.version(ctx);
         out.push({ name: 'kubernetes', ok: true, required: true, message: `Kubernetes ${version} (context "${ctx}", ${kube.contexts().length} context(s))` });
       } catch (e) {
-        out.push({ name: 'kubernetes', ok: false, required: true, message: (e as Error).message });
+        out.push({ name: 'kubernetes', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
       }
     }
     return out;
@@ -181,7 +208,7 @@ export class ClusterDataSource implements DataSource {
   async health(): Promise<SourceHealth> {
     const checks = await this.checks();
     const bad = checks.filter((c) => c.required && !c.ok);
-    if (bad.length) return { ok: false, message: bad.map((c) => c.message).join('; ') };
+    if (bad.length) return { ok: false, message: bad.map((c) => c.message).join('; '), problem: worstProblem(bad) };
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);
     return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
   }

@@ -34,7 +34,14 @@ export interface SourceHealth {
   ok: boolean;
   /** One line a person can act on, e.g. "Prometheus at http://… refused the connection". */
   message: string;
+  /**
+   * What kind of fault a failed check is, for exit codes: `unreachable` (a server did not answer: exit 3),
+   * `bad-input` (a missing or unreadable kubeconfig, a malformed URL: exit 2), `no-data` (answers, but lacks the data: exit 2).
+   */
+  problem?: HealthProblem;
 }
+
+export type HealthProblem = 'unreachable' | 'bad-input' | 'no-data';
 
 export interface DataSource {
   readonly kind: 'demo' | 'cluster' | 'experiments';

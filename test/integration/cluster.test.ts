@@ -17,6 +17,7 @@ import { KubeClient } from '../../src/data/kube/client';
 import { kubeScaler } from '../../src/data/experiments/plan';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { startKubeStandin, type KubeStandin } from '../harness/kube-standin';
+import { mora } from '../unit/helpers/run-cli';
 import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
 
 const STEP = 60;
@@ -329,6 +330,38 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     assert.equal(body.ok, false);
     assert.match(body.checks.find((c) => c.name === 'prometheus')!.message, /refused the connection/);
     assert.equal(body.checks.find((c) => c.name === 'kubernetes')!.ok, true);
+  });
+
+  it('health and recommend: the same kubeconfig fault gives the same exit code (missing or broken 2, unreachable API 3), and a broken kubeconfig is never quoted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-kubeconfig-'));
+    try {
+      const token = 'kc-token-7f3a9b2c4d5e6f708192a3b4c5d6e7f8';
+      const broken = path.join(dir, 'broken');
+      fs.writeFileSync(broken, [
+        'apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:', '    server: https://127.0.0.1:6443', '  name: c',
+        'users:', '- name: u', '  user:', `    token: ${token}`, '   oops: bad indentation', 'contexts:', '- context: {cluster: c, user: u}', '  name: x', 'current-context: x', ''].join('\n'));
+      const port = await freeLoopbackPort();
+      const deadApi = path.join(dir, 'dead-api');
+      fs.writeFileSync(deadApi, kube!.kubeconfig('standin', 'shop').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+      const cases: Array<[string, string, number]> = [
+        ['missing', path.join(dir, 'does-not-exist'), 2],
+        ['not valid YAML', broken, 2],
+        ['API server unreachable', deadApi, 3],
+      ];
+      for (const [what, file, code] of cases) {
+        const health = await mora(['health', '--prometheus', prom!.url, '--kubeconfig', file, '--timeout', '5']);
+        const rec = await mora(['recommend', '--source', 'cluster', '--prometheus', prom!.url, '--kubeconfig', file, '-q']);
+        assert.equal(health.code, code, `health, kubeconfig ${what}: ${health.out}${health.err}`);
+        assert.equal(rec.code, code, `recommend, kubeconfig ${what}: ${rec.err}`);
+        for (const r of [health, rec]) assert.ok(!(r.out + r.err).includes(token) && !/\|\s+\d+ \|| {2}\d+ \| /.test(r.out + r.err), `${what}: ${r.out}${r.err}`);
+      }
+      const h = await mora(['health', '--prometheus', prom!.url, '--kubeconfig', broken]);
+      assert.match(h.out, new RegExp(`FAIL kubernetes: the kubeconfig ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML at line 11, column 4: bad indentation of a mapping entry`));
+      assert.equal(h.out.split('\n').filter((l) => l.startsWith('FAIL kubernetes')).length, 1);
+      assert.ok(!h.out.includes('oops'), h.out);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports health per check, and an unreachable Prometheus with the clear message', async () => {

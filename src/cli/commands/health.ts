@@ -1,7 +1,8 @@
 /**
  * `mora health --prometheus <url> [--kubeconfig <file>]`: checks what a live cluster needs, one line per check:
  * Prometheus reachable, cAdvisor series, kube-state-metrics, application metrics, the Kubernetes API.
- * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data.
+ * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data or the
+ * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -41,15 +42,17 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
   const defaultKubeconfig = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
   const kubernetes = opts.kubernetes !== false && (!!opts.kubeconfig || existsSync(defaultKubeconfig.split(':')[0]));
-  const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
+  const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
   const source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
   const checks = await source.checks({ kubernetes });
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: `no kubeconfig at ${defaultKubeconfig} — pass --kubeconfig to check the Kubernetes API` });
   }
   const failed = checks.filter((c) => c.required && !c.ok);
-  const unreachable = failed.some((c) => /refused|not found \(DNS\)|did not answer|cannot reach|did not accept|closed the connection|TLS/.test(c.message));
-  const code = failed.length === 0 ? 0 : unreachable ? EXIT_UNREACHABLE : EXIT_USAGE;
+  // The same fault gives the same code as in `mora recommend`: a missing or unreadable kubeconfig (or a bad URL) is
+  // bad input (2) even when another source is also down; otherwise an unreachable server is 3, missing data 2.
+  const problem = worstProblem(failed);
+  const code = failed.length === 0 ? 0 : problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE;
   if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, code };
   const lines = checks.map((c) => `${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn'} ${c.name}: ${c.message}`);
   return { text: `${lines.join('\n')}\n`, code };

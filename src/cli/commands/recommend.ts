@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseQuantity, QuantityError } from '../../core/quantity';
-import { UserError, EXIT_UNREACHABLE } from '../errors';
+import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 
 export interface RecommendCliOptions {
   source: string;
@@ -133,7 +133,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
   }
   const health = await source.health();
-  if (!health.ok) throw new UserError(health.message, EXIT_UNREACHABLE);
+  // Same codes as `mora health` for the same fault: unreachable 3; a missing/unreadable kubeconfig or missing data 2.
+  if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
 
   const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
   // A terminal gets one updating line; a log (CI, pipes) gets a line per workload, but only for long work (with a forecaster).

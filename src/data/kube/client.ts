@@ -7,7 +7,8 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
-import { KubeError, kubeError, type KubeAction } from './errors';
+import { redactSecrets, stripUserinfo } from '../../core/redact';
+import { KubeError, kubeError, kubeconfigError, type KubeAction } from './errors';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sWorkloadObject } from './workloads';
@@ -118,17 +119,34 @@ export class KubeClient {
   static load(options: KubeClientOptions = {}): KubeClient {
     const k = loadClientNode();
     const kc = new k.KubeConfig();
+    const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
     try {
       if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
       else kc.loadFromDefault();
     } catch (e) {
-      const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
-      throw new KubeError(`cannot read the kubeconfig ${where}: ${(e as Error).message}`, 'config');
+      throw kubeconfigError(where, e);
     }
     if (kc.getContexts().length === 0) {
-      throw new KubeError(`the kubeconfig ${options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'} has no contexts — run your cluster's login command or pass --kubeconfig`, 'config');
+      throw new KubeError(`the kubeconfig ${where} has no contexts — run your cluster's login command or pass --kubeconfig`, 'config');
     }
     return new KubeClient(k, kc, options);
+  }
+
+  /** Credentials of every kubeconfig user (tokens, passwords, keys): redacted from every message. */
+  private secrets(): string[] {
+    const out: string[] = [];
+    for (const u of this.config.getUsers()) {
+      for (const v of [u.token, u.password, u.keyData, u.certData]) if (v) out.push(v);
+      if (u.username !== undefined && u.password) out.push(Buffer.from(`${u.username}:${u.password}`).toString('base64'));
+    }
+    return out;
+  }
+
+  /** kubeError, with the kubeconfig's secrets and any URL userinfo taken out of the message. */
+  private fail(e: unknown, action: KubeAction): KubeError {
+    const err = kubeError(e, action);
+    const message = redactSecrets(err.message, this.secrets());
+    return message === err.message ? err : new KubeError(message, err.kind, err.status);
   }
 
   contexts(): string[] {
@@ -142,7 +160,8 @@ export class KubeClient {
   /** The API server URL of a context (for messages). */
   server(context: string): string | undefined {
     const ctx = this.config.getContextObject(context);
-    return ctx ? this.config.getCluster(ctx.cluster)?.server : undefined;
+    const server = ctx ? this.config.getCluster(ctx.cluster)?.server : undefined;
+    return server === undefined ? undefined : stripUserinfo(server);
   }
 
   private apis(context: string): Apis {
@@ -175,7 +194,7 @@ export class KubeClient {
       const v = await this.timed(this.apis(context).version.getCode(), context);
       return v.gitVersion;
     } catch (e) {
-      throw kubeError(e, this.action(context, { verb: 'get', resource: 'version', group: '' }));
+      throw this.fail(e, this.action(context, { verb: 'get', resource: 'version', group: '' }));
     }
   }
 
@@ -185,7 +204,7 @@ export class KubeClient {
       const list = await this.timed(this.apis(context).core.listNamespace(), context);
       return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
     } catch (e) {
-      const err = kubeError(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
+      const err = this.fail(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
       if (err.kind !== 'forbidden') throw err;
       return [this.config.getContextObject(context)?.namespace ?? 'default'];
     }
@@ -198,7 +217,7 @@ export class KubeClient {
     try {
       hpas = (await this.timed(apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }), context)).items as K8sHpa[];
     } catch (e) {
-      const err = kubeError(e, this.action(context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace }));
+      const err = this.fail(e, this.action(context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace }));
       if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
       warnings.push(`${err.message} (HPAs are not taken into account)`);
     }
@@ -207,7 +226,7 @@ export class KubeClient {
       try {
         return { kind, items: (await this.timed(ops.list(apis, namespace), context)).items };
       } catch (e) {
-        return { kind, error: kubeError(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace })) };
+        return { kind, error: this.fail(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace })) };
       }
     }));
     const workloads: Workload[] = [];
@@ -232,7 +251,7 @@ export class KubeClient {
     try {
       return await this.timed(ops.read(this.apis(ref.context), ref.namespace, ref.name), ref.context);
     } catch (e) {
-      throw kubeError(e, this.action(ref.context, { verb: 'get', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name }));
+      throw this.fail(e, this.action(ref.context, { verb: 'get', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name }));
     }
   }
 
@@ -272,7 +291,7 @@ export class KubeClient {
         const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context);
         return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun };
       } catch (e) {
-        last = kubeError(e, act);
+        last = this.fail(e, act);
         if (last.kind !== 'conflict') throw last;
         // Back off a little (jittered) so two writers do not collide again at once.
         await new Promise((r) => setTimeout(r, 50 * attempt * (0.5 + Math.random())));

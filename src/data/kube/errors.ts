@@ -91,3 +91,27 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');
   return new KubeError(`${a.verb} ${what(a)}${ctx} failed: ${err?.message ?? String(e)}`, 'other');
 }
+
+/**
+ * A kubeconfig that cannot be loaded, as one line that never quotes the file: a kubeconfig holds tokens, passwords and
+ * keys, and a YAML parser's message carries a code frame of the lines around the error. Only the file, the line and
+ * column, and the kind of YAML error are said.
+ */
+export function kubeconfigError(file: string, e: unknown): KubeError {
+  const err = e as { name?: string; code?: string; reason?: string; mark?: { line?: number; column?: number } };
+  if (err?.code === 'ENOENT') return new KubeError(`the kubeconfig ${file} does not exist — pass --kubeconfig <file> or set KUBECONFIG`, 'config');
+  if (err?.code === 'EACCES' || err?.code === 'EPERM') return new KubeError(`cannot read the kubeconfig ${file}: permission denied`, 'config');
+  if (err?.code === 'EISDIR') return new KubeError(`the kubeconfig ${file} is a directory, not a file`, 'config');
+  if (err?.code) return new KubeError(`cannot read the kubeconfig ${file} (${err.code})`, 'config');
+  if (err?.name === 'YAMLException') {
+    // js-yaml's reason is the kind of error ("bad indentation of a mapping entry"); a few reasons quote a name from
+    // the file (an alias, a tag), so anything quoted is dropped too.
+    const kind = (err.reason ?? 'invalid YAML').replace(/"[^"]*"|'[^']*'|!<[^>]*>|`[^`]*`/g, '…').replace(/\s+/g, ' ').trim().slice(0, 80);
+    const at = err.mark?.line !== undefined ? ` at line ${err.mark.line + 1}${err.mark.column !== undefined ? `, column ${err.mark.column + 1}` : ''}` : '';
+    return new KubeError(`the kubeconfig ${file} is not valid YAML${at}: ${kind} — fix the file (its content is not shown: it holds credentials)`, 'config');
+  }
+  // Structural problems found by client-node ("users[0].name is missing") name fields, never values.
+  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  const safe = /^(clusters|users|contexts)\[\d+\]\.[\w.]+ is missing$|^Duplicate (context|cluster|user): /.test(msg) ? msg.replace(/: .*$/, (m) => (m.length > 60 ? ': …' : m)) : 'not a kubeconfig';
+  return new KubeError(`cannot read the kubeconfig ${file}: ${safe}`, 'config');
+}
