@@ -8,6 +8,7 @@ import { EXPERIMENT_CSV_COLUMNS } from '../../src/data/experiments';
 import type { StoredExperiment } from '../../src/data/experiments/store';
 import { loadModelFromExperiments } from '../../src/pipeline/experiment-capacity';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
+import { mora } from './helpers/run-cli';
 
 /** An experiment document whose levels measured per-pod CPU = 0.01 + 0.002 × per-pod rps. */
 function experiment(service: string, replicas: number, levels: number[], id = `${service}-r${replicas}`): ExperimentDocument {
@@ -49,5 +50,14 @@ describe('per-replica capacity from load experiments', () => {
     assert.match(r.reason, new RegExp(`capacity ${capacity.toFixed(1)} req/s`));
     const without = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice' }));
     assert.doesNotMatch(without[0].replicas.reason, /experiment/);
+  });
+
+  it('mora recommend --experiments on a folder without experiments says so (exit 2) instead of ignoring it', async function () {
+    this.timeout(60000);
+    const dir = mkdtempSync(join(tmpdir(), 'mora-exp-empty-'));
+    const r = await mora(['recommend', '--source', 'demo', '-w', 'cartservice', '-f', 'json', '--experiments', dir]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, '');
+    assert.equal(r.err, `mora: --experiments ${dir}: no experiments found there (no mora experiment JSON with its CSV; failed runs are skipped) — run mora experiment --out ${dir}\n`);
   });
 });

@@ -142,6 +142,9 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const progress = !opts.quiet && (tty || model !== undefined);
   const skipped: string[] = [];
   const experiments = opts.experiments ? (require('../../data/experiments/store') as typeof import('../../data/experiments/store')).loadExperiments(opts.experiments) : undefined;
+  if (opts.experiments && experiments?.length === 0) {
+    throw new UserError(`--experiments ${opts.experiments}: no experiments found there (no mora experiment JSON with its CSV; failed runs are skipped) — run mora experiment --out ${opts.experiments}`);
+  }
   const runs = await recommendFromSource(source, {
     experiments,
     onSkip: (w, reason) => {
