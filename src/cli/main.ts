@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from './errors';
 import { InputError } from '../data/timeseries-csv';
 import { COMMANDS } from './commands';
+import { forTerminal } from './format/terminal';
 
 export function buildProgram(): Command {
   const program = new Command('mora')
@@ -27,15 +28,16 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; usage errors already printed by commander
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    // Messages often quote input (file names, names from manifests): never let them drive the terminal.
     if (e instanceof UserError) {
-      process.stderr.write(`mora: ${e.message}\n`);
+      process.stderr.write(`mora: ${forTerminal(e.message)}\n`);
       return e.exitCode;
     }
     if (e instanceof InputError) {
-      process.stderr.write(`mora: ${e.message}\n`);
+      process.stderr.write(`mora: ${forTerminal(e.message)}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`mora: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`mora: unexpected error: ${forTerminal((e as Error)?.stack ?? String(e)).replace(/\\n/g, '\n')}\n`);
     return EXIT_FAILURE;
   }
 }

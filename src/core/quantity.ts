@@ -46,7 +46,43 @@ export function parseQuantity(raw: string | number, what = 'quantity'): number {
   else if (suffix !== undefined) value *= BINARY[suffix] ?? DECIMAL[suffix];
   // Avoid float dust such as 0.1 * 3 style artefacts on millis: 1e-9 is the API's finest unit.
   value = Math.round(value * 1e9) / 1e9 || value;
+  if (!Number.isFinite(value)) throw new QuantityError(`${what}: "${raw}" is too large to be a number`);
   return sign === '-' ? -value : value;
+}
+
+/** The largest amounts Kubernetes holds: its int64 fields, 2^63-1 bytes of memory (~8Ei) and 2^63-1 millicores of CPU. */
+export const MAX_MEMORY_BYTES = 2 ** 63 - 1;
+export const MAX_CPU_CORES = (2 ** 63 - 1) / 1000;
+
+/**
+ * A CPU or memory request or limit to write into a manifest, in base units: a Kubernetes quantity, 0 or more (0 is
+ * what Kubernetes accepts too: nothing reserved), at most what Kubernetes can hold, and for memory at least one byte
+ * when not 0 (`100m` of memory is 0.1 byte: a typo for `100Mi`). Throws QuantityError with one line that says why.
+ */
+export function parseResourceQuantity(resource: 'cpu' | 'memory', raw: string, what: string = resource): number {
+  const value = parseQuantity(raw, what);
+  if (value < 0) throw new QuantityError(`${what}: "${raw}" is negative; requests and limits are 0 or more`);
+  if (resource === 'cpu' && value > MAX_CPU_CORES) throw new QuantityError(`${what}: "${raw}" is more CPU than Kubernetes can hold (at most 9223372036854775807m)`);
+  if (resource === 'memory' && value > MAX_MEMORY_BYTES) throw new QuantityError(`${what}: "${raw}" is more memory than Kubernetes can hold (at most 8Ei)`);
+  if (resource === 'memory' && value > 0 && value < 1) {
+    throw new QuantityError(`${what}: "${raw}" is less than one byte ("m" means thousandths; did you mean Mi?)`);
+  }
+  return value;
+}
+
+/**
+ * The most replicas MOrA writes into a manifest. Kubernetes would take up to 2^31-1, but a workload of more than 10,000
+ * pods is beyond what clusters run (5,000 nodes, 150,000 pods per cluster); a larger count is a typo. Write it by hand if meant.
+ */
+export const MAX_REPLICAS = 10_000;
+
+/** A replica count to write: a whole number from 0 to MAX_REPLICAS. Throws QuantityError with one line that says why. */
+export function checkReplicas(raw: number | string, what = 'replicas'): number {
+  const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_REPLICAS) {
+    throw new QuantityError(`${what} must be a whole number from 0 to ${MAX_REPLICAS}, got ${typeof raw === 'string' ? `"${raw}"` : raw}`);
+  }
+  return n;
 }
 
 /** True when `raw` parses. */

@@ -5,12 +5,15 @@
  * written in the file's own style (its indentation unit, its line ending, its quoting of quantities).
  * Every edit is checked afterwards by re-reading the result with the `yaml` library.
  */
-import { isQuantity, parseQuantity } from '../core/quantity';
-import { extractDocument, type DocumentFacts } from './extract';
+import { isMap, type Document, type Node as YamlNode } from 'yaml';
+import { checkReplicas, isQuantity, parseQuantity, parseResourceQuantity, QuantityError } from '../core/quantity';
+import { blockCopy, copiesAsBlock, inlineCopy, mergedValue } from './aliases';
+import { workloadRoots, type WorkloadRoot } from './extract';
 import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
+import { checkOnlyAsked as checkSemantics, rebase, UnaskedChange } from './semantics';
 import { detectEol, lineContentEnd, lineStartOf, LineIndex } from './text';
-import type { YMap, YNode } from './tree';
+import type { Shared, YEntry, YMap, YNode } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind, normaliseKind } from './workloads';
@@ -28,18 +31,22 @@ interface Desired {
   [key: string]: string | Desired;
 }
 
-interface WorkloadDoc {
-  kind: string;
-  name: string;
-  namespace: string | null;
-  root: YMap;
+interface WorkloadDoc extends WorkloadRoot {
+  /** The `yaml` library's document the workload sits in (resolves aliases, renders copies). */
+  doc: Document;
 }
 
 interface Ctx {
   text: string;
   eol: string;
+  lines: LineIndex;
   edits: TextEdit[];
+  /** Throws: an edit would land in a node other places use through an alias. */
+  refuse: (shared: Shared) => never;
 }
+
+/** How many rounds of copying nested aliases (`resources: *res` whose anchor holds `requests: *req`…) an edit may take. */
+const MAX_COPY_ROUNDS = 8;
 
 /** Applies edits (any order, non-overlapping) to a string. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -56,12 +63,50 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 
 /**
  * Plans the edits for a list of changes. Throws ManifestEditError when a target does not exist, is
- * ambiguous, sits in an invalid or templated document, or a value is not a Kubernetes quantity.
+ * ambiguous, sits in an invalid or templated document, a value is not a Kubernetes quantity, or the edit would
+ * change what other containers read through a YAML anchor.
+ *
+ * A targeted container that reads its resources through an alias (`resources: *res`, `requests: *req`) or a merge
+ * key (`<<: *res`) first gets its own copy of them, written in the file's style, so only it changes. The result is
+ * then checked as Kubernetes reads it (aliases and merge keys resolved): the edited documents must equal the
+ * originals with exactly the asked values changed, else nothing is returned.
  */
 export function planEdits(text: string, changes: readonly ManifestChange[]): TextEdit[] {
-  const ctx: Ctx = { text, eol: detectEol(text), edits: [] };
-  const docs = workloadDocuments(text, changes);
-  // Several changes to one container or workload merge (the later value wins), so edits never overlap.
+  const merged = mergeChanges(changes);
+  let current = text;
+  for (let round = 0; ; round++) {
+    const copies = planCopies(current, merged);
+    if (copies.length === 0) break;
+    if (round === MAX_COPY_ROUNDS) throw new ManifestEditError('the resources to edit sit behind too many nested YAML aliases; write them out by hand');
+    current = applyEdits(current, copies);
+  }
+  const edits = planValues(current, merged);
+  const result = current === text ? edits : rebase(text, applyEdits(current, edits));
+  if (result.length > 0) checkOnlyAsked(text, applyEdits(text, result), merged);
+  return result;
+}
+
+function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[]): void {
+  try {
+    checkSemantics(before, after, changes);
+  } catch (e) {
+    if (e instanceof UnaskedChange) {
+      throw new ManifestEditError(`refused: ${e.message}, which was not asked (a YAML construct MOrA does not edit through, such as an inline merge key); nothing was changed, edit it by hand`);
+    }
+    throw e;
+  }
+}
+
+/** Plans, applies and verifies: returns the new text (unchanged text when nothing differs). */
+export function editManifest(text: string, changes: readonly ManifestChange[]): { text: string; edits: TextEdit[] } {
+  const edits = planEdits(text, changes);
+  const out = applyEdits(text, edits);
+  verify(out, changes);
+  return { text: out, edits };
+}
+
+/** Several changes to one container or workload merge (the later value wins), so edits never overlap. */
+function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
   const merged = new Map<string, ManifestChange>();
   for (const change of changes) {
     const key = change.type === 'resources'
@@ -72,7 +117,73 @@ export function planEdits(text: string, changes: readonly ManifestChange[]): Tex
       merged.set(key, { ...change, set: mergeSettings(before.set, change.set) });
     } else merged.set(key, change);
   }
-  for (const change of merged.values()) {
+  return [...merged.values()];
+}
+
+/**
+ * One round of copies: each targeted container whose `resources`, `requests` or `limits` (those the change sets) is an
+ * alias, or comes from a merge key, gets that value written out as its own: `resources: *res` becomes the block
+ * `*res` stands for, `<<: *res` gains an explicit `requests:` holding what the merge gave. Values stay the same;
+ * the next round (or the value edits) then change only this container's copy.
+ */
+function planCopies(text: string, changes: readonly ManifestChange[]): TextEdit[] {
+  if (!text.includes('*')) return []; // no alias anywhere
+  const edits: TextEdit[] = [];
+  const eol = detectEol(text);
+  const docs = workloadDocuments(text, changes);
+  for (const change of changes) {
+    if (change.type !== 'resources') continue;
+    const groups = (['requests', 'limits'] as const).filter((g) => Object.values(change.set[g] ?? {}).some((v) => v !== undefined));
+    if (groups.length === 0) continue;
+    const doc = findWorkload(docs, change.target);
+    const { container } = findContainer(doc, change.target);
+    const unit = indentUnit(text, container) ?? indentUnit(text, doc.root) ?? 2;
+    const copy = (map: YMap, key: string, next: (child: YMap) => void): void => {
+      const e = map.entries.find((x) => x.key === key);
+      if (!e) {
+        const merged = mergedValue(doc.doc, map, key);
+        if (merged && isMap(merged)) edits.push(insertCopy(text, eol, unit, map, key, merged));
+        return;
+      }
+      const v = e.value;
+      if (v && v.t === 'opaque' && v.alias?.source) edits.push(...replaceAlias(text, eol, unit, map, e, v.alias.source, v));
+      else if (v && v.t === 'map') next(v);
+    };
+    copy(container, 'resources', (resources) => groups.forEach((g) => copy(resources, g, () => undefined)));
+  }
+  return edits;
+}
+
+/** `key: *alias` → `key:` and the aliased value written out below it (or in its place, on one line). */
+function replaceAlias(text: string, eol: string, unit: number, map: YMap, e: YEntry, source: YamlNode, alias: YNode): TextEdit[] {
+  if (map.flow || !copiesAsBlock(source)) return [{ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(source) }];
+  const colon = text.indexOf(':', e.keyEnd);
+  const block = eol + blockCopy(source, column(text, e.keyStart) + unit, unit, eol);
+  if (lineStartOf(text, alias.start) !== lineStartOf(text, colon)) return [{ offset: colon + 1, length: alias.end - (colon + 1), newText: block }];
+  // `resources: *res   # note`: the comment stays on the key's line
+  return [
+    { offset: colon + 1, length: alias.end - (colon + 1), newText: '' },
+    { offset: lineContentEnd(text, alias.end), length: 0, newText: block },
+  ];
+}
+
+/** A mapping that gets `key` from a merge key gains `key:` with that value written out (explicit keys win over `<<`). */
+function insertCopy(text: string, eol: string, unit: number, map: YMap, key: string, source: YamlNode): TextEdit {
+  if (map.flow) {
+    const last = map.entries[map.entries.length - 1];
+    const at = last ? (last.value ? contentEnd(last.value) : last.keyEnd) : map.start + 1;
+    return { offset: at, length: 0, newText: `${last ? ', ' : ''}${key}: ${inlineCopy(source)}` };
+  }
+  const col = column(text, map.entries[0]?.keyStart ?? map.start);
+  const value = copiesAsBlock(source) ? eol + blockCopy(source, col + unit, unit, eol) : ` ${inlineCopy(source)}`;
+  return { offset: afterContent(text, contentEnd(map)), length: 0, newText: `${eol}${' '.repeat(col)}${key}:${value}` };
+}
+
+/** The value edits on a text where no targeted value sits behind an alias any more. */
+function planValues(text: string, changes: readonly ManifestChange[]): TextEdit[] {
+  const ctx: Ctx = { text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); } };
+  const docs = workloadDocuments(text, changes);
+  for (const change of changes) {
     const doc = findWorkload(docs, change.target);
     if (change.type === 'replicas') planReplicas(ctx, doc, change.replicas);
     else planResources(ctx, doc, change.target, change.set);
@@ -84,14 +195,6 @@ export function planEdits(text: string, changes: readonly ManifestChange[]): Tex
     }
   }
   return sorted;
-}
-
-/** Plans, applies and verifies: returns the new text (unchanged text when nothing differs). */
-export function editManifest(text: string, changes: readonly ManifestChange[]): { text: string; edits: TextEdit[] } {
-  const edits = planEdits(text, changes);
-  const out = applyEdits(text, edits);
-  verify(out, changes);
-  return { text: out, edits };
 }
 
 function mergeSettings(a: ResourceSettings, b: ResourceSettings): ResourceSettings {
@@ -113,11 +216,11 @@ interface Workloads {
 /**
  * Finds the documents the changes target: the fast scan says which, and only those are parsed by the yaml
  * library (which validates them), so an Apply in a 5,000-line file does not pay for the whole file.
+ * A `kind: List` document is read item by item.
  */
 function workloadDocuments(text: string, changes: readonly ManifestChange[]): Workloads {
   const wanted = new Set(changes.map((c) => `${normaliseKind(c.target.kind)}/${c.target.name}`));
   const out: Workloads = { docs: [], others: [], broken: [] };
-  const lines = new LineIndex(text);
   for (const d of scanManifest(text).documents) {
     const end = d.offset + d.length;
     if (d.status === 'template' || d.status === 'invalid') {
@@ -128,19 +231,20 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
         ? 'is a Helm template source ({{ }}); render it first' : `is not valid YAML (${d.error})` });
       continue;
     }
-    if (d.status !== 'ok' || !isWorkloadKind(d.kind) || d.name === null) continue;
-    if (!wanted.has(`${d.kind}/${d.name}`)) {
+    const list = d.status === 'ok' && d.kind !== null && !isWorkloadKind(d.kind) && /List$/.test(d.kind);
+    if (!list && (d.status !== 'ok' || !isWorkloadKind(d.kind) || d.name === null)) continue;
+    if (!list && !wanted.has(`${d.kind}/${d.name}`)) {
       out.others.push(`${d.kind}/${d.name}`);
       continue;
     }
     const parsed = parseWithYaml(text, d.offset, end);
-    if (parsed.error !== null) {
+    if (parsed.error !== null || !parsed.doc) {
       out.broken.push({ kind: d.kind, name: d.name, why: `is not valid YAML (${parsed.error})` });
       continue;
     }
-    const facts = extractDocument(parsed.root, lines);
-    if (parsed.root && parsed.root.t === 'map' && isWorkloadKind(facts.kind) && facts.name !== null) {
-      out.docs.push({ kind: facts.kind, name: facts.name, namespace: facts.namespace, root: parsed.root });
+    for (const w of workloadRoots(parsed.root)) {
+      if (wanted.has(`${w.kind}/${w.name}`)) out.docs.push({ ...w, doc: parsed.doc });
+      else out.others.push(`${w.kind}/${w.name}`);
     }
   }
   return out;
@@ -163,30 +267,31 @@ function findWorkload(all: Workloads, target: WorkloadTarget): WorkloadDoc {
   throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}`);
 }
 
-function podSpecOf(doc: WorkloadDoc): YMap | null {
-  let node: YNode | null | undefined = doc.root;
-  for (const key of POD_SPEC_PATH[doc.kind as keyof typeof POD_SPEC_PATH]) node = get(node, key);
-  return node && node.t === 'map' ? node : null;
-}
-
-function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set: ResourceSettings): void {
-  const podSpec = podSpecOf(doc);
-  let container: YMap | null = null;
+/** The targeted container's mapping, and the nodes above it (root first) for the anchor check. */
+function findContainer(doc: WorkloadDoc, target: ContainerTarget): { container: YMap; above: YNode[] } {
+  const above: YNode[] = [doc.root];
+  let podSpec: YNode | null | undefined = doc.root;
+  for (const key of POD_SPEC_PATH[doc.kind]) {
+    podSpec = get(podSpec, key);
+    if (podSpec) above.push(podSpec);
+  }
   const names: string[] = [];
   for (const list of ['containers', 'initContainers']) {
-    const seq = get(podSpec, list);
+    const seq = podSpec && podSpec.t === 'map' ? get(podSpec, list) : undefined;
     if (!seq || seq.t !== 'seq') continue;
     for (const item of seq.items) {
       const name = item && item.t === 'map' ? get(item, 'name') : null;
       if (!name || name.t !== 'scalar' || name.value === null) continue;
       names.push(name.value);
-      if (name.value === target.container && container === null) container = item as YMap;
+      if (name.value === target.container) return { container: item as YMap, above: [...above, seq] };
     }
   }
-  if (!container) {
-    throw new ManifestEditError(`${doc.kind}/${doc.name} has no container named "${target.container}"`
-      + (names.length ? ` (containers: ${names.join(', ')})` : ''));
-  }
+  throw new ManifestEditError(`${doc.kind}/${doc.name} has no container named "${target.container}"`
+    + (names.length ? ` (containers: ${names.join(', ')})` : ''));
+}
+
+/** The resource values to write, checked (a Kubernetes quantity, 0 or more, finite and within Kubernetes' range). */
+function desiredResources(set: ResourceSettings): Desired {
   const desired: Desired = {};
   for (const group of ['requests', 'limits'] as const) {
     const values = set[group];
@@ -195,22 +300,45 @@ function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set:
     for (const resource of ['cpu', 'memory'] as const) {
       const v = values[resource];
       if (v === undefined) continue;
-      if (!isQuantity(v) || v.trim() !== v) {
-        throw new ManifestEditError(`${group}.${resource} "${v}" is not a Kubernetes quantity (e.g. 250m, 0.5, 512Mi, 1Gi)`);
+      if (v.trim() !== v) throw new ManifestEditError(`${group}.${resource} "${v}" is not a Kubernetes quantity (e.g. 250m, 0.5, 512Mi, 1Gi)`);
+      try {
+        parseResourceQuantity(resource, v, `${group}.${resource}`);
+      } catch (e) {
+        if (e instanceof QuantityError) throw new ManifestEditError(e.message);
+        throw e;
       }
       leaves[resource] = v;
     }
     if (Object.keys(leaves).length > 0) desired[group] = leaves;
   }
+  return desired;
+}
+
+function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set: ResourceSettings): void {
+  const { container, above } = findContainer(doc, target);
+  const desired = desiredResources(set);
   if (Object.keys(desired).length === 0) return;
   const style = quantityStyle(container);
   const unit = indentUnit(ctx.text, container) ?? indentUnit(ctx.text, doc.root) ?? 2;
-  setInMap(ctx, container, { resources: desired }, { style, unit });
+  const refuse = (shared: Shared): never => {
+    const at = (offset: number) => ctx.lines.lineOf(offset) + 1;
+    const users = [...new Set(shared.users.map(at))];
+    throw new ManifestEditError(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor `
+      + `&${shared.anchor}, which line${users.length > 1 ? 's' : ''} ${users.join(', ')} also use${users.length > 1 ? '' : 's'} (*${shared.anchor}); `
+      + 'editing it would change those too, so nothing was changed. Apply to the containers that use the alias first '
+      + '(each gets its own copy), or write this container\'s resources out without the anchor');
+  };
+  setInMap({ ...ctx, refuse }, container, { resources: desired }, { style, unit }, firstShared([...above, container]));
 }
 
 function planReplicas(ctx: Ctx, doc: WorkloadDoc, replicas: number): void {
   if (!KINDS_WITH_REPLICAS.has(doc.kind)) throw new ManifestEditError(`${doc.kind}/${doc.name}: a ${doc.kind} has no replicas`);
-  if (!Number.isInteger(replicas) || replicas < 0) throw new ManifestEditError(`replicas must be a whole number ≥ 0, got ${replicas}`);
+  try {
+    checkReplicas(replicas);
+  } catch (e) {
+    if (e instanceof QuantityError) throw new ManifestEditError(e.message);
+    throw e;
+  }
   const spec = get(doc.root, 'spec');
   if (!spec || spec.t !== 'map') throw new ManifestEditError(`${doc.kind}/${doc.name} has no spec mapping`);
   const current = get(spec, 'replicas');
@@ -218,7 +346,17 @@ function planReplicas(ctx: Ctx, doc: WorkloadDoc, replicas: number): void {
   const first = spec.entries[0];
   // Conventionally replicas is the first key of spec: add it there, in the spec's own indentation.
   const before = !current && !spec.flow && first && onlySpacesBefore(ctx.text, first.keyStart) ? first : undefined;
-  setInMap(ctx, spec, { replicas: String(replicas) }, { style, unit: 2, insertBefore: before?.key });
+  const refuse = (shared: Shared): never => {
+    const users = [...new Set(shared.users.map((o) => ctx.lines.lineOf(o) + 1))];
+    throw new ManifestEditError(`${doc.kind}/${doc.name}: its replicas sit in the YAML anchor &${shared.anchor}, which line(s) ${users.join(', ')} also use; `
+      + 'editing it would change those too, so nothing was changed');
+  };
+  setInMap({ ...ctx, refuse }, spec, { replicas: String(replicas) }, { style, unit: 2, insertBefore: before?.key }, firstShared([doc.root]));
+}
+
+function firstShared(nodes: readonly (YNode | null | undefined)[]): Shared | undefined {
+  for (const n of nodes) if (n && n.t !== 'opaque' && n.shared) return n.shared;
+  return undefined;
 }
 
 interface Style {
@@ -231,7 +369,17 @@ interface Style {
 /** Keys that read better before another existing key (cpu before memory, requests before limits). */
 const ORDER_BEFORE: Readonly<Record<string, string>> = { cpu: 'memory', requests: 'limits' };
 
-function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style): void {
+/**
+ * Sets `desired` below `map`. `shared` is the nearest node above that aliases elsewhere use: any edit under it
+ * would change those places too, so it is refused (ctx.refuse) instead.
+ */
+function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style, shared?: Shared): void {
+  const owner = map.shared ?? shared;
+  const push = (edit: TextEdit, node?: YNode | null): void => {
+    const s = (node && node.t !== 'opaque' ? node.shared : undefined) ?? owner;
+    if (s) ctx.refuse(s);
+    ctx.edits.push(edit);
+  };
   const missing: Desired = {};
   for (const [key, want] of Object.entries(desired)) {
     const e = map.entries.find((x) => x.key === key);
@@ -244,21 +392,24 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style): void {
       if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
         // `cpu:` or `cpu: ~`: write the value after the colon
         const colon = ctx.text.indexOf(':', e.keyEnd);
-        ctx.edits.push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, style.style)}` });
+        push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, style.style)}` }, v);
       } else if (v.t === 'scalar' && v.style !== 'block') {
         // `0.5` already says `500m`: keep the user's spelling when the amount is the same
-        if (!sameQuantity(v.value, want)) ctx.edits.push({ offset: v.start, length: v.end - v.start, newText: quote(want, v.style as ScalarStyle) });
+        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, v.style as ScalarStyle) }, v);
+      } else if (v.t === 'opaque' && v.alias) {
+        // `cpu: *c`: this container's value replaces the alias; the anchor stays as it is for the others
+        push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) });
       } else throw new ManifestEditError(`"${key}" holds a ${v.t === 'scalar' ? 'block scalar' : 'collection'}, not a quantity`);
       continue;
     }
     if (v && v.t === 'map') {
-      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit });
+      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit }, owner);
     } else if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
       // `resources:` (or `resources: ~`) with nothing: write the block below the key
       const colon = ctx.text.indexOf(':', e.keyEnd);
-      if (v) ctx.edits.push({ offset: colon + 1, length: v.end - (colon + 1), newText: '' });
+      if (v) push({ offset: colon + 1, length: v.end - (colon + 1), newText: '' }, v);
       const col = column(ctx.text, e.keyStart) + style.unit;
-      ctx.edits.push({ offset: lineContentEnd(ctx.text, colon), length: 0, newText: ctx.eol + renderBlock(want, col, style, ctx.eol) });
+      push({ offset: lineContentEnd(ctx.text, colon), length: 0, newText: ctx.eol + renderBlock(want, col, style, ctx.eol) });
     } else throw new ManifestEditError(`"${key}" is not a mapping; fix it by hand`);
   }
   const keys = Object.keys(missing);
@@ -268,8 +419,8 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style): void {
     const last = map.entries[map.entries.length - 1];
     if (last) {
       const lastEnd = last.value ? contentEnd(last.value) : last.keyEnd;
-      ctx.edits.push({ offset: lastEnd, length: 0, newText: `, ${body}` });
-    } else ctx.edits.push({ offset: map.start + 1, length: 0, newText: body });
+      push({ offset: lastEnd, length: 0, newText: `, ${body}` });
+    } else push({ offset: map.start + 1, length: 0, newText: body });
     return;
   }
   const col = column(ctx.text, map.entries[0]?.keyStart ?? map.start);
@@ -279,12 +430,12 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style): void {
     const anchor = anchorKey ? map.entries.find((x) => x.key === anchorKey) : undefined;
     if (anchor && onlySpacesBefore(ctx.text, anchor.keyStart)) {
       const at = lineStartOf(ctx.text, anchor.keyStart);
-      ctx.edits.push({ offset: at, length: 0, newText: renderBlock({ [k]: missing[k] }, col, style, ctx.eol) + ctx.eol });
+      push({ offset: at, length: 0, newText: renderBlock({ [k]: missing[k] }, col, style, ctx.eol) + ctx.eol });
     } else atEnd[k] = missing[k];
   }
   if (Object.keys(atEnd).length === 0) return;
   const end = afterContent(ctx.text, contentEnd(map));
-  ctx.edits.push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) });
+  push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) });
 }
 
 /** End of the line holding the last content character before `offset` (block scalars end after their newline). */
@@ -365,20 +516,13 @@ function quantityStyle(container: YMap): ScalarStyle {
   return 'plain';
 }
 
-/** Re-reads the result: every targeted document must still parse and hold exactly the values asked for. */
+/** Re-reads the result with the fast scanner (what the CodeLenses read): each change must read back as asked. */
 function verify(out: string, changes: readonly ManifestChange[]): void {
-  const lines = new LineIndex(out);
   const scan = scanManifest(out);
   for (const change of changes) {
     const kind = normaliseKind(change.target.kind);
-    const match: DocumentFacts['containers'] = [];
-    for (const d of scan.documents) {
-      if (d.kind !== kind || d.name !== change.target.name) continue;
-      if (change.target.namespace !== undefined && d.namespace !== change.target.namespace) continue;
-      const parsed = parseWithYaml(out, d.offset, d.offset + d.length);
-      if (parsed.error !== null) throw new ManifestEditError(`internal error: the edit broke ${kind}/${change.target.name} (${parsed.error}); nothing was written`);
-      match.push(...extractDocument(parsed.root, lines).containers);
-    }
+    const match = scan.containers.filter((c) => c.kind === kind && c.name === change.target.name
+      && (change.target.namespace === undefined || c.namespace === change.target.namespace));
     const ok = change.type === 'replicas'
       ? match.length > 0 && match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas)
       : match.some((c) => c.container === change.target.container

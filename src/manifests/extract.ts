@@ -7,6 +7,7 @@ import type { LineIndex } from './text';
 import type { YMap, YNode, YScalar } from './tree';
 import { get } from './tree';
 import type { ManifestContainer, ManifestValue, ResourceValuesFound } from './types';
+import type { WorkloadKind } from '../core/workload';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind } from './workloads';
 
 export interface DocumentFacts {
@@ -25,13 +26,54 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
   const metadata = mapAt(root, 'metadata');
   facts.name = str(get(metadata, 'name'));
   facts.namespace = str(get(metadata, 'namespace'));
-  const kind = facts.kind;
-  if (facts.apiVersion === null || !isWorkloadKind(kind) || facts.name === null) return facts;
+  for (const w of workloadRoots(root)) facts.containers.push(...containersOf(w, lines));
+  facts.containers.sort((a, b) => a.line - b.line); // file order, init containers where they are written
+  return facts;
+}
 
-  let podSpec: YNode | null | undefined = root;
-  for (const key of POD_SPEC_PATH[kind]) podSpec = mapAt(podSpec, key);
-  if (!podSpec) return facts;
-  const replicas = KINDS_WITH_REPLICAS.has(kind) ? value(get(mapAt(root, 'spec'), 'replicas'), lines) : null;
+/** One workload object: a whole document, or an item of a `kind: List` document. */
+export interface WorkloadRoot {
+  kind: WorkloadKind;
+  name: string;
+  namespace: string | null;
+  root: YMap;
+  /** Index in the List's `items`; undefined for a document that is the workload itself. */
+  item?: number;
+}
+
+/**
+ * The workloads of a document: the document itself when it is one, or each workload among the `items` of a
+ * `kind: List` (what `kubectl get -o yaml` prints; typed lists such as `DeploymentList` too).
+ */
+export function workloadRoots(root: YNode | null | undefined): WorkloadRoot[] {
+  const one = workloadRoot(root);
+  if (one) return [one];
+  if (!root || root.t !== 'map' || str(get(root, 'apiVersion')) === null || !/List$/.test(str(get(root, 'kind')) ?? '')) return [];
+  const items = get(root, 'items');
+  if (!items || items.t !== 'seq') return [];
+  const out: WorkloadRoot[] = [];
+  items.items.forEach((item, i) => {
+    const w = workloadRoot(item);
+    if (w) out.push({ ...w, item: i });
+  });
+  return out;
+}
+
+function workloadRoot(root: YNode | null | undefined): WorkloadRoot | null {
+  if (!root || root.t !== 'map') return null;
+  const kind = str(get(root, 'kind'));
+  const metadata = mapAt(root, 'metadata');
+  const name = str(get(metadata, 'name'));
+  if (str(get(root, 'apiVersion')) === null || !isWorkloadKind(kind) || name === null) return null;
+  return { kind, name, namespace: str(get(metadata, 'namespace')), root };
+}
+
+function containersOf(w: WorkloadRoot, lines: LineIndex): DocumentFacts['containers'] {
+  const out: DocumentFacts['containers'] = [];
+  let podSpec: YNode | null | undefined = w.root;
+  for (const key of POD_SPEC_PATH[w.kind]) podSpec = mapAt(podSpec, key);
+  if (!podSpec) return out;
+  const replicas = KINDS_WITH_REPLICAS.has(w.kind) ? value(get(mapAt(w.root, 'spec'), 'replicas'), lines) : null;
 
   for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
     const seq = get(podSpec, list);
@@ -42,10 +84,10 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
       const nameNode = nameEntry?.value;
       if (!nameEntry || !nameNode || nameNode.t !== 'scalar' || nameNode.value === null) continue;
       const resources = mapAt(item, 'resources');
-      facts.containers.push({
-        kind,
-        name: facts.name,
-        namespace: facts.namespace,
+      out.push({
+        kind: w.kind,
+        name: w.name,
+        namespace: w.namespace,
         container: nameNode.value,
         init,
         line: lines.lineOf(nameEntry.keyStart) + 1,
@@ -53,11 +95,11 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
         replicas,
         requests: amounts(mapAt(resources, 'requests'), lines),
         limits: amounts(mapAt(resources, 'limits'), lines),
+        ...(w.item === undefined ? {} : { item: w.item }),
       });
     }
   }
-  facts.containers.sort((a, b) => a.line - b.line); // file order, init containers where they are written
-  return facts;
+  return out;
 }
 
 /** The mapping under `key`, undefined when absent or not a mapping (an alias reads as absent). */

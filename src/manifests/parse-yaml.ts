@@ -3,13 +3,22 @@
  * positional tree. Used to validate before any edit, for documents the fast scanner declines, and as the
  * reference the fast scanner is tested against.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import type { YMap, YNode, YSeq } from './tree';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
+import type { Shared, YMap, YNode, YSeq } from './tree';
 
 export interface ParsedYaml {
   root: YNode | null;
   /** First error message (with 1-based line) or null. */
   error: string | null;
+  /** The `yaml` library's document (null on error): resolves aliases, renders copies of anchored nodes. */
+  doc: Document | null;
+}
+
+interface Conversion {
+  base: number;
+  doc: Document;
+  /** Anchored nodes that aliases refer to. */
+  shared: Map<YamlNode, Shared>;
 }
 
 /** Parses text[start, end) as one YAML document; offsets in the tree are absolute. */
@@ -19,9 +28,25 @@ export function parseWithYaml(text: string, start: number, end: number): ParsedY
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = lineNumberAt(text, start + (e.pos?.[0] ?? 0));
-    return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}` };
+    return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}`, doc: null };
   }
-  return { root: convert(doc.contents as YamlNode | null, start), error: null };
+  const conversion: Conversion = { base: start, doc, shared: slice.includes('*') ? sharedNodes(doc, start) : new Map() };
+  return { root: convert(doc.contents as YamlNode | null, conversion), error: null, doc };
+}
+
+/** Anchored nodes that aliases refer to, with where those aliases are. */
+function sharedNodes(doc: Document, base: number): Map<YamlNode, Shared> {
+  const shared = new Map<YamlNode, Shared>();
+  visit(doc, {
+    Alias(_, alias) {
+      const source = alias.resolve(doc);
+      if (!source) return;
+      const entry = shared.get(source) ?? { anchor: alias.source, users: [] };
+      entry.users.push(base + (alias.range?.[0] ?? 0));
+      shared.set(source, entry);
+    },
+  });
+  return shared;
 }
 
 function lineNumberAt(text: string, offset: number): number {
@@ -30,8 +55,16 @@ function lineNumberAt(text: string, offset: number): number {
   return n;
 }
 
-function convert(node: YamlNode | null | undefined, base: number): YNode | null {
+function convert(node: YamlNode | null | undefined, c: Conversion): YNode | null {
+  const out = convertNode(node, c);
+  const shared = node ? c.shared.get(node) : undefined;
+  if (out && shared && out.t !== 'opaque') out.shared = shared;
+  return out;
+}
+
+function convertNode(node: YamlNode | null | undefined, c: Conversion): YNode | null {
   if (!node) return null;
+  const base = c.base;
   const range = node.range ?? [0, 0, 0];
   if (isScalar(node)) {
     if (node.value === null && range[0] === range[1]) return null; // `key:` with nothing after it
@@ -47,16 +80,18 @@ function convert(node: YamlNode | null | undefined, base: number): YNode | null 
     for (const pair of node.items) {
       const key = pair.key as YamlNode | null;
       if (!key || !isScalar(key) || !key.range) return { t: 'opaque', start: map.start, end: map.end };
-      const value = convert(pair.value as YamlNode | null, base);
+      const value = convert(pair.value as YamlNode | null, c);
       map.entries.push({ key: String(key.value), keyStart: base + key.range[0], keyEnd: base + key.range[1], value });
     }
     return map;
   }
   if (isSeq(node)) {
     const seq: YSeq = { t: 'seq', flow: Boolean(node.flow), start: base + range[0], end: base + range[1], items: [] };
-    for (const item of node.items) seq.items.push(convert(item as YamlNode | null, base));
+    for (const item of node.items) seq.items.push(convert(item as YamlNode | null, c));
     return seq;
   }
-  if (isAlias(node)) return { t: 'opaque', start: base + range[0], end: base + range[1] };
+  if (isAlias(node)) {
+    return { t: 'opaque', start: base + range[0], end: base + range[1], alias: { name: node.source, source: node.resolve(c.doc) } };
+  }
   return null;
 }

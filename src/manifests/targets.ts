@@ -4,7 +4,7 @@
  *   --replicas [<namespace>/]<Kind>/<name>=<n>
  * (`requests.cpu` is accepted for `cpu`, and so on.)
  */
-import { isQuantity } from '../core/quantity';
+import { checkReplicas, parseResourceQuantity, QuantityError } from '../core/quantity';
 import { ManifestEditError } from './edit';
 import type { ManifestChange, ResourceSettings } from './types';
 import { normaliseKind } from './workloads';
@@ -36,10 +36,16 @@ function parseSet(spec: string): ManifestChange {
     if (!m) throw new ManifestEditError(`--set "${spec}": cannot read "${assignment}"; ${SET_USAGE}`);
     const group = (m[1] ?? 'requests') as 'requests' | 'limits';
     const value = m[3].replace(/^(["'])(.*)\1$/, '$2');
-    if (!isQuantity(value)) {
-      throw new ManifestEditError(`--set "${spec}": ${group}.${m[2]} "${value}" is not a Kubernetes quantity (e.g. 250m, 0.5, 512Mi, 1Gi)`);
+    const resource = m[2] as 'cpu' | 'memory';
+    try {
+      parseResourceQuantity(resource, value, `${group}.${resource}`); // a quantity, 0 or more, within Kubernetes' range
+    } catch (e) {
+      if (!(e instanceof QuantityError)) throw e;
+      const why = /is not a Kubernetes quantity/.test(e.message)
+        ? `${group}.${resource} "${value}" is not a Kubernetes quantity (e.g. 250m, 0.5, 512Mi, 1Gi)` : e.message;
+      throw new ManifestEditError(`--set "${spec}": ${why}`);
     }
-    (set[group] ??= {})[m[2] as 'cpu' | 'memory'] = value;
+    (set[group] ??= {})[resource] = value;
   }
   return { type: 'resources', target: { kind: normaliseKind(kind), name, container, namespace }, set };
 }
@@ -47,5 +53,12 @@ function parseSet(spec: string): ManifestChange {
 function parseReplicas(spec: string): ManifestChange {
   const m = /^(?:([^/=]+)\/)?([^/=]+)\/([^/=]+)=(\d+)$/.exec(spec.trim());
   if (!m) throw new ManifestEditError(`--replicas "${spec}": expected <Kind>/<name>=<whole number>`);
-  return { type: 'replicas', target: { kind: normaliseKind(m[2]), name: m[3], namespace: m[1] }, replicas: Number(m[4]) };
+  let replicas: number;
+  try {
+    replicas = checkReplicas(m[4]);
+  } catch (e) {
+    if (e instanceof QuantityError) throw new ManifestEditError(`--replicas "${spec}": ${e.message}`);
+    throw e;
+  }
+  return { type: 'replicas', target: { kind: normaliseKind(m[2]), name: m[3], namespace: m[1] }, replicas };
 }

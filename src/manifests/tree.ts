@@ -3,9 +3,20 @@
  * Both parsers build it: the fast line scanner (block-style subset) and the `yaml` library (anything).
  * All offsets are absolute in the whole file's text.
  */
+import type { Node as YamlNode } from 'yaml';
 import type { ScalarStyle } from './types';
 
 export type YNode = YMap | YSeq | YScalar | YOpaque;
+
+/**
+ * A node carrying a YAML anchor (`&name`) that aliases elsewhere in the document use: editing it would change those
+ * places too. Only the `yaml` library produces it (the fast scanner declines documents with anchors).
+ */
+export interface Shared {
+  anchor: string;
+  /** Absolute offsets of the aliases (`*name`, also inside `<<:` merge keys) that refer to this node. */
+  users: number[];
+}
 
 export interface YEntry {
   key: string;
@@ -23,6 +34,7 @@ export interface YMap {
   /** Flow: just past `}`. Block: not reliable, use contentEnd(). */
   end: number;
   entries: YEntry[];
+  shared?: Shared;
 }
 
 export interface YSeq {
@@ -32,6 +44,7 @@ export interface YSeq {
   /** Flow: just past `]`. Block: not reliable, use contentEnd(). */
   end: number;
   items: (YNode | null)[];
+  shared?: Shared;
 }
 
 export interface YScalar {
@@ -41,6 +54,7 @@ export interface YScalar {
   /** Text without quotes; null for YAML null (`~`, `null`). Plain scalars keep their source text (`1.0` stays `1.0`). */
   value: string | null;
   style: ScalarStyle | 'block';
+  shared?: Shared;
 }
 
 /**
@@ -51,6 +65,8 @@ export interface YOpaque {
   t: 'opaque';
   start: number;
   end: number;
+  /** For an alias: the anchor's name and the node it stands for (in the `yaml` library's document). */
+  alias?: { name: string; source: YamlNode | undefined };
 }
 
 export function get(map: YNode | null | undefined, key: string): YNode | null | undefined {

@@ -50,6 +50,11 @@ export interface ManifestContainer {
   replicas: ManifestValue | null;
   requests: ResourceValuesFound;
   limits: ResourceValuesFound;
+  /**
+   * For a workload inside a `kind: List` document (`kubectl get -o yaml`): its index in `items`. Absent when the
+   * document is the workload. Containers of one workload share `document` and `item`.
+   */
+  item?: number;
 }
 
 /**

@@ -197,9 +197,10 @@ describe('manifests: edit', () => {
     assert.throws(() => planEdits(fixture('malformed.yaml'), set('Deployment/broken/app', 'cpu=1')), /cannot be edited: its document is not valid YAML \(line 11/);
   });
 
-  it('refuses to edit through a YAML alias (it would change every user of the anchor)', () => {
+  it('never edits through a YAML alias: its user gets its own copy, its anchor\'s owner is refused (manifests-anchors.test.ts)', () => {
     const input = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    resources: &r\n      requests: {cpu: 1}\n  - name: b\n    resources: *r\n';
-    assert.throws(() => planEdits(input, set('Pod/p/b', 'cpu=2')), ManifestEditError);
+    assert.equal(editManifest(input, set('Pod/p/b', 'cpu=2')).text, input.replace('resources: *r', 'resources:\n      requests: {cpu: 2}'));
+    assert.throws(() => planEdits(input, set('Pod/p/a', 'cpu=2')), ManifestEditError);
   });
 
   it('applyEdits applies non-overlapping edits in any order and rejects overlaps', () => {

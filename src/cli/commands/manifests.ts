@@ -3,10 +3,11 @@
  * `mora manifests apply <file> --set … --replicas …` changes exactly those values (GitOps, CI).
  * Same core as the editor's CodeLenses (src/manifests): comments, order, quoting and line endings survive.
  */
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
+import { forTerminal } from '../format/terminal';
+import { writeFileAtomic } from '../format/write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import {
   editManifest, ManifestEditError, parseChangeSpecs, scanManifest,
@@ -64,7 +65,7 @@ function scanOrExplain(file: string, text: string): ManifestScan {
       if (parsed.error !== null) {
         throw new UserError(`${file}: document at line ${doc.line + 1} is a Helm/Go template source ({{ }}), not YAML; render it first (helm template …)`);
       }
-      process.stderr.write(`mora: ${file}: skipped the document at line ${doc.line + 1}: it holds {{ }} template text\n`);
+      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: it holds {{ }} template text\n`);
     }
   }
   return scan;
@@ -73,7 +74,8 @@ function scanOrExplain(file: string, text: string): ManifestScan {
 function formatTable(rows: ScannedContainer[]): string {
   const header = ['KIND', 'NAMESPACE', 'NAME', 'CONTAINER', 'LINE', 'REPLICAS', 'REQ CPU', 'REQ MEM', 'LIM CPU', 'LIM MEM'];
   const cells = rows.map((r) => [r.kind, r.namespace ?? '-', r.name, r.init ? `${r.container} (init)` : r.container, String(r.line),
-    r.replicas === null ? '-' : String(r.replicas), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-']);
+    r.replicas === null ? '-' : String(r.replicas), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-'])
+    .map((row) => row.map(forTerminal)); // names come from the file: never let them drive the terminal
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -118,14 +120,13 @@ export function register(program: Command): void {
         throw e;
       }
       const target = opts.inPlace ? file : opts.out;
-      if (result === text) process.stderr.write(`mora: ${file} already has these values\n`);
+      if (result === text) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
       if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
       if (!target) {
         process.stdout.write(result);
         return;
       }
-      const mode = opts.inPlace ? statSync(file).mode & 0o7777 : undefined;
+      // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
       writeFileAtomic(target, result);
-      if (mode !== undefined) chmodSync(target, mode); // keep an executable or private file as it was
     });
 }

@@ -1,12 +1,36 @@
-/** Atomic writes for CLI outputs, with a one-line error the user can act on (exit 2) instead of a stack trace. */
+/** Atomic writes for CLI outputs, with a one-line error the user can act on instead of a stack trace. */
 import { writeFileAtomic as atomic } from '../../core/atomic-write';
-import { UserError } from '../errors';
+import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
+
+/** Why a write failed, in words; `fixable` when the path is the problem (exit 2), not the system (full disk, I/O: exit 1). */
+const REASONS: Readonly<Record<string, { words: string; fixable: boolean }>> = {
+  EACCES: { words: 'permission denied', fixable: true },
+  EPERM: { words: 'operation not permitted (an immutable or protected file?)', fixable: true },
+  EROFS: { words: 'read-only file system', fixable: true },
+  ENOENT: { words: 'no such file or directory', fixable: true },
+  ENOTDIR: { words: 'a parent in the path is not a directory', fixable: true },
+  EISDIR: { words: 'is a directory', fixable: true },
+  ENOTREG: { words: 'not a regular file', fixable: true },
+  ELOOP: { words: 'too many symbolic links', fixable: true },
+  ENAMETOOLONG: { words: 'file name too long', fixable: true },
+  EEXIST: { words: 'a file is in the way of a directory', fixable: true },
+  ENOSPC: { words: 'no space left on device', fixable: false },
+  EDQUOT: { words: 'disk quota exceeded', fixable: false },
+  EIO: { words: 'input/output error', fixable: false },
+};
+
+/** The one-line error for a failed write of `path`: exit 2 when the user can fix the path, 1 otherwise. */
+export function writeError(path: string, e: unknown): UserError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const reason = code ? REASONS[code] : undefined;
+  const words = reason ? reason.words : `${(e as Error)?.message ?? String(e)}`.split('\n')[0];
+  return new UserError(`${path}: cannot write: ${words}${code ? ` (${code})` : ''}`, reason && !reason.fixable ? EXIT_FAILURE : reason ? EXIT_USAGE : EXIT_FAILURE);
+}
 
 export function writeFileAtomic(path: string, data: string): void {
   try {
     atomic(path, data);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new UserError(`${path}: cannot write (${code})`);
+    throw writeError(path, e);
   }
 }

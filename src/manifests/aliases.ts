@@ -1,0 +1,79 @@
+/**
+ * YAML anchors, aliases and merge keys, for edits: what a merge key (`<<: *res`) gives a mapping, and the text of a
+ * copy of an anchored node (anchors and comments left out) in the file's style, block or flow. Works on the `yaml`
+ * library's nodes, which the positional tree keeps for every alias (tree.ts, YOpaque.alias).
+ */
+import { Document, isAlias, isCollection, isMap, isScalar, isSeq, visit, type Node as YamlNode, type ToStringOptions } from 'yaml';
+import type { YMap } from './tree';
+
+const RENDER: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false, verifyAliasOrder: false };
+
+/**
+ * The value a merge key gives `map` for `key` (YAML 1.1 `<<`, which Kubernetes' YAML reader follows), when the map
+ * has no `key` of its own: the first merged mapping holding it wins. Undefined when no merge gives one, or when a
+ * merge is written inline (`<<: {…}`), which is not followed.
+ */
+export function mergedValue(doc: Document, map: YMap, key: string): YamlNode | undefined {
+  const merge = map.entries.find((e) => e.key === '<<')?.value;
+  if (!merge) return undefined;
+  const sources: YamlNode[] = [];
+  if (merge.t === 'opaque' && merge.alias?.source) sources.push(merge.alias.source);
+  else if (merge.t === 'seq') {
+    for (const item of merge.items) if (item && item.t === 'opaque' && item.alias?.source) sources.push(item.alias.source);
+  }
+  for (const source of sources) {
+    const found = lookup(doc, source, key, 0);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** `key` in a yaml-library mapping, following its own merge keys. */
+function lookup(doc: Document, node: YamlNode | undefined, key: string, depth: number): YamlNode | undefined {
+  const resolved = node && isAlias(node) ? node.resolve(doc) : node;
+  if (!resolved || !isMap(resolved) || depth > 16) return undefined;
+  const merges: YamlNode[] = [];
+  for (const pair of resolved.items) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const v = pair.value as YamlNode | null;
+    if (k === key) return v && isAlias(v) ? v.resolve(doc) ?? undefined : v ?? undefined;
+    if (k === '<<' && v) merges.push(...(isSeq(v) ? (v.items as YamlNode[]) : [v]));
+  }
+  for (const m of merges) {
+    const found = lookup(doc, m, key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A copy of a node without anchors or comments; every collection in flow style when `flow`. */
+function copyOf(source: YamlNode, flow: boolean): YamlNode {
+  const copy = source.clone() as YamlNode;
+  const clean = (n: YamlNode): void => {
+    delete n.anchor;
+    n.comment = undefined;
+    n.commentBefore = undefined;
+    n.spaceBefore = false;
+    if (flow && isCollection(n)) n.flow = true;
+  };
+  clean(copy);
+  visit(copy, { Node(_, n) { clean(n); } }); // keys too
+  return copy;
+}
+
+/** True when the copy of `source` is written as an indented block below its key (a non-empty block collection). */
+export function copiesAsBlock(source: YamlNode): boolean {
+  return isCollection(source) && !source.flow && source.items.length > 0;
+}
+
+/** The copy on one line (flow style): `{requests: {cpu: 100m}}`, `100m`. */
+export function inlineCopy(source: YamlNode): string {
+  return new Document(copyOf(source, true)).toString(RENDER).replace(/\r?\n$/, '');
+}
+
+/** The copy as block lines at `column`, indented by `unit` per level, joined with `eol` (no line break before or after). */
+export function blockCopy(source: YamlNode, column: number, unit: number, eol: string): string {
+  const text = new Document(copyOf(source, false)).toString({ ...RENDER, indent: unit }).replace(/\n$/, '');
+  const pad = ' '.repeat(column);
+  return text.split('\n').map((line) => (line ? pad + line : line)).join(eol);
+}

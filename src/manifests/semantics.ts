@@ -1,0 +1,147 @@
+/**
+ * The last guard of every edit: read the documents an edit touches before and after, as Kubernetes reads them
+ * (YAML anchors, aliases and `<<` merge keys resolved), and require the result to equal the original with exactly
+ * the asked values changed — nothing else in the file, in any container, may change meaning. Also turns a text
+ * rewritten in several steps back into small edits of the original, one per touched document.
+ */
+import { parseDocument } from 'yaml';
+import { parseQuantity } from '../core/quantity';
+import { splitDocuments } from './text';
+import type { ManifestChange, TextEdit } from './types';
+import { POD_SPEC_PATH, isWorkloadKind, normaliseKind } from './workloads';
+
+/** Thrown when the check fails; edit.ts turns it into a ManifestEditError. */
+export class UnaskedChange extends Error {}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Throws UnaskedChange naming the first difference that no change asked for. */
+export function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[]): void {
+  const a = splitDocuments(before);
+  const b = splitDocuments(after);
+  if (a.length !== b.length) throw new UnaskedChange(`the edit would turn ${a.length} documents into ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    const x = before.slice(a[i].start, a[i].end);
+    const y = after.slice(b[i].start, b[i].end);
+    if (x === y) continue;
+    const expected = read(x, 'original');
+    const got = read(y, 'edited');
+    for (const change of changes) expect(expected, change);
+    const where = difference(expected, got, '');
+    if (where !== null) throw new UnaskedChange(`the edit would also change ${where || 'the document'}`);
+  }
+}
+
+function read(text: string, what: string): Json {
+  const doc = parseDocument(text, { merge: true, prettyErrors: false });
+  if (doc.errors.length > 0) throw new UnaskedChange(`the ${what} document does not parse (${doc.errors[0].message.split('\n')[0]})`);
+  try {
+    // Through JSON: a fresh tree, so values an alias shared are separate objects here (an expected change to one
+    // container must not show up in another).
+    return JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: -1 }) ?? null)) as Json;
+  } catch (e) {
+    throw new UnaskedChange(`the ${what} document cannot be read (${(e as Error).message})`);
+  }
+}
+
+const isObject = (x: Json | undefined): x is { [key: string]: Json } => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Applies one change to a document read as data, the way planEdits means it. */
+function expect(doc: Json, change: ManifestChange): void {
+  const kind = normaliseKind(change.target.kind);
+  const roots = isObject(doc) && typeof doc.kind === 'string' && /List$/.test(doc.kind) && !isWorkloadKind(doc.kind) && Array.isArray(doc.items)
+    ? doc.items : [doc];
+  for (const w of roots) {
+    if (!isObject(w) || w.kind !== kind || !isWorkloadKind(kind)) continue;
+    const metadata = isObject(w.metadata) ? w.metadata : {};
+    if (String(metadata.name) !== change.target.name) continue;
+    if (change.target.namespace !== undefined && (metadata.namespace ?? null) !== change.target.namespace) continue;
+    if (change.type === 'replicas') {
+      if (isObject(w.spec)) w.spec.replicas = change.replicas;
+      continue;
+    }
+    let podSpec: Json | undefined = w;
+    for (const key of POD_SPEC_PATH[kind]) podSpec = isObject(podSpec) ? podSpec[key] : undefined;
+    if (!isObject(podSpec)) continue;
+    const containers = [podSpec.containers, podSpec.initContainers].flatMap((l) => (Array.isArray(l) ? l : []));
+    const c = containers.find((x) => isObject(x) && String(x.name) === change.target.container);
+    if (!isObject(c)) continue;
+    if (!isObject(c.resources)) c.resources = {};
+    for (const group of ['requests', 'limits'] as const) {
+      for (const r of ['cpu', 'memory'] as const) {
+        const want = change.set[group]?.[r];
+        if (want === undefined) continue;
+        if (!isObject(c.resources[group])) c.resources[group] = {};
+        const values = c.resources[group] as { [key: string]: Json };
+        const now = values[r];
+        if (now === undefined || now === null || !sameAmount(String(now), want)) values[r] = want;
+      }
+    }
+  }
+}
+
+function sameAmount(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return parseQuantity(a) === parseQuantity(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Path of the first difference (scalars compare as text: `1` and "1" are the same amount), null when equal. */
+function difference(a: Json | undefined, b: Json | undefined, path: string): string | null {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return path;
+    for (let i = 0; i < a.length; i++) {
+      const item = a[i];
+      const label = isObject(item) && typeof item.name === 'string' ? item.name : String(i);
+      const d = difference(item, b[i], `${path}[${label}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (isObject(a) || isObject(b)) {
+    if (!isObject(a) || !isObject(b)) return path;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = difference(a[key], b[key], path ? `${path}.${key}` : key);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (a === undefined || b === undefined) return a === b ? null : path;
+  return String(a) === String(b) ? null : path;
+}
+
+/**
+ * Small edits that turn `before` into `after`: one per document that differs (the changed stretch between what the
+ * two have in common at its start and end), so an editor moves nothing else.
+ */
+export function rebase(before: string, after: string): TextEdit[] {
+  const a = splitDocuments(before);
+  const b = splitDocuments(after);
+  const whole = (): TextEdit[] => [stretch(before, 0, before.length, after, 0, after.length)];
+  if (a.length !== b.length) return whole();
+  const edits: TextEdit[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (before.slice(a[i].start, a[i].end) !== after.slice(b[i].start, b[i].end)) {
+      edits.push(stretch(before, a[i].start, a[i].end, after, b[i].start, b[i].end));
+    }
+  }
+  // Documents do not cover text outside them (after a `...` marker): fall back to one edit if that differs.
+  let check = '';
+  let pos = 0;
+  for (const e of edits) {
+    check += before.slice(pos, e.offset) + e.newText;
+    pos = e.offset + e.length;
+  }
+  return check + before.slice(pos) === after ? edits : whole();
+}
+
+function stretch(before: string, aStart: number, aEnd: number, after: string, bStart: number, bEnd: number): TextEdit {
+  let p = 0;
+  while (aStart + p < aEnd && bStart + p < bEnd && before[aStart + p] === after[bStart + p]) p++;
+  let s = 0;
+  while (s < aEnd - aStart - p && s < bEnd - bStart - p && before[aEnd - 1 - s] === after[bEnd - 1 - s]) s++;
+  return { offset: aStart + p, length: aEnd - aStart - p - s, newText: after.slice(bStart + p, bEnd - s) };
+}

@@ -1,0 +1,93 @@
+/**
+ * YAML anchors, aliases and merge keys in container resources (issue 10, item 2): an edit changes the targeted
+ * container only. A container that uses a shared block (`resources: *res`, `<<: *res`, `requests: *req`) gets its own
+ * copy, written in the file's style; the container that owns an anchor other containers use is refused with a message.
+ * Checked on what Kubernetes reads (merge keys and aliases resolved), not only on the text.
+ */
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { applyEdits, editManifest, ManifestEditError, parseChangeSpecs, planEdits, type ManifestChange } from '../../src/manifests';
+
+const set = (target: string, values: string): ManifestChange[] => parseChangeSpecs({ set: [`${target}=${values}`] });
+
+/** container name → its resources as Kubernetes reads them (aliases and `<<` merge keys resolved). */
+function effective(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const doc of parseAllDocuments(text, { merge: true }) as import('yaml').Document[]) {
+    assert.deepEqual(doc.errors, [], 'the edited text is valid YAML');
+    const js = doc.toJS() as { spec: { template: { spec: { containers: { name: string; resources?: unknown }[] } } } };
+    for (const c of js.spec.template.spec.containers) out[c.name] = c.resources ?? null;
+  }
+  return out;
+}
+
+const head = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n';
+
+describe('manifests: anchors and aliases in resources', () => {
+  it('gives a container that uses `resources: *res` its own copy; the anchor\'s owner keeps its values', () => {
+    const input = head
+      + '      - name: a\n        image: x\n        resources: &res\n          requests:\n            cpu: "100m"\n            memory: 128Mi\n'
+      + '      - name: b\n        image: y\n        resources: *res\n'
+      + '      - name: c\n        resources: *res\n';
+    const out = editManifest(input, set('Deployment/web/b', 'cpu=200m')).text;
+    assert.equal(out, head
+      + '      - name: a\n        image: x\n        resources: &res\n          requests:\n            cpu: "100m"\n            memory: 128Mi\n'
+      + '      - name: b\n        image: y\n        resources:\n          requests:\n            cpu: "200m"\n            memory: 128Mi\n'
+      + '      - name: c\n        resources: *res\n');
+    const want = { requests: { cpu: '100m', memory: '128Mi' } };
+    assert.deepEqual(effective(out), { a: want, b: { requests: { cpu: '200m', memory: '128Mi' } }, c: want });
+    // The editor's path (planEdits + its own apply) gives the same text.
+    assert.equal(applyEdits(input, planEdits(input, set('Deployment/web/b', 'cpu=200m'))), out);
+  });
+
+  it('refuses to edit the container that owns an anchor others use, naming the anchor and the lines that use it', () => {
+    const input = head
+      + '      - name: a\n        resources: &res\n          requests: {cpu: 100m}\n'
+      + '      - name: b\n        resources: *res\n';
+    assert.throws(() => planEdits(input, set('Deployment/web/a', 'cpu=200m')),
+      (e: unknown) => e instanceof ManifestEditError && /&res/.test(e.message) && /line 13/.test(e.message) && /container "a"/.test(e.message));
+    // An anchor nobody uses is harmless.
+    const unused = head + '      - name: a\n        resources: &res\n          requests: {cpu: 100m}\n';
+    assert.match(editManifest(unused, set('Deployment/web/a', 'cpu=200m')).text, /requests: \{cpu: 200m\}/);
+  });
+
+  it('keeps what a `<<: *res` merge gave the container when it adds its own requests', () => {
+    const input = head
+      + '      - name: a\n        resources: &res\n          requests: &req\n            cpu: 100m\n            memory: 128Mi\n'
+      + '      - name: b\n        resources:\n          <<: *res\n          limits:\n            cpu: 1\n'
+      + '      - name: c\n        resources:\n          requests: *req\n';
+    const before = effective(input);
+    const out = editManifest(input, set('Deployment/web/b', 'cpu=200m')).text;
+    const after = effective(out);
+    assert.deepEqual(after.a, before.a);
+    assert.deepEqual(after.c, before.c);
+    assert.deepEqual(after.b, { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: 1 } }, 'memory 128Mi still requested');
+    // c's `requests: *req` (a nested alias) gets a copy too.
+    const outC = editManifest(input, set('Deployment/web/c', 'memory=256Mi,limits.memory=512Mi')).text;
+    const afterC = effective(outC);
+    assert.deepEqual([afterC.a, afterC.b], [before.a, before.b]);
+    assert.deepEqual(afterC.c, { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  it('copies resources a container merges from a shared container (`- <<: *base`)', () => {
+    const input = head
+      + '      - &base\n        name: a\n        image: x\n        resources:\n          requests: {cpu: 100m, memory: 64Mi}\n'
+      + '      - <<: *base\n        name: b\n';
+    const out = editManifest(input, set('Deployment/web/b', 'cpu=300m')).text;
+    assert.deepEqual(effective(out), { a: { requests: { cpu: '100m', memory: '64Mi' } }, b: { requests: { cpu: '300m', memory: '64Mi' } } });
+    assert.throws(() => planEdits(input, set('Deployment/web/a', 'cpu=300m')), /&base/);
+  });
+
+  it('writes the copy in the file\'s style: CRLF, four-space indentation, flow mappings stay flow', () => {
+    const crlf = ('apiVersion: v1\nkind: Pod\nmetadata:\n    name: p\nspec:\n    containers:\n'
+      + '    -   name: a\n        resources: &res\n            requests:\n                cpu: 1\n'
+      + '    -   name: b\n        resources: *res   # shared\n').replace(/\n/g, '\r\n');
+    const out = editManifest(crlf, set('Pod/p/b', 'memory=1Gi')).text;
+    assert.equal(out, crlf.replace('resources: *res   # shared\r\n',
+      'resources:   # shared\r\n            requests:\r\n                cpu: 1\r\n                memory: 1Gi\r\n'));
+    const flow = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n'
+      + '  - {name: a, resources: {requests: &req {cpu: 1}}}\n  - {name: b, resources: {requests: *req}}\n';
+    assert.equal(editManifest(flow, set('Pod/p/b', 'cpu=2')).text,
+      flow.replace('{name: b, resources: {requests: *req}}', '{name: b, resources: {requests: {cpu: 2}}}'));
+  });
+});
