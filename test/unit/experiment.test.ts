@@ -173,6 +173,88 @@ describe('load experiments', () => {
     assert.ok(r.document.summary!.missing.some((m) => m.metric === 'cpu_usage' && /cAdvisor/.test(m.hint)));
   });
 
+  it('a target nobody answers fails the run (status failed, not complete) and gets no further levels', async () => {
+    const w = world();
+    const sent: number[] = [];
+    const dead: LoadRunner = async (o) => {
+      sent.push(o.rate);
+      return { requests: 0, non2xx: 0, errors: o.rate * o.durationSeconds, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP99Ms: NaN, durationSeconds: o.durationSeconds, aborted: false, errorCodes: { ECONNREFUSED: o.rate * o.durationSeconds } };
+    };
+    const r = await runExperiment(config(dir), { ...w, load: dead });
+    assert.equal(r.document.status, 'failed');
+    assert.deepEqual(sent, [10], 'the levels after a level nobody answered are not sent');
+    assert.match(r.document.error!, /^no request to http:\/\/127\.0\.0\.1:8080\/ was answered: 600 connection error\(s\) \(600 ECONNREFUSED\) at 10 req\/s — is the target running and reachable\? \(2 level\(s\) not sent\)$/);
+    assert.match(r.document.timings.levels[0].failed!, /was answered/);
+    assert.equal(r.csvPath, undefined);
+    assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).status, 'failed');
+  });
+
+  it('a level where more than half the requests fail is marked failed; the run stays complete while other levels succeed', async () => {
+    const w = world();
+    const flaky: LoadRunner = async (o) => {
+      const stats = await w.load(o);
+      return o.rate === 50 ? { ...stats, non2xx: Math.round(stats.requests * 0.7) } : stats;
+    };
+    const r = await runExperiment(config(dir), { ...w, load: flaky });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(r.document.timings.levels.map((l) => l.failed === undefined), [true, false, true]);
+    assert.match(r.document.timings.levels[1].failed!, /^70% of the requests to http:\/\/127\.0\.0\.1:8080\/ failed/);
+    const all5xx: LoadRunner = async (o) => { const s = await w.load(o); return { ...s, non2xx: s.requests }; };
+    const bad = await runExperiment(config(dir, { levels: [10, 20] }), { ...w, load: all5xx });
+    assert.equal(bad.document.status, 'failed');
+    assert.match(bad.document.error!, /every level failed: no request to .* succeeded: all \d+ answers were non-2xx/);
+  });
+
+  it('stores URLs without their credentials', async () => {
+    const w = world();
+    const r = await runExperiment(config(dir, { levels: [10], targetUrl: 'http://bob:t4rget-pw@127.0.0.1:8080/', prometheusUrl: 'http://admin:pr0m-pw@prom:9090' }), w);
+    const text = fs.readFileSync(r.jsonPath, 'utf8');
+    assert.ok(!/t4rget-pw|pr0m-pw|bob|admin/.test(text), text);
+    const json = JSON.parse(text);
+    assert.equal(json.config.targetUrl, 'http://127.0.0.1:8080/');
+    assert.equal(json.config.prometheusUrl, 'http://prom:9090/');
+  });
+
+  it('a plan that scales a workload notes its original count from the start and puts it back: at the end, on error, on cancel', async () => {
+    const calls: string[] = [];
+    let replicas = 3;
+    const notesAtStart: unknown[] = [];
+    const scaler = (failAt?: number) => ({
+      current: async () => replicas,
+      scale: async (r: number) => {
+        // the JSON of the run exists before the workload is touched, with the note in it
+        const running = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+          .filter((d) => d.status === 'running');
+        notesAtStart.push(running.map((d) => d.scaling));
+        calls.push(`scale ${r}`); replicas = r;
+        if (r === failAt) throw new Error('pods never became ready');
+      },
+      restore: async (r: number) => { calls.push(`restore ${r}`); replicas = r; },
+      describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: `kubectl -n shop scale deployment/cart --replicas=${r}` }),
+    });
+    const done = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [1, 2] }, scaler(), world());
+    assert.deepEqual(calls, ['scale 1', 'scale 2', 'restore 3']);
+    assert.equal(replicas, 3);
+    assert.deepEqual(notesAtStart[0], [{ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: false }]);
+    for (const r of done) assert.deepEqual(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).scaling, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: true });
+
+    calls.length = 0;
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    await assert.rejects(runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [1, 2] }, scaler(2), world()), /pods never became ready/);
+    assert.deepEqual(calls, ['scale 1', 'scale 2', 'restore 3']);
+    const failed = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    assert.deepEqual(failed.map((d) => [d.status, d.scaling.restored]).sort(), [['complete', true], ['failed', true]]);
+
+    calls.length = 0;
+    const controller = new AbortController();
+    const w = world({ abortAtLevel: 0, controller });
+    const cancelled = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [1, 2] }, scaler(), { ...w, signal: controller.signal });
+    assert.deepEqual(calls, ['scale 1', 'restore 3']);
+    assert.equal(cancelled[0].document.status, 'partial');
+    assert.equal(JSON.parse(fs.readFileSync(cancelled[0].jsonPath, 'utf8')).scaling.restored, true);
+  });
+
   it('rejects bad configurations before sending any load', async () => {
     const w = world();
     await assert.rejects(runExperiment(config(dir, { levels: [] }), w), /no load levels/);

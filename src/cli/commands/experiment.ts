@@ -1,11 +1,13 @@
 /**
  * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 20s --out <dir>`: drives a service
  * through load levels (requests/s) with real HTTP load while Prometheus scrapes it, then writes the unified CSV and
- * the JSON of the experiment. Ctrl-C stops the running level and writes the completed levels as a partial result
- * (exit code 130); a second Ctrl-C quits at once.
+ * the JSON of the experiment. Ctrl-C (or SIGTERM) stops the running level and writes the completed levels as a partial
+ * result (exit code 130); a second one quits at once. With `--workload … --replicas`, the workload's original replica
+ * count is put back at the end, on error and on interrupt (and noted in the JSON from the start).
+ * A target that answers no request fails the run: exit 3, one line.
  */
 import type { Command } from 'commander';
-import { EXIT_UNREACHABLE, UserError } from '../errors';
+import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -114,11 +116,21 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
   const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
   const controller = new AbortController();
-  const onSigint = () => {
-    err('\nmora: interrupted — the running level is dropped; writing the completed levels (Ctrl-C again to quit at once)\n');
-    controller.abort();
+  let scaling: import('../../data/experiments/runner').ScalingNote | undefined;
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals === 1) {
+      err(`\nmora: interrupted — the running level is dropped; writing the completed levels${scaling ? ` and scaling ${scaling.workload} back to ${scaling.originalReplicas}` : ''} (Ctrl-C again to quit at once)\n`);
+      controller.abort();
+      return;
+    }
+    if (scaling && !scaling.restored) {
+      err(`mora: quitting at once — ${scaling.workload} in namespace ${scaling.namespace} may still be scaled; its original ${scaling.originalReplicas} replica(s) are noted in the experiment JSON; restore with: ${scaling.restoreCommand}\n`);
+    }
+    process.exit(130);
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   try {
     let scaler;
@@ -140,9 +152,19 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     }, scaler, {
       signal: controller.signal,
       onScale: (r) => err(`scaling ${workload?.kind}/${workload?.name} to ${r} replica(s) and waiting until they are ready\n`),
+      onScaling: (note) => {
+        const first = scaling === undefined;
+        scaling = note;
+        if (first) err(`${note.workload} in namespace ${note.namespace} has ${note.originalReplicas} replica(s); MOrA puts that back when the plan ends\n`);
+        else if (note.restored) err(`restored ${note.workload} to ${note.originalReplicas} replica(s)\n`);
+        else if (note.restoreError) err(`mora: could not restore ${note.workload} to ${note.originalReplicas} replica(s): ${note.restoreError} — restore with: ${note.restoreCommand}\n`);
+      },
       onProgress: (e) => {
         if (e.phase === 'level-start') err(`level ${e.index + 1}/${e.total}: ${e.level} req/s for ${durationSeconds} s\n`);
-        else if (e.phase === 'level-done') err(`  sent ${e.stats.requests} requests (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms\n`);
+        else if (e.phase === 'level-done') {
+          err(`  ${e.stats.requests} answered (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms\n`);
+          if (e.failed) err(`  level failed: ${e.failed}\n`);
+        }
         else if (e.phase === 'settling') err(`waiting ${e.seconds} s for the last scrape\n`);
         else if (e.phase === 'querying') err('reading the 12 metrics from Prometheus\n');
       },
@@ -160,14 +182,21 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
         for (const q of d.summary?.missing ?? []) out(`  missing ${q.metric}: no samples for ${q.selector}\n`);
       }
     }
-    return docs.some((d) => d.status === 'partial') || controller.signal.aborted ? 130 : 0;
+    const restoreFailed = scaling?.restoreError !== undefined;
+    if (docs.some((d) => d.status === 'partial') || controller.signal.aborted) return 130;
+    const failed = results.find((r) => r.document.status === 'failed');
+    if (failed) {
+      throw new UserError(`${failed.document.error ?? 'every level failed'} (run written to ${failed.jsonPath})`, EXIT_UNREACHABLE);
+    }
+    return restoreFailed ? EXIT_FAILURE : 0;
   } catch (e) {
     if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
     if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target "|no replica counts|several replica counts)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

@@ -1,10 +1,10 @@
 /** Load experiments: service × replicas × load level → unified CSV + JSON per experiment. */
-export { runExperiment, experimentId, validateExperimentConfig } from './runner';
-export type { ExperimentConfig, ExperimentDocument, ExperimentHooks, ExperimentProgress, ExperimentResult, ExperimentStatus, LevelSummary, LevelTiming } from './runner';
+export { runExperiment, experimentId, validateExperimentConfig, levelFailure, MAX_FAILED_SHARE } from './runner';
+export type { ExperimentConfig, ExperimentDocument, ExperimentHooks, ExperimentProgress, ExperimentResult, ExperimentStatus, LevelSummary, LevelTiming, ScalingNote } from './runner';
 export { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv } from './csv';
 export { runLoadLevel, defaultConnections } from './load';
 export type { LoadLevelOptions, LoadRunner, LoadStats } from './load';
 export { runExperimentPlan, kubeScaler } from './plan';
-export type { PlanConfig, Scaler } from './plan';
+export type { PlanConfig, PlanHooks, Scaler } from './plan';
 export { ExperimentDataSource, loadExperiments, EXPERIMENTS_CONTEXT } from './store';
 export type { StoredExperiment } from './store';

@@ -1,6 +1,11 @@
 /**
  * One load level: real HTTP requests at a fixed overall rate (autocannon), bounded in time (duration) and in count
  * (maxOverallRequests), stoppable through an AbortSignal. autocannon is loaded on first use.
+ *
+ * The rate holds for connection attempts too. autocannon paces requests, but a client whose connection fails
+ * (refused, reset) reconnects at once, in a loop: against a dead target that is thousands of attempts per second at a
+ * 10 req/s level. Each client here reconnects at most at its share of the rate (`pacedReconnects`), and the errors
+ * are counted by kind so a level nobody answered can say why.
  */
 
 export interface LoadLevelOptions {
@@ -30,6 +35,8 @@ export interface LoadStats {
   durationSeconds: number;
   /** True when the signal stopped it before its duration. */
   aborted: boolean;
+  /** Connection errors by code (ECONNREFUSED, ECONNRESET, …): why requests failed without an answer. */
+  errorCodes?: Record<string, number>;
 }
 
 export type LoadRunner = (opts: LoadLevelOptions) => Promise<LoadStats>;
@@ -49,6 +56,41 @@ interface AutocannonInstance extends PromiseLike<AutocannonResult> {
 
 type Autocannon = (opts: Record<string, unknown>) => AutocannonInstance;
 
+/** What of autocannon's HTTP client the pacing touches (lib/httpClient.js): its connect step and its events. */
+interface AutocannonClient {
+  _connect?: () => void;
+  destroyed?: boolean;
+  on(event: 'connError', listener: (e: { code?: string }) => void): void;
+}
+
+/**
+ * Makes a client reconnect no sooner than `minGapMs` after its previous connection attempt (its first connect is
+ * immediate). Requests are paced by autocannon itself; this paces the attempts a failing target would otherwise get
+ * in a tight loop. A client autocannon has destroyed (level over) never reconnects.
+ */
+export function pacedReconnects(client: AutocannonClient, minGapMs: number): void {
+  const connect = client._connect;
+  if (typeof connect !== 'function') return; // another autocannon: no pacing, the level's failure check still applies
+  let last = -Infinity;
+  let pending: NodeJS.Timeout | undefined;
+  client._connect = function (this: AutocannonClient) {
+    const wait = last + minGapMs - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      connect.call(this);
+      return;
+    }
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      if (this.destroyed) return;
+      last = Date.now();
+      connect.call(this);
+    }, wait);
+    pending.unref?.();
+  };
+}
+
 /** Connections enough to hold the rate when each request takes up to ~100 ms, within [1, 100]. */
 export function defaultConnections(rate: number): number {
   return Math.max(1, Math.min(100, Math.ceil(rate / 10)));
@@ -62,6 +104,9 @@ export const runLoadLevel: LoadRunner = async (opts) => {
   if (opts.signal?.aborted) {
     return { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0, aborted: true };
   }
+  // autocannon lowers the connections to the rate when the rate is smaller; each gets rate / connections req/s.
+  const perClientRate = opts.rate / Math.min(connections, Math.max(1, Math.floor(opts.rate)) || 1);
+  const errorCodes: Record<string, number> = {};
   const instance = autocannon({
     url: opts.url,
     connections,
@@ -69,6 +114,10 @@ export const runLoadLevel: LoadRunner = async (opts) => {
     duration: opts.durationSeconds,
     maxOverallRequests: maxRequests,
     timeout: opts.timeoutSeconds ?? 10,
+    setupClient: (client: AutocannonClient) => {
+      pacedReconnects(client, 1000 / perClientRate);
+      client.on('connError', (e) => { const code = e?.code ?? 'error'; errorCodes[code] = (errorCodes[code] ?? 0) + 1; });
+    },
   });
   let aborted = false;
   const onAbort = () => { aborted = true; instance.stop(); };
@@ -87,6 +136,7 @@ export const runLoadLevel: LoadRunner = async (opts) => {
       latencyP99Ms: r.latency?.p99 ?? NaN,
       durationSeconds: duration,
       aborted,
+      errorCodes,
     };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -7,8 +7,16 @@
  * Cancelling (AbortSignal; the CLI wires SIGINT to it) stops the running level at once; the levels that completed are
  * still read back and written, with status "partial". A Prometheus failure after the load still writes the JSON
  * (status "failed", the timings and the error) so the run is not lost.
+ *
+ * The JSON is first written when the run starts (status "running", with the `scaling` note of a plan that changed the
+ * workload's replicas), so a run that dies leaves a record of what it changed. URLs are stored without credentials.
+ *
+ * A level where no request succeeded, or more than half failed, is marked failed (`timings.levels[].failed`); a level
+ * nobody answered at all means the target is down, so the remaining levels are not sent. A run whose every level
+ * failed is "failed", not "complete".
  */
 import { writeFileAtomic } from '../../core/atomic-write';
+import { stripUserinfo } from '../../core/redact';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import type { WorkloadKind } from '../../core/workload';
 import { existsSync } from 'node:fs';
@@ -48,12 +56,32 @@ export interface ExperimentConfig {
 
 export type ExperimentProgress =
   | { phase: 'level-start'; index: number; total: number; level: number }
-  | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats }
+  | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats; failed?: string }
   | { phase: 'settling'; seconds: number }
   | { phase: 'querying' }
   | { phase: 'written'; csv: string; json: string; status: ExperimentStatus };
 
-export type ExperimentStatus = 'complete' | 'partial' | 'failed';
+/** `running` only while the run is under way (or in the file of a run that died). */
+export type ExperimentStatus = 'running' | 'complete' | 'partial' | 'failed';
+
+/** A level with a larger share of failed requests (errors, timeouts and non-2xx answers) is marked failed. */
+export const MAX_FAILED_SHARE = 0.5;
+
+/**
+ * What an experiment plan changed on the cluster: the workload's replica count before the plan scaled it, and whether
+ * it was put back. Written into the JSON when the run starts, so a crash leaves the note.
+ */
+export interface ScalingNote {
+  workload: string;
+  namespace: string;
+  context?: string;
+  originalReplicas: number;
+  /** Set to true once the plan has scaled the workload back to originalReplicas. */
+  restored: boolean;
+  /** The command that puts it back by hand. */
+  restoreCommand: string;
+  restoreError?: string;
+}
 
 export interface ExperimentHooks {
   signal?: AbortSignal;
@@ -64,6 +92,10 @@ export interface ExperimentHooks {
   prometheusAuth?: PrometheusAuth;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Recorded in the JSON from the start (a plan that scales a workload passes its original replica count). */
+  scaling?: ScalingNote;
+  /** Runs after the first JSON is written and before the load (a plan scales the workload here). */
+  prepare?: () => Promise<void>;
 }
 
 export interface LevelTiming {
@@ -71,6 +103,8 @@ export interface LevelTiming {
   start: number;
   end: number;
   stats: LoadStats;
+  /** Why the level failed (no request succeeded, or more than MAX_FAILED_SHARE of them failed); absent when it did not. */
+  failed?: string;
 }
 
 export interface LevelSummary {
@@ -96,6 +130,7 @@ export interface ExperimentDocument {
   };
   summary?: { levels: LevelSummary[]; missing: Array<{ metric: MetricName; selector: string; hint: string }>; warnings: string[] };
   files: { csv?: string; json: string };
+  scaling?: ScalingNote;
 }
 
 export interface ExperimentResult {
@@ -137,6 +172,24 @@ export async function waitForScrapes(prometheus: PrometheusClient, selector: str
   }
 }
 
+/** Why a level failed, or undefined when enough of its requests succeeded. */
+export function levelFailure(stats: LoadStats, target: string): string | undefined {
+  const answered = stats.requests;
+  const succeeded = Math.max(0, answered - stats.non2xx);
+  const attempts = answered + stats.errors;
+  if (answered === 0) {
+    if (attempts === 0) return `no request was sent to ${target}`;
+    const codes = Object.entries(stats.errorCodes ?? {}).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`).join(', ');
+    return `no request to ${target} was answered: ${stats.errors} connection error(s)${codes ? ` (${codes})` : ''}${stats.timeouts ? `, ${stats.timeouts} timeout(s)` : ''}`;
+  }
+  if (succeeded === 0) return `no request to ${target} succeeded: all ${answered} answers were non-2xx (a wrong path, a redirect, or a failing service?)`;
+  const failedShare = (attempts - succeeded) / attempts;
+  if (failedShare > MAX_FAILED_SHARE) {
+    return `${Math.round(failedShare * 100)}% of the requests to ${target} failed (${stats.non2xx} non-2xx, ${stats.errors} errors; more than ${Math.round(MAX_FAILED_SHARE * 100)}%)`;
+  }
+  return undefined;
+}
+
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
@@ -170,54 +223,89 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   const jsonPath = join(config.outDir, `${id}.json`);
   const csvPath = join(config.outDir, `${id}.csv`);
   const { outDir: _outDir, ...cfgNoOut } = config;
+  // Credentials in a URL (http://user:pass@…) are used, never stored.
+  const shownTarget = stripUserinfo(config.targetUrl);
   const doc: ExperimentDocument = {
     schema: 'mora.experiment/1',
     id,
-    status: 'complete',
-    config: { ...cfgNoOut, stepSeconds: step, rateWindowSeconds: w },
+    status: 'running',
+    config: { ...cfgNoOut, targetUrl: shownTarget, prometheusUrl: stripUserinfo(config.prometheusUrl), stepSeconds: step, rateWindowSeconds: w },
     timings: { started, finished: started, levels: [] },
     files: { json: `${id}.json` },
+    ...(hooks.scaling ? { scaling: hooks.scaling } : {}),
   };
-
-  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
-  // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
-  //    Prometheus should fail now, not after minutes of load).
-  if (!hooks.signal?.aborted) {
-    if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
-    else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
-  }
-
-  // 1. Load, level by level.
-  for (let i = 0; i < config.levels.length; i++) {
-    if (hooks.signal?.aborted) break;
-    const level = config.levels[i];
-    hooks.onProgress?.({ phase: 'level-start', index: i, total: config.levels.length, level });
-    const start = now();
-    const stats = await load({
-      url: config.targetUrl, rate: level, durationSeconds: config.durationSeconds,
-      maxRequests: config.maxRequestsPerLevel, connections: config.connections, signal: hooks.signal,
-    });
-    const end = now();
-    if (stats.aborted || hooks.signal?.aborted) break; // an interrupted level is not kept: it did not run its full time
-    doc.timings.levels.push({ level, start, end, stats });
-    hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats });
-  }
-  const levels = doc.timings.levels;
-  if (levels.length < config.levels.length) {
-    doc.status = 'partial';
-    doc.interrupted = `cancelled after ${levels.length} of ${config.levels.length} level(s)`;
-  }
-
+  const writeJson = () => writeFileAtomic(jsonPath, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   const write = (csv?: string): ExperimentResult => {
     doc.timings.finished = now();
     if (csv !== undefined) {
       writeFileAtomic(csvPath, csv);
       doc.files.csv = `${id}.csv`;
     }
-    writeFileAtomic(jsonPath, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    writeJson();
     hooks.onProgress?.({ phase: 'written', csv: csv !== undefined ? csvPath : '', json: jsonPath, status: doc.status });
     return { document: doc, csvPath: csv !== undefined ? csvPath : undefined, jsonPath };
   };
+  // The record exists from the start: a run that dies (crash, kill -9) still says what it was doing and changed.
+  writeJson();
+  const failWith = (e: unknown): never => {
+    doc.status = 'failed';
+    doc.error = (e as Error)?.message ?? String(e);
+    write();
+    throw e;
+  };
+
+  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  try {
+    await hooks.prepare?.();
+    // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
+    //    Prometheus should fail now, not after minutes of load).
+    if (!hooks.signal?.aborted) {
+      if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
+      else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
+    }
+  } catch (e) {
+    failWith(e);
+  }
+
+  // 1. Load, level by level.
+  let unreachable: string | undefined;
+  for (let i = 0; i < config.levels.length; i++) {
+    if (hooks.signal?.aborted) break;
+    const level = config.levels[i];
+    hooks.onProgress?.({ phase: 'level-start', index: i, total: config.levels.length, level });
+    const start = now();
+    let stats: LoadStats;
+    try {
+      stats = await load({
+        url: config.targetUrl, rate: level, durationSeconds: config.durationSeconds,
+        maxRequests: config.maxRequestsPerLevel, connections: config.connections, signal: hooks.signal,
+      });
+    } catch (e) {
+      return failWith(e);
+    }
+    const end = now();
+    if (stats.aborted || hooks.signal?.aborted) break; // an interrupted level is not kept: it did not run its full time
+    const failed = levelFailure(stats, shownTarget);
+    doc.timings.levels.push({ level, start, end, stats, ...(failed ? { failed } : {}) });
+    hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats, failed });
+    if (stats.requests === 0 && stats.errors > 0) {
+      // Nobody answered: the target is down. More levels would only send more connection attempts to it.
+      unreachable = `${failed} at ${level} req/s — is the target running and reachable?`;
+      break;
+    }
+  }
+  const levels = doc.timings.levels;
+  if (unreachable !== undefined || (levels.length > 0 && levels.every((l) => l.failed))) {
+    doc.status = 'failed';
+    doc.error = unreachable ?? `every level failed: ${levels[levels.length - 1].failed}`;
+    if (levels.length < config.levels.length) doc.error += ` (${config.levels.length - levels.length} level(s) not sent)`;
+    return write();
+  }
+  doc.status = 'complete';
+  if (levels.length < config.levels.length) {
+    doc.status = 'partial';
+    doc.interrupted = `cancelled after ${levels.length} of ${config.levels.length} level(s)`;
+  }
   if (levels.length === 0) return write(experimentCsv({ t: new Float64Array(0), values: {}, loadLevel: new Float64Array(0), replicas: new Float64Array(0) }));
 
   // 2. Let Prometheus scrape the end of the last level (not cancellable: it is short and the data is worth it).
@@ -234,10 +322,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   try {
     fetched = await fetchFrame(prometheus, metricQueries(queryTarget, queryConfig, step), { from, to, step });
   } catch (e) {
-    doc.status = 'failed';
-    doc.error = (e as Error).message;
-    write();
-    throw e;
+    return failWith(e);
   }
   const { frame, missing, warnings } = fetched;
 
