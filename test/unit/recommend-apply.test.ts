@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recommendCommand } from '../../src/cli/commands/recommend';
@@ -7,6 +8,7 @@ import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { UserError } from '../../src/cli/errors';
 import { demoManifests } from '../../src/data/demo';
 import { scanManifest } from '../../src/manifests';
+import { mora } from './helpers/run-cli';
 
 const base = { ...RECOMMEND_DEFAULTS, format: 'json' };
 
@@ -48,5 +50,53 @@ describe('mora recommend --apply-to', function () {
     await recommendCommand({ ...base, applyTo: file, defaultNamespace: 'shop', workload: 'cartservice' });
     assert.notEqual(readFileSync(file, 'utf8'), noNamespace);
     await assert.rejects(recommendCommand({ ...base, applyTo: join(dir, 'missing') }), (e: unknown) => e instanceof UserError && /no such file/.test((e as Error).message));
+  });
+});
+
+describe('mora recommend --apply-to: failures are never silent (issue 10, item 4)', function () {
+  this.timeout(60000);
+  const args = (path: string) => ['recommend', '--source', 'demo', '-w', 'cartservice', '-f', 'json', '-q', '--apply-to', path, '--default-namespace', 'shop'];
+  const cartCpu = (text: string) => scanManifest(text).containers.find((c) => c.name === 'cartservice')?.requests.cpu?.value;
+
+  it('keeps each file\'s mode and a symlink as a link, writing its target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const original = demoManifests();
+    for (const [name, mode] of [['private.yaml', 0o600], ['exec.yaml', 0o755]] as const) {
+      writeFileSync(join(dir, name), original);
+      chmodSync(join(dir, name), mode);
+    }
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'target.yml'), original);
+    symlinkSync(join('real', 'target.yml'), join(dir, 'link.yaml'));
+    const r = await mora(args(dir));
+    assert.equal(r.code, 0, r.err);
+    assert.equal(statSync(join(dir, 'private.yaml')).mode & 0o7777, 0o600);
+    assert.equal(statSync(join(dir, 'exec.yaml')).mode & 0o7777, 0o755);
+    assert.ok(lstatSync(join(dir, 'link.yaml')).isSymbolicLink(), 'the link stays a link');
+    for (const f of ['private.yaml', 'exec.yaml', join('real', 'target.yml')]) assert.notEqual(cartCpu(readFileSync(join(dir, f), 'utf8')), cartCpu(original), f);
+  });
+
+  it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and still writes the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const original = demoManifests();
+    writeFileSync(join(dir, 'a-ok.yaml'), original);
+    const broken = original.replace('kind: Deployment', 'kind: Deployment\n  bad: [');
+    writeFileSync(join(dir, 'b-broken.yaml'), broken);
+    writeFileSync(join(dir, 'c-locked.yaml'), original);
+    const locked = spawnSync('chattr', ['+i', join(dir, 'c-locked.yaml')]).status === 0;
+    try {
+      const r = await mora(args(dir));
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /b-broken\.yaml: not valid YAML at line \d+/);
+      if (locked) assert.match(r.err, /c-locked\.yaml: cannot write: operation not permitted/);
+      assert.match(r.err, new RegExp(`--apply-to: ${locked ? 2 : 1} of 3 files could not be updated`));
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+      assert.equal(JSON.parse(r.out)[0].workload.name, 'cartservice', 'the recommendations are still printed');
+      assert.notEqual(cartCpu(readFileSync(join(dir, 'a-ok.yaml'), 'utf8')), cartCpu(original), 'the good file is written');
+      assert.equal(readFileSync(join(dir, 'b-broken.yaml'), 'utf8'), broken);
+      assert.equal(readFileSync(join(dir, 'c-locked.yaml'), 'utf8'), original);
+    } finally {
+      if (locked) spawnSync('chattr', ['-i', join(dir, 'c-locked.yaml')]);
+    }
   });
 });

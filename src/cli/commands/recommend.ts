@@ -74,7 +74,14 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
-      process.stdout.write(await recommendCommand(opts));
+      try {
+        process.stdout.write(await recommendCommand(opts));
+      } catch (e) {
+        // --apply-to could not update some files: the recommendations still print, then the failure sets the exit code
+        const output = (e as { output?: unknown }).output;
+        if (e instanceof UserError && typeof output === 'string') process.stdout.write(output);
+        throw e;
+      }
     });
 }
 
@@ -158,11 +165,11 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (runs.length === 0) {
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
   }
+  let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
   if (opts.applyTo) {
-    const { applyToManifests } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
-    for (const r of applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas))) {
-      if (!opts.quiet) process.stderr.write(`${r.file}: ${r.changed ? `${r.changed} value(s) changed` : `unchanged (${r.skipped})`}\n`);
-    }
+    const { applyToManifests, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
+    const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas));
+    applyFailure = reportApplyTo(results, Boolean(opts.quiet)); // failures named on stderr even with -q
   }
   if (opts.report) {
     const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
@@ -170,12 +177,15 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     if (!opts.quiet) process.stderr.write(`wrote ${opts.report}\n`);
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  switch (format) {
-    case 'json': return f.recommendationsJson(runs);
-    case 'yaml': return f.recommendationsYaml(runs);
-    case 'csv': return f.recommendationsCsv(runs);
-    default: return opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs);
+  const output = format === 'json' ? f.recommendationsJson(runs)
+    : format === 'yaml' ? f.recommendationsYaml(runs)
+      : format === 'csv' ? f.recommendationsCsv(runs)
+        : opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs);
+  if (applyFailure) {
+    applyFailure.output = output;
+    throw applyFailure;
   }
+  return output;
 }
 
 /** A source restricted to one kubeconfig context. */

@@ -62,11 +62,14 @@ describe('MOrA extension', () => {
     const labels = await Promise.all(nodes.map((n) => labelOf(api, n)));
     const target = nodes[labels.findIndex((l) => l === workloads[0])];
     assert.ok(target, `workload ${workloads[0]} is in the tree after a refresh`);
-    // reveal walks getParent up to the root: it only works with stable elements and a parent chain.
-    await api.treeView.reveal(target, { select: true, focus: true, expand: false });
-    // The selection comes back from the workbench asynchronously (seconds on a busy machine): wait for it.
-    assert.ok((await waitFor(() => api.treeView.visible, (v) => v)), 'the MOrA view is visible');
-    const selected = await waitFor(() => api.treeView.selection, (s) => s.length === 1);
+    // reveal walks getParent up to the root: it only works with stable elements and a parent chain. The workbench
+    // drops a reveal silently while its copy of the tree is still being refreshed (the refresh above is asynchronous
+    // there), so reveal again until the selection comes back, within a deadline.
+    const selected = await waitFor(async () => {
+      await api.treeView.reveal(target, { select: true, focus: true, expand: false });
+      return waitFor(() => api.treeView.selection, (s) => s.length === 1, 3_000);
+    }, (s) => s.length === 1);
+    assert.ok(api.treeView.visible, 'the MOrA view is visible');
     assert.deepEqual(selected.map((n) => (n as { id: string }).id), [(target as { id: string }).id]);
   });
 });
