@@ -4,6 +4,20 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const root = join(__dirname, '..');
+
+// Output into a closed pipe (`mora … | head`) ends quietly, as other command-line tools do, instead of dying on an
+// unhandled EPIPE with a stack trace: the first EPIPE silences that stream for the rest of the run. The command still
+// finishes (an experiment still restores what it scaled) and exits with its own code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (!err || err.code !== 'EPIPE') throw err;
+    stream.write = (_chunk, encoding, callback) => {
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (typeof done === 'function') process.nextTick(done);
+      return true;
+    };
+  });
+}
 const source = join(root, 'src', 'cli', 'main.ts');
 let cli;
 if (!process.env.MORA_BUNDLED && existsSync(source) && existsSync(join(root, 'node_modules', 'tsx'))) {
