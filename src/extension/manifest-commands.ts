@@ -65,7 +65,7 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
   for (const found of view?.scan.containers ?? []) {
     const ns = found.namespace ?? defaultNs;
     if (found.kind.toLowerCase() !== rec.workload.kind.toLowerCase() || found.name !== rec.workload.name || ns !== rec.workload.namespace) continue;
-    const docNs = view!.scan.documents[found.document].namespace;
+    const docNs = found.namespace; // the workload's own (an item of a `kind: List` has its own namespace)
     for (const c of rec.containers) {
       if (c.container !== found.container || (args.container && c.container !== args.container)) continue;
       const set = resourceSettings(c, manifestLimits(found));

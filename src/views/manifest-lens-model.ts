@@ -87,10 +87,11 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   const hovers: HoverRegion[] = [];
   const missingRequests: MissingRequests[] = [];
   const all: ManifestChange[] = [];
-  const replicasDone = new Set<number>();
+  /** Workloads whose replicas got their lens: a document, or an item of a `kind: List` document. */
+  const replicasDone = new Set<string>();
 
   for (const found of scan.containers) {
-    const doc = scan.documents[found.document];
+    const workload = `${found.document}/${found.item ?? ''}`;
     const missing = (['cpu', 'memory'] as const).filter((r) => found.requests[r] === null);
     if (missing.length > 0) {
       missingRequests.push({
@@ -102,7 +103,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const c = rec?.containers.find((x) => x.container === found.container);
     if (!rec || !c) continue;
     const line = found.line - 1;
-    const change = containerChange(found, doc.namespace, c);
+    const change = containerChange(found, found.namespace, c);
     const markdown = evidenceMarkdown(rec, c);
     lenses.push({ line, title: lensTitle(found, c), tooltip: plainText(markdown), changes: [], kind: 'container',
       target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
@@ -115,11 +116,11 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       if (v) hovers.push({ span: v.span, markdown });
     }
     const rep = rec.replicas;
-    if (rep && !rep.hpa && !replicasDone.has(found.document) && found.replicas) {
-      replicasDone.add(found.document);
+    if (rep && !rep.hpa && !replicasDone.has(workload) && found.replicas) {
+      replicasDone.add(workload);
       const to = Math.round(rep.recommended.value);
       const text = replicasHeadline(rec)!;
-      const change: ManifestChange = { type: 'replicas', target: { kind: found.kind, name: found.name, namespace: doc.namespace }, replicas: to };
+      const change: ManifestChange = { type: 'replicas', target: { kind: found.kind, name: found.name, namespace: found.namespace }, replicas: to };
       hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${text}: ${rep.reason}` });
       // A lens only when the count would change: "replicas 2 → 2" is noise.
       if (Number(found.replicas.value) !== to) {

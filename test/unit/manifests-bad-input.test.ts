@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
 import { writeFileAtomic } from '../../src/core/atomic-write';
 import { checkReplicas, parseQuantity, parseResourceQuantity, QuantityError } from '../../src/core/quantity';
+import type { Recommendation } from '../../src/core/recommendation';
 import { editManifest, parseChangeSpecs, planEdits, scanManifest } from '../../src/manifests';
+import { manifestView } from '../../src/views/manifest-lens-model';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'manifests');
 /** What a terminal would obey: C0/C1 controls, DEL, bidirectional overrides and isolates. */
@@ -172,6 +174,29 @@ describe('manifests: bad input never does silent damage', () => {
         .replace('          image: postgres', '          image: postgres\n          resources:\n            requests:\n              cpu: 250m\n              memory: 512Mi'));
       const edited = editManifest(list, parseChangeSpecs({ set: ['Deployment/web/app=memory=64Mi'] })).text;
       assert.equal(edited, list.replace('              cpu: 100m', '              cpu: 100m\n              memory: 64Mi'));
+    });
+  });
+
+  describe('kind: List in the editor (CodeLenses)', () => {
+    it('lenses every workload of a List, replicas included, and Apply all edits each item in its own namespace', () => {
+      const list = ['apiVersion: v1', 'kind: List', 'items:',
+        ...['web', 'api'].flatMap((name, i) => [
+          '- apiVersion: apps/v1', '  kind: Deployment', '  metadata:', `    name: ${name}`, `    namespace: ${i === 0 ? 'shop' : 'team'}`,
+          '  spec:', '    replicas: 2', '    template:', '      spec:', '        containers:', '        - name: app', '          image: x']), ''].join('\n');
+      const b = (v: number) => ({ value: v, lower: v, upper: v });
+      const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
+      const rec = (namespace: string, name: string, cpu: number, replicas: number): Recommendation => ({
+        workload: { context: 'c', namespace, kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
+        containers: [{ container: 'app', current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8, cpu: { request: b(cpu), confidence: 0.8, evidence } }],
+        replicas: { current: 2, recommended: b(replicas), reason: 'because' },
+      } as unknown as Recommendation);
+      const recs = [rec('shop', 'web', 0.25, 3), rec('team', 'api', 0.5, 4)];
+      const view = manifestView(list, (ns, kind, name) => recs.find((r) => r.workload.namespace === ns && r.workload.kind === kind && r.workload.name === name), 'default');
+      assert.deepEqual(view.lenses.filter((l) => l.kind === 'replicas').map((l) => l.title), ['MOrA: replicas 2 → 3', 'MOrA: replicas 2 → 4']);
+      const all = view.lenses.find((l) => l.kind === 'file')!;
+      const out = editManifest(list, all.changes).text;
+      assert.deepEqual(scanManifest(out).containers.map((c) => [c.name, c.namespace, c.requests.cpu?.value, c.replicas?.value]),
+        [['web', 'shop', '250m', '3'], ['api', 'team', '500m', '4']]);
     });
   });
 
