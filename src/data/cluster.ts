@@ -6,7 +6,8 @@
  * One Prometheus serves every context here: point mora.prometheus.url at the Prometheus of the cluster you select.
  */
 import type { Workload } from '../core/workload';
-import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth, TimeRange } from './datasource';
+import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth, TimeRange, WorkloadMetrics } from './datasource';
+import { batchedFrames, type BatchPlanOptions } from './prometheus/batch-plan';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
 import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, type FetchedFrame } from './prometheus/frame';
@@ -28,6 +29,15 @@ export interface ClusterDataSourceOptions {
   /** PromQL metric/label names and aggregation; defaults fit cAdvisor + kube-state-metrics + http_requests_total. */
   queries?: Partial<Omit<QueryConfig, 'names'>> & { names?: Partial<QueryConfig['names']> };
   prometheusTimeoutMs?: number;
+  /**
+   * How metricsForNamespace reads Prometheus: 'batched' (default) — a few range queries per metric per namespace,
+   * pods mapped to workloads by their owners; 'per-workload' — one query per metric per container, as metrics() does.
+   */
+  prometheusPlan?: 'batched' | 'per-workload';
+  /** Limits of the batched plan (pods per batch, samples per response). */
+  batch?: Omit<BatchPlanOptions, 'signal'>;
+  /** false in the VS Code extension host: its patched Node agents apply VS Code's proxy settings. Default true (HTTP(S)_PROXY, NO_PROXY). */
+  proxyFromEnv?: boolean;
   /** Injected clients (tests, or sharing one client). */
   prometheus?: PrometheusClient;
   kube?: KubeClient;
@@ -105,6 +115,7 @@ export class ClusterDataSource implements DataSource {
       url: this.options.prometheusUrl,
       auth: this.options.prometheusAuth ?? authFromEnv(),
       timeoutMs: this.options.prometheusTimeoutMs,
+      proxyFromEnv: this.options.proxyFromEnv,
     });
     return this.prometheusClient;
   }
@@ -154,12 +165,35 @@ export class ClusterDataSource implements DataSource {
    * and memory are missing there is nothing to recommend from, and the error names the selector to check.
    */
   async metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame> {
-    const { frame, missing } = await this.metricsDetailed(target, range);
-    if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
-      const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
-      throw new PrometheusError(`no samples for ${q.selector} — ${q.hint}`, 'empty');
+    const r = usable(await this.metricsDetailed(target, range));
+    if (r instanceof Error) throw r;
+    return r;
+  }
+
+  /**
+   * Every container's frame of `workloads` (all in `namespace`), workload by workload, with `missing` and validation.
+   * The batched plan (src/data/prometheus/batch-plan.ts) unless `prometheusPlan: 'per-workload'` or process metrics.
+   */
+  async *metricsDetailedForNamespace(namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncGenerator<{ workload: Workload; containers: Map<string, DetailedFrame> }> {
+    const detailed = (f: FetchedFrame): DetailedFrame => ({ ...f, validation: validateFrame(f.frame) });
+    if ((this.options.prometheusPlan ?? 'batched') === 'batched' && this.queryConfig.resources === 'cadvisor') {
+      for await (const item of batchedFrames(this.prometheus, this.queryConfig, namespace, workloads, range, { ...this.options.batch, signal })) {
+        yield { workload: item.workload, containers: new Map([...item.containers].map(([c, f]) => [c, detailed(f)])) };
+      }
+      return;
     }
-    return frame;
+    for (const workload of workloads) {
+      const containers = new Map<string, DetailedFrame>();
+      for (const c of workload.containers) containers.set(c.name, await this.metricsDetailed({ workload, container: c.name }, range, signal));
+      yield { workload, containers };
+    }
+  }
+
+  /** DataSource.metricsForNamespace: what metrics() gives (or throws) for each container, a namespace at a time. */
+  async *metricsForNamespace(_context: string, namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncGenerator<WorkloadMetrics> {
+    for await (const item of this.metricsDetailedForNamespace(namespace, workloads, range, signal)) {
+      yield { workload: item.workload, containers: new Map([...item.containers].map(([c, f]) => [c, usable(f)])) };
+    }
   }
 
   /** Each check a person can act on: Prometheus, cAdvisor, app metrics, kube-state-metrics, the Kubernetes API. */
@@ -212,4 +246,13 @@ export class ClusterDataSource implements DataSource {
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);
     return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
   }
+}
+
+/** The frame, or — when even CPU and memory are missing — the error naming the selector to check. */
+function usable({ frame, missing }: FetchedFrame): MetricFrame | PrometheusError {
+  if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
+    const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
+    return new PrometheusError(`no samples for ${q.selector} — ${q.hint}`, 'empty');
+  }
+  return frame;
 }

@@ -30,6 +30,13 @@ export interface MetricTarget {
   container?: string;
 }
 
+/** One workload's metrics from a namespace-wide read: per container of its spec, the frame or why there is none. */
+export interface WorkloadMetrics {
+  workload: Workload;
+  /** By container name: the frame metrics() would give, or the error metrics() would throw (e.g. no samples). */
+  containers: Map<string, MetricFrame | Error>;
+}
+
 export interface SourceHealth {
   ok: boolean;
   /** One line a person can act on, e.g. "Prometheus at http://… refused the connection". */
@@ -53,5 +60,11 @@ export interface DataSource {
   /** The full history range the source has for this target (the demo: 14 days). */
   historyRange(target: MetricTarget): Promise<TimeRange>;
   metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame>;
+  /**
+   * The metrics of many workloads of one namespace in one go, yielded workload by workload (a live cluster reads them
+   * with a few Prometheus queries per metric for the whole namespace instead of a dozen per container). Optional:
+   * without it, callers read each container with metrics(). Throws when the source is unreachable.
+   */
+  metricsForNamespace?(context: string, namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncIterable<WorkloadMetrics>;
   health(): Promise<SourceHealth>;
 }

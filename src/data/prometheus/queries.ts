@@ -87,7 +87,8 @@ export function promString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-function reEscape(s: string): string {
+/** Escapes regex metacharacters (for a literal inside a PromQL regex matcher). */
+export function reEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

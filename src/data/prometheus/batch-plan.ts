@@ -1,0 +1,665 @@
+/**
+ * The batched query plan: MOrA's 12 metrics for every workload of a namespace with a few range queries per metric for
+ * the whole namespace, instead of one query per metric per container (queries.ts + frame.ts, kept as the per-workload
+ * plan). The frames are the same (within float rounding: sums are added in another order).
+ *
+ * - Each metric is queried once per pod batch, grouped `by (namespace, pod, container)` for container metrics,
+ *   `by (namespace, pod)` for network and application counters, `by (namespace, pod, le)` for the latency histogram
+ *   (one query serves p50, p95 and p99: histogram_quantile is applied here, as Prometheus does it), and by workload name
+ *   for kube-state-metrics' ready replicas. The throttling ratio's numerator and denominator travel in one query.
+ * - Pods are mapped to workloads through the owner chain from kube-state-metrics, read once per namespace
+ *   (`kube_pod_owner`, `kube_replicaset_owner`, and `kube_job_owner` when there are CronJobs), over the whole history so
+ *   pods that are gone still count. Pod-name patterns (queries.ts podNameRegex) are only the fallback, for pods
+ *   kube-state-metrics never reported; the longest matching workload name wins.
+ * - A namespace with more pods than `maxPodsPerBatch` is split into batches of whole workloads, each selected by a regex
+ *   of its pod names (bounded length); a batch is fetched, folded into per-workload accumulators, handed out and dropped
+ *   before the next, so memory follows the batch size, not the cluster size.
+ * - Responses are bounded: each query's time range is cut into chunks of at most `maxSamplesPerRequest` samples (series ×
+ *   points; the series count is estimated for the first chunk and measured after it), and each chunk is folded into the
+ *   accumulators as soon as it arrives.
+ */
+import type { MetricName } from '../../core/metrics';
+import type { Workload, WorkloadKind } from '../../core/workload';
+import type { MetricFrame, TimeRange } from '../datasource';
+import { shortQuery, type ApiBody, type PrometheusClient, type RangeSeries } from './client';
+import { PrometheusError } from './errors';
+import { frameGrid, toGrid, type FetchedFrame } from './frame';
+import { bucketQuantile, parseLe, type Bucket } from './histogram';
+import { metricQueries, podNameRegex, promString, rateWindow, reEscape, type MetricQuery, type QueryConfig } from './queries';
+
+export interface BatchPlanOptions {
+  /** Pods per batch; a namespace with more is split (by whole workloads). Default 500. */
+  maxPodsPerBatch?: number;
+  /** Characters of a batch's pod-name regex. Default 24,000. */
+  maxRegexLength?: number;
+  /** Samples (series × points) per HTTP response. Default 250,000 (about 7 MB of JSON). */
+  maxSamplesPerRequest?: number;
+  /** Points per series per request, at most. Default 5,000 (as the client's chunks). */
+  maxChunkPoints?: number;
+  /** Read kube_pod_owner / kube_replicaset_owner (default true); false maps pods by name patterns only. */
+  owners?: boolean;
+  signal?: AbortSignal;
+  /** Counters to add to. */
+  stats?: BatchPlanStats;
+}
+
+export interface BatchPlanStats {
+  namespaces: number;
+  batches: number;
+  /** PromQL executions: range queries (counted once, however many time chunks) and instant queries. */
+  queries: number;
+  /** The instant queries of the owner chain, included in `queries`. */
+  ownerQueries: number;
+  /** HTTP requests (time chunks included). */
+  requests: number;
+  /** The most range queries any one metric needed in any one namespace (before chunking by time). */
+  maxQueriesPerMetricPerNamespace: number;
+  /** The most samples (series × points) in one response. */
+  maxSamplesPerResponse: number;
+  podsByOwner: number;
+  podsByPattern: number;
+}
+
+export function newBatchPlanStats(): BatchPlanStats {
+  return { namespaces: 0, batches: 0, queries: 0, ownerQueries: 0, requests: 0, maxQueriesPerMetricPerNamespace: 0, maxSamplesPerResponse: 0, podsByOwner: 0, podsByPattern: 0 };
+}
+
+/** One workload's frames, per container of its spec: what the per-workload plan's fetchFrame gives for each. */
+export interface BatchedWorkload {
+  workload: Workload;
+  containers: Map<string, FetchedFrame>;
+}
+
+type Agg = { v: Float64Array; n: Uint16Array | undefined };
+
+interface ContainerAcc {
+  cpu: Agg;
+  wss: Agg;
+  rss: Agg;
+  thrNum: Float64Array;
+  thrDen: Float64Array;
+}
+
+interface WorkloadAcc {
+  w: Workload;
+  containers: Map<string, ContainerAcc>;
+  rx: Agg;
+  tx: Agg;
+  req: Float64Array;
+  err: Float64Array;
+  buckets: Map<string, Float64Array>;
+  ready: Float64Array;
+}
+
+interface Grid {
+  t: Float64Array;
+  step: number;
+}
+
+const nanArray = (n: number) => new Float64Array(n).fill(NaN);
+
+/** Adds x at i: NaN means "no sample yet". Sums propagate NaN/Inf as PromQL's sum does. */
+function addAt(a: Float64Array, i: number, x: number): void {
+  const cur = a[i];
+  a[i] = Number.isNaN(cur) ? x : cur + x;
+}
+
+function newAgg(n: number, avg: boolean): Agg {
+  return { v: nanArray(n), n: avg ? new Uint16Array(n) : undefined };
+}
+
+/** avg (sum and count) or max, as PromQL's aggregators treat their inputs. */
+function foldAgg(a: Agg, i: number, x: number): void {
+  if (a.n) {
+    addAt(a.v, i, x);
+    a.n[i]++;
+  } else {
+    const cur = a.v[i];
+    if (Number.isNaN(cur) || cur < x) a.v[i] = x;
+  }
+}
+
+/** Final values: NaN where nothing came or the aggregate is not finite (toGrid drops those too). */
+function finishAgg(a: Agg): Float64Array {
+  const out = new Float64Array(a.v.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = a.n ? (a.n[i] ? a.v[i] / a.n[i] : NaN) : a.v[i];
+    out[i] = Number.isFinite(v) ? v : NaN;
+  }
+  return out;
+}
+
+function finite(a: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = Number.isFinite(a[i]) ? a[i] : NaN;
+  return out;
+}
+
+function parseValue(s: string): number {
+  if (s === '+Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  return Number(s);
+}
+
+type Matrix = Array<{ metric?: Record<string, string>; values?: Array<[number, string]> }>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Owners: pod → workload
+
+interface Owner {
+  kind: string;
+  name: string;
+}
+
+/** The owner chain of one namespace, from kube-state-metrics. */
+export class OwnerIndex {
+  readonly pods = new Map<string, Owner[]>();
+  readonly replicaSets = new Map<string, Owner[]>();
+  readonly jobs = new Map<string, Owner[]>();
+
+  static add(map: Map<string, Owner[]>, key: string | undefined, kind: string | undefined, name: string | undefined): void {
+    if (!key || !kind) return;
+    const list = map.get(key) ?? [];
+    list.push({ kind, name: name ?? '' });
+    map.set(key, list);
+  }
+}
+
+const OWNED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+
+/** Maps pod names to the listed workloads: owner chain first, name patterns as the fallback. */
+export class PodResolver {
+  private readonly byKey = new Map<string, number>();
+  private readonly patterns: Array<{ re: RegExp; index: number; len: number }>;
+  private readonly memo = new Map<string, number>();
+  podsByOwner = 0;
+  podsByPattern = 0;
+
+  constructor(workloads: readonly Workload[], private readonly owners: OwnerIndex | undefined) {
+    workloads.forEach((w, i) => this.byKey.set(`${w.kind}/${w.name}`, i));
+    this.patterns = workloads
+      .map((w, index) => ({ re: new RegExp(`^(?:${podNameRegex(w.kind, w.name)})$`), index, len: w.name.length }))
+      .sort((a, b) => b.len - a.len);
+  }
+
+  /** The workload (by kind and name) a pod's owner chain ends at, or undefined when kube-state-metrics never saw the pod. */
+  ownerOf(pod: string): string | null | undefined {
+    const owners = this.owners?.pods.get(pod);
+    if (!owners) return undefined;
+    let fallback: string | null = null;
+    for (const o of owners) {
+      const key = this.chain(pod, o);
+      if (key && this.byKey.has(key)) return key;
+      fallback ??= key;
+    }
+    return fallback;
+  }
+
+  private chain(pod: string, o: Owner): string | null {
+    if (o.kind === 'ReplicaSet') {
+      const up = this.owners?.replicaSets.get(o.name)?.find((x) => x.kind === 'Deployment');
+      if (up) return `Deployment/${up.name}`;
+      if (this.owners?.replicaSets.has(o.name)) return `ReplicaSet/${o.name}`;
+      // The ReplicaSet's own series is missing: its name is <deployment>-<pod-template-hash>.
+      const m = /^(.+)-[a-z0-9]{1,10}$/.exec(o.name);
+      if (m && this.byKey.has(`Deployment/${m[1]}`)) return `Deployment/${m[1]}`;
+      return `ReplicaSet/${o.name}`;
+    }
+    if (o.kind === 'Job') {
+      const up = this.owners?.jobs.get(o.name)?.find((x) => x.kind === 'CronJob');
+      return up ? `CronJob/${up.name}` : `Job/${o.name}`;
+    }
+    if (OWNED_KINDS.has(o.kind)) return `${o.kind}/${o.name}`;
+    // "<none>" (a bare pod), Node (a static pod) and anything else: the pod is its own workload.
+    return `Pod/${pod}`;
+  }
+
+  /** Index into the workload list, or -1 for a pod of no listed workload. */
+  resolve(pod: string): number {
+    const hit = this.memo.get(pod);
+    if (hit !== undefined) return hit;
+    let index = -1;
+    const owner = this.ownerOf(pod);
+    if (owner !== undefined) {
+      index = owner ? this.byKey.get(owner) ?? -1 : -1;
+      if (index >= 0) this.podsByOwner++;
+    } else {
+      const p = this.patterns.find((x) => x.re.test(pod));
+      if (p) {
+        index = p.index;
+        this.podsByPattern++;
+      }
+    }
+    this.memo.set(pod, index);
+    return index;
+  }
+
+  /** Pods kube-state-metrics reported for workload i (empty without owner data). */
+  knownPods(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    if (!this.owners) return out;
+    for (const pod of this.owners.pods.keys()) {
+      const owner = this.ownerOf(pod);
+      const i = owner ? this.byKey.get(owner) : undefined;
+      if (i === undefined) continue;
+      const list = out.get(i) ?? [];
+      list.push(pod);
+      out.set(i, list);
+    }
+    return out;
+  }
+
+  /** Pods kube-state-metrics reported for workloads that are not listed. */
+  foreignPods(): number {
+    if (!this.owners) return 0;
+    let n = 0;
+    for (const pod of this.owners.pods.keys()) {
+      const owner = this.ownerOf(pod);
+      if (!owner || !this.byKey.has(owner)) n++;
+    }
+    return n;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batches
+
+interface Batch {
+  /** Indexes into the workload list. */
+  members: number[];
+  /** Label matchers selecting the batch's pods: namespace, and a pod regex unless the batch is the whole namespace. */
+  podSel: string;
+  /** Pods (known ones, or replicas where the owner chain is missing), for sizing the first time chunk. */
+  pods: number;
+  /** Pods × their spec's containers: the series a per-container query returns. */
+  containerSeries: number;
+}
+
+export function planBatches(namespace: string, workloads: readonly Workload[], resolver: PodResolver, maxPods: number, maxRegex: number): Batch[] {
+  const ns = `namespace=${promString(namespace)}`;
+  const known = resolver.knownPods();
+  const parts = workloads.map((w, i) => {
+    const pods = known.get(i);
+    // Pods reported by kube-state-metrics are named exactly; a workload it never reported is matched by its pattern.
+    const alternatives = pods?.length ? pods.map(reEscape) : [podNameRegex(w.kind, w.name)];
+    const count = pods?.length ?? Math.max(1, w.replicas);
+    return { i, alternatives, pods: count, series: count * Math.max(1, w.containers.length) };
+  });
+  const total = parts.reduce((s, p) => s + p.pods, 0);
+  const series = parts.reduce((s, p) => s + p.series, 0);
+  const foreign = resolver.foreignPods();
+  const regexLength = parts.reduce((s, p) => s + p.alternatives.reduce((a, x) => a + x.length + 1, 0), 0);
+  // The whole namespace in one query when it fits and is mostly ours; otherwise exactly our pods.
+  if (total <= maxPods && foreign <= 0.25 * (total + foreign) && known.size > 0) {
+    return [{ members: parts.map((p) => p.i), podSel: ns, pods: total + foreign, containerSeries: series + foreign }];
+  }
+  if (total <= maxPods && regexLength <= maxRegex) {
+    return parts.length ? [{ members: parts.map((p) => p.i), podSel: `${ns},pod=~${promString(parts.flatMap((p) => p.alternatives).join('|'))}`, pods: total, containerSeries: series }] : [];
+  }
+  // Balanced batches of whole workloads.
+  const count = Math.max(Math.ceil(total / maxPods), Math.ceil(regexLength / maxRegex));
+  const target = Math.ceil(total / count);
+  const out: Batch[] = [];
+  let cur: typeof parts = [];
+  let pods = 0;
+  let len = 0;
+  const flush = () => {
+    if (!cur.length) return;
+    out.push({ members: cur.map((p) => p.i), podSel: `${ns},pod=~${promString(cur.flatMap((p) => p.alternatives).join('|'))}`, pods, containerSeries: cur.reduce((s, p) => s + p.series, 0) });
+    cur = [];
+    pods = 0;
+    len = 0;
+  };
+  for (const p of parts) {
+    let alts = p.alternatives;
+    let plen = alts.reduce((a, x) => a + x.length + 1, 0);
+    if (plen > maxRegex) {
+      // One workload with more pod names than a regex may hold: select it by its name pattern instead.
+      alts = [podNameRegex(workloads[p.i].kind, workloads[p.i].name)];
+      plen = alts[0].length + 1;
+    }
+    // Never above the limits; close a batch once it reaches the balanced size.
+    if (cur.length && (pods + p.pods > maxPods || pods >= target || len + plen > maxRegex)) flush();
+    cur.push({ ...p, alternatives: alts });
+    pods += p.pods;
+    len += plen;
+  }
+  flush();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The plan
+
+interface PlannedQuery {
+  /** The metrics this query serves (for `missing` when Prometheus rejects it, and for the per-metric count). */
+  metrics: MetricName[];
+  promql: string;
+  /** Series expected (the first chunk's size; later chunks use what came back, scaled to the batch's pods). */
+  estimate: number;
+  fold(labels: Record<string, string>, values: Array<[number, string]>): void;
+}
+
+const LATENCY: ReadonlyArray<[MetricName, number]> = [['latency_p50', 0.5], ['latency_p95', 0.95], ['latency_p99', 0.99]];
+const APP_METRICS: ReadonlySet<MetricName> = new Set(['request_rate', 'error_rate', 'latency_p50', 'latency_p95', 'latency_p99']);
+
+/**
+ * Streams the frames of `workloads` (all in `namespace`) over `range`, batch by batch. Throws PrometheusError when
+ * Prometheus is unreachable or fails; a query it rejects (4xx with an error type) loses only that query's metrics.
+ * Only the cAdvisor mode is batched (process metrics have no pods): callers use the per-workload plan for `process`.
+ */
+export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig, namespace: string, workloads: readonly Workload[], range: TimeRange, options: BatchPlanOptions = {}): AsyncGenerator<BatchedWorkload> {
+  if (cfg.resources !== 'cadvisor') throw new Error('the batched plan reads cAdvisor metrics; use the per-workload plan for resources = "process"');
+  const stats = options.stats;
+  const signal = options.signal;
+  const grid = frameGrid(range, client.maxPoints);
+  const n = grid.t.length;
+  if (stats) stats.namespaces++;
+  if (n === 0 || workloads.length === 0) {
+    for (const w of workloads) yield { workload: w, containers: new Map(w.containers.map((c) => [c.name, { frame: { t: grid.t, step: grid.step, values: {} }, missing: [], warnings: [] }])) };
+    return;
+  }
+  const t0 = grid.t[0];
+  const tEnd = grid.t[n - 1];
+  const step = grid.step;
+  const w = `${Math.round(rateWindow(range.step, cfg))}s`;
+  const N = cfg.names;
+  const ns = `namespace=${promString(namespace)}`;
+  const cont = 'container!="",container!="POD"';
+  const warnings = new Set<string>();
+  const perMetric = new Map<MetricName, number>();
+  const count = (metrics: MetricName[]) => {
+    for (const m of metrics) {
+      const k = (perMetric.get(m) ?? 0) + 1;
+      perMetric.set(m, k);
+      if (stats) stats.maxQueriesPerMetricPerNamespace = Math.max(stats.maxQueriesPerMetricPerNamespace, k);
+    }
+  };
+
+  // Owners: once per namespace, over the whole history (plus a rate window), so pods that are gone still map.
+  let owners: OwnerIndex | undefined;
+  if (options.owners ?? true) {
+    owners = new OwnerIndex();
+    const span = `${Math.ceil(tEnd - t0 + step + rateWindow(range.step, cfg))}s`;
+    const ask = async (promql: string) => {
+      if (stats) { stats.queries++; stats.ownerQueries++; stats.requests++; }
+      try {
+        return await client.query(promql, tEnd, { signal });
+      } catch (e) {
+        if (e instanceof PrometheusError && e.kind === 'query') {
+          warnings.add(`owner lookup failed, pods matched by name: ${e.message}`);
+          return [];
+        }
+        throw e;
+      }
+    };
+    const cronJobs = workloads.some((x) => x.kind === 'CronJob');
+    const [pods, rs, jobs] = await Promise.all([
+      ask(`max by (pod, owner_kind, owner_name) (max_over_time(kube_pod_owner{${ns}}[${span}]))`),
+      ask(`max by (replicaset, owner_kind, owner_name) (max_over_time(kube_replicaset_owner{${ns}}[${span}]))`),
+      cronJobs ? ask(`max by (job_name, owner_kind, owner_name) (max_over_time(kube_job_owner{${ns}}[${span}]))`) : Promise.resolve([]),
+    ]);
+    for (const s of pods) OwnerIndex.add(owners.pods, s.labels.pod, s.labels.owner_kind, s.labels.owner_name);
+    for (const s of rs) OwnerIndex.add(owners.replicaSets, s.labels.replicaset, s.labels.owner_kind, s.labels.owner_name);
+    for (const s of jobs) OwnerIndex.add(owners.jobs, s.labels.job_name, s.labels.owner_kind, s.labels.owner_name);
+    if (owners.pods.size === 0) owners = undefined;
+  }
+  const resolver = new PodResolver(workloads, owners);
+  const batches = planBatches(namespace, workloads, resolver, options.maxPodsPerBatch ?? 500, options.maxRegexLength ?? 24_000);
+
+  // With an application selector configured, the app queries do not depend on the workload (queries.ts uses the
+  // selector as is): run them once, as the per-workload plan would, and give every frame the same values.
+  let shared: Map<MetricName, Float64Array | PrometheusError> | undefined;
+  if (cfg.appSelector !== undefined) {
+    shared = new Map();
+    const qs = metricQueries({ namespace, kind: workloads[0].kind, name: workloads[0].name }, cfg, range.step).filter((q) => APP_METRICS.has(q.metric));
+    await Promise.all(qs.map(async (q) => {
+      count([q.metric]);
+      if (stats) stats.queries++;
+      try {
+        const series: RangeSeries[] = [];
+        await streamRange(client, q.promql, t0, tEnd, step, { estimate: 1, pods: 0 }, options, (matrix) => {
+          for (const r of matrix) {
+            const vs = r.values ?? [];
+            series.push({ labels: r.metric ?? {}, t: Float64Array.from(vs, (x) => x[0]), v: Float64Array.from(vs, (x) => parseValue(x[1])) });
+          }
+        }, warnings);
+        shared!.set(q.metric, toGrid(grid.t, step, series, q.metric));
+      } catch (e) {
+        if (e instanceof PrometheusError && e.kind === 'query') shared!.set(q.metric, e);
+        else throw e;
+      }
+    }));
+  }
+
+  for (const batch of batches) {
+    if (stats) stats.batches++;
+    const accs = new Map<number, WorkloadAcc>();
+    for (const i of batch.members) {
+      const wl = workloads[i];
+      const avg = cfg.podAggregation === 'avg';
+      accs.set(i, {
+        w: wl,
+        containers: new Map(wl.containers.map((c) => [c.name, { cpu: newAgg(n, avg), wss: newAgg(n, avg), rss: newAgg(n, avg), thrNum: nanArray(n), thrDen: nanArray(n) }])),
+        rx: newAgg(n, avg), tx: newAgg(n, avg), req: nanArray(n), err: nanArray(n), buckets: new Map(), ready: nanArray(n),
+      });
+    }
+    const accOf = (pod: string | undefined): WorkloadAcc | undefined => (pod === undefined ? undefined : accs.get(resolver.resolve(pod)));
+    const place = (values: Array<[number, string]>, f: (i: number, v: number) => void) => {
+      for (const [t, s] of values) {
+        const i = Math.round((t - t0) / step);
+        if (i >= 0 && i < n) f(i, parseValue(s));
+      }
+    };
+    const containerFold = (pick: (c: ContainerAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+      const c = labels.container === undefined ? undefined : accOf(labels.pod)?.containers.get(labels.container);
+      if (c) { const a = pick(c); place(values, (i, v) => foldAgg(a, i, v)); }
+    };
+    const podFold = (pick: (a: WorkloadAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+      const acc = accOf(labels.pod);
+      if (acc) { const a = pick(acc); place(values, (i, v) => foldAgg(a, i, v)); }
+    };
+    const podSum = (pick: (a: WorkloadAcc) => Float64Array) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+      const acc = accOf(labels.pod);
+      if (acc) { const a = pick(acc); place(values, (i, v) => addAt(a, i, v)); }
+    };
+
+    const sel = batch.podSel;
+    const cSel = `${sel},${cont}`;
+    const status = `${cfg.statusLabel}=~${promString(cfg.errorStatusRegex)}`;
+    const queries: PlannedQuery[] = [
+      { metrics: ['cpu_usage'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (rate(${N.cpu}{${cSel}}[${w}]))`, fold: containerFold((c) => c.cpu) },
+      {
+        metrics: ['cpu_throttling_ratio'], estimate: 2 * batch.containerSeries,
+        // Numerator and denominator in one query, told apart by a label: the ratio is of sums across pods.
+        promql: `label_replace(sum by (namespace, pod, container) (rate(${N.cpuThrottledPeriods}{${cSel}}[${w}])), "mora_part", "num", "", "")`
+          + ` or label_replace(sum by (namespace, pod, container) (rate(${N.cpuPeriods}{${cSel}}[${w}])), "mora_part", "den", "", "")`,
+        fold: (labels, values) => {
+          const c = labels.container === undefined ? undefined : accOf(labels.pod)?.containers.get(labels.container);
+          if (!c) return;
+          const a = labels.mora_part === 'num' ? c.thrNum : labels.mora_part === 'den' ? c.thrDen : undefined;
+          if (a) place(values, (i, v) => addAt(a, i, v));
+        },
+      },
+      { metrics: ['memory_working_set'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, fold: containerFold((c) => c.wss) },
+      { metrics: ['memory_rss'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, fold: containerFold((c) => c.rss) },
+      { metrics: ['network_rx'], estimate: batch.pods, promql: `sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkRx}{${sel}}[${w}])))`, fold: podFold((a) => a.rx) },
+      { metrics: ['network_tx'], estimate: batch.pods, promql: `sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`, fold: podFold((a) => a.tx) },
+    ];
+    if (!shared) {
+      queries.push(
+        { metrics: ['request_rate'], estimate: batch.pods, promql: `sum by (namespace, pod) (rate(${N.requests}{${sel}}[${w}]))`, fold: podSum((a) => a.req) },
+        { metrics: ['error_rate'], estimate: batch.pods, promql: `sum by (namespace, pod) (rate(${N.requests}{${sel},${status}}[${w}]))`, fold: podSum((a) => a.err) },
+        {
+          metrics: LATENCY.map(([m]) => m), estimate: 12 * batch.pods, promql: `sum by (namespace, pod, le) (rate(${N.durationBucket}{${sel}}[${w}]))`,
+          fold: (labels, values) => {
+            const acc = accOf(labels.pod);
+            if (!acc || labels.le === undefined) return;
+            let a = acc.buckets.get(labels.le);
+            if (!a) acc.buckets.set(labels.le, (a = nanArray(n)));
+            const arr = a;
+            place(values, (i, v) => addAt(arr, i, v));
+          },
+        },
+      );
+    }
+    // Ready replicas: per controller from kube-state-metrics, per pod for the other kinds — one query.
+    const members = batch.members.map((i) => workloads[i]);
+    const byName = batch.podSel === ns ? () => '' : (label: string, kind: WorkloadKind) =>
+      `,${label}=~${promString(members.filter((x) => x.kind === kind).map((x) => reEscape(x.name)).join('|'))}`;
+    const ready: string[] = [];
+    const kinds = new Set(members.map((x) => x.kind));
+    if (kinds.has('Deployment')) ready.push(`sum by (namespace, deployment) (kube_deployment_status_replicas_ready{${ns}${byName('deployment', 'Deployment')}})`);
+    if (kinds.has('StatefulSet')) ready.push(`sum by (namespace, statefulset) (kube_statefulset_status_replicas_ready{${ns}${byName('statefulset', 'StatefulSet')}})`);
+    if (kinds.has('DaemonSet')) ready.push(`sum by (namespace, daemonset) (kube_daemonset_status_number_ready{${ns}${byName('daemonset', 'DaemonSet')}})`);
+    if (members.some((x) => x.kind !== 'Deployment' && x.kind !== 'StatefulSet' && x.kind !== 'DaemonSet')) {
+      ready.push(`sum by (namespace, pod) (kube_pod_status_ready{${sel},condition="true"})`);
+    }
+    const byKey = new Map(batch.members.map((i) => [`${workloads[i].kind}/${workloads[i].name}`, accs.get(i)!]));
+    if (ready.length) {
+      queries.push({
+        metrics: ['ready_replicas'], estimate: members.length + (ready.length > 3 || ready[ready.length - 1].includes('kube_pod_status_ready') ? batch.pods : 0), promql: ready.join(' or '),
+        fold: (labels, values) => {
+          let acc: WorkloadAcc | undefined;
+          if (labels.deployment !== undefined) acc = byKey.get(`Deployment/${labels.deployment}`);
+          else if (labels.statefulset !== undefined) acc = byKey.get(`StatefulSet/${labels.statefulset}`);
+          else if (labels.daemonset !== undefined) acc = byKey.get(`DaemonSet/${labels.daemonset}`);
+          else {
+            acc = accOf(labels.pod);
+            if (acc && (acc.w.kind === 'Deployment' || acc.w.kind === 'StatefulSet' || acc.w.kind === 'DaemonSet')) acc = undefined;
+          }
+          if (acc) { const a = acc.ready; place(values, (i, v) => addAt(a, i, v)); }
+        },
+      });
+    }
+
+    const rejected = new Map<MetricName, PrometheusError>();
+    await Promise.all(queries.map(async (q) => {
+      count(q.metrics);
+      if (stats) stats.queries++;
+      try {
+        await streamRange(client, q.promql, t0, tEnd, step, { estimate: Math.max(1, q.estimate), pods: batch.pods }, options, (matrix) => {
+          for (const r of matrix) q.fold(r.metric ?? {}, r.values ?? []);
+        }, warnings);
+      } catch (e) {
+        if (e instanceof PrometheusError && e.kind === 'query') for (const m of q.metrics) rejected.set(m, e);
+        else throw e;
+      }
+    }));
+
+    for (const i of batch.members) {
+      const acc = accs.get(i)!;
+      accs.delete(i);
+      yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...warnings]);
+    }
+  }
+  if (stats) { stats.podsByOwner += resolver.podsByOwner; stats.podsByPattern += resolver.podsByPattern; }
+}
+
+/**
+ * Fetches [t0, tEnd] in time chunks of bounded size, folding each as it arrives. The first chunk is sized by the
+ * estimate; later ones by the series per pod that came back, scaled to every pod of the batch (pods that appear later
+ * in the range, after a rollout, are already counted), and never below the most series seen.
+ */
+async function streamRange(client: PrometheusClient, promql: string, t0: number, tEnd: number, step: number, size: { estimate: number; pods: number },
+  options: BatchPlanOptions, onMatrix: (m: Matrix) => void, warnings: Set<string>): Promise<void> {
+  const budget = options.maxSamplesPerRequest ?? 250_000;
+  const maxPoints = Math.min(options.maxChunkPoints ?? 5_000, client.maxPoints);
+  const stats = options.stats;
+  let series = size.estimate;
+  let observed = 0;
+  for (let s = t0; s <= tEnd;) {
+    const per = Math.max(1, Math.min(maxPoints, Math.floor(budget / Math.max(1, series))));
+    const e = Math.min(tEnd, s + (per - 1) * step);
+    const body: ApiBody = await client.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, { signal: options.signal }, `query ${shortQuery(promql)}`);
+    if (stats) stats.requests++;
+    body.warnings?.forEach((x) => warnings.add(x));
+    const data = body.data;
+    if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+      throw new PrometheusError(`Prometheus at ${client.displayUrl} answered a range query with "${data?.resultType}" instead of a matrix`, 'bad-response');
+    }
+    const matrix = data.result as Matrix;
+    if (stats) {
+      let samples = 0;
+      for (const r of matrix) samples += r.values?.length ?? 0;
+      stats.maxSamplesPerResponse = Math.max(stats.maxSamplesPerResponse, samples);
+    }
+    onMatrix(matrix);
+    observed = Math.max(observed, matrix.length);
+    const pods = new Set<string>();
+    for (const r of matrix) if (r.metric?.pod !== undefined) pods.add(r.metric.pod);
+    if (pods.size > 0 && size.pods > 0) series = Math.max(observed, Math.ceil((matrix.length / pods.size) * Math.max(size.pods, pods.size)));
+    else if (observed > 0) series = Math.max(observed, Math.min(series, size.estimate));
+    s = e + step;
+  }
+}
+
+function finish(acc: WorkloadAcc, grid: Grid, cfg: QueryConfig, namespace: string, rangeStep: number, rejected: Map<MetricName, PrometheusError>,
+  shared: Map<MetricName, Float64Array | PrometheusError> | undefined, warnings: string[]): BatchedWorkload {
+  const n = grid.t.length;
+  const wl = acc.w;
+  // Workload-level metrics, computed once and copied into each container's frame.
+  const common = new Map<MetricName, Float64Array>();
+  common.set('network_rx', finishAgg(acc.rx));
+  common.set('network_tx', finishAgg(acc.tx));
+  if (shared) {
+    for (const [m, v] of shared) if (!(v instanceof PrometheusError)) common.set(m, v);
+  } else {
+    common.set('request_rate', finite(acc.req));
+    // `errors or 0 * total`: no 5xx series at a time the workload served requests is an error rate of 0, not a gap.
+    const err = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = acc.err[i];
+      const r = acc.req[i];
+      const v = !Number.isNaN(e) ? e : !Number.isNaN(r) ? 0 * r : NaN;
+      err[i] = Number.isFinite(v) ? v : NaN;
+    }
+    common.set('error_rate', err);
+    const les = [...acc.buckets.entries()].map(([le, v]) => ({ bound: parseLe(le), v })).filter((b) => !Number.isNaN(b.bound));
+    const lat = LATENCY.map(() => new Float64Array(n).fill(NaN));
+    if (les.length) {
+      for (let i = 0; i < n; i++) {
+        const present = les.filter((b) => !Number.isNaN(b.v[i]));
+        if (!present.length) continue;
+        LATENCY.forEach(([, q], k) => {
+          const buckets: Bucket[] = present.map((b) => ({ upperBound: b.bound, count: b.v[i] }));
+          const v = bucketQuantile(q, buckets);
+          lat[k][i] = Number.isFinite(v) ? v : NaN;
+        });
+      }
+    }
+    LATENCY.forEach(([m], k) => common.set(m, lat[k]));
+  }
+  common.set('ready_replicas', finite(acc.ready));
+
+  const containers = new Map<string, FetchedFrame>();
+  let first = true;
+  for (const spec of wl.containers) {
+    const c = acc.containers.get(spec.name)!;
+    const own = new Map<MetricName, Float64Array>();
+    own.set('cpu_usage', finishAgg(c.cpu));
+    const thr = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = c.thrNum[i] / c.thrDen[i];
+      thr[i] = Number.isFinite(v) ? v : NaN;
+    }
+    own.set('cpu_throttling_ratio', thr);
+    own.set('memory_working_set', finishAgg(c.wss));
+    own.set('memory_rss', finishAgg(c.rss));
+    const values: MetricFrame['values'] = {};
+    const missing: MetricQuery[] = [];
+    for (const q of metricQueries({ namespace, kind: wl.kind, name: wl.name, container: spec.name }, cfg, rangeStep)) {
+      const bad = rejected.get(q.metric) ?? (shared?.get(q.metric) instanceof PrometheusError ? shared.get(q.metric) as PrometheusError : undefined);
+      if (bad) { missing.push({ ...q, hint: bad.message }); continue; }
+      let v = own.get(q.metric) ?? common.get(q.metric);
+      if (v && v.some((x) => !Number.isNaN(x))) {
+        // Containers of one workload share its workload-level series; each frame gets its own copy.
+        if (!own.has(q.metric) && !first) v = v.slice();
+        values[q.metric] = v;
+      } else missing.push(q);
+    }
+    containers.set(spec.name, { frame: { t: first ? grid.t : grid.t.slice(), step: grid.step, values }, missing, warnings });
+    first = false;
+  }
+  return { workload: wl, containers };
+}
