@@ -1,6 +1,7 @@
 // One small esbuild script for MOrA's bundles:
 //   extension (node, cjs, `vscode` external), worker (node: TensorFlow.js training off the host thread),
-//   webview (browser, iife), cli (node). `--production` minifies; source maps always.
+//   webview (browser, iife), cli (node). `--production` minifies; source maps always. `--only=cli,worker` builds only
+//   those bundles (`npm pack` needs only the CLI).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 
 const common = {
   bundle: true,
@@ -27,7 +29,8 @@ const builds = [
   { ...common, entryPoints: { live: 'src/data/live-bundle.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: { worker: 'src/ml/worker/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
-].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
+].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)))
+  .filter((b) => !only || Object.keys(b.entryPoints).some((name) => only.includes(name)));
 
 // The WASM backend loads its .wasm binaries from beside the bundle.
 function copyWasm() {
@@ -39,7 +42,7 @@ function copyWasm() {
   }
 }
 
-copyWasm();
+if (!only || only.includes('worker') || only.includes('extension')) copyWasm();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {
