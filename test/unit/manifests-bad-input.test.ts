@@ -12,7 +12,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
+import { renderTable } from '../../src/cli/format/table';
 import { writeFileAtomic } from '../../src/core/atomic-write';
+import { demoManifests } from '../../src/data/demo';
 import { checkReplicas, parseQuantity, parseResourceQuantity, QuantityError } from '../../src/core/quantity';
 import type { Recommendation } from '../../src/core/recommendation';
 import { editManifest, parseChangeSpecs, planEdits, scanManifest } from '../../src/manifests';
@@ -227,6 +229,19 @@ describe('manifests: bad input never does silent damage', () => {
         assert.doesNotMatch(r.err.replace(/\n$/, ''), CONTROL, r.err);
         assert.match(r.err, /\\x1b\[/);
       }
+    });
+
+    it('recommend --apply-to names files safely on stderr, and every table escapes its cells (aligned)', async function () {
+      this.timeout(60000);
+      writeFileSync(join(dir, 'shop\u001b]8;;x\u0007.yaml'), demoManifests());
+      writeFileSync(join(dir, 'bad\u001b[2J.yaml'), 'a: [\n');
+      const r = await mora(['recommend', '-w', 'cartservice', '-f', 'json', '--apply-to', dir, '--default-namespace', 'shop']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /shop\\x1b\]8;;x\\x07\.yaml: \d+ value\(s\) changed/);
+      assert.match(r.err, /bad\\x1b\[2J\.yaml: not valid YAML/);
+      assert.doesNotMatch(r.err.replace(/\n/g, ''), CONTROL, r.err);
+      assert.equal(renderTable([{ header: 'name' }, { header: 'n' }], [['a\u001b[2Jb', '1'], ['c', '2']]),
+        'name       n\n─────────  ─\na\\x1b[2Jb  1\nc          2\n');
     });
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseQuantity, QuantityError } from '../../core/quantity';
+import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 
 export interface RecommendCliOptions {
@@ -156,10 +157,10 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     experiments,
     onSkip: (w, reason) => {
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
-      process.stderr.write(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}\n`);
+      process.stderr.write(`mora: skipped ${forTerminal(`${w.kind} ${w.namespace}/${w.name}: ${reason}`)}\n`);
     },
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: num('--forecast-step', opts.forecastStep ?? '300', 60, 86400),
-    onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${name.padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${name}\n`) : undefined,
+    onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
   });
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {
@@ -174,13 +175,13 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.report) {
     const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
     writeHtmlReport(opts.report, runs, { title: `MOrA recommendations — ${opts.source}` });
-    if (!opts.quiet) process.stderr.write(`wrote ${opts.report}\n`);
+    if (!opts.quiet) process.stderr.write(`wrote ${forTerminal(opts.report)}\n`);
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
   const output = format === 'json' ? f.recommendationsJson(runs)
     : format === 'yaml' ? f.recommendationsYaml(runs)
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs);
+        : forTerminalText(opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs)); // names never drive the terminal
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;

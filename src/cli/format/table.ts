@@ -1,11 +1,13 @@
 /** Plain-text tables for the terminal: right-aligned numbers, left-aligned text, fits a width by shrinking the widest text column. */
+import { forTerminal } from './terminal';
 
 export interface Column {
   header: string;
   align?: 'left' | 'right';
 }
 
-export function renderTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>, maxWidth = 100): string {
+export function renderTable(columns: readonly Column[], cells: ReadonlyArray<readonly string[]>, maxWidth = 100): string {
+  const rows = cells.map((r) => r.map((s) => forTerminal(s ?? ''))); // names come from files and clusters: never let them drive the terminal
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
   const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
   // Shrink left-aligned (text) columns, widest first, until the table fits; cells get an ellipsis.

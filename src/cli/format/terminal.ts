@@ -21,3 +21,8 @@ function escape(c: string): string {
 export function forTerminal(s: string): string {
   return s.replace(UNSAFE, escape);
 }
+
+/** Several lines of human-readable text: each line made safe, the line breaks kept. */
+export function forTerminalText(text: string): string {
+  return text.split('\n').map(forTerminal).join('\n');
+}
