@@ -101,6 +101,60 @@ describe('mora forecast', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /--horizon/);
   });
+
+  /** Exit 2, nothing on stdout, exactly one line on stderr (no stack trace). */
+  function oneLineError(r: { code: number; out: string; err: string }, message: RegExp): void {
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, '');
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.doesNotMatch(r.err, /unexpected error|\n\s+at /);
+    assert.match(r.err, message);
+  }
+
+  for (const model of ['lstm', 'fused', 'all']) {
+    it(`two points with --model ${model}: one line, exit 2 (was a stack trace, exit 1)`, async function () {
+      this.timeout(60_000);
+      const r = await mora(['forecast', '--input', csv(`two-${model}.csv`, [`${START},1`, `${START + 60},2`]), '--horizon', '3', '--model', model]);
+      oneLineError(r, /history too short \(2 points\)|no member could forecast this 2-point history/);
+    });
+  }
+
+  it('caps the horizon before allocating anything: 1e9 steps fail at once, and a horizon far past the history says how far it may go', async () => {
+    const t0 = Date.now();
+    const huge = await mora(['forecast', '--input', csv('cap.csv', dailySeries(500)), '--horizon', '1000000000']);
+    oneLineError(huge, /^mora: --horizon 1000000000 is too far: at most 100,000 steps \(and at most 10× the history's time span ahead\)$/m);
+    assert.ok(Date.now() - t0 < 5_000, `${Date.now() - t0} ms`);
+    // 500 points at 5 min = 41.6 h of history: 10× that is 4,990 steps of 300 s.
+    const far = await mora(['forecast', '--input', csv('cap.csv', dailySeries(500)), '--horizon', '4991']);
+    oneLineError(far, /--horizon 4991 is too far for this input: 4991 steps of 300 s reach 17\.3 days ahead, more than 10× its 41\.6 hours of history; at most 4990 steps here/);
+    const ok = await mora(['forecast', '--input', csv('cap.csv', dailySeries(500)), '--horizon', '4990']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(ok.out.trim().split('\n').length, 4991);
+    const help = await mora(['forecast', '--help']);
+    assert.match(help.out.replace(/\s+/g, ' '), /at most 100,000, and at most 10× the history's time span ahead/);
+  });
+
+  it('a forecast that is NaN or ±Infinity is an error (exit 2, one line), never printed with exit 0', async () => {
+    // Alternating ±1e308: Prophet's band goes past the largest double within three steps.
+    const alternating = Array.from({ length: 10 }, (_, i) => `${START + 300 * i},${i % 2 ? '-1e308' : '1e308'}`);
+    const r = await mora(['forecast', '--input', csv('alt.csv', alternating), '--horizon', '3', '--model', 'prophet']);
+    oneLineError(r, /the prophet_lower forecast is not a finite number \(-Infinity at step \d\)/);
+    // A trend that climbs past the largest double.
+    const growing = Array.from({ length: 300 }, (_, i) => `${START + 60 * i},${1e308 + i * 2.5e305}`);
+    oneLineError(await mora(['forecast', '--input', csv('grow.csv', growing), '--horizon', '50']), /the prophet forecast is not a finite number \(Infinity at step \d+\)/);
+  });
+
+  it('huge but finite values still forecast: the models see the series scaled (constant 1.7e308 was NaN from the LSTM)', async function () {
+    this.timeout(120_000);
+    const constant = Array.from({ length: 200 }, (_, i) => `${START + 60 * i},1.7e308`);
+    const r = await mora(['forecast', '--input', csv('const.csv', constant), '--horizon', '3', '--model', 'all', '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as { forecast: Array<Record<string, number>>; input_scale?: string };
+    assert.match(out.input_scale!, /2\^-1023/);
+    for (const row of out.forecast) {
+      for (const c of ['prophet', 'lstm', 'fused']) assert.ok(Number.isFinite(row[c]) && Math.abs(row[c] / 1.7e308 - 1) < 0.01, `${c}: ${row[c]}`);
+    }
+  });
 });
 
 describe('forecast registry', () => {

@@ -4,6 +4,7 @@
  * Output columns come from `COLUMN_PRODUCERS`, so a new model (or a new column kind) is an additive change.
  */
 import type { Command } from 'commander';
+import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
 import { readTimeseriesCsv } from '../../data/timeseries-csv';
 import { ForecastInputError, modelNames, runForecasts, type ModelRun } from '../../ml/forecast';
@@ -32,6 +33,18 @@ export const COLUMN_PRODUCERS: Record<string, (run: ModelRun) => Column[]> = {
     { name: 'confidence', values: new Float64Array(run.forecast.mean.length).fill((run.fitted as { confidence: number }).confidence) }],
 };
 
+/**
+ * The horizon cap, checked before any model allocates anything (a billion steps ran for minutes to 23.5 GB and died):
+ * at most MAX_HORIZON steps, and no further ahead than MAX_HORIZON_SPANS times the history's own time span — a forecast
+ * that far past its data is extrapolation, not a forecast. 100,000 steps take about a minute and ~150 MB per model.
+ */
+export const MAX_HORIZON = 100_000;
+export const MAX_HORIZON_SPANS = 10;
+
+/** Series whose magnitude is beyond these are scaled (by a power of two, exactly) for the models, and back after. */
+const SCALE_ABOVE = 1e100;
+const SCALE_BELOW = 1e-100;
+
 export function bandColumns(run: ModelRun): Column[] {
   const f = run.forecast;
   return [
@@ -46,7 +59,7 @@ export function register(program: Command): void {
     .command('forecast')
     .description('Forecast a timestamp,value CSV with Prophet, the LSTM or their fusion, printing the forecast and its band')
     .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601 or Unix seconds, UTC)')
-    .requiredOption('-H, --horizon <steps>', 'number of future steps')
+    .requiredOption('-H, --horizon <steps>', `number of future steps: at most ${MAX_HORIZON.toLocaleString('en-US')}, and at most ${MAX_HORIZON_SPANS}× the history's time span ahead`)
     .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
     .option('-f, --format <format>', 'csv or json', 'csv')
     .option('--step <seconds>', "step between forecast points (default: the series' median step)")
@@ -68,17 +81,34 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   const models = opts.model.trim().toLowerCase() === 'all' ? modelNames() : opts.model.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
   if (models.length === 0) throw new UserError(`--model is empty; available: ${modelNames().join(', ')}`);
   for (const m of models) if (!modelNames().includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${modelNames().join(', ')}, all`);
+  if (horizon > MAX_HORIZON) {
+    throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
+  }
   const options = parseSets(opts.set);
   const { series, missing } = readTimeseriesCsv(opts.input);
+  checkHorizonAgainstHistory(horizon, step, series);
+  // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.
+  // The models see the series scaled by a power of two (exact), and the forecasts are scaled back.
+  const exponent = scaleExponent(series);
+  const modelInput = exponent === 0 ? series : { t: series.t, v: series.v.map((x) => x * 2 ** -exponent) };
   let runs: ModelRun[];
   try {
-    runs = await runForecasts(series, models, { horizon, step, seed, options });
+    runs = await runForecasts(modelInput, models, { horizon, step, seed, options });
   } catch (e) {
     if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError' || (e as Error)?.name === 'ForecastInputError') throw new UserError(`${opts.input}: ${(e as Error).message}`);
     throw e;
   }
+  if (exponent !== 0) runs = runs.map((r) => unscaled(r, exponent));
   const t = runs[0].forecast.t;
   const columns: Column[] = runs.flatMap((r) => (COLUMN_PRODUCERS[r.model] ?? bandColumns)(r));
+  // A forecast that is NaN or ±Infinity is no forecast: an error, never exit-0 output.
+  for (const c of columns) {
+    const i = c.values.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) {
+      throw new UserError(`${opts.input}: the ${c.name} forecast is not a finite number (${c.values[i]} at step ${i + 1}) — the series' values `
+        + `(largest magnitude ${maxAbs(series.v).toExponential(2)}) or their trend go beyond what can be represented; rescale the input (e.g. other units)`);
+    }
+  }
   if (format === 'csv') return toCsv(t, columns);
   return JSON.stringify({
     input: opts.input,
@@ -89,6 +119,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     columns: ['timestamp', ...columns.map((c) => c.name)],
     forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
     models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } }])),
+    ...(exponent !== 0 ? { input_scale: `the models saw the values × 2^${-exponent} (fitted parameters are in those units); forecasts are scaled back` } : {}),
   }, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2) + '\n';
 }
 
@@ -96,6 +127,47 @@ export function toCsv(t: Float64Array, columns: readonly Column[]): string {
   const lines = [['timestamp', ...columns.map((c) => c.name)].join(',')];
   for (let i = 0; i < t.length; i++) lines.push([String(t[i]), ...columns.map((c) => String(c.values[i]))].join(','));
   return lines.join('\n') + '\n';
+}
+
+function maxAbs(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) m = Math.max(m, Math.abs(v[i]));
+  return m;
+}
+
+/** The power of two the series is divided by for the models: 0 unless its magnitude is extreme. */
+function scaleExponent(s: Series): number {
+  const m = maxAbs(s.v);
+  if (!(m > SCALE_ABOVE || (m > 0 && m < SCALE_BELOW))) return 0;
+  return Math.floor(Math.log2(m));
+}
+
+function unscaled(run: ModelRun, exponent: number): ModelRun {
+  const k = 2 ** exponent;
+  const f = run.forecast;
+  const up = (a: Float64Array) => a.map((x) => x * k);
+  const components = f.components ? Object.fromEntries(Object.entries(f.components).map(([n, a]) => [n, up(a)])) : undefined;
+  return { ...run, forecast: { ...f, mean: up(f.mean), lower: up(f.lower), upper: up(f.upper), ...(components ? { components } : {}) } };
+}
+
+/** The horizon must not reach further than MAX_HORIZON_SPANS × the history's span (checked before any model runs). */
+function checkHorizonAgainstHistory(horizon: number, step: number | undefined, series: Series): void {
+  const s = clean(series).series;
+  if (s.t.length < 2) return; // the models say what is missing
+  const span = s.t[s.t.length - 1] - s.t[0];
+  const at = step ?? medianStep(s);
+  if (!(span > 0 && at > 0)) return;
+  const maxSteps = Math.max(1, Math.floor((MAX_HORIZON_SPANS * span) / at));
+  if (horizon > maxSteps) {
+    throw new UserError(`--horizon ${horizon} is too far for this input: ${horizon} steps of ${at} s reach ${duration(horizon * at)} ahead, more than ${MAX_HORIZON_SPANS}× its ${duration(span)} of history; at most ${maxSteps} steps here`);
+  }
+}
+
+function duration(seconds: number): string {
+  if (seconds >= 2 * 86400) return `${+(seconds / 86400).toFixed(1)} days`;
+  if (seconds >= 2 * 3600) return `${+(seconds / 3600).toFixed(1)} hours`;
+  if (seconds >= 120) return `${+(seconds / 60).toFixed(1)} minutes`;
+  return `${seconds} s`;
 }
 
 function parseSets(sets: readonly string[]): Record<string, Record<string, string>> {

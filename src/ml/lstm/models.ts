@@ -56,7 +56,12 @@ export const lstmModel: ForecastModel = {
     try {
       run = runLstmWithHoldout(history, request.horizon, options);
     } catch (e) {
-      if (/history too short/.test((e as Error).message)) throw new LstmOptionError((e as Error).message);
+      // Too little history is the input's fault (exit 2 in the CLI), not a failure of the model.
+      const msg = (e as Error).message;
+      if (/need at least two samples/.test(msg)) {
+        throw new LstmOptionError(`lstm: history too short (${clean(history).series.t.length} points) to train on (it holds out the last ones for scoring and needs hundreds of regular steps); --model prophet works from 2 points`);
+      }
+      if (/history too short|regular steps of history/.test(msg)) throw new LstmOptionError(msg);
       throw e;
     }
     return {
@@ -131,7 +136,15 @@ export const fusedModel: ForecastModel = {
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
-    const fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days);
+    let fused: FusedForecast;
+    try {
+      fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days);
+    } catch (e) {
+      // Every member failed on this history (too short, degenerate): the input's fault, said as one line.
+      const msg = (e as Error).message;
+      if (/^no model produced a usable forecast/.test(msg)) throw new LstmOptionError(`fused: no member could forecast this ${n}-point history ${msg.replace(/^no model produced a usable forecast /, '')}`);
+      throw e;
+    }
     const t1 = performance.now();
     const { contributions, ...rest } = fused;
     return {
