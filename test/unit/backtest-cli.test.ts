@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { backtestCommand } from '../../src/cli/commands/backtest';
 import { UserError } from '../../src/cli/errors';
 import { Rng } from '../../src/core/random';
+import { mora } from './helpers/run-cli';
 
 describe('mora backtest', () => {
   let dir = '';
@@ -38,6 +39,25 @@ describe('mora backtest', () => {
     const j = JSON.parse(backtestCommand({ ...base, input: dir, format: 'json', strategies: 'mora,vpa' }));
     assert.deepEqual(j.mean.map((m: { strategy: string }) => m.strategy), ['mora', 'vpa']);
     assert.equal(j.perSeries.length, 4);
+  });
+
+  it('names a series too short to score, on stderr and in the output, instead of dropping it silently', async () => {
+    const mixed = mkdtempSync(join(tmpdir(), 'mora-bt-short-'));
+    try {
+      writeFileSync(join(mixed, 'alpha.csv'), readFileSync(join(dir, 'alpha.csv')));
+      const t0 = 1_700_000_000 - (1_700_000_000 % 86400);
+      writeFileSync(join(mixed, 'shorty.csv'), ['timestamp,value', ...Array.from({ length: 2 * 288 }, (_, i) => `${t0 + i * 300},1`)].join('\n'));
+      const json = await mora(['backtest', '--input', mixed, '--kind', 'cpu', '--format', 'json', '-q']);
+      assert.equal(json.code, 0, json.err);
+      assert.match(json.err, /^mora: skipped series shorty: too short: 2\.0 days of samples \(576 points\), needs more than the 7-day warm-up$/m);
+      assert.deepEqual(JSON.parse(json.out).skipped.map((s: { series: string }) => s.series), ['shorty']);
+      const table = await mora(['backtest', '--input', mixed, '--kind', 'cpu', '-q']);
+      assert.equal(table.code, 0, table.err);
+      assert.match(table.out, /^skipped \(no day scored\): shorty$/m);
+      assert.match(table.err, /skipped series shorty/);
+    } finally {
+      rmSync(mixed, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad options with a one-line usage error', () => {

@@ -72,10 +72,33 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (result.rows.length === 0) {
     throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
   }
+  // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
+  const skipped = skippedSeries(inputs, result, warmupDays);
+  for (const s of skipped) process.stderr.write(`mora: skipped series ${s.series}: ${s.reason}\n`);
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
-  return format === 'json' ? JSON.stringify(toJson(result), null, 2) + '\n' : summaryTable(result);
+  if (format === 'json') return JSON.stringify({ ...(toJson(result) as object), skipped }, null, 2) + '\n';
+  const table = summaryTable(result);
+  return skipped.length ? `${table}skipped (no day scored): ${skipped.map((s) => s.series).join(', ')}\n` : table;
+}
+
+export interface SkippedSeries {
+  series: string;
+  reason: string;
+}
+
+/** Series that got no scored day for any strategy (too short for the warm-up, or too sparse), with why. */
+export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t: Float64Array } }>, result: BacktestResult, warmupDays: number): SkippedSeries[] {
+  const scored = new Set(result.perSeries.filter((p) => p.summary.days > 0).map((p) => p.series));
+  return inputs.filter((i) => !scored.has(i.name)).map((i) => {
+    const t = i.series.t;
+    const days = t.length > 1 ? (t[t.length - 1] - t[0]) / 86400 : 0;
+    const reason = days <= warmupDays
+      ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs more than the ${warmupDays}-day warm-up`
+      : `no day after the ${warmupDays}-day warm-up has 12 or more samples (${t.length} points over ${days.toFixed(1)} days)`;
+    return { series: i.name, reason };
+  });
 }
 
 function toJson(r: BacktestResult): unknown {
