@@ -56,6 +56,9 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     prometheusUrl,
     prometheusAuth: token ? { bearerToken: token } : undefined,
     historyDays: cfg.get<number>('historyDays', 14),
+    // VS Code's proxy support patches Node's agents (http.proxy, PAC, http.proxySupport); axios must not add the
+    // environment's proxy on top.
+    proxyFromEnv: false,
   });
 }
 

@@ -7,6 +7,7 @@ import { series, type Series } from '../core/series';
 import type { DataSource } from '../data/datasource';
 import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
+import { workloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
 import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../ml/engine';
 import { runForecast } from '../ml/forecast';
@@ -55,14 +56,13 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   }
   const forecast = req.model ? { provider: forecastProvider(req.model, 42, req.modelOptions), method: req.model, step: req.forecastStep } : undefined;
   let done = 0;
-  for (const { w } of targets) {
+  // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
+  for await (const { workload: w, frame: frameOf } of workloadFrames(source, targets.map((x) => x.w))) {
     const containers = [];
     let frame0;
     try {
       for (const c of w.containers) {
-        const target = { workload: w, container: c.name };
-        const range = await source.historyRange(target);
-        const frame = await source.metrics(target, range);
+        const frame = await frameOf(c.name);
         frame0 ??= frame;
         const s = (m: keyof typeof frame.values): Series | undefined => {
           const v = frame.values[m];

@@ -7,6 +7,7 @@ import type { ContainerRecommendation, Recommendation, Verdict } from '../core/r
 import type { Workload, WorkloadRef } from '../core/workload';
 import { workloadKey } from '../core/workload';
 import type { DataSource } from '../data/datasource';
+import { workloadFrames } from '../data/namespace-frames';
 import { summariseUsage, type UsageSummary } from './usage';
 
 export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
@@ -203,9 +204,23 @@ export class ClusterTreeModel {
     // A few workloads at a time: a live source answers several Prometheus queries at once, and between batches the
     // extension host's event loop gets a turn, so a namespace of a thousand workloads never freezes the editor.
     const entries: WorkloadEntry[] = [];
-    for (let i = 0; i < workloads.length; i += USAGE_BATCH) {
-      entries.push(...(await Promise.all(workloads.slice(i, i + USAGE_BATCH).map(usageOf))));
-      await new Promise((resolve) => setImmediate(resolve));
+    if (this.source.metricsForNamespace) {
+      // A live cluster reads the whole namespace with a few Prometheus queries per metric and hands the workloads over
+      // one by one as their pod batch comes in.
+      for await (const { workload, frame } of workloadFrames(this.source, workloads, (r) => ({ ...r, step: Math.max(r.step, 300) }))) {
+        const usage = new Map<string, UsageSummary>();
+        for (const c of workload.containers) {
+          const u = summariseUsage(await frame(c.name));
+          if (u) usage.set(c.name, u);
+        }
+        entries.push({ workload, usage, get recommendation() { return recs?.get(workload); } });
+        if (entries.length % USAGE_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    } else {
+      for (let i = 0; i < workloads.length; i += USAGE_BATCH) {
+        entries.push(...(await Promise.all(workloads.slice(i, i + USAGE_BATCH).map(usageOf))));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     // A small namespace shows its recommendations at once; a large one renders usage first and the recommendations
     // appear when the store announces them.

@@ -277,6 +277,47 @@ describe('batched Prometheus plan vs the per-workload plan (real Prometheus, bac
     }
   });
 
+  /** A ClusterDataSource over the backfilled Prometheus with WORKLOADS as its cluster (no Kubernetes API needed here). */
+  function source(plan: 'batched' | 'per-workload', http = newHttpStats()): ClusterDataSource {
+    const s = new ClusterDataSource({ prometheusUrl: prom!.url, prometheus: new PrometheusClient({ url: prom!.url, fetch: axiosFetch({ stats: http }) }), now: () => end, historyDays: 1, prometheusPlan: plan });
+    return Object.assign(s, {
+      contexts: async () => ['test'],
+      namespaces: async () => ['pay', 'shop'],
+      workloads: async (_c: string, ns: string) => WORKLOADS.filter((x) => x.namespace === ns),
+    });
+  }
+
+  it('mora recommend --source cluster (recommendFromSource) reads through the batched plan: same recommendations, fewer requests', async () => {
+    const { recommendFromSource } = require('../../src/pipeline/recommend') as typeof import('../../src/pipeline/recommend');
+    const run = async (plan: 'batched' | 'per-workload') => {
+      const http = newHttpStats();
+      const skipped: string[] = [];
+      const runs = await recommendFromSource(source(plan, http), { onSkip: (wl, why) => skipped.push(`${wl.name}: ${why}`) });
+      const recs = runs.map((r) => r.recommendation.containers.map((c) => `${r.recommendation.workload.name}/${c.container} cpu ${c.cpu?.request.value} mem ${c.memory?.request.value}`)).flat();
+      return { recs, skipped, requests: http.requests };
+    };
+    const batched = await run('batched');
+    const old = await run('per-workload');
+    assert.deepEqual(batched.recs, old.recs);
+    assert.deepEqual(batched.skipped, old.skipped);
+    assert.ok(batched.recs.length >= 5, batched.recs.join('\n'));
+    assert.ok(batched.requests * 3 <= old.requests, `${batched.requests} requests batched vs ${old.requests} per workload`);
+  });
+
+  it('the cluster tree reads a namespace through the batched plan', async () => {
+    const { ClusterTreeModel } = require('../../src/views/tree-model') as typeof import('../../src/views/tree-model');
+    const http = newHttpStats();
+    const model = new ClusterTreeModel(source('batched', http));
+    const [ctx] = await model.children();
+    const namespaces = await model.children(ctx);
+    const shop = namespaces.find((x) => x.label === 'shop')!;
+    const nodes = await model.children(shop);
+    assert.deepEqual(nodes.map((x) => x.label), ['agent', 'checkout', 'checkout-gateway', 'db']);
+    const containers = await model.children(nodes[1]);
+    assert.match(containers[0].description ?? '', /cpu .*mem/);
+    assert.ok(http.requests <= 12, `${http.requests} requests for the namespace (2 owner + 10 range queries)`);
+  });
+
   it('ClusterDataSource.metricsForNamespace gives what metrics() gives, and the per-workload plan on request', async () => {
     for (const plan of ['batched', 'per-workload'] as const) {
       const source = new ClusterDataSource({ prometheusUrl: prom!.url, now: () => end, prometheusPlan: plan });
