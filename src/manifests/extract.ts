@@ -83,7 +83,8 @@ function containersOf(w: WorkloadRoot, lines: LineIndex): DocumentFacts['contain
       const nameEntry = item.entries.find((e) => e.key === 'name');
       const nameNode = nameEntry?.value;
       if (!nameEntry || !nameNode || nameNode.t !== 'scalar' || nameNode.value === null) continue;
-      const resources = mapAt(item, 'resources');
+      // Values as Kubernetes reads them: through an alias (`resources: *res`) or a merge key (`<<: *res`) too.
+      const resources = effectiveMap(item, 'resources');
       out.push({
         kind: w.kind,
         name: w.name,
@@ -93,13 +94,40 @@ function containersOf(w: WorkloadRoot, lines: LineIndex): DocumentFacts['contain
         line: lines.lineOf(nameEntry.keyStart) + 1,
         nameSpan: lines.span(nameNode.start, nameNode.end),
         replicas,
-        requests: amounts(mapAt(resources, 'requests'), lines),
-        limits: amounts(mapAt(resources, 'limits'), lines),
+        requests: amounts(effectiveMap(resources, 'requests'), lines),
+        limits: amounts(effectiveMap(resources, 'limits'), lines),
         ...(w.item === undefined ? {} : { item: w.item }),
       });
     }
   }
   return out;
+}
+
+/** The node an alias stands for (the yaml library's tree only), else the node itself. */
+function deref(node: YNode | null | undefined): YNode | null | undefined {
+  return node && node.t === 'opaque' && node.alias ? node.alias.target : node;
+}
+
+/**
+ * `key` of a mapping as Kubernetes reads it: its own entry (through an alias), else what a YAML 1.1 merge key
+ * (`<<: *x`, `<<: [*x, *y]`, the first holding it wins) gives it.
+ */
+function effective(node: YNode | null | undefined, key: string, depth = 0): YNode | null | undefined {
+  const map = deref(node);
+  if (!map || map.t !== 'map' || depth > 16) return undefined;
+  const own = map.entries.find((e) => e.key === key);
+  if (own) return deref(own.value);
+  const merge = map.entries.find((e) => e.key === '<<')?.value;
+  for (const source of merge ? (merge.t === 'seq' ? merge.items : [merge]) : []) {
+    const found = effective(source, key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function effectiveMap(node: YNode | null | undefined, key: string): YMap | undefined {
+  const v = effective(node, key);
+  return v && v.t === 'map' ? v : undefined;
 }
 
 /** The mapping under `key`, undefined when absent or not a mapping (an alias reads as absent). */
@@ -119,5 +147,5 @@ function value(node: YNode | null | undefined, lines: LineIndex): ManifestValue 
 }
 
 function amounts(map: YMap | undefined, lines: LineIndex): ResourceValuesFound {
-  return { cpu: value(get(map, 'cpu'), lines), memory: value(get(map, 'memory'), lines) };
+  return { cpu: value(effective(map, 'cpu'), lines), memory: value(effective(map, 'memory'), lines) };
 }

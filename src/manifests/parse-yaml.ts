@@ -19,6 +19,8 @@ interface Conversion {
   doc: Document;
   /** Anchored nodes that aliases refer to. */
   shared: Map<YamlNode, Shared>;
+  /** Those nodes converted, for aliases to point at (an anchor always comes before its aliases). */
+  converted: Map<YamlNode, YNode | null>;
 }
 
 /** Parses text[start, end) as one YAML document; offsets in the tree are absolute. */
@@ -30,7 +32,7 @@ export function parseWithYaml(text: string, start: number, end: number): ParsedY
     const line = lineNumberAt(text, start + (e.pos?.[0] ?? 0));
     return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}`, doc: null };
   }
-  const conversion: Conversion = { base: start, doc, shared: slice.includes('*') ? sharedNodes(doc, start) : new Map() };
+  const conversion: Conversion = { base: start, doc, shared: slice.includes('*') ? sharedNodes(doc, start) : new Map(), converted: new Map() };
   return { root: convert(doc.contents as YamlNode | null, conversion), error: null, doc };
 }
 
@@ -58,6 +60,7 @@ function lineNumberAt(text: string, offset: number): number {
 function convert(node: YamlNode | null | undefined, c: Conversion): YNode | null {
   const out = convertNode(node, c);
   const shared = node ? c.shared.get(node) : undefined;
+  if (node && shared) c.converted.set(node, out);
   if (out && shared && out.t !== 'opaque') out.shared = shared;
   return out;
 }
@@ -91,7 +94,8 @@ function convertNode(node: YamlNode | null | undefined, c: Conversion): YNode | 
     return seq;
   }
   if (isAlias(node)) {
-    return { t: 'opaque', start: base + range[0], end: base + range[1], alias: { name: node.source, source: node.resolve(c.doc) } };
+    const source = node.resolve(c.doc);
+    return { t: 'opaque', start: base + range[0], end: base + range[1], alias: { name: node.source, source, target: source ? c.converted.get(source) : undefined } };
   }
   return null;
 }

@@ -65,8 +65,11 @@ export interface YOpaque {
   t: 'opaque';
   start: number;
   end: number;
-  /** For an alias: the anchor's name and the node it stands for (in the `yaml` library's document). */
-  alias?: { name: string; source: YamlNode | undefined };
+  /**
+   * For an alias: the anchor's name, the node it stands for in the `yaml` library's document, and that node in this
+   * tree (to read values through the alias; edits never go through it).
+   */
+  alias?: { name: string; source: YamlNode | undefined; target?: YNode | null };
 }
 
 export function get(map: YNode | null | undefined, key: string): YNode | null | undefined {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import { applyEdits, editManifest, ManifestEditError, parseChangeSpecs, planEdits, type ManifestChange } from '../../src/manifests';
+import { applyEdits, editManifest, ManifestEditError, parseChangeSpecs, planEdits, scanManifest, type ManifestChange } from '../../src/manifests';
 
 const set = (target: string, values: string): ManifestChange[] => parseChangeSpecs({ set: [`${target}=${values}`] });
 
@@ -76,6 +76,20 @@ describe('manifests: anchors and aliases in resources', () => {
     const out = editManifest(input, set('Deployment/web/b', 'cpu=300m')).text;
     assert.deepEqual(effective(out), { a: { requests: { cpu: '100m', memory: '64Mi' } }, b: { requests: { cpu: '300m', memory: '64Mi' } } });
     assert.throws(() => planEdits(input, set('Deployment/web/a', 'cpu=300m')), /&base/);
+  });
+
+  it('scan (and so the CodeLens) reads each container\'s values as Kubernetes does: through aliases and merge keys', () => {
+    const input = head
+      + '      - &base\n        name: a\n        resources: &res\n          requests: &req\n            cpu: 100m\n            memory: 128Mi\n          limits: {cpu: 1}\n'
+      + '      - name: b\n        resources: *res\n'
+      + '      - name: c\n        resources:\n          <<: *res\n          limits: {memory: 1Gi}\n'
+      + '      - name: d\n        resources:\n          requests:\n            <<: *req\n            cpu: 5m\n'
+      + '      - <<: *base\n        name: e\n';
+    const read = scanManifest(input).containers.map((c) => [c.container, c.requests.cpu?.value ?? null, c.requests.memory?.value ?? null,
+      c.limits.cpu?.value ?? null, c.limits.memory?.value ?? null]);
+    assert.deepEqual(read, [
+      ['a', '100m', '128Mi', '1', null], ['b', '100m', '128Mi', '1', null], ['c', '100m', '128Mi', null, '1Gi'],
+      ['d', '5m', '128Mi', null, null], ['e', '100m', '128Mi', '1', null]]);
   });
 
   it('writes the copy in the file\'s style: CRLF, four-space indentation, flow mappings stay flow', () => {

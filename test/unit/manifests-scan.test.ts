@@ -146,7 +146,7 @@ describe('manifests: scan', () => {
     }
   });
 
-  it('falls back to the yaml library for what the fast scanner does not read (anchors, aliases, multi-line scalars)', () => {
+  it('falls back to the yaml library for what the fast scanner does not read (anchors, aliases, multi-line scalars); values read through aliases', () => {
     const text = [
       'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: anchored', '  annotations:', '    note: a long',
       '      folded plain scalar', 'spec:', '  template:', '    spec:', '      containers:', '      - name: a',
@@ -156,7 +156,7 @@ describe('manifests: scan', () => {
     assert.equal(scan.documents[0].parsedBy, 'yaml');
     assert.deepEqual(rows(scan), [
       ['Deployment', null, 'anchored', 'a', false, null, '10m', null, null, null],
-      ['Deployment', null, 'anchored', 'b', false, null, null, null, null, null],
+      ['Deployment', null, 'anchored', 'b', false, null, '10m', null, null, null],
     ]);
   });
 
