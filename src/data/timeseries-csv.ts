@@ -1,5 +1,7 @@
 /**
- * Reads the `timestamp,value` CSV that the CLI takes: a header row, timestamps as ISO-8601 or Unix seconds (UTC).
+ * Reads the `timestamp,value` CSV that the CLI takes: a header row, timestamps as ISO-8601 or Unix epoch numbers (UTC)
+ * in seconds, milliseconds, microseconds or nanoseconds — the unit told apart by magnitude (see `epochUnit`), one unit
+ * per file.
  * Errors are `InputError`s with a message that names the file and line, so the CLI can print one line and exit 2.
  */
 import { readFileSync } from 'node:fs';
@@ -18,12 +20,32 @@ export interface ReadSeries {
   missing: number;
 }
 
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
+
+const PER_SECOND: Record<EpochUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
+const UNIT_NAME: Record<EpochUnit, string> = { s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds' };
+
+/**
+ * The unit of a Unix epoch number, by magnitude: every unit covers 1973…5138 in its own band of three decades
+ * (seconds < 1e11, ms < 1e14, µs < 1e17, ns < 1e20), so a timestamp of this era reads one way only. Seconds before
+ * 1973 (< 1e11 in every other unit: the first weeks of 1970) count as seconds. Undefined beyond 1e20.
+ */
+export function epochUnit(n: number): EpochUnit | undefined {
+  const a = Math.abs(n);
+  if (a < 1e11) return 's';
+  if (a < 1e14) return 'ms';
+  if (a < 1e17) return 'us';
+  if (a < 1e20) return 'ns';
+  return undefined;
+}
+
+/** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
 export function parseTimestamp(raw: string): number {
   const s = raw.trim().replace(/^"|"$/g, '');
   if (/^-?\d+(\.\d+)?$/.test(s)) {
     const n = Number(s);
-    // Milliseconds are common in exports; Unix seconds stay below 1e11 until the year 5138.
-    return n > 1e11 ? n / 1000 : n;
+    const unit = epochUnit(n);
+    return unit ? n / PER_SECOND[unit] : NaN;
   }
   // ISO-8601 without zone, or with a space instead of T, is taken as UTC.
   let iso = s.includes('T') ? s : s.replace(' ', 'T');
@@ -47,12 +69,25 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
+  let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
     const cells = line.split(',');
-    const ts = parseTimestamp(cells[tCol] ?? '');
-    if (!Number.isFinite(ts)) throw new InputError(`${name}: line ${i + 1}: "${(cells[tCol] ?? '').slice(0, 40)}" is not a timestamp (ISO-8601 or Unix seconds)`);
+    const rawTs = (cells[tCol] ?? '').trim().replace(/^"|"$/g, '');
+    const ts = parseTimestamp(rawTs);
+    if (!Number.isFinite(ts)) {
+      const numeric = /^-?\d+(\.\d+)?$/.test(rawTs);
+      throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 or Unix seconds/ms/µs/ns'})`);
+    }
+    if (/^-?\d+(\.\d+)?$/.test(rawTs)) {
+      // One unit per file: a file whose numbers change unit row to row is mixed up, and no reading of it is safe.
+      const u = epochUnit(Number(rawTs))!;
+      if (!unit) unit = { unit: u, line: i + 1 };
+      else if (u !== unit.unit) {
+        throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
+      }
+    }
     const raw = (cells[vCol] ?? '').trim().replace(/^"|"$/g, '');
     if (raw === '' || /^(nan|null|na)$/i.test(raw)) { missing++; continue; }
     const val = Number(raw);
