@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +97,7 @@ describe('manifests: bad input never does silent damage', () => {
       assert.equal(statSync(target).mode & 0o7777, 0o640);
     });
 
-    it('the atomic write keeps an existing file\'s mode (0600, 0755) whatever the umask, and follows links', () => {
+    it('the atomic write keeps an existing file\'s mode (0600, 0755) whatever the umask, its owner where it may, and follows links', () => {
       for (const mode of [0o600, 0o755]) {
         const file = join(dir, `m${mode.toString(8)}.yaml`);
         writeFileSync(file, 'a: 1\n');
@@ -110,6 +110,14 @@ describe('manifests: bad input never does silent damage', () => {
         }
         assert.equal(statSync(file).mode & 0o7777, mode);
         assert.equal(readFileSync(file, 'utf8'), 'a: 2\n');
+      }
+      if (process.getuid?.() === 0) {
+        // Root may set the owner: a file of another user stays that user's (others cannot chown, and keep the mode only).
+        const theirs = join(dir, 'theirs.yaml');
+        writeFileSync(theirs, 'a: 1\n');
+        chownSync(theirs, 4321, 4322);
+        writeFileAtomic(theirs, 'a: 2\n');
+        assert.deepEqual([statSync(theirs).uid, statSync(theirs).gid], [4321, 4322]);
       }
       const link = join(dir, 'dangling.yaml');
       symlinkSync('created-through-link.yaml', link);
