@@ -100,3 +100,21 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
     }
   });
 });
+
+describe('mora recommend --apply-to on kind: List (issue 10, item 9)', function () {
+  this.timeout(60000);
+  it('writes into the matching item of a List (kubectl get -o yaml), each item on its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const item = (name: string) => demoManifests().split(/^---\n/m).find((d) => d.includes(`name: ${name}\n`))!
+      .replace(/^#.*\n/gm, '').trimEnd().split('\n').map((l, i) => (i === 0 ? `- ${l}` : `  ${l}`)).join('\n');
+    const list = `apiVersion: v1\nkind: List\nitems:\n${item('cartservice')}\n${item('frontend')}\n`;
+    writeFileSync(join(dir, 'list.yaml'), list);
+    const recs = JSON.parse(await recommendCommand({ ...base, applyTo: join(dir, 'list.yaml'), defaultNamespace: 'shop', workload: 'cartservice' }));
+    const after = scanManifest(readFileSync(join(dir, 'list.yaml'), 'utf8')).containers;
+    const before = scanManifest(list).containers;
+    assert.equal(after.find((c) => c.name === 'cartservice')?.requests.cpu?.value, `${Math.round(recs[0].containers[0].cpu.request.value * 1000)}m`);
+    assert.notEqual(after.find((c) => c.name === 'cartservice')?.requests.cpu?.value, before.find((c) => c.name === 'cartservice')?.requests.cpu?.value);
+    const values = (cs: typeof after) => cs.filter((c) => c.name === 'frontend').map((c) => [c.requests.cpu?.value, c.requests.memory?.value, c.limits.cpu?.value, c.limits.memory?.value]);
+    assert.deepEqual(values(after), values(before), 'the other item is untouched');
+  });
+});
