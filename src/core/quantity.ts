@@ -150,9 +150,13 @@ export interface QuantityPolicy {
   max: number;
 }
 
-/** VPA's defaults: 25 millicores and 250 MiB per pod (pod-level minimums, split over containers by the caller). */
-export const DEFAULT_CPU_POLICY: QuantityPolicy = { step: 0.005, min: 0.025, max: Infinity };
-export const DEFAULT_MEMORY_POLICY: QuantityPolicy = { step: 2 ** 20, min: 250 * 2 ** 20, max: Infinity };
+/**
+ * MOrA's defaults, per container: 5m / 1Mi steps, floors 10m and 32Mi. The floors are small enough for real sidecars
+ * (proxies, log shippers and exporters use 10–40 MiB) and only guard against sizing a container from too little
+ * usage; VPA's per-pod 25m / 250Mi inflated every small service (docs/ENGINE.md says why these values).
+ */
+export const DEFAULT_CPU_POLICY: QuantityPolicy = { step: 0.005, min: 0.01, max: Infinity };
+export const DEFAULT_MEMORY_POLICY: QuantityPolicy = { step: 2 ** 20, min: 32 * 2 ** 20, max: Infinity };
 
 /** Floor, cap, then round up to the step (the cap wins over rounding so a cap is never exceeded). */
 export function applyQuantityPolicy(value: number, policy: QuantityPolicy): number {

@@ -15,6 +15,22 @@ export type QosClass = 'Guaranteed' | 'Burstable';
 
 export type Verdict = 'over-provisioned' | 'under-provisioned' | 'at-risk' | 'ok' | 'no-data';
 
+/**
+ * The rolling replay of a value over the history window. A day whose peak went above the value is an OOM kill for a
+ * memory limit (`oomDays`, memory only) but only a request exceeded for CPU (`daysAbove`, CPU only): CPU is compressible.
+ */
+export interface Replay {
+  days: number;
+  /** Share of samples above the value. */
+  exceedanceShare: number;
+  /** Memory: days on which the limit would have been exceeded (an OOM kill). */
+  oomDays?: number;
+  /** CPU: days with at least one sample above the request. */
+  daysAbove?: number;
+  /** Σ max(0, value − usage) / Σ usage. */
+  wasteRatio: number;
+}
+
 export interface Evidence {
   /** Observed usage percentiles over the history window, base units. */
   observed: { p50: number; p95: number; p99: number; max: number; samples: number; days: number };
@@ -30,7 +46,7 @@ export interface Evidence {
   /** Data completeness 0..1. */
   completeness: number;
   /** Replay of the last weeks: how the value would have done. */
-  replay?: { days: number; exceedanceShare: number; oomDays: number; wasteRatio: number };
+  replay?: Replay;
   notes: string[];
 }
 
@@ -42,20 +58,40 @@ export interface ResourceRecommendation {
   evidence: Evidence;
 }
 
+/** A resource whose recommended value a policy floor raised far above what the container was seen to use. */
+export interface FloorRaise {
+  resource: 'cpu' | 'memory';
+  /** The floor (per container), base units. */
+  floor: number;
+  /** The highest usage observed over the history window, base units. */
+  observedMax: number;
+}
+
 export interface ContainerRecommendation {
   container: string;
   current: { requests: ResourceAmounts; limits: ResourceAmounts };
   cpu?: ResourceRecommendation;
   memory?: ResourceRecommendation;
   verdict: Verdict;
+  /**
+   * Set when a floor raised a recommended value to more than twice the observed peak: the value then comes from the
+   * policy, not from the workload, and every view says so next to the verdict (src/core/advice-text.ts).
+   */
+  raisedToFloor?: FloorRaise[];
   confidence: number;
 }
 
 export interface ReplicaRecommendation {
   current: number;
   recommended: Bounded;
-  /** When the workload has an HPA, advice on its settings instead of a fixed count. */
-  hpa?: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number; reason: string };
+  /**
+   * When the workload has an HPA, advice on its settings instead of a fixed count; `current` is the HPA as it runs now
+   * (the advice is phrased against it: "HPA 2–6 → raise maxReplicas to 12").
+   */
+  hpa?: {
+    minReplicas: number; maxReplicas: number; targetCpuUtilization: number; reason: string;
+    current?: { minReplicas: number; maxReplicas: number; targetCpuUtilization?: number };
+  };
   reason: string;
 }
 

@@ -7,7 +7,7 @@ import {
   type WebviewDescription, type WebviewToHost,
 } from '../protocol/forecast';
 import type { Log } from './log';
-import { enginePolicy, type RecommendationStore } from './recommendation-store';
+import { recommendationSettings, storedExperiments, type RecommendationStore } from './recommendation-store';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 
 export const FORECAST_VIEW_TYPE = 'mora.forecast';
@@ -193,7 +193,9 @@ class ForecastPanel implements vscode.Disposable {
         const source = this.host.source();
         const workload = await findWorkload(source, target);
         const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
-        const base = { ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: enginePolicy() };
+        // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments).
+        const settings = recommendationSettings();
+        const base = { ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log) };
         const t0 = Date.now();
         const { data, recommendation } = await buildForecastView(source, workload, target.container, base);
         if (target !== this.target) return;

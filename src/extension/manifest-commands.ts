@@ -142,7 +142,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, new MoraHoverProvider(views)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays'].some((k) => e.affectsConfiguration(k))) store.clear();
+      if (['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel'].some((k) => e.affectsConfiguration(k))) store.clear();
     }),
   );
 

@@ -105,7 +105,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) throw new Error(`${failed.length} of ${results.length} trainings failed: ${(failed[0].reason as Error).message}`);
     });
-    void vscode.window.showInformationMessage(`MOrA: trained ${saved.length} LSTM model(s); the forecast view and recommendations use the fused forecast.`);
+    void vscode.window.showInformationMessage(`MOrA: trained ${saved.length} LSTM model(s), saved with their validation scores. Recommendations use the moving window unless the setting mora.forecastModel names a forecast; the forecast view draws the fused forecast.`);
     return saved;
   });
 

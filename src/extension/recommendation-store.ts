@@ -134,7 +134,7 @@ export class RecommendationStore implements vscode.Disposable {
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
-      for (const r of await recommendFromSource(source, { context, namespace, workload: name, policy: enginePolicy(), onSkip, experiments })) {
+      for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments })) {
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
       }
@@ -161,16 +161,19 @@ async function contextsWith(source: DataSource, namespace: string): Promise<stri
   return out;
 }
 
+/**
+ * The engine's policy and forecast model (`mora.forecastModel`, default none: the moving window alone, as the CLI) from
+ * the user's settings; the tree, CodeLenses, hovers and the forecast view all use these (src/views/recommend-settings.ts).
+ */
+export function recommendationSettings(): { policy: Partial<Policy>; model?: string } {
+  const { recommendSettings } = require('../views/recommend-settings') as typeof import('../views/recommend-settings');
+  const cfg = vscode.workspace.getConfiguration('mora');
+  return recommendSettings((key, fallback) => cfg.get(key, fallback));
+}
+
 /** The engine's policy from the user's settings. */
 export function enginePolicy(): Partial<Policy> {
-  const cfg = vscode.workspace.getConfiguration('mora');
-  return {
-    qos: cfg.get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
-    cpuLimits: cfg.get<boolean>('cpuLimits', false),
-    historyDays: cfg.get<number>('historyDays', 14),
-    cpuMargin: cfg.get<number>('safetyMargin', 0),
-    memoryMargin: cfg.get<number>('safetyMargin', 0),
-  };
+  return recommendationSettings().policy;
 }
 
 /** Where Run Load Experiment writes (the first workspace folder's .mora/experiments); their capacity feeds replica advice. */
@@ -179,7 +182,7 @@ export function experimentsFolder(): string | undefined {
   return folder ? path.join(folder, '.mora', 'experiments') : undefined;
 }
 
-function storedExperiments(log: Log): import('../data/experiments/store').StoredExperiment[] | undefined {
+export function storedExperiments(log: Log): import('../data/experiments/store').StoredExperiment[] | undefined {
   const dir = experimentsFolder();
   if (!dir || !fs.existsSync(dir)) return undefined;
   try {

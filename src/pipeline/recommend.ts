@@ -21,9 +21,9 @@ export interface RecommendRequest {
   policy?: Partial<Policy>;
   /** A registered forecast model name ('prophet', 'fusion'...) or undefined for the window rule alone. */
   model?: string;
-  /** Seconds between forecast points (default 300; coarser is faster for the LSTM). */
+  /** Seconds between forecast points (default: `forecastDefaults(model)`, 300, or 900 for the LSTM and fused). */
   forecastStep?: number;
-  /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }. */
+  /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }; default: `forecastDefaults(model)`. */
   modelOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   onProgress?: (done: number, total: number, name: string) => void;
   /**
@@ -40,6 +40,17 @@ export interface WorkloadRun extends EngineResult {
   history: { cpu?: Series; memory?: Series };
 }
 
+/**
+ * How a model runs for recommendations when the caller does not say: the LSTM (alone or fused) at 15-minute steps with
+ * a lighter network (8 epochs, 256 windows), Prophet at 5-minute steps. `mora demo`, `mora recommend` and any other
+ * caller get the same numbers for the same model; the fused demo takes about 2.5 minutes on two cores this way.
+ */
+export function forecastDefaults(model: string): { step: number; modelOptions?: RecommendRequest['modelOptions'] } {
+  return model === 'fused' || model === 'lstm'
+    ? { step: 900, modelOptions: { lstm: { epochs: '8', maxWindows: '256' } } }
+    : { step: 300 };
+}
+
 export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions']): ForecastProvider {
   return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed, options })).forecast;
 }
@@ -54,7 +65,10 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
-  const forecast = req.model ? { provider: forecastProvider(req.model, 42, req.modelOptions), method: req.model, step: req.forecastStep } : undefined;
+  const defaults = req.model ? forecastDefaults(req.model) : undefined;
+  const forecast = req.model && defaults
+    ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }
+    : undefined;
   let done = 0;
   // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
   for await (const { workload: w, frame: frameOf } of workloadFrames(source, targets.map((x) => x.w))) {

@@ -12,6 +12,7 @@ import type { Recommendation } from '../core/recommendation';
 import type { Series } from '../core/series';
 import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
+import type { StoredExperiment } from '../data/experiments/store';
 import type { Forecast } from '../ml/forecast-types';
 import type { FusedForecast } from '../ml/fusion';
 import { createRunContext } from '../ml/forecast';
@@ -42,7 +43,14 @@ export interface ForecastViewOptions {
   lstmPanels: PanelId[];
   /** The engine's policy (QoS, CPU limits, history days...). */
   policy: Partial<Policy>;
-  /** Recommendation from elsewhere; when absent the engine computes one (window rule checked against Prophet). */
+  /**
+   * The forecast the engine checks against its moving window for the recommendation drawn (`mora.forecastModel`);
+   * undefined = the window alone, the default everywhere. The panels always draw Prophet, LSTM and fused forecasts.
+   */
+  model?: string;
+  /** Stored load experiments, as the recommendation store uses them for replica advice. */
+  experiments?: readonly StoredExperiment[];
+  /** Recommendation from elsewhere; when absent the engine computes one with `policy`, `model` and `experiments`. */
   recommendation?: Recommendation;
 }
 
@@ -51,8 +59,10 @@ export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
 };
 
 /** The engine's recommendation for one workload of a source (src/ml/engine via the CLI's shared runner). */
-export async function engineRecommendation(source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string): Promise<Recommendation | undefined> {
-  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model });
+export async function engineRecommendation(
+  source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string, experiments?: readonly StoredExperiment[],
+): Promise<Recommendation | undefined> {
+  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model, experiments });
   return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
 }
 
@@ -254,14 +264,17 @@ export async function buildForecastView(
     const p = await forecastPanel(spec, frame, options, notes);
     if (p) panels.push(p);
   }
-  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, 'prophet'));
+  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
   if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
   else if (options.lstmPanels.length < panels.length) {
     notes.push(`LSTM run for ${options.lstmPanels.join(' and ')} only (it trains for tens of seconds per series, in a worker thread).`);
   }
-  if (recommendation) notes.push('The recommendation is the engine\'s: its window rule, checked against a Prophet forecast of the last day.');
+  if (recommendation) {
+    const how = options.model ? `its moving window, checked against a ${options.model} forecast of the last day` : 'its moving-window rule';
+    notes.push(`The recommendation is the engine's, as in the tree and the CodeLenses: ${how} (setting mora.forecastModel).`);
+  }
 
   const shownFrom = range.to - options.shownDays * 86400;
   const panelData: PanelData[] = panels.map((p) => {

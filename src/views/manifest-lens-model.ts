@@ -8,6 +8,7 @@ import { parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
+import { hpaEdits, replicaAdvice } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
 
 /** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
@@ -116,6 +117,15 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       if (v) hovers.push({ span: v.span, markdown });
     }
     const rep = rec.replicas;
+    if (rep?.hpa && !replicasDone.has(workload) && found.replicas) {
+      // The HPA sets the count: advice on the HPA, never a count to write over spec.replicas.
+      replicasDone.add(workload);
+      const text = replicaAdvice(rep);
+      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${text}: ${rep.reason}. ${rep.hpa.reason}` });
+      if (hpaEdits(rep).length > 0) {
+        lenses.push({ line: found.replicas.span.line, title: `MOrA: ${text}`, tooltip: `${rep.hpa.reason}. Edit the HorizontalPodAutoscaler: spec.replicas is the HPA's to set.`, changes: [], kind: 'replicas' });
+      }
+    }
     if (rep && !rep.hpa && !replicasDone.has(workload) && found.replicas) {
       replicasDone.add(workload);
       const to = Math.round(rep.recommended.value);

@@ -3,6 +3,7 @@
  * Editor-free: plain strings (the hover's Markdown included).
  */
 import { settingsFromRecommendation } from '../manifests/from-recommendation';
+import { replicaAdvice, verdictLabel } from '../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
@@ -44,11 +45,9 @@ export function containerHeadline(c: ContainerRecommendation): string {
   return parts.join(' · ');
 }
 
+/** `replicas 3 → 2`, or for an HPA-managed workload advice on the HPA: `HPA 2–6 → raise maxReplicas to 12 (…)`. */
 export function replicasHeadline(r: Recommendation): string | undefined {
-  const rep = r.replicas;
-  if (!rep) return undefined;
-  if (rep.hpa) return `HPA ${rep.hpa.minReplicas}–${rep.hpa.maxReplicas} @ ${pct(rep.hpa.targetCpuUtilization)} cpu`;
-  return `replicas ${rep.current} → ${Math.round(rep.recommended.value)}`;
+  return r.replicas ? replicaAdvice(r.replicas) : undefined;
 }
 
 function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation): string[] {
@@ -64,7 +63,7 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
   lines.push(`- data completeness ${pct(e.completeness)}`);
   if (e.replay) {
     // For memory a day above the limit is an OOM kill; for CPU it only means the request was exceeded (throttling risk at most).
-    const daysAbove = label === 'Memory' ? `${e.replay.oomDays} OOM day(s)` : `${e.replay.oomDays} day(s) with usage above it`;
+    const daysAbove = e.replay.oomDays !== undefined ? `${e.replay.oomDays} OOM day(s)` : `${e.replay.daysAbove ?? 0} day(s) with usage above it`;
     lines.push(`- replay of ${e.replay.days} days: above the value ${pct(e.replay.exceedanceShare)} of the time, ${daysAbove}, waste ${pct(e.replay.wasteRatio)}`);
   }
   for (const n of e.notes) lines.push(`- ${n}`);
@@ -73,10 +72,13 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
 
 /** The evidence behind a container's recommendation, as Markdown (hover). */
 export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
-  const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${c.verdict})`, ''];
+  const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];
   if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu), '');
   if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory), '');
-  if (r.replicas) lines.push(`**Replicas** ${r.replicas.current} → ${Math.round(r.replicas.recommended.value)}: ${r.replicas.reason}`, '');
+  if (r.replicas) {
+    const hpa = r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : '';
+    lines.push(`**Replicas** ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${hpa}`, '');
+  }
   lines.push(`QoS ${r.qos} · generated ${new Date(r.generatedAt * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
+import { floorNote, replicaAdvice, replicaChange, verdictLabel } from '../core/advice-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
 import type { Workload, WorkloadRef } from '../core/workload';
@@ -249,7 +250,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const verdicts = w.containers.map((c) => containerVerdict(e, c.name).verdict);
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
   const rep = e.recommendation?.replicas;
-  const replicas = rep ? `${w.replicas} → ${rep.hpa ? `HPA ${rep.hpa.minReplicas}–${rep.hpa.maxReplicas}` : Math.round(rep.recommended.value)}` : `${w.replicas}`;
+  const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
   const conf = e.recommendation ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
   let waste = 0;
   for (const c of w.containers) {
@@ -257,11 +258,12 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     if (u && c.resources.requests.cpu !== undefined) waste += Math.max(0, c.resources.requests.cpu - u.cpu.p95) * w.replicas;
     if (u && c.resources.requests.memory !== undefined) waste += (Math.max(0, c.resources.requests.memory - u.memory.p95) / 2 ** 30) * w.replicas * 0.25;
   }
+  const floors = w.containers.map((c) => containerVerdict(e, c.name).rec).map((c) => (c ? floorNote(c) : undefined)).filter(Boolean);
   const tooltip = [
     `**${w.kind} ${w.namespace}/${w.name}**`, '',
-    `Replicas: ${replicas}${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
-    `Status: ${VERDICT_TEXT[verdict]}`,
-    rep ? `Replica advice: ${rep.reason}` : '',
+    `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
+    rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
+    `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
   ].filter(Boolean).join('\n\n');
   return {
     id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}`,
@@ -285,7 +287,7 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
   if (rec) parts.push(`${Math.round(rec.confidence * 100)}%`);
   const lines = [
-    `**${name}** in ${w.kind} ${w.namespace}/${w.name} — ${VERDICT_TEXT[verdict]}`, '',
+    `**${name}** in ${w.kind} ${w.namespace}/${w.name} — ${rec ? verdictLabel(rec, true, (v) => VERDICT_TEXT[v]) : VERDICT_TEXT[verdict]}`, '',
     '| | request | limit | p50 | p95 | max | recommended |', '|---|---|---|---|---|---|---|',
     `| CPU | ${cpu(req.cpu)} | ${cpu(lim.cpu)} | ${cpu(u?.cpu.p50)} | ${cpu(u?.cpu.p95)} | ${cpu(u?.cpu.max)} | ${rec?.cpu ? `${cpu(rec.cpu.request.value)}${rec.cpu.limit ? ` / ${cpu(rec.cpu.limit.value)}` : ''}` : '—'} |`,
     `| Memory | ${mem(req.memory)} | ${mem(lim.memory)} | ${mem(u?.memory.p50)} | ${mem(u?.memory.p95)} | ${mem(u?.memory.max)} | ${rec?.memory ? `${mem(rec.memory.request.value)}${rec.memory.limit ? ` / ${mem(rec.memory.limit.value)}` : ''}` : '—'} |`,

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { verdictLabel } from '../../src/core/advice-text';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { Workload } from '../../src/core/workload';
@@ -60,19 +61,44 @@ describe('engine', () => {
     assert.equal(c.memory!.limit!.value, c.memory!.request.value);
   });
 
-  it('respects floors (split over containers) and caps', async () => {
+  it('respects floors (10m and 32Mi per container) and caps', async () => {
     const tiny = gen(14, () => 0.001, 3);
     const small = gen(14, () => 10 * MiB, 4);
     const w = workload({ containers: [{ name: 'a', resources: { requests: {}, limits: {} } }, { name: 'b', resources: { requests: {}, limits: {} } }] });
     const r = await recommendWorkload({ workload: w, containers: [{ name: 'a', cpu: tiny, memory: small }, { name: 'b', cpu: tiny, memory: small }], now: NOW });
     for (const c of r.recommendation.containers) {
-      // 25m per pod over two containers = 12.5m, then rounded up to the 5m step.
-      assert.ok(Math.abs(c.cpu!.request.value - 0.015) < 1e-9, `cpu floor, got ${c.cpu!.request.value}`);
-      assert.equal(c.memory!.limit!.value, 125 * MiB);
+      // Per container, not a per-pod floor split over the containers.
+      assert.ok(Math.abs(c.cpu!.request.value - 0.01) < 1e-9, `cpu floor, got ${c.cpu!.request.value}`);
+      assert.equal(c.memory!.limit!.value, 32 * MiB);
     }
     const capped = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu: cpuSeries() }], now: NOW },
       { cpu: { step: 0.005, min: 0, max: 0.1 } });
     assert.equal(capped.recommendation.containers[0].cpu!.request.value, 0.1);
+  });
+
+  it('keeps a sidecar near its usage, and says so next to the verdict when a floor lifts a value above twice the peak', async () => {
+    // A proxy sidecar using ~25 MiB and ~20m next to an app: the floors must not inflate it.
+    const w = workload({ containers: [
+      { name: 'app', resources: { requests: { cpu: 0.5, memory: 512 * MiB }, limits: { memory: 512 * MiB } } },
+      { name: 'proxy', resources: { requests: { cpu: 0.05, memory: 64 * MiB }, limits: { memory: 64 * MiB } } },
+    ] });
+    const proxyCpu = gen(14, (t, r) => 0.02 * daily(t) * (1 + 0.05 * r.normal()), 5);
+    const proxyMem = gen(14, (_t, r) => 25 * MiB * (1 + 0.02 * r.normal()), 6);
+    const r = await recommendWorkload({ workload: w, now: NOW, containers: [
+      { name: 'app', cpu: cpuSeries(), memory: memSeries() }, { name: 'proxy', cpu: proxyCpu, memory: proxyMem },
+    ] });
+    const proxy = r.recommendation.containers[1];
+    assert.ok(proxy.memory!.limit!.value < 1.5 * Math.max(...proxyMem.v), `proxy memory limit ${proxy.memory!.limit!.value / MiB}Mi`);
+    assert.equal(proxy.raisedToFloor, undefined, 'a floor below twice the peak is not worth a note');
+
+    // A tiny container (2 MiB, 1m) raised to the floors: the verdict carries the note, in the JSON type and in words.
+    const idle = await recommendWorkload({ workload: workload({ containers: [{ name: 'app', resources: { requests: { cpu: 0.01, memory: 32 * MiB }, limits: {} } }] }),
+      now: NOW, containers: [{ name: 'app', cpu: gen(14, () => 0.001, 7), memory: gen(14, () => 2 * MiB, 8) }] });
+    const c = idle.recommendation.containers[0];
+    assert.equal(c.verdict, 'ok');
+    assert.deepEqual(c.raisedToFloor!.map((f) => f.resource), ['cpu', 'memory']);
+    assert.equal(verdictLabel(c), 'ok (raised to floor)');
+    assert.match(verdictLabel(c, true), /^ok \(CPU raised to the 10m floor \(10\.0× the observed peak 1m\); memory raised to the 32Mi floor \(16\.0× the observed peak 2Mi\)\)$/);
   });
 
   it('OOM kills raise memory to at least VPA\'s OOM rule', async () => {
@@ -125,6 +151,8 @@ describe('engine', () => {
     const hpa = withHpa.recommendation.replicas!.hpa!;
     assert.ok(hpa.minReplicas >= 2 && hpa.minReplicas <= hpa.maxReplicas);
     assert.equal(hpa.targetCpuUtilization, 0.6);
+    // The advice is phrased against the HPA as it runs.
+    assert.deepEqual(hpa.current, { minReplicas: 1, maxReplicas: 10, targetCpuUtilization: 0.6 });
     const fixed = await recommendWorkload({ ...base, workload: workload() });
     const rep = fixed.recommendation.replicas!;
     assert.equal(rep.hpa, undefined);

@@ -55,8 +55,8 @@ describe('quantity', () => {
     assert.equal(roundUpTo(0.25, 0.005), 0.25);
     assert.equal(roundUpTo(0.2501, 0.005), 0.255);
     assert.equal(roundUpTo(100 * 2 ** 20 + 1, 2 ** 20), 101 * 2 ** 20);
-    assert.equal(applyQuantityPolicy(0.001, DEFAULT_CPU_POLICY), 0.025);
-    assert.equal(applyQuantityPolicy(10, DEFAULT_MEMORY_POLICY), 250 * 2 ** 20);
+    assert.equal(applyQuantityPolicy(0.001, DEFAULT_CPU_POLICY), 0.01);
+    assert.equal(applyQuantityPolicy(10, DEFAULT_MEMORY_POLICY), 32 * 2 ** 20);
     assert.equal(applyQuantityPolicy(5.0001, { step: 0.005, min: 0, max: 4 }), 4);
   });
 });

@@ -88,19 +88,18 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
   const { comparisonReport } = require('./recommend-run') as typeof import('./recommend-run');
   const tty = process.stderr.isTTY === true;
+  // The model runs as in `mora recommend` (src/pipeline/recommend.ts forecastDefaults), so both give the same numbers.
   const { text } = await comparisonReport(source, {
     model,
-    // A lighter LSTM than `mora forecast`'s default, so the fused demo finishes in about a minute on two cores.
-    modelOptions: model === 'fused' || model === 'lstm' ? { lstm: { epochs: '8', maxWindows: '256' } } : undefined,
-    forecastStep: model === 'fused' || model === 'lstm' ? 900 : undefined,
     report: opts.report || undefined,
     title: 'MOrA demo shop',
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
-  out.write(`MOrA's recommendations${model ? ` (moving window, checked against the ${model} forecast)` : ''} next to VPA's and KRR's on the same history:\n\n`);
+  out.write(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
+    + 'next to VPA\'s and KRR\'s on the same history:\n\n');
   out.write(text.endsWith('\n') ? text : `${text}\n`);
   out.write('\ncpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
-    + 'oom = replayed days whose peak exceeded MOrA\'s limit. Memory never goes below VPA\'s 250Mi-per-pod\n'
-    + 'floor (see mora recommend --memory-min).\n');
+    + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
+    + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n');
   if (opts.report) out.write(`\nHTML report with charts: ${resolve(opts.report)}\n`);
 }

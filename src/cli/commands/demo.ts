@@ -6,7 +6,9 @@ export function register(program: Command): void {
     .description('MOrA on the embedded demo shop (no cluster needed): recommendations against VPA- and KRR-style values, savings and risk, and an HTML report')
     .option('--report <file.html>', 'where to write the HTML report', 'mora-demo-report.html')
     .option('--no-report', 'do not write the HTML report')
-    .option('-m, --model <name>', 'forecast checked against the moving window for each service: fused (Prophet + LSTM, about a minute), prophet (seconds), or none', 'fused')
+    .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora recommend and the extension: the window '
+      + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM trained per series: 1–2.5 minutes on 2 cores); '
+      + 'a forecast replaces the window only where it beat it on the service\'s own last day', 'none')
     .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')
     .option('-q, --quiet', 'no progress on stderr')

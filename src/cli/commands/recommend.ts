@@ -3,7 +3,7 @@
  * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
  */
 import type { Command } from 'commander';
-import { parseQuantity, QuantityError } from '../../core/quantity';
+import { DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--context <name>', 'only this kubeconfig context')
     .option('-n, --namespace <ns>', 'only this namespace')
     .option('-w, --workload <name>', 'only this workload')
-    .option('-f, --format <format>', `output: ${FORMATS.join(', ')}`, 'table')
+    .option('-f, --format <format>', `output: ${FORMATS.join(', ')} (json/yaml: numbers rounded, cores to 6 decimals, bytes whole, shares to 4)`, 'table')
     .option('--qos <class>', 'Guaranteed (requests = limits) or Burstable', 'Burstable')
     .option('--cpu-limits', 'also set CPU limits (always on for Guaranteed)')
     .option('--cpu-margin <fraction>', 'extra CPU margin on top of the learned one, e.g. 0.1 = +10%', '0')
@@ -59,13 +59,16 @@ export function register(program: Command): void {
     .option('--history-days <days>', 'days of history to use', '14')
     .option('--cpu-step <quantity>', 'round CPU up to a multiple of this', '5m')
     .option('--memory-step <quantity>', 'round memory up to a multiple of this', '1Mi')
-    .option('--cpu-min <quantity>', 'CPU floor per pod (split over its containers; VPA default)', '25m')
-    .option('--memory-min <quantity>', 'memory floor per pod (split over its containers; VPA default)', '250Mi')
+    .option('--cpu-min <quantity>', 'CPU floor per container (VPA uses 25m per pod)', formatCpu(DEFAULT_CPU_POLICY.min))
+    .option('--memory-min <quantity>', 'memory floor per container (VPA uses 250Mi per pod, KRR 100Mi); a floor above twice the observed peak is named next to the verdict', formatMemory(DEFAULT_MEMORY_POLICY.min))
     .option('--cpu-max <quantity>', 'CPU cap per container')
     .option('--memory-max <quantity>', 'memory cap per container')
     .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
-    .option('-m, --model <name>', 'forecast model checked against the moving window (e.g. prophet), or "none"', 'none')
-    .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster)', '300')
+    .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora demo and the extension: the window rule '
+      + 'alone, a few seconds for the demo\'s 11 services), prophet (a few seconds more), fused (Prophet + LSTM trained per series: 1–2.5 minutes '
+      + 'for the demo on 2 cores); '
+      + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
+    .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts')
     .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
@@ -118,8 +121,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     memoryMargin: num('--memory-margin', opts.memoryMargin, 0, 10),
     historyDays: num('--history-days', opts.historyDays, 1, 90),
     strategy: strategy as 'mora',
-    cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: qty('--cpu-min', opts.cpuMin ?? '25m'), max: opts.cpuMax ? qty('--cpu-max', opts.cpuMax) : Infinity },
-    memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: qty('--memory-min', opts.memoryMin ?? '250Mi'), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
+    cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: opts.cpuMin === undefined ? DEFAULT_CPU_POLICY.min : qty('--cpu-min', opts.cpuMin), max: opts.cpuMax ? qty('--cpu-max', opts.cpuMax) : Infinity },
+    memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: opts.memoryMin === undefined ? DEFAULT_MEMORY_POLICY.min : qty('--memory-min', opts.memoryMin), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
   };
   if (policy.cpu.min > policy.cpu.max || policy.memory.min > policy.memory.max) throw new UserError('a floor (--cpu-min/--memory-min) is above its cap (--cpu-max/--memory-max)');
   let model: string | undefined = opts.model.toLowerCase();
@@ -159,7 +162,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
       process.stderr.write(`mora: skipped ${forTerminal(`${w.kind} ${w.namespace}/${w.name}: ${reason}`)}\n`);
     },
-    namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: num('--forecast-step', opts.forecastStep ?? '300', 60, 86400),
+    namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
   });
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);

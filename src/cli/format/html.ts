@@ -2,6 +2,7 @@
  * A self-contained HTML report (no network, no scripts): a summary table and, per workload, CPU and memory usage charts
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
+import { replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
 import { formatCpu, humanMemory } from '../../core/quantity';
 import type { Series } from '../../core/series';
 import type { EngineResult } from '../../ml/engine';
@@ -68,10 +69,12 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     const d = r.details[0];
     totalCpu += r.savings.cpuRequest; totalMem += r.savings.memoryRequest;
     const risk = d?.memory?.evidence.replay;
+    const rep = r.recommendation.replicas;
     return `<tr><td>${esc(r.recommendation.workload.name)}</td><td>${cpu(c?.current.requests.cpu)}</td><td><b>${cpu(c?.cpu?.request.value)}</b></td>`
       + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c?.current.limits.memory)}</td><td><b>${mem(c?.memory?.limit?.value)}</b></td>`
-      + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays}/${risk.days}` : '–'}</td>`
-      + `<td>${esc(c?.verdict ?? '')}</td><td>${Math.round((r.recommendation.confidence) * 100)}%</td></tr>`;
+      + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays ?? 0}/${risk.days}` : '–'}</td>`
+      + `<td>${esc(rep ? replicaChange(rep) : '–')}</td>`
+      + `<td>${esc(c ? verdictLabel(c) : '')}</td><td>${Math.round((r.recommendation.confidence) * 100)}%</td></tr>`;
   }).join('\n');
   const sections = runs.map((r) => {
     const c = r.recommendation.containers[0];
@@ -79,7 +82,8 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     if (!c || !d) return '';
     const replay = (x: NonNullable<typeof c.cpu>): string => {
       const r = x.evidence.replay;
-      return r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${r.oomDays} day(s) exceeded, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage; confidence ${Math.round(100 * x.confidence)}%.` : '';
+      const above = r && (r.oomDays !== undefined ? `${r.oomDays} OOM day(s)` : `${r.daysAbove ?? 0} day(s) with usage above it`);
+      return r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage; confidence ${Math.round(100 * x.confidence)}%.` : '';
     };
     const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
@@ -98,8 +102,10 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
         { label: 'KRR', value: d.baselines.memory.krr, color: '#9467bd', dash: '2 2' },
       ], mem)}${ev(c.memory)}` : '',
     ].join('');
-    const repText = rep ? `<p class="ev">Replicas: ${rep.current} → ${rep.recommended.value} (${rep.recommended.lower}–${rep.recommended.upper}); ${esc(rep.reason)}${rep.hpa ? `<br>HPA advice: min ${rep.hpa.minReplicas}, max ${rep.hpa.maxReplicas}, target ${Math.round(rep.hpa.targetCpuUtilization * 100)}% — ${esc(rep.hpa.reason)}` : ''}</p>` : '';
-    return `<section><h2>${esc(r.recommendation.workload.name)} <small>${esc(c.verdict)}</small></h2>${charts}${repText}</section>`;
+    const repText = rep
+      ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
+      : '';
+    return `<section><h2>${esc(r.recommendation.workload.name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
   }).join('\n');
   const when = (opts.generatedAt ?? new Date()).toISOString();
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(opts.title)}</title>
@@ -107,7 +113,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
 <p>Requests freed across the shown workloads (× replicas): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${mem(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
-<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>verdict</th><th>conf</th></tr>
+<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>conf</th></tr>
 ${rows}</table>
 ${sections}
 </body></html>

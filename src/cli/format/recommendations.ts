@@ -2,8 +2,9 @@
  * Renders engine results for people (table, ≤ 100 columns) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
+import { floorNote, replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
-import type { Recommendation } from '../../core/recommendation';
+import type { ContainerRecommendation, Recommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../ml/engine';
 import { toCsv } from './csv';
 import { renderTable } from './table';
@@ -19,21 +20,42 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
     for (const c of rec.containers) {
       const name = rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name;
       const rep = rec.replicas;
-      const repText = rep ? (rep.hpa ? `hpa ${rep.hpa.minReplicas}-${rep.hpa.maxReplicas}` : arrow(String(rep.current), String(rep.recommended.value))) : '-';
+      const repText = rep ? replicaChange(rep, '→') : '-';
       rows.push([
         name,
         arrow(cpu(c.current.requests.cpu), cpu(c.cpu?.request.value)),
         arrow(cpu(c.current.limits.cpu), cpu(c.cpu?.limit?.value)),
         arrow(mem(c.current.requests.memory), mem(c.memory?.request.value)),
         arrow(mem(c.current.limits.memory), mem(c.memory?.limit?.value)),
-        repText, c.verdict, `${Math.round(c.confidence * 100)}%`,
+        repText, verdictCell(c), `${Math.round(c.confidence * 100)}%`,
       ]);
     }
   }
   return renderTable([
     { header: 'workload' }, { header: 'cpu req' }, { header: 'cpu lim' }, { header: 'mem req' }, { header: 'mem lim' },
-    { header: 'replicas' }, { header: 'verdict' }, { header: 'conf', align: 'right' },
-  ], rows, width);
+    { header: 'replicas', keep: true }, { header: 'verdict', keep: true }, { header: 'conf', align: 'right' },
+  ], rows, width) + floorFootnotes(results, width);
+}
+
+/** A verdict in a table: `ok`, or `ok*` when a floor lifted a value far above usage (the footnote says which). */
+function verdictCell(c: ContainerRecommendation): string {
+  return c.raisedToFloor?.length ? `${c.verdict}*` : c.verdict;
+}
+
+/** `* frontend: memory raised to the 250Mi floor (5.8× the observed peak 43.3Mi)`, one line per container so marked. */
+export function floorFootnotes(results: readonly EngineResult[], width = 100): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const rec = r.recommendation;
+    for (const c of rec.containers) {
+      const note = floorNote(c);
+      if (!note) continue;
+      const name = rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name;
+      const line = `* ${name}: ${note}`;
+      lines.push(line.length > width ? `${line.slice(0, width - 1)}…` : line);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** MOrA against VPA- and KRR-style values from the same history, with savings and replayed risk. */
@@ -50,15 +72,15 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
       mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
       `${r.savings.cpuRequest >= 0 ? '' : '+'}${cpu(Math.abs(r.savings.cpuRequest))}`,
       `${r.savings.memoryRequest >= 0 ? '' : '+'}${mem(Math.abs(r.savings.memoryRequest))}`,
-      risk ? `${risk.oomDays}/${risk.days}` : '-',
-      rep.verdict,
+      risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
+      verdictCell(rep),
     ]);
   }
   return renderTable([
     { header: 'service' }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
-    { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict' },
-  ], rows, width);
+    { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true },
+  ], rows, width) + floorFootnotes(results, width);
 }
 
 /** One line: the requests freed (or needed) over all workloads, × replicas, and the replayed risk. */
@@ -66,20 +88,56 @@ export function savingsSummary(results: readonly EngineResult[]): string {
   let cpuFreed = 0, memFreed = 0, oomDays = 0, days = 0;
   for (const r of results) {
     cpuFreed += r.savings.cpuRequest; memFreed += r.savings.memoryRequest;
-    for (const d of r.details) { const rp = d.memory?.evidence.replay; if (rp) { oomDays += rp.oomDays; days += rp.days; } }
+    for (const d of r.details) { const rp = d.memory?.evidence.replay; if (rp) { oomDays += rp.oomDays ?? 0; days += rp.days; } }
   }
   const signed = (x: number, f: (v: number) => string): string => `${x >= 0 ? 'frees' : 'needs'} ${f(Math.abs(x))}`;
   return `MOrA's requests, × replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, mem)} against the current spec.\n`
     + `Replayed over the last weeks, its memory limits would have been exceeded on ${oomDays} of ${days} container-days.\n`;
 }
 
-/** JSON/YAML body: the Recommendation (what every view reads) plus the baselines and savings next to it. */
+/**
+ * JSON/YAML body: the Recommendation (what every view reads) plus the baselines and savings next to it, the replica
+ * advice in words, and every number rounded for output (`roundForOutput`); the engine's own values stay unrounded.
+ */
 export function recommendationsData(results: readonly EngineResult[]): unknown[] {
-  return results.map((r) => ({
+  return results.map((r) => roundForOutput({
     ...r.recommendation,
+    containers: r.recommendation.containers.map((c) => {
+      const note = floorNote(c);
+      return note ? { ...c, verdictNote: note } : c;
+    }),
+    ...(r.recommendation.replicas ? { replicas: { ...r.recommendation.replicas, advice: replicaAdvice(r.recommendation.replicas) } } : {}),
     baselines: Object.fromEntries(r.details.map((d) => [d.container, d.baselines])),
     savings: r.savings,
   }));
+}
+
+/** Keys holding a share or ratio (0..1 or a multiplier): 4 decimals. */
+const RATIO_KEYS = new Set(['confidence', 'margin', 'agreement', 'completeness', 'exceedanceShare', 'wasteRatio', 'oomDayShare',
+  'cpuExceedance', 'targetCpuUtilization', 'days']);
+
+/**
+ * Rounds numbers at the output edge, by what they measure: cores to 6 decimals (a microcore, far below the 1m a quantity
+ * can say), bytes to whole bytes, shares and ratios to 4 decimals, anything else to 6 decimals. A key `cpu…` or
+ * `memory…` sets the unit for everything under it; `0.30000000000000004` becomes `0.3`.
+ */
+export function roundForOutput<T>(value: T, unit: 'cores' | 'bytes' | undefined = undefined, key = ''): T {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+    const places = RATIO_KEYS.has(key) ? 4 : unit === 'bytes' ? 0 : 6;
+    const r = Number(value.toFixed(places));
+    return (Object.is(r, -0) ? 0 : r) as T;
+  }
+  if (Array.isArray(value)) return value.map((x) => roundForOutput(x, unit, key)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const u = /^cpu/i.test(k) ? 'cores' : /^memory/i.test(k) ? 'bytes' : unit;
+      out[k] = roundForOutput(v, u, k);
+    }
+    return out as T;
+  }
+  return value;
 }
 
 export function recommendationsJson(results: readonly EngineResult[]): string {
@@ -104,14 +162,19 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
         const f = kind === 'cpu' ? formatCpu : formatMemory;
         const q = (v: number | undefined): string => (v === undefined ? '' : f(v));
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
-          q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value), x.evidence.method, x.confidence.toFixed(2), c.verdict,
+          q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
           q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr)]);
       }
     });
     const rep = r.recommendation.replicas;
-    if (rep) {
+    if (rep?.hpa) {
+      // The HPA sets the count: its bounds now (current_request/current_limit = min/max) and advised (request/limit = min/max).
+      const now = rep.hpa.current;
+      rows.push([w.context, w.namespace, w.kind, w.name, '', 'hpa', now?.minReplicas ?? '', now?.maxReplicas ?? '', rep.hpa.minReplicas, '', '',
+        rep.hpa.maxReplicas, replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '']);
+    } else if (rep) {
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'replicas', rep.current, '', rep.recommended.value, rep.recommended.lower, rep.recommended.upper,
-        '', rep.hpa ? `hpa min ${rep.hpa.minReplicas} max ${rep.hpa.maxReplicas}` : 'load', r.recommendation.confidence.toFixed(2), '', '', '']);
+        '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '']);
     }
   }
   return toCsv(header, rows);

@@ -4,6 +4,8 @@ import { forTerminal } from './terminal';
 export interface Column {
   header: string;
   align?: 'left' | 'right';
+  /** Never shortened to fit the width (a verdict or an advice must stay whole); names are shortened instead. */
+  keep?: boolean;
 }
 
 export function renderTable(columns: readonly Column[], cells: ReadonlyArray<readonly string[]>, maxWidth = 100): string {
@@ -13,7 +15,7 @@ export function renderTable(columns: readonly Column[], cells: ReadonlyArray<rea
   // Shrink left-aligned (text) columns, widest first, until the table fits; cells get an ellipsis.
   while (total() > maxWidth) {
     let wi = -1;
-    for (let i = 0; i < columns.length; i++) if ((columns[i].align ?? 'left') === 'left' && widths[i] > 8 && (wi < 0 || widths[i] > widths[wi])) wi = i;
+    for (let i = 0; i < columns.length; i++) if ((columns[i].align ?? 'left') === 'left' && !columns[i].keep && widths[i] > 8 && (wi < 0 || widths[i] > widths[wi])) wi = i;
     if (wi < 0) break;
     widths[wi]--;
   }

@@ -86,16 +86,19 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
         throttling: kind === 'cpu' ? c.throttling : undefined,
         oomKills: kind === 'memory' ? c.oomKills : undefined,
         currentRequest: cur.requests[kind], currentLimit: cur.limits[kind],
-        containersInPod: Math.max(1, w.containers.length),
       }, policy);
     };
     const cpu = await one('cpu', c.cpu);
     const memory = await one('memory', c.memory);
     const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills?.length ?? 0) > 0);
     const confs = [cpu?.confidence, memory?.confidence].filter((x): x is number => x !== undefined);
+    const raisedToFloor = (['cpu', 'memory'] as const).flatMap((kind) => {
+      const f = (kind === 'cpu' ? cpu : memory)?.raisedToFloor;
+      return f ? [{ resource: kind, ...f }] : [];
+    });
     containers.push({
       container: c.name, current: { requests: { ...cur.requests }, limits: { ...cur.limits } },
-      cpu: strip(cpu), memory: strip(memory), verdict, confidence: confs.length ? Math.min(...confs) : 0,
+      cpu: strip(cpu), memory: strip(memory), verdict, ...(raisedToFloor.length ? { raisedToFloor } : {}), confidence: confs.length ? Math.min(...confs) : 0,
     });
     details.push({
       container: c.name, cpu, memory,
@@ -105,7 +108,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     if (cpu && cur.requests.cpu !== undefined) savings.cpuRequest += (cur.requests.cpu - cpu.request.value) * replicas;
     if (memory && cur.requests.memory !== undefined) savings.memoryRequest += (cur.requests.memory - memory.request.value) * replicas;
     const mr = memory?.evidence.replay;
-    if (mr) savings.oomDayShare = Math.max(savings.oomDayShare, mr.oomDays / Math.max(1, mr.days));
+    if (mr) savings.oomDayShare = Math.max(savings.oomDayShare, (mr.oomDays ?? 0) / Math.max(1, mr.days));
     const cr = cpu?.evidence.replay;
     if (cr) savings.cpuExceedance = Math.max(savings.cpuExceedance, cr.exceedanceShare);
   }
@@ -129,6 +132,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     })
     : undefined;
   if (replicas && loadNote) replicas.reason += loadNote;
+  if (replicas?.hpa && w.hpa) replicas.hpa.current = currentHpa(w.hpa);
   // An HPA-managed workload always gets HPA advice, even when its load never varied enough to measure a replica's capacity.
   const finalReplicas = replicas ?? (w.hpa ? hpaKeepAdvice(w.replicas, w.hpa, policy.targetCpuUtilization) : undefined);
   const confs = containers.map((c) => c.confidence).filter((x) => x > 0);
@@ -145,7 +149,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
 
 function strip(r: ResourceResult | undefined): ContainerRecommendation['cpu'] {
   if (!r) return undefined;
-  const { window: _w, need: _n, ...rest } = r;
+  const { window: _w, need: _n, raisedToFloor: _f, ...rest } = r;
   return rest;
 }
 
@@ -192,7 +196,11 @@ function hpaKeepAdvice(current: number, hpa: NonNullable<Workload['hpa']>, targe
   return {
     current,
     recommended: { value: current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
-    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization ?? target, reason },
+    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization ?? target, reason, current: currentHpa(hpa) },
     reason,
   };
+}
+
+function currentHpa(hpa: NonNullable<Workload['hpa']>): NonNullable<NonNullable<Recommendation['replicas']>['hpa']>['current'] {
+  return { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...(hpa.targetCpuUtilization !== undefined ? { targetCpuUtilization: hpa.targetCpuUtilization } : {}) };
 }

@@ -43,8 +43,6 @@ export interface ResourceInput {
   /** Current request and limit (base units). */
   currentRequest?: number;
   currentLimit?: number;
-  /** Containers in the pod: pod-level floors are split over them. */
-  containersInPod: number;
   forecast?: ForecastUse;
   now: number;
 }
@@ -56,7 +54,12 @@ export interface ResourceResult extends ResourceRecommendation {
   need: number;
   /** Memory whose daily peaks keep rising: days until the recommended limit is reached at that rate. */
   daysToLimit?: number;
+  /** Set when the floor raised the value to more than twice the observed peak (the verdict must say so). */
+  raisedToFloor?: { floor: number; observedMax: number };
 }
+
+/** A floor that lifts a value above this multiple of the observed peak is called out next to the verdict. */
+export const FLOOR_NOTE_RATIO = 2;
 
 export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
   const { kind, now } = input;
@@ -104,12 +107,16 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     }
   }
 
-  // Pod-level floors (VPA: 25m, 250Mi per pod) split evenly over the pod's containers; caps as given.
-  const qp = kind === 'cpu' ? policy.cpu : policy.memory;
-  const perContainer: QuantityPolicy = { ...qp, min: qp.min / Math.max(1, input.containersInPod) };
-  const finish = (x: number): number => applyQuantityPolicy(x, perContainer);
-  if (value < perContainer.min) notes.push(`raised to the floor ${fmt(kind, perContainer.min)}`);
-  if (value > perContainer.max) notes.push(`capped at ${fmt(kind, perContainer.max)}`);
+  // Floors and caps per container (defaults 10m / 32Mi, no cap: src/core/quantity.ts).
+  const qp: QuantityPolicy = kind === 'cpu' ? policy.cpu : policy.memory;
+  const finish = (x: number): number => applyQuantityPolicy(x, qp);
+  let raisedToFloor: ResourceResult['raisedToFloor'];
+  if (value < qp.min) {
+    // Far above what the container uses: the number is the policy's, not the workload's, and the verdict says so.
+    if (qp.min > FLOOR_NOTE_RATIO * peak) raisedToFloor = { floor: qp.min, observedMax: peak };
+    notes.push(`raised to the floor ${fmt(kind, qp.min)}${raisedToFloor ? ` (${peak > 0 ? `${(qp.min / peak).toFixed(1)}×` : 'far above'} the observed peak ${fmt(kind, peak)})` : ''}`);
+  }
+  if (value > qp.max) notes.push(`capped at ${fmt(kind, qp.max)}`);
 
   const q = (p: number): number => quantile(usage.v, p);
   const days = (usage.t[usage.t.length - 1] - usage.t[0]) / DAY;
@@ -134,7 +141,13 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     };
     const r = replay(usage, [applied], { warmupDays: warm })[0];
     const s = summarize(r.days);
-    if (s.days > 0) replayEv = { days: s.days, exceedanceShare: s.exceedanceShare, oomDays: Math.round((1 - s.oomFreeShare) * s.days), wasteRatio: s.wasteRatio };
+    if (s.days > 0) {
+      // A day whose peak went above the value: an OOM kill for a memory limit, only an exceeded request for CPU.
+      const above = Math.round((1 - s.oomFreeShare) * s.days);
+      replayEv = kind === 'memory'
+        ? { days: s.days, exceedanceShare: s.exceedanceShare, oomDays: above, wasteRatio: s.wasteRatio }
+        : { days: s.days, exceedanceShare: s.exceedanceShare, daysAbove: above, wasteRatio: s.wasteRatio };
+    }
   }
 
   let request: Bounded;
@@ -159,7 +172,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   }
 
   const historyScore = Math.min(1, days / 7);
-  const replayScore = replayEv ? (kind === 'memory' ? 1 - replayEv.oomDays / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
+  const replayScore = replayEv ? (kind === 'memory' ? 1 - (replayEv.oomDays ?? 0) / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
   const agreement = input.forecast?.agreement;
   const confidence = clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
 
@@ -185,7 +198,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     replay: replayEv,
     notes,
   };
-  return { request, limit, confidence, evidence, window: usage, need: value, daysToLimit };
+  return { request, limit, confidence, evidence, window: usage, need: value, daysToLimit, raisedToFloor };
 }
 
 function correctThrottled(u: Series, th: Series, notes: string[]): Series {

@@ -18,7 +18,9 @@ describe('MOrA cluster tree', () => {
     await vscode.commands.executeCommand('mora.clearFilter');
     const list = await workloads(api);
     assert.equal(list.length, 11);
-    for (const w of list) assert.match(w.description ?? '', /^(Deployment|StatefulSet) · replicas \d/, w.label);
+    // A count, or for the HPA-managed frontend advice on its HPA (never a fixed count the HPA would override).
+    for (const w of list) assert.match(w.description ?? '', /^(Deployment|StatefulSet) · replicas (\d|HPA \d+–\d+)/, w.label);
+    assert.match(list.find((w) => w.label === 'frontend')!.description ?? '', /· replicas HPA 2–6/);
     const catalog = list.find((w) => w.label === 'productcatalogservice')!;
     assert.equal(catalog.verdict, 'over-provisioned');
     const [server] = (await api.tree.getChildren(catalog as TreeNode)) as Node[];
