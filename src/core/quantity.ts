@@ -152,7 +152,7 @@ export interface QuantityPolicy {
 
 /**
  * MOrA's defaults, per container: 5m / 1Mi steps, floors 10m and 32Mi. The floors are small enough for real sidecars
- * (proxies, log shippers and exporters use 10–40 MiB) and only guard against sizing a container from too little
+ * (proxies, log shippers and exporters use 10–50 MiB) and only guard against sizing a container from too little
  * usage; VPA's per-pod 25m / 250Mi inflated every small service (docs/ENGINE.md says why these values).
  */
 export const DEFAULT_CPU_POLICY: QuantityPolicy = { step: 0.005, min: 0.01, max: Infinity };
