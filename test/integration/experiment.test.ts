@@ -50,9 +50,12 @@ describe('load experiment against a real Prometheus and the sample service', fun
 
     const [low, high] = d.summary!.levels;
     // The service served what autocannon sent (measured independently, client side), within scrape/rate-window blur.
+    // Compared with what was sent, not with the levels asked: on a loaded machine the client may send less than asked
+    // (its connections wait on a CPU-starved service), and that is what Prometheus must then see.
     const sent = d.timings.levels.map((l) => l.stats.achievedRate);
     assert.ok(Math.abs(high.means.request_rate! - sent[1]) / sent[1] < 0.35, `served ${high.means.request_rate} vs sent ${sent[1]}`);
-    assert.ok(high.means.request_rate! > 2 * low.means.request_rate!, `${low.means.request_rate} → ${high.means.request_rate}`);
+    assert.ok(sent[1] > 1.5 * sent[0], `sent ${sent[0]} → ${sent[1]} req/s for levels ${levels.join(' → ')}`);
+    assert.ok(high.means.request_rate! / low.means.request_rate! > 0.6 * (sent[1] / sent[0]), `served ${low.means.request_rate} → ${high.means.request_rate}, sent ${sent[0]} → ${sent[1]}`);
     assert.ok(high.means.cpu_usage! > low.means.cpu_usage!, `CPU ${low.means.cpu_usage} → ${high.means.cpu_usage}`);
     // Every request burns CPU_MS of CPU time, so the process uses at least that per request served (minus rate-window noise).
     assert.ok(high.cpuPerRequest > (0.9 * CPU_MS) / 1000, `CPU per request ${high.cpuPerRequest}`);

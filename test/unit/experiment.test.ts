@@ -17,7 +17,7 @@ import { ExperimentDataSource } from '../../src/data/experiments/store';
 const CPU_PER_REQ = 0.004;
 
 /** A world where time only moves when the load runs or the runner sleeps; Prometheus reports rate = the level running then. */
-function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean } = {}) {
+function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean; requestRateFrom?: number } = {}) {
   let clock = 1_800_000_000;
   const ran: Array<{ from: number; to: number; rate: number }> = [];
   const load: LoadRunner = async (o) => {
@@ -32,6 +32,9 @@ function world(opts: { abortAtLevel?: number; controller?: AbortController; fail
     return { requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false };
   };
   const rateAt = (t: number) => ran.find((r) => t >= r.from && t < r.to)?.rate ?? NaN;
+  // A labelled request counter exists only from the first request on, and rate() needs two scrapes of it: no request
+  // rate for the first `requestRateFrom` seconds of the run.
+  const requestRateAt = (t: number) => (opts.requestRateFrom !== undefined && ran.length && t < ran[0].from + opts.requestRateFrom ? NaN : rateAt(t));
   const queries: string[] = [];
   const fetchImpl = (async (url: string, init?: RequestInit) => {
     const p = new URLSearchParams(String(init?.body));
@@ -41,7 +44,7 @@ function world(opts: { abortAtLevel?: number; controller?: AbortController; fail
     if (url.endsWith('/api/v1/query')) return Response.json({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [clock, '5'] }] } });
     const start = Number(p.get('start')), end = Number(p.get('end')), step = Number(p.get('step'));
     const f = q.includes('process_cpu') ? (t: number) => CPU_PER_REQ * rateAt(t)
-      : q.includes('http_requests_total') && !q.includes('5..') ? rateAt
+      : q.includes('http_requests_total') && !q.includes('5..') ? requestRateAt
       : q.includes('process_resident') ? () => 5e7 : undefined;
     const result = f ? [{ metric: {}, values: Array.from({ length: (end - start) / step + 1 }, (_, i) => [start + i * step, String(f(start + i * step))]) }] : [];
     return Response.json({ status: 'success', data: { resultType: 'matrix', result } });
@@ -253,6 +256,20 @@ describe('load experiments', () => {
     assert.deepEqual(calls, ['scale 1', 'restore 3']);
     assert.equal(cancelled[0].document.status, 'partial');
     assert.equal(JSON.parse(fs.readFileSync(cancelled[0].jsonPath, 'utf8')).scaling.restored, true);
+  });
+
+  it('judges completeness after the first rate window: a request counter that appears with the first request is not a data gap', async () => {
+    // As on a busy machine with 1 s scrapes: the counter shows up with the first request, rate() has it 3 scrapes later.
+    const w = world({ requestRateFrom: 3 });
+    const r = await runExperiment(config(dir, { levels: [15, 60], durationSeconds: 6, scrapeIntervalSeconds: 1 }), w);
+    const v = r.document.validation!;
+    assert.equal(v.ok, true, v.messages.join('; '));
+    assert.ok(v.metrics.request_rate!.completeness >= 0.8, `${v.metrics.request_rate!.completeness}`);
+    // A real hole inside the run still counts.
+    const holes = world({ requestRateFrom: 8 });
+    const h = await runExperiment(config(dir, { levels: [15, 60], durationSeconds: 6, scrapeIntervalSeconds: 1 }), holes);
+    assert.equal(h.document.validation!.ok, false);
+    assert.match(h.document.validation!.messages.join('; '), /request_rate: only \d+% of the expected samples/);
   });
 
   it('rejects bad configurations before sending any load', async () => {

@@ -349,12 +349,22 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   });
 
   // 5. Validation and per-level steady-state summary.
+  //    Validation judges the rows after the run's first rate window (at most half the run). Before it, rate() cannot
+  //    yet hold two scrapes of a counter that only appears with the first request (labelled counters do), so those
+  //    rows are warm-up — the per-level summary skips them too. Counting them failed healthy runs on a busy machine,
+  //    where a scrape late by a second left 79% of 1 s samples ("need 80%"). Every row is still in the CSV, and a
+  //    hole later in the run still counts.
   const totalSeconds = levels[levels.length - 1].end - levels[0].start;
-  const validation = validateFrame({ t, step, values }, {
-    minHistorySeconds: Math.min(totalSeconds, config.durationSeconds) * 0.5,
+  const warmup = Math.min(w, totalSeconds / 2);
+  let from0 = 0;
+  while (from0 < t.length && t[from0] < levels[0].start + warmup) from0++;
+  const judged: Partial<Record<MetricName, Float64Array>> = {};
+  for (const [m, v] of Object.entries(values) as Array<[MetricName, Float64Array]>) judged[m] = v.subarray(from0);
+  const validation = validateFrame({ t: t.subarray(from0), step, values: judged }, {
+    minHistorySeconds: Math.min(totalSeconds - warmup, config.durationSeconds) * 0.5,
     minPoints: 3,
     maxGapSeconds: 4 * scrape,
-    fullHistorySeconds: Math.max(1, totalSeconds - step),
+    fullHistorySeconds: Math.max(1, totalSeconds - warmup - step),
     levelShiftThreshold: Infinity, // levels change the load on purpose
     required: ['cpu_usage', 'request_rate'],
   });
