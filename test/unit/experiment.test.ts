@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { METRIC_NAMES } from '../../src/core/metrics';
-import { parseDuration, parseLevels } from '../../src/cli/commands/experiment';
+import { experimentCommand, parseDuration, parseLevels } from '../../src/cli/commands/experiment';
 import { UserError } from '../../src/cli/errors';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
@@ -298,5 +298,13 @@ describe('load experiments', () => {
     assert.throws(() => parseDuration('--duration', '20 parsecs'), (e: Error) => e instanceof UserError && /not a duration/.test(e.message));
     assert.deepEqual(parseLevels('10, 50,100'), [10, 50, 100]);
     assert.throws(() => parseLevels('10,x'), /"x" is not a positive request rate/);
+  });
+
+  it('never prints the credentials of a --target it cannot use', async () => {
+    const err = await experimentCommand({ target: 'http://bob:t4rget-pw@[oops/', prometheus: 'http://127.0.0.1:9', levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'text' },
+      () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+    assert.ok(err instanceof UserError && err.exitCode === 2, String(err));
+    assert.equal(err.message, '--target "http://[oops/" is not a URL; expected e.g. http://127.0.0.1:8080/');
+    await assert.rejects(runExperiment(config(dir, { targetUrl: 'ftp://bob:t4rget-pw@host/' }), world()), (e: Error) => !e.message.includes('t4rget-pw') && /not an http\(s\) URL/.test(e.message));
   });
 });

@@ -7,6 +7,7 @@
  * A target that answers no request fails the run: exit 3, one line.
  */
 import type { Command } from 'commander';
+import { stripUserinfo } from '../../core/redact';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
 import type { WorkloadKind } from '../../core/workload';
 
@@ -105,7 +106,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   try {
     host = new URL(opts.target).host;
   } catch {
-    throw new UserError(`--target "${opts.target}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
+    throw new UserError(`--target "${stripUserinfo(opts.target)}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
   }
   const connections = opts.connections === undefined ? undefined : Number(opts.connections);
   if (connections !== undefined && (!Number.isInteger(connections) || connections < 1)) throw new UserError(`--connections must be a whole number ≥ 1, got "${opts.connections}"`);

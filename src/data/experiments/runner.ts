@@ -154,7 +154,7 @@ export function validateExperimentConfig(c: ExperimentConfig): void {
     const u = new URL(c.targetUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new Error(`target "${c.targetUrl}" is not an http(s) URL`);
+    throw new Error(`target "${stripUserinfo(c.targetUrl)}" is not an http(s) URL`);
   }
 }
 
