@@ -240,6 +240,22 @@ describe('ClusterDataSource: Kubernetes API stand-in + backfilled real Prometheu
     await assert.rejects(source.kube().applyResources(checkout, [{ container: 'sidecar', requests: { cpu: 0.1 } }]), /has no container "sidecar"; containers: server, envoy/);
   });
 
+  it("an API server error that echoes the kubeconfig's token reaches no message", async () => {
+    const token = 'echoed-kube-token-3c1f0a9e8d7b6a5f4e3d2c1b0a998877';
+    // A server (or a proxy in front of it) that names the caller by its credential in its Forbidden text.
+    const echo = await startKubeStandin({ token, user: `token:${token}`, deny: [{ verb: 'list', resource: 'namespaces' }, { verb: 'patch', resource: 'deployments', namespace: 'shop' }] });
+    try {
+      echo.add(deployment('cart', ['server'], 1));
+      const client = KubeClient.load({ kubeconfig: echo.kubeconfigFile('standin', 'shop') });
+      const err = await client.scale({ context: 'standin', namespace: 'shop', kind: 'Deployment', name: 'cart' }, 2).then(() => assert.fail('expected a 403'), (e: Error) => e);
+      assert.ok(err instanceof KubeError && err.kind === 'forbidden', String(err));
+      assert.match(err.message, /is forbidden: User "token:\*\*\*" cannot patch/);
+      assert.ok(!err.message.includes(token), err.message);
+    } finally {
+      await echo.stop();
+    }
+  });
+
   it('gives up on an API server that accepts connections but never answers, with a clear message', async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((sock) => sockets.push(sock)); // accepts, then says nothing (a black hole behind a VPN)
