@@ -17,6 +17,13 @@ export interface PrometheusOptions {
   /** How long the TSDB keeps data: backfilled history older than this is dropped. Default 400d. */
   retention?: string;
   readyTimeoutMs?: number;
+  /**
+   * A folder of TSDB blocks made earlier (e.g. a cached promtool backfill too large to redo each run): each block is
+   * hard-linked (copied across file systems) into the new data dir; Prometheus never changes a block's files.
+   */
+  blocksFrom?: string;
+  /** Extra prometheus flags, e.g. --storage.tsdb.max-block-duration=2h to keep big backfilled blocks as they are. */
+  extraArgs?: string[];
 }
 
 export interface RunningPrometheus {
@@ -81,6 +88,13 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   const scrape = opts.scrapeConfigsYaml ? `scrape_configs:\n${opts.scrapeConfigsYaml}` : 'scrape_configs: []';
   fs.writeFileSync(config, `global:\n  scrape_interval: 15s\n${scrape}\n`);
 
+  if (opts.blocksFrom) {
+    for (const block of fs.readdirSync(opts.blocksFrom)) {
+      const src = path.join(opts.blocksFrom, block);
+      if (!fs.existsSync(path.join(src, 'meta.json'))) continue;
+      linkTree(src, path.join(dataDir, block));
+    }
+  }
   if (opts.openMetrics !== undefined) {
     requireBinary('promtool');
     const om = path.join(dir, 'backfill.om');
@@ -99,6 +113,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
         `--storage.tsdb.path=${dataDir}`,
         `--web.listen-address=127.0.0.1:${port}`,
         `--storage.tsdb.retention.time=${opts.retention ?? '400d'}`,
+        ...(opts.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -122,6 +137,22 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     if (attempt >= 2 || !/address already in use/.test(logs)) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw new Error(`Prometheus did not become ready on ${url}:\n${logs.slice(-2000)}`);
+    }
+  }
+}
+
+function linkTree(src: string, dest: string): void {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
+    const from = path.join(src, e.name);
+    const to = path.join(dest, e.name);
+    if (e.isDirectory()) linkTree(from, to);
+    else {
+      try {
+        fs.linkSync(from, to);
+      } catch {
+        fs.copyFileSync(from, to);
+      }
     }
   }
 }

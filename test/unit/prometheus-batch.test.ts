@@ -96,10 +96,11 @@ describe('batched Prometheus plan (pure parts)', () => {
       for (let p = 0; p < 3; p++) OwnerIndex.add(owners.pods, `${x.name}-5d6f7a8b9c-pod${p}a`, 'ReplicaSet', `${x.name}-5d6f7a8b9c`);
     });
 
-    it('queries the whole namespace in one batch when it fits', () => {
+    it('one batch when the namespace fits: its pods by name, aggregated per workload by Prometheus (names checked against the owners)', () => {
       const [b, ...rest] = planBatches('shop', workloads, new PodResolver(workloads, owners), 500, 24_000);
       assert.equal(rest.length, 0);
-      assert.equal(b.podSel, 'namespace="shop"');
+      assert.match(b.podSel, /^namespace="shop",pod=~"svc-0-5d6f7a8b9c-pod0a\|svc-0-5d6f7a8b9c-pod1a\|/);
+      assert.equal(b.capture, '(svc-0|svc-1|svc-2|svc-3|svc-4|svc-5|svc-6|svc-7|svc-8|svc-9)(?:-.*)?');
       assert.equal(b.pods, 30);
       assert.equal(b.containerSeries, 45);
     });
@@ -111,19 +112,36 @@ describe('batched Prometheus plan (pure parts)', () => {
       for (const b of batches) {
         assert.ok(b.pods <= 12);
         assert.match(b.podSel, /^namespace="shop",pod=~"svc-\d-5d6f7a8b9c-pod0a\|/);
+        assert.ok(b.capture);
       }
-      // Six of the ten workloads (40 % of the pods are others'): their pods by name, and the regex length bounds a batch.
-      const some = workloads.slice(0, 6);
-      const byRegex = planBatches('shop', some, new PodResolver(some, owners), 1000, 300);
+      const byRegex = planBatches('shop', workloads, new PodResolver(workloads, owners), 1000, 300);
       assert.ok(byRegex.length > 1, `${byRegex.length} batch(es)`);
       for (const b of byRegex) assert.ok(b.podSel.length < 300 + 40, `${b.podSel.length} characters`);
     });
 
-    it('selects only the listed workloads\' pods when they are a small part of the namespace, by pattern without owner data', () => {
-      const one = planBatches('shop', [workloads[3]], new PodResolver([workloads[3]], owners), 500, 24_000);
-      assert.equal(one[0].podSel, 'namespace="shop",pod=~"svc-3-5d6f7a8b9c-pod0a|svc-3-5d6f7a8b9c-pod1a|svc-3-5d6f7a8b9c-pod2a"');
+    it('pod mode where Prometheus cannot be told the workload: no owner data, shared names, a pod its capture would misplace', () => {
       const blind = planBatches('shop', [workloads[3]], new PodResolver([workloads[3]], undefined), 500, 24_000);
-      assert.equal(blind[0].podSel, 'namespace="shop",pod=~"svc-3-[a-z0-9]{1,10}-[a-z0-9]{5}"');
+      assert.deepEqual(blind.map((b) => [b.podSel, b.capture]), [['namespace="shop",pod=~"svc-3-[a-z0-9]{1,10}-[a-z0-9]{5}"', undefined]]);
+      // Deployment "api" whose pod (template hash "x1") is named like DaemonSet "api-x1"'s: api is read per pod.
+      const ws = [w('Deployment', 'api'), w('DaemonSet', 'api-x1'), w('StatefulSet', 'web'), w('Deployment', 'web'), w('Deployment', 'cart')];
+      const o = new OwnerIndex();
+      OwnerIndex.add(o.pods, 'api-x1-abcde', 'ReplicaSet', 'api-x1');
+      OwnerIndex.add(o.replicaSets, 'api-x1', 'Deployment', 'api');
+      OwnerIndex.add(o.pods, 'api-x1-qwert', 'DaemonSet', 'api-x1');
+      OwnerIndex.add(o.pods, 'web-0', 'StatefulSet', 'web');
+      OwnerIndex.add(o.pods, 'web-5d6f7a8b9c-zzzzz', 'ReplicaSet', 'web-5d6f7a8b9c');
+      OwnerIndex.add(o.pods, 'cart-5d6f7a8b9c-yyyyy', 'ReplicaSet', 'cart-5d6f7a8b9c');
+      const batches = planBatches('shop', ws, new PodResolver(ws, o), 500, 24_000);
+      assert.deepEqual(batches.map((b) => [b.members, b.capture]), [
+        [[1, 4], '(api-x1|cart)(?:-.*)?'],
+        [[0, 2, 3], undefined],
+      ]);
+      assert.equal(batches[1].podSel, 'namespace="shop",pod=~"api-x1-abcde|web-0|web-5d6f7a8b9c-zzzzz"', 'their own pods (the others\' are 40 % of the namespace), mapped here');
+      const o2 = new OwnerIndex();
+      OwnerIndex.add(o2.pods, 'web-0', 'StatefulSet', 'web');
+      OwnerIndex.add(o2.pods, 'web-5d6f7a8b9c-zzzzz', 'ReplicaSet', 'web-5d6f7a8b9c');
+      const mostly = planBatches('shop', ws.slice(2, 4), new PodResolver(ws.slice(2, 4), o2), 500, 24_000);
+      assert.deepEqual(mostly.map((b) => [b.podSel, b.capture]), [['namespace="shop"', undefined]], 'shared names, most of the namespace: one namespace-wide query, mapped here');
     });
   });
 });

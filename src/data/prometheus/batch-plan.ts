@@ -1,16 +1,21 @@
 /**
  * The batched query plan: MOrA's 12 metrics for every workload of a namespace with a few range queries per metric for
  * the whole namespace, instead of one query per metric per container (queries.ts + frame.ts, kept as the per-workload
- * plan). The frames are the same (within float rounding: sums are added in another order).
+ * plan). The frames are the same (within float rounding: sums may be added in another order).
  *
- * - Each metric is queried once per pod batch, grouped `by (namespace, pod, container)` for container metrics,
- *   `by (namespace, pod)` for network and application counters, `by (namespace, pod, le)` for the latency histogram
- *   (one query serves p50, p95 and p99: histogram_quantile is applied here, as Prometheus does it), and by workload name
- *   for kube-state-metrics' ready replicas. The throttling ratio's numerator and denominator travel in one query.
+ * - Each metric is one query per pod batch. Inside it, series are grouped `by (namespace, pod, container)` for
+ *   container metrics, `by (namespace, pod)` for network and application counters, `by (namespace, pod, le)` for the
+ *   latency histogram (one query serves p50, p95 and p99: histogram_quantile is applied here, as Prometheus does it),
+ *   and by workload name for kube-state-metrics' ready replicas. The throttling ratio's two counters share one query.
  * - Pods are mapped to workloads through the owner chain from kube-state-metrics, read once per namespace
  *   (`kube_pod_owner`, `kube_replicaset_owner`, and `kube_job_owner` when there are CronJobs), over the whole history so
  *   pods that are gone still count. Pod-name patterns (queries.ts podNameRegex) are only the fallback, for pods
  *   kube-state-metrics never reported; the longest matching workload name wins.
+ * - Where the owner chain knows every pod of a workload (and its pods are named after it, as controllers name them),
+ *   Prometheus does the last step too ("workload mode"): the batch selects exactly those pods, `label_replace` writes
+ *   the workload's name into `mora_workload` — with a regex checked here against the owner chain for every pod — and
+ *   the per-pod series are averaged/summed per workload there, so one series per workload comes back, not one per pod.
+ *   Otherwise ("pod mode") the answer is per pod and pods are mapped to workloads here.
  * - A namespace with more pods than `maxPodsPerBatch` is split into batches of whole workloads, each selected by a regex
  *   of its pod names (bounded length); a batch is fetched, folded into per-workload accumulators, handed out and dropped
  *   before the next, so memory follows the batch size, not the cluster size.
@@ -38,6 +43,11 @@ export interface BatchPlanOptions {
   maxChunkPoints?: number;
   /** Read kube_pod_owner / kube_replicaset_owner (default true); false maps pods by name patterns only. */
   owners?: boolean;
+  /**
+   * Let Prometheus aggregate per workload where the owner chain allows (default true: one series per workload comes
+   * back instead of one per pod); false always answers per pod and maps pods here.
+   */
+  aggregateInPrometheus?: boolean;
   signal?: AbortSignal;
   /** Counters to add to. */
   stats?: BatchPlanStats;
@@ -273,43 +283,32 @@ interface Batch {
   pods: number;
   /** Pods × their spec's containers: the series a per-container query returns. */
   containerSeries: number;
+  /**
+   * Workload mode: a regex whose first group, applied to a pod name, gives its workload's name — checked against the
+   * owner chain for every pod of the batch. Prometheus then aggregates per workload (label_replace into
+   * `mora_workload`), and answers with one series per workload instead of one per pod. Undefined: pod mode, the
+   * answer is per pod and pods are mapped to workloads here.
+   */
+  capture?: string;
 }
 
-export function planBatches(namespace: string, workloads: readonly Workload[], resolver: PodResolver, maxPods: number, maxRegex: number): Batch[] {
-  const ns = `namespace=${promString(namespace)}`;
-  const known = resolver.knownPods();
-  const parts = workloads.map((w, i) => {
-    const pods = known.get(i);
-    // Pods reported by kube-state-metrics are named exactly; a workload it never reported is matched by its pattern.
-    const alternatives = pods?.length ? pods.map(reEscape) : [podNameRegex(w.kind, w.name)];
-    const count = pods?.length ?? Math.max(1, w.replicas);
-    return { i, alternatives, pods: count, series: count * Math.max(1, w.containers.length) };
-  });
+interface Part {
+  i: number;
+  alternatives: string[];
+  pods: number;
+  series: number;
+}
+
+/** Balanced batches of whole workloads, none above `maxPods` pods or `maxRegex` characters of pod regex. */
+function split(parts: Part[], maxPods: number, maxRegex: number, workloads: readonly Workload[]): Part[][] {
   const total = parts.reduce((s, p) => s + p.pods, 0);
-  const series = parts.reduce((s, p) => s + p.series, 0);
-  const foreign = resolver.foreignPods();
   const regexLength = parts.reduce((s, p) => s + p.alternatives.reduce((a, x) => a + x.length + 1, 0), 0);
-  // The whole namespace in one query when it fits and is mostly ours; otherwise exactly our pods.
-  if (total <= maxPods && foreign <= 0.25 * (total + foreign) && known.size > 0) {
-    return [{ members: parts.map((p) => p.i), podSel: ns, pods: total + foreign, containerSeries: series + foreign }];
-  }
-  if (total <= maxPods && regexLength <= maxRegex) {
-    return parts.length ? [{ members: parts.map((p) => p.i), podSel: `${ns},pod=~${promString(parts.flatMap((p) => p.alternatives).join('|'))}`, pods: total, containerSeries: series }] : [];
-  }
-  // Balanced batches of whole workloads.
-  const count = Math.max(Math.ceil(total / maxPods), Math.ceil(regexLength / maxRegex));
+  const count = Math.max(1, Math.ceil(total / maxPods), Math.ceil(regexLength / maxRegex));
   const target = Math.ceil(total / count);
-  const out: Batch[] = [];
-  let cur: typeof parts = [];
+  const out: Part[][] = [];
+  let cur: Part[] = [];
   let pods = 0;
   let len = 0;
-  const flush = () => {
-    if (!cur.length) return;
-    out.push({ members: cur.map((p) => p.i), podSel: `${ns},pod=~${promString(cur.flatMap((p) => p.alternatives).join('|'))}`, pods, containerSeries: cur.reduce((s, p) => s + p.series, 0) });
-    cur = [];
-    pods = 0;
-    len = 0;
-  };
   for (const p of parts) {
     let alts = p.alternatives;
     let plen = alts.reduce((a, x) => a + x.length + 1, 0);
@@ -319,13 +318,77 @@ export function planBatches(namespace: string, workloads: readonly Workload[], r
       plen = alts[0].length + 1;
     }
     // Never above the limits; close a batch once it reaches the balanced size.
-    if (cur.length && (pods + p.pods > maxPods || pods >= target || len + plen > maxRegex)) flush();
+    if (cur.length && (pods + p.pods > maxPods || pods >= target || len + plen > maxRegex)) {
+      out.push(cur);
+      cur = [];
+      pods = 0;
+      len = 0;
+    }
     cur.push({ ...p, alternatives: alts });
     pods += p.pods;
     len += plen;
   }
-  flush();
+  if (cur.length) out.push(cur);
   return out;
+}
+
+/** The capture regex of a workload-mode batch: the longest matching workload name wins. */
+function captureRegex(names: string[]): string {
+  return `(${[...names].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(reEscape).join('|')})(?:-.*)?`;
+}
+
+export function planBatches(namespace: string, workloads: readonly Workload[], resolver: PodResolver, maxPods: number, maxRegex: number, aggregate = true): Batch[] {
+  const ns = `namespace=${promString(namespace)}`;
+  const known = resolver.knownPods();
+  const part = (i: number): Part => {
+    const w = workloads[i];
+    const pods = known.get(i);
+    // Pods reported by kube-state-metrics are named exactly; a workload it never reported is matched by its pattern.
+    const alternatives = pods?.length ? pods.map(reEscape) : [podNameRegex(w.kind, w.name)];
+    const count = pods?.length ?? Math.max(1, w.replicas);
+    return { i, alternatives, pods: count, series: count * Math.max(1, w.containers.length) };
+  };
+  const batchOf = (parts: Part[], capture?: string): Batch => ({
+    members: parts.map((p) => p.i),
+    podSel: `${ns},pod=~${promString(parts.flatMap((p) => p.alternatives).join('|'))}`,
+    pods: parts.reduce((s, p) => s + p.pods, 0),
+    containerSeries: parts.reduce((s, p) => s + p.series, 0),
+    capture,
+  });
+
+  // Workload mode for workloads whose every pod is known from the owner chain and named after its workload (true of
+  // every controller's pods), with a name no other listed workload has.
+  const names = new Map<string, number>();
+  for (const w of workloads) names.set(w.name, (names.get(w.name) ?? 0) + 1);
+  const eligible = (i: number) => {
+    const pods = known.get(i);
+    const name = workloads[i].name;
+    return aggregate && !!pods?.length && names.get(name) === 1 && pods.every((p) => p === name || p.startsWith(`${name}-`));
+  };
+  const grouped: Batch[] = [];
+  let rest: number[] = [];
+  const candidates = workloads.map((_, i) => i).filter((i) => eligible(i) || (rest.push(i), false));
+  // A batch's capture regex must give every pod its owner's name; a workload whose pods it would give to another
+  // (a Deployment "api" with a pod "api-x1-…" next to a DaemonSet "api-x1") goes to pod mode. Removing names from
+  // the regex never changes what the others' pods capture (they matched their own name first).
+  for (const parts of split(candidates.map(part), maxPods, maxRegex, workloads)) {
+    const re = new RegExp(`^(?:${captureRegex(parts.map((p) => workloads[p.i].name))})$`);
+    const ok = parts.filter((p) => (known.get(p.i) ?? []).every((pod) => re.exec(pod)?.[1] === workloads[p.i].name));
+    rest.push(...parts.filter((p) => !ok.includes(p)).map((p) => p.i));
+    if (ok.length) grouped.push(batchOf(ok, captureRegex(ok.map((p) => workloads[p.i].name))));
+  }
+  rest = rest.sort((a, b) => a - b);
+  if (!rest.length) return grouped;
+
+  // Pod mode for the rest: the whole namespace in one query when it fits and is mostly theirs; otherwise their pods.
+  const parts = rest.map(part);
+  const total = parts.reduce((s, p) => s + p.pods, 0);
+  const series = parts.reduce((s, p) => s + p.series, 0);
+  const others = resolver.foreignPods() + grouped.reduce((s, b) => s + b.pods, 0);
+  if (total <= maxPods && others <= 0.25 * (total + others) && known.size > 0) {
+    return [...grouped, { members: rest, podSel: ns, pods: total + others, containerSeries: series + others }];
+  }
+  return [...grouped, ...split(parts, maxPods, maxRegex, workloads).map((b) => batchOf(b))];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -405,7 +468,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     if (owners.pods.size === 0) owners = undefined;
   }
   const resolver = new PodResolver(workloads, owners);
-  const batches = planBatches(namespace, workloads, resolver, options.maxPodsPerBatch ?? 500, options.maxRegexLength ?? 24_000);
+  const batches = planBatches(namespace, workloads, resolver, options.maxPodsPerBatch ?? 500, options.maxRegexLength ?? 24_000, options.aggregateInPrometheus ?? true);
 
   // With an application selector configured, the app queries do not depend on the workload (queries.ts uses the
   // selector as is): run them once, as the per-workload plan would, and give every frame the same values.
@@ -444,7 +507,12 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
         rx: newAgg(n, avg), tx: newAgg(n, avg), req: nanArray(n), err: nanArray(n), buckets: new Map(), ready: nanArray(n),
       });
     }
-    const accOf = (pod: string | undefined): WorkloadAcc | undefined => (pod === undefined ? undefined : accs.get(resolver.resolve(pod)));
+    // Workload mode: Prometheus labelled each series with its workload's name; pod mode: each series is a pod's.
+    const byName = batch.capture ? new Map(batch.members.map((i) => [workloads[i].name, accs.get(i)!])) : undefined;
+    const accOf = (labels: Record<string, string>): WorkloadAcc | undefined => {
+      if (byName) return labels.mora_workload === undefined ? undefined : byName.get(labels.mora_workload);
+      return labels.pod === undefined ? undefined : accs.get(resolver.resolve(labels.pod));
+    };
     const place = (values: Array<[number, string]>, f: (i: number, v: number) => void) => {
       for (const [t, s] of values) {
         const i = Math.round((t - t0) / step);
@@ -452,48 +520,56 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       }
     };
     const containerFold = (pick: (c: ContainerAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
-      const c = labels.container === undefined ? undefined : accOf(labels.pod)?.containers.get(labels.container);
+      const c = labels.container === undefined ? undefined : accOf(labels)?.containers.get(labels.container);
       if (c) { const a = pick(c); place(values, (i, v) => foldAgg(a, i, v)); }
     };
     const podFold = (pick: (a: WorkloadAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
-      const acc = accOf(labels.pod);
+      const acc = accOf(labels);
       if (acc) { const a = pick(acc); place(values, (i, v) => foldAgg(a, i, v)); }
     };
     const podSum = (pick: (a: WorkloadAcc) => Float64Array) => (labels: Record<string, string>, values: Array<[number, string]>) => {
-      const acc = accOf(labels.pod);
+      const acc = accOf(labels);
       if (acc) { const a = pick(acc); place(values, (i, v) => addAt(a, i, v)); }
     };
 
     const sel = batch.podSel;
     const cSel = `${sel},${cont}`;
     const status = `${cfg.statusLabel}=~${promString(cfg.errorStatusRegex)}`;
+    const cap = batch.capture;
+    const toWorkload = (v: string) => `label_replace(${v}, "mora_workload", "$1", "pod", ${promString(cap ?? '')})`;
+    // Sums (counts, rates): by pod, or by workload when Prometheus knows the workloads.
+    const sumBy = (v: string, extra = '') => (cap ? `sum by (namespace, mora_workload${extra}) (${toWorkload(v)})` : `sum by (namespace, pod${extra}) (${v})`);
+    // Per-pod values (a pod's containers summed first, as the per-workload plan does), then avg/max across the pods.
+    const acrossPods = (perPod: string, extra = '') => (cap ? `${cfg.podAggregation} by (namespace, mora_workload${extra}) (${toWorkload(perPod)})` : perPod);
+    const unitsC = cap ? batch.members.reduce((s, i) => s + Math.max(1, workloads[i].containers.length), 0) : batch.containerSeries;
+    const unitsP = cap ? batch.members.length : batch.pods;
     const queries: PlannedQuery[] = [
-      { metrics: ['cpu_usage'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (rate(${N.cpu}{${cSel}}[${w}]))`, fold: containerFold((c) => c.cpu) },
+      { metrics: ['cpu_usage'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (rate(${N.cpu}{${cSel}}[${w}]))`, ', container'), fold: containerFold((c) => c.cpu) },
       {
-        metrics: ['cpu_throttling_ratio'], estimate: 2 * batch.containerSeries,
+        metrics: ['cpu_throttling_ratio'], estimate: 2 * unitsC,
         // Numerator and denominator in one query, told apart by a label: the ratio is of sums across pods.
-        promql: `label_replace(sum by (namespace, pod, container) (rate(${N.cpuThrottledPeriods}{${cSel}}[${w}])), "mora_part", "num", "", "")`
-          + ` or label_replace(sum by (namespace, pod, container) (rate(${N.cpuPeriods}{${cSel}}[${w}])), "mora_part", "den", "", "")`,
+        promql: `label_replace(${sumBy(`rate(${N.cpuThrottledPeriods}{${cSel}}[${w}])`, ', container')}, "mora_part", "num", "", "")`
+          + ` or label_replace(${sumBy(`rate(${N.cpuPeriods}{${cSel}}[${w}])`, ', container')}, "mora_part", "den", "", "")`,
         fold: (labels, values) => {
-          const c = labels.container === undefined ? undefined : accOf(labels.pod)?.containers.get(labels.container);
+          const c = labels.container === undefined ? undefined : accOf(labels)?.containers.get(labels.container);
           if (!c) return;
           const a = labels.mora_part === 'num' ? c.thrNum : labels.mora_part === 'den' ? c.thrDen : undefined;
           if (a) place(values, (i, v) => addAt(a, i, v));
         },
       },
-      { metrics: ['memory_working_set'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, fold: containerFold((c) => c.wss) },
-      { metrics: ['memory_rss'], estimate: batch.containerSeries, promql: `sum by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, fold: containerFold((c) => c.rss) },
-      { metrics: ['network_rx'], estimate: batch.pods, promql: `sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkRx}{${sel}}[${w}])))`, fold: podFold((a) => a.rx) },
-      { metrics: ['network_tx'], estimate: batch.pods, promql: `sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`, fold: podFold((a) => a.tx) },
+      { metrics: ['memory_working_set'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, ', container'), fold: containerFold((c) => c.wss) },
+      { metrics: ['memory_rss'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, ', container'), fold: containerFold((c) => c.rss) },
+      { metrics: ['network_rx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkRx}{${sel}}[${w}])))`), fold: podFold((a) => a.rx) },
+      { metrics: ['network_tx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`), fold: podFold((a) => a.tx) },
     ];
     if (!shared) {
       queries.push(
-        { metrics: ['request_rate'], estimate: batch.pods, promql: `sum by (namespace, pod) (rate(${N.requests}{${sel}}[${w}]))`, fold: podSum((a) => a.req) },
-        { metrics: ['error_rate'], estimate: batch.pods, promql: `sum by (namespace, pod) (rate(${N.requests}{${sel},${status}}[${w}]))`, fold: podSum((a) => a.err) },
+        { metrics: ['request_rate'], estimate: unitsP, promql: sumBy(`rate(${N.requests}{${sel}}[${w}])`), fold: podSum((a) => a.req) },
+        { metrics: ['error_rate'], estimate: unitsP, promql: sumBy(`rate(${N.requests}{${sel},${status}}[${w}])`), fold: podSum((a) => a.err) },
         {
-          metrics: LATENCY.map(([m]) => m), estimate: 12 * batch.pods, promql: `sum by (namespace, pod, le) (rate(${N.durationBucket}{${sel}}[${w}]))`,
+          metrics: LATENCY.map(([m]) => m), estimate: 12 * unitsP, promql: sumBy(`rate(${N.durationBucket}{${sel}}[${w}])`, ', le'),
           fold: (labels, values) => {
-            const acc = accOf(labels.pod);
+            const acc = accOf(labels);
             if (!acc || labels.le === undefined) return;
             let a = acc.buckets.get(labels.le);
             if (!a) acc.buckets.set(labels.le, (a = nanArray(n)));
@@ -505,27 +581,27 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     }
     // Ready replicas: per controller from kube-state-metrics, per pod for the other kinds — one query.
     const members = batch.members.map((i) => workloads[i]);
-    const byName = batch.podSel === ns ? () => '' : (label: string, kind: WorkloadKind) =>
+    const named = batch.podSel === ns ? () => '' : (label: string, kind: WorkloadKind) =>
       `,${label}=~${promString(members.filter((x) => x.kind === kind).map((x) => reEscape(x.name)).join('|'))}`;
     const ready: string[] = [];
     const kinds = new Set(members.map((x) => x.kind));
-    if (kinds.has('Deployment')) ready.push(`sum by (namespace, deployment) (kube_deployment_status_replicas_ready{${ns}${byName('deployment', 'Deployment')}})`);
-    if (kinds.has('StatefulSet')) ready.push(`sum by (namespace, statefulset) (kube_statefulset_status_replicas_ready{${ns}${byName('statefulset', 'StatefulSet')}})`);
-    if (kinds.has('DaemonSet')) ready.push(`sum by (namespace, daemonset) (kube_daemonset_status_number_ready{${ns}${byName('daemonset', 'DaemonSet')}})`);
+    if (kinds.has('Deployment')) ready.push(`sum by (namespace, deployment) (kube_deployment_status_replicas_ready{${ns}${named('deployment', 'Deployment')}})`);
+    if (kinds.has('StatefulSet')) ready.push(`sum by (namespace, statefulset) (kube_statefulset_status_replicas_ready{${ns}${named('statefulset', 'StatefulSet')}})`);
+    if (kinds.has('DaemonSet')) ready.push(`sum by (namespace, daemonset) (kube_daemonset_status_number_ready{${ns}${named('daemonset', 'DaemonSet')}})`);
     if (members.some((x) => x.kind !== 'Deployment' && x.kind !== 'StatefulSet' && x.kind !== 'DaemonSet')) {
-      ready.push(`sum by (namespace, pod) (kube_pod_status_ready{${sel},condition="true"})`);
+      ready.push(sumBy(`kube_pod_status_ready{${sel},condition="true"}`));
     }
     const byKey = new Map(batch.members.map((i) => [`${workloads[i].kind}/${workloads[i].name}`, accs.get(i)!]));
     if (ready.length) {
       queries.push({
-        metrics: ['ready_replicas'], estimate: members.length + (ready.length > 3 || ready[ready.length - 1].includes('kube_pod_status_ready') ? batch.pods : 0), promql: ready.join(' or '),
+        metrics: ['ready_replicas'], estimate: members.length + (ready[ready.length - 1].includes('kube_pod_status_ready') ? unitsP : 0), promql: ready.join(' or '),
         fold: (labels, values) => {
           let acc: WorkloadAcc | undefined;
           if (labels.deployment !== undefined) acc = byKey.get(`Deployment/${labels.deployment}`);
           else if (labels.statefulset !== undefined) acc = byKey.get(`StatefulSet/${labels.statefulset}`);
           else if (labels.daemonset !== undefined) acc = byKey.get(`DaemonSet/${labels.daemonset}`);
           else {
-            acc = accOf(labels.pod);
+            acc = accOf(labels);
             if (acc && (acc.w.kind === 'Deployment' || acc.w.kind === 'StatefulSet' || acc.w.kind === 'DaemonSet')) acc = undefined;
           }
           if (acc) { const a = acc.ready; place(values, (i, v) => addAt(a, i, v)); }
@@ -538,7 +614,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       count(q.metrics);
       if (stats) stats.queries++;
       try {
-        await streamRange(client, q.promql, t0, tEnd, step, { estimate: Math.max(1, q.estimate), pods: batch.pods }, options, (matrix) => {
+        await streamRange(client, q.promql, t0, tEnd, step, { estimate: Math.max(1, q.estimate), pods: cap ? 0 : batch.pods }, options, (matrix) => {
           for (const r of matrix) q.fold(r.metric ?? {}, r.values ?? []);
         }, warnings);
       } catch (e) {
@@ -553,7 +629,11 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...warnings]);
     }
   }
-  if (stats) { stats.podsByOwner += resolver.podsByOwner; stats.podsByPattern += resolver.podsByPattern; }
+  if (stats) {
+    // Pod mode counts pods as it maps them; workload mode's pods are the owner chain's, mapped by Prometheus.
+    stats.podsByOwner += resolver.podsByOwner + batches.reduce((s, b) => s + (b.capture ? b.pods : 0), 0);
+    stats.podsByPattern += resolver.podsByPattern;
+  }
 }
 
 /**
