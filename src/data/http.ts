@@ -14,6 +14,7 @@
  */
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { stripUserinfo } from '../core/redact';
 
 export interface HttpStats {
   /** HTTP requests answered (any status). */
@@ -54,6 +55,23 @@ export class HttpTransportError extends Error {
     this.cause = { code, message };
   }
 }
+
+/** The proxy the environment names for a URL's scheme (before NO_PROXY), and the variable it came from. */
+export function environmentProxy(url: string, env: NodeJS.ProcessEnv = process.env): { url: URL; variable: string } | undefined {
+  const scheme = url.startsWith('https:') ? 'https' : 'http';
+  for (const variable of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`, 'all_proxy', 'ALL_PROXY']) {
+    const value = env[variable]?.trim();
+    if (!value) continue;
+    try {
+      return { url: new URL(value.includes('://') ? value : `http://${value}`), variable };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -98,8 +116,20 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
         proxy: options.proxyFromEnv === false ? false : undefined,
       });
     } catch (e) {
-      const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string; address?: string; port?: number; hostname?: string } };
       const code = err.cause?.code ?? err.code ?? '';
+      // A proxy that cannot be reached is not Prometheus refusing: say which proxy, and where it was configured.
+      const proxy = options.proxyFromEnv === false ? undefined : environmentProxy(String(input));
+      if (proxy && CONNECT_ERRORS.has(code)) {
+        const port = Number(proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80));
+        const host = proxy.url.hostname.replace(/^\[|\]$/g, '');
+        const cause = err.cause ?? {};
+        const ipLiteral = /^[\d.]+$|:/.test(host);
+        if ((cause.port === port && (!ipLiteral || cause.address === undefined || cause.address === host)) || cause.hostname === host) {
+          const shown = stripUserinfo(proxy.url.toString()).replace(/\/$/, '');
+          throw new HttpTransportError(`the proxy ${shown} (from ${proxy.variable}) ${code === 'ECONNREFUSED' ? 'refused the connection' : `cannot be reached (${code})`} — check ${proxy.variable}, or add the Prometheus host to NO_PROXY`, 'EPROXY');
+        }
+      }
       throw new HttpTransportError(err.cause?.message ?? err.message ?? String(e), code);
     }
     let body = Buffer.from(res.data as ArrayBuffer);
