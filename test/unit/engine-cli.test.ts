@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
@@ -56,7 +58,9 @@ describe('mora recommend on the demo shop', function () {
     await assert.rejects(recommendCommand({ ...base, format: 'xml' }), (e: unknown) => e instanceof UserError && /--format/.test(e.message));
     await assert.rejects(recommendCommand({ ...base, workload: 'nope' }), /no workloads matched/);
     await assert.rejects(recommendCommand({ ...base, memoryMin: '12 Mi' }), (e: unknown) => e instanceof UserError && /--memory-min/.test(e.message));
-    await assert.rejects(recommendCommand({ ...base, source: 'cluster' }), (e: unknown) => e instanceof UserError && e.exitCode === 3);
+    // A kubeconfig that does not exist is bad input (2) — as in `mora health` — even with Prometheus unreachable too.
+    await assert.rejects(recommendCommand({ ...base, source: 'cluster', prometheus: 'http://127.0.0.1:9', kubeconfig: join(tmpdir(), 'mora-no-such-kubeconfig') }),
+      (e: unknown) => e instanceof UserError && e.exitCode === 2 && /kubeconfig/.test(e.message));
   });
 
   it('writes an HTML report with a chart per service', async () => {
