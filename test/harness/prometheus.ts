@@ -1,6 +1,7 @@
 // A real Prometheus for integration tests: a private TSDB in a temp folder, optionally backfilled from OpenMetrics
 // text with `promtool tsdb create-blocks-from openmetrics`, listening on a free loopback port; stopped by its PID.
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +25,8 @@ export interface PrometheusOptions {
   blocksFrom?: string;
   /** Extra prometheus flags, e.g. --storage.tsdb.max-block-duration=2h to keep big backfilled blocks as they are. */
   extraArgs?: string[];
+  /** Serve HTTPS with this certificate (PEM; e.g. self-signed for 127.0.0.1); the URL is then https://. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningPrometheus {
@@ -87,6 +90,13 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   const config = path.join(dir, 'prometheus.yml');
   const scrape = opts.scrapeConfigsYaml ? `scrape_configs:\n${opts.scrapeConfigsYaml}` : 'scrape_configs: []';
   fs.writeFileSync(config, `global:\n  scrape_interval: 15s\n${scrape}\n`);
+  const web: string[] = [];
+  if (opts.tls) {
+    fs.writeFileSync(path.join(dir, 'tls.crt'), opts.tls.cert);
+    fs.writeFileSync(path.join(dir, 'tls.key'), opts.tls.key, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'web.yml'), `tls_server_config:\n  cert_file: ${path.join(dir, 'tls.crt')}\n  key_file: ${path.join(dir, 'tls.key')}\n`);
+    web.push(`--web.config.file=${path.join(dir, 'web.yml')}`);
+  }
 
   if (opts.blocksFrom) {
     for (const block of fs.readdirSync(opts.blocksFrom)) {
@@ -113,6 +123,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
         `--storage.tsdb.path=${dataDir}`,
         `--web.listen-address=127.0.0.1:${port}`,
         `--storage.tsdb.retention.time=${opts.retention ?? '400d'}`,
+        ...web,
         ...(opts.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -120,7 +131,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     child.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     const stop = async (): Promise<void> => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -130,7 +141,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
       }
       fs.rmSync(dir, { recursive: true, force: true });
     };
-    const ready = await waitReady(url, child, opts.readyTimeoutMs ?? 30_000);
+    const ready = await waitReady(url, child, opts.readyTimeoutMs ?? 30_000, opts.tls?.cert);
     if (ready) return { url, port, dataDir, logs: () => logs, stop };
     if (child.exitCode === null) child.kill('SIGKILL');
     await exited;
@@ -157,13 +168,22 @@ function linkTree(src: string, dest: string): void {
   }
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+function readyOverTls(url: string, ca: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${url}/-/ready`, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number, ca?: string): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.ok) return true;
+      if (ca ? await readyOverTls(url, ca) : (await fetch(`${url}/-/ready`)).ok) return true;
     } catch {
       // not listening yet
     }

@@ -3,6 +3,11 @@
 // proxy; NO_PROXY matching the Prometheus host → none does; proxyFromEnv: false (the VS Code extension host, where
 // VS Code's patched agents decide) → the environment is ignored. The answers are the same either way.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy';
@@ -101,5 +106,50 @@ describe('Prometheus through a forward proxy (HTTP_PROXY / NO_PROXY)', function 
         return true;
       });
     });
+  });
+});
+
+describe('an https:// Prometheus through a forward proxy (HTTPS_PROXY: CONNECT tunnel, TLS end to end)', function () {
+  this.timeout(120_000);
+  const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
+  let prom: RunningPrometheus | undefined;
+  let proxy: ForwardProxy | undefined;
+  let savedCa: unknown;
+
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-proxy-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+        '-days', '1', '-subj', '/CN=prometheus', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
+      const tls = { cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8'), key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8') };
+      const samples: Array<[number, number]> = [];
+      for (let t = end - 3600; t <= end; t += 60) samples.push([t, 42]);
+      [prom, proxy] = await Promise.all([
+        startPrometheus({ tls, openMetrics: toOpenMetrics([{ name: 'mora_tls_probe', type: 'gauge', labels: { namespace: 'shop' }, samples }]) }),
+        startForwardProxy(),
+      ]);
+      // What NODE_EXTRA_CA_CERTS=<cert> does for a real run (it must be set before Node starts): trust the self-signed CA.
+      savedCa = https.globalAgent.options.ca;
+      https.globalAgent.options.ca = tls.cert;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  after(async () => {
+    https.globalAgent.options.ca = savedCa as typeof https.globalAgent.options.ca;
+    await prom?.stop();
+    await proxy?.stop();
+  });
+
+  it('tunnels through the proxy with CONNECT (the proxy sees host:port only), and goes direct when NO_PROXY matches', async () => {
+    assert.match(prom!.url, /^https:/);
+    const ask = () => new PrometheusClient({ url: prom!.url }).queryRange('mora_tls_probe', end - 600, end, 60);
+    const r = await withEnv({ HTTPS_PROXY: proxy!.url, NO_PROXY: 'example.invalid' }, ask);
+    assert.deepEqual([...r.series[0].v], Array(11).fill(42));
+    assert.deepEqual(proxy!.requests.map((x) => `${x.method} ${x.target} ${x.status}`), [`CONNECT 127.0.0.1:${prom!.port} 200`]);
+    assert.ok(proxy!.requests[0].bytes > 0, 'the answer came back through the tunnel');
+    const direct = await withEnv({ HTTPS_PROXY: proxy!.url, NO_PROXY: '127.0.0.1' }, ask);
+    assert.deepEqual([...direct.series[0].v], Array(11).fill(42));
+    assert.equal(proxy!.requests.length, 1, 'no second tunnel');
   });
 });
