@@ -66,7 +66,7 @@ describe('load experiments when things go wrong', function () {
     // connection per client.
     const allowed = rate * (duration + 1) * 1.5 + 1;
     assert.ok(attempts <= allowed, `${attempts} connection attempts at ${rate} req/s for ${duration} s (allowed ${allowed})`);
-    assert.ok(attempts >= rate * duration * 0.5, `${attempts} connection attempts: the rate is still offered`);
+    assert.ok(attempts >= rate * duration * 0.25, `${attempts} connection attempts: the target is still tried at the rate`);
   });
 
   it('a target that accepts and drops every connection gets at most rate × duration connections (counted by the server)', async () => {
