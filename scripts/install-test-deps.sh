@@ -36,6 +36,10 @@ missing_runtime_pkgs() {
   printf '%s\n' "${out[@]}" | sort -u | grep -v '^$' || true
 }
 
+# A real Kubernetes control plane for the integration tests (kube-apiserver, kine, kube-state-metrics), built from Go
+# modules once per version under ${CACHE_ROOT}/kube-<version>; only checks when cached.
+bash "$(dirname "${BASH_SOURCE[0]}")/install-control-plane.sh"
+
 # Fast path: nothing to do.
 if [[ -z "$(missing_runtime_pkgs)" && -f "${CS_MARK}" ]] && grep -qx "${CODE_SERVER_VERSION}" "${CS_MARK}"; then
   exit 0
