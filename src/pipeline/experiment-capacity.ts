@@ -24,7 +24,11 @@ export function loadModelFromExperiments(experiments: readonly StoredExperiment[
   const ys: number[] = [];
   for (const e of experiments) {
     const replicas = Math.max(1, e.document.config.replicas);
+    // A level the load generator marked failed (nothing got through, or most requests failed) measured an outage, not
+    // capacity: fitting it would bend the slope.
+    const failed = new Set(e.document.timings.levels.filter((l) => l.failed).map((l) => l.level));
     for (const level of e.document.summary?.levels ?? []) {
+      if (failed.has(level.level)) continue;
       const rps = level.means.request_rate;
       const cpu = level.means.cpu_usage;
       if (rps === undefined || cpu === undefined || !Number.isFinite(rps) || !Number.isFinite(cpu)) continue;

@@ -35,6 +35,16 @@ describe('per-replica capacity from load experiments', () => {
     assert.equal(loadModelFromExperiments([{ ...stored[0], document: experiment('x', 1, [10]) }]), undefined, 'one level measures no slope');
   });
 
+  it('leaves out levels the load generator marked failed', () => {
+    const doc = experiment('cartservice', 1, [10, 50, 90]);
+    // The 90 req/s level failed (most requests errored): its CPU says nothing about capacity.
+    doc.summary!.levels[2].means.cpu_usage = 0.001;
+    doc.timings.levels = doc.config.levels.map((level, i) => ({ level, start: i, end: i + 1, stats: {} as never, ...(level === 90 ? { failed: '80% of requests failed' } : {}) }));
+    const m = loadModelFromExperiments([{ document: doc, rows: undefined as never, namespace: 'local', workload: 'cartservice' } as StoredExperiment])!;
+    assert.equal(m.levels, 2);
+    assert.ok(Math.abs(m.b - 0.002) < 1e-12, `slope ${m.b}`);
+  });
+
   it('mora recommend --experiments uses the measured capacity for replica advice', async function () {
     this.timeout(60000);
     const dir = mkdtempSync(join(tmpdir(), 'mora-exp-'));
