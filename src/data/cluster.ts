@@ -66,7 +66,7 @@ export function problemOf(e: unknown): HealthProblem {
     if (kind === 'http' || /is not a URL|must start with http/.test((e as Error).message)) return 'bad-input';
     return 'no-data';
   }
-  if (name === 'KubeError') return kind === 'unreachable' ? 'unreachable' : kind === 'config' ? 'bad-input' : 'no-data';
+  if (name === 'KubeError') return kind === 'unreachable' ? 'unreachable' : kind === 'config' || kind === 'no-kubeconfig' || kind === 'credential-plugin' ? 'bad-input' : 'no-data';
   return 'no-data';
 }
 

@@ -5,9 +5,8 @@
  * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
+import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig';
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 
 export interface HealthCliOptions {
@@ -40,13 +39,14 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const timeout = Number(opts.timeout);
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
-  const defaultKubeconfig = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
-  const kubernetes = opts.kubernetes !== false && (!!opts.kubeconfig || existsSync(defaultKubeconfig.split(':')[0]));
+  // As kubectl finds it: --kubeconfig, KUBECONFIG (several files), ~/.kube/config, or a pod's service account.
+  const found = findKubeconfig({ explicit: opts.kubeconfig });
+  const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
   const source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
   const checks = await source.checks({ kubernetes });
   if (!kubernetes && opts.kubernetes !== false) {
-    checks.push({ name: 'kubernetes', ok: false, required: false, message: `no kubeconfig at ${defaultKubeconfig} — pass --kubeconfig to check the Kubernetes API` });
+    checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });
   }
   const failed = checks.filter((c) => c.required && !c.ok);
   // The same fault gives the same code as in `mora recommend`: a missing or unreadable kubeconfig (or a bad URL) is

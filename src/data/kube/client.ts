@@ -8,14 +8,24 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { redactSecrets, stripUserinfo } from '../../core/redact';
-import { KubeError, kubeError, kubeconfigError, type KubeAction } from './errors';
+import { KubeError, kubeError, type KubeAction } from './errors';
+import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
-import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sWorkloadObject } from './workloads';
+import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
 export interface KubeClientOptions {
-  /** A kubeconfig file; default: $KUBECONFIG or ~/.kube/config (client-node's loadFromDefault). */
+  /**
+   * A kubeconfig file (or a list in KUBECONFIG's syntax); default as kubectl: $KUBECONFIG (files merged, first wins),
+   * else ~/.kube/config, else the in-cluster service account (src/data/kube/kubeconfig.ts).
+   */
   kubeconfig?: string;
+  /** Environment for KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT (tests). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Home folder for ~/.kube/config (tests). */
+  home?: string;
+  /** A pod's service account folder (tests). Default /var/run/secrets/kubernetes.io/serviceaccount. */
+  serviceAccountDir?: string;
   /** Attempts for a write that meets 409 Conflict (re-read, re-apply). Default 5. */
   conflictRetries?: number;
   /** Per-call timeout: an API server that accepts no connection (a black-holed address) must not hang MOrA. Default 30 s. */
@@ -28,6 +38,18 @@ export interface ApplyResult {
   /** Writes sent (1 unless a conflict forced a retry). */
   attempts: number;
   dryRun: boolean;
+  /** The object as MOrA read it just before the (last) write. */
+  before: K8sWorkloadObject;
+  /** The object as the API server answered the write: for a dry run, what it would have stored. */
+  after: K8sWorkloadObject;
+}
+
+/** The namespace's LimitRanges and ResourceQuotas (what admission checks the pods against), or why they are unknown. */
+export interface PodAdmissionObjects {
+  limitRanges: K8sLimitRange[];
+  quotas: K8sResourceQuota[];
+  /** One line per list that could not be read (RBAC): that check is skipped. */
+  warnings: string[];
 }
 
 export interface WorkloadListing {
@@ -101,7 +123,7 @@ export class KubeClient {
   private readonly conflictRetries: number;
   private readonly timeoutMs: number;
 
-  private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions) {
+  private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions, readonly where: string) {
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -115,21 +137,19 @@ export class KubeClient {
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Reads the kubeconfig (throws KubeError kind "config" with the file named when it cannot). */
+  /**
+   * Reads the kubeconfig as kubectl finds it. Throws KubeError kind "no-kubeconfig" (with what was looked for) when
+   * there is none, kind "config" (with the file named) when one cannot be read or has no contexts.
+   */
   static load(options: KubeClientOptions = {}): KubeClient {
+    const found = findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir });
     const k = loadClientNode();
-    const kc = new k.KubeConfig();
-    const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
-    try {
-      if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-      else kc.loadFromDefault();
-    } catch (e) {
-      throw kubeconfigError(where, e);
-    }
+    const kc = loadKubeconfig(k, found);
+    const where = describeSource(found);
     if (kc.getContexts().length === 0) {
       throw new KubeError(`the kubeconfig ${where} has no contexts — run your cluster's login command or pass --kubeconfig`, 'config');
     }
-    return new KubeClient(k, kc, options);
+    return new KubeClient(k, kc, options, where);
   }
 
   /** Credentials of every kubeconfig user (tokens, passwords, keys): redacted from every message. */
@@ -144,9 +164,34 @@ export class KubeClient {
 
   /** kubeError, with the kubeconfig's secrets and any URL userinfo taken out of the message. */
   private fail(e: unknown, action: KubeAction): KubeError {
-    const err = kubeError(e, action);
+    const err = this.pluginError(e, action.context) ?? kubeError(e, action);
     const message = redactSecrets(err.message, this.secrets());
     return message === err.message ? err : new KubeError(message, err.kind, err.status);
+  }
+
+  /**
+   * A failure of the user's exec credential plugin (kubectl's `users[].exec`: gke-gcloud-auth-plugin, aws eks get-token,
+   * kubelogin …) as one line naming the command; undefined for any other error. client-node runs the plugin before
+   * the request: a missing command arrives as a spawn error, a failing one as an Error with its stderr, bad output as
+   * a JSON SyntaxError.
+   */
+  private pluginError(e: unknown, context: string | undefined): KubeError | undefined {
+    const ctx = context ? this.config.getContextObject(context) : null;
+    const user = ctx ? this.config.getUser(ctx.user) : null;
+    const exec = user?.exec as { command?: string; installHint?: string } | undefined;
+    if (!exec?.command || e instanceof KubeError) return undefined;
+    const err = e as { code?: unknown; syscall?: string; message?: string; body?: unknown; cause?: unknown };
+    if (typeof err?.code === 'number' || err?.cause !== undefined) return undefined; // an API answer or a network error
+    const where = `the kubeconfig's credential plugin "${exec.command}" (context "${context}")`;
+    const hint = exec.installHint ? ` — ${exec.installHint.replace(/\s+/g, ' ').trim().slice(0, 200)}` : '';
+    if (err?.syscall?.startsWith('spawn') && err.code === 'ENOENT') return new KubeError(`${where} was not found${hint || ' — install it or fix users[].exec.command in the kubeconfig'}`, 'credential-plugin');
+    if (err?.syscall?.startsWith('spawn')) return new KubeError(`${where} could not be started (${String(err.code)})`, 'credential-plugin');
+    if (e instanceof SyntaxError) return new KubeError(`${where} did not print an ExecCredential (JSON) — run it by hand to see what it prints`, 'credential-plugin');
+    if (e instanceof Error && err.code === undefined) {
+      const said = (err.message ?? '').trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 300);
+      return new KubeError(`${where} failed${said ? `: ${said}` : ' (non-zero exit, nothing on stderr)'}${hint}`, 'credential-plugin');
+    }
+    return undefined;
   }
 
   contexts(): string[] {
@@ -170,9 +215,9 @@ export class KubeClient {
     if (!this.config.getContextObject(context)) {
       throw new KubeError(`no context "${context}" in the kubeconfig; contexts: ${this.contexts().join(', ')}`, 'config');
     }
+    // Same clusters, users and contexts (exec plugins, token files and file paths as loaded), another current context.
     const kc = new this.k.KubeConfig();
-    kc.loadFromString(this.config.exportConfig());
-    kc.setCurrentContext(context);
+    kc.loadFromOptions({ clusters: this.config.getClusters(), users: this.config.getUsers(), contexts: this.config.getContexts(), currentContext: context });
     a = {
       core: kc.makeApiClient(this.k.CoreV1Api),
       apps: kc.makeApiClient(this.k.AppsV1Api),
@@ -259,15 +304,41 @@ export class KubeClient {
    * Sets container requests/limits. Reads the object, checks the containers exist, sends a strategic-merge patch
    * pinned to the resourceVersion it read; on 409 Conflict (someone else wrote in between) reads again and retries.
    */
-  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number } = {}): Promise<ApplyResult> {
+    if (opts.replicas !== undefined && ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
+      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
+    }
     return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, (obj) => {
       const names = containersOf(ref.kind, obj).map((c) => c.name);
       const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);
       if (unknown.length) {
         throw new KubeError(`${ref.kind} "${ref.name}" in namespace "${ref.namespace}" has no container ${unknown.map((n) => `"${n}"`).join(', ')}; containers: ${names.join(', ')}`, 'not-found', 404);
       }
-      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion);
+      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion, opts.replicas);
     });
+  }
+
+  /**
+   * The namespace's LimitRanges and ResourceQuotas. They are enforced when the controller creates the new pods, not
+   * when MOrA patches the workload, so the apply plan checks the patched pod template against them itself.
+   */
+  async podAdmissionObjects(context: string, namespace: string): Promise<PodAdmissionObjects> {
+    const core = this.apis(context).core;
+    const out: PodAdmissionObjects = { limitRanges: [], quotas: [], warnings: [] };
+    const read = async <T>(resource: string, list: () => Promise<{ items: unknown[] }>, into: T[]) => {
+      try {
+        into.push(...((await this.timed(list(), context)).items as T[]));
+      } catch (e) {
+        const err = this.fail(e, this.action(context, { verb: 'list', resource, group: '', namespace }));
+        if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
+        out.warnings.push(`${err.message} (${resource} not checked)`);
+      }
+    };
+    await Promise.all([
+      read('limitranges', () => core.listNamespacedLimitRange({ namespace }), out.limitRanges),
+      read('resourcequotas', () => core.listNamespacedResourceQuota({ namespace }), out.quotas),
+    ]);
+    return out;
   }
 
   /** Sets spec.replicas (JSON merge patch). Refuses kinds without replicas. */
@@ -289,7 +360,7 @@ export class KubeClient {
       const body = build(obj);
       try {
         const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context);
-        return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun };
+        return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun, before: obj, after: out };
       } catch (e) {
         last = this.fail(e, act);
         if (last.kind !== 'conflict') throw last;

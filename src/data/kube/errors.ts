@@ -4,7 +4,8 @@
  * whose body may be the parsed object or its JSON text. Network failures arrive as fetch errors with a `cause.code`.
  */
 
-export type KubeErrorKind = 'forbidden' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable' | 'config' | 'other';
+export type KubeErrorKind = 'forbidden' | 'admission' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable'
+  | 'config' | 'no-kubeconfig' | 'credential-plugin' | 'other';
 
 export class KubeError extends Error {
   constructor(message: string, readonly kind: KubeErrorKind, readonly status?: number) {
@@ -58,6 +59,20 @@ export function neededRule(a: KubeAction): string {
   return `verb "${a.verb}" on resource "${a.resource}" in API group "${a.group || '""'}"${a.namespace ? ` (namespace "${a.namespace}")` : ''}`;
 }
 
+/** A server message on one line (webhooks and CEL policies may answer with several). */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * 403 comes from two places: the RBAC authorizer ("User "x" cannot patch resource …") and admission (a
+ * ValidatingAdmissionPolicy, a webhook, LimitRanger/ResourceQuota on pods, PodSecurity …). Only the first is a missing
+ * permission; the second is the cluster refusing this particular change.
+ */
+export function isRbacDenial(message: string | undefined): boolean {
+  return !message || /\bcannot [a-z]+ resource "/.test(message) || /\bcannot [a-z]+ path "/.test(message);
+}
+
 export function kubeError(e: unknown, a: KubeAction): KubeError {
   if (e instanceof KubeError) return e;
   const err = e as { code?: unknown; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
@@ -65,9 +80,13 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   const status = typeof err?.code === 'number' ? err.code : undefined;
   if (status !== undefined) {
     const s = statusBody(err.body);
+    if (s?.message) s.message = oneLine(s.message);
     const server = s?.message ? `: ${s.message}` : '';
     switch (status) {
       case 403:
+        if (!isRbacDenial(s?.message)) {
+          return new KubeError(`the Kubernetes API${ctx} refused to ${a.verb} ${what(a)} (admission)${server}`, 'admission', 403);
+        }
         return new KubeError(`RBAC denied: cannot ${a.verb} ${what(a)}${ctx} — ask for ${neededRule(a)}${server}`, 'forbidden', 403);
       case 404:
         return new KubeError(`not found: ${what(a)}${ctx}${s?.message ? ` (${s.message})` : ''}${a.name ? ' — was it renamed or deleted?' : ' — does this API exist on the cluster?'}`, 'not-found', 404);
