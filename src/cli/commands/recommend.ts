@@ -36,6 +36,9 @@ export interface RecommendCliOptions {
   experiments?: string;
   defaultNamespace?: string;
   replicas?: boolean;
+  applyCluster?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -74,7 +77,10 @@ export function register(program: Command): void {
     .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
     .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder')
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
-    .option('--replicas', 'with --apply-to, also set spec.replicas where there is no HPA')
+    .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
+    .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
+    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing')
+    .option('-y, --yes', 'with --apply-cluster: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
@@ -125,6 +131,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: opts.memoryMin === undefined ? DEFAULT_MEMORY_POLICY.min : qty('--memory-min', opts.memoryMin), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
   };
   if (policy.cpu.min > policy.cpu.max || policy.memory.min > policy.memory.max) throw new UserError('a floor (--cpu-min/--memory-min) is above its cap (--cpu-max/--memory-max)');
+  const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
+  applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
   if (model) {
@@ -133,12 +141,21 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   }
 
   let source: import('../../data/datasource').DataSource;
+  let cluster: import('../../data/cluster').ClusterDataSource | undefined;
   if (opts.source === 'demo') {
     const { DemoDataSource } = require('../../data/demo') as typeof import('../../data/demo');
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    const cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? 'http://127.0.0.1:9090', kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? 'http://127.0.0.1:9090', kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
+    // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
+    try {
+      cluster.kube();
+    } catch (e) {
+      const kind = (e as { kind?: string }).kind;
+      if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
+      throw e;
+    }
     source = opts.context ? onlyContext(cluster, opts.context) : cluster;
   } else {
     throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
@@ -188,6 +205,14 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;
+  }
+  if (opts.applyCluster && cluster) {
+    // The recommendations first, then each workload's dry-run diff, then (after the prompt or --yes) the patches.
+    process.stdout.write(output);
+    await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
+      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet) },
+      { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+    return '';
   }
   return output;
 }

@@ -32,7 +32,9 @@ function quantities(a: AmountsChange | undefined): Record<string, string | null>
   return Object.keys(out).length ? out : undefined;
 }
 
-export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceChange[], resourceVersion?: string): Record<string, unknown> {
+/** `replicas`, when given, rides in the same patch (spec.replicas), so one dry run shows and checks both. */
+export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceChange[], resourceVersion?: string, replicas?: number): Record<string, unknown> {
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
   const containers = changes.map((c) => {
     const resources: Record<string, unknown> = {};
     const requests = quantities(c.requests);
@@ -42,7 +44,7 @@ export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceCha
     return { name: c.container, resources };
   });
   const podSpec = { template: { spec: { containers } } };
-  const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } } : podSpec;
+  const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } } : { ...(replicas !== undefined ? { replicas } : {}), ...podSpec };
   return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec };
 }
 

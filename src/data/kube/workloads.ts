@@ -5,13 +5,31 @@
 import { parseQuantity } from '../../core/quantity';
 import type { ContainerSpec, HpaSpec, ResourceAmounts, Workload, WorkloadKind } from '../../core/workload';
 
-interface K8sContainer {
+export interface K8sContainer {
   name: string;
   image?: string;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
 }
-interface PodSpec { containers?: K8sContainer[] }
-interface Meta { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string; ownerReferences?: Array<{ kind?: string; name?: string }> }
+export interface PodSpec { containers?: K8sContainer[]; initContainers?: K8sContainer[] }
+interface Meta {
+  name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string;
+  ownerReferences?: Array<{ kind?: string; name?: string }>;
+}
+
+type Quantities = Record<string, string | number>;
+
+/** The parts of a LimitRange that admission checks a pod's containers against. */
+export interface K8sLimitRange {
+  metadata?: Meta;
+  spec?: { limits?: Array<{ type?: string; max?: Quantities; min?: Quantities; default?: Quantities; defaultRequest?: Quantities; maxLimitRequestRatio?: Quantities }> };
+}
+
+/** A ResourceQuota with the usage the quota controller last computed. */
+export interface K8sResourceQuota {
+  metadata?: Meta;
+  spec?: { hard?: Quantities; scopes?: string[]; scopeSelector?: unknown };
+  status?: { hard?: Quantities; used?: Quantities };
+}
 
 export interface K8sWorkloadObject {
   metadata?: Meta;

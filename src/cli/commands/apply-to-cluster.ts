@@ -1,0 +1,115 @@
+/**
+ * `mora recommend --source cluster --apply-cluster [--dry-run] [--yes]`: patches each recommended workload on the live
+ * cluster, safely. For every workload a server-side dry run of the exact patch first; its unified diff (live →
+ * after the patch) on stdout; a refusal (validation, an admission policy, LimitRange/ResourceQuota for the new pods)
+ * as one line on stderr, and that workload is left alone; a GitOps/Helm owner as a warning on stderr. With --dry-run
+ * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), then patches.
+ *
+ * Exit: 0 when every workload was patched (or would be), 2 when some were refused or denied (named above), 3 when the
+ * API server could not be reached.
+ */
+import type { Recommendation } from '../../core/recommendation';
+import { APPLIER_ROLE, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
+import { KubeError } from '../../data/kube/errors';
+import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
+import { forTerminal, forTerminalText } from '../format/terminal';
+
+export interface ApplyToClusterOptions {
+  dryRun: boolean;
+  yes: boolean;
+  replicas: boolean;
+  quiet: boolean;
+}
+
+export interface ApplyIo {
+  out(text: string): void;
+  err(line: string): void;
+  /** Asks a yes/no question (on a terminal); resolves true for yes. */
+  confirm(question: string): Promise<boolean>;
+}
+
+/** Raised after every workload was tried, when some could not be patched. */
+export class ApplyToClusterFailure extends UserError {
+  output = '';
+}
+
+/** The refusal to write without --yes when no one can answer a prompt; checked before any work. */
+export function checkApplyClusterFlags(o: { applyCluster?: boolean; dryRun?: boolean; yes?: boolean; source: string }, stdinIsTty: boolean): void {
+  if (o.dryRun && !o.applyCluster) throw new UserError('--dry-run goes with --apply-cluster (it shows the diff the patch would make, and writes nothing)');
+  if (o.yes && !o.applyCluster) throw new UserError('--yes goes with --apply-cluster');
+  if (!o.applyCluster) return;
+  if (o.source !== 'cluster') throw new UserError('--apply-cluster needs --source cluster (the demo has no cluster to write to; --apply-to <path> writes manifests)');
+  if (!o.dryRun && !o.yes && !stdinIsTty) {
+    throw new UserError('--apply-cluster would write to the cluster, and stdin is not a terminal to confirm on: add --yes to apply without a prompt, or --dry-run to only see the diff');
+  }
+}
+
+type Client = PlanClient & { applyResources: PlanClient['applyResources'] };
+
+export async function applyToCluster(kube: Client, recs: readonly Recommendation[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
+  const ready: ApplyPlan[] = [];
+  let bad = 0;
+  let unreachable = false;
+  const fail = (what: string, e: unknown) => {
+    bad++;
+    if (e instanceof KubeError && e.kind === 'unreachable') unreachable = true;
+    io.err(`mora: ${forTerminal(`${what}: ${(e as Error).message}`)}`);
+  };
+  for (const rec of recs) {
+    const what = `${rec.workload.kind} ${rec.workload.namespace}/${rec.workload.name}`;
+    const change = clusterChange(rec, { replicas: o.replicas });
+    if (!change.containers.length && change.replicas === undefined) continue;
+    let plan: ApplyPlan;
+    try {
+      plan = await planApply(kube, rec.workload, change);
+    } catch (e) {
+      fail(what, e);
+      continue;
+    }
+    if (plan.diff) io.out(forTerminalText(plan.diff));
+    for (const n of plan.notes) io.err(`mora: note: ${forTerminal(n)}`);
+    if (plan.gitOpsWarning) io.err(`mora: warning: ${forTerminal(plan.gitOpsWarning)}`);
+    if (plan.refusals.length) {
+      bad++;
+      for (const r of plan.refusals) io.err(`mora: ${forTerminal(`${what}: ${r}`)}`);
+    } else if (plan.changed) {
+      ready.push(plan);
+    } else if (!o.quiet) {
+      io.err(`${forTerminal(what)}: already at the recommended values, nothing to patch`);
+    }
+  }
+  if (o.dryRun) {
+    if (!o.quiet) io.err(`dry run: ${ready.length} workload(s) would be patched${bad ? `, ${bad} would not` : ''}; nothing was changed`);
+  } else if (ready.length) {
+    const contexts = [...new Set(ready.map((p) => p.ref.context))].join(', ');
+    const ok = o.yes || await io.confirm(`Patch ${ready.length} workload(s) in context ${forTerminal(contexts)} as shown above? The pods restart with the new resources. [y/N] `);
+    if (!ok) {
+      io.err('nothing was changed');
+    } else {
+      for (const p of ready) {
+        const what = `${p.ref.kind} ${p.ref.namespace}/${p.ref.name}`;
+        try {
+          const r = await kube.applyResources(p.ref, p.change.containers, { replicas: p.change.replicas });
+          if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
+        } catch (e) {
+          fail(what, withRoleHint(e, APPLIER_ROLE));
+        }
+      }
+    }
+  }
+  if (bad) {
+    throw new ApplyToClusterFailure(`--apply-cluster: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
+  }
+}
+
+/** A yes/no question on the terminal (stderr, so stdout keeps only the diff). */
+export async function askOnTerminal(question: string): Promise<boolean> {
+  const readline = require('node:readline') as typeof import('node:readline');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
