@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { inspect } from 'node:util';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy';
@@ -99,10 +100,12 @@ describe('Prometheus through a forward proxy (HTTP_PROXY / NO_PROXY)', function 
   it('a proxy that is down fails the query with one line naming the proxy (not Prometheus) and the variable, without its password', async () => {
     const port = await freeLoopbackPort();
     await withEnv({ HTTP_PROXY: `http://user:s3cret@127.0.0.1:${port}` }, async () => {
-      const client = new PrometheusClient({ url: prom!.url });
+      const client = new PrometheusClient({ url: prom!.url, auth: { bearerToken: 'tok-9f8e7d6c5b4a' } });
       await assert.rejects(client.buildInfo(), (e: Error & { kind?: string }) => {
         assert.equal(e.kind, 'unreachable');
         assert.equal(e.message, `cannot reach Prometheus at ${prom!.url}: the proxy http://127.0.0.1:${port} (from HTTP_PROXY) refused the connection — check HTTP_PROXY, or add the Prometheus host to NO_PROXY`);
+        // Nothing reachable from the error (an AxiosError would carry the request config, Authorization included).
+        assert.doesNotMatch(inspect(e, { depth: 10, showHidden: true }), /tok-9f8e7d6c5b4a|s3cret/);
         return true;
       });
     });

@@ -133,10 +133,10 @@ describe('batched Prometheus plan (pure parts)', () => {
       OwnerIndex.add(o.pods, 'cart-5d6f7a8b9c-yyyyy', 'ReplicaSet', 'cart-5d6f7a8b9c');
       const batches = planBatches('shop', ws, new PodResolver(ws, o), 500, 24_000);
       assert.deepEqual(batches.map((b) => [b.members, b.capture]), [
-        [[1, 4], '(api-x1|cart)(?:-.*)?'],
         [[0, 2, 3], undefined],
-      ]);
-      assert.equal(batches[1].podSel, 'namespace="shop",pod=~"api-x1-abcde|web-0|web-5d6f7a8b9c-zzzzz"', 'their own pods (the others\' are 40 % of the namespace), mapped here');
+        [[1, 4], '(api-x1|cart)(?:-.*)?'],
+      ], 'batches in the order of their first workload');
+      assert.equal(batches[0].podSel, 'namespace="shop",pod=~"api-x1-abcde|web-0|web-5d6f7a8b9c-zzzzz"', 'their own pods (the others\' are 40 % of the namespace), mapped here');
       const o2 = new OwnerIndex();
       OwnerIndex.add(o2.pods, 'web-0', 'StatefulSet', 'web');
       OwnerIndex.add(o2.pods, 'web-5d6f7a8b9c-zzzzz', 'ReplicaSet', 'web-5d6f7a8b9c');

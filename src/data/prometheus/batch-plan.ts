@@ -378,7 +378,9 @@ export function planBatches(namespace: string, workloads: readonly Workload[], r
     if (ok.length) grouped.push(batchOf(ok, captureRegex(ok.map((p) => workloads[p.i].name))));
   }
   rest = rest.sort((a, b) => a - b);
-  if (!rest.length) return grouped;
+  // Batches in the order of their first workload: with one mode (the usual case) workloads come out as listed.
+  const ordered = (bs: Batch[]) => bs.sort((a, b) => a.members[0] - b.members[0]);
+  if (!rest.length) return ordered(grouped);
 
   // Pod mode for the rest: the whole namespace in one query when it fits and is mostly theirs; otherwise their pods.
   const parts = rest.map(part);
@@ -386,9 +388,9 @@ export function planBatches(namespace: string, workloads: readonly Workload[], r
   const series = parts.reduce((s, p) => s + p.series, 0);
   const others = resolver.foreignPods() + grouped.reduce((s, b) => s + b.pods, 0);
   if (total <= maxPods && others <= 0.25 * (total + others) && known.size > 0) {
-    return [...grouped, { members: rest, podSel: ns, pods: total + others, containerSeries: series + others }];
+    return ordered([...grouped, { members: rest, podSel: ns, pods: total + others, containerSeries: series + others }]);
   }
-  return [...grouped, ...split(parts, maxPods, maxRegex, workloads).map((b) => batchOf(b))];
+  return ordered([...grouped, ...split(parts, maxPods, maxRegex, workloads).map((b) => batchOf(b))]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
