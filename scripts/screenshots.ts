@@ -1,6 +1,6 @@
 // Screenshots of the packaged extension in a real VS Code (code-server + headless Chromium), as a user would see it:
 // installs mora.vsix with `code-server --install-extension` into a private profile, opens a workspace holding the demo
-// manifests, drives the UI and writes PNGs under docs/.
+// manifests, drives the UI and writes PNGs under docs/; then the media derived from them (scripts/render-media.ts).
 //
 //   npm run screenshots                 # every shot
 //   npm run screenshots -- sidebar      # only the named shots
@@ -12,6 +12,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot, makeRunDir } from '../test/harness/paths';
 import { installExtension, startCodeServer, type CodeServer } from '../test/harness/code-server';
 import { launchBrowser } from '../test/harness/browser';
+import { renderMedia } from './render-media';
 import { demoManifests } from '../src/data/demo';
 
 type Theme = 'dark' | 'light' | 'hc';
@@ -72,6 +73,24 @@ const SHOTS: Shot[] = [
   ]),
   // The webview reads the theme's colours: high contrast too.
   forecastShot('hc'),
+  {
+    // The Get Started walkthrough, opened as a user would (Command Palette → Welcome: Open Walkthrough… → MOrA), with
+    // its first step's picture loaded.
+    name: 'walkthrough',
+    theme: 'dark',
+    async take(s) {
+      if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
+      await s.runCommand('Welcome: Open Walkthrough');
+      const input = s.page.locator('.quick-input-widget input').first();
+      await input.fill('MOrA');
+      await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with MOrA' }).first().waitFor();
+      await s.page.keyboard.press('Enter');
+      await s.page.locator('.getting-started-step', { hasText: 'Browse the demo shop' }).first().waitFor({ timeout: 30_000 });
+      await s.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.getting-started-media img')).some((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 30_000 });
+      await s.settle(1500);
+      await s.capture('docs/screenshot-walkthrough.png');
+    },
+  },
 ];
 
 /** The forecast webview for productcatalogservice, opened from the Command Palette. */
@@ -264,6 +283,7 @@ async function main(): Promise<void> {
     await context.close().catch(() => {});
     await server.stop();
   }
+  await renderMedia();
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { demoManifests } from '../data/demo';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './extension';
 import { registerCommand } from './register';
@@ -33,6 +34,14 @@ export function registerCommands(mora: MoraContext): void {
   );
 
   reg('mora.showLog', () => log.channel.show(true));
+
+  // The demo shop's manifests in an untitled YAML editor: CodeLenses and Apply to try without a manifest of one's own
+  // (the walkthrough's second step). Nothing is written to disk unless the user saves it.
+  reg('mora.openDemoManifests', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: demoManifests() });
+    await vscode.window.showTextDocument(doc);
+    return doc.uri.toString();
+  });
 
   reg('mora.healthCheck', async () => {
     const health = await mora.source.health();
