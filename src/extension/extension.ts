@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { heavyModulesLoaded } from '../core/heavy';
+import { stripUserinfo } from '../core/redact';
 import type { DataSource } from '../data/datasource';
 import { DemoDataSource } from '../data/demo';
 import type { LstmWorkerPool } from '../ml/worker/pool';
@@ -51,7 +52,7 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   // The token lives in VS Code's secret storage, never in settings or logs.
   const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
   const prometheusUrl = cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090');
-  log.info(`Data source: cluster (kubeconfig contexts, Prometheus at ${redactUrl(prometheusUrl)}).`);
+  log.info(`Data source: cluster (kubeconfig contexts, Prometheus at ${stripUserinfo(prometheusUrl)}).`);
   return new ClusterDataSource({
     prometheusUrl,
     prometheusAuth: token ? { bearerToken: token } : undefined,
@@ -60,11 +61,6 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     // environment's proxy on top.
     proxyFromEnv: false,
   });
-}
-
-/** A URL without user:password, for logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 export function activate(context: vscode.ExtensionContext): MoraApi {

@@ -151,6 +151,11 @@ export function registerPipelineCommands(mora: MoraContext): void {
       });
       // The new measurement changes replica advice: recompute on next use.
       mora.store.clear();
+      // A failed run (the target never answered) or failed levels are said, not only written into the JSON.
+      const doc0 = result.document;
+      const failedLevels = doc0.timings.levels.filter((l) => l.failed);
+      if (doc0.status === 'failed') void vscode.window.showErrorMessage(`MOrA: the load experiment failed: ${doc0.error ?? failedLevels[0]?.failed ?? 'no level succeeded'}`);
+      else if (failedLevels.length) void vscode.window.showWarningMessage(`MOrA: ${failedLevels.length} of ${doc0.timings.levels.length} load levels failed and are left out of capacity: ${failedLevels[0].failed}`);
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.jsonPath));
       await vscode.window.showTextDocument(doc, { preview: true });
       return result;
