@@ -117,27 +117,5 @@ export function registerCommands(mora: MoraContext): void {
     return text;
   });
 
-  reg('mora.applyToCluster', async (node?: TreeNode) => {
-    const ref = node?.workload;
-    if (!ref) throw new Error('Apply to Cluster works on a workload in the MOrA tree.');
-    if (mora.source.kind !== 'cluster') throw new Error('The demo has no cluster to write to: apply the recommendation to a manifest instead (CodeLens or the forecast view).');
-    if (!vscode.workspace.isTrusted) throw new Error('Writing to a cluster is disabled in Restricted Mode. Trust this workspace to use it.');
-    await mora.store.computeNamespace(ref.namespace, { context: ref.context });
-    const rec = mora.store.treeSource().get(ref);
-    if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
-    const { containerHeadline } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
-    const summary = rec.containers.map((c) => `${c.container}: ${containerHeadline(c)}`).join('\n');
-    const ok = await vscode.window.showWarningMessage(`Patch ${ref.kind} ${ref.namespace}/${ref.name} in context ${ref.context}?`, { modal: true, detail: `${summary}\n\nThe pods restart with the new resources.` }, 'Patch');
-    if (ok !== 'Patch') return undefined;
-    const source = mora.source as import('../data/cluster').ClusterDataSource;
-    const changes = rec.containers.map((c) => ({
-      container: c.container,
-      requests: { cpu: c.cpu?.request.value, memory: c.memory?.request.value },
-      limits: { cpu: c.cpu?.limit?.value, memory: c.memory?.limit?.value },
-    }));
-    const result = await source.kube().applyResources(ref, changes);
-    log.info(`Patched ${ref.kind} ${ref.namespace}/${ref.name} (${ref.context}).`);
-    void vscode.window.showInformationMessage(`MOrA: patched ${ref.kind} ${ref.name}.`);
-    return result;
-  });
+  // mora.applyToCluster (dry run, diff editor, confirm) lives in cluster-commands.ts.
 }

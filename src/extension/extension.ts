@@ -11,6 +11,7 @@ import type { DataSource } from '../data/datasource';
 import { DemoDataSource } from '../data/demo';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
+import { kubeconfigProblem, registerClusterCommands, type KubeconfigProblem } from './cluster-commands';
 import { registerCommands } from './commands';
 import { loadLive } from './live';
 import { Log } from './log';
@@ -27,6 +28,8 @@ export interface MoraApi extends ManifestFeaturesApi {
   readonly treeView: vscode.TreeView<TreeNode>;
   /** The data source in use ('demo' or 'cluster'). */
   sourceKind(): DataSource['kind'];
+  /** For the cluster source: no kubeconfig found ('none') or one that cannot be used ('unreadable'); the welcome view shows. */
+  kubeconfigProblem(): KubeconfigProblem | undefined;
 }
 
 export interface MoraContext {
@@ -40,6 +43,10 @@ export interface MoraContext {
   /** LSTM training in worker threads, created on first use; undefined when the worker bundle is missing. */
   lstmPool(): LstmWorkerPool | undefined;
   source: DataSource;
+  /** Set when the cluster source has no usable kubeconfig (context key mora.kubeconfigProblem). */
+  kubeconfigProblem?: KubeconfigProblem;
+  /** Builds the configured source again (settings changed, or the kubeconfig was fixed). */
+  reloadSource(): Promise<void>;
 }
 
 export const PROMETHEUS_TOKEN_SECRET = 'mora.prometheus.token';
@@ -54,6 +61,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   const prometheusUrl = cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090');
   log.info(`Data source: cluster (kubeconfig contexts, Prometheus at ${stripUserinfo(prometheusUrl)}).`);
   return new ClusterDataSource({
+    // mora.kubeconfig (user settings only: it may name exec credential plugins to run), else as kubectl finds it.
+    kubeconfig: cfg.get<string>('kubeconfig', '').trim() || undefined,
     prometheusUrl,
     prometheusAuth: token ? { bearerToken: token } : undefined,
     historyDays: cfg.get<number>('historyDays', 14),
@@ -72,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   const status = new StatusBar();
   let pool: LstmWorkerPool | undefined;
   const mora: MoraContext = {
-    extension: context, log, provider, treeView, status, store, source: provider.model.source,
+    extension: context, log, provider, treeView, status, store, source: provider.model.source, reloadSource: () => switchSource(),
     lstmPool: () => {
       const worker = path.join(context.extensionUri.fsPath, 'dist', 'worker.js');
       if (!pool && fs.existsSync(worker)) {
@@ -87,13 +96,18 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
 
   const switchSource = async () => {
     mora.source = await createSource(context, log);
-    provider.setSource(mora.source);
+    // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
+    mora.kubeconfigProblem = kubeconfigProblem(mora.source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
+    void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');
+    treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable' : undefined;
+    provider.setSource(mora.source, { empty: mora.kubeconfigProblem !== undefined });
     store.clear();
     void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
     void status.update(mora.source);
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus.url') || e.affectsConfiguration('mora.historyDays')) {
+    if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus.url') || e.affectsConfiguration('mora.historyDays')
+      || e.affectsConfiguration('mora.kubeconfig')) {
       void switchSource().catch((err) => log.error('Switching the data source failed', err));
     }
   }));
@@ -104,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   registerCommands(mora);
   const manifestFeatures = registerManifestFeatures(mora);
   registerPipelineCommands(mora);
+  registerClusterCommands(mora);
   void status.update(mora.source);
   void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
   log.info(`MOrA activated (data source: ${mora.source.kind}).`);
@@ -112,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
     loadedHeavyModules: heavyModulesLoaded,
     treeView,
     sourceKind: () => mora.source.kind,
+    kubeconfigProblem: () => mora.kubeconfigProblem,
     ...manifestFeatures,
   };
 }

@@ -7,13 +7,17 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  /** No root items (the source cannot be used, e.g. no kubeconfig): VS Code then shows the view's welcome content. */
+  private empty = false;
+
   constructor(public model: ClusterTreeModel) {}
 
-  /** Points the tree at another data source (settings changed), keeping filter and sort. */
-  setSource(source: DataSource): void {
+  /** Points the tree at another data source (settings changed), keeping filter and sort; `empty` leaves the tree empty. */
+  setSource(source: DataSource, options: { empty?: boolean } = {}): void {
     const filter = this.model.filter;
     this.model = new ClusterTreeModel(source, this.model.recommendations);
     this.model.filter = filter;
+    this.empty = options.empty ?? false;
     this.changed.fire(undefined);
   }
 
@@ -41,6 +45,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (this.empty) return Promise.resolve([]);
     return this.model.children(node);
   }
 
