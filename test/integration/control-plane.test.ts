@@ -155,6 +155,25 @@ describe('Kubernetes client against a real control plane (kube-apiserver + kine)
     assert.equal(((await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout')).spec as Json).replicas, 3);
   });
 
+  it('retries when the real API server answers 409 Conflict (another writer got in between MOrA\'s read and its patch)', async () => {
+    const client = KubeClient.load({ kubeconfig });
+    const read = client.read.bind(client);
+    let reads = 0;
+    // The other writer (say, a GitOps controller adding a label) writes right after MOrA's first read.
+    client.read = async (r) => {
+      const obj = await read(r);
+      if (reads++ === 0) {
+        await cp!.api('PATCH', apiPath('apps/v1', 'Deployment', 'shop', 'checkout'), { metadata: { labels: { team: 'payments' } } }, { contentType: 'application/merge-patch+json' });
+      }
+      return obj;
+    };
+    const r = await client.applyResources(ref, [{ container: 'envoy', requests: { memory: 80 * MiB } }]);
+    assert.equal(r.attempts, 2, 'the first patch carried a stale resourceVersion: 409, read again, retried');
+    const obj = await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout');
+    assert.equal((obj.metadata as { labels: Record<string, string> }).labels.team, 'payments', "the other writer's change survives");
+    assert.equal(containersOf(obj)[1].resources?.requests?.memory, '80Mi');
+  });
+
   it('a ServiceAccount with the "view" role lists its namespace but gets MOrA\'s RBAC message (one line) for a patch', async () => {
     // It may not list namespaces cluster-wide: MOrA falls back to the context's namespace.
     assert.deepEqual(await source.namespaces('mora-viewer'), ['shop']);
