@@ -176,6 +176,11 @@ describe('Apply to Cluster: the plan (server-side dry run through a client)', ()
     const policy = kubeError({ code: 403, body: { message: 'deployments.apps "checkout" is forbidden: ValidatingAdmissionPolicy \'max-cpu\' with binding \'max-cpu\' denied request:\ncpu requests above 1 core need an exception' } },
       { verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'shop', name: 'checkout', context: 'prod' });
     assert.equal(policy.kind, 'admission');
+    // A policy's denial is 422 (reason Invalid) unless the policy sets another reason: still admission, not a malformed change.
+    const policy422 = kubeError({ code: 422, body: { message: 'deployments.apps "checkout" is forbidden: ValidatingAdmissionPolicy \'max-cpu\' with binding \'max-cpu\' denied request: no' } },
+      { verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'shop', name: 'checkout', context: 'prod' });
+    assert.equal(policy422.kind, 'admission');
+    assert.match(policy422.message, /^the Kubernetes API \(context "prod"\) refused to patch deployments\.apps "checkout" in namespace "shop" \(admission\): deployments\.apps "checkout" is forbidden: ValidatingAdmissionPolicy/);
     const refused = await planApply(client(async () => { throw policy; }), ref, change);
     assert.deepEqual(refused.refusals, ['the server-side dry run was refused, nothing was changed: the Kubernetes API (context "prod") refused to patch deployments.apps "checkout" in namespace "shop" (admission): '
       + 'deployments.apps "checkout" is forbidden: ValidatingAdmissionPolicy \'max-cpu\' with binding \'max-cpu\' denied request: cpu requests above 1 core need an exception']);

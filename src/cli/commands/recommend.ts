@@ -208,10 +208,12 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   }
   if (opts.applyCluster && cluster) {
     // The recommendations first, then each workload's dry-run diff, then (after the prompt or --yes) the patches.
+    // JSON, YAML and CSV stay parseable on stdout: the diffs then go to stderr.
     process.stdout.write(output);
+    const diffs = format === 'table' ? process.stdout : process.stderr;
     await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
       { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet) },
-      { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+      { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
     return '';
   }
   return output;

@@ -97,6 +97,10 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
       case 415:
         return new KubeError(`the Kubernetes API${ctx} does not accept this patch type for ${what(a)}${server}`, 'unsupported-media-type', 415);
       case 422:
+        // A ValidatingAdmissionPolicy or webhook denial answers 422 (reason Invalid) unless the policy says otherwise.
+        if (s?.message && /\bis forbidden: |\bValidatingAdmissionPolicy\b|\badmission webhook\b/.test(s.message)) {
+          return new KubeError(`the Kubernetes API${ctx} refused to ${a.verb} ${what(a)} (admission)${server}`, 'admission', 422);
+        }
         return new KubeError(`the Kubernetes API${ctx} rejected the change to ${what(a)} as invalid${server}`, 'invalid', 422);
       default:
         return new KubeError(`the Kubernetes API${ctx} answered ${status} to ${a.verb} ${what(a)}${server}`, 'other', status);

@@ -1,0 +1,396 @@
+// Applying to a cluster, safely, against a REAL kube-apiserver (test/harness/control-plane.ts: RBAC and admission on)
+// and a real Prometheus backfilled with cAdvisor-shaped series for the pods that exist there:
+//   - `mora recommend --apply-cluster --dry-run` prints the diff of the server-side dry run and changes nothing;
+//     `--yes` patches exactly that; an Argo CD-managed workload gets the warning;
+//   - refusals before anything changes, one line each, in the API server's words: validation (422), a
+//     ValidatingAdmissionPolicy (403), and — judged by MOrA on the patched template, compared here with what the real
+//     server says for such a pod — LimitRange and ResourceQuota;
+//   - deploy/rbac/: the reader can read everything MOrA reads and is refused a patch with MOrA's RBAC line naming the
+//     role that grants it; the applier can patch; the shipped example binding works as written;
+//   - kubeconfig like kubectl: an exec credential plugin (static token file), KUBECONFIG with several files, in-cluster.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { formatCpu, formatMemory } from '../../src/core/quantity';
+import type { Recommendation } from '../../src/core/recommendation';
+import type { WorkloadRef } from '../../src/core/workload';
+import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
+import { KubeClient } from '../../src/data/kube/client';
+import { KubeError } from '../../src/data/kube/errors';
+import { ControlPlane, apiPath, type CreatedDeployment, type Credentials } from '../harness/control-plane';
+import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+
+type Json = Record<string, unknown>;
+type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
+const repo = path.resolve(__dirname, '..', '..');
+const BIN = path.join(repo, 'bin', 'mora.js');
+const containersOf = (o: Json) => ((o.spec as Json).template as { spec: { containers: Container[] } }).spec.containers;
+const rvOf = (o: Json) => String((o.metadata as Json).resourceVersion);
+
+function mora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
+    child.stdin.end();
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** cAdvisor-shaped series for the pods the harness created: steady CPU (cores) and memory (bytes) per container. */
+function usageSeries(pods: Json[], namespace: string, usage: Record<string, { cpu: number; memory: number }>, start: number, end: number): OpenMetricsSeries[] {
+  const out: OpenMetricsSeries[] = [];
+  for (const pod of pods) {
+    const name = String((pod.metadata as Json).name);
+    for (const [container, u] of Object.entries(usage)) {
+      const labels = { namespace, pod: name, container };
+      const cpu: Array<[number, number]> = [];
+      const mem: Array<[number, number]> = [];
+      let v = 0;
+      for (let t = start, i = 0; t <= end; t += 60, i++) {
+        cpu.push([t, v]);
+        v += u.cpu * 60 * (0.8 + 0.4 * ((i * 7919) % 100) / 100);
+        mem.push([t, Math.round(u.memory * (0.9 + 0.2 * ((i * 104729) % 100) / 100))]);
+      }
+      out.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels, samples: cpu });
+      out.push({ name: 'container_memory_working_set_bytes', type: 'gauge', labels, samples: mem });
+    }
+  }
+  return out;
+}
+
+async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  let x = await get();
+  while (!ok(x) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    x = await get();
+  }
+  return x;
+}
+
+describe('Apply to cluster, RBAC and kubeconfig against a real API server', function () {
+  this.timeout(120_000);
+  let cp: ControlPlane | undefined;
+  let prom: RunningPrometheus | undefined;
+  let dir: string;
+  let kube: KubeClient;
+  let checkout: CreatedDeployment;
+  let execToken: string;
+  const ref = (namespace: string, name: string, context = 'mora-real'): WorkloadRef => ({ context, namespace, kind: 'Deployment', name });
+
+  before(async function () {
+    this.timeout(180_000);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-apply-cluster-'));
+    // A static token for the exec-plugin user (the API server's --token-auth-file: token,user,uid,"groups").
+    execToken = `mora-exec-${randomBytes(12).toString('hex')}`;
+    const tokens = path.join(dir, 'tokens.csv');
+    fs.writeFileSync(tokens, `${execToken},mora-exec,mora-exec-uid,"mora-testers"\n`, { mode: 0o600 });
+    cp = await ControlPlane.start({ apiServerArgs: [`--token-auth-file=${tokens}`] });
+    await cp.createNode('mora-node-1', { cpu: '8', memory: '32Gi' });
+    await Promise.all(['shop', 'payments', 'limited', 'quota'].map((ns) => cp!.createNamespace(ns)));
+    await cp.createNamespace('policed', { 'mora-test/policy': 'memory-cap' });
+    checkout = await cp.createDeployment('shop', {
+      name: 'checkout', replicas: 2,
+      containers: [
+        { name: 'server', image: 'shop/checkout:1.4', requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+        { name: 'envoy', image: 'envoyproxy/envoy:v1.31', requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+      ],
+    });
+    const frontend = await cp.createDeployment('shop', {
+      name: 'frontend', replicas: 1, labels: { 'argocd.argoproj.io/instance': 'shop-prod' },
+      containers: [{ name: 'server', image: 'shop/frontend:2', requests: { cpu: '300m', memory: '256Mi' } }],
+    });
+    const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+    const start = end - 6 * 3600;
+    const series = [
+      ...usageSeries(checkout.pods, 'shop', { server: { cpu: 0.1, memory: 150e6 }, envoy: { cpu: 0.02, memory: 30e6 } }, start, end),
+      ...usageSeries(frontend.pods, 'shop', { server: { cpu: 0.05, memory: 100e6 } }, start, end),
+    ];
+    prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
+    kube = KubeClient.load({ kubeconfig: cp.kubeconfig });
+  });
+  after(async () => {
+    await prom?.stop();
+    await cp?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('mora recommend --apply-cluster', () => {
+    let recs: Recommendation[];
+    const args = () => ['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '--context', 'mora-real', '--prometheus', prom!.url, '-n', 'shop'];
+
+    it('--dry-run: the diff of the server-side dry run (same as the library\'s plan), the Argo CD warning, nothing changed', async () => {
+      const before = await Promise.all(['checkout', 'frontend'].map((n) => cp!.get('apps/v1', 'Deployment', 'shop', n)));
+      const r = await mora([...args(), '-f', 'json', '--apply-cluster', '--dry-run']);
+      assert.equal(r.code, 0, r.err);
+      recs = JSON.parse(r.out) as Recommendation[];
+      assert.deepEqual(recs.map((x) => x.workload.name).sort(), ['checkout', 'frontend']);
+      // JSON stays parseable on stdout; the diffs went to stderr. They are exactly the plan MOrA's library makes.
+      for (const rec of recs) {
+        const plan = await planApply(kube, rec.workload, clusterChange(rec));
+        assert.ok(plan.changed, `${rec.workload.name} changes`);
+        assert.ok(r.err.includes(plan.diff), `stderr has the diff of ${rec.workload.name}:\n${plan.diff}\n--- stderr:\n${r.err}`);
+      }
+      const server = recs.find((x) => x.workload.name === 'checkout')!.containers.find((c) => c.container === 'server')!;
+      assert.ok(r.err.includes([
+        '--- Deployment shop/checkout (context mora-real) live',
+        '+++ Deployment shop/checkout (context mora-real) after the patch (server-side dry run)',
+      ].join('\n')), r.err);
+      assert.match(r.err, new RegExp(`^-              cpu: 500m\\n-              memory: 512Mi\\n\\+              cpu: ${formatCpu(server.cpu!.request.value)}\\n\\+              memory: ${formatMemory(server.memory!.request.value)}$`, 'm'));
+      assert.match(r.err, /^mora: warning: Deployment shop\/frontend is managed by Argo CD \(application "shop-prod"; label argocd\.argoproj\.io\/instance=shop-prod\): a live patch will be reverted — .* mora recommend --apply-to <path>\.$/m);
+      assert.match(r.err, /^dry run: 2 workload\(s\) would be patched; nothing was changed$/m);
+      const after = await Promise.all(['checkout', 'frontend'].map((n) => cp!.get('apps/v1', 'Deployment', 'shop', n)));
+      assert.deepEqual(after.map(rvOf), before.map(rvOf), 'a dry run writes nothing');
+    });
+
+    it('table output: the diff follows the table on stdout', async () => {
+      const r = await mora([...args(), '--apply-cluster', '--dry-run', '-q']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /checkout[\s\S]*\n--- Deployment shop\/checkout \(context mora-real\) live\n\+\+\+ Deployment shop\/checkout \(context mora-real\) after the patch \(server-side dry run\)\n@@ /);
+      assert.match(r.out, /\n--- Deployment shop\/frontend \(context mora-real\) live\n/);
+    });
+
+    it('--yes patches what the diff showed; the object on the server has the recommended values', async () => {
+      const r = await mora([...args(), '-f', 'json', '--apply-cluster', '--yes']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^patched Deployment shop\/checkout \(context mora-real, resourceVersion \d+\)$/m);
+      assert.match(r.err, /^patched Deployment shop\/frontend \(context mora-real, resourceVersion \d+\)$/m);
+      const applied = JSON.parse(r.out) as Recommendation[];
+      const rec = applied.find((x) => x.workload.name === 'checkout')!;
+      const live = containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'));
+      for (const c of rec.containers) {
+        const got = live.find((x) => x.name === c.container)!.resources!;
+        assert.equal(got.requests?.cpu, formatCpu(c.cpu!.request.value), `${c.container} cpu`);
+        assert.equal(got.requests?.memory, formatMemory(c.memory!.request.value), `${c.container} memory`);
+        if (c.memory?.limit) assert.equal(got.limits?.memory, formatMemory(c.memory.limit.value));
+      }
+      // The envoy's CPU limit was not part of the recommendation: it stays.
+      assert.equal(live.find((x) => x.name === 'envoy')!.resources!.limits!.cpu, '200m');
+      // Run again: nothing left to patch.
+      const again = await mora([...args(), '-f', 'json', '--apply-cluster', '--dry-run']);
+      assert.equal(again.code, 0, again.err);
+      assert.match(again.err, /^Deployment shop\/checkout: already at the recommended values, nothing to patch$/m);
+      assert.ok(recs.length > 0);
+    });
+  });
+
+  describe('refusals before anything changes, one line each', () => {
+    it('validation (422): a request above the container\'s limit', async () => {
+      const rv = rvOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'));
+      const plan = await planApply(kube, ref('shop', 'checkout'), { containers: [{ container: 'envoy', requests: { cpu: 0.5 } }] });
+      assert.equal(plan.changed, false);
+      assert.deepEqual(plan.refusals, ['the server-side dry run was refused, nothing was changed: the Kubernetes API (context "mora-real") rejected the change to deployments.apps "checkout" in namespace "shop" as invalid: '
+        + 'Deployment.apps "checkout" is invalid: spec.template.spec.containers[1].resources.requests: Invalid value: "500m": must be less than or equal to cpu limit of 200m']);
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout')), rv);
+    });
+
+    it('a ValidatingAdmissionPolicy: its denial (422) worded as admission, not as RBAC or a malformed change', async () => {
+      await cp!.createDeployment('policed', { name: 'api', containers: [{ name: 'server', requests: { cpu: '100m', memory: '256Mi' } }] });
+      await cp!.api('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'mora-test-memory-cap' },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['deployments'] }] },
+          validations: [{
+            expression: "object.spec.template.spec.containers.all(c, !has(c.resources.requests) || !('memory' in c.resources.requests) || !quantity(c.resources.requests.memory).isGreaterThan(quantity('1Gi')))",
+            message: 'memory requests above 1Gi need an exception from the platform team',
+          }],
+        },
+      });
+      await cp!.api('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'mora-test-memory-cap' },
+        spec: { policyName: 'mora-test-memory-cap', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'mora-test/policy': 'memory-cap' } } } },
+      });
+      const rv = rvOf(await cp!.get('apps/v1', 'Deployment', 'policed', 'api'));
+      const change = { containers: [{ container: 'server', requests: { memory: 2 * 2 ** 30 } }] };
+      // The API server picks a new policy up within a moment. A policy's denial is 422 (reason Invalid) by default:
+      // MOrA still words it as admission, not as a malformed change.
+      const plan = await until(() => planApply(kube, ref('policed', 'api'), change), (p) => p.refusals.length > 0, 30_000);
+      assert.deepEqual(plan.refusals, ['the server-side dry run was refused, nothing was changed: the Kubernetes API (context "mora-real") refused to patch deployments.apps "api" in namespace "policed" (admission): '
+        + 'deployments.apps "api" is forbidden: ValidatingAdmissionPolicy \'mora-test-memory-cap\' with binding \'mora-test-memory-cap\' denied request: memory requests above 1Gi need an exception from the platform team']);
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'policed', 'api')), rv);
+    });
+
+    /** What the real API server answers for a pod of this pod template (a dry-run create, as the ReplicaSet controller would create it). */
+    async function realPodAnswer(namespace: string, deployment: Json): Promise<string> {
+      const template = (deployment.spec as Json).template as { metadata?: Json; spec: Json };
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...(template.metadata ?? {}), name: 'mora-probe', namespace }, spec: { ...template.spec, nodeName: 'mora-node-1' } };
+      const res = await cp!.raw('POST', `${apiPath('v1', 'Pod', namespace)}?dryRun=All`, pod);
+      return res.status === 201 ? 'admitted' : String((res.body as Json).message);
+    }
+
+    it('LimitRange: MOrA refuses what the real server would refuse for the new pods, in the same words', async () => {
+      await cp!.createLimitRange('limited', 'limits', { max: { cpu: '1' }, default: { cpu: '500m' } });
+      await cp!.createDeployment('limited', { name: 'api', containers: [{ name: 'server', requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m' } }] });
+      const rv = rvOf(await cp!.get('apps/v1', 'Deployment', 'limited', 'api'));
+      const change = { containers: [{ container: 'server', limits: { cpu: 2 } }] };
+      const plan = await planApply(kube, ref('limited', 'api'), change);
+      assert.deepEqual(plan.refusals, ['the new pods would be refused in namespace "limited" (the patch itself would be accepted and the rollout would stall): '
+        + 'LimitRange "limits" refuses container "server": maximum cpu usage per Container is 1, but limit is 2']);
+      // The real server: the Deployment patch goes through (dry run), its pods would not.
+      const dry = await kube.applyResources(ref('limited', 'api'), change.containers, { dryRun: true });
+      assert.equal(await realPodAnswer('limited', dry.after as Json), 'pods "mora-probe" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'limited', 'api')), rv);
+      // Within the max: no refusal, and the real server admits the pod.
+      const ok = await planApply(kube, ref('limited', 'api'), { containers: [{ container: 'server', limits: { cpu: 0.8 } }] });
+      assert.deepEqual(ok.refusals, []);
+      assert.equal(await realPodAnswer('limited', (await kube.applyResources(ref('limited', 'api'), [{ container: 'server', limits: { cpu: 0.8 } }], { dryRun: true })).after as Json), 'admitted');
+    });
+
+    it('ResourceQuota: the first new pod over the quota, and a resource the quota needs left unset — as the real server says', async () => {
+      await cp!.createDeployment('quota', { name: 'api', containers: [{ name: 'server', requests: { cpu: '100m', memory: '64Mi' } }] });
+      const quota = await cp!.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: 'quota' }, spec: { hard: { 'requests.cpu': '1' } } });
+      // The quota controller's job (no controller-manager here): the usage of the one running pod.
+      await cp!.setStatus(quota, { hard: { 'requests.cpu': '1' }, used: { 'requests.cpu': '100m' } });
+      const change = { containers: [{ container: 'server', requests: { cpu: 0.95 } }] };
+      const plan = await planApply(kube, ref('quota', 'api'), change);
+      const predicted = 'exceeded quota: compute, requested: requests.cpu=950m, used: requests.cpu=100m, limited: requests.cpu=1';
+      assert.deepEqual(plan.refusals, [`the new pods would be refused in namespace "quota" (the patch itself would be accepted and the rollout would stall): ${predicted}`]);
+      const dry = await kube.applyResources(ref('quota', 'api'), change.containers, { dryRun: true });
+      assert.equal(await realPodAnswer('quota', dry.after as Json), `pods "mora-probe" is forbidden: ${predicted}`);
+
+      const limits = await cp!.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'limits', namespace: 'quota' }, spec: { hard: { 'limits.cpu': '4' } } });
+      await cp!.setStatus(limits, { hard: { 'limits.cpu': '4' }, used: { 'limits.cpu': '0' } });
+      const small = await kube.applyResources(ref('quota', 'api'), [{ container: 'server', requests: { cpu: 0.2 } }], { dryRun: true });
+      const problems = podAdmissionProblems('Deployment', small.after, await kube.podAdmissionObjects('mora-real', 'quota'));
+      assert.deepEqual(problems, ['failed quota: limits: must specify limits.cpu for: server']);
+      assert.equal(await realPodAnswer('quota', small.after as Json), `pods "mora-probe" is forbidden: ${problems[0]}`);
+    });
+  });
+
+  describe('deploy/rbac/', () => {
+    let reader: Credentials;
+    let example: Credentials;
+    let kubeconfig: string;
+
+    before(async () => {
+      // The shipped YAML as a cluster admin would apply it: the two roles, then the example bindings as written.
+      const files = ['mora-reader.yaml', 'mora-applier.yaml', 'examples/service-account.yaml'].map((f) => path.join(repo, 'deploy', 'rbac', f));
+      for (const file of files) {
+        for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
+          const obj = doc.toJS() as Json | null;
+          if (obj) await cp!.create(obj);
+        }
+      }
+      // A second ServiceAccount with the reader role only (cluster-wide).
+      await cp!.createServiceAccount('mora', 'mora-ro');
+      await cp!.bind(undefined, 'mora-ro-reader', { kind: 'ClusterRole', name: 'mora-reader' }, ['serviceaccount:mora:mora-ro']);
+      [reader, example] = await Promise.all([cp!.serviceAccountCredentials('mora', 'mora-ro'), cp!.serviceAccountCredentials('mora', 'mora')]);
+      kubeconfig = cp!.writeKubeconfig([{ name: 'reader', credentials: reader, namespace: 'shop' }, { name: 'example', credentials: example, namespace: 'shop' }]);
+    });
+
+    async function allowed(creds: Credentials, attrs: { verb: string; group?: string; resource: string; subresource?: string; namespace?: string }): Promise<boolean> {
+      const r = await cp!.api('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: '', ...attrs } } }, { credentials: creds });
+      return Boolean((r.status as Json).allowed);
+    }
+
+    it('the reader reads everything MOrA reads (listings through MOrA, the rest by access review) and may write nothing', async () => {
+      const client = KubeClient.load({ kubeconfig });
+      const namespaces = await client.namespaces('reader');
+      for (const ns of ['shop', 'payments', 'quota']) assert.ok(namespaces.includes(ns), namespaces.join(', '));
+      const listing = await client.workloads('reader', 'shop');
+      assert.deepEqual(listing.warnings, []);
+      assert.deepEqual(listing.workloads.map((w) => w.name).sort(), ['checkout', 'frontend']);
+      assert.deepEqual((await client.podAdmissionObjects('reader', 'quota')).warnings, []);
+      const reads: Array<[string, string, string?]> = [
+        ['', 'namespaces'], ['', 'pods'], ['', 'services'], ['', 'limitranges'], ['', 'resourcequotas'],
+        ['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'daemonsets'], ['apps', 'replicasets'], ['batch', 'jobs'], ['batch', 'cronjobs'],
+        ['autoscaling', 'horizontalpodautoscalers'], ['metrics.k8s.io', 'pods'], ['metrics.k8s.io', 'nodes'], ['autoscaling.k8s.io', 'verticalpodautoscalers'],
+      ];
+      for (const [group, resource] of reads) {
+        for (const verb of ['get', 'list']) assert.ok(await allowed(reader, { verb, group, resource, namespace: 'shop' }), `${verb} ${resource}.${group}`);
+      }
+      // Prometheus through the API server's service proxy.
+      assert.ok(await allowed(reader, { verb: 'get', resource: 'services', subresource: 'proxy', namespace: 'monitoring' }));
+      for (const [verb, group, resource, subresource] of [['patch', 'apps', 'deployments'], ['update', 'apps', 'deployments'], ['patch', 'apps', 'deployments', 'scale'],
+        ['create', '', 'pods'], ['delete', 'apps', 'deployments'], ['get', '', 'secrets']] as const) {
+        assert.equal(await allowed(reader, { verb, group, resource, subresource, namespace: 'shop' }), false, `${verb} ${resource}`);
+      }
+    });
+
+    it('a patch by the reader: MOrA\'s RBAC line (verb, resource, namespace, the role that grants it), nothing changed', async () => {
+      const client = KubeClient.load({ kubeconfig });
+      const rv = rvOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'));
+      const err = await planApply(client, ref('shop', 'checkout', 'reader'), { containers: [{ container: 'server', requests: { cpu: 0.3 } }] })
+        .then(() => assert.fail('expected RBAC to refuse'), (e: unknown) => e);
+      assert.ok(err instanceof KubeError && err.kind === 'forbidden', String(err));
+      assert.equal(err.message, 'RBAC denied: cannot patch deployments.apps "checkout" in namespace "shop" (context "reader") — ask for verb "patch" on resource "deployments" in API group "apps" (namespace "shop"): '
+        + 'deployments.apps "checkout" is forbidden: User "system:serviceaccount:mora:mora-ro" cannot patch resource "deployments" in API group "apps" in the namespace "shop" — the mora-applier role in deploy/rbac/ grants it');
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout')), rv);
+    });
+
+    it('the example binding: reads everywhere, patches in "shop" (dry run, then for real), refused in "payments"', async () => {
+      const client = KubeClient.load({ kubeconfig });
+      const change = { containers: [{ container: 'server', requests: { cpu: 0.123 } }] };
+      const plan = await planApply(client, ref('shop', 'checkout', 'example'), change);
+      assert.deepEqual(plan.refusals, []);
+      assert.equal(plan.changed, true);
+      const r = await client.applyResources(ref('shop', 'checkout', 'example'), change.containers);
+      assert.equal(r.dryRun, false);
+      assert.equal(containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'))[0].resources?.requests?.cpu, '123m');
+      assert.ok(await allowed(example, { verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'shop' }));
+      await cp!.createDeployment('payments', { name: 'ledger', containers: [{ name: 'server', requests: { cpu: '100m', memory: '64Mi' } }] });
+      assert.deepEqual((await client.workloads('example', 'payments')).workloads.map((w) => w.name), ['ledger']);
+      await assert.rejects(planApply(client, ref('payments', 'ledger', 'example'), change),
+        (e: KubeError) => e.kind === 'forbidden' && /^RBAC denied: cannot patch deployments\.apps "ledger" in namespace "payments" .* — the mora-applier role in deploy\/rbac\/ grants it$/.test(e.message));
+    });
+  });
+
+  describe('kubeconfig like kubectl, against the real server', () => {
+    function execKubeconfig(): string {
+      const plugin = path.join(dir, 'mora-test-credential-plugin.sh');
+      fs.writeFileSync(plugin, `#!/bin/sh\nprintf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}"}}'\n`, { mode: 0o755 });
+      const file = path.join(dir, 'exec-kubeconfig.yaml');
+      fs.writeFileSync(file, [
+        'apiVersion: v1', 'kind: Config',
+        'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
+        'users:', '- name: exec-user', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
+        'contexts:', '- name: exec', '  context:', '    cluster: real', '    user: exec-user', '    namespace: shop',
+        'current-context: exec', '',
+      ].join('\n'));
+      return file;
+    }
+
+    it('an exec credential plugin gives the token (a static-token user bound to mora-reader)', async () => {
+      await cp!.bind(undefined, 'mora-exec-reader', { kind: 'ClusterRole', name: 'mora-reader' }, ['user:mora-exec']);
+      const client = KubeClient.load({ kubeconfig: execKubeconfig() });
+      assert.equal(await client.version('exec'), cp!.version);
+      assert.deepEqual((await client.workloads('exec', 'shop')).workloads.map((w) => w.name).sort(), ['checkout', 'frontend']);
+      await assert.rejects(client.scale(ref('shop', 'checkout', 'exec'), 1), (e: KubeError) => /^RBAC denied: cannot patch deployments\.apps "checkout" .*User "mora-exec" cannot patch/.test(e.message));
+    });
+
+    it('KUBECONFIG with two files: both files\' contexts, each reaching the server with its own credentials', async () => {
+      const env = { KUBECONFIG: [path.join(dir, 'missing.yaml'), cp!.kubeconfig, execKubeconfig()].join(path.delimiter) };
+      const client = KubeClient.load({ env, home: dir });
+      assert.deepEqual(client.contexts(), ['mora-real', 'exec']);
+      assert.equal(client.currentContext(), 'mora-real', 'the first file\'s current-context wins');
+      assert.ok((await client.namespaces('mora-real')).includes('kube-system'));
+      assert.deepEqual((await client.workloads('exec', 'shop')).warnings, []);
+    });
+
+    it('in a pod: KUBERNETES_SERVICE_HOST/PORT and the service account files (the example ServiceAccount)', async () => {
+      const sa = path.join(dir, 'serviceaccount');
+      fs.mkdirSync(sa, { recursive: true });
+      const creds = await cp!.serviceAccountCredentials('mora', 'mora');
+      fs.writeFileSync(path.join(sa, 'token'), (creds as { token: string }).token);
+      fs.writeFileSync(path.join(sa, 'ca.crt'), cp!.caPem);
+      fs.writeFileSync(path.join(sa, 'namespace'), 'mora');
+      const url = new URL(cp!.url);
+      const client = KubeClient.load({ env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port }, home: dir, serviceAccountDir: sa });
+      assert.deepEqual(client.contexts(), ['in-cluster']);
+      assert.equal(await client.version('in-cluster'), cp!.version);
+      assert.deepEqual((await client.workloads('in-cluster', 'shop')).workloads.map((w) => w.name).sort(), ['checkout', 'frontend']);
+      const plan = await planApply(client, ref('shop', 'checkout', 'in-cluster'), { containers: [{ container: 'server', requests: { cpu: 0.11 } }] });
+      assert.equal(plan.changed, true);
+    });
+  });
+});
