@@ -4,6 +4,7 @@
 // Prints the extension host's log lines and closes with a plain "N passed, N failed" line.
 // Options: MORA_VSCODE_GREP=<pattern> runs a subset; MORA_DEBUG=1 also prints workbench console errors.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { repoRoot, makeRunDir } from './paths';
@@ -52,10 +53,18 @@ function formatLogArgs(args: unknown[]): string {
   return args.length > 0 && typeof args[0] === 'string' ? format(...(args as [string, ...unknown[]])) : args.map((a) => format('%o', a)).join(' ');
 }
 
+/**
+ * The user's own cache folder (the editor's is private to the run): where scripts/install-control-plane.sh keeps the
+ * kube-apiserver build that suite tests start through test/harness/live-cluster.ts.
+ */
+function testCacheHome(): string {
+  return process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+}
+
 async function runInCodeServer(runDir: string, resultsFile: string): Promise<number> {
   const workspace = prepareWorkspace(runDir);
   const t0 = Date.now();
-  const server = await startCodeServer(runDir, { env: { MORA_VSCODE_RESULTS: resultsFile } });
+  const server = await startCodeServer(runDir, { env: { MORA_VSCODE_RESULTS: resultsFile, MORA_TEST_CACHE_HOME: testCacheHome() } });
   console.log(`[vscode] code-server ${server.url} (private dirs in ${path.relative(repoRoot, runDir)}/), ready in ${Date.now() - t0} ms`);
   const context = await launchBrowser(runDir);
   try {
@@ -101,7 +110,7 @@ async function runInElectron(runDir: string, resultsFile: string): Promise<numbe
       vscodeExecutablePath: process.env.MORA_VSCODE_EXECUTABLE || undefined,
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: suiteIndex,
-      extensionTestsEnv: { MORA_VSCODE_RESULTS: resultsFile },
+      extensionTestsEnv: { MORA_VSCODE_RESULTS: resultsFile, MORA_TEST_CACHE_HOME: testCacheHome() },
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', path.join(runDir, 'user'), '--extensions-dir', path.join(runDir, 'ext')],
     });
   } catch (err) {

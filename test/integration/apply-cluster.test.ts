@@ -22,7 +22,8 @@ import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/k
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
 import { ControlPlane, apiPath, type CreatedDeployment, type Credentials } from '../harness/control-plane';
-import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+import { usageSeries } from '../harness/live-cluster';
+import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 
 type Json = Record<string, unknown>;
 type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
@@ -42,28 +43,6 @@ function mora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, out, err }));
   });
-}
-
-/** cAdvisor-shaped series for the pods the harness created: steady CPU (cores) and memory (bytes) per container. */
-function usageSeries(pods: Json[], namespace: string, usage: Record<string, { cpu: number; memory: number }>, start: number, end: number): OpenMetricsSeries[] {
-  const out: OpenMetricsSeries[] = [];
-  for (const pod of pods) {
-    const name = String((pod.metadata as Json).name);
-    for (const [container, u] of Object.entries(usage)) {
-      const labels = { namespace, pod: name, container };
-      const cpu: Array<[number, number]> = [];
-      const mem: Array<[number, number]> = [];
-      let v = 0;
-      for (let t = start, i = 0; t <= end; t += 60, i++) {
-        cpu.push([t, v]);
-        v += u.cpu * 60 * (0.8 + 0.4 * ((i * 7919) % 100) / 100);
-        mem.push([t, Math.round(u.memory * (0.9 + 0.2 * ((i * 104729) % 100) / 100))]);
-      }
-      out.push({ name: 'container_cpu_usage_seconds', type: 'counter', labels, samples: cpu });
-      out.push({ name: 'container_memory_working_set_bytes', type: 'gauge', labels, samples: mem });
-    }
-  }
-  return out;
 }
 
 async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {

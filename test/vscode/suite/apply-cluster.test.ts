@@ -1,0 +1,130 @@
+// Apply to Cluster in VS Code against a REAL kube-apiserver and a backfilled real Prometheus (test/harness/live-cluster.ts,
+// started as its own process): the tree lists the cluster, Apply to Cluster dry-runs the patch, opens the diff editor on
+// the live object and the dry run's result (two read-only documents), asks in a modal — with the Argo CD warning for a
+// workload Argo CD manages — and patches only after "Patch".
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
+
+interface Fixture { kubeconfig: string; prometheusUrl: string; context: string; child: ChildProcess }
+interface Outcome { applied: boolean; diffUris?: { live: string; after: string }; plan: { diff: string; changed: boolean; liveYaml: string; dryRunYaml: string; gitOpsWarning?: string } }
+
+/** Starts the live cluster (kube-apiserver + Prometheus) with the repo's tsx; resolves when it printed where it is. */
+function startFixture(repo: string): Promise<Fixture> {
+  const tsx = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const script = path.join(repo, 'test', 'harness', 'live-cluster.ts');
+  if (!fs.existsSync(tsx) || !fs.existsSync(script)) throw new Error(`the live-cluster fixture needs ${tsx} and ${script}`);
+  // The editor runs with private HOME/XDG folders; the control plane's binaries are in the user's own cache (the runner
+  // passes it as MORA_TEST_CACHE_HOME).
+  const cache = process.env.MORA_TEST_CACHE_HOME || path.join(os.userInfo().homedir, '.cache');
+  const child = spawn(process.execPath, [tsx, script], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cache, ELECTRON_RUN_AS_NODE: '1' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`live cluster not ready in 150 s:\n${err.slice(-3000)}`)); }, 150_000);
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve({ ...(JSON.parse(line) as Omit<Fixture, 'child'>), child });
+      }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`live cluster exited (${code}):\n${err.slice(-3000)}`)); });
+  });
+}
+
+async function stopFixture(f: Fixture | undefined): Promise<void> {
+  if (!f || f.child.exitCode !== null) return;
+  const exited = new Promise((r) => f.child.once('exit', r));
+  f.child.stdin!.end();
+  const timer = setTimeout(() => f.child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe('Apply to Cluster against a real API server', function () {
+  this.timeout(300_000);
+  let fixture: Fixture | undefined;
+  const cfg = () => vscode.workspace.getConfiguration('mora');
+  const realWarning = vscode.window.showWarningMessage;
+
+  before(async function () {
+    this.timeout(200_000);
+    const repo = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    fixture = await startFixture(repo);
+  });
+  after(async () => {
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = realWarning;
+    await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
+    await stopFixture(fixture);
+  });
+
+  it('dry run, the diff editor (live ↔ dry run), a modal confirm with the Argo CD warning, then the patch', async () => {
+    const api = (await activateMora()) as MoraTestApi & { sourceKind(): string; kubeconfigProblem(): string | undefined };
+    await cfg().update('kubeconfig', fixture!.kubeconfig, vscode.ConfigurationTarget.Global);
+    await cfg().update('prometheus.url', fixture!.prometheusUrl, vscode.ConfigurationTarget.Global);
+    await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
+    const label = (n: TreeNode) => labelOf(api, n);
+    const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
+    assert.deepEqual(await Promise.all(roots.map(label)), ['mora-real']);
+    const namespaces = await api.tree.getChildren(roots[0]);
+    const shop = namespaces[(await Promise.all(namespaces.map(label))).indexOf('shop')];
+    assert.ok(shop, 'namespace shop');
+    const workloads = await waitFor(() => api.tree.getChildren(shop), (w) => w.length >= 2, 60_000);
+    const byName = async (name: string) => workloads[(await Promise.all(workloads.map(label))).indexOf(name)];
+
+    const asked: Array<{ message: string; detail?: string; modal?: boolean; items: string[] }> = [];
+    let answer: string | undefined = 'Patch';
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async (message: string, options: vscode.MessageOptions, ...items: string[]) => {
+      asked.push({ message, detail: options?.detail, modal: options?.modal, items });
+      return answer;
+    };
+
+    const outcome = await vscode.commands.executeCommand<Outcome>('mora.applyToCluster', await byName('checkout'));
+    assert.ok(outcome, 'Apply to Cluster returned (no error message)');
+    assert.equal(outcome.applied, true);
+    assert.match(outcome.plan.diff, /^--- Deployment shop\/checkout \(context mora-real\) live\n\+\+\+ Deployment shop\/checkout \(context mora-real\) after the patch \(server-side dry run\)\n/);
+    assert.match(outcome.plan.diff, /^-\s+cpu: 500m$/m);
+    // The diff editor: the live object against the dry run's result, read-only virtual documents, YAML.
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.scheme === 'mora-diff');
+    assert.ok(tab, 'a diff editor is open');
+    assert.equal(tab.label, 'checkout: live ↔ after the patch (server-side dry run)');
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.toString(), outcome.diffUris!.live);
+    const [left, right] = await Promise.all([vscode.workspace.openTextDocument(input.original), vscode.workspace.openTextDocument(input.modified)]);
+    assert.equal(left.getText(), outcome.plan.liveYaml);
+    assert.equal(right.getText(), outcome.plan.dryRunYaml);
+    assert.match(left.getText(), /- name: server\n {10}resources:\n {12}requests:\n {14}cpu: 500m\n {14}memory: 512Mi/);
+    assert.equal(left.languageId, 'yaml');
+    // The modal confirm came after the dry run, naming the workload and context.
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0].message, 'Patch Deployment shop/checkout in context mora-real?');
+    assert.equal(asked[0].modal, true);
+    assert.deepEqual(asked[0].items, ['Patch']);
+    assert.match(asked[0].detail ?? '', /^server: /);
+    assert.doesNotMatch(asked[0].detail ?? '', /managed by/);
+
+    // Argo CD manages frontend: the confirm says a live patch will be reverted and points at the manifest. Cancelled: nothing written.
+    answer = undefined;
+    const cancelled = await vscode.commands.executeCommand<Outcome>('mora.applyToCluster', await byName('frontend'));
+    assert.equal(cancelled.applied, false);
+    assert.match(asked[1].detail ?? '', /⚠ Deployment shop\/frontend is managed by Argo CD \(application "shop-prod"; label argocd\.argoproj\.io\/instance=shop-prod\): a live patch will be reverted — .*Apply to the manifest \(CodeLens\)/);
+    const again = await vscode.commands.executeCommand<Outcome>('mora.applyToCluster', await byName('frontend'), { confirm: false });
+    assert.equal(again.plan.changed, true, 'frontend was not patched');
+
+    // checkout was patched: a second Apply finds nothing to change (and asks nothing).
+    answer = 'Patch';
+    const second = await vscode.commands.executeCommand<Outcome>('mora.applyToCluster', await byName('checkout'));
+    assert.equal(second.plan.changed, false);
+    assert.equal(second.applied, false);
+    assert.equal(asked.length, 2);
+  });
+});
