@@ -64,6 +64,9 @@ describe('Apply to Cluster against a real API server', function () {
     await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
+    // The next suites expect the demo: wait until the source switched back.
+    const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
+    await waitFor(() => api.sourceKind(), (k) => k === 'demo');
     await stopFixture(fixture);
   });
 

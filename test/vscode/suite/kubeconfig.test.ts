@@ -18,6 +18,8 @@ describe('MOrA cluster source without a usable kubeconfig', function () {
   after(async () => {
     await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
+    const api = (await activateMora()) as Api;
+    await waitFor(() => api.sourceKind(), (k) => k === 'demo');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
