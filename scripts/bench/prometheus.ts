@@ -19,6 +19,7 @@
  * at least 10× fewer requests.
  *
  *   npm run bench:prometheus [-- --workloads 1000 --pods 3 --namespaces 5 --days 7 --step 300] [--no-cache]
+ *                            [--max-samples <per response>] [--max-pods <per batch>]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,6 +46,9 @@ const NAMESPACES = arg('namespaces', 5);
 const DAYS = arg('days', 7);
 const STEP = arg('step', 300);
 const CACHE = !process.argv.includes('--no-cache');
+/** The batched plan's limits (defaults: the plan's own). */
+const MAX_SAMPLES = process.argv.includes('--max-samples') ? arg('max-samples', 0) : undefined;
+const MAX_PODS = process.argv.includes('--max-pods') ? arg('max-pods', 0) : undefined;
 /** Fixed, so a cached backfill stays valid: 2026-11-28 00:00 UTC. */
 const END = Date.UTC(2026, 10, 28) / 1000;
 const START = END - DAYS * 86400 - 3600;
@@ -394,7 +398,7 @@ function compareFrame(fd: number, n: number, f: DetailedFrame, key: string, diff
     const counter = { queries: 0 };
     const client = new PrometheusClient({ url: prom.url, fetch: countingFetch(http, counter, range.from) });
     const batchStats = newBatchPlanStats();
-    const source = (plan: 'batched' | 'per-workload') => new ClusterDataSource({ prometheusUrl: prom!.url, prometheus: client, now: () => END, historyDays: DAYS, step: STEP, prometheusPlan: plan, batch: { stats: batchStats } });
+    const source = (plan: 'batched' | 'per-workload') => new ClusterDataSource({ prometheusUrl: prom!.url, prometheus: client, now: () => END, historyDays: DAYS, step: STEP, prometheusPlan: plan, batch: { stats: batchStats, maxSamplesPerRequest: MAX_SAMPLES, maxPodsPerBatch: MAX_PODS } });
     const byNs = namespaces.map((ns) => workloads.filter((w) => w.namespace === ns));
     const framesFile = path.join(scratch, 'batched.bin');
     let points = 0;

@@ -30,6 +30,7 @@ import { shortQuery, type ApiBody, type PrometheusClient, type RangeSeries } fro
 import { PrometheusError } from './errors';
 import { frameGrid, toGrid, type FetchedFrame } from './frame';
 import { bucketQuantile, parseLe, type Bucket } from './histogram';
+import { parseRangeAnswer, type CompactSeries } from './matrix';
 import { metricQueries, podNameRegex, promString, rateWindow, reEscape, type MetricQuery, type QueryConfig } from './queries';
 
 export interface BatchPlanOptions {
@@ -151,7 +152,15 @@ function parseValue(s: string): number {
   return Number(s);
 }
 
-type Matrix = Array<{ metric?: Record<string, string>; values?: Array<[number, string]> }>;
+/** One series of a range answer, as the matrix reader gives it (or converted from JSON.parse's shape). */
+type Samples = CompactSeries;
+type Matrix = Samples[];
+
+function toSamples(r: CompactSeries | { metric?: Record<string, string>; values?: Array<[number, string]> }): Samples {
+  if ('t' in r && r.t instanceof Float64Array) return r;
+  const vs = (r as { values?: Array<[number, string]> }).values ?? [];
+  return { metric: r.metric ?? {}, t: Float64Array.from(vs, (x) => x[0]), v: Float64Array.from(vs, (x) => parseValue(x[1])) };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Owners: pod → workload
@@ -402,7 +411,7 @@ interface PlannedQuery {
   promql: string;
   /** Series expected (the first chunk's size; later chunks use what came back, scaled to the batch's pods). */
   estimate: number;
-  fold(labels: Record<string, string>, values: Array<[number, string]>): void;
+  fold(labels: Record<string, string>, values: Samples): void;
 }
 
 const LATENCY: ReadonlyArray<[MetricName, number]> = [['latency_p50', 0.5], ['latency_p95', 0.95], ['latency_p99', 0.99]];
@@ -485,8 +494,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
         const series: RangeSeries[] = [];
         await streamRange(client, q.promql, t0, tEnd, step, { estimate: 1, pods: 0 }, options, (matrix) => {
           for (const r of matrix) {
-            const vs = r.values ?? [];
-            series.push({ labels: r.metric ?? {}, t: Float64Array.from(vs, (x) => x[0]), v: Float64Array.from(vs, (x) => parseValue(x[1])) });
+            series.push({ labels: r.metric, t: r.t, v: r.v });
           }
         }, warnings);
         shared!.set(q.metric, toGrid(grid.t, step, series, q.metric));
@@ -515,21 +523,22 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       if (byName) return labels.mora_workload === undefined ? undefined : byName.get(labels.mora_workload);
       return labels.pod === undefined ? undefined : accs.get(resolver.resolve(labels.pod));
     };
-    const place = (values: Array<[number, string]>, f: (i: number, v: number) => void) => {
-      for (const [t, s] of values) {
-        const i = Math.round((t - t0) / step);
-        if (i >= 0 && i < n) f(i, parseValue(s));
+    const place = (values: Samples, f: (i: number, v: number) => void) => {
+      const { t, v } = values;
+      for (let k = 0; k < t.length; k++) {
+        const i = Math.round((t[k] - t0) / step);
+        if (i >= 0 && i < n) f(i, v[k]);
       }
     };
-    const containerFold = (pick: (c: ContainerAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+    const containerFold = (pick: (c: ContainerAcc) => Agg) => (labels: Record<string, string>, values: Samples) => {
       const c = labels.container === undefined ? undefined : accOf(labels)?.containers.get(labels.container);
       if (c) { const a = pick(c); place(values, (i, v) => foldAgg(a, i, v)); }
     };
-    const podFold = (pick: (a: WorkloadAcc) => Agg) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+    const podFold = (pick: (a: WorkloadAcc) => Agg) => (labels: Record<string, string>, values: Samples) => {
       const acc = accOf(labels);
       if (acc) { const a = pick(acc); place(values, (i, v) => foldAgg(a, i, v)); }
     };
-    const podSum = (pick: (a: WorkloadAcc) => Float64Array) => (labels: Record<string, string>, values: Array<[number, string]>) => {
+    const podSum = (pick: (a: WorkloadAcc) => Float64Array) => (labels: Record<string, string>, values: Samples) => {
       const acc = accOf(labels);
       if (acc) { const a = pick(acc); place(values, (i, v) => addAt(a, i, v)); }
     };
@@ -617,7 +626,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       if (stats) stats.queries++;
       try {
         await streamRange(client, q.promql, t0, tEnd, step, { estimate: Math.max(1, q.estimate), pods: cap ? 0 : batch.pods }, options, (matrix) => {
-          for (const r of matrix) q.fold(r.metric ?? {}, r.values ?? []);
+          for (const r of matrix) q.fold(r.metric, r);
         }, warnings);
       } catch (e) {
         if (e instanceof PrometheusError && e.kind === 'query') for (const m of q.metrics) rejected.set(m, e);
@@ -653,23 +662,23 @@ async function streamRange(client: PrometheusClient, promql: string, t0: number,
   for (let s = t0; s <= tEnd;) {
     const per = Math.max(1, Math.min(maxPoints, Math.floor(budget / Math.max(1, series))));
     const e = Math.min(tEnd, s + (per - 1) * step);
-    const body: ApiBody = await client.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, { signal: options.signal }, `query ${shortQuery(promql)}`);
+    const body: ApiBody = await client.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, { signal: options.signal, parse: parseRangeAnswer }, `query ${shortQuery(promql)}`);
     if (stats) stats.requests++;
     body.warnings?.forEach((x) => warnings.add(x));
     const data = body.data;
     if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
       throw new PrometheusError(`Prometheus at ${client.displayUrl} answered a range query with "${data?.resultType}" instead of a matrix`, 'bad-response');
     }
-    const matrix = data.result as Matrix;
+    const matrix = (data.result as Parameters<typeof toSamples>[0][]).map(toSamples);
     if (stats) {
       let samples = 0;
-      for (const r of matrix) samples += r.values?.length ?? 0;
+      for (const r of matrix) samples += r.t.length;
       stats.maxSamplesPerResponse = Math.max(stats.maxSamplesPerResponse, samples);
     }
     onMatrix(matrix);
     observed = Math.max(observed, matrix.length);
     const pods = new Set<string>();
-    for (const r of matrix) if (r.metric?.pod !== undefined) pods.add(r.metric.pod);
+    for (const r of matrix) if (r.metric.pod !== undefined) pods.add(r.metric.pod);
     if (pods.size > 0 && size.pods > 0) series = Math.max(observed, Math.ceil((matrix.length / pods.size) * Math.max(size.pods, pods.size)));
     else if (observed > 0) series = Math.max(observed, Math.min(series, size.estimate));
     s = e + step;

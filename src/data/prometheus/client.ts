@@ -55,6 +55,8 @@ export interface InstantSample {
 
 export interface QueryOptions {
   signal?: AbortSignal;
+  /** Reads a successful answer's text instead of JSON.parse (the batched plan: samples straight into typed arrays). */
+  parse?: (text: string) => ApiBody;
 }
 
 /** Prometheus' hard limit on points per series in one query_range request. */
@@ -211,7 +213,7 @@ export class PrometheusClient {
     }
     let body: ApiBody | undefined;
     try {
-      body = JSON.parse(text) as ApiBody;
+      body = (res.ok && opts.parse ? opts.parse(text) : JSON.parse(text)) as ApiBody;
     } catch {
       body = undefined;
     }
