@@ -19,7 +19,10 @@
  * at least 10× fewer requests.
  *
  *   npm run bench:prometheus [-- --workloads 1000 --pods 3 --namespaces 5 --days 7 --step 300] [--no-cache]
- *                            [--max-samples <per response>] [--max-pods <per batch>]
+ *                            [--max-samples <per response>] [--max-pods <per batch>] [--proxy-delay <ms>]
+ *
+ * --proxy-delay N sends both plans through a forward proxy on loopback (test/harness/forward-proxy.ts, via HTTP_PROXY,
+ * as a user behind a proxy would) that adds N ms to each request — what a VPN or a remote cluster adds.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,6 +36,7 @@ import type { TimeRange } from '../../src/data/datasource';
 import { axiosFetch, newHttpStats, type HttpStats } from '../../src/data/http';
 import { newBatchPlanStats } from '../../src/data/prometheus/batch-plan';
 import { PrometheusClient } from '../../src/data/prometheus/client';
+import { startForwardProxy, type ForwardProxy } from '../../test/harness/forward-proxy';
 import { startPrometheus, type RunningPrometheus } from '../../test/harness/prometheus';
 
 function arg(name: string, fallback: number): number {
@@ -49,6 +53,8 @@ const CACHE = !process.argv.includes('--no-cache');
 /** The batched plan's limits (defaults: the plan's own). */
 const MAX_SAMPLES = process.argv.includes('--max-samples') ? arg('max-samples', 0) : undefined;
 const MAX_PODS = process.argv.includes('--max-pods') ? arg('max-pods', 0) : undefined;
+/** Both plans through a real forward proxy on loopback (HTTP_PROXY) that adds this much per request: a slower network. */
+const PROXY_DELAY = process.argv.includes('--proxy-delay') ? arg('proxy-delay', 0) : undefined;
 /** Fixed, so a cached backfill stays valid: 2026-11-28 00:00 UTC. */
 const END = Date.UTC(2026, 10, 28) / 1000;
 const START = END - DAYS * 86400 - 3600;
@@ -303,8 +309,16 @@ function countingFetch(http: HttpStats, counter: { queries: number }, gridStart:
 }
 
 async function measure(fn: (untimed: (f: () => void) => void) => Promise<void>, http: HttpStats, counter: { queries: number }): Promise<Measured> {
-  (globalThis as { gc?: () => void }).gc?.();
   const mem = () => { const m = process.memoryUsage(); return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }; };
+  // Settle before the baseline: array buffers are released a little after the GC that frees them.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0, last = Infinity; gc && i < 20; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+    const now = mem().heap;
+    if (now >= last * 0.99) break;
+    last = now;
+  }
   const base = mem();
   let heapPeak = 0;
   let rssPeak = base.rss;
@@ -389,10 +403,16 @@ function compareFrame(fd: number, n: number, f: DetailedFrame, key: string, diff
     made = `made in ${b.total.toFixed(0)} s (${(b.samples / 1e6).toFixed(1)} M samples; generating the OpenMetrics text ${b.generate.toFixed(0)} s, promtool alongside, 2 at a time)`;
   }
   let prom: RunningPrometheus | undefined;
+  let proxy: ForwardProxy | undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-bench-frames-'));
   try {
     // min = max block duration: Prometheus keeps the backfilled blocks as they are (no compaction during the bench).
     prom = await startPrometheus({ blocksFrom: blocks, extraArgs: ['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h'], readyTimeoutMs: 300_000 });
+    if (PROXY_DELAY !== undefined) {
+      proxy = await startForwardProxy({ delayMs: PROXY_DELAY });
+      for (const v of ['NO_PROXY', 'no_proxy', 'http_proxy']) delete process.env[v];
+      process.env.HTTP_PROXY = proxy.url;
+    }
     const range: TimeRange = { from: END - DAYS * 86400, to: END, step: STEP };
     const http = newHttpStats();
     const counter = { queries: 0 };
@@ -433,6 +453,7 @@ function compareFrame(fd: number, n: number, f: DetailedFrame, key: string, diff
       `${label.padEnd(30)} ${String(m.requests).padStart(8)} ${String(m.queries).padStart(8)} ${mb(m.wire).padStart(11)} ${mb(m.decoded).padStart(11)} ${m.wall.toFixed(1).padStart(8)} s ${mb(m.heapPeak).padStart(11)} ${mb(m.rssPeak).padStart(11)}`);
     console.log(`Prometheus read: ${WORKLOADS} workloads (${pods.length} pods, ${containers} containers) in ${NAMESPACES} namespaces, ${DAYS} days at ${STEP} s (${points} points); Prometheus 2.42 on loopback, Node ${process.version}`);
     console.log(`backfill: ${made}`);
+    if (proxy) console.log(`network: both plans through a forward proxy on loopback (HTTP_PROXY) adding ${PROXY_DELAY} ms per request; it forwarded ${proxy.requests.length} requests`);
     console.log(`${''.padEnd(30)} ${'requests'.padStart(8)} ${'queries'.padStart(8)} ${'wire'.padStart(11)} ${'decoded'.padStart(11)} ${'wall'.padStart(10)} ${'heap+buf Δ'.padStart(11)} ${'peak RSS'.padStart(11)}`);
     row('baseline: per-workload plan', base);
     row('MOrA: batched plan', mora);
@@ -450,6 +471,7 @@ function compareFrame(fd: number, n: number, f: DetailedFrame, key: string, diff
     }
   } finally {
     await prom?.stop();
+    await proxy?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
     if (!CACHE) fs.rmSync(blocks, { recursive: true, force: true });
   }

@@ -18,10 +18,21 @@ export interface ForwardProxy {
   stop(): Promise<void>;
 }
 
-export async function startForwardProxy(): Promise<ForwardProxy> {
+export interface ForwardProxyOptions {
+  /** Added before each forwarded request (a slower network: a VPN, another region). Default 0. */
+  delayMs?: number;
+}
+
+export async function startForwardProxy(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
+    if (options.delayMs) {
+      req.pause();
+      setTimeout(() => { req.resume(); forward(req, res); }, options.delayMs);
+    } else forward(req, res);
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const entry: ProxiedRequest = { method: req.method ?? 'GET', target: req.url ?? '', bytes: 0 };
     requests.push(entry);
     let target: URL;
@@ -48,7 +59,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
       res.end(`proxy: ${e.message}\n`);
     });
     req.pipe(upstream);
-  });
+  };
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const entry: ProxiedRequest = { method: 'CONNECT', target: req.url ?? '', bytes: 0 };
     requests.push(entry);
