@@ -13,11 +13,20 @@ import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, type FetchedFrame } from './prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
+import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import { validateFrame, type FrameValidation } from './validation';
 
 export interface ClusterDataSourceOptions {
-  /** Prometheus base URL (mora.prometheus.url / --prometheus). */
-  prometheusUrl: string;
+  /**
+   * Prometheus base URL for every context (mora.prometheus.url / --prometheus). Without it (and without an entry in
+   * prometheusUrls) Prometheus is discovered in each context's cluster and queried through the API server's service
+   * proxy (src/data/kube/prometheus-discovery.ts).
+   */
+  prometheusUrl?: string;
+  /** A Prometheus base URL per kubeconfig context (mora.prometheus.urls); wins over prometheusUrl for its context. */
+  prometheusUrls?: Record<string, string>;
+  /** A label selector tried before the known ones when discovering (mora.prometheus.selector / --prometheus-selector). */
+  prometheusSelector?: string;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
   prometheusAuth?: PrometheusAuth;
   /** kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
@@ -94,6 +103,9 @@ export class ClusterDataSource implements DataSource {
   private readonly now: () => number;
   /** Warnings of the last workloads() call (kinds RBAC hides). */
   lastWarnings: string[] = [];
+  /** Prometheus per context (a per-context URL, or discovered), and what discovery found. */
+  private readonly prometheusByContext = new Map<string, Promise<PrometheusClient>>();
+  readonly discovered = new Map<string, DiscoveredPrometheus>();
 
   /** Never throws: a bad URL or kubeconfig surfaces on first use (health, metrics), not while the extension activates. */
   constructor(private readonly options: ClusterDataSourceOptions) {
@@ -109,15 +121,50 @@ export class ClusterDataSource implements DataSource {
     this.now = options.now ?? (() => Date.now() / 1000);
   }
 
-  /** The Prometheus client, created on first use (throws PrometheusError for a URL that is not http(s)). */
+  /** The Prometheus client of prometheusUrl, created on first use (throws PrometheusError for a URL that is not http(s)). */
   get prometheus(): PrometheusClient {
+    if (!this.prometheusClient && this.options.prometheusUrl === undefined) throw new PrometheusError('no Prometheus URL set (it is discovered per context: prometheusFor)', 'bad-response');
     this.prometheusClient ??= new PrometheusClient({
-      url: this.options.prometheusUrl,
+      url: this.options.prometheusUrl!,
       auth: this.options.prometheusAuth ?? authFromEnv(),
       timeoutMs: this.options.prometheusTimeoutMs,
       proxyFromEnv: this.options.proxyFromEnv,
     });
     return this.prometheusClient;
+  }
+
+  /**
+   * The Prometheus of a context: an injected client, else mora.prometheus.urls[context], else prometheusUrl, else the
+   * one discovered in that cluster, queried through the API server's service proxy. Throws PrometheusError (kind
+   * "empty") naming what was looked for when the cluster has none.
+   */
+  prometheusFor(context: string | undefined): Promise<PrometheusClient> {
+    const url = context ? this.options.prometheusUrls?.[context] : undefined;
+    if (this.options.prometheus || (!url && this.options.prometheusUrl !== undefined)) return Promise.resolve(this.prometheus);
+    const key = context ?? '';
+    let p = this.prometheusByContext.get(key);
+    if (!p) {
+      p = url
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.options.prometheusAuth ?? authFromEnv(), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv }))
+        : this.discoverPrometheus(context);
+      // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
+      p.catch(() => this.prometheusByContext.delete(key));
+      this.prometheusByContext.set(key, p);
+    }
+    return p;
+  }
+
+  private async discoverPrometheus(context: string | undefined): Promise<PrometheusClient> {
+    const { PrometheusDiscovery, customSelector, serviceProxyFetch } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
+    const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs });
+    const ctx = context ?? discovery.currentContext();
+    const custom = customSelector(this.options.prometheusSelector);
+    const found = await discovery.discover(ctx, custom);
+    if (!found) {
+      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set --prometheus / mora.prometheus.url (or mora.prometheus.urls for this context), or a selector with --prometheus-selector / mora.prometheus.selector`, 'empty');
+    }
+    this.discovered.set(ctx, found);
+    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch: serviceProxyFetch(discovery.configFor(ctx), { proxyFromEnv: this.options.proxyFromEnv }) });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */
@@ -156,7 +203,7 @@ export class ClusterDataSource implements DataSource {
   async metricsDetailed(target: MetricTarget, range: TimeRange, signal?: AbortSignal): Promise<DetailedFrame> {
     const w = target.workload;
     const queries = metricQueries({ namespace: w.namespace, kind: w.kind, name: w.name, container: target.container }, this.queryConfig, range.step);
-    const fetched = await fetchFrame(this.prometheus, queries, range, signal);
+    const fetched = await fetchFrame(await this.prometheusFor(w.context), queries, range, signal);
     return { ...fetched, validation: validateFrame(fetched.frame) };
   }
 
@@ -177,7 +224,7 @@ export class ClusterDataSource implements DataSource {
   async *metricsDetailedForNamespace(namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncGenerator<{ workload: Workload; containers: Map<string, DetailedFrame> }> {
     const detailed = (f: FetchedFrame): DetailedFrame => ({ ...f, validation: validateFrame(f.frame) });
     if ((this.options.prometheusPlan ?? 'batched') === 'batched' && this.queryConfig.resources === 'cadvisor') {
-      for await (const item of batchedFrames(this.prometheus, this.queryConfig, namespace, workloads, range, { ...this.options.batch, signal })) {
+      for await (const item of batchedFrames(await this.prometheusFor(workloads[0]?.context), this.queryConfig, namespace, workloads, range, { ...this.options.batch, signal })) {
         yield { workload: item.workload, containers: new Map([...item.containers].map(([c, f]) => [c, detailed(f)])) };
       }
       return;
@@ -201,9 +248,13 @@ export class ClusterDataSource implements DataSource {
     const out: HealthCheck[] = [];
     const N = this.queryConfig.names;
     let up = false;
+    let prometheus: PrometheusClient | undefined;
     try {
-      const { version } = await this.prometheus.buildInfo();
-      out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${this.prometheus.displayUrl}` });
+      const context = this.options.prometheus || this.options.prometheusUrl !== undefined ? undefined : this.kube().currentContext();
+      prometheus = await this.prometheusFor(context);
+      const { version } = await prometheus.buildInfo();
+      const found = context === undefined ? undefined : this.discovered.get(context);
+      out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${found ? `${found.description} (discovered in context "${context}")` : prometheus.displayUrl}` });
       up = true;
     } catch (e) {
       out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
@@ -216,7 +267,7 @@ export class ClusterDataSource implements DataSource {
       probes.push(['app metrics', N.requests, false, `request rate, errors and latency will be missing; export ${N.requests} and ${N.durationBucket} or configure their names`]);
       for (const [name, metric, required, hint] of probes) {
         try {
-          const r = await this.prometheus.query(`count(${metric})`, this.options.now ? this.now() : undefined);
+          const r = await prometheus!.query(`count(${metric})`, this.options.now ? this.now() : undefined);
           const n = r[0]?.v ?? 0;
           out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }

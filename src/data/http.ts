@@ -42,6 +42,8 @@ export interface HttpFetchOptions {
    * asks for the body as is, which costs the server no compression time on a fast link.
    */
   compression?: boolean;
+  /** TLS settings for https targets (the API server's service proxy: its CA, a client certificate). */
+  httpsAgent?: import('node:https').Agent;
 }
 
 /** A network failure without the request config: `code` (e.g. ECONNREFUSED) and a message, also as `cause`. */
@@ -114,6 +116,7 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
         transformResponse: [(d: unknown) => d],
         // undefined: axios reads the environment; false: Node's (possibly VS Code-patched) agents decide.
         proxy: options.proxyFromEnv === false ? false : undefined,
+        ...(options.httpsAgent ? { httpsAgent: options.httpsAgent } : {}),
       });
     } catch (e) {
       const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string; address?: string; port?: number; hostname?: string } };

@@ -58,12 +58,18 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   const { ClusterDataSource } = loadLive();
   // The token lives in VS Code's secret storage, never in settings or logs.
   const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
-  const prometheusUrl = cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090');
-  log.info(`Data source: cluster (kubeconfig contexts, Prometheus at ${stripUserinfo(prometheusUrl)}).`);
+  // Empty: discovered per context through the API server's service proxy; a URL per context wins over the one URL.
+  const prometheusUrl = cfg.get<string>('prometheus.url', '').trim() || undefined;
+  const prometheusUrls = Object.fromEntries(Object.entries(cfg.get<Record<string, string>>('prometheus.urls', {}) ?? {})
+    .filter(([, u]) => typeof u === 'string' && u.trim()).map(([c, u]) => [c, u.trim()]));
+  const perContext = Object.keys(prometheusUrls).length ? `; per context: ${Object.entries(prometheusUrls).map(([c, u]) => `${c} → ${stripUserinfo(u)}`).join(', ')}` : '';
+  log.info(`Data source: cluster (kubeconfig contexts, Prometheus ${prometheusUrl ? `at ${stripUserinfo(prometheusUrl)}` : 'discovered in each cluster, through the API server'}${perContext}).`);
   return new ClusterDataSource({
     // mora.kubeconfig (user settings only: it may name exec credential plugins to run), else as kubectl finds it.
     kubeconfig: cfg.get<string>('kubeconfig', '').trim() || undefined,
     prometheusUrl,
+    prometheusUrls,
+    prometheusSelector: cfg.get<string>('prometheus.selector', '').trim() || undefined,
     prometheusAuth: token ? { bearerToken: token } : undefined,
     historyDays: cfg.get<number>('historyDays', 14),
     // VS Code's proxy support patches Node's agents (http.proxy, PAC, http.proxySupport); axios must not add the
@@ -106,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
     void status.update(mora.source);
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus.url') || e.affectsConfiguration('mora.historyDays')
+    if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus') || e.affectsConfiguration('mora.historyDays')
       || e.affectsConfiguration('mora.kubeconfig')) {
       void switchSource().catch((err) => log.error('Switching the data source failed', err));
     }

@@ -135,7 +135,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
       ct.onCancellationRequested(() => abort.abort());
       const result = await runExperiment({
         service: node?.workload?.name ?? new URL(targetUrl).host.replace(/[^A-Za-z0-9-]/g, '-'),
-        targetUrl, prometheusUrl: cfg.get<string>('prometheus.url', 'http://127.0.0.1:9090'),
+        targetUrl, prometheusUrl: cfg.get<string>('prometheus.url', '').trim() || 'http://127.0.0.1:9090',
         levels, durationSeconds: Number(durationText), replicas: 1, outDir,
         workload: node?.workload && mora.source.kind === 'cluster'
           ? { namespace: node.workload.namespace, kind: node.workload.kind, name: node.workload.name, container: node.container }

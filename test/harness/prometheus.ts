@@ -27,6 +27,8 @@ export interface PrometheusOptions {
   extraArgs?: string[];
   /** Serve HTTPS with this certificate (PEM; e.g. self-signed for 127.0.0.1); the URL is then https://. */
   tls?: { cert: string; key: string };
+  /** Run inside this network namespace (test/harness/netns.ts), listening on `address` there instead of 127.0.0.1. */
+  netns?: { name: string; address: string };
 }
 
 export interface RunningPrometheus {
@@ -116,12 +118,14 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   for (let attempt = 0; ; attempt++) {
     const port = await freeLoopbackPort();
     let logs = '';
+    const host = opts.netns?.address ?? '127.0.0.1';
     const child: ChildProcess = spawn(
-      'prometheus',
+      opts.netns ? 'ip' : 'prometheus',
       [
+        ...(opts.netns ? ['netns', 'exec', opts.netns.name, 'prometheus'] : []),
         `--config.file=${config}`,
         `--storage.tsdb.path=${dataDir}`,
-        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.listen-address=${host}:${port}`,
         `--storage.tsdb.retention.time=${opts.retention ?? '400d'}`,
         ...web,
         ...(opts.extraArgs ?? []),
@@ -131,7 +135,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     child.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const url = `${opts.tls ? 'https' : 'http'}://${host}:${port}`;
     const stop = async (): Promise<void> => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

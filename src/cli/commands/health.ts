@@ -10,7 +10,8 @@ import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig'
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 
 export interface HealthCliOptions {
-  prometheus: string;
+  prometheus?: string;
+  prometheusSelector?: string;
   kubeconfig?: string;
   kubernetes?: boolean;
   format: string;
@@ -21,7 +22,8 @@ export function register(program: Command): void {
   program
     .command('health')
     .description('Check the live-cluster data path: Prometheus, cAdvisor, kube-state-metrics, app metrics, Kubernetes API')
-    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
+    .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig to check (default: $KUBECONFIG or ~/.kube/config when present)')
     .option('--no-kubernetes', 'skip the Kubernetes API check')
     .option('--timeout <seconds>', 'per-request timeout', '10')
@@ -43,7 +45,7 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const found = findKubeconfig({ explicit: opts.kubeconfig });
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
-  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
+  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
   const checks = await source.checks({ kubernetes });
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });

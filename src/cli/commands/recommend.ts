@@ -30,6 +30,7 @@ export interface RecommendCliOptions {
   report?: string;
   quiet?: boolean;
   prometheus?: string;
+  prometheusSelector?: string;
   kubeconfig?: string;
   context?: string;
   applyTo?: string;
@@ -49,7 +50,8 @@ export function register(program: Command): void {
     .command('recommend')
     .description('Recommend CPU/memory requests and limits and replicas for each workload, with evidence')
     .option('--source <source>', 'where workloads and metrics come from: demo, or cluster (kubeconfig + Prometheus)', 'demo')
-    .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
+    .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'only this kubeconfig context')
     .option('-n, --namespace <ns>', 'only this namespace')
@@ -147,7 +149,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? 'http://127.0.0.1:9090', kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();
@@ -163,6 +165,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const health = await source.health();
   // Same codes as `mora health` for the same fault: unreachable 3; a missing/unreadable kubeconfig or missing data 2.
   if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
+  // Which Prometheus answers, when MOrA found it itself (stderr: the output stays the recommendations only).
+  for (const [context, found] of cluster?.discovered ?? []) process.stderr.write(`Prometheus for context "${context}": ${found.description}\n`);
 
   const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
   // A terminal gets one updating line; a log (CI, pipes) gets a line per workload, but only for long work (with a forecaster).
