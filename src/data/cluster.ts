@@ -14,6 +14,7 @@ import { fetchFrame, type FetchedFrame } from './prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
+import type { MetricsServer } from './kube/metrics-server';
 import { validateFrame, type FrameValidation } from './validation';
 
 export interface ClusterDataSourceOptions {
@@ -106,6 +107,7 @@ export class ClusterDataSource implements DataSource {
   /** Prometheus per context (a per-context URL, or discovered), and what discovery found. */
   private readonly prometheusByContext = new Map<string, Promise<PrometheusClient>>();
   readonly discovered = new Map<string, DiscoveredPrometheus>();
+  private readonly backendByContext = new Map<string, Promise<{ prometheus: PrometheusClient } | { metricsServer: MetricsServer; reason: string }>>();
 
   /** Never throws: a bad URL or kubeconfig surfaces on first use (health, metrics), not while the extension activates. */
   constructor(private readonly options: ClusterDataSourceOptions) {
@@ -150,6 +152,37 @@ export class ClusterDataSource implements DataSource {
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
       this.prometheusByContext.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * What a context's metrics come from: its Prometheus, or — only when discovery found none and the cluster serves
+   * metrics.k8s.io — metrics-server's current usage (a snapshot). Never both for one context.
+   */
+  private backend(context: string | undefined): Promise<{ prometheus: PrometheusClient } | { metricsServer: MetricsServer; reason: string }> {
+    const key = context ?? '';
+    let p = this.backendByContext.get(key);
+    if (!p) {
+      p = this.prometheusFor(context).then((prometheus) => ({ prometheus }), async (e: unknown) => {
+        if (!(e instanceof PrometheusError) || e.kind !== 'empty' || !/^no Prometheus found/.test(e.message)) throw e;
+        const { MetricsServer: Server } = require('./kube/metrics-server') as typeof import('./kube/metrics-server');
+        const { PrometheusDiscovery } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
+        const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs });
+        const ctx = context ?? discovery.currentContext();
+        const server = new Server(discovery.configFor(ctx), ctx);
+        try {
+          await server.available();
+        } catch (m) {
+          // "no Prometheus found …, and metrics.k8s.io cannot be read: <why> — set --prometheus …, or install metrics-server …"
+          const [what, hint] = e.message.split(' — set ');
+          const why = (m as Error).message.replace(/ — .*$/, '');
+          throw new PrometheusError(`${what}, and metrics.k8s.io (metrics-server) cannot be read: ${why} — set ${hint}; or install metrics-server for current usage only`, 'empty');
+        }
+        return { metricsServer: server, reason: e.message.replace(/ — set --prometheus.*$/, '') };
+      });
+      p.catch(() => this.backendByContext.delete(key));
+      this.backendByContext.set(key, p);
     }
     return p;
   }
@@ -202,8 +235,16 @@ export class ClusterDataSource implements DataSource {
   /** The frame plus what is missing (with selectors and hints) and its validation. */
   async metricsDetailed(target: MetricTarget, range: TimeRange, signal?: AbortSignal): Promise<DetailedFrame> {
     const w = target.workload;
+    const b = await this.backend(w.context);
+    if ('metricsServer' in b) {
+      const workload = 'containers' in w ? w as Workload : (await this.workloads(w.context, w.namespace)).find((x) => x.kind === w.kind && x.name === w.name);
+      if (!workload) throw new PrometheusError(`${w.kind} ${w.namespace}/${w.name} is not in the cluster`, 'empty');
+      const f = (await b.metricsServer.frames(w.namespace, [workload], range.step)).get(workload)?.get(target.container ?? workload.containers[0]?.name ?? '');
+      if (!f || f instanceof Error) throw f ?? new PrometheusError(`no container ${target.container} in ${w.kind} ${w.namespace}/${w.name}`, 'empty');
+      return { frame: f, missing: [], warnings: [], validation: validateFrame(f) };
+    }
     const queries = metricQueries({ namespace: w.namespace, kind: w.kind, name: w.name, container: target.container }, this.queryConfig, range.step);
-    const fetched = await fetchFrame(await this.prometheusFor(w.context), queries, range, signal);
+    const fetched = await fetchFrame(b.prometheus, queries, range, signal);
     return { ...fetched, validation: validateFrame(fetched.frame) };
   }
 
@@ -223,8 +264,26 @@ export class ClusterDataSource implements DataSource {
    */
   async *metricsDetailedForNamespace(namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncGenerator<{ workload: Workload; containers: Map<string, DetailedFrame> }> {
     const detailed = (f: FetchedFrame): DetailedFrame => ({ ...f, validation: validateFrame(f.frame) });
+    const b = await this.backend(workloads[0]?.context);
+    if ('metricsServer' in b) {
+      // metrics-server: one sample per container, marked as a snapshot (src/data/kube/metrics-server.ts).
+      const frames = await b.metricsServer.frames(namespace, workloads, range.step);
+      for (const workload of workloads) {
+        const containers = new Map<string, DetailedFrame>();
+        for (const [c, f] of frames.get(workload) ?? []) {
+          if (f instanceof Error) {
+            const frame: MetricFrame = { t: Float64Array.of(range.to), step: range.step, values: {} };
+            const missing = [{ metric: 'cpu_usage' as const, promql: '', selector: `metrics.k8s.io PodMetrics of ${workload.kind} ${namespace}/${workload.name}`, hint: f.message }];
+            containers.set(c, { frame, missing, warnings: [], validation: validateFrame(frame) });
+          }
+          else containers.set(c, detailed({ frame: f, missing: [], warnings: [] }));
+        }
+        yield { workload, containers };
+      }
+      return;
+    }
     if ((this.options.prometheusPlan ?? 'batched') === 'batched' && this.queryConfig.resources === 'cadvisor') {
-      for await (const item of batchedFrames(await this.prometheusFor(workloads[0]?.context), this.queryConfig, namespace, workloads, range, { ...this.options.batch, signal })) {
+      for await (const item of batchedFrames(b.prometheus, this.queryConfig, namespace, workloads, range, { ...this.options.batch, signal })) {
         yield { workload: item.workload, containers: new Map([...item.containers].map(([c, f]) => [c, detailed(f)])) };
       }
       return;
@@ -251,13 +310,19 @@ export class ClusterDataSource implements DataSource {
     let prometheus: PrometheusClient | undefined;
     try {
       const context = this.options.prometheus || this.options.prometheusUrl !== undefined ? undefined : this.kube().currentContext();
-      prometheus = await this.prometheusFor(context);
+      const b = await this.backend(context);
+      if ('metricsServer' in b) {
+        out.push({ name: 'prometheus', ok: false, required: false, message: `${b.reason} — using metrics.k8s.io instead` });
+        out.push({ name: 'metrics.k8s.io', ok: true, required: true, message: 'metrics-server answers: current usage only — recommendations are a snapshot (no history, no forecast, low confidence)' });
+        throw undefined;
+      }
+      prometheus = b.prometheus;
       const { version } = await prometheus.buildInfo();
       const found = context === undefined ? undefined : this.discovered.get(context);
       out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${found ? `${found.description} (discovered in context "${context}")` : prometheus.displayUrl}` });
       up = true;
     } catch (e) {
-      out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
+      if (e !== undefined) out.push({ name: 'prometheus', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
     }
     if (up) {
       const probes: Array<[string, string, boolean, string]> = this.queryConfig.resources === 'process'

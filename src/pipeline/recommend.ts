@@ -11,6 +11,26 @@ import { workloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
 import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../ml/engine';
 import { runForecast } from '../ml/forecast';
+import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
+
+/** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
+export const SNAPSHOT_CONFIDENCE = 0.2;
+
+/** A recommendation from one sample: no forecast, confidence capped, and the snapshot note in every evidence. */
+function markSnapshot(result: EngineResult, note: string): EngineResult {
+  const cap = (c: number) => Math.min(c, SNAPSHOT_CONFIDENCE);
+  const rec = result.recommendation;
+  for (const c of rec.containers) {
+    for (const r of [c.cpu, c.memory]) {
+      if (!r) continue;
+      r.confidence = cap(r.confidence);
+      r.evidence.notes = [note, ...r.evidence.notes];
+    }
+    c.confidence = cap(c.confidence);
+  }
+  rec.confidence = cap(rec.confidence);
+  return result;
+}
 
 export interface RecommendRequest {
   /** Only this kubeconfig context (default: every context the source has). */
@@ -91,7 +111,9 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       continue;
     }
     const range = await source.historyRange({ workload: w });
-    const now = range.to;
+    // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
+    const snapshot = isSnapshot(frame0) ? frame0 : undefined;
+    const now = snapshot ? snapshot.snapshot.at + 1 : range.to;
     const rr = frame0?.values.request_rate;
     const ready = frame0?.values.ready_replicas;
     const result = await recommendWorkload({
@@ -99,7 +121,9 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       requestRate: rr && frame0 ? series(frame0.t, rr) : undefined,
       readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
       measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
-    }, req.policy, { forecast });
+      snapshot: snapshot !== undefined,
+    }, req.policy, { forecast: snapshot ? undefined : forecast });
+    if (snapshot) markSnapshot(result, snapshotNote(snapshot));
     runs.push({ ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } });
     req.onProgress?.(++done, targets.length, w.name);
   }

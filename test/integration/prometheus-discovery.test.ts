@@ -153,10 +153,10 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
     assert.match(r.out, /^ok {3}prometheus: Prometheus \S+ at service monitoring\/my-prom:80 \(custom selector/m);
   });
 
-  it('no Prometheus Service at all: one line saying what was looked for and how to set it', async () => {
+  it('no Prometheus Service and no metrics.k8s.io: one line saying what was looked for and how to set it', async () => {
     for (const name of ['prometheus-k8s', 'my-prom']) await cp!.api('DELETE', `/api/v1/namespaces/monitoring/services/${name}`);
     const r = await mora(['health', '--kubeconfig', cp!.kubeconfig]);
     assert.equal(r.code, 2, r.out + r.err);
-    assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "mora-real": no Service you can list matches app=kube-prometheus-stack-prometheus; .* — set --prometheus \/ mora\.prometheus\.url \(or mora\.prometheus\.urls for this context\), or a selector with --prometheus-selector \/ mora\.prometheus\.selector$/m);
+    assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "mora-real": no Service you can list matches app=kube-prometheus-stack-prometheus; .*; app\.kubernetes\.io\/name=vmselect, and metrics\.k8s\.io \(metrics-server\) cannot be read: not found: pods\.metrics\.k8s\.io \(context "mora-real"\) — set --prometheus \/ mora\.prometheus\.url \(or mora\.prometheus\.urls for this context\), or a selector with --prometheus-selector \/ mora\.prometheus\.selector; or install metrics-server for current usage only$/m);
   });
 });

@@ -32,6 +32,8 @@ export interface EngineInput {
   /** Per-pod CPU against per-pod load measured by load experiments (src/pipeline/experiment-capacity.ts). */
   measuredLoadModel?: { a: number; b: number; source: string };
   now: number;
+  /** The containers' usage is a metrics.k8s.io snapshot (one sample each): see ResourceInput.snapshot. */
+  snapshot?: boolean;
 }
 
 export interface EngineOptions {
@@ -85,7 +87,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
         kind, usage, now: input.now, forecast,
         throttling: kind === 'cpu' ? c.throttling : undefined,
         oomKills: kind === 'memory' ? c.oomKills : undefined,
-        currentRequest: cur.requests[kind], currentLimit: cur.limits[kind],
+        currentRequest: cur.requests[kind], currentLimit: cur.limits[kind], snapshot: input.snapshot,
       }, policy);
     };
     const cpu = await one('cpu', c.cpu);

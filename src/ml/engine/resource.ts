@@ -45,7 +45,17 @@ export interface ResourceInput {
   currentLimit?: number;
   forecast?: ForecastUse;
   now: number;
+  /**
+   * The usage is a snapshot (metrics.k8s.io: current usage, one sample per container): the value is that usage times
+   * SNAPSHOT_MARGIN, with no window, no forecast, no replay, and a low fixed confidence.
+   */
+  snapshot?: boolean;
 }
+
+/** Margin on a snapshot's current usage: no history to learn one from, so a fixed, generous one. */
+export const SNAPSHOT_MARGIN: Record<ResourceKind, number> = { cpu: 1.5, memory: 1.3 };
+/** Confidence of a snapshot recommendation (low: one sample). */
+export const SNAPSHOT_RESOURCE_CONFIDENCE = 0.1;
 
 export interface ResourceResult extends ResourceRecommendation {
   /** The window the value was computed from (after throttling correction), for charts. */
@@ -64,19 +74,23 @@ export const FLOOR_NOTE_RATIO = 2;
 export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
   const { kind, now } = input;
   const raw = clean(slice(input.usage, now - policy.historyDays * DAY, now)).series;
-  if (raw.t.length < 12) return undefined;
+  if (raw.t.length < (input.snapshot ? 1 : 12)) return undefined;
   const notes: string[] = [];
   const usage = kind === 'cpu' && input.throttling ? correctThrottled(raw, input.throttling, notes) : raw;
 
   const strategy = policy.strategy === 'mora' ? new MoraStrategy(kind) : createStrategy(policy.strategy, kind);
-  strategy.observe(usage.t, usage.v);
-  const rec = strategy.recommend(now);
+  if (!input.snapshot) strategy.observe(usage.t, usage.v);
+  const current = input.snapshot ? max(usage.v) : 0;
+  const rec = input.snapshot ? { value: current * SNAPSHOT_MARGIN[kind], lower: current, upper: current * SNAPSHOT_MARGIN[kind] * 1.5 } : strategy.recommend(now);
   if (!rec) return undefined;
-  let method = policy.strategy === 'mora' ? 'moving-window' : policy.strategy;
+  let method = input.snapshot ? 'snapshot' : policy.strategy === 'mora' ? 'moving-window' : policy.strategy;
   let base = rec.lower;
   let k = rec.lower > 0 ? rec.value / rec.lower : 1;
   let reason = '';
-  if (strategy instanceof MoraStrategy) {
+  if (input.snapshot) {
+    k = SNAPSHOT_MARGIN[kind];
+    reason = `current usage ${fmt(kind, current)} (metrics.k8s.io, one sample) × ${k.toFixed(2)}: no history to learn a margin or daily peaks from`;
+  } else if (strategy instanceof MoraStrategy) {
     const e = strategy.explain(now)!;
     base = e.base; k = e.margin;
     reason = kind === 'memory'
@@ -174,7 +188,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const historyScore = Math.min(1, days / 7);
   const replayScore = replayEv ? (kind === 'memory' ? 1 - (replayEv.oomDays ?? 0) / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
   const agreement = input.forecast?.agreement;
-  const confidence = clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
+  const confidence = input.snapshot ? SNAPSHOT_RESOURCE_CONFIDENCE : clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
 
   // A leak raises no number by itself (the margin covers day-to-day growth), but a person must see it coming.
   let daysToLimit: number | undefined;
