@@ -3,7 +3,7 @@
  * Each command lives in src/cli/commands/<name>.ts and exports `register(program)`.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_FAILURE, EXIT_USAGE, UserError } from './errors';
+import { EXIT_FAILURE, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from './errors';
 import { InputError } from '../data/timeseries-csv';
 import { COMMANDS } from './commands';
 import { forTerminal } from './format/terminal';
@@ -36,6 +36,15 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       process.stderr.write(`mora: ${forTerminal(e.message)}\n`);
       return EXIT_USAGE;
+    }
+    // A data source failing mid-run (the API server went away, a token expired, RBAC on one namespace, Prometheus down):
+    // both clients already word it as one line. Unreachable is exit 3, the rest (credentials, RBAC, bad URL) exit 2.
+    const name = (e as { name?: string })?.name;
+    if (name === 'KubeError' || name === 'PrometheusError') {
+      const { kind, status } = e as { kind?: string; status?: number };
+      const unreachable = kind === 'unreachable' || kind === 'timeout' || (name === 'PrometheusError' && kind === 'http' && (status === undefined || status >= 500));
+      process.stderr.write(`mora: ${forTerminal((e as Error).message)}\n`);
+      return unreachable ? EXIT_UNREACHABLE : EXIT_USAGE;
     }
     process.stderr.write(`mora: unexpected error: ${forTerminal((e as Error)?.stack ?? String(e)).replace(/\\n/g, '\n')}\n`);
     return EXIT_FAILURE;

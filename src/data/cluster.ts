@@ -227,6 +227,11 @@ export class ClusterDataSource implements DataSource {
     return workloads;
   }
 
+  /** DataSource.watchWorkloads: a Kubernetes watch per collection (src/data/kube/watch.ts). */
+  watchWorkloads(context: string, namespace: string, onChange: () => void): { dispose(): void } {
+    return this.kube().watchWorkloads(context, namespace, onChange);
+  }
+
   async historyRange(_target: MetricTarget): Promise<TimeRange> {
     const to = Math.floor(this.now() / this.step) * this.step;
     return { from: to - this.historyDays * 86400, to, step: this.step };

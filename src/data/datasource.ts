@@ -66,5 +66,10 @@ export interface DataSource {
    * without it, callers read each container with metrics(). Throws when the source is unreachable.
    */
   metricsForNamespace?(context: string, namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncIterable<WorkloadMetrics>;
+  /**
+   * Optional: calls `onChange` (debounced) whenever a workload of the namespace is added, deleted or changes its spec
+   * (a live cluster watches the Kubernetes API), until the returned handle is disposed.
+   */
+  watchWorkloads?(context: string, namespace: string, onChange: () => void): { dispose(): void };
   health(): Promise<SourceHealth>;
 }

@@ -99,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   };
   context.subscriptions.push(log, provider, treeView, status, store, { dispose: () => void pool?.close() });
   context.subscriptions.push(store.onDidChange(() => provider.rerender()));
+  context.subscriptions.push(treeView.onDidCollapseElement((e) => provider.collapsed(e.element)));
 
   const switchSource = async () => {
     mora.source = await createSource(context, log);

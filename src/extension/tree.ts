@@ -10,12 +10,26 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   /** No root items (the source cannot be used, e.g. no kubeconfig): VS Code then shows the view's welcome content. */
   private empty = false;
 
-  constructor(public model: ClusterTreeModel) {}
+  constructor(public model: ClusterTreeModel) {
+    this.follow(model);
+  }
+
+  /** A watched namespace changed in the cluster: VS Code asks for its children again (debounced in the source). */
+  private follow(model: ClusterTreeModel): void {
+    model.onDidChange = (node) => this.changed.fire(node);
+  }
+
+  /** A namespace collapsed: its watch stops until it is expanded again. */
+  collapsed(node: TreeNode): void {
+    this.model.collapsed(node);
+  }
 
   /** Points the tree at another data source (settings changed), keeping filter and sort; `empty` leaves the tree empty. */
   setSource(source: DataSource, options: { empty?: boolean } = {}): void {
     const filter = this.model.filter;
+    this.model.dispose();
     this.model = new ClusterTreeModel(source, this.model.recommendations);
+    this.follow(this.model);
     this.model.filter = filter;
     this.empty = options.empty ?? false;
     this.changed.fire(undefined);
@@ -54,6 +68,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   dispose(): void {
+    this.model.dispose();
     this.changed.dispose();
   }
 }

@@ -62,6 +62,8 @@ export interface TreeFilter {
 interface WorkloadEntry {
   workload: Workload;
   usage: Map<string, UsageSummary>;
+  /** Why usage could not be read (one line), when it could not. */
+  usageError?: UsageError;
   readonly recommendation?: Recommendation;
 }
 
@@ -93,17 +95,66 @@ export function usageVerdict(requests: { cpu?: number; memory?: number }, limits
   return 'ok';
 }
 
+interface UsageError {
+  message: string;
+  /** A workload without samples ('empty') is that workload's matter; anything else is Prometheus failing. */
+  kind?: string;
+}
+
+/** One line of an error, for a message node. */
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0].trim() || 'unknown error';
+}
+
 export class ClusterTreeModel {
   private readonly entries = new Map<string, Promise<WorkloadEntry[]>>();
   private readonly nodes = new Map<string, TreeNode>();
+  /** Watches of expanded namespaces (sources with watchWorkloads), by namespace node id. */
+  private readonly watches = new Map<string, { dispose(): void }>();
   filter: TreeFilter = { sort: 'name' };
+  /** Called when a watched namespace changed in the source (its cached workloads are already dropped). */
+  onDidChange?: (node: TreeNode) => void;
 
   constructor(readonly source: DataSource, readonly recommendations?: RecommendationSource) {}
 
-  /** Forget cached workloads and usage; the next expand reloads from the source. */
+  /** Forget cached workloads and usage, and stop the watches; the next expand reloads from the source (and watches again). */
   invalidate(): void {
     this.entries.clear();
     this.nodes.clear();
+    this.stopWatches();
+  }
+
+  /** A namespace collapsed: stop watching it (it is read afresh when expanded again). */
+  collapsed(node: TreeNode): void {
+    if (node.kind !== 'namespace') return;
+    this.watches.get(node.id)?.dispose();
+    this.watches.delete(node.id);
+    this.entries.delete(`${node.context}/${node.namespace}`);
+  }
+
+  dispose(): void {
+    this.stopWatches();
+    this.onDidChange = undefined;
+  }
+
+  private stopWatches(): void {
+    for (const w of this.watches.values()) w.dispose();
+    this.watches.clear();
+  }
+
+  private watch(node: TreeNode): void {
+    if (!this.source.watchWorkloads || !node.namespace || this.watches.has(node.id)) return;
+    const key = `${node.context}/${node.namespace}`;
+    try {
+      this.watches.set(node.id, this.source.watchWorkloads(node.context, node.namespace, () => {
+        this.entries.delete(key);
+        const known = this.nodes.get(node.id);
+        if (known) this.onDidChange?.(known);
+      }));
+    } catch {
+      // A source that cannot watch (e.g. no such context) is still read on expand and refresh.
+    }
   }
 
   getNode(id: string): TreeNode | undefined {
@@ -149,7 +200,12 @@ export class ClusterTreeModel {
       }));
     }
     if (node.kind === 'context') {
-      let namespaces = await this.source.namespaces(node.context);
+      let namespaces: string[];
+      try {
+        namespaces = await this.source.namespaces(node.context);
+      } catch (e) {
+        return [message(`${node.id}:error`, oneLine(e), 'Listing the namespaces failed. Refresh the view to try again.', node.id, node.context, ERROR_ICON)];
+      }
       if (this.filter.namespace) namespaces = namespaces.filter((n) => n === this.filter.namespace);
       return namespaces.map((ns) => ({
         id: `ns:${node.context}/${ns}`, kind: 'namespace', label: ns, icon: { id: 'symbol-namespace' },
@@ -157,12 +213,22 @@ export class ClusterTreeModel {
       }));
     }
     if (node.kind === 'namespace' && node.namespace) {
-      let list = await this.load(node.context, node.namespace);
+      this.watch(node);
+      let list: WorkloadEntry[];
+      try {
+        list = await this.load(node.context, node.namespace);
+      } catch (e) {
+        // This namespace only: the others, and the rest of the tree, keep working.
+        return [message(`${node.id}:error`, oneLine(e), 'Reading this namespace failed. Refresh the view to try again.', node.id, node.context, ERROR_ICON)];
+      }
       const q = this.filter.search?.toLowerCase();
       if (q) list = list.filter((e) => e.workload.name.toLowerCase().includes(q) || e.workload.containers.some((c) => c.name.toLowerCase().includes(q)));
       const nodes = list.map((e) => workloadNode(e, node.id));
       if (this.filter.sort === 'waste') nodes.sort((a, b) => (b.waste ?? 0) - (a.waste ?? 0) || a.label.localeCompare(b.label));
       else nodes.sort((a, b) => a.label.localeCompare(b.label));
+      // Prometheus failing (down, slow, refusing the credentials) for the namespace: the workloads still show, with one line saying why usage is missing.
+      const failed = list.find((e) => e.usageError && e.usageError.kind !== 'empty')?.usageError;
+      if (failed) nodes.unshift(message(`${node.id}:usage`, `Usage unavailable: ${failed.message}`, 'The workloads are listed from the Kubernetes API; their usage could not be read from Prometheus. Refresh the view to try again.', node.id, node.context, WARNING_ICON));
       return nodes.length ? nodes : [message(`${node.id}:empty`, q ? `No workload matches "${this.filter.search}"` : 'No workloads', undefined, node.id, node.context)];
     }
     if (node.kind === 'workload' && node.workload) {
@@ -192,15 +258,20 @@ export class ClusterTreeModel {
     const ready = recs?.ensure(context, namespace).catch(() => undefined);
     const usageOf = async (workload: Workload): Promise<WorkloadEntry> => {
       const usage = new Map<string, UsageSummary>();
+      let usageError: UsageError | undefined;
       for (const c of workload.containers) {
-        const target = { workload, container: c.name };
-        const range = await this.source.historyRange(target);
-        const frame = await this.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
-        const u = summariseUsage(frame);
-        if (u) usage.set(c.name, u);
+        try {
+          const target = { workload, container: c.name };
+          const range = await this.source.historyRange(target);
+          const frame = await this.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
+          const u = summariseUsage(frame);
+          if (u) usage.set(c.name, u);
+        } catch (e) {
+          usageError ??= { message: oneLine(e), kind: (e as { kind?: string }).kind };
+        }
       }
       // A getter, so a recomputed recommendation shows on the next render without reloading usage.
-      return { workload, usage, get recommendation() { return recs?.get(workload); } };
+      return { workload, usage, usageError, get recommendation() { return recs?.get(workload); } };
     };
     // A few workloads at a time: a live source answers several Prometheus queries at once, and between batches the
     // extension host's event loop gets a turn, so a namespace of a thousand workloads never freezes the editor.
@@ -210,11 +281,16 @@ export class ClusterTreeModel {
       // one by one as their pod batch comes in.
       for await (const { workload, frame } of workloadFrames(this.source, workloads, (r) => ({ ...r, step: Math.max(r.step, 300) }))) {
         const usage = new Map<string, UsageSummary>();
+        let usageError: UsageError | undefined;
         for (const c of workload.containers) {
-          const u = summariseUsage(await frame(c.name));
-          if (u) usage.set(c.name, u);
+          try {
+            const u = summariseUsage(await frame(c.name));
+            if (u) usage.set(c.name, u);
+          } catch (e) {
+            usageError ??= { message: oneLine(e), kind: (e as { kind?: string }).kind };
+          }
         }
-        entries.push({ workload, usage, get recommendation() { return recs?.get(workload); } });
+        entries.push({ workload, usage, usageError, get recommendation() { return recs?.get(workload); } });
         if (entries.length % USAGE_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } else {
@@ -232,8 +308,11 @@ export class ClusterTreeModel {
 
 }
 
-function message(id: string, label: string, tooltip?: string, parentId?: string, context = ''): TreeNode {
-  return { id: `msg:${id}`, kind: 'message', label, tooltip, icon: { id: 'info' }, contextValue: 'mora.message', collapsible: false, parentId, context };
+const ERROR_ICON = { id: 'error', color: 'errorForeground' };
+const WARNING_ICON = { id: 'warning', color: 'list.warningForeground' };
+
+function message(id: string, label: string, tooltip?: string, parentId?: string, context = '', icon: TreeNode['icon'] = { id: 'info' }): TreeNode {
+  return { id: `msg:${id}`, kind: 'message', label, tooltip, icon, contextValue: 'mora.message', collapsible: false, parentId, context };
 }
 
 function containerVerdict(e: WorkloadEntry, name: string): { verdict: Verdict; rec?: ContainerRecommendation } {
@@ -264,6 +343,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
     rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
     `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
+    e.usageError ? `Usage: ${e.usageError.message}` : '',
   ].filter(Boolean).join('\n\n');
   return {
     id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}`,

@@ -87,7 +87,12 @@ describe('cluster tree model', () => {
     const model = new ClusterTreeModel(flaky);
     const [ctx] = await model.children();
     const [ns] = await model.children(ctx);
-    await assert.rejects(model.children(ns), /connection refused/);
+    // One message node for the namespace that failed, in one line, not a rejected promise (VS Code would show nothing).
+    const failed = await model.children(ns);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].kind, 'message');
+    assert.equal(failed[0].label, 'connection refused');
+    assert.equal(failed[0].icon.id, 'error');
     fail = false;
     assert.equal((await model.children(ns)).length, 11);
     await model.children(ns);
@@ -139,5 +144,94 @@ describe('cluster tree model with a slow or failing recommender', () => {
   it('still lists workloads when the recommender fails', async () => {
     const model = new ClusterTreeModel(source, { ensure: async () => { throw new Error('engine failed'); }, get: () => undefined });
     assert.equal((await expandTo(model, ['demo', 'shop'])).length, 11);
+  });
+});
+
+describe('cluster tree model when parts of the source fail', () => {
+  const demo = new DemoDataSource();
+  const derive = (over: Partial<DataSource>): DataSource => Object.assign(Object.create(demo) as DataSource, over);
+
+  it('a namespace that cannot be read shows its one-line error; other namespaces keep working', async () => {
+    const source = derive({
+      namespaces: async () => ['payments', 'shop'],
+      workloads: async (c: string, n: string) => {
+        if (n === 'payments') throw new Error('RBAC denied: cannot list deployments.apps in namespace "payments" (context "demo")\n(detail)');
+        return demo.workloads(c, 'shop');
+      },
+    });
+    const model = new ClusterTreeModel(source);
+    const [ctx] = await model.children();
+    const [payments, shop] = await model.children(ctx);
+    const denied = await model.children(payments);
+    assert.deepEqual(denied.map((n) => [n.kind, n.label]), [['message', 'RBAC denied: cannot list deployments.apps in namespace "payments" (context "demo")']]);
+    assert.equal((await model.children(shop)).filter((n) => n.kind === 'workload').length, 11);
+  });
+
+  it('namespaces that cannot be listed give a message under the context, not a rejection', async () => {
+    const model = new ClusterTreeModel(derive({ namespaces: async () => { throw new Error('the Kubernetes API refused the connection'); } }));
+    const [ctx] = await model.children();
+    const nodes = await model.children(ctx);
+    assert.deepEqual(nodes.map((n) => [n.kind, n.label]), [['message', 'the Kubernetes API refused the connection']]);
+  });
+
+  it('Prometheus failing: the workloads still show, after one line saying why usage is missing', async () => {
+    const err = Object.assign(new Error('Prometheus at http://127.0.0.1:9 refused the connection — is it running?'), { kind: 'unreachable' });
+    const model = new ClusterTreeModel(derive({ metrics: async () => { throw err; } }));
+    const nodes = await expandTo(model, ['demo', 'shop']);
+    assert.equal(nodes[0].kind, 'message');
+    assert.equal(nodes[0].label, `Usage unavailable: ${err.message}`);
+    const workloads = nodes.filter((n) => n.kind === 'workload');
+    assert.equal(workloads.length, 11);
+    assert.ok(workloads.every((w) => w.verdict === 'no-data'));
+    assert.match(workloads[0].tooltip!, /Usage: Prometheus at .* refused the connection/);
+  });
+
+  it('a workload without samples is that workload\'s matter: no namespace message, the others keep their usage', async () => {
+    const model = new ClusterTreeModel(derive({
+      metrics: async (t, r) => {
+        if (t.workload.name === 'cartservice') throw Object.assign(new Error('no samples for container_cpu_usage_seconds_total{…} — check cAdvisor'), { kind: 'empty' });
+        return demo.metrics(t, r);
+      },
+    }));
+    const nodes = await expandTo(model, ['demo', 'shop']);
+    assert.ok(nodes.every((n) => n.kind === 'workload'));
+    assert.equal(nodes.find((n) => n.label === 'cartservice')!.verdict, 'no-data');
+    assert.equal(nodes.find((n) => n.label === 'productcatalogservice')!.verdict, 'over-provisioned');
+  });
+});
+
+describe('cluster tree model following a watched source', () => {
+  const demo = new DemoDataSource();
+
+  it('an expanded namespace is watched; a change reloads it and tells the view, collapse and invalidate stop the watch', async () => {
+    let names = ['cartservice', 'frontend'];
+    const watches: Array<{ ns: string; fire: () => void; disposed: boolean }> = [];
+    const source: DataSource = Object.assign(Object.create(demo) as DataSource, {
+      workloads: async (c: string, n: string) => (await demo.workloads(c, n)).filter((w) => names.includes(w.name)),
+      watchWorkloads: (_c: string, ns: string, onChange: () => void) => {
+        const w = { ns, fire: onChange, disposed: false };
+        watches.push(w);
+        return { dispose: () => { w.disposed = true; } };
+      },
+    });
+    const model = new ClusterTreeModel(source);
+    const changed: TreeNode[] = [];
+    model.onDidChange = (n) => changed.push(n);
+    const [ctx] = await model.children();
+    const [ns] = await model.children(ctx);
+    assert.deepEqual((await model.children(ns)).map((n) => n.label), ['cartservice', 'frontend']);
+    await model.children(ns);
+    assert.equal(watches.length, 1, 'one watch per expanded namespace');
+    names = ['cartservice', 'checkoutservice', 'frontend'];
+    watches[0].fire();
+    assert.equal(changed[0], ns, 'the namespace node the view holds');
+    assert.deepEqual((await model.children(ns)).map((n) => n.label), ['cartservice', 'checkoutservice', 'frontend']);
+    model.collapsed(ns);
+    assert.ok(watches[0].disposed);
+    await model.children(ns);
+    assert.equal(watches.length, 2);
+    model.invalidate();
+    assert.ok(watches[1].disposed);
+    model.dispose();
   });
 });

@@ -12,6 +12,7 @@ import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
+import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
 import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
 export interface KubeClientOptions {
@@ -64,6 +65,7 @@ interface Apis {
   batch: k8s.BatchV1Api;
   autoscaling: k8s.AutoscalingV2Api;
   version: k8s.VersionApi;
+  kc: k8s.KubeConfig;
 }
 
 type AnyObj = K8sWorkloadObject & { metadata?: { resourceVersion?: string } };
@@ -224,6 +226,7 @@ export class KubeClient {
       batch: kc.makeApiClient(this.k.BatchV1Api),
       autoscaling: kc.makeApiClient(this.k.AutoscalingV2Api),
       version: kc.makeApiClient(this.k.VersionApi),
+      kc,
     };
     this.apisByContext.set(context, a);
     return a;
@@ -288,6 +291,34 @@ export class KubeClient {
       }
     }
     return { workloads, warnings };
+  }
+
+  /**
+   * Watches a namespace's Deployments, StatefulSets, DaemonSets and HPAs (watch.ts): `onChange` (debounced) when one
+   * is added or deleted or its spec changes. Reconnects with backoff; dispose() stops it.
+   */
+  watchWorkloads(context: string, namespace: string, onChange: () => void, options: NamespaceWatchOptions = {}): { dispose(): void } {
+    const apis = this.apis(context);
+    const watch = new this.k.Watch(apis.kc);
+    const lists: Record<string, [string, string, () => Promise<{ metadata?: { resourceVersion?: string } }>]> = {
+      deployments: ['deployments', 'apps', () => apis.apps.listNamespacedDeployment({ namespace, limit: 1 })],
+      statefulsets: ['statefulsets', 'apps', () => apis.apps.listNamespacedStatefulSet({ namespace, limit: 1 })],
+      daemonsets: ['daemonsets', 'apps', () => apis.apps.listNamespacedDaemonSet({ namespace, limit: 1 })],
+      horizontalpodautoscalers: ['horizontalpodautoscalers', 'autoscaling', () => apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace, limit: 1 })],
+    };
+    const transport: WatchTransport = {
+      list: async (path) => {
+        const [resource, group, list] = lists[path.slice(path.lastIndexOf('/') + 1)];
+        try {
+          return (await this.timed(list(), context)).metadata?.resourceVersion ?? '';
+        } catch (e) {
+          throw this.fail(e, this.action(context, { verb: 'list', resource, group, namespace }));
+        }
+      },
+      // The server ends each watch after timeoutSeconds, before client-node's 30 s idle timeout; it is resumed at once.
+      watch: (path, resourceVersion, onEvent, onDone) => watch.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 25 }, onEvent, onDone),
+    };
+    return new NamespaceWatch(transport, workloadWatchPaths(namespace), onChange, options);
   }
 
   /** One workload object as the API returns it (with its resourceVersion). */
