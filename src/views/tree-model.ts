@@ -366,6 +366,9 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   if (rec?.memory) parts.push(`mem ${mem(req.memory)} → ${mem(rec.memory.request.value)}`);
   else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
   if (rec) parts.push(`${Math.round(rec.confidence * 100)}%`);
+  // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
+  const snapshot = [rec?.cpu, rec?.memory].find((r) => r?.evidence.method === 'snapshot')?.evidence.notes[0];
+  if (snapshot) parts.push('snapshot');
   const lines = [
     `**${name}** in ${w.kind} ${w.namespace}/${w.name} — ${rec ? verdictLabel(rec, true, (v) => VERDICT_TEXT[v]) : VERDICT_TEXT[verdict]}`, '',
     '| | request | limit | p50 | p95 | max | recommended |', '|---|---|---|---|---|---|---|',
@@ -374,6 +377,7 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   ];
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
   if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
+  if (snapshot) lines.push('', `⚠ ${snapshot}`);
   return {
     id: `ct:${workloadKey(w)}/${name}`, kind: 'container', label: name, description: parts.join(' · '), tooltip: lines.join('\n'),
     icon: VERDICT_ICON[verdict], contextValue: `mora.container.${verdict}`, collapsible: false, parentId,
