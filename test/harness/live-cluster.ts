@@ -4,7 +4,7 @@
 //
 // As a module: startLiveCluster(). As a program (the VS Code suite runs it from the extension host, which cannot load
 // the harness's TypeScript itself): prints one JSON line { kubeconfig, prometheusUrl, context } when ready, and stops
-// everything when its stdin closes.
+// everything when its stdin closes; a line "stop-apiserver" stops the control plane alone and answers { stopped }.
 import type { ControlPlane, CreatedDeployment } from './control-plane';
 import type { OpenMetricsSeries, RunningPrometheus } from './prometheus';
 
@@ -81,6 +81,10 @@ if (require.main === module) {
   startLiveCluster().then((live) => {
     process.stdout.write(`${JSON.stringify({ kubeconfig: live.kubeconfig, prometheusUrl: live.prometheus.url, context: 'mora-real' })}\n`);
     const stop = () => { void live.stop().then(() => process.exit(0)); };
+    // "stop-apiserver" on stdin stops the control plane only (a cluster going away mid-session); Prometheus keeps running.
+    process.stdin.setEncoding('utf8').on('data', (s: string) => {
+      if (s.includes('stop-apiserver')) void live.cp.stop().then(() => process.stdout.write(`${JSON.stringify({ stopped: 'kube-apiserver' })}\n`));
+    });
     process.stdin.on('end', stop).on('close', stop).resume();
     process.once('SIGTERM', stop);
   }, (e: unknown) => {
