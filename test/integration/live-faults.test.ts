@@ -137,6 +137,14 @@ describe('Live cluster: the tree follows the API server by watching, and each fa
     assert.ok(!payments.children[0].label.includes('\n'));
     const shop = await expand(model, ['shop-only', 'shop']);
     assert.deepEqual(labels(shop.children), ['checkout', 'frontend', 'nanny']);
+    // The CLI stops at the first denied namespace (default, kube-system, payments …) with that line (exit 2); --namespace reads the allowed one.
+    const all = await mora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--context', 'shop-only', '--prometheus', live.prometheus.url, '-q']);
+    assert.equal(all.code, 2, all.err);
+    assert.match(all.err, /^mora: RBAC denied: cannot list [a-z.]+ in namespace "(?!shop")[\w-]+" \(context "shop-only"\)/);
+    assert.equal(all.err.trim().split('\n').length, 1, all.err);
+    const one = await mora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--context', 'shop-only', '--namespace', 'shop', '--prometheus', live.prometheus.url, '-q', '-f', 'json']);
+    assert.equal(one.code, 0, one.err);
+    assert.match(one.out, /"name": ?"checkout"/);
   });
 
   it('401 (a token the server never issued): one line under that context, other contexts unaffected; the CLI says it in one line', async () => {
