@@ -9,7 +9,6 @@
 //     role that grants it; the applier can patch; the shipped example binding works as written;
 //   - kubeconfig like kubectl: an exec credential plugin (static token file), KUBECONFIG with several files, in-cluster.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +20,7 @@ import type { WorkloadRef } from '../../src/core/workload';
 import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, apiPath, type CreatedDeployment, type Credentials } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
@@ -28,22 +28,10 @@ import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harne
 type Json = Record<string, unknown>;
 type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
 const repo = path.resolve(__dirname, '..', '..');
-const BIN = path.join(repo, 'bin', 'mora.js');
 const containersOf = (o: Json) => ((o.spec as Json).template as { spec: { containers: Container[] } }).spec.containers;
 const rvOf = (o: Json) => String((o.metadata as Json).resourceVersion);
 
-function mora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+const mora = (args: string[], env: NodeJS.ProcessEnv = {}) => moraProcess(args, cleanEnv(env));
 
 async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
   const end = Date.now() + ms;

@@ -7,34 +7,19 @@
 // The API server refuses loopback endpoint addresses, so that server listens on the host end of a veth pair into a
 // network namespace the test creates (test/harness/netns.ts, root only).
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
 import { SNAPSHOT_CONFIDENCE } from '../../src/pipeline/recommend';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { canCreateNetns, createNetns, type NetNamespace } from '../harness/netns';
 
 type Json = Record<string, unknown>;
-const repo = path.resolve(__dirname, '..', '..');
-const BIN = path.join(repo, 'bin', 'mora.js');
-
-function mora(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: '' };
-    delete env.MORA_PROMETHEUS_URL;
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+const runMora = (args: string[]) => moraProcess(args, cleanEnv());
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'ignore', timeout: 30_000 });
@@ -143,7 +128,7 @@ describe('metrics.k8s.io fallback through the real aggregation layer (no Prometh
   });
 
   it('mora recommend --source cluster: a snapshot recommendation from metrics.k8s.io, labelled as such, low confidence', async () => {
-    const r = await mora(['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
+    const r = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
     assert.equal(r.code, 0, r.err);
     const recs = JSON.parse(r.out) as Recommendation[];
     const rec = recs.find((x) => x.workload.name === 'checkout');
@@ -163,7 +148,7 @@ describe('metrics.k8s.io fallback through the real aggregation layer (no Prometh
   });
 
   it('mora health: Prometheus not found (a warning) and metrics.k8s.io in use, exit 0', async () => {
-    const r = await mora(['health', '--kubeconfig', cp!.kubeconfig]);
+    const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^warn prometheus: no Prometheus found in context "mora-real": no Service you can list matches .* — using metrics\.k8s\.io instead$/m);
     assert.match(r.out, /^ok {3}metrics\.k8s\.io: metrics-server answers: current usage only — recommendations are a snapshot \(no history, no forecast, low confidence\)$/m);

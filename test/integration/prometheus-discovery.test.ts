@@ -8,11 +8,11 @@
 // runs in a network namespace this test creates (test/harness/netns.ts: a veth pair, 10.250.x.y/30, root only), and a
 // Pod (status set through the status subresource, as the kubelet would), a Service and an EndpointSlice point at it.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Recommendation } from '../../src/core/recommendation';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { canCreateNetns, createNetns, type NetNamespace } from '../harness/netns';
@@ -20,22 +20,7 @@ import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harne
 
 type Json = Record<string, unknown>;
 const repo = path.resolve(__dirname, '..', '..');
-const BIN = path.join(repo, 'bin', 'mora.js');
-
-function mora(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: '' };
-    delete env.MORA_PROMETHEUS_URL;
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+const runMora = (args: string[]) => moraProcess(args, cleanEnv());
 
 const unavailable = canCreateNetns();
 
@@ -109,7 +94,7 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
   });
 
   it('mora recommend --source cluster, no --prometheus: recommendations from the Prometheus found behind the API server', async () => {
-    const r = await mora(['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
+    const r = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`^Prometheus for context "mora-real": service monitoring/prometheus-k8s:9090 \\(kube-prometheus / prometheus-operator, selector app\\.kubernetes\\.io/name=prometheus\\) through the API server ${cp!.url.replace(/[.]/g, '\\.')}$`, 'm'));
     const recs = JSON.parse(r.out) as Recommendation[];
@@ -122,14 +107,14 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
   });
 
   it('mora health names the discovered Prometheus service', async () => {
-    const r = await mora(['health', '--kubeconfig', cp!.kubeconfig]);
+    const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ok {3}prometheus: Prometheus \S+ at service monitoring\/prometheus-k8s:9090 \(kube-prometheus \/ prometheus-operator, selector app\.kubernetes\.io\/name=prometheus\) through the API server https:\/\/127\.0\.0\.1:\d+ \(discovered in context "mora-real"\)$/m);
     assert.match(r.out, /^ok {3}cAdvisor: 2 series of container_cpu_usage_seconds_total$/m);
   });
 
   it('the read-only role is enough: queries go through the proxy as GET (the role grants get, not create, on services/proxy)', async () => {
-    const r = await mora(['recommend', '--source', 'cluster', '--kubeconfig', readerKubeconfig, '-n', 'shop', '-f', 'json', '-q']);
+    const r = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', readerKubeconfig, '-n', 'shop', '-f', 'json', '-q']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /^Prometheus for context "reader": service monitoring\/prometheus-k8s:9090 /m);
     assert.ok((JSON.parse(r.out) as Recommendation[]).some((x) => x.workload.name === 'checkout'));
@@ -148,14 +133,14 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
       endpoints: [{ addresses: [ns!.address], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'prometheus-k8s-0', namespace: 'monitoring' } }],
       ports: [{ name: 'http', port: prom!.port, protocol: 'TCP' }],
     });
-    const r = await mora(['health', '--kubeconfig', cp!.kubeconfig, '--prometheus-selector', 'team=metrics']);
+    const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig, '--prometheus-selector', 'team=metrics']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ok {3}prometheus: Prometheus \S+ at service monitoring\/my-prom:80 \(custom selector/m);
   });
 
   it('no Prometheus Service and no metrics.k8s.io: one line saying what was looked for and how to set it', async () => {
     for (const name of ['prometheus-k8s', 'my-prom']) await cp!.api('DELETE', `/api/v1/namespaces/monitoring/services/${name}`);
-    const r = await mora(['health', '--kubeconfig', cp!.kubeconfig]);
+    const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig]);
     assert.equal(r.code, 2, r.out + r.err);
     assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "mora-real": no Service you can list matches app=kube-prometheus-stack-prometheus; .*; app\.kubernetes\.io\/name=vmselect, and metrics\.k8s\.io \(metrics-server\) cannot be read: not found: pods\.metrics\.k8s\.io \(context "mora-real"\) — set --prometheus \/ mora\.prometheus\.url \(or mora\.prometheus\.urls for this context\), or a selector with --prometheus-selector \/ mora\.prometheus\.selector; or install metrics-server for current usage only$/m);
   });

@@ -1,25 +1,12 @@
 // `mora recommend --apply-cluster`: the flags a person can get wrong, each refused in one line before any work, and
 // no kubeconfig at all said in one line with exit 2 — through bin/mora.js in its own process (stdin not a terminal).
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { moraProcess } from './helpers/run-cli';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'mora.js');
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+const run = moraProcess;
 
 describe('mora recommend --apply-cluster: refused before any work', function () {
   this.timeout(60_000);

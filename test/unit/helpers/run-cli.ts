@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
 
 /** Runs `mora <args>` in-process, capturing stdout, stderr and the exit code. */
@@ -13,4 +15,29 @@ export async function mora(args: string[]): Promise<{ code: number; out: string;
   } finally {
     process.stdout.write = so; process.stderr.write = se; process.exitCode = prevExit;
   }
+}
+
+/**
+ * Runs `bin/mora.js <args>` as its own process, as a user's shell does (stdin closed), with exactly `env`: callers
+ * build it from what the case needs, so the machine's own KUBECONFIG or Prometheus URL never leaks into a test.
+ */
+export function moraProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  const bin = path.join(__dirname, '..', '..', '..', 'bin', 'mora.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
+    child.stdin.end();
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** The machine's environment without a kubeconfig or a Prometheus URL of its own, plus `extra`. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: '', ...extra };
+  if (!('MORA_PROMETHEUS_URL' in extra)) delete env.MORA_PROMETHEUS_URL;
+  return env;
 }
