@@ -2,53 +2,9 @@
 // its own process) are listed, then the API server is stopped in the middle of the session. Refresh shows one line
 // under the context, and the extension host stays alive: its commands answer, and switching back to the demo works.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { startFixture, stopFixture, type Fixture } from './live-fixture';
 import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
-
-interface Fixture { kubeconfig: string; prometheusUrl: string; context: string; child: ChildProcess; lines: string[] }
-
-/** Starts the live cluster with the repo's tsx; resolves when it printed where it is. Later lines go to `lines`. */
-function startFixture(repo: string): Promise<Fixture> {
-  const tsx = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const script = path.join(repo, 'test', 'harness', 'live-cluster.ts');
-  if (!fs.existsSync(tsx) || !fs.existsSync(script)) throw new Error(`the live-cluster fixture needs ${tsx} and ${script}`);
-  // The control plane's binaries are in the user's own cache (the runner passes it as MORA_TEST_CACHE_HOME).
-  const cache = process.env.MORA_TEST_CACHE_HOME || path.join(os.userInfo().homedir, '.cache');
-  const child = spawn(process.execPath, [tsx, script], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cache, ELECTRON_RUN_AS_NODE: '1' } });
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    let ready = false;
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`live cluster not ready in 150 s:\n${err.slice(-3000)}`)); }, 150_000);
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const parts = out.split('\n');
-      out = parts.pop() ?? '';
-      lines.push(...parts);
-      if (!ready && lines.length) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({ ...(JSON.parse(lines.shift()!) as Omit<Fixture, 'child' | 'lines'>), child, lines });
-      }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); if (!ready) reject(new Error(`live cluster exited (${code}):\n${err.slice(-3000)}`)); });
-  });
-}
-
-async function stopFixture(f: Fixture | undefined): Promise<void> {
-  if (!f || f.child.exitCode !== null) return;
-  const exited = new Promise((r) => f.child.once('exit', r));
-  f.child.stdin!.end();
-  const timer = setTimeout(() => f.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('Cluster tree when the API server goes away mid-session (real kube-apiserver)', function () {
   this.timeout(300_000);
