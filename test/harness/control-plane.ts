@@ -590,6 +590,35 @@ export class ControlPlane {
     }
   }
 
+  /**
+   * A stand-in for the Deployment controller and the kubelet's readiness, for tests that scale: every `intervalMs` it
+   * reads the Deployments (all namespaces) and reports each one whose status lags its spec as rolled out — replicas,
+   * ready, available and observedGeneration as the spec says. It does not create or delete Pods. stop() ends the loop.
+   */
+  startReplicaController(intervalMs = 100): { stop(): Promise<void> } {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        try {
+          const list = await this.api('GET', '/apis/apps/v1/deployments');
+          for (const d of (list.items ?? []) as Json[]) {
+            const meta = d.metadata as Json;
+            const want = Number((d.spec as Json).replicas ?? 1);
+            const st = (d.status ?? {}) as Json;
+            if (Number(st.readyReplicas ?? 0) === want && st.observedGeneration === meta.generation) continue;
+            await this.setStatus({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' }, {
+              observedGeneration: meta.generation, replicas: want, updatedReplicas: want, readyReplicas: want, availableReplicas: want,
+            });
+          }
+        } catch {
+          // the API server is going away (stop), or a write raced a user's: the next round retries
+        }
+        await sleep(intervalMs);
+      }
+    })();
+    return { stop: async () => { running = false; await loop; } };
+  }
+
   // ---- kube-state-metrics ----
 
   /** kube-state-metrics reading this API server as the admin; /metrics on a loopback port. */
