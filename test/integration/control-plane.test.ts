@@ -1,7 +1,7 @@
 // MOrA's Kubernetes client against a REAL control plane: kube-apiserver (built from k8s.io/kubernetes) on kine, started
-// by test/harness/control-plane.ts with RBAC and admission on. What the stand-in (test/harness/kube-standin.ts) can only
-// imitate is the real thing here: defaulting and validation, strategic merge with the API's own patch metadata, the
-// RBAC authorizer, LimitRanger, the TokenRequest API. No controller-manager or kubelet runs: the harness writes the
+// by test/harness/control-plane.ts with RBAC and admission on: defaulting and validation, strategic merge with the
+// API's own patch metadata, the RBAC authorizer, LimitRanger, the TokenRequest API are the real thing (the hand-written
+// API stand-in these tests once used is gone). No controller-manager or kubelet runs: the harness writes the
 // ReplicaSets, Pods and statuses they would.
 import * as assert from 'node:assert/strict';
 import type { WorkloadRef } from '../../src/core/workload';
@@ -210,7 +210,7 @@ describe('Kubernetes client against a real control plane (kube-apiserver + kine)
   });
 
   it('LimitRange: the API server admits the Deployment (LimitRanger checks Pods), and refuses the Pods its ReplicaSet would create', async () => {
-    // Real-server fact the stand-in could not show: a LimitRange is enforced on Pods, so a patch of a Deployment above
+    // Real-server fact a hand-written stand-in could not show: a LimitRange is enforced on Pods, so a patch of a Deployment above
     // the namespace's max is accepted, and only the ReplicaSet controller's pod creation is refused (FailedCreate).
     const r = await source.kube().applyResources(ref, [{ container: 'server', limits: { cpu: 2 } }], { dryRun: true });
     assert.equal(r.dryRun, true);

@@ -1,7 +1,8 @@
 // Load experiments when things go wrong, on loopback: a dead target (a closed port) must get no more connection
 // attempts than the level's rate allows and must not be reported as a complete run; an experiment that scales a
-// workload (the Kubernetes API test double, test/harness/kube-standin.ts) puts the original replica count back at
-// the end, on error and when interrupted, and notes it in its JSON from the start.
+// workload (a Deployment on a REAL kube-apiserver, test/harness/control-plane.ts, the harness reporting rollouts as the
+// Deployment controller would) puts the original replica count back at the end, on error and when interrupted, and
+// notes it in its JSON from the start.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +12,7 @@ import * as path from 'node:path';
 import { experimentCommand, type ExperimentCliOptions } from '../../src/cli/commands/experiment';
 import { UserError } from '../../src/cli/errors';
 import { runLoadLevel } from '../../src/data/experiments/load';
-import { startKubeStandin, type KubeStandin } from '../harness/kube-standin';
+import { ControlPlane } from '../harness/control-plane';
 import { freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { startSampleService, type RunningSampleService } from '../harness/sample-service';
 
@@ -118,29 +119,45 @@ describe('load experiments when things go wrong', function () {
       assert.equal(doc.status, 'failed');
     });
 
-    describe('scaling a workload (Kubernetes API test double)', () => {
-      let kube: KubeStandin | undefined;
+    describe('scaling a workload (real kube-apiserver)', () => {
+      let cp: ControlPlane | undefined;
+      let controller: { stop(): Promise<void> } | undefined;
       let kubeconfig: string;
-      beforeEach(async () => {
-        kube = await startKubeStandin({ simulateControllers: true });
-        kube.add({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart', namespace: 'shop' },
-          spec: { replicas: 3, template: { spec: { containers: [{ name: 'server', image: 'cart:1' }] } } } });
-        kubeconfig = kube.kubeconfigFile('standin', 'shop');
+      let generation0 = 0;
+      type Cart = { metadata: { generation: number }; spec: { replicas: number }; status?: { readyReplicas?: number } };
+      const cart = async () => await cp!.get('apps/v1', 'Deployment', 'shop', 'cart') as Cart;
+      const replicasNow = async () => (await cart()).spec.replicas;
+      before(async function () {
+        this.timeout(120_000);
+        cp = await ControlPlane.start();
+        await cp.createNamespace('shop');
+        await cp.createDeployment('shop', { name: 'cart', replicas: 3, containers: [{ name: 'server', image: 'cart:1' }] });
+        kubeconfig = cp.writeKubeconfig([{ name: 'mora-real', credentials: cp.admin, namespace: 'shop' }], 'shop');
+        // No kube-controller-manager: the harness reports each scale as rolled out (status.readyReplicas = spec.replicas).
+        controller = cp.startReplicaController(50);
       });
-      afterEach(async () => { await kube?.stop(); });
-      const replicasNow = () => (kube!.get('deployments', 'shop', 'cart') as { spec: { replicas: number } }).spec.replicas;
+      after(async () => {
+        await controller?.stop();
+        await cp?.stop();
+      });
+      // Each test starts from 3 ready replicas (a previous one may have left another count only if it failed).
+      beforeEach(async () => {
+        if (await replicasNow() !== 3) await cp!.api('PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', { spec: { replicas: 3 } }, { contentType: 'application/merge-patch+json' });
+        await until('cart to have 3 ready replicas', 20_000, async () => (await cart()).status?.readyReplicas === 3);
+        generation0 = (await cart()).metadata.generation;
+      });
       const args = (prometheus: string): ExperimentCliOptions => ({
         target: `${svc!.url}/`, prometheus, levels: '10', duration: '1s', out, scrapeInterval: '1s', format: 'json',
-        workload: 'Deployment/cart', namespace: 'shop', replicas: '1,2', kubeconfig, context: 'standin',
+        workload: 'Deployment/cart', namespace: 'shop', replicas: '1,2', kubeconfig, context: 'mora-real',
       });
 
       it('--replicas 1,2 puts the original 3 back at the end, and the JSONs say so', async () => {
         const log: string[] = [];
         const code = await experimentCommand(args(prom!.url), () => undefined, (s) => log.push(s));
         assert.equal(code, 0, log.join(''));
-        assert.equal(replicasNow(), 3, log.join(''));
-        const patches = kube!.requests.filter((r) => r.method === 'PATCH').length;
-        assert.equal(patches, 3, 'scaled to 1, to 2, and back to 3');
+        assert.equal(await replicasNow(), 3, log.join(''));
+        // The real server bumps metadata.generation on each change of the spec (status writes do not).
+        assert.equal((await cart()).metadata.generation - generation0, 3, 'scaled to 1, to 2, and back to 3');
         const docs = jsons(out);
         assert.equal(docs.length, 2);
         for (const d of docs) assert.deepEqual([d.status, d.scaling?.originalReplicas, d.scaling?.restored], ['complete', 3, true]);
@@ -151,7 +168,7 @@ describe('load experiments when things go wrong', function () {
         const port = await freeLoopbackPort();
         const err = await experimentCommand(args(`http://127.0.0.1:${port}`), () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
         assert.ok(err instanceof UserError && err.exitCode === 3, String(err));
-        assert.equal(replicasNow(), 3);
+        assert.equal(await replicasNow(), 3);
         const [doc] = jsons(out);
         assert.deepEqual([doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored], ['failed', 3, true]);
       });
@@ -161,7 +178,7 @@ describe('load experiments when things go wrong', function () {
           const a = args(prom!.url);
           const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), 'experiment', '--target', a.target, '--prometheus', a.prometheus,
             '--levels', '10,10', '--duration', '20s', '--scrape-interval', '1s', '--out', out, '--format', 'json',
-            '--workload', 'Deployment/cart', '--namespace', 'shop', '--replicas', '1,2', '--kubeconfig', kubeconfig, '--context', 'standin'],
+            '--workload', 'Deployment/cart', '--namespace', 'shop', '--replicas', '1,2', '--kubeconfig', kubeconfig, '--context', 'mora-real'],
           { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
           let stderr = '';
           child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -169,7 +186,7 @@ describe('load experiments when things go wrong', function () {
           const killer = setTimeout(() => child.kill('SIGKILL'), 80_000); // bounded, whatever happens
           try {
             await until('the first level to start', 60_000, () => /level 1\/2/.test(stderr) || child.exitCode !== null);
-            assert.equal(replicasNow(), 1, stderr);
+            assert.equal(await replicasNow(), 1, stderr);
             // What a crash now would leave behind: a JSON with the original count.
             const running = jsons(out);
             assert.deepEqual(running.map((d) => [d.status, d.scaling?.originalReplicas, d.scaling?.restored]), [['running', 3, false]]);
@@ -180,7 +197,7 @@ describe('load experiments when things go wrong', function () {
             clearTimeout(killer);
             if (child.exitCode === null) child.kill('SIGKILL');
           }
-          assert.equal(replicasNow(), 3, stderr);
+          assert.equal(await replicasNow(), 3, stderr);
           assert.match(stderr, /interrupted — the running level is dropped; writing the completed levels and scaling Deployment\/cart back to 3/);
           const [doc] = jsons(out);
           assert.deepEqual([doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored], ['partial', 3, true]);
