@@ -51,6 +51,12 @@ export interface RecommendRequest {
    * so one broken workload never hides the recommendations of the others. Without a handler the error is thrown.
    */
   onSkip?: (workload: Workload, reason: string) => void;
+  /**
+   * A namespace whose workloads cannot be listed (RBAC allows some namespaces, not others) is skipped and reported here,
+   * so the readable ones still get recommendations; when every namespace fails, the first error is thrown. Without a
+   * handler the error is thrown at once.
+   */
+  onSkipNamespace?: (context: string, namespace: string, reason: string) => void;
   /** Stored load experiments (`mora recommend --experiments <dir>`): they measure per-replica capacity for replica advice. */
   experiments?: readonly StoredExperiment[];
 }
@@ -78,13 +84,26 @@ export function forecastProvider(model: string, seed = 42, options?: RecommendRe
 export async function recommendFromSource(source: DataSource, req: RecommendRequest = {}): Promise<WorkloadRun[]> {
   const runs: WorkloadRun[] = [];
   const targets: Array<{ ctx: string; ns: string; w: Awaited<ReturnType<DataSource['workloads']>>[number] }> = [];
+  let listed = 0;
+  let firstNamespaceError: unknown;
   for (const ctx of await source.contexts()) {
     if (req.context !== undefined && ctx !== req.context) continue;
     for (const ns of await source.namespaces(ctx)) {
       if (req.namespace && ns !== req.namespace) continue;
-      for (const w of await source.workloads(ctx, ns)) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
+      let workloads;
+      try {
+        workloads = await source.workloads(ctx, ns);
+        listed++;
+      } catch (e) {
+        if (!req.onSkipNamespace) throw e;
+        firstNamespaceError ??= e;
+        req.onSkipNamespace(ctx, ns, (e as Error).message);
+        continue;
+      }
+      for (const w of workloads) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
+  if (listed === 0 && firstNamespaceError !== undefined) throw firstNamespaceError;
   const defaults = req.model ? forecastDefaults(req.model) : undefined;
   const forecast = req.model && defaults
     ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }

@@ -36,4 +36,26 @@ describe('recommendations across kubeconfig contexts', () => {
     const runs = await recommendFromSource(twoContexts(), { context: 'staging', workload: 'frontend' });
     assert.deepEqual(runs.map((r) => r.recommendation.workload.context), ['staging']);
   });
+
+  it('skips and names a namespace it may not list, recommends the others, and fails only when none can be listed', async () => {
+    const demo = new DemoDataSource();
+    const denied = (ns: string) => new Error(`RBAC denied: cannot list deployments in namespace "${ns}"`);
+    const partly: DataSource = {
+      kind: 'cluster',
+      contexts: () => demo.contexts(),
+      historyRange: (t) => demo.historyRange(t),
+      metrics: (t, r) => demo.metrics(t, r),
+      health: () => demo.health(),
+      namespaces: async () => ['payments', 'shop'],
+      workloads: async (context, ns) => { if (ns === 'payments') throw denied(ns); return demo.workloads(context, ns); },
+    };
+    const skipped: string[] = [];
+    const runs = await recommendFromSource(partly, { onSkipNamespace: (_c, ns, reason) => skipped.push(`${ns}: ${reason}`) });
+    assert.equal(runs.length, (await demo.workloads(DEMO_CONTEXT, 'shop')).length);
+    assert.deepEqual(skipped, ['payments: RBAC denied: cannot list deployments in namespace "payments"']);
+    // Without a handler, or when no namespace can be listed, the caller gets the error.
+    await assert.rejects(recommendFromSource(partly), /namespace "payments"/);
+    const none: DataSource = { ...partly, workloads: async (_c, ns) => { throw denied(ns); } };
+    await assert.rejects(recommendFromSource(none, { onSkipNamespace: () => undefined }), /namespace "payments"/);
+  });
 });

@@ -183,6 +183,10 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
       process.stderr.write(`mora: skipped ${forTerminal(`${w.kind} ${w.namespace}/${w.name}: ${reason}`)}\n`);
     },
+    onSkipNamespace: (_context, ns, reason) => {
+      skipped.push(`namespace ${ns}: ${reason}`);
+      process.stderr.write(`mora: skipped namespace ${forTerminal(`"${ns}": ${reason}`)}\n`);
+    },
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
   });
