@@ -74,8 +74,12 @@ export async function startForwardProxy(options: ForwardProxyOptions = {}): Prom
     });
     const close = () => { upstream.destroy(); client.destroy(); };
     upstream.on('error', () => {
-      entry.status = 502;
-      if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      // Only a failed connect is a 502; a reset after the tunnel was up (the client closing its keep-alive socket on a
+      // busy machine) ends a tunnel that already answered, so its 200 stands and no proxy status goes into the TLS stream.
+      if (entry.status === undefined) {
+        entry.status = 502;
+        if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      }
       close();
     });
     client.on('error', close);
