@@ -12,11 +12,11 @@ import { gunzipSync } from 'node:zlib';
 import { series, type Series } from '../../src/core/series';
 import { quantile } from '../../src/core/stats';
 import { loadSeriesInput } from '../../src/cli/commands/backtest-input';
-import { replay } from '../../src/ml/backtest/replay';
-import { runBacktest } from '../../src/ml/backtest/run';
-import { meanSummary, summarize, type Summary } from '../../src/ml/backtest/score';
-import type { ResourceKind, SizingStrategy } from '../../src/ml/baselines/strategy';
-import type { StrategyName } from '../../src/ml/backtest/strategies';
+import { replay } from '../../src/rightsizing/replay/replay';
+import { runBacktest } from '../../src/rightsizing/backtest/run';
+import { meanSummary, summarize, type Summary } from '../../src/rightsizing/replay/score';
+import type { ResourceKind, SizingStrategy } from '../../src/rightsizing/baselines/strategy';
+import type { StrategyName } from '../../src/rightsizing/backtest/strategies';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };

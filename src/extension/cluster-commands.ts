@@ -9,11 +9,12 @@ import type { ClusterDataSource } from '../data/cluster';
 import type { DataSource } from '../data/datasource';
 import type { ApplyPlan } from '../data/kube/apply-plan';
 import type { TreeNode } from '../views/tree-model';
-import type { MoraContext } from './extension';
+import type { MoraContext } from './context';
 import type { Log } from './log';
 import { registerCommand } from './register';
 
-export type KubeconfigProblem = 'none' | 'unreadable';
+export type { KubeconfigProblem } from './context';
+import type { KubeconfigProblem } from './context';
 
 /**
  * For the cluster source: whether a kubeconfig was found and could be read (context key mora.kubeconfigProblem,

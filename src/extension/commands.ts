@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { demoManifests } from '../data/demo';
 import type { TreeNode } from '../views/tree-model';
-import type { MoraContext } from './extension';
+import type { MoraContext } from './context';
 import { registerCommand } from './register';
 
 /** Registers the tree and source commands. Commands that change a cluster or send traffic refuse in an untrusted workspace. */

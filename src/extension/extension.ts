@@ -32,24 +32,9 @@ export interface MoraApi extends ManifestFeaturesApi {
   kubeconfigProblem(): KubeconfigProblem | undefined;
 }
 
-export interface MoraContext {
-  readonly extension: vscode.ExtensionContext;
-  readonly log: Log;
-  readonly provider: ClusterTreeProvider;
-  readonly treeView: vscode.TreeView<TreeNode>;
-  readonly status: StatusBar;
-  /** The one recommendation store every view reads (tree, CodeLens, hover, webview). */
-  readonly store: RecommendationStore;
-  /** LSTM training in worker threads, created on first use; undefined when the worker bundle is missing. */
-  lstmPool(): LstmWorkerPool | undefined;
-  source: DataSource;
-  /** Set when the cluster source has no usable kubeconfig (context key mora.kubeconfigProblem). */
-  kubeconfigProblem?: KubeconfigProblem;
-  /** Builds the configured source again (settings changed, or the kubeconfig was fixed). */
-  reloadSource(): Promise<void>;
-}
+import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
+export { PROMETHEUS_TOKEN_SECRET, type MoraContext };
 
-export const PROMETHEUS_TOKEN_SECRET = 'mora.prometheus.token';
 
 /** The configured data source. The cluster source loads nothing heavy until it is used, so this is safe at activation. */
 export async function createSource(context: vscode.ExtensionContext, log: Log): Promise<DataSource> {

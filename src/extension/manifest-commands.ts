@@ -4,7 +4,7 @@ import type { ManifestChange } from '../manifests/types';
 import type { ForecastViewData, WebviewDescription } from '../protocol/forecast';
 import { MANIFEST_SELECTOR, ManifestViews, MoraCodeLensProvider, type ApplyArgs } from './codelens';
 import { MissingRequestsDiagnostics } from './diagnostics';
-import type { MoraContext } from './extension';
+import type { MoraContext } from './context';
 import { registerCommand } from './register';
 import { ForecastPanels, type ForecastTarget } from './forecast-panel';
 import { MoraHoverProvider } from './hover';

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Workload, WorkloadRef } from '../core/workload';
 import type { TreeNode } from '../views/tree-model';
-import type { MoraContext } from './extension';
+import type { MoraContext } from './context';
 import { registerCommand } from './register';
-import { PROMETHEUS_TOKEN_SECRET } from './extension';
+import { PROMETHEUS_TOKEN_SECRET } from './context';
 import { loadLive } from './live';
 import { experimentsFolder } from './recommendation-store';
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
-import type { Policy } from '../ml/engine/policy';
+import type { Policy } from '../rightsizing/engine/policy';
 import type { RecommendationSource } from '../views/tree-model';
 import { RecommendationIndex } from '../views/recommendation-index';
 import type { Log } from './log';

@@ -9,7 +9,7 @@ import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
 import { workloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
-import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../ml/engine';
+import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
 import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
 

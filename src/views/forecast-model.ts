@@ -22,7 +22,7 @@ import {
   type ReferenceLine, type TableData, type TargetRef,
 } from '../protocol/forecast';
 import { recommendFromSource } from '../pipeline/recommend';
-import type { Policy } from '../ml/engine';
+import type { Policy } from '../rightsizing/engine';
 import { containerHeadline, resourcesYaml, showCpu, showMemory } from './recommendation-text';
 
 /** Forecasts the LSTM for one history (the caller may run it in a worker). */
@@ -58,7 +58,7 @@ export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
   bucket: 900, horizonHours: 48, shownDays: 7, seed: 7, lstmPanels: ['cpu', 'memory'], policy: {},
 };
 
-/** The engine's recommendation for one workload of a source (src/ml/engine via the CLI's shared runner). */
+/** The engine's recommendation for one workload of a source (src/rightsizing/engine via the CLI's shared runner). */
 export async function engineRecommendation(
   source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string, experiments?: readonly StoredExperiment[],
 ): Promise<Recommendation | undefined> {

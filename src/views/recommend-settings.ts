@@ -3,7 +3,7 @@
  * forecast view's reference lines. Editor-free: the extension passes VS Code's configuration reader, tests pass
  * package.json's defaults, so "the extension's defaults give the CLI's numbers" is checked in plain Node.
  */
-import type { Policy } from '../ml/engine/policy';
+import type { Policy } from '../rightsizing/engine/policy';
 
 /** Reads one `mora.<key>` setting, or the fallback. */
 export type SettingsReader = <T>(key: string, fallback: T) => T;

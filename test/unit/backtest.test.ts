@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { scoreDay, summarize, meanSummary } from '../../src/ml/backtest/score';
-import { replay, DAY } from '../../src/ml/backtest/replay';
-import { runBacktest } from '../../src/ml/backtest/run';
-import type { SizingStrategy } from '../../src/ml/baselines/strategy';
+import { scoreDay, summarize, meanSummary } from '../../src/rightsizing/replay/score';
+import { replay, DAY } from '../../src/rightsizing/replay/replay';
+import { runBacktest } from '../../src/rightsizing/backtest/run';
+import type { SizingStrategy } from '../../src/rightsizing/baselines/strategy';
 import { series } from '../../src/core/series';
 import { Rng } from '../../src/core/random';
-import { MoraStrategy } from '../../src/ml/engine/mora-strategy';
+import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 
 /** A day of samples every 5 minutes starting at `day`. */
 function days(n: number, f: (t: number, i: number) => number, step = 300): ReturnType<typeof series> {

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, MEMORY_BUCKETS } from '../../src/ml/baselines/histogram';
-import { VpaStrategy } from '../../src/ml/baselines/vpa';
-import { KrrStrategy } from '../../src/ml/baselines/krr';
-import { AutopilotStrategy } from '../../src/ml/baselines/autopilot';
-import { weightedQuantile } from '../../src/ml/baselines/strategy';
+import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, MEMORY_BUCKETS } from '../../src/rightsizing/baselines/histogram';
+import { VpaStrategy } from '../../src/rightsizing/baselines/vpa';
+import { KrrStrategy } from '../../src/rightsizing/baselines/krr';
+import { AutopilotStrategy } from '../../src/rightsizing/baselines/autopilot';
+import { weightedQuantile } from '../../src/rightsizing/baselines/strategy';
 
 const H = 3600;
 const DAY = 86400;

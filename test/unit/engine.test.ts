@@ -3,12 +3,12 @@ import { verdictLabel } from '../../src/core/advice-text';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { Workload } from '../../src/core/workload';
-import { estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/ml/engine';
+import { estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/rightsizing/engine';
 import type { Forecast, Forecaster } from '../../src/ml/forecast-types';
-import { ForecastGuardedStrategy } from '../../src/ml/engine/forecast-strategy';
-import { MoraStrategy } from '../../src/ml/engine/mora-strategy';
-import { replay } from '../../src/ml/backtest/replay';
-import { summarize } from '../../src/ml/backtest/score';
+import { ForecastGuardedStrategy } from '../../src/rightsizing/engine/forecast-strategy';
+import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
+import { replay } from '../../src/rightsizing/replay/replay';
+import { summarize } from '../../src/rightsizing/replay/score';
 
 const DAY = 86400;
 const MiB = 2 ** 20;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Rng } from '../../src/core/random';
 import { series } from '../../src/core/series';
-import { peakGrowth } from '../../src/ml/engine/growth';
+import { peakGrowth } from '../../src/rightsizing/engine/growth';
 
 const DAY = 86400;
 

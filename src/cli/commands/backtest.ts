@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { series as makeSeries } from '../../core/series';
-import { runBacktest, type BacktestResult } from '../../ml/backtest/run';
-import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../../ml/backtest/strategies';
+import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
+import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../../rightsizing/backtest/strategies';
 import { UserError } from '../errors';
 import { toCsv } from '../format/csv';
 import { fixed, percent, renderTable } from '../format/table';

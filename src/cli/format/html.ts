@@ -5,7 +5,7 @@
 import { replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
 import { formatCpu, humanMemory } from '../../core/quantity';
 import type { Series } from '../../core/series';
-import type { EngineResult } from '../../ml/engine';
+import type { EngineResult } from '../../rightsizing/engine';
 import { writeFileAtomic } from './write';
 
 export interface ReportRun extends EngineResult {

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { floorNote, replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../../core/recommendation';
-import type { EngineResult } from '../../ml/engine';
+import type { EngineResult } from '../../rightsizing/engine';
 import { toCsv } from './csv';
 import { renderTable } from './table';
 

@@ -11,7 +11,7 @@
  */
 import { clean, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
-import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast';
+import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast-model';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
 import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';

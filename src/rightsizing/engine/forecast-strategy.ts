@@ -7,9 +7,9 @@
  */
 import type { Bounded } from '../../core/recommendation';
 import { series } from '../../core/series';
-import type { Forecaster } from '../forecast-types';
+import type { Forecaster } from '../../ml/forecast-types';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
-import { scoreDay, type DayScore } from '../backtest/score';
+import { scoreDay, type DayScore } from '../replay/score';
 import { downsample, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
 import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
 

@@ -4,8 +4,8 @@
  */
 import type { Series } from '../../core/series';
 import type { ResourceKind } from '../baselines/strategy';
-import { replay, type ReplayOptions } from './replay';
-import { meanSummary, summarize, type Summary } from './score';
+import { replay, type ReplayOptions } from '../replay/replay';
+import { meanSummary, summarize, type Summary } from '../replay/score';
 import { createStrategy, type StrategyContext, type StrategyName } from './strategies';
 
 export interface BacktestInput {

@@ -6,7 +6,7 @@
 import type { ContainerRecommendation, Recommendation, Verdict } from '../../core/recommendation';
 import type { Series } from '../../core/series';
 import type { Workload } from '../../core/workload';
-import { createStrategy } from '../backtest/strategies';
+import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
@@ -159,7 +159,7 @@ function baselineValues(kind: ResourceKind, r: ResourceResult | undefined, now: 
   if (!r) return {};
   const out: BaselineValues = {};
   for (const name of ['vpa', 'krr'] as const) {
-    const s = createStrategy(name, kind);
+    const s = strategyFor(name, kind);
     s.observe(r.window.t, r.window.v);
     out[name] = s.recommend(now)?.value;
   }

@@ -7,9 +7,9 @@
  */
 import { lowerBound, slice, type Series } from '../../core/series';
 import { quantileSorted } from '../../core/stats';
-import type { Forecast } from '../forecast-types';
+import type { Forecast } from '../../ml/forecast-types';
 import type { ResourceKind } from '../baselines/strategy';
-import { scoreDay, type DayScore } from '../backtest/score';
+import { scoreDay, type DayScore } from '../replay/score';
 import { MoraStrategy } from './mora-strategy';
 import type { ForecastUse } from './resource';
 

@@ -14,9 +14,9 @@ import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
 import { max, quantile } from '../../core/stats';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
-import { replay } from '../backtest/replay';
-import { summarize } from '../backtest/score';
-import { createStrategy } from '../backtest/strategies';
+import { replay } from '../replay/replay';
+import { summarize } from '../replay/score';
+import { strategyFor } from './policy-strategy';
 import { MoraStrategy } from './mora-strategy';
 import type { Policy } from './policy';
 
@@ -78,7 +78,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const notes: string[] = [];
   const usage = kind === 'cpu' && input.throttling ? correctThrottled(raw, input.throttling, notes) : raw;
 
-  const strategy = policy.strategy === 'mora' ? new MoraStrategy(kind) : createStrategy(policy.strategy, kind);
+  const strategy = strategyFor(policy.strategy, kind);
   if (!input.snapshot) strategy.observe(usage.t, usage.v);
   const current = input.snapshot ? max(usage.v) : 0;
   const rec = input.snapshot ? { value: current * SNAPSHOT_MARGIN[kind], lower: current, upper: current * SNAPSHOT_MARGIN[kind] * 1.5 } : strategy.recommend(now);
@@ -143,7 +143,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   let replayEv: Evidence['replay'];
   if (replayDays >= 3) {
     const warm = Math.min(7, Math.max(2, Math.floor(replayDays / 2)));
-    const inner = policy.strategy === 'mora' ? new MoraStrategy(kind) : createStrategy(policy.strategy, kind);
+    const inner = strategyFor(policy.strategy, kind);
     // Replay what would really have been applied: the strategy's value with the policy's margin, floor, cap and rounding.
     const applied: SizingStrategy = {
       name: inner.name, kind,

@@ -7,7 +7,7 @@ import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
 import { VpaStrategy } from '../baselines/vpa';
 import { ForecastGuardedStrategy } from '../engine/forecast-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../engine/mora-strategy';
-import { Prophet } from '../prophet';
+import { Prophet } from '../../ml/prophet';
 
 export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'mora-prophet'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
