@@ -47,7 +47,23 @@ export interface Evidence {
   completeness: number;
   /** Replay of the last weeks: how the value would have done. */
   replay?: Replay;
+  /**
+   * The risk this value carries: the user's target and what the calibration on the workload's own history expects
+   * (CPU: share of time above the request; memory: share of days above the limit, an OOM day).
+   */
+  risk?: RiskStatement;
   notes: string[];
+}
+
+export interface RiskStatement {
+  /** 'exceedance': share of samples above a CPU request; 'oom-days': share of days whose peak passes a memory limit. */
+  measure: 'exceedance' | 'oom-days';
+  /** The target the user set (a share, 0.05 = 5%). */
+  target: number;
+  /** The share expected at this value from its calibration on the workload's own history. */
+  expected: number;
+  /** Days of the workload's own history the calibration used (0: cold start, the margin is a prior). */
+  calibrationDays: number;
 }
 
 export interface ResourceRecommendation {

@@ -6,6 +6,14 @@ import type { Bounded } from '../../core/recommendation';
 
 export type ResourceKind = 'cpu' | 'memory';
 
+/** A strategy's value for the next day, with its bounds and, where the strategy knows them, its risk and confidence. */
+export interface StrategyValue extends Bounded {
+  /** The target risk this value was calibrated to (MOrA only): CPU exceedance share, memory OOM-day share. */
+  risk?: number;
+  /** 0..1: how far the strategy trusts its own value (MOrA only); the backtest checks it against what happened. */
+  confidence?: number;
+}
+
 export interface SizingStrategy {
   readonly name: string;
   readonly kind: ResourceKind;
@@ -15,7 +23,7 @@ export interface SizingStrategy {
    * The value to apply from `now` on (CPU request; memory limit) with the strategy's own bounds,
    * or undefined when the strategy has not seen enough data to say anything.
    */
-  recommend(now: number): Bounded | undefined;
+  recommend(now: number): StrategyValue | undefined;
 }
 
 export type StrategyFactory = (kind: ResourceKind) => SizingStrategy;

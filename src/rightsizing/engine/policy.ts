@@ -7,9 +7,21 @@ import type { QosClass } from '../../core/recommendation';
 
 export type EngineStrategy = 'mora' | 'vpa' | 'krr' | 'autopilot';
 
+/** Default risk targets: CPU request exceeded 5% of the time; memory limit exceeded on 1 day in 100. */
+export const DEFAULT_RISK = { cpu: 0.05, memory: 0.01 } as const;
+/** Accepted range of a risk target (a share, not a percentage). */
+export const RISK_RANGE = { min: 0.001, max: 0.5 } as const;
+
 export interface Policy {
   /** Guaranteed: requests = limits (CPU limit forced on). Burstable: memory request below its limit, CPU limit optional. */
   qos: QosClass;
+  /**
+   * The risk the user accepts, which MOrA's rule is calibrated to keep (docs/ENGINE.md § Risk):
+   * cpuRisk — share of time usage may exceed the CPU request; memoryRisk — share of days whose peak may exceed the
+   * memory limit (an OOM day). Baselines (VPA, KRR, Autopilot) ignore them: their percentiles are fixed.
+   */
+  cpuRisk: number;
+  memoryRisk: number;
   /** Extra multiplicative margin on top of what the strategy learned, e.g. 0.1 = +10%. */
   cpuMargin: number;
   memoryMargin: number;
@@ -27,6 +39,8 @@ export interface Policy {
 
 export const DEFAULT_POLICY: Policy = {
   qos: 'Burstable',
+  cpuRisk: DEFAULT_RISK.cpu,
+  memoryRisk: DEFAULT_RISK.memory,
   cpuMargin: 0,
   memoryMargin: 0,
   cpuLimits: false,
@@ -50,6 +64,9 @@ export function resolvePolicy(p: Partial<Policy> = {}): Policy {
   if (out.qos !== 'Guaranteed' && out.qos !== 'Burstable') throw new PolicyError(`qos must be Guaranteed or Burstable, got "${out.qos}"`);
   for (const k of ['cpuMargin', 'memoryMargin'] as const) {
     if (!(out[k] >= 0 && out[k] <= 10)) throw new PolicyError(`${k} must be between 0 and 10 (a fraction: 0.1 = +10%), got ${out[k]}`);
+  }
+  for (const k of ['cpuRisk', 'memoryRisk'] as const) {
+    if (!(out[k] >= RISK_RANGE.min && out[k] <= RISK_RANGE.max)) throw new PolicyError(`${k} must be between ${RISK_RANGE.min} and ${RISK_RANGE.max} (a share: 0.05 = 5%), got ${out[k]}`);
   }
   if (!(out.historyDays >= 1 && out.historyDays <= 90)) throw new PolicyError(`historyDays must be between 1 and 90, got ${out.historyDays}`);
   if (!(out.targetCpuUtilization > 0 && out.targetCpuUtilization <= 1)) throw new PolicyError(`targetCpuUtilization must be in (0, 1], got ${out.targetCpuUtilization}`);
