@@ -3,7 +3,7 @@
  * CodeLenses and the hovers all say the same thing. Plain strings; no view imports this the other way round.
  */
 import { formatCpu, humanMemory } from './quantity';
-import type { ContainerRecommendation, FloorRaise, ReplicaRecommendation } from './recommendation';
+import type { ContainerRecommendation, FloorRaise, ReplicaRecommendation, ResourceRecommendation, RiskStatement } from './recommendation';
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
@@ -75,4 +75,118 @@ export function verdictLabel(c: ContainerRecommendation, long = false, verdictTe
   const note = floorNote(c);
   if (!note) return verdictText(c.verdict);
   return `${verdictText(c.verdict)} (${long ? note : 'raised to floor'})`;
+}
+
+// ---- risk: confidence as what it means ------------------------------------------------------------------------------
+
+/** A share as people read it: `5%`, `0.5%`, `<0.1%`. */
+export function shareText(x: number): string {
+  if (!(x > 0)) return '0%';
+  if (x < 0.001) return '<0.1%';
+  if (x < 0.0995) return `${Number((x * 100).toFixed(1))}%`;
+  return `${Math.round(x * 100)}%`;
+}
+
+/** A share of the day as a duration: 0.05 → `1 h 12 min`, 0.005 → `7 min`, 0.0001 → `<1 min`. */
+export function dayShareText(x: number): string {
+  const minutes = Math.round(Math.max(0, x) * 1440);
+  if (minutes < 1) return '<1 min';
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60), m = minutes % 60;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/** `≈` before an estimate, unless it already says `<`. */
+const approx = (text: string): string => (text.startsWith('<') ? text : `≈${text}`);
+
+/** A share of days as OOM days: 0.01 → `1 OOM day in 100`, 0.013 → `1 OOM day in 77`, below 0.001 → `<1 OOM day in 1000`. */
+export function oomDaysText(x: number): string {
+  if (!(x >= 0.001)) return '<1 OOM day in 1000';
+  return `1 OOM day in ${Math.max(1, Math.round(1 / x))}`;
+}
+
+/** The user's target in words: `CPU request exceeded ≤5% of the time`, `memory limit ≤1 OOM day in 100`. */
+export function riskTargetText(measure: RiskStatement['measure'], target: number): string {
+  return measure === 'exceedance' ? `CPU request exceeded ≤${shareText(target)} of the time` : `memory limit ≤${oomDaysText(target)}`;
+}
+
+/** Both targets in one line (the demo, the report header, the tree's workload tooltip). */
+export function riskSettingText(risk: { cpu: number; memory: number }): string {
+  return `${riskTargetText('exceedance', risk.cpu)}, ${riskTargetText('oom-days', risk.memory)}`;
+}
+
+/**
+ * What a value's risk means, from the calibration on the workload's own history (evidence.risk):
+ * CPU `request exceeded ≈5% of the time (≈1 h 12 min a day)`, memory `≈1 OOM day in 100 at this limit`.
+ * Without a risk statement (a baseline's value, a metrics.k8s.io snapshot) the confidence as before: `87% confident`.
+ */
+export function riskStatement(r: ResourceRecommendation): string {
+  const risk = r.evidence.risk;
+  if (!risk) return `${pct(r.confidence)} confident`;
+  if (risk.measure === 'exceedance') return `request exceeded ${approx(shareText(risk.expected))} of the time (${approx(dayShareText(risk.expected))} a day)`;
+  return `${approx(oomDaysText(risk.expected))} at this ${r.limit ? 'limit' : 'value'}`;
+}
+
+/**
+ * The target and the calibration behind a statement: `risk target ≤5% of the time, calibrated on 14 days of its own history`;
+ * `setting` names where the target is set (`mora.risk.cpu`), after it.
+ */
+export function riskTargetNote(risk: RiskStatement, setting?: string): string {
+  const target = (risk.measure === 'exceedance' ? `≤${shareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
+  const how = risk.calibrationDays > 0
+    ? `calibrated on ${risk.calibrationDays} day${risk.calibrationDays === 1 ? '' : 's'} of its own history`
+    : 'no history to calibrate on yet (the margin is a prior)';
+  return `risk target ${target}, ${how}`;
+}
+
+/** One resource's risk line: `request exceeded ≈5% of the time (≈1 h 12 min a day); risk target ≤5% of the time, calibrated on …`. */
+export function riskLine(r: ResourceRecommendation, setting?: string): string {
+  return r.evidence.risk ? `${riskStatement(r)}; ${riskTargetNote(r.evidence.risk, setting)}` : riskStatement(r);
+}
+
+/**
+ * The container's risk in a few words, for a CodeLens title, the webview headline and the tree's description:
+ * `cpu ≈5% over request · ≈1 OOM day in 100`; without risk statements `fallback(confidence)` (`87% confident`).
+ */
+export function riskBrief(c: ContainerRecommendation, fallback: (confidence: number) => string = (x) => `${pct(x)} confident`): string {
+  const parts: string[] = [];
+  const cpu = c.cpu?.evidence.risk;
+  const memory = c.memory?.evidence.risk;
+  if (cpu) parts.push(`cpu ${approx(shareText(cpu.expected))} over request`);
+  if (memory) parts.push(approx(oomDaysText(memory.expected)));
+  return parts.length ? parts.join(' · ') : fallback(c.confidence);
+}
+
+/**
+ * The container's expected risk in a table cell: `5%·1/100` (share of time above the CPU request · OOM days at the memory
+ * limit); undefined without risk statements.
+ */
+export function riskCell(c: ContainerRecommendation): string | undefined {
+  const cpu = c.cpu?.evidence.risk;
+  const memory = c.memory?.evidence.risk;
+  if (!cpu && !memory) return undefined;
+  const oom = (x: number): string => (x >= 0.001 ? `1/${Math.max(1, Math.round(1 / x))}` : '<1/1000');
+  return [cpu ? shareText(cpu.expected) : '-', memory ? oom(memory.expected) : '-'].join('·');
+}
+
+/** The risk targets the recommendations were sized to, read from their evidence (the first of each measure). */
+export function riskTargets(recs: Iterable<{ containers: readonly ContainerRecommendation[] }>): { cpu?: number; memory?: number } {
+  const out: { cpu?: number; memory?: number } = {};
+  for (const r of recs) {
+    for (const c of r.containers) {
+      out.cpu ??= c.cpu?.evidence.risk?.target;
+      out.memory ??= c.memory?.evidence.risk?.target;
+    }
+  }
+  return out;
+}
+
+/**
+ * The targets in one line, as far as the recommendations carry them: `risk targets: CPU request exceeded ≤5% of the time,
+ * memory limit ≤1 OOM day in 100`; undefined when none does (baselines).
+ */
+export function riskTargetsLine(recs: Iterable<{ containers: readonly ContainerRecommendation[] }>): string | undefined {
+  const t = riskTargets(recs);
+  const parts = [t.cpu !== undefined ? riskTargetText('exceedance', t.cpu) : '', t.memory !== undefined ? riskTargetText('oom-days', t.memory) : ''].filter(Boolean);
+  return parts.length ? `risk targets: ${parts.join(', ')}` : undefined;
 }

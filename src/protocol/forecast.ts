@@ -75,8 +75,14 @@ export interface ForecastViewData {
   /** Models that produced a forecast, and one line per model that did not run or was dropped (why). */
   modelsRun: ModelId[];
   notes: string[];
-  /** One-line recommendation, e.g. "cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident". */
+  /** One-line recommendation, e.g. "cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100". */
   headline: string;
+  /**
+   * The risk each value carries and the target it was sized to, one line per resource, e.g. "CPU: request exceeded ≈5% of
+   * the time (≈1 h 12 min a day); risk target ≤5% of the time (setting mora.risk.cpu), calibrated on 14 days of its own
+   * history". Empty or absent when the recommendation carries no risk statement (older saved state included).
+   */
+  risk?: string[];
   /** The container's `resources:` block as YAML, for "Copy YAML". */
   yaml: string;
   panels: PanelData[];

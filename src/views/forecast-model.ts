@@ -23,7 +23,7 @@ import {
 } from '../protocol/forecast';
 import { recommendFromSource } from '../pipeline/recommend';
 import type { Policy } from '../rightsizing/engine';
-import { containerHeadline, resourcesYaml, showCpu, showMemory } from './recommendation-text';
+import { containerHeadline, resourcesYaml, riskLines, showCpu, showMemory } from './recommendation-text';
 
 /** Forecasts the LSTM for one history (the caller may run it in a worker). */
 /** The LSTM's forecast and, when it was trained without the last part of the history, its score there (for the fusion's weights). */
@@ -297,6 +297,7 @@ export async function buildForecastView(
     modelsRun: [...modelsRun],
     notes,
     headline: c ? containerHeadline(c) : 'no recommendation for this container',
+    risk: c ? riskLines(c) : [],
     yaml: c ? resourcesYaml(c) : '',
     panels: panelData,
   };

@@ -8,7 +8,7 @@ import { parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
-import { hpaEdits, replicaAdvice } from '../core/advice-text';
+import { hpaEdits, replicaAdvice, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
 
 /** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
@@ -52,13 +52,16 @@ export function plainText(markdown: string): string {
 
 const raw = (v: ManifestValue | null) => v?.value ?? 'unset';
 
-/** `cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident`, with the manifest's own text as "from". */
+/**
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100`, with the manifest's own text as "from";
+ * without risk statements the confidence (`87% confident`).
+ */
 export function lensTitle(found: ManifestContainer, c: ContainerRecommendation): string {
   const parts: string[] = [];
   if (c.cpu) parts.push(`cpu ${raw(found.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
   if (c.memory) parts.push(`mem ${raw(found.requests.memory)} → ${showMemory(c.memory.request.value)}`);
   if (parts.length === 0) parts.push('no usage data yet');
-  parts.push(`${Math.round(c.confidence * 100)}% confident`);
+  parts.push(riskBrief(c));
   return `MOrA: ${parts.join(' · ')}`;
 }
 

@@ -3,10 +3,11 @@
  * Editor-free: plain strings (the hover's Markdown included).
  */
 import { settingsFromRecommendation } from '../manifests/from-recommendation';
-import { replicaAdvice, verdictLabel } from '../core/advice-text';
+import { replicaAdvice, riskBrief, riskLine, riskStatement, riskTargetNote, verdictLabel } from '../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
+import { RISK_SETTING } from './recommend-settings';
 
 const pct = (x: number) => `${Math.round(Math.max(0, Math.min(1, x)) * 100)}%`;
 
@@ -35,14 +36,31 @@ export function resourceSettings(c: ContainerRecommendation, existingLimits: { c
   return out;
 }
 
-/** `cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident` (the CodeLens title and the webview headline). */
+/**
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100` (the webview headline); without risk
+ * statements (a baseline, a snapshot) the confidence: `… · 87% confident`.
+ */
 export function containerHeadline(c: ContainerRecommendation): string {
   const parts: string[] = [];
   if (c.cpu) parts.push(`cpu ${showCpu(c.current.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
   if (c.memory) parts.push(`mem ${showMemory(c.current.requests.memory)} → ${showMemory(c.memory.request.value)}`);
   if (parts.length === 0) parts.push(c.verdict === 'no-data' ? 'no usage data yet' : 'no change needed');
-  parts.push(`${pct(c.confidence)} confident`);
+  parts.push(riskBrief(c));
   return parts.join(' · ');
+}
+
+/**
+ * The risk each of the container's values carries, next to its target and the setting that sets it, one line per
+ * resource (the tree's tooltip, the forecast view's evidence): `CPU: request exceeded ≈5% of the time (≈1 h 12 min a day);
+ * risk target ≤5% of the time (setting mora.risk.cpu), calibrated on 14 days of its own history`. Empty when no value
+ * carries a risk statement (baselines, snapshots): the views then show the confidence as before.
+ */
+export function riskLines(c: ContainerRecommendation): string[] {
+  if (!c.cpu?.evidence.risk && !c.memory?.evidence.risk) return [];
+  const lines: string[] = [];
+  if (c.cpu) lines.push(`CPU: ${riskLine(c.cpu, RISK_SETTING.cpu)}`);
+  if (c.memory) lines.push(`Memory: ${riskLine(c.memory, RISK_SETTING.memory)}`);
+  return lines;
 }
 
 /** `replicas 3 → 2`, or for an HPA-managed workload advice on the HPA: `HPA 2–6 → raise maxReplicas to 12 (…)`. */
@@ -50,13 +68,14 @@ export function replicasHeadline(r: Recommendation): string | undefined {
   return r.replicas ? replicaAdvice(r.replicas) : undefined;
 }
 
-function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation): string[] {
+function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation, setting: string): string[] {
   const e = r.evidence;
   const lines = [
     `**${label}** request ${show(r.request.value)} (range ${show(r.request.lower)}–${show(r.request.upper)})` +
-      (r.limit ? `, limit ${show(r.limit.value)}` : ', no limit') + ` · ${pct(r.confidence)} confident`,
+      (r.limit ? `, limit ${show(r.limit.value)}` : ', no limit') + ` · ${riskStatement(r)}`,
     `- observed over ${e.observed.days.toFixed(0)} days (${e.observed.samples} samples): p50 ${show(e.observed.p50)}, p95 ${show(e.observed.p95)}, p99 ${show(e.observed.p99)}, max ${show(e.observed.max)}`,
   ];
+  if (e.risk) lines.push(`- ${riskTargetNote(e.risk, setting)}`);
   if (e.forecastPeak !== undefined) lines.push(`- forecast peak ${show(e.forecastPeak)}`);
   lines.push(`- method ${e.method}: ${e.reason} (margin +${Math.round(e.margin * 100)}%)`);
   if (e.agreement !== undefined) lines.push(`- model agreement ${pct(e.agreement)}`);
@@ -73,8 +92,8 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
 /** The evidence behind a container's recommendation, as Markdown (hover). */
 export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
   const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];
-  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu), '');
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory), '');
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, RISK_SETTING.cpu), '');
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, RISK_SETTING.memory), '');
   if (r.replicas) {
     const hpa = r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : '';
     lines.push(`**Replicas** ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${hpa}`, '');

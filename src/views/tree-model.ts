@@ -2,13 +2,14 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { floorNote, replicaAdvice, replicaChange, verdictLabel } from '../core/advice-text';
+import { floorNote, replicaAdvice, replicaChange, riskBrief, riskTargetsLine, verdictLabel } from '../core/advice-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
 import type { Workload, WorkloadRef } from '../core/workload';
 import { workloadKey } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import { workloadFrames } from '../data/namespace-frames';
+import { riskLines } from './recommendation-text';
 import { summariseUsage, type UsageSummary } from './usage';
 
 export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
@@ -330,7 +331,9 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
   const rep = e.recommendation?.replicas;
   const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
-  const conf = e.recommendation ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
+  // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
+  const targets = e.recommendation ? riskTargetsLine([e.recommendation]) : undefined;
+  const conf = e.recommendation && !targets ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
   let waste = 0;
   for (const c of w.containers) {
     const u = e.usage.get(c.name);
@@ -343,6 +346,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
     rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
     `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
+    targets ? `Sized to the ${targets} (settings mora.risk.cpu, mora.risk.memory)` : '',
     e.usageError ? `Usage: ${e.usageError.message}` : '',
   ].filter(Boolean).join('\n\n');
   return {
@@ -365,7 +369,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
   if (rec?.memory) parts.push(`mem ${mem(req.memory)} → ${mem(rec.memory.request.value)}`);
   else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
-  if (rec) parts.push(`${Math.round(rec.confidence * 100)}%`);
+  // The risk the values carry (`cpu ≈5% over request · ≈1 OOM day in 100`); without risk statements the confidence, `87%`.
+  if (rec) parts.push(riskBrief(rec, (x) => `${Math.round(x * 100)}%`));
   // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
   const snapshot = [rec?.cpu, rec?.memory].find((r) => r?.evidence.method === 'snapshot')?.evidence.notes[0];
   if (snapshot) parts.push('snapshot');
@@ -376,7 +381,12 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
     `| Memory | ${mem(req.memory)} | ${mem(lim.memory)} | ${mem(u?.memory.p50)} | ${mem(u?.memory.p95)} | ${mem(u?.memory.max)} | ${rec?.memory ? `${mem(rec.memory.request.value)}${rec.memory.limit ? ` / ${mem(rec.memory.limit.value)}` : ''}` : '—'} |`,
   ];
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
-  if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
+  // The risk each value carries, next to the target it was sized to and the setting that sets it; else the confidence.
+  const risk = rec ? riskLines(rec) : [];
+  for (const l of risk) lines.push('', `${l}.`);
+  if (rec && risk.length) {
+    if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
+  } else if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
   if (snapshot) lines.push('', `⚠ ${snapshot}`);
   return {
     id: `ct:${workloadKey(w)}/${name}`, kind: 'container', label: name, description: parts.join(' · '), tooltip: lines.join('\n'),

@@ -39,6 +39,8 @@ const app = document.getElementById('app') ?? document.body.appendChild(el('div'
 const header = app.appendChild(el('header'));
 const title = header.appendChild(el('h1', {}, 'MOrA forecast'));
 const headline = header.appendChild(el('p', { class: 'headline' }));
+/** The risk each value carries and the target it was sized to (the evidence for the headline's risk). */
+const riskList = header.appendChild(el('ul', { class: 'risk', 'aria-label': 'Risk' }));
 const toolbar = header.appendChild(el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Recommendation actions' }));
 const applyButton = toolbar.appendChild(el('button', { type: 'button', id: 'apply' }, 'Apply to open manifest'));
 const copyButton = toolbar.appendChild(el('button', { type: 'button', id: 'copy', class: 'secondary' }, 'Copy YAML'));
@@ -220,6 +222,8 @@ function selectPanel(id: PanelId, focus = false): void {
 function render(data: ForecastViewData): void {
   title.textContent = data.title;
   headline.textContent = data.headline;
+  riskList.replaceChildren(...(data.risk ?? []).map((line) => el('li', {}, line)));
+  riskList.hidden = !data.risk?.length;
   applyButton.disabled = !data.yaml;
   copyButton.disabled = !data.yaml;
   const panel = currentPanel(data);

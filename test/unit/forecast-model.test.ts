@@ -110,7 +110,13 @@ describe('forecast view model', () => {
     assert.equal(recommended.value, rec.cpu!.request.value);
     // Usage peaks near 0.2 cores: the recommendation must come close to covering it and be well under the 500m request.
     assert.ok(recommended.value >= 0.18 && recommended.value < 0.4, `cpu recommendation ${recommended.value}`);
-    assert.match(data.headline, /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · \d+% confident$/);
+    // The risk the values carry where the engine states it (evidence.risk), else the confidence; the evidence lines the same.
+    const risky = Boolean(rec.cpu?.evidence.risk || rec.memory?.evidence.risk);
+    assert.match(data.headline, risky
+      ? /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · cpu [≈<][\d.]+% over request · [≈<]1 OOM day in \d+$/
+      : /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · \d+% confident$/);
+    assert.equal(data.risk?.length ?? 0, risky ? 2 : 0);
+    if (risky) assert.match(data.risk!.join('\n'), /^CPU: request exceeded .*setting mora\.risk\.cpu.*\nMemory: .*OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     const yaml = parse(data.yaml) as { resources: { requests: { cpu: string; memory: string }; limits: { memory: string } } };
     assert.equal(parseQuantity(yaml.resources.requests.cpu), rec.cpu!.request.value);
     assert.equal(parseQuantity(yaml.resources.requests.memory), rec.memory!.request.value);

@@ -38,7 +38,8 @@ describe('MOrA forecast webview', function () {
     assert.deepEqual(data.panels.map((p) => p.id), ['cpu', 'memory', 'requests', 'replicas']);
     assert.ok(data.modelsRun.includes('prophet') && data.modelsRun.includes('fused'), `models run: ${data.modelsRun.join(', ')}`);
     // The demo's productcatalogservice asks for 500m and 1Gi and uses a few percent: the headline says so.
-    assert.match(data.headline, /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · \d+% confident$/);
+    // …with the risk the values carry where the engine states it (evidence.risk), else the confidence.
+    assert.match(data.headline, /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · (\d+% confident|cpu [≈<][\d.]+% over request · [≈<]1 OOM day in \d+)$/);
 
     const d = await describeWhenDrawn(api);
     assert.equal(d.panel, 'cpu');

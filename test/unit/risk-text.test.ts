@@ -1,0 +1,131 @@
+/**
+ * Confidence as a risk statement: how a value's evidence.risk reads in every view (one module, src/core/advice-text.ts),
+ * for both measures, and the fallback to today's confidence wording where a value carries no risk statement
+ * (baselines, metrics.k8s.io snapshots). Hand-made recommendations, so these do not depend on the engine's calibration.
+ */
+import { strict as assert } from 'node:assert';
+import {
+  dayShareText, oomDaysText, riskBrief, riskCell, riskSettingText, riskStatement, riskTargetNote, riskTargetsLine, shareText,
+} from '../../src/core/advice-text';
+import type { ContainerRecommendation, Evidence, Recommendation, RiskStatement } from '../../src/core/recommendation';
+import { DemoDataSource } from '../../src/data/demo';
+import { manifestView } from '../../src/views/manifest-lens-model';
+import { containerHeadline, evidenceMarkdown, riskLines } from '../../src/views/recommendation-text';
+import { ClusterTreeModel, type TreeNode } from '../../src/views/tree-model';
+
+const Mi = 2 ** 20;
+const CPU_RISK: RiskStatement = { measure: 'exceedance', target: 0.05, expected: 0.05, calibrationDays: 14 };
+const MEM_RISK: RiskStatement = { measure: 'oom-days', target: 0.01, expected: 0.01, calibrationDays: 14 };
+
+function evidence(risk?: RiskStatement): Evidence {
+  return { observed: { p50: 0, p95: 0, p99: 0, max: 0, samples: 1, days: 14 }, margin: 0.1, method: 'moving-window', reason: 'p95 of the window', completeness: 1, notes: [], ...(risk ? { risk } : {}) };
+}
+
+function container(cpuRisk?: RiskStatement, memRisk?: RiskStatement, confidence = 0.87): ContainerRecommendation {
+  return {
+    container: 'server', current: { requests: { cpu: 0.5, memory: 1024 * Mi }, limits: { memory: 1024 * Mi } }, verdict: 'over-provisioned', confidence,
+    cpu: { request: { value: 0.18, lower: 0.15, upper: 0.2 }, confidence, evidence: evidence(cpuRisk) },
+    memory: { request: { value: 420 * Mi, lower: 400 * Mi, upper: 440 * Mi }, limit: { value: 420 * Mi, lower: 400 * Mi, upper: 440 * Mi }, confidence, evidence: evidence(memRisk) },
+  };
+}
+
+function recommendation(name: string, c: ContainerRecommendation): Recommendation {
+  return { workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name }, qos: 'Burstable', confidence: c.confidence, generatedAt: 0, containers: [c] };
+}
+
+describe('risk statements (confidence as what it means)', () => {
+  it('words shares, durations and OOM days as people read them', () => {
+    assert.equal(shareText(0.05), '5%');
+    assert.equal(shareText(0.005), '0.5%');
+    assert.equal(shareText(0.0004), '<0.1%');
+    assert.equal(shareText(0), '0%');
+    assert.equal(shareText(0.25), '25%');
+    assert.equal(dayShareText(0.05), '1 h 12 min');
+    assert.equal(dayShareText(0.005), '7 min');
+    assert.equal(dayShareText(0.0001), '<1 min');
+    assert.equal(dayShareText(0.25), '6 h');
+    assert.equal(oomDaysText(0.01), '1 OOM day in 100');
+    assert.equal(oomDaysText(0.013), '1 OOM day in 77');
+    assert.equal(oomDaysText(0), '<1 OOM day in 1000');
+  });
+
+  it('CPU: the share of time above the request, and that time per day', () => {
+    const c = container(CPU_RISK, MEM_RISK);
+    assert.equal(riskStatement(c.cpu!), 'request exceeded ≈5% of the time (≈1 h 12 min a day)');
+    assert.equal(riskStatement({ ...c.cpu!, evidence: evidence({ ...CPU_RISK, expected: 0.0002 }) }), 'request exceeded <0.1% of the time (<1 min a day)');
+  });
+
+  it('memory: OOM days at this limit', () => {
+    const c = container(CPU_RISK, MEM_RISK);
+    assert.equal(riskStatement(c.memory!), '≈1 OOM day in 100 at this limit');
+    assert.equal(riskStatement({ ...c.memory!, evidence: evidence({ ...MEM_RISK, expected: 0.02 }) }), '≈1 OOM day in 50 at this limit');
+    assert.equal(riskStatement({ ...c.memory!, limit: undefined }), '≈1 OOM day in 100 at this value');
+  });
+
+  it('falls back to the confidence where a value carries no risk statement', () => {
+    const c = container(undefined, undefined);
+    assert.equal(riskStatement(c.cpu!), '87% confident');
+    assert.equal(riskBrief(c), '87% confident');
+    assert.equal(riskBrief(c, (x) => `${Math.round(x * 100)}%`), '87%');
+    assert.deepEqual(riskLines(c), []);
+    assert.equal(riskCell(c), undefined);
+    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident');
+    assert.doesNotMatch(evidenceMarkdown(recommendation('cartservice', c), c), /risk target/);
+  });
+
+  it('names the target, the calibration and the setting next to the statement', () => {
+    assert.equal(riskTargetNote(CPU_RISK, 'setting mora.risk.cpu'), 'risk target ≤5% of the time (setting mora.risk.cpu), calibrated on 14 days of its own history');
+    assert.equal(riskTargetNote({ ...MEM_RISK, calibrationDays: 0 }), 'risk target ≤1 OOM day in 100, no history to calibrate on yet (the margin is a prior)');
+    assert.equal(riskSettingText({ cpu: 0.05, memory: 0.01 }), 'CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100');
+    assert.equal(riskTargetsLine([recommendation('a', container(CPU_RISK, MEM_RISK))]), 'risk targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100');
+    assert.equal(riskTargetsLine([recommendation('a', container())]), undefined);
+  });
+
+  it('the webview headline, the hover and the forecast view\'s evidence lines carry it', () => {
+    const c = container(CPU_RISK, { ...MEM_RISK, expected: 0.02 });
+    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 50');
+    const md = evidenceMarkdown(recommendation('cartservice', c), c);
+    assert.match(md, /\*\*CPU\*\* request 180m .* · request exceeded ≈5% of the time \(≈1 h 12 min a day\)/);
+    assert.match(md, /- risk target ≤5% of the time \(setting mora\.risk\.cpu\), calibrated on 14 days/);
+    assert.match(md, /\*\*Memory\*\* request 420Mi .*limit 420Mi · ≈1 OOM day in 50 at this limit/);
+    assert.match(md, /- risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
+    assert.doesNotMatch(md, /confident/);
+    assert.deepEqual(riskLines(c), [
+      'CPU: request exceeded ≈5% of the time (≈1 h 12 min a day); risk target ≤5% of the time (setting mora.risk.cpu), calibrated on 14 days of its own history',
+      'Memory: ≈1 OOM day in 50 at this limit; risk target ≤1 OOM day in 100 (setting mora.risk.memory), calibrated on 14 days of its own history',
+    ]);
+    assert.equal(riskCell(c), '5%·1/50');
+  });
+
+  it('the CodeLens title and hover of a manifest carry it', () => {
+    const c = container(CPU_RISK, MEM_RISK);
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n'
+      + '      - name: server\n        resources:\n          requests:\n            cpu: 500m\n            memory: 1Gi\n';
+    const view = manifestView(yaml, (_ns, _kind, name) => (name === 'cartservice' ? recommendation(name, c) : undefined), 'default');
+    const lens = view.lenses.find((l) => l.kind === 'container')!;
+    assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100');
+    assert.match(lens.tooltip!, /risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
+    assert.ok(view.hovers.every((h) => /≈1 OOM day in 100 at this limit/.test(h.markdown)));
+  });
+
+  it('the tree: risk in the container\'s description and tooltip, the targets in the workload\'s tooltip; confidence without', async () => {
+    const nodes = async (c: ContainerRecommendation): Promise<{ workload: TreeNode; container: TreeNode }> => {
+      const model = new ClusterTreeModel(new DemoDataSource(), { ensure: async () => 11, get: (w) => recommendation(w.name, c) });
+      let list = await model.children();
+      for (const label of ['demo', 'shop']) list = await model.children(list.find((n) => n.label === label)!);
+      const workload = list.find((n) => n.label === 'cartservice')!;
+      return { workload, container: (await model.children(workload))[0] };
+    };
+    const withRisk = await nodes(container(CPU_RISK, MEM_RISK));
+    assert.equal(withRisk.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100');
+    assert.match(withRisk.container.tooltip!, /CPU: request exceeded ≈5% of the time \(≈1 h 12 min a day\); risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
+    assert.match(withRisk.container.tooltip!, /Memory: ≈1 OOM day in 100 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
+    assert.doesNotMatch(withRisk.container.tooltip!, /Confidence/);
+    assert.match(withRisk.workload.tooltip!, /Sized to the risk targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 \(settings mora\.risk\.cpu, mora\.risk\.memory\)/);
+    assert.doesNotMatch(withRisk.workload.description!, /%/);
+    const without = await nodes(container());
+    assert.equal(without.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 87%');
+    assert.match(without.container.tooltip!, /Confidence 87%/);
+    assert.match(without.workload.description!, / · 87%$/);
+  });
+});
