@@ -2,21 +2,19 @@
  * bench:backtest — MOrA against faithful VPA, KRR and Autopilot baselines on real traces, rolling daily replay
  * (docs/ENGINE.md § Backtest). Usage: npm run bench:backtest -- --data <datasets dir> [--only <group>] [--json] [--with-prophet]
  *   groups: bitbrains-mem, aggregate-mem (memory), bitbrains-cpu, azure-cpu, nab-cpu, aggregate-cpu (cpu)
- * Azure V1 (step index, no time) is converted in memory: 5-minute steps from t = 0. Nothing is written to the repo.
+ * Dataset groups: scripts/bench/datasets.ts (shared with bench:frontier). Nothing is written to the repo.
  * Also prints an "oracle" that knows each scored day in advance (memory: the day's peak; CPU: the day's p95), a bound
  * on what any one-value-per-day rule can reach, and the time of a full replay of the longest series, all strategies.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { series, type Series } from '../../src/core/series';
+import { existsSync } from 'node:fs';
+import type { Series } from '../../src/core/series';
 import { quantile } from '../../src/core/stats';
-import { loadSeriesInput } from '../../src/cli/commands/backtest-input';
 import { replay } from '../../src/rightsizing/replay/replay';
 import { runBacktest } from '../../src/rightsizing/backtest/run';
 import { meanSummary, summarize, type Summary } from '../../src/rightsizing/replay/score';
 import type { ResourceKind, SizingStrategy } from '../../src/rightsizing/baselines/strategy';
 import type { StrategyName } from '../../src/rightsizing/backtest/strategies';
+import { datasetGroups, type Named } from './datasets';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -25,45 +23,7 @@ const only = arg('--only');
 const asJson = args.includes('--json');
 if (!existsSync(data)) { console.error(`bench:backtest: ${data} not found; pass --data <datasets dir>`); process.exit(2); }
 
-interface Named { name: string; series: Series }
-
-function azureCsv(file: string): Named[] {
-  const lines = gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n');
-  const ids = lines[0].split(',').slice(1);
-  const cols = ids.map(() => ({ t: [] as number[], v: [] as number[] }));
-  for (const line of lines.slice(1)) {
-    const c = line.split(',');
-    const step = Number(c[0]);
-    for (let j = 1; j < c.length; j++) { if (c[j] === '' || c[j] === 'NA') continue; cols[j - 1].t.push((step - 1) * 300); cols[j - 1].v.push(Number(c[j])); }
-  }
-  return ids.map((id, j) => ({ name: `azure_${id}`, series: series(cols[j].t, cols[j].v) }));
-}
-
-/** One column of a headerless-time aggregate CSV (row i = bucket i of `step` seconds), scaled into bytes or cores. */
-function aggregateColumn(file: string, column: string, name: string, step: number, factor: number): Named {
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const j = lines[0].split(',').indexOf(column);
-  const t: number[] = [], v: number[] = [];
-  lines.slice(1).forEach((line, i) => { const x = Number(line.split(',')[j]); if (Number.isFinite(x)) { t.push(i * step); v.push(x * factor); } });
-  return { name, series: series(t, v) };
-}
-
-const scale = (xs: Named[], f: number): Named[] => xs.map((x) => ({ name: x.name, series: series(x.series.t, Array.from(x.series.v, (y) => y * f)) }));
-const tv = join(data, 'timestamp_value');
-const groups: Array<{ label: string; kind: ResourceKind; load: () => Named[]; note: string }> = [
-  { label: 'bitbrains-mem', kind: 'memory', load: () => loadSeriesInput(tv, /^bitbrains_.*_mem_bytes\.csv$/), note: 'Bitbrains VM memory usage (bytes), 12 VMs, 30 days at 5 min' },
-  // MHz → "cores" at 1 GHz per core keeps values inside VPA's histogram range (0.01–1000 cores); every strategy sees the same values.
-  { label: 'bitbrains-cpu', kind: 'cpu', load: () => scale(loadSeriesInput(tv, /^bitbrains_.*_cpu_mhz\.csv$/), 1e-3), note: 'Bitbrains VM CPU (MHz / 1000), 12 VMs, 30 days' },
-  { label: 'azure-cpu', kind: 'cpu', load: () => azureCsv(join(data, 'azure_v1_vms', 'microsoft_avg_70.csv.gz')), note: 'Azure V1 VM average CPU % per 5 min, 70 VMs, 28 days' },
-  // Cluster-wide averages: smooth series, two per kind (Google 2019, 30 days; Azure V2, 30 days); shares scaled to bytes / cores.
-  { label: 'aggregate-mem', kind: 'memory', note: 'cluster averages (smooth): Google 2019 avg_mem × 1e10 B, Azure V2 assigned_mem × 1e4 B', load: () => [
-    aggregateColumn(join(data, 'datacenter_aggregates/google2019/instance_usage_grouped_300_seconds_month.csv'), 'avg_mem', 'google2019_mem', 300, 1e10),
-    aggregateColumn(join(data, 'datacenter_aggregates/azure_v2/vm_cpu_readings_month_aggregated_cpu_mem.csv'), 'assigned_mem', 'azure_v2_mem', 300, 1e4)] },
-  { label: 'aggregate-cpu', kind: 'cpu', note: 'cluster averages (smooth): Google 2019 avg_cpu × 10, Azure V2 cpu_usage × 1e-5', load: () => [
-    aggregateColumn(join(data, 'datacenter_aggregates/google2019/instance_usage_grouped_300_seconds_month.csv'), 'avg_cpu', 'google2019_cpu', 300, 10),
-    aggregateColumn(join(data, 'datacenter_aggregates/azure_v2/vm_cpu_readings_month_aggregated_cpu_mem.csv'), 'cpu_usage', 'azure_v2_cpu', 300, 1e-5)] },
-  { label: 'nab-cpu', kind: 'cpu', load: () => loadSeriesInput(tv, /^nab_.*(cpu_utilization|grok_asg).*\.csv$/), note: 'NAB AWS CloudWatch CPU %, 7 series, ~14 days' },
-];
+const groups = datasetGroups(data);
 
 function oracle(s: Series, kind: ResourceKind): SizingStrategy {
   return {

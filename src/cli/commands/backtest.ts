@@ -1,23 +1,38 @@
 /**
- * `mora backtest --input <csv|dir> --kind cpu|memory [--strategies mora,vpa,krr,autopilot] [--out recs.csv] [--format table|json]`
+ * `mora backtest --input <csv|dir> --kind cpu|memory [--strategies mora,vpa,krr,autopilot] [--out recs.csv] [--format table|json]
+ *    [--cpu-risk 0.01,0.05 | --memory-risk 0.01] [--frontier [--html report.html]]`
  * Rolling daily replay of sizing strategies over `timestamp,value` series (docs/ENGINE.md has the scoring definition).
  * Writes one row per series, day and strategy (`series,day_start,strategy,value`) and prints the summary.
+ * A risk list replays MOrA once per target (`mora@cpu-risk=0.05`); `--frontier` replays it over a grid of targets next to
+ * every baseline and prints the risk–waste points, MOrA's curve, the dominance at each baseline's point, the per-day
+ * oracle's frontier, the calibration error per target and the confidence table (docs/BENCHMARKS.md § Risk–waste frontier).
  */
 import type { Command } from 'commander';
 import { series as makeSeries } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
-import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../../rightsizing/backtest/strategies';
+import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
+import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
+import { parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, type StrategySpec } from '../../rightsizing/backtest/strategies';
+import type { ResourceKind } from '../../rightsizing/baselines/strategy';
+import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
 import { UserError } from '../errors';
 import { toCsv } from '../format/csv';
+import { frontierHtml } from '../format/frontier-html';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
 import { loadSeriesInput } from './backtest-input';
 
+const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
+
 export interface BacktestCliOptions {
   input: string;
   kind: string;
-  strategies: string;
+  strategies?: string;
   out?: string;
+  cpuRisk?: string;
+  memoryRisk?: string;
+  frontier?: boolean;
+  html?: string;
   format: string;
   warmupDays: string;
   scale: string;
@@ -30,8 +45,12 @@ export function register(program: Command): void {
     .description('Replay sizing strategies day by day over timestamp,value series and score waste, shortfall and OOM-free days')
     .requiredOption('-i, --input <path>', 'a timestamp,value CSV or a directory of them (series name = file name)')
     .requiredOption('-k, --kind <kind>', 'cpu (value = CPU request, cores) or memory (value = memory limit, bytes)')
-    .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}`, 'mora,vpa,krr,autopilot')
+    .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}, or mora@cpu-risk=0.05 (default ${DEFAULT_STRATEGIES}; with --frontier: ${FRONTIER_BASELINES.join(',')})`)
     .option('-o, --out <csv>', 'write the per-day values: series,day_start,strategy,value')
+    .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
+    .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
+    .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
+    .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
@@ -47,9 +66,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (kind !== 'cpu' && kind !== 'memory') throw new UserError(`--kind must be cpu or memory, got "${opts.kind}"`);
   const format = opts.format.toLowerCase();
   if (format !== 'table' && format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
-  const names = opts.strategies.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0) throw new UserError(`--strategies is empty; choose from ${STRATEGY_NAMES.join(', ')}`);
-  for (const n of names) if (!isStrategyName(n)) throw new UserError(`unknown strategy "${n}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
+  const specs = parseStrategies(opts.strategies ?? (opts.frontier ? FRONTIER_BASELINES.join(',') : DEFAULT_STRATEGIES), kind);
+  const risks = riskList(opts, kind);
+  if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   const warmupDays = Number(opts.warmupDays);
   if (!Number.isInteger(warmupDays) || warmupDays < 0) throw new UserError(`--warmup-days must be a whole number ≥ 0, got "${opts.warmupDays}"`);
   const scale = Number(opts.scale);
@@ -61,14 +80,25 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   }));
   const progress = !opts.quiet && inputs.length > 1;
   const tty = process.stderr.isTTY === true;
-  const result = runBacktest(inputs, kind, names as StrategyName[], {
+  const options = {
     warmupDays,
     // A terminal gets one updating line; a log gets a line every 10 series.
-    onSeries: progress ? (done, total, name) => {
+    onSeries: progress ? (done: number, total: number, name: string) => {
       if (tty) process.stderr.write(`\rbacktest: ${done}/${total} ${name.slice(0, 40).padEnd(40)}${done === total ? '\n' : ''}`);
       else if (done % 10 === 0 || done === total) process.stderr.write(`backtest: ${done}/${total} series\n`);
     } : undefined,
-  });
+  };
+  let frontier: FrontierResult | undefined;
+  let result: BacktestResult;
+  if (opts.frontier) {
+    // Baselines are the plain strategies; MOrA's curve is `mora` over the grid (labelled targets in --strategies join it).
+    const labelled = specs.filter((s) => s.risk !== undefined).map((s) => s.risk!);
+    const grid = risks ?? (labelled.length ? labelled : [...DEFAULT_GRID[kind]]);
+    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name) });
+    result = frontier.backtest;
+  } else {
+    result = runBacktest(inputs, kind, withRisks(specs, risks, kind), options);
+  }
   if (result.rows.length === 0) {
     throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
   }
@@ -78,9 +108,64 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
+  if (frontier) {
+    if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
+    if (format === 'json') return JSON.stringify({ ...frontierJson(frontier), skipped }, null, 2) + '\n';
+    const text = frontierText(frontier);
+    return skipped.length ? `${text}skipped (no day scored): ${skipped.map((s) => s.series).join(', ')}\n` : text;
+  }
   if (format === 'json') return JSON.stringify({ ...(toJson(result) as object), skipped }, null, 2) + '\n';
   const table = summaryTable(result);
   return skipped.length ? `${table}skipped (no day scored): ${skipped.map((s) => s.series).join(', ')}\n` : table;
+}
+
+/** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`); duplicates dropped. */
+function parseStrategies(list: string, kind: ResourceKind): StrategySpec[] {
+  const labels = [...new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  if (labels.length === 0) throw new UserError(`--strategies is empty; choose from ${STRATEGY_NAMES.join(', ')}`);
+  return labels.map((l) => {
+    const spec = parseStrategySpec(l, kind);
+    if (!spec) {
+      throw new UserError(l.includes('@')
+        ? `"${l}" in --strategies: a risk target goes on ${RISK_STRATEGIES.join(' or ')} as @${kind}-risk=<share> (e.g. mora@${kind}-risk=${DEFAULT_RISK[kind]})`
+        : `unknown strategy "${l}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
+    }
+    if (spec.risk !== undefined) checkRisk(spec.risk, `"${l}" in --strategies`);
+    return spec;
+  });
+}
+
+function checkRisk(r: number, where: string): void {
+  if (!(r >= RISK_RANGE.min && r <= RISK_RANGE.max)) {
+    throw new UserError(`${where}: risk targets are shares between ${RISK_RANGE.min} and ${RISK_RANGE.max} (0.05 = 5%), got ${r}`);
+  }
+}
+
+/** The risk list for this kind (`--cpu-risk` / `--memory-risk`), validated; undefined when none is given. */
+function riskList(opts: BacktestCliOptions, kind: ResourceKind): number[] | undefined {
+  const other = kind === 'cpu' ? opts.memoryRisk : opts.cpuRisk;
+  const flag = kind === 'cpu' ? '--cpu-risk' : '--memory-risk';
+  if (other !== undefined) throw new UserError(`${kind === 'cpu' ? '--memory-risk' : '--cpu-risk'} applies to --kind ${kind === 'cpu' ? 'memory' : 'cpu'}; with --kind ${kind} use ${flag}`);
+  const raw = kind === 'cpu' ? opts.cpuRisk : opts.memoryRisk;
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (items.length === 0) throw new UserError(`${flag} is empty; give one or more shares, e.g. ${flag} ${DEFAULT_RISK[kind]}`);
+  const out = items.map((x) => {
+    const r = /^[0-9.eE+-]+$/.test(x) ? Number(x) : NaN;
+    if (!Number.isFinite(r)) throw new UserError(`${flag}: "${x}" is not a number; give shares such as 0.01,0.05`);
+    checkRisk(r, flag);
+    return r;
+  });
+  return [...new Set(out)];
+}
+
+/** With a risk list, each MOrA strategy is replayed once per target; the baselines once. */
+function withRisks(specs: readonly StrategySpec[], risks: readonly number[] | undefined, kind: ResourceKind): StrategySpec[] {
+  if (!risks) return [...specs];
+  if (!specs.some((s) => RISK_STRATEGIES.includes(s.name))) {
+    throw new UserError(`--${kind}-risk applies to ${RISK_STRATEGIES.join(' or ')}; add one to --strategies`);
+  }
+  return specs.flatMap((s) => (RISK_STRATEGIES.includes(s.name) && s.risk === undefined ? risks.map((risk) => ({ name: s.name, risk })) : [s]));
 }
 
 export interface SkippedSeries {
@@ -102,7 +187,51 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
 }
 
 function toJson(r: BacktestResult): unknown {
-  return { kind: r.kind, strategies: r.strategies, mean: r.mean, perSeries: r.perSeries, elapsedMs: Math.round(r.elapsedMs) };
+  return { kind: r.kind, strategies: r.strategies, mean: r.mean, perSeries: r.perSeries.map(({ days: _d, ...p }) => p), elapsedMs: Math.round(r.elapsedMs) };
+}
+
+/** The frontier as data: points, MOrA's curve, dominance, calibration, confidence, the oracle (≤ 101 points) and the summaries. */
+export function frontierJson(f: FrontierResult): Record<string, unknown> {
+  const maxRisk = Math.max(...f.points.map((p) => p.risk).filter(Number.isFinite), 0) * 1.2;
+  return {
+    kind: f.kind, grid: f.grid, riskMeasure: f.kind === 'cpu' ? 'exceedance share' : 'OOM-day share (1 − OOM-free days)', wasteMeasure: 'waste ratio',
+    dominanceRatio: DOMINANCE_RATIO, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
+    oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)),
+    backtest: toJson(f.backtest), elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs),
+  };
+}
+
+export function frontierText(f: FrontierResult): string {
+  const riskHead = f.kind === 'cpu' ? 'exceedance' : 'OOM days';
+  const out: string[] = [];
+  out.push(`${f.kind} risk–waste frontier: mean over series (risk = ${f.kind === 'cpu' ? 'share of samples above the request' : 'share of OOM days'}; waste = Σwaste / Σusage)\n`);
+  out.push(renderTable([{ header: 'strategy' }, { header: 'target', align: 'right' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' },
+    { header: 'oracle waste', align: 'right' }, { header: 'series', align: 'right' }, { header: 'days', align: 'right' }],
+  f.points.map((p) => [p.strategy, p.target !== undefined ? percent(p.target, 1) : '', percent(p.risk, 2), fixed(p.waste), fixed(oracleWasteAt(f.oracle, p.risk)), String(p.series), String(p.days)])));
+  out.push(`\ndominance: MOrA's waste at ≤ the baseline's risk (along its curve) / the baseline's waste; dominates at ≤ ${DOMINANCE_RATIO}\n`);
+  out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' }, { header: 'MOrA waste', align: 'right' },
+    { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'oracle ×', align: 'right' }],
+  f.dominance.map((d) => [d.baseline, percent(d.baselineRisk, 2), fixed(d.baselineWaste), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
+    d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no MOrA point', fixed(d.oracleRatio, 2)])));
+  out.push(`\ncalibration: achieved ${riskHead} share vs target (within ±25% relative, or ±0.5 points under 2%)\n`);
+  out.push(renderTable([{ header: 'target', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'pts', align: 'right' },
+    { header: 'pooled', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'within', keep: true }, { header: 'series within', align: 'right' }],
+  f.calibration.map((c) => [percent(c.target, 1), percent(c.achievedMean, 2), signed(c.relativeError * 100, 0) + '%', signed(c.pointsError, 2), percent(c.achievedPooled, 2),
+    signed(c.relativeErrorPooled * 100, 0) + '%', c.within ? 'yes' : 'no', percent(c.seriesWithin, 0)])));
+  out.push(`\nconfidence: violation rate of days by the confidence MOrA gave (${f.kind === 'cpu' ? "the day's exceedance share above the target" : 'an OOM day'}); goal: ≥ 0.8 at most half of < 0.5\n`);
+  out.push(renderTable([{ header: 'strategy', keep: true }, ...f.confidence[0].buckets.flatMap((b) => [{ header: `${b.label} days`, align: 'right' as const }, { header: 'violated', align: 'right' as const }]),
+    { header: 'unrated', align: 'right' }, { header: 'high/low', align: 'right' }],
+  f.confidence.map((t) => [t.strategy, ...t.buckets.flatMap((b) => [String(b.days), percent(b.rate, 1)]), String(t.unrated), fixed(t.ratio, 2)])));
+  const o = f.oracle;
+  if (o.length) {
+    const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2].filter((r) => r >= o[0].risk);
+    out.push(`\noracle (each day known in advance; the least waste any one-value-per-day rule can reach at that mean risk): ${at.map((r) => `${percent(r, 1)} → ${fixed(oracleWasteAt(o, r))}`).join(', ')}\n`);
+  }
+  return out.join('');
+}
+
+function signed(x: number, digits: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${fixed(x, digits)}` : '—';
 }
 
 export function summaryTable(r: BacktestResult): string {

@@ -5,8 +5,8 @@
 import type { Series } from '../../core/series';
 import type { ResourceKind } from '../baselines/strategy';
 import { replay, type ReplayOptions } from '../replay/replay';
-import { meanSummary, summarize, type Summary } from '../replay/score';
-import { createStrategy, type StrategyContext, type StrategyName } from './strategies';
+import { meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
+import { createStrategy, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
 
 export interface BacktestInput {
   name: string;
@@ -24,7 +24,7 @@ export interface BacktestResult {
   kind: ResourceKind;
   strategies: string[];
   rows: BacktestRow[];
-  perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number }>;
+  perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number; days?: DayScore[] }>;
   mean: Array<{ strategy: string; series: number; summary: Summary }>;
   elapsedMs: number;
 }
@@ -32,24 +32,30 @@ export interface BacktestResult {
 export interface BacktestOptions extends ReplayOptions, StrategyContext {
   /** Called after each series (progress on stderr in the CLI). */
   onSeries?: (done: number, total: number, name: string) => void;
+  /** Keep each series' scored days in `perSeries` (the frontier's calibration and confidence tables need them). */
+  keepDays?: boolean;
 }
 
-export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind, names: readonly StrategyName[], options: BacktestOptions = {}): BacktestResult {
+/** Strategies by name, or as specs (`{ name: 'mora', risk: 0.05 }` replays as `mora@cpu-risk=0.05`). */
+export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind, specs: ReadonlyArray<StrategyName | StrategySpec>, options: BacktestOptions = {}): BacktestResult {
   const t0 = performance.now();
+  const names = specs.map((s) => strategyLabel(s, kind));
   const rows: BacktestRow[] = [];
   const perSeries: BacktestResult['perSeries'] = [];
   inputs.forEach((input, i) => {
-    const strategies = names.map((n) => createStrategy(n, kind, options));
+    const strategies = specs.map((n) => createStrategy(n, kind, options));
     const res = replay(input.series, strategies, options);
+    // Results are keyed by the label, whatever name the strategy object gives itself.
+    res.forEach((r, k) => { r.strategy = names[k]; });
     for (const r of res) {
       for (const d of r.days) rows.push({ series: input.name, dayStart: d.dayStart, strategy: r.strategy, value: d.value });
-      perSeries.push({ series: input.name, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer });
+      perSeries.push({ series: input.name, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(options.keepDays ? { days: r.days } : {}) });
     }
     options.onSeries?.(i + 1, inputs.length, input.name);
   });
   const mean = names.map((n) => {
     const mine = perSeries.filter((p) => p.strategy === n && p.summary.days > 0);
-    return { strategy: n as string, series: mine.length, summary: meanSummary(mine.map((p) => p.summary)) };
+    return { strategy: n, series: mine.length, summary: meanSummary(mine.map((p) => p.summary)) };
   });
   return { kind, strategies: [...names], rows, perSeries, mean, elapsedMs: performance.now() - t0 };
 }

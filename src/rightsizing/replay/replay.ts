@@ -24,6 +24,27 @@ export interface StrategyReplay {
   noAnswer: number;
 }
 
+function isScoredDay(day: number, firstDay: number, samples: number, warmupDays: number, minSamples: number): boolean {
+  return day >= firstDay + warmupDays * DAY && samples >= minSamples;
+}
+
+/** The days `replay` scores (same warm-up and sample-count rule), with their samples: for the per-day oracle. */
+export function scoredDays(s: Series, options: ReplayOptions = {}): Array<{ dayStart: number; values: Float64Array }> {
+  const warmup = options.warmupDays ?? 7;
+  const minSamples = options.minSamplesPerDay ?? 12;
+  const out: Array<{ dayStart: number; values: Float64Array }> = [];
+  const n = s.t.length;
+  if (n === 0) return out;
+  const firstDay = Math.floor(s.t[0] / DAY) * DAY;
+  const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
+  for (let day = firstDay; day <= lastDay; day += DAY) {
+    const lo = lowerBound(s.t, day);
+    const hi = lowerBound(s.t, day + DAY);
+    if (isScoredDay(day, firstDay, hi - lo, warmup, minSamples)) out.push({ dayStart: day, values: Float64Array.from(s.v.subarray(lo, hi)) });
+  }
+  return out;
+}
+
 export function replay(s: Series, strategies: readonly SizingStrategy[], options: ReplayOptions = {}): StrategyReplay[] {
   const warmup = options.warmupDays ?? 7;
   const minSamples = options.minSamplesPerDay ?? 12;
@@ -37,12 +58,15 @@ export function replay(s: Series, strategies: readonly SizingStrategy[], options
     const hi = lowerBound(s.t, day + DAY);
     const t = s.t.subarray(lo, hi);
     const v = s.v.subarray(lo, hi);
-    const scored = day >= firstDay + warmup * DAY && hi - lo >= minSamples;
+    const scored = isScoredDay(day, firstDay, hi - lo, warmup, minSamples);
     if (scored) {
       for (let k = 0; k < strategies.length; k++) {
         const rec = strategies[k].recommend(day);
         if (rec === undefined || !Number.isFinite(rec.value)) { out[k].noAnswer++; continue; }
-        out[k].days.push(scoreDay(day, rec.value, v));
+        const score = scoreDay(day, rec.value, v);
+        if (rec.confidence !== undefined && Number.isFinite(rec.confidence)) score.confidence = rec.confidence;
+        if (rec.risk !== undefined && Number.isFinite(rec.risk)) score.risk = rec.risk;
+        out[k].days.push(score);
       }
     }
     if (hi > lo) for (const st of strategies) st.observe(t, v);

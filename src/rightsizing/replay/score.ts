@@ -17,6 +17,10 @@ export interface DayScore {
   /** Samples strictly above the value. */
   exceeded: number;
   relativeSlack: number;
+  /** The strategy's own confidence in this day's value (0..1), when it gives one (MOrA). */
+  confidence?: number;
+  /** The risk target the value was calibrated to (CPU exceedance share; memory OOM-day share), when the strategy gives one. */
+  risk?: number;
 }
 
 export function scoreDay(dayStart: number, value: number, usage: ArrayLike<number>): DayScore {

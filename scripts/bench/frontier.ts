@@ -1,0 +1,73 @@
+/**
+ * bench:frontier — the risk–waste frontier per dataset group (issue 12): MOrA over a grid of risk targets against VPA,
+ * KRR (simple, simple_limit), Autopilot and MOrA at its default target, on the same series and days; the per-day oracle's
+ * frontier; calibration error per target; the confidence table. Nothing is written to the repo.
+ * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json] [--with-prophet] [--grid 0.01,0.05]
+ *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
+ */
+import { existsSync } from 'node:fs';
+import { DEFAULT_RISK } from '../../src/rightsizing/engine/policy';
+import { DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../src/rightsizing/backtest/frontier';
+import { oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
+import type { StrategyName } from '../../src/rightsizing/backtest/strategies';
+import { datasetGroups } from './datasets';
+
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const data = arg('--data') ?? '../shared/datasets';
+const only = arg('--only');
+const asJson = args.includes('--json');
+const gridArg = arg('--grid');
+const grid = gridArg ? gridArg.split(',').map(Number) : undefined;
+if (grid && grid.some((r) => !(r >= 0.001 && r <= 0.5))) { console.error(`bench:frontier: --grid values must be shares in 0.001..0.5, got ${gridArg}`); process.exit(2); }
+if (!existsSync(data)) { console.error(`bench:frontier: ${data} not found; pass --data <datasets dir>`); process.exit(2); }
+const groups = datasetGroups(data);
+if (only && !groups.some((g) => g.label === only)) { console.error(`bench:frontier: no group ${only}; groups: ${groups.map((g) => g.label).join(', ')}`); process.exit(2); }
+const baselines: StrategyName[] = [...FRONTIER_BASELINES, ...(args.includes('--with-prophet') ? ['mora-prophet' as const] : [])];
+
+const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '—');
+const sgn = (x: number, d = 2): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}` : '—');
+const out: Record<string, unknown> = { date: new Date().toISOString(), baselines, groups: {} };
+const tAll = performance.now();
+
+function print(label: string, note: string, r: FrontierResult): void {
+  const riskName = r.kind === 'cpu' ? 'exceedance' : 'OOM days';
+  console.log(`\n== ${label}: ${note} (${r.kind}; ${r.backtest.mean[0]?.series ?? 0} series; replay ${Math.round(r.elapsedMs - r.oracleMs)} ms, oracle ${Math.round(r.oracleMs)} ms)`);
+  console.log(`points (risk = ${riskName} share, mean over series; waste = waste ratio):`);
+  for (const p of r.points) console.log(`  ${p.strategy.padEnd(26)} risk ${pct(p.risk).padStart(8)}  waste ${f(p.waste).padStart(7)}  oracle at this risk ${f(oracleWasteAt(r.oracle, p.risk)).padStart(7)}`);
+  console.log(`dominance (MOrA's waste at ≤ the baseline's risk / the baseline's waste; dominates if ≤ ${DOMINANCE_RATIO}):`);
+  for (const d of r.dominance) {
+    console.log(`  ${d.baseline.padEnd(12)} risk ${pct(d.baselineRisk).padStart(8)} waste ${f(d.baselineWaste).padStart(7)} | MOrA ${f(d.moraWaste).padStart(7)} (target ${pct(d.moraTarget, 1)}) ratio ${f(d.ratio, 2).padStart(5)} ${d.dominates ? 'DOMINATES' : 'not dominated'}`
+      + ` | oracle ${f(d.oracleWaste).padStart(7)} ratio ${f(d.oracleRatio, 2)}${d.note ? ` (${d.note})` : ''}`);
+  }
+  console.log('calibration (achieved vs target; within = ±25% relative or ±0.5 points under 2%, on the mean over series):');
+  for (const c of r.calibration) {
+    console.log(`  target ${pct(c.target, 1).padStart(6)}: mean ${pct(c.achievedMean).padStart(8)} (${sgn(c.relativeError * 100, 0)}%, ${sgn(c.pointsError)} pts)`
+      + `  pooled ${pct(c.achievedPooled).padStart(8)} (${sgn(c.relativeErrorPooled * 100, 0)}%, ${sgn(c.pointsErrorPooled)} pts)  ${c.within ? 'within' : 'OUT'}; series within ${pct(c.seriesWithin, 0)}`);
+  }
+  const def = DEFAULT_RISK[r.kind];
+  console.log(`confidence (violation = ${r.kind === 'cpu' ? "the day's exceedance share > target" : 'an OOM day'}; goal rate(≥0.8) / rate(<0.5) ≤ 0.5):`);
+  for (const t of r.confidence.filter((c) => c.strategy === 'all targets' || c.strategy.endsWith(`=${def}`))) {
+    const cells = t.buckets.map((b) => `${b.label}: ${b.days} days, ${pct(b.rate, 1)}`).join(' | ');
+    console.log(`  ${t.strategy.padEnd(26)} ${cells} | unrated ${t.unrated} | ratio ${f(t.ratio, 2)}`);
+  }
+  const pts = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5].filter((x) => x >= (r.oracle[0]?.risk ?? 0));
+  console.log(`oracle frontier: ${pts.map((x) => `${pct(x, 1)} → ${f(oracleWasteAt(r.oracle, x))}`).join(', ')}`);
+}
+
+for (const g of groups) {
+  if (only && g.label !== only) continue;
+  const list = g.load();
+  const r = runFrontier(list, g.kind, { grid, baselines });
+  const { backtest: _b, ...rest } = r;
+  (out.groups as Record<string, unknown>)[g.label] = {
+    note: g.note, series: list.length, ...rest,
+    oracle: r.oracle.length > 200 ? r.oracle.filter((_p, i) => i % Math.ceil(r.oracle.length / 200) === 0 || i === r.oracle.length - 1) : r.oracle,
+    elapsedMs: Math.round(r.elapsedMs), oracleMs: Math.round(r.oracleMs),
+  };
+  if (!asJson) print(g.label, g.note, r);
+}
+out.totalMs = Math.round(performance.now() - tAll);
+if (asJson) console.log(JSON.stringify(out, null, 2));
+else console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s`);

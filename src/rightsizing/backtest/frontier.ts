@@ -1,0 +1,241 @@
+/**
+ * The risk–waste frontier (issue 12): MOrA replayed over a grid of risk targets next to every baseline, on the same
+ * series and days. Each strategy is a point (risk, waste): risk = CPU exceedance share / memory OOM-day share
+ * (1 − OOM-free share), waste = waste ratio, both the mean over series (meanSummary). MOrA's targets give a curve.
+ *
+ * Dominance at a baseline's point: MOrA at the risk target whose achieved risk is ≤ the baseline's — read off MOrA's
+ * achieved curve made monotone (its Pareto points: each lowers the waste of every lower-risk point; linear between
+ * them, i.e. a target between two grid values) — has waste ≤ 0.8 × the baseline's. ratio = MOrA waste / baseline waste.
+ *
+ * Also: calibration error per target (achieved vs target, mean over series and pooled) and the confidence table
+ * (violation rate of days by the confidence MOrA gave the value).
+ */
+import type { ResourceKind } from '../baselines/strategy';
+import type { DayScore, Summary } from '../replay/score';
+import { oracleFrontier, oracleWasteAt, type FrontierPoint } from './oracle';
+import { runBacktest, type BacktestInput, type BacktestOptions, type BacktestResult } from './run';
+import { strategyLabel, type StrategyName, type StrategySpec } from './strategies';
+
+/** Default risk grids: CPU exceedance shares; memory OOM-day shares. */
+export const DEFAULT_GRID: Readonly<Record<ResourceKind, readonly number[]>> = {
+  cpu: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3],
+  memory: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5],
+};
+/** The baselines the frontier compares against by default (`mora` = forecasts off, default target). */
+export const FRONTIER_BASELINES: readonly StrategyName[] = ['vpa', 'krr', 'krr-limit', 'autopilot', 'mora'];
+/** Dominance: MOrA's waste at ≤ the baseline's risk is at most this share of the baseline's waste. */
+export const DOMINANCE_RATIO = 0.8;
+/** Calibration bounds (issue 12): within ±25% relative, or ±0.5 points for targets under 2%. */
+export const CALIBRATION = { relative: 0.25, absolute: 0.005, smallTarget: 0.02 } as const;
+/** Confidence buckets and the goal: violation rate of ≥ 0.8 days at most half that of < 0.5 days. */
+export const CONFIDENCE = { high: 0.8, low: 0.5, goal: 0.5 } as const;
+
+export interface StrategyPoint extends FrontierPoint {
+  strategy: string;
+  /** MOrA's risk target, for the curve's points. */
+  target?: number;
+  series: number;
+  days: number;
+}
+
+export interface Dominance {
+  baseline: string;
+  baselineRisk: number;
+  baselineWaste: number;
+  /** MOrA's waste at achieved risk ≤ the baseline's (interpolated along its monotone curve); NaN when its curve does not reach that low. */
+  moraWaste: number;
+  /** The risk target that gives it (interpolated between grid values). */
+  moraTarget: number;
+  ratio: number;
+  dominates: boolean;
+  /** The oracle's least waste at the baseline's risk, and its ratio to the baseline: the limit of any one-value-per-day rule. */
+  oracleWaste: number;
+  oracleRatio: number;
+  /** Why there is no ratio, when there is none. */
+  note?: string;
+}
+
+export interface Calibration {
+  target: number;
+  /** Mean over series of the achieved risk, and pooled (all samples / all days together). */
+  achievedMean: number;
+  achievedPooled: number;
+  /** (achieved − target) / target. */
+  relativeError: number;
+  relativeErrorPooled: number;
+  /** (achieved − target) in points (× 100). */
+  pointsError: number;
+  pointsErrorPooled: number;
+  /** Within ±25% relative, or ±0.5 points when the target is under 2% (on the mean over series). */
+  within: boolean;
+  /** Share of series whose own achieved risk is within the bounds. */
+  seriesWithin: number;
+  series: number;
+}
+
+export interface ConfidenceBucket {
+  label: string;
+  days: number;
+  violations: number;
+  rate: number;
+}
+
+export interface ConfidenceTable {
+  /** The MOrA strategy (target) the days come from, or 'all targets'. */
+  strategy: string;
+  buckets: ConfidenceBucket[];
+  /** Days whose value carried no confidence. */
+  unrated: number;
+  /** Violation rate of ≥ 0.8 days / that of < 0.5 days (goal ≤ 0.5); NaN when a bucket is empty or the low rate is 0. */
+  ratio: number;
+}
+
+export interface FrontierResult {
+  kind: ResourceKind;
+  grid: number[];
+  points: StrategyPoint[];
+  /** MOrA's points over the grid, target ascending. */
+  curve: StrategyPoint[];
+  oracle: FrontierPoint[];
+  dominance: Dominance[];
+  calibration: Calibration[];
+  confidence: ConfidenceTable[];
+  backtest: BacktestResult;
+  elapsedMs: number;
+  oracleMs: number;
+}
+
+export function riskOf(s: Summary, kind: ResourceKind): number {
+  return kind === 'cpu' ? s.exceedanceShare : 1 - s.oomFreeShare;
+}
+
+/** MOrA's achieved curve made monotone: risk ascending, each point with less waste than every point of lower or equal risk. */
+export function paretoCurve<P extends FrontierPoint>(points: readonly P[]): P[] {
+  const sorted = points.filter((p) => Number.isFinite(p.risk) && Number.isFinite(p.waste)).sort((a, b) => a.risk - b.risk || a.waste - b.waste);
+  const out: P[] = [];
+  for (const p of sorted) if (!out.length || p.waste < out[out.length - 1].waste) out.push(p);
+  return out;
+}
+
+/** Waste (and target) of the monotone curve at achieved risk ≤ r: linear between its points, its least waste beyond them. */
+export function curveAt(pareto: ReadonlyArray<FrontierPoint & { target?: number }>, r: number): { waste: number; target: number } | undefined {
+  if (pareto.length === 0 || !(r >= pareto[0].risk)) return undefined;
+  for (let i = 1; i < pareto.length; i++) {
+    const a = pareto[i - 1], b = pareto[i];
+    if (r < b.risk) {
+      const f = (r - a.risk) / (b.risk - a.risk);
+      return { waste: a.waste + f * (b.waste - a.waste), target: (a.target ?? NaN) + f * ((b.target ?? NaN) - (a.target ?? NaN)) };
+    }
+  }
+  const last = pareto[pareto.length - 1];
+  return { waste: last.waste, target: last.target ?? NaN };
+}
+
+export function dominance(curve: readonly StrategyPoint[], baselines: readonly StrategyPoint[], oracle: readonly FrontierPoint[] = []): Dominance[] {
+  const pareto = paretoCurve(curve);
+  return baselines.map((b) => {
+    const at = curveAt(pareto, b.risk);
+    const oracleWaste = oracleWasteAt(oracle, b.risk);
+    const ratio = at && b.waste > 0 ? at.waste / b.waste : NaN;
+    const d: Dominance = {
+      baseline: b.strategy, baselineRisk: b.risk, baselineWaste: b.waste,
+      moraWaste: at?.waste ?? NaN, moraTarget: at?.target ?? NaN, ratio, dominates: ratio <= DOMINANCE_RATIO,
+      oracleWaste, oracleRatio: b.waste > 0 ? oracleWaste / b.waste : NaN,
+    };
+    if (!at) d.note = `MOrA's lowest achieved risk ${pareto[0] ? pareto[0].risk.toFixed(4) : '—'} is above the baseline's ${b.risk.toFixed(4)}`;
+    else if (!(b.waste > 0)) d.note = 'the baseline wastes nothing';
+    return d;
+  });
+}
+
+function withinBounds(achieved: number, target: number): boolean {
+  const err = Math.abs(achieved - target) - 1e-12; // a bound met exactly is met, whatever the float rounding
+  return err <= CALIBRATION.relative * target || (target < CALIBRATION.smallTarget && err <= CALIBRATION.absolute);
+}
+
+/** The risk a series actually had over its days, and the pieces to pool it. */
+function achieved(days: readonly DayScore[], kind: ResourceKind): { risk: number; num: number; den: number } {
+  let num = 0, den = 0;
+  for (const d of days) {
+    if (kind === 'cpu') { num += d.exceeded; den += d.samples; } else { num += d.exceeded > 0 ? 1 : 0; den += 1; }
+  }
+  return { risk: den ? num / den : NaN, num, den };
+}
+
+export function calibration(target: number, perSeriesDays: ReadonlyArray<readonly DayScore[]>, kind: ResourceKind): Calibration {
+  const per = perSeriesDays.filter((d) => d.length > 0).map((d) => achieved(d, kind));
+  const mean = per.length ? per.reduce((a, p) => a + p.risk, 0) / per.length : NaN;
+  const den = per.reduce((a, p) => a + p.den, 0);
+  const pooled = den ? per.reduce((a, p) => a + p.num, 0) / den : NaN;
+  return {
+    target, achievedMean: mean, achievedPooled: pooled,
+    relativeError: (mean - target) / target, relativeErrorPooled: (pooled - target) / target,
+    pointsError: (mean - target) * 100, pointsErrorPooled: (pooled - target) * 100,
+    within: withinBounds(mean, target),
+    seriesWithin: per.length ? per.filter((p) => withinBounds(p.risk, target)).length / per.length : NaN,
+    series: per.length,
+  };
+}
+
+/** A day violates its target when its exceedance share is above the target (CPU) or it is an OOM day (memory). */
+export function violated(d: DayScore, kind: ResourceKind, target: number): boolean {
+  return kind === 'cpu' ? d.exceeded / d.samples > (d.risk ?? target) : d.exceeded > 0;
+}
+
+export function confidenceTable(strategy: string, days: readonly DayScore[], kind: ResourceKind, target: number): ConfidenceTable {
+  const defs = [
+    { label: `≥ ${CONFIDENCE.high}`, test: (c: number) => c >= CONFIDENCE.high },
+    { label: `${CONFIDENCE.low}–${CONFIDENCE.high}`, test: (c: number) => c >= CONFIDENCE.low && c < CONFIDENCE.high },
+    { label: `< ${CONFIDENCE.low}`, test: (c: number) => c < CONFIDENCE.low },
+  ];
+  const buckets: ConfidenceBucket[] = defs.map((d) => ({ label: d.label, days: 0, violations: 0, rate: NaN }));
+  let unrated = 0;
+  for (const d of days) {
+    if (d.confidence === undefined) { unrated++; continue; }
+    const k = defs.findIndex((b) => b.test(d.confidence!));
+    buckets[k].days++;
+    if (violated(d, kind, target)) buckets[k].violations++;
+  }
+  for (const b of buckets) b.rate = b.days ? b.violations / b.days : NaN;
+  const [hi, , lo] = buckets;
+  return { strategy, buckets, unrated, ratio: hi.days && lo.days && lo.rate > 0 ? hi.rate / lo.rate : NaN };
+}
+
+export interface FrontierOptions extends BacktestOptions {
+  /** Risk targets for MOrA's curve (default DEFAULT_GRID[kind]). */
+  grid?: readonly number[];
+  /** Baselines (default FRONTIER_BASELINES); `mora` here is MOrA at its default target, forecasts off. */
+  baselines?: readonly StrategyName[];
+  /** Which MOrA strategy traces the curve (mora = forecasts off; mora-prophet = with Prophet). */
+  curveStrategy?: 'mora' | 'mora-prophet';
+}
+
+export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind, options: FrontierOptions = {}): FrontierResult {
+  const t0 = performance.now();
+  const grid = [...new Set(options.grid ?? DEFAULT_GRID[kind])].sort((a, b) => a - b);
+  const baselines = [...new Set(options.baselines ?? FRONTIER_BASELINES)];
+  const curveName = options.curveStrategy ?? 'mora';
+  const curveSpecs: StrategySpec[] = grid.map((risk) => ({ name: curveName, risk }));
+  const specs: Array<StrategyName | StrategySpec> = [...baselines, ...curveSpecs];
+  const backtest = runBacktest(inputs, kind, specs, { ...options, keepDays: true });
+  const point = (label: string, target?: number): StrategyPoint => {
+    const m = backtest.mean.find((x) => x.strategy === label)!;
+    return { strategy: label, ...(target !== undefined ? { target } : {}), risk: riskOf(m.summary, kind), waste: m.summary.wasteRatio, series: m.series, days: m.summary.days };
+  };
+  const basePoints = baselines.map((b) => point(b));
+  const curve = curveSpecs.map((s) => point(strategyLabel(s, kind), s.risk));
+  const t1 = performance.now();
+  const oracle = oracleFrontier(inputs, kind, options);
+  const oracleMs = performance.now() - t1;
+  const daysOf = (label: string): DayScore[][] => backtest.perSeries.filter((p) => p.strategy === label).map((p) => p.days ?? []);
+  const calib = curveSpecs.map((s) => calibration(s.risk!, daysOf(strategyLabel(s, kind)), kind));
+  const confidence = curveSpecs.map((s) => confidenceTable(strategyLabel(s, kind), daysOf(strategyLabel(s, kind)).flat(), kind, s.risk!));
+  const allDays = curveSpecs.flatMap((s) => daysOf(strategyLabel(s, kind)).flat().map((d) => ({ ...d, risk: d.risk ?? s.risk })));
+  confidence.push(confidenceTable('all targets', allDays, kind, NaN));
+  return {
+    kind, grid, points: [...basePoints, ...curve], curve, oracle,
+    // `mora` at its default target is compared too: the curve should not lose to MOrA's own default point.
+    dominance: dominance(curve, basePoints, oracle),
+    calibration: calib, confidence, backtest, elapsedMs: performance.now() - t0, oracleMs,
+  };
+}
