@@ -1,7 +1,9 @@
 /**
  * `mora demo`: the embedded demo shop as a table — what each service asks for against what it really uses.
  */
+import { riskSettingText } from '../../core/advice-text';
 import { formatCpu, humanMemory } from '../../core/quantity';
+import { DEFAULT_RISK } from '../../rightsizing/engine/policy';
 import { quantile, max } from '../../core/stats';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
@@ -95,6 +97,9 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     title: 'MOrA demo shop',
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
+  // The one knob, in one line: what the defaults promise and where to change them.
+  out.write(`MOrA sizes to your risk target: ${riskSettingText(DEFAULT_RISK)}\n`
+    + '(settings mora.risk.cpu / mora.risk.memory, mora recommend --cpu-risk / --memory-risk).\n\n');
   out.write(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
     + 'next to VPA\'s and KRR\'s on the same history:\n\n');
   out.write(text.endsWith('\n') ? text : `${text}\n`);

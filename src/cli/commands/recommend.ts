@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
+import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
 export interface RecommendCliOptions {
   source: string;
@@ -16,6 +17,9 @@ export interface RecommendCliOptions {
   cpuLimits?: boolean;
   cpuMargin: string;
   memoryMargin: string;
+  /** Risk targets (shares); undefined: the policy's defaults (5% / 1%). */
+  cpuRisk?: string;
+  memoryRisk?: string;
   historyDays: string;
   strategy: string;
   model: string;
@@ -61,6 +65,8 @@ export function register(program: Command): void {
     .option('--cpu-limits', 'also set CPU limits (always on for Guaranteed)')
     .option('--cpu-margin <fraction>', 'extra CPU margin on top of the learned one, e.g. 0.1 = +10%', '0')
     .option('--memory-margin <fraction>', 'extra memory margin on top of the learned one', '0')
+    .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time)`)
+    .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100)`)
     .option('--history-days <days>', 'days of history to use', '14')
     .option('--cpu-step <quantity>', 'round CPU up to a multiple of this', '5m')
     .option('--memory-step <quantity>', 'round memory up to a multiple of this', '1Mi')
@@ -114,10 +120,22 @@ function num(name: string, raw: string, lo: number, hi: number): number {
   return x;
 }
 
-// Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
-export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
-  const format = opts.format.toLowerCase();
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
+/**
+ * `--cpu-risk` / `--memory-risk`: a share within RISK_RANGE, or the default when not given. A percentage (`5`, `5%`) is
+ * refused with the share it probably meant, since 5 would be "exceeded 500% of the time".
+ */
+export function riskOption(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const text = raw.trim();
+  const x = /^[0-9.]+$/.test(text) ? Number(text) : NaN;
+  if (Number.isFinite(x) && x >= RISK_RANGE.min && x <= RISK_RANGE.max) return x;
+  const pct = /^([0-9.]+)\s*%$/.exec(text) ?? (Number.isFinite(x) && x > RISK_RANGE.max && x <= 50 ? [text, text] : null);
+  const hint = pct && Number.isFinite(Number(pct[1])) ? ` (a share, not a percentage: ${Number(pct[1])}% is ${Number(pct[1]) / 100})` : ' (a share: 0.05 = 5%)';
+  throw new UserError(`${name} must be a share between ${RISK_RANGE.min} and ${RISK_RANGE.max}${hint}, got "${raw}"`);
+}
+
+/** The engine's policy from the command's options; every bad value is a UserError (exit 2) naming the option. */
+export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pick<Policy, 'historyDays' | 'cpu' | 'memory'> {
   const qos = opts.qos.toLowerCase() === 'guaranteed' ? 'Guaranteed' : opts.qos.toLowerCase() === 'burstable' ? 'Burstable' : undefined;
   if (!qos) throw new UserError(`--qos must be Guaranteed or Burstable, got "${opts.qos}"`);
   const strategy = opts.strategy.toLowerCase();
@@ -127,12 +145,22 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     cpuLimits: Boolean(opts.cpuLimits),
     cpuMargin: num('--cpu-margin', opts.cpuMargin, 0, 10),
     memoryMargin: num('--memory-margin', opts.memoryMargin, 0, 10),
+    cpuRisk: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu),
+    memoryRisk: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory),
     historyDays: num('--history-days', opts.historyDays, 1, 90),
     strategy: strategy as 'mora',
     cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: opts.cpuMin === undefined ? DEFAULT_CPU_POLICY.min : qty('--cpu-min', opts.cpuMin), max: opts.cpuMax ? qty('--cpu-max', opts.cpuMax) : Infinity },
     memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: opts.memoryMin === undefined ? DEFAULT_MEMORY_POLICY.min : qty('--memory-min', opts.memoryMin), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
   };
   if (policy.cpu.min > policy.cpu.max || policy.memory.min > policy.memory.max) throw new UserError('a floor (--cpu-min/--memory-min) is above its cap (--cpu-max/--memory-max)');
+  return policy;
+}
+
+// Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
+export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
+  const format = opts.format.toLowerCase();
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
+  const policy = recommendPolicy(opts);
   const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
   applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
   let model: string | undefined = opts.model.toLowerCase();

@@ -2,7 +2,7 @@
  * A self-contained HTML report (no network, no scripts): a summary table and, per workload, CPU and memory usage charts
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
-import { replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
+import { replicaAdvice, replicaChange, riskCell, riskLine, riskTargetsLine, verdictLabel } from '../../core/advice-text';
 import { formatCpu, humanMemory } from '../../core/quantity';
 import type { Series } from '../../core/series';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -64,6 +64,8 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
   const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : formatCpu(x));
   const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : humanMemory(x));
   let totalCpu = 0, totalMem = 0;
+  // The risk targets the values were sized to, in the header; each value's expected risk in the table and its evidence.
+  const targets = riskTargetsLine(runs.map((r) => r.recommendation));
   const rows = runs.map((r) => {
     const c = r.recommendation.containers[0];
     const d = r.details[0];
@@ -74,7 +76,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c?.current.limits.memory)}</td><td><b>${mem(c?.memory?.limit?.value)}</b></td>`
       + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays ?? 0}/${risk.days}` : '–'}</td>`
       + `<td>${esc(rep ? replicaChange(rep) : '–')}</td>`
-      + `<td>${esc(c ? verdictLabel(c) : '')}</td><td>${Math.round((r.recommendation.confidence) * 100)}%</td></tr>`;
+      + `<td>${esc(c ? verdictLabel(c) : '')}</td><td>${esc((targets && c && riskCell(c)) || `${Math.round((r.recommendation.confidence) * 100)}%`)}</td></tr>`;
   }).join('\n');
   const sections = runs.map((r) => {
     const c = r.recommendation.containers[0];
@@ -83,7 +85,8 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     const replay = (x: NonNullable<typeof c.cpu>): string => {
       const r = x.evidence.replay;
       const above = r && (r.oomDays !== undefined ? `${r.oomDays} OOM day(s)` : `${r.daysAbove ?? 0} day(s) with usage above it`);
-      return r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage; confidence ${Math.round(100 * x.confidence)}%.` : '';
+      const risk = x.evidence.risk ? ` Risk: ${riskLine(x)}.` : '';
+      return (r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage${risk ? '.' : `; confidence ${Math.round(100 * x.confidence)}%.`}` : '') + risk;
     };
     const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
@@ -113,7 +116,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
 <p>Requests freed across the shown workloads (× replicas): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${mem(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
-<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>conf</th></tr>
+${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100).</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>${targets ? 'risk' : 'conf'}</th></tr>
 ${rows}</table>
 ${sections}
 </body></html>

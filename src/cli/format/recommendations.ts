@@ -2,9 +2,9 @@
  * Renders engine results for people (table, ≤ 100 columns) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
-import { floorNote, replicaAdvice, replicaChange, verdictLabel } from '../../core/advice-text';
+import { floorNote, replicaAdvice, replicaChange, riskCell, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
-import type { ContainerRecommendation, Recommendation } from '../../core/recommendation';
+import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
 import { toCsv } from './csv';
 import { renderTable } from './table';
@@ -15,6 +15,8 @@ const arrow = (a: string, b: string): string => (a === b ? b : `${a}→${b}`);
 
 export function recommendationsTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
+  // The risk each row's values carry, where the strategy states one (MOrA); the baselines keep their confidence.
+  const targets = riskTargetsLine(results.map((r) => r.recommendation));
   for (const r of results) {
     const rec = r.recommendation;
     for (const c of rec.containers) {
@@ -27,14 +29,33 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
         arrow(cpu(c.current.limits.cpu), cpu(c.cpu?.limit?.value)),
         arrow(mem(c.current.requests.memory), mem(c.memory?.request.value)),
         arrow(mem(c.current.limits.memory), mem(c.memory?.limit?.value)),
-        repText, verdictCell(c), `${Math.round(c.confidence * 100)}%`,
+        repText, verdictCell(c), (targets && riskCell(c)) || `${Math.round(c.confidence * 100)}%`,
       ]);
     }
   }
   return renderTable([
     { header: 'workload' }, { header: 'cpu req' }, { header: 'cpu lim' }, { header: 'mem req' }, { header: 'mem lim' },
-    { header: 'replicas', keep: true }, { header: 'verdict', keep: true }, { header: 'conf', align: 'right' },
-  ], rows, width) + floorFootnotes(results, width);
+    { header: 'replicas', keep: true }, { header: 'verdict', keep: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
+  ], rows, width) + floorFootnotes(results, width) + (targets ? riskFootnote(targets, width) : '');
+}
+
+/**
+ * Under a table with a risk column: what it means and the targets, wrapped to the table's width: `risk = expected share of
+ * time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), from each workload's own history; risk
+ * targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 (--cpu-risk, --memory-risk)`.
+ */
+function riskFootnote(targets: string, width: number): string {
+  const text = 'risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), '
+    + `from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return `${[...lines, line].join('\n')}\n`;
 }
 
 /** A verdict in a table: `ok`, or `ok*` when a floor lifted a value far above usage (the footnote says which). */
@@ -104,7 +125,8 @@ export function recommendationsData(results: readonly EngineResult[]): unknown[]
     ...r.recommendation,
     containers: r.recommendation.containers.map((c) => {
       const note = floorNote(c);
-      return note ? { ...c, verdictNote: note } : c;
+      const out = { ...c, cpu: withStatement(c.cpu), memory: withStatement(c.memory) };
+      return note ? { ...out, verdictNote: note } : out;
     }),
     ...(r.recommendation.replicas ? { replicas: { ...r.recommendation.replicas, advice: replicaAdvice(r.recommendation.replicas) } } : {}),
     baselines: Object.fromEntries(r.details.map((d) => [d.container, d.baselines])),
@@ -112,9 +134,15 @@ export function recommendationsData(results: readonly EngineResult[]): unknown[]
   }));
 }
 
+/** The risk statement in words next to its numbers (`evidence.risk.statement`), as every view words it. */
+function withStatement(r: ResourceRecommendation | undefined): ResourceRecommendation | undefined {
+  const risk = r?.evidence.risk;
+  return r && risk ? { ...r, evidence: { ...r.evidence, risk: { ...risk, statement: riskStatement(r) } as typeof risk } } : r;
+}
+
 /** Keys holding a share or ratio (0..1 or a multiplier): 4 decimals. */
 const RATIO_KEYS = new Set(['confidence', 'margin', 'agreement', 'completeness', 'exceedanceShare', 'wasteRatio', 'oomDayShare',
-  'cpuExceedance', 'targetCpuUtilization', 'days']);
+  'cpuExceedance', 'targetCpuUtilization', 'days', 'target', 'expected']);
 
 /**
  * Rounds numbers at the output edge, by what they measure: cores to 6 decimals (a microcore, far below the 1m a quantity
@@ -150,7 +178,7 @@ export function recommendationsYaml(results: readonly EngineResult[]): string {
 
 export function recommendationsCsv(results: readonly EngineResult[]): string {
   const header = ['context', 'namespace', 'kind', 'workload', 'container', 'resource', 'current_request', 'current_limit',
-    'request', 'request_lower', 'request_upper', 'limit', 'method', 'confidence', 'verdict', 'vpa', 'krr'];
+    'request', 'request_lower', 'request_upper', 'limit', 'method', 'confidence', 'verdict', 'vpa', 'krr', 'risk_target', 'risk_expected'];
   const rows: unknown[][] = [];
   for (const r of results) {
     const w: Recommendation['workload'] = r.recommendation.workload;
@@ -163,7 +191,7 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
         const q = (v: number | undefined): string => (v === undefined ? '' : f(v));
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
           q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
-          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr)]);
+          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), x.evidence.risk?.target ?? '', x.evidence.risk?.expected.toFixed(4) ?? '']);
       }
     });
     const rep = r.recommendation.replicas;
@@ -171,10 +199,10 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
       // The HPA sets the count: its bounds now (current_request/current_limit = min/max) and advised (request/limit = min/max).
       const now = rep.hpa.current;
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'hpa', now?.minReplicas ?? '', now?.maxReplicas ?? '', rep.hpa.minReplicas, '', '',
-        rep.hpa.maxReplicas, replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '']);
+        rep.hpa.maxReplicas, replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', '', '']);
     } else if (rep) {
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'replicas', rep.current, '', rep.recommended.value, rep.recommended.lower, rep.recommended.upper,
-        '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '']);
+        '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', '', '']);
     }
   }
   return toCsv(header, rows);
