@@ -55,6 +55,24 @@ describe('backtest scorer', () => {
     assert.deepEqual(r[0].days.map((d) => d.dayStart / DAY), [7, 9]);
   });
 
+  it('carries the confidence and risk target a strategy gave for the day into its DayScore (none when it gave none)', () => {
+    let n = 0;
+    const rated: SizingStrategy = { name: 'rated', kind: 'cpu', observe() {}, recommend: () => ({ value: 1, lower: 1, upper: 1, risk: 0.05, confidence: (n++ % 3) / 2 }) };
+    const plain: SizingStrategy = { name: 'plain', kind: 'cpu', observe() {}, recommend: () => ({ value: 1, lower: 1, upper: 1 }) };
+    const [r, p] = replay(days(10, () => 1), [rated, plain]);
+    assert.deepEqual(r.days.map((d) => [d.confidence, d.risk]), [[0, 0.05], [0.5, 0.05], [1, 0.05]]);
+    assert.ok(p.days.every((d) => !('confidence' in d) && !('risk' in d)));
+  });
+
+  it('replays MOrA once per risk target, named by it, each day carrying the target', () => {
+    const a = days(10, (_t, i) => 1 + (i % 7) / 7);
+    const res = runBacktest([{ name: 'a', series: a }], 'cpu', [{ name: 'mora', risk: 0.01 }, { name: 'mora', risk: 0.2 }, 'vpa'], { keepDays: true });
+    assert.deepEqual(res.strategies, ['mora@cpu-risk=0.01', 'mora@cpu-risk=0.2', 'vpa']);
+    assert.deepEqual([...new Set(res.rows.map((r) => r.strategy))], res.strategies);
+    const days20 = res.perSeries.find((p) => p.strategy === 'mora@cpu-risk=0.2')!.days!;
+    assert.ok(days20.length === 3 && days20.every((d) => d.risk === 0.2));
+  });
+
   it('writes one row per series, day and strategy', () => {
     const a = days(9, (_t, i) => 1 + (i % 5));
     const res = runBacktest([{ name: 'a', series: a }, { name: 'b', series: a }], 'cpu', ['vpa', 'krr', 'mora']);
