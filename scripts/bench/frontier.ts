@@ -56,10 +56,22 @@ function print(label: string, note: string, r: FrontierResult): void {
   console.log(`oracle frontier: ${pts.map((x) => `${pct(x, 1)} → ${f(oracleWasteAt(r.oracle, x))}`).join(', ')}`);
 }
 
+const summary: string[] = [];
+/** One markdown row per group: the ratios side by side (dominance at each baseline, oracle ratio in brackets), calibration, confidence. */
+function summaryRow(label: string, r: FrontierResult): string {
+  const dom = r.dominance.map((d) => `${f(d.ratio, 2)}${d.dominates ? ' ✓' : ''} (${f(d.oracleRatio, 2)})`);
+  const within = r.calibration.filter((c) => c.within).length;
+  const worst = r.calibration.reduce((a, c) => (Math.abs(c.relativeError) > Math.abs(a.relativeError) ? c : a), r.calibration[0]);
+  const def = r.confidence.find((c) => c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`));
+  const allT = r.confidence.find((c) => c.strategy === 'all targets');
+  return `| ${label} | ${dom.join(' | ')} | ${within}/${r.calibration.length} (worst ${pct(worst.target, 1)}: ${sgn(worst.relativeError * 100, 0)}%) | ${f(def?.ratio ?? NaN, 2)} / ${f(allT?.ratio ?? NaN, 2)} |`;
+}
+
 for (const g of groups) {
   if (only && g.label !== only) continue;
   const list = g.load();
   const r = runFrontier(list, g.kind, { grid, baselines });
+  summary.push(summaryRow(g.label, r));
   const { backtest: _b, ...rest } = r;
   (out.groups as Record<string, unknown>)[g.label] = {
     note: g.note, series: list.length, ...rest,
@@ -70,4 +82,10 @@ for (const g of groups) {
 }
 out.totalMs = Math.round(performance.now() - tAll);
 if (asJson) console.log(JSON.stringify(out, null, 2));
-else console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s`);
+else {
+  console.log(`\nsummary: dominance ratio at each baseline's point (✓ ≤ ${DOMINANCE_RATIO}; the oracle's ratio in brackets), calibration targets within bounds, confidence ratio high/low (default target / all targets)`);
+  console.log(`| group | ${baselines.map((b) => `× ${b}`).join(' | ')} | calibration within | confidence |`);
+  console.log(`|---|${baselines.map(() => '---').join('|')}|---|---|`);
+  for (const row of summary) console.log(row);
+  console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s`);
+}
