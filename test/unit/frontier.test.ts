@@ -44,6 +44,33 @@ describe('per-day oracle frontier', () => {
     assert.deepEqual(f.map((p) => [p.risk, Number(p.waste.toFixed(12))]), [[0, 0.6], [0.5, 0]]);
   });
 
+  it('matches brute force: no combination of per-day values is below it, and each of its vertices is one such combination', () => {
+    const rng = new Rng(13);
+    for (let trial = 0; trial < 6; trial++) {
+      const list = [0, 1].map(() => byDay([0, 1, 2].map(() => Array.from({ length: 4 }, () => Math.round(rng.next() * 9)))));
+      const f = oracleFrontier(list.map((s) => ({ series: s })), 'cpu', all);
+      // Every combination of one value per day (each day: one of its samples, or 0), scored as the backtest scores it.
+      let acc = [{ perSeries: list.map(() => ({ exc: 0, n: 0, waste: 0, u: 0 })) }];
+      list.forEach((s, si) => {
+        for (let d = 0; d < 3; d++) {
+          const u = Array.from(s.v.subarray(d * 4, d * 4 + 4));
+          const next: typeof acc = [];
+          for (const a of acc) for (const v of [0, ...u]) {
+            const ps = a.perSeries.map((p) => ({ ...p }));
+            const sc = scoreDay(0, v, u);
+            ps[si].exc += sc.exceeded; ps[si].n += sc.samples; ps[si].waste += sc.waste; ps[si].u += sc.sumUsage;
+            next.push({ perSeries: ps });
+          }
+          acc = next;
+        }
+      });
+      const combos: Array<{ risk: number; waste: number }> = [];
+      for (const a of acc) combos.push({ risk: a.perSeries.reduce((x, p) => x + p.exc / p.n, 0) / 2, waste: a.perSeries.reduce((x, p) => x + (p.u > 0 ? p.waste / p.u : 0), 0) / 2 });
+      for (const c of combos) assert.ok(c.waste >= oracleWasteAt(f, c.risk) - 1e-9, `combination (${c.risk}, ${c.waste}) below the frontier`);
+      for (const p of f) assert.ok(combos.some((c) => Math.abs(c.risk - p.risk) < 1e-9 && Math.abs(c.waste - p.waste) < 1e-9), `vertex (${p.risk}, ${p.waste}) not reachable`);
+    }
+  });
+
   it('averages like meanSummary (each series counts once, ratios do not depend on scale) and skips warm-up days', () => {
     const a = byDay([[100, 100], [3, 1, 4, 2]]);
     const b = series(a.t, Array.from(a.v, (x) => x * 10));
