@@ -125,7 +125,8 @@ describe('floors on the demo', function () {
   it('a floor far above the peak (VPA\'s 250Mi) is named next to the verdict: CLI table, JSON, CSV, HTML report, tree', async () => {
     const table = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '--memory-min', '250Mi', '-q']);
     const row = table.out.split('\n').find((l) => l.startsWith('frontend'))!;
-    assert.match(row, /\sok\*\s+\d+%$/, 'the verdict is marked, never plain ok');
+    // The last column: the expected risk (`5%·1/100`) where the engine states it, else the confidence.
+    assert.match(row, /\sok\*\s+(\d+%|<?[\d.]+%·<?1\/\d+)$/, 'the verdict is marked, never plain ok');
     assert.match(table.out, /^\* frontend: memory raised to the 250Mi floor \(5\.\d× the observed peak 4\d(\.\d)?Mi\)$/m, 'and the footnote says why');
     const [j] = await cliJson(['-w', 'frontend', '--memory-min', '250Mi']);
     assert.match(String((j.containers[0] as unknown as { verdictNote: string }).verdictNote), /^memory raised to the 250Mi floor \(5\.\d× the observed peak 4\d(\.\d)?Mi\)$/);
@@ -191,8 +192,9 @@ describe('machine output', function () {
       if (typeof x === 'number') {
         const key = path[path.length - 1];
         const decimals = (String(x).split('.')[1] ?? '').length;
-        if (['confidence', 'margin', 'completeness', 'exceedanceShare', 'wasteRatio'].includes(key)) assert.ok(decimals <= 4, `${path.join('.')} = ${x}`);
-        if (path.includes('memory') && !['confidence', 'margin', 'completeness', 'exceedanceShare', 'wasteRatio', 'days'].includes(key)) {
+        const shares = ['confidence', 'margin', 'completeness', 'exceedanceShare', 'wasteRatio', 'target', 'expected'];
+        if (shares.includes(key)) assert.ok(decimals <= 4, `${path.join('.')} = ${x}`);
+        if (path.includes('memory') && ![...shares, 'days'].includes(key)) {
           assert.ok(Number.isInteger(x), `bytes are whole: ${path.join('.')} = ${x}`);
         }
       } else if (x && typeof x === 'object') {

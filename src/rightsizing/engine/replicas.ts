@@ -2,12 +2,15 @@
  * Replica advice from load. Per-replica capacity comes from experiments when there are any; otherwise it is
  * estimated from history: a least-squares line of per-pod CPU against per-pod load (cpu ≈ a + b·rps) says how much
  * load one pod can take before its CPU reaches the target utilisation of its (recommended) request:
- * capacity = (target × request − a) / b. Replicas then follow the HPA formula's semantics: enough pods that the
- * forecast (or observed) peak load per pod stays at or below capacity.
+ * capacity = (target × request − a) / b. Replicas then follow the same risk target as the CPU request (docs/ENGINE.md
+ * § Replicas): the fewest pods such that the load per pod exceeds that capacity no more than `cpuRisk` of the time — on
+ * the observed load, or on a trusted forecast's peak scaled to the same quantile.
  */
+import { shareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
-import { quantile } from '../../core/stats';
+import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
+import { DEFAULT_RISK } from './policy';
 
 export interface ReplicaInput {
   current: number;
@@ -26,6 +29,33 @@ export interface ReplicaInput {
   /** Forecast peak request rate over the horizon, when a forecast is trusted. */
   forecastPeakLoad?: number;
   targetCpuUtilization: number;
+  /**
+   * The CPU risk target (Policy.cpuRisk, default 5%): the share of time the load per replica may exceed the per-replica
+   * capacity, as the CPU request may be exceeded.
+   */
+  cpuRisk?: number;
+}
+
+/** Share of the (sorted, finite) samples above x. */
+function shareAbove(sorted: Float64Array, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.length ? (sorted.length - lo) / sorted.length : 0;
+}
+
+/**
+ * The fewest replicas (at least `floor`) whose combined capacity the load exceeds no more than `risk` of the time, and
+ * that share. Monotone: a tighter risk never gives fewer replicas.
+ */
+export function replicasForRisk(sortedLoad: Float64Array, capacity: number, risk: number, floor = 1): { replicas: number; exceedance: number } {
+  let n = Math.max(floor, 1, Math.ceil(quantileSorted(sortedLoad, 1 - risk) / capacity) || 1);
+  // The interpolated quantile can sit a hair below a sample: step up until the share holds.
+  while (shareAbove(sortedLoad, n * capacity) > risk && n < 10_000) n++;
+  return { replicas: n, exceedance: shareAbove(sortedLoad, n * capacity) };
 }
 
 /** HPA: desiredReplicas = ceil(currentReplicas × currentMetric / targetMetric), with a 10% tolerance band. */
@@ -73,21 +103,36 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     capacity = est.capacity;
     how = `capacity ${capacity.toFixed(1)} req/s per replica estimated from observed load per ready replica (cpu ≈ ${est.a.toFixed(3)} + ${est.b.toFixed(5)}·rps) at ${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
   }
-  const observedPeak = quantile(requestRate, 0.99);
+  const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
+  const sorted = finiteSorted(requestRate);
+  const observedPeak = quantileSorted(sorted, 0.99);
   const peak = Math.max(observedPeak, input.forecastPeakLoad ?? 0);
   const typical = quantile(requestRate, 0.5);
   const low = quantile(requestRate, 0.05);
   const need = (load: number): number => Math.max(1, Math.ceil(load / capacity!));
   // Workloads already running two or more replicas keep two for availability.
   const floor = input.current >= 2 ? 2 : 1;
-  const recommended: Bounded = { value: Math.max(floor, need(peak)), lower: Math.max(floor, need(typical)), upper: Math.max(floor, need(peak * 1.2)) };
-  const loadWord = input.forecastPeakLoad !== undefined && input.forecastPeakLoad > observedPeak ? 'forecast peak' : 'observed p99';
-  const reason = `${loadWord} load ${peak.toFixed(1)} req/s ÷ ${capacity.toFixed(1)} req/s per replica; ${how}`;
+  // The same risk target as the CPU request: the load per replica may exceed its capacity at most `risk` of the time.
+  const observed = replicasForRisk(sorted, capacity, risk, floor);
+  // A trusted forecast whose peak is above the observed p99 raises the load: its peak scaled to the same quantile as the
+  // observed load's (the observed (1 − risk) quantile over the observed p99).
+  const atRisk = quantileSorted(sorted, 1 - risk);
+  const forecastAtRisk = input.forecastPeakLoad !== undefined && input.forecastPeakLoad > observedPeak && observedPeak > 0
+    ? input.forecastPeakLoad * (atRisk / observedPeak) : undefined;
+  const value = forecastAtRisk !== undefined ? Math.max(observed.replicas, need(forecastAtRisk)) : observed.replicas;
+  const load = forecastAtRisk !== undefined ? Math.max(atRisk, forecastAtRisk) : atRisk;
+  const recommended: Bounded = { value, lower: Math.min(value, Math.max(floor, need(typical))), upper: Math.max(value, floor, need(load * 1.2)) };
+  const q = `p${Number(((1 - risk) * 100).toFixed(1))}`;
+  const loadText = forecastAtRisk !== undefined
+    ? `forecast peak ${input.forecastPeakLoad!.toFixed(1)} req/s scaled to the observed ${q} (${forecastAtRisk.toFixed(1)} req/s)`
+    : `observed ${q} load ${atRisk.toFixed(1)} req/s`;
+  const above = forecastAtRisk !== undefined ? '' : `, per-replica load above capacity ${shareText(shareAbove(sorted, value * capacity))} of the time`;
+  const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${shareText(risk)} of the time${above}); ${how}`;
   const rec: ReplicaRecommendation = { current: input.current, recommended, reason };
   if (input.hpa) {
     // Keep at least two replicas for availability where the workload already runs two or more.
     const minReplicas = Math.max(input.current >= 2 || input.hpa.minReplicas >= 2 ? 2 : 1, need(low));
-    const maxReplicas = Math.max(minReplicas, need(peak * 1.5));
+    const maxReplicas = Math.max(minReplicas, need(peak * 1.5), value);
     rec.hpa = {
       minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization,
       reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max covers 1.5 × the peak; target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,

@@ -1,0 +1,69 @@
+/**
+ * Replica advice on the same risk target as the CPU request: the fewest replicas whose measured per-replica capacity the
+ * load per replica exceeds no more than the target share of the time. Tighter risk → more replicas (monotone), each
+ * count keeps to its target and one fewer would not.
+ */
+import { strict as assert } from 'node:assert';
+import { Rng } from '../../src/core/random';
+import { finiteSorted } from '../../src/core/stats';
+import { recommendReplicas, replicasForRisk } from '../../src/rightsizing/engine/replicas';
+
+const RISKS = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.001];
+
+/** Two weeks of per-minute load: a daily wave 50–250 req/s with noise and a few bursts. */
+function load(seed = 3): Float64Array {
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: 14 * 1440 }, (_, i) => {
+    const wave = 150 - 100 * Math.cos((2 * Math.PI * (i % 1440)) / 1440);
+    const burst = rng.next() < 0.003 ? 150 * rng.next() : 0;
+    return Math.max(0, wave * (1 + 0.1 * rng.normal()) + burst);
+  });
+}
+
+const share = (x: Float64Array, above: number): number => x.filter((v) => v > above).length / x.length;
+
+describe('replica advice at the CPU risk target', () => {
+  const rps = load();
+  const sorted = finiteSorted(rps);
+  const capacity = 20;
+
+  it('keeps the per-replica load above capacity within the target, with the fewest replicas that do', () => {
+    for (const risk of RISKS) {
+      const { replicas, exceedance } = replicasForRisk(sorted, capacity, risk);
+      assert.ok(exceedance <= risk, `risk ${risk}: ${replicas} replicas exceed ${exceedance}`);
+      assert.equal(exceedance, share(rps, replicas * capacity));
+      if (replicas > 1) assert.ok(share(rps, (replicas - 1) * capacity) > risk, `risk ${risk}: ${replicas - 1} replicas would do`);
+    }
+  });
+
+  it('tighter risk → more replicas, never fewer', () => {
+    const counts = RISKS.map((risk) => recommendReplicas({
+      current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 1, cpuRisk: risk,
+    })!.recommended.value);
+    for (let i = 1; i < counts.length; i++) assert.ok(counts[i] >= counts[i - 1], `counts ${counts.join(', ')}`);
+    assert.ok(counts[counts.length - 1] > counts[0] + 3, `the risk changes the count: ${counts.join(', ')}`);
+    // At 5% (the default), p95 of the load over the capacity.
+    const def = recommendReplicas({ current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 1 })!;
+    assert.equal(def.recommended.value, counts[RISKS.indexOf(0.05)]);
+    assert.match(def.reason, /^observed p95 load [\d.]+ req\/s ÷ 20\.0 req\/s per replica \(CPU risk target ≤5% of the time, per-replica load above capacity [\d.]+% of the time\)/);
+    assert.ok(def.recommended.lower <= def.recommended.value && def.recommended.value <= def.recommended.upper);
+  });
+
+  it('a trusted forecast above the observed peak raises the count, scaled to the same quantile; still monotone', () => {
+    const base = { current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 1 };
+    const plain = RISKS.map((cpuRisk) => recommendReplicas({ ...base, cpuRisk })!.recommended.value);
+    const forecast = RISKS.map((cpuRisk) => recommendReplicas({ ...base, cpuRisk, forecastPeakLoad: 600 })!);
+    forecast.forEach((r, i) => assert.ok(r.recommended.value >= plain[i]));
+    for (let i = 1; i < forecast.length; i++) assert.ok(forecast[i].recommended.value >= forecast[i - 1].recommended.value);
+    assert.match(forecast[3].reason, /^forecast peak 600\.0 req\/s scaled to the observed p95/);
+  });
+
+  it('an HPA keeps its advice wording; minReplicas ≤ the count at the target ≤ maxReplicas', () => {
+    const r = recommendReplicas({
+      current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk: 0.01,
+      hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
+    })!;
+    assert.match(r.hpa!.reason, /^HPA: min covers the quietest 5% of load \([\d.]+ req\/s\), max covers 1\.5 × the peak; target 70% CPU of the recommended request$/);
+    assert.ok(r.hpa!.minReplicas <= r.recommended.value && r.recommended.value <= r.hpa!.maxReplicas, JSON.stringify(r));
+  });
+});
