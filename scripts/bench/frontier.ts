@@ -38,7 +38,7 @@ function print(label: string, note: string, r: FrontierResult): void {
   for (const p of r.points) console.log(`  ${p.strategy.padEnd(26)} risk ${pct(p.risk).padStart(8)}  waste ${f(p.waste).padStart(7)}  oracle at this risk ${f(oracleWasteAt(r.oracle, p.risk)).padStart(7)}`);
   console.log(`dominance (MOrA's waste at ≤ the baseline's risk / the baseline's waste; dominates if ≤ ${DOMINANCE_RATIO}):`);
   for (const d of r.dominance) {
-    console.log(`  ${d.baseline.padEnd(12)} risk ${pct(d.baselineRisk).padStart(8)} waste ${f(d.baselineWaste).padStart(7)} | MOrA ${f(d.moraWaste).padStart(7)} (target ${pct(d.moraTarget, 1)}) ratio ${f(d.ratio, 2).padStart(5)} ${d.dominates ? 'DOMINATES' : 'not dominated'}`
+    console.log(`  ${d.baseline.padEnd(12)} risk ${pct(d.baselineRisk).padStart(8)} waste ${f(d.baselineWaste).padStart(7)} | MOrA ${f(d.moraWaste).padStart(7)} (target ${pct(d.moraTarget, 1)}) ratio ${f(d.ratio, 2).padStart(5)} ${d.dominates ? 'DOMINATES' : 'not dominated'} (grid ${pct(d.gridTarget, 1)}: ${f(d.gridRatio, 2)})`
       + ` | oracle ${f(d.oracleWaste).padStart(7)} ratio ${f(d.oracleRatio, 2)}${d.note ? ` (${d.note})` : ''}`);
   }
   console.log('calibration (achieved vs target; within = ±25% relative or ±0.5 points under 2%, on the mean over series):');

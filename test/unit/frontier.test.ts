@@ -110,6 +110,8 @@ describe('frontier math', () => {
     const [vpa, krr, tight] = dominance(curve, [pt('vpa', 0.03, 10), pt('krr', 0.06, 2.4), pt('tight', 0.001, 20)], oracle);
     close(vpa.moraWaste, 6); close(vpa.ratio, 0.6); assert.equal(vpa.dominates, true); close(vpa.moraTarget, 0.03);
     close(vpa.oracleWaste, 2.8); close(vpa.oracleRatio, 0.28);
+    // Without interpolation: the 1% target (waste 10) is the grid point at ≤ 3% risk.
+    assert.equal(vpa.gridTarget, 0.01); close(vpa.gridRatio, 1);
     close(krr.ratio, 2 / 2.4); assert.equal(krr.dominates, false);
     assert.ok(Number.isNaN(tight.ratio)); assert.equal(tight.dominates, false); assert.match(tight.note!, /lowest achieved risk/);
   });

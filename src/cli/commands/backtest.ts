@@ -208,11 +208,11 @@ export function frontierText(f: FrontierResult): string {
   out.push(renderTable([{ header: 'strategy' }, { header: 'target', align: 'right' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' },
     { header: 'oracle waste', align: 'right' }, { header: 'series', align: 'right' }, { header: 'days', align: 'right' }],
   f.points.map((p) => [p.strategy, p.target !== undefined ? percent(p.target, 1) : '', percent(p.risk, 2), fixed(p.waste), fixed(oracleWasteAt(f.oracle, p.risk)), String(p.series), String(p.days)])));
-  out.push(`\ndominance: MOrA's waste at ≤ the baseline's risk (along its curve) / the baseline's waste; dominates at ≤ ${DOMINANCE_RATIO}\n`);
+  out.push(`\ndominance: MOrA's waste at ≤ the baseline's risk (along its curve; grid ratio: at the best grid target, no interpolation) / the baseline's waste; dominates at ≤ ${DOMINANCE_RATIO}\n`);
   out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' }, { header: 'MOrA waste', align: 'right' },
-    { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'oracle ×', align: 'right' }],
+    { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'grid ratio', align: 'right' }, { header: 'oracle ×', align: 'right' }],
   f.dominance.map((d) => [d.baseline, percent(d.baselineRisk, 2), fixed(d.baselineWaste), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
-    d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no MOrA point', fixed(d.oracleRatio, 2)])));
+    d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no MOrA point', fixed(d.gridRatio, 2), fixed(d.oracleRatio, 2)])));
   out.push(`\ncalibration: achieved ${riskHead} share vs target (within ±25% relative, or ±0.5 points under 2%)\n`);
   out.push(renderTable([{ header: 'target', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'pts', align: 'right' },
     { header: 'pooled', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'within', keep: true }, { header: 'series within', align: 'right' }],

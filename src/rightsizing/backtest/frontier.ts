@@ -48,6 +48,9 @@ export interface Dominance {
   moraTarget: number;
   ratio: number;
   dominates: boolean;
+  /** Without interpolation: the least-waste grid target whose achieved risk is ≤ the baseline's, and its ratio (NaN when none). */
+  gridTarget: number;
+  gridRatio: number;
   /** The oracle's least waste at the baseline's risk, and its ratio to the baseline: the limit of any one-value-per-day rule. */
   oracleWaste: number;
   oracleRatio: number;
@@ -137,9 +140,11 @@ export function dominance(curve: readonly StrategyPoint[], baselines: readonly S
     const at = curveAt(pareto, b.risk);
     const oracleWaste = oracleWasteAt(oracle, b.risk);
     const ratio = at && b.waste > 0 ? at.waste / b.waste : NaN;
+    const grid = pareto.filter((p) => p.risk <= b.risk).pop();
     const d: Dominance = {
       baseline: b.strategy, baselineRisk: b.risk, baselineWaste: b.waste,
       moraWaste: at?.waste ?? NaN, moraTarget: at?.target ?? NaN, ratio, dominates: ratio <= DOMINANCE_RATIO,
+      gridTarget: grid?.target ?? NaN, gridRatio: grid && b.waste > 0 ? grid.waste / b.waste : NaN,
       oracleWaste, oracleRatio: b.waste > 0 ? oracleWaste / b.waste : NaN,
     };
     if (!at) d.note = `MOrA's lowest achieved risk ${pareto[0] ? pareto[0].risk.toFixed(4) : '—'} is above the baseline's ${b.risk.toFixed(4)}`;
