@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backtestCommand } from '../../src/cli/commands/backtest';
-import { mora } from './helpers/run-cli';
+import { cleanEnv, mora, moraProcess } from './helpers/run-cli';
 import { series } from '../../src/core/series';
 import { Rng } from '../../src/core/random';
 import { DAY } from '../../src/rightsizing/replay/replay';
@@ -249,5 +249,9 @@ describe('mora backtest --frontier / --cpu-risk', () => {
       assert.match(r.err, msg);
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
     }
+    // The same from the shell: bin/mora.js as its own process exits 2 with the one line.
+    const p = await moraProcess(['backtest', '--input', dir, '--kind', 'memory', '--memory-risk', '0.01,0.9', '-q'], cleanEnv());
+    assert.equal(p.code, 2, p.err);
+    assert.match(p.err, /--memory-risk: risk targets are shares between 0\.001 and 0\.5 \(0\.05 = 5%\), got 0\.9/);
   });
 });
