@@ -4,6 +4,9 @@
  * the backtest scorer, and the forecast must cover the day at least as well (memory: no OOM the window avoided;
  * CPU: no more exceedance) with less waste — or cover it strictly better. Otherwise the window result stands and the
  * reason says so.
+ *
+ * The forecast's need is multiplied by the window rule's margin at the same risk target (one held-out day cannot calibrate a
+ * margin of its own; the backtested ForecastGuardedStrategy calibrates the forecast's own ratios once it has 3 days).
  */
 import { lowerBound, slice, type Series } from '../../core/series';
 import { quantileSorted } from '../../core/stats';
@@ -24,7 +27,7 @@ export function forecastNeed(kind: ResourceKind, f: Forecast): number {
   return kind === 'cpu' ? quantileSorted(up, 0.99) : up[up.length - 1];
 }
 
-export async function checkForecast(kind: ResourceKind, history: Series, now: number, provider: ForecastProvider, method: string, step = 300): Promise<ForecastUse | undefined> {
+export async function checkForecast(kind: ResourceKind, history: Series, now: number, provider: ForecastProvider, method: string, step = 300, risk?: number): Promise<ForecastUse | undefined> {
   const lastDay = Math.floor(now / DAY) * DAY - DAY;
   const train = slice(history, history.t[0], lastDay);
   const hold = slice(history, lastDay, lastDay + DAY);
@@ -32,7 +35,7 @@ export async function checkForecast(kind: ResourceKind, history: Series, now: nu
     return { need: NaN, trusted: false, method, reason: 'history too short to check the forecast against the window (needs 4 days)' };
   }
   const horizon = Math.ceil(DAY / step);
-  const window = new MoraStrategy(kind);
+  const window = new MoraStrategy(kind, { risk });
   window.observe(train.t, train.v);
   const e = window.explain(lastDay);
   if (!e) return undefined;
@@ -58,15 +61,15 @@ export async function checkForecast(kind: ResourceKind, history: Series, now: nu
   const detail = `last day: ${method} waste ${pct(fDay.waste, sumU)}, shortfall ${pct(fDay.shortfall, sumU)} vs window waste ${pct(wDay.waste, sumU)}, shortfall ${pct(wDay.shortfall, sumU)}`;
   const nextNeed = forecastNeed(kind, fNext);
   return {
-    need: kind === 'memory' ? Math.max(nextNeed, windowBase(kind, history, now) ?? nextNeed) : nextNeed,
+    need: kind === 'memory' ? Math.max(nextNeed, windowBase(kind, history, now, risk) ?? nextNeed) : nextNeed,
     trusted,
     method,
     reason: trusted ? `it beat the moving window on the last day (${detail})` : `it did not beat the moving window on the last day (${detail}); using the window`,
   };
 }
 
-function windowBase(kind: ResourceKind, history: Series, now: number): number | undefined {
-  const m = new MoraStrategy(kind);
+function windowBase(kind: ResourceKind, history: Series, now: number, risk?: number): number | undefined {
+  const m = new MoraStrategy(kind, { risk });
   m.observe(history.t, history.v);
   return m.explain(now)?.base;
 }

@@ -1,14 +1,15 @@
 /**
  * MOrA with a forecaster, as a backtestable strategy: every day it computes both the window rule's value and a
- * forecast-based value (the forecast's need for the next day × the window rule's margin), remembers both, and
+ * forecast-based value (the forecast's need for the next day × a margin calibrated to the same risk target on the
+ * forecast's own past ratios, usage / forecast need, once 3 such days exist; before that the window rule's margin), remembers both, and
  * once the day has happened scores both on it. It applies the forecast's value only while, over the last `evidenceDays`
  * days, it cleared `forecastBeatsWindow` (at least the window's coverage with less waste, or clearly better coverage). Otherwise the window result stands. The forecaster is refit each day
  * on the last `fitDays` days (synchronous forecasters only, e.g. Prophet).
  */
-import type { Bounded } from '../../core/recommendation';
 import { series } from '../../core/series';
 import type { Forecaster } from '../../ml/forecast-types';
-import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
+import type { ResourceKind, SizingStrategy, StrategyValue } from '../baselines/strategy';
+import { cpuMargin, memoryMargin, type CalibrationDay } from './calibration';
 import { scoreDay, type DayScore } from '../replay/score';
 import { downsample, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
 import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
@@ -22,7 +23,10 @@ export interface ForecastStrategyOptions extends MoraStrategyOptions {
   step?: number;
 }
 
-interface Pending { day: number; window: number; forecast: number; samples: number[] }
+interface Pending { day: number; window: number; forecast: number; need: number; samples: number[] }
+
+/** Forecast calibration days needed before the forecast's own margin replaces the window rule's. */
+const MIN_FORECAST_CALIBRATION = 3;
 
 export class ForecastGuardedStrategy implements SizingStrategy {
   readonly name: string;
@@ -31,6 +35,8 @@ export class ForecastGuardedStrategy implements SizingStrategy {
   private v: number[] = [];
   private pending: Pending | undefined;
   private readonly record: Array<{ w: DayScore; f: DayScore }> = [];
+  /** The forecast's own calibration days: usage over the forecast's need (the window rule's ratios, for the forecast). */
+  private readonly cal: CalibrationDay[] = [];
   private readonly fitDays: number;
   private readonly evidenceDays: number;
   private readonly step: number;
@@ -56,7 +62,7 @@ export class ForecastGuardedStrategy implements SizingStrategy {
     }
   }
 
-  recommend(now: number): Bounded | undefined {
+  recommend(now: number): StrategyValue | undefined {
     if (this.pending && now >= this.pending.day + DAY) this.settle();
     const w = this.window.recommend(now);
     const e = this.window.explain(now);
@@ -65,14 +71,15 @@ export class ForecastGuardedStrategy implements SizingStrategy {
     let lo = 0;
     while (lo < this.t.length && this.t[lo] < now - this.fitDays * DAY) lo++;
     if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
-    let f = NaN;
+    let f = NaN, need = NaN;
     if (this.t.length >= 24) {
       try {
         const hist = downsample(series(this.t, this.v), this.step, this.kind);
         const fitted = this.forecaster.fit(hist);
         if (fitted instanceof Promise) throw new Error('the backtest needs a synchronous forecaster');
         const fc = fitted.predict({ horizon: Math.ceil(DAY / this.step), step: this.step });
-        f = forecastNeed(this.kind, fc) * e.margin;
+        need = forecastNeed(this.kind, fc);
+        f = need * this.forecastMargin(e.margin);
         // Memory: a miss is an OOM kill, so a forecast may raise the limit ahead of growth but never cut below the window's.
         if (this.kind === 'memory') f = Math.max(f, w.value);
       } catch (err) {
@@ -80,10 +87,10 @@ export class ForecastGuardedStrategy implements SizingStrategy {
         f = NaN; // a failed fit leaves the window in charge
       }
     }
-    this.pending = Number.isFinite(f) ? { day: now, window: w.value, forecast: f, samples: [] } : undefined;
+    this.pending = Number.isFinite(f) ? { day: now, window: w.value, forecast: f, need, samples: [] } : undefined;
     if (Number.isFinite(f) && this.trusted()) {
       this.forecastDays++;
-      return { value: f, lower: Math.min(f, w.lower), upper: Math.max(f, w.upper) };
+      return { value: f, lower: Math.min(f, w.lower), upper: Math.max(f, w.upper), risk: w.risk, confidence: w.confidence };
     }
     return w;
   }
@@ -92,8 +99,21 @@ export class ForecastGuardedStrategy implements SizingStrategy {
     const p = this.pending;
     this.pending = undefined;
     if (!p || p.samples.length < 12) return;
-    this.record.push({ w: scoreDay(p.day, p.window, p.samples), f: scoreDay(p.day, p.forecast, p.samples) });
+    const f = scoreDay(p.day, p.forecast, p.samples);
+    this.record.push({ w: scoreDay(p.day, p.window, p.samples), f });
     while (this.record.length > this.evidenceDays) this.record.shift();
+    if (p.need > 0) {
+      const ratios = Float64Array.from(p.samples, (x) => x / p.need).sort();
+      this.cal.push({ ratios, peakRatio: ratios[ratios.length - 1], achieved: this.kind === 'cpu' ? f.exceeded / f.samples : f.exceeded > 0 ? 1 : 0 });
+      while (this.cal.length > 28) this.cal.shift();
+    }
+  }
+
+  /** The margin on the forecast's need: calibrated on the forecast's own past ratios at the risk target, else the window's. */
+  private forecastMargin(windowMargin: number): number {
+    if (this.cal.length < MIN_FORECAST_CALIBRATION) return windowMargin;
+    const k = this.kind === 'cpu' ? cpuMargin(this.cal, this.window.risk, 0).k : memoryMargin(this.cal, this.window.risk).k;
+    return Number.isFinite(k) && k > 0 ? k : windowMargin;
   }
 
   private trusted(): boolean {

@@ -1,49 +1,56 @@
 /**
  * MOrA's sizing rule for one container resource, as a strategy the backtest replays exactly like VPA/KRR/Autopilot.
+ * It is calibrated to a risk target α (docs/ENGINE.md § Risk): CPU — the share of samples above the request;
+ * memory — the share of days whose peak goes above the limit (an OOM day).
  *
- *   value = base × k
- *   memory: base = highest daily peak of the last `baseDays` (14) days: a robust recent peak over two weekly cycles;
- *           k is learned from the series itself by split-conformal calibration: each past day j gives the ratio
- *           peak_j / base_j, where base_j is what the rule said before day j; k is the ⌈(n+1)(1−α)⌉-th smallest ratio
- *           (α = 0.05), so about 95% of past days would have been covered; with few days this is the largest growth seen.
- *           k stays within [1.05, 1.4] so one freak day cannot multiply the limit.
- *   cpu:    base = p95 of the last 8 days with recency weights (half-life 12 h, Autopilot's CPU half-life); k = 1.05.
- *           The same conformal margin was tried for CPU and did no better than a fixed 5% in the backtest.
+ *   value = base × k(α)
+ *   base: cpu    — the (1−α) quantile of the last 8 days' samples, recent hours weighted most (half-life 12 h);
+ *         memory — the highest daily peak of the last 14 days.
+ *   k(α): learned from the series' own past by split-conformal calibration (calibration.ts). Each completed day j gives
+ *         the ratios of its usage to the base the rule had before day j (CPU: every sample u/base_j; memory: the peak
+ *         peak_j/base_j). CPU: k is the (1−α) quantile of the pooled sample ratios, recent days weighted most, so the
+ *         share of past samples above base × k is α. Memory: k is the (1−α) quantile of the daily peak ratios; when α is
+ *         below what the days can resolve, the tail beyond the largest ratios is extrapolated (exponential tail on the
+ *         top excesses of the log ratios, with a prior scale), and a cap derived from α bounds one freak day's effect.
+ *         A feedback term (calibration.ts `adjustedLevel`) moves the level used when the last days' achieved risk drifted
+ *         from the target, so a level shift is re-calibrated within days.
+ *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
+ *
+ * `recommend` also returns the risk target and a confidence (0..1) that predicts misses: it falls with few calibration
+ * days, dispersed recent ratios, and a recent achieved risk above the target.
  *
  * Optionally a forecast (fused Prophet/LSTM) replaces the base where it has beaten this window rule on the series' own
  * last day (forecast-choice.ts); otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
  */
-import type { Bounded } from '../../core/recommendation';
 import { quantileSorted } from '../../core/stats';
-import { weightedQuantile, type ResourceKind, type SizingStrategy } from '../baselines/strategy';
+import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
+import { adjustedLevel, confidenceOf, cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { DEFAULT_RISK } from './policy';
 
 const DAY = 86400;
 
 export interface MoraStrategyOptions {
+  /** The risk target α (CPU: share of samples above the request; memory: share of OOM days). Default DEFAULT_RISK[kind]. */
+  risk?: number;
   /** Days of completed history kept (window and calibration). */
   historyDays?: number;
   /** Days the base looks back over. */
   baseDays?: number;
-  /** CPU: quantile of the window's samples used as the base. */
-  cpuQuantile?: number;
-  /** CPU: quantile of a day's samples the margin is calibrated to cover. */
-  cpuCoverQuantile?: number;
-  /** Share of past days allowed to exceed base × k during calibration. */
-  alpha?: number;
-  /** k ≥ 1 + minMargin. */
-  minMargin?: number;
-  /** k ≤ maxMargin (a cap on the learned growth, so one freak day cannot multiply the request). */
-  maxMargin?: number;
-  /** Margin used before any calibration day exists. */
-  coldMargin?: number;
-  /** CPU: recency weighting of the window, half-life in days (0 = all days weigh the same). */
+  /** CPU: recency weighting of the base window, half-life in days (0 = all days weigh the same). */
   cpuHalfLifeDays?: number;
+  /** Recency weighting of the calibration days, half-life in days (0 = all days weigh the same). */
+  calibrationHalfLifeDays?: number;
+  /** Memory: the quantile of the window's daily peaks used as the base (1 = the highest peak). */
+  memoryBaseQuantile?: number;
+  /** Memory: the base is at least the highest peak of this many most recent days (a step up is followed at once). */
+  memoryRecentDays?: number;
+  /** Feedback on the recent achieved risk (0 = off): how strongly the level moves per unit of relative calibration error. */
+  feedback?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { historyDays: 28, baseDays: 14, cpuQuantile: 1, cpuCoverQuantile: 1, alpha: 0.05, minMargin: 0.05, maxMargin: 1.4, coldMargin: 0.2, cpuHalfLifeDays: 0 },
-  // CPU: the learned margin did not beat a fixed one in the backtest (docs/ENGINE.md), so min = max pins it at +5%.
-  cpu: { historyDays: 28, baseDays: 8, cpuQuantile: 0.95, cpuCoverQuantile: 0.95, alpha: 0.3, minMargin: 0.05, maxMargin: 1.05, coldMargin: 0.05, cpuHalfLifeDays: 0.5 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, feedback: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, feedback: 0, memoryBaseQuantile: 1, memoryRecentDays: 0 },
 };
 
 interface DayStats {
@@ -57,6 +64,11 @@ export interface MoraExplanation {
   margin: number;
   calibrationDays: number;
   windowDays: number;
+  /** The risk target α the margin is calibrated to. */
+  risk: number;
+  /** What the calibration on the series' own past expects at base × margin (≈ α; lower where k hit its floor). */
+  expected: number;
+  confidence: number;
 }
 
 export class MoraStrategy implements SizingStrategy {
@@ -65,12 +77,15 @@ export class MoraStrategy implements SizingStrategy {
   private pendingStart = NaN;
   private pendingV: number[] = [];
   private readonly o: Required<MoraStrategyOptions>;
-  /** Past ratios need/base, oldest first. */
-  private readonly ratios: number[] = [];
+  /** Calibration days (usage relative to the base the rule had before the day), oldest first. */
+  private readonly cal: CalibrationDay[] = [];
 
   constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}) {
     this.o = { ...MORA_DEFAULTS[kind], ...stripUndefined(options) };
   }
+
+  /** The risk target α. */
+  get risk(): number { return this.o.risk; }
 
   observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
     for (let i = 0; i < t.length; i++) {
@@ -81,11 +96,13 @@ export class MoraStrategy implements SizingStrategy {
     }
   }
 
-  recommend(now: number): Bounded | undefined {
+  recommend(now: number): StrategyValue | undefined {
     const e = this.explain(now);
     if (!e) return undefined;
     const value = e.base * e.margin;
-    return { value, lower: e.base, upper: Math.max(value, e.base * this.o.maxMargin) };
+    // Bounds: the base (k = 1) and the value at a ten times tighter target (what a cautious user would pick).
+    const upper = Math.max(value, e.base * this.marginAt(Math.max(1e-4, this.o.risk / 10)).k);
+    return { value, lower: Math.min(value, e.base), upper, risk: this.o.risk, confidence: e.confidence };
   }
 
   /** The parts of the value, for evidence. */
@@ -94,7 +111,45 @@ export class MoraStrategy implements SizingStrategy {
     if (Math.floor(now / DAY) * DAY !== this.pendingStart) this.closeDay();
     const base = this.base(this.days.length, this.pendingV);
     if (!Number.isFinite(base) || base < 0) return undefined;
-    return { base, margin: this.margin(), calibrationDays: this.ratios.length, windowDays: Math.min(this.days.length, this.o.baseDays) };
+    const m = this.marginAt(this.level());
+    return {
+      base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
+      risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal),
+    };
+  }
+
+  /** Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after floors/rounding). */
+  expectedAt(now: number, value: number): number {
+    const e = this.explain(now);
+    if (!e || !(e.base > 0)) return this.o.risk;
+    const k = value / e.base;
+    // Cold start: nothing to measure against; the prior margin stands for the target.
+    if (this.cal.length === 0) return this.o.risk;
+    return this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, k).expected : memoryMargin(this.cal, 0, k).expected;
+  }
+
+  /** The level α' used today: the target, moved by the recent calibration error when feedback is on. */
+  private level(): number {
+    return this.o.feedback > 0 ? adjustedLevel(this.kind, this.o.risk, this.cal, this.o.feedback) : this.o.risk;
+  }
+
+  private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial)): { k: number; expected: number } {
+    if (this.cal.length === 0) return { k: priorMargin(this.kind, alpha), expected: this.o.risk };
+    const m = this.kind === 'cpu' ? cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays) : memoryMargin(this.cal, alpha);
+    // Cap: never above the highest usage seen (CPU: in the base window; memory: in the kept history) × the prior margin at α.
+    // A day that jumped from idle to busy gives ratios of hundreds; multiplying the new, already raised base by them would
+    // size for a level never seen.
+    const cap = base > 0 ? (this.peakSeen(partial) * priorMargin(this.kind, alpha)) / base : Infinity;
+    if (!(m.k > cap)) return m;
+    return { k: cap, expected: this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, cap).expected : memoryMargin(this.cal, 0, cap).expected };
+  }
+
+  private peakSeen(partial: readonly number[]): number {
+    let m = -Infinity;
+    const from = this.kind === 'cpu' ? Math.max(0, this.days.length - this.o.baseDays) : 0;
+    for (let i = from; i < this.days.length; i++) m = Math.max(m, this.days[i].peak);
+    for (const x of partial) m = Math.max(m, x);
+    return m;
   }
 
   private closeDay(): void {
@@ -102,12 +157,19 @@ export class MoraStrategy implements SizingStrategy {
     const sorted = Float64Array.from(this.pendingV).sort();
     const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[sorted.length - 1] };
     const base = this.base(this.days.length, []);
-    const need = this.kind === 'memory' ? stats.peak : quantileSorted(sorted, this.o.cpuCoverQuantile);
     // Days whose base was zero (an idle container) say nothing about relative growth.
-    if (Number.isFinite(base) && base > 0) this.ratios.push(need / base);
+    if (Number.isFinite(base) && base > 0) {
+      // What the rule applied to this day (before seeing it): its achieved risk feeds the feedback and the confidence.
+      const applied = base * this.marginAt(this.level(), [], base).k;
+      let above = 0;
+      for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
+      const ratios = new Float64Array(sorted.length);
+      for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
+      this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
+    }
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
-    while (this.ratios.length > this.o.historyDays) this.ratios.shift();
+    while (this.cal.length > this.o.historyDays) this.cal.shift();
     this.pendingV = [];
   }
 
@@ -116,18 +178,23 @@ export class MoraStrategy implements SizingStrategy {
     const from = Math.max(0, end - this.o.baseDays);
     if (end - from < 1 && partial.length === 0) return NaN;
     if (this.kind === 'memory') {
-      let m = -Infinity;
-      for (let i = from; i < end; i++) m = Math.max(m, this.days[i].peak);
-      for (const x of partial) m = Math.max(m, x);
-      return m;
+      const peaks: number[] = [];
+      for (let i = from; i < end; i++) peaks.push(this.days[i].peak);
+      // A day in progress counts with its peak so far (a partial day's peak can only be lower than its final one).
+      if (partial.length > 0) peaks.push(Math.max(...partial));
+      const recent = peaks.slice(-Math.max(0, this.o.memoryRecentDays) || peaks.length);
+      const last = this.o.memoryRecentDays > 0 ? Math.max(...recent) : -Infinity;
+      peaks.sort((a, b) => a - b);
+      return Math.max(last, quantileSorted(peaks, this.o.memoryBaseQuantile));
     }
+    const q = 1 - this.o.risk;
     const hl = this.o.cpuHalfLifeDays;
     if (hl > 0) {
       // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
       const v: number[] = [], w: number[] = [];
       for (let i = from; i < end; i++) { const wi = Math.pow(2, -(end - i) / hl); for (const x of this.days[i].sorted) { v.push(x); w.push(wi); } }
       for (const x of partial) { v.push(x); w.push(1); }
-      return weightedQuantile(v, w, this.o.cpuQuantile);
+      return weightedQuantile(v, w, q);
     }
     let n = partial.length;
     for (let i = from; i < end; i++) n += this.days[i].sorted.length;
@@ -136,17 +203,7 @@ export class MoraStrategy implements SizingStrategy {
     for (let i = from; i < end; i++) { all.set(this.days[i].sorted, k); k += this.days[i].sorted.length; }
     for (const x of partial) all[k++] = x;
     all.sort();
-    return quantileSorted(all, this.o.cpuQuantile);
-  }
-
-  /** Split-conformal multiplier: the ⌈(n+1)(1−α)⌉-th smallest past ratio (the largest when n is small). */
-  private margin(): number {
-    const n = this.ratios.length;
-    const lo = 1 + this.o.minMargin;
-    if (n === 0) return Math.min(this.o.maxMargin, Math.max(lo, 1 + this.o.coldMargin));
-    const r = [...this.ratios].sort((a, b) => a - b);
-    const rank = Math.min(n, Math.ceil((n + 1) * (1 - this.o.alpha)));
-    return Math.min(this.o.maxMargin, Math.max(lo, r[rank - 1]));
+    return quantileSorted(all, q);
   }
 }
 

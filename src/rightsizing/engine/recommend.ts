@@ -81,7 +81,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     const one = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
       if (!usage || usage.t.length === 0) return undefined;
       const forecast = options.forecast && policy.strategy === 'mora'
-        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step)
+        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step, kind === 'cpu' ? policy.cpuRisk : policy.memoryRisk)
         : undefined;
       return recommendResource({
         kind, usage, now: input.now, forecast,

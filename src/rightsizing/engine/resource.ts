@@ -3,13 +3,14 @@
  *
  *  1. Usage over the policy's history window; CPU samples taken while the container was throttled are censored at
  *     its limit, so they are raised by the throttled share (usage × (1 + θ)) before sizing.
- *  2. The chosen strategy (MOrA's window rule with its learned margin by default) gives the value and bounds.
+ *  2. The chosen strategy (MOrA's window rule with its margin calibrated to the policy's risk target by default) gives the
+ *     value and bounds; MOrA's also gives the risk it carries (evidence.risk) and its confidence.
  *  3. A forecast, when one is supplied and has beaten the window rule on the series' own last day, may replace the base.
  *  4. Signals: OOM kills raise memory to at least VPA's OOM rule, max(used + 100 MiB, used × 1.2).
  *  5. The same strategy is replayed over the window (rolling daily backtest) so the evidence says how it would have done.
  */
 import { peakGrowth } from './growth';
-import type { Bounded, Evidence, ResourceRecommendation } from '../../core/recommendation';
+import type { Bounded, Evidence, ResourceRecommendation, RiskStatement } from '../../core/recommendation';
 import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
 import { max, quantile } from '../../core/stats';
@@ -78,7 +79,8 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const notes: string[] = [];
   const usage = kind === 'cpu' && input.throttling ? correctThrottled(raw, input.throttling, notes) : raw;
 
-  const strategy = strategyFor(policy.strategy, kind);
+  const risk = kind === 'cpu' ? policy.cpuRisk : policy.memoryRisk;
+  const strategy = strategyFor(policy.strategy, kind, { risk });
   if (!input.snapshot) strategy.observe(usage.t, usage.v);
   const current = input.snapshot ? max(usage.v) : 0;
   const rec = input.snapshot ? { value: current * SNAPSHOT_MARGIN[kind], lower: current, upper: current * SNAPSHOT_MARGIN[kind] * 1.5 } : strategy.recommend(now);
@@ -93,9 +95,10 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   } else if (strategy instanceof MoraStrategy) {
     const e = strategy.explain(now)!;
     base = e.base; k = e.margin;
+    const cal = e.calibrationDays > 0 ? `calibrated on ${e.calibrationDays} days of its own history` : 'prior margin: no day to calibrate on yet';
     reason = kind === 'memory'
-      ? `highest daily peak of the last ${e.windowDays} days × ${k.toFixed(2)} (margin learned from ${e.calibrationDays} days of its own peak growth)`
-      : `p95 of the last ${e.windowDays} days, recent hours weighted most (12 h half-life), × ${k.toFixed(2)}`;
+      ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) × ${k.toFixed(2)} for ≤${pctText(risk)} OOM days (${cal})`
+      : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), × ${k.toFixed(2)} for ≤${pctText(risk)} of the time above the request (${cal})`;
   } else {
     reason = `${policy.strategy} baseline`;
   }
@@ -143,7 +146,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   let replayEv: Evidence['replay'];
   if (replayDays >= 3) {
     const warm = Math.min(7, Math.max(2, Math.floor(replayDays / 2)));
-    const inner = strategyFor(policy.strategy, kind);
+    const inner = strategyFor(policy.strategy, kind, { risk });
     // Replay what would really have been applied: the strategy's value with the policy's margin, floor, cap and rounding.
     const applied: SizingStrategy = {
       name: inner.name, kind,
@@ -186,9 +189,23 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   }
 
   const historyScore = Math.min(1, days / 7);
-  const replayScore = replayEv ? (kind === 'memory' ? 1 - (replayEv.oomDays ?? 0) / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
   const agreement = input.forecast?.agreement;
-  const confidence = input.snapshot ? SNAPSHOT_RESOURCE_CONFIDENCE : clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * Math.pow(Math.max(0.05, replayScore), 0.4) * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
+  // MOrA: the strategy's own confidence (calibration days, stability of its recent ratios, misses against the target:
+  // calibration.ts) times the data's completeness and length. Baselines: how their replay over the window went.
+  const replayScore = replayEv ? (kind === 'memory' ? 1 - (replayEv.oomDays ?? 0) / replayEv.days : 1 - Math.min(1, replayEv.exceedanceShare * 10)) : 0.5;
+  const strategyScore = strategy instanceof MoraStrategy ? rec.confidence ?? 0.2 : Math.pow(Math.max(0.05, replayScore), 0.4);
+  const confidence = input.snapshot ? SNAPSHOT_RESOURCE_CONFIDENCE : clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * strategyScore * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
+
+  // The risk the applied value carries, by the calibration on the workload's own history: the final value (after the
+  // policy's extra margin, the OOM rule, floors, caps and rounding) seen in the frame of the window's base. Floors and
+  // rounding only raise the value, so they lower the expected risk; a cap can raise it.
+  let riskEv: RiskStatement | undefined;
+  if (!input.snapshot && strategy instanceof MoraStrategy) {
+    const e = strategy.explain(now)!;
+    const applied = kind === 'cpu' ? request.value : limit!.value;
+    const inWindowFrame = base > 0 ? applied * (e.base / base) : applied;
+    riskEv = { measure: kind === 'cpu' ? 'exceedance' : 'oom-days', target: risk, expected: strategy.expectedAt(now, inWindowFrame), calibrationDays: e.calibrationDays };
+  }
 
   // A leak raises no number by itself (the margin covers day-to-day growth), but a person must see it coming.
   let daysToLimit: number | undefined;
@@ -210,6 +227,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     agreement,
     completeness,
     replay: replayEv,
+    ...(riskEv ? { risk: riskEv } : {}),
     notes,
   };
   return { request, limit, confidence, evidence, window: usage, need: value, daysToLimit, raisedToFloor };
@@ -229,6 +247,10 @@ function correctThrottled(u: Series, th: Series, notes: string[]): Series {
 
 function fmt(kind: ResourceKind, x: number): string {
   return kind === 'cpu' ? `${Math.ceil(x * 1000)}m` : `${Math.ceil(x / MiB)}Mi`;
+}
+
+function pctText(x: number): string {
+  return `${+(100 * x).toFixed(1)}%`;
 }
 
 function clamp01(x: number): number {
