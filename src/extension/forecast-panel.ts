@@ -158,6 +158,8 @@ class ForecastPanel implements vscode.Disposable {
         return 'pong';
       case 'refresh':
         this.data = undefined;
+        // A computation under way may have read the settings before they changed: recompute after it.
+        if (this.computing) await this.computing;
         await this.compute();
         return undefined;
       case 'copyYaml': {

@@ -130,6 +130,9 @@ async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | un
   return vscode.window.showQuickPick([...all], { title: 'MOrA: recommend for namespace…' });
 }
 
+/** Settings whose change recomputes every recommendation (src/views/recommend-settings.ts reads them). */
+export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk'] as const;
+
 /** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
 export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
   const { extension, log, store, lstmPool } = mora;
@@ -142,7 +145,12 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     vscode.languages.registerCodeLensProvider(MANIFEST_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, new MoraHoverProvider(views)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel'].some((k) => e.affectsConfiguration(k))) store.clear();
+      // A setting the recommendations depend on (the risk targets included) recomputes everywhere: the store forgets them,
+      // the tree reloads (and asks the store again), the lenses and hovers follow the store, an open forecast view redraws.
+      if (!RECOMPUTE_SETTINGS.some((k) => e.affectsConfiguration(k))) return;
+      store.clear();
+      mora.provider.refresh();
+      panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
     }),
   );
 

@@ -23,6 +23,8 @@ export class RecommendationStore implements vscode.Disposable {
   private readonly manifestLoads = new Map<string, Promise<number>>();
   private manifestContext?: Promise<string | undefined>;
   private preferredContext?: string;
+  /** Bumped by `clear`: a computation started before (with the old settings) must not put its results back. */
+  private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -76,6 +78,7 @@ export class RecommendationStore implements vscode.Disposable {
 
   /** Forget everything (data source or settings changed). */
   clear(): void {
+    this.generation++;
     this.index.clear();
     this.loaded.clear();
     this.manifestLoads.clear();
@@ -128,13 +131,18 @@ export class RecommendationStore implements vscode.Disposable {
     const names = (await source.workloads(context, namespace)).map((w) => w.name);
     const experiments = storedExperiments(this.log);
     const fresh: Recommendation[] = [];
+    const generation = this.generation;
+    const stale = () => generation !== this.generation;
     let done = 0;
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
+      // Settings changed meanwhile (the store was cleared): these are the old settings' numbers; the new computation shows its own.
+      if (stale()) return names.length;
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
       for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments })) {
+        if (stale()) return names.length;
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
       }
@@ -142,6 +150,7 @@ export class RecommendationStore implements vscode.Disposable {
       await new Promise((resolve) => setImmediate(resolve));
     }
     // Shown as they come; at the end, workloads gone since the last computation disappear with it.
+    if (stale()) return names.length;
     this.index.dropNamespace(context, namespace);
     for (const r of fresh) this.index.put(r);
     if (names.length > 0) this.changed.fire();

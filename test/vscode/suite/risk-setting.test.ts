@@ -1,0 +1,82 @@
+// The risk knob in the editor: changing `mora.risk.memory` recomputes the demo's recommendations, and the tree's tooltip
+// and a manifest's hover then state the new target and the risk the new values carry. The engine computes the numbers.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateMora, waitFor, type MoraTestApi, type TreeNode } from './helpers';
+
+interface Node { kind: string; label: string; description?: string }
+
+const cfg = () => vscode.workspace.getConfiguration('mora');
+
+/** cartservice's `server` container as the tree shows it now: its description and tooltip. */
+async function cartServer(api: MoraTestApi): Promise<{ description: string; tooltip: string }> {
+  const [ctx] = (await api.tree.getChildren()) as Node[];
+  const [ns] = (await api.tree.getChildren(ctx as TreeNode)) as Node[];
+  const cart = ((await api.tree.getChildren(ns as TreeNode)) as Node[]).find((w) => w.label === 'cartservice');
+  if (!cart) return { description: '', tooltip: '' };
+  const [server] = (await api.tree.getChildren(cart as TreeNode)) as Node[];
+  const item = await api.tree.getTreeItem(server as TreeNode);
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
+  return { description: String(item.description ?? ''), tooltip };
+}
+
+async function hoverText(doc: vscode.TextDocument, needle: string): Promise<string> {
+  const at = doc.positionAt(doc.getText().indexOf(needle) + needle.length - 2); // on the value (the container's name)
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+/** The recommended memory limit in the tree tooltip's table (`| Memory | … | 70Mi / 80Mi |`: request / limit). */
+const memoryLimit = (tooltip: string): string => (/\| Memory \|.*\| ([^|]+) \|$/m.exec(tooltip)?.[1] ?? '').split(' / ').pop()!.trim();
+
+describe('the risk setting (mora.risk.memory) in the editor', function () {
+  this.timeout(180_000);
+  let dir = '';
+
+  after(async () => {
+    await cfg().update('risk.memory', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('changing it recomputes: the tree\'s and the hover\'s recommendation and risk statement follow', async () => {
+    const api = await activateMora();
+    await vscode.commands.executeCommand('mora.clearFilter');
+    if (cfg().get('dataSource') !== 'demo') await cfg().update('dataSource', 'demo', vscode.ConfigurationTarget.Global);
+    await cfg().update('risk.memory', undefined, vscode.ConfigurationTarget.Global);
+    assert.equal(cfg().get('risk.memory'), 0.01, 'the default: 1 OOM day in 100');
+
+    const before = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
+    assert.match(before.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
+    assert.match(before.description, /OOM day in \d+$/, before.description);
+
+    // A manifest of the demo's cartservice: its hover reads the same store.
+    dir = fs.mkdtempSync(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir(), 'risk-'));
+    const file = path.join(dir, 'cartservice.yaml');
+    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n'
+      + '      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    const hover1 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
+    assert.match(hover1, /\*\*Memory\*\* request .* · [≈<]1 OOM day in \d+ at this limit/, hover1);
+
+    // 1 OOM day in 5 accepted: the limit is recomputed lower (or equal where rounding holds it), and every view says so.
+    await cfg().update('risk.memory', 0.2, vscode.ConfigurationTarget.Global);
+    const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
+    assert.match(after.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
+    assert.doesNotMatch(after.tooltip, /≤1 OOM day in 100/);
+    assert.notEqual(after.tooltip, before.tooltip);
+    const mib = (q: string): number => (q.endsWith('Gi') ? parseFloat(q) * 1024 : parseFloat(q));
+    assert.ok(mib(memoryLimit(after.tooltip)) <= mib(memoryLimit(before.tooltip)), `limit ${memoryLimit(before.tooltip)} → ${memoryLimit(after.tooltip)}`);
+    const hover2 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 5 (setting mora.risk.memory)'), 60_000);
+    assert.doesNotMatch(hover2, /≤1 OOM day in 100/);
+
+    // Back to the default: back to the first numbers.
+    await cfg().update('risk.memory', undefined, vscode.ConfigurationTarget.Global);
+    const back = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100'), 90_000);
+    assert.equal(memoryLimit(back.tooltip), memoryLimit(before.tooltip));
+  });
+});
