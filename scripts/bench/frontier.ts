@@ -2,7 +2,8 @@
  * bench:frontier — the risk–waste frontier per dataset group (issue 12): MOrA over a grid of risk targets against VPA,
  * KRR (simple, simple_limit), Autopilot and MOrA at its default target, on the same series and days; the per-day oracle's
  * frontier; calibration error per target; the confidence table. Nothing is written to the repo.
- * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json] [--with-prophet] [--grid 0.01,0.05]
+ * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05]
+ *   --markdown: the tables for docs/BENCHMARKS.md (summary, dominance, calibration, confidence, oracle)
  *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
  */
 import { existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ const arg = (name: string): string | undefined => { const i = args.indexOf(name)
 const data = arg('--data') ?? '../shared/datasets';
 const only = arg('--only');
 const asJson = args.includes('--json');
+const asMarkdown = args.includes('--markdown');
 const gridArg = arg('--grid');
 const grid = gridArg ? gridArg.split(',').map(Number) : undefined;
 if (grid && grid.some((r) => !(r >= 0.001 && r <= 0.5))) { console.error(`bench:frontier: --grid values must be shares in 0.001..0.5, got ${gridArg}`); process.exit(2); }
@@ -57,6 +59,7 @@ function print(label: string, note: string, r: FrontierResult): void {
 }
 
 const summary: string[] = [];
+const results: Array<{ label: string; r: FrontierResult; series: number }> = [];
 /** One markdown row per group: the ratios side by side (dominance at each baseline, oracle ratio in brackets), calibration, confidence. */
 function summaryRow(label: string, r: FrontierResult): string {
   const dom = r.dominance.map((d) => `${f(d.ratio, 2)}${d.dominates ? ' ✓' : ''} (${f(d.oracleRatio, 2)})`);
@@ -72,20 +75,59 @@ for (const g of groups) {
   const list = g.load();
   const r = runFrontier(list, g.kind, { grid, baselines });
   summary.push(summaryRow(g.label, r));
+  results.push({ label: g.label, r, series: list.length });
   const { backtest: _b, ...rest } = r;
   (out.groups as Record<string, unknown>)[g.label] = {
     note: g.note, series: list.length, ...rest,
     oracle: r.oracle.length > 200 ? r.oracle.filter((_p, i) => i % Math.ceil(r.oracle.length / 200) === 0 || i === r.oracle.length - 1) : r.oracle,
     elapsedMs: Math.round(r.elapsedMs), oracleMs: Math.round(r.oracleMs),
   };
-  if (!asJson) print(g.label, g.note, r);
+  if (!asJson && !asMarkdown) print(g.label, g.note, r);
 }
 out.totalMs = Math.round(performance.now() - tAll);
 if (asJson) console.log(JSON.stringify(out, null, 2));
+else if (asMarkdown) markdown();
 else {
   console.log(`\nsummary: dominance ratio at each baseline's point (✓ ≤ ${DOMINANCE_RATIO}; the oracle's ratio in brackets), calibration targets within bounds, confidence ratio high/low (default target / all targets)`);
   console.log(`| group | ${baselines.map((b) => `× ${b}`).join(' | ')} | calibration within | confidence |`);
   console.log(`|---|${baselines.map(() => '---').join('|')}|---|---|`);
   for (const row of summary) console.log(row);
   console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s`);
+}
+
+/** The doc tables: every number the text section cites, in one place. */
+function markdown(): void {
+  const lines: string[] = [];
+  lines.push(`Summary: dominance ratio at each baseline's point (✓ ≤ ${DOMINANCE_RATIO}; the oracle's ratio at the same risk in brackets); calibration targets within bounds; confidence ratio high/low (default target / all targets).`, '');
+  lines.push(`| group | ${baselines.map((b) => `× ${b}`).join(' | ')} | calibration within | confidence |`, `|---|${baselines.map(() => '---').join('|')}|---|---|`, ...summary, '');
+  lines.push('At each baseline\'s point (risk = CPU exceedance / memory OOM-day share; waste ratio): MOrA\'s waste at ≤ that risk along its curve (interpolated target), the ratio, the ratio at the best grid target without interpolation, the oracle.', '');
+  lines.push('| group | baseline | risk | waste | MOrA waste | at target | ratio | grid ratio | oracle waste | oracle ratio |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const { label, r } of results) {
+    for (const d of r.dominance) {
+      lines.push(`| ${label} | ${d.baseline} | ${pct(d.baselineRisk)} | ${f(d.baselineWaste)} | ${f(d.moraWaste)} | ${pct(d.moraTarget, 1)} | ${d.dominates ? '**' : ''}${f(d.ratio, 2)}${d.dominates ? '**' : ''} | ${f(d.gridRatio, 2)} | ${f(d.oracleWaste)} | ${f(d.oracleRatio, 2)} |`);
+    }
+  }
+  for (const kind of ['cpu', 'memory'] as const) {
+    const rs = results.filter((x) => x.r.kind === kind);
+    if (!rs.length) continue;
+    const targets = rs[0].r.grid;
+    lines.push('', `Calibration, ${kind} (achieved ${kind === 'cpu' ? 'exceedance' : 'OOM-day'} share, mean over series; relative error; ✗ = outside ±25% / ±0.5 points under 2%; pooled in brackets; series within bounds):`, '');
+    lines.push(`| group | ${targets.map((t) => pct(t, 1)).join(' | ')} |`, `|---|${targets.map(() => '---').join('|')}|`);
+    for (const { label, r } of rs) {
+      lines.push(`| ${label} | ${r.calibration.map((c) => `${pct(c.achievedMean)} (${sgn(c.relativeError * 100, 0)}%${c.within ? '' : ' ✗'}; ${pct(c.achievedPooled)}; ${pct(c.seriesWithin, 0)})`).join(' | ')} |`);
+    }
+  }
+  lines.push('', 'Confidence (days by the confidence MOrA gave its value: count, violation rate; violation = CPU: the day\'s exceedance share above the target, memory: an OOM day; goal high/low ≤ 0.5):', '');
+  lines.push('| group | days of | ≥ 0.8 | 0.5–0.8 | < 0.5 | high / low |', '|---|---|---|---|---|---|');
+  for (const { label, r } of results) {
+    for (const t of r.confidence.filter((c) => c.strategy === 'all targets' || c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`))) {
+      lines.push(`| ${label} | ${t.strategy} | ${t.buckets.map((b) => `${b.days} · ${pct(b.rate, 1)}`).join(' | ')} | ${f(t.ratio, 2)}${t.unrated ? ` (${t.unrated} unrated)` : ''} |`);
+    }
+  }
+  const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+  lines.push('', 'Per-day oracle frontier: least mean waste ratio at each mean risk.', '');
+  lines.push(`| group | ${at.map((x) => pct(x, 1)).join(' | ')} |`, `|---|${at.map(() => '---').join('|')}|`);
+  for (const { label, r } of results) lines.push(`| ${label} | ${at.map((x) => f(oracleWasteAt(r.oracle, x))).join(' | ')} |`);
+  lines.push('', `Time: ${results.map(({ label, r, series }) => `${label} ${series} series ${((r.elapsedMs - r.oracleMs) / 1000).toFixed(1)} s + oracle ${Math.round(r.oracleMs)} ms`).join('; ')}; total ${(Number(out.totalMs) / 1000).toFixed(1)} s.`);
+  console.log(lines.join('\n'));
 }
