@@ -56,6 +56,7 @@ function print(label: string, note: string, r: FrontierResult): void {
   }
   const pts = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5].filter((x) => x >= (r.oracle[0]?.risk ?? 0));
   console.log(`oracle frontier: ${pts.map((x) => `${pct(x, 1)} → ${f(oracleWasteAt(r.oracle, x))}`).join(', ')}`);
+  if (r.dayQuantile.length) console.log(`each day at its own percentile (known in advance): ${r.dayQuantile.map((p) => `${pct(p.risk, 1)} → ${f(p.waste)}`).join(', ')}`);
 }
 
 const summary: string[] = [];
@@ -128,6 +129,12 @@ function markdown(): void {
   lines.push('', 'Per-day oracle frontier: least mean waste ratio at each mean risk.', '');
   lines.push(`| group | ${at.map((x) => pct(x, 1)).join(' | ')} |`, `|---|${at.map(() => '---').join('|')}|`);
   for (const { label, r } of results) lines.push(`| ${label} | ${at.map((x) => f(oracleWasteAt(r.oracle, x))).join(' | ')} |`);
+  const cpu = results.filter((x) => x.r.dayQuantile.length);
+  if (cpu.length) {
+    lines.push('', 'CPU, each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile): achieved exceedance → waste, and MOrA at the same target.', '');
+    lines.push(`| group | ${cpu[0].r.grid.map((t) => pct(t, 1)).join(' | ')} |`, `|---|${cpu[0].r.grid.map(() => '---').join('|')}|`);
+    for (const { label, r } of cpu) lines.push(`| ${label} | ${r.dayQuantile.map((p, i) => `${f(p.waste)} (MOrA ${f(r.curve[i]?.waste ?? NaN)})`).join(' | ')} |`);
+  }
   lines.push('', `Time: ${results.map(({ label, r, series }) => `${label} ${series} series ${((r.elapsedMs - r.oracleMs) / 1000).toFixed(1)} s + oracle ${Math.round(r.oracleMs)} ms`).join('; ')}; total ${(Number(out.totalMs) / 1000).toFixed(1)} s.`);
   console.log(lines.join('\n'));
 }

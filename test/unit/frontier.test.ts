@@ -8,7 +8,7 @@ import { series } from '../../src/core/series';
 import { Rng } from '../../src/core/random';
 import { DAY } from '../../src/rightsizing/replay/replay';
 import { scoreDay } from '../../src/rightsizing/replay/score';
-import { oracleFrontier, oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
+import { dayQuantileCurve, oracleFrontier, oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
 import { calibration, confidenceTable, curveAt, dominance, paretoCurve, riskOf, runFrontier, type StrategyPoint } from '../../src/rightsizing/backtest/frontier';
 import { formatRisk, parseStrategySpec, strategyLabel } from '../../src/rightsizing/backtest/strategies';
 import { runBacktest } from '../../src/rightsizing/backtest/run';
@@ -36,6 +36,14 @@ describe('per-day oracle frontier', () => {
     const f = oracleFrontier([{ series: byDay([[1, 2, 3, 4], [0, 0, 0, 8]]) }], 'cpu', all);
     assert.deepEqual(f.map((p) => p.risk), [0, 1 / 8, 2 / 8, 3 / 8, 4 / 8]);
     [30 / 18, 6 / 18, 3 / 18, 1 / 18, 0].forEach((w, i) => close(f[i].waste, w));
+  });
+
+  it('a uniform per-day percentile (each day at its own p75, known in advance) is above the frontier, not on it', () => {
+    const s = byDay([[3, 1, 4, 2]]);
+    const [p] = dayQuantileCurve([{ series: s }], [0.25], all);
+    // p75 of [1,2,3,4] = 3.25: one sample above (risk 0.25), waste 2.25 + 1.25 + 0.25 = 3.75 of 10.
+    close(p.risk, 0.25); close(p.waste, 0.375);
+    close(oracleWasteAt(oracleFrontier([{ series: s }], 'cpu', all), 0.25), 0.3);
   });
 
   it('memory: a day is at its peak (no OOM) or an OOM day at no waste; risk = OOM-day share', () => {
@@ -228,6 +236,7 @@ describe('mora backtest --frontier / --cpu-risk', () => {
     for (const s of ['vpa', 'autopilot', 'mora@cpu-risk=0.02', 'mora@cpu-risk=0.1']) assert.match(page, new RegExp(`<circle [^>]*data-strategy="${s.replace(/[.]/g, '\\.')}"`));
     assert.match(page, /<polyline class="mora-curve"/);
     assert.match(page, /<polyline class="oracle"/);
+    assert.match(page, /<polyline class="day-quantile"/);
     assert.doesNotMatch(page, /<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 

@@ -196,7 +196,7 @@ export function frontierJson(f: FrontierResult): Record<string, unknown> {
   return {
     kind: f.kind, grid: f.grid, riskMeasure: f.kind === 'cpu' ? 'exceedance share' : 'OOM-day share (1 − OOM-free days)', wasteMeasure: 'waste ratio',
     dominanceRatio: DOMINANCE_RATIO, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
-    oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)),
+    oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)), dayQuantile: f.dayQuantile,
     backtest: toJson(f.backtest), elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs),
   };
 }
@@ -226,6 +226,9 @@ export function frontierText(f: FrontierResult): string {
   if (o.length) {
     const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2].filter((r) => r >= o[0].risk);
     out.push(`\noracle (each day known in advance; the least waste any one-value-per-day rule can reach at that mean risk): ${at.map((r) => `${percent(r, 1)} → ${fixed(oracleWasteAt(o, r))}`).join(', ')}\n`);
+  }
+  if (f.dayQuantile.length) {
+    out.push(`each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile, not the limit): ${f.dayQuantile.map((p) => `${percent(p.risk, 1)} → ${fixed(p.waste)}`).join(', ')}\n`);
   }
   return out.join('');
 }

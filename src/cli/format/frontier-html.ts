@@ -57,6 +57,9 @@ export function frontierChart(f: FrontierResult, width = 760, height = 440): str
     if (Number.isFinite(wv)) oracle.push(`${xOf(r).toFixed(1)},${yOf(wv).toFixed(1)}`);
   }
   if (oracle.length) parts.push(`<polyline class="oracle" points="${oracle.join(' ')}" fill="none" stroke="#555" stroke-dasharray="5 4" stroke-width="1.5"><title>per-day oracle frontier</title></polyline>`);
+  // CPU: every day at its own percentile, known in advance (not the limit: it spends the risk evenly over days).
+  const dq = f.dayQuantile.filter((p) => Number.isFinite(p.risk) && Number.isFinite(p.waste) && p.risk <= maxRisk);
+  if (dq.length) parts.push(`<polyline class="day-quantile" points="${dq.map((p) => `${xOf(p.risk).toFixed(1)},${yOf(p.waste).toFixed(1)}`).join(' ')}" fill="none" stroke="#999" stroke-dasharray="1 3" stroke-width="2"><title>each day at its own percentile, known in advance</title></polyline>`);
   // MOrA's curve, target ascending.
   const curve = f.curve.filter((p) => Number.isFinite(p.risk) && Number.isFinite(p.waste));
   if (curve.length) parts.push(`<polyline class="mora-curve" points="${curve.map((p) => `${xOf(p.risk).toFixed(1)},${yOf(p.waste).toFixed(1)}`).join(' ')}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
@@ -74,7 +77,8 @@ export function frontierChart(f: FrontierResult, width = 760, height = 440): str
   const lx = m.l + w + 14;
   parts.push(`<g class="legend"><line x1="${lx}" x2="${lx + 24}" y1="${m.t + 10}" y2="${m.t + 10}" stroke="#1f77b4" stroke-width="2"/><text x="${lx + 30}" y="${m.t + 14}">MOrA, by target</text>`
     + `<line x1="${lx}" x2="${lx + 24}" y1="${m.t + 30}" y2="${m.t + 30}" stroke="#555" stroke-dasharray="5 4"/><text x="${lx + 30}" y="${m.t + 34}">per-day oracle</text>`
-    + f.points.filter((p) => p.target === undefined).map((p, i) => `<circle cx="${lx + 12}" cy="${m.t + 50 + 18 * i}" r="5" fill="${COLORS[p.strategy] ?? '#333'}"/><text x="${lx + 30}" y="${m.t + 54 + 18 * i}">${esc(p.strategy)}</text>`).join('')
+    + (dq.length ? `<line x1="${lx}" x2="${lx + 24}" y1="${m.t + 50}" y2="${m.t + 50}" stroke="#999" stroke-dasharray="1 3" stroke-width="2"/><text x="${lx + 30}" y="${m.t + 54}">day's own pct</text>` : '')
+    + f.points.filter((p) => p.target === undefined).map((p, i) => `<circle cx="${lx + 12}" cy="${m.t + 70 + 18 * i}" r="5" fill="${COLORS[p.strategy] ?? '#333'}"/><text x="${lx + 30}" y="${m.t + 74 + 18 * i}">${esc(p.strategy)}</text>`).join('')
     + '</g>');
   parts.push('</svg>');
   return parts.join('\n');

@@ -12,7 +12,7 @@
  */
 import type { ResourceKind } from '../baselines/strategy';
 import type { DayScore, Summary } from '../replay/score';
-import { oracleFrontier, oracleWasteAt, type FrontierPoint } from './oracle';
+import { dayQuantileCurve, oracleFrontier, oracleWasteAt, type FrontierPoint } from './oracle';
 import { runBacktest, type BacktestInput, type BacktestOptions, type BacktestResult } from './run';
 import { strategyLabel, type StrategyName, type StrategySpec } from './strategies';
 
@@ -100,6 +100,8 @@ export interface FrontierResult {
   /** MOrA's points over the grid, target ascending. */
   curve: StrategyPoint[];
   oracle: FrontierPoint[];
+  /** CPU: every day at its own (1 − target) quantile, known in advance, over the grid (a uniform per-day percentile; empty for memory). */
+  dayQuantile: Array<FrontierPoint & { target: number }>;
   dominance: Dominance[];
   calibration: Calibration[];
   confidence: ConfidenceTable[];
@@ -231,6 +233,7 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const curve = curveSpecs.map((s) => point(strategyLabel(s, kind), s.risk));
   const t1 = performance.now();
   const oracle = oracleFrontier(inputs, kind, options);
+  const dayQuantile = kind === 'cpu' ? dayQuantileCurve(inputs, grid, options) : [];
   const oracleMs = performance.now() - t1;
   const daysOf = (label: string): DayScore[][] => backtest.perSeries.filter((p) => p.strategy === label).map((p) => p.days ?? []);
   const calib = curveSpecs.map((s) => calibration(s.risk!, daysOf(strategyLabel(s, kind)), kind));
@@ -238,7 +241,7 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const allDays = curveSpecs.flatMap((s) => daysOf(strategyLabel(s, kind)).flat().map((d) => ({ ...d, risk: d.risk ?? s.risk })));
   confidence.push(confidenceTable('all targets', allDays, kind, NaN));
   return {
-    kind, grid, points: [...basePoints, ...curve], curve, oracle,
+    kind, grid, points: [...basePoints, ...curve], curve, oracle, dayQuantile,
     // `mora` at its default target is compared too: the curve should not lose to MOrA's own default point.
     dominance: dominance(curve, basePoints, oracle),
     calibration: calib, confidence, backtest, elapsedMs: performance.now() - t0, oracleMs,

@@ -14,6 +14,7 @@
  * It is exact at its vertices; between two vertices it is the straight line (a mix of two neighbouring choices on one day).
  */
 import type { Series } from '../../core/series';
+import { quantileSorted } from '../../core/stats';
 import type { ResourceKind } from '../baselines/strategy';
 import { scoredDays, type ReplayOptions } from '../replay/replay';
 
@@ -119,4 +120,27 @@ export function sampleFrontier(frontier: readonly FrontierPoint[], n: number, ma
     out.push({ risk: r, waste: oracleWasteAt(frontier, r) });
   }
   return out;
+}
+
+/**
+ * CPU only: a clairvoyant uniform per-day percentile — every scored day at its own (1 − r) quantile, for each r.
+ * Not the limit (the oracle frontier spends the risk where it saves the most waste; this spends it evenly): the gap
+ * between the two is what allocating risk across days is worth, the gap from here to a real rule what not knowing the day costs.
+ */
+export function dayQuantileCurve(inputs: ReadonlyArray<{ series: Series }>, risks: readonly number[], options: ReplayOptions = {}): Array<FrontierPoint & { target: number }> {
+  const perSeries = inputs.map((x) => scoredDays(x.series, options).map((d) => Float64Array.from(d.values).sort())).filter((d) => d.length > 0);
+  return risks.map((r) => {
+    let risk = 0, waste = 0;
+    for (const days of perSeries) {
+      let exc = 0, n = 0, w = 0, u = 0;
+      for (const sorted of days) {
+        const v = quantileSorted(sorted, 1 - r);
+        for (const x of sorted) { u += x; if (x > v) exc++; else w += v - x; }
+        n += sorted.length;
+      }
+      risk += exc / n / perSeries.length;
+      waste += (u > 0 ? w / u : 0) / perSeries.length;
+    }
+    return { target: r, risk, waste };
+  });
 }
