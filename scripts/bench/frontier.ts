@@ -131,9 +131,9 @@ function markdown(): void {
   for (const { label, r } of results) lines.push(`| ${label} | ${at.map((x) => f(oracleWasteAt(r.oracle, x))).join(' | ')} |`);
   const cpu = results.filter((x) => x.r.dayQuantile.length);
   if (cpu.length) {
-    lines.push('', 'CPU, each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile): achieved exceedance → waste, and MOrA at the same target.', '');
+    lines.push('', 'CPU, each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile): achieved exceedance: waste, and MOrA\'s waste at the same target.', '');
     lines.push(`| group | ${cpu[0].r.grid.map((t) => pct(t, 1)).join(' | ')} |`, `|---|${cpu[0].r.grid.map(() => '---').join('|')}|`);
-    for (const { label, r } of cpu) lines.push(`| ${label} | ${r.dayQuantile.map((p, i) => `${f(p.waste)} (MOrA ${f(r.curve[i]?.waste ?? NaN)})`).join(' | ')} |`);
+    for (const { label, r } of cpu) lines.push(`| ${label} | ${r.dayQuantile.map((p, i) => `${pct(p.risk, 1)}: ${f(p.waste)} (MOrA ${f(r.curve[i]?.waste ?? NaN)})`).join(' | ')} |`);
   }
   lines.push('', `Time: ${results.map(({ label, r, series }) => `${label} ${series} series ${((r.elapsedMs - r.oracleMs) / 1000).toFixed(1)} s + oracle ${Math.round(r.oracleMs)} ms`).join('; ')}; total ${(Number(out.totalMs) / 1000).toFixed(1)} s.`);
   console.log(lines.join('\n'));
