@@ -4,17 +4,17 @@
  * A calibration day is a completed day seen relative to the base the rule had before it: every sample u/base (CPU) and
  * the day's peak/base (memory), plus the risk the rule actually achieved on it. Nothing here pools across series.
  *
- *  - CPU (sample-level split conformal): k = the weighted (1−α) quantile of the pooled sample ratios of the past days
- *    (recent days weigh more), so the share of past samples above base × k is α. Thousands of samples: the quantile is
+ *  - CPU (sample-level split conformal): k = the (1−α) quantile of the pooled sample ratios of the past days (all days
+ *    weigh the same by default), so the share of past samples above base × k is α. Thousands of samples: the quantile is
  *    read off the data for every α in the accepted range.
- *  - Memory (day-level split conformal with a tail): the ratios are the days' peaks over their base. Where α can be read
- *    off the n ratios (α ≥ m/(n+1), m the tail size) k is the ⌈(n+1)(1−α)⌉-th smallest ratio; below that, the log ratios
- *    above the (m+1)-th largest are modelled as an exponential tail (peaks-over-threshold) whose scale is the mean excess,
- *    shrunk towards a prior scale by one pseudo-observation, and k = exp(threshold + scale × ln(p/α)).
+ *  - Memory (day-level split conformal with a tail): the ratios are the days' peaks over their base. k is the (1−α)
+ *    quantile at the plotting position (n+1)(1−α), interpolated between order statistics (order statistic i is exceeded
+ *    with probability 1 − i/(n+1) on average); when α < 1/(n+1), beyond the largest ratio, the log ratios are taken as an
+ *    exponential tail (peaks over threshold) whose scale is the mean excess of the top quarter over the next one, shrunk
+ *    to a prior scale by one pseudo-observation: k = exp(largest + scale × ln(1 / ((n+1)α))).
  *  - Cold start (no calibration day): the prior margin exp(PRIOR_SCALE × ln(1/α)), the same exponential tail with the
  *    prior scale from k = 1.
- *  - Cap: k ≤ exp(CAP_SCALE × ln(1/α)) for memory: the margin an exponential tail of a 10%-per-e-fold scale needs at α, so
- *    one freak day cannot multiply the limit, and a looser target is capped lower.
+ *  - The cap on k (highest usage seen × the prior margin at α) is applied by the strategy, which knows the usage.
  */
 import type { ResourceKind } from '../baselines/strategy';
 
@@ -104,48 +104,28 @@ export function memoryMargin(cal: readonly CalibrationDay[], alpha: number, atK?
 }
 
 /**
- * The level used today: the target moved against the recent calibration error (over the last `window` days the rule's
- * achieved risk vs α), α' = α × (achieved/α)^(−η), kept within [α/10, min(0.5, 3α)].
- */
-export function adjustedLevel(kind: ResourceKind, alpha: number, cal: readonly CalibrationDay[], eta: number, window = 7): number {
-  const recent = cal.slice(-window);
-  if (recent.length < 3) return alpha;
-  let a = 0;
-  for (const d of recent) a += d.achieved;
-  a /= recent.length;
-  // Memory: a day is 0 or 1, so a short window's share is shrunk towards α (one pseudo-window at the target).
-  const achieved = kind === 'memory' ? (a * recent.length + alpha * window) / (recent.length + window) : a;
-  const ratio = Math.max(0.1, achieved / alpha);
-  return Math.min(Math.min(0.5, 3 * alpha), Math.max(alpha / 10, alpha * Math.pow(ratio, -eta)));
-}
-
-/**
- * Confidence (0..1) that the value keeps to its target, from what predicts misses on the backtest (docs/ENGINE.md § Risk):
- *  - calibration days n: n / (n + 2) (none: 0.2);
+ * Confidence (0..1) that the value keeps to its target, from what predicted misses on the backtest (docs/ENGINE.md § Risk):
+ *  - calibration days n: n / (n + 4) (none: 0.2);
  *  - dispersion of the recent days' ratios (log of each day's (1−α) sample ratio for CPU, of its peak ratio for memory, over
- *    the last 7 days): 1 / (1 + (sd / s0)²), s0 = 0.5 (CPU) / 0.3 (memory) — an unstable series misses more;
- *  - CPU: how concentrated the past exceedance was on bad days (share of it above 2α on a day): exceedance that comes
- *    in whole bursts misses the target by far more than exceedance spread thinly over every day;
+ *    the last 7 days): 1 / (1 + (sd / s0)²), s0 = 2 (CPU) / 0.3 (memory) — an unstable series misses more;
+ *  - the margin itself: k < 1 means the past days ran below their base (usage falling, or a spike still in the window) and
+ *    the rule sizes under its own recent quantile; such days missed about twice as often: min(1, k^(1/0.02));
+ *    (CPU only: for memory it did not predict misses)
  *  - memory: each OOM day the rule had over the last 14 days halves it.
  */
-export function confidenceOf(kind: ResourceKind, alpha: number, cal: readonly CalibrationDay[]): number {
+export function confidenceOf(kind: ResourceKind, alpha: number, cal: readonly CalibrationDay[], k: number): number {
   const n = cal.length;
   if (n === 0) return 0.2;
-  const history = n / (n + 2);
+  const history = n / (n + 4);
   const recent = cal.slice(-7);
   const xs = recent.map((d) => Math.log(Math.max(1e-12, kind === 'memory' ? d.peakRatio : quantileOfSorted(d.ratios, 1 - alpha))));
   const mu = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1)) : (kind === 'memory' ? 0.3 : 0.5);
-  const stability = 1 / (1 + (sd / (kind === 'memory' ? 0.3 : 0.5)) ** 2);
-  let tail: number;
-  if (kind === 'cpu') {
-    let all = 0, bad = 0;
-    for (const d of cal) { all += d.achieved; bad += Math.max(0, d.achieved - 2 * alpha); }
-    tail = all > 0 ? 1 - bad / all : 1;
-  } else {
-    tail = Math.pow(0.5, cal.slice(-14).filter((d) => d.achieved > 0).length);
-  }
-  return Math.max(0, Math.min(1, history * stability * tail));
+  const s0 = kind === 'memory' ? 0.3 : 2;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1)) : s0;
+  const stability = 1 / (1 + (sd / s0) ** 2);
+  const under = kind === 'memory' ? 1 : k > 0 ? Math.min(1, Math.exp((Math.log(k) + 0.02) / 0.02)) : 0;
+  const misses = kind === 'memory' ? Math.pow(0.5, cal.slice(-14).filter((d) => d.achieved > 0).length) : 1;
+  return Math.max(0, Math.min(1, history * stability * under * misses));
 }
 
 function countAbove(sorted: Float64Array, x: number): number {

@@ -4,27 +4,28 @@
  * memory — the share of days whose peak goes above the limit (an OOM day).
  *
  *   value = base × k(α)
- *   base: cpu    — the (1−α) quantile of the last 8 days' samples, recent hours weighted most (half-life 12 h);
- *         memory — the highest daily peak of the last 14 days.
+ *   base: cpu    — the (1−α) quantile of the last 8 days' samples, recent hours weighted most (half-life 24 h);
+ *         memory — the median daily peak of the last 14 days, at least yesterday's peak (a step up is followed at once,
+ *                  one spike is not remembered for two weeks).
  *   k(α): learned from the series' own past by split-conformal calibration (calibration.ts). Each completed day j gives
  *         the ratios of its usage to the base the rule had before day j (CPU: every sample u/base_j; memory: the peak
- *         peak_j/base_j). CPU: k is the (1−α) quantile of the pooled sample ratios, recent days weighted most, so the
- *         share of past samples above base × k is α. Memory: k is the (1−α) quantile of the daily peak ratios; when α is
- *         below what the days can resolve, the tail beyond the largest ratios is extrapolated (exponential tail on the
- *         top excesses of the log ratios, with a prior scale), and a cap derived from α bounds one freak day's effect.
- *         A feedback term (calibration.ts `adjustedLevel`) moves the level used when the last days' achieved risk drifted
- *         from the target, so a level shift is re-calibrated within days.
+ *         peak_j/base_j), over the last 28 days. CPU: k is the (1−α) quantile of the pooled sample ratios, so the share
+ *         of past samples above base × k is α. Memory: k is the (1−α) quantile of the daily peak ratios at the plotting
+ *         position (n+1)(1−α); when α < 1/(n+1) the tail beyond the largest ratio is extrapolated (exponential tail on the
+ *         top excesses of the log ratios, shrunk to a prior scale).
+ *   cap:  value ≤ the highest usage seen (CPU: base window; memory: 28 days) × the prior margin at α, so a day that
+ *         jumped from idle to busy cannot multiply the value by hundreds.
  *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
  *
- * `recommend` also returns the risk target and a confidence (0..1) that predicts misses: it falls with few calibration
- * days, dispersed recent ratios, and a recent achieved risk above the target.
+ * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (calibration.ts `confidenceOf`):
+ * it falls with few calibration days, dispersed recent ratios, a margin below 1 (CPU) and recent OOM days (memory).
  *
  * Optionally a forecast (fused Prophet/LSTM) replaces the base where it has beaten this window rule on the series' own
  * last day (forecast-choice.ts); otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
  */
 import { quantileSorted } from '../../core/stats';
 import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
-import { adjustedLevel, confidenceOf, cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { confidenceOf, cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
 import { DEFAULT_RISK } from './policy';
 
 const DAY = 86400;
@@ -44,13 +45,11 @@ export interface MoraStrategyOptions {
   memoryBaseQuantile?: number;
   /** Memory: the base is at least the highest peak of this many most recent days (a step up is followed at once). */
   memoryRecentDays?: number;
-  /** Feedback on the recent achieved risk (0 = off): how strongly the level moves per unit of relative calibration error. */
-  feedback?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, feedback: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, feedback: 0, memoryBaseQuantile: 1, memoryRecentDays: 0 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0 },
 };
 
 interface DayStats {
@@ -111,10 +110,10 @@ export class MoraStrategy implements SizingStrategy {
     if (Math.floor(now / DAY) * DAY !== this.pendingStart) this.closeDay();
     const base = this.base(this.days.length, this.pendingV);
     if (!Number.isFinite(base) || base < 0) return undefined;
-    const m = this.marginAt(this.level());
+    const m = this.marginAt(this.o.risk);
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
-      risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal),
+      risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
     };
   }
 
@@ -126,11 +125,6 @@ export class MoraStrategy implements SizingStrategy {
     // Cold start: nothing to measure against; the prior margin stands for the target.
     if (this.cal.length === 0) return this.o.risk;
     return this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, k).expected : memoryMargin(this.cal, 0, k).expected;
-  }
-
-  /** The level α' used today: the target, moved by the recent calibration error when feedback is on. */
-  private level(): number {
-    return this.o.feedback > 0 ? adjustedLevel(this.kind, this.o.risk, this.cal, this.o.feedback) : this.o.risk;
   }
 
   private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial)): { k: number; expected: number } {
@@ -159,8 +153,8 @@ export class MoraStrategy implements SizingStrategy {
     const base = this.base(this.days.length, []);
     // Days whose base was zero (an idle container) say nothing about relative growth.
     if (Number.isFinite(base) && base > 0) {
-      // What the rule applied to this day (before seeing it): its achieved risk feeds the feedback and the confidence.
-      const applied = base * this.marginAt(this.level(), [], base).k;
+      // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence.
+      const applied = base * this.marginAt(this.o.risk, [], base).k;
       let above = 0;
       for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
       const ratios = new Float64Array(sorted.length);
