@@ -51,8 +51,8 @@ function print(label: string, note: string, r: FrontierResult): void {
   const def = DEFAULT_RISK[r.kind];
   console.log(`confidence (violation = ${r.kind === 'cpu' ? "the day's exceedance share > target" : 'an OOM day'}; goal rate(≥0.8) / rate(<0.5) ≤ 0.5):`);
   for (const t of r.confidence.filter((c) => c.strategy === 'all targets' || c.strategy.endsWith(`=${def}`))) {
-    const cells = t.buckets.map((b) => `${b.label}: ${b.days} days, ${pct(b.rate, 1)}`).join(' | ');
-    console.log(`  ${t.strategy.padEnd(26)} ${cells} | unrated ${t.unrated} | ratio ${f(t.ratio, 2)}`);
+    const cells = t.buckets.map((b) => `${b.label}: ${b.days} days, ${pct(b.rate, 1)}${r.kind === 'cpu' ? ` (excess ${f(b.excess * 100, 2)} pts)` : ''}`).join(' | ');
+    console.log(`  ${t.strategy.padEnd(26)} ${cells} | unrated ${t.unrated} | ratio ${f(t.ratio, 2)}${r.kind === 'cpu' ? `, excess ratio ${f(t.excessRatio, 2)}` : ''}`);
   }
   const pts = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5].filter((x) => x >= (r.oracle[0]?.risk ?? 0));
   console.log(`oracle frontier: ${pts.map((x) => `${pct(x, 1)} → ${f(oracleWasteAt(r.oracle, x))}`).join(', ')}`);
@@ -68,7 +68,8 @@ function summaryRow(label: string, r: FrontierResult): string {
   const worst = r.calibration.reduce((a, c) => (Math.abs(c.relativeError) > Math.abs(a.relativeError) ? c : a), r.calibration[0]);
   const def = r.confidence.find((c) => c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`));
   const allT = r.confidence.find((c) => c.strategy === 'all targets');
-  return `| ${label} | ${dom.join(' | ')} | ${within}/${r.calibration.length} (worst ${pct(worst.target, 1)}: ${sgn(worst.relativeError * 100, 0)}%) | ${f(def?.ratio ?? NaN, 2)} / ${f(allT?.ratio ?? NaN, 2)} |`;
+  const ex = r.kind === 'cpu' ? ` (excess ${f(def?.excessRatio ?? NaN, 2)} / ${f(allT?.excessRatio ?? NaN, 2)})` : '';
+  return `| ${label} | ${dom.join(' | ')} | ${within}/${r.calibration.length} (worst ${pct(worst.target, 1)}: ${sgn(worst.relativeError * 100, 0)}%) | ${f(def?.ratio ?? NaN, 2)} / ${f(allT?.ratio ?? NaN, 2)}${ex} |`;
 }
 
 for (const g of groups) {
@@ -118,11 +119,12 @@ function markdown(): void {
       lines.push(`| ${label} | ${r.calibration.map((c) => `${pct(c.achievedMean)} (${sgn(c.relativeError * 100, 0)}%${c.within ? '' : ' ✗'}; ${pct(c.achievedPooled)}; ${pct(c.seriesWithin, 0)})`).join(' | ')} |`);
     }
   }
-  lines.push('', 'Confidence (days by the confidence MOrA gave its value: count, violation rate; violation = CPU: the day\'s exceedance share above the target, memory: an OOM day; goal high/low ≤ 0.5):', '');
-  lines.push('| group | days of | ≥ 0.8 | 0.5–0.8 | < 0.5 | high / low |', '|---|---|---|---|---|---|');
+  lines.push('', 'Confidence (days by the confidence MOrA gave its value: count · violation rate, CPU also the mean excess above the target in points; violation = CPU: the day\'s exceedance share above the target, memory: an OOM day; goal high/low ≤ 0.5):', '');
+  lines.push('| group | days of | ≥ 0.8 | 0.5–0.8 | < 0.5 | high / low | CPU excess high / low |', '|---|---|---|---|---|---|---|');
   for (const { label, r } of results) {
+    const cpuKind = r.kind === 'cpu';
     for (const t of r.confidence.filter((c) => c.strategy === 'all targets' || c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`))) {
-      lines.push(`| ${label} | ${t.strategy} | ${t.buckets.map((b) => `${b.days} · ${pct(b.rate, 1)}`).join(' | ')} | ${f(t.ratio, 2)}${t.unrated ? ` (${t.unrated} unrated)` : ''} |`);
+      lines.push(`| ${label} | ${t.strategy} | ${t.buckets.map((b) => `${b.days} · ${pct(b.rate, 1)}${cpuKind ? ` · ${f(b.excess * 100, 2)}` : ''}`).join(' | ')} | ${f(t.ratio, 2)}${t.unrated ? ` (${t.unrated} unrated)` : ''} | ${cpuKind ? f(t.excessRatio, 2) : ''} |`);
     }
   }
   const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];

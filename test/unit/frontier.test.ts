@@ -152,6 +152,8 @@ describe('frontier math', () => {
     const t = confidenceTable('mora', days, 'cpu', 0.05);
     assert.deepEqual(t.buckets.map((b) => [b.days, b.violations]), [[4, 1], [1, 1], [3, 2]]);
     close(t.ratio, (1 / 4) / (2 / 3)); assert.equal(t.unrated, 1);
+    // Excess above the 5% target: high days 0, 1, 0, 0 points → 0.25 pt; low days 1, 1, 0 → 0.667 pt.
+    close(t.buckets[0].excess, 0.01 / 4); close(t.buckets[2].excess, 0.02 / 3); close(t.excessRatio, (0.01 / 4) / (0.02 / 3));
   });
 });
 

@@ -220,8 +220,8 @@ export function frontierText(f: FrontierResult): string {
     signed(c.relativeErrorPooled * 100, 0) + '%', c.within ? 'yes' : 'no', percent(c.seriesWithin, 0)])));
   out.push(`\nconfidence: violation rate of days by the confidence MOrA gave (${f.kind === 'cpu' ? "the day's exceedance share above the target" : 'an OOM day'}); goal: ≥ 0.8 at most half of < 0.5\n`);
   out.push(renderTable([{ header: 'strategy', keep: true }, ...f.confidence[0].buckets.flatMap((b) => [{ header: `${b.label} days`, align: 'right' as const }, { header: 'violated', align: 'right' as const }]),
-    { header: 'unrated', align: 'right' }, { header: 'high/low', align: 'right' }],
-  f.confidence.map((t) => [t.strategy, ...t.buckets.flatMap((b) => [String(b.days), percent(b.rate, 1)]), String(t.unrated), fixed(t.ratio, 2)])));
+    { header: 'unrated', align: 'right' }, { header: 'high/low', align: 'right' }, ...(f.kind === 'cpu' ? [{ header: 'excess h/l', align: 'right' as const }] : [])],
+  f.confidence.map((t) => [t.strategy, ...t.buckets.flatMap((b) => [String(b.days), percent(b.rate, 1)]), String(t.unrated), fixed(t.ratio, 2), ...(f.kind === 'cpu' ? [fixed(t.excessRatio, 2)] : [])])));
   const o = f.oracle;
   if (o.length) {
     const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2].filter((r) => r >= o[0].risk);

@@ -81,6 +81,8 @@ export interface ConfidenceBucket {
   days: number;
   violations: number;
   rate: number;
+  /** Mean over the days of the excess above the target: CPU max(0, the day's exceedance share − target); memory = rate. */
+  excess: number;
 }
 
 export interface ConfidenceTable {
@@ -91,6 +93,8 @@ export interface ConfidenceTable {
   unrated: number;
   /** Violation rate of ≥ 0.8 days / that of < 0.5 days (goal ≤ 0.5); NaN when a bucket is empty or the low rate is 0. */
   ratio: number;
+  /** The same for the mean excess above the target (how far the days missed, not only whether). */
+  excessRatio: number;
 }
 
 export interface FrontierResult {
@@ -195,17 +199,23 @@ export function confidenceTable(strategy: string, days: readonly DayScore[], kin
     { label: `${CONFIDENCE.low}–${CONFIDENCE.high}`, test: (c: number) => c >= CONFIDENCE.low && c < CONFIDENCE.high },
     { label: `< ${CONFIDENCE.low}`, test: (c: number) => c < CONFIDENCE.low },
   ];
-  const buckets: ConfidenceBucket[] = defs.map((d) => ({ label: d.label, days: 0, violations: 0, rate: NaN }));
+  const buckets: ConfidenceBucket[] = defs.map((d) => ({ label: d.label, days: 0, violations: 0, rate: NaN, excess: NaN }));
+  const excess = [0, 0, 0];
   let unrated = 0;
   for (const d of days) {
     if (d.confidence === undefined) { unrated++; continue; }
     const k = defs.findIndex((b) => b.test(d.confidence!));
     buckets[k].days++;
     if (violated(d, kind, target)) buckets[k].violations++;
+    excess[k] += kind === 'cpu' ? Math.max(0, d.exceeded / d.samples - (d.risk ?? target)) : d.exceeded > 0 ? 1 : 0;
   }
-  for (const b of buckets) b.rate = b.days ? b.violations / b.days : NaN;
+  buckets.forEach((b, k) => { b.rate = b.days ? b.violations / b.days : NaN; b.excess = b.days ? excess[k] / b.days : NaN; });
   const [hi, , lo] = buckets;
-  return { strategy, buckets, unrated, ratio: hi.days && lo.days && lo.rate > 0 ? hi.rate / lo.rate : NaN };
+  return {
+    strategy, buckets, unrated,
+    ratio: hi.days && lo.days && lo.rate > 0 ? hi.rate / lo.rate : NaN,
+    excessRatio: hi.days && lo.days && lo.excess > 0 ? hi.excess / lo.excess : NaN,
+  };
 }
 
 export interface FrontierOptions extends BacktestOptions {
