@@ -121,6 +121,18 @@ describe('risk calibration on generated series (known quantiles)', () => {
     assert.ok(value <= 50 * priorMargin('cpu', 0.01) + 1e-9, `value ${value}`);
   });
 
+  it('memory in live use (mid-day): the base is at least yesterday\'s peak, with today\'s peak so far counted', () => {
+    const t: number[] = [], v: number[] = [];
+    // 10 days at 1 GB with a 1.3 GB peak yesterday (day 9), then half of day 10 at 1 GB.
+    for (let x = 0; x < 10.5 * DAY; x += 1800) { t.push(x); v.push(Math.floor(x / DAY) === 9 && x % DAY === 36000 ? 1.3e9 : 1e9); }
+    const m = new MoraStrategy('memory');
+    m.observe(t, v);
+    const e = m.explain(10.5 * DAY)!;
+    assert.equal(e.base, 1.3e9);
+    assert.equal(e.calibrationDays, 9);
+    assert.ok(m.recommend(10.5 * DAY)!.value >= 1.3e9);
+  });
+
   it('calibration primitives: the CPU margin leaves α of the past samples above it; memory extrapolates a tail below 1/(n+1)', () => {
     const day = (xs: number[], achievedRisk = 0): CalibrationDay => ({ ratios: Float64Array.from(xs).sort(), peakRatio: Math.max(...xs), achieved: achievedRisk });
     const cal = Array.from({ length: 10 }, (_, j) => day(Array.from({ length: 100 }, (_, i) => 0.5 + (i + j / 10) / 100)));

@@ -174,10 +174,15 @@ export class MoraStrategy implements SizingStrategy {
     if (this.kind === 'memory') {
       const peaks: number[] = [];
       for (let i = from; i < end; i++) peaks.push(this.days[i].peak);
-      // A day in progress counts with its peak so far (a partial day's peak can only be lower than its final one).
-      if (partial.length > 0) peaks.push(Math.max(...partial));
-      const recent = peaks.slice(-Math.max(0, this.o.memoryRecentDays) || peaks.length);
-      const last = this.o.memoryRecentDays > 0 ? Math.max(...recent) : -Infinity;
+      // The last `memoryRecentDays` completed days set a floor; a day in progress counts too, with its peak so far.
+      let last = -Infinity;
+      for (let i = Math.max(from, end - this.o.memoryRecentDays); i < end; i++) last = Math.max(last, this.days[i].peak);
+      if (partial.length > 0) {
+        let p = -Infinity;
+        for (const x of partial) p = Math.max(p, x);
+        peaks.push(p);
+        if (this.o.memoryRecentDays > 0) last = Math.max(last, p);
+      }
       peaks.sort((a, b) => a - b);
       return Math.max(last, quantileSorted(peaks, this.o.memoryBaseQuantile));
     }
