@@ -111,6 +111,8 @@ export interface WebviewDescription {
   paintedPixels: number;
   tableRows: number;
   theme: string;
+  /** The risk lines shown under the headline (one per resource that carries a risk statement). */
+  riskLines?: string[];
 }
 
 export type HostToWebview =

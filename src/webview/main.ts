@@ -275,6 +275,7 @@ function describe(): WebviewDescription {
     paintedPixels: painted,
     tableRows: tables.querySelectorAll('tbody tr').length,
     theme: document.body.className,
+    riskLines: Array.from(riskList.querySelectorAll('li'), (li) => li.textContent ?? ''),
   };
 }
 

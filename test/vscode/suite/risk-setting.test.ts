@@ -5,7 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ForecastViewData, WebviewDescription } from '../../../src/protocol/forecast';
 import { activateMora, waitFor, type MoraTestApi, type TreeNode } from './helpers';
+
+interface ForecastApi {
+  forecast: {
+    show(target: { namespace: string; kind: string; name: string; container: string }): Promise<void>;
+    describe(): Promise<WebviewDescription>;
+    data(): ForecastViewData | undefined;
+  };
+}
 
 interface Node { kind: string; label: string; description?: string }
 
@@ -63,6 +72,12 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const hover1 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
     assert.match(hover1, /\*\*Memory\*\* request .* · [≈<]1 OOM day in \d+ at this limit/, hover1);
 
+    // The forecast view of the same container: the risk lines under its headline, drawn in the webview.
+    const forecast = (api as unknown as ForecastApi).forecast;
+    await forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' });
+    const drawn1 = await waitFor(() => forecast.describe(), (d) => (d.riskLines ?? []).some((l) => l.includes('≤1 OOM day in 100 (setting mora.risk.memory)')), 60_000);
+    assert.match((drawn1.riskLines ?? []).join('\n'), /^Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100/m, JSON.stringify(drawn1));
+
     // 1 OOM day in 5 accepted: the limit is recomputed lower (or equal where rounding holds it), and every view says so.
     await cfg().update('risk.memory', 0.2, vscode.ConfigurationTarget.Global);
     const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
@@ -73,6 +88,10 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     assert.ok(mib(memoryLimit(after.tooltip)) <= mib(memoryLimit(before.tooltip)), `limit ${memoryLimit(before.tooltip)} → ${memoryLimit(after.tooltip)}`);
     const hover2 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 5 (setting mora.risk.memory)'), 60_000);
     assert.doesNotMatch(hover2, /≤1 OOM day in 100/);
+    // …and the open forecast view recomputed, in the host's data and in what the webview draws.
+    const drawn2 = await waitFor(() => forecast.describe(), (d) => (d.riskLines ?? []).some((l) => l.includes('≤1 OOM day in 5 (setting mora.risk.memory)')), 60_000);
+    assert.match((drawn2.riskLines ?? []).join('\n'), /^Memory: .*risk target ≤1 OOM day in 5/m, JSON.stringify(drawn2));
+    assert.match((forecast.data()?.risk ?? []).join('\n'), /risk target ≤1 OOM day in 5/);
 
     // Back to the default: back to the first numbers.
     await cfg().update('risk.memory', undefined, vscode.ConfigurationTarget.Global);
