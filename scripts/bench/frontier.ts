@@ -4,9 +4,13 @@
  * frontier; calibration error per target; the confidence table. Nothing is written to the repo.
  * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05]
  *   --markdown: the tables for docs/BENCHMARKS.md (summary, dominance, calibration, confidence, oracle)
+ *   --html <dir>: one self-contained HTML chart per group (frontier-<group>.html), as `mora backtest --frontier --html` writes it
  *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { frontierHtml } from '../../src/cli/format/frontier-html';
+import { writeFileAtomic } from '../../src/cli/format/write';
 import { DEFAULT_RISK } from '../../src/rightsizing/engine/policy';
 import { DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../src/rightsizing/backtest/frontier';
 import { oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
@@ -19,6 +23,7 @@ const data = arg('--data') ?? '../shared/datasets';
 const only = arg('--only');
 const asJson = args.includes('--json');
 const asMarkdown = args.includes('--markdown');
+const htmlDir = arg('--html');
 const gridArg = arg('--grid');
 const grid = gridArg ? gridArg.split(',').map(Number) : undefined;
 if (grid && grid.some((r) => !(r >= 0.001 && r <= 0.5))) { console.error(`bench:frontier: --grid values must be shares in 0.001..0.5, got ${gridArg}`); process.exit(2); }
@@ -78,6 +83,7 @@ for (const g of groups) {
   const r = runFrontier(list, g.kind, { grid, baselines });
   summary.push(summaryRow(g.label, r));
   results.push({ label: g.label, r, series: list.length });
+  if (htmlDir) writeFileAtomic(join(htmlDir, `frontier-${g.label}.html`), frontierHtml(r, { title: `MOrA risk–waste frontier: ${g.label} (${g.note})` }));
   const { backtest: _b, ...rest } = r;
   (out.groups as Record<string, unknown>)[g.label] = {
     note: g.note, series: list.length, ...rest,
