@@ -7,8 +7,11 @@
  * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
  * Prints one row per series (with the models fused dropped, the baseline anchor's weight and day count), then the geometric
  * mean per method and the ratios fused / each other method. `baseline` is the fused run's anchor alone: the seasonal median
- * over the 1, 3 or 7 days it chose by holdout error (src/ml/seasonal-baseline.ts). --dump (exploration) writes every
- * component's forecasts and Prophet holdout forecasts for offline fusion studies.
+ * over the 1, 3 or 7 days it chose by holdout error (src/ml/seasonal-baseline.ts). Then the 90% band coverage: the share of
+ * the H held-out points inside [lower, upper] for prophet, lstm and fused, pooled per dataset group (by file name:
+ * bitbrains_*_cpu_* → bitbrains cpu, bitbrains_*_mem_* → bitbrains mem, nab_* → nab) and over all, with the mean band
+ * width in MASE units (width / the seasonal-naive MAE scale). --dump (exploration) writes every component's forecasts and
+ * bands, the fused run's holdout and the training values for offline fusion and band studies.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -23,6 +26,27 @@ import { seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * The dataset group a series belongs to, by its file name: `bitbrains_<vm>_cpu_mhz` → bitbrains cpu,
+ * `bitbrains_<vm>_mem_bytes` → bitbrains mem, `nab_*` → nab (NAB's AWS CloudWatch and other real traces), else other.
+ */
+function groupOf(file: string): string {
+  if (/^bitbrains_.*_cpu/.test(file)) return 'bitbrains cpu';
+  if (/^bitbrains_.*_mem/.test(file)) return 'bitbrains mem';
+  const m = /^([a-z0-9]+)_/.exec(file);
+  return m ? m[1] : 'other';
+}
+
+/** Points of `actual[0..H)` inside [lower, upper], and the summed width of the band over them. */
+function coverage(lower: ArrayLike<number>, upper: ArrayLike<number>, actual: ArrayLike<number>, H: number): { covered: number; width: number } {
+  let covered = 0, width = 0;
+  for (let i = 0; i < H; i++) {
+    if (actual[i] >= lower[i] && actual[i] <= upper[i]) covered++;
+    width += (upper[i] - lower[i]) / H;
+  }
+  return { covered, width };
 }
 
 /** Points held out at the end of every series (one day at 5 min); `--horizon` scores only the first N of them. */
@@ -51,9 +75,10 @@ async function main(): Promise<void> {
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
   console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out, the first ${H} forecast; MASE (lower is better)`);
-  console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'sec'].join('\t'));
+  console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'cover', 'sec'].join('\t'));
   const t00 = performance.now();
   const dumps: unknown[] = [];
+  const cover: Record<string, Record<string, { covered: number; points: number; width: number; series: number }>> = {};
   for (const f of files) {
     const s = clean(readTimeseriesCsv(join(dir, f)).series).series;
     const n = s.t.length;
@@ -83,6 +108,15 @@ async function main(): Promise<void> {
     const baseline = seasonalMedianForecast(train.v, HOLD, P, baselineDays, new Float64Array(HOLD)).mean;
     const row: Record<string, number> = { naive: mase(new Float64Array(HOLD).fill(train.v[train.v.length - 1])), seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) scores[m].push(row[m]);
+    // Band coverage: the share of the H held-out points inside each model's [lower, upper], pooled per group.
+    const g = groupOf(f);
+    const bands: Record<string, { covered: number; points: number; width: number }> = {};
+    for (const [m, fc] of [['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]] as const) {
+      const c = coverage(fc.lower, fc.upper, actual, H);
+      bands[m] = { covered: c.covered, points: H, width: c.width / scale };
+      const acc = ((cover[g] ??= {})[m] ??= { covered: 0, points: 0, width: 0, series: 0 });
+      acc.covered += c.covered; acc.points += H; acc.width += c.width / scale; acc.series++;
+    }
     if (arg('dump')) {
       // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
       const ph: number[][] = [];
@@ -93,10 +127,12 @@ async function main(): Promise<void> {
       }
       dumps.push({ series: basename(f, '.csv'), P, scale, trainTail: Array.from(train.v.subarray(Math.max(0, train.v.length - 5 * P))), actual: Array.from(actual),
         prophet: Array.from(p.forecast.mean), lstm: Array.from(l.forecast.mean), fused: Array.from(fused.mean), prophetHoldouts: ph,
-        lstmHoldout: (l.fitted as { holdout: unknown }).holdout });
+        lstmHoldout: (l.fitted as { holdout: unknown }).holdout, train: Array.from(train.v), horizon: H, baselineDays, weights: fused.weights,
+        fusedHoldout: (fu.fitted as { holdout: unknown }).holdout, bands: Object.fromEntries([['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]].map(([m, fc]) => [m as string, { lower: Array.from((fc as FusedForecast).lower), upper: Array.from((fc as FusedForecast).upper) }])) });
     }
-    rows.push({ series: basename(f, '.csv'), ...row, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
-    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2), sec.toFixed(1)].join('\t'));
+    rows.push({ series: basename(f, '.csv'), group: g, ...row, bands, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
+    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2),
+      (bands.fused.covered / H).toFixed(2), sec.toFixed(1)].join('\t'));
   }
   // A method exact on a flat series scores 0, which a geometric mean cannot take: every score counts as at least 0.001.
   const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m].map((x) => Math.max(x, 1e-3)))]));
@@ -104,9 +140,24 @@ async function main(): Promise<void> {
   for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
   const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
   console.log(`  fused better than: ${methods.filter((m) => m !== 'fused').map((m) => `${m} on ${wins(m)}`).join(', ')} of ${scores.fused.length} series`);
+  console.log(`\n90% band coverage of the ${H} held-out points (share inside [lower, upper], pooled per group; goal for fused 0.88–0.92) and mean width in MASE units:`);
+  const bandMethods = ['prophet', 'lstm', 'fused'];
+  console.log(['group', 'series', ...bandMethods.map((m) => `${m} cover`), ...bandMethods.map((m) => `${m} width`)].join('\t'));
+  const all: Record<string, { covered: number; points: number; width: number; series: number }> = {};
+  for (const g of [...Object.keys(cover).sort(), 'all']) {
+    const c = g === 'all' ? all : cover[g];
+    if (g !== 'all') {
+      for (const m of bandMethods) {
+        const a = (all[m] ??= { covered: 0, points: 0, width: 0, series: 0 });
+        a.covered += c[m].covered; a.points += c[m].points; a.width += c[m].width; a.series += c[m].series;
+      }
+    }
+    if (!c.fused) continue;
+    console.log([g, c.fused.series, ...bandMethods.map((m) => (c[m].covered / c[m].points).toFixed(3)), ...bandMethods.map((m) => (c[m].width / c[m].series).toFixed(2))].join('\t'));
+  }
   if (arg('dump')) writeFileSync(arg('dump')!, JSON.stringify(dumps));
   const out = arg('out');
-  if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), geometricMean: gm, rows }, null, 1));
+  if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), horizon: H, geometricMean: gm, coverage: cover, rows }, null, 1));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -26,8 +26,11 @@
  *   L history      min(1, days / 14)
  *   confidence = V^0.4 · A^0.2 · Q^0.2 · L^0.2
  *
- * Bounds: around the fused mean, Prophet's band (its distances below and above its own mean; the LSTM's with Prophet dropped)
- * widened on both sides by the spread (max − min) of the members' means at that step — |prophet − lstm| without the anchor.
+ * Bounds here (uncalibrated): around the fused mean, Prophet's band (its distances below and above its own mean; the LSTM's
+ * with Prophet dropped) widened on both sides by the spread (max − min) of the members' means at that step — |prophet −
+ * lstm| without the anchor. Too wide (covered 0.96–0.98 of held-out points for a 90% band): the `fused` model replaces it by
+ * a band calibrated on the series' own holdout residuals (band-calibration.ts, calibrationWindows in lstm/models.ts)
+ * whenever it has a holdout forecast of the blend.
  */
 import type { Forecast } from './forecast-types';
 

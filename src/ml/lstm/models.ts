@@ -4,7 +4,7 @@
  * lstm:  trained once on the history minus a holdout (the last min(horizon, one day, 20%) points), scored on that holdout,
  *        then continues from the whole history with the same weights. Its run carries the holdout forecast and MAE.
  * fused: Prophet's and the LSTM's runs from the shared context, then `fuse` (weights, fallback, seasonal-baseline anchor,
- *        confidence, bounds). Holdout scores, each next to the baseline's on the same window(s): the LSTM on the holdout it
+ *        confidence), its 90% band calibrated by split conformal on the holdout residuals (calibrationWindows). Holdout scores, each next to the baseline's on the same window(s): the LSTM on the holdout it
  *        was trained without (the last day); Prophet, being cheap to refit, by rolling origin over up to HOLDOUT_DAYS
  *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series).
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
@@ -17,6 +17,7 @@ import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
+import { calibrateBand, DEFAULT_BAND, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
@@ -88,7 +89,7 @@ export function parseFusionOptions(raw: Readonly<Record<string, string>>): Fusio
 
 export const fusedModel: ForecastModel = {
   name: 'fused',
-  description: 'Prophet + LSTM (0.4/0.6) anchored on a seasonal baseline (median of the last 1/3/7 days) by holdout error, with fallback, confidence and disagreement-widened bounds',
+  description: 'Prophet + LSTM (0.4/0.6) anchored on a seasonal baseline (median of the last 1/3/7 days) by holdout error, with fallback, confidence and a 90% band calibrated on its own holdout residuals',
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
@@ -97,6 +98,8 @@ export const fusedModel: ForecastModel = {
     const actual = full.v.subarray(full.v.length - points);
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
+    /** Prophet's forecast of each rolling holdout window, index d-1 = the window ending d-1 windows before the origin. */
+    const prophetWindows: Float64Array[] = [];
     const P = Math.round(86400 / step), n = full.v.length;
     // A series that never went below 0 (usage, bytes, counts) cannot: Prophet's linear trend and Fourier terms can
     // swing below it, so its member of the blend is floored there (the `prophet` model's own output stays R's).
@@ -118,6 +121,7 @@ export const fusedModel: ForecastModel = {
         const hv = floor(new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) }).predict({ horizon: points, step }).mean);
         const act = full.v.subarray(start, start + points);
         if (d === 1) holdoutMeans.prophet = hv;
+        prophetWindows.push(hv);
         e += mae(hv, act);
         eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
         days++;
@@ -136,9 +140,9 @@ export const fusedModel: ForecastModel = {
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
-    let fused: FusedForecast;
+    let fused: FusedForecast & { holdoutMean?: Float64Array; band?: BandCalibration };
     try {
-      fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days);
+      fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days, prophetWindows);
     } catch (e) {
       // Every member failed on this history (too short, degenerate): the input's fault, said as one line.
       const msg = (e as Error).message;
@@ -146,11 +150,12 @@ export const fusedModel: ForecastModel = {
       throw e;
     }
     const t1 = performance.now();
-    const { contributions, ...rest } = fused;
+    const { contributions, holdoutMean, band, ...rest } = fused;
     return {
-      model: 'fused', forecast: fused,
+      model: 'fused', forecast: { ...rest, contributions } as FusedForecast,
       fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, baselineDays: choice.days, baselineScores: choice.scores, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
-        contributions, intervalWidth: rest.intervalWidth },
+        contributions, intervalWidth: rest.intervalWidth, band,
+        holdout: { actual: Array.from(actual), fused: holdoutMean ? Array.from(holdoutMean) : undefined } },
       timings: { fitMs: t1 - t0, predictMs: 0 },
     };
   },
@@ -165,20 +170,83 @@ export const HOLDOUT_DAYS = 3;
  */
 export function fuseWithHoldout(
   components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, actual: ArrayLike<number>,
-  full: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1,
-): FusedForecast {
+  full: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1, prophetWindows: readonly ArrayLike<number>[] = [],
+): FusedForecast & { holdoutMean?: Float64Array; band?: BandCalibration } {
   const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
   const base = seasonalMedianAt(full.v, n - h, h, P, baselineDays);
   const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
   let fusedMae: number | undefined;
+  let holdoutMean: Float64Array | undefined;
   if (usable.length) {
-    const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
-      dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(base));
-    fusedMae = mae(hf.mean, actual);
+    try {
+      const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
+        dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(base));
+      fusedMae = mae(hf.mean, actual);
+      holdoutMean = hf.mean;
+    } catch {
+      // No member's holdout forecast was usable (non-finite): no validation score and no calibration window.
+    }
   }
   const ref = components.find((c) => c.forecast)?.forecast;
   const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
-  return fuse(components, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
+  const fused = fuse(components, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
+  if (!holdoutMean) return fused;
+  // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts), |residual| per lead
+  // bucket over the windows of calibrationWindows. Without a holdout forecast of the blend, fuse's band stays.
+  const band = calibrateBand(fused.mean, calibrationWindows(full.v, holdoutMean, actual, P, baselineDays, fused.weights, prophetWindows), {
+    ...DEFAULT_BAND, symmetric: true, floor: full.v.every((x) => x >= 0) ? 0 : -Infinity,
+  });
+  return { ...fused, ...(band ? { lower: band.lower, upper: band.upper, intervalWidth: band.calibration.level, band: band.calibration } : {}), holdoutMean };
+}
+
+/** Days of history before the origin whose holdout windows calibrate the fused band. */
+export const CALIBRATION_DAYS = 14;
+
+/**
+ * The windows the fused band is calibrated on, each a forecast made before the window it forecasts (no new fits):
+ *  - the last `h` points: the blend's own holdout forecast (the only window the LSTM was held out of);
+ *  - each `h`-point window before it, back to CALIBRATION_DAYS days: the blend's weights applied to stand-ins that cost
+ *    nothing at an earlier origin — the seasonal baseline for itself, Prophet's rolling holdout forecast where one was
+ *    made (the HOLDOUT_DAYS windows it is scored on) else the baseline, and for the LSTM the last value before the window
+ *    held (at short leads the MAE-trained LSTM mostly holds the last value).
+ * A stand-in blend errs more or less than the blend itself; on the last window both exist, so each kind of stand-in
+ * (with or without Prophet's forecast) has its residuals scaled by the blend's MAE / the stand-in's there, within
+ * [1/2, 2] (one window is a noisy yardstick). Refitting Prophet and retraining the LSTM per window would multiply the
+ * forecast's cost; these windows show how the series' errors vary from day to day and hour to hour, which one cannot.
+ */
+export function calibrationWindows(
+  v: ArrayLike<number>, holdoutMean: ArrayLike<number>, actual: ArrayLike<number>, P: number, baselineDays: number,
+  weights: Partial<Record<'prophet' | 'lstm' | 'baseline', number>>, prophetWindows: readonly ArrayLike<number>[] = [],
+): CalibrationWindow[] {
+  const n = v.length, h = actual.length;
+  const windows: CalibrationWindow[] = [{ forecast: holdoutMean, actual }];
+  const wp = weights.prophet ?? 0, wl = weights.lstm ?? 0, wb = weights.baseline ?? 0;
+  const total = wp + wl + wb;
+  const prophetAt = (k: number): ArrayLike<number> | undefined => (prophetWindows[k - 1]?.length === h ? prophetWindows[k - 1] : undefined);
+  const standIn = (k: number, withProphet: boolean): Float64Array => {
+    const start = n - k * h;
+    const base = seasonalMedianAt(v, start, h, P, baselineDays);
+    const prophet = (withProphet && prophetAt(k)) || base;
+    const last = v[start - 1];
+    return total > 0 ? base.map((b, i) => (wb * b + wp * prophet[i] + wl * last) / total) : base;
+  };
+  // The blend's MAE over a stand-in's on the last window, per kind of stand-in.
+  const blendMae = mae(holdoutMean, actual);
+  const ratio = (withProphet: boolean): number => {
+    if (n - h < Math.max(P, 1)) return 1;
+    const e = mae(standIn(1, withProphet), actual);
+    return Number.isFinite(blendMae) && e > 0 ? Math.min(2, Math.max(0.5, blendMae / e)) : 1;
+  };
+  const scale = { true: ratio(true), false: ratio(false) };
+  const count = Math.floor((CALIBRATION_DAYS * Math.max(P, 1)) / h);
+  for (let k = 2; k <= count; k++) {
+    const start = n - k * h;
+    if (start < Math.max(P, 1)) break;
+    const withProphet = prophetAt(k) !== undefined;
+    const forecast = standIn(k, withProphet), r = scale[`${withProphet}`];
+    windows.push({ forecast, actual: forecast.map((f, i) => f + r * (v[start + i] - f)) });
+  }
+  return windows;
 }
 
 function point(mean: Float64Array): Forecast {
