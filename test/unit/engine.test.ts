@@ -59,6 +59,23 @@ describe('engine', () => {
     assert.equal(c.cpu!.limit, undefined, 'Burstable with CPU limits off sets no CPU limit');
   });
 
+  it('the risk target reaches the values: a tighter one raises them and says so; baselines and snapshots carry no risk statement', async () => {
+    const cpu = cpuSeries(), memory = memSeries();
+    const at = (p: Parameters<typeof recommendWorkload>[1], snapshot = false) => recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu, memory }], now: NOW, snapshot }, p).then((r) => r.recommendation.containers[0]);
+    const loose = await at({ cpuRisk: 0.2, memoryRisk: 0.2 }), tight = await at({ cpuRisk: 0.005, memoryRisk: 0.005 });
+    assert.ok(tight.cpu!.request.value > loose.cpu!.request.value && tight.memory!.limit!.value > loose.memory!.limit!.value);
+    assert.equal(tight.cpu!.evidence.risk!.target, 0.005);
+    assert.equal(loose.memory!.evidence.risk!.target, 0.2);
+    assert.ok(loose.cpu!.evidence.risk!.expected > tight.cpu!.evidence.risk!.expected);
+    for (const strategy of ['vpa', 'krr', 'autopilot'] as const) {
+      const c = await at({ strategy });
+      assert.equal(c.cpu!.evidence.risk, undefined, strategy);
+      assert.equal(c.memory!.evidence.risk, undefined, strategy);
+    }
+    const snap = await at({}, true);
+    assert.equal(snap.cpu?.evidence.risk, undefined);
+  });
+
   it('Guaranteed QoS: requests equal limits', async () => {
     const r = await recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu: cpuSeries(), memory: memSeries() }], now: NOW }, { qos: 'Guaranteed' });
     const c = r.recommendation.containers[0];
