@@ -35,18 +35,12 @@ function recommendation(name: string, c: ContainerRecommendation): Recommendatio
 
 describe('risk statements (confidence as what it means)', () => {
   it('words shares, durations and OOM days as people read them', () => {
-    assert.equal(shareText(0.05), '5%');
-    assert.equal(shareText(0.005), '0.5%');
-    assert.equal(shareText(0.0004), '<0.1%');
-    assert.equal(shareText(0), '0%');
-    assert.equal(shareText(0.25), '25%');
-    assert.equal(dayShareText(0.05), '1 h 12 min');
-    assert.equal(dayShareText(0.005), '7 min');
-    assert.equal(dayShareText(0.0001), '<1 min');
-    assert.equal(dayShareText(0.25), '6 h');
-    assert.equal(oomDaysText(0.01), '1 OOM day in 100');
-    assert.equal(oomDaysText(0.013), '1 OOM day in 77');
-    assert.equal(oomDaysText(0), '<1 OOM day in 1000');
+    const cases: Array<[(x: number) => string, number, string]> = [
+      [shareText, 0.05, '5%'], [shareText, 0.005, '0.5%'], [shareText, 0.0004, '<0.1%'], [shareText, 0, '0%'], [shareText, 0.25, '25%'],
+      [dayShareText, 0.05, '1 h 12 min'], [dayShareText, 0.005, '7 min'], [dayShareText, 0.0001, '<1 min'], [dayShareText, 0.25, '6 h'],
+      [oomDaysText, 0.01, '1 OOM day in 100'], [oomDaysText, 0.013, '1 OOM day in 77'], [oomDaysText, 0, '<1 OOM day in 1000'],
+    ];
+    for (const [f, x, text] of cases) assert.equal(f(x), text, `${f.name}(${x})`);
   });
 
   it('CPU: the share of time above the request, and that time per day', () => {
