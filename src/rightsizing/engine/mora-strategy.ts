@@ -65,7 +65,7 @@ export interface MoraExplanation {
   windowDays: number;
   /** The risk target α the margin is calibrated to. */
   risk: number;
-  /** What the calibration on the series' own past expects at base × margin (≈ α; lower where k hit its floor). */
+  /** What the calibration on the series' own past expects at base × margin (≈ α; higher where the cap bound k). */
   expected: number;
   confidence: number;
 }
