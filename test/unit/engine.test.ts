@@ -181,6 +181,16 @@ describe('engine', () => {
     assert.ok(rep.recommended.value >= 2 && rep.recommended.lower <= rep.recommended.value && rep.recommended.value <= rep.recommended.upper);
   });
 
+  it('sizes replicas to the policy\'s CPU risk target (a looser target never asks for more replicas)', async () => {
+    const rps = gen(14, (t, r) => 100 * daily(t) * (1 + 0.2 * r.normal()), 9);
+    const ready = series(rps.t, Array.from(rps.t, () => 4));
+    const cpu = series(rps.t, Array.from(rps.v, (x) => 0.01 + 0.002 * (x / 4)));
+    const input = { containers: [{ name: 'app', cpu }], requestRate: rps, readyReplicas: ready, measuredCapacity: 30, now: NOW, workload: workload() };
+    const at = async (cpuRisk: number) => (await recommendWorkload(input, { cpuRisk })).recommendation.replicas!.recommended.value;
+    const tight = await at(0.005), loose = await at(0.3);
+    assert.ok(tight > loose, `replicas at 0.5% risk ${tight} should exceed those at 30% ${loose}`);
+  });
+
   it('HPA formula: ceil(current × metric / target) outside a 10% tolerance', () => {
     assert.equal(hpaDesired(3, 0.9, 0.6), 5);
     assert.equal(hpaDesired(3, 0.65, 0.6), 3);

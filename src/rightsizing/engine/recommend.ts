@@ -131,6 +131,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
       targetCpuUtilization: w.hpa ? (w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization) : 1,
+      cpuRisk: policy.cpuRisk,
     })
     : undefined;
   if (replicas && loadNote) replicas.reason += loadNote;
