@@ -1,10 +1,10 @@
 /**
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
- *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--out results.json] [--dump components.json]
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--shift N] [--out results.json] [--dump components.json]
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
- * points (one day at 5 min), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
+ * points (one day at 5 min; with --shift N, of all but the last N points), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
  * Prints one row per series (with the models fused dropped, the baseline anchor's weight and day count), then the geometric
  * mean per method and the ratios fused / each other method. `baseline` is the fused run's anchor alone: the seasonal median
  * over the 1, 3 or 7 days it chose by holdout error (src/ml/seasonal-baseline.ts). Then the 90% band coverage: the share of
@@ -69,18 +69,22 @@ async function main(): Promise<void> {
     if (m) lstm[m[1]] = m[2];
   });
   const H = Number(arg('horizon') ?? HOLD);
+  const shift = Number(arg('shift') ?? 0);
+  if (!(Number.isInteger(shift) && shift >= 0)) { console.error('--shift must be a whole number >= 0'); process.exit(2); }
   if (!(Number.isInteger(H) && H >= 1 && H <= HOLD)) { console.error(`--horizon must be a whole number in 1..${HOLD}`); process.exit(2); }
   // Shorter horizons also print persistence (the last value held), the natural yardstick there.
   const methods = (H < HOLD ? ['naive', 'seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] : ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused']) as readonly string[];
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
-  console.log(`bench:forecast — ${files.length} series from ${dir}; last ${HOLD} points held out, the first ${H} forecast; MASE (lower is better)`);
+  console.log(`bench:forecast — ${files.length} series from ${dir}${shift ? `, the last ${shift} points dropped` : ''}; last ${HOLD} points held out, the first ${H} forecast; MASE (lower is better)`);
   console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'cover', 'sec'].join('\t'));
   const t00 = performance.now();
   const dumps: unknown[] = [];
   const cover: Record<string, Record<string, { covered: number; points: number; width: number; series: number }>> = {};
   for (const f of files) {
-    const s = clean(readTimeseriesCsv(join(dir, f)).series).series;
+    const whole = clean(readTimeseriesCsv(join(dir, f)).series).series;
+    // --shift N: forecast from N points earlier (the last N points dropped), for a second sample of origins.
+    const s: Series = shift ? { t: whole.t.subarray(0, Math.max(0, whole.t.length - shift)), v: whole.v.subarray(0, Math.max(0, whole.v.length - shift)) } : whole;
     const n = s.t.length;
     if (n < 3 * HOLD) { console.log(`${f}\tskipped: ${n} points`); continue; }
     const train: Series = { t: s.t.subarray(0, n - HOLD), v: s.v.subarray(0, n - HOLD) };

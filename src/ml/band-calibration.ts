@@ -3,15 +3,17 @@
  *
  * Each calibration window is a forecast made before the window it forecasts (as it would have been used) next to what
  * then happened: residual r = actual − forecast at lead time j (index j − 1 of the window). The band of a forecast at lead
- * j is [mean + q_lo(j), mean + q_hi(j)], where q_lo / q_hi are the split-conformal lower and upper quantiles of the
- * residuals whose lead falls in the same lead bucket:
+ * j is [mean + q_lo(j), mean + q_hi(j)], from the n residuals whose lead falls in the same lead bucket:
  *
- *   n residuals sorted r_(1) ≤ … ≤ r_(n), α = 1 − level
- *   q_lo = r_(⌊(n + 1) · α/2⌋),   q_hi = r_(⌈(n + 1) · (1 − α/2)⌉)    (clamped to r_(1) / r_(n) when n is too small)
+ *   symmetric (what `fused` uses):  q_hi = −q_lo = the ⌈(n + 1) · level⌉-th smallest |r|
+ *   two-sided:  r_(1) ≤ … ≤ r_(n), α = 1 − level,  q_lo = r_(⌊(n + 1) · α/2⌋),  q_hi = r_(⌈(n + 1) · (1 − α/2)⌉)
+ *   (order statistics clamped to 1..n when n is too small)
  *
  * which, for residuals exchangeable with the future ones, covers the next point with probability ≥ level (Vovk et al.;
- * Lei et al. 2018, split conformal). The two tails are calibrated apart because usage residuals are skewed (bursts above
- * the forecast are larger than dips below it). q_lo is clamped to ≤ 0 and q_hi to ≥ 0, so the band always contains the mean.
+ * Lei et al. 2018, split conformal). Two-sided follows skewed residuals (bursts above the forecast larger than dips
+ * below), but when some calibration windows come from stand-in forecasts (lstm/models.ts calibrationWindows) it puts the
+ * band where their bias was; |r| was the better calibrated on bench:forecast. q_lo is clamped to ≤ 0 and q_hi to ≥ 0,
+ * so the band always contains the mean.
  *
  * Lead buckets (1–3, 4–12, 13–36, 37–96, 97–288, 289+ steps; at 5 min: 15 min, 1 h, 3 h, 8 h, 1 day, beyond) make the
  * band horizon-aware: an hour-ahead forecast, which still sees the last values, errs less than one 20 hours ahead. A
