@@ -242,4 +242,15 @@ describe('MOrA guarded by a forecaster (backtest strategy)', () => {
     b.days.forEach((d, i) => assert.ok(d.value >= w.days[i].value, `day ${i}: ${d.value / MiB} < ${w.days[i].value / MiB}`));
     assert.ok(summarize(b.days).oomFreeShare >= summarize(w.days).oomFreeShare);
   });
+
+  it('holds a runaway forecast to twice the window rule\'s value', () => {
+    const window = new MoraStrategy('memory');
+    // Accurate for 12 days (so it is trusted), then a trend gone wild: 1000× the real level.
+    let day = 0;
+    const wild: Forecaster = { name: 'wild', fit: (h) => { day = Math.floor(h.t[h.t.length - 1] / DAY); return forecaster(day >= 12 ? 1000 : 1).fit(h); } };
+    const strat = new ForecastGuardedStrategy('memory', wild, { evidenceDays: 3 });
+    const [r, w] = replay(s, [strat, window]);
+    assert.ok(strat.forecastDays > 0, 'the forecast was never trusted before it ran away');
+    r.days.forEach((d, i) => assert.ok(d.value <= 2 * w.days[i].value * (1 + 1e-9), `day ${i}: ${(d.value / MiB).toFixed(0)} Mi > 2 × ${(w.days[i].value / MiB).toFixed(0)} Mi`));
+  });
 });

@@ -18,6 +18,14 @@ import type { ForecastUse } from './resource';
 
 const DAY = 86400;
 
+/**
+ * A forecast may raise the value at most to this multiple of the window rule's value. A forecast earns its place by
+ * beating the window on recent days, but a fit can still run away on the next one (a Prophet trend extrapolated into
+ * terabytes for a VM that peaked at 37 GB, bench:frontier 2026-11-29): growth faster than doubling in a day is a case
+ * for a person, not for a limit no node can hold.
+ */
+export const FORECAST_MAX_RAISE = 2;
+
 /** Forecasts `horizon` steps of `step` seconds after the history (Prophet, LSTM, fusion, behind one call). */
 export type ForecastProvider = (history: Series, horizon: number, step: number) => Promise<Forecast>;
 

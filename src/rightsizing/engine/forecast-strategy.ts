@@ -11,7 +11,7 @@ import type { Forecaster } from '../../ml/forecast-types';
 import type { ResourceKind, SizingStrategy, StrategyValue } from '../baselines/strategy';
 import { cpuMargin, memoryMargin, type CalibrationDay } from './calibration';
 import { scoreDay, type DayScore } from '../replay/score';
-import { downsample, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
+import { downsample, FORECAST_MAX_RAISE, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
 import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
 
 const DAY = 86400;
@@ -82,6 +82,7 @@ export class ForecastGuardedStrategy implements SizingStrategy {
         f = need * this.forecastMargin(e.margin);
         // Memory: a miss is an OOM kill, so a forecast may raise the limit ahead of growth but never cut below the window's.
         if (this.kind === 'memory') f = Math.max(f, w.value);
+        f = Math.min(f, FORECAST_MAX_RAISE * w.value);
       } catch (err) {
         if ((err as Error).message.includes('synchronous')) throw err;
         f = NaN; // a failed fit leaves the window in charge

@@ -17,6 +17,7 @@ import { max, quantile } from '../../core/stats';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
 import { replay } from '../replay/replay';
 import { summarize } from '../replay/score';
+import { FORECAST_MAX_RAISE } from './forecast-choice';
 import { strategyFor } from './policy-strategy';
 import { MoraStrategy } from './mora-strategy';
 import type { Policy } from './policy';
@@ -104,9 +105,11 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   }
   if (input.forecast) {
     if (input.forecast.trusted && policy.strategy === 'mora') {
-      base = input.forecast.need;
+      const windowValue = base * k;
+      base = Math.min(input.forecast.need, (FORECAST_MAX_RAISE * windowValue) / k);
       method = input.forecast.method;
       reason = `${input.forecast.method} forecast need ${fmt(kind, base)} × ${k.toFixed(2)}; ${input.forecast.reason}`;
+      if (base < input.forecast.need) notes.push(`forecast need ${fmt(kind, input.forecast.need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}: a jump that large needs a person's look`);
     } else {
       notes.push(`forecast not used: ${input.forecast.reason}`);
     }
