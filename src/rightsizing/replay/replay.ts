@@ -28,37 +28,33 @@ function isScoredDay(day: number, firstDay: number, samples: number, warmupDays:
   return day >= firstDay + warmupDays * DAY && samples >= minSamples;
 }
 
-/** The days `replay` scores (same warm-up and sample-count rule), with their samples: for the per-day oracle. */
-export function scoredDays(s: Series, options: ReplayOptions = {}): Array<{ dayStart: number; values: Float64Array }> {
+interface ReplayDay { day: number; t: Float64Array; v: Float64Array; scored: boolean }
+
+/** Every UTC day of the series in order, its samples, and whether `replay` scores it (warm-up and sample-count rule). */
+function* days(s: Series, options: ReplayOptions): Generator<ReplayDay> {
   const warmup = options.warmupDays ?? 7;
   const minSamples = options.minSamplesPerDay ?? 12;
-  const out: Array<{ dayStart: number; values: Float64Array }> = [];
   const n = s.t.length;
-  if (n === 0) return out;
+  if (n === 0) return;
   const firstDay = Math.floor(s.t[0] / DAY) * DAY;
   const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
   for (let day = firstDay; day <= lastDay; day += DAY) {
     const lo = lowerBound(s.t, day);
     const hi = lowerBound(s.t, day + DAY);
-    if (isScoredDay(day, firstDay, hi - lo, warmup, minSamples)) out.push({ dayStart: day, values: Float64Array.from(s.v.subarray(lo, hi)) });
+    yield { day, t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi), scored: isScoredDay(day, firstDay, hi - lo, warmup, minSamples) };
   }
+}
+
+/** The days `replay` scores (same warm-up and sample-count rule), with their samples: for the per-day oracle. */
+export function scoredDays(s: Series, options: ReplayOptions = {}): Array<{ dayStart: number; values: Float64Array }> {
+  const out: Array<{ dayStart: number; values: Float64Array }> = [];
+  for (const d of days(s, options)) if (d.scored) out.push({ dayStart: d.day, values: Float64Array.from(d.v) });
   return out;
 }
 
 export function replay(s: Series, strategies: readonly SizingStrategy[], options: ReplayOptions = {}): StrategyReplay[] {
-  const warmup = options.warmupDays ?? 7;
-  const minSamples = options.minSamplesPerDay ?? 12;
   const out: StrategyReplay[] = strategies.map((st) => ({ strategy: st.name, days: [], noAnswer: 0 }));
-  const n = s.t.length;
-  if (n === 0) return out;
-  const firstDay = Math.floor(s.t[0] / DAY) * DAY;
-  const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
-  for (let day = firstDay; day <= lastDay; day += DAY) {
-    const lo = lowerBound(s.t, day);
-    const hi = lowerBound(s.t, day + DAY);
-    const t = s.t.subarray(lo, hi);
-    const v = s.v.subarray(lo, hi);
-    const scored = isScoredDay(day, firstDay, hi - lo, warmup, minSamples);
+  for (const { day, t, v, scored } of days(s, options)) {
     if (scored) {
       for (let k = 0; k < strategies.length; k++) {
         const rec = strategies[k].recommend(day);
@@ -69,7 +65,7 @@ export function replay(s: Series, strategies: readonly SizingStrategy[], options
         out[k].days.push(score);
       }
     }
-    if (hi > lo) for (const st of strategies) st.observe(t, v);
+    if (t.length > 0) for (const st of strategies) st.observe(t, v);
   }
   return out;
 }
