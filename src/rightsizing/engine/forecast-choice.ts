@@ -14,7 +14,6 @@ import type { Forecast } from '../../ml/forecast-types';
 import type { ResourceKind } from '../baselines/strategy';
 import { scoreDay, type DayScore } from '../replay/score';
 import { MoraStrategy } from './mora-strategy';
-import type { ForecastUse } from './resource';
 
 const DAY = 86400;
 
@@ -25,6 +24,17 @@ const DAY = 86400;
  * for a person, not for a limit no node can hold.
  */
 export const FORECAST_MAX_RAISE = 2;
+
+/** A forecast as the engine may use it for one resource (resource.ts). */
+export interface ForecastUse {
+  /** What the forecast says the next day needs (CPU: p99 of the upper band; memory: its peak), base units. */
+  need: number;
+  /** Whether it beat the window rule on the last day of history. */
+  trusted: boolean;
+  method: string;
+  reason: string;
+  agreement?: number;
+}
 
 /** Forecasts `horizon` steps of `step` seconds after the history (Prophet, LSTM, fusion, behind one call). */
 export type ForecastProvider = (history: Series, horizon: number, step: number) => Promise<Forecast>;

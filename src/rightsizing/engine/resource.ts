@@ -17,23 +17,13 @@ import { max, quantile } from '../../core/stats';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
 import { replay } from '../replay/replay';
 import { summarize } from '../replay/score';
-import { FORECAST_MAX_RAISE } from './forecast-choice';
+import { FORECAST_MAX_RAISE, type ForecastUse } from './forecast-choice';
 import { strategyFor } from './policy-strategy';
 import { MoraStrategy } from './mora-strategy';
 import type { Policy } from './policy';
 
 const DAY = 86400;
 const MiB = 2 ** 20;
-
-export interface ForecastUse {
-  /** What the forecast says the next day needs (CPU: p99 of the upper band; memory: its peak), base units. */
-  need: number;
-  /** Whether it beat the window rule on the last day of history. */
-  trusted: boolean;
-  method: string;
-  reason: string;
-  agreement?: number;
-}
 
 export interface ResourceInput {
   kind: ResourceKind;
