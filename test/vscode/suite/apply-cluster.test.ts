@@ -4,7 +4,7 @@
 // workload Argo CD manages — and patches only after "Patch".
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startFixture, stopFixture, type Fixture } from './live-fixture';
+import { backToDemo, startFixture, useCluster, type Fixture } from './live-fixture';
 import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
 
 interface Outcome { applied: boolean; diffUris?: { live: string; after: string }; plan: { diff: string; changed: boolean; liveYaml: string; dryRunYaml: string; gitOpsWarning?: string } }
@@ -12,7 +12,6 @@ interface Outcome { applied: boolean; diffUris?: { live: string; after: string }
 describe('Apply to Cluster against a real API server', function () {
   this.timeout(300_000);
   let fixture: Fixture | undefined;
-  const cfg = () => vscode.workspace.getConfiguration('mora');
   const realWarning = vscode.window.showWarningMessage;
 
   before(async function () {
@@ -22,20 +21,12 @@ describe('Apply to Cluster against a real API server', function () {
   });
   after(async () => {
     (vscode.window as { showWarningMessage: unknown }).showWarningMessage = realWarning;
-    await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
-    await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
-    await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
-    // The next suites expect the demo: wait until the source switched back.
-    const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
-    await waitFor(() => api.sourceKind(), (k) => k === 'demo');
-    await stopFixture(fixture);
+    await backToDemo(fixture);
   });
 
   it('dry run, the diff editor (live ↔ dry run), a modal confirm with the Argo CD warning, then the patch', async () => {
     const api = (await activateMora()) as MoraTestApi & { sourceKind(): string; kubeconfigProblem(): string | undefined };
-    await cfg().update('kubeconfig', fixture!.kubeconfig, vscode.ConfigurationTarget.Global);
-    await cfg().update('prometheus.url', fixture!.prometheusUrl, vscode.ConfigurationTarget.Global);
-    await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
+    await useCluster(fixture!);
     const label = (n: TreeNode) => labelOf(api, n);
     const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
     assert.deepEqual(await Promise.all(roots.map(label)), ['mora-real']);

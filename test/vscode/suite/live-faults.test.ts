@@ -3,7 +3,7 @@
 // under the context, and the extension host stays alive: its commands answer, and switching back to the demo works.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startFixture, stopFixture, type Fixture } from './live-fixture';
+import { backToDemo, startFixture, useCluster, type Fixture } from './live-fixture';
 import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
 
 describe('Cluster tree when the API server goes away mid-session (real kube-apiserver)', function () {
@@ -15,20 +15,11 @@ describe('Cluster tree when the API server goes away mid-session (real kube-apis
     this.timeout(200_000);
     fixture = await startFixture(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
   });
-  after(async () => {
-    await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
-    await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
-    await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
-    const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
-    await waitFor(() => api.sourceKind(), (k) => k === 'demo');
-    await stopFixture(fixture);
-  });
+  after(() => backToDemo(fixture));
 
   it('lists the cluster, then after the API server stops a refresh shows one line under the context; the extension host keeps answering', async () => {
     const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
-    await cfg().update('kubeconfig', fixture!.kubeconfig, vscode.ConfigurationTarget.Global);
-    await cfg().update('prometheus.url', fixture!.prometheusUrl, vscode.ConfigurationTarget.Global);
-    await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
+    await useCluster(fixture!);
     const label = (n: TreeNode) => labelOf(api, n);
     const labels = async (nodes: TreeNode[]) => Promise.all(nodes.map(label));
     // Three settings changed: wait until the tree shows the cluster (each change switches the source once).

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateMora, waitFor, type MoraTestApi } from './helpers';
 
 export interface Fixture { kubeconfig: string; prometheusUrl: string; context: string; child: ChildProcess; lines: string[] }
 
@@ -44,4 +46,23 @@ export async function stopFixture(f: Fixture | undefined): Promise<void> {
   const timer = setTimeout(() => f.child.kill('SIGKILL'), 20_000);
   await exited;
   clearTimeout(timer);
+}
+
+const cfg = () => vscode.workspace.getConfiguration('mora');
+
+/** Points MOrA at the fixture's cluster: three settings (each switches the source once; callers wait for the tree). */
+export async function useCluster(f: Fixture): Promise<void> {
+  await cfg().update('kubeconfig', f.kubeconfig, vscode.ConfigurationTarget.Global);
+  await cfg().update('prometheus.url', f.prometheusUrl, vscode.ConfigurationTarget.Global);
+  await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
+}
+
+/** Clears those settings, waits until the extension is back on the demo (the next suites expect it), then stops the cluster. */
+export async function backToDemo(f: Fixture | undefined): Promise<void> {
+  await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
+  await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+  await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
+  const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
+  await waitFor(() => api.sourceKind(), (k) => k === 'demo');
+  await stopFixture(f);
 }
