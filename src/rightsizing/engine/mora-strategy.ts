@@ -17,7 +17,7 @@
  *         jumped from idle to busy cannot multiply the value by hundreds.
  *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
  *
- * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (calibration.ts `confidenceOf`):
+ * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (confidence.ts `confidenceOf`):
  * it falls with few calibration days, dispersed recent ratios, a margin below 1 (CPU) and recent OOM days (memory).
  *
  * Optionally a forecast (fused Prophet/LSTM) replaces the base where it has beaten this window rule on the series' own
@@ -25,7 +25,8 @@
  */
 import { quantileSorted } from '../../core/stats';
 import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
-import { confidenceOf, cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { confidenceOf } from './confidence';
 import { DEFAULT_RISK } from './policy';
 
 const DAY = 86400;
