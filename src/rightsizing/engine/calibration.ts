@@ -10,8 +10,10 @@
  *  - Memory (day-level split conformal with a tail): the ratios are the days' peaks over their base. k is the (1−α)
  *    quantile at the plotting position (n+1)(1−α), interpolated between order statistics (order statistic i is exceeded
  *    with probability 1 − i/(n+1) on average); when α < 1/(n+1), beyond the largest ratio, the log ratios are taken as an
- *    exponential tail (peaks over threshold) whose scale is the mean excess of the top quarter over the next one, shrunk
- *    to a prior scale by one pseudo-observation: k = exp(largest + scale × ln(1 / ((n+1)α))).
+ *    exponential tail (peaks over threshold) whose rate is uncertain: a Gamma posterior from the excesses of the top
+ *    quarter over the next one plus one prior pseudo-excess (shape a = m + 1, rate b = Σ excess + prior scale), so the
+ *    predictive excess is Lomax: P(> y) = (b / (b + y))^a, k = exp(largest + b × (((n+1)α)^(−1/a) − 1)). Plugging in the
+ *    mean scale instead under-covers with few days (7 days, 0.5%: 1.6% misses; predictive 0.4%).
  *  - Cold start (no calibration day): the prior margin exp(PRIOR_SCALE × ln(1/α)), the same exponential tail with the
  *    prior scale from k = 1.
  *  - The cap on k (highest usage seen × the prior margin at α) is applied by the strategy, which knows the usage.
@@ -71,8 +73,8 @@ export function cpuMargin(cal: readonly CalibrationDay[], alpha: number, halfLif
 
 /**
  * Memory: the (1−α) quantile of the day-level peak ratios at the plotting position (n+1)(1−α) (order statistic i has
- * expected exceedance 1 − i/(n+1), interpolated between order statistics), and an exponential tail beyond the largest
- * ratio when α < 1/(n+1).
+ * expected exceedance 1 − i/(n+1), interpolated between order statistics), and beyond the largest ratio when
+ * α < 1/(n+1) the predictive (Lomax) tail of an exponential log-excess with a Gamma posterior on its rate.
  */
 export function memoryMargin(cal: readonly CalibrationDay[], alpha: number, atK?: number): Margin {
   const n = cal.length;
@@ -81,18 +83,20 @@ export function memoryMargin(cal: readonly CalibrationDay[], alpha: number, atK?
   const m = Math.max(1, Math.round(n / 4));
   let ex = 0, tailN = 0;
   if (n >= 3) { for (let i = n - m; i < n; i++) ex += l[i] - l[n - m - 1]; tailN = m; }
-  const scale = (ex + PRIOR_SCALE.memory) / (tailN + 1);
+  // Gamma posterior of the tail's rate (shape a, rate b): the prior is one pseudo-excess of PRIOR_SCALE.
+  const shape = tailN + 1, rate = ex + PRIOR_SCALE.memory;
   const top = l[n - 1];
+  // Predictive tail beyond the largest ratio (exponential with that rate unknown → Lomax): P(excess > y) = (b / (b + y))^a.
   const quantileAt = (a: number): number => {
     const pos = (n + 1) * (1 - a);
-    if (pos > n) return Math.exp(top + scale * Math.log(1 / ((n + 1) * a)));
+    if (pos > n) return Math.exp(top + rate * (Math.pow((n + 1) * a, -1 / shape) - 1));
     if (pos <= 1) return Math.exp(l[0]);
     const lo = Math.floor(pos), f = pos - lo;
     return Math.exp(l[lo - 1] + f * ((l[Math.min(n, lo + 1) - 1]) - l[lo - 1]));
   };
   const expectedAt = (k: number): number => {
     const lk = Math.log(k);
-    if (lk >= top) return Math.exp(-(lk - top) / scale) / (n + 1);
+    if (lk >= top) return Math.pow(rate / (rate + lk - top), shape) / (n + 1);
     let i = 0;
     while (i < n && l[i] <= lk) i++;
     // lk in [l[i-1], l[i]): position i (1-based of l[i-1]) plus the fraction towards the next.

@@ -11,8 +11,10 @@
  *         the ratios of its usage to the base the rule had before day j (CPU: every sample u/base_j; memory: the peak
  *         peak_j/base_j), over the last 28 days. CPU: k is the (1−α) quantile of the pooled sample ratios, so the share
  *         of past samples above base × k is α. Memory: k is the (1−α) quantile of the daily peak ratios at the plotting
- *         position (n+1)(1−α); when α < 1/(n+1) the tail beyond the largest ratio is extrapolated (exponential tail on the
- *         top excesses of the log ratios, shrunk to a prior scale).
+ *         position (n+1)(1−α); when α < 1/(n+1) the tail beyond the largest ratio is extrapolated (the predictive tail of
+ *         an exponential fitted to the top excesses of the log ratios, with a prior pseudo-excess).
+ *         Memory calibration days are whole days against a base that had a whole day in its window: the stub where a
+ *         trace starts (Bitbrains: 22:00–24:00) is no day's peak, and the next day's ratio to it is no daily ratio.
  *   cap:  value ≤ the highest usage seen (CPU: base window; memory: 28 days) × the prior margin at α, so a day that
  *         jumped from idle to busy cannot multiply the value by hundreds.
  *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
@@ -57,6 +59,8 @@ interface DayStats {
   start: number;
   sorted: Float64Array;
   peak: number;
+  /** The samples reach both ends of the day (not the stub where a series starts or a day cut by an outage). */
+  complete: boolean;
 }
 
 export interface MoraExplanation {
@@ -76,6 +80,8 @@ export class MoraStrategy implements SizingStrategy {
   private readonly days: DayStats[] = [];
   private pendingStart = NaN;
   private pendingV: number[] = [];
+  private pendingFirst = NaN;
+  private pendingLast = NaN;
   private readonly o: Required<MoraStrategyOptions>;
   /** Calibration days (usage relative to the base the rule had before the day), oldest first. */
   private readonly cal: CalibrationDay[] = [];
@@ -91,8 +97,9 @@ export class MoraStrategy implements SizingStrategy {
     for (let i = 0; i < t.length; i++) {
       if (!Number.isFinite(v[i])) continue;
       const day = Math.floor(t[i] / DAY) * DAY;
-      if (day !== this.pendingStart) { this.closeDay(); this.pendingStart = day; }
+      if (day !== this.pendingStart) { this.closeDay(); this.pendingStart = day; this.pendingFirst = t[i]; }
       this.pendingV.push(v[i]);
+      this.pendingLast = t[i];
     }
   }
 
@@ -150,10 +157,18 @@ export class MoraStrategy implements SizingStrategy {
   private closeDay(): void {
     if (this.pendingV.length === 0) return;
     const sorted = Float64Array.from(this.pendingV).sort();
-    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[sorted.length - 1] };
+    const n = sorted.length;
+    // Complete: the gaps before the first and after the last sample add up to at most two sampling steps.
+    const step = n > 1 ? (this.pendingLast - this.pendingFirst) / (n - 1) : DAY;
+    const complete = n > 1 && (this.pendingFirst - this.pendingStart) + (this.pendingStart + DAY - this.pendingLast) <= 2 * step;
+    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete };
     const base = this.base(this.days.length, []);
-    // Days whose base was zero (an idle container) say nothing about relative growth.
-    if (Number.isFinite(base) && base > 0) {
+    // Days whose base was zero (an idle container) say nothing about relative growth. A calibration day must be like the
+    // days it stands for: a whole day, against a base that had a whole day in its window — the stub where a trace starts
+    // (two hours of night, say) is not a day's peak or a day's cycle, and ratios to it would inflate k. Memory only so far:
+    // on Bitbrains CPU the day after the stub was what kept k high enough — without it 6.9% exceedance at 5% — so CPU's
+    // own under-coverage (day-to-day level changes) has to be fixed first (docs/ENGINE.md § Risk).
+    if (Number.isFinite(base) && base > 0 && (this.kind === 'cpu' || (complete && this.hasCompleteDay(this.days.length)))) {
       // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence.
       const applied = base * this.marginAt(this.o.risk, [], base).k;
       let above = 0;
@@ -166,6 +181,11 @@ export class MoraStrategy implements SizingStrategy {
     while (this.days.length > this.o.historyDays) this.days.shift();
     while (this.cal.length > this.o.historyDays) this.cal.shift();
     this.pendingV = [];
+  }
+
+  private hasCompleteDay(end: number): boolean {
+    for (let i = Math.max(0, end - this.o.baseDays); i < end; i++) if (this.days[i].complete) return true;
+    return false;
   }
 
   /** Base from the completed days before index `end`, plus `partial` samples of a day in progress (live use). */
