@@ -158,9 +158,10 @@ export class MoraStrategy implements SizingStrategy {
     if (this.pendingV.length === 0) return;
     const sorted = Float64Array.from(this.pendingV).sort();
     const n = sorted.length;
-    // Complete: the gaps before the first and after the last sample add up to at most two sampling steps.
+    // Complete: the gaps before the first and after the last sample add up to at most two sampling steps (one sample a day:
+    // the step is the day).
     const step = n > 1 ? (this.pendingLast - this.pendingFirst) / (n - 1) : DAY;
-    const complete = n > 1 && (this.pendingFirst - this.pendingStart) + (this.pendingStart + DAY - this.pendingLast) <= 2 * step;
+    const complete = (this.pendingFirst - this.pendingStart) + (this.pendingStart + DAY - this.pendingLast) <= 2 * step;
     const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete };
     const base = this.base(this.days.length, []);
     // Days whose base was zero (an idle container) say nothing about relative growth. A calibration day must be like the
