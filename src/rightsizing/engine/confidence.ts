@@ -6,34 +6,48 @@
 import type { ResourceKind } from '../baselines/strategy';
 import type { CalibrationDay } from './calibration';
 
+/** Half-life (days) of a calibration day's weight in the CPU confidence: recent days say more. */
+const KEPT_HALF_LIFE_DAYS = 7;
+
 /**
- * Confidence (0..1) that the value keeps to its target, from what predicted misses on the backtest (docs/ENGINE.md § Risk):
- *  - calibration days n: n / (n + 4) (none: 0.2);
- *  - dispersion of the recent days' ratios (log of each day's (1−α) sample ratio for CPU, of its peak ratio for memory, over
- *    the last 7 days): 1 / (1 + (sd / s0)²), s0 = 2 (CPU) / 0.3 (memory) — an unstable series misses more;
- *  - the margin itself: k < 1 means the past days ran below their base (usage falling, or a spike still in the window) and
- *    the rule sizes under its own recent quantile; such days missed about twice as often: min(1, k^(1/0.02));
- *    (CPU only: for memory it did not predict misses)
- *  - memory: each OOM day the rule had over the last 14 days halves it.
+ * Confidence (0..1) that the value keeps to its target on the next day (docs/ENGINE.md § Risk). Cold start (no
+ * calibration day): 0.2.
+ *
+ * CPU: the share of the series' own past days on which this value would have kept to the target — the day's share of
+ * samples above base × k at most α — weighted by recency (half-life 7 days) and with one kept and one missed
+ * pseudo-day (Laplace), so that three clean days read 0.8, not certainty. It is the direct estimate of what bench:frontier
+ * scores (a day whose exceedance went above the target): a steady series exceeds a little on about half its days and reads
+ * ≈0.5; a bursty one keeps on most days and misses whole days rarely. (An earlier score from the dispersion of the ratios
+ * rated the steady series highest, and its high-confidence days missed more often than its low ones.)
+ *
+ * Memory (an OOM day is rare, so few past days ever missed): calibration days n / (n + 4) × the stability of the recent
+ * peak ratios 1 / (1 + (sd / 0.3)²) (log peak ratios over the last 7 days) × ½ for each OOM day the rule had over the
+ * last 14 days.
  */
 export function confidenceOf(kind: ResourceKind, alpha: number, cal: readonly CalibrationDay[], k: number): number {
   const n = cal.length;
   if (n === 0) return 0.2;
+  if (kind === 'cpu') {
+    let kept = 0, total = 0;
+    for (let j = 0; j < n; j++) {
+      const w = Math.pow(2, -(n - 1 - j) / KEPT_HALF_LIFE_DAYS);
+      total += w;
+      if (cal[j].ratios.length > 0 && countAbove(cal[j].ratios, k) / cal[j].ratios.length <= alpha) kept += w;
+    }
+    return (kept + 1) / (total + 2);
+  }
   const history = n / (n + 4);
-  const recent = cal.slice(-7);
-  const xs = recent.map((d) => Math.log(Math.max(1e-12, kind === 'memory' ? d.peakRatio : quantileOfSorted(d.ratios, 1 - alpha))));
+  const xs = cal.slice(-7).map((d) => Math.log(Math.max(1e-12, d.peakRatio)));
   const mu = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const s0 = kind === 'memory' ? 0.3 : 2;
+  const s0 = 0.3;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1)) : s0;
   const stability = 1 / (1 + (sd / s0) ** 2);
-  const under = kind === 'memory' ? 1 : k > 0 ? Math.min(1, Math.exp((Math.log(k) + 0.02) / 0.02)) : 0;
-  const misses = kind === 'memory' ? Math.pow(0.5, cal.slice(-14).filter((d) => d.achieved > 0).length) : 1;
-  return Math.max(0, Math.min(1, history * stability * under * misses));
+  const misses = Math.pow(0.5, cal.slice(-14).filter((d) => d.achieved > 0).length);
+  return Math.max(0, Math.min(1, history * stability * misses));
 }
 
-function quantileOfSorted(a: Float64Array, q: number): number {
-  if (a.length === 0) return NaN;
-  const pos = (a.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
+function countAbove(sorted: Float64Array, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] > x) hi = mid; else lo = mid + 1; }
+  return sorted.length - lo;
 }
