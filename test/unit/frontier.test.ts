@@ -8,8 +8,8 @@ import { series } from '../../src/core/series';
 import { Rng } from '../../src/core/random';
 import { DAY } from '../../src/rightsizing/replay/replay';
 import { scoreDay } from '../../src/rightsizing/replay/score';
-import { dayQuantileCurve, oracleFrontier, oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
-import { calibration, confidenceTable, curveAt, dominance, paretoCurve, riskOf, runFrontier, type StrategyPoint } from '../../src/rightsizing/backtest/frontier';
+import { dayQuantileCurve, heldOracleWasteAt, oracleFrontier, oracleWasteAt, seriesOracleFrontiers } from '../../src/rightsizing/backtest/oracle';
+import { calibration, confidenceTable, curveAt, dominance, paretoCurve, riskOf, runFrontier, seriesDominance, type StrategyPoint } from '../../src/rightsizing/backtest/frontier';
 import { formatRisk, parseStrategySpec, strategyLabel } from '../../src/rightsizing/backtest/strategies';
 import { runBacktest } from '../../src/rightsizing/backtest/run';
 
@@ -44,6 +44,19 @@ describe('per-day oracle frontier', () => {
     // p75 of [1,2,3,4] = 3.25: one sample above (risk 0.25), waste 2.25 + 1.25 + 0.25 = 3.75 of 10.
     close(p.risk, 0.25); close(p.waste, 0.375);
     close(oracleWasteAt(oracleFrontier([{ series: s }], 'cpu', all), 0.25), 0.3);
+  });
+
+  it('held per series: each series spends only its own risk, so it is above the free frontier where series differ', () => {
+    // Series A [0,0,0,8]: one exceeded sample saves 24 of Σu 8 (3.0 of ratio); series B [1,2,3,4]: 3 of Σu 10 (0.3).
+    // At a mean risk of 1/8 the free oracle spends a quarter on A, nothing on B; held, each series spends 1/8.
+    const list = [{ series: byDay([[0, 0, 0, 8]]) }, { series: byDay([[1, 2, 3, 4]]) }];
+    const free = oracleWasteAt(oracleFrontier(list, 'cpu', all), 0.125);
+    const held = heldOracleWasteAt(seriesOracleFrontiers(list, 'cpu', all), 0.125);
+    close(free, (0 + 0.6) / 2);            // A at 0 (risk ¼), B at its peak (waste 6/10)
+    close(held, (1.5 + 0.45) / 2);         // A halfway to 0 from 3, B halfway from 0.6 to 0.3
+    assert.ok(held > free);
+    // One series: both are the same frontier.
+    close(heldOracleWasteAt(seriesOracleFrontiers(list.slice(1), 'cpu', all), 0.1), oracleWasteAt(oracleFrontier(list.slice(1), 'cpu', all), 0.1));
   });
 
   it('memory: a day is at its peak (no OOM) or an OOM day at no waste; risk = OOM-day share', () => {
@@ -122,6 +135,22 @@ describe('frontier math', () => {
     assert.equal(vpa.gridTarget, 0.01); close(vpa.gridRatio, 1);
     close(krr.ratio, 2 / 2.4); assert.equal(krr.dominates, false);
     assert.ok(Number.isNaN(tight.ratio)); assert.equal(tight.dominates, false); assert.match(tight.note!, /lowest achieved risk/);
+  });
+
+  it('workload by workload: MOrA at each series\' own baseline risk, series out of its reach not compared', () => {
+    const sum = (exceeded: number, samples: number, wasteRatio: number) => ({ exceedanceShare: exceeded / samples, wasteRatio, days: 1, oomFreeShare: 1 }) as unknown as Parameters<typeof riskOf>[0];
+    const row = (series: string, strategy: string, risk: number, waste: number) => ({ series, strategy, summary: sum(risk * 100, 100, waste), noAnswer: 0 });
+    const bt = { kind: 'cpu' as const, strategies: [], rows: [], elapsedMs: 0, mean: [], perSeries: [
+      // s1: MOrA's curve (1%, 4) → (5%, 2); the baseline at 3% wastes 5 → MOrA 3 there (0.6: a win).
+      row('s1', 'mora@cpu-risk=0.01', 0.01, 4), row('s1', 'mora@cpu-risk=0.05', 0.05, 2), row('s1', 'vpa', 0.03, 5),
+      // s2: the baseline at 5% wastes 1, MOrA 2 there (a loss).
+      row('s2', 'mora@cpu-risk=0.01', 0.01, 3), row('s2', 'mora@cpu-risk=0.05', 0.05, 2), row('s2', 'vpa', 0.05, 1),
+      // s3: the baseline never exceeds; MOrA's lowest is 1%: not compared.
+      row('s3', 'mora@cpu-risk=0.01', 0.01, 1), row('s3', 'mora@cpu-risk=0.05', 0.05, 0.5), row('s3', 'vpa', 0, 9),
+    ] };
+    const [d] = seriesDominance(bt, 'cpu', [{ label: 'mora@cpu-risk=0.01', target: 0.01 }, { label: 'mora@cpu-risk=0.05', target: 0.05 }], ['vpa']);
+    assert.deepEqual({ series: d.series, unreached: d.unreached, wins: d.wins, losses: d.losses }, { series: 2, unreached: 1, wins: 1, losses: 1 });
+    close(d.baselineWaste, 3); close(d.moraWaste, 2.5); close(d.ratio, 2.5 / 3);
   });
 
   it('calibration: achieved vs target as a mean over series and pooled; relative error and points', () => {

@@ -12,7 +12,7 @@
  */
 import type { ResourceKind } from '../baselines/strategy';
 import type { DayScore, Summary } from '../replay/score';
-import { dayQuantileCurve, oracleFrontier, oracleWasteAt, type FrontierPoint } from './oracle';
+import { dayQuantileCurve, heldOracleWasteAt, oracleFrontier, oracleWasteAt, seriesOracleFrontiers, type FrontierPoint } from './oracle';
 import { runBacktest, type BacktestInput, type BacktestOptions, type BacktestResult } from './run';
 import { strategyLabel, type StrategyName, type StrategySpec } from './strategies';
 
@@ -54,6 +54,12 @@ export interface Dominance {
   /** The oracle's least waste at the baseline's risk, and its ratio to the baseline: the limit of any one-value-per-day rule. */
   oracleWaste: number;
   oracleRatio: number;
+  /**
+   * The oracle with every series held to the baseline's risk (each knows its own days, none spends another's risk): the
+   * limit of a rule calibrated per series, as MOrA's target is. The baseline's own risk is uneven across series.
+   */
+  heldOracleWaste: number;
+  heldOracleRatio: number;
   /** Why there is no ratio, when there is none. */
   note?: string;
 }
@@ -97,6 +103,25 @@ export interface ConfidenceTable {
   excessRatio: number;
 }
 
+/**
+ * Dominance workload by workload: on each series, MOrA at the target whose achieved risk on that series equals the
+ * baseline's there (its per-series curve made monotone, linear between targets) against the baseline's waste there.
+ * Series where the baseline's risk is below MOrA's lowest are not compared (`unreached`).
+ */
+export interface SeriesDominance {
+  baseline: string;
+  /** Series compared. */
+  series: number;
+  unreached: number;
+  /** Mean over the compared series: the baseline's waste, MOrA's at the same risk, and their ratio. */
+  baselineWaste: number;
+  moraWaste: number;
+  ratio: number;
+  /** Compared series where MOrA wastes ≤ 0.8 × the baseline / ≥ the baseline's waste. */
+  wins: number;
+  losses: number;
+}
+
 export interface FrontierResult {
   kind: ResourceKind;
   grid: number[];
@@ -107,6 +132,7 @@ export interface FrontierResult {
   /** CPU: every day at its own (1 − target) quantile, known in advance, over the grid (a uniform per-day percentile; empty for memory). */
   dayQuantile: Array<FrontierPoint & { target: number }>;
   dominance: Dominance[];
+  seriesDominance: SeriesDominance[];
   calibration: Calibration[];
   confidence: ConfidenceTable[];
   backtest: BacktestResult;
@@ -140,7 +166,7 @@ export function curveAt(pareto: ReadonlyArray<FrontierPoint & { target?: number 
   return { waste: last.waste, target: last.target ?? NaN };
 }
 
-export function dominance(curve: readonly StrategyPoint[], baselines: readonly StrategyPoint[], oracle: readonly FrontierPoint[] = []): Dominance[] {
+export function dominance(curve: readonly StrategyPoint[], baselines: readonly StrategyPoint[], oracle: readonly FrontierPoint[] = [], held: readonly FrontierPoint[][] = []): Dominance[] {
   const pareto = paretoCurve(curve);
   return baselines.map((b) => {
     const at = curveAt(pareto, b.risk);
@@ -152,10 +178,37 @@ export function dominance(curve: readonly StrategyPoint[], baselines: readonly S
       moraWaste: at?.waste ?? NaN, moraTarget: at?.target ?? NaN, ratio, dominates: ratio <= DOMINANCE_RATIO,
       gridTarget: grid?.target ?? NaN, gridRatio: grid && b.waste > 0 ? grid.waste / b.waste : NaN,
       oracleWaste, oracleRatio: b.waste > 0 ? oracleWaste / b.waste : NaN,
+      heldOracleWaste: heldOracleWasteAt(held, b.risk), heldOracleRatio: b.waste > 0 ? heldOracleWasteAt(held, b.risk) / b.waste : NaN,
     };
     if (!at) d.note = `MOrA's lowest achieved risk ${pareto[0] ? pareto[0].risk.toFixed(4) : '—'} is above the baseline's ${b.risk.toFixed(4)}`;
     else if (!(b.waste > 0)) d.note = 'the baseline wastes nothing';
     return d;
+  });
+}
+
+/** Per series: MOrA's curve (one point per target) at each baseline's risk on that series (see SeriesDominance). */
+export function seriesDominance(backtest: BacktestResult, kind: ResourceKind, curveLabels: ReadonlyArray<{ label: string; target: number }>, baselines: readonly string[]): SeriesDominance[] {
+  const bySeries = new Map<string, Map<string, Summary>>();
+  for (const p of backtest.perSeries) {
+    if (!bySeries.has(p.series)) bySeries.set(p.series, new Map());
+    bySeries.get(p.series)!.set(p.strategy, p.summary);
+  }
+  return baselines.map((b) => {
+    let series = 0, unreached = 0, bw = 0, mw = 0, wins = 0, losses = 0;
+    for (const m of bySeries.values()) {
+      const base = m.get(b);
+      if (!base || !(base.days > 0)) continue;
+      const curve = paretoCurve(curveLabels.flatMap((c) => {
+        const s = m.get(c.label);
+        return s && s.days > 0 ? [{ risk: riskOf(s, kind), waste: s.wasteRatio, target: c.target }] : [];
+      }));
+      const at = curveAt(curve, riskOf(base, kind));
+      if (!at) { unreached++; continue; }
+      series++; bw += base.wasteRatio; mw += at.waste;
+      if (at.waste <= DOMINANCE_RATIO * base.wasteRatio) wins++;
+      if (at.waste >= base.wasteRatio) losses++;
+    }
+    return { baseline: b, series, unreached, baselineWaste: series ? bw / series : NaN, moraWaste: series ? mw / series : NaN, ratio: bw > 0 ? mw / bw : NaN, wins, losses };
   });
 }
 
@@ -243,6 +296,7 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const curve = curveSpecs.map((s) => point(strategyLabel(s, kind), s.risk));
   const t1 = performance.now();
   const oracle = oracleFrontier(inputs, kind, options);
+  const held = seriesOracleFrontiers(inputs, kind, options);
   const dayQuantile = kind === 'cpu' ? dayQuantileCurve(inputs, grid, options) : [];
   const oracleMs = performance.now() - t1;
   const daysOf = (label: string): DayScore[][] => backtest.perSeries.filter((p) => p.strategy === label).map((p) => p.days ?? []);
@@ -253,7 +307,8 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   return {
     kind, grid, points: [...basePoints, ...curve], curve, oracle, dayQuantile,
     // `mora` at its default target is compared too: the curve should not lose to MOrA's own default point.
-    dominance: dominance(curve, basePoints, oracle),
+    dominance: dominance(curve, basePoints, oracle, held),
+    seriesDominance: seriesDominance(backtest, kind, curveSpecs.map((c) => ({ label: strategyLabel(c, kind), target: c.risk! })), baselines),
     calibration: calib, confidence, backtest, elapsedMs: performance.now() - t0, oracleMs,
   };
 }

@@ -100,6 +100,22 @@ export function oracleFrontier(inputs: ReadonlyArray<{ series: Series }>, kind: 
   return out;
 }
 
+/**
+ * The oracle with every series held to the same risk: each series' own frontier (its days known in advance, the risk spent
+ * on its days where it saves the most), read at r and averaged. The limit of a rule calibrated per series — one that keeps
+ * each workload at the user's target, as MOrA does — where `oracleFrontier` may also spend one series' risk on another.
+ */
+export function seriesOracleFrontiers(inputs: ReadonlyArray<{ series: Series }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[][] {
+  return inputs.map((x) => oracleFrontier([x], kind, options)).filter((f) => f.length > 0);
+}
+
+/** Mean over series of each series' own oracle waste at risk r (see seriesOracleFrontiers); NaN without series. */
+export function heldOracleWasteAt(frontiers: readonly FrontierPoint[][], r: number): number {
+  if (frontiers.length === 0) return NaN;
+  // Every series' frontier starts at risk 0 (each day at its peak), so r ≥ 0 is always reached.
+  return frontiers.reduce((sum, f) => sum + oracleWasteAt(f, r), 0) / frontiers.length;
+}
+
 /** The frontier's least waste at mean risk ≤ r (linear between vertices); NaN when r is below its zero-risk end. */
 export function oracleWasteAt(frontier: readonly FrontierPoint[], r: number): number {
   if (frontier.length === 0 || !(r >= frontier[0].risk)) return NaN;
