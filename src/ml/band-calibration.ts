@@ -20,6 +20,14 @@
  * bucket with fewer than `minResiduals` residuals borrows the nearest leads (shorter first) until it has them; a lead
  * beyond every window takes the longest leads'. Residuals that are not finite are skipped; with none, there is no band
  * (the caller keeps its own).
+ *
+ * Short leads, normalised by the recent error level (locally weighted conformal, Lei et al. 2018 § 5.2; Papadopoulos
+ * et al. 2008): errors come in episodes — a calm hour is followed by a calm hour, a level shift or a burst of jobs
+ * by more of them — so one quantile of |r| pooled over two weeks is too wide after calm hours and too narrow in an
+ * episode, and an hour-ahead band, which the last hours decide, leans wherever the recent past sits. When the windows
+ * carry `scale` (the error level known at their origin, `localScales`) and the options carry the level now, buckets up
+ * to `localLeads` take the conformal quantile of |r| / scale, times the level now; windows without a scale are left out
+ * of those buckets, and without a positive level now the bucket stays unnormalised.
  */
 
 export interface CalibrationWindow {
@@ -27,6 +35,8 @@ export interface CalibrationWindow {
   forecast: ArrayLike<number>;
   /** What happened over the same steps. */
   actual: ArrayLike<number>;
+  /** The error level known when the forecast was made (`localScales`); short-lead buckets divide |r| by it. */
+  scale?: number;
 }
 
 export interface BandOptions {
@@ -40,11 +50,44 @@ export interface BandOptions {
   floor: number;
   /** One quantile of |r| for both sides instead of a quantile per tail. */
   symmetric: boolean;
+  /** Buckets whose leads all lie within this many steps are normalised by the error level (windows' `scale`, `scale`). */
+  localLeads: number;
+  /** The error level at the forecast's origin (`localScales(…).now`); without it no bucket is normalised. */
+  scale?: number;
 }
 
-export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false };
+export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12 };
 
-export interface BandBucket { fromLead: number; toLead: number; residuals: number; lower: number; upper: number }
+/**
+ * The error level each window's forecast was made at, and the level now: for windows listed newest first, each ending
+ * where the one before it in the list starts (as calibrationWindows builds them), the mean |r| over the `span` windows
+ * that ended before it began (window i: windows i + 1 … i + span; now: windows 0 … span − 1). A window with no finite
+ * residual before it gets no level; one after an exact stretch gets 0, which calibrateBand leaves out (it cannot be
+ * divided by), as it leaves a bucket unnormalised when the level now is 0.
+ */
+export function localScales(windows: readonly CalibrationWindow[], span: number): { scales: Array<number | undefined>; now: number | undefined } {
+  const sums = windows.map((w) => {
+    let sum = 0, count = 0;
+    for (let i = 0; i < Math.min(w.forecast.length, w.actual.length); i++) {
+      const r = Math.abs(w.actual[i] - w.forecast[i]);
+      if (Number.isFinite(r)) { sum += r; count++; }
+    }
+    return { sum, count };
+  });
+  const m = Math.max(1, Math.floor(span));
+  const level = (from: number): number | undefined => {
+    let sum = 0, count = 0;
+    for (let i = from; i < Math.min(windows.length, from + m); i++) { sum += sums[i].sum; count += sums[i].count; }
+    return count ? sum / count : undefined;
+  };
+  return { scales: windows.map((_, i) => level(i + 1)), now: level(0) };
+}
+
+export interface BandBucket {
+  fromLead: number; toLead: number; residuals: number; lower: number; upper: number;
+  /** Set when the bucket was normalised: the error level now its quantiles were multiplied by. */
+  scale?: number;
+}
 
 export interface BandCalibration {
   level: number;
@@ -72,13 +115,17 @@ export function conformalOffsets(residuals: readonly number[], level: number, sy
   return { lower: Math.min(0, s[lo - 1]), upper: Math.max(0, s[hi - 1]) };
 }
 
-/** Residuals (actual − forecast) by lead, index lead − 1, over every window; non-finite pairs skipped. */
-export function residualsByLead(windows: readonly CalibrationWindow[]): number[][] {
+/**
+ * Residuals (actual − forecast) by lead, index lead − 1, over every window; non-finite pairs skipped. `normalised`:
+ * each divided by its window's `scale`, windows without a positive one left out.
+ */
+export function residualsByLead(windows: readonly CalibrationWindow[], normalised = false): number[][] {
   const byLead: number[][] = [];
   for (const w of windows) {
+    if (normalised && !(w.scale !== undefined && w.scale > 0 && Number.isFinite(w.scale))) continue;
     const len = Math.min(w.forecast.length, w.actual.length);
     for (let i = 0; i < len; i++) {
-      const r = w.actual[i] - w.forecast[i];
+      const r = (w.actual[i] - w.forecast[i]) / (normalised ? w.scale! : 1);
       if (!Number.isFinite(r)) continue;
       (byLead[i] ??= []).push(r);
     }
@@ -97,10 +144,10 @@ export function calibrateBand(
   const o = { ...DEFAULT_BAND, ...options };
   const H = mean.length;
   for (let i = 0; i < H; i++) if (!Number.isFinite(mean[i])) return undefined;
-  const byLead = residualsByLead(windows);
-  const total = byLead.reduce((s, r) => s + r.length, 0);
+  const raw = residualsByLead(windows);
+  const total = raw.reduce((s, r) => s + r.length, 0);
   if (total === 0) return undefined;
-  const L = byLead.length;
+  const scaled = o.scale !== undefined && o.scale > 0 && Number.isFinite(o.scale) ? residualsByLead(windows, true) : [];
   const lower = new Float64Array(H), upper = new Float64Array(H);
   const buckets: BandBucket[] = [];
   const edges = [...o.bucketEdges.filter((e) => e >= 1), Infinity];
@@ -108,6 +155,10 @@ export function calibrateBand(
   for (const edge of edges) {
     if (from > H) break;
     const to = Math.min(edge, H);
+    // Short leads by the error level when every lead of the bucket is short and there are normalised residuals.
+    const local = edge <= o.localLeads && scaled.some((r) => r.length > 0);
+    const byLead = local ? scaled : raw, unit = local ? o.scale! : 1;
+    const L = byLead.length;
     // The bucket's leads that some window reached; beyond every window, the longest leads.
     let a = Math.min(from, L), b = Math.min(to, L);
     let count = 0;
@@ -119,8 +170,9 @@ export function calibrateBand(
     }
     const pool: number[] = [];
     for (let j = a; j <= b; j++) pool.push(...byLead[j - 1]);
-    const q = conformalOffsets(pool, o.level, o.symmetric);
-    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper });
+    const c = conformalOffsets(pool, o.level, o.symmetric);
+    const q = { lower: c.lower * unit, upper: c.upper * unit };
+    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, ...(local ? { scale: unit } : {}) });
     for (let i = from - 1; i < to; i++) {
       lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
       upper[i] = mean[i] + q.upper;

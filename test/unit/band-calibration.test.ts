@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
-import { calibrateBand, conformalOffsets, residualsByLead, type CalibrationWindow } from '../../src/ml/band-calibration';
+import { calibrateBand, conformalOffsets, localScales, residualsByLead, type CalibrationWindow } from '../../src/ml/band-calibration';
 
 describe('band calibration (split conformal on holdout residuals)', () => {
   it('conformal offsets: the finite-sample order statistics, clamped around 0', () => {
@@ -68,6 +68,61 @@ describe('band calibration (split conformal on holdout residuals)', () => {
         if (mean[i] >= 0) assert.ok(b.lower[i] >= 0);
       }
     }
+  });
+
+  it('short leads follow the recent error level: 90% after calm hours and in a storm alike (errors come in episodes)', () => {
+    // 300 series of hour-long windows (12 steps) over 14 days whose noise switches between calm (σ = 1) and storms
+    // (σ = 6) in episodes of 1–4 days; the next hour continues the last episode. Pooled over two weeks, one quantile
+    // is too wide after a calm hour and too narrow in a storm; normalised by the last 6 hours' error it covers both.
+    const rng = new Rng(7);
+    const h = 12, count = 14 * 24;
+    const cover = { calm: { local: 0, pooled: 0, points: 0 }, storm: { local: 0, pooled: 0, points: 0 } };
+    for (let s = 0; s < 300; s++) {
+      // Oldest first: the episode of each window, then the next (test) window in the same episode as the last.
+      const sigmas: number[] = [];
+      let sigma = rng.next() < 0.5 ? 1 : 6;
+      while (sigmas.length <= count) {
+        const len = 24 + Math.floor(rng.next() * 73);
+        for (let i = 0; i < len && sigmas.length <= count; i++) sigmas.push(sigma);
+        sigma = sigma === 1 ? 6 : 1;
+      }
+      const window = (sd: number): CalibrationWindow => ({ forecast: new Float64Array(h), actual: Float64Array.from({ length: h }, () => sd * rng.normal()) });
+      const past = sigmas.slice(0, count).map(window).reverse(); // newest first, each ending where the one before it starts
+      const test = window(sigmas[count]);
+      const local = localScales(past, 6);
+      const normalised = calibrateBand(new Float64Array(h), past.map((w, i) => ({ ...w, scale: local.scales[i] })), { symmetric: true, scale: local.now })!;
+      const pooled = calibrateBand(new Float64Array(h), past, { symmetric: true })!;
+      assert.ok(normalised.calibration.buckets.every((b) => b.scale === local.now));
+      const c = sigmas[count] === 1 ? cover.calm : cover.storm;
+      for (let i = 0; i < h; i++) {
+        const x = test.actual[i];
+        c.local += x >= normalised.lower[i] && x <= normalised.upper[i] ? 1 : 0;
+        c.pooled += x >= pooled.lower[i] && x <= pooled.upper[i] ? 1 : 0;
+        c.points++;
+      }
+    }
+    const share = (k: 'calm' | 'storm', m: 'local' | 'pooled'): number => cover[k][m] / cover[k].points;
+    for (const k of ['calm', 'storm'] as const) assert.ok(share(k, 'local') >= 0.85 && share(k, 'local') <= 0.95, `${k}: ${share(k, 'local').toFixed(3)}`);
+    // The pooled band (what the fused band used before): far too wide after calm hours, too narrow in a storm.
+    if (process.env.MORA_TEST_VERBOSE) console.log(cover);
+    assert.ok(share('calm', 'pooled') > 0.97 && share('storm', 'pooled') < 0.85, `pooled: calm ${share('calm', 'pooled').toFixed(3)}, storm ${share('storm', 'pooled').toFixed(3)}`);
+  });
+
+  it('local scales: the mean |r| of the span windows before each; none, or 0, leaves the buckets unnormalised', () => {
+    const w = (r: number, len = 2): CalibrationWindow => ({ forecast: new Float64Array(len), actual: new Float64Array(len).fill(r) });
+    const windows = [w(1), w(2), w(4), w(NaN), w(8)]; // newest first
+    const { scales, now } = localScales(windows, 2);
+    assert.deepEqual(scales, [3, 4, 8, 8, undefined]); // window 2: the NaN window has no residual, window 4 has 8
+    assert.equal(now, 1.5);
+    // Without a level (or a window's level of 0), the buckets stay unnormalised: the plain conformal band.
+    const plain = calibrateBand([0, 0], windows)!;
+    assert.deepEqual(Array.from(calibrateBand([0, 0], windows.map((x) => ({ ...x, scale: 0 })), { scale: 1 })!.upper), Array.from(plain.upper));
+    assert.deepEqual(Array.from(calibrateBand([0, 0], windows.map((x, i) => ({ ...x, scale: scales[i] })), { scale: 0 })!.upper), Array.from(plain.upper));
+    // With both: the quantile of |r| / scale (1/3, 2/4, 4/8 at each of the 2 leads; the NaN window and the oldest, which
+    // has no level, left out: the ⌈7 · 0.9⌉-th of 6 → the largest, 0.5) times the level now.
+    const local = calibrateBand([0, 0], windows.map((x, i) => ({ ...x, scale: scales[i] })), { scale: now, symmetric: true, minResiduals: 1 })!;
+    assert.deepEqual(Array.from(local.upper), [0.75, 0.75]);
+    assert.equal(local.calibration.buckets[0].scale, 1.5);
   });
 
   it('degenerate input: a flat series gives a zero-width band, NaNs are skipped, no residual gives no band', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import type { Forecast } from '../../src/ml/forecast-types';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult } from '../../src/ml/fusion';
-import { calibrationWindows, CALIBRATION_DAYS, fuseWithHoldout } from '../../src/ml/lstm/models';
+import { calibrationWindows, CALIBRATION_DAYS, fusedBand, fuseWithHoldout, LOCAL_ERROR_HOURS } from '../../src/ml/lstm/models';
 import { seasonalMedianAt } from '../../src/ml/seasonal-baseline';
 
 /**
@@ -78,6 +78,23 @@ describe('fused band calibration (generated series with known noise)', () => {
     assert.ok(Math.abs(w[1].actual[0] - (f0 + 2 * (start - f0))) < 1e-9);
     // An hour-long holdout: CALIBRATION_DAYS days of hour-long windows; a short history stops where a day before it ends.
     assert.equal(calibrationWindows(v, new Float64Array(2), v.subarray(v.length - 2), P, 1, {}).length, Math.min((CALIBRATION_DAYS * P) / 2, (30 * P - P) / 2));
+  });
+
+  it('normalises the short leads by the error of the last LOCAL_ERROR_HOURS of windows when they are that short', () => {
+    // Hourly steps; noise σ = 5 for 20 days, then 1 for the last 2 days: an hour-ahead band follows the calm, a day-ahead one pools.
+    const rng = new Rng(4);
+    const n = 22 * P;
+    const v = Float64Array.from({ length: n }, (_, i) => 100 + 30 * Math.sin((2 * Math.PI * i) / P) + (i < 20 * P ? 5 : 1) * rng.normal());
+    const weights = { baseline: 1 };
+    const hourly = fusedBand(new Float64Array(2).fill(100), v, seasonalMedianAt(v, n - 2, 2, P, 1), v.subarray(n - 2), P, 1, weights)!;
+    const daily = fusedBand(new Float64Array(2).fill(100), v, seasonalMedianAt(v, n - P, P, P, 1), v.subarray(n - P), P, 1, weights)!;
+    const level = Array.from(calibrationWindows(v, seasonalMedianAt(v, n - 2, 2, P, 1), v.subarray(n - 2), P, 1, weights).slice(0, LOCAL_ERROR_HOURS / 2))
+      .reduce((s, w) => s + Math.abs(w.actual[0] - w.forecast[0]) + Math.abs(w.actual[1] - w.forecast[1]), 0) / LOCAL_ERROR_HOURS;
+    assert.ok(Math.abs(hourly.calibration.buckets[0].scale! - level) < 1e-9);
+    assert.equal(daily.calibration.buckets[0].scale, undefined);
+    // Seasonal-naive errs by about σ·√2·0.8: the calm hour's band is a fraction of the day-long windows' pooled one.
+    const width = (b: typeof hourly): number => b.upper[0] - b.lower[0];
+    assert.ok(width(hourly) < 0.5 * width(daily), `${width(hourly)} vs ${width(daily)}`);
   });
 
   it('degenerate histories still give a finite band: flat, and NaN in a holdout forecast', () => {

@@ -17,7 +17,7 @@ import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
-import { calibrateBand, DEFAULT_BAND, type BandCalibration, type CalibrationWindow } from '../band-calibration';
+import { calibrateBand, DEFAULT_BAND, localScales, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
@@ -191,16 +191,40 @@ export function fuseWithHoldout(
   const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
   const fused = fuse(components, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
   if (!holdoutMean) return fused;
-  // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts), |residual| per lead
-  // bucket over the windows of calibrationWindows. Without a holdout forecast of the blend, fuse's band stays.
-  const band = calibrateBand(fused.mean, calibrationWindows(full.v, holdoutMean, actual, P, baselineDays, fused.weights, prophetWindows), {
-    ...DEFAULT_BAND, symmetric: true, floor: full.v.every((x) => x >= 0) ? 0 : -Infinity,
-  });
+  // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts). Without a holdout
+  // forecast of the blend, fuse's band stays.
+  const band = fusedBand(fused.mean, full.v, holdoutMean, actual, P, baselineDays, fused.weights, prophetWindows);
   return { ...fused, ...(band ? { lower: band.lower, upper: band.upper, intervalWidth: band.calibration.level, band: band.calibration } : {}), holdoutMean };
 }
 
 /** Days of history before the origin whose holdout windows calibrate the fused band. */
 export const CALIBRATION_DAYS = 14;
+
+/**
+ * Hours of calibration windows just before an origin whose mean |residual| is the error level the short-lead buckets
+ * (leads up to DEFAULT_BAND.localLeads) are normalised by (band-calibration.ts, localScales). Only for windows of at
+ * most this length: a day-long window says nothing about the hour before its origin.
+ */
+export const LOCAL_ERROR_HOURS = 12;
+
+/**
+ * The fused band around `mean`: |residual| per lead bucket over the windows of calibrationWindows, its short-lead
+ * buckets normalised by the error level of the LOCAL_ERROR_HOURS of windows before each origin when the windows are
+ * that short (band-calibration.ts). Undefined without a finite residual.
+ */
+export function fusedBand(
+  mean: ArrayLike<number>, v: ArrayLike<number>, holdoutMean: ArrayLike<number>, actual: ArrayLike<number>, P: number, baselineDays: number,
+  weights: Partial<Record<'prophet' | 'lstm' | 'baseline', number>>, prophetWindows: readonly ArrayLike<number>[] = [],
+): ReturnType<typeof calibrateBand> {
+  const windows = calibrationWindows(v, holdoutMean, actual, P, baselineDays, weights, prophetWindows);
+  const span = (LOCAL_ERROR_HOURS * Math.max(P, 1)) / 24 / Math.max(actual.length, 1);
+  const local = span >= 1 ? localScales(windows, span) : undefined;
+  let nonNegative = true;
+  for (let i = 0; i < v.length; i++) if (!(v[i] >= 0)) { nonNegative = false; break; }
+  return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
+    ...DEFAULT_BAND, symmetric: true, floor: nonNegative ? 0 : -Infinity, scale: local?.now,
+  });
+}
 
 /**
  * The windows the fused band is calibrated on, each a forecast made before the window it forecasts (no new fits):
