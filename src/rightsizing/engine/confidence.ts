@@ -7,14 +7,15 @@ import type { ResourceKind } from '../baselines/strategy';
 import type { CalibrationDay } from './calibration';
 
 /** Half-life (days) of a calibration day's weight in the CPU confidence: recent days say more. */
-const KEPT_HALF_LIFE_DAYS = 7;
+const KEPT_HALF_LIFE_DAYS = 14;
 
 /**
  * Confidence (0..1) that the value keeps to its target on the next day (docs/ENGINE.md § Risk). Cold start (no
  * calibration day): 0.2.
  *
  * CPU: the share of the series' own past days on which this value would have kept to the target — the day's share of
- * samples above base × k at most α — weighted by recency (half-life 7 days) and with one kept and one missed
+ * samples above base × k at most α — weighted by recency (half-life 14 days, half the kept history; 7 days did as well on Bitbrains and Azure
+ * and worse on the smooth cluster averages) and with one kept and one missed
  * pseudo-day (Laplace), so that three clean days read 0.8, not certainty. It is the direct estimate of what bench:frontier
  * scores (a day whose exceedance went above the target): a steady series exceeds a little on about half its days and reads
  * ≈0.5; a bursty one keeps on most days and misses whole days rarely. (An earlier score from the dispersion of the ratios
