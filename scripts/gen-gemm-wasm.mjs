@@ -1,4 +1,4 @@
-// Regenerates src/ml/lstm/gemm-wasm.generated.ts from src/ml/lstm/gemm.wat (the WASM SIMD matrix product).
+// Regenerates src/ml/lstm/gemm-wasm.generated.ts from src/ml/lstm/gemm.wat (the WASM SIMD kernels: matrix products, LSTM gates).
 // Needs the `wabt` package (wat2wasm compiled to JS): `npx -y -p wabt@1.0.39 node scripts/gen-gemm-wasm.mjs`
 // or with wabt installed anywhere: `NODE_PATH=<dir>/node_modules node scripts/gen-gemm-wasm.mjs`.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';

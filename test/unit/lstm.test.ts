@@ -27,6 +27,8 @@ describe('LSTM kernels', () => {
   const cases = [
     { what: 'forward pass, MSE loss and every gradient', config: { inputSize: 3, steps: 5, units1: 6, units2: 4, dense: 5, outputs: 2, dropout: 0.2 }, B: 7, seed: 3, init: 11 },
     { what: 'MAE loss and every gradient', config: { inputSize: 3, steps: 4, units1: 5, units2: 4, dense: 3, outputs: 2, dropout: 0, loss: 'mae' as const }, B: 6, seed: 5, init: 13 },
+    // Units multiples of 4: both layers' gates run in the SIMD gate kernels (where WASM SIMD is available).
+    { what: 'SIMD gate kernels: outputs, loss and every gradient', config: { inputSize: 3, steps: 6, units1: 8, units2: 12, dense: 4, outputs: 1, dropout: 0 }, B: 9, seed: 8, init: 17 },
   ];
   for (const { what, config: c, B, seed, init } of cases) {
     it(`${what} match TF.js autodiff of the same stock layers`, async function () {
@@ -70,6 +72,21 @@ describe('LSTM kernel paths', () => {
     const js = new LstmNet(c, 4, 'js');
     const wasm = new LstmNet(c, 4, 'wasm-simd');
     assert.equal(js.kernels, 'js');
+    const lj = js.gradients(x, y, 0, B, undefined), lw = wasm.gradients(x, y, 0, B, undefined);
+    assert.ok(Math.abs(lj - lw) < 1e-6 * Math.max(1, lj));
+    const gj = js.getGradients(), gw = wasm.getGradients();
+    gj.forEach((g, i) => g.forEach((v, k) => assert.ok(Math.abs(v - gw[i][k]) < 1e-5 * (1 + Math.abs(v)), `param ${i}[${k}]`)));
+  });
+
+  it('SIMD gate activations agree with Math.exp/Math.tanh from saturation to zero', () => {
+    // Inputs from ±0 to ±60 drive the gates through tanh's small-x polynomial, the exp range reduction and the clamps.
+    const c: LstmNetConfig = { inputSize: 4, steps: 3, units1: 8, units2: 4, dense: 4, outputs: 2, dropout: 0 };
+    const B = 12, rng = new Rng(21);
+    const x = new Float32Array(B * c.steps * c.inputSize).map((_, i) => rng.normal() * [1e-4, 0.3, 3, 60][i % 4]);
+    const y = new Float32Array(B * c.outputs).map(() => rng.normal());
+    const js = new LstmNet(c, 6, 'js'), wasm = new LstmNet(c, 6, 'wasm-simd');
+    const pj = js.predict(x, B), pw = wasm.predict(x, B);
+    pj.forEach((v, i) => assert.ok(Math.abs(v - pw[i]) < 1e-6 * (1 + Math.abs(v)), `output ${i}: ${v} vs ${pw[i]}`));
     const lj = js.gradients(x, y, 0, B, undefined), lw = wasm.gradients(x, y, 0, B, undefined);
     assert.ok(Math.abs(lj - lw) < 1e-6 * Math.max(1, lj));
     const gj = js.getGradients(), gw = wasm.getGradients();

@@ -1,14 +1,12 @@
 /**
  * The memory an LstmNet computes in: one Float32Array, placed in WebAssembly memory when the runtime has WASM SIMD so the
- * SIMD matrix product (gemm.wat) can run on it in place, else an ordinary Float32Array for the TypeScript kernels.
+ * SIMD kernels (gemm.wat: matrix products, gate activations) can run on it in place, else an ordinary Float32Array for the TypeScript kernels.
  * `MORA_LSTM_KERNELS=js` forces the TypeScript path.
  */
 import { GEMM_WASM_BASE64 } from './gemm-wasm.generated';
-import { registerWasmGemm } from './gemm';
+import { registerWasmKernels, type WasmKernels } from './gemm';
 
 export type KernelKind = 'wasm-simd' | 'js';
-
-type WasmGemm = (M: number, N: number, K: number, lda: number, A: number, B: number, C: number, acc: number) => void;
 
 let compiled: WebAssembly.Module | null | undefined;
 function wasmModule(): WebAssembly.Module | null {
@@ -31,7 +29,7 @@ export class Arena {
   F: Float32Array;
   readonly kind: KernelKind;
   private memory: WebAssembly.Memory | undefined;
-  private gemm: WasmGemm | undefined;
+  private kernels: WasmKernels | undefined;
 
   constructor(floats: number, kind: KernelKind = defaultKernels()) {
     const mod = kind === 'wasm-simd' ? wasmModule() : null;
@@ -39,9 +37,9 @@ export class Arena {
     if (mod) {
       this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4) / 65536)) });
       const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory } });
-      this.gemm = inst.exports.gemm as WasmGemm;
+      this.kernels = inst.exports as unknown as WasmKernels;
       this.F = new Float32Array(this.memory.buffer);
-      registerWasmGemm(this.memory.buffer, this.gemm);
+      registerWasmKernels(this.memory.buffer, this.kernels);
     } else {
       this.F = new Float32Array(floats);
     }
@@ -54,7 +52,7 @@ export class Arena {
       const pages = Math.ceil((floats * 4 - this.memory.buffer.byteLength) / 65536);
       this.memory.grow(pages);
       this.F = new Float32Array(this.memory.buffer);
-      registerWasmGemm(this.memory.buffer, this.gemm!);
+      registerWasmKernels(this.memory.buffer, this.kernels!);
     } else {
       const F = new Float32Array(floats);
       F.set(this.F);

@@ -15,7 +15,7 @@ import { defaultKernels } from './arena';
 /** What the LSTM runs on here: MOrA's kernels with WASM SIMD matrix products, or all-TypeScript where WASM SIMD is missing. */
 export function lstmBackend(): string {
   return defaultKernels() === 'wasm-simd'
-    ? 'mora-kernels/wasm-simd (SIMD matrix products in WebAssembly, gates and BPTT in TypeScript; one thread per worker)'
+    ? 'mora-kernels/wasm-simd (SIMD matrix products and gate kernels in WebAssembly, driven from TypeScript; one thread per worker)'
     : 'mora-kernels/js (TypeScript over Float32Array; one thread per worker)';
 }
 

@@ -8,11 +8,22 @@
 
 const KBLOCK = 128;
 
-type WasmGemm = (M: number, N: number, K: number, lda: number, A: number, B: number, C: number, acc: number) => void;
-/** WASM memories (see arena.ts) whose arrays the SIMD product runs on in place. */
-const wasmGemms = new WeakMap<ArrayBufferLike, WasmGemm>();
-export function registerWasmGemm(buffer: ArrayBufferLike, fn: WasmGemm): void {
-  wasmGemms.set(buffer, fn);
+/** The exports of gemm.wat (pointers in bytes). */
+export interface WasmKernels {
+  gemm: (M: number, N: number, K: number, lda: number, A: number, B: number, C: number, acc: number) => void;
+  gemm_s: (M: number, N: number, K: number, sAi: number, sAk: number, A: number, B: number, C: number, acc: number) => void;
+  gates_fwd: (B: number, H: number, z: number, bias: number, cp: number, cn: number, hn: number, tc: number) => void;
+  gates_bwd: (B: number, H: number, z: number, cp: number, tc: number, dh: number, up: number, dc: number, dz: number) => void;
+  colsum: (R: number, N: number, src: number, dst: number) => void;
+}
+/** WASM memories (see arena.ts) whose arrays the SIMD kernels run on in place. */
+const wasmKernels = new WeakMap<ArrayBufferLike, WasmKernels>();
+export function registerWasmKernels(buffer: ArrayBufferLike, k: WasmKernels): void {
+  wasmKernels.set(buffer, k);
+}
+/** The SIMD kernels that run in place on `F`, if it lives in WASM memory. */
+export function wasmKernelsFor(F: Float32Array): WasmKernels | undefined {
+  return wasmKernels.get(F.buffer);
 }
 
 /**
@@ -27,10 +38,10 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (A === B && B === C && N % 8 === 0) {
-    const w = wasmGemms.get(A.buffer);
+    const w = wasmKernels.get(A.buffer);
     if (w) {
       for (let k0 = 0; k0 < K; k0 += KBLOCK) {
-        w(M, N, Math.min(KBLOCK, K - k0), K, (aOff + k0) * 4, (bOff + k0 * N) * 4, cOff * 4, accumulate || k0 > 0 ? 1 : 0);
+        w.gemm(M, N, Math.min(KBLOCK, K - k0), K, (aOff + k0) * 4, (bOff + k0 * N) * 4, cOff * 4, accumulate || k0 > 0 ? 1 : 0);
       }
       return;
     }
@@ -39,6 +50,26 @@ export function gemm(
   for (let k0 = 0; k0 < K; k0 += KBLOCK) {
     gemmBlock(M, N, Math.min(KBLOCK, K - k0), K, A, aOff + k0, B, bOff + k0 * N, C, cOff, accumulate || k0 > 0);
   }
+}
+
+/**
+ * C[M×N] = (accumulate ? C : 0) + Aᵀ · B[K×N] for A stored [K × M] (weight gradients: inputᵀ · d(gates) over all T·B rows).
+ * The SIMD path reads A by strides, no copy; elsewhere A is transposed into `F[scratch…]` first (the arena's scratch block).
+ */
+export function gemmTN(
+  M: number, N: number, K: number,
+  F: Float32Array, aOff: number, bOff: number, cOff: number,
+  accumulate: boolean, scratch: number,
+): void {
+  const w = N % 8 === 0 ? wasmKernels.get(F.buffer) : undefined;
+  if (w) {
+    for (let k0 = 0; k0 < K; k0 += KBLOCK) {
+      w.gemm_s(M, N, Math.min(KBLOCK, K - k0), 4, M * 4, (aOff + k0 * M) * 4, (bOff + k0 * N) * 4, cOff * 4, accumulate || k0 > 0 ? 1 : 0);
+    }
+    return;
+  }
+  transpose(K, M, F, aOff, F, scratch);
+  gemm(M, N, K, F, scratch, F, bOff, F, cOff, accumulate);
 }
 
 /** One K-block: A rows have stride `lda`. */

@@ -1,30 +1,34 @@
-;; MOrA's SIMD matrix product, C[M×N] (+)= A[M×K] · B[K×N], row-major f32, pointers in bytes, A rows `lda` floats apart.
-;; N must be a multiple of 8. A 4×8 block of C lives in eight v128 registers while k runs, so each B load feeds four rows.
+;; MOrA's WASM SIMD kernels over the LSTM arena (row-major f32, pointers in bytes):
+;;   gemm_s   C[M×N] (+)= A · B[K×N], A addressed with byte strides (row i at i·sAi, k at k·sAk), so A or Aᵀ without a copy;
+;;   gemm     the same with A row-major [M × lda] (sAi = 4·lda, sAk = 4);
+;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward, four units at a time;
+;;   colsum   bias gradients (column sums).
+;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). A 4×8 block of C lives in eight v128 registers while k
+;; runs, so each B load feeds four rows. exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and
+;; tanh are built on it (tanh by its odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
 ;; Compiled to src/ml/lstm/gemm-wasm.generated.ts by scripts/gen-gemm-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
-  (func (export "gemm")
-    (param $M i32) (param $N i32) (param $K i32) (param $lda i32)
+
+  (func $gemm_s (export "gemm_s")
+    (param $M i32) (param $N i32) (param $K i32) (param $sAi i32) (param $sAk i32)
     (param $A i32) (param $B i32) (param $C i32) (param $acc i32)
-    (local $i i32) (local $j i32) (local $k i32) (local $M4 i32)
-    (local $rowN i32) (local $ldaB i32) (local $K4 i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $M4 i32) (local $rowN i32) (local $ka i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (local $bp i32) (local $cp i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local.set $rowN (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $ldaB (i32.shl (local.get $lda) (i32.const 2)))
-    (local.set $K4 (i32.shl (local.get $K) (i32.const 2)))
     (local.set $M4 (i32.and (local.get $M) (i32.const -4)))
     (local.set $i (i32.const 0))
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $M4)))
-        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $ldaB))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $ldaB)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $ldaB)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $ldaB)))
+        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $sAi)))
+        (local.set $a2 (i32.add (local.get $a1) (local.get $sAi)))
+        (local.set $a3 (i32.add (local.get $a2) (local.get $sAi)))
         (local.set $cp (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))))
         (local.set $j (i32.const 0))
         (block $cols_done
@@ -35,26 +39,28 @@
             (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
             (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
             (local.set $bp (i32.add (local.get $B) (local.get $j)))
-            (local.set $k (i32.const 0))
+            (local.set $ka (i32.const 0))
+            (local.set $k (local.get $K))
             (block $k_done
               (loop $ks
-                (br_if $k_done (i32.ge_u (local.get $k) (local.get $K4)))
+                (br_if $k_done (i32.eqz (local.get $k)))
                 (local.set $b0 (v128.load (local.get $bp)))
                 (local.set $b1 (v128.load offset=16 (local.get $bp)))
-                (local.set $x (f32x4.splat (f32.load (i32.add (local.get $a0) (local.get $k)))))
+                (local.set $x (v128.load32_splat (i32.add (local.get $a0) (local.get $ka))))
                 (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
                 (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (f32x4.splat (f32.load (i32.add (local.get $a1) (local.get $k)))))
+                (local.set $x (v128.load32_splat (i32.add (local.get $a1) (local.get $ka))))
                 (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
                 (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (f32x4.splat (f32.load (i32.add (local.get $a2) (local.get $k)))))
+                (local.set $x (v128.load32_splat (i32.add (local.get $a2) (local.get $ka))))
                 (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
                 (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (f32x4.splat (f32.load (i32.add (local.get $a3) (local.get $k)))))
+                (local.set $x (v128.load32_splat (i32.add (local.get $a3) (local.get $ka))))
                 (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
                 (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
-                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (local.set $ka (i32.add (local.get $ka) (local.get $sAk)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (br $ks)))
             (local.set $bp (i32.add (local.get $cp) (local.get $j)))
             (if (local.get $acc)
@@ -83,7 +89,7 @@
     (block $rem_done
       (loop $rem
         (br_if $rem_done (i32.ge_u (local.get $i) (local.get $M)))
-        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $ldaB))))
+        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
         (local.set $cp (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))))
         (local.set $j (i32.const 0))
         (block $rc_done
@@ -91,15 +97,17 @@
             (br_if $rc_done (i32.ge_u (local.get $j) (local.get $rowN)))
             (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
             (local.set $bp (i32.add (local.get $B) (local.get $j)))
-            (local.set $k (i32.const 0))
+            (local.set $ka (i32.const 0))
+            (local.set $k (local.get $K))
             (block $rk_done
               (loop $rk
-                (br_if $rk_done (i32.ge_u (local.get $k) (local.get $K4)))
-                (local.set $x (f32x4.splat (f32.load (i32.add (local.get $a0) (local.get $k)))))
+                (br_if $rk_done (i32.eqz (local.get $k)))
+                (local.set $x (v128.load32_splat (i32.add (local.get $a0) (local.get $ka))))
                 (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (v128.load (local.get $bp)))))
                 (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $bp)))))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
-                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (local.set $ka (i32.add (local.get $ka) (local.get $sAk)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (br $rk)))
             (local.set $bp (i32.add (local.get $cp) (local.get $j)))
             (if (local.get $acc)
@@ -113,4 +121,165 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rem)))
   )
+
+  (func (export "gemm")
+    (param $M i32) (param $N i32) (param $K i32) (param $lda i32)
+    (param $A i32) (param $B i32) (param $C i32) (param $acc i32)
+    (call $gemm_s (local.get $M) (local.get $N) (local.get $K) (i32.shl (local.get $lda) (i32.const 2)) (i32.const 4)
+      (local.get $A) (local.get $B) (local.get $C) (local.get $acc)))
+
+  ;; e^x, four lanes (Cephes expf), x clamped to [-87.3, 88].
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $z v128) (local $y v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88))
+      (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $y)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  (func $sigm4 (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; tanh: (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with x's sign; below |x| = 0.625 Cephes' tanhf polynomial (no cancellation).
+  (func $tanh4 (param $x v128) (result v128)
+    (local $a v128) (local $e v128) (local $z v128) (local $p v128)
+    (local.set $a (f32x4.abs (local.get $x)))
+    (local.set $e (call $exp4 (f32x4.mul (local.get $a) (v128.const f32x4 -2 -2 -2 -2))))
+    (local.set $e (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
+    (local.set $e (v128.bitselect (local.get $e) (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
+    (v128.bitselect (local.get $p) (local.get $e) (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+
+  ;; One forward step for B rows of H units: z [B][4H] (gates i f g o) += bias, activated in place;
+  ;; c' = f·c + i·g, tc = tanh(c'), h' = o·tc.
+  (func (export "gates_fwd")
+    (param $B i32) (param $H i32) (param $z i32) (param $bias i32) (param $cp i32) (param $cn i32) (param $hn i32) (param $tc i32)
+    (local $b i32) (local $j i32) (local $Hb i32) (local $zb i32) (local $p i32) (local $q i32) (local $k i32)
+    (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128) (local $cv v128) (local $t v128)
+    (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (local.set $k (i32.const 0))
+    (block $bd
+      (loop $bl
+        (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $zb (i32.add (local.get $z) (i32.mul (local.get $b) (i32.shl (local.get $Hb) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
+            (local.set $p (i32.add (local.get $zb) (local.get $j)))
+            (local.set $q (i32.add (local.get $bias) (local.get $j)))
+            (local.set $ig (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (v128.store (local.get $p) (local.get $ig))
+            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
+            (local.set $fg (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (v128.store (local.get $p) (local.get $fg))
+            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
+            (local.set $gg (call $tanh4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (v128.store (local.get $p) (local.get $gg))
+            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
+            (local.set $og (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (v128.store (local.get $p) (local.get $og))
+            (local.set $cv (f32x4.add (f32x4.mul (local.get $fg) (v128.load (i32.add (local.get $cp) (local.get $k))))
+              (f32x4.mul (local.get $ig) (local.get $gg))))
+            (v128.store (i32.add (local.get $cn) (local.get $k)) (local.get $cv))
+            (local.set $t (call $tanh4 (local.get $cv)))
+            (v128.store (i32.add (local.get $tc) (local.get $k)) (local.get $t))
+            (v128.store (i32.add (local.get $hn) (local.get $k)) (f32x4.mul (local.get $og) (local.get $t)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+
+  ;; One backward step: dh (+ up, the upstream gradient, when up >= 0) and dc → dz [B][4H]; dc ← dc'·f.
+  (func (export "gates_bwd")
+    (param $B i32) (param $H i32) (param $z i32) (param $cp i32) (param $tc i32) (param $dh i32) (param $up i32) (param $dc i32) (param $dz i32)
+    (local $b i32) (local $j i32) (local $Hb i32) (local $o i32) (local $p i32) (local $k i32)
+    (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128) (local $t v128) (local $dhv v128) (local $dcv v128)
+    (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (local.set $k (i32.const 0))
+    (block $bd
+      (loop $bl
+        (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $o (i32.mul (local.get $b) (i32.shl (local.get $Hb) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
+            (local.set $dhv (v128.load (i32.add (local.get $dh) (local.get $k))))
+            (if (i32.ge_s (local.get $up) (i32.const 0))
+              (then (local.set $dhv (f32x4.add (local.get $dhv) (v128.load (i32.add (local.get $up) (local.get $k)))))))
+            (local.set $p (i32.add (i32.add (local.get $z) (local.get $o)) (local.get $j)))
+            (local.set $ig (v128.load (local.get $p)))
+            (local.set $fg (v128.load (i32.add (local.get $p) (local.get $Hb))))
+            (local.set $gg (v128.load (i32.add (local.get $p) (i32.shl (local.get $Hb) (i32.const 1)))))
+            (local.set $og (v128.load (i32.add (local.get $p) (i32.mul (local.get $Hb) (i32.const 3)))))
+            (local.set $t (v128.load (i32.add (local.get $tc) (local.get $k))))
+            (local.set $dcv (f32x4.add
+              (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t))))
+              (v128.load (i32.add (local.get $dc) (local.get $k)))))
+            (local.set $p (i32.add (i32.add (local.get $dz) (local.get $o)) (local.get $j)))
+            (v128.store (local.get $p)
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $gg)) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $ig))))
+            (v128.store (i32.add (local.get $p) (local.get $Hb))
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (v128.load (i32.add (local.get $cp) (local.get $k)))) (local.get $fg))
+                (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $fg))))
+            (v128.store (i32.add (local.get $p) (i32.shl (local.get $Hb) (i32.const 1)))
+              (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $gg) (local.get $gg)))))
+            (v128.store (i32.add (local.get $p) (i32.mul (local.get $Hb) (i32.const 3)))
+              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $t)) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $og))))
+            (v128.store (i32.add (local.get $dc) (local.get $k)) (f32x4.mul (local.get $dcv) (local.get $fg)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+
+  ;; dst[N] = Σ_r src[r][N] (N a multiple of 4).
+  (func (export "colsum") (param $R i32) (param $N i32) (param $src i32) (param $dst i32)
+    (local $r i32) (local $j i32) (local $Nb i32) (local $p i32)
+    (local.set $Nb (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $zd
+      (loop $zl
+        (br_if $zd (i32.ge_u (local.get $j) (local.get $Nb)))
+        (v128.store (i32.add (local.get $dst) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zl)))
+    (local.set $p (local.get $src))
+    (local.set $r (i32.const 0))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $R)))
+        (local.set $j (i32.const 0))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $j) (local.get $Nb)))
+            (v128.store (i32.add (local.get $dst) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $j))) (v128.load (i32.add (local.get $p) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jl)))
+        (local.set $p (i32.add (local.get $p) (local.get $Nb)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl))))
 )

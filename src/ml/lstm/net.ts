@@ -11,7 +11,7 @@
  * one small product per step with the four gates fused into a single [H × 4H] matrix.
  */
 import { Rng } from '../../core/random';
-import { gemm, transpose } from './gemm';
+import { gemm, gemmTN, transpose, wasmKernelsFor } from './gemm';
 import { Arena, type KernelKind } from './arena';
 
 export interface LstmNetConfig {
@@ -270,18 +270,22 @@ function lstmForward(
   x: number, Wx: number, Wh: number, bias: number, z: number, h: number, c: number, tc: number,
 ): void {
   const G4 = 4 * H;
-  // Input projections for all T steps in one product: z[T·B × 4H] = x[T·B × D] · Wx + bias.
+  const wk = H % 4 === 0 ? wasmKernelsFor(F) : undefined;
+  // Input projections for all T steps in one product: z[T·B × 4H] = x[T·B × D] · Wx (+ bias: here, or in the SIMD gate kernel).
   gemm(T * B, G4, D, F, x, F, Wx, F, z, false);
-  for (let r = 0; r < T * B; r++) {
-    const zr = z + r * G4;
-    for (let j = 0; j < G4; j++) F[zr + j] += F[bias + j];
+  if (!wk) {
+    for (let r = 0; r < T * B; r++) {
+      const zr = z + r * G4;
+      for (let j = 0; j < G4; j++) F[zr + j] += F[bias + j];
+    }
   }
   F.fill(0, h, h + B * H);
   F.fill(0, c, c + B * H);
   for (let t = 0; t < T; t++) {
     const zt = z + t * B * G4;
-    gemm(B, G4, H, F, h + t * B * H, F, Wh, F, zt, true);
+    if (t > 0) gemm(B, G4, H, F, h + t * B * H, F, Wh, F, zt, true); // h_0 = 0 adds nothing
     const cp = c + t * B * H, cn = cp + B * H, hn = h + (t + 1) * B * H, tct = tc + t * B * H;
+    if (wk) { wk.gates_fwd(B, H, zt * 4, bias * 4, cp * 4, cn * 4, hn * 4, tct * 4); continue; }
     for (let b = 0; b < B; b++) {
       const zb = zt + b * G4;
       for (let j = 0; j < H; j++) {
@@ -313,6 +317,7 @@ function lstmBackward(
 ): void {
   const G4 = 4 * H;
   const BH = B * H;
+  const wk = H % 4 === 0 ? wasmKernelsFor(F) : undefined;
   F.fill(0, dh, dh + BH);
   F.fill(0, dc, dc + BH);
   transpose(H, G4, F, Wh, F, wT); // WhT [4H × H]
@@ -320,6 +325,11 @@ function lstmBackward(
     const zt = z + t * B * G4, dzt = dZ + t * B * G4;
     const cp = c + t * BH, tct = tc + t * BH;
     const up = dhSeq >= 0 ? dhSeq + t * BH : t === T - 1 ? dhLast : -1;
+    if (wk) {
+      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, dc * 4, dzt * 4);
+      if (t > 0) gemm(B, H, G4, F, dzt, F, wT, F, dh, false);
+      continue;
+    }
     for (let b = 0; b < B; b++) {
       const zb = zt + b * G4, dzb = dzt + b * G4;
       for (let j = 0; j < H; j++) {
@@ -337,15 +347,16 @@ function lstmBackward(
     }
     if (t > 0) gemm(B, H, G4, F, dzt, F, wT, F, dh, false); // dh_{t-1} = dZ_t · Whᵀ
   }
-  // Weight gradients for all steps in one product each.
-  transpose(T * B, H, F, h, F, tT); // h_{t-1} for t = 0..T-1, as [H × T·B]
-  gemm(H, G4, T * B, F, tT, F, dZ, F, dWh, false);
-  transpose(T * B, D, F, x, F, tT);
-  gemm(D, G4, T * B, F, tT, F, dZ, F, dWx, false);
-  F.fill(0, db, db + G4);
-  for (let r = 0; r < T * B; r++) {
-    const dzr = dZ + r * G4;
-    for (let j = 0; j < G4; j++) F[db + j] += F[dzr + j];
+  // Weight gradients for all steps in one product each: dWh = Σ_t h_{t-1}ᵀ·dZ_t (h_0..h_{T-1} are the first T·B rows of h).
+  gemmTN(H, G4, T * B, F, h, dZ, dWh, false, tT);
+  gemmTN(D, G4, T * B, F, x, dZ, dWx, false, tT);
+  if (wk) wk.colsum(T * B, G4, dZ * 4, db * 4);
+  else {
+    F.fill(0, db, db + G4);
+    for (let r = 0; r < T * B; r++) {
+      const dzr = dZ + r * G4;
+      for (let j = 0; j < G4; j++) F[db + j] += F[dzr + j];
+    }
   }
   if (dx >= 0) {
     transpose(D, G4, F, Wx, F, wT); // WxT [4H × D]
