@@ -54,7 +54,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
     if (workloads.length === 0) return [];
     const pool = mora.lstmPool();
     if (!pool) throw new Error('The LSTM worker bundle (dist/worker.js) is missing: rebuild the extension (npm run build).');
-    const { saveJson } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
+    const { saveModel } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
     const jobs = workloads.flatMap((w) => w.containers.flatMap((c) => (['cpu_usage', 'memory_working_set'] as const).map((metric) => ({ w, container: c.name, metric }))));
     const saved: Array<{ file: string; mae: number; baselineMae: number }> = [];
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: training LSTM models', cancellable: true }, async (progress, token) => {
@@ -73,7 +73,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
         if (token.isCancellationRequested) handle.cancel();
         const { state } = await handle.result;
         const file = modelFile(mora, job.w, job.container, job.metric);
-        saveJson(file, state);
+        saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
         saved.push({ file, mae: state.validation.mae, baselineMae: state.validation.baselineMae });
         progress.report({ message: `${++done}/${jobs.length}: ${job.w.name}/${job.container} ${job.metric}`, increment: 100 / jobs.length });
         log.info(`Trained LSTM for ${job.w.namespace}/${job.w.name}/${job.container} ${job.metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
@@ -95,7 +95,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
         if (token.isCancellationRequested) handle.cancel();
         const { state } = await handle.result;
         const file = modelFile(mora, w, '_workload', 'targets');
-        saveJson(file, state);
+        saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
         const v = state.validation.cpu_target;
         saved.push({ file, mae: v.mae, baselineMae: v.persistenceMae });
         log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${v.levelMae !== undefined ? `, recent level ${v.levelMae.toPrecision(3)}` : ''}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);

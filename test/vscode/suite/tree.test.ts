@@ -1,6 +1,7 @@
 // The cluster tree as a user sees it: recommendations and confidence on the demo, filtering, sorting, copy YAML, training.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activateMora, labelOf, type MoraTestApi, type TreeNode } from './helpers';
 
@@ -77,7 +78,11 @@ describe('MOrA cluster tree', () => {
     assert.ok(saved, 'training finished');
     assert.equal(saved.length, 3, 'CPU and memory of its one container, and the workload model');
     for (const s of saved) {
-      const state = JSON.parse(fs.readFileSync(s.file, 'utf8'));
+      // A TF.js LayersModel artefact (model.json + weights beside it) with MOrA's state in its metadata.
+      const json = JSON.parse(fs.readFileSync(s.file, 'utf8'));
+      assert.equal(json.format, 'layers-model');
+      assert.ok(fs.existsSync(path.join(path.dirname(s.file), json.weightsManifest[0].paths[0])), 'weights file beside model.json');
+      const state = json.userDefinedMetadata.mora;
       assert.ok(state.kind === 'mora-lstm' || state.kind === 'mora-workload-lstm', state.kind);
       if (state.kind === 'mora-lstm') assert.ok(state.scaler.max > state.scaler.min);
       else assert.deepEqual(state.targets, ['cpu_target', 'memory_target', 'replica_target']);
