@@ -3,21 +3,21 @@
  * when @tensorflow/tfjs-node is installed, WASM, pure JS — against MOrA's own kernels, on the same windows, with the
  * largest difference between their outputs.
  *
- *   npx tsx src/ml/lstm/tfjs-bench.ts [--reps N]
+ *   npm run bench:tfjs [-- --reps N]
  *
  * Network: the default univariate forecaster (30 steps × 6 features → LSTM 64 → LSTM 32 → Dense 16 → 30 outputs),
  * seeded initial weights. Batch 1 is one forecast pass (a day at 5-minute steps is 10 of them); batch 256 is a
- * many-series pass. Not imported by the extension or the CLI.
+ * many-series pass.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../core/random';
-import { lstmBackend } from './backend';
-import { LstmNet, type LstmNetConfig } from './net';
-import { moraVersion } from './persist';
-import { writeLayersArtefact } from './tfjs-artefact';
-import { loadTfjs, openLayersModel } from './tfjs-runtime';
+import { Rng } from '../../src/core/random';
+import { lstmBackend } from '../../src/ml/lstm/backend';
+import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
+import { moraVersion } from '../../src/ml/lstm/persist';
+import { writeLayersArtefact } from '../../src/ml/lstm/tfjs-artefact';
+import { loadTfjs, openLayersModel } from '../../src/ml/lstm/tfjs-runtime';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
