@@ -14,6 +14,7 @@ export interface WasmKernels {
   gemm_s: (M: number, N: number, K: number, sAi: number, sAk: number, A: number, B: number, C: number, acc: number) => void;
   gates_fwd: (B: number, H: number, z: number, bias: number, cp: number, cn: number, hn: number, tc: number) => void;
   gates_bwd: (B: number, H: number, z: number, cp: number, tc: number, dh: number, up: number, dc: number, dz: number) => void;
+  /** dst[N] += Σ over R rows of src. */
   colsum: (R: number, N: number, src: number, dst: number) => void;
 }
 /** WASM memories (see arena.ts) whose arrays the SIMD kernels run on in place. */

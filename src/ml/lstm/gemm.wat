@@ -2,10 +2,11 @@
 ;;   gemm_s   C[M×N] (+)= A · B[K×N], A addressed with byte strides (row i at i·sAi, k at k·sAk), so A or Aᵀ without a copy;
 ;;   gemm     the same with A row-major [M × lda] (sAi = 4·lda, sAk = 4);
 ;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward, four units at a time;
-;;   colsum   bias gradients (column sums).
+;;   colsum   bias gradients (column sums, accumulated).
 ;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). A 4×8 block of C lives in eight v128 registers while k
 ;; runs, so each B load feeds four rows. exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and
 ;; tanh are built on it (tanh by its odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
+;; Both are written out inline in gates_fwd (see there).
 ;; Compiled to src/ml/lstm/gemm-wasm.generated.ts by scripts/gen-gemm-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
@@ -128,52 +129,17 @@
     (call $gemm_s (local.get $M) (local.get $N) (local.get $K) (i32.shl (local.get $lda) (i32.const 2)) (i32.const 4)
       (local.get $A) (local.get $B) (local.get $C) (local.get $acc)))
 
-  ;; e^x, four lanes (Cephes expf), x clamped to [-87.3, 88].
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $z v128) (local $y v128)
-    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88))
-      (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
-    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
-      (v128.const f32x4 0.5 0.5 0.5 0.5))))
-    (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $y)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+  ;; e^x below is Cephes' expf (x clamped to [-87.3, 88]; n = round(x·log2 e), by adding 1.5·2²³ so n lands in the low
+  ;; mantissa bits; x − n·ln 2 in two parts; degree-6 polynomial; ·2ⁿ through the exponent bits), written out where it is used: V8 (Node 20) does not inline WASM calls, and a call spills every v128.
+  ;; tanh(v) = ±(1 − e)/(1 + e) with e = e^(−2|v|); below |v| = 0.625 Cephes' tanhf odd polynomial instead (no cancellation).
 
-  (func $sigm4 (param $x v128) (result v128)
-    (f32x4.div (v128.const f32x4 1 1 1 1)
-      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
-
-  ;; tanh: (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with x's sign; below |x| = 0.625 Cephes' tanhf polynomial (no cancellation).
-  (func $tanh4 (param $x v128) (result v128)
-    (local $a v128) (local $e v128) (local $z v128) (local $p v128)
-    (local.set $a (f32x4.abs (local.get $x)))
-    (local.set $e (call $exp4 (f32x4.mul (local.get $a) (v128.const f32x4 -2 -2 -2 -2))))
-    (local.set $e (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
-    (local.set $e (v128.bitselect (local.get $e) (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $p (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
-    (v128.bitselect (local.get $p) (local.get $e) (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
-
-  ;; One forward step for B rows of H units: z [B][4H] (gates i f g o) += bias, activated in place;
-  ;; c' = f·c + i·g, tc = tanh(c'), h' = o·tc.
+  ;; One forward step for B rows of H units: z [B][4H] (gates i f g o) += bias, activated in place (sigmoid; tanh for g);
+  ;; then c' = f·c + i·g, tc = tanh(c'), h' = o·tc.
   (func (export "gates_fwd")
     (param $B i32) (param $H i32) (param $z i32) (param $bias i32) (param $cp i32) (param $cn i32) (param $hn i32) (param $tc i32)
-    (local $b i32) (local $j i32) (local $Hb i32) (local $zb i32) (local $p i32) (local $q i32) (local $k i32)
-    (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128) (local $cv v128) (local $t v128)
+    (local $b i32) (local $j i32) (local $g i32) (local $Hb i32) (local $zb i32) (local $p i32) (local $q i32) (local $k i32)
+    (local $v v128) (local $x v128) (local $et v128) (local $en v128) (local $ez v128) (local $ey v128)
+    (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128)
     (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
     (local.set $b (i32.const 0))
     (local.set $k (i32.const 0))
@@ -181,32 +147,97 @@
       (loop $bl
         (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
         (local.set $zb (i32.add (local.get $z) (i32.mul (local.get $b) (i32.shl (local.get $Hb) (i32.const 2)))))
+        ;; Gates: p walks the row's 4H pre-activations, q the bias; g = which gate.
+        (local.set $p (local.get $zb))
+        (local.set $q (local.get $bias))
+        (local.set $g (i32.const 0))
+        (block $gd
+          (loop $gl
+            (br_if $gd (i32.ge_u (local.get $g) (i32.const 4)))
+            (local.set $j (i32.const 0))
+            (block $jd
+              (loop $jl
+                (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
+                (local.set $v (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
+                (local.set $x (select (result v128)
+                  (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2))
+                  (f32x4.neg (local.get $v))
+                  (i32.eq (local.get $g) (i32.const 2))))
+            (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+            (local.set $et (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $en (f32x4.sub (local.get $et) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+            (local.set $ez (f32x4.mul (local.get $x) (local.get $x)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+            (local.set $ey (f32x4.add (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
+            (local.set $x (f32x4.mul (local.get $ey)
+              (i32x4.shl (i32x4.sub (local.get $et) (v128.const i32x4 0x4b3fff81 0x4b3fff81 0x4b3fff81 0x4b3fff81)) (i32.const 23))))
+                (if (i32.eq (local.get $g) (i32.const 2))
+                  (then
+            (local.set $x (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))
+            (local.set $x (v128.bitselect (local.get $x) (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (local.set $ez (f32x4.mul (local.get $v) (local.get $v)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3) (local.get $ez)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $v)) (local.get $v)))
+            (local.set $x (v128.bitselect (local.get $ey) (local.get $x) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.625 0.625 0.625 0.625)))))
+                  (else (local.set $x (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))))
+                (v128.store (local.get $p) (local.get $x))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $jl)))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $gl)))
+        ;; Cell and output.
         (local.set $j (i32.const 0))
-        (block $jd
-          (loop $jl
-            (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
+        (block $cd
+          (loop $cl
+            (br_if $cd (i32.ge_u (local.get $j) (local.get $Hb)))
             (local.set $p (i32.add (local.get $zb) (local.get $j)))
-            (local.set $q (i32.add (local.get $bias) (local.get $j)))
-            (local.set $ig (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
-            (v128.store (local.get $p) (local.get $ig))
-            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
-            (local.set $fg (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
-            (v128.store (local.get $p) (local.get $fg))
-            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
-            (local.set $gg (call $tanh4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
-            (v128.store (local.get $p) (local.get $gg))
-            (local.set $p (i32.add (local.get $p) (local.get $Hb))) (local.set $q (i32.add (local.get $q) (local.get $Hb)))
-            (local.set $og (call $sigm4 (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q)))))
-            (v128.store (local.get $p) (local.get $og))
-            (local.set $cv (f32x4.add (f32x4.mul (local.get $fg) (v128.load (i32.add (local.get $cp) (local.get $k))))
+            (local.set $ig (v128.load (local.get $p)))
+            (local.set $fg (v128.load (i32.add (local.get $p) (local.get $Hb))))
+            (local.set $gg (v128.load (i32.add (local.get $p) (i32.shl (local.get $Hb) (i32.const 1)))))
+            (local.set $og (v128.load (i32.add (local.get $p) (i32.mul (local.get $Hb) (i32.const 3)))))
+            (local.set $v (f32x4.add (f32x4.mul (local.get $fg) (v128.load (i32.add (local.get $cp) (local.get $k))))
               (f32x4.mul (local.get $ig) (local.get $gg))))
-            (v128.store (i32.add (local.get $cn) (local.get $k)) (local.get $cv))
-            (local.set $t (call $tanh4 (local.get $cv)))
-            (v128.store (i32.add (local.get $tc) (local.get $k)) (local.get $t))
-            (v128.store (i32.add (local.get $hn) (local.get $k)) (f32x4.mul (local.get $og) (local.get $t)))
+            (v128.store (i32.add (local.get $cn) (local.get $k)) (local.get $v))
+            (local.set $x (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2)))
+            (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+            (local.set $et (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $en (f32x4.sub (local.get $et) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+            (local.set $ez (f32x4.mul (local.get $x) (local.get $x)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+            (local.set $ey (f32x4.add (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
+            (local.set $x (f32x4.mul (local.get $ey)
+              (i32x4.shl (i32x4.sub (local.get $et) (v128.const i32x4 0x4b3fff81 0x4b3fff81 0x4b3fff81 0x4b3fff81)) (i32.const 23))))
+            (local.set $x (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))
+            (local.set $x (v128.bitselect (local.get $x) (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (local.set $ez (f32x4.mul (local.get $v) (local.get $v)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3) (local.get $ez)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $v)) (local.get $v)))
+            (local.set $x (v128.bitselect (local.get $ey) (local.get $x) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+            (v128.store (i32.add (local.get $tc) (local.get $k)) (local.get $x))
+            (v128.store (i32.add (local.get $hn) (local.get $k)) (f32x4.mul (local.get $og) (local.get $x)))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
-            (br $jl)))
+            (br $cl)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
@@ -255,17 +286,10 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
-  ;; dst[N] = Σ_r src[r][N] (N a multiple of 4).
+  ;; dst[N] += Σ_r src[r][N] (N a multiple of 4).
   (func (export "colsum") (param $R i32) (param $N i32) (param $src i32) (param $dst i32)
     (local $r i32) (local $j i32) (local $Nb i32) (local $p i32)
     (local.set $Nb (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $j (i32.const 0))
-    (block $zd
-      (loop $zl
-        (br_if $zd (i32.ge_u (local.get $j) (local.get $Nb)))
-        (v128.store (i32.add (local.get $dst) (local.get $j)) (v128.const i32x4 0 0 0 0))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $zl)))
     (local.set $p (local.get $src))
     (local.set $r (i32.const 0))
     (block $rd

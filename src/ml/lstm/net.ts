@@ -38,7 +38,7 @@ interface Buffers {
   x: number; z1: number; h1: number; c1: number; tc1: number; m1: number; x2: number;
   z2: number; h2: number; c2: number; tc2: number; m2: number; y2: number; a1: number; out: number;
   dOut: number; dA1: number; dY2: number; dX2: number; dZ1: number; dZ2: number; dh: number; dc: number;
-  wT: number; tT: number;
+  wT: number; wT2: number; tT: number;
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -155,9 +155,9 @@ export class LstmNet {
       m1: a(T * B * H1), x2: a(T * B * H1),
       z2: a(T * B * 4 * H2), h2: a((T + 1) * B * H2), c2: a((T + 1) * B * H2), tc2: a(T * B * H2),
       m2: a(B * H2), y2: a(B * H2), a1: a(B * Dn), out: a(B * O),
-      dOut: a(B * O), dA1: a(B * Dn), dY2: a(B * H2), dX2: a(T * B * H1), dZ1: a(T * B * 4 * H1), dZ2: a(T * B * 4 * H2),
+      dOut: a(B * O), dA1: a(B * Dn), dY2: a(B * H2), dX2: a(T * B * H1), dZ1: a(B * 4 * H1), dZ2: a(B * 4 * H2),
       dh: a(B * Hm), dc: a(B * Hm),
-      wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), tT: a(T * B * Math.max(Hm, D)),
+      wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), wT2: a(4 * Hm * Math.max(Hm, D)), tT: a(B * Math.max(Hm, D)),
     };
     this.F = this.arena.ensure(off);
     this.used = off;
@@ -178,7 +178,10 @@ export class LstmNet {
     // Gather sample-major windows into the time-major layout.
     for (let b = 0; b < B; b++) {
       const src = (order ? order[xRow + b] : xRow + b) * T * D;
-      for (let t = 0; t < T; t++) F.set(x.subarray(src + t * D, src + t * D + D), bf.x + (t * B + b) * D);
+      for (let t = 0; t < T; t++) {
+        const s = src + t * D, d = bf.x + (t * B + b) * D;
+        for (let i = 0; i < D; i++) F[d + i] = x[s + i];
+      }
     }
     const p = (n: string): number => this.P + this.slot(n).off;
     lstmForward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), p('lstm1/bias'), bf.z1, bf.h1, bf.c1, bf.tc1);
@@ -234,10 +237,10 @@ export class LstmNet {
     // Through dropout 2 into the last hidden state of layer 2.
     if (dropout > 0 && dropoutRng) for (let i = 0; i < B * H2; i++) F[bf.dY2 + i] *= F[bf.m2 + i];
     lstmBackward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), bf.z2, bf.h2, bf.c2, bf.tc2,
-      -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
+      -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
     if (dropout > 0 && dropoutRng) for (let i = 0; i < T * B * H1; i++) F[bf.dX2 + i] *= F[bf.m1 + i];
     lstmBackward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), bf.z1, bf.h1, bf.c1, bf.tc1,
-      bf.dX2, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
+      bf.dX2, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
     return loss / n;
   }
 
@@ -265,34 +268,31 @@ export class LstmNet {
 
 // ---------- kernels over the arena ----------
 
+/**
+ * Forward through time, step by step so each step's block stays in cache: z_t = x_t·Wx + h_{t-1}·Wh (+ bias), then the
+ * gate activations (kept in z for the backward pass), the cell c_t, tanh(c_t) and h_t.
+ */
 function lstmForward(
   F: Float32Array, B: number, T: number, D: number, H: number,
   x: number, Wx: number, Wh: number, bias: number, z: number, h: number, c: number, tc: number,
 ): void {
   const G4 = 4 * H;
   const wk = H % 4 === 0 ? wasmKernelsFor(F) : undefined;
-  // Input projections for all T steps in one product: z[T·B × 4H] = x[T·B × D] · Wx (+ bias: here, or in the SIMD gate kernel).
-  gemm(T * B, G4, D, F, x, F, Wx, F, z, false);
-  if (!wk) {
-    for (let r = 0; r < T * B; r++) {
-      const zr = z + r * G4;
-      for (let j = 0; j < G4; j++) F[zr + j] += F[bias + j];
-    }
-  }
   F.fill(0, h, h + B * H);
   F.fill(0, c, c + B * H);
   for (let t = 0; t < T; t++) {
     const zt = z + t * B * G4;
+    gemm(B, G4, D, F, x + t * B * D, F, Wx, F, zt, false);
     if (t > 0) gemm(B, G4, H, F, h + t * B * H, F, Wh, F, zt, true); // h_0 = 0 adds nothing
     const cp = c + t * B * H, cn = cp + B * H, hn = h + (t + 1) * B * H, tct = tc + t * B * H;
     if (wk) { wk.gates_fwd(B, H, zt * 4, bias * 4, cp * 4, cn * 4, hn * 4, tct * 4); continue; }
     for (let b = 0; b < B; b++) {
       const zb = zt + b * G4;
       for (let j = 0; j < H; j++) {
-        const ig = sigmoid(F[zb + j]);
-        const fg = sigmoid(F[zb + H + j]);
-        const gg = Math.tanh(F[zb + 2 * H + j]);
-        const og = sigmoid(F[zb + 3 * H + j]);
+        const ig = sigmoid(F[zb + j] + F[bias + j]);
+        const fg = sigmoid(F[zb + H + j] + F[bias + H + j]);
+        const gg = Math.tanh(F[zb + 2 * H + j] + F[bias + 2 * H + j]);
+        const og = sigmoid(F[zb + 3 * H + j] + F[bias + 3 * H + j]);
         F[zb + j] = ig; F[zb + H + j] = fg; F[zb + 2 * H + j] = gg; F[zb + 3 * H + j] = og;
         const k = b * H + j;
         const cv = fg * F[cp + k] + ig * gg;
@@ -308,11 +308,13 @@ function lstmForward(
 /**
  * Backward through time. Upstream gradient is either the whole sequence `dhSeq` [T][B][H] or only the last step `dhLast` [B][H]
  * (pass -1 for the unused one). Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
+ * Each step's gate gradients dZ_t [B][4H] are used at once, while in cache: dh_{t-1} = dZ_t·Whᵀ, dWh += h_{t-1}ᵀ·dZ_t,
+ * dWx += x_tᵀ·dZ_t, db += Σ dZ_t, dx_t = dZ_t·Wxᵀ; so `dZ` holds one step.
  */
 function lstmBackward(
   F: Float32Array, B: number, T: number, D: number, H: number,
   x: number, Wx: number, Wh: number, z: number, h: number, c: number, tc: number,
-  dhSeq: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, tT: number,
+  dhSeq: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, wT2: number, tT: number,
   dWx: number, dWh: number, db: number, dx: number,
 ): void {
   const G4 = 4 * H;
@@ -320,47 +322,42 @@ function lstmBackward(
   const wk = H % 4 === 0 ? wasmKernelsFor(F) : undefined;
   F.fill(0, dh, dh + BH);
   F.fill(0, dc, dc + BH);
+  F.fill(0, dWx, dWx + D * G4);
+  F.fill(0, dWh, dWh + H * G4);
+  F.fill(0, db, db + G4);
   transpose(H, G4, F, Wh, F, wT); // WhT [4H × H]
+  if (dx >= 0) transpose(D, G4, F, Wx, F, wT2); // WxT [4H × D]
   for (let t = T - 1; t >= 0; t--) {
-    const zt = z + t * B * G4, dzt = dZ + t * B * G4;
+    const zt = z + t * B * G4;
     const cp = c + t * BH, tct = tc + t * BH;
     const up = dhSeq >= 0 ? dhSeq + t * BH : t === T - 1 ? dhLast : -1;
     if (wk) {
-      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, dc * 4, dzt * 4);
-      if (t > 0) gemm(B, H, G4, F, dzt, F, wT, F, dh, false);
-      continue;
-    }
-    for (let b = 0; b < B; b++) {
-      const zb = zt + b * G4, dzb = dzt + b * G4;
-      for (let j = 0; j < H; j++) {
-        const k = b * H + j;
-        const dhv = F[dh + k] + (up >= 0 ? F[up + k] : 0);
-        const ig = F[zb + j], fg = F[zb + H + j], gg = F[zb + 2 * H + j], og = F[zb + 3 * H + j];
-        const tcv = F[tct + k];
-        const dcv = dhv * og * (1 - tcv * tcv) + F[dc + k];
-        F[dzb + j] = dcv * gg * ig * (1 - ig);
-        F[dzb + H + j] = dcv * F[cp + k] * fg * (1 - fg);
-        F[dzb + 2 * H + j] = dcv * ig * (1 - gg * gg);
-        F[dzb + 3 * H + j] = dhv * tcv * og * (1 - og);
-        F[dc + k] = dcv * fg;
+      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, dc * 4, dZ * 4);
+    } else {
+      for (let b = 0; b < B; b++) {
+        const zb = zt + b * G4, dzb = dZ + b * G4;
+        for (let j = 0; j < H; j++) {
+          const k = b * H + j;
+          const dhv = F[dh + k] + (up >= 0 ? F[up + k] : 0);
+          const ig = F[zb + j], fg = F[zb + H + j], gg = F[zb + 2 * H + j], og = F[zb + 3 * H + j];
+          const tcv = F[tct + k];
+          const dcv = dhv * og * (1 - tcv * tcv) + F[dc + k];
+          F[dzb + j] = dcv * gg * ig * (1 - ig);
+          F[dzb + H + j] = dcv * F[cp + k] * fg * (1 - fg);
+          F[dzb + 2 * H + j] = dcv * ig * (1 - gg * gg);
+          F[dzb + 3 * H + j] = dhv * tcv * og * (1 - og);
+          F[dc + k] = dcv * fg;
+        }
       }
     }
-    if (t > 0) gemm(B, H, G4, F, dzt, F, wT, F, dh, false); // dh_{t-1} = dZ_t · Whᵀ
-  }
-  // Weight gradients for all steps in one product each: dWh = Σ_t h_{t-1}ᵀ·dZ_t (h_0..h_{T-1} are the first T·B rows of h).
-  gemmTN(H, G4, T * B, F, h, dZ, dWh, false, tT);
-  gemmTN(D, G4, T * B, F, x, dZ, dWx, false, tT);
-  if (wk) wk.colsum(T * B, G4, dZ * 4, db * 4);
-  else {
-    F.fill(0, db, db + G4);
-    for (let r = 0; r < T * B; r++) {
-      const dzr = dZ + r * G4;
-      for (let j = 0; j < G4; j++) F[db + j] += F[dzr + j];
+    if (t > 0) {
+      gemm(B, H, G4, F, dZ, F, wT, F, dh, false); // dh_{t-1} = dZ_t · Whᵀ
+      gemmTN(H, G4, B, F, h + t * BH, dZ, dWh, true, tT); // h_{t-1} = h block t (block 0 is h_{-1} = 0)
     }
-  }
-  if (dx >= 0) {
-    transpose(D, G4, F, Wx, F, wT); // WxT [4H × D]
-    gemm(T * B, D, G4, F, dZ, F, wT, F, dx, false);
+    gemmTN(D, G4, B, F, x + t * B * D, dZ, dWx, true, tT);
+    if (wk) wk.colsum(B, G4, dZ * 4, db * 4);
+    else for (let r = 0; r < B; r++) for (let j = 0; j < G4; j++) F[db + j] += F[dZ + r * G4 + j];
+    if (dx >= 0) gemm(B, D, G4, F, dZ, F, wT2, F, dx + t * B * D, false);
   }
 }
 
