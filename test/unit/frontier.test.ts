@@ -268,6 +268,10 @@ describe('mora backtest --frontier / --cpu-risk', () => {
     assert.match(page, /<polyline class="mora-curve"/);
     assert.match(page, /<polyline class="oracle"/);
     assert.match(page, /<polyline class="day-quantile"/);
+    // The tables a reader weighs the verdict with: the held oracle, workload by workload, and how far confident days missed.
+    assert.match(page, /<th>held oracle ratio<\/th>/);
+    assert.match(page, /<h3>Workload by workload<\/h3>[\s\S]*<td>vpa<\/td>/);
+    assert.match(page, /mean excess<\/th>/);
     assert.doesNotMatch(page, /<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 
