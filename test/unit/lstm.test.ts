@@ -78,6 +78,34 @@ describe('LSTM kernel paths', () => {
     gj.forEach((g, i) => g.forEach((v, k) => assert.ok(Math.abs(v - gw[i][k]) < 1e-5 * (1 + Math.abs(v)), `param ${i}[${k}]`)));
   });
 
+  it('WASM SIMD and TypeScript paths draw the same dropout masks (same loss and gradients with dropout on)', () => {
+    const c: LstmNetConfig = { inputSize: 3, steps: 10, units1: 16, units2: 8, dense: 4, outputs: 1, dropout: 0.3 };
+    const B = 40, rng = new Rng(2);
+    const x = new Float32Array(B * c.steps * c.inputSize).map(() => rng.normal());
+    const y = new Float32Array(B).map(() => rng.normal());
+    const js = new LstmNet(c, 3, 'js'), wasm = new LstmNet(c, 3, 'wasm-simd');
+    const lj = js.gradients(x, y, 0, B, new Rng(77)), lw = wasm.gradients(x, y, 0, B, new Rng(77));
+    assert.ok(Math.abs(lj - lw) < 1e-6 * Math.max(1, lj), `loss ${lj} vs ${lw}`);
+    const gj = js.getGradients(), gw = wasm.getGradients();
+    gj.forEach((g, i) => g.forEach((v, k) => assert.ok(Math.abs(v - gw[i][k]) < 1e-5 * (1 + Math.abs(v)), `param ${i}[${k}]`)));
+    const again = new LstmNet(c, 3, 'wasm-simd').gradients(x, y, 0, B, new Rng(78));
+    assert.notEqual(again, lw, 'another seed, other masks');
+  });
+
+  it('dropout keeps 1 − p of the units on both paths, scaled by 1/(1 − p)', () => {
+    const c: LstmNetConfig = { inputSize: 2, steps: 50, units1: 32, units2: 4, dense: 4, outputs: 1, dropout: 0.2 };
+    const B = 64, x = new Float32Array(B * c.steps * c.inputSize).fill(1), y = new Float32Array(B);
+    for (const kind of ['js', 'wasm-simd'] as const) {
+      const net = new LstmNet(c, 1, kind);
+      net.gradients(x, y, 0, B, new Rng(5));
+      const inner = net as unknown as { F: Float32Array; bufs: { m1: number } };
+      const m = inner.F.subarray(inner.bufs.m1, inner.bufs.m1 + c.steps * B * c.units1);
+      const kept = m.reduce((a, v) => a + (v > 0 ? 1 : 0), 0) / m.length;
+      assert.ok(Math.abs(kept - 0.8) < 0.01, `${kind}: kept ${kept}`);
+      assert.ok(m.every((v) => v === 0 || Math.abs(v - 1.25) < 1e-6));
+    }
+  });
+
   it('SIMD gate activations agree with Math.exp/Math.tanh from saturation to zero', () => {
     // Inputs from ±0 to ±60 drive the gates through tanh's small-x polynomial, the exp range reduction and the clamps.
     const c: LstmNetConfig = { inputSize: 4, steps: 3, units1: 8, units2: 4, dense: 4, outputs: 2, dropout: 0 };

@@ -16,6 +16,7 @@ export interface WasmKernels {
   gates_bwd: (B: number, H: number, z: number, cp: number, tc: number, dh: number, up: number, dc: number, dz: number) => void;
   /** dst[N] += Σ over R rows of src. */
   colsum: (R: number, N: number, src: number, dst: number) => void;
+  dropout: (n: number, p: number, scale: number, seed: number, src: number, dst: number, mask: number) => void;
 }
 /** WASM memories (see arena.ts) whose arrays the SIMD kernels run on in place. */
 const wasmKernels = new WeakMap<ArrayBufferLike, WasmKernels>();

@@ -2,7 +2,8 @@
 ;;   gemm_s   C[M×N] (+)= A · B[K×N], A addressed with byte strides (row i at i·sAi, k at k·sAk), so A or Aᵀ without a copy;
 ;;   gemm     the same with A row-major [M × lda] (sAi = 4·lda, sAk = 4);
 ;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward, four units at a time;
-;;   colsum   bias gradients (column sums, accumulated).
+;;   colsum   bias gradients (column sums, accumulated);
+;;   dropout  inverted dropout with counter-based draws.
 ;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). A 4×8 block of C lives in eight v128 registers while k
 ;; runs, so each B load feeds four rows. exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and
 ;; tanh are built on it (tanh by its odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
@@ -306,4 +307,34 @@
         (local.set $p (i32.add (local.get $p) (local.get $Nb)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rl))))
+
+  ;; Inverted dropout over n values (n a multiple of 4): element i is kept when u_i >= p, u_i = (fmix32(seed + i·0x9e3779b9) >>> 8)·2⁻²⁴
+  ;; (MurmurHash3's finaliser over a counter, so any element's draw is known without a sequence); mask_i = kept ? scale : 0,
+  ;; dst_i = src_i·mask_i. net.ts computes the same draws in TypeScript where WASM SIMD is missing.
+  (func (export "dropout")
+    (param $n i32) (param $p f32) (param $scale f32) (param $seed i32) (param $src i32) (param $dst i32) (param $mask i32)
+    (local $o i32) (local $end i32) (local $idx v128) (local $h v128) (local $m v128)
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $seed))
+      (i32x4.mul (v128.const i32x4 0 1 2 3) (v128.const i32x4 0x9e3779b9 0x9e3779b9 0x9e3779b9 0x9e3779b9))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $h (local.get $idx))
+        (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
+        (local.set $h (i32x4.mul (local.get $h) (v128.const i32x4 0x85ebca6b 0x85ebca6b 0x85ebca6b 0x85ebca6b)))
+        (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 13))))
+        (local.set $h (i32x4.mul (local.get $h) (v128.const i32x4 0xc2b2ae35 0xc2b2ae35 0xc2b2ae35 0xc2b2ae35)))
+        (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
+        (local.set $m (v128.and
+          (f32x4.ge (f32x4.mul (f32x4.convert_i32x4_u (i32x4.shr_u (local.get $h) (i32.const 8))) (v128.const f32x4 0x1p-24 0x1p-24 0x1p-24 0x1p-24))
+            (f32x4.splat (local.get $p)))
+          (f32x4.splat (local.get $scale))))
+        (v128.store (i32.add (local.get $mask) (local.get $o)) (local.get $m))
+        (v128.store (i32.add (local.get $dst) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $o))) (local.get $m)))
+        (local.set $idx (i32x4.add (local.get $idx)
+          (v128.const i32x4 0x78dde6e4 0x78dde6e4 0x78dde6e4 0x78dde6e4)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $l))))
 )

@@ -6,9 +6,10 @@
  * gate order i, f, g, o; sigmoid gates, tanh cell; Glorot-uniform kernels, orthogonal recurrent kernels, forget-gate bias 1;
  * inverted dropout; MSE loss (or MAE, `loss: 'mae'`) averaged over batch and outputs; Adam with TF.js defaults (β1 0.9, β2 0.999, ε 1e-7).
  *
- * Speed comes from layout, not tricks: batches are time-major ([T][B][features]) so the input projection of all T steps is
- * one matrix product before the recurrence and the weight gradients are one matrix product after it; the recurrence does
- * one small product per step with the four gates fused into a single [H × 4H] matrix.
+ * Speed comes from layout: batches are time-major ([T][B][features]) and run step by step so each step's block stays in
+ * cache — per step one product for the input projection, one for the recurrence (the four gates fused into a single
+ * [H × 4H] matrix) and one gate kernel; backward, each step's gate gradients feed dh, dWh, dWx, db and dx at once.
+ * Where the arena lives in WASM memory the products, gate kernels and dropout run in WASM SIMD (gemm.wat).
  */
 import { Rng } from '../../core/random';
 import { gemm, gemmTN, transpose, wasmKernelsFor } from './gemm';
@@ -385,15 +386,24 @@ function denseBackward(
   gemm(B, In, Out, F, dy, F, wT, F, dx, false);
 }
 
-/** Inverted dropout: kept units are scaled by 1/(1-p) so inference needs no rescaling. No rng → identity. */
+/**
+ * Inverted dropout: kept units are scaled by 1/(1-p) so inference needs no rescaling. No rng → identity.
+ * One draw from `rng` seeds the call; element i is kept when u_i ≥ p with u_i = (fmix32(seed + i·0x9e3779b9) >>> 8) / 2²⁴
+ * (MurmurHash3's finaliser over a counter), computed four at a time in WASM SIMD where available, identically here otherwise.
+ */
 function applyDropout(F: Float32Array, src: number, dst: number, mask: number, n: number, p: number, rng: Rng | undefined): void {
   if (!rng || p <= 0) {
     F.copyWithin(dst, src, src + n);
     return;
   }
-  const scale = 1 / (1 - p);
+  const seed = (rng.next() * 4294967296) | 0;
+  const pf = Math.fround(p), scale = Math.fround(1 / (1 - p));
+  const wk = n % 4 === 0 ? wasmKernelsFor(F) : undefined;
+  if (wk) { wk.dropout(n, pf, scale, seed, src * 4, dst * 4, mask * 4); return; }
   for (let i = 0; i < n; i++) {
-    const m = rng.next() >= p ? scale : 0;
+    let h = (seed + Math.imul(i, 0x9e3779b9)) | 0;
+    h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+    const m = (h >>> 8) / 16777216 >= pf ? scale : 0;
     F[mask + i] = m;
     F[dst + i] = F[src + i] * m;
   }
