@@ -1,0 +1,264 @@
+/**
+ * bench:fleet — per-series LSTMs vs ONE global LSTM (src/ml/lstm/global.ts) in one process: wall time, CPU time
+ * (process.cpuUsage), peak RSS, and accuracy (geometric-mean MASE per dataset group, LSTM alone and fused, with the
+ * seasonal-naive reference and 90% band coverage), then global / per-series ratios.
+ *
+ *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
+ *                          [--demo-epochs 8] [--demo-windows 16] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *
+ * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
+ * 288 points, forecast 288, MASE = MAE / the training part's one-day seasonal-naive MAE; series under 3 × 288 points
+ * skipped; groups by file name). Per-series arm = `runForecasts(prophet, lstm, fused)` per series, exactly bench:forecast's
+ * call. Global arm = one global LSTM trained on every series' fit part (the training part minus the fusion holdout, as
+ * the per-series LSTM is), then the same fused run per series with that model as the `lstm` member (and the per-series
+ * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again).
+ * Part 2, the demo generator at --workloads N × 14 days at 5 min (src/data/demo: the shop's 11 service profiles cycled,
+ * each workload its own seed, traffic noise and load ×e^N(0, 0.8); even workloads CPU, odd memory working set). Global arm
+ * on all N (LSTM alone, forecasts batched over series); per-series arm and both fused arms on the first --sample
+ * workloads, the per-series cost extrapolated to N and labelled so.
+ * RSS: the process's peak (getrusage maxrss) after each arm, in run order — a later arm's peak includes the earlier ones.
+ */
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Rng } from '../../src/core/random';
+import { clean, medianStep, series, type Series } from '../../src/core/series';
+import { geometricMean } from '../../src/core/stats';
+import { readTimeseriesCsv } from '../../src/data/timeseries-csv';
+import { demoWorkload, DEFAULT_DEMO_OPTIONS } from '../../src/data/demo';
+import { generateService, timeGrid, trafficShape } from '../../src/data/demo/generator';
+import { DEMO_SERVICES, FRONTEND_BASE_RPS } from '../../src/data/demo/services';
+import { runForecasts, type ModelRun } from '../../src/ml/forecast';
+import type { FusedForecast } from '../../src/ml/fusion';
+import { globalLstmOverride, trainGlobalLstm, type GlobalLstmModel } from '../../src/ml/lstm/global';
+import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const num = (name: string, d: number): number => (arg(name) !== undefined ? Number(arg(name)) : d);
+
+/** As bench:forecast: bitbrains_*_cpu_* → bitbrains cpu, bitbrains_*_mem_* → bitbrains mem, else the file's prefix. */
+function groupOf(file: string): string {
+  if (/^bitbrains_.*_cpu/.test(file)) return 'bitbrains cpu';
+  if (/^bitbrains_.*_mem/.test(file)) return 'bitbrains mem';
+  const m = /^([a-z0-9]+)_/.exec(file);
+  return m ? m[1] : 'other';
+}
+
+const HOLD = 288;
+
+interface Case { id: string; group: string; train: Series; actual: Float64Array; scale: number; sn: Float64Array }
+
+function makeCase(id: string, group: string, s: Series): Case | undefined {
+  const n = s.t.length;
+  if (n < 3 * HOLD) return undefined;
+  const train: Series = { t: s.t.subarray(0, n - HOLD), v: s.v.subarray(0, n - HOLD) };
+  const actual = Float64Array.from(s.v.subarray(n - HOLD));
+  const P = Math.round(86400 / medianStep(train));
+  let scale = 0;
+  for (let i = P; i < train.v.length; i++) scale += Math.abs(train.v[i] - train.v[i - P]);
+  scale /= train.v.length - P;
+  const sn = new Float64Array(HOLD);
+  for (let i = 0; i < HOLD; i++) sn[i] = train.v[train.v.length - P + (i % P)];
+  return { id, group, train, actual, scale, sn };
+}
+
+function mase(c: Case, pred: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < HOLD; i++) e += Math.abs(pred[i] - c.actual[i]);
+  return e / HOLD / c.scale;
+}
+
+function covered(c: Case, lower: ArrayLike<number>, upper: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 0; i < HOLD; i++) if (c.actual[i] >= lower[i] && c.actual[i] <= upper[i]) k++;
+  return k;
+}
+
+/** Wall seconds, CPU seconds (user + system, all threads) and the peak RSS (MB) after `fn`. */
+interface Cost { wall: number; cpu: number; peakMb: number }
+async function measure<T>(fn: () => Promise<T> | T): Promise<{ value: T; cost: Cost }> {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, cost: { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, peakMb: process.resourceUsage().maxRSS / 1024 } };
+}
+
+type Scores = Record<string, number[]>;
+const gm = (xs: number[]): number => geometricMean(xs.map((x) => Math.max(x, 1e-3)));
+const fmt = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+/** Geometric-mean MASE per group and over all, for each method. */
+function table(cases: Case[], scores: Scores, methods: string[]): Record<string, Record<string, number>> {
+  const groups = [...new Set(cases.map((c) => c.group))].sort();
+  const out: Record<string, Record<string, number>> = {};
+  console.log(['group', 'series', ...methods].join('\t'));
+  for (const g of [...groups, 'all']) {
+    const idx = cases.map((c, i) => (g === 'all' || c.group === g ? i : -1)).filter((i) => i >= 0);
+    out[g] = Object.fromEntries(methods.map((m) => [m, gm(idx.map((i) => scores[m][i]).filter((x) => x !== undefined))]));
+    console.log([g, idx.length, ...methods.map((m) => fmt(out[g][m]))].join('\t'));
+  }
+  return out;
+}
+
+function costLine(label: string, c: Cost, n: number): string {
+  return `${label.padEnd(34)} wall ${c.wall.toFixed(1).padStart(7)} s   cpu ${c.cpu.toFixed(1).padStart(7)} s   ${(c.wall / n).toFixed(2)} s/series   peak RSS so far ${c.peakMb.toFixed(0)} MB`;
+}
+
+/** Fit parts (training part minus the fusion holdout) the global model trains on, as runLstmWithHoldout's per-series LSTM. */
+function fitParts(cases: Case[]): Array<{ id: string; series: Series }> {
+  return cases.map((c) => ({ id: c.id, series: holdoutSplit(c.train, HOLD).fitPart }));
+}
+
+async function datasets(dir: string, out: Record<string, unknown>): Promise<void> {
+  const base = existsSync(join(dir, 'timestamp_value')) && statSync(join(dir, 'timestamp_value')).isDirectory() ? join(dir, 'timestamp_value') : dir;
+  let files = readdirSync(base).filter((f) => f.endsWith('.csv')).sort();
+  if (arg('limit')) files = files.slice(0, Number(arg('limit')));
+  const cases: Case[] = [];
+  for (const f of files) {
+    const c = makeCase(basename(f, '.csv'), groupOf(f), clean(readTimeseriesCsv(join(base, f)).series).series);
+    if (c) cases.push(c); else console.log(`${f}: skipped (under ${3 * HOLD} points)`);
+  }
+  console.log(`\n== Part 1: ${cases.length} series from ${base}; last ${HOLD} held out ==`);
+  const scores: Scores = { seasonal_naive: [], lstm_series: [], lstm_global: [], fused_series: [], fused_global: [] };
+  const cover: Record<string, number> = { lstm_series: 0, lstm_global: 0, fused_series: 0, fused_global: 0 };
+  const prophetRuns: ModelRun[] = [];
+  let lstmFit = 0;
+  const per = await measure(async () => {
+    for (const c of cases) {
+      const t0 = performance.now();
+      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD });
+      prophetRuns.push(p);
+      lstmFit += l.timings.fitMs / 1000;
+      scores.seasonal_naive.push(mase(c, c.sn));
+      scores.lstm_series.push(mase(c, l.forecast.mean));
+      scores.fused_series.push(mase(c, fu.forecast.mean));
+      cover.lstm_series += covered(c, l.forecast.lower, l.forecast.upper);
+      cover.fused_series += covered(c, fu.forecast.lower, fu.forecast.upper);
+      console.log(`  per-series ${c.id}\tlstm ${fmt(scores.lstm_series.at(-1)!)}\tfused ${fmt(scores.fused_series.at(-1)!)}\t${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  });
+  console.log(costLine('per-series (prophet+lstm+fused)', per.cost, cases.length) + `   of which LSTM training ${lstmFit.toFixed(1)} s`);
+  const epochs = num('epochs', 12), windows = num('windows', 128);
+  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}`);
+  const train = await measure(() => trainGlobalLstm(fitParts(cases), {
+    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3),
+    onEpoch: (e) => console.log(`  global epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)} ${e.seconds.toFixed(1)} s`),
+  }));
+  const model: GlobalLstmModel = train.value;
+  console.log(costLine(`global training (${model.state.trainedOn.windows} windows)`, train.cost, cases.length));
+  const glob = await measure(async () => {
+    for (const [i, c] of cases.entries()) {
+      const p = prophetRuns[i];
+      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id) } });
+      scores.lstm_global.push(mase(c, l.forecast.mean));
+      scores.fused_global.push(mase(c, fu.forecast.mean));
+      cover.lstm_global += covered(c, l.forecast.lower, l.forecast.upper);
+      cover.fused_global += covered(c, fu.forecast.lower, fu.forecast.upper);
+    }
+  });
+  console.log(costLine('global forecasts (lstm+fused)', glob.cost, cases.length));
+  const globalTotal: Cost = { wall: train.cost.wall + glob.cost.wall, cpu: train.cost.cpu + glob.cost.cpu, peakMb: glob.cost.peakMb };
+  console.log(costLine('global total (training+forecasts)', globalTotal, cases.length));
+  console.log(`\ngeometric-mean MASE (per group; ${cases.length} series):`);
+  const t = table(cases, scores, Object.keys(scores));
+  console.log('\nratios global / per-series (same process):');
+  for (const g of Object.keys(t)) {
+    console.log(`  ${g.padEnd(14)} lstm ${fmt(t[g].lstm_global / t[g].lstm_series)}   fused ${fmt(t[g].fused_global / t[g].fused_series)}   fused_global / seasonal_naive ${fmt(t[g].fused_global / t[g].seasonal_naive)}`);
+  }
+  console.log(`  wall ${fmt(globalTotal.wall / per.cost.wall)}   cpu ${fmt(globalTotal.cpu / per.cost.cpu)}   LSTM training only: global ${train.cost.wall.toFixed(1)} s vs per-series ${lstmFit.toFixed(1)} s = ${fmt(train.cost.wall / lstmFit)}`);
+  const pts = cases.length * HOLD;
+  console.log(`90% band coverage (pooled): ${Object.entries(cover).map(([k, v]) => `${k} ${(v / pts).toFixed(3)}`).join('   ')}`);
+  const perSeries = cases.map((c, i) => ({ id: c.id, group: c.group, ...Object.fromEntries(Object.keys(scores).map((m) => [m, scores[m][i]])) }));
+  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost }, gm: t, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
+}
+
+/** N demo-style workloads, 14 days at 5 min: the demo's profiles cycled, each workload with its own seed and load. */
+function demoFleet(N: number): Case[] {
+  const opts = { ...DEFAULT_DEMO_OPTIONS, step: 300 };
+  const grid = timeGrid(opts);
+  const cases: Case[] = [];
+  for (let i = 0; i < N; i++) {
+    const rng = new Rng(opts.seed + 7919 * (i + 1));
+    const base = DEMO_SERVICES[i % DEMO_SERVICES.length];
+    const profile = { ...base, fanout: base.fanout * Math.exp(0.8 * rng.normal()) };
+    const r = demoWorkload(base).containers[0].resources;
+    const traffic = trafficShape(grid, rng, opts.step);
+    const m = generateService(profile, { requestCpu: r.requests.cpu, limitCpu: r.limits.cpu, requestMemory: r.requests.memory, limitMemory: r.limits.memory }, grid, traffic, FRONTEND_BASE_RPS, rng, opts.step);
+    const metric = i % 2 === 0 ? 'cpu_usage' : 'memory_working_set';
+    const c = makeCase(`w${i}-${base.name}-${metric}`, metric === 'cpu_usage' ? 'demo cpu' : 'demo mem', series(Array.from(grid), Array.from(m.values[metric])));
+    if (c) cases.push(c);
+  }
+  return cases;
+}
+
+async function demo(N: number, out: Record<string, unknown>): Promise<void> {
+  const S = Math.min(N, num('sample', 8));
+  const gen = await measure(() => demoFleet(N));
+  const cases = gen.value;
+  console.log(`\n== Part 2: demo generator, ${N} workloads × 14 days at 5 min (${cases[0].train.t.length + HOLD} points each; generated in ${gen.cost.wall.toFixed(1)} s) ==`);
+  const epochs = num('demo-epochs', 8), windows = num('demo-windows', 16);
+  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}`);
+  const train = await measure(() => trainGlobalLstm(fitParts(cases), {
+    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3),
+    onEpoch: (e) => console.log(`  global epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)} ${e.seconds.toFixed(1)} s`),
+  }));
+  const model = train.value;
+  console.log(costLine(`global training (${model.state.trainedOn.windows} windows)`, train.cost, N));
+  const fc = await measure(() => model.forecastMany(cases.map((c) => ({ id: c.id, history: c.train })), HOLD));
+  console.log(costLine(`global forecasts, ${N} at once`, fc.cost, N));
+  const all: Scores = { seasonal_naive: cases.map((c) => mase(c, c.sn)), lstm_global: cases.map((c, i) => mase(c, fc.value[i].mean)) };
+  console.log(`\ngeometric-mean MASE, all ${N} workloads:`);
+  const tAll = table(cases, all, Object.keys(all));
+
+  const sample = cases.slice(0, S);
+  const scores: Scores = { seasonal_naive: [], lstm_series: [], lstm_global: [], fused_series: [], fused_global: [] };
+  let lstmFit = 0;
+  const prophetRuns: ModelRun[] = [];
+  const per = await measure(async () => {
+    for (const c of sample) {
+      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD });
+      prophetRuns.push(p);
+      lstmFit += l.timings.fitMs / 1000;
+      scores.seasonal_naive.push(mase(c, c.sn));
+      scores.lstm_series.push(mase(c, l.forecast.mean));
+      scores.fused_series.push(mase(c, (fu.forecast as FusedForecast).mean));
+    }
+  });
+  const glob = await measure(async () => {
+    for (const [i, c] of sample.entries()) {
+      const p = prophetRuns[i];
+      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id) } });
+      scores.lstm_global.push(mase(c, l.forecast.mean));
+      scores.fused_global.push(mase(c, fu.forecast.mean));
+    }
+  });
+  console.log(`\nsample of ${S} workloads (per-series LSTMs and both fusions):`);
+  console.log(costLine('per-series (prophet+lstm+fused)', per.cost, S) + `   of which LSTM training ${lstmFit.toFixed(1)} s`);
+  console.log(costLine('global fused (model already trained)', glob.cost, S));
+  const tS = table(sample, scores, Object.keys(scores));
+  const perN = { wall: (per.cost.wall * N) / S, cpu: (per.cost.cpu * N) / S, lstmFit: (lstmFit * N) / S };
+  console.log(`\nEXTRAPOLATED to ${N} workloads from the ${S}-workload sample (not measured): per-series prophet+lstm+fused ${perN.wall.toFixed(0)} s wall (${(perN.wall / 60).toFixed(1)} min), ${perN.cpu.toFixed(0)} s CPU; per-series LSTM training alone ${perN.lstmFit.toFixed(0)} s`);
+  const gLstm = train.cost.wall + fc.cost.wall;
+  console.log(`MEASURED global LSTM on all ${N}: training ${train.cost.wall.toFixed(1)} s + forecasts ${fc.cost.wall.toFixed(1)} s = ${gLstm.toFixed(1)} s wall, ${(train.cost.cpu + fc.cost.cpu).toFixed(1)} s CPU, peak RSS so far ${fc.cost.peakMb.toFixed(0)} MB`);
+  console.log(`ratios global / per-series: LSTM wall ${fmt(gLstm / perN.lstmFit)} (measured global vs extrapolated per-series), sample MASE lstm ${fmt(tS.all.lstm_global / tS.all.lstm_series)}, fused ${fmt(tS.all.fused_global / tS.all.fused_series)}; all-${N} global lstm / seasonal-naive ${fmt(tAll.all.lstm_global / tAll.all.seasonal_naive)}`);
+  out.demo = { workloads: N, sample: S, costs: { globalTraining: train.cost, globalForecasts: fc.cost, perSeriesSample: per.cost, perSeriesSampleLstmFitSeconds: lstmFit, globalFusedSample: glob.cost, perSeriesExtrapolated: perN }, gmAll: tAll, gmSample: tS, global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows } };
+}
+
+async function main(): Promise<void> {
+  const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+  const data = arg('data') ?? join('..', 'shared', 'datasets');
+  console.log(`bench:fleet — per-series vs global LSTM, one process (Node ${process.version}); MASE lower is better`);
+  if (!flag('skip-datasets')) {
+    if (!existsSync(data)) { console.error(`no datasets at ${data} (--data <dir>, or --skip-datasets)`); process.exit(2); }
+    await datasets(data, out);
+  }
+  if (!flag('skip-demo')) await demo(num('workloads', 1000), out);
+  out.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`\npeak RSS of the whole run: ${(out.peakRssMb as number).toFixed(0)} MB`);
+  if (arg('out')) writeFileSync(arg('out')!, JSON.stringify(out, null, 1));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

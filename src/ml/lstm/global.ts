@@ -1,0 +1,368 @@
+/**
+ * A global LSTM: ONE network trained on windows pooled from many series (a cluster's workloads), each series seen through
+ * its own scaling, so the shapes the workloads share are learnt once and every series keeps its own level and size.
+ *
+ * Per-series scaling: each series is standardised by its own training part — centre = median, scale = mean absolute
+ * deviation from the median (robust to bursts; falls back to the range, then to 1, for flat series). The network sees
+ * the same 6 features per step as the per-series LSTM (UNIVARIATE_FEATURES: value, time of day, day of week, the value one
+ * day earlier led by the chunk) with the value and lag standardised that way, and predicts the change from the last value
+ * in units of the series' scale. No per-series identity or scale feature: standardisation makes a series and any
+ * multiple of it identical inputs, which is what lets the model forecast a series it never saw (zero shot) at a scale it
+ * never saw; a scale feature would break that (docs/LSTM.md § Global model).
+ *
+ * Training reuses MOrA's kernels (net.ts) and loop (train.ts) at large batches (256 by default), at most
+ * `windowsPerSeries` windows per series (evenly spread over its training part), the last `validationFraction` of each
+ * series' windows pooled for early stopping. `refresh` continues training the saved weights on new windows for a few
+ * epochs (fine-tuning, not retraining); known series keep their scalers. Persisted as a TF.js LayersModel artefact
+ * through persist.ts (`saveModel`/`loadModel`) with the scalers, feature list, window and version in MOrA's metadata.
+ *
+ * `globalLstmOverride` makes a trained global model the `lstm` member of the fusion (ForecastRequest.overrides), so
+ * fusion, fallback, anchor and confidence run unchanged. The per-series LSTM (forecaster.ts, models.ts) is untouched.
+ */
+import { clean, medianStep, type Series } from '../../core/series';
+import type { Forecast } from '../forecast-types';
+import type { ModelRun, ResolvedRequest } from '../forecast-model';
+import { UNIVARIATE_FEATURES, baselineAt, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
+import { spread } from './forecaster';
+import { holdoutSplit, mae, type Holdout } from './holdout-run';
+import { LstmNet, type LossKind, type LstmNetConfig } from './net';
+import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
+import { train, type EpochReport, type TrainResult, type WindowSet } from './train';
+
+export const GLOBAL_KIND = 'mora-lstm-global';
+
+export class GlobalLstmError extends Error {
+  constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
+}
+
+export interface GlobalLstmOptions {
+  steps: number;
+  units1: number;
+  units2: number;
+  dense: number;
+  dropout: number;
+  chunk: number;
+  loss: LossKind;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+  /** Training windows kept per series (evenly spread, counted back from the most recent). */
+  windowsPerSeries: number;
+  validationFraction: number;
+  seed: number;
+  onEpoch?: (e: EpochReport) => void;
+  isCancelled?: () => boolean;
+}
+
+export const DEFAULT_GLOBAL_OPTIONS: GlobalLstmOptions = {
+  steps: 30, units1: 64, units2: 32, dense: 16, dropout: 0.2, chunk: 30, loss: 'mae',
+  epochs: 12, patience: 3, batchSize: 256, learningRate: 2e-3, windowsPerSeries: 64, validationFraction: 0.2, seed: 42,
+};
+
+export interface RefreshOptions {
+  epochs: number;
+  learningRate: number;
+  windowsPerSeries: number;
+  seed: number;
+  onEpoch?: (e: EpochReport) => void;
+  isCancelled?: () => boolean;
+}
+
+export const DEFAULT_REFRESH_OPTIONS: RefreshOptions = { epochs: 3, learningRate: 5e-4, windowsPerSeries: 16, seed: 43 };
+
+/** One series' scaling and grid, fitted on its training part. */
+export interface SeriesScaler {
+  /** Median of the training part. */
+  center: number;
+  /** Mean absolute deviation from the median (range, then 1, when that is 0). */
+  scale: number;
+  /** Seconds between samples. */
+  step: number;
+  /** Steps per day when the series is long enough for a daily lag, else 0 (lag = previous step). */
+  period: number;
+  /** Every training value was ≥ 0: forecasts and bands are floored at 0. */
+  nonNegative: boolean;
+  /** Last timestamp the scaler was fitted to. */
+  to: number;
+}
+
+export interface GlobalLstmState {
+  format: number;
+  moraVersion: string;
+  kind: typeof GLOBAL_KIND;
+  /** 1 when trained, +1 per refresh. */
+  version: number;
+  features: readonly string[];
+  config: LstmNetConfig;
+  chunk: number;
+  /** Per-series scalers by series id. */
+  scalers: Record<string, SeriesScaler>;
+  /** Pooled validation, in units of each series' scale. */
+  validation: { mae: number; baselineMae: number; residualStd: number[]; windows: number };
+  trainedOn: { series: number; windows: number; epochs: number; to: number };
+  refreshes: Array<{ series: number; windows: number; epochs: number; to: number }>;
+  weights: string[];
+}
+
+export type SeriesPool = ReadonlyArray<{ id: string; series: Series }>;
+
+/** The series cleaned (NaN and non-finite dropped) and regularised, with a clear error for what cannot be used. */
+function prepareSeries(id: string, s: Series, steps: number, chunk: number, minWindows: number): { r: Regular; step: number; period: number } {
+  if (!s || !s.t || s.t.length === 0) throw new GlobalLstmError(`global lstm: series "${id}" is empty`);
+  const { series: c, dropped } = clean(s);
+  if (c.t.length < 2) {
+    throw new GlobalLstmError(`global lstm: series "${id}" has ${c.t.length} usable point(s) of ${s.t.length}${dropped ? ` (${dropped} NaN or non-finite dropped)` : ''}; need at least ${steps + chunk + minWindows}`);
+  }
+  const step = medianStep(c);
+  if (!(step > 0)) throw new GlobalLstmError(`global lstm: series "${id}": cannot infer a step from its timestamps`);
+  const r = regularize(c, step);
+  const period = seasonPeriod(step, r.v.length, steps);
+  if (period > 0 && period < chunk) {
+    throw new GlobalLstmError(`global lstm: series "${id}" has ${period} steps per day, fewer than the model's chunk of ${chunk}; use a chunk ≤ ${period}`);
+  }
+  return { r, step, period };
+}
+
+function fitScaler(v: ArrayLike<number>, to: number, step: number, period: number, lastT: number): SeriesScaler {
+  const a = Float64Array.from({ length: to }, (_, i) => v[i]).sort();
+  const center = a[Math.floor(a.length / 2)];
+  let dev = 0;
+  for (let i = 0; i < a.length; i++) dev += Math.abs(a[i] - center);
+  dev /= a.length;
+  const range = a[a.length - 1] - a[0];
+  let scale = dev;
+  if (!(scale > 1e-3 * range) || !Number.isFinite(scale)) scale = range;
+  if (!(scale > 0) || !Number.isFinite(scale)) scale = Math.max(Math.abs(center), 1);
+  return { center, scale, step, period, nonNegative: a[0] >= 0, to: lastT };
+}
+
+/** The scaler as the min/max form the shared feature code takes: (x − center) / scale. */
+const asMinMax = (s: SeriesScaler): MinMax => ({ min: s.center, max: s.center + s.scale });
+
+/** Window end indices of one series: first usable..last with a full target, split train/validation in time. */
+function windowEnds(n: number, steps: number, period: number, chunk: number, validationFraction: number): { trainEnds: number[]; valEnds: number[] } | undefined {
+  const first = period > 0 ? period + steps - 1 : steps;
+  const last = n - 1 - chunk;
+  if (last - first < 8) return undefined;
+  const ends: number[] = [];
+  for (let e = first; e <= last; e++) ends.push(e);
+  const nVal = Math.max(1, Math.round(ends.length * validationFraction));
+  const valEnds = validationFraction > 0 ? ends.slice(ends.length - nVal) : [];
+  let trainEnds = valEnds.length ? ends.filter((e) => e + chunk < valEnds[0] + 1) : ends;
+  if (trainEnds.length < 4) trainEnds = ends.slice(0, Math.max(1, ends.length - valEnds.length));
+  return { trainEnds, valEnds };
+}
+
+interface Pooled { train: WindowSet; val: WindowSet; scalers: Record<string, SeriesScaler>; windows: number; to: number }
+
+function concat(parts: WindowSet[], steps: number, D: number, O: number): WindowSet {
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const x = new Float32Array(n * steps * D), y = new Float32Array(n * O);
+  let r = 0;
+  for (const p of parts) { x.set(p.x.subarray(0, p.n * steps * D), r * steps * D); y.set(p.y.subarray(0, p.n * O), r * O); r += p.n; }
+  return { x, y, n };
+}
+
+/** Windows from every series of the pool, each scaled by its scaler (`keep` ones reused, the others fitted). */
+function poolWindows(pool: SeriesPool, steps: number, chunk: number, perSeries: number, validationFraction: number, keep: Record<string, SeriesScaler> = {}): Pooled {
+  if (!Array.isArray(pool) || pool.length === 0) throw new GlobalLstmError('global lstm: no series to train on');
+  const D = UNIVARIATE_FEATURES.length;
+  const trains: WindowSet[] = [], vals: WindowSet[] = [];
+  const scalers: Record<string, SeriesScaler> = {};
+  const seen = new Set<string>();
+  let to = -Infinity;
+  for (const { id, series } of pool) {
+    if (seen.has(id)) throw new GlobalLstmError(`global lstm: series id "${id}" appears twice in the pool`);
+    seen.add(id);
+    const { r, step, period } = prepareSeries(id, series, steps, chunk, 9);
+    const n = r.v.length;
+    const split = windowEnds(n, steps, period, chunk, validationFraction);
+    if (!split) {
+      throw new GlobalLstmError(`global lstm: series "${id}" is too short (${n} regular steps): need at least ${(period > 0 ? period + steps : steps) + chunk + 9} for ${steps}-step windows and a ${chunk}-step target`);
+    }
+    const trainEnds = spread(split.trainEnds, perSeries);
+    const valEnds = spread(split.valEnds, Math.max(1, Math.ceil(perSeries / 4)));
+    const lastT = r.t0 + (n - 1) * step;
+    // A known series keeps its scaler and the lag it was trained with.
+    scalers[id] = keep[id] ? { ...keep[id], to: lastT } : fitScaler(r.v, trainEnds[trainEnds.length - 1] + chunk + 1, step, period, lastT);
+    to = Math.max(to, lastT);
+    trains.push(univariateWindows(r, trainEnds, steps, chunk, scalers[id].period, asMinMax(scalers[id])));
+    if (valEnds.length) vals.push(univariateWindows(r, valEnds, steps, chunk, scalers[id].period, asMinMax(scalers[id])));
+  }
+  const train = concat(trains, steps, D, chunk), val = concat(vals, steps, D, chunk);
+  return { train, val, scalers, windows: train.n, to };
+}
+
+/** Pooled validation in scaled units: MAE, seasonal-naive-free baseline (hold the last value), per-step residual std. */
+function validate(net: LstmNet, val: WindowSet, chunk: number): GlobalLstmState['validation'] {
+  if (val.n === 0) return { mae: NaN, baselineMae: NaN, residualStd: new Array<number>(chunk).fill(0), windows: 0 };
+  const pred = net.predict(val.x, val.n);
+  let err = 0, base = 0;
+  const sq = new Float64Array(chunk);
+  for (let i = 0; i < val.n * chunk; i++) {
+    const d = pred[i] - val.y[i];
+    err += Math.abs(d); base += Math.abs(val.y[i]); sq[i % chunk] += d * d;
+  }
+  const count = val.n * chunk;
+  return { mae: err / count, baselineMae: base / count, residualStd: Array.from(sq, (s) => Math.sqrt(s / val.n)), windows: val.n };
+}
+
+/** Trains one network on windows pooled from every series of `pool`. */
+export function trainGlobalLstm(pool: SeriesPool, options: Partial<GlobalLstmOptions> = {}): GlobalLstmModel {
+  const o = { ...DEFAULT_GLOBAL_OPTIONS, ...options };
+  const chunk = Math.max(1, Math.min(o.chunk, o.steps));
+  const pooled = poolWindows(pool, o.steps, chunk, o.windowsPerSeries, o.validationFraction);
+  const config: LstmNetConfig = {
+    inputSize: UNIVARIATE_FEATURES.length, steps: o.steps, units1: o.units1, units2: o.units2, dense: o.dense, outputs: chunk, dropout: o.dropout, loss: o.loss,
+  };
+  const net = new LstmNet(config, o.seed);
+  const result = train(net, pooled.train, pooled.val.n ? pooled.val : undefined, {
+    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: o.onEpoch, isCancelled: o.isCancelled,
+  });
+  if (result.cancelled) throw new Error('global lstm: training cancelled');
+  const state: GlobalLstmState = {
+    format: MODEL_FORMAT, moraVersion: moraVersion(), kind: GLOBAL_KIND, version: 1, features: UNIVARIATE_FEATURES, config, chunk,
+    scalers: pooled.scalers, validation: validate(net, pooled.val, chunk),
+    trainedOn: { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to }, refreshes: [],
+    weights: encodeWeights(net.getWeights()),
+  };
+  return new GlobalLstmModel(state, net, result);
+}
+
+export interface GlobalForecastItem {
+  /** The series' id in the pool; unknown or absent = zero shot (scaled by this history). */
+  id?: string;
+  history: Series;
+}
+
+export class GlobalLstmModel {
+  constructor(readonly state: GlobalLstmState, private readonly net: LstmNet, readonly training?: TrainResult) {}
+
+  static fromJSON(json: unknown): GlobalLstmModel {
+    const s = json as GlobalLstmState;
+    assertCompatible(s, GLOBAL_KIND);
+    const net = new LstmNet(s.config);
+    net.setWeights(decodeWeights(s.weights));
+    return new GlobalLstmModel(s, net);
+  }
+
+  get version(): number { return this.state.version; }
+  get seriesIds(): string[] { return Object.keys(this.state.scalers); }
+  weights(): Float32Array[] { return this.net.getWeights(); }
+  toJSON(): GlobalLstmState { return this.state; }
+
+  /** The forecast of one series from the end of `history` (see forecastMany). */
+  forecast(history: Series, horizon: number, id?: string): Forecast {
+    return this.forecastMany([{ id, history }], horizon)[0];
+  }
+
+  /**
+   * Forecasts of many series at once, chunk by chunk (all series' windows in one batch per chunk): each known id is
+   * scaled by its stored scaler, any other history by a scaler fitted to it (zero shot). 90% bands from the pooled
+   * validation residuals in scaled units × the series' scale, widened by √(chunk index).
+   */
+  forecastMany(items: readonly GlobalForecastItem[], horizon: number): Forecast[] {
+    const { config, chunk } = this.state;
+    const H = Math.max(0, Math.floor(horizon));
+    const T = config.steps, D = config.inputSize;
+    const prepared = items.map(({ id, history }, i) => {
+      const name = id ?? `#${i}`;
+      const { r, step, period } = prepareSeries(name, history, T, chunk, 0);
+      const known = id !== undefined ? this.state.scalers[id] : undefined;
+      if (known && Math.abs(known.step - step) > 1e-6 * step) {
+        throw new GlobalLstmError(`global lstm: series "${name}" has a ${step} s step; it was trained at ${known.step} s`);
+      }
+      const p = known ? known.period : period;
+      const need = Math.max(T, p) + T;
+      if (r.v.length < need) throw new GlobalLstmError(`global lstm: series "${name}" needs ${need} regular steps of history to forecast, got ${r.v.length}`);
+      const scaler = known ?? fitScaler(r.v, r.v.length, step, period, r.t0 + (r.v.length - 1) * step);
+      return { r, step, period: p, scaler, v: Array.from(r.v), start: r.v.length };
+    });
+    const N = prepared.length;
+    const x = new Float32Array(N * T * D);
+    for (let done = 0; done < H; done += chunk) {
+      prepared.forEach((p, i) => {
+        const end = p.start + done - 1;
+        for (let j = 0; j < T; j++) {
+          const k = end - T + 1 + j;
+          univariateStep(p.v, k, p.r.t0 + k * p.step, p.period, chunk, asMinMax(p.scaler), x, (i * T + j) * D);
+        }
+      });
+      const out = N ? this.net.predict(x, N) : new Float32Array(0);
+      prepared.forEach((p, i) => {
+        const known = p.start + done;
+        const floor = p.scaler.nonNegative ? 0 : -Infinity;
+        const base = baselineAt(p.v, known);
+        for (let h = 0; h < chunk; h++) p.v[known + h] = Math.max(floor, base + out[i * chunk + h] * p.scaler.scale);
+      });
+    }
+    const sd = this.state.validation.residualStd;
+    return prepared.map((p) => {
+      const t = new Float64Array(H), mean = new Float64Array(H), lower = new Float64Array(H), upper = new Float64Array(H);
+      for (let i = 0; i < H; i++) {
+        t[i] = p.r.t0 + (p.start + i) * p.step;
+        mean[i] = p.v[p.start + i];
+        const w = 1.645 * (sd[i % chunk] || 0) * p.scaler.scale * Math.sqrt(Math.floor(i / chunk) + 1);
+        lower[i] = p.scaler.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
+        upper[i] = mean[i] + w;
+      }
+      return { t, mean, lower, upper, intervalWidth: 0.9 };
+    });
+  }
+
+  /**
+   * Fine-tunes a copy of this model on the pool's windows (new days, new series) for a few epochs from the current
+   * weights instead of retraining: known series keep their scalers, new series get theirs; version + 1.
+   */
+  refresh(pool: SeriesPool, options: Partial<RefreshOptions> = {}): GlobalLstmModel {
+    const o = { ...DEFAULT_REFRESH_OPTIONS, ...options };
+    const { config, chunk } = this.state;
+    const pooled = poolWindows(pool, config.steps, chunk, o.windowsPerSeries, 0.2, this.state.scalers);
+    const net = new LstmNet(config, o.seed);
+    net.setWeights(this.net.getWeights());
+    const result = train(net, pooled.train, pooled.val.n ? pooled.val : undefined, {
+      epochs: o.epochs, batchSize: 256, learningRate: o.learningRate, patience: o.epochs, seed: o.seed, onEpoch: o.onEpoch, isCancelled: o.isCancelled,
+    });
+    if (result.cancelled) throw new Error('global lstm: refresh cancelled');
+    const scalers = { ...this.state.scalers };
+    for (const [id, s] of Object.entries(pooled.scalers)) scalers[id] = this.state.scalers[id] ? { ...this.state.scalers[id], to: Math.max(this.state.scalers[id].to, s.to) } : s;
+    const state: GlobalLstmState = {
+      ...this.state, moraVersion: moraVersion(), version: this.state.version + 1, scalers, validation: validate(net, pooled.val, chunk),
+      refreshes: [...this.state.refreshes, { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to }],
+      weights: encodeWeights(net.getWeights()),
+    };
+    return new GlobalLstmModel(state, net, result);
+  }
+}
+
+/** Saves a global model as a TF.js LayersModel artefact (`path` = its model.json; scalers, features, window, version in MOrA's metadata). */
+export function saveGlobalLstm(path: string, model: GlobalLstmModel): void {
+  saveModel(path, model.toJSON());
+}
+
+export function loadGlobalLstm(path: string): GlobalLstmModel {
+  return GlobalLstmModel.fromJSON(loadModel(path));
+}
+
+/**
+ * The global model as the `lstm` member of a forecast request (`ForecastRequest.overrides.lstm`): the fused model then
+ * weighs it exactly as it weighs the per-series LSTM. Its holdout score is the forecast of the last min(horizon, one day,
+ * 20%) points from the history before them — honest only when the model was trained without them (bench:fleet trains on
+ * each series minus that holdout, as the per-series LSTM is).
+ */
+export function globalLstmOverride(model: GlobalLstmModel, id?: string): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
+  return (history, request) => {
+    const t0 = performance.now();
+    const full = clean(history).series;
+    const { fitPart, points } = holdoutSplit(full, request.horizon);
+    const [hv, forecast] = [model.forecast(fitPart, points, id), model.forecast(full, request.horizon, id)];
+    const actual = full.v.subarray(full.v.length - points);
+    const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+    return Promise.resolve({
+      model: 'lstm', forecast,
+      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: id ? model.state.scalers[id] ?? null : null, holdout },
+      timings: { fitMs: 0, predictMs: performance.now() - t0 },
+    });
+  };
+}
