@@ -39,6 +39,8 @@ missing_runtime_pkgs() {
 # A real Kubernetes control plane for the integration tests (kube-apiserver, kine, kube-state-metrics), built from Go
 # modules once per version under ${CACHE_ROOT}/kube-<version>; only checks when cached.
 bash "$(dirname "${BASH_SOURCE[0]}")/install-control-plane.sh"
+# The VPA CRDs from the upstream Go module's files (cached; the in-cluster recommender's tests install them).
+bash "$(dirname "${BASH_SOURCE[0]}")/install-vpa-crd.sh" || log "WARNING: the VPA CRD could not be fetched; test/integration/vpa-in-cluster.test.ts will say so"
 
 # Fast path: nothing to do.
 if [[ -z "$(missing_runtime_pkgs)" && -f "${CS_MARK}" ]] && grep -qx "${CODE_SERVER_VERSION}" "${CS_MARK}"; then

@@ -44,6 +44,10 @@ export interface RecommendCliOptions {
   applyCluster?: boolean;
   dryRun?: boolean;
   yes?: boolean;
+  /** In-cluster recommender shard (recommend-in-cluster.ts). */
+  inCluster?: boolean;
+  shardIndex?: string;
+  shards?: string;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -90,6 +94,9 @@ export function register(program: Command): void {
     .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing')
     .option('-y, --yes', 'with --apply-cluster: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
+    .option('--shard-index <i>', 'with --in-cluster: this shard (default $JOB_COMPLETION_INDEX, else 0)')
+    .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
       try {
@@ -158,6 +165,8 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
 
 // Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
+  if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
+  if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   const format = opts.format.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   const policy = recommendPolicy(opts);

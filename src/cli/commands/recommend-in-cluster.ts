@@ -1,0 +1,167 @@
+/**
+ * `mora recommend --in-cluster`: one shard of MOrA's in-cluster recommender, as an Indexed Job's pod runs it. It takes
+ * the namespaces whose stable hash mod N is its index (vpa-shard.ts; the index from --shard-index or
+ * JOB_COMPLETION_INDEX, N from --shards or MORA_SHARDS), finds there the VerticalPodAutoscalers that name MOrA as
+ * their recommender, recommends their target workloads with the same pipeline and policy as `mora recommend`, writes
+ * each VPA's status (vpa-status.ts) and exits. Other VPAs are never written. A shard rerun (the Job controller retries
+ * a failed pod) redoes exactly its own namespaces and writes the same status.
+ *
+ * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
+ * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write failed (the
+ * Job retries the shard); 2 bad flags; 3 unreachable.
+ */
+import type { Workload } from '../../core/workload';
+import type { DataSource } from '../../data/datasource';
+import { shardFromEnv, shardNamespaces, type ShardSpec } from '../../data/kube/vpa-shard';
+import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
+import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
+import { forTerminal } from '../format/terminal';
+import { recommendPolicy, type RecommendCliOptions } from './recommend';
+
+export interface InClusterCliOptions extends RecommendCliOptions {
+  inCluster?: boolean;
+  shardIndex?: string;
+  shards?: string;
+}
+
+export interface VpaOutcome {
+  namespace: string;
+  name: string;
+  target?: string;
+  /** written: a new status; unchanged: already that status; no-recommendation: RecommendationProvided False; failed: the write failed. */
+  outcome: 'written' | 'unchanged' | 'no-recommendation' | 'failed';
+  reason?: string;
+}
+
+export interface ShardSummary {
+  shard: ShardSpec;
+  context: string;
+  /** The shard's namespaces (all of them, with or without MOrA VPAs). */
+  namespaces: string[];
+  vpas: VpaOutcome[];
+  /** VPAs seen in the shard's namespaces that name another recommender (left alone). */
+  othersLeftAlone: number;
+  /** Status writes sent to the API server. */
+  writes: number;
+  seconds: number;
+}
+
+const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
+
+export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const t0 = Date.now();
+  let shard: ShardSpec;
+  try {
+    shard = shardFromEnv({ shardIndex: opts.shardIndex, shards: opts.shards }, env);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  if (opts.applyTo || opts.applyCluster || opts.report) throw new UserError('--in-cluster writes VPA status only: --apply-to, --apply-cluster and --report do not combine with it');
+  const policy = recommendPolicy(opts);
+  let model: string | undefined = opts.model.toLowerCase();
+  if (model === 'none' || model === 'window') model = undefined;
+
+  const { VpaWriter } = require('../../data/kube/vpa-writer') as typeof import('../../data/kube/vpa-writer');
+  const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
+  let writer: import('../../data/kube/vpa-writer').VpaWriter;
+  try {
+    writer = new VpaWriter({ kubeconfig: opts.kubeconfig, context: opts.context });
+  } catch (e) {
+    const kind = (e as { kind?: string }).kind;
+    if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
+    throw e;
+  }
+  const context = writer.context;
+  // MORA_NOW (Unix seconds): evaluate as of that time instead of now — the same inputs then give the same status on a
+  // rerun (tests; reproducing a past run). Without it a rerun reads the samples Prometheus has by then.
+  const nowRaw = env.MORA_NOW?.trim();
+  const pinned = nowRaw ? Number(nowRaw) : undefined;
+  if (pinned !== undefined && !(Number.isFinite(pinned) && pinned > 0)) throw new UserError(`MORA_NOW must be Unix seconds, got "${nowRaw}"`);
+  const cluster = new ClusterDataSource({
+    prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays,
+    ...(pinned !== undefined ? { now: () => pinned } : {}),
+  });
+  const fail = (e: unknown): never => {
+    const kind = (e as { kind?: string }).kind;
+    if (kind === 'unreachable') throw new UserError((e as Error).message, EXIT_UNREACHABLE);
+    throw e;
+  };
+
+  const all = await cluster.namespaces(context).catch(fail);
+  const namespaces = shardNamespaces(all, shard.index, shard.count);
+  const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(line)}\n`); };
+  log(`mora in-cluster: shard ${shard.index} of ${shard.count}: ${namespaces.length} of ${all.length} namespace(s)`);
+
+  // The MOrA VPAs of the shard's namespaces, and the workloads they target.
+  const mine = new Map<string, VpaObject[]>();
+  let others = 0;
+  for (const ns of namespaces) {
+    const vpas = await writer.list(ns).catch((e: unknown) => {
+      if ((e as { kind?: string }).kind === 'not-found') throw new UserError(`the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not served by this cluster: install the VPA CRD first (${(e as Error).message})`, EXIT_USAGE);
+      return fail(e);
+    });
+    const ours = vpas.filter(isMoraVpa);
+    others += vpas.length - ours.length;
+    if (ours.length) mine.set(ns, ours);
+  }
+  const wanted = new Set<string>();
+  for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
+
+  const skipped = new Map<string, string>();
+  const listed = new Set<string>();
+  let runs: import('./recommend-run').WorkloadRun[] = [];
+  if (wanted.size > 0) {
+    const health = await cluster.health();
+    if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
+    const source: DataSource = Object.assign(Object.create(cluster) as DataSource, {
+      contexts: async () => [context],
+      namespaces: async () => [...mine.keys()],
+      workloads: async (ctx: string, ns: string) => {
+        const ws = (await cluster.workloads(ctx, ns)).filter((w: Workload) => wanted.has(key(ns, w.kind, w.name)));
+        for (const w of ws) listed.add(key(ns, w.kind, w.name));
+        return ws;
+      },
+    });
+    const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
+    runs = await recommendFromSource(source, {
+      policy, model,
+      onSkip: (w, reason) => { skipped.set(key(w.namespace, w.kind, w.name), reason); log(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}`); },
+      onSkipNamespace: (_ctx, ns, reason) => { log(`mora: skipped namespace "${ns}": ${reason}`); },
+    }).catch(fail);
+  }
+  const byTarget = new Map(runs.map((r) => [key(r.recommendation.workload.namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation]));
+
+  const outcomes: VpaOutcome[] = [];
+  for (const [ns, vpas] of mine) {
+    for (const vpa of vpas) {
+      const t = vpaTarget(vpa);
+      const k = t ? key(ns, t.kind, t.name) : '';
+      const rec = byTarget.get(k);
+      const target = t ? `${t.kind}/${t.name}` : undefined;
+      const why = !t ? 'the VPA has no spec.targetRef'
+        : rec ? undefined
+          : skipped.get(k) ?? (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs and Jobs)`);
+      const reason = !t || (!rec && !listed.has(k)) ? 'TargetNotFound' : 'NoMetrics';
+      try {
+        const now = Date.now();
+        const result = await writer.writeStatus(vpa, (cur) => (rec ? vpaStatusFor(cur, rec, now) : vpaStatusWithout(cur, reason, why ?? '', now)));
+        outcomes.push({ namespace: ns, name: vpa.metadata.name, target, outcome: rec ? result : 'no-recommendation', ...(why ? { reason: why } : {}) });
+      } catch (e) {
+        outcomes.push({ namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: (e as Error).message });
+        log(`mora: could not write the status of VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const summary: ShardSummary = {
+    shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, seconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+  const failed = outcomes.filter((o) => o.outcome === 'failed');
+  log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed, ${summary.seconds} s`);
+  const out = `${JSON.stringify(summary, null, 2)}\n`;
+  if (failed.length) {
+    const err = new UserError(`${failed.length} VPA status write(s) failed (first: ${failed[0].namespace}/${failed[0].name}: ${failed[0].reason}); rerun the shard`, 1);
+    (err as UserError & { output?: string }).output = out;
+    throw err;
+  }
+  return out;
+}

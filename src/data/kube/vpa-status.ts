@@ -1,0 +1,170 @@
+/**
+ * MOrA's recommendation as the status of an `autoscaling.k8s.io/v1` VerticalPodAutoscaler, the shape the VPA recommender
+ * writes (k8s.io/autoscaler/vertical-pod-autoscaler, deploy/vpa-v1-crd-gen.yaml): per container `target`, `lowerBound`,
+ * `upperBound` and `uncappedTarget` as Kubernetes quantities, and the `RecommendationProvided` condition. So
+ * `kubectl describe vpa`, Goldilocks and the VPA updater / admission controller read MOrA's numbers.
+ *
+ * Only for VPA objects that name MOrA as their recommender (`spec.recommenders: [{name: mora}]`): the default
+ * recommender leaves those alone, and MOrA never touches any other. Pure functions: no API calls here (vpa-writer.ts).
+ */
+import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
+import type { ContainerRecommendation, Recommendation } from '../../core/recommendation';
+
+/** The name a VPA gives in spec.recommenders to be served by MOrA. */
+export const MORA_RECOMMENDER = 'mora';
+export const VPA_GROUP = 'autoscaling.k8s.io';
+export const VPA_VERSION = 'v1';
+export const VPA_PLURAL = 'verticalpodautoscalers';
+/** The reason of MOrA's RecommendationProvided condition (True). */
+export const MORA_REASON = 'MOrARecommendation';
+
+export type VpaResources = Partial<Record<'cpu' | 'memory', string>>;
+
+export interface VpaContainerPolicy {
+  containerName?: string;
+  mode?: 'Auto' | 'Off' | string;
+  minAllowed?: Record<string, string | number>;
+  maxAllowed?: Record<string, string | number>;
+  controlledResources?: string[];
+}
+
+export interface VpaObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; generation?: number; resourceVersion?: string; uid?: string };
+  spec: {
+    targetRef?: { apiVersion?: string; kind: string; name: string };
+    recommenders?: Array<{ name: string }>;
+    resourcePolicy?: { containerPolicies?: VpaContainerPolicy[] };
+    updatePolicy?: { updateMode?: string };
+  };
+  status?: VpaStatus;
+}
+
+export interface VpaContainerRecommendation {
+  containerName: string;
+  target: VpaResources;
+  lowerBound: VpaResources;
+  upperBound: VpaResources;
+  uncappedTarget: VpaResources;
+}
+
+export interface VpaCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface VpaStatus {
+  recommendation?: { containerRecommendations: VpaContainerRecommendation[] };
+  conditions?: VpaCondition[];
+}
+
+/** True when the VPA names MOrA among its recommenders; a VPA without `spec.recommenders` belongs to the default one. */
+export function isMoraVpa(vpa: Pick<VpaObject, 'spec'>): boolean {
+  return (vpa.spec?.recommenders ?? []).some((r) => r?.name === MORA_RECOMMENDER);
+}
+
+/** The container policy that applies to a container: its own by name, else the `*` one, else none. */
+function policyFor(vpa: Pick<VpaObject, 'spec'>, container: string): VpaContainerPolicy | undefined {
+  const all = vpa.spec.resourcePolicy?.containerPolicies ?? [];
+  return all.find((p) => p.containerName === container) ?? all.find((p) => p.containerName === '*');
+}
+
+const fmt = (resource: 'cpu' | 'memory', v: number) => (resource === 'cpu' ? formatCpu(Math.max(0, v)) : formatMemory(Math.max(0, v)));
+
+/** A min/maxAllowed entry in base units, or undefined when absent or unreadable (then it does not cap). */
+function allowed(map: Record<string, string | number> | undefined, resource: 'cpu' | 'memory'): number | undefined {
+  const raw = map?.[resource];
+  if (raw === undefined) return undefined;
+  try {
+    return parseQuantity(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One container's VPA recommendation, or undefined when the VPA's policy turns it off (mode Off) or MOrA has no CPU or
+ * memory value for it. `uncappedTarget` is MOrA's value; `target` and the bounds are kept within the container
+ * policy's minAllowed / maxAllowed as the VPA recommender does; lowerBound ≤ target ≤ upperBound always holds.
+ */
+export function vpaContainerRecommendation(vpa: Pick<VpaObject, 'spec'>, c: ContainerRecommendation): VpaContainerRecommendation | undefined {
+  const policy = policyFor(vpa, c.container);
+  if (policy?.mode === 'Off') return undefined;
+  const controlled = policy?.controlledResources ?? ['cpu', 'memory'];
+  const out: VpaContainerRecommendation = { containerName: c.container, target: {}, lowerBound: {}, upperBound: {}, uncappedTarget: {} };
+  let any = false;
+  for (const resource of ['cpu', 'memory'] as const) {
+    const r = c[resource];
+    if (!r || !controlled.includes(resource) || !Number.isFinite(r.request.value)) continue;
+    const min = allowed(policy?.minAllowed, resource);
+    const max = allowed(policy?.maxAllowed, resource);
+    const cap = (v: number) => Math.min(max ?? Infinity, Math.max(min ?? 0, v));
+    const value = r.request.value;
+    const target = cap(value);
+    const lower = Math.min(target, cap(Number.isFinite(r.request.lower) ? r.request.lower : value));
+    const upper = Math.max(target, cap(Number.isFinite(r.request.upper) ? r.request.upper : value));
+    out.target[resource] = fmt(resource, target);
+    out.lowerBound[resource] = fmt(resource, lower);
+    out.upperBound[resource] = fmt(resource, upper);
+    out.uncappedTarget[resource] = fmt(resource, value);
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+/** RFC 3339 at whole seconds, as the API server stores metav1.Time. */
+export function apiTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The condition to write, keeping the previous lastTransitionTime when the status did not change (the Kubernetes
+ * convention: it marks transitions, not writes), so a rerun of the same recommendation writes the same status.
+ */
+export function condition(previous: VpaStatus | undefined, type: string, status: VpaCondition['status'], reason: string, message: string, nowMs: number): VpaCondition {
+  const old = previous?.conditions?.find((c) => c.type === type);
+  const lastTransitionTime = old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : apiTime(nowMs);
+  return { type, status, lastTransitionTime, reason, message };
+}
+
+/** The condition message: what MOrA recommended from, without times (a rerun with the same numbers says the same). */
+function message(rec: Recommendation, containers: number): string {
+  const methods = [...new Set(rec.containers.flatMap((c) => [c.cpu?.evidence.method, c.memory?.evidence.method]).filter((m): m is string => Boolean(m)))];
+  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)})`;
+}
+
+/**
+ * The VPA status for MOrA's recommendation of the VPA's target: `recommendation.containerRecommendations` (containers
+ * in the recommendation's order, those the policy turns off left out) and the RecommendationProvided condition, True
+ * with MOrA's reason, or False when no container got a value. Other condition types the object carries are kept.
+ */
+export function vpaStatusFor(vpa: VpaObject, rec: Recommendation, nowMs: number): VpaStatus {
+  const containerRecommendations = rec.containers.map((c) => vpaContainerRecommendation(vpa, c)).filter((x): x is VpaContainerRecommendation => x !== undefined);
+  const provided = containerRecommendations.length > 0
+    ? condition(vpa.status, 'RecommendationProvided', 'True', MORA_REASON, message(rec, containerRecommendations.length), nowMs)
+    : condition(vpa.status, 'RecommendationProvided', 'False', 'NoContainerRecommendation', 'MOrA has no CPU or memory value for any container this VPA controls', nowMs);
+  return {
+    recommendation: { containerRecommendations },
+    conditions: mergeConditions(vpa.status, [provided]),
+  };
+}
+
+/** RecommendationProvided False with a reason (no metrics, target not found …); the last recommendation is left as it was. */
+export function vpaStatusWithout(vpa: VpaObject, reason: string, why: string, nowMs: number): VpaStatus {
+  return { conditions: mergeConditions(vpa.status, [condition(vpa.status, 'RecommendationProvided', 'False', reason, why, nowMs)]) };
+}
+
+function mergeConditions(previous: VpaStatus | undefined, mine: VpaCondition[]): VpaCondition[] {
+  const types = new Set(mine.map((c) => c.type));
+  return [...(previous?.conditions ?? []).filter((c) => !types.has(c.type)), ...mine];
+}
+
+/** The VPA's target workload as MOrA names it, or undefined when it has none. */
+export function vpaTarget(vpa: VpaObject): { kind: string; name: string } | undefined {
+  const t = vpa.spec?.targetRef;
+  return t?.kind && t.name ? { kind: t.kind, name: t.name } : undefined;
+}

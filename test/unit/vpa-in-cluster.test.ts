@@ -1,0 +1,159 @@
+import { strict as assert } from 'node:assert';
+import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
+import { fnv1a32, shardFromEnv, shardNamespaces, shardOf } from '../../src/data/kube/vpa-shard';
+import { MORA_REASON, apiTime, isMoraVpa, vpaContainerRecommendation, vpaStatusFor, vpaStatusWithout, type VpaObject } from '../../src/data/kube/vpa-status';
+import { sameStatus } from '../../src/data/kube/vpa-writer';
+import { mora } from './helpers/run-cli';
+
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const Mi = 2 ** 20;
+
+function resource(value: number, lower: number, upper: number): ResourceRecommendation {
+  return {
+    request: { value, lower, upper }, confidence: 0.9,
+    evidence: { observed: { p50: value / 2, p95: value / 1.2, p99: value, max: value, samples: 100, days: 1 }, margin: 0.1, method: 'moving-window', reason: 'test', completeness: 1, notes: [] },
+  };
+}
+
+function container(name: string, cpu?: [number, number, number], memory?: [number, number, number]): ContainerRecommendation {
+  return {
+    container: name, current: { requests: {}, limits: {} },
+    ...(cpu ? { cpu: resource(...cpu) } : {}), ...(memory ? { memory: resource(...memory) } : {}),
+    verdict: 'over-provisioned', confidence: 0.9,
+  };
+}
+
+function rec(containers: ContainerRecommendation[]): Recommendation {
+  return { workload: { context: 'c', namespace: 'shop', kind: 'Deployment', name: 'api' }, containers, qos: 'Burstable', confidence: 0.85, generatedAt: 0 };
+}
+
+function vpa(spec: Partial<VpaObject['spec']> = {}, status?: VpaObject['status']): VpaObject {
+  return {
+    apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'api', namespace: 'shop', generation: 1 },
+    spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, recommenders: [{ name: 'mora' }], ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+describe('in-cluster recommender: shards', () => {
+  it('FNV-1a 32-bit: the published test vectors, and names pinned so a change of hash cannot slip through', () => {
+    assert.equal(fnv1a32(''), 0x811c9dc5);
+    assert.equal(fnv1a32('a'), 0xe40c292c);
+    assert.equal(fnv1a32('foobar'), 0xbf9cf968);
+    assert.equal(fnv1a32('default'), 0x933b5bde);
+    assert.equal(fnv1a32('kube-system'), 0xa275975e);
+    assert.equal(shardOf('shop', 8), 1);
+    assert.equal(shardOf('default', 4), 2);
+  });
+
+  it('every namespace is in exactly one shard, for N = 1, 4 and 8, and the shards are roughly even', () => {
+    const names = Array.from({ length: 200 }, (_, i) => `team-${i}-${(i * 7919) % 1000}`);
+    for (const n of [1, 4, 8]) {
+      const shards = Array.from({ length: n }, (_, i) => shardNamespaces(names, i, n));
+      const all = shards.flat();
+      assert.equal(all.length, names.length, `N=${n}: no namespace twice`);
+      assert.deepEqual([...all].sort(), [...names].sort(), `N=${n}: every namespace`);
+      for (const [i, s] of shards.entries()) {
+        assert.ok(s.every((ns) => shardOf(ns, n) === i));
+        assert.ok(s.length > (200 / n) * 0.5 && s.length < (200 / n) * 1.5, `N=${n} shard ${i}: ${s.length}`);
+        assert.deepEqual(shardNamespaces(names, i, n), s, 'the same on every call');
+      }
+    }
+  });
+
+  it('refuses an index outside 0…N−1 and a count below 1', () => {
+    assert.throws(() => shardNamespaces(['a'], 4, 4), /from 0 to 3/);
+    assert.throws(() => shardNamespaces(['a'], -1, 4), /from 0 to 3/);
+    assert.throws(() => shardNamespaces(['a'], 0, 0), /at least 1/);
+    assert.throws(() => shardOf('a', 1.5), /whole number/);
+  });
+
+  it('index and count: flags first, then JOB_COMPLETION_INDEX and MORA_SHARDS, else shard 0 of 1', () => {
+    assert.deepEqual(shardFromEnv({}, {}), { index: 0, count: 1 });
+    assert.deepEqual(shardFromEnv({}, { JOB_COMPLETION_INDEX: '3', MORA_SHARDS: '8' }), { index: 3, count: 8 });
+    assert.deepEqual(shardFromEnv({ shardIndex: '1', shards: '4' }, { JOB_COMPLETION_INDEX: '3', MORA_SHARDS: '8' }), { index: 1, count: 4 });
+    assert.throws(() => shardFromEnv({}, { JOB_COMPLETION_INDEX: '4', MORA_SHARDS: '4' }), /JOB_COMPLETION_INDEX 4 is not below the shard count 4/);
+    assert.throws(() => shardFromEnv({ shards: 'two' }, {}), /--shards must be a whole number/);
+    assert.throws(() => shardFromEnv({ shardIndex: '-1', shards: '2' }, {}), /--shard-index must be a whole number/);
+  });
+
+  it('mora recommend: shard flags without --in-cluster, or a bad shard, exit 2 with one line', async () => {
+    const a = await mora(['recommend', '--shards', '4']);
+    assert.equal(a.code, 2);
+    assert.match(a.err, /--shard-index and --shards go with --in-cluster/);
+    const b = await mora(['recommend', '--in-cluster', '--shard-index', '5', '--shards', '4']);
+    assert.equal(b.code, 2);
+    assert.match(b.err, /--shard-index 5 is not below the shard count 4/);
+  });
+});
+
+describe('in-cluster recommender: VPA status', () => {
+  const now = Date.UTC(2026, 10, 29, 5, 0, 0, 123);
+
+  it('only VPAs that name "mora" in spec.recommenders are MOrA\'s', () => {
+    assert.equal(isMoraVpa(vpa()), true);
+    assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'default' }, { name: 'mora' }] })), true);
+    assert.equal(isMoraVpa(vpa({ recommenders: undefined })), false);
+    assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'Mora' }] })), false);
+    assert.equal(isMoraVpa(vpa({ recommenders: [] })), false);
+  });
+
+  it('containerRecommendations: target, bounds and uncappedTarget as quantities, RecommendationProvided True', () => {
+    const r = rec([container('server', [0.1234, 0.05, 0.3], [200 * Mi, 150 * Mi, 300 * Mi + 1]), container('envoy', [0.02, 0.02, 0.02])]);
+    const st = vpaStatusFor(vpa(), r, now);
+    assert.deepEqual(st.recommendation, {
+      containerRecommendations: [
+        { containerName: 'server', target: { cpu: '124m', memory: '200Mi' }, lowerBound: { cpu: '50m', memory: '150Mi' }, upperBound: { cpu: '300m', memory: String(300 * Mi + 1) }, uncappedTarget: { cpu: '124m', memory: '200Mi' } },
+        { containerName: 'envoy', target: { cpu: '20m' }, lowerBound: { cpu: '20m' }, upperBound: { cpu: '20m' }, uncappedTarget: { cpu: '20m' } },
+      ],
+    });
+    for (const c of st.recommendation!.containerRecommendations) {
+      for (const f of ['target', 'lowerBound', 'upperBound', 'uncappedTarget'] as const) for (const q of Object.values(c[f])) assert.match(String(q), QUANTITY);
+    }
+    assert.deepEqual(st.conditions, [{
+      type: 'RecommendationProvided', status: 'True', lastTransitionTime: '2026-11-29T05:00:00Z', reason: MORA_REASON,
+      message: 'MOrA recommended 2 container(s) of Deployment api (moving-window; confidence 0.85)',
+    }]);
+  });
+
+  it('the container policy: maxAllowed / minAllowed cap target and bounds, not uncappedTarget; mode Off and controlledResources', () => {
+    const v = vpa({ resourcePolicy: { containerPolicies: [
+      { containerName: '*', maxAllowed: { cpu: '100m' }, minAllowed: { memory: '256Mi' } },
+      { containerName: 'sidecar', mode: 'Off' },
+      { containerName: 'batch', controlledResources: ['memory'] },
+    ] } });
+    const server = vpaContainerRecommendation(v, container('server', [0.5, 0.2, 0.9], [100 * Mi, 50 * Mi, 400 * Mi]))!;
+    assert.deepEqual(server, {
+      containerName: 'server',
+      target: { cpu: '100m', memory: '256Mi' }, lowerBound: { cpu: '100m', memory: '256Mi' }, upperBound: { cpu: '100m', memory: '400Mi' },
+      uncappedTarget: { cpu: '500m', memory: '100Mi' },
+    });
+    assert.equal(vpaContainerRecommendation(v, container('sidecar', [0.1, 0.1, 0.1])), undefined);
+    assert.deepEqual(Object.keys(vpaContainerRecommendation(v, container('batch', [0.1, 0.1, 0.1], [64 * Mi, 64 * Mi, 64 * Mi]))!.target), ['memory']);
+    // lowerBound ≤ target ≤ upperBound even when the engine's band does not contain the value.
+    const odd = vpaContainerRecommendation(vpa(), container('x', [0.2, 0.3, 0.1]))!;
+    assert.deepEqual([odd.lowerBound.cpu, odd.target.cpu, odd.upperBound.cpu], ['200m', '200m', '200m']);
+  });
+
+  it('no value for any container: RecommendationProvided False; keeps lastTransitionTime while the condition holds', () => {
+    const none = vpaStatusFor(vpa(), rec([container('server')]), now);
+    assert.deepEqual(none.recommendation, { containerRecommendations: [] });
+    assert.equal(none.conditions![0].status, 'False');
+    const first = vpaStatusFor(vpa(), rec([container('server', [0.1, 0.1, 0.1])]), now);
+    const later = vpaStatusFor(vpa({}, { ...first, conditions: [...first.conditions!, { type: 'Other', status: 'True', lastTransitionTime: apiTime(0) }] }),
+      rec([container('server', [0.1, 0.1, 0.1])]), now + 3_600_000);
+    assert.equal(later.conditions!.find((c) => c.type === 'RecommendationProvided')!.lastTransitionTime, '2026-11-29T05:00:00Z', 'unchanged condition, same time');
+    assert.ok(later.conditions!.some((c) => c.type === 'Other'), 'other condition types are kept');
+    const gone = vpaStatusWithout(vpa({}, first), 'NoMetrics', 'no samples', now + 7_200_000);
+    assert.equal(gone.recommendation, undefined, 'the last recommendation is left as it was');
+    assert.deepEqual(gone.conditions, [{ type: 'RecommendationProvided', status: 'False', lastTransitionTime: '2026-11-29T07:00:00Z', reason: 'NoMetrics', message: 'no samples' }]);
+  });
+
+  it('sameStatus ignores key order (the API server gives custom objects back in its own order)', () => {
+    const st = vpaStatusFor(vpa(), rec([container('server', [0.1, 0.05, 0.2], [64 * Mi, 32 * Mi, 128 * Mi])]), now);
+    const reordered = JSON.parse(JSON.stringify(st, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v))) as typeof st;
+    assert.equal(sameStatus(reordered, st), true);
+    assert.equal(sameStatus(undefined, st), false);
+    assert.equal(sameStatus(st, vpaStatusFor(vpa(), rec([container('server', [0.2, 0.05, 0.2])]), now)), false);
+  });
+});
