@@ -130,6 +130,28 @@ describe('global LSTM (one network, many series)', function () {
     assert.ok(fused.used.some((u) => u === 'lstm') || fused.dropped.some((d) => d.name === 'lstm'));
   });
 
+  it('is the lstm registry entry with --set lstm.global=<model.json> [lstm.series=<id>], fused included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-global-'));
+    try {
+      const path = join(dir, 'model.json');
+      saveGlobalLstm(path, model);
+      const h = split(pool[3].series, 24).train;
+      const runs = await runForecasts(h, ['lstm', 'fused'], { horizon: 24, options: { lstm: { global: path, series: 'w3' } } });
+      const fitted = runs[0].fitted as { kind: string; series: string; holdout: { mae: number } };
+      assert.equal(fitted.kind, 'mora-lstm-global');
+      assert.equal(fitted.series, 'w3');
+      assert.ok(Number.isFinite(fitted.holdout.mae));
+      assert.deepEqual(Array.from(runs[0].forecast.mean), Array.from(model.forecast(h, 24, 'w3').mean));
+      assert.ok((runs[1].forecast as FusedForecast).mean.every(Number.isFinite));
+      const zeroShot = await runForecasts(h, ['lstm'], { horizon: 24, options: { lstm: { global: path } } });
+      assert.equal((zeroShot[0].fitted as { series: unknown }).series, null);
+      await assert.rejects(runForecasts(h, ['lstm'], { horizon: 24, options: { lstm: { global: path, series: 'nope' } } }), (e: Error) => e.name === 'ForecastInputError' && /"nope" is not in the global model's pool \(6 series\)/.test(e.message));
+      await assert.rejects(runForecasts(h, ['lstm'], { horizon: 24, options: { lstm: { global: join(dir, 'missing.json') } } }), (e: Error) => e.name === 'ForecastInputError' && /lstm.global: cannot use/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad input with a clear error', () => {
     const ok = pool[0].series;
     assert.throws(() => trainGlobalLstm([], SMALL), (e: Error) => e instanceof GlobalLstmError && /no series/.test(e.message));

@@ -366,3 +366,21 @@ export function globalLstmOverride(model: GlobalLstmModel, id?: string): (histor
     });
   };
 }
+
+/**
+ * The `lstm` registry entry's `global` option (`--set lstm.global=<model.json> [--set lstm.series=<id>]`): the run of a
+ * saved global model instead of training a per-series LSTM — the series' stored scaler when `series` names a pool member,
+ * zero shot otherwise. A missing or incompatible file is the input's fault (ForecastInputError), said as one line.
+ */
+export async function runSavedGlobalLstm(path: string, seriesId: string | undefined, history: Series, request: ResolvedRequest): Promise<ModelRun> {
+  let model: GlobalLstmModel;
+  try {
+    model = loadGlobalLstm(path);
+  } catch (e) {
+    throw new GlobalLstmError(`lstm.global: cannot use "${path}" as a global LSTM: ${(e as Error).message}`);
+  }
+  if (seriesId !== undefined && !model.state.scalers[seriesId]) {
+    throw new GlobalLstmError(`lstm.series: "${seriesId}" is not in the global model's pool (${Object.keys(model.state.scalers).length} series); omit it to forecast zero shot`);
+  }
+  return globalLstmOverride(model, seriesId)(history, request);
+}

@@ -17,6 +17,7 @@ import { Prophet, parseOptionValues } from '../prophet';
 import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
+import { runSavedGlobalLstm } from './global';
 import { calibrateBand, DEFAULT_BAND, localScales, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
 
@@ -52,6 +53,8 @@ export const lstmModel: ForecastModel = {
   name: 'lstm',
   description: 'LSTM(64)→LSTM(32)→Dense(16)→Dense on 30-step windows (value, calendar, yesterday), MOrA kernels',
   async run(history: Series, request: ResolvedRequest): Promise<ModelRun> {
+    // `lstm.global=<model.json>` (and `lstm.series=<id>`): a saved global model (./global.ts) instead of a per-series one.
+    if (request.modelOptions.global !== undefined) return runSavedGlobalLstm(request.modelOptions.global, request.modelOptions.series, history, request);
     const options = { seed: request.seed ?? DEFAULT_LSTM_OPTIONS.seed, ...parseLstmOptions(request.modelOptions) };
     let run;
     try {
