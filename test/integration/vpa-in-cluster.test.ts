@@ -216,4 +216,44 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     const third = await shard(target.shard.index);
     assert.equal(third.writes, 0, JSON.stringify(third.vpas));
   });
+  it('as a ServiceAccount with only the documented permissions: the shard runs; RBAC refuses anything more', async () => {
+    await cp!.createNamespace('mora-system');
+    await cp!.createServiceAccount('mora-system', 'mora');
+    // docs/IN-CLUSTER.md § Running a shard: what the run needs, and nothing else.
+    await cp!.createRole(undefined, 'mora-recommender', [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list'] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['list', 'get'] },
+      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers/status'], verbs: ['patch'] },
+    ]);
+    await cp!.bind(undefined, 'mora-recommender', { kind: 'ClusterRole', name: 'mora-recommender' }, ['serviceaccount:mora-system:mora']);
+    const sa = await cp!.serviceAccountCredentials('mora-system', 'mora');
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: 'mora-system' }], 'mora-sa');
+    // Every shard's VPA loses its status, then each shard runs as the ServiceAccount and writes it back.
+    const ours = summaries.flatMap((x) => x.vpas).filter((o) => o.name === 'api');
+    for (const o of ours) await cp!.api('PATCH', `${vpaPath(o.namespace, o.name)}/status`, { status: null }, { contentType: 'application/merge-patch+json' });
+    let writes = 0;
+    for (let i = 0; i < SHARDS; i++) {
+      const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-q'],
+        cleanEnv({ JOB_COMPLETION_INDEX: String(i), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
+      assert.equal(r.code, 0, `shard ${i} as the ServiceAccount: exit ${r.code}\n${r.err}\n${r.out}`);
+      writes += (JSON.parse(r.out) as ShardSummary).writes;
+    }
+    assert.equal(writes, ours.length);
+    for (const o of ours) assert.equal(((await getVpa(o.namespace, o.name)).status as VpaStatus).conditions?.[0]?.reason, 'MOrARecommendation');
+    // Beyond that: no VPA spec, no workload change, no Secrets, no other status.
+    const refused = async (method: string, p: string, body?: unknown) => {
+      const r = await cp!.raw(method, p, body, { credentials: sa, contentType: 'application/merge-patch+json' });
+      assert.equal(r.status, 403, `${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+    };
+    await refused('PATCH', vpaPath('shop', 'api'), { spec: { updatePolicy: { updateMode: 'Auto' } } });
+    await refused('POST', vpaPath('shop'), vpa('shop', 'new', 'api', { recommenders: [{ name: 'mora' }] }));
+    await refused('DELETE', vpaPath('shop', 'worker'));
+    await refused('PATCH', '/apis/apps/v1/namespaces/shop/deployments/api', { spec: { replicas: 3 } });
+    await refused('PATCH', '/apis/apps/v1/namespaces/shop/deployments/api/status', { status: { replicas: 3 } });
+    await refused('GET', '/api/v1/namespaces/shop/secrets');
+    await refused('GET', '/api/v1/namespaces/shop/pods');
+  });
 });
