@@ -24,6 +24,7 @@ import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, apiPath, type CreatedDeployment, type Credentials } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { until } from '../harness/wait';
 
 type Json = Record<string, unknown>;
 type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
@@ -32,16 +33,6 @@ const containersOf = (o: Json) => ((o.spec as Json).template as { spec: { contai
 const rvOf = (o: Json) => String((o.metadata as Json).resourceVersion);
 
 const mora = (args: string[], env: NodeJS.ProcessEnv = {}) => moraProcess(args, cleanEnv(env));
-
-async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let x = await get();
-  while (!ok(x) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 200));
-    x = await get();
-  }
-  return x;
-}
 
 describe('Apply to cluster, RBAC and kubeconfig against a real API server', function () {
   this.timeout(120_000);
@@ -180,7 +171,7 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const change = { containers: [{ container: 'server', requests: { memory: 2 * 2 ** 30 } }] };
       // The API server picks a new policy up within a moment. A policy's denial is 422 (reason Invalid) by default:
       // MOrA still words it as admission, not as a malformed change.
-      const plan = await until(() => planApply(kube, ref('policed', 'api'), change), (p) => p.refusals.length > 0, 30_000);
+      const plan = await until(() => planApply(kube, ref('policed', 'api'), change), (p) => p.refusals.length > 0, 30_000, 200);
       assert.deepEqual(plan.refusals, ['the server-side dry run was refused, nothing was changed: the Kubernetes API (context "mora-real") refused to patch deployments.apps "api" in namespace "policed" (admission): '
         + 'deployments.apps "api" is forbidden: ValidatingAdmissionPolicy \'mora-test-memory-cap\' with binding \'mora-test-memory-cap\' denied request: memory requests above 1Gi need an exception from the platform team']);
       assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'policed', 'api')), rv);

@@ -16,6 +16,7 @@ import { apiPath, type CreatedDeployment } from '../harness/control-plane';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy';
 import { startLiveCluster, usageSeries, type LiveCluster } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { until } from '../harness/wait';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'mora.js');
 
@@ -30,17 +31,6 @@ function mora(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, out, err }));
   });
-}
-
-/** Polls `get` until `ok` holds or the deadline passes (then returns the last value, for the assertion's message). */
-async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let x = await get();
-  while (!ok(x) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    x = await get();
-  }
-  return x;
 }
 
 async function expand(model: ClusterTreeModel, labels: string[]): Promise<{ node: TreeNode; children: TreeNode[] }> {

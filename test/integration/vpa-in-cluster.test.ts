@@ -25,23 +25,13 @@ import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { until } from '../harness/wait';
 
 type Json = Record<string, unknown>;
 const repo = path.resolve(__dirname, '..', '..');
 const INSTALL = path.join(repo, 'scripts', 'install-vpa-crd.sh');
 const VPA = '/apis/autoscaling.k8s.io/v1';
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-
-/** Polls `get` until `ok` or the deadline; returns the last value (the assertion after it says what was wrong). */
-async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let x = await get();
-  while (!ok(x) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    x = await get();
-  }
-  return x;
-}
 
 /** The cached CRD file, fetched by the install script when missing (needs Go and the module proxy the first time). */
 function vpaCrdFile(): string {
