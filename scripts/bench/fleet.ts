@@ -4,7 +4,7 @@
  * seasonal-naive reference and 90% band coverage), then global / per-series ratios.
  *
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
- *                          [--demo-epochs 8] [--demo-windows 16] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
  * 288 points, forecast 288, MASE = MAE / the training part's one-day seasonal-naive MAE; series under 3 × 288 points
@@ -15,7 +15,8 @@
  * Part 2, the demo generator at --workloads N × 14 days at 5 min (src/data/demo: the shop's 11 service profiles cycled,
  * each workload its own seed, traffic noise and load ×e^N(0, 0.8); even workloads CPU, odd memory working set). Global arm
  * on all N (LSTM alone, forecasts batched over series); per-series arm and both fused arms on the first --sample
- * workloads, the per-series cost extrapolated to N and labelled so.
+ * workloads, the per-series cost extrapolated to N and labelled so; --fused-all also runs Prophet + the global LSTM + fused
+ * for all N (the fleet-wide fused pass, measured).
  * RSS: the process's peak (getrusage maxrss) after each arm, in run order — a later arm's peak includes the earlier ones.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -244,7 +245,28 @@ async function demo(N: number, out: Record<string, unknown>): Promise<void> {
   const gLstm = train.cost.wall + fc.cost.wall;
   console.log(`MEASURED global LSTM on all ${N}: training ${train.cost.wall.toFixed(1)} s + forecasts ${fc.cost.wall.toFixed(1)} s = ${gLstm.toFixed(1)} s wall, ${(train.cost.cpu + fc.cost.cpu).toFixed(1)} s CPU, peak RSS so far ${fc.cost.peakMb.toFixed(0)} MB`);
   console.log(`ratios global / per-series: LSTM wall ${fmt(gLstm / perN.lstmFit)} (measured global vs extrapolated per-series), sample MASE lstm ${fmt(tS.all.lstm_global / tS.all.lstm_series)}, fused ${fmt(tS.all.fused_global / tS.all.fused_series)}; all-${N} global lstm / seasonal-naive ${fmt(tAll.all.lstm_global / tAll.all.seasonal_naive)}`);
-  out.demo = { workloads: N, sample: S, costs: { globalTraining: train.cost, globalForecasts: fc.cost, perSeriesSample: per.cost, perSeriesSampleLstmFitSeconds: lstmFit, globalFusedSample: glob.cost, perSeriesExtrapolated: perN }, gmAll: tAll, gmSample: tS, global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows } };
+  let fusedAll: Record<string, unknown> | undefined;
+  if (flag('fused-all')) {
+    // Prophet + the global LSTM + fused for every workload, the model trained above: what a fleet-wide fused pass costs.
+    const sc: Scores = { seasonal_naive: [], lstm_global: [], fused_global: [] };
+    let cov = 0;
+    const run = await measure(async () => {
+      for (const c of cases) {
+        const [, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD, overrides: { lstm: globalLstmOverride(model, c.id) } });
+        sc.seasonal_naive.push(mase(c, c.sn));
+        sc.lstm_global.push(mase(c, l.forecast.mean));
+        sc.fused_global.push(mase(c, fu.forecast.mean));
+        cov += covered(c, fu.forecast.lower, fu.forecast.upper);
+      }
+    });
+    console.log(`
+fused for all ${N} workloads with the global model (prophet fit + rolling holdouts + fusion per workload):`);
+    console.log(costLine('prophet + global lstm + fused', run.cost, N));
+    console.log(`MEASURED total with the global training: ${(train.cost.wall + run.cost.wall).toFixed(1)} s wall, ${(train.cost.cpu + run.cost.cpu).toFixed(1)} s CPU; fused 90% band coverage ${(cov / (N * HOLD)).toFixed(3)}`);
+    const tF = table(cases, sc, Object.keys(sc));
+    fusedAll = { cost: run.cost, gm: tF, coverage: cov / (N * HOLD) };
+  }
+  out.demo = { fusedAll, workloads: N, sample: S, costs: { globalTraining: train.cost, globalForecasts: fc.cost, perSeriesSample: per.cost, perSeriesSampleLstmFitSeconds: lstmFit, globalFusedSample: glob.cost, perSeriesExtrapolated: perN }, gmAll: tAll, gmSample: tS, global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows } };
 }
 
 async function main(): Promise<void> {
