@@ -23,9 +23,9 @@ import { clean, medianStep, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ModelRun, ResolvedRequest } from '../forecast-model';
 import { UNIVARIATE_FEATURES, baselineAt, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
-import { spread } from './forecaster';
+import { spread, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
-import { LstmNet, type LossKind, type LstmNetConfig } from './net';
+import { LstmNet, type LstmNetConfig } from './net';
 import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
 import { train, type EpochReport, type TrainResult, type WindowSet } from './train';
 
@@ -35,24 +35,10 @@ export class GlobalLstmError extends Error {
   constructor(message: string) { super(message); this.name = 'ForecastInputError'; }
 }
 
-export interface GlobalLstmOptions {
-  steps: number;
-  units1: number;
-  units2: number;
-  dense: number;
-  dropout: number;
-  chunk: number;
-  loss: LossKind;
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
+/** The per-series LSTM's network and training options, with the pool's window budget in place of `maxWindows`. */
+export interface GlobalLstmOptions extends Omit<LstmOptions, 'maxWindows'> {
   /** Training windows kept per series (evenly spread, counted back from the most recent). */
   windowsPerSeries: number;
-  validationFraction: number;
-  seed: number;
-  onEpoch?: (e: EpochReport) => void;
-  isCancelled?: () => boolean;
 }
 
 export const DEFAULT_GLOBAL_OPTIONS: GlobalLstmOptions = {
