@@ -27,7 +27,7 @@ import { spread, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
 import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
-import { train, type EpochReport, type TrainResult, type WindowSet } from './train';
+import { train, type TrainResult, type WindowSet } from './train';
 
 export const GLOBAL_KIND = 'mora-lstm-global';
 
@@ -46,14 +46,8 @@ export const DEFAULT_GLOBAL_OPTIONS: GlobalLstmOptions = {
   epochs: 12, patience: 3, batchSize: 256, learningRate: 2e-3, windowsPerSeries: 64, validationFraction: 0.2, seed: 42,
 };
 
-export interface RefreshOptions {
-  epochs: number;
-  learningRate: number;
-  windowsPerSeries: number;
-  seed: number;
-  onEpoch?: (e: EpochReport) => void;
-  isCancelled?: () => boolean;
-}
+/** A refresh continues training the saved weights: a few epochs, a lower rate, fewer windows per series. */
+export type RefreshOptions = Pick<GlobalLstmOptions, 'epochs' | 'learningRate' | 'windowsPerSeries' | 'seed' | 'onEpoch' | 'isCancelled'>;
 
 export const DEFAULT_REFRESH_OPTIONS: RefreshOptions = { epochs: 3, learningRate: 5e-4, windowsPerSeries: 16, seed: 43 };
 
