@@ -139,7 +139,10 @@ describe('an https:// Prometheus through a forward proxy (HTTPS_PROXY: CONNECT t
     }
   });
   after(async () => {
-    https.globalAgent.options.ca = savedCa as typeof https.globalAgent.options.ca;
+    // Restore by deleting when there was none: the agent's options override a request's own (Node's addRequest merges
+    // them last), so a left-behind `ca: undefined` would discard the `ca` of every later https.request in this process.
+    if (savedCa === undefined) delete https.globalAgent.options.ca;
+    else https.globalAgent.options.ca = savedCa as typeof https.globalAgent.options.ca;
     await prom?.stop();
     await proxy?.stop();
   });
