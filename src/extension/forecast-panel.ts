@@ -123,8 +123,13 @@ class ForecastPanel implements vscode.Disposable {
   }
 
   private post(m: HostToWebview): Thenable<boolean> {
+    // Work started for this view (a forecast, a worker's progress) can finish after the user closed it; the message then
+    // has nowhere to go, and `webview` of a disposed panel throws.
+    if (this.disposed) return Promise.resolve(false);
     return this.panel.webview.postMessage(m);
   }
+
+  private disposed = false;
 
   private async onMessage(raw: unknown): Promise<void> {
     const m: WebviewToHost | undefined = parseWebviewMessage(raw);
@@ -264,6 +269,7 @@ class ForecastPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.cancelLstm();
     this.pending.dispose();
     for (const d of this.disposables) d.dispose();

@@ -51,6 +51,19 @@ describe('LSTM worker pool', function () {
     await assert.rejects(handle.result, CancelledJobError);
   });
 
+  it('delivers no progress after a cancel (the view that asked may be closed)', async () => {
+    const { t, v } = hourly(20);
+    let handle: ReturnType<LstmWorkerPool['train']> | undefined = undefined;
+    let after = 0, cancelled = false;
+    handle = pool.train(t, v, 6, { ...small, epochs: 500, patience: 500 }, () => {
+      if (cancelled) { after++; return; }
+      cancelled = true;
+      handle?.cancel();
+    });
+    await assert.rejects(handle.result, CancelledJobError);
+    assert.equal(after, 0, 'progress after cancel');
+  });
+
   it('trains the 14-feature workload model in a worker and returns its three target forecasts', async () => {
     const n = 600;
     const t = Float64Array.from({ length: n }, (_, i) => 1_700_006_400 + i * 60);

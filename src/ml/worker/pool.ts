@@ -90,6 +90,9 @@ export class LstmWorkerPool {
       result,
       cancel: () => {
         Atomics.store(new Int32Array(cancel), 0, 1);
+        // The worker may still post progress until it sees the flag: nobody asked for it any more (the view that showed
+        // it may be gone), so it is not delivered.
+        pending.onProgress = undefined;
         const i = this.queue.indexOf(pending);
         if (i >= 0) { this.queue.splice(i, 1); pending.reject(new CancelledJobError()); }
       },
