@@ -16,12 +16,16 @@ import { shardFromEnv, shardNamespaces, type ShardSpec } from '../../data/kube/v
 import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
+import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
   inCluster?: boolean;
   shardIndex?: string;
   shards?: string;
+  /** Self-metrics (in-cluster-metrics.ts): push to this Pushgateway, and/or write OpenMetrics text to this file ('-': stderr). */
+  pushgateway?: string;
+  metricsFile?: string;
 }
 
 export interface VpaOutcome {
@@ -48,7 +52,41 @@ export interface ShardSummary {
 
 const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
 
+/**
+ * The shard run, with its self-metrics emitted at the end whatever the outcome (a Job pod is gone right after): pushed
+ * to `--pushgateway` / $MORA_PUSHGATEWAY_URL and/or written to `--metrics-file`. Failing to emit is logged, never a
+ * failed shard (the Job would redo the shard's writes for it).
+ */
 export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const pushgateway = opts.pushgateway ?? (env.MORA_PUSHGATEWAY_URL?.trim() || undefined);
+  if (pushgateway !== undefined) {
+    try { checkPushgatewayUrl(pushgateway); } catch (e) { throw new UserError((e as Error).message); }
+  }
+  const metrics = new InClusterMetrics();
+  let ok = false;
+  try {
+    const out = await runShard(opts, env, metrics);
+    ok = true;
+    return out;
+  } finally {
+    // Flags too bad to know the shard: nothing to label the metrics with, and the Job fails that index at once.
+    if (metrics.shard) {
+      metrics.finish(ok);
+      const warn = (line: string) => process.stderr.write(`${forTerminal(line)}\n`);
+      if (pushgateway) await metrics.push(pushgateway).catch((e: unknown) => warn(`mora: could not push the run's metrics to ${pushgateway}: ${(e as Error).message}`));
+      if (opts.metricsFile) {
+        const text = await metrics.openMetrics();
+        if (opts.metricsFile === '-') process.stderr.write(text);
+        else {
+          const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
+          try { writeFileAtomic(opts.metricsFile, text); } catch (e) { warn(`mora: could not write the run's metrics to ${opts.metricsFile}: ${(e as Error).message}`); }
+        }
+      }
+    }
+  }
+}
+
+async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metrics: InClusterMetrics): Promise<string> {
   const t0 = Date.now();
   let shard: ShardSpec;
   try {
@@ -56,6 +94,7 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  metrics.setShard(shard);
   if (opts.applyTo || opts.applyCluster || opts.report) throw new UserError('--in-cluster writes VPA status only: --apply-to, --apply-cluster and --report do not combine with it');
   const policy = recommendPolicy(opts);
   let model: string | undefined = opts.model.toLowerCase();
@@ -77,18 +116,31 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   const nowRaw = env.MORA_NOW?.trim();
   const pinned = nowRaw ? Number(nowRaw) : undefined;
   if (pinned !== undefined && !(Number.isFinite(pinned) && pinned > 0)) throw new UserError(`MORA_NOW must be Unix seconds, got "${nowRaw}"`);
+  // A given Prometheus URL is queried through a counting fetch (self-metrics); a discovered one goes through the API server.
+  let prometheus: import('../../data/prometheus/client').PrometheusClient | undefined;
+  if (opts.prometheus !== undefined) {
+    const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
+    const { axiosFetch } = require('../../data/http') as typeof import('../../data/http');
+    try {
+      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics) });
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
   const cluster = new ClusterDataSource({
-    prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays,
+    prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
   const fail = (e: unknown): never => {
     const kind = (e as { kind?: string }).kind;
+    if (kind === 'unreachable' && (e as { name?: string }).name === 'PrometheusError') metrics.prometheusReachable(false);
     if (kind === 'unreachable') throw new UserError((e as Error).message, EXIT_UNREACHABLE);
     throw e;
   };
 
   const all = await cluster.namespaces(context).catch(fail);
   const namespaces = shardNamespaces(all, shard.index, shard.count);
+  metrics.setNamespaces(namespaces.length);
   const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(line)}\n`); };
   log(`mora in-cluster: shard ${shard.index} of ${shard.count}: ${namespaces.length} of ${all.length} namespace(s)`);
 
@@ -104,6 +156,8 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
     others += vpas.length - ours.length;
     if (ours.length) mine.set(ns, ours);
   }
+  const tListed = Date.now();
+  metrics.phase('list', (tListed - t0) / 1000);
   const wanted = new Set<string>();
   for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
 
@@ -129,6 +183,10 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
       onSkipNamespace: (_ctx, ns, reason) => { log(`mora: skipped namespace "${ns}": ${reason}`); },
     }).catch(fail);
   }
+  metrics.addRecommended(runs.length);
+  metrics.addModelErrors(runs.reduce((n, r) => n + modelErrorsOf(r.recommendation), 0));
+  const tRecommended = Date.now();
+  metrics.phase('recommend', (tRecommended - tListed) / 1000);
   const byTarget = new Map(runs.map((r) => [key(r.recommendation.workload.namespace, r.recommendation.workload.kind, r.recommendation.workload.name), r.recommendation]));
 
   const outcomes: VpaOutcome[] = [];
@@ -146,12 +204,16 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
         const now = Date.now();
         const result = await writer.writeStatus(vpa, (cur) => (rec ? vpaStatusFor(cur, rec, now) : vpaStatusWithout(cur, reason, why ?? '', now)));
         outcomes.push({ namespace: ns, name: vpa.metadata.name, target, outcome: rec ? result : 'no-recommendation', ...(why ? { reason: why } : {}) });
+        metrics.vpa(rec ? result : 'no-recommendation', rec ? undefined : reason);
       } catch (e) {
         outcomes.push({ namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: (e as Error).message });
+        metrics.vpa('failed');
         log(`mora: could not write the status of VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${(e as Error).message}`);
       }
     }
   }
+  metrics.phase('write', (Date.now() - tRecommended) / 1000);
+  metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
     shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, seconds: Math.round((Date.now() - t0) / 100) / 10,
   };

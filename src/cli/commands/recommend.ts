@@ -48,6 +48,8 @@ export interface RecommendCliOptions {
   inCluster?: boolean;
   shardIndex?: string;
   shards?: string;
+  pushgateway?: string;
+  metricsFile?: string;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -97,6 +99,8 @@ export function register(program: Command): void {
     .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
     .option('--shard-index <i>', 'with --in-cluster: this shard (default $JOB_COMPLETION_INDEX, else 0)')
     .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
+    .option('--pushgateway <url>', 'with --in-cluster: push the run\'s metrics to this Prometheus Pushgateway at the end (default $MORA_PUSHGATEWAY_URL)')
+    .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (- : stderr; stdout is the JSON summary)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
       try {
@@ -167,6 +171,7 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
   if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
+  if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
   const format = opts.format.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   const policy = recommendPolicy(opts);
