@@ -118,4 +118,17 @@ export interface Recommendation {
   qos: QosClass;
   confidence: number;
   generatedAt: number;
+  /**
+   * Set when the numbers were not computed here but read from the cluster: MOrA's in-cluster run wrote them to a VPA's
+   * status (src/data/kube/vpa-reader.ts); the views say so, with their age.
+   */
+  origin?: RecommendationOrigin;
+}
+
+export interface RecommendationOrigin {
+  kind: 'in-cluster';
+  /** namespace/name of the VerticalPodAutoscaler. */
+  vpa: string;
+  /** Unix seconds of the MOrA run that last wrote or confirmed it. */
+  writtenAt: number;
 }

@@ -227,6 +227,16 @@ export class ClusterDataSource implements DataSource {
     return workloads;
   }
 
+  /** DataSource.inClusterRecommendations: every namespace's VPAs, paged; MOrA's fresh ones mapped (src/data/kube/vpa-reader.ts). */
+  async inClusterRecommendations(context: string, options: { maxAgeHours: number }): Promise<import('./kube/vpa-recommendation').InClusterRead> {
+    const { VpaReader, fallbackReason } = require('./kube/vpa-reader') as typeof import('./kube/vpa-reader');
+    try {
+      return await new VpaReader({ kubeconfig: this.options.kubeconfig, context }).read({ maxAgeHours: options.maxAgeHours });
+    } catch (e) {
+      return { recommendations: [], skipped: [], others: 0, pages: 0, fallback: fallbackReason(e, context) };
+    }
+  }
+
   /** DataSource.watchWorkloads: a Kubernetes watch per collection (src/data/kube/watch.ts). */
   watchWorkloads(context: string, namespace: string, onChange: () => void): { dispose(): void } {
     return this.kube().watchWorkloads(context, namespace, onChange);

@@ -71,5 +71,11 @@ export interface DataSource {
    * (a live cluster watches the Kubernetes API), until the returned handle is disposed.
    */
   watchWorkloads?(context: string, namespace: string, onChange: () => void): { dispose(): void };
+  /**
+   * Optional (a live cluster): the recommendations MOrA's in-cluster run wrote to VerticalPodAutoscaler statuses in this
+   * context, not older than `maxAgeHours` (src/data/kube/vpa-reader.ts). Never throws: when the VPAs cannot be read
+   * (RBAC, no CRD, unreachable) it resolves with `fallback`, one line, and the caller computes locally.
+   */
+  inClusterRecommendations?(context: string, options: { maxAgeHours: number }): Promise<import('./kube/vpa-recommendation').InClusterRead>;
   health(): Promise<SourceHealth>;
 }

@@ -6,6 +6,7 @@ import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import type { Policy } from '../rightsizing/engine/policy';
 import type { RecommendationSource } from '../views/tree-model';
+import { DEFAULT_IN_CLUSTER_MAX_AGE_HOURS, InClusterRecommendations } from '../views/in-cluster';
 import { RecommendationIndex } from '../views/recommendation-index';
 import type { Log } from './log';
 
@@ -22,6 +23,8 @@ export class RecommendationStore implements vscode.Disposable {
   /** Namespaces the manifest providers asked for, so a lookup starts their computation once. */
   private readonly manifestLoads = new Map<string, Promise<number>>();
   private manifestContext?: Promise<string | undefined>;
+  /** Per context: MOrA's in-cluster recommendations (VPA statuses), read once, and when. */
+  private readonly inCluster = new Map<string, { at: number; read: Promise<InClusterRecommendations | undefined> }>();
   private preferredContext?: string;
   /** Bumped by `clear`: a computation started before (with the old settings) must not put its results back. */
   private generation = 0;
@@ -81,6 +84,7 @@ export class RecommendationStore implements vscode.Disposable {
     this.generation++;
     this.index.clear();
     this.loaded.clear();
+    this.inCluster.clear();
     this.manifestLoads.clear();
     this.manifestContext = undefined;
     this.preferredContext = undefined;
@@ -102,7 +106,7 @@ export class RecommendationStore implements vscode.Disposable {
       const key = loadKey(context, namespace);
       let p = this.loaded.get(key);
       if (!p || options.force) {
-        p = this.load(source, context, namespace, options.token, options.progress);
+        p = this.load(source, context, namespace, options.token, options.progress, options.force);
         this.loaded.set(key, p);
         p.catch((e) => {
           this.loaded.delete(key);
@@ -126,23 +130,55 @@ export class RecommendationStore implements vscode.Disposable {
     return this.computeNamespace(namespace, { context: inContext ? context : undefined });
   }
 
-  private async load(source: DataSource, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
+  /**
+   * MOrA's in-cluster recommendations of a context (mora.dataSource = cluster; mora.inCluster.maxAgeHours > 0), read
+   * once — every namespace's VPAs in a few paged calls — and again on a forced recompute a minute later. Unreadable
+   * (RBAC, no VPA CRD): one line in the log, and everything is computed locally.
+   */
+  private inClusterFor(source: DataSource, context: string, force?: boolean): Promise<InClusterRecommendations | undefined> {
+    const maxAgeHours = vscode.workspace.getConfiguration('mora').get<number>('inCluster.maxAgeHours', DEFAULT_IN_CLUSTER_MAX_AGE_HOURS);
+    if (!source.inClusterRecommendations || !(maxAgeHours > 0)) return Promise.resolve(undefined);
+    const known = this.inCluster.get(context);
+    if (known && !(force && Date.now() - known.at > 60_000)) return known.read;
+    const read = source.inClusterRecommendations(context, { maxAgeHours }).then((r) => {
+      if (r.fallback) this.log.info(r.fallback);
+      else this.log.info(`In-cluster recommendations in context "${context}": ${r.recommendations.length} used (MOrA's VPA statuses, at most ${maxAgeHours} h old), ${r.skipped.length} skipped${r.skipped.length ? ` (e.g. ${r.skipped[0].vpa}: ${r.skipped[0].reason})` : ''}; the other workloads are computed here.`);
+      return r.fallback ? undefined : new InClusterRecommendations(r);
+    }, (e: unknown) => {
+      this.log.info(`In-cluster recommendations in context "${context}" unavailable (${(e as Error).message.split('\n')[0]}); computing locally`);
+      return undefined;
+    });
+    this.inCluster.set(context, { at: Date.now(), read });
+    return read;
+  }
+
+  private async load(source: DataSource, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force?: boolean): Promise<number> {
     const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
-    const names = (await source.workloads(context, namespace)).map((w) => w.name);
+    const workloads = await source.workloads(context, namespace);
     const experiments = storedExperiments(this.log);
     const fresh: Recommendation[] = [];
     const generation = this.generation;
     const stale = () => generation !== this.generation;
+    // Workloads MOrA's in-cluster run already recommended are shown as read; only the others are computed here.
+    const inCluster = await this.inClusterFor(source, context, force);
+    const { fromCluster, toCompute } = inCluster ? inCluster.split(namespace, workloads) : { fromCluster: [], toCompute: workloads };
+    if (stale()) return workloads.length;
+    for (const r of fromCluster) {
+      fresh.push(r);
+      this.index.put(r);
+    }
+    if (fromCluster.length) this.changed.fire();
+    const names = toCompute.map((w) => w.name);
     let done = 0;
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // Settings changed meanwhile (the store was cleared): these are the old settings' numbers; the new computation shows its own.
-      if (stale()) return names.length;
+      if (stale()) return workloads.length;
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
       for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments })) {
-        if (stale()) return names.length;
+        if (stale()) return workloads.length;
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
       }
@@ -150,11 +186,11 @@ export class RecommendationStore implements vscode.Disposable {
       await new Promise((resolve) => setImmediate(resolve));
     }
     // Shown as they come; at the end, workloads gone since the last computation disappear with it.
-    if (stale()) return names.length;
+    if (stale()) return workloads.length;
     this.index.dropNamespace(context, namespace);
     for (const r of fresh) this.index.put(r);
-    if (names.length > 0) this.changed.fire();
-    return names.length;
+    if (workloads.length > 0) this.changed.fire();
+    return workloads.length;
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
  * Built on the manifest core's scan (src/manifests), which never throws and skips malformed or templated documents;
  * the VS Code glue (src/extension/codelens.ts, hover.ts, diagnostics.ts) only maps these to editor objects.
  */
+import { originBrief } from '../core/origin-text';
 import { parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import { scanManifest } from '../manifests/scan';
@@ -109,7 +110,9 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const line = found.line - 1;
     const change = containerChange(found, found.namespace, c);
     const markdown = evidenceMarkdown(rec, c);
-    lenses.push({ line, title: lensTitle(found, c), tooltip: plainText(markdown), changes: [], kind: 'container',
+    // Read from the cluster (MOrA's in-cluster run), not computed here: the lens says so, with its age.
+    const origin = rec.origin ? ` · ${originBrief(rec.origin, Date.now() / 1000)}` : '';
+    lenses.push({ line, title: `${lensTitle(found, c)}${origin}`, tooltip: plainText(markdown), changes: [], kind: 'container',
       target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
     if (change) {
       lenses.push({ line, title: 'Apply', tooltip: `Set ${found.container}'s resources in this file (undoable)`, changes: [change], kind: 'apply' });

@@ -3,6 +3,7 @@
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
 import { floorNote, replicaAdvice, replicaChange, riskBrief, riskTargetsLine, verdictLabel } from '../core/advice-text';
+import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
 import type { Workload, WorkloadRef } from '../core/workload';
@@ -334,6 +335,9 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
   const targets = e.recommendation ? riskTargetsLine([e.recommendation]) : undefined;
   const conf = e.recommendation && !targets ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
+  // Read from the cluster (MOrA's in-cluster run wrote it to the VPA's status), not computed here: said, with its age.
+  const origin = e.recommendation?.origin;
+  const now = Date.now() / 1000;
   let waste = 0;
   for (const c of w.containers) {
     const u = e.usage.get(c.name);
@@ -348,9 +352,10 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
     targets ? `Sized to the ${targets} (settings mora.risk.cpu, mora.risk.memory)` : '',
     e.usageError ? `Usage: ${e.usageError.message}` : '',
+    origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',
   ].filter(Boolean).join('\n\n');
   return {
-    id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}`,
+    id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}${origin ? ` · ${originBrief(origin, now)}` : ''}`,
     tooltip, icon: VERDICT_ICON[verdict], contextValue: `mora.workload.${verdict}`, collapsible: true, parentId,
     context: w.context, namespace: w.namespace, workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
     verdict, waste,
@@ -388,6 +393,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
   } else if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
   if (snapshot) lines.push('', `⚠ ${snapshot}`);
+  const origin = e.recommendation?.origin;
+  if (rec && origin) lines.push('', `Recommendation: ${originText(origin, Date.now() / 1000)} — VPA ${origin.vpa}.`);
   return {
     id: `ct:${workloadKey(w)}/${name}`, kind: 'container', label: name, description: parts.join(' · '), tooltip: lines.join('\n'),
     icon: VERDICT_ICON[verdict], contextValue: `mora.container.${verdict}`, collapsible: false, parentId,

@@ -17,6 +17,14 @@ export const VPA_VERSION = 'v1';
 export const VPA_PLURAL = 'verticalpodautoscalers';
 /** The reason of MOrA's RecommendationProvided condition (True). */
 export const MORA_REASON = 'MOrARecommendation';
+/**
+ * MOrA's freshness stamp: a condition whose lastTransitionTime is the time of the run that last wrote or confirmed the
+ * recommendation. The VPA status has no "last updated" field (and RecommendationProvided's time marks transitions
+ * only); the editor reads this to ignore recommendations older than mora.inCluster.maxAgeHours.
+ */
+export const CONFIRMED_CONDITION = 'MOrARecommendationConfirmed';
+/** A stamp younger than this is kept: a rerun within the hour (a retried shard) writes nothing; a daily run renews it. */
+export const CONFIRM_REFRESH_MS = 3600_000;
 
 export type VpaResources = Partial<Record<'cpu' | 'memory', string>>;
 
@@ -156,6 +164,25 @@ export function vpaStatusFor(vpa: VpaObject, rec: Recommendation, nowMs: number)
 /** RecommendationProvided False with a reason (no metrics, target not found …); the last recommendation is left as it was. */
 export function vpaStatusWithout(vpa: VpaObject, reason: string, why: string, nowMs: number): VpaStatus {
   return { conditions: mergeConditions(vpa.status, [condition(vpa.status, 'RecommendationProvided', 'False', reason, why, nowMs)]) };
+}
+
+/**
+ * The status with MOrA's freshness stamp when it provides a recommendation (RecommendationProvided True): the previous
+ * stamp is kept while it is younger than CONFIRM_REFRESH_MS and the recommendation is the same, else renewed to now.
+ * A status without a recommendation (False) keeps whatever stamp the object had, so a recommendation MOrA can no longer
+ * confirm ages out in the editor.
+ */
+export function withConfirmation(previous: VpaStatus | undefined, next: VpaStatus, nowMs: number, same: (a: unknown, b: unknown) => boolean): VpaStatus {
+  const provided = next.conditions?.find((c) => c.type === 'RecommendationProvided');
+  if (!next.conditions || !next.recommendation || provided?.status !== 'True') return next;
+  const old = previous?.conditions?.find((c) => c.type === CONFIRMED_CONDITION);
+  const oldMs = old?.status === 'True' ? Date.parse(old.lastTransitionTime) : NaN;
+  const keep = old && Number.isFinite(oldMs) && nowMs - oldMs < CONFIRM_REFRESH_MS && nowMs >= oldMs && same(previous?.recommendation, next.recommendation);
+  const stamp: VpaCondition = keep ? old : {
+    type: CONFIRMED_CONDITION, status: 'True', lastTransitionTime: apiTime(nowMs), reason: 'MOrARun',
+    message: 'the time of the MOrA run that last wrote or confirmed this recommendation',
+  };
+  return { ...next, conditions: mergeConditions({ conditions: next.conditions }, [stamp]) };
 }
 
 function mergeConditions(previous: VpaStatus | undefined, mine: VpaCondition[]): VpaCondition[] {

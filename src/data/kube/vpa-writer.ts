@@ -9,7 +9,7 @@ import { KubeError, kubeError, type KubeAction } from './errors';
 import { findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { loadClientNode } from './load';
 import { MERGE_PATCH } from './patch';
-import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, isMoraVpa, type VpaObject, type VpaStatus } from './vpa-status';
+import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, isMoraVpa, withConfirmation, type VpaObject, type VpaStatus } from './vpa-status';
 
 export interface VpaWriterOptions {
   /** A kubeconfig file (or list); default as kubectl, then the in-cluster service account. */
@@ -20,6 +20,8 @@ export interface VpaWriterOptions {
   timeoutMs?: number;
   /** Attempts on 409 Conflict. Default 5. */
   conflictRetries?: number;
+  /** The clock of the freshness stamp (CONFIRMED_CONDITION), ms. Default Date.now. */
+  now?: () => number;
 }
 
 export type WriteOutcome = 'written' | 'unchanged';
@@ -30,6 +32,7 @@ export class VpaWriter {
   private readonly server?: string;
   private readonly timeoutMs: number;
   private readonly conflictRetries: number;
+  private readonly now: () => number;
   /** Status writes sent (conflict retries included). */
   writes = 0;
 
@@ -45,6 +48,7 @@ export class VpaWriter {
     this.api = kc.makeApiClient(k.CustomObjectsApi);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
+    this.now = options.now ?? Date.now;
   }
 
   private async call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
@@ -81,7 +85,8 @@ export class VpaWriter {
     let last: KubeError | undefined;
     for (let attempt = 1; attempt <= this.conflictRetries; attempt++) {
       if (!isMoraVpa(current)) throw new KubeError(`VerticalPodAutoscaler ${namespace}/${name} does not name "mora" in spec.recommenders: MOrA leaves it to its own recommender`, 'invalid');
-      const status = build(current);
+      // Every status that provides a recommendation carries MOrA's freshness stamp (renewed at most hourly).
+      const status = withConfirmation(current.status, build(current), this.now(), (a, b) => canonical(a) === canonical(b));
       if (sameStatus(current.status, status)) return 'unchanged';
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion }, status };
       const options = loadClientNode().setHeaderOptions('Content-Type', MERGE_PATCH);

@@ -1,0 +1,103 @@
+/**
+ * Reads MOrA's in-cluster recommendations back: lists the VerticalPodAutoscalers of every namespace (paged) and maps
+ * those whose status MOrA's run wrote to MOrA's own `Recommendation` (vpa-recommendation.ts), so the editor shows them
+ * instead of computing them — instant at any scale.
+ *
+ * When the VPAs cannot be read at all — RBAC denies listing them (403), the CRD is not installed (404) — the read
+ * resolves with `fallback`: one line saying why, and the caller computes locally. It never throws for those.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Workload } from '../../core/workload';
+import { KubeError, kubeError } from './errors';
+import { findKubeconfig, loadKubeconfig } from './kubeconfig';
+import { loadClientNode } from './load';
+import { DEFAULT_MAX_AGE_HOURS, recommendationsFromVpas, type InClusterRead } from './vpa-recommendation';
+import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
+
+export { DEFAULT_MAX_AGE_HOURS, recommendationFromVpa, recommendationsFromVpas, type InClusterRead, type InClusterSkip } from './vpa-recommendation';
+
+export interface VpaReaderOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** Per call. Default 30 s. */
+  timeoutMs?: number;
+  /** Objects per list page (`limit`). Default 500. */
+  pageSize?: number;
+}
+
+/** Lists VPAs in every namespace, page by page (`limit` / `continue`), as the editor's service account or user. */
+export class VpaReader {
+  readonly context: string;
+  private readonly api: k8s.CustomObjectsApi;
+  private readonly server?: string;
+  private readonly timeoutMs: number;
+  private readonly pageSize: number;
+
+  constructor(options: VpaReaderOptions = {}) {
+    const k = loadClientNode();
+    const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
+      kc.setCurrentContext(options.context);
+    }
+    this.context = kc.getCurrentContext();
+    this.server = kc.getCurrentCluster()?.server;
+    this.api = kc.makeApiClient(k.CustomObjectsApi);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.pageSize = Math.max(1, options.pageSize ?? 500);
+  }
+
+  /** Every VPA of the cluster, and how many list calls that took. */
+  async listAll(): Promise<{ items: VpaObject[]; pages: number }> {
+    const items: VpaObject[] = [];
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${this.server ?? '?'} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs);
+      });
+      try {
+        const page = await Promise.race([
+          this.api.listClusterCustomObject({ group: VPA_GROUP, version: VPA_VERSION, plural: VPA_PLURAL, limit: this.pageSize, _continue: next }),
+          timeout,
+        ]) as { items?: VpaObject[]; metadata?: { _continue?: string; continue?: string } };
+        pages++;
+        items.push(...(page.items ?? []));
+        next = page.metadata?._continue || page.metadata?.continue || undefined;
+      } catch (e) {
+        throw kubeError(e, { verb: 'list', resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server });
+      } finally {
+        clearTimeout(timer);
+      }
+    } while (next);
+    return { items, pages };
+  }
+
+  /**
+   * MOrA's recommendations in this context, not older than `maxAgeHours`. RBAC denial or a missing CRD (and an
+   * unreachable API) resolve with `fallback`, one line, and no recommendations.
+   */
+  async read(o: { now?: number; maxAgeHours?: number; workloads?: (namespace: string, kind: string, name: string) => Workload | undefined } = {}): Promise<InClusterRead> {
+    let listed: { items: VpaObject[]; pages: number };
+    try {
+      listed = await this.listAll();
+    } catch (e) {
+      return { recommendations: [], skipped: [], others: 0, pages: 0, fallback: fallbackReason(e, this.context) };
+    }
+    const mapped = recommendationsFromVpas(listed.items, {
+      context: this.context, now: o.now ?? Date.now() / 1000, maxAgeHours: o.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS, workloads: o.workloads,
+    });
+    return { ...mapped, pages: listed.pages };
+  }
+}
+
+/** One line: why the in-cluster recommendations cannot be used, so local computation runs instead. */
+export function fallbackReason(e: unknown, context: string): string {
+  const k = e instanceof KubeError ? e : undefined;
+  const where = `context "${context}"`;
+  if (k?.kind === 'forbidden' || k?.status === 403) return `in-cluster recommendations not readable in ${where} (RBAC: no "list" on verticalpodautoscalers.autoscaling.k8s.io); computing locally`;
+  if (k?.kind === 'not-found' || k?.status === 404) return `no VerticalPodAutoscaler API in ${where} (the VPA CRD is not installed); computing locally`;
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return `in-cluster recommendations unavailable in ${where} (${first}); computing locally`;
+}

@@ -1,0 +1,201 @@
+/**
+ * MOrA's in-cluster recommendations as MOrA's own `Recommendation`: the mapping from a VerticalPodAutoscaler whose
+ * status MOrA's run wrote (vpa-status.ts, vpa-writer.ts). Pure functions, no API calls (vpa-reader.ts lists the VPAs),
+ * so the editor's views can use them without loading the Kubernetes client.
+ *
+ * A VPA counts when it names `mora` in spec.recommenders, carries MOrA's RecommendationProvided condition (True,
+ * reason MOrARecommendation) and MOrA's freshness stamp (CONFIRMED_CONDITION) is not older than the caller's limit.
+ * Anything else (another recommender's VPA, a stale or malformed status) is skipped with a reason.
+ */
+import { ageText, originText } from '../../core/origin-text';
+import { parseQuantity } from '../../core/quantity';
+import type { Bounded, ContainerRecommendation, Recommendation, RecommendationOrigin, ResourceRecommendation, Verdict } from '../../core/recommendation';
+import type { Workload, WorkloadKind } from '../../core/workload';
+import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, type VpaObject, type VpaResources } from './vpa-status';
+
+/** Default of `mora.inCluster.maxAgeHours`: a daily run plus half a day of slack. */
+export const DEFAULT_MAX_AGE_HOURS = 36;
+
+
+export interface InClusterSkip {
+  vpa: string;
+  reason: string;
+}
+
+export interface InClusterRead {
+  recommendations: Recommendation[];
+  /** MOrA VPAs not used, with why (stale, malformed, no recommendation yet). */
+  skipped: InClusterSkip[];
+  /** VPAs of other recommenders (left to them). */
+  others: number;
+  /** Set when the VPAs could not be read at all: one line, and the caller computes locally. */
+  fallback?: string;
+  /** List calls sent (pages). */
+  pages: number;
+}
+
+const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
+
+/** Seconds of an RFC 3339 time, or undefined when absent or unreadable. */
+function seconds(time: string | undefined): number | undefined {
+  if (typeof time !== 'string') return undefined;
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? ms / 1000 : undefined;
+}
+
+/** A VPA quantity in base units, or undefined when absent; throws on a malformed one (the caller skips the VPA). */
+function amount(r: VpaResources | undefined, resource: 'cpu' | 'memory'): number | undefined {
+  const raw = r?.[resource];
+  if (raw === undefined || raw === null) return undefined;
+  const v = parseQuantity(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${resource} "${String(raw)}" is not a quantity`);
+  return v;
+}
+
+/** The confidence MOrA's condition message states (`confidence 0.87`), else undefined. */
+function statedConfidence(message: string | undefined): number | undefined {
+  const m = /confidence (\d+(?:\.\d+)?)/.exec(message ?? '');
+  const x = m ? Number(m[1]) : NaN;
+  return Number.isFinite(x) && x >= 0 && x <= 1 ? x : undefined;
+}
+
+/** The method(s) MOrA's condition message names (`(moving-window; confidence …)`), else 'in-cluster'. */
+function statedMethod(message: string | undefined): string {
+  const m = /\(([^;()]+);\s*confidence/.exec(message ?? '');
+  return m ? m[1].trim() : 'in-cluster';
+}
+
+/**
+ * The verdict from the VPA's numbers against the workload's current requests: below the lower bound (or CPU below
+ * 0.8 × target, as the engine says) is under-provisioned, above 1.5 × target over-provisioned. The run's OOM and
+ * throttling signals are not in the VPA status, so 'at-risk' is never inferred here.
+ */
+function verdictOf(requests: { cpu?: number; memory?: number } | undefined, cpu?: Bounded, memory?: Bounded): Verdict {
+  if (!cpu && !memory) return 'no-data';
+  if (!requests) return 'ok';
+  if ((cpu && requests.cpu !== undefined && (requests.cpu < cpu.lower || requests.cpu < cpu.value * 0.8))
+    || (memory && requests.memory !== undefined && requests.memory < memory.lower)) return 'under-provisioned';
+  const over = (cur: number | undefined, b: Bounded | undefined) => cur !== undefined && b !== undefined && cur > b.value * 1.5;
+  if (over(requests.cpu, cpu) || over(requests.memory, memory)) return 'over-provisioned';
+  return 'ok';
+}
+
+export interface MapOptions {
+  /** The kubeconfig context the VPA was read in. */
+  context: string;
+  /** Unix seconds. */
+  now: number;
+  /** Older than this is stale (skipped). */
+  maxAgeHours: number;
+  /** The target workload as the cluster has it now: its requests give the verdict and `current`. */
+  workload?: Workload;
+}
+
+/**
+ * One VPA as MOrA's Recommendation (target → the recommended request, lowerBound / upperBound → its bounds, per
+ * container), or why it is not used. Pure: the unit tests feed it objects.
+ */
+export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommendation: Recommendation } | { skip: InClusterSkip } {
+  const id = `${vpa?.metadata?.namespace ?? '?'}/${vpa?.metadata?.name ?? '?'}`;
+  const skip = (reason: string) => ({ skip: { vpa: id, reason } });
+  if (!vpa?.metadata?.namespace || !vpa.metadata.name) return skip('no name or namespace');
+  if (!isMoraVpa(vpa)) return skip('not MOrA\'s (spec.recommenders does not name mora)');
+  const t = vpa.spec?.targetRef;
+  if (!t?.kind || !t.name) return skip('no spec.targetRef');
+  if (!KINDS.includes(t.kind as WorkloadKind)) return skip(`target kind ${t.kind} is not one MOrA recommends`);
+  const conditions = Array.isArray(vpa.status?.conditions) ? vpa.status!.conditions : [];
+  const provided = conditions.find((c) => c?.type === 'RecommendationProvided');
+  if (!provided || provided.status !== 'True' || provided.reason !== MORA_REASON) return skip('no recommendation written by MOrA (RecommendationProvided is not True with reason MOrARecommendation)');
+  // The stamp of MOrA's last run; a status written before the stamp existed ages from its last transition (older: safe side).
+  const confirmed = conditions.find((c) => c?.type === CONFIRMED_CONDITION && c.status === 'True');
+  const writtenAt = seconds(confirmed?.lastTransitionTime) ?? seconds(provided.lastTransitionTime);
+  if (writtenAt === undefined) return skip('no time on MOrA\'s condition');
+  const ageH = (o.now - writtenAt) / 3600;
+  if (ageH > o.maxAgeHours) return skip(`stale: written ${ageText(writtenAt, o.now)}, older than ${o.maxAgeHours} h (mora.inCluster.maxAgeHours)`);
+  const list = vpa.status?.recommendation?.containerRecommendations;
+  if (!Array.isArray(list) || list.length === 0) return skip('no containerRecommendations');
+  const confidence = statedConfidence(provided.message) ?? 0.5;
+  const method = statedMethod(provided.message);
+  const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt };
+  const reason = `${originText(origin, o.now)}: ${vpa.kind ?? 'VerticalPodAutoscaler'} ${id}, ${method}`;
+  const containers: ContainerRecommendation[] = [];
+  for (const c of list) {
+    if (!c || typeof c.containerName !== 'string' || !c.containerName) return skip('a container recommendation without containerName');
+    const spec = o.workload?.containers.find((x) => x.name === c.containerName);
+    const current = spec ? { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } } : { requests: {}, limits: {} };
+    const resource = (r: 'cpu' | 'memory'): ResourceRecommendation | undefined => {
+      const value = amount(c.target, r);
+      if (value === undefined) return undefined;
+      const lower = Math.min(value, amount(c.lowerBound, r) ?? value);
+      const upper = Math.max(value, amount(c.upperBound, r) ?? value);
+      return {
+        request: { value, lower, upper },
+        confidence,
+        evidence: {
+          observed: { p50: NaN, p95: NaN, p99: NaN, max: NaN, samples: 0, days: 0 },
+          margin: 0, method: 'in-cluster', reason, completeness: 1,
+          notes: [`uncappedTarget ${c.uncappedTarget?.[r] ?? '—'} (MOrA's value before the VPA's container policy)`],
+        },
+      };
+    };
+    let cpu: ResourceRecommendation | undefined;
+    let memory: ResourceRecommendation | undefined;
+    try {
+      cpu = resource('cpu');
+      memory = resource('memory');
+    } catch (e) {
+      return skip(`malformed container ${c.containerName}: ${(e as Error).message}`);
+    }
+    if (!cpu && !memory) continue;
+    containers.push({
+      container: c.containerName, current, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}),
+      verdict: verdictOf(spec?.resources.requests, cpu?.request, memory?.request), confidence,
+    });
+  }
+  if (containers.length === 0) return skip('no container with a cpu or memory target');
+  const recommendation: Recommendation = {
+    workload: { context: o.context, namespace: vpa.metadata.namespace, kind: t.kind as WorkloadKind, name: t.name },
+    containers, qos: 'Burstable', confidence, generatedAt: writtenAt, origin,
+  };
+  return { recommendation };
+}
+
+/** Maps a listing: MOrA's usable recommendations (the newest per target when two VPAs name one), skips and others. */
+export function recommendationsFromVpas(vpas: readonly VpaObject[], o: Omit<MapOptions, 'workload'> & { workloads?: (namespace: string, kind: string, name: string) => Workload | undefined }): Omit<InClusterRead, 'pages' | 'fallback'> {
+  const byTarget = new Map<string, Recommendation>();
+  const skipped: InClusterSkip[] = [];
+  let others = 0;
+  for (const v of vpas) {
+    if (!isMoraVpa(v ?? { spec: {} })) {
+      others++;
+      continue;
+    }
+    const t = v.spec?.targetRef;
+    const r = recommendationFromVpa(v, { ...o, workload: t ? o.workloads?.(v.metadata?.namespace, t.kind, t.name) : undefined });
+    if ('skip' in r) {
+      skipped.push(r.skip);
+      continue;
+    }
+    const w = r.recommendation.workload;
+    const key = `${w.namespace}/${w.kind}/${w.name}`;
+    const before = byTarget.get(key);
+    if (!before || before.generatedAt < r.recommendation.generatedAt) byTarget.set(key, r.recommendation);
+  }
+  return { recommendations: [...byTarget.values()], skipped, others };
+}
+
+/**
+ * The recommendation against the workload as the cluster has it now: each container's current requests/limits and the
+ * verdict from them (the VPA holds neither). Containers the workload no longer has are dropped.
+ */
+export function withCurrent(rec: Recommendation, workload: Workload): Recommendation {
+  const containers = rec.containers.flatMap((c) => {
+    const spec = workload.containers.find((x) => x.name === c.container);
+    if (!spec) return [];
+    return [{
+      ...c, current: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
+      verdict: verdictOf(spec.resources.requests, c.cpu?.request, c.memory?.request),
+    }];
+  });
+  return { ...rec, workload: { context: workload.context, namespace: workload.namespace, kind: workload.kind, name: workload.name }, containers };
+}

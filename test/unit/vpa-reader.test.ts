@@ -1,0 +1,254 @@
+// Reading MOrA's in-cluster recommendations back from VPA statuses (src/data/kube/vpa-recommendation.ts), the freshness
+// stamp the writer adds (vpa-status.ts withConfirmation), and how the tree and the lenses say where the numbers came from.
+import { strict as assert } from 'node:assert';
+import { ageText, originBrief } from '../../src/core/origin-text';
+import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
+import type { Workload } from '../../src/core/workload';
+import { DemoDataSource } from '../../src/data/demo';
+import { KubeError } from '../../src/data/kube/errors';
+import { recommendationFromVpa, recommendationsFromVpas, withCurrent } from '../../src/data/kube/vpa-recommendation';
+import { fallbackReason } from '../../src/data/kube/vpa-reader';
+import { CONFIRMED_CONDITION, CONFIRM_REFRESH_MS, MORA_REASON, apiTime, vpaStatusFor, vpaStatusWithout, withConfirmation, type VpaObject, type VpaStatus } from '../../src/data/kube/vpa-status';
+import { sameStatus } from '../../src/data/kube/vpa-writer';
+import { InClusterRecommendations } from '../../src/views/in-cluster';
+import { manifestView } from '../../src/views/manifest-lens-model';
+import { ClusterTreeModel, type TreeNode } from '../../src/views/tree-model';
+
+const Mi = 2 ** 20;
+const NOW = Date.UTC(2026, 10, 29, 12) / 1000;
+const canonicalEq = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function vpa(name: string, status?: VpaStatus, spec: Partial<VpaObject['spec']> = {}, namespace = 'shop'): VpaObject {
+  return {
+    apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name, namespace },
+    spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, recommenders: [{ name: 'mora' }], ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+/** A status as MOrA's writer leaves it, stamped `hoursAgo` before NOW. */
+function moraStatus(hoursAgo: number, containers: Array<{ name: string; cpu?: [string, string, string]; memory?: [string, string, string] }>): VpaStatus {
+  const at = apiTime((NOW - hoursAgo * 3600) * 1000);
+  const res = (i: number, c: (typeof containers)[number]) => ({ ...(c.cpu ? { cpu: c.cpu[i] } : {}), ...(c.memory ? { memory: c.memory[i] } : {}) });
+  return {
+    recommendation: {
+      containerRecommendations: containers.map((c) => ({ containerName: c.name, lowerBound: res(0, c), target: res(1, c), upperBound: res(2, c), uncappedTarget: res(1, c) })),
+    },
+    conditions: [
+      { type: 'RecommendationProvided', status: 'True', lastTransitionTime: apiTime((NOW - 100 * 3600) * 1000), reason: MORA_REASON, message: 'MOrA recommended 1 container(s) of Deployment api (moving-window; confidence 0.82)' },
+      { type: CONFIRMED_CONDITION, status: 'True', lastTransitionTime: at, reason: 'MOrARun', message: '' },
+    ],
+  };
+}
+
+const workload = (name: string, containers: Array<[string, number, number]>): Workload => ({
+  context: 'prod', namespace: 'shop', kind: 'Deployment', name, replicas: 2,
+  containers: containers.map(([n, cpu, memory]) => ({ name: n, resources: { requests: { cpu, memory }, limits: {} } })),
+});
+
+describe('in-cluster recommendations: reading VPA statuses MOrA wrote', () => {
+  it('maps target → the recommended request and lowerBound / upperBound → its bounds, per container', () => {
+    const v = vpa('api', moraStatus(3, [
+      { name: 'server', cpu: ['80m', '120m', '300m'], memory: ['100Mi', '200Mi', '400Mi'] },
+      { name: 'envoy', cpu: ['10m', '20m', '40m'] },
+    ]));
+    const r = recommendationFromVpa(v, { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r, JSON.stringify(r));
+    const rec = r.recommendation;
+    assert.deepEqual(rec.workload, { context: 'prod', namespace: 'shop', kind: 'Deployment', name: 'api' });
+    assert.deepEqual(rec.containers.map((c) => c.container), ['server', 'envoy']);
+    const [server, envoy] = rec.containers;
+    assert.deepEqual(server.cpu!.request, { value: 0.12, lower: 0.08, upper: 0.3 });
+    assert.deepEqual(server.memory!.request, { value: 200 * Mi, lower: 100 * Mi, upper: 400 * Mi });
+    assert.equal(envoy.memory, undefined, 'a resource the VPA does not recommend stays absent');
+    assert.equal(rec.confidence, 0.82, 'the confidence MOrA\'s condition states');
+    assert.deepEqual(rec.origin, { kind: 'in-cluster', vpa: 'shop/api', writtenAt: NOW - 3 * 3600 });
+    assert.equal(rec.generatedAt, NOW - 3 * 3600);
+    assert.match(server.cpu!.evidence.reason, /^in-cluster \(VPA status, written 3 h ago\)/);
+    assert.match(server.cpu!.evidence.reason, /moving-window/);
+  });
+
+  it('ignores a status older than maxAgeHours, by MOrA\'s stamp (else RecommendationProvided\'s time)', () => {
+    const fresh = recommendationFromVpa(vpa('api', moraStatus(35.9, [{ name: 'server', cpu: ['1m', '2m', '3m'] }])), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in fresh);
+    const stale = recommendationFromVpa(vpa('api', moraStatus(36.5, [{ name: 'server', cpu: ['1m', '2m', '3m'] }])), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('skip' in stale);
+    assert.match(stale.skip.reason, /^stale: written 37 h ago, older than 36 h/);
+    // Written before the stamp existed: it ages from its last transition (100 h ago here) — stale at 36 h, used at 200 h.
+    const old = moraStatus(1, [{ name: 'server', cpu: ['1m', '2m', '3m'] }]);
+    old.conditions = old.conditions!.filter((c) => c.type !== CONFIRMED_CONDITION);
+    assert.ok('skip' in recommendationFromVpa(vpa('api', old), { context: 'prod', now: NOW, maxAgeHours: 36 }));
+    assert.ok('recommendation' in recommendationFromVpa(vpa('api', old), { context: 'prod', now: NOW, maxAgeHours: 200 }));
+  });
+
+  it('skips, with a reason, what is not MOrA\'s or is malformed — never throws', () => {
+    const skip = (v: VpaObject) => {
+      const r = recommendationFromVpa(v, { context: 'prod', now: NOW, maxAgeHours: 36 });
+      assert.ok('skip' in r, JSON.stringify(r));
+      return r.skip.reason;
+    };
+    const ok = () => moraStatus(1, [{ name: 'server', cpu: ['1m', '2m', '3m'] }]);
+    assert.match(skip(vpa('api', ok(), { recommenders: [{ name: 'other' }] })), /not MOrA's/);
+    assert.match(skip(vpa('api', ok(), { recommenders: undefined })), /not MOrA's/);
+    assert.match(skip(vpa('api', undefined)), /no recommendation written by MOrA/);
+    const notProvided = ok();
+    notProvided.conditions![0] = { ...notProvided.conditions![0], status: 'False', reason: 'NoMetrics' };
+    assert.match(skip(vpa('api', notProvided)), /no recommendation written by MOrA/);
+    const badQuantity = ok();
+    badQuantity.recommendation!.containerRecommendations[0].target.cpu = 'lots';
+    assert.match(skip(vpa('api', badQuantity)), /malformed container server/);
+    const noName = ok();
+    (noName.recommendation!.containerRecommendations[0] as { containerName?: string }).containerName = undefined;
+    assert.match(skip(vpa('api', noName)), /without containerName/);
+    const empty = ok();
+    empty.recommendation = { containerRecommendations: [] };
+    assert.match(skip(vpa('api', empty)), /no containerRecommendations/);
+    const noList = ok();
+    (noList as { recommendation?: unknown }).recommendation = { containerRecommendations: 'x' };
+    assert.match(skip(vpa('api', noList)), /no containerRecommendations/);
+    const badTime = ok();
+    for (const c of badTime.conditions!) c.lastTransitionTime = 'yesterday';
+    assert.match(skip(vpa('api', badTime)), /no time/);
+    assert.match(skip(vpa('api', ok(), { targetRef: undefined })), /no spec.targetRef/);
+    assert.match(skip(vpa('api', ok(), { targetRef: { kind: 'Rollout', name: 'api' } })), /kind Rollout/);
+    assert.match(skip({ metadata: {} } as VpaObject), /no name or namespace/);
+  });
+
+  it('a listing: others counted, skips kept, the newest of two MOrA VPAs on one target wins', () => {
+    const out = recommendationsFromVpas([
+      vpa('api', moraStatus(5, [{ name: 'server', cpu: ['1m', '2m', '3m'] }])),
+      vpa('api-2', moraStatus(1, [{ name: 'server', cpu: ['4m', '5m', '6m'] }]), { targetRef: { kind: 'Deployment', name: 'api' } }),
+      vpa('worker', moraStatus(1, [{ name: 'w', memory: ['1Mi', '2Mi', '3Mi'] }]), { recommenders: undefined }),
+      vpa('old', moraStatus(99, [{ name: 'w', memory: ['1Mi', '2Mi', '3Mi'] }])),
+    ], { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.equal(out.others, 1);
+    assert.deepEqual(out.skipped.map((s) => s.vpa), ['shop/old']);
+    assert.equal(out.recommendations.length, 1);
+    assert.equal(out.recommendations[0].containers[0].cpu!.request.value, 0.005);
+  });
+
+  it('against the workload as it runs: current requests, verdicts, containers it no longer has dropped', () => {
+    const r = recommendationFromVpa(vpa('api', moraStatus(1, [
+      { name: 'server', cpu: ['80m', '100m', '200m'], memory: ['100Mi', '200Mi', '400Mi'] },
+      { name: 'gone', cpu: ['1m', '2m', '3m'] },
+    ])), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r);
+    const at = (cpu: number, memory: number) => withCurrent(r.recommendation, workload('api', [['server', cpu, memory]]));
+    assert.deepEqual(at(1, 1024 * Mi).containers.map((c) => c.container), ['server']);
+    assert.deepEqual(at(1, 1024 * Mi).containers[0].current.requests, { cpu: 1, memory: 1024 * Mi });
+    assert.equal(at(1, 1024 * Mi).containers[0].verdict, 'over-provisioned');
+    assert.equal(at(0.05, 256 * Mi).containers[0].verdict, 'under-provisioned', 'cpu below the lower bound');
+    assert.equal(at(0.1, 50 * Mi).containers[0].verdict, 'under-provisioned', 'memory below the lower bound');
+    assert.equal(at(0.12, 256 * Mi).containers[0].verdict, 'ok');
+  });
+
+  it('splits a namespace: in-cluster where MOrA wrote one, the rest to compute locally', () => {
+    const read = recommendationsFromVpas([vpa('api', moraStatus(2, [{ name: 'server', cpu: ['1m', '2m', '3m'] }]))], { context: 'prod', now: NOW, maxAgeHours: 36 });
+    const idx = new InClusterRecommendations({ ...read, pages: 1 });
+    const { fromCluster, toCompute } = idx.split('shop', [workload('api', [['server', 1, Mi]]), workload('cart', [['server', 1, Mi]])]);
+    assert.deepEqual(fromCluster.map((r) => r.workload.name), ['api']);
+    assert.deepEqual(toCompute.map((w) => w.name), ['cart']);
+    // A workload whose containers were all renamed since: computed locally.
+    assert.equal(idx.split('shop', [workload('api', [['app', 1, Mi]])]).toCompute.length, 1);
+  });
+
+  it('RBAC denial and a missing CRD fall back with one line', () => {
+    assert.equal(fallbackReason(new KubeError('cannot list', 'forbidden', 403), 'prod'),
+      'in-cluster recommendations not readable in context "prod" (RBAC: no "list" on verticalpodautoscalers.autoscaling.k8s.io); computing locally');
+    assert.equal(fallbackReason(new KubeError('404 page not found', 'not-found', 404), 'prod'),
+      'no VerticalPodAutoscaler API in context "prod" (the VPA CRD is not installed); computing locally');
+    assert.match(fallbackReason(new Error('ECONNREFUSED\nstack'), 'prod'), /^in-cluster recommendations unavailable in context "prod" \(ECONNREFUSED\); computing locally$/);
+  });
+
+  it('ages read as a person says them', () => {
+    assert.equal(ageText(NOW - 30, NOW), '1 min ago');
+    assert.equal(ageText(NOW - 25 * 60, NOW), '25 min ago');
+    assert.equal(ageText(NOW - 3 * 3600, NOW), '3 h ago');
+    assert.equal(ageText(NOW - 50 * 3600, NOW), '2 d ago');
+  });
+});
+
+describe('in-cluster recommendations: the writer\'s freshness stamp', () => {
+  const rec = (cpu: number): Recommendation => ({
+    workload: { context: 'c', namespace: 'shop', kind: 'Deployment', name: 'api' }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
+    containers: [{ container: 'server', current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8, cpu: {
+      request: { value: cpu, lower: cpu / 2, upper: cpu * 2 }, confidence: 0.8,
+      evidence: { observed: { p50: 0, p95: 0, p99: 0, max: 0, samples: 1, days: 1 }, margin: 0, method: 'moving-window', reason: '', completeness: 1, notes: [] },
+    } satisfies ResourceRecommendation } satisfies ContainerRecommendation],
+  });
+  const T0 = NOW * 1000;
+
+  it('is added with a recommendation, kept within the hour (a rerun writes nothing), renewed after', () => {
+    const v = vpa('api');
+    const first = withConfirmation(v.status, vpaStatusFor(v, rec(0.1), T0), T0, canonicalEq);
+    const stamp = first.conditions!.find((c) => c.type === CONFIRMED_CONDITION)!;
+    assert.equal(stamp.lastTransitionTime, apiTime(T0));
+    assert.equal(first.conditions![0].type, 'RecommendationProvided', 'RecommendationProvided stays first');
+    const stored = { ...v, status: first };
+    const rerun = withConfirmation(first, vpaStatusFor(stored, rec(0.1), T0 + 10 * 60_000), T0 + 10 * 60_000, canonicalEq);
+    assert.ok(sameStatus(first, rerun), 'a rerun within the hour: nothing to write');
+    const daily = withConfirmation(first, vpaStatusFor(stored, rec(0.1), T0 + CONFIRM_REFRESH_MS + 1000), T0 + CONFIRM_REFRESH_MS + 1000, canonicalEq);
+    assert.ok(!sameStatus(first, daily), 'the next day\'s run renews the stamp');
+    assert.equal(daily.conditions!.find((c) => c.type === CONFIRMED_CONDITION)!.lastTransitionTime, apiTime(T0 + CONFIRM_REFRESH_MS + 1000));
+    const changed = withConfirmation(first, vpaStatusFor(stored, rec(0.2), T0 + 60_000), T0 + 60_000, canonicalEq);
+    assert.equal(changed.conditions!.find((c) => c.type === CONFIRMED_CONDITION)!.lastTransitionTime, apiTime(T0 + 60_000), 'new numbers: new stamp');
+  });
+
+  it('is not renewed when MOrA has no recommendation, so the old one ages out', () => {
+    const v = vpa('api');
+    const first = withConfirmation(v.status, vpaStatusFor(v, rec(0.1), T0), T0, canonicalEq);
+    const later = T0 + 40 * 3600_000;
+    const without = withConfirmation(first, vpaStatusWithout({ ...v, status: first }, 'NoMetrics', 'no samples', later), later, canonicalEq);
+    assert.equal(without.conditions!.find((c) => c.type === CONFIRMED_CONDITION)!.lastTransitionTime, apiTime(T0));
+    const stored = vpa('api', { ...first, conditions: without.conditions });
+    const r = recommendationFromVpa(stored, { context: 'c', now: later / 1000, maxAgeHours: 36 });
+    assert.ok('skip' in r, 'RecommendationProvided False: not shown');
+  });
+
+  it('round trip: what the writer writes, the reader reads back as the same numbers', () => {
+    const v = vpa('api');
+    const status = withConfirmation(v.status, vpaStatusFor(v, rec(0.25), T0), T0, canonicalEq);
+    const r = recommendationFromVpa({ ...v, status }, { context: 'c', now: NOW + 3 * 3600, maxAgeHours: 36 });
+    assert.ok('recommendation' in r, JSON.stringify(r));
+    assert.deepEqual(r.recommendation.containers[0].cpu!.request, { value: 0.25, lower: 0.125, upper: 0.5 });
+    assert.equal(r.recommendation.confidence, 0.8);
+    assert.equal(originBrief(r.recommendation.origin!, NOW + 3 * 3600), 'in-cluster, 3 h ago');
+  });
+});
+
+describe('in-cluster recommendations: what the tree and the lenses say', () => {
+  const source = new DemoDataSource();
+  const now = Date.now() / 1000;
+  const read = (name: string): Recommendation | undefined => {
+    if (name !== 'cartservice') return undefined;
+    const r = recommendationFromVpa(vpa('cartservice', moraStatus(0, [{ name: 'server', cpu: ['50m', '90m', '200m'], memory: ['40Mi', '60Mi', '120Mi'] }])),
+      { context: 'demo', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r);
+    return { ...r.recommendation, origin: { ...r.recommendation.origin!, writtenAt: now - 3 * 3600 } };
+  };
+
+  async function expand(model: ClusterTreeModel, path: string[]): Promise<TreeNode[]> {
+    let nodes = await model.children();
+    for (const label of path) nodes = await model.children(nodes.find((n) => n.label === label)!);
+    return nodes;
+  }
+
+  it('a workload read from the cluster says "in-cluster, 3 h ago"; computed ones say nothing of it', async () => {
+    const model = new ClusterTreeModel(source, { ensure: async () => 11, get: (w) => read(w.name) });
+    const workloads = await expand(model, ['demo', 'shop']);
+    const cart = workloads.find((w) => w.label === 'cartservice')!;
+    assert.match(cart.description!, / · in-cluster, 3 h ago$/);
+    assert.match(cart.tooltip!, /Recommendation: in-cluster \(VPA status, written 3 h ago\) — VPA shop\/cartservice/);
+    assert.ok(workloads.filter((w) => w.label !== 'cartservice').every((w) => !/in-cluster/.test(`${w.description}${w.tooltip}`)));
+    const [server] = await model.children(cart);
+    assert.match(server.description!, /cpu 200m → 90m · mem 64Mi → 60Mi/);
+    assert.match(server.tooltip!, /in-cluster \(VPA status, written 3 h ago\) — VPA shop\/cartservice\./);
+  });
+
+  it('the CodeLens says so too', () => {
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n';
+    const view = manifestView(yaml, (_ns, _k, name) => read(name), 'default');
+    const lens = view.lenses.find((l) => l.kind === 'container')!;
+    assert.match(lens.title, /^MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · 82% confident · in-cluster, 3 h ago$/);
+  });
+});
