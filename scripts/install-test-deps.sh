@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what MOrA's integration and VS Code tests need, idempotently:
 #   - Debian packages: chromium (headless browser for the workbench), ripgrep (VS Code's search),
-#     prometheus + promtool (real Prometheus in integration tests), and the toolchain code-server's
-#     native modules build with;
+#     prometheus + promtool (real Prometheus in integration tests), jmeter + jmeter-http and wrk (independent
+#     load tools: JMeter cells, bench:experiment), and the toolchain code-server's native modules build with;
 #   - code-server (a real VS Code 1.100 that runs offline), built from the npm registry alone and
 #     cached outside the repo under ${XDG_CACHE_HOME:-~/.cache}/mora/code-server-<version>.
 # When everything is present it only checks and returns (well under a second), so `npm test` calls it
@@ -24,7 +24,7 @@ fi
 log() { echo "[install-test-deps] $*" >&2; }
 
 # command -> Debian package that provides it
-declare -A RUNTIME_PKGS=([chromium]=chromium [rg]=ripgrep [prometheus]=prometheus [promtool]=prometheus)
+declare -A RUNTIME_PKGS=([chromium]=chromium [rg]=ripgrep [prometheus]=prometheus [promtool]=prometheus [jmeter]=jmeter [wrk]=wrk)
 # Only needed to build code-server's native modules (node-pty, argon2, kerberos, native-keymap, ...).
 BUILD_PKGS=(build-essential pkg-config python3 libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev)
 
@@ -33,6 +33,8 @@ missing_runtime_pkgs() {
   for cmd in "${!RUNTIME_PKGS[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || out+=("${RUNTIME_PKGS[$cmd]}")
   done
+  # Debian splits JMeter's HTTP sampler into its own package; without it no .jmx with HTTP requests loads.
+  [[ -f /etc/debian_version && ! -f /usr/share/jmeter/lib/ext/ApacheJMeter_http.jar ]] && out+=(jmeter-http)
   printf '%s\n' "${out[@]}" | sort -u | grep -v '^$' || true
 }
 

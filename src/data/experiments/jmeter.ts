@@ -1,0 +1,313 @@
+/**
+ * The JMeter load driver: runs a cell's `.jmx` in non-GUI mode (`jmeter -n -t plan.jmx -l results.jtl -J…`) at the
+ * cell's rate and for its time, given as JMeter properties, then reads the JTL into the same statistics the built-in
+ * generator reports (jtl.ts) — so a JMeter cell is stored exactly like an autocannon one.
+ *
+ * Properties the .jmx can read with ${__P(name)}:
+ *   host, port, protocol, path   — from the cell's target URL (path includes the query)
+ *   timeoutMs                    — connect and response timeout of a request
+ *   rate, ratePerMinute          — the cell's asked rate in requests/s, and the same per minute (the unit of JMeter's
+ *                                  Constant Throughput Timer); duration (s), threads, loops (cap per thread)
+ *   rate.i, ratePerMinute.i, duration.i, threads.i, loops.i, segments
+ *                                — the same per stretch of constant rate, for scenarios whose rate changes (step, ramp,
+ *                                  spike): a plan with one thread group per stretch, run one after the other
+ *                                  (jmx-template.ts writes one)
+ * A .jmx that reads only the unindexed properties runs constant cells; MOrA refuses to run it for a changing rate.
+ *
+ * The measured window starts `warmup` seconds after JMeter's first request (the JVM takes seconds to start, so the
+ * cell's clock starts when the load does) and ends with the schedule, or after the last request started when JMeter
+ * ended earlier; only requests started inside it count, as with the built-in driver.
+ *
+ * Cancel (AbortSignal) kills JMeter's process group (the `jmeter` script and its java): SIGTERM, then SIGKILL.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadRunner, LoadStats } from './load';
+import { JTL_PROPERTIES, jtlStats, parseJtl } from './jtl';
+import { JMETER_INSTALL_HINT, JMETER_LAUNCHER_BSH, findJmeterLaunch, launcherCommand, resolveJmeterBinary } from './jmeter-install';
+import type { CellLoadDriver, CellLoadRequest, CellLoadResult, PlanCell, RateSegment } from './plan-file';
+
+export interface JmeterOptions {
+  /** The jmeter binary (setting mora.experiments.jmeterPath); default MORA_JMETER, then `jmeter` on PATH. */
+  jmeterPath?: string;
+  /** More -J properties (they win over MOrA's). */
+  properties?: Record<string, string>;
+  /** JVM arguments for the launcher (Debian's JMeter, see jmeter-install.ts); default JAVA_ARGS split on spaces. */
+  jvmArgs?: string[];
+  /** Seconds a request may take. Default 10. */
+  timeoutSeconds?: number;
+  /** Seconds JMeter may take beyond the schedule (JVM start, last requests) before it is killed. Default 120. */
+  graceSeconds?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A stretch of constant asked rate as JMeter runs it: whole seconds, and how much of it is warm-up. */
+export interface JmeterSegment {
+  rate: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+
+/**
+ * Consecutive stretches at the same rate become one (a warm-up at the first measured rate is part of it), with whole
+ * seconds: JMeter's scheduler takes no fractions.
+ */
+export function jmeterSegments(schedule: readonly RateSegment[]): JmeterSegment[] {
+  const out: JmeterSegment[] = [];
+  for (const s of schedule) {
+    if (!(s.seconds > 0)) continue;
+    const last = out[out.length - 1];
+    if (last && last.rate === s.rate) {
+      last.seconds += s.seconds;
+      if (s.warmup) last.warmupSeconds += s.seconds;
+    } else {
+      out.push({ rate: s.rate, seconds: s.seconds, warmupSeconds: s.warmup ? s.seconds : 0 });
+    }
+  }
+  for (const g of out) g.seconds = Math.max(1, Math.round(g.seconds));
+  return out;
+}
+
+/** JMeter threads for a rate: enough for requests of up to ~200 ms, within [2, 200], unless the cell names them. */
+export function jmeterThreads(rate: number, connections?: number): number {
+  return connections ?? Math.max(2, Math.min(200, Math.ceil(rate / 5)));
+}
+
+/** How many rate stretches a .jmx can follow: the highest `rate.i`/`ratePerMinute.i` it reads + 1, 1 for plain `rate`, 0 for none. */
+export function jmxSegmentCapacity(jmxText: string): number {
+  let max = -1;
+  for (const m of jmxText.matchAll(/__P\(\s*(?:rate|ratePerMinute)\.(\d+)\s*[,)]/g)) max = Math.max(max, Number(m[1]));
+  if (max >= 0) return max + 1;
+  return /__P\(\s*(?:rate|ratePerMinute)\s*[,)]/.test(jmxText) ? 1 : 0;
+}
+
+export interface JmeterRunSpec {
+  jmx: string;
+  jtl: string;
+  log: string;
+  url: string;
+  segments: JmeterSegment[];
+  connections?: number;
+  timeoutSeconds?: number;
+  properties?: Record<string, string>;
+}
+
+/** The JMeter properties of a run (see the module comment). */
+export function jmeterProperties(spec: JmeterRunSpec): Record<string, string> {
+  const u = new URL(spec.url);
+  const protocol = u.protocol.replace(/:$/, '');
+  const props: Record<string, string> = {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port || (protocol === 'https' ? '443' : '80'),
+    protocol,
+    path: `${u.pathname || '/'}${u.search}`,
+    timeoutMs: String(Math.round((spec.timeoutSeconds ?? 10) * 1000)),
+    segments: String(spec.segments.length),
+  };
+  spec.segments.forEach((g, i) => {
+    const threads = jmeterThreads(g.rate, spec.connections);
+    props[`rate.${i}`] = String(g.rate);
+    props[`ratePerMinute.${i}`] = String(g.rate * 60);
+    props[`duration.${i}`] = String(g.seconds);
+    props[`threads.${i}`] = String(threads);
+    props[`loops.${i}`] = String(Math.ceil((g.rate * g.seconds * 1.1) / threads) + 1);
+  });
+  // The unindexed ones: the whole cell for a single-rate .jmx (only used when the rate does not change).
+  const peak = spec.segments.reduce((a, g) => (g.rate > a.rate ? g : a), spec.segments[0]);
+  const total = spec.segments.reduce((n, g) => n + g.seconds, 0);
+  const threads = jmeterThreads(peak.rate, spec.connections);
+  Object.assign(props, {
+    rate: String(peak.rate), ratePerMinute: String(peak.rate * 60), duration: String(total), threads: String(threads),
+    loops: String(Math.ceil((spec.segments.reduce((n, g) => n + g.rate * g.seconds, 0) * 1.1) / threads) + 1),
+  });
+  // Results as CSV with the columns jtl.ts reads; no UDP shutdown listener (several JMeters may run at once).
+  Object.assign(props, JTL_PROPERTIES, { 'jmeterengine.nongui.port': '0' }, spec.properties);
+  return props;
+}
+
+/** `-n -t <jmx> -l <jtl> -j <log> -Jk=v…` */
+export function jmeterArgs(spec: JmeterRunSpec): string[] {
+  const props = jmeterProperties(spec);
+  return ['-n', '-t', spec.jmx, '-l', spec.jtl, '-j', spec.log, ...Object.entries(props).map(([k, v]) => `-J${k}=${v}`)];
+}
+
+interface ProcessOutcome {
+  code: number | null;
+  output: string;
+  aborted: boolean;
+  timedOut: boolean;
+}
+
+/** Runs a command in its own process group; abort or the deadline kills the whole group. */
+function runGroup(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, deadlineMs: number): Promise<ProcessOutcome> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const keep = (d: Buffer) => { output = (output + d.toString()).slice(-16_000); };
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    let aborted = false, timedOut = false;
+    let hard: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try { if (child.pid) process.kill(-child.pid, sig); } catch { /* already gone */ }
+    };
+    const stop = () => {
+      killGroup('SIGTERM');
+      hard ??= setTimeout(() => killGroup('SIGKILL'), 3000);
+    };
+    const onAbort = () => { aborted = true; stop(); };
+    const deadline = setTimeout(() => { timedOut = true; stop(); }, deadlineMs);
+    // JMeter is detached from Node's group: take it down if this process exits first.
+    const onExit = () => killGroup('SIGKILL');
+    process.once('exit', onExit);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(deadline);
+      if (hard) clearTimeout(hard);
+      signal?.removeEventListener('abort', onAbort);
+      process.removeListener('exit', onExit);
+    };
+    child.once('error', (e) => { done(); reject(e); });
+    child.once('close', (code) => {
+      // java may have left children of its own (it does not, but a wrapper might): make sure the group is gone.
+      if (aborted || timedOut) killGroup('SIGKILL');
+      done();
+      resolve({ code, output, aborted, timedOut });
+    });
+  });
+}
+
+/** Binaries whose JMeter needed the launcher (Debian's 2.13, see jmeter-install.ts); remembered per process. */
+const needsLauncher = new Map<string, boolean>();
+
+function lastLines(s: string, n = 12): string {
+  return s.trim().split('\n').slice(-n).join('\n');
+}
+
+function jmeterVersion(text: string): string {
+  const m = /Version (\d+(?:\.\d+){0,2})/.exec(text);
+  if (!m) return 'jmeter';
+  // Debian's 2.13 reports "2.13.19691222" (a build date): keep the release.
+  return `jmeter ${m[1].split('.').filter((p, i) => i < 2 || p.length < 5).join('.')}`;
+}
+
+const EMPTY = { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP95Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0 };
+
+/**
+ * Runs one cell with JMeter (see the module comment). Errors say what to do: JMeter missing, the .jmx missing or not
+ * reading MOrA's rate properties, JMeter failing to load the plan, or no samples written.
+ */
+export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = {}): Promise<CellLoadResult> {
+  const jmx = req.jmx ?? req.cell.jmx;
+  const url = req.url ?? req.cell.target;
+  if (!jmx) throw new Error(`cell ${req.cell.id} names no .jmx: the JMeter driver runs only cells with "jmx"`);
+  if (!existsSync(jmx)) throw new Error(`cell ${req.cell.id}: the JMeter test plan ${jmx} does not exist (a relative "jmx" is resolved against the plan file's folder)`);
+  if (!url) throw new Error(`cell ${req.cell.id}: a JMeter cell needs "target" too (its host, port and path are passed to the .jmx as properties)`);
+  const segments = jmeterSegments(req.cell.schedule);
+  if (!segments.length) throw new Error(`cell ${req.cell.id} has an empty schedule`);
+  const capacity = jmxSegmentCapacity(readFileSync(jmx, 'utf8'));
+  if (capacity === 0) {
+    throw new Error(`${jmx} does not read MOrA's rate property: give its Constant Throughput Timer \${__P(ratePerMinute)} (or its own pacing \${__P(rate)}, requests/s), or start from MOrA's template (docs/EXPERIMENTS.md, "JMeter cells")`);
+  }
+  if (segments.length > capacity) {
+    throw new Error(`cell ${req.cell.id} asks for ${segments.length} different rates over time (scenario ${req.cell.scenario}) but ${jmx} follows ${capacity}: it needs one thread group per stretch reading rate.i/ratePerMinute.i, duration.i and threads.i (MOrA's template has them), or use scenario constant`);
+  }
+  const env = opts.env ?? process.env;
+  const binary = resolveJmeterBinary(opts.jmeterPath, env);
+  if (req.signal?.aborted) return { ...EMPTY, aborted: true, driver: 'jmeter' };
+
+  const ownDir = req.workDir ? undefined : mkdtempSync(join(tmpdir(), 'mora-jmeter-'));
+  const dir = req.workDir ?? ownDir!;
+  try {
+    const spec: JmeterRunSpec = {
+      jmx, url, segments, jtl: join(dir, 'results.jtl'), log: join(dir, 'jmeter.log'),
+      connections: req.cell.connections, timeoutSeconds: opts.timeoutSeconds, properties: opts.properties,
+    };
+    // JMeter appends to an existing JTL and log: a restarted cell starts clean.
+    rmSync(spec.jtl, { force: true });
+    rmSync(spec.log, { force: true });
+    const args = jmeterArgs(spec);
+    const total = segments.reduce((n, g) => n + g.seconds, 0);
+    const deadlineMs = (total + (opts.graceSeconds ?? 120)) * 1000;
+    const jvmArgs = opts.jvmArgs ?? (env.JAVA_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const viaLauncher = () => {
+      const launch = findJmeterLaunch(binary, env);
+      if (!launch) throw new Error(`JMeter at ${binary} cannot load test plans (its XStream forbids JMeter's types) and MOrA found no JMeter home with bin/ApacheJMeter.jar and BeanShell to work around it: install JMeter 3 or later from jmeter.apache.org and set mora.experiments.jmeterPath`);
+      const script = join(dir, 'mora-jmeter-launcher.bsh');
+      writeFileSync(script, JMETER_LAUNCHER_BSH);
+      return launcherCommand(launch, script, args, jvmArgs);
+    };
+    let run: ProcessOutcome;
+    try {
+      const first = needsLauncher.get(binary) ? viaLauncher() : { cmd: binary, args };
+      run = await runGroup(first.cmd, first.args, dir, env, req.signal, deadlineMs);
+      if (!run.aborted && /ForbiddenClassException/.test(run.output) && !needsLauncher.get(binary)) {
+        needsLauncher.set(binary, true);
+        rmSync(spec.jtl, { force: true });
+        rmSync(spec.log, { force: true });
+        const second = viaLauncher();
+        run = await runGroup(second.cmd, second.args, dir, env, req.signal, deadlineMs);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`JMeter could not be started (${binary}: ${(e as Error).message}): ${JMETER_INSTALL_HINT}`);
+      throw e;
+    }
+    const log = existsSync(spec.log) ? readFileSync(spec.log, 'utf8') : '';
+    const driver = jmeterVersion(`${run.output}\n${log}`);
+    const text = existsSync(spec.jtl) ? readFileSync(spec.jtl, 'utf8') : '';
+    const { samples } = parseJtl(text);
+    if (!samples.length) {
+      if (run.aborted) return { ...EMPTY, aborted: true, driver };
+      const said = `${run.output}\n${log}`;
+      if (/CannotResolveClassException[^\n]*HTTPSampler/.test(said)) throw new Error(`JMeter's HTTP sampler is missing: install it (Debian/Ubuntu: sudo apt-get install jmeter-http)`);
+      const loadError = /Error in NonGUIDriver[^\n]*/.exec(said)?.[0];
+      if (loadError) throw new Error(`JMeter could not load ${jmx}: ${loadError}`);
+      if (run.timedOut) throw new Error(`JMeter did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped; it wrote no samples. Its output:\n${lastLines(said)}`);
+      throw new Error(`JMeter ran ${jmx} (exit ${run.code}) but its results ${spec.jtl} are empty: no request was sent — do the .jmx's thread groups read \${__P(threads)} (or threads.i) and \${__P(duration)}? Its output:\n${lastLines(said)}`);
+    }
+    // The cell's clock starts with the first request (see the module comment).
+    const t0 = Math.min(...samples.map((s) => s.timeStamp));
+    const warmupMs = segments.reduce((n, g) => n + g.warmupSeconds, 0) * 1000;
+    const measuredMs = total * 1000 - warmupMs;
+    const fromMs = t0 + warmupMs;
+    const lastStart = Math.max(...samples.map((s) => s.timeStamp));
+    const lastRate = segments[segments.length - 1].rate;
+    // A run that ended early (JMeter's groups count their time from thread start, before the JVM's first request)
+    // is measured up to one request interval after its last request, not over time nobody sent anything in.
+    const toMs = Math.max(fromMs, Math.min(fromMs + measuredMs, lastStart + 1000 / lastRate));
+    const st = jtlStats(samples, { fromMs, toMs });
+    return {
+      requests: st.requests, non2xx: st.non2xx, errors: st.errors, timeouts: st.timeouts, achievedRate: st.achievedRate,
+      latencyP50Ms: st.latencyP50Ms, latencyP95Ms: st.latencyP95Ms, latencyP99Ms: st.latencyP99Ms,
+      durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver,
+    };
+  } finally {
+    if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+  }
+}
+
+/** runJmeterCell as a plan runner's CellLoadDriver. */
+export function jmeterDriver(opts: JmeterOptions = {}): CellLoadDriver {
+  return (req) => runJmeterCell(req, opts);
+}
+
+/** A constant-rate cell for one load level (what `runExperiment`'s LoadRunner asks for). */
+function levelCell(jmx: string, url: string, rate: number, durationSeconds: number, connections?: number): PlanCell {
+  return {
+    id: `jmeter/l${rate}`, index: 0, service: 'jmeter', replicas: 1, level: rate, scenario: 'constant', durationSeconds,
+    warmupSeconds: 0, cooldownSeconds: 0, target: url, jmx, slo: {}, resources: 'process', connections,
+    schedule: [{ rate, seconds: durationSeconds, warmup: false }], requests: Math.round(rate * durationSeconds),
+  };
+}
+
+/** JMeter as the single-service experiment's load generator (`runExperiment(..., { load })`). */
+export function jmeterLoadRunner(jmx: string, opts: JmeterOptions = {}): LoadRunner {
+  return async (level) => {
+    const r = await runJmeterCell({ cell: levelCell(jmx, level.url, level.rate, level.durationSeconds, level.connections), signal: level.signal },
+      { ...opts, timeoutSeconds: level.timeoutSeconds ?? opts.timeoutSeconds });
+    const stats: LoadStats & { latencyP95Ms: number; driver: string } = { ...r };
+    return stats;
+  };
+}

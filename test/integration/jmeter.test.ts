@@ -1,0 +1,102 @@
+// The JMeter driver against a real JMeter (Debian's `jmeter` + `jmeter-http`, installed by scripts/install-test-deps.sh)
+// and the real sample service: the achieved rate follows the asked one, a changing rate follows the template's
+// stretches, the latencies are there, and cancelling leaves no java behind. JMeter's JVM takes seconds to start, so
+// the deadlines are generous; the test is skipped, saying why, only when no JMeter is installed.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runJmeterCell } from '../../src/data/experiments/jmeter';
+import { whichBinary } from '../../src/data/experiments/jmeter-install';
+import { jmxTemplate } from '../../src/data/experiments/jmx-template';
+import type { PlanCell } from '../../src/data/experiments/plan-file';
+import { startSampleService, type RunningSampleService } from '../harness/sample-service';
+import { until } from '../harness/wait';
+
+function cell(jmx: string, target: string, over: Partial<PlanCell>): PlanCell {
+  return {
+    id: 'sample/r1/l20', index: 0, service: 'sample', replicas: 1, level: 20, scenario: 'constant', durationSeconds: 5, warmupSeconds: 0,
+    cooldownSeconds: 0, target, jmx, slo: { latencyP95Ms: 200 }, resources: 'process',
+    schedule: [{ rate: 20, seconds: 5, warmup: false }], requests: 100, ...over,
+  };
+}
+
+/** Processes whose command line mentions `needle` (JMeter's java carries the cell's folder in its arguments). */
+function processesMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle)) pids.push(Number(p));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+describe('JMeter cells against the sample service', function () {
+  this.timeout(120_000);
+  let svc: RunningSampleService | undefined;
+  let dir: string;
+  let jmx: string;
+
+  before(async function () {
+    const jmeter = process.env.MORA_JMETER || whichBinary('jmeter');
+    if (!jmeter) {
+      process.stdout.write('      (skipped: no jmeter on PATH and no MORA_JMETER — run scripts/install-test-deps.sh or apt-get install jmeter jmeter-http)\n');
+      this.skip();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-jmeter-it-'));
+    jmx = path.join(dir, 'cell.jmx');
+    fs.writeFileSync(jmx, jmxTemplate());
+    svc = await startSampleService({ cpuMsPerRequest: 2, failEvery: 10 });
+  });
+  after(async () => {
+    await svc?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds a constant rate after the warm-up and reports latency like the built-in generator', async () => {
+    const workDir = fs.mkdtempSync(path.join(dir, 'constant-'));
+    const r = await runJmeterCell({
+      cell: cell(jmx, `${svc!.url}/`, { warmupSeconds: 2, schedule: [{ rate: 20, seconds: 2, warmup: true }, { rate: 20, seconds: 5, warmup: false }] }),
+      workDir,
+    });
+    assert.equal(r.aborted, false);
+    assert.match(r.driver, /^jmeter \d/);
+    assert.ok(r.achievedRate > 20 * 0.8 && r.achievedRate < 20 * 1.2, `achieved ${r.achievedRate} req/s, asked 20`);
+    assert.ok(r.durationSeconds > 3 && r.durationSeconds <= 5.01, `measured window ${r.durationSeconds} s of 5`);
+    assert.equal(r.errors, 0);
+    // Every 10th request of the sample service answers 500.
+    assert.ok(r.non2xx > 0 && r.non2xx < r.requests * 0.2, `${r.non2xx} non-2xx of ${r.requests}`);
+    for (const k of ['latencyP50Ms', 'latencyP95Ms', 'latencyP99Ms'] as const) assert.ok(Number.isFinite(r[k]) && r[k] >= 0, `${k} = ${r[k]}`);
+    assert.ok(r.latencyP50Ms <= r.latencyP95Ms && r.latencyP95Ms <= r.latencyP99Ms);
+    assert.ok(fs.statSync(path.join(workDir, 'results.jtl')).size > 0, 'the JTL stays in the cell\'s folder');
+  });
+
+  it('follows a rate that changes over the cell (one thread group per stretch)', async () => {
+    const schedule = [{ rate: 10, seconds: 3, warmup: false }, { rate: 40, seconds: 3, warmup: false }];
+    const r = await runJmeterCell({ cell: cell(jmx, `${svc!.url}/`, { scenario: 'step', level: 40, durationSeconds: 6, schedule }) });
+    const asked = 10 * 3 + 40 * 3;
+    // The JVM's first request comes late, so the first stretch loses up to a second or so.
+    assert.ok(r.requests > asked * 0.7 && r.requests < asked * 1.15, `${r.requests} requests, asked ${asked}`);
+    assert.ok(r.achievedRate > 15 && r.achievedRate < 35, `mean rate ${r.achievedRate} req/s over the stretches (10 and 40)`);
+  });
+
+  it('cancels: the JMeter process group is gone and the result says aborted', async () => {
+    const workDir = fs.mkdtempSync(path.join(dir, 'cancel-'));
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const run = runJmeterCell({ cell: cell(jmx, `${svc!.url}/`, { durationSeconds: 60, schedule: [{ rate: 10, seconds: 60, warmup: false }] }), workDir, signal: ac.signal });
+    const jtl = path.join(workDir, 'results.jtl');
+    // Wait until JMeter is sending (its JVM takes seconds), then cancel.
+    const sent = await until(async () => (fs.existsSync(jtl) ? fs.readFileSync(jtl, 'utf8').trim().split('\n').length - 1 : 0), (n) => n >= 3, 60_000, 200);
+    assert.ok(sent >= 3, `JMeter is sending (${sent} samples in its results)`);
+    assert.ok(processesMentioning(workDir).length > 0);
+    ac.abort();
+    const r = await run;
+    assert.equal(r.aborted, true);
+    assert.ok(Date.now() - t0 < 50_000, 'cancel did not wait for the 60 s cell');
+    const left = await until(async () => processesMentioning(workDir), (p) => p.length === 0, 10_000, 100);
+    assert.deepEqual(left, [], 'no JMeter process (java or its wrapper) is left');
+  });
+});

@@ -1,0 +1,191 @@
+// The JMeter driver's pure parts: reading a CSV JTL into load statistics, the properties and arguments a cell becomes,
+// the template's property lookups, and finding JMeter (no JMeter runs here: test/integration/jmeter.test.ts does).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { jmeterArgs, jmeterProperties, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
+import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
+import { jmxTemplate } from '../../src/data/experiments/jmx-template';
+import { jtlStats, parseJtl, percentile, splitCsvLine } from '../../src/data/experiments/jtl';
+import type { PlanCell } from '../../src/data/experiments/plan-file';
+
+const HEADER = 'timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,Latency';
+
+function row(ts: number, elapsed: number, code: string, message = 'OK', success = code.startsWith('2')): string {
+  return `${ts},${elapsed},GET 0,${code},${message},stretch 0 1-1,text,${success},576,2,2,${elapsed}`;
+}
+
+function cell(over: Partial<PlanCell> = {}): PlanCell {
+  return {
+    id: 'svc/r1/l20', index: 0, service: 'svc', replicas: 1, level: 20, scenario: 'constant', durationSeconds: 5, warmupSeconds: 0,
+    cooldownSeconds: 0, target: 'http://127.0.0.1:8080/', slo: { latencyP95Ms: 100 }, resources: 'process',
+    schedule: [{ rate: 20, seconds: 5, warmup: false }], requests: 100, ...over,
+  };
+}
+
+describe('JMeter JTL (CSV results)', () => {
+  it('splits quoted fields with delimiters and doubled quotes', () => {
+    assert.deepEqual(splitCsvLine('a,"b, c","say ""hi""",,d'), ['a', 'b, c', 'say "hi"', '', 'd']);
+    assert.deepEqual(splitCsvLine(''), ['']);
+    assert.deepEqual(splitCsvLine('x,'), ['x', '']);
+  });
+
+  it('reads samples by header name and skips a line cut short by a kill', () => {
+    const text = [HEADER, row(1000, 5, '200'), `1010,7,GET 0,500,"Internal, Server Error",t,text,false,1,1,1,7`, '1020,3,GET'].join('\n');
+    const { samples, skippedLines } = parseJtl(text);
+    assert.equal(samples.length, 2);
+    assert.equal(skippedLines, 1);
+    assert.equal(samples[1].responseCode, '500');
+    assert.equal(samples[1].responseMessage, 'Internal, Server Error');
+    assert.equal(samples[1].success, false);
+  });
+
+  it('says why a JTL it cannot read is unreadable (XML, no header)', () => {
+    assert.throws(() => parseJtl('<?xml version="1.0"?>\n<testResults/>'), /XML.*CSV/);
+    assert.throws(() => parseJtl('1000,5,GET,200,OK,t,text,true\n'), /no timeStamp, elapsed, responseCode, success column/);
+    assert.deepEqual(parseJtl('').samples, []);
+  });
+
+  it('counts answers, non-2xx, connection errors and timeouts like the built-in generator', () => {
+    const lines = [HEADER];
+    for (let i = 0; i < 100; i++) lines.push(row(10_000 + i * 50, i + 1, i % 10 === 0 ? '503' : '200')); // 5 s at 20/s
+    lines.push(row(15_000, 2000, 'Non HTTP response code: java.net.ConnectException', 'Non HTTP response message: Connection refused', false));
+    lines.push(row(15_010, 10000, 'Non HTTP response code: java.net.SocketTimeoutException', 'Non HTTP response message: Read timed out', false));
+    const s = jtlStats(parseJtl(lines.join('\n')).samples, { fromMs: 10_000, toMs: 15_050 });
+    assert.equal(s.requests, 100);
+    assert.equal(s.non2xx, 10);
+    assert.equal(s.errors, 2);
+    assert.equal(s.timeouts, 1);
+    assert.deepEqual(s.errorCodes, { ConnectException: 1, SocketTimeoutException: 1 });
+    assert.equal(s.durationSeconds, 5.05);
+    assert.ok(Math.abs(s.achievedRate - 100 / 5.05) < 1e-9);
+    // Latencies 1…100 ms over answered requests only (the errors' 2 s and 10 s are not latencies).
+    assert.equal(s.latencyP50Ms, 50);
+    assert.equal(s.latencyP95Ms, 95);
+    assert.equal(s.latencyP99Ms, 99);
+  });
+
+  it('counts only requests started inside the window', () => {
+    const samples = parseJtl([HEADER, row(0, 1, '200'), row(999, 1, '200'), row(1000, 1, '200'), row(1999, 1, '200'), row(2000, 1, '200')].join('\n')).samples;
+    const s = jtlStats(samples, { fromMs: 1000, toMs: 2000 });
+    assert.equal(s.requests, 2);
+    assert.equal(s.achievedRate, 2);
+    assert.ok(Number.isNaN(jtlStats([]).latencyP50Ms));
+    assert.equal(jtlStats([]).achievedRate, 0);
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    assert.equal(percentile([1, 2, 3, 4], 50), 2);
+    assert.equal(percentile([1, 2, 3, 4], 99), 4);
+    assert.equal(percentile([7], 95), 7);
+    assert.ok(Number.isNaN(percentile([], 50)));
+  });
+});
+
+describe('JMeter cell properties and arguments', () => {
+  it('merges a warm-up into the stretch at its rate and rounds to whole seconds', () => {
+    assert.deepEqual(jmeterSegments([{ rate: 5, seconds: 2, warmup: true }, { rate: 5, seconds: 2.4, warmup: false }, { rate: 20, seconds: 1.6, warmup: false }]), [
+      { rate: 5, seconds: 4, warmupSeconds: 2 },
+      { rate: 20, seconds: 2, warmupSeconds: 0 },
+    ]);
+    assert.deepEqual(jmeterSegments([{ rate: 5, seconds: 0, warmup: true }]), []);
+  });
+
+  it('passes the target, the rate per second and per minute, the duration, threads and a request cap', () => {
+    const p = jmeterProperties({
+      jmx: 'a.jmx', jtl: 'r.jtl', log: 'j.log', url: 'http://[::1]:8080/api/x?y=1',
+      segments: [{ rate: 10, seconds: 3, warmupSeconds: 1 }, { rate: 40, seconds: 2, warmupSeconds: 0 }], timeoutSeconds: 2.5,
+    });
+    assert.equal(p.host, '::1');
+    assert.equal(p.port, '8080');
+    assert.equal(p.protocol, 'http');
+    assert.equal(p.path, '/api/x?y=1');
+    assert.equal(p.timeoutMs, '2500');
+    assert.equal(p.segments, '2');
+    assert.equal(p['rate.1'], '40');
+    assert.equal(p['ratePerMinute.1'], '2400');
+    assert.equal(p['duration.0'], '3');
+    assert.equal(p['threads.1'], String(jmeterThreads(40)));
+    assert.ok(Number(p['loops.1']) * Number(p['threads.1']) >= 80, 'the cap leaves room for the asked requests');
+    assert.ok(Number(p['loops.1']) * Number(p['threads.1']) <= 80 * 1.1 + 2 * Number(p['threads.1']), 'and not much more');
+    // Unindexed: the peak rate over the whole time, for a single-rate .jmx.
+    assert.equal(p.rate, '40');
+    assert.equal(p.duration, '5');
+    assert.equal(p['jmeter.save.saveservice.output_format'], 'csv');
+    assert.equal(p['jmeter.save.saveservice.print_field_names'], 'true');
+    assert.equal(p['jmeterengine.nongui.port'], '0');
+    assert.equal(jmeterProperties({ jmx: 'a', jtl: 'b', log: 'c', url: 'https://example.org', segments: [{ rate: 1, seconds: 1, warmupSeconds: 0 }] }).port, '443');
+  });
+
+  it('runs non-GUI with the plan, the results and the log, and lets the caller override a property', () => {
+    const args = jmeterArgs({ jmx: 'p.jmx', jtl: 'r.jtl', log: 'j.log', url: 'http://127.0.0.1:1/', segments: [{ rate: 5, seconds: 2, warmupSeconds: 0 }], connections: 3, properties: { 'threads.0': '7' } });
+    assert.deepEqual(args.slice(0, 7), ['-n', '-t', 'p.jmx', '-l', 'r.jtl', '-j', 'j.log']);
+    assert.ok(args.includes('-Jthreads.0=7'));
+    assert.ok(args.includes('-Jthreads=3'), 'connections set the threads');
+    assert.ok(args.includes('-JratePerMinute=300'));
+  });
+
+  it('knows how many rate stretches a .jmx follows', () => {
+    assert.equal(jmxSegmentCapacity(jmxTemplate()), 5);
+    assert.equal(jmxSegmentCapacity(jmxTemplate({ segments: 2 })), 2);
+    assert.equal(jmxSegmentCapacity('<stringProp name="throughput">${__P(ratePerMinute,600)}</stringProp>'), 1);
+    assert.equal(jmxSegmentCapacity('${__P(rate)}'), 1);
+    assert.equal(jmxSegmentCapacity('<stringProp name="throughput">600</stringProp>'), 0);
+  });
+
+  it('writes a template whose every property has a default, escaped for XML', () => {
+    const x = jmxTemplate({ name: 'a <b>', segments: 1, defaults: { host: 'h', port: 9, path: '/p,q' } });
+    assert.match(x, /^<\?xml version="1.0"/);
+    assert.match(x, /testname="a &lt;b&gt;"/);
+    assert.match(x, /\$\{__P\(path,\/p\\,q\)\}/, 'a comma in a default is escaped for JMeter');
+    assert.match(x, /\$\{__P\(ratePerMinute\.0,600\)\}/);
+    assert.match(x, /<boolProp name="TestPlan.serialize_threadgroups">true<\/boolProp>/);
+    assert.throws(() => jmxTemplate({ segments: 0 }), /segments/);
+  });
+});
+
+describe('JMeter driver errors', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-jmeter-unit-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('says how to install JMeter when there is none', () => {
+    assert.throws(() => resolveJmeterBinary(undefined, { PATH: dir }), /JMeter is not installed \(no `jmeter` on PATH.*apt-get install jmeter jmeter-http.*mora\.experiments\.jmeterPath/);
+    assert.throws(() => resolveJmeterBinary(path.join(dir, 'nope'), { PATH: dir }), /the configured JMeter/);
+    assert.throws(() => resolveJmeterBinary(undefined, { PATH: dir, MORA_JMETER: path.join(dir, 'x') }), /MORA_JMETER=/);
+    const bin = path.join(dir, 'jmeter');
+    fs.writeFileSync(bin, '#!/bin/sh\n', { mode: 0o755 });
+    assert.equal(resolveJmeterBinary(undefined, { PATH: dir }), bin);
+  });
+
+  it('refuses a missing .jmx, a .jmx without rate properties and a changing rate the .jmx cannot follow', async () => {
+    const jmx = path.join(dir, 'p.jmx');
+    await assert.rejects(runJmeterCell({ cell: cell({ jmx }) }, { env: { PATH: dir } }), /p\.jmx does not exist/);
+    fs.writeFileSync(jmx, '<jmeterTestPlan/>');
+    await assert.rejects(runJmeterCell({ cell: cell({ jmx }) }, { env: { PATH: dir } }), /does not read MOrA's rate property/);
+    fs.writeFileSync(jmx, '${__P(ratePerMinute)}');
+    const step = cell({ jmx, scenario: 'step', schedule: [1, 2, 3, 4].map((k) => ({ rate: 5 * k, seconds: 2, warmup: false })) });
+    await assert.rejects(runJmeterCell({ cell: step }, { env: { PATH: dir } }), /asks for 4 different rates .* follows 1/);
+    await assert.rejects(runJmeterCell({ cell: cell({ jmx }) }, { env: { PATH: dir } }), /JMeter is not installed/);
+  });
+
+  it('finds the JMeter home of a Debian-style wrapper and builds the launcher command', () => {
+    const home = path.join(dir, 'share', 'jmeter');
+    fs.mkdirSync(path.join(home, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(home, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'bin', 'ApacheJMeter.jar'), '');
+    fs.writeFileSync(path.join(home, 'lib', 'bshclient.jar'), ''); // not BeanShell itself
+    fs.writeFileSync(path.join(home, 'lib', 'bsh-2.0b4.jar'), '');
+    const wrapper = path.join(dir, 'jmeter');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nrun_java -Djmeter.home=${home} org.apache.jmeter.NewDriver "$@"\n`);
+    const launch = findJmeterLaunch(wrapper, { PATH: '' });
+    assert.ok(launch);
+    assert.equal(launch.home, home);
+    assert.equal(launch.bshJar, path.join(home, 'lib', 'bsh-2.0b4.jar'));
+    const c = launcherCommand(launch, 'l.bsh', ['-n', '-t', 'p.jmx'], ['-Xmx256m']);
+    assert.deepEqual(c.args.slice(-6), ['bsh.Interpreter', 'l.bsh', home, '-n', '-t', 'p.jmx']);
+    assert.equal(c.args[0], '-Xmx256m');
+    assert.equal(findJmeterLaunch(path.join(dir, 'nothing'), { PATH: '' }), undefined);
+  });
+});
