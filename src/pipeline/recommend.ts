@@ -9,9 +9,10 @@ import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
 import { workloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
-import { recommendWorkload, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
+import { recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
 import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
+import { contextLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
 export const SNAPSHOT_CONFIDENCE = 0.2;
@@ -59,6 +60,13 @@ export interface RecommendRequest {
   onSkipNamespace?: (context: string, namespace: string, reason: string) => void;
   /** Stored load experiments (`mora recommend --experiments <dir>`): they measure per-replica capacity for replica advice. */
   experiments?: readonly StoredExperiment[];
+  /**
+   * The LSTM of `-m fused` / `-m lstm` at fleet scale (./global-lstm.ts): from GLOBAL_LSTM_MIN_WORKLOADS workloads in a
+   * context on, one global LSTM per context (cached, refreshed when stale) instead of one per series.
+   */
+  globalLstm?: GlobalLstmSettings;
+  /** What the global LSTM is doing (cached, training, epochs, trained, warnings), for progress and logs. */
+  onGlobalModel?: (e: GlobalModelEvent) => void;
 }
 
 export interface WorkloadRun extends EngineResult {
@@ -69,7 +77,7 @@ export interface WorkloadRun extends EngineResult {
 /**
  * How a model runs for recommendations when the caller does not say: the LSTM (alone or fused) at 15-minute steps with
  * a lighter network (8 epochs, 256 windows), Prophet at 5-minute steps. `mora demo`, `mora recommend` and any other
- * caller get the same numbers for the same model; the fused demo takes about 2.5 minutes on two cores this way.
+ * caller get the same numbers for the same model (the per-series LSTM options; at fleet scale the global LSTM of ./global-lstm.ts replaces it).
  */
 export function forecastDefaults(model: string): { step: number; modelOptions?: RecommendRequest['modelOptions'] } {
   return model === 'fused' || model === 'lstm'
@@ -77,8 +85,19 @@ export function forecastDefaults(model: string): { step: number; modelOptions?: 
     : { step: 300 };
 }
 
-export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions']): ForecastProvider {
-  return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed, options })).forecast;
+export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions'], lstm?: LstmOverride): ForecastProvider {
+  const overrides = lstm ? { lstm } : undefined;
+  return async (history, horizon, step) => (await runForecast(history, { model, horizon, step, seed, options, overrides })).forecast;
+}
+
+/**
+ * Whether a context's forecasts use one global LSTM: the model trains an LSTM, the caller did not name a saved model
+ * (`--set lstm.global=<model.json>`), and the context has enough workloads (or the caller forces it either way).
+ */
+function usesGlobalLstm(req: RecommendRequest, workloads: number): boolean {
+  if ((req.model !== 'fused' && req.model !== 'lstm') || req.globalLstm?.enabled === false) return false;
+  if (req.modelOptions?.lstm?.global !== undefined) return false;
+  return req.globalLstm?.enabled === true || workloads >= (req.globalLstm?.minWorkloads ?? GLOBAL_LSTM_MIN_WORKLOADS);
 }
 
 export async function recommendFromSource(source: DataSource, req: RecommendRequest = {}): Promise<WorkloadRun[]> {
@@ -108,6 +127,21 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   const forecast = req.model && defaults
     ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }
     : undefined;
+  // Fleet scale: one global LSTM per context, trained (or refreshed, or taken from the cache) before the first workload.
+  const byContext = new Map<string, EngineOptions['forecast']>();
+  if (forecast && req.model) {
+    const contexts = new Map<string, Workload[]>();
+    for (const x of targets) {
+      const list = contexts.get(x.ctx);
+      if (list) list.push(x.w);
+      else contexts.set(x.ctx, [x.w]);
+    }
+    for (const [ctx, ws] of contexts) {
+      if (!usesGlobalLstm(req, ws.length)) continue;
+      const { override } = await contextLstm(source, ctx, ws, forecast.step, req.globalLstm ?? {}, (e) => req.onGlobalModel?.(e));
+      byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, override) });
+    }
+  }
   let done = 0;
   // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
   for await (const { workload: w, frame: frameOf } of workloadFrames(source, targets.map((x) => x.w))) {
@@ -141,7 +175,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
       measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
       snapshot: snapshot !== undefined,
-    }, req.policy, { forecast: snapshot ? undefined : forecast });
+    }, req.policy, { forecast: snapshot ? undefined : byContext.get(w.context) ?? forecast });
     if (snapshot) markSnapshot(result, snapshotNote(snapshot));
     runs.push({ ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } });
     req.onProgress?.(++done, targets.length, w.name);

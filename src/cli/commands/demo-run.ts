@@ -95,6 +95,7 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     model,
     report: opts.report || undefined,
     title: 'MOrA demo shop',
+    onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: opts.quiet }),
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
   // The one knob, in one line: what the defaults promise and where to change them.

@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .option('--report <file.html>', 'where to write the HTML report', 'mora-demo-report.html')
     .option('--no-report', 'do not write the HTML report')
     .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora recommend and the extension: the window '
-      + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM trained per series: 1–2.5 minutes on 2 cores); '
+      + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM: one global LSTM for the shop, trained once and cached: 5–20 s on 2 cores); '
       + 'a forecast replaces the window only where it beat it on the service\'s own last day', 'none')
     .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')

@@ -82,8 +82,8 @@ export function register(program: Command): void {
     .option('--memory-max <quantity>', 'memory cap per container')
     .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
     .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora demo and the extension: the window rule '
-      + 'alone, a few seconds for the demo\'s 11 services), prophet (a few seconds more), fused (Prophet + LSTM trained per series: 1–2.5 minutes '
-      + 'for the demo on 2 cores); '
+      + 'alone, a few seconds for the demo\'s 11 services), prophet (a few seconds more), fused (Prophet + LSTM; from 5 workloads in a '
+      + 'context on, one global LSTM per context, trained once in a worker and cached under ~/.cache/mora: 5–20 s for the demo on 2 cores); '
       + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
@@ -231,6 +231,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     },
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
+    // -m fused at fleet scale: the context's global LSTM (cached, trained or refreshed), and any warning about it.
+    onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: !progress, safe: forTerminal }),
   });
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {

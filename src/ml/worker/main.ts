@@ -7,7 +7,8 @@ import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
 import { runLstmWithHoldout } from '../lstm/holdout-run';
 import { lstmBackend } from '../lstm/backend';
 import { DEFAULT_WORKLOAD_MODEL_OPTIONS, trainWorkloadModel } from '../lstm/workload-model';
-import type { TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
+import { DEFAULT_GLOBAL_OPTIONS, DEFAULT_REFRESH_OPTIONS, GlobalLstmModel, trainGlobalLstm } from '../lstm/global';
+import type { TrainGlobalJob, TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
 
 const port = parentPort;
 if (port) {
@@ -16,6 +17,10 @@ if (port) {
   port.on('message', (job: WorkerJob) => {
     if (job.type === 'train-workload') {
       trainWorkload(job, post);
+      return;
+    }
+    if (job.type === 'train-global') {
+      trainGlobal(job, post);
       return;
     }
     if (job.type !== 'train') return;
@@ -58,6 +63,24 @@ function trainWorkload(job: TrainWorkloadJob, post: (m: WorkerReply) => void): v
       isCancelled: () => Atomics.load(flag, 0) !== 0,
     }, job.loadLevel);
     post({ type: 'done-workload', id: job.id, state: model.toJSON(), prediction: model.predict(frame, job.loadLevel) });
+  } catch (e) {
+    post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
+  }
+}
+
+function trainGlobal(job: TrainGlobalJob, post: (m: WorkerReply) => void): void {
+  const flag = new Int32Array(job.cancel);
+  const epochs = job.base ? job.refresh?.epochs ?? DEFAULT_REFRESH_OPTIONS.epochs : job.options?.epochs ?? DEFAULT_GLOBAL_OPTIONS.epochs;
+  try {
+    const hooks = {
+      onEpoch: (e: { epoch: number; loss: number; valLoss: number }) => post({ type: 'progress', id: job.id, epoch: e.epoch, epochs, loss: e.loss, valLoss: e.valLoss }),
+      isCancelled: () => Atomics.load(flag, 0) !== 0,
+    };
+    const pool = job.series.map(({ id, t, v }) => ({ id, series: { t, v } }));
+    const model = job.base
+      ? GlobalLstmModel.fromJSON(job.base).refresh(pool, { ...job.refresh, ...hooks })
+      : trainGlobalLstm(pool, { ...job.options, ...hooks });
+    post({ type: 'done-global', id: job.id, state: model.toJSON(), epochs: model.training?.history.length ?? 0 });
   } catch (e) {
     post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
   }

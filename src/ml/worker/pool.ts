@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Forecast } from '../forecast-types';
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { GlobalLstmOptions, GlobalLstmState, RefreshOptions } from '../lstm/global';
 import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 import type { WorkerJob, WorkerReply } from './protocol';
@@ -81,6 +82,17 @@ export class LstmWorkerPool {
     return this.submit({ type: 'train-workload', id: this.nextId++, t: frame.t, step: frame.step, values: frame.values, loadLevel, buffering, options, cancel }, cancel, onProgress);
   }
 
+  /**
+   * A cluster's global LSTM on its pooled series: trained from scratch, or with `base` the saved model refreshed
+   * (fine-tuned on the pool's windows, docs/LSTM.md § Global model). Resolves with the new model's state.
+   */
+  trainGlobal(series: Array<{ id: string; t: Float64Array; v: Float64Array }>, options: {
+    train?: Partial<Omit<GlobalLstmOptions, 'onEpoch' | 'isCancelled'>>; base?: GlobalLstmState; refresh?: Partial<Omit<RefreshOptions, 'onEpoch' | 'isCancelled'>>;
+  } = {}, onProgress?: (p: Progress) => void): { result: Promise<{ state: GlobalLstmState; epochs: number }>; cancel(): void } {
+    const cancel = new SharedArrayBuffer(4);
+    return this.submit({ type: 'train-global', id: this.nextId++, series, options: options.train, base: options.base, refresh: options.refresh, cancel }, cancel, onProgress);
+  }
+
   private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void): { result: Promise<R>; cancel(): void } {
     let pending!: Pending;
     const result = new Promise<R>((resolve, reject) => { pending = { job, onProgress, resolve: resolve as (r: never) => void, reject }; });
@@ -127,6 +139,7 @@ export class LstmWorkerPool {
     this.running.delete(m.id);
     if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 }, holdout: m.holdout } as never);
     else if (m.type === 'done-workload') p.resolve({ state: m.state, prediction: m.prediction } as never);
+    else if (m.type === 'done-global') p.resolve({ state: m.state, epochs: m.epochs } as never);
     else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
     this.idle.push(w);
     this.pump();

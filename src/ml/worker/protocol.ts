@@ -1,5 +1,6 @@
 /** Messages between the extension host (or CLI) and the LSTM worker thread. */
 import type { LstmOptions, LstmState } from '../lstm/forecaster';
+import type { GlobalLstmOptions, GlobalLstmState, RefreshOptions } from '../lstm/global';
 import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 
@@ -30,11 +31,26 @@ export interface TrainWorkloadJob {
   cancel: SharedArrayBuffer;
 }
 
-export type WorkerJob = TrainJob | TrainWorkloadJob;
+/**
+ * One global LSTM on a cluster's pooled series (docs/LSTM.md § Global model): trained from scratch, or — with `base` —
+ * the saved model refreshed (fine-tuned on the pool's windows) instead of retrained.
+ */
+export interface TrainGlobalJob {
+  type: 'train-global';
+  id: number;
+  series: Array<{ id: string; t: Float64Array; v: Float64Array }>;
+  options?: Partial<Omit<GlobalLstmOptions, 'onEpoch' | 'isCancelled'>>;
+  base?: GlobalLstmState;
+  refresh?: Partial<Omit<RefreshOptions, 'onEpoch' | 'isCancelled'>>;
+  cancel: SharedArrayBuffer;
+}
+
+export type WorkerJob = TrainJob | TrainWorkloadJob | TrainGlobalJob;
 
 export type WorkerReply =
   | { type: 'ready'; backend: string }
   | { type: 'progress'; id: number; epoch: number; epochs: number; loss: number; valLoss: number }
   | { type: 'done'; id: number; state: LstmState; mean: Float64Array; lower: Float64Array; upper: Float64Array; t: Float64Array; holdout?: Holdout }
   | { type: 'done-workload'; id: number; state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }
+  | { type: 'done-global'; id: number; state: GlobalLstmState; epochs: number }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
