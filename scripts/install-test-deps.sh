@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what MOrA's integration and VS Code tests need, idempotently:
 #   - Debian packages: chromium (headless browser for the workbench), ripgrep (VS Code's search),
-#     prometheus + promtool (real Prometheus in integration tests), jmeter + jmeter-http and wrk (independent
+#     prometheus + promtool (real Prometheus in integration tests), prometheus-pushgateway (the in-cluster
+#     recommender's metrics push, test/integration/deploy.test.ts), jmeter + jmeter-http and wrk (independent
 #     load tools: JMeter cells, bench:experiment), and the toolchain code-server's native modules build with;
 #   - code-server (a real VS Code 1.100 that runs offline), built from the npm registry alone and
 #     cached outside the repo under ${XDG_CACHE_HOME:-~/.cache}/mora/code-server-<version>.
@@ -24,7 +25,7 @@ fi
 log() { echo "[install-test-deps] $*" >&2; }
 
 # command -> Debian package that provides it
-declare -A RUNTIME_PKGS=([chromium]=chromium [rg]=ripgrep [prometheus]=prometheus [promtool]=prometheus [jmeter]=jmeter [wrk]=wrk)
+declare -A RUNTIME_PKGS=([chromium]=chromium [rg]=ripgrep [prometheus]=prometheus [promtool]=prometheus [jmeter]=jmeter [wrk]=wrk [prometheus-pushgateway]=prometheus-pushgateway)
 # Only needed to build code-server's native modules (node-pty, argon2, kerberos, native-keymap, ...).
 BUILD_PKGS=(build-essential pkg-config python3 libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev)
 
@@ -43,6 +44,8 @@ missing_runtime_pkgs() {
 bash "$(dirname "${BASH_SOURCE[0]}")/install-control-plane.sh"
 # The VPA CRDs from the upstream Go module's files (cached; the in-cluster recommender's tests install them).
 bash "$(dirname "${BASH_SOURCE[0]}")/install-vpa-crd.sh" || log "WARNING: the VPA CRD could not be fetched; test/integration/vpa-in-cluster.test.ts will say so"
+# kustomize, built from its Go module (cached), renders deploy/ in test/integration/deploy.test.ts.
+bash "$(dirname "${BASH_SOURCE[0]}")/install-kustomize.sh" || log "WARNING: kustomize could not be built; test/integration/deploy.test.ts will say so"
 
 # Fast path: nothing to do.
 if [[ -z "$(missing_runtime_pkgs)" && -f "${CS_MARK}" ]] && grep -qx "${CODE_SERVER_VERSION}" "${CS_MARK}"; then
