@@ -11,17 +11,17 @@ import type { Workload } from '../../core/workload';
 import { KubeError, kubeError } from './errors';
 import { findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { loadClientNode } from './load';
-import { DEFAULT_MAX_AGE_HOURS, recommendationsFromVpas, type InClusterRead } from './vpa-recommendation';
+import { DEFAULT_MAX_AGE_HOURS, InClusterCollector, type InClusterRead } from './vpa-recommendation';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
 
-export { DEFAULT_MAX_AGE_HOURS, recommendationFromVpa, recommendationsFromVpas, type InClusterRead, type InClusterSkip } from './vpa-recommendation';
+export { DEFAULT_MAX_AGE_HOURS, InClusterCollector, recommendationFromVpa, recommendationsFromVpas, type InClusterRead, type InClusterSkip } from './vpa-recommendation';
 
 export interface VpaReaderOptions {
   kubeconfig?: string;
   context?: string;
   /** Per call. Default 30 s. */
   timeoutMs?: number;
-  /** Objects per list page (`limit`). Default 500. */
+  /** Objects per list page (`limit`). Default 250: a page parses in a few ms, so the editor's event loop keeps turning. */
   pageSize?: number;
 }
 
@@ -44,11 +44,11 @@ export class VpaReader {
     this.server = kc.getCurrentCluster()?.server;
     this.api = kc.makeApiClient(k.CustomObjectsApi);
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.pageSize = Math.max(1, options.pageSize ?? 500);
+    this.pageSize = Math.max(1, options.pageSize ?? 250);
   }
 
-  /** Every VPA of the cluster, and how many list calls that took. */
-  async listAll(): Promise<{ items: VpaObject[]; pages: number }> {
+  /** Every VPA of the cluster, and how many list calls that took; `onPage` sees each page as it arrives. */
+  async listAll(onPage?: (items: VpaObject[]) => void | Promise<void>): Promise<{ items: VpaObject[]; pages: number }> {
     const items: VpaObject[] = [];
     let next: string | undefined;
     let pages = 0;
@@ -63,7 +63,9 @@ export class VpaReader {
           timeout,
         ]) as { items?: VpaObject[]; metadata?: { _continue?: string; continue?: string } };
         pages++;
-        items.push(...(page.items ?? []));
+        const got = page.items ?? [];
+        if (onPage) await onPage(got);
+        else items.push(...got);
         next = page.metadata?._continue || page.metadata?.continue || undefined;
       } catch (e) {
         throw kubeError(e, { verb: 'list', resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server });
@@ -79,16 +81,17 @@ export class VpaReader {
    * unreachable API) resolve with `fallback`, one line, and no recommendations.
    */
   async read(o: { now?: number; maxAgeHours?: number; workloads?: (namespace: string, kind: string, name: string) => Workload | undefined } = {}): Promise<InClusterRead> {
-    let listed: { items: VpaObject[]; pages: number };
+    // Each page is mapped as it arrives: the editor's event loop never maps the whole cluster in one turn.
+    const collector = new InClusterCollector({
+      context: this.context, now: o.now ?? Date.now() / 1000, maxAgeHours: o.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS, workloads: o.workloads,
+    });
+    let pages: number;
     try {
-      listed = await this.listAll();
+      ({ pages } = await this.listAll((items) => collector.addYielding(items)));
     } catch (e) {
       return { recommendations: [], skipped: [], others: 0, pages: 0, fallback: fallbackReason(e, this.context) };
     }
-    const mapped = recommendationsFromVpas(listed.items, {
-      context: this.context, now: o.now ?? Date.now() / 1000, maxAgeHours: o.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS, workloads: o.workloads,
-    });
-    return { ...mapped, pages: listed.pages };
+    return { ...collector.result(), pages };
   }
 }
 
