@@ -53,8 +53,8 @@ const find = (objs: Json[], kind: string, name?: string) => {
 };
 
 /**
- * The image's runtime files, made as deploy/Dockerfile makes them: its build stage (`node scripts/build.mjs --production
- * --only=cli` over package.json, tsconfig.json, scripts/build.mjs, src and bin, with the checkout's node_modules for
+ * The image's runtime files, made as deploy/Dockerfile makes them: its build stage (its `RUN node scripts/build.mjs …`
+ * over package.json, tsconfig.json, scripts/build.mjs, src and bin, with the checkout's node_modules for
  * `npm ci`), then exactly the files its runtime stage copies (`COPY --from=build /src/X /app/Y`). Returns the /app folder.
  */
 async function imageApp(): Promise<string> {
@@ -67,7 +67,9 @@ async function imageApp(): Promise<string> {
   fs.mkdirSync(path.join(build, 'scripts'));
   fs.copyFileSync(path.join(repo, 'scripts', 'build.mjs'), path.join(build, 'scripts', 'build.mjs'));
   for (const d of ['src', 'bin', 'node_modules']) fs.symlinkSync(path.join(repo, d), path.join(build, d));
-  await run(process.execPath, ['scripts/build.mjs', '--production', '--only=cli'], { cwd: build, timeout: 120_000 });
+  const buildArgs = /^RUN node (scripts\/build\.mjs .*)$/m.exec(dockerfile);
+  assert.ok(buildArgs, 'the Dockerfile builds with scripts/build.mjs');
+  await run(process.execPath, buildArgs[1].split(' '), { cwd: build, timeout: 120_000 });
   const app = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-image-app-'));
   for (const [from, to] of copies) {
     fs.mkdirSync(path.dirname(path.join(app, to)), { recursive: true });
