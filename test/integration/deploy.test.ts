@@ -13,6 +13,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -273,6 +274,22 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
       assert.equal(of('mora_recommender_vpa_status_writes_total'), summaries[i].writes);
       assert.ok((of('mora_recommender_last_success_timestamp_seconds') ?? 0) > 0);
     }
+  });
+
+  it('a shard that cannot reach Prometheus exits 3 and pushes run_success 0 and prometheus_reachable 0, keeping its last success time', async () => {
+    const failing = summaries.find((x) => x.vpas.length > 0)!;
+    const i = failing.shard.index;
+    const pushedOf = async (name: string) => parseSamples(await pgw!.metrics()).find((x) => x.name === name && x.labels.shard === String(i))?.value;
+    const lastSuccess = await pushedOf('mora_recommender_last_success_timestamp_seconds');
+    assert.ok(lastSuccess && lastSuccess > 0);
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: NS }], 'mora-recommender-2');
+    // A port nothing listens on (Prometheus stopped, or the NetworkPolicy's egress to it missing).
+    const closed = await new Promise<number>((resolve) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); }); });
+    const r = await runPod(i, kubeconfig, ['--prometheus', `http://127.0.0.1:${closed}`]);
+    assert.equal(r.code, 3, `${r.err}\n${r.out}`);
+    assert.equal(await pushedOf('mora_recommender_run_success'), 0);
+    assert.equal(await pushedOf('mora_recommender_prometheus_reachable'), 0);
+    assert.equal(await pushedOf('mora_recommender_last_success_timestamp_seconds'), lastSuccess, 'the last success survives a failed run');
   });
 
   it('the rendered ServiceAccount is refused anything beyond the run: VPA spec, create, delete, update; workloads; Secrets, Pods, ConfigMaps; Services', async () => {
