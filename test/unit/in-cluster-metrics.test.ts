@@ -118,4 +118,12 @@ describe('in-cluster self-metrics (prom-client)', () => {
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /--pushgateway "ftp:\/\/pg:9091" must start with http/);
   });
+
+  it('--pushgateway and --metrics-file without --in-cluster are a usage error', async () => {
+    for (const flags of [['--pushgateway', 'http://pg:9091'], ['--metrics-file', '-']]) {
+      const r = await mora(['recommend', ...flags]);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /--pushgateway and --metrics-file go with --in-cluster/);
+    }
+  });
 });
