@@ -2,7 +2,8 @@
  * bench:frontier — the risk–waste frontier per dataset group (issue 12): MOrA over a grid of risk targets against VPA,
  * KRR (simple, simple_limit), Autopilot and MOrA at its default target, on the same series and days; the per-day oracle's
  * frontier; calibration error per target; the confidence table. Nothing is written to the repo.
- * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05]
+ * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05] [--no-fleet]
+ *   the fleet risk budget (mora-fleet: each grid target = the mean over the group's series) is traced too unless --no-fleet
  *   --markdown: the tables for docs/BENCHMARKS.md (summary, dominance, calibration, confidence, oracle)
  *   --html <dir>: one self-contained HTML chart per group (frontier-<group>.html), as `mora backtest --frontier --html` writes it
  *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
@@ -30,6 +31,7 @@ if (grid && grid.some((r) => !(r >= 0.001 && r <= 0.5))) { console.error(`bench:
 if (!existsSync(data)) { console.error(`bench:frontier: ${data} not found; pass --data <datasets dir>`); process.exit(2); }
 const groups = datasetGroups(data);
 if (only && !groups.some((g) => g.label === only)) { console.error(`bench:frontier: no group ${only}; groups: ${groups.map((g) => g.label).join(', ')}`); process.exit(2); }
+const withFleet = !args.includes('--no-fleet');
 const baselines: StrategyName[] = [...FRONTIER_BASELINES, ...(args.includes('--with-prophet') ? ['mora-prophet' as const] : [])];
 
 const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
@@ -63,6 +65,11 @@ function print(label: string, note: string, r: FrontierResult): void {
     const cells = t.buckets.map((b) => `${b.label}: ${b.days} days, ${pct(b.rate, 1)}${r.kind === 'cpu' ? ` (excess ${f(b.excess * 100, 2)} pts)` : ''}`).join(' | ');
     console.log(`  ${t.strategy.padEnd(26)} ${cells} | unrated ${t.unrated} | ratio ${f(t.ratio, 2)}${r.kind === 'cpu' ? `, excess ratio ${f(t.excessRatio, 2)}` : ''}`);
   }
+  if (r.fleet) {
+    console.log('fleet risk budget (mora-fleet: the target is the mean over series, each series gets its own): dominance ratio at each baseline\'s point, per-workload mode → fleet');
+    r.fleet.dominance.forEach((d, i) => console.log(`  ${d.baseline.padEnd(12)} ${f(r.dominance[i].ratio, 2)} → ${f(d.ratio, 2)}${d.dominates ? ' DOMINATES' : ''} (fleet target ${pct(d.moraTarget, 1)}; held oracle ${f(d.heldOracleRatio, 2)}, free ${f(d.oracleRatio, 2)})`));
+    console.log(`  fleet mean achieved vs target: ${r.fleet.calibration.map((c) => `${pct(c.target, 1)} → ${pct(c.achievedMean)}${c.within ? '' : ' OUT'}`).join(', ')}`);
+  }
   const pts = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5].filter((x) => x >= (r.oracle[0]?.risk ?? 0));
   console.log(`oracle frontier: ${pts.map((x) => `${pct(x, 1)} → ${f(oracleWasteAt(r.oracle, x))}`).join(', ')}`);
   if (r.dayQuantile.length) console.log(`each day at its own percentile (known in advance): ${r.dayQuantile.map((p) => `${pct(p.risk, 1)} → ${f(p.waste)}`).join(', ')}`);
@@ -78,13 +85,18 @@ function summaryRow(label: string, r: FrontierResult): string {
   const def = r.confidence.find((c) => c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`));
   const allT = r.confidence.find((c) => c.strategy === 'all targets');
   const ex = r.kind === 'cpu' ? ` (excess ${f(def?.excessRatio ?? NaN, 2)} / ${f(allT?.excessRatio ?? NaN, 2)})` : '';
-  return `| ${label} | ${dom.join(' | ')} | ${within}/${r.calibration.length} (worst ${pct(worst.target, 1)}: ${sgn(worst.relativeError * 100, 0)}%) | ${f(def?.ratio ?? NaN, 2)} / ${f(allT?.ratio ?? NaN, 2)}${ex} |`;
+  const row = `| ${label} | ${dom.join(' | ')} | ${within}/${r.calibration.length} (worst ${pct(worst.target, 1)}: ${sgn(worst.relativeError * 100, 0)}%) | ${f(def?.ratio ?? NaN, 2)} / ${f(allT?.ratio ?? NaN, 2)}${ex} |`;
+  if (!r.fleet) return row;
+  // The fleet mode's row: its ratios (the oracles are the same as above), the fleet mean's calibration; no confidence goal.
+  const fl = r.fleet;
+  const fWorst = fl.calibration.reduce((a, c) => (Math.abs(c.relativeError) > Math.abs(a.relativeError) ? c : a), fl.calibration[0]);
+  return `${row}\n| ${label} · fleet | ${fl.dominance.map((d) => `${f(d.ratio, 2)}${d.dominates ? ' ✓' : ''}`).join(' | ')} | ${fl.calibration.filter((c) => c.within).length}/${fl.calibration.length} fleet mean (worst ${pct(fWorst.target, 1)}: ${sgn(fWorst.relativeError * 100, 0)}%) | — |`;
 }
 
 for (const g of groups) {
   if (only && g.label !== only) continue;
   const list = g.load();
-  const r = runFrontier(list, g.kind, { grid, baselines });
+  const r = runFrontier(list, g.kind, { grid, baselines, withFleet });
   summary.push(summaryRow(g.label, r));
   results.push({ label: g.label, r, series: list.length });
   if (htmlDir) writeFileAtomic(join(htmlDir, `frontier-${g.label}.html`), frontierHtml(r, { title: `MOrA risk–waste frontier: ${g.label} (${g.note})` }));
@@ -140,6 +152,22 @@ function markdown(): void {
     const cpuKind = r.kind === 'cpu';
     for (const t of r.confidence.filter((c) => c.strategy === 'all targets' || c.strategy.endsWith(`=${DEFAULT_RISK[r.kind]}`))) {
       lines.push(`| ${label} | ${t.strategy} | ${t.buckets.map((b) => `${b.days} · ${pct(b.rate, 1)}${cpuKind ? ` · ${f(b.excess * 100, 2)}` : ''}`).join(' | ')} | ${f(t.ratio, 2)}${t.unrated ? ` (${t.unrated} unrated)` : ''} | ${cpuKind ? f(t.excessRatio, 2) : ''} |`);
+    }
+  }
+  if (results.some((x) => x.r.fleet)) {
+    lines.push('', 'Fleet risk budget (mora-fleet): at each baseline\'s point, the ratio of MOrA per workload and with the fleet budget (the fleet target that gives the baseline\'s mean risk, interpolated), and the held / free oracles\' ratios.', '');
+    lines.push('| group | baseline | risk | waste | per-workload ratio | fleet waste | fleet target | fleet ratio | held oracle | free oracle |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const { label, r } of results) {
+      r.fleet?.dominance.forEach((d, i) => lines.push(`| ${label} | ${d.baseline} | ${pct(d.baselineRisk)} | ${f(d.baselineWaste)} | ${f(r.dominance[i].ratio, 2)} | ${f(d.moraWaste)} | ${pct(d.moraTarget, 1)} | ${d.dominates ? '**' : ''}${f(d.ratio, 2)}${d.dominates ? '**' : ''} | ${f(d.heldOracleRatio, 2)} | ${f(d.oracleRatio, 2)} |`));
+    }
+    for (const kind of ['cpu', 'memory'] as const) {
+      const fr = results.filter((x) => x.r.fleet && x.r.kind === kind);
+      if (!fr.length) continue;
+      lines.push('', `Fleet mean, ${kind}: achieved ${kind === 'cpu' ? 'exceedance' : 'OOM-day'} share (mean over series) at each fleet target (✗ = outside ±25% / ±0.5 points under 2%): waste ratio; per-workload MOrA at the same target in brackets.`, '');
+      lines.push(`| group | ${fr[0].r.grid.map((t) => pct(t, 1)).join(' | ')} |`, `|---|${fr[0].r.grid.map(() => '---').join('|')}|`);
+      for (const { label, r } of fr) {
+        lines.push(`| ${label} | ${r.fleet!.calibration.map((c, i) => `${pct(c.achievedMean)}${c.within ? '' : ' ✗'}: ${f(r.fleet!.curve[i].waste)} (${pct(r.curve[i].risk)}: ${f(r.curve[i].waste)})`).join(' | ')} |`);
+      }
     }
   }
   const at = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];

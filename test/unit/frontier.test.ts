@@ -282,7 +282,7 @@ describe('mora backtest --frontier / --cpu-risk', () => {
       [['--cpu-risk', '5%'], /--cpu-risk: "5%" is not a number/],
       [['--cpu-risk', ','], /--cpu-risk is empty/],
       [['--memory-risk', '0.01'], /--memory-risk applies to --kind memory; with --kind cpu use --cpu-risk/],
-      [['--strategies', 'vpa,krr', '--cpu-risk', '0.05'], /--cpu-risk applies to mora or mora-prophet; add one to --strategies/],
+      [['--strategies', 'vpa,krr', '--cpu-risk', '0.05'], /--cpu-risk applies to mora or mora-prophet or mora-fleet; add one to --strategies/],
       [['--strategies', 'vpa@cpu-risk=0.05'], /a risk target goes on mora or mora-prophet/],
       [['--strategies', 'mora@cpu-risk=0.9'], /between 0\.001 and 0\.5/],
       [['--html', join(outDir, 'x.html')], /--html writes the frontier report; add --frontier/],

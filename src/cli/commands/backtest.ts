@@ -32,6 +32,8 @@ export interface BacktestCliOptions {
   cpuRisk?: string;
   memoryRisk?: string;
   frontier?: boolean;
+  /** workload (default) or fleet: the risk target as the mean over all series (mora-fleet). */
+  riskScope?: string;
   html?: string;
   format: string;
   warmupDays: string;
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
     .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
     .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
+    .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
@@ -66,7 +69,11 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (kind !== 'cpu' && kind !== 'memory') throw new UserError(`--kind must be cpu or memory, got "${opts.kind}"`);
   const format = opts.format.toLowerCase();
   if (format !== 'table' && format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
-  const specs = parseStrategies(opts.strategies ?? (opts.frontier ? FRONTIER_BASELINES.join(',') : DEFAULT_STRATEGIES), kind);
+  const scope = (opts.riskScope ?? 'workload').toLowerCase();
+  if (scope !== 'workload' && scope !== 'fleet') throw new UserError(`--risk-scope must be workload or fleet, got "${opts.riskScope}"`);
+  // Fleet scope: MOrA's window rule replays as the fleet budget (one replay over all series); the baselines stay as they are.
+  const parsed = parseStrategies(opts.strategies ?? (opts.frontier ? FRONTIER_BASELINES.join(',') : DEFAULT_STRATEGIES), kind);
+  const specs = scope === 'fleet' && !opts.frontier ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const } : s)) : parsed;
   const risks = riskList(opts, kind);
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   const warmupDays = Number(opts.warmupDays);
@@ -94,7 +101,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     // Baselines are the plain strategies; MOrA's curve is `mora` over the grid (labelled targets in --strategies join it).
     const labelled = specs.filter((s) => s.risk !== undefined).map((s) => s.risk!);
     const grid = risks ?? (labelled.length ? labelled : [...DEFAULT_GRID[kind]]);
-    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name) });
+    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name), withFleet: scope === 'fleet' });
     result = frontier.backtest;
   } else {
     result = runBacktest(inputs, kind, withRisks(specs, risks, kind), options);
@@ -196,6 +203,7 @@ export function frontierJson(f: FrontierResult): Record<string, unknown> {
   return {
     kind: f.kind, grid: f.grid, riskMeasure: f.kind === 'cpu' ? 'exceedance share' : 'OOM-day share (1 − OOM-free days)', wasteMeasure: 'waste ratio',
     dominanceRatio: DOMINANCE_RATIO, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
+    ...(f.fleet ? { fleet: f.fleet } : {}),
     oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)), dayQuantile: f.dayQuantile,
     backtest: toJson(f.backtest), elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs),
   };
@@ -213,6 +221,14 @@ export function frontierText(f: FrontierResult): string {
     { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'grid ratio', align: 'right' }, { header: 'oracle ×', align: 'right' }],
   f.dominance.map((d) => [d.baseline, percent(d.baselineRisk, 2), fixed(d.baselineWaste), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
     d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no MOrA point', fixed(d.gridRatio, 2), fixed(d.oracleRatio, 2)])));
+  if (f.fleet) {
+    out.push(`\nfleet risk budget (mora-fleet: the target is the mean over series, each series gets its own): dominance at each baseline's point\n`);
+    out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'per-workload ratio', align: 'right' }, { header: 'fleet waste', align: 'right' },
+      { header: 'fleet target', align: 'right' }, { header: 'fleet ratio', align: 'right' }, { header: 'verdict', keep: true }],
+    f.fleet.dominance.map((d, i) => [d.baseline, percent(d.baselineRisk, 2), fixed(f.dominance[i].ratio, 2), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
+      d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point'])));
+    out.push(`fleet mean achieved vs target: ${f.fleet.calibration.map((c) => `${percent(c.target, 1)} → ${percent(c.achievedMean, 2)}${c.within ? '' : ' (out)'}`).join(', ')}\n`);
+  }
   out.push(`\ncalibration: achieved ${riskHead} share vs target (within ±25% relative, or ±0.5 points under 2%)\n`);
   out.push(renderTable([{ header: 'target', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'pts', align: 'right' },
     { header: 'pooled', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'within', keep: true }, { header: 'series within', align: 'right' }],

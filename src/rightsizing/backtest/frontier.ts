@@ -135,6 +135,11 @@ export interface FrontierResult {
   seriesDominance: SeriesDominance[];
   calibration: Calibration[];
   confidence: ConfidenceTable[];
+  /**
+   * With `fleet`: MOrA with a fleet risk budget over the same grid (each target = the mean over series; each series gets
+   * its own, backtest/fleet.ts), its dominance at each baseline's point and the calibration of the fleet mean.
+   */
+  fleet?: { curve: StrategyPoint[]; dominance: Dominance[]; calibration: Calibration[] };
   backtest: BacktestResult;
   elapsedMs: number;
   oracleMs: number;
@@ -278,6 +283,8 @@ export interface FrontierOptions extends BacktestOptions {
   baselines?: readonly StrategyName[];
   /** Which MOrA strategy traces the curve (mora = forecasts off; mora-prophet = with Prophet). */
   curveStrategy?: 'mora' | 'mora-prophet';
+  /** Also trace MOrA with a fleet risk budget (`mora-fleet`) over the same grid. */
+  withFleet?: boolean;
 }
 
 export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind, options: FrontierOptions = {}): FrontierResult {
@@ -286,7 +293,8 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const baselines = [...new Set(options.baselines ?? FRONTIER_BASELINES)];
   const curveName = options.curveStrategy ?? 'mora';
   const curveSpecs: StrategySpec[] = grid.map((risk) => ({ name: curveName, risk }));
-  const specs: Array<StrategyName | StrategySpec> = [...baselines, ...curveSpecs];
+  const fleetSpecs: StrategySpec[] = options.withFleet ? grid.map((risk) => ({ name: 'mora-fleet', risk })) : [];
+  const specs: Array<StrategyName | StrategySpec> = [...baselines, ...curveSpecs, ...fleetSpecs];
   const backtest = runBacktest(inputs, kind, specs, { ...options, keepDays: true });
   const point = (label: string, target?: number): StrategyPoint => {
     const m = backtest.mean.find((x) => x.strategy === label)!;
@@ -304,7 +312,13 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const confidence = curveSpecs.map((s) => confidenceTable(strategyLabel(s, kind), daysOf(strategyLabel(s, kind)).flat(), kind, s.risk!));
   const allDays = curveSpecs.flatMap((s) => daysOf(strategyLabel(s, kind)).flat().map((d) => ({ ...d, risk: d.risk ?? s.risk })));
   confidence.push(confidenceTable('all targets', allDays, kind, NaN));
+  const fleetCurve = fleetSpecs.map((s) => point(strategyLabel(s, kind), s.risk));
+  const fleet = fleetSpecs.length ? {
+    curve: fleetCurve, dominance: dominance(fleetCurve, basePoints, oracle, held),
+    calibration: fleetSpecs.map((s) => calibration(s.risk!, daysOf(strategyLabel(s, kind)), kind)),
+  } : undefined;
   return {
+    ...(fleet ? { fleet } : {}),
     kind, grid, points: [...basePoints, ...curve], curve, oracle, dayQuantile,
     // `mora` at its default target is compared too: the curve should not lose to MOrA's own default point.
     dominance: dominance(curve, basePoints, oracle, held),

@@ -4,9 +4,11 @@
  */
 import type { Series } from '../../core/series';
 import type { ResourceKind } from '../baselines/strategy';
-import { replay, type ReplayOptions } from '../replay/replay';
+import { DEFAULT_RISK } from '../engine/policy';
+import { replayFleet, type FleetDay, type FleetReplayOptions } from './fleet';
+import { replay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
 import { meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
-import { createStrategy, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
+import { createStrategy, FLEET_STRATEGIES, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
 
 export interface BacktestInput {
   name: string;
@@ -26,6 +28,8 @@ export interface BacktestResult {
   rows: BacktestRow[];
   perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number; days?: DayScore[] }>;
   mean: Array<{ strategy: string; series: number; summary: Summary }>;
+  /** Per fleet strategy (`mora-fleet@…`): each replay day's fleet (series scored, multiplier, mean allotted target). */
+  fleet?: Record<string, FleetDay[]>;
   elapsedMs: number;
 }
 
@@ -34,6 +38,8 @@ export interface BacktestOptions extends ReplayOptions, StrategyContext {
   onSeries?: (done: number, total: number, name: string) => void;
   /** Keep each series' scored days in `perSeries` (the frontier's calibration and confidence tables need them). */
   keepDays?: boolean;
+  /** Fleet strategies (`mora-fleet`): cap per series, curve lookback (backtest/fleet.ts). */
+  fleet?: Pick<FleetReplayOptions, 'cap' | 'lookbackDays' | 'minDays'>;
 }
 
 /** Strategies by name, or as specs (`{ name: 'mora', risk: 0.05 }` replays as `mora@cpu-risk=0.05`). */
@@ -42,20 +48,36 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
   const names = specs.map((s) => strategyLabel(s, kind));
   const rows: BacktestRow[] = [];
   const perSeries: BacktestResult['perSeries'] = [];
+  const isFleet = (s: StrategyName | StrategySpec): boolean => FLEET_STRATEGIES.includes(typeof s === 'string' ? s : s.name);
+  const one = specs.filter((s) => !isFleet(s));
+  const oneNames = one.map((s) => strategyLabel(s, kind));
+  const add = (series: string, r: StrategyReplay): void => {
+    for (const d of r.days) rows.push({ series, dayStart: d.dayStart, strategy: r.strategy, value: d.value });
+    perSeries.push({ series, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(options.keepDays ? { days: r.days } : {}) });
+  };
   inputs.forEach((input, i) => {
-    const strategies = specs.map((n) => createStrategy(n, kind, options));
+    const strategies = one.map((n) => createStrategy(n, kind, options));
     const res = replay(input.series, strategies, options);
     // Results are keyed by the label, whatever name the strategy object gives itself.
-    res.forEach((r, k) => { r.strategy = names[k]; });
-    for (const r of res) {
-      for (const d of r.days) rows.push({ series: input.name, dayStart: d.dayStart, strategy: r.strategy, value: d.value });
-      perSeries.push({ series: input.name, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(options.keepDays ? { days: r.days } : {}) });
-    }
+    res.forEach((r, k) => { r.strategy = oneNames[k]; });
+    for (const r of res) add(input.name, r);
     options.onSeries?.(i + 1, inputs.length, input.name);
   });
+  // A fleet budget needs every series on each replay day: one replay over all of them (a plain `mora-fleet` = the default target).
+  const fleet: Record<string, FleetDay[]> = {};
+  const fleetSpecs = specs.filter(isFleet);
+  if (fleetSpecs.length > 0) {
+    const labels = fleetSpecs.map((s) => strategyLabel(s, kind));
+    const targets = fleetSpecs.map((s) => (typeof s === 'string' ? undefined : s.risk) ?? DEFAULT_RISK[kind]);
+    const res = replayFleet(inputs, kind, targets, labels, { ...options, ...options.fleet });
+    labels.forEach((label, q) => {
+      res.replays[q].forEach((r, i) => add(inputs[i].name, r));
+      fleet[label] = res.days[q];
+    });
+  }
   const mean = names.map((n) => {
     const mine = perSeries.filter((p) => p.strategy === n && p.summary.days > 0);
     return { strategy: n, series: mine.length, summary: meanSummary(mine.map((p) => p.summary)) };
   });
-  return { kind, strategies: [...names], rows, perSeries, mean, elapsedMs: performance.now() - t0 };
+  return { kind, strategies: [...names], rows, perSeries, mean, ...(Object.keys(fleet).length ? { fleet } : {}), elapsedMs: performance.now() - t0 };
 }

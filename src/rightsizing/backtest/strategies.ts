@@ -10,10 +10,15 @@ import { ForecastGuardedStrategy } from '../engine/forecast-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../engine/mora-strategy';
 import { Prophet } from '../../ml/prophet';
 
-export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'mora-prophet'] as const;
+export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'mora-prophet', 'mora-fleet'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /** The strategies a risk target applies to (the baselines' percentiles are fixed). */
-export const RISK_STRATEGIES: readonly StrategyName[] = ['mora', 'mora-prophet'];
+export const RISK_STRATEGIES: readonly StrategyName[] = ['mora', 'mora-prophet', 'mora-fleet'];
+/**
+ * Strategies replayed over all series together, not one series at a time: `mora-fleet` — MOrA with a fleet risk budget
+ * (the target is the mean over the series; each series gets its own, backtest/fleet.ts).
+ */
+export const FLEET_STRATEGIES: readonly StrategyName[] = ['mora-fleet'];
 
 export function isStrategyName(s: string): s is StrategyName {
   return (STRATEGY_NAMES as readonly string[]).includes(s);
@@ -69,6 +74,7 @@ function create(name: StrategyName, kind: ResourceKind, mora: MoraStrategyOption
     case 'autopilot': return new AutopilotStrategy(kind);
     // MOrA with Prophet refit daily, applied only while it beats the window on the days just past (slow: one fit a day).
     case 'mora-prophet': return new ForecastGuardedStrategy(kind, new Prophet(), mora);
+    case 'mora-fleet': throw new Error('mora-fleet replays all series together: run it through runBacktest (backtest/fleet.ts)');
   }
 }
 

@@ -55,6 +55,14 @@ export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyO
   cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0 },
 };
 
+/** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
+export interface TrackDay {
+  waste: number;
+  usage: number;
+  exceeded: number;
+  samples: number;
+}
+
 interface DayStats {
   start: number;
   sorted: Float64Array;
@@ -85,6 +93,8 @@ export class MoraStrategy implements SizingStrategy {
   private readonly o: Required<MoraStrategyOptions>;
   /** Calibration days (usage relative to the base the rule had before the day), oldest first. */
   private readonly cal: CalibrationDay[] = [];
+  /** What the value the rule applied wasted and exceeded on each completed day it had a value for, oldest first (a fleet budget's curve). */
+  private readonly track: TrackDay[] = [];
 
   constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}) {
     this.o = { ...MORA_DEFAULTS[kind], ...stripUndefined(options) };
@@ -123,6 +133,20 @@ export class MoraStrategy implements SizingStrategy {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
       risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
     };
+  }
+
+  /**
+   * What the values this rule applied on its last `days` completed days wasted and exceeded, summed (each value was
+   * set before its day was seen: no lookahead). Closes a day that ended before `now` first.
+   */
+  trackRecord(now: number, days: number): TrackDay & { days: number; oomDays: number } {
+    if (Math.floor(now / DAY) * DAY !== this.pendingStart) this.closeDay();
+    const out = { days: 0, waste: 0, usage: 0, exceeded: 0, samples: 0, oomDays: 0 };
+    for (const d of this.track.slice(-days)) {
+      out.days++; out.waste += d.waste; out.usage += d.usage; out.exceeded += d.exceeded; out.samples += d.samples;
+      if (d.exceeded > 0) out.oomDays++;
+    }
+    return out;
   }
 
   /** Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after floors/rounding). */
@@ -169,11 +193,17 @@ export class MoraStrategy implements SizingStrategy {
     // (two hours of night, say) is not a day's peak or a day's cycle, and ratios to it would inflate k. Memory only so far:
     // on Bitbrains CPU the day after the stub was what kept k high enough — without it 6.9% exceedance at 5% — so CPU's
     // own under-coverage (day-to-day level changes) has to be fixed first (docs/ENGINE.md § Risk).
+    // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence, and with its waste the
+    // track record a fleet budget reads (an idle base applies 0: that day is recorded too).
+    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.o.risk, [], base).k : base === 0 ? 0 : NaN;
+    let above = 0;
+    for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
+    if (Number.isFinite(applied)) {
+      let usage = 0, waste = 0;
+      for (let i = 0; i < sorted.length; i++) { usage += sorted[i]; if (sorted[i] <= applied) waste += applied - sorted[i]; }
+      this.track.push({ waste, usage, exceeded: above, samples: sorted.length });
+    }
     if (Number.isFinite(base) && base > 0 && (this.kind === 'cpu' || (complete && this.hasCompleteDay(this.days.length)))) {
-      // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence.
-      const applied = base * this.marginAt(this.o.risk, [], base).k;
-      let above = 0;
-      for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
       const ratios = new Float64Array(sorted.length);
       for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
       this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
@@ -181,6 +211,7 @@ export class MoraStrategy implements SizingStrategy {
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
     while (this.cal.length > this.o.historyDays) this.cal.shift();
+    while (this.track.length > this.o.historyDays) this.track.shift();
     this.pendingV = [];
   }
 

@@ -28,10 +28,10 @@ function isScoredDay(day: number, firstDay: number, samples: number, warmupDays:
   return day >= firstDay + warmupDays * DAY && samples >= minSamples;
 }
 
-interface ReplayDay { day: number; t: Float64Array; v: Float64Array; scored: boolean }
+export interface ReplayDay { day: number; t: Float64Array; v: Float64Array; scored: boolean }
 
 /** Every UTC day of the series in order, its samples, and whether `replay` scores it (warm-up and sample-count rule). */
-function* days(s: Series, options: ReplayOptions): Generator<ReplayDay> {
+export function* days(s: Series, options: ReplayOptions): Generator<ReplayDay> {
   const warmup = options.warmupDays ?? 7;
   const minSamples = options.minSamplesPerDay ?? 12;
   const n = s.t.length;
