@@ -131,7 +131,7 @@ async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | un
 }
 
 /** Settings whose change recomputes every recommendation (src/views/recommend-settings.ts reads them). */
-export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk'] as const;
+export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk', 'mora.inCluster'] as const;
 
 /** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
 export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
