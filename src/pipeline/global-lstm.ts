@@ -53,8 +53,10 @@ export interface GlobalLstmSettings {
   /** Training and refresh options (tests: tiny models). */
   train?: Partial<Omit<GlobalLstmOptions, 'onEpoch' | 'isCancelled'>>;
   refresh?: Partial<Omit<RefreshOptions, 'onEpoch' | 'isCancelled'>>;
-  /** A worker pool to train in (the extension's); default a one-worker pool opened and closed for the run. */
+  /** A worker pool to train and forecast in (the extension's); default one opened and closed for the run. */
   pool?: LstmWorkerPool;
+  /** false: the fused forecasts run on the calling thread, one workload at a time (default: in the pool's workers). */
+  parallel?: boolean;
 }
 
 export type GlobalModelEvent =

@@ -7,11 +7,12 @@ import { series, type Series } from '../core/series';
 import type { DataSource } from '../data/datasource';
 import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
-import { workloadFrames } from '../data/namespace-frames';
+import { workloadFrames, type WorkloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
 import { recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
 import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
+import type { LstmWorkerPool } from '../ml/worker/pool';
 import { contextLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
@@ -127,58 +128,101 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   const forecast = req.model && defaults
     ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }
     : undefined;
-  // Fleet scale: one global LSTM per context, trained (or refreshed, or taken from the cache) before the first workload.
+  // Fleet scale: one global LSTM per context, trained (or refreshed, or taken from the cache) before the first workload;
+  // then each workload's forecasts run in the worker pool (every core) while this thread runs the engine.
   const byContext = new Map<string, EngineOptions['forecast']>();
-  if (forecast && req.model) {
-    const contexts = new Map<string, Workload[]>();
-    for (const x of targets) {
-      const list = contexts.get(x.ctx);
-      if (list) list.push(x.w);
-      else contexts.set(x.ctx, [x.w]);
-    }
-    for (const [ctx, ws] of contexts) {
-      if (!usesGlobalLstm(req, ws.length)) continue;
-      const { override } = await contextLstm(source, ctx, ws, forecast.step, req.globalLstm ?? {}, (e) => req.onGlobalModel?.(e));
-      byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, override) });
-    }
-  }
-  let done = 0;
-  // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
-  for await (const { workload: w, frame: frameOf } of workloadFrames(source, targets.map((x) => x.w))) {
-    const containers = [];
-    let frame0;
-    try {
-      for (const c of w.containers) {
-        const frame = await frameOf(c.name);
-        frame0 ??= frame;
-        const s = (m: keyof typeof frame.values): Series | undefined => {
-          const v = frame.values[m];
-          return v ? series(frame.t, v) : undefined;
-        };
-        containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
+  let workers: LstmWorkerPool | undefined;
+  const ownPool = !req.globalLstm?.pool;
+  try {
+    if (forecast && req.model) {
+      const contexts = new Map<string, Workload[]>();
+      for (const x of targets) {
+        const list = contexts.get(x.ctx);
+        if (list) list.push(x.w);
+        else contexts.set(x.ctx, [x.w]);
       }
-    } catch (e) {
-      if (!req.onSkip) throw e;
-      req.onSkip(w, (e as Error).message);
-      req.onProgress?.(++done, targets.length, w.name);
-      continue;
+      for (const [ctx, ws] of contexts) {
+        if (!usesGlobalLstm(req, ws.length)) continue;
+        workers ??= req.globalLstm?.pool ?? new (require('../ml/worker/pool') as typeof import('../ml/worker/pool')).LstmWorkerPool({ size: forecastWorkers() });
+        const { override, model } = await contextLstm(source, ctx, ws, forecast.step, { ...req.globalLstm, pool: workers }, (e) => req.onGlobalModel?.(e));
+        const options = req.modelOptions ?? defaults?.modelOptions;
+        if (model && req.globalLstm?.parallel !== false) {
+          const key = `${ctx}\0v${model.version}`;
+          workers.registerGlobal(key, model.toJSON());
+          const pool = workers;
+          const provider: ForecastProvider = (history, horizon, step) => pool.forecast(history, { model: req.model!, horizon, step, seed: 42, options: options as Record<string, Record<string, string>> | undefined }, key).result;
+          byContext.set(ctx, { ...forecast, provider });
+        } else {
+          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, options, override) });
+        }
+      }
     }
-    const range = await source.historyRange({ workload: w });
-    // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
-    const snapshot = isSnapshot(frame0) ? frame0 : undefined;
-    const now = snapshot ? snapshot.snapshot.at + 1 : range.to;
-    const rr = frame0?.values.request_rate;
-    const ready = frame0?.values.ready_replicas;
-    const result = await recommendWorkload({
-      workload: w, containers, now,
-      requestRate: rr && frame0 ? series(frame0.t, rr) : undefined,
-      readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
-      measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
-      snapshot: snapshot !== undefined,
-    }, req.policy, { forecast: snapshot ? undefined : byContext.get(w.context) ?? forecast });
-    if (snapshot) markSnapshot(result, snapshotNote(snapshot));
-    runs.push({ ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } });
-    req.onProgress?.(++done, targets.length, w.name);
+    // With forecasts in workers, a few workloads are in flight at once (their order kept); otherwise one at a time.
+    const lanes = byContext.size && workers && req.globalLstm?.parallel !== false ? workers.size + 1 : 1;
+    const slots: Array<WorkloadRun | undefined> = [];
+    const inflight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let index = 0, done = 0;
+    // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
+    for await (const item of workloadFrames(source, targets.map((x) => x.w))) {
+      if (failure) break;
+      const i = index++;
+      const p: Promise<void> = recommendOne(item, source, req, byContext.get(item.workload.context) ?? forecast)
+        .then((r) => { if (r) slots[i] = r; }, (error: unknown) => { failure ??= { error }; })
+        .finally(() => {
+          inflight.delete(p);
+          req.onProgress?.(++done, targets.length, item.workload.name);
+        });
+      inflight.add(p);
+      while (inflight.size >= lanes) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (failure) throw failure.error;
+    for (const r of slots) if (r) runs.push(r);
+    return runs;
+  } finally {
+    if (workers && ownPool) await workers.close();
   }
-  return runs;
+}
+
+/** Workers for fleet-scale forecasts: every core (this thread's engine work is the lighter part). */
+function forecastWorkers(): number {
+  return Math.max(1, (require('node:os') as typeof import('node:os')).availableParallelism());
+}
+
+/** One workload: its frames, the engine (with the forecaster), the snapshot label. Undefined when skipped (onSkip). */
+async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, source: DataSource, req: RecommendRequest,
+  forecast: EngineOptions['forecast']): Promise<WorkloadRun | undefined> {
+  const containers = [];
+  let frame0;
+  try {
+    for (const c of w.containers) {
+      const frame = await frameOf(c.name);
+      frame0 ??= frame;
+      const s = (m: keyof typeof frame.values): Series | undefined => {
+        const v = frame.values[m];
+        return v ? series(frame.t, v) : undefined;
+      };
+      containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
+    }
+  } catch (e) {
+    if (!req.onSkip) throw e;
+    req.onSkip(w, (e as Error).message);
+    return undefined;
+  }
+  const range = await source.historyRange({ workload: w });
+  // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
+  const snapshot = isSnapshot(frame0) ? frame0 : undefined;
+  const now = snapshot ? snapshot.snapshot.at + 1 : range.to;
+  const rr = frame0?.values.request_rate;
+  const ready = frame0?.values.ready_replicas;
+  const result = await recommendWorkload({
+    workload: w, containers, now,
+    requestRate: rr && frame0 ? series(frame0.t, rr) : undefined,
+    readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
+    measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
+    snapshot: snapshot !== undefined,
+  }, req.policy, { forecast: snapshot ? undefined : forecast });
+  if (snapshot) markSnapshot(result, snapshotNote(snapshot));
+  return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } };
 }

@@ -7,8 +7,9 @@ import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
 import { runLstmWithHoldout } from '../lstm/holdout-run';
 import { lstmBackend } from '../lstm/backend';
 import { DEFAULT_WORKLOAD_MODEL_OPTIONS, trainWorkloadModel } from '../lstm/workload-model';
-import { DEFAULT_GLOBAL_OPTIONS, DEFAULT_REFRESH_OPTIONS, GlobalLstmModel, trainGlobalLstm } from '../lstm/global';
-import type { TrainGlobalJob, TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
+import { DEFAULT_GLOBAL_OPTIONS, DEFAULT_REFRESH_OPTIONS, GlobalLstmModel, globalLstmOverride, trainGlobalLstm } from '../lstm/global';
+import { runForecast } from '../forecast';
+import type { ForecastJob, TrainGlobalJob, TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
 
 const port = parentPort;
 if (port) {
@@ -21,6 +22,10 @@ if (port) {
     }
     if (job.type === 'train-global') {
       trainGlobal(job, post);
+      return;
+    }
+    if (job.type === 'forecast') {
+      void forecast(job, post);
       return;
     }
     if (job.type !== 'train') return;
@@ -83,5 +88,25 @@ function trainGlobal(job: TrainGlobalJob, post: (m: WorkerReply) => void): void 
     post({ type: 'done-global', id: job.id, state: model.toJSON(), epochs: model.training?.history.length ?? 0 });
   } catch (e) {
     post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: Atomics.load(flag, 0) !== 0 });
+  }
+}
+
+/** Global models this worker has been sent, by key (the pool sends a state once per worker and key). */
+const globals = new Map<string, GlobalLstmModel>();
+
+async function forecast(job: ForecastJob, post: (m: WorkerReply) => void): Promise<void> {
+  try {
+    let overrides;
+    if (job.global) {
+      if (job.global.state) globals.set(job.global.key, GlobalLstmModel.fromJSON(job.global.state));
+      const model = globals.get(job.global.key);
+      if (!model) throw new Error(`worker: global LSTM "${job.global.key}" was never sent to this worker`);
+      overrides = { lstm: globalLstmOverride(model) };
+    }
+    const run = await runForecast({ t: job.t, v: job.v }, { model: job.model, horizon: job.horizon, step: job.step, seed: job.seed, options: job.options, overrides });
+    const f = run.forecast;
+    post({ type: 'done-forecast', id: job.id, t: Float64Array.from(f.t), mean: Float64Array.from(f.mean), lower: Float64Array.from(f.lower), upper: Float64Array.from(f.upper), intervalWidth: f.intervalWidth });
+  } catch (e) {
+    post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: false });
   }
 }

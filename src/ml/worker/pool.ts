@@ -61,6 +61,9 @@ export class LstmWorkerPool {
   private readonly running = new Map<number, Pending>();
   private nextId = 1;
   private readonly entry: { file: string; execArgv: string[] };
+  /** Global LSTMs forecast jobs may name, by key, and which workers already hold which (a state is sent once per worker). */
+  private readonly globals = new Map<string, GlobalLstmState>();
+  private readonly holds = new WeakMap<Worker, Set<string>>();
 
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism() - 1);
@@ -91,6 +94,25 @@ export class LstmWorkerPool {
   } = {}, onProgress?: (p: Progress) => void): { result: Promise<{ state: GlobalLstmState; epochs: number }>; cancel(): void } {
     const cancel = new SharedArrayBuffer(4);
     return this.submit({ type: 'train-global', id: this.nextId++, series, options: options.train, base: options.base, refresh: options.refresh, cancel }, cancel, onProgress);
+  }
+
+  /** Makes a global LSTM available to `forecast` jobs under `key` (its state goes to each worker with its first such job). */
+  registerGlobal(key: string, state: GlobalLstmState): void {
+    this.globals.set(key, state);
+  }
+
+  /**
+   * One forecast through the model registry in a worker (e.g. `fused`): the same numbers as `runForecast` on this thread.
+   * With `globalKey` (see registerGlobal), that global LSTM is the `lstm` member.
+   */
+  forecast(history: { t: ArrayLike<number>; v: ArrayLike<number> }, request: { model: string; horizon: number; step: number; seed?: number; options?: Record<string, Record<string, string>> },
+    globalKey?: string): { result: Promise<Forecast>; cancel(): void } {
+    if (globalKey !== undefined && !this.globals.has(globalKey)) throw new Error(`no global LSTM registered as "${globalKey}"`);
+    const cancel = new SharedArrayBuffer(4);
+    return this.submit({
+      type: 'forecast', id: this.nextId++, t: Float64Array.from(history.t), v: Float64Array.from(history.v), ...request,
+      global: globalKey === undefined ? undefined : { key: globalKey }, cancel,
+    }, cancel);
   }
 
   private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void): { result: Promise<R>; cancel(): void } {
@@ -127,8 +149,18 @@ export class LstmWorkerPool {
       const p = this.queue.shift()!;
       this.running.set(p.job.id, p);
       (w as Worker & { jobId?: number }).jobId = p.job.id;
-      w.postMessage(p.job);
+      w.postMessage(this.withGlobalState(w, p.job));
     }
+  }
+
+  /** A forecast job naming a global LSTM carries its state the first time this worker gets that key. */
+  private withGlobalState(w: Worker, job: WorkerJob): WorkerJob {
+    if (job.type !== 'forecast' || !job.global) return job;
+    let held = this.holds.get(w);
+    if (!held) this.holds.set(w, held = new Set());
+    if (held.has(job.global.key)) return job;
+    held.add(job.global.key);
+    return { ...job, global: { key: job.global.key, state: this.globals.get(job.global.key) } };
   }
 
   private onMessage(w: Worker, m: WorkerReply): void {
@@ -140,6 +172,7 @@ export class LstmWorkerPool {
     if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 }, holdout: m.holdout } as never);
     else if (m.type === 'done-workload') p.resolve({ state: m.state, prediction: m.prediction } as never);
     else if (m.type === 'done-global') p.resolve({ state: m.state, epochs: m.epochs } as never);
+    else if (m.type === 'done-forecast') p.resolve({ t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: m.intervalWidth } as never);
     else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
     this.idle.push(w);
     this.pump();

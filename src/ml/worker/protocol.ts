@@ -45,7 +45,27 @@ export interface TrainGlobalJob {
   cancel: SharedArrayBuffer;
 }
 
-export type WorkerJob = TrainJob | TrainWorkloadJob | TrainGlobalJob;
+/**
+ * One forecast through the model registry (e.g. `fused`) off the calling thread — the recommendation pipeline at fleet
+ * scale runs these on every core while its own thread runs the engine. With `global`, a global LSTM is the `lstm`
+ * member (never a per-series training): the worker keeps it by key, and the pool sends its state the first time a
+ * worker sees the key.
+ */
+export interface ForecastJob {
+  type: 'forecast';
+  id: number;
+  t: Float64Array;
+  v: Float64Array;
+  model: string;
+  horizon: number;
+  step: number;
+  seed?: number;
+  options?: Record<string, Record<string, string>>;
+  global?: { key: string; state?: GlobalLstmState };
+  cancel: SharedArrayBuffer;
+}
+
+export type WorkerJob = TrainJob | TrainWorkloadJob | TrainGlobalJob | ForecastJob;
 
 export type WorkerReply =
   | { type: 'ready'; backend: string }
@@ -53,4 +73,5 @@ export type WorkerReply =
   | { type: 'done'; id: number; state: LstmState; mean: Float64Array; lower: Float64Array; upper: Float64Array; t: Float64Array; holdout?: Holdout }
   | { type: 'done-workload'; id: number; state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }
   | { type: 'done-global'; id: number; state: GlobalLstmState; epochs: number }
+  | { type: 'done-forecast'; id: number; t: Float64Array; mean: Float64Array; lower: Float64Array; upper: Float64Array; intervalWidth: number }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
