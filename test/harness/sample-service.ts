@@ -2,6 +2,8 @@
 // memory are its own, not the test runner's or autocannon's), exporting prom-client metrics on /metrics:
 // http_requests_total{method,route,code}, http_request_duration_seconds (histogram) and the default process metrics.
 // Each request burns `cpuMsPerRequest` of CPU time; every `failEvery`-th request answers 500.
+// With `serviceTimeMs`, each request also holds one of `concurrency` slots for that long (timers, not CPU): a queue with
+// a KNOWN capacity of concurrency × 1000 / serviceTimeMs requests/s that does not depend on how busy the machine is.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,15 @@ export interface SampleServiceOptions {
   cpuMsPerRequest?: number;
   /** Every n-th request fails with 500 (0 = never). Default 0. */
   failEvery?: number;
+  /**
+   * A fixed service time: each request waits for one of `concurrency` slots and holds it this long (completion times
+   * are scheduled from the slot's previous completion, so late timers do not lower the throughput). Capacity is
+   * concurrency × 1000 / serviceTimeMs req/s; above it the queue, and so the latency, grows. Default: none.
+   * With it, cpuMsPerRequest defaults to 0.
+   */
+  serviceTimeMs?: number;
+  /** Slots for serviceTimeMs. Default 1 (a serial queue). */
+  concurrency?: number;
 }
 
 export interface RunningSampleService {
@@ -25,8 +36,10 @@ export async function startSampleService(opts: SampleServiceOptions = {}): Promi
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,
-      SAMPLE_CPU_MS: String(opts.cpuMsPerRequest ?? 2),
+      SAMPLE_CPU_MS: String(opts.cpuMsPerRequest ?? (opts.serviceTimeMs ? 0 : 2)),
       SAMPLE_FAIL_EVERY: String(opts.failEvery ?? 0),
+      SAMPLE_SERVICE_MS: String(opts.serviceTimeMs ?? 0),
+      SAMPLE_CONCURRENCY: String(opts.concurrency ?? 1),
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -77,6 +90,17 @@ async function serve(): Promise<void> {
   });
   const cpuMs = Number(process.env.SAMPLE_CPU_MS ?? 2);
   const failEvery = Number(process.env.SAMPLE_FAIL_EVERY ?? 0);
+  const serviceMs = Number(process.env.SAMPLE_SERVICE_MS ?? 0);
+  // Each slot's next free time (ms); a request takes the earliest and completes serviceMs after max(now, free).
+  const slots = new Array<number>(Math.max(1, Number(process.env.SAMPLE_CONCURRENCY ?? 1))).fill(0);
+  const hold = (): Promise<void> => {
+    if (!(serviceMs > 0)) return Promise.resolve();
+    let k = 0;
+    for (let i = 1; i < slots.length; i++) if (slots[i] < slots[k]) k = i;
+    const done = Math.max(Date.now(), slots[k]) + serviceMs;
+    slots[k] = done;
+    return new Promise((r) => setTimeout(r, done - Date.now()));
+  };
   let count = 0;
   let sink = 0;
   const server = http.createServer((req, res) => {
@@ -88,13 +112,17 @@ async function serve(): Promise<void> {
       return;
     }
     const stop = duration.startTimer({ method: req.method ?? 'GET', route: '/' });
-    sink ^= burn(cpuMs);
-    count++;
-    const code = failEvery > 0 && count % failEvery === 0 ? 500 : 200;
-    res.writeHead(code, { 'Content-Type': 'text/plain' });
-    res.end(code === 200 ? `ok ${sink & 1}\n` : 'failed\n');
-    stop();
-    requests.inc({ method: req.method ?? 'GET', route: '/', code: String(code) });
+    const answer = () => {
+      if (cpuMs > 0) sink ^= burn(cpuMs);
+      count++;
+      const code = failEvery > 0 && count % failEvery === 0 ? 500 : 200;
+      res.writeHead(code, { 'Content-Type': 'text/plain' });
+      res.end(code === 200 ? `ok ${sink & 1}\n` : 'failed\n');
+      stop();
+      requests.inc({ method: req.method ?? 'GET', route: '/', code: String(code) });
+    };
+    if (serviceMs > 0) void hold().then(answer);
+    else answer();
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

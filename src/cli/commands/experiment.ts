@@ -57,14 +57,15 @@ export function parseLevels(raw: string): number[] {
 const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 export function register(program: Command): void {
-  program
+  const experiment = program
     .command('experiment')
-    .description('Run a load experiment: real HTTP load per level while Prometheus scrapes, then write the 12 metrics as CSV + JSON')
-    .requiredOption('--target <url>', 'the service URL to load (http or https)')
+    .description('Run a load experiment: real HTTP load per level while Prometheus scrapes, then write the 12 metrics as CSV + JSON (or: mora experiment run <plan>)')
+    // Checked in the action rather than as commander's required options, which would also be demanded of `experiment run`.
+    .option('--target <url>', 'the service URL to load (http or https) (required)')
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
-    .requiredOption('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100')
+    .option('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100 (required)')
     .option('--duration <time>', 'time per level, e.g. 20s or 2m', '60s')
-    .requiredOption('--out <dir>', 'folder for <id>.csv and <id>.json')
+    .option('--out <dir>', 'folder for <id>.csv and <id>.json (required)')
     .option('--service <name>', 'name recorded in the files (default: the target host)')
     .option('--replicas <list>', 'replica counts, e.g. 1,2,4: with --workload MOrA scales it to each (waiting for ready pods) and runs one experiment per count; without, the count is only recorded (default 1)')
     .option('--kubeconfig <file>', 'kubeconfig for --workload scaling (default: $KUBECONFIG or ~/.kube/config)')
@@ -76,10 +77,14 @@ export function register(program: Command): void {
     .option('--container <name>', 'container of --workload')
     .option('--connections <n>', 'concurrent connections (default: rate / 10, at least 1)')
     .option('--format <format>', 'text or json', 'text')
-    .action(async (opts: ExperimentCliOptions) => {
+    .action(async (opts: ExperimentCliOptions, cmd: Command) => {
+      for (const [key, flag] of [['target', '--target <url>'], ['levels', '--levels <rates>'], ['out', '--out <dir>']] as const) {
+        if (opts[key] === undefined) cmd.error(`error: required option '${flag}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      }
       const code = await experimentCommand(opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       if (code) process.exitCode = code;
     });
+  (require('./experiment-run') as typeof import('./experiment-run')).registerRun(experiment);
 }
 
 /** Runs the command; returns the exit code (0, or 130 when interrupted). */

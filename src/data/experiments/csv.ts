@@ -58,3 +58,29 @@ export function parseExperimentCsv(text: string, name = 'experiment.csv'): Exper
   }
   return { t, values, loadLevel, replicas };
 }
+
+/**
+ * The unified CSV of an experiment plan: the columns above, then which cell a row belongs to (`cell_id`, `service`) and
+ * whether it lies in the cell's warm-up (`phase` warmup) or its measured time (`phase` measured). parseExperimentCsv
+ * reads it too (it finds columns by name).
+ */
+export const PLAN_CSV_COLUMNS = [...EXPERIMENT_CSV_COLUMNS, 'cell_id', 'service', 'phase'] as const;
+
+export interface PlanCsvTags {
+  cellId: string;
+  service: string;
+  /** Per row: true in the warm-up. */
+  warmup: ArrayLike<boolean>;
+}
+
+/** Data lines (no header) of one cell for the plan CSV. Ids and names are plan-validated: no commas or quotes. */
+export function planCsvLines(rows: ExperimentRows, tags: PlanCsvTags): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < rows.t.length; i++) {
+    const cells = [String(rows.t[i])];
+    for (const m of METRIC_NAMES) cells.push(cell(rows.values[m]?.[i] ?? NaN));
+    cells.push(cell(rows.loadLevel[i]), cell(rows.replicas[i]), tags.cellId, tags.service, tags.warmup[i] ? 'warmup' : 'measured');
+    lines.push(cells.join(','));
+  }
+  return lines;
+}

@@ -11,7 +11,8 @@ import type { Workload } from '../../core/workload';
 import type { DataSource, MetricFrame, MetricTarget, SourceHealth, TimeRange } from '../datasource';
 import { InputError } from '../timeseries-csv';
 import { parseExperimentCsv, type ExperimentRows } from './csv';
-import type { ExperimentDocument } from './runner';
+import type { PlanDocument } from './plan-run';
+import type { ExperimentDocument, LevelSummary, LevelTiming } from './runner';
 
 export const EXPERIMENTS_CONTEXT = 'experiments';
 
@@ -20,6 +21,54 @@ export interface StoredExperiment {
   rows: ExperimentRows;
   namespace: string;
   workload: string;
+  /** For one service × replica count of an experiment plan: the plan's record (its cells, quality and SLOs). */
+  plan?: { document: PlanDocument; service: string };
+}
+
+/**
+ * An experiment plan's record as StoredExperiments, one per service × replica count, so the data source and the
+ * capacity fit read plans like single experiments: each done cell is a level (a cell that failed its quality gate is
+ * a failed level, left out of fits), its rows those of the unified CSV with that service and replica count.
+ */
+export function planExperiments(doc: PlanDocument, csvText: string, csvName: string): StoredExperiment[] {
+  const all = parseExperimentCsv(csvText, csvName);
+  const lines = csvText.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const serviceCol = (lines[0] ?? '').split(',').indexOf('service');
+  const serviceOf = lines.slice(1).map((l) => l.split(',')[serviceCol] ?? '');
+  const out: StoredExperiment[] = [];
+  const groups = new Map<string, typeof doc.cells>();
+  for (const c of doc.cells) if (c.status === 'done') groups.set(`${c.service}\u0000${c.replicas}`, [...(groups.get(`${c.service}\u0000${c.replicas}`) ?? []), c]);
+  for (const cells of groups.values()) {
+    const { service, replicas, workload } = cells[0];
+    const idx: number[] = [];
+    for (let i = 0; i < all.t.length; i++) if (serviceOf[i] === service && all.replicas[i] === replicas) idx.push(i);
+    const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
+    const rows: ExperimentRows = { t: pick(all.t), loadLevel: pick(all.loadLevel), replicas: pick(all.replicas), values: {} };
+    for (const [m, v] of Object.entries(all.values)) rows.values[m as keyof ExperimentRows['values']] = pick(v!);
+    const levels: LevelTiming[] = cells.map((c) => ({
+      level: c.level, start: c.timings?.loadStart ?? 0, end: c.timings?.loadEnd ?? 0, stats: c.stats as unknown as LevelTiming['stats'],
+      ...(c.quality && !c.quality.passed ? { failed: `quality gate: ${c.quality.reasons.join('; ')}` } : {}),
+    }));
+    const summaries: LevelSummary[] = cells.map((c) => {
+      const means = c.summary?.means ?? {};
+      const rps = means.request_rate ?? NaN;
+      return { level: c.level, rows: c.summary?.rows ?? 0, means, maxima: c.summary?.maxima ?? {}, cpuPerRequest: rps > 0 ? (means.cpu_usage ?? NaN) / rps : NaN };
+    });
+    const svc = doc.plan.services.find((s) => s.name === service);
+    const document: ExperimentDocument = {
+      schema: 'mora.experiment/1', id: `${doc.name}/${service}/r${replicas}`, status: 'complete',
+      config: {
+        service, targetUrl: svc?.target ?? '', prometheusUrl: doc.plan.prometheusUrl, levels: cells.map((c) => c.level),
+        durationSeconds: svc?.durationSeconds ?? 0, replicas, stepSeconds: doc.stepSeconds, rateWindowSeconds: doc.rateWindowSeconds,
+        ...(workload ? { workload } : {}),
+      },
+      timings: { started: doc.started, finished: doc.updated, levels },
+      summary: { levels: summaries, missing: [], warnings: [] },
+      files: { csv: doc.files.csv, json: doc.files.json },
+    };
+    out.push({ document, rows, namespace: workload?.namespace || 'local', workload: workload?.name ?? service, plan: { document: doc, service } });
+  }
+  return out;
 }
 
 /** Reads every experiment of a folder (skipping failed ones and ones without a CSV). Throws InputError on unreadable files. */
@@ -32,6 +81,12 @@ export function loadExperiments(dir: string): StoredExperiment[] {
       doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ExperimentDocument;
     } catch (e) {
       throw new InputError(`${join(dir, f)}: not valid JSON (${(e as Error).message})`);
+    }
+    if ((doc as { schema: string }).schema === 'mora.experiment-plan/1') {
+      const plan = doc as unknown as PlanDocument;
+      const csvPath = join(dir, plan.files.csv);
+      if (existsSync(csvPath)) out.push(...planExperiments(plan, readFileSync(csvPath, 'utf8'), csvPath));
+      continue;
     }
     if (doc.schema !== 'mora.experiment/1' || doc.status === 'failed' || !doc.files?.csv) continue;
     const csvPath = join(dir, doc.files.csv);

@@ -10,7 +10,7 @@ import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
-import { recommendReplicas } from './replicas';
+import { recommendReplicas, type MeasuredLoad } from './replicas';
 import { recommendResource, type ResourceResult } from './resource';
 
 export interface ContainerUsage {
@@ -30,7 +30,7 @@ export interface EngineInput {
   /** Per-replica capacity (req/s) measured by an experiment, when there is one. */
   measuredCapacity?: number;
   /** Per-pod CPU against per-pod load measured by load experiments (src/pipeline/experiment-capacity.ts). */
-  measuredLoadModel?: { a: number; b: number; source: string };
+  measuredLoadModel?: MeasuredLoad;
   now: number;
   /** The containers' usage is a metrics.k8s.io snapshot (one sample each): see ResourceInput.snapshot. */
   snapshot?: boolean;

@@ -12,6 +12,14 @@ import type { HpaSpec } from '../../core/workload';
 import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
 import { DEFAULT_RISK } from './policy';
 
+/** What load experiments measured (src/pipeline/experiment-capacity.ts MeasuredLoadModel, structurally). */
+export interface MeasuredLoad {
+  a: number;
+  b: number;
+  source: string;
+  capacity?: { estimate: number; lower: number; upper: number; bound: 'bracketed' | 'at-least'; slo: string };
+}
+
 export interface ReplicaInput {
   current: number;
   hpa?: HpaSpec;
@@ -24,8 +32,11 @@ export interface ReplicaInput {
   cpuRequest?: number;
   /** Load one replica sustains at the target, measured by an experiment (req/s). */
   measuredCapacity?: number;
-  /** Per-pod CPU against per-pod load measured by load experiments (cpu ≈ a + b·rps): capacity at the recommended request. */
-  measuredLoadModel?: { a: number; b: number; source: string };
+  /**
+   * Per-pod CPU against per-pod load measured by load experiments (cpu ≈ a + b·rps): capacity at the recommended request;
+   * and, from an experiment plan, the rate per replica sustained within the SLO with its 95% interval.
+   */
+  measuredLoadModel?: MeasuredLoad;
   /** Forecast peak request rate over the horizon, when a forecast is trusted. */
   forecastPeakLoad?: number;
   targetCpuUtilization: number;
@@ -87,12 +98,19 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   let capacity = input.measuredCapacity;
   let how = 'per-replica capacity measured by an experiment';
-  if (!(capacity && capacity > 0) && input.measuredLoadModel && input.cpuRequest && input.measuredLoadModel.b > 0) {
-    const { a, b, source } = input.measuredLoadModel;
-    const c = (input.targetCpuUtilization * input.cpuRequest - Math.max(0, a)) / b;
-    if (c > 0) {
-      capacity = c;
-      how = `capacity ${c.toFixed(1)} req/s per replica measured by ${source} (cpu ≈ ${a.toFixed(3)} + ${b.toFixed(5)}·rps) at ${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
+  const measured = input.measuredLoadModel;
+  if (!(capacity && capacity > 0) && measured) {
+    const { a, b, source } = measured;
+    const atTarget = `${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
+    const byCpu = input.cpuRequest && b > 0 ? (input.targetCpuUtilization * input.cpuRequest - Math.max(0, a)) / b : NaN;
+    const slo = measured.capacity && measured.capacity.estimate > 0 ? measured.capacity : undefined;
+    const sloText = slo && `${slo.bound === 'at-least' ? 'at least ' : ''}${slo.estimate.toFixed(1)} req/s per replica (95% interval ${slo.lower.toFixed(1)}–${slo.upper.toFixed(1)}) sustained within the SLO ${slo.slo}`;
+    if (slo && !(byCpu > 0 && byCpu < slo.estimate)) {
+      capacity = slo.estimate;
+      how = `capacity ${sloText}, measured by ${source}`;
+    } else if (byCpu > 0) {
+      capacity = byCpu;
+      how = `capacity ${byCpu.toFixed(1)} req/s per replica measured by ${source} (cpu ≈ ${a.toFixed(3)} + ${b.toFixed(5)}·rps) at ${atTarget}${sloText ? `, below the ${sloText}` : ''}`;
     }
   }
   if (!(capacity && capacity > 0)) {

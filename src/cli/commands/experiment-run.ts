@@ -1,0 +1,200 @@
+/**
+ * `mora experiment run <plan> [--dry-run] [--yes]`: runs an experiment plan file (docs/EXPERIMENTS.md). It prints the
+ * cells and the total load first (`--dry-run` stops there) and asks before sending anything (`--yes` when stdin is
+ * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
+ * SIGTERM) drops the running cell, restores replica counts and exits 130; a second one quits at once.
+ * At the end: the quality report (one line per cell) and the capacity per service.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
+import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
+import type { PlanDocument } from '../../data/experiments/plan-run';
+import type { ScalingNote } from '../../data/experiments/runner';
+import type { ServiceCapacity } from '../../pipeline/experiment-capacity';
+
+export interface ExperimentRunOptions {
+  dryRun?: boolean;
+  yes?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  format: string;
+  jmeter?: string;
+}
+
+export function registerRun(experiment: Command): void {
+  experiment
+    .command('run <plan>')
+    .description('Run an experiment plan (*.mora-plan.yaml|json): every service × replica count × load level, each cell written as it ends; rerun to resume')
+    .option('--dry-run', 'print the cells and the total load, send nothing')
+    .option('--yes', 'do not ask before sending the load (needed when stdin is not a terminal)')
+    .option('--jmeter <path>', 'the jmeter binary for .jmx cells (default: MORA_JMETER, then jmeter on PATH)')
+    // commander gives options `mora experiment` also has to that command wherever they stand, so these are read from it.
+    .addHelpText('after', '\nAlso (options of mora experiment, before or after "run"):\n  --kubeconfig <file>  kubeconfig for scaling the plan\'s workloads (default: $KUBECONFIG or ~/.kube/config)\n  --context <name>     kubeconfig context (default: the current context)\n  --format <format>    text or json (default: text)')
+    .action(async (planFile: string, opts: Pick<ExperimentRunOptions, 'dryRun' | 'yes' | 'jmeter'>, cmd: Command) => {
+      const parent = (cmd.parent?.opts() ?? {}) as { kubeconfig?: string; context?: string; format?: string };
+      const all: ExperimentRunOptions = { ...opts, kubeconfig: parent.kubeconfig, context: parent.context, format: parent.format ?? 'text' };
+      const code = await experimentRunCommand(planFile, all, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+      if (code) process.exitCode = code;
+    });
+}
+
+function fmt(x: number | undefined, digits: number): string {
+  return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+export function describeExpansion(plan: ExperimentPlan, e: PlanExpansion): string {
+  const lines = [`plan ${plan.name}: ${e.cells.length} cell(s), ${e.totalRequests} request(s) in about ${Math.ceil(e.totalSeconds / 60)} min of load; rate cap ${plan.rateCap} req/s; results in ${plan.outDir}`];
+  lines.push('  cell                                  scenario   req/s   seconds  requests  target');
+  for (const c of e.cells) {
+    const to = c.jmx ? `jmx ${c.jmx}` : (c.target ? new URL(c.target).host : '');
+    lines.push(`  ${c.id.padEnd(36)}  ${c.scenario.padEnd(8)}  ${String(c.level).padStart(6)}  ${String(c.warmupSeconds + c.durationSeconds).padStart(7)}  ${String(c.requests).padStart(8)}  ${to}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function qualityTable(doc: PlanDocument): string {
+  const lines = ['quality (after warm-up):', '  cell                                  status  asked/s  served/s   p95 ms  errors  SLO   reasons'];
+  for (const c of doc.cells) {
+    const q = c.quality;
+    const status = c.status !== 'done' ? c.status : q?.passed ? 'passed' : 'FAILED';
+    const slo = !q ? '' : q.sloMet ? 'met' : q.saturated ? 'sat.' : 'miss';
+    lines.push(`  ${c.id.padEnd(36)}  ${status.padEnd(6)}  ${fmt(q?.askedRate, 1).padStart(7)}  ${fmt(c.stats?.achievedRate, 1).padStart(8)}  ${fmt(c.stats?.latencyP95Ms, 1).padStart(7)}  ${q ? `${Math.round(q.errorShare * 100)}%`.padStart(6) : '     –'}  ${slo.padEnd(4)}  ${[...(q?.reasons ?? []), ...(c.error ? [c.error] : [])].join('; ')}`);
+  }
+  lines.push(`  ${doc.quality.passed} passed, ${doc.quality.failed} failed (left out of capacity), ${doc.quality.pending} not run`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function capacityTable(caps: readonly ServiceCapacity[]): string {
+  const lines = ['capacity per replica within the SLO (95% interval):'];
+  for (const c of caps) {
+    const k = c.perReplica;
+    const rate = k ? `${k.bound === 'at-least' ? '≥ ' : ''}${k.estimate.toFixed(1)} req/s (${k.lower.toFixed(1)}–${k.upper.toFixed(1)})` : 'not measured (no passed cell within the SLO)';
+    lines.push(`  ${c.service}: ${rate} within ${c.slo}; CPU ${fmt((c.cpuSecondsPerRequest ?? NaN) * 1000, 2)} ms per request, memory ${fmt((c.memoryPerReplicaBytes ?? NaN) / 2 ** 20, 0)} MiB per replica; ${c.usedCells.length} cell(s) used, ${c.excludedCells.length} left out`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JMeter driver when this build has one (src/data/experiments/jmeter.ts), else undefined. */
+function jmxDriver(jmeterPath?: string): CellLoadDriver | undefined {
+  try {
+    const m = require('../../data/experiments/jmeter') as { jmeterDriver?: (o: { jmeterPath?: string }) => CellLoadDriver };
+    return m.jmeterDriver?.({ jmeterPath });
+  } catch {
+    return undefined;
+  }
+}
+
+export async function experimentRunCommand(planFile: string, opts: ExperimentRunOptions, out: (s: string) => void, err: (s: string) => void,
+  hooks: { signal?: AbortSignal; confirm?: (question: string) => Promise<boolean>; stdinIsTty?: boolean } = {}): Promise<number> {
+  const format = opts.format.toLowerCase();
+  if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
+  const { parsePlan, expandPlan } = require('../../data/experiments/plan-file') as typeof import('../../data/experiments/plan-file');
+  let text: string;
+  try {
+    text = readFileSync(planFile, 'utf8');
+  } catch (e) {
+    throw new UserError(`${planFile}: cannot read the plan (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let plan: ExperimentPlan;
+  try {
+    plan = parsePlan(text, planFile);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const expansion = expandPlan(plan);
+  if (opts.dryRun) {
+    if (format === 'json') out(`${JSON.stringify({ plan: plan.name, out: plan.outDir, totalRequests: expansion.totalRequests, totalSeconds: expansion.totalSeconds, cells: expansion.cells }, null, 2)}\n`);
+    else out(describeExpansion(plan, expansion));
+    return 0;
+  }
+  err(describeExpansion(plan, expansion));
+  if (!opts.yes) {
+    const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;
+    if (!tty) throw new UserError('mora experiment run sends real load: pass --yes to run without asking (stdin is not a terminal), or --dry-run to only list the cells');
+    const ask = hooks.confirm ?? (require('./apply-to-cluster') as typeof import('./apply-to-cluster')).askOnTerminal;
+    if (!await ask(`Send this load (already done cells are skipped)? [y/N] `)) {
+      err('mora: nothing sent\n');
+      return 1;
+    }
+  }
+
+  const { runPlan } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
+  const { kubeScaler } = require('../../data/experiments/plan') as typeof import('../../data/experiments/plan');
+  const { capacityFromPlan } = require('../../pipeline/experiment-capacity') as typeof import('../../pipeline/experiment-capacity');
+  const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+  const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
+  const controller = new AbortController();
+  const notes = new Map<string, ScalingNote>();
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals === 1) {
+      const scaled = [...notes.values()].filter((n) => !n.restored);
+      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : ''} (Ctrl-C again to quit at once)\n`);
+      controller.abort();
+      return;
+    }
+    for (const n of notes.values()) {
+      if (!n.restored) err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
+    }
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  hooks.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  let kube: import('../../data/kube/client').KubeClient | undefined;
+  try {
+    const result = await runPlan(plan, {
+      signal: controller.signal,
+      jmxDriver: jmxDriver(opts.jmeter),
+      scalerFor: (w) => {
+        if (!kube) {
+          const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
+          kube = KubeClient.load({ kubeconfig: opts.kubeconfig });
+        }
+        return kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 250 });
+      },
+      onEvent: (e) => {
+        switch (e.kind) {
+          case 'resume': err(`${e.message}\n`); break;
+          case 'scale': err(`scaling ${e.workload} (service ${e.service}) to ${e.replicas} replica(s) and waiting until they are ready\n`); break;
+          case 'scaling': {
+            const first = !notes.has(e.service);
+            notes.set(e.service, e.note);
+            if (e.note.restored) err(`restored ${e.note.workload} to ${e.note.originalReplicas} replica(s)\n`);
+            else if (e.note.restoreError) err(`mora: could not restore ${e.note.workload} to ${e.note.originalReplicas} replica(s): ${e.note.restoreError} — restore with: ${e.note.restoreCommand}\n`);
+            else if (first) err(`${e.note.workload} in namespace ${e.note.namespace} has ${e.note.originalReplicas} replica(s); MOrA puts that back when the service is done\n`);
+            break;
+          }
+          case 'cell-start': err(`cell ${e.position + 1}/${e.pending} ${e.cell.id}: ${e.cell.level} req/s ${e.cell.scenario} for ${e.cell.warmupSeconds + e.cell.durationSeconds} s\n`); break;
+          case 'cell-load-done': err(`  ${e.stats.requests} answered (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p95 ${fmt(e.stats.latencyP95Ms, 1)} ms\n`); break;
+          case 'cell-written': {
+            const q = e.record.quality!;
+            err(`  written; quality ${q.passed ? 'passed' : `FAILED: ${q.reasons.join('; ')}`}${q.saturated ? ' (saturated)' : ''}\n`);
+            break;
+          }
+          case 'skip': break;
+        }
+      },
+    });
+    for (const [s, n] of Object.entries(result.document.scaling)) notes.set(s, n);
+    const caps = capacityFromPlan(result.document);
+    if (format === 'json') {
+      out(`${JSON.stringify({ status: result.document.status, json: result.jsonPath, csv: result.csvPath, ran: result.ran, skipped: result.skipped, quality: result.document.quality, capacity: caps }, null, 2)}\n`);
+    } else {
+      out(`${result.document.status}: ${result.csvPath}\n  ${result.jsonPath}\n  ${result.ran.length} cell(s) run now, ${result.skipped.length} already done\n`);
+      out(qualityTable(result.document));
+      out(capacityTable(caps));
+    }
+    if (result.document.status === 'partial' || controller.signal.aborted) return 130;
+    return [...notes.values()].some((n) => n.restoreError !== undefined) ? EXIT_FAILURE : 0;
+  } catch (e) {
+    if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
+    if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
+    if (e instanceof Error && /^(cell |.*: not valid JSON|.* is not an experiment plan|.* has no cell_id column)/.test(e.message)) throw new UserError(e.message);
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

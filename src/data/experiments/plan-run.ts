@@ -1,0 +1,411 @@
+/**
+ * Runs an experiment plan cell by cell (docs/EXPERIMENTS.md): for each cell, the load (a CellLoadDriver), a cool-down,
+ * then the 12 metrics of the cell's time read back from Prometheus, the quality gate, and the cell written at once —
+ * its rows appended to the experiment's one CSV (`<name>.csv`, atomically replaced) and its record marked done in the
+ * JSON (`<name>.json`, atomically replaced) — before the next cell starts.
+ *
+ * Resuming: the JSON is the source of truth. Running the same plan again skips the cells it records as done (with the
+ * same parameters: a changed cell runs again) and drops CSV rows of any other cell (a run killed between the CSV and
+ * the JSON write left them), so a SIGKILL at any moment loses only the cell that was running, which then restarts.
+ *
+ * Scaling: before a service's first cell at a replica count the workload is scaled (Scaler, plan.ts) and the service's
+ * ScalingNote — the original count and the command that restores it — is in the JSON before anything changes. The
+ * original count is put back after the service's last cell, on error and on cancel. A SIGKILL cannot restore it: the
+ * next run finds the note with `restored: false`, takes the original count from it (not from the cluster, which still
+ * shows the interrupted run's count), says so, and restores it when the service is done.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write';
+import { METRIC_NAMES, type MetricName } from '../../core/metrics';
+import { stripUserinfo } from '../../core/redact';
+import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
+import { fetchFrame } from '../prometheus/frame';
+import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
+import { PLAN_CSV_COLUMNS, planCsvLines } from './csv';
+import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
+import type { Scaler } from './plan';
+import { judgeCell, type CellQuality } from './quality';
+import { waitForScrapes, type ScalingNote } from './runner';
+
+export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface CellRecord {
+  id: string;
+  service: string;
+  replicas: number;
+  level: number;
+  scenario: PlanCell['scenario'];
+  /** Hash of the cell's parameters: a done cell whose plan entry changed runs again. */
+  fingerprint: string;
+  status: CellStatus;
+  /** How many times this cell was started (more than 1: an earlier run was interrupted in it). */
+  attempts: number;
+  error?: string;
+  timings?: { started: number; loadStart: number; loadEnd: number; finished: number };
+  stats?: CellLoadResult;
+  quality?: CellQuality;
+  /** Means and maxima of each metric over the measured rows (after warm-up). */
+  summary?: { rows: number; means: Partial<Record<MetricName, number>>; maxima: Partial<Record<MetricName, number>> };
+  slo: PlanCell['slo'];
+  workload?: PlanWorkload;
+}
+
+export type PlanStatus = 'running' | 'complete' | 'partial' | 'failed';
+
+export interface PlanDocument {
+  schema: 'mora.experiment-plan/1';
+  name: string;
+  status: PlanStatus;
+  error?: string;
+  /** The plan as run (URLs without credentials). */
+  plan: ExperimentPlan;
+  versions: { mora: string; node: string; drivers: string[]; prometheus?: string };
+  started: number;
+  updated: number;
+  /** Runs of this plan into this folder: 1 + the resumes. */
+  runs: number;
+  /** What a resume found and did, one line per run after the first. */
+  resumes: string[];
+  cells: CellRecord[];
+  /** Per service with a workload: its original replica count and whether it was put back. */
+  scaling: Record<string, ScalingNote>;
+  /** The quality report: passed and failed cells, and why. */
+  quality: { passed: number; failed: number; pending: number; failures: Array<{ cell: string; reasons: string[] }> };
+  files: { csv: string; json: string };
+  stepSeconds: number;
+  rateWindowSeconds: number;
+}
+
+export type PlanEvent =
+  | { kind: 'resume'; message: string }
+  | { kind: 'skip'; cell: PlanCell }
+  | { kind: 'scale'; service: string; workload: string; replicas: number }
+  | { kind: 'scaling'; service: string; note: ScalingNote }
+  | { kind: 'cell-start'; cell: PlanCell; position: number; pending: number }
+  | { kind: 'cell-load-done'; cell: PlanCell; stats: CellLoadResult }
+  | { kind: 'cell-written'; cell: PlanCell; record: CellRecord };
+
+export interface PlanRunHooks {
+  signal?: AbortSignal;
+  /** Driver for `target` cells; default autocannon (cell-load.ts). */
+  httpDriver?: CellLoadDriver;
+  /** Driver for `jmx` cells; without one such a cell fails with a clear error before any load. */
+  jmxDriver?: CellLoadDriver;
+  /** The scaler of a service's workload (the CLI builds one from the kubeconfig). */
+  scalerFor?: (workload: PlanWorkload, service: string) => Scaler | undefined;
+  prometheus?: PrometheusClient;
+  prometheusAuth?: PrometheusAuth;
+  onEvent?: (e: PlanEvent) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PlanRunResult {
+  document: PlanDocument;
+  jsonPath: string;
+  csvPath: string;
+  /** Cells run (and written) by this call, and cells skipped as already done. */
+  ran: string[];
+  skipped: string[];
+}
+
+export function planPaths(plan: ExperimentPlan): { json: string; csv: string } {
+  return { json: join(plan.outDir, `${plan.name}.json`), csv: join(plan.outDir, `${plan.name}.csv`) };
+}
+
+export function cellFingerprint(c: PlanCell): string {
+  const key = {
+    service: c.service, replicas: c.replicas, level: c.level, scenario: c.scenario, duration: c.durationSeconds, warmup: c.warmupSeconds,
+    cooldown: c.cooldownSeconds, target: c.target && stripUserinfo(c.target), jmx: c.jmx, slo: c.slo, workload: c.workload, resources: c.resources,
+    selector: c.selector, connections: c.connections,
+  };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/** Reads an earlier run's JSON of this plan, if any (an unreadable one is an error: it holds the record of what ran). */
+export function readPlanDocument(path: string): PlanDocument | undefined {
+  if (!existsSync(path)) return undefined;
+  let doc: PlanDocument;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as PlanDocument;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}); it records which cells ran — move it away to start the plan afresh`);
+  }
+  if (doc.schema !== 'mora.experiment-plan/1') throw new Error(`${path} is not an experiment plan's record (schema ${String(doc.schema)}); choose another "out" folder or plan name`);
+  return doc;
+}
+
+function moraVersion(): string {
+  try {
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function jsonText(doc: unknown): string {
+  return `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+}
+
+function safePlan(plan: ExperimentPlan): ExperimentPlan {
+  return {
+    ...plan, prometheusUrl: stripUserinfo(plan.prometheusUrl),
+    services: plan.services.map((s) => ({ ...s, ...(s.target ? { target: stripUserinfo(s.target) } : {}) })),
+  };
+}
+
+export function qualityReport(cells: readonly CellRecord[]): PlanDocument['quality'] {
+  const done = cells.filter((c) => c.status === 'done');
+  const failed = done.filter((c) => c.quality && !c.quality.passed);
+  return {
+    passed: done.length - failed.length, failed: failed.length, pending: cells.length - done.length,
+    failures: failed.map((c) => ({ cell: c.id, reasons: c.quality!.reasons })),
+  };
+}
+
+function stats(xs: number[]): { mean: number; max: number } {
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs) };
+}
+
+export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): Promise<PlanRunResult> {
+  const now = hooks.now ?? (() => Date.now() / 1000);
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const emit = (e: PlanEvent) => hooks.onEvent?.(e);
+  const { cells } = expandPlan(plan);
+  const paths = planPaths(plan);
+  const scrape = plan.scrapeIntervalSeconds;
+  const step = scrape;
+  // rate() over three scrapes: enough samples for a counter's rate, short enough for cells of a few seconds.
+  const rateWindowSeconds = Math.max(3 * scrape, 2 * step);
+
+  // 1. What an earlier run left: done cells (same parameters) are kept, with their CSV rows; everything else reruns.
+  const previous = readPlanDocument(paths.json);
+  const prevById = new Map((previous?.cells ?? []).map((c) => [c.id, c]));
+  const records: CellRecord[] = cells.map((c) => {
+    const fingerprint = cellFingerprint(c);
+    const p = prevById.get(c.id);
+    if (p && p.status === 'done' && p.fingerprint === fingerprint) return p;
+    return {
+      id: c.id, service: c.service, replicas: c.replicas, level: c.level, scenario: c.scenario, fingerprint, status: 'pending',
+      attempts: p && p.fingerprint === fingerprint ? p.attempts : 0, slo: c.slo, ...(c.workload ? { workload: c.workload } : {}),
+    };
+  });
+  const done = new Set(records.filter((r) => r.status === 'done').map((r) => r.id));
+  let csvLines: string[] = [];
+  if (existsSync(paths.csv)) {
+    const lines = readFileSync(paths.csv, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+    const header = (lines[0] ?? '').split(',');
+    const idCol = header.indexOf('cell_id');
+    if (idCol < 0 && lines.length) throw new Error(`${paths.csv} has no cell_id column: it is not this plan's CSV; choose another "out" folder or plan name`);
+    csvLines = lines.slice(1).filter((l) => done.has(l.split(',')[idCol]));
+  }
+  const started = now();
+  const doc: PlanDocument = {
+    schema: 'mora.experiment-plan/1', name: plan.name, status: 'running', plan: safePlan(plan),
+    versions: { mora: moraVersion(), node: process.version, drivers: previous?.versions.drivers ?? [] },
+    started: previous?.started ?? started, updated: started, runs: (previous?.runs ?? 0) + 1, resumes: previous?.resumes ?? [],
+    cells: records, scaling: { ...(previous?.scaling ?? {}) }, quality: qualityReport(records),
+    files: { csv: `${plan.name}.csv`, json: `${plan.name}.json` }, stepSeconds: step, rateWindowSeconds,
+  };
+  if (previous) {
+    const interrupted = (previous.cells ?? []).filter((c) => c.status === 'running').map((c) => c.id);
+    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => `${n.workload} (service ${s}) still scaled; its original ${n.originalReplicas} replica(s) come from the earlier run's note`);
+    const changed = (previous.cells ?? []).filter((c) => c.status === 'done' && !done.has(c.id)).length;
+    const msg = [
+      `resuming ${plan.name}: ${done.size} of ${cells.length} cell(s) already done`,
+      ...(interrupted.length ? [`cell ${interrupted.join(', ')} was interrupted and restarts`] : []),
+      ...(changed ? [`${changed} done cell(s) changed in the plan or left it and run again`] : []),
+      ...unrestored,
+    ].join('; ');
+    doc.resumes.push(`${new Date(started * 1000).toISOString()}: ${msg}`);
+    emit({ kind: 'resume', message: msg });
+  }
+  const writeJson = () => {
+    doc.updated = now();
+    doc.quality = qualityReport(records);
+    writeFileAtomic(paths.json, jsonText(doc));
+  };
+  const writeCsv = () => writeFileAtomic(paths.csv, `${[PLAN_CSV_COLUMNS.join(','), ...csvLines].join('\n')}\n`);
+  writeCsv();
+  writeJson();
+
+  // 2. Nothing is sent before every pending cell can run: a JMeter cell needs its driver and its file.
+  const pendingCells = cells.filter((c) => !done.has(c.id));
+  for (const c of pendingCells) {
+    if (c.jmx && !hooks.jmxDriver) throw new Error(`cell ${c.id} names a JMeter plan (${c.jmx}) but the JMeter driver is not available in this build of MOrA`);
+    if (c.jmx && !existsSync(c.jmx)) throw new Error(`cell ${c.id}: JMeter plan ${c.jmx} does not exist`);
+  }
+  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: plan.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  const httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
+
+  const ran: string[] = [];
+  const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
+  for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
+  const scalers = new Map<string, Scaler>();
+  /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
+  const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !n.restored).map(([s]) => s));
+  const scalerOf = (c: PlanCell): Scaler | undefined => {
+    if (!c.workload) return undefined;
+    if (!scalers.has(c.service)) {
+      const s = hooks.scalerFor?.(c.workload, c.service);
+      if (!s) return undefined;
+      scalers.set(c.service, s);
+    }
+    return scalers.get(c.service);
+  };
+  const restore = async (service: string): Promise<void> => {
+    const note = doc.scaling[service];
+    const cell = cells.find((c) => c.service === service);
+    const scaler = cell && scalerOf(cell);
+    if (!note || note.restored || !scaler?.restore) return;
+    try {
+      await scaler.restore(note.originalReplicas);
+      note.restored = true;
+      delete note.restoreError;
+    } catch (e) {
+      note.restoreError = (e as Error)?.message ?? String(e);
+    }
+    toRestore.delete(service);
+    writeJson();
+    emit({ kind: 'scaling', service, note: { ...note } });
+  };
+
+  let currentReplicas = new Map<string, number>();
+  try {
+    for (const [position, cell] of pendingCells.entries()) {
+      if (hooks.signal?.aborted) break;
+      const rec = records[cell.index];
+      // A service's cells are consecutive: once the next pending cell is another service's, the previous one is done.
+      for (const s of [...toRestore]) if (s !== cell.service && !pendingCells.slice(position).some((c) => c.service === s)) await restore(s);
+      const scaler = scalerOf(cell);
+      if (cell.workload && cell.replicas !== 1 && !scaler) throw new Error(`cell ${cell.id} needs ${cell.replicas} replicas of ${cell.workload.kind}/${cell.workload.name} but there is no way to scale it (a kubeconfig)`);
+      if (scaler && currentReplicas.get(cell.service) !== cell.replicas) {
+        if (!doc.scaling[cell.service] && scaler.current && scaler.restore) {
+          const original = await scaler.current();
+          const d = scaler.describe?.(original) ?? { workload: `${cell.workload!.kind}/${cell.workload!.name}`, namespace: cell.workload!.namespace, restoreCommand: `scale it back to ${original} replicas` };
+          doc.scaling[cell.service] = { ...d, originalReplicas: original, restored: false };
+          writeJson(); // the note is on disk before the workload changes
+          emit({ kind: 'scaling', service: cell.service, note: { ...doc.scaling[cell.service] } });
+        } else if (doc.scaling[cell.service]?.restored) {
+          doc.scaling[cell.service].restored = false; // scaled again in a resumed run
+          writeJson();
+        }
+        toRestore.add(cell.service);
+        emit({ kind: 'scale', service: cell.service, workload: `${cell.workload!.kind}/${cell.workload!.name}`, replicas: cell.replicas });
+        await scaler.scale(cell.replicas, hooks.signal);
+        currentReplicas.set(cell.service, cell.replicas);
+      }
+      if (hooks.signal?.aborted) break;
+      emit({ kind: 'cell-start', cell, position, pending: pendingCells.length });
+      rec.status = 'running';
+      rec.attempts++;
+      delete rec.error;
+      const cellStarted = now();
+      writeJson();
+
+      const target = cell.target ? new URL(cell.target) : undefined;
+      const queryConfig: QueryConfig = {
+        ...DEFAULT_QUERY_CONFIG, resources: cell.resources, rateWindowSeconds, names: { ...DEFAULT_METRIC_NAMES },
+      };
+      if (cell.selector) queryConfig.appSelector = cell.selector;
+      else if (target) queryConfig.appSelector = `instance=${promString(target.host)}`;
+      try {
+        if (cell.resources === 'process' && queryConfig.appSelector) await waitForScrapes(prometheus, queryConfig.appSelector, scrape, sleep, hooks.signal);
+        else await prometheus.buildInfo({ signal: hooks.signal });
+      } catch (e) {
+        if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
+        throw e;
+      }
+
+      // Load.
+      const driver = cell.jmx ? hooks.jmxDriver! : httpDriver;
+      const loadStart = now();
+      let result: CellLoadResult;
+      try {
+        result = await driver({ cell, url: cell.target, jmx: cell.jmx, signal: hooks.signal, workDir: join(plan.outDir, '.work', cell.id.replace(/\//g, '_')) });
+      } catch (e) {
+        rec.status = 'failed';
+        rec.error = (e as Error)?.message ?? String(e);
+        throw e;
+      }
+      const loadEnd = now();
+      if (result.aborted || hooks.signal?.aborted) { rec.status = 'pending'; break; }
+      if (!doc.versions.drivers.includes(result.driver)) doc.versions.drivers.push(result.driver);
+      emit({ kind: 'cell-load-done', cell, stats: result });
+
+      // Cool-down, then until Prometheus holds a scrape from after the load (bounded).
+      if (cell.cooldownSeconds > 0) await sleep(cell.cooldownSeconds * 1000);
+      const settleDeadline = Date.now() + (3 * scrape + 2) * 1000;
+      if (cell.resources === 'process' && queryConfig.appSelector) {
+        for (;;) {
+          const r = await prometheus.query(`min(timestamp(up{${queryConfig.appSelector}}))`).catch(() => []);
+          if ((r[0]?.v ?? 0) >= loadEnd || Date.now() > settleDeadline) break;
+          await sleep(Math.min(500, scrape * 250));
+        }
+      } else if (cell.cooldownSeconds < 2 * scrape) {
+        await sleep((2 * scrape - cell.cooldownSeconds) * 1000);
+      }
+
+      // The cell's rows: the 12 metrics over the load, on the scrape grid.
+      const from = Math.floor(loadStart / step) * step;
+      const to = Math.ceil(loadEnd / step) * step;
+      const queryTarget = cell.workload ?? { namespace: '', kind: 'Pod' as const, name: cell.service };
+      let fetched;
+      try {
+        fetched = await fetchFrame(prometheus, metricQueries(queryTarget, queryConfig, step), { from, to, step }, hooks.signal);
+      } catch (e) {
+        if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
+        rec.status = 'failed';
+        rec.error = (e as Error)?.message ?? String(e);
+        throw e;
+      }
+      const keep: number[] = [];
+      for (let i = 0; i < fetched.frame.t.length; i++) if (fetched.frame.t[i] >= loadStart && fetched.frame.t[i] <= loadEnd) keep.push(i);
+      const t = Float64Array.from(keep, (i) => fetched.frame.t[i]);
+      const values: Partial<Record<MetricName, Float64Array>> = {};
+      for (const [m, v] of Object.entries(fetched.frame.values) as Array<[MetricName, Float64Array]>) values[m] = Float64Array.from(keep, (i) => v[i]);
+      // The measured rows start after the warm-up, and after a full rate window of the cell's own load (before it,
+      // rate() still mixes in the previous cell), but no later than half-way through the measured time.
+      const measuredFrom = loadStart + Math.min(Math.max(cell.warmupSeconds, rateWindowSeconds), cell.warmupSeconds + cell.durationSeconds / 2);
+      const warm = Array.from(t, (x) => x < measuredFrom);
+      const measured = keep.map((_, k) => k).filter((k) => !warm[k]);
+      const means: Partial<Record<MetricName, number>> = {};
+      const maxima: Partial<Record<MetricName, number>> = {};
+      const judged: Partial<Record<MetricName, number[]>> = {};
+      for (const m of METRIC_NAMES) {
+        const v = values[m];
+        if (!v) continue;
+        const xs = measured.map((k) => v[k]).filter(Number.isFinite);
+        judged[m] = xs;
+        if (xs.length) { const s = stats(xs); means[m] = s.mean; maxima[m] = s.max; }
+      }
+      const expectedRows = Math.max(1, Math.floor((loadEnd - measuredFrom) / step));
+      rec.quality = judgeCell({ cell, stats: result, judged, expectedRows, thresholds: plan.quality, missing: fetched.missing.map((q) => q.metric) });
+      rec.summary = { rows: measured.length, means, maxima };
+      rec.stats = result;
+      rec.timings = { started: cellStarted, loadStart, loadEnd, finished: now() };
+      csvLines.push(...planCsvLines({
+        t, values, loadLevel: new Float64Array(t.length).fill(cell.level), replicas: new Float64Array(t.length).fill(cell.replicas),
+      }, { cellId: cell.id, service: cell.service, warmup: warm }));
+      // Written the moment the cell ends: the CSV first, then the JSON that marks it done (see the module comment).
+      writeCsv();
+      rec.status = 'done';
+      writeJson();
+      ran.push(cell.id);
+      emit({ kind: 'cell-written', cell, record: rec });
+    }
+    doc.status = records.every((r) => r.status === 'done') ? 'complete' : 'partial';
+  } catch (e) {
+    doc.status = 'failed';
+    doc.error = (e as Error)?.message ?? String(e);
+    throw e;
+  } finally {
+    for (const r of records) if (r.status === 'running') r.status = 'pending';
+    for (const s of [...toRestore]) await restore(s);
+    currentReplicas = new Map();
+    writeJson();
+  }
+  return { document: doc, jsonPath: paths.json, csvPath: paths.csv, ran, skipped };
+}

@@ -1,0 +1,114 @@
+/**
+ * The quality gate of one experiment cell (docs/EXPERIMENTS.md § Quality gate), on the rows after its warm-up:
+ * - completeness: request rate, CPU and memory each have at least `minCompleteness` of the expected samples;
+ * - stability: the coefficient of variation of request rate, CPU, memory and p95 latency is at most `maxCv` above the
+ *   asked rate's own CV (a step, ramp or spike moves the load on purpose; a constant cell has CV 0 there);
+ * - achieved vs asked rate: a cell that met its SLO but got less than `minAchievedShare` of the asked rate measured
+ *   the load generator, not the service. One that missed its SLO while short of the rate is *saturated*: the service
+ *   was the limit, which is what a capacity search looks for — noted, not failed;
+ * - error share: failed requests (connection errors, timeouts, non-2xx) at most `maxErrorShare` of the attempts.
+ * A failed cell stays in the CSV and the JSON, with its reasons, and is left out of capacity estimates.
+ */
+import type { MetricName } from '../../core/metrics';
+import type { CellLoadResult, PlanCell, QualityThresholds } from './plan-file';
+
+export interface CellQuality {
+  passed: boolean;
+  /** Why it failed (empty when it passed). */
+  reasons: string[];
+  /** Worth knowing, not failing: saturation, metrics too small to judge. */
+  notes: string[];
+  completeness: Partial<Record<MetricName, number>>;
+  cv: Partial<Record<MetricName, number>>;
+  askedRate: number;
+  achievedShare: number;
+  errorShare: number;
+  /** The driver's latency met the cell's SLO. */
+  sloMet: boolean;
+  /** Short of the asked rate while missing the SLO: the service was at its limit. */
+  saturated: boolean;
+}
+
+export const COMPLETENESS_METRICS: readonly MetricName[] = ['request_rate', 'cpu_usage', 'memory_working_set'];
+
+/** Metrics judged for stability, with the mean below which their CV is noise, not instability. */
+const CV_METRICS: ReadonlyArray<[MetricName, number]> = [['request_rate', 0.5], ['cpu_usage', 0.005], ['memory_working_set', 1 << 20], ['latency_p95', 0.001]];
+
+function cv(xs: readonly number[]): number {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, n - 1));
+  return mean !== 0 ? sd / Math.abs(mean) : Infinity;
+}
+
+/** The mean asked rate over the measured segments and its coefficient of variation over time. */
+export function askedRate(cell: PlanCell): { mean: number; cv: number } {
+  const segs = cell.schedule.filter((s) => !s.warmup);
+  const total = segs.reduce((n, s) => n + s.seconds, 0);
+  const mean = segs.reduce((n, s) => n + s.rate * s.seconds, 0) / total;
+  const variance = segs.reduce((n, s) => n + s.seconds * (s.rate - mean) ** 2, 0) / total;
+  return { mean, cv: mean > 0 ? Math.sqrt(variance) / mean : 0 };
+}
+
+export function sloMet(cell: Pick<PlanCell, 'slo'>, stats: Pick<CellLoadResult, 'latencyP95Ms' | 'latencyP99Ms'>): boolean {
+  const { latencyP95Ms: p95, latencyP99Ms: p99 } = cell.slo;
+  if (p95 !== undefined && !(stats.latencyP95Ms <= p95)) return false;
+  if (p99 !== undefined && !(stats.latencyP99Ms <= p99)) return false;
+  return true;
+}
+
+export interface JudgeInput {
+  cell: PlanCell;
+  stats: CellLoadResult;
+  /** The finite values of each metric in the measured rows. */
+  judged: Partial<Record<MetricName, number[]>>;
+  /** Scrape steps in the measured window. */
+  expectedRows: number;
+  thresholds: QualityThresholds;
+  /** Metrics Prometheus had no series for. */
+  missing?: MetricName[];
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export function judgeCell(input: JudgeInput): CellQuality {
+  const { cell, stats, judged, expectedRows, thresholds: th } = input;
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const completeness: CellQuality['completeness'] = {};
+  for (const m of COMPLETENESS_METRICS) {
+    const n = judged[m]?.length ?? 0;
+    completeness[m] = Math.min(1, n / expectedRows);
+    if (completeness[m]! < th.minCompleteness) {
+      reasons.push(input.missing?.includes(m)
+        ? `${m}: no series in Prometheus for this cell`
+        : `${m}: ${n} of ${expectedRows} samples after warm-up (need ${pct(th.minCompleteness)})`);
+    }
+  }
+  const asked = askedRate(cell);
+  const cvs: CellQuality['cv'] = {};
+  for (const [m, floor] of CV_METRICS) {
+    const xs = judged[m] ?? [];
+    if (xs.length < 3) continue;
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    if (Math.abs(mean) < floor) { notes.push(`${m}: mean ${mean.toPrecision(2)} too small to judge its stability`); continue; }
+    cvs[m] = cv(xs);
+    const allowed = th.maxCv + asked.cv;
+    if (cvs[m]! > allowed) reasons.push(`${m} unstable after warm-up: coefficient of variation ${cvs[m]!.toFixed(2)} (at most ${allowed.toFixed(2)})`);
+  }
+  const met = sloMet(cell, stats);
+  const achievedShare = asked.mean > 0 ? stats.achievedRate / asked.mean : 0;
+  let saturated = false;
+  if (stats.requests === 0) reasons.push('no request was answered');
+  else if (achievedShare < th.minAchievedShare) {
+    if (met) reasons.push(`achieved ${stats.achievedRate.toFixed(1)} of the asked ${asked.mean.toFixed(1)} req/s (${pct(achievedShare)}, need ${pct(th.minAchievedShare)}) while latency met the SLO: the load generator, not the service, was the limit`);
+    else {
+      saturated = true;
+      notes.push(`saturated: served ${stats.achievedRate.toFixed(1)} of the asked ${asked.mean.toFixed(1)} req/s with latency above the SLO`);
+    }
+  }
+  const attempts = stats.requests + stats.errors;
+  const errorShare = attempts > 0 ? (stats.errors + stats.non2xx) / attempts : 0;
+  if (errorShare > th.maxErrorShare) reasons.push(`${pct(errorShare)} of the requests failed (${stats.non2xx} non-2xx, ${stats.errors} errors; at most ${pct(th.maxErrorShare)})`);
+  return { passed: reasons.length === 0, reasons, notes, completeness, cv: cvs, askedRate: asked.mean, achievedShare, errorShare, sloMet: met, saturated };
+}

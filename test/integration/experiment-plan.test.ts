@@ -1,0 +1,190 @@
+// An experiment plan end to end (issue 14, Must show 1): 3 services × 2 replica counts × 3 load levels against the
+// sample service with a KNOWN capacity (a serial queue, 20 ms per request → 50 req/s per replica, whatever the load on
+// the machine), each service a Deployment on a REAL kube-apiserver (control-plane.ts) that the real `mora` CLI scales.
+// No kubelet runs: KubeletDouble (a test double for the kubelet) runs spec.replicas sample-service processes behind a
+// round-robin proxy and reports them ready, and a real Prometheus scrapes each process (file_sd, 1 s).
+// The CLI is killed with SIGKILL in the middle of a cell, then run again: it resumes — the written cells are kept as
+// they were, the interrupted one restarts, the workload left scaled is restored from the note of the killed run — and
+// the dataset it produces passes the quality gate and estimates the capacity within 20% of the known 50 req/s.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
+import { parseExperimentCsv } from '../../src/data/experiments/csv';
+import type { PlanDocument } from '../../src/data/experiments/plan-run';
+import { capacityFromPlan } from '../../src/pipeline/experiment-capacity';
+import { ControlPlane } from '../harness/control-plane';
+import { KubeletDouble } from '../harness/kubelet-double';
+import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SERVICES = ['svc-a', 'svc-b', 'svc-c'];
+const SERVICE_MS = 20;
+const KNOWN_CAPACITY = 1000 / SERVICE_MS; // req/s per replica
+const ORIGINAL_REPLICAS = 3;
+
+async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${detail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function runCli(args: string[]): { child: ChildProcess; stderr: () => string; stdout: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '', stdout = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
+}
+
+describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL mid-way, resume (real CLI, kube-apiserver, Prometheus)', function () {
+  this.timeout(420_000);
+  let cp: ControlPlane | undefined;
+  const doubles = new Map<string, KubeletDouble>();
+  let prom: RunningPrometheus | undefined;
+  let dir: string;
+  let kubeconfig: string;
+  let planFile: string;
+  const children: ChildProcess[] = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-plan-it-'));
+    cp = await ControlPlane.start();
+    await cp.createNamespace('shop');
+    kubeconfig = cp.writeKubeconfig([{ name: 'mora-real', credentials: cp.admin, namespace: 'shop' }], 'shop');
+    for (const name of SERVICES) {
+      await cp.createDeployment('shop', { name, replicas: ORIGINAL_REPLICAS, containers: [{ name: 'server', image: 'sample:1' }] });
+      doubles.set(name, await KubeletDouble.start({
+        cp, namespace: 'shop', name, service: { serviceTimeMs: SERVICE_MS, concurrency: 1 }, fileSd: path.join(dir, `${name}.sd.json`), labels: { service: name }, pollMs: 100,
+      }));
+    }
+    prom = await startPrometheus({
+      scrapeConfigsYaml: SERVICES.map((name) => `  - job_name: ${name}\n    scrape_interval: 1s\n    file_sd_configs:\n      - files: ['${path.join(dir, `${name}.sd.json`)}']\n        refresh_interval: 1s\n`).join(''),
+    });
+    planFile = path.join(dir, 'shop.mora-plan.yaml');
+    fs.writeFileSync(planFile, [
+      '# 20 ms per request, one at a time: 50 req/s per replica. 40 req/s per replica is within the SLO, 60 and more saturate it.',
+      `prometheus: ${prom.url}`,
+      'scrapeInterval: 1s',
+      'rateCap: 150',
+      'out: results',
+      'services:',
+      ...SERVICES.flatMap((name) => [
+        `  - name: ${name}`,
+        `    target: ${doubles.get(name)!.url}`,
+        '    replicas: [1, 2]',
+        '    levels: [40, 80, 120]',
+        '    duration: 3s',
+        '    warmup: 2s',
+        '    slo: { latencyP95Ms: 120 }',
+        `    workload: { namespace: shop, kind: Deployment, name: ${name} }`,
+        '    resources: process',
+        `    selector: job="${name}"`,
+        '    connections: 20',
+      ]),
+      '',
+    ].join('\n'));
+  });
+
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await prom?.stop();
+    for (const d of doubles.values()) await d.stop();
+    await cp?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const spec = async (name: string) => ((await cp!.get('apps/v1', 'Deployment', 'shop', name)).spec as { replicas: number }).replicas;
+  const jsonPath = () => path.join(dir, 'results', 'shop.json');
+  const csvPath = () => path.join(dir, 'results', 'shop.csv');
+  const readDoc = () => JSON.parse(fs.readFileSync(jsonPath(), 'utf8')) as PlanDocument;
+
+  it('--dry-run lists the 18 cells and the total load and sends nothing', async () => {
+    let out = '';
+    const code = await experimentRunCommand(planFile, { format: 'json', dryRun: true }, (s) => (out += s), () => undefined);
+    assert.equal(code, 0);
+    const r = JSON.parse(out) as { cells: Array<{ id: string }>; totalRequests: number };
+    assert.equal(r.cells.length, 18);
+    assert.deepEqual(r.cells.slice(0, 4).map((c) => c.id), ['svc-a/r1/l40', 'svc-a/r1/l80', 'svc-a/r1/l120', 'svc-a/r2/l40']);
+    assert.equal(r.totalRequests, 3 * 2 * (40 + 80 + 120) * 5);
+    assert.equal(fs.existsSync(jsonPath()), false);
+  });
+
+  it('killed with SIGKILL in the middle of a cell, then resumed: nothing written is lost, the cell restarts, replicas are restored, capacity within 20%', async () => {
+    const args = ['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'];
+    // 1. The first run, killed inside svc-b's first cell at 2 replicas (cell 10 of 18): svc-b is left scaled to 2.
+    const first = runCli(args);
+    children.push(first.child);
+    await until('the first run to reach cell svc-b/r2/l40', 200_000, () => /cell 10\/18 svc-b\/r2\/l40/.test(first.stderr()) || first.child.exitCode !== null, first.stderr);
+    assert.equal(first.child.exitCode, null, first.stderr());
+    await new Promise((r) => setTimeout(r, 2500)); // inside the cell's load (2 s warm-up + 3 s)
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const killed = readDoc();
+    const doneAtKill = killed.cells.filter((c) => c.status === 'done');
+    assert.deepEqual(doneAtKill.map((c) => c.id), [
+      'svc-a/r1/l40', 'svc-a/r1/l80', 'svc-a/r1/l120', 'svc-a/r2/l40', 'svc-a/r2/l80', 'svc-a/r2/l120', 'svc-b/r1/l40', 'svc-b/r1/l80', 'svc-b/r1/l120',
+    ], first.stderr());
+    assert.equal(killed.cells.find((c) => c.id === 'svc-b/r2/l40')!.status, 'running');
+    assert.equal(await spec('svc-b'), 2, 'a SIGKILL cannot restore: svc-b is still at 2 replicas');
+    assert.deepEqual([killed.scaling['svc-b'].originalReplicas, killed.scaling['svc-b'].restored], [ORIGINAL_REPLICAS, false]);
+    assert.deepEqual([killed.scaling['svc-a'].originalReplicas, killed.scaling['svc-a'].restored], [ORIGINAL_REPLICAS, true]);
+    assert.equal(await spec('svc-a'), ORIGINAL_REPLICAS);
+    const csvAtKill = fs.readFileSync(csvPath(), 'utf8').split('\n').filter((l) => l && !l.startsWith('timestamp'));
+    assert.ok(csvAtKill.length >= 9 * 3, `${csvAtKill.length} rows for 9 written cells`);
+
+    // 2. The same plan again: resumes.
+    const second = runCli([...args, '--format', 'json']);
+    children.push(second.child);
+    const killer = setTimeout(() => second.child.kill('SIGKILL'), 200_000);
+    const code = await second.exited;
+    clearTimeout(killer);
+    assert.equal(code, 0, second.stderr());
+    assert.match(second.stderr(), /resuming shop: 9 of 18 cell\(s\) already done; cell svc-b\/r2\/l40 was interrupted and restarts; Deployment\/svc-b \(service svc-b\) still scaled; its original 3 replica\(s\) come from the earlier run's note/);
+    const doc = readDoc();
+    assert.equal(doc.status, 'complete', second.stderr());
+    assert.equal(doc.runs, 2);
+    assert.ok(doc.cells.every((c) => c.status === 'done'));
+    // Nothing written before the kill changed; the interrupted cell ran again (its second attempt).
+    for (const c of doneAtKill) assert.deepEqual(doc.cells.find((d) => d.id === c.id), c);
+    assert.equal(doc.cells.find((c) => c.id === 'svc-b/r2/l40')!.attempts, 2);
+    const csv = fs.readFileSync(csvPath(), 'utf8');
+    const lines = csv.split('\n').filter((l) => l && !l.startsWith('timestamp'));
+    assert.deepEqual(lines.slice(0, csvAtKill.length), csvAtKill, 'the rows of the cells written before the kill are kept as they were');
+    const header = csv.split('\n')[0].split(',');
+    const cellCol = header.indexOf('cell_id');
+    for (const c of doc.cells) assert.ok(lines.filter((l) => l.split(',')[cellCol] === c.id).length >= 3, `rows of ${c.id}`);
+    assert.equal(parseExperimentCsv(csv).t.length, lines.length);
+
+    // Replica counts: back to the original everywhere, the notes say so, and the kubelet double runs that many.
+    for (const name of SERVICES) {
+      assert.equal(await spec(name), ORIGINAL_REPLICAS, name);
+      assert.deepEqual([doc.scaling[name].originalReplicas, doc.scaling[name].restored], [ORIGINAL_REPLICAS, true], name);
+      await until(`${name} to run ${ORIGINAL_REPLICAS} processes again`, 30_000, () => doubles.get(name)!.replicas === ORIGINAL_REPLICAS);
+    }
+
+    // A validated dataset: most cells pass the gate (a loaded machine may fail one; it is then left out, not used).
+    const report = doc.quality;
+    assert.ok(report.passed >= 14, `quality: ${JSON.stringify(report.failures)}`);
+    const out = JSON.parse(second.stdout()) as { status: string; capacity: Array<{ service: string; perReplica?: { estimate: number } }> };
+    assert.equal(out.status, 'complete');
+
+    // Capacity within 20% of the known 50 req/s per replica, for every service.
+    const caps = capacityFromPlan(doc);
+    assert.deepEqual(caps.map((c) => c.service), SERVICES);
+    for (const c of caps) {
+      const k = c.perReplica;
+      assert.ok(k, `${c.service}: no capacity (${JSON.stringify(c.groups)}; ${JSON.stringify(c.excludedCells)})`);
+      assert.ok(Math.abs(k.estimate - KNOWN_CAPACITY) / KNOWN_CAPACITY <= 0.2, `${c.service}: ${k.estimate.toFixed(1)} req/s per replica (${k.lower.toFixed(1)}–${k.upper.toFixed(1)}), known ${KNOWN_CAPACITY}; groups ${JSON.stringify(c.groups)}`);
+      assert.ok(k.lower <= k.estimate && k.estimate <= k.upper);
+      assert.equal(k.slo, 'p95 ≤ 120 ms');
+    }
+  });
+});
