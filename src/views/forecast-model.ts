@@ -17,6 +17,8 @@ import type { Forecast } from '../ml/forecast-types';
 import type { FusedForecast } from '../ml/fusion';
 import { createRunContext } from '../ml/forecast';
 import type { Holdout } from '../ml/lstm/holdout-run';
+import { globalLstmOverride, type GlobalLstmModel } from '../ml/lstm/global';
+import { globalModelDir, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
 import {
   PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
@@ -52,6 +54,30 @@ export interface ForecastViewOptions {
   experiments?: readonly StoredExperiment[];
   /** Recommendation from elsewhere; when absent the engine computes one with `policy`, `model` and `experiments`. */
   recommendation?: Recommendation;
+  /** Says where the LSTM came from when it is not a per-series training (the cluster's cached global model). */
+  lstmNote?: string;
+}
+
+/**
+ * The cluster's global LSTM from MOrA's model cache (written by `mora recommend -m fused` or the extension's store at fleet
+ * scale, src/pipeline/global-lstm.ts), when one exists for this context and was trained at the view's bucket; an
+ * unreadable one is reported through `warn` and ignored.
+ */
+export function cachedGlobalLstm(sourceKind: string, context: string, bucket: number, warn: (line: string) => void, cacheRoot?: string): GlobalLstmModel | undefined {
+  const model = readCachedGlobal(globalModelDir(sourceKind, context, cacheRoot), warn);
+  return model && trainedStep(model) === bucket ? model : undefined;
+}
+
+/**
+ * The LSTM runner of a global model: a forecast in milliseconds (no training), scored on the fusion's holdout — which
+ * the model never saw (it was trained on each series up to two days before the last midnight).
+ */
+export function globalLstmRunner(model: GlobalLstmModel): LstmRunner {
+  const run = globalLstmOverride(model);
+  return async (history, horizon, step) => {
+    const r = await run(history, { horizon, step, modelOptions: {} });
+    return { forecast: r.forecast, holdout: (r.fitted as { holdout: Holdout }).holdout };
+  };
 }
 
 export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
@@ -268,6 +294,7 @@ export async function buildForecastView(
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
   if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
+  else if (options.lstmNote) notes.push(options.lstmNote);
   else if (options.lstmPanels.length < panels.length) {
     notes.push(`LSTM run for ${options.lstmPanels.join(' and ')} only (it trains for tens of seconds per series, in a worker thread).`);
   }

@@ -12,6 +12,7 @@ import { loadGlobalLstm } from '../../src/ml/lstm/global';
 import { recommendFromSource } from '../../src/pipeline/recommend';
 import { contextLstm, poolCutoff, unavailableLstm, type GlobalLstmSettings, type GlobalModelEvent } from '../../src/pipeline/global-lstm';
 import { downsample } from '../../src/rightsizing/engine/forecast-choice';
+import { buildForecastView, cachedGlobalLstm, DEFAULT_FORECAST_VIEW_OPTIONS, globalLstmRunner } from '../../src/views/forecast-model';
 
 const DAY = 86400;
 const REPO = join(__dirname, '..', '..');
@@ -119,6 +120,27 @@ describe('recommend -m fused with one global LSTM per context (src/pipeline/glob
     for (const f of readdirSync(dir())) if (f.endsWith('.weights.bin')) rmSync(join(dir(), f));
     const second = await run();
     assert.deepEqual(kinds(second.events), ['warning', 'training', 'trained']);
+  });
+
+  it('lets the forecast view use the cached global model: LSTM and fused on all four panels, no per-series training', async () => {
+    const source = fleet();
+    await run(source);
+    const warnings: string[] = [];
+    assert.equal(cachedGlobalLstm('demo', 'unit-fleet', 300, (l) => warnings.push(l), cacheRoot), undefined, 'another bucket: not this model');
+    assert.equal(cachedGlobalLstm('demo', 'no-such-context', 900, (l) => warnings.push(l), cacheRoot), undefined);
+    const model = cachedGlobalLstm('demo', 'unit-fleet', 900, (l) => warnings.push(l), cacheRoot);
+    assert.ok(model);
+    assert.deepEqual(warnings, []);
+    const [w] = await source.workloads('unit-fleet', 'fleet-000');
+    const t0 = performance.now();
+    const { data } = await buildForecastView(source, w, 'server', {
+      ...DEFAULT_FORECAST_VIEW_OPTIONS, lstm: globalLstmRunner(model), lstmPanels: ['cpu', 'memory', 'requests', 'replicas'], lstmNote: 'LSTM: the global model',
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    assert.deepEqual(data.panels.map((p) => p.id), ['cpu', 'memory', 'requests', 'replicas']);
+    for (const p of data.panels) assert.deepEqual(p.forecasts.map((f) => f.model), ['prophet', 'lstm', 'fused'], p.id);
+    assert.ok(data.notes.includes('LSTM: the global model'));
+    assert.ok(seconds < 60, `${seconds} s`);
   });
 
   it('keeps the cache out of any repository: XDG_CACHE_HOME when absolute, never a relative one, never inside a checkout', () => {
