@@ -132,10 +132,16 @@ export function riskStatement(r: ResourceRecommendation): string {
  * `setting` names where the target is set (`mora.risk.cpu`), after it.
  */
 export function riskTargetNote(risk: RiskStatement, setting?: string): string {
-  const target = (risk.measure === 'exceedance' ? `≤${shareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
   const how = risk.calibrationDays > 0
     ? `calibrated on ${risk.calibrationDays} day${risk.calibrationDays === 1 ? '' : 's'} of its own history`
     : 'no history to calibrate on yet (the margin is a prior)';
+  if (risk.fleet) {
+    // A fleet budget: the target is this workload's allotment, the setting is the fleet's mean.
+    const mine = risk.measure === 'exceedance' ? `≈${shareText(risk.target)} of the time above the request` : `≈${oomDaysText(risk.target)}`;
+    const fleet = risk.measure === 'exceedance' ? shareText(risk.fleet.target) : oomDaysText(risk.fleet.target);
+    return `this workload: ${mine}, within the fleet's ${fleet} budget (mean over ${risk.fleet.workloads} workloads${setting ? `, ${setting}` : ''}), ${how}`;
+  }
+  const target = (risk.measure === 'exceedance' ? `≤${shareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
   return `risk target ${target}, ${how}`;
 }
 
@@ -170,12 +176,14 @@ export function riskCell(c: ContainerRecommendation): string | undefined {
 }
 
 /** The risk targets the recommendations were sized to, read from their evidence (the first of each measure). */
-export function riskTargets(recs: Iterable<{ containers: readonly ContainerRecommendation[] }>): { cpu?: number; memory?: number } {
-  const out: { cpu?: number; memory?: number } = {};
+export function riskTargets(recs: Iterable<{ containers: readonly ContainerRecommendation[] }>): { cpu?: number; memory?: number; fleet?: boolean } {
+  const out: { cpu?: number; memory?: number; fleet?: boolean } = {};
   for (const r of recs) {
     for (const c of r.containers) {
-      out.cpu ??= c.cpu?.evidence.risk?.target;
-      out.memory ??= c.memory?.evidence.risk?.target;
+      // A fleet budget: the setting is the fleet's mean, each container's own target is its allotment.
+      out.cpu ??= c.cpu?.evidence.risk?.fleet?.target ?? c.cpu?.evidence.risk?.target;
+      out.memory ??= c.memory?.evidence.risk?.fleet?.target ?? c.memory?.evidence.risk?.target;
+      if (c.cpu?.evidence.risk?.fleet || c.memory?.evidence.risk?.fleet) out.fleet = true;
     }
   }
   return out;
@@ -188,5 +196,5 @@ export function riskTargets(recs: Iterable<{ containers: readonly ContainerRecom
 export function riskTargetsLine(recs: Iterable<{ containers: readonly ContainerRecommendation[] }>): string | undefined {
   const t = riskTargets(recs);
   const parts = [t.cpu !== undefined ? riskTargetText('exceedance', t.cpu) : '', t.memory !== undefined ? riskTargetText('oom-days', t.memory) : ''].filter(Boolean);
-  return parts.length ? `risk targets: ${parts.join(', ')}` : undefined;
+  return parts.length ? `${t.fleet ? 'fleet risk budget (the mean over the workloads; each has its own target)' : 'risk targets'}: ${parts.join(', ')}` : undefined;
 }

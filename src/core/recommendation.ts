@@ -64,6 +64,11 @@ export interface RiskStatement {
   expected: number;
   /** Days of the workload's own history the calibration used (0: cold start, the margin is a prior). */
   calibrationDays: number;
+  /**
+   * With a fleet risk budget (`--risk-scope fleet`): `target` is this workload's allotment and this is the budget — the
+   * mean target over the fleet's workloads.
+   */
+  fleet?: { target: number; workloads: number };
 }
 
 export interface ResourceRecommendation {

@@ -168,3 +168,46 @@ describe('mora backtest --risk-scope fleet', function () {
     assert.throws(() => backtestCommand({ ...base, input: dir, riskScope: 'namespace' }), (e: unknown) => e instanceof UserError && /--risk-scope must be workload or fleet/.test(e.message));
   });
 });
+
+describe('mora recommend --risk-scope fleet', function () {
+  this.timeout(120_000);
+
+  it('allots each demo container its own target, their mean the budget, none above the cap', async () => {
+    const { fleetRiskAllotment } = await import('../../src/pipeline/fleet-risk');
+    const { DemoDataSource } = await import('../../src/data/demo');
+    const source = new DemoDataSource();
+    const fleet = await fleetRiskAllotment(source, {}, { cpuRisk: 0.05, memoryRisk: 0.01, historyDays: 14 });
+    const cpu = fleet.summary.find((s) => s.kind === 'cpu')!;
+    assert.equal(cpu.cap, 0.2);
+    const ctx = (await source.contexts())[0];
+    const targets: number[] = [];
+    for (const ns of await source.namespaces(ctx)) {
+      for (const w of await source.workloads(ctx, ns)) {
+        for (const c of w.containers) {
+          const a = fleet.allotment(w, c.name, 'cpu');
+          if (!a) continue;
+          assert.deepEqual(a.fleet, { target: 0.05, workloads: cpu.members });
+          targets.push(a.target);
+        }
+      }
+    }
+    assert.equal(targets.length, cpu.members);
+    assert.ok(Math.abs(mean(targets) - 0.05) < 1e-9, `mean ${mean(targets)}`);
+    assert.ok(targets.every((t) => t <= 0.2 + 1e-12) && new Set(targets).size > 1, String(targets));
+  });
+
+  it('the evidence says the workload\'s own allotment within the fleet\'s budget', async () => {
+    const { riskTargetNote } = await import('../../src/core/advice-text');
+    const note = riskTargetNote({ measure: 'exceedance', target: 0.12, expected: 0.118, calibrationDays: 13, fleet: { target: 0.05, workloads: 23 } });
+    assert.match(note, /^this workload: ≈12% of the time above the request, within the fleet's 5% budget \(mean over 23 workloads\), calibrated on 13 days/);
+    const plain = riskTargetNote({ measure: 'exceedance', target: 0.05, expected: 0.05, calibrationDays: 13 });
+    assert.match(plain, /^risk target ≤5% of the time/);
+  });
+
+  it('refuses a cap without the fleet scope and an unknown scope', async () => {
+    const { recommendCommand } = await import('../../src/cli/commands/recommend');
+    const base = { source: 'demo', format: 'table', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', cpuStep: '5m', memoryStep: '1Mi', cpuMin: '10m', memoryMin: '32Mi', quiet: true };
+    await assert.rejects(recommendCommand({ ...base, riskScope: 'cluster' }), /--risk-scope must be workload or fleet/);
+    await assert.rejects(recommendCommand({ ...base, cpuRiskCap: '0.2' }), /go with --risk-scope fleet/);
+  });
+});

@@ -8,6 +8,8 @@ import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
+const percentText = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
+
 export interface RecommendCliOptions {
   source: string;
   namespace?: string;
@@ -20,6 +22,10 @@ export interface RecommendCliOptions {
   /** Risk targets (shares); undefined: the policy's defaults (5% / 1%). */
   cpuRisk?: string;
   memoryRisk?: string;
+  /** workload (default) or fleet: the risk targets as a budget for the mean over the containers in scope. */
+  riskScope?: string;
+  cpuRiskCap?: string;
+  memoryRiskCap?: string;
   historyDays: string;
   strategy: string;
   model: string;
@@ -49,6 +55,8 @@ export interface RecommendCliOptions {
   shardIndex?: string;
   shards?: string;
   pushgateway?: string;
+  /** --create-vpas (recommend-in-cluster.ts). */
+  createVpas?: boolean;
   metricsFile?: string;
 }
 
@@ -73,6 +81,9 @@ export function register(program: Command): void {
     .option('--memory-margin <fraction>', 'extra memory margin on top of the learned one', '0')
     .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time)`)
     .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100)`)
+    .option('--risk-scope <scope>', 'workload (default): every container held to the risk targets; fleet: the targets are a budget for the mean over the containers in scope (e.g. a namespace) and each gets its own, the least total waste', 'workload')
+    .option('--cpu-risk-cap <share>', 'with --risk-scope fleet: no container\'s CPU target above this (default 4× --cpu-risk, at most 0.3)')
+    .option('--memory-risk-cap <share>', 'with --risk-scope fleet: no container\'s memory target above this (default 4× --memory-risk, at most 0.3)')
     .option('--history-days <days>', 'days of history to use', '14')
     .option('--cpu-step <quantity>', 'round CPU up to a multiple of this', '5m')
     .option('--memory-step <quantity>', 'round memory up to a multiple of this', '1Mi')
@@ -93,7 +104,7 @@ export function register(program: Command): void {
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
-    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing')
+    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
     .option('-y, --yes', 'with --apply-cluster: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
@@ -101,6 +112,7 @@ export function register(program: Command): void {
     .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
     .option('--pushgateway <url>', 'with --in-cluster: push the run\'s metrics to this Prometheus Pushgateway at the end (default $MORA_PUSHGATEWAY_URL)')
     .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (- : stderr; stdout is the JSON summary)')
+    .option('--create-vpas', 'with --in-cluster: first create an updateMode "Off" VPA naming mora for each workload without a VPA, in namespaces labelled mora.dev/create-vpa=true (with --dry-run: only print them)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {
       try {
@@ -172,9 +184,17 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
+  if (opts.createVpas) throw new UserError('--create-vpas goes with --in-cluster');
   const format = opts.format.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   const policy = recommendPolicy(opts);
+  const scope = (opts.riskScope ?? 'workload').toLowerCase();
+  if (scope !== 'workload' && scope !== 'fleet') throw new UserError(`--risk-scope must be workload or fleet, got "${opts.riskScope}"`);
+  if (scope === 'workload' && (opts.cpuRiskCap !== undefined || opts.memoryRiskCap !== undefined)) throw new UserError('--cpu-risk-cap and --memory-risk-cap go with --risk-scope fleet');
+  const caps = {
+    cpu: opts.cpuRiskCap === undefined ? undefined : riskOption('--cpu-risk-cap', opts.cpuRiskCap, DEFAULT_RISK.cpu),
+    memory: opts.memoryRiskCap === undefined ? undefined : riskOption('--memory-risk-cap', opts.memoryRiskCap, DEFAULT_RISK.memory),
+  };
   const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
   applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
   let model: string | undefined = opts.model.toLowerCase();
@@ -210,6 +230,17 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   // Which Prometheus answers, when MOrA found it itself (stderr: the output stays the recommendations only).
   for (const [context, found] of cluster?.discovered ?? []) process.stderr.write(`Prometheus for context "${context}": ${found.description}\n`);
 
+  if (scope === 'fleet') {
+    // The fleet's usage is read first (once more than the run reads it), then each container recommended at its allotment.
+    const { fleetRiskAllotment } = require('../../pipeline/fleet-risk') as typeof import('../../pipeline/fleet-risk');
+    const fleet = await fleetRiskAllotment(source, { namespace: opts.namespace, workload: opts.workload }, policy, caps);
+    policy.riskAllotment = fleet.allotment;
+    if (!opts.quiet) {
+      for (const f of fleet.summary) {
+        process.stderr.write(`fleet risk budget, ${f.kind}: mean ${percentText(f.target)} over ${f.members} containers, each ${percentText(f.min)}–${percentText(f.max)} (cap ${percentText(f.cap)})\n`);
+      }
+    }
+  }
   const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
   // A terminal gets one updating line; a log (CI, pipes) gets a line per workload, but only for long work (with a forecaster).
   const tty = process.stderr.isTTY === true;

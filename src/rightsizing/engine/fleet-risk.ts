@@ -17,6 +17,15 @@
  * 1.37× VPA's waste against 1.35×, and the fleet mean ran 7.5% at 5%.)
  */
 
+/** A workload's share of a fleet risk budget: its own target, and the fleet's mean target over how many workloads. */
+export interface AllottedRisk {
+  target: number;
+  fleet: { target: number; workloads: number };
+}
+
+/** Which target a container's CPU or memory got from a fleet budget (undefined: the policy's own target applies). */
+export type RiskAllotment = (workload: { context: string; namespace: string; name: string }, container: string, kind: 'cpu' | 'memory') => AllottedRisk | undefined;
+
 /** One point of a workload's curve: a target and what its value wasted on the recent past (waste / usage). */
 export interface FleetCurvePoint {
   target: number;

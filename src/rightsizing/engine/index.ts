@@ -4,3 +4,5 @@ export { DEFAULT_POLICY, DEFAULT_RISK, RISK_RANGE, resolvePolicy, PolicyError, t
 export { recommendReplicas, hpaDesired, estimateCapacity } from './replicas';
 export { checkForecast, forecastNeed, downsample, type ForecastProvider } from './forecast-choice';
 export { MoraStrategy, MORA_DEFAULTS } from './mora-strategy';
+export { allocateFleet, type FleetUsage } from './fleet-strategy';
+export { defaultFleetCap, type AllottedRisk, type FleetBudget, type RiskAllotment } from './fleet-risk';

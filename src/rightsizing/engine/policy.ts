@@ -4,6 +4,7 @@
  */
 import { DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, type QuantityPolicy } from '../../core/quantity';
 import type { QosClass } from '../../core/recommendation';
+import type { RiskAllotment } from './fleet-risk';
 
 export type EngineStrategy = 'mora' | 'vpa' | 'krr' | 'autopilot';
 
@@ -22,6 +23,11 @@ export interface Policy {
    */
   cpuRisk: number;
   memoryRisk: number;
+  /**
+   * A fleet risk budget (`mora recommend --risk-scope fleet`): each container's own targets, allotted so that their mean
+   * over the workloads in scope is cpuRisk / memoryRisk (fleet-risk.ts). Undefined: every container at the targets.
+   */
+  riskAllotment?: RiskAllotment;
   /** Extra multiplicative margin on top of what the strategy learned, e.g. 0.1 = +10%. */
   cpuMargin: number;
   memoryMargin: number;

@@ -80,15 +80,20 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     const cur = spec?.resources ?? { requests: {}, limits: {} };
     const one = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
       if (!usage || usage.t.length === 0) return undefined;
+      // A fleet budget's allotment replaces the target for this container (MOrA only: the baselines have no target).
+      const allotted = policy.strategy === 'mora' ? policy.riskAllotment?.(w, c.name, kind) : undefined;
+      const pol = allotted ? { ...policy, ...(kind === 'cpu' ? { cpuRisk: allotted.target } : { memoryRisk: allotted.target }) } : policy;
       const forecast = options.forecast && policy.strategy === 'mora'
-        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step, kind === 'cpu' ? policy.cpuRisk : policy.memoryRisk)
+        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step, kind === 'cpu' ? pol.cpuRisk : pol.memoryRisk)
         : undefined;
-      return recommendResource({
+      const r = recommendResource({
         kind, usage, now: input.now, forecast,
         throttling: kind === 'cpu' ? c.throttling : undefined,
         oomKills: kind === 'memory' ? c.oomKills : undefined,
         currentRequest: cur.requests[kind], currentLimit: cur.limits[kind], snapshot: input.snapshot,
-      }, policy);
+      }, pol);
+      if (r?.evidence.risk && allotted) r.evidence.risk.fleet = { ...allotted.fleet };
+      return r;
     };
     const cpu = await one('cpu', c.cpu);
     const memory = await one('memory', c.memory);
