@@ -3,7 +3,7 @@ import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import {
-  parseWebviewMessage, parseWebviewState, PendingRequests, type ForecastViewData, type HostToWebview, type TargetRef,
+  parseWebviewMessage, parseWebviewState, PendingRequests, type ExperimentViewData, type ForecastViewData, type HostToWebview, type TargetRef,
   type WebviewDescription, type WebviewToHost,
 } from '../protocol/forecast';
 import type { Log } from './log';
@@ -88,8 +88,11 @@ class ForecastPanel implements vscode.Disposable {
   /** Settles once the webview said `ready` (after each load of its HTML). */
   ready: Promise<void>;
   readonly onDispose = new vscode.EventEmitter<void>();
+  /** Set while the panel shows a load experiment's results instead of a forecast (see showExperiment). */
+  private experiment: ExperimentResults | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, public target: ForecastTarget, private readonly host: ForecastHost) {
+  constructor(readonly panel: vscode.WebviewPanel, public target: ForecastTarget, private readonly host: ForecastHost, experiment?: ExperimentResults) {
+    this.experiment = experiment;
     this.ready = new Promise((r) => (this.readyResolve = r));
     panel.webview.options = webviewOptions(host.extension.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extension.extensionUri, 'media', 'mora.svg');
@@ -107,11 +110,16 @@ class ForecastPanel implements vscode.Disposable {
 
   private load(): void {
     this.ready = new Promise((r) => (this.readyResolve = r));
-    this.panel.title = `Forecast: ${this.target.name}/${this.target.container}`;
+    this.panel.title = this.experiment ? experimentTitle(this.experiment.data) : `Forecast: ${this.target.name}/${this.target.container}`;
     this.panel.webview.html = forecastHtml(this.panel.webview, this.host.extension.extensionUri);
   }
 
   retarget(target: ForecastTarget): void {
+    if (this.experiment) {
+      // Back from an experiment's results to a forecast: the forecast (kept or not) is shown again.
+      this.experiment = undefined;
+      this.data = undefined;
+    }
     if (this.data && sameTarget(this.data.target, target)) return;
     this.cancelLstm();
     this.target = target;
@@ -143,6 +151,10 @@ class ForecastPanel implements vscode.Disposable {
     }
     if (m.type === 'ready') {
       this.readyResolve();
+      if (this.experiment) {
+        await this.post({ type: 'experiment', data: this.experiment.data });
+        return;
+      }
       // A restored panel already drew its saved data; it is refreshed in the background with a new forecast.
       if (this.data) await this.post({ type: 'show', data: this.data });
       else void this.compute();
@@ -162,6 +174,7 @@ class ForecastPanel implements vscode.Disposable {
       case 'ping':
         return 'pong';
       case 'refresh':
+        if (this.experiment) return this.reloadExperiment();
         this.data = undefined;
         // A computation under way may have read the settings before they changed: recompute after it.
         if (this.computing) await this.computing;
@@ -287,6 +300,27 @@ class ForecastPanel implements vscode.Disposable {
     return this.data;
   }
 
+  /** Shows a load experiment's results in this panel (its forecast work stops; showing a forecast again recomputes). */
+  async showExperiment(results: ExperimentResults): Promise<void> {
+    this.cancelLstm();
+    this.experiment = results;
+    this.panel.title = experimentTitle(results.data);
+    await this.post({ type: 'experiment', data: results.data });
+  }
+
+  currentExperiment(): ExperimentViewData | undefined {
+    return this.experiment?.data;
+  }
+
+  /** Reads the experiment's record again (it grows while a plan runs, and a resumed run rewrites it). */
+  private async reloadExperiment(): Promise<undefined> {
+    const results = this.experiment;
+    if (!results?.reload) return undefined;
+    results.data = results.reload();
+    await this.post({ type: 'experiment', data: results.data });
+    return undefined;
+  }
+
   dispose(): void {
     this.disposed = true;
     this.cancelLstm();
@@ -296,6 +330,21 @@ class ForecastPanel implements vscode.Disposable {
     this.onDispose.fire();
     this.onDispose.dispose();
   }
+}
+
+/** A load experiment's results for the panel, and how to read them again (Refresh, settings changes). */
+export interface ExperimentResults {
+  data: ExperimentViewData;
+  reload?: () => ExperimentViewData;
+}
+
+function experimentTitle(data: ExperimentViewData): string {
+  return `Experiment: ${data.name}`;
+}
+
+/** The target a panel showing an experiment carries (the protocol's state needs one; nothing is forecast for it). */
+export function experimentPlaceholderTarget(data: ExperimentViewData): ForecastTarget & TargetRef {
+  return { context: '', namespace: '', kind: 'ExperimentPlan', name: data.name, container: '' };
 }
 
 async function findWorkload(source: DataSource, target: ForecastTarget): Promise<Workload> {
@@ -326,7 +375,7 @@ export class ForecastPanels implements vscode.Disposable {
           panel.dispose();
           return;
         }
-        this.adopt(new ForecastPanel(panel, saved.target, host));
+        this.adopt(new ForecastPanel(panel, saved.target, host, saved.experiment ? { data: saved.experiment } : undefined));
       },
     }));
   }
@@ -355,6 +404,20 @@ export class ForecastPanels implements vscode.Disposable {
 
   get panel(): ForecastPanel | undefined {
     return this.current;
+  }
+
+  /** Opens (or reuses) the forecast view for a load experiment's results. */
+  async showExperiment(results: ExperimentResults): Promise<ForecastPanel> {
+    if (this.current) {
+      await this.current.showExperiment(results);
+      this.current.panel.reveal(vscode.ViewColumn.Beside);
+      return this.current;
+    }
+    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), vscode.ViewColumn.Beside, {
+      ...webviewOptions(this.host.extension.extensionUri),
+      enableFindWidget: true,
+    });
+    return this.adopt(new ForecastPanel(panel, experimentPlaceholderTarget(results.data), this.host, results));
   }
 
   dispose(): void {

@@ -88,12 +88,79 @@ export interface ForecastViewData {
   panels: PanelData[];
 }
 
+// ---- load experiment results (the same view, its own message: `experiment`) ----------------------------------------
+
+/** One cell's value on an experiment chart; `failed` cells failed their quality gate (drawn marked, left out of capacity). */
+export interface ExperimentPoint {
+  x: number;
+  y: number;
+  /** The cell id, e.g. "checkout/r2/l50". */
+  cell: string;
+  failed: boolean;
+}
+
+export interface ExperimentSeries {
+  label: string;
+  role: 'asked' | 'achieved' | 'p95' | 'p99' | 'cpu' | 'slo' | 'capacity';
+  /** The replica count the series is at (absent for asked rate, SLO and capacity lines). */
+  replicas?: number;
+  points: ExperimentPoint[];
+}
+
+export type ExperimentChartId = 'load' | 'latency' | 'cpu';
+
+/** x is always the cell's load level (req/s asked at its peak). */
+export interface ExperimentChart {
+  id: ExperimentChartId;
+  title: string;
+  unit: 'req/s' | 'ms' | 'cores';
+  series: ExperimentSeries[];
+}
+
+/** The sustainable rate per replica within the SLO, with its 95% interval. */
+export interface ExperimentCapacity {
+  estimate: number;
+  lower: number;
+  upper: number;
+  bound: 'bracketed' | 'at-least';
+  slo: string;
+}
+
+export interface ExperimentServiceData {
+  service: string;
+  capacity?: ExperimentCapacity;
+  /** e.g. "48.2 req/s per replica (95% 44.0–52.5) within p95 ≤ 150 ms; CPU 2.10 ms per request". */
+  capacityText: string;
+  charts: ExperimentChart[];
+  /** One row per cell: asked, achieved, latency, CPU, quality. */
+  cells: TableData;
+}
+
+export interface ExperimentViewData {
+  version: number;
+  kind: 'experiment';
+  /** The plan's name (names its files). */
+  name: string;
+  title: string;
+  status: string;
+  /** Unix seconds of the record's last write. */
+  generatedAt: number;
+  /** e.g. "18 cells: 16 passed, 2 failed (left out of capacity), 0 not run". */
+  headline: string;
+  notes: string[];
+  services: ExperimentServiceData[];
+}
+
 /** What the webview keeps with `setState` so a hidden panel or a restarted VS Code shows the same view at once. */
 export interface WebviewState {
   version: number;
   target: TargetRef;
   data?: ForecastViewData;
   panel?: PanelId;
+  /** Set while the view shows a load experiment instead of a forecast (then `target` is a placeholder). */
+  experiment?: ExperimentViewData;
+  /** The experiment's service shown. */
+  service?: string;
 }
 
 /** Host → webview requests (the webview answers with a response). */
@@ -111,12 +178,15 @@ export interface WebviewDescription {
   paintedPixels: number;
   tableRows: number;
   theme: string;
+  /** Experiment view only: the service shown, the charts drawn and the points marked as failed cells. */
+  experiment?: { service: string; charts: number; failedPoints: number; capacity: string };
   /** The risk lines shown under the headline (one per resource that carries a risk statement). */
   riskLines?: string[];
 }
 
 export type HostToWebview =
   | { type: 'show'; data: ForecastViewData }
+  | { type: 'experiment'; data: ExperimentViewData }
   | { type: 'loading'; message: string }
   | { type: 'error'; message: string }
   | { type: 'request'; id: number; command: HostCommand }
@@ -158,7 +228,16 @@ export function parseWebviewState(x: unknown): WebviewState | undefined {
   const data = isObject(x.data) && x.data.version === PROTOCOL_VERSION && isTargetRef(x.data.target) && Array.isArray(x.data.panels)
     ? (x.data as unknown as ForecastViewData) : undefined;
   const panel = typeof x.panel === 'string' && PANEL_IDS.includes(x.panel) ? (x.panel as PanelId) : undefined;
-  return { version: PROTOCOL_VERSION, target: x.target, data, panel };
+  const experiment = isExperimentViewData(x.experiment) ? x.experiment : undefined;
+  return {
+    version: PROTOCOL_VERSION, target: x.target, data, panel,
+    ...(experiment ? { experiment, ...(typeof x.service === 'string' ? { service: x.service } : {}) } : {}),
+  };
+}
+
+export function isExperimentViewData(x: unknown): x is ExperimentViewData {
+  return isObject(x) && x.version === PROTOCOL_VERSION && x.kind === 'experiment' && typeof x.name === 'string' && Array.isArray(x.services)
+    && x.services.every((s) => isObject(s) && typeof s.service === 'string' && Array.isArray(s.charts));
 }
 
 /** Validates a message from the webview (the host never trusts its shape). Undefined for anything unknown. */
@@ -188,6 +267,8 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
     case 'show':
       return isObject(x.data) && x.data.version === PROTOCOL_VERSION && Array.isArray(x.data.panels)
         ? { type: 'show', data: x.data as unknown as ForecastViewData } : undefined;
+    case 'experiment':
+      return isExperimentViewData(x.data) ? { type: 'experiment', data: x.data } : undefined;
     case 'loading':
     case 'error':
       return typeof x.message === 'string' ? { type: x.type, message: x.message } : undefined;

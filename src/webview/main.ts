@@ -5,16 +5,16 @@
  * Colours come from the --vscode-* theme variables and are re-read when the theme changes.
  */
 import {
-  Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, TimeScale, Tooltip, type ChartDataset,
+  Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, TimeScale, Title, Tooltip, type ChartDataset,
 } from 'chart.js';
 import 'chartjs-adapter-date-fns';
 import {
   parseHostMessage, PendingRequests, PROTOCOL_VERSION, parseWebviewState,
-  type ForecastViewData, type HostToWebview, type PanelData, type PanelId, type PanelUnit, type TableData, type WebviewCommand,
-  type WebviewDescription, type WebviewState, type WebviewToHost,
+  type ExperimentChart, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelData, type PanelId, type PanelUnit,
+  type TableData, type WebviewCommand, type WebviewDescription, type WebviewState, type WebviewToHost,
 } from '../protocol/forecast';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip, Title);
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -52,6 +52,8 @@ const chartBox = panelBox.appendChild(el('div', { class: 'chart' }));
 const canvas = chartBox.appendChild(el('canvas', { id: 'chart', role: 'img' }));
 const tables = panelBox.appendChild(el('div', { class: 'tables' }));
 const notes = app.appendChild(el('ul', { class: 'notes' }));
+/** A load experiment's results (the `experiment` message): per service, three charts against the load level and the cells. */
+const expBox = app.insertBefore(el('section', { class: 'experiment', hidden: '' }), notes);
 
 // ---- theme ---------------------------------------------------------------------------------------------------------
 
@@ -248,10 +250,170 @@ function render(data: ForecastViewData): void {
 }
 
 function show(data: ForecastViewData): void {
-  state = { version: PROTOCOL_VERSION, target: data.target, data, panel: state?.target && sameTarget(state, data) ? state.panel : undefined };
+  state = { version: PROTOCOL_VERSION, target: data.target, data, panel: state?.target && sameTarget(state, data) && !state.experiment ? state.panel : undefined };
   vscode.setState(state);
   status.textContent = '';
+  setMode('forecast');
   render(data);
+}
+
+// ---- load experiment results ---------------------------------------------------------------------------------------
+
+let expCharts: Array<{ chart: Chart<'line', { x: number; y: number }[]>; canvas: HTMLCanvasElement; failed: number }> = [];
+
+/** The forecast's header, toolbar, tabs and panel, or the experiment's section: one view, two kinds of content. */
+function setMode(mode: 'forecast' | 'experiment'): void {
+  const forecast = mode === 'forecast';
+  expBox.hidden = forecast;
+  panelBox.hidden = !forecast;
+  applyButton.hidden = !forecast;
+  copyButton.hidden = !forecast;
+  refreshButton.hidden = !forecast;
+  if (!forecast) {
+    riskList.hidden = true;
+    if (chart) { chart.destroy(); chart = undefined; }
+  } else {
+    for (const c of expCharts) c.chart.destroy();
+    expCharts = [];
+    expBox.replaceChildren();
+  }
+}
+
+function experimentColor(i: number): string {
+  const c = palette();
+  return [c.prophet, c.recommended, c.lstm, c.fused, cssVar('--vscode-charts-yellow', '#cca700')][i % 5];
+}
+
+function formatExp(unit: ExperimentChart['unit'], x: number): string {
+  if (unit === 'cores') return formatAxis('cores', x);
+  return `${+x.toFixed(unit === 'ms' ? 0 : 1)}`;
+}
+
+function renderExperimentChart(box: HTMLElement, ch: ExperimentChart): void {
+  const c = palette();
+  const width = c.highContrast ? 2.5 : 1.5;
+  const replicaCounts = [...new Set(ch.series.map((s) => s.replicas).filter((r): r is number => r !== undefined))].sort((a, b) => a - b);
+  let failed = 0;
+  const datasets: ChartDataset<'line', { x: number; y: number }[]>[] = ch.series.map((s) => {
+    const color = s.role === 'asked' ? c.history : s.role === 'slo' ? c.current : s.role === 'capacity' ? c.recommended : experimentColor(replicaCounts.indexOf(s.replicas ?? 0));
+    const marked = s.points.map((p) => p.failed);
+    failed += marked.filter(Boolean).length;
+    const line = s.role === 'asked' || s.role === 'slo' || s.role === 'capacity';
+    return {
+      label: s.label, data: s.points.map((p) => ({ x: p.x, y: p.y })), borderColor: color, backgroundColor: color, borderWidth: width,
+      borderDash: s.role === 'asked' ? [5, 3] : s.role === 'slo' ? [2, 4] : s.role === 'capacity' ? [8, 4] : s.role === 'p99' ? [4, 2] : [],
+      // A cell that failed its quality gate: a large cross in the theme's error colour (left out of capacity).
+      pointStyle: marked.map((f) => (f ? 'crossRot' : 'circle')), pointRadius: line ? 0 : marked.map((f) => (f ? 8 : 3)),
+      pointBorderColor: marked.map((f) => (f ? c.current : color)), pointBorderWidth: marked.map((f) => (f ? 3 : 1)),
+    };
+  });
+  const wrap = box.appendChild(el('div', { class: 'chart', 'data-chart': ch.id }));
+  const cv = wrap.appendChild(el('canvas', { role: 'img', 'aria-label': `${ch.title} per load level; the numbers are in the table below.` }));
+  const chartObj = new Chart<'line', { x: number; y: number }[]>(cv, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'linear', grid: { color: c.grid }, ticks: { color: c.fg }, title: { display: true, text: 'load level (req/s asked)', color: c.fg } },
+        y: { min: 0, grid: { color: c.grid }, ticks: { color: c.fg, callback: (v) => formatExp(ch.unit, Number(v)) }, title: { display: true, text: ch.unit, color: c.fg } },
+      },
+      plugins: {
+        title: { display: true, text: ch.title, color: c.fg },
+        legend: { labels: { color: c.fg } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const p = ch.series[ctx.datasetIndex]?.points[ctx.dataIndex];
+              return `${ctx.dataset.label}: ${formatExp(ch.unit, (ctx.raw as { y: number }).y)}${p?.cell ? ` (${p.cell}${p.failed ? ', failed its quality gate' : ''})` : ''}`;
+            },
+          },
+        },
+      },
+    },
+  });
+  expCharts.push({ chart: chartObj, canvas: cv, failed });
+}
+
+function currentService(data: ExperimentViewData): ExperimentViewData['services'][number] | undefined {
+  return data.services.find((s) => s.service === state?.service) ?? data.services[0];
+}
+
+function renderExperiment(data: ExperimentViewData): void {
+  setMode('experiment');
+  title.textContent = data.title;
+  headline.textContent = data.headline;
+  for (const c of expCharts) c.chart.destroy();
+  expCharts = [];
+  const svc = currentService(data);
+  const serviceTabs = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Service' });
+  data.services.forEach((s, i) => {
+    const selected = s.service === svc?.service;
+    const b = serviceTabs.appendChild(el('button', { type: 'button', role: 'tab', 'data-service': s.service, 'aria-selected': String(selected), tabindex: selected ? '0' : '-1' }, s.service));
+    b.addEventListener('click', () => selectService(s.service));
+    b.addEventListener('keydown', (e) => {
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (d) selectService(data.services[(i + d + data.services.length) % data.services.length].service, true);
+    });
+  });
+  tabs.replaceChildren();
+  const parts: HTMLElement[] = [serviceTabs];
+  if (svc) {
+    parts.push(el('p', { class: 'capacity' }, `Capacity: ${svc.capacityText}`));
+    const charts = el('div', { class: 'experiment-charts' });
+    parts.push(charts);
+    expBox.replaceChildren(...parts);
+    for (const ch of svc.charts) renderExperimentChart(charts, ch);
+    expBox.appendChild(el('div', { class: 'tables' })).appendChild(renderTable(svc.cells, false));
+  } else {
+    expBox.replaceChildren(...parts);
+  }
+  notes.replaceChildren(...data.notes.map((n) => el('li', {}, n)));
+}
+
+function selectService(service: string, focus = false): void {
+  const data = state?.experiment;
+  if (!state || !data) return;
+  state = { ...state, service };
+  vscode.setState(state);
+  renderExperiment(data);
+  if (focus) (expBox.querySelector(`[data-service="${CSS.escape(service)}"]`) as HTMLElement | null)?.focus();
+}
+
+function showExperiment(data: ExperimentViewData): void {
+  const service = state?.experiment?.name === data.name ? state.service : undefined;
+  state = {
+    version: PROTOCOL_VERSION, target: { context: '', namespace: '', kind: 'ExperimentPlan', name: data.name, container: '' }, experiment: data,
+    ...(service ? { service } : {}),
+  };
+  vscode.setState(state);
+  status.textContent = '';
+  renderExperiment(data);
+}
+
+function paintedPixels(cv: HTMLCanvasElement): number {
+  let painted = 0;
+  const ctx = cv.getContext('2d');
+  if (ctx && cv.width > 0 && cv.height > 0) {
+    const img = ctx.getImageData(0, 0, cv.width, cv.height).data;
+    for (let i = 3; i < img.length; i += 16) if (img[i] > 0) painted++;
+  }
+  return painted;
+}
+
+function describeExperiment(data: ExperimentViewData): WebviewDescription {
+  const ds = expCharts.flatMap((c) => c.chart.data.datasets);
+  const svc = currentService(data);
+  return {
+    panel: null,
+    datasets: ds.length,
+    points: ds.reduce((s, d) => s + d.data.length, 0),
+    paintedPixels: expCharts.reduce((s, c) => s + paintedPixels(c.canvas), 0),
+    tableRows: expBox.querySelectorAll('tbody tr').length,
+    theme: document.body.className,
+    experiment: { service: svc?.service ?? '', charts: expCharts.length, failedPoints: expCharts.reduce((s, c) => s + c.failed, 0), capacity: svc?.capacityText ?? '' },
+  };
 }
 
 function sameTarget(s: WebviewState, d: ForecastViewData): boolean {
@@ -261,6 +423,7 @@ function sameTarget(s: WebviewState, d: ForecastViewData): boolean {
 // ---- protocol ------------------------------------------------------------------------------------------------------
 
 function describe(): WebviewDescription {
+  if (state?.experiment) return describeExperiment(state.experiment);
   let painted = 0;
   const ctx = canvas.getContext('2d');
   if (ctx && canvas.width > 0 && canvas.height > 0) {
@@ -305,6 +468,9 @@ function onMessage(m: HostToWebview): void {
     case 'show':
       show(m.data);
       break;
+    case 'experiment':
+      showExperiment(m.data);
+      break;
     case 'loading':
       status.textContent = m.message;
       break;
@@ -328,9 +494,11 @@ window.addEventListener('message', (e: MessageEvent) => {
 
 // Theme switches change the body's classes: redraw with the new colours.
 new MutationObserver(() => {
-  if (state?.data) render(state.data);
+  if (state?.experiment) renderExperiment(state.experiment);
+  else if (state?.data) render(state.data);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
-if (state?.data) render(state.data);
+if (state?.experiment) renderExperiment(state.experiment);
+else if (state?.data) render(state.data);
 else status.textContent = 'Loading forecast…';
 vscode.postMessage(state ? { type: 'ready', state } : { type: 'ready' });
