@@ -4,3 +4,8 @@
  */
 export { ClusterDataSource } from './cluster';
 export { runExperiment } from './experiments';
+// Experiment plans (Run Load Experiment): the per-cell runner, its record, the scaler and the JMeter driver.
+export { runPlan, planPaths, readPlanDocument, cellFingerprint } from './experiments/plan-run';
+export { kubeScaler } from './experiments/plan';
+export { jmeterDriver } from './experiments/jmeter';
+export { KubeClient } from './kube/client';

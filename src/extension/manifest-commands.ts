@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { ManifestChange } from '../manifests/types';
-import type { ForecastViewData, WebviewDescription } from '../protocol/forecast';
+import type { ExperimentViewData, ForecastViewData, WebviewDescription } from '../protocol/forecast';
 import { MANIFEST_SELECTOR, ManifestViews, MoraCodeLensProvider, type ApplyArgs } from './codelens';
 import { MissingRequestsDiagnostics } from './diagnostics';
+import { registerExperimentFeatures } from './experiment-commands';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
 import { ForecastPanels, type ForecastTarget } from './forecast-panel';
@@ -20,7 +21,11 @@ export interface ManifestFeaturesApi {
     /** Runs what a webview button asks for (apply, copyYaml, refresh, ping), as the webview's request would. */
     request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
     visible(): boolean;
+    /** The load experiment the view shows, if it shows one. */
+    experiment(): ExperimentViewData | undefined;
   };
+  /** Diagnostics MOrA put on experiment plan files. */
+  planDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
 }
 
 /** `mora.applyRecommendation` from the webview: a recommendation to write into the open manifest. */
@@ -155,6 +160,8 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
   );
 
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => registerCommand(extension, log, id, fn);
+  // Run Load Experiment and its results, which open in this forecast view.
+  const experiments = registerExperimentFeatures(mora, panels);
 
   reg('mora.applyRecommendation', async (arg) => {
     if (isApplyArgs(arg)) {
@@ -223,11 +230,13 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
         return panels.panel.describe();
       },
       data: () => panels.panel?.currentData(),
+      experiment: () => panels.panel?.currentExperiment(),
       visible: () => panels.panel?.panel.visible ?? false,
       request: (command) => {
         if (!panels.panel) throw new Error('no forecast panel is open');
         return panels.panel.handle(command);
       },
     },
+    planDiagnostics: (uri) => experiments.diagnostics.collection.get(uri) ?? [],
   };
 }

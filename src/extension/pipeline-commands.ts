@@ -1,6 +1,6 @@
 /**
- * The pipeline commands: load experiments against a real service, LSTM training for workloads, and the Prometheus
- * token. Each shows progress and can be cancelled; nothing that sends traffic runs in an untrusted workspace.
+ * The pipeline commands: LSTM training for workloads and the Prometheus token (load experiments: experiment-commands.ts).
+ * Each shows progress and can be cancelled; nothing that sends traffic runs in an untrusted workspace.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -9,8 +9,6 @@ import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
 import { PROMETHEUS_TOKEN_SECRET } from './context';
-import { loadLive } from './live';
-import { experimentsFolder } from './recommendation-store';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -109,58 +107,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
     return saved;
   });
 
-  /** A load experiment: real HTTP load at several levels against a service while Prometheus scrapes it. */
-  reg('mora.runExperiment', async (arg) => {
-    requireTrust('A load experiment');
-    const node = arg as Partial<TreeNode> | undefined;
-    const cfg = vscode.workspace.getConfiguration('mora');
-    const targetUrl = await vscode.window.showInputBox({
-      title: 'MOrA: load experiment — target URL', prompt: 'HTTP endpoint to load (it must be scraped by the Prometheus below)',
-      value: 'http://127.0.0.1:8080/', validateInput: (s) => (/^https?:\/\/[^\s]+$/.test(s) ? undefined : 'an http:// or https:// URL'),
-    });
-    if (!targetUrl) return undefined;
-    const levelsText = await vscode.window.showInputBox({
-      title: 'MOrA: load experiment — load levels', prompt: 'Requests per second, comma-separated', value: '10,50,100',
-      validateInput: (s) => (s.split(',').every((x) => Number(x) > 0) ? undefined : 'positive numbers separated by commas'),
-    });
-    if (!levelsText) return undefined;
-    const durationText = await vscode.window.showInputBox({ title: 'MOrA: load experiment — seconds per level', value: '30', validateInput: (s) => (Number(s) >= 5 ? undefined : 'at least 5 seconds') });
-    if (!durationText) return undefined;
-    const outDir = experimentsFolder() ?? path.join(extension.globalStorageUri.fsPath, 'experiments');
-    const { runExperiment } = loadLive();
-    const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
-    const levels = levelsText.split(',').map(Number);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: load experiment', cancellable: true }, async (progress, ct) => {
-      const abort = new AbortController();
-      ct.onCancellationRequested(() => abort.abort());
-      const result = await runExperiment({
-        service: node?.workload?.name ?? new URL(targetUrl).host.replace(/[^A-Za-z0-9-]/g, '-'),
-        targetUrl, prometheusUrl: cfg.get<string>('prometheus.url', '').trim() || 'http://127.0.0.1:9090',
-        levels, durationSeconds: Number(durationText), replicas: 1, outDir,
-        workload: node?.workload && mora.source.kind === 'cluster'
-          ? { namespace: node.workload.namespace, kind: node.workload.kind, name: node.workload.name, container: node.container }
-          : undefined,
-      }, {
-        signal: abort.signal,
-        prometheusAuth: token ? { bearerToken: token } : undefined,
-        onProgress: (e) => {
-          if (e.phase === 'level-start') progress.report({ message: `level ${e.index + 1}/${e.total}: ${e.level} req/s`, increment: 100 / (e.total + 1) });
-          else if (e.phase === 'querying') progress.report({ message: 'reading the metrics back from Prometheus' });
-          else if (e.phase === 'written') log.info(`Experiment written (${e.status}): ${e.csv}, ${e.json}`);
-        },
-      });
-      // The new measurement changes replica advice: recompute on next use.
-      mora.store.clear();
-      // A failed run (the target never answered) or failed levels are said, not only written into the JSON.
-      const doc0 = result.document;
-      const failedLevels = doc0.timings.levels.filter((l) => l.failed);
-      if (doc0.status === 'failed') void vscode.window.showErrorMessage(`MOrA: the load experiment failed: ${doc0.error ?? failedLevels[0]?.failed ?? 'no level succeeded'}`);
-      else if (failedLevels.length) void vscode.window.showWarningMessage(`MOrA: ${failedLevels.length} of ${doc0.timings.levels.length} load levels failed and are left out of capacity: ${failedLevels[0].failed}`);
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.jsonPath));
-      await vscode.window.showTextDocument(doc, { preview: true });
-      return result;
-    });
-  });
+  // mora.runExperiment (experiment plans, per-cell progress, results in the forecast view): experiment-commands.ts.
 
   reg('mora.setPrometheusToken', async () => {
     const token = await vscode.window.showInputBox({ title: 'MOrA: Prometheus bearer token', prompt: 'Stored in VS Code\'s secret storage, never in settings. Empty removes it.', password: true });
