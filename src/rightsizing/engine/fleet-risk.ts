@@ -57,7 +57,7 @@ export interface FleetAllocation {
 
 /**
  * Default per-workload cap: 4× the fleet target, never above 30% (no workload is sacrificed to the others); a fleet
- * target above 30% is its own cap. On Bitbrains CPU a 2× cap kept a third of the gain (1.20× VPA's waste at its point
+ * target above 30% is its own cap. On Bitbrains CPU a 2× cap kept about half the gain (1.20× VPA's waste at its point
  * against 0.97× at 4× and 0.96× with 30% for every target).
  */
 export function defaultFleetCap(target: number): number {
