@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
+import { capacityTable, experimentRunCommand, qualityTable } from '../../src/cli/commands/experiment-run';
 import { parseExperimentCsv } from '../../src/data/experiments/csv';
 import type { PlanDocument } from '../../src/data/experiments/plan-run';
 import { capacityFromPlan } from '../../src/pipeline/experiment-capacity';
@@ -178,6 +178,7 @@ describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL m
 
     // Capacity within 20% of the known 50 req/s per replica, for every service.
     const caps = capacityFromPlan(doc);
+    if (process.env.MORA_TEST_VERBOSE) process.stderr.write(`${qualityTable(doc)}${capacityTable(caps)}`);
     assert.deepEqual(caps.map((c) => c.service), SERVICES);
     for (const c of caps) {
       const k = c.perReplica;

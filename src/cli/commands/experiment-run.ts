@@ -75,14 +75,9 @@ export function capacityTable(caps: readonly ServiceCapacity[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The JMeter driver when this build has one (src/data/experiments/jmeter.ts), else undefined. */
-function jmxDriver(jmeterPath?: string): CellLoadDriver | undefined {
-  try {
-    const m = require('../../data/experiments/jmeter') as { jmeterDriver?: (o: { jmeterPath?: string }) => CellLoadDriver };
-    return m.jmeterDriver?.({ jmeterPath });
-  } catch {
-    return undefined;
-  }
+/** The JMeter driver for .jmx cells (src/data/experiments/jmeter.ts), loaded only when the plan has such a cell. */
+function jmxDriver(jmeterPath?: string): CellLoadDriver {
+  return (req) => (require('../../data/experiments/jmeter') as typeof import('../../data/experiments/jmeter')).jmeterDriver({ jmeterPath })(req);
 }
 
 export async function experimentRunCommand(planFile: string, opts: ExperimentRunOptions, out: (s: string) => void, err: (s: string) => void,

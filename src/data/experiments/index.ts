@@ -8,3 +8,8 @@ export { runExperimentPlan, kubeScaler } from './plan';
 export type { PlanConfig, PlanHooks, Scaler } from './plan';
 export { ExperimentDataSource, loadExperiments, EXPERIMENTS_CONTEXT } from './store';
 export type { StoredExperiment } from './store';
+export { parsePlan, expandPlan, cellSchedule, cellId, PlanError, SCENARIOS, DEFAULT_QUALITY } from './plan-file';
+export type { ExperimentPlan, PlanService, PlanCell, PlanExpansion, CellLoadDriver, CellLoadRequest, CellLoadResult, RateSegment, Scenario, Slo, QualityThresholds } from './plan-file';
+export { runPlan, planPaths, readPlanDocument, qualityReport } from './plan-run';
+export type { PlanDocument, CellRecord, PlanEvent, PlanRunHooks, PlanRunResult } from './plan-run';
+export type { CellQuality } from './quality';

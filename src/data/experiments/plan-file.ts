@@ -132,7 +132,11 @@ export interface PlanExpansion {
   totalSeconds: number;
 }
 
-/** What a load driver reports for one cell: the measured window only (requests started after the warm-up). */
+/**
+ * What a load driver reports for one cell: the measured window only, after the warm-up (the built-in driver counts
+ * the answers that arrive in it, so a saturated service's achieved rate is its throughput; JMeter the requests that
+ * start in it — the same at a steady rate).
+ */
 export interface CellLoadResult {
   /** Requests answered (any status). */
   requests: number;
@@ -166,8 +170,8 @@ export interface CellLoadRequest {
 }
 
 /**
- * Drives one cell's load: follows `cell.schedule` (the asked rate over time), counts only requests started after the
- * warm-up segments, and stops early on `signal` (then `aborted: true`). The built-in driver is autocannon
+ * Drives one cell's load: follows `cell.schedule` (the asked rate over time), counts only the measured window after
+ * the warm-up segments, and stops early on `signal` (then `aborted: true`). The built-in driver is autocannon
  * (cell-load.ts); a JMeter driver runs `.jmx` cells.
  */
 export type CellLoadDriver = (req: CellLoadRequest) => Promise<CellLoadResult>;
