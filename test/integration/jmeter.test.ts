@@ -57,12 +57,14 @@ describe('JMeter cells against the sample service', function () {
 
   it('holds a constant rate after the warm-up and reports latency like the built-in generator', async () => {
     const workDir = fs.mkdtempSync(path.join(dir, 'constant-'));
+    const called = Date.now() / 1000;
     const r = await runJmeterCell({
       cell: cell(jmx, `${svc!.url}/`, { warmupSeconds: 2, schedule: [{ rate: 20, seconds: 2, warmup: true }, { rate: 20, seconds: 5, warmup: false }] }),
       workDir,
     });
     assert.equal(r.aborted, false);
     assert.match(r.driver, /^jmeter \d/);
+    assert.ok(r.loadStartedAt! > called && r.loadStartedAt! < Date.now() / 1000, 'the load starts after the call (JVM start), and is said');
     assert.ok(r.achievedRate > 20 * 0.8 && r.achievedRate < 20 * 1.2, `achieved ${r.achievedRate} req/s, asked 20`);
     assert.ok(r.durationSeconds > 3 && r.durationSeconds <= 5.01, `measured window ${r.durationSeconds} s of 5`);
     assert.equal(r.errors, 0);

@@ -21,7 +21,7 @@
  * Cancel (AbortSignal) kills JMeter's process group (the `jmeter` script and its java): SIGTERM, then SIGKILL.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadRunner, LoadStats } from './load';
@@ -220,6 +220,7 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
 
   const ownDir = req.workDir ? undefined : mkdtempSync(join(tmpdir(), 'mora-jmeter-'));
   const dir = req.workDir ?? ownDir!;
+  mkdirSync(dir, { recursive: true }); // JMeter runs in it: a missing cwd would fail the spawn as ENOENT
   try {
     const spec: JmeterRunSpec = {
       jmx, url, segments, jtl: join(dir, 'results.jtl'), log: join(dir, 'jmeter.log'),
@@ -281,7 +282,7 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     return {
       requests: st.requests, non2xx: st.non2xx, errors: st.errors, timeouts: st.timeouts, achievedRate: st.achievedRate,
       latencyP50Ms: st.latencyP50Ms, latencyP95Ms: st.latencyP95Ms, latencyP99Ms: st.latencyP99Ms,
-      durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver,
+      durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver, loadStartedAt: t0 / 1000,
     };
   } finally {
     if (ownDir) rmSync(ownDir, { recursive: true, force: true });

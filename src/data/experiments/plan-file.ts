@@ -156,6 +156,11 @@ export interface CellLoadResult {
   errorCodes?: Record<string, number>;
   /** Which generator, e.g. "autocannon 8.0.0" or "jmeter 5.6.3" (recorded in the experiment JSON). */
   driver: string;
+  /**
+   * Unix seconds when the schedule's first request went out, from a driver whose load starts well after it is called
+   * (JMeter: its JVM takes seconds); the runner aligns the cell's Prometheus rows and warm-up to it. Absent: the call.
+   */
+  loadStartedAt?: number;
 }
 
 export interface CellLoadRequest {

@@ -321,7 +321,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
 
       // Load.
       const driver = cell.jmx ? hooks.jmxDriver! : httpDriver;
-      const loadStart = now();
+      let loadStart = now();
       let result: CellLoadResult;
       try {
         result = await driver({ cell, url: cell.target, jmx: cell.jmx, signal: hooks.signal, workDir: join(plan.outDir, '.work', cell.id.replace(/\//g, '_')) });
@@ -332,6 +332,8 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
       }
       const loadEnd = now();
       if (result.aborted || hooks.signal?.aborted) { rec.status = 'pending'; break; }
+      // JMeter's first request comes seconds after the call (JVM start): its rows and warm-up start there.
+      if (result.loadStartedAt !== undefined && result.loadStartedAt > loadStart && result.loadStartedAt < loadEnd) loadStart = result.loadStartedAt;
       if (!doc.versions.drivers.includes(result.driver)) doc.versions.drivers.push(result.driver);
       emit({ kind: 'cell-load-done', cell, stats: result });
 
