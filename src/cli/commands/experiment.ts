@@ -85,6 +85,7 @@ export function register(program: Command): void {
       if (code) process.exitCode = code;
     });
   (require('./experiment-run') as typeof import('./experiment-run')).registerRun(experiment);
+  (require('./experiment-report') as typeof import('./experiment-report')).registerReport(experiment);
 }
 
 /** Runs the command; returns the exit code (0, or 130 when interrupted). */
