@@ -1,0 +1,159 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePlan, type CellLoadDriver, type ExperimentPlan } from '../../src/data/experiments/plan-file';
+import type { Scaler } from '../../src/data/experiments/plan';
+import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
+import type { PrometheusClient } from '../../src/data/prometheus/client';
+
+/** A virtual clock, a Prometheus that answers every range query with a steady series, a driver that gets its rate. */
+function world() {
+  let clock = 1_800_000_000;
+  const calls: string[] = [];
+  const prometheus = {
+    maxPoints: 11000,
+    displayUrl: 'http://prometheus.test',
+    async query(q: string) { return [{ labels: {}, t: clock, v: q.startsWith('count_over_time') ? 10 : clock + 5 }]; },
+    async buildInfo() { return { version: 'test' }; },
+    async queryRange(_q: string, start: number, end: number, step: number) {
+      const n = Math.floor((end - start) / step) + 1;
+      return { series: [{ labels: {}, t: Float64Array.from({ length: n }, (_, i) => start + i * step), v: new Float64Array(n).fill(2) }], step, start, end, warnings: [] };
+    },
+  } as unknown as PrometheusClient;
+  const driver: CellLoadDriver = async ({ cell, signal }) => {
+    calls.push(`load ${cell.id}`);
+    clock += cell.warmupSeconds + cell.durationSeconds;
+    const aborted = signal?.aborted ?? false;
+    return { requests: cell.level * cell.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: cell.level, latencyP50Ms: 5, latencyP95Ms: 9, latencyP99Ms: 12, durationSeconds: cell.durationSeconds, aborted, driver: 'fake 1' };
+  };
+  let replicas = 3;
+  const scaler: Scaler = {
+    async current() { return replicas; },
+    async scale(n) { calls.push(`scale ${n}`); replicas = n; },
+    async restore(n) { calls.push(`restore ${n}`); replicas = n; },
+    describe: () => ({ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl scale' }),
+  };
+  const hooks: PlanRunHooks = {
+    prometheus, httpDriver: driver, scalerFor: () => scaler,
+    now: () => clock, sleep: async (ms) => { clock += ms / 1000; },
+  };
+  return { hooks, calls, replicas: () => replicas, setReplicas: (n: number) => { replicas = n; } };
+}
+
+function plan(dir: string, levels = '[10, 20]'): ExperimentPlan {
+  return parsePlan(`prometheus: http://127.0.0.1:9090
+scrapeInterval: 1s
+rateCap: 100
+out: out
+services:
+  - name: cart
+    target: http://127.0.0.1:8080/
+    replicas: [1, 2]
+    levels: ${levels}
+    duration: 6s
+    warmup: 3s
+    slo: { latencyP95Ms: 50 }
+    workload: { namespace: shop, name: cart }
+    resources: process
+  - name: search
+    target: http://127.0.0.1:8081/
+    replicas: [1]
+    levels: [5]
+    duration: 6s
+    slo: { latencyP95Ms: 50 }
+`, join(dir, 'shop.mora-plan.yaml'));
+}
+
+const readDoc = (p: ExperimentPlan) => JSON.parse(readFileSync(join(p.outDir, 'shop.json'), 'utf8')) as PlanDocument;
+const csvRows = (p: ExperimentPlan) => readFileSync(join(p.outDir, 'shop.csv'), 'utf8').trim().split('\n').slice(1);
+
+describe('running an experiment plan (fake Prometheus, driver and scaler)', () => {
+  it('runs every cell in order, writes each to the one CSV and the JSON, and restores the replica count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir);
+    const r = await runPlan(p, w.hooks);
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(w.calls, ['scale 1', 'load cart/r1/l10', 'load cart/r1/l20', 'scale 2', 'load cart/r2/l10', 'load cart/r2/l20', 'restore 3', 'load search/r1/l5']);
+    const doc = readDoc(p);
+    assert.deepEqual(doc.cells.map((c) => [c.id, c.status, c.attempts, c.quality?.passed]), [
+      ['cart/r1/l10', 'done', 1, true], ['cart/r1/l20', 'done', 1, true], ['cart/r2/l10', 'done', 1, true], ['cart/r2/l20', 'done', 1, true], ['search/r1/l5', 'done', 1, true],
+    ]);
+    assert.deepEqual(doc.scaling.cart, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl scale', originalReplicas: 3, restored: true });
+    assert.deepEqual(doc.versions.drivers, ['fake 1']);
+    const rows = csvRows(p);
+    for (const c of doc.cells) assert.ok(rows.filter((l) => l.includes(`,${c.id},`)).length >= 6, c.id);
+    assert.ok(rows.some((l) => l.endsWith(',warmup')) && rows.some((l) => l.endsWith(',measured')));
+    assert.equal(doc.quality.passed, 5);
+  });
+
+  it('resumes after a crash: done cells and their rows kept, stray rows dropped, the running cell restarted, the original count taken from the note', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir);
+    await runPlan(p, w.hooks);
+    // What a SIGKILL in cart/r2/l10 leaves: that cell running, later ones pending, cart scaled to 2 and not restored,
+    // and (killed between the CSV and the JSON write) rows of the running cell in the CSV.
+    const doc = readDoc(p);
+    const keptRows = csvRows(p).filter((l) => /,cart\/r1\/l(10|20),/.test(l));
+    doc.cells[2].status = 'running';
+    for (const c of doc.cells.slice(3)) { c.status = 'pending'; c.attempts = 0; }
+    doc.cells[2].attempts = 1;
+    doc.scaling.cart.restored = false;
+    doc.status = 'running';
+    writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+    writeFileSync(join(p.outDir, 'shop.csv'), `${readFileSync(join(p.outDir, 'shop.csv'), 'utf8').split('\n')[0]}\n${keptRows.join('\n')}\n1,2,3,cart/r2/l10,cart,measured\n`);
+    w.setReplicas(2);
+    w.calls.length = 0;
+    const events: string[] = [];
+    const r = await runPlan(p, { ...w.hooks, onEvent: (e) => { if (e.kind === 'resume') events.push(e.message); } });
+    assert.deepEqual(events, ['resuming shop: 2 of 5 cell(s) already done; cell cart/r2/l10 was interrupted and restarts; Deployment/cart (service cart) still scaled; its original 3 replica(s) come from the earlier run\'s note']);
+    assert.deepEqual(w.calls, ['scale 2', 'load cart/r2/l10', 'load cart/r2/l20', 'restore 3', 'load search/r1/l5']);
+    assert.deepEqual(r.skipped, ['cart/r1/l10', 'cart/r1/l20']);
+    const after = readDoc(p);
+    assert.equal(after.status, 'complete');
+    assert.equal(after.runs, 2);
+    assert.deepEqual(after.cells.slice(0, 2), doc.cells.slice(0, 2));
+    assert.equal(after.cells[2].attempts, 2);
+    assert.deepEqual(csvRows(p).slice(0, keptRows.length), keptRows);
+    assert.ok(!csvRows(p).includes('1,2,3,cart/r2/l10,cart,measured'));
+    assert.equal(w.replicas(), 3);
+  });
+
+  it('runs a done cell again when its plan entry changed, and nothing at all when everything is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    await runPlan(plan(dir), w.hooks);
+    w.calls.length = 0;
+    await runPlan(plan(dir), w.hooks);
+    assert.deepEqual(w.calls, []);
+    const changed = plan(dir);
+    changed.services[1].durationSeconds = 7;
+    await runPlan(changed, w.hooks);
+    assert.deepEqual(w.calls, ['load search/r1/l5']);
+  });
+
+  it('cancelled mid-cell: the cell is not kept, the plan is partial, the count restored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const controller = new AbortController();
+    const driver = w.hooks.httpDriver!;
+    const r = await runPlan(plan(dir), { ...w.hooks, signal: controller.signal, httpDriver: async (req) => {
+      if (req.cell.id === 'cart/r2/l10') controller.abort();
+      return driver(req);
+    } });
+    assert.equal(r.document.status, 'partial');
+    assert.deepEqual(r.document.cells.map((c) => c.status), ['done', 'done', 'pending', 'pending', 'pending']);
+    assert.equal(w.calls.at(-1), 'restore 3');
+    assert.equal(r.document.scaling.cart.restored, true);
+  });
+
+  it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const withJmx = parsePlan(`prometheus: http://127.0.0.1:9\nrateCap: 10\nout: out\nservices:\n  - { name: j, jmx: x.jmx, target: 'http://127.0.0.1:1/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 9 } }\n`, join(dir, 'j.mora-plan.yaml'));
+    await assert.rejects(runPlan(withJmx, w.hooks), /cell j\/r1\/l5 names a JMeter plan \(.*x\.jmx\) but the JMeter driver is not available/);
+    assert.deepEqual(w.calls, []);
+  });
+});
