@@ -7,14 +7,19 @@
 // HTTP parsing, metrics and GC on top. Latency differs by design: the server histogram starts when the handler runs,
 // the client clock when the request is sent (queueing in the socket backlog is only seen by the client).
 //
-// npm run bench:experiment [-- --cpu-ms 4 --levels 20,50,100 --duration 10 --fail-every 20]
-// Needs the Debian package prometheus (npm run setup:test). Loopback only; about 40 s.
+// Then, in the same run, MOrA's load generator against independent tools (wrk, JMeter) on the same target at fixed
+// rates and at saturation: scripts/bench/load-tools.ts says what is compared.
+//
+// npm run bench:experiment [-- --cpu-ms 4 --levels 20,50,100 --duration 10 --fail-every 20 --tool-rates 10,25,50
+//                              --tool-duration 5 --tool-rounds 2 --tool-cpu-ms 2 --section all|pipeline|tools]
+// Needs the Debian packages prometheus, wrk, jmeter and jmeter-http (npm run setup:test). Loopback only; about 5 min.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runExperiment } from '../../src/data/experiments';
 import { startPrometheus } from '../../test/harness/prometheus';
 import { startSampleService } from '../../test/harness/sample-service';
+import { benchLoadTools } from './load-tools';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,6 +27,29 @@ function arg(name: string, def: string): string {
 }
 
 async function main(): Promise<void> {
+  const section = arg('section', 'all');
+  if (section === 'all' || section === 'pipeline') await pipeline();
+  if (section === 'all' || section === 'tools') await tools();
+}
+
+/** The load generators on one sample service that never fails (so every answer is a 2xx for every tool). */
+async function tools(): Promise<void> {
+  const cpuMs = Number(arg('tool-cpu-ms', '2'));
+  const rates = arg('tool-rates', '10,25,50').split(',').map(Number);
+  const seconds = Number(arg('tool-duration', '5'));
+  const rounds = Number(arg('tool-rounds', '2'));
+  const svc = await startSampleService({ cpuMsPerRequest: cpuMs, failEvery: 0 });
+  try {
+    process.stdout.write(`\nLoad generator vs independent tools (sample service, ${cpuMs} ms CPU per request, ${seconds} s per run, median of ${rounds}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores):\n`);
+    const t0 = Date.now();
+    await benchLoadTools(`${svc.url}/`, rates, seconds, rounds);
+    process.stdout.write(`wall ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  } finally {
+    await svc.stop();
+  }
+}
+
+async function pipeline(): Promise<void> {
   const cpuMs = Number(arg('cpu-ms', '4'));
   const failEvery = Number(arg('fail-every', '20'));
   const levels = arg('levels', '20,50,100').split(',').map(Number);
