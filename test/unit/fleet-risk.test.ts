@@ -162,8 +162,12 @@ describe('mora backtest --risk-scope fleet', function () {
   });
 
   it('adds the fleet curve to --frontier, and refuses an unknown scope', () => {
-    const text = backtestCommand({ ...base, input: dir, frontier: true, cpuRisk: '0.02,0.05,0.1', riskScope: 'fleet' });
+    const html = join(dir, 'out', 'frontier.html');
+    const text = backtestCommand({ ...base, input: dir, frontier: true, cpuRisk: '0.02,0.05,0.1', riskScope: 'fleet', html });
     assert.match(text, /fleet risk budget/);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /class="fleet-curve"/);
+    assert.match(page, /<h2>Fleet risk budget<\/h2>/);
     assert.match(text, /fleet mean achieved vs target: 2\.0% → /);
     assert.throws(() => backtestCommand({ ...base, input: dir, riskScope: 'namespace' }), (e: unknown) => e instanceof UserError && /--risk-scope must be workload or fleet/.test(e.message));
   });

@@ -10,6 +10,7 @@ import { oracleWasteAt } from '../../rightsizing/backtest/oracle';
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (x: number, d = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '—');
 const num = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const FLEET_COLOR = '#17becf';
 const COLORS: Readonly<Record<string, string>> = { vpa: '#d62728', krr: '#ff7f0e', 'krr-limit': '#8c564b', autopilot: '#2ca02c', mora: '#9467bd', 'mora-prophet': '#e377c2' };
 
 /** Nice tick steps (1, 2, 5 × 10^k) covering [lo, hi] with about `n` ticks. */
@@ -63,6 +64,12 @@ export function frontierChart(f: FrontierResult, width = 760, height = 440): str
   // MOrA's curve, target ascending.
   const curve = f.curve.filter((p) => Number.isFinite(p.risk) && Number.isFinite(p.waste));
   if (curve.length) parts.push(`<polyline class="mora-curve" points="${curve.map((p) => `${xOf(p.risk).toFixed(1)},${yOf(p.waste).toFixed(1)}`).join(' ')}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
+  // With a fleet risk budget: its curve (each budget = the mean over series), teal, its budgets as small points.
+  const fleet = (f.fleet?.curve ?? []).filter((p) => Number.isFinite(p.risk) && Number.isFinite(p.waste));
+  if (fleet.length) {
+    parts.push(`<polyline class="fleet-curve" points="${fleet.map((p) => `${xOf(p.risk).toFixed(1)},${yOf(p.waste).toFixed(1)}`).join(' ')}" fill="none" stroke="${FLEET_COLOR}" stroke-width="2"><title>MOrA with a fleet risk budget</title></polyline>`);
+    for (const p of fleet) parts.push(`<circle class="point fleet" data-strategy="${esc(p.strategy)}" cx="${xOf(p.risk).toFixed(1)}" cy="${yOf(p.waste).toFixed(1)}" r="3" fill="${FLEET_COLOR}"><title>${esc(`${p.strategy}: ${cpu ? 'exceedance' : 'OOM days'} ${pct(p.risk, 2)}, waste ${num(p.waste)}`)}</title></circle>`);
+  }
   for (const p of f.points) {
     if (!Number.isFinite(p.risk) || !Number.isFinite(p.waste)) continue;
     const onCurve = p.target !== undefined;
@@ -78,7 +85,8 @@ export function frontierChart(f: FrontierResult, width = 760, height = 440): str
   parts.push(`<g class="legend"><line x1="${lx}" x2="${lx + 24}" y1="${m.t + 10}" y2="${m.t + 10}" stroke="#1f77b4" stroke-width="2"/><text x="${lx + 30}" y="${m.t + 14}">MOrA, by target</text>`
     + `<line x1="${lx}" x2="${lx + 24}" y1="${m.t + 30}" y2="${m.t + 30}" stroke="#555" stroke-dasharray="5 4"/><text x="${lx + 30}" y="${m.t + 34}">per-day oracle</text>`
     + (dq.length ? `<line x1="${lx}" x2="${lx + 24}" y1="${m.t + 50}" y2="${m.t + 50}" stroke="#999" stroke-dasharray="1 3" stroke-width="2"/><text x="${lx + 30}" y="${m.t + 54}">day's own pct</text>` : '')
-    + f.points.filter((p) => p.target === undefined).map((p, i) => `<circle cx="${lx + 12}" cy="${m.t + 70 + 18 * i}" r="5" fill="${COLORS[p.strategy] ?? '#333'}"/><text x="${lx + 30}" y="${m.t + 74 + 18 * i}">${esc(p.strategy)}</text>`).join('')
+    + (fleet.length ? `<line x1="${lx}" x2="${lx + 24}" y1="${m.t + 70}" y2="${m.t + 70}" stroke="${FLEET_COLOR}" stroke-width="2"/><text x="${lx + 30}" y="${m.t + 74}">MOrA, fleet budget</text>` : '')
+    + f.points.filter((p) => p.target === undefined).map((p, i) => `<circle cx="${lx + 12}" cy="${m.t + 90 + 18 * i}" r="5" fill="${COLORS[p.strategy] ?? '#333'}"/><text x="${lx + 30}" y="${m.t + 94 + 18 * i}">${esc(p.strategy)}</text>`).join('')
     + '</g>');
   parts.push('</svg>');
   return parts.join('\n');
@@ -98,6 +106,14 @@ export function frontierHtml(f: FrontierResult, opts: { title: string; generated
     f.calibration.map((c) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.pointsError.toFixed(2), pct(c.achievedPooled, 2), c.within ? 'yes' : 'no', pct(c.seriesWithin, 0)]));
   const conf = table(['strategy', ...f.confidence[0].buckets.map((b) => `confidence ${b.label}: days / violated${cpu ? ' / mean excess' : ''}`), 'unrated days', 'ratio high / low', ...(cpu ? ['excess ratio'] : [])],
     f.confidence.map((t) => [t.strategy, ...t.buckets.map((b) => `${b.days} / ${pct(b.rate, 1)}${cpu ? ` / ${pct(b.excess, 2)}` : ''}`), String(t.unrated), num(t.ratio, 2), ...(cpu ? [num(t.excessRatio, 2)] : [])]));
+  const fleet = f.fleet ? `<h2>Fleet risk budget</h2>
+<p class="note">MOrA with the risk target as a budget for the mean over the series: each series gets its own target from its waste–risk curve on its own past days (the least total waste, none above 4× the budget or 30%). At each baseline's point, its waste against the baseline's, next to MOrA per workload; the limit for this mode is the free oracle.</p>
+${table(['baseline', riskHead, 'waste', 'per-workload ratio', 'fleet waste', 'fleet budget', 'fleet ratio', 'verdict', 'free oracle ratio'],
+    f.fleet.dominance.map((d, i) => [d.baseline, pct(d.baselineRisk, 2), num(d.baselineWaste), num(f.dominance[i].ratio, 2), num(d.moraWaste), pct(d.moraTarget, 1), num(d.ratio, 2),
+      d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point', num(d.oracleRatio, 2)]))}
+${table(['budget', 'achieved (mean over series)', 'relative error', 'within bounds', 'waste'],
+    f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
+` : '';
   const when = (opts.generatedAt ?? new Date()).toISOString();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -120,7 +136,7 @@ ${dom}
 <h3>Workload by workload</h3>
 <p class="note">On each series, MOrA at the target whose achieved risk there equals the baseline's there, against the baseline's waste there (series whose baseline risk is below MOrA's lowest are not compared).</p>
 ${perSeries}
-<h2>Calibration</h2>
+${fleet}<h2>Calibration</h2>
 <p class="note">Achieved vs target: within ±25% relative, or ±0.5 points for targets under 2%.</p>
 ${cal}
 <h2>Confidence</h2>
