@@ -208,10 +208,11 @@ describe('mora recommend --risk-scope fleet', function () {
     assert.match(plain, /^risk target ≤5% of the time/);
   });
 
-  it('refuses a cap without the fleet scope and an unknown scope', async () => {
+  it('refuses a cap without the fleet scope, an unknown scope, and the fleet scope in-cluster', async () => {
     const { recommendCommand } = await import('../../src/cli/commands/recommend');
     const base = { source: 'demo', format: 'table', qos: 'Burstable', cpuMargin: '0', memoryMargin: '0', historyDays: '14', strategy: 'mora', model: 'none', cpuStep: '5m', memoryStep: '1Mi', cpuMin: '10m', memoryMin: '32Mi', quiet: true };
     await assert.rejects(recommendCommand({ ...base, riskScope: 'cluster' }), /--risk-scope must be workload or fleet/);
     await assert.rejects(recommendCommand({ ...base, cpuRiskCap: '0.2' }), /go with --risk-scope fleet/);
+    await assert.rejects(recommendCommand({ ...base, riskScope: 'fleet', inCluster: true }), /not available with --in-cluster/);
   });
 });

@@ -181,6 +181,8 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
 
 // Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
+  // Each in-cluster shard sees only its namespaces: a fleet budget over them would differ from shard to shard.
+  if (opts.inCluster && (opts.riskScope ?? 'workload').toLowerCase() !== 'workload') throw new UserError('--risk-scope fleet is not available with --in-cluster (each shard sees only its own namespaces)');
   if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
@@ -230,7 +232,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   // Which Prometheus answers, when MOrA found it itself (stderr: the output stays the recommendations only).
   for (const [context, found] of cluster?.discovered ?? []) process.stderr.write(`Prometheus for context "${context}": ${found.description}\n`);
 
-  if (scope === 'fleet') {
+  // The baselines (--strategy vpa, krr, autopilot) have no risk target to allot.
+  if (scope === 'fleet' && (policy.strategy ?? 'mora') === 'mora') {
     // The fleet's usage is read first (once more than the run reads it), then each container recommended at its allotment.
     const { fleetRiskAllotment } = require('../../pipeline/fleet-risk') as typeof import('../../pipeline/fleet-risk');
     const fleet = await fleetRiskAllotment(source, { namespace: opts.namespace, workload: opts.workload }, policy, caps);
