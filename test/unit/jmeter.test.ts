@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { jmxTemplateCommand } from '../../src/cli/commands/experiment-jmx';
 import { jmeterArgs, jmeterProperties, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
 import { jmxTemplate } from '../../src/data/experiments/jmx-template';
@@ -187,5 +188,29 @@ describe('JMeter driver errors', () => {
     assert.deepEqual(c.args.slice(-6), ['bsh.Interpreter', 'l.bsh', home, '-n', '-t', 'p.jmx']);
     assert.equal(c.args[0], '-Xmx256m');
     assert.equal(findJmeterLaunch(path.join(dir, 'nothing'), { PATH: '' }), undefined);
+  });
+});
+
+describe('mora experiment jmx-template', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-jmx-cli-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the template with the target as defaults, and keeps an existing file unless --force', () => {
+    const out = path.join(dir, 'cell.jmx');
+    const text = jmxTemplateCommand({ out, target: 'http://127.0.0.1:8080/api?x=1', segments: '2' });
+    assert.equal(fs.readFileSync(out, 'utf8'), text);
+    assert.match(text, /\$\{__P\(port,8080\)\}/);
+    assert.match(text, /\$\{__P\(path,\/api\?x=1\)\}/);
+    assert.equal(jmxSegmentCapacity(text), 2);
+    assert.throws(() => jmxTemplateCommand({ out }), /exists; pass --force/);
+    jmxTemplateCommand({ out, force: true });
+    assert.equal(jmxSegmentCapacity(fs.readFileSync(out, 'utf8')), 5);
+  });
+
+  it('says what is wrong with its options', () => {
+    assert.throws(() => jmxTemplateCommand({ target: 'ftp://x' }), /not an http\(s\) URL/);
+    assert.throws(() => jmxTemplateCommand({ segments: '0' }), /--segments must be a whole number/);
+    assert.throws(() => jmxTemplateCommand({ out: path.join(dir, 'cell.xml') }), /must end in \.jmx/);
   });
 });

@@ -86,6 +86,7 @@ export function register(program: Command): void {
     });
   (require('./experiment-run') as typeof import('./experiment-run')).registerRun(experiment);
   (require('./experiment-report') as typeof import('./experiment-report')).registerReport(experiment);
+  (require('./experiment-jmx') as typeof import('./experiment-jmx')).registerJmxTemplate(experiment);
 }
 
 /** Runs the command; returns the exit code (0, or 130 when interrupted). */
