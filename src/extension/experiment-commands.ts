@@ -166,8 +166,8 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
   const diagnostics = new PlanDiagnostics();
   extension.subscriptions.push(diagnostics);
 
-  const openResults = async (jsonPath: string) => {
-    await panels.showExperiment({ data: experimentResults(jsonPath), reload: () => experimentResults(jsonPath) });
+  const openResults = async (jsonPath: string, reveal = true) => {
+    await panels.showExperiment({ data: experimentResults(jsonPath), reload: () => experimentResults(jsonPath) }, reveal);
   };
 
   reg('mora.runExperiment', async (arg, opts) => {
@@ -210,7 +210,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       if (ct.isCancellationRequested) abort.abort();
       try {
         return await live.runPlan(plan, {
-          jmxDriver: live.jmeterDriver(),
+          jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
           prometheusAuth: token ? { bearerToken: token } : undefined,
           scalerFor: (w) => {
             kube ??= live.KubeClient.load({ kubeconfig });
@@ -223,7 +223,11 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
               case 'resume': log.info(`Experiment plan ${plan.name}: ${e.message}`); break;
               case 'scale': progress.report({ message: `scaling ${e.workload} to ${e.replicas} replica(s)…` }); break;
               case 'cell-start': progress.report({ message: m.progressMessage(e.cell, total), increment: 100 / Math.max(1, e.pending) }); break;
-              case 'cell-written': log.info(`Experiment ${plan.name}: ${e.cell.id} written, quality ${e.record.quality?.passed ? 'passed' : `FAILED: ${e.record.quality?.reasons.join('; ')}`}.`); break;
+              case 'cell-written':
+                log.info(`Experiment ${plan.name}: ${e.cell.id} written, quality ${e.record.quality?.passed ? 'passed' : `FAILED: ${e.record.quality?.reasons.join('; ')}`}.`);
+                // The results grow cell by cell in the forecast view (opened beside, without taking the focus).
+                openResults(live.planPaths(plan).json, false).catch((err: Error) => log.warn(`The experiment's results could not be shown: ${err.message}`));
+                break;
               case 'scaling':
                 if (e.note.restoreError) void vscode.window.showErrorMessage(`MOrA: could not put ${e.note.workload} back to ${e.note.originalReplicas} replica(s): ${e.note.restoreError}. By hand: ${e.note.restoreCommand}`);
                 break;

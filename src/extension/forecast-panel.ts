@@ -406,14 +406,14 @@ export class ForecastPanels implements vscode.Disposable {
     return this.current;
   }
 
-  /** Opens (or reuses) the forecast view for a load experiment's results. */
-  async showExperiment(results: ExperimentResults): Promise<ForecastPanel> {
+  /** Opens (or reuses) the forecast view for a load experiment's results; `reveal` false updates it without taking the focus. */
+  async showExperiment(results: ExperimentResults, reveal = true): Promise<ForecastPanel> {
     if (this.current) {
       await this.current.showExperiment(results);
-      this.current.panel.reveal(vscode.ViewColumn.Beside);
+      if (reveal) this.current.panel.reveal(vscode.ViewColumn.Beside);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), vscode.ViewColumn.Beside, {
+    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: !reveal }, {
       ...webviewOptions(this.host.extension.extensionUri),
       enableFindWidget: true,
     });

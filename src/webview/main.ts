@@ -268,7 +268,7 @@ function setMode(mode: 'forecast' | 'experiment'): void {
   panelBox.hidden = !forecast;
   applyButton.hidden = !forecast;
   copyButton.hidden = !forecast;
-  refreshButton.hidden = !forecast;
+  // Refresh stays: in an experiment it reads the record again (a run in a terminal keeps writing it).
   if (!forecast) {
     riskList.hidden = true;
     if (chart) { chart.destroy(); chart = undefined; }
