@@ -6,17 +6,18 @@
 //     every namespace exactly once;
 //   - VPAs that name "mora" in spec.recommenders get MOrA's status (the same numbers `mora recommend` prints); a VPA
 //     without it is never written; a MOrA VPA whose target does not exist gets RecommendationProvided False;
-//   - a rerun of one shard (the Job controller retrying a killed pod) finds the same status and writes nothing.
+//   - a rerun of one shard (the Job controller retrying a killed pod) finds the same status and writes nothing;
+//   - --create-vpas: namespaces labelled mora.dev/create-vpa=true get an updateMode Off MOrA VPA per workload without
+//     one (status written in the same run), unlabelled ones and already-targeted workloads are left alone, a rerun
+//     creates nothing, a killed shard's rerun creates only what was missing; a role without create is told what to add.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
 import { shardNamespaces } from '../../src/data/kube/vpa-shard';
 import type { VpaObject, VpaStatus } from '../../src/data/kube/vpa-status';
 import { VpaWriter } from '../../src/data/kube/vpa-writer';
 import type { ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
+import { VpaCreator } from '../../src/data/kube/vpa-creator';
+import { vpasToCreateIn } from '../../src/data/kube/vpa-create';
 import { Command } from 'commander';
 import { recommendPolicy, register as registerRecommend, type RecommendCliOptions } from '../../src/cli/commands/recommend';
 import { ClusterDataSource } from '../../src/data/cluster';
@@ -25,21 +26,11 @@ import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { VPA_API as VPA, installVpaCrds, vpaCrdFile } from '../harness/vpa-crd';
 import { until } from '../harness/wait';
 
 type Json = Record<string, unknown>;
-const repo = path.resolve(__dirname, '..', '..');
-const INSTALL = path.join(repo, 'scripts', 'install-vpa-crd.sh');
-const VPA = '/apis/autoscaling.k8s.io/v1';
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-
-/** The cached CRD file, fetched by the install script when missing (needs Go and the module proxy the first time). */
-function vpaCrdFile(): string {
-  const file = execFileSync('bash', [INSTALL, '--print-file'], { encoding: 'utf8' }).trim();
-  if (!fs.existsSync(file)) execFileSync('bash', [INSTALL], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
-  if (!fs.existsSync(file)) throw new Error(`the VPA CRD is not cached at ${file}: run bash scripts/install-vpa-crd.sh`);
-  return file;
-}
 
 describe('In-cluster recommender: VPA status and Indexed Job shards on a real API server', function () {
   this.timeout(120_000);
@@ -57,8 +48,8 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name, namespace: ns },
     spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, updatePolicy: { updateMode: 'Off' }, ...spec },
   });
-  const shard = async (index: number, extraEnv: NodeJS.ProcessEnv = {}) => {
-    const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url, '-q'],
+  const shard = async (index: number, extraEnv: NodeJS.ProcessEnv = {}, extraArgs: string[] = []) => {
+    const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url, '-q', ...extraArgs],
       cleanEnv({ JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now), ...extraEnv }));
     assert.equal(r.code, 0, `shard ${index}: exit ${r.code}\n${r.err}\n${r.out}`);
     return JSON.parse(r.out) as ShardSummary;
@@ -69,18 +60,8 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     const crdFile = vpaCrdFile();
     cp = await ControlPlane.start();
     await cp.createNode('mora-node-1', { cpu: '16', memory: '64Gi' });
-    // The upstream CRDs as the module ships them; wait until each is Established and the API group is served.
-    const crds = parseAllDocuments(fs.readFileSync(crdFile, 'utf8')).map((d) => d.toJS() as Json).filter((d) => d?.kind === 'CustomResourceDefinition');
-    assert.ok(crds.some((c) => (c.metadata as Json).name === 'verticalpodautoscalers.autoscaling.k8s.io'), `${crdFile} defines verticalpodautoscalers`);
-    for (const crd of crds) await cp.create(crd);
-    for (const crd of crds) {
-      const name = String((crd.metadata as Json).name);
-      const got = await until(() => cp!.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, name),
-        (c) => (((c.status as Json)?.conditions ?? []) as Json[]).some((x) => x.type === 'Established' && x.status === 'True'), 30_000);
-      assert.ok((((got.status as Json)?.conditions ?? []) as Json[]).some((x) => x.type === 'Established' && x.status === 'True'), `CRD ${name} established`);
-    }
-    const served = await until(() => cp!.raw('GET', VPA), (r) => r.status === 200 && JSON.stringify(r.body).includes('"verticalpodautoscalers/status"'), 30_000);
-    assert.equal(served.status, 200, `${VPA} served: ${JSON.stringify(served.body)}`);
+    // The upstream CRDs as the module ships them; waits until each is Established and the API group is served.
+    await installVpaCrds(cp, crdFile);
 
     const end = Math.floor(Date.now() / 60_000) * 60 - 120;
     // Every run evaluates as of one pinned time (MORA_NOW), so a rerun reads exactly the same samples; without it a rerun
@@ -110,6 +91,13 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     // search: MOrA's VPA with a container policy (maxAllowed caps the target; uncappedTarget keeps MOrA's value).
     await cp.api('PUT', vpaPath('search', 'api'), { ...(await getVpa('search', 'api')), spec: { ...(await getVpa('search', 'api')).spec, resourcePolicy: { containerPolicies: [{ containerName: '*', maxAllowed: { cpu: '20m' } }] } } });
 
+    // For --create-vpas (the last tests): "catalog" opts in by label, "legacy" does not; neither has a VPA yet.
+    await cp.createNamespace('catalog', { 'mora.dev/create-vpa': 'true' });
+    await cp.createNamespace('legacy');
+    for (const [ns, name] of [['catalog', 'web'], ['catalog', 'cart'], ['legacy', 'web']]) {
+      const d = await cp.createDeployment(ns, { name, containers: [{ name: 'app', image: `${ns}/${name}:1`, requests: { cpu: '300m', memory: '512Mi' } }] });
+      series.push(...usageSeries(d.pods, ns, { app: { cpu: 0.04, memory: 150 * 2 ** 20 } }, start, end));
+    }
     prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
     untouched = new Map();
     for (const [ns, name] of [['shop', 'worker'], ['payments', 'other']]) untouched.set(`${ns}/${name}`, await getVpa(ns, name));
@@ -245,5 +233,105 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     await refused('PATCH', '/apis/apps/v1/namespaces/shop/deployments/api/status', { status: { replicas: 3 } });
     await refused('GET', '/api/v1/namespaces/shop/secrets');
     await refused('GET', '/api/v1/namespaces/shop/pods');
+  });
+
+  const shardOfNs = (ns: string) => summaries.find((x) => x.namespaces.includes(ns))!.shard.index;
+  const vpasIn = async (ns: string) => ((await cp!.api('GET', vpaPath(ns))).items as Array<Json & VpaObject>);
+  const managed = async () => ((await cp!.api('GET', `${VPA}/verticalpodautoscalers?labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=mora')}`)).items as VpaObject[])
+    .map((v) => `${v.metadata.namespace}/${v.metadata.name}`).sort();
+
+  it('--create-vpas --dry-run prints the VPAs it would create, only in the labelled namespace, and writes nothing', async () => {
+    // catalog/cart already has a VPA (the default recommender's): it must never get a second one.
+    await cp!.api('POST', vpaPath('catalog'), vpa('catalog', 'cart', 'cart'));
+    // A StatefulSet without pods (no metrics): it gets a VPA too, whose status says why there is no recommendation.
+    await cp!.create({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'catalog' },
+      spec: {
+        serviceName: 'db', replicas: 0, selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'catalog/db:1' }] } },
+      },
+    });
+    const before = await Promise.all(['catalog', 'legacy'].map(vpasIn));
+    const runs = [];
+    for (let i = 0; i < SHARDS; i++) runs.push(await shard(i, {}, ['--create-vpas', '--dry-run']));
+    assert.deepEqual(runs.flatMap((r) => r.created ?? []).map((c) => `${c.namespace}/${c.name} ${c.target} ${c.outcome}`).sort(),
+      ['catalog/db-mora StatefulSet/db would-create', 'catalog/web-mora Deployment/web would-create']);
+    for (const r of runs) {
+      assert.equal(r.dryRun, true);
+      assert.equal(r.writes, 0);
+      assert.equal(r.creates, 0);
+    }
+    assert.deepEqual(await Promise.all(['catalog', 'legacy'].map(vpasIn)), before, 'nothing written');
+  });
+
+  it('--create-vpas: the labelled namespace gets updateMode Off MOrA VPAs whose status is written in the same run; unlabelled and already-targeted workloads untouched', async () => {
+    const cart = (await getVpa('catalog', 'cart')).metadata.resourceVersion;
+    const runs = [];
+    for (let i = 0; i < SHARDS; i++) runs.push(await shard(i, {}, ['--create-vpas']));
+    assert.deepEqual(runs.flatMap((r) => r.created ?? []).map((c) => `${c.namespace}/${c.name} ${c.outcome}`).sort(), ['catalog/db-mora created', 'catalog/web-mora created']);
+    assert.equal(runs.reduce((n, r) => n + (r.creates ?? 0), 0), 2);
+    assert.deepEqual(await managed(), ['catalog/db-mora', 'catalog/web-mora'], 'only the labelled namespace');
+    assert.deepEqual((await vpasIn('legacy')).length, 0, 'the unlabelled namespace untouched');
+    const catalog = await vpasIn('catalog');
+    assert.deepEqual(catalog.map((v) => v.metadata.name).sort(), ['cart', 'db-mora', 'web-mora']);
+    assert.deepEqual(catalog.filter((v) => v.spec.targetRef?.name === 'cart').map((v) => v.metadata.name), ['cart'], 'the workload with a VPA not doubled');
+    assert.equal((await getVpa('catalog', 'cart')).metadata.resourceVersion, cart, 'another recommender\'s VPA not written');
+    const web = await getVpa('catalog', 'web-mora');
+    assert.deepEqual((web as Json & { metadata: { labels?: Json } }).metadata.labels, { 'app.kubernetes.io/managed-by': 'mora' });
+    assert.deepEqual(web.spec, { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, recommenders: [{ name: 'mora' }], updatePolicy: { updateMode: 'Off' } });
+    // Status written by the run that created it: a recommendation for web, the reason for db (no pods, no metrics).
+    const provided = (v: VpaObject) => v.status?.conditions?.find((c) => c.type === 'RecommendationProvided');
+    assert.equal(provided(web)?.reason, 'MOrARecommendation', JSON.stringify(web.status));
+    assert.equal(web.status?.recommendation?.containerRecommendations[0].containerName, 'app');
+    assert.equal(provided(await getVpa('catalog', 'db-mora'))?.status, 'False');
+    const own = runs.find((r) => r.namespaces.includes('catalog'))!;
+    assert.deepEqual(own.vpas.filter((o) => o.namespace === 'catalog').map((o) => `${o.name} ${o.outcome}`).sort(), ['db-mora no-recommendation', 'web-mora written']);
+  });
+
+  it('--create-vpas is idempotent: a rerun creates nothing; a killed shard\'s rerun creates only what was missing; AlreadyExists is fine', async () => {
+    const i = shardOfNs('catalog');
+    const again = await shard(i, {}, ['--create-vpas']);
+    assert.deepEqual(again.created, []);
+    assert.equal(again.creates, 0);
+    assert.equal(again.writes, 0, JSON.stringify(again.vpas));
+    // The pod was killed after creating db-mora, before web-mora: its rerun creates web-mora alone.
+    const db = (await getVpa('catalog', 'db-mora')).metadata.resourceVersion;
+    await cp!.api('DELETE', vpaPath('catalog', 'web-mora'));
+    await until(() => vpasIn('catalog'), (vs) => !vs.some((v) => v.metadata.name === 'web-mora'), 10_000);
+    const rerun = await shard(i, {}, ['--create-vpas']);
+    assert.deepEqual(rerun.created?.map((c) => `${c.name} ${c.outcome}`), ['web-mora created']);
+    assert.equal(rerun.creates, 1);
+    assert.equal((await getVpa('catalog', 'db-mora')).metadata.resourceVersion, db, 'db-mora not touched');
+    assert.equal((await getVpa('catalog', 'web-mora')).status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
+    assert.deepEqual(await managed(), ['catalog/db-mora', 'catalog/web-mora']);
+    // Two runs racing: the loser's create meets 409 and reads back the VPA it wanted; a name held by another target is "taken".
+    const creator = new VpaCreator({ kubeconfig: cp!.kubeconfig });
+    const [plan] = vpasToCreateIn('catalog', [{ kind: 'Deployment', name: 'web' }], []);
+    assert.equal((await creator.create(plan)).outcome, 'exists');
+    assert.equal((await creator.create({ ...plan, target: { kind: 'Deployment', name: 'other' } })).outcome, 'taken');
+    assert.deepEqual(await managed(), ['catalog/db-mora', 'catalog/web-mora']);
+  });
+
+  it('as the ServiceAccount without create: --create-vpas exits 2 naming deploy/components/create-vpas; with create granted it creates', async () => {
+    // "legacy" opts in now: web there needs a VPA.
+    await cp!.api('PATCH', '/api/v1/namespaces/legacy', { metadata: { labels: { 'mora.dev/create-vpa': 'true' } } }, { contentType: 'application/merge-patch+json' });
+    const sa = await cp!.serviceAccountCredentials('mora-system', 'mora');
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: 'mora-system' }], 'mora-sa-create');
+    const i = summaries.find((x) => x.namespaces.includes('legacy'))!.shard.index;
+    const asSa = () => moraProcess(['recommend', '--in-cluster', '--create-vpas', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-q'],
+      cleanEnv({ JOB_COMPLETION_INDEX: String(i), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
+    const denied = await asSa();
+    assert.equal(denied.code, 2, `${denied.err}\n${denied.out}`);
+    assert.match(denied.err, /RBAC denied: cannot create/);
+    assert.match(denied.err, /deploy\/components\/create-vpas/);
+    assert.equal((await vpasIn('legacy')).length, 0);
+    // The one rule deploy/components/create-vpas adds (deploy.test.ts checks the component renders exactly it).
+    await cp!.createRole(undefined, 'mora-create-vpas', [{ apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['create'] }]);
+    await cp!.bind(undefined, 'mora-create-vpas', { kind: 'ClusterRole', name: 'mora-create-vpas' }, ['serviceaccount:mora-system:mora']);
+    const allowed = await until(asSa, (r) => r.code === 0, 20_000);
+    assert.equal(allowed.code, 0, `${allowed.err}\n${allowed.out}`);
+    const s = JSON.parse(allowed.out) as ShardSummary;
+    assert.deepEqual(s.created?.map((c) => `${c.namespace}/${c.name} ${c.outcome}`), ['legacy/web-mora created']);
+    assert.equal((await getVpa('legacy', 'web-mora')).status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
   });
 });

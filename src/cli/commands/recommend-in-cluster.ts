@@ -6,13 +6,18 @@
  * each VPA's status (vpa-status.ts) and exits. Other VPAs are never written. A shard rerun (the Job controller retries
  * a failed pod) redoes exactly its own namespaces and writes the same status.
  *
+ * With --create-vpas (opt-in), it first creates an `updateMode: "Off"` MOrA VPA for each workload that has none, in its
+ * namespaces labelled mora.dev/create-vpa=true (vpa-create.ts), and writes their status in the same run; with
+ * --dry-run it only prints what it would create and writes nothing.
+ *
  * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
- * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write failed (the
- * Job retries the shard); 2 bad flags; 3 unreachable.
+ * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write or a create
+ * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create; 3 unreachable.
  */
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
 import { shardFromEnv, shardNamespaces, type ShardSpec } from '../../data/kube/vpa-shard';
+import { vpasToCreate, CREATE_VPA_SELECTOR, type VpaToCreate } from '../../data/kube/vpa-create';
 import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -26,6 +31,18 @@ export interface InClusterCliOptions extends RecommendCliOptions {
   /** Self-metrics (in-cluster-metrics.ts): push to this Pushgateway, and/or write OpenMetrics text to this file ('-': stderr). */
   pushgateway?: string;
   metricsFile?: string;
+  /** Create updateMode Off MOrA VPAs for workloads without one, in namespaces labelled mora.dev/create-vpa=true. */
+  createVpas?: boolean;
+}
+
+/** A VPA MOrA meant to create (--create-vpas). */
+export interface CreatedVpa {
+  namespace: string;
+  name: string;
+  target: string;
+  /** would-create: --dry-run; created; exists: already there (a rerun, a race); taken: the name holds a VPA for something else; failed. */
+  outcome: 'would-create' | 'created' | 'exists' | 'taken' | 'failed';
+  reason?: string;
 }
 
 export interface VpaOutcome {
@@ -47,6 +64,11 @@ export interface ShardSummary {
   othersLeftAlone: number;
   /** Status writes sent to the API server. */
   writes: number;
+  /** With --create-vpas: the VPAs it meant to create, and the create calls sent. */
+  created?: CreatedVpa[];
+  creates?: number;
+  /** With --dry-run: nothing was written (no VPA created, no status, no metrics pushed). */
+  dryRun?: true;
   seconds: number;
 }
 
@@ -64,6 +86,8 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   }
   const metrics = new InClusterMetrics();
   let ok = false;
+  // A dry run writes nothing anywhere, its metrics included (a push would count as the shard's last success).
+  if (opts.dryRun) return await runShard(opts, env, metrics);
   try {
     const out = await runShard(opts, env, metrics);
     ok = true;
@@ -96,6 +120,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   }
   metrics.setShard(shard);
   if (opts.applyTo || opts.applyCluster || opts.report) throw new UserError('--in-cluster writes VPA status only: --apply-to, --apply-cluster and --report do not combine with it');
+  if (opts.dryRun && !opts.createVpas) throw new UserError('--dry-run with --in-cluster goes with --create-vpas (it prints the VPAs that would be created and writes nothing)');
   const policy = recommendPolicy(opts);
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
@@ -146,18 +171,71 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
 
   // The MOrA VPAs of the shard's namespaces, and the workloads they target.
   const mine = new Map<string, VpaObject[]>();
+  const every = new Map<string, VpaObject[]>();
   let others = 0;
   for (const ns of namespaces) {
     const vpas = await writer.list(ns).catch((e: unknown) => {
       if ((e as { kind?: string }).kind === 'not-found') throw new UserError(`the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not served by this cluster: install the VPA CRD first (${(e as Error).message})`, EXIT_USAGE);
       return fail(e);
     });
+    every.set(ns, vpas);
     const ours = vpas.filter(isMoraVpa);
     others += vpas.length - ours.length;
     if (ours.length) mine.set(ns, ours);
   }
-  const tListed = Date.now();
+  let tListed = Date.now();
   metrics.phase('list', (tListed - t0) / 1000);
+
+  // --create-vpas: MOrA VPAs for the workloads of opted-in namespaces that no VPA targets; created before recommending,
+  // so their status is written in this same run.
+  const listings = new Map<string, Workload[]>();
+  let created: CreatedVpa[] | undefined;
+  let createFailures = 0;
+  let creator: import('../../data/kube/vpa-creator').VpaCreator | undefined;
+  if (opts.createVpas) {
+    const { VpaCreator } = require('../../data/kube/vpa-creator') as typeof import('../../data/kube/vpa-creator');
+    creator = new VpaCreator({ kubeconfig: opts.kubeconfig, context: opts.context });
+    const opted = await creator.optedInNamespaces().catch(fail);
+    for (const ns of namespaces) if (opted.has(ns)) listings.set(ns, await cluster.workloads(context, ns).catch(fail));
+    const plan: VpaToCreate[] = vpasToCreate(namespaces, opted, (ns) => listings.get(ns) ?? [], (ns) => every.get(ns) ?? []);
+    log(`mora in-cluster: ${listings.size} namespace(s) of the shard labelled ${CREATE_VPA_SELECTOR}: ${plan.length} VPA(s) to create`);
+    created = [];
+    if (!opts.dryRun) metrics.vpaCreated();
+    for (const v of plan) {
+      const target = `${v.target.kind}/${v.target.name}`;
+      if (opts.dryRun) {
+        created.push({ namespace: v.namespace, name: v.name, target, outcome: 'would-create' });
+        log(`mora: would create VerticalPodAutoscaler ${v.namespace}/${v.name} for ${target} (updateMode Off, recommender mora)`);
+        continue;
+      }
+      try {
+        const r = await creator.create(v);
+        created.push({ namespace: v.namespace, name: v.name, target, outcome: r.outcome, ...(r.outcome === 'taken' ? { reason: `the name holds a VPA for ${vpaTarget(r.vpa)?.kind ?? '?'}/${vpaTarget(r.vpa)?.name ?? '?'}` } : {}) });
+        metrics.vpaCreated(r.outcome);
+        if (r.outcome !== 'taken' && isMoraVpa(r.vpa)) mine.set(v.namespace, [...(mine.get(v.namespace) ?? []), r.vpa]);
+        if (r.outcome === 'created') log(`mora: created VerticalPodAutoscaler ${v.namespace}/${v.name} for ${target}`);
+      } catch (e) {
+        const kind = (e as { kind?: string }).kind;
+        if (kind === 'forbidden') {
+          throw new UserError(`--create-vpas: ${(e as Error).message} — the recommender's role does not allow creating VPAs: add the component deploy/components/create-vpas (docs/IN-CLUSTER.md)`, EXIT_USAGE);
+        }
+        if (kind === 'unreachable') fail(e);
+        createFailures++;
+        metrics.vpaCreated('failed');
+        created.push({ namespace: v.namespace, name: v.name, target, outcome: 'failed', reason: (e as Error).message });
+        log(`mora: could not create VerticalPodAutoscaler ${v.namespace}/${v.name}: ${(e as Error).message}`);
+      }
+    }
+    const tCreated = Date.now();
+    metrics.phase('create', (tCreated - tListed) / 1000);
+    tListed = tCreated;
+  }
+  if (opts.dryRun) {
+    const summary: ShardSummary = {
+      shard, context, namespaces, vpas: [], othersLeftAlone: others, writes: 0, created, creates: 0, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
+    };
+    return `${JSON.stringify(summary, null, 2)}\n`;
+  }
   const wanted = new Set<string>();
   for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
 
@@ -171,7 +249,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       contexts: async () => [context],
       namespaces: async () => [...mine.keys()],
       workloads: async (ctx: string, ns: string) => {
-        const ws = (await cluster.workloads(ctx, ns)).filter((w: Workload) => wanted.has(key(ns, w.kind, w.name)));
+        const ws = (listings.get(ns) ?? await cluster.workloads(ctx, ns)).filter((w: Workload) => wanted.has(key(ns, w.kind, w.name)));
         for (const w of ws) listed.add(key(ns, w.kind, w.name));
         return ws;
       },
@@ -215,11 +293,18 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   metrics.phase('write', (Date.now() - tRecommended) / 1000);
   metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
-    shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, seconds: Math.round((Date.now() - t0) / 100) / 10,
+    shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes,
+    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   const failed = outcomes.filter((o) => o.outcome === 'failed');
-  log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed, ${summary.seconds} s`);
+  log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed${created ? `, ${created.filter((c) => c.outcome === 'created').length} VPA(s) created, ${createFailures} create(s) failed` : ''}, ${summary.seconds} s`);
   const out = `${JSON.stringify(summary, null, 2)}\n`;
+  if (createFailures && !failed.length) {
+    const first = created!.find((c) => c.outcome === 'failed')!;
+    const err = new UserError(`${createFailures} VPA create(s) failed (first: ${first.namespace}/${first.name}: ${first.reason}); rerun the shard`, 1);
+    (err as UserError & { output?: string }).output = out;
+    throw err;
+  }
   if (failed.length) {
     const err = new UserError(`${failed.length} VPA status write(s) failed (first: ${failed[0].namespace}/${failed[0].name}: ${failed[0].reason}); rerun the shard`, 1);
     (err as UserError & { output?: string }).output = out;

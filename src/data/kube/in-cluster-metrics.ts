@@ -19,7 +19,9 @@ const P = 'mora_recommender_';
 export type VpaOutcomeKind = 'written' | 'unchanged' | 'no-recommendation' | 'failed';
 /** Why a workload got no recommendation: the VPA condition reason MOrA writes (bounded, so a safe label value). */
 export type SkipReason = 'TargetNotFound' | 'NoMetrics';
-export type Phase = 'list' | 'recommend' | 'write';
+export type Phase = 'list' | 'create' | 'recommend' | 'write';
+/** What became of a VPA MOrA meant to create (--create-vpas). */
+export type CreatedOutcomeKind = 'created' | 'exists' | 'taken' | 'failed';
 
 export class InClusterMetrics {
   /** Either exposition format: Prometheus text for the Pushgateway, OpenMetrics for the file. */
@@ -35,6 +37,8 @@ export class InClusterMetrics {
   private readonly namespaces: Gauge;
   /** Created on first knowledge: a gauge that was never set would read 0 ("unreachable") or 1970 ("never succeeded"). */
   private reachable?: Gauge;
+  /** Only in runs with --create-vpas. */
+  private created?: Counter<'outcome'>;
   private finished = false;
   shard?: ShardSpec;
 
@@ -70,6 +74,15 @@ export class InClusterMetrics {
     if (skipped) this.skipped.inc({ reason: skipped });
   }
   phase(phase: Phase, seconds: number): void { this.phases.set({ phase }, seconds); }
+
+  /** A run with --create-vpas: the series exist (at 0) from the start of creation, then one per VPA MOrA meant to create. */
+  vpaCreated(outcome?: CreatedOutcomeKind): void {
+    if (!this.created) {
+      this.created = new Counter({ name: `${P}vpas_created_total`, help: 'VPAs MOrA meant to create (--create-vpas) by outcome: created, exists (a rerun found it), taken (the name holds another VPA), failed.', labelNames: ['outcome'], registers: [this.registry] });
+      for (const o of ['created', 'exists', 'taken', 'failed'] as const) this.created.inc({ outcome: o }, 0);
+    }
+    if (outcome) this.created.inc({ outcome });
+  }
 
   /** One Prometheus request: answered (any status below 500) or not (transport error, 5xx). */
   prometheusRequest(ok: boolean): void {

@@ -1,0 +1,81 @@
+/**
+ * The API side of creating MOrA's `updateMode: "Off"` VPAs (which ones: vpa-create.ts): the opted-in namespaces (one
+ * list of namespaces with the label selector — the same `list namespaces` the run already has) and the create itself.
+ * A 409 AlreadyExists (another run, or a retried shard, got there first) is not a failure: the object under that name
+ * is read back, and it is the VPA MOrA wanted when it targets the same workload.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { KubeError, kubeError, type KubeAction } from './errors';
+import { findKubeconfig, loadKubeconfig } from './kubeconfig';
+import { loadClientNode } from './load';
+import { CREATE_VPA_SELECTOR, sameVpaTarget, type VpaToCreate } from './vpa-create';
+import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
+
+export interface VpaCreatorOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** Per-call timeout. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** created: MOrA created it now; exists: a VPA by that name for that workload was there already (409); taken: the name holds a VPA for something else. */
+export type CreateOutcome = { outcome: 'created'; vpa: VpaObject } | { outcome: 'exists'; vpa: VpaObject } | { outcome: 'taken'; vpa: VpaObject };
+
+export class VpaCreator {
+  private readonly core: k8s.CoreV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly context: string;
+  private readonly server?: string;
+  private readonly timeoutMs: number;
+  /** Create calls sent. */
+  creates = 0;
+
+  constructor(options: VpaCreatorOptions = {}) {
+    const k = loadClientNode();
+    const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
+      kc.setCurrentContext(options.context);
+    }
+    this.context = kc.getCurrentContext();
+    this.server = kc.getCurrentCluster()?.server;
+    this.core = kc.makeApiClient(k.CoreV1Api);
+    this.custom = kc.makeApiClient(k.CustomObjectsApi);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  private async call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server'>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${this.server ?? '?'} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (e) {
+      throw kubeError(e, { context: this.context, server: this.server, ...a });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The namespaces labelled `mora.dev/create-vpa=true` (filtered by the API server). */
+  async optedInNamespaces(): Promise<Set<string>> {
+    const list = await this.call(this.core.listNamespace({ labelSelector: CREATE_VPA_SELECTOR }), { verb: 'list', resource: 'namespaces', group: '' });
+    return new Set(list.items.map((n) => n.metadata?.name ?? '').filter(Boolean));
+  }
+
+  /** Creates the VPA; a 409 reads back what holds the name. Other failures throw a KubeError (403: the create-vpas component is missing). */
+  async create(v: VpaToCreate): Promise<CreateOutcome> {
+    const a = { verb: 'create' as const, resource: VPA_PLURAL, group: VPA_GROUP, namespace: v.namespace, name: v.name };
+    try {
+      this.creates++;
+      const vpa = await this.call(this.custom.createNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, body: v.manifest }), a) as VpaObject;
+      return { outcome: 'created', vpa };
+    } catch (e) {
+      if (!(e instanceof KubeError) || e.kind !== 'conflict') throw e;
+      const vpa = await this.call(this.custom.getNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, name: v.name }),
+        { ...a, verb: 'get' }) as VpaObject;
+      return { outcome: sameVpaTarget(vpa, v.target) ? 'exists' : 'taken', vpa };
+    }
+  }
+}
