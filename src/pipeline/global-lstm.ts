@@ -153,7 +153,12 @@ const windowsPerSeries = (n: number, budget: number): number => Math.max(4, Math
  * now in the worker pool (and cached). Never throws: a failure is a warning and an override that fails per series.
  */
 export async function contextLstm(source: DataSource, context: string, workloads: readonly Workload[], step: number,
-  settings: GlobalLstmSettings, onEvent: (e: GlobalModelEvent) => void): Promise<{ override: LstmOverride; model?: GlobalLstmModel }> {
+  settings: GlobalLstmSettings, onEvent: (e: GlobalModelEvent) => void): Promise<{ override: LstmOverride; model?: GlobalLstmModel }>;
+/** `cachedOnly`: the up-to-date cached model, or nothing (a run of a few workloads then trains per series, as before). */
+export async function contextLstm(source: DataSource, context: string, workloads: readonly Workload[], step: number,
+  settings: GlobalLstmSettings, onEvent: (e: GlobalModelEvent) => void, cachedOnly: true): Promise<{ override?: LstmOverride; model?: GlobalLstmModel }>;
+export async function contextLstm(source: DataSource, context: string, workloads: readonly Workload[], step: number,
+  settings: GlobalLstmSettings, onEvent: (e: GlobalModelEvent) => void, cachedOnly = false): Promise<{ override?: LstmOverride; model?: GlobalLstmModel }> {
   const warn = (message: string): void => onEvent({ kind: 'warning', context, message });
   const dir = globalModelDir(source.kind, context, settings.cacheRoot ?? moraCacheRoot());
   let cached = readCachedGlobal(dir, warn);
@@ -162,6 +167,7 @@ export async function contextLstm(source: DataSource, context: string, workloads
   try {
     for (const w of workloads) cutoff = Math.max(cutoff, poolCutoff((await source.historyRange({ workload: w })).to));
   } catch (e) {
+    if (cachedOnly) return {};
     warn(`global LSTM for "${context}": cannot read the history range (${(e as Error).message.split('\n')[0]}); fused forecasts run without the LSTM`);
     return { override: unavailableLstm('no history range') };
   }
@@ -170,6 +176,7 @@ export async function contextLstm(source: DataSource, context: string, workloads
     onEvent({ kind: 'cached', context, path, version: cached.version });
     return { override: globalLstmOverride(cached), model: cached };
   }
+  if (cachedOnly) return {};
   const base = cached && cutoff - coveredTo(cached) <= REFRESH_MAX_DAYS * DAY ? cached : undefined;
   let pool: PoolSeries[];
   try {

@@ -142,7 +142,14 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
         else contexts.set(x.ctx, [x.w]);
       }
       for (const [ctx, ws] of contexts) {
-        if (!usesGlobalLstm(req, ws.length)) continue;
+        if (!usesGlobalLstm(req, ws.length)) {
+          // A few workloads (the extension's store asks one at a time): the context's model when the cache has it up to
+          // date, so they get the numbers a fleet-wide run gives; else per-series LSTMs.
+          if (!usesGlobalLstm(req, Infinity)) continue;
+          const { override } = await contextLstm(source, ctx, ws, forecast.step, req.globalLstm ?? {}, (e) => req.onGlobalModel?.(e), true);
+          if (override) byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, override) });
+          continue;
+        }
         workers ??= req.globalLstm?.pool ?? new (require('../ml/worker/pool') as typeof import('../ml/worker/pool')).LstmWorkerPool({ size: forecastWorkers() });
         const { override, model } = await contextLstm(source, ctx, ws, forecast.step, { ...req.globalLstm, pool: workers }, (e) => req.onGlobalModel?.(e));
         const options = req.modelOptions ?? defaults?.modelOptions;

@@ -122,6 +122,15 @@ describe('recommend -m fused with one global LSTM per context (src/pipeline/glob
     assert.deepEqual(kinds(second.events), ['warning', 'training', 'trained']);
   });
 
+  it('gives a run of one workload the context\'s cached model when it is up to date (the numbers of the fleet-wide run)', async () => {
+    const fleetWide = await run();
+    const events: GlobalModelEvent[] = [];
+    const [one] = await recommendFromSource(fleet(), { model: 'fused', workload: 'frontend-0000', globalLstm: settings(), onGlobalModel: (e) => events.push(e) });
+    assert.deepEqual(kinds(events), ['cached']);
+    const same = fleetWide.runs.find((r) => r.recommendation.workload.name === 'frontend-0000')!;
+    assert.deepEqual(one.recommendation.containers, same.recommendation.containers);
+  });
+
   it('lets the forecast view use the cached global model: LSTM and fused on all four panels, no per-series training', async () => {
     const source = fleet();
     await run(source);
@@ -175,6 +184,10 @@ describe('recommend -m fused with one global LSTM per context (src/pipeline/glob
       const perSeries: GlobalModelEvent[] = [];
       const runs = await recommendFromSource(fleet(), { model: 'fused', modelOptions: { lstm: { epochs: '1', maxWindows: '8', units1: '4', units2: '2', dense: '2' } }, globalLstm: { ...TINY, cacheRoot: root, enabled: false }, onGlobalModel: (e) => perSeries.push(e), workload: 'frontend-0000' });
       assert.equal(runs.length, 1);
+      assert.equal(perSeries.length, 0);
+      // One workload (the extension's store asks one at a time) and no cached model: per series, nothing trained.
+      const one = await recommendFromSource(fleet(), { model: 'fused', modelOptions: { lstm: { epochs: '1', maxWindows: '8', units1: '4', units2: '2', dense: '2' } }, globalLstm: { ...TINY, cacheRoot: root }, onGlobalModel: (e) => perSeries.push(e), workload: 'frontend-0000' });
+      assert.equal(one.length, 1);
       assert.equal(perSeries.length, 0);
       assert.equal(existsSync(join(root, 'models')), false);
     } finally {
