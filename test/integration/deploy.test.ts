@@ -8,7 +8,9 @@
 //   - every shard, run as its pod would run it (the image's files from deploy/Dockerfile, the rendered args and env,
 //     JOB_COMPLETION_INDEX, the rendered ServiceAccount's token), covers its namespaces, writes MOrA's VPA status and
 //     pushes its metrics; that ServiceAccount is refused anything beyond the run's needs;
-//   - the alert rules parse with `promtool check rules` and fire as meant (`promtool test rules`).
+//   - the alert rules parse with `promtool check rules` and fire as meant (`promtool test rules`);
+//   - deploy/components/create-vpas adds exactly the create verb and --create-vpas: the base ServiceAccount may not
+//     create a VPA, with the component it may, and its shard creates the labelled namespace's VPA.
 // No kubelet or Job controller runs here: the test runs the pods' command itself, once per completion index.
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -27,6 +29,7 @@ import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 import { startPushgateway, type RunningPushgateway } from '../harness/pushgateway';
 import { VPA_API, installVpaCrds, vpaCrdFile } from '../harness/vpa-crd';
+import { until } from '../harness/wait';
 
 type Json = Record<string, unknown>;
 const run = promisify(execFile);
@@ -119,12 +122,12 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
    * expanded from its environment (the ConfigMap of envFrom, then env, which wins), plus what the Job controller and
    * the cluster give a pod (JOB_COMPLETION_INDEX, the ServiceAccount's credentials, here as a kubeconfig).
    */
-  const runPod = async (i: number, kubeconfig: string, extraArgs: string[] = []) => {
-    const c = container(cronJob());
+  const runPod = async (i: number, kubeconfig: string, extraArgs: string[] = [], rendered: Json[] = base) => {
+    const c = container(find(rendered, 'CronJob', 'mora-recommender'));
     const env: Record<string, string> = {};
     for (const from of (c.envFrom ?? []) as Json[]) {
       const ref = String((from.configMapRef as Json).name);
-      Object.assign(env, find(base, 'ConfigMap', ref).data as Record<string, string>);
+      Object.assign(env, find(rendered, 'ConfigMap', ref).data as Record<string, string>);
     }
     Object.assign(env, envOf(c));
     // Where this machine's Prometheus and Pushgateway are (the ConfigMap names the cluster's), and a pinned time.
@@ -165,6 +168,10 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
         spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, recommenders: [{ name: 'mora' }], updatePolicy: { updateMode: 'Off' } },
       });
     }
+    // For deploy/components/create-vpas: a namespace that opts in by label, with a workload that has no VPA.
+    await cp.createNamespace('catalog', { 'mora.dev/create-vpa': 'true' });
+    const web = await cp.createDeployment('catalog', { name: 'web', containers: [{ name: 'app', image: 'catalog/web:1', requests: { cpu: '300m', memory: '512Mi' } }] });
+    series.push(...usageSeries(web.pods, 'catalog', { app: { cpu: 0.04, memory: 150 * 2 ** 20 } }, start, end));
     prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
   });
   after(async () => {
@@ -315,6 +322,48 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     // And the run's own needs are granted (the shards above used them).
     const allowed = await cp!.raw('GET', vpaPath('shop'), undefined, { credentials: sa });
     assert.equal(allowed.status, 200);
+  });
+
+  it('deploy/components/create-vpas: exactly create on VPAs and --create-vpas; the base ServiceAccount may not create, with the component it may and its shard does', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'create-vpas-'));
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), stringify({
+      resources: [path.relative(dir, path.join(repo, 'deploy', 'base'))], components: [path.relative(dir, path.join(repo, 'deploy', 'components', 'create-vpas'))],
+    }));
+    const withCreate = render(kustomize, dir);
+    const rules = find(withCreate, 'ClusterRole', 'mora-recommender').rules as Json[];
+    const baseRules = find(base, 'ClusterRole', 'mora-recommender').rules as Json[];
+    assert.deepEqual(rules.slice(0, baseRules.length), baseRules);
+    assert.deepEqual(rules.slice(baseRules.length), [{ apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['create'] }]);
+    assert.deepEqual(container(find(withCreate, 'CronJob', 'mora-recommender')).args, [...(container(cronJob()).args as string[]), '--create-vpas']);
+    const rest = (objs: Json[]) => objs.filter((o) => o.kind !== 'ClusterRole' && o.kind !== 'CronJob');
+    assert.deepEqual(rest(withCreate), rest(base), 'nothing else changes');
+
+    const probe = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'probe', namespace: 'catalog' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } };
+    const createAsSa = () => cp!.raw('POST', `${vpaPath('catalog')}?dryRun=All`, probe, { credentials: sa, timeoutMs: 10_000 });
+    assert.equal((await createAsSa()).status, 403, 'the base role may not create VPAs');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cp!.kubeconfig);
+    const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const apply = (o: Json) => client.patch(o as k8s.KubernetesObject, undefined, undefined, 'mora-deploy-test', true, k8s.PatchStrategy.ServerSideApply);
+    await apply(find(withCreate, 'ClusterRole', 'mora-recommender'));
+    try {
+      const ok = await until(createAsSa, (r) => r.status === 201, 20_000);
+      assert.equal(ok.status, 201, JSON.stringify(ok.body).slice(0, 300));
+      // The shard of the labelled namespace, run as its pod with the component's args, creates the VPA and fills it.
+      const n = Number(jobSpec(cronJob()).completions);
+      const i = summaries.find((x) => x.namespaces.includes('catalog'))!.shard.index;
+      const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: NS }], 'mora-recommender-create');
+      const r = await runPod(i, kubeconfig, [], withCreate);
+      assert.equal(r.code, 0, `shard ${i} of ${n} (${r.args.join(' ')}): exit ${r.code}\n${r.err}\n${r.out}`);
+      assert.ok(r.args.includes('--create-vpas'));
+      const s = JSON.parse(r.out) as ShardSummary;
+      assert.deepEqual(s.created?.map((c) => `${c.namespace}/${c.name} ${c.outcome}`), ['catalog/web-mora created']);
+      const created = await cp!.api('GET', vpaPath('catalog', 'web-mora'));
+      assert.equal(((created.status as VpaStatus).conditions ?? []).find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
+    } finally {
+      await apply(find(base, 'ClusterRole', 'mora-recommender'));
+    }
+    assert.equal((await until(createAsSa, (r) => r.status === 403, 20_000)).status, 403, 'the base role again');
   });
 
   it('the example overlay: 8 shards follow completions, image and Prometheus/Pushgateway set, API server ipBlock narrowed, the PrometheusRule added', () => {

@@ -3,6 +3,7 @@ import {
   CREATE_VPA_SELECTOR, MAX_NAME, hashedVpaName, moraVpaManifest, moraVpaName, optedIn, sameVpaTarget, vpasToCreate, vpasToCreateIn, type WorkloadId,
 } from '../../src/data/kube/vpa-create';
 import type { VpaObject } from '../../src/data/kube/vpa-status';
+import { InClusterMetrics } from '../../src/data/kube/in-cluster-metrics';
 import { mora } from './helpers/run-cli';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -96,5 +97,22 @@ describe('Creating MOrA VPAs (--create-vpas): the selection', () => {
     const b = await mora(['recommend', '--in-cluster', '--dry-run']);
     assert.equal(b.code, 2, b.err);
     assert.match(b.err, /--dry-run with --in-cluster goes with --create-vpas/);
+  });
+
+  it('self-metrics: vpas_created_total{outcome} appears only in runs that create, all outcomes from 0', async () => {
+    const without = new InClusterMetrics();
+    without.setShard({ index: 0, count: 1 });
+    assert.doesNotMatch(await without.openMetrics(), /vpas_created/);
+    const m = new InClusterMetrics();
+    m.setShard({ index: 1, count: 2 });
+    m.vpaCreated();
+    m.vpaCreated('created');
+    m.vpaCreated('created');
+    m.vpaCreated('exists');
+    m.phase('create', 0.5);
+    const text = await m.openMetrics();
+    const v = (outcome: string) => Number(new RegExp(`^mora_recommender_vpas_created_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    assert.deepEqual(['created', 'exists', 'taken', 'failed'].map(v), [2, 1, 0, 0], text);
+    assert.match(text, /mora_recommender_phase_duration_seconds\{[^}]*phase="create"[^}]*\} 0\.5/);
   });
 });
