@@ -4,6 +4,7 @@
 //
 //   npm run screenshots                 # every shot
 //   npm run screenshots -- sidebar      # only the named shots
+//   npm run screenshots -- experiment-dark --no-media   # …without re-rendering media/ from docs/ afterwards
 //
 // To add a shot, append to SHOTS: a name, the theme it needs, and what to do before `session.capture(...)`.
 import * as fs from 'node:fs';
@@ -73,6 +74,25 @@ const SHOTS: Shot[] = [
   ]),
   // The webview reads the theme's colours: high contrast too.
   forecastShot('hc'),
+  {
+    // A load experiment's results in the forecast view: a generated plan record (test/harness/experiment-fixture.ts)
+    // in the workspace's .mora/experiments, opened with MOrA: Show Experiment Results.
+    name: 'experiment-dark',
+    theme: 'dark',
+    async take(s) {
+      const { fixturePlanDocument } = require('../test/harness/experiment-fixture') as typeof import('../test/harness/experiment-fixture');
+      const dir = path.join(s.workspace, '.mora', 'experiments');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'shop.json'), JSON.stringify(fixturePlanDocument(path.join(s.workspace, 'shop.mora-plan.yaml')).doc));
+      if (await s.page.locator('.part.sidebar').first().isVisible()) await s.page.keyboard.press('Control+B');
+      await s.runCommand('MOrA: Show Experiment Results');
+      await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'shop.json' }).first().waitFor({ timeout: 30_000 });
+      await s.page.keyboard.press('Enter');
+      await s.webview().locator('.experiment [data-chart="cpu"] canvas').waitFor({ timeout: 60_000 });
+      await s.settle(1500);
+      await s.capture('docs/screenshot-experiment-dark.png');
+    },
+  },
   {
     // The Get Started walkthrough, opened as a user would (Command Palette → Welcome: Open Walkthrough… → MOrA), with
     // its first step's picture loaded.
@@ -250,7 +270,7 @@ function writeSettings(runDir: string, theme: Theme): void {
 }
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const wanted = process.argv.slice(2).filter((a) => a !== '--no-media');
   const shots = wanted.length ? SHOTS.filter((s) => wanted.includes(s.name)) : SHOTS;
   if (shots.length === 0) throw new Error(`no such shot: ${wanted.join(', ')} (known: ${SHOTS.map((s) => s.name).join(', ')})`);
   const vsix = path.join(repoRoot, 'mora.vsix');
@@ -283,7 +303,7 @@ async function main(): Promise<void> {
     await context.close().catch(() => {});
     await server.stop();
   }
-  await renderMedia();
+  if (!process.argv.includes('--no-media')) await renderMedia();
 }
 
 main().catch((err) => {

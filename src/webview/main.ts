@@ -266,6 +266,7 @@ function setMode(mode: 'forecast' | 'experiment'): void {
   const forecast = mode === 'forecast';
   expBox.hidden = forecast;
   panelBox.hidden = !forecast;
+  tabs.hidden = !forecast;
   applyButton.hidden = !forecast;
   copyButton.hidden = !forecast;
   // Refresh stays: in an experiment it reads the record again (a run in a terminal keeps writing it).
