@@ -9,48 +9,11 @@
  * bursts of 20 requests once a second, and a queue of 20 requests behind each burst — latency that measures the burst,
  * not the service at 40 req/s. `staggerTicks` spreads the connections' ticks evenly over the second.
  */
-import { defaultConnections, pacedReconnects } from './load';
+import { defaultConnections, pacedReconnects, staggerTicks, type StaggeredClient } from './load';
 import type { CellLoadDriver, CellLoadResult } from './plan-file';
 
 interface Instance extends PromiseLike<unknown> { stop(): void }
 type Autocannon = (opts: Record<string, unknown>) => Instance;
-interface Client {
-  _connect?: () => void;
-  _doRequest?: (cer?: unknown) => void;
-  destroyed?: boolean;
-  paused?: boolean;
-  cer?: unknown;
-  reqsMadeThisSecond?: number;
-  rateInterval?: NodeJS.Timeout;
-  on(event: string, listener: (...args: never[]) => void): void;
-}
-
-/**
- * Moves a connection's rate tick (autocannon lib/httpClient.js: reset the second's quota, resume if paused) to
- * `offsetMs` into each second, its first request included: the connection opens at once but starts with its quota
- * used up, so its first requests go out at its first tick. setupClient runs before autocannon sets the quota's
- * interval, so the interval is replaced just after. Another autocannon without these fields keeps its own ticks.
- */
-export function staggerTicks(client: Client, offsetMs: number): void {
-  if (typeof client._doRequest !== 'function' || client.reqsMadeThisSecond === undefined) return;
-  client.reqsMadeThisSecond = Number.MAX_SAFE_INTEGER;
-  queueMicrotask(() => {
-    if (client.rateInterval === undefined || client.destroyed) { client.reqsMadeThisSecond = 0; return; }
-    clearInterval(client.rateInterval);
-    const tick = () => {
-      client.reqsMadeThisSecond = 0;
-      if (client.paused) client._doRequest!(client.cer);
-      client.paused = false;
-    };
-    // autocannon's destroy() clears client.rateInterval: keep it pointing at the live timer.
-    client.rateInterval = setTimeout(() => {
-      if (client.destroyed) return;
-      client.rateInterval = setInterval(tick, 1000);
-      tick();
-    }, offsetMs);
-  });
-}
-
 function percentile(sorted: Float64Array, q: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
@@ -99,7 +62,7 @@ export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }
       duration: Math.ceil(run.seconds) + 1,
       maxOverallRequests: Math.ceil(run.rate * run.seconds * 1.1) + connections,
       timeout: 10,
-      setupClient: (client: Client) => {
+      setupClient: (client: StaggeredClient) => {
         pacedReconnects(client as Parameters<typeof pacedReconnects>[0], 1000 / perClient);
         staggerTicks(client, (1000 * (nth++ % clients)) / clients);
         client.on('response', ((status: number, _bytes: number, ms: number) => {
