@@ -19,7 +19,7 @@ export function registerReport(experiment: Command): void {
     .command('report <record>')
     .description('Report an experiment plan\'s results from its record (<out>/<plan>.json, or its folder): quality, capacity per service, --html charts')
     .option('--html <file>', 'write a self-contained HTML report (charts per service: asked vs achieved rate, latency p95/p99, CPU per cell)')
-    // No default here: `mora experiment` has --format too, and commander gives it the flag wherever it stands.
+    // No default here: `mora experiment` has a --format of its own, and the flag given to either one counts (optsWithGlobals).
     .option('--format <format>', 'text or json (default text)')
     .action((record: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Partial<ExperimentReportOptions>>();
