@@ -5,6 +5,7 @@
  *
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
  *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--out fleet-recommend.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
  * 288 points, forecast 288, MASE = MAE / the training part's one-day seasonal-naive MAE; series under 3 × 288 points
@@ -18,6 +19,13 @@
  * workloads, the per-series cost extrapolated to N and labelled so; --fused-all also runs Prophet + the global LSTM + fused
  * for all N (the fleet-wide fused pass, measured).
  * RSS: the process's peak (getrusage maxrss) after each arm, in run order — a later arm's peak includes the earlier ones.
+ *
+ * --recommend N: the real recommendation pipeline end to end (recommendFromSource, what `mora recommend -m fused` runs) on
+ * N demo-generator workloads × 14 days at 5 min (DemoFleetDataSource: the same generator as part 2, all 12 metrics), with
+ * an empty model cache: reading, the global LSTM's training in the worker pool, Prophet + global LSTM + fused for every
+ * forecast the engine checks (CPU, memory, request rate), the engine. Then (--warm) the same run again with the model
+ * cached. The reference: the same pipeline with per-series LSTMs on the first --per-series workloads (default 4),
+ * extrapolated to N and labelled so, and the global run's recommendations for those workloads compared with it.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -32,6 +40,11 @@ import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { globalLstmOverride, trainGlobalLstm, type GlobalLstmModel } from '../../src/ml/lstm/global';
 import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
+import { DemoFleetDataSource } from '../../src/data/demo/fleet';
+import { recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
+import { describeGlobalEvent, type GlobalModelEvent } from '../../src/pipeline/global-lstm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -269,8 +282,83 @@ fused for all ${N} workloads with the global model (prophet fit + rolling holdou
   out.demo = { fusedAll, workloads: N, sample: S, costs: { globalTraining: train.cost, globalForecasts: fc.cost, perSeriesSample: per.cost, perSeriesSampleLstmFitSeconds: lstmFit, globalFusedSample: glob.cost, perSeriesExtrapolated: perN }, gmAll: tAll, gmSample: tS, global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows } };
 }
 
+/** CPU request and memory limit per workload (first container), and which method set them. */
+function values(runs: WorkloadRun[]): Map<string, { cpu?: number; memory?: number; cpuMethod?: string; memoryMethod?: string }> {
+  return new Map(runs.map((r) => {
+    const c = r.recommendation.containers[0];
+    return [`${r.recommendation.workload.namespace}/${r.recommendation.workload.name}`, {
+      cpu: c?.cpu?.request.value, memory: c?.memory?.limit?.value ?? c?.memory?.request.value, cpuMethod: c?.cpu?.evidence.method, memoryMethod: c?.memory?.evidence.method,
+    }];
+  }));
+}
+
+function methods(runs: WorkloadRun[]): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const v of values(runs).values()) for (const m of [v.cpuMethod, v.memoryMethod]) if (m) n[m] = (n[m] ?? 0) + 1;
+  return n;
+}
+
+async function recommendBench(N: number, out: Record<string, unknown>): Promise<void> {
+  const S = Math.min(N, num('per-series', 4));
+  const cacheRoot = mkdtempSync(join(tmpdir(), 'mora-bench-fleet-'));
+  const source = new DemoFleetDataSource({ workloads: N });
+  console.log(`\n== recommend -m fused, the real pipeline: ${N} demo-generator workloads × 14 days at 5 min, model cache empty (${cacheRoot}) ==`);
+  let lastLine = 0;
+  const onGlobalModel = (e: GlobalModelEvent): void => {
+    if (e.kind === 'epoch') console.log(`  epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)}`);
+    else console.log(`  ${describeGlobalEvent(e)}`);
+  };
+  const onProgress = (d: number, n: number): void => {
+    if (d === n || performance.now() - lastLine > 30000) { lastLine = performance.now(); console.log(`  recommended ${d}/${n}`); }
+  };
+  try {
+    const cold = await measure(() => recommendFromSource(source, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
+    console.log(costLine(`global, cold (training included)`, cold.cost, N) + `   → ${cold.value.length} workloads`);
+    console.log(`  methods (cpu + memory): ${JSON.stringify(methods(cold.value))}`);
+    let warm: { value: WorkloadRun[]; cost: Cost } | undefined;
+    if (flag('warm')) {
+      warm = await measure(() => recommendFromSource(source, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
+      console.log(costLine(`global, warm (model cached)`, warm.cost, N));
+    }
+    // The reference: per-series LSTMs (forecastDefaults: 8 epochs, ≤ 256 windows) through the same pipeline, on a sample.
+    const sample = new DemoFleetDataSource({ workloads: S });
+    const per = await measure(() => recommendFromSource(sample, { model: 'fused', globalLstm: { enabled: false }, onProgress }));
+    console.log(costLine(`per-series LSTMs, first ${S} workloads`, per.cost, S));
+    const perN = { wall: (per.cost.wall * N) / S, cpu: (per.cost.cpu * N) / S };
+    console.log(`EXTRAPOLATED per-series to ${N} workloads (not measured): ${perN.wall.toFixed(0)} s wall (${(perN.wall / 3600).toFixed(1)} h), ${perN.cpu.toFixed(0)} s CPU`);
+    console.log(`ratio global cold / per-series extrapolated: wall ${fmt(cold.cost.wall / perN.wall, 4)}, cpu ${fmt(cold.cost.cpu / perN.cpu, 4)}; per workload ${(cold.cost.wall / N).toFixed(2)} s vs ${(per.cost.wall / S).toFixed(1)} s`);
+    // Same workloads, both arms: how far apart are the recommendations?
+    const g = values(cold.value), p = values(per.value);
+    let same = 0, n = 0, rel = 0;
+    for (const [k, pv] of p) {
+      const gv = g.get(k);
+      if (!gv) continue;
+      for (const r of ['cpu', 'memory'] as const) {
+        if (pv[r] === undefined || gv[r] === undefined) continue;
+        n++;
+        if (pv[r] === gv[r]) same++;
+        rel += Math.abs(gv[r]! - pv[r]!) / Math.max(1e-12, pv[r]!);
+      }
+    }
+    console.log(`the ${S} sample workloads: ${same}/${n} values identical in both arms, mean |global − per-series| / per-series ${fmt(rel / Math.max(1, n), 4)}; per-series methods ${JSON.stringify(methods(per.value))}`);
+    const withinBudget = cold.cost.wall <= 300 && cold.cost.peakMb <= 1024;
+    console.log(`budget (≤ 300 s wall, ≤ 1024 MB RSS): ${withinBudget ? 'met' : 'NOT met'} — ${cold.cost.wall.toFixed(1)} s, ${cold.cost.peakMb.toFixed(0)} MB`);
+    out.recommend = { workloads: N, cold: cold.cost, warm: warm?.cost, perSeriesSample: { workloads: S, cost: per.cost }, perSeriesExtrapolated: perN, methods: methods(cold.value), sampleAgreement: { same, values: n, meanRelDiff: rel / Math.max(1, n) } };
+  } finally {
+    rmSync(cacheRoot, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+  if (arg('recommend')) {
+    console.log(`bench:fleet --recommend — mora recommend -m fused at fleet scale, one process (Node ${process.version})`);
+    await recommendBench(Number(arg('recommend')), out);
+    out.peakRssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(`\npeak RSS of the whole run: ${(out.peakRssMb as number).toFixed(0)} MB`);
+    if (arg('out')) writeFileSync(arg('out')!, JSON.stringify(out, null, 1));
+    return;
+  }
   const data = arg('data') ?? join('..', 'shared', 'datasets');
   console.log(`bench:fleet — per-series vs global LSTM, one process (Node ${process.version}); MASE lower is better`);
   if (!flag('skip-datasets')) {
