@@ -191,6 +191,30 @@ describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL m
     }
   });
 
+  it('Ctrl-C (SIGINT) in the middle of a cell: the cell is dropped, the replica count restored, exit 130', async () => {
+    const cplan = path.join(dir, 'cancel.mora-plan.yaml');
+    fs.writeFileSync(cplan, [
+      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 150', 'out: results-cancel', 'services:',
+      '  - name: svc-c', `    target: ${doubles.get('svc-c')!.url}`, '    replicas: [2]', '    levels: [20]', '    duration: 30s',
+      '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: svc-c }', '    resources: process', '    selector: job="svc-c"', '',
+    ].join('\n'));
+    const run = runCli(['experiment', 'run', cplan, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real']);
+    children.push(run.child);
+    const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
+    try {
+      await until('the cell to start', 60_000, () => /cell 1\/1 svc-c\/r2\/l20/.test(run.stderr()) || run.child.exitCode !== null, run.stderr);
+      assert.equal(await spec('svc-c'), 2, run.stderr());
+      run.child.kill('SIGINT');
+      assert.equal(await run.exited, 130, run.stderr());
+    } finally {
+      clearTimeout(killer);
+    }
+    assert.match(run.stderr(), /interrupted — the running cell is dropped \(the written ones stay\); scaling Deployment\/svc-c back to 3/);
+    assert.equal(await spec('svc-c'), ORIGINAL_REPLICAS);
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'results-cancel', 'cancel.json'), 'utf8')) as PlanDocument;
+    assert.deepEqual([doc.status, doc.cells[0].status, doc.scaling['svc-c'].restored], ['partial', 'pending', true]);
+  });
+
   it('a JMeter cell in a plan: run by JMeter, stored like the built-in generator\'s, quality-gated, the replica count restored', async function () {
     const jmeter = process.env.MORA_JMETER || whichBinary('jmeter');
     if (!jmeter) {

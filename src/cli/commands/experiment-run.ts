@@ -184,7 +184,8 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     if (result.document.status === 'partial' || controller.signal.aborted) return 130;
     return [...notes.values()].some((n) => n.restoreError !== undefined) ? EXIT_FAILURE : 0;
   } catch (e) {
-    if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
+    // The plan names Prometheus, not a flag or setting: point there.
+    if (e instanceof PrometheusError) throw new UserError(`${e.message.replace(/ set mora\.prometheus\.url \/ --prometheus$/, ` (the plan's "prometheus:" URL)`)} (run recorded in ${plan.outDir})`, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
     if (e instanceof Error && /^(cell |.*: not valid JSON|.* is not an experiment plan|.* has no cell_id column)/.test(e.message)) throw new UserError(e.message);
     throw e;
