@@ -90,7 +90,7 @@ async function timeIt(fn: () => Promise<unknown>): Promise<{ ms: number; stall: 
     const now = performance.now();
     const used = process.cpuUsage(lastCpu);
     const turnCpu = (used.user + used.system) / 1000;
-    if (turnCpu > 8 && process.env.MORA_BENCH_DEBUG) process.stderr.write(`stall ${(now - last).toFixed(1)} ms (cpu ${turnCpu.toFixed(1)} ms) in ${phase}\n`);
+    if ((turnCpu > 8 || now - last > 30) && process.env.MORA_BENCH_DEBUG) process.stderr.write(`stall ${(now - last).toFixed(1)} ms (cpu ${turnCpu.toFixed(1)} ms) in ${phase}\n`);
     stall = Math.max(stall, now - last);
     cpu = Math.max(cpu, turnCpu);
     last = now;
