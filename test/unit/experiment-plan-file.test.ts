@@ -96,3 +96,13 @@ describe('experiment plan files', () => {
     assert.deepEqual(schema.$defs.service.properties.scenario.enum, ['constant', 'step', 'ramp', 'spike']);
   });
 });
+
+describe('the plan example in docs/EXPERIMENTS.md', () => {
+  it('is a valid plan', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'EXPERIMENTS.md'), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1];
+    const plan = parsePlan(yaml, '/plans/checkout.mora-plan.yaml');
+    assert.deepEqual([plan.name, plan.services[0].name, plan.quality], ['checkout', 'checkout', { minCompleteness: 0.8, maxCv: 0.5, minAchievedShare: 0.9, maxErrorShare: 0.05 }]);
+    assert.equal(expandPlan(plan).cells.length, 12);
+  });
+});
