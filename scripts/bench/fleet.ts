@@ -5,7 +5,7 @@
  *
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
  *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
- *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--out fleet-recommend.json]
+ *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--refresh] [--out fleet-recommend.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
  * 288 points, forecast 288, MASE = MAE / the training part's one-day seasonal-naive MAE; series under 3 × 288 points
@@ -24,7 +24,8 @@
  * N demo-generator workloads × 14 days at 5 min (DemoFleetDataSource: the same generator as part 2, all 12 metrics), with
  * an empty model cache: reading, the global LSTM's training in the worker pool, Prophet + global LSTM + fused for every
  * forecast the engine checks (CPU, memory, request rate), the engine. Then (--warm) the same run again with the model
- * cached. The reference: the same pipeline with per-series LSTMs on the first --per-series workloads (default 4),
+ * cached, and (--refresh) a run one day later (the same workloads with one more day of history): the cached model is
+ * stale, so it is refreshed (fine-tuned) instead of retrained — its time next to the first training's. The reference: the same pipeline with per-series LSTMs on the first --per-series workloads (default 4),
  * extrapolated to N and labelled so, and the global run's recommendations for those workloads compared with it.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -304,7 +305,9 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
   const source = new DemoFleetDataSource({ workloads: N });
   console.log(`\n== recommend -m fused, the real pipeline: ${N} demo-generator workloads × 14 days at 5 min, model cache empty (${cacheRoot}) ==`);
   let lastLine = 0;
+  const modelSeconds: Record<string, number> = {};
   const onGlobalModel = (e: GlobalModelEvent): void => {
+    if (e.kind === 'trained' || e.kind === 'refreshed') modelSeconds[e.kind] = e.seconds;
     if (e.kind === 'epoch') console.log(`  epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)}`);
     else console.log(`  ${describeGlobalEvent(e)}`);
   };
@@ -319,6 +322,13 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
     if (flag('warm')) {
       warm = await measure(() => recommendFromSource(source, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
       console.log(costLine(`global, warm (model cached)`, warm.cost, N));
+    }
+    let refreshed: { value: WorkloadRun[]; cost: Cost } | undefined;
+    if (flag('refresh')) {
+      const dayLater = new DemoFleetDataSource({ workloads: N, end: DEFAULT_DEMO_OPTIONS.end + 86400, days: DEFAULT_DEMO_OPTIONS.days + 1 });
+      refreshed = await measure(() => recommendFromSource(dayLater, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
+      console.log(costLine(`global, a day later (model refreshed)`, refreshed.cost, N));
+      console.log(`refresh ${fmt(modelSeconds.refreshed ?? NaN, 1)} s vs first training ${fmt(modelSeconds.trained ?? NaN, 1)} s (worker wall; ratio ${fmt((modelSeconds.refreshed ?? NaN) / (modelSeconds.trained ?? NaN))})`);
     }
     // The reference: per-series LSTMs (forecastDefaults: 8 epochs, ≤ 256 windows) through the same pipeline, on a sample.
     const sample = new DemoFleetDataSource({ workloads: S });
@@ -343,7 +353,7 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
     console.log(`the ${S} sample workloads: ${same}/${n} values identical in both arms, mean |global − per-series| / per-series ${fmt(rel / Math.max(1, n), 4)}; per-series methods ${JSON.stringify(methods(per.value))}`);
     const withinBudget = cold.cost.wall <= 300 && cold.cost.peakMb <= 1024;
     console.log(`budget (≤ 300 s wall, ≤ 1024 MB RSS): ${withinBudget ? 'met' : 'NOT met'} — ${cold.cost.wall.toFixed(1)} s, ${cold.cost.peakMb.toFixed(0)} MB`);
-    out.recommend = { workloads: N, cold: cold.cost, warm: warm?.cost, perSeriesSample: { workloads: S, cost: per.cost }, perSeriesExtrapolated: perN, methods: methods(cold.value), sampleAgreement: { same, values: n, meanRelDiff: rel / Math.max(1, n) } };
+    out.recommend = { workloads: N, cold: cold.cost, warm: warm?.cost, refreshed: refreshed?.cost, modelSeconds, perSeriesSample: { workloads: S, cost: per.cost }, perSeriesExtrapolated: perN, methods: methods(cold.value), sampleAgreement: { same, values: n, meanRelDiff: rel / Math.max(1, n) } };
   } finally {
     rmSync(cacheRoot, { recursive: true, force: true });
   }
