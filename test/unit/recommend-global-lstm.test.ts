@@ -131,6 +131,14 @@ describe('recommend -m fused with one global LSTM per context (src/pipeline/glob
     assert.deepEqual(one.recommendation.containers, same.recommendation.containers);
   });
 
+  it('gives the same recommendations with the forecasts in the worker pool as on the calling thread', async () => {
+    const inWorkers = await run();
+    const here = await run(fleet(), { parallel: false });
+    assert.deepEqual(kinds(here.events), ['cached']);
+    assert.deepEqual(here.runs.map((r) => r.recommendation.containers), inWorkers.runs.map((r) => r.recommendation.containers));
+    assert.deepEqual(here.runs.map((r) => r.recommendation.workload.name), inWorkers.runs.map((r) => r.recommendation.workload.name), 'order kept');
+  });
+
   it('lets the forecast view use the cached global model: LSTM and fused on all four panels, no per-series training', async () => {
     const source = fleet();
     await run(source);
