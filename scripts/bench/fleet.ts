@@ -44,6 +44,7 @@ import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
 import { DemoFleetDataSource } from '../../src/data/demo/fleet';
 import { recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
 import { describeGlobalEvent, type GlobalModelEvent } from '../../src/pipeline/global-lstm';
+import { buildForecastView, cachedGlobalLstm, DEFAULT_FORECAST_VIEW_OPTIONS, globalLstmRunner } from '../../src/views/forecast-model';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -318,6 +319,19 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
     const cold = await measure(() => recommendFromSource(source, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
     console.log(costLine(`global, cold (training included)`, cold.cost, N) + `   → ${cold.value.length} workloads`);
     console.log(`  methods (cpu + memory): ${JSON.stringify(methods(cold.value))}`);
+    // The forecast view of one workload with the cluster's model cached: phase 1 (history, Prophet, fused on Prophet and
+    // the baseline, the engine's recommendation) and phase 2 (the global LSTM on all four panels, fused), as the panel runs them.
+    const model = cachedGlobalLstm(source.kind, 'demo-fleet', 900, (l) => console.log(`  ${l}`), cacheRoot);
+    let view: { phase1: Cost; phase2: Cost } | undefined;
+    if (model) {
+      const [w] = await source.workloads('demo-fleet', 'fleet-000');
+      const p1 = await measure(() => buildForecastView(source, w, 'server', DEFAULT_FORECAST_VIEW_OPTIONS));
+      const p2 = await measure(() => buildForecastView(source, w, 'server', {
+        ...DEFAULT_FORECAST_VIEW_OPTIONS, recommendation: p1.value.recommendation, lstm: globalLstmRunner(model), lstmPanels: ['cpu', 'memory', 'requests', 'replicas'],
+      }));
+      view = { phase1: p1.cost, phase2: p2.cost };
+      console.log(`forecast view of ${w.name} (in-process): phase 1 (history, Prophet, fused without LSTM, recommendation) ${p1.cost.wall.toFixed(2)} s; phase 2 (global LSTM + fused, 4 panels: ${p2.value.data.panels.map((p) => p.forecasts.map((f) => f.model).join('+')).join(', ')}) ${p2.cost.wall.toFixed(2)} s`);
+    }
     let warm: { value: WorkloadRun[]; cost: Cost } | undefined;
     if (flag('warm')) {
       warm = await measure(() => recommendFromSource(source, { model: 'fused', globalLstm: { cacheRoot }, onGlobalModel, onProgress }));
@@ -353,7 +367,7 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
     console.log(`the ${S} sample workloads: ${same}/${n} values identical in both arms, mean |global − per-series| / per-series ${fmt(rel / Math.max(1, n), 4)}; per-series methods ${JSON.stringify(methods(per.value))}`);
     const withinBudget = cold.cost.wall <= 300 && cold.cost.peakMb <= 1024;
     console.log(`budget (≤ 300 s wall, ≤ 1024 MB RSS): ${withinBudget ? 'met' : 'NOT met'} — ${cold.cost.wall.toFixed(1)} s, ${cold.cost.peakMb.toFixed(0)} MB`);
-    out.recommend = { workloads: N, cold: cold.cost, warm: warm?.cost, refreshed: refreshed?.cost, modelSeconds, perSeriesSample: { workloads: S, cost: per.cost }, perSeriesExtrapolated: perN, methods: methods(cold.value), sampleAgreement: { same, values: n, meanRelDiff: rel / Math.max(1, n) } };
+    out.recommend = { workloads: N, view, cold: cold.cost, warm: warm?.cost, refreshed: refreshed?.cost, modelSeconds, perSeriesSample: { workloads: S, cost: per.cost }, perSeriesExtrapolated: perN, methods: methods(cold.value), sampleAgreement: { same, values: n, meanRelDiff: rel / Math.max(1, n) } };
   } finally {
     rmSync(cacheRoot, { recursive: true, force: true });
   }
