@@ -192,9 +192,12 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   }
 }
 
-/** Workers for fleet-scale forecasts: every core (this thread's engine work is the lighter part). */
+/**
+ * Workers for fleet-scale forecasts: every core, at most 4 — this thread's engine work (about half a forecast's) keeps up
+ * with 2–3 workers, and each worker holds its own runtime (~50–100 MB).
+ */
 function forecastWorkers(): number {
-  return Math.max(1, (require('node:os') as typeof import('node:os')).availableParallelism());
+  return Math.max(1, Math.min(4, (require('node:os') as typeof import('node:os')).availableParallelism()));
 }
 
 /** One workload: its frames, the engine (with the forecaster), the snapshot label. Undefined when skipped (onSkip). */
