@@ -18,6 +18,7 @@ import type { ExperimentViewData } from '../protocol/forecast';
 import type { TreeNode } from '../views/tree-model';
 import type { PlanWizardAnswers } from '../views/experiment-model';
 import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
+import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
 import { loadLive } from './live';
 import { registerCommand } from './register';
@@ -303,28 +304,14 @@ function isPlanRecord(file: string): boolean {
 }
 
 /** parsePlan's problem with a plan file, at its line; updated on open and edits (debounced), cleared on close. */
-export class PlanDiagnostics implements vscode.Disposable {
-  readonly collection = vscode.languages.createDiagnosticCollection('mora-plan');
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly subscriptions: vscode.Disposable[];
-
+export class PlanDiagnostics extends DocumentDiagnostics {
   constructor() {
-    this.subscriptions = [
-      vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
-    ];
-    for (const d of vscode.workspace.textDocuments) this.update(d);
+    super('mora-plan');
+    this.start();
   }
 
-  private schedule(doc: vscode.TextDocument): void {
-    if (!isPlanFile(doc)) return;
-    const key = doc.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.update(doc);
-    }, 300));
+  protected applies(doc: vscode.TextDocument): boolean {
+    return isPlanFile(doc);
   }
 
   update(doc: vscode.TextDocument): void {
@@ -339,12 +326,6 @@ export class PlanDiagnostics implements vscode.Disposable {
       if (p.field) d.code = p.field;
       return d;
     }));
-  }
-
-  dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    for (const s of this.subscriptions) s.dispose();
-    this.collection.dispose();
   }
 }
 

@@ -11,13 +11,10 @@
  */
 import { defaultConnections, pacedReconnects, staggerTicks, type StaggeredClient } from './load';
 import type { CellLoadDriver, CellLoadResult } from './plan-file';
+import { percentile } from './jtl';
 
 interface Instance extends PromiseLike<unknown> { stop(): void }
 type Autocannon = (opts: Record<string, unknown>) => Instance;
-function percentile(sorted: Float64Array, q: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 let version: string | undefined;
 function autocannonVersion(): string {
@@ -101,7 +98,7 @@ export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }
   const result: CellLoadResult = {
     requests: latencies.length, non2xx, errors, timeouts,
     achievedRate: measuredSeconds > 0 ? latencies.length / measuredSeconds : 0,
-    latencyP50Ms: percentile(sorted, 0.5), latencyP95Ms: percentile(sorted, 0.95), latencyP99Ms: percentile(sorted, 0.99),
+    latencyP50Ms: percentile(sorted, 50), latencyP95Ms: percentile(sorted, 95), latencyP99Ms: percentile(sorted, 99),
     durationSeconds: measuredSeconds, aborted, errorCodes, driver: `autocannon ${autocannonVersion()}`,
   };
   return result;

@@ -7,6 +7,7 @@
  * timestamps, commas. Columns are found by their header names, so extra columns (a user's own saveservice settings
  * through user.properties) do not matter. JMeter quotes a field that holds the delimiter or a quote ("a ""b"", c").
  */
+import type { LoadStats } from './load';
 
 /** JMeter properties that make the JTL a CSV this module reads: header, ms timestamps, no sub-results, no bodies, flushed. */
 export const JTL_PROPERTIES: Readonly<Record<string, string>> = {
@@ -115,19 +116,9 @@ export function parseJtl(text: string): { samples: JtlSample[]; skippedLines: nu
   return { samples, skippedLines };
 }
 
-export interface JtlStats {
-  /** Requests answered (any HTTP status). */
-  requests: number;
-  non2xx: number;
-  /** Requests with no HTTP answer: connection errors and timeouts. */
-  errors: number;
-  timeouts: number;
-  achievedRate: number;
-  latencyP50Ms: number;
+/** The built-in generator's stats (load.ts) over the JTL's measured window, with p95 and the window's bounds. */
+export interface JtlStats extends Omit<LoadStats, 'aborted'> {
   latencyP95Ms: number;
-  latencyP99Ms: number;
-  /** Length of the window the rate is over. */
-  durationSeconds: number;
   errorCodes: Record<string, number>;
   /** Epoch milliseconds of the window. */
   windowStartMs: number;

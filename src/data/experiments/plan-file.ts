@@ -17,6 +17,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { WorkloadKind } from '../../core/workload';
+import type { LoadStats } from './load';
 import { InputError } from '../timeseries-csv';
 
 export const SCENARIOS = ['constant', 'step', 'ramp', 'spike'] as const;
@@ -137,23 +138,10 @@ export interface PlanExpansion {
  * the answers that arrive in it, so a saturated service's achieved rate is its throughput; JMeter the requests that
  * start in it — the same at a steady rate).
  */
-export interface CellLoadResult {
-  /** Requests answered (any status). */
-  requests: number;
-  non2xx: number;
-  /** Connection errors and timeouts. */
-  errors: number;
-  timeouts: number;
-  /** Requests answered per second over the measured window. */
+export interface CellLoadResult extends LoadStats {
+  /** Requests answered per second over the measured window (durationSeconds is that window's length). */
   achievedRate: number;
-  latencyP50Ms: number;
   latencyP95Ms: number;
-  latencyP99Ms: number;
-  /** Length of the measured window in seconds. */
-  durationSeconds: number;
-  /** True when the signal stopped it before its schedule ended. */
-  aborted: boolean;
-  errorCodes?: Record<string, number>;
   /** Which generator, e.g. "autocannon 8.0.0" or "jmeter 5.6.3" (recorded in the experiment JSON). */
   driver: string;
   /**
