@@ -4,7 +4,8 @@
  * seasonal-naive reference and 90% band coverage), then global / per-series ratios.
  *
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
- *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all]
+ *                          [--fine-tune [--ft-epochs 10] [--ft-windows 1024] [--ft-lr 0.002] [--ft-patience 3]] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
  *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--refresh] [--out fleet-recommend.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
@@ -12,7 +13,9 @@
  * skipped; groups by file name). Per-series arm = `runForecasts(prophet, lstm, fused)` per series, exactly bench:forecast's
  * call. Global arm = one global LSTM trained on every series' fit part (the training part minus the fusion holdout, as
  * the per-series LSTM is), then the same fused run per series with that model as the `lstm` member (and the per-series
- * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again).
+ * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again). --fine-tune adds a third arm: the
+ * global model fine-tuned per series from its weights (GlobalLstmModel.fineTune, on the same fit part), then fused. Part 1
+ * ends with issue 13's goal per group — global fused ≤ per-series fused and ≤ seasonal-naive — marked ✓/✗.
  * Part 2, the demo generator at --workloads N × 14 days at 5 min (src/data/demo: the shop's 11 service profiles cycled,
  * each workload its own seed, traffic noise and load ×e^N(0, 0.8); even workloads CPU, odd memory working set). Global arm
  * on all N (LSTM alone, forecasts batched over series); per-series arm and both fused arms on the first --sample
@@ -176,6 +179,25 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
     }
   });
   console.log(costLine('global forecasts (lstm+fused)', glob.cost, cases.length));
+  // --fine-tune: the global model fine-tuned per series (GlobalLstmModel.fineTune) on each series' fit part, fused as above.
+  let ft: { cost: Cost } | undefined;
+  const ftOptions = { epochs: num('ft-epochs', 10), windows: num('ft-windows', 1024), learningRate: num('ft-lr', 2e-3), patience: num('ft-patience', 3) };
+  if (flag('fine-tune')) {
+    scores.lstm_global_ft = []; scores.fused_global_ft = []; cover.fused_global_ft = 0;
+    let tuned = 0;
+    console.log(`per-series fine-tuning from the global weights: ≤ ${ftOptions.epochs} epochs, ≤ ${ftOptions.windows} windows, lr ${ftOptions.learningRate}, patience ${ftOptions.patience}, batch 32`);
+    ft = await measure(async () => {
+      for (const [i, c] of cases.entries()) {
+        const p = prophetRuns[i];
+        const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id, { fineTune: ftOptions }) } });
+        if ((l.fitted as { fineTuned?: { kept: string } }).fineTuned?.kept === 'tuned') tuned++;
+        scores.lstm_global_ft.push(mase(c, l.forecast.mean));
+        scores.fused_global_ft.push(mase(c, fu.forecast.mean));
+        cover.fused_global_ft += covered(c, fu.forecast.lower, fu.forecast.upper);
+      }
+    });
+    console.log(costLine('global + per-series fine-tune, fused', ft.cost, cases.length) + `   (${tuned}/${cases.length} series kept their tuned weights)`);
+  }
   const globalTotal: Cost = { wall: train.cost.wall + glob.cost.wall, cpu: train.cost.cpu + glob.cost.cpu, peakMb: glob.cost.peakMb };
   console.log(costLine('global total (training+forecasts)', globalTotal, cases.length));
   console.log(`\ngeometric-mean MASE (per group; ${cases.length} series):`);
@@ -184,11 +206,24 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   for (const g of Object.keys(t)) {
     console.log(`  ${g.padEnd(14)} lstm ${fmt(t[g].lstm_global / t[g].lstm_series)}   fused ${fmt(t[g].fused_global / t[g].fused_series)}   fused_global / seasonal_naive ${fmt(t[g].fused_global / t[g].seasonal_naive)}`);
   }
+  // Issue 13, Must show 1: global fused ≤ per-series fused AND ≤ seasonal-naive in every dataset group.
+  const arms = ['fused_global', ...(scores.fused_global_ft ? ['fused_global_ft'] : [])];
+  console.log('\nissue 13 goal, per group: global fused ≤ per-series fused AND ≤ seasonal-naive (geometric-mean MASE)');
+  const goal: Record<string, Record<string, boolean>> = {};
+  for (const a of arms) {
+    goal[a] = {};
+    for (const g of Object.keys(t).filter((k) => k !== 'all')) {
+      const ok = t[g][a] <= t[g].fused_series && t[g][a] <= t[g].seasonal_naive;
+      goal[a][g] = ok;
+      console.log(`  ${a.padEnd(16)} ${g.padEnd(14)} ${fmt(t[g][a])} vs per-series fused ${fmt(t[g].fused_series)} (×${fmt(t[g][a] / t[g].fused_series)}) vs seasonal-naive ${fmt(t[g].seasonal_naive)} (×${fmt(t[g][a] / t[g].seasonal_naive)})  ${ok ? '✓' : '✗'}`);
+    }
+  }
+  if (ft) console.log(`  fine-tuning cost: ${ft.cost.wall.toFixed(1)} s wall / ${ft.cost.cpu.toFixed(1)} s CPU for ${cases.length} series (${fmt(ft.cost.wall / cases.length, 2)} s/series) vs per-series LSTM training ${lstmFit.toFixed(1)} s (${fmt(lstmFit / cases.length, 2)} s/series)`);
   console.log(`  wall ${fmt(globalTotal.wall / per.cost.wall)}   cpu ${fmt(globalTotal.cpu / per.cost.cpu)}   LSTM training only: global ${train.cost.wall.toFixed(1)} s vs per-series ${lstmFit.toFixed(1)} s = ${fmt(train.cost.wall / lstmFit)}`);
   const pts = cases.length * HOLD;
   console.log(`90% band coverage (pooled): ${Object.entries(cover).map(([k, v]) => `${k} ${(v / pts).toFixed(3)}`).join('   ')}`);
   const perSeries = cases.map((c, i) => ({ id: c.id, group: c.group, ...Object.fromEntries(Object.keys(scores).map((m) => [m, scores[m][i]])) }));
-  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost }, gm: t, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
+  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost, fineTuneFused: ft?.cost }, gm: t, goal, fineTune: ft ? ftOptions : undefined, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
 }
 
 /** N demo-style workloads, 14 days at 5 min: the demo's profiles cycled, each workload with its own seed and load. */

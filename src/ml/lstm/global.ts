@@ -27,7 +27,7 @@ import { spread, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
 import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
-import { train, type TrainResult, type WindowSet } from './train';
+import { evaluate, train, type TrainResult, type WindowSet } from './train';
 
 export const GLOBAL_KIND = 'mora-lstm-global';
 
@@ -50,6 +50,25 @@ export const DEFAULT_GLOBAL_OPTIONS: GlobalLstmOptions = {
 export type RefreshOptions = Pick<GlobalLstmOptions, 'epochs' | 'learningRate' | 'windowsPerSeries' | 'seed' | 'onEpoch' | 'isCancelled'>;
 
 export const DEFAULT_REFRESH_OPTIONS: RefreshOptions = { epochs: 3, learningRate: 5e-4, windowsPerSeries: 16, seed: 43 };
+
+/**
+ * Per-series fine-tuning from the global weights (`fineTune`): a few epochs on ONE series' windows at a lower rate, early
+ * stopping on that series' most recent windows, and the global weights kept when no epoch beats them there.
+ */
+export interface FineTuneOptions {
+  epochs: number;
+  learningRate: number;
+  /** Training windows of the series (evenly spread, counted back from the most recent). */
+  windows: number;
+  batchSize: number;
+  patience: number;
+  seed: number;
+}
+
+export const DEFAULT_FINE_TUNE_OPTIONS: FineTuneOptions = { epochs: 4, learningRate: 5e-4, windows: 256, batchSize: 32, patience: 1, seed: 44 };
+
+/** What a fine-tuned copy records (state.fineTuned): from which global version, on what, and whether it kept the global weights. */
+export interface FineTuneSummary { series: string; from: number; windows: number; epochs: number; valBefore: number; valAfter: number; kept: 'tuned' | 'global' }
 
 /** One series' scaling and grid, fitted on its training part. */
 export interface SeriesScaler {
@@ -82,6 +101,8 @@ export interface GlobalLstmState {
   validation: { mae: number; baselineMae: number; residualStd: number[]; windows: number };
   trainedOn: { series: number; windows: number; epochs: number; to: number };
   refreshes: Array<{ series: number; windows: number; epochs: number; to: number }>;
+  /** Set on a per-series copy made by `fineTune` (its `scalers` then hold that series only). */
+  fineTuned?: FineTuneSummary;
   weights: string[];
 }
 
@@ -292,6 +313,36 @@ export class GlobalLstmModel {
   }
 
   /**
+   * A copy fine-tuned on ONE series from this model's weights (this model is left untouched): `options.epochs` epochs on
+   * up to `options.windows` of the series' windows, early stopping on its most recent 20% (best weights restored); when
+   * no epoch beats the global weights on those windows the copy keeps the global weights (`fineTuned.kept = 'global'`).
+   * The series is scaled by its stored scaler when `id` is a pool member, else by a scaler fitted to it. Train it on the
+   * history before anything it will be scored on (globalLstmOverride fine-tunes on the fusion's fit part).
+   */
+  fineTune(series: Series, id?: string, options: Partial<FineTuneOptions> = {}): GlobalLstmModel {
+    const o = { ...DEFAULT_FINE_TUNE_OPTIONS, ...options };
+    const { config, chunk } = this.state;
+    const key = id ?? '#series';
+    const keep = id !== undefined && this.state.scalers[id] ? { [key]: this.state.scalers[id] } : {};
+    const pooled = poolWindows([{ id: key, series }], config.steps, chunk, o.windows, 0.2, keep);
+    const net = new LstmNet(config, o.seed);
+    net.setWeights(this.net.getWeights());
+    const valBefore = pooled.val.n ? evaluate(net, pooled.val) : NaN;
+    const result = train(net, pooled.train, pooled.val.n ? pooled.val : undefined, {
+      epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed,
+    });
+    // Only an improvement on the series' own recent windows replaces the global weights.
+    const tuned = !(result.bestValLoss >= valBefore);
+    if (!tuned) net.setWeights(this.net.getWeights());
+    const state: GlobalLstmState = {
+      ...this.state, scalers: { [key]: pooled.scalers[key] },
+      fineTuned: { series: key, from: this.state.version, windows: pooled.windows, epochs: result.history.length, valBefore, valAfter: tuned ? result.bestValLoss : valBefore, kept: tuned ? 'tuned' : 'global' },
+      weights: encodeWeights(net.getWeights()),
+    };
+    return new GlobalLstmModel(state, net, result);
+  }
+
+  /**
    * Fine-tunes a copy of this model on the pool's windows (new days, new series) for a few epochs from the current
    * weights instead of retraining: known series keep their scalers, new series get theirs; version + 1.
    */
@@ -331,18 +382,22 @@ export function loadGlobalLstm(path: string): GlobalLstmModel {
  * 20%) points from the history before them — honest only when the model was trained without them (bench:fleet trains on
  * each series minus that holdout, as the per-series LSTM is).
  */
-export function globalLstmOverride(model: GlobalLstmModel, id?: string): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
+export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: { fineTune?: Partial<FineTuneOptions> | false } = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
     const t0 = performance.now();
     const full = clean(history).series;
     const { fitPart, points } = holdoutSplit(full, request.horizon);
-    const [hv, forecast] = [model.forecast(fitPart, points, id), model.forecast(full, request.horizon, id)];
+    // Fine-tuned on the fit part only, so the fusion's holdout score stays honest (as the per-series LSTM's).
+    const m = options.fineTune ? model.fineTune(fitPart, id, options.fineTune) : model;
+    const key = m.state.fineTuned?.series ?? id;
+    const t1 = performance.now();
+    const [hv, forecast] = [m.forecast(fitPart, points, key), m.forecast(full, request.horizon, key)];
     const actual = full.v.subarray(full.v.length - points);
     const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
     return Promise.resolve({
       model: 'lstm', forecast,
-      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: id ? model.state.scalers[id] ?? null : null, holdout },
-      timings: { fitMs: 0, predictMs: performance.now() - t0 },
+      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null, fineTuned: m.state.fineTuned ?? null, holdout },
+      timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 },
     });
   };
 }

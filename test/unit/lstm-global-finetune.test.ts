@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/random';
+import { series, type Series } from '../../src/core/series';
+import { runForecasts } from '../../src/ml/forecast';
+import { GlobalLstmModel, globalLstmOverride, trainGlobalLstm, type GlobalLstmOptions } from '../../src/ml/lstm/global';
+
+const T0 = 1_700_006_400; // a midnight UTC
+
+/** Hourly series with a daily peak at `peakHour` (3 h wide) on a drifting level, ± `amp` around `level`. */
+function daily(days: number, level: number, amp: number, peakHour: number, seed: number): Series {
+  const rng = new Rng(seed);
+  const t: number[] = [], v: number[] = [];
+  let ar = 0;
+  for (let i = 0; i < days * 24; i++) {
+    const h = i % 24;
+    const shape = h >= peakHour && h < peakHour + 3 ? 1.5 : 0;
+    ar += 0.05 * rng.normal();
+    t.push(T0 + i * 3600);
+    v.push(level + amp * (shape + ar + 0.03 * rng.normal()));
+  }
+  return series(t, v);
+}
+
+const SMALL: Partial<GlobalLstmOptions> = { steps: 24, chunk: 12, units1: 16, units2: 8, dense: 8, epochs: 12, patience: 4, batchSize: 64, learningRate: 5e-3, windowsPerSeries: 200, seed: 7 };
+
+describe('global LSTM: per-series fine-tuning from the global weights', function () {
+  this.timeout(120000);
+  // The pool peaks in the morning; the series to fine-tune on peaks in the evening and was never in the pool.
+  const pool = [1, 4, 20].map((amp, i) => ({ id: `w${i}`, series: daily(21, 10 * amp, amp, 8, 100 + i) }));
+  const unseen = daily(21, 300, 30, 18, 999);
+  let model: GlobalLstmModel;
+
+  before(() => { model = trainGlobalLstm(pool, SMALL); });
+
+  it('lowers the loss on a series the global model has not seen, and leaves the global weights untouched', () => {
+    const before = model.weights().map((w) => Float32Array.from(w));
+    const stateWeights = [...model.state.weights];
+    const tuned = model.fineTune(unseen, 'new', { epochs: 8, learningRate: 5e-3, windows: 300, batchSize: 32, patience: 3 });
+    const ft = tuned.state.fineTuned!;
+    assert.equal(ft.kept, 'tuned');
+    assert.ok(ft.valAfter < ft.valBefore, `validation loss ${ft.valAfter} should be below the global weights' ${ft.valBefore}`);
+    assert.equal(ft.from, model.version);
+    assert.deepEqual(Object.keys(tuned.state.scalers), ['new']);
+    // The global model is unchanged: same weights in the net and in its state; the copy's differ.
+    model.weights().forEach((w, i) => assert.deepEqual(w, before[i]));
+    assert.deepEqual(model.state.weights, stateWeights);
+    assert.equal(model.state.fineTuned, undefined);
+    assert.ok(tuned.weights().some((w, i) => w.some((x, j) => x !== before[i][j])));
+    // The copy forecasts the series through the scaler it was tuned with.
+    const f = tuned.forecast(unseen, 24, 'new');
+    assert.equal(f.mean.length, 24);
+    assert.ok(Array.from(f.mean).every(Number.isFinite));
+  });
+
+  it('keeps the global weights when no epoch beats them on the series\' own recent windows', () => {
+    const same = model.fineTune(pool[0].series, 'w0', { epochs: 2, learningRate: 0 });
+    assert.equal(same.state.fineTuned!.kept, 'global');
+    assert.equal(same.state.fineTuned!.valAfter, same.state.fineTuned!.valBefore);
+    same.weights().forEach((w, i) => assert.deepEqual(w, model.weights()[i]));
+    // A pool member is tuned through its stored scaler.
+    assert.deepEqual({ ...same.state.scalers.w0, to: 0 }, { ...model.state.scalers.w0, to: 0 });
+  });
+
+  it('as the fusion\'s lstm member: fine-tuned on the fit part only, its run says so', async () => {
+    const [l, fu] = await runForecasts(unseen, ['lstm', 'fused'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, { fineTune: { epochs: 2, windows: 64 } }) } });
+    const fitted = l.fitted as { fineTuned: { series: string; windows: number }; holdout: { points: number } };
+    assert.equal(fitted.fineTuned.series, '#series');
+    assert.ok(fitted.fineTuned.windows > 0 && fitted.fineTuned.windows <= 64);
+    assert.equal(l.forecast.mean.length, 24);
+    assert.equal(fu.forecast.mean.length, 24);
+    // Without the option the run is the global model's, untuned.
+    const [plain] = await runForecasts(unseen, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model) } });
+    assert.equal((plain.fitted as { fineTuned: unknown }).fineTuned, null);
+  });
+});
