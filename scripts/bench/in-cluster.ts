@@ -16,7 +16,13 @@
  * loopback proxy in front of Prometheus), API status writes (the shard's summary). Between configurations every VPA's
  * status is cleared, so each configuration writes all of them. Baseline: the 1-shard run, in the same process.
  *
- *   npm run bench:in-cluster [-- --workloads 10000 --namespaces 200 --hours 6 --shards 1,4,8] [--no-cache]
+ * `--write-concurrency 1,16` runs each shard configuration once per value (the shard's --write-concurrency: status writes
+ * in flight), to compare the write phase; without it the shards use their default.
+ *
+ * `--keepalive-baseline` first runs the first shard count with one write in flight and no keep-alive
+ * (MORA_KUBE_KEEPALIVE=0): the write path as it was before, as the baseline.
+ *
+ *   npm run bench:in-cluster [-- --workloads 10000 --namespaces 200 --hours 6 --shards 1,4,8] [--write-concurrency 1,16] [--keepalive-baseline] [--no-cache]
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -46,6 +52,9 @@ const NAMESPACES = arg('namespaces', 200);
 const HOURS = arg('hours', 6);
 const SHARDS = (process.argv.includes('--shards') ? process.argv[process.argv.indexOf('--shards') + 1] : '1,4,8').split(',').map(Number);
 const CACHE = !process.argv.includes('--no-cache');
+/** Per configuration, the shards' --write-concurrency values (undefined: the shard's default). */
+const WRITE_CONCURRENCY: Array<number | undefined> = process.argv.includes('--write-concurrency')
+  ? process.argv[process.argv.indexOf('--write-concurrency') + 1].split(',').map(Number) : [undefined];
 const STEP = 60;
 /** Fixed, so the cached backfill stays valid: 2026-11-28 00:00 UTC; the shards evaluate as of then (MORA_NOW). */
 const END = Date.UTC(2026, 10, 28) / 1000;
@@ -274,8 +283,14 @@ function shardProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: n
     const createSeconds = (performance.now() - c0) / 1000;
     console.log(`cluster: ${fleet.namespaces.length} namespaces, ${fleet.workloads.length} Deployments and ${fleet.workloads.length} MOrA VPAs created in ${createSeconds.toFixed(0)} s; Prometheus: ${HOURS} h of demo-style usage at ${STEP} s`);
 
-    const results = new Map<number, ShardRun[]>();
-    for (const [k, shards] of SHARDS.entries()) {
+    const results = new Map<string, ShardRun[]>();
+    // --keepalive-baseline: first, the shards as they were before keep-alive and concurrent writes (1 in flight, a new
+    // connection per request: MORA_KUBE_KEEPALIVE=0), the baseline of the write phase.
+    const configs = [
+      ...(process.argv.includes('--keepalive-baseline') ? [{ shards: SHARDS[0], wc: 1 as number | undefined, label: `${SHARDS[0]} ×1 writes, no keep-alive`, env: { MORA_KUBE_KEEPALIVE: '0' } as NodeJS.ProcessEnv }] : []),
+      ...SHARDS.flatMap((shards) => WRITE_CONCURRENCY.map((wc) => ({ shards, wc, label: `${shards}${wc === undefined ? '' : ` ×${wc} writes`}`, env: {} as NodeJS.ProcessEnv }))),
+    ];
+    for (const [k, { shards, wc, label, env: configEnv }] of configs.entries()) {
       if (k > 0) {
         // Every status cleared, so this configuration writes all of them as the first did.
         const r0 = performance.now();
@@ -287,27 +302,29 @@ function shardProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: n
         const before = proxy.count();
         const metricsFile = path.join(os.tmpdir(), `mora-bench-in-cluster-${process.pid}.om`);
         const s0 = performance.now();
-        const r = await shardProcess(['recommend', '--in-cluster', '--kubeconfig', cp.kubeconfig, '--prometheus', proxy.url, '--history-days', '1', '-q', '--shard-index', String(i), '--shards', String(shards), '--metrics-file', metricsFile],
-          { ...process.env, KUBECONFIG: '', MORA_PROMETHEUS_URL: '', MORA_NOW: String(END) });
+        const r = await shardProcess(['recommend', '--in-cluster', '--kubeconfig', cp.kubeconfig, '--prometheus', proxy.url, '--history-days', '1', '-q', '--shard-index', String(i), '--shards', String(shards), '--metrics-file', metricsFile, ...(wc === undefined ? [] : ['--write-concurrency', String(wc)])],
+          { ...process.env, KUBECONFIG: '', MORA_PROMETHEUS_URL: '', MORA_NOW: String(END), ...configEnv });
         const wall = (performance.now() - s0) / 1000;
         if (r.code !== 0) throw new Error(`shard ${i}/${shards} exited ${r.code}: ${r.err.slice(-1500)}`);
         const s = JSON.parse(r.out) as { seconds: number; writes: number; namespaces: string[]; vpas: Array<{ outcome: string }> };
         const phases = phasesOf(metricsFile);
         fs.rmSync(metricsFile, { force: true });
         runs.push({ index: i, wall, seconds: s.seconds, prometheusRequests: proxy.count() - before, writes: s.writes, vpas: s.vpas.length, written: s.vpas.filter((v) => v.outcome === 'written').length, namespaces: s.namespaces.length, phases });
-        console.log(`  ${shards} shard(s), shard ${i}: ${s.namespaces.length} namespaces, ${s.vpas.length} VPAs (${runs[i].written} written), wall ${wall.toFixed(1)} s (its own ${s.seconds} s: ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}), ${runs[i].prometheusRequests} Prometheus requests, ${s.writes} API writes`);
+        console.log(`  ${label}, shard ${i}: ${s.namespaces.length} namespaces, ${s.vpas.length} VPAs (${runs[i].written} written), wall ${wall.toFixed(1)} s (its own ${s.seconds} s: ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}), ${runs[i].prometheusRequests} Prometheus requests, ${s.writes} API writes`);
       }
-      results.set(shards, runs);
+      results.set(label, runs);
     }
 
     const sum = (xs: ShardRun[], f: (x: ShardRun) => number) => xs.reduce((a, x) => a + f(x), 0);
-    const base = results.get(SHARDS[0])!;
+    const base = results.get(configs[0].label)!;
     console.log(`\nbench:in-cluster — ${fleet.workloads.length} workloads in ${fleet.namespaces.length} namespaces, shards run one after another on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)}), Node ${process.version}`);
     console.log('shards | wall per shard: min / median / max (s) | sum of walls (s) | Prometheus requests | API writes | VPAs written | ratio longest shard vs 1 shard');
     for (const [shards, runs] of results) {
       const walls = runs.map((r) => r.wall).sort((a, b) => a - b);
-      console.log(`${String(shards).padStart(6)} | ${walls[0].toFixed(1)} / ${walls[Math.floor(walls.length / 2)].toFixed(1)} / ${walls[walls.length - 1].toFixed(1)} | ${sum(runs, (r) => r.wall).toFixed(1)} | ${sum(runs, (r) => r.prometheusRequests)} | ${sum(runs, (r) => r.writes)} | ${sum(runs, (r) => r.written)} | ${(walls[walls.length - 1] / Math.max(...base.map((r) => r.wall))).toFixed(3)}`);
+      console.log(`${shards.padStart(6)} | ${walls[0].toFixed(1)} / ${walls[Math.floor(walls.length / 2)].toFixed(1)} / ${walls[walls.length - 1].toFixed(1)} | ${sum(runs, (r) => r.wall).toFixed(1)} | ${sum(runs, (r) => r.prometheusRequests)} | ${sum(runs, (r) => r.writes)} | ${sum(runs, (r) => r.written)} | ${(walls[walls.length - 1] / Math.max(...base.map((r) => r.wall))).toFixed(3)}`);
     }
+    // The write phase (the shards' own self-metric), per configuration: what --write-concurrency changes.
+    for (const [label, runs] of results) console.log(`write phase, ${label}: ${sum(runs, (r) => r.phases.write ?? 0).toFixed(1)} s over its shards (ratio vs ${configs[0].label}: ${(sum(runs, (r) => r.phases.write ?? 0) / Math.max(1e-9, sum(base, (r) => r.phases.write ?? 0))).toFixed(3)})`);
     const out = { date: new Date().toISOString(), workloads: fleet.workloads.length, namespaces: fleet.namespaces.length, hours: HOURS, createSeconds, results: Object.fromEntries(results), totalSeconds: (performance.now() - t0) / 1000 };
     fs.writeFileSync(path.join(os.tmpdir(), 'mora-bench-in-cluster.json'), JSON.stringify(out, null, 2));
     // Every namespace of the cluster (the fleet's and the system ones) in exactly one shard; every VPA in one.

@@ -112,6 +112,7 @@ export function register(program: Command): void {
     .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
     .option('--pushgateway <url>', 'with --in-cluster: push the run\'s metrics to this Prometheus Pushgateway at the end (default $MORA_PUSHGATEWAY_URL)')
     .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (- : stderr; stdout is the JSON summary)')
+    .option('--write-concurrency <n>', 'with --in-cluster: VPA status writes in flight at once (default $MORA_WRITE_CONCURRENCY, else 16; 1: one after another)')
     .option('--create-vpas', 'with --in-cluster: first create an updateMode "Off" VPA naming mora for each workload without a VPA, in namespaces labelled mora.dev/create-vpa=true (with --dry-run: only print them)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
     .action(async (opts: RecommendCliOptions) => {

@@ -3,6 +3,10 @@
  * through the status subresource (`verticalpodautoscalers/status`, a JSON merge patch pinned to the resourceVersion it
  * read; a 409 Conflict re-reads and retries). Any other VPA is never written: the check is here, not in the callers.
  * A status equal to what the object already carries is not written again (no-op runs cost no writes).
+ *
+ * One writer may have many writes in flight (the in-cluster run sends them with bounded concurrency): it holds no
+ * per-write state. A 429 Too Many Requests (the API server's max-in-flight or API Priority and Fairness limit) waits
+ * what its Retry-After says (capped) and sends the same patch again, a few times, before failing like any other error.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { KubeError, kubeError, type KubeAction } from './errors';
@@ -22,6 +26,44 @@ export interface VpaWriterOptions {
   conflictRetries?: number;
   /** The clock of the freshness stamp (CONFIRMED_CONDITION), ms. Default Date.now. */
   now?: () => number;
+  /**
+   * Reuse connections (an HTTP keep-alive agent). Default true; `MORA_KUBE_KEEPALIVE=0` turns it off (the benchmark's
+   * baseline). client-node's agent opens a new TLS connection per request, which at thousands of writes is most of
+   * their cost.
+   */
+  keepAlive?: boolean;
+  /** Attempts of one patch answered 429 Too Many Requests. Default 5. */
+  throttleRetries?: number;
+  /** The longest wait a Retry-After may ask for, ms (a longer one is cut to this). Default 30 s. */
+  maxRetryAfterMs?: number;
+}
+
+/**
+ * Makes client-node's HTTPS agent keep connections alive. client-node builds one agent per cluster and caches it, in a
+ * method it does not export (KubeConfig#createAgent) and without keepAlive: each request then pays a TCP + TLS
+ * handshake (client certificates verified by the API server), ~10–20 ms of CPU on both sides. When that method is not
+ * there (another client-node version), nothing changes. Idle kept-alive sockets do not keep the process alive.
+ */
+function keepAliveAgent(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent?: (cluster: unknown, agentOptions: Record<string, unknown>) => unknown };
+  const create = target.createAgent;
+  if (typeof create !== 'function') return;
+  target.createAgent = (cluster, agentOptions) => create.call(kc, cluster, { ...agentOptions, keepAlive: true });
+}
+
+/** A KubeError for a 429, with the wait its Retry-After asked for (ms), when it said one. */
+type Throttled = KubeError & { retryAfterMs?: number };
+
+/** Retry-After as ms: delay-seconds or an HTTP date (RFC 9110 § 10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  const h = headers as Record<string, unknown>;
+  const raw = Object.keys(h).find((k) => k.toLowerCase() === 'retry-after');
+  const v = raw === undefined ? undefined : String(h[raw]).trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 export type WriteOutcome = 'written' | 'unchanged';
@@ -33,8 +75,12 @@ export class VpaWriter {
   private readonly timeoutMs: number;
   private readonly conflictRetries: number;
   private readonly now: () => number;
-  /** Status writes sent (conflict retries included). */
+  private readonly throttleRetries: number;
+  private readonly maxRetryAfterMs: number;
+  /** Status writes sent (conflict and 429 retries included). */
   writes = 0;
+  /** Patches answered 429 Too Many Requests (each waited for and sent again, or the write failed). */
+  throttled = 0;
 
   constructor(options: VpaWriterOptions = {}) {
     const k = loadClientNode();
@@ -45,10 +91,13 @@ export class VpaWriter {
     }
     this.context = kc.getCurrentContext();
     this.server = kc.getCurrentCluster()?.server;
+    if (options.keepAlive ?? process.env.MORA_KUBE_KEEPALIVE !== '0') keepAliveAgent(kc);
     this.api = kc.makeApiClient(k.CustomObjectsApi);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.now = options.now ?? Date.now;
+    this.throttleRetries = Math.max(1, options.throttleRetries ?? 5);
+    this.maxRetryAfterMs = Math.max(0, options.maxRetryAfterMs ?? 30_000);
   }
 
   private async call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
@@ -59,7 +108,9 @@ export class VpaWriter {
     try {
       return await Promise.race([p, timeout]);
     } catch (e) {
-      throw kubeError(e, { resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server, ...a });
+      const err: Throttled = kubeError(e, { resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server, ...a });
+      if (err.status === 429) err.retryAfterMs = retryAfterMs((e as { headers?: unknown }).headers);
+      throw err;
     } finally {
       clearTimeout(timer);
     }
@@ -89,11 +140,8 @@ export class VpaWriter {
       const status = withConfirmation(current.status, build(current), this.now(), (a, b) => canonical(a) === canonical(b));
       if (sameStatus(current.status, status)) return 'unchanged';
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion }, status };
-      const options = loadClientNode().setHeaderOptions('Content-Type', MERGE_PATCH);
       try {
-        this.writes++;
-        await this.call(this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body }, options),
-          { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
+        await this.patchStatus(namespace, name, body);
         return 'written';
       } catch (e) {
         last = e instanceof KubeError ? e : kubeError(e, { verb: 'patch', resource: `${VPA_PLURAL}/status`, group: VPA_GROUP, namespace, name, context: this.context });
@@ -103,6 +151,26 @@ export class VpaWriter {
       }
     }
     throw new KubeError(`${last?.message ?? 'conflict'} — gave up after ${this.conflictRetries} attempts`, 'conflict', 409);
+  }
+
+  /** One status patch; a 429 waits its Retry-After (else 1 s, 2 s, …; capped, with jitter) and sends the same body again. */
+  private async patchStatus(namespace: string, name: string, body: unknown): Promise<void> {
+    const options = loadClientNode().setHeaderOptions('Content-Type', MERGE_PATCH);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.writes++;
+        await this.call(this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object }, options),
+          { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
+        return;
+      } catch (e) {
+        const err = e as Throttled;
+        if (err.status !== 429) throw e;
+        this.throttled++;
+        if (attempt >= this.throttleRetries) throw new KubeError(`${err.message} — still throttled after ${attempt} attempts`, 'other', 429);
+        const wait = Math.min(this.maxRetryAfterMs, err.retryAfterMs ?? 1000 * attempt);
+        await new Promise((r) => setTimeout(r, wait * (1 + 0.2 * Math.random())));
+      }
+    }
   }
 }
 
