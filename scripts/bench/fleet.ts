@@ -5,7 +5,7 @@
  *
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
  *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all]
- *                          [--fine-tune [--ft-epochs 10] [--ft-windows 1024] [--ft-lr 0.002] [--ft-patience 3]] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *                          [--fine-tune [--ft-epochs 10] [--ft-windows 1024] [--ft-lr 0.002] [--ft-patience 3]] [--holdout-windows 3] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
  *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--refresh] [--out fleet-recommend.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
@@ -14,7 +14,9 @@
  * call. Global arm = one global LSTM trained on every series' fit part (the training part minus the fusion holdout, as
  * the per-series LSTM is), then the same fused run per series with that model as the `lstm` member (and the per-series
  * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again). --fine-tune adds a third arm: the
- * global model fine-tuned per series from its weights (GlobalLstmModel.fineTune, on the same fit part), then fused. Part 1
+ * global model fine-tuned per series from its weights (GlobalLstmModel.fineTune, on the same fit part), then fused.
+ * --holdout-windows K adds a fourth: a global model trained on each training part minus K one-day windows, its fusion
+ * member scored on all K (globalLstmOverride's holdoutWindows; the per-series LSTM is scored on the last one only). Part 1
  * ends with issue 13's goal per group — global fused ≤ per-series fused and ≤ seasonal-naive — marked ✓/✗.
  * Part 2, the demo generator at --workloads N × 14 days at 5 min (src/data/demo: the shop's 11 service profiles cycled,
  * each workload its own seed, traffic noise and load ×e^N(0, 0.8); even workloads CPU, odd memory working set). Global arm
@@ -198,6 +200,29 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
     });
     console.log(costLine('global + per-series fine-tune, fused', ft.cost, cases.length) + `   (${tuned}/${cases.length} series kept their tuned weights)`);
   }
+  // --holdout-windows K: a second global model trained on each series' training part minus K holdout windows, its fusion
+  // member scored on those K windows (globalLstmOverride's holdoutWindows) instead of the last one only.
+  const K = num('holdout-windows', 0);
+  let hw: { train: Cost; fused: Cost; epochs: number; windows: number } | undefined;
+  if (K > 1) {
+    const hk = `fused_global_hw${K}`, lk = `lstm_global_hw${K}`;
+    scores[lk] = []; scores[hk] = []; cover[hk] = 0;
+    const before = cases.map((c) => ({ id: c.id, series: { t: c.train.t.subarray(0, c.train.t.length - K * HOLD), v: c.train.v.subarray(0, c.train.v.length - K * HOLD) } }));
+    const trK = await measure(() => trainGlobalLstm(before, { epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3) }));
+    const mK = trK.value;
+    console.log(costLine(`global training, ${K} windows held out (${mK.state.trainedOn.windows} windows, ${mK.state.trainedOn.epochs} epochs)`, trK.cost, cases.length));
+    const fk = await measure(async () => {
+      for (const [i, c] of cases.entries()) {
+        const p = prophetRuns[i];
+        const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(mK, c.id, { holdoutWindows: K }) } });
+        scores[lk].push(mase(c, l.forecast.mean));
+        scores[hk].push(mase(c, fu.forecast.mean));
+        cover[hk] += covered(c, fu.forecast.lower, fu.forecast.upper);
+      }
+    });
+    console.log(costLine(`global forecasts, ${K}-window holdout`, fk.cost, cases.length));
+    hw = { train: trK.cost, fused: fk.cost, epochs: mK.state.trainedOn.epochs, windows: mK.state.trainedOn.windows };
+  }
   const globalTotal: Cost = { wall: train.cost.wall + glob.cost.wall, cpu: train.cost.cpu + glob.cost.cpu, peakMb: glob.cost.peakMb };
   console.log(costLine('global total (training+forecasts)', globalTotal, cases.length));
   console.log(`\ngeometric-mean MASE (per group; ${cases.length} series):`);
@@ -207,7 +232,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
     console.log(`  ${g.padEnd(14)} lstm ${fmt(t[g].lstm_global / t[g].lstm_series)}   fused ${fmt(t[g].fused_global / t[g].fused_series)}   fused_global / seasonal_naive ${fmt(t[g].fused_global / t[g].seasonal_naive)}`);
   }
   // Issue 13, Must show 1: global fused ≤ per-series fused AND ≤ seasonal-naive in every dataset group.
-  const arms = ['fused_global', ...(scores.fused_global_ft ? ['fused_global_ft'] : [])];
+  const arms = ['fused_global', ...(scores.fused_global_ft ? ['fused_global_ft'] : []), ...(K > 1 ? [`fused_global_hw${K}`] : [])];
   console.log('\nissue 13 goal, per group: global fused ≤ per-series fused AND ≤ seasonal-naive (geometric-mean MASE)');
   const goal: Record<string, Record<string, boolean>> = {};
   for (const a of arms) {
@@ -223,7 +248,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   const pts = cases.length * HOLD;
   console.log(`90% band coverage (pooled): ${Object.entries(cover).map(([k, v]) => `${k} ${(v / pts).toFixed(3)}`).join('   ')}`);
   const perSeries = cases.map((c, i) => ({ id: c.id, group: c.group, ...Object.fromEntries(Object.keys(scores).map((m) => [m, scores[m][i]])) }));
-  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost, fineTuneFused: ft?.cost }, gm: t, goal, fineTune: ft ? ftOptions : undefined, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
+  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost, fineTuneFused: ft?.cost, holdoutWindows: hw }, gm: t, goal, fineTune: ft ? ftOptions : undefined, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
 }
 
 /** N demo-style workloads, 14 days at 5 min: the demo's profiles cycled, each workload with its own seed and load. */

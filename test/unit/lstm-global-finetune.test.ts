@@ -72,4 +72,22 @@ describe('global LSTM: per-series fine-tuning from the global weights', function
     const [plain] = await runForecasts(unseen, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model) } });
     assert.equal((plain.fitted as { fineTuned: unknown }).fineTuned, null);
   });
+
+  it('holdoutWindows: the member is scored on that many consecutive windows, and the fusion compares it with the baseline on the same ones', async () => {
+    const run = globalLstmOverride(model, undefined, { holdoutWindows: 3 });
+    const [l, fu] = await runForecasts(unseen, ['lstm', 'fused'], { horizon: 24, overrides: { lstm: run } });
+    const h = (l.fitted as { holdout: { mae: number; windowMaes?: number[]; points: number } }).holdout;
+    assert.equal(h.windowMaes?.length, 3);
+    assert.ok(Math.abs(h.mae - (h.windowMaes![0] + h.windowMaes![1] + h.windowMaes![2]) / 3) < 1e-9);
+    // The last window is the default one-window score.
+    const [one] = await runForecasts(unseen, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model) } });
+    const h1 = (one.fitted as { holdout: { mae: number; windowMaes?: number[] } }).holdout;
+    assert.equal(h1.windowMaes, undefined);
+    assert.ok(Math.abs(h.windowMaes![0] - h1.mae) < 1e-9);
+    assert.equal(fu.forecast.mean.length, 24);
+    // Too short a history for more windows: as many as fit (here one), never a failure.
+    const short = { t: unseen.t.subarray(0, 24 * 5), v: unseen.v.subarray(0, 24 * 5) };
+    const [ls] = await runForecasts(short, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, { holdoutWindows: 10 }) } });
+    assert.ok(((ls.fitted as { holdout: { windowMaes?: number[] } }).holdout.windowMaes?.length ?? 1) < 10);
+  });
 });

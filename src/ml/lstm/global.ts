@@ -382,18 +382,39 @@ export function loadGlobalLstm(path: string): GlobalLstmModel {
  * 20%) points from the history before them — honest only when the model was trained without them (bench:fleet trains on
  * each series minus that holdout, as the per-series LSTM is).
  */
-export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: { fineTune?: Partial<FineTuneOptions> | false } = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
+export interface GlobalOverrideOptions {
+  /** Fine-tune a per-series copy (GlobalLstmModel.fineTune) on the history before the holdout first. */
+  fineTune?: Partial<FineTuneOptions> | false;
+  /**
+   * Score the model on this many consecutive holdout windows ending at the origin (default 1, as the per-series LSTM):
+   * a global forecast costs no training, so a steadier multi-day score is cheap — honest only when the model was trained
+   * on the history before all of them.
+   */
+  holdoutWindows?: number;
+}
+
+export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: GlobalOverrideOptions = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
     const t0 = performance.now();
     const full = clean(history).series;
     const { fitPart, points } = holdoutSplit(full, request.horizon);
-    // Fine-tuned on the fit part only, so the fusion's holdout score stays honest (as the per-series LSTM's).
-    const m = options.fineTune ? model.fineTune(fitPart, id, options.fineTune) : model;
+    const n = full.v.length;
+    let W = 1;
+    // Each window needs the history before it to forecast from (the model's own check names what is missing).
+    while (W < Math.max(1, Math.floor(options.holdoutWindows ?? 1)) && n - (W + 1) * points >= Math.max(2 * points, n / 2)) W++;
+    const before = (d: number): Series => ({ t: full.t.subarray(0, n - d * points), v: full.v.subarray(0, n - d * points) });
+    // Fine-tuned on the history before every holdout window, so the fusion's holdout score stays honest.
+    const m = options.fineTune ? model.fineTune(W > 1 ? before(W) : fitPart, id, options.fineTune) : model;
     const key = m.state.fineTuned?.series ?? id;
     const t1 = performance.now();
     const [hv, forecast] = [m.forecast(fitPart, points, key), m.forecast(full, request.horizon, key)];
-    const actual = full.v.subarray(full.v.length - points);
+    const actual = full.v.subarray(n - points);
     const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+    if (W > 1) {
+      holdout.windowMaes = [holdout.mae];
+      for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
+      holdout.mae = holdout.windowMaes.reduce((a, b) => a + b, 0) / W;
+    }
     return Promise.resolve({
       model: 'lstm', forecast,
       fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null, fineTuned: m.state.fineTuned ?? null, holdout },

@@ -7,7 +7,11 @@ import { clean, medianStep, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import { LstmForecaster, type LstmModel, type LstmOptions } from './forecaster';
 
-export interface Holdout { points: number; t: number[]; actual: number[]; mean: number[]; mae: number }
+export interface Holdout {
+  points: number; t: number[]; actual: number[]; mean: number[]; mae: number;
+  /** Scored on several consecutive windows of `points` ending at the origin (index d-1 = the window d-1 windows before the last): each one's MAE; `mae` is their mean, `t`/`actual`/`mean` the last window's. */
+  windowMaes?: number[];
+}
 
 export function holdoutSplit(history: Series, horizon: number): { fitPart: Series; points: number; step: number } {
   const s = clean(history).series;

@@ -141,7 +141,11 @@ export const fusedModel: ForecastModel = {
       const lstm = await context.get('lstm');
       const h = (lstm.fitted as { holdout: Holdout }).holdout;
       holdoutMeans.lstm = Float64Array.from(h.mean);
-      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: mae(baselineDay1, actual) });
+      // A member scored on several consecutive windows (the global LSTM's holdoutWindows) is compared with the baseline on the same ones.
+      const W = h.windowMaes?.length ?? 1;
+      let eb = mae(baselineDay1, actual);
+      for (let d = 2; d <= W; d++) eb += mae(baselineAt(n - d * points), full.v.subarray(n - d * points, n - (d - 1) * points));
+      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: eb / W });
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
