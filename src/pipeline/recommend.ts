@@ -13,7 +13,7 @@ import { recommendWorkload, type EngineOptions, type EngineResult, type Forecast
 import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
 import type { LstmWorkerPool } from '../ml/worker/pool';
-import { contextLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
+import { contextLstm, unavailableLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
 export const SNAPSHOT_CONFIDENCE = 0.2;
@@ -68,6 +68,11 @@ export interface RecommendRequest {
   globalLstm?: GlobalLstmSettings;
   /** What the global LSTM is doing (cached, training, epochs, trained, warnings), for progress and logs. */
   onGlobalModel?: (e: GlobalModelEvent) => void;
+  /**
+   * The global LSTM is known to be unavailable for this run (the in-cluster shard could neither train nor get the
+   * shared one): the LSTM member fails with this reason, so fused runs on Prophet + the baseline, as when training fails.
+   */
+  globalLstmUnavailable?: string;
 }
 
 export interface WorkloadRun extends EngineResult {
@@ -142,6 +147,10 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
         else contexts.set(x.ctx, [x.w]);
       }
       for (const [ctx, ws] of contexts) {
+        if (req.globalLstmUnavailable !== undefined && usesGlobalLstm(req, Infinity)) {
+          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, unavailableLstm(req.globalLstmUnavailable)) });
+          continue;
+        }
         if (!usesGlobalLstm(req, ws.length)) {
           // A few workloads (the extension's store asks one at a time): the context's model when the cache has it up to
           // date, so they get the numbers a fleet-wide run gives; else per-series LSTMs.
