@@ -115,7 +115,9 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
   const cronJob = () => find(base, 'CronJob', 'mora-recommender');
   const jobSpec = (cj: Json) => ((cj.spec as Json).jobTemplate as Json).spec as Json;
   const container = (cj: Json) => (((jobSpec(cj).template as Json).spec as Json).containers as Json[])[0];
-  const envOf = (c: Json) => Object.fromEntries(((c.env ?? []) as Json[]).map((e) => [String(e.name), String(e.value)]));
+  // A value, or the downward API's metadata.namespace (the pod runs in NS).
+  const envOf = (c: Json) => Object.fromEntries(((c.env ?? []) as Json[]).map((e) => [String(e.name),
+    ((e.valueFrom as Json | undefined)?.fieldRef as Json | undefined)?.fieldPath === 'metadata.namespace' ? NS : String(e.value)]));
 
   /**
    * Runs the pod of completion index `i` as the kubelet would: the image's entrypoint with the container's args, $(VAR)
@@ -181,7 +183,7 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
 
   it('kustomize build deploy/base applies cleanly with server-side apply (client-node), and again without a change', async () => {
     const kinds = base.map((o) => o.kind).sort();
-    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'Namespace', 'NetworkPolicy', 'ServiceAccount'].sort());
+    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'Namespace', 'NetworkPolicy', 'Role', 'RoleBinding', 'ServiceAccount'].sort());
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(cp!.kubeconfig);
     const client = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -299,7 +301,7 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     assert.equal(await pushedOf('mora_recommender_last_success_timestamp_seconds'), lastSuccess, 'the last success survives a failed run');
   });
 
-  it('the rendered ServiceAccount is refused anything beyond the run: VPA spec, create, delete, update; workloads; Secrets, Pods, ConfigMaps; Services', async () => {
+  it('the rendered ServiceAccount is refused anything beyond the run: VPA spec, create, delete, update; workloads; Secrets, Pods, ConfigMaps but its one; Services', async () => {
     const refused = async (method: string, p: string, body?: unknown) => {
       const r = await cp!.raw(method, p, body, { credentials: sa, contentType: method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', timeoutMs: 10_000 });
       assert.equal(r.status, 403, `${method} ${p}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
@@ -316,12 +318,28 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     await refused('GET', `/api/v1/namespaces/${NS}/secrets`);
     await refused('GET', '/api/v1/namespaces/shop/pods');
     await refused('GET', `/api/v1/namespaces/${NS}/configmaps`);
+    // The shared global LSTM's Role: get/update of mora-global-lstm only, create in its own namespace only.
+    await refused('GET', `/api/v1/namespaces/${NS}/configmaps/mora-recommender-settings`);
+    await refused('PUT', `/api/v1/namespaces/${NS}/configmaps/mora-recommender-settings`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mora-recommender-settings', namespace: NS }, data: {} });
+    await refused('POST', '/api/v1/namespaces/shop/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mora-global-lstm', namespace: 'shop' } });
+    await refused('GET', '/api/v1/namespaces/shop/configmaps/mora-global-lstm');
+    await refused('GET', `/api/v1/namespaces/${NS}/configmaps?watch=true`);
     await refused('GET', '/api/v1/services');
     await refused('PATCH', `/apis/batch/v1/namespaces/${NS}/cronjobs/mora-recommender`, { spec: { suspend: true } });
     await refused('PATCH', '/apis/rbac.authorization.k8s.io/v1/clusterroles/mora-recommender', { rules: [] });
     // And the run's own needs are granted (the shards above used them).
     const allowed = await cp!.raw('GET', vpaPath('shop'), undefined, { credentials: sa });
     assert.equal(allowed.status, 200);
+    // The shared model's ConfigMap: create, get, update it — and not delete it.
+    const cmPath = `/api/v1/namespaces/${NS}/configmaps`;
+    const made = await cp!.raw('POST', cmPath, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mora-global-lstm', namespace: NS } }, { credentials: sa });
+    assert.equal(made.status, 201, JSON.stringify(made.body).slice(0, 300));
+    const got = await cp!.raw('GET', `${cmPath}/mora-global-lstm`, undefined, { credentials: sa });
+    assert.equal(got.status, 200);
+    const put = await cp!.raw('PUT', `${cmPath}/mora-global-lstm`, { ...(got.body as Json), data: { probe: '1' } }, { credentials: sa });
+    assert.equal(put.status, 200, JSON.stringify(put.body).slice(0, 300));
+    await refused('DELETE', `${cmPath}/mora-global-lstm`);
+    await cp!.api('DELETE', `${cmPath}/mora-global-lstm`);
   });
 
   it('deploy/components/create-vpas: exactly create on VPAs and --create-vpas; the base ServiceAccount may not create, with the component it may and its shard does', async () => {

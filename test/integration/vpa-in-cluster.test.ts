@@ -11,6 +11,8 @@
 //     one (status written in the same run), unlabelled ones and already-targeted workloads are left alone, a rerun
 //     creates nothing, a killed shard's rerun creates only what was missing; a role without create is told what to add.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
 import { shardNamespaces } from '../../src/data/kube/vpa-shard';
 import type { VpaObject, VpaStatus } from '../../src/data/kube/vpa-status';
@@ -333,5 +335,143 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     const s = JSON.parse(allowed.out) as ShardSummary;
     assert.deepEqual(s.created?.map((c) => `${c.namespace}/${c.name} ${c.outcome}`), ['legacy/web-mora created']);
     assert.equal((await getVpa('legacy', 'web-mora')).status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
+  });
+});
+
+// -m lstm with 3 shards: the global LSTM is trained ONCE per run and shared through the ConfigMap mora-global-lstm in
+// the recommender's namespace (src/cli/commands/in-cluster-global-model.ts, src/data/kube/global-model-lock.ts), on
+// ~5.5 days of usage (the global model trains on the days before the pool cutoff) with a tiny model (1 epoch).
+describe('In-cluster recommender: the global LSTM trained once per run and shared by the shards (real API server)', function () {
+  this.timeout(180_000);
+  let cp: ControlPlane | undefined;
+  let prom: RunningPrometheus | undefined;
+  let now = 0;
+  const NS = 'mora-system';
+  const SHARDS = 3;
+  const teams = ['shop', 'payments', 'search', 'billing', 'media', 'auth', 'ledger', 'ads', 'catalog'];
+  const cmPath = `/api/v1/namespaces/${NS}/configmaps/mora-global-lstm`;
+  const env = (index: number, extra: NodeJS.ProcessEnv = {}) => cleanEnv({
+    JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now), MORA_NAMESPACE: NS,
+    MORA_GLOBAL_LSTM_EPOCHS: '1', MORA_GLOBAL_LSTM_POLL_SECONDS: '0.5', ...extra,
+  });
+  const args = () => ['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url, '-m', 'lstm', '--history-days', '7', '-q'];
+  const shard = async (index: number, extra: NodeJS.ProcessEnv = {}) => {
+    const r = await moraProcess(args(), env(index, extra));
+    assert.equal(r.code, 0, `shard ${index}: exit ${r.code}\n${r.err.slice(-2000)}\n${r.out.slice(0, 500)}`);
+    return JSON.parse(r.out) as ShardSummary;
+  };
+  const annotations = async () => (((await cp!.api('GET', cmPath)).metadata as Json).annotations ?? {}) as Record<string, string>;
+
+  before(async function () {
+    this.timeout(240_000);
+    const crdFile = vpaCrdFile();
+    cp = await ControlPlane.start();
+    await cp.createNode('mora-node-1', { cpu: '16', memory: '64Gi' });
+    await installVpaCrds(cp, crdFile);
+    await cp.createNamespace(NS);
+    const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+    now = end + 60;
+    const start = end - Math.round(5.5 * 86400);
+    const series = [];
+    for (const [i, ns] of teams.entries()) {
+      await cp.createNamespace(ns);
+      const d = await cp.createDeployment(ns, { name: 'api', containers: [{ name: 'server', image: `${ns}/api:1`, requests: { cpu: '1', memory: '1Gi' } }] });
+      series.push(...usageSeries(d.pods, ns, { server: { cpu: 0.05 + 0.02 * i, memory: (120 + 10 * i) * 2 ** 20 } }, start, end));
+      const created = await until(() => cp!.raw('POST', `${VPA}/namespaces/${ns}/verticalpodautoscalers`, {
+        apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'api', namespace: ns },
+        spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, recommenders: [{ name: 'mora' }], updatePolicy: { updateMode: 'Off' } },
+      }), (r) => r.status === 201, 20_000);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
+    prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
+    // Every shard has MOrA VPAs to recommend (else it has no use for the model and would not take part).
+    const all = ((await cp.api('GET', '/api/v1/namespaces')).items as Json[]).map((n) => String((n.metadata as Json).name));
+    for (let i = 0; i < SHARDS; i++) assert.ok(shardNamespaces(all, i, SHARDS).some((ns) => teams.includes(ns)), `shard ${i} has a team`);
+  });
+  after(async () => {
+    await prom?.stop();
+    await cp?.stop();
+  });
+
+  it('3 shards at once: exactly one trains (the ConfigMap\'s holder), the others wait and reuse that version; all VPAs written', async () => {
+    const summaries = await Promise.all(Array.from({ length: SHARDS }, (_, i) => shard(i)));
+    const reports = summaries.map((s) => s.globalModel);
+    const trainers = summaries.filter((s) => s.globalModel?.outcome === 'trained');
+    assert.equal(trainers.length, 1, JSON.stringify(reports));
+    assert.deepEqual(summaries.filter((s) => s !== trainers[0]).map((s) => s.globalModel?.outcome), ['reused', 'reused'], JSON.stringify(reports));
+    const holder = `shard ${trainers[0].shard.index}/${SHARDS}`;
+    const a = await annotations();
+    assert.equal(a['mora.dev/global-lstm-state'], 'ready');
+    assert.equal(a['mora.dev/global-lstm-holder'], holder);
+    assert.equal(a['mora.dev/global-lstm-step'], '900');
+    for (const r of reports) {
+      assert.equal(r?.version, Number(a['mora.dev/global-lstm-version']), 'one model version in every shard');
+      assert.equal(r?.holder, holder);
+      assert.equal(r?.reason, undefined, `the pipeline used the shared model as it is: ${JSON.stringify(r)}`);
+      assert.equal(r?.inUse, true, `the pipeline forecast with that version: ${JSON.stringify(r)}`);
+    }
+    const sampled = trainers[0].globalModel!.series!;
+    assert.ok(sampled > 0 && sampled <= 500, `trained on ${sampled} series`);
+    assert.ok(Buffer.from(String(((await cp!.api('GET', cmPath)).binaryData as Json)['model.json.gz']), 'base64').length < 1024 * 1024, 'fits a ConfigMap');
+    const outcomes = summaries.flatMap((s) => s.vpas);
+    assert.deepEqual(outcomes.map((o) => o.namespace).sort(), [...teams].sort());
+    assert.ok(outcomes.every((o) => o.outcome === 'written'), JSON.stringify(outcomes));
+    // The next run finds the model up to date: nobody trains.
+    const again = await shard(trainers[0].shard.index);
+    assert.equal(again.globalModel?.outcome, 'reused');
+    assert.equal(again.globalModel?.version, reports[0]?.version);
+  });
+
+  it('a killed trainer: once its lease has run out, another shard takes it over and trains; the retried shard reuses its model', async () => {
+    await cp!.api('DELETE', cmPath);
+    // Shard 0 claims the model and trains "forever" (a huge epoch count); it is killed mid-training, as a pod is.
+    const bin = path.join(__dirname, '..', '..', 'bin', 'mora.js');
+    const victim = spawn(process.execPath, [bin, ...args()], { stdio: ['ignore', 'ignore', 'pipe'], env: env(0, { MORA_GLOBAL_LSTM_EPOCHS: '100000' }) });
+    const exited = new Promise<void>((r) => victim.once('close', () => r()));
+    try {
+      const claimed = await until(() => cp!.raw('GET', cmPath), (r) => r.status === 200 && ((r.body as Json).metadata as Json).annotations !== undefined, 90_000, 200);
+      assert.equal(claimed.status, 200, 'shard 0 claimed the model');
+      assert.equal((((claimed.body as Json).metadata as Json).annotations as Record<string, string>)['mora.dev/global-lstm-holder'], `shard 0/${SHARDS}`);
+    } finally {
+      victim.kill('SIGKILL');
+      await exited;
+    }
+    assert.equal((await annotations())['mora.dev/global-lstm-state'], 'training', 'the dead holder left its claim');
+    const taker = await shard(1, { MORA_GLOBAL_LSTM_LEASE_SECONDS: '3' });
+    assert.equal(taker.globalModel?.outcome, 'trained', JSON.stringify(taker.globalModel));
+    assert.equal(taker.globalModel?.tookOverFrom, `shard 0/${SHARDS}`);
+    const a = await annotations();
+    assert.equal(a['mora.dev/global-lstm-state'], 'ready');
+    assert.equal(a['mora.dev/global-lstm-holder'], `shard 1/${SHARDS}`);
+    // The Job retries shard 0: it reuses the model shard 1 trained.
+    const retried = await shard(0);
+    assert.equal(retried.globalModel?.outcome, 'reused');
+    assert.equal(retried.globalModel?.version, taker.globalModel?.version);
+    assert.equal(retried.globalModel?.inUse, true);
+    assert.ok(retried.vpas.every((o) => o.outcome === 'written' || o.outcome === 'unchanged'), JSON.stringify(retried.vpas));
+  });
+
+  it('without the ConfigMap permission (RBAC 403): the shard falls back to the forecasts without the LSTM and says so', async () => {
+    await cp!.createServiceAccount(NS, 'no-model');
+    // What the run needs for the VPAs (docs/IN-CLUSTER.md), without deploy/base's Role on the model's ConfigMap.
+    await cp!.createRole(undefined, 'mora-no-model', [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list'] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['list', 'get'] },
+      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers/status'], verbs: ['patch'] },
+    ]);
+    await cp!.bind(undefined, 'mora-no-model', { kind: 'ClusterRole', name: 'mora-no-model' }, [`serviceaccount:${NS}:no-model`]);
+    const sa = await cp!.serviceAccountCredentials(NS, 'no-model');
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: NS }], 'mora-no-model');
+    const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-m', 'lstm', '--history-days', '7', '--metrics-file', '-'], env(2));
+    assert.equal(r.code, 0, r.err.slice(-2000));
+    const s = JSON.parse(r.out) as ShardSummary;
+    assert.equal(s.globalModel?.outcome, 'fallback');
+    assert.match(s.globalModel?.reason ?? '', /RBAC denied: cannot get configmaps/);
+    assert.match(r.err, /global LSTM not available to shard 2\/3 \(RBAC denied/);
+    assert.match(r.err, /mora_recommender_global_model\{outcome="fallback"[^}]*\} 1/);
+    assert.ok(s.vpas.every((o) => o.outcome === 'written' || o.outcome === 'unchanged'), JSON.stringify(s.vpas));
   });
 });

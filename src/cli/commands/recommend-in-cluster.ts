@@ -91,6 +91,8 @@ export interface ShardSummary {
   creates?: number;
   /** With --dry-run: nothing was written (no VPA created, no status, no metrics pushed). */
   dryRun?: true;
+  /** With -m fused|lstm: the shared global LSTM (trained here, reused, or unavailable: fallback). */
+  globalModel?: import('./in-cluster-global-model').GlobalModelReport;
   seconds: number;
 }
 
@@ -264,6 +266,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
 
   const skipped = new Map<string, string>();
   const listed = new Set<string>();
+  let globalModel: import('./in-cluster-global-model').GlobalModelReport | undefined;
+  let modelCache: string | undefined;
   let runs: import('./recommend-run').WorkloadRun[] = [];
   if (wanted.size > 0) {
     const health = await cluster.health();
@@ -277,12 +281,35 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
         return ws;
       },
     });
+    // -m fused|lstm: the global LSTM, trained once for every shard and shared (in-cluster-global-model.ts).
+    let shared: Partial<import('../../pipeline/recommend').RecommendRequest> = {};
+    if (model === 'fused' || model === 'lstm') {
+      const gm = require('./in-cluster-global-model') as typeof import('./in-cluster-global-model');
+      let settings: import('./in-cluster-global-model').SharedModelSettings;
+      try { settings = gm.sharedModelSettings(env); } catch (e) { throw new UserError((e as Error).message); }
+      modelCache = gm.runCacheRoot();
+      const r = await gm.sharedGlobalLstm({
+        model, shard, context, cluster, namespaces: all, now: pinned ?? Date.now() / 1000, settings, cacheRoot: modelCache,
+        kubeconfig: opts.kubeconfig, kubeContext: opts.context, log,
+      });
+      globalModel = r.report;
+      metrics.globalModel(r.report.outcome, r.report.version);
+      shared = r.unavailable !== undefined ? { globalLstmUnavailable: r.unavailable }
+        : r.report.outcome === 'local' ? {} : { globalLstm: { cacheRoot: modelCache, enabled: true } };
+      if (r.report.outcome === 'reused' || r.report.outcome === 'trained' || r.report.outcome === 'refreshed') {
+        // The pipeline must find it up to date; should it train or refresh after all, the summary says so.
+        shared.onGlobalModel = (e) => {
+          if (e.kind === 'training' || e.kind === 'refreshing') globalModel = { ...globalModel!, outcome: 'local', reason: `the shared model v${globalModel!.version} was not up to date for this shard's data: it ${e.kind === 'training' ? 'trained' : 'refreshed'} its own` };
+          if (e.kind === 'cached') globalModel = e.version === globalModel!.version ? { ...globalModel!, inUse: true } : { ...globalModel!, reason: `the pipeline used v${e.version}` };
+        };
+      }
+    }
     const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
     runs = await recommendFromSource(source, {
-      policy, model,
+      ...shared, policy, model,
       onSkip: (w, reason) => { skipped.set(key(w.namespace, w.kind, w.name), reason); log(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}`); },
       onSkipNamespace: (_ctx, ns, reason) => { log(`mora: skipped namespace "${ns}": ${reason}`); },
-    }).catch(fail);
+    }).catch(fail).finally(() => { if (modelCache) (require('node:fs') as typeof import('node:fs')).rmSync(modelCache, { recursive: true, force: true }); });
   }
   metrics.addRecommended(runs.length);
   metrics.addModelErrors(runs.reduce((n, r) => n + modelErrorsOf(r.recommendation), 0));
@@ -320,7 +347,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
     shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, ...(writer.throttled ? { throttled: writer.throttled } : {}),
-    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
+    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...(globalModel ? { globalModel } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed${created ? `, ${created.filter((c) => c.outcome === 'created').length} VPA(s) created, ${createFailures} create(s) failed` : ''}, ${summary.seconds} s`);

@@ -84,6 +84,16 @@ export class InClusterMetrics {
     if (outcome) this.created.inc({ outcome });
   }
 
+  /**
+   * `-m fused|lstm`: what became of the shared global LSTM in this shard (outcome: trained, refreshed, reused,
+   * fallback, local) and the version in use. `fallback` = this run's forecasts had no LSTM (Prophet + baseline).
+   */
+  globalModel(outcome: 'trained' | 'refreshed' | 'reused' | 'fallback' | 'local', version?: number): void {
+    const g = new Gauge({ name: `${P}global_model`, help: 'The shared global LSTM in this shard: 1 for its outcome (trained, refreshed, reused, fallback: no LSTM in this run, local: not shared).', labelNames: ['outcome'], registers: [this.registry] });
+    for (const o of ['trained', 'refreshed', 'reused', 'fallback', 'local'] as const) g.set({ outcome: o }, o === outcome ? 1 : 0);
+    if (version !== undefined) new Gauge({ name: `${P}global_model_version`, help: 'Version of the shared global LSTM this shard used (1 when trained, +1 per refresh).', registers: [this.registry] }).set(version);
+  }
+
   /** One Prometheus request: answered (any status below 500) or not (transport error, 5xx). */
   prometheusRequest(ok: boolean): void {
     this.prometheusRequests.inc({ result: ok ? 'ok' : 'error' });
