@@ -340,7 +340,7 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
 
 // -m lstm with 3 shards: the global LSTM is trained ONCE per run and shared through the ConfigMap mora-global-lstm in
 // the recommender's namespace (src/cli/commands/in-cluster-global-model.ts, src/data/kube/global-model-lock.ts), on
-// ~5.5 days of usage (the global model trains on the days before the pool cutoff) with a tiny model (1 epoch).
+// 6.5 days of usage (the global model trains on the days before the pool cutoff) with a tiny model (1 epoch).
 describe('In-cluster recommender: the global LSTM trained once per run and shared by the shards (real API server)', function () {
   this.timeout(180_000);
   let cp: ControlPlane | undefined;
@@ -371,7 +371,9 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
     await cp.createNamespace(NS);
     const end = Math.floor(Date.now() / 60_000) * 60 - 120;
     now = end + 60;
-    const start = end - Math.round(5.5 * 86400);
+    // 6.5 days: the global model trains on the days before the pool cutoff (two days before the last midnight), also
+    // as of yesterday (the refresh case).
+    const start = end - Math.round(6.5 * 86400);
     const series = [];
     for (const [i, ns] of teams.entries()) {
       await cp.createNamespace(ns);
@@ -449,6 +451,27 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
     assert.equal(retried.globalModel?.version, taker.globalModel?.version);
     assert.equal(retried.globalModel?.inUse, true);
     assert.ok(retried.vpas.every((o) => o.outcome === 'written' || o.outcome === 'unchanged'), JSON.stringify(retried.vpas));
+  });
+
+  it('a day later the stored model is stale: the first shard refreshes it (version + 1, fine-tuned on the new day), the others reuse that', async () => {
+    // Yesterday's run trained it (evaluated as of a day ago); today's finds it a day behind.
+    await cp!.api('DELETE', cmPath);
+    const yesterday = await shard(2, { MORA_NOW: String(now - 86400) });
+    assert.equal(yesterday.globalModel?.outcome, 'trained', JSON.stringify(yesterday.globalModel));
+    const before = await annotations();
+    const v = Number(before['mora.dev/global-lstm-version']);
+    const first = await shard(2);
+    assert.equal(first.globalModel?.outcome, 'refreshed', JSON.stringify(first.globalModel));
+    assert.equal(first.globalModel?.version, v + 1);
+    assert.equal(first.globalModel?.inUse, true);
+    assert.ok(Date.parse(first.globalModel!.trainedThrough!) > Date.parse(before['mora.dev/global-lstm-trained-through']), 'it learned the new day');
+    const a = await annotations();
+    assert.equal(a['mora.dev/global-lstm-holder'], `shard 2/${SHARDS}`);
+    assert.equal(a['mora.dev/global-lstm-version'], String(v + 1));
+    const next = await shard(0);
+    assert.equal(next.globalModel?.outcome, 'reused');
+    assert.equal(next.globalModel?.version, v + 1);
+    assert.equal(next.globalModel?.inUse, true);
   });
 
   it('without the ConfigMap permission (RBAC 403): the shard falls back to the forecasts without the LSTM and says so', async () => {
