@@ -28,8 +28,8 @@ export interface VpaWriterOptions {
   now?: () => number;
   /**
    * Reuse connections (an HTTP keep-alive agent). Default true; `MORA_KUBE_KEEPALIVE=0` turns it off (the benchmark's
-   * baseline). client-node's agent opens a new TLS connection per request, which at thousands of writes is most of
-   * their cost.
+   * baseline). client-node's agent opens a new TCP + TLS connection per request; on the loaded 2-core test machine the
+   * difference was within the noise (docs/BENCHMARKS.md § In-cluster status writes).
    */
   keepAlive?: boolean;
   /** Attempts of one patch answered 429 Too Many Requests. Default 5. */
@@ -41,8 +41,8 @@ export interface VpaWriterOptions {
 /**
  * Makes client-node's HTTPS agent keep connections alive. client-node builds one agent per cluster and caches it, in a
  * method it does not export (KubeConfig#createAgent) and without keepAlive: each request then pays a TCP + TLS
- * handshake (client certificates verified by the API server), ~10–20 ms of CPU on both sides. When that method is not
- * there (another client-node version), nothing changes. Idle kept-alive sockets do not keep the process alive.
+ * handshake (client certificates verified by the API server). When that method is not there (another client-node
+ * version), nothing changes. Idle kept-alive sockets do not keep the process alive (the shard exits when done).
  */
 function keepAliveAgent(kc: k8s.KubeConfig): void {
   const target = kc as unknown as { createAgent?: (cluster: unknown, agentOptions: Record<string, unknown>) => unknown };
