@@ -12,7 +12,7 @@
  * listing parsed and mapped in one pass. Prints the longest event-loop stall (perf_hooks monitorEventLoopDelay and
  * a setImmediate probe) — the goal is ≤ 50 ms — and exits 1 above it.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Rng } from '../../src/core/random';
 import type { Workload } from '../../src/core/workload';
 import type { DataSource, MetricFrame, MetricTarget, TimeRange } from '../../src/data/datasource';
@@ -138,10 +138,23 @@ async function vpaPages(source: DataSource, writtenAt: number): Promise<string[]
   return pages;
 }
 
-/** Longest event-loop stall (ms) by monitorEventLoopDelay (1 ms resolution) and by the setImmediate probe, while fn runs. */
-async function stallOf(fn: () => Promise<unknown>): Promise<{ ms: number; stall: number; cpu: number; eld: number }> {
+/**
+ * Longest event-loop stall (ms) by monitorEventLoopDelay (1 ms resolution) and by the setImmediate probe, while fn runs;
+ * and the garbage collector's pauses in it (longest, total): on a loaded machine the stalls also hold time the OS gave
+ * other processes, the GC pauses are the part the code's allocations cause.
+ */
+async function stallOf(fn: () => Promise<unknown>): Promise<{ ms: number; stall: number; cpu: number; eld: number; gcMax: number; gcTotal: number }> {
   // Each phase starts on a collected heap (with --expose-gc): the other phase's garbage is not collected inside it.
   (globalThis as { gc?: () => void }).gc?.();
+  let gcMax = 0;
+  let gcTotal = 0;
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcTotal += e.duration;
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   // Let the histogram's timer run once first: a block in the very turn it is enabled goes unrecorded.
@@ -150,14 +163,15 @@ async function stallOf(fn: () => Promise<unknown>): Promise<{ ms: number; stall:
   // The histogram records a delay when its timer fires: give it the turn after fn.
   await new Promise((resolve) => setTimeout(resolve, 5));
   h.disable();
-  return { ...r, eld: h.max / 1e6 };
+  gcs.disconnect();
+  return { ...r, eld: h.max / 1e6, gcMax, gcTotal };
 }
 
 async function inCluster(): Promise<void> {
   const source = syntheticSource(N, NAMESPACES);
   const now = Date.now() / 1000;
   const pages = await vpaPages(source, now - 3 * 3600);
-  type Run = { ms: number; stall: number; cpu: number; eld: number };
+  type Run = { ms: number; stall: number; cpu: number; eld: number; gcMax: number; gcTotal: number };
   const base: Run[] = [];
   const mora: Run[] = [];
   let shown = 0;
@@ -203,7 +217,7 @@ async function inCluster(): Promise<void> {
     }));
   }
   const line = (what: string, xs: Run[]) =>
-    console.log(`${what.padEnd(58)} ${median(xs.map((x) => x.ms)).toFixed(1).padStart(9)} ms   longest stall ${median(xs.map((x) => x.eld)).toFixed(1).padStart(6)} ms (probe ${median(xs.map((x) => x.stall)).toFixed(1)} ms; most CPU in one turn ${median(xs.map((x) => x.cpu)).toFixed(1)} ms)`);
+    console.log(`${what.padEnd(58)} ${median(xs.map((x) => x.ms)).toFixed(1).padStart(9)} ms   longest stall ${median(xs.map((x) => x.eld)).toFixed(1).padStart(6)} ms (probe ${median(xs.map((x) => x.stall)).toFixed(1)} ms; most CPU in one turn ${median(xs.map((x) => x.cpu)).toFixed(1)} ms; longest GC pause ${median(xs.map((x) => x.gcMax)).toFixed(1)} ms, GC total ${median(xs.map((x) => x.gcTotal)).toFixed(0)} ms)`);
   console.log(`Cluster tree with in-cluster recommendations: ${N} workloads in ${NAMESPACES} namespaces, ${pages.length} VPA pages of ${PAGE}, usage from ${DAYS} d at 5 min (${RUNS} runs, median; stall = monitorEventLoopDelay max), Node ${process.version}`);
   line('baseline: whole listing mapped in one pass (no tree)', base);
   line('MOrA: paged mapping + store split + every namespace expanded', mora);

@@ -61,12 +61,23 @@ export interface TreeFilter {
   sort: SortOrder;
 }
 
-interface WorkloadEntry {
-  workload: Workload;
-  usage: Map<string, UsageSummary>;
-  /** Why usage could not be read (one line), when it could not. */
-  usageError?: UsageError;
-  readonly recommendation?: Recommendation;
+/**
+ * A workload with its usage, and its recommendation read from the store at each render (a getter, so a recomputed
+ * recommendation shows on the next render without reloading usage). A class: the getter lives once on the prototype,
+ * not as a closure per workload — a namespace of thousands keeps one of these per workload.
+ */
+class WorkloadEntry {
+  constructor(
+    readonly workload: Workload,
+    readonly usage: Map<string, UsageSummary>,
+    /** Why usage could not be read (one line), when it could not. */
+    readonly usageError: UsageError | undefined,
+    private readonly recs: RecommendationSource | undefined,
+  ) {}
+
+  get recommendation(): Recommendation | undefined {
+    return this.recs?.get(this.workload);
+  }
 }
 
 const VERDICT_ICON: Record<Verdict, { id: string; color?: string }> = {
@@ -177,6 +188,7 @@ export class ClusterTreeModel {
         return fresh;
       }
       for (const k of Object.keys(known) as (keyof TreeNode)[]) if (!(k in fresh)) delete (known as Partial<TreeNode>)[k];
+      // Own fields only: a workload node's tooltip is a getter on its class over those fields (see WorkloadNode).
       return Object.assign(known, fresh);
     });
   }
@@ -188,6 +200,10 @@ export class ClusterTreeModel {
   }
 
   async workload(ref: WorkloadRef): Promise<{ workload: Workload; usage: Map<string, UsageSummary>; recommendation?: Recommendation } | undefined> {
+    return this.entry(ref);
+  }
+
+  private async entry(ref: WorkloadRef): Promise<WorkloadEntry | undefined> {
     const list = await this.load(ref.context, ref.namespace);
     return list.find((e) => workloadKey(e.workload) === workloadKey(ref));
   }
@@ -234,7 +250,7 @@ export class ClusterTreeModel {
       return nodes.length ? nodes : [message(`${node.id}:empty`, q ? `No workload matches "${this.filter.search}"` : 'No workloads', undefined, node.id, node.context)];
     }
     if (node.kind === 'workload' && node.workload) {
-      const entry = await this.workload(node.workload);
+      const entry = await this.entry(node.workload);
       if (!entry) return [];
       return entry.workload.containers.map((c) => containerNode(entry, c.name, node.id));
     }
@@ -272,8 +288,7 @@ export class ClusterTreeModel {
           usageError ??= { message: oneLine(e), kind: (e as { kind?: string }).kind };
         }
       }
-      // A getter, so a recomputed recommendation shows on the next render without reloading usage.
-      return { workload, usage, usageError, get recommendation() { return recs?.get(workload); } };
+      return new WorkloadEntry(workload, usage, usageError, recs);
     };
     // A few workloads at a time: a live source answers several Prometheus queries at once, and between batches the
     // extension host's event loop gets a turn, so a namespace of a thousand workloads never freezes the editor.
@@ -292,7 +307,7 @@ export class ClusterTreeModel {
             usageError ??= { message: oneLine(e), kind: (e as { kind?: string }).kind };
           }
         }
-        entries.push({ workload, usage, usageError, get recommendation() { return recs?.get(workload); } });
+        entries.push(new WorkloadEntry(workload, usage, usageError, recs));
         if (entries.length % USAGE_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } else {
@@ -328,15 +343,17 @@ const SEVERITY: Verdict[] = ['at-risk', 'under-provisioned', 'over-provisioned',
 
 function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const w = e.workload;
+  // The recommendation this render shows (the store may replace it later; the tooltip, written when read, says this one).
+  const rendered = e.recommendation;
   const verdicts = w.containers.map((c) => containerVerdict(e, c.name).verdict);
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
-  const rep = e.recommendation?.replicas;
+  const rep = rendered?.replicas;
   const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
   // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
-  const targets = e.recommendation ? riskTargetsLine([e.recommendation]) : undefined;
-  const conf = e.recommendation && !targets ? ` · ${Math.round(e.recommendation.confidence * 100)}%` : '';
+  const targets = rendered ? riskTargetsLine([rendered]) : undefined;
+  const conf = rendered && !targets ? ` · ${Math.round(rendered.confidence * 100)}%` : '';
   // Read from the cluster (MOrA's in-cluster run wrote it to the VPA's status), not computed here: said, with its age.
-  const origin = e.recommendation?.origin;
+  const origin = rendered?.origin;
   const now = Date.now() / 1000;
   let waste = 0;
   for (const c of w.containers) {
@@ -344,22 +361,57 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     if (u && c.resources.requests.cpu !== undefined) waste += Math.max(0, c.resources.requests.cpu - u.cpu.p95) * w.replicas;
     if (u && c.resources.requests.memory !== undefined) waste += (Math.max(0, c.resources.requests.memory - u.memory.p95) / 2 ** 30) * w.replicas * 0.25;
   }
-  const floors = w.containers.map((c) => containerVerdict(e, c.name).rec).map((c) => (c ? floorNote(c) : undefined)).filter(Boolean);
-  const tooltip = [
-    `**${w.kind} ${w.namespace}/${w.name}**`, '',
-    `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
-    rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
-    `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
-    targets ? `Sized to the ${targets} (settings mora.risk.cpu, mora.risk.memory)` : '',
-    e.usageError ? `Usage: ${e.usageError.message}` : '',
-    origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',
-  ].filter(Boolean).join('\n\n');
-  return {
-    id: `wl:${workloadKey(w)}`, kind: 'workload', label: w.name, description: `${w.kind} · replicas ${replicas}${conf}${origin ? ` · ${originBrief(origin, now)}` : ''}`,
-    tooltip, icon: VERDICT_ICON[verdict], contextValue: `mora.workload.${verdict}`, collapsible: true, parentId,
-    context: w.context, namespace: w.namespace, workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
-    verdict, waste,
+  const tooltip = () => {
+    const floors = w.containers.map((c) => rendered?.containers.find((r) => r.container === c.name)).map((c) => (c ? floorNote(c) : undefined)).filter(Boolean);
+    return [
+      `**${w.kind} ${w.namespace}/${w.name}**`, '',
+      `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
+      rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
+      `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
+      targets ? `Sized to the ${targets} (settings mora.risk.cpu, mora.risk.memory)` : '',
+      e.usageError ? `Usage: ${e.usageError.message}` : '',
+      origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',
+    ].filter(Boolean).join('\n\n');
   };
+  return new WorkloadNode(
+    `wl:${workloadKey(w)}`, w.name, `${w.kind} · replicas ${replicas}${conf}${origin ? ` · ${originBrief(origin, now)}` : ''}`,
+    verdict, parentId, { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name }, waste, tooltip,
+  );
+}
+
+/**
+ * A workload's node, its tooltip written when read (a getter over what the render saw), not at render: a namespace of
+ * thousands renders thousands of nodes, and their Markdown tooltips, kept with the nodes, were much of what the garbage
+ * collector copied while the tree expanded (bench:tree --in-cluster); only the hovered ones are read. A class, every
+ * field set in its constructor: the nodes keep one compact shape (as object literals they ended up as dictionaries).
+ */
+class WorkloadNode implements TreeNode {
+  readonly kind = 'workload';
+  readonly icon: TreeNode['icon'];
+  readonly contextValue: string;
+  readonly collapsible = true;
+  readonly context: string;
+  readonly namespace: string;
+
+  constructor(
+    readonly id: string,
+    readonly label: string,
+    readonly description: string,
+    readonly verdict: Verdict,
+    readonly parentId: string,
+    readonly workload: WorkloadRef,
+    readonly waste: number,
+    private readonly tooltipOf: () => string,
+  ) {
+    this.icon = VERDICT_ICON[verdict];
+    this.contextValue = `mora.workload.${verdict}`;
+    this.context = workload.context;
+    this.namespace = workload.namespace;
+  }
+
+  get tooltip(): string {
+    return this.tooltipOf();
+  }
 }
 
 function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNode {

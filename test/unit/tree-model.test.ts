@@ -139,6 +139,8 @@ describe('cluster tree model with a slow or failing recommender', () => {
     // VS Code finds tree elements by identity: the element a caller holds (to reveal it) is the one re-rendered.
     assert.equal(again.find((w) => w.label === 'cartservice'), workloads.find((w) => w.label === 'cartservice'));
     assert.match(workloads.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3/);
+    // The tooltip (written when read) follows the re-render of the held element too.
+    assert.match(workloads.find((w) => w.label === 'cartservice')!.tooltip!, /Replica advice: .*\. r/);
   });
 
   it('still lists workloads when the recommender fails', async () => {

@@ -36,6 +36,14 @@ export interface InClusterRead {
 
 const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
 
+/**
+ * What every in-cluster recommendation says it observed (nothing: the VPA status carries no usage), and the current
+ * resources of a container the caller gave no workload for. Shared and frozen, not made per container: a listing of
+ * 10,000 VPAs otherwise keeps ~100,000 such objects alive in the editor (bench:tree --in-cluster).
+ */
+const NOT_OBSERVED = Object.freeze({ p50: NaN, p95: NaN, p99: NaN, max: NaN, samples: 0, days: 0 });
+const NO_CURRENT = Object.freeze({ requests: Object.freeze({}), limits: Object.freeze({}) });
+
 /** Seconds of an RFC 3339 time, or undefined when absent or unreadable. */
 function seconds(time: string | undefined): number | undefined {
   if (typeof time !== 'string') return undefined;
@@ -122,7 +130,7 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
   for (const c of list) {
     if (!c || typeof c.containerName !== 'string' || !c.containerName) return skip('a container recommendation without containerName');
     const spec = o.workload?.containers.find((x) => x.name === c.containerName);
-    const current = spec ? { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } } : { requests: {}, limits: {} };
+    const current = spec ? { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } } : NO_CURRENT;
     const resource = (r: 'cpu' | 'memory'): ResourceRecommendation | undefined => {
       const value = amount(c.target, r);
       if (value === undefined) return undefined;
@@ -132,7 +140,7 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
         request: { value, lower, upper },
         confidence,
         evidence: {
-          observed: { p50: NaN, p95: NaN, p99: NaN, max: NaN, samples: 0, days: 0 },
+          observed: NOT_OBSERVED,
           margin: 0, method: 'in-cluster', reason, completeness: 1,
           notes: [`uncappedTarget ${c.uncappedTarget?.[r] ?? '—'} (MOrA's value before the VPA's container policy)`],
         },
