@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { KubeError } from '../../src/data/kube/errors';
 import {
-  ANNOTATIONS, GLOBAL_MODEL_CONFIGMAP, GLOBAL_MODEL_KEY, MAX_ARTEFACT_BYTES, acquireGlobalModel, publishGlobalModel, releaseFailed, stateOf,
+  ANNOTATIONS, GLOBAL_MODEL_CONFIGMAP, GLOBAL_MODEL_KEY, MAX_ARTEFACT_BYTES, acquireGlobalModel, publishGlobalModel, releaseFailed, renewLease, stateOf,
   type ConfigMapApi, type ConfigMapObject, type LockOptions,
 } from '../../src/data/kube/global-model-lock';
 import { decodeArtefact, encodeArtefact, sampleWorkloads, sharedGlobalLstm, sharedModelSettings } from '../../src/cli/commands/in-cluster-global-model';
@@ -132,6 +132,31 @@ describe('Shared global LSTM: the ConfigMap lock and lease (against FakeConfigMa
     assert.equal(api.stored!.metadata.annotations![ANNOTATIONS.holder], 'shard 1/3');
     await publishGlobalModel(api, (d as { cm: ConfigMapObject }).cm, { ...model, version: 1 });
     assert.equal(stateOf(api.stored!), 'ready');
+  });
+
+  it('a live holder renews its lease while it trains: past the lease from its start it is not taken over; once taken over its renewal fails', async () => {
+    const api = new FakeConfigMapApi();
+    const t0 = clock;
+    let claim = (await acquireGlobalModel(api, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    // shard 0 renews every 20 s (a third of the lease) while shard 1 waits up to 150 s.
+    let nextRenewal = t0 + 20_000;
+    const waiter = opts('shard 1/3', {
+      leaseMs: 60_000, waitMs: 150_000, pollMs: 5_000,
+      sleep: async (ms) => {
+        clock += ms;
+        while (clock >= nextRenewal) { claim = await renewLease(api, claim, nextRenewal); nextRenewal += 20_000; }
+      },
+    });
+    const d = await acquireGlobalModel(api, waiter);
+    assert.equal(d.role, 'fallback', 'never taken over while renewed');
+    assert.ok(clock - t0 >= 150_000, 'waited its whole deadline, well past the lease from the claim');
+    assert.equal(api.stored!.metadata.annotations![ANNOTATIONS.holder], 'shard 0/3');
+    // shard 0 stops renewing (killed): a lease later shard 2 takes over, and a late renewal by shard 0 is refused.
+    clock += 61_000;
+    const taken = await acquireGlobalModel(api, opts('shard 2/3', { leaseMs: 60_000 }));
+    assert.equal(taken.role === 'trainer' && taken.tookOverFrom, 'shard 0/3');
+    assert.equal(api.stored!.metadata.annotations![ANNOTATIONS.renewedAt], undefined, 'the new claim starts afresh');
+    await assert.rejects(renewLease(api, claim, clock), /modified/);
   });
 
   it('two shards taking over the same expired lease: one wins, the other sees the new claim and waits', async () => {

@@ -22,7 +22,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
 import {
-  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, publishGlobalModel, releaseFailed,
+  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, publishGlobalModel, releaseFailed, renewLease,
   type ConfigMapApi, type ConfigMapObject,
 } from '../../data/kube/global-model-lock';
 import { fnv1a32 } from '../../data/kube/vpa-shard';
@@ -185,19 +185,45 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
     const sample = sampleWorkloads(all, settings.sampleSeries);
     let kind: 'trained' | 'refreshed' | undefined;
     let warning: string | undefined;
-    const { model } = await g.contextLstm(input.cluster, context, sample, step, {
+    // The heartbeat: renewed every third of the lease while the training runs (in a worker: this thread is free).
+    let renewing: Promise<void> = Promise.resolve();
+    let lost: string | undefined;
+    const heartbeat = setInterval(() => {
+      renewing = renewing.then(async () => {
+        if (!claim || lost) return;
+        try { claim = await renewLease(api, claim, Date.now()); } catch (e) { lost = (e as Error).message.split('\n')[0]; }
+      });
+    }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
+    let trained;
+    try {
+      trained = await g.contextLstm(input.cluster, context, sample, step, {
       cacheRoot: input.cacheRoot, ...(settings.epochs !== undefined ? { train: { epochs: settings.epochs }, refresh: { epochs: settings.epochs } } : {}),
-    }, (e) => {
-      if (e.kind === 'trained' || e.kind === 'refreshed') kind = e.kind;
-      if (e.kind === 'warning') warning = e.message;
-      if (e.kind !== 'epoch') { const line = g.describeGlobalEvent(e); if (line) log(line); }
-    });
+      }, (e) => {
+        if (e.kind === 'trained' || e.kind === 'refreshed') kind = e.kind;
+        if (e.kind === 'warning') warning = e.message;
+        if (e.kind !== 'epoch') { const line = g.describeGlobalEvent(e); if (line) log(line); }
+      });
+    } finally {
+      clearInterval(heartbeat);
+      await renewing;
+    }
+    const { model } = trained;
     if (!model) throw new Error(warning ?? 'no model');
     const trainedThrough = new Date(cache.coveredTo(model) * 1000).toISOString();
     const series = Object.keys(model.state.scalers).length;
-    await publishGlobalModel(api, claim, { artefact: encodeArtefact(model.toJSON()), version: model.version, trainedThrough, step, series });
+    const report: GlobalModelReport = { outcome: kind ?? 'trained', version: model.version, holder, series, trainedThrough, ...(d.tookOverFrom ? { tookOverFrom: d.tookOverFrom } : {}) };
+    try {
+      if (lost) throw new Error(`lost the lease while training (${lost})`);
+      await publishGlobalModel(api, claim!, { artefact: encodeArtefact(model.toJSON()), version: model.version, trainedThrough, step, series });
+    } catch (e) {
+      // Trained but not shared (its lease was taken over, or the write failed): this shard still uses what it trained.
+      claim = undefined;
+      const reason = `trained but not shared: ${(e as Error).message.split('\n')[0]}`;
+      log(`mora in-cluster: ${holder}: the global LSTM was ${reason}`);
+      return { report: { ...report, reason } };
+    }
     claim = undefined;
-    return { report: { outcome: kind ?? 'trained', version: model.version, holder, series, trainedThrough, ...(d.tookOverFrom ? { tookOverFrom: d.tookOverFrom } : {}) } };
+    return { report };
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
     // The others should not wait out the lease for a training that already failed here.

@@ -7,8 +7,9 @@
  *  - state=ready and fresh (the caller's rule, on the annotations): every shard uses the stored model.
  *  - state=ready but stale: the first shard to *replace* it, pinned to the resourceVersion it read, with
  *    state=training (the old model kept in binaryData as the base) refreshes it; a 409 Conflict means another won.
- *  - state=training: wait (poll) for ready until the deadline; when the holder's lease has run out (startedAt older than
- *    the lease: its pod was killed, evicted, or hangs), take it over by the same pinned replace.
+ *  - state=training: wait (poll) for ready until the deadline; when the holder's lease has run out (neither its claim
+ *    nor its last renewal within the lease: its pod was killed, evicted, or hangs), take it over by the same pinned
+ *    replace. A live holder renews every third of the lease (renewLease).
  *  - state=failed: the holder said it could not train. Within the lease the others fall back at once (no shard retries
  *    what just failed); after it, the next shard tries again (the next run, or a retry much later).
  *
@@ -30,6 +31,7 @@ export const ANNOTATIONS = {
   state: `${A}global-lstm-state`,
   holder: `${A}global-lstm-holder`,
   startedAt: `${A}global-lstm-started-at`,
+  renewedAt: `${A}global-lstm-renewed-at`,
   version: `${A}global-lstm-version`,
   trainedThrough: `${A}global-lstm-trained-through`,
   step: `${A}global-lstm-step`,
@@ -82,9 +84,10 @@ export function stateOf(cm: ConfigMapObject): LockState | undefined {
   return s === 'training' || s === 'ready' || s === 'failed' ? s : undefined;
 }
 
-function startedAt(cm: ConfigMapObject): number {
-  const t = Date.parse(cm.metadata.annotations?.[ANNOTATIONS.startedAt] ?? '');
-  return Number.isFinite(t) ? t : 0; // unreadable: as old as can be, so the lease is expired
+/** When the holder last showed it was alive: its claim, or its latest renewal (renewLease). */
+function heldSince(cm: ConfigMapObject): number {
+  const at = (k: string) => { const t = Date.parse(cm.metadata.annotations?.[k] ?? ''); return Number.isFinite(t) ? t : 0; };
+  return Math.max(at(ANNOTATIONS.startedAt), at(ANNOTATIONS.renewedAt)); // unreadable: as old as can be, so the lease is expired
 }
 
 function claimed(cm: ConfigMapObject | undefined, namespace: string | undefined, holder: string, now: number): ConfigMapObject {
@@ -93,6 +96,7 @@ function claimed(cm: ConfigMapObject | undefined, namespace: string | undefined,
   annotations[ANNOTATIONS.holder] = holder;
   annotations[ANNOTATIONS.startedAt] = new Date(now).toISOString();
   delete annotations[ANNOTATIONS.reason];
+  delete annotations[ANNOTATIONS.renewedAt];
   return {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
@@ -128,7 +132,7 @@ export async function acquireGlobalModel(api: ConfigMapApi, opts: LockOptions, n
     const annotations = cm.metadata.annotations ?? {};
     const hasModel = !!cm.binaryData?.[GLOBAL_MODEL_KEY];
     if (state === 'ready' && hasModel && opts.isFresh(annotations)) return { role: 'reader', cm, waitedMs: t - t0 };
-    const expired = t - startedAt(cm) > opts.leaseMs;
+    const expired = t - heldSince(cm) > opts.leaseMs;
     // Ready but stale (refresh it), a lease run out (take over), an unknown state, or a failure the lease has forgotten.
     const claimable = (state === 'ready' || state === undefined) || expired;
     if (claimable) {
@@ -184,6 +188,15 @@ export async function publishGlobalModel(api: ConfigMapApi, claim: ConfigMapObje
   annotations[ANNOTATIONS.series] = String(model.series);
   delete annotations[ANNOTATIONS.reason];
   return await api.replace({ ...claim, metadata: { ...claim.metadata, annotations }, binaryData: { [GLOBAL_MODEL_KEY]: model.artefact } });
+}
+
+/**
+ * The holder's heartbeat while it trains: renewed-at = now, pinned to its claim's resourceVersion, so a training longer
+ * than the lease is not taken over; returns the new claim (publish pins that one). A 409 means the lease was taken over.
+ */
+export async function renewLease(api: ConfigMapApi, claim: ConfigMapObject, now: number): Promise<ConfigMapObject> {
+  const annotations = { ...(claim.metadata.annotations ?? {}), [ANNOTATIONS.renewedAt]: new Date(now).toISOString() };
+  return await api.replace({ ...claim, metadata: { ...claim.metadata, annotations } });
 }
 
 /** A trainer that could not train says so (state=failed, the reason), so the others fall back now instead of waiting. */
