@@ -33,6 +33,22 @@ describe('usage summary', () => {
     }
   });
 
+  it('the same on sorted, reversed, constant and few-valued series (the selection\'s hard cases)', () => {
+    const n = 1000;
+    const series = [
+      Float64Array.from({ length: n }, (_, i) => i),
+      Float64Array.from({ length: n }, (_, i) => n - i),
+      new Float64Array(n).fill(0.25),
+      Float64Array.from({ length: n }, (_, i) => i % 3),
+      Float64Array.from({ length: 2 }, (_, i) => 5 - i),
+    ];
+    for (const cpu of series) {
+      const u = summariseUsage({ t: new Float64Array(cpu.length), step: 300, values: { cpu_usage: cpu, memory_working_set: cpu } })!;
+      assert.deepEqual(u.cpu, { p50: quantile(cpu, 0.5), p95: quantile(cpu, 0.95), max: max(cpu) });
+      assert.deepEqual(u.memory, u.cpu);
+    }
+  });
+
   it('no samples: no summary; all-missing CPU with memory present: none either', () => {
     assert.equal(summariseUsage({ t: new Float64Array(0), step: 300, values: { cpu_usage: new Float64Array(0), memory_working_set: new Float64Array(0) } }), undefined);
     const t = Float64Array.from([0, 300]);
