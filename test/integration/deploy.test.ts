@@ -342,6 +342,27 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     await cp!.api('DELETE', `${cmPath}/mora-global-lstm`);
   });
 
+  it('-m lstm as the pods: the rendered Role is enough to share the global LSTM (6 h of history here: the trainer says it cannot train, the next shard falls back at once)', async () => {
+    const n = Number(jobSpec(cronJob()).completions);
+    const busy = summaries.filter((x) => x.vpas.length > 0).map((x) => x.shard.index);
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: NS }], 'mora-recommender-lstm');
+    const cmPath = `/api/v1/namespaces/${NS}/configmaps/mora-global-lstm`;
+    const first = await runPod(busy[0], kubeconfig, ['--model', 'lstm']);
+    assert.equal(first.code, 0, `${first.err}\n${first.out}`);
+    const s1 = JSON.parse(first.out) as ShardSummary;
+    assert.equal(s1.globalModel?.outcome, 'fallback', JSON.stringify(s1.globalModel));
+    assert.match(s1.globalModel?.reason ?? '', /no series with enough history/, 'the training failed, not RBAC');
+    const a = ((await cp!.api('GET', cmPath)).metadata as Json).annotations as Record<string, string>;
+    assert.equal(a['mora.dev/global-lstm-state'], 'failed');
+    assert.equal(a['mora.dev/global-lstm-holder'], `shard ${busy[0]}/${n}`);
+    const second = await runPod(busy[1] ?? busy[0], kubeconfig, ['--model', 'lstm']);
+    assert.equal(second.code, 0, `${second.err}\n${second.out}`);
+    const s2 = JSON.parse(second.out) as ShardSummary;
+    assert.equal(s2.globalModel?.outcome, 'fallback');
+    assert.match(s2.globalModel?.reason ?? '', new RegExp(`shard ${busy[0]}/${n} could not train it: .*no series with enough history`));
+    await cp!.api('DELETE', cmPath);
+  });
+
   it('deploy/components/create-vpas: exactly create on VPAs and --create-vpas; the base ServiceAccount may not create, with the component it may and its shard does', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'create-vpas-'));
     fs.writeFileSync(path.join(dir, 'kustomization.yaml'), stringify({
