@@ -285,10 +285,11 @@ function shardProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: n
 
     const results = new Map<string, ShardRun[]>();
     // --keepalive-baseline: first, the shards as they were before keep-alive and concurrent writes (1 in flight, a new
-    // connection per request: MORA_KUBE_KEEPALIVE=0), the baseline of the write phase.
+    // connection per request: MORA_KUBE_KEEPALIVE=0, the product's default), the baseline of the write phase; the other
+    // configurations run with keep-alive on (MORA_KUBE_KEEPALIVE=1), as the recorded results did.
     const configs = [
       ...(process.argv.includes('--keepalive-baseline') ? [{ shards: SHARDS[0], wc: 1 as number | undefined, label: `${SHARDS[0]} ×1 writes, no keep-alive`, env: { MORA_KUBE_KEEPALIVE: '0' } as NodeJS.ProcessEnv }] : []),
-      ...SHARDS.flatMap((shards) => WRITE_CONCURRENCY.map((wc) => ({ shards, wc, label: `${shards}${wc === undefined ? '' : ` ×${wc} writes`}`, env: {} as NodeJS.ProcessEnv }))),
+      ...SHARDS.flatMap((shards) => WRITE_CONCURRENCY.map((wc) => ({ shards, wc, label: `${shards}${wc === undefined ? '' : ` ×${wc} writes`}`, env: { MORA_KUBE_KEEPALIVE: '1' } as NodeJS.ProcessEnv }))),
     ];
     for (const [k, { shards, wc, label, env: configEnv }] of configs.entries()) {
       if (k > 0) {

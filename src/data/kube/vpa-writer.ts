@@ -27,9 +27,9 @@ export interface VpaWriterOptions {
   /** The clock of the freshness stamp (CONFIRMED_CONDITION), ms. Default Date.now. */
   now?: () => number;
   /**
-   * Reuse connections (an HTTP keep-alive agent). Default true; `MORA_KUBE_KEEPALIVE=0` turns it off (the benchmark's
-   * baseline). client-node's agent opens a new TCP + TLS connection per request; on the loaded 2-core test machine the
-   * difference was within the noise (docs/BENCHMARKS.md § In-cluster status writes).
+   * Reuse connections (an HTTP keep-alive agent). Off by default — `MORA_KUBE_KEEPALIVE=1` turns it on: it goes through a
+   * method client-node does not export, and on the loaded 2-core test machine its gain was within the noise
+   * (docs/BENCHMARKS.md § In-cluster status writes), so it is not worth depending on that method by default.
    */
   keepAlive?: boolean;
   /** Attempts of one patch answered 429 Too Many Requests. Default 5. */
@@ -91,7 +91,7 @@ export class VpaWriter {
     }
     this.context = kc.getCurrentContext();
     this.server = kc.getCurrentCluster()?.server;
-    if (options.keepAlive ?? process.env.MORA_KUBE_KEEPALIVE !== '0') keepAliveAgent(kc);
+    if (options.keepAlive ?? process.env.MORA_KUBE_KEEPALIVE === '1') keepAliveAgent(kc);
     this.api = kc.makeApiClient(k.CustomObjectsApi);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
