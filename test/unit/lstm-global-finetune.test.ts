@@ -90,4 +90,17 @@ describe('global LSTM: per-series fine-tuning from the global weights', function
     const [ls] = await runForecasts(short, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, { holdoutWindows: 10 }) } });
     assert.ok(((ls.fitted as { holdout: { windowMaes?: number[] } }).holdout.windowMaes?.length ?? 1) < 10);
   });
+
+  it('recentDays: the forecast is scaled by the last days only, so what happened before them does not change it', () => {
+    // Same last 7 days, a very different level and size before them (the series moved lately).
+    const moved = { t: unseen.t, v: unseen.v.map((x, i) => (i < unseen.v.length - 7 * 24 ? x / 20 - 50 : x)) };
+    const a = model.forecast(unseen, 24, undefined, { recentDays: 7 }), b = model.forecast(moved, 24, undefined, { recentDays: 7 });
+    Array.from(a.mean).forEach((x, i) => assert.ok(Math.abs(x - b.mean[i]) < 1e-6 * Math.abs(x), `step ${i}: ${x} vs ${b.mean[i]}`));
+    // By the whole history (the default of forecast()), the old level changes the scaling and so the forecast.
+    const c = model.forecast(moved, 24);
+    assert.ok(Array.from(a.mean).some((x, i) => Math.abs(x - c.mean[i]) > 1e-3 * Math.abs(x)));
+    // Still scale-equivariant: ×10 in, ×10 out.
+    const x10 = model.forecast({ t: unseen.t, v: unseen.v.map((x) => 10 * x) }, 24, undefined, { recentDays: 7 });
+    Array.from(a.mean).forEach((x, i) => assert.ok(Math.abs(10 * x - x10.mean[i]) < 1e-4 * Math.abs(10 * x)));
+  });
 });

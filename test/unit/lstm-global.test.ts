@@ -6,7 +6,7 @@ import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import { runForecasts } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
-import { GlobalLstmError, GlobalLstmModel, globalLstmOverride, loadGlobalLstm, saveGlobalLstm, trainGlobalLstm, type GlobalLstmOptions } from '../../src/ml/lstm/global';
+import { GLOBAL_RECENT_DAYS, GlobalLstmError, GlobalLstmModel, globalLstmOverride, loadGlobalLstm, saveGlobalLstm, trainGlobalLstm, type GlobalLstmOptions } from '../../src/ml/lstm/global';
 import { loadModel } from '../../src/ml/lstm/persist';
 
 const T0 = 1_700_006_400; // a midnight UTC
@@ -141,7 +141,8 @@ describe('global LSTM (one network, many series)', function () {
       assert.equal(fitted.kind, 'mora-lstm-global');
       assert.equal(fitted.series, 'w3');
       assert.ok(Number.isFinite(fitted.holdout.mae));
-      assert.deepEqual(Array.from(runs[0].forecast.mean), Array.from(model.forecast(h, 24, 'w3').mean));
+      // The fusion member scales by the series' last GLOBAL_RECENT_DAYS days (its stored scaler's step and lag).
+      assert.deepEqual(Array.from(runs[0].forecast.mean), Array.from(model.forecast(h, 24, 'w3', { recentDays: GLOBAL_RECENT_DAYS }).mean));
       assert.ok((runs[1].forecast as FusedForecast).mean.every(Number.isFinite));
       const zeroShot = await runForecasts(h, ['lstm'], { horizon: 24, options: { lstm: { global: path } } });
       assert.equal((zeroShot[0].fitted as { series: unknown }).series, null);

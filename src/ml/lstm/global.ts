@@ -231,6 +231,12 @@ export function trainGlobalLstm(pool: SeriesPool, options: Partial<GlobalLstmOpt
   return new GlobalLstmModel(state, net, result);
 }
 
+/** How a forecast scales each series: by default its stored scaler (known id) or one fitted to the whole history given. */
+export interface ForecastScaling {
+  /** Scale every series by its last `recentDays` days instead (at least the model's input span). */
+  recentDays?: number;
+}
+
 export interface GlobalForecastItem {
   /** The series' id in the pool; unknown or absent = zero shot (scaled by this history). */
   id?: string;
@@ -254,8 +260,8 @@ export class GlobalLstmModel {
   toJSON(): GlobalLstmState { return this.state; }
 
   /** The forecast of one series from the end of `history` (see forecastMany). */
-  forecast(history: Series, horizon: number, id?: string): Forecast {
-    return this.forecastMany([{ id, history }], horizon)[0];
+  forecast(history: Series, horizon: number, id?: string, options: ForecastScaling = {}): Forecast {
+    return this.forecastMany([{ id, history }], horizon, options)[0];
   }
 
   /**
@@ -263,7 +269,7 @@ export class GlobalLstmModel {
    * scaled by its stored scaler, any other history by a scaler fitted to it (zero shot). 90% bands from the pooled
    * validation residuals in scaled units × the series' scale, widened by √(chunk index).
    */
-  forecastMany(items: readonly GlobalForecastItem[], horizon: number): Forecast[] {
+  forecastMany(items: readonly GlobalForecastItem[], horizon: number, options: ForecastScaling = {}): Forecast[] {
     const { config, chunk } = this.state;
     const H = Math.max(0, Math.floor(horizon));
     const T = config.steps, D = config.inputSize;
@@ -277,7 +283,14 @@ export class GlobalLstmModel {
       const p = known ? known.period : period;
       const need = Math.max(T, p) + T;
       if (r.v.length < need) throw new GlobalLstmError(`global lstm: series "${name}" needs ${need} regular steps of history to forecast, got ${r.v.length}`);
-      const scaler = known ?? fitScaler(r.v, r.v.length, step, period, r.t0 + (r.v.length - 1) * step);
+      const lastT = r.t0 + (r.v.length - 1) * step;
+      let scaler = known ?? fitScaler(r.v, r.v.length, step, period, lastT);
+      if (options.recentDays && options.recentDays > 0) {
+        // Scaled by the recent context (as DeepAR scales by its context window): a level the series moved to lately stays in range.
+        const k = Math.min(r.v.length, Math.max(need, Math.round((options.recentDays * 86400) / step)));
+        const recent = fitScaler(Array.from({ length: k }, (_, j) => r.v[r.v.length - k + j]), k, step, p, lastT);
+        scaler = { ...recent, period: p, nonNegative: known ? known.nonNegative : scaler.nonNegative };
+      }
       return { r, step, period: p, scaler, v: Array.from(r.v), start: r.v.length };
     });
     const N = prepared.length;
@@ -391,7 +404,20 @@ export interface GlobalOverrideOptions {
    * on the history before all of them.
    */
   holdoutWindows?: number;
+  /**
+   * Scale each forecast by the series' last this many days (ForecastScaling.recentDays), the holdout's by the days before
+   * it; default GLOBAL_RECENT_DAYS, 0 = the series' stored scaler (or its whole history, zero shot).
+   */
+  recentDays?: number;
 }
+
+/**
+ * The fusion member's forecasts are scaled by the series' last week, not by its whole training part: a series whose
+ * level moved lately (a NAB instance stepping from ~34% to ~99% CPU) or whose training part holds rare huge bursts
+ * (bitbrains_34: bursts 90 MADs high) otherwise feeds the network inputs far outside what it was trained on. Chosen on
+ * Bitbrains CPU (7 vs 14 days: 0.5626 vs 0.5627 fused MASE; 3 days 0.568); docs/BENCHMARKS.md § bench:fleet, run F.
+ */
+export const GLOBAL_RECENT_DAYS = 7;
 
 export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: GlobalOverrideOptions = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
@@ -407,17 +433,18 @@ export function globalLstmOverride(model: GlobalLstmModel, id?: string, options:
     const m = options.fineTune ? model.fineTune(W > 1 ? before(W) : fitPart, id, options.fineTune) : model;
     const key = m.state.fineTuned?.series ?? id;
     const t1 = performance.now();
-    const [hv, forecast] = [m.forecast(fitPart, points, key), m.forecast(full, request.horizon, key)];
+    const sc: ForecastScaling = { recentDays: options.recentDays ?? GLOBAL_RECENT_DAYS };
+    const [hv, forecast] = [m.forecast(fitPart, points, key, sc), m.forecast(full, request.horizon, key, sc)];
     const actual = full.v.subarray(n - points);
     const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
     if (W > 1) {
       holdout.windowMaes = [holdout.mae];
-      for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
+      for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key, sc).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
       holdout.mae = holdout.windowMaes.reduce((a, b) => a + b, 0) / W;
     }
     return Promise.resolve({
       model: 'lstm', forecast,
-      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null, fineTuned: m.state.fineTuned ?? null, holdout },
+      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null, recentDays: sc.recentDays ?? 0, fineTuned: m.state.fineTuned ?? null, holdout },
       timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 },
     });
   };
