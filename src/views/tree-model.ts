@@ -332,8 +332,9 @@ function message(id: string, label: string, tooltip?: string, parentId?: string,
   return { id: `msg:${id}`, kind: 'message', label, tooltip, icon, contextValue: 'mora.message', collapsible: false, parentId, context };
 }
 
-function containerVerdict(e: WorkloadEntry, name: string): { verdict: Verdict; rec?: ContainerRecommendation } {
-  const rec = e.recommendation?.containers.find((c) => c.container === name);
+/** `recommendation`: the one this render shows, read from the store once per node by the caller. */
+function containerVerdict(e: WorkloadEntry, name: string, recommendation: Recommendation | undefined): { verdict: Verdict; rec?: ContainerRecommendation } {
+  const rec = recommendation?.containers.find((c) => c.container === name);
   if (rec) return { verdict: rec.verdict, rec };
   const spec = e.workload.containers.find((c) => c.name === name);
   return { verdict: usageVerdict(spec?.resources.requests ?? {}, spec?.resources.limits ?? {}, e.usage.get(name)) };
@@ -345,7 +346,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const w = e.workload;
   // The recommendation this render shows (the store may replace it later; the tooltip, written when read, says this one).
   const rendered = e.recommendation;
-  const verdicts = w.containers.map((c) => containerVerdict(e, c.name).verdict);
+  const verdicts = w.containers.map((c) => containerVerdict(e, c.name, rendered).verdict);
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
   const rep = rendered?.replicas;
   const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
@@ -418,7 +419,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   const w = e.workload;
   const spec = w.containers.find((c) => c.name === name)!;
   const u = e.usage.get(name);
-  const { verdict, rec } = containerVerdict(e, name);
+  const recommendation = e.recommendation;
+  const { verdict, rec } = containerVerdict(e, name, recommendation);
   const req = spec.resources.requests;
   const lim = spec.resources.limits;
   const parts: string[] = [];
@@ -445,7 +447,7 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
   } else if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
   if (snapshot) lines.push('', `⚠ ${snapshot}`);
-  const origin = e.recommendation?.origin;
+  const origin = recommendation?.origin;
   if (rec && origin) lines.push('', `Recommendation: ${originText(origin, Date.now() / 1000)} — VPA ${origin.vpa}.`);
   return {
     id: `ct:${workloadKey(w)}/${name}`, kind: 'container', label: name, description: parts.join(' · '), tooltip: lines.join('\n'),
