@@ -34,6 +34,16 @@ import { until } from '../harness/wait';
 type Json = Record<string, unknown>;
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
+
+/** What a shard needs for the VPAs (docs/IN-CLUSTER.md § Running a shard), and nothing else. */
+const RUN_RULES = [
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list'] },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+  { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['list', 'get'] },
+  { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers/status'], verbs: ['patch'] },
+];
 describe('In-cluster recommender: VPA status and Indexed Job shards on a real API server', function () {
   this.timeout(120_000);
   let cp: ControlPlane | undefined;
@@ -200,14 +210,7 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     await cp!.createNamespace('mora-system');
     await cp!.createServiceAccount('mora-system', 'mora');
     // docs/IN-CLUSTER.md § Running a shard: what the run needs, and nothing else.
-    await cp!.createRole(undefined, 'mora-recommender', [
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list'] },
-      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list'] },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
-      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['list', 'get'] },
-      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers/status'], verbs: ['patch'] },
-    ]);
+    await cp!.createRole(undefined, 'mora-recommender', RUN_RULES);
     await cp!.bind(undefined, 'mora-recommender', { kind: 'ClusterRole', name: 'mora-recommender' }, ['serviceaccount:mora-system:mora']);
     const sa = await cp!.serviceAccountCredentials('mora-system', 'mora');
     const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: 'mora-system' }], 'mora-sa');
@@ -477,14 +480,7 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
   it('without the ConfigMap permission (RBAC 403): the shard falls back to the forecasts without the LSTM and says so', async () => {
     await cp!.createServiceAccount(NS, 'no-model');
     // What the run needs for the VPAs (docs/IN-CLUSTER.md), without deploy/base's Role on the model's ConfigMap.
-    await cp!.createRole(undefined, 'mora-no-model', [
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list'] },
-      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list'] },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
-      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['list', 'get'] },
-      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers/status'], verbs: ['patch'] },
-    ]);
+    await cp!.createRole(undefined, 'mora-no-model', RUN_RULES);
     await cp!.bind(undefined, 'mora-no-model', { kind: 'ClusterRole', name: 'mora-no-model' }, [`serviceaccount:${NS}:no-model`]);
     const sa = await cp!.serviceAccountCredentials(NS, 'no-model');
     const kubeconfig = cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: NS }], 'mora-no-model');

@@ -19,9 +19,8 @@
  * (test/unit/global-model-lock.test.ts) and runs against the real API server (configMapApi below).
  */
 import type * as k8s from '@kubernetes/client-node';
-import { KubeError, kubeError } from './errors';
-import { findKubeconfig, loadKubeconfig } from './kubeconfig';
-import { loadClientNode } from './load';
+import { connectKube, type ConnectionOptions } from './connection';
+import { KubeError } from './errors';
 
 export const GLOBAL_MODEL_CONFIGMAP = 'mora-global-lstm';
 /** The artefact's key in binaryData: the model's JSON state (weights base64 inside), gzipped. */
@@ -206,27 +205,11 @@ export async function releaseFailed(api: ConfigMapApi, claim: ConfigMapObject, r
 }
 
 /** The ConfigMap API of one namespace, through client-node; 404 on get → undefined; errors as KubeError. */
-export function configMapApi(namespace: string, options: { kubeconfig?: string; context?: string; timeoutMs?: number } = {}): ConfigMapApi {
-  const k = loadClientNode();
-  const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
-  if (options.context) kc.setCurrentContext(options.context);
-  const api: k8s.CoreV1Api = kc.makeApiClient(k.CoreV1Api);
-  const context = kc.getCurrentContext();
-  const server = kc.getCurrentCluster()?.server;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const call = async <T>(p: Promise<T>, verb: 'get' | 'create' | 'update'): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${server ?? '?'} did not answer within ${Math.round(timeoutMs / 1000)} s`, 'unreachable')), timeoutMs);
-    });
-    try {
-      return await Promise.race([p, timeout]);
-    } catch (e) {
-      throw kubeError(e, { verb, resource: 'configmaps', group: '', namespace, name: GLOBAL_MODEL_CONFIGMAP, context, server });
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+export function configMapApi(namespace: string, options: ConnectionOptions = {}): ConfigMapApi {
+  const conn = connectKube(options);
+  const api: k8s.CoreV1Api = conn.kc.makeApiClient(conn.k.CoreV1Api);
+  const call = <T>(p: Promise<T>, verb: 'get' | 'create' | 'update'): Promise<T> =>
+    conn.call(p, { verb, resource: 'configmaps', group: '', namespace, name: GLOBAL_MODEL_CONFIGMAP });
   return {
     async get(name) {
       try {

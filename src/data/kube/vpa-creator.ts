@@ -5,18 +5,12 @@
  * is read back, and it is the VPA MOrA wanted when it targets the same workload.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { KubeError, kubeError, type KubeAction } from './errors';
-import { findKubeconfig, loadKubeconfig } from './kubeconfig';
-import { loadClientNode } from './load';
+import { KubeError } from './errors';
+import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
 import { CREATE_VPA_SELECTOR, sameVpaTarget, type VpaToCreate } from './vpa-create';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
 
-export interface VpaCreatorOptions {
-  kubeconfig?: string;
-  context?: string;
-  /** Per-call timeout. Default 30 s. */
-  timeoutMs?: number;
-}
+export type VpaCreatorOptions = ConnectionOptions;
 
 /** created: MOrA created it now; exists: a VPA by that name for that workload was there already (409); taken: the name holds a VPA for something else. */
 export type CreateOutcome = { outcome: 'created'; vpa: VpaObject } | { outcome: 'exists'; vpa: VpaObject } | { outcome: 'taken'; vpa: VpaObject };
@@ -24,38 +18,15 @@ export type CreateOutcome = { outcome: 'created'; vpa: VpaObject } | { outcome: 
 export class VpaCreator {
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
-  private readonly context: string;
-  private readonly server?: string;
-  private readonly timeoutMs: number;
+  private readonly call: KubeConnection['call'];
   /** Create calls sent. */
   creates = 0;
 
   constructor(options: VpaCreatorOptions = {}) {
-    const k = loadClientNode();
-    const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
-    if (options.context) {
-      if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
-      kc.setCurrentContext(options.context);
-    }
-    this.context = kc.getCurrentContext();
-    this.server = kc.getCurrentCluster()?.server;
-    this.core = kc.makeApiClient(k.CoreV1Api);
-    this.custom = kc.makeApiClient(k.CustomObjectsApi);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-  }
-
-  private async call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server'>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${this.server ?? '?'} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([p, timeout]);
-    } catch (e) {
-      throw kubeError(e, { context: this.context, server: this.server, ...a });
-    } finally {
-      clearTimeout(timer);
-    }
+    const conn = connectKube(options);
+    this.core = conn.kc.makeApiClient(conn.k.CoreV1Api);
+    this.custom = conn.kc.makeApiClient(conn.k.CustomObjectsApi);
+    this.call = conn.call;
   }
 
   /** The namespaces labelled `mora.dev/create-vpa=true` (filtered by the API server). */

@@ -8,19 +8,14 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload } from '../../core/workload';
-import { KubeError, kubeError } from './errors';
-import { findKubeconfig, loadKubeconfig } from './kubeconfig';
-import { loadClientNode } from './load';
+import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
+import { KubeError } from './errors';
 import { DEFAULT_MAX_AGE_HOURS, InClusterCollector, type InClusterRead } from './vpa-recommendation';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
 
 export { DEFAULT_MAX_AGE_HOURS, InClusterCollector, recommendationFromVpa, recommendationsFromVpas, type InClusterRead, type InClusterSkip } from './vpa-recommendation';
 
-export interface VpaReaderOptions {
-  kubeconfig?: string;
-  context?: string;
-  /** Per call. Default 30 s. */
-  timeoutMs?: number;
+export interface VpaReaderOptions extends ConnectionOptions {
   /** Objects per list page (`limit`). Default 250: a page parses in a few ms, so the editor's event loop keeps turning. */
   pageSize?: number;
 }
@@ -29,21 +24,14 @@ export interface VpaReaderOptions {
 export class VpaReader {
   readonly context: string;
   private readonly api: k8s.CustomObjectsApi;
-  private readonly server?: string;
-  private readonly timeoutMs: number;
+  private readonly call: KubeConnection['call'];
   private readonly pageSize: number;
 
   constructor(options: VpaReaderOptions = {}) {
-    const k = loadClientNode();
-    const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
-    if (options.context) {
-      if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
-      kc.setCurrentContext(options.context);
-    }
-    this.context = kc.getCurrentContext();
-    this.server = kc.getCurrentCluster()?.server;
-    this.api = kc.makeApiClient(k.CustomObjectsApi);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const conn = connectKube(options);
+    this.context = conn.context;
+    this.api = conn.kc.makeApiClient(conn.k.CustomObjectsApi);
+    this.call = conn.call;
     this.pageSize = Math.max(1, options.pageSize ?? 250);
   }
 
@@ -53,25 +41,15 @@ export class VpaReader {
     let next: string | undefined;
     let pages = 0;
     do {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_r, reject) => {
-        timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${this.server ?? '?'} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs);
-      });
-      try {
-        const page = await Promise.race([
-          this.api.listClusterCustomObject({ group: VPA_GROUP, version: VPA_VERSION, plural: VPA_PLURAL, limit: this.pageSize, _continue: next }),
-          timeout,
-        ]) as { items?: VpaObject[]; metadata?: { _continue?: string; continue?: string } };
-        pages++;
-        const got = page.items ?? [];
-        if (onPage) await onPage(got);
-        else items.push(...got);
-        next = page.metadata?._continue || page.metadata?.continue || undefined;
-      } catch (e) {
-        throw kubeError(e, { verb: 'list', resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server });
-      } finally {
-        clearTimeout(timer);
-      }
+      const page = await this.call(
+        this.api.listClusterCustomObject({ group: VPA_GROUP, version: VPA_VERSION, plural: VPA_PLURAL, limit: this.pageSize, _continue: next }),
+        { verb: 'list', resource: VPA_PLURAL, group: VPA_GROUP },
+      ) as { items?: VpaObject[]; metadata?: { _continue?: string; continue?: string } };
+      pages++;
+      const got = page.items ?? [];
+      if (onPage) await onPage(got);
+      else items.push(...got);
+      next = page.metadata?._continue || page.metadata?.continue || undefined;
     } while (next);
     return { items, pages };
   }

@@ -9,19 +9,13 @@
  * what its Retry-After says (capped) and sends the same patch again, a few times, before failing like any other error.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
 import { KubeError, kubeError, type KubeAction } from './errors';
-import { findKubeconfig, loadKubeconfig } from './kubeconfig';
-import { loadClientNode } from './load';
 import { MERGE_PATCH } from './patch';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, isMoraVpa, withConfirmation, type VpaObject, type VpaStatus } from './vpa-status';
 
-export interface VpaWriterOptions {
-  /** A kubeconfig file (or list); default as kubectl, then the in-cluster service account. */
-  kubeconfig?: string;
-  /** The context to use; default the kubeconfig's current one. */
-  context?: string;
-  /** Per-call timeout. Default 30 s. */
-  timeoutMs?: number;
+/** kubeconfig: a file (or list), default as kubectl, then the in-cluster service account; context: default the current one. */
+export interface VpaWriterOptions extends ConnectionOptions {
   /** Attempts on 409 Conflict. Default 5. */
   conflictRetries?: number;
   /** The clock of the freshness stamp (CONFIRMED_CONDITION), ms. Default Date.now. */
@@ -71,8 +65,7 @@ export type WriteOutcome = 'written' | 'unchanged';
 export class VpaWriter {
   readonly context: string;
   private readonly api: k8s.CustomObjectsApi;
-  private readonly server?: string;
-  private readonly timeoutMs: number;
+  private readonly connection: KubeConnection;
   private readonly conflictRetries: number;
   private readonly now: () => number;
   private readonly throttleRetries: number;
@@ -83,37 +76,21 @@ export class VpaWriter {
   throttled = 0;
 
   constructor(options: VpaWriterOptions = {}) {
-    const k = loadClientNode();
-    const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
-    if (options.context) {
-      if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
-      kc.setCurrentContext(options.context);
-    }
-    this.context = kc.getCurrentContext();
-    this.server = kc.getCurrentCluster()?.server;
-    if (options.keepAlive ?? process.env.MORA_KUBE_KEEPALIVE === '1') keepAliveAgent(kc);
-    this.api = kc.makeApiClient(k.CustomObjectsApi);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const conn = connectKube(options);
+    this.context = conn.context;
+    this.connection = conn;
+    if (options.keepAlive ?? process.env.MORA_KUBE_KEEPALIVE === '1') keepAliveAgent(conn.kc);
+    this.api = conn.kc.makeApiClient(conn.k.CustomObjectsApi);
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.now = options.now ?? Date.now;
     this.throttleRetries = Math.max(1, options.throttleRetries ?? 5);
     this.maxRetryAfterMs = Math.max(0, options.maxRetryAfterMs ?? 30_000);
   }
 
-  private async call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${this.server ?? '?'} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs);
+  private call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
+    return this.connection.call(p, { resource: VPA_PLURAL, group: VPA_GROUP, ...a }, (err: Throttled, raw: unknown) => {
+      if (err.status === 429) err.retryAfterMs = retryAfterMs((raw as { headers?: unknown }).headers);
     });
-    try {
-      return await Promise.race([p, timeout]);
-    } catch (e) {
-      const err: Throttled = kubeError(e, { resource: VPA_PLURAL, group: VPA_GROUP, context: this.context, server: this.server, ...a });
-      if (err.status === 429) err.retryAfterMs = retryAfterMs((e as { headers?: unknown }).headers);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The VPAs of a namespace (all of them; filter with isMoraVpa). */
@@ -155,7 +132,7 @@ export class VpaWriter {
 
   /** One status patch; a 429 waits its Retry-After (else 1 s, 2 s, …; capped, with jitter) and sends the same body again. */
   private async patchStatus(namespace: string, name: string, body: unknown): Promise<void> {
-    const options = loadClientNode().setHeaderOptions('Content-Type', MERGE_PATCH);
+    const options = this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH);
     for (let attempt = 1; ; attempt++) {
       try {
         this.writes++;
