@@ -29,6 +29,8 @@ export class KubeletDouble {
   private running = true;
   private loop?: Promise<void>;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  /** Requests the proxy has passed on to a pod (a test waits on it to act inside a cell's load). */
+  forwarded = 0;
   /** Errors of the reconcile loop (the test prints them when something fails). */
   readonly errors: string[] = [];
 
@@ -54,6 +56,7 @@ export class KubeletDouble {
     const pods = this.pods;
     if (!pods.length) { res.writeHead(503); res.end('no ready pods\n'); return; }
     const pod = pods[this.next++ % pods.length];
+    this.forwarded++;
     const up = http.request({ host: '127.0.0.1', port: pod.port, path: req.url, method: req.method, headers: req.headers, agent: this.agent }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);

@@ -126,7 +126,10 @@ describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL m
     children.push(first.child);
     await until('the first run to reach cell svc-b/r2/l40', 200_000, () => /cell 10\/18 svc-b\/r2\/l40/.test(first.stderr()) || first.child.exitCode !== null, first.stderr);
     assert.equal(first.child.exitCode, null, first.stderr());
-    await new Promise((r) => setTimeout(r, 2500)); // inside the cell's load (2 s warm-up + 3 s)
+    // Inside the cell's load: 40 requests through svc-b's proxy since the cell began (about 1 s of its 5 s at 40 req/s).
+    const svcB = doubles.get('svc-b')!;
+    const atStart = svcB.forwarded;
+    await until('40 requests of cell svc-b/r2/l40 to reach svc-b', 60_000, () => svcB.forwarded - atStart >= 40 || first.child.exitCode !== null, first.stderr);
     first.child.kill('SIGKILL');
     await first.exited;
     const killed = readDoc();
