@@ -12,16 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Module from 'node:module';
+import { arg } from './args';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const bundleArg = process.argv.indexOf("--bundle");
 const bundle = bundleArg >= 0 ? path.resolve(process.argv[bundleArg + 1]) : path.join(repoRoot, "dist", "extension.js");
 const BUDGET_MS = 50;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** An object that is every function, class, event and namespace at once; iterates as empty; never a thenable. */
 function inert(): unknown {

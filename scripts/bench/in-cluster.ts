@@ -40,13 +40,10 @@ import { DEMO_SERVICES, FRONTEND_BASE_RPS } from '../../src/data/demo/services';
 import { ControlPlane } from '../../test/harness/control-plane';
 import { startPrometheus } from '../../test/harness/prometheus';
 import { until } from '../../test/harness/wait';
+import { arg } from './args';
 
 type Json = Record<string, unknown>;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const WORKLOADS = arg('workloads', 10_000);
 const NAMESPACES = arg('namespaces', 200);
 const HOURS = arg('hours', 6);

@@ -38,11 +38,7 @@ import { newBatchPlanStats } from '../../src/data/prometheus/batch-plan';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { startForwardProxy, type ForwardProxy } from '../../test/harness/forward-proxy';
 import { startPrometheus, type RunningPrometheus } from '../../test/harness/prometheus';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg } from './args';
 
 const WORKLOADS = arg('workloads', 1000);
 const PODS = arg('pods', 3);

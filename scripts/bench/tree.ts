@@ -22,11 +22,7 @@ import { InClusterRecommendations } from '../../src/views/in-cluster';
 import { RecommendationIndex } from '../../src/views/recommendation-index';
 import { ClusterTreeModel } from '../../src/views/tree-model';
 import { summariseUsage } from '../../src/views/usage';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg } from './args';
 
 const IN_CLUSTER = process.argv.includes('--in-cluster');
 const N = arg('workloads', IN_CLUSTER ? 10_000 : 1000);

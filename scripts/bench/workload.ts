@@ -8,11 +8,7 @@
  */
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../src/data/demo';
 import { trainWorkloadModel, WORKLOAD_TARGETS } from '../../src/ml/lstm/workload-model';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg } from './args';
 
 async function main(): Promise<void> {
   const step = arg('step', 300), horizon = arg('horizon', 12);
