@@ -1,5 +1,6 @@
 // One small esbuild script for MOrA's bundles:
-//   extension (node, cjs, `vscode` external), worker (node: TensorFlow.js training off the host thread),
+//   extension (node, cjs, `vscode` external), worker (node: TensorFlow.js training off the host thread), lstm-shard (a
+//   global LSTM's second training thread),
 //   webview (browser, iife), cli (node). `--production` minifies; source maps always. `--only=cli,worker` builds only
 //   those bundles (`npm pack` needs only the CLI).
 import * as esbuild from 'esbuild';
@@ -28,6 +29,8 @@ const builds = [
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: { live: 'src/data/live-bundle.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: { worker: 'src/ml/worker/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
+  // The LSTM's data-parallel training thread (src/ml/lstm/shards.ts), started from whichever bundle trains a global model.
+  { ...common, entryPoints: { 'lstm-shard': 'src/ml/lstm/shard-worker.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)))
   .filter((b) => !only || Object.keys(b.entryPoints).some((name) => only.includes(name)));

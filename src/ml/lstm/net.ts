@@ -31,6 +31,16 @@ export interface LstmNetConfig {
 
 export type LossKind = 'mse' | 'mae';
 
+/** Where dropout draws come from: one `next()` per dropout layer and batch seeds that layer's masks (an Rng, or replayed draws). */
+export interface DropoutDraws { next(): number }
+
+/**
+ * A part of a batch (data-parallel training, shards.ts): windows [offset, offset + B) of a batch of `total` windows.
+ * The loss and gradients are scaled by the whole batch, and dropout masks are drawn as for the whole batch, so the parts'
+ * gradients sum to the whole batch's and do not depend on how it is split.
+ */
+export interface BatchShard { offset: number; total: number }
+
 interface ParamSlot { name: string; shape: number[]; off: number; size: number }
 
 /** Offsets (in floats) of every buffer of one batch size. */
@@ -137,6 +147,21 @@ export class LstmNet {
     return this.slots.map((s) => this.F.slice(this.G + s.off, this.G + s.off + s.size));
   }
 
+  /** All parameters as one flat array (the arena's parameter block, `getWeights` order), into `dst` (length nParams). */
+  readParams(dst: Float32Array): void { dst.set(this.F.subarray(this.P, this.P + this.nParams)); }
+
+  /** Replaces all parameters from one flat array (as `readParams` gives); the optimizer state is kept. */
+  loadParams(src: Float32Array): void { this.F.set(src.subarray(0, this.nParams), this.P); }
+
+  /** The gradients of the last `gradients` call as one flat array, into `dst`. */
+  readGradients(dst: Float32Array): void { dst.set(this.F.subarray(this.G, this.G + this.nParams)); }
+
+  /** Adds `src` (a flat gradient, as `readGradients` gives) to the current gradients: another shard's share of the batch. */
+  addGradients(src: Float32Array): void {
+    const F = this.F, G = this.G;
+    for (let i = 0; i < this.nParams; i++) F[G + i] += src[i];
+  }
+
   resetOptimizer(): void {
     this.F.fill(0, this.Mom, this.Mom + 2 * this.nParams);
     this.adamStep = 0;
@@ -172,7 +197,7 @@ export class LstmNet {
    * Forward pass for B windows, `x` sample-major [B][T][D]. With `dropoutRng` the dropout masks are drawn (training);
    * without, dropout is the identity (inference). Returns the offset of the output block [B][O] in the arena.
    */
-  private forward(x: Float32Array, xRow: number, B: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+  private forward(x: Float32Array, xRow: number, B: number, dropoutRng: DropoutDraws | undefined, order?: Int32Array, shard?: BatchShard): number {
     const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
     const bf = this.buffersFor(B);
     const F = this.F;
@@ -188,9 +213,18 @@ export class LstmNet {
     lstmForward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), p('lstm1/bias'), bf.z1, bf.h1, bf.c1, bf.tc1);
     // Dropout on the whole output sequence of layer 1.
     const n1 = T * B * H1;
-    applyDropout(F, bf.h1 + B * H1, bf.x2, bf.m1, n1, dropout, dropoutRng);
+    // The mask of element (t, b, j) is the whole batch's, whatever part of it this call computes (see BatchShard).
+    const seed1 = dropSeed(dropout, dropoutRng);
+    if (!shard || (shard.offset === 0 && shard.total === B)) applyDropout(F, bf.h1 + B * H1, bf.x2, bf.m1, n1, dropout, seed1);
+    else {
+      for (let t = 0; t < T; t++) {
+        const o = t * B * H1;
+        applyDropout(F, bf.h1 + B * H1 + o, bf.x2 + o, bf.m1 + o, B * H1, dropout, shiftSeed(seed1, (t * shard.total + shard.offset) * H1));
+      }
+    }
     lstmForward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), p('lstm2/bias'), bf.z2, bf.h2, bf.c2, bf.tc2);
-    applyDropout(F, bf.h2 + T * B * H2, bf.y2, bf.m2, B * H2, dropout, dropoutRng);
+    const seed2 = dropSeed(dropout, dropoutRng);
+    applyDropout(F, bf.h2 + T * B * H2, bf.y2, bf.m2, B * H2, dropout, shiftSeed(seed2, (shard?.offset ?? 0) * H2));
     denseForward(F, B, H2, Dn, bf.y2, p('dense1/kernel'), p('dense1/bias'), bf.a1, true);
     denseForward(F, B, Dn, O, bf.a1, p('dense2/kernel'), p('dense2/bias'), bf.out, false);
     return bf.out;
@@ -213,14 +247,15 @@ export class LstmNet {
 
   /**
    * Loss and gradients for windows [row, row+B) of (x, y); gradients land in the gradient block (see `getGradients`).
-   * Returns the batch's loss (mean squared or mean absolute error, per `config.loss`).
+   * Returns the batch's loss (mean squared or mean absolute error, per `config.loss`); with `shard`, this part's share of
+   * the whole batch's loss (the parts' shares sum to it).
    */
-  gradients(x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+  gradients(x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: DropoutDraws | undefined, order?: Int32Array, shard?: BatchShard): number {
     const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
-    const outOff = this.forward(x, row, B, dropoutRng, order);
+    const outOff = this.forward(x, row, B, dropoutRng, order, shard);
     const F = this.F;
     const bf = this.bufs!;
-    const n = B * O;
+    const n = (shard?.total ?? B) * O;
     let loss = 0;
     const mae = this.config.loss === 'mae';
     for (let b = 0; b < B; b++) {
@@ -260,7 +295,7 @@ export class LstmNet {
   }
 
   /** Gradient step on windows [row, row+B); returns the batch loss (before the step). */
-  trainBatch(x: Float32Array, y: Float32Array, row: number, B: number, lr: number, dropoutRng: Rng | undefined, order?: Int32Array): number {
+  trainBatch(x: Float32Array, y: Float32Array, row: number, B: number, lr: number, dropoutRng: DropoutDraws | undefined, order?: Int32Array): number {
     const loss = this.gradients(x, y, row, B, dropoutRng, order);
     this.adam(lr);
     return loss;
@@ -386,17 +421,26 @@ function denseBackward(
   gemm(B, In, Out, F, dy, F, wT, F, dx, false);
 }
 
+/** One draw per dropout layer and batch seeds its masks; none at inference or without dropout. */
+function dropSeed(p: number, rng: DropoutDraws | undefined): number | undefined {
+  return rng && p > 0 ? (rng.next() * 4294967296) | 0 : undefined;
+}
+
+/** The seed whose element i draws what element `start + i` draws under `seed` (the counter is seed + i·0x9e3779b9, mod 2³²). */
+function shiftSeed(seed: number | undefined, start: number): number | undefined {
+  return seed === undefined ? undefined : (seed + Math.imul(start, 0x9e3779b9)) | 0;
+}
+
 /**
- * Inverted dropout: kept units are scaled by 1/(1-p) so inference needs no rescaling. No rng → identity.
- * One draw from `rng` seeds the call; element i is kept when u_i ≥ p with u_i = (fmix32(seed + i·0x9e3779b9) >>> 8) / 2²⁴
+ * Inverted dropout: kept units are scaled by 1/(1-p) so inference needs no rescaling. No seed → identity.
+ * A draw (dropSeed) seeds the call; element i is kept when u_i ≥ p with u_i = (fmix32(seed + i·0x9e3779b9) >>> 8) / 2²⁴
  * (MurmurHash3's finaliser over a counter), computed four at a time in WASM SIMD where available, identically here otherwise.
  */
-function applyDropout(F: Float32Array, src: number, dst: number, mask: number, n: number, p: number, rng: Rng | undefined): void {
-  if (!rng || p <= 0) {
+function applyDropout(F: Float32Array, src: number, dst: number, mask: number, n: number, p: number, seed: number | undefined): void {
+  if (seed === undefined || p <= 0) {
     F.copyWithin(dst, src, src + n);
     return;
   }
-  const seed = (rng.next() * 4294967296) | 0;
   const pf = Math.fround(p), scale = Math.fround(1 / (1 - p));
   const wk = n % 4 === 0 ? wasmKernelsFor(F) : undefined;
   if (wk) { wk.dropout(n, pf, scale, seed, src * 4, dst * 4, mask * 4); return; }

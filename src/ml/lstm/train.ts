@@ -4,6 +4,7 @@
  */
 import { Rng } from '../../core/random';
 import type { LstmNet } from './net';
+import { ShardTeam, autoThreads } from './shards';
 
 export interface WindowSet {
   /** Sample-major inputs [n][steps][features]. */
@@ -24,6 +25,13 @@ export interface TrainOptions {
   onEpoch?: (e: EpochReport) => void;
   /** Polled between batches; true stops training (the best weights so far are kept). */
   isCancelled?: () => boolean;
+  /**
+   * Threads each batch is split over (shards.ts: data-parallel, one Adam step per batch; same numerics up to float
+   * summation order). Default 1. 'auto': 2 at batch ≥ 128 on a machine with ≥ 2 cores, else 1 — what the global model
+   * uses. Per-series training stays at 1: the worker pool already trains one series per core, so a second thread per
+   * series would only contend with the next series for the same cores.
+   */
+  threads?: number | 'auto';
 }
 
 export interface EpochReport { epoch: number; loss: number; valLoss: number; seconds: number }
@@ -51,6 +59,17 @@ export function evaluate(net: LstmNet, set: WindowSet): number {
 }
 
 export function train(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | undefined, opts: TrainOptions): TrainResult {
+  const threads = opts.threads === 'auto' ? autoThreads(opts.batchSize) : Math.max(1, Math.floor(opts.threads ?? 1));
+  if (threads < 2 || trainSet.n < 2) return trainLoop(net, trainSet, valSet, opts, undefined);
+  const team = new ShardTeam(net, threads, Math.min(opts.batchSize, trainSet.n));
+  try {
+    return trainLoop(net, trainSet, valSet, opts, team);
+  } finally {
+    team.close(); // ended, failed or cancelled: the threads go with the training
+  }
+}
+
+function trainLoop(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | undefined, opts: TrainOptions, team: ShardTeam | undefined): TrainResult {
   const rng = new Rng(opts.seed);
   const dropRng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = new Int32Array(trainSet.n).map((_, i) => i);
@@ -66,7 +85,12 @@ export function train(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | und
     for (let r = 0; r < trainSet.n; r += opts.batchSize) {
       if (opts.isCancelled?.()) { cancelled = true; break; }
       const B = Math.min(opts.batchSize, trainSet.n - r);
-      sum += net.trainBatch(trainSet.x, trainSet.y, r, B, opts.learningRate, dropRng, order) * B;
+      if (team) {
+        sum += team.gradients(net, trainSet.x, trainSet.y, r, B, dropRng, order) * B;
+        net.adam(opts.learningRate);
+      } else {
+        sum += net.trainBatch(trainSet.x, trainSet.y, r, B, opts.learningRate, dropRng, order) * B;
+      }
     }
     if (cancelled) break;
     const loss = sum / trainSet.n;
