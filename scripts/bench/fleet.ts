@@ -13,8 +13,9 @@
  * skipped; groups by file name). Per-series arm = `runForecasts(prophet, lstm, fused)` per series, exactly bench:forecast's
  * call. Global arm = one global LSTM trained on every series' fit part (the training part minus the fusion holdout, as
  * the per-series LSTM is), then the same fused run per series with that model as the `lstm` member (and the per-series
- * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again); each series scaled by its last
- * GLOBAL_RECENT_DAYS days, and — the `_stored` arm, for reference — by its stored scaler. --fine-tune adds an arm: the
+ * arm's Prophet run reused; the fusion's own rolling Prophet holdout fits run again); each series' scaling picked on the
+ * member's holdout (GLOBAL_SCALING: its last GLOBAL_RECENT_DAYS days or its stored scaler), and — the `_recent` and
+ * `_stored` arms, for reference — always the one or the other. --fine-tune adds an arm: the
  * global model fine-tuned per series from its weights (GlobalLstmModel.fineTune, on the same fit part), then fused.
  * --holdout-windows K adds another: a global model trained on each training part minus K one-day windows, its fusion
  * member scored on all K (globalLstmOverride's holdoutWindows; the per-series LSTM is scored on the last one only). Part 1
@@ -171,10 +172,13 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   }));
   const model: GlobalLstmModel = train.value;
   console.log(costLine(`global training (${model.state.trainedOn.windows} windows)`, train.cost, cases.length));
+  const picked: Record<string, string[]> = {};
   const glob = await measure(async () => {
     for (const [i, c] of cases.entries()) {
       const p = prophetRuns[i];
       const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id) } });
+      const sc = String((l.fitted as { scaling?: string }).scaling);
+      (picked[sc] ??= []).push(c.id);
       scores.lstm_global.push(mase(c, l.forecast.mean));
       scores.fused_global.push(mase(c, fu.forecast.mean));
       cover.lstm_global += covered(c, l.forecast.lower, l.forecast.upper);
@@ -182,14 +186,18 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
     }
   });
   console.log(costLine('global forecasts (lstm+fused)', glob.cost, cases.length));
-  // Reference: the same model with each series scaled by its stored (whole training part) scaler, as before GLOBAL_RECENT_DAYS.
-  scores.lstm_global_stored = []; scores.fused_global_stored = []; cover.fused_global_stored = 0;
-  for (const [i, c] of cases.entries()) {
-    const p = prophetRuns[i];
-    const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id, { recentDays: 0 }) } });
-    scores.lstm_global_stored.push(mase(c, l.forecast.mean));
-    scores.fused_global_stored.push(mase(c, fu.forecast.mean));
-    cover.fused_global_stored += covered(c, fu.forecast.lower, fu.forecast.upper);
+  console.log(`  scaling picked on the holdout: ${Object.entries(picked).map(([k, ids]) => `${k} ${ids.length}`).join(', ')}; stored for ${(picked.stored ?? []).join(' ') || 'none'}`);
+  // References: the same model with every series scaled by its last GLOBAL_RECENT_DAYS days, or by its stored (whole training part) scaler.
+  for (const ref of ['recent', 'stored'] as const) {
+    const lk = `lstm_global_${ref}`, fk = `fused_global_${ref}`;
+    scores[lk] = []; scores[fk] = []; cover[fk] = 0;
+    for (const [i, c] of cases.entries()) {
+      const p = prophetRuns[i];
+      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id, { scaling: ref }) } });
+      scores[lk].push(mase(c, l.forecast.mean));
+      scores[fk].push(mase(c, fu.forecast.mean));
+      cover[fk] += covered(c, fu.forecast.lower, fu.forecast.upper);
+    }
   }
   // --fine-tune: the global model fine-tuned per series (GlobalLstmModel.fineTune) on each series' fit part, fused as above.
   let ft: { cost: Cost } | undefined;
@@ -242,7 +250,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
     console.log(`  ${g.padEnd(14)} lstm ${fmt(t[g].lstm_global / t[g].lstm_series)}   fused ${fmt(t[g].fused_global / t[g].fused_series)}   fused_global / seasonal_naive ${fmt(t[g].fused_global / t[g].seasonal_naive)}`);
   }
   // Issue 13, Must show 1: global fused ≤ per-series fused AND ≤ seasonal-naive in every dataset group.
-  const arms = ['fused_global', 'fused_global_stored', ...(scores.fused_global_ft ? ['fused_global_ft'] : []), ...(K > 1 ? [`fused_global_hw${K}`] : [])];
+  const arms = ['fused_global', 'fused_global_recent', 'fused_global_stored', ...(scores.fused_global_ft ? ['fused_global_ft'] : []), ...(K > 1 ? [`fused_global_hw${K}`] : [])];
   console.log('\nissue 13 goal, per group: global fused ≤ per-series fused AND ≤ seasonal-naive (geometric-mean MASE)');
   const goal: Record<string, Record<string, boolean>> = {};
   for (const a of arms) {
@@ -258,7 +266,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   const pts = cases.length * HOLD;
   console.log(`90% band coverage (pooled): ${Object.entries(cover).map(([k, v]) => `${k} ${(v / pts).toFixed(3)}`).join('   ')}`);
   const perSeries = cases.map((c, i) => ({ id: c.id, group: c.group, ...Object.fromEntries(Object.keys(scores).map((m) => [m, scores[m][i]])) }));
-  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost, fineTuneFused: ft?.cost, holdoutWindows: hw }, gm: t, goal, fineTune: ft ? ftOptions : undefined, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
+  out.datasets = { series: cases.length, costs: { perSeries: per.cost, perSeriesLstmFitSeconds: lstmFit, globalTraining: train.cost, globalForecasts: glob.cost, fineTuneFused: ft?.cost, holdoutWindows: hw }, gm: t, goal, scalingPicked: picked, fineTune: ft ? ftOptions : undefined, coverage: Object.fromEntries(Object.entries(cover).map(([k, v]) => [k, v / pts])), global: { epochs: model.state.trainedOn.epochs, windows: model.state.trainedOn.windows }, perSeries };
 }
 
 /** N demo-style workloads, 14 days at 5 min: the demo's profiles cycled, each workload with its own seed and load. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import { runForecasts } from '../../src/ml/forecast';
-import { GlobalLstmModel, globalLstmOverride, trainGlobalLstm, type GlobalLstmOptions } from '../../src/ml/lstm/global';
+import { GLOBAL_RECENT_DAYS, GlobalLstmModel, globalLstmOverride, trainGlobalLstm, type GlobalLstmOptions, type GlobalScaling } from '../../src/ml/lstm/global';
 
 const T0 = 1_700_006_400; // a midnight UTC
 
@@ -89,6 +89,29 @@ describe('global LSTM: per-series fine-tuning from the global weights', function
     const short = { t: unseen.t.subarray(0, 24 * 5), v: unseen.v.subarray(0, 24 * 5) };
     const [ls] = await runForecasts(short, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, { holdoutWindows: 10 }) } });
     assert.ok(((ls.fitted as { holdout: { windowMaes?: number[] } }).holdout.windowMaes?.length ?? 1) < 10);
+  });
+
+  it('scaling: the holdout picks the series\' scaling — recent days or stored — and the forecast is that scaling\'s', async () => {
+    // A series that moved lately (same last 7 days, another level and size before them): the two scalings differ.
+    const moved = { t: unseen.t, v: unseen.v.map((x, i) => (i < unseen.v.length - 7 * 24 ? x / 20 - 50 : x)) };
+    for (const h of [unseen, moved]) {
+      const run = async (scaling?: GlobalScaling) => (await runForecasts(h, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, scaling ? { scaling } : {}) } }))[0];
+      const [recent, stored, picked] = [await run('recent'), await run('stored'), await run()];
+      type Fitted = { scaling: string; recentDays: number; scalingChoice: Record<string, number> | null; holdout: { mae: number } };
+      const [fr, fs, fp] = [recent.fitted as Fitted, stored.fitted as Fitted, picked.fitted as Fitted];
+      assert.deepEqual([fr.scaling, fr.recentDays, fr.scalingChoice], ['recent', GLOBAL_RECENT_DAYS, null]);
+      assert.deepEqual([fs.scaling, fs.recentDays, fs.scalingChoice], ['stored', 0, null]);
+      assert.notEqual(fr.holdout.mae, fs.holdout.mae);
+      // The default scores both on the same holdout and keeps the lower one's forecast and score.
+      assert.deepEqual(fp.scalingChoice, { recent: fr.holdout.mae, stored: fs.holdout.mae });
+      const winner = fr.holdout.mae <= fs.holdout.mae ? recent : stored;
+      assert.equal(fp.scaling, (winner.fitted as Fitted).scaling);
+      assert.equal(fp.holdout.mae, Math.min(fr.holdout.mae, fs.holdout.mae));
+      assert.deepEqual(Array.from(picked.forecast.mean), Array.from(winner.forecast.mean));
+    }
+    // recentDays 0 still means the stored scaling only.
+    const [zero] = await runForecasts(unseen, ['lstm'], { horizon: 24, overrides: { lstm: globalLstmOverride(model, undefined, { recentDays: 0 }) } });
+    assert.equal((zero.fitted as { scaling: string }).scaling, 'stored');
   });
 
   it('recentDays: the forecast is scaled by the last days only, so what happened before them does not change it', () => {

@@ -393,7 +393,8 @@ export function loadGlobalLstm(path: string): GlobalLstmModel {
  * The global model as the `lstm` member of a forecast request (`ForecastRequest.overrides.lstm`): the fused model then
  * weighs it exactly as it weighs the per-series LSTM. Its holdout score is the forecast of the last min(horizon, one day,
  * 20%) points from the history before them — honest only when the model was trained without them (bench:fleet trains on
- * each series minus that holdout, as the per-series LSTM is).
+ * each series minus that holdout, as the per-series LSTM is). The same holdout picks the series' scaling (GLOBAL_SCALING);
+ * the run's `fitted` says which (`scaling`, `scalingChoice`: each candidate's holdout MAE).
  */
 export interface GlobalOverrideOptions {
   /** Fine-tune a per-series copy (GlobalLstmModel.fineTune) on the history before the holdout first. */
@@ -405,19 +406,38 @@ export interface GlobalOverrideOptions {
    */
   holdoutWindows?: number;
   /**
-   * Scale each forecast by the series' last this many days (ForecastScaling.recentDays), the holdout's by the days before
-   * it; default GLOBAL_RECENT_DAYS, 0 = the series' stored scaler (or its whole history, zero shot).
+   * The 'recent' scaling's window: the series' last this many days (ForecastScaling.recentDays), the holdout's the days
+   * before it; default GLOBAL_RECENT_DAYS. 0 = the stored scaling only (as `scaling: 'stored'`).
    */
   recentDays?: number;
+  /** How the member scales each series (GlobalScaling); default GLOBAL_SCALING. */
+  scaling?: GlobalScaling;
 }
 
 /**
- * The fusion member's forecasts are scaled by the series' last week, not by its whole training part: a series whose
+ * 'recent': by the series' last `recentDays` days. 'stored': by its stored scaler (its training part), or zero shot by
+ * its whole history. 'holdout': both are scored on the member's holdout window(s) and the one with the lower MAE makes
+ * the forecast (a tie keeps 'recent').
+ */
+export type GlobalScaling = 'recent' | 'stored' | 'holdout';
+
+/**
+ * The 'recent' scaling's window (GlobalScaling): the series' last week rather than its whole training part: a series whose
  * level moved lately (a NAB instance stepping from ~34% to ~99% CPU) or whose training part holds rare huge bursts
  * (bitbrains_34: bursts 90 MADs high) otherwise feeds the network inputs far outside what it was trained on. Chosen on
  * Bitbrains CPU (7 vs 14 days: 0.5626 vs 0.5627 fused MASE; 3 days 0.568); docs/BENCHMARKS.md § bench:fleet, run F.
  */
 export const GLOBAL_RECENT_DAYS = 7;
+
+/**
+ * Neither scaling is right for every series: the last week is right when the level or spread moved lately or old bursts
+ * inflate the whole-history spread (bitbrains_34 CPU, NAB ac20cd), the whole history when the last week is a quiet stretch
+ * of a series that moves by steps (bitbrains_420 memory: recent-scaled fused 1.116 vs 0.983 stored). Which one holds is a
+ * property of the series now, so the member's own holdout — the days just before the forecast, which neither scaling nor
+ * the model was fitted on — picks it per series: a choice between two scalings with a reason each, no tuned constant.
+ * docs/BENCHMARKS.md § bench:fleet, "Choosing the scaling per series on the holdout".
+ */
+export const GLOBAL_SCALING: GlobalScaling = 'holdout';
 
 export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: GlobalOverrideOptions = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
@@ -433,18 +453,34 @@ export function globalLstmOverride(model: GlobalLstmModel, id?: string, options:
     const m = options.fineTune ? model.fineTune(W > 1 ? before(W) : fitPart, id, options.fineTune) : model;
     const key = m.state.fineTuned?.series ?? id;
     const t1 = performance.now();
-    const sc: ForecastScaling = { recentDays: options.recentDays ?? GLOBAL_RECENT_DAYS };
-    const [hv, forecast] = [m.forecast(fitPart, points, key, sc), m.forecast(full, request.horizon, key, sc)];
+    const recentDays = options.recentDays ?? GLOBAL_RECENT_DAYS;
+    const mode: GlobalScaling = recentDays > 0 ? options.scaling ?? GLOBAL_SCALING : 'stored';
     const actual = full.v.subarray(n - points);
-    const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
-    if (W > 1) {
-      holdout.windowMaes = [holdout.mae];
-      for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key, sc).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
-      holdout.mae = holdout.windowMaes.reduce((a, b) => a + b, 0) / W;
-    }
+    // The member's holdout score under one scaling (each window forecast from the history before it, scaled by it alone).
+    const scored = (sc: ForecastScaling): Holdout => {
+      const hv = m.forecast(fitPart, points, key, sc);
+      const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+      if (W > 1) {
+        holdout.windowMaes = [holdout.mae];
+        for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key, sc).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
+        holdout.mae = holdout.windowMaes.reduce((a, b) => a + b, 0) / W;
+      }
+      return holdout;
+    };
+    const candidates: Array<{ scaling: 'recent' | 'stored'; sc: ForecastScaling }> = [];
+    if (mode !== 'stored') candidates.push({ scaling: 'recent', sc: { recentDays } });
+    if (mode !== 'recent') candidates.push({ scaling: 'stored', sc: { recentDays: 0 } });
+    const runs = candidates.map((c) => ({ ...c, holdout: scored(c.sc) }));
+    // Only a strictly lower, finite holdout MAE replaces the first candidate ('recent'); a NaN score never wins.
+    const best = runs.reduce((a, b) => (Number.isFinite(b.holdout.mae) && !(a.holdout.mae <= b.holdout.mae) ? b : a));
+    const forecast = m.forecast(full, request.horizon, key, best.sc);
+    const scalingChoice = runs.length > 1 ? Object.fromEntries(runs.map((r) => [r.scaling, r.holdout.mae])) : null;
     return Promise.resolve({
       model: 'lstm', forecast,
-      fitted: { kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null, recentDays: sc.recentDays ?? 0, fineTuned: m.state.fineTuned ?? null, holdout },
+      fitted: {
+        kind: GLOBAL_KIND, version: model.version, series: id ?? null, scaler: key ? m.state.scalers[key] ?? null : null,
+        scaling: best.scaling, recentDays: best.sc.recentDays ?? 0, scalingChoice, fineTuned: m.state.fineTuned ?? null, holdout: best.holdout,
+      },
       timings: { fitMs: t1 - t0, predictMs: performance.now() - t1 },
     });
   };
