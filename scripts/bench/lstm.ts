@@ -28,6 +28,7 @@ function arg(name: string, dflt: string): string {
 
 async function main(): Promise<void> {
   const N = 1024;
+  // With `--shape global` also 256 validation windows, evaluated every epoch as global training does (split over the threads too).
   // `--shape global`: the global model's network (global.ts defaults: 6 features, 30 outputs, MAE loss); MOrA only.
   const globalShape = arg('shape', 'seed') === 'global';
   const c: LstmNetConfig = globalShape
@@ -40,9 +41,10 @@ async function main(): Promise<void> {
   const kernelKinds = arg('kernels', 'wasm-simd,js').split(',') as Array<'wasm-simd' | 'js'>;
   const backend = await pickTfBackend(tf, arg('backend', 'wasm') as 'node' | 'wasm' | 'cpu');
   const rng = new Rng(1);
-  const x = new Float32Array(N * c.steps * D).map(() => rng.next());
-  const y = new Float32Array(N * O);
-  for (let i = 0; i < N; i++) {
+  const NV = globalShape ? 256 : 0;
+  const x = new Float32Array((N + NV) * c.steps * D).map(() => rng.next());
+  const y = new Float32Array((N + NV) * O);
+  for (let i = 0; i < N + NV; i++) {
     for (let k = 0; k < O; k++) {
       let s = 0;
       for (let t = 20 - k % 10; t < 30; t++) s += x[(i * 30 + t) * D] - x[(i * 30 + t) * D + 1];
@@ -51,8 +53,9 @@ async function main(): Promise<void> {
   }
   console.log(`bench:lstm — ${N} windows of ${c.steps} × ${D}, LSTM(${c.units1}, seq) → Dropout ${c.dropout} → LSTM(${c.units2}) → Dropout → Dense(${c.dense}, relu) → Dense(${O})${globalShape ? ', MAE loss (the global model\'s shape)' : ''}`);
   console.log(`stock: tfjs-layers on ${backend}; MOrA: ${lstmBackend()}, same process\n`);
-  const xt = tf.tensor3d(x, [N, c.steps, D]);
-  const yt = tf.tensor2d(y, [N, O]);
+  const xt = tf.tensor3d(x.subarray(0, N * c.steps * D), [N, c.steps, D]);
+  const yt = tf.tensor2d(y.subarray(0, N * O), [N, O]);
+  const val = NV ? { x: x.subarray(N * c.steps * D), y: y.subarray(N * O), n: NV } : undefined;
   const threadCounts = arg('threads', '1,2').split(',').map(Number);
   const rounds = Number(arg('rounds', '2'));
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
       const net = new LstmNet(c, 1, v.kernels);
       net.setWeights(v.init);
       // Threads start before the first epoch (not timed); the first epoch includes JIT warm-up, so it is left out.
-      const res = train(net, { x, y, n: N }, undefined, { epochs, batchSize: v.batch, learningRate: 1e-3, patience: epochs, seed: 7, threads: v.threads });
+      const res = train(net, { x, y, n: N }, val, { epochs, batchSize: v.batch, learningRate: 1e-3, patience: epochs, seed: 7, threads: v.threads });
       v.times.push(...res.history.slice(1).map((h) => h.seconds));
       if (r === 0) v.loss = res.history.map((h) => h.loss);
       v.kind = net.kernels;

@@ -50,6 +50,19 @@ describe('LSTM data-parallel training threads', function () {
     }
   });
 
+  it('predicts over threads what one thread predicts (validation runs split too)', () => {
+    const set = windows(70, 6);
+    const net = new LstmNet(config, 9);
+    const team = new ShardTeam(net, 2, 20); // parts of at most 20 rows: two rounds over the threads, a short tail
+    try {
+      const one = net.predict(set.x, set.n), split = team.predict(net, set.x, set.n);
+      assert.equal(split.length, one.length);
+      one.forEach((v, i) => assert.ok(Math.abs(v - split[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `output ${i}: ${v} vs ${split[i]}`));
+    } finally {
+      team.close();
+    }
+  });
+
   it('train() with threads gives the one-thread loss curve and weights, and ends its threads', async () => {
     const set = windows(96, 2), val = windows(20, 3);
     const run = (threads: number) => {

@@ -44,10 +44,17 @@ function run(): void {
       if (data.failAt.how === 'exit') process.exit(3);
       throw new Error(`test failure at batch ${seq}`);
     }
+    net.loadParams(params);
+    if (meta[META.predict]) {
+      const n = meta[META.B];
+      y.set(net.predict(x, n, n));
+      Atomics.store(ctrl, CTRL.done, seq);
+      Atomics.notify(ctrl, CTRL.done);
+      continue;
+    }
     const draws = [meta[META.draw0], meta[META.draw1]].slice(0, meta[META.draws]);
     let i = 0;
     const replay: DropoutDraws | undefined = draws.length ? { next: () => draws[i++] } : undefined;
-    net.loadParams(params);
     meta[META.loss] = net.gradients(x, y, 0, meta[META.B], replay, undefined, { offset: meta[META.offset], total: meta[META.total] });
     net.readGradients(grads);
     Atomics.store(ctrl, CTRL.done, seq);

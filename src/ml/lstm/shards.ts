@@ -25,8 +25,8 @@ import type { KernelKind } from './arena';
 export const CTRL = { cmd: 0, done: 1, state: 2, ready: 3, words: 4 } as const;
 /** Worker states (CTRL.state). */
 export const STATE = { running: 0, failed: 1, exited: 2 } as const;
-/** Meta values (Float64) of one batch: the part, its dropout draws and the returned loss. */
-export const META = { B: 0, offset: 1, total: 2, draws: 3, draw0: 4, draw1: 5, loss: 6, quit: 7, words: 8 } as const;
+/** Meta values (Float64) of one batch: the part, its dropout draws and the returned loss; `predict` 1 = outputs only. */
+export const META = { B: 0, offset: 1, total: 2, draws: 3, draw0: 4, draw1: 5, loss: 6, quit: 7, predict: 8, words: 9 } as const;
 
 /** What a shard worker gets at start (workerData). */
 export interface ShardWorkerData {
@@ -35,7 +35,7 @@ export interface ShardWorkerData {
   maxRows: number;
   /** The weights every part reads (written by the owner before each batch). */
   params: SharedArrayBuffer;
-  /** Int32 control words, Float64 meta, then the part's gradient, windows and targets (Float32). */
+  /** Int32 control words, Float64 meta, then the part's gradient, windows and targets (or outputs) (Float32). */
   block: SharedArrayBuffer;
   port: MessagePort;
   /** Test hook: fail at this batch (1-based) of the worker, by throwing or by exiting the thread. */
@@ -92,6 +92,7 @@ export class ShardTeam {
   private readonly workers: ShardWorker[] = [];
   private readonly params: Float32Array;
   private readonly config: LstmNetConfig;
+  private readonly maxRows: number;
   private closed = false;
 
   /** Starts `threads − 1` workers for `net`'s shape; parts have at most `maxRows` windows. */
@@ -99,6 +100,7 @@ export class ShardTeam {
     const entry = shardEntry();
     if (!entry) throw new Error('lstm: training threads need the shard worker (dist/lstm-shard.js or src/ml/lstm/shard-worker.ts), which is missing');
     this.config = net.config;
+    this.maxRows = maxRows;
     const paramsBuf = new SharedArrayBuffer(net.nParams * 4);
     this.params = new Float32Array(paramsBuf);
     const L = blockLayout(net.config, net.nParams, maxRows);
@@ -159,11 +161,9 @@ export class ShardTeam {
         w.x.set(x.subarray(src * T * D, (src + 1) * T * D), b * T * D);
         w.y.set(y.subarray(src * O, (src + 1) * O), b * O);
       }
-      w.meta[META.B] = n; w.meta[META.offset] = offset; w.meta[META.total] = B;
+      w.meta[META.B] = n; w.meta[META.offset] = offset; w.meta[META.total] = B; w.meta[META.predict] = 0;
       w.meta[META.draws] = draws.length; w.meta[META.draw0] = draws[0] ?? 0; w.meta[META.draw1] = draws[1] ?? 0;
-      w.seq++;
-      Atomics.store(w.ctrl, CTRL.cmd, w.seq);
-      Atomics.notify(w.ctrl, CTRL.cmd);
+      this.start(w);
       busy.push(w);
     }
     const t0 = performance.now();
@@ -177,6 +177,35 @@ export class ShardTeam {
     return loss;
   }
 
+  /** Predictions for N windows (no dropout), sample-major [N][O], as `net.predict` — the rows split over the threads. */
+  predict(net: LstmNet, x: Float32Array, N: number): Float32Array {
+    if (this.closed) throw new Error('lstm: training threads already closed');
+    net.readParams(this.params);
+    const { steps: T, inputSize: D, outputs: O } = this.config;
+    const out = new Float32Array(N * O);
+    const size = this.maxRows;
+    for (let r = 0; r < N; r += size * this.threads) {
+      const busy: Array<{ w: ShardWorker; at: number; n: number }> = [];
+      const own = Math.min(size, N - r);
+      for (let k = 1, at = r + own; k < this.threads && at < N; k++, at += size) {
+        const w = this.workers[k - 1];
+        const n = Math.min(size, N - at);
+        w.x.set(x.subarray(at * T * D, (at + n) * T * D));
+        w.meta[META.B] = n; w.meta[META.predict] = 1;
+        this.start(w);
+        busy.push({ w, at, n });
+      }
+      const t0 = performance.now();
+      out.set(net.predict(x.subarray(r * T * D, (r + own) * T * D), own), r * O);
+      const ownMs = performance.now() - t0;
+      for (const { w, at, n } of busy) {
+        this.await(w, ownMs);
+        out.set(w.y.subarray(0, n * O), at * O);
+      }
+    }
+    return out;
+  }
+
   /** Ends the worker threads (idempotent). */
   close(): void {
     if (this.closed) return;
@@ -188,6 +217,12 @@ export class ShardTeam {
       void w.worker.terminate();
       w.port.close();
     }
+  }
+
+  private start(w: ShardWorker): void {
+    w.seq++;
+    Atomics.store(w.ctrl, CTRL.cmd, w.seq);
+    Atomics.notify(w.ctrl, CTRL.cmd);
   }
 
   /** Waits for worker `w` to finish its part; throws when it failed, exited or stalled. */

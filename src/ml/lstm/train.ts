@@ -48,10 +48,10 @@ export class CancelledError extends Error {
   constructor() { super('training cancelled'); this.name = 'CancelledError'; }
 }
 
-export function evaluate(net: LstmNet, set: WindowSet): number {
+export function evaluate(net: LstmNet, set: WindowSet, team?: ShardTeam): number {
   if (set.n === 0) return NaN;
   const O = net.config.outputs;
-  const p = net.predict(set.x, set.n);
+  const p = team ? team.predict(net, set.x, set.n) : net.predict(set.x, set.n);
   let s = 0;
   const mae = net.config.loss === 'mae';
   for (let i = 0; i < set.n * O; i++) { const d = p[i] - set.y[i]; s += mae ? Math.abs(d) : d * d; }
@@ -94,7 +94,7 @@ function trainLoop(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | undefi
     }
     if (cancelled) break;
     const loss = sum / trainSet.n;
-    const valLoss = valSet && valSet.n > 0 ? evaluate(net, valSet) : loss;
+    const valLoss = valSet && valSet.n > 0 ? evaluate(net, valSet, team) : loss;
     const report = { epoch, loss, valLoss, seconds: (performance.now() - t0) / 1000 };
     history.push(report);
     opts.onEpoch?.(report);
