@@ -2,16 +2,20 @@
  * bench:frontier — the risk–waste frontier per dataset group (issue 12): MOrA over a grid of risk targets against VPA,
  * KRR (simple, simple_limit), Autopilot and MOrA at its default target, on the same series and days; the per-day oracle's
  * frontier; calibration error per target; the confidence table. Nothing is written to the repo.
- * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05] [--no-fleet]
+ * Usage: npm run bench:frontier -- --data ../shared/datasets [--only <group>] [--json | --markdown] [--with-prophet] [--grid 0.01,0.05] [--no-fleet] [--mora <json>] [--fleet-curve predicted[:hl]]
  *   the fleet risk budget (mora-fleet: each grid target = the mean over the group's series) is traced too unless --no-fleet
  *   --markdown: the tables for docs/BENCHMARKS.md (summary, dominance, calibration, confidence, oracle)
  *   --html <dir>: one self-contained HTML chart per group (frontier-<group>.html), as `mora backtest --frontier --html` writes it
+ *   --mora '<json>': MoraStrategyOptions for every MOrA rule (curve, default point, fleet), e.g. '{"cpuBaseRiskFactor":2}',
+ *     '{"cpuWeekly":true}', '{"cpuBase":"seasonal","seasonalDays":1}' (docs/BENCHMARKS.md § Fleet risk budget, last subsection)
+ *   --fleet-curve predicted[:<half-life days>]: the fleet allocation reads each workload's predicted curve, not its track record
  *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { frontierHtml } from '../../src/cli/format/frontier-html';
 import { writeFileAtomic } from '../../src/cli/format/write';
+import type { MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { DEFAULT_RISK } from '../../src/rightsizing/engine/policy';
 import { DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../src/rightsizing/backtest/frontier';
 import { oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
@@ -33,6 +37,21 @@ const groups = datasetGroups(data);
 if (only && !groups.some((g) => g.label === only)) { console.error(`bench:frontier: no group ${only}; groups: ${groups.map((g) => g.label).join(', ')}`); process.exit(2); }
 const withFleet = !args.includes('--no-fleet');
 const baselines: StrategyName[] = [...FRONTIER_BASELINES, ...(args.includes('--with-prophet') ? ['mora-prophet' as const] : [])];
+const mora = parseJsonFlag('--mora') as MoraStrategyOptions | undefined;
+const fleetCurve = arg('--fleet-curve');
+if (fleetCurve !== undefined && !/^predicted(:\d+(\.\d+)?)?$/.test(fleetCurve)) { console.error(`bench:frontier: --fleet-curve takes predicted[:<half-life days>], got ${fleetCurve}`); process.exit(2); }
+const fleet = fleetCurve ? { curveSource: 'predicted' as const, halfLifeDays: Number(fleetCurve.split(':')[1] ?? 0) } : undefined;
+
+function parseJsonFlag(name: string): object | undefined {
+  const raw = arg(name);
+  if (raw === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  } catch { /* reported below */ }
+  console.error(`bench:frontier: ${name} takes a JSON object of options, got ${raw}`);
+  process.exit(2);
+}
 
 const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '—');
@@ -96,7 +115,7 @@ function summaryRow(label: string, r: FrontierResult): string {
 for (const g of groups) {
   if (only && g.label !== only) continue;
   const list = g.load();
-  const r = runFrontier(list, g.kind, { grid, baselines, withFleet });
+  const r = runFrontier(list, g.kind, { grid, baselines, withFleet, ...(mora ? { mora } : {}), ...(fleet ? { fleet } : {}) });
   summary.push(summaryRow(g.label, r));
   results.push({ label: g.label, r, series: list.length });
   if (htmlDir) writeFileAtomic(join(htmlDir, `frontier-${g.label}.html`), frontierHtml(r, { title: `MOrA risk–waste frontier: ${g.label} (${g.note})` }));

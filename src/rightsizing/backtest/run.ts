@@ -39,7 +39,7 @@ export interface BacktestOptions extends ReplayOptions, StrategyContext {
   /** Keep each series' scored days in `perSeries` (the frontier's calibration and confidence tables need them). */
   keepDays?: boolean;
   /** Fleet strategies (`mora-fleet`): cap per series, curve lookback (backtest/fleet.ts). */
-  fleet?: Pick<FleetReplayOptions, 'cap' | 'lookbackDays' | 'minDays'>;
+  fleet?: Pick<FleetReplayOptions, 'cap' | 'lookbackDays' | 'minDays' | 'curveSource' | 'halfLifeDays'>;
 }
 
 /** Strategies by name, or as specs (`{ name: 'mora', risk: 0.05 }` replays as `mora@cpu-risk=0.05`). */

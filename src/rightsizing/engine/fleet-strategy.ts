@@ -13,6 +13,13 @@ export interface FleetCurveOptions {
   lookbackDays?: number;
   /** Fewer recorded days than this: no curve yet (the member is held at the fleet target). */
   minDays?: number;
+  /**
+   * Where a curve point's waste comes from: 'track' — what each target's values wasted on the recorded days; 'predicted' —
+   * what each target's margin of today would have wasted on them (MoraStrategy.predictedWaste), recent days weighted by
+   * `halfLifeDays` (0: equally). docs/BENCHMARKS.md § Fleet risk budget, "Knowing which days will be spiky".
+   */
+  curveSource?: 'track' | 'predicted';
+  halfLifeDays?: number;
 }
 
 /**
@@ -20,7 +27,7 @@ export interface FleetCurveOptions {
  * the whole kept history (waste at VPA's point 0.97× VPA's; 14 days 0.98×, 7 days 1.00×; the fleet mean at 5%: 5.25%,
  * 5.74%, 5.35%). Three recorded days before a curve counts: fewer say little about which targets pay.
  */
-export const FLEET_CURVE_DEFAULTS: Required<FleetCurveOptions> = { lookbackDays: 28, minDays: 3 };
+export const FLEET_CURVE_DEFAULTS: Required<FleetCurveOptions> = { lookbackDays: 28, minDays: 3, curveSource: 'track', halfLifeDays: 0 };
 
 export class FleetMemberStrategy {
   /** The targets the curve is kept at, ascending. */
@@ -46,9 +53,10 @@ export class FleetMemberStrategy {
     for (let i = 0; i < this.rules.length; i++) {
       const tr = this.rules[i].trackRecord(now, o.lookbackDays);
       if (tr.days < o.minDays) return undefined;
+      const predicted = o.curveSource === 'predicted' ? this.rules[i].predictedWaste(now, o.lookbackDays, o.halfLifeDays) : NaN;
       out.push({
         target: this.grid[i],
-        waste: tr.usage > 0 ? tr.waste / tr.usage : 0,
+        waste: Number.isFinite(predicted) ? predicted : tr.usage > 0 ? tr.waste / tr.usage : 0,
         risk: this.kind === 'cpu' ? (tr.samples ? tr.exceeded / tr.samples : 0) : tr.oomDays / tr.days,
       });
     }

@@ -26,6 +26,7 @@
  * last day (forecast-choice.ts); otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
  */
 import { quantileSorted } from '../../core/stats';
+import { seasonalMedianAt } from '../../ml/seasonal-baseline';
 import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
 import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
 import { confidenceOf } from './confidence';
@@ -48,11 +49,36 @@ export interface MoraStrategyOptions {
   memoryBaseQuantile?: number;
   /** Memory: the base is at least the highest peak of this many most recent days (a step up is followed at once). */
   memoryRecentDays?: number;
+  /**
+   * CPU: condition the base on the day of the week — the same weekday's days of the kept history (weighted by weeks ago)
+   * instead of the last `baseDays` — on the days where the series' own past says the weekly base predicted a day's
+   * (1−α) quantile better than the window did (docs/ENGINE.md § Risk, "Knowing which days will be spiky"). Off by default.
+   */
+  cpuWeekly?: boolean;
+  /** How the weekly base earns its place: 'paired' — its mean gain is > 2 standard errors; 'mean' — any mean gain. */
+  weeklyTest?: 'paired' | 'mean';
+  /**
+   * CPU: where the base comes from. 'window' — the (1−α) quantile of the recent samples (above); 'seasonal' — the (1−α)
+   * quantile of a forecast of the day, the seasonal baseline's median of the same time of day over the last
+   * `seasonalDays` days (src/ml/seasonal-baseline.ts), so the conformal k is the series' own realised / forecast ratio.
+   * Days of unequal sample counts, or not whole, fall back to the window. Off by default (docs/ENGINE.md § Risk).
+   */
+  cpuBase?: 'window' | 'seasonal';
+  /** Days of the seasonal base's median (1 = yesterday's profile, seasonal-naive). */
+  seasonalDays?: number;
+  /**
+   * CPU: the window base's quantile is 1 − this × α (never below the median; default 1: the (1−α) quantile). Above 1 the
+   * base sits in the body of the distribution and k carries the tail, so days whose tail is thicker than the body says
+   * take more of the risk, as VPA's p90 × 1.15 lets them (docs/ENGINE.md § Risk, "Knowing which days will be spiky").
+   */
+  cpuBaseRiskFactor?: number;
+  /** CPU: a floor on the window base's quantile (0 = none; never above 1 − α): with a large factor, the base is this body quantile. */
+  cpuBaseQuantile?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -65,6 +91,11 @@ export interface TrackDay {
 
 interface DayStats {
   start: number;
+  /** The day's samples in time order (kept only for the seasonal base). */
+  ordered?: Float64Array;
+  /** |log(the day's (1−α) quantile / base)| for the window base and the weekly base set before the day (NaN: none). */
+  errWindow: number;
+  errWeekly: number;
   sorted: Float64Array;
   peak: number;
   /** The samples reach both ends of the day (not the stub where a series starts or a day cut by an outage). */
@@ -118,7 +149,8 @@ export class MoraStrategy implements SizingStrategy {
     if (!e) return undefined;
     const value = e.base * e.margin;
     // Bounds: the base (k = 1) and the value at a ten times tighter target (what a cautious user would pick).
-    const upper = Math.max(value, e.base * this.marginAt(Math.max(1e-4, this.o.risk / 10)).k);
+    const day = Math.floor(now / DAY) * DAY;
+    const upper = Math.max(value, e.base * this.marginAt(Math.max(1e-4, this.o.risk / 10), this.pendingV, e.base, day).k);
     return { value, lower: Math.min(value, e.base), upper, risk: this.o.risk, confidence: e.confidence };
   }
 
@@ -126,9 +158,10 @@ export class MoraStrategy implements SizingStrategy {
   explain(now: number): MoraExplanation | undefined {
     // A day still open at `now` (samples up to now of the current day) is not complete: keep it pending.
     if (Math.floor(now / DAY) * DAY !== this.pendingStart) this.closeDay();
-    const base = this.base(this.days.length, this.pendingV);
+    const day = Math.floor(now / DAY) * DAY;
+    const base = this.base(this.days.length, this.pendingV, day);
     if (!Number.isFinite(base) || base < 0) return undefined;
-    const m = this.marginAt(this.o.risk);
+    const m = this.marginAt(this.o.risk, this.pendingV, base, day);
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
       risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
@@ -149,6 +182,25 @@ export class MoraStrategy implements SizingStrategy {
     return out;
   }
 
+  /**
+   * What today's margin would have wasted on the calibration days (waste / usage, both relative to each day's base),
+   * days weighted 2^(−age / halfLifeDays) (0: equally): a curve point conditioned on the rule as it is now, where the
+   * track record holds the margins of past days. NaN before any calibration day.
+   */
+  predictedWaste(now: number, days: number, halfLifeDays: number): number {
+    const e = this.explain(now);
+    if (!e || this.cal.length === 0) return NaN;
+    const cal = this.cal.slice(-days);
+    let waste = 0, usage = 0;
+    cal.forEach((d, j) => {
+      const w = halfLifeDays > 0 ? Math.pow(2, -(cal.length - 1 - j) / halfLifeDays) : 1;
+      let dw = 0, du = 0;
+      for (const r of d.ratios) { du += r; if (r < e.margin) dw += e.margin - r; }
+      waste += w * dw; usage += w * du;
+    });
+    return usage > 0 ? waste / usage : NaN;
+  }
+
   /** Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after floors/rounding). */
   expectedAt(now: number, value: number): number {
     const e = this.explain(now);
@@ -159,21 +211,22 @@ export class MoraStrategy implements SizingStrategy {
     return this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, k).expected : memoryMargin(this.cal, 0, k).expected;
   }
 
-  private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial)): { k: number; expected: number } {
+  private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number } {
     if (this.cal.length === 0) return { k: priorMargin(this.kind, alpha), expected: this.o.risk };
     const m = this.kind === 'cpu' ? cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays) : memoryMargin(this.cal, alpha);
     // Cap: never above the highest usage seen (CPU: in the base window; memory: in the kept history) × the prior margin at α.
     // A day that jumped from idle to busy gives ratios of hundreds; multiplying the new, already raised base by them would
     // size for a level never seen.
-    const cap = base > 0 ? (this.peakSeen(partial) * priorMargin(this.kind, alpha)) / base : Infinity;
+    const cap = base > 0 ? (this.peakSeen(partial, day) * priorMargin(this.kind, alpha)) / base : Infinity;
     if (!(m.k > cap)) return m;
     return { k: cap, expected: this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, cap).expected : memoryMargin(this.cal, 0, cap).expected };
   }
 
-  private peakSeen(partial: readonly number[]): number {
+  private peakSeen(partial: readonly number[], day: number): number {
     let m = -Infinity;
-    const from = this.kind === 'cpu' ? Math.max(0, this.days.length - this.o.baseDays) : 0;
-    for (let i = from; i < this.days.length; i++) m = Math.max(m, this.days[i].peak);
+    const weekly = this.kind === 'cpu' && this.weeklyFits(this.days.length);
+    const from = this.kind === 'cpu' && !weekly ? Math.max(0, this.days.length - this.o.baseDays) : 0;
+    for (let i = from; i < this.days.length; i++) if (!weekly || sameWeekday(this.days[i].start, day)) m = Math.max(m, this.days[i].peak);
     for (const x of partial) m = Math.max(m, x);
     return m;
   }
@@ -186,8 +239,15 @@ export class MoraStrategy implements SizingStrategy {
     // the step is the day).
     const step = n > 1 ? (this.pendingLast - this.pendingFirst) / (n - 1) : DAY;
     const complete = (this.pendingFirst - this.pendingStart) + (this.pendingStart + DAY - this.pendingLast) <= 2 * step;
-    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete };
-    const base = this.base(this.days.length, []);
+    const base = this.base(this.days.length, [], this.pendingStart);
+    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete, errWindow: NaN, errWeekly: NaN };
+    if (this.o.cpuBase === 'seasonal' && this.kind === 'cpu') stats.ordered = Float64Array.from(this.pendingV);
+    if (this.o.cpuWeekly && this.kind === 'cpu') {
+      // What each base would have said of this day's (1−α) quantile: the evidence weeklyFits weighs.
+      const q = quantileSorted(sorted, 1 - this.o.risk);
+      const w = this.windowBase(this.days.length, []), wk = this.weeklyBase(this.days.length, this.pendingStart);
+      if (q > 0 && w > 0 && wk > 0) { stats.errWindow = Math.abs(Math.log(q / w)); stats.errWeekly = Math.abs(Math.log(q / wk)); }
+    }
     // Days whose base was zero (an idle container) say nothing about relative growth. A calibration day must be like the
     // days it stands for: a whole day, against a base that had a whole day in its window — the stub where a trace starts
     // (two hours of night, say) is not a day's peak or a day's cycle, and ratios to it would inflate k. Memory only so far:
@@ -195,7 +255,7 @@ export class MoraStrategy implements SizingStrategy {
     // own under-coverage (day-to-day level changes) has to be fixed first (docs/ENGINE.md § Risk).
     // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence, and with its waste the
     // track record a fleet budget reads (an idle base applies 0: that day is recorded too).
-    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.o.risk, [], base).k : base === 0 ? 0 : NaN;
+    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.o.risk, [], base, this.pendingStart).k : base === 0 ? 0 : NaN;
     let above = 0;
     for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
     if (Number.isFinite(applied)) {
@@ -220,8 +280,66 @@ export class MoraStrategy implements SizingStrategy {
     return false;
   }
 
-  /** Base from the completed days before index `end`, plus `partial` samples of a day in progress (live use). */
-  private base(end: number, partial: readonly number[]): number {
+  /**
+   * The weekly base is used when, over the kept days on which both bases could be compared (at least WEEKLY_MIN_DAYS),
+   * it was off the day's (1−α) quantile by less than the window base was (|log ratio|): by more than WEEKLY_Z standard
+   * errors of the paired differences ('paired', default), or on average ('mean').
+   */
+  private weeklyFits(end: number): boolean {
+    if (!this.o.cpuWeekly || this.kind !== 'cpu') return false;
+    let n = 0, sum = 0, sq = 0;
+    for (let i = 0; i < end; i++) {
+      const d = this.days[i];
+      if (!Number.isFinite(d.errWeekly)) continue;
+      const gain = d.errWindow - d.errWeekly;
+      n++; sum += gain; sq += gain * gain;
+    }
+    if (n < WEEKLY_MIN_DAYS) return false;
+    if (this.o.weeklyTest === 'mean') return sum > 0;
+    // Paired: the mean gain is more than WEEKLY_Z standard errors above 0 (a week shown, not a coin that came up weekly).
+    const mean = sum / n, sd = Math.sqrt(Math.max(0, (sq - n * mean * mean) / (n - 1)));
+    return mean > WEEKLY_Z * (sd / Math.sqrt(n));
+  }
+
+  /** CPU weekly base: the (1−α) quantile of the kept days of the same weekday as `day`, weighted 2^(−weeks ago); NaN if none. */
+  private weeklyBase(end: number, day: number): number {
+    const v: number[] = [], w: number[] = [];
+    for (let i = 0; i < end; i++) {
+      const d = this.days[i];
+      if (!sameWeekday(d.start, day) || d.start >= day) continue;
+      const wi = Math.pow(2, -Math.round((day - d.start) / (7 * DAY)));
+      for (const x of d.sorted) { v.push(x); w.push(wi); }
+    }
+    return v.length ? weightedQuantile(v, w, 1 - this.o.risk) : NaN;
+  }
+
+  /** Base from the completed days before index `end`, plus `partial` samples of a day in progress (live use), for `day`. */
+  private base(end: number, partial: readonly number[], day: number): number {
+    if (this.kind === 'cpu' && partial.length === 0 && this.weeklyFits(end)) {
+      const wk = this.weeklyBase(end, day);
+      if (Number.isFinite(wk)) return wk;
+    }
+    if (this.kind === 'cpu' && partial.length === 0 && this.o.cpuBase === 'seasonal') {
+      const sb = this.seasonalBase(end);
+      if (Number.isFinite(sb)) return sb;
+    }
+    return this.windowBase(end, partial);
+  }
+
+  /** CPU seasonal base: the (1−α) quantile of the seasonal median forecast of the next day; NaN when the days do not line up. */
+  private seasonalBase(end: number): number {
+    const m = Math.min(this.o.seasonalDays, end);
+    if (m < 1) return NaN;
+    const last = this.days.slice(end - m, end);
+    const n = last[0].ordered?.length ?? 0;
+    if (n < 2 || last.some((d) => d.ordered?.length !== n || !d.complete)) return NaN;
+    const v = new Float64Array(m * n);
+    last.forEach((d, j) => v.set(d.ordered!, j * n));
+    const f = seasonalMedianAt(v, m * n, n, n, m).sort();
+    return quantileSorted(f, 1 - this.o.risk);
+  }
+
+  private windowBase(end: number, partial: readonly number[]): number {
     const from = Math.max(0, end - this.o.baseDays);
     if (end - from < 1 && partial.length === 0) return NaN;
     if (this.kind === 'memory') {
@@ -239,7 +357,8 @@ export class MoraStrategy implements SizingStrategy {
       peaks.sort((a, b) => a - b);
       return Math.max(last, quantileSorted(peaks, this.o.memoryBaseQuantile));
     }
-    const q = 1 - this.o.risk;
+    // 1 − factor·α (not below the median), not below the body quantile, never above 1 − α.
+    const q = Math.min(1 - this.o.risk, Math.max(this.o.cpuBaseQuantile, 1 - Math.min(0.5, this.o.cpuBaseRiskFactor * this.o.risk)));
     const hl = this.o.cpuHalfLifeDays;
     if (hl > 0) {
       // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
@@ -257,6 +376,15 @@ export class MoraStrategy implements SizingStrategy {
     all.sort();
     return quantileSorted(all, q);
   }
+}
+
+/** Days compared before the weekly base may be used (one week of days whose weekday had been seen before). */
+const WEEKLY_MIN_DAYS = 7;
+/** The paired test's bar: the weekly base's mean gain over the window, in standard errors (one-sided ≈ 2.5%). */
+const WEEKLY_Z = 2;
+
+function sameWeekday(a: number, b: number): boolean {
+  return ((Math.round((a - b) / DAY) % 7) + 7) % 7 === 0;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,0 +1,104 @@
+/**
+ * Conditioning MOrA's CPU base on which day it is (issue 12, "knowing which days will be spiky"; docs/ENGINE.md § Risk):
+ * the weekly base (`cpuWeekly`) on generated series with a known weekly pattern must waste less at the same achieved
+ * risk than the window base, and stays off on a series whose own past gives no sign of a week; the seasonal base
+ * (`cpuBase: 'seasonal'`) keeps the calibration on a series with a daily cycle; a body base (`cpuBaseQuantile`) wastes less
+ * where bursts come on some days only.
+ */
+import { strict as assert } from 'node:assert';
+import { Rng } from '../../src/core/random';
+import { series, type Series } from '../../src/core/series';
+import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
+import { replay } from '../../src/rightsizing/replay/replay';
+import { summarize } from '../../src/rightsizing/replay/score';
+
+const DAY = 86400;
+
+/** Lognormal samples around `level(day)` on a daily cycle, 144 a day. */
+function cpuSeries(seed: number, days: number, level: (day: number) => number, sigma = 0.3): Series {
+  const rng = new Rng(seed);
+  const t: number[] = [], v: number[] = [];
+  for (let x = 0; x < days * DAY; x += 600) {
+    const cycle = 1 + 0.3 * Math.sin((2 * Math.PI * x) / DAY);
+    t.push(x); v.push(level(Math.floor(x / DAY)) * cycle * Math.exp(sigma * rng.normal()));
+  }
+  return series(t, v);
+}
+
+/** Mean over series of (exceedance share, waste ratio) for one rule. */
+function point(list: readonly Series[], options: MoraStrategyOptions): { risk: number; waste: number } {
+  let risk = 0, waste = 0;
+  for (const s of list) {
+    const sum = summarize(replay(s, [new MoraStrategy('cpu', options)])[0].days);
+    risk += sum.exceedanceShare / list.length; waste += sum.wasteRatio / list.length;
+  }
+  return { risk, waste };
+}
+
+/** Waste of a curve (targets ascending, achieved risk falling in waste) read at achieved risk r, linear between points. */
+function wasteAt(curve: ReadonlyArray<{ risk: number; waste: number }>, r: number): number {
+  const ps = [...curve].sort((a, b) => a.risk - b.risk);
+  if (r <= ps[0].risk) return ps[0].waste;
+  for (let i = 1; i < ps.length; i++) {
+    if (r <= ps[i].risk) { const f = (r - ps[i - 1].risk) / (ps[i].risk - ps[i - 1].risk); return ps[i - 1].waste + f * (ps[i].waste - ps[i - 1].waste); }
+  }
+  return ps[ps.length - 1].waste;
+}
+
+describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
+  // Business week: five busy days, two days at a fifth of the load (day 0 is a Thursday, so days 2 and 3 are the weekend).
+  const weekly = [1, 2, 3].map((seed) => cpuSeries(seed, 42, (d) => ((d % 7) === 2 || (d % 7) === 3 ? 0.2 : 1)));
+
+  it('on a weekly series the weekly base wastes less at the same achieved risk, and keeps to the target', () => {
+    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(weekly, { risk }));
+    const wk = point(weekly, { risk: 0.05, cpuWeekly: true });
+    const same = wasteAt(window, wk.risk);
+    assert.ok(wk.waste < 0.8 * same, `weekly waste ${wk.waste.toFixed(3)} at ${wk.risk.toFixed(4)} vs window ${same.toFixed(3)} at the same risk`);
+    assert.ok(Math.abs(wk.risk - 0.05) <= 0.25 * 0.05, `weekly achieved ${wk.risk.toFixed(4)} at a 5% target`);
+  });
+
+  it('on a trending series with no week the weekly base is never used (the values are the window rule\'s)', () => {
+    // Level up 10% a day: last week's same weekday is always far below today; the window follows the trend.
+    const trend = cpuSeries(9, 35, (d) => Math.pow(1.1, d));
+    const a = replay(trend, [new MoraStrategy('cpu', { risk: 0.05 })])[0].days;
+    const b = replay(trend, [new MoraStrategy('cpu', { risk: 0.05, cpuWeekly: true })])[0].days;
+    assert.deepEqual(b.map((d) => d.value), a.map((d) => d.value));
+  });
+
+  it('a body base (cpuBaseRiskFactor 2: the base at 1 − 2α) wastes less at the same achieved risk where some days carry bursts the body does not predict', () => {
+    // 30% of days carry bursts: 8% of their samples at 4× the body. After such a day the window's p95 jumps to the bursts
+    // and the next (often smooth) day pays for it; the p90 does not move, and k carries the bursts for every day.
+    const mk = (seed: number): Series => {
+      const rng = new Rng(seed);
+      const t: number[] = [], v: number[] = [];
+      let burst = false;
+      for (let x = 0; x < 35 * DAY; x += 600) {
+        if (x % DAY === 0) burst = rng.next() < 0.3;
+        t.push(x); v.push((1 + 0.3 * Math.sin((2 * Math.PI * x) / DAY)) * Math.exp(0.2 * rng.normal()) * (burst && rng.next() < 0.08 ? 4 : 1));
+      }
+      return series(t, v);
+    };
+    const bursty = [11, 12, 13].map(mk);
+    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(bursty, { risk }));
+    const body = point(bursty, { risk: 0.05, cpuBaseRiskFactor: 2 });
+    const same = wasteAt(window, body.risk);
+    assert.ok(body.waste < 0.85 * same, `body waste ${body.waste.toFixed(3)} at ${body.risk.toFixed(4)} vs window ${same.toFixed(3)} at the same risk`);
+    // k is still calibrated on the series' own ratios: the target holds across the range.
+    for (const risk of [0.02, 0.05, 0.1, 0.2]) {
+      const p = risk === 0.05 ? body : point(bursty, { risk, cpuBaseRiskFactor: 2 });
+      assert.ok(Math.abs(p.risk - risk) <= 0.25 * risk, `target ${risk}: achieved ${p.risk.toFixed(4)}`);
+    }
+    // The body quantile bounds the base from below: with a body of 0.9 the 5% rule is the same, the 2% rule at p96 as with the factor alone.
+    const a = replay(bursty[0], [new MoraStrategy('cpu', { risk: 0.02, cpuBaseRiskFactor: 2 })])[0].days;
+    const b = replay(bursty[0], [new MoraStrategy('cpu', { risk: 0.02, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0.9 })])[0].days;
+    assert.deepEqual(b.map((d) => d.value), a.map((d) => d.value));
+  });
+
+  it('the seasonal base (a forecast of the day, k = realised / forecast) keeps the calibration on a daily cycle', () => {
+    const steady = [4, 5, 6].map((seed) => cpuSeries(seed, 35, () => 1, 0.4));
+    for (const risk of [0.05, 0.1, 0.2]) {
+      const p = point(steady, { risk, cpuBase: 'seasonal', seasonalDays: 1 });
+      assert.ok(Math.abs(p.risk - risk) <= 0.25 * risk, `target ${risk}: achieved ${p.risk.toFixed(4)}`);
+    }
+  });
+});
