@@ -8,6 +8,8 @@
 import { strict as assert } from 'node:assert';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
+import { allocateFleetRisk } from '../../src/rightsizing/engine/fleet-risk';
+import { FleetMemberStrategy } from '../../src/rightsizing/engine/fleet-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
 import { summarize } from '../../src/rightsizing/replay/score';
@@ -100,5 +102,19 @@ describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
       const p = point(steady, { risk, cpuBase: 'seasonal', seasonalDays: 1 });
       assert.ok(Math.abs(p.risk - risk) <= 0.25 * risk, `target ${risk}: achieved ${p.risk.toFixed(4)}`);
     }
+  });
+
+  it('fleet budget, predicted curve: waste falls with the target, and the bursty workload is given more of the budget than the smooth one', () => {
+    const smooth = cpuSeries(21, 21, () => 1, 0.05);
+    const bursty = cpuSeries(22, 21, () => 1, 0.8);
+    const members = [smooth, bursty].map((s) => { const m = new FleetMemberStrategy('cpu'); m.observe(s.t, s.v); return m; });
+    const curves = members.map((m) => m.curve(21 * DAY, { curveSource: 'predicted', halfLifeDays: 3 })!);
+    for (const c of curves) {
+      assert.ok(c.every((p) => Number.isFinite(p.waste) && p.waste >= 0));
+      for (let i = 1; i < c.length; i++) assert.ok(c[i].waste <= c[i - 1].waste + 1e-9, `waste at ${c[i].target} above that at ${c[i - 1].target}`);
+    }
+    const alloc = allocateFleetRisk(curves.map((curve) => ({ curve })), { target: 0.05 });
+    assert.ok(alloc.targets[1] > alloc.targets[0], `targets ${alloc.targets.join(', ')}`);
+    assert.ok(Math.abs(alloc.mean - 0.05) < 1e-9);
   });
 });
