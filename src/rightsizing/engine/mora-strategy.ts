@@ -315,6 +315,8 @@ export class MoraStrategy implements SizingStrategy {
 
   /** Base from the completed days before index `end`, plus `partial` samples of a day in progress (live use), for `day`. */
   private base(end: number, partial: readonly number[], day: number): number {
+    // The weekly and seasonal bases size a whole day ahead (the backtest, a recommendation at midnight); with a day in
+    // progress (live use) the window base, which can take its samples in, stands.
     if (this.kind === 'cpu' && partial.length === 0 && this.weeklyFits(end)) {
       const wk = this.weeklyBase(end, day);
       if (Number.isFinite(wk)) return wk;
