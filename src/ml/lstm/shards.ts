@@ -55,10 +55,12 @@ export function blockLayout(config: LstmNetConfig, nParams: number, maxRows: num
   return { bytes: head + (nParams + xLen + yLen) * 4, grads: head, x: head + nParams * 4, y: head + (nParams + xLen) * 4, xLen, yLen };
 }
 
-/** The worker entry: the bundle beside this one (dist/lstm-shard.js), else the TypeScript source through tsx. */
+/** The worker entry: the bundle beside this one (dist/lstm-shard.js), compiled JavaScript, else the TypeScript source through tsx. */
 function shardEntry(): { file: string; execArgv: string[] } | undefined {
-  const bundled = join(__dirname, 'lstm-shard.js');
-  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
+  for (const name of ['lstm-shard.js', 'shard-worker.js']) {
+    const file = join(__dirname, name);
+    if (existsSync(file)) return { file, execArgv: [] };
+  }
   const source = join(__dirname, 'shard-worker.ts');
   if (existsSync(source)) return { file: source, execArgv: ['--require', 'tsx/cjs'] };
   return undefined;

@@ -61,7 +61,14 @@ export function evaluate(net: LstmNet, set: WindowSet, team?: ShardTeam): number
 export function train(net: LstmNet, trainSet: WindowSet, valSet: WindowSet | undefined, opts: TrainOptions): TrainResult {
   const threads = opts.threads === 'auto' ? autoThreads(opts.batchSize) : Math.max(1, Math.floor(opts.threads ?? 1));
   if (threads < 2 || trainSet.n < 2) return trainLoop(net, trainSet, valSet, opts, undefined);
-  const team = new ShardTeam(net, threads, Math.min(opts.batchSize, trainSet.n));
+  let team: ShardTeam;
+  try {
+    team = new ShardTeam(net, threads, Math.min(opts.batchSize, trainSet.n));
+  } catch (e) {
+    // 'auto' asks for threads where they can run; if the thread cannot start here, one thread still trains the model.
+    if (opts.threads === 'auto') return trainLoop(net, trainSet, valSet, opts, undefined);
+    throw e;
+  }
   try {
     return trainLoop(net, trainSet, valSet, opts, team);
   } finally {
