@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import {
-  parseWebviewMessage, parseWebviewState, PendingRequests, type ExperimentViewData, type ForecastViewData, type HostToWebview, type TargetRef,
+  parseWebviewMessage, parseWebviewState, PendingRequests, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelId, type RenderedReport, type TargetRef,
   type WebviewDescription, type WebviewToHost,
 } from '../protocol/forecast';
 import type { Log } from './log';
@@ -88,6 +90,8 @@ class ForecastPanel implements vscode.Disposable {
   /** Settles once the webview said `ready` (after each load of its HTML). */
   ready: Promise<void>;
   readonly onDispose = new vscode.EventEmitter<void>();
+  /** What the webview reports having painted (`rendered`): the view's own clock for "shown" (benchmarks, diagnostics). */
+  readonly onRendered = new vscode.EventEmitter<RenderedReport>();
   /** Set while the panel shows a load experiment's results instead of a forecast (see showExperiment). */
   private experiment: ExperimentResults | undefined;
 
@@ -106,6 +110,9 @@ class ForecastPanel implements vscode.Disposable {
       }),
     );
     this.load();
+    // A forecast's computation starts now, not when the webview has loaded and said `ready`: both take a few hundred
+    // milliseconds, and the first paint needs both.
+    if (!experiment) void this.compute();
   }
 
   private load(): void {
@@ -147,6 +154,11 @@ class ForecastPanel implements vscode.Disposable {
     }
     if (m.type === 'response') {
       this.pending.settle(m);
+      return;
+    }
+    if (m.type === 'rendered') {
+      const { type: _, ...report } = m;
+      this.onRendered.fire(report);
       return;
     }
     if (m.type === 'ready') {
@@ -213,76 +225,126 @@ class ForecastPanel implements vscode.Disposable {
         const source = this.host.source();
         const workload = await findWorkload(source, target);
         const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
-        // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments).
+        // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments):
+        // the store's own when it has one (not one read from the cluster), so the engine does not run again on this thread.
         const settings = recommendationSettings();
-        const base = { ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log) };
+        const stored = this.host.store.treeSource().get(workload);
+        const base = {
+          ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
+          recommendation: stored && !stored.origin ? stored : undefined,
+        };
+        const pool = this.host.lstmPool();
         const t0 = Date.now();
-        const { data, recommendation } = await buildForecastView(source, workload, target.container, base);
+        // Prophet and the fusion run in a worker, ahead of any training queued there: the editor never waits on them.
+        const { data, recommendation } = await buildForecastView(source, workload, target.container, {
+          ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : undefined,
+        });
         if (target !== this.target) return;
         this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
-        this.data = data;
         this.recommendation = recommendation;
-        if (recommendation) this.host.store.merge(recommendation);
+        if (recommendation && recommendation !== stored) this.host.store.merge(recommendation);
+        // The computation started with the panel, while its webview loads: show once the webview listens.
+        await this.ready;
+        if (target !== this.target || this.disposed) return;
+        this.data = data;
         await this.post({ type: 'show', data });
         void this.withLstm(source, workload, target, { ...base, recommendation });
       } catch (e) {
         const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
         this.host.log.error(message, e);
+        await this.ready;
         await this.post({ type: 'error', message });
       } finally {
         this.computing = undefined;
       }
+      // Retargeted while this ran (compute() then returned this run): the new target's turn.
+      if (target !== this.target && !this.disposed && !this.experiment) await this.compute();
     })();
     return this.computing;
   }
 
   private async withLstm(source: DataSource, workload: Workload, target: ForecastTarget, options: import('../views/forecast-model').ForecastViewOptions): Promise<void> {
     const views = require('../views/forecast-model') as typeof import('../views/forecast-model');
-    // The cluster's global LSTM, when `mora recommend -m fused` or the store trained one: no training, all four panels, at once.
-    const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, (line) => this.host.log.warn(line));
-    if (global) {
-      try {
-        const t0 = Date.now();
-        const { data } = await views.buildForecastView(source, workload, target.container, {
-          ...options, lstm: views.globalLstmRunner(global), lstmPanels: ['cpu', 'memory', 'requests', 'replicas'],
-          lstmNote: `LSTM: the cluster's global model (v${global.version}, cached; trained on ${global.state.trainedOn.series} series), no per-series training.`,
-        });
-        if (target !== this.target || this.disposed) return;
-        this.host.log.info(`Global LSTM forecasts for ${workload.name}/${target.container} in ${Date.now() - t0} ms.`);
-        this.data = data;
-        await this.post({ type: 'show', data });
-        return;
-      } catch (e) {
-        this.host.log.warn(`Global LSTM for ${workload.name}/${target.container} failed (${(e as Error).message}); training per series`);
-      }
-    }
     const pool = this.host.lstmPool();
-    if (!pool) return;
-    const { buildForecastView } = views;
-    const jobs: import('../ml/worker/pool').JobHandle[] = [];
+    const jobs: Cancellable[] = [];
     let cancelled = false;
     this.cancelLstm = () => {
       cancelled = true;
       for (const j of jobs) j.cancel();
     };
-    const lstm: import('../views/forecast-model').LstmRunner = async (history, horizon) => {
-      if (cancelled) throw new Error('cancelled');
-      const job = pool.train(history.t, history.v, horizon, {}, (p) => {
-        void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${jobs.length} of ${options.lstmPanels.length})…` });
-      }, true);
-      jobs.push(job);
-      const { forecast, holdout } = await job.result;
-      return { forecast, holdout };
+    const stale = (): boolean => cancelled || target !== this.target || this.disposed;
+    const show = async (what: string, t0: number, data: ForecastViewData): Promise<void> => {
+      this.host.log.info(`${what} for ${workload.name}/${target.container} in ${Date.now() - t0} ms.`);
+      this.data = data;
+      await this.post({ type: 'show', data });
+    };
+    const allPanels: PanelId[] = ['cpu', 'memory', 'requests', 'replicas'];
+    if (!pool) {
+      // No worker bundle: the cluster's global model on this thread, if there is one; no per-series training.
+      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, (line) => this.host.log.warn(line));
+      if (!global) return;
+      try {
+        const t0 = Date.now();
+        const { data } = await views.buildForecastView(source, workload, target.container, {
+          ...options, lstm: views.globalLstmRunner(global), lstmPanels: allPanels,
+          lstmNote: `LSTM: the cluster's global model (v${global.version}, cached; trained on ${global.state.trainedOn.series} series), no per-series training.`,
+        });
+        if (!stale()) await show('Global LSTM forecasts', t0, data);
+      } catch (e) {
+        this.host.log.warn(`Global LSTM for ${workload.name}/${target.container} failed: ${(e as Error).message}`);
+      }
+      return;
+    }
+    // The cluster's global LSTM, when `mora recommend -m fused` or the store trained one: no training, all four panels, at
+    // once. The worker reads it from the cache (the host only checks that the file is there).
+    const cache = require('../ml/lstm/global-cache') as typeof import('../ml/lstm/global-cache');
+    const dir = cache.globalModelDir(source.kind, workload.context);
+    if (existsSync(join(dir, cache.GLOBAL_MODEL_FILE))) {
+      try {
+        const t0 = Date.now();
+        const { data } = await views.buildForecastView(source, workload, target.container, {
+          ...options, lstmPanels: allPanels, panelRunner: workerPanels(pool, { kind: 'global', dir }, jobs),
+        });
+        if (!stale()) await show('Global LSTM forecasts', t0, data);
+        return;
+      } catch (e) {
+        if (stale()) return;
+        this.host.log.warn(`Global LSTM for ${workload.name}/${target.container} not used (${(e as Error).message}); training per series`);
+      }
+    }
+    // Per series, in the worker pool, with progress in the view; then the panels' models once more with those forecasts.
+    const perSeries: import('../views/forecast-model').PanelRunner = async (frame, opts) => {
+      const panels = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
+      const results: Partial<Record<PanelId, import('../views/forecast-panels').LstmRunResult>> = {};
+      const failed: string[] = [];
+      const horizon = panels.horizonSteps(opts);
+      let n = 0;
+      for (const id of opts.lstmPanels) {
+        const spec = panels.PANELS.find((p) => p.id === id);
+        const history = spec && panels.panelHistory(spec, frame, opts.bucket);
+        if (!spec || !history || history.t.length < 2) continue;
+        if (stale()) throw new Error('cancelled');
+        const i = ++n;
+        const job = pool.train(history.t, history.v, horizon, {}, (p) => {
+          void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${i} of ${opts.lstmPanels.length})…` });
+        }, true);
+        jobs.push(job);
+        try {
+          results[id] = await job.result;
+        } catch (e) {
+          if (stale()) throw e;
+          failed.push(`${spec.title}: LSTM failed: ${(e as Error).message}`);
+        }
+      }
+      const r = await workerPanels(pool, { kind: 'trained', results }, jobs)(frame, opts);
+      return { ...r, notes: [...r.notes, ...failed] };
     };
     try {
       const t0 = Date.now();
-      const { data } = await buildForecastView(source, workload, target.container, { ...options, lstm });
-      if (cancelled || target !== this.target) return;
-      this.host.log.info(`LSTM forecasts for ${workload.name}/${target.container} in ${Date.now() - t0} ms (${pool.backend ?? 'worker'}).`);
-      this.data = data;
-      await this.post({ type: 'show', data });
+      const { data } = await views.buildForecastView(source, workload, target.container, { ...options, panelRunner: perSeries });
+      if (!stale()) await show(`LSTM forecasts (${pool.backend ?? 'worker'})`, t0, data);
     } catch (e) {
-      if (!cancelled) this.host.log.warn(`LSTM for ${workload.name}/${target.container} failed: ${(e as Error).message}`);
+      if (!stale()) this.host.log.warn(`LSTM for ${workload.name}/${target.container} failed: ${(e as Error).message}`);
     }
   }
 
@@ -323,12 +385,15 @@ class ForecastPanel implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    // A computation waiting for the webview to listen ends (it checks `disposed`) instead of waiting forever.
+    this.readyResolve();
     this.cancelLstm();
     this.pending.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
     this.onDispose.fire();
     this.onDispose.dispose();
+    this.onRendered.dispose();
   }
 }
 
@@ -336,6 +401,20 @@ class ForecastPanel implements vscode.Disposable {
 export interface ExperimentResults {
   data: ExperimentViewData;
   reload?: () => ExperimentViewData;
+}
+
+interface Cancellable { cancel(): void }
+
+/**
+ * Runs the forecast view's panel models in the worker pool (job `view-panels`), the LSTM member as `lstm` says; the job
+ * joins `jobs` so closing or retargeting the view cancels it. `urgent`: ahead of queued training (the first paint).
+ */
+function workerPanels(pool: LstmWorkerPool, lstm: import('../ml/worker/protocol').ViewPanelsJob['lstm'], jobs: Cancellable[], urgent = false): import('../views/forecast-model').PanelRunner {
+  return (frame, options) => {
+    const job = pool.viewPanels(frame, { bucket: options.bucket, horizonHours: options.horizonHours, seed: options.seed, lstmPanels: options.lstmPanels }, lstm, urgent);
+    jobs.push(job);
+    return job.result;
+  };
 }
 
 function experimentTitle(data: ExperimentViewData): string {
@@ -366,6 +445,9 @@ async function findWorkload(source: DataSource, target: ForecastTarget): Promise
 export class ForecastPanels implements vscode.Disposable {
   private current: ForecastPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly rendered = new vscode.EventEmitter<RenderedReport>();
+  /** The current panel's `rendered` reports, whichever panel that is. */
+  readonly onRendered = this.rendered.event;
 
   constructor(private readonly host: ForecastHost) {
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(FORECAST_VIEW_TYPE, {
@@ -386,6 +468,7 @@ export class ForecastPanels implements vscode.Disposable {
     p.onDispose.event(() => {
       if (this.current === p) this.current = undefined;
     });
+    p.onRendered.event((r) => this.rendered.fire(r));
     return p;
   }
 
@@ -423,5 +506,6 @@ export class ForecastPanels implements vscode.Disposable {
   dispose(): void {
     this.current?.dispose();
     for (const d of this.disposables) d.dispose();
+    this.rendered.dispose();
   }
 }

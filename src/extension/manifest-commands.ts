@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { ManifestChange } from '../manifests/types';
-import type { ExperimentViewData, ForecastViewData, WebviewDescription } from '../protocol/forecast';
+import type { ExperimentViewData, ForecastViewData, RenderedReport, WebviewDescription } from '../protocol/forecast';
 import { MANIFEST_SELECTOR, ManifestViews, MoraCodeLensProvider, type ApplyArgs } from './codelens';
 import { MissingRequestsDiagnostics } from './diagnostics';
 import { registerExperimentFeatures } from './experiment-commands';
@@ -23,6 +23,8 @@ export interface ManifestFeaturesApi {
     visible(): boolean;
     /** The load experiment the view shows, if it shows one. */
     experiment(): ExperimentViewData | undefined;
+    /** What the webview reports having painted (npm run bench:view times the view with it). */
+    onRendered: vscode.Event<RenderedReport>;
   };
   /** Diagnostics MOrA put on experiment plan files. */
   planDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
@@ -232,6 +234,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       data: () => panels.panel?.currentData(),
       experiment: () => panels.panel?.currentExperiment(),
       visible: () => panels.panel?.panel.visible ?? false,
+      onRendered: panels.onRendered,
       request: (command) => {
         if (!panels.panel) throw new Error('no forecast panel is open');
         return panels.panel.handle(command);

@@ -192,8 +192,24 @@ export type HostToWebview =
   | { type: 'request'; id: number; command: HostCommand }
   | ResponseMessage;
 
+/**
+ * What the webview just put on screen, sent after the browser painted it (the view's own clock for "shown"; benchmarks
+ * and diagnostics): `status` = a progress or error line, `forecast` = a forecast view. `panels` are the panels it holds,
+ * `lstmPanels` those whose fused forecast includes the LSTM (empty: history, Prophet and the seasonal baseline only).
+ */
+export interface RenderedReport {
+  phase: 'status' | 'forecast';
+  panels: PanelId[];
+  lstmPanels: PanelId[];
+  /** The status line shown (phase `status`). */
+  status?: string;
+  /** ms from the message's arrival in the webview to the paint (the webview's own share of the wait). */
+  drawMs?: number;
+}
+
 export type WebviewToHost =
   | { type: 'ready'; state?: WebviewState }
+  | ({ type: 'rendered' } & RenderedReport)
   | { type: 'request'; id: number; command: WebviewCommand; args?: { panel?: PanelId } }
   | ResponseMessage;
 
@@ -247,6 +263,17 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
     case 'ready': {
       const state = x.state === undefined ? undefined : parseWebviewState(x.state);
       return state ? { type: 'ready', state } : { type: 'ready' };
+    }
+    case 'rendered': {
+      const ids = (a: unknown): PanelId[] | undefined =>
+        Array.isArray(a) && a.every((p) => typeof p === 'string' && PANEL_IDS.includes(p)) ? (a as PanelId[]) : undefined;
+      const panels = ids(x.panels);
+      const lstmPanels = ids(x.lstmPanels);
+      if ((x.phase !== 'status' && x.phase !== 'forecast') || !panels || !lstmPanels) return undefined;
+      return {
+        type: 'rendered', phase: x.phase, panels, lstmPanels, ...(typeof x.status === 'string' ? { status: x.status } : {}),
+        ...(typeof x.drawMs === 'number' && Number.isFinite(x.drawMs) ? { drawMs: x.drawMs } : {}),
+      };
     }
     case 'request': {
       if (!isId(x.id) || typeof x.command !== 'string' || !WEBVIEW_COMMANDS.includes(x.command)) return undefined;

@@ -2,23 +2,16 @@
  * Builds what the forecast webview shows, editor-free: history, Prophet / LSTM / fused forecasts with their 90% bands for
  * CPU, memory, request rate and replicas, the recommendation as reference lines, and the same numbers as tables.
  *
- * Prophet runs in-process (tens of milliseconds on 15-minute buckets). The LSTM is passed in as a function so the caller
- * decides where it runs (a worker thread in the extension). Fusion is the registry's `fused`, as in `mora forecast`: both
+ * The panels' models (./forecast-panels.ts) run in-process by default (Prophet: tens of milliseconds on 15-minute
+ * buckets); the extension runs them in its worker pool (`panelRunner`) so the editor never waits on them. The LSTM is
+ * passed in as a function so the caller decides where it runs. Fusion is the registry's `fused`, as in `mora forecast`: both
  * models weighed by their holdout error against the seasonal baseline; without an LSTM run, or when it fails, the view
  * says so and fuses Prophet with the baseline (fusion's fallback). A note per panel gives the fused weights.
  */
-import type { MetricName } from '../core/metrics';
 import type { Recommendation } from '../core/recommendation';
-import type { Series } from '../core/series';
 import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
 import type { StoredExperiment } from '../data/experiments/store';
-import type { Forecast } from '../ml/forecast-types';
-import type { FusedForecast } from '../ml/fusion';
-import { createRunContext } from '../ml/forecast';
-import type { Holdout } from '../ml/lstm/holdout-run';
-import { globalLstmOverride, type GlobalLstmModel } from '../ml/lstm/global';
-import { globalModelDir, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
 import {
   PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
@@ -26,12 +19,16 @@ import {
 import { recommendFromSource } from '../pipeline/recommend';
 import type { Policy } from '../rightsizing/engine';
 import { containerHeadline, resourcesYaml, riskLines, showCpu, showMemory } from './recommendation-text';
+import { forecastPanels, PANELS, round, type LstmRunner, type PanelsResult } from './forecast-panels';
 
-/** Forecasts the LSTM for one history (the caller may run it in a worker). */
-/** The LSTM's forecast and, when it was trained without the last part of the history, its score there (for the fusion's weights). */
-export interface LstmRunResult { forecast: Forecast; holdout?: Holdout }
+export type { LstmRunner, LstmRunResult } from './forecast-panels';
+export { aggregate, cachedGlobalLstm, globalLstmRunner } from './forecast-panels';
 
-export type LstmRunner = (history: Series, horizon: number, step: number) => Promise<LstmRunResult>;
+/**
+ * Where the panels' models run: in-process by default (forecastPanels); the extension passes one that runs them in its
+ * worker pool. Gets the frame and the options, returns the panels (and may say where the LSTM came from).
+ */
+export type PanelRunner = (frame: MetricFrame, options: ForecastViewOptions) => Promise<PanelsResult>;
 
 export interface ForecastViewOptions {
   /** Seconds per bucket the history is aggregated to before forecasting (default 15 min). */
@@ -56,28 +53,8 @@ export interface ForecastViewOptions {
   recommendation?: Recommendation;
   /** Says where the LSTM came from when it is not a per-series training (the cluster's cached global model). */
   lstmNote?: string;
-}
-
-/**
- * The cluster's global LSTM from MOrA's model cache (written by `mora recommend -m fused` or the extension's store at fleet
- * scale, src/pipeline/global-lstm.ts), when one exists for this context and was trained at the view's bucket; an
- * unreadable one is reported through `warn` and ignored.
- */
-export function cachedGlobalLstm(sourceKind: string, context: string, bucket: number, warn: (line: string) => void, cacheRoot?: string): GlobalLstmModel | undefined {
-  const model = readCachedGlobal(globalModelDir(sourceKind, context, cacheRoot), warn);
-  return model && trainedStep(model) === bucket ? model : undefined;
-}
-
-/**
- * The LSTM runner of a global model: a forecast in milliseconds (no training), scored on the fusion's holdout — which
- * the model never saw (it was trained on each series up to two days before the last midnight).
- */
-export function globalLstmRunner(model: GlobalLstmModel): LstmRunner {
-  const run = globalLstmOverride(model);
-  return async (history, horizon, step) => {
-    const r = await run(history, { horizon, step, modelOptions: {} });
-    return { forecast: r.forecast, holdout: (r.fitted as { holdout: Holdout }).holdout };
-  };
+  /** Where the panels' models run (default: this thread). */
+  panelRunner?: PanelRunner;
 }
 
 export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
@@ -92,52 +69,6 @@ export async function engineRecommendation(
   return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
 }
 
-interface PanelSpec {
-  id: PanelId;
-  title: string;
-  unit: PanelUnit;
-  metric: MetricName;
-  /** How a bucket summarises its samples: memory and replicas by their max (what must fit), rates by their mean. */
-  aggregate: 'mean' | 'max';
-}
-
-const PANELS: readonly PanelSpec[] = [
-  { id: 'cpu', title: 'CPU (per pod)', unit: 'cores', metric: 'cpu_usage', aggregate: 'mean' },
-  { id: 'memory', title: 'Memory working set (per pod)', unit: 'bytes', metric: 'memory_working_set', aggregate: 'max' },
-  { id: 'requests', title: 'Request rate', unit: 'req/s', metric: 'request_rate', aggregate: 'mean' },
-  { id: 'replicas', title: 'Ready replicas', unit: 'count', metric: 'ready_replicas', aggregate: 'max' },
-];
-
-/** Buckets a regular series by time; empty buckets are skipped (gaps stay gaps). */
-export function aggregate(t: ArrayLike<number>, v: ArrayLike<number>, bucket: number, how: 'mean' | 'max'): Series {
-  const outT: number[] = [];
-  const outV: number[] = [];
-  let cur = NaN;
-  let acc = 0;
-  let n = 0;
-  const flush = () => {
-    if (n > 0) {
-      outT.push(cur);
-      outV.push(how === 'mean' ? acc / n : acc);
-    }
-  };
-  for (let i = 0; i < t.length; i++) {
-    const b = Math.floor(t[i] / bucket) * bucket;
-    if (b !== cur) {
-      flush();
-      cur = b;
-      acc = how === 'mean' ? 0 : -Infinity;
-      n = 0;
-    }
-    const x = v[i];
-    if (!Number.isFinite(x)) continue;
-    acc = how === 'mean' ? acc + x : Math.max(acc, x);
-    n++;
-  }
-  flush();
-  return { t: Float64Array.from(outT), v: Float64Array.from(outV) };
-}
-
 export function formatValue(unit: PanelUnit, x: number): string {
   if (!Number.isFinite(x)) return '—';
   switch (unit) {
@@ -146,12 +77,6 @@ export function formatValue(unit: PanelUnit, x: number): string {
     case 'req/s': return `${x.toFixed(x >= 100 ? 0 : 1)} req/s`;
     case 'count': return x.toFixed(1);
   }
-}
-
-const round = (a: ArrayLike<number>) => Array.from(a, (x) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : NaN));
-
-function toData(model: ModelId, f: Forecast): ModelForecastData {
-  return { model, t: Array.from(f.t), mean: round(f.mean), lower: round(f.lower), upper: round(f.upper), intervalWidth: f.intervalWidth };
 }
 
 const MODEL_LABEL: Record<ModelId, string> = { prophet: 'Prophet', lstm: 'LSTM', fused: 'Fused' };
@@ -194,66 +119,6 @@ export function detailTable(title: string, unit: PanelUnit, forecasts: ModelFore
   return { caption: `${title}: hourly forecast`, columns, rows };
 }
 
-interface PanelForecast {
-  spec: PanelSpec;
-  history: Series;
-  runs: ModelForecastData[];
-  fused?: FusedForecast;
-}
-
-async function forecastPanel(spec: PanelSpec, frame: MetricFrame, options: ForecastViewOptions, notes: string[]): Promise<PanelForecast | undefined> {
-  const values = frame.values[spec.metric];
-  if (!values) return undefined;
-  const history = aggregate(frame.t, values, options.bucket, spec.aggregate);
-  if (history.t.length < 2) return undefined;
-  const horizon = Math.max(1, Math.round((options.horizonHours * 3600) / options.bucket));
-  const runs: ModelForecastData[] = [];
-  const lstm = options.lstm && options.lstmPanels.includes(spec.id) ? options.lstm : undefined;
-  // The same registry run as `mora forecast --model all`: Prophet, the LSTM (from the caller's runner, a worker thread in
-  // the extension) and the fusion with its seasonal-baseline anchor, weighted by each model's holdout error.
-  const context = createRunContext(history, {
-    horizon, step: options.bucket, seed: options.seed,
-    overrides: {
-      lstm: async (h, request) => {
-        if (!lstm) throw new Error('LSTM not run for this panel');
-        const r = await lstm(h, request.horizon, request.step);
-        return { model: 'lstm', forecast: r.forecast, fitted: r.holdout ? { holdout: r.holdout } : {}, timings: { fitMs: 0, predictMs: 0 } };
-      },
-    },
-  });
-  try {
-    runs.push(toData('prophet', (await context.get('prophet')).forecast));
-  } catch (e) {
-    notes.push(`${spec.title}: Prophet failed: ${(e as Error).message}`);
-  }
-  if (lstm) {
-    try {
-      runs.push(toData('lstm', (await context.get('lstm')).forecast));
-    } catch (e) {
-      notes.push(`${spec.title}: LSTM failed: ${(e as Error).message}`);
-    }
-  }
-  let fused: FusedForecast | undefined;
-  try {
-    fused = (await context.get('fused')).forecast as FusedForecast;
-    runs.push(toData('fused', fused));
-    // A model that failed is already in the notes; say only why a working one was left out.
-    for (const d of fused.dropped) if (!d.reason.startsWith('failed:')) notes.push(`${spec.title}: ${d.name} dropped from the fusion: ${d.reason}`);
-    notes.push(`${spec.title}: fused = ${weightsText(fused)}.`);
-  } catch (e) {
-    notes.push(`${spec.title}: no forecast (${(e as Error).message})`);
-  }
-  return { spec, history, runs, fused };
-}
-
-/** "prophet 21%, lstm 32%, baseline (median of the last 7 days at the same time of day) 47%" */
-function weightsText(f: FusedForecast): string {
-  return f.used.map((m) => {
-    const w = `${Math.round(100 * (f.weights[m] ?? 0))}%`;
-    return m === 'baseline' && f.anchor?.baseline ? `baseline (${f.anchor.baseline}) ${w}` : `${m} ${w}`;
-  }).join(', ');
-}
-
 function referenceLines(id: PanelId, rec: Recommendation, container: string): ReferenceLine[] {
   const c = rec.containers.find((x) => x.container === container);
   const lines: ReferenceLine[] = [];
@@ -284,17 +149,16 @@ export async function buildForecastView(
   const target = { workload, container };
   const range = await source.historyRange(target);
   const frame = await source.metrics(target, range);
-  const notes: string[] = [];
-  const panels: PanelForecast[] = [];
-  for (const spec of PANELS) {
-    const p = await forecastPanel(spec, frame, options, notes);
-    if (p) panels.push(p);
-  }
+  const ran = await (options.panelRunner ?? forecastPanels)(frame, options);
+  const { panels } = ran;
+  const notes = [...ran.notes];
+  const lstmNote = options.lstmNote ?? ran.lstmNote;
+  const lstmRan = options.lstm !== undefined || ran.lstmRan === true;
   const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
-  if (!options.lstm) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
-  else if (options.lstmNote) notes.push(options.lstmNote);
+  if (!lstmRan) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
+  else if (lstmNote) notes.push(lstmNote);
   else if (options.lstmPanels.length < panels.length) {
     notes.push(`LSTM run for ${options.lstmPanels.join(' and ')} only (it trains for tens of seconds per series, in a worker thread).`);
   }
@@ -305,13 +169,14 @@ export async function buildForecastView(
 
   const shownFrom = range.to - options.shownDays * 86400;
   const panelData: PanelData[] = panels.map((p) => {
+    const spec = PANELS.find((x) => x.id === p.id)!;
     const from = p.history.t.findIndex((t) => t >= shownFrom);
     const history = { t: Array.from(p.history.t.subarray(Math.max(0, from))), v: round(p.history.v.subarray(Math.max(0, from))) };
-    const lines = recommendation ? referenceLines(p.spec.id, recommendation, container) : [];
+    const lines = recommendation ? referenceLines(p.id, recommendation, container) : [];
     return {
-      id: p.spec.id, title: p.spec.title, unit: p.spec.unit, history, forecasts: p.runs, lines,
-      summary: summaryTable(p.spec.title, p.spec.unit, history, p.runs, lines),
-      detail: detailTable(p.spec.title, p.spec.unit, p.runs),
+      id: p.id, title: spec.title, unit: spec.unit, history, forecasts: p.runs, lines,
+      summary: summaryTable(spec.title, spec.unit, history, p.runs, lines),
+      detail: detailTable(spec.title, spec.unit, p.runs),
     };
   });
   const c = recommendation?.containers.find((x) => x.container === container);

@@ -11,7 +11,7 @@ import 'chartjs-adapter-date-fns';
 import {
   parseHostMessage, PendingRequests, PROTOCOL_VERSION, parseWebviewState,
   type ExperimentChart, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelData, type PanelId, type PanelUnit,
-  type TableData, type WebviewCommand, type WebviewDescription, type WebviewState, type WebviewToHost,
+  type RenderedReport, type TableData, type WebviewCommand, type WebviewDescription, type WebviewState, type WebviewToHost,
 } from '../protocol/forecast';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip, Title);
@@ -250,11 +250,26 @@ function render(data: ForecastViewData): void {
 }
 
 function show(data: ForecastViewData): void {
+  const arrived = performance.now();
   state = { version: PROTOCOL_VERSION, target: data.target, data, panel: state?.target && sameTarget(state, data) && !state.experiment ? state.panel : undefined };
   vscode.setState(state);
   status.textContent = '';
   setMode('forecast');
   render(data);
+  reportRendered({
+    phase: 'forecast', panels: data.panels.map((p) => p.id),
+    lstmPanels: data.panels.filter((p) => p.forecasts.some((f) => f.model === 'lstm')).map((p) => p.id),
+  }, arrived);
+}
+
+/** Tells the host what is on screen once the browser has painted it (the next frame, then a task: after its paint). */
+function reportRendered(report: RenderedReport, arrived = performance.now()): void {
+  requestAnimationFrame(() => setTimeout(() => vscode.postMessage({ type: 'rendered', ...report, drawMs: Math.round(performance.now() - arrived) }), 0));
+}
+
+function showStatus(message: string): void {
+  status.textContent = message;
+  reportRendered({ phase: 'status', panels: [], lstmPanels: [], status: message });
 }
 
 // ---- load experiment results ---------------------------------------------------------------------------------------
@@ -473,10 +488,8 @@ function onMessage(m: HostToWebview): void {
       showExperiment(m.data);
       break;
     case 'loading':
-      status.textContent = m.message;
-      break;
     case 'error':
-      status.textContent = m.message;
+      showStatus(m.message);
       break;
     case 'request':
       // Only 'describe' exists; answer every request exactly once.

@@ -19,13 +19,18 @@ describe('webview protocol', () => {
     assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } })),
       { type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } });
     assert.deepEqual(parseWebviewMessage(wire({ type: 'response', id: 2, ok: true, result: { a: 1 } })), { type: 'response', id: 2, ok: true, result: { a: 1 } });
+    const rendered = { type: 'rendered', phase: 'forecast', panels: ['cpu', 'memory'], lstmPanels: ['cpu'], drawMs: 12 } as const;
+    assert.deepEqual(parseWebviewMessage(wire(rendered)), rendered);
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'rendered', phase: 'status', panels: [], lstmPanels: [], status: 'epoch 3/40' })),
+      { type: 'rendered', phase: 'status', panels: [], lstmPanels: [], status: 'epoch 3/40' });
   });
 
   it('rejects unknown or malformed messages from the webview instead of acting on them', () => {
     const bad: unknown[] = [
       null, 'ready', [], { type: 'nope' }, { type: 'request', id: 1, command: 'deleteCluster' }, { type: 'request', id: -1, command: 'ping' },
       { type: 'request', id: 1.5, command: 'ping' }, { type: 'request', command: 'ping' }, { type: 'response', id: 1, ok: false },
-      { type: 'response', id: 1, ok: 'yes' },
+      { type: 'response', id: 1, ok: 'yes' }, { type: 'rendered', phase: 'painted', panels: [], lstmPanels: [] },
+      { type: 'rendered', phase: 'forecast', panels: ['disk'], lstmPanels: [] }, { type: 'rendered', phase: 'forecast', panels: [] },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
   });

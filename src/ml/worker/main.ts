@@ -9,6 +9,7 @@ import { lstmBackend } from '../lstm/backend';
 import { DEFAULT_WORKLOAD_MODEL_OPTIONS, trainWorkloadModel } from '../lstm/workload-model';
 import { DEFAULT_GLOBAL_OPTIONS, DEFAULT_REFRESH_OPTIONS, GlobalLstmModel, globalLstmOverride, trainGlobalLstm } from '../lstm/global';
 import { runForecast } from '../forecast';
+import { viewPanels } from './view-panels';
 import type { ForecastJob, TrainGlobalJob, TrainJob, TrainWorkloadJob, WorkerJob, WorkerReply } from './protocol';
 
 const port = parentPort;
@@ -26,6 +27,11 @@ if (port) {
     }
     if (job.type === 'forecast') {
       void forecast(job, post);
+      return;
+    }
+    if (job.type === 'view-panels') {
+      viewPanels(job).then((result) => post({ type: 'done-view-panels', id: job.id, result }),
+        (e: unknown) => post({ type: 'error', id: job.id, message: (e as Error).message, cancelled: false }));
       return;
     }
     if (job.type !== 'train') return;

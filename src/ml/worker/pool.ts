@@ -11,7 +11,8 @@ import type { LstmOptions, LstmState } from '../lstm/forecaster';
 import type { GlobalLstmOptions, GlobalLstmState, RefreshOptions } from '../lstm/global';
 import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
-import type { WorkerJob, WorkerReply } from './protocol';
+import type { ViewPanelsJob, WorkerJob, WorkerReply } from './protocol';
+import type { PanelFrame, PanelsResult } from '../../views/forecast-panels';
 
 export interface PoolOptions {
   /** Default: cores − 1 (the host keeps one), at least 1. */
@@ -115,10 +116,22 @@ export class LstmWorkerPool {
     }, cancel);
   }
 
-  private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void): { result: Promise<R>; cancel(): void } {
+  /**
+   * The forecast view's panel models in a worker (src/views/forecast-panels.ts), the LSTM member as the job says.
+   * Jobs queue behind training: `urgent` puts this one first (a view waiting for its first paint).
+   */
+  viewPanels(frame: PanelFrame, options: ViewPanelsJob['options'], lstm?: ViewPanelsJob['lstm'], urgent = false): { result: Promise<PanelsResult>; cancel(): void } {
+    const cancel = new SharedArrayBuffer(4);
+    const values: Record<string, Float64Array> = {};
+    for (const [k, v] of Object.entries(frame.values)) if (v) values[k] = v;
+    return this.submit({ type: 'view-panels', id: this.nextId++, t: frame.t, values, options, lstm, cancel }, cancel, undefined, urgent);
+  }
+
+  private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void, urgent = false): { result: Promise<R>; cancel(): void } {
     let pending!: Pending;
     const result = new Promise<R>((resolve, reject) => { pending = { job, onProgress, resolve: resolve as (r: never) => void, reject }; });
-    this.queue.push(pending);
+    if (urgent) this.queue.unshift(pending);
+    else this.queue.push(pending);
     this.pump();
     return {
       result,
@@ -172,6 +185,7 @@ export class LstmWorkerPool {
     if (m.type === 'done') p.resolve({ state: m.state, forecast: { t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: 0.9 }, holdout: m.holdout } as never);
     else if (m.type === 'done-workload') p.resolve({ state: m.state, prediction: m.prediction } as never);
     else if (m.type === 'done-global') p.resolve({ state: m.state, epochs: m.epochs } as never);
+    else if (m.type === 'done-view-panels') p.resolve(m.result as never);
     else if (m.type === 'done-forecast') p.resolve({ t: m.t, mean: m.mean, lower: m.lower, upper: m.upper, intervalWidth: m.intervalWidth } as never);
     else p.reject(m.cancelled ? new CancelledJobError() : new Error(m.message));
     this.idle.push(w);

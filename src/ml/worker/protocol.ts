@@ -3,6 +3,8 @@ import type { LstmOptions, LstmState } from '../lstm/forecaster';
 import type { GlobalLstmOptions, GlobalLstmState, RefreshOptions } from '../lstm/global';
 import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
+import type { PanelId } from '../../protocol/forecast';
+import type { LstmRunResult, PanelsResult } from '../../views/forecast-panels';
 
 export interface TrainJob {
   type: 'train';
@@ -65,7 +67,23 @@ export interface ForecastJob {
   cancel: SharedArrayBuffer;
 }
 
-export type WorkerJob = TrainJob | TrainWorkloadJob | TrainGlobalJob | ForecastJob;
+/**
+ * The forecast view's panel models (src/views/forecast-panels.ts: Prophet, the LSTM member and the fusion per panel)
+ * off the extension host's thread. The LSTM member is the cluster's global model read from its cache folder by the
+ * worker (kept while model.json is unchanged; trained at another step or unreadable: the job fails and says so), or
+ * forecasts the pool already trained per series, by panel; none: Prophet and the seasonal baseline only.
+ */
+export interface ViewPanelsJob {
+  type: 'view-panels';
+  id: number;
+  t: Float64Array;
+  values: Record<string, Float64Array>;
+  options: { bucket: number; horizonHours: number; seed: number; lstmPanels: PanelId[] };
+  lstm?: { kind: 'global'; dir: string } | { kind: 'trained'; results: Partial<Record<PanelId, LstmRunResult>> };
+  cancel: SharedArrayBuffer;
+}
+
+export type WorkerJob = TrainJob | TrainWorkloadJob | TrainGlobalJob | ForecastJob | ViewPanelsJob;
 
 export type WorkerReply =
   | { type: 'ready'; backend: string }
@@ -74,4 +92,5 @@ export type WorkerReply =
   | { type: 'done-workload'; id: number; state: WorkloadModelState; prediction: Record<WorkloadTarget, Float64Array> }
   | { type: 'done-global'; id: number; state: GlobalLstmState; epochs: number }
   | { type: 'done-forecast'; id: number; t: Float64Array; mean: Float64Array; lower: Float64Array; upper: Float64Array; intervalWidth: number }
+  | { type: 'done-view-panels'; id: number; result: PanelsResult }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
