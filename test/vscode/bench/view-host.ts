@@ -1,0 +1,222 @@
+// The half of `npm run bench:view` that runs INSIDE VS Code's extension host (scripts/bench/view.ts bundles it and passes
+// it to the workbench as extensionTestsPath, the way the VS Code suite runs). It opens MOrA's forecast view the way a
+// user does (the MOrA tree expanded, then the mora.showForecast command with a workload node), alternating two arms:
+//   cached:   the cluster's global LSTM is in MOrA's model cache (XDG_CACHE_HOME → a folder the driver filled);
+//   uncached: an empty cache, so the view trains an LSTM per series in the worker pool;
+// and times what the webview itself reports having painted (the protocol's `rendered` message):
+//   baseline = the first forecast view painted (history, Prophet, the seasonal baseline's fusion),
+//   fused    = the first view painted whose fused forecasts include the LSTM on every panel the host runs it for.
+// The extension host's event loop is watched for the whole open by a drift monitor and perf_hooks' histogram, both
+// started here (so the extension pays nothing outside this benchmark). Results go to MORA_BENCH_VIEW_RESULTS as JSON.
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import * as path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { RenderedReport } from '../../../src/protocol/forecast';
+import { activateMora, collectTree } from '../suite/helpers';
+
+export interface OpenResult {
+  /** `switch`: the view is already open (on another workload) and is switched to this one, the model cached. */
+  arm: 'cached' | 'uncached' | 'switch';
+  workload: string;
+  /** ms from the command to the first forecast view painted (history + baseline). */
+  baselineMs: number | null;
+  /** ms from the command to the view painted with the LSTM's fused forecast on `lstmPanels` panels. */
+  fusedMs: number | null;
+  lstmPanels: number;
+  /** ms the webview itself spent from the message to the paint, for the baseline view and the fused one. */
+  baselineDrawMs: number | null;
+  fusedDrawMs: number | null;
+  /** Progress lines the webview painted between the baseline and the fused view (training epochs). */
+  progressShown: number;
+  /** Longest extension-host stall (ms beyond the monitor's 5 ms tick) and when it started, ms after the command. */
+  stallMs: number;
+  stallAtMs: number;
+  /** perf_hooks.monitorEventLoopDelay's max over the open (ms). */
+  histMaxMs: number;
+  /** The five longest stalls: [start ms after the command, length ms]. */
+  topStalls: [number, number][];
+  /** The extension host's longest garbage-collection pause during the open, and whether it fell inside the longest stall. */
+  gcMaxMs: number;
+  stallHadGc: boolean;
+  /** With MORA_BENCH_VIEW_PROFILE=1: where the CPU went during the longest stall (ms by code, most first). */
+  stallProfile?: Array<[string, number]>;
+}
+
+export interface ViewBenchResults { opens: OpenResult[]; error?: string }
+
+interface ForecastApi {
+  forecast: { onRendered: vscode.Event<RenderedReport> };
+}
+
+const TICK_MS = 5;
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time by function (file:line) within [from, to] ms after the profile started: what kept the loop busy. */
+function profileWindow(p: CpuProfile, from: number, to: number): Array<[string, number]> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (f: CpuProfile['nodes'][number]['callFrame'] | undefined): string =>
+    `${f?.functionName || '(anonymous)'}${f?.url ? ` ${path.basename(f.url)}:${f.lineNumber + 1}` : ''}`;
+  const self = new Map<string, number>();
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] / 1000;
+    t += dt;
+    if (t < from || t > to) continue;
+    // Native frames (no file) are named with the JavaScript that called them.
+    let id: number | undefined = p.samples[i];
+    let key = name(byId.get(id));
+    while (id !== undefined && !byId.get(id)?.url && parent.has(id) && !/^\((idle|program|garbage collector)\)$/.test(key)) {
+      id = parent.get(id);
+      if (byId.get(id!)?.url) key += ` < ${name(byId.get(id!))}`;
+    }
+    self.set(key, (self.get(key) ?? 0) + dt);
+  }
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, ms]) => [k, Math.round(ms)]);
+}
+
+/** A drift monitor: a 5 ms interval whose late firings are stalls of the event loop (when, how long). */
+function stallMonitor(t0: number): { stop(): [number, number][] } {
+  const stalls: [number, number][] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = now - last - TICK_MS;
+    if (late > 5) stalls.push([Math.round(last - t0), Math.round(late)]);
+    last = now;
+  }, TICK_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      const now = performance.now();
+      const late = now - last - TICK_MS;
+      if (late > 5) stalls.push([Math.round(last - t0), Math.round(late)]);
+      return stalls.sort((a, b) => b[1] - a[1]);
+    },
+  };
+}
+
+async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: string, workload: string, expectLstm: number, timeoutMs: number): Promise<OpenResult> {
+  // A new view each time, except when switching an open one to another workload.
+  if (arm !== 'switch') await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  // Let the closed panel's work wind down before this open is timed.
+  await new Promise((r) => setTimeout(r, 1500));
+  // MOrA reads its cache root from the environment at each use (src/ml/lstm/global-cache.ts moraCacheRoot).
+  process.env.XDG_CACHE_HOME = cacheHome;
+  const hist = monitorEventLoopDelay({ resolution: 5 });
+  const profiler = process.env.MORA_BENCH_VIEW_PROFILE ? new Session() : undefined;
+  let profileStarted = 0;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+    await profiler.post('Profiler.start');
+    profileStarted = performance.now();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const gcs: [number, number][] = [];
+  const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]); });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const t0 = performance.now();
+  const monitor = stallMonitor(t0);
+  hist.enable();
+  let baselineMs: number | null = null;
+  let fusedMs: number | null = null;
+  let lstmPanels = 0;
+  let progressShown = 0;
+  let baselineDrawMs: number | null = null;
+  let fusedDrawMs: number | null = null;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => (done = r));
+  const sub = api.forecast.onRendered((r) => {
+    const at = performance.now() - t0;
+    if (r.phase === 'status') {
+      if (baselineMs !== null && fusedMs === null && /epoch/i.test(r.status ?? '')) progressShown++;
+      return;
+    }
+    if (baselineMs === null) {
+      baselineMs = at;
+      baselineDrawMs = r.drawMs ?? null;
+    }
+    if (fusedMs === null && r.lstmPanels.length >= expectLstm) {
+      fusedMs = at;
+      fusedDrawMs = r.drawMs ?? null;
+      lstmPanels = r.lstmPanels.length;
+      done();
+    }
+  });
+  const node = { workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: workload }, container: 'server' };
+  await vscode.commands.executeCommand('mora.showForecast', node);
+  await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
+  sub.dispose();
+  hist.disable();
+  const stalls = monitor.stop();
+  gcObserver.disconnect();
+  const [at, len] = stalls[0] ?? [0, 0];
+  let stallProfile: Array<[string, number]> | undefined;
+  if (profiler) {
+    const { profile } = (await profiler.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+    profiler.disconnect();
+    // The profile started ~100 ms before the open (its own start-up is not the open's stall).
+    const lead = t0 - profileStarted;
+    stallProfile = profileWindow(profile, lead + at - 2, lead + at + len + TICK_MS + 2);
+  }
+  const inOpen = gcs.filter(([start]) => start >= t0);
+  return {
+    arm, workload, baselineMs, fusedMs, lstmPanels, progressShown, baselineDrawMs, fusedDrawMs,
+    stallMs: len, stallAtMs: at, histMaxMs: hist.max / 1e6, topStalls: stalls.slice(0, 5),
+    gcMaxMs: Math.round(Math.max(0, ...inOpen.map(([, d]) => d))),
+    stallHadGc: inOpen.some(([start, d]) => start - t0 < at + len + TICK_MS && start - t0 + d > at),
+    ...(stallProfile ? { stallProfile } : {}),
+  };
+}
+
+export async function run(): Promise<void> {
+  const out = process.env.MORA_BENCH_VIEW_RESULTS;
+  if (!out) throw new Error('MORA_BENCH_VIEW_RESULTS is not set: run this through npm run bench:view');
+  const cached = process.env.MORA_BENCH_VIEW_CACHED_HOME ?? '';
+  const empty = process.env.MORA_BENCH_VIEW_EMPTY_HOME ?? '';
+  const opens = Number(process.env.MORA_BENCH_VIEW_OPENS ?? 3);
+  const workloads = (process.env.MORA_BENCH_VIEW_WORKLOADS ?? 'cartservice,productcatalogservice,currencyservice').split(',');
+  const results: ViewBenchResults = { opens: [] };
+  const write = (): void => {
+    fs.writeFileSync(`${out}.tmp`, JSON.stringify(results, null, 2));
+    fs.renameSync(`${out}.tmp`, out);
+  };
+  try {
+    const mora = await activateMora();
+    const api = mora as unknown as ForecastApi;
+    // As a user gets there: the MOrA tree shows the shop's workloads (the store computes their recommendations), then a
+    // workload's forecast is opened from it.
+    const nodes = await collectTree(mora, 3);
+    console.log(`[bench:view] MOrA tree expanded: ${nodes.length} nodes`);
+    // Alternating arms, the same workload for both, so machine load drifts hit both alike.
+    for (let i = 0; i < opens; i++) {
+      const w = workloads[i % workloads.length];
+      results.opens.push(await openOnce(api, 'cached', cached, w, 4, 60_000));
+      write();
+      console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
+      results.opens.push(await openOnce(api, 'uncached', empty, w, 2, 180_000));
+      write();
+      console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
+      // The view stays open: the user picks the next workload in the tree.
+      results.opens.push(await openOnce(api, 'switch', cached, workloads[(i + 1) % workloads.length], 4, 60_000));
+      write();
+      console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
+    }
+  } catch (e) {
+    results.error = String((e as Error).stack ?? e);
+    write();
+    throw e;
+  }
+  write();
+}
