@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { demoManifests } from '../../../src/data/demo';
 import { scanManifest } from '../../../src/manifests/scan';
-import type { ForecastViewData, WebviewDescription } from '../../../src/protocol/forecast';
+import type { ForecastViewData, RenderedReport, WebviewDescription } from '../../../src/protocol/forecast';
 import { activateMora, waitFor } from './helpers';
 
 interface ForecastApi {
@@ -16,6 +16,7 @@ interface ForecastApi {
     data(): ForecastViewData | undefined;
     request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
     visible(): boolean;
+    onRendered: vscode.Event<RenderedReport>;
   };
 }
 
@@ -112,5 +113,22 @@ describe('MOrA forecast webview', function () {
     assert.equal(api.forecast.visible(), true);
     const d = await describeWhenDrawn(api);
     assert.ok(d.paintedPixels > 0 && d.points > 100, `redrawn after being hidden (${JSON.stringify(d)})`);
+  });
+
+  it('reports what it painted (protocol message rendered): the four panels, which of them fuse an LSTM', async () => {
+    const api = (await activateMora()) as unknown as ForecastApi;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const reports: RenderedReport[] = [];
+    const sub = api.forecast.onRendered((r) => reports.push(r));
+    try {
+      await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'currencyservice', container: 'server' });
+      const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast'), (r) => r !== undefined);
+      assert.ok(painted, `the webview reported a painted forecast (reports: ${JSON.stringify(reports)})`);
+      assert.deepEqual(painted.panels, ['cpu', 'memory', 'requests', 'replicas']);
+      assert.ok(painted.lstmPanels.every((p) => painted.panels.includes(p)));
+      assert.ok(typeof painted.drawMs === 'number' && painted.drawMs >= 0);
+    } finally {
+      sub.dispose();
+    }
   });
 });
