@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
-import { ShardTeam, liveShardThreads } from '../../src/ml/lstm/shards';
+import { ShardTeam, autoThreads, liveShardThreads } from '../../src/ml/lstm/shards';
 import { train, type WindowSet } from '../../src/ml/lstm/train';
 import { until } from '../harness/wait';
 
@@ -86,6 +86,19 @@ describe('LSTM data-parallel training threads', function () {
     });
     assert.equal(res.cancelled, true);
     await until(async () => liveShardThreads(), (n) => n === 0, 10000, 20);
+  });
+
+  it("'auto' keeps small batches on one thread, and MORA_LSTM_THREADS overrides it", () => {
+    const saved = process.env.MORA_LSTM_THREADS;
+    try {
+      delete process.env.MORA_LSTM_THREADS;
+      assert.equal(autoThreads(32), 1);
+      assert.ok([1, 2].includes(autoThreads(256))); // 2 only with a free core (load-dependent)
+      process.env.MORA_LSTM_THREADS = '3';
+      assert.equal(autoThreads(32), 3);
+    } finally {
+      if (saved === undefined) delete process.env.MORA_LSTM_THREADS; else process.env.MORA_LSTM_THREADS = saved;
+    }
   });
 
   for (const how of ['throw', 'exit'] as const) {

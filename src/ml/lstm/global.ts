@@ -219,7 +219,7 @@ export function trainGlobalLstm(pool: SeriesPool, options: Partial<GlobalLstmOpt
   };
   const net = new LstmNet(config, o.seed);
   const result = train(net, pooled.train, pooled.val.n ? pooled.val : undefined, {
-    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: o.onEpoch, isCancelled: o.isCancelled,
+    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: o.onEpoch, isCancelled: o.isCancelled, threads: 'auto',
   });
   if (result.cancelled) throw new Error('global lstm: training cancelled');
   const state: GlobalLstmState = {

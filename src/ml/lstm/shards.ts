@@ -15,7 +15,7 @@
  * train() calls it when training ends, fails or is cancelled.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DropoutDraws, LstmNet, LstmNetConfig } from './net';
@@ -67,11 +67,17 @@ function shardEntry(): { file: string; execArgv: string[] } | undefined {
 }
 
 /**
- * Threads for `TrainOptions.threads: 'auto'`: 2 at batches of 128 and more when the machine has 2 cores or more and the
- * worker entry is present, else 1 (at batch 32 the per-batch sync would cost about what the split saves).
+ * Threads for `TrainOptions.threads: 'auto'`: 2 at batches of 128 and more when the machine has 2 cores or more, about
+ * one of them free (1-minute load average ≤ cores − 0.5; this training's own thread counts in it) and the worker entry is
+ * present; else 1. At batch 32 the per-batch sync would cost about what the split saves, and on a saturated machine the
+ * second thread buys no CPU, while waiting for it each batch cost 10–20% (docs/BENCHMARKS.md § LSTM training speed).
+ * `MORA_LSTM_THREADS=n` overrides it.
  */
 export function autoThreads(batchSize: number): number {
-  return batchSize >= 128 && availableParallelism() >= 2 && shardEntry() ? 2 : 1;
+  const forced = Number(process.env.MORA_LSTM_THREADS); // set: that many, whatever the batch and load
+  if (forced >= 1) return Math.floor(forced);
+  const cores = availableParallelism();
+  return batchSize >= 128 && cores >= 2 && loadavg()[0] <= cores - 0.5 && shardEntry() ? 2 : 1;
 }
 
 /** Parts smaller than this are not worth a thread (a batch's short tail runs on this thread alone). */
