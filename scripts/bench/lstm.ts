@@ -7,7 +7,9 @@
  * `--stock-epochs 0` skips the (slow) stock model for quick iteration; the default runs it, so ratios come from one process.
  * `--threads`: MOrA wasm-simd also with each batch split over that many threads (shards.ts; the js kernels run on one).
  * `--rounds`: every MOrA variant is trained this many times in turn (fresh from the same weights), so a burst of load
- * from elsewhere hits all variants alike; seconds are the median over rounds of epochs 2..N.
+ * from elsewhere hits all variants alike; seconds are the median over rounds of epochs 2..N. The threaded numbers need a
+ * free core: on a saturated Linux machine (one CPU share per session, sched_autogroup) the second thread gets no CPU —
+ * docs/BENCHMARKS.md § LSTM training speed says how the recorded ones were taken.
  *
  * Data: 1,024 seeded windows of 30 steps × 14 features, 1 output (a noisy function of the window, so loss can fall).
  * For each batch size: seconds per epoch of each path and their ratio, and both loss curves (dropout draws differ,
