@@ -15,8 +15,8 @@ import { defaultKernels } from './arena';
 /** What the LSTM runs on here: MOrA's kernels with WASM SIMD matrix products, or all-TypeScript where WASM SIMD is missing. */
 export function lstmBackend(): string {
   return defaultKernels() === 'wasm-simd'
-    ? 'mora-kernels/wasm-simd (SIMD matrix products and gate kernels in WebAssembly, driven from TypeScript; one thread per worker)'
-    : 'mora-kernels/js (TypeScript over Float32Array; one thread per worker)';
+    ? 'mora-kernels/wasm-simd (SIMD matrix products and gate kernels in WebAssembly, driven from TypeScript; one thread per worker, a global model\'s large batches split over 2 where a core is free)'
+    : 'mora-kernels/js (TypeScript over Float32Array; one thread per worker, a global model\'s large batches split over 2 where a core is free)';
 }
 
 export async function pickTfBackend(tf: typeof tfType, prefer: 'node' | 'wasm' | 'cpu' = 'node', wasmDir?: string): Promise<string> {
