@@ -41,6 +41,27 @@ describe('confidence (CPU): the share of its own past days on which the value ke
     assert.equal(confidenceOf('cpu', alpha, [], 1), 0.2);
   });
 
+  it('a weekly workload: the weekday that missed before reads low, the day before it no longer reads highest', () => {
+    // 21 calibration days, day 0 a Monday; every Monday a batch run pushes the day above the target. The next day
+    // (index 21) is a Monday again. The share over all days (19 of 21 kept) read ≈ 0.8 — highest exactly there, after a
+    // clean week. The Monday record (3 of 3 missed) predicted the past days better, so it decides.
+    const quiet = Array.from({ length: 144 }, (_, i) => 0.5 + 0.3 * (i % 10) / 10);
+    const busy = quiet.map((x, i) => (i < 40 ? 1.5 : x));
+    const weekly = Array.from({ length: 21 }, (_, d) => day(d % 7 === 0 ? busy : quiet));
+    const monday = confidenceOf('cpu', alpha, weekly, 1);
+    assert.ok(monday < 0.5, `Monday after three missed Mondays: ${monday.toFixed(3)}`);
+    // Tuesday (the history one day on): every Tuesday kept.
+    const tuesday = confidenceOf('cpu', alpha, [...weekly, day(busy)], 1);
+    assert.ok(tuesday >= 0.8, `Tuesday: ${tuesday.toFixed(3)}`);
+    // No weekly pattern (misses on random days): the share over all days, as before, within a few points.
+    const r = rng(42);
+    const missed = Array.from({ length: 28 }, () => r() < 0.3);
+    let kept = 0, total = 0;
+    missed.forEach((m, j) => { const w = Math.pow(2, -(27 - j) / 14); total += w; if (!m) kept += w; });
+    const c = confidenceOf('cpu', alpha, missed.map((m) => day(m ? busy : quiet)), 1);
+    assert.ok(Math.abs(c - (kept + 1) / (total + 2)) < 0.05, `${c.toFixed(3)} vs ${((kept + 1) / (total + 2)).toFixed(3)}`);
+  });
+
   it('on a replay, days rated ≥ 0.8 miss the target less than half as often as days rated < 0.5', () => {
     // Three kinds of workload, 4 of each, 40 days at 10 min. Bursty: a quiet level, and on one day in ten a batch run at
     // 4× for 12 hours (5% of the time: the exceedance a 5% target allows) — it spends it on those days and keeps on the others. Steady: the same level with

@@ -21,6 +21,15 @@ const KEPT_HALF_LIFE_DAYS = 14;
  * ≈0.5; a bursty one keeps on most days and misses whole days rarely. (An earlier score from the dispersion of the ratios
  * rated the steady series highest, and its high-confidence days missed more often than its low ones.)
  *
+ * Weekly workloads: where the days that miss come on the same weekdays (a cluster whose batch peaks fall on Mondays), the
+ * share over all days is highest the day before the peak, after a run of kept days — so it rated the days that then missed
+ * highest (the two cluster CPU averages: high / low 1.68). A second estimate, the same weekday's record (days 7, 14, 21 … back)
+ * with the share over all days as its prior worth two pseudo-days, is averaged in by how well each predicted the series'
+ * own past days (Bayesian model averaging on their one-step-ahead predictive likelihood, Dawid's prequential approach),
+ * from two weeks of calibration days on (before, no weekday has been predicted once): a series whose days do not follow
+ * the week keeps the share over all days; one that does moves to its weekday's record.
+ * Days are counted back by index (the calibration days are consecutive but for days with an idle base, which are left out).
+ *
  * Memory (an OOM day is rare, so few past days ever missed): calibration days n / (n + 4) × the stability of the recent
  * peak ratios 1 / (1 + (sd / 0.3)²) (log peak ratios over the last 7 days) × ½ for each OOM day the rule had over the
  * last 14 days.
@@ -29,13 +38,24 @@ export function confidenceOf(kind: ResourceKind, alpha: number, cal: readonly Ca
   const n = cal.length;
   if (n === 0) return 0.2;
   if (kind === 'cpu') {
-    let kept = 0, total = 0;
-    for (let j = 0; j < n; j++) {
-      const w = Math.pow(2, -(n - 1 - j) / KEPT_HALF_LIFE_DAYS);
-      total += w;
-      if (cal[j].ratios.length > 0 && countAbove(cal[j].ratios, k) / cal[j].ratios.length <= alpha) kept += w;
+    const kept = cal.map((d) => d.ratios.length > 0 && countAbove(d.ratios, k) / d.ratios.length <= alpha);
+    // Each estimate of day m from days 0 … m − 1, and their log predictive likelihood over the past days (from the first
+    // day with a same-weekday day before it: until then the two are equal). The recency-weighted sums run forward:
+    // each day older multiplies the weights by `decay`.
+    const decay = Math.pow(2, -1 / KEPT_HALF_LIFE_DAYS);
+    let keptW = 0, totalW = 0, logAll = 0, logWeek = 0;
+    for (let m = 0; m <= n; m++) {
+      const all = (keptW + 1) / (totalW + 2), week = weekdayShare(kept, m, all);
+      if (m === n) {
+        // Until each weekday has been predicted once (two weeks of days), a one-day weekday record against a few days of
+        // evidence would swing the confidence by a day a week ago: the share over all days alone.
+        const wWeek = n >= 2 * WEEK ? 1 / (1 + Math.exp(logAll - logWeek)) : 0;
+        return (1 - wWeek) * all + wWeek * week;
+      }
+      if (m >= WEEK) { logAll += Math.log(kept[m] ? all : 1 - all); logWeek += Math.log(kept[m] ? week : 1 - week); }
+      keptW = keptW * decay + (kept[m] ? 1 : 0);
+      totalW = totalW * decay + 1;
     }
-    return (kept + 1) / (total + 2);
   }
   const history = n / (n + 4);
   const xs = cal.slice(-7).map((d) => Math.log(Math.max(1e-12, d.peakRatio)));
@@ -45,6 +65,15 @@ export function confidenceOf(kind: ResourceKind, alpha: number, cal: readonly Ca
   const stability = 1 / (1 + (sd / s0) ** 2);
   const misses = Math.pow(0.5, cal.slice(-14).filter((d) => d.achieved > 0).length);
   return Math.max(0, Math.min(1, history * stability * misses));
+}
+
+const WEEK = 7;
+
+/** Day m's weekday record (days m − 7, m − 14, …), with `prior` (the share over all days) worth two pseudo-days. */
+function weekdayShare(kept: readonly boolean[], m: number, prior: number): number {
+  let k = 0, count = 0;
+  for (let j = m - WEEK; j >= 0; j -= WEEK) { count++; if (kept[j]) k++; }
+  return (k + 2 * prior) / (count + 2);
 }
 
 function countAbove(sorted: Float64Array, x: number): number {
