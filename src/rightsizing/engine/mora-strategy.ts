@@ -18,6 +18,8 @@
  *   cap:  value ≤ the highest usage seen (CPU: base window; memory: 28 days) × the prior margin at α, so a day that
  *         jumped from idle to busy cannot multiply the value by hundreds.
  *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
+ *   adaptive level (option `aci`, CPU, off by default): k is read at a working level α_t that each completed day moves by
+ *         the series' own miss of the value applied (aci.ts, adaptive conformal inference), not at α itself.
  *
  * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (confidence.ts `confidenceOf`):
  * it falls with few calibration days, dispersed recent ratios, a margin below 1 (CPU) and recent OOM days (memory).
@@ -29,6 +31,7 @@ import { quantileSorted } from '../../core/stats';
 import { seasonalMedianAt } from '../../ml/seasonal-baseline';
 import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
 import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { AdaptiveLevel, ACI_CLAMP, ACI_GAMMA } from './aci';
 import { confidenceOf } from './confidence';
 import { DEFAULT_RISK } from './policy';
 
@@ -74,11 +77,27 @@ export interface MoraStrategyOptions {
   cpuBaseRiskFactor?: number;
   /** CPU: a floor on the window base's quantile (0 = none; never above 1 − α): with a large factor, the base is this body quantile. */
   cpuBaseQuantile?: number;
+  /**
+   * Adaptive conformal inference (aci.ts; Gibbs & Candès 2021): k is read at a working level α_t that each completed day
+   * moves by the series' own realised miss of the value applied (CPU: its share of samples above; memory: an OOM day), so
+   * the series' long-run miss rate is held at α under any shift. CPU only (memory with `aciMemory`); off by default: it
+   * tightens each series' calibration but costs waste at the same risk on every group (docs/ENGINE.md § Risk, "Adaptive level").
+   */
+  aci?: boolean;
+  /**
+   * Memory too: an OOM day is one event, and a 1% target repays one with ~100 safe days, so on 2–4 weeks of days the level
+   * only swings (cluster memory at 1%: 4.55% OOM days with it, 0 without). For measurement only.
+   */
+  aciMemory?: boolean;
+  /** ACI step γ of α_{t+1} = α_t + γ(α − err_t) (default ACI_GAMMA, derived in aci.ts). */
+  aciGamma?: number;
+  /** ACI clamp: the working level stays within [α / this, min(ACI_MAX_LEVEL, α × this)] (default ACI_CLAMP). */
+  aciClamp?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -109,6 +128,8 @@ export interface MoraExplanation {
   windowDays: number;
   /** The risk target α the margin is calibrated to. */
   risk: number;
+  /** The level k was read at: α, or with ACI the working level α_t the series' own misses moved it to. */
+  level: number;
   /** What the calibration on the series' own past expects at base × margin (≈ α; higher where the cap bound k). */
   expected: number;
   confidence: number;
@@ -126,10 +147,16 @@ export class MoraStrategy implements SizingStrategy {
   private readonly cal: CalibrationDay[] = [];
   /** What the value the rule applied wasted and exceeded on each completed day it had a value for, oldest first (a fleet budget's curve). */
   private readonly track: TrackDay[] = [];
+  /** The working level k is read at (ACI), or undefined: k is read at α. */
+  private readonly adaptive?: AdaptiveLevel;
 
   constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}) {
     this.o = { ...MORA_DEFAULTS[kind], ...stripUndefined(options) };
+    if (this.o.aci && (kind === 'cpu' || this.o.aciMemory)) this.adaptive = new AdaptiveLevel(this.o.risk, this.o.aciGamma, this.o.aciClamp);
   }
+
+  /** The level k is read at: the target α, or ACI's working level. */
+  private get level(): number { return this.adaptive?.level ?? this.o.risk; }
 
   /** The risk target α. */
   get risk(): number { return this.o.risk; }
@@ -150,7 +177,7 @@ export class MoraStrategy implements SizingStrategy {
     const value = e.base * e.margin;
     // Bounds: the base (k = 1) and the value at a ten times tighter target (what a cautious user would pick).
     const day = Math.floor(now / DAY) * DAY;
-    const upper = Math.max(value, e.base * this.marginAt(Math.max(1e-4, this.o.risk / 10), this.pendingV, e.base, day).k);
+    const upper = Math.max(value, e.base * this.marginAt(Math.max(1e-4, this.level / 10), this.pendingV, e.base, day).k);
     return { value, lower: Math.min(value, e.base), upper, risk: this.o.risk, confidence: e.confidence };
   }
 
@@ -161,10 +188,10 @@ export class MoraStrategy implements SizingStrategy {
     const day = Math.floor(now / DAY) * DAY;
     const base = this.base(this.days.length, this.pendingV, day);
     if (!Number.isFinite(base) || base < 0) return undefined;
-    const m = this.marginAt(this.o.risk, this.pendingV, base, day);
+    const m = this.marginAt(this.level, this.pendingV, base, day);
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
-      risk: this.o.risk, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
+      risk: this.o.risk, level: this.level, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
     };
   }
 
@@ -255,9 +282,11 @@ export class MoraStrategy implements SizingStrategy {
     // own under-coverage (day-to-day level changes) has to be fixed first (docs/ENGINE.md § Risk).
     // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence, and with its waste the
     // track record a fleet budget reads (an idle base applies 0: that day is recorded too).
-    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.o.risk, [], base, this.pendingStart).k : base === 0 ? 0 : NaN;
+    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.level, [], base, this.pendingStart).k : base === 0 ? 0 : NaN;
     let above = 0;
     for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
+    // ACI: the day's realised miss of the value applied moves the level the next day's k is read at.
+    if (Number.isFinite(applied)) this.adaptive?.update(this.kind === 'cpu' ? above / n : above > 0 ? 1 : 0);
     if (Number.isFinite(applied)) {
       let usage = 0, waste = 0;
       for (let i = 0; i < sorted.length; i++) { usage += sorted[i]; if (sorted[i] <= applied) waste += applied - sorted[i]; }
