@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { Rng } from '../../src/core/random';
 import { LstmNet, type LstmNetConfig } from '../../src/ml/lstm/net';
 import { ShardTeam, autoThreads, liveShardThreads } from '../../src/ml/lstm/shards';
@@ -99,6 +100,12 @@ describe('LSTM data-parallel training threads', function () {
     } finally {
       if (saved === undefined) delete process.env.MORA_LSTM_THREADS; else process.env.MORA_LSTM_THREADS = saved;
     }
+  });
+
+  it('a worker entry that cannot load is an error naming it (not a wait for the start deadline)', () => {
+    const net = new LstmNet(config, 9);
+    assert.throws(() => new ShardTeam(net, 2, 16, { entry: join(__dirname, 'no-such-shard-worker.js') }),
+      /training thread failed: cannot load .*no-such-shard-worker\.js/);
   });
 
   for (const how of ['throw', 'exit'] as const) {

@@ -12,12 +12,8 @@ const ctrl = new Int32Array(data.block, 0, CTRL.words);
 const meta = new Float64Array(data.block, CTRL.words * 4, META.words);
 data.port.unref(); // errors go out on it, but it must not keep the thread alive after the loop ends
 
-// Whatever ends this thread (an exception, process.exit, the end of the loop), the owner sees it in the state word.
-process.on('exit', () => {
-  if (Atomics.load(ctrl, CTRL.state) === STATE.running) Atomics.store(ctrl, CTRL.state, STATE.exited);
-  Atomics.notify(ctrl, CTRL.done);
-  Atomics.notify(ctrl, CTRL.ready);
-});
+// Whatever ends this thread (an exception, process.exit, the end of the loop), the owner sees it in the state word:
+// the loader (shards.ts) set that up before this file was loaded.
 
 function fail(e: unknown): void {
   data.port.postMessage({ error: e instanceof Error ? e.message : String(e) });

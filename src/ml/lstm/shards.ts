@@ -104,8 +104,8 @@ export class ShardTeam {
   private closed = false;
 
   /** Starts `threads − 1` workers for `net`'s shape; parts have at most `maxRows` windows. */
-  constructor(net: LstmNet, threads: number, maxRows: number, options: { failAt?: FailAt; startTimeoutMs?: number } = {}) {
-    const entry = shardEntry();
+  constructor(net: LstmNet, threads: number, maxRows: number, options: { failAt?: FailAt; startTimeoutMs?: number; entry?: string } = {}) {
+    const entry = options.entry ? { file: options.entry, execArgv: options.entry.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] } : shardEntry();
     if (!entry) throw new Error('lstm: training threads need the shard worker (dist/lstm-shard.js or src/ml/lstm/shard-worker.ts), which is missing');
     this.config = net.config;
     this.maxRows = maxRows;
@@ -117,7 +117,7 @@ export class ShardTeam {
         const block = new SharedArrayBuffer(L.bytes);
         const { port1, port2 } = new MessageChannel();
         const data: ShardWorkerData = { config: net.config, kernels: net.kernels, maxRows, params: paramsBuf, block, port: port2, failAt: options.failAt };
-        const worker = new Worker(entry.file, { workerData: data, transferList: [port2], execArgv: entry.execArgv, stdout: false, stderr: false });
+        const worker = new Worker(loader(entry.file), { eval: true, workerData: data, transferList: [port2], execArgv: entry.execArgv, stdout: false, stderr: false });
         const w: ShardWorker = {
           worker, port: port1, seq: 0,
           ctrl: new Int32Array(block, 0, CTRL.words), meta: new Float64Array(block, CTRL.words * 4, META.words),
@@ -257,6 +257,24 @@ export class ShardTeam {
     this.close();
     throw new Error(`lstm: a training thread failed: ${why}`);
   }
+}
+
+/**
+ * The worker's first code: it marks the state word on exit before loading the entry, and reports a failure to load it,
+ * so a missing or broken entry is an immediate error here rather than a wait for the start deadline (this thread is
+ * blocked and would not see the Worker's 'error' event).
+ */
+function loader(file: string): string {
+  return `const { workerData } = require('node:worker_threads');
+const ctrl = new Int32Array(workerData.block, 0, ${CTRL.words});
+process.on('exit', () => {
+  if (Atomics.load(ctrl, ${CTRL.state}) === ${STATE.running}) Atomics.store(ctrl, ${CTRL.state}, ${STATE.exited});
+  Atomics.notify(ctrl, ${CTRL.ready}); Atomics.notify(ctrl, ${CTRL.done});
+});
+try { require(${JSON.stringify(file)}); } catch (e) {
+  workerData.port.postMessage({ error: 'cannot load ' + ${JSON.stringify(file)} + ': ' + (e && e.message) });
+  Atomics.store(ctrl, ${CTRL.state}, ${STATE.failed}); Atomics.notify(ctrl, ${CTRL.ready});
+}`;
 }
 
 function replay(draws: number[]): DropoutDraws {
