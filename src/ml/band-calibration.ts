@@ -27,7 +27,14 @@
  * episode, and an hour-ahead band, which the last hours decide, leans wherever the recent past sits. When the windows
  * carry `scale` (the error level known at their origin, `localScales`) and the options carry the level now, buckets up
  * to `localLeads` take the conformal quantile of |r| / scale, times the level now; windows without a scale are left out
- * of those buckets, and without a positive level now the bucket stays unnormalised.
+ * of those buckets, and without a level now the bucket stays unnormalised.
+ *
+ * A level now of exactly 0 (the last hours were forecast exactly: a counter or a disk sitting at one value) cannot be
+ * divided by; those buckets take the plain quantile of |r| over the windows that followed such a stretch too (scale 0 —
+ * a Mondrian stratum, Vovk et al. 2005 § 4.5), when they hold at least `minResiduals` residuals. Before, they fell back
+ * to |r| pooled over every window, most of them after an episode of errors: on bench:forecast's one-hour runs a flat
+ * disk-write trace (nab_ec2_disk_write_bytes_1ef3de, 80% of its hour-ahead residuals exactly 0) got a band ±2 of its MASE
+ * scales wide around a value it then kept exactly.
  */
 
 export interface CalibrationWindow {
@@ -85,7 +92,7 @@ export function localScales(windows: readonly CalibrationWindow[], span: number)
 
 export interface BandBucket {
   fromLead: number; toLead: number; residuals: number; lower: number; upper: number;
-  /** Set when the bucket was normalised: the error level now its quantiles were multiplied by. */
+  /** Set when the bucket was normalised: the error level now its quantiles were multiplied by (0: the exact-stretch stratum). */
   scale?: number;
 }
 
@@ -147,7 +154,11 @@ export function calibrateBand(
   const raw = residualsByLead(windows);
   const total = raw.reduce((s, r) => s + r.length, 0);
   if (total === 0) return undefined;
-  const scaled = o.scale !== undefined && o.scale > 0 && Number.isFinite(o.scale) ? residualsByLead(windows, true) : [];
+  const positive = o.scale !== undefined && o.scale > 0 && Number.isFinite(o.scale);
+  // Level now 0: the stratum of windows whose own level was 0, unnormalised (enough of them, else the pooled band).
+  const exact = o.scale === 0 ? residualsByLead(windows.filter((w) => w.scale === 0)) : [];
+  const stratum = exact.reduce((s, r) => s + r.length, 0) >= o.minResiduals;
+  const scaled = positive ? residualsByLead(windows, true) : stratum ? exact : [];
   const lower = new Float64Array(H), upper = new Float64Array(H);
   const buckets: BandBucket[] = [];
   const edges = [...o.bucketEdges.filter((e) => e >= 1), Infinity];
@@ -157,7 +168,7 @@ export function calibrateBand(
     const to = Math.min(edge, H);
     // Short leads by the error level when every lead of the bucket is short and there are normalised residuals.
     const local = edge <= o.localLeads && scaled.some((r) => r.length > 0);
-    const byLead = local ? scaled : raw, unit = local ? o.scale! : 1;
+    const byLead = local ? scaled : raw, unit = local && positive ? o.scale! : 1;
     const L = byLead.length;
     // The bucket's leads that some window reached; beyond every window, the longest leads.
     let a = Math.min(from, L), b = Math.min(to, L);
@@ -172,7 +183,7 @@ export function calibrateBand(
     for (let j = a; j <= b; j++) pool.push(...byLead[j - 1]);
     const c = conformalOffsets(pool, o.level, o.symmetric);
     const q = { lower: c.lower * unit, upper: c.upper * unit };
-    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, ...(local ? { scale: unit } : {}) });
+    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, ...(local ? { scale: positive ? unit : 0 } : {}) });
     for (let i = from - 1; i < to; i++) {
       lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
       upper[i] = mean[i] + q.upper;

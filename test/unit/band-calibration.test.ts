@@ -125,6 +125,47 @@ describe('band calibration (split conformal on holdout residuals)', () => {
     assert.equal(local.calibration.buckets[0].scale, 1.5);
   });
 
+  it('after an exact stretch (level now 0): the windows that followed one, not |r| pooled over the episodes', () => {
+    // 300 series of hour-long windows over 14 days: a value that sits still (forecast exactly) and, at random hours
+    // (5%), an episode of 2–6 hours with errors of σ = 10. The next hour follows an exact stretch. Pooled over two weeks the
+    // band takes the episodes' errors (±16 or so) around a value that stays put 95% of the time; the stratum of hours
+    // that followed an exact stretch says how often one then broke.
+    const rng = new Rng(11);
+    const h = 12, count = 14 * 24;
+    let covered = 0, points = 0, width = 0, pooledWidth = 0, stratumBands = 0;
+    for (let s = 0; s < 300; s++) {
+      const noisy: boolean[] = [];
+      while (noisy.length < count) {
+        if (rng.next() < 0.05) for (let e = 2 + Math.floor(rng.next() * 5); e > 0; e--) noisy.push(true);
+        else noisy.push(false);
+      }
+      noisy.length = count;
+      noisy.push(false, false, false, false, false, false, false, false, false, false, false, false); // the last 12 h exact
+      const window = (on: boolean): CalibrationWindow => ({ forecast: new Float64Array(h), actual: Float64Array.from({ length: h }, () => (on ? 10 * rng.normal() : 0)) });
+      const past = noisy.map(window).reverse(); // newest first
+      const next = window(rng.next() < 0.05);
+      const local = localScales(past, 12);
+      assert.equal(local.now, 0);
+      const b = calibrateBand(new Float64Array(h), past.map((w, i) => ({ ...w, scale: local.scales[i] })), { symmetric: true, scale: local.now })!;
+      const pooled = calibrateBand(new Float64Array(h), past, { symmetric: true })!;
+      if (b.calibration.buckets.every((k) => k.scale === 0)) stratumBands++;
+      for (let i = 0; i < h; i++) {
+        covered += next.actual[i] >= b.lower[i] && next.actual[i] <= b.upper[i] ? 1 : 0;
+        points++;
+        width += b.upper[i] - b.lower[i];
+        pooledWidth += pooled.upper[i] - pooled.lower[i];
+      }
+    }
+    if (process.env.MORA_TEST_VERBOSE) console.log({ coverage: covered / points, width: width / points, pooledWidth: pooledWidth / points });
+    assert.equal(stratumBands, 300);
+    assert.ok(covered / points >= 0.88, `coverage ${(covered / points).toFixed(3)}`);
+    // Before, the pooled band: as wide as the episodes, around a value that then stayed put.
+    assert.ok(width < 0.2 * pooledWidth, `width ${(width / points).toFixed(2)} vs pooled ${(pooledWidth / points).toFixed(2)}`);
+    // Too few windows after exact stretches (fewer residuals than minResiduals): the pooled band, as before.
+    const few: CalibrationWindow[] = [{ forecast: [0, 0], actual: [0, 0], scale: 0 }, { forecast: [0, 0], actual: [5, -5], scale: 2 }];
+    assert.deepEqual(Array.from(calibrateBand([0, 0], few, { scale: 0, symmetric: true })!.upper), [5, 5]);
+  });
+
   it('degenerate input: a flat series gives a zero-width band, NaNs are skipped, no residual gives no band', () => {
     const flat = calibrateBand(new Float64Array(12).fill(5), [{ forecast: new Float64Array(12).fill(5), actual: new Float64Array(12).fill(5) }])!;
     assert.deepEqual([...flat.lower, ...flat.upper], new Array(24).fill(5));
