@@ -52,7 +52,7 @@ describe('the CLI packed with npm pack and installed from the tarball', function
 
   it('the tarball holds bin/mora.js and the bundle it runs, not the TypeScript sources', () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ['bin/mora.js', 'dist/cli.js', 'package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
+    for (const f of ['bin/mora.js', 'dist/cli.js', 'dist/lstm-shard.js', 'package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
     assert.deepEqual(files.filter((f) => f.endsWith('.ts') || f.startsWith('src/') || f.startsWith('test/')), []);
     const installed = path.join(prefix, 'lib', 'node_modules', 'mora');
     assert.ok(fs.existsSync(path.join(installed, 'dist', 'cli.js')));
