@@ -6,7 +6,9 @@ import type { Series } from '../../core/series';
 import type { ResourceKind } from '../baselines/strategy';
 import { DEFAULT_RISK } from '../engine/policy';
 import { replayFleet, type FleetDay, type FleetReplayOptions } from './fleet';
-import { replay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
+import { days as replayDays, replay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
+import { FleetTailPool } from '../engine/fleet-tail';
+import { MORA_DEFAULTS, MoraStrategy } from '../engine/mora-strategy';
 import { meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
 import { createStrategy, FLEET_STRATEGIES, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
 
@@ -42,6 +44,31 @@ export interface BacktestOptions extends ReplayOptions, StrategyContext {
   fleet?: Pick<FleetReplayOptions, 'cap' | 'lookbackDays' | 'minDays' | 'curveSource' | 'halfLifeDays'>;
 }
 
+const DAY = 86400;
+const firstDayOf = (s: Series): number => (s.t.length ? Math.floor(s.t[0] / DAY) * DAY : 0);
+
+/**
+ * Per MOrA spec, the pool of every series' calibration days at its target (engine/fleet-tail.ts), aligned by replay day
+ * as the fleet budget aligns them (day k of each series' own replay). A rule's calibration ratios do not depend on its
+ * margin (the base is the window's quantile), so one plain replay per series and target gives exactly the days the
+ * pooled rules would make; each series later reads only the other series' days before its own replay day.
+ */
+function fleetTailPools(inputs: readonly BacktestInput[], kind: ResourceKind, specs: ReadonlyArray<StrategyName | StrategySpec>, options: BacktestOptions): Array<FleetTailPool | undefined> {
+  return specs.map((spec) => {
+    if ((typeof spec === 'string' ? spec : spec.name) !== 'mora') return undefined;
+    const risk = (typeof spec === 'string' ? undefined : spec.risk) ?? options.mora?.risk ?? DEFAULT_RISK[kind];
+    const mora = { ...options.mora, risk, fleetTail: false, aci: false };
+    const pool = new FleetTailPool(mora.historyDays ?? MORA_DEFAULTS[kind].historyDays);
+    inputs.forEach((input, i) => {
+      const first = firstDayOf(input.series);
+      const rule = new MoraStrategy(kind, mora);
+      rule.onCalibrationDay = (day, ratios) => pool.add(i, first, day, ratios);
+      for (const d of replayDays(input.series, options)) if (d.t.length > 0) rule.observe(d.t, d.v);
+    });
+    return pool;
+  });
+}
+
 /** Strategies by name, or as specs (`{ name: 'mora', risk: 0.05 }` replays as `mora@cpu-risk=0.05`). */
 export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind, specs: ReadonlyArray<StrategyName | StrategySpec>, options: BacktestOptions = {}): BacktestResult {
   const t0 = performance.now();
@@ -55,8 +82,10 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
     for (const d of r.days) rows.push({ series, dayStart: d.dayStart, strategy: r.strategy, value: d.value });
     perSeries.push({ series, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(options.keepDays ? { days: r.days } : {}) });
   };
+  // MOrA's `fleetTail` (CPU): each target's rule reads the other series' calibration days before its own replay day.
+  const pools = kind === 'cpu' && options.mora?.fleetTail ? fleetTailPools(inputs, kind, one, options) : undefined;
   inputs.forEach((input, i) => {
-    const strategies = one.map((n) => createStrategy(n, kind, options));
+    const strategies = one.map((n, q) => createStrategy(n, kind, { ...options, fleetTail: pools?.[q]?.tailFor(i, firstDayOf(input.series)) }));
     const res = replay(input.series, strategies, options);
     // Results are keyed by the label, whatever name the strategy object gives itself.
     res.forEach((r, k) => { r.strategy = oneNames[k]; });

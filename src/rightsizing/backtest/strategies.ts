@@ -7,6 +7,7 @@ import { KrrStrategy } from '../baselines/krr';
 import type { ResourceKind, SizingStrategy, StrategyValue } from '../baselines/strategy';
 import { VpaStrategy } from '../baselines/vpa';
 import { ForecastGuardedStrategy } from '../engine/forecast-strategy';
+import type { FleetTail } from '../engine/fleet-tail';
 import { MoraStrategy, type MoraStrategyOptions } from '../engine/mora-strategy';
 import { Prophet } from '../../ml/prophet';
 
@@ -27,6 +28,8 @@ export function isStrategyName(s: string): s is StrategyName {
 export interface StrategyContext {
   /** Options for the MOrA strategy (forecaster, margins). */
   mora?: MoraStrategyOptions;
+  /** The other workloads' calibration ratios for MOrA's `fleetTail` option (engine/fleet-tail.ts); the backtest fills it per series. */
+  fleetTail?: FleetTail;
 }
 
 /** A strategy to replay: a known name, optionally (MOrA only) with a risk target. */
@@ -61,13 +64,13 @@ export function createStrategy(spec: StrategyName | StrategySpec, kind: Resource
   const s: StrategySpec = typeof spec === 'string' ? { name: spec } : spec;
   // `risk` is MoraStrategyOptions.risk (the calibrated rule's target); cast so this compiles before and after it exists.
   const mora = (s.risk === undefined ? ctx.mora : { ...ctx.mora, risk: s.risk }) as MoraStrategyOptions | undefined;
-  const st = create(s.name, kind, mora);
+  const st = create(s.name, kind, mora, ctx.fleetTail);
   return s.risk === undefined ? st : labelled(st, strategyLabel(s, kind), s.risk);
 }
 
-function create(name: StrategyName, kind: ResourceKind, mora: MoraStrategyOptions | undefined): SizingStrategy {
+function create(name: StrategyName, kind: ResourceKind, mora: MoraStrategyOptions | undefined, fleetTail?: FleetTail): SizingStrategy {
   switch (name) {
-    case 'mora': return new MoraStrategy(kind, mora);
+    case 'mora': return new MoraStrategy(kind, mora, fleetTail);
     case 'vpa': return new VpaStrategy(kind);
     case 'krr': return new KrrStrategy(kind, { variant: 'simple' });
     case 'krr-limit': return new KrrStrategy(kind, { variant: 'simple_limit' });

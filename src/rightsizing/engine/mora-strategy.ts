@@ -33,9 +33,11 @@ import { weightedQuantile, type ResourceKind, type SizingStrategy, type Strategy
 import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
 import { AdaptiveLevel, ACI_CLAMP, ACI_GAMMA } from './aci';
 import { confidenceOf } from './confidence';
+import { fleetTailDays, pooledCpuMargin, type FleetTail } from './fleet-tail';
 import { DEFAULT_RISK } from './policy';
 
 const DAY = 86400;
+const day0 = (t: number): number => Math.floor(t / DAY) * DAY;
 
 export interface MoraStrategyOptions {
   /** The risk target α (CPU: share of samples above the request; memory: share of OOM days). Default DEFAULT_RISK[kind]. */
@@ -93,11 +95,20 @@ export interface MoraStrategyOptions {
   aciGamma?: number;
   /** ACI clamp: the working level stays within [α / this, min(ACI_MAX_LEVEL, α × this)] (default ACI_CLAMP). */
   aciClamp?: number;
+  /**
+   * CPU: borrow the tail from the fleet (fleet-tail.ts): k is read off the mixture of the series' own calibration ratios,
+   * weighted n/(n + n0), and the other workloads' (a FleetTail given to the constructor), so a series with few days does
+   * not size as if its days could never do worse than they have. Without a FleetTail it changes nothing. Off by default
+   * (docs/ENGINE.md § Risk, "Borrowing the fleet's tail").
+   */
+  fleetTail?: boolean;
+  /** n0 of the shrinkage in days (0 = 1/α − 1, the days at which an event of probability α is identifiable). */
+  fleetTailDays?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -149,8 +160,11 @@ export class MoraStrategy implements SizingStrategy {
   private readonly track: TrackDay[] = [];
   /** The working level k is read at (ACI), or undefined: k is read at α. */
   private readonly adaptive?: AdaptiveLevel;
+  /** Called with each calibration day as it is made (the day's start and its ratios, ascending): how a fleet pool is filled. */
+  onCalibrationDay?: (day: number, ratios: Float64Array) => void;
 
-  constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}) {
+  /** `fleet`: the other workloads' calibration ratios, read when `fleetTail` is on (CPU). */
+  constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}, private readonly fleet?: FleetTail) {
     this.o = { ...MORA_DEFAULTS[kind], ...stripUndefined(options) };
     if (this.o.aci && (kind === 'cpu' || this.o.aciMemory)) this.adaptive = new AdaptiveLevel(this.o.risk, this.o.aciGamma, this.o.aciClamp);
   }
@@ -235,18 +249,29 @@ export class MoraStrategy implements SizingStrategy {
     const k = value / e.base;
     // Cold start: nothing to measure against; the prior margin stands for the target.
     if (this.cal.length === 0) return this.o.risk;
-    return this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, k).expected : memoryMargin(this.cal, 0, k).expected;
+    return this.marginOf(0, day0(now), k).expected;
+  }
+
+  /** The calibration's margin at level alpha (or its expected risk at atK): the series' own, or mixed with the fleet's tail. */
+  private marginOf(alpha: number, day: number, atK?: number): { k: number; expected: number } {
+    if (this.kind === 'memory') return memoryMargin(this.cal, alpha, atK);
+    const fleet = this.fleet;
+    if (this.o.fleetTail && fleet) {
+      // n0 from the target (the level read only moves with ACI).
+      return pooledCpuMargin(this.cal, alpha, (x) => fleet.above(x, day), fleetTailDays(this.o.risk, this.o.fleetTailDays), atK);
+    }
+    return cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays, atK);
   }
 
   private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number } {
     if (this.cal.length === 0) return { k: priorMargin(this.kind, alpha), expected: this.o.risk };
-    const m = this.kind === 'cpu' ? cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays) : memoryMargin(this.cal, alpha);
+    const m = this.marginOf(alpha, day);
     // Cap: never above the highest usage seen (CPU: in the base window; memory: in the kept history) × the prior margin at α.
     // A day that jumped from idle to busy gives ratios of hundreds; multiplying the new, already raised base by them would
     // size for a level never seen.
     const cap = base > 0 ? (this.peakSeen(partial, day) * priorMargin(this.kind, alpha)) / base : Infinity;
     if (!(m.k > cap)) return m;
-    return { k: cap, expected: this.kind === 'cpu' ? cpuMargin(this.cal, 0, this.o.calibrationHalfLifeDays, cap).expected : memoryMargin(this.cal, 0, cap).expected };
+    return { k: cap, expected: this.marginOf(0, day, cap).expected };
   }
 
   private peakSeen(partial: readonly number[], day: number): number {
@@ -296,6 +321,7 @@ export class MoraStrategy implements SizingStrategy {
       const ratios = new Float64Array(sorted.length);
       for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
       this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
+      this.onCalibrationDay?.(this.pendingStart, ratios);
     }
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
