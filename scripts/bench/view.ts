@@ -8,7 +8,8 @@
 //    the CLI, `mora demo -m fused`, as a user would; a second, empty cache folder is the uncached arm.
 // 2. Starts code-server + headless Chromium (test/harness, as npm run test:vscode) with test/vscode/bench/view-host.ts as the
 //    extension host's test entry: it opens a new view with mora.showForecast, cached then uncached on the same workload,
-//    then switches the open view to the next workload (`switch`, model cached), and times what the webview reports
+//    then switches the open view to the next workload (`switch`, model cached), then hides the view behind a text editor in
+//    its group and picks a third workload (`reveal`: the view is shown again and switched), and times what the webview reports
 //    having painted (protocol message `rendered`), while watching the extension host's event loop.
 // 3. Prints per-open rows and a table per arm (median and worst), with the ratios cached/uncached.
 // Wall times suffer when other processes compete for the 2 cores: the load average is printed with the results.
@@ -103,7 +104,7 @@ function report(results: ViewBenchResults): void {
   for (const o of results.opens) {
     if (o.stallProfile) console.log(`  ${o.arm} ${o.workload}: longest stall ${o.stallMs} ms at ${o.stallAtMs} ms — ${o.stallProfile.map(([f, ms]) => `${f} ${ms} ms`).join('; ')}`);
   }
-  const arms = ['cached', 'uncached', 'switch'] as const;
+  const arms = ['cached', 'uncached', 'switch', 'reveal'] as const;
   const stats = Object.fromEntries(arms.map((arm) => {
     const os_ = results.opens.filter((o) => o.arm === arm);
     const base = os_.map((o) => o.baselineMs ?? Infinity);
@@ -124,7 +125,7 @@ function report(results: ViewBenchResults): void {
   const sw = stats.switch;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(`\nBudgets (worst open): baseline ≤ ${BASELINE_BUDGET_MS} ms ${verdict(worst([...c.base, ...u.base]) <= BASELINE_BUDGET_MS)}; `
-    + `(switching an open view: ${verdict(worst(sw.base) <= BASELINE_BUDGET_MS)}); `
+    + `(switching an open view: ${verdict(worst(sw.base) <= BASELINE_BUDGET_MS)}; a hidden one: ${verdict(worst(stats.reveal.base) <= BASELINE_BUDGET_MS)}); `
     + `fused on all four panels with the model cached ≤ ${FUSED_BUDGET_MS} ms ${verdict(worst([...c.fused, ...sw.fused]) <= FUSED_BUDGET_MS && [...c.lstm, ...sw.lstm].every((n) => n === 4))}; `
     + `progress while training ${verdict(u.progress === u.n)}; host stall ≤ ${STALL_BUDGET_MS} ms ${verdict(worst([...c.stall, ...u.stall, ...sw.stall]) <= STALL_BUDGET_MS)}`);
 }

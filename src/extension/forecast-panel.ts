@@ -75,6 +75,17 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
+/**
+ * How the forecast panel is created. `retainContextWhenHidden`: a hidden panel keeps its page instead of being torn
+ * down and reloaded when shown again. In a browser (code-server, VS Code for the Web) every webview page VS Code creates
+ * registers its own service-worker version, and Chromium activates it only a second after the previous one goes idle
+ * (docs/BENCHMARKS.md § Forecast view inside VS Code): a reloaded view first painted after ~1.5 s, a kept one is switched
+ * in ~0.3 s. One hidden page's memory is the price.
+ */
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return { ...webviewOptions(extensionUri), enableFindWidget: true, retainContextWhenHidden: true };
+}
+
 const sameTarget = (a: TargetRef, b: ForecastTarget) =>
   a.namespace === b.namespace && a.kind.toLowerCase() === b.kind.toLowerCase() && a.name === b.name && a.container === b.container
   && (b.context === undefined || a.context === b.context);
@@ -103,10 +114,10 @@ class ForecastPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
-      // A hidden webview is torn down (no retainContextWhenHidden): it redraws from its saved state when shown again
-      // and says `ready` once more; requests wait for that.
+      // A webview without retainContextWhenHidden (a panel restored from a session saved before MOrA set it) is torn
+      // down when hidden: it redraws from its saved state when shown again and says `ready` once more; requests wait for that.
       panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = new Promise((r) => (this.readyResolve = r));
+        if (!e.webviewPanel.visible && !e.webviewPanel.options.retainContextWhenHidden) this.ready = new Promise((r) => (this.readyResolve = r));
       }),
     );
     this.load();
@@ -478,10 +489,8 @@ export class ForecastPanels implements vscode.Disposable {
       this.current.panel.reveal(vscode.ViewColumn.Beside);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, `Forecast: ${target.name}/${target.container}`, vscode.ViewColumn.Beside, {
-      ...webviewOptions(this.host.extension.extensionUri),
-      enableFindWidget: true,
-    });
+    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, `Forecast: ${target.name}/${target.container}`, vscode.ViewColumn.Beside,
+      panelOptions(this.host.extension.extensionUri));
     return this.adopt(new ForecastPanel(panel, target, this.host));
   }
 
@@ -496,10 +505,8 @@ export class ForecastPanels implements vscode.Disposable {
       if (reveal) this.current.panel.reveal(vscode.ViewColumn.Beside);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: !reveal }, {
-      ...webviewOptions(this.host.extension.extensionUri),
-      enableFindWidget: true,
-    });
+    const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: !reveal },
+      panelOptions(this.host.extension.extensionUri));
     return this.adopt(new ForecastPanel(panel, experimentPlaceholderTarget(results.data), this.host, results));
   }
 

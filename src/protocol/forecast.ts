@@ -182,6 +182,8 @@ export interface WebviewDescription {
   experiment?: { service: string; charts: number; failedPoints: number; capacity: string };
   /** The risk lines shown under the headline (one per resource that carries a risk statement). */
   riskLines?: string[];
+  /** When the webview's page was loaded (its performance.timeOrigin): unchanged while the page is kept, e.g. when hidden. */
+  pageLoadedAt?: number;
 }
 
 export type HostToWebview =

@@ -1,7 +1,8 @@
 /**
  * The forecast webview (browser bundle dist/webview/webview.js): draws history, Prophet / LSTM / fused forecasts with their bands
  * and the recommendation as lines (chart.js, time axis), with the same numbers as tables underneath.
- * Talks to the host only through src/protocol; keeps its state with setState so a hidden or restored panel redraws at once.
+ * Talks to the host only through src/protocol; keeps its state with setState so a panel restored after a restart redraws at once
+ * (a hidden panel keeps its page: the host creates it with retainContextWhenHidden).
  * Colours come from the --vscode-* theme variables and are re-read when the theme changes.
  */
 import {
@@ -455,6 +456,7 @@ function describe(): WebviewDescription {
     tableRows: tables.querySelectorAll('tbody tr').length,
     theme: document.body.className,
     riskLines: Array.from(riskList.querySelectorAll('li'), (li) => li.textContent ?? ''),
+    pageLoadedAt: performance.timeOrigin,
   };
 }
 

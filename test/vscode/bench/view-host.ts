@@ -17,8 +17,9 @@ import type { RenderedReport } from '../../../src/protocol/forecast';
 import { activateMora, collectTree } from '../suite/helpers';
 
 export interface OpenResult {
-  /** `switch`: the view is already open (on another workload) and is switched to this one, the model cached. */
-  arm: 'cached' | 'uncached' | 'switch';
+  /** `switch`: the view is already open (on another workload) and is switched to this one, the model cached.
+   *  `reveal`: the same, but the view was first hidden behind a text editor in its own group (the user went to a file). */
+  arm: 'cached' | 'uncached' | 'switch' | 'reveal';
   workload: string;
   /** ms from the command to the first forecast view painted (history + baseline). */
   baselineMs: number | null;
@@ -105,9 +106,21 @@ function stallMonitor(t0: number): { stop(): [number, number][] } {
   };
 }
 
+/** Opens a text editor in the forecast view's own group, so the view is hidden (a tab behind the active one). */
+async function coverForecastView(): Promise<void> {
+  const isForecast = (t: vscode.Tab): boolean => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mora.forecast');
+  const group = vscode.window.tabGroups.all.find((g) => g.tabs.some(isForecast));
+  if (!group) throw new Error('no forecast view open to hide');
+  const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'the user went to a file' });
+  await vscode.window.showTextDocument(doc, { viewColumn: group.viewColumn });
+  const hidden = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => isForecast(t) && !t.isActive));
+  if (!hidden) throw new Error('the forecast view is still the active tab of its group');
+}
+
 async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: string, workload: string, expectLstm: number, timeoutMs: number): Promise<OpenResult> {
   // A new view each time, except when switching an open one to another workload.
-  if (arm !== 'switch') await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  if (arm === 'cached' || arm === 'uncached') await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  if (arm === 'reveal') await coverForecastView();
   // Let the closed panel's work wind down before this open is timed.
   await new Promise((r) => setTimeout(r, 1500));
   // MOrA reads its cache root from the environment at each use (src/ml/lstm/global-cache.ts moraCacheRoot).
@@ -210,6 +223,10 @@ export async function run(): Promise<void> {
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
       // The view stays open: the user picks the next workload in the tree.
       results.opens.push(await openOnce(api, 'switch', cached, workloads[(i + 1) % workloads.length], 4, 60_000));
+      write();
+      console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
+      // The user went to a file in the view's group (the view is a hidden tab), then picks another workload in the tree.
+      results.opens.push(await openOnce(api, 'reveal', cached, workloads[(i + 2) % workloads.length], 4, 60_000));
       write();
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
     }
