@@ -96,12 +96,14 @@ async function runInVsCode(hostFile: string, env: Record<string, string>): Promi
 
 function report(results: ViewBenchResults): void {
   console.log('\nPer open (ms after mora.showForecast; painted = the webview\'s `rendered` report):');
-  console.log('arm       workload               baseline    fused  webview draw  LSTM panels  progress lines  longest stall (at)  histogram max  longest GC (in stall)');
+  console.log('arm       workload               baseline    fused  webview draw  LSTM panels  progress lines  longest stall (at)  histogram max        longest GC (in stall)');
   for (const o of results.opens) {
     const draw = `${o.baselineDrawMs ?? '—'}/${o.fusedDrawMs ?? '—'} ms`;
-    console.log(`${o.arm.padEnd(9)} ${o.workload.padEnd(22)} ${fmtMs(o.baselineMs ?? NaN).padStart(8)} ${fmtMs(o.fusedMs ?? NaN).padStart(8)} ${draw.padStart(13)} ${String(o.lstmPanels).padStart(12)} ${String(o.progressShown).padStart(15)} ${`${o.stallMs} ms (${o.stallAtMs})`.padStart(19)} ${fmtMs(o.histMaxMs).padStart(14)} ${`${o.gcMaxMs} ms (${o.stallHadGc ? 'yes' : 'no'})`.padStart(22)}`);
+    console.log(`${o.arm.padEnd(9)} ${o.workload.padEnd(22)} ${fmtMs(o.baselineMs ?? NaN).padStart(8)} ${fmtMs(o.fusedMs ?? NaN).padStart(8)} ${draw.padStart(13)} ${String(o.lstmPanels).padStart(12)} ${String(o.progressShown).padStart(15)} ${`${o.stallMs} ms (${o.stallAtMs})`.padStart(19)} ${fmtMs(o.histMaxMs).padStart(14)} ${`${o.gcMaxMs} ms ${o.gcMaxKind ?? ''} (${o.stallHadGc ? 'yes' : 'no'})`.padStart(28)}`);
   }
   for (const o of results.opens) {
+    if (o.stallRunMs !== undefined) console.log(`  ${o.arm} ${o.workload}: longest stall ${o.stallMs} ms at ${o.stallAtMs} ms — the host thread ran ${o.stallRunMs} ms and waited ${o.stallWaitMs} ms for a core (schedstat); next: ${o.topStalls.slice(1, 3).map(([a, l, r, w]) => `${l} ms at ${a} (ran ${r ?? '?'}, waited ${w ?? '?'})`).join(', ')}`);
+    if (o.cpuFirst1500) console.log(`  ${o.arm} ${o.workload}: CPU in the open's first 1.5 s — ${o.cpuFirst1500.map(([k, ms]) => `${k} ${ms} ms`).join('; ')}`);
     if (o.stallProfile) console.log(`  ${o.arm} ${o.workload}: longest stall ${o.stallMs} ms at ${o.stallAtMs} ms — ${o.stallProfile.map(([f, ms]) => `${f} ${ms} ms`).join('; ')}`);
   }
   const arms = ['cached', 'uncached', 'switch', 'reveal'] as const;

@@ -77,7 +77,8 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
       const worker = path.join(context.extensionUri.fsPath, 'dist', 'worker.js');
       if (!pool && fs.existsSync(worker)) {
         const { LstmWorkerPool: Pool } = require('../ml/worker/pool') as typeof import('../ml/worker/pool');
-        pool = new Pool({ workerFile: worker });
+        // Background priority: Prophet fits and LSTM epochs yield the cores to the extension host's thread (no stalls).
+        pool = new Pool({ workerFile: worker, niceness: 10 });
       }
       return pool;
     },

@@ -422,7 +422,9 @@ interface Cancellable { cancel(): void }
  */
 function workerPanels(pool: LstmWorkerPool, lstm: import('../ml/worker/protocol').ViewPanelsJob['lstm'], jobs: Cancellable[], urgent = false): import('../views/forecast-model').PanelRunner {
   return (frame, options) => {
-    const job = pool.viewPanels(frame, { bucket: options.bucket, horizonHours: options.horizonHours, seed: options.seed, lstmPanels: options.lstmPanels }, lstm, urgent);
+    // Only the four metrics the panels draw cross to the worker (a structured-clone copy made on this thread).
+    const { panelFrame } = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
+    const job = pool.viewPanels(panelFrame(frame), { bucket: options.bucket, horizonHours: options.horizonHours, seed: options.seed, lstmPanels: options.lstmPanels }, lstm, urgent);
     jobs.push(job);
     return job.result;
   };

@@ -74,6 +74,13 @@ export interface PanelFrame {
   values: Partial<Record<MetricName, Float64Array>>;
 }
 
+/** The frame's metrics the panels read (4 of a source's 12): what is worth copying to a worker. */
+export function panelFrame(frame: PanelFrame): PanelFrame {
+  const values: PanelFrame['values'] = {};
+  for (const p of PANELS) if (frame.values[p.metric]) values[p.metric] = frame.values[p.metric];
+  return { t: frame.t, values };
+}
+
 /** Buckets a regular series by time; empty buckets are skipped (gaps stay gaps). */
 export function aggregate(t: ArrayLike<number>, v: ArrayLike<number>, bucket: number, how: 'mean' | 'max'): Series {
   const outT: number[] = [];

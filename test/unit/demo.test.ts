@@ -86,6 +86,25 @@ describe('embedded demo shop', () => {
     assert.equal(frame.values.cpu_usage![1], source.serviceMetrics(w.name).values.cpu_usage[5]);
   });
 
+  it('reads at its own step the samples of the grid, NaN outside the history (the copy path)', async () => {
+    const [w] = await source.workloads('demo', 'shop');
+    const range = await source.historyRange({ workload: w });
+    const own = source.serviceMetrics(w.name).values;
+    const whole = await source.metrics({ workload: w }, range);
+    assert.equal(whole.t.length, own.cpu_usage.length);
+    for (const name of METRIC_NAMES) assert.deepEqual(whole.values[name], own[name], name);
+    // Starting two samples before the history and ending three after it.
+    const wider = await source.metrics({ workload: w }, { from: range.from - 2 * range.step, to: range.to + 3 * range.step, step: range.step });
+    const v = wider.values.memory_working_set!;
+    assert.equal(v.length, own.memory_working_set.length + 5);
+    assert.ok(Number.isNaN(v[0]) && Number.isNaN(v[1]) && Number.isNaN(v[v.length - 1]) && Number.isNaN(v[v.length - 3]));
+    assert.equal(v[2], own.memory_working_set[0]);
+    assert.equal(v[v.length - 4], own.memory_working_set[own.memory_working_set.length - 1]);
+    // Not on a grid point: each sample is the last one at or before it.
+    const between = await source.metrics({ workload: w }, { from: range.from + 30, to: range.from + 30 + 5 * range.step, step: range.step });
+    assert.deepEqual(Array.from(between.values.cpu_usage!), Array.from(own.cpu_usage.subarray(0, 5)));
+  });
+
   it('ships multi-document manifests whose requests match the workloads', () => {
     const docs = parseAllDocuments(demoManifests());
     assert.ok(docs.every((d) => d.errors.length === 0));

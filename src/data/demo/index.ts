@@ -100,12 +100,25 @@ export class DemoDataSource implements DataSource {
     const n = Math.max(0, Math.floor((range.to - range.from) / step));
     const t = new Float64Array(n);
     const values: MetricFrame['values'] = {};
+    // At the grid's own step and on a grid point (the whole history, as the forecast view and the engine read it) the
+    // resampling is a copy: one memcpy per metric instead of a division per sample (12 × 20,160 of them took ~10 ms on
+    // the extension host's thread per read).
+    const offset = (range.from - this.grid[0]) / this.options.step;
+    const aligned = step === this.options.step && Number.isInteger(offset);
     for (const [name, src] of Object.entries(m.values)) {
       const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const ts = range.from + i * step;
-        const j = Math.floor((ts - this.grid[0]) / this.options.step);
-        out[i] = j >= 0 && j < src.length ? src[j] : NaN;
+      if (aligned) {
+        const from = Math.max(0, -offset);
+        const to = Math.min(n, src.length - offset);
+        if (from > 0) out.fill(NaN, 0, from);
+        if (to > from) out.set(src.subarray(offset + from, offset + to), from);
+        if (to < n) out.fill(NaN, Math.max(from, to));
+      } else {
+        for (let i = 0; i < n; i++) {
+          const ts = range.from + i * step;
+          const j = Math.floor((ts - this.grid[0]) / this.options.step);
+          out[i] = j >= 0 && j < src.length ? src[j] : NaN;
+        }
       }
       values[name as keyof MetricFrame['values']] = out;
     }

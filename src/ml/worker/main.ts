@@ -2,6 +2,8 @@
  * Entry of dist/worker.js: trains and predicts LSTMs off the extension host's thread. One job at a time per worker;
  * the pool (./pool.ts) runs as many workers as the cores allow.
  */
+// First: the thread's priority (the extension's pool asks for background priority) before the rest loads.
+import './thread-priority';
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_LSTM_OPTIONS, LstmForecaster } from '../lstm/forecaster';
 import { runLstmWithHoldout } from '../lstm/holdout-run';

@@ -19,6 +19,11 @@ export interface PoolOptions {
   size?: number;
   /** Worker entry: dist/worker.js next to the bundle, or the TypeScript source through tsx (tests, CLI from source). */
   workerFile?: string;
+  /**
+   * Linux: the workers' nice value (e.g. 10), so a thread sharing the cores with them — the extension host's — is
+   * scheduled first (./thread-priority.ts). Default: normal priority (the CLI, where the workers are the work).
+   */
+  niceness?: number;
 }
 
 /** A trained series model, its forecast and, when asked for, its holdout score (what the fusion weighs it by). */
@@ -62,6 +67,7 @@ export class LstmWorkerPool {
   private readonly running = new Map<number, Pending>();
   private nextId = 1;
   private readonly entry: { file: string; execArgv: string[] };
+  private readonly niceness: number | undefined;
   /** Global LSTMs forecast jobs may name, by key, and which workers already hold which (a state is sent once per worker). */
   private readonly globals = new Map<string, GlobalLstmState>();
   private readonly holds = new WeakMap<Worker, Set<string>>();
@@ -71,6 +77,7 @@ export class LstmWorkerPool {
     this.entry = options.workerFile
       ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] }
       : defaultWorkerFile();
+    this.niceness = options.niceness;
   }
 
   train(t: Float64Array, v: Float64Array, horizon: number, options: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>> = {},
@@ -147,7 +154,7 @@ export class LstmWorkerPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(this.entry.file, { execArgv: this.entry.execArgv });
+    const w = new Worker(this.entry.file, { execArgv: this.entry.execArgv, workerData: { niceness: this.niceness } });
     w.on('message', (m: WorkerReply) => this.onMessage(w, m));
     w.on('error', (e) => this.failWorker(w, e));
     this.all.push(w);

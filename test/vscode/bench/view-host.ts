@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { RenderedReport } from '../../../src/protocol/forecast';
 import { activateMora, collectTree } from '../suite/helpers';
@@ -36,10 +36,17 @@ export interface OpenResult {
   stallAtMs: number;
   /** perf_hooks.monitorEventLoopDelay's max over the open (ms). */
   histMaxMs: number;
-  /** The five longest stalls: [start ms after the command, length ms]. */
-  topStalls: [number, number][];
+  /** The five longest stalls: [start ms after the command, length ms, ms the thread ran, ms it waited for a core (Linux)]. */
+  topStalls: Stall[];
+  /** Of the longest stall's gap (between two ticks): ms the extension host's thread ran, and ms it was runnable but had no core. */
+  stallRunMs?: number;
+  stallWaitMs?: number;
+  /** The largest CPU users on the machine during the first 1.5 s of the open (ms; Linux /proc, 10 ms resolution). */
+  cpuFirst1500?: Array<[string, number]>;
   /** The extension host's longest garbage-collection pause during the open, and whether it fell inside the longest stall. */
   gcMaxMs: number;
+  /** Its kind: `major` = mark-compact (the whole heap), `minor` = scavenge (the young generation), or `incremental`/`weak`. */
+  gcMaxKind?: string;
   stallHadGc: boolean;
   /** With MORA_BENCH_VIEW_PROFILE=1: where the CPU went during the longest stall (ms by code, most first). */
   stallProfile?: Array<[string, number]>;
@@ -85,22 +92,91 @@ function profileWindow(p: CpuProfile, from: number, to: number): Array<[string, 
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, ms]) => [k, Math.round(ms)]);
 }
 
-/** A drift monitor: a 5 ms interval whose late firings are stalls of the event loop (when, how long). */
-function stallMonitor(t0: number): { stop(): [number, number][] } {
-  const stalls: [number, number][] = [];
+/** This thread's scheduler account (Linux /proc/thread-self/schedstat): ns on a core, ns runnable but waiting for one. */
+function schedstat(): [number, number] | undefined {
+  try {
+    const [run, wait] = fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return [run / 1e6, wait / 1e6];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU ms (user + system, 10 ms ticks) of every process on the machine (Linux /proc), and this process split into its
+ * main thread (the extension host's) and its other threads (MOrA's workers, V8's and libuv's helpers): who had the cores.
+ */
+function machineCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  const read = (file: string): [string, number] | undefined => {
+    try {
+      const stat = fs.readFileSync(file, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      return [stat.slice(stat.indexOf('(') + 1, close), (Number(f[11]) + Number(f[12])) * 10];
+    } catch {
+      return undefined;
+    }
+  };
+  let procs: string[] = [];
+  try {
+    procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of procs) {
+    if (Number(pid) === process.pid) continue;
+    const r = read(`/proc/${pid}/stat`);
+    if (!r) continue;
+    let name = r[0];
+    if (name === 'node') {
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        name = `node ${path.basename(argv.find((a, i) => i > 0 && !a.startsWith('-')) ?? '')}`;
+      } catch { /* gone */ }
+    }
+    out.set(`${name} (${pid})`, r[1]);
+  }
+  const main = read(`/proc/${process.pid}/task/${process.pid}/stat`)?.[1] ?? 0;
+  out.set('extension host: main thread', main);
+  out.set('extension host: other threads', (read(`/proc/${process.pid}/stat`)?.[1] ?? 0) - main);
+  return out;
+}
+
+/** The five largest CPU users between two machineCpu() readings, [name, ms]. */
+function cpuBetween(a: Map<string, number>, b: Map<string, number>): Array<[string, number]> {
+  return [...b].map(([k, v]): [string, number] => [k, v - (a.get(k) ?? 0)]).filter(([, ms]) => ms > 0).sort((x, y) => y[1] - x[1]).slice(0, 5);
+}
+
+/** A late tick: when (ms after t0), how late (ms), and of the gap, the ms this thread ran and waited for a core (Linux). */
+type Stall = [number, number, number?, number?];
+
+/**
+ * A drift monitor: a 5 ms interval whose late firings are stalls of the event loop (when, how long). Each tick also
+ * reads the thread's scheduler account, so a stall says whether the thread was running (its own work: JavaScript, GC)
+ * or runnable and waiting for a core (other threads and processes had the cores).
+ */
+function stallMonitor(t0: number): { stop(): Stall[] } {
+  const stalls: Stall[] = [];
   let last = performance.now();
-  const timer = setInterval(() => {
+  let lastSched = schedstat();
+  const tick = (): void => {
     const now = performance.now();
+    const sched = schedstat();
     const late = now - last - TICK_MS;
-    if (late > 5) stalls.push([Math.round(last - t0), Math.round(late)]);
+    if (late > 5) {
+      stalls.push(sched && lastSched
+        ? [Math.round(last - t0), Math.round(late), Math.round(sched[0] - lastSched[0]), Math.round(sched[1] - lastSched[1])]
+        : [Math.round(last - t0), Math.round(late)]);
+    }
     last = now;
-  }, TICK_MS);
+    lastSched = sched;
+  };
+  const timer = setInterval(tick, TICK_MS);
   return {
     stop() {
       clearInterval(timer);
-      const now = performance.now();
-      const late = now - last - TICK_MS;
-      if (late > 5) stalls.push([Math.round(last - t0), Math.round(late)]);
+      tick();
       return stalls.sort((a, b) => b[1] - a[1]);
     },
   };
@@ -136,9 +212,14 @@ async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: str
     profileStarted = performance.now();
     await new Promise((r) => setTimeout(r, 100));
   }
-  const gcs: [number, number][] = [];
-  const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]); });
+  const gcs: [number, number, number][] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push([e.startTime, e.duration, (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0]);
+  });
   gcObserver.observe({ entryTypes: ['gc'] });
+  const cpu0 = machineCpu();
+  let cpuFirst1500: Array<[string, number]> | undefined;
+  const cpuTimer = setTimeout(() => (cpuFirst1500 = cpuBetween(cpu0, machineCpu())), 1500);
   const t0 = performance.now();
   const monitor = stallMonitor(t0);
   hist.enable();
@@ -171,6 +252,7 @@ async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: str
   await vscode.commands.executeCommand('mora.showForecast', node);
   await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
   sub.dispose();
+  clearTimeout(cpuTimer);
   hist.disable();
   const stalls = monitor.stop();
   gcObserver.disconnect();
@@ -184,10 +266,15 @@ async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: str
     stallProfile = profileWindow(profile, lead + at - 2, lead + at + len + TICK_MS + 2);
   }
   const inOpen = gcs.filter(([start]) => start >= t0);
+  const longestGc = inOpen.reduce<[number, number, number] | undefined>((m, g) => (!m || g[1] > m[1] ? g : m), undefined);
+  const gcKind = (k: number): string => (k === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : k === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'minor'
+    : k === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental' : k === perfConstants.NODE_PERFORMANCE_GC_WEAKCB ? 'weak' : String(k));
   return {
     arm, workload, baselineMs, fusedMs, lstmPanels, progressShown, baselineDrawMs, fusedDrawMs,
-    stallMs: len, stallAtMs: at, histMaxMs: hist.max / 1e6, topStalls: stalls.slice(0, 5),
+    stallMs: len, stallAtMs: at, ...(stalls[0]?.[2] !== undefined ? { stallRunMs: stalls[0][2], stallWaitMs: stalls[0][3] } : {}), histMaxMs: hist.max / 1e6, topStalls: stalls.slice(0, 5),
     gcMaxMs: Math.round(Math.max(0, ...inOpen.map(([, d]) => d))),
+    ...(longestGc ? { gcMaxKind: gcKind(longestGc[2]) } : {}),
+    ...(cpuFirst1500 ? { cpuFirst1500 } : {}),
     stallHadGc: inOpen.some(([start, d]) => start - t0 < at + len + TICK_MS && start - t0 + d > at),
     ...(stallProfile ? { stallProfile } : {}),
   };
