@@ -41,7 +41,7 @@ export interface OpenResult {
   /** Of the longest stall's gap (between two ticks): ms the extension host's thread ran, and ms it was runnable but had no core. */
   stallRunMs?: number;
   stallWaitMs?: number;
-  /** The largest CPU users on the machine during the first 1.5 s of the open (ms; Linux /proc, 10 ms resolution). */
+  /** The largest CPU users on the machine during the first 1.5 s of the open, or all of it when shorter (ms; Linux /proc, 10 ms ticks). */
   cpuFirst1500?: Array<[string, number]>;
   /** The extension host's longest garbage-collection pause during the open, and whether it fell inside the longest stall. */
   gcMaxMs: number;
@@ -106,8 +106,8 @@ function schedstat(): [number, number] | undefined {
  * CPU ms (user + system, 10 ms ticks) of every process on the machine (Linux /proc), and this process split into its
  * main thread (the extension host's) and its other threads (MOrA's workers, V8's and libuv's helpers): who had the cores.
  */
-function machineCpu(): Map<string, number> {
-  const out = new Map<string, number>();
+function machineCpu(): Map<string, [string, number]> {
+  const out = new Map<string, [string, number]>();
   const read = (file: string): [string, number] | undefined => {
     try {
       const stat = fs.readFileSync(file, 'utf8');
@@ -135,17 +135,19 @@ function machineCpu(): Map<string, number> {
         name = `node ${path.basename(argv.find((a, i) => i > 0 && !a.startsWith('-')) ?? '')}`;
       } catch { /* gone */ }
     }
-    out.set(`${name} (${pid})`, r[1]);
+    // By pid: a kernel worker's name changes with the work it does.
+    out.set(pid, [`${name} (${pid})`, r[1]]);
   }
   const main = read(`/proc/${process.pid}/task/${process.pid}/stat`)?.[1] ?? 0;
-  out.set('extension host: main thread', main);
-  out.set('extension host: other threads', (read(`/proc/${process.pid}/stat`)?.[1] ?? 0) - main);
+  out.set('main', ['extension host: main thread', main]);
+  out.set('other', ['extension host: other threads', (read(`/proc/${process.pid}/stat`)?.[1] ?? 0) - main]);
   return out;
 }
 
 /** The five largest CPU users between two machineCpu() readings, [name, ms]. */
-function cpuBetween(a: Map<string, number>, b: Map<string, number>): Array<[string, number]> {
-  return [...b].map(([k, v]): [string, number] => [k, v - (a.get(k) ?? 0)]).filter(([, ms]) => ms > 0).sort((x, y) => y[1] - x[1]).slice(0, 5);
+function cpuBetween(a: Map<string, [string, number]>, b: Map<string, [string, number]>): Array<[string, number]> {
+  return [...b].filter(([k]) => a.has(k)).map(([k, [name, ms]]): [string, number] => [name, ms - a.get(k)![1]])
+    .filter(([, ms]) => ms > 0).sort((x, y) => y[1] - x[1]).slice(0, 5);
 }
 
 /** A late tick: when (ms after t0), how late (ms), and of the gap, the ms this thread ran and waited for a core (Linux). */
@@ -253,6 +255,7 @@ async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: str
   await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
   sub.dispose();
   clearTimeout(cpuTimer);
+  cpuFirst1500 ??= cpuBetween(cpu0, machineCpu());
   hist.disable();
   const stalls = monitor.stop();
   gcObserver.disconnect();
