@@ -18,6 +18,12 @@ export interface ForecastRequest {
    * the fusion weighs the same run the view draws. A model that depends on it (fused) gets the override's run.
    */
   overrides?: Readonly<Record<string, (history: Series, request: ResolvedRequest) => Promise<ModelRun>>>;
+  /**
+   * Work a model may keep for a later request on the same history, horizon, step, seed and options (the caller keeps
+   * the map per history): e.g. the fusion's Prophet holdout fits and baseline, which do not depend on the LSTM, so the
+   * forecast view's second pass (with the LSTM) reuses its first pass's.
+   */
+  memo?: Map<string, Promise<unknown>>;
 }
 
 export interface ModelRun {

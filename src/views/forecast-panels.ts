@@ -10,7 +10,7 @@ import type { MetricName } from '../core/metrics';
 import type { Series } from '../core/series';
 import type { Forecast } from '../ml/forecast-types';
 import type { FusedForecast } from '../ml/fusion';
-import { createRunContext } from '../ml/forecast';
+import { createRunContext, getModel, type ModelRun, type ResolvedRequest } from '../ml/forecast';
 import type { Holdout } from '../ml/lstm/holdout-run';
 import { globalLstmOverride, type GlobalLstmModel } from '../ml/lstm/global';
 import { globalModelDir, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
@@ -33,7 +33,16 @@ export interface PanelModelOptions {
   lstmPanels: PanelId[];
   /** Per panel, an LSTM runner that replaces `lstm` there (forecasts a worker pool trained already). */
   lstmByPanel?: Partial<Record<PanelId, LstmRunner>>;
+  /**
+   * Per panel, runs kept from an earlier call on the same frame, bucket, horizon and seed (the caller's to check):
+   * Prophet's forecast and the fusion's Prophet holdout fits and baseline, which do not depend on the LSTM. The forecast
+   * view's worker passes the first paint's to the pass with the LSTM, so an open fits each panel's Prophet once.
+   */
+  memo?: PanelMemo;
 }
+
+/** Runs a panel's models may reuse (ForecastRequest.memo), by panel. */
+export type PanelMemo = Partial<Record<PanelId, Map<string, Promise<unknown>>>>;
 
 export interface PanelSpec {
   id: PanelId;
@@ -133,9 +142,12 @@ async function forecastPanel(spec: PanelSpec, frame: PanelFrame, options: PanelM
   const lstm = options.lstmPanels.includes(spec.id) ? options.lstmByPanel?.[spec.id] ?? options.lstm : undefined;
   // The same registry run as `mora forecast --model all`: Prophet, the LSTM (from the caller's runner, a worker thread in
   // the extension) and the fusion with its seasonal-baseline anchor, weighted by each model's holdout error.
+  let memo: Map<string, Promise<unknown>> | undefined;
+  if (options.memo) memo = options.memo[spec.id] ??= new Map();
   const context = createRunContext(history, {
-    horizon, step: options.bucket, seed: options.seed,
+    horizon, step: options.bucket, seed: options.seed, memo,
     overrides: {
+      ...(memo ? { prophet: (h: Series, request: ResolvedRequest) => keep(memo, 'prophet', () => getModel('prophet').run(h, request, context)) } : {}),
       lstm: async (h, request) => {
         if (!lstm) throw new Error('LSTM not run for this panel');
         const r = await lstm(h, request.horizon, request.step);
@@ -165,6 +177,18 @@ async function forecastPanel(spec: PanelSpec, frame: PanelFrame, options: PanelM
     notes.push(`${spec.title}: no forecast (${(e as Error).message})`);
   }
   return { id: spec.id, history, runs };
+}
+
+/** The memo's run under `key`, computed once; a failure is not kept. */
+function keep(memo: Map<string, Promise<unknown>>, key: string, run: () => Promise<ModelRun>): Promise<ModelRun> {
+  let p = memo.get(key) as Promise<ModelRun> | undefined;
+  if (!p) {
+    const started = run();
+    p = started;
+    memo.set(key, started);
+    started.catch(() => { if (memo.get(key) === started) memo.delete(key); });
+  }
+  return p;
 }
 
 /** "prophet 21%, lstm 32%, baseline (median of the last 7 days at the same time of day) 47%" */

@@ -101,42 +101,18 @@ export const fusedModel: ForecastModel = {
     const actual = full.v.subarray(full.v.length - points);
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
-    /** Prophet's forecast of each rolling holdout window, index d-1 = the window ending d-1 windows before the origin. */
-    const prophetWindows: Float64Array[] = [];
     const P = Math.round(86400 / step), n = full.v.length;
     // A series that never went below 0 (usage, bytes, counts) cannot: Prophet's linear trend and Fourier terms can
     // swing below it, so its member of the blend is floored there (the `prophet` model's own output stays R's).
     const nonNegative = full.v.every((x) => x >= 0);
     const floor = (a: Float64Array): Float64Array => (nonNegative ? a.map((x) => Math.max(0, x)) : a);
-    // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
-    const choice = chooseBaselineDays(full.v, P, points, HOLDOUT_DAYS);
+    // The baseline's day count and Prophet's member (its holdout fits) do not depend on the LSTM: a caller that runs the
+    // fusion twice on one history (the forecast view: without, then with the LSTM) keeps them in request.memo.
+    const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(full, points, step, P, floor, request, context));
+    const { choice, baselineDay1, prophetWindows } = part;
     const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
-    const baselineDay1 = baselineAt(n - points);
-    try {
-      const prophet = await context.get('prophet');
-      const popts = parseOptionValues(request.options?.prophet ?? {});
-      let e = 0, eb = 0, days = 0;
-      for (let d = 1; d <= HOLDOUT_DAYS; d++) {
-        const start = n - d * points;
-        if (d > 1 && (P < 2 || start < 2 * P)) break;
-        // A turn for the event loop between fits: the forecast view runs this on the extension host.
-        if (d > 1) await new Promise((resolve) => setImmediate(resolve));
-        // Only the mean is scored: no simulated band (its sampling was most of a fit's cost, bench:fleet --recommend).
-        const hv = floor(new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) })
-          .predictAt(Float64Array.from({ length: points }, (_, i) => full.t[start - 1] + (i + 1) * step), { uncertainty: false }).mean);
-        const act = full.v.subarray(start, start + points);
-        if (d === 1) holdoutMeans.prophet = hv;
-        prophetWindows.push(hv);
-        e += mae(hv, act);
-        eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
-        days++;
-      }
-      const pf = prophet.forecast;
-      const forecast = { ...pf, mean: floor(pf.mean), lower: floor(pf.lower), upper: floor(pf.upper) };
-      components.push({ name: 'prophet', forecast, validationMae: e / days, baselineValidationMae: eb / days });
-    } catch (e) {
-      components.push({ name: 'prophet', error: (e as Error).message });
-    }
+    components.push(part.component);
+    if (part.holdoutMean) holdoutMeans.prophet = part.holdoutMean;
     try {
       const lstm = await context.get('lstm');
       const h = (lstm.fitted as { holdout: Holdout }).holdout;
@@ -169,6 +145,64 @@ export const fusedModel: ForecastModel = {
     };
   },
 };
+
+/** A memo's promise for `key`, computed once; a failure is not kept (the next caller computes again). */
+function memoized<T>(memo: Map<string, Promise<unknown>> | undefined, key: string, compute: () => Promise<T>): Promise<T> {
+  if (!memo) return compute();
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = compute();
+    memo.set(key, p);
+    p.catch(() => { if (memo.get(key) === p) memo.delete(key); });
+  }
+  return p;
+}
+
+interface ProphetPart {
+  choice: ReturnType<typeof chooseBaselineDays>;
+  baselineDay1: Float64Array;
+  component: ComponentResult;
+  /** Prophet's forecast of the last holdout window (the one the LSTM is scored on). */
+  holdoutMean?: Float64Array;
+  /** Prophet's forecast of each rolling holdout window, index d-1 = the window ending d-1 windows before the origin. */
+  prophetWindows: Float64Array[];
+}
+
+/** The fusion's seasonal-baseline choice and Prophet member: Prophet's run and its rolling-origin holdout scores. */
+async function prophetPart(full: Series, points: number, step: number, P: number, floor: (a: Float64Array) => Float64Array, request: ResolvedRequest, context: RunContext): Promise<ProphetPart> {
+  const n = full.v.length;
+  // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
+  const choice = chooseBaselineDays(full.v, P, points, HOLDOUT_DAYS);
+  const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
+  const baselineDay1 = baselineAt(n - points);
+  const prophetWindows: Float64Array[] = [];
+  let holdoutMean: Float64Array | undefined;
+  try {
+    const prophet = await context.get('prophet');
+    const popts = parseOptionValues(request.options?.prophet ?? {});
+    let e = 0, eb = 0, days = 0;
+    for (let d = 1; d <= HOLDOUT_DAYS; d++) {
+      const start = n - d * points;
+      if (d > 1 && (P < 2 || start < 2 * P)) break;
+      // A turn for the event loop between fits: the forecast view runs this on the extension host.
+      if (d > 1) await new Promise((resolve) => setImmediate(resolve));
+      // Only the mean is scored: no simulated band (its sampling was most of a fit's cost, bench:fleet --recommend).
+      const hv = floor(new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) })
+        .predictAt(Float64Array.from({ length: points }, (_, i) => full.t[start - 1] + (i + 1) * step), { uncertainty: false }).mean);
+      const act = full.v.subarray(start, start + points);
+      if (d === 1) holdoutMean = hv;
+      prophetWindows.push(hv);
+      e += mae(hv, act);
+      eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
+      days++;
+    }
+    const pf = prophet.forecast;
+    const forecast = { ...pf, mean: floor(pf.mean), lower: floor(pf.lower), upper: floor(pf.upper) };
+    return { choice, baselineDay1, prophetWindows, holdoutMean, component: { name: 'prophet', forecast, validationMae: e / days, baselineValidationMae: eb / days } };
+  } catch (e) {
+    return { choice, baselineDay1, prophetWindows, holdoutMean, component: { name: 'prophet', error: (e as Error).message } };
+  }
+}
 
 /** Consecutive one-day holdouts Prophet is scored on (rolling origin); the LSTM is scored on the first only. */
 export const HOLDOUT_DAYS = 3;

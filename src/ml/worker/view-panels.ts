@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PanelId } from '../../protocol/forecast';
-import { cachedGlobalLstmIn, forecastPanels, globalLstmRunner, type LstmRunner, type PanelsResult } from '../../views/forecast-panels';
+import { cachedGlobalLstmIn, forecastPanels, globalLstmRunner, type LstmRunner, type PanelMemo, type PanelsResult } from '../../views/forecast-panels';
 import type { GlobalLstmModel } from '../lstm/global';
 import { GLOBAL_MODEL_FILE } from '../lstm/global-cache';
 import type { ViewPanelsJob } from './protocol';
@@ -24,9 +24,29 @@ function globalModel(dir: string, bucket: number): GlobalLstmModel {
   return model;
 }
 
+/**
+ * The last job's frame and the runs its panels kept (Prophet, the fusion's Prophet holdout fits and baseline): a view
+ * opening sends its frame twice — the first paint, then with the LSTM — and the second job reuses the first's fits.
+ */
+let last: { job: ViewPanelsJob; memo: PanelMemo } | undefined;
+
+const sameArray = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+function sameFrame(a: ViewPanelsJob, b: ViewPanelsJob): boolean {
+  const ka = Object.keys(a.values).sort(), kb = Object.keys(b.values).sort();
+  return a.options.bucket === b.options.bucket && a.options.horizonHours === b.options.horizonHours && a.options.seed === b.options.seed
+    && ka.join() === kb.join() && sameArray(a.t, b.t) && ka.every((k) => sameArray(a.values[k], b.values[k]));
+}
+
+/** The runs a job on this frame may reuse: the previous job's when it had the same frame and options, else new ones. */
+function memoFor(job: ViewPanelsJob): PanelMemo {
+  if (!last || !sameFrame(last.job, job)) last = { job, memo: {} };
+  return last.memo;
+}
+
 export async function viewPanels(job: ViewPanelsJob): Promise<PanelsResult> {
   const frame = { t: job.t, values: job.values };
-  const options = { ...job.options };
+  const options = { ...job.options, memo: memoFor(job) };
   if (job.lstm?.kind === 'global') {
     const model = globalModel(job.lstm.dir, options.bucket);
     const result = await forecastPanels(frame, { ...options, lstm: globalLstmRunner(model) });
