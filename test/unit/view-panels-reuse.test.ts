@@ -2,34 +2,15 @@
 // reuses the first's Prophet fits (its forecast, the fusion's rolling holdout fits and baseline) and draws exactly what
 // running both from scratch drew.
 import * as assert from 'node:assert/strict';
-import { Rng } from '../../src/core/random';
 import { Prophet } from '../../src/ml/prophet';
 import type { ViewPanelsJob } from '../../src/ml/worker/protocol';
 import { viewPanels } from '../../src/ml/worker/view-panels';
 import { forecastPanels, panelHistory, PANELS, type LstmRunResult, type PanelFrame } from '../../src/views/forecast-panels';
-
-const DAY = 86400;
-const STEP = 300;
-
-function frame(seed: number, days = 8): PanelFrame & { values: Record<string, Float64Array> } {
-  const rng = new Rng(seed);
-  const n = (days * DAY) / STEP;
-  const t = Float64Array.from({ length: n }, (_, i) => 1_790_000_000 - (1_790_000_000 % DAY) + i * STEP);
-  const day = (i: number) => Math.sin((2 * Math.PI * (t[i] % DAY)) / DAY);
-  return {
-    t,
-    values: {
-      cpu_usage: Float64Array.from({ length: n }, (_, i) => 0.15 + 0.05 * day(i) + 0.01 * rng.normal()),
-      memory_working_set: Float64Array.from({ length: n }, (_, i) => 3e8 + 2e7 * day(i) + 1e6 * rng.normal()),
-      request_rate: Float64Array.from({ length: n }, (_, i) => 50 + 20 * day(i) + rng.normal()),
-      ready_replicas: new Float64Array(n).fill(3),
-    },
-  };
-}
+import { panelFrame } from '../harness/panel-frame';
 
 const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const, 'memory' as const] };
 
-function job(f: ReturnType<typeof frame>, lstm?: ViewPanelsJob['lstm']): ViewPanelsJob {
+function job(f: ReturnType<typeof panelFrame>, lstm?: ViewPanelsJob['lstm']): ViewPanelsJob {
   // A copy, as a job arrives in the worker (structured clone): reuse must not depend on the arrays' identity.
   const values = Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, Float64Array.from(v)]));
   return { type: 'view-panels', id: 1, t: Float64Array.from(f.t), values, options, lstm, cancel: new SharedArrayBuffer(4) };
@@ -52,7 +33,7 @@ describe('forecast view panels: the pass with the LSTM reuses the first paint\'s
   after(() => { Prophet.prototype.fit = fit; });
 
   it('fits Prophet once per open and draws what two separate runs drew', async () => {
-    const f = frame(11);
+    const f = panelFrame(11);
     const results = { cpu: lstmResult(f, 0), memory: lstmResult(f, 1) };
     // The path before: each phase from scratch.
     const firstFresh = await forecastPanels(f, options);
@@ -71,7 +52,7 @@ describe('forecast view panels: the pass with the LSTM reuses the first paint\'s
 
     // Another workload's frame (or another horizon) is not served the first one's fits.
     fits = 0;
-    const other = frame(12);
+    const other = panelFrame(12);
     assert.deepEqual(await viewPanels(job(other)), await forecastPanels(other, options));
     assert.ok(fits >= 8, 'a new frame is fitted (here, and in the reference run)');
     fits = 0;

@@ -4,28 +4,9 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../src/core/random';
 import { LstmWorkerPool } from '../../src/ml/worker/pool';
-import { forecastPanels, panelHistory, PANELS, type LstmRunResult, type PanelFrame } from '../../src/views/forecast-panels';
-
-const DAY = 86400;
-const STEP = 300;
-
-function frame(seed: number, days = 8): PanelFrame {
-  const rng = new Rng(seed);
-  const n = (days * DAY) / STEP;
-  const t = Float64Array.from({ length: n }, (_, i) => 1_790_000_000 - (1_790_000_000 % DAY) + i * STEP);
-  const day = (i: number) => Math.sin((2 * Math.PI * (t[i] % DAY)) / DAY);
-  return {
-    t,
-    values: {
-      cpu_usage: Float64Array.from({ length: n }, (_, i) => 0.15 + 0.05 * day(i) + 0.01 * rng.normal()),
-      memory_working_set: Float64Array.from({ length: n }, (_, i) => 3e8 + 2e7 * day(i) + 1e6 * rng.normal()),
-      request_rate: Float64Array.from({ length: n }, (_, i) => 50 + 20 * day(i) + rng.normal()),
-      ready_replicas: new Float64Array(n).fill(3),
-    },
-  };
-}
+import { forecastPanels, panelHistory, PANELS, type LstmRunResult } from '../../src/views/forecast-panels';
+import { panelFrame } from '../harness/panel-frame';
 
 const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const] };
 
@@ -35,7 +16,7 @@ describe('forecast view panels in the worker pool', function () {
   after(() => pool.close());
 
   it('gives the same panels and notes as the calling thread', async () => {
-    const f = frame(1);
+    const f = panelFrame(1);
     const here = await forecastPanels(f, options);
     const there = await pool.viewPanels(f, options).result;
     assert.deepEqual(there.panels.map((p) => p.id), ['cpu', 'memory', 'requests', 'replicas']);
@@ -44,7 +25,7 @@ describe('forecast view panels in the worker pool', function () {
   });
 
   it('fuses LSTM forecasts trained already (per series, by panel)', async () => {
-    const f = frame(2);
+    const f = panelFrame(2);
     const history = panelHistory(PANELS[0], f, options.bucket)!;
     const horizon = (options.horizonHours * 3600) / options.bucket;
     const last = history.t[history.t.length - 1];
@@ -61,7 +42,7 @@ describe('forecast view panels in the worker pool', function () {
   it('says so when the cache holds no global model, instead of forecasting without it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-view-panels-'));
     try {
-      await assert.rejects(pool.viewPanels(frame(3), options, { kind: 'global', dir }).result, /no global LSTM cached in/);
+      await assert.rejects(pool.viewPanels(panelFrame(3), options, { kind: 'global', dir }).result, /no global LSTM cached in/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
