@@ -195,12 +195,26 @@ async function coverForecastView(): Promise<void> {
   if (!hidden) throw new Error('the forecast view is still the active tab of its group');
 }
 
+/**
+ * Waits until this process (host thread, MOrA's workers, V8's helpers: process.cpuUsage counts every thread) used under
+ * 10% of a core over 200 ms — the previous open's work has wound down — or 10 s have passed (then it times anyway).
+ */
+async function untilQuiet(deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 200));
+    const used = process.cpuUsage(before);
+    if ((used.user + used.system) / 1000 < 20) return;
+  }
+}
+
 async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: string, workload: string, expectLstm: number, timeoutMs: number): Promise<OpenResult> {
   // A new view each time, except when switching an open one to another workload.
   if (arm === 'cached' || arm === 'uncached') await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   if (arm === 'reveal') await coverForecastView();
   // Let the closed panel's work wind down before this open is timed.
-  await new Promise((r) => setTimeout(r, 1500));
+  await untilQuiet();
   // MOrA reads its cache root from the environment at each use (src/ml/lstm/global-cache.ts moraCacheRoot).
   process.env.XDG_CACHE_HOME = cacheHome;
   const hist = monitorEventLoopDelay({ resolution: 5 });
