@@ -172,50 +172,38 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   }));
   const model: GlobalLstmModel = train.value;
   console.log(costLine(`global training (${model.state.trainedOn.windows} windows)`, train.cost, cases.length));
-  const picked: Record<string, string[]> = {};
-  const glob = await measure(async () => {
+  /** One global arm: every series' lstm + fused run with `lstm` as the member (Prophet reused), scored under keys lk / fk. */
+  const globalArm = async (lk: string, fk: string, lstm: (id: string) => ReturnType<typeof globalLstmOverride>, each?: (l: ModelRun, c: (typeof cases)[number]) => void) => {
+    scores[lk] ??= []; scores[fk] ??= []; cover[fk] ??= 0;
     for (const [i, c] of cases.entries()) {
       const p = prophetRuns[i];
-      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id) } });
-      const sc = String((l.fitted as { scaling?: string }).scaling);
-      (picked[sc] ??= []).push(c.id);
-      scores.lstm_global.push(mase(c, l.forecast.mean));
-      scores.fused_global.push(mase(c, fu.forecast.mean));
-      cover.lstm_global += covered(c, l.forecast.lower, l.forecast.upper);
-      cover.fused_global += covered(c, fu.forecast.lower, fu.forecast.upper);
-    }
-  });
-  console.log(costLine('global forecasts (lstm+fused)', glob.cost, cases.length));
-  console.log(`  scaling picked on the holdout: ${Object.entries(picked).map(([k, ids]) => `${k} ${ids.length}`).join(', ')}; stored for ${(picked.stored ?? []).join(' ') || 'none'}`);
-  // References: the same model with every series scaled by its last GLOBAL_RECENT_DAYS days, or by its stored (whole training part) scaler.
-  for (const ref of ['recent', 'stored'] as const) {
-    const lk = `lstm_global_${ref}`, fk = `fused_global_${ref}`;
-    scores[lk] = []; scores[fk] = []; cover[fk] = 0;
-    for (const [i, c] of cases.entries()) {
-      const p = prophetRuns[i];
-      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id, { scaling: ref }) } });
+      const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: lstm(c.id) } });
+      each?.(l, c);
       scores[lk].push(mase(c, l.forecast.mean));
       scores[fk].push(mase(c, fu.forecast.mean));
       cover[fk] += covered(c, fu.forecast.lower, fu.forecast.upper);
     }
+  };
+  const picked: Record<string, string[]> = {};
+  const glob = await measure(() => globalArm('lstm_global', 'fused_global', (id) => globalLstmOverride(model, id), (l, c) => {
+    (picked[String((l.fitted as { scaling?: string }).scaling)] ??= []).push(c.id);
+    cover.lstm_global += covered(c, l.forecast.lower, l.forecast.upper);
+  }));
+  console.log(costLine('global forecasts (lstm+fused)', glob.cost, cases.length));
+  console.log(`  scaling picked on the holdout: ${Object.entries(picked).map(([k, ids]) => `${k} ${ids.length}`).join(', ')}; stored for ${(picked.stored ?? []).join(' ') || 'none'}`);
+  // References: the same model with every series scaled by its last GLOBAL_RECENT_DAYS days, or by its stored (whole training part) scaler.
+  for (const ref of ['recent', 'stored'] as const) {
+    await globalArm(`lstm_global_${ref}`, `fused_global_${ref}`, (id) => globalLstmOverride(model, id, { scaling: ref }));
   }
   // --fine-tune: the global model fine-tuned per series (GlobalLstmModel.fineTune) on each series' fit part, fused as above.
   let ft: { cost: Cost } | undefined;
   const ftOptions = { epochs: num('ft-epochs', 10), windows: num('ft-windows', 1024), learningRate: num('ft-lr', 2e-3), patience: num('ft-patience', 3) };
   if (flag('fine-tune')) {
-    scores.lstm_global_ft = []; scores.fused_global_ft = []; cover.fused_global_ft = 0;
     let tuned = 0;
     console.log(`per-series fine-tuning from the global weights: ≤ ${ftOptions.epochs} epochs, ≤ ${ftOptions.windows} windows, lr ${ftOptions.learningRate}, patience ${ftOptions.patience}, batch 32`);
-    ft = await measure(async () => {
-      for (const [i, c] of cases.entries()) {
-        const p = prophetRuns[i];
-        const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(model, c.id, { fineTune: ftOptions }) } });
-        if ((l.fitted as { fineTuned?: { kept: string } }).fineTuned?.kept === 'tuned') tuned++;
-        scores.lstm_global_ft.push(mase(c, l.forecast.mean));
-        scores.fused_global_ft.push(mase(c, fu.forecast.mean));
-        cover.fused_global_ft += covered(c, fu.forecast.lower, fu.forecast.upper);
-      }
-    });
+    ft = await measure(() => globalArm('lstm_global_ft', 'fused_global_ft', (id) => globalLstmOverride(model, id, { fineTune: ftOptions }), (l) => {
+      if ((l.fitted as { fineTuned?: { kept: string } }).fineTuned?.kept === 'tuned') tuned++;
+    }));
     console.log(costLine('global + per-series fine-tune, fused', ft.cost, cases.length) + `   (${tuned}/${cases.length} series kept their tuned weights)`);
   }
   // --holdout-windows K: a second global model trained on each series' training part minus K holdout windows, its fusion
@@ -223,21 +211,11 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   const K = num('holdout-windows', 0);
   let hw: { train: Cost; fused: Cost; epochs: number; windows: number } | undefined;
   if (K > 1) {
-    const hk = `fused_global_hw${K}`, lk = `lstm_global_hw${K}`;
-    scores[lk] = []; scores[hk] = []; cover[hk] = 0;
     const before = cases.map((c) => ({ id: c.id, series: { t: c.train.t.subarray(0, c.train.t.length - K * HOLD), v: c.train.v.subarray(0, c.train.v.length - K * HOLD) } }));
     const trK = await measure(() => trainGlobalLstm(before, { epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3) }));
     const mK = trK.value;
     console.log(costLine(`global training, ${K} windows held out (${mK.state.trainedOn.windows} windows, ${mK.state.trainedOn.epochs} epochs)`, trK.cost, cases.length));
-    const fk = await measure(async () => {
-      for (const [i, c] of cases.entries()) {
-        const p = prophetRuns[i];
-        const [l, fu] = await runForecasts(c.train, ['lstm', 'fused'], { horizon: HOLD, overrides: { prophet: () => Promise.resolve(p), lstm: globalLstmOverride(mK, c.id, { holdoutWindows: K }) } });
-        scores[lk].push(mase(c, l.forecast.mean));
-        scores[hk].push(mase(c, fu.forecast.mean));
-        cover[hk] += covered(c, fu.forecast.lower, fu.forecast.upper);
-      }
-    });
+    const fk = await measure(() => globalArm(`lstm_global_hw${K}`, `fused_global_hw${K}`, (id) => globalLstmOverride(mK, id, { holdoutWindows: K })));
     console.log(costLine(`global forecasts, ${K}-window holdout`, fk.cost, cases.length));
     hw = { train: trK.cost, fused: fk.cost, epochs: mK.state.trainedOn.epochs, windows: mK.state.trainedOn.windows };
   }
