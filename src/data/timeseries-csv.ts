@@ -18,6 +18,11 @@ export interface ReadSeries {
   series: Series;
   /** Rows whose value was empty or NaN: kept out of the series, counted here. */
   missing: number;
+  /**
+   * Rows whose timestamp an earlier row already had, with another value (two pods' series concatenated, a re-export
+   * appended): `clean` keeps the last of each, so the others are lost; the commands say how many.
+   */
+  conflicting: number;
 }
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
@@ -39,48 +44,126 @@ export function epochUnit(n: number): EpochUnit | undefined {
   return undefined;
 }
 
+/**
+ * ISO-8601 as MOrA reads it: a date, optionally a time (`T` or a space; seconds and fractions optional) and a zone
+ * (`Z`, `±hh`, `±hhmm`, `±hh:mm`). Anything else — `1/2/2013` (January 2 or February 1?), `30.06.2013`, `June 30 2013` —
+ * is refused: JavaScript's Date.parse guesses month/day order for such strings, which would read a day-first file wrong.
+ */
+const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
+
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
 export function parseTimestamp(raw: string): number {
-  const s = raw.trim().replace(/^"|"$/g, '');
-  if (/^-?\d+(\.\d+)?$/.test(s)) {
+  const s = unquote(raw);
+  if (EPOCH_NUMBER.test(s)) {
     const n = Number(s);
     const unit = epochUnit(n);
     return unit ? n / PER_SECOND[unit] : NaN;
   }
-  // ISO-8601 without zone, or with a space instead of T, is taken as UTC.
-  let iso = s.includes('T') ? s : s.replace(' ', 'T');
-  if (!/(Z|[+-]\d\d:?\d\d)$/.test(iso)) iso += 'Z';
+  const m = ISO_8601.exec(s);
+  if (!m) return NaN;
+  // ISO-8601 without zone is taken as UTC; `+hh` (as PostgreSQL writes it) means `+hh:00`.
+  const zone = (m[3] ?? 'Z').toUpperCase();
+  const iso = `${m[1]}T${m[2] ?? '00:00'}${zone.length === 3 ? `${zone}:00` : zone}`;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms / 1000 : NaN;
 }
 
+/** A cell without the blanks around it and without its surrounding double quotes. */
+function unquote(cell: string): string {
+  const c = cell.trim();
+  return c.length >= 2 && c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1).replace(/""/g, '"').trim() : c;
+}
+
+/**
+ * One CSV line split at commas outside double quotes (RFC 4180), so a quoted `"1,234.5"` stays one cell — split naively
+ * it read as the value 1 and the rest was lost, silently.
+ */
+export function splitCsvLine(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') {
+      if (quoted && line[i + 1] === '"') { cell += '""'; i++; continue; }
+      quoted = !quoted;
+      cell += ch;
+    } else if (ch === ',' && !quoted) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/** Header names that are the timestamp column by themselves; other names count when they contain "time" or "date". */
+const TIME_NAMES = ['timestamp', 'time', 'ts', 'ds', 'date', 'datetime', 't'];
+const VALUE_NAMES = ['value', 'y'];
+
+/**
+ * The timestamp and value columns from the header. Exact names first (`timestamp`, `value`, …), then names that
+ * contain them; a two-column file needs no names. When several columns could be the value (`mem_value,cpu_value`), or a
+ * wider file names none, it is an error that lists the columns: picking one would forecast the wrong metric silently.
+ */
+function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number } {
+  const named = header.map((h, j) => ({ h, j })).filter((c) => c.h !== '');
+  const list = named.map((c) => c.h || '(empty)').join(', ');
+  let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
+  if (tCol === undefined) {
+    if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp"`);
+    tCol = 0;
+  }
+  const rest = named.filter((c) => c.j !== tCol);
+  let vCol = rest.find((c) => VALUE_NAMES.includes(c.h))?.j;
+  if (vCol === undefined) {
+    const candidates = rest.filter((c) => c.h.includes('value'));
+    if (candidates.length > 1) {
+      throw new InputError(`${where}: which column is the value? ${candidates.map((c) => `"${c.h}"`).join(' and ')} could both be; keep one, or name it "value"`);
+    }
+    if (candidates.length === 1) vCol = candidates[0].j;
+    else if (rest.length === 1) vCol = rest[0].j;
+    else throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list}); name the one to use "value"`);
+  }
+  return { tCol, vCol };
+}
+
 export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
-  const lines = text.split(/\r?\n/);
+  // A UTF-8 byte order mark (Excel writes one) is not part of the first header name.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let i = 0;
   while (i < lines.length && lines[i].trim() === '') i++;
   if (i >= lines.length) throw new InputError(`${name}: the file is empty; expected a header "timestamp,value" and rows`);
-  const header = lines[i].split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase());
+  const headerLine = lines[i];
+  const header = splitCsvLine(headerLine).map((h) => unquote(h).toLowerCase());
+  if (header.length < 2) {
+    // A semicolon- or tab-separated export (Excel in many locales) is one cell per line read as CSV: say so, not "no header".
+    const sep = /;/.test(headerLine) ? 'semicolons' : /\t/.test(headerLine) ? 'tabs' : undefined;
+    if (sep) throw new InputError(`${name}: line ${i + 1}: the columns are separated by ${sep}; mora reads comma-separated "timestamp,value" CSV (export with commas, and a dot as the decimal mark)`);
+  }
   if (header.length < 2 || !Number.isNaN(Number(header[0])) || parseableAsRow(header)) {
     throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line`);
   }
-  const tCol = Math.max(0, header.findIndex((h) => /time|^ts$|^ds$|date/.test(h)));
-  let vCol = header.findIndex((h, j) => j !== tCol && /value|^y$/.test(h));
-  if (vCol < 0) vCol = tCol === 0 ? 1 : 0;
+  const { tCol, vCol } = chooseColumns(header, `${name}: line ${i + 1}`);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
+  let conflicting = 0;
+  const seen = new Map<number, number>();
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
-    const cells = line.split(',');
-    const rawTs = (cells[tCol] ?? '').trim().replace(/^"|"$/g, '');
+    const cells = splitCsvLine(line);
+    const rawTs = unquote(cells[tCol] ?? '');
     const ts = parseTimestamp(rawTs);
     if (!Number.isFinite(ts)) {
-      const numeric = /^-?\d+(\.\d+)?$/.test(rawTs);
-      throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 or Unix seconds/ms/µs/ns'})`);
+      const numeric = EPOCH_NUMBER.test(rawTs);
+      throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 such as 2024-01-31T12:00:00Z, or Unix seconds/ms/µs/ns'})`);
     }
-    if (/^-?\d+(\.\d+)?$/.test(rawTs)) {
+    if (EPOCH_NUMBER.test(rawTs)) {
       // One unit per file: a file whose numbers change unit row to row is mixed up, and no reading of it is safe.
       const u = epochUnit(Number(rawTs))!;
       if (!unit) unit = { unit: u, line: i + 1 };
@@ -88,13 +171,16 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
         throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
       }
     }
-    const raw = (cells[vCol] ?? '').trim().replace(/^"|"$/g, '');
+    const raw = unquote(cells[vCol] ?? '');
     if (raw === '' || /^(nan|null|na)$/i.test(raw)) { missing++; continue; }
     const val = Number(raw);
     if (!Number.isFinite(val)) throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number`);
+    const before = seen.get(ts);
+    if (before !== undefined && before !== val) conflicting++;
+    seen.set(ts, val);
     t.push(ts); v.push(val);
   }
-  return { series: series(t, v), missing };
+  return { series: series(t, v), missing, conflicting };
 }
 
 function parseableAsRow(cells: string[]): boolean {

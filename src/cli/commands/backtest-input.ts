@@ -1,5 +1,7 @@
 /**
  * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv in a directory (series name = file name without extension).
+ * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
+ * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -11,7 +13,19 @@ export interface NamedSeries {
   series: Series;
 }
 
-export function loadSeriesInput(path: string, filter?: RegExp): NamedSeries[] {
+export interface UnreadableFile {
+  file: string;
+  reason: string;
+}
+
+/** What loading found wrong without failing: unreadable files of a directory, and notes on the files read. */
+export interface LoadReport {
+  unreadable: UnreadableFile[];
+  /** One line each: rows lost to conflicting duplicate timestamps, negative usage. */
+  notes: string[];
+}
+
+export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport): NamedSeries[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
   const files = st.isDirectory()
@@ -19,5 +33,30 @@ export function loadSeriesInput(path: string, filter?: RegExp): NamedSeries[] {
     : [path];
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
   if (chosen.length === 0) throw new InputError(`${path}: no .csv files${filter ? ` matching ${filter}` : ''}`);
-  return chosen.map((f) => ({ name: basename(f, extname(f)), series: clean(readTimeseriesCsv(f).series).series }));
+  const skip = st.isDirectory() ? report?.unreadable : undefined;
+  const out: NamedSeries[] = [];
+  const bad: UnreadableFile[] = [];
+  for (const f of chosen) {
+    try {
+      const read = readTimeseriesCsv(f);
+      const s = clean(read.series).series;
+      out.push({ name: basename(f, extname(f)), series: s });
+      if (read.conflicting) report?.notes.push(`${f}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
+      let negative = 0;
+      for (const x of s.v) if (x < 0) negative++;
+      // Usage is never negative: these come from a broken rate (a counter reset) or exporter, and are replayed as they are.
+      if (negative) report?.notes.push(`${f}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
+    } catch (e) {
+      if (!skip || !(e instanceof InputError)) throw e;
+      // The reader's messages start with the file's path; the list names the file once.
+      bad.push({ file: f, reason: e.message.startsWith(`${f}: `) ? e.message.slice(f.length + 2) : e.message });
+    }
+  }
+  if (skip) {
+    if (out.length === 0) {
+      throw new InputError(`${path}: no .csv file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
+    }
+    skip.push(...bad);
+  }
+  return out;
 }

@@ -8,6 +8,7 @@
  * oracle's frontier, the calibration error per target and the confidence table (docs/BENCHMARKS.md § Risk–waste frontier).
  */
 import type { Command } from 'commander';
+import { basename, extname } from 'node:path';
 import { series as makeSeries } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
 import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
@@ -20,7 +21,7 @@ import { toCsv } from '../format/csv';
 import { frontierHtml } from '../format/frontier-html';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
-import { loadSeriesInput } from './backtest-input';
+import { loadSeriesInput, type LoadReport } from './backtest-input';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
 
@@ -81,7 +82,10 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const scale = Number(opts.scale);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new UserError(`--scale must be a positive number, got "${opts.scale}"`);
 
-  const inputs = loadSeriesInput(opts.input).map((s) => ({
+  // A directory's unreadable files are named (stderr even with -q, the summary, JSON `skipped`); the others still replay.
+  const report: LoadReport = { unreadable: [], notes: [] };
+  const { unreadable } = report;
+  const inputs = loadSeriesInput(opts.input, undefined, report).map((s) => ({
     name: s.name,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
@@ -106,24 +110,27 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   } else {
     result = runBacktest(inputs, kind, withRisks(specs, risks, kind), options);
   }
+  for (const n of report.notes) process.stderr.write(`mora: warning: ${n}\n`);
+  for (const u of unreadable) process.stderr.write(`mora: skipped file ${u.file}: ${u.reason}\n`);
   if (result.rows.length === 0) {
     throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
   }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
-  const skipped = skippedSeries(inputs, result, warmupDays);
-  for (const s of skipped) process.stderr.write(`mora: skipped series ${s.series}: ${s.reason}\n`);
+  const short = skippedSeries(inputs, result, warmupDays);
+  for (const s of short) process.stderr.write(`mora: skipped series ${s.series}: ${s.reason}\n`);
+  const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: basename(u.file, extname(u.file)), file: u.file, reason: u.reason }))];
+  const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => s.series).join(', ')}\n` : '')
+    + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => basename(u.file)).join(', ')}\n` : '');
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
   if (frontier) {
     if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
     if (format === 'json') return JSON.stringify({ ...frontierJson(frontier), skipped }, null, 2) + '\n';
-    const text = frontierText(frontier);
-    return skipped.length ? `${text}skipped (no day scored): ${skipped.map((s) => s.series).join(', ')}\n` : text;
+    return frontierText(frontier) + skippedText;
   }
   if (format === 'json') return JSON.stringify({ ...(toJson(result) as object), skipped }, null, 2) + '\n';
-  const table = summaryTable(result);
-  return skipped.length ? `${table}skipped (no day scored): ${skipped.map((s) => s.series).join(', ')}\n` : table;
+  return summaryTable(result) + skippedText;
 }
 
 /** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`); duplicates dropped. */
@@ -177,6 +184,8 @@ function withRisks(specs: readonly StrategySpec[], risks: readonly number[] | un
 
 export interface SkippedSeries {
   series: string;
+  /** Set when the file could not be read at all (the series is its name). */
+  file?: string;
   reason: string;
 }
 

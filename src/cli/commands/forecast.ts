@@ -85,7 +85,8 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
   const options = parseSets(opts.set);
-  const { series, missing } = readTimeseriesCsv(opts.input);
+  const { series, missing, conflicting } = readTimeseriesCsv(opts.input);
+  if (conflicting) process.stderr.write(`mora: warning: ${opts.input}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.
   // The models see the series scaled by a power of two (exact), and the forecasts are scaled back.

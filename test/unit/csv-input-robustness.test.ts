@@ -1,0 +1,127 @@
+// timestamp,value CSVs as real exports write them (spreadsheets, Grafana, PostgreSQL, concatenated dumps) through the
+// CLI's reader, `mora forecast` and `mora backtest`: every shape either reads right or fails with a line that says
+// what to change — never a silently wrong number, a silently wrong column or a directory's output lost to one file.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, parseTimeseriesCsv, parseTimestamp } from '../../src/data/timeseries-csv';
+import { mora } from './helpers/run-cli';
+
+const T0 = 1_700_006_400; // a midnight UTC
+
+function rows(n: number, step = 300, value = (i: number) => (1 + 0.5 * Math.sin(i / 45)).toFixed(4)): string[] {
+  return Array.from({ length: n }, (_, i) => `${T0 + i * step},${value(i)}`);
+}
+
+function inputError(pattern: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => e instanceof InputError && pattern.test(e.message);
+}
+
+describe('timestamp,value CSVs from real exports', () => {
+  it('a quoted value with a thousands separator is an error naming the line, not the number before the comma', () => {
+    // Split at every comma, `"1,234.5"` read as 1 and the rest of the row was dropped, silently.
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},"1,234.5"`, `${T0 + 60},"2,000.0"`].join('\n'), 'q.csv'),
+      inputError(/^q\.csv: line 2: value "1,234\.5" is not a number$/));
+    // Quoted cells without commas, a quoted header and a byte order mark read as before.
+    const { series } = parseTimeseriesCsv(['\uFEFF"timestamp","value"', `"${T0}","1.5"`, `"${T0 + 60}","2"`].join('\r\n'));
+    assert.deepEqual([...series.t], [T0, T0 + 60]);
+    assert.deepEqual([...series.v], [1.5, 2]);
+  });
+
+  it('picks the columns by name and refuses to guess between two value columns', () => {
+    assert.throws(() => parseTimeseriesCsv(['timestamp,mem_value,cpu_value', `${T0},100,1`].join('\n'), 'two.csv'),
+      inputError(/^two\.csv: line 1: which column is the value\? "mem_value" and "cpu_value" could both be/));
+    assert.throws(() => parseTimeseriesCsv(['host,timestamp,cpu,mem', `h1,${T0},1,100`].join('\n'), 'wide.csv'),
+      inputError(/^wide\.csv: line 1: which column is the value\? The header has 4 columns \(host, timestamp, cpu, mem\); name the one to use "value"$/));
+    // An exact name wins over names that merely contain "date" or "value".
+    const exact = parseTimeseriesCsv(['updated_by,timestamp,value,value_unit', `ops,${T0},3,cores`].join('\n')).series;
+    assert.deepEqual([[...exact.t], [...exact.v]], [[T0], [3]]);
+    // Two columns need no names; one column containing "value" is the value.
+    assert.deepEqual([...parseTimeseriesCsv(['date,cpu', `${T0},0.25`].join('\n')).series.v], [0.25]);
+    assert.deepEqual([...parseTimeseriesCsv(['pod,time,cpu_value', `a,${T0},0.5`].join('\n')).series.v], [0.5]);
+  });
+
+  it('a semicolon- or tab-separated export says so instead of "no header"', () => {
+    for (const [sep, word] of [[';', 'semicolons'], ['\t', 'tabs']]) {
+      assert.throws(() => parseTimeseriesCsv([`timestamp${sep}value`, `${T0}${sep}1,5`].join('\n'), 's.csv'),
+        inputError(new RegExp(`^s\\.csv: line 1: the columns are separated by ${word}; mora reads comma-separated`)));
+    }
+  });
+
+  it('reads ISO-8601 with the zones exports write, and refuses dates whose month/day order is a guess', () => {
+    assert.equal(parseTimestamp('2023-11-15 00:00:00+00'), T0); // PostgreSQL
+    assert.equal(parseTimestamp('2023-11-15T02:00:00+0200'), T0);
+    assert.equal(parseTimestamp('2023-11-15t00:00:00.000z'), T0);
+    assert.equal(parseTimestamp('2023-11-15'), T0);
+    // Date.parse read "01/02/2023" as January 2 (and "02/01/2023" as February 1): a day-first file came out wrong.
+    for (const raw of ['01/02/2023', '11/15/2023 00:00', 'Nov 15 2023', '15.11.2023']) assert.ok(Number.isNaN(parseTimestamp(raw)), raw);
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', '01/02/2023,1'].join('\n'), 'd.csv'),
+      inputError(/^d\.csv: line 2: "01\/02\/2023" is not a timestamp \(ISO-8601 such as 2024-01-31T12:00:00Z/));
+  });
+
+  it('counts rows that repeat a timestamp with another value, and mora forecast warns about them', async () => {
+    const text = ['timestamp,value', ...rows(40), `${T0},9`, `${T0 + 300},${(1 + 0.5 * Math.sin(1 / 45)).toFixed(4)}`].join('\n');
+    assert.equal(parseTimeseriesCsv(text).conflicting, 1); // the repeat with the same value is no conflict
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-dup-'));
+    try {
+      writeFileSync(join(dir, 'dup.csv'), text);
+      const r = await mora(['forecast', '--input', join(dir, 'dup.csv'), '--horizon', '2']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^mora: warning: .*dup\.csv: 1 rows repeat an earlier timestamp with another value; the last row of each timestamp was used$/m);
+      assert.equal(r.out.split('\n')[0], 'timestamp,prophet,prophet_lower,prophet_upper');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('mora backtest on a directory with bad files', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mora-bt-mixed-'));
+    const good = ['timestamp,value', ...rows(10 * 288)];
+    writeFileSync(join(dir, 'alpha.csv'), good.join('\n'));
+    writeFileSync(join(dir, 'gamma.csv'), good.map((l, i) => (i === 100 ? `${T0 + 99 * 300},-0.5` : l)).join('\n'));
+    const bad = [...good];
+    bad[500] = `${T0 + 499 * 300},oops`;
+    writeFileSync(join(dir, 'beta.csv'), bad.join('\n'));
+    writeFileSync(join(dir, 'delta.csv'), '');
+    writeFileSync(join(dir, 'semi.csv'), good.map((l) => l.replace(',', ';')).join('\n'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays the readable files, writes their rows, and names each bad file with why', async () => {
+    const out = join(dir, 'recs.out');
+    const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora,vpa', '--out', out, '-q']);
+    // Before: "beta.csv: line 501 …" and exit 2, with no --out at all for alpha and gamma.
+    assert.equal(r.code, 0, r.err);
+    const series = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+    assert.deepEqual([...series].sort(), ['alpha', 'gamma']);
+    assert.equal(readFileSync(out, 'utf8').split('\n')[0], 'series,day_start,strategy,value');
+    assert.match(r.err, /^mora: skipped file .*beta\.csv: line 501: value "oops" is not a number$/m);
+    assert.match(r.err, /^mora: skipped file .*delta\.csv: the file is empty/m);
+    assert.match(r.err, /^mora: skipped file .*semi\.csv: line 1: the columns are separated by semicolons/m);
+    assert.match(r.err, /^mora: warning: .*gamma\.csv: 1 negative values/m);
+    assert.match(r.out, /^skipped \(unreadable, see stderr\): beta\.csv, delta\.csv, semi\.csv$/m);
+
+    const json = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '--format', 'json', '-q']);
+    assert.equal(json.code, 0, json.err);
+    const skipped = JSON.parse(json.out).skipped as Array<{ series: string; file?: string; reason: string }>;
+    assert.deepEqual(skipped.map((s) => s.series), ['beta', 'delta', 'semi']);
+    assert.ok(skipped.every((s) => s.file && s.reason.length > 0));
+  });
+
+  it('a directory where no file reads is an error that names each file', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'mora-bt-bad-'));
+    try {
+      writeFileSync(join(bad, 'a.csv'), 'timestamp;value\n1;2\n');
+      writeFileSync(join(bad, 'b.csv'), '');
+      const r = await mora(['backtest', '--input', bad, '--kind', 'cpu', '-q']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /no \.csv file could be read \(2\): a\.csv: line 1: the columns are separated by semicolons.*; b\.csv: the file is empty/);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
