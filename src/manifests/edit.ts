@@ -276,6 +276,7 @@ function findContainer(doc: WorkloadDoc, target: ContainerTarget): { container: 
     if (podSpec) above.push(podSpec);
   }
   const names: string[] = [];
+  const found: Array<{ container: YMap; above: YNode[]; list: string }> = [];
   for (const list of ['containers', 'initContainers']) {
     const seq = podSpec && podSpec.t === 'map' ? get(podSpec, list) : undefined;
     if (!seq || seq.t !== 'seq') continue;
@@ -283,9 +284,16 @@ function findContainer(doc: WorkloadDoc, target: ContainerTarget): { container: 
       const name = item && item.t === 'map' ? get(item, 'name') : null;
       if (!name || name.t !== 'scalar' || name.value === null) continue;
       names.push(name.value);
-      if (name.value === target.container) return { container: item as YMap, above: [...above, seq] };
+      if (name.value === target.container) found.push({ container: item as YMap, above: [...above, seq], list });
     }
   }
+  // Kubernetes refuses a pod whose containers and init containers share a name; editing the first would be a guess.
+  if (found.length > 1) {
+    const lists = [...new Set(found.map((f) => f.list))];
+    throw new ManifestEditError(`${doc.kind}/${doc.name} has ${found.length} containers named "${target.container}"${lists.length > 1 ? ' (in containers and initContainers)' : ''}; `
+      + 'Kubernetes requires unique container names: rename one first');
+  }
+  if (found.length === 1) return { container: found[0].container, above: found[0].above };
   throw new ManifestEditError(`${doc.kind}/${doc.name} has no container named "${target.container}"`
     + (names.length ? ` (containers: ${names.join(', ')})` : ''));
 }

@@ -32,8 +32,27 @@ export function parseWithYaml(text: string, start: number, end: number): ParsedY
     const line = lineNumberAt(text, start + (e.pos?.[0] ?? 0));
     return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}`, doc: null };
   }
+  // The library parses `*name` without its `&name` (or with it in another document) without an error, but Kubernetes'
+  // reader rejects the document; read on, the container looked as if it set no resources at all.
+  const unresolved = slice.includes('*') ? unresolvedAlias(doc) : undefined;
+  if (unresolved) {
+    return { root: null, error: `line ${lineNumberAt(text, start + unresolved.offset)}: alias *${unresolved.name} has no anchor &${unresolved.name} before it in this document`, doc: null };
+  }
   const conversion: Conversion = { base: start, doc, shared: slice.includes('*') ? sharedNodes(doc, start) : new Map(), converted: new Map() };
   return { root: convert(doc.contents as YamlNode | null, conversion), error: null, doc };
+}
+
+/** The first alias whose anchor is not set before it in this document (offset within the document's text). */
+function unresolvedAlias(doc: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc)) return undefined;
+      found = { name: alias.source, offset: alias.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Anchored nodes that aliases refer to, with where those aliases are. */

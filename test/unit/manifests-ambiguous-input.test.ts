@@ -1,0 +1,57 @@
+// Manifests Kubernetes itself would refuse are refused by `mora manifests` with a line that says what is wrong, instead
+// of being read as something else: an alias without its anchor read as "no resources set", and of two containers with
+// one name the first was edited.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mora } from './helpers/run-cli';
+import { editManifest, ManifestEditError, scanManifest } from '../../src/manifests';
+
+function deployment(containers: string, head = ''): string {
+  return `${head}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n${containers}`;
+}
+
+describe('manifests: input Kubernetes would refuse', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mora-manifests-ambiguous-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an alias without its anchor in the same document is invalid YAML, not a container without resources', async () => {
+    const inOtherDocument = 'x-res: &res\n  requests:\n    cpu: 100m\n---\n'
+      + deployment('      containers:\n        - name: app\n          resources: *res\n');
+    const misspelt = deployment('      x: &res {requests: {cpu: 1}}\n      containers:\n        - name: app\n          resources: *rse\n');
+    for (const [name, text, line] of [['other-doc.yaml', inOtherDocument, 14], ['misspelt.yaml', misspelt, 11]] as const) {
+      const scan = scanManifest(text, { mode: 'thorough' });
+      assert.equal(scan.containers.length, 0, name);
+      assert.ok(scan.documents.some((d) => d.status === 'invalid'), name);
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const r = await mora(['manifests', 'scan', file]);
+      // Before: exit 0 and a row with "-" for every request, as if the container set none.
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.err, new RegExp(`not valid YAML at line ${line}: alias \\*(res|rse) has no anchor &(res|rse) before it in this document`));
+      const a = await mora(['manifests', 'apply', file, '--set', 'Deployment/web/app=cpu=200m', '--in-place']);
+      assert.equal(a.code, 2);
+      assert.equal(readFileSync(file, 'utf8'), text);
+    }
+    // An anchor set before its alias in the same document still reads through.
+    const fine = deployment('      x: &res {requests: {cpu: 250m}}\n      containers:\n        - name: app\n          resources: *res\n');
+    assert.equal(scanManifest(fine, { mode: 'thorough' }).containers[0].requests.cpu?.value, '250m');
+  });
+
+  it('two containers with one name: apply names the clash instead of editing the first', async () => {
+    const text = deployment('      initContainers:\n        - name: app\n      containers:\n        - name: app\n        - name: side\n');
+    assert.throws(() => editManifest(text, [{ type: 'resources', target: { kind: 'Deployment', name: 'web', container: 'app' }, set: { requests: { cpu: '1' } } }]),
+      (e: unknown) => e instanceof ManifestEditError && e.message === 'Deployment/web has 2 containers named "app" (in containers and initContainers); Kubernetes requires unique container names: rename one first');
+    const file = join(dir, 'dup.yaml');
+    writeFileSync(file, text);
+    const r = await mora(['manifests', 'apply', file, '--set', 'Deployment/web/app=cpu=1', '--in-place']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /has 2 containers named "app"/);
+    assert.equal(readFileSync(file, 'utf8'), text);
+    // The other container is still edited.
+    const side = editManifest(text, [{ type: 'resources', target: { kind: 'Deployment', name: 'web', container: 'side' }, set: { requests: { cpu: '1' } } }]).text;
+    assert.match(side, /- name: side\n {10}resources:\n {12}requests:\n {14}cpu: 1\n/);
+  });
+});
