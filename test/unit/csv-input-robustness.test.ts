@@ -91,11 +91,13 @@ describe('mora backtest on a directory with bad files', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('replays the readable files, writes their rows, and names each bad file with why', async () => {
+  it('replays the readable files, writes their rows, names each bad file with why, then exits 2', async () => {
     const out = join(dir, 'recs.out');
     const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora,vpa', '--out', out, '-q']);
-    // Before: "beta.csv: line 501 …" and exit 2, with no --out at all for alpha and gamma.
-    assert.equal(r.code, 0, r.err);
+    // Before: "beta.csv: line 501 …" and exit 2 at once, with no --out at all for alpha and gamma. Now exit 2 after
+    // the others are replayed and written (as `recommend --apply-to` does with files it cannot update).
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^mora: 3 of 5 files could not be read \(named above\); the others were replayed$/m);
     const series = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
     assert.deepEqual([...series].sort(), ['alpha', 'gamma']);
     assert.equal(readFileSync(out, 'utf8').split('\n')[0], 'series,day_start,strategy,value');
@@ -106,7 +108,7 @@ describe('mora backtest on a directory with bad files', () => {
     assert.match(r.out, /^skipped \(unreadable, see stderr\): beta\.csv, delta\.csv, semi\.csv$/m);
 
     const json = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '--format', 'json', '-q']);
-    assert.equal(json.code, 0, json.err);
+    assert.equal(json.code, 2, json.err);
     const skipped = JSON.parse(json.out).skipped as Array<{ series: string; file?: string; reason: string }>;
     assert.deepEqual(skipped.map((s) => s.series), ['beta', 'delta', 'semi']);
     assert.ok(skipped.every((s) => s.file && s.reason.length > 0));

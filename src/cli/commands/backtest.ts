@@ -59,9 +59,17 @@ export function register(program: Command): void {
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
     .option('-q, --quiet', 'no progress on stderr')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage.')
+    .addHelpText('after', '\nA directory\'s files that cannot be read are named on stderr and skipped; the others are replayed and written, then the exit code is 2.\n'
+      + 'Exit codes: 0 ok, 1 unexpected failure, 2 bad input or usage.')
     .action((opts: BacktestCliOptions) => {
-      process.stdout.write(backtestCommand(opts));
+      try {
+        process.stdout.write(backtestCommand(opts));
+      } catch (e) {
+        // A directory's unreadable files: the others' summary still prints (and --out is written), then exit 2.
+        const output = (e as { output?: unknown }).output;
+        if (e instanceof UserError && typeof output === 'string') process.stdout.write(output);
+        throw e;
+      }
     });
 }
 
@@ -124,13 +132,20 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
+  let output: string;
   if (frontier) {
     if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
-    if (format === 'json') return JSON.stringify({ ...frontierJson(frontier), skipped }, null, 2) + '\n';
-    return frontierText(frontier) + skippedText;
+    output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier), skipped }, null, 2) + '\n' : frontierText(frontier) + skippedText;
+  } else {
+    output = format === 'json' ? JSON.stringify({ ...(toJson(result) as object), skipped }, null, 2) + '\n' : summaryTable(result) + skippedText;
   }
-  if (format === 'json') return JSON.stringify({ ...(toJson(result) as object), skipped }, null, 2) + '\n';
-  return summaryTable(result) + skippedText;
+  if (unreadable.length) {
+    // As `recommend --apply-to` does: every readable file is done and written, then the run fails for the others.
+    const failure = new UserError(`${unreadable.length} of ${unreadable.length + inputs.length} files could not be read (named above); the others were replayed`);
+    (failure as UserError & { output?: string }).output = output;
+    throw failure;
+  }
+  return output;
 }
 
 /** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`); duplicates dropped. */
