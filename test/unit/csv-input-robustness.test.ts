@@ -127,3 +127,20 @@ describe('mora backtest on a directory with bad files', () => {
     }
   });
 });
+
+describe('mora forecast on very short series', () => {
+  it('--model all on less history than the LSTM needs says which model to use instead, in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-short-'));
+    try {
+      writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(50)].join('\n'));
+      const r = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'all']);
+      assert.equal(r.code, 2, r.out);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.match(r.err, /short\.csv: lstm: .*; --model prophet works from 2 points$/m);
+      const p = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'prophet']);
+      assert.equal(p.code, 0, p.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

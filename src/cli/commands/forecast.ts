@@ -96,7 +96,12 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   try {
     runs = await runForecasts(modelInput, models, { horizon, step, seed, options });
   } catch (e) {
-    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError' || (e as Error)?.name === 'ForecastInputError') throw new UserError(`${opts.input}: ${(e as Error).message}`);
+    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError' || (e as Error)?.name === 'ForecastInputError') {
+      const msg = (e as Error).message;
+      // Too little history for the LSTM (and so for fused and all): say what still works on it.
+      const hint = /^lstm: .*(too short|history)/.test(msg) && !/--model prophet/.test(msg) ? '; --model prophet works from 2 points' : '';
+      throw new UserError(`${opts.input}: ${msg}${hint}`);
+    }
     throw e;
   }
   if (exponent !== 0) runs = runs.map((r) => unscaled(r, exponent));
