@@ -88,6 +88,8 @@ describe('mora backtest on a directory with bad files', () => {
     writeFileSync(join(dir, 'beta.csv'), bad.join('\n'));
     writeFileSync(join(dir, 'delta.csv'), '');
     writeFileSync(join(dir, 'semi.csv'), good.map((l) => l.replace(',', ';')).join('\n'));
+    // macOS's AppleDouble companion of alpha.csv in an archive: hidden, binary, not a series.
+    writeFileSync(join(dir, '._alpha.csv'), Buffer.from([0, 5, 22, 7, 0, 2, 0, 0, 0x4d, 0x61, 0x63]));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

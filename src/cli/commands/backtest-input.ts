@@ -29,7 +29,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
   const files = st.isDirectory()
-    ? readdirSync(path).filter((f) => f.toLowerCase().endsWith('.csv')).sort().map((f) => join(path, f))
+    // Hidden files are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
+    ? readdirSync(path).filter((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith('.')).sort().map((f) => join(path, f))
     : [path];
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
   if (chosen.length === 0) throw new InputError(`${path}: no .csv files${filter ? ` matching ${filter}` : ''}`);
