@@ -157,6 +157,10 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const line = lines[i];
     if (line.trim() === '') continue;
     const cells = splitCsvLine(line);
+    if (cells.length > header.length && cells.slice(header.length).some((c) => c.trim() !== '')) {
+      // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
+      throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns (a decimal comma, or a comma inside an unquoted cell?)`);
+    }
     const rawTs = unquote(cells[tCol] ?? '');
     const ts = parseTimestamp(rawTs);
     if (!Number.isFinite(ts)) {

@@ -29,6 +29,13 @@ describe('timestamp,value CSVs from real exports', () => {
     assert.deepEqual([...series.v], [1.5, 2]);
   });
 
+  it('a row with more cells than the header (a decimal comma) is an error, not its first part', () => {
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},0,25`].join('\n'), 'dc.csv'),
+      inputError(/^dc\.csv: line 2: 3 cells but the header has 2 columns \(a decimal comma/));
+    // A trailing comma (an empty last cell) is no extra column.
+    assert.deepEqual([...parseTimeseriesCsv(['timestamp,value', `${T0},0.25,`].join('\n')).series.v], [0.25]);
+  });
+
   it('picks the columns by name and refuses to guess between two value columns', () => {
     assert.throws(() => parseTimeseriesCsv(['timestamp,mem_value,cpu_value', `${T0},100,1`].join('\n'), 'two.csv'),
       inputError(/^two\.csv: line 1: which column is the value\? "mem_value" and "cpu_value" could both be/));
