@@ -148,6 +148,11 @@ describe('mora forecast on very short series', () => {
       assert.match(r.err, /short\.csv: lstm: .*; --model prophet works from 2 points$/m);
       const p = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'prophet']);
       assert.equal(p.code, 0, p.err);
+      // A file whose values are all empty or NaN says so (it said "cannot infer the step from 0 point(s)").
+      writeFileSync(join(dir, 'nan.csv'), ['timestamp,value', `${T0},NaN`, `${T0 + 300},`, `${T0 + 600},nan`].join('\n'));
+      const n = await mora(['forecast', '--input', join(dir, 'nan.csv'), '--horizon', '5']);
+      assert.equal(n.code, 2);
+      assert.match(n.err, /nan\.csv: 0 numeric values: 3 rows are empty or NaN; a forecast needs at least 2$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -86,6 +86,10 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   }
   const options = parseSets(opts.set);
   const { series, missing, conflicting } = readTimeseriesCsv(opts.input);
+  if (series.t.length < 2 && missing > 0) {
+    // Say that the values are what is missing, not "cannot infer the step from 0 points".
+    throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
+  }
   if (conflicting) process.stderr.write(`mora: warning: ${opts.input}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.
