@@ -524,6 +524,19 @@ function quantityStyle(container: YMap): ScalarStyle {
   return 'plain';
 }
 
+/**
+ * Replicas of a workload with no containers to scan — a kustomize patch such as `spec: {replicas: 3}` and nothing
+ * else — read back from the workload's own document (the container scan has nothing to say about it).
+ */
+function replicasReadBack(out: string, change: ManifestChange & { type: 'replicas' }): boolean {
+  const docs = workloadDocuments(out, [change]).docs
+    .filter((d) => change.target.namespace === undefined || d.namespace === change.target.namespace);
+  return docs.length > 0 && docs.every((d) => {
+    const r = get(get(d.root, 'spec'), 'replicas');
+    return r !== null && r !== undefined && r.t === 'scalar' && r.value !== null && Number(r.value) === change.replicas;
+  });
+}
+
 /** Re-reads the result with the fast scanner (what the CodeLenses read): each change must read back as asked. */
 function verify(out: string, changes: readonly ManifestChange[]): void {
   const scan = scanManifest(out);
@@ -532,7 +545,7 @@ function verify(out: string, changes: readonly ManifestChange[]): void {
     const match = scan.containers.filter((c) => c.kind === kind && c.name === change.target.name
       && (change.target.namespace === undefined || c.namespace === change.target.namespace));
     const ok = change.type === 'replicas'
-      ? match.length > 0 && match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas)
+      ? (match.length > 0 ? match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas) : replicasReadBack(out, change))
       : match.some((c) => c.container === change.target.container
         && (['requests', 'limits'] as const).every((g) => (['cpu', 'memory'] as const)
           .every((r) => change.set[g]?.[r] === undefined || sameQuantity(c[g][r]?.value ?? null, change.set[g]?.[r] as string))));

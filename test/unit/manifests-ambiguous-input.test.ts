@@ -1,6 +1,6 @@
 // Manifests Kubernetes itself would refuse are refused by `mora manifests` with a line that says what is wrong, instead
 // of being read as something else: an alias without its anchor read as "no resources set", and of two containers with
-// one name the first was edited.
+// one name the first was edited. And a workload without containers (a kustomize replicas patch) takes a replicas edit.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,5 +53,25 @@ describe('manifests: input Kubernetes would refuse', () => {
     // The other container is still edited.
     const side = editManifest(text, [{ type: 'resources', target: { kind: 'Deployment', name: 'web', container: 'side' }, set: { requests: { cpu: '1' } } }]).text;
     assert.match(side, /- name: side\n {10}resources:\n {12}requests:\n {14}cpu: 1\n/);
+  });
+});
+
+describe('manifests: a kustomize replicas patch (a workload without containers)', () => {
+  it('apply --replicas edits it (it failed with "internal error: the edited text did not read back")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-manifests-patch-'));
+    try {
+      const patch = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 3 # prod\n';
+      const file = join(dir, 'replicas-patch.yaml');
+      writeFileSync(file, patch);
+      const r = await mora(['manifests', 'apply', file, '--replicas', 'shop/Deployment/web=5', '--in-place']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(readFileSync(file, 'utf8'), patch.replace('replicas: 3', 'replicas: 5'));
+      // Without a replicas key it is added as the first key of spec; in CRLF it stays CRLF.
+      const crlf = 'apiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\nspec:\r\n  template:\r\n    spec:\r\n      containers: []\r\n';
+      assert.equal(editManifest(crlf, [{ type: 'replicas', target: { kind: 'Deployment', name: 'web' }, replicas: 2 }]).text,
+        crlf.replace('spec:\r\n  template', 'spec:\r\n  replicas: 2\r\n  template'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
