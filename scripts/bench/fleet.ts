@@ -6,6 +6,7 @@
  *   npm run bench:fleet -- [--data <dir>] [--workloads 1000] [--sample 8] [--epochs 12] [--windows 128] [--patience 3] [--lr 0.002]
  *                          [--demo-epochs 8] [--demo-windows 16] [--fused-all]
  *                          [--fine-tune [--ft-epochs 10] [--ft-windows 1024] [--ft-lr 0.002] [--ft-patience 3]] [--holdout-windows 3] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
+ *                          [--seed 42]
  *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--refresh] [--out fleet-recommend.json]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
@@ -25,6 +26,10 @@
  * on all N (LSTM alone, forecasts batched over series); per-series arm and both fused arms on the first --sample
  * workloads, the per-series cost extrapolated to N and labelled so; --fused-all also runs Prophet + the global LSTM + fused
  * for all N (the fleet-wide fused pass, measured).
+ * --seed N: the training seed of BOTH arms' LSTMs — every per-series LSTM (`lstm.seed`, the same N for every series, as
+ * the product's default 42 is) and the global model(s) (GlobalLstmOptions.seed) — so a seed-robustness comparison moves
+ * both arms' seed variance, not the global arm's alone. Default 42 = both models' shipped default (the numbers without
+ * the flag). Prophet, the fine-tune arm's own seed and the demo generator's data do not change.
  * RSS: the process's peak (getrusage maxrss) after each arm, in run order — a later arm's peak includes the earlier ones.
  *
  * --recommend N: the real recommendation pipeline end to end (recommendFromSource, what `mora recommend -m fused` runs) on
@@ -46,8 +51,9 @@ import { generateService, timeGrid, trafficShape } from '../../src/data/demo/gen
 import { DEMO_SERVICES, FRONTEND_BASE_RPS } from '../../src/data/demo/services';
 import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
-import { globalLstmOverride, trainGlobalLstm, type GlobalLstmModel } from '../../src/ml/lstm/global';
+import { DEFAULT_GLOBAL_OPTIONS, globalLstmOverride, trainGlobalLstm, type GlobalLstmModel } from '../../src/ml/lstm/global';
 import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
+import { autoThreads } from '../../src/ml/lstm/shards';
 import { DemoFleetDataSource } from '../../src/data/demo/fleet';
 import { recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
 import { describeGlobalEvent, type GlobalModelEvent } from '../../src/pipeline/global-lstm';
@@ -61,6 +67,16 @@ function arg(name: string): string | undefined {
 }
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const num = (name: string, d: number): number => (arg(name) !== undefined ? Number(arg(name)) : d);
+
+/** --seed: both arms' LSTM training seed (the per-series and the global model's shipped default is 42 alike). */
+function trainingSeed(): number {
+  const s = num('seed', DEFAULT_GLOBAL_OPTIONS.seed);
+  if (!Number.isInteger(s) || s < 0) { console.error(`--seed must be a whole number >= 0, got "${arg('seed')}"`); process.exit(2); }
+  return s;
+}
+const SEED = trainingSeed();
+/** The per-series arm's request options: its LSTM trained with SEED (an `lstm.seed` option, so Prophet's run is untouched). */
+const PER_SERIES_OPTIONS = { lstm: { seed: String(SEED) } };
 
 /** As bench:forecast: bitbrains_*_cpu_* → bitbrains cpu, bitbrains_*_mem_* → bitbrains mem, else the file's prefix. */
 function groupOf(file: string): string {
@@ -152,7 +168,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   const per = await measure(async () => {
     for (const c of cases) {
       const t0 = performance.now();
-      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD });
+      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD, options: PER_SERIES_OPTIONS });
       prophetRuns.push(p);
       lstmFit += l.timings.fitMs / 1000;
       scores.seasonal_naive.push(mase(c, c.sn));
@@ -165,9 +181,12 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   });
   console.log(costLine('per-series (prophet+lstm+fused)', per.cost, cases.length) + `   of which LSTM training ${lstmFit.toFixed(1)} s`);
   const epochs = num('epochs', 12), windows = num('windows', 128);
-  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}`);
+  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}; training seed ${SEED} (both arms)`);
+  // The global model trains on threads: 'auto' (1 or 2 by the load average at the start): the float summation order, so
+  // the trained weights, differ between the two — said here so runs compare like with like (MORA_LSTM_THREADS=n pins it).
+  console.log(`  training threads: ${autoThreads(DEFAULT_GLOBAL_OPTIONS.batchSize)} (auto: 2 when a core is free, else 1; MORA_LSTM_THREADS pins it)`);
   const train = await measure(() => trainGlobalLstm(fitParts(cases), {
-    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3),
+    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3), seed: SEED,
     onEpoch: (e) => console.log(`  global epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)} ${e.seconds.toFixed(1)} s`),
   }));
   const model: GlobalLstmModel = train.value;
@@ -212,7 +231,7 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
   let hw: { train: Cost; fused: Cost; epochs: number; windows: number } | undefined;
   if (K > 1) {
     const before = cases.map((c) => ({ id: c.id, series: { t: c.train.t.subarray(0, c.train.t.length - K * HOLD), v: c.train.v.subarray(0, c.train.v.length - K * HOLD) } }));
-    const trK = await measure(() => trainGlobalLstm(before, { epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3) }));
+    const trK = await measure(() => trainGlobalLstm(before, { epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3), seed: SEED }));
     const mK = trK.value;
     console.log(costLine(`global training, ${K} windows held out (${mK.state.trainedOn.windows} windows, ${mK.state.trainedOn.epochs} epochs)`, trK.cost, cases.length));
     const fk = await measure(() => globalArm(`lstm_global_hw${K}`, `fused_global_hw${K}`, (id) => globalLstmOverride(mK, id, { holdoutWindows: K })));
@@ -272,9 +291,9 @@ async function demo(N: number, out: Record<string, unknown>): Promise<void> {
   const cases = gen.value;
   console.log(`\n== Part 2: demo generator, ${N} workloads × 14 days at 5 min (${cases[0].train.t.length + HOLD} points each; generated in ${gen.cost.wall.toFixed(1)} s) ==`);
   const epochs = num('demo-epochs', 8), windows = num('demo-windows', 16);
-  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}`);
+  console.log(`global LSTM: ≤ ${epochs} epochs, ≤ ${windows} windows per series, batch 256, patience ${num('patience', 3)}, learning rate ${num('lr', 2e-3)}; training seed ${SEED} (both arms)`);
   const train = await measure(() => trainGlobalLstm(fitParts(cases), {
-    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3),
+    epochs, windowsPerSeries: windows, patience: num('patience', 3), learningRate: num('lr', 2e-3), seed: SEED,
     onEpoch: (e) => console.log(`  global epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} val ${e.valLoss.toFixed(4)} ${e.seconds.toFixed(1)} s`),
   }));
   const model = train.value;
@@ -291,7 +310,7 @@ async function demo(N: number, out: Record<string, unknown>): Promise<void> {
   const prophetRuns: ModelRun[] = [];
   const per = await measure(async () => {
     for (const c of sample) {
-      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD });
+      const [p, l, fu] = await runForecasts(c.train, ['prophet', 'lstm', 'fused'], { horizon: HOLD, options: PER_SERIES_OPTIONS });
       prophetRuns.push(p);
       lstmFit += l.timings.fitMs / 1000;
       scores.seasonal_naive.push(mase(c, c.sn));
@@ -430,7 +449,7 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
 }
 
 async function main(): Promise<void> {
-  const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, seed: SEED };
   if (arg('recommend')) {
     console.log(`bench:fleet --recommend — mora recommend -m fused at fleet scale, one process (Node ${process.version})`);
     await recommendBench(Number(arg('recommend')), out);
