@@ -82,6 +82,8 @@ export function loadExperiments(dir: string): StoredExperiment[] {
     } catch (e) {
       throw new InputError(`${join(dir, f)}: not valid JSON (${(e as Error).message})`);
     }
+    // JSON that is not an object (`null`, a number) is not an experiment: skipped like any other foreign JSON, not a TypeError.
+    if (doc === null || typeof doc !== 'object') continue;
     if ((doc as { schema: string }).schema === 'mora.experiment-plan/1') {
       const plan = doc as unknown as PlanDocument;
       const csvPath = join(dir, plan.files.csv);
