@@ -114,7 +114,9 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
   if (tCol === undefined) {
     if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp"`);
-    tCol = 0;
+    // Two columns, neither named for time: the timestamp is the one not named for the value (`value,when` read the
+    // values as timestamps), else the first.
+    tCol = named.find((c) => !VALUE_NAMES.includes(c.h) && !c.h.includes('value'))?.j ?? named[0]?.j ?? 0;
   }
   const rest = named.filter((c) => c.j !== tCol);
   let vCol = rest.find((c) => VALUE_NAMES.includes(c.h))?.j;

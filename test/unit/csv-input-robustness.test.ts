@@ -47,6 +47,9 @@ describe('timestamp,value CSVs from real exports', () => {
     // Two columns need no names; one column containing "value" is the value.
     assert.deepEqual([...parseTimeseriesCsv(['date,cpu', `${T0},0.25`].join('\n')).series.v], [0.25]);
     assert.deepEqual([...parseTimeseriesCsv(['pod,time,cpu_value', `a,${T0},0.5`].join('\n')).series.v], [0.5]);
+    // Neither named for time: the one named for the value is not the timestamp (it read 0.5 as a 1970 timestamp).
+    const when = parseTimeseriesCsv(['value,when', `0.5,${T0}`].join('\n')).series;
+    assert.deepEqual([[...when.t], [...when.v]], [[T0], [0.5]]);
   });
 
   it('a semicolon- or tab-separated export says so instead of "no header"', () => {
