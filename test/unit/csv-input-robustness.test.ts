@@ -151,6 +151,12 @@ describe('mora forecast on very short series', () => {
       assert.match(r.err, /short\.csv: lstm: .*; --model prophet works from 2 points$/m);
       const p = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'prophet']);
       assert.equal(p.code, 0, p.err);
+      // Excel serial days read as Unix seconds are 1970: a warning says so (the forecast still prints).
+      writeFileSync(join(dir, 'excel.csv'), ['timestamp,value', ...Array.from({ length: 30 }, (_, i) => `${45231 + i / 288},${i % 5}`)].join('\n'));
+      const x = await mora(['forecast', '--input', join(dir, 'excel.csv'), '--horizon', '2']);
+      assert.equal(x.code, 0, x.err);
+      assert.match(x.err, /^mora: warning: .*excel\.csv: the first timestamp, 45231, reads as Unix seconds 1970-01-01T12:33:51\.000Z; if these are Excel serial dates or row numbers/m);
+      assert.doesNotMatch(p.err, /warning/);
       // A file whose values are all empty or NaN says so (it said "cannot infer the step from 0 point(s)").
       writeFileSync(join(dir, 'nan.csv'), ['timestamp,value', `${T0},NaN`, `${T0 + 300},`, `${T0 + 600},nan`].join('\n'));
       const n = await mora(['forecast', '--input', join(dir, 'nan.csv'), '--horizon', '5']);
