@@ -126,6 +126,23 @@ describe('mora backtest on a directory with bad files', () => {
     assert.ok(skipped.every((s) => s.file && s.reason.length > 0));
   });
 
+  it('file names and cells quoted on stderr and in the summary cannot drive the terminal', async () => {
+    const evil = mkdtempSync(join(tmpdir(), 'mora-bt-evil-'));
+    try {
+      writeFileSync(join(evil, 'alpha.csv'), ['timestamp,value', ...rows(10 * 288)].join('\n'));
+      writeFileSync(join(evil, 'x\x1b]0;pwned\x07.csv'), ['timestamp,value', `${T0},\x1b[2J`].join('\n'));
+      writeFileSync(join(evil, 'short\x1b[31m.csv'), ['timestamp,value', ...rows(10)].join('\n'));
+      const r = await mora(['backtest', '--input', evil, '--kind', 'cpu', '--strategies', 'mora']);
+      assert.equal(r.code, 2, r.err);
+      // eslint-disable-next-line no-control-regex -- the point
+      assert.doesNotMatch(r.err + r.out, /\x1b|\x07/);
+      assert.match(r.err, /skipped file .*x\\x1b\]0;pwned\\x07\.csv: line 2: value "\\x1b\[2J" is not a number/);
+      assert.match(r.out, /skipped \(no day scored\): short\\x1b\[31m/);
+    } finally {
+      rmSync(evil, { recursive: true, force: true });
+    }
+  });
+
   it('a directory where no file reads is an error that names each file', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'mora-bt-bad-'));
     try {

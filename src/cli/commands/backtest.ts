@@ -19,6 +19,7 @@ import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
 import { UserError } from '../errors';
 import { toCsv } from '../format/csv';
 import { frontierHtml } from '../format/frontier-html';
+import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
 import { loadSeriesInput, type LoadReport } from './backtest-input';
@@ -103,7 +104,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     warmupDays,
     // A terminal gets one updating line; a log gets a line every 10 series.
     onSeries: progress ? (done: number, total: number, name: string) => {
-      if (tty) process.stderr.write(`\rbacktest: ${done}/${total} ${name.slice(0, 40).padEnd(40)}${done === total ? '\n' : ''}`);
+      if (tty) process.stderr.write(`\rbacktest: ${done}/${total} ${forTerminal(name.slice(0, 40)).padEnd(40)}${done === total ? '\n' : ''}`);
       else if (done % 10 === 0 || done === total) process.stderr.write(`backtest: ${done}/${total} series\n`);
     } : undefined,
   };
@@ -118,17 +119,17 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   } else {
     result = runBacktest(inputs, kind, withRisks(specs, risks, kind), options);
   }
-  for (const n of report.notes) process.stderr.write(`mora: warning: ${n}\n`);
-  for (const u of unreadable) process.stderr.write(`mora: skipped file ${u.file}: ${u.reason}\n`);
+  for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
+  for (const u of unreadable) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
   if (result.rows.length === 0) {
     throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
   }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
   const short = skippedSeries(inputs, result, warmupDays);
-  for (const s of short) process.stderr.write(`mora: skipped series ${s.series}: ${s.reason}\n`);
+  for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: basename(u.file, extname(u.file)), file: u.file, reason: u.reason }))];
-  const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => s.series).join(', ')}\n` : '')
-    + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => basename(u.file)).join(', ')}\n` : '');
+  const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => forTerminal(s.series)).join(', ')}\n` : '')
+    + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(basename(u.file))).join(', ')}\n` : '');
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }

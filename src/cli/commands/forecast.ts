@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
+import { forTerminal } from '../format/terminal';
 import { readTimeseriesCsv } from '../../data/timeseries-csv';
 import { ForecastInputError, modelNames, runForecasts, type ModelRun } from '../../ml/forecast';
 
@@ -97,10 +98,10 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     // Read as Unix seconds, such numbers are 1970s dates: more likely Excel serial days (45231.5) or row numbers, whose
     // "steps" of a fraction of a second or one second make daily and weekly seasonality meaningless.
     const first = series.t[0];
-    process.stderr.write(`mora: warning: ${opts.input}: the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
+    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
       + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps\n');
   }
-  if (conflicting) process.stderr.write(`mora: warning: ${opts.input}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
+  if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.
   // The models see the series scaled by a power of two (exact), and the forecasts are scaled back.
