@@ -193,11 +193,25 @@ function parseableAsRow(cells: string[]): boolean {
   return Number.isFinite(parseTimestamp(cells[0])) && cells[1] !== undefined && cells[1] !== '' && Number.isFinite(Number(cells[1]));
 }
 
+/** What the first bytes say a file is, when it is not text MOrA can read as UTF-8 CSV (undefined: try it as text). */
+function notUtf8Text(bytes: Buffer): string | undefined {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'is gzip-compressed; decompress it first (gunzip)';
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'is a zip archive (an .xlsx workbook?); export the sheet as CSV';
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 256).includes(0)) {
+    return 'is UTF-16 (Excel\'s "Unicode Text"), not UTF-8; save it as "CSV UTF-8 (comma delimited)"';
+  }
+  return undefined;
+}
+
 export function readTimeseriesCsv(path: string): ReadSeries {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    const wrong = notUtf8Text(bytes);
+    if (wrong) throw new InputError(`${path}: the file ${wrong}`);
+    text = bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`);
   }

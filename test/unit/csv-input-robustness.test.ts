@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { InputError, parseTimeseriesCsv, parseTimestamp } from '../../src/data/timeseries-csv';
 import { mora } from './helpers/run-cli';
 
@@ -50,6 +51,23 @@ describe('timestamp,value CSVs from real exports', () => {
     // Neither named for time: the one named for the value is not the timestamp (it read 0.5 as a 1970 timestamp).
     const when = parseTimeseriesCsv(['value,when', `0.5,${T0}`].join('\n')).series;
     assert.deepEqual([[...when.t], [...when.v]], [[T0], [0.5]]);
+  });
+
+  it('UTF-16, gzip and xlsx files say what they are instead of "not a timestamp" on a garbled line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-enc-'));
+    try {
+      const text = ['timestamp,value', ...rows(20)].join('\r\n');
+      writeFileSync(join(dir, 'u16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      writeFileSync(join(dir, 'gz.csv'), gzipSync(text));
+      writeFileSync(join(dir, 'book.csv'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]));
+      for (const [f, what] of [['u16.csv', /is UTF-16/], ['gz.csv', /is gzip-compressed/], ['book.csv', /is a zip archive/]] as const) {
+        const r = await mora(['forecast', '--input', join(dir, f), '--horizon', '2']);
+        assert.equal(r.code, 2, f);
+        assert.match(r.err, what, f);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a semicolon- or tab-separated export says so instead of "no header"', () => {
