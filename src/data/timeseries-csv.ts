@@ -119,6 +119,10 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     tCol = named.find((c) => !VALUE_NAMES.includes(c.h) && !c.h.includes('value'))?.j ?? named[0]?.j ?? 0;
   }
   const rest = named.filter((c) => c.j !== tCol);
+  for (const n of [...VALUE_NAMES, header[tCol]]) {
+    // Two columns of one name (a join of two exports): either could be meant.
+    if (named.filter((c) => c.h === n).length > 1) throw new InputError(`${where}: the header names two columns "${n}"; keep one, or rename the other`);
+  }
   let vCol = rest.find((c) => VALUE_NAMES.includes(c.h))?.j;
   if (vCol === undefined) {
     const candidates = rest.filter((c) => c.h.includes('value'));

@@ -42,6 +42,9 @@ describe('timestamp,value CSVs from real exports', () => {
       inputError(/^two\.csv: line 1: which column is the value\? "mem_value" and "cpu_value" could both be/));
     assert.throws(() => parseTimeseriesCsv(['host,timestamp,cpu,mem', `h1,${T0},1,100`].join('\n'), 'wide.csv'),
       inputError(/^wide\.csv: line 1: which column is the value\? The header has 4 columns \(host, timestamp, cpu, mem\); name the one to use "value"$/));
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value,value', `${T0},1,2`].join('\n'), 'dup.csv'),
+      inputError(/^dup\.csv: line 1: the header names two columns "value"; keep one, or rename the other$/));
+    assert.throws(() => parseTimeseriesCsv(['time,time,value', `${T0},${T0},2`].join('\n'), 'dupt.csv'), inputError(/two columns "time"/));
     // An exact name wins over names that merely contain "date" or "value".
     const exact = parseTimeseriesCsv(['updated_by,timestamp,value,value_unit', `ops,${T0},3,cores`].join('\n')).series;
     assert.deepEqual([[...exact.t], [...exact.v]], [[T0], [3]]);
