@@ -46,10 +46,10 @@ export function epochUnit(n: number): EpochUnit | undefined {
 
 /**
  * ISO-8601 as MOrA reads it: a date, optionally a time (`T` or a space; seconds and fractions optional) and a zone
- * (`Z`, `±hh`, `±hhmm`, `±hh:mm`). Anything else — `1/2/2013` (January 2 or February 1?), `30.06.2013`, `June 30 2013` —
+ * (`Z`, `±hh`, `±hhmm`, `±hh:mm`, ` UTC`). Anything else — `1/2/2013` (January 2 or February 1?), `30.06.2013`, `June 30 2013` —
  * is refused: JavaScript's Date.parse guesses month/day order for such strings, which would read a day-first file wrong.
  */
-const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))? ?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/i;
 const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
@@ -63,7 +63,8 @@ export function parseTimestamp(raw: string): number {
   const m = ISO_8601.exec(s);
   if (!m) return NaN;
   // ISO-8601 without zone is taken as UTC; `+hh` (as PostgreSQL writes it) means `+hh:00`.
-  const zone = (m[3] ?? 'Z').toUpperCase();
+  // ` UTC` is how BigQuery writes a TIMESTAMP.
+  const zone = /^(UTC|GMT)$/i.test(m[3] ?? '') ? 'Z' : (m[3] ?? 'Z').toUpperCase();
   const iso = `${m[1]}T${m[2] ?? '00:00'}${zone.length === 3 ? `${zone}:00` : zone}`;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms / 1000 : NaN;

@@ -85,6 +85,8 @@ describe('timestamp,value CSVs from real exports', () => {
     assert.equal(parseTimestamp('2023-11-15T02:00:00+0200'), T0);
     assert.equal(parseTimestamp('2023-11-15t00:00:00.000z'), T0);
     assert.equal(parseTimestamp('2023-11-15'), T0);
+    assert.equal(parseTimestamp('2023-11-15 00:00:00 UTC'), T0); // BigQuery
+    assert.equal(parseTimestamp('2023-11-15T01:00:00 +0100'), T0);
     // Date.parse read "01/02/2023" as January 2 (and "02/01/2023" as February 1): a day-first file came out wrong.
     for (const raw of ['01/02/2023', '11/15/2023 00:00', 'Nov 15 2023', '15.11.2023']) assert.ok(Number.isNaN(parseTimestamp(raw)), raw);
     assert.throws(() => parseTimeseriesCsv(['timestamp,value', '01/02/2023,1'].join('\n'), 'd.csv'),
