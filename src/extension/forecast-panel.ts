@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
@@ -291,14 +291,16 @@ class ForecastPanel implements vscode.Disposable {
     };
     const allPanels: PanelId[] = ['cpu', 'memory', 'requests', 'replicas'];
     if (!pool) {
-      // No worker bundle: the cluster's global model on this thread, if there is one; no per-series training.
-      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, (line) => this.host.log.warn(line));
+      // No worker bundle: the cluster's global model on this thread, else MOrA's warm start, if there is one; no per-series training.
+      const warn = (line: string): void => this.host.log.warn(line);
+      const warmStart = require('../ml/lstm/warm-start') as typeof import('../ml/lstm/warm-start');
+      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, warn) ?? warmStart.loadWarmStart(options.bucket, warn);
       if (!global) return;
       try {
         const t0 = Date.now();
         const { data } = await views.buildForecastView(source, workload, target.container, {
           ...options, lstm: views.globalLstmRunner(global), lstmPanels: allPanels,
-          lstmNote: `LSTM: the cluster's global model (v${global.version}, cached; trained on ${global.state.trainedOn.series} series), no per-series training.`,
+          lstmNote: views.globalLstmNote(global),
         });
         if (!stale()) await show('Global LSTM forecasts', t0, data);
       } catch (e) {
@@ -321,6 +323,24 @@ class ForecastPanel implements vscode.Disposable {
       } catch (e) {
         if (stale()) return;
         this.host.log.warn(`Global LSTM for ${workload.name}/${target.container} not used (${(e as Error).message}); training per series`);
+      }
+    } else {
+      // A cluster with no global model yet: MOrA's shipped warm start, zero shot, instead of waiting for per-series training
+      // (about as accurate on the held-out clusters measured; docs/BENCHMARKS.md § Warm start). MORA_LSTM_WARM_START=0: off.
+      const warmStart = require('../ml/lstm/warm-start') as typeof import('../ml/lstm/warm-start');
+      const path = warmStart.warmStartEnabled() ? warmStart.warmStartPath() : undefined;
+      if (path) {
+        try {
+          const t0 = Date.now();
+          const { data } = await views.buildForecastView(source, workload, target.container, {
+            ...options, lstmPanels: allPanels, panelRunner: workerPanels(pool, { kind: 'global', dir: dirname(path) }, jobs),
+          });
+          if (!stale()) await show('Warm-start LSTM forecasts', t0, data);
+          return;
+        } catch (e) {
+          if (stale()) return;
+          this.host.log.warn(`Warm-start LSTM for ${workload.name}/${target.container} not used (${(e as Error).message}); training per series`);
+        }
       }
     }
     // Per series, in the worker pool, with progress in the view; then the panels' models once more with those forecasts.

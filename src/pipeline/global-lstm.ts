@@ -9,7 +9,8 @@
  *  - the cached model (global-cache.ts) is used as is when it has seen the data up to this run's cutoff (less than a day
  *    of new data), and was trained at this run's forecast step;
  *  - when it is stale by up to REFRESH_MAX_DAYS it is REFRESHED (fine-tuned on the pool's windows, new days included)
- *    instead of retrained; older, missing, unreadable or trained at another step: trained from scratch;
+ *    instead of retrained; older, missing, unreadable or trained at another step: trained from scratch — or, when MOrA's
+ *    shipped warm-start weights exist for this step (src/ml/lstm/warm-start.ts), fine-tuned from them as a refresh is;
  *  - training and refreshing run in the LSTM worker pool (src/ml/worker), on every workload's series read once before
  *    the recommendations (a second read of the source; only when the model is trained or refreshed);
  *  - a failed training is one warning: the fused forecasts then run on Prophet and the seasonal baseline alone.
@@ -28,6 +29,7 @@ import type { ModelRun, ResolvedRequest } from '../ml/forecast';
 import { GlobalLstmModel, globalLstmOverride, type GlobalLstmOptions, type RefreshOptions } from '../ml/lstm/global';
 import { GLOBAL_MODEL_FILE, coveredTo, globalModelDir, moraCacheRoot, readCachedGlobal, trainedStep, writeCachedGlobal } from '../ml/lstm/global-cache';
 import { LstmWorkerPool } from '../ml/worker/pool';
+import { asClusterModel, loadWarmStart, warmStartBase } from '../ml/lstm/warm-start';
 
 const DAY = 86400;
 
@@ -53,6 +55,12 @@ export interface GlobalLstmSettings {
   /** Training and refresh options (tests: tiny models). */
   train?: Partial<Omit<GlobalLstmOptions, 'onEpoch' | 'isCancelled'>>;
   refresh?: Partial<Omit<RefreshOptions, 'onEpoch' | 'isCancelled'>>;
+  /**
+   * A cold context's first training fine-tunes MOrA's shipped warm-start model (src/ml/lstm/warm-start.ts) instead of
+   * training from random weights. Default: on, unless `train` asks for a network of its own (tests' tiny models); off
+   * also with MORA_LSTM_WARM_START=0.
+   */
+  warmStart?: boolean;
   /** A worker pool to train and forecast in (the extension's); default one opened and closed for the run. */
   pool?: LstmWorkerPool;
   /** false: the fused forecasts run on the calling thread, one workload at a time (default: in the pool's workers). */
@@ -61,7 +69,7 @@ export interface GlobalLstmSettings {
 
 export type GlobalModelEvent =
   | { kind: 'cached'; context: string; path: string; version: number }
-  | { kind: 'training' | 'refreshing'; context: string; series: number; windowsPerSeries: number }
+  | { kind: 'training' | 'refreshing'; context: string; series: number; windowsPerSeries: number; warmStart?: boolean }
   | { kind: 'epoch'; context: string; epoch: number; epochs: number; loss: number; valLoss: number }
   | { kind: 'trained' | 'refreshed'; context: string; path: string; version: number; series: number; windows: number; epochs: number; seconds: number }
   | { kind: 'warning'; context: string; message: string };
@@ -70,7 +78,7 @@ export type GlobalModelEvent =
 export function describeGlobalEvent(e: GlobalModelEvent): string | undefined {
   switch (e.kind) {
     case 'cached': return `global LSTM for "${e.context}": cached model v${e.version} is up to date (${e.path})`;
-    case 'training': return `global LSTM for "${e.context}": training on ${e.series} series (≤ ${e.windowsPerSeries} windows each) in a worker`;
+    case 'training': return `global LSTM for "${e.context}": training on ${e.series} series (≤ ${e.windowsPerSeries} windows each)${e.warmStart ? ', fine-tuning MOrA\'s warm-start weights,' : ''} in a worker`;
     case 'refreshing': return `global LSTM for "${e.context}": refreshing the cached model on ${e.series} series (new days)`;
     case 'trained':
     case 'refreshed': return `global LSTM for "${e.context}": ${e.kind} v${e.version} (${e.series} series, ${e.windows} windows, ${e.epochs} epochs) in ${e.seconds.toFixed(1)} s → ${e.path}`;
@@ -178,6 +186,8 @@ export async function contextLstm(source: DataSource, context: string, workloads
   }
   if (cachedOnly) return {};
   const base = cached && cutoff - coveredTo(cached) <= REFRESH_MAX_DAYS * DAY ? cached : undefined;
+  // No model of its own to refresh: start from the shipped warm-start weights when there are some for this step.
+  const warm = base || !(settings.warmStart ?? settings.train === undefined) ? undefined : loadWarmStart(step, warn);
   let pool: PoolSeries[];
   try {
     pool = await readPool(source, workloads, step);
@@ -196,10 +206,12 @@ export async function contextLstm(source: DataSource, context: string, workloads
   try {
     // A series the model cannot use (too short once regularised, too few steps per day) is named by the error: drop it, try again.
     for (let attempt = 0; ; attempt++) {
-      onEvent({ kind: base ? 'refreshing' : 'training', context, series: pool.length, windowsPerSeries: per });
+      onEvent({ kind: base ? 'refreshing' : 'training', context, series: pool.length, windowsPerSeries: per, ...(warm ? { warmStart: true } : {}) });
       const job = workers.trainGlobal(pool, base
         ? { base: base.toJSON(), refresh: { windowsPerSeries: Math.max(4, Math.round(per / 2)), ...settings.refresh } }
-        : { train: { ...RECOMMEND_GLOBAL_OPTIONS, ...settings.train, windowsPerSeries: per } },
+        // The warm start fine-tuned as a refresh is (3 epochs at 5e-4) on all of the first training's windows.
+        : warm ? { base: warmStartBase(warm), refresh: { windowsPerSeries: per, ...settings.refresh } }
+          : { train: { ...RECOMMEND_GLOBAL_OPTIONS, ...settings.train, windowsPerSeries: per } },
       (p) => onEvent({ kind: 'epoch', context, epoch: p.epoch, epochs: p.epochs, loss: p.loss, valLoss: p.valLoss }));
       let state;
       try {
@@ -210,7 +222,7 @@ export async function contextLstm(source: DataSource, context: string, workloads
         pool = pool.filter((s) => s.id !== bad);
         continue;
       }
-      const model = GlobalLstmModel.fromJSON(state);
+      const model = GlobalLstmModel.fromJSON(warm ? asClusterModel(state) : state);
       let saved = path;
       try {
         saved = writeCachedGlobal(dir, model);

@@ -22,7 +22,7 @@ import { containerHeadline, resourcesYaml, riskLines, showCpu, showMemory } from
 import { forecastPanels, PANELS, round, type LstmRunner, type PanelsResult } from './forecast-panels';
 
 export type { LstmRunner, LstmRunResult } from './forecast-panels';
-export { aggregate, cachedGlobalLstm, globalLstmRunner } from './forecast-panels';
+export { aggregate, cachedGlobalLstm, globalLstmNote, globalLstmRunner } from './forecast-panels';
 
 /**
  * Where the panels' models run: in-process by default (forecastPanels); the extension passes one that runs them in its

@@ -14,6 +14,7 @@ import { createRunContext, getModel, type ModelRun, type ResolvedRequest } from 
 import type { Holdout } from '../ml/lstm/holdout-run';
 import { globalLstmOverride, type GlobalLstmModel } from '../ml/lstm/global';
 import { globalModelDir, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
+import { isWarmStart } from '../ml/lstm/warm-start';
 import type { ModelForecastData, ModelId, PanelId, PanelUnit } from '../protocol/forecast';
 
 /** The LSTM's forecast and, when it was trained without the last part of the history, its score there (for the fusion's weights). */
@@ -212,6 +213,13 @@ export function cachedGlobalLstm(sourceKind: string, context: string, bucket: nu
 export function cachedGlobalLstmIn(dir: string, bucket: number, warn: (line: string) => void): GlobalLstmModel | undefined {
   const model = readCachedGlobal(dir, warn);
   return model && trainedStep(model) === bucket ? model : undefined;
+}
+
+/** The view's note on a global LSTM member: the cluster's own model, or MOrA's shipped warm start until the cluster has one. */
+export function globalLstmNote(model: GlobalLstmModel): string {
+  return isWarmStart(model)
+    ? 'LSTM: MOrA\'s shipped warm-start model (pre-trained on public and generated series; zero shot), no per-series training — until this cluster has a global model of its own (Recommend at fleet scale, or mora recommend -m fused, trains one).'
+    : `LSTM: the cluster's global model (v${model.version}, cached; trained on ${model.state.trainedOn.series} series), no per-series training.`;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PanelId } from '../../protocol/forecast';
-import { cachedGlobalLstmIn, forecastPanels, globalLstmRunner, type LstmRunner, type PanelMemo, type PanelsResult } from '../../views/forecast-panels';
+import { cachedGlobalLstmIn, forecastPanels, globalLstmNote, globalLstmRunner, type LstmRunner, type PanelMemo, type PanelsResult } from '../../views/forecast-panels';
 import type { GlobalLstmModel } from '../lstm/global';
 import { GLOBAL_MODEL_FILE } from '../lstm/global-cache';
 import type { ViewPanelsJob } from './protocol';
@@ -50,10 +50,7 @@ export async function viewPanels(job: ViewPanelsJob): Promise<PanelsResult> {
   if (job.lstm?.kind === 'global') {
     const model = globalModel(job.lstm.dir, options.bucket);
     const result = await forecastPanels(frame, { ...options, lstm: globalLstmRunner(model) });
-    return {
-      ...result,
-      lstmNote: `LSTM: the cluster's global model (v${model.version}, cached; trained on ${model.state.trainedOn.series} series), no per-series training.`,
-    };
+    return { ...result, lstmNote: globalLstmNote(model) };
   }
   if (job.lstm?.kind === 'trained') {
     const lstmByPanel: Partial<Record<PanelId, LstmRunner>> = {};
