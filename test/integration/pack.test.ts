@@ -61,6 +61,13 @@ describe('the CLI packed with npm pack and installed from the tarball', function
     assert.equal(fs.existsSync(path.join(installed, 'node_modules')), false);
   });
 
+  it('mora demo -m fused from the install prefix fine-tunes the shipped warm-start LSTM (models/ beside dist/)', async () => {
+    const cache = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const r = await run(bin, ['demo', '-m', 'fused'], { cwd: tmp, env: { ...userEnv(), XDG_CACHE_HOME: cache }, timeout: 120_000, maxBuffer: 16 << 20 });
+    assert.match(r.stderr, /fine-tuning MOrA's warm-start weights/);
+    assert.ok(fs.existsSync(path.join(prefix, 'lib', 'node_modules', 'mora', 'models', 'lstm-warm-start', 'NOTICE.md')));
+  });
+
   it('mora --help runs from the install prefix', async () => {
     const r = await run(bin, ['--help'], { cwd: tmp, env: userEnv(), timeout: 60_000 });
     assert.match(r.stdout, /^Usage: mora \[options\] \[command\]/);
