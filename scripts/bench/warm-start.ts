@@ -155,6 +155,12 @@ async function cluster(name: string, cases: Case[], warm: Record<string, GlobalL
     table[g] = Object.fromEntries(methods.map((m) => [m, gm(idx.map((i) => scores[m][i]))]));
     console.log([g, idx.length, ...methods.map((m) => fmt(table[g][m]))].join('\t'));
   }
+  // Ratios against the same run's baselines: zero shot vs no LSTM / per-series, fine-tuned vs from scratch (fused, all series).
+  const all = table[groups.length > 1 ? 'all' : groups[0]];
+  const ratio = (a: string, b: string): string => (all[a] !== undefined && all[b] !== undefined ? `${a} / ${b} ×${fmt(all[a] / all[b])}` : '');
+  const lines = Object.keys(all).filter((m) => m.startsWith('fused_zero_')).flatMap((z) => [ratio(z, 'fused_nothing'), ratio(z, 'fused_per_series'), ratio(z, 'fused_scratch')])
+    .concat(Object.keys(all).filter((m) => m.startsWith('fused_ft')).map((f) => ratio(f, 'fused_scratch'))).filter(Boolean);
+  console.log(`  ratios (fused MASE, ${groups.length > 1 ? 'all' : groups[0]}): ${lines.join('; ')}`);
   for (const [k, c] of Object.entries(costs)) console.log(`  training ${k}: ${c.wall.toFixed(1)} s wall, ${c.cpu.toFixed(1)} s CPU (ratio to scratch wall ${fmt(c.wall / costs.scratch.wall, 2)})`);
   out[name] = { series: cases.length, gm: table, costs, perSeries: cases.map((c, i) => ({ id: c.id, group: c.group, ...Object.fromEntries(methods.map((m) => [m, scores[m][i]])) })) };
 }
