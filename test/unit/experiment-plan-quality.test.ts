@@ -49,6 +49,18 @@ describe('experiment cell quality gate', () => {
     assert.match(short.reasons.join(), /achieved 20\.0 of the asked 40\.0 req\/s \(50%, need 90%\) while latency met the SLO: the load generator, not the service, was the limit/);
   });
 
+  it('p95 latency that jumps about below the SLO is noted, not failed; latency crossing the SLO within the cell fails', () => {
+    // A fast service on a busy node: p95 between 1 and 5 ms against an SLO of 100 ms (CV ≈ 0.8).
+    const jitter = judgeCell({ cell: cell(40), stats: stats(39.5, 4), judged: { ...judged(40), latency_p95: [0.001, 0.005, 0.0012, 0.0048] }, expectedRows: 4, thresholds: DEFAULT_QUALITY });
+    assert.deepEqual([jitter.passed, jitter.reasons], [true, []]);
+    assert.ok(jitter.cv.latency_p95! > DEFAULT_QUALITY.maxCv);
+    assert.match(jitter.notes.join(), /latency_p95 varied after warm-up \(coefficient of variation 0\.\d\d\) but every sample stayed within the SLO \(at most 5 ms of 100 ms\)/);
+    // The same spread around the SLO: the cell's verdict depends on the moment.
+    const crossing = judgeCell({ cell: cell(40), stats: stats(39.5, 90), judged: { ...judged(40), latency_p95: [0.02, 0.16, 0.025, 0.15] }, expectedRows: 4, thresholds: DEFAULT_QUALITY });
+    assert.equal(crossing.passed, false);
+    assert.match(crossing.reasons.join(), /^latency_p95 unstable after warm-up: coefficient of variation 0\.\d\d \(at most 0\.50\)$/);
+  });
+
   it('a cell short of its rate while missing the SLO is saturated: noted, not failed', () => {
     const q = judgeCell({ cell: cell(80), stats: stats(50, 400), judged: judged(50), expectedRows: 4, thresholds: DEFAULT_QUALITY });
     assert.deepEqual([q.passed, q.sloMet, q.saturated], [true, false, true]);
