@@ -2,10 +2,11 @@
 // forecast (LSTM included) for all four panels ≤ 5 s when the cluster's global model is cached, progress shown while an
 // LSTM trains, and no extension-host stall > 50 ms during the whole open.
 //
-//   npm run bench:view [-- --opens 3] [--profile]
+//   npm run bench:view [-- --opens 3] [--profile] [--no-warm-start]
 //
 // 1. Fills a private model cache (a temp folder used as XDG_CACHE_HOME) with the demo cluster's global LSTM by running
-//    the CLI, `mora demo -m fused`, as a user would; a second, empty cache folder is the uncached arm.
+//    the CLI, `mora demo -m fused`, as a user would; a second, empty cache folder is the uncached arm (a cold cluster: the
+//    shipped warm-start model, or per-series training with --no-warm-start).
 // 2. Starts code-server + headless Chromium (test/harness, as npm run test:vscode) with test/vscode/bench/view-host.ts as the
 //    extension host's test entry: it opens a new view with mora.showForecast, cached then uncached on the same workload,
 //    then switches the open view to the next workload (`switch`, model cached), then hides the view behind a text editor in
@@ -27,6 +28,9 @@ import type { ViewBenchResults } from '../../test/vscode/bench/view-host';
 const opens = arg('opens', 3);
 // --profile: a CPU profile of the extension host during each open; prints where the longest stall's time went.
 const profile = process.argv.includes('--profile');
+// --no-warm-start: the uncached arm as before the shipped warm start (MORA_LSTM_WARM_START=0: per-series LSTMs train
+// in the worker pool, with progress); by default a cold cluster's view forecasts with the warm start at once.
+const warmStart = !process.argv.includes('--no-warm-start');
 const BASELINE_BUDGET_MS = 1000;
 const FUSED_BUDGET_MS = 5000;
 const STALL_BUDGET_MS = 50;
@@ -126,10 +130,12 @@ function report(results: ViewBenchResults): void {
   console.log(`| cached / uncached | | ${ratio(median(c.base), median(u.base))} | ${ratio(median(c.fused), median(u.fused))} | | | ${ratio(median(c.stall), median(u.stall))} |`);
   const sw = stats.switch;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  // Per-series training (no warm start) draws the LSTM on CPU and memory only; the warm start on all four panels.
+  const trained = u.progress > 0 || u.lstm.some((n) => n < 4);
   console.log(`\nBudgets (worst open): baseline ≤ ${BASELINE_BUDGET_MS} ms ${verdict(worst([...c.base, ...u.base]) <= BASELINE_BUDGET_MS)}; `
     + `(switching an open view: ${verdict(worst(sw.base) <= BASELINE_BUDGET_MS)}; a hidden one: ${verdict(worst(stats.reveal.base) <= BASELINE_BUDGET_MS)}); `
     + `fused on all four panels with the model cached ≤ ${FUSED_BUDGET_MS} ms ${verdict(worst([...c.fused, ...sw.fused]) <= FUSED_BUDGET_MS && [...c.lstm, ...sw.lstm].every((n) => n === 4))}; `
-    + `progress while training ${verdict(u.progress === u.n)}; host stall ≤ ${STALL_BUDGET_MS} ms ${verdict(worst([...c.stall, ...u.stall, ...sw.stall]) <= STALL_BUDGET_MS)}`);
+    + `progress while training ${trained ? verdict(u.progress === u.n) : 'not needed (no open trained: the warm start forecast at once)'}; host stall ≤ ${STALL_BUDGET_MS} ms ${verdict(worst([...c.stall, ...u.stall, ...sw.stall]) <= STALL_BUDGET_MS)}`);
 }
 
 async function main(): Promise<void> {
@@ -144,10 +150,10 @@ async function main(): Promise<void> {
     const started = new Date();
     const results = await runInVsCode(hostFile, {
       MORA_BENCH_VIEW_CACHED_HOME: cachedHome, MORA_BENCH_VIEW_EMPTY_HOME: emptyHome, MORA_BENCH_VIEW_OPENS: String(opens),
-      ...(profile ? { MORA_BENCH_VIEW_PROFILE: '1' } : {}),
+      ...(profile ? { MORA_BENCH_VIEW_PROFILE: '1' } : {}), ...(warmStart ? {} : { MORA_LSTM_WARM_START: '0' }),
     });
     report(results);
-    console.log(`\n${started.toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, VS Code via code-server 4.100.3`);
+    console.log(`\n${started.toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, VS Code via code-server 4.100.3, warm start ${warmStart ? 'on' : 'off'}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

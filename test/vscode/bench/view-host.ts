@@ -2,7 +2,8 @@
 // it to the workbench as extensionTestsPath, the way the VS Code suite runs). It opens MOrA's forecast view the way a
 // user does (the MOrA tree expanded, then the mora.showForecast command with a workload node), alternating two arms:
 //   cached:   the cluster's global LSTM is in MOrA's model cache (XDG_CACHE_HOME → a folder the driver filled);
-//   uncached: an empty cache, so the view trains an LSTM per series in the worker pool;
+//   uncached: an empty cache (a cold cluster): the view forecasts with the shipped warm-start model, or, with
+//             MORA_LSTM_WARM_START=0 (bench:view --no-warm-start), trains an LSTM per series in the worker pool;
 // and times what the webview itself reports having painted (the protocol's `rendered` message):
 //   baseline = the first forecast view painted (history, Prophet, the seasonal baseline's fusion),
 //   fused    = the first view painted whose fused forecasts include the LSTM on every panel the host runs it for.
