@@ -42,13 +42,11 @@
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Rng } from '../../src/core/random';
 import { clean, medianStep, series, type Series } from '../../src/core/series';
 import { geometricMean } from '../../src/core/stats';
 import { readTimeseriesCsv } from '../../src/data/timeseries-csv';
-import { demoWorkload, DEFAULT_DEMO_OPTIONS } from '../../src/data/demo';
-import { generateService, timeGrid, trafficShape } from '../../src/data/demo/generator';
-import { DEMO_SERVICES, FRONTEND_BASE_RPS } from '../../src/data/demo/services';
+import { DEFAULT_DEMO_OPTIONS } from '../../src/data/demo';
+import { demoFleetWorkloads } from './demo-fleet-series';
 import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { DEFAULT_GLOBAL_OPTIONS, globalLstmOverride, trainGlobalLstm, type GlobalLstmModel } from '../../src/ml/lstm/global';
@@ -268,20 +266,12 @@ async function datasets(dir: string, out: Record<string, unknown>): Promise<void
 
 /** N demo-style workloads, 14 days at 5 min: the demo's profiles cycled, each workload with its own seed and load. */
 function demoFleet(N: number): Case[] {
-  const opts = { ...DEFAULT_DEMO_OPTIONS, step: 300 };
-  const grid = timeGrid(opts);
   const cases: Case[] = [];
-  for (let i = 0; i < N; i++) {
-    const rng = new Rng(opts.seed + 7919 * (i + 1));
-    const base = DEMO_SERVICES[i % DEMO_SERVICES.length];
-    const profile = { ...base, fanout: base.fanout * Math.exp(0.8 * rng.normal()) };
-    const r = demoWorkload(base).containers[0].resources;
-    const traffic = trafficShape(grid, rng, opts.step);
-    const m = generateService(profile, { requestCpu: r.requests.cpu, limitCpu: r.limits.cpu, requestMemory: r.requests.memory, limitMemory: r.limits.memory }, grid, traffic, FRONTEND_BASE_RPS, rng, opts.step);
+  demoFleetWorkloads(N, DEFAULT_DEMO_OPTIONS.seed, 7919).forEach((w, i) => {
     const metric = i % 2 === 0 ? 'cpu_usage' : 'memory_working_set';
-    const c = makeCase(`w${i}-${base.name}-${metric}`, metric === 'cpu_usage' ? 'demo cpu' : 'demo mem', series(Array.from(grid), Array.from(m.values[metric])));
+    const c = makeCase(`w${i}-${w.service}-${metric}`, metric === 'cpu_usage' ? 'demo cpu' : 'demo mem', series(Array.from(w.t), Array.from(w.values[metric])));
     if (c) cases.push(c);
-  }
+  });
   return cases;
 }
 

@@ -12,13 +12,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Rng } from '../../src/core/random';
 import { clean, series, type Series } from '../../src/core/series';
 import { readTimeseriesCsv } from '../../src/data/timeseries-csv';
-import { DEFAULT_DEMO_OPTIONS, demoWorkload } from '../../src/data/demo';
-import { generateService, timeGrid, trafficShape } from '../../src/data/demo/generator';
-import { DEMO_SERVICES, FRONTEND_BASE_RPS } from '../../src/data/demo/services';
+import { DEFAULT_DEMO_OPTIONS } from '../../src/data/demo';
 import { downsample } from '../../src/rightsizing/engine/forecast-choice';
+import { demoFleetWorkloads } from '../bench/demo-fleet-series';
 
 export interface PoolSeries { id: string; series: Series }
 
@@ -72,20 +70,12 @@ export function licensedPool(data: string, step: number): PoolSeries[] {
  * bench:fleet's part 2), three series each: CPU, memory working set, request rate — what the product's pool reads.
  */
 export function demoPool(N: number, step: number): PoolSeries[] {
-  const opts = { ...DEFAULT_DEMO_OPTIONS, step: 300, seed: DEFAULT_DEMO_OPTIONS.seed + 1 };
-  const grid = timeGrid(opts);
   const out: PoolSeries[] = [];
-  for (let i = 0; i < N; i++) {
-    const rng = new Rng(opts.seed + 104729 * (i + 1));
-    const base = DEMO_SERVICES[i % DEMO_SERVICES.length];
-    const profile = { ...base, fanout: base.fanout * Math.exp(0.8 * rng.normal()) };
-    const r = demoWorkload(base).containers[0].resources;
-    const traffic = trafficShape(grid, rng, opts.step);
-    const m = generateService(profile, { requestCpu: r.requests.cpu, limitCpu: r.limits.cpu, requestMemory: r.requests.memory, limitMemory: r.limits.memory }, grid, traffic, FRONTEND_BASE_RPS, rng, opts.step);
-    const s = (k: 'cpu_usage' | 'memory_working_set' | 'request_rate'): Series => series(Array.from(grid), Array.from(m.values[k]));
+  demoFleetWorkloads(N, DEFAULT_DEMO_OPTIONS.seed + 1, 104729).forEach((w, i) => {
+    const s = (k: 'cpu_usage' | 'memory_working_set' | 'request_rate'): Series => series(Array.from(w.t), Array.from(w.values[k]));
     out.push({ id: `demo/w${i}/cpu`, series: at(s('cpu_usage'), step, 'cpu') });
     out.push({ id: `demo/w${i}/memory`, series: at(s('memory_working_set'), step, 'memory') });
     out.push({ id: `demo/w${i}/request_rate`, series: at(s('request_rate'), step, 'memory') });
-  }
+  });
   return out;
 }
