@@ -4,124 +4,150 @@
 ;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward, four units at a time;
 ;;   colsum   bias gradients (column sums, accumulated);
 ;;   dropout  inverted dropout with counter-based draws.
-;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). A 4×8 block of C lives in eight v128 registers while k
-;; runs, so each B load feeds four rows. exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and
-;; tanh are built on it (tanh by its odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
+;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). The products walk C in column panels of 16 (then 8),
+;; and down each panel two rows at a time: a 2×16 block of C lives in eight v128 registers while k runs (see gemm_s).
+;; exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and tanh are built on it (tanh by its
+;; odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
 ;; Both are written out inline in gates_fwd (see there).
 ;; Compiled to src/ml/lstm/gemm-wasm.generated.ts by scripts/gen-gemm-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
 
+  ;; C[M×N] (+)= A·B, one column panel of B at a time (16 columns, 64 bytes; 8 for what is left of N), all rows of C down
+  ;; that panel before the next, so the panel (K·64 bytes) stays in L1 while every row of A passes over it. Per k, two rows
+  ;; of A (two splat loads) each meet four vectors of B: 8 multiply-adds on 6 loads, with the 8 accumulators, the 4 B vectors
+  ;; and the splat in 13 of the 15 xmm registers V8 allocates. Taller blocks (4 rows × 8 columns, as before) need 4 splats per
+  ;; 16 multiply-adds and made V8 spill or re-derive the row pointers; 2×16 measured 7–13% faster per product on the LSTM's
+  ;; shapes (docs/BENCHMARKS.md). Each C value still sums its k terms in order, then adds the old C: the same floats as before.
   (func $gemm_s (export "gemm_s")
     (param $M i32) (param $N i32) (param $K i32) (param $sAi i32) (param $sAk i32)
     (param $A i32) (param $B i32) (param $C i32) (param $acc i32)
-    (local $i i32) (local $j i32) (local $k i32) (local $M4 i32) (local $rowN i32) (local $ka i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
-    (local $bp i32) (local $cp i32)
-    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local $i i32) (local $j i32) (local $k i32) (local $rowN i32) (local $bp i32) (local $q i32) (local $pa0 i32) (local $pa1 i32)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $x v128)
     (local.set $rowN (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $M4 (i32.and (local.get $M) (i32.const -4)))
-    (local.set $i (i32.const 0))
-    (block $rows_done
-      (loop $rows
-        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $M4)))
-        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $sAi)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $sAi)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $sAi)))
-        (local.set $cp (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))))
-        (local.set $j (i32.const 0))
-        (block $cols_done
-          (loop $cols
-            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $rowN)))
-            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+    (local.set $j (i32.const 0))
+    (block $jdP
+      (loop $jlP
+        (br_if $jdP (i32.gt_u (i32.add (local.get $j) (i32.const 64)) (local.get $rowN)))
+        (local.set $i (i32.const 0))
+        (block $idPa
+          (loop $ilPa
+            (br_if $idPa (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M)))
+            (local.set $pa0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
+            (local.set $pa1 (i32.add (local.get $pa0) (local.get $sAi)))
+            (local.set $c0_0 (v128.const i32x4 0 0 0 0)) (local.set $c0_1 (v128.const i32x4 0 0 0 0)) (local.set $c0_2 (v128.const i32x4 0 0 0 0)) (local.set $c0_3 (v128.const i32x4 0 0 0 0))
+            (local.set $c1_0 (v128.const i32x4 0 0 0 0)) (local.set $c1_1 (v128.const i32x4 0 0 0 0)) (local.set $c1_2 (v128.const i32x4 0 0 0 0)) (local.set $c1_3 (v128.const i32x4 0 0 0 0))
             (local.set $bp (i32.add (local.get $B) (local.get $j)))
-            (local.set $ka (i32.const 0))
             (local.set $k (local.get $K))
-            (block $k_done
-              (loop $ks
-                (br_if $k_done (i32.eqz (local.get $k)))
+            (block $kdPa
+              (loop $klPa
+                (br_if $kdPa (i32.eqz (local.get $k)))
                 (local.set $b0 (v128.load (local.get $bp)))
                 (local.set $b1 (v128.load offset=16 (local.get $bp)))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a0) (local.get $ka))))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a1) (local.get $ka))))
-                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a2) (local.get $ka))))
-                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a3) (local.get $ka))))
-                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+                (local.set $b2 (v128.load offset=32 (local.get $bp)))
+                (local.set $b3 (v128.load offset=48 (local.get $bp)))
+                (local.set $x (v128.load32_splat (local.get $pa0)))
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $x) (local.get $b0))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $x) (local.get $b1))))
+                (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $x) (local.get $b2))))
+                (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $x) (local.get $b3))))
+                (local.set $x (v128.load32_splat (local.get $pa1)))
+                (local.set $c1_0 (f32x4.add (local.get $c1_0) (f32x4.mul (local.get $x) (local.get $b0))))
+                (local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $x) (local.get $b1))))
+                (local.set $c1_2 (f32x4.add (local.get $c1_2) (f32x4.mul (local.get $x) (local.get $b2))))
+                (local.set $c1_3 (f32x4.add (local.get $c1_3) (f32x4.mul (local.get $x) (local.get $b3))))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
-                (local.set $ka (i32.add (local.get $ka) (local.get $sAk)))
+                (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
+                (local.set $pa1 (i32.add (local.get $pa1) (local.get $sAk)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                (br $ks)))
-            (local.set $bp (i32.add (local.get $cp) (local.get $j)))
+                (br $klPa)))
+            (local.set $q (i32.add (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))) (local.get $j)))
             (if (local.get $acc)
               (then
-                (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $bp))))
-                (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $bp))))
-                (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $bp) (local.get $rowN)))))
-                (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $bp) (local.get $rowN)))))
-                (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $bp) (i32.shl (local.get $rowN) (i32.const 1))))))
-                (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $bp) (i32.shl (local.get $rowN) (i32.const 1))))))
-                (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $bp) (i32.mul (local.get $rowN) (i32.const 3))))))
-                (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $bp) (i32.mul (local.get $rowN) (i32.const 3))))))))
-            (v128.store (local.get $bp) (local.get $c00))
-            (v128.store offset=16 (local.get $bp) (local.get $c01))
-            (v128.store (i32.add (local.get $bp) (local.get $rowN)) (local.get $c10))
-            (v128.store offset=16 (i32.add (local.get $bp) (local.get $rowN)) (local.get $c11))
-            (v128.store (i32.add (local.get $bp) (i32.shl (local.get $rowN) (i32.const 1))) (local.get $c20))
-            (v128.store offset=16 (i32.add (local.get $bp) (i32.shl (local.get $rowN) (i32.const 1))) (local.get $c21))
-            (v128.store (i32.add (local.get $bp) (i32.mul (local.get $rowN) (i32.const 3))) (local.get $c30))
-            (v128.store offset=16 (i32.add (local.get $bp) (i32.mul (local.get $rowN) (i32.const 3))) (local.get $c31))
-            (local.set $j (i32.add (local.get $j) (i32.const 32)))
-            (br $cols)))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $rows)))
-    ;; Leftover rows, one at a time.
-    (block $rem_done
-      (loop $rem
-        (br_if $rem_done (i32.ge_u (local.get $i) (local.get $M)))
-        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
-        (local.set $cp (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))))
-        (local.set $j (i32.const 0))
-        (block $rc_done
-          (loop $rc
-            (br_if $rc_done (i32.ge_u (local.get $j) (local.get $rowN)))
-            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load (local.get $q))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $q))))
+                (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $q))))
+                (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $q))))
+                (local.set $c1_0 (f32x4.add (local.get $c1_0) (v128.load (i32.add (local.get $q) (local.get $rowN)))))
+                (local.set $c1_1 (f32x4.add (local.get $c1_1) (v128.load offset=16 (i32.add (local.get $q) (local.get $rowN)))))
+                (local.set $c1_2 (f32x4.add (local.get $c1_2) (v128.load offset=32 (i32.add (local.get $q) (local.get $rowN)))))
+                (local.set $c1_3 (f32x4.add (local.get $c1_3) (v128.load offset=48 (i32.add (local.get $q) (local.get $rowN)))))))
+            (v128.store (local.get $q) (local.get $c0_0))
+            (v128.store offset=16 (local.get $q) (local.get $c0_1))
+            (v128.store offset=32 (local.get $q) (local.get $c0_2))
+            (v128.store offset=48 (local.get $q) (local.get $c0_3))
+            (v128.store (i32.add (local.get $q) (local.get $rowN)) (local.get $c1_0))
+            (v128.store offset=16 (i32.add (local.get $q) (local.get $rowN)) (local.get $c1_1))
+            (v128.store offset=32 (i32.add (local.get $q) (local.get $rowN)) (local.get $c1_2))
+            (v128.store offset=48 (i32.add (local.get $q) (local.get $rowN)) (local.get $c1_3))
+            (local.set $i (i32.add (local.get $i) (i32.const 2)))
+            (br $ilPa)))
+        (block $idPb
+          (loop $ilPb
+            (br_if $idPb (i32.gt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M)))
+            (local.set $pa0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
+            (local.set $c0_0 (v128.const i32x4 0 0 0 0)) (local.set $c0_1 (v128.const i32x4 0 0 0 0)) (local.set $c0_2 (v128.const i32x4 0 0 0 0)) (local.set $c0_3 (v128.const i32x4 0 0 0 0))
             (local.set $bp (i32.add (local.get $B) (local.get $j)))
-            (local.set $ka (i32.const 0))
             (local.set $k (local.get $K))
-            (block $rk_done
-              (loop $rk
-                (br_if $rk_done (i32.eqz (local.get $k)))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a0) (local.get $ka))))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (v128.load (local.get $bp)))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $bp)))))
+            (block $kdPb
+              (loop $klPb
+                (br_if $kdPb (i32.eqz (local.get $k)))
+                (local.set $x (v128.load32_splat (local.get $pa0)))
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $x) (v128.load (local.get $bp)))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $bp)))))
+                (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $bp)))))
+                (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $bp)))))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
-                (local.set $ka (i32.add (local.get $ka) (local.get $sAk)))
+                (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                (br $rk)))
-            (local.set $bp (i32.add (local.get $cp) (local.get $j)))
+                (br $klPb)))
+            (local.set $q (i32.add (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))) (local.get $j)))
             (if (local.get $acc)
               (then
-                (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $bp))))
-                (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $bp))))))
-            (v128.store (local.get $bp) (local.get $c00))
-            (v128.store offset=16 (local.get $bp) (local.get $c01))
-            (local.set $j (i32.add (local.get $j) (i32.const 32)))
-            (br $rc)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rem)))
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load (local.get $q))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $q))))
+                (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $q))))
+                (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $q))))))
+            (v128.store (local.get $q) (local.get $c0_0))
+            (v128.store offset=16 (local.get $q) (local.get $c0_1))
+            (v128.store offset=32 (local.get $q) (local.get $c0_2))
+            (v128.store offset=48 (local.get $q) (local.get $c0_3))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $ilPb)))
+        (local.set $j (i32.add (local.get $j) (i32.const 64)))
+        (br $jlP)))
+    (block $jdQ
+      (loop $jlQ
+        (br_if $jdQ (i32.gt_u (i32.add (local.get $j) (i32.const 32)) (local.get $rowN)))
+        (local.set $i (i32.const 0))
+        (block $idQa
+          (loop $ilQa
+            (br_if $idQa (i32.gt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M)))
+            (local.set $pa0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
+            (local.set $c0_0 (v128.const i32x4 0 0 0 0)) (local.set $c0_1 (v128.const i32x4 0 0 0 0))
+            (local.set $bp (i32.add (local.get $B) (local.get $j)))
+            (local.set $k (local.get $K))
+            (block $kdQa
+              (loop $klQa
+                (br_if $kdQa (i32.eqz (local.get $k)))
+                (local.set $x (v128.load32_splat (local.get $pa0)))
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $x) (v128.load (local.get $bp)))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $bp)))))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
+                (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br $klQa)))
+            (local.set $q (i32.add (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $rowN))) (local.get $j)))
+            (if (local.get $acc)
+              (then
+                (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load (local.get $q))))
+                (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $q))))))
+            (v128.store (local.get $q) (local.get $c0_0))
+            (v128.store offset=16 (local.get $q) (local.get $c0_1))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $ilQa)))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $jlQ)))
   )
 
   (func (export "gemm")
@@ -135,10 +161,11 @@
   ;; tanh(v) = ±(1 − e)/(1 + e) with e = e^(−2|v|); below |v| = 0.625 Cephes' tanhf odd polynomial instead (no cancellation).
 
   ;; One forward step for B rows of H units: z [B][4H] (gates i f g o) += bias, activated in place (sigmoid; tanh for g);
-  ;; then c' = f·c + i·g, tc = tanh(c'), h' = o·tc.
+  ;; then c' = f·c + i·g, tc = tanh(c'), h' = o·tc. Per row: one loop over the sigmoid gates i and f (adjacent), one over g
+  ;; (tanh), one over o, then the cell; no branch or select inside a loop, and each loop keeps only its own constants live.
   (func (export "gates_fwd")
     (param $B i32) (param $H i32) (param $z i32) (param $bias i32) (param $cp i32) (param $cn i32) (param $hn i32) (param $tc i32)
-    (local $b i32) (local $j i32) (local $g i32) (local $Hb i32) (local $zb i32) (local $p i32) (local $q i32) (local $k i32)
+    (local $b i32) (local $j i32) (local $Hb i32) (local $zb i32) (local $p i32) (local $q i32) (local $e i32) (local $k i32)
     (local $v v128) (local $x v128) (local $et v128) (local $en v128) (local $ez v128) (local $ey v128)
     (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128)
     (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
@@ -148,22 +175,14 @@
       (loop $bl
         (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
         (local.set $zb (i32.add (local.get $z) (i32.mul (local.get $b) (i32.shl (local.get $Hb) (i32.const 2)))))
-        ;; Gates: p walks the row's 4H pre-activations, q the bias; g = which gate.
-        (local.set $p (local.get $zb))
-        (local.set $q (local.get $bias))
-        (local.set $g (i32.const 0))
-        (block $gd
-          (loop $gl
-            (br_if $gd (i32.ge_u (local.get $g) (i32.const 4)))
-            (local.set $j (i32.const 0))
-            (block $jd
-              (loop $jl
-                (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
-                (local.set $v (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
-                (local.set $x (select (result v128)
-                  (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2))
-                  (f32x4.neg (local.get $v))
-                  (i32.eq (local.get $g) (i32.const 2))))
+        (local.set $p (i32.add (local.get $zb) (i32.const 0)))
+        (local.set $q (i32.add (local.get $bias) (i32.const 0)))
+        (local.set $e (i32.add (local.get $zb) (i32.shl (local.get $Hb) (i32.const 1))))
+        (block $$ifd
+          (loop $$ifl
+            (br_if $$ifd (i32.ge_u (local.get $p) (local.get $e)))
+            (local.set $v (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
+            (local.set $x (f32x4.neg (local.get $v)))
             (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
             (local.set $et (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
             (local.set $en (f32x4.sub (local.get $et) (v128.const f32x4 12582912 12582912 12582912 12582912)))
@@ -178,8 +197,33 @@
             (local.set $ey (f32x4.add (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
             (local.set $x (f32x4.mul (local.get $ey)
               (i32x4.shl (i32x4.sub (local.get $et) (v128.const i32x4 0x4b3fff81 0x4b3fff81 0x4b3fff81 0x4b3fff81)) (i32.const 23))))
-                (if (i32.eq (local.get $g) (i32.const 2))
-                  (then
+            (local.set $x (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))
+            (v128.store (local.get $p) (local.get $x))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $$ifl)))
+        (local.set $p (i32.add (local.get $zb) (i32.shl (local.get $Hb) (i32.const 1))))
+        (local.set $q (i32.add (local.get $bias) (i32.shl (local.get $Hb) (i32.const 1))))
+        (local.set $e (i32.add (local.get $zb) (i32.mul (local.get $Hb) (i32.const 3))))
+        (block $$gd
+          (loop $$gl
+            (br_if $$gd (i32.ge_u (local.get $p) (local.get $e)))
+            (local.set $v (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
+            (local.set $x (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2)))
+            (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+            (local.set $et (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $en (f32x4.sub (local.get $et) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+            (local.set $ez (f32x4.mul (local.get $x) (local.get $x)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+            (local.set $ey (f32x4.add (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
+            (local.set $x (f32x4.mul (local.get $ey)
+              (i32x4.shl (i32x4.sub (local.get $et) (v128.const i32x4 0x4b3fff81 0x4b3fff81 0x4b3fff81 0x4b3fff81)) (i32.const 23))))
             (local.set $x (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))
             (local.set $x (v128.bitselect (local.get $x) (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
             (local.set $ez (f32x4.mul (local.get $v) (local.get $v)))
@@ -188,15 +232,38 @@
             (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
             (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
             (local.set $ey (f32x4.add (f32x4.mul (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $v)) (local.get $v)))
-            (local.set $x (v128.bitselect (local.get $ey) (local.get $x) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.625 0.625 0.625 0.625)))))
-                  (else (local.set $x (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))))
-                (v128.store (local.get $p) (local.get $x))
-                (local.set $p (i32.add (local.get $p) (i32.const 16)))
-                (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                (local.set $j (i32.add (local.get $j) (i32.const 16)))
-                (br $jl)))
-            (local.set $g (i32.add (local.get $g) (i32.const 1)))
-            (br $gl)))
+            (local.set $x (v128.bitselect (local.get $ey) (local.get $x) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+            (v128.store (local.get $p) (local.get $x))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $$gl)))
+        (local.set $p (i32.add (local.get $zb) (i32.mul (local.get $Hb) (i32.const 3))))
+        (local.set $q (i32.add (local.get $bias) (i32.mul (local.get $Hb) (i32.const 3))))
+        (local.set $e (i32.add (local.get $zb) (i32.shl (local.get $Hb) (i32.const 2))))
+        (block $$od
+          (loop $$ol
+            (br_if $$od (i32.ge_u (local.get $p) (local.get $e)))
+            (local.set $v (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
+            (local.set $x (f32x4.neg (local.get $v)))
+            (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+            (local.set $et (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $en (f32x4.sub (local.get $et) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+            (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+            (local.set $ez (f32x4.mul (local.get $x) (local.get $x)))
+            (local.set $ey (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+            (local.set $ey (f32x4.add (f32x4.mul (local.get $ey) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+            (local.set $ey (f32x4.add (f32x4.add (f32x4.mul (local.get $ey) (local.get $ez)) (local.get $x)) (v128.const f32x4 1 1 1 1)))
+            (local.set $x (f32x4.mul (local.get $ey)
+              (i32x4.shl (i32x4.sub (local.get $et) (v128.const i32x4 0x4b3fff81 0x4b3fff81 0x4b3fff81 0x4b3fff81)) (i32.const 23))))
+            (local.set $x (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $x))))
+            (v128.store (local.get $p) (local.get $x))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $$ol)))
         ;; Cell and output.
         (local.set $j (i32.const 0))
         (block $cd
@@ -242,9 +309,10 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
-  ;; One backward step: dh (+ up, the upstream gradient, when up >= 0) and dc → dz [B][4H]; dc ← dc'·f.
+  ;; One backward step: dh (+ up, the upstream gradient, when up >= 0; times mask, the dropout mask up went through, when
+  ;; mask >= 0) and dc → dz [B][4H]; dc ← dc'·f. Masking here saves a pass over the whole [T][B][H] upstream gradient.
   (func (export "gates_bwd")
-    (param $B i32) (param $H i32) (param $z i32) (param $cp i32) (param $tc i32) (param $dh i32) (param $up i32) (param $dc i32) (param $dz i32)
+    (param $B i32) (param $H i32) (param $z i32) (param $cp i32) (param $tc i32) (param $dh i32) (param $up i32) (param $mask i32) (param $dc i32) (param $dz i32)
     (local $b i32) (local $j i32) (local $Hb i32) (local $o i32) (local $p i32) (local $k i32)
     (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128) (local $t v128) (local $dhv v128) (local $dcv v128)
     (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
@@ -260,7 +328,10 @@
             (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
             (local.set $dhv (v128.load (i32.add (local.get $dh) (local.get $k))))
             (if (i32.ge_s (local.get $up) (i32.const 0))
-              (then (local.set $dhv (f32x4.add (local.get $dhv) (v128.load (i32.add (local.get $up) (local.get $k)))))))
+              (then (local.set $dhv (f32x4.add (local.get $dhv)
+                (if (result v128) (i32.ge_s (local.get $mask) (i32.const 0))
+                  (then (f32x4.mul (v128.load (i32.add (local.get $up) (local.get $k))) (v128.load (i32.add (local.get $mask) (local.get $k)))))
+                  (else (v128.load (i32.add (local.get $up) (local.get $k)))))))))
             (local.set $p (i32.add (i32.add (local.get $z) (local.get $o)) (local.get $j)))
             (local.set $ig (v128.load (local.get $p)))
             (local.set $fg (v128.load (i32.add (local.get $p) (local.get $Hb))))

@@ -273,10 +273,10 @@ export class LstmNet {
     // Through dropout 2 into the last hidden state of layer 2.
     if (dropout > 0 && dropoutRng) for (let i = 0; i < B * H2; i++) F[bf.dY2 + i] *= F[bf.m2 + i];
     lstmBackward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), bf.z2, bf.h2, bf.c2, bf.tc2,
-      -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
-    if (dropout > 0 && dropoutRng) for (let i = 0; i < T * B * H1; i++) F[bf.dX2 + i] *= F[bf.m1 + i];
+      -1, -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
+    // Through dropout 1: lstmBackward masks each step's share of dX2 as it reads it (no separate pass over [T][B][H1]).
     lstmBackward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), bf.z1, bf.h1, bf.c1, bf.tc1,
-      bf.dX2, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
+      bf.dX2, dropout > 0 && dropoutRng ? bf.m1 : -1, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
     return loss / n;
   }
 
@@ -343,14 +343,15 @@ function lstmForward(
 
 /**
  * Backward through time. Upstream gradient is either the whole sequence `dhSeq` [T][B][H] or only the last step `dhLast` [B][H]
- * (pass -1 for the unused one). Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
+ * (pass -1 for the unused one); `dhMask` [T][B][H] (or -1) is the dropout mask dhSeq went through, applied here as it is read.
+ * Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
  * Each step's gate gradients dZ_t [B][4H] are used at once, while in cache: dh_{t-1} = dZ_t·Whᵀ, dWh += h_{t-1}ᵀ·dZ_t,
  * dWx += x_tᵀ·dZ_t, db += Σ dZ_t, dx_t = dZ_t·Wxᵀ; so `dZ` holds one step.
  */
 function lstmBackward(
   F: Float32Array, B: number, T: number, D: number, H: number,
   x: number, Wx: number, Wh: number, z: number, h: number, c: number, tc: number,
-  dhSeq: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, wT2: number, tT: number,
+  dhSeq: number, dhMask: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, wT2: number, tT: number,
   dWx: number, dWh: number, db: number, dx: number,
 ): void {
   const G4 = 4 * H;
@@ -367,14 +368,16 @@ function lstmBackward(
     const zt = z + t * B * G4;
     const cp = c + t * BH, tct = tc + t * BH;
     const up = dhSeq >= 0 ? dhSeq + t * BH : t === T - 1 ? dhLast : -1;
+    const mask = dhSeq >= 0 && dhMask >= 0 ? dhMask + t * BH : -1;
     if (wk) {
-      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, dc * 4, dZ * 4);
+      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, mask >= 0 ? mask * 4 : -1, dc * 4, dZ * 4);
     } else {
       for (let b = 0; b < B; b++) {
         const zb = zt + b * G4, dzb = dZ + b * G4;
         for (let j = 0; j < H; j++) {
           const k = b * H + j;
-          const dhv = F[dh + k] + (up >= 0 ? F[up + k] : 0);
+          // fround: the masked gradient as a Float32Array would hold it (the product the WASM kernel rounds too)
+          const dhv = F[dh + k] + (up < 0 ? 0 : mask < 0 ? F[up + k] : Math.fround(F[up + k] * F[mask + k]));
           const ig = F[zb + j], fg = F[zb + H + j], gg = F[zb + 2 * H + j], og = F[zb + 3 * H + j];
           const tcv = F[tct + k];
           const dcv = dhv * og * (1 - tcv * tcv) + F[dc + k];
