@@ -67,7 +67,15 @@ export function parseTimestamp(raw: string): number {
   const zone = /^(UTC|GMT)$/i.test(m[3] ?? '') ? 'Z' : (m[3] ?? 'Z').toUpperCase();
   const iso = `${m[1]}T${m[2] ?? '00:00'}${zone.length === 3 ? `${zone}:00` : zone}`;
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms / 1000 : NaN;
+  return Number.isFinite(ms) && dayExists(m[1]) ? ms / 1000 : NaN;
+}
+
+/** Whether a YYYY-MM-DD names a real day: Date.parse rolls 2023-02-30 over to 2 March instead of refusing it. */
+function dayExists(ymd: string): boolean {
+  const [y, mo, d] = ymd.split('-').map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0–99 as 1900–1999
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
 /** A cell without the blanks around it and without its surrounding double quotes. */

@@ -93,6 +93,14 @@ describe('timestamp,value CSVs from real exports', () => {
       inputError(/^d\.csv: line 2: "01\/02\/2023" is not a timestamp \(ISO-8601 such as 2024-01-31T12:00:00Z/));
   });
 
+  it('refuses a day that does not exist instead of rolling it into the next month', () => {
+    // Date.parse reads 2023-02-30 as 2 March: a broken export would shift its rows by days, silently.
+    for (const raw of ['2023-02-30', '2023-02-29 12:00', '2023-04-31T00:00:00Z', '2023-13-01']) assert.ok(Number.isNaN(parseTimestamp(raw)), raw);
+    assert.equal(parseTimestamp('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29) / 1000); // a leap day is a day
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', '2023-02-28T00:00:00Z,1', '2023-02-30T00:00:00Z,2'].join('\n'), 'd.csv'),
+      inputError(/^d\.csv: line 3: "2023-02-30T00:00:00Z" is not a timestamp/));
+  });
+
   it('counts rows that repeat a timestamp with another value, and mora forecast warns about them', async () => {
     const text = ['timestamp,value', ...rows(40), `${T0},9`, `${T0 + 300},${(1 + 0.5 * Math.sin(1 / 45)).toFixed(4)}`].join('\n');
     assert.equal(parseTimeseriesCsv(text).conflicting, 1); // the repeat with the same value is no conflict
