@@ -78,8 +78,11 @@ export function splitDocuments(text: string): DocumentSlice[] {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = n;
     if (text.charCodeAt(pos) === 45 /* - */ && text.startsWith('---', pos) && isMarkerEnd(text, pos + 3, nl)) {
-      if (pos > start) slices.push({ start, end: pos });
-      start = pos;
+      // Directives (`%YAML 1.2`, `%TAG`) belong to the document their `---` opens: parsed alone they are an error.
+      if (pos > start && !isDirectivePrelude(text, start, pos)) {
+        slices.push({ start, end: pos });
+        start = pos;
+      }
     } else if (text.charCodeAt(pos) === 46 /* . */ && text.startsWith('...', pos) && isMarkerEnd(text, pos + 3, nl)) {
       slices.push({ start, end: Math.min(nl + 1, n) });
       start = Math.min(nl + 1, n);
@@ -88,6 +91,17 @@ export function splitDocuments(text: string): DocumentSlice[] {
   }
   if (start < n || slices.length === 0) slices.push({ start, end: n });
   return slices;
+}
+
+/** Lines [start, end) are only directives, comments and blank lines, with at least one directive. */
+function isDirectivePrelude(text: string, start: number, end: number): boolean {
+  let directive = false;
+  for (const line of text.slice(start, end).split('\n')) {
+    const t = line.trim();
+    if (line.startsWith('%')) directive = true;
+    else if (t !== '' && !t.startsWith('#')) return false;
+  }
+  return directive;
 }
 
 function isMarkerEnd(text: string, i: number, lineEnd: number): boolean {

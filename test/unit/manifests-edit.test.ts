@@ -148,6 +148,17 @@ describe('manifests: edit', () => {
     assert.equal(editManifest(input, set('Pod/p/a', 'cpu=500m,limits.memory=1Gi')).text, expected);
   });
 
+  it('reads and edits a document that opens with a %YAML directive, keeping the directive', () => {
+    const input = ['%YAML 1.2', '# rendered', '---', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  replicas: 2',
+      '  template:', '    spec:', '      containers:', '      - name: app', '        resources:', '          requests:', '            cpu: 100m', '---',
+      'apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', ''].join('\n');
+    const scan = scanManifest(input);
+    assert.deepEqual(scan.documents.map((d) => [d.status, d.kind, d.line]), [['ok', 'Deployment', 0], ['ok', 'Service', 16]]);
+    assert.deepEqual(scan.containers.map((c) => [c.name, c.container, c.requests.cpu?.value]), [['web', 'app', '100m']]);
+    const out = editManifest(input, [...set('Deployment/web/app', 'cpu=250m'), ...parseChangeSpecs({ replicas: ['Deployment/web=3'] })]).text;
+    assert.equal(out, input.replace('cpu: 100m', 'cpu: 250m').replace('replicas: 2', 'replicas: 3'));
+  });
+
   it('keeps CRLF line endings, for replaced values and for new blocks', () => {
     const lf = fixture('shop-namespace.yaml');
     const changes = [...set('Deployment/basket/basket', 'cpu=120m'), ...set('Deployment/broker/broker', 'memory=1Gi')];
