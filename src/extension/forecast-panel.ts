@@ -294,7 +294,7 @@ class ForecastPanel implements vscode.Disposable {
       // No worker bundle: the cluster's global model on this thread, else MOrA's warm start, if there is one; no per-series training.
       const warn = (line: string): void => this.host.log.warn(line);
       const warmStart = require('../ml/lstm/warm-start') as typeof import('../ml/lstm/warm-start');
-      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, warn) ?? warmStart.loadWarmStart(options.bucket, warn);
+      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, warn) ?? (warmStartSetting() ? warmStart.loadWarmStart(options.bucket, warn) : undefined);
       if (!global) return;
       try {
         const t0 = Date.now();
@@ -326,9 +326,10 @@ class ForecastPanel implements vscode.Disposable {
       }
     } else {
       // A cluster with no global model yet: MOrA's shipped warm start, zero shot, instead of waiting for per-series training
-      // (about as accurate on the held-out clusters measured; docs/BENCHMARKS.md § Warm start). MORA_LSTM_WARM_START=0: off.
+      // (about as accurate on the held-out clusters measured; docs/BENCHMARKS.md § Warm start). Off: the setting
+      // mora.lstm.warmStart, or MORA_LSTM_WARM_START=0.
       const warmStart = require('../ml/lstm/warm-start') as typeof import('../ml/lstm/warm-start');
-      const path = warmStart.warmStartEnabled() ? warmStart.warmStartPath() : undefined;
+      const path = warmStartSetting() && warmStart.warmStartEnabled() ? warmStart.warmStartPath() : undefined;
       if (path) {
         try {
           const t0 = Date.now();
@@ -537,4 +538,9 @@ export class ForecastPanels implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.rendered.dispose();
   }
+}
+
+/** `mora.lstm.warmStart`: MOrA's shipped LSTM for a cluster without a model of its own (default on). */
+export function warmStartSetting(): boolean {
+  return vscode.workspace.getConfiguration('mora').get<boolean>('lstm.warmStart', true) !== false;
 }

@@ -176,7 +176,9 @@ export class RecommendationStore implements vscode.Disposable {
       const g = require('../pipeline/global-lstm') as typeof import('../pipeline/global-lstm');
       if (toCompute.length >= g.GLOBAL_LSTM_MIN_WORKLOADS) {
         const { forecastDefaults } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
-        await g.contextLstm(source, context, toCompute, forecastDefaults(settings.model).step, {}, (e) => {
+        // mora.lstm.warmStart off: the first global model starts from random weights instead of MOrA's shipped one.
+        const warm = vscode.workspace.getConfiguration('mora').get<boolean>('lstm.warmStart', true) !== false;
+        await g.contextLstm(source, context, toCompute, forecastDefaults(settings.model).step, warm ? {} : { warmStart: false }, (e) => {
           if (e.kind === 'warning') this.log.warn(e.message);
           else if (e.kind !== 'epoch') this.log.info(g.describeGlobalEvent(e) ?? e.kind);
         });

@@ -17,7 +17,7 @@ interface ForecastApi {
 }
 
 describe('MOrA forecast view on a cluster without a global LSTM: the warm start', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   after(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
 
   it('forecasts every panel with the shipped warm-start model instead of training per series', async () => {
@@ -39,6 +39,31 @@ describe('MOrA forecast view on a cluster without a global LSTM: the warm start'
       assert.deepEqual(painted.lstmPanels, ['cpu', 'memory', 'requests', 'replicas'], 'all four panels, as with a cluster model');
     } finally {
       sub.dispose();
+      if (before === undefined) delete process.env.XDG_CACHE_HOME; else process.env.XDG_CACHE_HOME = before;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('with mora.lstm.warmStart off, trains per series instead (CPU and memory), and the note does not name the warm start', async () => {
+    const api = (await activateMora()) as unknown as ForecastApi;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const cfg = () => vscode.workspace.getConfiguration('mora');
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-warm-off-'));
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    const reports: RenderedReport[] = [];
+    const sub = api.forecast.onRendered((r) => reports.push(r));
+    try {
+      await cfg().update('lstm.warmStart', false, vscode.ConfigurationTarget.Workspace);
+      await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'paymentservice', container: 'server' });
+      const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast' && r.lstmPanels.length > 0), (r) => r !== undefined, 80_000);
+      assert.ok(painted, `an LSTM was fused (reports: ${JSON.stringify(reports)})`);
+      assert.deepEqual(painted.lstmPanels, ['cpu', 'memory'], 'per-series LSTMs for the panels the view trains them for');
+      const notes = api.forecast.data()?.notes ?? [];
+      assert.ok(!notes.some((n) => /warm-start/.test(n)), `notes: ${notes.join(' | ')}`);
+    } finally {
+      sub.dispose();
+      await cfg().update('lstm.warmStart', undefined, vscode.ConfigurationTarget.Workspace);
       if (before === undefined) delete process.env.XDG_CACHE_HOME; else process.env.XDG_CACHE_HOME = before;
       fs.rmSync(cache, { recursive: true, force: true });
     }
