@@ -2,6 +2,13 @@
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
  *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--shift N] [--out results.json] [--dump components.json]
+ *   npm run bench:forecast -- --heldout <shared datasets dir> [--group azure-v1,aggregates,nab-1h,short] [--only …] [--limit N] …
+ *
+ * --heldout: the traces MOrA was not tuned on (forecast-heldout.ts: Azure V1 VMs, datacenter aggregates at 30 s and 300 s,
+ * NAB at 1-hour steps, 4-day histories), converted in memory. Every series holds out its last day at its own step
+ * (P = one day of steps: 288 at 5 min, 24 at 1 h, 2880 at 30 s) and MASE is scaled by seasonal-naive with period P.
+ * Both modes print the geometric means per group and count defects: non-finite values and negative values (in a
+ * forecast or a lower band edge) of a series that never went below 0.
  *
  * <dir> holds `timestamp,value` CSVs (or has a timestamp_value/ folder of them). Each series: fit on all but the last 288
  * points (one day at 5 min; with --shift N, of all but the last N points), forecast 288, MASE = MAE / the training part's seasonal-naive (period one day) MAE.
@@ -22,6 +29,7 @@ import { runForecasts } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { Prophet } from '../../src/ml/prophet';
 import { seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
+import { heldoutSeries, HELDOUT_GROUPS, type HeldoutSeries } from './forecast-heldout';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,19 +57,30 @@ function coverage(lower: ArrayLike<number>, upper: ArrayLike<number>, actual: Ar
   return { covered, width };
 }
 
-/** Points held out at the end of every series (one day at 5 min); `--horizon` scores only the first N of them. */
+/** Points held out at the end of every tuning series (one day at 5 min); `--horizon` scores only the first N of them. */
 const HOLD = 288;
 
+/** Negative or non-finite values among `a`, as "n neg" / "n nan" (empty when none). */
+function defects(name: string, a: ArrayLike<number>, nonNegative: boolean): string[] {
+  let neg = 0, bad = 0;
+  for (let i = 0; i < a.length; i++) { if (!Number.isFinite(a[i])) bad++; else if (nonNegative && a[i] < 0) neg++; }
+  return [...(bad ? [`${name} ${bad} non-finite`] : []), ...(neg ? [`${name} ${neg} negative`] : [])];
+}
+
 async function main(): Promise<void> {
-  const data = arg('data');
+  const data = arg('data') ?? arg('heldout');
+  const heldout = arg('heldout') !== undefined;
   if (!data || !existsSync(data)) {
-    console.error('usage: npm run bench:forecast -- --data <dir of timestamp,value CSVs> [--only regex] [--limit N] [--epochs N] [--chunk N]');
+    console.error('usage: npm run bench:forecast -- --data <dir of timestamp,value CSVs> | --heldout <shared datasets dir> [--group g1,g2] [--only regex] [--limit N] [--epochs N] [--chunk N]');
     process.exit(2);
   }
   const dir = existsSync(join(data, 'timestamp_value')) && statSync(join(data, 'timestamp_value')).isDirectory() ? join(data, 'timestamp_value') : data;
   const only = arg('only') ? new RegExp(arg('only')!) : undefined;
-  let files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort();
-  if (arg('limit')) files = files.slice(0, Number(arg('limit')));
+  // Every series as { name, group, series }: the tuning CSVs of `dir`, or the held-out groups converted in memory.
+  let items: Array<HeldoutSeries | { name: string; group: string; file: string }> = heldout
+    ? heldoutSeries(data, arg('group') ? arg('group')!.split(',') : HELDOUT_GROUPS).filter((x) => !only || only.test(x.name))
+    : readdirSync(dir).filter((f) => f.endsWith('.csv') && (!only || only.test(f))).sort().map((f) => ({ name: basename(f, '.csv'), group: groupOf(f), file: f }));
+  if (arg('limit')) items = items.slice(0, Number(arg('limit')));
   const lstm: Record<string, string> = { ...(arg('epochs') ? { epochs: arg('epochs')! } : {}), ...(arg('chunk') ? { chunk: arg('chunk')! } : {}) };
   // --set lstm.loss=mae (repeatable), as the CLI spells model options.
   process.argv.forEach((a, i) => {
@@ -71,26 +90,32 @@ async function main(): Promise<void> {
   const H = Number(arg('horizon') ?? HOLD);
   const shift = Number(arg('shift') ?? 0);
   if (!(Number.isInteger(shift) && shift >= 0)) { console.error('--shift must be a whole number >= 0'); process.exit(2); }
-  if (!(Number.isInteger(H) && H >= 1 && H <= HOLD)) { console.error(`--horizon must be a whole number in 1..${HOLD}`); process.exit(2); }
+  if (!(Number.isInteger(H) && H >= 1 && (heldout || H <= HOLD))) { console.error(`--horizon must be a whole number in 1..${HOLD}`); process.exit(2); }
   // Shorter horizons also print persistence (the last value held), the natural yardstick there.
   const methods = (H < HOLD ? ['naive', 'seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] : ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused']) as readonly string[];
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
-  console.log(`bench:forecast — ${files.length} series from ${dir}${shift ? `, the last ${shift} points dropped` : ''}; last ${HOLD} points held out, the first ${H} forecast; MASE (lower is better)`);
-  console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'cover', 'sec'].join('\t'));
+  console.log(`bench:forecast — ${items.length} series from ${heldout ? `${data} (held out: ${[...new Set(items.map((x) => x.group))].join(', ')})` : dir}${shift ? `, the last ${shift} points dropped` : ''}; `
+    + `last ${heldout ? 'day (its own step)' : `${HOLD} points`} held out, the first ${heldout && !arg('horizon') ? 'day' : H} forecast; MASE (lower is better)`);
+  console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'cover', 'sec', 'defects'].join('\t'));
+  const byGroup: Record<string, Record<string, number[]>> = {};
+  const allDefects: string[] = [];
   const t00 = performance.now();
   const dumps: unknown[] = [];
   const cover: Record<string, Record<string, { covered: number; points: number; width: number; series: number }>> = {};
-  for (const f of files) {
-    const whole = clean(readTimeseriesCsv(join(dir, f)).series).series;
+  for (const item of items) {
+    const f = item.name, g = item.group;
+    const whole = clean('file' in item ? readTimeseriesCsv(join(dir, item.file)).series : item.series).series;
     // --shift N: forecast from N points earlier (the last N points dropped), for a second sample of origins.
     const s: Series = shift ? { t: whole.t.subarray(0, Math.max(0, whole.t.length - shift)), v: whole.v.subarray(0, Math.max(0, whole.v.length - shift)) } : whole;
     const n = s.t.length;
+    // One day of the series' own steps held out (288 at 5 min: the tuning series all are).
+    const P = Math.round(86400 / medianStep(s));
+    const HOLD = P, H = Math.min(Number(arg('horizon') ?? P), P);
     if (n < 3 * HOLD) { console.log(`${f}\tskipped: ${n} points`); continue; }
     const train: Series = { t: s.t.subarray(0, n - HOLD), v: s.v.subarray(0, n - HOLD) };
     const actual = s.v.subarray(n - HOLD);
     const step = medianStep(train);
-    const P = Math.round(86400 / step);
     let scale = 0;
     for (let i = P; i < train.v.length; i++) scale += Math.abs(train.v[i] - train.v[i - P]);
     scale /= train.v.length - P;
@@ -111,9 +136,12 @@ async function main(): Promise<void> {
     const baselineDays = (fu.fitted as { baselineDays: number }).baselineDays;
     const baseline = seasonalMedianForecast(train.v, HOLD, P, baselineDays, new Float64Array(HOLD)).mean;
     const row: Record<string, number> = { naive: mase(new Float64Array(HOLD).fill(train.v[train.v.length - 1])), seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
-    for (const m of methods) scores[m].push(row[m]);
+    for (const m of methods) { scores[m].push(row[m]); ((byGroup[g] ??= {})[m] ??= []).push(row[m]); }
+    const nonNegative = train.v.every((x) => x >= 0);
+    const found = [...defects('prophet', p.forecast.mean, nonNegative), ...defects('lstm', l.forecast.mean, nonNegative),
+      ...defects('fused', fused.mean, nonNegative), ...defects('fused_lower', fused.lower, nonNegative), ...defects('fused_upper', fused.upper, false)];
+    if (found.length) allDefects.push(`${f}: ${found.join(', ')}`);
     // Band coverage: the share of the H held-out points inside each model's [lower, upper], pooled per group.
-    const g = groupOf(f);
     const bands: Record<string, { covered: number; points: number; width: number }> = {};
     for (const [m, fc] of [['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]] as const) {
       const c = coverage(fc.lower, fc.upper, actual, H);
@@ -134,9 +162,9 @@ async function main(): Promise<void> {
         lstmHoldout: (l.fitted as { holdout: unknown }).holdout, train: Array.from(train.v), horizon: H, baselineDays, weights: fused.weights,
         fusedHoldout: (fu.fitted as { holdout: unknown }).holdout, bands: Object.fromEntries([['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]].map(([m, fc]) => [m as string, { lower: Array.from((fc as FusedForecast).lower), upper: Array.from((fc as FusedForecast).upper) }])) });
     }
-    rows.push({ series: basename(f, '.csv'), group: g, ...row, bands, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec });
-    console.log([basename(f, '.csv'), ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2),
-      (bands.fused.covered / H).toFixed(2), sec.toFixed(1)].join('\t'));
+    rows.push({ series: f, group: g, ...row, bands, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec, defects: found });
+    console.log([f, ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2),
+      (bands.fused.covered / H).toFixed(2), sec.toFixed(1), found.join('; ') || '-'].join('\t'));
   }
   // A method exact on a flat series scores 0, which a geometric mean cannot take: every score counts as at least 0.001.
   const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m].map((x) => Math.max(x, 1e-3)))]));
@@ -144,7 +172,15 @@ async function main(): Promise<void> {
   for (const m of methods) console.log(`  ${m.padEnd(15)} ${gm[m].toFixed(3)}   fused/${m} = ${(gm.fused / gm[m]).toFixed(3)}`);
   const wins = (m: string): number => scores.fused.filter((v, i) => v < scores[m][i]).length;
   console.log(`  fused better than: ${methods.filter((m) => m !== 'fused').map((m) => `${m} on ${wins(m)}`).join(', ')} of ${scores.fused.length} series`);
-  console.log(`\n90% band coverage of the ${H} held-out points (share inside [lower, upper], pooled per group; goal for fused 0.88–0.92) and mean width in MASE units:`);
+  console.log('\ngeometric mean MASE per group:');
+  console.log(['group', 'series', ...methods, 'fused/seasonal_naive'].join('\t'));
+  for (const grp of Object.keys(byGroup).sort()) {
+    const gg = Object.fromEntries(methods.map((m) => [m, geometricMean(byGroup[grp][m].map((x) => Math.max(x, 1e-3)))]));
+    console.log([grp, byGroup[grp].fused.length, ...methods.map((m) => gg[m].toFixed(3)), (gg.fused / gg.seasonal_naive).toFixed(3)].join('\t'));
+  }
+  console.log(`\ndefects (non-finite values; negative forecasts or lower edges of a series that never went below 0): ${allDefects.length ? '' : 'none'}`);
+  for (const d of allDefects) console.log(`  ${d}`);
+  console.log(`\n90% band coverage of the ${heldout && !arg('horizon') ? 'day of' : H} held-out points (share inside [lower, upper], pooled per group; goal for fused 0.88–0.92) and mean width in MASE units:`);
   const bandMethods = ['prophet', 'lstm', 'fused'];
   console.log(['group', 'series', ...bandMethods.map((m) => `${m} cover`), ...bandMethods.map((m) => `${m} width`)].join('\t'));
   const all: Record<string, { covered: number; points: number; width: number; series: number }> = {};
