@@ -6,7 +6,7 @@ import { clean, medianStep, type Series } from '../../core/series';
 import type { FittedModel, Forecast, ForecastOptions, Forecaster } from '../forecast-types';
 import { chooseSeasonalities, makeScaling, placeChangepoints, scaleTime, seasonalFeatures, type Scaling, type Seasonality } from './design';
 import { fitMap, hingeGram, type MapResult } from './map-fit';
-import { ProphetInputError, resolveOptions, type ProphetOptions } from './options';
+import { ProphetInputError, resolveOptions, seasonalitiesForSpan, type ProphetOptions } from './options';
 import { simulateBand } from './uncertainty';
 
 /** Prophet refuses fewer than 2 non-missing rows ("Dataframe has less than 2 non-NaN rows"). */
@@ -123,9 +123,11 @@ function scaled(a: Float64Array, f: number): Float64Array {
 }
 
 export function fitProphet(history: Series, partial: Partial<ProphetOptions> = {}): ProphetModel {
-  const options = resolveOptions(partial);
+  resolveOptions(partial); // bad options are reported before the data
   const { series: s, dropped } = clean(history);
   const n = s.t.length;
+  // Default seasonalities the history is too short for are off (and reported so in the fitted options).
+  const options = resolveOptions({ ...partial, ...seasonalitiesForSpan(partial, n > 1 ? (s.t[n - 1] - s.t[0]) / 86400 : 0) });
   if (n < PROPHET_MIN_POINTS) {
     throw new ProphetInputError(`Prophet needs at least ${PROPHET_MIN_POINTS} non-missing points with distinct timestamps, got ${n}${dropped ? ` (${dropped} missing dropped)` : ''}`);
   }

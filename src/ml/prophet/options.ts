@@ -41,6 +41,25 @@ export const PROPHET_DEFAULTS: Readonly<ProphetOptions> = Object.freeze({
   seed: 42,
 });
 
+/** The period, in days, of each built-in seasonality. */
+const SEASONAL_PERIOD_DAYS = { yearly_seasonality: 365.25, weekly_seasonality: 7, daily_seasonality: 1 } as const;
+
+/**
+ * MOrA's default seasonalities (the ones the caller did not set) that a history spanning `spanDays` is too short for,
+ * switched off: a seasonality needs one full period to be identified. Over 3 days a weekly Fourier term is collinear
+ * with trend and level, and forced on it extrapolated into MASE 10–86 on the next day of real 4-day traces (and 37 on a
+ * 3-day hourly one; docs/BENCHMARKS.md § Held-out traces). Prophet's own "auto" asks for two periods; one keeps MOrA's
+ * configuration (weekly on) for the 13-day histories it was tuned and checked against R on. A seasonality set
+ * explicitly (true, a Fourier order) is kept, as R's Prophet keeps it.
+ */
+export function seasonalitiesForSpan(partial: Partial<ProphetOptions>, spanDays: number): Partial<ProphetOptions> {
+  const out: Partial<ProphetOptions> = {};
+  for (const [name, period] of Object.entries(SEASONAL_PERIOD_DAYS) as Array<[keyof typeof SEASONAL_PERIOD_DAYS, number]>) {
+    if (partial[name] === undefined && PROPHET_DEFAULTS[name] === true && spanDays < period) out[name] = false;
+  }
+  return out;
+}
+
 /** Thrown for options or data the model cannot use; callers turn it into a one-line user error. */
 export class ProphetInputError extends Error {
   constructor(message: string) {
