@@ -55,6 +55,20 @@ describe('backtest scorer', () => {
     assert.deepEqual(r[0].days.map((d) => d.dayStart / DAY), [7, 9]);
   });
 
+  it('a thin day is thin whatever the step: 12 samples of 10 s (two minutes) are not scored, a day of 24 hourly samples is', () => {
+    const one: SizingStrategy = { name: 'one', kind: 'cpu', observe() {}, recommend: () => ({ value: 1, lower: 1, upper: 1 }) };
+    // 10 days at 10 s; day 8 keeps only its first two minutes (12 samples), as a 5-min series' one hour would have.
+    const s = days(10, () => 1, 10);
+    const keep = Array.from(s.t, (_t, i) => i).filter((i) => Math.floor(s.t[i] / DAY) !== 8 || s.t[i] % DAY < 120);
+    const thin = series(keep.map((i) => s.t[i]), keep.map((i) => s.v[i]));
+    assert.deepEqual(replay(thin, [one], { warmupDays: 7 })[0].days.map((d) => d.dayStart / DAY), [7, 9]);
+    // The same hour at 5 min is 12 samples and is scored, as before; hourly days (24 samples) are scored.
+    const five = days(10, () => 1);
+    const hour = Array.from(five.t, (_t, i) => i).filter((i) => Math.floor(five.t[i] / DAY) !== 8 || five.t[i] % DAY < 3600);
+    assert.deepEqual(replay(series(hour.map((i) => five.t[i]), hour.map((i) => five.v[i])), [one], { warmupDays: 7 })[0].days.map((d) => d.dayStart / DAY), [7, 8, 9]);
+    assert.deepEqual(replay(days(10, () => 1, 3600), [one], { warmupDays: 7 })[0].days.map((d) => d.dayStart / DAY), [7, 8, 9]);
+  });
+
   it('carries the confidence and risk target a strategy gave for the day into its DayScore (none when it gave none)', () => {
     let n = 0;
     const rated: SizingStrategy = { name: 'rated', kind: 'cpu', observe() {}, recommend: () => ({ value: 1, lower: 1, upper: 1, risk: 0.05, confidence: (n++ % 3) / 2 }) };

@@ -122,7 +122,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
   for (const u of unreadable) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
   if (result.rows.length === 0) {
-    throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (≥ 12 samples on a scored day)`);
+    throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
   const short = skippedSeries(inputs, result, warmupDays);
@@ -213,7 +213,7 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
     const days = t.length > 1 ? (t[t.length - 1] - t[0]) / 86400 : 0;
     const reason = days <= warmupDays
       ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs more than the ${warmupDays}-day warm-up`
-      : `no day after the ${warmupDays}-day warm-up has 12 or more samples (${t.length} points over ${days.toFixed(1)} days)`;
+      : `no day after the ${warmupDays}-day warm-up has 12 or more samples covering an hour (${t.length} points over ${days.toFixed(1)} days)`;
     return { series: i.name, reason };
   });
 }

@@ -15,7 +15,17 @@ export interface ReplayOptions {
   warmupDays?: number;
   /** Days with fewer samples are skipped (observed, not scored). */
   minSamplesPerDay?: number;
+  /**
+   * Days whose samples cover less than this many seconds (samples × the series' typical step) are skipped too: the
+   * sample count alone depends on the step — 12 samples are an hour at 5 min but two minutes at 10 s. Default: 3600 s,
+   * what the default 12 samples cover at the 5-min step they were set for; 0 when minSamplesPerDay is given (its count alone).
+   */
+  minCoverSeconds?: number;
 }
+
+/** Default scoring rule: a day is scored with ≥ 12 samples covering ≥ 1 h (12 samples at the 5-min step it was set for). */
+export const MIN_SAMPLES_PER_DAY = 12;
+const REFERENCE_STEP = 300;
 
 export interface StrategyReplay {
   strategy: string;
@@ -24,24 +34,39 @@ export interface StrategyReplay {
   noAnswer: number;
 }
 
-function isScoredDay(day: number, firstDay: number, samples: number, warmupDays: number, minSamples: number): boolean {
-  return day >= firstDay + warmupDays * DAY && samples >= minSamples;
+function isScoredDay(day: number, firstDay: number, samples: number, warmupDays: number, minSamples: number, minSamplesByCover: number): boolean {
+  return day >= firstDay + warmupDays * DAY && samples >= minSamples && samples >= minSamplesByCover;
+}
+
+/**
+ * The series' typical sampling step: the median gap between consecutive samples, gaps of a whole day or more (outages)
+ * left out so they cannot stretch it; NaN with fewer than two samples.
+ */
+export function typicalStep(t: ArrayLike<number>): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < t.length; i++) { const g = t[i] - t[i - 1]; if (g > 0 && g < DAY) gaps.push(g); }
+  if (gaps.length === 0) return NaN;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor((gaps.length - 1) / 2)];
 }
 
 export interface ReplayDay { day: number; t: Float64Array; v: Float64Array; scored: boolean }
 
-/** Every UTC day of the series in order, its samples, and whether `replay` scores it (warm-up and sample-count rule). */
+/** Every UTC day of the series in order, its samples, and whether `replay` scores it (warm-up, sample-count and cover rule). */
 export function* days(s: Series, options: ReplayOptions): Generator<ReplayDay> {
   const warmup = options.warmupDays ?? 7;
-  const minSamples = options.minSamplesPerDay ?? 12;
+  const minSamples = options.minSamplesPerDay ?? MIN_SAMPLES_PER_DAY;
   const n = s.t.length;
   if (n === 0) return;
+  // Samples needed to cover minCoverSeconds at the series' own step (one sample a day or fewer: the count rule alone).
+  const step = typicalStep(s.t);
+  const byCover = Number.isFinite(step) ? Math.ceil((options.minCoverSeconds ?? (options.minSamplesPerDay === undefined ? MIN_SAMPLES_PER_DAY * REFERENCE_STEP : 0)) / step - 1e-9) : 0;
   const firstDay = Math.floor(s.t[0] / DAY) * DAY;
   const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
   for (let day = firstDay; day <= lastDay; day += DAY) {
     const lo = lowerBound(s.t, day);
     const hi = lowerBound(s.t, day + DAY);
-    yield { day, t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi), scored: isScoredDay(day, firstDay, hi - lo, warmup, minSamples) };
+    yield { day, t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi), scored: isScoredDay(day, firstDay, hi - lo, warmup, minSamples, byCover) };
   }
 }
 
