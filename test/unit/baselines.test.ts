@@ -4,6 +4,7 @@ import { VpaStrategy } from '../../src/rightsizing/baselines/vpa';
 import { KrrStrategy } from '../../src/rightsizing/baselines/krr';
 import { AutopilotStrategy } from '../../src/rightsizing/baselines/autopilot';
 import { weightedQuantile } from '../../src/rightsizing/baselines/strategy';
+import { Rng } from '../../src/core/random';
 
 const H = 3600;
 const DAY = 86400;
@@ -56,6 +57,26 @@ describe('VPA baseline', () => {
     // conf = min(~1 day, 1440/1440) ≈ 1 → upper = P95 × 1.15 × (1 + 1/conf) ≈ 2 × target.
     assert.ok(Math.abs(rec.upper / rec.value - (1 + 1 / vpa.confidence())) < 1e-9);
     assert.ok(rec.lower < rec.value && rec.lower > rec.value * 0.99);
+  });
+
+  it('CPU sampled finer than a minute is seen as VPA sees it: one mean per minute (10 s and 1 min give the same target)', () => {
+    const rng = new Rng(5);
+    const t10: number[] = [], v10: number[] = [], t60: number[] = [], v60: number[] = [];
+    for (let m = 0; m < 3 * 1440; m++) {
+      let sum = 0;
+      // Bursty within the minute: 10-s samples spread far more than their minute means.
+      for (let k = 0; k < 6; k++) { const x = 0.2 + 0.1 * Math.sin(m / 229) + 0.15 * Math.abs(rng.normal()); t10.push(m * 60 + k * 10); v10.push(x); sum += x; }
+      t60.push(m * 60 + 50); v60.push(sum / 6);
+    }
+    const fine = new VpaStrategy('cpu'), minute = new VpaStrategy('cpu');
+    fine.observe(t10, v10); minute.observe(t60, v60);
+    const a = fine.recommend()!, b = minute.recommend()!;
+    assert.ok(Math.abs(a.value / b.value - 1) < 1e-9, `10 s ${a.value} vs 1 min ${b.value}`);
+    // Confidence counts VPA's one sample a minute: 3 days of 5-min samples are 3 days, not 3/5.
+    const five = new VpaStrategy('cpu');
+    five.observe(Array.from({ length: 3 * 288 }, (_x, i) => i * 300), Array.from({ length: 3 * 288 }, () => 0.5));
+    assert.ok(five.confidence() > 2.9, `confidence ${five.confidence()}`);
+    assert.ok(Math.abs(fine.confidence() - minute.confidence()) < 0.01, `${fine.confidence()} vs ${minute.confidence()}`);
   });
 
   it('memory keeps one peak per 24 h interval: a higher sample replaces the interval peak', () => {
