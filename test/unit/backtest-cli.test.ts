@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backtestCommand } from '../../src/cli/commands/backtest';
@@ -57,6 +57,37 @@ describe('mora backtest', () => {
       assert.match(table.err, /skipped series shorty/);
     } finally {
       rmSync(mixed, { recursive: true, force: true });
+    }
+  });
+
+  it('memory in bytes, KB or MiB: the same ratios for MOrA and Autopilot; the baselines\' byte floors are said, and --scale puts them right', async () => {
+    const units = mkdtempSync(join(tmpdir(), 'mora-bt-units-'));
+    try {
+      const rng = new Rng(3);
+      const t0 = 1_700_000_000 - (1_700_000_000 % 86400);
+      const bytes = Array.from({ length: 10 * 288 }, (_x, i) => 2e8 + 5e7 * Math.sin(i / 45) + 3e7 * rng.next());
+      const write = (name: string, f: number): void => writeFileSync(join(units, name, 'w.csv'), ['timestamp,value', ...bytes.map((b, i) => `${t0 + i * 300},${b / f}`)].join('\n'));
+      const dirs = { b: 1, kb: 1000, mib: 2 ** 20 };
+      for (const [name, f] of Object.entries(dirs)) { mkdirSync(join(units, name)); write(name, f); }
+      const values = (name: string, scale = '1'): Map<string, number> => {
+        const out = join(units, `${name}-${scale}.csv`);
+        backtestCommand({ ...base, kind: 'memory', input: join(units, name), out, scale });
+        const f = scale === '1' ? dirs[name as keyof typeof dirs] : 1;
+        return new Map(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => { const [, d, s, v] = l.split(','); return [`${s}@${d}`, Number(v) * f]; }));
+      };
+      const b = values('b'), kb = values('kb'), mib = values('mib');
+      for (const [key, v] of b) {
+        if (!/^(mora|autopilot)@/.test(key)) continue;
+        assert.ok(Math.abs(kb.get(key)! / v - 1) < 1e-9 && Math.abs(mib.get(key)! / v - 1) < 1e-9, `${key}: ${v} ${kb.get(key)} ${mib.get(key)}`);
+      }
+      // MiB read as bytes: VPA and KRR can only give their floors; the warning says so and how to convert.
+      const run = await mora(['backtest', '--input', join(units, 'mib'), '--kind', 'memory', '-q']);
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.err, /mora: warning: 1 of 1 memory series peak under 1 MiB read as bytes \(w peaks at 2\d\d\.?\d*\).*--scale 1000, 1024, 1048576 or 1073741824/);
+      const scaled = values('mib', String(2 ** 20));
+      for (const [key, v] of b) assert.ok(Math.abs(scaled.get(key)! / v - 1) < 1e-6, `${key} with --scale: ${scaled.get(key)} vs ${v}`);
+    } finally {
+      rmSync(units, { recursive: true, force: true });
     }
   });
 

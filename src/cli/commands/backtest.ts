@@ -23,6 +23,7 @@ import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
 import { loadSeriesInput, type LoadReport } from './backtest-input';
+import { unitNotes } from './backtest-units';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
 
@@ -98,6 +99,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     name: s.name,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
+  // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
+  report.notes.push(...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
   const tty = process.stderr.isTTY === true;
   const options = {
