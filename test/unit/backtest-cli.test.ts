@@ -91,6 +91,20 @@ describe('mora backtest', () => {
     }
   });
 
+  it('a series with no value (every row empty or NaN) is named as such, and when nothing can be scored the error says why per series', () => {
+    const odd = mkdtempSync(join(tmpdir(), 'mora-bt-nan-'));
+    try {
+      writeFileSync(join(odd, 'blank.csv'), ['timestamp,value', '1700000000,NaN', '1700000300,', '1700000600,NaN'].join('\n'));
+      assert.throws(() => backtestCommand({ ...base, input: join(odd, 'blank.csv') }),
+        (e: unknown) => e instanceof UserError && /no day could be scored \(blank: no values: all 3 rows are empty or NaN\)/.test(e.message));
+      writeFileSync(join(odd, 'alpha.csv'), readFileSync(join(dir, 'alpha.csv')));
+      const j = JSON.parse(backtestCommand({ ...base, input: odd, format: 'json' }));
+      assert.deepEqual(j.skipped, [{ series: 'blank', reason: 'no values: all 3 rows are empty or NaN' }]);
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad options with a one-line usage error', () => {
     assert.throws(() => backtestCommand({ ...base, input: dir, kind: 'disk' }), (e: unknown) => e instanceof UserError && /--kind/.test(e.message));
     assert.throws(() => backtestCommand({ ...base, input: dir, strategies: 'mora,foo' }), /unknown strategy "foo"/);

@@ -11,6 +11,8 @@ import { InputError, readTimeseriesCsv } from '../../data/timeseries-csv';
 export interface NamedSeries {
   name: string;
   series: Series;
+  /** Rows whose value was empty or NaN (left out of the series). */
+  missing?: number;
 }
 
 export interface UnreadableFile {
@@ -41,7 +43,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     try {
       const read = readTimeseriesCsv(f);
       const s = clean(read.series).series;
-      out.push({ name: basename(f, extname(f)), series: s });
+      out.push({ name: basename(f, extname(f)), series: s, missing: read.missing });
       if (read.conflicting) report?.notes.push(`${f}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
       let negative = 0;
       for (const x of s.v) if (x < 0) negative++;

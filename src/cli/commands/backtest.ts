@@ -97,6 +97,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const { unreadable } = report;
   const inputs = loadSeriesInput(opts.input, undefined, report).map((s) => ({
     name: s.name,
+    missing: s.missing ?? 0,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
@@ -124,11 +125,13 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   }
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
   for (const u of unreadable) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
-  if (result.rows.length === 0) {
-    throw new UserError(`${opts.input}: no day could be scored; each series needs more than ${warmupDays} days of samples (a scored day needs ≥ 12 samples covering ≥ 1 h)`);
-  }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
   const short = skippedSeries(inputs, result, warmupDays);
+  if (result.rows.length === 0) {
+    // Say why for the series themselves (no values at all, too short, too sparse), not only the general rule.
+    const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
+    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (a scored day needs ≥ 12 samples covering ≥ 1 h)`);
+  }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: basename(u.file, extname(u.file)), file: u.file, reason: u.reason }))];
   const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => forTerminal(s.series)).join(', ')}\n` : '')
@@ -209,10 +212,13 @@ export interface SkippedSeries {
 }
 
 /** Series that got no scored day for any strategy (too short for the warm-up, or too sparse), with why. */
-export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t: Float64Array } }>, result: BacktestResult, warmupDays: number): SkippedSeries[] {
+export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t: Float64Array }; missing?: number }>, result: BacktestResult, warmupDays: number): SkippedSeries[] {
   const scored = new Set(result.perSeries.filter((p) => p.summary.days > 0).map((p) => p.series));
   return inputs.filter((i) => !scored.has(i.name)).map((i) => {
     const t = i.series.t;
+    if (t.length === 0) {
+      return { series: i.name, reason: i.missing ? `no values: all ${i.missing} rows are empty or NaN` : 'no rows after the header' };
+    }
     const days = t.length > 1 ? (t[t.length - 1] - t[0]) / 86400 : 0;
     const reason = days <= warmupDays
       ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs more than the ${warmupDays}-day warm-up`
