@@ -25,6 +25,9 @@ interface Conversion {
 
 /** Parses text[start, end) as one YAML document; offsets in the tree are absolute. */
 export function parseWithYaml(text: string, start: number, end: number): ParsedYaml {
+  // A byte order mark is no content (Windows editors write one). The library skips it before most nodes but reads
+  // `\uFEFF- op: add` (a top-level sequence) as a scalar and fails, so it never sees the mark: offsets start after it.
+  if (text.charCodeAt(start) === 0xfeff) start++;
   const slice = text.slice(start, end);
   const doc = parseDocument(slice, { prettyErrors: false, strict: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
