@@ -210,7 +210,7 @@ interface Workloads {
   /** Every other workload, for a helpful message. */
   others: string[];
   /** Documents that cannot be edited, with a guess at what they hold, for a helpful message. */
-  broken: { kind: string | null; name: string | null; why: string }[];
+  broken: { kind: string | null; name: string | null; line: number; why: string }[];
 }
 
 /**
@@ -227,7 +227,7 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
       const head = text.slice(d.offset, end);
       const kind = /^kind:\s*["']?([A-Za-z]+)/m.exec(head)?.[1] ?? null;
       const name = /^\s+name:\s*["']?([^\s"'#]+)/m.exec(head)?.[1] ?? null;
-      out.broken.push({ kind, name, why: d.status === 'template'
+      out.broken.push({ kind, name, line: d.line + 1, why: d.status === 'template'
         ? 'is a Helm template source ({{ }}); render it first' : `is not valid YAML (${d.error})` });
       continue;
     }
@@ -239,7 +239,7 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
     }
     const parsed = parseWithYaml(text, d.offset, end);
     if (parsed.error !== null || !parsed.doc) {
-      out.broken.push({ kind: d.kind, name: d.name, why: `is not valid YAML (${parsed.error})` });
+      out.broken.push({ kind: d.kind, name: d.name, line: d.line + 1, why: `is not valid YAML (${parsed.error})` });
       continue;
     }
     for (const w of workloadRoots(parsed.root)) {
@@ -264,7 +264,9 @@ function findWorkload(all: Workloads, target: WorkloadTarget): WorkloadDoc {
   const bad = all.broken.find((b) => b.kind === kind && b.name === target.name);
   if (bad) throw new ManifestEditError(`${label} cannot be edited: its document ${bad.why}`);
   const known = [...all.docs.map((d) => `${d.kind}/${d.name}`), ...all.others];
-  throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}`);
+  // It may be one of the documents that could not be read (a name written as `{{ }}`): say which, not just "no such".
+  const unread = all.broken.length ? `; not read: ${all.broken.map((b) => `the document at line ${b.line} ${b.why}`).join('; ')}` : '';
+  throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}${unread}`);
 }
 
 /** The targeted container's mapping, and the nodes above it (root first) for the anchor check. */

@@ -6,7 +6,8 @@
 import { extractDocument, type DocumentFacts } from './extract';
 import { parseFast } from './parse-fast';
 import { parseWithYaml } from './parse-yaml';
-import { detectEol, LineIndex, looksLikeTemplate, splitDocuments } from './text';
+import { isTemplateSource, templateMarks } from './templates';
+import { detectEol, LineIndex, splitDocuments } from './text';
 import type { YNode } from './tree';
 import type { ManifestContainer, ManifestDocument, ManifestScan } from './types';
 
@@ -29,11 +30,20 @@ export function scanManifest(text: string, options: ScanOptions = {}): ManifestS
       status: 'ok', apiVersion: null, kind: null, name: null, namespace: null, parsedBy: null,
     };
     documents.push(doc);
-    if (looksLikeTemplate(text, slice.start, slice.end)) {
-      doc.status = 'template';
-      continue;
+    const marks = templateMarks(text, slice.start, slice.end);
+    let facts: DocumentFacts | null;
+    if (marks.length > 0) {
+      // `{{ }}` in a string (a flag, an alerting template) is rendered YAML; anywhere MOrA reads, a template source.
+      const parsed = parseWithYaml(text, slice.start, slice.end);
+      if (parsed.error !== null || isTemplateSource(marks, parsed.root)) {
+        doc.status = 'template';
+        continue;
+      }
+      doc.parsedBy = 'yaml';
+      facts = extractDocument(parsed.root, lines);
+    } else {
+      facts = readDocument(text, slice.start, slice.end, lines, options.mode ?? 'fast', doc);
     }
-    const facts = readDocument(text, slice.start, slice.end, lines, options.mode ?? 'fast', doc);
     if (!facts) continue;
     doc.apiVersion = facts.apiVersion;
     doc.kind = facts.kind;

@@ -109,20 +109,3 @@ function isMarkerEnd(text: string, i: number, lineEnd: number): boolean {
   const c = text.charCodeAt(i);
   return c === 32 || c === 9 || c === 13;
 }
-
-/** True when a document holds `{{` on a line that is not a comment: a Helm/Go template source. */
-export function looksLikeTemplate(text: string, start: number, end: number): boolean {
-  let i = text.indexOf('{{', start);
-  while (i !== -1 && i < end) {
-    const ls = lineStartOf(text, i);
-    let j = ls;
-    while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
-    if (text.charCodeAt(j) !== 35 /* # */) {
-      // `{{` after a comment mark on the same line is still a comment
-      const hash = text.indexOf(' #', ls);
-      if (hash === -1 || hash > i) return true;
-    }
-    i = text.indexOf('{{', i + 2);
-  }
-  return false;
-}

@@ -106,13 +106,22 @@ describe('mora manifests', () => {
     assert.match(bad.stderr, /^mora: -: not valid YAML at line 1/);
   });
 
-  it('skips, with a note, a document whose {{ }} sit in strings (rendered alerting templates) but still parses', async () => {
+  it('reads a document whose {{ }} sit in strings (rendered alerting templates) like any other, without a note', async () => {
     const file = join(dir, 'rendered.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\ndata:\n  rule: "{{ $labels.pod }} is down"\n---\n'
       + readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8'));
     const r = await mora(['manifests', 'scan', file, '--format', 'json']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /skipped the document at line 1/);
+    assert.equal(r.err, '');
     assert.deepEqual((JSON.parse(r.out) as { container: string }[]).map((x) => x.container), ['hotel-rates']);
+  });
+
+  it('skips, with a note naming the line, a document that parses but has {{ }} where MOrA reads (a quoted Helm value)', async () => {
+    const file = join(dir, 'quoted-helm.yaml');
+    writeFileSync(file, readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8').replace('cpu: 100m', 'cpu: "{{ .Values.cpu }}"'));
+    const r = await mora(['manifests', 'scan', file, '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /skipped the document at line 1: \{\{ \}\} in its names, replicas or resources/);
+    assert.deepEqual(JSON.parse(r.out), []);
   });
 });

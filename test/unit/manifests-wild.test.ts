@@ -3,6 +3,10 @@
  * Kubernetes examples…; docs/BENCHMARKS.md § Manifests in the wild). Each fixture here is a minimal one written for the test.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mora } from './helpers/run-cli';
 import { editManifest, parseChangeSpecs, scanManifest } from '../../src/manifests';
 
 const BOM = '\uFEFF';
@@ -30,5 +34,68 @@ describe('manifests in the wild', () => {
     assert.doesNotMatch(out, /[^\r]\n/);
     assert.match(out, /replicas: 3\r\n/);
     assert.match(out, /- name: app\r\n {10}image: app:1\r\n {10}resources:\r\n {12}requests:\r\n {14}cpu: 100m\r\n$/);
+  });
+
+  describe('{{ }} in rendered YAML', () => {
+    // A Go-template flag and an annotation carrying template text: rendered output, not a Helm source.
+    const rendered = [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: exporter', 'spec:', '  replicas: 2', '  template:',
+      '    metadata:', '      annotations:', '        summary: "{{ $labels.instance }} is down"', '    spec:', '      containers:',
+      '      - name: exp', '        image: exp:1', '        args:', '        - --log.format={{.Time}} {{.Msg}}', '        resources:',
+      '          requests:', '            cpu: 50m # measured', '',
+    ].join('\n');
+
+    it('a workload whose strings hold {{ }} is read: its containers are found in both scan modes', () => {
+      for (const mode of ['fast', 'thorough'] as const) {
+        const scan = scanManifest(rendered, { mode });
+        assert.equal(scan.documents[0].status, 'ok', mode);
+        assert.deepEqual(scan.containers.map((c) => [c.name, c.container, c.replicas?.value, c.requests.cpu?.value]),
+          [['exporter', 'exp', '2', '50m']], mode);
+      }
+    });
+
+    it('and edited: only the asked values change, the {{ }} lines stay as they were', () => {
+      const out = edit(rendered, ['Deployment/exporter/exp=cpu=75m'], ['Deployment/exporter=3']);
+      assert.equal(out, rendered.replace('replicas: 2', 'replicas: 3').replace('cpu: 50m', 'cpu: 75m'));
+    });
+
+    it('a ConfigMap of alerting templates is a Kubernetes object, not a template source', () => {
+      const scan = scanManifest('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\ndata:\n  msg.tmpl: |\n    {{ define "x" }}{{ .Status }}{{ end }}\n');
+      assert.deepEqual(scan.documents.map((d) => [d.status, d.kind]), [['ok', 'ConfigMap']]);
+    });
+
+    it('stays a template source when {{ }} is anywhere MOrA reads or writes, even if it parses as YAML', () => {
+      for (const [what, from, to] of [
+        ['a quoted request', 'cpu: 50m # measured', 'cpu: "{{ .Values.cpu }}"'],
+        ['a replicas flow mapping', 'replicas: 2', 'replicas: {{ .Values.replicas }}'],
+        ['the container name', '- name: exp\n', '- name: "{{ .Chart.Name }}"\n'],
+        ['the workload name', 'name: exporter\n', 'name: "{{ .Release.Name }}-exporter"\n'],
+        ['a key', '        image: exp:1', '        "{{ .Values.key }}": exp:1'],
+      ] as const) {
+        const text = rendered.replace(from, to);
+        assert.notEqual(text, rendered, what);
+        const scan = scanManifest(text, { mode: 'thorough' });
+        assert.equal(scan.documents[0].status, 'template', what);
+        assert.deepEqual(scan.containers, [], what);
+        assert.throws(() => edit(text, ['Deployment/exporter/exp=cpu=75m']), /Helm template source/, what);
+      }
+    });
+
+    it('mora manifests scan lists it without a "skipped" note, and apply --in-place writes only the asked value', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mora-wild-'));
+      try {
+        const file = join(dir, 'exporter.yaml');
+        writeFileSync(file, rendered);
+        const scan = await mora(['manifests', 'scan', file, '--format', 'json']);
+        assert.equal(scan.code, 0, scan.err);
+        assert.doesNotMatch(scan.err, /skipped/);
+        assert.deepEqual((JSON.parse(scan.out) as Array<{ container: string }>).map((r) => r.container), ['exp']);
+        const apply = await mora(['manifests', 'apply', file, '--set', 'Deployment/exporter/exp=memory=64Mi', '--in-place']);
+        assert.equal(apply.code, 0, apply.err);
+        assert.equal(readFileSync(file, 'utf8'), rendered.replace('cpu: 50m # measured', 'cpu: 50m # measured\n            memory: 64Mi'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

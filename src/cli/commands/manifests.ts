@@ -53,8 +53,9 @@ function readManifest(file: string): string {
 }
 
 /**
- * Scans thoroughly and refuses files that are not YAML. A document holding `{{ }}` is skipped with a note when it
- * still parses (rendered text such as alerting templates), and refused when it does not (a Helm template source).
+ * Scans thoroughly and refuses files that are not YAML. `{{ }}` inside strings MOrA does not read (a rendered alerting
+ * template, a Go-template flag) is plain YAML. A document with `{{ }}` where MOrA reads (names, replicas, resources)
+ * is skipped with a note when it still parses, and refused when it does not (a Helm template source).
  */
 function scanOrExplain(file: string, text: string): ManifestScan {
   const scan = scanManifest(text, { mode: 'thorough' });
@@ -65,7 +66,8 @@ function scanOrExplain(file: string, text: string): ManifestScan {
       if (parsed.error !== null) {
         throw new UserError(`${file}: document at line ${doc.line + 1} is a Helm/Go template source ({{ }}), not YAML; render it first (helm template …)`);
       }
-      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: it holds {{ }} template text\n`);
+      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources `
+        + '(a template source: render it first)\n');
     }
   }
   return scan;
