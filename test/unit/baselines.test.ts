@@ -3,7 +3,7 @@ import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, MEMORY_BUCKETS } fr
 import { VpaStrategy } from '../../src/rightsizing/baselines/vpa';
 import { KrrStrategy } from '../../src/rightsizing/baselines/krr';
 import { AutopilotStrategy } from '../../src/rightsizing/baselines/autopilot';
-import { weightedQuantile } from '../../src/rightsizing/baselines/strategy';
+import { weightedQuantile, weightedQuantileOfRuns, weightedQuantiles } from '../../src/rightsizing/baselines/strategy';
 import { Rng } from '../../src/core/random';
 
 const H = 3600;
@@ -176,5 +176,25 @@ describe('Autopilot baseline', () => {
     assert.equal(weightedQuantile([3, 1, 2], [1, 1, 1], 0.5), 2);
     assert.equal(weightedQuantile([3, 1, 2], [1, 1, 10], 0.5), 2);
     assert.equal(weightedQuantile([3, 1, 2], [10, 1, 1], 0.5), 3);
+  });
+
+  it('the window quantile over sorted day runs (MOrA\'s base) and several quantiles from one sort (Autopilot) are weightedQuantile exactly', () => {
+    const rng = new Rng(9);
+    for (let trial = 0; trial < 60; trial++) {
+      // Days of samples (some tied, some empty) weighted 2^-age as MOrA's window is, plus a partial day at weight 1.
+      const runs: Float64Array[] = [], w: number[] = [], flatV: number[] = [], flatW: number[] = [];
+      const nDays = 1 + rng.int(9);
+      for (let d = 0; d < nDays; d++) {
+        const len = trial % 7 === 0 && d === 0 ? 0 : 1 + rng.int(300);
+        const day = Float64Array.from({ length: len }, () => (rng.next() < 0.2 ? 1 : Math.round(rng.next() * 50) / 10)).sort();
+        runs.push(day); w.push(d === nDays - 1 && trial % 2 ? 1 : Math.pow(2, -(nDays - d)));
+        for (const x of day) { flatV.push(x); flatW.push(w[w.length - 1]); }
+      }
+      for (const q of [0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1]) {
+        assert.equal(weightedQuantileOfRuns(runs, w, q), weightedQuantile(flatV, flatW, q), `trial ${trial} q ${q}`);
+      }
+      assert.deepEqual(weightedQuantiles(flatV, flatW, [0.95, 0.5, 1]), [0.95, 0.5, 1].map((q) => weightedQuantile(flatV, flatW, q)));
+    }
+    assert.ok(Number.isNaN(weightedQuantileOfRuns([new Float64Array(0)], [1], 0.5)));
   });
 });

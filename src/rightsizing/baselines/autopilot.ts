@@ -6,7 +6,7 @@
  */
 import type { Bounded } from '../../core/recommendation';
 import type { ResourceKind, SizingStrategy } from './strategy';
-import { weightedQuantile } from './strategy';
+import { weightedQuantiles } from './strategy';
 
 export const AUTOPILOT = {
   cpuHalfLife: 12 * 3600,
@@ -44,15 +44,17 @@ export class AutopilotStrategy implements SizingStrategy {
     const w = new Float64Array(n);
     for (let i = 0; i < n; i++) w[i] = Math.pow(2, (this.t[i] - now) / this.halfLife);
     const m = 1 + AUTOPILOT.margin;
+    // One sort for the three quantiles read: the percentile (or p60 for p60-half-peak), the median and the top.
+    const p = this.kind === 'cpu' ? AUTOPILOT.cpuPercentile : this.memoryMode === 'p98' ? AUTOPILOT.memoryPercentile : 0.6;
+    const [atP, median, top] = weightedQuantiles(this.v, w, [p, 0.5, 1]);
     let raw: number;
-    if (this.kind === 'cpu') raw = weightedQuantile(this.v, w, AUTOPILOT.cpuPercentile);
-    else if (this.memoryMode === 'p98') raw = weightedQuantile(this.v, w, AUTOPILOT.memoryPercentile);
+    if (this.kind === 'cpu' || this.memoryMode === 'p98') raw = atP;
     else {
       let peak = -Infinity;
       for (const x of this.v) if (x > peak) peak = x;
-      raw = this.memoryMode === 'peak' ? peak : Math.max(weightedQuantile(this.v, w, 0.6), 0.5 * peak);
+      raw = this.memoryMode === 'peak' ? peak : Math.max(atP, 0.5 * peak);
     }
     const value = raw * m;
-    return { value, lower: weightedQuantile(this.v, w, 0.5) * m, upper: Math.max(value, weightedQuantile(this.v, w, 1) * m) };
+    return { value, lower: median * m, upper: Math.max(value, top * m) };
   }
 }

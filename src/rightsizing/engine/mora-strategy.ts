@@ -29,7 +29,7 @@
  */
 import { quantileSorted } from '../../core/stats';
 import { seasonalMedianAt } from '../../ml/seasonal-baseline';
-import { weightedQuantile, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
+import { weightedQuantile, weightedQuantileOfRuns, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
 import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
 import { AdaptiveLevel, ACI_CLAMP, ACI_GAMMA } from './aci';
 import { confidenceOf } from './confidence';
@@ -419,10 +419,11 @@ export class MoraStrategy implements SizingStrategy {
     const hl = this.o.cpuHalfLifeDays;
     if (hl > 0) {
       // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
-      const v: number[] = [], w: number[] = [];
-      for (let i = from; i < end; i++) { const wi = Math.pow(2, -(end - i) / hl); for (const x of this.days[i].sorted) { v.push(x); w.push(wi); } }
-      for (const x of partial) { v.push(x); w.push(1); }
-      return weightedQuantile(v, w, q);
+      // Each day's samples are already sorted: walk down from the top rather than sort the window (70,000 samples at 10 s).
+      const runs: Float64Array[] = [], w: number[] = [];
+      for (let i = from; i < end; i++) { runs.push(this.days[i].sorted); w.push(Math.pow(2, -(end - i) / hl)); }
+      if (partial.length > 0) { runs.push(Float64Array.from(partial).sort()); w.push(1); }
+      return weightedQuantileOfRuns(runs, w, q);
     }
     let n = partial.length;
     for (let i = from; i < end; i++) n += this.days[i].sorted.length;
