@@ -361,7 +361,7 @@ function planReplicas(ctx: Ctx, doc: WorkloadDoc, replicas: number): void {
     throw new ManifestEditError(`${doc.kind}/${doc.name}: its replicas sit in the YAML anchor &${shared.anchor}, which line(s) ${users.join(', ')} also use; `
       + 'editing it would change those too, so nothing was changed');
   };
-  setInMap({ ...ctx, refuse }, spec, { replicas: String(replicas) }, { style, unit: 2, insertBefore: before?.key }, firstShared([doc.root]));
+  setInMap({ ...ctx, refuse }, spec, { replicas: String(replicas) }, { style, unit: 2, numbers: true, insertBefore: before?.key }, firstShared([doc.root]));
 }
 
 function firstShared(nodes: readonly (YNode | null | undefined)[]): Shared | undefined {
@@ -372,6 +372,10 @@ function firstShared(nodes: readonly (YNode | null | undefined)[]): Shared | und
 interface Style {
   style: ScalarStyle;
   unit: number;
+  /** The values are numbers (replicas): never quoted for JSON. */
+  numbers?: boolean;
+  /** The enclosing flow mapping quotes its keys (JSON): for an empty `{}` below it, which has no key to look at. */
+  jsonKeys?: boolean;
   /** Insert new keys before this existing key of the top mapping (else at its end). */
   insertBefore?: string;
 }
@@ -413,7 +417,13 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style, shared?: 
       continue;
     }
     if (v && v.t === 'map') {
-      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit }, owner);
+      const jsonKeys = map.flow && ctx.text[e.keyStart] === '"';
+      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit, jsonKeys }, owner);
+    } else if (map.flow && v && v.t === 'scalar' && v.value === null && v.style === 'plain') {
+      // `"resources": null` in JSON, `{resources: ~}`: a block cannot go inside a flow mapping, the value is replaced
+      const json = ctx.text[e.keyStart] === '"';
+      const valueStyle: ScalarStyle = json && style.style === 'plain' ? 'double' : style.style;
+      push({ offset: v.start, length: v.end - v.start, newText: renderFlow(want, valueStyle, (k) => (json ? `"${k}"` : k)) }, v);
     } else if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
       // `resources:` (or `resources: ~`) with nothing: write the block below the key
       const colon = ctx.text.indexOf(':', e.keyEnd);
@@ -425,12 +435,7 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style, shared?: 
   const keys = Object.keys(missing);
   if (keys.length === 0) return;
   if (map.flow) {
-    const body = keys.map((k) => `${k}: ${renderFlow(missing[k], style.style)}`).join(', ');
-    const last = map.entries[map.entries.length - 1];
-    if (last) {
-      const lastEnd = last.value ? contentEnd(last.value) : last.keyEnd;
-      push({ offset: lastEnd, length: 0, newText: `, ${body}` });
-    } else push({ offset: map.start + 1, length: 0, newText: body });
+    push(flowInsertion(ctx, map, missing, style));
     return;
   }
   const col = column(ctx.text, map.entries[0]?.keyStart ?? map.start);
@@ -465,9 +470,41 @@ function renderBlock(desired: Desired, col: number, style: Style, eol: string): 
   return lines.join(eol);
 }
 
-function renderFlow(v: string | Desired, style: ScalarStyle): string {
+/**
+ * New keys for a flow mapping, written as its entries are: `{a: 1}` gets `, b: 2` on the same line; a mapping with
+ * double-quoted keys spread over lines — JSON (`kubectl get -o json`, a .json manifest) — gets `"b": "2"` on a line
+ * of its own, indented like its siblings, nested mappings spread the same way.
+ */
+function flowInsertion(ctx: Ctx, map: YMap, missing: Desired, style: Style): TextEdit {
+  const last = map.entries[map.entries.length - 1];
+  const json = map.entries.length > 0 ? ctx.text[map.entries[0].keyStart] === '"' : style.jsonKeys === true;
+  // Quantities are strings in JSON; replicas (its style comes from planReplicas) stay a number.
+  const valueStyle: ScalarStyle = json && style.style === 'plain' && !style.numbers ? 'double' : style.style;
+  const key = (k: string): string => (json ? `"${k}"` : k);
+  const multiLine = last !== undefined && ctx.lines.lineOf(last.keyStart) !== ctx.lines.lineOf(map.start);
+  if (!last || !multiLine) {
+    const body = Object.entries(missing).map(([k, v]) => `${key(k)}: ${renderFlow(v, valueStyle, key)}`).join(', ');
+    if (!last) return { offset: map.start + 1, length: 0, newText: body };
+    return { offset: last.value ? contentEnd(last.value) : last.keyEnd, length: 0, newText: `, ${body}` };
+  }
+  const col = column(ctx.text, last.keyStart);
+  const opener = lineStartOf(ctx.text, map.start);
+  let outer = opener;
+  while (ctx.text[outer] === ' ') outer++;
+  const unit = col > outer - opener ? col - (outer - opener) : style.unit;
+  const render = (v: string | Desired, at: number): string => {
+    if (typeof v === 'string') return quote(v, valueStyle);
+    const inner = Object.entries(v).map(([k, x]) => `${' '.repeat(at + unit)}${key(k)}: ${render(x, at + unit)}`);
+    return `{${ctx.eol}${inner.join(`,${ctx.eol}`)}${ctx.eol}${' '.repeat(at)}}`;
+  };
+  const lastEnd = last.value ? contentEnd(last.value) : last.keyEnd;
+  const body = Object.entries(missing).map(([k, v]) => `${' '.repeat(col)}${key(k)}: ${render(v, col)}`).join(`,${ctx.eol}`);
+  return { offset: lastEnd, length: 0, newText: `,${ctx.eol}${body}` };
+}
+
+function renderFlow(v: string | Desired, style: ScalarStyle, key: (k: string) => string = (k) => k): string {
   if (typeof v === 'string') return quote(v, style);
-  return `{${Object.entries(v).map(([k, x]) => `${k}: ${renderFlow(x, style)}`).join(', ')}}`;
+  return `{${Object.entries(v).map(([k, x]) => `${key(k)}: ${renderFlow(x, style, key)}`).join(', ')}}`;
 }
 
 function sameQuantity(current: string | null, wanted: string): boolean {

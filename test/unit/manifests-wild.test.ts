@@ -98,4 +98,61 @@ describe('manifests in the wild', () => {
       }
     });
   });
+
+  describe('JSON manifests (kubectl apply -f x.json; JSON is YAML)', () => {
+    const json = (o: unknown, indent: number): string => `${JSON.stringify(o, null, indent)}\n`;
+    const deployment = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' },
+      spec: {
+        selector: { matchLabels: { app: 'api' } },
+        template: { spec: { containers: [
+          { name: 'app', image: 'api:1', resources: { requests: { memory: '64Mi' } } },
+          { name: 'proxy', image: 'envoy:1' },
+        ] } },
+      },
+    };
+
+    it('new keys are written as JSON: quoted, on their own line, indented like their siblings; the result is the same JSON', () => {
+      for (const indent of [2, 4]) {
+        const text = json(deployment, indent);
+        const out = edit(text, ['Deployment/api/app=cpu=100m,limits.memory=128Mi', 'Deployment/api/proxy=cpu=50m'], ['Deployment/api=3']);
+        type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
+        const want = structuredClone(deployment) as unknown as { spec: { replicas?: number; template: { spec: { containers: Container[] } } } };
+        want.spec.replicas = 3;
+        const [app, proxy] = want.spec.template.spec.containers;
+        app.resources = { requests: { memory: '64Mi', cpu: '100m' }, limits: { memory: '128Mi' } };
+        proxy.resources = { requests: { cpu: '50m' } };
+        assert.deepEqual(JSON.parse(out), want, `indent ${indent}`);
+        // Only lines added: every original line is still there, in order.
+        const kept = text.split('\n');
+        let at = 0;
+        for (const line of out.split('\n')) if (line === kept[at] || line === `${kept[at]},`) at++;
+        assert.equal(at, kept.length, `indent ${indent}: an original line changed\n${out}`);
+        const pad = ' '.repeat(indent * 2);
+        assert.match(out, new RegExp(`\n${pad}"replicas": 3\n`), `indent ${indent}`);
+      }
+    });
+
+    it('a JSON List (kubectl get -o json) with CRLF: edited as JSON, CRLF kept', () => {
+      const text = json({ apiVersion: 'v1', kind: 'List', items: [deployment] }, 2).replace(/\n/g, '\r\n');
+      const out = edit(text, ['Deployment/api/proxy=cpu=50m,memory=32Mi']);
+      assert.doesNotMatch(out, /[^\r]\n/);
+      const parsed = JSON.parse(out) as { items: typeof deployment[] };
+      assert.deepEqual(parsed.items[0].spec.template.spec.containers[1], { name: 'proxy', image: 'envoy:1', resources: { requests: { cpu: '50m', memory: '32Mi' } } });
+    });
+
+    it('"resources": null in JSON, {resources: ~} in a flow mapping: the value is replaced in the mapping\'s own style', () => {
+      const text = '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},\n "spec": {"containers": [{"name": "c", "resources": null}]}}\n';
+      const out = edit(text, ['Pod/p/c=cpu=1']);
+      assert.equal(out, text.replace('"resources": null', '"resources": {"requests": {"cpu": "1"}}'));
+      const flow = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, resources: ~}]}\n';
+      assert.equal(edit(flow, ['Pod/p/c=memory=1Gi']), flow.replace('resources: ~', 'resources: {requests: {memory: 1Gi}}'));
+    });
+
+    it('a one-line flow mapping keeps its one line and its unquoted keys', () => {
+      const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i, resources: {requests: {memory: 1Gi}}}]}\n';
+      assert.equal(edit(text, ['Pod/p/c=cpu=1,limits.cpu=2']),
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i, resources: {requests: {memory: 1Gi, cpu: 1}, limits: {cpu: 2}}}]}\n');
+    });
+  });
 });
