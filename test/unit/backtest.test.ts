@@ -87,6 +87,25 @@ describe('backtest scorer', () => {
     assert.ok(days20.length === 3 && days20.every((d) => d.risk === 0.2));
   });
 
+  it('nothing counts samples: the same usage held at 1-min steps instead of 5-min gives MOrA, VPA and Autopilot the same values', () => {
+    const rng = new Rng(21);
+    const five = days(10, (t) => 0.3 + 0.2 * Math.sin((2 * Math.PI * t) / DAY) + 0.3 * rng.next() ** 4);
+    // Each 5-min value held for five 1-min samples: the same distribution at five times the samples per day.
+    const t: number[] = [], v: number[] = [];
+    five.t.forEach((x, i) => { for (let k = 0; k < 5; k++) { t.push(x + 60 * k); v.push(five.v[i]); } });
+    const strategies = [{ name: 'mora' as const, risk: 0.01 }, { name: 'mora' as const, risk: 0.1 }, 'autopilot' as const, 'vpa' as const];
+    for (const kind of ['cpu', 'memory'] as const) {
+      const a = runBacktest([{ name: 's', series: five }], kind, strategies, { warmupDays: 3 });
+      const b = runBacktest([{ name: 's', series: series(t, v) }], kind, strategies, { warmupDays: 3 });
+      assert.equal(a.rows.length, b.rows.length);
+      a.rows.forEach((r, i) => {
+        // VPA decays by time, so five samples spread over 5 minutes weigh a hair more than one at the start: within 1e-3.
+        const tol = r.strategy === 'vpa' ? 1e-3 : r.strategy === 'autopilot' ? 1e-2 : 1e-12;
+        assert.ok(Math.abs(b.rows[i].value / r.value - 1) <= tol, `${kind} ${r.strategy} day ${r.dayStart / DAY}: ${r.value} vs ${b.rows[i].value} at 1 min`);
+      });
+    }
+  });
+
   it('writes one row per series, day and strategy', () => {
     const a = days(9, (_t, i) => 1 + (i % 5));
     const res = runBacktest([{ name: 'a', series: a }, { name: 'b', series: a }], 'cpu', ['vpa', 'krr', 'mora']);
