@@ -16,7 +16,11 @@
  * Fallback — a model is dropped, with the reason recorded, when it
  *   - failed (threw), or returned a non-finite value anywhere in its forecast, or
  *   - validated much worse than the other: its holdout error > dropRatio (default 2) × the other's (relative to the baseline
- *     when both have that yardstick, since the models may be scored on different holdout windows; else raw holdout MAE).
+ *     when both have that yardstick, since the models may be scored on different holdout windows; else raw holdout MAE), or
+ *   - validated much worse than the baseline it is anchored on: r > dropRatio (with a baseline to fall back on). Weighted
+ *     1/r² against the anchor's 1 such a model still kept a share (r = 2.5 for both: 12%) and, where the holdout was
+ *     short or the models weak (4-day histories, bench:forecast --heldout), pulled fused below seasonal-naive. When
+ *     every model is dropped so, the forecast is the baseline alone.
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
@@ -87,11 +91,16 @@ export interface FusedForecast extends Forecast {
 const finite = (f: Forecast): boolean => [f.mean, f.lower, f.upper].every((a) => a.every((x) => Number.isFinite(x)));
 
 /** Which models survive, and why the others do not. */
-export function selectModels(components: ComponentResult[], dropRatio: number): { kept: ComponentResult[]; dropped: Array<{ name: ModelName; reason: string }> } {
+export function selectModels(components: ComponentResult[], dropRatio: number, baselineAvailable = false): { kept: ComponentResult[]; dropped: Array<{ name: ModelName; reason: string }> } {
   const dropped: Array<{ name: ModelName; reason: string }> = [];
   let kept = components.filter((c) => {
     if (!c.forecast) { dropped.push({ name: c.name, reason: `failed: ${c.error ?? 'no forecast'}` }); return false; }
     if (!finite(c.forecast)) { dropped.push({ name: c.name, reason: 'returned non-finite values (NaN/Infinity)' }); return false; }
+    const r = baselineAvailable ? relativeError(c) : undefined;
+    if (r !== undefined && r > dropRatio) {
+      dropped.push({ name: c.name, reason: `validation MAE ${r === Infinity ? 'above 0 where the baseline was exact' : `${fmt(r)}× the baseline's`} (limit ${dropRatio}×): the baseline forecasts instead` });
+      return false;
+    }
     return true;
   });
   if (kept.length === 2) {
@@ -146,12 +155,18 @@ export function fuse(
   components: ComponentResult[], quality: DataQuality, holdout: { fusedMae?: number; baselineMae?: number } = {}, options: FusionOptions = DEFAULT_FUSION,
   baseline?: Forecast, baselineName?: string,
 ): FusedForecast {
-  const { kept, dropped } = selectModels(components, options.dropRatio);
-  if (kept.length === 0) throw new Error(`no model produced a usable forecast (${dropped.map((d) => `${d.name}: ${d.reason}`).join('; ')})`);
-  const ref = kept[0].forecast!;
+  const H0 = components.find((c) => c.forecast)?.forecast?.mean.length;
+  const usableBaseline = baseline && H0 !== undefined && baseline.mean.length === H0 && baseline.mean.every((x) => Number.isFinite(x)) && options.anchorWeight > 0 ? baseline : undefined;
+  const { kept, dropped } = selectModels(components, options.dropRatio, usableBaseline !== undefined);
+  if (kept.length === 0 && !(usableBaseline && dropped.some((d) => /the baseline forecasts instead$/.test(d.reason)))) {
+    throw new Error(`no model produced a usable forecast (${dropped.map((d) => `${d.name}: ${d.reason}`).join('; ')})`);
+  }
+  // Every model validated more than dropRatio× worse than the baseline: the baseline alone, zero-width until the
+  // caller calibrates a band on its holdout residuals (fuseWithHoldout always does: the models had holdouts).
+  const ref = kept[0]?.forecast ?? usableBaseline!;
   const H = ref.mean.length;
-  const usableBaseline = baseline && baseline.mean.length === H && baseline.mean.every((x) => Number.isFinite(x)) ? baseline : undefined;
-  const { weights, anchor } = blendWeights(kept, options, usableBaseline !== undefined);
+  const { weights, anchor } = kept.length ? blendWeights(kept, options, usableBaseline !== undefined)
+    : { weights: { baseline: 1 } as Partial<Record<MemberName, number>>, anchor: { weight: 1, reason: `every model validated more than ${options.dropRatio}× worse than the baseline` } };
   const members: Array<{ name: MemberName; mean: ArrayLike<number> }> = kept.map((c) => ({ name: c.name, mean: c.forecast!.mean }));
   if (anchor) {
     members.push({ name: 'baseline', mean: usableBaseline!.mean });
@@ -174,14 +189,14 @@ export function fuse(
     let lo = Infinity, hi = -Infinity;
     for (const m of members) { lo = Math.min(lo, m.mean[i]); hi = Math.max(hi, m.mean[i]); }
     const spread = hi - lo;
-    const band = p ?? l!;
+    const band = p ?? l ?? usableBaseline!;
     lower[i] = mean[i] - (band.mean[i] - band.lower[i]) - spread;
     upper[i] = mean[i] + (band.upper[i] - band.mean[i]) + spread;
   }
   disagreement = H ? disagreement / H : 0;
   const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.baselineMae);
   return {
-    t: ref.t, mean, lower, upper, intervalWidth: (p ?? l!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
+    t: ref.t, mean, lower, upper, intervalWidth: (p ?? l ?? usableBaseline!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
     ...(anchor ? { anchor } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
 }

@@ -24,8 +24,25 @@ describe('fusion: baseline anchor', () => {
     for (let i = 0; i < H; i++) assert.ok(close(f.mean[i], naive.mean[i]));
     assert.ok(close(f.weights.baseline!, 1));
     assert.ok(f.anchor && close(f.anchor.weight, 1));
-    assert.match(f.anchor.reason, /relative to the baseline/);
-    assert.deepEqual(f.used, ['prophet', 'lstm', 'baseline']);
+    // Both models erred where the baseline was exact (r = ∞): both dropped, the baseline forecasts alone.
+    assert.deepEqual(f.used, ['baseline']);
+    assert.deepEqual(f.dropped.map((d) => d.name), ['prophet', 'lstm']);
+    assert.match(f.dropped[0].reason, /where the baseline was exact .*the baseline forecasts instead/);
+  });
+
+  it('drops a model that validated more than drop_ratio× worse than the baseline, even when the other did too', () => {
+    // Weighted 1/r² against the anchor, r = 2.5 and 1.5 kept 0.064 + 0.267 of the weight; the pair is within 2× of each other.
+    const one = fuse(models(2.5, 1.5), quality, {}, DEFAULT_FUSION, naive);
+    assert.deepEqual(one.dropped.map((d) => d.name), ['prophet']);
+    assert.match(one.dropped[0].reason, /2\.50× the baseline's \(limit 2×\)/);
+    assert.deepEqual(one.used, ['lstm', 'baseline']);
+    const both = fuse(models(2.5, 3), quality, {}, DEFAULT_FUSION, naive);
+    assert.deepEqual(both.used, ['baseline']);
+    assert.ok(close(both.weights.baseline!, 1) && both.anchor && close(both.anchor.weight, 1));
+    for (let i = 0; i < H; i++) assert.ok(close(both.mean[i], naive.mean[i]) && both.lower[i] <= both.mean[i] && both.upper[i] >= both.mean[i]);
+    // Without a baseline to fall back on (the view's ready-made forecasts, or anchor_weight=0) nothing is dropped so.
+    assert.deepEqual(fuse(models(2.5, 3), quality, {}, DEFAULT_FUSION).used, ['prophet', 'lstm']);
+    assert.deepEqual(fuse(models(2.5, 3), quality, {}, { ...DEFAULT_FUSION, anchorWeight: 0 }, naive).used, ['prophet', 'lstm']);
   });
 
   it('models as good as the baseline share half the weight with it, keeping their 0.4/0.6 ratio', () => {
@@ -71,7 +88,7 @@ describe('fusion: baseline anchor', () => {
       { name: 'lstm', forecast: fc(() => 30), validationMae: 1, baselineValidationMae: 0.2 },
     ], quality, {}, DEFAULT_FUSION, naive);
     assert.deepEqual(f.dropped.map((d) => d.name), ['lstm']);
-    assert.match(f.dropped[0].reason, /relative to the baseline 5\.00 is 5\.00× prophet's/);
+    assert.match(f.dropped[0].reason, /5\.00× the baseline's/);
     assert.deepEqual(f.used, ['prophet', 'baseline']);
     assert.ok(close(f.weights.prophet!, 0.5) && close(f.weights.baseline!, 0.5));
   });

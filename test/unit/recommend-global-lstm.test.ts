@@ -71,7 +71,9 @@ describe('recommend -m fused with one global LSTM per context (src/pipeline/glob
     const { override, model } = await contextLstm(source, 'unit-fleet', await source.workloads('unit-fleet', 'fleet-000'), 900, settings(), () => undefined);
     assert.ok(model, 'the cached model is used');
     const both = async (w: typeof a): Promise<[ModelRun, ModelRun]> => {
-      const [l, f] = await runForecasts(await hist(w), ['lstm', 'fused'], { horizon: 96, step: 900, overrides: { lstm: override } });
+      // The small test-trained global model validates 3–6× worse than the seasonal baseline here, which drops it from the
+      // blend at the default drop_ratio 2; a looser limit keeps it in, so this checks the wiring, not the model's skill.
+      const [l, f] = await runForecasts(await hist(w), ['lstm', 'fused'], { horizon: 96, step: 900, overrides: { lstm: override }, options: { fused: { drop_ratio: '10' } } });
       return [l, f];
     };
     const [la, fa] = await both(a);
