@@ -403,13 +403,16 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style, shared?: 
     }
     const v = e.value;
     if (typeof want === 'string') {
+      // JSON (a flow mapping with double-quoted keys): `"cpu": 1` may stay a number, `500m` must become a string.
+      const jsonString = (s: ScalarStyle): ScalarStyle =>
+        s === 'plain' && map.flow && ctx.text[e.keyStart] === '"' && !/^\d+(\.\d+)?$/.test(want) ? 'double' : s;
       if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
         // `cpu:` or `cpu: ~`: write the value after the colon
         const colon = ctx.text.indexOf(':', e.keyEnd);
-        push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, style.style)}` }, v);
+        push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, jsonString(style.style))}` }, v);
       } else if (v.t === 'scalar' && v.style !== 'block') {
         // `0.5` already says `500m`: keep the user's spelling when the amount is the same
-        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, v.style as ScalarStyle) }, v);
+        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, jsonString(v.style as ScalarStyle)) }, v);
       } else if (v.t === 'opaque' && v.alias) {
         // `cpu: *c`: this container's value replaces the alias; the anchor stays as it is for the others
         push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) });

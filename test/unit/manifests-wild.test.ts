@@ -133,6 +133,14 @@ describe('manifests in the wild', () => {
       }
     });
 
+    it('a JSON number replaced by a quantity with a unit becomes a JSON string; a whole number stays a number', () => {
+      const text = '{\n  "apiVersion": "v1",\n  "kind": "Pod",\n  "metadata": {"name": "p"},\n  "spec": {"containers": [{"name": "c",\n'
+        + '    "resources": {"requests": {"cpu": 1, "memory": null}, "limits": {"cpu": 2}}}]}\n}\n';
+      const out = edit(text, ['Pod/p/c=cpu=250m,memory=1Gi,limits.cpu=4']);
+      assert.equal(out, text.replace('"cpu": 1', '"cpu": "250m"').replace('"memory": null', '"memory": "1Gi"').replace('"cpu": 2', '"cpu": 4'));
+      JSON.parse(out);
+    });
+
     it('a JSON List (kubectl get -o json) with CRLF: edited as JSON, CRLF kept', () => {
       const text = json({ apiVersion: 'v1', kind: 'List', items: [deployment] }, 2).replace(/\n/g, '\r\n');
       const out = edit(text, ['Deployment/api/proxy=cpu=50m,memory=32Mi']);
