@@ -147,7 +147,9 @@ describe('fused model on a non-negative series', () => {
     const [prophet, fused] = await runForecasts({ t, v }, ['prophet', 'fused'], {
       horizon: 48, options: { lstm: { epochs: '3', units1: '8', units2: '4', dense: '4', maxWindows: '200' } },
     });
-    assert.ok(prophet.forecast.mean.some((x) => x < 0), 'precondition: Prophet alone forecasts below 0');
+    const { fitProphet } = await import('../../src/ml/prophet');
+    assert.ok(fitProphet({ t, v }).predict({ horizon: 48 }).mean.some((x) => x < 0), 'precondition: the Prophet model alone forecasts below 0');
+    assert.ok(prophet.forecast.mean.every((x) => x >= 0), 'the registry\'s prophet is floored at 0 (test/unit/prophet-nonnegative.test.ts)');
     assert.ok(fused.forecast.mean.every((x) => x >= 0), 'fused stays at or above 0');
   });
 });

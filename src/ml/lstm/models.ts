@@ -103,7 +103,7 @@ export const fusedModel: ForecastModel = {
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
     const P = Math.round(86400 / step), n = full.v.length;
     // A series that never went below 0 (usage, bytes, counts) cannot: Prophet's linear trend and Fourier terms can
-    // swing below it, so its member of the blend is floored there (the `prophet` model's own output stays R's).
+    // swing below it, so its member of the blend is floored there (as the registry's `prophet` is).
     const nonNegative = full.v.every((x) => x >= 0);
     const floor = (a: Float64Array): Float64Array => (nonNegative ? a.map((x) => Math.max(0, x)) : a);
     // The baseline's day count and Prophet's member (its holdout fits) do not depend on the LSTM: a caller that runs the
