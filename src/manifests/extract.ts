@@ -7,8 +7,7 @@ import type { LineIndex } from './text';
 import type { YMap, YNode, YScalar } from './tree';
 import { get } from './tree';
 import type { ManifestContainer, ManifestValue, ResourceValuesFound } from './types';
-import type { WorkloadKind } from '../core/workload';
-import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind } from './workloads';
+import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind, type ManifestWorkloadKind } from './workloads';
 
 export interface DocumentFacts {
   apiVersion: string | null;
@@ -33,7 +32,7 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
 
 /** One workload object: a whole document, or an item of a `kind: List` document. */
 export interface WorkloadRoot {
-  kind: WorkloadKind;
+  kind: ManifestWorkloadKind;
   name: string;
   namespace: string | null;
   root: YMap;

@@ -3,7 +3,7 @@
  * text edits that change it. Editor-free: the VS Code extension turns these into CodeLenses and a
  * WorkspaceEdit, the CLI prints or writes them.
  */
-import type { WorkloadKind } from '../core/workload';
+import type { ManifestWorkloadKind } from './workloads';
 
 /** A span of the original text. `line`/`character` are 0-based (as in VS Code); offsets are UTF-16 code units. */
 export interface TextSpan {
@@ -34,7 +34,7 @@ export interface ResourceValuesFound {
 export interface ManifestContainer {
   /** Index into ManifestScan.documents. */
   document: number;
-  kind: WorkloadKind;
+  kind: ManifestWorkloadKind;
   /** metadata.name of the workload. */
   name: string;
   /** metadata.namespace of the document, or null (the caller applies its default namespace). */

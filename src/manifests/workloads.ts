@@ -1,32 +1,41 @@
 /** Which Kubernetes kinds hold containers, and where their pod spec sits. */
 import type { WorkloadKind } from '../core/workload';
 
+/**
+ * The kinds whose containers the manifest core reads: every WorkloadKind, and ReplicationController — the v1
+ * ancestor of ReplicaSet, still in the Kubernetes examples and older charts — which MOrA's cluster views do not list
+ * (so it never gets a recommendation, but `mora manifests` scans and edits it like a ReplicaSet).
+ */
+export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController';
+
 /** Path from a workload document's root to its pod spec. */
-export const POD_SPEC_PATH: Readonly<Record<WorkloadKind, readonly string[]>> = {
+export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly string[]>> = {
   Deployment: ['spec', 'template', 'spec'],
   StatefulSet: ['spec', 'template', 'spec'],
   DaemonSet: ['spec', 'template', 'spec'],
   ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
   Pod: ['spec'],
 };
 
 /** Kinds whose `spec.replicas` means something (DaemonSets, Jobs and Pods have none). */
-export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
 
-export function isWorkloadKind(kind: string | null): kind is WorkloadKind {
+export function isWorkloadKind(kind: string | null): kind is ManifestWorkloadKind {
   return kind !== null && Object.prototype.hasOwnProperty.call(POD_SPEC_PATH, kind);
 }
 
 /** `deployment` or `deploy` → `Deployment`, for people typing targets on a command line. */
 export function normaliseKind(kind: string): string {
   const k = kind.toLowerCase();
-  const aliases: Record<string, WorkloadKind> = {
+  const aliases: Record<string, ManifestWorkloadKind> = {
     deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
     sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
     ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
     rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
+    rc: 'ReplicationController', replicationcontroller: 'ReplicationController', replicationcontrollers: 'ReplicationController',
     job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
     po: 'Pod', pod: 'Pod', pods: 'Pod',
   };

@@ -36,6 +36,18 @@ describe('manifests in the wild', () => {
     assert.match(out, /- name: app\r\n {10}image: app:1\r\n {10}resources:\r\n {12}requests:\r\n {14}cpu: 100m\r\n$/);
   });
 
+  it('a ReplicationController (v1, as in the Kubernetes examples) is a workload: containers and replicas found and edited', () => {
+    const text = 'apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: redis-master\nspec:\n  replicas: 1\n  selector:\n'
+      + '    app: redis\n  template:\n    metadata:\n      labels:\n        app: redis\n    spec:\n      containers:\n      - name: master\n'
+      + '        image: redis\n        resources:\n          limits:\n            cpu: "0.1"\n';
+    const scan = scanManifest(text, { mode: 'thorough' });
+    assert.deepEqual(scan.containers.map((c) => [c.kind, c.name, c.container, c.replicas?.value, c.limits.cpu?.value]),
+      [['ReplicationController', 'redis-master', 'master', '1', '0.1']]);
+    assert.deepEqual(scanManifest(text).containers.map((c) => c.container), ['master']);
+    assert.equal(edit(text, ['rc/redis-master/master=limits.cpu=200m'], ['ReplicationController/redis-master=2']),
+      text.replace('replicas: 1', 'replicas: 2').replace('cpu: "0.1"', 'cpu: "200m"'));
+  });
+
   describe('{{ }} in rendered YAML', () => {
     // A Go-template flag and an annotation carrying template text: rendered output, not a Helm source.
     const rendered = [
