@@ -148,4 +148,35 @@ describe('MOrA strategy', () => {
     const v = m.recommend(14 * DAY)!.value;
     assert.ok(v > 1.18 && v < 1.5, `value ${v}`);
   });
+
+  it('cpu with one or two calibration days leans on the cold-start prior: the next day runs far nearer the target than on those days alone', () => {
+    // Days whose level moves from day to day (σ 0.25 in log) around the same daily shape: after h days the rule sizes day h.
+    const exceedance = (h: number, risk: number, cpuPriorDays?: number): number => {
+      const rng = new Rng(42);
+      let above = 0, n = 0;
+      for (let r = 0; r < 200; r++) {
+        const s = new MoraStrategy('cpu', { risk, cpuPriorDays });
+        for (let d = 0; d <= h; d++) {
+          const level = Math.exp(0.25 * rng.normal());
+          const t: number[] = [], v: number[] = [];
+          for (let i = 0; i < 288; i++) { t.push(d * DAY + i * 300); v.push(level * (1 + 0.3 * Math.sin(i / 46)) * Math.exp(0.2 * rng.normal())); }
+          if (d < h) { s.observe(t, v); continue; }
+          const value = s.recommend(d * DAY)!.value;
+          for (const x of v) { n++; if (x > value) above++; }
+        }
+      }
+      return above / n;
+    };
+    // The series' own k from 1 calibration day: 18% above at a 5% target; with the prior as one more day about 12%.
+    const own = exceedance(2, 0.05, 0), withPrior = exceedance(2, 0.05);
+    assert.ok(withPrior < 0.75 * own && withPrior < 0.14, `2 days: ${withPrior} with the prior vs ${own} without`);
+    assert.ok(exceedance(2, 0.01) < 0.6 * exceedance(2, 0.01, 0), '1% target, 2 days');
+    // With no calibration day it is the prior itself (the cold start), and with a week of days it changes little.
+    const cold = new MoraStrategy('cpu', { risk: 0.05 }), coldOff = new MoraStrategy('cpu', { risk: 0.05, cpuPriorDays: 0 });
+    const day0 = Array.from({ length: 288 }, (_x, i) => i * 300), v0 = day0.map((_t, i) => 1 + (i % 7) / 10);
+    cold.observe(day0, v0); coldOff.observe(day0, v0);
+    assert.equal(cold.recommend(DAY)!.value, coldOff.recommend(DAY)!.value);
+    const week = exceedance(8, 0.05), weekOff = exceedance(8, 0.05, 0);
+    assert.ok(Math.abs(week - weekOff) < 0.01, `8 days: ${week} vs ${weekOff}`);
+  });
 });

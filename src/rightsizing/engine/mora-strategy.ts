@@ -104,11 +104,18 @@ export interface MoraStrategyOptions {
   fleetTail?: boolean;
   /** n0 of the shrinkage in days (0 = 1/α − 1, the days at which an event of probability α is identifiable). */
   fleetTailDays?: number;
+  /**
+   * CPU: the cold-start prior margin counts as this many calibration days — log k = (n · log k_own + n0 · log k_prior) / (n + n0)
+   * over n calibration days — so one or two days cannot set k alone (a quiet day after busy ones gives k < 1 and the next busy
+   * day runs far above the target), and with no day it is the prior itself. 0 = the series' own k only (the rule before
+   * 2026-11-29). Not applied with `fleetTail`, whose mixture already leans on the other workloads.
+   */
+  cpuPriorDays?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -265,7 +272,15 @@ export class MoraStrategy implements SizingStrategy {
 
   private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number } {
     if (this.cal.length === 0) return { k: priorMargin(this.kind, alpha), expected: this.o.risk };
-    const m = this.marginOf(alpha, day);
+    let m = this.marginOf(alpha, day);
+    const n0 = this.o.cpuPriorDays;
+    if (this.kind === 'cpu' && n0 > 0 && !(this.o.fleetTail && this.fleet) && m.k > 0) {
+      // The prior as n0 more days in log k: with n days the pooled quantile is one draw per day of the day-to-day change,
+      // and it under-covers the next day (1 day: 7.9% at a 5% target on Azure V1; docs/ENGINE.md § Risk, "Prior days").
+      const n = this.cal.length;
+      const k = Math.exp((n * Math.log(m.k) + n0 * Math.log(priorMargin(this.kind, alpha))) / (n + n0));
+      m = { k, expected: this.marginOf(0, day, k).expected };
+    }
     // Cap: never above the highest usage seen (CPU: in the base window; memory: in the kept history) × the prior margin at α.
     // A day that jumped from idle to busy gives ratios of hundreds; multiplying the new, already raised base by them would
     // size for a level never seen.
