@@ -67,6 +67,11 @@ describe('backtest scorer', () => {
     const hour = Array.from(five.t, (_t, i) => i).filter((i) => Math.floor(five.t[i] / DAY) !== 8 || five.t[i] % DAY < 3600);
     assert.deepEqual(replay(series(hour.map((i) => five.t[i]), hour.map((i) => five.v[i])), [one], { warmupDays: 7 })[0].days.map((d) => d.dayStart / DAY), [7, 8, 9]);
     assert.deepEqual(replay(days(10, () => 1, 3600), [one], { warmupDays: 7 })[0].days.map((d) => d.dayStart / DAY), [7, 8, 9]);
+    // Older days downsampled to 5 min, the last ones raw at 10 s (as long-term storage keeps them): every whole day is scored.
+    const mixed = Array.from(five.t, (_t, i) => i).filter((i) => five.t[i] < 8 * DAY);
+    const tm = mixed.map((i) => five.t[i]), vm = mixed.map(() => 1);
+    for (let x = 8 * DAY; x < 10 * DAY; x += 10) { tm.push(x); vm.push(1); }
+    assert.deepEqual(replay(series(tm, vm), [one], { warmupDays: 6 })[0].days.map((d) => d.dayStart / DAY), [6, 7, 8, 9]);
   });
 
   it('carries the confidence and risk target a strategy gave for the day into its DayScore (none when it gave none)', () => {

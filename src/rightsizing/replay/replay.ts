@@ -16,7 +16,7 @@ export interface ReplayOptions {
   /** Days with fewer samples are skipped (observed, not scored). */
   minSamplesPerDay?: number;
   /**
-   * Days whose samples cover less than this many seconds (samples × the series' typical step) are skipped too: the
+   * Days whose samples cover less than this many seconds (samples × the day's typical step) are skipped too: the
    * sample count alone depends on the step — 12 samples are an hour at 5 min but two minutes at 10 s. Default: 3600 s,
    * what the default 12 samples cover at the 5-min step they were set for; 0 when minSamplesPerDay is given (its count alone).
    */
@@ -39,7 +39,7 @@ function isScoredDay(day: number, firstDay: number, samples: number, warmupDays:
 }
 
 /**
- * The series' typical sampling step: the median gap between consecutive samples, gaps of a whole day or more (outages)
+ * The typical sampling step of `t`: the median gap between consecutive samples, gaps of a whole day or more (outages)
  * left out so they cannot stretch it; NaN with fewer than two samples.
  */
 export function typicalStep(t: ArrayLike<number>): number {
@@ -58,15 +58,21 @@ export function* days(s: Series, options: ReplayOptions): Generator<ReplayDay> {
   const minSamples = options.minSamplesPerDay ?? MIN_SAMPLES_PER_DAY;
   const n = s.t.length;
   if (n === 0) return;
-  // Samples needed to cover minCoverSeconds at the series' own step (one sample a day or fewer: the count rule alone).
-  const step = typicalStep(s.t);
-  const byCover = Number.isFinite(step) ? Math.ceil((options.minCoverSeconds ?? (options.minSamplesPerDay === undefined ? MIN_SAMPLES_PER_DAY * REFERENCE_STEP : 0)) / step - 1e-9) : 0;
+  const minCover = options.minCoverSeconds ?? (options.minSamplesPerDay === undefined ? MIN_SAMPLES_PER_DAY * REFERENCE_STEP : 0);
+  // Samples needed to cover minCover at the day's own step: a series whose older days were downsampled (5 min) and whose
+  // recent ones are raw (10 s) keeps both (one sample in the day: the count rule alone).
+  const byCover = (t: Float64Array): number => {
+    if (minCover <= 0 || t.length < 2) return 0;
+    const step = typicalStep(t);
+    return Number.isFinite(step) ? Math.ceil(minCover / step - 1e-9) : 0;
+  };
   const firstDay = Math.floor(s.t[0] / DAY) * DAY;
   const lastDay = Math.floor(s.t[n - 1] / DAY) * DAY;
   for (let day = firstDay; day <= lastDay; day += DAY) {
     const lo = lowerBound(s.t, day);
     const hi = lowerBound(s.t, day + DAY);
-    yield { day, t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi), scored: isScoredDay(day, firstDay, hi - lo, warmup, minSamples, byCover) };
+    const t = s.t.subarray(lo, hi);
+    yield { day, t, v: s.v.subarray(lo, hi), scored: isScoredDay(day, firstDay, hi - lo, warmup, minSamples, hi - lo >= minSamples ? byCover(t) : 0) };
   }
 }
 
