@@ -4,3 +4,4 @@ export { scanManifest, type ScanOptions } from './scan';
 export { applyEdits, editManifest, ManifestEditError, planEdits } from './edit';
 export { parseChangeSpecs, type ChangeSpecs } from './targets';
 export { changesFromRecommendation, findRecommendation, settingsFromRecommendation } from './from-recommendation';
+export { decodeManifest, encodeManifest, firstNonUtf8, ManifestEncodingError, type DecodedManifest, type ManifestEncoding } from './encoding';

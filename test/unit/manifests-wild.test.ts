@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
-import { editManifest, parseChangeSpecs, scanManifest } from '../../src/manifests';
+import { applyRecommendationsToFile } from '../../src/cli/commands/apply-to-manifests';
+import { decodeManifest, editManifest, encodeManifest, firstNonUtf8, parseChangeSpecs, scanManifest } from '../../src/manifests';
 
 const BOM = '\uFEFF';
 
@@ -173,6 +174,53 @@ describe('manifests in the wild', () => {
       const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i, resources: {requests: {memory: 1Gi}}}]}\n';
       assert.equal(edit(text, ['Pod/p/c=cpu=1,limits.cpu=2']),
         'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i, resources: {requests: {memory: 1Gi, cpu: 1}, limits: {cpu: 2}}}]}\n');
+    });
+  });
+
+  describe('encodings', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p # café\nspec:\n  containers:\n  - name: c\n    image: i\n';
+    let dir: string;
+    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mora-wild-enc-')); });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('a Latin-1 file is refused with its line by scan, apply and --apply-to, and left as it was', async () => {
+      const file = join(dir, 'latin1.yaml');
+      const bytes = Buffer.from(pod, 'latin1'); // é is the single byte 0xE9: not UTF-8
+      writeFileSync(file, bytes);
+      const scan = await mora(['manifests', 'scan', file]);
+      assert.equal(scan.code, 2);
+      assert.match(scan.err, /latin1\.yaml: not UTF-8 text: byte 0xE9 at line 4 .*iconv/);
+      const apply = await mora(['manifests', 'apply', file, '--set', 'Pod/p/c=cpu=1', '--in-place']);
+      assert.equal(apply.code, 2);
+      assert.match(apply.err, /not UTF-8 text: byte 0xE9 at line 4/);
+      const r = applyRecommendationsToFile(file, [], 'default', false);
+      assert.equal(r.exitCode, 2);
+      assert.match(r.error ?? '', /^not UTF-8 text: byte 0xE9 at line 4/);
+      assert.deepEqual(readFileSync(file), bytes);
+    });
+
+    it('a UTF-16 file with a byte order mark (PowerShell 5\'s `>`) is scanned, and edited back into UTF-16', async () => {
+      for (const encoding of ['utf16le', 'utf16be'] as const) {
+        const file = join(dir, `${encoding}.yaml`);
+        const text = `\uFEFF${pod.replace(/\n/g, '\r\n')}`;
+        writeFileSync(file, encodeManifest(text, encoding));
+        assert.deepEqual(decodeManifest(readFileSync(file)), { text, encoding });
+        const scan = await mora(['manifests', 'scan', file, '--format', 'json']);
+        assert.equal(scan.code, 0, scan.err);
+        assert.deepEqual((JSON.parse(scan.out) as Array<{ container: string }>).map((x) => x.container), ['c']);
+        const apply = await mora(['manifests', 'apply', file, '--set', 'Pod/p/c=cpu=250m', '--in-place']);
+        assert.equal(apply.code, 0, apply.err);
+        const want = `${text}    resources:\r\n      requests:\r\n        cpu: 250m\r\n`;
+        assert.deepEqual(readFileSync(file), Buffer.from(encodeManifest(want, encoding)), encoding);
+      }
+    });
+
+    it('finds the first byte that is not UTF-8 as a strict decoder does (overlongs, surrogates, truncation)', () => {
+      const cases: Array<[number[], number]> = [
+        [[0x61, 0xc3, 0xa9], -1], [[0xc0, 0x80], 0], [[0x61, 0xed, 0xa0, 0x80], 1], [[0xe2, 0x82], 0], [[0xf4, 0x90, 0x80, 0x80], 0],
+        [[0xf0, 0x9f, 0x98, 0x80, 0xff], 4],
+      ];
+      for (const [bytes, at] of cases) assert.equal(firstNonUtf8(Uint8Array.from(bytes)), at, JSON.stringify(bytes));
     });
   });
 });

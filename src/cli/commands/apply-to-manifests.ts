@@ -11,8 +11,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recommendation } from '../../core/recommendation';
 import {
-  changesFromRecommendation, editManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer,
+  changesFromRecommendation, decodeManifest, editManifest, encodeManifest, findRecommendation, ManifestEditError, ManifestEncodingError,
+  scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
+import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -57,9 +59,11 @@ export function manifestFiles(path: string): string[] {
 
 export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
   let text: string;
+  let encoding: ManifestEncoding;
   try {
-    text = readFileSync(file, 'utf8');
+    ({ text, encoding } = decodeManifest(readFileSync(file)));
   } catch (e) {
+    if (e instanceof ManifestEncodingError) return { file, changed: 0, error: e.message, exitCode: EXIT_USAGE };
     const code = (e as NodeJS.ErrnoException).code;
     return { file, changed: 0, error: `cannot read (${code ?? (e as Error).message})`, exitCode: EXIT_USAGE };
   }
@@ -93,7 +97,9 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
   }
   if (edited.text === text) return { file, changed: 0, skipped: 'already has these values' };
   try {
-    writeFileAtomic(file, edited.text);
+    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
+    if (encoding === 'utf8') writeFileAtomic(file, edited.text);
+    else writeBytesAtomic(file, encodeManifest(edited.text, encoding));
   } catch (e) {
     const failure = e instanceof UserError ? e : writeError(file, e);
     return { file, changed: 0, error: failure.message.replace(`${file}: `, ''), exitCode: failure.exitCode };

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeFileAtomic } from '../format/write';
+import { writeError, writeFileAtomic } from '../format/write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
+import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import {
-  editManifest, ManifestEditError, parseChangeSpecs, scanManifest,
-  type ManifestContainer, type ManifestScan,
+  decodeManifest, editManifest, encodeManifest, ManifestEditError, ManifestEncodingError, parseChangeSpecs, scanManifest,
+  type DecodedManifest, type ManifestContainer, type ManifestScan,
 } from '../../manifests';
 
 /** One line of `scan --format json`: the shape GitOps scripts rely on. */
@@ -42,13 +43,23 @@ export function toScanned(c: ManifestContainer): ScannedContainer {
   return out;
 }
 
-/** Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`). */
-function readManifest(file: string): string {
+/**
+ * Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`): UTF-8, or
+ * UTF-16 with a byte order mark; other bytes are refused with their line (read as U+FFFD they would be written back so).
+ */
+function readManifest(file: string): DecodedManifest {
+  let bytes: Buffer;
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    bytes = readFileSync(file === '-' ? 0 : file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message}`);
+  }
+  try {
+    return decodeManifest(bytes);
+  } catch (e) {
+    if (e instanceof ManifestEncodingError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -95,7 +106,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'table or json', 'table')
     .action((file: string, opts: { format: string }) => {
       if (opts.format !== 'table' && opts.format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
-      const scan = scanOrExplain(file, readManifest(file));
+      const scan = scanOrExplain(file, readManifest(file).text);
       const rows = scan.containers.map(toScanned);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
     });
@@ -110,7 +121,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
       if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
-      const text = readManifest(file);
+      const { text, encoding } = readManifest(file);
       scanOrExplain(file, text);
       let result: string;
       try {
@@ -124,11 +135,20 @@ export function register(program: Command): void {
       const target = opts.inPlace ? file : opts.out;
       if (result === text) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
       if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
+      // The result in the input's encoding: a UTF-16 file (PowerShell's `>`) stays UTF-16, on stdout too.
+      const bytes = encoding === 'utf8' ? undefined : encodeManifest(result, encoding);
       if (!target) {
-        process.stdout.write(result);
+        process.stdout.write(bytes ?? result);
         return;
       }
       // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
-      writeFileAtomic(target, result);
+      if (!bytes) writeFileAtomic(target, result);
+      else {
+        try {
+          writeBytesAtomic(target, bytes);
+        } catch (e) {
+          throw writeError(target, e);
+        }
+      }
     });
 }
