@@ -376,6 +376,8 @@ interface Style {
   numbers?: boolean;
   /** The enclosing flow mapping quotes its keys (JSON): for an empty `{}` below it, which has no key to look at. */
   jsonKeys?: boolean;
+  /** How the keys of the mapping being written to are quoted ('' plain), inherited by an empty one below. */
+  keyQuote?: string;
   /** Insert new keys before this existing key of the top mapping (else at its end). */
   insertBefore?: string;
 }
@@ -387,7 +389,10 @@ const ORDER_BEFORE: Readonly<Record<string, string>> = { cpu: 'memory', requests
  * Sets `desired` below `map`. `shared` is the nearest node above that aliases elsewhere use: any edit under it
  * would change those places too, so it is refused (ctx.refuse) instead.
  */
-function setInMap(ctx: Ctx, map: YMap, desired: Desired, style: Style, shared?: Shared): void {
+function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, shared?: Shared): void {
+  // New keys are quoted as this mapping's keys are (`"cpu": '2'` gets `"memory": …`, as converters from JSON write).
+  const first = map.entries.length > 0 ? ctx.text[map.entries[0].keyStart] : undefined;
+  const style: Style = { ...parentStyle, keyQuote: first === '"' || first === "'" ? first : first !== undefined ? '' : parentStyle.keyQuote };
   const owner = map.shared ?? shared;
   const push = (edit: TextEdit, node?: YNode | null): void => {
     const s = (node && node.t !== 'opaque' ? node.shared : undefined) ?? owner;
@@ -465,10 +470,11 @@ function afterContent(text: string, offset: number): number {
 
 function renderBlock(desired: Desired, col: number, style: Style, eol: string): string {
   const pad = ' '.repeat(col);
+  const q = style.keyQuote ?? '';
   const lines: string[] = [];
   for (const [k, v] of Object.entries(desired)) {
-    if (typeof v === 'string') lines.push(`${pad}${k}: ${quote(v, style.style)}`);
-    else lines.push(`${pad}${k}:`, renderBlock(v, col + style.unit, style, eol));
+    if (typeof v === 'string') lines.push(`${pad}${q}${k}${q}: ${quote(v, style.style)}`);
+    else lines.push(`${pad}${q}${k}${q}:`, renderBlock(v, col + style.unit, style, eol));
   }
   return lines.join(eol);
 }

@@ -49,6 +49,18 @@ describe('manifests in the wild', () => {
       text.replace('replicas: 1', 'replicas: 2').replace('cpu: "0.1"', 'cpu: "200m"'));
   });
 
+  it('new keys in a block mapping are quoted as their siblings are (YAML converted from JSON quotes every key)', () => {
+    const text = '"apiVersion": "apps/v1"\n"kind": "Deployment"\n"metadata":\n  "name": "web"\n"spec":\n  "template":\n    "spec":\n'
+      + '      "containers":\n      - "name": "app"\n        "resources":\n          "limits":\n            "cpu": "1"\n      - "name": "side"\n';
+    assert.equal(edit(text, ['Deployment/web/app=memory=1Gi,limits.memory=2Gi', 'Deployment/web/side=cpu=100m'], ['Deployment/web=2']),
+      '"apiVersion": "apps/v1"\n"kind": "Deployment"\n"metadata":\n  "name": "web"\n"spec":\n  "replicas": 2\n  "template":\n    "spec":\n'
+      + '      "containers":\n      - "name": "app"\n        "resources":\n          "requests":\n            "memory": "1Gi"\n'
+      + '          "limits":\n            "cpu": "1"\n            "memory": "2Gi"\n      - "name": "side"\n'
+      + '        "resources":\n          "requests":\n            "cpu": 100m\n');
+    // Plain keys stay plain.
+    assert.match(edit('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n', ['Pod/p/c=cpu=1']), /\n {4}resources:\n {6}requests:\n {8}cpu: 1\n$/);
+  });
+
   describe('{{ }} in rendered YAML', () => {
     // A Go-template flag and an annotation carrying template text: rendered output, not a Helm source.
     const rendered = [
