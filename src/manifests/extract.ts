@@ -23,7 +23,7 @@ export function extractDocument(root: YNode | null, lines: LineIndex): DocumentF
   facts.apiVersion = str(get(root, 'apiVersion'));
   facts.kind = str(get(root, 'kind'));
   const metadata = mapAt(root, 'metadata');
-  facts.name = str(get(metadata, 'name'));
+  facts.name = objectName(metadata);
   facts.namespace = str(get(metadata, 'namespace'));
   for (const w of workloadRoots(root)) facts.containers.push(...containersOf(w, lines));
   facts.containers.sort((a, b) => a.line - b.line); // file order, init containers where they are written
@@ -62,7 +62,7 @@ function workloadRoot(root: YNode | null | undefined): WorkloadRoot | null {
   if (!root || root.t !== 'map') return null;
   const kind = str(get(root, 'kind'));
   const metadata = mapAt(root, 'metadata');
-  const name = str(get(metadata, 'name'));
+  const name = objectName(metadata);
   if (str(get(root, 'apiVersion')) === null || !isWorkloadKind(kind) || name === null) return null;
   return { kind, name, namespace: str(get(metadata, 'namespace')), root };
 }
@@ -133,6 +133,14 @@ function effectiveMap(node: YNode | null | undefined, key: string): YMap | undef
 function mapAt(node: YNode | null | undefined, key: string): YMap | undefined {
   const v = get(node, key);
   return v && v.t === 'map' ? v : undefined;
+}
+
+/**
+ * metadata.name, else metadata.generateName: a Job or Pod created with `kubectl create` often has only the prefix
+ * (`generateName: pi-`), and its containers are still there to size; targets name it by that prefix (`Job/pi-/…`).
+ */
+function objectName(metadata: YMap | undefined): string | null {
+  return str(get(metadata, 'name')) ?? str(get(metadata, 'generateName'));
 }
 
 function str(node: YNode | null | undefined): string | null {

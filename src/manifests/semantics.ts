@@ -54,7 +54,7 @@ function expect(doc: Json, change: ManifestChange): void {
   for (const w of roots) {
     if (!isObject(w) || w.kind !== kind || !isWorkloadKind(kind)) continue;
     const metadata = isObject(w.metadata) ? w.metadata : {};
-    if (String(metadata.name) !== change.target.name) continue;
+    if (String(metadata.name ?? metadata.generateName) !== change.target.name) continue; // as extract.ts names it
     if (change.target.namespace !== undefined && (metadata.namespace ?? null) !== change.target.namespace) continue;
     if (change.type === 'replicas') {
       if (isObject(w.spec)) w.spec.replicas = change.replicas;

@@ -61,6 +61,15 @@ describe('manifests in the wild', () => {
     assert.match(edit('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n', ['Pod/p/c=cpu=1']), /\n {4}resources:\n {6}requests:\n {8}cpu: 1\n$/);
   });
 
+  it('a Job with only metadata.generateName (kubectl create) is found under that prefix and edited', () => {
+    const text = 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: pi-\nspec:\n  template:\n    spec:\n      containers:\n'
+      + '      - name: pi\n        image: perl\n      restartPolicy: Never\n';
+    for (const mode of ['fast', 'thorough'] as const) {
+      assert.deepEqual(scanManifest(text, { mode }).containers.map((c) => [c.kind, c.name, c.container]), [['Job', 'pi-', 'pi']], mode);
+    }
+    assert.equal(edit(text, ['Job/pi-/pi=cpu=1']), text.replace('image: perl\n', 'image: perl\n        resources:\n          requests:\n            cpu: 1\n'));
+  });
+
   describe('{{ }} in rendered YAML', () => {
     // A Go-template flag and an annotation carrying template text: rendered output, not a Helm source.
     const rendered = [
