@@ -189,14 +189,33 @@ describe('mora backtest on a directory with bad files', () => {
 });
 
 describe('mora forecast on very short series', () => {
-  it('--model all on less history than the LSTM needs says which model to use instead, in one line', async () => {
+  it('--model all on less history than the LSTM needs still forecasts: the lstm column empty, one warning; --model lstm says what to use instead', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-csv-short-'));
     try {
       writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(50)].join('\n'));
       const r = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'all']);
-      assert.equal(r.code, 2, r.out);
+      assert.equal(r.code, 0, r.err);
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
-      assert.match(r.err, /short\.csv: lstm: .*; --model prophet works from 2 points$/m);
+      assert.match(r.err, /^mora: warning: .*short\.csv: lstm skipped, its column is empty: lstm: /);
+      const [header, ...lines] = r.out.trim().split('\n');
+      assert.equal(header, 'timestamp,prophet,prophet_lower,prophet_upper,lstm,fused,fused_lower,fused_upper,confidence');
+      assert.equal(lines.length, 5);
+      for (const line of lines) {
+        const cells = line.split(',');
+        assert.equal(cells.length, 9, line);
+        assert.equal(cells[4], '', `the lstm cell is empty: ${line}`);
+        for (const i of [0, 1, 2, 3, 5, 6, 7, 8]) assert.ok(Number.isFinite(Number(cells[i])) && cells[i] !== '', `column ${i} is a number: ${line}`);
+        assert.ok(Number(cells[6]) <= Number(cells[5]) && Number(cells[5]) <= Number(cells[7]), `fused inside its band: ${line}`);
+      }
+      const j = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'all', '--format', 'json']);
+      assert.equal(j.code, 0, j.err);
+      const doc = JSON.parse(j.out) as { forecast: Record<string, number | null>[]; skipped?: Record<string, string> };
+      assert.match(doc.skipped?.lstm ?? '', /^lstm: /);
+      assert.ok(doc.forecast.every((row) => row.lstm === null && typeof row.fused === 'number'));
+      const l = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'lstm']);
+      assert.equal(l.code, 2, l.out);
+      assert.equal(l.err.trim().split('\n').length, 1, l.err);
+      assert.match(l.err, /short\.csv: lstm: .*; --model prophet works from 2 points$/m);
       const p = await mora(['forecast', '--input', join(dir, 'short.csv'), '--horizon', '5', '--model', 'prophet']);
       assert.equal(p.code, 0, p.err);
       // Excel serial days read as Unix seconds are 1970: a warning says so (the forecast still prints).

@@ -8,7 +8,7 @@ import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { readTimeseriesCsv } from '../../data/timeseries-csv';
-import { ForecastInputError, modelNames, runForecasts, type ModelRun } from '../../ml/forecast';
+import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
 
 export interface ForecastCliOptions {
   input: string;
@@ -24,6 +24,8 @@ export interface ForecastCliOptions {
 export interface Column {
   readonly name: string;
   readonly values: Float64Array;
+  /** The model could not run on this input (`--model all` only): empty cells in CSV, null in JSON. */
+  readonly skipped?: boolean;
 }
 
 /** Column producers per model; models without an entry get `<name>,<name>_lower,<name>_upper`. */
@@ -82,7 +84,8 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv or json, got "${opts.format}"`);
   const step = opts.step === undefined ? undefined : parsePositive('--step', opts.step);
   const seed = opts.seed === undefined ? undefined : parseWhole('--seed', opts.seed, 0);
-  const models = opts.model.trim().toLowerCase() === 'all' ? modelNames() : opts.model.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+  const all = opts.model.trim().toLowerCase() === 'all';
+  const models = all ? modelNames() : opts.model.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
   if (models.length === 0) throw new UserError(`--model is empty; available: ${modelNames().join(', ')}`);
   for (const m of models) if (!modelNames().includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${modelNames().join(', ')}, all`);
   if (horizon > MAX_HORIZON) {
@@ -108,10 +111,13 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   const exponent = scaleExponent(series);
   const modelInput = exponent === 0 ? series : { t: series.t, v: series.v.map((x) => x * 2 ** -exponent) };
   let runs: ModelRun[];
+  let skipped = new Map<string, string>();
   try {
-    runs = await runForecasts(modelInput, models, { horizon, step, seed, options });
+    const request = { horizon, step, seed, options };
+    if (all) ({ runs, skipped } = await runWhatCan(modelInput, models, request));
+    else runs = await runForecasts(modelInput, models, request);
   } catch (e) {
-    if (e instanceof ForecastInputError || (e as Error)?.name === 'ProphetInputError' || (e as Error)?.name === 'ForecastInputError') {
+    if (isInputError(e)) {
       const msg = (e as Error).message;
       // Too little history for the LSTM (and so for fused and all): say what still works on it.
       const hint = /^lstm: .*(too short|history)/.test(msg) && !/--model prophet/.test(msg) ? '; --model prophet works from 2 points' : '';
@@ -121,9 +127,18 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   }
   if (exponent !== 0) runs = runs.map((r) => unscaled(r, exponent));
   const t = runs[0].forecast.t;
-  const columns: Column[] = runs.flatMap((r) => (COLUMN_PRODUCERS[r.model] ?? bandColumns)(r));
+  for (const [model, reason] of skipped) {
+    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${model} skipped, its column${model === 'lstm' ? ' is' : 's are'} empty: ${forTerminal(reason)}`
+      + `${model === 'lstm' ? '; fused blends Prophet with the seasonal baseline without it' : ''}\n`);
+  }
+  const byModel = new Map(runs.map((r) => [r.model, r]));
+  const columns: Column[] = models.flatMap((m) => {
+    const r = byModel.get(m);
+    return r ? (COLUMN_PRODUCERS[m] ?? bandColumns)(r) : skippedColumns(m, t.length);
+  });
   // A forecast that is NaN or ±Infinity is no forecast: an error, never exit-0 output.
   for (const c of columns) {
+    if (c.skipped) continue;
     const i = c.values.findIndex((x) => !Number.isFinite(x));
     if (i >= 0) {
       throw new UserError(`${opts.input}: the ${c.name} forecast is not a finite number (${c.values[i]} at step ${i + 1}) — the series' values `
@@ -140,14 +155,47 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     columns: ['timestamp', ...columns.map((c) => c.name)],
     forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
     models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } }])),
+    ...(skipped.size > 0 ? { skipped: Object.fromEntries(skipped) } : {}),
     ...(exponent !== 0 ? { input_scale: `the models saw the values × 2^${-exponent} (fitted parameters are in those units); forecasts are scaled back` } : {}),
   }, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2) + '\n';
 }
 
 export function toCsv(t: Float64Array, columns: readonly Column[]): string {
   const lines = [['timestamp', ...columns.map((c) => c.name)].join(',')];
-  for (let i = 0; i < t.length; i++) lines.push([String(t[i]), ...columns.map((c) => String(c.values[i]))].join(','));
+  for (let i = 0; i < t.length; i++) lines.push([String(t[i]), ...columns.map((c) => (c.skipped ? '' : String(c.values[i])))].join(','));
   return lines.join('\n') + '\n';
+}
+
+function isInputError(e: unknown): boolean {
+  const name = (e as Error)?.name;
+  return e instanceof ForecastInputError || name === 'ProphetInputError' || name === 'ForecastInputError';
+}
+
+/**
+ * `--model all`: every model that can run on this input. A member that cannot (the LSTM on less history than its
+ * windows need) is reported and its columns left empty, so a short trace still gets Prophet and the fusion, which falls
+ * back without it; the columns stay those of the contract. Fused itself failing is still the command's error.
+ */
+async function runWhatCan(history: Series, models: readonly string[], request: ForecastRequest): Promise<{ runs: ModelRun[]; skipped: Map<string, string> }> {
+  const context = createRunContext(history, request);
+  const runs: ModelRun[] = [], skipped = new Map<string, string>();
+  for (const name of models) {
+    try {
+      runs.push(await context.get(name));
+    } catch (e) {
+      if (name === 'fused' || !isInputError(e)) throw e;
+      skipped.set(name, (e as Error).message.replace(/; --model prophet works from 2 points$/, ''));
+    }
+  }
+  if (runs.length === 0) throw new ForecastInputError([...skipped.values()].join('; '));
+  return { runs, skipped };
+}
+
+/** The columns a model would have, empty: its producer run on a stand-in of NaNs, so the names cannot drift. */
+function skippedColumns(model: string, n: number): Column[] {
+  const blank = new Float64Array(n).fill(NaN);
+  const stub = { model, forecast: { t: blank, mean: blank, lower: blank, upper: blank }, fitted: { confidence: NaN }, timings: { fitMs: 0, predictMs: 0 } } as unknown as ModelRun;
+  return (COLUMN_PRODUCERS[model] ?? bandColumns)(stub).map((c) => ({ ...c, skipped: true }));
 }
 
 function maxAbs(v: ArrayLike<number>): number {
