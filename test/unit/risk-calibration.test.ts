@@ -108,8 +108,12 @@ describe('risk calibration on generated series (known quantiles)', () => {
     // A steady series keeps to a CPU target on about half its days (confidence.test.ts): ≈0.5 after 20 days, well above cold start.
     assert.ok(e.confidence! < 0.3 && l.confidence! >= 0.35 && e.confidence! < l.confidence!, `cold ${e.confidence}, after 20 days ${l.confidence}`);
     assert.equal(early.explain(DAY)!.calibrationDays, 0);
-    // Cold start: the prior margin on the day's (1−α) quantile.
-    assert.ok(Math.abs(early.explain(DAY)!.margin - priorMargin('cpu', 0.05)) < 1e-12);
+    // Cold start: the prior margin on the day's (1−α) quantile (the default body base, p90 at 5%, carries it over).
+    const tail = new MoraStrategy('cpu', { risk: 0.05, cpuBaseRiskFactor: 1, cpuBaseQuantile: 0 });
+    tail.observe(cut(1).t, cut(1).v);
+    const et = tail.explain(DAY)!, eb = early.explain(DAY)!;
+    assert.ok(Math.abs(et.margin - priorMargin('cpu', 0.05)) < 1e-12);
+    assert.ok(eb.base < et.base && Math.abs(eb.base * eb.margin - et.base * et.margin) < 1e-12 * et.base, `body ${eb.base} × ${eb.margin}, tail ${et.base} × ${et.margin}`);
   });
 
   it('a freak day does not multiply the value: capped at the highest usage seen × the prior margin at the target', () => {

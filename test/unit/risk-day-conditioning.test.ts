@@ -15,6 +15,8 @@ import { replay } from '../../src/rightsizing/replay/replay';
 import { summarize } from '../../src/rightsizing/replay/score';
 
 const DAY = 86400;
+/** The base at the (1−α) quantile: the CPU rule before the body base became the default (2026-11-29); these options were measured against it. */
+const TAIL_BASE: MoraStrategyOptions = { cpuBaseRiskFactor: 1, cpuBaseQuantile: 0 };
 
 /** Lognormal samples around `level(day)` on a daily cycle, 144 a day. */
 function cpuSeries(seed: number, days: number, level: (day: number) => number, sigma = 0.3): Series {
@@ -52,8 +54,8 @@ describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
   const weekly = [1, 2, 3].map((seed) => cpuSeries(seed, 42, (d) => ((d % 7) === 2 || (d % 7) === 3 ? 0.2 : 1)));
 
   it('on a weekly series the weekly base wastes less at the same achieved risk, and keeps to the target', () => {
-    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(weekly, { risk }));
-    const wk = point(weekly, { risk: 0.05, cpuWeekly: true });
+    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(weekly, { ...TAIL_BASE, risk }));
+    const wk = point(weekly, { ...TAIL_BASE, risk: 0.05, cpuWeekly: true });
     const same = wasteAt(window, wk.risk);
     assert.ok(wk.waste < 0.8 * same, `weekly waste ${wk.waste.toFixed(3)} at ${wk.risk.toFixed(4)} vs window ${same.toFixed(3)} at the same risk`);
     assert.ok(Math.abs(wk.risk - 0.05) <= 0.25 * 0.05, `weekly achieved ${wk.risk.toFixed(4)} at a 5% target`);
@@ -81,17 +83,17 @@ describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
       return series(t, v);
     };
     const bursty = [11, 12, 13].map(mk);
-    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(bursty, { risk }));
-    const body = point(bursty, { risk: 0.05, cpuBaseRiskFactor: 2 });
+    const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(bursty, { ...TAIL_BASE, risk }));
+    const body = point(bursty, { risk: 0.05, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0 });
     const same = wasteAt(window, body.risk);
     assert.ok(body.waste < 0.85 * same, `body waste ${body.waste.toFixed(3)} at ${body.risk.toFixed(4)} vs window ${same.toFixed(3)} at the same risk`);
     // k is still calibrated on the series' own ratios: the target holds across the range.
     for (const risk of [0.02, 0.05, 0.1, 0.2]) {
-      const p = risk === 0.05 ? body : point(bursty, { risk, cpuBaseRiskFactor: 2 });
+      const p = risk === 0.05 ? body : point(bursty, { risk, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0 });
       assert.ok(Math.abs(p.risk - risk) <= 0.25 * risk, `target ${risk}: achieved ${p.risk.toFixed(4)}`);
     }
     // The body quantile bounds the base from below: with a body of 0.9 the 5% rule is the same, the 2% rule at p96 as with the factor alone.
-    const a = replay(bursty[0], [new MoraStrategy('cpu', { risk: 0.02, cpuBaseRiskFactor: 2 })])[0].days;
+    const a = replay(bursty[0], [new MoraStrategy('cpu', { risk: 0.02, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0 })])[0].days;
     const b = replay(bursty[0], [new MoraStrategy('cpu', { risk: 0.02, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0.9 })])[0].days;
     assert.deepEqual(b.map((d) => d.value), a.map((d) => d.value));
   });

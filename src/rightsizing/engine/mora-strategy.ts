@@ -115,7 +115,7 @@ export interface MoraStrategyOptions {
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
   memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -130,7 +130,7 @@ interface DayStats {
   start: number;
   /** The day's samples in time order (kept only for the seasonal base). */
   ordered?: Float64Array;
-  /** |log(the day's (1−α) quantile / base)| for the window base and the weekly base set before the day (NaN: none). */
+  /** |log(the day's base quantile / base)| for the window base and the weekly base set before the day (NaN: none). */
   errWindow: number;
   errWeekly: number;
   sorted: Float64Array;
@@ -271,14 +271,16 @@ export class MoraStrategy implements SizingStrategy {
   }
 
   private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number } {
-    if (this.cal.length === 0) return { k: priorMargin(this.kind, alpha), expected: this.o.risk };
+    // The prior margin is a margin over the window's (1−α) quantile; over a body base it starts from that quantile.
+    const prior = priorMargin(this.kind, alpha) * this.tailOverBody(partial);
+    if (this.cal.length === 0) return { k: prior, expected: this.o.risk };
     let m = this.marginOf(alpha, day);
     const n0 = this.o.cpuPriorDays;
     if (this.kind === 'cpu' && n0 > 0 && !(this.o.fleetTail && this.fleet) && m.k > 0) {
       // The prior as n0 more days in log k: with n days the pooled quantile is one draw per day of the day-to-day change,
       // and it under-covers the next day (1 day: 7.9% at a 5% target on Azure V1; docs/ENGINE.md § Risk, "Prior days").
       const n = this.cal.length;
-      const k = Math.exp((n * Math.log(m.k) + n0 * Math.log(priorMargin(this.kind, alpha))) / (n + n0));
+      const k = Math.exp((n * Math.log(m.k) + n0 * Math.log(prior)) / (n + n0));
       m = { k, expected: this.marginOf(0, day, k).expected };
     }
     // Cap: never above the highest usage seen (CPU: in the base window; memory: in the kept history) × the prior margin at α.
@@ -287,6 +289,26 @@ export class MoraStrategy implements SizingStrategy {
     const cap = base > 0 ? (this.peakSeen(partial, day) * priorMargin(this.kind, alpha)) / base : Infinity;
     if (!(m.k > cap)) return m;
     return { k: cap, expected: this.marginOf(0, day, cap).expected };
+  }
+
+  /**
+   * CPU with a body base (the base below the (1−α) quantile): the window's (1−α) quantile over its body quantile, so the
+   * cold-start prior — a margin over the (1−α) quantile — is carried over to the body base. 1 when the base is the (1−α) quantile.
+   */
+  private tailOverBody(partial: readonly number[]): number {
+    const q = this.baseQuantile();
+    if (this.kind !== 'cpu' || q >= 1 - this.o.risk) return 1;
+    const end = this.days.length;
+    const body = this.windowBase(end, partial, q), tail = this.windowBase(end, partial, 1 - this.o.risk);
+    return body > 0 && tail > body ? tail / body : 1;
+  }
+
+  /**
+   * CPU: the quantile the base is read at: 1 − factor·α (not below the median), not below the body quantile, never above
+   * 1 − α (docs/ENGINE.md § Risk, "Body base").
+   */
+  private baseQuantile(): number {
+    return Math.min(1 - this.o.risk, Math.max(this.o.cpuBaseQuantile, 1 - Math.min(0.5, this.o.cpuBaseRiskFactor * this.o.risk)));
   }
 
   private peakSeen(partial: readonly number[], day: number): number {
@@ -311,7 +333,7 @@ export class MoraStrategy implements SizingStrategy {
     if (this.o.cpuBase === 'seasonal' && this.kind === 'cpu') stats.ordered = Float64Array.from(this.pendingV);
     if (this.o.cpuWeekly && this.kind === 'cpu') {
       // What each base would have said of this day's (1−α) quantile: the evidence weeklyFits weighs.
-      const q = quantileSorted(sorted, 1 - this.o.risk);
+      const q = quantileSorted(sorted, this.baseQuantile());
       const w = this.windowBase(this.days.length, []), wk = this.weeklyBase(this.days.length, this.pendingStart);
       if (q > 0 && w > 0 && wk > 0) { stats.errWindow = Math.abs(Math.log(q / w)); stats.errWeekly = Math.abs(Math.log(q / wk)); }
     }
@@ -352,7 +374,7 @@ export class MoraStrategy implements SizingStrategy {
 
   /**
    * The weekly base is used when, over the kept days on which both bases could be compared (at least WEEKLY_MIN_DAYS),
-   * it was off the day's (1−α) quantile by less than the window base was (|log ratio|): by more than WEEKLY_Z standard
+   * it was off the day's base quantile by less than the window base was (|log ratio|): by more than WEEKLY_Z standard
    * errors of the paired differences ('paired', default), or on average ('mean').
    */
   private weeklyFits(end: number): boolean {
@@ -380,7 +402,7 @@ export class MoraStrategy implements SizingStrategy {
       const wi = Math.pow(2, -Math.round((day - d.start) / (7 * DAY)));
       for (const x of d.sorted) { v.push(x); w.push(wi); }
     }
-    return v.length ? weightedQuantile(v, w, 1 - this.o.risk) : NaN;
+    return v.length ? weightedQuantile(v, w, this.baseQuantile()) : NaN;
   }
 
   /** Base from the completed days before index `end`, plus `partial` samples of a day in progress (live use), for `day`. */
@@ -408,10 +430,10 @@ export class MoraStrategy implements SizingStrategy {
     const v = new Float64Array(m * n);
     last.forEach((d, j) => v.set(d.ordered!, j * n));
     const f = seasonalMedianAt(v, m * n, n, n, m).sort();
-    return quantileSorted(f, 1 - this.o.risk);
+    return quantileSorted(f, this.baseQuantile());
   }
 
-  private windowBase(end: number, partial: readonly number[]): number {
+  private windowBase(end: number, partial: readonly number[], q = this.baseQuantile()): number {
     const from = Math.max(0, end - this.o.baseDays);
     if (end - from < 1 && partial.length === 0) return NaN;
     if (this.kind === 'memory') {
@@ -429,8 +451,6 @@ export class MoraStrategy implements SizingStrategy {
       peaks.sort((a, b) => a - b);
       return Math.max(last, quantileSorted(peaks, this.o.memoryBaseQuantile));
     }
-    // 1 − factor·α (not below the median), not below the body quantile, never above 1 − α.
-    const q = Math.min(1 - this.o.risk, Math.max(this.o.cpuBaseQuantile, 1 - Math.min(0.5, this.o.cpuBaseRiskFactor * this.o.risk)));
     const hl = this.o.cpuHalfLifeDays;
     if (hl > 0) {
       // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
