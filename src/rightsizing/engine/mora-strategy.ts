@@ -4,7 +4,8 @@
  * memory — the share of days whose peak goes above the limit (an OOM day).
  *
  *   value = base × k(α)
- *   base: cpu    — the (1−α) quantile of the last 8 days' samples, recent hours weighted most (half-life 24 h);
+ *   base: cpu    — a quantile of the last 8 days' samples, recent hours weighted most (half-life 24 h): for tail targets the
+ *                  body quantile 1 − 2α, never below p90 (p90 at 5%), from 10% up the (1−α) quantile; k carries the tail;
  *         memory — the median daily peak of the last 14 days, at least yesterday's peak (a step up is followed at once,
  *                  one spike is not remembered for two weeks).
  *   k(α): learned from the series' own past by split-conformal calibration (calibration.ts). Each completed day j gives
@@ -72,12 +73,15 @@ export interface MoraStrategyOptions {
   /** Days of the seasonal base's median (1 = yesterday's profile, seasonal-naive). */
   seasonalDays?: number;
   /**
-   * CPU: the window base's quantile is 1 − this × α (never below the median; default 1: the (1−α) quantile). Above 1 the
+   * CPU: the window base's quantile is 1 − this × α (never below the median; default 2, with `cpuBaseQuantile` 0.9; 1 = the (1−α) quantile). Above 1 the
    * base sits in the body of the distribution and k carries the tail, so days whose tail is thicker than the body says
    * take more of the risk, as VPA's p90 × 1.15 lets them (docs/ENGINE.md § Risk, "Knowing which days will be spiky").
    */
   cpuBaseRiskFactor?: number;
-  /** CPU: a floor on the window base's quantile (0 = none; never above 1 − α): with a large factor, the base is this body quantile. */
+  /**
+   * CPU: a floor on the window base's quantile (0 = none; never above 1 − α): with a large factor, the base is this body quantile.
+   * Default 0.9: the body base only for tail targets (α < 10%); NAB's short series ran out of bounds at 15–20% with p60–p70 bases.
+   */
   cpuBaseQuantile?: number;
   /**
    * Adaptive conformal inference (aci.ts; Gibbs & Candès 2021): k is read at a working level α_t that each completed day
