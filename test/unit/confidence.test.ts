@@ -4,7 +4,7 @@
  * few whole days, a steady one a little on about every other day.
  */
 import assert from 'node:assert/strict';
-import { confidenceOf } from '../../src/rightsizing/engine/confidence';
+import { confidenceOf, keptChance } from '../../src/rightsizing/engine/confidence';
 import type { CalibrationDay } from '../../src/rightsizing/engine/calibration';
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 
@@ -22,7 +22,7 @@ function day(values: number[]): CalibrationDay {
   return { ratios, peakRatio: ratios[ratios.length - 1], achieved: 0 };
 }
 
-describe('confidence (CPU): the share of its own past days on which the value kept to the target', () => {
+describe('confidence (CPU): the chance the value keeps to the target, from its own past days', () => {
   const alpha = 0.05;
 
   it('reads high where past days kept, low where they missed, and a recent miss weighs more than an old one', () => {
@@ -60,6 +60,20 @@ describe('confidence (CPU): the share of its own past days on which the value ke
     missed.forEach((m, j) => { const w = Math.pow(2, -(27 - j) / 14); total += w; if (!m) kept += w; });
     const c = confidenceOf('cpu', alpha, missed.map((m) => day(m ? busy : quiet)), 1);
     assert.ok(Math.abs(c - (kept + 1) / (total + 2)) < 0.05, `${c.toFixed(3)} vs ${((kept + 1) / (total + 2)).toFixed(3)}`);
+  });
+
+  it('misses in spells (a busy spell, a level the base trails): two days into a spell reads below 0.5', () => {
+    // Spells of five missed days every 13 days (not weekly): the day after a miss misses again 4 times in 5. Two days
+    // into the third spell the next day is likely missed; the 14-day share alone (20 of 28 days kept, the misses old)
+    // read 0.63 here, and only short memories see the spell. Back to clean days, it reads high again.
+    const quiet = Array.from({ length: 144 }, (_, i) => 0.5 + 0.3 * (i % 10) / 10);
+    const busy = quiet.map((x, i) => (i < 40 ? 1.5 : x));
+    const days = (pattern: string): CalibrationDay[] => [...pattern].map((c) => day(c === 'm' ? busy : quiet)).slice(-28);
+    const inSpell = confidenceOf('cpu', alpha, days('kkkkkkkkmmmmmkkkkkkkkmmmmmkkkkkkmm'), 1);
+    assert.ok(inSpell < 0.5, `two days into a spell: ${inSpell.toFixed(3)}`);
+    const clean = confidenceOf('cpu', alpha, days('kkkkkkkkkkmmmmmkkkkkkkkkkmmmmmkkkkkkkkkk'), 1);
+    assert.ok(clean > 0.65, `ten clean days after the spells: ${clean.toFixed(3)}`);
+    assert.ok(Math.abs(keptChance([]) - 0.5) < 1e-12, 'no day: the pseudo-days alone');
   });
 
   it('on a replay, days rated ≥ 0.8 miss the target less than half as often as days rated < 0.5', () => {

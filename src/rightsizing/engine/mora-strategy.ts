@@ -23,7 +23,8 @@
  *         the series' own miss of the value applied (aci.ts, adaptive conformal inference), not at α itself.
  *
  * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (confidence.ts `confidenceOf`):
- * it falls with few calibration days, dispersed recent ratios, a margin below 1 (CPU) and recent OOM days (memory).
+ * CPU — the series' own past days' record at today's k (kept or missed), averaged over recency half-lives and the weekday
+ * by how well each predicted those days; memory — few calibration days, dispersed recent peak ratios, recent OOM days.
  *
  * Optionally a forecast (fused Prophet/LSTM) replaces the base where it has beaten this window rule on the series' own
  * last day (forecast-choice.ts); otherwise the window result stands (Autopilot's finding: a forecaster must earn its place).
