@@ -74,7 +74,7 @@ describe('mora manifests', () => {
     const cases: [string[], RegExp][] = [
       [['manifests', 'scan', file], /not valid YAML at line 11/],
       [['manifests', 'apply', file, '--set', 'Deployment/broken/app=cpu=1', '--in-place'], /not valid YAML at line 11/],
-      [['manifests', 'scan', join(FIXTURES, 'helm-source.yaml')], /Helm\/Go template source/],
+      [['manifests', 'scan', join(FIXTURES, 'helm-source.yaml')], /document at line 1 is a Helm\/Go template source \(\{\{ \}\} at line 4\)/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/nope=cpu=1'], /has no container named "nope"/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/gone/x=cpu=1'], /no Deployment\/gone in this file/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/hotel-rates=cpu=lots'], /not a Kubernetes quantity/],
@@ -121,7 +121,7 @@ describe('mora manifests', () => {
     writeFileSync(file, readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8').replace('cpu: 100m', 'cpu: "{{ .Values.cpu }}"'));
     const r = await mora(['manifests', 'scan', file, '--format', 'json']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /skipped the document at line 1: \{\{ \}\} in its names, replicas or resources/);
+    assert.match(r.err, /skipped the document at line 1: \{\{ \}\} in its names, replicas or resources \(\{\{ \}\} at line 32\)/);
     assert.deepEqual(JSON.parse(r.out), []);
   });
 });

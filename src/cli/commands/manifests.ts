@@ -9,6 +9,7 @@ import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
+import { templateMarks } from '../../manifests/templates';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import {
   decodeManifest, editManifest, encodeManifest, ManifestEditError, ManifestEncodingError, parseChangeSpecs, scanManifest,
@@ -74,14 +75,24 @@ function scanOrExplain(file: string, text: string): ManifestScan {
     if (doc.status === 'invalid') throw new UserError(`${file}: not valid YAML at ${doc.error}`);
     if (doc.status === 'template') {
       const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
+      // Name the first `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
+      const first = templateMarks(text, doc.offset, doc.offset + doc.length)[0];
+      const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
       if (parsed.error !== null) {
-        throw new UserError(`${file}: document at line ${doc.line + 1} is a Helm/Go template source ({{ }}), not YAML; render it first (helm template …)`);
+        throw new UserError(`${file}: document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
       }
-      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources `
+      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} `
         + '(a template source: render it first)\n');
     }
   }
   return scan;
+}
+
+/** 1-based line of an offset. */
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function formatTable(rows: ScannedContainer[]): string {
