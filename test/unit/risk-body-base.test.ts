@@ -9,7 +9,7 @@ import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
-import { summarize } from '../../src/rightsizing/replay/score';
+import { point, wasteAt } from './helpers/risk-curve';
 
 const DAY = 86400;
 /** The rule before the body base: the base at the (1−α) quantile of the window. */
@@ -25,26 +25,6 @@ function bursty(seed: number): Series {
     t.push(x); v.push((1 + 0.3 * Math.sin((2 * Math.PI * x) / DAY)) * Math.exp(0.2 * rng.normal()) * (burst && rng.next() < 0.08 ? 4 : 1));
   }
   return series(t, v);
-}
-
-/** Mean over series of (exceedance share, waste ratio) for one rule. */
-function point(list: readonly Series[], options: MoraStrategyOptions): { risk: number; waste: number } {
-  let risk = 0, waste = 0;
-  for (const s of list) {
-    const sum = summarize(replay(s, [new MoraStrategy('cpu', options)])[0].days);
-    risk += sum.exceedanceShare / list.length; waste += sum.wasteRatio / list.length;
-  }
-  return { risk, waste };
-}
-
-/** Waste of a curve read at achieved risk r, linear between its points (ends held). */
-function wasteAt(curve: ReadonlyArray<{ risk: number; waste: number }>, r: number): number {
-  const ps = [...curve].sort((a, b) => a.risk - b.risk);
-  if (r <= ps[0].risk) return ps[0].waste;
-  for (let i = 1; i < ps.length; i++) {
-    if (r <= ps[i].risk) { const f = (r - ps[i - 1].risk) / (ps[i].risk - ps[i - 1].risk); return ps[i - 1].waste + f * (ps[i].waste - ps[i - 1].waste); }
-  }
-  return ps[ps.length - 1].waste;
 }
 
 describe('MOrA CPU default: a body base for tail targets', () => {

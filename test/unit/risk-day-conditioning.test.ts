@@ -12,7 +12,7 @@ import { allocateFleetRisk } from '../../src/rightsizing/engine/fleet-risk';
 import { FleetMemberStrategy } from '../../src/rightsizing/engine/fleet-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
-import { summarize } from '../../src/rightsizing/replay/score';
+import { point, wasteAt } from './helpers/risk-curve';
 
 const DAY = 86400;
 /** The base at the (1−α) quantile: the CPU rule before the body base became the default (2026-11-29); these options were measured against it. */
@@ -27,26 +27,6 @@ function cpuSeries(seed: number, days: number, level: (day: number) => number, s
     t.push(x); v.push(level(Math.floor(x / DAY)) * cycle * Math.exp(sigma * rng.normal()));
   }
   return series(t, v);
-}
-
-/** Mean over series of (exceedance share, waste ratio) for one rule. */
-function point(list: readonly Series[], options: MoraStrategyOptions): { risk: number; waste: number } {
-  let risk = 0, waste = 0;
-  for (const s of list) {
-    const sum = summarize(replay(s, [new MoraStrategy('cpu', options)])[0].days);
-    risk += sum.exceedanceShare / list.length; waste += sum.wasteRatio / list.length;
-  }
-  return { risk, waste };
-}
-
-/** Waste of a curve (targets ascending, achieved risk falling in waste) read at achieved risk r, linear between points. */
-function wasteAt(curve: ReadonlyArray<{ risk: number; waste: number }>, r: number): number {
-  const ps = [...curve].sort((a, b) => a.risk - b.risk);
-  if (r <= ps[0].risk) return ps[0].waste;
-  for (let i = 1; i < ps.length; i++) {
-    if (r <= ps[i].risk) { const f = (r - ps[i - 1].risk) / (ps[i].risk - ps[i - 1].risk); return ps[i - 1].waste + f * (ps[i].waste - ps[i - 1].waste); }
-  }
-  return ps[ps.length - 1].waste;
 }
 
 describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
