@@ -1,0 +1,132 @@
+/** `mora manifests scan <file|dir>...`: a GitOps folder read whole, bad files named and skipped, the exit code says so. */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mora } from './helpers/run-cli';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'manifests');
+
+interface Row { file: string; kind: string; name: string; container: string; line: number; requests: { cpu: string | null } }
+interface Skip { file: string; reason: string; error: boolean }
+
+const DEPLOYMENT = (name: string, cpu: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  template:
+    spec:
+      containers:
+        - name: ${name}
+          resources:
+            requests:
+              cpu: ${cpu}
+`;
+
+const JSON_POD = JSON.stringify({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' },
+  spec: { containers: [{ name: 'probe', image: 'busybox', resources: { requests: { cpu: '50m' } } }] },
+}, null, 2) + '\n';
+
+describe('mora manifests scan on folders', () => {
+  let root: string;
+  const at = (...p: string[]) => join(root, ...p);
+  const write = (rel: string, body: string | Buffer) => {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), body);
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'mora-scan-folders-'));
+    write('k8s/base/web.yaml', DEPLOYMENT('web', '100m'));
+    write('k8s/base/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n'); // no workload
+    write('k8s/overlays/prod/api.yml', DEPLOYMENT('api', '200m'));
+    write('k8s/overlays/prod/probe.json', JSON_POD);
+    write('k8s/chart/templates/deployment.yaml', readFileSync(join(FIXTURES, 'helm-source.yaml')));
+    write('k8s/README.md', '# not a manifest\n');
+    write('k8s/notes.txt', 'kind: Deployment\n');
+    write('k8s/.hidden/secret.yaml', DEPLOYMENT('hidden', '1'));
+    write('k8s/node_modules/pkg/x.yaml', DEPLOYMENT('dependency', '1'));
+    write('k8s/._web.yaml', Buffer.from([0, 5, 22, 7, 0, 2, 0, 0, 0xff])); // macOS AppleDouble beside a file
+    symlinkSync('..', at('k8s', 'base', 'up')); // a loop: k8s/base/up → k8s
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('finds every container below a folder in name order, naming each file; skips a Helm source without failing', async () => {
+    const r = await mora(['manifests', 'scan', at('k8s'), '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as { containers: Row[]; skipped: Skip[] };
+    assert.deepEqual(out.containers.map((c) => [c.file, c.kind, c.name, c.container, c.line, c.requests.cpu]), [
+      [at('k8s/base/web.yaml'), 'Deployment', 'web', 'web', 9, '100m'],
+      [at('k8s/overlays/prod/api.yml'), 'Deployment', 'api', 'api', 9, '200m'],
+      [at('k8s/overlays/prod/probe.json'), 'Pod', 'probe', 'probe', 10, '50m'],
+    ]);
+    assert.deepEqual(out.skipped.map((s) => [s.file, s.error]), [[at('k8s/chart/templates/deployment.yaml'), false]]);
+    assert.match(out.skipped[0].reason, /Helm\/Go template source .*render it first/);
+    assert.match(r.err, /^mora: skipped file .*deployment\.yaml: document at line 1 is a Helm\/Go template source/m);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  });
+
+  it('names files that are not YAML or not UTF-8, still scans the others, and exits 2', async () => {
+    write('k8s/base/broken.yaml', readFileSync(join(FIXTURES, 'malformed.yaml')));
+    write('k8s/overlays/latin1.yaml', Buffer.concat([Buffer.from(DEPLOYMENT('cafe', '1')), Buffer.from('# caf\xe9\n', 'latin1')]));
+    const r = await mora(['manifests', 'scan', at('k8s'), '--format', 'json']);
+    assert.equal(r.code, 2);
+    const out = JSON.parse(r.out) as { containers: Row[]; skipped: Skip[] };
+    assert.deepEqual(out.containers.map((c) => c.name), ['web', 'api', 'probe']);
+    assert.deepEqual(out.skipped.map((s) => [s.file, s.error]), [
+      [at('k8s/base/broken.yaml'), true],
+      [at('k8s/chart/templates/deployment.yaml'), false],
+      [at('k8s/overlays/latin1.yaml'), true],
+    ]);
+    assert.match(out.skipped[0].reason, /^not valid YAML at line 11/);
+    assert.match(out.skipped[2].reason, /^not UTF-8 text: byte 0xE9 at line 13/);
+    const lines = r.err.trim().split('\n');
+    assert.equal(lines.length, 4, r.err);
+    assert.match(lines[0], /^mora: skipped file .*broken\.yaml: not valid YAML at line 11/);
+    assert.match(lines[3], /^mora: 2 of 7 files could not be scanned \(named above\); the others were$/);
+  });
+
+  it('prints a table with a FILE column, paths as given, for several paths', async () => {
+    const r = await mora(['manifests', 'scan', at('k8s', 'overlays'), at('k8s', 'base', 'web.yaml')]);
+    assert.equal(r.code, 0, r.err);
+    const rows = r.out.trimEnd().split('\n').map((l) => l.split(/\s+/));
+    assert.deepEqual(rows.map((x) => [x[0], x[1], x[3]]), [
+      ['FILE', 'KIND', 'NAME'],
+      [at('k8s/overlays/prod/api.yml'), 'Deployment', 'api'],
+      [at('k8s/overlays/prod/probe.json'), 'Pod', 'probe'],
+      [at('k8s/base/web.yaml'), 'Deployment', 'web'],
+    ]);
+  });
+
+  it('reads a file reached twice (overlapping paths, a link) once, and a file named on the command line whatever its extension', async () => {
+    symlinkSync(at('k8s', 'base', 'web.yaml'), at('k8s', 'overlays', 'web-link.yaml'));
+    const r = await mora(['manifests', 'scan', at('k8s', 'base'), at('k8s', 'base', 'web.yaml'), at('k8s', 'overlays'), at('k8s', 'notes.txt'), '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as { containers: Row[]; skipped: Skip[] };
+    assert.deepEqual(out.containers.map((c) => c.file), [at('k8s/base/web.yaml'), at('k8s/overlays/prod/api.yml'), at('k8s/overlays/prod/probe.json')]);
+    assert.deepEqual(out.skipped, []);
+  });
+
+  it('refuses, exit 2, a path that does not exist and a folder with no manifest files', async () => {
+    let r = await mora(['manifests', 'scan', at('k8s'), at('nope')]);
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.match(r.err, /nope: no such file or directory/);
+    mkdirSync(at('empty', '.git'), { recursive: true });
+    writeFileSync(at('empty', '.git', 'config.yaml'), 'a: 1\n');
+    r = await mora(['manifests', 'scan', at('empty')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /empty: no \.yaml, \.yml or \.json files/);
+  });
+
+  it('keeps one file as it was: the bare JSON array, its error as the command\'s', async () => {
+    const r = await mora(['manifests', 'scan', at('k8s', 'base', 'web.yaml'), '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(Array.isArray(JSON.parse(r.out)));
+    const t = await mora(['manifests', 'scan', at('k8s', 'chart', 'templates', 'deployment.yaml')]);
+    assert.equal(t.code, 2);
+    assert.match(t.err, /^mora: .*deployment\.yaml: document at line 1 is a Helm\/Go template source/);
+  });
+});
