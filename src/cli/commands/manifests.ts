@@ -3,19 +3,16 @@
  * `mora manifests apply <file> --set … --replicas …` changes exactly those values (GitOps, CI).
  * Same core as the editor's CodeLenses (src/manifests): comments, order, quoting and line endings survive.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_USAGE, UserError } from '../errors';
 import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
-import { parseWithYaml } from '../../manifests/parse-yaml';
-import { templateMarks } from '../../manifests/templates';
+import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
+import { applyMany } from './manifests-apply-many';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
-import {
-  decodeManifest, editManifest, encodeManifest, ManifestEditError, ManifestEncodingError, parseChangeSpecs, scanManifest,
-  type DecodedManifest, type ManifestContainer, type ManifestScan,
-} from '../../manifests';
+import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, type ManifestChange, type ManifestContainer } from '../../manifests';
 
 /** One line of `scan --format json`: the shape GitOps scripts rely on. */
 export interface ScannedContainer {
@@ -43,71 +40,6 @@ export function toScanned(c: ManifestContainer): ScannedContainer {
   };
   if (c.init) out.init = true;
   return out;
-}
-
-/** Why a file could not be scanned. A template source is a file to render, not to fix: see `scanMany`. */
-export type RefusalKind = 'unreadable' | 'encoding' | 'invalid' | 'template';
-
-/** A file refused whole; the message starts with the file's path (one line on stderr for a single file). */
-class ManifestRefusal extends UserError {
-  constructor(readonly file: string, readonly kind: RefusalKind, reason: string) {
-    super(`${file}: ${reason}`);
-  }
-
-  get reason(): string {
-    return this.message.slice(this.file.length + 2);
-  }
-}
-
-/**
- * Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`): UTF-8, or
- * UTF-16 with a byte order mark; other bytes are refused with their line (read as U+FFFD they would be written back so).
- */
-function readManifest(file: string): DecodedManifest {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file === '-' ? 0 : file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ManifestRefusal(file, 'unreadable', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message);
-  }
-  try {
-    return decodeManifest(bytes);
-  } catch (e) {
-    if (e instanceof ManifestEncodingError) throw new ManifestRefusal(file, 'encoding', e.message);
-    throw e;
-  }
-}
-
-/**
- * Scans thoroughly and refuses files that are not YAML. `{{ }}` inside strings MOrA does not read (a rendered alerting
- * template, a Go-template flag) is plain YAML. A document with `{{ }}` where MOrA reads (names, replicas, resources)
- * is skipped with a note when it still parses, and refused when it does not (a Helm template source).
- */
-function scanOrExplain(file: string, text: string): ManifestScan {
-  const scan = scanManifest(text, { mode: 'thorough' });
-  for (const doc of scan.documents) {
-    if (doc.status === 'invalid') throw new ManifestRefusal(file, 'invalid', `not valid YAML at ${doc.error}`);
-    if (doc.status === 'template') {
-      const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
-      // Name the first `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
-      const first = templateMarks(text, doc.offset, doc.offset + doc.length)[0];
-      const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
-      if (parsed.error !== null) {
-        throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
-      }
-      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} `
-        + '(a template source: render it first)\n');
-    }
-  }
-  return scan;
-}
-
-/** 1-based line of an offset. */
-function lineOf(text: string, offset: number): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 function formatTable(rows: Array<ScannedContainer & { file?: string }>, withFile = false): string {
@@ -163,6 +95,18 @@ const isDirectory = (path: string): boolean => {
   }
 };
 
+/** The changes asked for, for several files (one file's errors keep their `<file>: ` prefix, as they always had). */
+function parseOrExplain(opts: { set: string[]; replicas: string[] }): ManifestChange[] {
+  try {
+    const changes = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
+    if (changes.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
+    return changes;
+  } catch (e) {
+    if (e instanceof ManifestEditError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command): void {
@@ -197,14 +141,23 @@ export function register(program: Command): void {
     });
 
   manifests
-    .command('apply <file>')
-    .description('Set container resources and replicas, changing only those values; prints the result unless --in-place or --out')
+    .command('apply <paths...>')
+    .description('Set container resources and replicas, changing only those values; prints the result unless --in-place or --out '
+      + '(a folder or several files: --in-place, each target in exactly one file)')
     .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q> (repeatable)', collect, [])
     .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable)', collect, [])
-    .option('--in-place', 'rewrite <file> (atomically)')
+    .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
-    .action((file: string, opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
+    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+      if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
+        if (!opts.inPlace) throw new UserError('a folder or several files are rewritten in place: give --in-place (--out and printing take one file)');
+        if (paths.includes('-')) throw new UserError('--in-place needs files, not standard input');
+        const changes = parseOrExplain(opts);
+        applyMany(paths, changes);
+        return;
+      }
+      const file = paths[0];
       if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
       const { text, encoding } = readManifest(file);
       scanOrExplain(file, text);

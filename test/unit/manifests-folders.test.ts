@@ -1,6 +1,9 @@
-/** `mora manifests scan <file|dir>...`: a GitOps folder read whole, bad files named and skipped, the exit code says so. */
+/**
+ * `mora manifests scan|apply <file|dir>...`: a GitOps folder read whole. scan names bad files, skips them and says so
+ * in its exit code; apply edits the one file holding each target, and refuses (writing nothing) a target in two files.
+ */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
@@ -128,5 +131,48 @@ describe('mora manifests scan on folders', () => {
     const t = await mora(['manifests', 'scan', at('k8s', 'chart', 'templates', 'deployment.yaml')]);
     assert.equal(t.code, 2);
     assert.match(t.err, /^mora: .*deployment\.yaml: document at line 1 is a Helm\/Go template source/);
+  });
+
+  describe('apply on a folder', () => {
+    const snapshot = () => ['k8s/base/web.yaml', 'k8s/overlays/prod/api.yml', 'k8s/overlays/prod/probe.json'].map((f) => readFileSync(at(f), 'utf8'));
+
+    it('edits the one file holding each target, JSON staying JSON, and leaves the others (and their timestamps) alone', async () => {
+      const [web, api, probe] = snapshot();
+      const apiTime = statSync(at('k8s/overlays/prod/api.yml')).mtimeMs;
+      const r = await mora(['manifests', 'apply', at('k8s'), '--set', 'deploy/web/web=cpu=150m', '--set', 'Pod/probe/probe=memory=64Mi', '--in-place']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(readFileSync(at('k8s/base/web.yaml'), 'utf8'), web.replace('cpu: 100m', 'cpu: 150m'));
+      assert.equal(readFileSync(at('k8s/overlays/prod/api.yml'), 'utf8'), api);
+      assert.equal(statSync(at('k8s/overlays/prod/api.yml')).mtimeMs, apiTime);
+      assert.deepEqual(JSON.parse(readFileSync(at('k8s/overlays/prod/probe.json'), 'utf8')).spec.containers[0].resources,
+        { requests: { cpu: '50m', memory: '64Mi' } });
+      assert.notEqual(readFileSync(at('k8s/overlays/prod/probe.json'), 'utf8'), probe);
+      assert.match(r.err, /updated .*web\.yaml/);
+    });
+
+    it('refuses a target found in two files, naming both, and writes nothing', async () => {
+      write('k8s/overlays/prod/web-patch.yaml', DEPLOYMENT('web', '300m'));
+      const before = snapshot();
+      const r = await mora(['manifests', 'apply', at('k8s'), '--set', 'Deployment/api/api=cpu=1', '--set', 'Deployment/web/web=cpu=150m', '--in-place']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /Deployment\/web\/web is in 2 files: .*k8s\/base\/web\.yaml, .*k8s\/overlays\/prod\/web-patch\.yaml; nothing was written/);
+      assert.deepEqual(snapshot(), before);
+    });
+
+    it('refuses, writing nothing, when a file cannot be read (a target might be in it), a target is missing, or --in-place is not given', async () => {
+      const before = snapshot();
+      write('k8s/base/broken.yaml', readFileSync(join(FIXTURES, 'malformed.yaml')));
+      let r = await mora(['manifests', 'apply', at('k8s'), '--set', 'Deployment/web/web=cpu=150m', '--in-place']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /1 of 6 files could not be read, so nothing was written .*broken\.yaml: not valid YAML at line 11/);
+      rmSync(at('k8s/base/broken.yaml'));
+      r = await mora(['manifests', 'apply', at('k8s'), '--set', 'Deployment/web/web=cpu=150m', '--set', 'Deployment/gone/x=cpu=1', '--in-place']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /no Deployment\/gone\/x in 4 files read; nothing was written/);
+      r = await mora(['manifests', 'apply', at('k8s'), '--set', 'Deployment/web/web=cpu=150m']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /give --in-place/);
+      assert.deepEqual(snapshot(), before);
+    });
   });
 });

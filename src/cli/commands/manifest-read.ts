@@ -1,0 +1,76 @@
+/**
+ * Reading one manifest file for `mora manifests scan|apply`: its text (UTF-8, or UTF-16 with a byte order mark), and a
+ * thorough scan that refuses what cannot be read as Kubernetes reads it. A refusal says which kind it is, so a folder's
+ * scan can tell a file to fix from a template to render.
+ */
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors';
+import { forTerminal } from '../format/terminal';
+import { parseWithYaml } from '../../manifests/parse-yaml';
+import { templateMarks } from '../../manifests/templates';
+import { decodeManifest, ManifestEncodingError, scanManifest, type DecodedManifest, type ManifestScan } from '../../manifests';
+
+/** Why a file could not be scanned. A template source is a file to render, not to fix: see `scanMany`. */
+export type RefusalKind = 'unreadable' | 'encoding' | 'invalid' | 'template';
+
+/** A file refused whole; the message starts with the file's path (one line on stderr for a single file). */
+export class ManifestRefusal extends UserError {
+  constructor(readonly file: string, readonly kind: RefusalKind, reason: string) {
+    super(`${file}: ${reason}`);
+  }
+
+  get reason(): string {
+    return this.message.slice(this.file.length + 2);
+  }
+}
+
+/**
+ * Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`): UTF-8, or
+ * UTF-16 with a byte order mark; other bytes are refused with their line (read as U+FFFD they would be written back so).
+ */
+export function readManifest(file: string): DecodedManifest {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file === '-' ? 0 : file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ManifestRefusal(file, 'unreadable', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message);
+  }
+  try {
+    return decodeManifest(bytes);
+  } catch (e) {
+    if (e instanceof ManifestEncodingError) throw new ManifestRefusal(file, 'encoding', e.message);
+    throw e;
+  }
+}
+
+/**
+ * Scans thoroughly and refuses files that are not YAML. `{{ }}` inside strings MOrA does not read (a rendered alerting
+ * template, a Go-template flag) is plain YAML. A document with `{{ }}` where MOrA reads (names, replicas, resources)
+ * is skipped with a note when it still parses, and refused when it does not (a Helm template source).
+ */
+export function scanOrExplain(file: string, text: string): ManifestScan {
+  const scan = scanManifest(text, { mode: 'thorough' });
+  for (const doc of scan.documents) {
+    if (doc.status === 'invalid') throw new ManifestRefusal(file, 'invalid', `not valid YAML at ${doc.error}`);
+    if (doc.status === 'template') {
+      const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
+      // Name the first `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
+      const first = templateMarks(text, doc.offset, doc.offset + doc.length)[0];
+      const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
+      if (parsed.error !== null) {
+        throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
+      }
+      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} `
+        + '(a template source: render it first)\n');
+    }
+  }
+  return scan;
+}
+
+/** 1-based line of an offset. */
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}

@@ -1,0 +1,99 @@
+/**
+ * `mora manifests apply <dir|file>... --in-place`: the changes of `--set`/`--replicas` written into the file of a
+ * folder (or of several paths) that holds each target. A GitOps folder often holds one workload twice (a kustomize
+ * base and an overlay's patch, two environments): editing the first found would be a guess, so a target found in
+ * two files is refused, naming both. Every file is read and every edit planned and checked before anything is
+ * written: a refused file (unreadable, not UTF-8, not YAML — a target might be in it), a missing or ambiguous target,
+ * or an edit refused in one file leaves all of them untouched. Helm template sources hold no editable target and are
+ * passed over, as `scan` does.
+ */
+import type { ManifestChange, ManifestContainer, ManifestEncoding } from '../../manifests';
+import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
+import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
+import { UserError } from '../errors';
+import { forTerminal } from '../format/terminal';
+import { writeError, writeFileAtomic } from '../format/write';
+import { manifestFileList } from './manifest-files';
+import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
+
+interface ReadFile {
+  file: string;
+  text: string;
+  encoding: ManifestEncoding;
+  containers: ManifestContainer[];
+}
+
+/** What a change targets, as its error messages name it (`Deployment/web/web`, `shop/Deployment/web`). */
+function label(change: ManifestChange): string {
+  const t = change.target;
+  return `${t.namespace ? `${t.namespace}/` : ''}${t.kind}/${t.name}${change.type === 'resources' ? `/${change.target.container}` : ''}`;
+}
+
+/** The files holding the change's target: by container for resources (an overlay's patch may hold only a sidecar). */
+function filesFor(change: ManifestChange, files: readonly ReadFile[]): ReadFile[] {
+  // parseChangeSpecs gives kinds as the scan names them (`deploy` → Deployment).
+  const inWorkload = (c: ManifestContainer) => c.kind === change.target.kind && c.name === change.target.name
+    && (change.target.namespace === undefined || c.namespace === change.target.namespace);
+  const holding = files.filter((f) => f.containers.some((c) => inWorkload(c)
+    && (change.type === 'replicas' || c.container === change.target.container)));
+  // A workload found without that container: its file, so the edit names the containers it has.
+  return holding.length || change.type === 'replicas' ? holding : files.filter((f) => f.containers.some(inWorkload));
+}
+
+/**
+ * Plans every file's edits, then writes them, naming each file written on stderr as it goes (so a write the system
+ * fails midway leaves a record of what was). Throws, with nothing written, on any refusal before that.
+ */
+export function applyMany(paths: readonly string[], changes: readonly ManifestChange[]): void {
+  const { files, unlisted } = manifestFileList(paths);
+  const read: ReadFile[] = [];
+  const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
+  for (const file of files) {
+    try {
+      const { text, encoding } = readManifest(file);
+      read.push({ file, text, encoding, containers: scanOrExplain(file, text).containers });
+    } catch (e) {
+      if (!(e instanceof ManifestRefusal)) throw e;
+      if (e.kind !== 'template') refused.push(e.message);
+    }
+  }
+  if (refused.length) {
+    throw new UserError(`${refused.length} of ${files.length + unlisted.length} files could not be read, so nothing was written `
+      + `(a target might be in them): ${refused.join('; ')}`);
+  }
+  const byFile = new Map<ReadFile, ManifestChange[]>();
+  for (const change of changes) {
+    const holding = filesFor(change, read);
+    if (holding.length === 0) throw new UserError(`no ${label(change)} in ${read.length} file${read.length === 1 ? '' : 's'} read; nothing was written`);
+    if (holding.length > 1) {
+      throw new UserError(`${label(change)} is in ${holding.length} files: ${holding.map((f) => f.file).join(', ')}; `
+        + 'nothing was written: apply to one file (or prefix the target with its namespace if they differ)');
+    }
+    byFile.set(holding[0], [...(byFile.get(holding[0]) ?? []), change]);
+  }
+  const planned: Array<{ f: ReadFile; text: string }> = [];
+  for (const [f, fileChanges] of byFile) {
+    try {
+      planned.push({ f, text: editManifest(f.text, fileChanges).text });
+    } catch (e) {
+      if (e instanceof ManifestEditError) throw new UserError(`${f.file}: ${e.message}; nothing was written`);
+      throw e;
+    }
+  }
+  for (const { f, text } of planned) {
+    if (text === f.text) {
+      process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
+      continue; // leave the file (and its timestamp) alone
+    }
+    // Atomic per file; a UTF-16 file stays UTF-16; an existing file keeps its mode, a link its target.
+    if (f.encoding === 'utf8') writeFileAtomic(f.file, text);
+    else {
+      try {
+        writeBytesAtomic(f.file, encodeManifest(text, f.encoding));
+      } catch (e) {
+        throw writeError(f.file, e);
+      }
+    }
+    process.stderr.write(`mora: updated ${forTerminal(f.file)}\n`);
+  }
+}
