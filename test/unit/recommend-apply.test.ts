@@ -40,6 +40,24 @@ describe('mora recommend --apply-to', function () {
     assert.equal(scanned.requests.cpu?.value, `${Math.round(rec.cpu.request.value * 1000)}m`);
   });
 
+  it('walks a folder as `manifests scan` does: a JSON manifest is edited and stays JSON, a link up the tree is not followed round', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    mkdirSync(join(dir, 'k8s'));
+    const cart = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cartservice', namespace: 'shop' },
+      spec: { template: { spec: { containers: [{ name: 'server', image: 'cart:1', resources: { requests: { cpu: '900m', memory: '512Mi' } } }] } } },
+    };
+    const original = JSON.stringify(cart, null, 2) + '\n';
+    writeFileSync(join(dir, 'k8s', 'cart.json'), original);
+    symlinkSync('..', join(dir, 'k8s', 'up'));
+    await recommendCommand({ ...base, applyTo: dir, defaultNamespace: 'shop', workload: 'cartservice' });
+    const after = readFileSync(join(dir, 'k8s', 'cart.json'), 'utf8');
+    assert.notEqual(after, original, 'the JSON manifest was found and edited');
+    const parsed = JSON.parse(after) as typeof cart;
+    assert.notEqual(parsed.spec.template.spec.containers[0].resources.requests.cpu, '900m');
+    assert.equal(parsed.spec.template.spec.containers[0].image, 'cart:1');
+  });
+
   it('matches manifests without a namespace through the default namespace only, and fails clearly for a missing path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
     const file = join(dir, 'shop.yaml');

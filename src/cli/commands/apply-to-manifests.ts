@@ -7,8 +7,7 @@
  * stderr (even with -q), left untouched, and the command exits non-zero after the other files are done (2 when the
  * input or path is the problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
 import {
   changesFromRecommendation, decodeManifest, editManifest, encodeManifest, findRecommendation, ManifestEditError, ManifestEncodingError,
@@ -18,6 +17,7 @@ import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
+import { manifestFileList } from './manifest-files';
 import { writeError, writeFileAtomic } from '../format/write';
 
 export interface ApplyToResult {
@@ -37,24 +37,22 @@ export class ApplyToFailure extends UserError {
 }
 
 export function manifestFiles(path: string): string[] {
-  let st;
   try {
-    st = statSync(path);
+    statSync(path);
   } catch {
     throw new UserError(`--apply-to: ${path}: no such file or directory`);
   }
-  if (st.isFile()) return [path];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.ya?ml$/i.test(e.name)) out.push(p);
-    }
-  };
-  walk(path);
-  return out.sort();
+  // The same walk as `mora manifests scan <dir>`: *.yaml, *.yml and *.json, hidden folders and node_modules left out,
+  // links followed but never up the tree, a file reached twice edited once.
+  let list;
+  try {
+    list = manifestFileList([path]);
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(`--apply-to: ${e.message}`) : e;
+  }
+  const [unlisted] = list.unlisted;
+  if (unlisted) throw new UserError(`--apply-to: ${unlisted.file}: ${unlisted.reason}`);
+  return list.files;
 }
 
 export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
