@@ -5,30 +5,16 @@
  * value (the prior is a margin over the (1−α) quantile) and leave targets from 10% up exactly as they were.
  */
 import { strict as assert } from 'node:assert';
-import { Rng } from '../../src/core/random';
-import { series, type Series } from '../../src/core/series';
 import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
-import { point, wasteAt } from './helpers/risk-curve';
+import { burstySeries, point, wasteAt } from './helpers/risk-curve';
 
 const DAY = 86400;
 /** The rule before the body base: the base at the (1−α) quantile of the window. */
 const TAIL_BASE: MoraStrategyOptions = { cpuBaseRiskFactor: 1, cpuBaseQuantile: 0 };
 
-/** 35 days at 10 min: a daily cycle with lognormal noise; on 30% of days 8% of the samples are bursts at 4× the body. */
-function bursty(seed: number): Series {
-  const rng = new Rng(seed);
-  const t: number[] = [], v: number[] = [];
-  let burst = false;
-  for (let x = 0; x < 35 * DAY; x += 600) {
-    if (x % DAY === 0) burst = rng.next() < 0.3;
-    t.push(x); v.push((1 + 0.3 * Math.sin((2 * Math.PI * x) / DAY)) * Math.exp(0.2 * rng.normal()) * (burst && rng.next() < 0.08 ? 4 : 1));
-  }
-  return series(t, v);
-}
-
 describe('MOrA CPU default: a body base for tail targets', () => {
-  const list = [31, 32, 33].map(bursty);
+  const list = [31, 32, 33].map(burstySeries);
   const targets = [0.01, 0.02, 0.05, 0.1, 0.2];
   const tail = targets.map((risk) => point(list, { ...TAIL_BASE, risk }));
 

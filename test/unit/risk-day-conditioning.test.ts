@@ -12,7 +12,7 @@ import { allocateFleetRisk } from '../../src/rightsizing/engine/fleet-risk';
 import { FleetMemberStrategy } from '../../src/rightsizing/engine/fleet-strategy';
 import { MoraStrategy, type MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
-import { point, wasteAt } from './helpers/risk-curve';
+import { burstySeries, point, wasteAt } from './helpers/risk-curve';
 
 const DAY = 86400;
 /** The base at the (1−α) quantile: the CPU rule before the body base became the default (2026-11-29); these options were measured against it. */
@@ -52,17 +52,7 @@ describe('MOrA CPU base conditioned on the day (weekly, seasonal)', () => {
   it('a body base (cpuBaseRiskFactor 2: the base at 1 − 2α) wastes less at the same achieved risk where some days carry bursts the body does not predict', () => {
     // 30% of days carry bursts: 8% of their samples at 4× the body. After such a day the window's p95 jumps to the bursts
     // and the next (often smooth) day pays for it; the p90 does not move, and k carries the bursts for every day.
-    const mk = (seed: number): Series => {
-      const rng = new Rng(seed);
-      const t: number[] = [], v: number[] = [];
-      let burst = false;
-      for (let x = 0; x < 35 * DAY; x += 600) {
-        if (x % DAY === 0) burst = rng.next() < 0.3;
-        t.push(x); v.push((1 + 0.3 * Math.sin((2 * Math.PI * x) / DAY)) * Math.exp(0.2 * rng.normal()) * (burst && rng.next() < 0.08 ? 4 : 1));
-      }
-      return series(t, v);
-    };
-    const bursty = [11, 12, 13].map(mk);
+    const bursty = [11, 12, 13].map(burstySeries);
     const window = [0.02, 0.05, 0.1, 0.2].map((risk) => point(bursty, { ...TAIL_BASE, risk }));
     const body = point(bursty, { risk: 0.05, cpuBaseRiskFactor: 2, cpuBaseQuantile: 0 });
     const same = wasteAt(window, body.risk);
