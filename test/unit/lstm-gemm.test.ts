@@ -5,8 +5,9 @@ import { gemm, gemmTN, wasmKernelsFor } from '../../src/ml/lstm/gemm';
 
 /**
  * The WASM SIMD products must give exactly the floats of a plain f32 loop that sums each C value's k terms in order
- * (then adds the old C when accumulating), so a faster kernel leaves trained weights hash-identical. The shapes are the
- * LSTM's (batch 32 and 256, 1 KiB B rows), odd M, few rows, an 8-column tail (N = 24) and K above one 128-row block.
+ * (then adds the old C when accumulating): training is hash-identical whichever way the kernel walks or copies B.
+ * The shapes cover B panels copied into the scratch panel (K·N ≥ 8192, M ≥ 4) and not, odd M, an 8-column tail
+ * (N = 24) and K above one 128-row block.
  */
 describe('LSTM WASM products', () => {
   const f = Math.fround;

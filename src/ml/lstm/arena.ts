@@ -4,7 +4,7 @@
  * `MORA_LSTM_KERNELS=js` forces the TypeScript path.
  */
 import { GEMM_WASM_BASE64 } from './gemm-wasm.generated';
-import { registerWasmKernels, type WasmKernels } from './gemm';
+import { PACK_PANEL_BYTES, registerWasmKernels, type WasmKernels } from './gemm';
 
 export type KernelKind = 'wasm-simd' | 'js';
 
@@ -35,10 +35,12 @@ export class Arena {
     const mod = kind === 'wasm-simd' ? wasmModule() : null;
     this.kind = mod ? 'wasm-simd' : 'js';
     if (mod) {
-      this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4) / 65536)) });
+      // The last PACK_PANEL_BYTES of the memory are the products' scratch panel (gemm.wat, gemm_s), never one of the net's floats.
+      this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4 + PACK_PANEL_BYTES) / 65536)) });
       const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory } });
       this.kernels = inst.exports as unknown as WasmKernels;
       this.F = new Float32Array(this.memory.buffer);
+      this.kernels.set_pack(this.memory.buffer.byteLength - PACK_PANEL_BYTES);
       registerWasmKernels(this.memory.buffer, this.kernels);
     } else {
       this.F = new Float32Array(floats);
@@ -47,12 +49,15 @@ export class Arena {
 
   /** Makes room for `floats` values, keeping the contents. */
   ensure(floats: number): Float32Array {
-    if (this.F.length >= floats) return this.F;
     if (this.memory) {
-      const pages = Math.ceil((floats * 4 - this.memory.buffer.byteLength) / 65536);
+      if (this.memory.buffer.byteLength >= floats * 4 + PACK_PANEL_BYTES) return this.F;
+      const pages = Math.ceil((floats * 4 + PACK_PANEL_BYTES - this.memory.buffer.byteLength) / 65536);
       this.memory.grow(pages);
       this.F = new Float32Array(this.memory.buffer);
+      this.kernels!.set_pack(this.memory.buffer.byteLength - PACK_PANEL_BYTES);
       registerWasmKernels(this.memory.buffer, this.kernels!);
+    } else if (this.F.length >= floats) {
+      return this.F;
     } else {
       const F = new Float32Array(floats);
       F.set(this.F);

@@ -18,7 +18,11 @@ export interface WasmKernels {
   /** dst[N] += Σ over R rows of src. */
   colsum: (R: number, N: number, src: number, dst: number) => void;
   dropout: (n: number, p: number, scale: number, seed: number, src: number, dst: number, mask: number) => void;
+  /** Where gemm_s may copy B's column panels (PACK_PANEL_BYTES, outside every array the kernels are given); 0 = nowhere. */
+  set_pack: (ptr: number) => void;
 }
+/** Bytes of the products' scratch panel: KBLOCK rows × 16 columns of f32. */
+export const PACK_PANEL_BYTES = KBLOCK * 64;
 /** WASM memories (see arena.ts) whose arrays the SIMD kernels run on in place. */
 const wasmKernels = new WeakMap<ArrayBufferLike, WasmKernels>();
 export function registerWasmKernels(buffer: ArrayBufferLike, k: WasmKernels): void {

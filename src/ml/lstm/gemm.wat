@@ -5,13 +5,19 @@
 ;;   colsum   bias gradients (column sums, accumulated);
 ;;   dropout  inverted dropout with counter-based draws.
 ;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). The products walk C in column panels of 16 (then 8),
-;; and down each panel two rows at a time: a 2×16 block of C lives in eight v128 registers while k runs (see gemm_s).
+;; and down each panel two rows at a time: a 2×16 block of C lives in eight v128 registers while k runs (see gemm_s);
+;; a panel whose rows would collide in L1 is first copied into a contiguous scratch panel (set_pack).
 ;; exp is Cephes' expf (range reduction + degree-6 polynomial, ~1 ulp); sigmoid and tanh are built on it (tanh by its
 ;; odd polynomial below 0.625), so activations agree with Math.exp/Math.tanh to ~1e-7.
 ;; Both are written out inline in gates_fwd (see there).
 ;; Compiled to src/ml/lstm/gemm-wasm.generated.ts by scripts/gen-gemm-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
+
+  ;; Byte address of the scratch panel gemm_s copies B's 16-column panels into (up to 128 rows × 64 bytes = 8 KiB, kept by
+  ;; arena.ts past the end of the net's floats); 0 = never copy.
+  (global $pack (mut i32) (i32.const 0))
+  (func (export "set_pack") (param $p i32) (global.set $pack (local.get $p)))
 
   ;; C[M×N] (+)= A·B, one column panel of B at a time (16 columns, 64 bytes; 8 for what is left of N), all rows of C down
   ;; that panel before the next, so the panel (K·64 bytes) stays in L1 while every row of A passes over it. Per k, two rows
@@ -23,13 +29,38 @@
     (param $M i32) (param $N i32) (param $K i32) (param $sAi i32) (param $sAk i32)
     (param $A i32) (param $B i32) (param $C i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $k i32) (local $rowN i32) (local $bp i32) (local $q i32) (local $pa0 i32) (local $pa1 i32)
-    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $x v128)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $x v128) (local $bb i32) (local $bs i32)
     (local.set $rowN (i32.shl (local.get $N) (i32.const 2)))
     (local.set $j (i32.const 0))
     (block $jdP
       (loop $jlP
         (br_if $jdP (i32.gt_u (i32.add (local.get $j) (i32.const 64)) (local.get $rowN)))
         (local.set $i (i32.const 0))
+        ;; Copy this panel of B (K rows × 64 bytes, rows rowN apart) into the contiguous scratch panel first when its rows
+        ;; would fight over L1 sets: 32 KiB 8-way L1 holds only 32768/rowN rows at a power-of-two stride of rowN bytes
+        ;; (32 rows at N = 256), so with K·rowN ≥ 32 KiB every row pair re-read the panel from L2. Packed, it stays in L1
+        ;; for the M/2 row pairs that read it; the copy costs about one row pair's loads. Same values, same order: same floats.
+        (local.set $bb (i32.add (local.get $B) (local.get $j)))
+        (local.set $bs (local.get $rowN))
+        (if (i32.and (i32.ne (global.get $pack) (i32.const 0)) (i32.and (i32.ge_u (local.get $M) (i32.const 4))
+              (i32.and (i32.le_u (local.get $K) (i32.const 128)) (i32.ge_u (i32.mul (local.get $K) (local.get $rowN)) (i32.const 32768)))))
+          (then
+            (local.set $bp (local.get $bb))
+            (local.set $q (global.get $pack))
+            (local.set $k (local.get $K))
+            (block $pkd
+              (loop $pkl
+                (br_if $pkd (i32.eqz (local.get $k)))
+                (v128.store (local.get $q) (v128.load (local.get $bp)))
+                (v128.store offset=16 (local.get $q) (v128.load offset=16 (local.get $bp)))
+                (v128.store offset=32 (local.get $q) (v128.load offset=32 (local.get $bp)))
+                (v128.store offset=48 (local.get $q) (v128.load offset=48 (local.get $bp)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
+                (local.set $q (i32.add (local.get $q) (i32.const 64)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br $pkl)))
+            (local.set $bb (global.get $pack))
+            (local.set $bs (i32.const 64))))
         (block $idPa
           (loop $ilPa
             (br_if $idPa (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M)))
@@ -37,7 +68,7 @@
             (local.set $pa1 (i32.add (local.get $pa0) (local.get $sAi)))
             (local.set $c0_0 (v128.const i32x4 0 0 0 0)) (local.set $c0_1 (v128.const i32x4 0 0 0 0)) (local.set $c0_2 (v128.const i32x4 0 0 0 0)) (local.set $c0_3 (v128.const i32x4 0 0 0 0))
             (local.set $c1_0 (v128.const i32x4 0 0 0 0)) (local.set $c1_1 (v128.const i32x4 0 0 0 0)) (local.set $c1_2 (v128.const i32x4 0 0 0 0)) (local.set $c1_3 (v128.const i32x4 0 0 0 0))
-            (local.set $bp (i32.add (local.get $B) (local.get $j)))
+            (local.set $bp (local.get $bb))
             (local.set $k (local.get $K))
             (block $kdPa
               (loop $klPa
@@ -56,7 +87,7 @@
                 (local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $x) (local.get $b1))))
                 (local.set $c1_2 (f32x4.add (local.get $c1_2) (f32x4.mul (local.get $x) (local.get $b2))))
                 (local.set $c1_3 (f32x4.add (local.get $c1_3) (f32x4.mul (local.get $x) (local.get $b3))))
-                (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
                 (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
                 (local.set $pa1 (i32.add (local.get $pa1) (local.get $sAk)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
@@ -87,7 +118,7 @@
             (br_if $idPb (i32.gt_u (i32.add (local.get $i) (i32.const 1)) (local.get $M)))
             (local.set $pa0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $sAi))))
             (local.set $c0_0 (v128.const i32x4 0 0 0 0)) (local.set $c0_1 (v128.const i32x4 0 0 0 0)) (local.set $c0_2 (v128.const i32x4 0 0 0 0)) (local.set $c0_3 (v128.const i32x4 0 0 0 0))
-            (local.set $bp (i32.add (local.get $B) (local.get $j)))
+            (local.set $bp (local.get $bb))
             (local.set $k (local.get $K))
             (block $kdPb
               (loop $klPb
@@ -97,7 +128,7 @@
                 (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $bp)))))
                 (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $bp)))))
                 (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $bp)))))
-                (local.set $bp (i32.add (local.get $bp) (local.get $rowN)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
                 (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (br $klPb)))
