@@ -7,17 +7,17 @@
  * stderr (even with -q), left untouched, and the command exits non-zero after the other files are done (2 when the
  * input or path is the problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
 import {
-  changesFromRecommendation, decodeManifest, editManifest, encodeManifest, findRecommendation, ManifestEditError, ManifestEncodingError,
-  scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
+  changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
+import { ManifestRefusal, readManifest } from './manifest-read';
 import { writeError, writeFileAtomic } from '../format/write';
 
 export interface ApplyToResult {
@@ -59,11 +59,10 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
   let text: string;
   let encoding: ManifestEncoding;
   try {
-    ({ text, encoding } = decodeManifest(readFileSync(file)));
+    ({ text, encoding } = readManifest(file));
   } catch (e) {
-    if (e instanceof ManifestEncodingError) return { file, changed: 0, error: e.message, exitCode: EXIT_USAGE };
-    const code = (e as NodeJS.ErrnoException).code;
-    return { file, changed: 0, error: `cannot read (${code ?? (e as Error).message})`, exitCode: EXIT_USAGE };
+    if (e instanceof ManifestRefusal) return { file, changed: 0, error: e.kind === 'unreadable' ? `cannot read (${e.reason})` : e.reason, exitCode: EXIT_USAGE };
+    throw e;
   }
   // Thorough: every document read by the yaml library, so a YAML error anywhere is found before anything is written.
   const scan = scanManifest(text, { mode: 'thorough' });
