@@ -13,10 +13,8 @@ export interface WasmKernels {
   gemm: (M: number, N: number, K: number, lda: number, A: number, B: number, C: number, acc: number) => void;
   gemm_s: (M: number, N: number, K: number, sAi: number, sAk: number, A: number, B: number, C: number, acc: number) => void;
   gates_fwd: (B: number, H: number, z: number, bias: number, cp: number, cn: number, hn: number, tc: number) => void;
-  /** `up` (upstream gradient) and `mask` (its dropout mask) are -1 when absent. */
-  gates_bwd: (B: number, H: number, z: number, cp: number, tc: number, dh: number, up: number, mask: number, dc: number, dz: number) => void;
-  /** dst[N] += Σ over R rows of src. */
-  colsum: (R: number, N: number, src: number, dst: number) => void;
+  /** `up` (upstream gradient) and `mask` (its dropout mask) are -1 when absent; adds Σ_b dz[b] to db. */
+  gates_bwd: (B: number, H: number, z: number, cp: number, tc: number, dh: number, up: number, mask: number, dc: number, dz: number, db: number) => void;
   dropout: (n: number, p: number, scale: number, seed: number, src: number, dst: number, mask: number) => void;
   /** Where gemm_s may copy B's column panels (PACK_PANEL_BYTES, outside every array the kernels are given); 0 = nowhere. */
   set_pack: (ptr: number) => void;

@@ -1,8 +1,8 @@
 ;; MOrA's WASM SIMD kernels over the LSTM arena (row-major f32, pointers in bytes):
 ;;   gemm_s   C[M×N] (+)= A · B[K×N], A addressed with byte strides (row i at i·sAi, k at k·sAk), so A or Aᵀ without a copy;
 ;;   gemm     the same with A row-major [M × lda] (sAi = 4·lda, sAk = 4);
-;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward, four units at a time;
-;;   colsum   bias gradients (column sums, accumulated);
+;;   gates_fwd / gates_bwd   one LSTM step's gate activations and cell update, and their backward with the bias
+;;            gradients (column sums of dz, accumulated), four units at a time;
 ;;   dropout  inverted dropout with counter-based draws.
 ;; N must be a multiple of 8 (gemm) and H a multiple of 4 (gates). The products walk C in column panels of 16 (then 8),
 ;; and down each panel two rows at a time: a 2×16 block of C lives in eight v128 registers while k runs (see gemm_s);
@@ -341,11 +341,17 @@
         (br $bl))))
 
   ;; One backward step: dh (+ up, the upstream gradient, when up >= 0; times mask, the dropout mask up went through, when
-  ;; mask >= 0) and dc → dz [B][4H]; dc ← dc'·f. Masking here saves a pass over the whole [T][B][H] upstream gradient.
+  ;; mask >= 0) and dc → dz [B][4H]; dc ← dc'·f; db[4H] += Σ_b dz[b]. Masking here saves a pass over the whole [T][B][H]
+  ;; upstream gradient; the bias sums are taken as each dz row is made, while it is in registers, instead of a second pass
+  ;; over dz (the former colsum kernel, 10% of this one's time): db[j] still adds rows b = 0, 1, … in order, so the same
+  ;; floats. (Recomputing the mask from its counter-based draws instead of loading it was tried: the hash costs more than
+  ;; the 64 KiB per step it saves at batch 256 — docs/BENCHMARKS.md.)
   (func (export "gates_bwd")
-    (param $B i32) (param $H i32) (param $z i32) (param $cp i32) (param $tc i32) (param $dh i32) (param $up i32) (param $mask i32) (param $dc i32) (param $dz i32)
-    (local $b i32) (local $j i32) (local $Hb i32) (local $o i32) (local $p i32) (local $k i32)
+    (param $B i32) (param $H i32) (param $z i32) (param $cp i32) (param $tc i32) (param $dh i32) (param $up i32)
+    (param $mask i32) (param $dc i32) (param $dz i32) (param $db i32)
+    (local $b i32) (local $j i32) (local $Hb i32) (local $o i32) (local $p i32) (local $k i32) (local $q i32)
     (local $ig v128) (local $fg v128) (local $gg v128) (local $og v128) (local $t v128) (local $dhv v128) (local $dcv v128)
+    (local $v v128)
     (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
     (local.set $b (i32.const 0))
     (local.set $k (i32.const 0))
@@ -359,10 +365,11 @@
             (br_if $jd (i32.ge_u (local.get $j) (local.get $Hb)))
             (local.set $dhv (v128.load (i32.add (local.get $dh) (local.get $k))))
             (if (i32.ge_s (local.get $up) (i32.const 0))
-              (then (local.set $dhv (f32x4.add (local.get $dhv)
-                (if (result v128) (i32.ge_s (local.get $mask) (i32.const 0))
-                  (then (f32x4.mul (v128.load (i32.add (local.get $up) (local.get $k))) (v128.load (i32.add (local.get $mask) (local.get $k)))))
-                  (else (v128.load (i32.add (local.get $up) (local.get $k)))))))))
+              (then
+                (local.set $v (v128.load (i32.add (local.get $up) (local.get $k))))
+                (if (i32.ge_s (local.get $mask) (i32.const 0))
+                  (then (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $mask) (local.get $k)))))))
+                (local.set $dhv (f32x4.add (local.get $dhv) (local.get $v)))))
             (local.set $p (i32.add (i32.add (local.get $z) (local.get $o)) (local.get $j)))
             (local.set $ig (v128.load (local.get $p)))
             (local.set $fg (v128.load (i32.add (local.get $p) (local.get $Hb))))
@@ -373,42 +380,28 @@
               (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t))))
               (v128.load (i32.add (local.get $dc) (local.get $k)))))
             (local.set $p (i32.add (i32.add (local.get $dz) (local.get $o)) (local.get $j)))
-            (v128.store (local.get $p)
-              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $gg)) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $ig))))
-            (v128.store (i32.add (local.get $p) (local.get $Hb))
-              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (v128.load (i32.add (local.get $cp) (local.get $k)))) (local.get $fg))
+            (local.set $q (i32.add (local.get $db) (local.get $j)))
+            (local.set $v (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $gg)) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $ig))))
+            (v128.store (local.get $p) (local.get $v))
+            (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))
+            (local.set $v (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcv) (v128.load (i32.add (local.get $cp) (local.get $k)))) (local.get $fg))
                 (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $fg))))
-            (v128.store (i32.add (local.get $p) (i32.shl (local.get $Hb) (i32.const 1)))
-              (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $gg) (local.get $gg)))))
-            (v128.store (i32.add (local.get $p) (i32.mul (local.get $Hb) (i32.const 3)))
-              (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $t)) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $og))))
+            (v128.store (i32.add (local.get $p) (local.get $Hb)) (local.get $v))
+            (v128.store (i32.add (local.get $q) (local.get $Hb)) (f32x4.add (v128.load (i32.add (local.get $q) (local.get $Hb))) (local.get $v)))
+            (local.set $v (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $ig)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $gg) (local.get $gg)))))
+            (v128.store (i32.add (local.get $p) (i32.shl (local.get $Hb) (i32.const 1))) (local.get $v))
+            (v128.store (i32.add (local.get $q) (i32.shl (local.get $Hb) (i32.const 1)))
+              (f32x4.add (v128.load (i32.add (local.get $q) (i32.shl (local.get $Hb) (i32.const 1)))) (local.get $v)))
+            (local.set $v (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $t)) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $og))))
+            (v128.store (i32.add (local.get $p) (i32.mul (local.get $Hb) (i32.const 3))) (local.get $v))
+            (v128.store (i32.add (local.get $q) (i32.mul (local.get $Hb) (i32.const 3)))
+              (f32x4.add (v128.load (i32.add (local.get $q) (i32.mul (local.get $Hb) (i32.const 3)))) (local.get $v)))
             (v128.store (i32.add (local.get $dc) (local.get $k)) (f32x4.mul (local.get $dcv) (local.get $fg)))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $jl)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
-
-  ;; dst[N] += Σ_r src[r][N] (N a multiple of 4).
-  (func (export "colsum") (param $R i32) (param $N i32) (param $src i32) (param $dst i32)
-    (local $r i32) (local $j i32) (local $Nb i32) (local $p i32)
-    (local.set $Nb (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $p (local.get $src))
-    (local.set $r (i32.const 0))
-    (block $rd
-      (loop $rl
-        (br_if $rd (i32.ge_u (local.get $r) (local.get $R)))
-        (local.set $j (i32.const 0))
-        (block $jd
-          (loop $jl
-            (br_if $jd (i32.ge_u (local.get $j) (local.get $Nb)))
-            (v128.store (i32.add (local.get $dst) (local.get $j))
-              (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $j))) (v128.load (i32.add (local.get $p) (local.get $j)))))
-            (local.set $j (i32.add (local.get $j) (i32.const 16)))
-            (br $jl)))
-        (local.set $p (i32.add (local.get $p) (local.get $Nb)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rl))))
 
   ;; Inverted dropout over n values (n a multiple of 4): element i is kept when u_i >= p, u_i = (fmix32(seed + i·0x9e3779b9) >>> 8)·2⁻²⁴
   ;; (MurmurHash3's finaliser over a counter, so any element's draw is known without a sequence); mask_i = kept ? scale : 0,

@@ -346,7 +346,7 @@ function lstmForward(
  * (pass -1 for the unused one); `dhMask` [T][B][H] (or -1) is the dropout mask dhSeq went through, applied here as it is read.
  * Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
  * Each step's gate gradients dZ_t [B][4H] are used at once, while in cache: dh_{t-1} = dZ_t·Whᵀ, dWh += h_{t-1}ᵀ·dZ_t,
- * dWx += x_tᵀ·dZ_t, db += Σ dZ_t, dx_t = dZ_t·Wxᵀ; so `dZ` holds one step.
+ * dWx += x_tᵀ·dZ_t, db += Σ dZ_t (inside the WASM gate kernel), dx_t = dZ_t·Wxᵀ; so `dZ` holds one step.
  */
 function lstmBackward(
   F: Float32Array, B: number, T: number, D: number, H: number,
@@ -370,7 +370,7 @@ function lstmBackward(
     const up = dhSeq >= 0 ? dhSeq + t * BH : t === T - 1 ? dhLast : -1;
     const mask = dhSeq >= 0 && dhMask >= 0 ? dhMask + t * BH : -1;
     if (wk) {
-      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, mask >= 0 ? mask * 4 : -1, dc * 4, dZ * 4);
+      wk.gates_bwd(B, H, zt * 4, cp * 4, tct * 4, dh * 4, up >= 0 ? up * 4 : -1, mask >= 0 ? mask * 4 : -1, dc * 4, dZ * 4, db * 4);
     } else {
       for (let b = 0; b < B; b++) {
         const zb = zt + b * G4, dzb = dZ + b * G4;
@@ -394,8 +394,8 @@ function lstmBackward(
       gemmTN(H, G4, B, F, h + t * BH, dZ, dWh, true, tT); // h_{t-1} = h block t (block 0 is h_{-1} = 0)
     }
     gemmTN(D, G4, B, F, x + t * B * D, dZ, dWx, true, tT);
-    if (wk) wk.colsum(B, G4, dZ * 4, db * 4);
-    else for (let r = 0; r < B; r++) for (let j = 0; j < G4; j++) F[db + j] += F[dZ + r * G4 + j];
+    // db += Σ dZ_t: in WASM gates_bwd took these sums already (same order, row by row).
+    if (!wk) for (let r = 0; r < B; r++) for (let j = 0; j < G4; j++) F[db + j] += F[dZ + r * G4 + j];
     if (dx >= 0) gemm(B, D, G4, F, dZ, F, wT2, F, dx + t * B * D, false);
   }
 }
