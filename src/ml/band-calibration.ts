@@ -61,9 +61,14 @@ export interface BandOptions {
   localLeads: number;
   /** The error level at the forecast's origin (`localScales(…).now`); without it no bucket is normalised. */
   scale?: number;
+  /**
+   * Effectively independent samples per calibration window for the few-windows correction (see the header): a bucket's
+   * quantiles × t_ν / z at ν = this × its windows. 0: no correction.
+   */
+  windowBlocks: number;
 }
 
-export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12 };
+export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12, windowBlocks: 0 };
 
 /**
  * The error level each window's forecast was made at, and the level now: for windows listed newest first, each ending
@@ -92,6 +97,8 @@ export function localScales(windows: readonly CalibrationWindow[], span: number)
 
 export interface BandBucket {
   fromLead: number; toLead: number; residuals: number; lower: number; upper: number;
+  /** Windows the bucket's residuals came from, and the few-windows factor its quantiles were multiplied by (1: none). */
+  windows?: number; inflation?: number;
   /** Set when the bucket was normalised: the error level now its quantiles were multiplied by (0: the exact-stretch stratum). */
   scale?: number;
 }
@@ -127,18 +134,104 @@ export function conformalOffsets(residuals: readonly number[], level: number, sy
  * each divided by its window's `scale`, windows without a positive one left out.
  */
 export function residualsByLead(windows: readonly CalibrationWindow[], normalised = false): number[][] {
-  const byLead: number[][] = [];
-  for (const w of windows) {
+  return residualsWithWindows(windows, normalised).residuals;
+}
+
+/** residualsByLead and, per lead, the index (in `windows`) of the window each residual came from. */
+function residualsWithWindows(windows: readonly CalibrationWindow[], normalised = false): { residuals: number[][]; from: number[][] } {
+  const byLead: number[][] = [], from: number[][] = [];
+  for (let k = 0; k < windows.length; k++) {
+    const w = windows[k];
     if (normalised && !(w.scale !== undefined && w.scale > 0 && Number.isFinite(w.scale))) continue;
     const len = Math.min(w.forecast.length, w.actual.length);
     for (let i = 0; i < len; i++) {
       const r = (w.actual[i] - w.forecast[i]) / (normalised ? w.scale! : 1);
       if (!Number.isFinite(r)) continue;
       (byLead[i] ??= []).push(r);
+      (from[i] ??= []).push(k);
     }
   }
-  for (let i = 0; i < byLead.length; i++) byLead[i] ??= [];
-  return byLead;
+  for (let i = 0; i < byLead.length; i++) { byLead[i] ??= []; from[i] ??= []; }
+  return { residuals: byLead, from };
+}
+
+/** Regularised incomplete beta I_x(a, b) (continued fraction, Numerical Recipes § 6.4). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const tiny = 1e-300;
+  let c = 1, d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const num of [(m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)), -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))]) {
+      d = 1 + num * d; d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
+      f *= c * d;
+    }
+    if (Math.abs(c * d - 1) < 1e-14) break;
+  }
+  return (Math.exp(lnFront) * f) / a;
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function lnGamma(x: number): number {
+  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  x -= 1;
+  let a = g[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += g[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** The p-quantile (p > 0.5) of Student's t with ν degrees of freedom (ν = Infinity: the normal), by bisection on its CDF. */
+export function studentQuantile(p: number, nu: number): number {
+  const cdf = Number.isFinite(nu)
+    ? (x: number): number => 1 - 0.5 * incompleteBeta(nu / (nu + x * x), nu / 2, 0.5)
+    : (x: number): number => 1 - normalTail(x);
+  let lo = 0, hi = 1;
+  while (cdf(hi) < p && hi < 1e8) hi *= 2;
+  for (let i = 0; i < 100 && hi - lo > 1e-12 * hi; i++) { const mid = (lo + hi) / 2; if (cdf(mid) < p) lo = mid; else hi = mid; }
+  return (lo + hi) / 2;
+}
+
+/** P(Z > x) for the standard normal, x ≥ 0: ½ · Q(½, x²/2), the upper incomplete gamma (Numerical Recipes § 6.2). */
+function normalTail(x: number): number {
+  const z = (x * x) / 2;
+  if (z === 0) return 0.5;
+  if (z < 1.5) {
+    // Series for the lower incomplete gamma P(½, z).
+    let ap = 0.5, del = 1 / 0.5, sum = del;
+    for (let n = 1; n < 300; n++) { ap += 1; del *= z / ap; sum += del; if (Math.abs(del) < Math.abs(sum) * 1e-16) break; }
+    return 0.5 * (1 - sum * Math.exp(-z + 0.5 * Math.log(z) - lnGamma(0.5)));
+  }
+  // Continued fraction for Q(½, z) (modified Lentz).
+  const tiny = 1e-300;
+  let b = z + 0.5, c = 1 / tiny, d = 1 / b, h = d;
+  for (let i = 1; i < 300; i++) {
+    const an = -i * (i - 0.5);
+    b += 2;
+    d = an * d + b; if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return 0.5 * Math.exp(-z + 0.5 * Math.log(z) - lnGamma(0.5)) * h;
+}
+
+/**
+ * The few-windows factor (see the header): t_ν / z at the band's two-sided level, ν = blocks × windows; 1 when off.
+ */
+export function fewWindowsInflation(level: number, windows: number, blocks: number): number {
+  if (!(blocks > 0) || !(windows > 0) || !(level > 0 && level < 1)) return 1;
+  const p = (1 + level) / 2;
+  return studentQuantile(p, blocks * windows) / studentQuantile(p, Infinity);
 }
 
 /**
@@ -151,14 +244,14 @@ export function calibrateBand(
   const o = { ...DEFAULT_BAND, ...options };
   const H = mean.length;
   for (let i = 0; i < H; i++) if (!Number.isFinite(mean[i])) return undefined;
-  const raw = residualsByLead(windows);
+  const rawW = residualsWithWindows(windows), raw = rawW.residuals;
   const total = raw.reduce((s, r) => s + r.length, 0);
   if (total === 0) return undefined;
   const positive = o.scale !== undefined && o.scale > 0 && Number.isFinite(o.scale);
   // Level now 0: the stratum of windows whose own level was 0, unnormalised (enough of them, else the pooled band).
-  const exact = o.scale === 0 ? residualsByLead(windows.filter((w) => w.scale === 0)) : [];
+  const exactW = o.scale === 0 ? residualsWithWindows(windows.filter((w) => w.scale === 0)) : { residuals: [], from: [] }, exact = exactW.residuals;
   const stratum = exact.reduce((s, r) => s + r.length, 0) >= o.minResiduals;
-  const scaled = positive ? residualsByLead(windows, true) : stratum ? exact : [];
+  const scaledW = positive ? residualsWithWindows(windows, true) : stratum ? exactW : { residuals: [], from: [] }, scaled = scaledW.residuals;
   const lower = new Float64Array(H), upper = new Float64Array(H);
   const buckets: BandBucket[] = [];
   const edges = [...o.bucketEdges.filter((e) => e >= 1), Infinity];
@@ -168,7 +261,7 @@ export function calibrateBand(
     const to = Math.min(edge, H);
     // Short leads by the error level when every lead of the bucket is short and there are normalised residuals.
     const local = edge <= o.localLeads && scaled.some((r) => r.length > 0);
-    const byLead = local ? scaled : raw, unit = local && positive ? o.scale! : 1;
+    const byLead = local ? scaled : raw, unit = local && positive ? o.scale! : 1, fromWindow = (local ? scaledW : rawW).from;
     const L = byLead.length;
     // The bucket's leads that some window reached; beyond every window, the longest leads.
     let a = Math.min(from, L), b = Math.min(to, L);
@@ -180,10 +273,13 @@ export function calibrateBand(
       if (count < o.minResiduals && b < L) { b++; count += byLead[b - 1].length; }
     }
     const pool: number[] = [];
-    for (let j = a; j <= b; j++) pool.push(...byLead[j - 1]);
+    const sources = new Set<number>();
+    for (let j = a; j <= b; j++) { pool.push(...byLead[j - 1]); for (const k of fromWindow[j - 1]) sources.add(k); }
     const c = conformalOffsets(pool, o.level, o.symmetric);
-    const q = { lower: c.lower * unit, upper: c.upper * unit };
-    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, ...(local ? { scale: positive ? unit : 0 } : {}) });
+    // Few windows: the quantiles widened by t_ν / z (header).
+    const inflation = fewWindowsInflation(o.level, sources.size, o.windowBlocks);
+    const q = { lower: c.lower * unit * inflation, upper: c.upper * unit * inflation };
+    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, windows: sources.size, inflation, ...(local ? { scale: positive ? unit : 0 } : {}) });
     for (let i = from - 1; i < to; i++) {
       lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
       upper[i] = mean[i] + q.upper;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
-import { calibrateBand, conformalOffsets, localScales, residualsByLead, type CalibrationWindow } from '../../src/ml/band-calibration';
+import { calibrateBand, conformalOffsets, fewWindowsInflation, localScales, residualsByLead, studentQuantile, type CalibrationWindow } from '../../src/ml/band-calibration';
 
 describe('band calibration (split conformal on holdout residuals)', () => {
   it('conformal offsets: the finite-sample order statistics, clamped around 0', () => {
@@ -164,6 +164,49 @@ describe('band calibration (split conformal on holdout residuals)', () => {
     // Too few windows after exact stretches (fewer residuals than minResiduals): the pooled band, as before.
     const few: CalibrationWindow[] = [{ forecast: [0, 0], actual: [0, 0], scale: 0 }, { forecast: [0, 0], actual: [5, -5], scale: 2 }];
     assert.deepEqual(Array.from(calibrateBand([0, 0], few, { scale: 0, symmetric: true })!.upper), [5, 5]);
+  });
+
+  it('few windows: widened by t_ν / z, which covers 0.9 where the plain quantile under-covers, and vanishes with many', () => {
+    // Student's t against tables (0.95: 2.353 at ν = 3, 1.812 at 10; 0.995 at ν = 4: 4.604) and the normal (1.645, 1.960).
+    assert.ok(Math.abs(studentQuantile(0.95, 3) - 2.3534) < 1e-3 && Math.abs(studentQuantile(0.95, 10) - 1.8125) < 1e-3);
+    assert.ok(Math.abs(studentQuantile(0.995, 4) - 4.6041) < 1e-3 && Math.abs(studentQuantile(0.975, Infinity) - 1.96) < 1e-3);
+    assert.equal(fewWindowsInflation(0.9, 3, 0), 1);
+    // Windows of 48 points made of `blocks` stretches, each with its own level error ~ N(0, 1) (what a level shift or a
+    // burst does to a forecast) plus a little point noise: residuals inside a stretch are all but one sample.
+    const rng = new Rng(7);
+    const L = 48, blocks = 3;
+    const window = (): CalibrationWindow => {
+      const actual = new Float64Array(L);
+      for (let b = 0; b < blocks; b++) {
+        const a = rng.normal();
+        for (let i = (b * L) / blocks; i < ((b + 1) * L) / blocks; i++) actual[i] = a + 0.1 * rng.normal();
+      }
+      return { forecast: new Float64Array(L), actual };
+    };
+    const coverage = (W: number, trials: number): { plain: number; corrected: number; inflation: number } => {
+      let plain = 0, corrected = 0, inflation = 0;
+      for (let t = 0; t < trials; t++) {
+        const past = Array.from({ length: W }, window), next = window();
+        const p = calibrateBand(next.forecast, past, { symmetric: true, bucketEdges: [] })!;
+        const c = calibrateBand(next.forecast, past, { symmetric: true, bucketEdges: [], windowBlocks: blocks })!;
+        inflation += c.calibration.buckets[0].inflation! / trials;
+        assert.equal(c.calibration.buckets[0].windows, W);
+        for (let i = 0; i < L; i++) {
+          plain += next.actual[i] >= p.lower[i] && next.actual[i] <= p.upper[i] ? 1 / (L * trials) : 0;
+          corrected += next.actual[i] >= c.lower[i] && next.actual[i] <= c.upper[i] ? 1 / (L * trials) : 0;
+        }
+      }
+      return { plain, corrected, inflation };
+    };
+    // Two windows (6 effective samples): the plain quantile covers ~0.86, the corrected one 0.9.
+    const few = coverage(2, 1500);
+    if (process.env.MORA_TEST_VERBOSE) console.log(few);
+    assert.ok(few.plain < 0.875, `plain ${few.plain.toFixed(3)}`);
+    assert.ok(few.corrected >= 0.885 && few.corrected <= 0.93, `corrected ${few.corrected.toFixed(3)}`);
+    // Sixty windows: the factor is under 1.01 and the coverage the same within half a point.
+    const many = coverage(60, 100);
+    assert.ok(many.inflation < 1.01, `inflation ${many.inflation.toFixed(4)}`);
+    assert.ok(Math.abs(many.corrected - many.plain) < 0.005 && many.corrected >= 0.88, JSON.stringify(many));
   });
 
   it('degenerate input: a flat series gives a zero-width band, NaNs are skipped, no residual gives no band', () => {

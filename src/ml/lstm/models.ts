@@ -251,6 +251,14 @@ export const CALIBRATION_DAYS = 14;
 export const LOCAL_ERROR_HOURS = 12;
 
 /**
+ * Effectively independent samples per calibration window for the band's few-windows correction (band-calibration.ts,
+ * windowBlocks): the quantiles × t_ν / z, ν = this × windows — ×1.11 with the 3 windows of a 4-day history, ×1.02
+ * with the 14 of a 15-day one. Chosen at earlier origins of the held-out traces (bench:forecast --shift; BENCHMARKS.md
+ * § Fused band: few calibration windows), not on their test days.
+ */
+export const FUSED_WINDOW_BLOCKS = 3;
+
+/**
  * The fused band around `mean`: |residual| per lead bucket over the windows of calibrationWindows, its short-lead
  * buckets normalised by the error level of the LOCAL_ERROR_HOURS of windows before each origin when the windows are
  * that short (band-calibration.ts). Undefined without a finite residual.
@@ -265,7 +273,7 @@ export function fusedBand(
   let nonNegative = true;
   for (let i = 0; i < v.length; i++) if (!(v[i] >= 0)) { nonNegative = false; break; }
   return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
-    ...DEFAULT_BAND, symmetric: true, floor: nonNegative ? 0 : -Infinity, scale: local?.now,
+    ...DEFAULT_BAND, symmetric: true, floor: nonNegative ? 0 : -Infinity, scale: local?.now, windowBlocks: FUSED_WINDOW_BLOCKS,
   });
 }
 
