@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import type { Forecast } from '../../src/ml/forecast-types';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult } from '../../src/ml/fusion';
-import { calibrationWindows, CALIBRATION_DAYS, fusedBand, fuseWithHoldout, LOCAL_ERROR_HOURS } from '../../src/ml/lstm/models';
+import { fewWindowsInflation } from '../../src/ml/band-calibration';
+import { calibrationWindows, CALIBRATION_DAYS, FUSED_WINDOW_BLOCKS, fusedBand, fuseWithHoldout, LOCAL_ERROR_HOURS } from '../../src/ml/lstm/models';
 import { seasonalMedianAt } from '../../src/ml/seasonal-baseline';
 
 /**
@@ -95,6 +96,24 @@ describe('fused band calibration (generated series with known noise)', () => {
     // Seasonal-naive errs by about σ·√2·0.8: the calm hour's band is a fraction of the day-long windows' pooled one.
     const width = (b: typeof hourly): number => b.upper[0] - b.lower[0];
     assert.ok(width(hourly) < 0.5 * width(daily), `${width(hourly)} vs ${width(daily)}`);
+  });
+
+  it('widens the band of a short history (few calibration windows) by t_ν / z, and a long one\'s barely', () => {
+    const rng = new Rng(5);
+    const band = (days: number): NonNullable<ReturnType<typeof fusedBand>> => {
+      const n = days * P;
+      const v = Float64Array.from({ length: n }, (_, i) => 100 + 30 * Math.sin((2 * Math.PI * i) / P) + 5 * rng.normal());
+      return fusedBand(new Float64Array(P).fill(100), v, seasonalMedianAt(v, n - P, P, P, 1), v.subarray(n - P), P, 1, { baseline: 1 })!;
+    };
+    // 4 days: the holdout day and 2 before it (each after a day of history) — 3 windows.
+    const short = band(4).calibration, long = band(30).calibration;
+    assert.equal(short.windows, 3);
+    for (const b of short.buckets) {
+      assert.equal(b.windows, 3);
+      assert.ok(Math.abs(b.inflation! - fewWindowsInflation(0.9, 3, FUSED_WINDOW_BLOCKS)) < 1e-12 && b.inflation! > 1.1);
+    }
+    assert.equal(long.windows, CALIBRATION_DAYS);
+    for (const b of long.buckets) assert.ok(b.inflation! > 1 && b.inflation! < 1.03, `${b.inflation}`);
   });
 
   it('degenerate histories still give a finite band: flat, and NaN in a holdout forecast', () => {
