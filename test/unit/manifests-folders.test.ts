@@ -71,6 +71,16 @@ describe('mora manifests scan on folders', () => {
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
   });
 
+  it('notes a container found in two files (a base and its overlay\'s patch), which apply on the folder would refuse, without failing', async () => {
+    write('k8s/overlays/prod/web-patch.yaml', DEPLOYMENT('web', '300m'));
+    const r = await mora(['manifests', 'scan', at('k8s'), '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const notes = r.err.split('\n').filter((l) => l.startsWith('mora: note:'));
+    assert.equal(notes.length, 1, r.err);
+    assert.match(notes[0], /Deployment\/web\/web is in 2 files: .*k8s\/base\/web\.yaml, .*k8s\/overlays\/prod\/web-patch\.yaml .*apply on this folder refuses it/);
+    assert.equal((JSON.parse(r.out) as { containers: Row[] }).containers.filter((c) => c.name === 'web').length, 2, 'both rows are still listed');
+  });
+
   it('names files that are not YAML or not UTF-8, still scans the others, and exits 2', async () => {
     write('k8s/base/broken.yaml', readFileSync(join(FIXTURES, 'malformed.yaml')));
     write('k8s/overlays/latin1.yaml', Buffer.concat([Buffer.from(DEPLOYMENT('cafe', '1')), Buffer.from('# caf\xe9\n', 'latin1')]));

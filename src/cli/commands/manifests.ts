@@ -87,6 +87,21 @@ export function scanMany(paths: readonly string[]): ScanManyResult & { files: nu
   return { ...out, files: files.length + unlisted.length };
 }
 
+/**
+ * Containers named the same (namespace, kind, workload, container) in more than one file — a kustomize base and its
+ * overlay's patch, or a copy. `apply` on the folder refuses such a target; saying so at scan time spares a failed apply.
+ */
+export function repeatedTargets(containers: ScanManyResult['containers']): Array<{ target: string; files: string[] }> {
+  const byTarget = new Map<string, string[]>();
+  for (const c of containers) {
+    const target = `${c.namespace ? `${c.namespace}/` : ''}${c.kind}/${c.name}/${c.container}`;
+    const files = byTarget.get(target) ?? [];
+    if (!files.includes(c.file)) files.push(c.file);
+    byTarget.set(target, files);
+  }
+  return [...byTarget].filter(([, files]) => files.length > 1).map(([target, files]) => ({ target, files }));
+}
+
 const isDirectory = (path: string): boolean => {
   try {
     return statSync(path).isDirectory();
@@ -133,6 +148,10 @@ export function register(program: Command): void {
       }
       const { files, ...result } = scanMany(paths);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
+      for (const r of repeatedTargets(result.containers)) {
+        process.stderr.write(`mora: note: ${forTerminal(r.target)} is in ${r.files.length} files: ${r.files.map(forTerminal).join(', ')} `
+          + '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n');
+      }
       process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
       const errors = result.skipped.filter((s) => s.error).length;
       if (errors) {
