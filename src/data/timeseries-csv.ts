@@ -51,6 +51,29 @@ export function epochUnit(n: number): EpochUnit | undefined {
  */
 const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))? ?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/i;
 const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
+/**
+ * A value as spreadsheets and printf write it. Number() alone also reads "0x10" as 16 (and 0b…, 0o…): a cell in another
+ * notation would be a silently wrong number, so only decimal reads.
+ */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+/** A number with a unit after it (`250m`, `512Mi`, `45%`, `1.5 GB`): what kubectl, dashboards and spreadsheets write. */
+const WITH_UNIT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*([a-z%µ]+)$/i;
+
+/** 1980-01-01 in Unix seconds: no monitoring data is older, so an earlier timestamp is probably not Unix time. */
+export const BEFORE_MONITORING = 315_532_800;
+
+/**
+ * A warning when the timestamps read as Unix seconds before 1980: more likely Excel serial days (45231.5) or row
+ * numbers, whose "steps" of a fraction of a second make a day of samples look like seconds of them (undefined: plausible).
+ */
+export function implausibleTimestamps(t: ArrayLike<number>): string | undefined {
+  let min = Infinity;
+  for (let i = 0; i < Math.min(t.length, 1000); i++) min = Math.min(min, t[i]);
+  if (!(min < BEFORE_MONITORING)) return undefined;
+  const first = t[0];
+  return `the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
+    + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps';
+}
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
 export function parseTimestamp(raw: string): number {
@@ -147,9 +170,11 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
 
 export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   // A UTF-8 byte order mark (Excel writes one) is not part of the first header name.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // Lone CRs too: Excel for Mac's "CSV (Macintosh)" ends lines with CR alone, which read as one header line and no rows.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   let i = 0;
-  while (i < lines.length && lines[i].trim() === '') i++;
+  // "#" lines are comments (InfluxDB's annotated CSV starts with #group/#datatype/#default; hand-made exports note their source).
+  while (i < lines.length && (lines[i].trim() === '' || isComment(lines[i]))) i++;
   if (i >= lines.length) throw new InputError(`${name}: the file is empty; expected a header "timestamp,value" and rows`);
   const headerLine = lines[i];
   const header = splitCsvLine(headerLine).map((h) => unquote(h).toLowerCase());
@@ -158,7 +183,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const sep = /;/.test(headerLine) ? 'semicolons' : /\t/.test(headerLine) ? 'tabs' : undefined;
     if (sep) throw new InputError(`${name}: line ${i + 1}: the columns are separated by ${sep}; mora reads comma-separated "timestamp,value" CSV (export with commas, and a dot as the decimal mark)`);
   }
-  if (header.length < 2 || !Number.isNaN(Number(header[0])) || parseableAsRow(header)) {
+  // An empty first name is no number (InfluxDB's header starts with a comma): Number('') is 0.
+  if (header.length < 2 || (header[0] !== '' && !Number.isNaN(Number(header[0]))) || parseableAsRow(header)) {
     throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line`);
   }
   const { tCol, vCol } = chooseColumns(header, `${name}: line ${i + 1}`);
@@ -170,7 +196,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
-    if (line.trim() === '') continue;
+    if (line.trim() === '' || isComment(line)) continue;
     const cells = splitCsvLine(line);
     if (cells.length > header.length && cells.slice(header.length).some((c) => c.trim() !== '')) {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
@@ -179,6 +205,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const rawTs = unquote(cells[tCol] ?? '');
     const ts = parseTimestamp(rawTs);
     if (!Number.isFinite(ts)) {
+      // The header again, inside the file: exports concatenated with `cat` (each with its header, maybe its BOM).
+      if (sameCells(line, headerLine)) continue;
       const numeric = EPOCH_NUMBER.test(rawTs);
       throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 such as 2024-01-31T12:00:00Z, or Unix seconds/ms/µs/ns'})`);
     }
@@ -192,14 +220,28 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     }
     const raw = unquote(cells[vCol] ?? '');
     if (raw === '' || /^(nan|null|na)$/i.test(raw)) { missing++; continue; }
-    const val = Number(raw);
-    if (!Number.isFinite(val)) throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number`);
+    const val = DECIMAL.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(val)) {
+      const suffix = WITH_UNIT.exec(raw)?.[1];
+      const hint = suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)` : '';
+      throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number${hint}`);
+    }
     const before = seen.get(ts);
     if (before !== undefined && before !== val) conflicting++;
     seen.set(ts, val);
     t.push(ts); v.push(val);
   }
   return { series: series(t, v), missing, conflicting };
+}
+
+function isComment(line: string): boolean {
+  return line.trimStart().startsWith('#');
+}
+
+/** Whether two lines hold the same cells, quotes, blanks and a BOM aside. */
+function sameCells(a: string, b: string): boolean {
+  const cells = (l: string) => splitCsvLine(l.replace(/^\uFEFF/, '')).map((c) => unquote(c).toLowerCase()).join('\u0000');
+  return cells(a) === cells(b);
 }
 
 function parseableAsRow(cells: string[]): boolean {

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { clean, type Series } from '../../core/series';
-import { InputError, readTimeseriesCsv } from '../../data/timeseries-csv';
+import { implausibleTimestamps, InputError, readTimeseriesCsv } from '../../data/timeseries-csv';
 
 export interface NamedSeries {
   name: string;
@@ -23,7 +23,7 @@ export interface UnreadableFile {
 /** What loading found wrong without failing: unreadable files of a directory, and notes on the files read. */
 export interface LoadReport {
   unreadable: UnreadableFile[];
-  /** One line each: rows lost to conflicting duplicate timestamps, negative usage. */
+  /** One line each: rows lost to conflicting duplicate timestamps, negative usage, timestamps before 1980. */
   notes: string[];
 }
 
@@ -44,6 +44,9 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       const read = readTimeseriesCsv(f);
       const s = clean(read.series).series;
       out.push({ name: basename(f, extname(f)), series: s, missing: read.missing });
+      // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
+      const implausible = implausibleTimestamps(read.series.t);
+      if (implausible) report?.notes.push(`${f}: ${implausible}`);
       if (read.conflicting) report?.notes.push(`${f}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
       let negative = 0;
       for (const x of s.v) if (x < 0) negative++;

@@ -129,8 +129,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const short = skippedSeries(inputs, result, warmupDays);
   if (result.rows.length === 0) {
     // Say why for the series themselves (no values at all, too short, too sparse), not only the general rule.
+    const tooShort = short.some((s) => s.reason.startsWith('too short'));
     const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
-    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (a scored day needs ≥ 12 samples covering ≥ 1 h)`);
+    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: basename(u.file, extname(u.file)), file: u.file, reason: u.reason }))];

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { readTimeseriesCsv } from '../../data/timeseries-csv';
+import { implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
 
 export interface ForecastCliOptions {
@@ -43,8 +43,6 @@ export const COLUMN_PRODUCERS: Record<string, (run: ModelRun) => Column[]> = {
  */
 export const MAX_HORIZON = 100_000;
 
-/** 1980-01-01 in Unix seconds: no monitoring data is older, so an earlier timestamp is probably not Unix time. */
-const BEFORE_MONITORING = 315_532_800;
 export const MAX_HORIZON_SPANS = 10;
 
 /** Series whose magnitude is beyond these are scaled (by a power of two, exactly) for the models, and back after. */
@@ -97,13 +95,11 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
     throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
   }
-  if (series.t.length > 0 && Math.min(...series.t.subarray(0, 1000)) < BEFORE_MONITORING) {
-    // Read as Unix seconds, such numbers are 1970s dates: more likely Excel serial days (45231.5) or row numbers, whose
-    // "steps" of a fraction of a second or one second make daily and weekly seasonality meaningless.
-    const first = series.t[0];
-    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
-      + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps\n');
-  }
+  if (series.t.length === 0 && missing === 0) throw new UserError(`${opts.input}: no rows after the header "timestamp,value"; a forecast needs at least 2`);
+  // Read as Unix seconds, such numbers are 1970s dates: more likely Excel serial days (45231.5) or row numbers, whose
+  // "steps" of a fraction of a second or one second make daily and weekly seasonality meaningless.
+  const implausible = implausibleTimestamps(series.t);
+  if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.

@@ -1,0 +1,103 @@
+// Shapes of timestamp,value CSV a third party hands over that the reader got wrong or explained badly (found by running
+// `mora forecast` and `mora backtest` on generated files, docs/BENCHMARKS.md § CLI inputs a third party hands over):
+// each either reads as the user meant or fails with a line that says what to change.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, parseTimeseriesCsv } from '../../src/data/timeseries-csv';
+import { mora } from './helpers/run-cli';
+
+const T0 = 1_700_006_400; // a midnight UTC
+
+function rows(n: number, step = 300, value = (i: number) => (1 + 0.5 * Math.sin(i / 45)).toFixed(4)): string[] {
+  return Array.from({ length: n }, (_, i) => `${T0 + i * step},${value(i)}`);
+}
+
+function inputError(pattern: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => e instanceof InputError && pattern.test(e.message);
+}
+
+describe('timestamp,value CSVs a third party hands over', () => {
+  it('reads lone-CR line ends (Excel for Mac\'s "CSV (Macintosh)") as rows, not as one header line with no rows', () => {
+    const r = parseTimeseriesCsv(['timestamp,value', ...rows(5)].join('\r'), 'mac.csv');
+    assert.equal(r.series.t.length, 5);
+    assert.deepEqual(Array.from(r.series.t), rows(5).map((l) => Number(l.split(',')[0])));
+  });
+
+  it('refuses hexadecimal, binary and octal values instead of reading "0x10" as 16', () => {
+    for (const v of ['0x10', '0b11', '0o7']) {
+      assert.throws(() => parseTimeseriesCsv(['timestamp,value', ...rows(3), `${T0 + 900},${v}`].join('\n'), 'h.csv'),
+        inputError(new RegExp(`^h\\.csv: line 5: value "${v}" is not a number`)), v);
+    }
+    // Decimal forms a spreadsheet or printf writes still read.
+    const ok = parseTimeseriesCsv(['timestamp,value', `${T0},+1.5`, `${T0 + 300},.5`, `${T0 + 600},2.`, `${T0 + 900},1e-3`, `${T0 + 1200},-0`].join('\n'));
+    assert.deepEqual(Array.from(ok.series.v), [1.5, 0.5, 2, 0.001, -0]);
+  });
+
+  it('a value with a unit ("250m", "512Mi", "45%") says to write plain numbers in cores or bytes', () => {
+    for (const [v, unit] of [['250m', 'm'], ['512Mi', 'Mi'], ['45.5%', '%'], ['1.5 GB', 'GB']]) {
+      assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},${v}`].join('\n'), 'u.csv'),
+        inputError(new RegExp(`^u\\.csv: line 2: value "${v}" is not a number: it carries a unit \\("${unit}"\\); write plain numbers \\(CPU in cores, memory in bytes\\)$`)), v);
+    }
+  });
+
+  it('skips a header repeated inside the file (exports concatenated with cat), BOM and all', () => {
+    const a = rows(10), b = rows(20).slice(10);
+    for (const repeat of ['timestamp,value', '\uFEFFtimestamp,value', '"timestamp","value"']) {
+      const r = parseTimeseriesCsv(['timestamp,value', ...a, repeat, ...b].join('\n'), 'cat.csv');
+      assert.equal(r.series.t.length, 20, repeat);
+    }
+    // A header-like line under another header is still an error: it is not a repeat, it is a second table.
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', ...a, 'time,cpu', ...b].join('\n'), 'two.csv'),
+      inputError(/^two\.csv: line 12: "time" is not a timestamp/));
+  });
+
+  it('skips "#" comment lines (InfluxDB annotated CSV, commented exports) and reads an empty first header cell', () => {
+    const commented = parseTimeseriesCsv(['# exported by a dashboard', '# host=web-1', 'timestamp,value', ...rows(4), '# end'].join('\n'));
+    assert.equal(commented.series.t.length, 4);
+    const influx = [
+      '#group,false,false,true,true,false,false,true,true',
+      '#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,dateTime:RFC3339,double,string,string',
+      '#default,_result,,,,,,,',
+      ',result,table,_start,_stop,_time,_value,_field,_measurement',
+      ',,0,2023-11-15T00:00:00Z,2023-11-16T00:00:00Z,2023-11-15T00:00:00Z,0.5,usage,cpu',
+      ',,0,2023-11-15T00:00:00Z,2023-11-16T00:00:00Z,2023-11-15T00:05:00Z,0.75,usage,cpu',
+    ].join('\r\n');
+    const r = parseTimeseriesCsv(influx, 'influx.csv');
+    assert.deepEqual(Array.from(r.series.t), [T0, T0 + 300]);
+    assert.deepEqual(Array.from(r.series.v), [0.5, 0.75]);
+  });
+
+  it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
+    try {
+      writeFileSync(join(dir, 'h.csv'), 'timestamp,value\n\n');
+      const r = await mora(['forecast', '--input', join(dir, 'h.csv'), '--horizon', '2']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /h\.csv: no rows after the header "timestamp,value"; a forecast needs at least 2$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mora backtest on Excel serial dates warns as forecast does, and a short history names --warmup-days', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
+    try {
+      // 9 days at 5 min as Excel serial days (45245.0, 45245.003…): read as Unix seconds, the series spans 0.03 days.
+      writeFileSync(join(dir, 'excel.csv'), ['timestamp,value', ...Array.from({ length: 9 * 288 }, (_, i) => `${(45245 + i / 288).toFixed(6)},1`)].join('\n'));
+      const r = await mora(['backtest', '--input', join(dir, 'excel.csv'), '--kind', 'cpu', '-q']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /^mora: warning: .*excel\.csv: the first timestamp, 45245, reads as Unix seconds 1970-01-01T12:34:05\.000Z; if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps$/m);
+
+      writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(3 * 288)].join('\n'));
+      const s = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '-q']);
+      assert.equal(s.code, 2);
+      assert.match(s.err, /each series needs more than 7 days of samples \(--warmup-days sets how many;/);
+      const w = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '--warmup-days', '1', '-q']);
+      assert.equal(w.code, 0, w.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
