@@ -268,6 +268,7 @@ export function readTimeseriesCsv(path: string): ReadSeries {
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new InputError(`${path}: is a directory; give a timestamp,value CSV file (mora backtest also takes a directory of them)`);
     throw new InputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`);
   }
   return parseTimeseriesCsv(text, path);

@@ -81,6 +81,17 @@ describe('timestamp,value CSVs a third party hands over', () => {
     }
   });
 
+  it('mora forecast given a directory says so, not "cannot read (EISDIR)"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
+    try {
+      const r = await mora(['forecast', '--input', dir, '--horizon', '2']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /: is a directory; give a timestamp,value CSV file \(mora backtest also takes a directory of them\)$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('mora backtest on Excel serial dates warns as forecast does, and a short history names --warmup-days', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
     try {
