@@ -140,7 +140,7 @@ const VALUE_NAMES = ['value', 'y'];
  * contain them; a two-column file needs no names. When several columns could be the value (`mem_value,cpu_value`), or a
  * wider file names none, it is an error that lists the columns: picking one would forecast the wrong metric silently.
  */
-function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number } {
+function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number; clockCol?: number } {
   const named = header.map((h, j) => ({ h, j })).filter((c) => c.h !== '');
   const list = named.map((c) => c.h || '(empty)').join(', ');
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
@@ -150,7 +150,13 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     // values as timestamps), else the first.
     tCol = named.find((c) => !VALUE_NAMES.includes(c.h) && !c.h.includes('value'))?.j ?? named[0]?.j ?? 0;
   }
-  const rest = named.filter((c) => c.j !== tCol);
+  // A date and a clock time in two columns (spreadsheets, Windows performance logs) are one timestamp: read alone, the date
+  // gave every row of a day the same timestamp, and all but each day's last row were dropped behind a duplicates warning.
+  const dateCol = named.find((c) => c.h === 'date')?.j;
+  const clockCol = named.find((c) => c.h === 'time')?.j;
+  const split = dateCol !== undefined && clockCol !== undefined && (tCol === dateCol || tCol === clockCol);
+  if (split) tCol = dateCol;
+  const rest = named.filter((c) => c.j !== tCol && !(split && c.j === clockCol));
   for (const n of [...VALUE_NAMES, header[tCol]]) {
     // Two columns of one name (a join of two exports): either could be meant.
     if (named.filter((c) => c.h === n).length > 1) throw new InputError(`${where}: the header names two columns "${n}"; keep one, or rename the other`);
@@ -165,7 +171,7 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     else if (rest.length === 1) vCol = rest[0].j;
     else throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list}); name the one to use "value"`);
   }
-  return { tCol, vCol };
+  return split ? { tCol, vCol, clockCol } : { tCol, vCol };
 }
 
 export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
@@ -187,7 +193,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   if (header.length < 2 || (header[0] !== '' && !Number.isNaN(Number(header[0]))) || parseableAsRow(header)) {
     throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line`);
   }
-  const { tCol, vCol } = chooseColumns(header, `${name}: line ${i + 1}`);
+  const { tCol, vCol, clockCol } = chooseColumns(header, `${name}: line ${i + 1}`);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
@@ -202,7 +208,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
       throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns (a decimal comma, or a comma inside an unquoted cell?)`);
     }
-    const rawTs = unquote(cells[tCol] ?? '');
+    const rawTs = clockCol === undefined ? unquote(cells[tCol] ?? '') : `${unquote(cells[tCol] ?? '')} ${unquote(cells[clockCol] ?? '')}`.trim();
     const ts = parseTimestamp(rawTs);
     if (!Number.isFinite(ts)) {
       // The header again, inside the file: exports concatenated with `cat` (each with its header, maybe its BOM).

@@ -69,6 +69,18 @@ describe('timestamp,value CSVs a third party hands over', () => {
     assert.deepEqual(Array.from(r.series.v), [0.5, 0.75]);
   });
 
+  it('reads a date and a clock time in two columns as one timestamp, not every row of a day at midnight', () => {
+    const iso = (i: number) => new Date((T0 + i * 300) * 1000).toISOString();
+    for (const header of ['date,time,value', 'time,date,cpu', '"Date","Time","Value"']) {
+      const cols = header.toLowerCase().replace(/"/g, '').split(',');
+      const lines = Array.from({ length: 6 }, (_, i) => cols.map((c) => (c === 'date' ? iso(i).slice(0, 10) : c === 'time' ? iso(i).slice(11, 19) : String(i))).join(','));
+      const r = parseTimeseriesCsv([header, ...lines].join('\n'), 'split.csv');
+      assert.equal(r.conflicting, 0, header);
+      assert.deepEqual(Array.from(r.series.t), Array.from({ length: 6 }, (_, i) => T0 + i * 300), header);
+      assert.deepEqual(Array.from(r.series.v), [0, 1, 2, 3, 4, 5], header);
+    }
+  });
+
   it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
     try {
