@@ -198,7 +198,12 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   const v: number[] = [];
   let missing = 0;
   let conflicting = 0;
+  /** Timestamp → index of its last row in t/v. */
   const seen = new Map<number, number>();
+  // Columns other than the timestamp and the value (pod, instance, …): rows that share a timestamp but differ there
+  // are several series in one file (a long-format export), not a repeat; the last row of each would mix them.
+  const labelCols = header.map((_, j) => j).filter((j) => header[j] !== '' && j !== tCol && j !== vCol && j !== clockCol);
+  const labels: string[] = [];
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
@@ -232,12 +237,26 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       const hint = suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)` : '';
       throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number${hint}`);
     }
+    const label = labelCols.length ? labelCols.map((j) => unquote(cells[j] ?? '')).join('\u0000') : '';
     const before = seen.get(ts);
-    if (before !== undefined && before !== val) conflicting++;
-    seen.set(ts, val);
+    if (before !== undefined && v[before] !== val) {
+      conflicting++;
+      if (labelCols.length && labels[before] !== label) throw severalSeries(name, i + 1, header, labelCols, labels[before], label);
+    }
+    seen.set(ts, t.length);
     t.push(ts); v.push(val);
+    if (labelCols.length) labels.push(label);
   }
   return { series: series(t, v), missing, conflicting };
+}
+
+function severalSeries(name: string, line: number, header: readonly string[], labelCols: readonly number[], was: string, is: string): InputError {
+  const a = was.split('\u0000'), b = is.split('\u0000');
+  const k = labelCols.findIndex((_, n) => a[n] !== b[n]);
+  const col = header[labelCols[k]];
+  return new InputError(`${name}: line ${line}: the file holds several series: this row repeats an earlier row's timestamp with another `
+    + `value and another ${col} ("${b[k].slice(0, 40)}" after "${a[k].slice(0, 40)}"); mora reads one series per file: split it by ${col} `
+    + '(mora backtest takes a directory of them, series = file name)');
 }
 
 function isComment(line: string): boolean {

@@ -81,6 +81,16 @@ describe('timestamp,value CSVs a third party hands over', () => {
     }
   });
 
+  it('a long-format file (timestamp,pod,value: two pods\' rows interleaved) is an error naming the column, not one pod\'s series behind a warning', () => {
+    const lines = rows(4).flatMap((l) => { const [ts, val] = l.split(','); return [`${ts},web-1,${val}`, `${ts},web-2,${Number(val) * 3}`]; });
+    assert.throws(() => parseTimeseriesCsv(['timestamp,pod,value', ...lines].join('\n'), 'long.csv'),
+      inputError(/^long\.csv: line 3: the file holds several series: this row repeats an earlier row's timestamp with another value and another pod \("web-2" after "web-1"\); mora reads one series per file: split it by pod/));
+    // One pod's rows with a constant label column, and a repeat of the same label (a re-export appended), still read.
+    const one = parseTimeseriesCsv(['timestamp,pod,value', ...rows(4).map((l) => l.replace(',', ',web-1,')), `${T0},web-1,9`].join('\n'));
+    assert.equal(one.conflicting, 1);
+    assert.equal(one.series.t.length, 5);
+  });
+
   it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
     try {
