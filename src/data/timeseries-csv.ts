@@ -234,7 +234,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const val = DECIMAL.test(raw) ? Number(raw) : NaN;
     if (!Number.isFinite(val)) {
       const suffix = WITH_UNIT.exec(raw)?.[1];
-      const hint = suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)` : '';
+      const hint = suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
+        : /^[-+]?\d*,\d+$/.test(raw) ? ': a decimal comma? write a dot as the decimal mark' : '';
       throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number${hint}`);
     }
     const label = labelCols.length ? labelCols.map((j) => unquote(cells[j] ?? '')).join('\u0000') : '';

@@ -42,6 +42,11 @@ describe('timestamp,value CSVs a third party hands over', () => {
     }
   });
 
+  it('a quoted decimal comma ("0,5") says to write a dot', () => {
+    assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},"0,5"`].join('\n'), 'dc.csv'),
+      inputError(/^dc\.csv: line 2: value "0,5" is not a number: a decimal comma\? write a dot as the decimal mark$/));
+  });
+
   it('skips a header repeated inside the file (exports concatenated with cat), BOM and all', () => {
     const a = rows(10), b = rows(20).slice(10);
     for (const repeat of ['timestamp,value', '\uFEFFtimestamp,value', '"timestamp","value"']) {
