@@ -92,6 +92,31 @@ describe('LSTM kernel paths', () => {
     assert.notEqual(again, lw, 'another seed, other masks');
   });
 
+  it('a batch larger than partRows runs in parts with the one-pass loss, gradients and Adam step (dropout on, both paths)', () => {
+    const c: LstmNetConfig = { inputSize: 3, steps: 6, units1: 8, units2: 4, dense: 4, outputs: 2, dropout: 0.3 };
+    const B = 50, rng = new Rng(31);
+    const x = new Float32Array(B * c.steps * c.inputSize).map(() => rng.normal());
+    const y = new Float32Array(B * c.outputs).map(() => rng.normal());
+    const order = new Int32Array(B).map((_, i) => (i * 17) % B); // parts gather through the shuffle
+    for (const kind of ['js', 'wasm-simd'] as const) {
+      const whole = new LstmNet(c, 8, kind), parts = new LstmNet(c, 8, kind);
+      whole.partRows = B;
+      parts.partRows = 16; // 16, 16, 16 and a 2-row tail
+      for (let step = 0; step < 3; step++) {
+        const lw = whole.gradients(x, y, 0, B, new Rng(40 + step), order), lp = parts.gradients(x, y, 0, B, new Rng(40 + step), order);
+        assert.ok(Math.abs(lw - lp) <= 1e-6 * lw, `${kind}, step ${step}: loss ${lw} vs ${lp}`);
+        const gw = whole.getGradients(), gp = parts.getGradients();
+        gw.forEach((g, i) => {
+          const scale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-12);
+          g.forEach((v, k) => assert.ok(Math.abs(v - gp[i][k]) <= 1e-5 * scale, `${kind}, step ${step}, param ${i}[${k}]: ${v} vs ${gp[i][k]}`));
+        });
+        whole.adam(0.01); parts.adam(0.01);
+      }
+      const one = whole.predict(x, B, B), chunked = whole.predict(x, B, 12); // chunks of 12 and a tail of 2
+      one.forEach((v, i) => assert.ok(Math.abs(v - chunked[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${kind}, output ${i}: ${v} vs ${chunked[i]}`));
+    }
+  });
+
   it('dropout keeps 1 − p of the units on both paths, scaled by 1/(1 − p)', () => {
     const c: LstmNetConfig = { inputSize: 2, steps: 50, units1: 32, units2: 4, dense: 4, outputs: 1, dropout: 0.2 };
     const B = 64, x = new Float32Array(B * c.steps * c.inputSize).fill(1), y = new Float32Array(B);

@@ -9,6 +9,8 @@
  * Speed comes from layout: batches are time-major ([T][B][features]) and run step by step so each step's block stays in
  * cache — per step one product for the input projection, one for the recurrence (the four gates fused into a single
  * [H × 4H] matrix) and one gate kernel; backward, each step's gate gradients feed dh, dWh, dWx, db and dx at once.
+ * A batch larger than `partRows` windows runs its forward and backward passes in parts of about that many windows, the
+ * parts' gradients summed into one optimizer step (see `gradients`).
  * Where the arena lives in WASM memory the products, gate kernels and dropout run in WASM SIMD (gemm.wat).
  */
 import { Rng } from '../../core/random';
@@ -49,8 +51,20 @@ interface Buffers {
   x: number; z1: number; h1: number; c1: number; tc1: number; m1: number; x2: number;
   z2: number; h2: number; c2: number; tc2: number; m2: number; y2: number; a1: number; out: number;
   dOut: number; dA1: number; dY2: number; dX2: number; dZ1: number; dZ2: number; dh: number; dc: number;
-  wT: number; wT2: number; tT: number;
+  wT: number; tT: number;
+  /** Each LSTM layer's transposed weights for its backward pass (Whᵀ, and Wxᵀ of layer 2 for dx), made once per batch. */
+  wTh1: number; wTh2: number; wTx2: number;
 }
+
+/**
+ * Windows per forward/backward pass (LstmNet.partRows). A pass keeps ~100 KB of activations per window (T steps of
+ * gates, cells, hidden states, masks) until its backward pass reads them back, so one pass over 256 windows (25 MB)
+ * leaves the caches and the backward gate kernels wait on memory; the products cost the same per window at any size.
+ * In parts, the large batch keeps what is paid per batch, not per window — one Adam step, one transpose of each
+ * weight — on a working set like a small batch's. Batch 256 in parts of 32 / 48 / 64 / 96 / 128 / one pass: CPU
+ * 182 / 184 / 177–182 / 182 / 185 / 184–186 ms per epoch, batch 32 186–189 (docs/BENCHMARKS.md, issue 13).
+ */
+export const PART_ROWS = 64;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -67,6 +81,8 @@ export class LstmNet {
   private used = 0;
   private bufs: Buffers | undefined;
   private adamStep = 0;
+  /** Windows per forward/backward pass; a larger batch runs in parts (`gradients`). Tests set it to compare splits. */
+  partRows = PART_ROWS;
 
   private readonly arena: Arena;
 
@@ -183,7 +199,8 @@ export class LstmNet {
       m2: a(B * H2), y2: a(B * H2), a1: a(B * Dn), out: a(B * O),
       dOut: a(B * O), dA1: a(B * Dn), dY2: a(B * H2), dX2: a(T * B * H1), dZ1: a(B * 4 * H1), dZ2: a(B * 4 * H2),
       dh: a(B * Hm), dc: a(B * Hm),
-      wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), wT2: a(4 * Hm * Math.max(Hm, D)), tT: a(B * Math.max(Hm, D)),
+      wT: a(4 * Hm * Math.max(Hm, D, Dn, O)), tT: a(B * Math.max(Hm, D)),
+      wTh1: a(4 * H1 * H1), wTh2: a(4 * H2 * H2), wTx2: a(4 * H2 * H1),
     };
     this.F = this.arena.ensure(off);
     this.used = off;
@@ -230,8 +247,12 @@ export class LstmNet {
     return bf.out;
   }
 
-  /** Predictions for N windows (no dropout), sample-major [N][O]. */
-  predict(x: Float32Array, N: number, batchSize = 256): Float32Array {
+  /**
+   * Predictions for N windows (no dropout), sample-major [N][O], in chunks of `batchSize` windows: by default `partRows`,
+   * so validation does not grow the arena past the training passes' size (each row is computed on its own, so the chunk
+   * size does not change the outputs beyond f32 rounding in the TypeScript products).
+   */
+  predict(x: Float32Array, N: number, batchSize = this.partRows): Float32Array {
     const { outputs: O, steps: T, inputSize: D } = this.config;
     if (x.length < N * T * D) throw new Error(`predict: expected ${N}×${T}×${D} inputs, got ${x.length} values`);
     const out = new Float32Array(N * O);
@@ -249,8 +270,32 @@ export class LstmNet {
    * Loss and gradients for windows [row, row+B) of (x, y); gradients land in the gradient block (see `getGradients`).
    * Returns the batch's loss (mean squared or mean absolute error, per `config.loss`); with `shard`, this part's share of
    * the whole batch's loss (the parts' shares sum to it).
+   *
+   * More than `partRows` windows run as equal parts (a multiple of 4 rows each, the last one shorter) through the same
+   * BatchShard mechanism as training threads: each part's loss and gradients are scaled by the whole batch and its dropout
+   * masks are the whole batch's (the batch's two draws replayed), and each part adds its gradients to the ones before.
+   * So the result equals one pass over the batch up to float summation order (weight gradients sum part by part).
    */
   gradients(x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: DropoutDraws | undefined, order?: Int32Array, shard?: BatchShard): number {
+    const parts = Math.ceil(B / Math.max(4, this.partRows));
+    if (parts <= 1) return this.passGradients(x, y, row, B, dropoutRng, order, shard, false);
+    // The first part is the largest, so the buffers (and the transposed weights it leaves there) stay put for the rest.
+    const size = Math.ceil(B / parts / 4) * 4;
+    const draws = dropoutRng && this.config.dropout > 0 ? [dropoutRng.next(), dropoutRng.next()] : undefined;
+    const offset = shard?.offset ?? 0, total = shard?.total ?? B;
+    let loss = 0;
+    for (let o = 0; o < B; o += size) {
+      const part = { offset: offset + o, total };
+      loss += this.passGradients(x, y, row + o, Math.min(size, B - o), draws ? replayDraws(draws) : undefined, order, part, o > 0);
+    }
+    return loss;
+  }
+
+  /** One forward and backward pass over B windows; `more`: add to the gradient block (a later part of the batch) instead of replacing it. */
+  private passGradients(
+    x: Float32Array, y: Float32Array, row: number, B: number, dropoutRng: DropoutDraws | undefined,
+    order: Int32Array | undefined, shard: BatchShard | undefined, more: boolean,
+  ): number {
     const { inputSize: D, steps: T, units1: H1, units2: H2, dense: Dn, outputs: O, dropout } = this.config;
     const outOff = this.forward(x, row, B, dropoutRng, order, shard);
     const F = this.F;
@@ -268,15 +313,15 @@ export class LstmNet {
     }
     const p = (name: string): number => this.P + this.slot(name).off;
     const g = (name: string): number => this.G + this.slot(name).off;
-    denseBackward(F, B, Dn, O, bf.a1, p('dense2/kernel'), bf.dOut, g('dense2/kernel'), g('dense2/bias'), bf.dA1, bf.wT, bf.tT, false, 0);
-    denseBackward(F, B, H2, Dn, bf.y2, p('dense1/kernel'), bf.dA1, g('dense1/kernel'), g('dense1/bias'), bf.dY2, bf.wT, bf.tT, true, bf.a1);
+    denseBackward(F, B, Dn, O, bf.a1, p('dense2/kernel'), bf.dOut, g('dense2/kernel'), g('dense2/bias'), bf.dA1, bf.wT, bf.tT, false, 0, more);
+    denseBackward(F, B, H2, Dn, bf.y2, p('dense1/kernel'), bf.dA1, g('dense1/kernel'), g('dense1/bias'), bf.dY2, bf.wT, bf.tT, true, bf.a1, more);
     // Through dropout 2 into the last hidden state of layer 2.
     if (dropout > 0 && dropoutRng) for (let i = 0; i < B * H2; i++) F[bf.dY2 + i] *= F[bf.m2 + i];
     lstmBackward(F, B, T, H1, H2, bf.x2, p('lstm2/kernel'), p('lstm2/recurrent_kernel'), bf.z2, bf.h2, bf.c2, bf.tc2,
-      -1, -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2);
+      -1, -1, bf.dY2, bf.dZ2, bf.dh, bf.dc, bf.wTh2, bf.wTx2, bf.tT, g('lstm2/kernel'), g('lstm2/recurrent_kernel'), g('lstm2/bias'), bf.dX2, more);
     // Through dropout 1: lstmBackward masks each step's share of dX2 as it reads it (no separate pass over [T][B][H1]).
     lstmBackward(F, B, T, D, H1, bf.x, p('lstm1/kernel'), p('lstm1/recurrent_kernel'), bf.z1, bf.h1, bf.c1, bf.tc1,
-      bf.dX2, dropout > 0 && dropoutRng ? bf.m1 : -1, -1, bf.dZ1, bf.dh, bf.dc, bf.wT, bf.wT2, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1);
+      bf.dX2, dropout > 0 && dropoutRng ? bf.m1 : -1, -1, bf.dZ1, bf.dh, bf.dc, bf.wTh1, -1, bf.tT, g('lstm1/kernel'), g('lstm1/recurrent_kernel'), g('lstm1/bias'), -1, more);
     return loss / n;
   }
 
@@ -344,7 +389,8 @@ function lstmForward(
 /**
  * Backward through time. Upstream gradient is either the whole sequence `dhSeq` [T][B][H] or only the last step `dhLast` [B][H]
  * (pass -1 for the unused one); `dhMask` [T][B][H] (or -1) is the dropout mask dhSeq went through, applied here as it is read.
- * Writes dWx, dWh, db and, when `dx` >= 0, the input gradient dx [T][B][D].
+ * Writes dWx, dWh, db (adds to them with `more`: a later part of the batch) and, when `dx` >= 0, the input gradient dx [T][B][D].
+ * `wT`/`wT2` receive Whᵀ/Wxᵀ (wT2 only with dx), made by the batch's first part and read as they are by the later ones.
  * Each step's gate gradients dZ_t [B][4H] are used at once, while in cache: dh_{t-1} = dZ_t·Whᵀ, dWh += h_{t-1}ᵀ·dZ_t,
  * dWx += x_tᵀ·dZ_t, db += Σ dZ_t (inside the WASM gate kernel), dx_t = dZ_t·Wxᵀ; so `dZ` holds one step.
  */
@@ -352,18 +398,20 @@ function lstmBackward(
   F: Float32Array, B: number, T: number, D: number, H: number,
   x: number, Wx: number, Wh: number, z: number, h: number, c: number, tc: number,
   dhSeq: number, dhMask: number, dhLast: number, dZ: number, dh: number, dc: number, wT: number, wT2: number, tT: number,
-  dWx: number, dWh: number, db: number, dx: number,
+  dWx: number, dWh: number, db: number, dx: number, more: boolean,
 ): void {
   const G4 = 4 * H;
   const BH = B * H;
   const wk = H % 4 === 0 ? wasmKernelsFor(F) : undefined;
   F.fill(0, dh, dh + BH);
   F.fill(0, dc, dc + BH);
-  F.fill(0, dWx, dWx + D * G4);
-  F.fill(0, dWh, dWh + H * G4);
-  F.fill(0, db, db + G4);
-  transpose(H, G4, F, Wh, F, wT); // WhT [4H × H]
-  if (dx >= 0) transpose(D, G4, F, Wx, F, wT2); // WxT [4H × D]
+  if (!more) {
+    F.fill(0, dWx, dWx + D * G4);
+    F.fill(0, dWh, dWh + H * G4);
+    F.fill(0, db, db + G4);
+    transpose(H, G4, F, Wh, F, wT); // WhT [4H × H]
+    if (dx >= 0) transpose(D, G4, F, Wx, F, wT2); // WxT [4H × D]
+  }
   for (let t = T - 1; t >= 0; t--) {
     const zt = z + t * B * G4;
     const cp = c + t * BH, tct = tc + t * BH;
@@ -410,18 +458,27 @@ function denseForward(F: Float32Array, B: number, In: number, Out: number, x: nu
   }
 }
 
-/** dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ. With `reluOut`, dy is first masked by the layer's relu output at that offset. */
+/**
+ * dW = xᵀ·dy, db = Σ dy, dx = dy·Wᵀ (dW and db added to with `more`). With `reluOut`, dy is first masked by the layer's
+ * relu output at that offset.
+ */
 function denseBackward(
   F: Float32Array, B: number, In: number, Out: number, x: number, W: number, dy: number,
-  dW: number, db: number, dx: number, wT: number, tT: number, relu: boolean, reluOut: number,
+  dW: number, db: number, dx: number, wT: number, tT: number, relu: boolean, reluOut: number, more: boolean,
 ): void {
   if (relu) for (let i = 0; i < B * Out; i++) if (F[reluOut + i] <= 0) F[dy + i] = 0;
   transpose(B, In, F, x, F, tT);
-  gemm(In, Out, B, F, tT, F, dy, F, dW, false);
-  F.fill(0, db, db + Out);
+  gemm(In, Out, B, F, tT, F, dy, F, dW, more);
+  if (!more) F.fill(0, db, db + Out);
   for (let b = 0; b < B; b++) for (let j = 0; j < Out; j++) F[db + j] += F[dy + b * Out + j];
   transpose(In, Out, F, W, F, wT);
   gemm(B, In, Out, F, dy, F, wT, F, dx, false);
+}
+
+/** The batch's dropout draws, given again to each of its parts (net.ts draws one per dropout layer, layer 1 first). */
+function replayDraws(draws: number[]): DropoutDraws {
+  let i = 0;
+  return { next: () => draws[i++] };
 }
 
 /** One draw per dropout layer and batch seeds its masks; none at inference or without dropout. */
