@@ -63,13 +63,20 @@ const WITH_UNIT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*([a-z%µ]+)$/i;
 export const BEFORE_MONITORING = 315_532_800;
 
 /**
- * A warning when the timestamps read as Unix seconds before 1980: more likely Excel serial days (45231.5) or row
- * numbers, whose "steps" of a fraction of a second make a day of samples look like seconds of them (undefined: plausible).
+ * A warning when timestamps read as Unix seconds before 1980: all of them are more likely Excel serial days (45231.5) or
+ * row numbers, whose "steps" of a fraction of a second make a day of samples look like seconds of them; a few among
+ * plausible ones are stray rows (`0,0`) that stretch the history back decades (undefined: all plausible).
  */
 export function implausibleTimestamps(t: ArrayLike<number>): string | undefined {
-  let min = Infinity;
-  for (let i = 0; i < Math.min(t.length, 1000); i++) min = Math.min(min, t[i]);
-  if (!(min < BEFORE_MONITORING)) return undefined;
+  let early = 0, earliest = Infinity;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] < BEFORE_MONITORING) { early++; earliest = Math.min(earliest, t[i]); }
+  }
+  if (early === 0) return undefined;
+  if (early * 2 <= t.length) {
+    return `${early} of ${t.length} timestamps read as Unix seconds before 1980 (the earliest, ${earliest}, is ${new Date(earliest * 1000).toISOString()}): `
+      + 'stray rows? they stretch the history back to then (and a backtest\'s warm-up with it); remove them';
+  }
   const first = t[0];
   return `the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
     + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps';
