@@ -2,7 +2,7 @@
 // `mora forecast` and `mora backtest` on generated files, docs/BENCHMARKS.md § CLI inputs a third party hands over):
 // each either reads as the user meant or fails with a line that says what to change.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, parseTimeseriesCsv } from '../../src/data/timeseries-csv';
@@ -114,6 +114,22 @@ describe('timestamp,value CSVs a third party hands over', () => {
       const r = await mora(['forecast', '--input', dir, '--horizon', '2']);
       assert.equal(r.code, 2);
       assert.match(r.err, /: is a directory; give a timestamp,value CSV file \(mora backtest also takes a directory of them\)$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mora backtest on a folder with a.csv and a.CSV skips the second, named, instead of two series "a" in recs.csv', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
+    try {
+      writeFileSync(join(dir, 'a.csv'), ['timestamp,value', ...rows(9 * 288)].join('\n'));
+      writeFileSync(join(dir, 'a.CSV'), ['timestamp,value', ...rows(9 * 288, 300, () => '2')].join('\n'));
+      const out = join(dir, 'recs.out');
+      const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '--out', out, '-q']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^mora: skipped file .*a\.(csv|CSV): gives the same series name "a" as a\.(csv|CSV); rename one$/m);
+      const keys = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(','));
+      assert.equal(new Set(keys).size, keys.length, 'series,day_start,strategy is a key');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

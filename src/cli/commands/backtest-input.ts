@@ -39,11 +39,17 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const skip = st.isDirectory() ? report?.unreadable : undefined;
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
+  /** Series name → the file that gave it: `a.csv` and `a.CSV` would both be series "a", their rows indistinguishable. */
+  const named = new Map<string, string>();
   for (const f of chosen) {
     try {
+      const name = basename(f, extname(f));
+      const other = named.get(name);
+      if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
+      named.set(name, f);
       const read = readTimeseriesCsv(f);
       const s = clean(read.series).series;
-      out.push({ name: basename(f, extname(f)), series: s, missing: read.missing });
+      out.push({ name, series: s, missing: read.missing });
       // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
       const implausible = implausibleTimestamps(read.series.t);
       if (implausible) report?.notes.push(`${f}: ${implausible}`);
