@@ -56,6 +56,8 @@ const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
  * notation would be a silently wrong number, so only decimal reads.
  */
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+/** What exports write for no value: NaN (C's printf also -nan), null (JSON), NA (R), N/A, None (Python), #N/A (Excel). */
+const MISSING = /^([-+]?nan|null|na|n\/a|none|#n\/a)$/i;
 /** A number with a unit after it (`250m`, `512Mi`, `45%`, `1.5 GB`): what kubectl, dashboards and spreadsheets write. */
 const WITH_UNIT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*([a-z%µ]+)$/i;
 
@@ -237,7 +239,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       }
     }
     const raw = unquote(cells[vCol] ?? '');
-    if (raw === '' || /^(nan|null|na)$/i.test(raw)) { missing++; continue; }
+    if (raw === '' || MISSING.test(raw)) { missing++; continue; }
     const val = DECIMAL.test(raw) ? Number(raw) : NaN;
     if (!Number.isFinite(val)) {
       const suffix = WITH_UNIT.exec(raw)?.[1];

@@ -35,6 +35,13 @@ describe('timestamp,value CSVs a third party hands over', () => {
     assert.deepEqual(Array.from(ok.series.v), [1.5, 0.5, 2, 0.001, -0]);
   });
 
+  it('counts the no-value words of other exports (None, N/A, #N/A, -nan) as missing, as NaN, null and NA were', () => {
+    const cells = ['None', 'N/A', '#N/A', '-nan', 'NaN', 'null', 'NA', ''];
+    const r = parseTimeseriesCsv(['timestamp,value', ...cells.map((c, i) => `${T0 + i * 300},${c}`), `${T0 + 9 * 300},1`].join('\n'));
+    assert.equal(r.missing, cells.length);
+    assert.equal(r.series.t.length, 1);
+  });
+
   it('a value with a unit ("250m", "512Mi", "45%") says to write plain numbers in cores or bytes', () => {
     for (const [v, unit] of [['250m', 'm'], ['512Mi', 'Mi'], ['45.5%', '%'], ['1.5 GB', 'GB']]) {
       assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},${v}`].join('\n'), 'u.csv'),
