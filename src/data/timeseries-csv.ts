@@ -222,7 +222,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
       throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns (a decimal comma, or a comma inside an unquoted cell?)`);
     }
-    const rawTs = clockCol === undefined ? unquote(cells[tCol] ?? '') : `${unquote(cells[tCol] ?? '')} ${unquote(cells[clockCol] ?? '')}`.trim();
+    const rawTs = clockCol === undefined ? unquote(cells[tCol] ?? '') : dateAndClock(unquote(cells[tCol] ?? ''), unquote(cells[clockCol] ?? ''));
     const ts = parseTimestamp(rawTs);
     if (!Number.isFinite(ts)) {
       // The header again, inside the file: exports concatenated with `cat` (each with its header, maybe its BOM).
@@ -258,6 +258,14 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     if (labelCols.length) labels.push(label);
   }
   return { series: series(t, v), missing, conflicting };
+}
+
+/** A clock time alone, as a `time` column beside a `date` column holds it (`0:05:00` as Excel writes it, `00:05`, `00:05:00Z`). */
+const CLOCK = /^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s?(Z|[+-]\d{2}(:?\d{2})?|UTC|GMT)?$/i;
+
+/** The timestamp of a row with `date` and `time` columns: both together when `time` is a clock time, else `time` alone (a full timestamp). */
+function dateAndClock(date: string, time: string): string {
+  return CLOCK.test(time) ? `${date} ${time.replace(/^(\d):/, '0$1:')}` : time;
 }
 
 function severalSeries(name: string, line: number, header: readonly string[], labelCols: readonly number[], was: string, is: string): InputError {

@@ -91,6 +91,14 @@ describe('timestamp,value CSVs a third party hands over', () => {
       assert.deepEqual(Array.from(r.series.t), Array.from({ length: 6 }, (_, i) => T0 + i * 300), header);
       assert.deepEqual(Array.from(r.series.v), [0, 1, 2, 3, 4, 5], header);
     }
+    // Excel's "0:05:00" (one-digit hour); and a `time` column holding the full timestamp beside a `date` column reads alone.
+    const excel = parseTimeseriesCsv(['date,time,value', '2023-11-15,0:00:00,1', '2023-11-15,0:05:00,2'].join('\n'));
+    assert.deepEqual(Array.from(excel.series.t), [T0, T0 + 300]);
+    for (const header of ['date,time,value', 'time,date,value']) {
+      const full = parseTimeseriesCsv([header, ...[0, 1].map((i) => (header.startsWith('date')
+        ? `2023-11-15,2023-11-15T00:0${5 * i}:00Z,${i}` : `2023-11-15T00:0${5 * i}:00Z,2023-11-15,${i}`))].join('\n'));
+      assert.deepEqual(Array.from(full.series.t), [T0, T0 + 300], header);
+    }
   });
 
   it('a long-format file (timestamp,pod,value: two pods\' rows interleaved) is an error naming the column, not one pod\'s series behind a warning', () => {
