@@ -7,7 +7,8 @@
  * `--stock-epochs 0` skips the (slow) stock model for quick iteration; the default runs it, so ratios come from one process.
  * `--threads`: MOrA wasm-simd also with each batch split over that many threads (shards.ts; the js kernels run on one).
  * `--rounds`: every MOrA variant is trained this many times in turn (fresh from the same weights), so a burst of load
- * from elsewhere hits all variants alike; seconds are the median over rounds of epochs 2..N. The threaded numbers need a
+ * from elsewhere hits all variants alike; seconds are the median over rounds of epochs 2..N (wall clock; also the process's
+ * CPU time, which a machine shared with other work inflates far less — all threads counted). The threaded numbers need a
  * free core: on a saturated Linux machine (one CPU share per session, sched_autogroup) the second thread gets no CPU —
  * docs/BENCHMARKS.md § LSTM training speed says how the recorded ones were taken.
  *
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`${new Date().toISOString()}  load average at start ${load()}  (${rounds} rounds of ${epochs} epochs per MOrA variant)\n`);
   const med = (a: number[]): number => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
-  interface Variant { batch: number; kernels: 'wasm-simd' | 'js'; threads: number; init: Float32Array[]; times: number[]; loss: number[]; stock?: number; kind?: string }
+  interface Variant { batch: number; kernels: 'wasm-simd' | 'js'; threads: number; init: Float32Array[]; times: number[]; cpu: number[]; loss: number[]; stock?: number; kind?: string }
   const variants: Variant[] = [];
   for (const batch of batches) {
     const stock = buildStockModel(tf, c, 7);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     stock.dispose();
     for (const kernels of kernelKinds) {
       for (const threads of kernels === 'js' ? [1] : threadCounts) {
-        variants.push({ batch, kernels, threads, init, times: [], loss: [], stock: stockEpochs > 0 ? med(stockTimes) : undefined });
+        variants.push({ batch, kernels, threads, init, times: [], cpu: [], loss: [], stock: stockEpochs > 0 ? med(stockTimes) : undefined });
       }
     }
   }
@@ -88,13 +89,19 @@ async function main(): Promise<void> {
       const net = new LstmNet(c, 1, v.kernels);
       net.setWeights(v.init);
       // Threads start before the first epoch (not timed); the first epoch includes JIT warm-up, so it is left out.
-      const res = train(net, { x, y, n: N }, val, { epochs, batchSize: v.batch, learningRate: 1e-3, patience: epochs, seed: 7, threads: v.threads });
+      const cpu: number[] = [];
+      let c0 = process.cpuUsage();
+      const onEpoch = (): void => { const u = process.cpuUsage(c0); cpu.push((u.user + u.system) / 1e6); c0 = process.cpuUsage(); };
+      const res = train(net, { x, y, n: N }, val, { epochs, batchSize: v.batch, learningRate: 1e-3, patience: epochs, seed: 7, threads: v.threads, onEpoch });
       v.times.push(...res.history.slice(1).map((h) => h.seconds));
+      v.cpu.push(...cpu.slice(1));
       if (r === 0) v.loss = res.history.map((h) => h.loss);
       v.kind = net.kernels;
     }
   }
-  const sec = (batch: number, threads: number): number => med(variants.find((v) => v.batch === batch && v.kind === 'wasm-simd' && v.threads === threads)?.times ?? [NaN]);
+  const simd = (batch: number, threads: number): Variant | undefined => variants.find((v) => v.batch === batch && v.kind === 'wasm-simd' && v.threads === threads);
+  const sec = (batch: number, threads: number): number => med(simd(batch, threads)?.times ?? [NaN]);
+  const cpuSec = (batch: number, threads: number): number => med(simd(batch, threads)?.cpu ?? [NaN]);
   for (const batch of batches) {
     console.log(`batch ${batch}:`);
     for (const v of variants.filter((w) => w.batch === batch)) {
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
       const label = `${v.kind} ${v.threads} thread${v.threads > 1 ? 's' : ''}`;
       const vsStock = v.stock !== undefined ? `   vs stock ×${(v.stock / s).toFixed(1)}` : '';
       const vsOne = v.threads > 1 ? `   vs 1 thread ×${(sec(batch, 1) / s).toFixed(2)}` : '';
-      console.log(`  MOrA ${label.padEnd(20)} ${s.toFixed(3)} s/epoch   loss ${v.loss.map((l) => l.toFixed(4)).join(' ')}${vsStock}${vsOne}`);
+      console.log(`  MOrA ${label.padEnd(20)} ${s.toFixed(3)} s/epoch (CPU ${med(v.cpu).toFixed(3)} s)   loss ${v.loss.map((l) => l.toFixed(4)).join(' ')}${vsStock}${vsOne}`);
     }
   }
   // Numerics: the split changes only float summation order, so threaded and one-thread loss curves agree to ~1e-6.
@@ -116,6 +123,7 @@ async function main(): Promise<void> {
   if (batches.includes(32) && batches.includes(256)) {
     console.log('\nbatch 256 vs batch 32 (s/epoch, ratio 256/32 — below 1: the larger batch is faster):');
     for (const t of threadCounts) console.log(`  ${t} thread${t > 1 ? 's' : ' '}: ${sec(32, t).toFixed(3)} → ${sec(256, t).toFixed(3)}   ratio ${(sec(256, t) / sec(32, t)).toFixed(2)}`);
+    if (threadCounts.includes(1)) console.log(`  1 thread, CPU time: ${cpuSec(32, 1).toFixed(3)} → ${cpuSec(256, 1).toFixed(3)}   ratio ${(cpuSec(256, 1) / cpuSec(32, 1)).toFixed(2)}`);
     const auto = Math.max(...threadCounts);
     if (auto > 1) {
       const r = sec(256, auto) / sec(32, 1);
