@@ -22,6 +22,14 @@
  *     short or the models weak (4-day histories, bench:forecast --heldout), pulled fused below seasonal-naive. When
  *     every model is dropped so, the forecast is the baseline alone.
  *
+ * Validated leads — a holdout speaks only for the leads it reached. On a history under 5 days the holdout is 20% of it
+ * (172 of a day's 288 points on 4 days): a model's r says how it did at leads 1–172 of a 288-step forecast and nothing
+ * about the leads after, where a recursive model drifts (4-day windows of the tuning series, 36 at one origin: the LSTM
+ * erred 1.09× the baseline at the leads its holdout reached and 1.81× beyond; where the holdout was a whole day no such
+ * gap). So a model with `validatedLeads` forecasts only those leads of the blend; from the first lead no kept model's
+ * holdout reached, the forecast is the baseline alone (which reads observed values a day back: it does not degrade with
+ * lead). `weights` are those of the validated leads.
+ *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
  *   A agreement    1 / (1 + d)            d = mean |prophet − lstm| / seasonal-naive MAE of the history (0.5 with one model)
@@ -51,6 +59,11 @@ export interface ComponentResult {
   validationMae?: number;
   /** The seasonal baseline's MAE on the same holdout window(s) as `validationMae`: the yardstick for anchoring. */
   baselineValidationMae?: number;
+  /**
+   * Leads its holdout reached, when fewer than the forecast's: at later leads its weight goes to the baseline (header,
+   * "Validated leads"). Absent: all of them.
+   */
+  validatedLeads?: number;
 }
 
 export interface FusionOptions {
@@ -84,6 +97,8 @@ export interface FusedForecast extends Forecast {
   dropped: Array<{ name: ModelName; reason: string }>;
   /** Present when the baseline anchor took part: its weight, what the baseline is, and why. */
   anchor?: { weight: number; reason: string; baseline?: string };
+  /** Present when the blend holds only for the first leads (header, "Validated leads"): from this lead index on, the baseline alone. */
+  baselineFrom?: number;
   confidence: number;
   confidenceParts: ConfidenceParts;
 }
@@ -119,6 +134,12 @@ export function selectModels(components: ComponentResult[], dropRatio: number, b
     }
   }
   return { kept, dropped };
+}
+
+/** The leads of an H-step forecast a component's holdout reached (its validatedLeads, within 1..H; H when absent). */
+export function validatedLeads(c: ComponentResult, H: number): number {
+  const x = c.validatedLeads;
+  return x !== undefined && Number.isFinite(x) && x >= 1 ? Math.min(H, Math.floor(x)) : H;
 }
 
 /** Holdout MAE / the baseline's MAE on the same window(s); undefined without both. An exact baseline → ∞ for any error. */
@@ -172,13 +193,23 @@ export function fuse(
     members.push({ name: 'baseline', mean: usableBaseline!.mean });
     if (baselineName) anchor.baseline = baselineName;
   }
+  // Leads no kept model's holdout reached: the baseline alone there (header, "Validated leads").
+  const reach = anchor && kept.length ? Math.max(...kept.map((c) => validatedLeads(c, H))) : H;
+  const leadsOf = (name: MemberName): number => (name === 'baseline' ? H : validatedLeads(kept.find((c) => c.name === name)!, H));
+  if (reach < H) anchor!.reason += `; the models' holdouts reached the first ${reach} of ${H} leads, the baseline alone after`;
   const mean = new Float64Array(H);
   const contributions: Partial<Record<MemberName, Float64Array>> = {};
   for (const m of members) {
-    const w = weights[m.name]!;
-    const part = Float64Array.from({ length: H }, (_, i) => w * m.mean[i]);
+    const w = weights[m.name]!, upTo = anchor ? leadsOf(m.name) : H;
+    const part = Float64Array.from({ length: H }, (_, i) => (i < upTo ? w * m.mean[i] : 0));
     contributions[m.name] = part;
     for (let i = 0; i < H; i++) mean[i] += part[i];
+  }
+  if (anchor && members.some((m) => leadsOf(m.name) < H)) {
+    // The weight of a model past its validated leads goes to the baseline.
+    const extra = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' && i >= leadsOf(m.name) ? weights[m.name]! : 0), 0) * usableBaseline!.mean[i]);
+    const base = contributions.baseline!;
+    for (let i = 0; i < H; i++) { base[i] += extra[i]; mean[i] += extra[i]; }
   }
   const p = kept.find((c) => c.name === 'prophet')?.forecast;
   const l = kept.find((c) => c.name === 'lstm')?.forecast;
@@ -197,7 +228,7 @@ export function fuse(
   const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.baselineMae);
   return {
     t: ref.t, mean, lower, upper, intervalWidth: (p ?? l ?? usableBaseline!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
-    ...(anchor ? { anchor } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
+    ...(anchor ? { anchor } : {}), ...(reach < H ? { baselineFrom: reach } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
 }
 

@@ -6,7 +6,8 @@
  * fused: Prophet's and the LSTM's runs from the shared context, then `fuse` (weights, fallback, seasonal-baseline anchor,
  *        confidence), its 90% band calibrated by split conformal on the holdout residuals (calibrationWindows). Holdout scores, each next to the baseline's on the same window(s): the LSTM on the holdout it
  *        was trained without (the last day); Prophet, being cheap to refit, by rolling origin over up to HOLDOUT_DAYS
- *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series).
+ *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series). A holdout shorter than
+ *        the forecast's first day (a history under 5 days) has the blend only for the leads it reached, the baseline after.
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
  */
 import { clean, type Series } from '../../core/series';
@@ -111,7 +112,9 @@ export const fusedModel: ForecastModel = {
     const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(full, points, step, P, floor, request, context));
     const { choice, baselineDay1, prophetWindows } = part;
     const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
-    components.push(part.component);
+    // A holdout shorter than the forecast's first day (a history under 5 days) validates only its own leads (fusion.ts, "Validated leads").
+    const validatedLeads = points < Math.min(request.horizon, P) ? points : undefined;
+    components.push({ ...part.component, validatedLeads });
     if (part.holdoutMean) holdoutMeans.prophet = part.holdoutMean;
     try {
       const lstm = await context.get('lstm');
@@ -121,7 +124,7 @@ export const fusedModel: ForecastModel = {
       const W = h.windowMaes?.length ?? 1;
       let eb = mae(baselineDay1, actual);
       for (let d = 2; d <= W; d++) eb += mae(baselineAt(n - d * points), full.v.subarray(n - d * points, n - (d - 1) * points));
-      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: eb / W });
+      components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: eb / W, validatedLeads });
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
@@ -138,7 +141,7 @@ export const fusedModel: ForecastModel = {
     const { contributions, holdoutMean, band, ...rest } = fused;
     return {
       model: 'fused', forecast: { ...rest, contributions } as FusedForecast,
-      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, baselineDays: choice.days, baselineScores: choice.scores, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
+      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, ...(fused.baselineFrom !== undefined ? { baselineFrom: fused.baselineFrom } : {}), baselineDays: choice.days, baselineScores: choice.scores, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
         contributions, intervalWidth: rest.intervalWidth, band,
         holdout: { actual: Array.from(actual), fused: holdoutMean ? Array.from(holdoutMean) : undefined } },
       timings: { fitMs: t1 - t0, predictMs: 0 },
@@ -237,6 +240,11 @@ export function fuseWithHoldout(
   // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts). Without a holdout
   // forecast of the blend, fuse's band stays.
   const band = fusedBand(fused.mean, full.v, holdoutMean, actual, P, baselineDays, fused.weights, prophetWindows);
+  if (band && fused.baselineFrom !== undefined) {
+    // Past the leads the holdouts reached the forecast is the baseline alone: its band from the baseline's own residuals.
+    const own = fusedBand(fused.mean, full.v, base, actual, P, baselineDays, { baseline: 1 });
+    if (own) for (let i = fused.baselineFrom; i < fused.mean.length; i++) { band.lower[i] = own.lower[i]; band.upper[i] = own.upper[i]; }
+  }
   return { ...fused, ...(band ? { lower: band.lower, upper: band.upper, intervalWidth: band.calibration.level, band: band.calibration } : {}), holdoutMean };
 }
 
