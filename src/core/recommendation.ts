@@ -100,6 +100,8 @@ export interface ContainerRecommendation {
    */
   raisedToFloor?: FloorRaise[];
   confidence: number;
+  /** Why CPU or memory got no value (no samples, too few): a missing value is never left unexplained. */
+  unsized?: Array<{ resource: 'cpu' | 'memory'; reason: string }>;
 }
 
 export interface ReplicaRecommendation {

@@ -17,6 +17,11 @@ export interface ContainerSpec {
   name: string;
   image?: string;
   resources: ContainerResources;
+  /**
+   * A native sidecar: an entry of initContainers with restartPolicy Always (Kubernetes 1.29+). It runs beside the
+   * containers for the pod's whole life, so it is sized like them; a write must address it under initContainers.
+   */
+  sidecar?: boolean;
 }
 
 export interface HpaSpec {

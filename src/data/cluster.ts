@@ -53,6 +53,11 @@ export interface ClusterDataSourceOptions {
   kube?: KubeClient;
   /** Clock for the history range (tests). */
   now?: () => number;
+  /**
+   * workloads() also lists the namespace's Pods and ReplicaSets to name running pods no listed workload owns (in
+   * listingWarnings). The CLI turns it on; the extension's tree, which lists often, does not.
+   */
+  reportUncoveredPods?: boolean;
 }
 
 export interface HealthCheck {
@@ -104,6 +109,8 @@ export class ClusterDataSource implements DataSource {
   private readonly now: () => number;
   /** Warnings of the last workloads() call (kinds RBAC hides). */
   lastWarnings: string[] = [];
+  /** Every distinct listing warning so far (kinds RBAC hides, pods of owners MOrA does not size), for the CLI to print. */
+  readonly listingWarnings: string[] = [];
   /** Prometheus per context (a per-context URL, or discovered), and what discovery found. */
   private readonly prometheusByContext = new Map<string, Promise<PrometheusClient>>();
   readonly discovered = new Map<string, DiscoveredPrometheus>();
@@ -223,7 +230,12 @@ export class ClusterDataSource implements DataSource {
 
   async workloads(context: string, namespace: string): Promise<Workload[]> {
     const { workloads, warnings } = await this.kube().workloads(context, namespace);
+    if (this.options.reportUncoveredPods) {
+      const line = await this.kube().uncoveredPods(context, namespace);
+      if (line) warnings.push(line);
+    }
     this.lastWarnings = warnings;
+    for (const w of warnings) if (!this.listingWarnings.includes(w)) this.listingWarnings.push(w);
     return workloads;
   }
 

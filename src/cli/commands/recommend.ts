@@ -214,7 +214,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();
@@ -269,6 +269,14 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     // -m fused at fleet scale: the context's global LSTM (cached, trained or refreshed), and any warning about it.
     onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: !progress, safe: forTerminal }),
   });
+  // Kinds RBAC hides and pods of owners MOrA does not size: named, never silently absent (stderr, even with -q).
+  for (const w of cluster?.listingWarnings ?? []) process.stderr.write(`mora: warning: ${forTerminal(w)}\n`);
+  // A container shown without a CPU or memory value says why (stderr; JSON/YAML carry it as containers[].unsized).
+  for (const { recommendation: r } of runs) {
+    for (const c of r.containers) {
+      for (const u of c.unsized ?? []) process.stderr.write(`mora: no ${u.resource === 'cpu' ? 'CPU' : 'memory'} value for ${forTerminal(`${r.workload.kind} ${r.workload.namespace}/${r.workload.name} container ${c.container}: ${u.reason}`)}\n`);
+    }
+  }
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);

@@ -14,7 +14,7 @@ import type { WorkloadKind, WorkloadRef } from '../../core/workload';
 import type { ApplyResult, PodAdmissionObjects } from './client';
 import { KubeError } from './errors';
 import type { ContainerResourceChange } from './patch';
-import { podSpecOf, type K8sContainer, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
+import { podSpecOf, sidecarsOf, type K8sContainer, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
 /** The RBAC roles shipped in deploy/rbac/, named in messages about missing permissions. */
 export const READER_ROLE = 'mora-reader';
@@ -64,15 +64,18 @@ function sortedQuantities(q: Record<string, unknown> | undefined): Record<string
 
 /**
  * What the diff compares: the object's kind, name and namespace, its replicas (kinds that have them) and each
- * container's name and resources, at their paths in the real object (spec.template.spec.containers …).
+ * container's name and resources, at their paths in the real object (spec.template.spec.containers …; native
+ * sidecars under initContainers).
  */
 export function resourcesView(kind: WorkloadKind, obj: K8sWorkloadObject): Record<string, unknown> {
-  const containers = (podSpecOf(kind, obj)?.containers ?? []).map((c) => {
+  const view = (c: K8sContainer) => {
     const requests = sortedQuantities(c.resources?.requests);
     const limits = sortedQuantities(c.resources?.limits);
     return { name: c.name, resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } };
-  });
-  const podSpec = { template: { spec: { containers } } };
+  };
+  const containers = (podSpecOf(kind, obj)?.containers ?? []).map(view);
+  const sidecars = sidecarsOf(podSpecOf(kind, obj)).map(view);
+  const podSpec = { template: { spec: { containers, ...(sidecars.length ? { initContainers: sidecars } : {}) } } };
   const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } }
     : KINDS_WITH_REPLICAS.has(kind) ? { replicas: obj.spec?.replicas ?? 1, ...podSpec } : podSpec;
   return { kind, metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace }, spec };

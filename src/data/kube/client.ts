@@ -294,6 +294,43 @@ export class KubeClient {
   }
 
   /**
+   * Pods that run but belong to no workload MOrA lists (a ReplicaSet without a Deployment — or one an Argo Rollout
+   * owns —, a ReplicationController, a bare Pod, a pod an operator's custom resource owns): one line naming their
+   * owners, so they are not missing from the output without a word. Best effort: a list RBAC refuses gives no line.
+   */
+  async uncoveredPods(context: string, namespace: string): Promise<string | undefined> {
+    const apis = this.apis(context);
+    type Owned = { metadata?: { name?: string; ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }> }; status?: { phase?: string } };
+    const list = async (call: () => Promise<{ items: unknown[] }>): Promise<Owned[] | undefined> => {
+      try { return (await this.timed(call(), context)).items as Owned[]; } catch { return undefined; }
+    };
+    const [pods, replicaSets] = await Promise.all([
+      list(() => apis.core.listNamespacedPod({ namespace })),
+      list(() => apis.apps.listNamespacedReplicaSet({ namespace })),
+    ]);
+    if (!pods) return undefined;
+    const controller = (o: Owned) => o.metadata?.ownerReferences?.find((r) => r.controller) ?? o.metadata?.ownerReferences?.[0];
+    const rsOwner = new Map((replicaSets ?? []).map((rs) => [rs.metadata?.name ?? '', controller(rs)]));
+    const owners = new Map<string, number>();
+    for (const pod of pods) {
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      const o = controller(pod);
+      let owner: string | undefined;
+      if (!o?.kind) owner = `Pod ${pod.metadata?.name ?? '?'} (no owner)`;
+      else if (o.kind === 'ReplicaSet') {
+        // Without the ReplicaSet list (RBAC) the pod is taken as a Deployment's.
+        const up = replicaSets ? rsOwner.get(o.name ?? '') : { kind: 'Deployment' };
+        if (up?.kind !== 'Deployment') owner = `ReplicaSet ${o.name}${up?.kind ? ` (owned by ${up.kind} ${up.name})` : ''}`;
+      } else if (!['StatefulSet', 'DaemonSet', 'Job'].includes(o.kind)) owner = `${o.kind} ${o.name}`;
+      if (owner) owners.set(owner, (owners.get(owner) ?? 0) + 1);
+    }
+    if (!owners.size) return undefined;
+    const n = [...owners.values()].reduce((a, b) => a + b, 0);
+    const named = [...owners].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 5).map(([o, k]) => (k > 1 ? `${o}: ${k} pods` : o));
+    return `namespace "${namespace}": ${n} pod${n > 1 ? 's' : ''} not recommended, their owner is not a kind MOrA sizes (${LISTED_KINDS.join(', ')}): ${named.join('; ')}${owners.size > 5 ? `; and ${owners.size - 5} more owners` : ''}`;
+  }
+
+  /**
    * Watches a namespace's Deployments, StatefulSets, DaemonSets and HPAs (watch.ts): `onChange` (debounced) when one
    * is added or deleted or its spec changes. Reconnects with backoff; dispose() stops it.
    */
@@ -340,12 +377,13 @@ export class KubeClient {
       throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
     }
     return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, (obj) => {
-      const names = containersOf(ref.kind, obj).map((c) => c.name);
+      const specs = containersOf(ref.kind, obj);
+      const names = specs.map((c) => c.name);
       const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);
       if (unknown.length) {
         throw new KubeError(`${ref.kind} "${ref.name}" in namespace "${ref.namespace}" has no container ${unknown.map((n) => `"${n}"`).join(', ')}; containers: ${names.join(', ')}`, 'not-found', 404);
       }
-      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion, opts.replicas);
+      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion, opts.replicas, new Set(specs.filter((c) => c.sidecar).map((c) => c.name)));
     });
   }
 

@@ -32,8 +32,12 @@ function quantities(a: AmountsChange | undefined): Record<string, string | null>
   return Object.keys(out).length ? out : undefined;
 }
 
-/** `replicas`, when given, rides in the same patch (spec.replicas), so one dry run shows and checks both. */
-export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceChange[], resourceVersion?: string, replicas?: number): Record<string, unknown> {
+/**
+ * `replicas`, when given, rides in the same patch (spec.replicas), so one dry run shows and checks both. Containers
+ * named in `sidecars` (native sidecars) are patched under initContainers, which the strategic merge also merges by
+ * name: under containers the patch would add a second, image-less container of that name.
+ */
+export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceChange[], resourceVersion?: string, replicas?: number, sidecars: ReadonlySet<string> = new Set()): Record<string, unknown> {
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
   const containers = changes.map((c) => {
     const resources: Record<string, unknown> = {};
@@ -43,7 +47,9 @@ export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceCha
     if (limits) resources.limits = limits;
     return { name: c.container, resources };
   });
-  const podSpec = { template: { spec: { containers } } };
+  const init = containers.filter((c) => sidecars.has(c.name));
+  const main = containers.filter((c) => !sidecars.has(c.name));
+  const podSpec = { template: { spec: { ...(main.length || !init.length ? { containers: main } : {}), ...(init.length ? { initContainers: init } : {}) } } };
   const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } } : { ...(replicas !== undefined ? { replicas } : {}), ...podSpec };
   return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec };
 }

@@ -8,6 +8,8 @@ import type { ContainerSpec, HpaSpec, ResourceAmounts, Workload, WorkloadKind } 
 export interface K8sContainer {
   name: string;
   image?: string;
+  /** "Always" on an init container makes it a native sidecar. */
+  restartPolicy?: string;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
 }
 export interface PodSpec { containers?: K8sContainer[]; initContainers?: K8sContainer[] }
@@ -65,16 +67,28 @@ export function podSpecOf(kind: WorkloadKind, obj: K8sWorkloadObject): PodSpec |
   return kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.spec : obj.spec?.template?.spec;
 }
 
+/** Native sidecars of a pod spec: init containers with restartPolicy Always (they run for the pod's life). */
+export function sidecarsOf(spec: PodSpec | undefined): K8sContainer[] {
+  return (spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
+}
+
+/**
+ * The long-running containers of a workload: spec.containers, then the native sidecars (marked `sidecar`). Plain init
+ * containers run to completion before the others start, so they are not sized from usage.
+ */
 export function containersOf(kind: WorkloadKind, obj: K8sWorkloadObject): ContainerSpec[] {
   const name = obj.metadata?.name ?? '?';
-  return (podSpecOf(kind, obj)?.containers ?? []).map((c) => ({
+  const spec = podSpecOf(kind, obj);
+  const one = (c: K8sContainer, sidecar: boolean): ContainerSpec => ({
     name: c.name,
     image: c.image,
     resources: {
       requests: amounts(c.resources?.requests, `${name}/${c.name} requests`),
       limits: amounts(c.resources?.limits, `${name}/${c.name} limits`),
     },
-  }));
+    ...(sidecar ? { sidecar: true } : {}),
+  });
+  return [...(spec?.containers ?? []).map((c) => one(c, false)), ...sidecarsOf(spec).map((c) => one(c, true))];
 }
 
 /** Pods the workload runs: spec.replicas (default 1), scheduled pods of a DaemonSet, parallelism of a Job / CronJob. */

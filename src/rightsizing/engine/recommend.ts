@@ -11,7 +11,7 @@ import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
 import { recommendReplicas, type MeasuredLoad } from './replicas';
-import { recommendResource, type ResourceResult } from './resource';
+import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
 
 export interface ContainerUsage {
   name: string;
@@ -78,7 +78,13 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   for (const c of input.containers) {
     const spec = w.containers.find((s) => s.name === c.name);
     const cur = spec?.resources ?? { requests: {}, limits: {} };
+    const unsized: NonNullable<ContainerRecommendation['unsized']> = [];
     const one = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
+      const r = await sized(kind, usage);
+      if (!r) unsized.push({ resource: kind, reason: whyUnsized(usage, input.now, policy.historyDays, input.snapshot) });
+      return r;
+    };
+    const sized = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
       if (!usage || usage.t.length === 0) return undefined;
       // A fleet budget's allotment replaces the target for this container (MOrA only: the baselines have no target).
       const allotted = policy.strategy === 'mora' ? policy.riskAllotment?.(w, c.name, kind) : undefined;
@@ -106,6 +112,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     containers.push({
       container: c.name, current: { requests: { ...cur.requests }, limits: { ...cur.limits } },
       cpu: strip(cpu), memory: strip(memory), verdict, ...(raisedToFloor.length ? { raisedToFloor } : {}), confidence: confs.length ? Math.min(...confs) : 0,
+      ...(unsized.length ? { unsized } : {}),
     });
     details.push({
       container: c.name, cpu, memory,
@@ -153,6 +160,15 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     generatedAt: input.now,
   };
   return { recommendation, details, savings };
+}
+
+/** Why a resource got no value: no samples, or fewer in the history window than the engine needs. */
+function whyUnsized(usage: Series | undefined, now: number, historyDays: number, snapshot?: boolean): string {
+  if (!usage || usage.t.length === 0) return 'no usage samples';
+  let n = 0;
+  for (let i = 0; i < usage.t.length; i++) if (Number.isFinite(usage.v[i]) && usage.t[i] >= now - historyDays * 86400 && usage.t[i] < now) n++;
+  const need = snapshot ? 1 : MIN_USAGE_SAMPLES;
+  return n < need ? `${n} usage sample${n === 1 ? '' : 's'} in the last ${historyDays} days, at least ${need} needed` : `no value from ${n} usage samples`;
 }
 
 function strip(r: ResourceResult | undefined): ContainerRecommendation['cpu'] {

@@ -63,10 +63,13 @@ export interface ResourceResult extends ResourceRecommendation {
 /** A floor that lifts a value above this multiple of the observed peak is called out next to the verdict. */
 export const FLOOR_NOTE_RATIO = 2;
 
+/** Usage samples in the history window below which no value is given (12 minutes at 60 s steps). */
+export const MIN_USAGE_SAMPLES = 12;
+
 export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
   const { kind, now } = input;
   const raw = clean(slice(input.usage, now - policy.historyDays * DAY, now)).series;
-  if (raw.t.length < (input.snapshot ? 1 : 12)) return undefined;
+  if (raw.t.length < (input.snapshot ? 1 : MIN_USAGE_SAMPLES)) return undefined;
   const notes: string[] = [];
   const usage = kind === 'cpu' && input.throttling ? correctThrottled(raw, input.throttling, notes) : raw;
 

@@ -1,0 +1,59 @@
+// Shapes of real clusters, without a cluster: native sidecars (init containers with restartPolicy Always) are sized
+// and patched where they live, and a container with too little usage says why it got no value.
+// The end-to-end cases (real kube-apiserver + Prometheus) are in test/integration/cluster-shapes.test.ts.
+import * as assert from 'node:assert/strict';
+import { series } from '../../src/core/series';
+import { resourcesView } from '../../src/data/kube/apply-plan';
+import { resourcesPatch } from '../../src/data/kube/patch';
+import { containersOf, type K8sWorkloadObject } from '../../src/data/kube/workloads';
+import { recommendWorkload } from '../../src/rightsizing/engine';
+
+const web: K8sWorkloadObject = {
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { replicas: 2, template: { spec: {
+    initContainers: [
+      { name: 'migrate', image: 'migrate:1', resources: { requests: { cpu: '100m' } } },
+      { name: 'proxy', image: 'envoy:1', restartPolicy: 'Always', resources: { requests: { cpu: '50m', memory: '64Mi' } } },
+    ],
+    containers: [{ name: 'server', image: 'web:1', resources: { requests: { cpu: '500m' } } }],
+  } } },
+};
+
+describe('cluster shapes: native sidecars and unexplained gaps', () => {
+  it('a native sidecar is one of the containers (marked), a run-once init container is not', () => {
+    const cs = containersOf('Deployment', web);
+    assert.deepEqual(cs.map((c) => [c.name, c.sidecar ?? false]), [['server', false], ['proxy', true]]);
+    assert.deepEqual(cs[1].resources, { requests: { cpu: 0.05, memory: 64 * 2 ** 20 }, limits: {} });
+  });
+
+  it('the patch puts a sidecar under initContainers (merged by name there), the others under containers', () => {
+    const p = resourcesPatch('Deployment', [{ container: 'server', requests: { cpu: 0.25 } }, { container: 'proxy', requests: { cpu: 0.04 } }], '7', undefined, new Set(['proxy']));
+    assert.deepEqual(p, { metadata: { resourceVersion: '7' }, spec: { template: { spec: {
+      containers: [{ name: 'server', resources: { requests: { cpu: '250m' } } }],
+      initContainers: [{ name: 'proxy', resources: { requests: { cpu: '40m' } } }],
+    } } } });
+    // Only the sidecar changes: no empty containers list in the patch.
+    assert.deepEqual(resourcesPatch('Deployment', [{ container: 'proxy', limits: { memory: 2 ** 26 } }], undefined, undefined, new Set(['proxy'])),
+      { spec: { template: { spec: { initContainers: [{ name: 'proxy', resources: { limits: { memory: '64Mi' } } }] } } } });
+  });
+
+  it('the apply diff shows the sidecar\'s resources', () => {
+    const v = resourcesView('Deployment', web) as { spec: { template: { spec: { initContainers?: Array<{ name: string }> } } } };
+    assert.deepEqual(v.spec.template.spec.initContainers?.map((c) => c.name), ['proxy']);
+  });
+
+  it('too few usage samples: no value, and the container says why (JSON: containers[].unsized)', async () => {
+    const now = 100 * 86400;
+    const t = Array.from({ length: 5 }, (_, i) => now - 300 + 60 * i);
+    const cpu = series(t, t.map(() => 0.2));
+    const workload = { context: 'c', namespace: 'shop', kind: 'Deployment' as const, name: 'brief', replicas: 1, containers: [{ name: 'app', resources: { requests: { cpu: 0.1 }, limits: {} } }] };
+    const r = await recommendWorkload({ workload, containers: [{ name: 'app', cpu, memory: undefined }], now });
+    const c = r.recommendation.containers[0];
+    assert.equal(c.cpu, undefined);
+    assert.equal(c.verdict, 'no-data');
+    assert.deepEqual(c.unsized, [
+      { resource: 'cpu', reason: '5 usage samples in the last 14 days, at least 12 needed' },
+      { resource: 'memory', reason: 'no usage samples' },
+    ]);
+  });
+});
