@@ -17,7 +17,8 @@
  * over the 1, 3 or 7 days it chose by holdout error (src/ml/seasonal-baseline.ts). Then the 90% band coverage: the share of
  * the H held-out points inside [lower, upper] for prophet, lstm and fused, pooled per dataset group (by file name:
  * bitbrains_*_cpu_* → bitbrains cpu, bitbrains_*_mem_* → bitbrains mem, nab_* → nab) and over all, with the mean band
- * width in MASE units (width / the seasonal-naive MAE scale). --dump (exploration) writes every component's forecasts and
+ * width in MASE units (width / the seasonal-naive MAE scale) and, for fused, the mean of each series' own coverage (pooled
+ * points weigh a series by its step: a day at 30 s is 2,880 points, at 300 s 288). --dump (exploration) writes every component's forecasts and
  * bands, the fused run's holdout and the training values for offline fusion and band studies.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -102,7 +103,8 @@ async function main(): Promise<void> {
   const allDefects: string[] = [];
   const t00 = performance.now();
   const dumps: unknown[] = [];
-  const cover: Record<string, Record<string, { covered: number; points: number; width: number; series: number }>> = {};
+  // share: the summed per-series coverage, for the mean over series (a 30 s series holds 10× the points of a 300 s one).
+  const cover: Record<string, Record<string, { covered: number; points: number; width: number; series: number; share: number }>> = {};
   for (const item of items) {
     const f = item.name, g = item.group;
     const whole = clean('file' in item ? readTimeseriesCsv(join(dir, item.file)).series : item.series).series;
@@ -146,8 +148,8 @@ async function main(): Promise<void> {
     for (const [m, fc] of [['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]] as const) {
       const c = coverage(fc.lower, fc.upper, actual, H);
       bands[m] = { covered: c.covered, points: H, width: c.width / scale };
-      const acc = ((cover[g] ??= {})[m] ??= { covered: 0, points: 0, width: 0, series: 0 });
-      acc.covered += c.covered; acc.points += H; acc.width += c.width / scale; acc.series++;
+      const acc = ((cover[g] ??= {})[m] ??= { covered: 0, points: 0, width: 0, series: 0, share: 0 });
+      acc.covered += c.covered; acc.points += H; acc.width += c.width / scale; acc.series++; acc.share += c.covered / H;
     }
     if (arg('dump')) {
       // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
@@ -180,20 +182,21 @@ async function main(): Promise<void> {
   }
   console.log(`\ndefects (non-finite values; negative forecasts or lower edges of a series that never went below 0): ${allDefects.length ? '' : 'none'}`);
   for (const d of allDefects) console.log(`  ${d}`);
-  console.log(`\n90% band coverage of the ${heldout && !arg('horizon') ? 'day of' : H} held-out points (share inside [lower, upper], pooled per group; goal for fused 0.88–0.92) and mean width in MASE units:`);
+  console.log(`\n90% band coverage of the ${heldout && !arg('horizon') ? 'day of' : H} held-out points (share inside [lower, upper], pooled per group; goal for fused 0.88–0.92) and mean width in MASE units;`
+    + ' fused series-mean: the mean of each series\' own coverage (pooled points weigh a 30 s series 10× a 300 s one):');
   const bandMethods = ['prophet', 'lstm', 'fused'];
-  console.log(['group', 'series', ...bandMethods.map((m) => `${m} cover`), ...bandMethods.map((m) => `${m} width`)].join('\t'));
-  const all: Record<string, { covered: number; points: number; width: number; series: number }> = {};
+  console.log(['group', 'series', ...bandMethods.map((m) => `${m} cover`), ...bandMethods.map((m) => `${m} width`), 'fused series-mean'].join('\t'));
+  const all: Record<string, { covered: number; points: number; width: number; series: number; share: number }> = {};
   for (const g of [...Object.keys(cover).sort(), 'all']) {
     const c = g === 'all' ? all : cover[g];
     if (g !== 'all') {
       for (const m of bandMethods) {
-        const a = (all[m] ??= { covered: 0, points: 0, width: 0, series: 0 });
-        a.covered += c[m].covered; a.points += c[m].points; a.width += c[m].width; a.series += c[m].series;
+        const a = (all[m] ??= { covered: 0, points: 0, width: 0, series: 0, share: 0 });
+        a.covered += c[m].covered; a.points += c[m].points; a.width += c[m].width; a.series += c[m].series; a.share += c[m].share;
       }
     }
     if (!c.fused) continue;
-    console.log([g, c.fused.series, ...bandMethods.map((m) => (c[m].covered / c[m].points).toFixed(3)), ...bandMethods.map((m) => (c[m].width / c[m].series).toFixed(2))].join('\t'));
+    console.log([g, c.fused.series, ...bandMethods.map((m) => (c[m].covered / c[m].points).toFixed(3)), ...bandMethods.map((m) => (c[m].width / c[m].series).toFixed(2)), (c.fused.share / c.fused.series).toFixed(3)].join('\t'));
   }
   if (arg('dump')) writeFileSync(arg('dump')!, JSON.stringify(dumps));
   const out = arg('out');
