@@ -214,9 +214,20 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   forecast: EngineOptions['forecast']): Promise<WorkloadRun | undefined> {
   const containers = [];
   let frame0;
+  // Containers Prometheus has no samples for (e.g. added by a rollout that has not run yet), when a sibling has some:
+  // recommended without values, saying why, instead of hiding the whole workload.
+  const unseen = new Map<string, string>();
   try {
     for (const c of w.containers) {
-      const frame = await frameOf(c.name);
+      let frame;
+      try {
+        frame = await frameOf(c.name);
+      } catch (e) {
+        if ((e as { name?: string; kind?: string }).name !== 'PrometheusError' || (e as { kind?: string }).kind !== 'empty') throw e;
+        unseen.set(c.name, (e as Error).message);
+        containers.push({ name: c.name, cpu: undefined, memory: undefined, throttling: undefined });
+        continue;
+      }
       frame0 ??= frame;
       const s = (m: keyof typeof frame.values): Series | undefined => {
         const v = frame.values[m];
@@ -224,6 +235,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
       };
       containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
     }
+    if (unseen.size === w.containers.length && unseen.size > 0) throw new Error(unseen.values().next().value);
   } catch (e) {
     if (!req.onSkip) throw e;
     req.onSkip(w, (e as Error).message);
@@ -243,5 +255,9 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     snapshot: snapshot !== undefined,
   }, req.policy, { forecast: snapshot ? undefined : forecast });
   if (snapshot) markSnapshot(result, snapshotNote(snapshot));
+  for (const c of result.recommendation.containers) {
+    const why = unseen.get(c.container);
+    if (why) c.unsized = [{ resource: 'cpu', reason: why }, { resource: 'memory', reason: why }];
+  }
   return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } };
 }

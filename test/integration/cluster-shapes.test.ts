@@ -85,6 +85,9 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     // No requests or limits; no samples at all; only the last 5 minutes; NaN samples; pods replaced over time; old label names.
     const bare = await cp.createDeployment('shapes', { name: 'bare', containers: [{ name: 'app' }] });
     usage(bare.pods, 'shapes', { app: { cpu: 0.15, memory: 120e6 } });
+    // A container the spec has and Prometheus never saw (added by a rollout that has not started), beside one it did see.
+    const half = await cp.createDeployment('shapes', { name: 'half', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }, { name: 'newbie', requests: { cpu: '100m' } }] });
+    usage(half.pods, 'shapes', { app: { cpu: 0.1, memory: 100e6 } });
     await cp.createDeployment('shapes', { name: 'silent', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }] });
     const brief = await cp.createDeployment('shapes', { name: 'brief', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }] });
     usage(brief.pods, 'shapes', { app: { cpu: 0.2, memory: 100e6 } }, end - 300, end);
@@ -133,7 +136,7 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.equal(r.code, 0, r.err);
     const recs = JSON.parse(r.out) as Recommendation[];
     const by = new Map(recs.map((x) => [`${x.workload.kind}/${x.workload.name}`, x]));
-    assert.deepEqual([...by.keys()].sort(), ['CronJob/nightly', 'DaemonSet/agent', 'Deployment/bare', 'Deployment/brief', 'Deployment/nanny', 'Deployment/rolled', 'Deployment/web', 'StatefulSet/db']);
+    assert.deepEqual([...by.keys()].sort(), ['CronJob/nightly', 'DaemonSet/agent', 'Deployment/bare', 'Deployment/brief', 'Deployment/half', 'Deployment/nanny', 'Deployment/rolled', 'Deployment/web', 'StatefulSet/db']);
     const c = (w: string, name: string) => {
       const x = by.get(w)!.containers.find((k) => k.container === name);
       assert.ok(x, `${w} has container ${name}: ${by.get(w)!.containers.map((k) => k.container).join(', ')}`);
@@ -156,6 +159,11 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
       assert.ok(k.cpu!.request.value >= cpu && k.cpu!.request.value <= cpu * 2, `${w} cpu ${k.cpu!.request.value} for usage ${cpu}`);
       assert.ok(k.memory!.request.value >= mem * 0.9 && k.memory!.request.value <= mem * 1.6, `${w} memory ${k.memory!.request.value} for usage ${mem}`);
     }
+    // One container never seen by Prometheus: its sibling is still recommended; it has no values and says why.
+    assert.ok(c('Deployment/half', 'app').cpu!.request.value >= 0.1, 'half/app is recommended');
+    const newbie = c('Deployment/half', 'newbie');
+    assert.equal(newbie.cpu, undefined);
+    assert.match(newbie.unsized![0].reason, /^no samples for container_cpu_usage_seconds_total\{namespace="shapes",pod=~"half-.*container="newbie"\} — is cAdvisor/);
     // A few minutes of data: no value, and the JSON says why.
     assert.deepEqual(c('Deployment/brief', 'app').unsized?.map((u) => u.resource), ['cpu', 'memory']);
     assert.match(c('Deployment/brief', 'app').unsized![0].reason, /^\d usage samples? in the last 14 days, at least 12 needed$/);
