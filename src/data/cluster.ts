@@ -229,11 +229,11 @@ export class ClusterDataSource implements DataSource {
   }
 
   async workloads(context: string, namespace: string): Promise<Workload[]> {
-    const { workloads, warnings } = await this.kube().workloads(context, namespace);
-    if (this.options.reportUncoveredPods) {
-      const line = await this.kube().uncoveredPods(context, namespace);
-      if (line) warnings.push(line);
-    }
+    const [{ workloads, warnings }, line] = await Promise.all([
+      this.kube().workloads(context, namespace),
+      this.options.reportUncoveredPods ? this.kube().uncoveredPods(context, namespace) : undefined,
+    ]);
+    if (line) warnings.push(line);
     this.lastWarnings = warnings;
     for (const w of warnings) if (!this.listingWarnings.includes(w)) this.listingWarnings.push(w);
     return workloads;
