@@ -359,9 +359,16 @@ export class ClusterDataSource implements DataSource {
       probes.push(['app metrics', N.requests, false, `request rate, errors and latency will be missing; export ${N.requests} and ${N.durationBucket} or configure their names`]);
       for (const [name, metric, required, hint] of probes) {
         try {
-          const r = await prometheus!.query(`count(${metric})`, this.options.now ? this.now() : undefined);
+          const at = this.options.now ? this.now() : undefined;
+          const r = await prometheus!.query(`count(${metric})`, at);
           const n = r[0]?.v ?? 0;
-          out.push(n > 0
+          // cAdvisor before Kubernetes 1.16 (or a relabelling) names the labels pod_name / container_name: every
+          // workload would be skipped as "no samples" while cAdvisor is scraped. Say so once, with the fix.
+          const podless = n > 0 && name === 'cAdvisor' && !(await prometheus!.query(`count(${metric}{pod!=""})`, at))[0]?.v;
+          if (podless) {
+            out.push({ name, ok: false, required, problem: 'no-data',
+              message: `${n} series of ${metric}, none with a "pod" label — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): copy pod_name to pod and container_name to container with metric_relabel_configs in the kubelet/cAdvisor scrape job` });
+          } else out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }
             : { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' });
         } catch (e) {

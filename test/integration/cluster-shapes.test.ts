@@ -197,6 +197,22 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.doesNotMatch(r.out, /secret-svc|^db /m);
   });
 
+  it('a Prometheus whose cAdvisor series all carry pod_name/container_name (before Kubernetes 1.16): exit 2 and one line with the relabelling fix, not a skip per workload', async () => {
+    const now = Math.floor(Date.now() / 60_000) * 60 - 60;
+    const old = usageSeries([podNamed('bare-abc12-xyz89')], 'shapes', { app: { cpu: 0.1, memory: 100e6 } }, now - 3600, now)
+      .map((s) => ({ ...s, labels: { namespace: 'shapes', pod_name: s.labels!.pod, container_name: s.labels!.container } }));
+    const legacy = await startPrometheus({ openMetrics: toOpenMetrics(old) });
+    try {
+      const r = await moraProcess(['recommend', '--source', 'cluster', '--prometheus', legacy.url, '--kubeconfig', admin, '-q', '-n', 'shapes'], cleanEnv());
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.match(r.err, /\d+ series of container_cpu_usage_seconds_total, none with a "pod" label — they carry pod_name\/container_name \(cAdvisor before Kubernetes 1\.16, or a relabelling\): copy pod_name to pod/);
+      assert.doesNotMatch(r.err, /skipped Deployment/);
+    } finally {
+      await legacy.stop();
+    }
+  });
+
   it('an empty namespace: exit 2 and one line saying nothing matched', async () => {
     const r = await run(['-n', 'empty']);
     assert.equal(r.code, 2);
