@@ -5,6 +5,9 @@
 // readable ones and an empty one. A real kube-apiserver (test/harness/control-plane.ts) and a real Prometheus
 // backfilled (promtool) with cAdvisor-shaped series for exactly the pods created here.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
 import { ControlPlane } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
@@ -186,6 +189,22 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.match(d.out, /^\+ +cpu: \d+m$/m);
     const live = await cp!.get('apps/v1', 'Deployment', 'shapes', 'web') as { spec: { template: { spec: { containers: Json[]; initContainers: Json[] } } } };
     assert.deepEqual(live.spec.template.spec.containers.map((x) => x.name), ['server'], 'a dry run changes nothing');
+  });
+
+  it('every other output (yaml, csv, --compare, the HTML report) renders these shapes: exit 0, the sidecar in each that lists containers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-shapes-'));
+    try {
+      const report = path.join(dir, 'r.html');
+      for (const args of [['-f', 'yaml'], ['-f', 'csv'], ['--compare', '--report', report]]) {
+        const r = await run(['-n', 'shapes', ...args]);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+        // --compare has a row per workload (its first container), the others a row or entry per container.
+        assert.match(r.out, args[0] === '--compare' ? /^web +250m/m : /proxy/, args.join(' '));
+      }
+      assert.match(fs.readFileSync(report, 'utf8'), /nightly/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('RBAC: a denied namespace and a denied kind are named on stderr, the readable rest is recommended (exit 0)', async () => {
