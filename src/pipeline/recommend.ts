@@ -59,6 +59,12 @@ export interface RecommendRequest {
    * handler the error is thrown at once.
    */
   onSkipNamespace?: (context: string, namespace: string, reason: string) => void;
+  /**
+   * A kubeconfig context whose cluster cannot be read (a stale context: the cluster is gone, the VPN is down, the
+   * credentials expired) is skipped and reported here, so the others still get recommendations; when no context can be
+   * read, the first error is thrown. Without a handler the error is thrown at once.
+   */
+  onSkipContext?: (context: string, reason: string) => void;
   /** Stored load experiments (`mora recommend --experiments <dir>`): they measure per-replica capacity for replica advice. */
   experiments?: readonly StoredExperiment[];
   /**
@@ -111,9 +117,21 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   const targets: Array<{ ctx: string; ns: string; w: Awaited<ReturnType<DataSource['workloads']>>[number] }> = [];
   let listed = 0;
   let firstNamespaceError: unknown;
+  let contextsRead = 0;
+  let firstContextError: unknown;
   for (const ctx of await source.contexts()) {
     if (req.context !== undefined && ctx !== req.context) continue;
-    for (const ns of await source.namespaces(ctx)) {
+    let namespaces: string[];
+    try {
+      namespaces = await source.namespaces(ctx);
+      contextsRead++;
+    } catch (e) {
+      if (!req.onSkipContext) throw e;
+      firstContextError ??= e;
+      req.onSkipContext(ctx, (e as Error).message);
+      continue;
+    }
+    for (const ns of namespaces) {
       if (req.namespace && ns !== req.namespace) continue;
       let workloads;
       try {
@@ -128,6 +146,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const w of workloads) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
+  if (contextsRead === 0 && firstContextError !== undefined) throw firstContextError;
   if (listed === 0 && firstNamespaceError !== undefined) throw firstNamespaceError;
   const defaults = req.model ? forecastDefaults(req.model) : undefined;
   const forecast = req.model && defaults

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
 import { ControlPlane } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
-import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;
@@ -230,6 +230,25 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     } finally {
       await legacy.stop();
     }
+  });
+
+  it('a kubeconfig with a stale context (its cluster gone): skipped and named, the live context recommended (exit 0); asked for by --context, exit 3', async () => {
+    const port = await freeLoopbackPort();
+    const text = fs.readFileSync(admin, 'utf8');
+    const user = /^- name: (u0\S*)$/m.exec(text)![1];
+    const file = path.join(path.dirname(admin), `stale-context-${port}.yaml`);
+    // The stale context comes first in the file, as an old one often does; the current context stays the live one.
+    fs.writeFileSync(file, text
+      .replace(/^contexts:\n/m, `contexts:\n- name: gone\n  context:\n    cluster: gone\n    user: ${user}\n`)
+      .replace(/^users:\n/m, `- name: gone\n  cluster:\n    server: https://127.0.0.1:${port}\nusers:\n`), { mode: 0o600 });
+    const r = await run(['-n', 'shapes', '-f', 'json'], file);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, new RegExp(`^mora: skipped context "gone": the Kubernetes API at https://127\\.0\\.0\\.1:${port} \\(context "gone"\\) refused the connection`, 'm'));
+    const recs = JSON.parse(r.out) as Recommendation[];
+    assert.ok(recs.length >= 8 && recs.every((x) => x.workload.context === 'mora-real'), recs.map((x) => x.workload.context).join(','));
+    const only = await run(['-n', 'shapes', '--context', 'gone'], file);
+    assert.equal(only.code, 3, only.err);
+    assert.match(only.err, /context "gone"\) refused the connection/);
   });
 
   it('an empty namespace: exit 2 and one line saying nothing matched', async () => {

@@ -7,6 +7,9 @@ import { resourcesView } from '../../src/data/kube/apply-plan';
 import { resourcesPatch } from '../../src/data/kube/patch';
 import { containersOf, type K8sWorkloadObject } from '../../src/data/kube/workloads';
 import { recommendWorkload } from '../../src/rightsizing/engine';
+import type { DataSource } from '../../src/data/datasource';
+import { DEMO_CONTEXT, DemoDataSource } from '../../src/data/demo';
+import { recommendFromSource } from '../../src/pipeline/recommend';
 
 const web: K8sWorkloadObject = {
   metadata: { name: 'web', namespace: 'shop' },
@@ -55,5 +58,20 @@ describe('cluster shapes: native sidecars and unexplained gaps', () => {
       { resource: 'cpu', reason: '5 usage samples in the last 14 days, at least 12 needed' },
       { resource: 'memory', reason: 'no usage samples' },
     ]);
+  });
+
+  it('a context whose cluster cannot be read is skipped and named; with none readable, its error is thrown', async () => {
+    const demo = new DemoDataSource();
+    const gone = new Error('the Kubernetes API at https://10.0.0.9 (context "gone") refused the connection');
+    const source = (contexts: string[]): DataSource => Object.assign(Object.create(demo) as DataSource, {
+      contexts: async () => contexts,
+      namespaces: async (ctx: string) => { if (ctx === 'gone') throw gone; return demo.namespaces(DEMO_CONTEXT); },
+    });
+    const skipped: string[] = [];
+    const runs = await recommendFromSource(source(['gone', DEMO_CONTEXT]), { workload: 'frontend', onSkipContext: (ctx, why) => skipped.push(`${ctx}: ${why}`) });
+    assert.deepEqual(runs.map((r) => r.recommendation.workload.name), ['frontend']);
+    assert.deepEqual(skipped, [`gone: ${gone.message}`]);
+    await assert.rejects(recommendFromSource(source(['gone']), { onSkipContext: () => undefined }), gone);
+    await assert.rejects(recommendFromSource(source(['gone', DEMO_CONTEXT])), gone);
   });
 });

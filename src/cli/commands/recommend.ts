@@ -260,6 +260,10 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
       process.stderr.write(`mora: skipped ${forTerminal(`${w.kind} ${w.namespace}/${w.name}: ${reason}`)}\n`);
     },
+    onSkipContext: (context, reason) => {
+      skipped.push(`context ${context}: ${reason}`);
+      process.stderr.write(`mora: skipped context ${forTerminal(`"${context}": ${reason}`)}\n`);
+    },
     onSkipNamespace: (_context, ns, reason) => {
       skipped.push(`namespace ${ns}: ${reason}`);
       process.stderr.write(`mora: skipped namespace ${forTerminal(`"${ns}": ${reason}`)}\n`);
