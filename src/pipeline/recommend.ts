@@ -62,7 +62,7 @@ export interface RecommendRequest {
   /**
    * A kubeconfig context whose cluster cannot be read (a stale context: the cluster is gone, the VPN is down, the
    * credentials expired) is skipped and reported here, so the others still get recommendations; when no context can be
-   * read, the first error is thrown. Without a handler the error is thrown at once.
+   * read, the first error is thrown (and none is reported here). Without a handler the error is thrown at once.
    */
   onSkipContext?: (context: string, reason: string) => void;
   /** Stored load experiments (`mora recommend --experiments <dir>`): they measure per-replica capacity for replica advice. */
@@ -118,7 +118,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   let listed = 0;
   let firstNamespaceError: unknown;
   let contextsRead = 0;
-  let firstContextError: unknown;
+  const contextErrors: Array<[string, unknown]> = [];
   for (const ctx of await source.contexts()) {
     if (req.context !== undefined && ctx !== req.context) continue;
     let namespaces: string[];
@@ -127,8 +127,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       contextsRead++;
     } catch (e) {
       if (!req.onSkipContext) throw e;
-      firstContextError ??= e;
-      req.onSkipContext(ctx, (e as Error).message);
+      contextErrors.push([ctx, e]);
       continue;
     }
     for (const ns of namespaces) {
@@ -146,7 +145,9 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const w of workloads) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
     }
   }
-  if (contextsRead === 0 && firstContextError !== undefined) throw firstContextError;
+  // Named as skipped only beside a context that was read; with none read, the first error is the whole answer.
+  if (contextsRead === 0 && contextErrors.length) throw contextErrors[0][1];
+  for (const [ctx, e] of contextErrors) req.onSkipContext?.(ctx, (e as Error).message);
   if (listed === 0 && firstNamespaceError !== undefined) throw firstNamespaceError;
   const defaults = req.model ? forecastDefaults(req.model) : undefined;
   const forecast = req.model && defaults

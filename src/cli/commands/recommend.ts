@@ -224,6 +224,15 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       throw e;
     }
     source = opts.context ? onlyContext(cluster, opts.context) : cluster;
+    // One --prometheus URL holds one cluster's usage: read against it, every other kubeconfig context's workloads would
+    // get this cluster's numbers (same namespace and name) or none. Without --context: the current context only.
+    const kube = cluster.kube();
+    const current = kube.currentContext();
+    const others = kube.contexts().filter((c) => c !== current);
+    if (!opts.context && opts.prometheus && current && others.length) {
+      source = onlyContext(cluster, current);
+      process.stderr.write(`mora: ${forTerminal(`--prometheus serves one cluster: reading the current context "${current}" only, not ${others.map((c) => `"${c}"`).join(', ')} — --context <name> for another, or leave out --prometheus to find each context's own`)}\n`);
+    }
   } else {
     throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
   }
