@@ -3,7 +3,8 @@
  * The Kubernetes client is created on first use (it loads @kubernetes/client-node, which is heavy), so a health
  * check or a metrics query never pays for it.
  *
- * One Prometheus serves every context here: point mora.prometheus.url at the Prometheus of the cluster you select.
+ * One Prometheus URL serves every context unless prometheusUrlScope is 'current-context' (the extension): then it
+ * serves the current context and each other context finds its own (src/data/prometheus/url-scope.ts).
  */
 import type { Workload } from '../core/workload';
 import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth, TimeRange, WorkloadMetrics } from './datasource';
@@ -15,6 +16,7 @@ import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, type QueryCo
 import type { KubeClient } from './kube/client';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import type { MetricsServer } from './kube/metrics-server';
+import { prometheusUrlFor, urlWithheldFrom, type PrometheusUrlSettings } from './prometheus/url-scope';
 import { validateFrame, type FrameValidation } from './validation';
 
 export interface ClusterDataSourceOptions {
@@ -26,6 +28,13 @@ export interface ClusterDataSourceOptions {
   prometheusUrl?: string;
   /** A Prometheus base URL per kubeconfig context (mora.prometheus.urls); wins over prometheusUrl for its context. */
   prometheusUrls?: Record<string, string>;
+  /**
+   * Which contexts prometheusUrl serves. 'current-context' (the extension's tree, which lists every context): the
+   * kubeconfig's current one; the others read mora.prometheus.urls or discover their own, never this cluster's usage.
+   * Default 'every-context', for callers that read one context themselves (`mora recommend --prometheus` reads only the
+   * current context or --context).
+   */
+  prometheusUrlScope?: 'every-context' | 'current-context';
   /** A label selector tried before the known ones when discovering (mora.prometheus.selector / --prometheus-selector). */
   prometheusSelector?: string;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
@@ -149,13 +158,14 @@ export class ClusterDataSource implements DataSource {
    */
   prometheusFor(context: string | undefined): Promise<PrometheusClient> {
     const url = context ? this.options.prometheusUrls?.[context] : undefined;
-    if (this.options.prometheus || (!url && this.options.prometheusUrl !== undefined)) return Promise.resolve(this.prometheus);
+    const settings = this.urlSettings(context);
+    if (this.options.prometheus || (!url && prometheusUrlFor(context, settings) !== undefined)) return Promise.resolve(this.prometheus);
     const key = context ?? '';
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
         ? Promise.resolve(new PrometheusClient({ url, auth: this.options.prometheusAuth ?? authFromEnv(), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv }))
-        : this.discoverPrometheus(context);
+        : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
       this.prometheusByContext.set(key, p);
@@ -186,7 +196,7 @@ export class ClusterDataSource implements DataSource {
           const why = (m as Error).message.replace(/ — .*$/, '');
           throw new PrometheusError(`${what}, and metrics.k8s.io (metrics-server) cannot be read: ${why} — set ${hint}; or install metrics-server for current usage only`, 'empty');
         }
-        return { metricsServer: server, reason: e.message.replace(/ — set --prometheus.*$/, '') };
+        return { metricsServer: server, reason: e.message.replace(/ — set .*$/, '') };
       });
       p.catch(() => this.backendByContext.delete(key));
       this.backendByContext.set(key, p);
@@ -194,14 +204,27 @@ export class ClusterDataSource implements DataSource {
     return p;
   }
 
-  private async discoverPrometheus(context: string | undefined): Promise<PrometheusClient> {
+  /** prometheusUrl's scope for `context`; the current context is looked up only when it decides something. */
+  private urlSettings(context: string | undefined): PrometheusUrlSettings {
+    const s: PrometheusUrlSettings = { url: this.options.prometheusUrl, urls: this.options.prometheusUrls };
+    if (this.options.prometheusUrlScope === 'current-context' && context !== undefined && s.url !== undefined && !s.urls?.[context]) {
+      s.urlContext = this.kube().currentContext() || undefined;
+    }
+    return s;
+  }
+
+  /** `urlServes`: the context mora.prometheus.url serves when it was withheld from this one (said in the error). */
+  private async discoverPrometheus(context: string | undefined, urlServes?: string): Promise<PrometheusClient> {
     const { PrometheusDiscovery, customSelector, serviceProxyFetch } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
     const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs });
     const ctx = context ?? discovery.currentContext();
     const custom = customSelector(this.options.prometheusSelector);
     const found = await discovery.discover(ctx, custom);
     if (!found) {
-      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set --prometheus / mora.prometheus.url (or mora.prometheus.urls for this context), or a selector with --prometheus-selector / mora.prometheus.selector`, 'empty');
+      const set = urlServes !== undefined
+        ? `mora.prometheus.urls for this context (mora.prometheus.url serves the current context "${urlServes}" only: its numbers are another cluster's)`
+        : '--prometheus / mora.prometheus.url (or mora.prometheus.urls for this context)';
+      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set ${set}, or a selector with --prometheus-selector / mora.prometheus.selector`, 'empty');
     }
     this.discovered.set(ctx, found);
     return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch: serviceProxyFetch(discovery.configFor(ctx), { proxyFromEnv: this.options.proxyFromEnv }) });

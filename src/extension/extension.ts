@@ -43,17 +43,19 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   const { ClusterDataSource } = loadLive();
   // The token lives in VS Code's secret storage, never in settings or logs.
   const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
-  // Empty: discovered per context through the API server's service proxy; a URL per context wins over the one URL.
+  // Empty: discovered per context through the API server's service proxy; a URL per context wins over the one URL,
+  // which serves the current context only (the tree lists every context: the others must not borrow its usage).
   const prometheusUrl = cfg.get<string>('prometheus.url', '').trim() || undefined;
   const prometheusUrls = Object.fromEntries(Object.entries(cfg.get<Record<string, string>>('prometheus.urls', {}) ?? {})
     .filter(([, u]) => typeof u === 'string' && u.trim()).map(([c, u]) => [c, u.trim()]));
   const perContext = Object.keys(prometheusUrls).length ? `; per context: ${Object.entries(prometheusUrls).map(([c, u]) => `${c} → ${stripUserinfo(u)}`).join(', ')}` : '';
-  log.info(`Data source: cluster (kubeconfig contexts, Prometheus ${prometheusUrl ? `at ${stripUserinfo(prometheusUrl)}` : 'discovered in each cluster, through the API server'}${perContext}).`);
+  log.info(`Data source: cluster (kubeconfig contexts, Prometheus ${prometheusUrl ? `at ${stripUserinfo(prometheusUrl)} for the current context, discovered in the others` : 'discovered in each cluster, through the API server'}${perContext}).`);
   return new ClusterDataSource({
     // mora.kubeconfig (user settings only: it may name exec credential plugins to run), else as kubectl finds it.
     kubeconfig: cfg.get<string>('kubeconfig', '').trim() || undefined,
     prometheusUrl,
     prometheusUrls,
+    prometheusUrlScope: 'current-context',
     prometheusSelector: cfg.get<string>('prometheus.selector', '').trim() || undefined,
     prometheusAuth: token ? { bearerToken: token } : undefined,
     historyDays: cfg.get<number>('historyDays', 14),

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { DISCOVERY_SELECTORS, customSelector, pickService } from '../../src/data/kube/prometheus-discovery';
+import { prometheusUrlFor } from '../../src/data/prometheus/url-scope';
 
 describe('Prometheus per kubeconfig context', () => {
   const servers: http.Server[] = [];
@@ -47,6 +48,26 @@ describe('Prometheus per kubeconfig context', () => {
     assert.equal((await (await source.prometheusFor('prod')).buildInfo()).version, '2.53.0-prod');
     assert.equal((await (await source.prometheusFor('staging')).buildInfo()).version, '3.1.0-staging');
     assert.equal((await source.prometheusFor('dev')).displayUrl, 'http://127.0.0.1:9');
+  });
+
+  it('the extension (prometheusUrlScope current-context): mora.prometheus.url serves the current context only; another finds its own, never borrowing its numbers', async () => {
+    const source = new ClusterDataSource({ kubeconfig, prometheusUrl: urls[0], prometheusUrls: { staging: urls[1] }, prometheusUrlScope: 'current-context', prometheusTimeoutMs: 2000 });
+    assert.equal((await (await source.prometheusFor('prod')).buildInfo()).version, '2.53.0-prod');
+    assert.equal((await (await source.prometheusFor('staging')).buildInfo()).version, '3.1.0-staging');
+    // dev has no URL of its own: discovery through its API server (here refused), not prod's Prometheus.
+    await assert.rejects(source.prometheusFor('dev'), (e: Error) => /context "dev"/.test(e.message) && !e.message.includes(urls[0]));
+    // Health (no context named) still checks the URL.
+    assert.equal((await source.prometheusFor(undefined)).displayUrl, urls[0]);
+  });
+
+  it('prometheusUrlFor: per-context URL first; the one URL for its context only, or for all when there is no current context', () => {
+    const s = { url: 'http://one', urls: { staging: 'http://staging' }, urlContext: 'prod' };
+    assert.equal(prometheusUrlFor('prod', s), 'http://one');
+    assert.equal(prometheusUrlFor('staging', s), 'http://staging');
+    assert.equal(prometheusUrlFor('dev', s), undefined, 'another cluster must not read the current cluster\'s Prometheus');
+    assert.equal(prometheusUrlFor(undefined, s), 'http://one');
+    assert.equal(prometheusUrlFor('dev', { url: 'http://one' }), 'http://one', 'no current context: as the CLI, every context');
+    assert.equal(prometheusUrlFor('dev', { urlContext: 'prod' }), undefined);
   });
 
   it('mora health names the per-context Prometheus of the current context', async () => {
