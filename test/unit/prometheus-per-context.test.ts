@@ -60,6 +60,25 @@ describe('Prometheus per kubeconfig context', () => {
     assert.equal((await source.prometheusFor(undefined)).displayUrl, urls[0]);
   });
 
+  it('a context mora.prometheus.url does not serve, whose cluster has no Prometheus: the error says the URL serves the current context', async () => {
+    // A Kubernetes API that lists no Services: discovery finds nothing.
+    const api = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'ServiceList', apiVersion: 'v1', metadata: {}, items: [] }));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    try {
+      const file = path.join(dir, 'config-empty-dev');
+      fs.writeFileSync(file, fs.readFileSync(kubeconfig, 'utf8')
+        .replace('clusters:\n', `clusters:\n- name: empty\n  cluster: {server: "http://127.0.0.1:${(api.address() as AddressInfo).port}", insecure-skip-tls-verify: true}\n`)
+        .replace('- name: dev\n  context: {cluster: c,', '- name: dev\n  context: {cluster: empty,'));
+      const source = new ClusterDataSource({ kubeconfig: file, prometheusUrl: urls[0], prometheusUrlScope: 'current-context', prometheusTimeoutMs: 2000 });
+      await assert.rejects(source.prometheusFor('dev'), /^PrometheusError: no Prometheus found in context "dev": .* — set mora\.prometheus\.urls for this context \(mora\.prometheus\.url serves the current context "prod" only: its numbers are another cluster's\), or a selector/);
+    } finally {
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+
   it('prometheusUrlFor: per-context URL first; the one URL for its context only, or for all when there is no current context', () => {
     const s = { url: 'http://one', urls: { staging: 'http://staging' }, urlContext: 'prod' };
     assert.equal(prometheusUrlFor('prod', s), 'http://one');
