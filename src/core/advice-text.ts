@@ -70,11 +70,19 @@ export function floorNote(c: ContainerRecommendation): string | undefined {
   return c.raisedToFloor?.length ? c.raisedToFloor.map(floorText).join('; ') : undefined;
 }
 
-/** The verdict with its floor note: `ok`, `ok (raised to floor)`; `long` spells the note out. */
+/** Why CPU or memory has no value, or undefined: `no CPU value: 5 usage samples in the last 14 days, at least 12 needed`. */
+export function unsizedNote(c: ContainerRecommendation): string | undefined {
+  return c.unsized?.length ? c.unsized.map((u) => `no ${u.resource === 'cpu' ? 'CPU' : 'memory'} value: ${u.reason}`).join('; ') : undefined;
+}
+
+/**
+ * The verdict with its floor note: `ok`, `ok (raised to floor)`; `long` spells the note out, and says why a value is
+ * missing (`partial (no CPU value: …)`) where the hover, the tree and the report's sections have the room.
+ */
 export function verdictLabel(c: ContainerRecommendation, long = false, verdictText: (v: ContainerRecommendation['verdict']) => string = (v) => v): string {
-  const note = floorNote(c);
-  if (!note) return verdictText(c.verdict);
-  return `${verdictText(c.verdict)} (${long ? note : 'raised to floor'})`;
+  const floor = floorNote(c);
+  const notes = [floor && (long ? floor : 'raised to floor'), long ? unsizedNote(c) : undefined].filter((x): x is string => Boolean(x));
+  return notes.length ? `${verdictText(c.verdict)} (${notes.join('; ')})` : verdictText(c.verdict);
 }
 
 // ---- risk: confidence as what it means ------------------------------------------------------------------------------

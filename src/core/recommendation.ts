@@ -13,7 +13,11 @@ export interface Bounded {
 
 export type QosClass = 'Guaranteed' | 'Burstable';
 
-export type Verdict = 'over-provisioned' | 'under-provisioned' | 'at-risk' | 'ok' | 'no-data';
+/**
+ * `partial`: what could be sized looks right, but CPU or memory got no value (`ContainerRecommendation.unsized` says
+ * why) — never `ok`, which would vouch for a value nobody computed.
+ */
+export type Verdict = 'over-provisioned' | 'under-provisioned' | 'at-risk' | 'ok' | 'partial' | 'no-data';
 
 /**
  * The rolling replay of a value over the history window. A day whose peak went above the value is an OOM kill for a

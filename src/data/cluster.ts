@@ -12,7 +12,7 @@ import { batchedFrames, type BatchPlanOptions } from './prometheus/batch-plan';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
 import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, type FetchedFrame } from './prometheus/frame';
-import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, type QueryConfig } from './prometheus/queries';
+import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, podNameRegex, promString, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import type { MetricsServer } from './kube/metrics-server';
@@ -303,9 +303,32 @@ export class ClusterDataSource implements DataSource {
    * and memory are missing there is nothing to recommend from, and the error names the selector to check.
    */
   async metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame> {
-    const r = usable(await this.metricsDetailed(target, range));
+    const r = await this.withOldLabels(usable(await this.metricsDetailed(target, range)), target, range);
     if (r instanceof Error) throw r;
     return r;
+  }
+
+  /**
+   * A "no samples" error for a workload whose cAdvisor series exist under pod_name/container_name (cAdvisor before
+   * Kubernetes 1.16, or a relabelling on some scrape jobs only — the health check catches it only when every series has
+   * them): the error says so, with the fix, instead of asking whether cAdvisor is scraped. Asked only on that error.
+   */
+  private async withOldLabels(r: MetricFrame | PrometheusError, target: MetricTarget, range: TimeRange): Promise<MetricFrame | PrometheusError> {
+    if (!(r instanceof PrometheusError) || r.kind !== 'empty' || this.queryConfig.resources !== 'cadvisor') return r;
+    const w = target.workload;
+    const N = this.queryConfig.names;
+    const sel = `namespace=${promString(w.namespace)},pod_name=~${promString(podNameRegex(w.kind, w.name))}${target.container ? `,container_name=${promString(target.container)}` : ''}`;
+    try {
+      const b = await this.backend(w.context);
+      if ('metricsServer' in b) return r;
+      const seconds = Math.max(60, Math.round(range.to - range.from));
+      const n = (await b.prometheus.query(`count(count_over_time(${N.cpu}{${sel}}[${seconds}s]))`, range.to))[0]?.v ?? 0;
+      if (!(n > 0)) return r;
+      return new PrometheusError(`no samples for ${N.cpu} with a "pod" label, but ${n} series of ${N.cpu}{${sel}} — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): `
+        + 'copy pod_name to pod and container_name to container with metric_relabel_configs in the kubelet/cAdvisor scrape job', 'empty');
+    } catch {
+      return r; // the first error stays the one reported
+    }
   }
 
   /**
@@ -348,7 +371,9 @@ export class ClusterDataSource implements DataSource {
   /** DataSource.metricsForNamespace: what metrics() gives (or throws) for each container, a namespace at a time. */
   async *metricsForNamespace(_context: string, namespace: string, workloads: readonly Workload[], range: TimeRange, signal?: AbortSignal): AsyncGenerator<WorkloadMetrics> {
     for await (const item of this.metricsDetailedForNamespace(namespace, workloads, range, signal)) {
-      yield { workload: item.workload, containers: new Map([...item.containers].map(([c, f]) => [c, usable(f)])) };
+      const containers = new Map<string, MetricFrame | Error>();
+      for (const [c, f] of item.containers) containers.set(c, await this.withOldLabels(usable(f), { workload: item.workload, container: c }, range));
+      yield { workload: item.workload, containers };
     }
   }
 

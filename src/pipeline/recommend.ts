@@ -82,8 +82,11 @@ export interface RecommendRequest {
 }
 
 export interface WorkloadRun extends EngineResult {
-  /** The series the engine read, for charts in the HTML report (CPU and memory per the first container). */
-  history: { cpu?: Series; memory?: Series };
+  /**
+   * The series the engine read, for charts in the HTML report: CPU and memory of the first container, and of each
+   * container by name (`containers`), so a sidecar gets its own charts.
+   */
+  history: { cpu?: Series; memory?: Series; containers?: Record<string, { cpu?: Series; memory?: Series }> };
 }
 
 /**
@@ -279,5 +282,6 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     const why = unseen.get(c.container);
     if (why) c.unsized = [{ resource: 'cpu', reason: why }, { resource: 'memory', reason: why }];
   }
-  return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory } };
+  const byContainer = Object.fromEntries(containers.map((c) => [c.name, { cpu: c.cpu, memory: c.memory }]));
+  return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory, containers: byContainer } };
 }

@@ -85,6 +85,7 @@ const VERDICT_ICON: Record<Verdict, { id: string; color?: string }> = {
   'under-provisioned': { id: 'arrow-up', color: 'charts.orange' },
   'at-risk': { id: 'warning', color: 'charts.red' },
   ok: { id: 'pass', color: 'charts.green' },
+  partial: { id: 'question', color: 'charts.yellow' },
   'no-data': { id: 'circle-slash' },
 };
 
@@ -93,6 +94,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   'under-provisioned': 'under-provisioned',
   'at-risk': 'at risk (OOM or throttling)',
   ok: 'about right',
+  partial: 'partly sized (CPU or memory has no value)',
   'no-data': 'no usage data',
 };
 
@@ -340,7 +342,7 @@ function containerVerdict(e: WorkloadEntry, name: string, recommendation: Recomm
   return { verdict: usageVerdict(spec?.resources.requests ?? {}, spec?.resources.limits ?? {}, e.usage.get(name)) };
 }
 
-const SEVERITY: Verdict[] = ['at-risk', 'under-provisioned', 'over-provisioned', 'no-data', 'ok'];
+const SEVERITY: Verdict[] = ['at-risk', 'under-provisioned', 'over-provisioned', 'no-data', 'partial', 'ok'];
 
 function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const w = e.workload;

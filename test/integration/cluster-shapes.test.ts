@@ -91,6 +91,11 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     // A container the spec has and Prometheus never saw (added by a rollout that has not started), beside one it did see.
     const half = await cp.createDeployment('shapes', { name: 'half', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }, { name: 'newbie', requests: { cpu: '100m' } }] });
     usage(half.pods, 'shapes', { app: { cpu: 0.1, memory: 100e6 } });
+    // CPU for the last 5 minutes only, memory for the whole window: memory sized, CPU without a value.
+    const cpuless = await cp.createDeployment('shapes', { name: 'cpuless', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }] });
+    for (const s of usageSeries(cpuless.pods, 'shapes', { app: { cpu: 0.1, memory: 100e6 } }, start, end)) {
+      series.push(s.name.startsWith('container_cpu') ? { ...s, samples: [...s.samples].filter(([t]) => t > end - 300) } : s);
+    }
     await cp.createDeployment('shapes', { name: 'silent', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }] });
     const brief = await cp.createDeployment('shapes', { name: 'brief', containers: [{ name: 'app', requests: { cpu: '100m', memory: '128Mi' } }] });
     usage(brief.pods, 'shapes', { app: { cpu: 0.2, memory: 100e6 } }, end - 300, end);
@@ -139,7 +144,7 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.equal(r.code, 0, r.err);
     const recs = JSON.parse(r.out) as Recommendation[];
     const by = new Map(recs.map((x) => [`${x.workload.kind}/${x.workload.name}`, x]));
-    assert.deepEqual([...by.keys()].sort(), ['CronJob/nightly', 'DaemonSet/agent', 'Deployment/bare', 'Deployment/brief', 'Deployment/half', 'Deployment/nanny', 'Deployment/rolled', 'Deployment/web', 'StatefulSet/db']);
+    assert.deepEqual([...by.keys()].sort(), ['CronJob/nightly', 'DaemonSet/agent', 'Deployment/bare', 'Deployment/brief', 'Deployment/cpuless', 'Deployment/half', 'Deployment/nanny', 'Deployment/rolled', 'Deployment/web', 'StatefulSet/db']);
     const c = (w: string, name: string) => {
       const x = by.get(w)!.containers.find((k) => k.container === name);
       assert.ok(x, `${w} has container ${name}: ${by.get(w)!.containers.map((k) => k.container).join(', ')}`);
@@ -170,11 +175,18 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     // A few minutes of data: no value, and the JSON says why.
     assert.deepEqual(c('Deployment/brief', 'app').unsized?.map((u) => u.resource), ['cpu', 'memory']);
     assert.match(c('Deployment/brief', 'app').unsized![0].reason, /^\d usage samples? in the last 14 days, at least 12 needed$/);
+    // Memory sized, CPU not: the verdict says partial, never ok.
+    const cpuless = c('Deployment/cpuless', 'app');
+    assert.ok(cpuless.memory && !cpuless.cpu);
+    assert.equal(cpuless.verdict, 'partial');
+    assert.deepEqual(cpuless.unsized?.map((u) => u.resource), ['cpu']);
     assert.equal(c('CronJob/nightly', 'report').cpu, undefined);
     assert.match(c('CronJob/nightly', 'report').unsized![0].reason, /usage samples in the last 14 days, at least 12 needed/);
     // What is not in the output is named on stderr: no samples, the old label names, pods of owners MOrA does not size.
     assert.match(r.err, /^mora: skipped Deployment shapes\/silent: no samples for container_cpu_usage_seconds_total\{/m);
-    assert.match(r.err, /^mora: skipped Deployment shapes\/oldlabels: no samples/m);
+    // Old label names on this workload's series only (the health check passes: other series have "pod"): named, with the fix.
+    assert.match(r.err, /^mora: skipped Deployment shapes\/oldlabels: no samples for container_cpu_usage_seconds_total with a "pod" label, but \d+ series of container_cpu_usage_seconds_total\{namespace="shapes",pod_name=~"oldlabels-.*\} — they carry pod_name\/container_name .*copy pod_name to pod/m);
+    assert.doesNotMatch(r.err, /oldlabels: .*is cAdvisor/);
     assert.match(r.err, /^mora: warning: namespace "shapes": 3 pods not recommended, their owner is not a kind MOrA sizes \(Deployment, StatefulSet, DaemonSet, CronJob, Job\): Pod debug-shell \(no owner\); ReplicaSet legacy; ReplicationController old-rc$/m);
     assert.match(r.err, /^mora: no CPU value for CronJob shapes\/nightly container report: \d+ usage samples/m);
   });
@@ -191,17 +203,25 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.deepEqual(live.spec.template.spec.containers.map((x) => x.name), ['server'], 'a dry run changes nothing');
   });
 
-  it('every other output (yaml, csv, --compare, the HTML report) renders these shapes: exit 0, the sidecar in each that lists containers', async () => {
+  it('every other output (yaml, csv, --compare, the HTML report) renders these shapes: exit 0, every container in each, a container without values too', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-shapes-'));
     try {
       const report = path.join(dir, 'r.html');
       for (const args of [['-f', 'yaml'], ['-f', 'csv'], ['--compare', '--report', report]]) {
         const r = await run(['-n', 'shapes', ...args]);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
-        // --compare has a row per workload (its first container), the others a row or entry per container.
-        assert.match(r.out, args[0] === '--compare' ? /^web +250m/m : /proxy/, args.join(' '));
+        // A row or entry per container: the sidecar and a container Prometheus never saw are there.
+        assert.match(r.out, args[0] === '--compare' ? /^web\/proxy +\d+m/m : /proxy/, args.join(' '));
+        assert.match(r.out, args[0] === '--compare' ? /^half\/newbie +- /m : /newbie/, args.join(' '));
       }
-      assert.match(fs.readFileSync(report, 'utf8'), /nightly/);
+      const html = fs.readFileSync(report, 'utf8');
+      assert.match(html, /nightly/);
+      assert.match(html, /<tr><td>web\/proxy<\/td>/);
+      assert.match(html, /<section><h2>web\/proxy <small>[^]*?<svg /);
+      // CSV: a resource without a value keeps its row, the value cells empty and the reason in `method`.
+      const csv = (await run(['-n', 'shapes', '-f', 'csv'])).out;
+      assert.match(csv, /^mora-real,shapes,Deployment,half,newbie,cpu,100m,,,,,,"no value: no samples for container_cpu_usage_seconds_total\{/m);
+      assert.match(csv, /^mora-real,shapes,Deployment,cpuless,app,cpu,100m,,,,,,"no value: \d usage samples? in the last 14 days, at least 12 needed",,partial,/m);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,21 @@ import type { EngineResult } from '../../rightsizing/engine';
 import { writeFileAtomic } from './write';
 
 export interface ReportRun extends EngineResult {
-  history: { cpu?: Series; memory?: Series };
+  /** CPU and memory of the first container; `containers` by name, each container's own (a sidecar's charts). */
+  history: { cpu?: Series; memory?: Series; containers?: Record<string, { cpu?: Series; memory?: Series }> };
+}
+
+/**
+ * Every container of every run, as the table and the sections show them: a workload with several containers is one
+ * entry per container (`web/proxy`), so a sidecar is never left out; its details and history by container name.
+ */
+function containerEntries(runs: readonly ReportRun[]) {
+  return runs.flatMap((r) => r.recommendation.containers.map((c, i) => ({
+    r, c,
+    d: r.details.find((x) => x.container === c.container),
+    name: r.recommendation.containers.length > 1 ? `${r.recommendation.workload.name}/${c.container}` : r.recommendation.workload.name,
+    history: r.history.containers?.[c.container] ?? (i === 0 ? r.history : {}),
+  })));
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -66,22 +80,19 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
   let totalCpu = 0, totalMem = 0;
   // The risk targets the values were sized to, in the header; each value's expected risk in the table and its evidence.
   const targets = riskTargetsLine(runs.map((r) => r.recommendation));
-  const rows = runs.map((r) => {
-    const c = r.recommendation.containers[0];
-    const d = r.details[0];
-    totalCpu += r.savings.cpuRequest; totalMem += r.savings.memoryRequest;
+  for (const r of runs) { totalCpu += r.savings.cpuRequest; totalMem += r.savings.memoryRequest; }
+  const entries = containerEntries(runs);
+  const rows = entries.map(({ r, c, d, name }) => {
     const risk = d?.memory?.evidence.replay;
     const rep = r.recommendation.replicas;
-    return `<tr><td>${esc(r.recommendation.workload.name)}</td><td>${cpu(c?.current.requests.cpu)}</td><td><b>${cpu(c?.cpu?.request.value)}</b></td>`
-      + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c?.current.limits.memory)}</td><td><b>${mem(c?.memory?.limit?.value)}</b></td>`
+    return `<tr><td>${esc(name)}</td><td>${cpu(c.current.requests.cpu)}</td><td><b>${cpu(c.cpu?.request.value)}</b></td>`
+      + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c.current.limits.memory)}</td><td><b>${mem(c.memory?.limit?.value)}</b></td>`
       + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays ?? 0}/${risk.days}` : '–'}</td>`
       + `<td>${esc(rep ? replicaChange(rep) : '–')}</td>`
-      + `<td>${esc(c ? verdictLabel(c) : '')}</td><td>${esc((targets && c && riskCell(c)) || `${Math.round((r.recommendation.confidence) * 100)}%`)}</td></tr>`;
+      + `<td>${esc(verdictLabel(c))}</td><td>${esc((targets && riskCell(c)) || `${Math.round((r.recommendation.confidence) * 100)}%`)}</td></tr>`;
   }).join('\n');
-  const sections = runs.map((r) => {
-    const c = r.recommendation.containers[0];
-    const d = r.details[0];
-    if (!c || !d) return '';
+  const sections = entries.map(({ r, c, d, name, history }) => {
+    if (!d) return '';
     const replay = (x: NonNullable<typeof c.cpu>): string => {
       const r = x.evidence.replay;
       const above = r && (r.oomDays !== undefined ? `${r.oomDays} OOM day(s)` : `${r.daysAbove ?? 0} day(s) with usage above it`);
@@ -91,13 +102,13 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
     const charts = [
-      r.history.cpu ? `<h3>CPU</h3>${svgChart(r.history.cpu, [
+      history.cpu ? `<h3>CPU</h3>${svgChart(history.cpu, [
         { label: 'current req', value: c.current.requests.cpu, color: '#888', dash: '4 3' },
         { label: 'MOrA', value: c.cpu?.request.value, color: '#d62728' },
         { label: 'VPA', value: d.baselines.cpu.vpa, color: '#2ca02c', dash: '6 2' },
         { label: 'KRR', value: d.baselines.cpu.krr, color: '#9467bd', dash: '2 2' },
       ], cpu)}${ev(c.cpu)}` : '',
-      r.history.memory ? `<h3>Memory</h3>${svgChart(r.history.memory, [
+      history.memory ? `<h3>Memory</h3>${svgChart(history.memory, [
         { label: 'current lim', value: c.current.limits.memory, color: '#888', dash: '4 3' },
         { label: 'MOrA lim', value: c.memory?.limit?.value, color: '#d62728' },
         { label: 'MOrA req', value: c.memory?.request.value, color: '#ff9896' },
@@ -108,7 +119,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     const repText = rep
       ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
       : '';
-    return `<section><h2>${esc(r.recommendation.workload.name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
+    return `<section><h2>${esc(name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
   }).join('\n');
   const when = (opts.generatedAt ?? new Date()).toISOString();
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(opts.title)}</title>

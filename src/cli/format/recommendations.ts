@@ -79,23 +79,29 @@ export function floorFootnotes(results: readonly EngineResult[], width = 100): s
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-/** MOrA against VPA- and KRR-style values from the same history, with savings and replayed risk. */
+/**
+ * MOrA against VPA- and KRR-style values from the same history, with savings and replayed risk: a row per container
+ * (`web/proxy` when the workload has several, as in the recommendations table), so a sidecar is never left out.
+ */
 export function comparisonTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
+  const delta = (x: number | undefined, f: (v: number) => string): string => (x === undefined ? '-' : `${x >= 0 ? '' : '+'}${f(Math.abs(x))}`);
   for (const r of results) {
-    const d = r.details[0];
-    if (!d) continue;
-    const rep = r.recommendation.containers[0];
-    const risk = d.memory?.evidence.replay;
-    rows.push([
-      r.recommendation.workload.name,
-      cpu(d.cpu?.request.value), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
-      mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
-      `${r.savings.cpuRequest >= 0 ? '' : '+'}${cpu(Math.abs(r.savings.cpuRequest))}`,
-      `${r.savings.memoryRequest >= 0 ? '' : '+'}${mem(Math.abs(r.savings.memoryRequest))}`,
-      risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
-      verdictCell(rep),
-    ]);
+    const rec = r.recommendation;
+    for (const c of rec.containers) {
+      const d = r.details.find((x) => x.container === c.container);
+      if (!d) continue;
+      const saved = d.saved ?? (rec.containers.length === 1 ? r.savings : undefined);
+      const risk = d.memory?.evidence.replay;
+      rows.push([
+        rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name,
+        cpu(d.cpu?.request.value), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
+        mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
+        delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
+        risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
+        verdictCell(c),
+      ]);
+    }
   }
   return renderTable([
     { header: 'service' }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
@@ -186,9 +192,18 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
       const d = r.details[i];
       for (const kind of ['cpu', 'memory'] as const) {
         const x = c[kind];
-        if (!x) continue;
         const f = kind === 'cpu' ? formatCpu : formatMemory;
         const q = (v: number | undefined): string => (v === undefined ? '' : f(v));
+        if (!x) {
+          // No value (too few samples, a container Prometheus never saw): the row stays, its value cells empty and the
+          // reason in `method`, so a reader of the CSV sees the container was not sized rather than not there.
+          const why = c.unsized?.find((u) => u.resource === kind);
+          if (why) {
+            rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
+              '', '', '', '', `no value: ${why.reason}`, '', verdictLabel(c), '', '', '', '']);
+          }
+          continue;
+        }
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
           q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
           q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), x.evidence.risk?.target ?? '', x.evidence.risk?.expected.toFixed(4) ?? '']);

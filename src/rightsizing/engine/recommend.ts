@@ -52,6 +52,8 @@ export interface ContainerDetail {
   memory?: ResourceResult;
   /** What VPA (target) and KRR (simple) would recommend from the same history: CPU request and memory limit. */
   baselines: { cpu: BaselineValues; memory: BaselineValues };
+  /** This container's share of `Savings` (CPU and memory request, × replicas), for views with a row per container. */
+  saved?: { cpuRequest: number; memoryRequest: number };
 }
 
 export interface Savings {
@@ -114,13 +116,18 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       cpu: strip(cpu), memory: strip(memory), verdict, ...(raisedToFloor.length ? { raisedToFloor } : {}), confidence: confs.length ? Math.min(...confs) : 0,
       ...(unsized.length ? { unsized } : {}),
     });
+    const replicas = w.replicas;
+    const saved = {
+      cpuRequest: cpu && cur.requests.cpu !== undefined ? (cur.requests.cpu - cpu.request.value) * replicas : 0,
+      memoryRequest: memory && cur.requests.memory !== undefined ? (cur.requests.memory - memory.request.value) * replicas : 0,
+    };
     details.push({
       container: c.name, cpu, memory,
       baselines: { cpu: baselineValues('cpu', cpu, input.now), memory: baselineValues('memory', memory, input.now) },
+      saved,
     });
-    const replicas = w.replicas;
-    if (cpu && cur.requests.cpu !== undefined) savings.cpuRequest += (cur.requests.cpu - cpu.request.value) * replicas;
-    if (memory && cur.requests.memory !== undefined) savings.memoryRequest += (cur.requests.memory - memory.request.value) * replicas;
+    savings.cpuRequest += saved.cpuRequest;
+    savings.memoryRequest += saved.memoryRequest;
     const mr = memory?.evidence.replay;
     if (mr) savings.oomDayShare = Math.max(savings.oomDayShare, (mr.oomDays ?? 0) / Math.max(1, mr.days));
     const cr = cpu?.evidence.replay;
@@ -211,7 +218,8 @@ function verdictOf(cpuReq: number | undefined, cpu: ResourceResult | undefined, 
   if (mem && memReq !== undefined && memReq < mem.evidence.observed.p95) return 'under-provisioned';
   const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * 1.5;
   if (over(cpuReq, cpu?.request.value) || over(memReq, mem?.request.value)) return 'over-provisioned';
-  return 'ok';
+  // Nothing wrong with what was sized, but one resource has no value: not "ok" for a number nobody computed.
+  return cpu && mem ? 'ok' : 'partial';
 }
 
 /** HPA advice without a capacity estimate: keep its bounds, aim its target at the policy's utilisation of the new request. */
