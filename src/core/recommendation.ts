@@ -142,4 +142,9 @@ export interface RecommendationOrigin {
   vpa: string;
   /** Unix seconds of the MOrA run that last wrote or confirmed it. */
   writtenAt: number;
+  /**
+   * The VPA's container policy modes (container name or `*` → mode), kept only when one is `Off`: MOrA writes nothing
+   * for such a container, and a view naming a container absent from the status says that is why.
+   */
+  containerModes?: Record<string, string>;
 }

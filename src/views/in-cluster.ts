@@ -5,7 +5,7 @@
  */
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
-import { DEFAULT_MAX_AGE_HOURS, withCurrent, type InClusterRead } from '../data/kube/vpa-recommendation';
+import { DEFAULT_MAX_AGE_HOURS, hasValue, withCurrent, type InClusterRead } from '../data/kube/vpa-recommendation';
 
 /** Default of mora.inCluster.maxAgeHours (0 turns the in-cluster recommendations off). */
 export const DEFAULT_IN_CLUSTER_MAX_AGE_HOURS = DEFAULT_MAX_AGE_HOURS;
@@ -38,7 +38,8 @@ export class InClusterRecommendations {
     for (const w of workloads) {
       const r = ns?.get(`${w.kind}/${w.name}`);
       const mapped = r ? withCurrent(r, w) : undefined;
-      if (mapped && mapped.containers.length > 0) fromCluster.push(mapped);
+      // Every container the workload runs is listed (those absent from the status without values); none with a value: local.
+      if (mapped && hasValue(mapped.containers)) fromCluster.push(mapped);
       else toCompute.push(w);
     }
     return { fromCluster, toCompute };

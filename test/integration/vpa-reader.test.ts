@@ -5,7 +5,9 @@
 //     (`limit` / `continue`), as the same numbers; a stale one, one of another recommender and one that never got a
 //     recommendation are left out;
 //   - a ServiceAccount without "list" on verticalpodautoscalers gets the RBAC fallback reason, not an error;
-//   - the cluster data source (what the extension uses with mora.dataSource = cluster) gives the same.
+//   - the cluster data source (what the extension uses with mora.dataSource = cluster) gives the same;
+//   - a VPA whose container policy controls memory only, on a Deployment with a sidecar MOrA has no value for: the
+//     server reads 'partial' (no CPU: controlledResources), the sidecar is named (not in the status), never 'ok'.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +18,7 @@ import { ClusterDataSource } from '../../src/data/cluster';
 import { VpaReader } from '../../src/data/kube/vpa-reader';
 import { CONFIRMED_CONDITION, vpaStatusFor, type VpaObject } from '../../src/data/kube/vpa-status';
 import { VpaWriter } from '../../src/data/kube/vpa-writer';
+import { InClusterRecommendations } from '../../src/views/in-cluster';
 import { ControlPlane } from '../harness/control-plane';
 import { until } from '../harness/wait';
 
@@ -146,5 +149,30 @@ describe('In-cluster recommendations read back from VPA statuses on a real API s
     assert.equal(read.fallback, 'in-cluster recommendations not readable in context "dev" (RBAC: no "list" on verticalpodautoscalers.autoscaling.k8s.io); computing locally');
     const viaSource = await new ClusterDataSource({ kubeconfig, prometheusUrl: 'http://127.0.0.1:9' }).inClusterRecommendations('dev', { maxAgeHours: 36 });
     assert.equal(viaSource.fallback, read.fallback);
+  });
+
+  it('a status with memory only (controlledResources) and without the sidecar: partial and named, not ok', async () => {
+    await cp!.createNamespace('edge');
+    await cp!.createDeployment('edge', { name: 'api', replicas: 1, containers: [
+      { name: 'server', image: 'edge/api:1', requests: { cpu: '200m', memory: '300Mi' } },
+      { name: 'istio-proxy', image: 'istio/proxyv2:1', requests: { cpu: '100m', memory: '128Mi' } },
+    ] });
+    const created = await until(() => cp!.raw('POST', vpaPath('edge'), vpa('edge', 'api', {
+      recommenders: [{ name: 'mora' }], resourcePolicy: { containerPolicies: [{ containerName: 'server', controlledResources: ['memory'] }] },
+    })), (r) => r.status === 201, 20_000);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // MOrA's writer leaves CPU out itself (the policy), and has nothing for istio-proxy (rec() sizes 'server' only).
+    const writer = new VpaWriter({ kubeconfig: cp!.kubeconfig, now: () => now - 3600_000 });
+    assert.equal(await writer.writeStatus(await getVpa('edge', 'api'), (cur) => vpaStatusFor(cur, rec('edge', 'api', 0.2, 300 * Mi), now)), 'written');
+    const stored = (await getVpa('edge', 'api')).status?.recommendation?.containerRecommendations;
+    assert.deepEqual(stored?.map((c) => [c.containerName, Object.keys(c.target)]), [['server', ['memory']]], 'what the API server kept');
+    const source = new ClusterDataSource({ kubeconfig: cp!.kubeconfig, prometheusUrl: 'http://127.0.0.1:9' });
+    const read = await source.inClusterRecommendations('mora-real', { maxAgeHours: 36 });
+    const { fromCluster } = new InClusterRecommendations(read).split('edge', await source.workloads('mora-real', 'edge'));
+    const [server, proxy] = fromCluster[0].containers;
+    assert.deepEqual([[server.container, server.verdict], [proxy.container, proxy.verdict]], [['server', 'partial'], ['istio-proxy', 'no-data']]);
+    assert.equal(server.memory!.request.value, 300 * Mi);
+    assert.match(server.unsized![0].reason, /controlledResources to \[memory\], so MOrA writes no CPU value/);
+    assert.match(proxy.unsized![0].reason, /^not in VPA edge\/api's status.recommendation.containerRecommendations: MOrA's last run had no CPU or memory value/);
   });
 });

@@ -1,6 +1,7 @@
 // Reading MOrA's in-cluster recommendations back from VPA statuses (src/data/kube/vpa-recommendation.ts), the freshness
 // stamp the writer adds (vpa-status.ts withConfirmation), and how the tree and the lenses say where the numbers came from.
 import { strict as assert } from 'node:assert';
+import { verdictLabel } from '../../src/core/advice-text';
 import { ageText, originBrief } from '../../src/core/origin-text';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
 import type { Workload } from '../../src/core/workload';
@@ -152,6 +153,76 @@ describe('in-cluster recommendations: reading VPA statuses MOrA wrote', () => {
     assert.equal(idx.split('shop', [workload('api', [['app', 1, Mi]])]).toCompute.length, 1);
   });
 
+  it('a container whose status lacks CPU or memory reads partial, never ok, saying which is missing and why', () => {
+    // envoy: MOrA's run had no memory value; server: the container policy controls memory only, so no CPU is written.
+    const v = vpa('api', moraStatus(1, [
+      { name: 'server', memory: ['100Mi', '200Mi', '400Mi'] },
+      { name: 'envoy', cpu: ['10m', '20m', '40m'] },
+    ]), { resourcePolicy: { containerPolicies: [{ containerName: 'server', controlledResources: ['memory'] }] } });
+    const r = recommendationFromVpa(v, { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r, JSON.stringify(r));
+    // Requests that fit what is there: before, both read 'ok'.
+    const fitted = withCurrent(r.recommendation, workload('api', [['server', 0.1, 200 * Mi], ['envoy', 0.02, 64 * Mi]]));
+    const [server, envoy] = fitted.containers;
+    assert.deepEqual(fitted.containers.map((c) => [c.container, c.verdict]), [['server', 'partial'], ['envoy', 'partial']]);
+    assert.deepEqual(server.unsized!.map((u) => u.resource), ['cpu']);
+    assert.match(server.unsized![0].reason, /^not in VPA shop\/api's status: its container policy limits controlledResources to \[memory\], so MOrA writes no CPU value/);
+    assert.deepEqual(envoy.unsized!.map((u) => u.resource), ['memory']);
+    assert.match(envoy.unsized![0].reason, /^not in VPA shop\/api's status: MOrA's last run had no memory value for this container \(too few usage samples yet/);
+    assert.match(verdictLabel(envoy, true), /^partial \(no memory value: not in VPA shop\/api's status: MOrA's last run had no memory value/);
+    // Without the workload (no requests to compare) too; a real finding still wins over partial.
+    assert.deepEqual(r.recommendation.containers.map((c) => c.verdict), ['partial', 'partial']);
+    assert.equal(withCurrent(r.recommendation, workload('api', [['server', 1, 200 * Mi], ['envoy', 1, 64 * Mi]])).containers[1].verdict, 'over-provisioned');
+    // A container with both resources has nothing unsized and reads ok as before.
+    const both = recommendationFromVpa(vpa('api', moraStatus(1, [{ name: 'server', cpu: ['80m', '100m', '200m'], memory: ['100Mi', '200Mi', '400Mi'] }])), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in both);
+    const [whole] = withCurrent(both.recommendation, workload('api', [['server', 0.12, 256 * Mi]])).containers;
+    assert.equal(whole.verdict, 'ok');
+    assert.equal(whole.unsized, undefined);
+  });
+
+  it('a container the workload runs but the status does not list is named with why, not dropped', () => {
+    const status = moraStatus(1, [{ name: 'server', cpu: ['80m', '100m', '200m'], memory: ['100Mi', '200Mi', '400Mi'] }]);
+    const runs = workload('api', [['server', 0.12, 256 * Mi], ['istio-proxy', 0.1, 128 * Mi]]);
+    const r = recommendationFromVpa(vpa('api', status), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r);
+    const mapped = withCurrent(r.recommendation, runs);
+    assert.deepEqual(mapped.containers.map((c) => [c.container, c.verdict]), [['server', 'ok'], ['istio-proxy', 'no-data']]);
+    const proxy = mapped.containers[1];
+    assert.deepEqual(proxy.current.requests, { cpu: 0.1, memory: 128 * Mi });
+    assert.equal(proxy.cpu ?? proxy.memory, undefined);
+    assert.deepEqual(proxy.unsized!.map((u) => u.resource), ['cpu', 'memory']);
+    assert.match(proxy.unsized![0].reason, /^not in VPA shop\/api's status.recommendation.containerRecommendations: MOrA's last run had no CPU or memory value for this container/);
+    // Given the workload while reading (the listing's lookup), the same.
+    const read = recommendationFromVpa(vpa('api', status), { context: 'prod', now: NOW, maxAgeHours: 36, workload: runs });
+    assert.ok('recommendation' in read);
+    assert.deepEqual(read.recommendation.containers.map((c) => [c.container, c.verdict]), [['server', 'ok'], ['istio-proxy', 'no-data']]);
+    // The VPA turns the sidecar off (mode Off): that is the reason given, by name or by '*' (a policy of its own wins).
+    for (const policies of [[{ containerName: 'istio-proxy', mode: 'Off' }], [{ containerName: '*', mode: 'Off' }, { containerName: 'server', mode: 'Auto' }]]) {
+      const off = recommendationFromVpa(vpa('api', status, { resourcePolicy: { containerPolicies: policies } }), { context: 'prod', now: NOW, maxAgeHours: 36 });
+      assert.ok('recommendation' in off);
+      const [s, p] = withCurrent(off.recommendation, runs).containers;
+      assert.equal(s.unsized, undefined);
+      assert.match(p.unsized![0].reason, /^not in VPA shop\/api's status: its container policy has mode Off, so MOrA writes no recommendation for this container$/);
+    }
+    // The split keeps it in-cluster (server has values) and the sidecar is in it.
+    const idx = new InClusterRecommendations({ ...recommendationsFromVpas([vpa('api', status)], { context: 'prod', now: NOW, maxAgeHours: 36 }), pages: 1 });
+    const { fromCluster } = idx.split('shop', [runs]);
+    assert.deepEqual(fromCluster[0].containers.map((c) => c.container), ['server', 'istio-proxy']);
+  });
+
+  it('a listed container with neither target is named as no-data; a status with no value at all is skipped', () => {
+    const status = moraStatus(1, [{ name: 'server', cpu: ['80m', '100m', '200m'], memory: ['100Mi', '200Mi', '400Mi'] }, { name: 'empty' }]);
+    const r = recommendationFromVpa(vpa('api', status), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r);
+    const empty = r.recommendation.containers.find((c) => c.container === 'empty')!;
+    assert.equal(empty.verdict, 'no-data');
+    assert.deepEqual(empty.unsized!.map((u) => u.resource), ['cpu', 'memory']);
+    const none = recommendationFromVpa(vpa('api', moraStatus(1, [{ name: 'empty' }])), { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.ok('skip' in none);
+    assert.match(none.skip.reason, /no container with a cpu or memory target/);
+  });
+
   it('RBAC denial and a missing CRD fall back with one line', () => {
     assert.equal(fallbackReason(new KubeError('cannot list', 'forbidden', 403), 'prod'),
       'in-cluster recommendations not readable in context "prod" (RBAC: no "list" on verticalpodautoscalers.autoscaling.k8s.io); computing locally');
@@ -243,6 +314,16 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const [server] = await model.children(cart);
     assert.match(server.description!, /cpu 200m → 90m · mem 64Mi → 60Mi/);
     assert.match(server.tooltip!, /in-cluster \(VPA status, written 3 h ago\) — VPA shop\/cartservice\./);
+  });
+
+  it('a container whose VPA status has CPU only: the tree says partly sized, and why memory is missing', async () => {
+    const cpuOnly = recommendationFromVpa(vpa('cartservice', moraStatus(0, [{ name: 'server', cpu: ['150m', '180m', '300m'] }])), { context: 'demo', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in cpuOnly);
+    const running = (await source.workloads('demo', 'shop')).find((w) => w.name === 'cartservice')!;
+    const model = new ClusterTreeModel(source, { ensure: async () => 11, get: (w) => (w.name === 'cartservice' ? withCurrent(cpuOnly.recommendation, running) : undefined) });
+    const cart = (await expand(model, ['demo', 'shop'])).find((w) => w.label === 'cartservice')!;
+    const [server] = await model.children(cart);
+    assert.match(server.tooltip!, /partly sized \(CPU or memory has no value\) \(no memory value: not in VPA shop\/cartservice's status: MOrA's last run had no memory value/);
   });
 
   it('the CodeLens says so too', () => {

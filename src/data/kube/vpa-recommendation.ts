@@ -11,7 +11,7 @@ import { ageText, originText } from '../../core/origin-text';
 import { parseQuantity } from '../../core/quantity';
 import type { Bounded, ContainerRecommendation, Recommendation, RecommendationOrigin, ResourceRecommendation, Verdict } from '../../core/recommendation';
 import type { Workload, WorkloadKind } from '../../core/workload';
-import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, type VpaObject, type VpaResources } from './vpa-status';
+import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, policyFor, type VpaObject, type VpaResources } from './vpa-status';
 
 /** Default of `mora.inCluster.maxAgeHours`: a daily run plus half a day of slack. */
 export const DEFAULT_MAX_AGE_HOURS = 36;
@@ -80,13 +80,54 @@ function statedMethod(message: string | undefined): string {
  */
 function verdictOf(requests: { cpu?: number; memory?: number } | undefined, cpu?: Bounded, memory?: Bounded): Verdict {
   if (!cpu && !memory) return 'no-data';
-  if (!requests) return 'ok';
+  // As the engine says: a status with one resource only vouches for that one (unsized says why the other is absent).
+  const sized: Verdict = cpu && memory ? 'ok' : 'partial';
+  if (!requests) return sized;
   if ((cpu && requests.cpu !== undefined && (requests.cpu < cpu.lower || requests.cpu < cpu.value * 0.8))
     || (memory && requests.memory !== undefined && requests.memory < memory.lower)) return 'under-provisioned';
   const over = (cur: number | undefined, b: Bounded | undefined) => cur !== undefined && b !== undefined && cur > b.value * 1.5;
   if (over(requests.cpu, cpu) || over(requests.memory, memory)) return 'over-provisioned';
-  return 'ok';
+  return sized;
 }
+
+const RESOURCE_TEXT = { cpu: 'CPU', memory: 'memory' } as const;
+
+/**
+ * Why a resource of a listed container is absent from the VPA status. MOrA's writer (vpa-status.ts) leaves it out
+ * when the container policy's controlledResources excludes it, or when MOrA's run had no value for it.
+ */
+function resourceMissingWhy(vpa: VpaObject, id: string, container: string, resource: 'cpu' | 'memory'): string {
+  const controlled = policyFor(vpa, container)?.controlledResources;
+  if (Array.isArray(controlled) && !controlled.includes(resource)) {
+    return `not in VPA ${id}'s status: its container policy limits controlledResources to [${controlled.join(', ')}], so MOrA writes no ${RESOURCE_TEXT[resource]} value (add ${resource} there to get one)`;
+  }
+  return `not in VPA ${id}'s status: MOrA's last run had no ${RESOURCE_TEXT[resource]} value for this container (too few usage samples yet, or no ${RESOURCE_TEXT[resource]} series for it); \`mora recommend\` says which`;
+}
+
+/** The container policy modes when one is Off (RecommendationOrigin.containerModes), else undefined. */
+function containerModes(vpa: VpaObject): Record<string, string> | undefined {
+  const listed = vpa.spec?.resourcePolicy?.containerPolicies;
+  const policies = Array.isArray(listed) ? listed.filter((p) => typeof p?.containerName === 'string' && typeof p.mode === 'string') : [];
+  return policies.some((p) => p.mode === 'Off') ? Object.fromEntries(policies.map((p) => [p.containerName!, p.mode!])) : undefined;
+}
+
+/**
+ * A container the workload runs that the VPA status does not list: named, without values, saying why (never dropped
+ * silently — a sidecar missing from the status would otherwise look like a workload fully sized).
+ */
+function missingContainer(origin: RecommendationOrigin | undefined, name: string, current: ContainerRecommendation['current']): ContainerRecommendation {
+  const mode = origin?.containerModes?.[name] ?? origin?.containerModes?.['*'];
+  const vpa = origin?.vpa ?? '(unnamed)';
+  const why = mode === 'Off'
+    ? `not in VPA ${vpa}'s status: its container policy has mode Off, so MOrA writes no recommendation for this container`
+    : `not in VPA ${vpa}'s status.recommendation.containerRecommendations: MOrA's last run had no CPU or memory value for this container (too few usage samples yet — added since that run, or not seen by Prometheus); \`mora recommend\` says which`;
+  return { container: name, current, verdict: 'no-data', confidence: 0, unsized: [{ resource: 'cpu', reason: why }, { resource: 'memory', reason: why }] };
+}
+
+const currentOf = (spec: Workload['containers'][number]): ContainerRecommendation['current'] => ({ requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } });
+
+/** Whether any container has a CPU or memory value: a recommendation without one is no recommendation. */
+export const hasValue = (containers: readonly ContainerRecommendation[]) => containers.some((c) => c.cpu || c.memory);
 
 export interface MapOptions {
   /** The kubeconfig context the VPA was read in. */
@@ -124,13 +165,14 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
   if (!Array.isArray(list) || list.length === 0) return skip('no containerRecommendations');
   const confidence = statedConfidence(provided.message) ?? 0.5;
   const method = statedMethod(provided.message);
-  const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt };
+  const modes = containerModes(vpa);
+  const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt, ...(modes ? { containerModes: modes } : {}) };
   const reason = `${originText(origin, o.now)}: ${vpa.kind ?? 'VerticalPodAutoscaler'} ${id}, ${method}`;
   const containers: ContainerRecommendation[] = [];
   for (const c of list) {
     if (!c || typeof c.containerName !== 'string' || !c.containerName) return skip('a container recommendation without containerName');
     const spec = o.workload?.containers.find((x) => x.name === c.containerName);
-    const current = spec ? { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } } : NO_CURRENT;
+    const current = spec ? currentOf(spec) : NO_CURRENT;
     const resource = (r: 'cpu' | 'memory'): ResourceRecommendation | undefined => {
       const value = amount(c.target, r);
       if (value === undefined) return undefined;
@@ -154,13 +196,17 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
     } catch (e) {
       return skip(`malformed container ${c.containerName}: ${(e as Error).message}`);
     }
-    if (!cpu && !memory) continue;
+    const unsized = (['cpu', 'memory'] as const).filter((r) => !(r === 'cpu' ? cpu : memory)).map((r) => ({ resource: r, reason: resourceMissingWhy(vpa, id, c.containerName, r) }));
     containers.push({
       container: c.containerName, current, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}),
-      verdict: verdictOf(spec?.resources.requests, cpu?.request, memory?.request), confidence,
+      verdict: verdictOf(spec?.resources.requests, cpu?.request, memory?.request), confidence: cpu || memory ? confidence : 0,
+      ...(unsized.length ? { unsized } : {}),
     });
   }
-  if (containers.length === 0) return skip('no container with a cpu or memory target');
+  if (!hasValue(containers)) return skip('no container with a cpu or memory target');
+  for (const spec of o.workload?.containers ?? []) {
+    if (!containers.some((c) => c.container === spec.name)) containers.push(missingContainer(origin, spec.name, currentOf(spec)));
+  }
   const recommendation: Recommendation = {
     workload: { context: o.context, namespace: vpa.metadata.namespace, kind: t.kind as WorkloadKind, name: t.name },
     containers, qos: 'Burstable', confidence, generatedAt: writtenAt, origin,
@@ -225,16 +271,14 @@ export function recommendationsFromVpas(vpas: readonly VpaObject[], o: ListingOp
 
 /**
  * The recommendation against the workload as the cluster has it now: each container's current requests/limits and the
- * verdict from them (the VPA holds neither). Containers the workload no longer has are dropped.
+ * verdict from them (the VPA holds neither). Containers the workload no longer has are dropped; those it runs that the
+ * status does not list are named, without values, saying why (views in workload order).
  */
 export function withCurrent(rec: Recommendation, workload: Workload): Recommendation {
-  const containers = rec.containers.flatMap((c) => {
-    const spec = workload.containers.find((x) => x.name === c.container);
-    if (!spec) return [];
-    return [{
-      ...c, current: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
-      verdict: verdictOf(spec.resources.requests, c.cpu?.request, c.memory?.request),
-    }];
+  const containers = workload.containers.map((spec): ContainerRecommendation => {
+    const c = rec.containers.find((x) => x.container === spec.name);
+    if (!c) return missingContainer(rec.origin, spec.name, currentOf(spec));
+    return { ...c, current: currentOf(spec), verdict: verdictOf(spec.resources.requests, c.cpu?.request, c.memory?.request) };
   });
   return { ...rec, workload: { context: workload.context, namespace: workload.namespace, kind: workload.kind, name: workload.name }, containers };
 }

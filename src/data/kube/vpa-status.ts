@@ -75,10 +75,11 @@ export function isMoraVpa(vpa: Pick<VpaObject, 'spec'>): boolean {
   return (vpa.spec?.recommenders ?? []).some((r) => r?.name === MORA_RECOMMENDER);
 }
 
-/** The container policy that applies to a container: its own by name, else the `*` one, else none. */
-function policyFor(vpa: Pick<VpaObject, 'spec'>, container: string): VpaContainerPolicy | undefined {
-  const all = vpa.spec.resourcePolicy?.containerPolicies ?? [];
-  return all.find((p) => p.containerName === container) ?? all.find((p) => p.containerName === '*');
+/** The container policy that applies to a container: its own by name, else the `*` one, else none (vpa-recommendation.ts too). */
+export function policyFor(vpa: Pick<VpaObject, 'spec'>, container: string): VpaContainerPolicy | undefined {
+  const listed = vpa.spec?.resourcePolicy?.containerPolicies;
+  const all = Array.isArray(listed) ? listed : []; // a hand-edited object read back may hold anything
+  return all.find((p) => p?.containerName === container) ?? all.find((p) => p?.containerName === '*');
 }
 
 const fmt = (resource: 'cpu' | 'memory', v: number) => (resource === 'cpu' ? formatCpu(Math.max(0, v)) : formatMemory(Math.max(0, v)));
