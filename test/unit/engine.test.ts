@@ -3,7 +3,8 @@ import { verdictLabel } from '../../src/core/advice-text';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { Workload } from '../../src/core/workload';
-import { estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/rightsizing/engine';
+import { checkForecast, estimateCapacity, hpaDesired, recommendWorkload, resolvePolicy, PolicyError, type ForecastProvider } from '../../src/rightsizing/engine';
+import { forecastQuantile } from '../../src/rightsizing/engine/forecast-choice';
 import type { Forecast, Forecaster } from '../../src/ml/forecast-types';
 import { ForecastGuardedStrategy } from '../../src/rightsizing/engine/forecast-strategy';
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
@@ -161,6 +162,28 @@ describe('engine', () => {
     const b = low.recommendation.containers[0].memory!;
     assert.equal(b.evidence.method, 'moving-window');
     assert.ok(b.evidence.notes.some((n) => n.includes('did not beat the moving window')));
+  });
+
+  it('reads a CPU forecast at the window base\'s quantile, so an exact forecast asks what the window asks', async () => {
+    // A daily cycle with known noise, and a forecaster that knows both: its predictive distribution is the series'.
+    // The window's base is the p90 of usage (body base at a 5% target); the forecast, standing in for it, must be read
+    // at the same quantile. Its band's p99 (the need before) sits at the day's peak plus noise, ~12% above, and times
+    // the window's k wasted more than the window on almost every last day (2 of 400 values used a forecast).
+    const mu = (t: number): number => 1 + 0.5 * Math.sin((2 * Math.PI * t) / DAY), sigma = 0.1;
+    const cpu = gen(14, (t, r) => mu(t) + sigma * r.normal(), 11);
+    const exact: ForecastProvider = async (h, horizon, step) => {
+      const t = Float64Array.from({ length: horizon }, (_, i) => h.t[h.t.length - 1] + (i + 1) * step);
+      const mean = Float64Array.from(t, mu);
+      return { t, mean, lower: Float64Array.from(mean, (m) => m - 1.645 * sigma), upper: Float64Array.from(mean, (m) => m + 1.645 * sigma), intervalWidth: 0.9 } satisfies Forecast;
+    };
+    const use = (await checkForecast('cpu', cpu, NOW, exact, 'exact'))!;
+    const window = new MoraStrategy('cpu');
+    window.observe(cpu.t, cpu.v);
+    const base = window.explain(NOW)!.base;
+    assert.ok(Math.abs(use.need / base - 1) < 0.04, `forecast need ${use.need.toFixed(3)} vs the window's base ${base.toFixed(3)}`);
+    // The quantile itself: a flat forecast N(1, 0.1²) has its p90 at 1 + 1.2816 × 0.1.
+    const flat = { t: Float64Array.from([1, 2, 3]), mean: Float64Array.from([1, 1, 1]), lower: Float64Array.from([0.8355, 0.8355, 0.8355]), upper: Float64Array.from([1.1645, 1.1645, 1.1645]), intervalWidth: 0.9 };
+    assert.ok(Math.abs(forecastQuantile(flat, 0.9) - 1.128) < 0.01, `p90 ${forecastQuantile(flat, 0.9)}`);
   });
 
   it('gives HPA advice for a workload with an HPA and a replica count otherwise', async () => {

@@ -156,6 +156,8 @@ export interface MoraExplanation {
   /** What the calibration on the series' own past expects at base × margin (≈ α; higher where the cap bound k). */
   expected: number;
   confidence: number;
+  /** CPU: the quantile of the window's usage the base is read at (a forecast standing in for the base is read at the same one). */
+  baseQuantile?: number;
 }
 
 export class MoraStrategy implements SizingStrategy {
@@ -218,6 +220,7 @@ export class MoraStrategy implements SizingStrategy {
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
       risk: this.o.risk, level: this.level, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
+      ...(this.kind === 'cpu' ? { baseQuantile: this.baseQuantile() } : {}),
     };
   }
 
