@@ -213,6 +213,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   // are several series in one file (a long-format export), not a repeat; the last row of each would mix them.
   const labelCols = header.map((_, j) => j).filter((j) => header[j] !== '' && j !== tCol && j !== vCol && j !== clockCol);
   const labels: string[] = [];
+  /** The first timestamp two label values both gave: several series if each value holds more than that one row. */
+  let clash: { line: number; a: string; b: string } | undefined;
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
@@ -251,11 +253,17 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) {
       conflicting++;
-      if (labelCols.length && labels[before] !== label) throw severalSeries(name, i + 1, header, labelCols, labels[before], label);
+      if (labelCols.length && labels[before] !== label && !clash) clash = { line: i + 1, a: labels[before], b: label };
     }
     seen.set(ts, t.length);
     t.push(ts); v.push(val);
     if (labelCols.length) labels.push(label);
+  }
+  if (clash) {
+    // A row id or a free-text note differs on every row: that is no series label, and a repeated timestamp stays a repeat.
+    let a = 0, b = 0;
+    for (const l of labels) { if (l === clash.a) a++; else if (l === clash.b) b++; }
+    if (a >= 2 && b >= 2) throw severalSeries(name, clash.line, header, labelCols, clash.a, clash.b);
   }
   return { series: series(t, v), missing, conflicting };
 }

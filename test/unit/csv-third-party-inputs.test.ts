@@ -109,6 +109,10 @@ describe('timestamp,value CSVs a third party hands over', () => {
     const one = parseTimeseriesCsv(['timestamp,pod,value', ...rows(4).map((l) => l.replace(',', ',web-1,')), `${T0},web-1,9`].join('\n'));
     assert.equal(one.conflicting, 1);
     assert.equal(one.series.t.length, 5);
+    // A row id differs on every row: no series label, so a repeated timestamp is a repeat (last row kept, counted).
+    const ids = parseTimeseriesCsv(['id,timestamp,value', ...rows(4).map((l, j) => `${j + 1},${l}`), `9,${T0 + 900},7`].join('\n'));
+    assert.equal(ids.conflicting, 1);
+    assert.equal(ids.series.t.length, 5);
   });
 
   it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
@@ -129,6 +133,22 @@ describe('timestamp,value CSVs a third party hands over', () => {
       const r = await mora(['forecast', '--input', dir, '--horizon', '2']);
       assert.equal(r.code, 2);
       assert.match(r.err, /: is a directory; give a timestamp,value CSV file \(mora backtest also takes a directory of them\)$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mora backtest on a folder where a.CSV cannot be read keeps a.csv: an unread file claims no series name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
+    try {
+      writeFileSync(join(dir, 'a.csv'), ['timestamp,value', ...rows(9 * 288)].join('\n'));
+      writeFileSync(join(dir, 'a.CSV'), ['timestamp,value', `${T0},250m`].join('\n'));
+      const out = join(dir, 'recs.out');
+      const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '--out', out, '-q']);
+      assert.doesNotMatch(r.err, /same series name/);
+      assert.match(r.err, /a\.CSV: line 2: value "250m" is not a number/);
+      const series = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+      assert.deepEqual([...series], ['a']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -46,8 +46,9 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       const name = basename(f, extname(f));
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      named.set(name, f);
       const read = readTimeseriesCsv(f);
+      // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
+      named.set(name, f);
       const s = clean(read.series).series;
       out.push({ name, series: s, missing: read.missing });
       // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
