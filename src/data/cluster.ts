@@ -313,6 +313,9 @@ export class ClusterDataSource implements DataSource {
    * Kubernetes 1.16, or a relabelling on some scrape jobs only — the health check catches it only when every series has
    * them): the error says so, with the fix, instead of asking whether cAdvisor is scraped. Asked only on that error.
    */
+  /** Per context: whether any cAdvisor series carries pod_name (asked once, on the first workload without samples). */
+  private readonly oldLabelSeries = new Map<string, Promise<boolean>>();
+
   private async withOldLabels(r: MetricFrame | PrometheusError, target: MetricTarget, range: TimeRange): Promise<MetricFrame | PrometheusError> {
     if (!(r instanceof PrometheusError) || r.kind !== 'empty' || this.queryConfig.resources !== 'cadvisor') return r;
     const w = target.workload;
@@ -322,6 +325,14 @@ export class ClusterDataSource implements DataSource {
       const b = await this.backend(w.context);
       if ('metricsServer' in b) return r;
       const seconds = Math.max(60, Math.round(range.to - range.from));
+      // One query per context says whether any series carries pod_name at all; only then is each empty workload asked
+      // (idle CronJobs and scaled-to-zero Deployments would otherwise cost a range query each, undoing the batching).
+      let any = this.oldLabelSeries.get(w.context);
+      if (!any) {
+        any = b.prometheus.query(`count(count_over_time(${N.cpu}{pod_name!=""}[${seconds}s]))`, range.to).then((x) => (x[0]?.v ?? 0) > 0, () => true);
+        this.oldLabelSeries.set(w.context, any);
+      }
+      if (!(await any)) return r;
       const n = (await b.prometheus.query(`count(count_over_time(${N.cpu}{${sel}}[${seconds}s]))`, range.to))[0]?.v ?? 0;
       if (!(n > 0)) return r;
       return new PrometheusError(`no samples for ${N.cpu} with a "pod" label, but ${n} series of ${N.cpu}{${sel}} — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): `
