@@ -5,18 +5,10 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, parseTimeseriesCsv } from '../../src/data/timeseries-csv';
+import { parseTimeseriesCsv } from '../../src/data/timeseries-csv';
+import { inputError, rows, T0 } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
 
-const T0 = 1_700_006_400; // a midnight UTC
-
-function rows(n: number, step = 300, value = (i: number) => (1 + 0.5 * Math.sin(i / 45)).toFixed(4)): string[] {
-  return Array.from({ length: n }, (_, i) => `${T0 + i * step},${value(i)}`);
-}
-
-function inputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => e instanceof InputError && pattern.test(e.message);
-}
 
 describe('timestamp,value CSVs a third party hands over', () => {
   it('reads lone-CR line ends (Excel for Mac\'s "CSV (Macintosh)") as rows, not as one header line with no rows', () => {
