@@ -230,6 +230,12 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       // The header again, inside the file: exports concatenated with `cat` (each with its header, maybe its BOM).
       if (sameCells(line, headerLine)) continue;
       const numeric = EPOCH_NUMBER.test(rawTs);
+      if (clockCol !== undefined) {
+        // Both cells, as the user wrote them: the time alone does not say which row or why.
+        const d = unquote(cells[tCol] ?? ''), c = unquote(cells[clockCol] ?? '');
+        const hint = /\s*[ap]\.?m\.?$/i.test(c) ? 'write 24-hour clock times (13:05:00, not 1:05:00 PM)' : 'a date such as 2024-01-31 and a clock time such as 13:05:00';
+        throw new InputError(`${name}: line ${i + 1}: "${d.slice(0, 40)}" and "${c.slice(0, 40)}" are not a date and a time (${hint})`);
+      }
       throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 such as 2024-01-31T12:00:00Z, or Unix seconds/ms/µs/ns'})`);
     }
     if (EPOCH_NUMBER.test(rawTs)) {

@@ -93,6 +93,11 @@ describe('timestamp,value CSVs a third party hands over', () => {
     }
   });
 
+  it('a date and a 12-hour clock time (1:05:00 PM) are both quoted, with the fix, not the time alone as "not a timestamp"', () => {
+    assert.throws(() => parseTimeseriesCsv(['date,time,value', '2023-11-15,12:05:00 PM,1'].join('\n'), 'ampm.csv'),
+      inputError(/^ampm\.csv: line 2: "2023-11-15" and "12:05:00 PM" are not a date and a time \(write 24-hour clock times/));
+  });
+
   it('a long-format file (timestamp,pod,value: two pods\' rows interleaved) is an error naming the column, not one pod\'s series behind a warning', () => {
     const lines = rows(4).flatMap((l) => { const [ts, val] = l.split(','); return [`${ts},web-1,${val}`, `${ts},web-2,${Number(val) * 3}`]; });
     assert.throws(() => parseTimeseriesCsv(['timestamp,pod,value', ...lines].join('\n'), 'long.csv'),
