@@ -109,6 +109,8 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   const code = err?.cause?.code ?? (typeof err?.code === 'string' ? err.code : '');
   const server = a.server ? ` at ${a.server}` : '';
   if (code === 'ECONNREFUSED') return new KubeError(`the Kubernetes API${server}${ctx} refused the connection — is the cluster running and the kubeconfig context right?`, 'unreachable');
+  // undici's own connect timeout (TCP + TLS, 10 s; client-node 1.x/2.x fetch) or the kernel's: nothing answered at all.
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return new KubeError(`cannot connect to the Kubernetes API${server}${ctx} (connect timeout) — is the cluster gone or the VPN down?`, 'unreachable');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError(`the Kubernetes API host${server}${ctx} was not found (DNS) — check the kubeconfig`, 'unreachable');
   if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
   if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');

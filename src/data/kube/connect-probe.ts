@@ -1,0 +1,59 @@
+/**
+ * A fast "can this API server be connected to at all?" check, raced beside the first API call of a context.
+ *
+ * Why: a stale kubeconfig context whose API server never answers (a decommissioned cluster behind a VPN, a black-holed
+ * IP: SYNs dropped) would otherwise cost the whole per-call timeout (30 s, which must stay long: big lists on big
+ * clusters are slow but live), once per dead context. The probe opens the TCP connection and completes the TLS
+ * handshake (no request is sent, the certificate is not judged — the real call does that) within a short connect
+ * timeout. Only a probe that times out fails the call: a refused connection or an unknown host is reported, faster
+ * and more precisely, by the call itself.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { KubeError } from './errors';
+
+/** Default connect timeout (TCP + TLS handshake); a live API server completes both in well under a second. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+export interface ProbeTarget {
+  /** The cluster's server URL (as in the kubeconfig). */
+  server: string;
+  /** The kubeconfig context (for the message). */
+  context: string;
+  /** clusters[].tls-server-name, when set: the SNI the handshake must carry. */
+  tlsServerName?: string;
+}
+
+/**
+ * Resolves once a TCP connection (and for https a TLS handshake) completed; rejects with a KubeError kind
+ * "unreachable" when that took longer than `timeoutMs`; never settles on any other outcome (refused, DNS failure,
+ * a malformed URL): those are the real call's to report.
+ */
+export function probeConnect(target: ProbeTarget, timeoutMs: number): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(target.server);
+  } catch {
+    return new Promise<void>(() => undefined);
+  }
+  const secure = url.protocol === 'https:';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port || (secure ? 443 : 80));
+  const shown = `${url.protocol}//${url.host}`;
+  return new Promise<void>((resolve, reject) => {
+    const socket: net.Socket = secure
+      ? tls.connect({ host, port, servername: target.tlsServerName ?? (net.isIP(host) ? undefined : host), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => done())
+      : net.connect({ host, port }, () => done());
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new KubeError(`cannot connect to ${shown} (context "${target.context}") within ${Math.round(timeoutMs / 100) / 10} s — is the cluster gone or the VPN down?`, 'unreachable'));
+    }, timeoutMs);
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    }
+    socket.on('error', () => clearTimeout(timer)); // refused, DNS, reset: the call reports it
+  });
+}
