@@ -122,11 +122,17 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   let firstNamespaceError: unknown;
   let contextsRead = 0;
   const contextErrors: Array<[string, unknown]> = [];
-  for (const ctx of await source.contexts()) {
-    if (req.context !== undefined && ctx !== req.context) continue;
+  // Every context's namespaces asked at once: a dead context (its connect probe or timeout) delays no other.
+  const chosen = (await source.contexts()).filter((ctx) => req.context === undefined || ctx === req.context);
+  const namespacesOf = new Map(chosen.map((ctx) => {
+    const p = source.namespaces(ctx);
+    p.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
+    return [ctx, p] as const;
+  }));
+  for (const ctx of chosen) {
     let namespaces: string[];
     try {
-      namespaces = await source.namespaces(ctx);
+      namespaces = await namespacesOf.get(ctx)!;
       contextsRead++;
     } catch (e) {
       if (!req.onSkipContext) throw e;

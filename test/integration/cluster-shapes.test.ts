@@ -5,12 +5,17 @@
 // readable ones and an empty one. A real kube-apiserver (test/harness/control-plane.ts) and a real Prometheus
 // backfilled (promtool) with cAdvisor-shaped series for exactly the pods created here.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
+import { ClusterDataSource } from '../../src/data/cluster';
+import { recommendFromSource } from '../../src/pipeline/recommend';
 import { ControlPlane } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
+import { canCreateNetns, createNetns } from '../harness/netns';
 import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
@@ -270,6 +275,53 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.equal(only.code, 3, only.err);
     assert.match(only.err, /context "gone"\) refused the connection/);
     assert.doesNotMatch(only.err, /serves one cluster/);
+  });
+
+  it('stale contexts whose API server cannot be connected to (TCP taken but never a TLS handshake; SYNs dropped): skipped after the 5 s connect timeout, all at once, not 30 s each; the live context still listed and recommended', async () => {
+    // A loopback server that takes TCP connections and never speaks (no TLS handshake, no HTTP), and, as root, an
+    // address in a private network namespace with no route back, so its SYNs go unanswered (a black-holed IP). Before
+    // the connect probe each such context waited out a timeout, one after the other.
+    const held = new Set<net.Socket>();
+    const hole = net.createServer((s) => { held.add(s); s.on('error', () => undefined); s.on('close', () => held.delete(s)); });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const port = (hole.address() as net.AddressInfo).port;
+    const dead: Record<string, string> = { 'dead-a': `https://127.0.0.1:${port}`, 'dead-b': `https://127.0.0.1:${port}` };
+    const ns = canCreateNetns() === undefined ? createNetns() : undefined;
+    try {
+      if (ns) {
+        // The namespace's only route is the link's own: without it no SYN-ACK (nor RST) can leave.
+        const routes = execFileSync('ip', ['netns', 'exec', ns.name, 'ip', 'route'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+        for (const r of routes) execFileSync('ip', ['netns', 'exec', ns.name, 'ip', 'route', 'del', ...r.trim().split(/\s+/)]);
+        dead['dead-dropped'] = `https://${ns.address}:6443`;
+      }
+      const text = fs.readFileSync(admin, 'utf8');
+      const user = /^- name: (u0\S*)$/m.exec(text)![1];
+      const file = path.join(path.dirname(admin), `blackholed-contexts-${port}.yaml`);
+      fs.writeFileSync(file, text
+        .replace(/^contexts:\n/m, `contexts:\n${Object.keys(dead).map((d) => `- name: ${d}\n  context:\n    cluster: ${d}\n    user: ${user}\n`).join('')}`)
+        .replace(/^users:\n/m, `${Object.entries(dead).map(([d, server]) => `- name: ${d}\n  cluster:\n    server: ${server}\n`).join('')}users:\n`), { mode: 0o600 });
+      // The path `mora recommend` (without --prometheus) and the extension's tree take: every context of the kubeconfig.
+      const source = new ClusterDataSource({ kubeconfig: file, prometheusUrls: { 'mora-real': prom!.url } });
+      const skipped = new Map<string, string>();
+      const t0 = Date.now();
+      const runs = await recommendFromSource(source, { namespace: 'shapes', onSkip: () => undefined, onSkipContext: (ctx, reason) => skipped.set(ctx, reason) });
+      const seconds = (Date.now() - t0) / 1000;
+      assert.deepEqual([...skipped.keys()].sort(), Object.keys(dead).sort());
+      for (const [d, server] of Object.entries(dead)) {
+        const escaped = server.replace(/[.[\]]/g, '\\$&');
+        assert.match(skipped.get(d)!, new RegExp(`^cannot connect to ${escaped} \\(context "${d}"\\) within 5 s — is the cluster gone or the VPN down\\?`));
+      }
+      assert.ok(runs.length >= 8 && runs.every((x) => x.recommendation.workload.context === 'mora-real'), runs.map((x) => x.recommendation.workload.context).join(','));
+      // At a 30 s request timeout (or undici's 10 s connect timeout) each, one after the other, the dead contexts alone
+      // took 20-90 s; probed together, the whole run (the live context's recommendations included) stays well under one
+      // request timeout.
+      assert.ok(seconds < 15, `recommend took ${seconds.toFixed(1)} s with ${Object.keys(dead).length} unreachable contexts`);
+      console.log(`      (${Object.keys(dead).length} unreachable contexts${ns ? ', one dropping SYNs' : ' (not root: no SYN-dropping one)'} + the live one: ${seconds.toFixed(1)} s)`);
+    } finally {
+      ns?.remove();
+      for (const s of held) s.destroy();
+      await new Promise<void>((resolve) => hole.close(() => resolve()));
+    }
   });
 
   it('an empty namespace: exit 2 and one line saying nothing matched', async () => {
