@@ -2,12 +2,12 @@
 // `mora forecast` and `mora backtest` on generated files, docs/BENCHMARKS.md § CLI inputs a third party hands over):
 // each either reads as the user meant or fails with a line that says what to change.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTimeseriesCsv } from '../../src/data/timeseries-csv';
 import { inputError, rows, T0 } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
+import { inTempDir } from './helpers/temp-dir';
 
 
 describe('timestamp,value CSVs a third party hands over', () => {
@@ -113,31 +113,24 @@ describe('timestamp,value CSVs a third party hands over', () => {
   });
 
   it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
-    try {
+    await inTempDir(async (dir) => {
       writeFileSync(join(dir, 'h.csv'), 'timestamp,value\n\n');
       const r = await mora(['forecast', '--input', join(dir, 'h.csv'), '--horizon', '2']);
       assert.equal(r.code, 2);
       assert.match(r.err, /h\.csv: no rows after the header "timestamp,value"; a forecast needs at least 2$/m);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, 'mora-csv-3p-');
   });
 
   it('mora forecast given a directory says so, not "cannot read (EISDIR)"', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
-    try {
+    await inTempDir(async (dir) => {
       const r = await mora(['forecast', '--input', dir, '--horizon', '2']);
       assert.equal(r.code, 2);
       assert.match(r.err, /: is a directory; give a timestamp,value CSV file \(mora backtest also takes a directory of them\)$/m);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, 'mora-csv-3p-');
   });
 
   it('mora backtest on a folder where a.CSV cannot be read keeps a.csv: an unread file claims no series name', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
-    try {
+    await inTempDir(async (dir) => {
       writeFileSync(join(dir, 'a.csv'), ['timestamp,value', ...rows(9 * 288)].join('\n'));
       writeFileSync(join(dir, 'a.CSV'), ['timestamp,value', `${T0},250m`].join('\n'));
       const out = join(dir, 'recs.out');
@@ -146,14 +139,11 @@ describe('timestamp,value CSVs a third party hands over', () => {
       assert.match(r.err, /a\.CSV: line 2: value "250m" is not a number/);
       const series = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
       assert.deepEqual([...series], ['a']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, 'mora-csv-3p-');
   });
 
   it('mora backtest on a folder with a.csv and a.CSV skips the second, named, instead of two series "a" in recs.csv', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
-    try {
+    await inTempDir(async (dir) => {
       writeFileSync(join(dir, 'a.csv'), ['timestamp,value', ...rows(9 * 288)].join('\n'));
       writeFileSync(join(dir, 'a.CSV'), ['timestamp,value', ...rows(9 * 288, 300, () => '2')].join('\n'));
       const out = join(dir, 'recs.out');
@@ -162,14 +152,11 @@ describe('timestamp,value CSVs a third party hands over', () => {
       assert.match(r.err, /^mora: skipped file .*a\.(csv|CSV): gives the same series name "a" as a\.(csv|CSV); rename one$/m);
       const keys = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(','));
       assert.equal(new Set(keys).size, keys.length, 'series,day_start,strategy is a key');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, 'mora-csv-3p-');
   });
 
   it('mora backtest on Excel serial dates warns as forecast does, and a short history names --warmup-days', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-csv-3p-'));
-    try {
+    await inTempDir(async (dir) => {
       // 9 days at 5 min as Excel serial days (45245.0, 45245.003…): read as Unix seconds, the series spans 0.03 days.
       writeFileSync(join(dir, 'excel.csv'), ['timestamp,value', ...Array.from({ length: 9 * 288 }, (_, i) => `${(45245 + i / 288).toFixed(6)},1`)].join('\n'));
       const r = await mora(['backtest', '--input', join(dir, 'excel.csv'), '--kind', 'cpu', '-q']);
@@ -188,8 +175,6 @@ describe('timestamp,value CSVs a third party hands over', () => {
       assert.match(s.err, /each series needs more than 7 days of samples \(--warmup-days sets how many;/);
       const w = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '--warmup-days', '1', '-q']);
       assert.equal(w.code, 0, w.err);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, 'mora-csv-3p-');
   });
 });
