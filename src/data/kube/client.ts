@@ -10,7 +10,7 @@ import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { redactSecrets, stripUserinfo } from '../../core/redact';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
-import { DEFAULT_CONNECT_TIMEOUT_MS, probeConnect } from './connect-probe';
+import { ConnectProbes } from './connect-probe';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
@@ -131,14 +131,12 @@ export class KubeClient {
   private readonly apisByContext = new Map<string, Apis>();
   private readonly conflictRetries: number;
   private readonly timeoutMs: number;
-  private readonly connectTimeoutMs: number;
-  /** Per context: a connect probe that rejects when the API server cannot be connected to, and when it started. */
-  private readonly probes = new Map<string, { failed: Promise<never>; at: number }>();
+  private readonly probes: ConnectProbes;
 
   private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions, readonly where: string) {
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.connectTimeoutMs = Math.max(0, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
   }
 
   /** Races a call against the timeout (client-node has none by default) and against the context's connect probe. */
@@ -150,29 +148,10 @@ export class KubeClient {
     return Promise.race([p, timeout, this.connectFailure(context)]).finally(() => clearTimeout(timer));
   }
 
-  /**
-   * Rejects when the context's API server cannot be connected to within connectTimeoutMs; otherwise never settles. One
-   * probe serves a context's calls for a minute; a failed one is forgotten, so a VPN that comes back is noticed.
-   */
+  /** Rejects when the context's API server cannot be connected to within the connect timeout; otherwise never settles. */
   private connectFailure(context: string): Promise<never> {
-    const never = new Promise<never>(() => undefined);
-    if (this.connectTimeoutMs === 0 || this.connectTimeoutMs >= this.timeoutMs) return never;
     const ctx = this.config.getContextObject(context);
-    const cluster = ctx ? this.config.getCluster(ctx.cluster) : null;
-    if (!cluster?.server || cluster.proxyUrl) return never; // through a proxy, the server's own reachability is not ours to see
-    const cached = this.probes.get(context);
-    if (cached && Date.now() - cached.at < 60_000) return cached.failed;
-    const entry = {
-      at: Date.now(),
-      failed: probeConnect({ server: stripUserinfo(cluster.server), context, tlsServerName: cluster.tlsServerName }, this.connectTimeoutMs)
-        .then(() => never, (e: unknown) => {
-          if (this.probes.get(context) === entry) this.probes.delete(context);
-          throw e;
-        }),
-    };
-    entry.failed.catch(() => undefined); // raced by every call that shares it; never an unhandled rejection
-    this.probes.set(context, entry);
-    return entry.failed;
+    return this.probes.failure(context, ctx ? this.config.getCluster(ctx.cluster) : null);
   }
 
   /**

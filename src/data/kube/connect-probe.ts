@@ -10,6 +10,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { stripUserinfo } from '../../core/redact';
 import { KubeError } from './errors';
 
 /** Default connect timeout (TCP + TLS handshake); a live API server completes both in well under a second. */
@@ -56,4 +57,46 @@ export function probeConnect(target: ProbeTarget, timeoutMs: number): Promise<vo
     }
     socket.on('error', () => clearTimeout(timer)); // refused, DNS, reset: the call reports it
   });
+}
+
+/** The cluster fields a probe needs (client-node's Cluster, as the kubeconfig names them). */
+export interface ProbedCluster {
+  server?: string;
+  proxyUrl?: string;
+  tlsServerName?: string;
+}
+
+/**
+ * One client's connect probes, per context: `failure` rejects when the context's API server cannot be connected to
+ * within the connect timeout, and otherwise never settles — race it beside each API call. One probe serves a context's
+ * calls for a minute; a failed one is forgotten, so a VPN that comes back is noticed. Shared by every client of the API
+ * (KubeClient for kubeconfig contexts, connectKube for the in-cluster classes, PrometheusDiscovery).
+ */
+export class ConnectProbes {
+  private readonly probes = new Map<string, { failed: Promise<never>; at: number }>();
+  private readonly connectTimeoutMs: number;
+
+  /** `connectTimeoutMs` 0 (or not shorter than the call's own timeout, which would report first anyway) turns probing off. */
+  constructor(connectTimeoutMs: number | undefined, private readonly callTimeoutMs: number) {
+    this.connectTimeoutMs = Math.max(0, connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  }
+
+  failure(context: string, cluster: ProbedCluster | null | undefined): Promise<never> {
+    const never = new Promise<never>(() => undefined);
+    if (this.connectTimeoutMs === 0 || this.connectTimeoutMs >= this.callTimeoutMs) return never;
+    if (!cluster?.server || cluster.proxyUrl) return never; // through a proxy, the server's own reachability is not ours to see
+    const cached = this.probes.get(context);
+    if (cached && Date.now() - cached.at < 60_000) return cached.failed;
+    const entry = {
+      at: Date.now(),
+      failed: probeConnect({ server: stripUserinfo(cluster.server), context, tlsServerName: cluster.tlsServerName }, this.connectTimeoutMs)
+        .then(() => never, (e: unknown) => {
+          if (this.probes.get(context) === entry) this.probes.delete(context);
+          throw e;
+        }),
+    };
+    entry.failed.catch(() => undefined); // raced by every call that shares it; never an unhandled rejection
+    this.probes.set(context, entry);
+    return entry.failed;
+  }
 }

@@ -1,18 +1,23 @@
 /**
  * What the in-cluster API classes (VPA reader, writer, creator; the shared model's ConfigMap) need from a kubeconfig:
  * client-node loaded on first use, the context chosen, and a call that cannot hang — each request races a timeout and
- * any failure becomes a KubeError that names the context, the server and what was asked.
+ * the context's connect probe (connect-probe.ts: a pod whose API server address is black-holed fails after the connect
+ * timeout, not the call timeout), and any failure becomes a KubeError that names the context, the server and what was
+ * asked.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { KubeError, kubeError, type KubeAction } from './errors';
-import { findKubeconfig, loadKubeconfig } from './kubeconfig';
+import { ConnectProbes } from './connect-probe';
+import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends Pick<KubeconfigLookup, 'env' | 'home' | 'serviceAccountDir'> {
   kubeconfig?: string;
   context?: string;
   /** Per-call timeout. Default 30 s. */
   timeoutMs?: number;
+  /** Connect timeout (TCP + TLS handshake, probed beside the calls; as KubeClientOptions.connectTimeoutMs). Default 5 s; 0 = off. */
+  connectTimeoutMs?: number;
 }
 
 export interface KubeConnection {
@@ -30,7 +35,7 @@ export interface KubeConnection {
 
 export function connectKube(options: ConnectionOptions = {}): KubeConnection {
   const k = loadClientNode();
-  const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig }));
+  const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir }));
   if (options.context) {
     if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
     kc.setCurrentContext(options.context);
@@ -38,6 +43,7 @@ export function connectKube(options: ConnectionOptions = {}): KubeConnection {
   const context = kc.getCurrentContext();
   const server = kc.getCurrentCluster()?.server;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const probes = new ConnectProbes(options.connectTimeoutMs, timeoutMs);
   return {
     k, kc, context, server, timeoutMs,
     async call(p, action, annotate) {
@@ -46,7 +52,7 @@ export function connectKube(options: ConnectionOptions = {}): KubeConnection {
         timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${server ?? '?'} did not answer within ${Math.round(timeoutMs / 1000)} s`, 'unreachable')), timeoutMs);
       });
       try {
-        return await Promise.race([p, timeout]);
+        return await Promise.race([p, timeout, probes.failure(context, kc.getCurrentCluster())]);
       } catch (e) {
         const err = kubeError(e, { context, server, ...action });
         annotate?.(err, e);

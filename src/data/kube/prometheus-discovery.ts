@@ -18,6 +18,7 @@ import type * as https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 import { stripUserinfo } from '../../core/redact';
 import { axiosFetch } from '../http';
+import { ConnectProbes } from './connect-probe';
 import { KubeError, kubeError } from './errors';
 import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
@@ -127,11 +128,14 @@ export class PrometheusDiscovery {
   private readonly k: ClientNode;
   private readonly config: k8s.KubeConfig;
   private readonly timeoutMs: number;
+  private readonly probes: ConnectProbes;
 
-  constructor(options: KubeconfigLookup & { kubeconfig?: string; timeoutMs?: number }) {
+  /** `connectTimeoutMs`: as KubeClientOptions.connectTimeoutMs (default 5 s, 0 = off). */
+  constructor(options: KubeconfigLookup & { kubeconfig?: string; timeoutMs?: number; connectTimeoutMs?: number }) {
     this.k = loadClientNode();
     this.config = loadKubeconfig(this.k, findKubeconfig({ ...options, explicit: options.kubeconfig }));
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
   }
 
   currentContext(): string {
@@ -146,30 +150,32 @@ export class PrometheusDiscovery {
     return kc;
   }
 
-  private timed<T>(p: Promise<T>, what: string): Promise<T> {
+  /** `p` within the timeout, raced against the context's connect probe (a dead API server fails after the connect timeout). */
+  private timed<T>(p: Promise<T>, what: string, context: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const t = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new KubeError(`the Kubernetes API did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs); });
-    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+    const ctx = this.config.getContextObject(context);
+    return Promise.race([p, t, this.probes.failure(context, ctx ? this.config.getCluster(ctx.cluster) : null)]).finally(() => clearTimeout(timer));
   }
 
   /** Services matching `selector` in every namespace the user may list them in. */
   private async services(core: k8s.CoreV1Api, context: string, selector: string): Promise<K8sService[]> {
     try {
-      return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list')).items as K8sService[];
+      return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list', context)).items as K8sService[];
     } catch (e) {
       const err = kubeError(e, { verb: 'list', resource: 'services', group: '', context });
       if (err.kind !== 'forbidden') throw err;
     }
     let namespaces: string[];
     try {
-      namespaces = (await this.timed(core.listNamespace(), 'a namespace list')).items.map((n) => n.metadata?.name ?? '').filter(Boolean);
+      namespaces = (await this.timed(core.listNamespace(), 'a namespace list', context)).items.map((n) => n.metadata?.name ?? '').filter(Boolean);
     } catch {
       namespaces = [this.config.getContextObject(context)?.namespace ?? 'default'];
     }
     const out: K8sService[] = [];
     for (const namespace of namespaces) {
       try {
-        out.push(...((await this.timed(core.listNamespacedService({ namespace, labelSelector: selector }), 'a Service list')).items as K8sService[]));
+        out.push(...((await this.timed(core.listNamespacedService({ namespace, labelSelector: selector }), 'a Service list', context)).items as K8sService[]));
       } catch (e) {
         const err = kubeError(e, { verb: 'list', resource: 'services', group: '', namespace, context });
         if (err.kind !== 'forbidden') throw err;
