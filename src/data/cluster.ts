@@ -41,6 +41,8 @@ export interface ClusterDataSourceOptions {
   prometheusAuth?: PrometheusAuth;
   /** kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
+  /** Kubernetes API connect timeout (--connect-timeout, mora.kubernetes.connectTimeoutSeconds); default 5 s, 0 = off (connect-probe.ts). */
+  connectTimeoutMs?: number;
   /** History for recommendations (mora.historyDays). Default 14. */
   historyDays?: number;
   /** Seconds between samples asked for; grown when a range would exceed 11,000 points. Default 60. */
@@ -185,7 +187,7 @@ export class ClusterDataSource implements DataSource {
         if (!(e instanceof PrometheusError) || e.kind !== 'empty' || !/^no Prometheus found/.test(e.message)) throw e;
         const { MetricsServer: Server } = require('./kube/metrics-server') as typeof import('./kube/metrics-server');
         const { PrometheusDiscovery } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
-        const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs });
+        const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
         const ctx = context ?? discovery.currentContext();
         const server = new Server(discovery.configFor(ctx), ctx);
         try {
@@ -216,7 +218,7 @@ export class ClusterDataSource implements DataSource {
   /** `urlServes`: the context mora.prometheus.url serves when it was withheld from this one (said in the error). */
   private async discoverPrometheus(context: string | undefined, urlServes?: string): Promise<PrometheusClient> {
     const { PrometheusDiscovery, customSelector, serviceProxyFetch } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
-    const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs });
+    const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
     const ctx = context ?? discovery.currentContext();
     const custom = customSelector(this.options.prometheusSelector);
     const found = await discovery.discover(ctx, custom);
@@ -234,7 +236,7 @@ export class ClusterDataSource implements DataSource {
   kube(): KubeClient {
     if (!this.kubeClient) {
       const { KubeClient: Client } = require('./kube/client') as typeof import('./kube/client');
-      this.kubeClient = Client.load({ kubeconfig: this.options.kubeconfig });
+      this.kubeClient = Client.load({ kubeconfig: this.options.kubeconfig, connectTimeoutMs: this.options.connectTimeoutMs });
     }
     return this.kubeClient;
   }
@@ -266,7 +268,7 @@ export class ClusterDataSource implements DataSource {
   async inClusterRecommendations(context: string, options: { maxAgeHours: number }): Promise<import('./kube/vpa-recommendation').InClusterRead> {
     const { VpaReader, fallbackReason } = require('./kube/vpa-reader') as typeof import('./kube/vpa-reader');
     try {
-      return await new VpaReader({ kubeconfig: this.options.kubeconfig, context }).read({ maxAgeHours: options.maxAgeHours });
+      return await new VpaReader({ kubeconfig: this.options.kubeconfig, context, connectTimeoutMs: this.options.connectTimeoutMs }).read({ maxAgeHours: options.maxAgeHours });
     } catch (e) {
       return { recommendations: [], skipped: [], others: 0, pages: 0, fallback: fallbackReason(e, context) };
     }

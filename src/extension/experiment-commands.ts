@@ -17,6 +17,7 @@ import type { PlanDocument, PlanRunHooks, PlanRunResult } from '../data/experime
 import type { ExperimentViewData } from '../protocol/forecast';
 import type { TreeNode } from '../views/tree-model';
 import type { PlanWizardAnswers } from '../views/experiment-model';
+import { connectTimeoutFromSetting } from './connect-timeout-setting';
 import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
 import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
@@ -203,6 +204,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
 
     const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
     const kubeconfig = vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined;
+    const connectTimeoutMs = connectTimeoutFromSetting(vscode.workspace.getConfiguration('mora').get<unknown>('kubernetes.connectTimeoutSeconds'), (m) => log.warn(m));
     let kube: import('../data/kube/client').KubeClient | undefined;
     const total = expansion.cells.length;
     const result = await ui.withProgress(`MOrA: experiment ${plan.name}`, async (progress, ct): Promise<PlanRunResult | { error: Error; document?: PlanDocument }> => {
@@ -214,7 +216,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
           prometheusAuth: token ? { bearerToken: token } : undefined,
           scalerFor: (w) => {
-            kube ??= live.KubeClient.load({ kubeconfig });
+            kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
             return live.kubeScaler(kube, { context: kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 500 });
           },
           ...options.hooks,

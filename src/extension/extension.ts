@@ -13,6 +13,7 @@ import type { LstmWorkerPool } from '../ml/worker/pool';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { kubeconfigProblem, registerClusterCommands, type KubeconfigProblem } from './cluster-commands';
 import { registerCommands } from './commands';
+import { connectTimeoutFromSetting } from './connect-timeout-setting';
 import { loadLive } from './live';
 import { Log } from './log';
 import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
@@ -59,6 +60,10 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     prometheusSelector: cfg.get<string>('prometheus.selector', '').trim() || undefined,
     prometheusAuth: token ? { bearerToken: token } : undefined,
     historyDays: cfg.get<number>('historyDays', 14),
+    connectTimeoutMs: connectTimeoutFromSetting(cfg.get<unknown>('kubernetes.connectTimeoutSeconds'), (message) => {
+      log.warn(message);
+      void vscode.window.showWarningMessage(`MOrA: ${message}`);
+    }),
     // VS Code's proxy support patches Node's agents (http.proxy, PAC, http.proxySupport); axios must not add the
     // environment's proxy on top.
     proxyFromEnv: false,
@@ -102,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus') || e.affectsConfiguration('mora.historyDays')
-      || e.affectsConfiguration('mora.kubeconfig')) {
+      || e.affectsConfiguration('mora.kubeconfig') || e.affectsConfiguration('mora.kubernetes')) {
       void switchSource().catch((err) => log.error('Switching the data source failed', err));
     }
   }));

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
+import { connectTimeoutOption } from './connect-timeout';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
@@ -18,6 +19,8 @@ export interface ExperimentRunOptions {
   yes?: boolean;
   kubeconfig?: string;
   context?: string;
+  /** --connect-timeout of mora experiment, seconds. */
+  connectTimeout?: string;
   format: string;
   jmeter?: string;
 }
@@ -30,10 +33,10 @@ export function registerRun(experiment: Command): void {
     .option('--yes', 'do not ask before sending the load (needed when stdin is not a terminal)')
     .option('--jmeter <path>', 'the jmeter binary for .jmx cells (default: MORA_JMETER, then jmeter on PATH)')
     // commander gives options `mora experiment` also has to that command wherever they stand, so these are read from it.
-    .addHelpText('after', '\nAlso (options of mora experiment, before or after "run"):\n  --kubeconfig <file>  kubeconfig for scaling the plan\'s workloads (default: $KUBECONFIG or ~/.kube/config)\n  --context <name>     kubeconfig context (default: the current context)\n  --format <format>    text or json (default: text)')
+    .addHelpText('after', '\nAlso (options of mora experiment, before or after "run"):\n  --kubeconfig <file>  kubeconfig for scaling the plan\'s workloads (default: $KUBECONFIG or ~/.kube/config)\n  --context <name>     kubeconfig context (default: the current context)\n  --connect-timeout <seconds>  Kubernetes API connect timeout for scaling (default 5; 0 = off)\n  --format <format>    text or json (default: text)')
     .action(async (planFile: string, opts: Pick<ExperimentRunOptions, 'dryRun' | 'yes' | 'jmeter'>, cmd: Command) => {
-      const parent = (cmd.parent?.opts() ?? {}) as { kubeconfig?: string; context?: string; format?: string };
-      const all: ExperimentRunOptions = { ...opts, kubeconfig: parent.kubeconfig, context: parent.context, format: parent.format ?? 'text' };
+      const parent = (cmd.parent?.opts() ?? {}) as { kubeconfig?: string; context?: string; connectTimeout?: string; format?: string };
+      const all: ExperimentRunOptions = { ...opts, kubeconfig: parent.kubeconfig, context: parent.context, connectTimeout: parent.connectTimeout, format: parent.format ?? 'text' };
       const code = await experimentRunCommand(planFile, all, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       if (code) process.exitCode = code;
     });
@@ -84,6 +87,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   hooks: { signal?: AbortSignal; confirm?: (question: string) => Promise<boolean>; stdinIsTty?: boolean } = {}): Promise<number> {
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
+  const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   const { parsePlan, expandPlan } = require('../../data/experiments/plan-file') as typeof import('../../data/experiments/plan-file');
   let text: string;
   try {
@@ -145,7 +149,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
       scalerFor: (w) => {
         if (!kube) {
           const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
-          kube = KubeClient.load({ kubeconfig: opts.kubeconfig });
+          kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs });
         }
         return kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 250 });
       },

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { stripUserinfo } from '../../core/redact';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
+import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -21,6 +22,8 @@ export interface ExperimentCliOptions {
   replicas?: string;
   kubeconfig?: string;
   context?: string;
+  /** --connect-timeout, seconds. */
+  connectTimeout?: string;
   scrapeInterval: string;
   selector?: string;
   workload?: string;
@@ -70,6 +73,7 @@ export function register(program: Command): void {
     .option('--replicas <list>', 'replica counts, e.g. 1,2,4: with --workload MOrA scales it to each (waiting for ready pods) and runs one experiment per count; without, the count is only recorded (default 1)')
     .option('--kubeconfig <file>', 'kubeconfig for --workload scaling (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context for --workload scaling (default: the current context)')
+    .option(CONNECT_TIMEOUT_FLAG, `with --workload scaling: ${CONNECT_TIMEOUT_HELP}`)
     .option('--scrape-interval <time>', "Prometheus' scrape interval for the target (sets step and rate window)", '15s')
     .option('--selector <matchers>', 'PromQL label matchers of the target\'s series, e.g. job="checkout" (default: instance="<host:port>")')
     .option('--workload <kind/name>', 'a Kubernetes workload: read CPU/memory from cAdvisor for it, e.g. Deployment/checkout')
@@ -115,6 +119,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   } catch {
     throw new UserError(`--target "${stripUserinfo(opts.target)}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
   }
+  const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   const connections = opts.connections === undefined ? undefined : Number(opts.connections);
   if (connections !== undefined && (!Number.isInteger(connections) || connections < 1)) throw new UserError(`--connections must be a whole number ≥ 1, got "${opts.connections}"`);
 
@@ -144,7 +149,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     let scaler;
     if (scaleIt && workload) {
       const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
-      const kube = KubeClient.load({ kubeconfig: opts.kubeconfig });
+      const kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs });
       scaler = kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: workload.namespace, kind: workload.kind, name: workload.name });
     }
     const results = await runExperimentPlan({

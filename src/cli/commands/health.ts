@@ -8,11 +8,14 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig';
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
+import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 
 export interface HealthCliOptions {
   prometheus?: string;
   prometheusSelector?: string;
   kubeconfig?: string;
+  /** --connect-timeout, seconds. */
+  connectTimeout?: string;
   kubernetes?: boolean;
   format: string;
   timeout: string;
@@ -25,6 +28,7 @@ export function register(program: Command): void {
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig to check (default: $KUBECONFIG or ~/.kube/config when present)')
+    .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('--no-kubernetes', 'skip the Kubernetes API check')
     .option('--timeout <seconds>', 'per-request timeout', '10')
     .option('--format <format>', 'text or json', 'text')
@@ -40,12 +44,13 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
   const timeout = Number(opts.timeout);
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
+  const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
   // As kubectl finds it: --kubeconfig, KUBECONFIG (several files), ~/.kube/config, or a pod's service account.
   const found = findKubeconfig({ explicit: opts.kubeconfig });
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
-  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, prometheusTimeoutMs: timeout * 1000 });
+  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
   const checks = await source.checks({ kubernetes });
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });

@@ -120,6 +120,8 @@ export interface SharedModelInput {
   cacheRoot: string;
   kubeconfig?: string;
   kubeContext?: string;
+  /** Kubernetes API connect timeout (--connect-timeout); default 5 s, 0 = off. */
+  connectTimeoutMs?: number;
   log: (line: string) => void;
   /** Tests: the ConfigMap API (default: the real one in settings.namespace). */
   api?: ConfigMapApi;
@@ -160,7 +162,7 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
     return { report: { outcome: 'fallback', reason, ...extra }, unavailable: reason };
   };
   try {
-    api = input.api ?? configMapApi(settings.namespace!, { kubeconfig: input.kubeconfig, context: input.kubeContext });
+    api = input.api ?? configMapApi(settings.namespace!, { kubeconfig: input.kubeconfig, context: input.kubeContext, connectTimeoutMs: input.connectTimeoutMs });
     const d = await acquireGlobalModel(api, {
       holder, leaseMs: settings.leaseSeconds * 1000, waitMs: settings.waitSeconds * 1000, pollMs: settings.pollSeconds * 1000, isFresh,
     }, settings.namespace);

@@ -22,6 +22,7 @@ import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } 
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
+import { connectTimeoutOption } from './connect-timeout';
 import { recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
@@ -146,6 +147,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   if (opts.applyTo || opts.applyCluster || opts.report) throw new UserError('--in-cluster writes VPA status only: --apply-to, --apply-cluster and --report do not combine with it');
   if (opts.dryRun && !opts.createVpas) throw new UserError('--dry-run with --in-cluster goes with --create-vpas (it prints the VPAs that would be created and writes nothing)');
   const writeConcurrency = writeConcurrencyFrom(opts.writeConcurrency, env);
+  const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   const policy = recommendPolicy(opts);
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
@@ -154,7 +156,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
   let writer: import('../../data/kube/vpa-writer').VpaWriter;
   try {
-    writer = new VpaWriter({ kubeconfig: opts.kubeconfig, context: opts.context });
+    writer = new VpaWriter({ kubeconfig: opts.kubeconfig, context: opts.context, connectTimeoutMs });
   } catch (e) {
     const kind = (e as { kind?: string }).kind;
     if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
@@ -178,7 +180,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     }
   }
   const cluster = new ClusterDataSource({
-    prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays,
+    prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
   const fail = (e: unknown): never => {
@@ -219,7 +221,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   let creator: import('../../data/kube/vpa-creator').VpaCreator | undefined;
   if (opts.createVpas) {
     const { VpaCreator } = require('../../data/kube/vpa-creator') as typeof import('../../data/kube/vpa-creator');
-    creator = new VpaCreator({ kubeconfig: opts.kubeconfig, context: opts.context });
+    creator = new VpaCreator({ kubeconfig: opts.kubeconfig, context: opts.context, connectTimeoutMs });
     const opted = await creator.optedInNamespaces().catch(fail);
     for (const ns of namespaces) if (opted.has(ns)) listings.set(ns, await cluster.workloads(context, ns).catch(fail));
     const plan: VpaToCreate[] = vpasToCreate(namespaces, opted, (ns) => listings.get(ns) ?? [], (ns) => every.get(ns) ?? []);
@@ -290,7 +292,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       modelCache = gm.runCacheRoot();
       const r = await gm.sharedGlobalLstm({
         model, shard, context, cluster, namespaces: all, now: pinned ?? Date.now() / 1000, settings, cacheRoot: modelCache,
-        kubeconfig: opts.kubeconfig, kubeContext: opts.context, log,
+        kubeconfig: opts.kubeconfig, kubeContext: opts.context, connectTimeoutMs, log,
       });
       globalModel = r.report;
       metrics.globalModel(r.report.outcome, r.report.version);

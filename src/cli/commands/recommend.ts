@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
+import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
 const percentText = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
@@ -43,6 +44,8 @@ export interface RecommendCliOptions {
   prometheusSelector?: string;
   kubeconfig?: string;
   context?: string;
+  /** --connect-timeout (connect-timeout.ts), seconds. */
+  connectTimeout?: string;
   applyTo?: string;
   experiments?: string;
   defaultNamespace?: string;
@@ -72,6 +75,7 @@ export function register(program: Command): void {
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'only this kubeconfig context')
+    .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('-n, --namespace <ns>', 'only this namespace')
     .option('-w, --workload <name>', 'only this workload')
     .option('-f, --format <format>', `output: ${FORMATS.join(', ')} (json/yaml: numbers rounded, cores to 6 decimals, bytes whole, shares to 4)`, 'table')
@@ -184,6 +188,7 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
   // Each in-cluster shard sees only its namespaces: a fleet budget over them would differ from shard to shard.
   if (opts.inCluster && (opts.riskScope ?? 'workload').toLowerCase() !== 'workload') throw new UserError('--risk-scope fleet is not available with --in-cluster (each shard sees only its own namespaces)');
+  connectTimeoutOption(opts.connectTimeout); // a bad value is bad input whatever the source
   if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
@@ -214,7 +219,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();

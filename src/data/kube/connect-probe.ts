@@ -16,6 +16,20 @@ import { KubeError } from './errors';
 /** Default connect timeout (TCP + TLS handshake); a live API server completes both in well under a second. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
+/**
+ * A connect timeout given in seconds (--connect-timeout, mora.kubernetes.connectTimeoutSeconds) as milliseconds;
+ * undefined/empty → undefined (the default). 0 turns the probe off. Anything else that is not a finite number ≥ 0 throws
+ * a RangeError naming `name`, for the caller to report as bad input.
+ */
+export function connectTimeoutMsFromSeconds(raw: string | number | undefined, name: string): number | undefined {
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return undefined;
+  const seconds = typeof raw === 'number' ? raw : /^\s*[0-9]*\.?[0-9]+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new RangeError(`${name} must be a number of seconds ≥ 0 (e.g. 5; 0 turns the connect check off), got "${raw}"`);
+  }
+  return Math.round(seconds * 1000);
+}
+
 export interface ProbeTarget {
   /** The cluster's server URL (as in the kubeconfig). */
   server: string;
