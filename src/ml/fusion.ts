@@ -40,9 +40,9 @@
  *
  * Bounds here (uncalibrated): around the fused mean, Prophet's band (its distances below and above its own mean; the LSTM's
  * with Prophet dropped) widened on both sides by the spread (max − min) of the members' means at that step — |prophet −
- * lstm| without the anchor. Too wide (covered 0.96–0.98 of held-out points for a 90% band): the `fused` model replaces it by
- * a band calibrated on the series' own holdout residuals (band-calibration.ts, calibrationWindows in lstm/models.ts)
- * whenever it has a holdout forecast of the blend.
+ * lstm| without the anchor; a model counts only at its validated leads, as in the mean. Too wide (covered 0.96–0.98 of
+ * held-out points for a 90% band): the `fused` model replaces it by a band calibrated on the series' own holdout
+ * residuals (band-calibration.ts, calibrationWindows in lstm/models.ts) whenever it has a holdout forecast of the blend.
  */
 import type { Forecast } from './forecast-types';
 
@@ -218,7 +218,12 @@ export function fuse(
   for (let i = 0; i < H; i++) {
     if (p && l) disagreement += Math.abs(p.mean[i] - l.mean[i]);
     let lo = Infinity, hi = -Infinity;
-    for (const m of members) { lo = Math.min(lo, m.mean[i]); hi = Math.max(hi, m.mean[i]); }
+    for (const m of members) {
+      // Past its validated leads a model's weight went to the baseline: it no longer moves the mean, so it must not
+      // widen the band either (past baselineFrom the spread is 0 and the band is Prophet's own around the baseline).
+      if (anchor && i >= leadsOf(m.name)) continue;
+      lo = Math.min(lo, m.mean[i]); hi = Math.max(hi, m.mean[i]);
+    }
     const spread = hi - lo;
     const band = p ?? l ?? usableBaseline!;
     lower[i] = mean[i] - (band.mean[i] - band.lower[i]) - spread;
