@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
+import { parseModelSets } from './forecast-options';
 import { forTerminal } from '../format/terminal';
 import { implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
@@ -82,14 +83,11 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv or json, got "${opts.format}"`);
   const step = opts.step === undefined ? undefined : parsePositive('--step', opts.step);
   const seed = opts.seed === undefined ? undefined : parseWhole('--seed', opts.seed, 0);
-  const all = opts.model.trim().toLowerCase() === 'all';
-  const models = all ? modelNames() : opts.model.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
-  if (models.length === 0) throw new UserError(`--model is empty; available: ${modelNames().join(', ')}`);
-  for (const m of models) if (!modelNames().includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${modelNames().join(', ')}, all`);
+  const { all, models } = parseModels(opts.model);
   if (horizon > MAX_HORIZON) {
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
-  const options = parseSets(opts.set);
+  const options = parseModelSets(opts.set, models, modelNames());
   const { series, missing, conflicting } = readTimeseriesCsv(opts.input);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
@@ -171,6 +169,7 @@ function isInputError(e: unknown): boolean {
  * `--model all`: every model that can run on this input. A member that cannot (the LSTM on less history than its
  * windows need) is reported and its columns left empty, so a short trace still gets Prophet and the fusion, which falls
  * back without it; the columns stay those of the contract. Fused itself failing is still the command's error.
+ * An option mistake never reaches here as a skip: parseModelSets checked every --set before any model ran (ModelOptionError).
  */
 async function runWhatCan(history: Series, models: readonly string[], request: ForecastRequest): Promise<{ runs: ModelRun[]; skipped: Map<string, string> }> {
   const context = createRunContext(history, request);
@@ -235,14 +234,16 @@ function duration(seconds: number): string {
   return `${seconds} s`;
 }
 
-function parseSets(sets: readonly string[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const s of sets) {
-    const m = /^([a-z0-9_-]+)\.([a-z0-9_]+)=(.*)$/i.exec(s.trim());
-    if (!m) throw new UserError(`--set "${s}": expected model.option=value, e.g. prophet.changepoint_prior_scale=0.1`);
-    (out[m[1].toLowerCase()] ??= {})[m[2]] = m[3];
+/** `--model`: "all", or a list of registered names. */
+function parseModels(raw: string): { all: boolean; models: string[] } {
+  const available = modelNames();
+  const names = raw.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) throw new UserError(`--model is empty; available: ${available.join(', ')}`);
+  if (names.length === 1 && names[0] === 'all') return { all: true, models: available };
+  for (const m of names) {
+    if (!available.includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${available.join(', ')}, all`);
   }
-  return out;
+  return { all: false, models: names };
 }
 
 function parseWhole(flag: string, raw: string, min: number): number {
