@@ -61,3 +61,17 @@ describe('mora forecast --set: option mistakes are usage errors, never a skipped
     assert.ok(Number.isFinite(Number(first.split(',')[1])), first);
   }));
 });
+
+describe('mora forecast --model: each model once', () => {
+  for (const [model, message] of [
+    ['prophet,prophet', /names "prophet" twice/],
+    ['prophet, PROPHET', /names "prophet" twice/],
+    ['prophet,all', /"all" already runs every model/],
+  ] as const) {
+    it(`--model "${model}": exit 2, no columns printed twice`, () => inTempDir(async (dir) => {
+      const input = join(dir, 'a.csv');
+      writeFileSync(input, ['timestamp,value', ...rows(60)].join('\n') + '\n');
+      usageError(await mora(['forecast', '-i', input, '-H', '2', '-m', model]), message);
+    }));
+  }
+});

@@ -234,15 +234,19 @@ function duration(seconds: number): string {
   return `${seconds} s`;
 }
 
-/** `--model`: "all", or a list of registered names. */
+/** `--model`: "all" alone, or a list of registered names, each once. */
 function parseModels(raw: string): { all: boolean; models: string[] } {
   const available = modelNames();
   const names = raw.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
   if (names.length === 0) throw new UserError(`--model is empty; available: ${available.join(', ')}`);
   if (names.length === 1 && names[0] === 'all') return { all: true, models: available };
   for (const m of names) {
+    if (m === 'all') throw new UserError(`--model ${raw.trim()}: "all" already runs every model (${available.join(', ')}); give it alone`);
     if (!available.includes(m)) throw new UserError(`unknown model "${m}" in --model; available: ${available.join(', ')}, all`);
   }
+  // A repeated name printed its columns twice (one model, two identical column sets): refused, as "prophet,all" is.
+  const twice = names.find((m, i) => names.indexOf(m) !== i);
+  if (twice) throw new UserError(`--model ${raw.trim()} names "${twice}" twice; name each model once`);
   return { all: false, models: names };
 }
 
