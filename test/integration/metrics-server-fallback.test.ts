@@ -68,12 +68,30 @@ describe('metrics.k8s.io fallback through the real aggregation layer (no Prometh
       containers: [{ name: 'server', image: 'shop/checkout:1.4', requests: { cpu: '500m', memory: '512Mi' } }],
     });
 
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const podMetrics = checkout.pods.map((p, i) => ({
-      metadata: { name: String((p.metadata as Json).name), namespace: 'shop', creationTimestamp: now },
-      timestamp: now, window: '15s',
-      containers: [{ name: 'server', usage: { cpu: i === 0 ? '120m' : '80m', memory: i === 0 ? '200Mi' : '150Mi' } }],
+    // A one-off Job "checkout-migrate" (same image, same container name): its pod's name matches the Deployment's
+    // pattern checkout-<hash>-<5>, and its usage (1900m, 3Gi) must not be taken for checkout's.
+    const job = await cp.create({
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'checkout-migrate', namespace: 'shop' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'server', image: 'shop/checkout:1.4', resources: { requests: { cpu: '500m', memory: '512Mi' } } }] } } },
+    });
+    const jobSpec = job.spec as { template: { metadata: { labels: Record<string, string> }; spec: Json } };
+    const migratePod = await cp.markPodRunning(await cp.create({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'checkout-migrate-k4x9z', namespace: 'shop', labels: jobSpec.template.metadata.labels,
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'checkout-migrate', uid: (job.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
+      spec: { ...jobSpec.template.spec, nodeName: 'mora-node-1' },
     }));
+
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // Like metrics-server: the pod's name and labels, no owner references.
+    const podMetric = (p: Json, cpu: string, memory: string) => ({
+      metadata: { name: String((p.metadata as Json).name), namespace: 'shop', creationTimestamp: now, labels: (p.metadata as Json).labels },
+      timestamp: now, window: '15s', containers: [{ name: 'server', usage: { cpu, memory } }],
+    });
+    const podMetrics = [
+      ...checkout.pods.map((p, i) => podMetric(p, i === 0 ? '120m' : '80m', i === 0 ? '200Mi' : '150Mi')),
+      podMetric(migratePod, '1900m', '3Gi'),
+    ];
     const list = (items: unknown[]) => ({ kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
     server = https.createServer({ cert: fs.readFileSync(f('ms.crt')), key: fs.readFileSync(f('ms.key')) }, (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
@@ -140,9 +158,12 @@ describe('metrics.k8s.io fallback through the real aggregation layer (no Prometh
       assert.match(res.evidence.notes[0], /^snapshot: current usage from metrics\.k8s\.io \(metrics-server\) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, 2 pod\(s\) — no Prometheus found, so no history and no forecast; low confidence$/);
     }
     assert.ok(rec.confidence <= SNAPSHOT_CONFIDENCE);
-    // From the busier pod's usage (120m, 200Mi), not from the requests (500m, 512Mi).
+    // From the busier pod's usage (120m, 200Mi), not from the requests (500m, 512Mi), nor from the Job's pod (1900m, 3Gi).
     assert.ok(c.cpu.request.value >= 0.12 && c.cpu.request.value < 0.4, JSON.stringify(c.cpu.request));
     assert.ok(c.memory.request.value >= 200 * 2 ** 20 && c.memory.request.value < 400 * 2 ** 20, JSON.stringify(c.memory.request));
+    // The Job's pod is the Job's.
+    const migrate = recs.find((x) => x.workload.kind === 'Job' && x.workload.name === 'checkout-migrate')?.containers.find((x) => x.container === 'server');
+    assert.ok(migrate?.cpu && migrate.cpu.request.value >= 1.9, JSON.stringify(migrate));
     // It went through the aggregation layer: the API server forwarded the user's identity in X-Remote-User.
     assert.ok(seenUsers.includes('mora-admin'), seenUsers.join(','));
   });

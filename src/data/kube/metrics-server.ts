@@ -3,13 +3,18 @@
  * by metrics-server through the API server's aggregation layer). One sample per container — a snapshot: no history, no
  * forecast, low confidence — and never mixed with Prometheus data (a context reads one or the other).
  *
- * Pods are mapped to workloads by the controllers' pod-name patterns (PodMetrics carry no owner references).
+ * PodMetrics carry no owner references, so pods are mapped to workloads by the owner chain of the namespace's Pods
+ * (Pod → ReplicaSet → Deployment, Pod → Job → CronJob), read from the API as the batched Prometheus plan reads it from
+ * kube-state-metrics (the same PodResolver). A name pattern alone is not enough: the Deployment "web" pattern
+ * web-<hash>-<5> also matches the pods of a Job "web-migrate". Where the Pods cannot be listed (RBAC), a pod's name
+ * must match the pattern and its labels the ones its controller sets (podLabelsFit); the name alone only as a last
+ * resort, for PodMetrics without labels.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { MetricFrame } from '../datasource';
 import type { Workload } from '../../core/workload';
 import { parseResourceQuantity } from '../../core/quantity';
-import { podNameRegex } from '../prometheus/queries';
+import { OwnerIndex, PodResolver } from '../prometheus/batch-plan';
 import { kubeError } from './errors';
 import { loadClientNode } from './load';
 
@@ -28,7 +33,8 @@ export function snapshotNote(frame: SnapshotFrame): string {
 }
 
 interface PodMetrics {
-  metadata?: { name?: string };
+  /** metrics-server copies the pod's labels. */
+  metadata?: { name?: string; labels?: Record<string, string> };
   timestamp?: string;
   containers?: Array<{ name: string; usage?: { cpu?: string; memory?: string } }>;
 }
@@ -58,10 +64,19 @@ export class MetricsServer {
     } catch (e) {
       throw kubeError(e, { verb: 'list', resource: 'pods', group: 'metrics.k8s.io', namespace, context: this.context });
     }
+    const resolver = new PodResolver(workloads, await this.owners(namespace, workloads.some((w) => w.kind === 'CronJob')));
+    const podsOf = new Map<Workload, PodMetrics[]>();
+    for (const p of items) {
+      const name = p.metadata?.name ?? '';
+      const i = resolver.resolve(name);
+      if (i < 0) continue;
+      // Mapped by its name only (the owner chain does not know the pod): its labels must agree.
+      if (resolver.ownerOf(name) === undefined && !podLabelsFit(workloads[i], name, p.metadata?.labels)) continue;
+      podsOf.set(workloads[i], [...(podsOf.get(workloads[i]) ?? []), p]);
+    }
     const out = new Map<Workload, Map<string, SnapshotFrame | Error>>();
     for (const w of workloads) {
-      const re = new RegExp(`^(?:${podNameRegex(w.kind, w.name)})$`);
-      const pods = items.filter((p) => re.test(p.metadata?.name ?? ''));
+      const pods = podsOf.get(w) ?? [];
       const at = Math.max(0, ...pods.map((p) => Math.floor(Date.parse(p.timestamp ?? '') / 1000) || 0)) || Math.floor(Date.now() / 1000);
       const byContainer = new Map<string, SnapshotFrame | Error>();
       for (const c of w.containers) {
@@ -81,5 +96,59 @@ export class MetricsServer {
       out.set(w, byContainer);
     }
     return out;
+  }
+
+  /**
+   * The namespace's owner chain from the API: each Pod's controller, each ReplicaSet's (and each Job's, when CronJobs
+   * are listed). undefined when the Pods cannot be listed; a ReplicaSet or Job list that fails only loses that link
+   * (PodResolver then reads a ReplicaSet's Deployment from its name).
+   */
+  private async owners(namespace: string, jobs: boolean): Promise<OwnerIndex | undefined> {
+    const k = loadClientNode();
+    const list = async (call: () => Promise<{ items: unknown[] }>): Promise<Owned[] | undefined> => {
+      try { return (await call()).items as Owned[]; } catch { return undefined; }
+    };
+    const [pods, replicaSets, jobList] = await Promise.all([
+      list(() => this.kc.makeApiClient(k.CoreV1Api).listNamespacedPod({ namespace })),
+      list(() => this.kc.makeApiClient(k.AppsV1Api).listNamespacedReplicaSet({ namespace })),
+      jobs ? list(() => this.kc.makeApiClient(k.BatchV1Api).listNamespacedJob({ namespace })) : undefined,
+    ]);
+    if (!pods) return undefined;
+    const index = new OwnerIndex();
+    // A pod without a controller is its own workload ("<none>", as kube-state-metrics says).
+    for (const p of pods) OwnerIndex.add(index.pods, p.metadata?.name, controllerOf(p)?.kind ?? '<none>', controllerOf(p)?.name);
+    for (const [map, objs] of [[index.replicaSets, replicaSets], [index.jobs, jobList]] as const) {
+      for (const o of objs ?? []) {
+        const name = o.metadata?.name;
+        if (!name) continue;
+        map.set(name, map.get(name) ?? []);
+        OwnerIndex.add(map, name, controllerOf(o)?.kind, controllerOf(o)?.name);
+      }
+    }
+    return index;
+  }
+}
+
+type Owned = { metadata?: { name?: string; ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }> } };
+
+function controllerOf(o: Owned): { kind?: string; name?: string } | undefined {
+  return o.metadata?.ownerReferences?.find((r) => r.controller) ?? o.metadata?.ownerReferences?.[0];
+}
+
+/**
+ * Whether a pod whose name matches `w`'s pattern carries the labels w's controller gives its pods: a Deployment's pods
+ * pod-template-hash (the name's middle part), a Job's job-name, a CronJob's job-name <cronjob>-<time>, a StatefulSet's
+ * statefulset.kubernetes.io/pod-name, a DaemonSet's pod-template-generation. Without labels: true (nothing to check).
+ */
+export function podLabelsFit(w: Pick<Workload, 'kind' | 'name'>, pod: string, labels: Record<string, string> | undefined): boolean {
+  if (!labels) return true;
+  const job = labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
+  switch (w.kind) {
+    case 'Deployment': return labels['pod-template-hash'] !== undefined && pod.startsWith(`${w.name}-${labels['pod-template-hash']}-`);
+    case 'Job': return job === w.name;
+    case 'CronJob': return job !== undefined && job.startsWith(`${w.name}-`) && /^[0-9]+$/.test(job.slice(w.name.length + 1));
+    case 'StatefulSet': return labels['statefulset.kubernetes.io/pod-name'] === pod;
+    case 'DaemonSet': return labels['pod-template-generation'] !== undefined;
+    default: return true;
   }
 }
