@@ -212,9 +212,10 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   // Columns other than the timestamp and the value (pod, instance, …): rows that share a timestamp but differ there
   // are several series in one file (a long-format export), not a repeat; the last row of each would mix them.
   const labelCols = header.map((_, j) => j).filter((j) => header[j] !== '' && j !== tCol && j !== vCol && j !== clockCol);
-  const labels: string[] = [];
-  /** The first timestamp two label values both gave: several series if each value holds more than that one row. */
-  let clash: { line: number; a: string; b: string } | undefined;
+  /** Per label column, its cell on each kept row (index as t/v). */
+  const labels: string[][] = labelCols.map(() => []);
+  /** Every repeated timestamp with another value and other labels: its line and the two rows' indexes in t/v. */
+  const clashes: { line: number; before: number; row: number }[] = [];
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
@@ -255,22 +256,17 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
         : /^[-+]?\d*,\d+$/.test(raw) ? ': a decimal comma? write a dot as the decimal mark' : '';
       throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number${hint}`);
     }
-    const label = labelCols.length ? labelCols.map((j) => unquote(cells[j] ?? '')).join('\u0000') : '';
+    labelCols.forEach((j, k) => labels[k].push(unquote(cells[j] ?? '')));
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) {
       conflicting++;
-      if (labelCols.length && labels[before] !== label && !clash) clash = { line: i + 1, a: labels[before], b: label };
+      if (labels.some((l) => l[before] !== l[t.length])) clashes.push({ line: i + 1, before, row: t.length });
     }
     seen.set(ts, t.length);
     t.push(ts); v.push(val);
-    if (labelCols.length) labels.push(label);
   }
-  if (clash) {
-    // A row id or a free-text note differs on every row: that is no series label, and a repeated timestamp stays a repeat.
-    let a = 0, b = 0;
-    for (const l of labels) { if (l === clash.a) a++; else if (l === clash.b) b++; }
-    if (a >= 2 && b >= 2) throw severalSeries(name, clash.line, header, labelCols, clash.a, clash.b);
-  }
+  const mixed = severalSeriesAt(clashes, labels);
+  if (mixed) throw severalSeries(name, mixed.line, header[labelCols[mixed.column]], mixed.was, mixed.is);
   return { series: series(t, v), missing, conflicting };
 }
 
@@ -282,12 +278,31 @@ function dateAndClock(date: string, time: string): string {
   return CLOCK.test(time) ? `${date} ${time.replace(/^(\d):/, '0$1:')}` : time;
 }
 
-function severalSeries(name: string, line: number, header: readonly string[], labelCols: readonly number[], was: string, is: string): InputError {
-  const a = was.split('\u0000'), b = is.split('\u0000');
-  const k = labelCols.findIndex((_, n) => a[n] !== b[n]);
-  const col = header[labelCols[k]];
+/**
+ * The first repeated timestamp that two series give: a label column (each looked at on its own, so a row id beside a
+ * pod column hides nothing) whose two values there each label more than that one row. A value on one row only is no
+ * series — a row id or a note differs on every row, a stray row's pod labels that row alone — and its clash stays a
+ * counted repeat; the clashes after it are still looked at.
+ */
+function severalSeriesAt(clashes: readonly { line: number; before: number; row: number }[], labels: readonly string[][]): { line: number; column: number; was: string; is: string } | undefined {
+  if (clashes.length === 0) return undefined;
+  const counts = labels.map((col) => {
+    const c = new Map<string, number>();
+    for (const x of col) c.set(x, (c.get(x) ?? 0) + 1);
+    return c;
+  });
+  for (const { line, before, row } of clashes) {
+    for (let k = 0; k < labels.length; k++) {
+      const was = labels[k][before], is = labels[k][row];
+      if (was !== is && counts[k].get(was)! >= 2 && counts[k].get(is)! >= 2) return { line, column: k, was, is };
+    }
+  }
+  return undefined;
+}
+
+function severalSeries(name: string, line: number, col: string, was: string, is: string): InputError {
   return new InputError(`${name}: line ${line}: the file holds several series: this row repeats an earlier row's timestamp with another `
-    + `value and another ${col} ("${b[k].slice(0, 40)}" after "${a[k].slice(0, 40)}"); mora reads one series per file: split it by ${col} `
+    + `value and another ${col} ("${is.slice(0, 40)}" after "${was.slice(0, 40)}"); mora reads one series per file: split it by ${col} `
     + '(mora backtest takes a directory of them, series = file name)');
 }
 

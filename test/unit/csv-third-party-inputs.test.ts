@@ -112,6 +112,21 @@ describe('timestamp,value CSVs a third party hands over', () => {
     assert.equal(ids.series.t.length, 5);
   });
 
+  it('two pods in one file beside a row id, or after a stray row with a pod of its own, are still several series (regression from 8ce4f75)', () => {
+    const pods = rows(4).flatMap((l) => { const [ts, val] = l.split(','); return [[ts, 'a', val], [ts, 'b', String(Number(val) * 10)]]; });
+    // id,timestamp,value,pod: the id differs on every row, the pod column is the series label.
+    assert.throws(() => parseTimeseriesCsv(['id,timestamp,value,pod', ...pods.map(([ts, pod, val], j) => `${j + 1},${ts},${val},${pod}`)].join('\n'), 'long-id.csv'),
+      inputError(/^long-id\.csv: line 3: the file holds several series: .* another pod \("b" after "a"\); .* split it by pod/));
+    // A stray first row of pod c clashes with b; c labels one row only, but the a/b clashes after it are two series.
+    const stray = [`${T0},c,0.3`, ...pods.slice(1).map(([ts, pod, val]) => `${ts},${pod},${val}`)];
+    assert.throws(() => parseTimeseriesCsv(['timestamp,pod,value', ...stray].join('\n'), 'long-stray.csv'),
+      inputError(/^long-stray\.csv: line 5: the file holds several series: .* another pod \("b" after "a"\)/));
+    // A row id beside a constant pod: a repeated timestamp stays a counted repeat.
+    const one = parseTimeseriesCsv(['id,timestamp,value,pod', ...rows(4).map((l, j) => `${j + 1},${l},a`), `9,${T0 + 900},7,a`].join('\n'));
+    assert.equal(one.conflicting, 1);
+    assert.equal(one.series.t.length, 5);
+  });
+
   it('mora forecast on a header with no rows says so, not "cannot infer the step from 0 point(s)"', async () => {
     await inTempDir(async (dir) => {
       writeFileSync(join(dir, 'h.csv'), 'timestamp,value\n\n');
