@@ -106,6 +106,9 @@ export function worstProblem(failed: ReadonlyArray<{ problem?: HealthProblem }>)
   return kinds.includes('bad-input') ? 'bad-input' : kinds.includes('unreachable') ? 'unreachable' : 'no-data';
 }
 
+/** How long the answer to "does any cAdvisor series carry pod_name?" is kept per context. */
+export const OLD_LABELS_TTL_SECONDS = 600;
+
 export interface DetailedFrame extends FetchedFrame {
   validation: FrameValidation;
 }
@@ -315,8 +318,12 @@ export class ClusterDataSource implements DataSource {
    * Kubernetes 1.16, or a relabelling on some scrape jobs only — the health check catches it only when every series has
    * them): the error says so, with the fix, instead of asking whether cAdvisor is scraped. Asked only on that error.
    */
-  /** Per context: whether any cAdvisor series carries pod_name (asked once, on the first workload without samples). */
-  private readonly oldLabelSeries = new Map<string, Promise<boolean>>();
+  /**
+   * Per context: whether any cAdvisor series carries pod_name, asked on the first workload without samples and kept
+   * OLD_LABELS_TTL_SECONDS (the extension runs for days: a relabelling fixed or broken since shows within minutes).
+   * A failed question is not kept: the next workload without samples asks again.
+   */
+  private readonly oldLabelSeries = new Map<string, { asked: number; any: Promise<boolean> }>();
 
   private async withOldLabels(r: MetricFrame | PrometheusError, target: MetricTarget, range: TimeRange): Promise<MetricFrame | PrometheusError> {
     if (!(r instanceof PrometheusError) || r.kind !== 'empty' || this.queryConfig.resources !== 'cadvisor') return r;
@@ -329,12 +336,17 @@ export class ClusterDataSource implements DataSource {
       const seconds = Math.max(60, Math.round(range.to - range.from));
       // One query per context says whether any series carries pod_name at all; only then is each empty workload asked
       // (idle CronJobs and scaled-to-zero Deployments would otherwise cost a range query each, undoing the batching).
-      let any = this.oldLabelSeries.get(w.context);
-      if (!any) {
-        any = b.prometheus.query(`count(count_over_time(${N.cpu}{pod_name!=""}[${seconds}s]))`, range.to).then((x) => (x[0]?.v ?? 0) > 0, () => true);
-        this.oldLabelSeries.set(w.context, any);
+      let cached = this.oldLabelSeries.get(w.context);
+      if (!cached || !(this.now() - cached.asked < OLD_LABELS_TTL_SECONDS)) {
+        const entry = { asked: this.now(), any: b.prometheus.query(`count(count_over_time(${N.cpu}{pod_name!=""}[${seconds}s]))`, range.to).then((x) => (x[0]?.v ?? 0) > 0) };
+        entry.any.catch(() => {
+          if (this.oldLabelSeries.get(w.context) === entry) this.oldLabelSeries.delete(w.context);
+        });
+        this.oldLabelSeries.set(w.context, entry);
+        cached = entry;
       }
-      if (!(await any)) return r;
+      // Not known (the question failed): this workload is asked directly.
+      if (!(await cached.any.catch(() => true))) return r;
       const n = (await b.prometheus.query(`count(count_over_time(${N.cpu}{${sel}}[${seconds}s]))`, range.to))[0]?.v ?? 0;
       if (!(n > 0)) return r;
       return new PrometheusError(`no samples for ${N.cpu} with a "pod" label, but ${n} series of ${N.cpu}{${sel}} — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): `
