@@ -11,7 +11,11 @@ import { renderTable } from './table';
 
 const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : formatCpu(x));
 const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : humanMemory(x));
-const arrow = (a: string, b: string): string => (a === b ? b : `${a}→${b}`);
+/**
+ * `now→new`, or `now (kept)` where MOrA sets no value (a CPU limit the policy does not set, a resource without a value):
+ * apply leaves the workload's own value as it is (apply-plan.ts), so the table must not read as removing it.
+ */
+const arrow = (a: string, b: string): string => (a === b ? b : b === '-' ? `${a} (kept)` : `${a}→${b}`);
 
 export function recommendationsTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
@@ -131,13 +135,21 @@ export function recommendationsData(results: readonly EngineResult[]): unknown[]
     ...r.recommendation,
     containers: r.recommendation.containers.map((c) => {
       const note = floorNote(c);
-      const out = { ...c, cpu: withStatement(c.cpu), memory: withStatement(c.memory) };
+      const out = { ...c, cpu: withKeptLimit(withStatement(c.cpu), c.current.limits.cpu), memory: withKeptLimit(withStatement(c.memory), c.current.limits.memory) };
       return note ? { ...out, verdictNote: note } : out;
     }),
     ...(r.recommendation.replicas ? { replicas: { ...r.recommendation.replicas, advice: replicaAdvice(r.recommendation.replicas) } } : {}),
     baselines: Object.fromEntries(r.details.map((d) => [d.container, d.baselines])),
     savings: r.savings,
   }));
+}
+
+/**
+ * A resource MOrA sizes without a limit (CPU when the policy sets no CPU limits) on a container that has one: the limit
+ * apply keeps, as `limitKept` (base units), so the output does not read as dropping it.
+ */
+function withKeptLimit(r: ResourceRecommendation | undefined, current: number | undefined): ResourceRecommendation | undefined {
+  return r && !r.limit && current !== undefined ? { ...r, limitKept: current } as ResourceRecommendation : r;
 }
 
 /** The risk statement in words next to its numbers (`evidence.risk.statement`), as every view words it. */
@@ -205,7 +217,8 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
           continue;
         }
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
-          q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
+          // No limit from MOrA: the current one, which apply keeps (an empty cell would read as "no limit").
+          q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value ?? c.current.limits[kind]), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
           q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), x.evidence.risk?.target ?? '', x.evidence.risk?.expected.toFixed(4) ?? '']);
       }
     });

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mora } from './helpers/run-cli';
+
+// The demo's frontend has a 300m CPU limit; without --cpu-limits MOrA sets none, and apply (--apply-to, --apply-cluster:
+// apply-plan.ts) leaves it as it is. Every output says so: not "300m→-", which reads as removing it.
+describe('mora recommend: a limit MOrA does not set reads as kept, as apply keeps it', () => {
+  const run = (...args: string[]) => mora(['recommend', '--source', 'demo', '-w', 'frontend', '-q', ...args]);
+
+  it('table: "300m (kept)", and "300m→<new>" with --cpu-limits', async () => {
+    const r = await run();
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /frontend\s+100m→\S+\s+300m \(kept\)\s/);
+    assert.doesNotMatch(r.out, /→-/);
+    const set = await run('--cpu-limits');
+    assert.match(set.out, /frontend\s+100m→\S+\s+300m→\d+m\s/);
+  });
+
+  it('csv: the limit cell holds the kept limit, not an empty cell', async () => {
+    const r = await run('-f', 'csv');
+    assert.equal(r.code, 0, r.err);
+    const [header, ...rows] = r.out.trim().split('\n').map((l) => l.split(','));
+    const row = rows.find((x) => x[header.indexOf('resource')] === 'cpu')!;
+    assert.equal(row[header.indexOf('current_limit')], '300m');
+    assert.equal(row[header.indexOf('limit')], '300m');
+  });
+
+  it('json: the resource carries limitKept (cores) and no limit', async () => {
+    const r = await run('-f', 'json');
+    assert.equal(r.code, 0, r.err);
+    const cpu = JSON.parse(r.out)[0].containers[0].cpu;
+    assert.equal(cpu.limit, undefined);
+    assert.equal(cpu.limitKept, 0.3);
+    const set = JSON.parse((await run('-f', 'json', '--cpu-limits')).out)[0].containers[0].cpu;
+    assert.ok(set.limit.value > 0);
+    assert.equal(set.limitKept, undefined);
+  });
+});
