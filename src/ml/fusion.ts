@@ -28,7 +28,12 @@
  * erred 1.09× the baseline at the leads its holdout reached and 1.81× beyond; where the holdout was a whole day no such
  * gap). So a model with `validatedLeads` forecasts only those leads of the blend; from the first lead no kept model's
  * holdout reached, the forecast is the baseline alone (which reads observed values a day back: it does not degrade with
- * lead). `weights` are those of the validated leads.
+ * lead). `weights` are those of the validated leads. The switch is a crossfade, not a step: over about an hour of leads
+ * from a model's first unvalidated one (baselineFadeLeads) its weight moves linearly to the baseline, so the chart shows
+ * no jump where the holdout's reach ends (a step there is an artefact of where the holdout happened to end, not of the
+ * series). Every validated lead keeps its validated weights. Fading after rather than before the reach measured better
+ * on the short held-out histories (BENCHMARKS.md § Crossfade at baselineFrom): an hour past the reach a model has barely
+ * begun to drift, while fading inside the validated leads gave up weight that had validated better than the baseline.
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
@@ -97,8 +102,16 @@ export interface FusedForecast extends Forecast {
   dropped: Array<{ name: ModelName; reason: string }>;
   /** Present when the baseline anchor took part: its weight, what the baseline is, and why. */
   anchor?: { weight: number; reason: string; baseline?: string };
-  /** Present when the blend holds only for the first leads (header, "Validated leads"): from this lead index on, the baseline alone. */
+  /**
+   * Present when the blend holds only for the first leads (header, "Validated leads"): the first lead no kept model's
+   * holdout reached; from it on the models fade into the baseline (baselineFade), after that the baseline alone.
+   */
   baselineFrom?: number;
+  /**
+   * With baselineFrom: the leads from it on over which the models' weight crossfades into the baseline's
+   * (baselineFadeLeads); from baselineFrom + baselineFade on, the baseline alone.
+   */
+  baselineFade?: number;
   confidence: number;
   confidenceParts: ConfidenceParts;
 }
@@ -140,6 +153,34 @@ export function selectModels(components: ComponentResult[], dropRatio: number, b
 export function validatedLeads(c: ComponentResult, H: number): number {
   const x = c.validatedLeads;
   return x !== undefined && Number.isFinite(x) && x >= 1 ? Math.min(H, Math.floor(x)) : H;
+}
+
+/**
+ * Seconds of leads after the end of a model's validated leads over which its weight fades into the baseline's (header,
+ * "Validated leads"). An hour: long enough that the step the switch would make is spread over several of the series'
+ * own steps (4 at 15 min, 12 at 5 min), short against the leads a short history's holdout reaches (14 h on 3 days)
+ * and against the drift of a recursive model past them.
+ */
+export const BASELINE_FADE_SECONDS = 3600;
+
+/**
+ * The leads of the crossfade from `leads` (a model's validated leads of an H-step forecast at `step` seconds) on: about
+ * BASELINE_FADE_SECONDS, at least 2, never more than the validated leads themselves nor past the horizon; 0 when the
+ * holdout reached every lead.
+ */
+export function baselineFadeLeads(leads: number, H: number, step: number): number {
+  if (leads >= H) return 0;
+  const hour = step > 0 && Number.isFinite(step) ? Math.round(BASELINE_FADE_SECONDS / step) : 2;
+  return Math.max(0, Math.min(Math.max(2, hour), leads, H - leads));
+}
+
+/**
+ * The share of its validated weight a model keeps at lead `i`: 1 at its validated leads (i < leads), linear down across
+ * the `fade` leads after them, 0 from `leads + fade` on.
+ */
+export function fadeShare(i: number, leads: number, fade: number): number {
+  if (i < leads) return 1;
+  return i >= leads + fade ? 0 : (leads + fade - i) / (fade + 1);
 }
 
 /** Holdout MAE / the baseline's MAE on the same window(s); undefined without both. An exact baseline → ∞ for any error. */
@@ -196,18 +237,24 @@ export function fuse(
   // Leads no kept model's holdout reached: the baseline alone there (header, "Validated leads").
   const reach = anchor && kept.length ? Math.max(...kept.map((c) => validatedLeads(c, H))) : H;
   const leadsOf = (name: MemberName): number => (name === 'baseline' ? H : validatedLeads(kept.find((c) => c.name === name)!, H));
-  if (reach < H) anchor!.reason += `; the models' holdouts reached the first ${reach} of ${H} leads, the baseline alone after`;
+  const step = H > 1 ? ref.t[1] - ref.t[0] : 0;
+  if (reach < H) anchor!.reason += `; the models' holdouts reached the first ${reach} of ${H} leads, the baseline alone after (crossfaded over ${baselineFadeLeads(reach, H, step)})`;
+  // Per member, the share of its weight it keeps at each lead: 1 at its validated leads, then fading to 0.
+  const shares = new Map(members.map((m) => {
+    const upTo = anchor && m.name !== 'baseline' ? leadsOf(m.name) : H, fade = baselineFadeLeads(upTo, H, step);
+    return [m.name, Float64Array.from({ length: H }, (_, i) => (upTo < H ? fadeShare(i, upTo, fade) : 1))] as const;
+  }));
   const mean = new Float64Array(H);
   const contributions: Partial<Record<MemberName, Float64Array>> = {};
   for (const m of members) {
-    const w = weights[m.name]!, upTo = anchor ? leadsOf(m.name) : H;
-    const part = Float64Array.from({ length: H }, (_, i) => (i < upTo ? w * m.mean[i] : 0));
+    const w = weights[m.name]!, share = shares.get(m.name)!;
+    const part = Float64Array.from({ length: H }, (_, i) => w * share[i] * m.mean[i]);
     contributions[m.name] = part;
     for (let i = 0; i < H; i++) mean[i] += part[i];
   }
   if (anchor && members.some((m) => leadsOf(m.name) < H)) {
-    // The weight of a model past its validated leads goes to the baseline.
-    const extra = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' && i >= leadsOf(m.name) ? weights[m.name]! : 0), 0) * usableBaseline!.mean[i]);
+    // The weight a model gives up (in its fade, and all of it past its validated leads) goes to the baseline.
+    const extra = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' ? weights[m.name]! * (1 - shares.get(m.name)![i]) : 0), 0) * usableBaseline!.mean[i]);
     const base = contributions.baseline!;
     for (let i = 0; i < H; i++) { base[i] += extra[i]; mean[i] += extra[i]; }
   }
@@ -219,10 +266,11 @@ export function fuse(
     if (p && l) disagreement += Math.abs(p.mean[i] - l.mean[i]);
     let lo = Infinity, hi = -Infinity;
     for (const m of members) {
-      // Past its validated leads a model's weight went to the baseline: it no longer moves the mean, so it must not
-      // widen the band either (past baselineFrom the spread is 0 and the band is Prophet's own around the baseline).
-      if (anchor && i >= leadsOf(m.name)) continue;
-      lo = Math.min(lo, m.mean[i]); hi = Math.max(hi, m.mean[i]);
+      // A model counts as much as it moves the mean: once its weight went to the baseline it must not widen the band
+      // (past the fade after baselineFrom the spread is 0: Prophet's own band around the baseline); in the fade it
+      // counts by its share, so the band narrows without a step.
+      const x = anchor ? usableBaseline!.mean[i] + shares.get(m.name)![i] * (m.mean[i] - usableBaseline!.mean[i]) : m.mean[i];
+      lo = Math.min(lo, x); hi = Math.max(hi, x);
     }
     const spread = hi - lo;
     const band = p ?? l ?? usableBaseline!;
@@ -233,7 +281,7 @@ export function fuse(
   const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.baselineMae);
   return {
     t: ref.t, mean, lower, upper, intervalWidth: (p ?? l ?? usableBaseline!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
-    ...(anchor ? { anchor } : {}), ...(reach < H ? { baselineFrom: reach } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
+    ...(anchor ? { anchor } : {}), ...(reach < H ? { baselineFrom: reach, baselineFade: baselineFadeLeads(reach, H, step) } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
 }
 

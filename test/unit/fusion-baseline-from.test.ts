@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
 import type { Forecast } from '../../src/ml/forecast-types';
+import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast } from '../../src/ml/fusion';
+import { mae } from '../../src/ml/lstm/holdout-run';
 
 /**
  * A short history's fused forecast past the leads the models' holdouts reached (`baselineFrom`, fusion.ts "Validated
@@ -37,12 +39,12 @@ function fusedOf(seed: number): { f: FusedForecast; s: ReturnType<typeof scenari
 }
 
 describe('fusion: the fallback band past baselineFrom', () => {
-  it('past the validated leads the band is Prophet\'s own around the baseline: no spread from members that no longer count', () => {
+  it('past the validated leads (and the crossfade after them) the band is Prophet\'s own around the baseline: no spread from members that no longer count', () => {
     for (let seed = 1; seed <= 10; seed++) {
       const { f, s } = fusedOf(seed);
       assert.equal(f.baselineFrom, LEADS);
       const p = s.components[0].forecast!;
-      for (let i = LEADS; i < P; i++) {
+      for (let i = LEADS + f.baselineFade!; i < P; i++) {
         assert.ok(Math.abs(f.mean[i] - s.baseline.mean[i]) < 1e-9, `seed ${seed} lead ${i}: mean is the baseline`);
         assert.ok(Math.abs((f.upper[i] - f.mean[i]) - (p.upper[i] - p.mean[i])) < 1e-9, `seed ${seed} lead ${i}: upper ${f.upper[i] - f.mean[i]} above the mean`);
         assert.ok(Math.abs((f.mean[i] - f.lower[i]) - (p.mean[i] - p.lower[i])) < 1e-9, `seed ${seed} lead ${i}: lower ${f.mean[i] - f.lower[i]} below the mean`);
@@ -57,6 +59,69 @@ describe('fusion: the fallback band past baselineFrom', () => {
       const xs = [p.mean[i], l.mean[i], s.baseline.mean[i]];
       const spread = Math.max(...xs) - Math.min(...xs);
       assert.ok(Math.abs((f.upper[i] - f.mean[i]) - (p.upper[i] - p.mean[i] + spread)) < 1e-9, `lead ${i}`);
+    }
+  });
+});
+
+/**
+ * The crossfade at baselineFrom, through the whole fused model (its calibrated band included): a 3-day history at
+ * 15-minute steps (holdout 57 of 96 leads) whose LSTM stand-in validated well but sits 6 units off the baseline, so the
+ * old hard switch made the chart jump by its weight × 6 at lead 57. Generated: a daily cycle plus noise σ = 1.
+ */
+describe('fusion: the crossfade at baselineFrom (no visible step)', () => {
+  const Q = 96, STEP15 = 900;
+  const daily = (i: number): number => 50 + 10 * Math.sin((2 * Math.PI * i) / Q);
+
+  async function shortRun(seed: number): Promise<{ f: FusedForecast; v: Float64Array; lstmMean: Float64Array }> {
+    const rng = new Rng(seed);
+    const n = 3 * Q;
+    const history = { t: Float64Array.from({ length: n }, (_, i) => T0 + i * STEP15), v: Float64Array.from({ length: n }, (_, i) => daily(i) + rng.normal()) };
+    const off = rng.next() < 0.5 ? -6 : 6;
+    const lstmMean = Float64Array.from({ length: Q }, (_, j) => daily(n + j) + off);
+    const lstmRun = async (): Promise<ModelRun> => {
+      const points = Math.floor(n * 0.2);
+      const actual = history.v.subarray(n - points);
+      const hm = Float64Array.from({ length: points }, (_, j) => daily(n - points + j) + 0.1 * off);
+      return {
+        model: 'lstm', forecast: { t: Float64Array.from({ length: Q }, (_, i) => history.t[n - 1] + (i + 1) * STEP15), mean: lstmMean, lower: lstmMean, upper: lstmMean, intervalWidth: 0.9 },
+        fitted: { holdout: { points, t: [], actual: Array.from(actual), mean: Array.from(hm), mae: mae(hm, actual) } }, timings: { fitMs: 0, predictMs: 0 },
+      };
+    };
+    const [run] = await runForecasts(history, ['fused'], { horizon: Q, overrides: { lstm: lstmRun, prophet: () => Promise.reject(new Error('not in this test')) } });
+    return { f: run.forecast as FusedForecast, v: history.v, lstmMean };
+  }
+
+  it('mean and band move by no more than the series\' typical step around the boundary; far from it, the validated blend and the baseline alone as before', async function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 6; seed++) {
+      const { f, v, lstmMean } = await shortRun(seed);
+      const L = f.baselineFrom!, K = f.baselineFade!;
+      assert.equal(L, 57);
+      assert.equal(K, 4, 'an hour of 15-minute leads');
+      // The series' typical step-to-step change: the mean |Δ| over the history.
+      let typical = 0;
+      for (let i = 1; i < v.length; i++) typical += Math.abs(v[i] - v[i - 1]);
+      typical /= v.length - 1;
+      const wl = f.weights.lstm!, wb = f.weights.baseline!;
+      assert.ok(wl * 6 > 2 * typical, `seed ${seed}: the hard switch would have jumped ${(wl * 6).toFixed(2)} (typical step ${typical.toFixed(2)})`);
+      const base = v.slice(v.length - Q);
+      const blend = (i: number): number => wl * lstmMean[i] + wb * base[i];
+      // Around the boundary (the band's fade may start earlier: it is stretched when the bands differ much), each step
+      // may move by what the line itself does there — the blend's step before the boundary, the baseline's after (a day
+      // back of noisy history) — plus at most the typical step, never by the whole switch at once.
+      for (let i = L - 16; i < L + K + 2; i++) {
+        const natural = Math.max(Math.abs(blend(i + 1) - blend(i)), Math.abs(base[i + 1] - base[i]));
+        for (const [name, a] of [['mean', f.mean], ['lower', f.lower], ['upper', f.upper]] as const) {
+          assert.ok(Math.abs(a[i + 1] - a[i]) <= natural + typical, `seed ${seed} ${name} lead ${i}→${i + 1}: ${Math.abs(a[i + 1] - a[i]).toFixed(2)} > ${(natural + typical).toFixed(2)}`);
+        }
+      }
+      // Every validated lead keeps the validated weights; from the end of the fade on, the baseline alone.
+      for (let i = 0; i < L; i++) assert.ok(Math.abs(f.mean[i] - blend(i)) < 1e-9, `seed ${seed} lead ${i}`);
+      for (let i = L + K; i < Q; i++) assert.ok(Math.abs(f.mean[i] - base[i]) < 1e-9, `seed ${seed} lead ${i}`);
+      // Inside the fade the mean lies between the blend and the baseline.
+      for (let i = L; i < L + K; i++) {
+        assert.ok(f.mean[i] >= Math.min(blend(i), base[i]) - 1e-9 && f.mean[i] <= Math.max(blend(i), base[i]) + 1e-9, `seed ${seed} lead ${i}`);
+      }
     }
   });
 });

@@ -241,9 +241,26 @@ export function fuseWithHoldout(
   // forecast of the blend, fuse's band stays.
   const band = fusedBand(fused.mean, full.v, holdoutMean, actual, P, baselineDays, fused.weights, prophetWindows);
   if (band && fused.baselineFrom !== undefined) {
-    // Past the leads the holdouts reached the forecast is the baseline alone: its band from the baseline's own residuals.
+    // Past the leads the holdouts reached, the blend's band has no residuals of its own (its windows are that long): the
+    // band there is the baseline's own, whose error the forecast takes on as the models fade out (fusion.ts,
+    // baselineFadeLeads). To avoid a step it crossfades in over the leads just before, complete at the last validated
+    // lead so that no lead-to-lead step holds both this fade and the mean's (fading it in after baselineFrom instead lost
+    // coverage on the short held-out histories: BENCHMARKS.md § Crossfade at baselineFrom). As long as the mean's fade,
+    // or longer when the two bands differ by more: no lead moves an edge by more than the series' typical step.
     const own = fusedBand(fused.mean, full.v, base, actual, P, baselineDays, { baseline: 1 });
-    if (own) for (let i = fused.baselineFrom; i < fused.mean.length; i++) { band.lower[i] = own.lower[i]; band.upper[i] = own.upper[i]; }
+    const from = fused.baselineFrom;
+    if (own && from < fused.mean.length) {
+      let typical = 0;
+      for (let i = 1; i < n; i++) typical += Math.abs(full.v[i] - full.v[i - 1]);
+      typical /= Math.max(1, n - 1);
+      const gap = Math.max(Math.abs(band.upper[from] - own.upper[from]), Math.abs(band.lower[from] - own.lower[from]));
+      const len = Math.max(1, Math.min(Math.floor(from / 2), Math.max((fused.baselineFade ?? 0) + 1, typical > 0 ? Math.ceil(gap / typical) : 1)));
+      for (let i = Math.max(0, from - 1 - len); i < fused.mean.length; i++) {
+        const g = Math.min(1, (i - (from - 1 - len)) / len);
+        band.lower[i] = (1 - g) * band.lower[i] + g * own.lower[i];
+        band.upper[i] = (1 - g) * band.upper[i] + g * own.upper[i];
+      }
+    }
   }
   return { ...fused, ...(band ? { lower: band.lower, upper: band.upper, intervalWidth: band.calibration.level, band: band.calibration } : {}), holdoutMean };
 }
