@@ -1,12 +1,14 @@
 /**
  * `mora forecast --input <csv> --horizon <steps> [--model prophet] [--format csv|json]`: fits the chosen models on
- * every row of a `timestamp,value` CSV and prints the next `horizon` steps at the series' median step.
+ * every row of a `timestamp,value` CSV and prints the next `horizon` steps at the series' median step, or at --step
+ * (a coarser one averages the history to it first, so every model forecasts on one grid: ./forecast-grid.ts).
  * Output columns come from `COLUMN_PRODUCERS`, so a new model (or a new column kind) is an additive change.
  */
 import type { Command } from 'commander';
 import { clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
 import { parseModelSets } from './forecast-options';
+import { historyOnGrid } from './forecast-grid';
 import { forTerminal } from '../format/terminal';
 import { implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
@@ -67,7 +69,7 @@ export function register(program: Command): void {
     .requiredOption('-H, --horizon <steps>', `number of future steps: at most ${MAX_HORIZON.toLocaleString('en-US')}, and at most ${MAX_HORIZON_SPANS}× the history's time span ahead`)
     .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
     .option('-f, --format <format>', 'csv or json', 'csv')
-    .option('--step <seconds>', "step between forecast points (default: the series' median step)")
+    .option('--step <seconds>', "step between forecast points (default: the series' median step); a coarser one averages the history to it first, a finer one is for --model prophet only")
     .option('--seed <n>', 'seed of the uncertainty simulation')
     .option('--set <model.option=value>', "model option by the model's own name, e.g. prophet.changepoint_prior_scale=0.1 (repeatable)",
       (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -100,10 +102,17 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   checkHorizonAgainstHistory(horizon, step, series);
+  // Every model on one grid: a coarser --step averages the history to it (the LSTM steps at its data's step).
+  const { history, aggregated } = historyOnGrid(series, step, models);
+  if (aggregated) {
+    process.stderr.write(`mora: note: ${forTerminal(opts.input)}: the history's ${aggregated.fromStep} s steps averaged to --step ${aggregated.step} s `
+      + `(${aggregated.points} means, buckets aligned to multiples of ${aggregated.step} s${aggregated.droppedEdges ? `, ${aggregated.droppedEdges} partly covered edge bucket${aggregated.droppedEdges > 1 ? 's' : ''} left out` : ''}), `
+      + 'so every model forecasts on that grid: each row is the mean of the step starting at its timestamp\n');
+  }
   // Values near the largest double (±1e308) overflow inside the models (squares, ranges, bands); tiny ones underflow.
   // The models see the series scaled by a power of two (exact), and the forecasts are scaled back.
-  const exponent = scaleExponent(series);
-  const modelInput = exponent === 0 ? series : { t: series.t, v: series.v.map((x) => x * 2 ** -exponent) };
+  const exponent = scaleExponent(history);
+  const modelInput = exponent === 0 ? history : { t: history.t, v: history.v.map((x) => x * 2 ** -exponent) };
   let runs: ModelRun[];
   let skipped = new Map<string, string>();
   try {
@@ -146,6 +155,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     missing,
     horizon,
     step: t.length > 1 ? t[1] - t[0] : step ?? null,
+    ...(aggregated ? { aggregated: { from_step: aggregated.fromStep, step: aggregated.step, points: aggregated.points } } : {}),
     columns: ['timestamp', ...columns.map((c) => c.name)],
     forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
     models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } }])),
