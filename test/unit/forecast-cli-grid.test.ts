@@ -45,6 +45,19 @@ describe('mora forecast --step: every model forecasts on one grid', function () 
     }
   }));
 
+  it('a first hour the data covers for 10 minutes only is left out, not taken for that hour\'s mean', () => inTempDir(async (dir) => {
+    const path = join(dir, 'mid-hour.csv');
+    // From 00:50: the 00:00 bucket holds 2 of its 12 points, then 2 whole days of hours.
+    writeFileSync(path, ['timestamp,value', ...rows(2 + 2 * 288, 300, (i) => truth(T0 + 3000 + i * 300).toFixed(4)).map((l) => {
+      const [ts, v] = l.split(',');
+      return `${Number(ts) + 3000},${v}`;
+    })].join('\n') + '\n');
+    const r = await mora(['forecast', '-i', path, '-H', '2', '--step', '3600', '-f', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /48 means, .* 1 partly covered edge bucket left out/);
+    assert.equal(JSON.parse(r.out).aggregated.points, 48);
+  }));
+
   it('a finer --step is refused for lstm, fused and all (exit 2), and kept for Prophet alone', () => inTempDir(async (dir) => {
     const { path, last } = fiveMinute(dir);
     for (const model of ['lstm', 'fused', 'all']) {
