@@ -12,7 +12,7 @@ import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { loadClientNode, type ClientNode } from './load';
-import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
+import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
 import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
@@ -50,6 +50,8 @@ export interface ApplyResult {
   before: K8sWorkloadObject;
   /** The object as the API server answered the write: for a dry run, what it would have stored. */
   after: K8sWorkloadObject;
+  /** The write was not answered in time; `after` was read back and shows the patch applied. */
+  readBack?: boolean;
 }
 
 /** The namespace's LimitRanges and ResourceQuotas (what admission checks the pods against), or why they are unknown. */
@@ -139,13 +141,22 @@ export class KubeClient {
     this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
   }
 
-  /** Races a call against the timeout (client-node has none by default) and against the context's connect probe. */
-  private timed<T>(p: Promise<T>, context: string): Promise<T> {
+  /**
+   * Races a call against the timeout (client-node has none by default) and against the context's connect probe.
+   * `onGiveUp` runs when one of those wins while the call is still pending (a write aborts its request there).
+   */
+  private timed<T>(p: Promise<T>, context: string, onGiveUp?: () => void): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const giveUp = (e: unknown): never => {
+      if (!settled) onGiveUp?.();
+      throw e;
+    };
     const timeout = new Promise<never>((_r, reject) => {
       timer = setTimeout(() => reject(new KubeError(`the Kubernetes API${this.server(context) ? ` at ${this.server(context)}` : ''} (context "${context}") did not answer within ${Math.round(this.timeoutMs / 1000)} s — is the cluster reachable (VPN, firewall)?`, 'unreachable')), this.timeoutMs);
     });
-    return Promise.race([p, timeout, this.connectFailure(context)]).finally(() => clearTimeout(timer));
+    const call = p.finally(() => { settled = true; });
+    return Promise.race([call, timeout.catch(giveUp), this.connectFailure(context).catch(giveUp)]).finally(() => clearTimeout(timer));
   }
 
   /** Rejects when the context's API server cannot be connected to within the connect timeout; otherwise never settles. */
@@ -433,19 +444,26 @@ export class KubeClient {
     return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
   }
 
+  /**
+   * One patch, retried on 409 Conflict. A patch whose answer does not come in time (call timeout, connect probe) is
+   * aborted — a request not yet sent is then never sent — and, unless a dry run, the object is read back: the server
+   * may have applied a request it received (unansweredWrite).
+   */
   private async writeWithRetry(ref: WorkloadRef, contentType: string, dryRun: boolean, build: (obj: AnyObj) => object): Promise<ApplyResult> {
     const ops = opsFor(ref.kind);
     const apis = this.apis(ref.context);
     const act = this.action(ref.context, { verb: 'patch', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name });
-    const options = this.k.setHeaderOptions('Content-Type', contentType);
     let last: KubeError | undefined;
     for (let attempt = 1; attempt <= this.conflictRetries; attempt++) {
       const obj = await this.read(ref);
       const body = build(obj);
+      const abort = new AbortController();
+      const options = this.k.setHeaderOptions('Content-Type', contentType, this.signalOptions(abort.signal));
       try {
-        const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context);
+        const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context, () => abort.abort());
         return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun, before: obj, after: out };
       } catch (e) {
+        if (abort.signal.aborted && !dryRun) return this.unansweredWrite(ref, obj, body, attempt, this.fail(e, act));
         last = this.fail(e, act);
         if (last.kind !== 'conflict') throw last;
         // Back off a little (jittered) so two writers do not collide again at once.
@@ -453,5 +471,46 @@ export class KubeClient {
       }
     }
     throw new KubeError(`${last?.message ?? 'conflict'} — gave up after ${this.conflictRetries} attempts; try again`, 'conflict', 409);
+  }
+
+  /** client-node options that hand `signal` to the request's fetch (its middleware may set a request's signal). */
+  private signalOptions(signal: AbortSignal): k8s.ConfigurationOptions {
+    const { Observable } = this.k;
+    return {
+      middleware: [{
+        pre: (request) => {
+          request.setSignal(signal);
+          return new Observable(Promise.resolve(request));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      }],
+      middlewareMergeStrategy: 'append',
+    };
+  }
+
+  /**
+   * A patch sent but not answered in time: it may or may not have been applied. The object read back decides: the
+   * patched fields in place → applied (the result, read back); the resourceVersion MOrA pinned still there → not
+   * applied (a request the server already holds could still land: said, with the command to check); no answer either
+   * (or changed by someone else) → unknown, said with the command to check. Never "failed" while it may have landed.
+   */
+  private async unansweredWrite(ref: WorkloadRef, before: AnyObj, body: object, attempt: number, err: KubeError): Promise<ApplyResult> {
+    const check = `check with kubectl get ${ref.kind.toLowerCase()} ${ref.name} -n ${ref.namespace} --context ${ref.context} -o yaml before trying again`;
+    const what = `${ref.kind} "${ref.name}" in namespace "${ref.namespace}"`;
+    let now: AnyObj;
+    try {
+      now = await this.read(ref);
+    } catch (e) {
+      const why = e instanceof KubeError ? e.message : String(e);
+      throw new KubeError(`${err.message} — the patch to ${what} was sent but not answered, so it may or may not have been applied, and reading it back failed too (${why}); ${check}`, 'unreachable');
+    }
+    if (patchShownIn(body, now)) {
+      return { resourceVersion: now.metadata?.resourceVersion ?? '', attempts: attempt, dryRun: false, before, after: now, readBack: true };
+    }
+    const pinned = before.metadata?.resourceVersion;
+    if (pinned !== undefined && now.metadata?.resourceVersion === pinned) {
+      throw new KubeError(`${err.message} — the patch to ${what} was not answered and, read back, the object is unchanged (resourceVersion ${pinned}): not applied so far, though a request the server already received could still land; ${check}`, 'unreachable');
+    }
+    throw new KubeError(`${err.message} — the patch to ${what} was not answered and, read back, the object changed (resourceVersion ${now.metadata?.resourceVersion ?? '?'}) without the patched values: the patch may or may not have been applied (someone else wrote meanwhile); ${check}`, 'unreachable');
   }
 }

@@ -6,7 +6,7 @@
  * (e.g. dropping a CPU limit). Replicas: a JSON merge patch (a plain field). Both carry the resourceVersion MOrA read,
  * so the API server answers 409 Conflict instead of silently overwriting a concurrent change.
  */
-import { formatCpu, formatMemory } from '../../core/quantity';
+import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
 import type { WorkloadKind } from '../../core/workload';
 
 export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
@@ -57,4 +57,34 @@ export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceCha
 export function replicasPatch(replicas: number, resourceVersion?: string): Record<string, unknown> {
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
   return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec: { replicas } };
+}
+
+/**
+ * Whether an object as read back shows every field `patch` sets (a null: the key absent); lists of named items (the
+ * containers) matched by name, quantities by value ("0.5" is "500m": the API server stores them canonically), the
+ * patch's metadata (its resourceVersion precondition) not compared. For a write whose answer never came.
+ */
+export function patchShownIn(patch: unknown, obj: unknown): boolean {
+  if (patch === null) return obj === undefined || obj === null;
+  if (Array.isArray(patch)) {
+    if (!Array.isArray(obj)) return false;
+    return patch.every((item, i) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      const other = typeof name === 'string' ? obj.find((o) => (o as { name?: unknown } | null)?.name === name) : obj[i];
+      return patchShownIn(item, other);
+    });
+  }
+  if (typeof patch === 'object') {
+    if (typeof obj !== 'object' || obj === null) return false;
+    return Object.entries(patch).every(([k, v]) => k === 'metadata' || k.startsWith('$') || patchShownIn(v, (obj as Record<string, unknown>)[k]));
+  }
+  if (patch === obj) return true;
+  if ((typeof patch === 'string' || typeof patch === 'number') && (typeof obj === 'string' || typeof obj === 'number')) {
+    try {
+      return parseQuantity(patch) === parseQuantity(obj);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
