@@ -286,9 +286,11 @@ function dateAndClock(date: string, time: string): string {
  */
 function severalSeriesAt(clashes: readonly { line: number; before: number; row: number }[], labels: readonly string[][]): { line: number; column: number; was: string; is: string } | undefined {
   if (clashes.length === 0) return undefined;
+  // Rows per label value, counted for the values in a clash only (a row id column would otherwise be a map of every row).
   const counts = labels.map((col) => {
     const c = new Map<string, number>();
-    for (const x of col) c.set(x, (c.get(x) ?? 0) + 1);
+    for (const { before, row } of clashes) if (col[before] !== col[row]) { c.set(col[before], 0); c.set(col[row], 0); }
+    if (c.size > 0) for (const x of col) { const k = c.get(x); if (k !== undefined) c.set(x, k + 1); }
     return c;
   });
   for (const { line, before, row } of clashes) {
