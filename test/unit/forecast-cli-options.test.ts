@@ -29,6 +29,7 @@ describe('mora forecast --set: option mistakes are usage errors, never a skipped
     [['-m', 'all', '--set', 'lstm.epochs=-5'], /lstm\.epochs must be a whole number >= 0/],
     [['-m', 'all', '--set', 'fused.drop_ratio=x'], /fused\.drop_ratio must be a number/],
     [['-m', 'lstm', '--set', 'lstm.series=a'], /lstm\.series .* lstm\.global/],
+    [['-m', 'all', '--set', 'lstm.global=no-such-model.json'], /lstm\.global: cannot use "no-such-model\.json" as a global LSTM/],
     [['-m', 'all', '--set', 'lsmt.epochs=3'], /unknown model "lsmt".*prefixes are prophet\., lstm\., fused\./],
     [['-m', 'prophet', '--set', 'lstm.epochs=3'], /"lstm" is not run by --model prophet.*prefixes are prophet\.$/m],
     [['-m', 'prophet', '--set', 'fused.anchor_weight=0'], /"fused" is not run by --model prophet/],

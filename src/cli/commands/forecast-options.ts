@@ -9,6 +9,7 @@
 import { UserError } from '../errors';
 import { parseOptionValues } from '../../ml/prophet';
 import { parseFusionOptions, parseLstmOptions } from '../../ml/lstm/models';
+import { loadGlobalLstm } from '../../ml/lstm/global';
 
 /** A `--set` that names an unknown model or option, or a value the model refuses. */
 export class ModelOptionError extends UserError {
@@ -31,6 +32,18 @@ const VALIDATORS: Readonly<Record<string, (raw: Readonly<Record<string, string>>
   prophet: (raw) => { parseOptionValues(raw); },
   lstm: (raw) => {
     if (raw.series !== undefined && raw.global === undefined) throw new Error('lstm.series names a series of a saved global model: give lstm.global=<model.json> too');
+    if (raw.global !== undefined) {
+      // A model file that cannot be used is the option's fault too (under --model all it read as a skipped LSTM).
+      let model;
+      try {
+        model = loadGlobalLstm(raw.global);
+      } catch (e) {
+        throw new Error(`lstm.global: cannot use "${raw.global}" as a global LSTM: ${(e as Error).message}`);
+      }
+      if (raw.series !== undefined && !model.state.scalers[raw.series]) {
+        throw new Error(`lstm.series: "${raw.series}" is not in the global model's pool (${Object.keys(model.state.scalers).length} series); omit it to forecast zero shot`);
+      }
+    }
     parseLstmOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !(raw.global !== undefined && GLOBAL_LSTM_KEYS.includes(k)))));
   },
   fused: (raw) => { parseFusionOptions(raw); },
