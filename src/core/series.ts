@@ -40,6 +40,35 @@ export function medianStep(s: Series): number {
   return d[Math.floor(d.length / 2)];
 }
 
+/**
+ * The series on its own median step's grid (t0 + k·step), gaps filled by linear interpolation (as the LSTM's windows
+ * see it, ml/lstm/features.ts `regularize`). Why: the holdouts and the seasonal baseline count steps — the last `points`
+ * values are taken as the last `points` steps, and P values back as yesterday. After a gap (a scrape outage, an 8-hour hole
+ * in a CSV) both are false, and members were scored against values from other times. A series without a gap longer than
+ * 1.5 steps is returned as it is (jittered scrape timestamps are kept).
+ */
+export function onRegularGrid(s: Series): { series: Series; filled: number } {
+  const n = s.t.length;
+  const step = medianStep(s);
+  if (n < 3 || !(step > 0)) return { series: s, filled: 0 };
+  let gap = false;
+  for (let i = 1; i < n && !gap; i++) gap = s.t[i] - s.t[i - 1] > 1.5 * step;
+  if (!gap) return { series: s, filled: 0 };
+  const t0 = s.t[0];
+  const len = Math.round((s.t[n - 1] - t0) / step) + 1;
+  const v = new Float64Array(len).fill(NaN);
+  for (let i = 0; i < n; i++) v[Math.min(len - 1, Math.max(0, Math.round((s.t[i] - t0) / step)))] = s.v[i];
+  let filled = 0;
+  for (let k = 0, last = -1; k < len; k++) {
+    if (Number.isNaN(v[k])) continue;
+    for (let j = last + 1; last >= 0 && j < k; j++) { v[j] = v[last] + ((v[k] - v[last]) * (j - last)) / (k - last); filled++; }
+    last = k;
+  }
+  const t = new Float64Array(len);
+  for (let k = 0; k < len; k++) t[k] = t0 + k * step;
+  return { series: { t, v }, filled };
+}
+
 /** Samples with from <= t < to. */
 export function slice(s: Series, from: number, to: number): Series {
   const lo = lowerBound(s.t, from);

@@ -19,7 +19,7 @@
  * `globalLstmOverride` makes a trained global model the `lstm` member of the fusion (ForecastRequest.overrides), so
  * fusion, fallback, anchor and confidence run unchanged. The per-series LSTM (forecaster.ts, models.ts) is untouched.
  */
-import { clean, medianStep, type Series } from '../../core/series';
+import { clean, medianStep, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ModelRun, ResolvedRequest } from '../forecast-model';
 import { UNIVARIATE_FEATURES, baselineAt, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
@@ -442,7 +442,7 @@ export const GLOBAL_SCALING: GlobalScaling = 'holdout';
 export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: GlobalOverrideOptions = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
     const t0 = performance.now();
-    const full = clean(history).series;
+    const full = onRegularGrid(clean(history).series).series;
     const { fitPart, points } = holdoutSplit(full, request.horizon);
     const n = full.v.length;
     let W = 1;

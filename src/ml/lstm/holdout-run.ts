@@ -3,7 +3,7 @@
  * points), scored on that holdout, then continued from the whole history with the same weights. Shared by the `lstm`
  * registry entry (in-process, the CLI) and the worker thread (the extension), so both fuse the same way.
  */
-import { clean, medianStep, type Series } from '../../core/series';
+import { clean, medianStep, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import { LstmForecaster, type LstmModel, type LstmOptions } from './forecaster';
 
@@ -32,7 +32,7 @@ export interface LstmHoldoutRun {
 }
 
 export function runLstmWithHoldout(history: Series, horizon: number, options: Partial<LstmOptions>): LstmHoldoutRun {
-  const full = clean(history).series;
+  const full = onRegularGrid(clean(history).series).series;
   const { fitPart, points } = holdoutSplit(full, horizon);
   const t0 = performance.now();
   const trained = new LstmForecaster(options).fit(fitPart);

@@ -10,7 +10,7 @@
  *        the forecast's first day (a history under 5 days) has the blend only for the leads it reached, the baseline after.
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
  */
-import { clean, type Series } from '../../core/series';
+import { clean, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast-model';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
@@ -97,7 +97,7 @@ export const fusedModel: ForecastModel = {
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
-    const full = clean(history).series;
+    const full = onRegularGrid(clean(history).series).series;
     const { fitPart, points, step } = holdoutSplit(full, request.horizon);
     const actual = full.v.subarray(full.v.length - points);
     const components: ComponentResult[] = [];
