@@ -12,19 +12,26 @@ import { renderTable } from './table';
 const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : formatCpu(x));
 const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : humanMemory(x));
 /**
- * `now→new`, or `now (kept)` where MOrA sets no value (a CPU limit the policy does not set, a resource without a value):
- * apply leaves the workload's own value as it is (apply-plan.ts), so the table must not read as removing it.
+ * `now→new`, or the value alone when it stays: MOrA's value equals it, or MOrA sets none (a CPU limit without
+ * --cpu-limits, a resource without a value) and apply leaves the workload's own as it is (apply-plan.ts). `300m→-`
+ * read as removing the limit.
  */
-const arrow = (a: string, b: string): string => (a === b ? b : b === '-' ? `${a} (kept)` : `${a}→${b}`);
+const arrow = (a: string, b: string): string => (a === b || b === '-' ? a : `${a}→${b}`);
+/** A current value MOrA sets nothing for (shown alone, kept by apply). */
+const kept = (a: number | undefined, b: number | undefined): boolean => a !== undefined && Number.isFinite(a) && b === undefined;
 
 export function recommendationsTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
   // The risk each row's values carry, where the strategy states one (MOrA); the baselines keep their confidence.
   const targets = riskTargetsLine(results.map((r) => r.recommendation));
+  let keptCpuLimit = false, keptOther = false;
   for (const r of results) {
     const rec = r.recommendation;
     for (const c of rec.containers) {
       const name = rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name;
+      if (c.cpu && kept(c.current.limits.cpu, c.cpu.limit?.value)) keptCpuLimit = true;
+      if (kept(c.current.requests.cpu, c.cpu?.request.value) || kept(c.current.requests.memory, c.memory?.request.value)
+        || kept(c.current.limits.memory, c.memory?.limit?.value) || (!c.cpu && kept(c.current.limits.cpu, undefined))) keptOther = true;
       const rep = rec.replicas;
       const repText = rep ? replicaChange(rep, '→') : '-';
       rows.push([
@@ -40,7 +47,13 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
   return renderTable([
     { header: 'workload' }, { header: 'cpu req' }, { header: 'cpu lim' }, { header: 'mem req' }, { header: 'mem lim' },
     { header: 'replicas', keep: true }, { header: 'verdict', keep: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
-  ], rows, width) + floorFootnotes(results, width) + (targets ? riskFootnote(targets, width) : '');
+  ], rows, width) + floorFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther) + (targets ? riskFootnote(targets, width) : '');
+}
+
+/** Under a table with a value MOrA sets nothing for: that a value without → stays, as apply leaves it. */
+function keptFootnote(cpuLimit: boolean, other: boolean): string {
+  if (!cpuLimit && !other) return '';
+  return `a value without → is kept as it is${cpuLimit ? ' (CPU limits are set only with --cpu-limits)' : ''}\n`;
 }
 
 /**
