@@ -65,7 +65,7 @@ export function parseModelSets(sets: readonly string[], models: readonly string[
     if (!m) throw new ModelOptionError(`--set "${s}": expected model.option=value, e.g. prophet.changepoint_prior_scale=0.1`);
     const model = m[1].toLowerCase();
     if (!prefixes.includes(model)) {
-      const why = available.includes(model) ? `"${model}" is not run by --model ${models.join(',')}` : `unknown model "${model}"`;
+      const why = available.includes(model) ? `"${model}" is not run by --model ${models.join(',')}` : `unknown model "${model}" (models: ${available.join(', ')})`;
       throw new ModelOptionError(`--set "${s}": ${why}; with this --model the option prefixes are ${prefixes.map((p) => `${p}.`).join(', ')}`);
     }
     (out[model] ??= {})[m[2]] = m[3];
