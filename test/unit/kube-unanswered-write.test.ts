@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { WorkloadRef } from '../../src/core/workload';
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
+import { GLOBAL_MODEL_CONFIGMAP, configMapApi } from '../../src/data/kube/global-model-lock';
 import { patchShownIn } from '../../src/data/kube/patch';
 import { until } from '../harness/wait';
 
@@ -54,6 +55,11 @@ class FakeApiServer {
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    if (req.method === 'POST' || req.method === 'PUT') { // another write (a ConfigMap's): held, never answered
+      this.patches++;
+      res.on('close', () => { if (!res.writableEnded) this.abandoned++; });
+      return;
+    }
     if (req.url?.split('?')[0] !== '/apis/apps/v1/namespaces/shop/deployments/web') {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
@@ -100,6 +106,7 @@ describe('Kubernetes API: a patch that is not answered in time', function () {
   const change = [{ container: 'app', requests: { cpu: 0.25, memory: 256 * 2 ** 20 } }];
   let kube: KubeClient;
   let dir: string;
+  let kubeconfig: string;
 
   before(async () => {
     const url = await api.start();
@@ -111,6 +118,7 @@ describe('Kubernetes API: a patch that is not answered in time', function () {
       'users: [{ name: u, user: { token: unanswered-write-test-token } }]',
       'contexts: [{ name: slow, context: { cluster: c, user: u } }]', '',
     ].join('\n'));
+    kubeconfig = file;
     kube = KubeClient.load({ kubeconfig: file, env: {}, home: dir, timeoutMs: 500, connectTimeoutMs: 0 });
   });
 
@@ -156,6 +164,16 @@ describe('Kubernetes API: a patch that is not answered in time', function () {
     const err = await kube.applyResources(ref, change, { dryRun: true }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof KubeError, String(err));
     assert.match(err.message, /did not answer within 1 s — is the cluster reachable \(VPN, firewall\)\?$/);
+  });
+
+  it('in-cluster writes (connectKube: the shared model\'s ConfigMap lock): aborted, and said to be of unknown outcome', async () => {
+    api.reset();
+    const lock = configMapApi('mora', { kubeconfig, env: {}, home: dir, timeoutMs: 500, connectTimeoutMs: 0 });
+    const err = await lock.create({ metadata: { name: GLOBAL_MODEL_CONFIGMAP } }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof KubeError, String(err));
+    assert.equal(err.kind, 'unreachable');
+    assert.match(err.message, /did not answer within 1 s — the create of configmaps mora\/mora-global-lstm was sent but not answered: it may or may not have been applied; check with kubectl get configmaps mora-global-lstm -n mora --context slow$/);
+    assert.equal(await until(async () => api.abandoned, (n) => n === 1, 5_000), 1);
   });
 });
 

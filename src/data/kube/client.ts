@@ -8,6 +8,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { redactSecrets, stripUserinfo } from '../../core/redact';
+import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
@@ -458,7 +459,7 @@ export class KubeClient {
       const obj = await this.read(ref);
       const body = build(obj);
       const abort = new AbortController();
-      const options = this.k.setHeaderOptions('Content-Type', contentType, this.signalOptions(abort.signal));
+      const options = abortOptions(this.k, abort.signal, this.k.setHeaderOptions('Content-Type', contentType));
       try {
         const out = await this.timed(ops.patch(apis, ref.namespace, ref.name, body, options, dryRun ? 'All' : undefined), ref.context, () => abort.abort());
         return { resourceVersion: out.metadata?.resourceVersion ?? '', attempts: attempt, dryRun, before: obj, after: out };
@@ -471,21 +472,6 @@ export class KubeClient {
       }
     }
     throw new KubeError(`${last?.message ?? 'conflict'} — gave up after ${this.conflictRetries} attempts; try again`, 'conflict', 409);
-  }
-
-  /** client-node options that hand `signal` to the request's fetch (its middleware may set a request's signal). */
-  private signalOptions(signal: AbortSignal): k8s.ConfigurationOptions {
-    const { Observable } = this.k;
-    return {
-      middleware: [{
-        pre: (request) => {
-          request.setSignal(signal);
-          return new Observable(Promise.resolve(request));
-        },
-        post: (response) => new Observable(Promise.resolve(response)),
-      }],
-      middlewareMergeStrategy: 'append',
-    };
   }
 
   /**

@@ -6,6 +6,7 @@
  * asked.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { ConnectProbes } from './connect-probe';
 import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
@@ -28,9 +29,11 @@ export interface KubeConnection {
   timeoutMs: number;
   /**
    * `p` within the timeout; a failure as a KubeError about `action`. `annotate` sees the raw failure next to it (e.g. a
-   * 429's Retry-After header, which the KubeError does not keep).
+   * 429's Retry-After header, which the KubeError does not keep). Given as a function of request options (pass them to
+   * the client-node call), the request is aborted when the timeout or the connect probe gives up — writes are — and
+   * a write given up on says its outcome is unknown.
    */
-  call<T>(p: Promise<T>, action: Omit<KubeAction, 'context' | 'server'>, annotate?: (err: KubeError, raw: unknown) => void): Promise<T>;
+  call<T>(p: Promise<T> | ((options: k8s.ConfigurationOptions) => Promise<T>), action: Omit<KubeAction, 'context' | 'server'>, annotate?: (err: KubeError, raw: unknown) => void): Promise<T>;
 }
 
 export function connectKube(options: ConnectionOptions = {}): KubeConnection {
@@ -48,13 +51,24 @@ export function connectKube(options: ConnectionOptions = {}): KubeConnection {
     k, kc, context, server, timeoutMs,
     async call(p, action, annotate) {
       let timer: NodeJS.Timeout | undefined;
+      const abort = new AbortController();
+      let settled = false;
+      const giveUp = (e: unknown): never => {
+        if (!settled) abort.abort();
+        throw e;
+      };
       const timeout = new Promise<never>((_r, reject) => {
         timer = setTimeout(() => reject(new KubeError(`the Kubernetes API at ${server ?? '?'} did not answer within ${Math.round(timeoutMs / 1000)} s`, 'unreachable')), timeoutMs);
       });
       try {
-        return await Promise.race([p, timeout, probes.failure(context, kc.getCurrentCluster())]);
+        const request = (typeof p === 'function' ? p(abortOptions(k, abort.signal)) : p).finally(() => { settled = true; });
+        return await Promise.race([request, timeout.catch(giveUp), probes.failure(context, kc.getCurrentCluster()).catch(giveUp)]);
       } catch (e) {
-        const err = kubeError(e, { context, server, ...action });
+        let err = kubeError(e, { context, server, ...action });
+        if (abort.signal.aborted && action.verb !== 'get' && action.verb !== 'list') {
+          const what = `${action.resource}${action.group ? `.${action.group}` : ''} ${action.namespace ? `${action.namespace}/` : ''}${action.name ?? ''}`.trim();
+          err = new KubeError(`${err.message} — the ${action.verb} of ${what} was sent but not answered: it may or may not have been applied; check with kubectl get ${action.resource.replace(/\/.*$/, '')}${action.group ? `.${action.group}` : ''}${action.name ? ` ${action.name}` : ''}${action.namespace ? ` -n ${action.namespace}` : ''} --context ${context}`, err.kind, err.status);
+        }
         annotate?.(err, e);
         throw err;
       } finally {

@@ -208,7 +208,7 @@ export async function releaseFailed(api: ConfigMapApi, claim: ConfigMapObject, r
 export function configMapApi(namespace: string, options: ConnectionOptions = {}): ConfigMapApi {
   const conn = connectKube(options);
   const api: k8s.CoreV1Api = conn.kc.makeApiClient(conn.k.CoreV1Api);
-  const call = <T>(p: Promise<T>, verb: 'get' | 'create' | 'update'): Promise<T> =>
+  const call = <T>(p: Promise<T> | ((o: k8s.ConfigurationOptions) => Promise<T>), verb: 'get' | 'create' | 'update'): Promise<T> =>
     conn.call(p, { verb, resource: 'configmaps', group: '', namespace, name: GLOBAL_MODEL_CONFIGMAP });
   return {
     async get(name) {
@@ -220,10 +220,10 @@ export function configMapApi(namespace: string, options: ConnectionOptions = {})
       }
     },
     async create(cm) {
-      return await call(api.createNamespacedConfigMap({ namespace, body: cm as k8s.V1ConfigMap }), 'create') as ConfigMapObject;
+      return await call((o) => api.createNamespacedConfigMap({ namespace, body: cm as k8s.V1ConfigMap }, o), 'create') as ConfigMapObject;
     },
     async replace(cm) {
-      return await call(api.replaceNamespacedConfigMap({ name: cm.metadata.name, namespace, body: cm as k8s.V1ConfigMap }), 'update') as ConfigMapObject;
+      return await call((o) => api.replaceNamespacedConfigMap({ name: cm.metadata.name, namespace, body: cm as k8s.V1ConfigMap }, o), 'update') as ConfigMapObject;
     },
   };
 }

@@ -40,7 +40,7 @@ export class VpaCreator {
     const a = { verb: 'create' as const, resource: VPA_PLURAL, group: VPA_GROUP, namespace: v.namespace, name: v.name };
     try {
       this.creates++;
-      const vpa = await this.call(this.custom.createNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, body: v.manifest }), a) as VpaObject;
+      const vpa = await this.call((o) => this.custom.createNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, body: v.manifest }, o), a) as VpaObject;
       return { outcome: 'created', vpa };
     } catch (e) {
       if (!(e instanceof KubeError) || e.kind !== 'conflict') throw e;

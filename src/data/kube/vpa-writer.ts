@@ -87,7 +87,7 @@ export class VpaWriter {
     this.maxRetryAfterMs = Math.max(0, options.maxRetryAfterMs ?? 30_000);
   }
 
-  private call<T>(p: Promise<T>, a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
+  private call<T>(p: Promise<T> | ((o: k8s.ConfigurationOptions) => Promise<T>), a: Omit<KubeAction, 'context' | 'server' | 'group' | 'resource'> & { resource?: string }): Promise<T> {
     return this.connection.call(p, { resource: VPA_PLURAL, group: VPA_GROUP, ...a }, (err: Throttled, raw: unknown) => {
       if (err.status === 429) err.retryAfterMs = retryAfterMs((raw as { headers?: unknown }).headers);
     });
@@ -132,11 +132,10 @@ export class VpaWriter {
 
   /** One status patch; a 429 waits its Retry-After (else 1 s, 2 s, …; capped, with jitter) and sends the same body again. */
   private async patchStatus(namespace: string, name: string, body: unknown): Promise<void> {
-    const options = this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH);
     for (let attempt = 1; ; attempt++) {
       try {
         this.writes++;
-        await this.call(this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object }, options),
+        await this.call((o) => this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object }, this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH, o)),
           { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
         return;
       } catch (e) {
