@@ -60,6 +60,19 @@ describe('engine', () => {
     assert.equal(c.cpu!.limit, undefined, 'Burstable with CPU limits off sets no CPU limit');
   });
 
+  it('a kept CPU limit below the need holds the request at the limit (Kubernetes rejects a request above its limit) and says why', async () => {
+    const cpu = cpuSeries(), memory = memSeries();
+    const limited = workload({ containers: [{ name: 'app', resources: { requests: { cpu: 0.05, memory: 2048 * MiB }, limits: { cpu: 0.1, memory: 4096 * MiB } } }] });
+    const c = (await recommendWorkload({ workload: limited, containers: [{ name: 'app', cpu, memory }], now: NOW })).recommendation.containers[0];
+    assert.equal(c.cpu!.request.value, 0.1, 'held at the 100m limit');
+    assert.ok(c.cpu!.request.lower <= 0.1 && c.cpu!.request.upper > 0.1, 'the bounds still show the need above the limit');
+    assert.equal(c.cpu!.limit, undefined, 'the limit itself is not set (CPU limits off)');
+    assert.ok(c.cpu!.evidence.notes.some((n) => /above the CPU limit 100m.*held at the limit/.test(n)), c.cpu!.evidence.notes.join(' | '));
+    // With CPU limits on, MOrA sets both, so nothing is held.
+    const own = (await recommendWorkload({ workload: limited, containers: [{ name: 'app', cpu, memory }], now: NOW }, { cpuLimits: true })).recommendation.containers[0];
+    assert.ok(own.cpu!.request.value > 0.1 && own.cpu!.limit!.value >= own.cpu!.request.value);
+  });
+
   it('the risk target reaches the values: a tighter one raises them and says so; baselines and snapshots carry no risk statement', async () => {
     const cpu = cpuSeries(), memory = memSeries();
     const at = (p: Parameters<typeof recommendWorkload>[1], snapshot = false) => recommendWorkload({ workload: workload(), containers: [{ name: 'app', cpu, memory }], now: NOW, snapshot }, p).then((r) => r.recommendation.containers[0]);

@@ -172,6 +172,14 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     if (policy.cpuLimits) {
       // Guaranteed: limit = request. Burstable: room for the observed peak over the request.
       limit = policy.qos === 'Guaranteed' ? { ...request } : bounds(Math.max(value, peak * 1.15), value, Math.max(value, peak * 1.5));
+    } else if (input.currentLimit !== undefined && input.currentLimit > 0 && request.value > input.currentLimit) {
+      // The container's own CPU limit is kept (MOrA sets CPU limits only when asked), and Kubernetes rejects a request
+      // above its limit: applying the need would fail (422) in a cluster and leave an invalid manifest in a file. The
+      // limit already throttles the container there, so the request is held at it and the note says what to change.
+      notes.push(`needs ${fmt(kind, request.value)}, above the CPU limit ${fmt(kind, input.currentLimit)} that is kept (CPU limits are set only with `
+        + `--cpu-limits / mora.cpuLimits): the request is held at the limit, since Kubernetes rejects a request above its limit; the limit throttles `
+        + 'the container there — raise it to give the container what it uses');
+      request = { value: input.currentLimit, lower: Math.min(request.lower, input.currentLimit), upper: request.upper };
     }
   } else {
     limit = bounds(value, base, rec.upper * extra);
