@@ -21,6 +21,9 @@
  *     1/r² against the anchor's 1 such a model still kept a share (r = 2.5 for both: 12%) and, where the holdout was
  *     short or the models weak (4-day histories, bench:forecast --heldout), pulled fused below seasonal-naive. When
  *     every model is dropped so, the forecast is the baseline alone.
+ *   - forecasts a level the history before the origin does not show (`levelOutside`, set by the caller from
+ *     level-shift.ts outsideRecentDays: outside every one of the last days at nine leads of ten, e.g. an LSTM holding a
+ *     burst's last value all day), with a baseline to fall back on.
  *
  * Validated leads — a holdout speaks only for the leads it reached. On a history under 5 days the holdout is 20% of it
  * (172 of a day's 288 points on 4 days): a model's r says how it did at leads 1–172 of a 288-step forecast and nothing
@@ -69,6 +72,11 @@ export interface ComponentResult {
    * "Validated leads"). Absent: all of them.
    */
   validatedLeads?: number;
+  /**
+   * Why its forecast's level is not one the history shows at the origin (level-shift.ts, outsideRecentDays), when so:
+   * with a baseline to fall back on, the model is dropped.
+   */
+  levelOutside?: string;
 }
 
 export interface FusionOptions {
@@ -124,6 +132,7 @@ export function selectModels(components: ComponentResult[], dropRatio: number, b
   let kept = components.filter((c) => {
     if (!c.forecast) { dropped.push({ name: c.name, reason: `failed: ${c.error ?? 'no forecast'}` }); return false; }
     if (!finite(c.forecast)) { dropped.push({ name: c.name, reason: 'returned non-finite values (NaN/Infinity)' }); return false; }
+    if (baselineAvailable && c.levelOutside) { dropped.push({ name: c.name, reason: `${c.levelOutside}: the baseline forecasts instead` }); return false; }
     const r = baselineAvailable ? relativeError(c) : undefined;
     if (r !== undefined && r > dropRatio) {
       dropped.push({ name: c.name, reason: `validation MAE ${r === Infinity ? 'above 0 where the baseline was exact' : `${fmt(r)}× the baseline's`} (limit ${dropRatio}×): the baseline forecasts instead` });

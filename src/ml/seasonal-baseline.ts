@@ -7,9 +7,11 @@
  * Which matters more is a property of the series, so it is measured: each candidate forecasts the last `holdoutDays`
  * windows (each from the history before it, as it would have been used) and the lowest mean MAE wins; ties go to fewer days.
  * A candidate needs its k days before the earliest holdout window; with a period under 2 steps or too little history the
- * baseline is the last value.
+ * baseline is the last value. The fusion reads it through baselineMedianAt: after a level shift the median would lag
+ * (level-shift.ts) the history before the shift is read at the new level.
  */
 import type { Forecast } from './forecast-types';
+import { levelShiftAt, outsideRecentDays, type LevelShift } from './level-shift';
 
 /** Day counts the baseline chooses between. */
 export const BASELINE_DAYS = [1, 3, 7] as const;
@@ -38,6 +40,34 @@ export function seasonalMedianAt(v: ArrayLike<number>, start: number, len: numbe
   return out;
 }
 
+/**
+ * Why a model's forecast `f` from `start` is at a level the (re-levelled) history does not show (level-shift.ts,
+ * outsideRecentDays), or undefined.
+ */
+export function levelOutside(v: ArrayLike<number>, start: number, period: number, days: number, f: ArrayLike<number>): string | undefined {
+  const shift = levelShiftAt(v, start, period, days);
+  return outsideRecentDays(shift ? relevelled(v, start, shift) : v, start, period, f)
+    ? `forecasts a level outside the last days' range at the same time of day${shift ? ' (after the level shift)' : ''} at nine leads of ten` : undefined;
+}
+
+/**
+ * seasonalMedianAt after a level shift the median would lag (level-shift.ts): the values before the shift read at the new
+ * level. Without such a shift, identical to seasonalMedianAt.
+ */
+export function baselineMedianAt(v: ArrayLike<number>, start: number, len: number, period: number, days = 1): Float64Array {
+  const shift = levelShiftAt(v, start, period, days);
+  return seasonalMedianAt(shift ? relevelled(v, start, shift) : v, start, len, period, days);
+}
+
+/** v[0..start) with the values before `shift.at` moved by its offset (floored at 0 when none was below 0). */
+export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShift): Float64Array {
+  const out = Float64Array.from({ length: start }, (_, i) => v[i]);
+  let nonNegative = true;
+  for (let i = 0; i < start; i++) if (!(out[i] >= 0)) { nonNegative = false; break; }
+  for (let i = 0; i < shift.at; i++) out[i] = nonNegative ? Math.max(0, out[i] + shift.offset) : out[i] + shift.offset;
+  return out;
+}
+
 /** Picks the day count with the lowest mean MAE over `holdoutDays` consecutive windows of `len` steps ending at the end of `v`. */
 export function chooseBaselineDays(v: ArrayLike<number>, period: number, len: number, holdoutDays = 3, candidates: readonly number[] = BASELINE_DAYS): BaselineChoice {
   const n = v.length;
@@ -52,7 +82,7 @@ export function chooseBaselineDays(v: ArrayLike<number>, period: number, len: nu
     let e = 0;
     for (let d = 1; d <= windows; d++) {
       const start = n - d * len;
-      const f = seasonalMedianAt(v, start, len, period, k);
+      const f = baselineMedianAt(v, start, len, period, k);
       for (let i = 0; i < len; i++) e += Math.abs(f[i] - v[start + i]);
     }
     scores[k] = e / (windows * len);
@@ -68,7 +98,7 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
   const n = v.length;
   if (period >= 2 && n >= period) {
     // Beyond one period the baseline repeats its own first period (the median reads observed values only).
-    const day = seasonalMedianAt(v, n, period, period, days);
+    const day = baselineMedianAt(v, n, period, period, days);
     for (let i = 0; i < horizon; i++) mean[i] = day[i % period];
   } else {
     mean.fill(v[n - 1]);

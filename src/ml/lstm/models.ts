@@ -20,7 +20,7 @@ import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-r
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
 import { calibrateBand, DEFAULT_BAND, localScales, type BandCalibration, type CalibrationWindow } from '../band-calibration';
-import { chooseBaselineDays, describeBaseline, seasonalMedianAt, seasonalMedianForecast } from '../seasonal-baseline';
+import { baselineMedianAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
 
@@ -111,7 +111,7 @@ export const fusedModel: ForecastModel = {
     // fusion twice on one history (the forecast view: without, then with the LSTM) keeps them in request.memo.
     const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(full, points, step, P, floor, request, context));
     const { choice, baselineDay1, prophetWindows } = part;
-    const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
+    const baselineAt = (start: number): Float64Array => baselineMedianAt(full.v, start, points, P, choice.days);
     // A holdout shorter than the forecast's first day (a history under 5 days) validates only its own leads (fusion.ts, "Validated leads").
     const validatedLeads = points < Math.min(request.horizon, P) ? points : undefined;
     components.push({ ...part.component, validatedLeads });
@@ -176,7 +176,7 @@ async function prophetPart(full: Series, points: number, step: number, P: number
   const n = full.v.length;
   // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
   const choice = chooseBaselineDays(full.v, P, points, HOLDOUT_DAYS);
-  const baselineAt = (start: number): Float64Array => seasonalMedianAt(full.v, start, points, P, choice.days);
+  const baselineAt = (start: number): Float64Array => baselineMedianAt(full.v, start, points, P, choice.days);
   const baselineDay1 = baselineAt(n - points);
   const prophetWindows: Float64Array[] = [];
   let holdoutMean: Float64Array | undefined;
@@ -219,13 +219,14 @@ export function fuseWithHoldout(
   full: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1, prophetWindows: readonly ArrayLike<number>[] = [],
 ): FusedForecast & { holdoutMean?: Float64Array; band?: BandCalibration } {
   const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
-  const base = seasonalMedianAt(full.v, n - h, h, P, baselineDays);
+  const base = baselineMedianAt(full.v, n - h, h, P, baselineDays);
   const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
   let fusedMae: number | undefined;
   let holdoutMean: Float64Array | undefined;
   if (usable.length) {
     try {
-      const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast' })),
+      const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast',
+        levelOutside: holdoutMeans[c.name] ? levelOutside(full.v, n - h, P, baselineDays, holdoutMeans[c.name]!) : undefined })),
         dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(base));
       fusedMae = mae(hf.mean, actual);
       holdoutMean = hf.mean;
@@ -235,7 +236,8 @@ export function fuseWithHoldout(
   }
   const ref = components.find((c) => c.forecast)?.forecast;
   const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
-  const fused = fuse(components, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
+  const checked = components.map((c) => (c.forecast ? { ...c, levelOutside: levelOutside(full.v, n, P, baselineDays, c.forecast.mean) } : c));
+  const fused = fuse(checked, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
   if (!holdoutMean) return fused;
   // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts). Without a holdout
   // forecast of the blend, fuse's band stays.
@@ -325,7 +327,7 @@ export function calibrationWindows(
   const prophetAt = (k: number): ArrayLike<number> | undefined => (prophetWindows[k - 1]?.length === h ? prophetWindows[k - 1] : undefined);
   const standIn = (k: number, withProphet: boolean): Float64Array => {
     const start = n - k * h;
-    const base = seasonalMedianAt(v, start, h, P, baselineDays);
+    const base = baselineMedianAt(v, start, h, P, baselineDays);
     const prophet = (withProphet && prophetAt(k)) || base;
     const last = v[start - 1];
     return total > 0 ? base.map((b, i) => (wb * b + wp * prophet[i] + wl * last) / total) : base;

@@ -1,0 +1,84 @@
+/**
+ * A level shift the seasonal baseline still lags, found at a forecast origin from the history before it.
+ *
+ * The median of the last k days at the same time of day follows a change of level only once more than half of its days
+ * come after it: k = 1 after a day, k = 3 after 2, k = 7 after 4. So the days it lags — the last ⌈k/2⌉ (at least one) —
+ * are scanned for a shift against the reference days before them (up to 7): a point is "outside" when it lies above the
+ * highest (or below the lowest) reference value at its time of day. With R exchangeable reference days a point is above
+ * all of them by chance 1/(R + 1); a shift is the longest run back from the origin, at least a quarter of a day long, in
+ * which nine points of ten lie outside on the same side. Then every value before the run is moved by the run's median
+ * distance from the reference days' median (an additive offset), so the baseline's median reads the new level at every
+ * time of day. Fewer than 3 reference days (a history under 4 days) say too little about what is usual: no shift.
+ */
+
+/** A shift at index `at` (the first value at the new level): values before it read `offset` higher. */
+export interface LevelShift { at: number; offset: number }
+
+/** Reference days needed before the scanned days (below 3 a point is outside their range by chance 1/2 or more). */
+export const MIN_REFERENCE_DAYS = 3;
+/** Reference days at most (the longest baseline median). */
+export const MAX_REFERENCE_DAYS = 7;
+/** Share of a run's points that must lie outside the reference days' range, on one side. */
+export const OUTSIDE_SHARE = 0.9;
+/** Shortest run that counts as a level rather than a burst, in days. */
+export const MIN_RUN_DAYS = 0.25;
+
+/** The days a k-day median lags a shift by: ⌈k/2⌉, at least 1. */
+export const laggedDays = (days: number): number => Math.max(1, Math.ceil(days / 2));
+
+/**
+ * The level shift in v[0..start) that a `days`-day seasonal median (period P) at origin `start` would lag, if any.
+ */
+export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, days: number): LevelShift | undefined {
+  if (P < 2) return undefined;
+  const L = laggedDays(days) * P;
+  const scanFrom = start - L;
+  const R = Math.min(MAX_REFERENCE_DAYS, Math.floor(scanFrom / P));
+  if (scanFrom < 0 || R < MIN_REFERENCE_DAYS) return undefined;
+  // Per scanned point: the reference days' range and median at its time of day (the days just before the scan).
+  const side = new Int8Array(L), dist = new Float64Array(L);
+  const xs: number[] = [];
+  for (let i = 0; i < L; i++) {
+    const j = scanFrom + i;
+    const back = scanFrom - P + (i % P); // the same time of day on the last day before the scan
+    xs.length = 0;
+    for (let d = 0; d < R; d++) xs.push(v[back - d * P]);
+    xs.sort((a, b) => a - b);
+    const x = v[j];
+    side[i] = x > xs[R - 1] ? 1 : x < xs[0] ? -1 : 0;
+    dist[i] = x - (R % 2 ? xs[R >> 1] : (xs[(R >> 1) - 1] + xs[R >> 1]) / 2);
+  }
+  const minRun = Math.max(2, Math.ceil(MIN_RUN_DAYS * P));
+  let up = 0, down = 0, best = 0, bestSide = 0;
+  for (let len = 1; len <= L; len++) {
+    const s = side[L - len];
+    if (s > 0) up++; else if (s < 0) down++;
+    if (len < minRun) continue;
+    if (up >= OUTSIDE_SHARE * len) { best = len; bestSide = 1; } else if (down >= OUTSIDE_SHARE * len) { best = len; bestSide = -1; }
+  }
+  if (!best) return undefined;
+  const run = Array.from(dist.subarray(L - best)).sort((a, b) => a - b);
+  const offset = run.length % 2 ? run[run.length >> 1] : (run[(run.length >> 1) - 1] + run[run.length >> 1]) / 2;
+  if (Math.sign(offset) !== bestSide) return undefined;
+  return { at: start - best, offset };
+}
+
+/**
+ * Whether a forecast `f` of the steps from `start` on sits outside the range of the last (up to 7) days of `v` at the same
+ * time of day — above all of them, or below all, at OUTSIDE_SHARE of its leads: a level the history before the origin
+ * does not show. Judged only over at least MIN_RUN_DAYS of leads (a shorter forecast may well continue a burst), and on a
+ * history of at least 4 days.
+ */
+export function outsideRecentDays(v: ArrayLike<number>, start: number, P: number, f: ArrayLike<number>): boolean {
+  const H = Math.min(f.length, P);
+  const R = Math.min(MAX_REFERENCE_DAYS, Math.floor(start / P));
+  // As for a shift: MIN_REFERENCE_DAYS before the last day (a history of at least 4 days).
+  if (P < 2 || R - 1 < MIN_REFERENCE_DAYS || H < Math.max(2, Math.ceil(MIN_RUN_DAYS * P))) return false;
+  let up = 0, down = 0;
+  for (let i = 0; i < H; i++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let d = 1; d <= R; d++) { const x = v[start + i - d * P]; if (x < lo) lo = x; if (x > hi) hi = x; }
+    if (f[i] > hi) up++; else if (f[i] < lo) down++;
+  }
+  return Math.max(up, down) >= OUTSIDE_SHARE * H;
+}
