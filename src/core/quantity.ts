@@ -96,7 +96,10 @@ export function isQuantity(raw: string | number): boolean {
  */
 export function formatCpu(cores: number): string {
   if (!Number.isFinite(cores)) throw new QuantityError(`cpu: ${cores} is not a finite number`);
-  const milli = Math.ceil(Math.round(cores * 1e6) / 1e3);
+  // Rounded to micro-cores first so float noise (0.25000000001) stays 250m; a positive amount that rounds to nothing
+  // is still 1m, never `0` (a request of 0 is not what was recommended).
+  const rounded = Math.ceil(Math.round(cores * 1e6) / 1e3);
+  const milli = cores > 0 && rounded < 1 ? 1 : rounded;
   if (milli % 1000 === 0) return String(milli / 1000);
   return `${milli}m`;
 }

@@ -31,6 +31,9 @@ describe('quantity', () => {
     assert.equal(formatCpu(0.25), '250m');
     assert.equal(formatCpu(1.5), '1500m');
     assert.equal(formatCpu(0.0001), '1m'); // rounded up like the API server
+    // Below half a micro-core too: a positive amount never prints as 0.
+    for (const tiny of [4e-7, 1e-9, Number.MIN_VALUE]) assert.equal(formatCpu(tiny), '1m', String(tiny));
+    assert.equal(formatCpu(0), '0');
     assert.equal(formatMemory(128 * 2 ** 20), '128Mi');
     assert.equal(formatMemory(2 ** 30), '1Gi');
     assert.equal(formatMemory(1536 * 2 ** 20), '1536Mi');
