@@ -2,9 +2,9 @@
  * From the engine's Recommendation to manifest changes, and from a scanned container to its recommendation:
  * the two steps between a CodeLens and its Apply, kept here so the extension only wires them to VS Code.
  */
-import { formatCpu, formatMemory } from '../core/quantity';
+import { formatCpu, formatMemory, parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
-import type { ManifestChange, ManifestContainer, ResourceSettings } from './types';
+import type { ManifestChange, ManifestContainer, ManifestValue, ResourceSettings } from './types';
 import { KINDS_WITH_REPLICAS } from './workloads';
 
 /**
@@ -23,16 +23,38 @@ export function findRecommendation(container: ManifestContainer, recommendations
   return undefined;
 }
 
-/** Requests (and limits where the policy sets them) of one container, in the forms people write in manifests. */
-export function settingsFromRecommendation(rec: ContainerRecommendation): ResourceSettings {
+/** A container's own limits in the manifest, in base units (cores, bytes); a value that is not a quantity is left out. */
+export function manifestLimits(found: ManifestContainer): { cpu?: number; memory?: number } {
+  const q = (v: ManifestValue | null, what: string) => {
+    if (!v) return undefined;
+    try {
+      return parseQuantity(v.value, what);
+    } catch {
+      return undefined;
+    }
+  };
+  return { cpu: q(found.limits.cpu, 'cpu'), memory: q(found.limits.memory, 'memory') };
+}
+
+/**
+ * Requests (and limits where the policy sets them) of one container, in the forms people write in manifests.
+ * `existingLimits` (base units) are the manifest's own limits: a limit the recommendation leaves alone but that would end
+ * up below the new request is raised to the request, because Kubernetes rejects a request above its limit. The engine
+ * only knows the cluster's limit, and a manifest (an older copy, another environment) may hold a lower one. Every
+ * writer of recommendations into manifests goes through here: the editor's lenses and Apply, `recommend --apply-to`.
+ */
+export function settingsFromRecommendation(rec: ContainerRecommendation, existingLimits: { cpu?: number; memory?: number } = {}): ResourceSettings {
   const settings: ResourceSettings = {};
-  if (rec.cpu) {
-    (settings.requests ??= {}).cpu = formatCpu(rec.cpu.request.value);
-    if (rec.cpu.limit) (settings.limits ??= {}).cpu = formatCpu(rec.cpu.limit.value);
-  }
-  if (rec.memory) {
-    (settings.requests ??= {}).memory = formatMemory(rec.memory.request.value);
-    if (rec.memory.limit) (settings.limits ??= {}).memory = formatMemory(rec.memory.limit.value);
+  const format = { cpu: formatCpu, memory: formatMemory };
+  for (const key of ['cpu', 'memory'] as const) {
+    const r = rec[key];
+    if (!r) continue;
+    (settings.requests ??= {})[key] = format[key](r.request.value);
+    if (r.limit) (settings.limits ??= {})[key] = format[key](r.limit.value);
+    else {
+      const existing = existingLimits[key];
+      if (existing !== undefined && existing < r.request.value) (settings.limits ??= {})[key] = format[key](r.request.value);
+    }
   }
   return settings;
 }
@@ -49,8 +71,9 @@ export function changesFromRecommendation(inDocument: readonly ManifestContainer
   const target = { kind: first.kind, name: first.name, namespace: first.namespace };
   const changes: ManifestChange[] = [];
   for (const c of workload.containers) {
-    if (!inDocument.some((x) => x.container === c.container)) continue;
-    const set = settingsFromRecommendation(c);
+    const found = inDocument.find((x) => x.container === c.container);
+    if (!found) continue;
+    const set = settingsFromRecommendation(c, manifestLimits(found));
     if (set.requests || set.limits) changes.push({ type: 'resources', target: { ...target, container: c.container }, set });
   }
   if (options.replicas && workload.replicas && !workload.replicas.hpa && KINDS_WITH_REPLICAS.has(first.kind)) {

@@ -5,8 +5,8 @@
  * the VS Code glue (src/extension/codelens.ts, hover.ts, diagnostics.ts) only maps these to editor objects.
  */
 import { originBrief } from '../core/origin-text';
-import { parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
+import { manifestLimits } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
 import { hpaEdits, replicaAdvice, riskBrief } from '../core/advice-text';
@@ -66,18 +66,8 @@ export function lensTitle(found: ManifestContainer, c: ContainerRecommendation):
   return `MOrA: ${parts.join(' · ')}`;
 }
 
-/** The manifest's own limits in base units (unparseable values count as absent). */
-export function manifestLimits(found: ManifestContainer): { cpu?: number; memory?: number } {
-  const q = (v: ManifestValue | null, what: string) => {
-    if (!v) return undefined;
-    try {
-      return parseQuantity(v.value, what);
-    } catch {
-      return undefined;
-    }
-  };
-  return { cpu: q(found.limits.cpu, 'cpu'), memory: q(found.limits.memory, 'memory') };
-}
+/** The manifest's own limits in base units: the rule lives in src/manifests (`recommend --apply-to` uses it too). */
+export { manifestLimits };
 
 function containerChange(found: ManifestContainer, docNamespace: string | null, c: ContainerRecommendation): ManifestChange | undefined {
   const set = resourceSettings(c, manifestLimits(found));

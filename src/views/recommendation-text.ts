@@ -4,7 +4,7 @@
  */
 import { settingsFromRecommendation } from '../manifests/from-recommendation';
 import { replicaAdvice, riskBrief, riskLine, riskStatement, riskTargetNote, verdictLabel } from '../core/advice-text';
-import { formatCpu, formatMemory, humanMemory } from '../core/quantity';
+import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
 import { RISK_SETTING } from './recommend-settings';
@@ -21,20 +21,11 @@ export function showMemory(bytes: number | undefined): string {
 }
 
 /**
- * The quantities a recommendation writes into a manifest (Kubernetes quantity strings), only for values it sets.
- * `existingLimits` (base units) are the manifest's own limits: a limit the recommendation leaves alone but that would end up
- * below the new request is raised to the request, because Kubernetes rejects a request above its limit.
+ * The quantities a recommendation writes into a manifest (Kubernetes quantity strings), only for values it sets; with
+ * the manifest's own limits, a limit that would end below the new request is raised to it. The rule lives in
+ * src/manifests (from-recommendation), so `recommend --apply-to` writes the same values as the editor.
  */
-export function resourceSettings(c: ContainerRecommendation, existingLimits: { cpu?: number; memory?: number } = {}): ResourceSettings {
-  const out = settingsFromRecommendation(c);
-  const format = { cpu: formatCpu, memory: formatMemory };
-  for (const key of ['cpu', 'memory'] as const) {
-    const r = c[key];
-    const existing = existingLimits[key];
-    if (r && !r.limit && existing !== undefined && existing < r.request.value) (out.limits ??= {})[key] = format[key](r.request.value);
-  }
-  return out;
-}
+export const resourceSettings: (c: ContainerRecommendation, existingLimits?: { cpu?: number; memory?: number }) => ResourceSettings = settingsFromRecommendation;
 
 /**
  * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100` (the webview headline); without risk

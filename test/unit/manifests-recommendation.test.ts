@@ -1,7 +1,11 @@
 /** From a CodeLens's container to its recommendation, and from the recommendation to the edit of the file. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyRecommendationsToFile } from '../../src/cli/commands/apply-to-manifests';
+import { parseQuantity } from '../../src/core/quantity';
+import { resourceSettings } from '../../src/views/recommendation-text';
 import type { Bounded, ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
 import { changesFromRecommendation, editManifest, findRecommendation, scanManifest, settingsFromRecommendation } from '../../src/manifests';
 
@@ -52,5 +56,53 @@ describe('manifests: recommendations', () => {
     const after = scanManifest(out).containers.find((c) => c.container === 'broker');
     assert.deepEqual([after?.requests.cpu?.value, after?.requests.memory?.value, after?.replicas?.value], ['100m', '128Mi', '2']);
     assert.equal(changesFromRecommendation(broker, workload('shop', 'broker', [], 3, true), { replicas: true }).length, 0);
+  });
+
+  describe('a manifest limit below the new request', () => {
+    const manifest = (resources: string) => ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, namespace: shop}', 'spec:',
+      '  template:', '    spec:', '      containers:', '      - name: app', '        resources:', ...resources.split('\n').map((l) => `          ${l}`), ''].join('\n');
+    const shapes: Record<string, string> = {
+      'plain blocks': 'requests:\n  cpu: 50m\nlimits:\n  cpu: 100m',
+      'requests: &r, limits: *r': 'requests: &r {cpu: 50m}\nlimits: *r',
+      'requests: &r, limits: *r, block style': 'requests: &r\n  cpu: 50m\nlimits: *r',
+    };
+    // The engine holds a CPU request at the cluster's limit, but this manifest's own limit is lower: 195m would be refused.
+    const rec = workload('shop', 'web', [container('app', [0.195])]);
+    const requestAndLimit = (text: string) => {
+      const c = scanManifest(text).containers[0];
+      return [parseQuantity(c.requests.cpu!.value), parseQuantity(c.limits.cpu!.value)];
+    };
+    for (const [shape, resources] of Object.entries(shapes)) {
+      it(`raises it to the request, never leaving request > limit (${shape}): editor and --apply-to alike`, () => {
+        const text = manifest(resources);
+        const found = scanManifest(text).containers;
+        const changes = changesFromRecommendation(found, rec);
+        assert.deepEqual(changes.map((c) => c.type === 'resources' && c.set), [{ requests: { cpu: '195m' }, limits: { cpu: '195m' } }]);
+        assert.deepEqual(resourceSettings(rec.containers[0], { cpu: parseQuantity(found[0].limits.cpu!.value) }), { requests: { cpu: '195m' }, limits: { cpu: '195m' } },
+          'the editor computes the same values');
+        assert.deepEqual(requestAndLimit(editManifest(text, changes).text), [0.195, 0.195]);
+
+        const dir = mkdtempSync(join(tmpdir(), 'mora-limit-'));
+        try {
+          const file = join(dir, 'web.yaml');
+          writeFileSync(file, text);
+          const result = applyRecommendationsToFile(file, [rec], 'default', false);
+          assert.equal(result.error, undefined, result.error);
+          const [request, limit] = requestAndLimit(readFileSync(file, 'utf8'));
+          assert.ok(request <= limit, `request ${request} ≤ limit ${limit}`);
+          assert.deepEqual([request, limit], [0.195, 0.195]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+
+    it('leaves a limit at or above the request alone, and a recommended limit wins', () => {
+      const text = manifest('requests:\n  cpu: 50m\nlimits:\n  cpu: 300m');
+      assert.deepEqual(changesFromRecommendation(scanManifest(text).containers, rec).map((c) => c.type === 'resources' && c.set), [{ requests: { cpu: '195m' } }]);
+      const withLimit = workload('shop', 'web', [container('app', [0.195, 0.25])]);
+      assert.deepEqual(changesFromRecommendation(scanManifest(manifest('limits: {cpu: 100m}')).containers, withLimit).map((c) => c.type === 'resources' && c.set),
+        [{ requests: { cpu: '195m' }, limits: { cpu: '250m' } }]);
+    });
   });
 });
