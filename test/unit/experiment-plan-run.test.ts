@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePlan, type CellLoadDriver, type ExperimentPlan } from '../../src/data/experiments/plan-file';
+import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
@@ -41,7 +41,48 @@ function world() {
   return { hooks, calls, replicas: () => replicas, setReplicas: (n: number) => { replicas = n; } };
 }
 
-function plan(dir: string, levels = '[10, 20]'): ExperimentPlan {
+/**
+ * A fake cluster: one scaler per workload the runner asks for, each over its own replica count (namespace/kind/name →
+ * count); calls name the workload. `context` is the kube context the scalers say they use.
+ */
+function cluster(w: ReturnType<typeof world>, replicas: Record<string, number>, kube: { context?: string } = {}) {
+  const asked: string[] = [];
+  const scalerFor = (wl: PlanWorkload, service: string): Scaler => {
+    const key = `${wl.namespace}/${wl.kind}/${wl.name}`;
+    asked.push(`${service} -> ${key}`);
+    return {
+      async current() { return replicas[key] ?? 1; },
+      async scale(n) { w.calls.push(`scale ${wl.name} ${n}`); replicas[key] = n; },
+      async restore(n) { w.calls.push(`restore ${wl.name} ${n}`); replicas[key] = n; },
+      describe: (n) => ({
+        workload: `${wl.kind}/${wl.name}`, namespace: wl.namespace, ...(kube.context ? { context: kube.context } : {}),
+        restoreCommand: `kubectl -n ${wl.namespace} scale ${wl.kind.toLowerCase()}/${wl.name} --replicas=${n}`,
+      }),
+    };
+  };
+  return { hooks: { ...w.hooks, scalerFor } as PlanRunHooks, replicas, asked };
+}
+
+/** What a SIGKILL in cart/r2/l10 leaves: that cell running, later ones pending, cart's note not restored. */
+function killedInCartR2(p: ExperimentPlan): PlanDocument {
+  const doc = readDoc(p);
+  doc.cells[2].status = 'running';
+  for (const c of doc.cells.slice(3)) { c.status = 'pending'; c.attempts = 0; }
+  doc.scaling.cart.restored = false;
+  doc.status = 'running';
+  writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+  return doc;
+}
+
+function plan(dir: string, levels = '[10, 20]', services: 'both' | 'search' = 'both'): ExperimentPlan {
+  const search = `  - name: search
+    target: http://127.0.0.1:8081/
+    replicas: [1]
+    levels: [5]
+    duration: 6s
+    slo: { latencyP95Ms: 50 }
+`;
+  if (services === 'search') return parsePlan(`prometheus: http://127.0.0.1:9090\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n${search}`, join(dir, 'shop.mora-plan.yaml'));
   return parsePlan(`prometheus: http://127.0.0.1:9090
 scrapeInterval: 1s
 rateCap: 100
@@ -155,5 +196,174 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     const withJmx = parsePlan(`prometheus: http://127.0.0.1:9\nrateCap: 10\nout: out\nservices:\n  - { name: j, jmx: x.jmx, target: 'http://127.0.0.1:1/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 9 } }\n`, join(dir, 'j.mora-plan.yaml'));
     await assert.rejects(runPlan(withJmx, w.hooks), /cell j\/r1\/l5 names a JMeter plan \(.*x\.jmx\) but the JMeter driver is not available/);
     assert.deepEqual(w.calls, []);
+  });
+});
+
+describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', () => {
+  it('a restored note is history: a rerun that scales the service again restores the count the workload has now', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    await runPlan(plan(dir), w.hooks);
+    assert.equal(w.replicas(), 3);
+    w.setReplicas(5); // the operator scaled cart after the experiment
+    const changed = plan(dir);
+    changed.services[0].durationSeconds = 7; // cart's cells run again
+    w.calls.length = 0;
+    const r = await runPlan(changed, w.hooks);
+    assert.equal(w.calls.filter((c) => c.startsWith('restore')).join(), 'restore 5');
+    assert.equal(w.replicas(), 5);
+    assert.equal(r.document.scaling.cart.originalReplicas, 5);
+    assert.equal(readDoc(changed).scaling.cart.restored, true);
+  });
+
+  it('a rerun that fails restores the count the workload had when the rerun started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    await runPlan(plan(dir), w.hooks);
+    w.setReplicas(5);
+    const changed = plan(dir);
+    changed.services[0].durationSeconds = 7;
+    const driver = w.hooks.httpDriver!;
+    await assert.rejects(runPlan(changed, { ...w.hooks, httpDriver: async (req) => {
+      if (req.cell.id === 'cart/r2/l10') throw new Error('generator crashed');
+      return driver(req);
+    } }), /generator crashed/);
+    assert.equal(w.replicas(), 5);
+    const doc = readDoc(changed);
+    assert.equal(doc.status, 'failed');
+    assert.deepEqual([doc.scaling.cart.originalReplicas, doc.scaling.cart.restored], [5, true]);
+  });
+
+  it('a pending note is restored on the workload it names when the plan now names another one, before anything else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+    const p = plan(dir);
+    await runPlan(p, c.hooks);
+    killedInCartR2(p);
+    c.replicas['shop/Deployment/cart'] = 2; // as the killed run left it
+    const moved = plan(dir);
+    moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
+    w.calls.length = 0;
+    const events: string[] = [];
+    const r = await runPlan(moved, { ...c.hooks, onEvent: (e) => { if (e.kind === 'scaling') events.push(`${e.note.workload} ${e.note.originalReplicas} ${e.note.restored}`); } });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(w.calls, [
+      'restore cart 3', 'scale cart-v2 1', 'load cart/r1/l10', 'load cart/r1/l20', 'scale cart-v2 2', 'load cart/r2/l10', 'load cart/r2/l20',
+      'restore cart-v2 4', 'load search/r1/l5',
+    ]);
+    assert.deepEqual(events, ['Deployment/cart 3 true', 'Deployment/cart-v2 4 false', 'Deployment/cart-v2 4 true']);
+    assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+    const note = readDoc(moved).scaling.cart;
+    assert.deepEqual([note.workload, note.originalReplicas, note.restored], ['Deployment/cart-v2', 4, true]);
+  });
+
+  it('cancelled in a rerun after the plan moved the service: both workloads end at their own original counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+    const p = plan(dir);
+    await runPlan(p, c.hooks);
+    killedInCartR2(p);
+    c.replicas['shop/Deployment/cart'] = 2;
+    const moved = plan(dir);
+    moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
+    const controller = new AbortController();
+    const driver = c.hooks.httpDriver!;
+    const r = await runPlan(moved, { ...c.hooks, signal: controller.signal, httpDriver: async (req) => {
+      controller.abort(); // Ctrl-C in the rerun's first cell
+      return driver(req);
+    } });
+    assert.equal(r.document.status, 'partial');
+    assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+    assert.equal(readDoc(moved).scaling.cart.restored, true);
+  });
+
+  it('cancelled while waiting for the replicas of a rerun: partial, not failed, and restored to the count it had', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    await runPlan(plan(dir), w.hooks);
+    w.setReplicas(5);
+    const changed = plan(dir);
+    changed.services[0].durationSeconds = 7;
+    const controller = new AbortController();
+    const scaler = w.hooks.scalerFor!(changed.services[0].workload!, 'cart')!;
+    const r = await runPlan(changed, { ...w.hooks, signal: controller.signal, scalerFor: () => ({ ...scaler, async scale(n, signal) {
+      if (n !== 2) return scaler.scale(n, signal);
+      controller.abort(); // what kubeScaler does on Ctrl-C while it polls for ready replicas
+      throw new Error('cancelled while waiting for Deployment "cart" to have 2 ready replicas');
+    } }) });
+    assert.equal(r.document.status, 'partial');
+    assert.equal(r.document.error, undefined);
+    assert.equal(w.replicas(), 5);
+    assert.deepEqual([r.document.scaling.cart.originalReplicas, r.document.scaling.cart.restored], [5, true]);
+  });
+
+  it('a pending note of a service that left the plan is restored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir);
+    await runPlan(p, w.hooks);
+    killedInCartR2(p);
+    w.setReplicas(2);
+    w.calls.length = 0;
+    const only = plan(dir, '[10, 20]', 'search');
+    const r = await runPlan(only, w.hooks);
+    assert.deepEqual(w.calls, ['restore 3', 'load search/r1/l5']); // restored before any load
+    assert.equal(w.replicas(), 3);
+    assert.equal(r.document.scaling.cart.restored, true);
+  });
+
+  it('two services on one Deployment: a rerun takes the original from the other service\'s pending note, not the count the killed run left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const c = cluster(w, { 'shop/Deployment/cart': 3 });
+    const twin = () => {
+      const p = plan(dir);
+      p.services[1] = { ...p.services[0], name: 'cart-b', target: 'http://127.0.0.1:8082/' };
+      return p;
+    };
+    const p = twin();
+    await runPlan(p, c.hooks);
+    assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3 });
+    // Killed in cart-b's cell at 2 replicas: cart's note restored, cart-b's pending, the Deployment at 2.
+    const doc = readDoc(p);
+    const b2 = doc.cells.findIndex((x) => x.id === 'cart-b/r2/l10');
+    doc.cells[b2].status = 'running';
+    for (const x of doc.cells.slice(b2 + 1)) { x.status = 'pending'; x.attempts = 0; }
+    doc.scaling['cart-b'].restored = false;
+    writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+    c.replicas['shop/Deployment/cart'] = 2;
+    const changed = twin();
+    changed.services[0].durationSeconds = 7; // cart's cells run again, before cart-b's
+    w.calls.length = 0;
+    const r = await runPlan(changed, c.hooks);
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3 });
+    assert.deepEqual(w.calls.filter((x) => x.startsWith('restore')), ['restore cart 3', 'restore cart 3']);
+    assert.deepEqual(Object.values(r.document.scaling).map((n) => [n.originalReplicas, n.restored]), [[3, true], [3, true]]);
+  });
+
+  it('does not scale a workload of the same name in another kube context than the pending note\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const kube = { context: 'prod' };
+    const c = cluster(w, { 'shop/Deployment/cart': 3 }, kube);
+    const p = plan(dir);
+    await runPlan(p, c.hooks);
+    killedInCartR2(p);
+    kube.context = 'staging';
+    w.calls.length = 0;
+    await assert.rejects(runPlan(plan(dir), c.hooks), /cell cart\/r2\/l10: an earlier run left Deployment\/cart in namespace shop \(context prod\) scaled from 3 replica\(s\) and it could not be restored \(the note is for kube context "prod" but this run uses "staging"\)/);
+    assert.deepEqual(w.calls, []);
+    const note = readDoc(p).scaling.cart;
+    assert.equal(note.restored, false);
+    assert.match(note.restoreError ?? '', /context "prod"/);
+    // Back in the note's context, the rerun restores it and goes on.
+    kube.context = 'prod';
+    const r = await runPlan(plan(dir), c.hooks);
+    assert.equal(r.document.status, 'complete');
+    assert.equal(r.document.scaling.cart.restored, true);
+    assert.equal(w.calls.at(-2), 'restore cart 3');
   });
 });

@@ -12,7 +12,9 @@
  * ScalingNote — the original count and the command that restores it — is in the JSON before anything changes. The
  * original count is put back after the service's last cell, on error and on cancel. A SIGKILL cannot restore it: the
  * next run finds the note with `restored: false`, takes the original count from it (not from the cluster, which still
- * shows the interrupted run's count), says so, and restores it when the service is done.
+ * shows the interrupted run's count), says so, and restores it when the service is done. A pending note is owed to the
+ * workload it names: if the plan now names another one for that service (or none), the note's workload is restored
+ * first. A note with `restored: true` is history: a rerun that scales the service again reads the live count.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPl
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
 import { waitForScrapes, type ScalingNote } from './runner';
+import { noteKey, noteWorkload, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -243,58 +246,103 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   const ran: string[] = [];
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
   for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
-  const scalers = new Map<string, Scaler>();
+  /** One scaler per workload (two services may share one; a note may name a workload the plan no longer does). */
+  const scalers = new Map<string, Scaler | undefined>();
+  const scalerFor = (w: PlanWorkload, service: string): Scaler | undefined => {
+    const key = workloadKey(w);
+    if (!scalers.has(key)) scalers.set(key, hooks.scalerFor?.(w, service));
+    return scalers.get(key);
+  };
+  /** The key a note for this workload, scaled by this scaler, has (the scaler says which kube context). */
+  const keyOf = (w: PlanWorkload, scaler: Scaler | undefined): string => workloadKey(w, scaler?.describe?.(0).context);
   /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
   const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !n.restored).map(([s]) => s));
-  const scalerOf = (c: PlanCell): Scaler | undefined => {
-    if (!c.workload) return undefined;
-    if (!scalers.has(c.service)) {
-      const s = hooks.scalerFor?.(c.workload, c.service);
-      if (!s) return undefined;
-      scalers.set(c.service, s);
-    }
-    return scalers.get(c.service);
-  };
+  /** Puts back the workload a service's pending note names — the note's, not the one the plan names today. */
   const restore = async (service: string): Promise<void> => {
-    const note = doc.scaling[service];
-    const cell = cells.find((c) => c.service === service);
-    const scaler = cell && scalerOf(cell);
-    if (!note || note.restored || !scaler?.restore) return;
-    try {
-      await scaler.restore(note.originalReplicas);
-      note.restored = true;
-      delete note.restoreError;
-    } catch (e) {
-      note.restoreError = (e as Error)?.message ?? String(e);
-    }
     toRestore.delete(service);
+    const note = doc.scaling[service];
+    if (!note || note.restored) return;
+    const ref = noteWorkload(note);
+    const scaler = ref && scalerFor(ref, service);
+    const context = scaler?.describe?.(note.originalReplicas).context;
+    const settled = [service];
+    if (!ref) {
+      note.restoreError = `the note does not say which workload "${note.workload}" in namespace "${note.namespace}" is`;
+    } else if (!scaler?.restore) {
+      note.restoreError = `this run has no way to scale ${note.workload} (a kubeconfig)`;
+    } else if (note.context !== undefined && context !== note.context) {
+      // The same name in another cluster is another workload: scaling it would change something the plan never did.
+      note.restoreError = `the note is for kube context "${note.context}" but this run uses ${context === undefined ? 'none' : `"${context}"`}`;
+    } else {
+      try {
+        await scaler.restore(note.originalReplicas);
+        note.restored = true;
+        delete note.restoreError;
+        // Another service's pending note on the same workload with the same original is settled by this restore too.
+        const key = noteKey(note);
+        for (const [s, n] of Object.entries(doc.scaling)) {
+          if (s !== service && !n.restored && noteKey(n) === key && n.originalReplicas === note.originalReplicas) {
+            n.restored = true;
+            delete n.restoreError;
+            toRestore.delete(s);
+            settled.push(s);
+          }
+        }
+      } catch (e) {
+        note.restoreError = (e as Error)?.message ?? String(e);
+      }
+    }
     writeJson();
-    emit({ kind: 'scaling', service, note: { ...note } });
+    for (const s of settled) emit({ kind: 'scaling', service: s, note: { ...doc.scaling[s] } });
+  };
+  /**
+   * Before a service's workload first changes in this run: the note of its original count is on disk. An interrupted
+   * run's pending note for this same workload keeps its count (the cluster still shows the interrupted run's); a
+   * restored note is history, so the count is read again — unless another service's pending note on this workload
+   * holds it.
+   */
+  const noteOriginal = async (cell: PlanCell, scaler: Scaler & Required<Pick<Scaler, 'current'>>): Promise<void> => {
+    const w = cell.workload!;
+    const key = keyOf(w, scaler);
+    const note = doc.scaling[cell.service];
+    if (note && !note.restored) {
+      if (noteKey(note) === key) return;
+      // Restored (or tried) before the first cell; a note still pending here could not be, and replacing it would lose it.
+      throw new Error(`cell ${cell.id}: an earlier run left ${note.workload} in namespace ${note.namespace}${note.context ? ` (context ${note.context})` : ''} scaled from ${note.originalReplicas} replica(s) and it could not be restored (${note.restoreError ?? 'unknown'}); MOrA will not scale ${workloadLabel(w)} for this service until it is — run the plan where it can be restored, or restore it by hand (${note.restoreCommand}) and set "restored": true in ${paths.json}`);
+    }
+    const pending = Object.values(doc.scaling).find((n) => !n.restored && noteKey(n) === key);
+    const original = pending ? pending.originalReplicas : await scaler.current();
+    const d = scaler.describe?.(original) ?? { namespace: w.namespace, restoreCommand: `scale it back to ${original} replicas` };
+    doc.scaling[cell.service] = { ...d, workload: workloadLabel(w), namespace: w.namespace, originalReplicas: original, restored: false };
+    writeJson(); // the note is on disk before the workload changes
+    emit({ kind: 'scaling', service: cell.service, note: { ...doc.scaling[cell.service] } });
   };
 
   let currentReplicas = new Map<string, number>();
   try {
+    // A pending note whose workload the plan no longer names for a service that still runs cells (renamed, moved to
+    // another namespace or context, dropped) is settled before anything else changes.
+    for (const s of [...toRestore]) {
+      const planned = pendingCells.find((c) => c.service === s)?.workload;
+      if (!planned || noteKey(doc.scaling[s]) !== keyOf(planned, scalerFor(planned, s))) await restore(s);
+    }
     for (const [position, cell] of pendingCells.entries()) {
       if (hooks.signal?.aborted) break;
       const rec = records[cell.index];
       // A service's cells are consecutive: once the next pending cell is another service's, the previous one is done.
       for (const s of [...toRestore]) if (s !== cell.service && !pendingCells.slice(position).some((c) => c.service === s)) await restore(s);
-      const scaler = scalerOf(cell);
+      const scaler = cell.workload && scalerFor(cell.workload, cell.service);
       if (cell.workload && cell.replicas !== 1 && !scaler) throw new Error(`cell ${cell.id} needs ${cell.replicas} replicas of ${cell.workload.kind}/${cell.workload.name} but there is no way to scale it (a kubeconfig)`);
       if (scaler && currentReplicas.get(cell.service) !== cell.replicas) {
-        if (!doc.scaling[cell.service] && scaler.current && scaler.restore) {
-          const original = await scaler.current();
-          const d = scaler.describe?.(original) ?? { workload: `${cell.workload!.kind}/${cell.workload!.name}`, namespace: cell.workload!.namespace, restoreCommand: `scale it back to ${original} replicas` };
-          doc.scaling[cell.service] = { ...d, originalReplicas: original, restored: false };
-          writeJson(); // the note is on disk before the workload changes
-          emit({ kind: 'scaling', service: cell.service, note: { ...doc.scaling[cell.service] } });
-        } else if (doc.scaling[cell.service]?.restored) {
-          doc.scaling[cell.service].restored = false; // scaled again in a resumed run
-          writeJson();
-        }
+        if (scaler.current && scaler.restore) await noteOriginal(cell, scaler as Scaler & Required<Pick<Scaler, 'current'>>);
         toRestore.add(cell.service);
         emit({ kind: 'scale', service: cell.service, workload: `${cell.workload!.kind}/${cell.workload!.name}`, replicas: cell.replicas });
-        await scaler.scale(cell.replicas, hooks.signal);
+        try {
+          await scaler.scale(cell.replicas, hooks.signal);
+        } catch (e) {
+          if (hooks.signal?.aborted) break; // Ctrl-C while waiting for the replicas: a cancel (partial, exit 130), not a failure
+          throw e;
+        }
         currentReplicas.set(cell.service, cell.replicas);
       }
       if (hooks.signal?.aborted) break;
