@@ -73,34 +73,58 @@ describe('mora recommend --apply-to', function () {
 
 describe('mora recommend --apply-to: failures are never silent (issue 10, item 4)', function () {
   this.timeout(60000);
-  const args = (path: string) => ['recommend', '--source', 'demo', '-w', 'cartservice', '-f', 'json', '-q', '--apply-to', path, '--default-namespace', 'shop'];
   const cartCpu = (text: string) => scanManifest(text).containers.find((c) => c.name === 'cartservice')?.requests.cpu?.value;
+  /** Every demo workload recommended (each file below holds other ones). */
+  const args = (path: string) => ['recommend', '--source', 'demo', '-f', 'json', '-q', '--apply-to', path, '--default-namespace', 'shop'];
+  /** The demo's Deployment of one workload, alone. */
+  const deployment = (name: string) => demoManifests().split(/^---\n/m).find((d) => /^kind: Deployment$/m.test(d) && d.includes(`  name: ${name}\n`))!;
 
   it('keeps each file\'s mode and a symlink as a link, writing its target', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
-    const original = demoManifests();
-    for (const [name, mode] of [['private.yaml', 0o600], ['exec.yaml', 0o755]] as const) {
-      writeFileSync(join(dir, name), original);
-      chmodSync(join(dir, name), mode);
-    }
+    // One workload per file: a workload in two files of the folder is refused (a kustomize base and its overlay).
+    const files = { 'private.yaml': 'cartservice', 'exec.yaml': 'frontend', [join('real', 'target.yml')]: 'productcatalogservice' };
     mkdirSync(join(dir, 'real'));
-    writeFileSync(join(dir, 'real', 'target.yml'), original);
+    for (const [file, workload] of Object.entries(files)) writeFileSync(join(dir, file), deployment(workload));
+    chmodSync(join(dir, 'private.yaml'), 0o600);
+    chmodSync(join(dir, 'exec.yaml'), 0o755);
     symlinkSync(join('real', 'target.yml'), join(dir, 'link.yaml'));
     const r = await mora(args(dir));
     assert.equal(r.code, 0, r.err);
     assert.equal(statSync(join(dir, 'private.yaml')).mode & 0o7777, 0o600);
     assert.equal(statSync(join(dir, 'exec.yaml')).mode & 0o7777, 0o755);
     assert.ok(lstatSync(join(dir, 'link.yaml')).isSymbolicLink(), 'the link stays a link');
-    for (const f of ['private.yaml', 'exec.yaml', join('real', 'target.yml')]) assert.notEqual(cartCpu(readFileSync(join(dir, f), 'utf8')), cartCpu(original), f);
+    for (const [file, workload] of Object.entries(files)) assert.notEqual(readFileSync(join(dir, file), 'utf8'), deployment(workload), `${file} is written`);
+  });
+
+  it('refuses a container found in two files of the folder (a kustomize base and its overlay\'s patch): nothing written, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    mkdirSync(join(dir, 'base'));
+    mkdirSync(join(dir, 'overlays', 'staging'), { recursive: true });
+    const frontend = (resources: string) => ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: frontend', '  namespace: shop', 'spec:',
+      '  template:', '    spec:', '      containers:', '      - name: server', '        resources:', `          requests: ${resources}`, ''].join('\n');
+    const files = { [join('base', 'dep.yaml')]: frontend('{cpu: 100m}'), [join('overlays', 'staging', 'patch.yaml')]: frontend('{cpu: 20m, memory: 32Mi}'),
+      'cart.yaml': deployment('cartservice') };
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    const r = await mora(args(dir));
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /shop\/Deployment\/frontend\/server is in 2 files: \S*base\/dep\.yaml, \S*overlays\/staging\/patch\.yaml; nothing was written/);
+    assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
+    // Given the overlay's folder alone, it is written.
+    const overlay = await mora(args(join(dir, 'overlays')));
+    assert.equal(overlay.code, 0, overlay.err);
+    assert.notEqual(readFileSync(join(dir, 'overlays', 'staging', 'patch.yaml'), 'utf8'), files[join('overlays', 'staging', 'patch.yaml')]);
   });
 
   it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and still writes the others', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
-    const original = demoManifests();
+    // Each workload in one file: the same one in two files of a folder would be refused outright.
+    const original = deployment('cartservice');
     writeFileSync(join(dir, 'a-ok.yaml'), original);
-    const broken = original.replace('kind: Deployment', 'kind: Deployment\n  bad: [');
+    const broken = demoManifests().replace('kind: Deployment', 'kind: Deployment\n  bad: [');
     writeFileSync(join(dir, 'b-broken.yaml'), broken);
-    writeFileSync(join(dir, 'c-locked.yaml'), original);
+    const lockedText = deployment('frontend');
+    writeFileSync(join(dir, 'c-locked.yaml'), lockedText);
     const locked = spawnSync('chattr', ['+i', join(dir, 'c-locked.yaml')]).status === 0;
     try {
       const r = await mora(args(dir));
@@ -109,10 +133,10 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
       if (locked) assert.match(r.err, /c-locked\.yaml: cannot write: operation not permitted/);
       assert.match(r.err, new RegExp(`--apply-to: ${locked ? 2 : 1} of 3 files could not be updated`));
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-      assert.equal(JSON.parse(r.out)[0].workload.name, 'cartservice', 'the recommendations are still printed');
+      assert.ok(JSON.parse(r.out).some((x: { workload: { name: string } }) => x.workload.name === 'cartservice'), 'the recommendations are still printed');
       assert.notEqual(cartCpu(readFileSync(join(dir, 'a-ok.yaml'), 'utf8')), cartCpu(original), 'the good file is written');
       assert.equal(readFileSync(join(dir, 'b-broken.yaml'), 'utf8'), broken);
-      assert.equal(readFileSync(join(dir, 'c-locked.yaml'), 'utf8'), original);
+      assert.equal(readFileSync(join(dir, 'c-locked.yaml'), 'utf8'), lockedText);
     } finally {
       if (locked) spawnSync('chattr', ['-i', join(dir, 'c-locked.yaml')]);
     }

@@ -6,6 +6,8 @@
  * A file that cannot be read, is not valid YAML, cannot be edited as asked or cannot be written is a failure: named on
  * stderr (even with -q), left untouched, and the command exits non-zero after the other files are done (2 when the
  * input or path is the problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
+ * A container found in two files of the folder (a kustomize base and its overlay's patch) is refused as
+ * `mora manifests apply` refuses it, with the same check, and then no file at all is written.
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
@@ -17,6 +19,7 @@ import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
+import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { ManifestRefusal, readManifest } from './manifest-read';
 import { writeError, writeFileAtomic } from '../format/write';
 
@@ -55,19 +58,32 @@ export function manifestFiles(path: string): string[] {
   return list.files;
 }
 
-export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
+/** A file read and its edit planned, not yet written; or, with `result`, a file that is done (skipped or failed). */
+interface PlannedFile {
+  file: string;
+  containers: readonly ManifestContainer[];
+  changes: ManifestChange[];
+  result?: ApplyToResult;
+  text?: string;
+  encoding?: ManifestEncoding;
+  edited?: { text: string; edits: unknown[] };
+}
+
+function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): PlannedFile {
+  const done = (result: Omit<ApplyToResult, 'file'>, containers: readonly ManifestContainer[] = []): PlannedFile =>
+    ({ file, containers, changes: [], result: { file, ...result } });
   let text: string;
   let encoding: ManifestEncoding;
   try {
     ({ text, encoding } = readManifest(file));
   } catch (e) {
-    if (e instanceof ManifestRefusal) return { file, changed: 0, error: e.kind === 'unreadable' ? `cannot read (${e.reason})` : e.reason, exitCode: EXIT_USAGE };
+    if (e instanceof ManifestRefusal) return done({ changed: 0, error: e.kind === 'unreadable' ? `cannot read (${e.reason})` : e.reason, exitCode: EXIT_USAGE });
     throw e;
   }
   // Thorough: every document read by the yaml library, so a YAML error anywhere is found before anything is written.
   const scan = scanManifest(text, { mode: 'thorough' });
   const invalid = scan.documents.find((d) => d.status === 'invalid');
-  if (invalid) return { file, changed: 0, error: `not valid YAML at ${invalid.error}`, exitCode: EXIT_USAGE };
+  if (invalid) return done({ changed: 0, error: `not valid YAML at ${invalid.error}`, exitCode: EXIT_USAGE });
   const template = scan.documents.find((d) => d.status === 'template' && parseWithYaml(text, d.offset, d.offset + d.length).error !== null);
   const changes: ManifestChange[] = [];
   // One group per workload: a document, or an item of a `kind: List` document.
@@ -83,16 +99,22 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
   if (changes.length === 0) {
     const why = scan.containers.length ? 'no matching recommendation'
       : template ? `a Helm template source (line ${template.line + 1}): render it first` : 'no containers';
-    return { file, changed: 0, skipped: why };
+    return done({ changed: 0, skipped: why }, scan.containers);
   }
   let edited: { text: string; edits: unknown[] };
   try {
     edited = editManifest(text, changes);
   } catch (e) {
-    if (e instanceof ManifestEditError) return { file, changed: 0, error: e.message, exitCode: EXIT_USAGE };
-    return { file, changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE };
+    if (e instanceof ManifestEditError) return done({ changed: 0, error: e.message, exitCode: EXIT_USAGE }, scan.containers);
+    return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
-  if (edited.text === text) return { file, changed: 0, skipped: 'already has these values' };
+  if (edited.text === text) return { ...done({ changed: 0, skipped: 'already has these values' }, scan.containers), changes };
+  return { file, containers: scan.containers, changes, text, encoding, edited };
+}
+
+function writePlanned(p: PlannedFile): ApplyToResult {
+  const { file, edited, encoding } = p;
+  if (p.result || !edited || !encoding) return p.result ?? { file, changed: 0 };
   try {
     // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
     if (encoding === 'utf8') writeFileAtomic(file, edited.text);
@@ -104,8 +126,50 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
   return { file, changed: edited.edits.length };
 }
 
+export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
+  return writePlanned(planFile(file, recs, defaultNamespace, replicas));
+}
+
+/**
+ * A target the recommendations change that is in more than one file — a kustomize base and its overlay's patch —
+ * is refused as `mora manifests apply` on a folder refuses it (the same check): writing the same values into both
+ * would be a guess at which one Kubernetes ends up with. Returns the refusal of each file holding one, else nothing.
+ */
+function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: string): Map<string, string> {
+  const refusals = new Map<string, string>();
+  for (const p of planned) {
+    for (const change of p.changes) {
+      // The change's document may have no namespace: the check compares the namespace the recommendation matched in.
+      const target = { ...change.target, namespace: change.target.namespace ?? defaultNamespace };
+      try {
+        fileHolding(change.type === 'resources' ? { ...change, target: { ...change.target, ...target } } : { ...change, target }, planned, defaultNamespace);
+      } catch (e) {
+        if (!(e instanceof RepeatedTarget)) throw e;
+        const [first, ...others] = e.files;
+        if (!refusals.has(first)) {
+          refusals.set(first, `${e.target} is in ${e.files.length} files: ${e.files.join(', ')}; nothing was written: `
+            + 'give --apply-to the one file (or folder) to change, as `mora manifests apply` on a folder asks');
+        }
+        for (const f of others) if (!refusals.has(f)) refusals.set(f, `${e.target} is also in ${first} (named above); nothing was written`);
+      }
+    }
+  }
+  return refusals;
+}
+
+/**
+ * Plans every file, then writes. A file that fails is named and left alone while the others are written; a target
+ * found in several files writes nothing at all (every file holding one is named with the refusal, exit 2).
+ */
 export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false): ApplyToResult[] {
-  return manifestFiles(path).map((f) => applyRecommendationsToFile(f, recs, defaultNamespace, replicas));
+  const planned = manifestFiles(path).map((f) => planFile(f, recs, defaultNamespace, replicas));
+  const refusals = repeatedTargets(planned, defaultNamespace);
+  if (refusals.size === 0) return planned.map(writePlanned);
+  return planned.map((p) => {
+    const refusal = refusals.get(p.file);
+    if (refusal !== undefined) return { file: p.file, changed: 0, error: refusal, exitCode: EXIT_USAGE };
+    return p.result ?? { file: p.file, changed: 0, skipped: 'not written: a target is in several files (named above), so nothing was' };
+  });
 }
 
 /**

@@ -16,11 +16,9 @@ import { writeError, writeFileAtomic } from '../format/write';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
-interface ReadFile {
-  file: string;
+interface ReadFile extends ScannedFile {
   text: string;
   encoding: ManifestEncoding;
-  containers: ManifestContainer[];
 }
 
 /** What a change targets, as its error messages name it (`Deployment/web/web`, `shop/Deployment/web`). */
@@ -29,15 +27,43 @@ function label(change: ManifestChange): string {
   return `${t.namespace ? `${t.namespace}/` : ''}${t.kind}/${t.name}${change.type === 'resources' ? `/${change.target.container}` : ''}`;
 }
 
-/** The files holding the change's target: by container for resources (an overlay's patch may hold only a sidecar). */
-function filesFor(change: ManifestChange, files: readonly ReadFile[]): ReadFile[] {
+/** A file and the containers its scan found. */
+export interface ScannedFile {
+  file: string;
+  containers: readonly ManifestContainer[];
+}
+
+/**
+ * The files holding the change's target: by container for resources (an overlay's patch may hold only a sidecar).
+ * With `defaultNamespace`, a document without a namespace counts as in it (as `recommend --apply-to` matches).
+ */
+function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F[] {
   // parseChangeSpecs gives kinds as the scan names them (`deploy` → Deployment).
   const inWorkload = (c: ManifestContainer) => c.kind === change.target.kind && c.name === change.target.name
-    && (change.target.namespace === undefined || c.namespace === change.target.namespace);
+    && (change.target.namespace === undefined || (c.namespace ?? defaultNamespace ?? null) === change.target.namespace);
   const holding = files.filter((f) => f.containers.some((c) => inWorkload(c)
     && (change.type === 'replicas' || c.container === change.target.container)));
   // A workload found without that container: its file, so the edit names the containers it has.
   return holding.length || change.type === 'replicas' ? holding : files.filter((f) => f.containers.some(inWorkload));
+}
+
+/**
+ * The one file holding the change's target. A target in two files (a kustomize base and its overlay's patch, two
+ * environments) is refused, naming both: editing the first found, or both with the same values, would be a guess.
+ */
+export function fileHolding<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F {
+  const holding = filesFor(change, files, defaultNamespace);
+  if (holding.length === 0) throw new UserError(`no ${label(change)} in ${files.length} file${files.length === 1 ? '' : 's'} read; nothing was written`);
+  if (holding.length > 1) throw new RepeatedTarget(label(change), holding.map((f) => f.file));
+  return holding[0];
+}
+
+/** A target found in several files: nothing is written. */
+export class RepeatedTarget extends UserError {
+  constructor(readonly target: string, readonly files: readonly string[]) {
+    super(`${target} is in ${files.length} files: ${files.join(', ')}; `
+      + 'nothing was written: apply to one file (or prefix the target with its namespace if they differ)');
+  }
 }
 
 /**
@@ -63,13 +89,8 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
   }
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    const holding = filesFor(change, read);
-    if (holding.length === 0) throw new UserError(`no ${label(change)} in ${read.length} file${read.length === 1 ? '' : 's'} read; nothing was written`);
-    if (holding.length > 1) {
-      throw new UserError(`${label(change)} is in ${holding.length} files: ${holding.map((f) => f.file).join(', ')}; `
-        + 'nothing was written: apply to one file (or prefix the target with its namespace if they differ)');
-    }
-    byFile.set(holding[0], [...(byFile.get(holding[0]) ?? []), change]);
+    const holding = fileHolding(change, read);
+    byFile.set(holding, [...(byFile.get(holding) ?? []), change]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
   for (const [f, fileChanges] of byFile) {
