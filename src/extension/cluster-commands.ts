@@ -107,7 +107,7 @@ export function registerClusterCommands(mora: MoraContext): void {
     await mora.store.computeNamespace(ref.namespace, { context: ref.context });
     const rec = mora.store.treeSource().get(ref);
     if (!rec) throw new Error(`No recommendation for ${ref.name} yet.`);
-    const { APPLIER_ROLE, clusterChange, planApply, withRoleHint } = require('../data/kube/apply-plan') as typeof import('../data/kube/apply-plan');
+    const { APPLIER_ROLE, applyApproved, clusterChange, planApply, withRoleHint } = require('../data/kube/apply-plan') as typeof import('../data/kube/apply-plan');
     const kube = (mora.source as ClusterDataSource).kube();
     const change = clusterChange(rec);
     const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MOrA: server-side dry run of the patch to ${ref.name}…` },
@@ -132,9 +132,11 @@ export function registerClusterCommands(mora: MoraContext): void {
     if (options?.confirm === false) return outcome;
     const ok = await vscode.window.showWarningMessage(`Patch ${ref.kind} ${ref.namespace}/${ref.name} in context ${ref.context}?`, { modal: true, detail }, 'Patch');
     if (ok !== 'Patch') return outcome;
+    // The write goes to the object the diff was computed from: changed meanwhile (in what the diff showed), nothing is
+    // written and the error says so (ChangedSincePreview).
     let result;
     try {
-      result = await kube.applyResources(ref, change.containers);
+      result = await applyApproved(kube, plan);
     } catch (e) {
       throw withRoleHint(e, APPLIER_ROLE);
     }

@@ -3,13 +3,16 @@
  * cluster, safely. For every workload a server-side dry run of the exact patch first; its unified diff (live →
  * after the patch) on stdout; a refusal (validation, an admission policy, LimitRange/ResourceQuota for the new pods)
  * as one line on stderr, and that workload is left alone; a GitOps/Helm owner as a warning on stderr. With --dry-run
- * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), then patches.
+ * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), then patches
+ * each workload as its diff showed it: a workload someone else changed meanwhile (in what its diff showed) is left
+ * alone and named, to be run again.
  *
- * Exit: 0 when every workload was patched (or would be), 2 when some were refused or denied (named above), 3 when the
- * API server could not be reached.
+ * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied or changed since the
+ * preview (named above), 3 when the API server could not be reached.
  */
 import type { Recommendation } from '../../core/recommendation';
-import { APPLIER_ROLE, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
+import { APPLIER_ROLE, applyApproved, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
+import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
@@ -53,7 +56,8 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
   const fail = (what: string, e: unknown) => {
     bad++;
     if (e instanceof KubeError && e.kind === 'unreachable') unreachable = true;
-    io.err(`mora: ${forTerminal(`${what}: ${(e as Error).message}`)}`);
+    // ChangedSincePreview names the workload itself.
+    io.err(`mora: ${forTerminal(e instanceof ChangedSincePreview ? e.message : `${what}: ${(e as Error).message}`)}`);
   };
   for (const rec of recs) {
     const what = `${rec.workload.kind} ${rec.workload.namespace}/${rec.workload.name}`;
@@ -89,7 +93,7 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
       for (const p of ready) {
         const what = `${p.ref.kind} ${p.ref.namespace}/${p.ref.name}`;
         try {
-          const r = await kube.applyResources(p.ref, p.change.containers, { replicas: p.change.replicas });
+          const r = await applyApproved(kube, p);
           if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
         } catch (e) {
           fail(what, withRoleHint(e, APPLIER_ROLE));

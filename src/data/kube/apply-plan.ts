@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
 import type { Recommendation } from '../../core/recommendation';
 import type { WorkloadKind, WorkloadRef } from '../../core/workload';
-import type { ApplyResult, PodAdmissionObjects } from './client';
+import type { ApplyResult, ApprovedPreview, PodAdmissionObjects } from './client';
 import { KubeError } from './errors';
 import type { ContainerResourceChange } from './patch';
 import { podSpecOf, sidecarsOf, type K8sContainer, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
@@ -345,6 +345,8 @@ export interface ApplyPlan {
   /** Both sides of the diff (resourcesView as YAML); empty when the dry run was refused. */
   liveYaml: string;
   dryRunYaml: string;
+  /** The live object the dry run was built on: the approved write goes to this one (applyApproved). */
+  before?: K8sWorkloadObject;
   /** Unified diff, live → dry run; '' when nothing would change. */
   diff: string;
   changed: boolean;
@@ -358,7 +360,7 @@ export interface ApplyPlan {
 
 /** The client calls a plan needs (KubeClient has them; tests may pass their own). */
 export interface PlanClient {
-  applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number }): Promise<ApplyResult>;
+  applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number; approved?: ApprovedPreview }): Promise<ApplyResult>;
   podAdmissionObjects(context: string, namespace: string): Promise<PodAdmissionObjects>;
 }
 
@@ -390,6 +392,7 @@ export async function planApply(kube: PlanClient, ref: WorkloadRef, change: Clus
     }
     throw withRoleHint(e, APPLIER_ROLE);
   }
+  plan.before = dry.before;
   plan.owners = gitOpsOwners(dry.before);
   plan.gitOpsWarning = gitOpsWarning(ref, plan.owners);
   plan.liveYaml = resourcesYamlOf(ref.kind, dry.before);
@@ -404,4 +407,19 @@ export async function planApply(kube: PlanClient, ref: WorkloadRef, change: Clus
     }
   }
   return plan;
+}
+
+/**
+ * The write a person approved after seeing the plan's diff: the same change, to the object the diff was computed from
+ * (pinned to its resourceVersion). Someone else's write in between that changes what the diff's live side showed
+ * (the containers' resources, replicas) stops it with ChangedSincePreview and nothing is written; a write that leaves
+ * that untouched (a status update) does not, since the diff still says exactly what the patch does.
+ */
+export async function applyApproved(kube: PlanClient, plan: ApplyPlan): Promise<ApplyResult> {
+  if (!plan.before || !plan.changed || plan.refusals.length) throw new Error(`${plan.ref.kind}/${plan.ref.name}: no approved preview to apply`);
+  const kind = plan.ref.kind;
+  return kube.applyResources(plan.ref, plan.change.containers, {
+    replicas: plan.change.replicas,
+    approved: { before: plan.before, unchanged: (now) => resourcesYamlOf(kind, now) === plan.liveYaml },
+  });
 }

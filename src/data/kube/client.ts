@@ -55,6 +55,26 @@ export interface ApplyResult {
   readBack?: boolean;
 }
 
+/**
+ * A write a person approved after seeing its preview (the diff of a server-side dry run): it goes to the object the
+ * preview was computed from, or nowhere. The patch is pinned to that object's resourceVersion; on 409 Conflict the
+ * object is read again and the write goes ahead (pinned to the new resourceVersion) only when `unchanged` says the
+ * new object still shows what the preview showed (e.g. only its status moved); otherwise ChangedSincePreview.
+ */
+export interface ApprovedPreview {
+  /** The object the dry run was built on (ApplyResult.before of the dry run). */
+  before: K8sWorkloadObject;
+  /** Whether an object read now still shows what the preview showed, in the fields the preview covers. */
+  unchanged(now: K8sWorkloadObject): boolean;
+}
+
+/** The object changed, in what the approved preview showed, between the preview and the write: nothing was written. */
+export class ChangedSincePreview extends KubeError {
+  constructor(ref: WorkloadRef, readonly previewVersion: string, readonly currentVersion: string) {
+    super(`${ref.kind}/${ref.name} changed since the preview (resourceVersion ${previewVersion} → ${currentVersion}): nothing was applied; run again to see the new diff`, 'conflict', 409);
+  }
+}
+
 /** The namespace's LimitRanges and ResourceQuotas (what admission checks the pods against), or why they are unknown. */
 export interface PodAdmissionObjects {
   limitRanges: K8sLimitRange[];
@@ -396,14 +416,17 @@ export class KubeClient {
   }
 
   /**
-   * Sets container requests/limits. Reads the object, checks the containers exist, sends a strategic-merge patch
-   * pinned to the resourceVersion it read; on 409 Conflict (someone else wrote in between) reads again and retries.
+   * Sets container requests/limits. Checks the containers exist and sends a strategic-merge patch pinned to a
+   * resourceVersion. Without `approved`: the object as read now, and on 409 Conflict (someone else wrote in between)
+   * it reads again and retries. With `approved` (a write a person confirmed after its preview): the object the
+   * preview was computed from, and a conflict retried only while the object still shows what the preview showed —
+   * else ChangedSincePreview, nothing written.
    */
-  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number } = {}): Promise<ApplyResult> {
+  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number; approved?: ApprovedPreview } = {}): Promise<ApplyResult> {
     if (opts.replicas !== undefined && ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
       throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
     }
-    return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, (obj) => {
+    return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, opts.approved, (obj) => {
       const specs = containersOf(ref.kind, obj);
       const names = specs.map((c) => c.name);
       const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);
@@ -442,21 +465,27 @@ export class KubeClient {
     if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
       throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
     }
-    return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
+    return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, undefined, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
   }
 
   /**
    * One patch, retried on 409 Conflict. A patch whose answer does not come in time (call timeout, connect probe) is
    * aborted — a request not yet sent is then never sent — and, unless a dry run, the object is read back: the server
-   * may have applied a request it received (unansweredWrite).
+   * may have applied a request it received (unansweredWrite). An approved write starts from the previewed object, not
+   * a fresh read, and is retried only while the object read after the conflict still shows what the preview showed.
    */
-  private async writeWithRetry(ref: WorkloadRef, contentType: string, dryRun: boolean, build: (obj: AnyObj) => object): Promise<ApplyResult> {
+  private async writeWithRetry(ref: WorkloadRef, contentType: string, dryRun: boolean, approved: ApprovedPreview | undefined, build: (obj: AnyObj) => object): Promise<ApplyResult> {
     const ops = opsFor(ref.kind);
     const apis = this.apis(ref.context);
     const act = this.action(ref.context, { verb: 'patch', resource: ops.resource, group: ops.group, namespace: ref.namespace, name: ref.name });
+    // Without a resourceVersion the patch would carry no precondition and could overwrite anything.
+    if (approved && !approved.before.metadata?.resourceVersion) throw new KubeError(`${ref.kind}/${ref.name}: the preview has no resourceVersion to pin the write to; nothing was applied`, 'other');
     let last: KubeError | undefined;
     for (let attempt = 1; attempt <= this.conflictRetries; attempt++) {
-      const obj = await this.read(ref);
+      const obj: AnyObj = approved && attempt === 1 ? approved.before : await this.read(ref);
+      if (approved && attempt > 1 && !approved.unchanged(obj)) {
+        throw new ChangedSincePreview(ref, approved.before.metadata?.resourceVersion ?? '?', obj.metadata?.resourceVersion ?? '?');
+      }
       const body = build(obj);
       const abort = new AbortController();
       const options = abortOptions(this.k, abort.signal, this.k.setHeaderOptions('Content-Type', contentType));

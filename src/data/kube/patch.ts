@@ -4,7 +4,9 @@
  * Container resources: a strategic-merge patch, because it merges the `containers` list by name — a JSON merge patch
  * would replace the whole list and drop every other field of every container. A `null` amount removes that key
  * (e.g. dropping a CPU limit). Replicas: a JSON merge patch (a plain field). Both carry the resourceVersion MOrA read,
- * so the API server answers 409 Conflict instead of silently overwriting a concurrent change.
+ * so the API server answers 409 Conflict instead of silently overwriting a concurrent change. What a conflict then
+ * does is the client's choice (KubeClient.applyResources): a write a person approved after its preview stops unless
+ * the object still shows what the preview showed; others read again and retry.
  */
 import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
 import type { WorkloadKind } from '../../core/workload';

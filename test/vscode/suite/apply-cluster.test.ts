@@ -4,6 +4,7 @@
 // workload Argo CD manages — and patches only after "Patch".
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { KubeClient } from '../../../src/data/kube/client';
 import { backToDemo, startFixture, useCluster, type Fixture } from './live-fixture';
 import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
 
@@ -13,6 +14,7 @@ describe('Apply to Cluster against a real API server', function () {
   this.timeout(300_000);
   let fixture: Fixture | undefined;
   const realWarning = vscode.window.showWarningMessage;
+  const realError = vscode.window.showErrorMessage;
 
   before(async function () {
     this.timeout(200_000);
@@ -81,5 +83,24 @@ describe('Apply to Cluster against a real API server', function () {
     assert.equal(second.plan.changed, false);
     assert.equal(second.applied, false);
     assert.equal(asked.length, 2);
+
+    // Someone scales frontend while the modal is open: the diff approved is no longer what a patch would do, so nothing
+    // is written and the error message says so (not a patch over the other writer's change).
+    const other = KubeClient.load({ kubeconfig: fixture!.kubeconfig, env: {} });
+    const frontend = { context: fixture!.context, namespace: 'shop', kind: 'Deployment' as const, name: 'frontend' };
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async () => { await other.scale(frontend, 2); return 'Patch'; };
+    const errors: string[] = [];
+    (vscode.window as { showErrorMessage: unknown }).showErrorMessage = async (message: string) => { errors.push(message); return undefined; };
+    try {
+      const raced = await vscode.commands.executeCommand<Outcome | undefined>('mora.applyToCluster', await byName('frontend'));
+      assert.equal(raced, undefined);
+    } finally {
+      (vscode.window as { showErrorMessage: unknown }).showErrorMessage = realError;
+    }
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /^MOrA: Deployment\/frontend changed since the preview \(resourceVersion \d+ → \d+\): nothing was applied; run again to see the new diff$/);
+    const now = await other.read(frontend);
+    assert.equal(now.spec?.replicas, 2);
+    assert.equal(now.spec?.template?.spec?.containers?.[0].resources?.requests?.cpu, '300m', 'frontend was not patched');
   });
 });
