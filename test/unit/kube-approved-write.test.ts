@@ -2,19 +2,21 @@
 // server-side dry run and asks; if someone else changes the workload while the question is open, the patch must not
 // land on the new object (the diff said cpu "1" → 250m; applying it over someone's cpu 4 is not what was approved).
 // A fake API server (plain HTTP) that honours the resourceVersion precondition as the real one does; the "someone
-// else" writes from inside the confirm callback, i.e. while the prompt is open.
+// else" writes from inside the confirm callback, i.e. while the prompt is open. Also: Ctrl-C at the prompt.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
-import { ApplyToClusterFailure, applyToCluster } from '../../src/cli/commands/apply-to-cluster';
-import { EXIT_USAGE } from '../../src/cli/errors';
+import { ApplyToClusterFailure, PromptInterrupted, applyToCluster, askOnTerminal } from '../../src/cli/commands/apply-to-cluster';
+import { EXIT_INTERRUPTED, EXIT_USAGE } from '../../src/cli/errors';
 import { applyApproved, planApply } from '../../src/data/kube/apply-plan';
 import { ChangedSincePreview, KubeClient } from '../../src/data/kube/client';
+import { until } from '../harness/wait';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -207,3 +209,63 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
   });
 });
 
+describe('the [y/N] prompt (askOnTerminal)', () => {
+  const terminal = () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (c: Buffer) => { shown += c.toString(); });
+    return { input, output, shown: () => shown };
+  };
+
+  it('y / yes is yes; anything else, and end of input (Ctrl-D), is no', async () => {
+    for (const [typed, want] of [['y\n', true], ['YES\n', true], ['n\n', false], ['\n', false], ['sure\n', false]] as const) {
+      const t = terminal();
+      const answer = askOnTerminal('Patch? [y/N] ', { input: t.input, output: t.output, terminal: false });
+      t.input.write(typed);
+      assert.equal(await answer, want, JSON.stringify(typed));
+    }
+    const t = terminal();
+    const answer = askOnTerminal('Patch? [y/N] ', { input: t.input, output: t.output, terminal: false });
+    t.input.end();
+    assert.equal(await answer, false);
+  });
+
+  it('Ctrl-C: "nothing was changed" with exit 130, instead of a question that never resolves (and exit 0)', async () => {
+    const t = terminal();
+    const answer = askOnTerminal('Patch? [y/N] ', { input: t.input, output: t.output, terminal: true });
+    t.input.write('\x03');
+    const err = await answer.then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof PromptInterrupted, String(err));
+    assert.equal(err.exitCode, EXIT_INTERRUPTED);
+    assert.equal(err.exitCode, 130);
+    assert.match(err.message, /nothing was changed/);
+    assert.match(t.shown(), /Patch\? \[y\/N\] /);
+  });
+
+  it('Ctrl-C at the --apply-cluster prompt: the interrupt reaches the command (exit 130) and nothing is written', async () => {
+    const writes: unknown[] = [];
+    const t = terminal();
+    const before = { metadata: { name: 'web', namespace: 'shop', resourceVersion: '1' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1' } } }] } } } };
+    const after = { ...before, spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '250m' } } }] } } } };
+    const client = {
+      applyResources: async (_r: WorkloadRef, _c: unknown, o: { dryRun?: boolean }) => {
+        if (!o.dryRun) writes.push(o);
+        return { resourceVersion: '2', attempts: 1, dryRun: true, before, after };
+      },
+      podAdmissionObjects: async () => ({ limitRanges: [], quotas: [], warnings: [] }),
+    };
+    const rec = { workload: { context: 't', namespace: 'shop', kind: 'Deployment', name: 'web' }, containers: [{ container: 'app', cpu: { request: { value: 0.25 } } }] } as unknown as Recommendation;
+    const run = applyToCluster(client, [rec], { dryRun: false, yes: false, replicas: false, quiet: false }, {
+      out: () => undefined, err: () => undefined,
+      confirm: (q) => askOnTerminal(q, { input: t.input, output: t.output, terminal: true }),
+    });
+    // Ctrl-C once the question is on the screen.
+    assert.match(await until(async () => t.shown(), (s) => s.includes('[y/N]'), 5_000, 5), /\[y\/N\] /);
+    t.input.write('\x03');
+    const err = await run.then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof PromptInterrupted, String(err));
+    assert.equal(err.exitCode, 130);
+    assert.deepEqual(writes, []);
+  });
+});

@@ -8,13 +8,13 @@
  * alone and named, to be run again.
  *
  * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied or changed since the
- * preview (named above), 3 when the API server could not be reached.
+ * preview (named above), 3 when the API server could not be reached, 130 when the prompt was interrupted (Ctrl-C).
  */
 import type { Recommendation } from '../../core/recommendation';
 import { APPLIER_ROLE, applyApproved, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
 import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
-import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
+import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
 
 export interface ApplyToClusterOptions {
@@ -106,13 +106,38 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
   }
 }
 
-/** A yes/no question on the terminal (stderr, so stdout keeps only the diff). */
-export async function askOnTerminal(question: string): Promise<boolean> {
+/** Ctrl-C at a prompt: a "no", with the exit code of an interrupt. */
+export class PromptInterrupted extends UserError {
+  constructor() {
+    super('interrupted at the prompt: nothing was changed', EXIT_INTERRUPTED);
+  }
+}
+
+export interface PromptStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Whether to treat the input as a terminal (keys, Ctrl-C); default: whether it is one. */
+  terminal?: boolean;
+}
+
+/**
+ * A yes/no question on the terminal (stderr, so stdout keeps only the diff). Ctrl-C rejects with PromptInterrupted
+ * (without a listener readline would only close, the question would never resolve and the process would end with
+ * exit 0, as if done); end of input (Ctrl-D) is a "no", like an empty answer.
+ */
+export async function askOnTerminal(question: string, streams: PromptStreams = { input: process.stdin, output: process.stderr }): Promise<boolean> {
   const readline = require('node:readline') as typeof import('node:readline');
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const rl = readline.createInterface({ input: streams.input, output: streams.output, ...(streams.terminal !== undefined ? { terminal: streams.terminal } : {}) });
   try {
-    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
-    return /^y(es)?$/i.test(answer.trim());
+    const answer = await new Promise<string | undefined>((resolve, reject) => {
+      rl.on('SIGINT', () => {
+        streams.output.write('\n');
+        reject(new PromptInterrupted());
+      });
+      rl.on('close', () => resolve(undefined));
+      rl.question(question, resolve);
+    });
+    return answer !== undefined && /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
   }
