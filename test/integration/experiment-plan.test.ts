@@ -6,6 +6,8 @@
 // The CLI is killed with SIGKILL in the middle of a cell, then run again: it resumes — the written cells are kept as
 // they were, the interrupted one restarts, the workload left scaled is restored from the note of the killed run — and
 // the dataset it produces passes the quality gate and estimates the capacity within 20% of the known 50 req/s.
+// Smaller cases: Ctrl-C; a rerun after the plan moved a service to another Deployment (the killed run's Deployment is
+// put back from its note) and after the operator changed the count (the live count is put back); a JMeter cell.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -216,6 +218,54 @@ describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL m
     assert.equal(await spec('svc-c'), ORIGINAL_REPLICAS);
     const doc = JSON.parse(fs.readFileSync(path.join(dir, 'results-cancel', 'cancel.json'), 'utf8')) as PlanDocument;
     assert.deepEqual([doc.status, doc.cells[0].status, doc.scaling['svc-c'].restored], ['partial', 'pending', true]);
+  });
+
+  it('rerun after SIGKILL with the plan moved to another Deployment: the killed run\'s Deployment is put back from its note; then a count the operator changed is the one put back', async () => {
+    const mplan = path.join(dir, 'move.mora-plan.yaml');
+    const write = (name: string, duration: string) => fs.writeFileSync(mplan, [
+      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 150', 'out: results-move', 'services:',
+      '  - name: svc', `    target: ${doubles.get(name)!.url}`, '    replicas: [2]', '    levels: [20]', `    duration: ${duration}`,
+      '    slo: { latencyP95Ms: 250 }', `    workload: { namespace: shop, kind: Deployment, name: ${name} }`, '    resources: process', `    selector: job="${name}"`, '',
+    ].join('\n'));
+    const args = ['experiment', 'run', mplan, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'];
+    const run = async (what: string) => {
+      const r = runCli(args);
+      children.push(r.child);
+      const killer = setTimeout(() => r.child.kill('SIGKILL'), 120_000);
+      const code = await r.exited;
+      clearTimeout(killer);
+      assert.equal(code, 0, `${what}: ${r.stderr()}`);
+      return r;
+    };
+    const readMove = () => JSON.parse(fs.readFileSync(path.join(dir, 'results-move', 'move.json'), 'utf8')) as PlanDocument;
+    const setReplicas = (name: string, n: number) => cp!.api('PATCH', `/apis/apps/v1/namespaces/shop/deployments/${name}/scale`, { spec: { replicas: n } }, { contentType: 'application/merge-patch+json' });
+
+    // 1. Killed inside its cell: svc-c is left at 2, its note pending.
+    write('svc-c', '30s');
+    const first = runCli(args);
+    children.push(first.child);
+    await until('the cell to start', 60_000, () => /cell 1\/1 svc\/r2\/l20/.test(first.stderr()) || first.child.exitCode !== null, first.stderr);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.equal(await spec('svc-c'), 2, first.stderr());
+
+    // 2. The plan now names svc-a: svc-c goes back to the note's 3 before any load, svc-a is scaled and put back to its own 3.
+    write('svc-a', '3s');
+    const second = await run('the rerun on svc-a');
+    assert.match(second.stderr(), /restored Deployment\/svc-c to 3 replica\(s\)[\s\S]*scaling Deployment\/svc-a \(service svc\) to 2/);
+    assert.equal(await spec('svc-c'), ORIGINAL_REPLICAS);
+    assert.equal(await spec('svc-a'), ORIGINAL_REPLICAS);
+    const note = readMove().scaling.svc;
+    assert.deepEqual([note.workload, note.context, note.originalReplicas, note.restored], ['Deployment/svc-a', 'mora-real', ORIGINAL_REPLICAS, true]);
+
+    // 3. The operator scales svc-a to 4; the plan changes, the cell runs again: 4 is put back, not the old note's 3.
+    await setReplicas('svc-a', 4);
+    write('svc-a', '4s');
+    await run('the rerun after the operator scaled svc-a');
+    assert.equal(await spec('svc-a'), 4);
+    assert.deepEqual([readMove().scaling.svc.originalReplicas, readMove().scaling.svc.restored], [4, true]);
+    await setReplicas('svc-a', ORIGINAL_REPLICAS);
+    await until('svc-a to run 3 processes again', 30_000, () => doubles.get('svc-a')!.replicas === ORIGINAL_REPLICAS);
   });
 
   it('a JMeter cell in a plan: run by JMeter, stored like the built-in generator\'s, quality-gated, the replica count restored', async function () {
