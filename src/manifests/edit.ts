@@ -12,7 +12,7 @@ import { workloadRoots, type WorkloadRoot } from './extract';
 import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
 import { checkOnlyAsked as checkSemantics, rebase, UnaskedChange } from './semantics';
-import { detectEol, lineContentEnd, lineStartOf, LineIndex } from './text';
+import { detectEol, lineContentEnd, lineStartOf, LineIndex, splitDocuments } from './text';
 import type { Shared, YEntry, YMap, YNode } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
@@ -82,8 +82,48 @@ export function planEdits(text: string, changes: readonly ManifestChange[]): Tex
   }
   const edits = planValues(current, merged);
   const result = current === text ? edits : rebase(text, applyEdits(current, edits));
-  if (result.length > 0) checkOnlyAsked(text, applyEdits(text, result), merged);
+  if (result.length > 0) {
+    const after = applyEdits(text, result);
+    checkOnlyAsked(text, after, merged);
+    checkRequestsWithinLimits(text, after, merged);
+  }
   return result;
+}
+
+/**
+ * Kubernetes rejects a container whose request is above its limit (422 on apply, a pod that never starts from
+ * GitOps): a change that sets a request or a limit must not leave that. The result is read as the scan reads it
+ * (aliases resolved), so a limit the change leaves alone counts, and raising both in one change is fine. Only the
+ * documents the edit changed are read again (an Apply in a 5,000-line file stays cheap).
+ */
+function checkRequestsWithinLimits(before: string, after: string, changes: readonly ManifestChange[]): void {
+  const a = splitDocuments(before);
+  const containers = splitDocuments(after).flatMap((d, i) => {
+    const doc = after.slice(d.start, d.end);
+    return a[i] && before.slice(a[i].start, a[i].end) === doc ? [] : scanManifest(doc).containers;
+  });
+  for (const change of changes) {
+    if (change.type !== 'resources') continue;
+    const t = change.target;
+    const kind = normaliseKind(t.kind);
+    const found = containers.filter((c) => c.kind === kind && c.name === t.name && c.container === t.container
+      && (t.namespace === undefined || c.namespace === t.namespace));
+    for (const c of found) {
+      for (const r of ['cpu', 'memory'] as const) {
+        if (change.set.requests?.[r] === undefined && change.set.limits?.[r] === undefined) continue;
+        const request = c.requests[r]?.value;
+        const limit = c.limits[r]?.value;
+        if (request === undefined || limit === undefined || !isQuantity(request) || !isQuantity(limit)) continue;
+        if (parseQuantity(request) <= parseQuantity(limit)) continue;
+        const key = r === 'cpu' ? 'cpu' : 'memory';
+        const how = change.set.requests?.[r] !== undefined
+          ? `raise the limit in the same change (${key}=${request},limits.${r}=${request})`
+          : `lower the request in the same change (${key}=${limit},limits.${r}=${limit}) or give a higher limit`;
+        throw new ManifestEditError(`${kind}/${t.name} container "${t.container}": requests.${r} ${request} would be above limits.${r} ${limit}, `
+          + `which Kubernetes rejects; nothing was changed: ${how}`);
+      }
+    }
+  }
 }
 
 function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[]): void {

@@ -66,11 +66,15 @@ function recFor(d: GenDoc, namespace: string, rng: Rng, replicas?: number): Reco
   const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
   return {
     workload: { context: 'c', namespace, kind: d.kind, name: d.name }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
-    containers: d.containers.map((c) => ({
-      container: c.name, current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8,
-      cpu: { request: b((1 + rng.int(40)) * 0.005), confidence: 0.8, evidence },
-      memory: { request: b((16 + rng.int(500)) * Mi), limit: b((16 + rng.int(500)) * Mi), confidence: 0.8, evidence },
-    })),
+    containers: d.containers.map((c) => {
+      const memory = (16 + rng.int(500)) * Mi;
+      return {
+        container: c.name, current: { requests: {}, limits: {} }, verdict: 'ok' as const, confidence: 0.8,
+        cpu: { request: b((1 + rng.int(40)) * 0.005), confidence: 0.8, evidence },
+        // As the engine gives it: a limit at or above its request (the edit refuses a request above its limit).
+        memory: { request: b(memory), limit: b(memory + rng.int(500) * Mi), confidence: 0.8, evidence },
+      };
+    }),
     replicas: replicas === undefined ? undefined : { current: d.replicas ?? 1, recommended: b(replicas), reason: 'because' },
   };
 }

@@ -92,6 +92,31 @@ describe('mora manifests', () => {
     assert.equal(readFileSync(file, 'utf8'), before);
   });
 
+  it('apply refuses a request above its limit (exit 2, file untouched, naming both and how to set them), unless the same --set moves the limit', async () => {
+    const file = join(dir, 'limited.yaml');
+    const text = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  template:', '    spec:', '      containers:',
+      '      - name: app', '        resources:', '          requests: &r', '            cpu: 500m', '            memory: 64Mi', '          limits:',
+      '            cpu: "1"', '            memory: 128Mi', '      - name: side', '        resources:', '          requests: &s {cpu: 50m}', '          limits: *s', ''].join('\n');
+    writeFileSync(file, text);
+    const refused: [string, RegExp][] = [
+      ['Deployment/web/app=cpu=2', /Deployment\/web container "app": requests\.cpu 2 would be above limits\.cpu 1, which Kubernetes rejects; nothing was changed: raise the limit in the same change \(cpu=2,limits\.cpu=2\)/],
+      ['Deployment/web/app=memory=1Gi', /requests\.memory 1Gi would be above limits\.memory 128Mi/],
+      ['Deployment/web/app=limits.cpu=100m', /requests\.cpu 500m would be above limits\.cpu 100m.*lower the request in the same change \(cpu=100m,limits\.cpu=100m\)/],
+    ];
+    for (const [set, message] of refused) {
+      const r = await mora(['manifests', 'apply', file, '--set', set, '--in-place']);
+      assert.equal(r.code, 2, `${set}: ${r.err}`);
+      assert.match(r.err, message);
+      assert.equal(readFileSync(file, 'utf8'), text, `${set}: nothing written`);
+    }
+    for (const set of ['Deployment/web/app=cpu=2,limits.cpu=2', 'Deployment/web/app=cpu=800m',
+      // `limits: *s` reads the requests' anchor: both set, each gets its own value.
+      'Deployment/web/side=cpu=200m,limits.cpu=200m']) {
+      const r = await mora(['manifests', 'apply', file, '--set', set]);
+      assert.equal(r.code, 0, `${set}: ${r.err}`);
+    }
+  });
+
   it('reads standard input for "-" through the real bin/mora.js, for pipes', () => {
     const input = readFileSync(join(FIXTURES, 'kompose.yaml'), 'utf8');
     const bin = join(__dirname, '..', '..', 'bin', 'mora.js');
