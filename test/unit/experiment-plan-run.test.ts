@@ -246,13 +246,19 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
     w.calls.length = 0;
     const events: string[] = [];
-    const r = await runPlan(moved, { ...c.hooks, onEvent: (e) => { if (e.kind === 'scaling') events.push(`${e.note.workload} ${e.note.originalReplicas} ${e.note.restored}`); } });
+    const r = await runPlan(moved, { ...c.hooks, onEvent: (e) => {
+      if (e.kind === 'scaling') events.push(`${e.note.workload} ${e.note.originalReplicas} ${e.note.restored}`);
+      if (e.kind === 'resume') events.push(e.message);
+    } });
     assert.equal(r.document.status, 'complete');
     assert.deepEqual(w.calls, [
       'restore cart 3', 'scale cart-v2 1', 'load cart/r1/l10', 'load cart/r1/l20', 'scale cart-v2 2', 'load cart/r2/l10', 'load cart/r2/l20',
       'restore cart-v2 4', 'load search/r1/l5',
     ]);
-    assert.deepEqual(events, ['Deployment/cart 3 true', 'Deployment/cart-v2 4 false', 'Deployment/cart-v2 4 true']);
+    assert.deepEqual(events, [
+      'resuming shop: 0 of 5 cell(s) already done; cell cart/r2/l10 was interrupted and restarts; 2 done cell(s) changed in the plan or left it and run again; '
+      + 'Deployment/cart (service cart) still scaled; its original 3 replica(s) come from the earlier run\'s note; the plan now names Deployment/cart-v2 in namespace shop: it is put back first',
+      'Deployment/cart 3 true', 'Deployment/cart-v2 4 false', 'Deployment/cart-v2 4 true']);
     assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
     const note = readDoc(moved).scaling.cart;
     assert.deepEqual([note.workload, note.originalReplicas, note.restored], ['Deployment/cart-v2', 4, true]);
@@ -312,6 +318,21 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     assert.deepEqual(w.calls, ['restore 3', 'load search/r1/l5']); // restored before any load
     assert.equal(w.replicas(), 3);
     assert.equal(r.document.scaling.cart.restored, true);
+  });
+
+  it('a pending note that does not say which workload is left pending with the reason, not restored on a guess', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir);
+    await runPlan(p, w.hooks);
+    const doc = killedInCartR2(p);
+    doc.scaling.cart.workload = 'cart'; // hand-edited: no kind
+    writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+    w.calls.length = 0;
+    const r = await runPlan(plan(dir, '[10, 20]', 'search'), w.hooks);
+    assert.deepEqual(w.calls, ['load search/r1/l5']);
+    assert.equal(r.document.scaling.cart.restored, false);
+    assert.match(r.document.scaling.cart.restoreError ?? '', /does not say which workload "cart" in namespace "shop" is/);
   });
 
   it('two services on one Deployment: a rerun takes the original from the other service\'s pending note, not the count the killed run left', async () => {

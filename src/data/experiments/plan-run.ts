@@ -214,7 +214,12 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   };
   if (previous) {
     const interrupted = (previous.cells ?? []).filter((c) => c.status === 'running').map((c) => c.id);
-    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => `${n.workload} (service ${s}) still scaled; its original ${n.originalReplicas} replica(s) come from the earlier run's note`);
+    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => {
+      const planned = plan.services.find((x) => x.name === s)?.workload;
+      const moved = !planned || workloadLabel(planned) !== n.workload || planned.namespace !== n.namespace;
+      const why = !planned ? 'the plan no longer scales a workload for that service' : `the plan now names ${workloadLabel(planned)} in namespace ${planned.namespace}`;
+      return `${n.workload} (service ${s}) still scaled; its original ${n.originalReplicas} replica(s) come from the earlier run's note${moved ? `; ${why}: it is put back first` : ''}`;
+    });
     const changed = (previous.cells ?? []).filter((c) => c.status === 'done' && !done.has(c.id)).length;
     const msg = [
       `resuming ${plan.name}: ${done.size} of ${cells.length} cell(s) already done`,
