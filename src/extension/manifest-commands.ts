@@ -33,7 +33,14 @@ export interface ManifestFeaturesApi {
 /** `mora.applyRecommendation` from the webview: a recommendation to write into the open manifest. */
 interface ApplyRecommendationArgs {
   recommendation: Recommendation;
+  /** Only this container's resources (the forecast view's "Apply to open manifest"). */
   container?: string;
+  /**
+   * Also the recommended replicas. By default only when the whole workload is applied (no `container`): applying one
+   * container's resources never changes the workload's replicas unless asked (as the CLI's `--replicas`); the
+   * CodeLens has its own replicas lens for that.
+   */
+  replicas?: boolean;
 }
 
 const isApplyArgs = (x: unknown): x is ApplyArgs => typeof x === 'object' && x !== null && typeof (x as ApplyArgs).uri === 'string' && Array.isArray((x as ApplyArgs).changes);
@@ -68,6 +75,7 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
   const rec = args.recommendation;
   const defaultNs = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
   const changes: ManifestChange[] = [];
+  const withReplicas = args.replicas ?? args.container === undefined;
   let replicasDone = false;
   for (const found of view?.scan.containers ?? []) {
     const ns = found.namespace ?? defaultNs;
@@ -78,7 +86,7 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
       const set = resourceSettings(c, manifestLimits(found));
       if (set.requests || set.limits) changes.push({ type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNs, container: found.container }, set });
     }
-    if (!replicasDone && rec.replicas && !rec.replicas.hpa && found.replicas) {
+    if (withReplicas && !replicasDone && rec.replicas && !rec.replicas.hpa && found.replicas) {
       replicasDone = true;
       changes.push({ type: 'replicas', target: { kind: found.kind, name: found.name, namespace: docNs }, replicas: Math.round(rec.replicas.recommended.value) });
     }

@@ -93,6 +93,20 @@ describe('MOrA forecast webview', function () {
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.One); // undo acts on the focused editor
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), original);
+
+    // currencyservice is recommended 2 → 3 replicas: applying its container's resources leaves the replicas alone
+    // (the CodeLens's replicas lens, or the palette's "apply all", changes them).
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'currencyservice', container: 'server' });
+    const rec = api.forecast.data();
+    assert.ok(rec);
+    const currency = (text: string) => scanManifest(text).containers.find((c) => c.name === 'currencyservice')!;
+    assert.match(String(await api.forecast.request('apply')), /^Applied \d+ change\(s\) to /);
+    const applied = parse(api.forecast.data()!.yaml) as { resources: { requests: { cpu: string } } };
+    assert.equal(currency(doc.getText()).requests.cpu?.value, applied.resources.requests.cpu, 'the container\'s resources are written');
+    assert.equal(currency(doc.getText()).replicas?.value, currency(original).replicas?.value, 'the replicas are not');
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), original);
   });
 
   it('MOrA: Recommend computes a namespace with progress and feeds the CodeLenses', async () => {
