@@ -1,9 +1,9 @@
 /** From a CodeLens's container to its recommendation, and from the recommendation to the edit of the file. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyRecommendationsToFile } from '../../src/cli/commands/apply-to-manifests';
+import { applyRecommendationsToFile, applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import { parseQuantity } from '../../src/core/quantity';
 import { resourceSettings } from '../../src/views/recommendation-text';
 import type { Bounded, ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
@@ -104,5 +104,29 @@ describe('manifests: recommendations', () => {
       assert.deepEqual(changesFromRecommendation(scanManifest(manifest('limits: {cpu: 100m}')).containers, withLimit).map((c) => c.type === 'resources' && c.set),
         [{ requests: { cpu: '195m' }, limits: { cpu: '250m' } }]);
     });
+  });
+
+  it('--apply-to on a folder: a container in two files is refused (nothing written) in the namespace the recommendation matched in', () => {
+    const deployment = (namespace?: string) => ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web',
+      ...(namespace ? [`  namespace: ${namespace}`] : []), 'spec:', '  template:', '    spec:', '      containers:', '      - name: app',
+      '        resources:', '          requests: {cpu: 50m}', ''].join('\n');
+    const rec = workload('shop', 'web', [container('app', [0.2])]);
+    const dir = mkdtempSync(join(tmpdir(), 'mora-repeat-'));
+    try {
+      mkdirSync(join(dir, 'base'));
+      mkdirSync(join(dir, 'overlay'));
+      // The base has no namespace (kustomize sets it), so the default namespace places it in shop, beside the overlay.
+      const files = { [join(dir, 'base', 'web.yaml')]: deployment(), [join(dir, 'overlay', 'web.yaml')]: deployment('shop') };
+      for (const [file, text] of Object.entries(files)) writeFileSync(file, text);
+      const results = applyToManifests(dir, [rec], 'shop');
+      assert.deepEqual(results.map((r) => [r.changed, r.exitCode]), [[0, 2], [0, 2]]);
+      assert.match(results[0].error ?? '', /^shop\/Deployment\/web\/app is in 2 files: .*base.web\.yaml, .*overlay.web\.yaml; nothing was written/);
+      for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(file, 'utf8'), text);
+      // In another namespace the overlay is another workload: the base is written, the overlay has no recommendation.
+      writeFileSync(join(dir, 'overlay', 'web.yaml'), deployment('other'));
+      assert.deepEqual(applyToManifests(dir, [rec], 'shop').map((r) => r.skipped ?? `${r.changed} changed`), ['1 changed', 'no matching recommendation']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
