@@ -189,7 +189,19 @@ export class PrometheusClient {
 
   private async requestNow(path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string): Promise<ApiBody> {
     const url = `${this.baseUrl}${path}`;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    // A ref'd timer, not AbortSignal.timeout: that one's timer does not keep the process alive, so a request that never
+    // settles (a proxy that drops the CONNECT tunnel) let Node drain its loop and exit 0 with no output at all.
+    const timer = new AbortController();
+    const timeout = timer.signal;
+    const handle = setTimeout(() => timer.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
+    try {
+      return await this.exchange(url, params, opts, what, timeout);
+    } finally {
+      clearTimeout(handle);
+    }
+  }
+
+  private async exchange(url: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string, timeout: AbortSignal): Promise<ApiBody> {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const init: RequestInit = { headers: this.headers(), signal };
     if (params) {
@@ -201,7 +213,8 @@ export class PrometheusClient {
     const where = this.displayUrl;
     let res: Response;
     try {
-      res = await this.fetchImpl(url, init);
+      // Raced with the timeout too, so a transport that ignores the signal cannot hold the request open either.
+      res = await Promise.race([this.fetchImpl(url, init), rejectOnAbort(timeout)]);
     } catch (e) {
       throw this.networkError(e, opts.signal, timeout, what);
     }
@@ -312,6 +325,14 @@ export class PrometheusClient {
     const data = body.data as unknown as { version?: string } | undefined;
     return { version: data?.version ?? 'unknown' };
   }
+}
+
+/** Rejects when `signal` aborts (never settles otherwise; the listener goes with the signal). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /** First ~120 characters of a PromQL expression, for messages. */
