@@ -45,3 +45,25 @@ export function clip(text: string, max: number): string {
 export function redactAndClip(text: string, secrets: ReadonlyArray<string | undefined>, max: number): string {
   return clip(redactSecrets(text, secrets).replace(/\s+/g, ' ').trim(), max);
 }
+
+/**
+ * The secret parts of an HTTP Authorization header value, as a server may echo them: the whole value, the credentials
+ * after the scheme, and for Basic the decoded `user:password` and the password alone.
+ */
+export function authorizationSecrets(header: string | undefined): string[] {
+  const value = header?.trim();
+  if (!value) return [];
+  const m = /^(\S+)\s+(\S.*)$/.exec(value);
+  if (!m) return [value];
+  const [, scheme, credentials] = m;
+  const out = [value, credentials];
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) {
+      out.push(decoded);
+      if (colon < decoded.length - 1) out.push(decoded.slice(colon + 1));
+    }
+  }
+  return out;
+}

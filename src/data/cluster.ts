@@ -232,7 +232,13 @@ export class ClusterDataSource implements DataSource {
       throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set ${set}, or a selector with --prometheus-selector / mora.prometheus.selector`, 'empty');
     }
     this.discovered.set(ctx, found);
-    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch: serviceProxyFetch(discovery.configFor(ctx), { proxyFromEnv: this.options.proxyFromEnv }) });
+    // The service proxy sends the user's Kubernetes credentials, which the Prometheus client cannot know: the fetch
+    // takes them (static, and whatever each request carried: exec plugin, token file) out of every answer and error.
+    const { AppliedCredentials, kubeconfigSecrets, redactingFetch } = require('./kube/credential-redaction') as typeof import('./kube/credential-redaction');
+    const applied = new AppliedCredentials();
+    const kc = applied.track(discovery.configFor(ctx));
+    const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
+    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

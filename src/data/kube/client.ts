@@ -12,6 +12,7 @@ import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
+import { AppliedCredentials, kubeconfigSecrets } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
@@ -155,6 +156,7 @@ export class KubeClient {
   private readonly conflictRetries: number;
   private readonly timeoutMs: number;
   private readonly probes: ConnectProbes;
+  private readonly applied = new AppliedCredentials();
 
   private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions, readonly where: string) {
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
@@ -201,14 +203,12 @@ export class KubeClient {
     return new KubeClient(k, kc, options, where);
   }
 
-  /** Credentials of every kubeconfig user (tokens, passwords, keys): redacted from every message. */
+  /**
+   * Credentials to redact from every message: every kubeconfig user's static ones, and whatever Authorization the
+   * requests actually carried (exec plugin, tokenFile / service account, auth-provider tokens).
+   */
   private secrets(): string[] {
-    const out: string[] = [];
-    for (const u of this.config.getUsers()) {
-      for (const v of [u.token, u.password, u.keyData, u.certData]) if (v) out.push(v);
-      if (u.username !== undefined && u.password) out.push(Buffer.from(`${u.username}:${u.password}`).toString('base64'));
-    }
-    return out;
+    return [...kubeconfigSecrets(this.config), ...this.applied.list()];
   }
 
   /** kubeError, with the kubeconfig's secrets and any URL userinfo taken out of the message. */
@@ -265,7 +265,7 @@ export class KubeClient {
       throw new KubeError(`no context "${context}" in the kubeconfig; contexts: ${this.contexts().join(', ')}`, 'config');
     }
     // Same clusters, users and contexts (exec plugins, token files and file paths as loaded), another current context.
-    const kc = new this.k.KubeConfig();
+    const kc = this.applied.track(new this.k.KubeConfig());
     kc.loadFromOptions({ clusters: this.config.getClusters(), users: this.config.getUsers(), contexts: this.config.getContexts(), currentContext: context });
     a = {
       core: kc.makeApiClient(this.k.CoreV1Api),

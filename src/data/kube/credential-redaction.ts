@@ -1,0 +1,115 @@
+/**
+ * Keeping Kubernetes credentials out of messages. The kubeconfig's static credentials (token, password, key and
+ * certificate data) are known up front; the others exist only once client-node has applied them to a request: an exec
+ * plugin's token (gke-gcloud-auth-plugin, aws eks get-token, kubelogin …), a tokenFile or the in-cluster service
+ * account token (re-read as kubelet rotates it), an auth-provider's token. `AppliedCredentials` records the
+ * Authorization each request actually carried, so an API server or a proxied Prometheus that echoes it in an error
+ * body ("bad credentials Bearer …") is redacted whatever the auth kind.
+ *
+ * Types only from client-node: this module loads nothing.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { authorizationSecrets } from '../../core/redact';
+
+/** Secrets kept per tracker (a few per credential): tokens rotate (exec plugins, service accounts); the newest are echoed. */
+const KEEP = 128;
+
+/** The static credentials of every user in a kubeconfig (tokens, passwords and their Basic form, key and cert data). */
+export function kubeconfigSecrets(kc: k8s.KubeConfig): string[] {
+  const out: string[] = [];
+  for (const u of kc.getUsers()) {
+    for (const v of [u.token, u.password, u.keyData, u.certData]) if (v) out.push(v);
+    if (u.username !== undefined && u.password) out.push(Buffer.from(`${u.username}:${u.password}`).toString('base64'));
+  }
+  return out;
+}
+
+function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && v !== undefined && v !== null) return String(v);
+  return undefined;
+}
+
+/** The credentials client-node applied to the requests of the KubeConfigs it tracks. */
+export class AppliedCredentials {
+  private readonly seen = new Set<string>();
+
+  /**
+   * Records, from now on, the Authorization of every request `kc` authenticates — API clients made from it
+   * (applySecurityAuthentication) and raw HTTPS requests (applyToHTTPSOptions, the service proxy) — even when the
+   * authentication then fails half-way. Returns `kc`.
+   */
+  track(kc: k8s.KubeConfig): k8s.KubeConfig {
+    const security = kc.applySecurityAuthentication.bind(kc);
+    kc.applySecurityAuthentication = async (context) => {
+      try {
+        await security(context);
+      } finally {
+        this.add(headerValue(context.getHeaders(), 'authorization'));
+      }
+    };
+    const https = kc.applyToHTTPSOptions.bind(kc);
+    kc.applyToHTTPSOptions = async (opts) => {
+      try {
+        await https(opts);
+      } finally {
+        this.add(headerValue(opts.headers as Record<string, unknown> | undefined, 'authorization'));
+        if (typeof opts.auth === 'string' && opts.auth) this.add(`Basic ${Buffer.from(opts.auth).toString('base64')}`);
+      }
+    };
+    return kc;
+  }
+
+  /** Records one Authorization header value (its token, or Basic's encoded and decoded forms). */
+  add(authorization: string | undefined): void {
+    for (const s of authorizationSecrets(authorization)) {
+      this.seen.delete(s);
+      this.seen.add(s);
+    }
+    while (this.seen.size > KEEP) this.seen.delete(this.seen.values().next().value as string);
+  }
+
+  list(): string[] {
+    return [...this.seen];
+  }
+}
+
+/** A copy of the text with each secret replaced by `***`, longest first (a secret containing another goes whole). */
+function without(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s && out.includes(s)) out = out.split(s).join('***');
+  return out;
+}
+
+/** Statuses whose Response may carry no body. */
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * `inner` with `secrets()` taken out of every response body, status text and error message: the service proxy sends
+ * the user's Kubernetes credentials, which the Prometheus client does not know and so cannot redact itself. Only the
+ * secrets are replaced (URLs and everything else in the body stay as sent).
+ */
+export function redactingFetch(inner: typeof fetch, secrets: () => string[]): typeof fetch {
+  const clean = (e: unknown): unknown => {
+    const list = secrets();
+    const err = e as { message?: unknown; cause?: { message?: unknown } } | undefined;
+    if (err && typeof err === 'object') {
+      if (typeof err.message === 'string') err.message = without(err.message, list);
+      if (err.cause && typeof err.cause === 'object' && typeof err.cause.message === 'string') err.cause.message = without(err.cause.message, list);
+    }
+    return e;
+  };
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    let res: Response;
+    let text: string;
+    try {
+      res = await inner(input, init);
+      text = await res.text();
+    } catch (e) {
+      throw clean(e);
+    }
+    const list = secrets();
+    const body = without(text, list);
+    return new Response(NO_BODY.has(res.status) || body === '' ? null : body, { status: res.status, statusText: without(res.statusText, list), headers: res.headers });
+  }) as typeof fetch;
+}

@@ -1,0 +1,160 @@
+// Kubernetes credentials never reach MOrA's messages, whatever the auth kind: a static token, basic auth, an exec
+// plugin's token, a token file (what a pod's service account uses). The fake API server echoes the Authorization header
+// it received in its 500 answers — on a Deployment list (the Kubernetes client) and through the service proxy (a
+// discovered Prometheus, whose client does not know the Kubernetes credentials) — as some API servers, proxies and
+// Prometheus front-ends do. Every message shows `***` instead.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { authorizationSecrets } from '../../src/core/redact';
+import { KubeClient } from '../../src/data/kube/client';
+import { AppliedCredentials, redactingFetch } from '../../src/data/kube/credential-redaction';
+import { mora } from './helpers/run-cli';
+import { inTempDir } from './helpers/temp-dir';
+
+type Json = Record<string, unknown>;
+
+/** An API server that lists one Prometheus Service and echoes the Authorization header in its 500s. */
+function fakeApiServer(): http.Server {
+  return http.createServer((req, res) => {
+    const json = (code: number, body: Json) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    const auth = String(req.headers.authorization ?? '');
+    const url = (req.url ?? '').split('?')[0];
+    if (url.includes('/proxy/')) return json(500, { kind: 'Status', status: 'Failure', message: `error trying to reach service: upstream said: bad credentials ${auth}`, code: 500 });
+    if (url.endsWith('/deployments')) return json(500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `etcd failure for ${auth}`, reason: 'InternalError', code: 500 });
+    if (url === '/api/v1/services') {
+      return json(200, { kind: 'ServiceList', apiVersion: 'v1', metadata: {}, items: [
+        { metadata: { name: 'prometheus-k8s', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } }, spec: { ports: [{ name: 'web', port: 9090 }] } },
+      ] });
+    }
+    if (url === '/version') return json(200, { major: '1', minor: '30', gitVersion: 'v1.30.0' });
+    if (url === '/api/v1/namespaces') return json(200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'shop' } }] });
+    return json(200, { kind: 'List', apiVersion: 'v1', metadata: {}, items: [] });
+  });
+}
+
+interface AuthKind {
+  name: string;
+  /** The kubeconfig's `user:` entry (JSON is YAML). */
+  user(dir: string): Json;
+  /** What must never appear in a message. */
+  secrets: string[];
+}
+
+const EXEC_TOKEN = 'EXECTOKEN_plugin_3f9a';
+const FILE_TOKEN = 'FILETOKEN_serviceaccount_77c1';
+
+const KINDS: AuthKind[] = [
+  { name: 'static token', user: () => ({ token: 'KUBETOKEN_static_ab12' }), secrets: ['KUBETOKEN_static_ab12'] },
+  {
+    name: 'basic auth',
+    user: () => ({ username: 'alice', password: 'BASICPASS_9d2e' }),
+    secrets: ['BASICPASS_9d2e', Buffer.from('alice:BASICPASS_9d2e').toString('base64')],
+  },
+  {
+    name: 'exec plugin',
+    user: () => ({ exec: {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: process.execPath,
+      args: ['-e', `console.log(JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', status: { token: '${EXEC_TOKEN}' } }))`],
+    } }),
+    secrets: [EXEC_TOKEN],
+  },
+  {
+    // The provider a pod's service account is loaded with (src/data/kube/kubeconfig.ts): the file re-read as it rotates.
+    name: 'token file',
+    user: (dir) => {
+      const file = path.join(dir, 'token');
+      fs.writeFileSync(file, FILE_TOKEN);
+      return { 'auth-provider': { name: 'tokenFile', config: { tokenFile: file } } };
+    },
+    secrets: [FILE_TOKEN],
+  },
+];
+
+function writeKubeconfig(dir: string, server: string, user: Json): string {
+  const file = path.join(dir, 'kubeconfig.yaml');
+  const config = {
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server, 'insecure-skip-tls-verify': true } }], // client-node refuses http: without it
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u', namespace: 'shop' } }],
+    'current-context': 'ctx',
+  };
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function assertRedacted(text: string, kind: AuthKind): void {
+  for (const s of kind.secrets) assert.ok(!text.includes(s), `${kind.name}: "${s}" leaked in:\n${text}`);
+  assert.match(text, /\*\*\*/, `${kind.name}: nothing redacted in:\n${text}`);
+}
+
+describe('Kubernetes credentials in error messages', function () {
+  this.timeout(60_000);
+  let server: http.Server;
+  let url = '';
+  const savedPrometheus = process.env.MORA_PROMETHEUS_URL;
+  before(async () => {
+    delete process.env.MORA_PROMETHEUS_URL;
+    server = fakeApiServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    if (savedPrometheus !== undefined) process.env.MORA_PROMETHEUS_URL = savedPrometheus;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  for (const kind of KINDS) {
+    it(`${kind.name}: an API server's 500 that echoes the Authorization header is redacted`, () => inTempDir(async (dir) => {
+      const client = KubeClient.load({ kubeconfig: writeKubeconfig(dir, url, kind.user(dir)), connectTimeoutMs: 0 });
+      const err = await client.workloads('ctx', 'shop').then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof Error, 'the listing should fail');
+      assert.match(err.message, /etcd failure/);
+      assertRedacted(err.message, kind);
+    }));
+
+    it(`${kind.name}: a discovered Prometheus whose service proxy echoes the Authorization header is redacted (recommend)`, () => inTempDir(async (dir) => {
+      const r = await mora(['recommend', '--source', 'cluster', '--kubeconfig', writeKubeconfig(dir, url, kind.user(dir))]);
+      const text = r.out + r.err;
+      assert.match(text, /bad credentials/, `expected the proxy's answer in:\n${text}`);
+      assertRedacted(text, kind);
+    }));
+  }
+
+  it('mora health: the proxied Prometheus check does not print an exec plugin token', () => inTempDir(async (dir) => {
+    const kind = KINDS.find((k) => k.name === 'exec plugin') as AuthKind;
+    const r = await mora(['health', '--kubeconfig', writeKubeconfig(dir, url, kind.user(dir))]);
+    const text = r.out + r.err;
+    assert.match(text, /bad credentials/, text);
+    assertRedacted(text, kind);
+  }));
+});
+
+describe('credential redaction helpers', () => {
+  it('authorizationSecrets: the token of a Bearer header, and the encoded and decoded forms of Basic', () => {
+    assert.deepEqual(authorizationSecrets('Bearer abc.def'), ['Bearer abc.def', 'abc.def']);
+    const b64 = Buffer.from('bob:pa:ss').toString('base64');
+    assert.deepEqual(authorizationSecrets(`Basic ${b64}`), [`Basic ${b64}`, b64, 'bob:pa:ss', 'pa:ss']);
+    assert.deepEqual(authorizationSecrets(undefined), []);
+    assert.deepEqual(authorizationSecrets('  '), []);
+  });
+
+  it('redactingFetch: takes the recorded credentials out of the body, the status text and a network error', async () => {
+    const applied = new AppliedCredentials();
+    applied.add('Bearer TOKEN_xyz');
+    const answer = redactingFetch(async () => new Response('upstream saw TOKEN_xyz twice: Bearer TOKEN_xyz', { status: 502, statusText: 'Bad TOKEN_xyz' }), () => applied.list());
+    const res = await answer('http://example.invalid/');
+    assert.equal(res.status, 502);
+    assert.equal(res.statusText, 'Bad ***');
+    assert.equal(await res.text(), 'upstream saw *** twice: ***');
+    const failing = redactingFetch(async () => { throw Object.assign(new Error('socket to TOKEN_xyz closed'), { code: 'ECONNRESET' }); }, () => applied.list());
+    const err = await failing('http://example.invalid/').then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    assert.equal(err?.message, 'socket to *** closed');
+    assert.equal(err?.code, 'ECONNRESET');
+  });
+});
