@@ -45,7 +45,7 @@ export function medianStep(s: Series): number {
  * see it, ml/lstm/features.ts `regularize`). Why: the holdouts and the seasonal baseline count steps — the last `points`
  * values are taken as the last `points` steps, and P values back as yesterday. After a gap (a scrape outage, an 8-hour hole
  * in a CSV) both are false, and members were scored against values from other times. A series without a gap longer than
- * 1.5 steps is returned as it is (jittered scrape timestamps are kept).
+ * 1.5 steps is returned as it is (jittered scrape timestamps are kept), and so is one whose grid would be mostly filled.
  */
 export function onRegularGrid(s: Series): { series: Series; filled: number } {
   const n = s.t.length;
@@ -56,6 +56,9 @@ export function onRegularGrid(s: Series): { series: Series; filled: number } {
   if (!gap) return { series: s, filled: 0 };
   const t0 = s.t[0];
   const len = Math.round((s.t[n - 1] - t0) / step) + 1;
+  // More grid points than twice the samples: the median step is not the series' cadence (samples in bursts, e.g. three
+  // replicas' exports merged at +0/+1/+2 s each minute), and filling it would invent most of the series. Left as it is.
+  if (len > 2 * n) return { series: s, filled: 0 };
   const v = new Float64Array(len).fill(NaN);
   for (let i = 0; i < n; i++) v[Math.min(len - 1, Math.max(0, Math.round((s.t[i] - t0) / step)))] = s.v[i];
   let filled = 0;
