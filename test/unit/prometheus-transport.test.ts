@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PrometheusClient } from '../../src/data/prometheus/client';
+import { PrometheusError } from '../../src/data/prometheus/errors';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -50,6 +52,47 @@ describe('Prometheus client transport failures', () => {
       assert.match(r.stdout, /^timeout: Prometheus at https:\/\/prom\.example\.internal:9090 did not answer the build info within 2 s/);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('a query string in the URL goes on every request (the API path joins the URL path); a fragment is dropped; a token in it never shows in errors', async () => {
+    const seen: Array<{ method: string; url: string; body: string }> = [];
+    const server = await listen(http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => { body += d; });
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+        const u = new URL(req.url ?? '', 'http://x');
+        res.setHeader('Content-Type', 'application/json');
+        if (u.searchParams.get('token') !== 's3cr3t-tok') {
+          res.writeHead(401).end(JSON.stringify({ status: 'error', errorType: 'unauthorized', error: `token ${u.searchParams.get('token')} not valid for ${req.url}` }));
+        } else if (u.pathname === '/prom/api/v1/status/buildinfo') {
+          res.end(JSON.stringify({ status: 'success', data: { version: '2.55.0' } }));
+        } else if (u.pathname === '/prom/api/v1/query') {
+          res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { x: u.searchParams.get('extra_label') ?? '' }, value: [1, '2'] }] } }));
+        } else res.writeHead(404).end('404 page not found');
+      });
+    }));
+    try {
+      const client = new PrometheusClient({ url: `${server.url}/prom/?token=s3cr3t-tok&extra_label=cluster%3Da#frag`, timeoutMs: 5000 });
+      assert.equal(client.displayUrl, `${server.url}/prom`);
+      assert.equal((await client.buildInfo()).version, '2.55.0');
+      const [sample] = await client.query('up');
+      assert.equal(sample.labels.x, 'cluster=a');
+      assert.deepEqual(seen.map((r) => r.url), [
+        '/prom/api/v1/status/buildinfo?token=s3cr3t-tok&extra_label=cluster%3Da',
+        '/prom/api/v1/query?token=s3cr3t-tok&extra_label=cluster%3Da',
+      ]);
+      assert.equal(new URLSearchParams(seen[1].body).get('query'), 'up', 'the PromQL stays in the POST body');
+
+      const wrong = new PrometheusClient({ url: `${server.url}/prom?access_token=wr0ng-tok&dedup=true`, timeoutMs: 5000 });
+      const err = await wrong.buildInfo().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof PrometheusError);
+      assert.match(err.message, /answered 401/);
+      assert.doesNotMatch(err.message, /wr0ng-tok/);
+      assert.match(err.message, /dedup=true/, 'parameters that are not credentials stay readable');
+    } finally {
+      await server.stop();
     }
   });
 });

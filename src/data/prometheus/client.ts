@@ -5,7 +5,7 @@
  * what to do. Secrets never appear in messages (see errors.ts).
  */
 import { redactAndClip } from '../../core/redact';
-import { PrometheusError, displayUrl, redact } from './errors';
+import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
 import { axiosFetch } from '../http';
 
 export interface PrometheusAuth {
@@ -114,7 +114,12 @@ export interface ApiBody {
 }
 
 export class PrometheusClient {
+  /** The URL without credentials, query or fragment, and without a trailing slash: API paths are appended to it. */
   readonly baseUrl: string;
+  /** The URL's own query (`?…` or ''), sent with every request. */
+  private readonly baseQuery: string;
+  /** Values of the query's credential parameters (?token=…): redacted wherever they appear, as passwords are. */
+  private readonly querySecrets: string[];
   private readonly auth: PrometheusAuth | undefined;
   private readonly timeoutMs: number;
   readonly maxPoints: number;
@@ -141,6 +146,13 @@ export class PrometheusClient {
       url.username = '';
       url.password = '';
     }
+    // The API path joins the URL's path, not its end: after a `?` or `#` it would be part of the query or fragment and
+    // every request would miss. The query parameters (a gateway's ?token=, VictoriaMetrics/Thanos extra_label, dedup)
+    // go on every request; the fragment never reaches a server.
+    this.baseQuery = url.search;
+    this.querySecrets = [...url.searchParams].filter(([k, v]) => v && SECRET_PARAM_NAME.test(k)).map(([, v]) => v);
+    url.search = '';
+    url.hash = '';
     this.baseUrl = url.toString().replace(/\/+$/, '');
     this.auth = auth;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -157,8 +169,8 @@ export class PrometheusClient {
 
   private secrets(): string[] {
     const a = this.auth;
-    if (!a) return [];
-    const out = [a.bearerToken, a.password].filter((s): s is string => !!s);
+    if (!a) return this.querySecrets;
+    const out = [...this.querySecrets, a.bearerToken, a.password].filter((s): s is string => !!s);
     if (a.username !== undefined) out.push(Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64'));
     return out;
   }
@@ -188,7 +200,7 @@ export class PrometheusClient {
   }
 
   private async requestNow(path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string): Promise<ApiBody> {
-    const url = `${this.baseUrl}${path}`;
+    const url = `${this.baseUrl}${path}${this.baseQuery}`;
     // A ref'd timer, not AbortSignal.timeout: that one's timer does not keep the process alive, so a request that never
     // settles (a proxy that drops the CONNECT tunnel) let Node drain its loop and exit 0 with no output at all.
     const timer = new AbortController();

@@ -15,8 +15,17 @@ export class PrometheusError extends Error {
 
 /** Replaces every secret by `***` and strips `user:password@` from URLs (src/core/redact.ts). Callers pass basic auth's base64 form as a secret too. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  return redactSecrets(text, secrets);
+  return redactSecrets(text, secrets).replace(SECRET_QUERY_PARAM, '$1***');
 }
+
+/**
+ * `?token=…`, `&api_key=…`, `access_token`, `password`, `signature`…: a gateway's credential in the Prometheus URL's query
+ * string (the URL may come back in a transport error or a server's echo). Other parameters (extra_label, dedup) stay.
+ */
+const SECRET_QUERY_PARAM = /([?&][^=&#\s]*(?:token|key|secret|pass|auth|sig|credential)[^=&#\s]*=)[^&#\s]+/gi;
+
+/** Query parameter names that carry a credential (the same words as above). */
+export const SECRET_PARAM_NAME = /token|key|secret|pass|auth|sig|credential/i;
 
 /** `http://user:pw@host:9090/x?y` → `http://host:9090/x` (what messages show: no credentials, no query). */
 export function displayUrl(url: string): string {
