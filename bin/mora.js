@@ -26,4 +26,16 @@ if (!process.env.MORA_BUNDLED && existsSync(source) && existsSync(join(root, 'no
 } else {
   cli = require(join(root, 'dist', 'cli.js'));
 }
-cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// A command's promise still pending when the event loop runs dry means a request that never settled (e.g. a proxy
+// that dropped the CONNECT, with only an unref'd timer left): Node would exit 0 with nothing printed. Never success.
+let pending = true;
+process.on('beforeExit', () => {
+  if (!pending) return;
+  pending = false;
+  process.stderr.write('mora: internal error: the command stopped with work pending (a request that never settled?)\n');
+  process.exitCode = 1;
+});
+cli.main(process.argv.slice(2)).then(
+  (code) => { pending = false; process.exitCode = code; },
+  (err) => { pending = false; throw err; },
+);
