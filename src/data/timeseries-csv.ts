@@ -216,6 +216,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   const labels: string[][] = labelCols.map(() => []);
   /** Every repeated timestamp with another value and other labels: its line and the two rows' indexes in t/v. */
   const clashes: { line: number; before: number; row: number }[] = [];
+  /** The file line of each kept row (index as t/v). */
+  const lineOf: number[] = [];
   let unit: { unit: EpochUnit; line: number } | undefined;
   for (i = i + 1; i < lines.length; i++) {
     const line = lines[i];
@@ -263,10 +265,17 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       if (labels.some((l) => l[before] !== l[t.length])) clashes.push({ line: i + 1, before, row: t.length });
     }
     seen.set(ts, t.length);
-    t.push(ts); v.push(val);
+    t.push(ts); v.push(val); lineOf.push(i + 1);
   }
   const mixed = severalSeriesAt(clashes, labels);
   if (mixed) throw severalSeries(name, mixed.line, header[labelCols[mixed.column]], mixed.was, mixed.is);
+  // Pods scraped at different offsets never share a timestamp (the usual Prometheus export): their label column tells them apart.
+  const turns = interleavedSeries(t, labels);
+  if (turns) {
+    throw new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${header[labelCols[turns.column]]} "${turns.is.slice(0, 40)}" `
+      + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
+      + `mora reads one series per file: split it by ${header[labelCols[turns.column]]} (mora backtest takes a directory of them, series = file name)`);
+  }
   return { series: series(t, v), missing, conflicting };
 }
 
@@ -297,6 +306,69 @@ function severalSeriesAt(clashes: readonly { line: number; before: number; row: 
     for (let k = 0; k < labels.length; k++) {
       const was = labels[k][before], is = labels[k][row];
       if (was !== is && counts[k].get(was)! >= 2 && counts[k].get(is)! >= 2) return { line, column: k, was, is };
+    }
+  }
+  return undefined;
+}
+
+/** A label column with more distinct values than this is no series label (a row id, a note, a timestamp). */
+const MAX_SERIES_LABELS = 100;
+/** Rows a label value needs to be a series of its own (a stray row or a few notes are not). */
+const MIN_SERIES_ROWS = 12;
+
+/**
+ * Two series in one file whose timestamps never coincide (pods scraped at different offsets), told apart by a label
+ * column's values: a non-numeric column with few distinct values (≤ 100), two of which each label ≥ 12 rows and take
+ * turns in time order (a switch between them at least every fourth row of the rarer one) at comparable rates where
+ * both are present (neither more than 4× the other's rows there). A row id or a numeric column (a second metric) is no
+ * label; a pod renamed midway (one after the other), a weekday or shift column (long runs), or a status that is rarely
+ * set (few rows beside many) are one series. Undefined when no column splits the rows so; else the column, the two
+ * values (`is` starts later in the file), the row where `is` first appears and each one's rows in their shared range.
+ */
+function interleavedSeries(t: readonly number[], labels: readonly string[][]): { column: number; was: string; is: string; row: number; counts: [number, number] } | undefined {
+  let order: number[] | undefined;
+  for (let k = 0; k < labels.length; k++) {
+    const col = labels[k];
+    const rows = new Map<string, number>();
+    for (const x of col) {
+      if (x === '') continue;
+      rows.set(x, (rows.get(x) ?? 0) + 1);
+      if (rows.size > MAX_SERIES_LABELS) break;
+    }
+    if (rows.size < 2 || rows.size > MAX_SERIES_LABELS || [...rows.keys()].every((x) => DECIMAL.test(x))) continue;
+    const many = new Set([...rows].filter(([, n]) => n >= MIN_SERIES_ROWS).map(([x]) => x));
+    if (many.size < 2) continue;
+    // Switches between two labelled values next to each other in time order (blank and rare values skipped over).
+    order ??= Array.from(t.keys()).sort((a, b) => t[a] - t[b] || a - b);
+    const switches = new Map<string, number>();
+    let prev: string | undefined;
+    for (const r of order) {
+      const x = col[r];
+      if (!many.has(x)) continue;
+      if (prev !== undefined && prev !== x) {
+        const key = prev < x ? `${prev}\u0000${x}` : `${x}\u0000${prev}`;
+        switches.set(key, (switches.get(key) ?? 0) + 1);
+      }
+      prev = x;
+    }
+    for (const [key, n] of switches) {
+      const [a, b] = key.split('\u0000');
+      if (n * 4 < Math.min(rows.get(a)!, rows.get(b)!)) continue;
+      // Rates where both are present: from the later first row to the earlier last row.
+      let fromA = Infinity, toA = -Infinity, fromB = Infinity, toB = -Infinity, firstA = -1, firstB = -1;
+      for (let r = 0; r < t.length; r++) {
+        if (col[r] === a) { fromA = Math.min(fromA, t[r]); toA = Math.max(toA, t[r]); if (firstA < 0) firstA = r; }
+        else if (col[r] === b) { fromB = Math.min(fromB, t[r]); toB = Math.max(toB, t[r]); if (firstB < 0) firstB = r; }
+      }
+      const from = Math.max(fromA, fromB), to = Math.min(toA, toB);
+      let inA = 0, inB = 0;
+      for (let r = 0; r < t.length; r++) {
+        if (t[r] < from || t[r] > to) continue;
+        if (col[r] === a) inA++;
+        else if (col[r] === b) inB++;
+      }
+      if (Math.min(inA, inB) < MIN_SERIES_ROWS || Math.max(inA, inB) > 4 * Math.min(inA, inB)) continue;
+      return firstA < firstB ? { column: k, was: a, is: b, row: firstB, counts: [inA, inB] } : { column: k, was: b, is: a, row: firstA, counts: [inB, inA] };
     }
   }
   return undefined;
