@@ -13,7 +13,7 @@ import { series as makeSeries } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
 import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
-import { parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, type StrategySpec } from '../../rightsizing/backtest/strategies';
+import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
 import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
 import { UserError } from '../errors';
@@ -84,8 +84,12 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (scope !== 'workload' && scope !== 'fleet') throw new UserError(`--risk-scope must be workload or fleet, got "${opts.riskScope}"`);
   // Fleet scope: MOrA's window rule replays as the fleet budget (one replay over all series); the baselines stay as they are.
   const parsed = parseStrategies(opts.strategies ?? (opts.frontier ? FRONTIER_BASELINES.join(',') : DEFAULT_STRATEGIES), kind);
-  const specs = scope === 'fleet' && !opts.frontier ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const } : s)) : parsed;
+  const scoped = scope === 'fleet' && !opts.frontier ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const, spelling: `${s.spelling} with --risk-scope fleet` } : s)) : parsed;
   const risks = riskList(opts, kind);
+  // One replay per strategy: `mora@cpu-risk=0.05` and `…=0.050`, or `mora` with --cpu-risk 0.05 beside `mora@cpu-risk=0.05`,
+  // are the same strategy, and replaying it twice printed two rows and wrote each recs.csv row twice.
+  const dedup = uniqueStrategies(opts.frontier ? scoped : withRisks(scoped, risks, kind), kind);
+  const specs = dedup.specs;
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   const warmupDays = Number(opts.warmupDays);
   if (!Number.isInteger(warmupDays) || warmupDays < 0) throw new UserError(`--warmup-days must be a whole number ≥ 0, got "${opts.warmupDays}"`);
@@ -101,7 +105,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
-  report.notes.push(...unitNotes(inputs, kind, specs.map((s) => s.name)));
+  report.notes.push(...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
   const tty = process.stderr.isTTY === true;
   const options = {
@@ -121,7 +125,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name), withFleet: scope === 'fleet' });
     result = frontier.backtest;
   } else {
-    result = runBacktest(inputs, kind, withRisks(specs, risks, kind), options);
+    result = runBacktest(inputs, kind, specs, options);
   }
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
   for (const u of unreadable) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
@@ -156,11 +160,16 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   return output;
 }
 
-/** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`); duplicates dropped. */
-function parseStrategies(list: string, kind: ResourceKind): StrategySpec[] {
-  const labels = [...new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+/** A strategy to replay and how the command line named it (`mora@cpu-risk=0.050`, or `mora` with --cpu-risk 0.05). */
+interface NamedSpec extends StrategySpec {
+  spelling: string;
+}
+
+/** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`), in order, repeats kept (uniqueStrategies drops them). */
+function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
+  const labels = list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (labels.length === 0) throw new UserError(`--strategies is empty; choose from ${STRATEGY_NAMES.join(', ')}`);
-  return labels.map((l) => {
+  return labels.map((l): NamedSpec => {
     const spec = parseStrategySpec(l, kind);
     if (!spec) {
       throw new UserError(l.includes('@')
@@ -168,8 +177,25 @@ function parseStrategies(list: string, kind: ResourceKind): StrategySpec[] {
         : `unknown strategy "${l}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
     }
     if (spec.risk !== undefined) checkRisk(spec.risk, `"${l}" in --strategies`);
-    return spec;
+    return { ...spec, spelling: l };
   });
+}
+
+/**
+ * Each strategy once, by what it replays (its label: `mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first
+ * spelling kept; one note per repeated strategy names the spellings dropped.
+ */
+function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { specs: StrategySpec[]; notes: string[] } {
+  const byLabel = new Map<string, { spec: StrategySpec; kept: string; dropped: string[] }>();
+  for (const { spelling, ...spec } of specs) {
+    const label = strategyLabel(spec, kind);
+    const seen = byLabel.get(label);
+    if (seen) seen.dropped.push(spelling);
+    else byLabel.set(label, { spec, kept: spelling, dropped: [] });
+  }
+  const notes = [...byLabel].filter(([, e]) => e.dropped.length > 0)
+    .map(([label, e]) => `${label} is named ${e.dropped.length + 1} times; replayed once, as "${e.kept}" (dropped: ${e.dropped.map((d) => `"${d}"`).join(', ')})`);
+  return { specs: [...byLabel.values()].map((e) => e.spec), notes };
 }
 
 function checkRisk(r: number, where: string): void {
@@ -197,12 +223,14 @@ function riskList(opts: BacktestCliOptions, kind: ResourceKind): number[] | unde
 }
 
 /** With a risk list, each MOrA strategy is replayed once per target; the baselines once. */
-function withRisks(specs: readonly StrategySpec[], risks: readonly number[] | undefined, kind: ResourceKind): StrategySpec[] {
+function withRisks(specs: readonly NamedSpec[], risks: readonly number[] | undefined, kind: ResourceKind): NamedSpec[] {
   if (!risks) return [...specs];
   if (!specs.some((s) => RISK_STRATEGIES.includes(s.name))) {
     throw new UserError(`--${kind}-risk applies to ${RISK_STRATEGIES.join(' or ')}; add one to --strategies`);
   }
-  return specs.flatMap((s) => (RISK_STRATEGIES.includes(s.name) && s.risk === undefined ? risks.map((risk) => ({ name: s.name, risk })) : [s]));
+  return specs.flatMap((s) => (RISK_STRATEGIES.includes(s.name) && s.risk === undefined
+    ? risks.map((risk) => ({ name: s.name, risk, spelling: `${s.spelling} with --${kind}-risk ${formatRisk(risk)}` }))
+    : [s]));
 }
 
 export interface SkippedSeries {

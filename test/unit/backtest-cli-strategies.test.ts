@@ -1,0 +1,55 @@
+// `mora backtest` replays each strategy once however the command line spells it (mora@cpu-risk=0.05, 0.050, 5e-2, or
+// mora with --cpu-risk 0.05).
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rows } from './helpers/csv-rows';
+import { mora } from './helpers/run-cli';
+import { inTempDir } from './helpers/temp-dir';
+
+/** Two 10-day series (3 scored days after the 7-day warm-up) and one of 3 days (none scored). */
+function writeSeries(dir: string): void {
+  writeFileSync(join(dir, 'alpha.csv'), ['timestamp,value', ...rows(10 * 288)].join('\n'));
+  writeFileSync(join(dir, 'beta.csv'), ['timestamp,value', ...rows(10 * 288, 300, (i) => (2 + Math.cos(i / 30)).toFixed(4))].join('\n'));
+  writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(3 * 288)].join('\n'));
+}
+
+interface BacktestJson {
+  strategies: string[];
+  mean: Array<{ strategy: string; series: number }>;
+}
+
+describe('mora backtest: each strategy once', () => {
+  it('mora with --cpu-risk beside the same mora@cpu-risk: one replay per target, recs.csv one row per series, day and strategy', async () => {
+    await inTempDir(async (dir) => {
+      writeSeries(dir);
+      const out = join(dir, 'recs.csv');
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora,mora@cpu-risk=0.01', '--cpu-risk', '0.01,0.1', '-o', out, '-f', 'json', '-q']);
+      assert.equal(r.code, 0, r.err);
+      const j = JSON.parse(r.out) as BacktestJson;
+      assert.deepEqual(j.strategies, ['mora@cpu-risk=0.01', 'mora@cpu-risk=0.1']);
+      for (const m of j.mean) assert.equal(m.series, 2, m.strategy);
+      const lines = readFileSync(out, 'utf8').trim().split('\n');
+      assert.equal(lines[0], 'series,day_start,strategy,value');
+      const keys = lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','));
+      assert.equal(new Set(keys).size, keys.length, 'a (series, day_start, strategy) appears twice');
+      // 2 series × 3 scored days × 2 targets.
+      assert.equal(keys.length, 2 * 3 * 2);
+      const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
+      assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.01 is named 2 times; replayed once, as "mora with --cpu-risk 0.01" (dropped: "mora@cpu-risk=0.01")']);
+    });
+  });
+
+  it('one target spelt three ways prints one row and says once which spellings were dropped', async () => {
+    await inTempDir(async (dir) => {
+      writeSeries(dir);
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora@cpu-risk=0.05,vpa,mora@cpu-risk=0.050,mora@cpu-risk=5e-2', '-q']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out.split('\n').filter((l) => l.startsWith('mora@cpu-risk=')).length, 1, r.out);
+      assert.match(r.out, /^mora@cpu-risk=0\.05\s+2\s/m);
+      assert.match(r.out, /^vpa\s+2\s/m);
+      const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
+      assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.05 is named 3 times; replayed once, as "mora@cpu-risk=0.05" (dropped: "mora@cpu-risk=0.050", "mora@cpu-risk=5e-2")']);
+    });
+  });
+});
