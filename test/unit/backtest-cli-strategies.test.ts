@@ -1,5 +1,5 @@
 // `mora backtest` replays each strategy once however the command line spells it (mora@cpu-risk=0.05, 0.050, 5e-2, or
-// mora with --cpu-risk 0.05).
+// mora with --cpu-risk 0.05), and a series a strategy scored no day of has no ratios in the JSON (not a perfect 0).
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,12 +14,14 @@ function writeSeries(dir: string): void {
   writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(3 * 288)].join('\n'));
 }
 
+interface Summary { days: number; wasteRatio: number | null; shortfallRatio: number | null }
 interface BacktestJson {
   strategies: string[];
-  mean: Array<{ strategy: string; series: number }>;
+  mean: Array<{ strategy: string; series: number; summary: Summary }>;
+  perSeries: Array<{ series: string; strategy: string; summary: Summary; unscored?: string }>;
 }
 
-describe('mora backtest: each strategy once', () => {
+describe('mora backtest: each strategy once, unscored series without ratios', () => {
   it('mora with --cpu-risk beside the same mora@cpu-risk: one replay per target, recs.csv one row per series, day and strategy', async () => {
     await inTempDir(async (dir) => {
       writeSeries(dir);
@@ -50,6 +52,32 @@ describe('mora backtest: each strategy once', () => {
       assert.match(r.out, /^vpa\s+2\s/m);
       const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
       assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.05 is named 3 times; replayed once, as "mora@cpu-risk=0.05" (dropped: "mora@cpu-risk=0.050", "mora@cpu-risk=5e-2")']);
+    });
+  });
+
+  it('a series with no scored day has null waste and shortfall with the reason in the JSON, and stays out of the means', async () => {
+    await inTempDir(async (dir) => {
+      writeSeries(dir);
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora,vpa', '-f', 'json', '-q']);
+      assert.equal(r.code, 0, r.err);
+      const j = JSON.parse(r.out) as BacktestJson;
+      for (const strategy of ['mora', 'vpa']) {
+        const mine = j.perSeries.filter((p) => p.strategy === strategy);
+        const short = mine.find((p) => p.series === 'short')!;
+        assert.equal(short.summary.days, 0);
+        assert.equal(short.summary.wasteRatio, null);
+        assert.equal(short.summary.shortfallRatio, null);
+        assert.match(short.unscored ?? '', /^too short: 3\.0 days of samples/);
+        const scored = mine.filter((p) => p.series !== 'short');
+        for (const p of scored) {
+          assert.equal(p.unscored, undefined);
+          assert.ok(typeof p.summary.wasteRatio === 'number' && p.summary.wasteRatio > 0, `${p.series}: ${p.summary.wasteRatio}`);
+        }
+        const mean = j.mean.find((m) => m.strategy === strategy)!;
+        assert.equal(mean.series, 2);
+        const expected = scored.reduce((s, p) => s + (p.summary.wasteRatio as number), 0) / scored.length;
+        assert.ok(Math.abs((mean.summary.wasteRatio as number) - expected) < 1e-12, `${mean.summary.wasteRatio} vs ${expected}`);
+      }
     });
   });
 });
