@@ -481,7 +481,10 @@ export class ClusterDataSource implements DataSource {
 function usable({ frame, missing }: FetchedFrame): MetricFrame | PrometheusError {
   if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
     const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
+    // Refused, not empty: Prometheus' own message (too many samples, a tenant limit), not "no samples".
+    if (q.rejected) return new PrometheusError(q.hint, 'query');
     return new PrometheusError(`no samples for ${q.selector} — ${q.hint}`, 'empty');
   }
-  return frame;
+  const rejected = missing.filter((m) => m.rejected);
+  return rejected.length ? { ...frame, unavailable: Object.fromEntries(rejected.map((m) => [m.metric, m.hint])) } : frame;
 }

@@ -22,6 +22,11 @@ export interface MetricFrame {
   readonly t: Float64Array;
   readonly step: number;
   readonly values: Partial<Record<MetricName, Float64Array>>;
+  /**
+   * Why a metric is absent when the source was refused rather than empty-handed (Prometheus rejected the query: "would
+   * load too many samples", a Mimir limit): its message, so a missing value is not reported as "no usage samples".
+   */
+  readonly unavailable?: Partial<Record<MetricName, string>>;
 }
 
 export interface MetricTarget {

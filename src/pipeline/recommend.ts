@@ -4,7 +4,7 @@
  * recommendation store and the forecast view all call this one function.
  */
 import { series, type Series } from '../core/series';
-import type { DataSource } from '../data/datasource';
+import type { DataSource, MetricFrame } from '../data/datasource';
 import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
 import { workloadFrames, type WorkloadFrames } from '../data/namespace-frames';
@@ -246,6 +246,9 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   // Containers Prometheus has no samples for (e.g. added by a rollout that has not run yet), when a sibling has some:
   // recommended without values, saying why, instead of hiding the whole workload.
   const unseen = new Map<string, string>();
+  // Metrics Prometheus refused to read (422 "would load too many samples", a Mimir limit), by container: its message
+  // becomes the unsized reason instead of the engine's "no usage samples", which would send the user looking for scrapes.
+  const refused = new Map<string, NonNullable<MetricFrame['unavailable']>>();
   try {
     for (const c of w.containers) {
       let frame;
@@ -258,6 +261,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
         continue;
       }
       frame0 ??= frame;
+      if (frame.unavailable) refused.set(c.name, frame.unavailable);
       const s = (m: keyof typeof frame.values): Series | undefined => {
         const v = frame.values[m];
         return v ? series(frame.t, v) : undefined;
@@ -287,6 +291,11 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   for (const c of result.recommendation.containers) {
     const why = unseen.get(c.container);
     if (why) c.unsized = [{ resource: 'cpu', reason: why }, { resource: 'memory', reason: why }];
+    const off = refused.get(c.container);
+    for (const u of (off && c.unsized) || []) {
+      const message = off?.[u.resource === 'cpu' ? 'cpu_usage' : 'memory_working_set'];
+      if (message) u.reason = message;
+    }
   }
   const byContainer = Object.fromEntries(containers.map((c) => [c.name, { cpu: c.cpu, memory: c.memory }]));
   return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory, containers: byContainer } };

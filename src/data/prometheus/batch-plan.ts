@@ -741,7 +741,7 @@ function finish(acc: WorkloadAcc, grid: Grid, cfg: QueryConfig, namespace: strin
     const missing: MetricQuery[] = [];
     for (const q of metricQueries({ namespace, kind: wl.kind, name: wl.name, container: spec.name }, cfg, rangeStep)) {
       const bad = rejected.get(q.metric) ?? (shared?.get(q.metric) instanceof PrometheusError ? shared.get(q.metric) as PrometheusError : undefined);
-      if (bad) { missing.push({ ...q, hint: bad.message }); continue; }
+      if (bad) { missing.push({ ...q, hint: bad.message, rejected: true }); continue; }
       let v = own.get(q.metric) ?? common.get(q.metric);
       if (v && v.some((x) => !Number.isNaN(x))) {
         // Containers of one workload share its workload-level series; each frame gets its own copy.

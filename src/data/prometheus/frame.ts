@@ -62,7 +62,7 @@ export async function fetchFrame(client: PrometheusClient, queries: MetricQuery[
   queries.forEach((q, i) => {
     const r = answers[i];
     if (r instanceof PrometheusError) {
-      missing.push({ ...q, hint: r.message });
+      missing.push({ ...q, hint: r.message, rejected: true });
       return;
     }
     warnings.push(...r.warnings);

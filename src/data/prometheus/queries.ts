@@ -80,6 +80,8 @@ export interface MetricQuery {
   selector: string;
   /** What to check when it returns nothing. */
   hint: string;
+  /** In `missing`: Prometheus rejected the query (422 too many samples, a Mimir limit); `hint` is then its message. */
+  rejected?: true;
 }
 
 /** Escapes a PromQL string literal (double-quoted). */
