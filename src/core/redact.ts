@@ -30,9 +30,26 @@ export function stripUserinfo(url: string): string {
  * that contains another is replaced whole.
  */
 export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  let out = text.replace(USERINFO_IN_TEXT, '$1');
+  return replaceSecrets(text.replace(USERINFO_IN_TEXT, '$1'), secrets);
+}
+
+/** Below this length a secret is replaced only where it stands alone, not inside a word. */
+const SHORT_SECRET = 8;
+
+/**
+ * Each secret replaced by `***` (longest first), nothing else touched. A short secret (a test token "t", a 4-letter
+ * password) is replaced only where no letter or digit touches it — as a server echoes it ("Bearer t") — so it cannot
+ * turn every word of the message into asterisks.
+ */
+export function replaceSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
   const list = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0))].sort((a, b) => b.length - a.length);
-  for (const s of list) out = out.split(s).join('***');
+  for (const s of list) {
+    if (!out.includes(s)) continue;
+    out = s.length >= SHORT_SECRET
+      ? out.split(s).join('***')
+      : out.replace(new RegExp(`(?<![A-Za-z0-9])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), '***');
+  }
   return out;
 }
 

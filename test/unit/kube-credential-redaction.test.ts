@@ -1,27 +1,37 @@
 // Kubernetes credentials never reach MOrA's messages, whatever the auth kind: a static token, basic auth, an exec
 // plugin's token, a token file (what a pod's service account uses). The fake API server echoes the Authorization header
-// it received in its 500 answers — on a Deployment list (the Kubernetes client) and through the service proxy (a
-// discovered Prometheus, whose client does not know the Kubernetes credentials) — as some API servers, proxies and
-// Prometheus front-ends do. Every message shows `***` instead.
+// it received in its 500 answers — on a Deployment list (the Kubernetes client, the in-cluster API classes), a Service
+// list (Prometheus discovery), metrics.k8s.io (metrics-server) and through the service proxy (a discovered Prometheus,
+// whose client does not know the Kubernetes credentials) — as some API servers, proxies and Prometheus front-ends do.
+// Every message shows `***` instead.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { authorizationSecrets } from '../../src/core/redact';
+import { authorizationSecrets, redactSecrets, replaceSecrets } from '../../src/core/redact';
 import { KubeClient } from '../../src/data/kube/client';
+import { connectKube } from '../../src/data/kube/connection';
+import { KubeError } from '../../src/data/kube/errors';
+import { MetricsServer } from '../../src/data/kube/metrics-server';
+import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
 import { AppliedCredentials, redactingFetch } from '../../src/data/kube/credential-redaction';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
 type Json = Record<string, unknown>;
 
-/** An API server that lists one Prometheus Service and echoes the Authorization header in its 500s. */
-function fakeApiServer(): http.Server {
+/**
+ * An API server that lists one Prometheus Service and echoes the Authorization header in its 500s: Deployment lists,
+ * metrics.k8s.io, the service proxy — and the Service list too when `failServices()` says so.
+ */
+function fakeApiServer(failServices: () => boolean): http.Server {
   return http.createServer((req, res) => {
     const json = (code: number, body: Json) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     const auth = String(req.headers.authorization ?? '');
     const url = (req.url ?? '').split('?')[0];
+    const echo = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `internal error, request had ${auth}`, reason: 'InternalError', code: 500 };
+    if (url.startsWith('/apis/metrics.k8s.io/') || (url.endsWith('/services') && failServices())) return json(500, echo);
     if (url.includes('/proxy/')) return json(500, { kind: 'Status', status: 'Failure', message: `error trying to reach service: upstream said: bad credentials ${auth}`, code: 500 });
     if (url.endsWith('/deployments')) return json(500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `etcd failure for ${auth}`, reason: 'InternalError', code: 500 });
     if (url === '/api/v1/services') {
@@ -96,10 +106,12 @@ describe('Kubernetes credentials in error messages', function () {
   this.timeout(60_000);
   let server: http.Server;
   let url = '';
+  let servicesFail = false;
+  afterEach(() => { servicesFail = false; });
   const savedPrometheus = process.env.MORA_PROMETHEUS_URL;
   before(async () => {
     delete process.env.MORA_PROMETHEUS_URL;
-    server = fakeApiServer();
+    server = fakeApiServer(() => servicesFail);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -116,6 +128,25 @@ describe('Kubernetes credentials in error messages', function () {
       assert.ok(err instanceof Error, 'the listing should fail');
       assert.match(err.message, /etcd failure/);
       assertRedacted(err.message, kind);
+    }));
+
+    it(`${kind.name}: the in-cluster API classes' calls (connectKube) redact an echoed Authorization`, () => inTempDir(async (dir) => {
+      const conn = connectKube({ kubeconfig: writeKubeconfig(dir, url, kind.user(dir)), connectTimeoutMs: 0 });
+      const apps = conn.kc.makeApiClient(conn.k.AppsV1Api);
+      const err = await conn.call((o) => apps.listNamespacedDeployment({ namespace: 'shop' }, o), { verb: 'list', resource: 'deployments', group: 'apps', namespace: 'shop' }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof KubeError, String(err));
+      assertRedacted(err.message, kind);
+    }));
+
+    it(`${kind.name}: Prometheus discovery's Service list and metrics-server's API redact an echoed Authorization`, () => inTempDir(async (dir) => {
+      const discovery = new PrometheusDiscovery({ kubeconfig: writeKubeconfig(dir, url, kind.user(dir)), connectTimeoutMs: 0 });
+      servicesFail = true;
+      const listed = await discovery.discover('ctx').then(() => undefined, (e: unknown) => e);
+      assert.ok(listed instanceof KubeError, String(listed));
+      assertRedacted(listed.message, kind);
+      const metrics = await new MetricsServer(discovery.configFor('ctx'), 'ctx').available().then(() => undefined, (e: unknown) => e);
+      assert.ok(metrics instanceof KubeError, String(metrics));
+      assertRedacted(metrics.message, kind);
     }));
 
     it(`${kind.name}: a discovered Prometheus whose service proxy echoes the Authorization header is redacted (recommend)`, () => inTempDir(async (dir) => {
@@ -142,6 +173,13 @@ describe('credential redaction helpers', () => {
     assert.deepEqual(authorizationSecrets(`Basic ${b64}`), [`Basic ${b64}`, b64, 'bob:pa:ss', 'pa:ss']);
     assert.deepEqual(authorizationSecrets(undefined), []);
     assert.deepEqual(authorizationSecrets('  '), []);
+  });
+
+  it('replaceSecrets: a long secret everywhere; a short one only where it stands alone, so "t" does not eat every word', () => {
+    assert.equal(replaceSecrets('tokenABCDEFGH12 and xtokenABCDEFGH12x', ['tokenABCDEFGH12']), '*** and x***x');
+    assert.equal(replaceSecrets('cannot connect to the server with Bearer t', ['t']), 'cannot connect to the server with Bearer ***');
+    assert.equal(replaceSecrets('password "a.c" or abc', ['a.c']), 'password "***" or abc');
+    assert.equal(redactSecrets('http://u:p@h/ Bearer t', ['t']), 'http://h/ Bearer ***');
   });
 
   it('redactingFetch: takes the recorded credentials out of the body, the status text and a network error', async () => {

@@ -7,12 +7,12 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
-import { redactSecrets, stripUserinfo } from '../../core/redact';
+import { stripUserinfo } from '../../core/redact';
 import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
-import { AppliedCredentials, kubeconfigSecrets } from './credential-redaction';
+import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
@@ -213,9 +213,7 @@ export class KubeClient {
 
   /** kubeError, with the kubeconfig's secrets and any URL userinfo taken out of the message. */
   private fail(e: unknown, action: KubeAction): KubeError {
-    const err = this.pluginError(e, action.context) ?? kubeError(e, action);
-    const message = redactSecrets(err.message, this.secrets());
-    return message === err.message ? err : new KubeError(message, err.kind, err.status);
+    return redactedKubeError(this.pluginError(e, action.context) ?? kubeError(e, action), this.secrets());
   }
 
   /**

@@ -9,6 +9,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { ConnectProbes } from './connect-probe';
+import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
 import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 
@@ -39,6 +40,9 @@ export interface KubeConnection {
 export function connectKube(options: ConnectionOptions = {}): KubeConnection {
   const k = loadClientNode();
   const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir }));
+  // Credentials a failure message may echo: the kubeconfig's, and whatever each request carried (exec plugin, token file).
+  const applied = new AppliedCredentials();
+  applied.track(kc);
   if (options.context) {
     if (!kc.getContextObject(options.context)) throw new KubeError(`no context "${options.context}" in the kubeconfig`, 'config');
     kc.setCurrentContext(options.context);
@@ -64,7 +68,7 @@ export function connectKube(options: ConnectionOptions = {}): KubeConnection {
         const request = (typeof p === 'function' ? p(abortOptions(k, abort.signal)) : p).finally(() => { settled = true; });
         return await Promise.race([request, timeout.catch(giveUp), probes.failure(context, kc.getCurrentCluster()).catch(giveUp)]);
       } catch (e) {
-        let err = kubeError(e, { context, server, ...action });
+        let err = redactedKubeError(kubeError(e, { context, server, ...action }), [...kubeconfigSecrets(kc), ...applied.list()]);
         if (abort.signal.aborted && action.verb !== 'get' && action.verb !== 'list') {
           const what = `${action.resource}${action.group ? `.${action.group}` : ''} ${action.namespace ? `${action.namespace}/` : ''}${action.name ?? ''}`.trim();
           err = new KubeError(`${err.message} — the ${action.verb} of ${what} was sent but not answered: it may or may not have been applied; check with kubectl get ${action.resource.replace(/\/.*$/, '')}${action.group ? `.${action.group}` : ''}${action.name ? ` ${action.name}` : ''}${action.namespace ? ` -n ${action.namespace}` : ''} --context ${context}`, err.kind, err.status);

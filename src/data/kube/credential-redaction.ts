@@ -9,7 +9,8 @@
  * Types only from client-node: this module loads nothing.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { authorizationSecrets } from '../../core/redact';
+import { authorizationSecrets, redactSecrets, replaceSecrets } from '../../core/redact';
+import { KubeError } from './errors';
 
 /** Secrets kept per tracker (a few per credential): tokens rotate (exec plugins, service accounts); the newest are echoed. */
 const KEEP = 128;
@@ -17,7 +18,7 @@ const KEEP = 128;
 /** The static credentials of every user in a kubeconfig (tokens, passwords and their Basic form, key and cert data). */
 export function kubeconfigSecrets(kc: k8s.KubeConfig): string[] {
   const out: string[] = [];
-  for (const u of kc.getUsers()) {
+  for (const u of typeof kc.getUsers === 'function' ? kc.getUsers() : []) {
     for (const v of [u.token, u.password, u.keyData, u.certData]) if (v) out.push(v);
     if (u.username !== undefined && u.password) out.push(Buffer.from(`${u.username}:${u.password}`).toString('base64'));
   }
@@ -40,6 +41,8 @@ export class AppliedCredentials {
    * authentication then fails half-way. Returns `kc`.
    */
   track(kc: k8s.KubeConfig): k8s.KubeConfig {
+    // A stand-in KubeConfig (tests) may lack the methods: nothing to record then.
+    if (typeof kc.applySecurityAuthentication !== 'function' || typeof kc.applyToHTTPSOptions !== 'function') return kc;
     const security = kc.applySecurityAuthentication.bind(kc);
     kc.applySecurityAuthentication = async (context) => {
       try {
@@ -74,11 +77,10 @@ export class AppliedCredentials {
   }
 }
 
-/** A copy of the text with each secret replaced by `***`, longest first (a secret containing another goes whole). */
-function without(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s && out.includes(s)) out = out.split(s).join('***');
-  return out;
+/** `err` with the secrets (and any URL userinfo) taken out of its message; the same error when there is nothing to take out. */
+export function redactedKubeError(err: KubeError, secrets: readonly string[]): KubeError {
+  const message = redactSecrets(err.message, secrets);
+  return message === err.message ? err : new KubeError(message, err.kind, err.status);
 }
 
 /** Statuses whose Response may carry no body. */
@@ -94,8 +96,8 @@ export function redactingFetch(inner: typeof fetch, secrets: () => string[]): ty
     const list = secrets();
     const err = e as { message?: unknown; cause?: { message?: unknown } } | undefined;
     if (err && typeof err === 'object') {
-      if (typeof err.message === 'string') err.message = without(err.message, list);
-      if (err.cause && typeof err.cause === 'object' && typeof err.cause.message === 'string') err.cause.message = without(err.cause.message, list);
+      if (typeof err.message === 'string') err.message = replaceSecrets(err.message, list);
+      if (err.cause && typeof err.cause === 'object' && typeof err.cause.message === 'string') err.cause.message = replaceSecrets(err.cause.message, list);
     }
     return e;
   };
@@ -109,7 +111,7 @@ export function redactingFetch(inner: typeof fetch, secrets: () => string[]): ty
       throw clean(e);
     }
     const list = secrets();
-    const body = without(text, list);
-    return new Response(NO_BODY.has(res.status) || body === '' ? null : body, { status: res.status, statusText: without(res.statusText, list), headers: res.headers });
+    const body = replaceSecrets(text, list);
+    return new Response(NO_BODY.has(res.status) || body === '' ? null : body, { status: res.status, statusText: replaceSecrets(res.statusText, list), headers: res.headers });
   }) as typeof fetch;
 }

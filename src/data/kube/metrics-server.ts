@@ -15,7 +15,8 @@ import type { MetricFrame } from '../datasource';
 import type { Workload } from '../../core/workload';
 import { parseResourceQuantity } from '../../core/quantity';
 import { OwnerIndex, PodResolver } from '../prometheus/batch-plan';
-import { kubeError } from './errors';
+import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
+import { kubeError, type KubeAction, type KubeError } from './errors';
 import { loadClientNode } from './load';
 
 /** Marks a frame read from metrics.k8s.io: one sample, current usage. */
@@ -40,7 +41,17 @@ interface PodMetrics {
 }
 
 export class MetricsServer {
-  constructor(private readonly kc: k8s.KubeConfig, private readonly context: string) {}
+  /** What the requests carried (exec plugin, token file …): a failure that echoes it is redacted. */
+  private readonly applied = new AppliedCredentials();
+
+  /** Records, from now on, the credentials of `kc`'s requests (credential-redaction.ts). */
+  constructor(private readonly kc: k8s.KubeConfig, private readonly context: string) {
+    this.applied.track(kc);
+  }
+
+  private failure(e: unknown, action: KubeAction): KubeError {
+    return redactedKubeError(kubeError(e, action), [...kubeconfigSecrets(this.kc), ...this.applied.list()]);
+  }
 
   private api(): k8s.CustomObjectsApi {
     return this.kc.makeApiClient(loadClientNode().CustomObjectsApi);
@@ -52,7 +63,7 @@ export class MetricsServer {
       const r = await this.api().listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', limit: 1 }) as { items?: unknown[] };
       return r.items?.length ?? 0;
     } catch (e) {
-      throw kubeError(e, { verb: 'list', resource: 'pods', group: 'metrics.k8s.io', context: this.context });
+      throw this.failure(e, { verb: 'list', resource: 'pods', group: 'metrics.k8s.io', context: this.context });
     }
   }
 
@@ -62,7 +73,7 @@ export class MetricsServer {
     try {
       items = ((await this.api().listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods' })) as { items?: PodMetrics[] }).items ?? [];
     } catch (e) {
-      throw kubeError(e, { verb: 'list', resource: 'pods', group: 'metrics.k8s.io', namespace, context: this.context });
+      throw this.failure(e, { verb: 'list', resource: 'pods', group: 'metrics.k8s.io', namespace, context: this.context });
     }
     const resolver = new PodResolver(workloads, await this.owners(namespace, workloads.some((w) => w.kind === 'CronJob')));
     const podsOf = new Map<Workload, PodMetrics[]>();

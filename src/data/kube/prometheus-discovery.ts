@@ -20,6 +20,7 @@ import { stripUserinfo } from '../../core/redact';
 import { axiosFetch } from '../http';
 import { ConnectProbes } from './connect-probe';
 import { KubeError, kubeError } from './errors';
+import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
 import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 
@@ -129,6 +130,8 @@ export class PrometheusDiscovery {
   private readonly config: k8s.KubeConfig;
   private readonly timeoutMs: number;
   private readonly probes: ConnectProbes;
+  /** What the discovery's requests carried: a failure that echoes it (a 500 quoting the Authorization) is redacted. */
+  private readonly applied = new AppliedCredentials();
 
   /** `connectTimeoutMs`: as KubeClientOptions.connectTimeoutMs (default 5 s, 0 = off). */
   constructor(options: KubeconfigLookup & { kubeconfig?: string; timeoutMs?: number; connectTimeoutMs?: number }) {
@@ -145,7 +148,7 @@ export class PrometheusDiscovery {
   /** A KubeConfig whose current context is `context` (same clusters, users and plugins). */
   configFor(context: string): k8s.KubeConfig {
     if (!this.config.getContextObject(context)) throw new KubeError(`no context "${context}" in the kubeconfig`, 'config');
-    const kc = new this.k.KubeConfig();
+    const kc = this.applied.track(new this.k.KubeConfig());
     kc.loadFromOptions({ clusters: this.config.getClusters(), users: this.config.getUsers(), contexts: this.config.getContexts(), currentContext: context });
     return kc;
   }
@@ -158,12 +161,16 @@ export class PrometheusDiscovery {
     return Promise.race([p, t, this.probes.failure(context, ctx ? this.config.getCluster(ctx.cluster) : null)]).finally(() => clearTimeout(timer));
   }
 
+  private redacted(err: KubeError): KubeError {
+    return redactedKubeError(err, [...kubeconfigSecrets(this.config), ...this.applied.list()]);
+  }
+
   /** Services matching `selector` in every namespace the user may list them in. */
   private async services(core: k8s.CoreV1Api, context: string, selector: string): Promise<K8sService[]> {
     try {
       return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list', context)).items as K8sService[];
     } catch (e) {
-      const err = kubeError(e, { verb: 'list', resource: 'services', group: '', context });
+      const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', context }));
       if (err.kind !== 'forbidden') throw err;
     }
     let namespaces: string[];
@@ -177,7 +184,7 @@ export class PrometheusDiscovery {
       try {
         out.push(...((await this.timed(core.listNamespacedService({ namespace, labelSelector: selector }), 'a Service list', context)).items as K8sService[]));
       } catch (e) {
-        const err = kubeError(e, { verb: 'list', resource: 'services', group: '', namespace, context });
+        const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', namespace, context }));
         if (err.kind !== 'forbidden') throw err;
       }
     }
