@@ -478,7 +478,7 @@ export class ClusterDataSource implements DataSource {
 }
 
 /** The frame, or — when even CPU and memory are missing — the error naming the selector to check. */
-function usable({ frame, missing }: FetchedFrame): MetricFrame | PrometheusError {
+function usable({ frame, missing, warnings }: FetchedFrame): MetricFrame | PrometheusError {
   if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
     const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
     // Refused, not empty: Prometheus' own message (too many samples, a tenant limit), not "no samples".
@@ -486,5 +486,11 @@ function usable({ frame, missing }: FetchedFrame): MetricFrame | PrometheusError
     return new PrometheusError(`no samples for ${q.selector} — ${q.hint}`, 'empty');
   }
   const rejected = missing.filter((m) => m.rejected);
-  return rejected.length ? { ...frame, unavailable: Object.fromEntries(rejected.map((m) => [m.metric, m.hint])) } : frame;
+  if (!rejected.length && !warnings.length) return frame;
+  return {
+    ...frame,
+    ...(rejected.length ? { unavailable: Object.fromEntries(rejected.map((m) => [m.metric, m.hint])) } : {}),
+    // Prometheus' warnings (a Thanos/Mimir partial response) travel with the frame, or the pipeline would never see them.
+    ...(warnings.length ? { warnings } : {}),
+  };
 }

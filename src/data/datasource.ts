@@ -27,6 +27,8 @@ export interface MetricFrame {
    * load too many samples", a Mimir limit): its message, so a missing value is not reported as "no usage samples".
    */
   readonly unavailable?: Partial<Record<MetricName, string>>;
+  /** Warnings the source answered with (Thanos/Mimir "partial response: store … unavailable"): the data may be incomplete. */
+  readonly warnings?: readonly string[];
 }
 
 export interface MetricTarget {

@@ -54,6 +54,11 @@ export interface RecommendRequest {
    */
   onSkip?: (workload: Workload, reason: string) => void;
   /**
+   * Each distinct warning the source answered with (Thanos/Mimir "partial response: store … unavailable"), once per run:
+   * the numbers may rest on incomplete data. Also added to the evidence notes of the workloads it concerns.
+   */
+  onSourceWarning?: (message: string) => void;
+  /**
    * A namespace whose workloads cannot be listed (RBAC allows some namespaces, not others) is skipped and reported here,
    * so the readable ones still get recommendations; when every namespace fails, the first error is thrown. Without a
    * handler the error is thrown at once.
@@ -208,11 +213,17 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
     const inflight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     let index = 0, done = 0;
+    const warned = new Set<string>();
+    const warn = (message: string) => {
+      if (warned.has(message)) return;
+      warned.add(message);
+      req.onSourceWarning?.(message);
+    };
     // A live cluster reads a namespace's metrics at once (a few Prometheus queries per metric), workload by workload.
     for await (const item of workloadFrames(source, targets.map((x) => x.w))) {
       if (failure) break;
       const i = index++;
-      const p: Promise<void> = recommendOne(item, source, req, byContext.get(item.workload.context) ?? forecast)
+      const p: Promise<void> = recommendOne(item, source, req, byContext.get(item.workload.context) ?? forecast, warn)
         .then((r) => { if (r) slots[i] = r; }, (error: unknown) => { failure ??= { error }; })
         .finally(() => {
           inflight.delete(p);
@@ -240,7 +251,7 @@ function forecastWorkers(): number {
 
 /** One workload: its frames, the engine (with the forecaster), the snapshot label. Undefined when skipped (onSkip). */
 async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, source: DataSource, req: RecommendRequest,
-  forecast: EngineOptions['forecast']): Promise<WorkloadRun | undefined> {
+  forecast: EngineOptions['forecast'], warn: (message: string) => void): Promise<WorkloadRun | undefined> {
   const containers = [];
   let frame0;
   // Containers Prometheus has no samples for (e.g. added by a rollout that has not run yet), when a sibling has some:
@@ -249,6 +260,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   // Metrics Prometheus refused to read (422 "would load too many samples", a Mimir limit), by container: its message
   // becomes the unsized reason instead of the engine's "no usage samples", which would send the user looking for scrapes.
   const refused = new Map<string, NonNullable<MetricFrame['unavailable']>>();
+  const warnings = new Set<string>();
   try {
     for (const c of w.containers) {
       let frame;
@@ -262,6 +274,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
       }
       frame0 ??= frame;
       if (frame.unavailable) refused.set(c.name, frame.unavailable);
+      for (const x of frame.warnings ?? []) warnings.add(x);
       const s = (m: keyof typeof frame.values): Series | undefined => {
         const v = frame.values[m];
         return v ? series(frame.t, v) : undefined;
@@ -296,6 +309,10 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
       const message = off?.[u.resource === 'cpu' ? 'cpu_usage' : 'memory_working_set'];
       if (message) u.reason = message;
     }
+  }
+  for (const x of warnings) warn(x);
+  for (const c of result.recommendation.containers) {
+    for (const r of [c.cpu, c.memory]) if (r) r.evidence.notes.push(...[...warnings].map((x) => `Prometheus warning: ${x}`));
   }
   const byContainer = Object.fromEntries(containers.map((c) => [c.name, { cpu: c.cpu, memory: c.memory }]));
   return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory, containers: byContainer } };

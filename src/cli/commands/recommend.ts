@@ -278,6 +278,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       skipped.push(`context ${context}: ${reason}`);
       process.stderr.write(`mora: skipped context ${forTerminal(`"${context}": ${reason}`)}\n`);
     },
+    // Prometheus' warnings (a Thanos/Mimir partial response): the numbers may rest on incomplete data. Once each.
+    onSourceWarning: (message) => process.stderr.write(`mora: warning: Prometheus: ${forTerminal(message)}\n`),
     onSkipNamespace: (_context, ns, reason) => {
       skipped.push(`namespace ${ns}: ${reason}`);
       process.stderr.write(`mora: skipped namespace ${forTerminal(`"${ns}": ${reason}`)}\n`);
