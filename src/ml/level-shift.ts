@@ -80,5 +80,26 @@ export function outsideRecentDays(v: ArrayLike<number>, start: number, P: number
     for (let d = 1; d <= R; d++) { const x = v[start + i - d * P]; if (x < lo) lo = x; if (x > hi) hi = x; }
     if (f[i] > hi) up++; else if (f[i] < lo) down++;
   }
-  return Math.max(up, down) >= OUTSIDE_SHARE * H;
+  if (Math.max(up, down) < OUTSIDE_SHARE * H) return false;
+  // Above the last days while the series is already up there (its last hour above its own reference days, nine points of
+  // ten): a step younger than MIN_RUN_DAYS is no level yet for levelShiftAt, and it cannot be told from a burst at the
+  // origin. The errors are not alike: dropping a member that follows a real rise under-forecasts (a memory limit sized
+  // below where usage already is), keeping one that holds a burst over-forecasts. So upward the member stays. Below the
+  // last days it is still dropped: keeping a member that holds a passing dip would be the under-forecast. And so is one
+  // above even the last hours' highest value.
+  if (down > up) return true;
+  const m = Math.max(2, Math.ceil(P / 24));
+  let there = 0;
+  for (let k = start - m; k < start; k++) {
+    let hi = -Infinity;
+    for (let d = 1; d <= R && k - d * P >= 0; d++) hi = Math.max(hi, v[k - d * P]);
+    if (v[k] > hi) there++;
+  }
+  if (there < OUTSIDE_SHARE * m) return true;
+  // Still outside when it forecasts above even the last quarter day's highest value.
+  let recentHi = -Infinity;
+  for (let k = Math.max(0, start - Math.ceil(MIN_RUN_DAYS * P)); k < start; k++) if (v[k] > recentHi) recentHi = v[k];
+  let above = 0;
+  for (let i = 0; i < H; i++) if (f[i] > recentHi) above++;
+  return above >= OUTSIDE_SHARE * H;
 }
