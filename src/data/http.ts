@@ -116,6 +116,8 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
         transformResponse: [(d: unknown) => d],
         // undefined: axios reads the environment; false: Node's (possibly VS Code-patched) agents decide.
         proxy: options.proxyFromEnv === false ? false : undefined,
+        // fetch's redirect: 'manual': the 3xx comes back as is (with its Location) for the caller to judge.
+        ...(init.redirect === 'manual' ? { maxRedirects: 0 } : {}),
         ...(options.httpsAgent ? { httpsAgent: options.httpsAgent } : {}),
       });
     } catch (e) {
@@ -145,6 +147,8 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
     const headers = new Headers();
     const type = res.headers['content-type'];
     if (type) headers.set('content-type', String(type));
+    const location = res.headers['location'];
+    if (location) headers.set('location', String(location));
     // The Response constructor takes 200–599 only, and no body for 204/205/304.
     const nullBody = status === 204 || status === 205 || status === 304;
     return new Response(nullBody ? null : body, { status: status >= 200 && status <= 599 ? status : 502, statusText: res.statusText ?? '', headers });

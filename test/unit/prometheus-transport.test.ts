@@ -95,4 +95,27 @@ describe('Prometheus client transport failures', () => {
       await server.stop();
     }
   });
+
+  it('a redirect is not followed (a POSTed query would become a GET without its body): the error names the URL to use', async () => {
+    const hits: string[] = [];
+    const server = await listen(http.createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      const status = req.url?.startsWith('/temp') ? 307 : 302;
+      // Behind a gateway that moved Prometheus under /prom (the token in the Location must not show).
+      res.writeHead(status, { Location: `http://prom.example:9090/prom${(req.url ?? '').replace(/^\/temp/, '')}?token=l0cation-tok` }).end();
+    }));
+    try {
+      for (const base of [server.url, `${server.url}/temp`]) {
+        const client = new PrometheusClient({ url: base, timeoutMs: 5000 });
+        const err = await client.query('up').then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof PrometheusError, String(err));
+        assert.equal(err.message.split('\n').length, 1);
+        assert.match(err.message, new RegExp(`^Prometheus at ${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} redirected to http://prom\\.example:9090/prom \\(30[27] [A-Za-z ]+\\): use that URL with --prometheus`));
+        assert.doesNotMatch(err.message, /no expression found|l0cation-tok/);
+      }
+      assert.deepEqual(hits, ['POST /api/v1/query', 'POST /temp/api/v1/query'], 'asked once each, never re-sent elsewhere');
+    } finally {
+      await server.stop();
+    }
+  });
 });

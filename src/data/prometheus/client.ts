@@ -207,15 +207,17 @@ export class PrometheusClient {
     const timeout = timer.signal;
     const handle = setTimeout(() => timer.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
     try {
-      return await this.exchange(url, params, opts, what, timeout);
+      return await this.exchange(url, path, params, opts, what, timeout);
     } finally {
       clearTimeout(handle);
     }
   }
 
-  private async exchange(url: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string, timeout: AbortSignal): Promise<ApiBody> {
+  private async exchange(url: string, path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string, timeout: AbortSignal): Promise<ApiBody> {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    const init: RequestInit = { headers: this.headers(), signal };
+    // Redirects are not followed: one turns a POSTed query into a GET without its body (Prometheus then answers
+    // "no expression found", blaming the query), and a cross-host one sends the credentials elsewhere. Said instead.
+    const init: RequestInit = { headers: this.headers(), signal, redirect: 'manual' };
     if (params) {
       // POST keeps long PromQL out of URLs (and out of proxy logs); Prometheus accepts form bodies on its query APIs.
       init.method = 'POST';
@@ -243,6 +245,7 @@ export class PrometheusClient {
       body = undefined;
     }
     const secrets = this.secrets();
+    if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, path, secrets);
     if (!res.ok) {
       // Redacted before it is shortened: a secret the server echoes, cut in half, would no longer match and leak its start.
       const detail = redactAndClip(body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
@@ -261,6 +264,28 @@ export class PrometheusClient {
       throw new PrometheusError(redact(msg, secrets), body?.error ? 'query' : 'bad-response', res.status);
     }
     return body;
+  }
+
+  /** `Prometheus at X redirected to Y: use that URL with --prometheus`, Y as the base URL the redirect implies. */
+  private redirected(res: Response, requested: string, path: string, secrets: string[]): PrometheusError {
+    const location = res.headers.get('location');
+    let target = '';
+    if (location) {
+      try {
+        const u = new URL(location, requested);
+        // A redirect of the API path itself (…/api/v1/query → …/prom/api/v1/query) names the base URL to use.
+        const at = u.pathname.lastIndexOf(path);
+        if (at >= 0 && at + path.length === u.pathname.length) u.pathname = u.pathname.slice(0, at);
+        target = displayUrl(u.toString());
+      } catch {
+        target = location;
+      }
+    }
+    const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    const msg = target
+      ? `Prometheus at ${this.displayUrl} redirected to ${target} (${status}): use that URL with --prometheus (mora.prometheus.url)`
+      : `Prometheus at ${this.displayUrl} answered a redirect (${status}) without a Location — is this the Prometheus base URL?`;
+    return new PrometheusError(redact(msg, secrets), 'http', res.status);
   }
 
   private networkError(e: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal, what: string): PrometheusError {
