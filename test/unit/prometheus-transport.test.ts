@@ -2,8 +2,11 @@
 // misbehave the ways networks do: a proxy that drops the CONNECT tunnel, redirects, TLS mismatches. Each failure must
 // end in one actionable line — never a silent exit, never a message that blames the query.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PrometheusClient } from '../../src/data/prometheus/client';
@@ -117,5 +120,66 @@ describe('Prometheus client transport failures', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  describe('TLS failures, one line each by error code', () => {
+    let dir = '';
+    let leaf: { cert: string; key: string };
+
+    before(function () {
+      this.timeout(60_000);
+      // A private CA and a server certificate it signed (EC keys: fast to make); the server sends the leaf alone.
+      dir = fs.mkdtempSync(join(os.tmpdir(), 'mora-prom-tls-'));
+      const f = (n: string) => join(dir, n);
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+      execFileSync('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=mora test CA'], { stdio: 'ignore' });
+      execFileSync('openssl', ['req', ...ec, '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=prometheus'], { stdio: 'ignore' });
+      fs.writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
+      execFileSync('openssl', ['x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('srv.pem'), '-days', '1', '-extfile', f('ext')], { stdio: 'ignore' });
+      leaf = { cert: fs.readFileSync(f('srv.pem'), 'utf8'), key: fs.readFileSync(f('srv.key'), 'utf8') };
+    });
+    after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+    async function failure(url: string): Promise<PrometheusError> {
+      const err = await new PrometheusClient({ url, timeoutMs: 5000 }).buildInfo().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof PrometheusError, String(err));
+      assert.equal(err.kind, 'unreachable');
+      assert.equal(err.message.split('\n').length, 1, err.message);
+      return err;
+    }
+
+    it('a certificate from a CA Node does not know: the CA hint (NODE_EXTRA_CA_CERTS)', async () => {
+      const server = https.createServer(leaf, (_q, r) => r.end('{}'));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const err = await failure(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+        assert.match(err.message, /failed: its certificate is signed by a CA Node does not trust \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\) — trust its CA with NODE_EXTRA_CA_CERTS=<ca\.pem>/);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+
+    it('https:// to a plain-HTTP port: "the server does not speak TLS on this port", not an OpenSSL dump', async () => {
+      const server = await listen(http.createServer((_q, r) => r.end('{}')));
+      try {
+        const err = await failure(`https://127.0.0.1:${server.port}`);
+        assert.match(err.message, /failed: the server does not speak TLS on this port — is the URL http:\/\/\?$/);
+        assert.doesNotMatch(err.message, /openssl|ssl3_get_record/i);
+      } finally {
+        await server.stop();
+      }
+    });
+  
+    it('http:// to a TLS port (Go answers 400 "Client sent an HTTP request to an HTTPS server."): "is the URL https://?"', async () => {
+      const server = await listen(http.createServer((_q, r) => r.writeHead(400, { 'Content-Type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n')));
+      try {
+        const err = await new PrometheusClient({ url: server.url, timeoutMs: 5000 }).buildInfo().then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof PrometheusError);
+        assert.match(err.message, /answered 400 Bad Request .* — the server speaks TLS on this port: is the URL https:\/\/\?$/);
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });

@@ -253,6 +253,8 @@ export class PrometheusClient {
       let hint = '';
       if (res.status === 401) hint = ' — check the credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD)';
       else if (res.status === 403) hint = ' — the credentials are not allowed to query this Prometheus';
+      // Go's answer (Prometheus' web server) to plain HTTP on its TLS port.
+      else if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) hint = ' — the server speaks TLS on this port: is the URL https://?';
       else if (res.status === 404) hint = ' — is this the Prometheus base URL? (a path prefix such as /prometheus must be part of it)';
       const msg = `Prometheus at ${where} answered ${status} for ${what}${detail ? `: ${detail}` : ''}${hint}`;
       throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
@@ -300,7 +302,7 @@ export class PrometheusClient {
     if (code === 'ECONNREFUSED') msg = `Prometheus at ${where} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Prometheus host in ${where} was not found (DNS) — check mora.prometheus.url / --prometheus`;
     else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') msg = `Prometheus at ${where} closed the connection — is it a Prometheus (or a proxy in front of one)?`;
-    else if (/CERT|SSL|TLS/i.test(code)) msg = `TLS to Prometheus at ${where} failed (${code}) — check the certificate or use the right scheme`;
+    else if (tlsProblem(code, err?.cause?.message ?? err?.message ?? '')) msg = `TLS to Prometheus at ${where} failed: ${tlsProblem(code, err?.cause?.message ?? err?.message ?? '')}`;
     else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') msg = `Prometheus at ${where} did not accept a connection in time — is the address reachable?`;
     else msg = `cannot reach Prometheus at ${where}: ${err?.cause?.message ?? err?.message ?? String(e)}`;
     return new PrometheusError(redact(msg, this.secrets()), 'unreachable');
@@ -362,6 +364,28 @@ export class PrometheusClient {
     const data = body.data as unknown as { version?: string } | undefined;
     return { version: data?.version ?? 'unknown' };
   }
+}
+
+/** Certificates a CA MOrA does not know signed: Node's codes for an unknown or private issuer. */
+const UNKNOWN_ISSUER = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
+
+/**
+ * One line on what went wrong in TLS and what to do, classified by Node's error code (its messages are OpenSSL's, some
+ * several lines long), or undefined when the error is not about TLS.
+ */
+export function tlsProblem(code: string, message: string): string | undefined {
+  const ca = 'trust its CA with NODE_EXTRA_CA_CERTS=<ca.pem> (MOrA has no CA option of its own for Prometheus)';
+  if (UNKNOWN_ISSUER.has(code)) return `its certificate is signed by a CA Node does not trust (${code}) — ${ca}`;
+  if (code === 'CERT_HAS_EXPIRED') return 'its certificate has expired (CERT_HAS_EXPIRED) — renew it on the server';
+  if (code === 'CERT_NOT_YET_VALID') return 'its certificate is not valid yet (CERT_NOT_YET_VALID) — check the clocks of this machine and the server';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'its certificate is for another host name (ERR_TLS_CERT_ALTNAME_INVALID) — use a host name the certificate names';
+  // https:// to a plain-HTTP port: OpenSSL reads the HTTP answer as a TLS record ("wrong version number", several lines).
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || ((code === 'EPROTO' || /SSL/.test(code)) && /wrong version number|packet length too long|http request/i.test(message))) {
+    return 'the server does not speak TLS on this port — is the URL http://?';
+  }
+  if (/CERT|SSL|TLS/i.test(code) || code === 'EPROTO') return `${code}: ${message.split('\n')[0].trim()} — check the certificate and the scheme (http:// or https://)`;
+  return undefined;
 }
 
 /** Rejects when `signal` aborts (never settles otherwise; the listener goes with the signal). */
