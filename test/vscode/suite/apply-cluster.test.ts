@@ -4,8 +4,7 @@
 // workload Argo CD manages — and patches only after "Patch".
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { KubeClient } from '../../../src/data/kube/client';
-import { backToDemo, startFixture, useCluster, type Fixture } from './live-fixture';
+import { backToDemo, fixtureCall, startFixture, useCluster, type Fixture } from './live-fixture';
 import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
 
 interface Outcome { applied: boolean; diffUris?: { live: string; after: string }; plan: { diff: string; changed: boolean; liveYaml: string; dryRunYaml: string; gitOpsWarning?: string } }
@@ -86,9 +85,9 @@ describe('Apply to Cluster against a real API server', function () {
 
     // Someone scales frontend while the modal is open: the diff approved is no longer what a patch would do, so nothing
     // is written and the error message says so (not a patch over the other writer's change).
-    const other = KubeClient.load({ kubeconfig: fixture!.kubeconfig, env: {} });
-    const frontend = { context: fixture!.context, namespace: 'shop', kind: 'Deployment' as const, name: 'frontend' };
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async () => { await other.scale(frontend, 2); return 'Patch'; };
+    // The other writer is the fixture's process: loading the Kubernetes client here would put it in the extension host's
+    // module cache, which extension.test.ts checks activation keeps free of it.
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async () => { await fixtureCall(fixture!, 'scale shop frontend 2'); return 'Patch'; };
     const errors: string[] = [];
     (vscode.window as { showErrorMessage: unknown }).showErrorMessage = async (message: string) => { errors.push(message); return undefined; };
     try {
@@ -99,7 +98,8 @@ describe('Apply to Cluster against a real API server', function () {
     }
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0], /^MOrA: Deployment\/frontend changed since the preview \(resourceVersion \d+ → \d+\): nothing was applied; run again to see the new diff$/);
-    const now = await other.read(frontend);
+    type Deployment = { spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ resources?: { requests?: { cpu?: string } } }> } } } };
+    const now = (await fixtureCall(fixture!, 'get shop frontend')).deployment as Deployment;
     assert.equal(now.spec?.replicas, 2);
     assert.equal(now.spec?.template?.spec?.containers?.[0].resources?.requests?.cpu, '300m', 'frontend was not patched');
   });

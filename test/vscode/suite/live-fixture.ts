@@ -66,3 +66,17 @@ export async function backToDemo(f: Fixture | undefined): Promise<void> {
   await waitFor(() => api.sourceKind(), (k) => k === 'demo');
   await stopFixture(f);
 }
+
+/**
+ * Asks the fixture's process (test/harness/live-cluster.ts) to act as another writer or reader of a Deployment, so the
+ * extension host never loads the Kubernetes client itself (extension.test.ts checks its module cache). Resolves with the
+ * API server's answer.
+ */
+export async function fixtureCall(f: Fixture, line: string): Promise<Record<string, unknown>> {
+  const seen = f.lines.length;
+  f.child.stdin!.write(`${line}\n`);
+  const answer = await waitFor(() => f.lines.slice(seen).find((l) => /^\{"(scaled|deployment|error)"/.test(l)), (l) => l !== undefined);
+  const parsed = JSON.parse(answer!) as Record<string, unknown>;
+  if ('error' in parsed) throw new Error(`${line}: ${String(parsed.error)}`);
+  return parsed;
+}
