@@ -2,13 +2,12 @@
 // Kubernetes API server may take to accept a connection before its calls fail as unreachable (connect-probe.ts).
 // Bad values are one clear line (CLI: exit 2; the setting: a warning and the default); a given value reaches the client.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
 import { healthCommand } from '../../src/cli/commands/health';
 import { connectTimeoutMsFromSeconds } from '../../src/data/kube/connect-probe';
 import { connectTimeoutFromSetting } from '../../src/extension/connect-timeout-setting';
+import { writeKubeconfig } from './helpers/kubeconfig';
 import { mora } from './helpers/run-cli';
+import { silentTcpServerPerSuite } from './helpers/silent-tcp-server';
 import { inTempDir } from './helpers/temp-dir';
 
 describe('Kubernetes API connect timeout: --connect-timeout and mora.kubernetes.connectTimeoutSeconds', () => {
@@ -59,36 +58,18 @@ describe('Kubernetes API connect timeout: --connect-timeout and mora.kubernetes.
   });
 
   describe('a given value reaches the Kubernetes client', () => {
-    const held = new Set<net.Socket>();
-    let silent: net.Server;
-    let port = 0;
-    before(async () => {
-      // Takes the TCP connection, never answers the TLS handshake: what a black-holed API server costs.
-      silent = net.createServer((s) => { held.add(s); s.on('error', () => undefined); s.on('close', () => held.delete(s)); });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      port = (silent.address() as net.AddressInfo).port;
-    });
-    after(async () => {
-      for (const s of held) s.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
+    const silent = silentTcpServerPerSuite();
 
     it('mora health --connect-timeout 0.4 on a context whose API server never completes TLS: the Kubernetes check fails "within 0.4 s"', async function () {
       this.timeout(20_000);
       await inTempDir(async (dir) => {
-        const file = path.join(dir, 'config');
-        fs.writeFileSync(file, [
-          'apiVersion: v1', 'kind: Config', 'current-context: old-vpn',
-          `clusters: [{ name: c, cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]`,
-          'users: [{ name: u, user: { token: not-in-any-message } }]',
-          'contexts: [{ name: old-vpn, context: { cluster: c, user: u } }]', '',
-        ].join('\n'));
+        const file = writeKubeconfig(dir, { context: 'old-vpn', server: `https://127.0.0.1:${silent.port}`, token: 'not-in-any-message' });
         const t0 = Date.now();
         const { text } = await healthCommand({ kubeconfig: file, prometheus: 'http://127.0.0.1:1', connectTimeout: '0.4', timeout: '10', format: 'json' });
         const checks = (JSON.parse(text) as { checks: Array<{ name: string; ok: boolean; message: string }> }).checks;
         const kube = checks.find((c) => c.name === 'kubernetes');
         assert.ok(kube && !kube.ok, text);
-        assert.match(kube.message, new RegExp(`cannot connect to https://127\\.0\\.0\\.1:${port} \\(context "old-vpn"\\) within 0\\.4 s`));
+        assert.match(kube.message, new RegExp(`cannot connect to https://127\\.0\\.0\\.1:${silent.port} \\(context "old-vpn"\\) within 0\\.4 s`));
         assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
       });
     });

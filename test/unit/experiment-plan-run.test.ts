@@ -74,6 +74,45 @@ function killedInCartR2(p: ExperimentPlan): PlanDocument {
   return doc;
 }
 
+/** The two-service plan in a fresh out dir, run once to the end in a fresh world: what every rerun test starts from. */
+async function planRunOnce() {
+  const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+  const w = world();
+  const p = plan(dir);
+  await runPlan(p, w.hooks);
+  return { dir, w, p };
+}
+
+/**
+ * A plan run to the end (cart back at 3), then the operator scales cart to 5; `changed` is the plan with cart's
+ * cells edited, so a rerun scales cart again. `firstRunLeft` is cart's count between the two.
+ */
+async function rerunAfterCartScaledTo5() {
+  const { dir, w } = await planRunOnce();
+  const firstRunLeft = w.replicas();
+  w.setReplicas(5); // the operator scaled cart after the experiment
+  const changed = plan(dir);
+  changed.services[0].durationSeconds = 7; // cart's cells run again
+  return { w, changed, firstRunLeft };
+}
+
+/**
+ * A run killed in cart/r2/l10 on a fake cluster (Deployment/cart left at 2 of its 3, cart-v2 at 4); `moved` is the
+ * plan with cart's service now naming Deployment/cart-v2, so the rerun meets a pending note for another workload.
+ */
+async function rerunAfterKillWithCartMoved() {
+  const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+  const w = world();
+  const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+  const p = plan(dir);
+  await runPlan(p, c.hooks);
+  killedInCartR2(p);
+  c.replicas['shop/Deployment/cart'] = 2; // as the killed run left it
+  const moved = plan(dir);
+  moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
+  return { w, c, moved };
+}
+
 function plan(dir: string, levels = '[10, 20]', services: 'both' | 'search' = 'both'): ExperimentPlan {
   const search = `  - name: search
     target: http://127.0.0.1:8081/
@@ -130,10 +169,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('resumes after a crash: done cells and their rows kept, stray rows dropped, the running cell restarted, the original count taken from the note', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    const p = plan(dir);
-    await runPlan(p, w.hooks);
+    const { w, p } = await planRunOnce();
     // What a SIGKILL in cart/r2/l10 leaves: that cell running, later ones pending, cart scaled to 2 and not restored,
     // and (killed between the CSV and the JSON write) rows of the running cell in the CSV.
     const doc = readDoc(p);
@@ -201,13 +237,8 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
 
 describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', () => {
   it('a restored note is history: a rerun that scales the service again restores the count the workload has now', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    await runPlan(plan(dir), w.hooks);
-    assert.equal(w.replicas(), 3);
-    w.setReplicas(5); // the operator scaled cart after the experiment
-    const changed = plan(dir);
-    changed.services[0].durationSeconds = 7; // cart's cells run again
+    const { w, changed, firstRunLeft } = await rerunAfterCartScaledTo5();
+    assert.equal(firstRunLeft, 3);
     w.calls.length = 0;
     const r = await runPlan(changed, w.hooks);
     assert.equal(w.calls.filter((c) => c.startsWith('restore')).join(), 'restore 5');
@@ -217,12 +248,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a rerun that fails restores the count the workload had when the rerun started', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    await runPlan(plan(dir), w.hooks);
-    w.setReplicas(5);
-    const changed = plan(dir);
-    changed.services[0].durationSeconds = 7;
+    const { w, changed } = await rerunAfterCartScaledTo5();
     const driver = w.hooks.httpDriver!;
     await assert.rejects(runPlan(changed, { ...w.hooks, httpDriver: async (req) => {
       if (req.cell.id === 'cart/r2/l10') throw new Error('generator crashed');
@@ -235,15 +261,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a pending note is restored on the workload it names when the plan now names another one, before anything else', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
-    const p = plan(dir);
-    await runPlan(p, c.hooks);
-    killedInCartR2(p);
-    c.replicas['shop/Deployment/cart'] = 2; // as the killed run left it
-    const moved = plan(dir);
-    moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
+    const { w, c, moved } = await rerunAfterKillWithCartMoved();
     w.calls.length = 0;
     const events: string[] = [];
     const r = await runPlan(moved, { ...c.hooks, onEvent: (e) => {
@@ -265,15 +283,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('cancelled in a rerun after the plan moved the service: both workloads end at their own original counts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
-    const p = plan(dir);
-    await runPlan(p, c.hooks);
-    killedInCartR2(p);
-    c.replicas['shop/Deployment/cart'] = 2;
-    const moved = plan(dir);
-    moved.services[0].workload = { ...moved.services[0].workload!, name: 'cart-v2' };
+    const { c, moved } = await rerunAfterKillWithCartMoved();
     const controller = new AbortController();
     const driver = c.hooks.httpDriver!;
     const r = await runPlan(moved, { ...c.hooks, signal: controller.signal, httpDriver: async (req) => {
@@ -286,12 +296,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('cancelled while waiting for the replicas of a rerun: partial, not failed, and restored to the count it had', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    await runPlan(plan(dir), w.hooks);
-    w.setReplicas(5);
-    const changed = plan(dir);
-    changed.services[0].durationSeconds = 7;
+    const { w, changed } = await rerunAfterCartScaledTo5();
     const controller = new AbortController();
     const scaler = w.hooks.scalerFor!(changed.services[0].workload!, 'cart')!;
     const r = await runPlan(changed, { ...w.hooks, signal: controller.signal, scalerFor: () => ({ ...scaler, async scale(n, signal) {
@@ -306,10 +311,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a pending note of a service that left the plan is restored', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    const p = plan(dir);
-    await runPlan(p, w.hooks);
+    const { dir, w, p } = await planRunOnce();
     killedInCartR2(p);
     w.setReplicas(2);
     w.calls.length = 0;
@@ -321,10 +323,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a pending note that does not say which workload is left pending with the reason, not restored on a guess', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
-    const w = world();
-    const p = plan(dir);
-    await runPlan(p, w.hooks);
+    const { dir, w, p } = await planRunOnce();
     const doc = killedInCartR2(p);
     doc.scaling.cart.workload = 'cart'; // hand-edited: no kind
     writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));

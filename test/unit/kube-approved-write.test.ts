@@ -4,11 +4,7 @@
 // A fake API server (plain HTTP) that honours the resourceVersion precondition as the real one does; the "someone
 // else" writes from inside the confirm callback, i.e. while the prompt is open. Also: Ctrl-C at the prompt.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import type * as http from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
@@ -17,26 +13,23 @@ import { EXIT_INTERRUPTED, EXIT_USAGE } from '../../src/cli/errors';
 import { applyApproved, planApply } from '../../src/data/kube/apply-plan';
 import { ChangedSincePreview, KubeClient } from '../../src/data/kube/client';
 import { until } from '../harness/wait';
+import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
+import { LoopbackHttpServer } from './helpers/loopback-http-server';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** One Deployment; PATCH merges container requests and replicas, refusing a stale resourceVersion with 409. */
-class FakeApiServer {
+class FakeApiServer extends LoopbackHttpServer {
   deployment: Json = {};
   /** Each PATCH as `<dry|write> rv=<its precondition>` and its answer's status. */
   patches: string[] = [];
   gets = 0;
   /** Someone else's write, made just before the next non-dry PATCH is judged (a race lost at the last moment). */
   beforeNextWrite?: () => void;
-  private readonly server: http.Server;
 
   constructor() {
+    super();
     this.reset();
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => this.answer(req, res, body));
-    });
   }
 
   reset(): void {
@@ -68,7 +61,7 @@ class FakeApiServer {
     res.end(JSON.stringify(body));
   }
 
-  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  protected answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const [url, query = ''] = (req.url ?? '').split('?');
     if (/\/(limitranges|resourcequotas)$/.test(url)) return this.send(res, 200, { kind: 'List', items: [] });
     if (url !== '/apis/apps/v1/namespaces/shop/deployments/web') return this.send(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
@@ -101,16 +94,6 @@ class FakeApiServer {
     if (!dryRun) this.deployment = next;
     this.send(res, 200, next);
   }
-
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
 }
 
 describe('Apply to Cluster: the approved diff is what gets applied, or nothing', function () {
@@ -118,26 +101,13 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
   const api = new FakeApiServer();
   const ref: WorkloadRef = { context: 't', namespace: 'shop', kind: 'Deployment', name: 'web' };
   const rec = { workload: ref, containers: [{ container: 'app', cpu: { request: { value: 0.25 } } }] } as unknown as Recommendation;
+  const cluster = fakeApiKubeconfigPerSuite(api, { context: 't', token: 'approved-write-test-token' }, 'mora-approved-');
   let kube: KubeClient;
-  let dir: string;
 
-  before(async () => {
-    const url = await api.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-approved-'));
-    const file = path.join(dir, 'config');
-    fs.writeFileSync(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      `clusters: [{ name: c, cluster: { server: "${url}", insecure-skip-tls-verify: true } }]`,
-      'users: [{ name: u, user: { token: approved-write-test-token } }]',
-      'contexts: [{ name: t, context: { cluster: c, user: u } }]', '',
-    ].join('\n'));
-    kube = KubeClient.load({ kubeconfig: file, env: {}, home: dir, connectTimeoutMs: 0 });
+  before(() => {
+    kube = KubeClient.load({ kubeconfig: cluster.kubeconfig, env: {}, home: cluster.dir, connectTimeoutMs: 0 });
   });
   beforeEach(() => api.reset());
-  after(async () => {
-    await api.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   /** `mora recommend --apply-cluster` after its dry run, answering yes; `meanwhile` runs while the prompt is open. */
   async function applyWithPrompt(meanwhile: () => void): Promise<{ out: string; err: string[]; error?: unknown }> {

@@ -5,39 +5,29 @@
 // probe, so a pod whose API server address is dead fails after the connect timeout, not the 30 s call timeout.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { probeConnect } from '../../src/data/kube/connect-probe';
 import { connectKube } from '../../src/data/kube/connection';
 import { KubeError, kubeError } from '../../src/data/kube/errors';
 import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
+import { writeKubeconfig } from './helpers/kubeconfig';
+import { silentTcpServerPerSuite } from './helpers/silent-tcp-server';
 import { inTempDir } from './helpers/temp-dir';
 
 describe('Kubernetes API connect probe', () => {
-  const held = new Set<net.Socket>();
-  let silent: net.Server;
-  let port = 0;
-  before(async () => {
-    silent = net.createServer((s) => { held.add(s); s.on('error', () => undefined); s.on('close', () => held.delete(s)); });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    port = (silent.address() as net.AddressInfo).port;
-  });
-  after(async () => {
-    for (const s of held) s.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
-  });
+  const silent = silentTcpServerPerSuite();
 
   it('https to a server that never completes the TLS handshake: rejected after the connect timeout, kind unreachable, server and context named', async () => {
     const t0 = Date.now();
-    const err = await probeConnect({ server: `https://127.0.0.1:${port}`, context: 'old-vpn' }, 300).then(() => undefined, (e: unknown) => e);
+    const err = await probeConnect({ server: `https://127.0.0.1:${silent.port}`, context: 'old-vpn' }, 300).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof KubeError, String(err));
     assert.equal(err.kind, 'unreachable');
-    assert.equal(err.message, `cannot connect to https://127.0.0.1:${port} (context "old-vpn") within 0.3 s — is the cluster gone or the VPN down?`);
+    assert.equal(err.message, `cannot connect to https://127.0.0.1:${silent.port} (context "old-vpn") within 0.3 s — is the cluster gone or the VPN down?`);
     assert.ok(Date.now() - t0 < 5_000);
   });
 
   it('http to a server that accepts the connection: resolves (a TCP connect is all an http: server owes the probe)', async () => {
-    await probeConnect({ server: `http://127.0.0.1:${port}`, context: 'plain' }, 2_000);
+    await probeConnect({ server: `http://127.0.0.1:${silent.port}`, context: 'plain' }, 2_000);
   });
 
   it('in a pod (service account, connectKube): a call to an API server that never completes TLS fails after the connect timeout, naming the context', async function () {
@@ -47,7 +37,7 @@ describe('Kubernetes API connect probe', () => {
       fs.mkdirSync(sa);
       fs.writeFileSync(path.join(sa, 'token'), 'eyJ.token');
       fs.writeFileSync(path.join(sa, 'ca.crt'), 'not a certificate: the handshake never gets that far');
-      const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) };
+      const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(silent.port) };
       const conn = connectKube({ env, home: dir, serviceAccountDir: sa, timeoutMs: 15_000, connectTimeoutMs: 300 });
       assert.equal(conn.context, 'in-cluster');
       const t0 = Date.now();
@@ -55,7 +45,7 @@ describe('Kubernetes API connect probe', () => {
         .then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof KubeError, String(err));
       assert.equal(err.kind, 'unreachable');
-      assert.equal(err.message, `cannot connect to https://127.0.0.1:${port} (context "in-cluster") within 0.3 s — is the cluster gone or the VPN down?`);
+      assert.equal(err.message, `cannot connect to https://127.0.0.1:${silent.port} (context "in-cluster") within 0.3 s — is the cluster gone or the VPN down?`);
       assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms: the call timeout, not the connect timeout`);
     });
   });
@@ -63,18 +53,12 @@ describe('Kubernetes API connect probe', () => {
   it('Prometheus discovery through a kubeconfig context whose API server never completes TLS: the connect timeout, not the call timeout', async function () {
     this.timeout(20_000);
     await inTempDir(async (dir) => {
-      const file = path.join(dir, 'config');
-      fs.writeFileSync(file, [
-        'apiVersion: v1', 'kind: Config', 'current-context: old-vpn',
-        `clusters: [{ name: c, cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]`,
-        'users: [{ name: u, user: { token: t } }]',
-        'contexts: [{ name: old-vpn, context: { cluster: c, user: u } }]', '',
-      ].join('\n'));
+      const file = writeKubeconfig(dir, { context: 'old-vpn', server: `https://127.0.0.1:${silent.port}`, token: 't' });
       const discovery = new PrometheusDiscovery({ kubeconfig: file, env: {}, home: dir, timeoutMs: 15_000, connectTimeoutMs: 300 });
       const t0 = Date.now();
       const err = await discovery.discover('old-vpn').then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof KubeError, String(err));
-      assert.equal(err.message, `cannot connect to https://127.0.0.1:${port} (context "old-vpn") within 0.3 s — is the cluster gone or the VPN down?`);
+      assert.equal(err.message, `cannot connect to https://127.0.0.1:${silent.port} (context "old-vpn") within 0.3 s — is the cluster gone or the VPN down?`);
       assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
     });
   });

@@ -3,17 +3,15 @@
 // back: applied → success; unchanged → "not applied so far", with the kubectl command to check; no answer → "may or
 // may not have been applied", with the command. A fake API server (plain HTTP) holds the PATCH without answering.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import type * as http from 'node:http';
 import type { WorkloadRef } from '../../src/core/workload';
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
 import { GLOBAL_MODEL_CONFIGMAP, configMapApi } from '../../src/data/kube/global-model-lock';
 import { patchShownIn } from '../../src/data/kube/patch';
 import { until } from '../harness/wait';
+import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
+import { LoopbackHttpServer } from './helpers/loopback-http-server';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,21 +22,16 @@ interface Behaviour {
   readsHang: boolean;
 }
 
-class FakeApiServer {
+class FakeApiServer extends LoopbackHttpServer {
   deployment: Json = {};
   patches = 0;
   /** PATCH requests whose connection the client closed before any answer. */
   abandoned = 0;
-  private readonly server: http.Server;
   behaviour: Behaviour = { applies: false, readsHang: false };
 
   constructor() {
+    super();
     this.reset();
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => this.answer(req, res, body));
-    });
   }
 
   reset(behaviour: Behaviour = { applies: false, readsHang: false }): void {
@@ -54,7 +47,7 @@ class FakeApiServer {
     };
   }
 
-  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  protected answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     if (req.method === 'POST' || req.method === 'PUT') { // another write (a ConfigMap's): held, never answered
       this.patches++;
       res.on('close', () => { if (!res.writableEnded) this.abandoned++; });
@@ -87,16 +80,6 @@ class FakeApiServer {
     }
     res.writeHead(405).end();
   }
-
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
 }
 
 describe('Kubernetes API: a patch that is not answered in time', function () {
@@ -104,27 +87,11 @@ describe('Kubernetes API: a patch that is not answered in time', function () {
   const api = new FakeApiServer();
   const ref: WorkloadRef = { context: 'slow', namespace: 'shop', kind: 'Deployment', name: 'web' };
   const change = [{ container: 'app', requests: { cpu: 0.25, memory: 256 * 2 ** 20 } }];
+  const cluster = fakeApiKubeconfigPerSuite(api, { context: 'slow', token: 'unanswered-write-test-token' }, 'mora-unanswered-');
   let kube: KubeClient;
-  let dir: string;
-  let kubeconfig: string;
 
-  before(async () => {
-    const url = await api.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-unanswered-'));
-    const file = path.join(dir, 'config');
-    fs.writeFileSync(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: slow',
-      `clusters: [{ name: c, cluster: { server: "${url}", insecure-skip-tls-verify: true } }]`,
-      'users: [{ name: u, user: { token: unanswered-write-test-token } }]',
-      'contexts: [{ name: slow, context: { cluster: c, user: u } }]', '',
-    ].join('\n'));
-    kubeconfig = file;
-    kube = KubeClient.load({ kubeconfig: file, env: {}, home: dir, timeoutMs: 500, connectTimeoutMs: 0 });
-  });
-
-  after(async () => {
-    await api.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+  before(() => {
+    kube = KubeClient.load({ kubeconfig: cluster.kubeconfig, env: {}, home: cluster.dir, timeoutMs: 500, connectTimeoutMs: 0 });
   });
 
   it('the server applied it: read back, the patch is in place → reported as applied, not as failed', async () => {
@@ -168,7 +135,7 @@ describe('Kubernetes API: a patch that is not answered in time', function () {
 
   it('in-cluster writes (connectKube: the shared model\'s ConfigMap lock): aborted, and said to be of unknown outcome', async () => {
     api.reset();
-    const lock = configMapApi('mora', { kubeconfig, env: {}, home: dir, timeoutMs: 500, connectTimeoutMs: 0 });
+    const lock = configMapApi('mora', { kubeconfig: cluster.kubeconfig, env: {}, home: cluster.dir, timeoutMs: 500, connectTimeoutMs: 0 });
     const err = await lock.create({ metadata: { name: GLOBAL_MODEL_CONFIGMAP } }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof KubeError, String(err));
     assert.equal(err.kind, 'unreachable');
