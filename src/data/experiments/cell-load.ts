@@ -9,7 +9,7 @@
  * bursts of 20 requests once a second, and a queue of 20 requests behind each burst — latency that measures the burst,
  * not the service at 40 req/s. `staggerTicks` spreads the connections' ticks evenly over the second.
  */
-import { defaultConnections, pacedReconnects, staggerTicks, type StaggeredClient } from './load';
+import { defaultConnections, pacedReconnects, pacing, staggerTicks, type StaggeredClient } from './load';
 import type { CellLoadDriver, CellLoadResult } from './plan-file';
 import { percentile } from './jtl';
 
@@ -48,20 +48,19 @@ export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }
   for (const run of runs) {
     if (signal?.aborted) { aborted = true; break; }
     const connections = cell.connections ?? defaultConnections(run.rate);
-    const clients = Math.min(connections, Math.max(1, Math.floor(run.rate)));
-    const perClient = run.rate / clients;
+    const pace = pacing(run.rate, connections);
     let measureFrom = Infinity; // set when the run starts
     const inWindow = () => Date.now() >= measureFrom;
     let nth = 0;
     const instance = autocannon({
-      url, connections, overallRate: run.rate,
+      url, ...pace.autocannon,
       // Stopped by the timer below (fractional seconds); the duration and the request cap only bound a stuck run.
       duration: Math.ceil(run.seconds) + 1,
-      maxOverallRequests: Math.ceil(run.rate * run.seconds * 1.1) + connections,
+      maxOverallRequests: Math.ceil(run.rate * run.seconds * 1.1) + pace.connections,
       timeout: 10,
       setupClient: (client: StaggeredClient) => {
-        pacedReconnects(client as Parameters<typeof pacedReconnects>[0], 1000 / perClient);
-        staggerTicks(client, (1000 * (nth++ % clients)) / clients);
+        pacedReconnects(client as Parameters<typeof pacedReconnects>[0], pace.intervalMs);
+        staggerTicks(client, pace.offsetMs(nth++), pace.intervalMs);
         client.on('response', ((status: number, _bytes: number, ms: number) => {
           if (!inWindow()) return;
           latencies.push(ms);

@@ -104,12 +104,16 @@ export interface StaggeredClient {
 }
 
 /**
- * Moves a connection's rate tick (autocannon lib/httpClient.js: reset the second's quota, resume if paused) to
- * `offsetMs` into each second, its first request included: the connection opens at once but starts with its quota
- * used up, so its first requests go out at its first tick. setupClient runs before autocannon sets the quota's
- * interval, so the interval is replaced just after. Another autocannon without these fields keeps its own ticks.
+ * Paces a connection at one request every `intervalMs`, its first at `offsetMs`: autocannon's per-second tick (lib/
+ * httpClient.js: reset the quota, resume if paused) is replaced by one at the connection's own interval, with a quota
+ * of one request per tick (the connection is started with `connectionRate: 1`). autocannon's own pacing gives each
+ * connection a whole number of requests per second (Math.floor of the overall rate's share) and refuses rates below
+ * 1 req/s: 2.5 req/s became 2, and a ramp step at 0.6 req/s crashed. Here any positive rate is held: connection k of
+ * c fires at (k + ½)/rate s, then every c/rate s. The connection opens at once but starts with its quota used up, so its
+ * first request goes out at its first tick. setupClient runs before autocannon sets the quota's interval, so the
+ * interval is replaced just after. Another autocannon without these fields keeps its own ticks.
  */
-export function staggerTicks(client: StaggeredClient, offsetMs: number): void {
+export function staggerTicks(client: StaggeredClient, offsetMs: number, intervalMs = 1000): void {
   if (typeof client._doRequest !== 'function' || client.reqsMadeThisSecond === undefined) return;
   client.reqsMadeThisSecond = Number.MAX_SAFE_INTEGER;
   queueMicrotask(() => {
@@ -123,10 +127,30 @@ export function staggerTicks(client: StaggeredClient, offsetMs: number): void {
     // autocannon's destroy() clears client.rateInterval: keep it pointing at the live timer.
     client.rateInterval = setTimeout(() => {
       if (client.destroyed) return;
-      client.rateInterval = setInterval(tick, 1000);
+      client.rateInterval = setInterval(tick, intervalMs);
       tick();
     }, offsetMs);
   });
+}
+
+/** How a rate is spread over connections: each sends one request per `intervalMs`, connection k first at `offsetMs(k)`. */
+export interface Pacing {
+  connections: number;
+  intervalMs: number;
+  offsetMs(k: number): number;
+  /** autocannon options that make each connection's quota one request per tick (see staggerTicks). */
+  autocannon: { connections: number; connectionRate: 1 };
+}
+
+export function pacing(rate: number, connections: number): Pacing {
+  const c = Math.max(1, Math.floor(connections));
+  return {
+    connections: c,
+    intervalMs: (1000 * c) / rate,
+    // Half an interval in: a level of d seconds sends rate × d requests, not one more at its very end.
+    offsetMs: (k) => (1000 * ((k % c) + 0.5)) / rate,
+    autocannon: { connections: c, connectionRate: 1 },
+  };
 }
 
 /** Connections enough to hold the rate when each request takes up to ~100 ms, within [1, 100]. */
@@ -142,23 +166,20 @@ export const runLoadLevel: LoadRunner = async (opts) => {
   if (opts.signal?.aborted) {
     return { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0, aborted: true };
   }
-  // autocannon lowers the connections to the rate when the rate is smaller; each gets rate / connections req/s.
-  const perClientRate = opts.rate / Math.min(connections, Math.max(1, Math.floor(opts.rate)) || 1);
+  const pace = pacing(opts.rate, connections);
   const errorCodes: Record<string, number> = {};
-  const clients = Math.min(connections, Math.max(1, Math.floor(opts.rate)));
   let nth = 0;
   const instance = autocannon({
     url: opts.url,
-    connections,
-    overallRate: opts.rate,
+    ...pace.autocannon,
     duration: opts.durationSeconds,
     maxOverallRequests: maxRequests,
     timeout: opts.timeoutSeconds ?? 10,
     setupClient: (client: AutocannonClient & StaggeredClient) => {
-      pacedReconnects(client, 1000 / perClientRate);
-      // Without it every connection's quota for the second goes out at the same instant: bursts, and latency that
+      pacedReconnects(client, pace.intervalMs);
+      // Without the staggering every connection's request goes out at the same instant: bursts, and latency that
       // measures the queue behind them (bench:experiment: p50 3–4× JMeter's at 25–50 req/s).
-      staggerTicks(client, (1000 * (nth++ % clients)) / clients);
+      staggerTicks(client, pace.offsetMs(nth++), pace.intervalMs);
       client.on('connError', (e) => { const code = e?.code ?? 'error'; errorCodes[code] = (errorCodes[code] ?? 0) + 1; });
     },
   });
