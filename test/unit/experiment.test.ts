@@ -17,7 +17,7 @@ import { ExperimentDataSource } from '../../src/data/experiments/store';
 const CPU_PER_REQ = 0.004;
 
 /** A world where time only moves when the load runs or the runner sleeps; Prometheus reports rate = the level running then. */
-function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean; requestRateFrom?: number } = {}) {
+function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean; requestRateFrom?: number; rateWindowSeconds?: number } = {}) {
   let clock = 1_800_000_000;
   const ran: Array<{ from: number; to: number; rate: number }> = [];
   const load: LoadRunner = async (o) => {
@@ -31,7 +31,15 @@ function world(opts: { abortAtLevel?: number; controller?: AbortController; fail
     ran.push({ from, to: clock, rate: o.rate });
     return { requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false };
   };
-  const rateAt = (t: number) => ran.find((r) => t >= r.from && t < r.to)?.rate ?? NaN;
+  const instantAt = (t: number) => ran.find((r) => t >= r.from && t < r.to)?.rate ?? NaN;
+  // Like Prometheus' rate(): with a window, a row at t averages the rate over (t − window, t] (per second, 0 between levels).
+  const rateAt = (t: number) => {
+    const win = opts.rateWindowSeconds;
+    if (!win) return instantAt(t);
+    let sum = 0;
+    for (let s = t - win + 1; s <= t; s++) sum += instantAt(s - 1) || 0;
+    return sum / win;
+  };
   // A labelled request counter exists only from the first request on, and rate() needs two scrapes of it: no request
   // rate for the first `requestRateFrom` seconds of the run.
   const requestRateAt = (t: number) => (opts.requestRateFrom !== undefined && ran.length && t < ran[0].from + opts.requestRateFrom ? NaN : rateAt(t));
@@ -270,6 +278,26 @@ describe('load experiments', () => {
     const h = await runExperiment(config(dir, { levels: [15, 60], durationSeconds: 6, scrapeIntervalSeconds: 1 }), holes);
     assert.equal(h.document.validation!.ok, false);
     assert.match(h.document.validation!.messages.join('; '), /request_rate: only \d+% of the expected samples/);
+  });
+
+  it('summarises a level only from rows whose whole rate window lies inside it, never one reaching into the next level', async () => {
+    const w = world({ rateWindowSeconds: 60 });
+    const d = (await runExperiment(config(dir, { levels: [10, 50], durationSeconds: 60, scrapeIntervalSeconds: 15 }), w)).document;
+    assert.equal(d.config.rateWindowSeconds, 60);
+    const [first] = d.summary!.levels;
+    assert.ok(first.rows >= 1, `${first.rows} rows`);
+    assert.ok(Math.abs(first.means.request_rate! - 10) < 1e-9, `level 10 summarised as ${first.means.request_rate} req/s`);
+    assert.equal(first.note, undefined);
+  });
+
+  it('a level shorter than its rate window gets no summary and a note saying how to get one, not rows of the next level', async () => {
+    const w = world({ rateWindowSeconds: 60 });
+    const d = (await runExperiment(config(dir, { levels: [10, 50], durationSeconds: 30, scrapeIntervalSeconds: 15 }), w)).document;
+    const [first] = d.summary!.levels;
+    assert.equal(first.rows, 0);
+    assert.equal(first.means.request_rate, undefined);
+    assert.match(first.note!, /no row whose 60 s rate window lies inside its 30 s.*--duration 75s/);
+    assert.ok(d.validation!.messages.some((m) => m === first.note), 'the note is among the messages the CLI prints');
   });
 
   it('rejects bad configurations before sending any load', async () => {

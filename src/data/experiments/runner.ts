@@ -109,8 +109,10 @@ export interface LevelTiming {
 
 export interface LevelSummary {
   level: number;
-  /** Rows inside the level after the rate window filled (steady state). */
+  /** Rows whose whole rate window lies inside the level (steady state; never a window reaching into the next level). */
   rows: number;
+  /** Why the level has no steady rows (its duration is shorter than the rate window plus a step), when it has none. */
+  note?: string;
   means: Partial<Record<MetricName, number>>;
   maxima: Partial<Record<MetricName, number>>;
   /** CPU cores per request/s: how the service's CPU grows with load. */
@@ -373,8 +375,10 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     metrics: Object.fromEntries(Object.entries(validation.metrics).map(([m, q]) => [m, { samples: q.samples, completeness: q.completeness, marks: q.marks }])),
   };
   const summaries: LevelSummary[] = levels.map((lv) => {
+    // A row's rates cover (t − w, t]: only rows whose window lies inside the level measure it alone. A row after its
+    // end would average in the next level (at 60 s levels with a 60 s window, the row 15 s later was ~12% high).
     const rows: number[] = [];
-    for (let i = 0; i < t.length; i++) if (t[i] >= lv.start + w && t[i] <= lv.end + step) rows.push(i);
+    for (let i = 0; i < t.length; i++) if (t[i] - w >= lv.start - 1e-6 && t[i] <= lv.end + 1e-6) rows.push(i);
     const means: LevelSummary['means'] = {};
     const maxima: LevelSummary['maxima'] = {};
     for (const m of METRIC_NAMES) {
@@ -387,8 +391,13 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     }
     const cpu = means.cpu_usage ?? NaN;
     const rps = means.request_rate ?? NaN;
-    return { level: lv.level, rows: rows.length, means, maxima, cpuPerRequest: rps > 0 ? cpu / rps : NaN };
+    const note = rows.length ? undefined
+      : `level ${lv.level} req/s has no row whose ${w} s rate window lies inside its ${Math.round(lv.end - lv.start)} s, so it has no steady-state summary: lengthen the levels (--duration ${w + step}s or more) or shorten the window (--scrape-interval)`;
+    return { level: lv.level, rows: rows.length, means, maxima, cpuPerRequest: rps > 0 ? cpu / rps : NaN, ...(note ? { note } : {}) };
   });
+  const notes = summaries.flatMap((l) => (l.note ? [l.note] : []));
+  // In the validation messages too: the CLI prints them with the run, and a summary-less level must not go unnoticed.
+  doc.validation.messages.push(...notes);
   doc.summary = { levels: summaries, missing: missing.map((q) => ({ metric: q.metric, selector: q.selector, hint: q.hint })), warnings };
   return write(csv);
 }
