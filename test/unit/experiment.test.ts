@@ -17,7 +17,7 @@ import { ExperimentDataSource } from '../../src/data/experiments/store';
 const CPU_PER_REQ = 0.004;
 
 /** A world where time only moves when the load runs or the runner sleeps; Prometheus reports rate = the level running then. */
-function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean; requestRateFrom?: number; rateWindowSeconds?: number } = {}) {
+function world(opts: { abortAtLevel?: number; controller?: AbortController; failQueries?: boolean; requestRateFrom?: number; rateWindowSeconds?: number; servedCap?: number } = {}) {
   let clock = 1_800_000_000;
   const ran: Array<{ from: number; to: number; rate: number }> = [];
   const load: LoadRunner = async (o) => {
@@ -29,7 +29,8 @@ function world(opts: { abortAtLevel?: number; controller?: AbortController; fail
     }
     clock += o.durationSeconds;
     ran.push({ from, to: clock, rate: o.rate });
-    return { requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false };
+    const served = Math.min(o.rate, opts.servedCap ?? Infinity);
+    return { requests: served * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: served, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false };
   };
   const instantAt = (t: number) => ran.find((r) => t >= r.from && t < r.to)?.rate ?? NaN;
   // Like Prometheus' rate(): with a window, a row at t averages the rate over (t − window, t] (per second, 0 between levels).
@@ -298,6 +299,18 @@ describe('load experiments', () => {
     assert.equal(first.means.request_rate, undefined);
     assert.match(first.note!, /no row whose 60 s rate window lies inside its 30 s.*--duration 75s/);
     assert.ok(d.validation!.messages.some((m) => m === first.note), 'the note is among the messages the CLI prints');
+  });
+
+  it('marks a level served well short of its asked rate as saturated (the plan gate\'s rule), in the JSON and the printed messages', async () => {
+    const w = world({ servedCap: 30 });
+    const r = await runExperiment(config(dir, { levels: [10, 32, 100] }), w);
+    const d = r.document;
+    assert.equal(d.status, 'complete', 'saturation is a finding, not a failure');
+    const json = JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')) as typeof d;
+    assert.deepEqual(json.timings.levels.map((l) => Boolean(l.saturated)), [false, false, true], '30 of 32 req/s is within 90%; 30 of 100 is not');
+    assert.match(json.timings.levels[2].saturated!, /^saturated: served 30\.0 of the asked 100\.0 req\/s \(30%, less than 90%\)/);
+    assert.deepEqual(json.summary!.levels.map((l) => Boolean(l.saturated)), [false, false, true]);
+    assert.ok(json.validation!.messages.some((m) => /^level 100 req\/s saturated/.test(m)), json.validation!.messages.join('; '));
   });
 
   it('rejects bad configurations before sending any load', async () => {

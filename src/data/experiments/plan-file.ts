@@ -19,6 +19,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { WorkloadKind } from '../../core/workload';
 import type { LoadStats } from './load';
 import { InputError } from '../timeseries-csv';
+import { MIN_ACHIEVED_SHARE } from './thresholds';
 
 export const SCENARIOS = ['constant', 'step', 'ramp', 'spike'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -43,7 +44,7 @@ export interface QualityThresholds {
   maxErrorShare: number;
 }
 
-export const DEFAULT_QUALITY: QualityThresholds = { minCompleteness: 0.8, maxCv: 0.5, minAchievedShare: 0.9, maxErrorShare: 0.05 };
+export const DEFAULT_QUALITY: QualityThresholds = { minCompleteness: 0.8, maxCv: 0.5, minAchievedShare: MIN_ACHIEVED_SHARE, maxErrorShare: 0.05 };
 
 export interface PlanWorkload {
   namespace: string;

@@ -12,6 +12,8 @@
  */
 import type { MetricName } from '../../core/metrics';
 import type { CellLoadResult, PlanCell, QualityThresholds } from './plan-file';
+import type { LoadStats } from './load';
+import { MIN_ACHIEVED_SHARE } from './thresholds';
 
 export interface CellQuality {
   passed: boolean;
@@ -73,6 +75,20 @@ export interface JudgeInput {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /**
+ * The achieved-vs-asked rule, one for plan cells and plain experiment levels: the share of the asked rate that was
+ * served, and whether it fell short of `minShare` (with answers at all: a level nobody answered failed instead).
+ */
+export function rateShortfall(stats: Pick<LoadStats, 'requests' | 'achievedRate'>, asked: number, minShare = MIN_ACHIEVED_SHARE): { share: number; short: boolean } {
+  const share = asked > 0 ? stats.achievedRate / asked : 0;
+  return { share, short: stats.requests > 0 && share < minShare };
+}
+
+/** The saturation note of a cell or level served short of its asked rate. */
+export function saturationNote(achieved: number, asked: number, why: string): string {
+  return `saturated: served ${achieved.toFixed(1)} of the asked ${asked.toFixed(1)} req/s ${why}`;
+}
+
+/**
  * The largest p95 sample in milliseconds when every one met the cell's p95 SLO, else undefined. What the cell tells
  * (the SLO held at this rate) does not depend on how p95 moved below it: a fast service's 1–5 ms on a busy node has a
  * large CV and the same verdict. Latency that crosses the SLO within the cell is what makes the verdict unstable.
@@ -112,14 +128,14 @@ export function judgeCell(input: JudgeInput): CellQuality {
     else reasons.push(`${m} unstable after warm-up: coefficient of variation ${cvs[m]!.toFixed(2)} (at most ${allowed.toFixed(2)})`);
   }
   const met = sloMet(cell, stats);
-  const achievedShare = asked.mean > 0 ? stats.achievedRate / asked.mean : 0;
+  const { share: achievedShare, short } = rateShortfall(stats, asked.mean, th.minAchievedShare);
   let saturated = false;
   if (stats.requests === 0) reasons.push('no request was answered');
-  else if (achievedShare < th.minAchievedShare) {
+  else if (short) {
     if (met) reasons.push(`achieved ${stats.achievedRate.toFixed(1)} of the asked ${asked.mean.toFixed(1)} req/s (${pct(achievedShare)}, need ${pct(th.minAchievedShare)}) while latency met the SLO: the load generator, not the service, was the limit`);
     else {
       saturated = true;
-      notes.push(`saturated: served ${stats.achievedRate.toFixed(1)} of the asked ${asked.mean.toFixed(1)} req/s with latency above the SLO`);
+      notes.push(saturationNote(stats.achievedRate, asked.mean, 'with latency above the SLO'));
     }
   }
   const attempts = stats.requests + stats.errors;

@@ -28,6 +28,8 @@ import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, 
 import { validateFrame, type FrameValidation } from '../validation';
 import { experimentCsv } from './csv';
 import { runLoadLevel, type LoadRunner, type LoadStats } from './load';
+import { rateShortfall, saturationNote } from './quality';
+import { MIN_ACHIEVED_SHARE } from './thresholds';
 
 export interface ExperimentConfig {
   /** Name used in file names and the JSON. */
@@ -56,7 +58,7 @@ export interface ExperimentConfig {
 
 export type ExperimentProgress =
   | { phase: 'level-start'; index: number; total: number; level: number }
-  | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats; failed?: string }
+  | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats; failed?: string; saturated?: string }
   | { phase: 'settling'; seconds: number }
   | { phase: 'querying' }
   | { phase: 'written'; csv: string; json: string; status: ExperimentStatus };
@@ -105,12 +107,16 @@ export interface LevelTiming {
   stats: LoadStats;
   /** Why the level failed (no request succeeded, or more than MAX_FAILED_SHARE of them failed); absent when it did not. */
   failed?: string;
+  /** Served short of its asked rate (the plan quality gate's rule): the service, or the connections, were the limit. */
+  saturated?: string;
 }
 
 export interface LevelSummary {
   level: number;
   /** Rows whose whole rate window lies inside the level (steady state; never a window reaching into the next level). */
   rows: number;
+  /** Served short of its asked rate: the level's saturation note (also in timings and the validation messages). */
+  saturated?: boolean;
   /** Why the level has no steady rows (its duration is shorter than the rate window plus a step), when it has none. */
   note?: string;
   means: Partial<Record<MetricName, number>>;
@@ -190,6 +196,13 @@ export function levelFailure(stats: LoadStats, target: string): string | undefin
     return `${Math.round(failedShare * 100)}% of the requests to ${target} failed (${stats.non2xx} non-2xx, ${stats.errors} errors; more than ${Math.round(MAX_FAILED_SHARE * 100)}%)`;
   }
   return undefined;
+}
+
+/** Why a level counts as saturated (served less than MIN_ACHIEVED_SHARE of its asked rate), or undefined. */
+export function levelSaturation(stats: LoadStats, level: number): string | undefined {
+  const { share, short } = rateShortfall(stats, level);
+  if (!short) return undefined;
+  return saturationNote(stats.achievedRate, level, `(${Math.round(share * 100)}%, less than ${Math.round(MIN_ACHIEVED_SHARE * 100)}%): the service — or the connections (--connections) — was the limit; its rows' load_level is the asked rate, not the served one`);
 }
 
 function mean(xs: number[]): number {
@@ -288,8 +301,9 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     const end = now();
     if (stats.aborted || hooks.signal?.aborted) break; // an interrupted level is not kept: it did not run its full time
     const failed = levelFailure(stats, shownTarget);
-    doc.timings.levels.push({ level, start, end, stats, ...(failed ? { failed } : {}) });
-    hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats, failed });
+    const saturated = failed ? undefined : levelSaturation(stats, level);
+    doc.timings.levels.push({ level, start, end, stats, ...(failed ? { failed } : {}), ...(saturated ? { saturated } : {}) });
+    hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats, failed, saturated });
     if (stats.requests === 0 && stats.errors > 0) {
       // Nobody answered: the target is down. More levels would only send more connection attempts to it.
       unreachable = `${failed} at ${level} req/s — is the target running and reachable?`;
@@ -393,9 +407,12 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     const rps = means.request_rate ?? NaN;
     const note = rows.length ? undefined
       : `level ${lv.level} req/s has no row whose ${w} s rate window lies inside its ${Math.round(lv.end - lv.start)} s, so it has no steady-state summary: lengthen the levels (--duration ${w + step}s or more) or shorten the window (--scrape-interval)`;
-    return { level: lv.level, rows: rows.length, means, maxima, cpuPerRequest: rps > 0 ? cpu / rps : NaN, ...(note ? { note } : {}) };
+    return { level: lv.level, rows: rows.length, means, maxima, cpuPerRequest: rps > 0 ? cpu / rps : NaN, ...(lv.saturated ? { saturated: true } : {}), ...(note ? { note } : {}) };
   });
-  const notes = summaries.flatMap((l) => (l.note ? [l.note] : []));
+  const notes = [
+    ...levels.flatMap((l) => (l.saturated ? [`level ${l.level} req/s ${l.saturated}`] : [])),
+    ...summaries.flatMap((l) => (l.note ? [l.note] : [])),
+  ];
   // In the validation messages too: the CLI prints them with the run, and a summary-less level must not go unnoticed.
   doc.validation.messages.push(...notes);
   doc.summary = { levels: summaries, missing: missing.map((q) => ({ metric: q.metric, selector: q.selector, hint: q.hint })), warnings };
