@@ -37,6 +37,19 @@ describe('load levels (real HTTP, local server)', function () {
     }
   });
 
+  it('latency percentiles come from each response: a 300 ms service asked more than it serves still shows ~300 ms', async () => {
+    const s = await server(300);
+    try {
+      // 2 connections at 300 ms serve ≤ 6.7 req/s of the asked 20: autocannon's own summary (rate limit on) was far off here.
+      const stats = await runLoadLevel({ url: s.url, rate: 20, durationSeconds: 3 });
+      assert.ok(stats.requests > 0);
+      assert.ok(stats.latencyP50Ms >= 290 && stats.latencyP50Ms < 600, `p50 ${stats.latencyP50Ms} ms`);
+      assert.ok(stats.latencyP99Ms >= stats.latencyP50Ms && stats.latencyP99Ms < 900, `p99 ${stats.latencyP99Ms} ms`);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('the plan driver holds a ramp step below 1 req/s and a fractional one', async () => {
     const s = await server();
     try {

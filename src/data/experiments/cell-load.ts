@@ -9,9 +9,8 @@
  * bursts of 20 requests once a second, and a queue of 20 requests behind each burst — latency that measures the burst,
  * not the service at 40 req/s. `staggerTicks` spreads the connections' ticks evenly over the second.
  */
-import { defaultConnections, pacedReconnects, pacing, staggerTicks, type StaggeredClient } from './load';
+import { defaultConnections, newResponseRecord, pacedReconnects, pacing, percentile, recordResponses, staggerTicks, type StaggeredClient } from './load';
 import type { CellLoadDriver, CellLoadResult } from './plan-file';
-import { percentile } from './jtl';
 
 interface Instance extends PromiseLike<unknown> { stop(): void }
 type Autocannon = (opts: Record<string, unknown>) => Instance;
@@ -29,9 +28,8 @@ function autocannonVersion(): string {
 export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }) => {
   if (!url) throw new Error(`cell ${cell.id} has no target URL for the built-in load generator`);
   const autocannon = require('autocannon') as Autocannon;
-  const latencies: number[] = [];
-  let non2xx = 0, errors = 0, timeouts = 0, measuredSeconds = 0;
-  const errorCodes: Record<string, number> = {};
+  const rec = newResponseRecord();
+  let measuredSeconds = 0;
   let aborted = false;
   // Consecutive stretches at the same rate (a constant cell's warm-up and duration) are one autocannon run with a
   // time boundary: a new run would abandon the requests queued at a saturated service and count a refill as lost
@@ -61,22 +59,7 @@ export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }
       setupClient: (client: StaggeredClient) => {
         pacedReconnects(client as Parameters<typeof pacedReconnects>[0], pace.intervalMs);
         staggerTicks(client, pace.offsetMs(nth++), pace.intervalMs);
-        client.on('response', ((status: number, _bytes: number, ms: number) => {
-          if (!inWindow()) return;
-          latencies.push(ms);
-          if (status < 200 || status >= 300) non2xx++;
-        }) as never);
-        client.on('connError', ((e: { code?: string }) => {
-          if (!inWindow()) return;
-          errors++;
-          const code = e?.code ?? 'error';
-          errorCodes[code] = (errorCodes[code] ?? 0) + 1;
-        }) as never);
-        client.on('timeout', (() => {
-          if (!inWindow()) return;
-          errors++;
-          timeouts++;
-        }) as never);
+        recordResponses(client, rec, inWindow);
       },
     });
     const runStart = Date.now();
@@ -93,10 +76,11 @@ export const autocannonCellDriver: CellLoadDriver = async ({ cell, url, signal }
     }
     if (aborted) break;
   }
-  const sorted = Float64Array.from(latencies).sort();
+  const sorted = Float64Array.from(rec.latencies).sort();
+  const { non2xx, errors, timeouts, errorCodes } = rec;
   const result: CellLoadResult = {
-    requests: latencies.length, non2xx, errors, timeouts,
-    achievedRate: measuredSeconds > 0 ? latencies.length / measuredSeconds : 0,
+    requests: sorted.length, non2xx, errors, timeouts,
+    achievedRate: measuredSeconds > 0 ? sorted.length / measuredSeconds : 0,
     latencyP50Ms: percentile(sorted, 50), latencyP95Ms: percentile(sorted, 95), latencyP99Ms: percentile(sorted, 99),
     durationSeconds: measuredSeconds, aborted, errorCodes, driver: `autocannon ${autocannonVersion()}`,
   };

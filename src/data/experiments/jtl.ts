@@ -7,7 +7,7 @@
  * timestamps, commas. Columns are found by their header names, so extra columns (a user's own saveservice settings
  * through user.properties) do not matter. JMeter quotes a field that holds the delimiter or a quote ("a ""b"", c").
  */
-import type { LoadStats } from './load';
+import { percentile, type LoadStats } from './load';
 
 /** JMeter properties that make the JTL a CSV this module reads: header, ms timestamps, no sub-results, no bodies, flushed. */
 export const JTL_PROPERTIES: Readonly<Record<string, string>> = {
@@ -125,12 +125,8 @@ export interface JtlStats extends Omit<LoadStats, 'aborted'> {
   windowEndMs: number;
 }
 
-/** Nearest-rank percentile of sorted values (NaN when there are none). */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (!sorted.length) return NaN;
-  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[k];
-}
+/** Nearest-rank percentile of sorted values (NaN when there are none); in load.ts, which records latencies too. */
+export { percentile };
 
 /** "Non HTTP response code: java.net.SocketTimeoutException" → "SocketTimeoutException". */
 function errorCode(s: JtlSample): string {
