@@ -4,6 +4,8 @@
 // are in test/integration/experiment.test.ts.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { METRIC_NAMES } from '../../src/core/metrics';
@@ -12,6 +14,7 @@ import { UserError } from '../../src/cli/errors';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
+import { runLoadLevel } from '../../src/data/experiments/load';
 import { ExperimentDataSource } from '../../src/data/experiments/store';
 
 const CPU_PER_REQ = 0.004;
@@ -199,6 +202,26 @@ describe('load experiments', () => {
     assert.match(r.document.timings.levels[0].failed!, /was answered/);
     assert.equal(r.csvPath, undefined);
     assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).status, 'failed');
+  });
+
+  it('a target that accepts connections but never answers: its pending requests count as unanswered, the run stops early and says so', async function () {
+    this.timeout(20_000);
+    const hung = http.createServer(() => { /* takes the request, never answers */ });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (hung.address() as AddressInfo).port;
+      const w = world();
+      const r = await runExperiment(config(dir, { targetUrl: `http://127.0.0.1:${port}/`, durationSeconds: 2 }), { ...w, load: runLoadLevel });
+      const [first] = r.document.timings.levels;
+      assert.equal(r.document.status, 'failed');
+      assert.equal(r.document.timings.levels.length, 1, 'no further levels after one nobody answered');
+      assert.equal(first.stats.requests, 0);
+      assert.ok(first.stats.unanswered! > 0 && first.stats.errors > 0, JSON.stringify(first.stats));
+      assert.match(r.document.error!, /accepted connections but never answered within the level: \d+ request\(s\) still unanswered at its end at 10 req\/s — is the service hung/);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((r) => hung.close(() => r()));
+    }
   });
 
   it('a level where more than half the requests fail is marked failed; the run stays complete while other levels succeed', async () => {

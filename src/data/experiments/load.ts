@@ -37,6 +37,8 @@ export interface LoadStats {
   aborted: boolean;
   /** Connection errors by code (ECONNREFUSED, ECONNRESET, …): why requests failed without an answer. */
   errorCodes?: Record<string, number>;
+  /** Requests sent but neither answered nor failed when the level ended (a hung target, or one slower than the level). */
+  unanswered?: number;
 }
 
 export type LoadRunner = (opts: LoadLevelOptions) => Promise<LoadStats>;
@@ -177,6 +179,11 @@ export function newResponseRecord(): ResponseRecord {
   return { latencies: [], non2xx: 0, errors: 0, timeouts: 0, errorCodes: {}, sent: 0 };
 }
 
+/** Requests sent that got neither an answer nor an error (still in flight when the run stopped). */
+export function inFlight(r: ResponseRecord): number {
+  return Math.max(0, r.sent - r.latencies.length - r.errors);
+}
+
 /**
  * Records a client's requests, answers (status, latency), connection errors and timeouts into `rec`, when `inWindow()`
  * (a plan cell's warm-up is not measured). Each response's own latency: autocannon's summary percentiles, with its rate
@@ -240,17 +247,23 @@ export const runLoadLevel: LoadRunner = async (opts) => {
     const requests = rec.latencies.length;
     const duration = r.duration ?? opts.durationSeconds;
     const sorted = Float64Array.from(rec.latencies).sort();
+    const unanswered = inFlight(rec);
+    // A level nobody answered, whose requests were still pending at its end (a target that accepts connections but
+    // never answers): those requests failed — without this the level looked like one that sent nothing. When some
+    // were answered, the pending ones were merely cut off by the level's end.
+    const lost = requests === 0 ? unanswered : 0;
     return {
       requests,
       non2xx: rec.non2xx,
-      errors: rec.errors,
-      timeouts: rec.timeouts,
+      errors: rec.errors + lost,
+      timeouts: rec.timeouts + lost,
       achievedRate: duration > 0 ? requests / duration : 0,
       latencyP50Ms: percentile(sorted, 50),
       latencyP99Ms: percentile(sorted, 99),
       durationSeconds: duration,
       aborted,
       errorCodes: rec.errorCodes,
+      unanswered,
     };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -180,6 +180,11 @@ export async function waitForScrapes(prometheus: PrometheusClient, selector: str
   }
 }
 
+/** Nothing answered, and no connection failed: the target took the requests and kept them (hung, or slower than the level). */
+function neverAnswered(stats: LoadStats): boolean {
+  return stats.requests === 0 && (stats.unanswered ?? 0) > 0 && Object.keys(stats.errorCodes ?? {}).length === 0;
+}
+
 /** Why a level failed, or undefined when enough of its requests succeeded. */
 export function levelFailure(stats: LoadStats, target: string): string | undefined {
   const answered = stats.requests;
@@ -187,6 +192,10 @@ export function levelFailure(stats: LoadStats, target: string): string | undefin
   const attempts = answered + stats.errors;
   if (answered === 0) {
     if (attempts === 0) return `no request was sent to ${target}`;
+    const unanswered = stats.unanswered ?? 0;
+    if (neverAnswered(stats)) {
+      return `${target} accepted connections but never answered within the level: ${unanswered} request(s) still unanswered at its end${stats.timeouts > unanswered ? `, ${stats.timeouts - unanswered} timed out` : ''}`;
+    }
     const codes = Object.entries(stats.errorCodes ?? {}).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`).join(', ');
     return `no request to ${target} was answered: ${stats.errors} connection error(s)${codes ? ` (${codes})` : ''}${stats.timeouts ? `, ${stats.timeouts} timeout(s)` : ''}`;
   }
@@ -305,8 +314,10 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     doc.timings.levels.push({ level, start, end, stats, ...(failed ? { failed } : {}), ...(saturated ? { saturated } : {}) });
     hooks.onProgress?.({ phase: 'level-done', index: i, total: config.levels.length, level, stats, failed, saturated });
     if (stats.requests === 0 && stats.errors > 0) {
-      // Nobody answered: the target is down. More levels would only send more connection attempts to it.
-      unreachable = `${failed} at ${level} req/s — is the target running and reachable?`;
+      // Nobody answered: the target is down or hung. More levels would only send more requests to it.
+      unreachable = neverAnswered(stats)
+        ? `${failed} at ${level} req/s — is the service hung, or slower than --duration?`
+        : `${failed} at ${level} req/s — is the target running and reachable?`;
       break;
     }
   }
