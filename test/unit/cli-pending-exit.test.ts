@@ -3,13 +3,12 @@
 // "success". The entry says so and exits 1 instead. The command is replaced, in the spawned process, by a preloaded
 // module standing in for src/cli/main.ts, so each case controls exactly what the command's promise does.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { moraProcess } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
 const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'mora.js');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 const MESSAGE = 'mora: internal error: the command stopped with work pending (a request that never settled?)';
 
@@ -23,15 +22,7 @@ function runWithMain(dir: string, mainSource: string): Promise<Run> {
     `require.cache[file] = { id: file, filename: file, loaded: true, children: [], paths: [], exports: { main: ${mainSource} } };`,
     '',
   ].join('\n'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', preload, BIN, 'recommend'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MORA_BUNDLED: '' } });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
+  return moraProcess(['recommend'], { ...process.env, MORA_BUNDLED: '' }, ['--require', preload]);
 }
 
 describe('mora exits non-zero when the command never settles', function () {

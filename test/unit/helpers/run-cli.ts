@@ -20,11 +20,12 @@ export async function mora(args: string[]): Promise<{ code: number; out: string;
 /**
  * Runs `bin/mora.js <args>` as its own process, as a user's shell does (stdin closed), with exactly `env`: callers
  * build it from what the case needs, so the machine's own KUBECONFIG or Prometheus URL never leaks into a test.
+ * `nodeArgs` go to node before the entry (e.g. `--require` of a stand-in module).
  */
-export function moraProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+export function moraProcess(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
   const bin = path.join(__dirname, '..', '..', '..', 'bin', 'mora.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
