@@ -1,5 +1,5 @@
 /**
- * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 20s --out <dir>`: drives a service
+ * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 90s --out <dir>`: drives a service
  * through load levels (requests/s) with real HTTP load while Prometheus scrapes it, then writes the unified CSV and
  * the JSON of the experiment. Ctrl-C (or SIGTERM) stops the running level and writes the completed levels as a partial
  * result (exit code 130); a second one quits at once. With `--workload … --replicas`, the workload's original replica
@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--target <url>', 'the service URL to load (http or https) (required)')
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
     .option('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100 (required)')
-    .option('--duration <time>', 'time per level, e.g. 20s or 2m', '60s')
+    .option('--duration <time>', 'time per level, e.g. 20s or 2m; each level is summarised over the rows whose rate window (4 scrapes) lies inside it, so the default 90s gives 3 rows at the default 15s scrape', '90s')
     .option('--out <dir>', 'folder for <id>.csv and <id>.json (required)')
     .option('--service <name>', 'name recorded in the files (default: the target host)')
     .option('--replicas <list>', 'replica counts, e.g. 1,2,4: with --workload MOrA scales it to each (waiting for ready pods) and runs one experiment per count; without, the count is only recorded (default 1)')
