@@ -72,6 +72,29 @@ export function onRegularGrid(s: Series): { series: Series; filled: number } {
   return { series: { t, v }, filled };
 }
 
+/**
+ * Buckets a series by time: t = each bucket's start (a multiple of `step` from the epoch, so hours start on the hour), the
+ * mean or the max of its finite values, and how many there were. Buckets without a finite value are left out: gaps stay
+ * gaps. One implementation for the forecast view's panels, the engine's forecast input and `mora forecast --step`.
+ */
+export function bucketed(t: ArrayLike<number>, v: ArrayLike<number>, step: number, how: 'mean' | 'max'): { series: Series; counts: number[] } {
+  const outT: number[] = [], outV: number[] = [], counts: number[] = [];
+  let cur = NaN, acc = 0, n = 0;
+  const flush = (): void => {
+    if (n > 0) { outT.push(cur); outV.push(how === 'mean' ? acc / n : acc); counts.push(n); }
+  };
+  for (let i = 0; i < t.length; i++) {
+    const b = Math.floor(t[i] / step) * step;
+    if (b !== cur) { flush(); cur = b; acc = how === 'mean' ? 0 : -Infinity; n = 0; }
+    const x = v[i];
+    if (!Number.isFinite(x)) continue;
+    acc = how === 'mean' ? acc + x : Math.max(acc, x);
+    n++;
+  }
+  flush();
+  return { series: { t: Float64Array.from(outT), v: Float64Array.from(outV) }, counts };
+}
+
 /** Samples with from <= t < to. */
 export function slice(s: Series, from: number, to: number): Series {
   const lo = lowerBound(s.t, from);

@@ -7,7 +7,7 @@
  * it in-process through buildForecastView (./forecast-model.ts).
  */
 import type { MetricName } from '../core/metrics';
-import type { Series } from '../core/series';
+import { bucketed, type Series } from '../core/series';
 import type { Forecast } from '../ml/forecast-types';
 import type { FusedForecast } from '../ml/fusion';
 import { createRunContext, getModel, type ModelRun, type ResolvedRequest } from '../ml/forecast';
@@ -93,32 +93,7 @@ export function panelFrame(frame: PanelFrame): PanelFrame {
 
 /** Buckets a regular series by time; empty buckets are skipped (gaps stay gaps). */
 export function aggregate(t: ArrayLike<number>, v: ArrayLike<number>, bucket: number, how: 'mean' | 'max'): Series {
-  const outT: number[] = [];
-  const outV: number[] = [];
-  let cur = NaN;
-  let acc = 0;
-  let n = 0;
-  const flush = () => {
-    if (n > 0) {
-      outT.push(cur);
-      outV.push(how === 'mean' ? acc / n : acc);
-    }
-  };
-  for (let i = 0; i < t.length; i++) {
-    const b = Math.floor(t[i] / bucket) * bucket;
-    if (b !== cur) {
-      flush();
-      cur = b;
-      acc = how === 'mean' ? 0 : -Infinity;
-      n = 0;
-    }
-    const x = v[i];
-    if (!Number.isFinite(x)) continue;
-    acc = how === 'mean' ? acc + x : Math.max(acc, x);
-    n++;
-  }
-  flush();
-  return { t: Float64Array.from(outT), v: Float64Array.from(outV) };
+  return bucketed(t, v, bucket, how).series;
 }
 
 /** A panel's bucketed history (what its models forecast from), or undefined when the frame lacks the metric. */

@@ -8,7 +8,7 @@
  * the hour), and every model then forecasts those means at that step. A finer --step cannot be reached by averaging:
  * refused for the LSTM and the fusion, kept for Prophet alone (which interpolates its trend and seasonality as before).
  */
-import { clean, medianStep, type Series } from '../../core/series';
+import { bucketed, clean, medianStep, type Series } from '../../core/series';
 import { UserError } from '../errors';
 
 /** Models that can only forecast at the step of the history they were given. */
@@ -50,17 +50,10 @@ export function historyOnGrid(series: Series, step: number | undefined, models: 
  * the mean of its few points is not the whole step's mean the models take it for.
  */
 function bucketMeans(s: Series, step: number, dataStep: number): { history: Series; droppedEdges: number } {
-  const t: number[] = [], v: number[] = [], n: number[] = [];
-  for (let i = 0; i < s.t.length; i++) {
-    const b = Math.floor(s.t[i] / step) * step;
-    if (t.length === 0 || t[t.length - 1] !== b) { t.push(b); v.push(0); n.push(0); }
-    v[v.length - 1] += s.v[i];
-    n[n.length - 1]++;
-  }
-  for (let k = 0; k < t.length; k++) v[k] /= n[k];
+  const { series, counts } = bucketed(s.t, s.v, step, 'mean');
   const full = step / dataStep;
-  let from = 0, to = t.length;
-  if (to - from > 2 && n[0] < full / 2) from++;
-  if (to - from > 2 && n[to - 1] < full / 2) to--;
-  return { history: { t: Float64Array.from(t.slice(from, to)), v: Float64Array.from(v.slice(from, to)) }, droppedEdges: from + (t.length - to) };
+  let from = 0, to = counts.length;
+  if (to - from > 2 && counts[0] < full / 2) from++;
+  if (to - from > 2 && counts[to - 1] < full / 2) to--;
+  return { history: { t: series.t.slice(from, to), v: series.v.slice(from, to) }, droppedEdges: from + (counts.length - to) };
 }

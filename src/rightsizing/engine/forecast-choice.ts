@@ -8,7 +8,7 @@
  * The forecast's need is multiplied by the window rule's margin at the same risk target (one held-out day cannot calibrate a
  * margin of its own; the backtested ForecastGuardedStrategy calibrates the forecast's own ratios once it has 3 days).
  */
-import { lowerBound, slice, type Series } from '../../core/series';
+import { bucketed, lowerBound, slice, type Series } from '../../core/series';
 import { quantileSorted } from '../../core/stats';
 import { studentQuantile } from '../../ml/band-calibration';
 import type { Forecast } from '../../ml/forecast-types';
@@ -155,17 +155,7 @@ export function forecastBeatsWindow(kind: ResourceKind, w: ScoreTotals, f: Score
 
 /** Down-samples to `step` seconds (CPU: mean, memory: max, so peaks survive) to keep forecaster fits quick. */
 export function downsample(s: Series, step: number, kind: ResourceKind): Series {
-  const t: number[] = [], v: number[] = [];
-  let bucket = NaN, acc = 0, n = 0;
-  const flush = (): void => { if (n > 0) { t.push(bucket); v.push(kind === 'memory' ? acc : acc / n); } };
-  for (let i = 0; i < s.t.length; i++) {
-    const b = Math.floor(s.t[i] / step) * step;
-    if (b !== bucket) { flush(); bucket = b; acc = kind === 'memory' ? -Infinity : 0; n = 0; }
-    acc = kind === 'memory' ? Math.max(acc, s.v[i]) : acc + s.v[i];
-    n++;
-  }
-  flush();
-  return { t: Float64Array.from(t), v: Float64Array.from(v) };
+  return bucketed(s.t, s.v, step, kind === 'memory' ? 'max' : 'mean').series;
 }
 
 function part(f: Forecast, from: number, to: number): Forecast {
