@@ -116,6 +116,26 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
     assert.notEqual(readFileSync(join(dir, 'overlays', 'staging', 'patch.yaml'), 'utf8'), files[join('overlays', 'staging', 'patch.yaml')]);
   });
 
+  it('with --replicas, refuses a workload whose overlay patch sets only spec.replicas (no containers): nothing written, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    mkdirSync(join(dir, 'base'));
+    mkdirSync(join(dir, 'overlays', 'prod'), { recursive: true });
+    // The demo recommends 3 replicas for currencyservice (2 now, no HPA); the overlay's patch would set 4 over whatever
+    // the base says.
+    const patch = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: currencyservice', 'spec:', '  replicas: 4', ''].join('\n');
+    const files = { [join('base', 'currency.yaml')]: deployment('currencyservice'), [join('overlays', 'prod', 'replicas.yaml')]: patch };
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    const r = await mora([...args(dir), '--replicas']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /the replicas of shop\/Deployment\/currencyservice are in 2 files: \S*base\/currency\.yaml, \S*overlays\/prod\/replicas\.yaml; nothing was written/);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
+    // Without --replicas the patch holds nothing that is written: the base gets its resources.
+    const resources = await mora(args(dir));
+    assert.equal(resources.code, 0, resources.err);
+    assert.notEqual(readFileSync(join(dir, 'base', 'currency.yaml'), 'utf8'), files[join('base', 'currency.yaml')]);
+    assert.equal(readFileSync(join(dir, 'overlays', 'prod', 'replicas.yaml'), 'utf8'), patch);
+  });
+
   it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and still writes the others', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
     // Each workload in one file: the same one in two files of a folder would be refused outright.

@@ -7,19 +7,24 @@
  * stderr (even with -q), left untouched, and the command exits non-zero after the other files are done (2 when the
  * input or path is the problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
  * A container found in two files of the folder (a kustomize base and its overlay's patch) is refused as
- * `mora manifests apply` refuses it, with the same check, and then no file at all is written.
+ * `mora manifests apply` refuses it, with the same check, and then no file at all is written. With --replicas, a
+ * patch that sets only spec.replicas (no containers) counts as holding the workload: its value would win over the
+ * one written into the base.
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
 import {
-  changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
+  changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding, type ManifestScan,
 } from '../../manifests';
+import { workloadRoots } from '../../manifests/extract';
+import { get } from '../../manifests/tree';
+import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
-import { fileHolding, RepeatedTarget } from './manifests-apply-many';
+import { fileHolding, RepeatedTarget, type WorkloadRef } from './manifests-apply-many';
 import { ManifestRefusal, readManifest } from './manifest-read';
 import { writeError, writeFileAtomic } from '../format/write';
 
@@ -62,6 +67,7 @@ export function manifestFiles(path: string): string[] {
 interface PlannedFile {
   file: string;
   containers: readonly ManifestContainer[];
+  replicasOnly: readonly WorkloadRef[];
   changes: ManifestChange[];
   result?: ApplyToResult;
   text?: string;
@@ -69,9 +75,30 @@ interface PlannedFile {
   edited?: { text: string; edits: unknown[] };
 }
 
+/**
+ * The workloads of a file that set spec.replicas but have no container (a kustomize patch such as
+ * `spec: {replicas: 3}`): the scan lists containers only, so these are read from the documents themselves.
+ */
+function replicasOnlyWorkloads(text: string, scan: ManifestScan): WorkloadRef[] {
+  const out: WorkloadRef[] = [];
+  for (const d of scan.documents) {
+    if (d.status !== 'ok' || d.kind === null || !(KINDS_WITH_REPLICAS.has(d.kind) || /List$/.test(d.kind))) continue;
+    const parsed = parseWithYaml(text, d.offset, d.offset + d.length);
+    for (const w of workloadRoots(parsed.root)) {
+      const replicas = get(get(w.root, 'spec'), 'replicas');
+      // `replicas:` with no value (null) sets nothing.
+      if (!KINDS_WITH_REPLICAS.has(w.kind) || !replicas || (replicas.t === 'scalar' && replicas.value === null)) continue;
+      if (scan.containers.some((c) => c.document === d.index && c.item === w.item)) continue;
+      out.push({ kind: w.kind, name: w.name, namespace: w.namespace });
+    }
+  }
+  return out;
+}
+
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): PlannedFile {
+  let replicasOnly: readonly WorkloadRef[] = [];
   const done = (result: Omit<ApplyToResult, 'file'>, containers: readonly ManifestContainer[] = []): PlannedFile =>
-    ({ file, containers, changes: [], result: { file, ...result } });
+    ({ file, containers, replicasOnly, changes: [], result: { file, ...result } });
   let text: string;
   let encoding: ManifestEncoding;
   try {
@@ -84,6 +111,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   const scan = scanManifest(text, { mode: 'thorough' });
   const invalid = scan.documents.find((d) => d.status === 'invalid');
   if (invalid) return done({ changed: 0, error: `not valid YAML at ${invalid.error}`, exitCode: EXIT_USAGE });
+  if (replicas) replicasOnly = replicasOnlyWorkloads(text, scan);
   const template = scan.documents.find((d) => d.status === 'template' && parseWithYaml(text, d.offset, d.offset + d.length).error !== null);
   const changes: ManifestChange[] = [];
   // One group per workload: a document, or an item of a `kind: List` document.
@@ -109,7 +137,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
   if (edited.text === text) return { ...done({ changed: 0, skipped: 'already has these values' }, scan.containers), changes };
-  return { file, containers: scan.containers, changes, text, encoding, edited };
+  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited };
 }
 
 function writePlanned(p: PlannedFile): ApplyToResult {
@@ -146,11 +174,13 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
       } catch (e) {
         if (!(e instanceof RepeatedTarget)) throw e;
         const [first, ...others] = e.files;
+        // A replicas-only patch holds no container: say it is the replicas that are in both.
+        const what = change.type === 'replicas' ? `the replicas of ${e.target}` : e.target;
         if (!refusals.has(first)) {
-          refusals.set(first, `${e.target} is in ${e.files.length} files: ${e.files.join(', ')}; nothing was written: `
+          refusals.set(first, `${what} ${change.type === 'replicas' ? 'are' : 'is'} in ${e.files.length} files: ${e.files.join(', ')}; nothing was written: `
             + 'give --apply-to the one file (or folder) to change, as `mora manifests apply` on a folder asks');
         }
-        for (const f of others) if (!refusals.has(f)) refusals.set(f, `${e.target} is also in ${first} (named above); nothing was written`);
+        for (const f of others) if (!refusals.has(f)) refusals.set(f, `${what} ${change.type === 'replicas' ? 'are' : 'is'} also in ${first} (named above); nothing was written`);
       }
     }
   }

@@ -27,10 +27,22 @@ function label(change: ManifestChange): string {
   return `${t.namespace ? `${t.namespace}/` : ''}${t.kind}/${t.name}${change.type === 'resources' ? `/${change.target.container}` : ''}`;
 }
 
+/** A workload as the repeated-target check compares it. */
+export interface WorkloadRef {
+  kind: string;
+  name: string;
+  namespace: string | null;
+}
+
 /** A file and the containers its scan found. */
 export interface ScannedFile {
   file: string;
   containers: readonly ManifestContainer[];
+  /**
+   * Workloads of the file that set spec.replicas without any container (a kustomize patch `spec: {replicas: 3}`):
+   * they hold a replicas change's target as much as a document with containers does.
+   */
+  replicasOnly?: readonly WorkloadRef[];
 }
 
 /**
@@ -39,10 +51,11 @@ export interface ScannedFile {
  */
 function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F[] {
   // parseChangeSpecs gives kinds as the scan names them (`deploy` → Deployment).
-  const inWorkload = (c: ManifestContainer) => c.kind === change.target.kind && c.name === change.target.name
+  const inWorkload = (c: WorkloadRef) => c.kind === change.target.kind && c.name === change.target.name
     && (change.target.namespace === undefined || (c.namespace ?? defaultNamespace ?? null) === change.target.namespace);
   const holding = files.filter((f) => f.containers.some((c) => inWorkload(c)
-    && (change.type === 'replicas' || c.container === change.target.container)));
+    && (change.type === 'replicas' || c.container === change.target.container))
+    || (change.type === 'replicas' && (f.replicasOnly ?? []).some(inWorkload)));
   // A workload found without that container: its file, so the edit names the containers it has.
   return holding.length || change.type === 'replicas' ? holding : files.filter((f) => f.containers.some(inWorkload));
 }
