@@ -53,6 +53,29 @@ export function replaceSecrets(text: string, secrets: ReadonlyArray<string | und
   return out;
 }
 
+/** `key=value` / `"key": "value"` where the key names a credential (access_token, client_secret, password, api_key …). */
+const CREDENTIAL_FIELD = /((?:^|[^A-Za-z0-9])[A-Za-z_-]*(?:token|secret|password|passwd|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',;}&]+)/gi;
+/** A JSON Web Token (OIDC ID and access tokens, service account tokens): three base64url parts, the first `{"`. */
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** `aws eks get-token`'s token. */
+const EKS_TOKEN = /\bk8s-aws-v1\.[A-Za-z0-9_-]+/g;
+/** `Bearer <credentials>` / `Basic <credentials>`. */
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi;
+
+/**
+ * Credentials in free text MOrA did not write and whose secrets it may not know — an exec credential plugin's stderr:
+ * a `Bearer`/`Basic` value, a JWT, an EKS token, the value of a `token=`/`client_secret:`/`password=` field, each
+ * replaced by `***`. A word after Bearer/Basic counts only when it looks like a credential (a digit or 20+ characters),
+ * so "Bearer authentication failed" stays.
+ */
+export function redactCredentialText(text: string): string {
+  return text
+    .replace(JWT, '***')
+    .replace(EKS_TOKEN, '***')
+    .replace(AUTH_SCHEME, (all, scheme: string, space: string, value: string) => (/\d/.test(value) || value.length >= 20) && value !== '***' ? `${scheme}${space}***` : all)
+    .replace(CREDENTIAL_FIELD, (all, key: string, value: string) => value === '***' ? all : `${key}***`);
+}
+
 /** At most `max` characters, with `…` when cut. Only ever applied to text that is already redacted. */
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;

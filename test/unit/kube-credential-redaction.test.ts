@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { authorizationSecrets, redactSecrets, replaceSecrets } from '../../src/core/redact';
+import { authorizationSecrets, redactCredentialText, redactSecrets, replaceSecrets } from '../../src/core/redact';
 import { KubeClient } from '../../src/data/kube/client';
 import { connectKube } from '../../src/data/kube/connection';
 import { KubeError } from '../../src/data/kube/errors';
@@ -157,6 +157,39 @@ describe('Kubernetes credentials in error messages', function () {
     }));
   }
 
+  it('an exec plugin that fails quoting credentials on its stderr: none reach the message (KubeClient, connectKube)', () => inTempDir(async (dir) => {
+    // What a refresh gone wrong may print: the expired bearer token, a refresh token, an ID token (JWT), the client
+    // secret the kubeconfig passes in its args and env, and (far enough along the line to be clipped) another
+    // user's static token.
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtb3JhIn0.c2lnbmF0dXJlX3NpZw';
+    const secrets = ['ya29.A0expired_token_123', 'RT_secret_5521', jwt, 'ARGSECRET_9090', 'ENVSECRET_4471', 'KUBETOKEN_static_ab12'];
+    const plugin = path.join(dir, 'plugin.sh');
+    fs.writeFileSync(plugin, ['#!/bin/sh', 'echo "starting refresh" >&2',
+      `echo "error: refresh failed: Authorization: Bearer ya29.A0expired_token_123; refresh_token=RT_secret_5521; id token ${jwt}; `
+        + `secret $2 or $CLOUD_CLIENT_SECRET rejected; ${'.'.repeat(53)} user other has KUBETOKEN_static_ab12" >&2`, 'exit 1', ''].join('\n'));
+    fs.chmodSync(plugin, 0o755);
+    const file = writeKubeconfig(dir, url, { exec: {
+      apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never',
+      args: ['--client-secret', 'ARGSECRET_9090'], env: [{ name: 'CLOUD_CLIENT_SECRET', value: 'ENVSECRET_4471' }],
+    } });
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { users: Json[] };
+    config.users.push({ name: 'other', user: { token: 'KUBETOKEN_static_ab12' } });
+    fs.writeFileSync(file, JSON.stringify(config));
+    const noneLeaked = (text: string) => {
+      for (const s of secrets) assert.ok(!text.includes(s.slice(0, 10)), `"${s}" (or its start) leaked in:\n${text}`);
+      assert.match(text, /error: refresh failed: Authorization: Bearer \*\*\*; refresh_token=\*\*\*; id token \*\*\*; secret \*\*\* or \*\*\* rejected/);
+    };
+    const err = await KubeClient.load({ kubeconfig: file, connectTimeoutMs: 0 }).version('ctx').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof KubeError && err.kind === 'credential-plugin', String(err));
+    noneLeaked(err.message);
+    const conn = connectKube({ kubeconfig: file, connectTimeoutMs: 0 });
+    const apps = conn.kc.makeApiClient(conn.k.AppsV1Api);
+    const inCluster = await conn.call((o) => apps.listNamespacedDeployment({ namespace: 'shop' }, o), { verb: 'list', resource: 'deployments', group: 'apps', namespace: 'shop' })
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(inCluster instanceof KubeError, String(inCluster));
+    noneLeaked(inCluster.message);
+  }));
+
   it('mora health: the proxied Prometheus check does not print an exec plugin token', () => inTempDir(async (dir) => {
     const kind = KINDS.find((k) => k.name === 'exec plugin') as AuthKind;
     const r = await mora(['health', '--kubeconfig', writeKubeconfig(dir, url, kind.user(dir))]);
@@ -180,6 +213,15 @@ describe('credential redaction helpers', () => {
     assert.equal(replaceSecrets('cannot connect to the server with Bearer t', ['t']), 'cannot connect to the server with Bearer ***');
     assert.equal(replaceSecrets('password "a.c" or abc', ['a.c']), 'password "***" or abc');
     assert.equal(redactSecrets('http://u:p@h/ Bearer t', ['t']), 'http://h/ Bearer ***');
+  });
+
+  it('redactCredentialText: bearer values, JWTs, EKS tokens and token=/secret: fields; plain prose stays', () => {
+    assert.equal(redactCredentialText('got 401 with Bearer abc.DEF-123 and Basic YWxpY2U6cHc9MTIz'), 'got 401 with Bearer *** and Basic ***');
+    assert.equal(redactCredentialText('{"access_token": "q9ZZ", "token_type": "Bearer", "expires_in": 3599}'), '{"access_token": "***", "token_type": "Bearer", "expires_in": 3599}');
+    assert.equal(redactCredentialText('AWS_SECRET_ACCESS_KEY=wJalr/K7MDENG password: hunter2'), 'AWS_SECRET_ACCESS_KEY=*** password: ***');
+    assert.equal(redactCredentialText('id eyJhbGciOi.eyJzdWIiOi.c2ln, eks k8s-aws-v1.aHR0cHM6Ly9zdHM'), 'id ***, eks ***');
+    const prose = 'error: token expired, run: cloud-login (Bearer authentication failed; see https://x.example/login?next=1)';
+    assert.equal(redactCredentialText(prose), prose);
   });
 
   it('redactingFetch: takes the recorded credentials out of the body, the status text and a network error', async () => {

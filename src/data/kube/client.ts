@@ -12,7 +12,7 @@ import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
-import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
+import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
@@ -235,7 +235,8 @@ export class KubeClient {
     if (err?.syscall?.startsWith('spawn')) return new KubeError(`${where} could not be started (${String(err.code)})`, 'credential-plugin');
     if (e instanceof SyntaxError) return new KubeError(`${where} did not print an ExecCredential (JSON) — run it by hand to see what it prints`, 'credential-plugin');
     if (e instanceof Error && err.code === undefined) {
-      const said = (err.message ?? '').trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 300);
+      // Its stderr, redacted before it is cut (a secret cut in half would no longer match): a plugin may print tokens.
+      const said = redactPluginOutput(err.message ?? '', this.secrets()).trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 300);
       return new KubeError(`${where} failed${said ? `: ${said}` : ' (non-zero exit, nothing on stderr)'}${hint}`, 'credential-plugin');
     }
     return undefined;

@@ -9,20 +9,53 @@
  * Types only from client-node: this module loads nothing.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { authorizationSecrets, redactSecrets, replaceSecrets } from '../../core/redact';
+import { authorizationSecrets, redactCredentialText, redactSecrets, replaceSecrets } from '../../core/redact';
 import { KubeError } from './errors';
 
 /** Secrets kept per tracker (a few per credential): tokens rotate (exec plugins, service accounts); the newest are echoed. */
 const KEEP = 128;
 
-/** The static credentials of every user in a kubeconfig (tokens, passwords and their Basic form, key and cert data). */
+/** An exec plugin's env variable or flag whose value is a credential (CLIENT_SECRET, --token, --password …). */
+const SECRET_NAME = /token|secret|password|passwd|api[_-]?key|access[_-]?key|credential/i;
+
+/**
+ * The credentials an exec plugin is given by the kubeconfig, which its stderr may echo: the values of its env
+ * variables named like one, and of its flags named like one (`--client-secret=x` or `--client-secret x`).
+ */
+function execSecrets(exec: unknown): string[] {
+  const e = exec as { env?: Array<{ name?: unknown; value?: unknown }> | null; args?: unknown[] | null } | undefined;
+  const out: string[] = [];
+  for (const v of Array.isArray(e?.env) ? e.env : []) if (typeof v?.name === 'string' && SECRET_NAME.test(v.name) && typeof v.value === 'string') out.push(v.value);
+  const args = Array.isArray(e?.args) ? e.args.map(String) : [];
+  args.forEach((a, i) => {
+    const flag = /^--?([^=]+)(?:=(.*))?$/.exec(a);
+    if (!flag || !SECRET_NAME.test(flag[1])) return;
+    if (flag[2] !== undefined) out.push(flag[2]);
+    else if (i + 1 < args.length && !args[i + 1].startsWith('-')) out.push(args[i + 1]);
+  });
+  return out;
+}
+
+/**
+ * The static credentials of every user in a kubeconfig (tokens, passwords and their Basic form, key and cert data,
+ * the secrets an exec plugin is handed in its env and flags).
+ */
 export function kubeconfigSecrets(kc: k8s.KubeConfig): string[] {
   const out: string[] = [];
   for (const u of typeof kc.getUsers === 'function' ? kc.getUsers() : []) {
     for (const v of [u.token, u.password, u.keyData, u.certData]) if (v) out.push(v);
     if (u.username !== undefined && u.password) out.push(Buffer.from(`${u.username}:${u.password}`).toString('base64'));
+    out.push(...execSecrets(u.exec));
   }
   return out;
+}
+
+/**
+ * An exec credential plugin's own output (its stderr, quoted in a failure) with the known secrets and anything that
+ * looks like a credential taken out (redactCredentialText): the plugin may print a token MOrA never saw.
+ */
+export function redactPluginOutput(text: string, secrets: readonly string[]): string {
+  return redactCredentialText(redactSecrets(text, secrets));
 }
 
 function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {

@@ -3,6 +3,7 @@
  * object (reason Forbidden / NotFound / Conflict / Unauthorized / Invalid …); client-node wraps it in an ApiException
  * whose body may be the parsed object or its JSON text. Network failures arrive as fetch errors with a `cause.code`.
  */
+import { redactCredentialText } from '../../core/redact';
 
 export type KubeErrorKind = 'forbidden' | 'admission' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable'
   | 'config' | 'no-kubeconfig' | 'credential-plugin' | 'other';
@@ -114,7 +115,9 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError(`the Kubernetes API host${server}${ctx} was not found (DNS) — check the kubeconfig`, 'unreachable');
   if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
   if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');
-  return new KubeError(`${a.verb} ${what(a)}${ctx} failed: ${err?.message ?? String(e)}`, 'other');
+  // Neither an API answer nor a network error: most often an exec credential plugin that failed (client-node's Error is
+  // its stderr), which may print tokens MOrA never saw; the callers take out the secrets they know.
+  return new KubeError(`${a.verb} ${what(a)}${ctx} failed: ${redactCredentialText(err?.message ?? String(e))}`, 'other');
 }
 
 /**
