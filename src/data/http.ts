@@ -149,6 +149,8 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
     if (type) headers.set('content-type', String(type));
     const location = res.headers['location'];
     if (location) headers.set('location', String(location));
+    const retryAfter = res.headers['retry-after'];
+    if (retryAfter) headers.set('retry-after', String(retryAfter));
     // The Response constructor takes 200–599 only, and no body for 204/205/304.
     const nullBody = status === 204 || status === 205 || status === 304;
     return new Response(nullBody ? null : body, { status: status >= 200 && status <= 599 ? status : 502, statusText: res.statusText ?? '', headers });

@@ -256,7 +256,11 @@ export class PrometheusClient {
       // Go's answer (Prometheus' web server) to plain HTTP on its TLS port.
       else if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) hint = ' — the server speaks TLS on this port: is the URL https://?';
       else if (res.status === 404) hint = ' — is this the Prometheus base URL? (a path prefix such as /prometheus must be part of it)';
-      const msg = `Prometheus at ${where} answered ${status} for ${what}${detail ? `: ${detail}` : ''}${hint}`;
+      // Mimir/Cortex tenant limits, a gateway's rate limit: transient, and the fix is to wait or ask for less.
+      else if (res.status === 429) hint = rateLimitHint(res.headers.get('retry-after'));
+      const msg = res.status === 429
+        ? `Prometheus at ${where} is rate-limiting MOrA: it answered 429 Too Many Requests for ${what}${detail ? `: ${detail}` : ''}${hint}`
+        : `Prometheus at ${where} answered ${status} for ${what}${detail ? `: ${detail}` : ''}${hint}`;
       throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
     }
     if (!body || body.status !== 'success') {
@@ -386,6 +390,21 @@ export function tlsProblem(code: string, message: string): string | undefined {
   }
   if (/CERT|SSL|TLS/i.test(code) || code === 'EPROTO') return `${code}: ${message.split('\n')[0].trim()} — check the certificate and the scheme (http:// or https://)`;
   return undefined;
+}
+
+/**
+ * What to do about a 429: wait (as long as its Retry-After asks, in seconds or as an HTTP date, when it says) or ask
+ * for less at once. MOrA does not retry on its own: a rate limit hit by one query is usually hit by the next ones.
+ */
+export function rateLimitHint(retryAfter: string | null, now = Date.now()): string {
+  const v = retryAfter?.trim() ?? '';
+  let seconds = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (Number.isNaN(seconds) && v) {
+    const at = Date.parse(v);
+    if (Number.isFinite(at)) seconds = Math.max(0, Math.round((at - now) / 1000));
+  }
+  const wait = Number.isFinite(seconds) ? `retry in ${seconds} s (its Retry-After)` : 'retry later';
+  return ` — ${wait}, or ask for less at once (a shorter history or range, one namespace or workload at a time)`;
 }
 
 /** Rejects when `signal` aborts (never settles otherwise; the listener goes with the signal). */
