@@ -175,7 +175,9 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       onProgress: (e) => {
         if (e.phase === 'level-start') err(`level ${e.index + 1}/${e.total}: ${e.level} req/s for ${durationSeconds} s\n`);
         else if (e.phase === 'level-done') {
-          err(`  ${e.stats.requests} answered (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms\n`);
+          // A level served well short of its asked rate (runner.ts levelSaturation) says so here too, not only in the JSON.
+          const saturated = e.saturated ? `, saturated (served ${e.stats.achievedRate.toFixed(1)} of the asked ${e.level.toFixed(1)} req/s)` : '';
+          err(`  ${e.stats.requests} answered (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms${saturated}\n`);
           if (e.failed) err(`  level failed: ${e.failed}\n`);
         }
         else if (e.phase === 'settling') err(`waiting ${e.seconds} s for the last scrape\n`);
