@@ -2,7 +2,7 @@
 // of being read as something else: an alias without its anchor read as "no resources set", and of two containers with
 // one name the first was edited. And a workload without containers (a kustomize replicas patch) takes a replicas edit.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
@@ -70,6 +70,33 @@ describe('manifests: a kustomize replicas patch (a workload without containers)'
       const crlf = 'apiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\nspec:\r\n  template:\r\n    spec:\r\n      containers: []\r\n';
       assert.equal(editManifest(crlf, [{ type: 'replicas', target: { kind: 'Deployment', name: 'web' }, replicas: 2 }]).text,
         crlf.replace('spec:\r\n  template', 'spec:\r\n  replicas: 2\r\n  template'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on a folder, the patch holds the workload\'s replicas: with its base too the target is refused; alone it is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-manifests-patch-'));
+    try {
+      mkdirSync(join(dir, 'base'));
+      mkdirSync(join(dir, 'overlay'));
+      const base = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: x\n';
+      const patch = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 3\n';
+      writeFileSync(join(dir, 'base', 'web.yaml'), base);
+      writeFileSync(join(dir, 'overlay', 'replicas.yaml'), patch);
+      // Before, the base alone counted: it got 5 while the overlay's 3 wins in the cluster.
+      const both = await mora(['manifests', 'apply', dir, '--replicas', 'shop/Deployment/web=5', '--in-place']);
+      assert.equal(both.code, 2, both.err);
+      assert.match(both.err, /shop\/Deployment\/web is in 2 files: \S*base\/web\.yaml, \S*overlay\/replicas\.yaml; nothing was written/);
+      assert.equal(readFileSync(join(dir, 'base', 'web.yaml'), 'utf8'), base);
+      // Before, the overlay's folder alone had "no shop/Deployment/web".
+      const overlay = await mora(['manifests', 'apply', join(dir, 'overlay'), '--replicas', 'shop/Deployment/web=5', '--in-place']);
+      assert.equal(overlay.code, 0, overlay.err);
+      assert.equal(readFileSync(join(dir, 'overlay', 'replicas.yaml'), 'utf8'), patch.replace('replicas: 3', 'replicas: 5'));
+      // Resources still go to the one file with the container.
+      const resources = await mora(['manifests', 'apply', dir, '--set', 'shop/Deployment/web/app=cpu=200m', '--in-place']);
+      assert.equal(resources.code, 0, resources.err);
+      assert.match(readFileSync(join(dir, 'base', 'web.yaml'), 'utf8'), /cpu: 200m/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,17 +14,14 @@
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
 import {
-  changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding, type ManifestScan,
+  changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
-import { workloadRoots } from '../../manifests/extract';
-import { get } from '../../manifests/tree';
-import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
-import { fileHolding, RepeatedTarget, type WorkloadRef } from './manifests-apply-many';
+import { fileHolding, replicasOnlyWorkloads, RepeatedTarget, type WorkloadRef } from './manifests-apply-many';
 import { ManifestRefusal, readManifest } from './manifest-read';
 import { writeError, writeFileAtomic } from '../format/write';
 
@@ -73,26 +70,6 @@ interface PlannedFile {
   text?: string;
   encoding?: ManifestEncoding;
   edited?: { text: string; edits: unknown[] };
-}
-
-/**
- * The workloads of a file that set spec.replicas but have no container (a kustomize patch such as
- * `spec: {replicas: 3}`): the scan lists containers only, so these are read from the documents themselves.
- */
-function replicasOnlyWorkloads(text: string, scan: ManifestScan): WorkloadRef[] {
-  const out: WorkloadRef[] = [];
-  for (const d of scan.documents) {
-    if (d.status !== 'ok' || d.kind === null || !(KINDS_WITH_REPLICAS.has(d.kind) || /List$/.test(d.kind))) continue;
-    const parsed = parseWithYaml(text, d.offset, d.offset + d.length);
-    for (const w of workloadRoots(parsed.root)) {
-      const replicas = get(get(w.root, 'spec'), 'replicas');
-      // `replicas:` with no value (null) sets nothing.
-      if (!KINDS_WITH_REPLICAS.has(w.kind) || !replicas || (replicas.t === 'scalar' && replicas.value === null)) continue;
-      if (scan.containers.some((c) => c.document === d.index && c.item === w.item)) continue;
-      out.push({ kind: w.kind, name: w.name, namespace: w.namespace });
-    }
-  }
-  return out;
 }
 
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): PlannedFile {

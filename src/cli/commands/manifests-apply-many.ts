@@ -2,13 +2,18 @@
  * `mora manifests apply <dir|file>... --in-place`: the changes of `--set`/`--replicas` written into the file of a
  * folder (or of several paths) that holds each target. A GitOps folder often holds one workload twice (a kustomize
  * base and an overlay's patch, two environments): editing the first found would be a guess, so a target found in
- * two files is refused, naming both. Every file is read and every edit planned and checked before anything is
+ * two files is refused, naming both. For replicas, a patch that sets only spec.replicas (no containers) holds the
+ * workload too. Every file is read and every edit planned and checked before anything is
  * written: a refused file (unreadable, not UTF-8, not YAML — a target might be in it), a missing or ambiguous target,
  * or an edit refused in one file leaves all of them untouched. Helm template sources hold no editable target and are
  * passed over, as `scan` does.
  */
-import type { ManifestChange, ManifestContainer, ManifestEncoding } from '../../manifests';
+import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
+import { workloadRoots } from '../../manifests/extract';
+import { parseWithYaml } from '../../manifests/parse-yaml';
+import { get } from '../../manifests/tree';
+import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -43,6 +48,29 @@ export interface ScannedFile {
    * they hold a replicas change's target as much as a document with containers does.
    */
   replicasOnly?: readonly WorkloadRef[];
+}
+
+/**
+ * The workloads of a file that set spec.replicas but have no container (a kustomize patch such as
+ * `spec: {replicas: 3}`): the scan lists containers only, so these are read from the documents themselves (only the
+ * documents of kinds with replicas where the scan found no container, and Lists).
+ */
+export function replicasOnlyWorkloads(text: string, scan: ManifestScan): WorkloadRef[] {
+  const out: WorkloadRef[] = [];
+  for (const d of scan.documents) {
+    if (d.status !== 'ok' || d.kind === null) continue;
+    const list = /List$/.test(d.kind);
+    if (!list && (!KINDS_WITH_REPLICAS.has(d.kind) || scan.containers.some((c) => c.document === d.index))) continue;
+    const parsed = parseWithYaml(text, d.offset, d.offset + d.length);
+    for (const w of workloadRoots(parsed.root)) {
+      const replicas = get(get(w.root, 'spec'), 'replicas');
+      // `replicas:` with no value (null) sets nothing.
+      if (!KINDS_WITH_REPLICAS.has(w.kind) || !replicas || (replicas.t === 'scalar' && replicas.value === null)) continue;
+      if (scan.containers.some((c) => c.document === d.index && c.item === w.item)) continue;
+      out.push({ kind: w.kind, name: w.name, namespace: w.namespace });
+    }
+  }
+  return out;
 }
 
 /**
@@ -90,7 +118,8 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
   for (const file of files) {
     try {
       const { text, encoding } = readManifest(file);
-      read.push({ file, text, encoding, containers: scanOrExplain(file, text).containers });
+      const scan = scanOrExplain(file, text);
+      read.push({ file, text, encoding, containers: scan.containers, replicasOnly: replicasOnlyWorkloads(text, scan) });
     } catch (e) {
       if (!(e instanceof ManifestRefusal)) throw e;
       if (e.kind !== 'template') refused.push(e.message);
