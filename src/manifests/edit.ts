@@ -16,7 +16,7 @@ import { detectEol, lineContentEnd, lineStartOf, LineIndex, splitDocuments } fro
 import type { Shared, YEntry, YMap, YNode } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
-import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind, normaliseKind } from './workloads';
+import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
 
 /** An edit that cannot be made as asked (missing target, ambiguous target, bad value, invalid YAML). */
 export class ManifestEditError extends Error {
@@ -48,6 +48,15 @@ interface Ctx {
 /** How many rounds of copying nested aliases (`resources: *res` whose anchor holds `requests: *req`…) an edit may take. */
 const MAX_COPY_ROUNDS = 8;
 
+export interface EditOptions {
+  /**
+   * The namespace of a document that sets none, for matching targets (the CLI's `--default-namespace`): then
+   * `default/Deployment/web` reaches a `Deployment/web` without metadata.namespace. Without it such a document is
+   * reached only by a target without a namespace, or with `namespace: null`.
+   */
+  defaultNamespace?: string;
+}
+
 /** Applies edits (any order, non-overlapping) to a string. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const sorted = [...edits].sort((a, b) => a.offset - b.offset);
@@ -71,21 +80,22 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
  * then checked as Kubernetes reads it (aliases and merge keys resolved): the edited documents must equal the
  * originals with exactly the asked values changed, else nothing is returned.
  */
-export function planEdits(text: string, changes: readonly ManifestChange[]): TextEdit[] {
+export function planEdits(text: string, changes: readonly ManifestChange[], options: EditOptions = {}): TextEdit[] {
+  const ns = options.defaultNamespace;
   const merged = mergeChanges(changes);
   let current = text;
   for (let round = 0; ; round++) {
-    const copies = planCopies(current, merged);
+    const copies = planCopies(current, merged, ns);
     if (copies.length === 0) break;
     if (round === MAX_COPY_ROUNDS) throw new ManifestEditError('the resources to edit sit behind too many nested YAML aliases; write them out by hand');
     current = applyEdits(current, copies);
   }
-  const edits = planValues(current, merged);
+  const edits = planValues(current, merged, ns);
   const result = current === text ? edits : rebase(text, applyEdits(current, edits));
   if (result.length > 0) {
     const after = applyEdits(text, result);
-    checkOnlyAsked(text, after, merged);
-    checkRequestsWithinLimits(text, after, merged);
+    checkOnlyAsked(text, after, merged, ns);
+    checkRequestsWithinLimits(text, after, merged, ns);
   }
   return result;
 }
@@ -96,7 +106,7 @@ export function planEdits(text: string, changes: readonly ManifestChange[]): Tex
  * (aliases resolved), so a limit the change leaves alone counts, and raising both in one change is fine. Only the
  * documents the edit changed are read again (an Apply in a 5,000-line file stays cheap).
  */
-function checkRequestsWithinLimits(before: string, after: string, changes: readonly ManifestChange[]): void {
+function checkRequestsWithinLimits(before: string, after: string, changes: readonly ManifestChange[], defaultNamespace?: string): void {
   const a = splitDocuments(before);
   const containers = splitDocuments(after).flatMap((d, i) => {
     const doc = after.slice(d.start, d.end);
@@ -107,7 +117,7 @@ function checkRequestsWithinLimits(before: string, after: string, changes: reado
     const t = change.target;
     const kind = normaliseKind(t.kind);
     const found = containers.filter((c) => c.kind === kind && c.name === t.name && c.container === t.container
-      && (t.namespace === undefined || c.namespace === t.namespace));
+      && inTargetNamespace(c.namespace, t.namespace, defaultNamespace));
     for (const c of found) {
       for (const r of ['cpu', 'memory'] as const) {
         if (change.set.requests?.[r] === undefined && change.set.limits?.[r] === undefined) continue;
@@ -126,9 +136,9 @@ function checkRequestsWithinLimits(before: string, after: string, changes: reado
   }
 }
 
-function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[]): void {
+function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[], defaultNamespace?: string): void {
   try {
-    checkSemantics(before, after, changes);
+    checkSemantics(before, after, changes, defaultNamespace);
   } catch (e) {
     if (e instanceof UnaskedChange) {
       throw new ManifestEditError(`refused: ${e.message}, which was not asked (a YAML construct MOrA does not edit through, such as an inline merge key); nothing was changed, edit it by hand`);
@@ -138,10 +148,10 @@ function checkOnlyAsked(before: string, after: string, changes: readonly Manifes
 }
 
 /** Plans, applies and verifies: returns the new text (unchanged text when nothing differs). */
-export function editManifest(text: string, changes: readonly ManifestChange[]): { text: string; edits: TextEdit[] } {
-  const edits = planEdits(text, changes);
+export function editManifest(text: string, changes: readonly ManifestChange[], options: EditOptions = {}): { text: string; edits: TextEdit[] } {
+  const edits = planEdits(text, changes, options);
   const out = applyEdits(text, edits);
-  verify(out, changes);
+  verify(out, changes, options.defaultNamespace);
   return { text: out, edits };
 }
 
@@ -166,7 +176,7 @@ function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
  * `*res` stands for, `<<: *res` gains an explicit `requests:` holding what the merge gave. Values stay the same;
  * the next round (or the value edits) then change only this container's copy.
  */
-function planCopies(text: string, changes: readonly ManifestChange[]): TextEdit[] {
+function planCopies(text: string, changes: readonly ManifestChange[], defaultNamespace?: string): TextEdit[] {
   if (!text.includes('*')) return []; // no alias anywhere
   const edits: TextEdit[] = [];
   const eol = detectEol(text);
@@ -175,7 +185,7 @@ function planCopies(text: string, changes: readonly ManifestChange[]): TextEdit[
     if (change.type !== 'resources') continue;
     const groups = (['requests', 'limits'] as const).filter((g) => Object.values(change.set[g] ?? {}).some((v) => v !== undefined));
     if (groups.length === 0) continue;
-    const doc = findWorkload(docs, change.target);
+    const doc = findWorkload(docs, change.target, defaultNamespace);
     const { container } = findContainer(doc, change.target);
     const unit = indentUnit(text, container) ?? indentUnit(text, doc.root) ?? 2;
     const copy = (map: YMap, key: string, next: (child: YMap) => void): void => {
@@ -220,11 +230,11 @@ function insertCopy(text: string, eol: string, unit: number, map: YMap, key: str
 }
 
 /** The value edits on a text where no targeted value sits behind an alias any more. */
-function planValues(text: string, changes: readonly ManifestChange[]): TextEdit[] {
+function planValues(text: string, changes: readonly ManifestChange[], defaultNamespace?: string): TextEdit[] {
   const ctx: Ctx = { text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); } };
   const docs = workloadDocuments(text, changes);
   for (const change of changes) {
-    const doc = findWorkload(docs, change.target);
+    const doc = findWorkload(docs, change.target, defaultNamespace);
     if (change.type === 'replicas') planReplicas(ctx, doc, change.replicas);
     else planResources(ctx, doc, change.target, change.set);
   }
@@ -290,16 +300,22 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
   return out;
 }
 
-function findWorkload(all: Workloads, target: WorkloadTarget): WorkloadDoc {
+function findWorkload(all: Workloads, target: WorkloadTarget, defaultNamespace?: string): WorkloadDoc {
   const kind = normaliseKind(target.kind);
   const found = all.docs.filter((d) => d.kind === kind && d.name === target.name
-    && (target.namespace === undefined || d.namespace === target.namespace));
+    && inTargetNamespace(d.namespace, target.namespace, defaultNamespace));
   const label = `${kind}/${target.name}${target.namespace ? ` in namespace ${target.namespace}` : ''}`;
   if (found.length === 1) return found[0];
   if (found.length > 1) {
-    const namespaces = [...new Set(found.map((d) => d.namespace ?? '(none)'))];
-    if (namespaces.length === 1) throw new ManifestEditError(`${label} is ambiguous: it is defined ${found.length} times in this file`);
-    throw new ManifestEditError(`${label} is ambiguous: it appears in namespaces ${namespaces.join(', ')}; prefix the target with <namespace>/`);
+    const namespaces = [...new Set(found.map((d) => d.namespace ?? defaultNamespace ?? '(none)'))];
+    const none = found.some((d) => d.namespace === null) && defaultNamespace !== undefined
+      ? ` (no namespace counts as ${defaultNamespace})` : '';
+    if (namespaces.length === 1) throw new ManifestEditError(`${label} is ambiguous: it is defined ${found.length} times in this file${none}`);
+    if (defaultNamespace === undefined && namespaces.includes('(none)')) {
+      throw new ManifestEditError(`${label} is ambiguous: it appears in namespaces ${namespaces.join(', ')}; prefix the target with <namespace>/`);
+    }
+    throw new ManifestEditError(`${label} is ambiguous: it appears in namespaces ${namespaces.join(', ')}; `
+      + `prefix the target with ${namespaces.map((n) => `${n}/`).join(' or ')}${none}`);
   }
   const bad = all.broken.find((b) => b.kind === kind && b.name === target.name);
   if (bad) throw new ManifestEditError(`${label} cannot be edited: its document ${bad.why}`);
@@ -616,9 +632,9 @@ function quantityStyle(container: YMap): ScalarStyle {
  * Replicas of a workload with no containers to scan — a kustomize patch such as `spec: {replicas: 3}` and nothing
  * else — read back from the workload's own document (the container scan has nothing to say about it).
  */
-function replicasReadBack(out: string, change: ManifestChange & { type: 'replicas' }): boolean {
+function replicasReadBack(out: string, change: ManifestChange & { type: 'replicas' }, defaultNamespace?: string): boolean {
   const docs = workloadDocuments(out, [change]).docs
-    .filter((d) => change.target.namespace === undefined || d.namespace === change.target.namespace);
+    .filter((d) => inTargetNamespace(d.namespace, change.target.namespace, defaultNamespace));
   return docs.length > 0 && docs.every((d) => {
     const r = get(get(d.root, 'spec'), 'replicas');
     return r !== null && r !== undefined && r.t === 'scalar' && r.value !== null && Number(r.value) === change.replicas;
@@ -626,14 +642,14 @@ function replicasReadBack(out: string, change: ManifestChange & { type: 'replica
 }
 
 /** Re-reads the result with the fast scanner (what the CodeLenses read): each change must read back as asked. */
-function verify(out: string, changes: readonly ManifestChange[]): void {
+function verify(out: string, changes: readonly ManifestChange[], defaultNamespace?: string): void {
   const scan = scanManifest(out);
   for (const change of changes) {
     const kind = normaliseKind(change.target.kind);
     const match = scan.containers.filter((c) => c.kind === kind && c.name === change.target.name
-      && (change.target.namespace === undefined || c.namespace === change.target.namespace));
+      && inTargetNamespace(c.namespace, change.target.namespace, defaultNamespace));
     const ok = change.type === 'replicas'
-      ? (match.length > 0 ? match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas) : replicasReadBack(out, change))
+      ? (match.length > 0 ? match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas) : replicasReadBack(out, change, defaultNamespace))
       : match.some((c) => c.container === change.target.container
         && (['requests', 'limits'] as const).every((g) => (['cpu', 'memory'] as const)
           .every((r) => change.set[g]?.[r] === undefined || sameQuantity(c[g][r]?.value ?? null, change.set[g]?.[r] as string))));

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { parseQuantity } from '../core/quantity';
 import { splitDocuments } from './text';
 import type { ManifestChange, TextEdit } from './types';
-import { POD_SPEC_PATH, isWorkloadKind, normaliseKind } from './workloads';
+import { POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
 
 /** Thrown when the check fails; edit.ts turns it into a ManifestEditError. */
 export class UnaskedChange extends Error {}
@@ -16,7 +16,7 @@ export class UnaskedChange extends Error {}
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Throws UnaskedChange naming the first difference that no change asked for. */
-export function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[]): void {
+export function checkOnlyAsked(before: string, after: string, changes: readonly ManifestChange[], defaultNamespace?: string): void {
   const a = splitDocuments(before);
   const b = splitDocuments(after);
   if (a.length !== b.length) throw new UnaskedChange(`the edit would turn ${a.length} documents into ${b.length}`);
@@ -26,7 +26,7 @@ export function checkOnlyAsked(before: string, after: string, changes: readonly 
     if (x === y) continue;
     const expected = read(x, 'original');
     const got = read(y, 'edited');
-    for (const change of changes) expect(expected, change);
+    for (const change of changes) expect(expected, change, defaultNamespace);
     const where = difference(expected, got, '');
     if (where !== null) throw new UnaskedChange(`the edit would also change ${where || 'the document'}`);
   }
@@ -47,7 +47,7 @@ function read(text: string, what: string): Json {
 const isObject = (x: Json | undefined): x is { [key: string]: Json } => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Applies one change to a document read as data, the way planEdits means it. */
-function expect(doc: Json, change: ManifestChange): void {
+function expect(doc: Json, change: ManifestChange, defaultNamespace?: string): void {
   const kind = normaliseKind(change.target.kind);
   const roots = isObject(doc) && typeof doc.kind === 'string' && /List$/.test(doc.kind) && !isWorkloadKind(doc.kind) && Array.isArray(doc.items)
     ? doc.items : [doc];
@@ -55,7 +55,8 @@ function expect(doc: Json, change: ManifestChange): void {
     if (!isObject(w) || w.kind !== kind || !isWorkloadKind(kind)) continue;
     const metadata = isObject(w.metadata) ? w.metadata : {};
     if (String(metadata.name ?? metadata.generateName) !== change.target.name) continue; // as extract.ts names it
-    if (change.target.namespace !== undefined && (metadata.namespace ?? null) !== change.target.namespace) continue;
+    const namespace = metadata.namespace === undefined || metadata.namespace === null ? null : String(metadata.namespace);
+    if (!inTargetNamespace(namespace, change.target.namespace, defaultNamespace)) continue;
     if (change.type === 'replicas') {
       if (isObject(w.spec)) w.spec.replicas = change.replicas;
       continue;

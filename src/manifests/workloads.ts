@@ -41,3 +41,14 @@ export function normaliseKind(kind: string): string {
   };
   return aliases[k] ?? kind;
 }
+
+/**
+ * Whether a document in namespace `namespace` (null: it sets none) is in a target's namespace. A target without one
+ * matches every namespace; `null` only documents that set none. With `defaultNamespace` (the CLI's
+ * `--default-namespace`, as `recommend --apply-to` matches) a document that sets none is in that namespace.
+ */
+export function inTargetNamespace(namespace: string | null, target: string | null | undefined, defaultNamespace?: string): boolean {
+  if (target === undefined) return true;
+  if (target === null) return namespace === null;
+  return (namespace ?? defaultNamespace ?? null) === target;
+}

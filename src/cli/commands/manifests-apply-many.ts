@@ -6,7 +6,7 @@
  * workload too. Every file is read and every edit planned and checked before anything is
  * written: a refused file (unreadable, not UTF-8, not YAML — a target might be in it), a missing or ambiguous target,
  * or an edit refused in one file leaves all of them untouched. Helm template sources hold no editable target and are
- * passed over, as `scan` does.
+ * passed over, as `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  */
 import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
@@ -95,15 +95,30 @@ function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly
 export function fileHolding<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F {
   const holding = filesFor(change, files, defaultNamespace);
   if (holding.length === 0) throw new UserError(`no ${label(change)} in ${files.length} file${files.length === 1 ? '' : 's'} read; nothing was written`);
-  if (holding.length > 1) throw new RepeatedTarget(label(change), holding.map((f) => f.file));
+  if (holding.length > 1) throw new RepeatedTarget(label(change), holding.map((f) => f.file), prefixes(change, holding, defaultNamespace));
   return holding[0];
+}
+
+/**
+ * The namespace prefixes that tell the copies of a target apart (`prod/`, `default/` for a base without a namespace,
+ * with `defaultNamespace`), when the target has none and the files hold it in more than one namespace; else none.
+ */
+function prefixes(change: ManifestChange, holding: readonly ScannedFile[], defaultNamespace?: string): { prefixes: string[]; none?: string } | undefined {
+  if (change.target.namespace !== undefined) return undefined;
+  const refs: WorkloadRef[] = holding.flatMap((f) => [...f.containers, ...(change.type === 'replicas' ? f.replicasOnly ?? [] : [])])
+    .filter((c) => c.kind === change.target.kind && c.name === change.target.name);
+  const namespaces = [...new Set(refs.map((c) => c.namespace ?? defaultNamespace ?? null))];
+  if (namespaces.length < 2 || namespaces.includes(null)) return undefined;
+  const none = refs.some((c) => c.namespace === null) ? defaultNamespace : undefined;
+  return { prefixes: (namespaces as string[]).map((n) => `${n}/`), none };
 }
 
 /** A target found in several files: nothing is written. */
 export class RepeatedTarget extends UserError {
-  constructor(readonly target: string, readonly files: readonly string[]) {
-    super(`${target} is in ${files.length} files: ${files.join(', ')}; `
-      + 'nothing was written: apply to one file (or prefix the target with its namespace if they differ)');
+  constructor(readonly target: string, readonly files: readonly string[], how?: { prefixes: string[]; none?: string }) {
+    super(`${target} is in ${files.length} files: ${files.join(', ')}; nothing was written: `
+      + (how ? `apply to one file, or prefix the target with ${how.prefixes.join(' or ')}${how.none ? ` (no namespace counts as ${how.none})` : ''}`
+        : 'apply to one file (or prefix the target with its namespace if they differ)'));
   }
 }
 
@@ -111,7 +126,7 @@ export class RepeatedTarget extends UserError {
  * Plans every file's edits, then writes them, naming each file written on stderr as it goes (so a write the system
  * fails midway leaves a record of what was). Throws, with nothing written, on any refusal before that.
  */
-export function applyMany(paths: readonly string[], changes: readonly ManifestChange[]): void {
+export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default'): void {
   const { files, unlisted } = manifestFileList(paths);
   const read: ReadFile[] = [];
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
@@ -131,13 +146,13 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
   }
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    const holding = fileHolding(change, read);
+    const holding = fileHolding(change, read, defaultNamespace);
     byFile.set(holding, [...(byFile.get(holding) ?? []), change]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
   for (const [f, fileChanges] of byFile) {
     try {
-      planned.push({ f, text: editManifest(f.text, fileChanges).text });
+      planned.push({ f, text: editManifest(f.text, fileChanges, { defaultNamespace }).text });
     } catch (e) {
       if (e instanceof ManifestEditError) throw new UserError(`${f.file}: ${e.message}; nothing was written`);
       throw e;

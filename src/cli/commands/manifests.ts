@@ -167,13 +167,14 @@ export function register(program: Command): void {
     .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable)', collect, [])
     .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
-    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string }) => {
+    .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
+    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; defaultNamespace: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
       if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
         if (!opts.inPlace) throw new UserError('a folder or several files are rewritten in place: give --in-place (--out and printing take one file)');
         if (paths.includes('-')) throw new UserError('--in-place needs files, not standard input');
         const changes = parseOrExplain(opts);
-        applyMany(paths, changes);
+        applyMany(paths, changes, opts.defaultNamespace);
         return;
       }
       const file = paths[0];
@@ -184,7 +185,7 @@ export function register(program: Command): void {
       try {
         const changes = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
         if (changes.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
-        result = editManifest(text, changes).text;
+        result = editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
       } catch (e) {
         if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
         throw e;
