@@ -223,6 +223,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     const line = lines[i];
     if (line.trim() === '' || isComment(line)) continue;
     const cells = splitCsvLine(line);
+    // A row of separators only (Excel's trailing `,` rows after the data) is a blank line, not an empty timestamp.
+    if (cells.every((c) => unquote(c) === '')) continue;
     if (cells.length > header.length && cells.slice(header.length).some((c) => c.trim() !== '')) {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
       throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns (a decimal comma, or a comma inside an unquoted cell?)`);
