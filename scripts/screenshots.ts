@@ -265,6 +265,8 @@ function writeSettings(runDir: string, theme: Theme): void {
     // The run folder lives inside this repository: do not offer to open it.
     'git.openRepositoryInParentFolders': 'never',
     'git.enabled': false,
+    // The documented screenshots show the forecast beside the manifest, as an editor tab.
+    'mora.forecast.location': 'editor',
   };
   fs.writeFileSync(file, JSON.stringify(settings, null, 2));
 }

@@ -11,6 +11,7 @@ import {
 import type { Log } from './log';
 import { recommendationSettings, storedExperiments, type RecommendationStore } from './recommendation-store';
 import type { LstmWorkerPool } from '../ml/worker/pool';
+import { editorSurface, FORECAST_PANEL_VIEW_ID, forecastLocation, viewSurface, type ForecastSurface } from './forecast-surface';
 
 export const FORECAST_VIEW_TYPE = 'mora.forecast';
 
@@ -80,7 +81,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * down and reloaded when shown again. In a browser (code-server, VS Code for the Web) every webview page VS Code creates
  * registers its own service-worker version, and Chromium activates it only a second after the previous one goes idle
  * (docs/BENCHMARKS.md § Forecast view inside VS Code): a reloaded view first painted after ~1.5 s, a kept one is switched
- * in ~0.3 s. One hidden page's memory is the price.
+ * in ~0.3 s. One hidden page's memory is the price. A tab the user closed is gone all the same; the bottom panel's view
+ * (mora.forecast.location panel, the default) is not (forecast-surface.ts).
  */
 export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return { ...webviewOptions(extensionUri), enableFindWidget: true, retainContextWhenHidden: true };
@@ -106,18 +108,17 @@ class ForecastPanel implements vscode.Disposable {
   /** Set while the panel shows a load experiment's results instead of a forecast (see showExperiment). */
   private experiment: ExperimentResults | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, public target: ForecastTarget, private readonly host: ForecastHost, experiment?: ExperimentResults) {
+  constructor(readonly panel: ForecastSurface, public target: ForecastTarget, private readonly host: ForecastHost, experiment?: ExperimentResults) {
     this.experiment = experiment;
     this.ready = new Promise((r) => (this.readyResolve = r));
     panel.webview.options = webviewOptions(host.extension.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(host.extension.extensionUri, 'media', 'mora.svg');
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
       // A webview without retainContextWhenHidden (a panel restored from a session saved before MOrA set it) is torn
       // down when hidden: it redraws from its saved state when shown again and says `ready` once more; requests wait for that.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible && !e.webviewPanel.options.retainContextWhenHidden) this.ready = new Promise((r) => (this.readyResolve = r));
+      panel.onDidHide(() => {
+        if (!panel.retainsContext) this.ready = new Promise((r) => (this.readyResolve = r));
       }),
     );
     this.load();
@@ -416,6 +417,7 @@ class ForecastPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     // A computation waiting for the webview to listen ends (it checks `disposed`) instead of waiting forever.
     this.readyResolve();
@@ -475,13 +477,19 @@ async function findWorkload(source: DataSource, target: ForecastTarget): Promise
   throw new Error(`no ${target.kind} ${target.namespace}/${target.name} in the ${source.kind} data source`);
 }
 
-/** The forecast panel (one, reused) and its serializer, so it comes back after a restart (`onWebviewPanel:mora.forecast`). */
+/**
+ * The forecast view (one, reused), in an editor tab or the bottom panel (`mora.forecast.location`), and what brings it
+ * back after a restart: the editor tab's serializer (`onWebviewPanel:mora.forecast`), the bottom view's saved state.
+ */
 export class ForecastPanels implements vscode.Disposable {
   private current: ForecastPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly rendered = new vscode.EventEmitter<RenderedReport>();
   /** The current panel's `rendered` reports, whichever panel that is. */
   readonly onRendered = this.rendered.event;
+  /** The bottom panel's view once VS Code resolved it (it does so when the view is first shown). */
+  private view: vscode.WebviewView | undefined;
+  private viewWaiters: Array<(v: vscode.WebviewView) => void> = [];
 
   constructor(private readonly host: ForecastHost) {
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(FORECAST_VIEW_TYPE, {
@@ -491,13 +499,54 @@ export class ForecastPanels implements vscode.Disposable {
           panel.dispose();
           return;
         }
-        this.adopt(new ForecastPanel(panel, saved.target, host, saved.experiment ? { data: saved.experiment } : undefined));
+        this.adopt(new ForecastPanel(editorSurface(panel, host.extension.extensionUri), saved.target, host, saved.experiment ? { data: saved.experiment } : undefined));
       },
     }));
+    this.disposables.push(vscode.window.registerWebviewViewProvider(FORECAST_PANEL_VIEW_ID, {
+      resolveWebviewView: (view, context) => this.resolveView(view, context.state),
+    }, { webviewOptions: { retainContextWhenHidden: true } }));
+  }
+
+  private resolveView(view: vscode.WebviewView, state: unknown): void {
+    this.view = view;
+    view.webview.options = webviewOptions(this.host.extension.extensionUri);
+    view.onDidDispose(() => {
+      if (this.view === view) this.view = undefined;
+      if (this.current?.panel.location === 'panel') this.current.dispose();
+    });
+    const waiters = this.viewWaiters;
+    this.viewWaiters = [];
+    if (waiters.length > 0) {
+      for (const w of waiters) w(view);
+      return;
+    }
+    // Shown by the user (or restored with the window) before any workload was picked: the last one it showed, or a hint.
+    const saved = parseWebviewState(state);
+    if (saved) this.adopt(new ForecastPanel(viewSurface(view), saved.target, this.host, saved.experiment ? { data: saved.experiment } : undefined));
+    else view.webview.html = placeholderHtml();
+  }
+
+  /** The bottom panel's view, shown (VS Code resolves it on first show). */
+  private async shownView(preserveFocus: boolean): Promise<vscode.WebviewView> {
+    if (this.view) {
+      this.view.show(preserveFocus);
+      return this.view;
+    }
+    const resolved = new Promise<vscode.WebviewView>((r) => this.viewWaiters.push(r));
+    await vscode.commands.executeCommand(`${FORECAST_PANEL_VIEW_ID}.focus`, { preserveFocus });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('VS Code did not open the forecast view in the panel within 30 s; set mora.forecast.location to "editor" to open it as an editor tab')), 30_000);
+    });
+    try {
+      return await Promise.race([resolved, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private adopt(p: ForecastPanel): ForecastPanel {
-    this.current?.dispose();
+    if (this.current !== p) this.current?.dispose();
     this.current = p;
     p.onDispose.event(() => {
       if (this.current === p) this.current = undefined;
@@ -506,15 +555,25 @@ export class ForecastPanels implements vscode.Disposable {
     return p;
   }
 
-  show(target: ForecastTarget): ForecastPanel {
-    if (this.current) {
-      this.current.retarget(target);
-      this.current.panel.reveal(vscode.ViewColumn.Beside);
-      return this.current;
+  /** The view where the setting says, reused when it is already there (a changed setting moves it on the next show). */
+  private reusable(): ForecastPanel | undefined {
+    if (this.current && this.current.panel.location !== forecastLocation()) this.current.dispose();
+    return this.current;
+  }
+
+  async show(target: ForecastTarget): Promise<ForecastPanel> {
+    const current = this.reusable();
+    if (current) {
+      current.retarget(target);
+      current.panel.reveal(false);
+      return current;
+    }
+    if (forecastLocation() === 'panel') {
+      return this.adopt(new ForecastPanel(viewSurface(await this.shownView(false)), target, this.host));
     }
     const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, `Forecast: ${target.name}/${target.container}`, vscode.ViewColumn.Beside,
       panelOptions(this.host.extension.extensionUri));
-    return this.adopt(new ForecastPanel(panel, target, this.host));
+    return this.adopt(new ForecastPanel(editorSurface(panel, this.host.extension.extensionUri), target, this.host));
   }
 
   get panel(): ForecastPanel | undefined {
@@ -523,14 +582,18 @@ export class ForecastPanels implements vscode.Disposable {
 
   /** Opens (or reuses) the forecast view for a load experiment's results; `reveal` false updates it without taking the focus. */
   async showExperiment(results: ExperimentResults, reveal = true): Promise<ForecastPanel> {
-    if (this.current) {
-      await this.current.showExperiment(results);
-      if (reveal) this.current.panel.reveal(vscode.ViewColumn.Beside);
-      return this.current;
+    const current = this.reusable();
+    if (current) {
+      await current.showExperiment(results);
+      if (reveal) current.panel.reveal(false);
+      return current;
+    }
+    if (forecastLocation() === 'panel') {
+      return this.adopt(new ForecastPanel(viewSurface(await this.shownView(!reveal)), experimentPlaceholderTarget(results.data), this.host, results));
     }
     const panel = vscode.window.createWebviewPanel(FORECAST_VIEW_TYPE, experimentTitle(results.data), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: !reveal },
       panelOptions(this.host.extension.extensionUri));
-    return this.adopt(new ForecastPanel(panel, experimentPlaceholderTarget(results.data), this.host, results));
+    return this.adopt(new ForecastPanel(editorSurface(panel, this.host.extension.extensionUri), experimentPlaceholderTarget(results.data), this.host, results));
   }
 
   dispose(): void {
@@ -538,6 +601,17 @@ export class ForecastPanels implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.rendered.dispose();
   }
+}
+
+/** The bottom view before a workload is picked: no script, nothing to load. */
+function placeholderHtml(): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>MOrA forecast</title></head>
+<body style="font-family: var(--vscode-font-family); color: var(--vscode-descriptionForeground); padding: 1em">
+<p>Pick a workload's container in the MOrA tree and choose <em>Show Forecast</em> to see its history, the Prophet, LSTM and fused forecasts, and the recommendation's evidence here.</p>
+</body>
+</html>`;
 }
 
 /** `mora.lstm.warmStart`: MOrA's shipped LSTM for a cluster without a model of its own (default on). */

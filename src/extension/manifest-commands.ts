@@ -223,7 +223,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     assertMaySendTraffic(mora, 'Show Forecast');
     const target = await targetOf(mora, arg);
     if (!target) return undefined;
-    panels.show(target);
+    await panels.show(target);
     return target;
   });
 
@@ -231,7 +231,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     recommendations: { set: (recs) => store.set(recs), clear: () => store.clear(), all: () => store.all() },
     forecast: {
       show: async (target) => {
-        const p = panels.show(target);
+        const p = await panels.show(target);
         await p.ready;
         await p.whenComputed();
       },

@@ -53,7 +53,7 @@ export interface OpenResult {
   stallProfile?: Array<[string, number]>;
 }
 
-export interface ViewBenchResults { opens: OpenResult[]; error?: string }
+export interface ViewBenchResults { opens: OpenResult[]; error?: string; /** Set by the last write: every open is in. */ done?: boolean }
 
 interface ForecastApi {
   forecast: { onRendered: vscode.Event<RenderedReport> };
@@ -185,6 +185,11 @@ function stallMonitor(t0: number): { stop(): Stall[] } {
   };
 }
 
+/** bench:view --location: where the forecast view opens (the setting mora.forecast.location). */
+function location(): 'panel' | 'editor' {
+  return process.env.MORA_BENCH_VIEW_LOCATION === 'editor' ? 'editor' : 'panel';
+}
+
 /** Opens a text editor in the forecast view's own group, so the view is hidden (a tab behind the active one). */
 async function coverForecastView(): Promise<void> {
   const isForecast = (t: vscode.Tab): boolean => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mora.forecast');
@@ -211,11 +216,17 @@ async function untilQuiet(deadlineMs = 10_000): Promise<void> {
 }
 
 async function openOnce(api: ForecastApi, arm: OpenResult['arm'], cacheHome: string, workload: string, expectLstm: number, timeoutMs: number): Promise<OpenResult> {
-  // A new view each time, except when switching an open one to another workload.
-  if (arm === 'cached' || arm === 'uncached') await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  // A new view each time, except when switching an open one to another workload. In the bottom panel
+  // (mora.forecast.location panel) the user closes the panel instead: the view is hidden, not destroyed.
+  if (arm === 'cached' || arm === 'uncached') {
+    await vscode.commands.executeCommand(location() === 'panel' ? 'workbench.action.closePanel' : 'workbench.action.closeAllEditors');
+  }
   if (arm === 'reveal') await coverForecastView();
   // Let the closed panel's work wind down before this open is timed.
   await untilQuiet();
+  // bench:view --close-gap S: a user who comes back to the view a while after closing it (S seconds after the close).
+  const gap = Number(process.env.MORA_BENCH_VIEW_CLOSE_GAP ?? 0) * 1000;
+  if (gap > 0 && (arm === 'cached' || arm === 'uncached')) await new Promise((r) => setTimeout(r, gap));
   // MOrA reads its cache root from the environment at each use (src/ml/lstm/global-cache.ts moraCacheRoot).
   process.env.XDG_CACHE_HOME = cacheHome;
   const hist = monitorEventLoopDelay({ resolution: 5 });
@@ -313,6 +324,7 @@ export async function run(): Promise<void> {
   try {
     const mora = await activateMora();
     const api = mora as unknown as ForecastApi;
+    await vscode.workspace.getConfiguration('mora').update('forecast.location', location(), vscode.ConfigurationTarget.Global);
     // As a user gets there: the MOrA tree shows the shop's workloads (the store computes their recommendations), then a
     // workload's forecast is opened from it.
     const nodes = await collectTree(mora, 3);
@@ -323,14 +335,19 @@ export async function run(): Promise<void> {
       results.opens.push(await openOnce(api, 'cached', cached, w, 4, 60_000));
       write();
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
-      results.opens.push(await openOnce(api, 'uncached', empty, w, 2, 180_000));
+      // A view in the bottom panel keeps its page and its forecast when the panel is closed: re-showing the workload it
+      // shows draws nothing new. So there each open of a closed panel is for another workload than the one it showed.
+      const wu = location() === 'panel' ? workloads[(i + 1) % workloads.length] : w;
+      results.opens.push(await openOnce(api, 'uncached', empty, wu, 2, 180_000));
       write();
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
       // The view stays open: the user picks the next workload in the tree.
-      results.opens.push(await openOnce(api, 'switch', cached, workloads[(i + 1) % workloads.length], 4, 60_000));
+      results.opens.push(await openOnce(api, 'switch', cached, workloads[(i + (location() === 'panel' ? 2 : 1)) % workloads.length], 4, 60_000));
       write();
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
       // The user went to a file in the view's group (the view is a hidden tab), then picks another workload in the tree.
+      // (A view in the bottom panel is not covered by files; closing the panel is the cached arm.)
+      if (location() === 'panel') continue;
       results.opens.push(await openOnce(api, 'reveal', cached, workloads[(i + 2) % workloads.length], 4, 60_000));
       write();
       console.log(`[bench:view] ${JSON.stringify(results.opens[results.opens.length - 1])}`);
@@ -340,5 +357,6 @@ export async function run(): Promise<void> {
     write();
     throw e;
   }
+  results.done = true;
   write();
 }

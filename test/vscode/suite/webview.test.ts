@@ -29,6 +29,8 @@ describe('MOrA forecast webview', function () {
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The editor-tab test sets it; a failure there must not move the view for the suites after this one.
+    await vscode.workspace.getConfiguration('mora').update('forecast.location', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('renders a non-empty chart of real forecasts and answers a request', async () => {
@@ -114,8 +116,24 @@ describe('MOrA forecast webview', function () {
     assert.equal(count, 11, 'every demo workload in namespace shop');
   });
 
-  it('comes back drawn after being hidden behind another editor, with the same page (not reloaded)', async () => {
+  it('in the bottom panel (the default), keeps its page when the user closes the panel and shows another workload', async () => {
     const api = (await activateMora()) as unknown as ForecastApi;
+    assert.equal(vscode.workspace.getConfiguration('mora').get('forecast.location'), 'panel');
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' });
+    const before = await describeWhenDrawn(api);
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    assert.equal(await waitFor(() => api.forecast.visible(), (v) => !v), false, 'closing the panel hides the view');
+    await vscode.commands.executeCommand('mora.showForecast', { workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'currencyservice' }, container: 'server' });
+    assert.equal(await waitFor(() => api.forecast.visible(), (v) => v), true, 'Show Forecast opens the closed panel again');
+    assert.equal((await waitFor(() => api.forecast.data(), (d) => d?.target.name === 'currencyservice'))?.target.name, 'currencyservice');
+    const d = await waitFor(() => describeWhenDrawn(api), (x) => x.points > 0);
+    // A new webview would first paint ≥ 1 s later in a browser (it waits for VS Code's service worker).
+    assert.equal(d.pageLoadedAt, before.pageLoadedAt, 'the same page drew the next workload (the view was hidden, not destroyed)');
+  });
+
+  it('as an editor tab (mora.forecast.location editor), comes back drawn after being hidden behind another editor, with the same page (not reloaded)', async () => {
+    const api = (await activateMora()) as unknown as ForecastApi;
+    await vscode.workspace.getConfiguration('mora').update('forecast.location', 'editor', vscode.ConfigurationTarget.Global);
     const target = { namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' };
     await api.forecast.show(target);
     const before = await describeWhenDrawn(api);
@@ -130,6 +148,8 @@ describe('MOrA forecast webview', function () {
     assert.ok(d.paintedPixels > 0 && d.points > 100, `drawn after being hidden (${JSON.stringify(d)})`);
     // A reloaded page would first paint ≥ 1 s later in a browser (a new webview waits for its service worker).
     assert.equal(d.pageLoadedAt, before.pageLoadedAt, 'the hidden panel kept its page (retainContextWhenHidden)');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.getConfiguration('mora').update('forecast.location', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('reports what it painted (protocol message rendered): the four panels, which of them fuse an LSTM', async () => {
