@@ -23,6 +23,11 @@ export interface ReadSeries {
    * appended): `clean` keeps the last of each, so the others are lost; the commands say how many.
    */
   conflicting: number;
+  /**
+   * Of the `missing` rows, those timestamped after the last numeric value (a series whose last hours are NaN), and the
+   * latest of their timestamps: the series ends earlier than the file, so a forecast starts earlier than its last row.
+   */
+  trailing: { rows: number; lastRow: number } | undefined;
 }
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
@@ -207,6 +212,8 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
   const v: number[] = [];
   let missing = 0;
   let conflicting = 0;
+  /** The timestamps of the rows without a value. */
+  const missingAt: number[] = [];
   /** Timestamp → index of its last row in t/v. */
   const seen = new Map<number, number>();
   // Columns other than the timestamp and the value (pod, instance, …): rows that share a timestamp but differ there
@@ -252,7 +259,7 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       }
     }
     const raw = unquote(cells[vCol] ?? '');
-    if (raw === '' || MISSING.test(raw)) { missing++; continue; }
+    if (raw === '' || MISSING.test(raw)) { missing++; missingAt.push(ts); continue; }
     const val = DECIMAL.test(raw) ? Number(raw) : NaN;
     if (!Number.isFinite(val)) {
       const suffix = WITH_UNIT.exec(raw)?.[1];
@@ -278,7 +285,20 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
       + `mora reads one series per file: split it by ${header[labelCols[turns.column]]} (mora backtest takes a directory of them, series = file name)`);
   }
-  return { series: series(t, v), missing, conflicting };
+  return { series: series(t, v), missing, conflicting, trailing: trailingMissing(t, missingAt) };
+}
+
+/** The rows without a value after the last one with a value, and the latest of them (undefined: none). */
+function trailingMissing(t: readonly number[], missingAt: readonly number[]): ReadSeries['trailing'] {
+  let last = -Infinity;
+  for (const x of t) if (x > last) last = x;
+  let rows = 0, lastRow = -Infinity;
+  for (const x of missingAt) {
+    if (x <= last) continue;
+    rows++;
+    if (x > lastRow) lastRow = x;
+  }
+  return rows > 0 && t.length > 0 ? { rows, lastRow } : undefined;
 }
 
 /** A clock time alone, as a `time` column beside a `date` column holds it (`0:05:00` as Excel writes it, `00:05`, `00:05:00Z`). */

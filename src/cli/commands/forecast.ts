@@ -21,6 +21,7 @@ export interface ForecastCliOptions {
   step?: string;
   seed?: string;
   set: string[];
+  quiet?: boolean;
 }
 
 /** A column of the output table, produced from one model's run. */
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .option('-f, --format <format>', 'csv or json', 'csv')
     .option('--step <seconds>', "step between forecast points (default: the series' median step); a coarser one averages the history to it first, a finer one is for --model prophet only")
     .option('--seed <n>', 'seed of the uncertainty simulation')
+    .option('-q, --quiet', 'no notes on stderr (warnings and errors still print)')
     .option('--set <model.option=value>', "model option by the model's own name, e.g. prophet.changepoint_prior_scale=0.1 (repeatable)",
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (opts: ForecastCliOptions) => {
@@ -90,7 +92,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
   const options = parseModelSets(opts.set, models, modelNames());
-  const { series, missing, conflicting } = readTimeseriesCsv(opts.input);
+  const { series, missing, conflicting, trailing } = readTimeseriesCsv(opts.input);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
     throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
@@ -101,10 +103,11 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   const implausible = implausibleTimestamps(series.t);
   if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
+  if (missing > 0 && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(missing, trailing, series)}\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Every model on one grid: a coarser --step averages the history to it (the LSTM steps at its data's step).
   const { history, aggregated } = historyOnGrid(series, step, models);
-  if (aggregated) {
+  if (aggregated && !opts.quiet) {
     process.stderr.write(`mora: note: ${forTerminal(opts.input)}: the history's ${aggregated.fromStep} s steps averaged to --step ${aggregated.step} s `
       + `(${aggregated.points} means, buckets aligned to multiples of ${aggregated.step} s${aggregated.droppedEdges ? `, ${aggregated.droppedEdges} partly covered edge bucket${aggregated.droppedEdges > 1 ? 's' : ''} left out` : ''}), `
       + 'so every model forecasts on that grid: each row is the mean of the step starting at its timestamp\n');
@@ -168,6 +171,20 @@ export function toCsv(t: Float64Array, columns: readonly Column[]): string {
   const lines = [['timestamp', ...columns.map((c) => c.name)].join(',')];
   for (let i = 0; i < t.length; i++) lines.push([String(t[i]), ...columns.map((c) => (c.skipped ? '' : String(c.values[i])))].join(','));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * How many values were skipped and, when the last rows have none, that the forecast starts after the last numeric
+ * sample rather than after the file's last row (the models only see the samples).
+ */
+function missingNote(missing: number, trailing: { rows: number; lastRow: number } | undefined, series: Series): string {
+  const skipped = `${missing} empty or NaN value${missing === 1 ? '' : 's'} skipped`;
+  if (!trailing) return skipped;
+  let last = -Infinity;
+  for (let i = 0; i < series.t.length; i++) if (series.t[i] > last) last = series.t[i];
+  const iso = new Date(last * 1000).toISOString().replace('.000Z', 'Z');
+  return `${skipped}; the last ${trailing.rows === 1 ? 'row has' : `${trailing.rows} rows have`} none, so the forecast starts after the last numeric sample `
+    + `(${iso}), ${duration(trailing.lastRow - last)} before the file's last row`;
 }
 
 function isInputError(e: unknown): boolean {
