@@ -157,7 +157,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     points: series.t.length,
     missing,
     horizon,
-    step: t.length > 1 ? t[1] - t[0] : step ?? null,
+    step: t.length > 1 ? t[1] - t[0] : step ?? medianStep(clean(history).series),
     ...(aggregated ? { aggregated: { from_step: aggregated.fromStep, step: aggregated.step, points: aggregated.points } } : {}),
     columns: ['timestamp', ...columns.map((c) => c.name)],
     forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
