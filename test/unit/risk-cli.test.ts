@@ -53,6 +53,9 @@ describe('mora recommend --cpu-risk / --memory-risk', () => {
       ['0.6', /between 0\.001 and 0\.5 \(a share, not a percentage: 0\.6% is 0\.006\)/],
       ['5', /\(a share, not a percentage: 5% is 0\.05\), got "5"/],
       ['5%', /\(a share, not a percentage: 5% is 0\.05\), got "5%"/],
+      // the share written as a decimal, not as a floating-point artefact (0.7 / 100 is 0.006999999999999999)
+      ['0.7', /\(a share, not a percentage: 0\.7% is 0\.007\), got "0\.7"/],
+      ['0.9%', /\(a share, not a percentage: 0\.9% is 0\.009\), got "0\.9%"/],
       ['-0.1', /got "-0\.1"/],
       ['abc', /got "abc"/],
       ['', /got ""/],

@@ -158,7 +158,7 @@ export function riskOption(name: string, raw: string | undefined, fallback: numb
   const x = /^[0-9.]+$/.test(text) ? Number(text) : NaN;
   if (Number.isFinite(x) && x >= RISK_RANGE.min && x <= RISK_RANGE.max) return x;
   const pct = /^([0-9.]+)\s*%$/.exec(text) ?? (Number.isFinite(x) && x > RISK_RANGE.max && x <= 50 ? [text, text] : null);
-  const hint = pct && Number.isFinite(Number(pct[1])) ? ` (a share, not a percentage: ${Number(pct[1])}% is ${Number(pct[1]) / 100})` : ' (a share: 0.05 = 5%)';
+  const hint = pct && Number.isFinite(Number(pct[1])) ? ` (a share, not a percentage: ${Number(pct[1])}% is ${Number((Number(pct[1]) / 100).toPrecision(12))})` : ' (a share: 0.05 = 5%)';
   throw new UserError(`${name} must be a share between ${RISK_RANGE.min} and ${RISK_RANGE.max}${hint}, got "${raw}"`);
 }
 
