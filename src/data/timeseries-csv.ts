@@ -420,10 +420,27 @@ function parseableAsRow(cells: string[]): boolean {
 function notUtf8Text(bytes: Buffer): string | undefined {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'is gzip-compressed; decompress it first (gunzip)';
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'is a zip archive (an .xlsx workbook?); export the sheet as CSV';
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 256).includes(0)) {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || utf16Pattern(bytes.subarray(0, 256))) {
     return 'is UTF-16 (Excel\'s "Unicode Text"), not UTF-8; save it as "CSV UTF-8 (comma delimited)"';
   }
+  // A zero byte is in no text file (an executable, an image, a database): saying UTF-16 for it misled.
+  if (bytes.subarray(0, 8192).includes(0)) return 'is not a text file (binary); give a timestamp,value CSV';
   return undefined;
+}
+
+/**
+ * UTF-16 without a byte order mark, as text of mostly ASCII reads: a zero in every other byte (the high byte of each
+ * character), at odd positions for little-endian, even for big-endian, and almost none at the other positions. Most
+ * pairs must show it (a few non-ASCII characters break it for their pair only); an executable or an image has zeros at
+ * both positions.
+ */
+function utf16Pattern(head: Buffer): boolean {
+  const pairs = Math.floor(head.length / 2);
+  if (pairs < 2) return false;
+  let even = 0, odd = 0;
+  for (let i = 0; i < pairs * 2; i++) if (head[i] === 0) { if (i % 2 === 0) even++; else odd++; }
+  const one = Math.max(even, odd), other = Math.min(even, odd);
+  return one >= pairs * 0.75 && other <= pairs * 0.02;
 }
 
 export function readTimeseriesCsv(path: string): ReadSeries {
