@@ -21,6 +21,10 @@ export function parseChangeSpecs(specs: ChangeSpecs): ManifestChange[] {
   return changes;
 }
 
+/** `/Deployment/web`: an empty namespace matches nothing; a manifest without one is in the default namespace. */
+const EMPTY_NAMESPACE = 'the namespace before the first "/" is empty; a manifest without a namespace is in the default namespace: '
+  + 'write default/ (or the --default-namespace given)';
+
 const SET_USAGE = 'expected <Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>';
 
 function parseSet(spec: string): ManifestChange {
@@ -29,6 +33,7 @@ function parseSet(spec: string): ManifestChange {
   const parts = spec.slice(0, eq).split('/');
   if (parts.length !== 3 && parts.length !== 4) throw new ManifestEditError(`--set "${spec}": ${SET_USAGE}`);
   const [namespace, kind, name, container] = parts.length === 4 ? parts : [undefined, ...parts];
+  if (namespace !== undefined && namespace.trim() === '') throw new ManifestEditError(`--set "${spec}": ${EMPTY_NAMESPACE}`);
   if (!kind || !name || !container) throw new ManifestEditError(`--set "${spec}": ${SET_USAGE}`);
   const set: ResourceSettings = {};
   for (const assignment of spec.slice(eq + 1).split(',')) {
@@ -51,6 +56,7 @@ function parseSet(spec: string): ManifestChange {
 }
 
 function parseReplicas(spec: string): ManifestChange {
+  if (/^\s*\/[^/=]+\/[^/=]+=/.test(spec)) throw new ManifestEditError(`--replicas "${spec}": ${EMPTY_NAMESPACE}`);
   const m = /^(?:([^/=]+)\/)?([^/=]+)\/([^/=]+)=(\d+)$/.exec(spec.trim());
   if (!m) throw new ManifestEditError(`--replicas "${spec}": expected <Kind>/<name>=<whole number>`);
   let replicas: number;

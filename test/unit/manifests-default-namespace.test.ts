@@ -61,6 +61,16 @@ describe('mora manifests apply: a manifest without a namespace is in the default
     assert.equal(readFileSync(file, 'utf8'), text);
   });
 
+  it('an empty namespace prefix (/Deployment/web/app) says to write the default namespace instead', async () => {
+    const file = join(dir, 'web.yaml');
+    writeFileSync(file, web(null, '200m'));
+    for (const [flag, spec] of [['--set', '/Deployment/web/app=cpu=1'], ['--replicas', '/Deployment/web=3']]) {
+      const r = await mora(['manifests', 'apply', file, flag, spec]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /the namespace before the first "\/" is empty; a manifest without a namespace is in the default namespace: write default\/ \(or the --default-namespace given\)/, spec);
+    }
+  });
+
   it('reaches a file holding only the namespace-less workload with default/', async () => {
     const file = join(dir, 'web.yaml');
     writeFileSync(file, web(null, '200m'));
