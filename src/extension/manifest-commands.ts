@@ -148,6 +148,9 @@ async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | un
 /** Settings whose change recomputes every recommendation (src/views/recommend-settings.ts reads them). */
 export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk', 'mora.inCluster'] as const;
 
+/** Settings that shape a manifest's view (which recommendation a workload without a namespace gets), besides the store. */
+export const VIEW_SETTINGS = ['mora.defaultNamespace'] as const;
+
 /** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
 export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
   const { extension, log, store, lstmPool } = mora;
@@ -166,6 +169,14 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       store.clear();
       mora.provider.refresh();
       panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // The views are cached per document version and store generation; the settings that shape a view are not in that
+      // key, so a change forgets them: the next CodeLens (whose provider asks VS Code to re-request on this setting),
+      // hover or palette Apply looks the workloads up again, and the diagnostics are recomputed now.
+      if (!VIEW_SETTINGS.some((k) => e.affectsConfiguration(k))) return;
+      for (const doc of vscode.workspace.textDocuments) views.forget(doc);
+      for (const doc of vscode.workspace.textDocuments) diagnostics.update(doc);
     }),
   );
 

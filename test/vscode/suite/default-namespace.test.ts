@@ -1,0 +1,95 @@
+// mora.defaultNamespace decides which recommendation a manifest without a namespace gets. Changing it must reach the
+// CodeLenses, the hover and the palette's apply-all at once, without an edit to the file or a change in the store (the
+// views were cached by document version and store generation only, so they kept the old namespace's numbers).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Recommendation } from '../../../src/core/recommendation';
+import { activateMora, waitFor } from './helpers';
+
+const Mi = 2 ** 20;
+// Namespaces the demo source does not have: looking them up computes nothing, so the store changes only when the test says.
+const NS_A = 'mora-ns-a';
+const NS_B = 'mora-ns-b';
+
+function rec(namespace: string, cpu: number, mem: number): Recommendation {
+  const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
+  const evidence = {
+    observed: { p50: cpu / 3, p95: cpu / 2, p99: cpu / 1.8, max: cpu / 1.5, samples: 20160, days: 14 },
+    margin: 0.15, method: 'mora', reason: 'p95 × calibrated margin', completeness: 1, notes: [`injected for ${namespace}`],
+  };
+  return {
+    workload: { context: 'test', namespace, kind: 'Deployment', name: 'nsweb' }, qos: 'Burstable', confidence: 0.87, generatedAt: 1_795_000_000,
+    containers: [{
+      container: 'app', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
+      cpu: { request: b(cpu), confidence: 0.87, evidence },
+      memory: { request: b(mem * Mi), limit: b(mem * Mi), confidence: 0.87, evidence },
+    }],
+  };
+}
+
+const MANIFEST = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: nsweb',
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      containers:',
+  '        - name: app',
+  '          image: app:1',
+  '          resources:',
+  '            requests:',
+  '              cpu: 500m',
+  '              memory: 1Gi',
+  '',
+].join('\n');
+
+describe('mora.defaultNamespace reaches the CodeLenses, hover and apply-all without an edit', function () {
+  this.timeout(60_000);
+  const cfg = () => vscode.workspace.getConfiguration('mora');
+  let file = '';
+
+  before(async () => {
+    const api = (await activateMora()) as unknown as { recommendations: { set(recs: Recommendation[]): void } };
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mora-'));
+    file = path.join(root, `default-namespace-${process.pid}.yaml`);
+    fs.writeFileSync(file, MANIFEST);
+    api.recommendations.set([rec(NS_A, 0.18, 420), rec(NS_B, 0.3, 100)]);
+  });
+
+  after(async () => {
+    await cfg().update('defaultNamespace', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(file, { force: true });
+  });
+
+  it('switching the setting switches the lens, the hover and what the palette applies', async () => {
+    await cfg().update('defaultNamespace', NS_A, vscode.ConfigurationTarget.Workspace);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    const titles = async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [])
+      .map((l) => l.command?.title ?? '').filter((t) => t.startsWith('MOrA'));
+    const hover = async () => {
+      const at = doc.positionAt(doc.getText().indexOf('name: app') + 7);
+      const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
+      return hs.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    assert.deepEqual(await waitFor(titles, (t) => t.length > 0), ['MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident']);
+    assert.match(await hover(), new RegExp(`Deployment ${NS_A}/nsweb`));
+
+    await cfg().update('defaultNamespace', NS_B, vscode.ConfigurationTarget.Workspace);
+    const expected = ['MOrA: cpu 500m → 300m · mem 1Gi → 100Mi · 87% confident'];
+    assert.deepEqual(await waitFor(titles, (t) => t[0] === expected[0], 10_000), expected);
+    assert.equal(doc.version, 1, 'the document was not edited');
+    assert.match(await hover(), new RegExp(`Deployment ${NS_B}/nsweb`));
+
+    await vscode.commands.executeCommand('mora.applyRecommendation');
+    assert.match(doc.getText(), /cpu: 300m/);
+    assert.match(doc.getText(), /memory: 100Mi/);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+});
