@@ -9,7 +9,7 @@
 import { medianStep, type Series } from '../../core/series';
 import type { FittedModel, Forecast, Forecaster, ForecastOptions } from '../forecast-types';
 import {
-  UNIVARIATE_FEATURES, baselineAt, fitMinMax, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax,
+  UNIVARIATE_FEATURES, baselineAt, despike, fitMinMax, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax,
 } from './features';
 import { LstmNet, type LossKind, type LstmNetConfig } from './net';
 import { train, type EpochReport, type TrainResult } from './train';
@@ -106,6 +106,8 @@ export class LstmForecaster implements Forecaster {
     trainEnds = spread(trainEnds, o.maxWindows);
     valEnds = spread(valEnds, Math.max(64, Math.floor(o.maxWindows / 2)));
     const trainEndIdx = trainEnds[trainEnds.length - 1] + chunk;
+    // Isolated extremes (a scrape glitch of 1e12) replaced before the scaler is fitted: the fence is the training part's.
+    despike(r.v, spikeFence(r.v, 0, trainEndIdx + 1), Math.round(86400 / step));
     const scaler = fitMinMax(r.v, 0, trainEndIdx + 1);
 
     const config: LstmNetConfig = {
@@ -167,6 +169,7 @@ export class LstmModel implements FittedModel {
   withHistory(history: Series): LstmModel {
     const { config, period, step } = this.state;
     const r = regularize(history, step);
+    despike(r.v, spikeFence(r.v), Math.round(86400 / step));
     const n = r.v.length;
     const keep = Math.max(config.steps, period) + config.steps + this.state.chunk;
     if (n < keep) throw new Error(`lstm: need ${keep} regular steps of history to forecast, got ${n}`);

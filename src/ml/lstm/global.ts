@@ -3,7 +3,8 @@
  * its own scaling, so the shapes the workloads share are learnt once and every series keeps its own level and size.
  *
  * Per-series scaling: each series is standardised by its own training part — centre = median, scale = mean absolute
- * deviation from the median (robust to bursts; falls back to the range, then to 1, for flat series). The network sees
+ * deviation from the median (robust to bursts; falls back to the range, then to 1, for flat series) — after its isolated
+ * extremes are replaced (features.ts `despike`: a glitch of 1e12 would otherwise set the mean deviation). The network sees
  * the same 6 features per step as the per-series LSTM (UNIVARIATE_FEATURES: value, time of day, day of week, the value one
  * day earlier led by the chunk) with the value and lag standardised that way, and predicts the change from the last value
  * in units of the series' scale. No per-series identity or scale feature: standardisation makes a series and any
@@ -22,7 +23,7 @@
 import { clean, medianStep, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ModelRun, ResolvedRequest } from '../forecast-model';
-import { UNIVARIATE_FEATURES, baselineAt, regularize, seasonPeriod, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
+import { UNIVARIATE_FEATURES, baselineAt, despike, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
 import { spread, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
@@ -185,6 +186,9 @@ function poolWindows(pool: SeriesPool, steps: number, chunk: number, perSeries: 
     const trainEnds = spread(split.trainEnds, perSeries);
     const valEnds = spread(split.valEnds, Math.max(1, Math.ceil(perSeries / 4)));
     const lastT = r.t0 + (n - 1) * step;
+    // Isolated extremes replaced before scaling (features.ts `despike`, fence from the training part): one glitch of 1e12
+    // would otherwise inflate the series' scale and put windows of ±1e8 scaled units into the pool.
+    despike(r.v, spikeFence(r.v, 0, split.trainEnds[split.trainEnds.length - 1] + chunk + 1), Math.round(86400 / step));
     // A known series keeps its scaler and the lag it was trained with.
     scalers[id] = keep[id] ? { ...keep[id], to: lastT } : fitScaler(r.v, trainEnds[trainEnds.length - 1] + chunk + 1, step, period, lastT);
     to = Math.max(to, lastT);
@@ -276,6 +280,7 @@ export class GlobalLstmModel {
     const prepared = items.map(({ id, history }, i) => {
       const name = id ?? `#${i}`;
       const { r, step, period } = prepareSeries(name, history, T, chunk, 0);
+      despike(r.v, spikeFence(r.v), Math.round(86400 / step));
       const known = id !== undefined ? this.state.scalers[id] : undefined;
       if (known && Math.abs(known.step - step) > 1e-6 * step) {
         throw new GlobalLstmError(`global lstm: series "${name}" has a ${step} s step; it was trained at ${known.step} s`);
