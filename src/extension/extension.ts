@@ -94,8 +94,20 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   context.subscriptions.push(store.onDidChange(() => provider.rerender()));
   context.subscriptions.push(treeView.onDidCollapseElement((e) => provider.collapsed(e.element)));
 
-  const switchSource = async () => {
-    mora.source = await createSource(context, log);
+  // Builds can overlap (several settings changed at once, a token set meanwhile): only the last one started is used, so
+  // a slower build from before a change never replaces the source built after it.
+  // A superseded call resolves when the newest build is in use.
+  let builds = 0;
+  let newest: Promise<void> = Promise.resolve();
+  const switchSource = (): Promise<void> => {
+    const build = ++builds;
+    newest = buildSource(build);
+    return newest;
+  };
+  const buildSource = async (build: number): Promise<void> => {
+    const source = await createSource(context, log);
+    if (build !== builds) return newest;
+    mora.source = source;
     // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
     mora.kubeconfigProblem = kubeconfigProblem(mora.source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
     void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');

@@ -109,11 +109,19 @@ export function registerPipelineCommands(mora: MoraContext): void {
 
   // mora.runExperiment (experiment plans, per-cell progress, results in the forecast view): experiment-commands.ts.
 
-  reg('mora.setPrometheusToken', async () => {
-    const token = await vscode.window.showInputBox({ title: 'MOrA: Prometheus bearer token', prompt: 'Stored in VS Code\'s secret storage, never in settings. Empty removes it.', password: true });
+  // A string argument (programmatic callers, tests) is the token, without the input box; '' removes it.
+  reg('mora.setPrometheusToken', async (arg) => {
+    const token = typeof arg === 'string' ? arg
+      : await vscode.window.showInputBox({ title: 'MOrA: Prometheus bearer token', prompt: 'Stored in VS Code\'s secret storage, never in settings. Empty removes it.', password: true });
     if (token === undefined) return;
     if (token === '') await extension.secrets.delete(PROMETHEUS_TOKEN_SECRET);
     else await extension.secrets.store(PROMETHEUS_TOKEN_SECRET, token);
+    // The cluster source reads the token when it is built: build it again, so Health Check and the tree use it now
+    // (the demo reads no Prometheus; an untrusted workspace's cluster source is built, with the token, on trust).
+    if (mora.source.kind === 'cluster') {
+      await mora.reloadSource();
+      log.info(token ? 'Prometheus token stored; the cluster data source now sends it.' : 'Prometheus token removed; the cluster data source no longer sends one.');
+    }
     void vscode.window.showInformationMessage(token ? 'MOrA: Prometheus token stored in the secret storage.' : 'MOrA: Prometheus token removed.');
   });
 }
