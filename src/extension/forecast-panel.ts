@@ -99,6 +99,11 @@ class ForecastPanel implements vscode.Disposable {
   private data: ForecastViewData | undefined;
   private recommendation: Recommendation | undefined;
   private computing: Promise<void> | undefined;
+  /**
+   * Bumped by everything that makes work under way stale (a new target, an experiment's results, a refresh): a
+   * computation or LSTM pass posts and keeps its results only while the generation it started in is current.
+   */
+  private generation = 0;
   private readyResolve: () => void = () => {};
   /** Settles once the webview said `ready` (after each load of its HTML). */
   ready: Promise<void>;
@@ -140,6 +145,7 @@ class ForecastPanel implements vscode.Disposable {
       this.data = undefined;
     }
     if (this.data && sameTarget(this.data.target, target)) return;
+    this.generation++;
     this.cancelLstm();
     this.target = target;
     this.data = undefined;
@@ -223,6 +229,11 @@ class ForecastPanel implements vscode.Disposable {
     if (!this.recommendation) await this.compute();
   }
 
+  /** Settles when no forecast computation (phase 1, and the ones it chains to for a newer generation) is under way. */
+  settled(): Promise<void> {
+    return this.computing ?? Promise.resolve();
+  }
+
   /**
    * Phase 1: Prophet + fused (Prophet anchored on the seasonal baseline) and the engine's recommendation, shown within a second.
    * Phase 2 (background): the LSTM trains in a worker thread for CPU and memory; the view updates when it is done.
@@ -231,6 +242,10 @@ class ForecastPanel implements vscode.Disposable {
   compute(): Promise<void> {
     if (this.computing) return this.computing;
     const target = this.target;
+    const generation = this.generation;
+    // Retargeted, an experiment shown instead, refreshed or the view closed since this started: its results go nowhere
+    // (a newer generation's computation follows this one).
+    const stale = (): boolean => generation !== this.generation || this.disposed || this.experiment !== undefined;
     this.cancelLstm();
     this.computing = (async () => {
       try {
@@ -251,31 +266,31 @@ class ForecastPanel implements vscode.Disposable {
         const { data, recommendation } = await buildForecastView(source, workload, target.container, {
           ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : undefined,
         });
-        if (target !== this.target) return;
+        if (stale()) return;
         this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
         this.recommendation = recommendation;
         if (recommendation && recommendation !== stored) this.host.store.merge(recommendation);
         // The computation started with the panel, while its webview loads: show once the webview listens.
         await this.ready;
-        if (target !== this.target || this.disposed) return;
+        if (stale()) return;
         this.data = data;
         await this.post({ type: 'show', data });
-        void this.withLstm(source, workload, target, { ...base, recommendation });
+        void this.withLstm(source, workload, target, generation, { ...base, recommendation });
       } catch (e) {
         const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
         this.host.log.error(message, e);
         await this.ready;
-        await this.post({ type: 'error', message });
+        if (!stale()) await this.post({ type: 'error', message });
       } finally {
         this.computing = undefined;
       }
-      // Retargeted while this ran (compute() then returned this run): the new target's turn.
-      if (target !== this.target && !this.disposed && !this.experiment) await this.compute();
+      // Retargeted or refreshed while this ran (compute() then returned this run): the current generation's turn.
+      if (stale() && !this.disposed && !this.experiment) await this.compute();
     })();
     return this.computing;
   }
 
-  private async withLstm(source: DataSource, workload: Workload, target: ForecastTarget, options: import('../views/forecast-model').ForecastViewOptions): Promise<void> {
+  private async withLstm(source: DataSource, workload: Workload, target: ForecastTarget, generation: number, options: import('../views/forecast-model').ForecastViewOptions): Promise<void> {
     const views = require('../views/forecast-model') as typeof import('../views/forecast-model');
     const pool = this.host.lstmPool();
     const jobs: Cancellable[] = [];
@@ -284,7 +299,7 @@ class ForecastPanel implements vscode.Disposable {
       cancelled = true;
       for (const j of jobs) j.cancel();
     };
-    const stale = (): boolean => cancelled || target !== this.target || this.disposed;
+    const stale = (): boolean => cancelled || generation !== this.generation || this.experiment !== undefined || this.disposed;
     const show = async (what: string, t0: number, data: ForecastViewData): Promise<void> => {
       this.host.log.info(`${what} for ${workload.name}/${target.container} in ${Date.now() - t0} ms.`);
       this.data = data;
@@ -359,7 +374,7 @@ class ForecastPanel implements vscode.Disposable {
         if (stale()) throw new Error('cancelled');
         const i = ++n;
         const job = pool.train(history.t, history.v, horizon, {}, (p) => {
-          void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${i} of ${opts.lstmPanels.length})…` });
+          if (!stale()) void this.post({ type: 'loading', message: `LSTM training in a worker thread: epoch ${p.epoch}/${p.epochs} (${i} of ${opts.lstmPanels.length})…` });
         }, true);
         jobs.push(job);
         try {
@@ -397,6 +412,7 @@ class ForecastPanel implements vscode.Disposable {
 
   /** Shows a load experiment's results in this panel (its forecast work stops; showing a forecast again recomputes). */
   async showExperiment(results: ExperimentResults): Promise<void> {
+    this.generation++;
     this.cancelLstm();
     this.experiment = results;
     this.panel.title = experimentTitle(results.data);

@@ -18,6 +18,8 @@ export interface ManifestFeaturesApi {
     /** Asks the webview (request/response over the protocol) what it drew. */
     describe(): Promise<WebviewDescription>;
     data(): ForecastViewData | undefined;
+    /** Settles when the view's forecast computation under way (if any, with those it chains to) has finished. */
+    settled(): Promise<void>;
     /** Runs what a webview button asks for (apply, copyYaml, refresh, ping), as the webview's request would. */
     request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
     visible(): boolean;
@@ -251,6 +253,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
         return panels.panel.describe();
       },
       data: () => panels.panel?.currentData(),
+      settled: () => panels.panel?.settled() ?? Promise.resolve(),
       experiment: () => panels.panel?.currentExperiment(),
       visible: () => panels.panel?.panel.visible ?? false,
       onRendered: panels.onRendered,

@@ -1,0 +1,59 @@
+// The forecast view while work is under way: a forecast still computing when the view moves on (to an experiment's
+// results, to new settings, to another workload) must not draw, keep or act on what it computed for what came before.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Recommendation } from '../../../src/core/recommendation';
+import type { ExperimentViewData, ForecastViewData, WebviewDescription } from '../../../src/protocol/forecast';
+import { fixturePlanDocument } from '../../harness/experiment-fixture';
+import { activateMora, waitFor } from './helpers';
+
+interface Api {
+  recommendations: { all(): Recommendation[] };
+  forecast: {
+    show(target: { namespace: string; kind: string; name: string; container: string }): Promise<void>;
+    describe(): Promise<WebviewDescription>;
+    data(): ForecastViewData | undefined;
+    experiment(): ExperimentViewData | undefined;
+    settled(): Promise<void>;
+  };
+}
+
+const cfg = () => vscode.workspace.getConfiguration('mora');
+const node = (name: string) => ({ workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name }, container: 'server' });
+
+describe('MOrA forecast view: work under way when the view moves on', function () {
+  this.timeout(180_000);
+  let dir = '';
+
+  before(async () => {
+    await activateMora();
+    if (cfg().get('dataSource') !== 'demo') await cfg().update('dataSource', 'demo', vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await cfg().update('risk.cpu', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an experiment\'s results shown while a forecast computes stay shown (the forecast is discarded)', async () => {
+    const api = (await activateMora()) as unknown as Api;
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vsc-races-'));
+    const { doc } = fixturePlanDocument(path.join(dir, 'shop.mora-plan.yaml'));
+    const json = path.join(dir, 'shop.json');
+    fs.writeFileSync(json, JSON.stringify(doc));
+    // Another workload's forecast starts computing, and at once the experiment's results are asked for.
+    await vscode.commands.executeCommand('mora.showForecast', node('emailservice'));
+    assert.equal(await vscode.commands.executeCommand('mora.showExperimentResults', json), json);
+    // The emailservice computation (and whatever it chains to) has finished: it must not have replaced the experiment.
+    await api.forecast.settled();
+    assert.equal(api.forecast.experiment()?.name, doc.name, 'the host still shows the experiment');
+    assert.equal(api.forecast.data(), undefined, 'no forecast data kept for a view showing an experiment');
+    const d = await waitFor(() => api.forecast.describe(), (x) => x.experiment?.service === 'checkout' && x.paintedPixels > 0);
+    assert.equal(d.experiment?.service, 'checkout', `the webview draws the experiment, not the forecast: ${JSON.stringify(d)}`);
+  });
+});
