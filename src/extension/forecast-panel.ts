@@ -205,10 +205,13 @@ class ForecastPanel implements vscode.Disposable {
         return 'pong';
       case 'refresh':
         if (this.experiment) return this.reloadExperiment();
+        // What is drawn, and a computation under way (it may have read the settings before they changed), are stale: the
+        // running one discards its results and chains to a new one, which this waits for; else a new one starts.
+        this.generation++;
+        this.cancelLstm();
         this.data = undefined;
-        // A computation under way may have read the settings before they changed: recompute after it.
-        if (this.computing) await this.computing;
-        await this.compute();
+        this.recommendation = undefined;
+        await (this.computing ?? this.compute());
         return undefined;
       case 'copyYaml': {
         await this.whenComputed();
@@ -243,9 +246,12 @@ class ForecastPanel implements vscode.Disposable {
     if (this.computing) return this.computing;
     const target = this.target;
     const generation = this.generation;
-    // Retargeted, an experiment shown instead, refreshed or the view closed since this started: its results go nowhere
-    // (a newer generation's computation follows this one).
-    const stale = (): boolean => generation !== this.generation || this.disposed || this.experiment !== undefined;
+    // Noted before the settings are read: a store cleared since (settings or data source changed) means old settings.
+    const storeGeneration = this.host.store.currentGeneration();
+    // Retargeted, an experiment shown instead, refreshed, the store cleared or the view closed since this started: its
+    // results go nowhere (a newer generation's computation follows this one).
+    const stale = (): boolean => generation !== this.generation || storeGeneration !== this.host.store.currentGeneration()
+      || this.disposed || this.experiment !== undefined;
     this.cancelLstm();
     this.computing = (async () => {
       try {
@@ -269,7 +275,8 @@ class ForecastPanel implements vscode.Disposable {
         if (stale()) return;
         this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
         this.recommendation = recommendation;
-        if (recommendation && recommendation !== stored) this.host.store.merge(recommendation);
+        // Computed with settings the store has since dropped (cleared): not put back (the refresh recomputes).
+        if (recommendation && recommendation !== stored) this.host.store.merge(recommendation, storeGeneration);
         // The computation started with the panel, while its webview loads: show once the webview listens.
         await this.ready;
         if (stale()) return;

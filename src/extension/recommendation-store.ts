@@ -73,10 +73,21 @@ export class RecommendationStore implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Adds or replaces the containers of one workload's recommendation (a forecast refined it). */
-  merge(rec: Recommendation): void {
+  /** How many times the store was cleared: a computation notes it when it reads the settings, and passes it to `merge`. */
+  currentGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * Adds or replaces the containers of one workload's recommendation (a forecast refined it). With `generation` (from
+   * currentGeneration when the computation read the settings): ignored if the store was cleared since, as it was then
+   * computed with the old settings. Returns whether it was merged.
+   */
+  merge(rec: Recommendation, generation?: number): boolean {
+    if (generation !== undefined && generation !== this.generation) return false;
     this.index.merge(rec);
     this.changed.fire();
+    return true;
   }
 
   /** Forget everything (data source or settings changed). */

@@ -56,4 +56,24 @@ describe('MOrA forecast view: work under way when the view moves on', function (
     const d = await waitFor(() => api.forecast.describe(), (x) => x.experiment?.service === 'checkout' && x.paintedPixels > 0);
     assert.equal(d.experiment?.service, 'checkout', `the webview draws the experiment, not the forecast: ${JSON.stringify(d)}`);
   });
+
+  it('a risk setting changed while the forecast computes: the view and the store get the new settings\' recommendation', async () => {
+    const api = (await activateMora()) as unknown as Api;
+    await cfg().update('risk.cpu', undefined, vscode.ConfigurationTarget.Global);
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' });
+    // checkoutservice starts computing with the default (5%); the setting changes to 20% before it is done.
+    await vscode.commands.executeCommand('mora.showForecast', node('checkoutservice'));
+    await cfg().update('risk.cpu', 0.2, vscode.ConfigurationTarget.Global);
+    const newTarget = /risk target ≤20% of the time \(setting mora\.risk\.cpu\)/;
+    const data = await waitFor(async () => {
+      await api.forecast.settled();
+      return api.forecast.data();
+    }, (x) => x?.target.name === 'checkoutservice' && newTarget.test((x.risk ?? []).join('\n')), 90_000);
+    assert.equal(data?.target.name, 'checkoutservice');
+    assert.match((data?.risk ?? []).join('\n'), newTarget, `the view's risk lines: ${JSON.stringify(data?.risk)}`);
+    // The shared store holds no recommendation computed with the old setting for it.
+    const stored = api.recommendations.all().find((r) => r.workload.name === 'checkoutservice' && r.workload.namespace === 'shop');
+    const cpuTarget = stored?.containers.find((c) => c.container === 'server')?.cpu?.evidence.risk?.target;
+    assert.ok(stored === undefined || cpuTarget === 0.2, `the store's checkoutservice CPU risk target: ${cpuTarget}`);
+  });
 });
