@@ -37,10 +37,29 @@ import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
 export { PROMETHEUS_TOKEN_SECRET, type MoraContext };
 
 
-/** The configured data source. The cluster source loads nothing heavy until it is used, so this is safe at activation. */
+/** Said in the log and on the tree when mora.dataSource is cluster in a workspace that is not trusted. */
+export const CLUSTER_AWAITS_TRUST = 'Restricted Mode: showing the embedded demo; the cluster data source (mora.dataSource) waits until this workspace is trusted.';
+
+/**
+ * mora.dataSource is cluster but the workspace is not trusted. A user-level setting still applies in Restricted Mode
+ * (only workspace values of restrictedConfigurations are ignored), so the trust check is MOrA's own.
+ */
+export function clusterAwaitsTrust(): boolean {
+  return vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') === 'cluster' && !vscode.workspace.isTrusted;
+}
+
+/**
+ * The configured data source; the demo in Restricted Mode (the tree, CodeLens lookups and restored forecast views read
+ * no cluster until the workspace is trusted: activate switches on onDidGrantWorkspaceTrust). The cluster source loads
+ * nothing heavy until it is used, so this is safe at activation.
+ */
 export async function createSource(context: vscode.ExtensionContext, log: Log): Promise<DataSource> {
   const cfg = vscode.workspace.getConfiguration('mora');
   if (cfg.get<string>('dataSource', 'demo') !== 'cluster') return new DemoDataSource();
+  if (!vscode.workspace.isTrusted) {
+    log.info(CLUSTER_AWAITS_TRUST);
+    return new DemoDataSource();
+  }
   const { ClusterDataSource } = loadLive();
   // The token lives in VS Code's secret storage, never in settings or logs.
   const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
@@ -111,7 +130,8 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
     // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
     mora.kubeconfigProblem = kubeconfigProblem(mora.source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
     void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');
-    treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable' : undefined;
+    treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable'
+      : source.kind === 'demo' && clusterAwaitsTrust() ? 'demo (Restricted Mode: the cluster waits for trust)' : undefined;
     provider.setSource(mora.source, { empty: mora.kubeconfigProblem !== undefined });
     store.clear();
     void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
@@ -122,6 +142,12 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
       || e.affectsConfiguration('mora.kubeconfig') || e.affectsConfiguration('mora.kubernetes')) {
       void switchSource().catch((err) => log.error('Switching the data source failed', err));
     }
+  }));
+  // Trust granted: the configured cluster source replaces the demo that stood in for it.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
+    log.info('Workspace trusted: opening the cluster data source.');
+    void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
   }));
   if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') === 'cluster') {
     void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
