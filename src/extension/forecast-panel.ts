@@ -151,7 +151,8 @@ class ForecastPanel implements vscode.Disposable {
     this.data = undefined;
     this.recommendation = undefined;
     this.panel.title = `Forecast: ${target.name}/${target.container}`;
-    void this.post({ type: 'loading', message: `Forecasting ${target.name}/${target.container}…` });
+    // The view keeps drawing the previous target's data (marked) with its Apply / Copy YAML off until this one's arrives.
+    void this.post({ type: 'loading', message: `Forecasting ${target.name}/${target.container}…`, newTarget: true });
     void this.compute();
   }
 

@@ -184,12 +184,21 @@ export interface WebviewDescription {
   riskLines?: string[];
   /** When the webview's page was loaded (its performance.timeOrigin): unchanged while the page is kept, e.g. when hidden. */
   pageLoadedAt?: number;
+  /**
+   * Forecast view only: whether "Apply to open manifest" and "Copy YAML" can be pressed, the target of the forecast
+   * drawn, and whether that is the previous target's (kept on screen, marked, after a `loading` for a new target).
+   */
+  actions?: { apply: boolean; copyYaml: boolean; drawn?: TargetRef; previous: boolean };
 }
 
 export type HostToWebview =
   | { type: 'show'; data: ForecastViewData }
   | { type: 'experiment'; data: ExperimentViewData }
-  | { type: 'loading'; message: string }
+  /**
+   * A progress line. `newTarget`: the view now stands for another target whose data has not arrived; what it draws is
+   * the previous target's, whose actions must not act on the new target until its `show`.
+   */
+  | { type: 'loading'; message: string; newTarget?: boolean }
   | { type: 'error'; message: string }
   | { type: 'request'; id: number; command: HostCommand }
   | ResponseMessage;
@@ -299,8 +308,9 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
     case 'experiment':
       return isExperimentViewData(x.data) ? { type: 'experiment', data: x.data } : undefined;
     case 'loading':
+      return typeof x.message === 'string' ? { type: 'loading', message: x.message, ...(x.newTarget === true ? { newTarget: true } : {}) } : undefined;
     case 'error':
-      return typeof x.message === 'string' ? { type: x.type, message: x.message } : undefined;
+      return typeof x.message === 'string' ? { type: 'error', message: x.message } : undefined;
     case 'request':
       return isId(x.id) && typeof x.command === 'string' && HOST_COMMANDS.includes(x.command)
         ? { type: 'request', id: x.id, command: x.command as HostCommand } : undefined;

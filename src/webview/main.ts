@@ -28,6 +28,11 @@ const vscode = acquireVsCodeApi();
 const pending = new PendingRequests(30_000);
 let state: WebviewState | undefined = parseWebviewState(vscode.getState());
 let chart: Chart<'line', { x: number; y: number }[]> | undefined;
+/**
+ * The data drawn is the previous target's: the host said `loading` for a new target and that target's `show`
+ * has not arrived. It stays on screen, marked, and its Apply / Copy YAML stay disabled: they would act on the new target.
+ */
+let previous = false;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -222,13 +227,19 @@ function selectPanel(id: PanelId, focus = false): void {
   if (focus) (tabs.querySelector(`[data-panel="${id}"]`) as HTMLElement | null)?.focus();
 }
 
+/** Apply and Copy YAML act on the host's current target: only while the data drawn is that target's and has a YAML. */
+function setActions(data: ForecastViewData | undefined): void {
+  const off = !data?.yaml || previous;
+  applyButton.disabled = off;
+  copyButton.disabled = off;
+}
+
 function render(data: ForecastViewData): void {
-  title.textContent = data.title;
+  title.textContent = previous ? `${data.title} (previous workload)` : data.title;
   headline.textContent = data.headline;
   riskList.replaceChildren(...(data.risk ?? []).map((line) => el('li', {}, line)));
   riskList.hidden = !data.risk?.length;
-  applyButton.disabled = !data.yaml;
-  copyButton.disabled = !data.yaml;
+  setActions(data);
   const panel = currentPanel(data);
   tabs.replaceChildren();
   data.panels.forEach((p, i) => {
@@ -254,6 +265,7 @@ function show(data: ForecastViewData): void {
   const arrived = performance.now();
   state = { version: PROTOCOL_VERSION, target: data.target, data, panel: state?.target && sameTarget(state, data) && !state.experiment ? state.panel : undefined };
   vscode.setState(state);
+  previous = false;
   status.textContent = '';
   setMode('forecast');
   render(data);
@@ -266,6 +278,13 @@ function show(data: ForecastViewData): void {
 /** Tells the host what is on screen once the browser has painted it (the next frame, then a task: after its paint). */
 function reportRendered(report: RenderedReport, arrived = performance.now()): void {
   requestAnimationFrame(() => setTimeout(() => vscode.postMessage({ type: 'rendered', ...report, drawMs: Math.round(performance.now() - arrived) }), 0));
+}
+
+/** The host's target changed: the data drawn is kept, marked as the previous one, its actions off. */
+function markPrevious(): void {
+  if (previous || !state?.data || state.experiment) return;
+  previous = true;
+  render(state.data);
 }
 
 function showStatus(message: string): void {
@@ -405,6 +424,7 @@ function showExperiment(data: ExperimentViewData): void {
     ...(service ? { service } : {}),
   };
   vscode.setState(state);
+  previous = false;
   status.textContent = '';
   renderExperiment(data);
 }
@@ -448,6 +468,7 @@ function describe(): WebviewDescription {
     for (let i = 3; i < img.length; i += 16) if (img[i] > 0) painted++;
   }
   const ds = chart?.data.datasets ?? [];
+  const usable = (b: HTMLButtonElement) => !b.disabled && !b.hidden;
   return {
     panel: (state?.data && currentPanel(state.data)?.id) ?? null,
     datasets: ds.length,
@@ -457,6 +478,7 @@ function describe(): WebviewDescription {
     theme: document.body.className,
     riskLines: Array.from(riskList.querySelectorAll('li'), (li) => li.textContent ?? ''),
     pageLoadedAt: performance.timeOrigin,
+    actions: { apply: usable(applyButton), copyYaml: usable(copyButton), ...(state?.data ? { drawn: state.data.target } : {}), previous },
   };
 }
 
@@ -473,7 +495,9 @@ async function runButton(button: HTMLButtonElement, command: WebviewCommand, don
   } catch (e) {
     status.textContent = (e as Error).message;
   } finally {
-    button.disabled = false;
+    // Apply / Copy YAML come back only if the data drawn is still the current target's.
+    if (button === refreshButton) button.disabled = false;
+    else setActions(state?.experiment ? undefined : state?.data);
   }
 }
 
@@ -490,6 +514,9 @@ function onMessage(m: HostToWebview): void {
       showExperiment(m.data);
       break;
     case 'loading':
+      if (m.newTarget) markPrevious();
+      showStatus(m.message);
+      break;
     case 'error':
       showStatus(m.message);
       break;

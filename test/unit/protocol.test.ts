@@ -56,6 +56,10 @@ describe('webview protocol', () => {
     assert.deepEqual(parseHostMessage(wire({ type: 'show', data })), { type: 'show', data: wire(data) });
     assert.equal(parseHostMessage({ type: 'show', data: { ...data, version: 99 } }), undefined);
     assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x' }), { type: 'loading', message: 'x' });
+    // A new target's progress line: the view must take its actions off the data it still draws.
+    assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', newTarget: true }), { type: 'loading', message: 'x', newTarget: true });
+    assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', newTarget: 'yes' }), { type: 'loading', message: 'x' });
+    assert.deepEqual(parseHostMessage({ type: 'error', message: 'x', newTarget: true }), { type: 'error', message: 'x' });
     assert.equal(parseHostMessage({ type: 'error' }), undefined);
     assert.deepEqual(parseHostMessage({ type: 'request', id: 4, command: 'describe' }), { type: 'request', id: 4, command: 'describe' });
     assert.equal(parseHostMessage({ type: 'request', id: 4, command: 'apply' }), undefined, 'the host cannot ask the webview to apply');

@@ -76,4 +76,20 @@ describe('MOrA forecast view: work under way when the view moves on', function (
     const cpuTarget = stored?.containers.find((c) => c.container === 'server')?.cpu?.evidence.risk?.target;
     assert.ok(stored === undefined || cpuTarget === 0.2, `the store's checkoutservice CPU risk target: ${cpuTarget}`);
   });
+
+  it('on a new target, Apply and Copy YAML are off (the previous workload\'s chart marked) until its data arrives', async () => {
+    const api = (await activateMora()) as unknown as Api;
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' });
+    const before = await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && x.actions.drawn?.name === 'frontend');
+    assert.equal(before.actions?.apply, true, `frontend's actions: ${JSON.stringify(before.actions)}`);
+    await vscode.commands.executeCommand('mora.showForecast', node('emailservice'));
+    // The webview handles the host's messages in order: this describe comes after the `loading` for emailservice.
+    const during = await api.forecast.describe();
+    const a = during.actions;
+    assert.ok(a, 'the forecast view describes its actions');
+    assert.ok(!(a.apply || a.copyYaml) || a.drawn?.name === 'emailservice', `Apply/Copy act on emailservice while drawing ${a.drawn?.name}: ${JSON.stringify(a)}`);
+    if (a.drawn?.name === 'frontend') assert.equal(a.previous, true, 'frontend\'s chart is marked as the previous workload');
+    const after = await waitFor(() => api.forecast.describe(), (x) => x.actions?.drawn?.name === 'emailservice' && x.actions.apply && !x.actions.previous);
+    assert.deepEqual([after.actions?.drawn?.name, after.actions?.apply, after.actions?.copyYaml, after.actions?.previous], ['emailservice', true, true, false]);
+  });
 });
