@@ -55,7 +55,7 @@ export class MoraCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly views: ManifestViews, store: RecommendationStore) {
+  constructor(private readonly views: ManifestViews, private readonly store: RecommendationStore) {
     this.subscriptions = [
       store.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -75,7 +75,12 @@ export class MoraCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
         return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: 'mora.applyRecommendation', arguments: [args] });
       }
       if (spec.target) {
-        return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: 'mora.showForecast', arguments: [spec.target] });
+        // The forecast of the workload whose recommendation the lens shows, in its context (the kubeconfig's current one,
+        // else the first holding it): without one, Show Forecast would take the first context that has the namespace.
+        const { container, ...workload } = spec.target;
+        const context = this.store.lookup(workload.namespace, workload.kind, workload.name)?.workload.context;
+        const arg = context === undefined ? spec.target : { workload: { context, ...workload }, container };
+        return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: 'mora.showForecast', arguments: [arg] });
       }
       return new vscode.CodeLens(range, { title: spec.title, tooltip: spec.tooltip, command: '' });
     });

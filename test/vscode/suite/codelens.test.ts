@@ -133,6 +133,16 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     assert.equal(found.length, expectations.length * 2 + 2, 'nothing else: not the Service, not the comment header');
   });
 
+  it('a container lens opens the forecast in the context its recommendation came from', async () => {
+    const doc = await open('all-kinds.yaml');
+    const found = await lenses(doc);
+    const lens = found.find((l) => l.command?.command === 'mora.showForecast' && l.range.start.line === lineOf(doc.getText(), '- name: nginx'));
+    assert.ok(lens, 'the nginx container lens opens the forecast');
+    // The injected recommendation is context "test"'s: without the context, Show Forecast would take the first context
+    // holding namespace default, whose numbers the lens does not show.
+    assert.deepEqual(lens.command?.arguments, [{ workload: { context: 'test', namespace: 'default', kind: 'Deployment', name: 'web' }, container: 'nginx' }]);
+  });
+
   it('Apply changes exactly the container\'s values (comments and quoting kept) and one undo restores the file', async () => {
     const doc = await open('all-kinds.yaml');
     const original = doc.getText();
