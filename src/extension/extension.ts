@@ -104,7 +104,8 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
       if (!pool && fs.existsSync(worker)) {
         const { LstmWorkerPool: Pool } = require('../ml/worker/pool') as typeof import('../ml/worker/pool');
         // Background priority: Prophet fits and LSTM epochs yield the cores to the extension host's thread (no stalls).
-        pool = new Pool({ workerFile: worker, niceness: 10 });
+        // The forecast view's fusion weighs Prophet by mora.fusion.prophetWeight, read as each view job is submitted.
+        pool = new Pool({ workerFile: worker, niceness: 10, prophetWeight: () => vscode.workspace.getConfiguration('mora').get<number>('fusion.prophetWeight') });
       }
       return pool;
     },

@@ -173,6 +173,11 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      // The fusion's weights change the forecast view only (recommendations do not use the fused forecast): it redraws.
+      if (!e.affectsConfiguration('mora.fusion')) return;
+      panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
       // The views are cached per document version and store generation; the settings that shape a view are not in that
       // key, so a change forgets them: the next CodeLens (whose provider asks VS Code to re-request on this setting),
       // hover or palette Apply looks the workloads up again, and the diagnostics are recomputed now.

@@ -40,6 +40,8 @@ export interface ForecastViewOptions {
   lstm?: LstmRunner;
   /** Panels the LSTM runs for (it trains for tens of seconds per series): the ones the recommendation sizes. */
   lstmPanels: PanelId[];
+  /** Prior weight of Prophet in the fusion (PanelModelOptions.prophetWeight); default 0.4. */
+  prophetWeight?: number;
   /** The engine's policy (QoS, CPU limits, history days...). */
   policy: Partial<Policy>;
   /**

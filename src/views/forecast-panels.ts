@@ -35,6 +35,13 @@ export interface PanelModelOptions {
   /** Per panel, an LSTM runner that replaces `lstm` there (forecasts a worker pool trained already). */
   lstmByPanel?: Partial<Record<PanelId, LstmRunner>>;
   /**
+   * Prior weight of Prophet in the fusion, the LSTM getting the rest (the extension's mora.fusion.prophetWeight; the
+   * CLI's --set fused.prophet_weight). Default 0.4 (DEFAULT_FUSION). It shapes the blend when both models are kept: with
+   * holdout scores each prior is divided by its model's squared relative holdout error before the baseline anchor joins;
+   * with one model kept the priors renormalise to 1, so it has no effect there.
+   */
+  prophetWeight?: number;
+  /**
    * Per panel, runs kept from an earlier call on the same frame, bucket, horizon and seed (the caller's to check):
    * Prophet's forecast and the fusion's Prophet holdout fits and baseline, which do not depend on the LSTM. The forecast
    * view's worker passes the first paint's to the pass with the LSTM, so an open fits each panel's Prophet once.
@@ -121,7 +128,7 @@ async function forecastPanel(spec: PanelSpec, frame: PanelFrame, options: PanelM
   let memo: Map<string, Promise<unknown>> | undefined;
   if (options.memo) memo = options.memo[spec.id] ??= new Map();
   const context = createRunContext(history, {
-    horizon, step: options.bucket, seed: options.seed, memo,
+    horizon, step: options.bucket, seed: options.seed, memo, options: fusionModelOptions(options.prophetWeight),
     overrides: {
       ...(memo ? { prophet: (h: Series, request: ResolvedRequest) => keep(memo, 'prophet', () => getModel('prophet').run(h, request, context)) } : {}),
       lstm: async (h, request) => {
@@ -153,6 +160,16 @@ async function forecastPanel(spec: PanelSpec, frame: PanelFrame, options: PanelM
     notes.push(`${spec.title}: no forecast (${(e as Error).message})`);
   }
   return { id: spec.id, history, runs };
+}
+
+/**
+ * The fused model's options for a Prophet prior weight (the LSTM gets 1 − it): clamped into [0, 1], as VS Code only warns
+ * about a setting outside its schema's range; undefined or not a number: none (the default weights).
+ */
+export function fusionModelOptions(prophetWeight: unknown): Record<string, Record<string, string>> | undefined {
+  if (typeof prophetWeight !== 'number' || !Number.isFinite(prophetWeight)) return undefined;
+  const w = Math.min(1, Math.max(0, prophetWeight));
+  return { fused: { prophet_weight: String(w), lstm_weight: String(1 - w) } };
 }
 
 /** The memo's run under `key`, computed once; a failure is not kept. */

@@ -24,6 +24,11 @@ export interface PoolOptions {
    * scheduled first (./thread-priority.ts). Default: normal priority (the CLI, where the workers are the work).
    */
   niceness?: number;
+  /**
+   * The fusion's Prophet prior for view-panels jobs that do not name one, read when each job is submitted (the extension
+   * passes mora.fusion.prophetWeight, so a changed setting applies to the next forecast computed).
+   */
+  prophetWeight?: () => number | undefined;
 }
 
 /** A trained series model, its forecast and, when asked for, its holdout score (what the fusion weighs it by). */
@@ -68,6 +73,7 @@ export class LstmWorkerPool {
   private nextId = 1;
   private readonly entry: { file: string; execArgv: string[] };
   private readonly niceness: number | undefined;
+  private readonly prophetWeight: (() => number | undefined) | undefined;
   /** Global LSTMs forecast jobs may name, by key, and which workers already hold which (a state is sent once per worker). */
   private readonly globals = new Map<string, GlobalLstmState>();
   private readonly holds = new WeakMap<Worker, Set<string>>();
@@ -78,6 +84,7 @@ export class LstmWorkerPool {
       ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] }
       : defaultWorkerFile();
     this.niceness = options.niceness;
+    this.prophetWeight = options.prophetWeight;
   }
 
   train(t: Float64Array, v: Float64Array, horizon: number, options: Partial<Omit<LstmOptions, 'onEpoch' | 'isCancelled'>> = {},
@@ -131,7 +138,9 @@ export class LstmWorkerPool {
     const cancel = new SharedArrayBuffer(4);
     const values: Record<string, Float64Array> = {};
     for (const [k, v] of Object.entries(frame.values)) if (v) values[k] = v;
-    return this.submit({ type: 'view-panels', id: this.nextId++, t: frame.t, values, options, lstm, cancel }, cancel, undefined, urgent);
+    const prophetWeight = options.prophetWeight ?? this.prophetWeight?.();
+    const withWeight = prophetWeight === undefined ? options : { ...options, prophetWeight };
+    return this.submit({ type: 'view-panels', id: this.nextId++, t: frame.t, values, options: withWeight, lstm, cancel }, cancel, undefined, urgent);
   }
 
   private submit<R>(job: WorkerJob, cancel: SharedArrayBuffer, onProgress?: (p: Progress) => void, urgent = false): { result: Promise<R>; cancel(): void } {

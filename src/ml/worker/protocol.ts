@@ -78,7 +78,8 @@ export interface ViewPanelsJob {
   id: number;
   t: Float64Array;
   values: Record<string, Float64Array>;
-  options: { bucket: number; horizonHours: number; seed: number; lstmPanels: PanelId[] };
+  /** prophetWeight: the fusion's Prophet prior (PanelModelOptions.prophetWeight). */
+  options: { bucket: number; horizonHours: number; seed: number; lstmPanels: PanelId[]; prophetWeight?: number };
   lstm?: { kind: 'global'; dir: string } | { kind: 'trained'; results: Partial<Record<PanelId, LstmRunResult>> };
   cancel: SharedArrayBuffer;
 }

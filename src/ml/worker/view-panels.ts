@@ -35,6 +35,7 @@ const sameArray = (a: Float64Array, b: Float64Array): boolean => a.length === b.
 function sameFrame(a: ViewPanelsJob, b: ViewPanelsJob): boolean {
   const ka = Object.keys(a.values).sort(), kb = Object.keys(b.values).sort();
   return a.options.bucket === b.options.bucket && a.options.horizonHours === b.options.horizonHours && a.options.seed === b.options.seed
+    && a.options.prophetWeight === b.options.prophetWeight
     && ka.join() === kb.join() && sameArray(a.t, b.t) && ka.every((k) => sameArray(a.values[k], b.values[k]));
 }
 

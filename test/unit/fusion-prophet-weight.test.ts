@@ -1,0 +1,76 @@
+// mora.fusion.prophetWeight: the forecast view's fusion takes the Prophet prior it is given (the LSTM gets the rest), on
+// the calling thread and in the worker pool, where the extension hands the setting to the pool (read per job).
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { LstmWorkerPool } from '../../src/ml/worker/pool';
+import { forecastPanels, fusionModelOptions, panelHistory, PANELS, type LstmRunResult, type PanelsResult } from '../../src/views/forecast-panels';
+import { panelFrame } from '../harness/panel-frame';
+
+const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const] };
+const frame = panelFrame(11);
+
+/**
+ * An LSTM result for the CPU panel as a trained member brings it: the day before yesterday repeated (a level the history
+ * shows, apart from Prophet's), scored on the fusion's holdout (the last day) as that same rule would have forecast it.
+ */
+function cpuLstm(): LstmRunResult {
+  const history = panelHistory(PANELS[0], frame, options.bucket)!;
+  const horizon = (options.horizonHours * 3600) / options.bucket;
+  const n = history.v.length, last = history.t[n - 1];
+  const mean = Float64Array.from({ length: horizon }, (_, i) => history.v[n - 96 + (i % 48)]);
+  const actual = Array.from(history.v.subarray(n - 48));
+  const holdoutMean = Array.from(history.v.subarray(n - 144, n - 96));
+  const mae = actual.reduce((s, x, i) => s + Math.abs(x - holdoutMean[i]), 0) / 48;
+  const holdout = { points: 48, t: Array.from(history.t.subarray(n - 48)), actual, mean: holdoutMean, mae };
+  return { forecast: { t: Float64Array.from({ length: horizon }, (_, i) => last + (i + 1) * options.bucket), mean, lower: mean.map((x) => x * 0.9), upper: mean.map((x) => x * 1.1), intervalWidth: 0.9 }, holdout };
+}
+
+/** The CPU panel's fused weights in percent, from its note ("fused = prophet 21%, lstm 32%, baseline (…) 47%"). */
+function cpuWeights(r: PanelsResult): Record<string, number> {
+  const note = r.notes.find((n) => n.startsWith('CPU (per pod): fused = '));
+  assert.ok(note, `a CPU fusion note in ${JSON.stringify(r.notes)}`);
+  return Object.fromEntries([...note.matchAll(/(prophet|lstm|baseline)[^,]*? (\d+)%/g)].map((m) => [m[1], Number(m[2])]));
+}
+const fusedMean = (r: PanelsResult) => r.panels[0].runs.find((x) => x.model === 'fused')!.mean;
+
+describe('mora.fusion.prophetWeight: the fusion\'s Prophet prior in the forecast view', function () {
+  this.timeout(60000);
+  const lstm = cpuLstm();
+  const run = (prophetWeight?: number) => forecastPanels(frame, { ...options, lstm: async () => lstm, prophetWeight });
+
+  it('a larger weight gives Prophet more of the blend and the LSTM less, and moves the fused forecast toward Prophet', async () => {
+    const [byDefault, low, high] = await Promise.all([run(), run(0.2), run(0.9)]);
+    const [d, l, h] = [byDefault, low, high].map(cpuWeights);
+    for (const w of [d, l, h]) assert.deepEqual(Object.keys(w).sort(), ['baseline', 'lstm', 'prophet'], 'both models kept, anchored on the baseline');
+    assert.deepEqual(await run(0.4).then(cpuWeights), d, '0.4 is the default');
+    assert.ok(l.prophet < d.prophet && d.prophet < h.prophet, `prophet's share grows with the weight: ${JSON.stringify([l, d, h])}`);
+    assert.ok(l.lstm > d.lstm && d.lstm > h.lstm, `the LSTM's shrinks: ${JSON.stringify([l, d, h])}`);
+    const prophet = high.panels[0].runs.find((x) => x.model === 'prophet')!.mean;
+    const gap = (r: PanelsResult) => fusedMean(r).reduce((s, x, i) => s + Math.abs(x - prophet[i]), 0);
+    assert.ok(gap(high) < gap(byDefault) && gap(byDefault) < gap(low), 'the fused forecast nears Prophet\'s as its weight grows');
+  });
+
+  it('a value outside [0, 1] is clamped, as VS Code only warns about it; not a number: the default', () => {
+    assert.deepEqual(fusionModelOptions(1.5), { fused: { prophet_weight: '1', lstm_weight: '0' } });
+    assert.deepEqual(fusionModelOptions(-1), { fused: { prophet_weight: '0', lstm_weight: '1' } });
+    assert.equal(fusionModelOptions('0.7'), undefined);
+    assert.equal(fusionModelOptions(undefined), undefined);
+  });
+
+  it('in the worker pool: a job without a weight takes the pool\'s (the setting), read when each job is submitted', async () => {
+    let setting: number | undefined = 0.9;
+    const pool = new LstmWorkerPool({ size: 1, workerFile: join(__dirname, '../../src/ml/worker/main.ts'), prophetWeight: () => setting });
+    try {
+      const trained = { kind: 'trained' as const, results: { cpu: lstm } };
+      const here = (w?: number) => run(w).then(cpuWeights);
+      assert.deepEqual(cpuWeights(await pool.viewPanels(frame, options, trained).result), await here(0.9));
+      setting = 0.2;
+      assert.deepEqual(cpuWeights(await pool.viewPanels(frame, options, trained).result), await here(0.2));
+      setting = undefined;
+      assert.deepEqual(cpuWeights(await pool.viewPanels(frame, options, trained).result), await here());
+      assert.notDeepEqual(await here(0.9), await here(0.2));
+    } finally {
+      await pool.close();
+    }
+  });
+});
