@@ -18,9 +18,11 @@ describe('Restricted Mode shows the demo even with a user-level cluster data sou
   const cfg = () => vscode.workspace.getConfiguration('mora');
   let dir = '';
   const trusted = Object.getOwnPropertyDescriptor(vscode.workspace, 'isTrusted');
-  const setTrusted = (value: boolean | undefined) => {
-    if (value === undefined && trusted) Object.defineProperty(vscode.workspace, 'isTrusted', trusted);
-    else Object.defineProperty(vscode.workspace, 'isTrusted', { get: () => value, configurable: true });
+  /** false: untrusted for the extension too; undefined: VS Code's own property back. */
+  const setTrusted = (value: false | undefined) => {
+    if (value === false) Object.defineProperty(vscode.workspace, 'isTrusted', { get: () => false, configurable: true });
+    else if (trusted) Object.defineProperty(vscode.workspace, 'isTrusted', trusted);
+    else delete (vscode.workspace as { isTrusted?: boolean }).isTrusted;
   };
 
   before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vscode-restricted-')); });
