@@ -256,46 +256,54 @@ class ForecastPanel implements vscode.Disposable {
     this.cancelLstm();
     this.computing = (async () => {
       try {
-        const source = this.host.source();
-        const workload = await findWorkload(source, target);
-        const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
-        // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments):
-        // the store's own when it has one (not one read from the cluster), so the engine does not run again on this thread.
-        const settings = recommendationSettings();
-        const stored = this.host.store.treeSource().get(workload);
-        const base = {
-          ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
-          recommendation: stored && !stored.origin ? stored : undefined,
-        };
-        const pool = this.host.lstmPool();
-        const t0 = Date.now();
-        // Prophet and the fusion run in a worker, ahead of any training queued there: the editor never waits on them.
-        const { data, recommendation } = await buildForecastView(source, workload, target.container, {
-          ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : undefined,
-        });
-        if (stale()) return;
-        this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
-        this.recommendation = recommendation;
-        // Computed with settings the store has since dropped (cleared): not put back (the refresh recomputes).
-        if (recommendation && recommendation !== stored) this.host.store.merge(recommendation, storeGeneration);
-        // The computation started with the panel, while its webview loads: show once the webview listens.
-        await this.ready;
-        if (stale()) return;
-        this.data = data;
-        await this.post({ type: 'show', data });
-        void this.withLstm(source, workload, target, generation, { ...base, recommendation });
-      } catch (e) {
-        const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
-        this.host.log.error(message, e);
-        await this.ready;
-        if (!stale()) await this.post({ type: 'error', message });
+        await this.phase1(target, generation, storeGeneration, stale);
       } finally {
         this.computing = undefined;
       }
-      // Retargeted or refreshed while this ran (compute() then returned this run): the current generation's turn.
+      // Retargeted or refreshed while this ran (compute() then returned this run): the current generation's turn. Here,
+      // not in phase1: its early returns (stale) must reach this too (they skipped it, and the new target was never computed).
       if (stale() && !this.disposed && !this.experiment) await this.compute();
     })();
     return this.computing;
+  }
+
+  /** Phase 1 of `compute` (never throws: an error is logged and shown); returns early once `stale`. */
+  private async phase1(target: ForecastTarget, generation: number, storeGeneration: number, stale: () => boolean): Promise<void> {
+    try {
+      const source = this.host.source();
+      const workload = await findWorkload(source, target);
+      const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
+      // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments):
+      // the store's own when it has one (not one read from the cluster), so the engine does not run again on this thread.
+      const settings = recommendationSettings();
+      const stored = this.host.store.treeSource().get(workload);
+      const base = {
+        ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
+        recommendation: stored && !stored.origin ? stored : undefined,
+      };
+      const pool = this.host.lstmPool();
+      const t0 = Date.now();
+      // Prophet and the fusion run in a worker, ahead of any training queued there: the editor never waits on them.
+      const { data, recommendation } = await buildForecastView(source, workload, target.container, {
+        ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : undefined,
+      });
+      if (stale()) return;
+      this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
+      this.recommendation = recommendation;
+      // Computed with settings the store has since dropped (cleared): not put back (the refresh recomputes).
+      if (recommendation && recommendation !== stored) this.host.store.merge(recommendation, storeGeneration);
+      // The computation started with the panel, while its webview loads: show once the webview listens.
+      await this.ready;
+      if (stale()) return;
+      this.data = data;
+      await this.post({ type: 'show', data });
+      void this.withLstm(source, workload, target, generation, { ...base, recommendation });
+    } catch (e) {
+      const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
+      this.host.log.error(message, e);
+      await this.ready;
+      if (!stale()) await this.post({ type: 'error', message });
+    }
   }
 
   private async withLstm(source: DataSource, workload: Workload, target: ForecastTarget, generation: number, options: import('../views/forecast-model').ForecastViewOptions): Promise<void> {
