@@ -216,6 +216,8 @@ export interface RenderedReport {
   status?: string;
   /** ms from the message's arrival in the webview to the paint (the webview's own share of the wait). */
   drawMs?: number;
+  /** The workload drawn (phase `forecast`): a paint of an earlier target's late result is told apart from this one's. */
+  workload?: string;
 }
 
 export type WebviewToHost =
@@ -284,6 +286,7 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
       return {
         type: 'rendered', phase: x.phase, panels, lstmPanels, ...(typeof x.status === 'string' ? { status: x.status } : {}),
         ...(typeof x.drawMs === 'number' && Number.isFinite(x.drawMs) ? { drawMs: x.drawMs } : {}),
+        ...(typeof x.workload === 'string' ? { workload: x.workload } : {}),
       };
     }
     case 'request': {

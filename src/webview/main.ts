@@ -271,7 +271,7 @@ function show(data: ForecastViewData): void {
   render(data);
   reportRendered({
     phase: 'forecast', panels: data.panels.map((p) => p.id),
-    lstmPanels: data.panels.filter((p) => p.forecasts.some((f) => f.model === 'lstm')).map((p) => p.id),
+    lstmPanels: data.panels.filter((p) => p.forecasts.some((f) => f.model === 'lstm')).map((p) => p.id), workload: data.target.name,
   }, arrived);
 }
 

@@ -19,7 +19,7 @@ describe('webview protocol', () => {
     assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } })),
       { type: 'request', id: 3, command: 'apply', args: { panel: 'memory' } });
     assert.deepEqual(parseWebviewMessage(wire({ type: 'response', id: 2, ok: true, result: { a: 1 } })), { type: 'response', id: 2, ok: true, result: { a: 1 } });
-    const rendered = { type: 'rendered', phase: 'forecast', panels: ['cpu', 'memory'], lstmPanels: ['cpu'], drawMs: 12 } as const;
+    const rendered = { type: 'rendered', phase: 'forecast', panels: ['cpu', 'memory'], lstmPanels: ['cpu'], drawMs: 12, workload: 'cartservice' } as const;
     assert.deepEqual(parseWebviewMessage(wire(rendered)), rendered);
     assert.deepEqual(parseWebviewMessage(wire({ type: 'rendered', phase: 'status', panels: [], lstmPanels: [], status: 'epoch 3/40' })),
       { type: 'rendered', phase: 'status', panels: [], lstmPanels: [], status: 'epoch 3/40' });

@@ -29,9 +29,12 @@ async function firstLstmPaint(api: ForecastApi, name: string, timeoutMs: number)
   const sub = api.forecast.onRendered((r) => reports.push(r));
   try {
     await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name, container: 'server' });
-    const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast' && r.lstmPanels.length > 0), (r) => r !== undefined, timeoutMs);
+    // Only this workload's paints: an earlier suite's late recompute (a settings change) can paint another one meanwhile.
+    const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast' && r.workload === name && r.lstmPanels.length > 0), (r) => r !== undefined, timeoutMs);
     assert.ok(painted, `an LSTM was fused (reports: ${JSON.stringify(reports)})`);
-    return { painted, notes: api.forecast.data()?.notes ?? [] };
+    const data = api.forecast.data();
+    assert.equal(data?.target.name, name, 'the notes read are this workload\'s');
+    return { painted, notes: data?.notes ?? [] };
   } finally {
     sub.dispose();
     if (before === undefined) delete process.env.XDG_CACHE_HOME; else process.env.XDG_CACHE_HOME = before;
