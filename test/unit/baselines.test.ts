@@ -4,6 +4,7 @@ import { VpaStrategy } from '../../src/rightsizing/baselines/vpa';
 import { KrrStrategy } from '../../src/rightsizing/baselines/krr';
 import { AutopilotStrategy } from '../../src/rightsizing/baselines/autopilot';
 import { weightedQuantile, weightedQuantileOfRuns, weightedQuantiles } from '../../src/rightsizing/baselines/strategy';
+import { createStrategy, parseStrategySpec } from '../../src/rightsizing/backtest/strategies';
 import { Rng } from '../../src/core/random';
 
 const H = 3600;
@@ -152,10 +153,41 @@ describe('Autopilot baseline', () => {
   it('forgets an old burst after a few 12 h half-lives', () => {
     const now = 10 * DAY;
     const a = new AutopilotStrategy('cpu');
-    // 50 samples at 10 cores 72 h ago weigh 50/64 ≈ 0.78; 50 recent samples at 1 core weigh ≈ 50: p95 is 1.
-    a.observe(Array.from({ length: 50 }, (_, i) => now - 72 * H + i), Array.from({ length: 50 }, () => 10));
+    // Load-adjusted: 50 samples at 10 cores 96 h ago weigh 50 × 10 / 256 ≈ 1.95 core-samples; 50 recent samples at 1 core
+    // weigh ≈ 50: the burst is 3.8% of the CPU-time, under 5%, so p95 is 1.
+    a.observe(Array.from({ length: 50 }, (_, i) => now - 96 * H + i), Array.from({ length: 50 }, () => 10));
     a.observe(Array.from({ length: 50 }, (_, i) => now - 50 + i), Array.from({ length: 50 }, () => 1));
     assert.ok(Math.abs(a.recommend(now)!.value - 1.1) < 1e-12);
+  });
+
+  it('CPU p95 is of the load-adjusted histogram (decay × value: the CPU-time), memory\'s of the samples', () => {
+    // Two levels at one instant (decay 1): 97 samples at 1 core, 3 at 10. The 10s are 3% of the samples but
+    // 30 / 127 = 23.6% of the CPU-time, so the load-adjusted p95 is 10 (sample p95: 1).
+    const now = 10 * DAY;
+    const t = Array.from({ length: 100 }, () => now);
+    const v = Array.from({ length: 100 }, (_, i) => (i % 33 === 0 && i > 0 ? 10 : 1));
+    assert.equal(v.filter((x) => x === 10).length, 3);
+    const cpu = new AutopilotStrategy('cpu');
+    cpu.observe(t, v);
+    assert.ok(Math.abs(cpu.recommend(now)!.value - 11) < 1e-12, `cpu ${cpu.recommend(now)!.value}`);
+    // Memory keeps the sample percentile: 1 sample at 10 among 99 at 1 is 1% of the samples, so p98 is 1
+    // (load-adjusted it would be 10: 10 / 109 = 9.2% of the total).
+    const mem = new AutopilotStrategy('memory');
+    mem.observe(t, Array.from({ length: 100 }, (_, i) => (i === 50 ? 10 : 1)));
+    assert.ok(Math.abs(mem.recommend(now)!.value - 1.1) < 1e-12);
+    // Boundary: 1 sample at 10 among 199 at 1 is 10 / 209 = 4.8% of the CPU-time, under 5%: p95 stays 1.
+    const low = new AutopilotStrategy('cpu');
+    low.observe(Array.from({ length: 200 }, () => now), Array.from({ length: 200 }, (_, i) => (i === 7 ? 10 : 1)));
+    assert.ok(Math.abs(low.recommend(now)!.value - 1.1) < 1e-12);
+    // Decay still weighs: the three 10s 48 h old (4 half-lives) weigh 30 / 16 = 1.875 of 98.875 = 1.9%: p95 is 1.
+    const old = new AutopilotStrategy('cpu');
+    old.observe(Array.from({ length: 3 }, () => now - 48 * H), [10, 10, 10]);
+    old.observe(Array.from({ length: 97 }, () => now), Array.from({ length: 97 }, () => 1));
+    assert.ok(Math.abs(old.recommend(now)!.value - 1.1) < 1e-12);
+    // An idle series (all zero) recommends 0, not NaN.
+    const idle = new AutopilotStrategy('cpu');
+    idle.observe([now - 300, now], [0, 0]);
+    assert.equal(idle.recommend(now)!.value, 0);
   });
 
   it('memory modes: p98, peak, max(p60, half the peak)', () => {
@@ -170,6 +202,19 @@ describe('Autopilot baseline', () => {
     const p98 = new AutopilotStrategy('memory', 'p98');
     p98.observe(t, v);
     assert.ok(Math.abs(p98.recommend(6000)!.value - 1.1) < 1e-9);
+  });
+
+  it('autopilot-peak (mora backtest --strategies) is the peak memory option; its CPU is autopilot\'s', () => {
+    assert.deepEqual(parseStrategySpec('autopilot-peak', 'memory'), { name: 'autopilot-peak' });
+    const t = Array.from({ length: 100 }, (_, i) => i * 60);
+    const v = Array.from({ length: 100 }, (_, i) => (i === 50 ? 10 : 1));
+    const mem = createStrategy('autopilot-peak', 'memory');
+    assert.equal(mem.name, 'autopilot-peak');
+    mem.observe(t, v);
+    assert.ok(Math.abs(mem.recommend(6000)!.value - 11) < 1e-9);
+    const [a, b] = [createStrategy('autopilot', 'cpu'), createStrategy('autopilot-peak', 'cpu')];
+    a.observe(t, v); b.observe(t, v);
+    assert.deepEqual(b.recommend(6000), a.recommend(6000));
   });
 
   it('weightedQuantile picks the smallest value reaching the weight share', () => {

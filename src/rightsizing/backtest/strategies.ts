@@ -11,7 +11,7 @@ import type { FleetTail } from '../engine/fleet-tail';
 import { MoraStrategy, type MoraStrategyOptions } from '../engine/mora-strategy';
 import { Prophet } from '../../ml/prophet';
 
-export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'mora-prophet', 'mora-fleet'] as const;
+export const STRATEGY_NAMES = ['mora', 'vpa', 'krr', 'krr-limit', 'autopilot', 'autopilot-peak', 'mora-prophet', 'mora-fleet'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /** The strategies a risk target applies to (the baselines' percentiles are fixed). */
 export const RISK_STRATEGIES: readonly StrategyName[] = ['mora', 'mora-prophet', 'mora-fleet'];
@@ -75,6 +75,8 @@ function create(name: StrategyName, kind: ResourceKind, mora: MoraStrategyOption
     case 'krr': return new KrrStrategy(kind, { variant: 'simple' });
     case 'krr-limit': return new KrrStrategy(kind, { variant: 'simple_limit' });
     case 'autopilot': return new AutopilotStrategy(kind);
+    // Autopilot's low-OOM-tolerance memory option (the window's peak + 10%); CPU is the same as `autopilot`.
+    case 'autopilot-peak': return new AutopilotStrategy(kind, 'peak');
     // MOrA with Prophet refit daily, applied only while it beats the window on the days just past (slow: one fit a day).
     case 'mora-prophet': return new ForecastGuardedStrategy(kind, new Prophet(), mora);
     case 'mora-fleet': throw new Error('mora-fleet replays all series together: run it through runBacktest (backtest/fleet.ts)');

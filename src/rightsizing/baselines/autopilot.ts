@@ -1,8 +1,10 @@
 /**
- * Google Autopilot's moving-window recommender (Rzadca et al., "Autopilot: workload autoscaling at Google", EuroSys 2020):
- * exponentially decaying sample weights (half-life 12 h for CPU, 48 h for memory); CPU = p95 of the weighted usage
- * (serving jobs); memory = p98 (the paper's intermediate OOM tolerance; `peak` and `p60-half-peak` are the others);
- * then a safety margin (+10%); then the highest recommendation of the last hour, which in a daily replay is the current one.
+ * Google Autopilot's moving-window recommender as its paper describes it (Rzadca et al., "Autopilot: workload autoscaling at
+ * Google", EuroSys 2020, §3.2; the code is not public): exponentially decaying sample weights (half-life 12 h for CPU, 48 h for
+ * memory); CPU = p95 of the load-adjusted histogram (a sample weighs decay × value: the percentile of the CPU-time, not of the
+ * samples); memory = p98 of the samples weighted by age (the paper's intermediate OOM tolerance; `peak` — low tolerance, the
+ * `autopilot-peak` strategy — and `p60-half-peak` are the others); then a safety margin (+10%). Not applied: the highest
+ * recommendation of the last hour (a daily replay computes one value a day). Differences: docs/ENGINE.md § Baselines.
  */
 import type { Bounded } from '../../core/recommendation';
 import type { ResourceKind, SizingStrategy } from './strategy';
@@ -21,13 +23,14 @@ export const AUTOPILOT = {
 export type AutopilotMemoryMode = 'p98' | 'peak' | 'p60-half-peak';
 
 export class AutopilotStrategy implements SizingStrategy {
-  readonly name = 'autopilot';
+  readonly name: string;
   private t: number[] = [];
   private v: number[] = [];
   private readonly halfLife: number;
 
   constructor(readonly kind: ResourceKind, private readonly memoryMode: AutopilotMemoryMode = 'p98') {
     this.halfLife = kind === 'cpu' ? AUTOPILOT.cpuHalfLife : AUTOPILOT.memoryHalfLife;
+    this.name = memoryMode === 'p98' ? 'autopilot' : `autopilot-${memoryMode}`;
   }
 
   observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
@@ -41,8 +44,14 @@ export class AutopilotStrategy implements SizingStrategy {
     if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
     const n = this.v.length;
     if (n === 0) return undefined;
+    // CPU reads a load-adjusted histogram (§3.2.1): a sample weighs its decay × its value, so the percentile is of the
+    // CPU-time, not of the samples; memory weighs samples by age only.
+    const loadAdjusted = this.kind === 'cpu';
     const w = new Float64Array(n);
-    for (let i = 0; i < n; i++) w[i] = Math.pow(2, (this.t[i] - now) / this.halfLife);
+    for (let i = 0; i < n; i++) {
+      w[i] = Math.pow(2, (this.t[i] - now) / this.halfLife);
+      if (loadAdjusted) w[i] *= Math.max(0, this.v[i]);
+    }
     const m = 1 + AUTOPILOT.margin;
     // One sort for the three quantiles read: the percentile (or p60 for p60-half-peak), the median and the top.
     const p = this.kind === 'cpu' ? AUTOPILOT.cpuPercentile : this.memoryMode === 'p98' ? AUTOPILOT.memoryPercentile : 0.6;
