@@ -37,6 +37,19 @@ describe('load levels (real HTTP, local server)', function () {
     }
   });
 
+  it('ends at the level\'s length, not at autocannon\'s next 1-s tick: 4 req/s for 2.5 s sends 10 requests in 2.5 s', async () => {
+    const s = await server();
+    try {
+      // autocannon notices its duration's end only at its next 1-s sample: this level ran 3 s and sent 12.
+      const stats = await runLoadLevel({ url: s.url, rate: 4, durationSeconds: 2.5 });
+      assert.ok(Math.abs(s.received() - 10) <= 1, `the server saw ${s.received()} requests, not ~10`);
+      assert.equal(stats.durationSeconds, 2.5);
+      assert.ok(Math.abs(stats.achievedRate - 4) <= 0.4 + 1e-9, `achieved ${stats.achievedRate} req/s`);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('latency percentiles come from each response: a 300 ms service asked more than it serves still shows ~300 ms', async () => {
     const s = await server(300);
     try {

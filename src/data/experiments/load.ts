@@ -135,6 +135,12 @@ export function staggerTicks(client: StaggeredClient, offsetMs: number, interval
   });
 }
 
+/** No more requests from this connection: its quota used up, its ticks stopped (the level is over). */
+export function closeQuota(client: StaggeredClient): void {
+  client.reqsMadeThisSecond = Number.MAX_SAFE_INTEGER;
+  if (client.rateInterval !== undefined) clearInterval(client.rateInterval);
+}
+
 /** How a rate is spread over connections: each sends one request per `intervalMs`, connection k first at `offsetMs(k)`. */
 export interface Pacing {
   connections: number;
@@ -225,6 +231,7 @@ export const runLoadLevel: LoadRunner = async (opts) => {
   const pace = pacing(opts.rate, connections);
   const rec = newResponseRecord();
   let nth = 0;
+  const clients: StaggeredClient[] = [];
   const instance = autocannon({
     url: opts.url,
     ...pace.autocannon,
@@ -237,15 +244,20 @@ export const runLoadLevel: LoadRunner = async (opts) => {
       // measures the queue behind them (bench:experiment: p50 3–4× JMeter's at 25–50 req/s).
       staggerTicks(client, pace.offsetMs(nth++), pace.intervalMs);
       recordResponses(client, rec);
+      clients.push(client);
     },
   });
+  // autocannon sees its duration's end only at its next 1-s sample tick, and under load that tick can come first: the
+  // level then ran a second longer (2.5 req/s for 4 s sent 12). At the level's end no connection gets another turn.
+  const end = setTimeout(() => { for (const c of clients) closeQuota(c); }, opts.durationSeconds * 1000);
   let aborted = false;
   const onAbort = () => { aborted = true; instance.stop(); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await instance;
     const requests = rec.latencies.length;
-    const duration = r.duration ?? opts.durationSeconds;
+    // The sending stopped at the level's end even when autocannon returned later (above).
+    const duration = Math.min(r.duration ?? opts.durationSeconds, opts.durationSeconds);
     const sorted = Float64Array.from(rec.latencies).sort();
     const unanswered = inFlight(rec);
     // A level nobody answered, whose requests were still pending at its end (a target that accepts connections but
@@ -266,6 +278,7 @@ export const runLoadLevel: LoadRunner = async (opts) => {
       unanswered,
     };
   } finally {
+    clearTimeout(end);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 };
