@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     // A data source failing mid-run (the API server went away, a token expired, RBAC on one namespace, Prometheus down):
-    // both clients already word it as one line. Unreachable is exit 3, the rest (credentials, RBAC, bad URL) exit 2.
+    // both clients already word it as one line. Unreachable (and a transient 5xx/429 from the API server) is exit 3, the rest (credentials, RBAC, bad URL) exit 2.
     const name = (e as { name?: string })?.name;
     if (name === 'KubeError' || name === 'PrometheusError') {
       const { kind, status } = e as { kind?: string; status?: number };

@@ -12,7 +12,8 @@
  *
  * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
  * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write or a create
- * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create; 3 unreachable.
+ * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create; 3 unreachable or a
+ * transient API answer (5xx, 429): retried by the Job, whose podFailurePolicy fails an index at once only on exit 2.
  */
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';

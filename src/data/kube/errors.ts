@@ -103,6 +103,10 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
           return new KubeError(`the Kubernetes API${ctx} refused to ${a.verb} ${what(a)} (admission)${server}`, 'admission', 422);
         }
         return new KubeError(`the Kubernetes API${ctx} rejected the change to ${what(a)} as invalid${server}`, 'invalid', 422);
+      case 429: case 500: case 502: case 503: case 504:
+        // Overloaded (429 once its Retry-After is spent, APF), restarting or behind a failing load balancer: transient,
+        // so it is classed with unreachable (exit 3; the in-cluster Job retries the shard) rather than a bad request.
+        return new KubeError(`the Kubernetes API${ctx} answered ${status} to ${a.verb} ${what(a)} (transient: the API server is overloaded or unavailable — retry)${server}`, 'unreachable', status);
       default:
         return new KubeError(`the Kubernetes API${ctx} answered ${status} to ${a.verb} ${what(a)}${server}`, 'other', status);
     }
