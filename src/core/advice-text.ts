@@ -132,6 +132,11 @@ export function riskStatement(r: ResourceRecommendation): string {
   const risk = r.evidence.risk;
   if (!risk) return `${pct(r.confidence)} confident`;
   if (risk.measure === 'exceedance') return `request exceeded ${approx(shareText(risk.expected))} of the time (${approx(dayShareText(risk.expected))} a day)`;
+  if (risk.leak) {
+    const d = risk.leak.daysToLimit;
+    const when = d < 1 ? 'in less than a day' : `in ≈${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
+    return `OOM kill ${when} at this ${r.limit ? 'limit' : 'value'}: peaks grow ≈${Math.ceil(risk.leak.perDay / 2 ** 20)}Mi/day (a leak; a limit only delays it)`;
+  }
   return `${approx(oomDaysText(risk.expected))} at this ${r.limit ? 'limit' : 'value'}`;
 }
 

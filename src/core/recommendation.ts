@@ -73,6 +73,11 @@ export interface RiskStatement {
    * mean target over the fleet's workloads.
    */
   fleet?: { target: number; workloads: number };
+  /**
+   * Memory whose daily peaks keep rising (a leak): the growth (bytes/day) and the days until the limit is reached at
+   * that rate. The risk is then that time, not the calibrated OOM-day rate; `expected` is at least 1/daysToLimit.
+   */
+  leak?: { perDay: number; daysToLimit: number };
 }
 
 export interface ResourceRecommendation {

@@ -7,7 +7,9 @@
  *     value and bounds; MOrA's also gives the risk it carries (evidence.risk) and its confidence.
  *  3. A forecast, when one is supplied and has beaten the window rule on the series' own last day, may replace the base.
  *  4. Signals: OOM kills raise memory to at least VPA's OOM rule, max(used + 100 MiB, used × 1.2).
- *  5. The same strategy is replayed over the window (rolling daily backtest) so the evidence says how it would have done.
+ *  5. A leak (daily peaks that keep rising) never lowers the memory limit below the current one, and its risk is the
+ *     time until the limit is reached (evidence.risk.leak), not the calibrated OOM-day rate.
+ *  6. The same strategy is replayed over the window (rolling daily backtest) so the evidence says how it would have done.
  */
 import { peakGrowth } from './growth';
 import type { Bounded, Evidence, ResourceRecommendation, RiskStatement } from '../../core/recommendation';
@@ -200,6 +202,27 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const strategyScore = strategy instanceof MoraStrategy ? rec.confidence ?? 0.2 : Math.pow(Math.max(0.05, replayScore), 0.4);
   const confidence = input.snapshot ? SNAPSHOT_RESOURCE_CONFIDENCE : clamp01(Math.pow(completeness, 0.3) * Math.pow(historyScore, 0.3) * strategyScore * (agreement === undefined ? 1 : Math.pow(agreement, 0.2)));
 
+  // A leak: daily peaks keep rising, so any limit is reached in time and the OOM kill only moves; the fix is the leak's.
+  // The limit is never lowered below the current one then (a lower limit brings the kill sooner), and the risk is
+  // stated as the time to the limit rather than a target-level OOM-day rate that the growth makes meaningless.
+  let daysToLimit: number | undefined;
+  let growth: ReturnType<typeof peakGrowth>;
+  if (kind === 'memory' && limit && !input.snapshot) {
+    growth = peakGrowth(usage);
+    if (growth) {
+      const cur = input.currentLimit;
+      const keep = cur !== undefined && cur > 0 && cur > limit.value;
+      if (keep) {
+        notes.push(`limit kept at the current ${fmt(kind, cur)} rather than lowered to ${fmt(kind, limit.value)}: the daily peaks grow (a leak?), so a lower limit only brings the OOM kill sooner`);
+        limit = { value: cur, lower: Math.min(limit.lower, cur), upper: Math.max(limit.upper, cur) };
+        if (policy.qos === 'Guaranteed') request = { ...limit };
+      }
+      daysToLimit = Math.max(0, (limit.value - peak) / growth.perDay);
+      notes.push(`daily peaks grow ~${fmt(kind, growth.perDay)}/day over ${growth.days} days (${Math.round(growth.agreement * 100)}% of day pairs rising): a leak? `
+        + `At this rate the limit ${fmt(kind, limit.value)} is reached in ~${daysText(daysToLimit)}; the leak must be fixed — a limit only delays the OOM kill`);
+    }
+  }
+
   // The risk the applied value carries, by the calibration on the workload's own history: the final value (after the
   // policy's extra margin, the OOM rule, floors, caps and rounding) seen in the frame of the window's base. Floors and
   // rounding only raise the value, so they lower the expected risk; a cap can raise it.
@@ -209,16 +232,10 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     const applied = kind === 'cpu' ? request.value : limit!.value;
     const inWindowFrame = base > 0 ? applied * (e.base / base) : applied;
     riskEv = { measure: kind === 'cpu' ? 'exceedance' : 'oom-days', target: risk, expected: strategy.expectedAt(now, inWindowFrame), calibrationDays: e.calibrationDays };
-  }
-
-  // A leak raises no number by itself (the margin covers day-to-day growth), but a person must see it coming.
-  let daysToLimit: number | undefined;
-  if (kind === 'memory' && limit) {
-    const g = peakGrowth(usage);
-    if (g) {
-      daysToLimit = Math.max(0, (limit.value - peak) / g.perDay);
-      notes.push(`daily peaks grow ~${fmt(kind, g.perDay)}/day over ${g.days} days (${Math.round(g.agreement * 100)}% of day pairs rising): a leak? `
-        + `At this rate the limit ${fmt(kind, limit.value)} is reached in ~${daysToLimit < 1 ? 'less than a day' : `${Math.round(daysToLimit)} days`}`);
+    if (growth && daysToLimit !== undefined) {
+      // One OOM kill each time the leak refills the limit: about one OOM day per daysToLimit days (at least one a day).
+      riskEv.expected = Math.max(riskEv.expected, 1 / Math.max(1, daysToLimit));
+      riskEv.leak = { perDay: growth.perDay, daysToLimit };
     }
   }
 
@@ -251,6 +268,10 @@ function correctThrottled(u: Series, th: Series, notes: string[]): Series {
 
 function fmt(kind: ResourceKind, x: number): string {
   return kind === 'cpu' ? `${Math.ceil(x * 1000)}m` : `${Math.ceil(x / MiB)}Mi`;
+}
+
+function daysText(d: number): string {
+  return d < 1 ? 'less than a day' : `${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
 }
 
 function pctText(x: number): string {
