@@ -313,10 +313,11 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     if (!opts.quiet) process.stderr.write(`wrote ${forTerminal(opts.report)}\n`);
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
+  const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else 100
   const output = format === 'json' ? f.recommendationsJson(runs)
     : format === 'yaml' ? f.recommendationsYaml(runs)
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : forTerminalText(opts.compare ? f.comparisonTable(runs) + f.savingsSummary(runs) : f.recommendationsTable(runs)); // names never drive the terminal
+        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)); // names never drive the terminal
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;

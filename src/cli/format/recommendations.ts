@@ -1,5 +1,5 @@
 /**
- * Renders engine results for people (table, ≤ 100 columns) and machines (json, yaml, csv).
+ * Renders engine results for people (table, as wide as the terminal) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
 import { floorNote, replicaAdvice, replicaChange, riskCell, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
@@ -20,8 +20,12 @@ const arrow = (a: string, b: string): string => (a === b || b === '-' ? a : `${a
 /** A current value MOrA sets nothing for (shown alone, kept by apply). */
 const kept = (a: number | undefined, b: number | undefined): boolean => a !== undefined && Number.isFinite(a) && b === undefined;
 
+/** A namespace column when the results span more than one namespace: the same name in two namespaces stays two rows one can tell apart. */
+const namespaces = (results: readonly EngineResult[]): boolean => new Set(results.map((r) => r.recommendation.workload.namespace)).size > 1;
+
 export function recommendationsTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
+  const ns = namespaces(results);
   // The risk each row's values carry, where the strategy states one (MOrA); the baselines keep their confidence.
   const targets = riskTargetsLine(results.map((r) => r.recommendation));
   let keptCpuLimit = false, keptOther = false;
@@ -35,7 +39,7 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
       const rep = rec.replicas;
       const repText = rep ? replicaChange(rep, '→') : '-';
       rows.push([
-        name,
+        ...(ns ? [rec.workload.namespace] : []), name,
         arrow(cpu(c.current.requests.cpu), cpu(c.cpu?.request.value)),
         arrow(cpu(c.current.limits.cpu), cpu(c.cpu?.limit?.value)),
         arrow(mem(c.current.requests.memory), mem(c.memory?.request.value)),
@@ -44,9 +48,11 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
       ]);
     }
   }
+  // Quantities stay whole (a cut "220Mi→376…" hides the value to set); names wrap instead of losing their tail.
   return renderTable([
-    { header: 'workload' }, { header: 'cpu req' }, { header: 'cpu lim' }, { header: 'mem req' }, { header: 'mem lim' },
-    { header: 'replicas', keep: true }, { header: 'verdict', keep: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
+    ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'workload', wrap: true },
+    { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true }, { header: 'mem req', keep: true }, { header: 'mem lim', keep: true },
+    { header: 'replicas', keep: true }, { header: 'verdict', keep: true, wrap: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
   ], rows, width) + floorFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther) + (targets ? riskFootnote(targets, width) : '');
 }
 
@@ -102,6 +108,7 @@ export function floorFootnotes(results: readonly EngineResult[], width = 100): s
  */
 export function comparisonTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
+  const ns = namespaces(results);
   const delta = (x: number | undefined, f: (v: number) => string): string => (x === undefined ? '-' : `${x >= 0 ? '' : '+'}${f(Math.abs(x))}`);
   for (const r of results) {
     const rec = r.recommendation;
@@ -111,7 +118,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
       const saved = d.saved ?? (rec.containers.length === 1 ? r.savings : undefined);
       const risk = d.memory?.evidence.replay;
       rows.push([
-        rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name,
+        ...(ns ? [rec.workload.namespace] : []), rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name,
         cpu(d.cpu?.request.value), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
         mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
         delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
@@ -121,9 +128,9 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     }
   }
   return renderTable([
-    { header: 'service' }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
+    ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
-    { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true },
+    { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
   ], rows, width) + floorFootnotes(results, width);
 }
 
