@@ -313,7 +313,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     if (!opts.quiet) process.stderr.write(`wrote ${forTerminal(opts.report)}\n`);
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else 100
+  const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else unlimited
   const output = format === 'json' ? f.recommendationsJson(runs)
     : format === 'yaml' ? f.recommendationsYaml(runs)
       : format === 'csv' ? f.recommendationsCsv(runs)

@@ -131,10 +131,24 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
-  ], rows, width) + floorFootnotes(results, width);
+  ], rows, width) + floorFootnotes(results, width) + advisedReplicasNote(results);
 }
 
-/** One line: the requests freed (or needed) over all workloads, × replicas, and the replayed risk. */
+/** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */
+function advisedReplicas(results: readonly EngineResult[]): string[] {
+  return results.filter((r) => r.savings.replicas).map((r) => `${r.recommendation.workload.name} ${r.savings.replicas!.current}→${r.savings.replicas!.advised}`);
+}
+
+/** `a 2→3, b 1→2, c 4→3 and 5 more`: a list that stays one line. */
+const fewOf = (at: readonly string[]): string => (at.length > 3 ? `${at.slice(0, 3).join(', ')} and ${at.length - 3} more` : at.join(', '));
+
+/** Under the comparison table: which rows' Δ count the advised replicas. */
+function advisedReplicasNote(results: readonly EngineResult[]): string {
+  const at = advisedReplicas(results);
+  return at.length ? `Δ at the advised replicas for ${fewOf(at)}; the others at their current replicas\n` : '';
+}
+
+/** One line: the requests freed (or needed) over all workloads, × replicas (advised where MOrA advises a count), and the replayed risk. */
 export function savingsSummary(results: readonly EngineResult[]): string {
   let cpuFreed = 0, memFreed = 0, oomDays = 0, days = 0;
   for (const r of results) {
@@ -142,7 +156,9 @@ export function savingsSummary(results: readonly EngineResult[]): string {
     for (const d of r.details) { const rp = d.memory?.evidence.replay; if (rp) { oomDays += rp.oomDays ?? 0; days += rp.days; } }
   }
   const signed = (x: number, f: (v: number) => string): string => `${x >= 0 ? 'frees' : 'needs'} ${f(Math.abs(x))}`;
-  return `MOrA's requests, × replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, mem)} against the current spec.\n`
+  const at = advisedReplicas(results);
+  return `MOrA's requests, × ${at.length ? 'advised ' : ''}replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, mem)} against the current.\n`
+    + (at.length ? `(advised: ${fewOf(at)}; the others at their current replicas)\n` : '')
     + `Replayed over the last weeks, its memory limits would have been exceeded on ${oomDays} of ${days} container-days.\n`;
 }
 

@@ -52,14 +52,19 @@ export interface ContainerDetail {
   memory?: ResourceResult;
   /** What VPA (target) and KRR (simple) would recommend from the same history: CPU request and memory limit. */
   baselines: { cpu: BaselineValues; memory: BaselineValues };
-  /** This container's share of `Savings` (CPU and memory request, × replicas), for views with a row per container. */
+  /** This container's share of `Savings` (CPU and memory request, × replicas as there), for views with a row per container. */
   saved?: { cpuRequest: number; memoryRequest: number };
 }
 
 export interface Savings {
-  /** Positive = freed. Per workload (× replicas): CPU request in cores, memory request in bytes. */
+  /**
+   * Positive = freed. Per workload: the current request × the current replicas minus MOrA's × the advised replicas (see
+   * `replicas`; the current ones when there is no count advice or an HPA sets the count). CPU in cores, memory in bytes.
+   */
   cpuRequest: number;
   memoryRequest: number;
+  /** Set when MOrA advises another replica count (no HPA): the savings count MOrA's requests at `advised` replicas. */
+  replicas?: { current: number; advised: number };
   /** Share of days in the replay whose memory peak exceeded the recommended limit; share of CPU samples above the request. */
   oomDayShare: number;
   cpuExceedance: number;
@@ -105,7 +110,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     };
     const cpu = await one('cpu', c.cpu);
     const memory = await one('memory', c.memory);
-    const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills?.length ?? 0) > 0);
+    const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills ?? []).some((t) => t > input.now - policy.historyDays * 86400 && t <= input.now));
     const confs = [cpu?.confidence, memory?.confidence].filter((x): x is number => x !== undefined);
     const raisedToFloor = (['cpu', 'memory'] as const).flatMap((kind) => {
       const f = (kind === 'cpu' ? cpu : memory)?.raisedToFloor;
@@ -116,18 +121,10 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       cpu: strip(cpu), memory: strip(memory), verdict, ...(raisedToFloor.length ? { raisedToFloor } : {}), confidence: confs.length ? Math.min(...confs) : 0,
       ...(unsized.length ? { unsized } : {}),
     });
-    const replicas = w.replicas;
-    const saved = {
-      cpuRequest: cpu && cur.requests.cpu !== undefined ? (cur.requests.cpu - cpu.request.value) * replicas : 0,
-      memoryRequest: memory && cur.requests.memory !== undefined ? (cur.requests.memory - memory.request.value) * replicas : 0,
-    };
     details.push({
       container: c.name, cpu, memory,
       baselines: { cpu: baselineValues('cpu', cpu, input.now), memory: baselineValues('memory', memory, input.now) },
-      saved,
     });
-    savings.cpuRequest += saved.cpuRequest;
-    savings.memoryRequest += saved.memoryRequest;
     const mr = memory?.evidence.replay;
     if (mr) savings.oomDayShare = Math.max(savings.oomDayShare, (mr.oomDays ?? 0) / Math.max(1, mr.days));
     const cr = cpu?.evidence.replay;
@@ -157,6 +154,20 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   if (replicas?.hpa && w.hpa) replicas.hpa.current = currentHpa(w.hpa);
   // An HPA-managed workload always gets HPA advice, even when its load never varied enough to measure a replica's capacity.
   const finalReplicas = replicas ?? (w.hpa ? hpaKeepAdvice(w.replicas, w.hpa, policy.targetCpuUtilization) : undefined);
+  // Savings: the current requests × the current replicas against MOrA's × the replicas it advises (what --apply-to
+  // --replicas writes: 50m→100m at 2→3 replicas needs 200m more, not 100m); an HPA's count is left to the HPA, so current.
+  const advised = finalReplicas && !finalReplicas.hpa ? Math.round(finalReplicas.recommended.value) : w.replicas;
+  if (advised !== w.replicas) savings.replicas = { current: w.replicas, advised };
+  for (const d of details) {
+    const cur = containers.find((c) => c.container === d.container)?.current ?? { requests: {}, limits: {} };
+    const saved = {
+      cpuRequest: d.cpu && cur.requests.cpu !== undefined ? cur.requests.cpu * w.replicas - d.cpu.request.value * advised : 0,
+      memoryRequest: d.memory && cur.requests.memory !== undefined ? cur.requests.memory * w.replicas - d.memory.request.value * advised : 0,
+    };
+    d.saved = saved;
+    savings.cpuRequest += saved.cpuRequest;
+    savings.memoryRequest += saved.memoryRequest;
+  }
   const confs = containers.map((c) => c.confidence).filter((x) => x > 0);
   const recommendation: Recommendation = {
     workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
