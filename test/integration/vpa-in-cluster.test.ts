@@ -241,6 +241,33 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
   });
 
   const shardOfNs = (ns: string) => summaries.find((x) => x.namespaces.includes(ns))!.shard.index;
+  /** A ServiceAccount in mora-system (made by the test above) with these rules, and a kubeconfig for it. */
+  const restricted = async (name: string, rules: typeof RUN_RULES) => {
+    await cp!.createServiceAccount('mora-system', name);
+    await cp!.createRole(undefined, `mora-${name}`, rules);
+    await cp!.bind(undefined, `mora-${name}`, { kind: 'ClusterRole', name: `mora-${name}` }, [`serviceaccount:mora-system:${name}`]);
+    const sa = await cp!.serviceAccountCredentials('mora-system', name);
+    return { sa, kubeconfig: cp!.writeKubeconfig([{ name: 'in-cluster', credentials: sa, namespace: 'mora-system' }], `mora-${name}`) };
+  };
+  const shardAs = (kubeconfig: string, index: number, extraArgs: string[] = []) => moraProcess(['recommend', '--in-cluster', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-q', ...extraArgs],
+    cleanEnv({ JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
+
+  it('without list on Deployments: no TargetNotFound is written, the VPA is failed with the cause, exit 2 naming the rule', async () => {
+    const rules = RUN_RULES.map((r) => (r.apiGroups[0] === 'apps' ? { ...r, resources: ['statefulsets', 'daemonsets'] } : r));
+    const { kubeconfig } = await restricted('no-deployments', rules);
+    const was = await getVpa('shop', 'api');
+    assert.equal((was.status as VpaStatus).conditions?.[0]?.reason, 'MOrARecommendation');
+    const r = await shardAs(kubeconfig, shardOfNs('shop'));
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.err}`);
+    assert.match(r.err, /cannot list deployments\.apps in namespace "[a-z]+".*verb "list" on resource "deployments" in API group "apps"/);
+    const summary = JSON.parse(r.out) as ShardSummary;
+    const shop = summary.vpas.find((o) => o.namespace === 'shop' && o.name === 'api')!;
+    assert.equal(shop.outcome, 'failed');
+    assert.match(shop.reason!, /could not list Deployments in namespace shop, status left as it was/);
+    const after = await getVpa('shop', 'api');
+    assert.equal((after.metadata as Json).resourceVersion, (was.metadata as Json).resourceVersion, 'status left as it was (no TargetNotFound)');
+  });
+
   const vpasIn = async (ns: string) => ((await cp!.api('GET', vpaPath(ns))).items as Array<Json & VpaObject>);
   const managed = async () => ((await cp!.api('GET', `${VPA}/verticalpodautoscalers?labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=mora')}`)).items as VpaObject[])
     .map((v) => `${v.metadata.namespace}/${v.metadata.name}`).sort();

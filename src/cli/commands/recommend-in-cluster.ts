@@ -100,6 +100,12 @@ export interface ShardSummary {
 
 const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
 
+/** The exit a failed VPA asks for: 2 for RBAC (a retry cannot help; the Job fails the index), 3 transient, else 1. */
+function exitCodeOf(e: unknown): number {
+  const kind = (e as { kind?: string }).kind;
+  return kind === 'forbidden' ? EXIT_USAGE : kind === 'unreachable' ? EXIT_UNREACHABLE : 1;
+}
+
 /**
  * The shard run, with its self-metrics emitted at the end whatever the outcome (a Job pod is gone right after): pushed
  * to `--pushgateway` / $MORA_PUSHGATEWAY_URL and/or written to `--metrics-file`. Failing to emit is logged, never a
@@ -269,6 +275,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
 
   const skipped = new Map<string, string>();
   const listed = new Set<string>();
+  /** Workload lists that failed: `ns//` the whole namespace, `ns/Kind/` one kind (RBAC on that kind). */
+  const listFailed = new Map<string, Error>();
   let globalModel: import('./in-cluster-global-model').GlobalModelReport | undefined;
   let modelCache: string | undefined;
   let runs: import('./recommend-run').WorkloadRun[] = [];
@@ -279,7 +287,22 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       contexts: async () => [context],
       namespaces: async () => [...mine.keys()],
       workloads: async (ctx: string, ns: string) => {
-        const ws = (listings.get(ns) ?? await cluster.workloads(ctx, ns)).filter((w: Workload) => wanted.has(key(ns, w.kind, w.name)));
+        // A list that failed is not "no such workload": remembered, so no TargetNotFound is written for it.
+        let all = listings.get(ns);
+        if (!all) {
+          try {
+            const l = await cluster.kube().workloads(ctx, ns);
+            for (const f of l.failedKinds ?? []) {
+              listFailed.set(key(ns, f.kind, ''), f.error);
+              log(`mora: ${f.error.message}`);
+            }
+            all = l.workloads;
+          } catch (e) {
+            listFailed.set(key(ns, '', ''), e as Error);
+            throw e;
+          }
+        }
+        const ws = all.filter((w: Workload) => wanted.has(key(ns, w.kind, w.name)));
         for (const w of ws) listed.add(key(ns, w.kind, w.name));
         return ws;
       },
@@ -324,6 +347,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   // write is recorded and the others go on (the shard then exits 1 and the Job retries it: what was written stays).
   const jobs = [...mine].flatMap(([ns, vpas]) => vpas.map((vpa) => ({ ns, vpa })));
   const slots: Array<VpaOutcome | undefined> = new Array(jobs.length);
+  /** Per failed VPA, the exit code its failure asks for (exitCodeOf). */
+  const failCodes = new Map<VpaOutcome, number>();
   const { forEachLimit } = require('../../core/concurrency') as typeof import('../../core/concurrency');
   await forEachLimit(jobs, writeConcurrency, async ({ ns, vpa }, i) => {
     const t = vpaTarget(vpa);
@@ -334,6 +359,15 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       : rec ? undefined
         : skipped.get(k) ?? (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs and Jobs)`);
     const reason = !t || (!rec && !listed.has(k)) ? 'TargetNotFound' : 'NoMetrics';
+    const listError = t && !rec && !listed.has(k) ? listFailed.get(key(ns, '', '')) ?? listFailed.get(key(ns, t.kind, '')) : undefined;
+    if (listError) {
+      // Not known to be missing: the status is left as it was and the shard fails (RBAC: exit 2; transient: retried).
+      slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: `could not list ${t!.kind}s in namespace ${ns}, status left as it was: ${listError.message}` };
+      failCodes.set(slots[i]!, exitCodeOf(listError));
+      metrics.vpa('failed');
+      log(`mora: VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${slots[i]!.reason}`);
+      return;
+    }
     try {
       const now = Date.now();
       const result = await writer.writeStatus(vpa, (cur) => (rec ? vpaStatusFor(cur, rec, now) : vpaStatusWithout(cur, reason, why ?? '', now)));
@@ -341,6 +375,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       metrics.vpa(rec ? result : 'no-recommendation', rec ? undefined : reason);
     } catch (e) {
       slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: (e as Error).message };
+      failCodes.set(slots[i]!, 1);
       metrics.vpa('failed');
       log(`mora: could not write the status of VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${(e as Error).message}`);
     }
@@ -362,7 +397,11 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     throw err;
   }
   if (failed.length) {
-    const err = new UserError(`${failed.length} VPA status write(s) failed (first: ${failed[0].namespace}/${failed[0].name}: ${failed[0].reason}); rerun the shard`, 1);
+    // RBAC will not change on a retry: exit 2 (the Job fails the index at once); a transient failure is retried (3, 1).
+    const codes = failed.map((o) => failCodes.get(o) ?? 1);
+    const code = codes.includes(EXIT_USAGE) ? EXIT_USAGE : codes.includes(EXIT_UNREACHABLE) ? EXIT_UNREACHABLE : 1;
+    const first = failed[codes.indexOf(code)];
+    const err = new UserError(`${failed.length} VPA status write(s) failed (first: ${first.namespace}/${first.name}: ${first.reason}); ${code === EXIT_USAGE ? 'grant the missing RBAC rule (docs/IN-CLUSTER.md), then rerun the shard' : 'rerun the shard'}`, code);
     (err as UserError & { output?: string }).output = out;
     throw err;
   }

@@ -88,6 +88,8 @@ export interface WorkloadListing {
   workloads: Workload[];
   /** Kinds that could not be listed (e.g. RBAC denies CronJobs), one line each. */
   warnings: string[];
+  /** The same kinds with their errors, for a caller that must not take "not listed" for "not there" (--in-cluster). */
+  failedKinds?: Array<{ kind: WorkloadKind; error: KubeError }>;
 }
 
 interface Apis {
@@ -329,14 +331,15 @@ export class KubeClient {
     const fatal = failed.find((l) => l.error && l.error.kind !== 'forbidden' && l.error.kind !== 'not-found');
     if (fatal?.error) throw fatal.error;
     if (failed.length === lists.length && failed[0].error) throw failed[0].error;
+    const failedKinds: NonNullable<WorkloadListing['failedKinds']> = [];
     for (const l of lists) {
-      if (l.error) { warnings.push(l.error.message); continue; }
+      if (l.error) { warnings.push(l.error.message); failedKinds.push({ kind: l.kind, error: l.error }); continue; }
       for (const obj of l.items ?? []) {
         if (l.kind === 'Job' && ownedByCronJob(obj)) continue;
         workloads.push(toWorkload(context, namespace, l.kind, obj, hpas));
       }
     }
-    return { workloads, warnings };
+    return { workloads, warnings, ...(failedKinds.length ? { failedKinds } : {}) };
   }
 
   /**
