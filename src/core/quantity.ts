@@ -144,6 +144,15 @@ export function roundUpTo(value: number, step: number): number {
   return step < 1 ? Math.round(r * 1e9) / 1e9 : r;
 }
 
+/**
+ * A CPU cap in whole millicores, rounded down: formatCpu writes whole millicores rounding up, so a cap of 12500u
+ * (12.5m) would be written as 13m, above the cap. Micro-core noise (0.0125000001) is rounded away first.
+ */
+export function cpuCapToMillicores(cores: number): number {
+  if (!Number.isFinite(cores)) return cores;
+  return Math.floor(Math.round(cores * 1e6) / 1e3) / 1e3;
+}
+
 export interface QuantityPolicy {
   /** Rounding step in base units. */
   step: number;

@@ -3,7 +3,7 @@
  * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
  */
 import type { Command } from 'commander';
-import { DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
+import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
@@ -162,6 +162,13 @@ export function riskOption(name: string, raw: string | undefined, fallback: numb
   throw new UserError(`${name} must be a share between ${RISK_RANGE.min} and ${RISK_RANGE.max}${hint}, got "${raw}"`);
 }
 
+/** `--cpu-max`: whole millicores, rounded down (12500u caps at 12m: the value written is never above the cap). */
+function cpuMax(raw: string): number {
+  const max = cpuCapToMillicores(qty('--cpu-max', raw));
+  if (max < 0.001) throw new UserError(`--cpu-max must be at least 1m (CPU is written in whole millicores), got "${raw}"`);
+  return max;
+}
+
 /** The engine's policy from the command's options; every bad value is a UserError (exit 2) naming the option. */
 export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pick<Policy, 'historyDays' | 'cpu' | 'memory'> {
   const qos = opts.qos.toLowerCase() === 'guaranteed' ? 'Guaranteed' : opts.qos.toLowerCase() === 'burstable' ? 'Burstable' : undefined;
@@ -177,7 +184,7 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
     memoryRisk: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory),
     historyDays: num('--history-days', opts.historyDays, 1, 90),
     strategy: strategy as 'mora',
-    cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: opts.cpuMin === undefined ? DEFAULT_CPU_POLICY.min : qty('--cpu-min', opts.cpuMin), max: opts.cpuMax ? qty('--cpu-max', opts.cpuMax) : Infinity },
+    cpu: { step: qty('--cpu-step', opts.cpuStep ?? '5m'), min: opts.cpuMin === undefined ? DEFAULT_CPU_POLICY.min : qty('--cpu-min', opts.cpuMin), max: opts.cpuMax ? cpuMax(opts.cpuMax) : Infinity },
     memory: { step: qty('--memory-step', opts.memoryStep ?? '1Mi'), min: opts.memoryMin === undefined ? DEFAULT_MEMORY_POLICY.min : qty('--memory-min', opts.memoryMin), max: opts.memoryMax ? qty('--memory-max', opts.memoryMax) : Infinity },
   };
   if (policy.cpu.min > policy.cpu.max || policy.memory.min > policy.memory.max) throw new UserError('a floor (--cpu-min/--memory-min) is above its cap (--cpu-max/--memory-max)');
