@@ -155,7 +155,8 @@ function num(name: string, raw: string, lo: number, hi: number): number {
 export function riskOption(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const text = raw.trim();
-  const x = /^[0-9.]+$/.test(text) ? Number(text) : NaN;
+  // Standard numeric notation: 0.001, .001, 1e-3, 1E-3 (Number() alone would also take "0x1", "Infinity" and "").
+  const x = /^(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
   if (Number.isFinite(x) && x >= RISK_RANGE.min && x <= RISK_RANGE.max) return x;
   const pct = /^([0-9.]+)\s*%$/.exec(text) ?? (Number.isFinite(x) && x > RISK_RANGE.max && x <= 50 ? [text, text] : null);
   const hint = pct && Number.isFinite(Number(pct[1])) ? ` (a share, not a percentage: ${Number(pct[1])}% is ${Number((Number(pct[1]) / 100).toPrecision(12))})` : ' (a share: 0.05 = 5%)';

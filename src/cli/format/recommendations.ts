@@ -255,7 +255,8 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
           // No limit from MOrA: the current one, which apply keeps (an empty cell would read as "no limit").
           q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value ?? c.current.limits[kind]), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
-          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), x.evidence.risk?.target ?? '', x.evidence.risk?.expected.toFixed(4) ?? '']);
+          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), // A fleet allotment's target is a sum of floats (0.06499999999999968): 12 significant digits give 0.065.
+          x.evidence.risk ? Number(x.evidence.risk.target.toPrecision(12)) : '', x.evidence.risk?.expected.toFixed(4) ?? '']);
       }
     });
     const rep = r.recommendation.replicas;
