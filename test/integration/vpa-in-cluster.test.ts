@@ -252,6 +252,14 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
   const shardAs = (kubeconfig: string, index: number, extraArgs: string[] = []) => moraProcess(['recommend', '--in-cluster', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-q', ...extraArgs],
     cleanEnv({ JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
 
+  it('without list on namespaces: exit 2 naming the rule (not a silent run over the context\'s namespace)', async () => {
+    const { kubeconfig } = await restricted('no-namespaces', RUN_RULES.filter((r) => !r.resources.includes('namespaces')));
+    const r = await shardAs(kubeconfig, 0);
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.err}\n${r.out}`);
+    assert.match(r.err, /--in-cluster shards every namespace of the cluster: RBAC denied: cannot list namespaces .*verb "list" on resource "namespaces" in API group ""/);
+    assert.equal(r.out, '');
+  });
+
   it('without list on Deployments: no TargetNotFound is written, the VPA is failed with the cause, exit 2 naming the rule', async () => {
     const rules = RUN_RULES.map((r) => (r.apiGroups[0] === 'apps' ? { ...r, resources: ['statefulsets', 'daemonsets'] } : r));
     const { kubeconfig } = await restricted('no-deployments', rules);

@@ -197,7 +197,12 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     throw e;
   };
 
-  const all = await cluster.namespaces(context).catch(fail);
+  // Every namespace of the cluster, strictly: without `list namespaces` the fallback to the context's namespace would
+  // make every shard silently do nothing.
+  const all = await cluster.kube().namespaces(context, { strict: true }).catch((e: unknown) => {
+    if ((e as { kind?: string }).kind === 'forbidden') throw new UserError(`--in-cluster shards every namespace of the cluster: ${(e as Error).message}`, EXIT_USAGE);
+    return fail(e);
+  });
   const namespaces = shardNamespaces(all, shard.index, shard.count);
   metrics.setNamespaces(namespaces.length);
   const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(line)}\n`); };

@@ -294,14 +294,17 @@ export class KubeClient {
     }
   }
 
-  /** Namespaces; a user who may not list them (common with namespaced RBAC) gets the context's own namespace. */
-  async namespaces(context: string): Promise<string[]> {
+  /**
+   * Namespaces; a user who may not list them (common with namespaced RBAC) gets the context's own namespace, unless
+   * `strict` (--in-cluster shards every namespace: without the list it would silently do nothing), which throws.
+   */
+  async namespaces(context: string, options: { strict?: boolean } = {}): Promise<string[]> {
     try {
       const list = await this.timed(this.apis(context).core.listNamespace(), context);
       return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
     } catch (e) {
       const err = this.fail(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
-      if (err.kind !== 'forbidden') throw err;
+      if (err.kind !== 'forbidden' || options.strict) throw err;
       return [this.config.getContextObject(context)?.namespace ?? 'default'];
     }
   }
