@@ -85,6 +85,15 @@ describe('in-cluster recommender: shards', () => {
     assert.equal(b.code, 2);
     assert.match(b.err, /--shard-index 5 is not below the shard count 4/);
   });
+
+  it('mora recommend --in-cluster refuses -n and -w (they would be silently ignored): exit 2 naming the flag', async () => {
+    const n = await mora(['recommend', '--in-cluster', '--shard-index', '0', '--shards', '1', '-n', 'shop']);
+    assert.equal(n.code, 2);
+    assert.match(n.err, /-n\/--namespace does not combine with it/);
+    const w = await mora(['recommend', '--in-cluster', '--shard-index', '0', '--shards', '1', '-w', 'api']);
+    assert.equal(w.code, 2);
+    assert.match(w.err, /-w\/--workload does not combine with it/);
+  });
 });
 
 describe('in-cluster recommender: VPA status', () => {

@@ -152,6 +152,10 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   }
   metrics.setShard(shard);
   if (opts.applyTo || opts.applyCluster || opts.report) throw new UserError('--in-cluster writes VPA status only: --apply-to, --apply-cluster and --report do not combine with it');
+  // A shard's scope is its namespaces' MOrA VPAs; -n / -w would be silently ignored (a narrowed run is `mora recommend`).
+  if (opts.namespace !== undefined || opts.workload !== undefined) {
+    throw new UserError(`--in-cluster recommends the MOrA VPAs of its shard's namespaces: ${opts.namespace !== undefined ? '-n/--namespace' : '-w/--workload'} does not combine with it (for one namespace or workload, run mora recommend --source cluster)`);
+  }
   if (opts.dryRun && !opts.createVpas) throw new UserError('--dry-run with --in-cluster goes with --create-vpas (it prints the VPAs that would be created and writes nothing)');
   const writeConcurrency = writeConcurrencyFrom(opts.writeConcurrency, env);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
