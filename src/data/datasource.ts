@@ -29,6 +29,11 @@ export interface MetricFrame {
   readonly unavailable?: Partial<Record<MetricName, string>>;
   /** Warnings the source answered with (Thanos/Mimir "partial response: store … unavailable"): the data may be incomplete. */
   readonly warnings?: readonly string[];
+  /**
+   * The container's OOM kills in the range (unix seconds, one entry per kill, ascending) when the source can tell:
+   * an empty array is "none", absence is "not known" (no kube-state-metrics / cAdvisor OOM series, the demo).
+   */
+  readonly oomKills?: readonly number[];
 }
 
 export interface MetricTarget {

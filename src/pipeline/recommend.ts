@@ -279,7 +279,8 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
         const v = frame.values[m];
         return v ? series(frame.t, v) : undefined;
       };
-      containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio') });
+      // OOM kills when the source knows them (kube-state-metrics / cAdvisor): they raise memory and make the verdict at-risk.
+      containers.push({ name: c.name, cpu: s('cpu_usage'), memory: s('memory_working_set'), throttling: s('cpu_throttling_ratio'), oomKills: frame.oomKills && [...frame.oomKills] });
     }
     if (unseen.size === w.containers.length && unseen.size > 0) throw new Error(unseen.values().next().value);
   } catch (e) {

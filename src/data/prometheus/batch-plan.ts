@@ -479,6 +479,8 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     if (owners.pods.size === 0) owners = undefined;
   }
   const resolver = new PodResolver(workloads, owners);
+  // OOM kills: one query per namespace, whatever its size; only containers that were killed answer (and one 0 series).
+  const oom = await oomKillsOf(client, ns, cont, workloads, new PodResolver(workloads, owners), t0, tEnd, options, warnings);
   const batches = planBatches(namespace, workloads, resolver, options.maxPodsPerBatch ?? 500, options.maxRegexLength ?? 24_000, options.aggregateInPrometheus ?? true);
 
   // With an application selector configured, the app queries do not depend on the workload (queries.ts uses the
@@ -637,7 +639,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     for (const i of batch.members) {
       const acc = accs.get(i)!;
       accs.delete(i);
-      yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...warnings]);
+      yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...warnings], oom && (oom.get(i) ?? new Map()));
     }
   }
   if (stats) {
@@ -645,6 +647,84 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     stats.podsByOwner += resolver.podsByOwner + batches.reduce((s, b) => s + (b.capture ? b.pods : 0), 0);
     stats.podsByPattern += resolver.podsByPattern;
   }
+}
+
+/** Step (and increase window) of the OOM-kill query: a kill is dated to the end of the hour it happened in. */
+export const OOM_STEP = 3600;
+/** Warning when no OOM series exist: memory is then sized without OOM history (once per run: the text names no namespace). */
+export const OOM_MISSING = 'OOM kills not read: neither kube-state-metrics\' kube_pod_container_status_restarts_total nor cAdvisor\'s '
+  + 'container_oom_events_total has series — memory is sized without OOM history (is kube-state-metrics scraped?)';
+
+/**
+ * The PromQL of a namespace's OOM kills per container and hour: kube-state-metrics' restarts in the hour whose last
+ * termination reason at the hour's end is OOMKilled (the reason at the end, not at any time in the hour: a later exit of
+ * another kind replaces it, and must not count), or else cAdvisor's container_oom_events_total (when its OOM events are
+ * exported). A counter's rise in the hour is its value minus its value an hour before (not increase(): windows that
+ * do not overlap lose the rise between one window's last sample and the next one's first; these differences add up to
+ * the whole rise); a container first seen in the hour counts from 0. Points are only where kills happened (`> 0`), so
+ * the answer is as small as the kills are few.
+ */
+export function oomKillsQuery(nsSel: string, containerSel: string): string {
+  const h = `${OOM_STEP}s`;
+  const rise = (m: string) => `((${m} - ${m} offset ${h}) > 0 or (${m} > 0 unless ${m} offset ${h}))`;
+  const ksm = `sum by (namespace, pod, container) (${rise(`kube_pod_container_status_restarts_total{${nsSel}}`)}`
+    + ` and on (namespace, pod, container) (max by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{${nsSel},reason="OOMKilled"}) == 1))`;
+  const cadvisor = `sum by (namespace, pod, container) (${rise(`container_oom_events_total{${nsSel},${containerSel}}`)})`;
+  // A 0 series labelled mora_oom="seen" wherever either source has series: "no kills" told apart from "cannot tell", in the same query.
+  const seen = `label_replace(0 * (count(kube_pod_container_status_restarts_total{${nsSel}}) or count(container_oom_events_total{${nsSel},${containerSel}})), "mora_oom", "seen", "", "")`;
+  return `${ksm} or ${cadvisor} or ${seen}`;
+}
+
+/**
+ * Turns the OOM query's answer into kill timestamps by workload index and container (pods mapped as the other metrics
+ * are): a point of v kills (increase() extrapolates: rounded, at least one) at its time, kept only within [t0, tEnd].
+ */
+export function mapOomKills(matrix: ReadonlyArray<{ metric: Record<string, string>; t: ArrayLike<number>; v: ArrayLike<number> }>,
+  workloads: readonly Workload[], resolver: PodResolver, t0: number, tEnd: number): Map<number, Map<string, number[]>> {
+  const out = new Map<number, Map<string, number[]>>();
+  for (const r of matrix) {
+    const { pod, container } = r.metric;
+    if (pod === undefined || container === undefined) continue;
+    const i = resolver.resolve(pod);
+    if (i < 0 || !workloads[i].containers.some((c) => c.name === container)) continue;
+    let byContainer = out.get(i);
+    if (!byContainer) out.set(i, (byContainer = new Map()));
+    let kills = byContainer.get(container);
+    if (!kills) byContainer.set(container, (kills = []));
+    for (let k = 0; k < r.t.length; k++) {
+      const t = r.t[k];
+      if (!(t >= t0 && t <= tEnd) || !(r.v[k] > 0)) continue;
+      for (let j = Math.max(1, Math.round(r.v[k])); j > 0; j--) kills.push(t);
+    }
+  }
+  for (const byContainer of out.values()) for (const kills of byContainer.values()) kills.sort((a, b) => a - b);
+  return out;
+}
+
+/**
+ * The namespace's OOM kills, or undefined when they cannot be known (no OOM series at all, the query refused): then a
+ * warning says so and the run goes on, sizing memory without them. Points end at tEnd, one hour apart.
+ */
+async function oomKillsOf(client: PrometheusClient, nsSel: string, containerSel: string, workloads: readonly Workload[], resolver: PodResolver,
+  t0: number, tEnd: number, options: BatchPlanOptions, warnings: Set<string>): Promise<Map<number, Map<string, number[]>> | undefined> {
+  const stats = options.stats;
+  const start = tEnd - Math.max(0, Math.floor((tEnd - t0) / OOM_STEP)) * OOM_STEP;
+  const matrix: Matrix = [];
+  try {
+    if (stats) stats.queries++;
+    await streamRange(client, oomKillsQuery(nsSel, containerSel), start, tEnd, OOM_STEP, { estimate: 1, pods: 0 }, options, (m) => { matrix.push(...m); }, warnings);
+    if (!matrix.some((r) => r.metric.mora_oom === 'seen')) {
+      warnings.add(OOM_MISSING);
+      return undefined;
+    }
+  } catch (e) {
+    if (e instanceof PrometheusError && e.kind === 'query') {
+      warnings.add(`OOM kills not read: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+  return mapOomKills(matrix, workloads, resolver, t0, tEnd);
 }
 
 /**
@@ -686,7 +766,7 @@ async function streamRange(client: PrometheusClient, promql: string, t0: number,
 }
 
 function finish(acc: WorkloadAcc, grid: Grid, cfg: QueryConfig, namespace: string, rangeStep: number, rejected: Map<MetricName, PrometheusError>,
-  shared: Map<MetricName, Float64Array | PrometheusError> | undefined, warnings: string[]): BatchedWorkload {
+  shared: Map<MetricName, Float64Array | PrometheusError> | undefined, warnings: string[], oomKills?: Map<string, number[]>): BatchedWorkload {
   const n = grid.t.length;
   const wl = acc.w;
   // Workload-level metrics, computed once and copied into each container's frame.
@@ -749,7 +829,8 @@ function finish(acc: WorkloadAcc, grid: Grid, cfg: QueryConfig, namespace: strin
         values[q.metric] = v;
       } else missing.push(q);
     }
-    containers.set(spec.name, { frame: { t: first ? grid.t : grid.t.slice(), step: grid.step, values }, missing, warnings });
+    const kills = oomKills && { oomKills: oomKills.get(spec.name) ?? [] };
+    containers.set(spec.name, { frame: { t: first ? grid.t : grid.t.slice(), step: grid.step, values, ...kills }, missing, warnings });
     first = false;
   }
   return { workload: wl, containers };

@@ -92,9 +92,16 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     const e = strategy.explain(now)!;
     base = e.base; k = e.margin;
     const cal = e.calibrationDays > 0 ? `calibrated on ${e.calibrationDays} days of its own history` : 'prior margin: no day to calibrate on yet';
+    // When the cap bound the margin (highest usage seen × the prior margin), the target is not what k buys: say the cap
+    // and the risk it leaves instead of "for ≤1% OOM days".
+    const capped = e.capped && e.expected > risk;
+    const what = kind === 'memory' ? 'OOM days' : 'of the time above the request';
+    const margin = capped
+      ? `× ${k.toFixed(2)}, capped at the highest ${kind === 'memory' ? 'peak' : 'usage'} seen × the prior margin: ≈${pctText(e.expected)} ${what} expected, above the ≤${pctText(risk)} target`
+      : `× ${k.toFixed(2)} for ≤${pctText(risk)} ${what}`;
     reason = kind === 'memory'
-      ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) × ${k.toFixed(2)} for ≤${pctText(risk)} OOM days (${cal})`
-      : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), × ${k.toFixed(2)} for ≤${pctText(risk)} of the time above the request (${cal})`;
+      ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) ${margin} (${cal})`
+      : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), ${margin} (${cal})`;
   } else {
     reason = `${policy.strategy} baseline`;
   }
@@ -113,12 +120,14 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   let value = base * k * extra;
 
   const peak = max(usage.v);
-  if (kind === 'memory' && input.oomKills && input.oomKills.length > 0) {
+  // Only kills within the history window count (an OOM months ago says nothing of today's sizing).
+  const kills = kind === 'memory' ? (input.oomKills ?? []).filter((t) => t > now - policy.historyDays * DAY && t <= now) : [];
+  if (kills.length > 0) {
     const used = Math.max(input.currentLimit ?? input.currentRequest ?? 0, peak);
     const needed = Math.max(used + 100 * MiB, used * 1.2);
     if (needed > value) {
       value = needed;
-      notes.push(`${input.oomKills.length} OOM kill(s): raised to VPA's OOM rule max(used + 100Mi, used × 1.2) = ${fmt(kind, needed)}`);
+      notes.push(`${kills.length} OOM kill(s): raised to VPA's OOM rule max(used + 100Mi, used × 1.2) = ${fmt(kind, needed)}`);
     }
   }
 
