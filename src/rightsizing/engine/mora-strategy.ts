@@ -155,6 +155,11 @@ export interface MoraExplanation {
   level: number;
   /** What the calibration on the series' own past expects at base × margin (≈ α; higher where the cap bound k). */
   expected: number;
+  /**
+   * Set when the cap bound the margin (the highest usage seen × the prior margin at α, over the base): k is lower than
+   * the calibration asked for, and `expected` is the risk that leaves, above α.
+   */
+  capped?: boolean;
   confidence: number;
   /** CPU: the quantile of the window's usage the base is read at (a forecast standing in for the base is read at the same one). */
   baseQuantile?: number;
@@ -219,7 +224,7 @@ export class MoraStrategy implements SizingStrategy {
     const m = this.marginAt(this.level, this.pendingV, base, day);
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
-      risk: this.o.risk, level: this.level, expected: m.expected, confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
+      risk: this.o.risk, level: this.level, expected: m.expected, ...(m.capped ? { capped: true } : {}), confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
       ...(this.kind === 'cpu' ? { baseQuantile: this.baseQuantile() } : {}),
     };
   }
@@ -278,7 +283,7 @@ export class MoraStrategy implements SizingStrategy {
     return cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays, atK);
   }
 
-  private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number } {
+  private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number; capped?: boolean } {
     // The prior margin is a margin over the window's (1−α) quantile; over a body base it starts from that quantile.
     const prior = priorMargin(this.kind, alpha) * this.tailOverBody(partial);
     if (this.cal.length === 0) return { k: prior, expected: this.o.risk };
@@ -296,7 +301,7 @@ export class MoraStrategy implements SizingStrategy {
     // size for a level never seen.
     const cap = base > 0 ? (this.peakSeen(partial, day) * priorMargin(this.kind, alpha)) / base : Infinity;
     if (!(m.k > cap)) return m;
-    return { k: cap, expected: this.marginOf(0, day, cap).expected };
+    return { k: cap, expected: this.marginOf(0, day, cap).expected, capped: true };
   }
 
   /**
