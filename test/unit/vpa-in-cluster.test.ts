@@ -86,6 +86,18 @@ describe('in-cluster recommender: shards', () => {
     assert.match(b.err, /--shard-index 5 is not below the shard count 4/);
   });
 
+  it('a Pushgateway URL\'s user:password never reaches the log (a failed push, a bad scheme)', async () => {
+    // The shard fails at its kubeconfig; its metrics are still pushed, to a port where nothing listens.
+    const r = await mora(['recommend', '--in-cluster', '--shard-index', '0', '--shards', '1', '--kubeconfig', 'no-such-kubeconfig.yaml',
+      '--pushgateway', 'http://mora:S3cretPW@127.0.0.1:9']);
+    assert.match(r.err, /could not push the run's metrics to http:\/\/127\.0\.0\.1:9\/?: /);
+    assert.doesNotMatch(r.err, /S3cretPW/);
+    const bad = await mora(['recommend', '--in-cluster', '--shard-index', '0', '--shards', '1', '--pushgateway', 'ftp://mora:S3cretPW@127.0.0.1:9']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /must start with http/);
+    assert.doesNotMatch(bad.err, /S3cretPW/);
+  });
+
   it('mora recommend --in-cluster refuses -n and -w (they would be silently ignored): exit 2 naming the flag', async () => {
     const n = await mora(['recommend', '--in-cluster', '--shard-index', '0', '--shards', '1', '-n', 'shop']);
     assert.equal(n.code, 2);

@@ -22,6 +22,7 @@ import { vpasToCreate, CREATE_VPA_SELECTOR, type VpaToCreate } from '../../data/
 import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
+import { redactSecrets, stripUserinfo } from '../../core/redact';
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
 import { recommendPolicy, type RecommendCliOptions } from './recommend';
@@ -98,6 +99,16 @@ export interface ShardSummary {
   seconds: number;
 }
 
+/** The password of a URL's userinfo, as written and decoded (to take out of error texts). */
+function urlSecrets(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
+}
+
 const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
 
 /** The exit a failed VPA asks for: 2 for RBAC (a retry cannot help; the Job fails the index), 3 transient, else 1. */
@@ -129,7 +140,8 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
     if (metrics.shard) {
       metrics.finish(ok);
       const warn = (line: string) => process.stderr.write(`${forTerminal(line)}\n`);
-      if (pushgateway) await metrics.push(pushgateway).catch((e: unknown) => warn(`mora: could not push the run's metrics to ${pushgateway}: ${(e as Error).message}`));
+      // The URL may carry basic-auth credentials (user:password@): never in a log line, nor in the error's text.
+      if (pushgateway) await metrics.push(pushgateway).catch((e: unknown) => warn(`mora: could not push the run's metrics to ${stripUserinfo(pushgateway)}: ${redactSecrets((e as Error).message, urlSecrets(pushgateway))}`));
       if (opts.metricsFile) {
         const text = await metrics.openMetrics();
         if (opts.metricsFile === '-') process.stderr.write(text);

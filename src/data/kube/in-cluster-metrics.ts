@@ -10,6 +10,7 @@
 import { Counter, Gauge, Pushgateway, Registry, type RegistryContentType } from 'prom-client';
 import type { Recommendation } from '../../core/recommendation';
 import type { ShardSpec } from './vpa-shard';
+import { stripUserinfo } from '../../core/redact';
 
 /** The Pushgateway job name (and the `job` label of the pushed series). */
 export const PUSH_JOB = 'mora-recommender';
@@ -142,9 +143,9 @@ export function checkPushgatewayUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`--pushgateway "${url}" is not a URL: give the Pushgateway's base URL, e.g. http://pushgateway.monitoring:9091`);
+    throw new Error(`--pushgateway "${stripUserinfo(url)}" is not a URL: give the Pushgateway's base URL, e.g. http://pushgateway.monitoring:9091`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--pushgateway "${url}" must start with http:// or https://`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--pushgateway "${stripUserinfo(url)}" must start with http:// or https://`);
   return url;
 }
 
