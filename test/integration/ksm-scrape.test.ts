@@ -6,7 +6,7 @@
 // pod-name patterns get wrong.
 import * as assert from 'node:assert/strict';
 import { ClusterDataSource } from '../../src/data/cluster';
-import { newBatchPlanStats } from '../../src/data/prometheus/batch-plan';
+import { newBatchPlanStats, OOM_MISSING } from '../../src/data/prometheus/batch-plan';
 import { recommendFromSource } from '../../src/pipeline/recommend';
 import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
@@ -149,6 +149,19 @@ describe('kube-state-metrics on a real API server, scraped by a real Prometheus:
     const [c, w] = [cpu('checkout'), cpu('worker')];
     assert.ok(c !== undefined && c > 0.15 && c < 0.5, `checkout server cpu ${c} (usage ~0.2 cores per pod)`);
     assert.ok(w !== undefined && w > 1.2 && w < 3, `worker server cpu ${w} (usage ~1.5 cores)`);
+  });
+
+  it('OOM kills: read from the scraped kube-state-metrics when it reports container restarts, else one warning and none', async () => {
+    const { src } = source();
+    const warned: string[] = [];
+    const runs = await recommendFromSource(src, { namespace: 'shop', onSourceWarning: (m) => warned.push(m) });
+    // Pods with no kubelet have no container statuses, so kube-state-metrics may report no restart counter for them.
+    const restarts = await instant(prom!, 'kube_pod_container_status_restarts_total{namespace="shop"}');
+    assert.equal(warned.includes(OOM_MISSING), restarts.length === 0, `${restarts.length} restart series; warnings: ${warned.join(' | ')}`);
+    for (const r of runs) {
+      const notes = r.recommendation.containers.flatMap((c) => c.memory?.evidence.notes ?? []);
+      assert.ok(!notes.some((n) => /OOM kill\(s\)/.test(n)), `${r.recommendation.workload.name}: no kills, no OOM rule`);
+    }
   });
 
   it('by name patterns alone the same cluster is misread (what the owner chain prevents): worker has no pods, checkout gets worker\'s', async () => {
