@@ -276,6 +276,18 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     assert.equal((after.metadata as Json).resourceVersion, (was.metadata as Json).resourceVersion, 'status left as it was (no TargetNotFound)');
   });
 
+  it('without patch on verticalpodautoscalers/status: exit 2 at once naming the rule (not 1, which the Job would retry for nothing)', async () => {
+    const { kubeconfig } = await restricted('no-status', RUN_RULES.filter((r) => !r.resources.includes('verticalpodautoscalers/status')));
+    await cp!.api('PATCH', `${vpaPath('shop', 'api')}/status`, { status: null }, { contentType: 'application/merge-patch+json' });
+    const r = await shardAs(kubeconfig, shardOfNs('shop'));
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.err}`);
+    assert.match(r.err, /verb "patch" on resource "verticalpodautoscalers\/status" in API group "autoscaling\.k8s\.io"/);
+    assert.match(r.err, /grant the missing RBAC rule/);
+    // With the rule (the admin), the same shard writes it.
+    const again = await shard(shardOfNs('shop'));
+    assert.equal(again.vpas.find((o) => o.namespace === 'shop' && o.name === 'api')?.outcome, 'written');
+  });
+
   const vpasIn = async (ns: string) => ((await cp!.api('GET', vpaPath(ns))).items as Array<Json & VpaObject>);
   const managed = async () => ((await cp!.api('GET', `${VPA}/verticalpodautoscalers?labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=mora')}`)).items as VpaObject[])
     .map((v) => `${v.metadata.namespace}/${v.metadata.name}`).sort();

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { KubeError, kubeError } from '../../src/data/kube/errors';
 import { main } from '../../src/cli/main';
 import { COMMANDS } from '../../src/cli/commands';
+import { statusWriteFailure } from '../../src/cli/commands/recommend-in-cluster';
 
 const listVpas = { verb: 'list', resource: 'verticalpodautoscalers', group: 'autoscaling.k8s.io', namespace: 'shop' } as const;
 
@@ -43,5 +44,15 @@ describe('Kubernetes API errors: transient answers are retryable', () => {
       (process.stderr as unknown as { write: typeof write }).write = write;
     }
     assert.match(lines.join(''), /answered 503 .*transient/);
+  });
+
+  it('a VPA status write: 404 (deleted during the run) is skipped, 403 RBAC exits 2, transient 3, conflict 1', () => {
+    const patch = { verb: 'patch', resource: 'verticalpodautoscalers/status', group: 'autoscaling.k8s.io', namespace: 'shop', name: 'api' } as const;
+    assert.deepEqual(statusWriteFailure(kubeError({ code: 404 }, patch)), { outcome: 'gone' });
+    const denied = kubeError({ code: 403, body: { message: 'User "x" cannot patch resource "verticalpodautoscalers/status"' } }, patch);
+    assert.match(denied.message, /verb "patch" on resource "verticalpodautoscalers\/status"/);
+    assert.deepEqual(statusWriteFailure(denied), { outcome: 'failed', exitCode: 2 });
+    assert.deepEqual(statusWriteFailure(kubeError({ code: 503 }, patch)), { outcome: 'failed', exitCode: 3 });
+    assert.deepEqual(statusWriteFailure(kubeError({ code: 409 }, patch)), { outcome: 'failed', exitCode: 1 });
   });
 });

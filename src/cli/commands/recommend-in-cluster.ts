@@ -72,8 +72,11 @@ export interface VpaOutcome {
   namespace: string;
   name: string;
   target?: string;
-  /** written: a new status; unchanged: already that status; no-recommendation: RecommendationProvided False; failed: the write failed. */
-  outcome: 'written' | 'unchanged' | 'no-recommendation' | 'failed';
+  /**
+   * written: a new status; unchanged: already that status; no-recommendation: RecommendationProvided False; failed: the
+   * write failed; gone: the VPA was deleted during the run (404 on its status: skipped, not a failure).
+   */
+  outcome: 'written' | 'unchanged' | 'no-recommendation' | 'failed' | 'gone';
   reason?: string;
 }
 
@@ -110,6 +113,14 @@ function urlSecrets(url: string): string[] {
 }
 
 const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
+
+/**
+ * A status write that failed: a VPA deleted since it was listed (404) is skipped; RBAC refusing the patch (403: the
+ * rule is named in the message) exits 2 at once, as a retry cannot help; transient answers 3; the rest 1 (retried).
+ */
+export function statusWriteFailure(e: unknown): { outcome: 'gone' } | { outcome: 'failed'; exitCode: number } {
+  return (e as { kind?: string }).kind === 'not-found' ? { outcome: 'gone' } : { outcome: 'failed', exitCode: exitCodeOf(e) };
+}
 
 /** The exit a failed VPA asks for: 2 for RBAC (a retry cannot help; the Job fails the index), 3 transient, else 1. */
 function exitCodeOf(e: unknown): number {
@@ -395,8 +406,14 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: rec ? result : 'no-recommendation', ...(why ? { reason: why } : {}) };
       metrics.vpa(rec ? result : 'no-recommendation', rec ? undefined : reason);
     } catch (e) {
+      const failure = statusWriteFailure(e);
+      if (failure.outcome === 'gone') {
+        slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'gone', reason: 'deleted during the run: nothing to write' };
+        log(`mora: VerticalPodAutoscaler ${ns}/${vpa.metadata.name} was deleted during the run: skipped`);
+        return;
+      }
       slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: (e as Error).message };
-      failCodes.set(slots[i]!, 1);
+      failCodes.set(slots[i]!, failure.exitCode);
       metrics.vpa('failed');
       log(`mora: could not write the status of VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${(e as Error).message}`);
     }
