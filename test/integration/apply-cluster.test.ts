@@ -132,6 +132,9 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       }
       // The envoy's CPU limit was not part of the recommendation: it stays.
       assert.equal(live.find((x) => x.name === 'envoy')!.resources!.limits!.cpu, '200m');
+      // managedFields name MOrA (fieldManager=mora) as the manager of the patch.
+      const fields = ((await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout')) as { metadata?: { managedFields?: Array<{ manager?: string; operation?: string }> } }).metadata?.managedFields ?? [];
+      assert.ok(fields.some((f) => f.manager === 'mora' && f.operation === 'Update'), JSON.stringify(fields.map((f) => [f.manager, f.operation])));
       // Run again: nothing left to patch.
       const again = await mora([...args(), '-f', 'json', '--apply-cluster', '--dry-run']);
       assert.equal(again.code, 0, again.err);

@@ -286,6 +286,9 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     // With the rule (the admin), the same shard writes it.
     const again = await shard(shardOfNs('shop'));
     assert.equal(again.vpas.find((o) => o.namespace === 'shop' && o.name === 'api')?.outcome, 'written');
+    // managedFields name MOrA (fieldManager=mora) as the manager of the status.
+    const fields = ((await getVpa('shop', 'api')).metadata as { managedFields?: Array<{ manager?: string; subresource?: string }> }).managedFields ?? [];
+    assert.ok(fields.some((f) => f.manager === 'mora' && f.subresource === 'status'), JSON.stringify(fields.map((f) => [f.manager, f.subresource])));
   });
 
   const vpasIn = async (ns: string) => ((await cp!.api('GET', vpaPath(ns))).items as Array<Json & VpaObject>);

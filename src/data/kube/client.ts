@@ -14,7 +14,7 @@ import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
-import { MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
+import { FIELD_MANAGER, MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
 import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
@@ -119,31 +119,31 @@ const KINDS: Partial<Record<WorkloadKind, KindOps>> = {
     group: 'apps', resource: 'deployments',
     list: (a, namespace) => a.apps.listNamespacedDeployment({ namespace }) as Promise<{ items: AnyObj[] }>,
     read: (a, namespace, name) => a.apps.readNamespacedDeployment({ namespace, name }) as Promise<AnyObj>,
-    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDeployment({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDeployment({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
   StatefulSet: {
     group: 'apps', resource: 'statefulsets',
     list: (a, namespace) => a.apps.listNamespacedStatefulSet({ namespace }) as Promise<{ items: AnyObj[] }>,
     read: (a, namespace, name) => a.apps.readNamespacedStatefulSet({ namespace, name }) as Promise<AnyObj>,
-    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedStatefulSet({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedStatefulSet({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
   DaemonSet: {
     group: 'apps', resource: 'daemonsets',
     list: (a, namespace) => a.apps.listNamespacedDaemonSet({ namespace }) as Promise<{ items: AnyObj[] }>,
     read: (a, namespace, name) => a.apps.readNamespacedDaemonSet({ namespace, name }) as Promise<AnyObj>,
-    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDaemonSet({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.apps.patchNamespacedDaemonSet({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
   CronJob: {
     group: 'batch', resource: 'cronjobs',
     list: (a, namespace) => a.batch.listNamespacedCronJob({ namespace }) as Promise<{ items: AnyObj[] }>,
     read: (a, namespace, name) => a.batch.readNamespacedCronJob({ namespace, name }) as Promise<AnyObj>,
-    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedCronJob({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedCronJob({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
   Job: {
     group: 'batch', resource: 'jobs',
     list: (a, namespace) => a.batch.listNamespacedJob({ namespace }) as Promise<{ items: AnyObj[] }>,
     read: (a, namespace, name) => a.batch.readNamespacedJob({ namespace, name }) as Promise<AnyObj>,
-    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedJob({ namespace, name, body, dryRun }, o) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedJob({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
 };
 

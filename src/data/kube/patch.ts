@@ -90,3 +90,6 @@ export function patchShownIn(patch: unknown, obj: unknown): boolean {
   }
   return false;
 }
+
+/** The field manager of every write MOrA sends (`?fieldManager=mora`), so an object's managedFields show MOrA's fields as MOrA's. */
+export const FIELD_MANAGER = 'mora';

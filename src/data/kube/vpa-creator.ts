@@ -9,6 +9,7 @@ import { KubeError } from './errors';
 import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
 import { CREATE_VPA_SELECTOR, sameVpaTarget, type VpaToCreate } from './vpa-create';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
+import { FIELD_MANAGER } from './patch';
 
 export type VpaCreatorOptions = ConnectionOptions;
 
@@ -40,7 +41,7 @@ export class VpaCreator {
     const a = { verb: 'create' as const, resource: VPA_PLURAL, group: VPA_GROUP, namespace: v.namespace, name: v.name };
     try {
       this.creates++;
-      const vpa = await this.call((o) => this.custom.createNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, body: v.manifest }, o), a) as VpaObject;
+      const vpa = await this.call((o) => this.custom.createNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace: v.namespace, plural: VPA_PLURAL, body: v.manifest, fieldManager: FIELD_MANAGER }, o), a) as VpaObject;
       return { outcome: 'created', vpa };
     } catch (e) {
       if (!(e instanceof KubeError) || e.kind !== 'conflict') throw e;

@@ -11,7 +11,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
 import { KubeError, kubeError, type KubeAction } from './errors';
-import { MERGE_PATCH } from './patch';
+import { FIELD_MANAGER, MERGE_PATCH } from './patch';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, isMoraVpa, withConfirmation, type VpaObject, type VpaStatus } from './vpa-status';
 
 /** kubeconfig: a file (or list), default as kubectl, then the in-cluster service account; context: default the current one. */
@@ -135,7 +135,7 @@ export class VpaWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         this.writes++;
-        await this.call((o) => this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object }, this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH, o)),
+        await this.call((o) => this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object, fieldManager: FIELD_MANAGER }, this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH, o)),
           { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
         return;
       } catch (e) {
