@@ -298,7 +298,10 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const r = await client.applyResources(ref('shop', 'checkout', 'example'), change.containers);
       assert.equal(r.dryRun, false);
       assert.equal(containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'))[0].resources?.requests?.cpu, '123m');
-      assert.ok(await allowed(example, { verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'shop' }));
+      // Least privilege: nothing MOrA sends goes through the scale subresource, so the applier does not grant it.
+      for (const verb of ['get', 'patch', 'update']) {
+        assert.equal(await allowed(example, { verb, group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'shop' }), false, `${verb} deployments/scale`);
+      }
       await cp!.createDeployment('payments', { name: 'ledger', containers: [{ name: 'server', requests: { cpu: '100m', memory: '64Mi' } }] });
       assert.deepEqual((await client.workloads('example', 'payments')).workloads.map((w) => w.name), ['ledger']);
       await assert.rejects(planApply(client, ref('payments', 'ledger', 'example'), change),
