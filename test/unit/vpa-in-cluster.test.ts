@@ -158,9 +158,16 @@ describe('in-cluster recommender: VPA status', () => {
 
   it('no value for any container: RecommendationProvided False; keeps lastTransitionTime while the condition holds', () => {
     const none = vpaStatusFor(vpa(), rec([container('server')]), now);
-    assert.deepEqual(none.recommendation, { containerRecommendations: [] });
     assert.equal(none.conditions![0].status, 'False');
     const first = vpaStatusFor(vpa(), rec([container('server', [0.1, 0.1, 0.1])]), now);
+    // NoContainerRecommendation leaves the previous recommendation as it was (docs/IN-CLUSTER.md): the field is not sent.
+    const noneAfter = vpaStatusFor(vpa({}, first), rec([container('server')]), now + 3_600_000);
+    assert.equal('recommendation' in noneAfter, false, 'recommendation not sent: the merge patch keeps the old one');
+    assert.equal('recommendation' in none, false);
+    assert.deepEqual(noneAfter.conditions!.find((c) => c.type === 'RecommendationProvided'), {
+      type: 'RecommendationProvided', status: 'False', lastTransitionTime: '2026-11-29T06:00:00Z', reason: 'NoContainerRecommendation',
+      message: 'MOrA has no CPU or memory value for any container this VPA controls',
+    });
     const later = vpaStatusFor(vpa({}, { ...first, conditions: [...first.conditions!, { type: 'Other', status: 'True', lastTransitionTime: apiTime(0) }] }),
       rec([container('server', [0.1, 0.1, 0.1])]), now + 3_600_000);
     assert.equal(later.conditions!.find((c) => c.type === 'RecommendationProvided')!.lastTransitionTime, '2026-11-29T05:00:00Z', 'unchanged condition, same time');

@@ -156,6 +156,9 @@ export function vpaStatusFor(vpa: VpaObject, rec: Recommendation, nowMs: number)
   const provided = containerRecommendations.length > 0
     ? condition(vpa.status, 'RecommendationProvided', 'True', MORA_REASON, message(rec, containerRecommendations.length), nowMs)
     : condition(vpa.status, 'RecommendationProvided', 'False', 'NoContainerRecommendation', 'MOrA has no CPU or memory value for any container this VPA controls', nowMs);
+  // Nothing to recommend: the condition says so and the previous recommendation is left as it was (the field is not
+  // sent, so the merge patch keeps it), as with vpaStatusWithout.
+  if (containerRecommendations.length === 0) return { conditions: mergeConditions(vpa.status, [provided]) };
   return {
     recommendation: { containerRecommendations },
     conditions: mergeConditions(vpa.status, [provided]),
