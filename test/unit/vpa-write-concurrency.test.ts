@@ -82,7 +82,10 @@ describe('In-cluster status writes with bounded concurrency', () => {
         let b = '';
         req.on('data', (d: Buffer) => (b += d.toString()));
         req.on('end', () => {
-          if (req.method !== 'PATCH' || req.url !== '/apis/autoscaling.k8s.io/v1/namespaces/shop/verticalpodautoscalers/api/status') {
+          const url = new URL(req.url ?? '/', 'http://double');
+          // MOrA names itself as the field manager on every write (managedFields show it).
+          if (req.method !== 'PATCH' || url.pathname !== '/apis/autoscaling.k8s.io/v1/namespaces/shop/verticalpodautoscalers/api/status'
+            || url.searchParams.get('fieldManager') !== 'mora') {
             res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404 }));
             return;
           }
