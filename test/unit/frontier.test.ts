@@ -256,7 +256,12 @@ describe('mora backtest --frontier / --cpu-risk', () => {
     for (const d of j.dominance) if (Number.isFinite(d.ratio)) assert.equal(d.dominates, d.ratio <= 0.8);
     // Default grid when no list is given.
     const def = JSON.parse(backtestCommand({ ...base, input: dir, frontier: true, strategies: 'vpa', format: 'json' }));
-    assert.deepEqual(def.grid, [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3]);
+    assert.deepEqual(def.grid, [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]);
+    // KRR simple_limit's request is its p66: ~1/3 of samples above it. MOrA is compared there at a target above 30%, not
+    // at the end of a curve that stopped short of the baseline's risk.
+    const lim = JSON.parse(backtestCommand({ ...base, input: dir, frontier: true, strategies: 'krr-limit', format: 'json' })).dominance[0];
+    assert.ok(lim.baselineRisk > 0.3, `krr-limit runs at ${lim.baselineRisk}`);
+    assert.ok(lim.moraTarget > 0.3 && lim.moraTarget <= 0.5, `MOrA compared at ${lim.moraTarget}`);
   });
 
   it('--html writes a self-contained report with the SVG points, MOrA\'s curve and the oracle (no network)', () => {
