@@ -8,7 +8,7 @@
  */
 import type { Workload } from '../core/workload';
 import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth, TimeRange, WorkloadMetrics } from './datasource';
-import { batchedFrames, type BatchPlanOptions } from './prometheus/batch-plan';
+import { batchedFrames, workloadOomKills, type BatchPlanOptions } from './prometheus/batch-plan';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
 import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, type FetchedFrame } from './prometheus/frame';
@@ -304,9 +304,16 @@ export class ClusterDataSource implements DataSource {
       if (!f || f instanceof Error) throw f ?? new PrometheusError(`no container ${target.container} in ${w.kind} ${w.namespace}/${w.name}`, 'empty');
       return { frame: f, missing: [], warnings: [], validation: validateFrame(f) };
     }
-    const queries = metricQueries({ namespace: w.namespace, kind: w.kind, name: w.name, container: target.container }, this.queryConfig, range.step);
-    const fetched = await fetchFrame(b.prometheus, queries, range, signal);
-    return { ...fetched, validation: validateFrame(fetched.frame) };
+    const queryTarget = { namespace: w.namespace, kind: w.kind, name: w.name, container: target.container };
+    const queries = metricQueries(queryTarget, this.queryConfig, range.step);
+    // OOM kills as the batched plan reads them (cAdvisor mode, as it), so memory is sized alike in either plan.
+    const [fetched, oom] = await Promise.all([
+      fetchFrame(b.prometheus, queries, range, signal),
+      this.queryConfig.resources === 'cadvisor' ? workloadOomKills(b.prometheus, queryTarget, range, signal) : undefined,
+    ]);
+    if (!oom) return { ...fetched, validation: validateFrame(fetched.frame) };
+    const frame = oom.oomKills ? { ...fetched.frame, oomKills: oom.oomKills } : fetched.frame;
+    return { frame, missing: fetched.missing, warnings: [...new Set([...fetched.warnings, ...oom.warnings])], validation: validateFrame(frame) };
   }
 
   /**

@@ -1,9 +1,11 @@
 // OOM kills from a real Prometheus (backfilled with promtool): kube-state-metrics' restart counter and last termination
 // reason, and cAdvisor's container_oom_events_total, read by the batched plan in one query per namespace and mapped onto
 // each container's frame (MetricFrame.oomKills). A kill that was not an OOM, and kills before the range, do not count; a
-// namespace with no OOM series at all is read without them, with one warning.
+// namespace with no OOM series at all is read without them, with one warning. The one-workload path
+// (ClusterDataSource.metrics(): the forecast view, one workload's recommend/forecast) reads the same kills.
 import * as assert from 'node:assert/strict';
 import type { Workload } from '../../src/core/workload';
+import { ClusterDataSource } from '../../src/data/cluster';
 import type { MetricFrame } from '../../src/data/datasource';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { batchedFrames, newBatchPlanStats, OOM_MISSING } from '../../src/data/prometheus/batch-plan';
@@ -108,6 +110,31 @@ describe('OOM kills from kube-state-metrics and cAdvisor in a real Prometheus', 
   it('counts only kills within the range read', async () => {
     const { frames: f } = await frames('shop', [wl('shop', 'cache', ['server'])], start + 20 * H);
     assert.equal(f.get('cache/server')!.oomKills!.length, 1, 'the kill at 10 h is before the range');
+  });
+
+  it('the one-workload path (metrics(), as the forecast view reads) gives each container the batched plan\'s kills', async () => {
+    const ws = [wl('shop', 'cache', ['server', 'sidecar']), wl('shop', 'web', ['server']), wl('shop', 'queue', ['worker'])];
+    const range = { from: start, to: end, step: STEP };
+    const { frames: batched } = await frames('shop', ws, start);
+    const source = new ClusterDataSource({ prometheus: client, now: () => end });
+    for (const w of ws) {
+      for (const c of w.containers) {
+        const one = await source.metrics({ workload: w, container: c.name }, range);
+        assert.deepEqual(one.oomKills, batched.get(`${w.name}/${c.name}`)!.oomKills, `${w.name}/${c.name}`);
+        assert.deepEqual(one.warnings ?? [], [], `${w.name}/${c.name}: no warning`);
+      }
+    }
+    assert.equal(batched.get('cache/server')!.oomKills!.length, 2, 'the comparison has kills in it');
+    // No OOM series of its own (no kill, the namespace has OOM series): known to be none, not unknown, not an error.
+    assert.deepEqual((await source.metrics({ workload: ws[1], container: 'server' }, range)).oomKills, []);
+  });
+
+  it('one workload without OOM series is read without kills, with one warning, as the batched plan', async () => {
+    const api = wl('bare', 'api', ['api']);
+    const frame = await new ClusterDataSource({ prometheus: client, now: () => end }).metrics({ workload: api, container: 'api' }, { from: start, to: end, step: STEP });
+    assert.equal(frame.oomKills, undefined, 'unknown, not "none"');
+    assert.ok(frame.values.memory_working_set, 'memory still read');
+    assert.deepEqual(frame.warnings, [OOM_MISSING]);
   });
 
   it('without OOM series the frames are read without kills, with one warning', async () => {

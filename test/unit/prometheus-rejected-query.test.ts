@@ -1,6 +1,6 @@
 // A query Prometheus refuses (422 "query processing would load too many samples", a Mimir tenant limit) is not "no
 // usage samples": its message reaches the container's unsized reason (stderr, JSON `unsized[].reason`), or the skip
-// reason when neither CPU nor memory could be read.
+// reason when neither CPU nor memory could be read. A refused OOM-kill query loses the kills only, with a warning.
 import * as assert from 'node:assert/strict';
 import type { Workload } from '../../src/core/workload';
 import { ClusterDataSource } from '../../src/data/cluster';
@@ -58,5 +58,28 @@ describe('a query Prometheus rejects is reported with its message, not as "no us
     const runs = await recommendFromSource(source(fakePrometheus(/container_(cpu_usage_seconds_total|memory_working_set_bytes)/)), { onSkip: (_w, why) => skipped.push(why) });
     assert.equal(runs.length, 0);
     assert.deepEqual(skipped, [REFUSED]);
+  });
+
+  it('the OOM-kill query refused: one workload\'s frame is read without kills, with Prometheus\' message as a warning', async () => {
+    const cluster = new ClusterDataSource({ prometheus: fakePrometheus(/kube_pod_container_status_last_terminated_reason/), now: () => NOW });
+    const range = { from: NOW - 86400, to: NOW, step: 300 };
+    const frame = await cluster.metrics({ workload, container: 'app' }, range);
+    assert.ok(frame.values.cpu_usage, 'CPU read');
+    assert.equal(frame.oomKills, undefined, 'not known');
+    assert.deepEqual(frame.warnings, [`OOM kills not read: ${REFUSED}`]);
+    const runs = await recommendFromSource(source(fakePrometheus(/kube_pod_container_status_last_terminated_reason/)), { onSkip: (_w, why) => assert.fail(`skipped: ${why}`) });
+    const cpu = runs[0].recommendation.containers[0].cpu;
+    assert.ok(cpu, 'the recommendation is kept');
+    assert.ok(cpu.evidence.notes.includes(`Prometheus warning: OOM kills not read: ${REFUSED}`), cpu.evidence.notes.join('; '));
+  });
+
+  it('the OOM-kill query unanswered (Prometheus unreachable): the frame fails, as the batched plan\'s', async () => {
+    const client = fakePrometheus(/^$/);
+    const queryRange = client.queryRange.bind(client);
+    client.queryRange = async (promql, ...rest) => {
+      if (promql.includes('kube_pod_container_status_restarts_total')) throw new PrometheusError('Prometheus at http://prom:9090 refused the connection', 'unreachable');
+      return queryRange(promql, ...rest);
+    };
+    await assert.rejects(new ClusterDataSource({ prometheus: client, now: () => NOW }).metrics({ workload, container: 'app' }, { from: NOW - 86400, to: NOW, step: 300 }), /refused the connection/);
   });
 });

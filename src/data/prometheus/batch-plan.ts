@@ -31,7 +31,7 @@ import { PrometheusError } from './errors';
 import { frameGrid, toGrid, type FetchedFrame } from './frame';
 import { bucketQuantile, parseLe, type Bucket } from './histogram';
 import { parseRangeAnswer, type CompactSeries } from './matrix';
-import { metricQueries, podNameRegex, promString, rateWindow, reEscape, type MetricQuery, type QueryConfig } from './queries';
+import { metricQueries, podNameRegex, promString, rateWindow, reEscape, type MetricQuery, type QueryConfig, type QueryTarget } from './queries';
 
 export interface BatchPlanOptions {
   /** Pods per batch; a namespace with more is split (by whole workloads). Default 500. */
@@ -708,15 +708,29 @@ export function mapOomKills(matrix: ReadonlyArray<{ metric: Record<string, strin
 async function oomKillsOf(client: PrometheusClient, nsSel: string, containerSel: string, workloads: readonly Workload[], resolver: PodResolver,
   t0: number, tEnd: number, options: BatchPlanOptions, warnings: Set<string>): Promise<Map<number, Map<string, number[]>> | undefined> {
   const stats = options.stats;
-  const start = tEnd - Math.max(0, Math.floor((tEnd - t0) / OOM_STEP)) * OOM_STEP;
-  const matrix: Matrix = [];
-  try {
+  const matrix = await oomMatrix(async (promql, start) => {
+    const out: Matrix = [];
     if (stats) stats.queries++;
-    await streamRange(client, oomKillsQuery(nsSel, containerSel), start, tEnd, OOM_STEP, { estimate: 1, pods: 0 }, options, (m) => { matrix.push(...m); }, warnings);
+    await streamRange(client, promql, start, tEnd, OOM_STEP, { estimate: 1, pods: 0 }, options, (m) => { out.push(...m); }, warnings);
+    return out;
+  }, nsSel, containerSel, t0, tEnd, warnings);
+  return matrix && mapOomKills(matrix, workloads, resolver, t0, tEnd);
+}
+
+/**
+ * The OOM query's answer over [t0, tEnd] (points end at tEnd, one hour apart), read by `read`; undefined, with a
+ * warning, when the kills cannot be known (no OOM series at all, the query refused). Other errors are thrown.
+ */
+async function oomMatrix(read: (promql: string, start: number) => Promise<Matrix>, nsSel: string, containerSel: string,
+  t0: number, tEnd: number, warnings: Set<string>): Promise<Matrix | undefined> {
+  const start = tEnd - Math.max(0, Math.floor((tEnd - t0) / OOM_STEP)) * OOM_STEP;
+  try {
+    const matrix = await read(oomKillsQuery(nsSel, containerSel), start);
     if (!matrix.some((r) => r.metric.mora_oom === 'seen')) {
       warnings.add(OOM_MISSING);
       return undefined;
     }
+    return matrix;
   } catch (e) {
     if (e instanceof PrometheusError && e.kind === 'query') {
       warnings.add(`OOM kills not read: ${e.message}`);
@@ -724,7 +738,32 @@ async function oomKillsOf(client: PrometheusClient, nsSel: string, containerSel:
     }
     throw e;
   }
-  return mapOomKills(matrix, workloads, resolver, t0, tEnd);
+}
+
+/**
+ * One container's OOM kills for the per-workload plan (ClusterDataSource.metrics(): the forecast view, one workload's
+ * recommend and forecast), so a workload is sized from the same kills whichever plan read it: the batched plan's query
+ * (the namespace's, as is), its mapping (the workload's pods by name, as the per-workload plan's other queries select
+ * them) and its failure handling (no OOM series, a refused query: `oomKills` undefined and a warning). Over the grid
+ * fetchFrame lays on `range`; without `target.container`, the kills of every container, merged.
+ */
+export async function workloadOomKills(client: PrometheusClient, target: QueryTarget, range: TimeRange, signal?: AbortSignal): Promise<{ oomKills?: number[]; warnings: string[] }> {
+  const { t } = frameGrid(range, client.maxPoints);
+  const warnings = new Set<string>();
+  if (t.length === 0) return { warnings: [] };
+  const t0 = t[0];
+  const tEnd = t[t.length - 1];
+  const matrix = await oomMatrix(async (promql, start) => {
+    const r = await client.queryRange(promql, start, tEnd, OOM_STEP, { signal });
+    r.warnings.forEach((x) => warnings.add(x));
+    return r.series.map((x) => ({ metric: x.labels, t: x.t, v: x.v }));
+  }, `namespace=${promString(target.namespace)}`, 'container!="",container!="POD"', t0, tEnd, warnings);
+  if (!matrix) return { warnings: [...warnings] };
+  const names = target.container !== undefined ? [target.container] : [...new Set(matrix.map((r) => r.metric.container).filter((c): c is string => !!c))];
+  const workload: Workload = { context: '', namespace: target.namespace, kind: target.kind, name: target.name, replicas: 0, containers: names.map((name) => ({ name, resources: { requests: {}, limits: {} } })) };
+  const byContainer = mapOomKills(matrix, [workload], new PodResolver([workload], undefined), t0, tEnd).get(0);
+  const oomKills = [...byContainer?.values() ?? []].flat().sort((a, b) => a - b);
+  return { oomKills, warnings: [...warnings] };
 }
 
 /**
