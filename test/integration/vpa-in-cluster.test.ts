@@ -389,6 +389,43 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     assert.deepEqual(s.created?.map((c) => `${c.namespace}/${c.name} ${c.outcome}`), ['legacy/web-mora created']);
     assert.equal((await getVpa('legacy', 'web-mora')).status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
   });
+
+  it('--create-vpas without list on StatefulSets: the other kinds get their VPAs, the kind is named with the rule, exit 2, and no TargetNotFound', async () => {
+    // catalog (opted in) gains a Deployment and a StatefulSet without VPAs; db-mora (MOrA's, for StatefulSet db) has a status.
+    await cp!.createDeployment('catalog', { name: 'search', containers: [{ name: 'app', image: 'catalog/search:1', requests: { cpu: '200m', memory: '256Mi' } }] });
+    await cp!.create({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'queue', namespace: 'catalog' },
+      spec: {
+        serviceName: 'queue', replicas: 0, selector: { matchLabels: { app: 'queue' } },
+        template: { metadata: { labels: { app: 'queue' } }, spec: { containers: [{ name: 'queue', image: 'catalog/queue:1' }] } },
+      },
+    });
+    const db = await getVpa('catalog', 'db-mora');
+    assert.ok(db.status?.conditions?.length, 'db-mora has a status to keep');
+    const rules = [
+      ...RUN_RULES.map((r) => (r.apiGroups[0] === 'apps' ? { ...r, resources: ['deployments', 'daemonsets'] } : r)),
+      { apiGroups: ['autoscaling.k8s.io'], resources: ['verticalpodautoscalers'], verbs: ['create'] },
+    ];
+    const { kubeconfig } = await restricted('no-statefulsets', rules);
+    // The binding is new: until the authorizer has it, create is refused too and the run prints no summary.
+    const r = await until(() => shardAs(kubeconfig, shardOfNs('catalog'), ['--create-vpas']), (x) => x.out !== '', 20_000);
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.err}\n${r.out}`);
+    assert.match(r.err, /could not list StatefulSets in namespace catalog.*RBAC denied: cannot list statefulsets\.apps in namespace "catalog".*verb "list" on resource "statefulsets" in API group "apps" \(namespace "catalog"\)/);
+    assert.match(r.err, /--create-vpas could not list every workload.*grant the missing RBAC rule/);
+    const summary = JSON.parse(r.out) as ShardSummary;
+    assert.deepEqual(summary.created?.map((c) => `${c.namespace}/${c.name} ${c.target} ${c.outcome}`), ['catalog/search-mora Deployment/search created'], 'the Deployment still gets its VPA');
+    assert.deepEqual(summary.notListed?.map((n) => `${n.namespace} ${n.kind}`), ['catalog StatefulSet']);
+    assert.match(summary.notListed![0].reason, /verb "list" on resource "statefulsets"/);
+    assert.ok(!(await vpasIn('catalog')).some((v) => v.spec.targetRef?.name === 'queue'), 'no VPA for the StatefulSet it could not see');
+    // MOrA's VPA for StatefulSet db: not known to be missing, so its status is left as it was (failed, exit 2).
+    assert.equal((await getVpa('catalog', 'db-mora')).metadata.resourceVersion, db.metadata.resourceVersion, 'db-mora: no TargetNotFound written');
+    assert.equal(summary.vpas.find((o) => o.name === 'db-mora')?.outcome, 'failed');
+    assert.equal(summary.vpas.find((o) => o.name === 'search-mora')?.outcome, 'no-recommendation', JSON.stringify(summary.vpas));
+    // With the rule (the admin), the rerun creates the StatefulSet's VPA and exits 0.
+    const again = await shard(shardOfNs('catalog'), {}, ['--create-vpas']);
+    assert.deepEqual(again.created?.map((c) => `${c.name} ${c.outcome}`), ['queue-mora created']);
+    assert.equal(again.notListed, undefined);
+  });
 });
 
 // -m lstm with 3 shards: the global LSTM is trained ONCE per run and shared through the ConfigMap mora-global-lstm in

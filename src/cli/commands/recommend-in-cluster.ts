@@ -12,8 +12,9 @@
  *
  * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
  * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write or a create
- * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create; 3 unreachable or a
- * transient API answer (5xx, 429): retried by the Job, whose podFailurePolicy fails an index at once only on exit 2.
+ * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create, or to list a kind
+ * of workload in an opted-in namespace; 3 unreachable or a transient API answer (5xx, 429): retried by the Job, whose
+ * podFailurePolicy fails an index at once only on exit 2.
  */
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
@@ -58,6 +59,13 @@ export function writeConcurrencyFrom(flag: string | undefined, env: NodeJS.Proce
   return n;
 }
 
+/** Workloads --create-vpas could not list: one kind of a namespace, or (no kind) all of it. */
+export interface NotListed {
+  namespace: string;
+  kind?: string;
+  reason: string;
+}
+
 /** A VPA MOrA meant to create (--create-vpas). */
 export interface CreatedVpa {
   namespace: string;
@@ -95,6 +103,12 @@ export interface ShardSummary {
   /** With --create-vpas: the VPAs it meant to create, and the create calls sent. */
   created?: CreatedVpa[];
   creates?: number;
+  /**
+   * With --create-vpas, when some workloads of an opted-in namespace could not be listed (RBAC refuses `list` on a kind,
+   * or the API server answered 5xx/429): per namespace and kind (no kind: the whole namespace), the cause. Their VPAs
+   * were not planned; the other kinds' were; the shard exits 2 (RBAC) or 3 (transient).
+   */
+  notListed?: NotListed[];
   /** With --dry-run: nothing was written (no VPA created, no status, no metrics pushed). */
   dryRun?: true;
   /** With -m fused|lstm: the shared global LSTM (trained here, reused, or unavailable: fallback). */
@@ -255,16 +269,41 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   // --create-vpas: MOrA VPAs for the workloads of opted-in namespaces that no VPA targets; created before recommending,
   // so their status is written in this same run.
   const listings = new Map<string, Workload[]>();
+  /** Workload lists that failed: `ns//` the whole namespace, `ns/Kind/` one kind (RBAC on that kind). */
+  const listFailed = new Map<string, Error>();
   let created: CreatedVpa[] | undefined;
   let createFailures = 0;
+  /** --create-vpas: the lists that failed, with the exit code each asks for (exitCodeOf). */
+  const notListed: Array<NotListed & { exitCode: number }> = [];
   let creator: import('../../data/kube/vpa-creator').VpaCreator | undefined;
   if (opts.createVpas) {
     const { VpaCreator } = require('../../data/kube/vpa-creator') as typeof import('../../data/kube/vpa-creator');
     creator = new VpaCreator({ kubeconfig: opts.kubeconfig, context: opts.context, connectTimeoutMs });
     const opted = await creator.optedInNamespaces().catch(fail);
-    for (const ns of namespaces) if (opted.has(ns)) listings.set(ns, await cluster.workloads(context, ns).catch(fail));
-    const plan: VpaToCreate[] = vpasToCreate(namespaces, opted, (ns) => listings.get(ns) ?? [], (ns) => every.get(ns) ?? []);
-    log(`mora in-cluster: ${listings.size} namespace(s) of the shard labelled ${CREATE_VPA_SELECTOR}: ${plan.length} VPA(s) to create`);
+    const opt = namespaces.filter((ns) => opted.has(ns));
+    for (const ns of opt) {
+      // A kind that could not be listed is not "no such workloads": named, its VPAs not planned, the other kinds' are,
+      // and the shard exits 2 (RBAC) or 3 (transient) at the end. The listing is kept for the status writes, failed
+      // kinds included, so they write no TargetNotFound either.
+      try {
+        const l = await cluster.kube().workloads(context, ns);
+        for (const f of l.failedKinds ?? []) {
+          listFailed.set(key(ns, f.kind, ''), f.error);
+          notListed.push({ namespace: ns, kind: f.kind, reason: f.error.message, exitCode: exitCodeOf(f.error) });
+          log(`mora: --create-vpas: could not list ${f.kind}s in namespace ${ns}, none of their VPAs created: ${f.error.message}`);
+        }
+        listings.set(ns, l.workloads);
+      } catch (e) {
+        // Every kind refused, or a transient answer (5xx, 429) on one: this namespace waits for the rerun, the others go
+        // on. No answer at all (the API server is down) or bad credentials: the run stops as before.
+        const err = e as { kind?: string; status?: number };
+        if (err.kind !== 'forbidden' && !(err.kind === 'unreachable' && err.status !== undefined)) fail(e);
+        notListed.push({ namespace: ns, reason: (e as Error).message, exitCode: exitCodeOf(e) });
+        log(`mora: --create-vpas: could not list the workloads of namespace ${ns}, none of its VPAs created: ${(e as Error).message}`);
+      }
+    }
+    const plan: VpaToCreate[] = vpasToCreate([...listings.keys()], opted, (ns) => listings.get(ns) ?? [], (ns) => every.get(ns) ?? []);
+    log(`mora in-cluster: ${opt.length} namespace(s) of the shard labelled ${CREATE_VPA_SELECTOR}: ${plan.length} VPA(s) to create${notListed.length ? ` (${notListed.length} list(s) failed)` : ''}`);
     created = [];
     if (!opts.dryRun) metrics.vpaCreated();
     for (const v of plan) {
@@ -296,19 +335,20 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     metrics.phase('create', (tCreated - tListed) / 1000);
     tListed = tCreated;
   }
+  const notListedOut = notListed.length ? { notListed: notListed.map(({ exitCode: _, ...n }) => n) } : {};
   if (opts.dryRun) {
     const summary: ShardSummary = {
-      shard, context, namespaces, vpas: [], othersLeftAlone: others, writes: 0, created, creates: 0, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
+      shard, context, namespaces, vpas: [], othersLeftAlone: others, writes: 0, created, creates: 0, ...notListedOut, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
-    return `${JSON.stringify(summary, null, 2)}\n`;
+    const out = `${JSON.stringify(summary, null, 2)}\n`;
+    if (notListed.length) throw incomplete(out, [], notListed, 0);
+    return out;
   }
   const wanted = new Set<string>();
   for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
 
   const skipped = new Map<string, string>();
   const listed = new Set<string>();
-  /** Workload lists that failed: `ns//` the whole namespace, `ns/Kind/` one kind (RBAC on that kind). */
-  const listFailed = new Map<string, Error>();
   let globalModel: import('./in-cluster-global-model').GlobalModelReport | undefined;
   let modelCache: string | undefined;
   let runs: import('./recommend-run').WorkloadRun[] = [];
@@ -423,25 +463,37 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
     shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, ...(writer.throttled ? { throttled: writer.throttled } : {}),
-    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...(globalModel ? { globalModel } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
+    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...notListedOut, ...(globalModel ? { globalModel } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   const failed = outcomes.filter((o) => o.outcome === 'failed');
-  log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed${created ? `, ${created.filter((c) => c.outcome === 'created').length} VPA(s) created, ${createFailures} create(s) failed` : ''}, ${summary.seconds} s`);
+  log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed${created ? `, ${created.filter((c) => c.outcome === 'created').length} VPA(s) created, ${createFailures} create(s) failed, ${notListed.length} workload list(s) failed` : ''}, ${summary.seconds} s`);
   const out = `${JSON.stringify(summary, null, 2)}\n`;
-  if (createFailures && !failed.length) {
-    const first = created!.find((c) => c.outcome === 'failed')!;
-    const err = new UserError(`${createFailures} VPA create(s) failed (first: ${first.namespace}/${first.name}: ${first.reason}); rerun the shard`, 1);
-    (err as UserError & { output?: string }).output = out;
-    throw err;
-  }
-  if (failed.length) {
-    // RBAC will not change on a retry: exit 2 (the Job fails the index at once); a transient failure is retried (3, 1).
-    const codes = failed.map((o) => failCodes.get(o) ?? 1);
-    const code = codes.includes(EXIT_USAGE) ? EXIT_USAGE : codes.includes(EXIT_UNREACHABLE) ? EXIT_UNREACHABLE : 1;
-    const first = failed[codes.indexOf(code)];
-    const err = new UserError(`${failed.length} VPA status write(s) failed (first: ${first.namespace}/${first.name}: ${first.reason}); ${code === EXIT_USAGE ? 'grant the missing RBAC rule (docs/IN-CLUSTER.md), then rerun the shard' : 'rerun the shard'}`, code);
-    (err as UserError & { output?: string }).output = out;
-    throw err;
+  if (failed.length || notListed.length || createFailures) {
+    throw incomplete(out, failed.map((o) => ({ outcome: o, exitCode: failCodes.get(o) ?? 1 })), notListed, createFailures, created);
   }
   return out;
+}
+
+/**
+ * The error of a shard that did not finish its work, with its summary as output. Its exit code is the most telling of
+ * its failures': RBAC will not change on a retry, so 2 (the Job fails the index at once) wins; then 3 (transient), 1.
+ * The message names the first failure of that code: a status write, a workload list --create-vpas needed, a create.
+ */
+function incomplete(out: string, failed: Array<{ outcome: VpaOutcome; exitCode: number }>, notListed: ReadonlyArray<NotListed & { exitCode: number }>,
+  createFailures: number, created?: readonly CreatedVpa[]): UserError {
+  const codes = [...failed.map((f) => f.exitCode), ...notListed.map((n) => n.exitCode), ...(createFailures ? [1] : [])];
+  const code = codes.includes(EXIT_USAGE) ? EXIT_USAGE : codes.includes(EXIT_UNREACHABLE) ? EXIT_UNREACHABLE : 1;
+  const then = code === EXIT_USAGE ? 'grant the missing RBAC rule (docs/IN-CLUSTER.md), then rerun the shard' : 'rerun the shard';
+  const parts: string[] = [];
+  const write = failed.find((f) => f.exitCode === code)?.outcome;
+  if (failed.length) parts.push(`${failed.length} VPA status write(s) failed${write ? ` (first: ${write.namespace}/${write.name}: ${write.reason})` : ''}`);
+  const list = notListed.find((n) => n.exitCode === code);
+  if (notListed.length) {
+    parts.push(`--create-vpas could not list every workload, so those workloads got no VPA (${notListed.length} list(s) failed${list ? `; first: ${list.kind ? `${list.kind}s` : 'all workloads'} in namespace ${list.namespace}: ${list.reason}` : ''})`);
+  }
+  const create = created?.find((c) => c.outcome === 'failed');
+  if (createFailures) parts.push(`${createFailures} VPA create(s) failed${create ? ` (first: ${create.namespace}/${create.name}: ${create.reason})` : ''}`);
+  const err = new UserError(`${parts.join('; ')}; ${then}`, code);
+  (err as UserError & { output?: string }).output = out;
+  return err;
 }
