@@ -272,7 +272,8 @@ class ForecastPanel implements vscode.Disposable {
     try {
       const source = this.host.source();
       const workload = await findWorkload(source, target);
-      const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
+      const views = require('../views/forecast-model') as typeof import('../views/forecast-model');
+      const { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS } = views;
       // The recommendation drawn is computed as the tree's and the CodeLenses' are (same settings, model and experiments):
       // the store's own when it has one (not one read from the cluster), so the engine does not run again on this thread.
       const settings = recommendationSettings();
@@ -285,7 +286,7 @@ class ForecastPanel implements vscode.Disposable {
       const t0 = Date.now();
       // Prophet and the fusion run in a worker, ahead of any training queued there: the editor never waits on them.
       const { data, recommendation } = await buildForecastView(source, workload, target.container, {
-        ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : undefined,
+        ...base, panelRunner: pool ? workerPanels(pool, undefined, [], true) : views.inProcessPanels(fusionProphetWeight),
       });
       if (stale()) return;
       this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
@@ -332,7 +333,7 @@ class ForecastPanel implements vscode.Disposable {
         const t0 = Date.now();
         const { data } = await views.buildForecastView(source, workload, target.container, {
           ...options, lstm: views.globalLstmRunner(global), lstmPanels: allPanels,
-          lstmNote: views.globalLstmNote(global),
+          lstmNote: views.globalLstmNote(global), panelRunner: views.inProcessPanels(fusionProphetWeight),
         });
         if (!stale()) await show('Global LSTM forecasts', t0, data);
       } catch (e) {
@@ -470,6 +471,9 @@ export interface ExperimentResults {
 }
 
 interface Cancellable { cancel(): void }
+
+/** mora.fusion.prophetWeight, read as each forecast is computed (the worker pool reads it the same way: extension.ts). */
+const fusionProphetWeight = (): number | undefined => vscode.workspace.getConfiguration('mora').get<number>('fusion.prophetWeight');
 
 /**
  * Runs the forecast view's panel models in the worker pool (job `view-panels`), the LSTM member as `lstm` says; the job

@@ -30,6 +30,19 @@ export { aggregate, cachedGlobalLstm, globalLstmNote, globalLstmRunner } from '.
  */
 export type PanelRunner = (frame: MetricFrame, options: ForecastViewOptions) => Promise<PanelsResult>;
 
+/**
+ * The panels' models on this thread — the extension's fallback when it has no worker pool — taking the fusion's Prophet
+ * weight as the pool does (pool.ts viewPanels): the options' own, else `prophetWeight()` (the extension passes its
+ * mora.fusion.prophetWeight), read per call so a changed setting applies to the next forecast. The same frame and
+ * weight then give the same fused line on either path.
+ */
+export function inProcessPanels(prophetWeight: () => number | undefined): PanelRunner {
+  return (frame, options) => {
+    const w = options.prophetWeight ?? prophetWeight();
+    return forecastPanels(frame, w === undefined ? options : { ...options, prophetWeight: w });
+  };
+}
+
 export interface ForecastViewOptions {
   /** Seconds per bucket the history is aggregated to before forecasting (default 15 min). */
   bucket: number;

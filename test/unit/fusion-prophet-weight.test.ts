@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LstmWorkerPool } from '../../src/ml/worker/pool';
 import { forecastPanels, fusionModelOptions, panelHistory, PANELS, type LstmRunResult, type PanelsResult } from '../../src/views/forecast-panels';
+import { DEFAULT_FORECAST_VIEW_OPTIONS, inProcessPanels } from '../../src/views/forecast-model';
 import { panelFrame } from '../harness/panel-frame';
 
 const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const] };
@@ -69,6 +70,29 @@ describe('mora.fusion.prophetWeight: the fusion\'s Prophet prior in the forecast
       setting = undefined;
       assert.deepEqual(cpuWeights(await pool.viewPanels(frame, options, trained).result), await here());
       assert.notDeepEqual(await here(0.9), await here(0.2));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('without a worker pool (the view\'s in-process fallback): the setting weighs the fusion too, the same fused line as the pool\'s', async () => {
+    let setting: number | undefined = 0;
+    // As the extension calls it when dist/worker.js is missing: the view's options (no weight of their own) and the setting.
+    const fallback = inProcessPanels(() => setting);
+    const viewOptions = { ...DEFAULT_FORECAST_VIEW_OPTIONS, ...options, lstm: async () => lstm };
+    const here = () => fallback({ ...frame, step: 300 }, viewOptions);
+    const pool = new LstmWorkerPool({ size: 1, workerFile: join(__dirname, '../../src/ml/worker/main.ts'), prophetWeight: () => setting });
+    try {
+      const trained = { kind: 'trained' as const, results: { cpu: lstm } };
+      const atZero = await here();
+      assert.deepEqual(fusedMean(atZero), fusedMean(await pool.viewPanels(frame, options, trained).result), 'weight 0: the pool\'s fused line');
+      setting = 1;
+      const atOne = await here();
+      assert.deepEqual(fusedMean(atOne), fusedMean(await pool.viewPanels(frame, options, trained).result), 'weight 1: the pool\'s fused line');
+      assert.notDeepEqual(fusedMean(atZero), fusedMean(atOne), 'the weight moves the fused line');
+      assert.ok(cpuWeights(atOne).prophet > cpuWeights(atZero).prophet, `${JSON.stringify(cpuWeights(atZero))} → ${JSON.stringify(cpuWeights(atOne))}`);
+      // The view's own weight, when it has one, wins over the setting (as in the pool's jobs).
+      assert.deepEqual(fusedMean(await fallback({ ...frame, step: 300 }, { ...viewOptions, prophetWeight: 0 })), fusedMean(atZero));
     } finally {
       await pool.close();
     }
