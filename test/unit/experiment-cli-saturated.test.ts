@@ -1,7 +1,8 @@
 // `mora experiment` (plain levels) prints `saturated` on the level-end line of its human output when a level was
 // served well short of its asked rate (the rule 694a6cc put in the JSON): the CLI run in-process against a target that
 // answers after 30 ms (at most ~33 req/s over one connection: 5 req/s is served, 100 is not) and a stand-in Prometheus
-// that already scrapes it. The CSV keeps its documented columns (saturation stays in the JSON).
+// that already scrapes it (no rows: every range query is empty). The CSV has its documented header, whose last columns
+// carry the saturation per row (test/integration/experiment-saturated-csv.test.ts checks the rows).
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import type * as http from 'node:http';
@@ -50,7 +51,8 @@ describe('mora experiment: a saturated level says so on its level-end line', fun
     assert.equal(ends.length, 2, r.err);
     assert.doesNotMatch(ends[0], /saturated/, 'level 5 is served in full');
     assert.match(ends[1], /^ {2}\d+ answered \([\d.]+\/s\), 0 non-2xx, 0 errors, p99 [\d.]+ ms, saturated \(served [\d.]+ of the asked 100\.0 req\/s\)$/);
-    // The CSV keeps its documented header (docs/LIVE-CLUSTER.md: timestamp, the 12 metrics, load_level, replicas).
+    // The CSV has its documented header (docs/LIVE-CLUSTER.md: timestamp, the 12 metrics, load_level, replicas, asked_rate,
+    // achieved_rate, saturated).
     const json = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8')) as { timings: { levels: Array<{ saturated?: string }> } };
     assert.deepEqual(json.timings.levels.map((l) => Boolean(l.saturated)), [false, true]);
     const csv = readdirSync(dir).find((f) => f.endsWith('.csv'));

@@ -164,8 +164,32 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.deepEqual(doc.versions.drivers, ['fake 1']);
     const rows = csvRows(p);
     for (const c of doc.cells) assert.ok(rows.filter((l) => l.includes(`,${c.id},`)).length >= 6, c.id);
-    assert.ok(rows.some((l) => l.endsWith(',warmup')) && rows.some((l) => l.endsWith(',measured')));
+    assert.ok(rows.some((l) => l.includes(',warmup,')) && rows.some((l) => l.includes(',measured,')));
+    // Each row ends with its cell's asked rate, achieved rate and saturated flag (the fake driver serves the level).
+    for (const c of doc.cells) for (const l of rows.filter((x) => x.includes(`,${c.id},`))) assert.ok(l.endsWith(`,${c.level},${c.level},0`), l);
     assert.equal(doc.quality.passed, 5);
+  });
+
+  it('a resume rewrites a CSV written before the rate columns existed in today\'s columns, the rates from each cell\'s record', async () => {
+    const { w, p } = await planRunOnce();
+    const fresh = readFileSync(join(p.outDir, 'shop.csv'), 'utf8');
+    const [header, ...rows] = fresh.trim().split('\n');
+    assert.deepEqual(header.split(',').slice(-3), ['asked_rate', 'achieved_rate', 'saturated']);
+    const drop3 = (l: string) => l.split(',').slice(0, -3).join(',');
+    writeFileSync(join(p.outDir, 'shop.csv'), `${[drop3(header), ...rows.map(drop3)].join('\n')}\n`);
+    const doc = readDoc(p);
+    doc.cells[1].quality!.saturated = true; // as if cart/r1/l20 had been saturated
+    doc.cells[1].stats!.achievedRate = 12.5;
+    writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+    w.calls.length = 0;
+    await runPlan(p, w.hooks);
+    assert.deepEqual(w.calls, [], 'every cell was done');
+    const after = readFileSync(join(p.outDir, 'shop.csv'), 'utf8').trim().split('\n');
+    assert.equal(after[0], header);
+    assert.deepEqual(after.slice(1).filter((l) => !l.includes(',cart/r1/l20,')), rows.filter((l) => !l.includes(',cart/r1/l20,')));
+    const l20 = after.slice(1).filter((l) => l.includes(',cart/r1/l20,'));
+    assert.ok(l20.length > 0);
+    for (const l of l20) assert.ok(l.endsWith(',20,12.5,1'), l);
   });
 
   it('resumes after a crash: done cells and their rows kept, stray rows dropped, the running cell restarted, the original count taken from the note', async () => {

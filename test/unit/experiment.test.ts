@@ -347,15 +347,29 @@ describe('load experiments', () => {
     assert.equal(w.ran.length, 0);
   });
 
-  it('writes and reads the unified CSV: timestamp, the 12 metrics, load_level, replicas; empty cells for gaps', () => {
-    assert.deepEqual([...EXPERIMENT_CSV_COLUMNS], ['timestamp', ...METRIC_NAMES, 'load_level', 'replicas']);
+  it('writes and reads the unified CSV: timestamp, the 12 metrics, load_level, replicas, then asked_rate, achieved_rate, saturated; empty cells for gaps', () => {
+    assert.deepEqual([...EXPERIMENT_CSV_COLUMNS], ['timestamp', ...METRIC_NAMES, 'load_level', 'replicas', 'asked_rate', 'achieved_rate', 'saturated']);
     const t = Float64Array.from([100, 105, 110]);
-    const text = experimentCsv({ t, values: { cpu_usage: Float64Array.from([0.1, NaN, 0.30000000000000004]) }, loadLevel: Float64Array.from([5, 5, 9]), replicas: Float64Array.from([1, 1, 1]) });
-    assert.equal(text.split('\n')[2], `105${','.repeat(13)}5,1`);
+    const text = experimentCsv({
+      t, values: { cpu_usage: Float64Array.from([0.1, NaN, 0.30000000000000004]) }, loadLevel: Float64Array.from([5, 5, 9]), replicas: Float64Array.from([1, 1, 1]),
+      askedRate: Float64Array.from([5, 5, 9]), achievedRate: Float64Array.from([4.98, 4.98, 6.5]), saturated: Float64Array.from([0, 0, 1]),
+    });
+    assert.equal(text.split('\n')[2], `105${','.repeat(13)}5,1,5,4.98,0`);
+    assert.equal(text.split('\n')[3], `110,0.3${','.repeat(12)}9,1,9,6.5,1`);
     const back = parseExperimentCsv(text);
     assert.deepEqual([...back.values.cpu_usage!].map((x) => (Number.isNaN(x) ? null : x)), [0.1, null, 0.3]);
     assert.ok(back.values.memory_rss!.every(Number.isNaN));
+    assert.deepEqual([...back.saturated!], [0, 0, 1]);
+    assert.deepEqual([...back.achievedRate!], [4.98, 4.98, 6.5]);
     assert.throws(() => parseExperimentCsv('a,b\n1,2'), /no "timestamp" column/);
+  });
+
+  it('reads a CSV written before the rate columns existed: its rows, with unknown (NaN) rates', () => {
+    const old = `${['timestamp', ...METRIC_NAMES, 'load_level', 'replicas'].join(',')}\n100${','.repeat(13)}5,1\n`;
+    const back = parseExperimentCsv(old);
+    assert.deepEqual([...back.t], [100]);
+    assert.deepEqual([...back.loadLevel], [5]);
+    assert.ok([...back.askedRate!, ...back.achievedRate!, ...back.saturated!].every(Number.isNaN));
   });
 
   it('parses --duration and --levels, with one-line errors', () => {

@@ -25,7 +25,7 @@ import { stripUserinfo } from '../../core/redact';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
-import { PLAN_CSV_COLUMNS, planCsvLines } from './csv';
+import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
@@ -172,6 +172,28 @@ function stats(xs: number[]): { mean: number; max: number } {
   return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs) };
 }
 
+/** A done cell's asked rate, achieved rate and saturation, repeated over its n rows (NaN where the record has none). */
+function cellRates(rec: CellRecord | undefined, n: number): { askedRate: Float64Array; achievedRate: Float64Array; saturated: Float64Array } {
+  const q = rec?.quality;
+  return {
+    askedRate: new Float64Array(n).fill(q?.askedRate ?? NaN),
+    achievedRate: new Float64Array(n).fill(rec?.stats?.achievedRate ?? NaN),
+    saturated: new Float64Array(n).fill(q ? (q.saturated ? 1 : 0) : NaN),
+  };
+}
+
+/** One row of an earlier CSV layout in PLAN_CSV_COLUMNS order: known cells by name, the rate cells from the record. */
+function upgradeRow(header: readonly string[], cells: readonly string[], rec: CellRecord | undefined): string {
+  const rates = cellRates(rec, 1);
+  const fill: Record<string, string> = {
+    asked_rate: csvCell(rates.askedRate[0]), achieved_rate: csvCell(rates.achievedRate[0]), saturated: csvCell(rates.saturated[0]),
+  };
+  return PLAN_CSV_COLUMNS.map((c) => {
+    const k = header.indexOf(c);
+    return k >= 0 ? cells[k] ?? '' : fill[c] ?? '';
+  }).join(',');
+}
+
 export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): Promise<PlanRunResult> {
   const now = hooks.now ?? (() => Date.now() / 1000);
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -203,6 +225,12 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
     const idCol = header.indexOf('cell_id');
     if (idCol < 0 && lines.length) throw new Error(`${paths.csv} has no cell_id column: it is not this plan's CSV; choose another "out" folder or plan name`);
     csvLines = lines.slice(1).filter((l) => done.has(l.split(',')[idCol]));
+    // A CSV written before the rate columns existed: its rows move to today's columns (by name), and the rate cells
+    // come from their cell's record, so the resumed file has one header and every row its cell's rates.
+    if (header.join(',') !== PLAN_CSV_COLUMNS.join(',')) {
+      const byId = new Map(records.map((r) => [r.id, r]));
+      csvLines = csvLines.map((l) => upgradeRow(header, l.split(','), byId.get(l.split(',')[idCol])));
+    }
   }
   const started = now();
   const doc: PlanDocument = {
@@ -443,6 +471,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
       rec.timings = { started: cellStarted, loadStart, loadEnd, finished: now() };
       csvLines.push(...planCsvLines({
         t, values, loadLevel: new Float64Array(t.length).fill(cell.level), replicas: new Float64Array(t.length).fill(cell.replicas),
+        ...cellRates(rec, t.length),
       }, { cellId: cell.id, service: cell.service, warmup: warm }));
       // Written the moment the cell ends: the CSV first, then the JSON that marks it done (see the module comment).
       writeCsv();

@@ -211,7 +211,7 @@ export function levelFailure(stats: LoadStats, target: string): string | undefin
 export function levelSaturation(stats: LoadStats, level: number): string | undefined {
   const { share, short } = rateShortfall(stats, level);
   if (!short) return undefined;
-  return saturationNote(stats.achievedRate, level, `(${Math.round(share * 100)}%, less than ${Math.round(MIN_ACHIEVED_SHARE * 100)}%): the service — or the connections (--connections) — was the limit; its rows' load_level is the asked rate, not the served one`);
+  return saturationNote(stats.achievedRate, level, `(${Math.round(share * 100)}%, less than ${Math.round(MIN_ACHIEVED_SHARE * 100)}%): the service — or the connections (--connections) — was the limit; its rows' load_level is the asked rate, not the served one (achieved_rate)`);
 }
 
 function mean(xs: number[]): number {
@@ -373,6 +373,10 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     t, values,
     loadLevel: Float64Array.from(levelOf, (j) => levels[j].level),
     replicas: new Float64Array(t.length).fill(config.replicas),
+    // The level's rates on each of its rows, so the CSV alone tells a saturated level from one served in full.
+    askedRate: Float64Array.from(levelOf, (j) => levels[j].level),
+    achievedRate: Float64Array.from(levelOf, (j) => levels[j].stats.achievedRate),
+    saturated: Float64Array.from(levelOf, (j) => (levels[j].failed ? NaN : levels[j].saturated ? 1 : 0)),
   });
 
   // 5. Validation and per-level steady-state summary.

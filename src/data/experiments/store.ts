@@ -43,7 +43,10 @@ export function planExperiments(doc: PlanDocument, csvText: string, csvName: str
     const idx: number[] = [];
     for (let i = 0; i < all.t.length; i++) if (serviceOf[i] === service && all.replicas[i] === replicas) idx.push(i);
     const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
-    const rows: ExperimentRows = { t: pick(all.t), loadLevel: pick(all.loadLevel), replicas: pick(all.replicas), values: {} };
+    const rows: ExperimentRows = {
+      t: pick(all.t), loadLevel: pick(all.loadLevel), replicas: pick(all.replicas), values: {},
+      ...(all.askedRate && all.achievedRate && all.saturated ? { askedRate: pick(all.askedRate), achievedRate: pick(all.achievedRate), saturated: pick(all.saturated) } : {}),
+    };
     for (const [m, v] of Object.entries(all.values)) rows.values[m as keyof ExperimentRows['values']] = pick(v!);
     const levels: LevelTiming[] = cells.map((c) => ({
       level: c.level, start: c.timings?.loadStart ?? 0, end: c.timings?.loadEnd ?? 0, stats: c.stats as unknown as LevelTiming['stats'],
