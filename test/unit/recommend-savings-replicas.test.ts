@@ -4,15 +4,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { comparisonTable, savingsSummary } from '../../src/cli/format/recommendations';
-import { DemoDataSource } from '../../src/data/demo';
-import { recommendFromSource } from '../../src/pipeline/recommend';
 import type { EngineResult } from '../../src/rightsizing/engine';
+import { demoEngineRuns } from './helpers/demo-runs';
 
 describe('savings at the advised replicas', function () {
   this.timeout(60000);
   let runs: EngineResult[];
   before(async () => {
-    runs = await recommendFromSource(new DemoDataSource(), {});
+    runs = await demoEngineRuns();
   });
 
   it('a workload advised another count: current × current replicas minus MOrA\'s × the advised ones', () => {

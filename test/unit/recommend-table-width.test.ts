@@ -7,9 +7,8 @@ import { strict as assert } from 'node:assert';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import { comparisonTable, recommendationsTable } from '../../src/cli/format/recommendations';
 import { renderTable, terminalWidth } from '../../src/cli/format/table';
-import { DemoDataSource } from '../../src/data/demo';
-import { recommendFromSource } from '../../src/pipeline/recommend';
 import type { EngineResult } from '../../src/rightsizing/engine';
+import { demoEngineRuns } from './helpers/demo-runs';
 import { asPipe } from './helpers/as-pipe';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
@@ -17,7 +16,7 @@ describe('recommendations table width', function () {
   this.timeout(60000);
   let runs: EngineResult[];
   before(async () => {
-    runs = await recommendFromSource(new DemoDataSource(), {});
+    runs = await demoEngineRuns();
   });
 
   it('terminalWidth: the terminal\'s columns, then $COLUMNS, else unlimited', () => {
