@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
 import { UserError } from '../../src/cli/errors';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
+import { writeKubeconfig } from './helpers/kubeconfig';
 
 type Json = Record<string, unknown>;
 
@@ -52,13 +53,7 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-create-vpas-lists-'));
-    kubeconfig = path.join(dir, 'config');
-    fs.writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      'clusters:', '- name: c', `  cluster: {server: "http://127.0.0.1:${(server.address() as AddressInfo).port}", insecure-skip-tls-verify: true}`,
-      'users:', '- name: u', '  user: {token: "t"}',
-      'contexts:', '- name: t', '  context: {cluster: c, user: u}', '',
-    ].join('\n'));
+    kubeconfig = writeKubeconfig(dir, { context: 't', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't' });
   });
   after(async () => {
     await new Promise<void>((r) => server.close(() => r()));

@@ -11,6 +11,7 @@ import { forEachLimit } from '../../src/core/concurrency';
 import { DEFAULT_WRITE_CONCURRENCY, writeConcurrencyFrom } from '../../src/cli/commands/recommend-in-cluster';
 import { VpaWriter, retryAfterMs } from '../../src/data/kube/vpa-writer';
 import type { VpaObject, VpaStatus } from '../../src/data/kube/vpa-status';
+import { writeKubeconfig } from './helpers/kubeconfig';
 
 describe('In-cluster status writes with bounded concurrency', () => {
   it('forEachLimit never has more than the limit in flight, starts every item once, in order', async () => {
@@ -101,13 +102,7 @@ describe('In-cluster status writes with bounded concurrency', () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-write-429-'));
-      kubeconfig = path.join(dir, 'config');
-      fs.writeFileSync(kubeconfig, [
-        'apiVersion: v1', 'kind: Config', 'current-context: t',
-        'clusters:', '- name: c', `  cluster: {server: "http://127.0.0.1:${(server.address() as AddressInfo).port}", insecure-skip-tls-verify: true}`,
-        'users:', '- name: u', '  user: {token: "t"}',
-        'contexts:', '- name: t', '  context: {cluster: c, user: u}', '',
-      ].join('\n'));
+      kubeconfig = writeKubeconfig(dir, { context: 't', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't' });
     });
     after(async () => {
       await new Promise<void>((r) => server.close(() => r()));
