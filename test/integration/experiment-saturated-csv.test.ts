@@ -30,6 +30,22 @@ function rowsOf(rows: ExperimentRows, level: number): { n: number; asked: Set<nu
   };
 }
 
+/**
+ * The LOW level's rows say not saturated at the asked rate, the HIGH level's saturated at the asked rate with one
+ * achieved rate for all its rows; returns the LOW and HIGH rows' sets for the checks particular to each run.
+ */
+function assertSaturationColumns(rows: ExperimentRows): { lo: ReturnType<typeof rowsOf>; hi: ReturnType<typeof rowsOf> } {
+  const lo = rowsOf(rows, LOW);
+  const hi = rowsOf(rows, HIGH);
+  assert.ok(lo.n > 0 && hi.n > 0, `${lo.n} and ${hi.n} rows`);
+  assert.deepEqual([...lo.saturated], [0]);
+  assert.deepEqual([...lo.asked], [LOW]);
+  assert.deepEqual([...hi.saturated], [1]);
+  assert.deepEqual([...hi.asked], [HIGH]);
+  assert.equal(hi.achieved.size, 1);
+  return { lo, hi };
+}
+
 describe('the unified experiment CSV carries each level\'s asked and achieved rate and whether it was saturated (real Prometheus, sample service)', function () {
   this.timeout(120_000);
   let prom: RunningPrometheus | undefined;
@@ -68,15 +84,8 @@ describe('the unified experiment CSV carries each level\'s asked and achieved ra
     assert.deepEqual(header.slice(-3), ['asked_rate', 'achieved_rate', 'saturated']);
     assert.equal(header.indexOf('replicas'), header.length - 4);
     const rows = parseExperimentCsv(text);
-    const lo = rowsOf(rows, LOW);
-    const hi = rowsOf(rows, HIGH);
-    assert.ok(lo.n > 0 && hi.n > 0, `${lo.n} and ${hi.n} rows`);
-    assert.deepEqual([...lo.saturated], [0]);
-    assert.deepEqual([...lo.asked], [LOW]);
+    const { lo, hi } = assertSaturationColumns(rows);
     assert.deepEqual([...lo.achieved], [Number(low.stats.achievedRate.toPrecision(10))]);
-    assert.deepEqual([...hi.saturated], [1]);
-    assert.deepEqual([...hi.asked], [HIGH]);
-    assert.equal(hi.achieved.size, 1);
     const achieved = [...hi.achieved][0];
     assert.ok(achieved < 0.9 * HIGH, `level ${HIGH}: achieved ${achieved}`);
     assert.ok(achieved <= CAPACITY * 1.2, `the serial queue serves at most ~${CAPACITY} req/s: achieved ${achieved}`);
@@ -118,15 +127,8 @@ describe('the unified experiment CSV carries each level\'s asked and achieved ra
     assert.deepEqual(header, [...PLAN_CSV_COLUMNS]);
     assert.deepEqual(header.slice(-6), ['cell_id', 'service', 'phase', 'asked_rate', 'achieved_rate', 'saturated']);
     const rows = parseExperimentCsv(text);
-    const lo = rowsOf(rows, LOW);
-    const hi = rowsOf(rows, HIGH);
-    assert.ok(lo.n > 0 && hi.n > 0, `${lo.n} and ${hi.n} rows`);
-    assert.deepEqual([...lo.saturated], [0]);
-    assert.deepEqual([...lo.asked], [LOW]);
-    assert.deepEqual([...hi.saturated], [1]);
-    assert.deepEqual([...hi.asked], [HIGH]);
+    const { hi } = assertSaturationColumns(rows);
     const achieved = [...hi.achieved][0];
-    assert.equal(hi.achieved.size, 1);
     assert.ok(achieved < 0.9 * HIGH, `cell ${high.id}: achieved ${achieved}`);
   });
 });
