@@ -47,6 +47,31 @@ describe('VPA baseline', () => {
     assert.ok(Math.abs(flat.percentile(0.5) - bucketEnd(1, 0.01)) < 1e-9);
   });
 
+  it('keeps its percentiles when the decay reference shifts (past 40 half-lives: 60 days of the same days)', () => {
+    // The reference shift rescales every bucket; a sample added at that moment must land on the rescaled weights,
+    // not on its bucket's old weight (which 2^40 later outweighed everything: VPA's p90 fell 0.51 → 0.11 after day 40).
+    const cpu = new VpaStrategy('cpu');
+    const mem = new VpaStrategy('memory');
+    const rng = new Rng(7);
+    const targets: number[] = [], limits: number[] = [];
+    for (let d = 0; d < 60; d++) {
+      const t: number[] = [], c: number[] = [], m: number[] = [];
+      for (let s = 0; s < DAY; s += 300) {
+        t.push(d * DAY + s);
+        c.push(0.3 * (1 + 0.6 * Math.sin((2 * Math.PI * s) / DAY)) + 0.03 * rng.next());
+        m.push((300 + 200 * ((s / DAY + d) % 1)) * 2 ** 20);
+      }
+      cpu.observe(t, c);
+      mem.observe(t, m);
+      targets.push(cpu.recommend()!.value);
+      limits.push(mem.recommend()!.value);
+    }
+    for (let d = 20; d < 60; d++) {
+      assert.ok(Math.abs(targets[d] / targets[19] - 1) < 0.06, `CPU target on day ${d}: ${targets[d]} vs ${targets[19]} on day 19`);
+      assert.ok(Math.abs(limits[d] / limits[19] - 1) < 0.06, `memory on day ${d}: ${limits[d]} vs ${limits[19]} on day 19`);
+    }
+  });
+
   it('CPU target is P90 × 1.15 and bounds widen with low confidence', () => {
     const vpa = new VpaStrategy('cpu');
     const t: number[] = [], v: number[] = [];

@@ -46,8 +46,11 @@ export class DecayingHistogram {
 
   /** Adds `value` with `weight` at time t (seconds): later samples weigh 2^(Δt/halfLife) more than older ones. */
   add(value: number, weight: number, t: number): void {
-    this.weights[this.buckets.find(value)] += weight * this.decayFactor(t);
-    this.total += weight * this.decayFactor(t);
+    // The factor first: it may shift the reference and rescale every bucket, and `weights[b] += f()` would read the
+    // bucket's weight before that rescale and write it back unscaled (2^40 too heavy after 40 half-lives).
+    const w = weight * this.decayFactor(t);
+    this.weights[this.buckets.find(value)] += w;
+    this.total += w;
   }
 
   /** Removes a sample added earlier with the same value, weight and time (VPA does this when a memory peak is replaced). */
