@@ -22,6 +22,8 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
   let kubeconfig: string;
   /** What the double answers to `list statefulsets` in namespace "alpha": a 403 from the RBAC authorizer, or a 503. */
   let statefulSetsInAlpha: 200 | 403 | 503 = 200;
+  /** Whether the double serves batch/v1 CronJobs (a cluster before Kubernetes 1.21 answers 404 to the list). */
+  let cronJobsServed = true;
 
   const workload = (kind: string, name: string): Json => ({
     apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'x', uid: `${kind}-${name}` },
@@ -41,6 +43,7 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
       const m = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m) { send(404, { kind: 'Status', code: 404, reason: 'NotFound' }); return; }
       const [, , , ns, resource] = m;
+      if (resource === 'cronjobs' && !cronJobsServed) { send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }); return; }
       if (resource === 'statefulsets' && ns === 'alpha' && statefulSetsInAlpha !== 200) {
         send(statefulSetsInAlpha, statefulSetsInAlpha === 403
           ? { kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: `statefulsets.apps is forbidden: User "system:serviceaccount:mora-system:mora" cannot list resource "statefulsets" in API group "apps" in the namespace "${ns}"` }
@@ -61,10 +64,10 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
   });
 
   /** One shard of one, --create-vpas --dry-run: its summary and exit code (0, or the UserError's with the summary as output). */
-  const run = async (): Promise<{ code: number; message: string; summary: ShardSummary }> => {
+  const run = async (quiet = true): Promise<{ code: number; message: string; summary: ShardSummary }> => {
     try {
       const out = await inClusterCommand({
-        ...RECOMMEND_DEFAULTS, inCluster: true, createVpas: true, dryRun: true, kubeconfig, prometheus: 'http://127.0.0.1:9', shardIndex: '0', shards: '1',
+        ...RECOMMEND_DEFAULTS, quiet, inCluster: true, createVpas: true, dryRun: true, kubeconfig, prometheus: 'http://127.0.0.1:9', shardIndex: '0', shards: '1',
       }, {});
       return { code: 0, message: '', summary: JSON.parse(out) as ShardSummary };
     } catch (e) {
@@ -92,6 +95,20 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
     assert.deepEqual(r.summary.notListed?.map((n) => `${n.namespace} ${n.kind}`), ['alpha StatefulSet']);
     assert.match(r.summary.notListed![0].reason, /RBAC denied: cannot list statefulsets\.apps in namespace "alpha".*verb "list" on resource "statefulsets" in API group "apps"/);
     assert.match(r.message, /--create-vpas could not list every workload.*first: StatefulSets in namespace alpha: RBAC denied.*grant the missing RBAC rule/);
+  });
+
+  it('a kind the cluster does not serve (404 to list cronjobs): nothing of it to create, the rest planned, exit 0 with a note', async () => {
+    statefulSetsInAlpha = 200;
+    cronJobsServed = false;
+    const logged: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => { logged.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    let r: Awaited<ReturnType<typeof run>>;
+    try { r = await run(false); } finally { process.stderr.write = write; cronJobsServed = true; }
+    assert.equal(r.code, 0, r.message);
+    assert.deepEqual(planned(r.summary), ['alpha/db-mora StatefulSet/db', 'alpha/web-mora Deployment/web', 'beta/db-mora StatefulSet/db', 'beta/web-mora Deployment/web']);
+    assert.equal(r.summary.notListed, undefined);
+    assert.match(logged.join(''), /CronJobs are not served by this cluster/);
   });
 
   it('a 503 on one namespace\'s list: that namespace waits for the rerun, the other is planned, exit 3 (transient, retried)', async () => {
