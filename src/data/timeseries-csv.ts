@@ -1,18 +1,15 @@
 /**
  * Reads the `timestamp,value` CSV that the CLI takes: a header row, timestamps as ISO-8601 or Unix epoch numbers (UTC)
  * in seconds, milliseconds, microseconds or nanoseconds — the unit told apart by magnitude (see `epochUnit`), one unit
- * per file.
+ * per file — or a Prometheus range-query JSON export (prometheus-json.ts), whose samples are read as these rows are.
  * Errors are `InputError`s with a message that names the file and line, so the CLI can print one line and exit 2.
  */
 import { readFileSync } from 'node:fs';
 import { series, type Series } from '../core/series';
+import { clip, InputError } from './input-error';
+import { labelText, looksLikeJson, parsePrometheusJson, type JsonSeries } from './prometheus-json';
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from './input-error';
 
 export interface ReadSeries {
   series: Series;
@@ -156,7 +153,8 @@ const VALUE_NAMES = ['value', 'y'];
  */
 function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number; clockCol?: number } {
   const named = header.map((h, j) => ({ h, j })).filter((c) => c.h !== '');
-  const list = named.map((c) => c.h || '(empty)').join(', ');
+  // Clipped: a JSON file or a one-line export read as CSV is a "header" of thousands of cells.
+  const list = clip(named.map((c) => c.h || '(empty)').join(', '));
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
   if (tCol === undefined) {
     if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp"`);
@@ -173,13 +171,13 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
   const rest = named.filter((c) => c.j !== tCol && !(split && c.j === clockCol));
   for (const n of [...VALUE_NAMES, header[tCol]]) {
     // Two columns of one name (a join of two exports): either could be meant.
-    if (named.filter((c) => c.h === n).length > 1) throw new InputError(`${where}: the header names two columns "${n}"; keep one, or rename the other`);
+    if (named.filter((c) => c.h === n).length > 1) throw new InputError(`${where}: the header names two columns "${clip(n, 40)}"; keep one, or rename the other`);
   }
   let vCol = rest.find((c) => VALUE_NAMES.includes(c.h))?.j;
   if (vCol === undefined) {
     const candidates = rest.filter((c) => c.h.includes('value'));
     if (candidates.length > 1) {
-      throw new InputError(`${where}: which column is the value? ${candidates.map((c) => `"${c.h}"`).join(' and ')} could both be; keep one, or name it "value"`);
+      throw new InputError(`${where}: which column is the value? ${clip(candidates.map((c) => `"${c.h}"`).join(' and '))} could both be; keep one, or name it "value"`);
     }
     if (candidates.length === 1) vCol = candidates[0].j;
     else if (rest.length === 1) vCol = rest[0].j;
@@ -188,7 +186,76 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
   return split ? { tCol, vCol, clockCol } : { tCol, vCol };
 }
 
+/** A value cell as a number; null for no value (empty, NaN, …); else what is wrong with it (`value "x" is not a number…`). */
+function readValue(raw: string): number | null | string {
+  if (raw === '' || MISSING.test(raw)) return null;
+  const val = DECIMAL.test(raw) ? Number(raw) : NaN;
+  if (Number.isFinite(val)) return val;
+  const suffix = WITH_UNIT.exec(raw)?.[1];
+  const hint = /^[-+]?inf(inity)?$/i.test(raw) ? ': an infinity (Prometheus writes +Inf for a division by zero); leave such samples out'
+    : suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
+      : /^[-+]?\d*,\d+$/.test(raw) ? ': a decimal comma? write a dot as the decimal mark' : '';
+  return `value "${raw.slice(0, 40)}" is not a number${hint}`;
+}
+
+/** A series of a file and, when the file held several (a Prometheus export), the labels that tell it apart. */
+export interface LabelledRead {
+  read: ReadSeries;
+  labels?: Record<string, string>;
+}
+
+/**
+ * The series of a `timestamp,value` CSV (one) or of a Prometheus range-query JSON export (one per series; JSON is told
+ * by its first character, `{` or `[`: reading it as CSV made a "header" of thousands of cells).
+ */
+export function parseTimeseries(text: string, name = 'input'): LabelledRead[] {
+  if (!looksLikeJson(text)) return [{ read: parseCsv(text, name) }];
+  const all = parsePrometheusJson(text, name);
+  return all.map((js, i) => ({
+    read: readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`),
+    labels: all.length > 1 ? js.labels : undefined,
+  }));
+}
+
+/** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */
 export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
+  const all = parseTimeseries(text, name);
+  if (all.length > 1) {
+    const list = clip(all.map((s) => labelText(s.labels ?? {})).join(', '));
+    throw new InputError(`${name}: the Prometheus export holds ${all.length} series (${list}); this reads one: select one in the query `
+      + '(a label matcher such as {pod="…"}, or an aggregation such as sum(…)), or give the file to mora backtest --input, which replays each');
+  }
+  return all[0].read;
+}
+
+/** A Prometheus export's series as the CSV reader reads rows: `where` starts each error ("file: series 2 {…}, "). */
+function readJsonSeries(js: JsonSeries, where: string): ReadSeries {
+  const t: number[] = [], v: number[] = [], missingAt: number[] = [];
+  const seen = new Map<number, number>();
+  let missing = 0, conflicting = 0;
+  let unit: { unit: EpochUnit; sample: number } | undefined;
+  js.samples.forEach(([cellT, cellV], k) => {
+    const at = `${where}sample ${k + 1}`;
+    const rawTs = typeof cellT === 'number' ? String(cellT) : typeof cellT === 'string' ? cellT.trim() : '';
+    const ts = parseTimestamp(rawTs);
+    if (!Number.isFinite(ts)) throw new InputError(`${at}: ${clip(JSON.stringify(cellT) ?? '', 40)} is not a timestamp (Unix seconds as Prometheus writes them, or ISO-8601)`);
+    if (EPOCH_NUMBER.test(rawTs)) {
+      const u = epochUnit(Number(rawTs))!;
+      if (!unit) unit = { unit: u, sample: k + 1 };
+      else if (u !== unit.unit) throw new InputError(`${at}: ${rawTs.slice(0, 40)} reads as Unix ${UNIT_NAME[u]}, but sample ${unit.sample} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
+    }
+    const val = readValue(cellV === null ? '' : typeof cellV === 'number' ? String(cellV) : typeof cellV === 'string' ? cellV.trim() : clip(JSON.stringify(cellV) ?? '', 40));
+    if (val === null) { missing++; missingAt.push(ts); return; }
+    if (typeof val === 'string') throw new InputError(`${at}: ${val}`);
+    const before = seen.get(ts);
+    if (before !== undefined && v[before] !== val) conflicting++;
+    seen.set(ts, t.length);
+    t.push(ts); v.push(val);
+  });
+  return { series: series(t, v), missing, conflicting, trailing: trailingMissing(t, missingAt) };
+}
+
+function parseCsv(text: string, name: string): ReadSeries {
   // A UTF-8 byte order mark (Excel writes one) is not part of the first header name.
   // Lone CRs too: Excel for Mac's "CSV (Macintosh)" ends lines with CR alone, which read as one header line and no rows.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
@@ -258,15 +325,9 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
         throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
       }
     }
-    const raw = unquote(cells[vCol] ?? '');
-    if (raw === '' || MISSING.test(raw)) { missing++; missingAt.push(ts); continue; }
-    const val = DECIMAL.test(raw) ? Number(raw) : NaN;
-    if (!Number.isFinite(val)) {
-      const suffix = WITH_UNIT.exec(raw)?.[1];
-      const hint = suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
-        : /^[-+]?\d*,\d+$/.test(raw) ? ': a decimal comma? write a dot as the decimal mark' : '';
-      throw new InputError(`${name}: line ${i + 1}: value "${raw.slice(0, 40)}" is not a number${hint}`);
-    }
+    const val = readValue(unquote(cells[vCol] ?? ''));
+    if (val === null) { missing++; missingAt.push(ts); continue; }
+    if (typeof val === 'string') throw new InputError(`${name}: line ${i + 1}: ${val}`);
     labelCols.forEach((j, k) => labels[k].push(unquote(cells[j] ?? '')));
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) {
@@ -277,13 +338,14 @@ export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
     t.push(ts); v.push(val); lineOf.push(i + 1);
   }
   const mixed = severalSeriesAt(clashes, labels);
-  if (mixed) throw severalSeries(name, mixed.line, header[labelCols[mixed.column]], mixed.was, mixed.is);
+  if (mixed) throw severalSeries(name, mixed.line, clip(header[labelCols[mixed.column]], 40), mixed.was, mixed.is);
   // Pods scraped at different offsets never share a timestamp (the usual Prometheus export): their label column tells them apart.
   const turns = interleavedSeries(t, labels);
   if (turns) {
-    throw new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${header[labelCols[turns.column]]} "${turns.is.slice(0, 40)}" `
+    const col = clip(header[labelCols[turns.column]], 40);
+    throw new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${col} "${turns.is.slice(0, 40)}" `
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
-      + `mora reads one series per file: split it by ${header[labelCols[turns.column]]} (mora backtest takes a directory of them, series = file name)`);
+      + `mora reads one series per file: split it by ${col} (mora backtest takes a directory of them, series = file name)`);
   }
   return { series: series(t, v), missing, conflicting, trailing: trailingMissing(t, missingAt) };
 }
@@ -443,7 +505,17 @@ function utf16Pattern(head: Buffer): boolean {
   return one >= pairs * 0.75 && other <= pairs * 0.02;
 }
 
+/** One series from a file (a CSV, or a Prometheus export of one series). */
 export function readTimeseriesCsv(path: string): ReadSeries {
+  return parseTimeseriesCsv(readText(path), path);
+}
+
+/** Every series of a file: one for a CSV, one per series for a Prometheus export. */
+export function readTimeseriesFile(path: string): LabelledRead[] {
+  return parseTimeseries(readText(path), path);
+}
+
+function readText(path: string): string {
   let text: string;
   try {
     const bytes = readFileSync(path);
@@ -456,5 +528,5 @@ export function readTimeseriesCsv(path: string): ReadSeries {
     if (code === 'EISDIR') throw new InputError(`${path}: is a directory; give a timestamp,value CSV file (mora backtest also takes a directory of them)`);
     throw new InputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`);
   }
-  return parseTimeseriesCsv(text, path);
+  return text;
 }

@@ -1,12 +1,14 @@
 /**
- * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv in a directory (series name = file name without extension).
+ * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv in a directory (series name = file name without extension),
+ * or a Prometheus range-query JSON export (a file): each of its series is one input, named `file{label=value}` by the labels
+ * that tell its series apart.
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { clean, type Series } from '../../core/series';
-import { implausibleTimestamps, InputError, readTimeseriesCsv } from '../../data/timeseries-csv';
+import { implausibleTimestamps, InputError, readTimeseriesFile, type LabelledRead } from '../../data/timeseries-csv';
 
 export interface NamedSeries {
   name: string;
@@ -46,19 +48,23 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       const name = basename(f, extname(f));
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      const read = readTimeseriesCsv(f);
+      const reads = readTimeseriesFile(f);
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
-      const s = clean(read.series).series;
-      out.push({ name, series: s, missing: read.missing });
-      // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
-      const implausible = implausibleTimestamps(read.series.t);
-      if (implausible) report?.notes.push(`${f}: ${implausible}`);
-      if (read.conflicting) report?.notes.push(`${f}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
-      let negative = 0;
-      for (const x of s.v) if (x < 0) negative++;
-      // Usage is never negative: these come from a broken rate (a counter reset) or exporter, and are replayed as they are.
-      if (negative) report?.notes.push(`${f}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
+      const names = seriesNames(name, reads);
+      reads.forEach(({ read }, k) => {
+        const where = reads.length > 1 ? `${f} ${names[k].slice(name.length)}` : f;
+        const s = clean(read.series).series;
+        out.push({ name: names[k], series: s, missing: read.missing });
+        // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
+        const implausible = implausibleTimestamps(read.series.t);
+        if (implausible) report?.notes.push(`${where}: ${implausible}`);
+        if (read.conflicting) report?.notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
+        let negative = 0;
+        for (const x of s.v) if (x < 0) negative++;
+        // Usage is never negative: these come from a broken rate (a counter reset) or exporter, and are replayed as they are.
+        if (negative) report?.notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
+      });
     } catch (e) {
       if (!skip || !(e instanceof InputError)) throw e;
       // The reader's messages start with the file's path; the list names the file once.
@@ -72,4 +78,17 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     skip.push(...bad);
   }
   return out;
+}
+
+/**
+ * Series names for a file's series: the file's name for one; for a Prometheus export's several, the file's name and the
+ * labels whose values differ between them (`web{pod=web-1}`, unquoted: a name is a CSV key; the labels all share say nothing), and the series'
+ * number when even those are alike.
+ */
+function seriesNames(file: string, reads: readonly LabelledRead[]): string[] {
+  if (reads.length === 1) return [file];
+  const keys = [...new Set(reads.flatMap((r) => Object.keys(r.labels ?? {})))].sort()
+    .filter((k) => new Set(reads.map((r) => r.labels?.[k])).size > 1);
+  const names = reads.map((r) => `${file}{${keys.filter((k) => r.labels?.[k] !== undefined).map((k) => `${k}=${r.labels![k]}`).join(' ')}}`);
+  return names.map((n, i) => (names.indexOf(n) !== names.lastIndexOf(n) ? `${n}#${i + 1}` : n));
 }

@@ -66,7 +66,7 @@ export function register(program: Command): void {
   program
     .command('forecast')
     .description('Forecast a timestamp,value CSV with Prophet, the LSTM or their fusion, printing the forecast and its band')
-    .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601, or Unix epoch seconds/ms/µs/ns told apart by magnitude; UTC)')
+    .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601, or Unix epoch seconds/ms/µs/ns told apart by magnitude; UTC), or a Prometheus query_range JSON export of one series')
     .requiredOption('-H, --horizon <steps>', `number of future steps: at most ${MAX_HORIZON.toLocaleString('en-US')}, and at most ${MAX_HORIZON_SPANS}× the history's time span ahead`)
     .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
     .option('-f, --format <format>', 'csv or json', 'csv')
