@@ -147,9 +147,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   let output: string;
   if (frontier) {
     if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
-    output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier, skipped), skipped }, null, 2) + '\n' : frontierText(frontier) + skippedText;
+    output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier, skipped), skipped }, null, 2) + '\n' : frontierText(frontier) + idleText(result) + skippedText;
   } else {
-    output = format === 'json' ? JSON.stringify({ ...(toJson(result, skipped) as object), skipped }, null, 2) + '\n' : summaryTable(result) + skippedText;
+    output = format === 'json' ? JSON.stringify({ ...(toJson(result, skipped) as object), skipped }, null, 2) + '\n' : summaryTable(result) + idleText(result) + skippedText;
   }
   if (unreadable.length) {
     // As `recommend --apply-to` does: every readable file is done and written, then the run fails for the others.
@@ -257,8 +257,19 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
 }
 
 /**
+ * Idle series (no usage on any scored day): their waste ratio is undefined, so they are left out of the means
+ * (replay/score.ts); one line names them, and the strategies when not every one (a strategy that answered on fewer days).
+ */
+export function idleText(r: BacktestResult): string {
+  if (r.idle.length === 0) return '';
+  const names = r.idle.map((x) => forTerminal(x.series) + (x.strategies.length < r.strategies.length ? ` (for ${x.strategies.map(forTerminal).join(', ')})` : ''));
+  return `${r.idle.length} idle series (no usage on any scored day) left out of the means: ${names.join(', ')}\n`;
+}
+
+/**
  * The result as data. A series a strategy scored no day of has no ratios: waste and shortfall are null with the reason in
- * `unscored` (summarize's 0 would read as a perfect fit), and it is not in the means (runBacktest leaves it out).
+ * `unscored` (a 0 would read as a perfect fit), and it is not in the means (runBacktest leaves it out). An idle
+ * series has null waste and shortfall ratios too (`summary.idle`), and `idle` lists them: not in the means either.
  */
 function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = []): unknown {
   const why = new Map(skipped.map((s) => [s.series, s.reason]));
@@ -269,7 +280,7 @@ function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = []): unkn
       ? `the strategy gave no value on any of the ${p.noAnswer} scorable days after the warm-up`
       : 'no day after the warm-up has 12 or more samples covering an hour'),
   }));
-  return { kind: r.kind, strategies: r.strategies, mean: r.mean, perSeries, elapsedMs: Math.round(r.elapsedMs) };
+  return { kind: r.kind, strategies: r.strategies, mean: r.mean, idle: r.idle, perSeries, elapsedMs: Math.round(r.elapsedMs) };
 }
 
 /** The frontier as data: points, MOrA's curve, dominance, calibration, confidence, the oracle (≤ 101 points) and the summaries. */
@@ -277,7 +288,7 @@ export function frontierJson(f: FrontierResult, skipped: readonly SkippedSeries[
   const maxRisk = Math.max(...f.points.map((p) => p.risk).filter(Number.isFinite), 0) * 1.2;
   return {
     kind: f.kind, grid: f.grid, riskMeasure: f.kind === 'cpu' ? 'exceedance share' : 'OOM-day share (1 − OOM-free days)', wasteMeasure: 'waste ratio',
-    dominanceRatio: DOMINANCE_RATIO, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
+    dominanceRatio: DOMINANCE_RATIO, idle: f.backtest.idle, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
     ...(f.fleet ? { fleet: f.fleet } : {}),
     oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)), dayQuantile: f.dayQuantile,
     backtest: toJson(f.backtest, skipped), elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs),

@@ -115,6 +115,9 @@ ${table(['budget', 'achieved (mean over series)', 'relative error', 'within boun
     f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
 ` : '';
   const when = (opts.generatedAt ?? new Date()).toISOString();
+  const idle = f.backtest.idle.length
+    ? `\n<p class="note idle">${f.backtest.idle.length} idle series (no usage on any scored day: no waste ratio) left out of the means, the oracle, calibration and confidence: ${esc(f.backtest.idle.map((x) => x.series).join(', '))}.</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(opts.title)}</title>
@@ -127,7 +130,7 @@ th{background:#f5f5f5}svg text{font-size:12px;fill:#333}svg .tick{font-size:11px
 <h1>${esc(opts.title)}</h1>
 <p class="note">Rolling daily replay: each strategy sets one ${cpu ? 'CPU request' : 'memory limit'} per day from the days before it; the day scores it.
 Risk = ${cpu ? 'share of samples above the request' : 'share of days with a sample above the limit (OOM days)'}, waste = Σ waste / Σ usage, both the mean over series.
-The oracle knows each day in advance: the least waste any one-value-per-day rule can reach at that risk. Generated ${esc(when)}.</p>
+The oracle knows each day in advance: the least waste any one-value-per-day rule can reach at that risk. Generated ${esc(when)}.</p>${idle}
 ${frontierChart(f)}
 <h2>Dominance</h2>
 <p class="note">MOrA at the risk target whose achieved risk is ≤ the baseline's (along its curve, made monotone) against the baseline's waste; it dominates at a ratio ≤ ${DOMINANCE_RATIO}.

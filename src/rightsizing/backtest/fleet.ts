@@ -6,6 +6,11 @@
  * (day k of each series' own replay): for traces recorded together (Bitbrains, Azure) that is the same calendar day;
  * NAB's traces come from different weeks of 2014 and are a fleet only in this sense.
  *
+ * A series with no usage on any day before day k (idle so far) is not in day k's budget: it is held at the fleet target
+ * and spends none of it. Counted in, it took the lowest grid target at no waste and left the rest of its share to the
+ * others, up to N/(N − 1) above the budget (two generated busy series and an idle one: 6.7% at a 5% budget), while the
+ * backtest leaves an idle series out of the means (replay/score.ts): the achieved mean is over the series in the budget.
+ *
  * Several fleet targets share one set of rules per series (the curve does not depend on the budget), so a grid of fleet
  * targets costs about one per-series replay at each grid target of FLEET_GRID.
  */
@@ -26,7 +31,7 @@ export interface FleetReplayOptions extends ReplayOptions, FleetCurveOptions {
 export interface FleetDay {
   /** Replay day index (from each series' first day). */
   index: number;
-  /** Series scored that day, the multiplier and the mean of their allotted targets. */
+  /** Series in that day's budget (scored, with usage on some day before it), the multiplier and the mean of their allotted targets. */
   series: number;
   lambda: number;
   meanTarget: number;
@@ -46,25 +51,36 @@ export function replayFleet(inputs: ReadonlyArray<{ name: string; series: Series
   const replays: StrategyReplay[][] = targets.map((_t, q) => inputs.map(() => ({ strategy: names[q], days: [], noAnswer: 0 })));
   const fleetDays: FleetDay[][] = targets.map(() => []);
   const longest = Math.max(0, ...dayLists.map((d) => d.length));
+  // Σ usage of the days each series' member has observed (module comment: idle so far = not in the budget).
+  const used = inputs.map(() => 0);
   for (let k = 0; k < longest; k++) {
     const scored = dayLists.flatMap((d, i) => (d[k]?.scored ? [i] : []));
     if (scored.length > 0) {
-      const curves = scored.map((i) => ({ curve: members[i].curve(dayLists[i][k].day, options) }));
+      const inBudget = scored.filter((i) => used[i] > 0);
+      const curves = inBudget.map((i) => ({ curve: members[i].curve(dayLists[i][k].day, options) }));
       targets.forEach((target, q) => {
-        const alloc = allocateFleetRisk(curves, { target, cap: capOf(target) });
-        fleetDays[q].push({ index: k, series: scored.length, lambda: alloc.lambda, meanTarget: alloc.mean });
-        scored.forEach((i, j) => {
+        const alloc = inBudget.length ? allocateFleetRisk(curves, { target, cap: capOf(target) }) : { targets: [], lambda: 0, mean: NaN };
+        if (inBudget.length) fleetDays[q].push({ index: k, series: inBudget.length, lambda: alloc.lambda, meanTarget: alloc.mean });
+        const allotted = new Map(inBudget.map((i, j) => [i, alloc.targets[j]]));
+        scored.forEach((i) => {
           const { day, v } = dayLists[i][k];
-          const rec = members[i].recommendAt(day, alloc.targets[j]);
+          const risk = allotted.get(i) ?? target;
+          const rec = members[i].recommendAt(day, risk);
           if (rec === undefined || !Number.isFinite(rec.value)) { replays[q][i].noAnswer++; return; }
           const score = scoreDay(day, rec.value, v);
           if (rec.confidence !== undefined && Number.isFinite(rec.confidence)) score.confidence = rec.confidence;
-          score.risk = alloc.targets[j];
+          score.risk = risk;
           replays[q][i].days.push(score);
         });
       });
     }
-    dayLists.forEach((d, i) => { const x = d[k]; if (x && x.t.length > 0) members[i].observe(x.t, x.v); });
+    dayLists.forEach((d, i) => {
+      const x = d[k];
+      if (x && x.t.length > 0) {
+        members[i].observe(x.t, x.v);
+        for (let j = 0; j < x.v.length; j++) used[i] += x.v[j];
+      }
+    });
   }
   return { replays, days: fleetDays };
 }

@@ -9,9 +9,13 @@
  *
  * Also: calibration error per target (achieved vs target, mean over series and pooled) and the confidence table
  * (violation rate of days by the confidence MOrA gave the value).
+ *
+ * Idle series (no usage on any scored day, replay/score.ts) are in none of these: not in the points' means, the
+ * per-series dominance, the calibration (no value can exceed a usage of 0, whatever the target) or the confidence
+ * table (their days can never violate); the oracle leaves them out too. `backtest.idle` names them.
  */
 import type { ResourceKind } from '../baselines/strategy';
-import type { DayScore, Summary } from '../replay/score';
+import { isIdle, type DayScore, type Summary } from '../replay/score';
 import { dayQuantileCurve, heldOracleWasteAt, oracleFrontier, oracleWasteAt, seriesOracleFrontiers, type FrontierPoint } from './oracle';
 import { runBacktest, type BacktestInput, type BacktestOptions, type BacktestResult } from './run';
 import { strategyLabel, type StrategyName, type StrategySpec } from './strategies';
@@ -196,7 +200,7 @@ export function dominance(curve: readonly StrategyPoint[], baselines: readonly S
 }
 
 /** Per series: MOrA's curve (one point per target) at each baseline's risk on that series (see SeriesDominance). */
-export function seriesDominance(backtest: BacktestResult, kind: ResourceKind, curveLabels: ReadonlyArray<{ label: string; target: number }>, baselines: readonly string[]): SeriesDominance[] {
+export function seriesDominance(backtest: Pick<BacktestResult, 'perSeries'>, kind: ResourceKind, curveLabels: ReadonlyArray<{ label: string; target: number }>, baselines: readonly string[]): SeriesDominance[] {
   const bySeries = new Map<string, Map<string, Summary>>();
   for (const p of backtest.perSeries) {
     if (!bySeries.has(p.series)) bySeries.set(p.series, new Map());
@@ -206,10 +210,11 @@ export function seriesDominance(backtest: BacktestResult, kind: ResourceKind, cu
     let series = 0, unreached = 0, bw = 0, mw = 0, wins = 0, losses = 0;
     for (const m of bySeries.values()) {
       const base = m.get(b);
-      if (!base || !(base.days > 0)) continue;
+      // An idle series has no waste ratio to compare (NaN would poison the sums).
+      if (!base || !(base.days > 0) || isIdle(base)) continue;
       const curve = paretoCurve(curveLabels.flatMap((c) => {
         const s = m.get(c.label);
-        return s && s.days > 0 ? [{ risk: riskOf(s, kind), waste: s.wasteRatio, target: c.target }] : [];
+        return s && s.days > 0 && !isIdle(s) ? [{ risk: riskOf(s, kind), waste: s.wasteRatio, target: c.target }] : [];
       }));
       const at = curveAt(curve, riskOf(base, kind));
       if (!at) { unreached++; continue; }
@@ -235,8 +240,9 @@ function achieved(days: readonly DayScore[], kind: ResourceKind): { risk: number
   return { risk: den ? num / den : NaN, num, den };
 }
 
+/** Over the series with scored days and usage on at least one (an idle series meets no target: nothing can exceed 0). */
 export function calibration(target: number, perSeriesDays: ReadonlyArray<readonly DayScore[]>, kind: ResourceKind): Calibration {
-  const per = perSeriesDays.filter((d) => d.length > 0).map((d) => achieved(d, kind));
+  const per = perSeriesDays.filter((d) => d.some((x) => x.sumUsage > 0)).map((d) => achieved(d, kind));
   const mean = per.length ? per.reduce((a, p) => a + p.risk, 0) / per.length : NaN;
   const den = per.reduce((a, p) => a + p.den, 0);
   const pooled = den ? per.reduce((a, p) => a + p.num, 0) / den : NaN;
@@ -311,7 +317,8 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const held = seriesOracleFrontiers(inputs, kind, options);
   const dayQuantile = kind === 'cpu' ? dayQuantileCurve(inputs, grid, options) : [];
   const oracleMs = performance.now() - t1;
-  const daysOf = (label: string): DayScore[][] => backtest.perSeries.filter((p) => p.strategy === label).map((p) => p.days ?? []);
+  // Idle series are left out of calibration and confidence as they are of the means (module comment).
+  const daysOf = (label: string): DayScore[][] => backtest.perSeries.filter((p) => p.strategy === label && !isIdle(p.summary)).map((p) => p.days ?? []);
   const calib = curveSpecs.map((s) => calibration(s.risk!, daysOf(strategyLabel(s, kind)), kind));
   const confidence = curveSpecs.map((s) => confidenceTable(strategyLabel(s, kind), daysOf(strategyLabel(s, kind)).flat(), kind, s.risk!));
   const allDays = curveSpecs.flatMap((s) => daysOf(strategyLabel(s, kind)).flat().map((d) => ({ ...d, risk: d.risk ?? s.risk })));

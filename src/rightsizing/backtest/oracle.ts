@@ -1,8 +1,9 @@
 /**
  * The per-day oracle's risk–waste frontier: knowing each scored day in advance, the least mean waste ratio for each
  * mean risk, over the same series and days the backtest scores (same averaging as meanSummary: per series, then the
- * mean over series). It is the limit any rule that sets one value per day can reach; a uniform per-day percentile
- * (every day at its own p95, say) is one point on or above it, not the limit.
+ * mean over series; an idle series, with no usage on any scored day, is left out as meanSummary leaves it out). It is
+ * the limit any rule that sets one value per day can reach; a uniform per-day percentile (every day at its own p95,
+ * say) is one point on or above it, not the limit.
  *
  * Exact by a Lagrangian sweep: for a multiplier λ every day independently picks the value v minimising
  *   waste_d(v) / U_s + λ · risk_d(v) / N_s
@@ -26,6 +27,13 @@ export interface FrontierPoint {
 }
 
 interface Edge { dRisk: number; dWaste: number }
+
+/** A series the backtest averages: scored days, and usage on at least one (not idle, replay/score.ts). */
+function hasUsage(days: ReadonlyArray<{ values: Float64Array }>): boolean {
+  let sum = 0;
+  for (const d of days) for (const x of d.values) sum += x;
+  return sum > 0;
+}
 
 /** Lower convex hull of (risk, waste) candidates, from the zero-risk end; returns its start and the edges in slope order. */
 function dayHull(points: Array<[number, number]>): { start: [number, number]; edges: Edge[] } {
@@ -73,7 +81,7 @@ function dayCandidates(values: Float64Array, kind: ResourceKind): Array<[number,
  * (every day at its peak) to the highest risk, risk ascending, waste descending; convex.
  */
 export function oracleFrontier(inputs: ReadonlyArray<{ series: Series }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[] {
-  const perSeries = inputs.map((x) => scoredDays(x.series, options)).filter((d) => d.length > 0);
+  const perSeries = inputs.map((x) => scoredDays(x.series, options)).filter(hasUsage);
   const S = perSeries.length;
   if (S === 0) return [];
   let risk = 0, waste = 0;
@@ -81,8 +89,7 @@ export function oracleFrontier(inputs: ReadonlyArray<{ series: Series }>, kind: 
   for (const days of perSeries) {
     let U = 0, N = 0;
     for (const d of days) { for (const x of d.values) U += x; N += kind === 'memory' ? 1 : d.values.length; }
-    // Idle series: ratios are 0 by the scorer's convention; they only add their share of risk.
-    const wScale = U > 0 ? 1 / (U * S) : 0;
+    const wScale = 1 / (U * S);
     const rScale = 1 / (N * S);
     for (const d of days) {
       const h = dayHull(dayCandidates(d.values, kind));
@@ -144,7 +151,7 @@ export function sampleFrontier(frontier: readonly FrontierPoint[], n: number, ma
  * between the two is what allocating risk across days is worth, the gap from here to a real rule what not knowing the day costs.
  */
 export function dayQuantileCurve(inputs: ReadonlyArray<{ series: Series }>, risks: readonly number[], options: ReplayOptions = {}): Array<FrontierPoint & { target: number }> {
-  const perSeries = inputs.map((x) => scoredDays(x.series, options).map((d) => Float64Array.from(d.values).sort())).filter((d) => d.length > 0);
+  const perSeries = inputs.map((x) => scoredDays(x.series, options)).filter(hasUsage).map((days) => days.map((d) => Float64Array.from(d.values).sort()));
   return risks.map((r) => {
     let risk = 0, waste = 0;
     for (const days of perSeries) {
@@ -155,7 +162,7 @@ export function dayQuantileCurve(inputs: ReadonlyArray<{ series: Series }>, risk
         n += sorted.length;
       }
       risk += exc / n / perSeries.length;
-      waste += (u > 0 ? w / u : 0) / perSeries.length;
+      waste += w / u / perSeries.length;
     }
     return { target: r, risk, waste };
   });

@@ -9,7 +9,7 @@ import { replayFleet, type FleetDay, type FleetReplayOptions } from './fleet';
 import { days as replayDays, replay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
 import { FleetTailPool } from '../engine/fleet-tail';
 import { MORA_DEFAULTS, MoraStrategy } from '../engine/mora-strategy';
-import { meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
+import { isIdle, meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
 import { createStrategy, FLEET_STRATEGIES, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
 
 export interface BacktestInput {
@@ -29,7 +29,13 @@ export interface BacktestResult {
   strategies: string[];
   rows: BacktestRow[];
   perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number; days?: DayScore[] }>;
+  /** Per strategy, the mean over its scored series that are not idle (`series` counts them). */
   mean: Array<{ strategy: string; series: number; summary: Summary }>;
+  /**
+   * Idle series (scored days, no usage on any of them: waste and shortfall ratios undefined), left out of the means, with
+   * the strategies they are idle for (every strategy unless one answered on fewer days). Empty when there is none.
+   */
+  idle: Array<{ series: string; strategies: string[] }>;
   /** Per fleet strategy (`mora-fleet@…`): each replay day's fleet (series scored, multiplier, mean allotted target). */
   fleet?: Record<string, FleetDay[]>;
   elapsedMs: number;
@@ -105,8 +111,10 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
     });
   }
   const mean = names.map((n) => {
-    const mine = perSeries.filter((p) => p.strategy === n && p.summary.days > 0);
+    const mine = perSeries.filter((p) => p.strategy === n && p.summary.days > 0 && !isIdle(p.summary));
     return { strategy: n, series: mine.length, summary: meanSummary(mine.map((p) => p.summary)) };
   });
-  return { kind, strategies: [...names], rows, perSeries, mean, ...(Object.keys(fleet).length ? { fleet } : {}), elapsedMs: performance.now() - t0 };
+  const idle = new Map<string, string[]>();
+  for (const p of perSeries) if (isIdle(p.summary)) idle.set(p.series, [...(idle.get(p.series) ?? []), p.strategy]);
+  return { kind, strategies: [...names], rows, perSeries, mean, idle: [...idle].map(([series, strategies]) => ({ series, strategies })), ...(Object.keys(fleet).length ? { fleet } : {}), elapsedMs: performance.now() - t0 };
 }

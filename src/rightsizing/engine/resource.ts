@@ -168,9 +168,11 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     if (s.days > 0) {
       // A day whose peak went above the value: an OOM kill for a memory limit, only an exceeded request for CPU.
       const above = Math.round((1 - s.oomFreeShare) * s.days);
+      // An idle window's waste ratio is undefined (NaN, replay/score.ts); the evidence keeps the 0 it always showed.
+      const wasteRatio = Number.isFinite(s.wasteRatio) ? s.wasteRatio : 0;
       replayEv = kind === 'memory'
-        ? { days: s.days, exceedanceShare: s.exceedanceShare, oomDays: above, wasteRatio: s.wasteRatio }
-        : { days: s.days, exceedanceShare: s.exceedanceShare, daysAbove: above, wasteRatio: s.wasteRatio };
+        ? { days: s.days, exceedanceShare: s.exceedanceShare, oomDays: above, wasteRatio }
+        : { days: s.days, exceedanceShare: s.exceedanceShare, daysAbove: above, wasteRatio };
     }
   }
 

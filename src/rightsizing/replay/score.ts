@@ -3,6 +3,12 @@
  * before the day began: relative slack (v − p95(u)) / v; CPU exceedance = share of samples above v; memory OOM day = any sample above v;
  * waste Σmax(0, v − u) and shortfall Σmax(0, u − v). Per series: mean positive relative slack, waste and shortfall ratios
  * (over Σu of all scored days), exceedance share (pooled samples), share of OOM-free days.
+ *
+ * An idle series (Σu = 0 over every scored day) has no waste or shortfall ratio (0/0: NaN, never 0, which read as a
+ * perfect fit), and it is left out of every mean over series: its waste ratio is undefined, and the other metrics are
+ * the same for any value ≥ 0 (no sample above it, slack 100%), so they say nothing of the strategy and only pulled the
+ * fleet's risk towards 0 by (N − 1)/N — and the frontier's (risk, waste) points must average the same series.
+ * A series idle on some days but not all is not idle: only Σu over all its scored days matters.
  */
 import { quantileSorted } from '../../core/stats';
 
@@ -46,6 +52,13 @@ export interface Summary {
   exceedanceShare: number;
   /** Share of days where no sample exceeded the value (memory: no OOM). */
   oomFreeShare: number;
+  /** Scored days but no usage on any of them: waste and shortfall ratios are NaN and meanSummary leaves the series out. */
+  idle?: boolean;
+}
+
+/** Usage summed to zero over every scored day (see the module comment); a series with no scored day is not idle. */
+export function isIdle(s: Summary): boolean {
+  return s.days > 0 && s.idle === true;
 }
 
 export function summarize(days: readonly DayScore[]): Summary {
@@ -57,9 +70,10 @@ export function summarize(days: readonly DayScore[]): Summary {
     if (d.exceeded === 0) free++;
   }
   const n = days.length;
-  // Usage summing to zero (an idle series) would make ratios infinite; 0 says "nothing to waste or miss".
-  const ratio = (x: number): number => (sumU > 0 ? x / sumU : 0);
+  // Usage summing to zero (an idle series): waste / usage is 0/0, undefined, not 0 (module comment).
+  const ratio = (x: number): number => (sumU > 0 ? x / sumU : NaN);
   return {
+    ...(n > 0 && !(sumU > 0) ? { idle: true } : {}),
     days: n,
     relativeSlack: n ? slack / n : NaN,
     wasteRatio: ratio(waste),
@@ -69,11 +83,11 @@ export function summarize(days: readonly DayScore[]): Summary {
   };
 }
 
-/** Mean of each metric over series (each series counts once, whatever its length). */
+/** Mean of each metric over series (each series counts once, whatever its length); series with no scored day or idle ones are left out. */
 export function meanSummary(summaries: readonly Summary[]): Summary {
   const keys = ['relativeSlack', 'wasteRatio', 'shortfallRatio', 'exceedanceShare', 'oomFreeShare'] as const;
   const out: Summary = { days: 0, relativeSlack: 0, wasteRatio: 0, shortfallRatio: 0, exceedanceShare: 0, oomFreeShare: 0 };
-  const valid = summaries.filter((s) => s.days > 0);
+  const valid = summaries.filter((s) => s.days > 0 && !isIdle(s));
   for (const s of valid) {
     out.days += s.days;
     for (const k of keys) out[k] += s[k] / valid.length;
