@@ -5,21 +5,19 @@
  * An existing file keeps its mode (exactly, whatever the umask) and, where the process may set them, its owner and
  * group. A symbolic link stays a link: its target is resolved and written (the temporary file sits beside the target).
  * A new file gets mode 0644 less the umask; missing parent folders are created. Only regular files are replaced:
- * a folder, device or pipe at the path is an error (code EISDIR or ENOTREG).
+ * a folder, device or pipe at the path is an error (code EISDIR or ENOTREG). A read-only file is refused, not replaced
+ * (code EREADONLY when it has no write permission bit at all, as Perforce keeps files until they are checked out, so
+ * even root is refused; EACCES when this process may not write it): renaming over it would bypass that protection.
  */
 import {
-  closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync,
+  accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync,
   rmSync, statSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const { target, existing } = resolveTarget(path);
-  if (existing && !existing.isFile()) {
-    // Never rename over a folder, a device or a pipe (`--out /dev/stdout` would replace the terminal's device node).
-    const code = existing.isDirectory() ? 'EISDIR' : 'ENOTREG';
-    throw Object.assign(new Error(`${code}: ${existing.isDirectory() ? 'is a directory' : 'not a regular file'}, ${path}`), { code, path });
-  }
+  checkReplaceable(path, target, existing);
   const dir = dirname(target);
   try {
     mkdirSync(dir, { recursive: true });
@@ -43,6 +41,48 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Throws (with an errno-style `code`) what would stop `writeFileAtomic(path, …)`, without writing anything: a folder,
+ * device or pipe at the path, a read-only file, a file or folder this process may not write (the temporary file is
+ * created in the target's folder and renamed into it), a parent that is not a folder. For checking several files
+ * before writing the first. A full disk, which only a write finds, is not checked.
+ */
+export function checkWritable(path: string): void {
+  const { target, existing } = resolveTarget(path);
+  checkReplaceable(path, target, existing);
+  // The nearest folder that exists (missing ones would be created in it).
+  let dir = dirname(target);
+  for (;;) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(dir) === dir) throw e;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${dir}`), { code: 'ENOTDIR', path: dir });
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return;
+    }
+    dir = dirname(dir);
+  }
+}
+
+/** Refuses replacing what is not a regular file, or a read-only one (see the header). */
+function checkReplaceable(path: string, target: string, existing: Stats | undefined): void {
+  if (!existing) return;
+  if (!existing.isFile()) {
+    // Never rename over a folder, a device or a pipe (`--out /dev/stdout` would replace the terminal's device node).
+    const code = existing.isDirectory() ? 'EISDIR' : 'ENOTREG';
+    throw Object.assign(new Error(`${code}: ${existing.isDirectory() ? 'is a directory' : 'not a regular file'}, ${path}`), { code, path });
+  }
+  if ((existing.mode & 0o222) === 0) {
+    const mode = (existing.mode & 0o7777).toString(8).padStart(4, '0');
+    throw Object.assign(new Error(`EREADONLY: read-only file (mode ${mode}), ${path}`), { code: 'EREADONLY', path, mode });
+  }
+  accessSync(target, constants.W_OK);
 }
 
 /** The file to replace: the path itself, or where its symbolic links lead (also a link to a file not there yet). */

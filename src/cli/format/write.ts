@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 /** Why a write failed, in words; `fixable` when the path is the problem (exit 2), not the system (full disk, I/O: exit 1). */
 const REASONS: Readonly<Record<string, { words: string; fixable: boolean }>> = {
   EACCES: { words: 'permission denied', fixable: true },
+  EREADONLY: { words: 'the file is read-only (no write permission); make it writable first (chmod u+w, or check it out: p4 edit)', fixable: true },
   EPERM: { words: 'operation not permitted (an immutable or protected file?)', fixable: true },
   EROFS: { words: 'read-only file system', fixable: true },
   ENOENT: { words: 'no such file or directory', fixable: true },
