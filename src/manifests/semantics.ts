@@ -90,7 +90,14 @@ function sameAmount(a: string, b: string): boolean {
   }
 }
 
-/** Path of the first difference (scalars compare as text: `1` and "1" are the same amount), null when equal. */
+/** A resource amount in a container: `resources.requests.cpu`, `resources.limits.memory`, `resources.limits.nvidia.com/gpu`. */
+const RESOURCE_AMOUNT = /(?:^|\.)resources\.(?:requests|limits)\.[^.[\]]+$/;
+
+/**
+ * Path of the first difference, null when equal. Scalars compare as text (`1` and "1" are the same), and resource
+ * amounts as Kubernetes quantities: `2.0` is read by YAML as the number 2 and `2e9` as 2000000000, yet both are the
+ * amounts asked for.
+ */
 function difference(a: Json | undefined, b: Json | undefined, path: string): string | null {
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return path;
@@ -111,7 +118,8 @@ function difference(a: Json | undefined, b: Json | undefined, path: string): str
     return null;
   }
   if (a === undefined || b === undefined) return a === b ? null : path;
-  return String(a) === String(b) ? null : path;
+  if (String(a) === String(b)) return null;
+  return RESOURCE_AMOUNT.test(path) && a !== null && b !== null && sameAmount(String(a), String(b)) ? null : path;
 }
 
 /**
