@@ -200,6 +200,20 @@ describe('mora recommend --risk-scope fleet', function () {
     assert.ok(targets.every((t) => t <= 0.2 + 1e-12) && new Set(targets).size > 1, String(targets));
   });
 
+  it('an idle workload is held at the fleet target, so the busy ones keep to the budget (not N/(N − 1) of it)', async () => {
+    const { allocateFleet } = await import('../../src/rightsizing/engine/fleet-strategy');
+    const rng = new Rng(11);
+    const make = (scale: number): Series => {
+      const t: number[] = [], v: number[] = [];
+      for (let i = 0; i < 21 * 288; i++) { t.push(i * 300); v.push(scale * (1 + 0.5 * Math.sin(i / 40) + (rng.next() < 0.03 ? 2 : 0.2 * rng.next()))); }
+      return series(t, v);
+    };
+    const members = [make(1), make(0.3), make(0)].map((usage) => ({ usage }));
+    const alloc = allocateFleet('cpu', members, { target: 0.05 }, 21 * DAY, { historyDays: 14 });
+    assert.equal(alloc.targets[2], 0.05, `the idle workload: ${alloc.targets[2]}`);
+    assert.ok(Math.abs((alloc.targets[0] + alloc.targets[1]) / 2 - 0.05) < 1e-9, `the busy ones: ${alloc.targets.slice(0, 2)}`);
+  });
+
   it('the evidence says the workload\'s own allotment within the fleet\'s budget', async () => {
     const { riskTargetNote } = await import('../../src/core/advice-text');
     const note = riskTargetNote({ measure: 'exceedance', target: 0.12, expected: 0.118, calibrationDays: 13, fleet: { target: 0.05, workloads: 23 } });

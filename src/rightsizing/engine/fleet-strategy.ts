@@ -50,9 +50,11 @@ export class FleetMemberStrategy {
   curve(now: number, options: FleetCurveOptions = {}): FleetCurvePoint[] | undefined {
     const o = { ...FLEET_CURVE_DEFAULTS, ...options };
     const out: FleetCurvePoint[] = [];
+    let used = 0;
     for (let i = 0; i < this.rules.length; i++) {
       const tr = this.rules[i].trackRecord(now, o.lookbackDays);
       if (tr.days < o.minDays) return undefined;
+      used += tr.usage;
       const predicted = o.curveSource === 'predicted' ? this.rules[i].predictedWaste(now, o.lookbackDays, o.halfLifeDays) : NaN;
       out.push({
         target: this.grid[i],
@@ -60,7 +62,10 @@ export class FleetMemberStrategy {
         risk: this.kind === 'cpu' ? (tr.samples ? tr.exceeded / tr.samples : 0) : tr.oomDays / tr.days,
       });
     }
-    return out;
+    // No usage on the recorded days: every target "wastes" 0 of nothing, and the allocation would hand the workload the
+    // lowest target and its share of the budget to the others (with one idle workload of N, the others run at N/(N−1)
+    // the budget). Without a curve it is held at the fleet target and spends exactly its share.
+    return used > 0 ? out : undefined;
   }
 
   /**
