@@ -5,7 +5,8 @@
  * two files is refused, naming both. For replicas, a patch that sets only spec.replicas (no containers) holds the
  * workload too. Every file is read and every edit planned and checked before anything is
  * written: a refused file (unreadable, not UTF-8, not YAML — a target might be in it), a missing or ambiguous target,
- * or an edit refused in one file leaves all of them untouched. Helm template sources hold no editable target and are
+ * or an edit refused in one file leaves all of them untouched, and so does a file to change that may not be written
+ * (checked for all before the first write; a write failing midway restores those written). Helm template sources hold no editable target and are
  * passed over, as `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  */
 import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
@@ -14,10 +15,11 @@ import { workloadRoots } from '../../manifests/extract';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { get } from '../../manifests/tree';
 import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
-import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
+import { readFileSync } from 'node:fs';
+import { checkWritable, writeFileAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeError, writeFileAtomic } from '../format/write';
+import { writeError } from '../format/write';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
@@ -122,11 +124,18 @@ export class RepeatedTarget extends UserError {
   }
 }
 
+/** How applyMany writes a file (tests pass one that fails on purpose). */
+export interface ApplyManyOptions {
+  write?: (file: string, data: string | Uint8Array) => void;
+}
+
 /**
- * Plans every file's edits, then writes them, naming each file written on stderr as it goes (so a write the system
- * fails midway leaves a record of what was). Throws, with nothing written, on any refusal before that.
+ * Plans every file's edits, checks that every file to change may be written, then writes them: all or nothing.
+ * Throws, with nothing written, on any refusal before the writes (a read-only file, a folder this user may not write
+ * among them). A write the system fails midway (a full disk) restores the files already written (their previous
+ * bytes, atomically) and names the file that failed; only a failed restore, named in the error, leaves a file changed.
  */
-export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default'): void {
+export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): void {
   const { files, unlisted } = manifestFileList(paths);
   const read: ReadFile[] = [];
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
@@ -158,20 +167,53 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
       throw e;
     }
   }
-  for (const { f, text } of planned) {
-    if (text === f.text) {
-      process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
-      continue; // leave the file (and its timestamp) alone
+  const toWrite = planned.filter(({ f, text }) => {
+    if (text !== f.text) return true;
+    process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
+    return false; // leave the file (and its timestamp) alone
+  });
+  // Every file (and its folder, where the temporary file is renamed in) checked before the first is written.
+  const blocked = toWrite.flatMap(({ f }) => {
+    try {
+      checkWritable(f.file);
+      return [];
+    } catch (e) {
+      return [writeError(f.file, e)];
     }
-    // Atomic per file; a UTF-16 file stays UTF-16; an existing file keeps its mode, a link its target.
-    if (f.encoding === 'utf8') writeFileAtomic(f.file, text);
-    else {
-      try {
-        writeBytesAtomic(f.file, encodeManifest(text, f.encoding));
-      } catch (e) {
-        throw writeError(f.file, e);
-      }
-    }
-    process.stderr.write(`mora: updated ${forTerminal(f.file)}\n`);
+  });
+  if (blocked.length) {
+    throw new UserError(`${blocked.map((b) => b.message).join('; ')}; nothing was written`, Math.max(...blocked.map((b) => b.exitCode)));
   }
+  // Atomic per file; a UTF-16 file stays UTF-16; an existing file keeps its mode, a link its target.
+  const write = options.write ?? writeFileAtomic;
+  const written: Array<{ file: string; before: Buffer }> = [];
+  for (const { f, text } of toWrite) {
+    try {
+      const before = readFileSync(f.file);
+      write(f.file, f.encoding === 'utf8' ? text : encodeManifest(text, f.encoding));
+      written.push({ file: f.file, before });
+    } catch (e) {
+      const failure = writeError(f.file, e);
+      throw new UserError(`${failure.message}; ${restore(written, write)}`, failure.exitCode);
+    }
+  }
+  for (const { file } of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+}
+
+/** Puts back the files written before a failed write; says what happened, for the error message. */
+function restore(written: ReadonlyArray<{ file: string; before: Buffer }>, write: (file: string, data: Uint8Array) => void): string {
+  const failed: string[] = [];
+  for (const { file, before } of written) {
+    try {
+      write(file, before);
+    } catch (e) {
+      failed.push(writeError(file, e).message);
+    }
+  }
+  if (failed.length) {
+    return `${written.length - failed.length} of the ${written.length} files written before it were restored; `
+      + `could not restore: ${failed.join('; ')} (that file has the new values)`;
+  }
+  return written.length ? `the ${written.length} file${written.length === 1 ? '' : 's'} written before it (${written.map((w) => w.file).join(', ')}) `
+    + 'were restored, so nothing was changed' : 'nothing was written';
 }
