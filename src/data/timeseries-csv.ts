@@ -25,6 +25,17 @@ export interface ReadSeries {
    * latest of their timestamps: the series ends earlier than the file, so a forecast starts earlier than its last row.
    */
   trailing: { rows: number; lastRow: number } | undefined;
+  /** Rows left out of the series for a timestamp far from all the others (see `farFromTheRest`); the commands warn. */
+  far?: FarRows;
+}
+
+/** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
+export interface FarRows {
+  rows: Array<{ where: string; t: number }>;
+  /** The first and last timestamp of the rows kept. */
+  from: number;
+  to: number;
+  kept: number;
 }
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
@@ -234,6 +245,8 @@ function readJsonSeries(js: JsonSeries, where: string): ReadSeries {
   const seen = new Map<number, number>();
   let missing = 0, conflicting = 0;
   let unit: { unit: EpochUnit; sample: number } | undefined;
+  /** The sample number of each kept row (index as t/v). */
+  const sampleOf: number[] = [];
   js.samples.forEach(([cellT, cellV], k) => {
     const at = `${where}sample ${k + 1}`;
     const rawTs = typeof cellT === 'number' ? String(cellT) : typeof cellT === 'string' ? cellT.trim() : '';
@@ -250,9 +263,9 @@ function readJsonSeries(js: JsonSeries, where: string): ReadSeries {
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) conflicting++;
     seen.set(ts, t.length);
-    t.push(ts); v.push(val);
+    t.push(ts); v.push(val); sampleOf.push(k + 1);
   });
-  return { series: series(t, v), missing, conflicting, trailing: trailingMissing(t, missingAt) };
+  return withoutFarRows(t, v, (r) => `sample ${sampleOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
 }
 
 function parseCsv(text: string, name: string): ReadSeries {
@@ -347,7 +360,91 @@ function parseCsv(text: string, name: string): ReadSeries {
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
       + `mora reads one series per file: split it by ${col} (mora backtest takes a directory of them, series = file name)`);
   }
-  return { series: series(t, v), missing, conflicting, trailing: trailingMissing(t, missingAt) };
+  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
+}
+
+/** At most this many rows at either end, and at most 1% of the distinct timestamps, are looked at as far from the rest. */
+const MAX_FAR_ROWS = 10;
+/** Rows the rest must keep for a gap to be measured against its span (fewer: no bulk to tell strays from). */
+const MIN_BULK_ROWS = 12;
+const DAY = 86_400;
+
+/**
+ * Whether a gap between a few rows at an end and the rest (`span` s, first to last timestamp) puts those rows far from the
+ * rest: ≥ 30× the rest's span and ≥ a day, or ≥ a year and ≥ 4× the span. A timestamp typo (`2077000000` after weeks of
+ * 2023, `1000000000` before them) or a stray `0,0` row is years away from weeks of data; a real outage is not: a week-long
+ * one in a 60-day series is 0.13× the span, a 6-month one in a 2-year history 0.3×, and a series that resumes after an
+ * outage has more than a handful of rows (≤ 10 and ≤ 1% of rows: see `farFromTheRest`) on each side. Chosen by these
+ * cases, not by scores of any data set.
+ */
+function farGap(gap: number, span: number): boolean {
+  return (gap >= 30 * span && gap >= DAY) || (gap >= 365 * DAY && gap >= 4 * span);
+}
+
+/**
+ * The range of timestamps to keep when a few at either end are far from the rest (undefined: none are): every way of
+ * leaving out the first h and the last e distinct timestamps (each ≤ 10 and ≤ 1% of them, at least 1 allowed) whose gaps
+ * to the rest are both `farGap` of the rest's span (a side left out nothing needs no gap); of those, the one that leaves
+ * out the most. Both ends are judged together, so strays at both ends (each stretching the span the other is measured
+ * against) are found, as are several at one end (`0,0` before `1000000000,…` before weeks of data).
+ */
+export function farFromTheRest(t: readonly number[]): { from: number; to: number } | undefined {
+  const n = t.length;
+  if (n < MIN_BULK_ROWS + 1) return undefined;
+  const k = Math.min(MAX_FAR_ROWS, Math.max(1, Math.floor(n / 100)));
+  // The k + 1 smallest and largest distinct timestamps are all it takes (sorting a million rows took 0.4–0.7 s).
+  const { low, high } = extremes(t, k + 1);
+  // Too few distinct timestamps to have two ends and a rest between them.
+  if (low.length <= k || high.length <= k || low[k] >= high[k]) return undefined;
+  let best: { h: number; e: number } | undefined;
+  for (let h = 0; h <= k; h++) {
+    for (let e = 0; e <= k; e++) {
+      if ((h === 0 && e === 0) || n - h - e < MIN_BULK_ROWS || (best && h + e <= best.h + best.e)) continue;
+      const span = high[e] - low[h];
+      if ((h === 0 || farGap(low[h] - low[h - 1], span)) && (e === 0 || farGap(high[e - 1] - high[e], span))) best = { h, e };
+    }
+  }
+  return best && { from: low[best.h], to: high[best.e] };
+}
+
+/** The m smallest distinct values, ascending, and the m largest, descending, in one pass. */
+function extremes(t: readonly number[], m: number): { low: number[]; high: number[] } {
+  const low: number[] = [], high: number[] = [];
+  const insert = (into: number[], x: number, before: (a: number, b: number) => boolean) => {
+    let i = into.length;
+    while (i > 0 && before(x, into[i - 1])) i--;
+    if (i > 0 && into[i - 1] === x) return;
+    into.splice(i, 0, x);
+    if (into.length > m) into.pop();
+  };
+  for (const x of t) {
+    if (low.length < m || x < low[m - 1]) insert(low, x, (a, b) => a < b);
+    if (high.length < m || x > high[m - 1]) insert(high, x, (a, b) => a > b);
+  }
+  return { low, high };
+}
+
+/** The series without the rows `farFromTheRest` finds, and where they were (`where(row)`: "line 7"). */
+function withoutFarRows(t: number[], v: number[], where: (row: number) => string, rest: Omit<ReadSeries, 'series' | 'far'>): ReadSeries {
+  const keep = farFromTheRest(t);
+  if (!keep) return { series: series(t, v), ...rest };
+  const kt: number[] = [], kv: number[] = [];
+  const rows: FarRows['rows'] = [];
+  t.forEach((x, r) => {
+    if (x < keep.from || x > keep.to) rows.push({ where: where(r), t: x });
+    else { kt.push(x); kv.push(v[r]); }
+  });
+  return { series: series(kt, kv), ...rest, far: { rows, from: keep.from, to: keep.to, kept: kt.length } };
+}
+
+/** The warning for rows left out far from the rest: how many, which (the first 3), and the span kept. */
+export function farRowsNote(far: FarRows): string {
+  const iso = (x: number) => new Date(x * 1000).toISOString().replace('.000Z', 'Z');
+  const shown = far.rows.slice(0, 3).map((r) => `${r.where} (${r.t}, ${iso(r.t)})`).join(', ');
+  const n = far.rows.length;
+  return `${n} row${n === 1 ? '' : 's'} far from the rest left out: ${shown}${n > 3 ? ', …' : ''}; the other ${far.kept} rows span `
+    + `${iso(far.from)} to ${iso(far.to)} (${((far.to - far.from) / DAY).toFixed(1)} days). A stray row or a timestamp typo would stretch `
+    + 'the history (and a backtest\'s warm-up) over years; fix or remove it to silence this';
 }
 
 /** The rows without a value after the last one with a value, and the latest of them (undefined: none). */

@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { clean, type Series } from '../../core/series';
-import { implausibleTimestamps, InputError, readTimeseriesFile, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, implausibleTimestamps, InputError, readTimeseriesFile, type LabelledRead } from '../../data/timeseries-csv';
 
 export interface NamedSeries {
   name: string;
@@ -59,6 +59,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
         const implausible = implausibleTimestamps(read.series.t);
         if (implausible) report?.notes.push(`${where}: ${implausible}`);
+        // Left out as forecast leaves them out: kept, a row years away made the backtest score the first 7 days without warm-up.
+        if (read.far) report?.notes.push(`${where}: ${farRowsNote(read.far)}`);
         if (read.conflicting) report?.notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
         let negative = 0;
         for (const x of s.v) if (x < 0) negative++;

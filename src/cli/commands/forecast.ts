@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { parseModelSets } from './forecast-options';
 import { historyOnGrid } from './forecast-grid';
 import { forTerminal } from '../format/terminal';
-import { implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
+import { farRowsNote, implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
 
 export interface ForecastCliOptions {
@@ -92,7 +92,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
   const options = parseModelSets(opts.set, models, modelNames());
-  const { series, missing, conflicting, trailing } = readTimeseriesCsv(opts.input);
+  const { series, missing, conflicting, trailing, far } = readTimeseriesCsv(opts.input);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
     throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
@@ -102,6 +102,8 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // "steps" of a fraction of a second or one second make daily and weekly seasonality meaningless.
   const implausible = implausibleTimestamps(series.t);
   if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
+  // A row years from the rest (a typo, a stray row) was left out: the forecast started from it (2035 for `2077000000`).
+  if (far) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${farRowsNote(far)}\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   if (missing > 0 && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(missing, trailing, series)}\n`);
   checkHorizonAgainstHistory(horizon, step, series);
