@@ -98,4 +98,16 @@ describe('JSON inputs (a Prometheus query_range export, other JSON)', () => {
       assert.deepEqual([...names], ['fleet{pod=web-1}', 'fleet{pod=web-2}']);
     }, 'mora-json-');
   });
+
+  it('mora backtest --input <dir> reads the .json exports in it beside the .csv files', async () => {
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, 'fleet.json'), matrix([{ metric: { pod: 'web-1' }, values: samples(9 * 288) }, { metric: { pod: 'web-2' }, values: samples(9 * 288, 40) }]));
+      writeFileSync(join(dir, 'db.csv'), ['timestamp,value', ...samples(9 * 288, 80).map(([t, v]) => `${t},${v}`)].join('\n'));
+      const out = join(dir, 'recs.csv');
+      const b = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '--out', out, '-q']);
+      assert.equal(b.code, 0, b.err);
+      const names = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+      assert.deepEqual([...names].sort(), ['db', 'fleet{pod=web-1}', 'fleet{pod=web-2}']);
+    }, 'mora-json-dir-');
+  });
 });

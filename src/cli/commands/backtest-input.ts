@@ -1,5 +1,5 @@
 /**
- * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv in a directory (series name = file name without extension),
+ * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv and *.json in a directory (series name = file name without extension),
  * or a Prometheus range-query JSON export (a file): each of its series is one input, named `file{label=value}` by the labels
  * that tell its series apart.
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
@@ -34,10 +34,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
   const files = st.isDirectory()
     // Hidden files are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
-    ? readdirSync(path).filter((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith('.')).sort().map((f) => join(path, f))
+    ? readdirSync(path).filter((f) => /\.(csv|json)$/i.test(f) && !f.startsWith('.')).sort().map((f) => join(path, f))
     : [path];
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
-  if (chosen.length === 0) throw new InputError(`${path}: no .csv files${filter ? ` matching ${filter}` : ''}`);
+  if (chosen.length === 0) throw new InputError(`${path}: no .csv or .json files${filter ? ` matching ${filter}` : ''}`);
   const skip = st.isDirectory() ? report?.unreadable : undefined;
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
@@ -75,7 +75,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   }
   if (skip) {
     if (out.length === 0) {
-      throw new InputError(`${path}: no .csv file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
+      throw new InputError(`${path}: no .csv or .json file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
     }
     skip.push(...bad);
   }
