@@ -28,6 +28,46 @@ export function mergedValue(doc: Document, map: YMap, key: string): YamlNode | u
   return undefined;
 }
 
+/**
+ * Every key a merge key (`<<: *res`, `<<: [*a, *b]`) gives `map` that the map does not set itself, with the value it
+ * gives (the first merged mapping holding it wins), in the order the merged mappings list them: what writing the
+ * merge out (and dropping the `<<`) must keep. Undefined when the map has no merge, or one that is not an alias of a
+ * mapping (an inline `<<: {…}`, an alias of a scalar), which is not written out.
+ */
+export function mergedEntries(doc: Document, map: YMap): Array<[string, YamlNode | null]> | undefined {
+  const merge = map.entries.find((e) => e.key === '<<')?.value;
+  if (!merge) return undefined;
+  const items = merge.t === 'seq' ? merge.items : [merge];
+  const sources: YamlNode[] = [];
+  for (const item of items) {
+    if (!item || item.t !== 'opaque' || !item.alias?.source) return undefined;
+    sources.push(item.alias.source);
+  }
+  const own = new Set(map.entries.map((e) => e.key));
+  const keys: string[] = [];
+  const collect = (node: YamlNode | undefined, depth: number): boolean => {
+    const resolved = node && isAlias(node) ? node.resolve(doc) : node;
+    if (!resolved || !isMap(resolved) || depth > 16) return false;
+    for (const pair of resolved.items) {
+      if (!isScalar(pair.key)) return false;
+      const k = String(pair.key.value);
+      const v = pair.value as YamlNode | null;
+      if (k !== '<<') {
+        if (!own.has(k) && !keys.includes(k)) keys.push(k);
+      } else if (v && !(isSeq(v) ? v.items : [v]).every((m) => collect(m as YamlNode, depth + 1))) return false;
+    }
+    return true;
+  };
+  if (!sources.every((src) => collect(src, 0))) return undefined;
+  return keys.map((k) => {
+    for (const src of sources) {
+      const found = lookup(doc, src, k, 0);
+      if (found !== undefined) return [k, found] as [string, YamlNode | null];
+    }
+    return [k, null] as [string, YamlNode | null];
+  });
+}
+
 /** `key` in a yaml-library mapping, following its own merge keys. */
 function lookup(doc: Document, node: YamlNode | undefined, key: string, depth: number): YamlNode | undefined {
   const resolved = node && isAlias(node) ? node.resolve(doc) : node;

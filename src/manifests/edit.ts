@@ -7,7 +7,7 @@
  */
 import { isMap, type Document, type Node as YamlNode } from 'yaml';
 import { checkReplicas, isQuantity, parseQuantity, parseResourceQuantity, QuantityError } from '../core/quantity';
-import { blockCopy, copiesAsBlock, inlineCopy, mergedValue } from './aliases';
+import { blockCopy, copiesAsBlock, inlineCopy, mergedEntries, mergedValue } from './aliases';
 import { workloadRoots, type WorkloadRoot } from './extract';
 import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
@@ -41,8 +41,18 @@ interface Ctx {
   eol: string;
   lines: LineIndex;
   edits: TextEdit[];
-  /** Throws: an edit would land in a node other places use through an alias. */
-  refuse: (shared: Shared) => never;
+  /** Throws: an edit would land in nodes other places use through an alias (innermost first, with the users it changes). */
+  refuse: (shared: Shared[]) => never;
+  /** 1-based line, in the text as given, of an offset in `text` (which may hold copies written out first). */
+  line: (offset: number) => number;
+  /** The mapping holding a merge key (`<<: *res`), by the offset of each alias in it. */
+  mergeMaps: Map<number, YMap>;
+}
+
+/** A node other places use through an alias, and the keys from it down to the mapping being edited. */
+interface Holder {
+  shared: Shared;
+  path: string[];
 }
 
 /** How many rounds of copying nested aliases (`resources: *res` whose anchor holds `requests: *req`…) an edit may take. */
@@ -84,13 +94,16 @@ export function planEdits(text: string, changes: readonly ManifestChange[], opti
   const ns = options.defaultNamespace;
   const merged = mergeChanges(changes);
   let current = text;
+  const rounds: TextEdit[][] = [];
   for (let round = 0; ; round++) {
     const copies = planCopies(current, merged, ns);
     if (copies.length === 0) break;
     if (round === MAX_COPY_ROUNDS) throw new ManifestEditError('the resources to edit sit behind too many nested YAML aliases; write them out by hand');
     current = applyEdits(current, copies);
+    rounds.push(copies);
   }
-  const edits = planValues(current, merged, ns);
+  const lines = new LineIndex(text);
+  const edits = planValues(current, merged, ns, (offset) => lines.lineOf(originalOffset(offset, rounds)) + 1);
   const result = current === text ? edits : rebase(text, applyEdits(current, edits));
   if (result.length > 0) {
     const after = applyEdits(text, result);
@@ -155,6 +168,26 @@ export function editManifest(text: string, changes: readonly ManifestChange[], o
   return { text: out, edits };
 }
 
+/** Where an offset of the text after the copy rounds was in the text before them (a copy's own text: its start). */
+function originalOffset(offset: number, rounds: readonly TextEdit[][]): number {
+  let o = offset;
+  for (let r = rounds.length - 1; r >= 0; r--) {
+    let shift = 0;
+    let found: number | undefined;
+    for (const e of [...rounds[r]].sort((a, b) => a.offset - b.offset)) {
+      const start = e.offset + shift;
+      if (o < start) break;
+      if (o < start + e.newText.length) {
+        found = e.offset;
+        break;
+      }
+      shift += e.newText.length - e.length;
+    }
+    o = found ?? o - shift;
+  }
+  return o;
+}
+
 /** Several changes to one container or workload merge (the later value wins), so edits never overlap. */
 function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
   const merged = new Map<string, ManifestChange>();
@@ -173,7 +206,8 @@ function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
 /**
  * One round of copies: each targeted container whose `resources`, `requests` or `limits` (those the change sets) is an
  * alias, or comes from a merge key, gets that value written out as its own: `resources: *res` becomes the block
- * `*res` stands for, `<<: *res` gains an explicit `requests:` holding what the merge gave. Values stay the same;
+ * `*res` stands for, `resources: {<<: *res}` the keys the merge gave (the `<<` goes), a container merging a whole
+ * container (`- <<: *base`) an explicit `resources:` holding what the merge gave. Values stay the same;
  * the next round (or the value edits) then change only this container's copy.
  */
 function planCopies(text: string, changes: readonly ManifestChange[], defaultNamespace?: string): TextEdit[] {
@@ -188,6 +222,13 @@ function planCopies(text: string, changes: readonly ManifestChange[], defaultNam
     const doc = findWorkload(docs, change.target, defaultNamespace);
     const { container } = findContainer(doc, change.target);
     const unit = indentUnit(text, container) ?? indentUnit(text, doc.root) ?? 2;
+    // A mapping that merges (`<<: *res`, `requests: {<<: *req}`) is written out whole: the `<<` goes, so the anchor's
+    // owner no longer has this container as a user once every user is applied.
+    const unmerge = (map: YMap): boolean => {
+      const edit = unmergeEdit(text, eol, unit, doc, map);
+      if (edit) edits.push(edit);
+      return edit !== undefined;
+    };
     const copy = (map: YMap, key: string, next: (child: YMap) => void): void => {
       const e = map.entries.find((x) => x.key === key);
       if (!e) {
@@ -199,9 +240,48 @@ function planCopies(text: string, changes: readonly ManifestChange[], defaultNam
       if (v && v.t === 'opaque' && v.alias?.source) edits.push(...replaceAlias(text, eol, unit, map, e, v.alias.source, v));
       else if (v && v.t === 'map') next(v);
     };
-    copy(container, 'resources', (resources) => groups.forEach((g) => copy(resources, g, () => undefined)));
+    copy(container, 'resources', (resources) => {
+      if (!unmerge(resources)) groups.forEach((g) => copy(resources, g, unmerge));
+    });
   }
   return edits;
+}
+
+/**
+ * `<<: *res` (or `<<: [*a, *b]`) in `map` → the keys the merge gives the map, written out in the map's style where the
+ * `<<` was (values unchanged: explicit keys win over the merge, so the map's own keys stay). Undefined when the map has
+ * no merge key, or one not written out (an inline `<<: {…}`; a `<<` sharing its line with a `- `).
+ */
+function unmergeEdit(text: string, eol: string, unit: number, doc: WorkloadDoc, map: YMap): TextEdit | undefined {
+  const e = map.entries.find((x) => x.key === '<<');
+  if (!e || !e.value) return undefined;
+  const entries = mergedEntries(doc.doc, map);
+  if (!entries) return undefined;
+  const valueEnd = contentEnd(e.value);
+  if (map.flow) {
+    const body = entries.map(([k, v]) => `${k}:${v ? ` ${inlineCopy(v)}` : ''}`).join(', ');
+    if (body) return { offset: e.keyStart, length: valueEnd - e.keyStart, newText: body };
+    // Nothing left to give: the entry goes with one comma.
+    let after = valueEnd;
+    while (text[after] === ' ') after++;
+    if (text[after] === ',') {
+      after++;
+      while (text[after] === ' ') after++;
+      return { offset: e.keyStart, length: after - e.keyStart, newText: '' };
+    }
+    let before = e.keyStart;
+    while (before > 0 && text[before - 1] === ' ') before--;
+    if (text[before - 1] === ',') before--;
+    return { offset: before, length: valueEnd - before, newText: '' };
+  }
+  if (!onlySpacesBefore(text, e.keyStart)) return undefined;
+  const col = column(text, e.keyStart);
+  const start = lineStartOf(text, e.keyStart);
+  const end = lineContentEnd(text, valueEnd);
+  const lines = entries.map(([k, v]) => `${' '.repeat(col)}${k}:${!v ? '' : copiesAsBlock(v) ? eol + blockCopy(v, col + unit, unit, eol) : ` ${inlineCopy(v)}`}`);
+  if (lines.length) return { offset: start, length: end - start, newText: lines.join(eol) };
+  const next = text.startsWith(eol, end) ? end + eol.length : end;
+  return { offset: start, length: next - start, newText: '' };
 }
 
 /** `key: *alias` → `key:` and the aliased value written out below it (or in its place, on one line). */
@@ -230,9 +310,23 @@ function insertCopy(text: string, eol: string, unit: number, map: YMap, key: str
 }
 
 /** The value edits on a text where no targeted value sits behind an alias any more. */
-function planValues(text: string, changes: readonly ManifestChange[], defaultNamespace?: string): TextEdit[] {
-  const ctx: Ctx = { text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); } };
+function planValues(text: string, changes: readonly ManifestChange[], defaultNamespace: string | undefined, line: (offset: number) => number): TextEdit[] {
   const docs = workloadDocuments(text, changes);
+  const mergeMaps = new Map<number, YMap>();
+  const walk = (n: YNode | null | undefined): void => {
+    if (!n) return;
+    if (n.t === 'seq') n.items.forEach(walk);
+    if (n.t !== 'map') return;
+    for (const e of n.entries) {
+      if (e.key === '<<' && e.value) {
+        for (const a of e.value.t === 'seq' ? e.value.items : [e.value]) if (a && a.t === 'opaque' && a.alias) mergeMaps.set(a.start, n);
+      } else walk(e.value);
+    }
+  };
+  docs.docs.forEach((d) => walk(d.root));
+  const ctx: Ctx = {
+    text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); }, line, mergeMaps,
+  };
   for (const change of changes) {
     const doc = findWorkload(docs, change.target, defaultNamespace);
     if (change.type === 'replicas') planReplicas(ctx, doc, change.replicas);
@@ -386,15 +480,20 @@ function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set:
   if (Object.keys(desired).length === 0) return;
   const style = quantityStyle(container);
   const unit = indentUnit(ctx.text, container) ?? indentUnit(ctx.text, doc.root) ?? 2;
-  const refuse = (shared: Shared): never => {
-    const at = (offset: number) => ctx.lines.lineOf(offset) + 1;
-    const users = [...new Set(shared.users.map(at))];
-    throw new ManifestEditError(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor `
-      + `&${shared.anchor}, which line${users.length > 1 ? 's' : ''} ${users.join(', ')} also use${users.length > 1 ? '' : 's'} (*${shared.anchor}); `
-      + 'editing it would change those too, so nothing was changed. Apply to the containers that use the alias first '
-      + '(each gets its own copy), or write this container\'s resources out without the anchor');
+  const refuse = (shared: Shared[]): never => {
+    throw new ManifestEditError(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor${shared.length > 1 ? 's' : ''} `
+      + `${describeShared(ctx, shared)}; editing ${shared.length > 1 ? 'them' : 'it'} would change those too, so nothing was changed. Apply to the containers that use `
+      + `${shared.length > 1 ? 'them' : 'it'} first (each gets its own copy), or write this container's resources out without the anchor`);
   };
-  setInMap({ ...ctx, refuse }, container, { resources: desired }, { style, unit }, firstShared([...above, container]));
+  setInMap({ ...ctx, refuse }, container, { resources: desired }, { style, unit }, holdersOf([...above, container]));
+}
+
+/** `&res, which lines 20, 24 also use (*res)`, for each anchor, joined with `and`. */
+function describeShared(ctx: Ctx, shared: readonly Shared[]): string {
+  return shared.map((s) => {
+    const users = [...new Set(s.users.map(ctx.line))].sort((a, b) => a - b);
+    return `&${s.anchor}, which line${users.length > 1 ? 's' : ''} ${users.join(', ')} also use${users.length > 1 ? '' : 's'} (*${s.anchor})`;
+  }).join(', and ');
 }
 
 function planReplicas(ctx: Ctx, doc: WorkloadDoc, replicas: number): void {
@@ -412,17 +511,49 @@ function planReplicas(ctx: Ctx, doc: WorkloadDoc, replicas: number): void {
   const first = spec.entries[0];
   // Conventionally replicas is the first key of spec: add it there, in the spec's own indentation.
   const before = !current && !spec.flow && first && onlySpacesBefore(ctx.text, first.keyStart) ? first : undefined;
-  const refuse = (shared: Shared): never => {
-    const users = [...new Set(shared.users.map((o) => ctx.lines.lineOf(o) + 1))];
-    throw new ManifestEditError(`${doc.kind}/${doc.name}: its replicas sit in the YAML anchor &${shared.anchor}, which line(s) ${users.join(', ')} also use; `
+  const refuse = (shared: Shared[]): never => {
+    throw new ManifestEditError(`${doc.kind}/${doc.name}: its replicas sit in the YAML anchor${shared.length > 1 ? 's' : ''} ${describeShared(ctx, shared)}; `
       + 'editing it would change those too, so nothing was changed');
   };
-  setInMap({ ...ctx, refuse }, spec, { replicas: String(replicas) }, { style, unit: 2, numbers: true, insertBefore: before?.key }, firstShared([doc.root]));
+  setInMap({ ...ctx, refuse }, spec, { replicas: String(replicas) }, { style, unit: 2, numbers: true, insertBefore: before?.key }, holdersOf([doc.root, spec]));
 }
 
-function firstShared(nodes: readonly (YNode | null | undefined)[]): Shared | undefined {
-  for (const n of nodes) if (n && n.t !== 'opaque' && n.shared) return n.shared;
-  return undefined;
+/**
+ * The shared nodes among `nodes` (root first, ending at the mapping to edit), each with the keys from it down to that
+ * mapping.
+ */
+function holdersOf(nodes: readonly (YNode | null | undefined)[]): Holder[] {
+  const out: Holder[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n && n.t !== 'opaque' && n.shared) out.push({ shared: n.shared, path: pathBetween(nodes.slice(i)) });
+  }
+  return out;
+}
+
+/** The keys leading from nodes[0] to the last node (through sequences by their mapping items, which have no key). */
+function pathBetween(nodes: readonly (YNode | null | undefined)[]): string[] {
+  const path: string[] = [];
+  for (let i = 1; i < nodes.length; i++) {
+    const parent = nodes[i - 1];
+    if (parent && parent.t === 'map') {
+      const e = parent.entries.find((x) => x.value === nodes[i]);
+      if (e) path.push(e.key);
+    }
+  }
+  return path;
+}
+
+/**
+ * The users of a shared node that an edit at `path` below it would change: an alias always; a merge key (`<<: *res`)
+ * only when its mapping does not set the path's first key itself (an explicit key wins over the merge, whole).
+ */
+function usersChanged(ctx: Ctx, holder: Holder): Shared | undefined {
+  const users = holder.shared.users.filter((u) => {
+    const map = ctx.mergeMaps.get(u);
+    return !map || holder.path.length === 0 || !map.entries.some((e) => e.key === holder.path[0]);
+  });
+  return users.length ? { anchor: holder.shared.anchor, users } : undefined;
 }
 
 interface Style {
@@ -442,17 +573,25 @@ interface Style {
 const ORDER_BEFORE: Readonly<Record<string, string>> = { cpu: 'memory', requests: 'limits' };
 
 /**
- * Sets `desired` below `map`. `shared` is the nearest node above that aliases elsewhere use: any edit under it
- * would change those places too, so it is refused (ctx.refuse) instead.
+ * Sets `desired` below `map`. `holders` are the nodes above that aliases elsewhere use, with the keys down to `map`:
+ * an edit under one would change those places too (an alias; a merge key whose mapping does not set that key
+ * itself), so it is refused (ctx.refuse) instead.
  */
-function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, shared?: Shared): void {
+function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, holders: readonly Holder[] = []): void {
   // New keys are quoted as this mapping's keys are (`"cpu": '2'` gets `"memory": …`, as converters from JSON write).
   const first = map.entries.length > 0 ? ctx.text[map.entries[0].keyStart] : undefined;
   const style: Style = { ...parentStyle, keyQuote: first === '"' || first === "'" ? first : first !== undefined ? '' : parentStyle.keyQuote };
-  const owner = map.shared ?? shared;
-  const push = (edit: TextEdit, node?: YNode | null): void => {
-    const s = (node && node.t !== 'opaque' ? node.shared : undefined) ?? owner;
-    if (s) ctx.refuse(s);
+  const owners: Holder[] = map.shared ? [...holders, { shared: map.shared, path: [] }] : [...holders];
+  const below = (key: string): Holder[] => owners.map((h) => ({ shared: h.shared, path: [...h.path, key] }));
+  /** `keys`: the keys of this mapping the edit sets (one, or the missing ones it adds). */
+  const push = (edit: TextEdit, keys: readonly string[], node?: YNode | null): void => {
+    const candidates = keys.flatMap(below);
+    if (node && node.t !== 'opaque' && node.shared) candidates.push({ shared: node.shared, path: [] });
+    const changed = candidates.map((h) => usersChanged(ctx, h)).filter((x): x is Shared => x !== undefined);
+    // Innermost first, each anchor once.
+    const seen = new Set<string>();
+    const named = changed.reverse().filter((x) => !seen.has(x.anchor) && seen.add(x.anchor));
+    if (named.length) ctx.refuse(named);
     ctx.edits.push(edit);
   };
   const missing: Desired = {};
@@ -470,36 +609,36 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, sha
       if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
         // `cpu:` or `cpu: ~`: write the value after the colon
         const colon = ctx.text.indexOf(':', e.keyEnd);
-        push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, jsonString(style.style))}` }, v);
+        push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, jsonString(style.style))}` }, [key], v);
       } else if (v.t === 'scalar' && v.style !== 'block') {
         // `0.5` already says `500m`: keep the user's spelling when the amount is the same
-        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, jsonString(v.style as ScalarStyle)) }, v);
+        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, jsonString(v.style as ScalarStyle)) }, [key], v);
       } else if (v.t === 'opaque' && v.alias) {
         // `cpu: *c`: this container's value replaces the alias; the anchor stays as it is for the others
-        push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) });
+        push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) }, [key]);
       } else throw new ManifestEditError(`"${key}" holds a ${v.t === 'scalar' ? 'block scalar' : 'collection'}, not a quantity`);
       continue;
     }
     if (v && v.t === 'map') {
       const jsonKeys = map.flow && ctx.text[e.keyStart] === '"';
-      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit, jsonKeys }, owner);
+      setInMap(ctx, v, want, { style: style.style, unit: indentUnit(ctx.text, v) ?? style.unit, jsonKeys }, below(key));
     } else if (map.flow && v && v.t === 'scalar' && v.value === null && v.style === 'plain') {
       // `"resources": null` in JSON, `{resources: ~}`: a block cannot go inside a flow mapping, the value is replaced
       const json = ctx.text[e.keyStart] === '"';
       const valueStyle: ScalarStyle = json && style.style === 'plain' ? 'double' : style.style;
-      push({ offset: v.start, length: v.end - v.start, newText: renderFlow(want, valueStyle, (k) => (json ? `"${k}"` : k)) }, v);
+      push({ offset: v.start, length: v.end - v.start, newText: renderFlow(want, valueStyle, (k) => (json ? `"${k}"` : k)) }, [key], v);
     } else if (v === null || (v.t === 'scalar' && v.value === null && v.style === 'plain')) {
       // `resources:` (or `resources: ~`) with nothing: write the block below the key
       const colon = ctx.text.indexOf(':', e.keyEnd);
-      if (v) push({ offset: colon + 1, length: v.end - (colon + 1), newText: '' }, v);
+      if (v) push({ offset: colon + 1, length: v.end - (colon + 1), newText: '' }, [key], v);
       const col = column(ctx.text, e.keyStart) + style.unit;
-      push({ offset: lineContentEnd(ctx.text, colon), length: 0, newText: ctx.eol + renderBlock(want, col, style, ctx.eol) });
+      push({ offset: lineContentEnd(ctx.text, colon), length: 0, newText: ctx.eol + renderBlock(want, col, style, ctx.eol) }, [key]);
     } else throw new ManifestEditError(`"${key}" is not a mapping; fix it by hand`);
   }
   const keys = Object.keys(missing);
   if (keys.length === 0) return;
   if (map.flow) {
-    push(flowInsertion(ctx, map, missing, style));
+    push(flowInsertion(ctx, map, missing, style), keys);
     return;
   }
   const col = column(ctx.text, map.entries[0]?.keyStart ?? map.start);
@@ -509,12 +648,12 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, sha
     const anchor = anchorKey ? map.entries.find((x) => x.key === anchorKey) : undefined;
     if (anchor && onlySpacesBefore(ctx.text, anchor.keyStart)) {
       const at = lineStartOf(ctx.text, anchor.keyStart);
-      push({ offset: at, length: 0, newText: renderBlock({ [k]: missing[k] }, col, style, ctx.eol) + ctx.eol });
+      push({ offset: at, length: 0, newText: renderBlock({ [k]: missing[k] }, col, style, ctx.eol) + ctx.eol }, [k]);
     } else atEnd[k] = missing[k];
   }
   if (Object.keys(atEnd).length === 0) return;
   const end = afterContent(ctx.text, contentEnd(map));
-  push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) });
+  push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) }, Object.keys(atEnd));
 }
 
 /** End of the line holding the last content character before `offset` (block scalars end after their newline). */

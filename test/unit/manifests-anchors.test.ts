@@ -78,6 +78,35 @@ describe('manifests: anchors and aliases in resources', () => {
     assert.throws(() => planEdits(input, set('Deployment/web/a', 'cpu=300m')), /&base/);
   });
 
+  it('frees the anchor\'s owner once every user is applied: alias, `<<: *res` and `requests: *req` users, in one set or one by one', () => {
+    const input = head
+      + '      - name: owner\n        resources: &res\n          requests: &req\n            cpu: 100m\n            memory: 128Mi\n'
+      + '          limits:\n            cpu: 200m\n            memory: 256Mi\n'
+      + '      - name: alias\n        resources: *res\n' // line 18
+      + '      - name: merge\n        resources:\n          <<: *res\n' // line 21
+      + '      - name: req\n        resources:\n          requests: *req\n'; // line 24
+    const before = effective(input);
+    const all = parseChangeSpecs({ set: ['owner', 'alias', 'merge', 'req'].map((c) => `Deployment/web/${c}=cpu=150m`) });
+    const out = editManifest(input, all).text;
+    const cpu150 = (r: unknown) => ({ ...(r as object), requests: { ...(r as { requests: object }).requests, cpu: '150m' } });
+    assert.deepEqual(effective(out), { owner: cpu150(before.owner), alias: cpu150(before.alias), merge: cpu150(before.merge), req: cpu150(before.req) });
+    assert.doesNotMatch(out, /<</, 'the merge user has its own copy, without the <<');
+    // One by one: after the three users, the owner is free (the `<<: *res` line no longer holds it).
+    let text = input;
+    for (const c of ['alias', 'merge', 'req']) text = editManifest(text, set(`Deployment/web/${c}`, 'cpu=150m')).text;
+    assert.deepEqual(effective(editManifest(text, set('Deployment/web/owner', 'cpu=150m')).text), effective(out));
+    // The refusal names each anchor the edit sits in, with the lines of the input that use it.
+    assert.throws(() => planEdits(input, set('Deployment/web/owner', 'cpu=150m')), (e: unknown) => e instanceof ManifestEditError
+      && /&req, which line 24 also uses \(\*req\), and &res, which lines 18, 21 also use/.test(e.message));
+    // With copies written above them first (alias and req applied with the owner), the lines are still the input's.
+    assert.throws(() => planEdits(input, parseChangeSpecs({ set: ['owner', 'alias', 'req'].map((c) => `Deployment/web/${c}=cpu=150m`) })),
+      (e: unknown) => e instanceof ManifestEditError && /anchor &res, which line 21 also uses/.test(e.message));
+    // A container merging a whole container (`- <<: *base`) frees it once it has its own resources.
+    const base = head + '      - &base\n        name: a\n        resources:\n          requests: {cpu: 100m}\n      - <<: *base\n        name: b\n';
+    const b = editManifest(base, set('Deployment/web/b', 'cpu=300m')).text;
+    assert.deepEqual(effective(editManifest(b, set('Deployment/web/a', 'cpu=200m')).text), { a: { requests: { cpu: '200m' } }, b: { requests: { cpu: '300m' } } });
+  });
+
   it('scan (and so the CodeLens) reads each container\'s values as Kubernetes does: through aliases and merge keys', () => {
     const input = head
       + '      - &base\n        name: a\n        resources: &res\n          requests: &req\n            cpu: 100m\n            memory: 128Mi\n          limits: {cpu: 1}\n'
