@@ -74,6 +74,7 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
   const view = views.get(doc);
   const { resourceSettings } = require('../views/recommendation-text') as typeof import('../views/recommendation-text');
   const { manifestLimits } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
+  const { replicasDecision } = require('../manifests/from-recommendation') as typeof import('../manifests/from-recommendation');
   const rec = args.recommendation;
   const defaultNs = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
   const changes: ManifestChange[] = [];
@@ -88,9 +89,11 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
       const set = resourceSettings(c, manifestLimits(found));
       if (set.requests || set.limits) changes.push({ type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNs, container: found.container }, set });
     }
-    if (withReplicas && !replicasDone && rec.replicas && !rec.replicas.hpa && found.replicas) {
+    // Not when an HPA scales it (the cluster's, or one in this file: replicasDecision).
+    const replicas = withReplicas && !replicasDone && found.replicas ? replicasDecision(found, rec, view?.autoscalers, defaultNs).replicas : undefined;
+    if (replicas !== undefined) {
       replicasDone = true;
-      changes.push({ type: 'replicas', target: { kind: found.kind, name: found.name, namespace: docNs }, replicas: Math.round(rec.replicas.recommended.value) });
+      changes.push({ type: 'replicas', target: { kind: found.kind, name: found.name, namespace: docNs }, replicas });
     }
   }
   return changes;

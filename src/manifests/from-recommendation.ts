@@ -5,6 +5,7 @@
 import { formatCpu, formatMemory, parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import type { ManifestChange, ManifestContainer, ManifestValue, ResourceSettings } from './types';
+import { autoscalerFor, autoscalerNote, type ManifestAutoscaler } from './autoscalers';
 import { KINDS_WITH_REPLICAS } from './workloads';
 
 /**
@@ -59,13 +60,39 @@ export function settingsFromRecommendation(rec: ContainerRecommendation, existin
   return settings;
 }
 
+/** What to do with a workload's spec.replicas: the count to write, or nothing (with the note why, when worth saying). */
+export interface ReplicasDecision {
+  replicas?: number;
+  /** Set when an autoscaler among the manifests owns the count: `replicas left to the HPA web (2..8): …`. */
+  note?: string;
+  autoscaler?: ManifestAutoscaler;
+}
+
+/**
+ * The replica count to write for the workload of `found` (any of its containers), or why none: the recommendation has
+ * no count, the kind has no replicas, the cluster's HPA (rec.replicas.hpa) or an autoscaler among the manifests
+ * (`autoscalers`, the same file or the folder given) scales it, or the field is absent and the count is Kubernetes'
+ * default 1 (inserting `replicas: 1` would change nothing). Every writer of replicas goes through here.
+ */
+export function replicasDecision(found: ManifestContainer, workload: Recommendation, autoscalers: readonly ManifestAutoscaler[] = [],
+  defaultNamespace = 'default'): ReplicasDecision {
+  const rep = workload.replicas;
+  if (!rep || !KINDS_WITH_REPLICAS.has(found.kind)) return {};
+  const to = Math.max(0, Math.round(rep.recommended.value));
+  const autoscaler = autoscalerFor(found, autoscalers, defaultNamespace);
+  if (autoscaler) return { autoscaler, note: autoscalerNote(autoscaler, to) };
+  if (rep.hpa) return {};
+  if (found.replicas === null && to === 1) return {};
+  return { replicas: to };
+}
+
 /**
  * The changes that apply one workload's recommendation to its document: `inDocument` are the scanned containers
  * of that document (containers the file does not have are left out); replicas too when asked, recommended, the
- * kind has replicas and no HPA manages them.
+ * kind has replicas and no HPA manages them — neither the cluster's nor one of `autoscalers` (replicasDecision).
  */
 export function changesFromRecommendation(inDocument: readonly ManifestContainer[], workload: Recommendation,
-  options: { replicas?: boolean } = {}): ManifestChange[] {
+  options: { replicas?: boolean; autoscalers?: readonly ManifestAutoscaler[]; defaultNamespace?: string } = {}): ManifestChange[] {
   const first = inDocument[0];
   if (!first) return [];
   const target = { kind: first.kind, name: first.name, namespace: first.namespace };
@@ -76,8 +103,9 @@ export function changesFromRecommendation(inDocument: readonly ManifestContainer
     const set = settingsFromRecommendation(c, manifestLimits(found));
     if (set.requests || set.limits) changes.push({ type: 'resources', target: { ...target, container: c.container }, set });
   }
-  if (options.replicas && workload.replicas && !workload.replicas.hpa && KINDS_WITH_REPLICAS.has(first.kind)) {
-    changes.push({ type: 'replicas', target, replicas: Math.max(0, Math.round(workload.replicas.recommended.value)) });
+  if (options.replicas) {
+    const { replicas } = replicasDecision(first, workload, options.autoscalers, options.defaultNamespace);
+    if (replicas !== undefined) changes.push({ type: 'replicas', target, replicas });
   }
   return changes;
 }

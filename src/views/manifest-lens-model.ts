@@ -6,7 +6,8 @@
  */
 import { originBrief } from '../core/origin-text';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
-import { manifestLimits } from '../manifests/from-recommendation';
+import { findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
+import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
 import { hpaEdits, replicaAdvice, riskBrief } from '../core/advice-text';
@@ -44,6 +45,8 @@ export interface ManifestView {
   lenses: LensSpec[];
   hovers: HoverRegion[];
   missingRequests: MissingRequests[];
+  /** HorizontalPodAutoscalers (and KEDA ScaledObjects) in the file: the replicas of the workloads they scale are theirs. */
+  autoscalers: ManifestAutoscaler[];
 }
 
 /** Lens tooltips are plain text: the evidence without Markdown marks. */
@@ -78,6 +81,7 @@ function containerChange(found: ManifestContainer, docNamespace: string | null, 
 /** Everything MOrA shows for one manifest text. */
 export function manifestView(text: string, lookup: RecommendationLookup, defaultNamespace: string): ManifestView {
   const scan = scanManifest(text);
+  const autoscalers = findAutoscalers(text, scan);
   const lenses: LensSpec[] = [];
   const hovers: HoverRegion[] = [];
   const missingRequests: MissingRequests[] = [];
@@ -122,9 +126,17 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         lenses.push({ line: found.replicas.span.line, title: `MOrA: ${text}`, tooltip: `${rep.hpa.reason}. Edit the HorizontalPodAutoscaler: spec.replicas is the HPA's to set.`, changes: [], kind: 'replicas' });
       }
     }
-    if (rep && !rep.hpa && !replicasDone.has(workload) && found.replicas) {
+    const decision = rep && !rep.hpa ? replicasDecision(found, rec, autoscalers, defaultNamespace) : {};
+    if (decision.note && !replicasDone.has(workload) && found.replicas) {
+      // An HPA in this file scales the workload: a count written here would be reset by it (and reset it on every
+      // GitOps sync). A note where the count is, never a change, and nothing for "apply all".
       replicasDone.add(workload);
-      const to = Math.round(rep.recommended.value);
+      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${decision.note}. spec.replicas is the autoscaler's to set: change its bounds, if anything.` });
+      lenses.push({ line: found.replicas.span.line, title: `MOrA: ${decision.note}`, tooltip: `${rep!.reason}. spec.replicas is the autoscaler's to set.`, changes: [], kind: 'replicas' });
+    }
+    if (rep && decision.replicas !== undefined && !replicasDone.has(workload) && found.replicas) {
+      replicasDone.add(workload);
+      const to = decision.replicas;
       const text = replicasHeadline(rec)!;
       const change: ManifestChange = { type: 'replicas', target: { kind: found.kind, name: found.name, namespace: found.namespace }, replicas: to };
       hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${text}: ${rep.reason}` });
@@ -139,7 +151,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });
   }
   // Lenses keep scan order within a line; VS Code sorts by line.
-  return { scan, lenses, hovers, missingRequests };
+  return { scan, lenses, hovers, missingRequests, autoscalers };
 }
 
 /** The hover (if any) covering a position. */

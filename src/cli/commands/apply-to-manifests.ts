@@ -9,7 +9,9 @@
  * A container found in two files of the folder (a kustomize base and its overlay's patch) is refused as
  * `mora manifests apply` refuses it, with the same check, and then no file at all is written. With --replicas, a
  * patch that sets only spec.replicas (no containers) counts as holding the workload: its value would win over the
- * one written into the base.
+ * one written into the base. A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) among the manifests scales —
+ * in the same file or any file of the folder — gets no replica count: a note names the autoscaler and its bounds
+ * instead (a count written over the HPA's would reset the workload on every GitOps sync).
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
@@ -17,6 +19,8 @@ import {
   changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
+import { findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
+import { replicasDecision } from '../../manifests/from-recommendation';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -34,6 +38,8 @@ export interface ApplyToResult {
   error?: string;
   /** The exit code that failure calls for: 2 (bad input or path) or 1 (unexpected). */
   exitCode?: number;
+  /** What the user should know besides (replicas left to an autoscaler), printed unless quiet. */
+  notes?: string[];
 }
 
 /** Raised after every file was tried, when some failed; carries the command's normal output so it still prints. */
@@ -63,6 +69,7 @@ export function manifestFiles(path: string): string[] {
 /** A file read and its edit planned, not yet written; or, with `result`, a file that is done (skipped or failed). */
 interface PlannedFile {
   file: string;
+  notes?: string[];
   containers: readonly ManifestContainer[];
   replicasOnly: readonly WorkloadRef[];
   changes: ManifestChange[];
@@ -72,10 +79,16 @@ interface PlannedFile {
   edited?: { text: string; edits: unknown[] };
 }
 
-function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): PlannedFile {
+/**
+ * Plans one file. `elsewhere`: the autoscalers of the other files of the folder (this file's own are found here), which
+ * take a workload's replicas out of the changes (with a note).
+ */
+function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
+  elsewhere: readonly ManifestAutoscaler[] = []): PlannedFile {
   let replicasOnly: readonly WorkloadRef[] = [];
+  const notes: string[] = [];
   const done = (result: Omit<ApplyToResult, 'file'>, containers: readonly ManifestContainer[] = []): PlannedFile =>
-    ({ file, containers, replicasOnly, changes: [], result: { file, ...result } });
+    ({ file, containers, replicasOnly, changes: [], result: { file, ...result, ...(notes.length ? { notes } : {}) } });
   let text: string;
   let encoding: ManifestEncoding;
   try {
@@ -97,9 +110,16 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     const key = `${c.document}/${c.item ?? ''}`;
     byWorkload.set(key, [...(byWorkload.get(key) ?? []), c]);
   }
+  const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere] : [];
   for (const inWorkload of byWorkload.values()) {
     const match = findRecommendation(inWorkload[0], recs, defaultNamespace);
-    if (match) changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas }));
+    if (!match) continue;
+    changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas, autoscalers, defaultNamespace }));
+    const { note, autoscaler } = replicas ? replicasDecision(inWorkload[0], match.workload, autoscalers, defaultNamespace) : {};
+    if (note && autoscaler) {
+      const w = match.workload.workload;
+      notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${autoscaler.file !== undefined && autoscaler.file !== file ? ` (in ${autoscaler.file})` : ''}; spec.replicas not written`);
+    }
   }
   if (changes.length === 0) {
     const why = scan.containers.length ? 'no matching recommendation'
@@ -114,12 +134,13 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
   if (edited.text === text) return { ...done({ changed: 0, skipped: 'already has these values' }, scan.containers), changes };
-  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited };
+  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...(notes.length ? { notes } : {}) };
 }
 
 function writePlanned(p: PlannedFile): ApplyToResult {
   const { file, edited, encoding } = p;
-  if (p.result || !edited || !encoding) return p.result ?? { file, changed: 0 };
+  const notes = p.notes ? { notes: p.notes } : {};
+  if (p.result || !edited || !encoding) return p.result ?? { file, changed: 0, ...notes };
   try {
     // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
     if (encoding === 'utf8') writeFileAtomic(file, edited.text);
@@ -128,7 +149,7 @@ function writePlanned(p: PlannedFile): ApplyToResult {
     const failure = e instanceof UserError ? e : writeError(file, e);
     return { file, changed: 0, error: failure.message.replace(`${file}: `, ''), exitCode: failure.exitCode };
   }
-  return { file, changed: edited.edits.length };
+  return { file, changed: edited.edits.length, ...notes };
 }
 
 export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
@@ -164,12 +185,30 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
   return refusals;
 }
 
+/** The autoscalers of every file that reads as manifests (a file that does not is named by its own plan). */
+export function folderAutoscalers(files: readonly string[]): ManifestAutoscaler[] {
+  const out: ManifestAutoscaler[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      ({ text } = readManifest(file));
+    } catch (e) {
+      if (e instanceof ManifestRefusal) continue;
+      throw e;
+    }
+    out.push(...findAutoscalers(text, scanManifest(text), file));
+  }
+  return out;
+}
+
 /**
  * Plans every file, then writes. A file that fails is named and left alone while the others are written; a target
  * found in several files writes nothing at all (every file holding one is named with the refusal, exit 2).
  */
 export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false): ApplyToResult[] {
-  const planned = manifestFiles(path).map((f) => planFile(f, recs, defaultNamespace, replicas));
+  const files = manifestFiles(path);
+  const autoscalers = replicas && files.length > 1 ? folderAutoscalers(files) : [];
+  const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers.filter((a) => a.file !== f)));
   const refusals = repeatedTargets(planned, defaultNamespace);
   if (refusals.size === 0) return planned.map(writePlanned);
   return planned.map((p) => {
@@ -189,6 +228,7 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
     const file = forTerminal(r.file);
     if (r.error !== undefined) process.stderr.write(`mora: ${file}: ${forTerminal(r.error)}\n`);
     else if (!quiet) process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) changed` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
+    if (!quiet && r.error === undefined) for (const n of r.notes ?? []) process.stderr.write(`${file}: note: ${forTerminal(n)}\n`);
   }
   if (failed.length === 0) return undefined;
   const code = failed.some((r) => r.exitCode === EXIT_FAILURE) ? EXIT_FAILURE : EXIT_USAGE;

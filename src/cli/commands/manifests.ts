@@ -12,7 +12,10 @@ import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { applyMany } from './manifests-apply-many';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
-import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, type ManifestChange, type ManifestContainer } from '../../manifests';
+import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
+import { autoscalerLabel, findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
+import { inTargetNamespace } from '../../manifests/workloads';
+import { folderAutoscalers } from './apply-to-manifests';
 
 /** One line of `scan --format json`: the shape GitOps scripts rely on. */
 export interface ScannedContainer {
@@ -124,6 +127,22 @@ function parseOrExplain(opts: { set: string[]; replicas: string[] }): ManifestCh
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/**
+ * `--replicas` for a workload that an HPA (or KEDA ScaledObject) among the manifests scales is done as asked, with a
+ * warning: the autoscaler overrides the count, and a GitOps sync writing it back resets the autoscaler's choice.
+ */
+function warnAutoscaled(changes: readonly ManifestChange[], autoscalers: readonly ManifestAutoscaler[], defaultNamespace: string): void {
+  for (const c of changes) {
+    if (c.type !== 'replicas') continue;
+    const a = autoscalers.find((x) => x.target.kind === c.target.kind && x.target.name === c.target.name
+      && inTargetNamespace(x.namespace ?? defaultNamespace, c.target.namespace, defaultNamespace));
+    if (!a) continue;
+    process.stderr.write(`mora: warning: ${forTerminal(`${c.target.kind}/${c.target.name}`)}'s replicas are scaled by the ${forTerminal(autoscalerLabel(a))}`
+      + `${a.file ? ` in ${forTerminal(a.file)}` : ''}: it overrides spec.replicas, and each GitOps sync of ${c.replicas} resets its choice; `
+      + 'change its bounds instead, or leave spec.replicas out\n');
+  }
+}
+
 export function register(program: Command): void {
   const manifests = program
     .command('manifests')
@@ -174,6 +193,7 @@ export function register(program: Command): void {
         if (!opts.inPlace) throw new UserError('a folder or several files are rewritten in place: give --in-place (--out and printing take one file)');
         if (paths.includes('-')) throw new UserError('--in-place needs files, not standard input');
         const changes = parseOrExplain(opts);
+        if (changes.some((c) => c.type === 'replicas')) warnAutoscaled(changes, folderAutoscalers(manifestFileList(paths).files), opts.defaultNamespace);
         applyMany(paths, changes, opts.defaultNamespace);
         return;
       }
@@ -186,6 +206,7 @@ export function register(program: Command): void {
         const changes = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
         if (changes.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
         result = editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
+        if (changes.some((c) => c.type === 'replicas')) warnAutoscaled(changes, findAutoscalers(text, scanManifest(text)), opts.defaultNamespace);
       } catch (e) {
         if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
         throw e;

@@ -1,0 +1,101 @@
+/**
+ * Autoscalers among the manifests: a HorizontalPodAutoscaler (or a KEDA ScaledObject, which creates one) that scales a
+ * workload owns its `spec.replicas`. Writing a count there fights the autoscaler: every GitOps sync resets the workload
+ * to the written count, and the autoscaler scales it back. So a replica recommendation for such a workload is a note
+ * about the autoscaler's bounds, never an edit — the editor's lenses, `recommend --apply-to --replicas` and the warning
+ * of `manifests apply --replicas` all ask here.
+ */
+import { parseDocument } from 'yaml';
+import type { ManifestScan } from './types';
+import { inTargetNamespace } from './workloads';
+
+export interface ManifestAutoscaler {
+  kind: 'HorizontalPodAutoscaler' | 'ScaledObject';
+  name: string;
+  namespace: string | null;
+  /** The workload it scales (spec.scaleTargetRef). */
+  target: { kind: string; name: string };
+  /** spec.minReplicas (default 1), or a ScaledObject's minReplicaCount (default 0). */
+  minReplicas: number;
+  /** spec.maxReplicas, or a ScaledObject's maxReplicaCount (default 100); null when absent (an invalid HPA). */
+  maxReplicas: number | null;
+  /** 0-based line of its document (or of its `kind: List` document). */
+  line: number;
+  /** The file it was found in, when the caller read several. */
+  file?: string;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const whole = (x: unknown): number | null => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : null);
+
+/** The autoscalers of one manifest text (`scan`: its scanManifest, to find the documents). Never throws. */
+export function findAutoscalers(text: string, scan: ManifestScan, file?: string): ManifestAutoscaler[] {
+  const out: ManifestAutoscaler[] = [];
+  for (const doc of scan.documents) {
+    if (doc.status !== 'ok' || doc.kind === null) continue;
+    if (doc.kind !== 'HorizontalPodAutoscaler' && doc.kind !== 'ScaledObject' && !/List$/.test(doc.kind)) continue;
+    let data: unknown;
+    try {
+      const parsed = parseDocument(text.slice(doc.offset, doc.offset + doc.length), { merge: true, prettyErrors: false });
+      if (parsed.errors.length > 0) continue;
+      data = parsed.toJS({ maxAliasCount: 1000 });
+    } catch {
+      continue;
+    }
+    const objects = isObject(data) && doc.kind !== 'HorizontalPodAutoscaler' && doc.kind !== 'ScaledObject'
+      ? (Array.isArray(data.items) ? data.items : []) : [data];
+    for (const o of objects) {
+      const a = autoscaler(o, doc.line);
+      if (a) out.push(file === undefined ? a : { ...a, file });
+    }
+  }
+  return out;
+}
+
+function autoscaler(o: unknown, line: number): ManifestAutoscaler | null {
+  if (!isObject(o) || !isObject(o.metadata) || !isObject(o.spec) || !isObject(o.spec.scaleTargetRef)) return null;
+  const { metadata, spec } = o;
+  const ref = spec.scaleTargetRef as Record<string, unknown>;
+  const name = typeof metadata.name === 'string' ? metadata.name : null;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : null;
+  if (name === null || typeof ref.name !== 'string') return null;
+  if (o.kind === 'HorizontalPodAutoscaler' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('autoscaling/')) {
+    if (typeof ref.kind !== 'string') return null;
+    return { kind: 'HorizontalPodAutoscaler', name, namespace, target: { kind: ref.kind, name: ref.name },
+      minReplicas: whole(spec.minReplicas) ?? 1, maxReplicas: whole(spec.maxReplicas), line };
+  }
+  if (o.kind === 'ScaledObject' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('keda.sh/')) {
+    return { kind: 'ScaledObject', name, namespace, target: { kind: typeof ref.kind === 'string' ? ref.kind : 'Deployment', name: ref.name },
+      minReplicas: whole(spec.minReplicaCount) ?? 0, maxReplicas: whole(spec.maxReplicaCount) ?? 100, line };
+  }
+  return null;
+}
+
+/**
+ * The autoscaler that scales a workload, if one of `autoscalers` does: same kind and name, in the same namespace (a
+ * document without one is in `defaultNamespace`, so two without one match each other).
+ */
+export function autoscalerFor(workload: { kind: string; name: string; namespace: string | null }, autoscalers: readonly ManifestAutoscaler[],
+  defaultNamespace = 'default'): ManifestAutoscaler | undefined {
+  return autoscalers.find((a) => a.target.kind === workload.kind && a.target.name === workload.name
+    && inTargetNamespace(a.namespace, workload.namespace ?? defaultNamespace, defaultNamespace));
+}
+
+/** `HPA currencyservice (2..8)`, `KEDA ScaledObject web (0..100)`. */
+export function autoscalerLabel(a: ManifestAutoscaler): string {
+  return `${a.kind === 'ScaledObject' ? 'KEDA ScaledObject' : 'HPA'} ${a.name} (${a.minReplicas}..${a.maxReplicas ?? '?'})`;
+}
+
+/**
+ * The note that replaces a replica edit: `replicas left to the HPA web (2..8): the 3 replicas the load needs are within
+ * its bounds`, or what to change in the autoscaler when the recommended count is outside them. Never an edit of it.
+ */
+export function autoscalerNote(a: ManifestAutoscaler, recommended?: number): string {
+  const head = `replicas left to the ${autoscalerLabel(a)}`;
+  if (recommended === undefined) return head;
+  const need = `${recommended} replica${recommended === 1 ? '' : 's'}`;
+  const field = (f: 'min' | 'max') => (a.kind === 'ScaledObject' ? `${f}ReplicaCount` : `${f}Replicas`);
+  if (a.maxReplicas !== null && recommended > a.maxReplicas) return `${head}: the load needs ${need}, above its ${field('max')}: consider raising it to ${recommended}`;
+  if (recommended < a.minReplicas) return `${head}: the load needs ${need}, below its ${field('min')}: consider lowering it to ${recommended}`;
+  return `${head}: the ${need} the load needs ${recommended === 1 ? 'is' : 'are'} within its bounds`;
+}
