@@ -9,7 +9,7 @@ import type { ContainerRecommendation, Recommendation } from '../core/recommenda
 import { findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
 import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
-import type { ManifestChange, ManifestContainer, ManifestScan, ManifestValue, TextSpan } from '../manifests/types';
+import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
 import { hpaEdits, replicaAdvice, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
 
@@ -54,16 +54,30 @@ export function plainText(markdown: string): string {
   return markdown.replace(/\*\*|`/g, '');
 }
 
-const raw = (v: ManifestValue | null) => v?.value ?? 'unset';
+/**
+ * The request a container runs with, as the manifest says it: its own text; without one its limit's (Kubernetes
+ * defaults a missing request to the limit), marked `(from limit)`; `unset` when neither is there.
+ */
+export function currentRequest(found: ManifestContainer, resource: 'cpu' | 'memory'): string {
+  const request = found.requests[resource];
+  if (request) return request.value;
+  const limit = found.limits[resource];
+  return limit ? `${limit.value} (from limit)` : 'unset';
+}
+
+/** Resources with neither a request nor a limit (a limit alone is the request too, as Kubernetes defaults it). */
+export function requestsMissing(found: ManifestContainer): Array<'cpu' | 'memory'> {
+  return (['cpu', 'memory'] as const).filter((r) => found.requests[r] === null && found.limits[r] === null);
+}
 
 /**
- * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100`, with the manifest's own text as "from";
- * without risk statements the confidence (`87% confident`).
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100`, with the manifest's own text as "from"
+ * (`cpu 500m (from limit) → 180m` when only the limit is set); without risk statements the confidence (`87% confident`).
  */
 export function lensTitle(found: ManifestContainer, c: ContainerRecommendation): string {
   const parts: string[] = [];
-  if (c.cpu) parts.push(`cpu ${raw(found.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
-  if (c.memory) parts.push(`mem ${raw(found.requests.memory)} → ${showMemory(c.memory.request.value)}`);
+  if (c.cpu) parts.push(`cpu ${currentRequest(found, 'cpu')} → ${showCpu(c.cpu.request.value)}`);
+  if (c.memory) parts.push(`mem ${currentRequest(found, 'memory')} → ${showMemory(c.memory.request.value)}`);
   if (parts.length === 0) parts.push('no usage data yet');
   parts.push(riskBrief(c));
   return `MOrA: ${parts.join(' · ')}`;
@@ -91,7 +105,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
 
   for (const found of scan.containers) {
     const workload = `${found.document}/${found.item ?? ''}`;
-    const missing = (['cpu', 'memory'] as const).filter((r) => found.requests[r] === null);
+    const missing = requestsMissing(found);
     if (missing.length > 0) {
       missingRequests.push({
         span: found.nameSpan, container: found.container, missing,

@@ -140,6 +140,24 @@ describe('manifest lens model', () => {
     assert.equal(view.lenses.length, 0, 'no recommendation, no lens');
   });
 
+  it('reads a limit without a request as the request (Kubernetes defaults it so): shown "(from limit)", not flagged', () => {
+    const text = [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', 'spec:', '  template:', '    spec:', '      containers:',
+      '        - name: limited', '          resources:', '            limits:', '              cpu: 500m', '              memory: 1Gi',
+      '        - name: half', '          resources:', '            limits:', '              cpu: "2"',
+      '        - name: bare', '          image: x', '',
+    ].join('\n');
+    const d: GenDoc = { kind: 'Deployment', name: 'api', containers: [{ name: 'limited' }, { name: 'half' }, { name: 'bare' }] };
+    const rec = recFor(d, 'default', new Rng(5));
+    const view = manifestView(text, () => rec, 'default');
+    assert.deepEqual(view.missingRequests.map((m) => `${m.container}:${m.missing.join(',')}`), ['half:memory', 'bare:cpu,memory']);
+    const titles = view.lenses.filter((l) => l.kind === 'container').map((l) => l.title);
+    const [limited, half, bare] = rec.containers;
+    assert.match(titles[0], new RegExp(`^MOrA: cpu 500m \\(from limit\\) → ${formatCpu(limited.cpu!.request.value)} · mem 1Gi \\(from limit\\) → `));
+    assert.match(titles[1], new RegExp(`^MOrA: cpu 2 \\(from limit\\) → ${formatCpu(half.cpu!.request.value)} · mem unset → `));
+    assert.match(titles[2], new RegExp(`^MOrA: cpu unset → ${formatCpu(bare.cpu!.request.value)} · mem unset → `));
+  });
+
   it('hovers the evidence on resource values and the container name only', () => {
     const d: GenDoc = { kind: 'Deployment', name: 'api', replicas: 2, containers: [{ name: 'app', cpu: '500m', memory: '1Gi' }] };
     const rec = recFor(d, 'default', new Rng(1), 2);
