@@ -3,18 +3,21 @@
  * folder (or of several paths) that holds each target. A GitOps folder often holds one workload twice (a kustomize
  * base and an overlay's patch, two environments): editing the first found would be a guess, so a target found in
  * two files is refused, naming both. For replicas, a patch that sets only spec.replicas (no containers) holds the
- * workload too. Every file is read and every edit planned and checked before anything is
- * written: a refused file (unreadable, not UTF-8, not YAML — a target might be in it), a missing or ambiguous target,
- * or an edit refused in one file leaves all of them untouched, and so does a file to change that may not be written
- * (checked for all before the first write; a write failing midway restores those written). Helm template sources hold no editable target and are
- * passed over, as `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
+ * workload too. So does a kustomization's inline patch (kustomize-patches.ts) that sets the target's resources or
+ * replicas: the overlay's value wins, so editing the base would change nothing kustomize renders.
+ * Every file is read and every edit planned and checked before anything is written: a refused file (unreadable, not
+ * UTF-8, not YAML — a target might be in it), a missing or ambiguous target, an edit refused in one file, or a file to
+ * change that may not be written (all checked before the first write) leaves all of them untouched; a write failing
+ * midway restores those already written. Helm template sources hold no editable target and are passed over, as
+ * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  */
-import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
-import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
+import type { ManifestChange, ManifestEncoding, ManifestScan } from '../../manifests';
+import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
+import { inlinePatches, type InlinePatch, type PatchTarget } from '../../manifests/kustomize-patches';
 import { workloadRoots } from '../../manifests/extract';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { get } from '../../manifests/tree';
-import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
+import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manifests/workloads';
 import { readFileSync } from 'node:fs';
 import { checkWritable, writeFileAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
@@ -26,6 +29,91 @@ import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 interface ReadFile extends ScannedFile {
   text: string;
   encoding: ManifestEncoding;
+  /** The containers the scan found, with where they are (for a JSON 6902 patch's container index). */
+  scanned: ManifestScan['containers'];
+}
+
+/** An inline patch of a kustomization, held like a file: it holds targets, but is never edited. */
+interface PatchHolder extends ScannedFile {
+  inlinePatch: true;
+}
+
+/** `a/b/kustomization.yaml (inline patch patches[0], line 6)`. */
+function patchLabel(file: string, p: InlinePatch): string {
+  return `${file} (inline patch ${p.where}, line ${p.line})`;
+}
+
+/** True when JSON pointer `above` is `path` or one of its parents. */
+function covers(above: string, path: string): boolean {
+  return above === '' || above === '/' || path === above || path.startsWith(`${above}/`);
+}
+
+/**
+ * The inline patches of the kustomizations among `files`, each as the workloads and containers it sets: a strategic
+ * merge patch as its scan reads it (its `target`'s kind and name, when given, are what it patches); a JSON 6902 patch
+ * by the paths its operations write: `/spec/replicas` (or a parent) for replicas, a container's `resources` (or the
+ * container, the list, a parent) for resources. A container index is read from the workload's containers in the
+ * files read (the base); one that cannot be resolved counts as every container of the workload.
+ */
+function inlinePatchHolders(files: readonly ReadFile[]): PatchHolder[] {
+  const out: PatchHolder[] = [];
+  for (const f of files) {
+    for (const p of inlinePatches(f.file, f.text)) {
+      const holder: PatchHolder = { file: patchLabel(f.file, p), containers: [], replicasOnly: [], inlinePatch: true };
+      if (p.strategic !== undefined) {
+        let scan: ManifestScan;
+        try {
+          scan = scanManifest(p.strategic, { mode: 'thorough' });
+        } catch {
+          continue;
+        }
+        const retarget = <R extends WorkloadRef>(r: R): R => retargeted(r, p.target);
+        // A container counts when the patch sets its resources; the workload's replicas when it sets them.
+        holder.containers = scan.containers.filter((c) => [c.requests, c.limits].some((g) => g.cpu !== null || g.memory !== null)).map(retarget);
+        holder.replicasOnly = [...replicasOnlyWorkloads(p.strategic, scan), ...scan.containers.filter((c) => c.replicas !== null)].map(retarget);
+      } else if (p.ops && p.target?.kind && p.target.name && isWorkloadKind(p.target.kind)) {
+        const kind = p.target.kind;
+        const workload: WorkloadRef = { kind, name: p.target.name, namespace: p.target.namespace ?? null };
+        const podSpec = `/${POD_SPEC_PATH[kind].join('/')}`;
+        const containers: ContainerRef[] = [];
+        for (const op of p.ops) {
+          if (KINDS_WITH_REPLICAS.has(kind) && covers(op.path, '/spec/replicas')) holder.replicasOnly = [workload];
+          for (const list of ['containers', 'initContainers'] as const) {
+            const base = baseContainers(files, workload, list === 'initContainers');
+            const at = `${podSpec}/${list}`;
+            if (covers(op.path, at)) {
+              containers.push(...base.map((container) => ({ ...workload, container })));
+              continue;
+            }
+            if (!op.path.startsWith(`${at}/`)) continue;
+            const [index, ...rest] = op.path.slice(at.length + 1).split('/');
+            if (rest.length > 0 && rest[0] !== 'resources') continue; // the image, the env…: not resources
+            const named = index === '-' ? op.name : base[Number(index)];
+            containers.push(...(named !== undefined ? [named] : base).map((container) => ({ ...workload, container })));
+          }
+        }
+        holder.containers = containers;
+      }
+      if (holder.containers.length || holder.replicasOnly?.length) out.push(holder);
+    }
+  }
+  return out;
+}
+
+/** A strategic merge patch's workload as its entry's `target` names it (kustomize patches what the target selects). */
+function retargeted<R extends WorkloadRef>(r: R, target: PatchTarget | undefined): R {
+  if (!target?.name) return r;
+  return { ...r, kind: target.kind ?? r.kind, name: target.name, namespace: target.namespace ?? r.namespace };
+}
+
+/** The names of the workload's containers (or init containers), in order, from the first file read that has them. */
+function baseContainers(files: readonly ReadFile[], w: WorkloadRef, init: boolean): string[] {
+  for (const f of files) {
+    const names = f.scanned.filter((c) => c.kind === w.kind && c.name === w.name && c.init === init
+      && (w.namespace === null || c.namespace === null || c.namespace === w.namespace)).map((c) => c.container);
+    if (names.length) return names;
+  }
+  return [];
 }
 
 /** What a change targets, as its error messages name it (`Deployment/web/web`, `shop/Deployment/web`). */
@@ -41,15 +129,26 @@ export interface WorkloadRef {
   namespace: string | null;
 }
 
+/** A container as the repeated-target check compares it. */
+export interface ContainerRef extends WorkloadRef {
+  container: string;
+}
+
 /** A file and the containers its scan found. */
 export interface ScannedFile {
   file: string;
-  containers: readonly ManifestContainer[];
+  containers: readonly ContainerRef[];
   /**
    * Workloads of the file that set spec.replicas without any container (a kustomize patch `spec: {replicas: 3}`):
    * they hold a replicas change's target as much as a document with containers does.
    */
   replicasOnly?: readonly WorkloadRef[];
+  /**
+   * A kustomization's inline patch, read for what it sets: its containers hold resources changes only (its
+   * replicasOnly the replicas; a file's containers hold its workload's replicas too), it is never edited, and it does
+   * not stand for a workload whose container is missing.
+   */
+  inlinePatch?: boolean;
 }
 
 /**
@@ -84,10 +183,10 @@ function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly
   const inWorkload = (c: WorkloadRef) => c.kind === change.target.kind && c.name === change.target.name
     && (change.target.namespace === undefined || (c.namespace ?? defaultNamespace ?? null) === change.target.namespace);
   const holding = files.filter((f) => f.containers.some((c) => inWorkload(c)
-    && (change.type === 'replicas' || c.container === change.target.container))
+    && (change.type === 'replicas' ? !f.inlinePatch : c.container === change.target.container))
     || (change.type === 'replicas' && (f.replicasOnly ?? []).some(inWorkload)));
   // A workload found without that container: its file, so the edit names the containers it has.
-  return holding.length || change.type === 'replicas' ? holding : files.filter((f) => f.containers.some(inWorkload));
+  return holding.length || change.type === 'replicas' ? holding : files.filter((f) => !f.inlinePatch && f.containers.some(inWorkload));
 }
 
 /**
@@ -143,7 +242,7 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
     try {
       const { text, encoding } = readManifest(file);
       const scan = scanOrExplain(file, text);
-      read.push({ file, text, encoding, containers: scan.containers, replicasOnly: replicasOnlyWorkloads(text, scan) });
+      read.push({ file, text, encoding, containers: scan.containers, scanned: scan.containers, replicasOnly: replicasOnlyWorkloads(text, scan) });
     } catch (e) {
       if (!(e instanceof ManifestRefusal)) throw e;
       if (e.kind !== 'template') refused.push(e.message);
@@ -153,9 +252,15 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
     throw new UserError(`${refused.length} of ${files.length + unlisted.length} files could not be read, so nothing was written `
       + `(a target might be in them): ${refused.join('; ')}`);
   }
+  // A kustomization's inline patches hold targets too: the overlay's value wins, so editing the base alone is refused.
+  const holders: Array<ReadFile | PatchHolder> = [...read, ...inlinePatchHolders(read)];
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    const holding = fileHolding(change, read, defaultNamespace);
+    const holding = fileHolding(change, holders, defaultNamespace);
+    if (holding.inlinePatch) {
+      throw new UserError(`${label(change)} is set only in ${holding.file}; MOrA does not edit a kustomization's inline patches, `
+        + 'so nothing was written: edit the patch by hand, or move it to a file of its own (patches: - path: …)');
+    }
     byFile.set(holding, [...(byFile.get(holding) ?? []), change]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
