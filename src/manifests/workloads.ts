@@ -2,11 +2,13 @@
 import type { WorkloadKind } from '../core/workload';
 
 /**
- * The kinds whose containers the manifest core reads: every WorkloadKind, and ReplicationController — the v1
- * ancestor of ReplicaSet, still in the Kubernetes examples and older charts — which MOrA's cluster views do not list
- * (so it never gets a recommendation, but `mora manifests` scans and edits it like a ReplicaSet).
+ * The kinds whose containers the manifest core reads: every WorkloadKind; ReplicationController — the v1 ancestor of
+ * ReplicaSet, still in the Kubernetes examples and older charts; and Argo Rollouts' `Rollout` (argoproj.io/v1alpha1), a
+ * Deployment with a progressive strategy: its pod template at spec.template, its count at spec.replicas (a Rollout that
+ * only points at a Deployment with `spec.workloadRef` has no template, so no containers here). MOrA's cluster views list
+ * neither (so no recommendation names one), but `mora manifests` scans and edits them like a ReplicaSet or Deployment.
  */
-export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController';
+export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout';
 
 /** Path from a workload document's root to its pod spec. */
 export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly string[]>> = {
@@ -15,13 +17,14 @@ export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly strin
   DaemonSet: ['spec', 'template', 'spec'],
   ReplicaSet: ['spec', 'template', 'spec'],
   ReplicationController: ['spec', 'template', 'spec'],
+  Rollout: ['spec', 'template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
   Pod: ['spec'],
 };
 
 /** Kinds whose `spec.replicas` means something (DaemonSets, Jobs and Pods have none). */
-export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout']);
 
 export function isWorkloadKind(kind: string | null): kind is ManifestWorkloadKind {
   return kind !== null && Object.prototype.hasOwnProperty.call(POD_SPEC_PATH, kind);
@@ -38,6 +41,7 @@ export function normaliseKind(kind: string): string {
     rc: 'ReplicationController', replicationcontroller: 'ReplicationController', replicationcontrollers: 'ReplicationController',
     job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
     po: 'Pod', pod: 'Pod', pods: 'Pod',
+    ro: 'Rollout', rollout: 'Rollout', rollouts: 'Rollout',
   };
   return aliases[k] ?? kind;
 }
