@@ -90,7 +90,7 @@ function sameAmount(a: string, b: string): boolean {
   }
 }
 
-/** A resource amount in a container: `resources.requests.cpu`, `resources.limits.memory`, `resources.limits.nvidia.com/gpu`. */
+/** A resource amount in a container: `resources.requests.cpu`, `resources.limits.memory`, `resources.limits.hugepages-2Mi`. */
 const RESOURCE_AMOUNT = /(?:^|\.)resources\.(?:requests|limits)\.[^.[\]]+$/;
 
 /**
