@@ -173,7 +173,7 @@ describe('mora backtest on a directory with bad files', () => {
       writeFileSync(join(bad, 'b.csv'), '');
       const r = await mora(['backtest', '--input', bad, '--kind', 'cpu', '-q']);
       assert.equal(r.code, 2);
-      assert.match(r.err, /no \.csv file could be read \(2\): a\.csv: line 1: the columns are separated by semicolons.*; b\.csv: the file is empty/);
+      assert.match(r.err, /no \.csv or \.json file could be read \(2\): a\.csv: line 1: the columns are separated by semicolons.*; b\.csv: the file is empty/);
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }
