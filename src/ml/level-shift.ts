@@ -9,10 +9,23 @@
  * which nine points of ten lie outside on the same side. Then every value before the run is moved by the run's median
  * distance from the reference days' median (an additive offset), so the baseline's median reads the new level at every
  * time of day. Fewer than 3 reference days (a history under 4 days) say too little about what is usual: no shift.
+ *
+ * Additive or multiplicative. A change of traffic often scales the whole day (twice the users: twice the peak and twice
+ * the trough), and an offset then leaves the older days with the old daily swing at the new mean. So both one-parameter
+ * models are fitted to the run, point by point against the reference median m at its time of day, each by least absolute
+ * error: x ≈ m + c (c the median of x − m, the offset above) and x ≈ r·m (r the median of x / m weighted by m). The one
+ * with the smaller total absolute error on the run — the one under which the re-levelled older days match the new days'
+ * profile better — is used; ties keep the offset. The ratio is a candidate only for a history with no value below 0 (usage,
+ * where a ratio is natural), and only when it moves the level the way the run does (r > 1 up, r < 1 down). No constant is
+ * added: the comparison is of the two fits on the same points. A swing that did not scale (a constant added) keeps the
+ * offset; on a flat series the two fit alike and either reads the new level.
  */
 
-/** A shift at index `at` (the first value at the new level): values before it read `offset` higher. */
-export interface LevelShift { at: number; offset: number }
+/**
+ * A shift at index `at` (the first value at the new level): values before it read `offset` higher, or, when `ratio` is
+ * set (a multiplicative shift, see above), `ratio` times as high.
+ */
+export interface LevelShift { at: number; offset: number; ratio?: number }
 
 /** Reference days needed before the scanned days (below 3 a point is outside their range by chance 1/2 or more). */
 export const MIN_REFERENCE_DAYS = 3;
@@ -36,7 +49,7 @@ export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, day
   const R = Math.min(MAX_REFERENCE_DAYS, Math.floor(scanFrom / P));
   if (scanFrom < 0 || R < MIN_REFERENCE_DAYS) return undefined;
   // Per scanned point: the reference days' range and median at its time of day (the days just before the scan).
-  const side = new Int8Array(L), dist = new Float64Array(L);
+  const side = new Int8Array(L), dist = new Float64Array(L), ref = new Float64Array(L);
   const xs: number[] = [];
   for (let i = 0; i < L; i++) {
     const j = scanFrom + i;
@@ -46,7 +59,8 @@ export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, day
     xs.sort((a, b) => a - b);
     const x = v[j];
     side[i] = x > xs[R - 1] ? 1 : x < xs[0] ? -1 : 0;
-    dist[i] = x - (R % 2 ? xs[R >> 1] : (xs[(R >> 1) - 1] + xs[R >> 1]) / 2);
+    ref[i] = R % 2 ? xs[R >> 1] : (xs[(R >> 1) - 1] + xs[R >> 1]) / 2;
+    dist[i] = x - ref[i];
   }
   const minRun = Math.max(2, Math.ceil(MIN_RUN_DAYS * P));
   let up = 0, down = 0, best = 0, bestSide = 0;
@@ -60,7 +74,32 @@ export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, day
   const run = Array.from(dist.subarray(L - best)).sort((a, b) => a - b);
   const offset = run.length % 2 ? run[run.length >> 1] : (run[(run.length >> 1) - 1] + run[run.length >> 1]) / 2;
   if (Math.sign(offset) !== bestSide) return undefined;
-  return { at: start - best, offset };
+  const ratio = ratioFit(v, start, ref.subarray(L - best), offset);
+  return ratio === undefined || Math.sign(ratio - 1) !== bestSide ? { at: start - best, offset } : { at: start - best, offset, ratio };
+}
+
+/**
+ * The ratio r of a multiplicative shift over the run v[start − m.length .. start) against its reference medians `m`, when
+ * x ≈ r·m fits the run with a smaller total absolute error than x ≈ m + offset; undefined otherwise, or when v[0..start)
+ * has a value below 0 (or not a number). r is the least-absolute-error fit: the median of x / m weighted by m.
+ */
+function ratioFit(v: ArrayLike<number>, start: number, m: ArrayLike<number>, offset: number): number | undefined {
+  for (let i = 0; i < start; i++) if (!(v[i] >= 0)) return undefined;
+  const from = start - m.length;
+  const pairs: Array<[number, number]> = [];
+  let total = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] > 0) { pairs.push([v[from + i] / m[i], m[i]]); total += m[i]; }
+  if (!(total > 0)) return undefined;
+  pairs.sort((a, b) => a[0] - b[0]);
+  let r = pairs[pairs.length - 1][0];
+  for (let i = 0, acc = 0; i < pairs.length; i++) if ((acc += pairs[i][1]) >= total / 2) { r = pairs[i][0]; break; }
+  let eAdd = 0, eMul = 0;
+  for (let i = 0; i < m.length; i++) {
+    const x = v[from + i];
+    eAdd += Math.abs(x - m[i] - offset);
+    eMul += Math.abs(x - r * m[i]);
+  }
+  return eMul < eAdd ? r : undefined;
 }
 
 /**

@@ -59,9 +59,17 @@ export function baselineMedianAt(v: ArrayLike<number>, start: number, len: numbe
   return seasonalMedianAt(shift ? relevelled(v, start, shift) : v, start, len, period, days);
 }
 
-/** v[0..start) with the values before `shift.at` moved by its offset (floored at 0 when none was below 0). */
+/**
+ * v[0..start) with the values before `shift.at` moved by its offset (floored at 0 when none was below 0), or, for a
+ * multiplicative shift (level-shift.ts: the new days' swing scaled with their level), multiplied by its ratio, so the
+ * older days carry the new daily swing too.
+ */
 export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShift): Float64Array {
   const out = Float64Array.from({ length: start }, (_, i) => v[i]);
+  if (shift.ratio !== undefined) {
+    for (let i = 0; i < shift.at; i++) out[i] *= shift.ratio;
+    return out;
+  }
   let nonNegative = true;
   for (let i = 0; i < start; i++) if (!(out[i] >= 0)) { nonNegative = false; break; }
   for (let i = 0; i < shift.at; i++) out[i] = nonNegative ? Math.max(0, out[i] + shift.offset) : out[i] + shift.offset;

@@ -53,6 +53,31 @@ describe('level shift at the origin', () => {
     }
   });
 
+  it('re-levels by the ratio when the swing scaled with the level (traffic doubled), by the offset when it did not', () => {
+    // 5-minute usage, a daily swing of ±50% around 1.5 over 13 days; from a day before the origin ×2 (the swing doubles
+    // too) or +1.5 (the same swing, higher). The next day is the truth. Before the ratio, ×2 left the older days with the
+    // old swing at the new mean: the 3- and 7-day baselines missed the day's peak and trough by a third of the level.
+    const D = 288, n = 13 * D;
+    for (let seed = 1; seed <= 6; seed++) {
+      for (const kind of ['times', 'plus'] as const) {
+        const rng = new Rng(seed);
+        const all = Float64Array.from({ length: n + D }, (_, i) => {
+          const x = 1.5 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / D));
+          return Math.max(0, (i >= n - D ? (kind === 'times' ? 2 * x : x + 1.5) : x) + 0.1 * rng.normal());
+        });
+        const v = all.subarray(0, n), future = all.subarray(n);
+        const level = future.reduce((a, b) => a + b, 0) / D;
+        for (const days of [1, 3, 7]) {
+          const s = levelShiftAt(v, n, D, days);
+          assert.ok(s, `seed ${seed}, ${kind}, ${days} d: shift not found`);
+          assert.equal(s.ratio !== undefined, kind === 'times', `seed ${seed}, ${kind}, ${days} d: ratio ${s.ratio}, offset ${s.offset}`);
+          const err = mae(baselineMedianAt(v, n, D, D, days), future);
+          assert.ok(err < 0.1 * level, `seed ${seed}, ${kind}, ${days} d: MAE ${err.toFixed(3)} at a level of ${level.toFixed(2)}`);
+        }
+      }
+    }
+  });
+
   it('a forecast that holds a dip all day is outside the last days; one at the usual level is not; upward, where the series already is, it is not', () => {
     const { v } = generated(3, { burstHours: 2, burst: -45 });
     assert.equal(outsideRecentDays(v, v.length, P, new Float64Array(P).fill(v[v.length - 1])), true);
