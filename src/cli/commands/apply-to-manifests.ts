@@ -9,7 +9,9 @@
  * A container found in two files of the folder (a kustomize base and its overlay's patch) is refused as
  * `mora manifests apply` refuses it, with the same check, and then no file at all is written. With --replicas, a
  * patch that sets only spec.replicas (no containers) counts as holding the workload: its value would win over the
- * one written into the base. A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) among the manifests scales —
+ * one written into the base. So does a kustomization's inline patch (`patches: - patch: |-`, strategic merge or JSON 6902,
+ * and the legacy patchesStrategicMerge / patchesJson6902) that sets the container's resources or the replicas: it is
+ * named with its line, and nothing is written (MOrA does not edit inline patches). A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) among the manifests scales —
  * in the same file or any file of the folder — gets no replica count: a note names the autoscaler and its bounds
  * instead (a count written over the HPA's would reset the workload on every GitOps sync).
  */
@@ -25,7 +27,7 @@ import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
-import { fileHolding, replicasOnlyWorkloads, RepeatedTarget, type WorkloadRef } from './manifests-apply-many';
+import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
 import { ManifestRefusal, readManifest } from './manifest-read';
 import { writeError, writeFileAtomic } from '../format/write';
 
@@ -77,6 +79,8 @@ interface PlannedFile {
   text?: string;
   encoding?: ManifestEncoding;
   edited?: { text: string; edits: unknown[] };
+  /** The file's text and scanned containers, once it read as YAML (its kustomization inline patches are read from it). */
+  source?: { text: string; containers: readonly ManifestContainer[] };
 }
 
 /**
@@ -86,9 +90,10 @@ interface PlannedFile {
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
   elsewhere: readonly ManifestAutoscaler[] = []): PlannedFile {
   let replicasOnly: readonly WorkloadRef[] = [];
+  const read: Pick<PlannedFile, 'source'> = {}; // set once the file reads as YAML
   const notes: string[] = [];
   const done = (result: Omit<ApplyToResult, 'file'>, containers: readonly ManifestContainer[] = []): PlannedFile =>
-    ({ file, containers, replicasOnly, changes: [], result: { file, ...result, ...(notes.length ? { notes } : {}) } });
+    ({ file, containers, replicasOnly, changes: [], ...read, result: { file, ...result, ...(notes.length ? { notes } : {}) } });
   let text: string;
   let encoding: ManifestEncoding;
   try {
@@ -101,6 +106,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   const scan = scanManifest(text, { mode: 'thorough' });
   const invalid = scan.documents.find((d) => d.status === 'invalid');
   if (invalid) return done({ changed: 0, error: `not valid YAML at ${invalid.error}`, exitCode: EXIT_USAGE });
+  read.source = { text, containers: scan.containers };
   if (replicas) replicasOnly = replicasOnlyWorkloads(text, scan);
   const template = scan.documents.find((d) => d.status === 'template' && parseWithYaml(text, d.offset, d.offset + d.length).error !== null);
   const changes: ManifestChange[] = [];
@@ -134,7 +140,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
   if (edited.text === text) return { ...done({ changed: 0, skipped: 'already has these values' }, scan.containers), changes };
-  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...(notes.length ? { notes } : {}) };
+  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...read, ...(notes.length ? { notes } : {}) };
 }
 
 function writePlanned(p: PlannedFile): ApplyToResult {
@@ -159,16 +165,21 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
 /**
  * A target the recommendations change that is in more than one file — a kustomize base and its overlay's patch —
  * is refused as `mora manifests apply` on a folder refuses it (the same check): writing the same values into both
- * would be a guess at which one Kubernetes ends up with. Returns the refusal of each file holding one, else nothing.
+ * would be a guess at which one Kubernetes ends up with. A kustomization's inline patch that sets the target counts
+ * as such a file (named with the patch and its line), listed after the files so a refusal goes to a file of the
+ * folder. Returns the refusal of each file holding one, else nothing.
  */
 function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: string): Map<string, string> {
   const refusals = new Map<string, string>();
+  const patches: PatchHolder[] = inlinePatchHolders(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []));
+  const holders = [...planned, ...patches];
+  const inline = new Set(patches.map((h) => h.file));
   for (const p of planned) {
     for (const change of p.changes) {
       // The change's document may have no namespace: the check compares the namespace the recommendation matched in.
       const target = { ...change.target, namespace: change.target.namespace ?? defaultNamespace };
       try {
-        fileHolding(change.type === 'resources' ? { ...change, target: { ...change.target, ...target } } : { ...change, target }, planned, defaultNamespace);
+        fileHolding(change.type === 'resources' ? { ...change, target: { ...change.target, ...target } } : { ...change, target }, holders, defaultNamespace);
       } catch (e) {
         if (!(e instanceof RepeatedTarget)) throw e;
         const [first, ...others] = e.files;
@@ -176,9 +187,11 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
         const what = change.type === 'replicas' ? `the replicas of ${e.target}` : e.target;
         if (!refusals.has(first)) {
           refusals.set(first, `${what} ${change.type === 'replicas' ? 'are' : 'is'} in ${e.files.length} files: ${e.files.join(', ')}; nothing was written: `
-            + 'give --apply-to the one file (or folder) to change, as `mora manifests apply` on a folder asks');
+            + (e.files.some((f) => inline.has(f))
+              ? 'the overlay\'s inline patch wins over the base, and MOrA does not edit inline patches: edit the patch by hand, or move it to a file of its own (patches: - path: …)'
+              : 'give --apply-to the one file (or folder) to change, as `mora manifests apply` on a folder asks'));
         }
-        for (const f of others) if (!refusals.has(f)) refusals.set(f, `${what} ${change.type === 'replicas' ? 'are' : 'is'} also in ${first} (named above); nothing was written`);
+        for (const f of others) if (!inline.has(f) && !refusals.has(f)) refusals.set(f, `${what} ${change.type === 'replicas' ? 'are' : 'is'} also in ${first} (named above); nothing was written`);
       }
     }
   }

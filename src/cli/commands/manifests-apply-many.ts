@@ -11,7 +11,7 @@
  * midway restores those already written. Helm template sources hold no editable target and are passed over, as
  * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  */
-import type { ManifestChange, ManifestEncoding, ManifestScan } from '../../manifests';
+import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
 import { inlinePatches, type InlinePatch, type PatchTarget } from '../../manifests/kustomize-patches';
 import { workloadRoots } from '../../manifests/extract';
@@ -33,8 +33,15 @@ interface ReadFile extends ScannedFile {
   scanned: ManifestScan['containers'];
 }
 
+/** A file read, as the inline-patch reading needs it: its text and the containers its scan found. */
+export interface TextAndScan {
+  file: string;
+  text: string;
+  scanned: readonly ManifestContainer[];
+}
+
 /** An inline patch of a kustomization, held like a file: it holds targets, but is never edited. */
-interface PatchHolder extends ScannedFile {
+export interface PatchHolder extends ScannedFile {
   inlinePatch: true;
 }
 
@@ -55,7 +62,7 @@ function covers(above: string, path: string): boolean {
  * container, the list, a parent) for resources. A container index is read from the workload's containers in the
  * files read (the base); one that cannot be resolved counts as every container of the workload.
  */
-function inlinePatchHolders(files: readonly ReadFile[]): PatchHolder[] {
+export function inlinePatchHolders(files: readonly TextAndScan[]): PatchHolder[] {
   const out: PatchHolder[] = [];
   for (const f of files) {
     for (const p of inlinePatches(f.file, f.text)) {
@@ -107,7 +114,7 @@ function retargeted<R extends WorkloadRef>(r: R, target: PatchTarget | undefined
 }
 
 /** The names of the workload's containers (or init containers), in order, from the first file read that has them. */
-function baseContainers(files: readonly ReadFile[], w: WorkloadRef, init: boolean): string[] {
+function baseContainers(files: readonly TextAndScan[], w: WorkloadRef, init: boolean): string[] {
   for (const f of files) {
     const names = f.scanned.filter((c) => c.kind === w.kind && c.name === w.name && c.init === init
       && (w.namespace === null || c.namespace === null || c.namespace === w.namespace)).map((c) => c.container);

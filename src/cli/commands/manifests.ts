@@ -10,7 +10,7 @@ import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
-import { applyMany } from './manifests-apply-many';
+import { applyMany, inlinePatchHolders, type PatchHolder, type TextAndScan } from './manifests-apply-many';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
 import { autoscalerLabel, findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
@@ -74,33 +74,50 @@ export interface ScanManyResult {
  * and invalid YAML are errors to fix (exit 2 once the others are printed). A Helm/Go template source is skipped
  * without failing: a chart's `templates/` beside rendered manifests is normal in a repository, and there is nothing
  * to fix in it (`recommend --apply-to` treats it the same way). A file with no workload is 0 containers, not a skip.
+ * `inline`: the kustomizations' inline patches that set a container's resources (for the repeated-target note; not
+ * part of the JSON output).
  */
-export function scanMany(paths: readonly string[]): ScanManyResult & { files: number } {
+export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[] } {
   const { files, unlisted } = manifestFileList(paths);
   const out: ScanManyResult = { containers: [], skipped: unlisted.map((u) => ({ ...u, error: true })) };
+  const read: TextAndScan[] = [];
   for (const file of files) {
     try {
-      const scan = scanOrExplain(file, readManifest(file).text);
+      const { text } = readManifest(file);
+      const scan = scanOrExplain(file, text);
+      read.push({ file, text, scanned: scan.containers });
       out.containers.push(...scan.containers.map((c) => ({ file, ...toScanned(c) })));
     } catch (e) {
       if (!(e instanceof ManifestRefusal)) throw e;
       out.skipped.push({ file, reason: e.reason, error: e.kind !== 'template' });
     }
   }
-  return { ...out, files: files.length + unlisted.length };
+  return { ...out, files: files.length + unlisted.length, inline: inlinePatchHolders(read) };
 }
 
 /**
  * Containers named the same (namespace, kind, workload, container) in more than one file — a kustomize base and its
  * overlay's patch, or a copy. `apply` on the folder refuses such a target; saying so at scan time spares a failed apply.
+ * A kustomization's inline patch that sets a container's resources (`inline`, from scanMany) counts as a file holding
+ * every scanned container it names (one without a namespace names it in any namespace, as apply matches it).
  */
-export function repeatedTargets(containers: ScanManyResult['containers']): Array<{ target: string; files: string[] }> {
+export function repeatedTargets(containers: ScanManyResult['containers'], inline: readonly PatchHolder[] = []): Array<{ target: string; files: string[] }> {
   const byTarget = new Map<string, string[]>();
+  const key = (c: { namespace: string | null; kind: string; name: string; container: string }) => `${c.namespace ? `${c.namespace}/` : ''}${c.kind}/${c.name}/${c.container}`;
   for (const c of containers) {
-    const target = `${c.namespace ? `${c.namespace}/` : ''}${c.kind}/${c.name}/${c.container}`;
+    const target = key(c);
     const files = byTarget.get(target) ?? [];
     if (!files.includes(c.file)) files.push(c.file);
     byTarget.set(target, files);
+  }
+  for (const h of inline) {
+    for (const p of h.containers) {
+      for (const c of containers) {
+        if (c.kind !== p.kind || c.name !== p.name || c.container !== p.container || (p.namespace !== null && c.namespace !== p.namespace)) continue;
+        const files = byTarget.get(key(c))!;
+        if (!files.includes(h.file)) files.push(h.file);
+      }
+    }
   }
   return [...byTarget].filter(([, files]) => files.length > 1).map(([target, files]) => ({ target, files }));
 }
@@ -165,11 +182,13 @@ export function register(program: Command): void {
         process.stdout.write(opts.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
         return;
       }
-      const { files, ...result } = scanMany(paths);
+      const { files, inline, ...result } = scanMany(paths);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
-      for (const r of repeatedTargets(result.containers)) {
+      for (const r of repeatedTargets(result.containers, inline)) {
+        const patched = r.files.some((f) => inline.some((h) => h.file === f));
         process.stderr.write(`mora: note: ${forTerminal(r.target)} is in ${r.files.length} files: ${r.files.map(forTerminal).join(', ')} `
-          + '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n');
+          + (patched ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
+            : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
       }
       process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
       const errors = result.skipped.filter((s) => s.error).length;
