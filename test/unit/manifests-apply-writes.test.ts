@@ -10,20 +10,9 @@ import { join } from 'node:path';
 import { applyMany } from '../../src/cli/commands/manifests-apply-many';
 import { parseChangeSpecs } from '../../src/manifests';
 import { mora } from './helpers/run-cli';
+import { deploymentWithCpu } from './helpers/manifest-fixtures';
 
-const DEPLOYMENT = (name: string, cpu: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  template:
-    spec:
-      containers:
-        - name: ${name}
-          resources:
-            requests:
-              cpu: ${cpu}
-`;
+const DEPLOYMENT = deploymentWithCpu;
 
 const ROOT = process.getuid?.() === 0;
 

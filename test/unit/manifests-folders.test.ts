@@ -7,25 +7,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mora } from './helpers/run-cli';
+import { deploymentWithCpu } from './helpers/manifest-fixtures';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'manifests');
 
 interface Row { file: string; kind: string; name: string; container: string; line: number; requests: { cpu: string | null } }
 interface Skip { file: string; reason: string; error: boolean }
 
-const DEPLOYMENT = (name: string, cpu: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  template:
-    spec:
-      containers:
-        - name: ${name}
-          resources:
-            requests:
-              cpu: ${cpu}
-`;
+const DEPLOYMENT = deploymentWithCpu;
 
 const JSON_POD = JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' },
