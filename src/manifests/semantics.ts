@@ -90,21 +90,35 @@ function sameAmount(a: string, b: string): boolean {
   }
 }
 
-/** A resource amount in a container: `resources.requests.cpu`, `resources.limits.memory`, `resources.limits.hugepages-2Mi`. */
-const RESOURCE_AMOUNT = /(?:^|\.)resources\.(?:requests|limits)\.[^.[\]]+$/;
+/**
+ * A resource amount: the value of any key of a `requests` or `limits` mapping under `resources` (`cpu`, `memory`,
+ * `ephemeral-storage`, `hugepages-2Mi`, `nvidia.com/gpu`). Judged by the keys themselves, never by a path written with
+ * dots: a resource name may hold dots and slashes (`nvidia.com/gpu`), and an annotation named
+ * `team.resources.limits.cpu` is a string, not an amount.
+ */
+function isResourceAmount(keys: readonly string[]): boolean {
+  const n = keys.length;
+  return n >= 3 && keys[n - 3] === 'resources' && (keys[n - 2] === 'requests' || keys[n - 2] === 'limits');
+}
+
+/** A key as the path in a message writes it: `limits.cpu`, `limits["nvidia.com/gpu"]`. */
+function step(path: string, key: string): string {
+  if (/^[^.[\]"]+$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
+}
 
 /**
  * Path of the first difference, null when equal. Scalars compare as text (`1` and "1" are the same), and resource
  * amounts as Kubernetes quantities: `2.0` is read by YAML as the number 2 and `2e9` as 2000000000, yet both are the
- * amounts asked for.
+ * amounts asked for; `nvidia.com/gpu: 1` and `1000m` are one amount. `keys` are the mapping keys down to here.
  */
-function difference(a: Json | undefined, b: Json | undefined, path: string): string | null {
+function difference(a: Json | undefined, b: Json | undefined, path: string, keys: readonly string[] = []): string | null {
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return path;
     for (let i = 0; i < a.length; i++) {
       const item = a[i];
       const label = isObject(item) && typeof item.name === 'string' ? item.name : String(i);
-      const d = difference(item, b[i], `${path}[${label}]`);
+      const d = difference(item, b[i], `${path}[${label}]`, [...keys, `[${i}]`]);
       if (d !== null) return d;
     }
     return null;
@@ -112,14 +126,14 @@ function difference(a: Json | undefined, b: Json | undefined, path: string): str
   if (isObject(a) || isObject(b)) {
     if (!isObject(a) || !isObject(b)) return path;
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = difference(a[key], b[key], path ? `${path}.${key}` : key);
+      const d = difference(a[key], b[key], step(path, key), [...keys, key]);
       if (d !== null) return d;
     }
     return null;
   }
   if (a === undefined || b === undefined) return a === b ? null : path;
   if (String(a) === String(b)) return null;
-  return RESOURCE_AMOUNT.test(path) && a !== null && b !== null && sameAmount(String(a), String(b)) ? null : path;
+  return isResourceAmount(keys) && a !== null && b !== null && sameAmount(String(a), String(b)) ? null : path;
 }
 
 /**
