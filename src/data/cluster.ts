@@ -123,6 +123,8 @@ export class ClusterDataSource implements DataSource {
   private readonly now: () => number;
   /** Warnings of the last workloads() call (kinds RBAC hides). */
   lastWarnings: string[] = [];
+  /** Warnings of each namespace's last workloads() call, by `context/namespace`. */
+  private readonly warningsByNamespace = new Map<string, string[]>();
   /** Every distinct listing warning so far (kinds RBAC hides, pods of owners MOrA does not size), for the CLI to print. */
   readonly listingWarnings: string[] = [];
   /** Prometheus per context (a per-context URL, or discovered), and what discovery found. */
@@ -269,8 +271,14 @@ export class ClusterDataSource implements DataSource {
     ]);
     if (line) warnings.push(line);
     this.lastWarnings = warnings;
+    this.warningsByNamespace.set(`${context}/${namespace}`, warnings);
     for (const w of warnings) if (!this.listingWarnings.includes(w)) this.listingWarnings.push(w);
     return workloads;
+  }
+
+  /** DataSource.workloadWarnings: the warnings of the namespace's last workloads() call. */
+  workloadWarnings(context: string, namespace: string): readonly string[] {
+    return this.warningsByNamespace.get(`${context}/${namespace}`) ?? [];
   }
 
   /** DataSource.inClusterRecommendations: every namespace's VPAs, paged; MOrA's fresh ones mapped (src/data/kube/vpa-reader.ts). */

@@ -69,6 +69,11 @@ export interface DataSource {
   currentContext?(): Promise<string | undefined>;
   namespaces(context: string): Promise<string[]>;
   workloads(context: string, namespace: string): Promise<Workload[]>;
+  /**
+   * What the last workloads() of this namespace could not list (a kind RBAC refuses, or whose list failed with a 5xx or
+   * a timeout), one line each, so a view says so instead of showing the namespace as if complete. Optional.
+   */
+  workloadWarnings?(context: string, namespace: string): readonly string[];
   /** The full history range the source has for this target (the demo: 14 days). */
   historyRange(target: MetricTarget): Promise<TimeRange>;
   metrics(target: MetricTarget, range: TimeRange): Promise<MetricFrame>;

@@ -248,6 +248,9 @@ export class ClusterTreeModel {
       else nodes.sort((a, b) => a.label.localeCompare(b.label));
       // Prometheus failing (down, slow, refusing the credentials) for the namespace: the workloads still show, with one line saying why usage is missing.
       const failed = list.find((e) => e.usageError && e.usageError.kind !== 'empty')?.usageError;
+      // Kinds the listing could not read (RBAC, a 5xx or timeout on that kind): the namespace is shown, but not as complete.
+      const notListed = this.source.workloadWarnings?.(node.context, node.namespace) ?? [];
+      notListed.forEach((w, i) => nodes.unshift(message(`${node.id}:not-listed:${i}`, `Not listed: ${w}`, 'The other kinds of this namespace are listed; this one could not be read. Refresh the view to try again.', node.id, node.context, WARNING_ICON)));
       if (failed) nodes.unshift(message(`${node.id}:usage`, `Usage unavailable: ${failed.message}`, 'The workloads are listed from the Kubernetes API; their usage could not be read from Prometheus. Refresh the view to try again.', node.id, node.context, WARNING_ICON));
       return nodes.length ? nodes : [message(`${node.id}:empty`, q ? `No workload matches "${this.filter.search}"` : 'No workloads', undefined, node.id, node.context)];
     }

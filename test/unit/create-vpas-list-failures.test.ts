@@ -1,7 +1,7 @@
 // `mora recommend --in-cluster --create-vpas` when a workload list fails, against a loopback HTTP double of the API
 // server (two opted-in namespaces, a Deployment and a StatefulSet in each, no VPAs yet): a kind RBAC refuses in one
-// namespace is named with the rule and exits 2, a transient answer (503) skips that namespace and exits 3 — and in both
-// the other kinds and namespaces still get their VPAs planned. (The real API server's RBAC case, with the creates and the
+// namespace is named with the rule and exits 2, a transient answer (503) on one kind skips that kind and exits 3 — and in
+// both the other kinds and namespaces still get their VPAs planned. (The real API server's RBAC case, with the creates and the
 // status writes: test/integration/vpa-in-cluster.test.ts.)
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -111,12 +111,12 @@ describe('--create-vpas: a workload list that fails is named, the rest still pla
     assert.match(logged.join(''), /CronJobs are not served by this cluster/);
   });
 
-  it('a 503 on one namespace\'s list: that namespace waits for the rerun, the other is planned, exit 3 (transient, retried)', async () => {
+  it('a 503 on one kind\'s list: that kind waits for the rerun, the namespace\'s other kinds and the other namespace are planned, exit 3 (transient, retried)', async () => {
     statefulSetsInAlpha = 503;
     const r = await run();
     assert.equal(r.code, 3, r.message);
-    assert.deepEqual(planned(r.summary), ['beta/db-mora StatefulSet/db', 'beta/web-mora Deployment/web']);
-    assert.deepEqual(r.summary.notListed?.map((n) => `${n.namespace} ${n.kind ?? '(all)'}`), ['alpha (all)']);
+    assert.deepEqual(planned(r.summary), ['alpha/web-mora Deployment/web', 'beta/db-mora StatefulSet/db', 'beta/web-mora Deployment/web']);
+    assert.deepEqual(r.summary.notListed?.map((n) => `${n.namespace} ${n.kind ?? '(all)'}`), ['alpha StatefulSet']);
     assert.match(r.summary.notListed![0].reason, /answered 503 to list statefulsets\.apps in namespace "alpha" \(transient/);
     assert.match(r.message, /rerun the shard$/);
   });

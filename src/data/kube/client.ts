@@ -147,6 +147,9 @@ const KINDS: Partial<Record<WorkloadKind, KindOps>> = {
   },
 };
 
+/** Failures of a listing that say the credentials are bad, whatever kind was being listed: they stop the listing. */
+const WHOLE_CLUSTER: ReadonlySet<string> = new Set(['unauthorized', 'credential-plugin', 'config']);
+
 function opsFor(kind: WorkloadKind): KindOps {
   const ops = KINDS[kind];
   if (!ops) throw new KubeError(`MOrA cannot change a ${kind}; supported kinds: ${LISTED_KINDS.join(', ')}`, 'invalid');
@@ -330,10 +333,15 @@ export class KubeClient {
     }));
     const workloads: Workload[] = [];
     const failed = lists.filter((l) => l.error);
-    // Unreachable or bad credentials is a whole-cluster problem; RBAC on one kind only hides that kind.
-    const fatal = failed.find((l) => l.error && l.error.kind !== 'forbidden' && l.error.kind !== 'not-found');
-    if (fatal?.error) throw fatal.error;
-    if (failed.length === lists.length && failed[0].error) throw failed[0].error;
+    // Bad credentials is a whole-cluster problem, and so is no kind answering at all (unreachable). Otherwise a failure
+    // on one kind — RBAC, a kind the cluster does not serve, a 5xx/429 from that resource's storage or a broken
+    // conversion, a timeout — only hides that kind, named in a warning and in failedKinds.
+    const credentials = failed.find((l) => l.error && WHOLE_CLUSTER.has(l.error.kind));
+    if (credentials?.error) throw credentials.error;
+    if (failed.length === lists.length) {
+      const first = failed.find((l) => l.error && l.error.kind !== 'forbidden' && l.error.kind !== 'not-found') ?? failed[0];
+      if (first.error) throw first.error;
+    }
     const failedKinds: NonNullable<WorkloadListing['failedKinds']> = [];
     for (const l of lists) {
       if (l.error) { warnings.push(l.error.message); failedKinds.push({ kind: l.kind, error: l.error }); continue; }
