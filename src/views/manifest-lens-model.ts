@@ -45,8 +45,16 @@ export interface ManifestView {
   lenses: LensSpec[];
   hovers: HoverRegion[];
   missingRequests: MissingRequests[];
-  /** HorizontalPodAutoscalers (and KEDA ScaledObjects) in the file: the replicas of the workloads they scale are theirs. */
+  /**
+   * HorizontalPodAutoscalers (and KEDA ScaledObjects) in the file, then those of the other files given (`elsewhere`,
+   * each with its `file`): the replicas of the workloads they scale are theirs.
+   */
   autoscalers: ManifestAutoscaler[];
+}
+
+export interface ManifestViewOptions {
+  /** Autoscalers found outside this text (the other files of its folder: FolderAutoscalers), each naming its file. */
+  elsewhere?: readonly ManifestAutoscaler[];
 }
 
 /** Lens tooltips are plain text: the evidence without Markdown marks. */
@@ -93,9 +101,10 @@ function containerChange(found: ManifestContainer, docNamespace: string | null, 
 }
 
 /** Everything MOrA shows for one manifest text. */
-export function manifestView(text: string, lookup: RecommendationLookup, defaultNamespace: string): ManifestView {
+export function manifestView(text: string, lookup: RecommendationLookup, defaultNamespace: string, options: ManifestViewOptions = {}): ManifestView {
   const scan = scanManifest(text);
-  const autoscalers = findAutoscalers(text, scan);
+  // This file's own first: the one it holds wins over a namesake next door.
+  const autoscalers = [...findAutoscalers(text, scan), ...(options.elsewhere ?? [])];
   const lenses: LensSpec[] = [];
   const hovers: HoverRegion[] = [];
   const missingRequests: MissingRequests[] = [];
@@ -142,11 +151,12 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     }
     const decision = rep && !rep.hpa ? replicasDecision(found, rec, autoscalers, defaultNamespace) : {};
     if (decision.note && !replicasDone.has(workload) && found.replicas) {
-      // An HPA in this file scales the workload: a count written here would be reset by it (and reset it on every
-      // GitOps sync). A note where the count is, never a change, and nothing for "apply all".
+      // An HPA in this file (or its folder) scales the workload: a count written here would be reset by it (and reset
+      // it on every GitOps sync). A note where the count is, never a change, and nothing for "apply all".
       replicasDone.add(workload);
-      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${decision.note}. spec.replicas is the autoscaler's to set: change its bounds, if anything.` });
-      lenses.push({ line: found.replicas.span.line, title: `MOrA: ${decision.note}`, tooltip: `${rep!.reason}. spec.replicas is the autoscaler's to set.`, changes: [], kind: 'replicas' });
+      const where = decision.autoscaler?.file === undefined ? '' : ` (in ${decision.autoscaler.file})`;
+      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${decision.note}${where}. spec.replicas is the autoscaler's to set: change its bounds, if anything.` });
+      lenses.push({ line: found.replicas.span.line, title: `MOrA: ${decision.note}${where}`, tooltip: `${rep!.reason}. spec.replicas is the autoscaler's to set.`, changes: [], kind: 'replicas' });
     }
     if (rep && decision.replicas !== undefined && !replicasDone.has(workload) && found.replicas) {
       replicasDone.add(workload);
