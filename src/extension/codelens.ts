@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { FolderAutoscalers } from '../views/folder-autoscalers';
 import type { ManifestView } from '../views/manifest-lens-model';
 import type { RecommendationStore } from './recommendation-store';
 
@@ -11,15 +13,27 @@ export interface ApplyArgs {
   changes: import('../manifests/types').ManifestChange[];
 }
 
+/** Folders whose autoscalers are kept (and watched) at once; the least recently read beyond this are dropped. */
+const MAX_WATCHED_FOLDERS = 64;
+
 /**
  * The scan + recommendations of each open manifest, per document version, shared by the CodeLens, hover and
  * diagnostics providers so a keystroke costs one scan. The manifest core never throws on bad YAML; if anything
  * else does, the document simply gets nothing (no popups while typing).
+ *
+ * The replica lens also reads the autoscalers in the other files of a saved manifest's folder (FolderAutoscalers):
+ * read once per folder, kept until a watcher on that folder reports a YAML file created, changed or deleted.
  */
 export class ManifestViews implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; generation: number; view: ManifestView }>();
   private generation = 0;
   private readonly subscription: vscode.Disposable;
+  private folders: FolderAutoscalers | undefined;
+  /** Watched folder → its watcher, in the order last read (Map order: oldest first). */
+  private readonly watchers = new Map<string, vscode.Disposable>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a file beside an open manifest changed what its lenses read (an HPA added, edited, deleted). */
+  readonly onDidChange = this.changed.event;
 
   constructor(private readonly store: RecommendationStore) {
     this.subscription = store.onDidChange(() => this.generation++);
@@ -32,11 +46,46 @@ export class ManifestViews implements vscode.Disposable {
     try {
       const { manifestView } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
       const ns = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
-      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns);
+      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns, { elsewhere: this.besides(doc) });
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
       return view;
     } catch {
       return undefined;
+    }
+  }
+
+  /** The autoscalers in the other YAML files of a file's folder (none for an untitled or remote document). */
+  private besides(doc: vscode.TextDocument): ReturnType<FolderAutoscalers['besides']> {
+    if (doc.uri.scheme !== 'file') return [];
+    if (!this.folders) {
+      const { FolderAutoscalers } = require('../views/folder-autoscalers') as typeof import('../views/folder-autoscalers');
+      this.folders = new FolderAutoscalers();
+    }
+    const dir = path.dirname(doc.uri.fsPath);
+    this.watch(dir);
+    return this.folders.besides(doc.uri.fsPath);
+  }
+
+  private watch(dir: string): void {
+    const known = this.watchers.get(dir);
+    if (known) {
+      this.watchers.delete(dir); // most recently read last
+      this.watchers.set(dir, known);
+      return;
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.{yaml,yml,json,YAML,YML,JSON}'));
+    const changed = (uri: vscode.Uri) => {
+      if (this.folders?.invalidate(uri.fsPath)) {
+        this.generation++;
+        this.changed.fire();
+      }
+    };
+    this.watchers.set(dir, vscode.Disposable.from(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)));
+    for (const [old, w] of this.watchers) {
+      if (this.watchers.size <= MAX_WATCHED_FOLDERS) break;
+      w.dispose();
+      this.watchers.delete(old);
+      this.folders?.forget(old); // read again (and watched again) when next asked
     }
   }
 
@@ -46,7 +95,11 @@ export class ManifestViews implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    for (const w of this.watchers.values()) w.dispose();
+    this.watchers.clear();
+    this.changed.dispose();
     this.cache.clear();
+    this.folders?.clear();
   }
 }
 
@@ -58,6 +111,7 @@ export class MoraCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   constructor(private readonly views: ManifestViews, private readonly store: RecommendationStore) {
     this.subscriptions = [
       store.onDidChange(() => this.changed.fire()),
+      views.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('mora.codeLens.enabled') || e.affectsConfiguration('mora.defaultNamespace')) this.changed.fire();
       }),

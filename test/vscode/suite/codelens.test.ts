@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../../../src/core/recommendation';
 import type { WorkloadKind } from '../../../src/core/workload';
+import type { ApplyArgs } from '../../../src/extension/codelens';
 import { activateMora, waitFor } from './helpers';
 
 const Mi = 2 ** 20;
@@ -163,6 +164,33 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     await runLens(lens);
     assert.equal(doc.getText(), replaceNth(original, 'replicas: 3 # scaled by hand', 'replicas: 2 # scaled by hand'));
     await undoAll(doc, original);
+  });
+
+  it('an HPA saved in another file of the folder turns the replicas lens into a note; deleting it brings the lens back', async () => {
+    const dir = path.join(workDir, 'hpa-beside');
+    fs.mkdirSync(dir, { recursive: true });
+    // The web Deployment of all-kinds.yaml alone in its file (replicas: 3, recommended 2).
+    fs.writeFileSync(path.join(dir, 'web.yaml'), fs.readFileSync(path.join(workDir, 'all-kinds.yaml'), 'utf8').split('---\n')[1]);
+    const hpa = path.join(dir, 'hpa.yaml');
+    try {
+      const doc = await open(path.join('hpa-beside', 'web.yaml'));
+      const line = lineOf(doc.getText(), 'replicas: 3');
+      const atReplicas = async () => (await lenses(doc)).filter((l) => l.range.start.line === line).map((l) => [l.command!.title, l.command!.command]);
+      const offer = [['MOrA: replicas 3 → 2', 'mora.applyRecommendation']];
+      assert.deepEqual(await atReplicas(), offer);
+      fs.writeFileSync(hpa, ['apiVersion: autoscaling/v2', 'kind: HorizontalPodAutoscaler', 'metadata:', '  name: web', 'spec:',
+        '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}', '  minReplicas: 2', '  maxReplicas: 8', ''].join('\n'));
+      const note = [['MOrA: replicas left to the HPA web (2..8): the 2 replicas the load needs are within its bounds (in hpa.yaml)', '']];
+      assert.deepEqual(await waitFor(atReplicas, (t) => t[0]?.[0] === note[0][0]), note, 'the watcher reported the new file');
+      const all = (await lenses(doc)).find((l) => l.command?.title.startsWith('MOrA: apply all'));
+      assert.equal(all?.command?.title, 'MOrA: apply all (2 changes)', 'the two containers, not the count');
+      assert.ok(!(all?.command?.arguments?.[0] as ApplyArgs).changes.some((c) => c.type === 'replicas'));
+      fs.unlinkSync(hpa);
+      assert.deepEqual(await waitFor(atReplicas, (t) => t[0]?.[0] === offer[0][0]), offer, 'the watcher reported the deletion');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps CRLF line endings', async () => {
