@@ -8,6 +8,7 @@ import { quantile, max } from '../../core/stats';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
+import { riskOption } from './recommend';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
 
 export interface DemoRow {
@@ -71,9 +72,14 @@ export interface DemoOptions {
   usage?: boolean;
   manifests?: string;
   quiet?: boolean;
+  /** --cpu-risk / --memory-risk (shares, validated as mora recommend's); undefined: the policy's defaults (5% / 1%). */
+  cpuRisk?: string;
+  memoryRisk?: string;
 }
 
 export async function runDemo(opts: DemoOptions = { report: false, model: 'none' }): Promise<void> {
+  // Bad risk values fail before anything is printed or written (exit 2, as mora recommend).
+  const risk = { cpu: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu), memory: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory) };
   if (opts.manifests) {
     writeFileAtomic(opts.manifests, demoManifests());
     process.stderr.write(`wrote the demo manifests to ${opts.manifests}\n`);
@@ -91,19 +97,23 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   const { comparisonReport } = require('./recommend-run') as typeof import('./recommend-run');
   const tty = process.stderr.isTTY === true;
   // The model runs as in `mora recommend` (src/pipeline/recommend.ts forecastDefaults), so both give the same numbers.
-  const { text } = await comparisonReport(source, {
+  const { runs } = await comparisonReport(source, {
     model,
+    policy: { cpuRisk: risk.cpu, memoryRisk: risk.memory },
     report: opts.report || undefined,
     title: 'MOrA demo shop',
     onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: opts.quiet }),
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
-  // The one knob, in one line: what the defaults promise and where to change them.
-  out.write(`MOrA sizes to your risk target: ${riskSettingText(DEFAULT_RISK)}\n`
-    + '(settings mora.risk.cpu / mora.risk.memory, mora recommend --cpu-risk / --memory-risk).\n\n');
+  // The one knob, in one line: what the targets (the defaults, or --cpu-risk / --memory-risk) promise and where to change them.
+  out.write(`MOrA sizes to your risk target: ${riskSettingText(risk)}\n`
+    + '(--cpu-risk / --memory-risk here and in mora recommend; settings mora.risk.cpu / mora.risk.memory).\n\n');
   out.write(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
     + 'next to VPA\'s and KRR\'s on the same history:\n\n');
-  out.write(text.endsWith('\n') ? text : `${text}\n`);
+  // As wide as the terminal (else $COLUMNS, else unlimited), as mora recommend --compare.
+  const f = require('../format/recommendations') as typeof import('../format/recommendations');
+  const { terminalWidth } = require('../format/table') as typeof import('../format/table');
+  out.write(f.comparisonTable(runs, terminalWidth()) + f.savingsSummary(runs));
   out.write('\ncpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
     + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
     + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
 
 export function register(program: Command): void {
   program
@@ -9,6 +10,8 @@ export function register(program: Command): void {
     .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora recommend and the extension: the window '
       + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM: one global LSTM for the shop, trained once and cached: 5–20 s on 2 cores); '
       + 'a forecast replaces the window only where it beat it on the service\'s own last day', 'none')
+    .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time), as in mora recommend`)
+    .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100), as in mora recommend`)
     .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')
     .option('-q, --quiet', 'no progress on stderr')

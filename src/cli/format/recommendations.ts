@@ -104,11 +104,14 @@ export function floorFootnotes(results: readonly EngineResult[], width = 100): s
 
 /**
  * MOrA against VPA- and KRR-style values from the same history, with savings and replayed risk: a row per container
- * (`web/proxy` when the workload has several, as in the recommendations table), so a sidecar is never left out.
+ * (`web/proxy` when the workload has several, as in the recommendations table), so a sidecar is never left out. Where
+ * MOrA's values carry risk statements, a `risk` column (the expected risk of MOrA's values, as in the recommendations
+ * table) and the footnote with the targets they were sized to.
  */
 export function comparisonTable(results: readonly EngineResult[], width = 100): string {
   const rows: string[][] = [];
   const ns = namespaces(results);
+  const targets = riskTargetsLine(results.map((r) => r.recommendation));
   const delta = (x: number | undefined, f: (v: number) => string): string => (x === undefined ? '-' : `${x >= 0 ? '' : '+'}${f(Math.abs(x))}`);
   for (const r of results) {
     const rec = r.recommendation;
@@ -123,7 +126,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
         mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
         delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
         risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
-        verdictCell(c),
+        verdictCell(c), ...(targets ? [riskCell(c) ?? '-'] : []),
       ]);
     }
   }
@@ -131,7 +134,8 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
-  ], rows, width) + floorFootnotes(results, width) + advisedReplicasNote(results);
+    ...(targets ? [{ header: 'risk', align: 'right' as const }] : []),
+  ], rows, width) + floorFootnotes(results, width) + advisedReplicasNote(results) + (targets ? riskFootnote(targets, width) : '');
 }
 
 /** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */
