@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
 import { mora } from './helpers/run-cli';
+import { asPipe } from './helpers/as-pipe';
 
 describe('embedded demo shop', () => {
   const source = new DemoDataSource();
@@ -136,13 +137,16 @@ describe('mora demo', function () {
   it('prints usage, then MOrA next to VPA and KRR for every service, and writes the HTML report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-demo-'));
     const report = join(dir, 'report.html');
-    const { code, out } = await mora(['demo', '--report', report, '--model', 'none', '--quiet']);
+    // In a pipe without $COLUMNS the comparison table is unlimited (names whole); in 100 columns it fits them.
+    const { code, out } = await asPipe(undefined, () => mora(['demo', '--report', report, '--model', 'none', '--quiet']));
     assert.equal(code, 0);
     const lines = out.split('\n');
-    for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
     const header = lines.findIndex((l) => /^service +cpu +vpa +krr/.test(l));
     assert.ok(header > 0, 'the comparison table follows the usage table');
-    for (const p of DEMO_SERVICES) assert.ok(lines.slice(header).some((l) => l.startsWith(p.name.slice(0, 19))), p.name);
+    for (const p of DEMO_SERVICES) assert.ok(lines.slice(header).some((l) => l.startsWith(`${p.name} `)), p.name);
+    const narrow = await asPipe('100', () => mora(['demo', '--no-report', '--model', 'none', '--quiet']));
+    assert.equal(narrow.code, 0);
+    for (const l of narrow.out.split('\n')) assert.ok(l.length <= 100, `${l.length}: ${l}`);
     assert.match(out, /CPU frees \d+m/);
     const html = readFileSync(report, 'utf8');
     assert.match(html, /<svg/);
