@@ -3,10 +3,25 @@
  * copy of an anchored node (anchors and comments left out) in the file's style, block or flow. Works on the `yaml`
  * library's nodes, which the positional tree keeps for every alias (tree.ts, YOpaque.alias).
  */
-import { Document, isAlias, isCollection, isMap, isScalar, isSeq, visit, type Node as YamlNode, type ToStringOptions } from 'yaml';
+import { Document, isAlias, isCollection, isMap, isScalar, isSeq, visit, type Node as YamlNode, type ScalarTag, type ToStringOptions } from 'yaml';
 import type { YMap } from './tree';
 
 const RENDER: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false, verifyAliasOrder: false };
+
+/** A plain scalar's text as written in the file, for a copy to write back unchanged. */
+class PlainText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Writes a PlainText as its text. A plain number, boolean or null is copied as written, not as the `yaml` library
+ * would print the value it read: Kubernetes reads YAML 1.1, where a plain `010` is the octal 8 while the library
+ * (YAML 1.2) reads 10 and would print `10`; `2e9` would become `2e+9`, `1.0` stay but `.5` become `0.5`.
+ */
+const PLAIN_TEXT: ScalarTag = {
+  identify: (v) => v instanceof PlainText, default: true, tag: 'tag:mora,2026:plain-text', resolve: (text) => text,
+  stringify: (item) => (item.value as PlainText).text,
+};
 
 /**
  * The value a merge key gives `map` for `key` (YAML 1.1 `<<`, which Kubernetes' YAML reader follows), when the map
@@ -90,6 +105,11 @@ function lookup(doc: Document, node: YamlNode | undefined, key: string, depth: n
 function copyOf(source: YamlNode, flow: boolean): YamlNode {
   const copy = source.clone() as YamlNode;
   const clean = (n: YamlNode): void => {
+    // Only untagged plain scalars the library read as something other than a string: their text has no character
+    // that needs quoting (a plain string may, once in a flow copy) and is read back as the same value.
+    if (isScalar(n) && n.type === 'PLAIN' && n.tag === undefined && typeof n.source === 'string' && n.source !== '' && typeof n.value !== 'string') {
+      n.value = new PlainText(n.source);
+    }
     delete n.anchor;
     n.comment = undefined;
     n.commentBefore = undefined;
@@ -108,12 +128,12 @@ export function copiesAsBlock(source: YamlNode): boolean {
 
 /** The copy on one line (flow style): `{requests: {cpu: 100m}}`, `100m`. */
 export function inlineCopy(source: YamlNode): string {
-  return new Document(copyOf(source, true)).toString(RENDER).replace(/\r?\n$/, '');
+  return new Document(copyOf(source, true), { customTags: [PLAIN_TEXT] }).toString(RENDER).replace(/\r?\n$/, '');
 }
 
 /** The copy as block lines at `column`, indented by `unit` per level, joined with `eol` (no line break before or after). */
 export function blockCopy(source: YamlNode, column: number, unit: number, eol: string): string {
-  const text = new Document(copyOf(source, false)).toString({ ...RENDER, indent: unit }).replace(/\n$/, '');
+  const text = new Document(copyOf(source, false), { customTags: [PLAIN_TEXT] }).toString({ ...RENDER, indent: unit }).replace(/\n$/, '');
   const pad = ' '.repeat(column);
   return text.split('\n').map((line) => (line ? pad + line : line)).join(eol);
 }

@@ -612,7 +612,7 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, hol
         push({ offset: colon + 1, length: (v ? v.end : colon + 1) - (colon + 1), newText: ` ${quote(want, jsonString(style.style))}` }, [key], v);
       } else if (v.t === 'scalar' && v.style !== 'block') {
         // `0.5` already says `500m`: keep the user's spelling when the amount is the same
-        if (!sameQuantity(v.value, want)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, jsonString(v.style as ScalarStyle)) }, [key], v);
+        if (!sameQuantity(v.value, want, v.style)) push({ offset: v.start, length: v.end - v.start, newText: quote(want, jsonString(v.style as ScalarStyle)) }, [key], v);
       } else if (v.t === 'opaque' && v.alias) {
         // `cpu: *c`: this container's value replaces the alias; the anchor stays as it is for the others
         push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) }, [key]);
@@ -711,14 +711,20 @@ function renderFlow(v: string | Desired, style: ScalarStyle, key: (k: string) =>
   return `{${Object.entries(v).map(([k, x]) => `${key(k)}: ${renderFlow(x, style, key)}`).join(', ')}}`;
 }
 
-function sameQuantity(current: string | null, wanted: string): boolean {
+/**
+ * Whether a value in the file (its text and how it is quoted) already is the amount wanted, as Kubernetes reads it:
+ * YAML 1.1, where a plain `010` is the octal 8 (the wanted text is written so that it reads as given: quote()).
+ */
+function sameQuantity(current: string | null, wanted: string, style: ScalarStyle | 'block' = 'double'): boolean {
   if (current === null) return false;
+  if (style === 'plain' && /^0[0-7]+$/.test(current)) return parseInt(current, 8) === parseQuantity(wanted);
   if (current === wanted) return true;
   return isQuantity(current) && parseQuantity(current) === parseQuantity(wanted);
 }
 
 function quote(v: string, style: ScalarStyle): string {
-  if (style === 'double') return `"${v}"`;
+  // Kubernetes reads YAML 1.1, where a plain `010` is the octal 8: quoted, it is the quantity 10 that was asked.
+  if (style === 'double' || (style === 'plain' && /^0[0-9]+$/.test(v))) return `"${v}"`;
   if (style === 'single') return `'${v}'`;
   return v;
 }
@@ -791,7 +797,7 @@ function verify(out: string, changes: readonly ManifestChange[], defaultNamespac
       ? (match.length > 0 ? match.every((c) => c.replicas !== null && Number(c.replicas.value) === change.replicas) : replicasReadBack(out, change, defaultNamespace))
       : match.some((c) => c.container === change.target.container
         && (['requests', 'limits'] as const).every((g) => (['cpu', 'memory'] as const)
-          .every((r) => change.set[g]?.[r] === undefined || sameQuantity(c[g][r]?.value ?? null, change.set[g]?.[r] as string))));
+          .every((r) => change.set[g]?.[r] === undefined || sameQuantity(c[g][r]?.value ?? null, change.set[g]?.[r] as string, c[g][r]?.style))));
     if (!ok) throw new ManifestEditError(`internal error: the edited text did not read back as asked for ${kind}/${change.target.name}; nothing was written`);
   }
 }

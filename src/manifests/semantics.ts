@@ -33,7 +33,9 @@ export function checkOnlyAsked(before: string, after: string, changes: readonly 
 }
 
 function read(text: string, what: string): Json {
-  const doc = parseDocument(text, { merge: true, prettyErrors: false });
+  // As Kubernetes reads it (sigs.k8s.io/yaml: YAML 1.1): a plain `010` is the octal 8, not 10, so a copy or value
+  // written as `10` is a change; `<<` merges either way.
+  const doc = parseDocument(text, { merge: true, prettyErrors: false, version: '1.1' });
   if (doc.errors.length > 0) throw new UnaskedChange(`the ${what} document does not parse (${doc.errors[0].message.split('\n')[0]})`);
   try {
     // Through JSON: a fresh tree, so values an alias shared are separate objects here (an expected change to one

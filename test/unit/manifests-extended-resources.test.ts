@@ -112,3 +112,48 @@ describe('manifests: extended resources beside cpu and memory', () => {
       /metadata\.annotations\["example\.com\/resources\.limits\.cpu"\]/);
   });
 });
+
+/**
+ * Kubernetes reads manifests as YAML 1.1 (sigs.k8s.io/yaml): a plain `010` is the octal 8, not 10. The guard reads so
+ * too, a copy written out for an alias user keeps each plain value's text, and a leading-zero amount from --set is
+ * quoted (Kubernetes reads "010" as the quantity 10, which was asked).
+ */
+describe('manifests: amounts as Kubernetes\' YAML 1.1 reads them', () => {
+  const shared = [
+    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  template:', '    spec:', '      containers:',
+    '        - name: web', '          image: nginx', '          resources: &res', '            limits:',
+    '              cpu: 010', '              nvidia.com/gpu: 1.0', '              ephemeral-storage: 2e9', '              hugepages-2Mi: 0x10',
+    '        - name: side', '          image: x', '          resources: *res', '',
+  ].join('\n');
+
+  it('the copy written out for an alias user keeps each plain value\'s text (010 stays 010, not 10; 2e9 not 2e+9)', () => {
+    const { text } = editManifest(shared, parseChangeSpecs({ set: ['deploy/web/side=cpu=100m'] }));
+    const side = text.slice(text.indexOf('- name: side'));
+    for (const line of ['cpu: 010', 'nvidia.com/gpu: 1.0', 'ephemeral-storage: 2e9', 'hugepages-2Mi: 0x10']) {
+      assert.ok(side.includes(`              ${line}\n`), `${line} in the copy:\n${side}`);
+    }
+    assert.ok(side.includes('requests:\n              cpu: 100m\n'), side);
+  });
+
+  it('the guard sees 010 -> 10 as a change (8 cores to 10 for Kubernetes)', () => {
+    const asked = parseChangeSpecs({ set: ['deploy/web/web=cpu=100m'] });
+    const plain = shared.replace('resources: &res', 'resources:').replace('resources: *res', 'resources: {}');
+    const applied = plain.replace('            limits:\n', '            requests:\n              cpu: 100m\n            limits:\n');
+    assert.doesNotThrow(() => checkOnlyAsked(plain, applied, asked));
+    assert.throws(() => checkOnlyAsked(plain, applied.replace('cpu: 010', 'cpu: 10'), asked), /resources\.limits\.cpu/);
+    assert.doesNotThrow(() => checkOnlyAsked(plain, applied.replace('cpu: 010', 'cpu: 8'), asked), 'the same 8 cores');
+  });
+
+  it('--set limits.cpu=010 is written "010" (plain 010 is 8 cores to Kubernetes)', () => {
+    const { text } = editManifest(block, parseChangeSpecs({ set: ['deploy/web/web=limits.cpu=010,cpu=0100m'] }));
+    assert.match(text, /hugepages-2Mi: 100Mi\n {14}cpu: "010"\n/);
+    assert.match(text, /requests:\n {14}ephemeral-storage: "2048Mi"\n {14}example\.com\/foo: 1000m\n {14}cpu: 0100m\n/);
+  });
+
+  it('a plain 010 in the file is 8, not the 10 asked: --set limits.cpu=10 writes 10, --set limits.cpu=010 writes "010"', () => {
+    const octal = block.replace('  cpu: 1\n', '  cpu: 010\n');
+    assert.match(editManifest(octal, parseChangeSpecs({ set: ['deploy/web/web=limits.cpu=10'] })).text, /hugepages-2Mi: 100Mi\n {14}cpu: 10\n/);
+    assert.match(editManifest(octal, parseChangeSpecs({ set: ['deploy/web/web=limits.cpu=010'] })).text, /hugepages-2Mi: 100Mi\n {14}cpu: "010"\n/);
+    assert.equal(editManifest(octal, parseChangeSpecs({ set: ['deploy/web/web=limits.cpu=8'] })).text, octal, '8 cores already');
+  });
+});
