@@ -125,6 +125,12 @@ export interface ReplicaRecommendation {
     current?: { minReplicas: number; maxReplicas: number; targetCpuUtilization?: number };
   };
   reason: string;
+  /**
+   * Where the count was sized to the CPU risk target (replicas.ts; absent where the HPA keeps its bounds unmeasured): the
+   * target (share of time the load per replica may exceed its capacity) and the share of the observed samples whose load
+   * per replica exceeds it at the advised count.
+   */
+  risk?: { target: number; expected: number };
 }
 
 export interface Recommendation {

@@ -106,13 +106,15 @@ describe('the risk in every output of mora recommend', () => {
   it('CSV: risk_target and risk_expected per resource row', () => {
     const rows = recommendationsCsv(withRisk).trim().split('\n').map((l) => l.split(','));
     const header = rows[0];
-    assert.deepEqual(header.slice(-2), ['risk_target', 'risk_expected']);
+    // In their places (17, 18), risk_statement after them (risk-csv.test.ts).
+    const at = header.indexOf('risk_target');
+    assert.deepEqual(header.slice(at, at + 3), ['risk_target', 'risk_expected', 'risk_statement']);
     const cpu = rows.find((r) => r[5] === 'cpu')!, memory = rows.find((r) => r[5] === 'memory')!;
-    assert.deepEqual(cpu.slice(-2), ['0.02', '0.0180']);
-    assert.deepEqual(memory.slice(-2), ['0.01', '0.0125']);
+    assert.deepEqual(cpu.slice(at, at + 2), ['0.02', '0.0180']);
+    assert.deepEqual(memory.slice(at, at + 3), ['0.01', '0.0125', '≈1 OOM day in 80 at this limit']);
     assert.ok(rows.every((r) => r.length === header.length));
     const plain = recommendationsCsv(without).trim().split('\n').map((l) => l.split(','));
-    assert.deepEqual(plain[1].slice(-2), ['', '']);
+    assert.deepEqual(plain[1].slice(at, at + 3), ['', '', '']);
   });
 
   it('HTML report: the targets in the header, the expected risk per workload and in its evidence', () => {

@@ -2,7 +2,7 @@
  * Renders engine results for people (table, as wide as the terminal) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
-import { floorNote, replicaAdvice, replicaChange, riskCell, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
+import { floorNote, replicaAdvice, replicaChange, riskCell, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -198,6 +198,9 @@ function withStatement(r: ResourceRecommendation | undefined): ResourceRecommend
   return r && risk ? { ...r, evidence: { ...r.evidence, risk: { ...risk, statement: riskStatement(r) } as typeof risk } } : r;
 }
 
+/** `≈3.1%`, `<0.1%`: an expected share, as the risk statements word it. */
+const approxShare = (x: number): string => (shareText(x).startsWith('<') ? shareText(x) : `≈${shareText(x)}`);
+
 /** Keys holding a share or ratio (0..1 or a multiplier): 4 decimals. */
 const RATIO_KEYS = new Set(['confidence', 'margin', 'agreement', 'completeness', 'exceedanceShare', 'wasteRatio', 'oomDayShare',
   'cpuExceedance', 'targetCpuUtilization', 'days', 'target', 'expected']);
@@ -234,9 +237,20 @@ export function recommendationsYaml(results: readonly EngineResult[]): string {
   return stringify(recommendationsData(results));
 }
 
+/** A risk target as a CSV cell: a fleet allotment's target is a sum of floats (0.06499999999999968); 12 significant digits give 0.065. */
+const targetCell = (x: number | undefined): number | '' => (x === undefined ? '' : Number(x.toPrecision(12)));
+
+/**
+ * One row per container and resource, and one for the replica advice (`replicas`, or `hpa` with the HPA's bounds). The columns
+ * keep their places (readers index them; new ones go at the end): `confidence` is the engine's chance, 0–1, that the value
+ * keeps to its risk target on the next day (docs/ENGINE.md § Confidence), for machines; people read `risk_statement`, the
+ * words the table and JSON use (`≈1 OOM day in 133 at this limit`), next to `risk_target` and `risk_expected` (shares). The
+ * replica rows carry the CPU risk target the count was sized to; a fixed count also the share of observed time the load per
+ * replica exceeds its capacity at it.
+ */
 export function recommendationsCsv(results: readonly EngineResult[]): string {
   const header = ['context', 'namespace', 'kind', 'workload', 'container', 'resource', 'current_request', 'current_limit',
-    'request', 'request_lower', 'request_upper', 'limit', 'method', 'confidence', 'verdict', 'vpa', 'krr', 'risk_target', 'risk_expected'];
+    'request', 'request_lower', 'request_upper', 'limit', 'method', 'confidence', 'verdict', 'vpa', 'krr', 'risk_target', 'risk_expected', 'risk_statement'];
   const rows: unknown[][] = [];
   for (const r of results) {
     const w: Recommendation['workload'] = r.recommendation.workload;
@@ -252,15 +266,15 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
           const why = c.unsized?.find((u) => u.resource === kind);
           if (why) {
             rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
-              '', '', '', '', `no value: ${why.reason}`, '', verdictLabel(c), '', '', '', '']);
+              '', '', '', '', `no value: ${why.reason}`, '', verdictLabel(c), '', '', '', '', '']);
           }
           continue;
         }
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
           // No limit from MOrA: the current one, which apply keeps (an empty cell would read as "no limit").
           q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value ?? c.current.limits[kind]), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
-          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr), // A fleet allotment's target is a sum of floats (0.06499999999999968): 12 significant digits give 0.065.
-          x.evidence.risk ? Number(x.evidence.risk.target.toPrecision(12)) : '', x.evidence.risk?.expected.toFixed(4) ?? '']);
+          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr),
+          targetCell(x.evidence.risk?.target), x.evidence.risk?.expected.toFixed(4) ?? '', x.evidence.risk ? riskStatement(x) : '']);
       }
     });
     const rep = r.recommendation.replicas;
@@ -268,10 +282,11 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
       // The HPA sets the count: its bounds now (current_request/current_limit = min/max) and advised (request/limit = min/max).
       const now = rep.hpa.current;
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'hpa', now?.minReplicas ?? '', now?.maxReplicas ?? '', rep.hpa.minReplicas, '', '',
-        rep.hpa.maxReplicas, replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', '', '']);
+        rep.hpa.maxReplicas, replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', targetCell(rep.risk?.target), '', '']);
     } else if (rep) {
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'replicas', rep.current, '', rep.recommended.value, rep.recommended.lower, rep.recommended.upper,
-        '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', '', '']);
+        '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', targetCell(rep.risk?.target), rep.risk?.expected.toFixed(4) ?? '',
+        rep.risk ? `per-replica load above capacity ${approxShare(rep.risk.expected)} of the time` : '']);
     }
   }
   return toCsv(header, rows);

@@ -144,9 +144,10 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const loadText = forecastAtRisk !== undefined
     ? `forecast peak ${input.forecastPeakLoad!.toFixed(1)} req/s scaled to the observed ${q} (${forecastAtRisk.toFixed(1)} req/s)`
     : `observed ${q} load ${atRisk.toFixed(1)} req/s`;
-  const above = forecastAtRisk !== undefined ? '' : `, per-replica load above capacity ${shareText(shareAbove(sorted, value * capacity))} of the time`;
+  const expected = shareAbove(sorted, value * capacity);
+  const above = forecastAtRisk !== undefined ? '' : `, per-replica load above capacity ${shareText(expected)} of the time`;
   const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${shareText(risk)} of the time${above}); ${how}`;
-  const rec: ReplicaRecommendation = { current: input.current, recommended, reason };
+  const rec: ReplicaRecommendation = { current: input.current, recommended, reason, risk: { target: risk, expected } };
   if (input.hpa) {
     // Keep at least two replicas for availability where the workload already runs two or more.
     const minReplicas = Math.max(input.current >= 2 || input.hpa.minReplicas >= 2 ? 2 : 1, need(low));
