@@ -6,9 +6,9 @@
  * manifests are kept in, while a wider search would pick up another environment's HPA of the same name (staging/ and
  * prod/ both holding `web`) and silence advice that applies here.
  *
- * Cheap per keystroke: a folder is read once (only files that mention an autoscaler kind are parsed) and kept until
- * `invalidate` reports a file of it changed; the editor calls that from a file watcher. Editor-free, so plain Node
- * tests drive it on a temporary folder.
+ * Cheap per keystroke: a folder is read once (only files that mention an autoscaler kind are parsed; none in a
+ * folder of more than MAX_FOLDER_FILES) and kept until `invalidate` reports a file of it changed; the editor calls that
+ * from a file watcher. Editor-free, so plain Node tests drive it on a temporary folder.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -20,7 +20,13 @@ import { scanManifest } from '../manifests/scan';
 export const FOLDER_MANIFEST = /^[^.].*\.(ya?ml|json)$/i;
 
 /** A file larger than this is not read for autoscalers (a generated bundle; its own lenses still read it when open). */
-const MAX_BYTES = 4 * 2 ** 20;
+const MAX_BYTES = 2 ** 20;
+
+/**
+ * A folder with more manifest files than this is not read at all: a generated dump, not an app's folder, and reading it
+ * would hold up the first lens (500 files of 6 KB: 90-150 ms measured at load 8; 2,200: 460 ms).
+ */
+export const MAX_FOLDER_FILES = 500;
 
 /** Kinds whose name must appear in a file's text for it to be parsed at all. */
 const MENTIONS = /HorizontalPodAutoscaler|ScaledObject/;
@@ -72,6 +78,7 @@ function readFolder(dir: string): ManifestAutoscaler[] {
   } catch {
     return [];
   }
+  if (names.length > MAX_FOLDER_FILES) return [];
   const out: ManifestAutoscaler[] = [];
   for (const name of names) {
     const path = join(dir, name);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
-import { FolderAutoscalers } from '../../src/views/folder-autoscalers';
+import { FolderAutoscalers, MAX_FOLDER_FILES } from '../../src/views/folder-autoscalers';
 import { manifestView } from '../../src/views/manifest-lens-model';
 
 const deployment = (name: string, replicas: number): string => [
@@ -118,5 +118,18 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     folder.invalidate(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);
     assert.equal(folder.reads, 4);
+  });
+
+  it(`a folder of more than ${MAX_FOLDER_FILES} manifest files (a generated dump) is not read: the lens offers the count`, () => {
+    const text = deployment('web', 2);
+    const file = join(dir, 'web', 'deployment.yaml');
+    writeFileSync(file, text);
+    writeFileSync(join(dir, 'web', 'hpa.yaml'), hpa('web', 'web', 2, 8));
+    const folder = new FolderAutoscalers();
+    assert.equal(folder.besides(file).length, 1);
+    for (let i = 0; i < MAX_FOLDER_FILES - 1; i++) writeFileSync(join(dir, 'web', `cm-${i}.yaml`), 'apiVersion: v1\nkind: ConfigMap\n');
+    folder.invalidate(join(dir, 'web', 'cm-0.yaml'));
+    assert.equal(folder.besides(file).length, 0, `${MAX_FOLDER_FILES + 1} files`);
+    assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);
   });
 });
