@@ -63,7 +63,32 @@ describe('replica advice at the CPU risk target', () => {
       current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk: 0.01,
       hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
     })!;
-    assert.match(r.hpa!.reason, /^HPA: min covers the quietest 5% of load \([\d.]+ req\/s\), max covers 1\.5 × the peak; target 70% CPU of the recommended request$/);
+    assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the peak \\([\\d.]+ req/s\\): fixed rules, '
+      + `whatever the risk target; max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time\\) needs; target 70% CPU of the recommended request$`));
     assert.ok(r.hpa!.minReplicas <= r.recommended.value && r.recommended.value <= r.hpa!.maxReplicas, JSON.stringify(r));
+  });
+
+  it('HPA bounds: fixed rules around the count at the target, as the reason says; max never below that count', () => {
+    const hpa = (cpuRisk: number) => recommendReplicas({
+      current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk,
+      hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
+    })!;
+    const all = RISKS.map(hpa);
+    for (const [i, r] of all.entries()) {
+      assert.ok(r.hpa!.maxReplicas >= r.recommended.value, `${RISKS[i]}: ${JSON.stringify(r.hpa)}`);
+      assert.match(r.hpa!.reason, /fixed rules, whatever the risk target/);
+      assert.ok(r.hpa!.reason.includes(`at least the ${r.recommended.value} replicas the CPU risk target`), r.hpa!.reason);
+      // The min does not move with the risk (the quietest 5% of load).
+      assert.equal(r.hpa!.minReplicas, all[0].hpa!.minReplicas);
+    }
+    // Rare bursts (0.5% of the time at 10×) above 1.5 × the p99: at a 0.1% target the count they need sets max.
+    const bursty = Float64Array.from({ length: 14 * 1440 }, (_, i) => (i % 200 === 0 ? 1000 : 100));
+    const r = recommendReplicas({
+      current: 4, requestRate: bursty, readyReplicas: new Float64Array(bursty.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk: 0.001,
+      hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
+    })!;
+    assert.equal(r.recommended.value, 50);
+    assert.equal(r.hpa!.maxReplicas, 50, r.hpa!.reason);
+    assert.match(r.hpa!.reason, /max 1\.5 × the peak \(100\.0 req\/s\): fixed rules, whatever the risk target; max is at least the 50 replicas the CPU risk target \(≤0\.1% of the time\) needs/);
   });
 });

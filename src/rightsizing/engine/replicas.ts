@@ -4,7 +4,8 @@
  * load one pod can take before its CPU reaches the target utilisation of its (recommended) request:
  * capacity = (target × request − a) / b. Replicas then follow the same risk target as the CPU request (docs/ENGINE.md
  * § Replicas): the fewest pods such that the load per pod exceeds that capacity no more than `cpuRisk` of the time — on
- * the observed load, or on a trusted forecast's peak scaled to the same quantile.
+ * the observed load, or on a trusted forecast's peak scaled to the same quantile. An HPA's bounds are fixed rules around
+ * that count (max at least it), and say so.
  */
 import { shareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
@@ -149,12 +150,18 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${shareText(risk)} of the time${above}); ${how}`;
   const rec: ReplicaRecommendation = { current: input.current, recommended, reason, risk: { target: risk, expected } };
   if (input.hpa) {
-    // Keep at least two replicas for availability where the workload already runs two or more.
+    // The bounds are fixed rules, not the risk target, and the reason says so. The risk target concerns time with the load
+    // per replica above capacity, which only maxReplicas can cause (the HPA cannot add pods beyond it): so max is at least
+    // the count at the target (`value`), plus a fixed 1.5 × the peak for the HPA's lag and growth. minReplicas causes no such
+    // time (at min the pods run below the target utilisation): it covers the quietest 5% of load, an availability floor,
+    // at least two where the workload already runs two or more.
     const minReplicas = Math.max(input.current >= 2 || input.hpa.minReplicas >= 2 ? 2 : 1, need(low));
     const maxReplicas = Math.max(minReplicas, need(peak * 1.5), value);
     rec.hpa = {
       minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization,
-      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max covers 1.5 × the peak; target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
+      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × the peak (${peak.toFixed(1)} req/s): fixed rules, `
+        + `whatever the risk target; max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${shareText(risk)} of the time) needs; `
+        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
     };
   }
   return rec;
