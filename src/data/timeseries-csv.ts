@@ -5,6 +5,7 @@
  * Errors are `InputError`s with a message that names the file and line, so the CLI can print one line and exit 2.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { series, type Series } from '../core/series';
 import { clip, InputError } from './input-error';
 import { labelText, looksLikeJson, parsePrometheusJson, type JsonSeries } from './prometheus-json';
@@ -94,7 +95,8 @@ export function implausibleTimestamps(t: ArrayLike<number>): string | undefined 
   }
   const first = t[0];
   return `the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
-    + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps';
+    + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps (times counted from a trace\'s start are fine: '
+    + 'mora backtest --time-unit s|ms|us|ns says so and silences this; --step <seconds> reads step numbers)';
 }
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
@@ -168,7 +170,7 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
   const list = clip(named.map((c) => c.h || '(empty)').join(', '));
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
   if (tCol === undefined) {
-    if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp"`);
+    if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp", or give --time-column <name or number>`);
     // Two columns, neither named for time: the timestamp is the one not named for the value (`value,when` read the
     // values as timestamps), else the first.
     tCol = named.find((c) => !VALUE_NAMES.includes(c.h) && !c.h.includes('value'))?.j ?? named[0]?.j ?? 0;
@@ -188,13 +190,31 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
   if (vCol === undefined) {
     const candidates = rest.filter((c) => c.h.includes('value'));
     if (candidates.length > 1) {
-      throw new InputError(`${where}: which column is the value? ${clip(candidates.map((c) => `"${c.h}"`).join(' and '))} could both be; keep one, or name it "value"`);
+      throw new InputError(`${where}: which column is the value? ${clip(candidates.map((c) => `"${c.h}"`).join(' and '))} could both be; keep one, or name it "value", or give --value-column <name or number>`);
     }
     if (candidates.length === 1) vCol = candidates[0].j;
     else if (rest.length === 1) vCol = rest[0].j;
-    else throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list}); name the one to use "value"`);
+    else {
+      throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list}); name the one to use "value", `
+        + 'or give --value-column (one series; with --series-column <id columns>: one per id) or --wide (one per column)');
+    }
   }
   return split ? { tCol, vCol, clockCol } : { tCol, vCol };
+}
+
+/**
+ * `chooseColumns`, but a "header" of numbers (`c_1002,m_202,0,27,61`: a file without one, whose first row was taken for
+ * it) that names no columns says so and how to read the file, instead of asking which of its numbers is the timestamp.
+ */
+function chooseColumnsOrNoHeader(header: readonly string[], where: string): ReturnType<typeof chooseColumns> {
+  try {
+    return chooseColumns(header, where);
+  } catch (e) {
+    const numbers = header.filter((h) => DECIMAL.test(h)).length;
+    if (!(e instanceof InputError) || numbers < 2) throw e;
+    throw new InputError(`${where}: no header? ${numbers} of its ${header.length} cells are numbers (${clip(header.join(','), 80)}); for a file without a header, give `
+      + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1), and --series-column <n> when an id column names several series');
+  }
 }
 
 /** A value cell as a number; null for no value (empty, NaN, …); else what is wrong with it (`value "x" is not a number…`). */
@@ -213,14 +233,48 @@ function readValue(raw: string): number | null | string {
 export interface LabelledRead {
   read: ReadSeries;
   labels?: Record<string, string>;
+  /** The series' name within its CSV when the file held several (a long-form file's id values joined with /, a wide file's column). */
+  key?: string;
+}
+
+/**
+ * How to read a CSV whose header alone does not say which columns hold what (the CLI's --time-column, --value-column,
+ * --series-column, --no-header, --wide, --time-unit and --step). Every field is optional; none set reads as before.
+ */
+export interface CsvLayout {
+  /** The timestamp column: a header name, or a 1-based column number (digits only). */
+  timeColumn?: string;
+  /** The value column, as timeColumn. */
+  valueColumn?: string;
+  /** Long form: the columns whose values, joined with "/", name each row's series (container_id; collection_id,instance_index). */
+  seriesColumns?: string[];
+  /** The first line is data, not a header: columns are addressed by number. */
+  noHeader?: boolean;
+  /** Wide form: every column but the timestamp is a series of its own, named by its header (column N without one). */
+  wide?: boolean;
+  /** Epoch numbers are in this unit, whatever their magnitude (default: told apart by magnitude, see `epochUnit`). */
+  timeUnit?: EpochUnit;
+  /** Timestamps are step numbers (0, 1, 2, …) times this many seconds; without a time column, the row number is. */
+  step?: number;
+}
+
+/** Whether a layout asks for anything (undefined or all fields unset: the file is read as before). */
+export function hasLayout(l: CsvLayout | undefined): l is CsvLayout {
+  return l !== undefined && Object.values(l).some((x) => x !== undefined && x !== false);
 }
 
 /**
  * The series of a `timestamp,value` CSV (one) or of a Prometheus range-query JSON export (one per series; JSON is told
  * by its first character, `{` or `[`: reading it as CSV made a "header" of thousands of cells).
  */
-export function parseTimeseries(text: string, name = 'input'): LabelledRead[] {
-  if (!looksLikeJson(text)) return [{ read: parseCsv(text, name) }];
+export function parseTimeseries(text: string, name = 'input', layout?: CsvLayout): LabelledRead[] {
+  if (!looksLikeJson(text)) {
+    if (hasLayout(layout)) return parseCsvLayout(text, name, layout);
+    // A time column and several numeric columns named alike (vm_0, vm_1, …): a wide file, one series per column. Such a
+    // header was refused ("which column is the value?"), so no file that read before reads differently.
+    if (looksWide(text)) return parseCsvLayout(text, name, { wide: true });
+    return [{ read: parseCsv(text, name) }];
+  }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
     read: readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`),
@@ -229,8 +283,12 @@ export function parseTimeseries(text: string, name = 'input'): LabelledRead[] {
 }
 
 /** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */
-export function parseTimeseriesCsv(text: string, name = 'input'): ReadSeries {
-  const all = parseTimeseries(text, name);
+export function parseTimeseriesCsv(text: string, name = 'input', layout?: CsvLayout): ReadSeries {
+  const all = parseTimeseries(text, name, layout);
+  if (all.length > 1 && all[0].key !== undefined) {
+    throw new InputError(`${name}: the file holds ${all.length} series (${clip(all.map((s) => s.key).join(', '))}); this reads one: `
+      + 'give mora backtest --input, which replays each, or --value-column for one column');
+  }
   if (all.length > 1) {
     const list = clip(all.map((s) => labelText(s.labels ?? {})).join(', '));
     throw new InputError(`${name}: the Prometheus export holds ${all.length} series (${list}); this reads one: select one in the query `
@@ -285,9 +343,10 @@ function parseCsv(text: string, name: string): ReadSeries {
   }
   // An empty first name is no number (InfluxDB's header starts with a comma): Number('') is 0.
   if (header.length < 2 || (header[0] !== '' && !Number.isNaN(Number(header[0]))) || parseableAsRow(header)) {
-    throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line`);
+    throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line, or, for a file without one, `
+      + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1; --series-column <n> for an id column)');
   }
-  const { tCol, vCol, clockCol } = chooseColumns(header, `${name}: line ${i + 1}`);
+  const { tCol, vCol, clockCol } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
@@ -358,9 +417,171 @@ function parseCsv(text: string, name: string): ReadSeries {
     const col = clip(header[labelCols[turns.column]], 40);
     throw new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${col} "${turns.is.slice(0, 40)}" `
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
-      + `mora reads one series per file: split it by ${col} (mora backtest takes a directory of them, series = file name)`);
+      + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`);
   }
   return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
+}
+
+/** A header name that is an id (a series label or a row key), not a metric: never a series of a wide file. */
+const ID_LIKE = /(^|[_ .-])(id|ids|idx|index|name|host|hostname|pod|container|node|machine|instance|vm|vmid|job|namespace|uuid|key)$|^(id|idx)[_ .-]|id$/;
+/** Metric words: a header with two of them (cpu and mem) holds several metrics, not several series of one. */
+const METRIC_WORDS = ['cpu', 'mem', 'disk', 'net', 'io', 'gpu'];
+
+/**
+ * Whether a CSV is wide: a header with one column named for time, two or more other columns, none of them named for the
+ * value, an id or a second metric, and the first data rows numeric in all of them (Azure's one column per VM). A header
+ * of several metrics (`timestamp,cpu,mem`) or with an id column (a long-form file) is not, and stays an error that names
+ * the flags.
+ */
+function looksWide(text: string): boolean {
+  const lines = text.slice(0, 65_536).replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).filter((l) => l.trim() !== '' && !isComment(l));
+  if (lines.length < 2) return false;
+  const header = splitCsvLine(lines[0]).map((h) => unquote(h).toLowerCase());
+  if (header.length < 3 || header.some((h) => h === '')) return false;
+  const timeCols = header.map((h, j) => (TIME_NAMES.includes(h) || /time|date/.test(h) ? j : -1)).filter((j) => j >= 0);
+  if (timeCols.length !== 1) return false;
+  const rest = header.filter((_, j) => j !== timeCols[0]);
+  if (rest.some((h) => VALUE_NAMES.includes(h) || h.includes('value') || ID_LIKE.test(h))) return false;
+  if (METRIC_WORDS.filter((w) => rest.some((h) => h.includes(w))).length > 1) return false;
+  if (new Set(rest).size !== rest.length) return false;
+  // The last line of a 64 KB slice may be cut off.
+  const data = lines.slice(1, text.length > 65_536 ? Math.min(21, lines.length - 1) : 21);
+  if (data.length === 0) return false;
+  return data.every((l) => {
+    const cells = splitCsvLine(l).map(unquote);
+    if (cells.length !== header.length || !Number.isFinite(parseTimestamp(cells[timeCols[0]]))) return false;
+    return cells.every((c, j) => j === timeCols[0] || c === '' || MISSING.test(c) || DECIMAL.test(c));
+  });
+}
+
+/** A column given on the command line (`--time-column 3`, `--value-column avg_cpu`) as its index; `flag` names it in errors. */
+function columnIndex(spec: string, header: readonly string[] | undefined, columns: number, flag: string, where: string): number {
+  const s = spec.trim();
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n < 1 || n > columns) throw new InputError(`${where}: ${flag} ${s}: the file has ${columns} columns (numbered from 1)`);
+    return n - 1;
+  }
+  if (!header) throw new InputError(`${where}: ${flag} "${clip(s, 40)}": with --no-header, columns are numbers (1 = the first)`);
+  const j = header.indexOf(unquote(s).toLowerCase());
+  if (j < 0) throw new InputError(`${where}: ${flag} "${clip(s, 40)}": no such column; the header has ${clip(header.map((h, k) => `${k + 1} ${h || '(empty)'}`).join(', '))}`);
+  if (header.indexOf(header[j], j + 1) >= 0) throw new InputError(`${where}: ${flag} "${clip(s, 40)}": the header has two such columns; give the number`);
+  return j;
+}
+
+/** Accumulates one series' rows of a CSV read by a layout. */
+interface SeriesRows { t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number }
+
+/**
+ * A CSV read by an explicit layout (`CsvLayout`): the time, value and series columns by name or number, with or without
+ * a header, long form (one series per id), wide form (one per column), and timestamps in a given unit or as step numbers.
+ * Each series is read as `parseCsv` reads its one: empty and NaN values counted, repeats kept last, far rows left out.
+ */
+function parseCsvLayout(text: string, name: string, layout: CsvLayout): LabelledRead[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  let i = 0;
+  while (i < lines.length && (lines[i].trim() === '' || isComment(lines[i]))) i++;
+  if (i >= lines.length) throw new InputError(`${name}: the file is empty`);
+  const first = splitCsvLine(lines[i]).map((h) => unquote(h).toLowerCase());
+  const header = layout.noHeader ? undefined : first;
+  const columns = first.length;
+  const where = `${name}: line ${i + 1}`;
+  if (layout.wide && layout.valueColumn !== undefined) throw new InputError(`${name}: --wide reads every column as a series; --value-column picks one: give one of them`);
+  if (layout.wide && layout.seriesColumns?.length) throw new InputError(`${name}: --wide and --series-column: give one of them (wide: a column per series; series column: an id per row)`);
+  const given = (spec: string | undefined, flag: string) => (spec === undefined || spec.trim() === '' ? undefined : columnIndex(spec, header, columns, flag, where));
+  const seriesCols = (layout.seriesColumns ?? []).filter((c) => c.trim() !== '').map((c) => columnIndex(c, header, columns, '--series-column', where));
+  let vCol = given(layout.valueColumn, '--value-column');
+  let tCol = given(layout.timeColumn, '--time-column');
+  const taken = new Set([...seriesCols, ...(vCol === undefined ? [] : [vCol])]);
+  const list = header ? clip(header.map((h, k) => `${k + 1} ${h || '(empty)'}`).join(', ')) : `${columns} columns`;
+  /** No time column: the row number is the step number (only with --step). */
+  let byRow = false;
+  if (tCol === undefined) {
+    const named = header ? [header.findIndex((h) => TIME_NAMES.includes(h)), ...header.map((h, j) => (/time|date/.test(h) ? j : -1))].filter((j) => j >= 0 && !taken.has(j)) : [];
+    const free = Array.from({ length: columns }, (_, j) => j).filter((j) => !taken.has(j));
+    if (named.length > 0 && (TIME_NAMES.includes(header![named[0]]) || new Set(named).size === 1)) tCol = named[0];
+    else if (named.length > 0) throw new InputError(`${where}: which column is the timestamp? ${clip([...new Set(named)].map((j) => `"${header![j]}"`).join(' and '))} could be; give --time-column <name or number>`);
+    else if (layout.step !== undefined && free.length <= 1) byRow = true;
+    else if (header && free.includes(0) && !layout.noHeader) tCol = 0;
+    else if (layout.step !== undefined) byRow = true;
+    else throw new InputError(`${where}: which column is the timestamp? (${list}); give --time-column <name or number>${layout.noHeader ? '' : ', or --step <seconds> for rows one step apart'}`);
+  }
+  if (tCol !== undefined) taken.add(tCol);
+  /** The value columns: one (long form, single series) or every free one (wide). */
+  let valueCols: number[];
+  if (layout.wide) {
+    valueCols = Array.from({ length: columns }, (_, j) => j).filter((j) => !taken.has(j) && (!header || header[j] !== ''));
+    if (valueCols.length === 0) throw new InputError(`${where}: --wide: no column left for series beside the timestamp`);
+  } else {
+    if (vCol === undefined) {
+      const free = Array.from({ length: columns }, (_, j) => j).filter((j) => !taken.has(j) && (!header || header[j] !== ''));
+      const exact = header ? free.filter((j) => VALUE_NAMES.includes(header[j])) : [];
+      const contains = header ? free.filter((j) => header[j].includes('value')) : [];
+      if (exact.length === 1) vCol = exact[0];
+      else if (exact.length === 0 && contains.length === 1) vCol = contains[0];
+      else if (free.length === 1) vCol = free[0];
+      else throw new InputError(`${where}: which column is the value? (${list}); give --value-column <name or number>`);
+    }
+    valueCols = [vCol];
+  }
+  const keyed = layout.wide || seriesCols.length > 0;
+  const all = new Map<string, SeriesRows>();
+  const rowsOf = (key: string): SeriesRows => {
+    let r = all.get(key);
+    if (!r) { r = { t: [], v: [], lineOf: [], seen: new Map(), missing: 0, missingAt: [], conflicting: 0 }; all.set(key, r); }
+    return r;
+  };
+  const wideKeys = valueCols.map((j) => (header ? header[j] : `column ${j + 1}`));
+  const perSecond = layout.timeUnit ? PER_SECOND[layout.timeUnit] : undefined;
+  let unit: { unit: EpochUnit; line: number } | undefined;
+  let row = 0;
+  for (let k = header ? i + 1 : i; k < lines.length; k++) {
+    const line = lines[k];
+    if (line.trim() === '' || isComment(line)) continue;
+    const cells = splitCsvLine(line).map(unquote);
+    if (cells.every((c) => c === '')) continue;
+    if (header && k > i && sameCells(line, lines[i])) continue;
+    const at = `${name}: line ${k + 1}`;
+    let ts: number;
+    const rawTs = tCol === undefined ? '' : cells[tCol] ?? '';
+    if (byRow) ts = row * layout.step!;
+    else if (layout.step !== undefined) {
+      if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${at}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
+      ts = Number(rawTs) * layout.step;
+    } else if (perSecond !== undefined && EPOCH_NUMBER.test(rawTs)) ts = Number(rawTs) / perSecond;
+    else {
+      ts = parseTimestamp(rawTs);
+      if (!Number.isFinite(ts)) {
+        throw new InputError(`${at}: "${clip(rawTs, 40)}" is not a timestamp (ISO-8601, or Unix seconds/ms/µs/ns${perSecond === undefined ? '; --time-unit s|ms|us|ns says which, --step <seconds> reads step numbers' : ''})`);
+      }
+      if (perSecond === undefined && EPOCH_NUMBER.test(rawTs)) {
+        const u = epochUnit(Number(rawTs))!;
+        if (!unit) unit = { unit: u, line: k + 1 };
+        else if (u !== unit.unit) {
+          throw new InputError(`${at}: "${clip(rawTs, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; `
+            + 'give the unit with --time-unit s|ms|us|ns (times from a trace\'s start are fine: they read as 1970 dates), or --step <seconds> for step numbers');
+        }
+      }
+    }
+    row++;
+    const prefix = seriesCols.map((j) => cells[j] ?? '').join('/');
+    valueCols.forEach((j, c) => {
+      const key = layout.wide ? wideKeys[c] : prefix;
+      const r = rowsOf(key);
+      const val = readValue(cells[j] ?? '');
+      if (val === null) { r.missing++; r.missingAt.push(ts); return; }
+      if (typeof val === 'string') throw new InputError(`${at}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
+      const before = r.seen.get(ts);
+      if (before !== undefined && r.v[before] !== val) r.conflicting++;
+      r.seen.set(ts, r.t.length);
+      r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
+    });
+  }
+  if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
+  return [...all].map(([key, r]) => ({
+    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt) }),
+    ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
+  }));
 }
 
 /** At most this many rows at either end, and at most 1% of the distinct timestamps, are looked at as far from the rest. */
@@ -558,7 +779,7 @@ function interleavedSeries(t: readonly number[], labels: readonly string[][]): {
 function severalSeries(name: string, line: number, col: string, was: string, is: string): InputError {
   return new InputError(`${name}: line ${line}: the file holds several series: this row repeats an earlier row's timestamp with another `
     + `value and another ${col} ("${is.slice(0, 40)}" after "${was.slice(0, 40)}"); mora reads one series per file: split it by ${col} `
-    + '(mora backtest takes a directory of them, series = file name)');
+    + `(mora backtest --series-column ${col} does: one series per ${col}, and more id columns comma-separated when ${col} repeats across them; or a directory of one file per series)`);
 }
 
 function isComment(line: string): boolean {
@@ -608,14 +829,18 @@ export function readTimeseriesCsv(path: string): ReadSeries {
 }
 
 /** Every series of a file: one for a CSV, one per series for a Prometheus export. */
-export function readTimeseriesFile(path: string): LabelledRead[] {
-  return parseTimeseries(readText(path), path);
+export function readTimeseriesFile(path: string, layout?: CsvLayout): LabelledRead[] {
+  return parseTimeseries(readText(path), path, layout);
 }
 
 function readText(path: string): string {
   let text: string;
   try {
-    const bytes = readFileSync(path);
+    let bytes = readFileSync(path);
+    // A gzip file (name.csv.gz, or a .csv that is compressed) is read through zlib, as zcat would.
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      try { bytes = gunzipSync(bytes); } catch (z) { throw new InputError(`${path}: the file is gzip-compressed but does not decompress (${(z as Error).message}); is it complete?`); }
+    }
     const wrong = notUtf8Text(bytes);
     if (wrong) throw new InputError(`${path}: the file ${wrong}`);
     text = bytes.toString('utf8');

@@ -33,7 +33,7 @@ describe('timestamp,value CSVs from real exports', () => {
     assert.throws(() => parseTimeseriesCsv(['timestamp,mem_value,cpu_value', `${T0},100,1`].join('\n'), 'two.csv'),
       inputError(/^two\.csv: line 1: which column is the value\? "mem_value" and "cpu_value" could both be/));
     assert.throws(() => parseTimeseriesCsv(['host,timestamp,cpu,mem', `h1,${T0},1,100`].join('\n'), 'wide.csv'),
-      inputError(/^wide\.csv: line 1: which column is the value\? The header has 4 columns \(host, timestamp, cpu, mem\); name the one to use "value"$/));
+      inputError(/^wide\.csv: line 1: which column is the value\? The header has 4 columns \(host, timestamp, cpu, mem\); name the one to use "value", or give --value-column \(one series; with --series-column <id columns>: one per id\) or --wide \(one per column\)$/));
     assert.throws(() => parseTimeseriesCsv(['timestamp,value,value', `${T0},1,2`].join('\n'), 'dup.csv'),
       inputError(/^dup\.csv: line 1: the header names two columns "value"; keep one, or rename the other$/));
     assert.throws(() => parseTimeseriesCsv(['time,time,value', `${T0},${T0},2`].join('\n'), 'dupt.csv'), inputError(/two columns "time"/));
@@ -48,18 +48,28 @@ describe('timestamp,value CSVs from real exports', () => {
     assert.deepEqual([[...when.t], [...when.v]], [[T0], [0.5]]);
   });
 
-  it('UTF-16, gzip and xlsx files say what they are instead of "not a timestamp" on a garbled line', async () => {
+  it('UTF-16 and xlsx files say what they are instead of "not a timestamp" on a garbled line; a gzip file is read through zlib', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-csv-enc-'));
     try {
       const text = ['timestamp,value', ...rows(20)].join('\r\n');
       writeFileSync(join(dir, 'u16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
       writeFileSync(join(dir, 'gz.csv'), gzipSync(text));
       writeFileSync(join(dir, 'book.csv'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]));
-      for (const [f, what] of [['u16.csv', /is UTF-16/], ['gz.csv', /is gzip-compressed/], ['book.csv', /is a zip archive/]] as const) {
+      for (const [f, what] of [['u16.csv', /is UTF-16/], ['book.csv', /is a zip archive/]] as const) {
         const r = await mora(['forecast', '--input', join(dir, f), '--horizon', '2']);
         assert.equal(r.code, 2, f);
         assert.match(r.err, what, f);
       }
+      // Compressed, the same rows forecast as the plain text does (before: "is gzip-compressed; decompress it first").
+      writeFileSync(join(dir, 'plain.csv'), text);
+      const [gz, plain] = [await mora(['forecast', '--input', join(dir, 'gz.csv'), '--horizon', '2']), await mora(['forecast', '--input', join(dir, 'plain.csv'), '--horizon', '2'])];
+      assert.equal(gz.code, 0, gz.err);
+      assert.equal(gz.out, plain.out);
+      // A cut-off gzip file says so.
+      writeFileSync(join(dir, 'cut.csv.gz'), gzipSync(text).subarray(0, 20));
+      const cut = await mora(['forecast', '--input', join(dir, 'cut.csv.gz'), '--horizon', '2']);
+      assert.equal(cut.code, 2);
+      assert.match(cut.err, /cut\.csv\.gz: the file is gzip-compressed but does not decompress/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

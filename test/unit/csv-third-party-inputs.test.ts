@@ -176,7 +176,7 @@ describe('timestamp,value CSVs a third party hands over', () => {
       writeFileSync(join(dir, 'excel.csv'), ['timestamp,value', ...Array.from({ length: 9 * 288 }, (_, i) => `${(45245 + i / 288).toFixed(6)},1`)].join('\n'));
       const r = await mora(['backtest', '--input', join(dir, 'excel.csv'), '--kind', 'cpu', '-q']);
       assert.equal(r.code, 2);
-      assert.match(r.err, /^mora: warning: .*excel\.csv: the first timestamp, 45245, reads as Unix seconds 1970-01-01T12:34:05\.000Z; if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps$/m);
+      assert.match(r.err, /^mora: warning: .*excel\.csv: the first timestamp, 45245, reads as Unix seconds 1970-01-01T12:34:05\.000Z; if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps \(times counted from a trace's start are fine: mora backtest --time-unit s\|ms\|us\|ns says so and silences this; --step <seconds> reads step numbers\)$/m);
 
       // One stray row (`0,0`) before 9 plausible days: the backtest scored days 1–7 with no warm-up, behind a warning about Excel.
       // It is left out now, as any row years from the rest (csv-far-timestamps.test.ts).

@@ -1,14 +1,16 @@
 /**
- * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv and *.json in a directory (series name = file name without extension),
+ * Loads backtest inputs: one `timestamp,value` CSV, or every *.csv and *.json (also gzipped: *.csv.gz, *.json.gz) in a
+ * directory and its subdirectories (series name = the path below the directory without extension, `ns-a/web`),
+ * a CSV of several series (long form with --series-column, wide form: `CsvLayout`), named by their ids or columns,
  * or a Prometheus range-query JSON export (a file): each of its series is one input, named `file{label=value}` by the labels
  * that tell its series apart.
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { clean, type Series } from '../../core/series';
-import { farRowsNote, implausibleTimestamps, InputError, readTimeseriesFile, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type LabelledRead } from '../../data/timeseries-csv';
 
 export interface NamedSeries {
   name: string;
@@ -27,17 +29,74 @@ export interface LoadReport {
   unreadable: UnreadableFile[];
   /** One line each: rows lost to conflicting duplicate timestamps, negative usage, timestamps before 1980. */
   notes: string[];
+  /** A directory's files: those read (as series or as unreadable), and those left aside for their name (not .csv/.json[.gz]). */
+  files?: { read: string[]; ignored: string[]; outputs: string[] };
 }
 
-export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport): NamedSeries[] {
+/** Notes on one file of several CSV series (long form, wide) beyond which one line counts the rest. */
+const MAX_NOTES_PER_FILE = 5;
+
+/** The files a directory input reads: .csv, .json, .csv.gz, .json.gz. */
+const SERIES_FILE = /\.(csv|json)(\.gz)?$/i;
+
+/**
+ * A directory's series files, in its subdirectories too (sorted by path), and the other files (relative paths). Hidden
+ * files and directories are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
+ */
+function listDirectory(root: string): { files: string[]; ignored: string[]; outputs: string[] } {
+  const files: string[] = [], ignored: string[] = [], outputs: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.name.startsWith('.')) continue;
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      // A recs.csv a backtest wrote (--out results/recs.csv below the input) is no usage series.
+      else if (SERIES_FILE.test(e.name)) (isBacktestOutput(full) ? outputs : files).push(full);
+      else ignored.push(relative(root, full));
+    }
+  };
+  walk(root);
+  return { files, ignored, outputs: outputs.map((f) => relative(root, f)) };
+}
+
+/** The header `mora backtest --out` writes. */
+const OUTPUT_HEADER = 'series,day_start,strategy,value';
+
+/** Whether a file starts with the header of a backtest's --out file. */
+function isBacktestOutput(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(OUTPUT_HEADER.length + 3);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').startsWith(OUTPUT_HEADER);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A file's series name: its path below the directory (or its name), without .csv/.json[.gz], with / between folders. */
+function seriesNameOf(file: string, root: string | undefined): string {
+  const rel = root === undefined ? basename(file) : relative(root, file).split(sep).join('/');
+  return rel.replace(SERIES_FILE, '') || rel;
+}
+
+export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout): NamedSeries[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
-  const files = st.isDirectory()
-    // Hidden files are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
-    ? readdirSync(path).filter((f) => /\.(csv|json)$/i.test(f) && !f.startsWith('.')).sort().map((f) => join(path, f))
-    : [path];
+  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [] };
+  const files = listed.files;
+  const root = st.isDirectory() ? path : undefined;
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
-  if (chosen.length === 0) throw new InputError(`${path}: no .csv or .json files${filter ? ` matching ${filter}` : ''}`);
+  if (chosen.length === 0) {
+    const others = listed.ignored.length ? ` (${listed.ignored.length} other file${listed.ignored.length === 1 ? '' : 's'}: ${listed.ignored.slice(0, 5).join(', ')}${listed.ignored.length > 5 ? ', …' : ''})` : '';
+    throw new InputError(`${path}: no .csv, .json, .csv.gz or .json.gz files${filter ? ` matching ${filter}` : ''} in it or its subdirectories${others}`);
+  }
+  if (report && root !== undefined) report.files = { read: chosen.map((f) => relative(root, f)), ignored: listed.ignored, outputs: listed.outputs };
+  // Times given by the user (--time-unit, --step) that fall in 1970 are meant: traces count from their start.
+  const timesGiven = hasLayout(layout) && (layout.timeUnit !== undefined || layout.step !== undefined);
   const skip = st.isDirectory() ? report?.unreadable : undefined;
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
@@ -45,28 +104,34 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const named = new Map<string, string>();
   for (const f of chosen) {
     try {
-      const name = basename(f, extname(f));
+      const name = seriesNameOf(f, root);
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      const reads = readTimeseriesFile(f);
+      const reads = readTimeseriesFile(f, layout);
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
-      const names = seriesNames(name, reads);
+      const names = seriesNames(name, reads, root === undefined);
+      // A long-form or wide file of thousands of series: at most this many notes for it, then one line for the rest.
+      const notes: string[] = [];
       reads.forEach(({ read }, k) => {
-        const where = reads.length > 1 ? `${f} ${names[k].slice(name.length)}` : f;
+        const where = reads[k].key !== undefined ? `${f} (series ${reads[k].key})` : reads.length > 1 ? `${f} ${names[k].slice(name.length)}` : f;
         const s = clean(read.series).series;
         out.push({ name: names[k], series: s, missing: read.missing });
         // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
-        const implausible = implausibleTimestamps(read.series.t);
-        if (implausible) report?.notes.push(`${where}: ${implausible}`);
+        const implausible = timesGiven ? undefined : implausibleTimestamps(read.series.t);
+        if (implausible) notes.push(`${where}: ${implausible}`);
         // Left out as forecast leaves them out: kept, a row years away made the backtest score the first 7 days without warm-up.
-        if (read.far) report?.notes.push(`${where}: ${farRowsNote(read.far)}`);
-        if (read.conflicting) report?.notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
+        if (read.far) notes.push(`${where}: ${farRowsNote(read.far)}`);
+        if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
         let negative = 0;
         for (const x of s.v) if (x < 0) negative++;
         // Usage is never negative: these come from a broken rate (a counter reset) or exporter, and are replayed as they are.
-        if (negative) report?.notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
+        if (negative) notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
+      const keyed = reads.some((r) => r.key !== undefined);
+      const shown = keyed && notes.length > MAX_NOTES_PER_FILE ? notes.slice(0, MAX_NOTES_PER_FILE - 1) : notes;
+      report?.notes.push(...shown);
+      if (shown.length < notes.length) report?.notes.push(`${f}: ${notes.length - shown.length} more notes like these on other series of this file`);
     } catch (e) {
       if (!skip || !(e instanceof InputError)) throw e;
       // The reader's messages start with the file's path; the list names the file once.
@@ -87,7 +152,9 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
  * labels whose values differ between them (`web{pod=web-1}`, unquoted: a name is a CSV key; the labels all share say nothing), and the series'
  * number when even those are alike.
  */
-function seriesNames(file: string, reads: readonly LabelledRead[]): string[] {
+function seriesNames(file: string, reads: readonly LabelledRead[], single = false): string[] {
+  // A CSV's several series (ids, columns): the key alone for a file given by itself, below the file's name in a directory.
+  if (reads.some((r) => r.key !== undefined)) return reads.map((r) => (single ? r.key! : `${file}/${r.key!}`));
   if (reads.length === 1) return [file];
   const keys = [...new Set(reads.flatMap((r) => Object.keys(r.labels ?? {})))].sort()
     .filter((k) => new Set(reads.map((r) => r.labels?.[k])).size > 1);

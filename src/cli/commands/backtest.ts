@@ -22,6 +22,7 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
+import { hasLayout, type CsvLayout, type EpochUnit } from '../../data/timeseries-csv';
 import { loadSeriesInput, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 
@@ -42,6 +43,14 @@ export interface BacktestCliOptions {
   warmupDays: string;
   scale: string;
   quiet?: boolean;
+  timeColumn?: string;
+  valueColumn?: string;
+  seriesColumn?: string;
+  /** false with --no-header. */
+  header?: boolean;
+  wide?: boolean;
+  timeUnit?: string;
+  step?: string;
 }
 
 export function register(program: Command): void {
@@ -61,7 +70,18 @@ export function register(program: Command): void {
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
     .option('-q, --quiet', 'no progress on stderr')
-    .addHelpText('after', '\nA directory\'s files that cannot be read are named on stderr and skipped; the others are replayed and written, then the exit code is 2.\n'
+    .option('--time-column <col>', 'the timestamp column, by header name or number from 1 (default: the column named timestamp, time, date, …)')
+    .option('--value-column <col>', 'the value column, by header name or number from 1 (default: the column named value, or the only other one)')
+    .option('--series-column <cols>', 'long form (many series in one file): the id column(s), comma-separated, whose values joined with / name each series (container_id; collection_id,instance_index)')
+    .option('--no-header', 'the first line is data, not a header: give columns by number (--time-column 3 --value-column 4 --series-column 1)')
+    .option('--wide', 'one series per column (every column but the timestamp), named by its header; detected without the flag when a time column sits beside several numeric columns named alike')
+    .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed per file by magnitude); times counted from a trace\'s start read as 1970 dates, which is fine')
+    .option('--step <seconds>', 'the time column holds step numbers (0, 1, 2, …) this many seconds apart; without a time column, rows are')
+    .addHelpText('after', '\nA directory is read with its subdirectories (series name = path without extension); .csv.gz and .json.gz are read too.\n'
+      + 'Public traces, e.g.: Alibaba 2018 container_usage.csv (no header): --no-header --time-column 3 --value-column 4 --series-column 1;\n'
+      + '  Google 2019 instance usage: --time-column start_time --value-column average_usage_cpus --series-column collection_id,instance_index --time-unit us;\n'
+      + '  Azure vm_cpu_readings (no header): --no-header --time-column 1 --value-column 5 --series-column 2.\n'
+      + 'A directory\'s files that cannot be read are named on stderr and skipped; the others are replayed and written, then the exit code is 2.\n'
       + 'Exit codes: 0 ok, 1 unexpected failure, 2 bad input or usage.')
     .action((opts: BacktestCliOptions) => {
       try {
@@ -99,7 +119,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // A directory's unreadable files are named (stderr even with -q, the summary, JSON `skipped`); the others still replay.
   const report: LoadReport = { unreadable: [], notes: [] };
   const { unreadable } = report;
-  const inputs = loadSeriesInput(opts.input, undefined, report).map((s) => ({
+  const inputs = loadSeriesInput(opts.input, undefined, report, csvLayout(opts)).map((s) => ({
     name: s.name,
     missing: s.missing ?? 0,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
@@ -107,6 +127,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
   report.notes.push(...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
+  if (!opts.quiet && report.files) process.stderr.write(`backtest: ${filesText(opts.input, report.files)}\n`);
   const tty = process.stderr.isTTY === true;
   const options = {
     warmupDays,
@@ -158,6 +179,39 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     throw failure;
   }
   return output;
+}
+
+/** The input flags as a CSV layout (undefined: none given, the files say it all); bad values are UserErrors. */
+export function csvLayout(opts: Pick<BacktestCliOptions, 'timeColumn' | 'valueColumn' | 'seriesColumn' | 'header' | 'wide' | 'timeUnit' | 'step'>): CsvLayout | undefined {
+  let timeUnit: EpochUnit | undefined;
+  if (opts.timeUnit !== undefined) {
+    const u = opts.timeUnit.trim().toLowerCase().replace(/^µs$/, 'us');
+    if (u !== 's' && u !== 'ms' && u !== 'us' && u !== 'ns') throw new UserError(`--time-unit must be s, ms, us or ns, got "${opts.timeUnit}"`);
+    timeUnit = u;
+  }
+  let step: number | undefined;
+  if (opts.step !== undefined) {
+    step = /^[0-9.eE+]+$/.test(opts.step.trim()) ? Number(opts.step) : NaN;
+    if (!(step > 0) || !Number.isFinite(step)) throw new UserError(`--step must be a positive number of seconds, got "${opts.step}"`);
+    if (timeUnit) throw new UserError('--step reads step numbers, --time-unit epoch numbers: give one of them');
+  }
+  const seriesColumns = opts.seriesColumn?.split(',').map((c) => c.trim()).filter(Boolean);
+  if (opts.seriesColumn !== undefined && !seriesColumns?.length) throw new UserError('--series-column is empty; give the id column(s), e.g. --series-column container_id');
+  if (opts.wide && opts.valueColumn !== undefined) throw new UserError('--wide reads every column as a series; --value-column picks one: give one of them');
+  if (opts.wide && seriesColumns) throw new UserError('--wide and --series-column: give one of them (wide: a column per series; series column: an id per row)');
+  for (const [flag, v] of [['--time-column', opts.timeColumn], ['--value-column', opts.valueColumn]] as const) {
+    if (v !== undefined && v.trim() === '') throw new UserError(`${flag} is empty; give a header name or a column number (from 1)`);
+  }
+  const layout: CsvLayout = { timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, seriesColumns, noHeader: opts.header === false ? true : undefined, wide: opts.wide || undefined, timeUnit, step };
+  return hasLayout(layout) ? layout : undefined;
+}
+
+/** The progress line of a directory input: how many files it read (the first names) and which it left aside. */
+function filesText(input: string, files: NonNullable<LoadReport['files']>): string {
+  const few = (l: readonly string[]) => `${l.slice(0, 8).map(forTerminal).join(', ')}${l.length > 8 ? `, … (${l.length - 8} more)` : ''}`;
+  return `${forTerminal(input)}: ${files.read.length} file${files.read.length === 1 ? '' : 's'} read (${few(files.read)})`
+    + (files.ignored.length ? `; ${files.ignored.length} skipped, not .csv/.json/.csv.gz/.json.gz (${few(files.ignored)})` : '')
+    + (files.outputs.length ? `; ${files.outputs.length} skipped as backtest --out files (${few(files.outputs)})` : '');
 }
 
 /** A strategy to replay and how the command line named it (`mora@cpu-risk=0.050`, or `mora` with --cpu-risk 0.05). */
