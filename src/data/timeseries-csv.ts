@@ -538,12 +538,14 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   for (let k = header ? i + 1 : i; k < lines.length; k++) {
     const line = lines[k];
     if (line.trim() === '' || isComment(line)) continue;
-    const cells = splitCsvLine(line).map(unquote);
-    if (cells.every((c) => c === '')) continue;
-    if (header && k > i && sameCells(line, lines[i])) continue;
+    const cells = splitCsvLine(line);
+    const cell = (j: number) => unquote(cells[j] ?? '');
+    if (cells.every((c) => c.trim() === '' || unquote(c) === '')) continue;
     const at = `${name}: line ${k + 1}`;
     let ts: number;
-    const rawTs = tCol === undefined ? '' : cells[tCol] ?? '';
+    const rawTs = tCol === undefined ? '' : cell(tCol);
+    // The header again, inside the file: exports concatenated with `cat`.
+    if (header && !byRow && !EPOCH_NUMBER.test(rawTs) && sameCells(line, lines[i])) continue;
     if (byRow) ts = row * layout.step!;
     else if (layout.step !== undefined) {
       if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${at}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
@@ -564,11 +566,11 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       }
     }
     row++;
-    const prefix = seriesCols.map((j) => cells[j] ?? '').join('/');
+    const prefix = seriesCols.length === 1 ? cell(seriesCols[0]) : seriesCols.map(cell).join('/');
     valueCols.forEach((j, c) => {
       const key = layout.wide ? wideKeys[c] : prefix;
       const r = rowsOf(key);
-      const val = readValue(cells[j] ?? '');
+      const val = readValue(cell(j));
       if (val === null) { r.missing++; r.missingAt.push(ts); return; }
       if (typeof val === 'string') throw new InputError(`${at}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
       const before = r.seen.get(ts);
@@ -824,8 +826,8 @@ function utf16Pattern(head: Buffer): boolean {
 }
 
 /** One series from a file (a CSV, or a Prometheus export of one series). */
-export function readTimeseriesCsv(path: string): ReadSeries {
-  return parseTimeseriesCsv(readText(path), path);
+export function readTimeseriesCsv(path: string, layout?: CsvLayout): ReadSeries {
+  return parseTimeseriesCsv(readText(path), path, layout);
 }
 
 /** Every series of a file: one for a CSV, one per series for a Prometheus export. */

@@ -169,6 +169,20 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     });
   });
 
+  it('mora forecast takes --time-column, --value-column, --no-header and --time-unit for its one series', async () => {
+    await inTempDir(async (dir) => {
+      const n = 3 * 288;
+      writeFileSync(join(dir, 'plain.csv'), ['timestamp,value', ...Array.from({ length: n }, (_, k) => `${600 + k * 300},${level(0, k)}`)].join('\n'));
+      // No header, the value in the third column, microseconds from a trace's start.
+      writeFileSync(join(dir, 'raw.csv'), Array.from({ length: n }, (_, k) => `${(600 + k * 300) * 1e6},x,${level(0, k)}`).join('\n'));
+      const plain = await mora(['forecast', '-i', join(dir, 'plain.csv'), '-H', '3', '--time-unit', 's']);
+      const raw = await mora(['forecast', '-i', join(dir, 'raw.csv'), '-H', '3', '--no-header', '--time-column', '1', '--value-column', '3', '--time-unit', 'us']);
+      assert.equal(raw.code, 0, raw.err);
+      assert.equal(raw.out, plain.out);
+      assert.doesNotMatch(raw.err, /Excel/);
+    });
+  });
+
   it('the flags are checked and documented in mora backtest --help', async () => {
     for (const [args, msg] of [[['--time-unit', 'min'], /--time-unit must be s, ms, us or ns/], [['--step', '0'], /--step must be a positive number/],
       [['--step', '60', '--time-unit', 's'], /give one of them/], [['--wide', '--value-column', '2'], /--wide reads every column/], [['--series-column', ','], /--series-column is empty/]] as const) {

@@ -10,7 +10,8 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, type Series } from '../../core/series';
-import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
+import { UserError } from '../errors';
 
 export interface NamedSeries {
   name: string;
@@ -160,4 +161,41 @@ function seriesNames(file: string, reads: readonly LabelledRead[], single = fals
     .filter((k) => new Set(reads.map((r) => r.labels?.[k])).size > 1);
   const names = reads.map((r) => `${file}{${keys.filter((k) => r.labels?.[k] !== undefined).map((k) => `${k}=${r.labels![k]}`).join(' ')}}`);
   return names.map((n, i) => (names.indexOf(n) !== names.lastIndexOf(n) ? `${n}#${i + 1}` : n));
+}
+
+/** The input flags of mora backtest (and those of them mora forecast takes), as commander gives them. */
+export interface LayoutFlags {
+  timeColumn?: string;
+  valueColumn?: string;
+  seriesColumn?: string;
+  /** false with --no-header. */
+  header?: boolean;
+  wide?: boolean;
+  timeUnit?: string;
+  step?: string;
+}
+
+/** The input flags as a CSV layout (undefined: none given, the files say it all); bad values are UserErrors. */
+export function csvLayout(opts: LayoutFlags): CsvLayout | undefined {
+  let timeUnit: EpochUnit | undefined;
+  if (opts.timeUnit !== undefined) {
+    const u = opts.timeUnit.trim().toLowerCase().replace(/^µs$/, 'us');
+    if (u !== 's' && u !== 'ms' && u !== 'us' && u !== 'ns') throw new UserError(`--time-unit must be s, ms, us or ns, got "${opts.timeUnit}"`);
+    timeUnit = u;
+  }
+  let step: number | undefined;
+  if (opts.step !== undefined) {
+    step = /^[0-9.eE+]+$/.test(opts.step.trim()) ? Number(opts.step) : NaN;
+    if (!(step > 0) || !Number.isFinite(step)) throw new UserError(`--step must be a positive number of seconds, got "${opts.step}"`);
+    if (timeUnit) throw new UserError('--step reads step numbers, --time-unit epoch numbers: give one of them');
+  }
+  const seriesColumns = opts.seriesColumn?.split(',').map((c) => c.trim()).filter(Boolean);
+  if (opts.seriesColumn !== undefined && !seriesColumns?.length) throw new UserError('--series-column is empty; give the id column(s), e.g. --series-column container_id');
+  if (opts.wide && opts.valueColumn !== undefined) throw new UserError('--wide reads every column as a series; --value-column picks one: give one of them');
+  if (opts.wide && seriesColumns) throw new UserError('--wide and --series-column: give one of them (wide: a column per series; series column: an id per row)');
+  for (const [flag, v] of [['--time-column', opts.timeColumn], ['--value-column', opts.valueColumn]] as const) {
+    if (v !== undefined && v.trim() === '') throw new UserError(`${flag} is empty; give a header name or a column number (from 1)`);
+  }
+  const layout: CsvLayout = { timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, seriesColumns, noHeader: opts.header === false ? true : undefined, wide: opts.wide || undefined, timeUnit, step };
+  return hasLayout(layout) ? layout : undefined;
 }

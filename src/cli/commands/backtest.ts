@@ -22,8 +22,7 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
-import { hasLayout, type CsvLayout, type EpochUnit } from '../../data/timeseries-csv';
-import { loadSeriesInput, type LoadReport } from './backtest-input';
+import { csvLayout, loadSeriesInput, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
@@ -179,31 +178,6 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     throw failure;
   }
   return output;
-}
-
-/** The input flags as a CSV layout (undefined: none given, the files say it all); bad values are UserErrors. */
-export function csvLayout(opts: Pick<BacktestCliOptions, 'timeColumn' | 'valueColumn' | 'seriesColumn' | 'header' | 'wide' | 'timeUnit' | 'step'>): CsvLayout | undefined {
-  let timeUnit: EpochUnit | undefined;
-  if (opts.timeUnit !== undefined) {
-    const u = opts.timeUnit.trim().toLowerCase().replace(/^µs$/, 'us');
-    if (u !== 's' && u !== 'ms' && u !== 'us' && u !== 'ns') throw new UserError(`--time-unit must be s, ms, us or ns, got "${opts.timeUnit}"`);
-    timeUnit = u;
-  }
-  let step: number | undefined;
-  if (opts.step !== undefined) {
-    step = /^[0-9.eE+]+$/.test(opts.step.trim()) ? Number(opts.step) : NaN;
-    if (!(step > 0) || !Number.isFinite(step)) throw new UserError(`--step must be a positive number of seconds, got "${opts.step}"`);
-    if (timeUnit) throw new UserError('--step reads step numbers, --time-unit epoch numbers: give one of them');
-  }
-  const seriesColumns = opts.seriesColumn?.split(',').map((c) => c.trim()).filter(Boolean);
-  if (opts.seriesColumn !== undefined && !seriesColumns?.length) throw new UserError('--series-column is empty; give the id column(s), e.g. --series-column container_id');
-  if (opts.wide && opts.valueColumn !== undefined) throw new UserError('--wide reads every column as a series; --value-column picks one: give one of them');
-  if (opts.wide && seriesColumns) throw new UserError('--wide and --series-column: give one of them (wide: a column per series; series column: an id per row)');
-  for (const [flag, v] of [['--time-column', opts.timeColumn], ['--value-column', opts.valueColumn]] as const) {
-    if (v !== undefined && v.trim() === '') throw new UserError(`${flag} is empty; give a header name or a column number (from 1)`);
-  }
-  const layout: CsvLayout = { timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, seriesColumns, noHeader: opts.header === false ? true : undefined, wide: opts.wide || undefined, timeUnit, step };
-  return hasLayout(layout) ? layout : undefined;
 }
 
 /** The progress line of a directory input: how many files it read (the first names) and which it left aside. */

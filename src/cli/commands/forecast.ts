@@ -11,6 +11,7 @@ import { parseModelSets } from './forecast-options';
 import { historyOnGrid } from './forecast-grid';
 import { forTerminal } from '../format/terminal';
 import { farRowsNote, implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
+import { csvLayout } from './backtest-input';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
 
 export interface ForecastCliOptions {
@@ -22,6 +23,11 @@ export interface ForecastCliOptions {
   seed?: string;
   set: string[];
   quiet?: boolean;
+  timeColumn?: string;
+  valueColumn?: string;
+  /** false with --no-header. */
+  header?: boolean;
+  timeUnit?: string;
 }
 
 /** A column of the output table, produced from one model's run. */
@@ -73,6 +79,10 @@ export function register(program: Command): void {
     .option('--step <seconds>', "step between forecast points (default: the series' median step); a coarser one averages the history to it first, a finer one is for --model prophet only")
     .option('--seed <n>', 'seed of the uncertainty simulation')
     .option('-q, --quiet', 'no notes on stderr (warnings and errors still print)')
+    .option('--time-column <col>', 'the timestamp column, by header name or number from 1 (default: the column named timestamp, time, date, …)')
+    .option('--value-column <col>', 'the value column, by header name or number from 1 (default: the column named value, or the only other one)')
+    .option('--no-header', 'the first line is data, not a header: give columns by number')
+    .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed by magnitude)')
     .option('--set <model.option=value>', "model option by the model's own name, e.g. prophet.changepoint_prior_scale=0.1 (repeatable)",
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (opts: ForecastCliOptions) => {
@@ -92,7 +102,9 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
   const options = parseModelSets(opts.set, models, modelNames());
-  const { series, missing, conflicting, trailing, far } = readTimeseriesCsv(opts.input);
+  // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
+  const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
+  const { series, missing, conflicting, trailing, far } = readTimeseriesCsv(opts.input, layout);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
     throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
@@ -100,7 +112,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (series.t.length === 0 && missing === 0) throw new UserError(`${opts.input}: no rows after the header "timestamp,value"; a forecast needs at least 2`);
   // Read as Unix seconds, such numbers are 1970s dates: more likely Excel serial days (45231.5) or row numbers, whose
   // "steps" of a fraction of a second or one second make daily and weekly seasonality meaningless.
-  const implausible = implausibleTimestamps(series.t);
+  const implausible = layout?.timeUnit ? undefined : implausibleTimestamps(series.t);
   if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
   // A row years from the rest (a typo, a stray row) was left out: the forecast started from it (2035 for `2077000000`).
   if (far) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${farRowsNote(far)}\n`);
