@@ -1,6 +1,7 @@
 /** What MOrA knows about a cluster's shape, independent of where it came from (demo, live cluster, experiments). */
 
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'Pod';
+/** Rollout: an Argo Rollout (argoproj.io/v1alpha1), a Deployment with a progressive strategy (pod template, replicas). */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'Pod' | 'Rollout';
 
 /** Resource amounts in base units: CPU in cores, memory in bytes. Undefined when the manifest sets none. */
 export interface ResourceAmounts {

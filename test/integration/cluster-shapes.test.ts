@@ -192,7 +192,7 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     // Old label names on this workload's series only (the health check passes: other series have "pod"): named, with the fix.
     assert.match(r.err, /^mora: skipped Deployment shapes\/oldlabels: no samples for container_cpu_usage_seconds_total with a "pod" label, but \d+ series of container_cpu_usage_seconds_total\{namespace="shapes",pod_name=~"oldlabels-.*\} — they carry pod_name\/container_name .*copy pod_name to pod/m);
     assert.doesNotMatch(r.err, /oldlabels: .*is cAdvisor/);
-    assert.match(r.err, /^mora: warning: namespace "shapes": 3 pods not recommended, their owner is not a kind MOrA sizes \(Deployment, StatefulSet, DaemonSet, CronJob, Job\): Pod debug-shell \(no owner\); ReplicaSet legacy; ReplicationController old-rc$/m);
+    assert.match(r.err, /^mora: warning: namespace "shapes": 3 pods not recommended, their owner is not a kind MOrA sizes \(Deployment, StatefulSet, DaemonSet, CronJob, Job, Rollout\): Pod debug-shell \(no owner\); ReplicaSet legacy; ReplicationController old-rc$/m);
     assert.match(r.err, /^mora: no CPU value for CronJob shapes\/nightly container report: \d+ usage samples/m);
   });
 

@@ -97,3 +97,29 @@ describe('metrics-server fallback: pods of other workloads whose names match a D
     assert.equal(podLabelsFit({ kind: 'Deployment', name: 'web' }, 'web-abc12-x2b7q', undefined), true);
   });
 });
+
+describe('metrics-server fallback: Argo Rollout pods', () => {
+  it('podLabelsFit: a Rollout\'s pods carry rollouts-pod-template-hash, the name\'s middle part', () => {
+    const ro = { kind: 'Rollout' as const, name: 'checkout' };
+    assert.equal(podLabelsFit(ro, 'checkout-6f8b9c7d5-q2w3e', { app: 'checkout', 'rollouts-pod-template-hash': '6f8b9c7d5' }), true);
+    assert.equal(podLabelsFit(ro, 'checkout-canary-x2b7q', { 'job-name': 'checkout-canary' }), false, 'a Job of a similar name');
+    assert.equal(podLabelsFit(ro, 'checkout-6f8b9c7d5-q2w3e', { 'rollouts-pod-template-hash': '5b4c7d8e9' }), false, 'another hash');
+  });
+
+  it('frames: the owner chain Pod → ReplicaSet → Rollout gives the Rollout its pods', async () => {
+    const pod = 'checkout-6f8b9c7d5-q2w3e';
+    const k = loadClientNode();
+    const clients = new Map<unknown, Json>([
+      [k.CustomObjectsApi, { listNamespacedCustomObject: async () => ({ items: [usage(pod, '120m', '200Mi', { 'rollouts-pod-template-hash': '6f8b9c7d5' }), usage('checkout-migrate-k4x9z', '1', '1Gi')] }) }],
+      [k.CoreV1Api, { listNamespacedPod: async () => ({ items: [owned(pod, 'ReplicaSet', 'checkout-6f8b9c7d5'), owned('checkout-migrate-k4x9z', 'Job', 'checkout-migrate')] }) }],
+      [k.AppsV1Api, { listNamespacedReplicaSet: async () => ({ items: [owned('checkout-6f8b9c7d5', 'Rollout', 'checkout')] }) }],
+      [k.BatchV1Api, { listNamespacedJob: async () => ({ items: [] }) }],
+    ]);
+    const kc = { makeApiClient: (c: { name: string }) => clients.get(c) ?? assert.fail(`unexpected client ${c.name}`) };
+    const ro = { context: 'ctx', namespace: 'shop', kind: 'Rollout', name: 'checkout', replicas: 1, containers: [{ name: 'app', resources: { requests: {}, limits: {} } }] } as Workload;
+    const f = (await new MetricsServer(kc as never, 'ctx').frames('shop', [ro], 60)).get(ro)?.get('app');
+    assert.ok(f && !(f instanceof Error), String(f));
+    assert.equal(f.snapshot.pods, 1);
+    assert.equal(f.values.cpu_usage?.[0], 0.12);
+  });
+});

@@ -88,6 +88,23 @@ describe('batched Prometheus plan (pure parts)', () => {
     });
   });
 
+  describe('PodResolver: Argo Rollouts', () => {
+    it('pod → ReplicaSet → Rollout, and by the ReplicaSet\'s name when its series is missing; a Deployment of the same name stays apart', () => {
+      const workloads = [w('Rollout', 'checkout'), w('Deployment', 'cart'), w('Rollout', 'search')];
+      const owners = new OwnerIndex();
+      OwnerIndex.add(owners.pods, 'checkout-6f8b9c7d5-q2w3e', 'ReplicaSet', 'checkout-6f8b9c7d5');
+      OwnerIndex.add(owners.replicaSets, 'checkout-6f8b9c7d5', 'Rollout', 'checkout');
+      OwnerIndex.add(owners.pods, 'search-5b4c7d8e9-aaaaa', 'ReplicaSet', 'search-5b4c7d8e9');
+      const r = new PodResolver(workloads, owners);
+      assert.equal(r.resolve('checkout-6f8b9c7d5-q2w3e'), 0);
+      assert.equal(r.resolve('search-5b4c7d8e9-aaaaa'), 2, 'the ReplicaSet series is missing: <rollout>-<hash>');
+      assert.equal(r.podsByOwner, 2);
+      // kube-state-metrics never saw it: the Deployment-like name pattern <rollout>-<hash>-<5>.
+      assert.equal(r.resolve('checkout-7a8b9c6d5-zzzzz'), 0);
+      assert.equal(r.podsByPattern, 1);
+    });
+  });
+
   describe('planBatches', () => {
     const owners = new OwnerIndex();
     const workloads = Array.from({ length: 10 }, (_, i) => w('Deployment', `svc-${i}`, 3, i % 2 ? ['app', 'proxy'] : ['app']));

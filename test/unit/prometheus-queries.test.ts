@@ -11,7 +11,8 @@ import { Rng } from '../../src/core/random';
 function podName(rng: Rng, kind: WorkloadKind, name: string): string {
   const alnum = (n: number) => Array.from({ length: n }, () => 'bcdfghjklmnpqrstvwxz2456789'[rng.int(27)]).join('');
   switch (kind) {
-    case 'Deployment': return `${name}-${alnum(9 + rng.int(2))}-${alnum(5)}`;
+    case 'Deployment':
+    case 'Rollout': return `${name}-${alnum(9 + rng.int(2))}-${alnum(5)}`;
     case 'StatefulSet': return `${name}-${rng.int(12)}`;
     case 'CronJob': return `${name}-${29000000 + rng.int(100000)}-${alnum(5)}`;
     default: return `${name}-${alnum(5)}`;
@@ -21,7 +22,7 @@ function podName(rng: Rng, kind: WorkloadKind, name: string): string {
 describe('PromQL for the 12 metrics', () => {
   it('selects the pods a controller creates and not those of a workload whose name extends it', () => {
     const rng = new Rng(7);
-    for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as WorkloadKind[]) {
+    for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Rollout'] as WorkloadKind[]) {
       const re = new RegExp(`^(?:${podNameRegex(kind, 'api')})$`); // Prometheus anchors =~ regexes
       for (let i = 0; i < 50; i++) {
         assert.ok(re.test(podName(rng, kind, 'api')), `${kind} pod of "api"`);

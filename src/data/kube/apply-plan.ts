@@ -26,7 +26,7 @@ export interface ClusterChange {
   replicas?: number;
 }
 
-const KINDS_WITH_REPLICAS: ReadonlySet<WorkloadKind> = new Set(['Deployment', 'StatefulSet']);
+const KINDS_WITH_REPLICAS: ReadonlySet<WorkloadKind> = new Set(['Deployment', 'StatefulSet', 'Rollout']);
 
 /**
  * The change for one recommendation, by the same rules as Apply to a manifest: requests always, limits where the

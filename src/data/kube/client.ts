@@ -1,7 +1,8 @@
 /**
  * The Kubernetes side of a live cluster: contexts from the kubeconfig, namespaces, workloads (Deployment, StatefulSet,
- * DaemonSet, CronJob, Job) with their containers' requests/limits and HPAs (autoscaling/v2), and applying a
- * recommendation (container resources, replicas) with optimistic concurrency and retry on 409 Conflict.
+ * DaemonSet, CronJob, Job, and Argo Rollouts where their CRD is installed) with their containers' requests/limits and
+ * HPAs (autoscaling/v2), and applying a recommendation (container resources, replicas) with optimistic concurrency and
+ * retry on 409 Conflict.
  *
  * @kubernetes/client-node is loaded on first use (load.ts). Every failure becomes a KubeError with one clear line.
  */
@@ -14,7 +15,7 @@ import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
-import { FIELD_MANAGER, MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesPatch, type ContainerResourceChange } from './patch';
+import { FIELD_MANAGER, MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesMergePatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
 import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
@@ -97,6 +98,7 @@ interface Apis {
   apps: k8s.AppsV1Api;
   batch: k8s.BatchV1Api;
   autoscaling: k8s.AutoscalingV2Api;
+  custom: k8s.CustomObjectsApi;
   version: k8s.VersionApi;
   kc: k8s.KubeConfig;
 }
@@ -106,13 +108,23 @@ type AnyObj = K8sWorkloadObject & { metadata?: { resourceVersion?: string } };
 interface KindOps {
   group: string;
   resource: string;
+  /**
+   * A custom resource whose CRD a cluster may not have (Argo Rollouts): a 404 to its list means "none here", without a
+   * warning. Its resources are written with a JSON merge patch (custom resources take no strategic merge).
+   */
+  custom?: boolean;
+  /** Whether the cluster serves the kind (discovery, which every authenticated user may read). */
+  served?(a: Apis): Promise<boolean>;
   list(a: Apis, namespace: string): Promise<{ items: AnyObj[] }>;
   read(a: Apis, namespace: string, name: string): Promise<AnyObj>;
   patch(a: Apis, namespace: string, name: string, body: object, opts: k8s.ConfigurationOptions, dryRun?: string): Promise<AnyObj>;
 }
 
 /** Kinds MOrA lists, in display order. */
-export const LISTED_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'];
+export const LISTED_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Rollout'];
+
+/** Argo Rollouts' API: a Rollout is a Deployment with a progressive strategy (spec.template, spec.replicas). */
+const ROLLOUT = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
 
 const KINDS: Partial<Record<WorkloadKind, KindOps>> = {
   Deployment: {
@@ -145,7 +157,17 @@ const KINDS: Partial<Record<WorkloadKind, KindOps>> = {
     read: (a, namespace, name) => a.batch.readNamespacedJob({ namespace, name }) as Promise<AnyObj>,
     patch: (a, namespace, name, body, o, dryRun) => a.batch.patchNamespacedJob({ namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
   },
+  Rollout: {
+    group: ROLLOUT.group, resource: ROLLOUT.plural, custom: true,
+    list: (a, namespace) => a.custom.listNamespacedCustomObject({ ...ROLLOUT, namespace }) as Promise<{ items: AnyObj[] }>,
+    read: (a, namespace, name) => a.custom.getNamespacedCustomObject({ ...ROLLOUT, namespace, name }) as Promise<AnyObj>,
+    patch: (a, namespace, name, body, o, dryRun) => a.custom.patchNamespacedCustomObject({ ...ROLLOUT, namespace, name, body, dryRun, fieldManager: FIELD_MANAGER }, o) as Promise<AnyObj>,
+    served: async (a) => (await a.custom.getAPIResources({ group: ROLLOUT.group, version: ROLLOUT.version })).resources.some((r) => r.name === ROLLOUT.plural),
+  },
 };
+
+/** Kinds with a replica count MOrA may set (spec.replicas). */
+const KINDS_WITH_REPLICAS: ReadonlySet<WorkloadKind> = new Set(['Deployment', 'StatefulSet', 'Rollout']);
 
 /** Failures of a listing that say the credentials are bad, whatever kind was being listed: they stop the listing. */
 const WHOLE_CLUSTER: ReadonlySet<string> = new Set(['unauthorized', 'credential-plugin', 'config']);
@@ -276,6 +298,7 @@ export class KubeClient {
       apps: kc.makeApiClient(this.k.AppsV1Api),
       batch: kc.makeApiClient(this.k.BatchV1Api),
       autoscaling: kc.makeApiClient(this.k.AutoscalingV2Api),
+      custom: kc.makeApiClient(this.k.CustomObjectsApi),
       version: kc.makeApiClient(this.k.VersionApi),
       kc,
     };
@@ -323,14 +346,19 @@ export class KubeClient {
       if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
       warnings.push(`${err.message} (HPAs are not taken into account)`);
     }
-    const lists = await Promise.all(LISTED_KINDS.map(async (kind) => {
+    const all = await Promise.all(LISTED_KINDS.map(async (kind) => {
       const ops = opsFor(kind);
       try {
         return { kind, items: (await this.timed(ops.list(apis, namespace), context)).items };
       } catch (e) {
-        return { kind, error: this.fail(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace })) };
+        const error = this.fail(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace }));
+        // A custom kind whose CRD is not installed (no Argo Rollouts on this cluster): none, and nothing to say.
+        if (ops.custom && await this.notServed(ops, apis, context, error)) return { kind, absent: true };
+        return { kind, error };
       }
     }));
+    // A kind the cluster does not serve does not count towards "every kind failed".
+    const lists = all.filter((l) => !('absent' in l));
     const workloads: Workload[] = [];
     const failed = lists.filter((l) => l.error);
     // Bad credentials is a whole-cluster problem, and so is no kind answering at all (unreachable). Otherwise a failure
@@ -338,7 +366,7 @@ export class KubeClient {
     // conversion, a timeout — only hides that kind, named in a warning and in failedKinds.
     const credentials = failed.find((l) => l.error && WHOLE_CLUSTER.has(l.error.kind));
     if (credentials?.error) throw credentials.error;
-    if (failed.length === lists.length) {
+    if (failed.length && failed.length === lists.length) {
       const first = failed.find((l) => l.error && l.error.kind !== 'forbidden' && l.error.kind !== 'not-found') ?? failed[0];
       if (first.error) throw first.error;
     }
@@ -354,8 +382,19 @@ export class KubeClient {
   }
 
   /**
-   * Pods that run but belong to no workload MOrA lists (a ReplicaSet without a Deployment — or one an Argo Rollout
-   * owns —, a ReplicationController, a bare Pod, a pod an operator's custom resource owns): one line naming their
+   * Whether a custom kind's failed list means the cluster does not serve it: 404, or 403 where discovery does not list
+   * the resource (RBAC is checked before the API is looked up, so a role without the rule gets 403 even where the CRD
+   * is not installed). Discovery failing otherwise: taken as served, the error stays a warning.
+   */
+  private async notServed(ops: KindOps, apis: Apis, context: string, error: KubeError): Promise<boolean> {
+    if (error.kind === 'not-found') return true;
+    if (error.kind !== 'forbidden' || !ops.served) return false;
+    return this.timed(ops.served(apis), context).then((served) => !served, (e: unknown) => (e as { code?: unknown })?.code === 404);
+  }
+
+  /**
+   * Pods that run but belong to no workload MOrA lists (a ReplicaSet without a Deployment or Argo Rollout, a
+   * ReplicationController, a bare Pod, a pod an operator's custom resource owns): one line naming their
    * owners, so they are not missing from the output without a word. Best effort: a list RBAC refuses gives no line.
    */
   async uncoveredPods(context: string, namespace: string): Promise<string | undefined> {
@@ -380,7 +419,7 @@ export class KubeClient {
       else if (o.kind === 'ReplicaSet') {
         // Without the ReplicaSet list (RBAC) the pod is taken as a Deployment's.
         const up = replicaSets ? rsOwner.get(o.name ?? '') : { kind: 'Deployment' };
-        if (up?.kind !== 'Deployment') owner = `ReplicaSet ${o.name}${up?.kind ? ` (owned by ${up.kind} ${up.name})` : ''}`;
+        if (up?.kind !== 'Deployment' && up?.kind !== 'Rollout') owner = `ReplicaSet ${o.name}${up?.kind ? ` (owned by ${up.kind} ${up.name})` : ''}`;
       } else if (!['StatefulSet', 'DaemonSet', 'Job'].includes(o.kind)) owner = `${o.kind} ${o.name}`;
       if (owner) owners.set(owner, (owners.get(owner) ?? 0) + 1);
     }
@@ -436,17 +475,22 @@ export class KubeClient {
    * else ChangedSincePreview, nothing written.
    */
   async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number; approved?: ApprovedPreview } = {}): Promise<ApplyResult> {
-    if (opts.replicas !== undefined && ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
-      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
+    if (opts.replicas !== undefined && !KINDS_WITH_REPLICAS.has(ref.kind)) {
+      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments, StatefulSets and Rollouts)`, 'invalid');
     }
-    return this.writeWithRetry(ref, STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, opts.approved, (obj) => {
+    // A custom resource (an Argo Rollout) takes no strategic merge: a JSON merge patch carrying the whole container
+    // lists as read, with the changes in them, pinned to the resourceVersion they were read at.
+    const custom = opsFor(ref.kind).custom === true;
+    return this.writeWithRetry(ref, custom ? MERGE_PATCH : STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, opts.approved, (obj) => {
       const specs = containersOf(ref.kind, obj);
       const names = specs.map((c) => c.name);
       const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);
       if (unknown.length) {
         throw new KubeError(`${ref.kind} "${ref.name}" in namespace "${ref.namespace}" has no container ${unknown.map((n) => `"${n}"`).join(', ')}; containers: ${names.join(', ')}`, 'not-found', 404);
       }
-      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion, opts.replicas, new Set(specs.filter((c) => c.sidecar).map((c) => c.name)));
+      const sidecars = new Set(specs.filter((c) => c.sidecar).map((c) => c.name));
+      if (custom) return resourcesMergePatch(obj, changes, obj.metadata?.resourceVersion, opts.replicas, sidecars);
+      return resourcesPatch(ref.kind, changes, obj.metadata?.resourceVersion, opts.replicas, sidecars);
     });
   }
 
@@ -475,8 +519,8 @@ export class KubeClient {
 
   /** Sets spec.replicas (JSON merge patch). Refuses kinds without replicas. */
   async scale(ref: WorkloadRef, replicas: number, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
-    if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
-      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments and StatefulSets)`, 'invalid');
+    if (!KINDS_WITH_REPLICAS.has(ref.kind)) {
+      throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments, StatefulSets and Rollouts)`, 'invalid');
     }
     return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, undefined, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
   }

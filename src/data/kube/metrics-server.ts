@@ -148,7 +148,7 @@ function controllerOf(o: Owned): { kind?: string; name?: string } | undefined {
 
 /**
  * Whether a pod whose name matches `w`'s pattern carries the labels w's controller gives its pods: a Deployment's pods
- * pod-template-hash (the name's middle part), a Job's job-name, a CronJob's job-name <cronjob>-<time>, a StatefulSet's
+ * pod-template-hash (the name's middle part; an Argo Rollout's rollouts-pod-template-hash), a Job's job-name, a CronJob's job-name <cronjob>-<time>, a StatefulSet's
  * statefulset.kubernetes.io/pod-name, a DaemonSet's pod-template-generation. Without labels: true (nothing to check).
  */
 export function podLabelsFit(w: Pick<Workload, 'kind' | 'name'>, pod: string, labels: Record<string, string> | undefined): boolean {
@@ -156,6 +156,11 @@ export function podLabelsFit(w: Pick<Workload, 'kind' | 'name'>, pod: string, la
   const job = labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
   switch (w.kind) {
     case 'Deployment': return labels['pod-template-hash'] !== undefined && pod.startsWith(`${w.name}-${labels['pod-template-hash']}-`);
+    // Argo Rollouts label their ReplicaSets' pods with their own hash label (rollouts-pod-template-hash).
+    case 'Rollout': {
+      const hash = labels['rollouts-pod-template-hash'] ?? labels['pod-template-hash'];
+      return hash !== undefined && pod.startsWith(`${w.name}-${hash}-`);
+    }
     case 'Job': return job === w.name;
     case 'CronJob': return job !== undefined && job.startsWith(`${w.name}-`) && /^[0-9]+$/.test(job.slice(w.name.length + 1));
     case 'StatefulSet': return labels['statefulset.kubernetes.io/pod-name'] === pod;

@@ -3,7 +3,8 @@
  *
  * Container resources: a strategic-merge patch, because it merges the `containers` list by name — a JSON merge patch
  * would replace the whole list and drop every other field of every container. A `null` amount removes that key
- * (e.g. dropping a CPU limit). Replicas: a JSON merge patch (a plain field). Both carry the resourceVersion MOrA read,
+ * (e.g. dropping a CPU limit). A custom resource (an Argo Rollout) takes no strategic merge: resourcesMergePatch sends its
+ * whole container list instead. Replicas: a JSON merge patch (a plain field). Both carry the resourceVersion MOrA read,
  * so the API server answers 409 Conflict instead of silently overwriting a concurrent change. What a conflict then
  * does is the client's choice (KubeClient.applyResources): a write a person approved after its preview stops unless
  * the object still shows what the preview showed; others read again and retry.
@@ -54,6 +55,43 @@ export function resourcesPatch(kind: WorkloadKind, changes: ContainerResourceCha
   const podSpec = { template: { spec: { ...(main.length || !init.length ? { containers: main } : {}), ...(init.length ? { initContainers: init } : {}) } } };
   const spec = kind === 'CronJob' ? { jobTemplate: { spec: podSpec } } : { ...(replicas !== undefined ? { replicas } : {}), ...podSpec };
   return { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), spec };
+}
+
+type NamedItem = { name?: string; resources?: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * The change of resourcesPatch for an object that takes no strategic merge (a custom resource: an Argo Rollout). A
+ * JSON merge patch replaces a list whole, so this one carries the pod template's containers as `obj` has them (and its
+ * initContainers, when a native sidecar changes), each with its changed resources and every other field kept, pinned
+ * to the resourceVersion they were read at: a write over a newer object is refused (409) instead of undoing it.
+ */
+export function resourcesMergePatch(obj: { spec?: { template?: { spec?: { containers?: unknown[]; initContainers?: unknown[] } } } }, changes: ContainerResourceChange[], resourceVersion: string | undefined, replicas?: number, sidecars: ReadonlySet<string> = new Set()): Record<string, unknown> {
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
+  if (!resourceVersion) throw new Error('a merge patch of whole container lists needs the resourceVersion they were read at');
+  const byName = new Map(changes.map((c) => [c.container, c]));
+  const changed = (list: unknown[] | undefined) => (list ?? []).map((item) => {
+    const c = item as NamedItem;
+    const change = byName.get(String(c.name));
+    if (!change) return c;
+    const resources: Record<string, unknown> = { ...(c.resources ?? {}) };
+    for (const key of ['requests', 'limits'] as const) {
+      const q = quantities(change[key]);
+      if (!q) continue;
+      const now: Record<string, unknown> = { ...((resources[key] as Record<string, unknown> | undefined) ?? {}) };
+      for (const [r, v] of Object.entries(q)) {
+        if (v === null) delete now[r];
+        else now[r] = v;
+      }
+      if (Object.keys(now).length) resources[key] = now;
+      else delete resources[key];
+    }
+    return { ...c, resources };
+  });
+  const pod = obj.spec?.template?.spec ?? {};
+  const init = changes.some((c) => sidecars.has(c.container));
+  const main = changes.some((c) => !sidecars.has(c.container));
+  const podSpec = { ...(main || !init ? { containers: changed(pod.containers) } : {}), ...(init ? { initContainers: changed(pod.initContainers) } : {}) };
+  return { metadata: { resourceVersion }, spec: { ...(replicas !== undefined ? { replicas } : {}), template: { spec: podSpec } } };
 }
 
 export function replicasPatch(replicas: number, resourceVersion?: string): Record<string, unknown> {

@@ -216,12 +216,14 @@ export class PodResolver {
 
   private chain(pod: string, o: Owner): string | null {
     if (o.kind === 'ReplicaSet') {
-      const up = this.owners?.replicaSets.get(o.name)?.find((x) => x.kind === 'Deployment');
-      if (up) return `Deployment/${up.name}`;
+      // A Deployment's ReplicaSet, or an Argo Rollout's (the Rollout owns its ReplicaSets as a Deployment does).
+      const up = this.owners?.replicaSets.get(o.name)?.find((x) => x.kind === 'Deployment' || x.kind === 'Rollout');
+      if (up) return `${up.kind}/${up.name}`;
       if (this.owners?.replicaSets.has(o.name)) return `ReplicaSet/${o.name}`;
-      // The ReplicaSet's own series is missing: its name is <deployment>-<pod-template-hash>.
+      // The ReplicaSet's own series is missing: its name is <deployment or rollout>-<pod-template-hash>.
       const m = /^(.+)-[a-z0-9]{1,10}$/.exec(o.name);
       if (m && this.byKey.has(`Deployment/${m[1]}`)) return `Deployment/${m[1]}`;
+      if (m && this.byKey.has(`Rollout/${m[1]}`)) return `Rollout/${m[1]}`;
       return `ReplicaSet/${o.name}`;
     }
     if (o.kind === 'Job') {

@@ -96,13 +96,15 @@ export function reEscape(s: string): string {
 
 /**
  * A regex matching the pod names a controller of this kind creates, and no others of a similarly named workload
- * ("api" must not match "api-gateway-7d9f…"): Deployment name-<rs hash>-<5>, StatefulSet name-<ordinal>,
+ * ("api" must not match "api-gateway-7d9f…"): Deployment and Argo Rollout name-<rs hash>-<5>, StatefulSet name-<ordinal>,
  * DaemonSet/Job name-<5>, CronJob name-<schedule time>-<5>.
  */
 export function podNameRegex(kind: WorkloadKind, name: string): string {
   const n = reEscape(name);
   switch (kind) {
-    case 'Deployment': return `${n}-[a-z0-9]{1,10}-[a-z0-9]{5}`;
+    // An Argo Rollout names its ReplicaSets and pods as a Deployment does: <rollout>-<pod-template-hash>-<5>.
+    case 'Deployment':
+    case 'Rollout': return `${n}-[a-z0-9]{1,10}-[a-z0-9]{5}`;
     case 'StatefulSet': return `${n}-[0-9]+`;
     case 'DaemonSet':
     case 'Job':

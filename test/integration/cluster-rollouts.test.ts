@@ -1,0 +1,155 @@
+// Argo Rollouts (argoproj.io/v1alpha1 Rollout: a Deployment with a progressive strategy) in the cluster listing, on a
+// real kube-apiserver: a minimal Rollout CRD (the schema preserves unknown fields, as far as MOrA cares the same as the
+// upstream one), a Rollout with its ReplicaSet and pods as the Argo controller would leave them, an HPA on it. Before
+// the CRD exists the listing says nothing about Rollouts (404 for the admin, 403 for a role without the rule); after,
+// the Rollout is listed with its containers' requests, its pods are its own (not "not recommended"), a role without the
+// rule gets a warning naming it, and a recommendation is written to it by a JSON merge patch.
+import * as assert from 'node:assert/strict';
+import type { WorkloadRef } from '../../src/core/workload';
+import { KubeClient } from '../../src/data/kube/client';
+import { ControlPlane, podTemplateHash, randomSuffix, type Credentials } from '../harness/control-plane';
+import { until } from '../harness/wait';
+
+type Json = Record<string, unknown>;
+const MiB = 2 ** 20;
+const ROLLOUTS = '/apis/argoproj.io/v1alpha1';
+
+const rolloutCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'rollouts.argoproj.io' },
+  spec: {
+    group: 'argoproj.io', scope: 'Namespaced',
+    names: { kind: 'Rollout', listKind: 'RolloutList', plural: 'rollouts', singular: 'rollout', shortNames: ['ro'] },
+    versions: [{
+      name: 'v1alpha1', served: true, storage: true,
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
+    }],
+  },
+};
+
+describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout CRD)', function () {
+  this.timeout(60_000);
+  let cp: ControlPlane | undefined;
+  let kube: KubeClient;
+  let viewer: Credentials;
+  const ref: WorkloadRef = { context: 'mora-real', namespace: 'shop', kind: 'Rollout', name: 'checkout' };
+
+  before(async function () {
+    this.timeout(120_000);
+    cp = await ControlPlane.start();
+    await cp.createNode('mora-node-1', { cpu: '8', memory: '32Gi' });
+    await cp.createNamespace('shop');
+    await cp.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', requests: { cpu: '100m', memory: '128Mi' } }] });
+    // A read-only ServiceAccount (the built-in "view" role, which has no rule for argoproj.io).
+    await cp.createServiceAccount('shop', 'mora-viewer');
+    await cp.bind('shop', 'mora-viewer', { kind: 'ClusterRole', name: 'view' }, ['serviceaccount:shop:mora-viewer']);
+    viewer = await cp.serviceAccountCredentials('shop', 'mora-viewer');
+    const kubeconfig = cp.writeKubeconfig([
+      { name: 'mora-real', credentials: cp.admin, namespace: 'shop' },
+      { name: 'mora-viewer', credentials: viewer, namespace: 'shop' },
+    ]);
+    kube = KubeClient.load({ kubeconfig });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  it('without the CRD: no Rollouts and no warning, for the admin (404) and for a role without the rule (403)', async () => {
+    assert.equal((await cp!.raw('GET', `${ROLLOUTS}/namespaces/shop/rollouts`)).status, 404, 'the API is not served');
+    // RBAC answers before the API is looked up: the viewer gets 403 for an API that does not exist.
+    assert.equal((await cp!.raw('GET', `${ROLLOUTS}/namespaces/shop/rollouts`, undefined, { credentials: viewer })).status, 403);
+    for (const context of ['mora-real', 'mora-viewer']) {
+      const l = await kube.workloads(context, 'shop');
+      assert.deepEqual(l.workloads.map((w) => `${w.kind}/${w.name}`), ['Deployment/web'], context);
+      assert.deepEqual(l.warnings, [], context);
+      assert.equal(l.failedKinds, undefined, context);
+    }
+  });
+
+  describe('with the CRD and a Rollout', () => {
+    before(async function () {
+      this.timeout(60_000);
+      const c = cp!;
+      await c.create(rolloutCrd);
+      const served = await until(() => c.raw('GET', ROLLOUTS), (r) => r.status === 200 && JSON.stringify(r.body).includes('"rollouts"'), 30_000);
+      assert.equal(served.status, 200, `${ROLLOUTS} served: ${JSON.stringify(served.body)}`);
+      const template = {
+        metadata: { labels: { app: 'checkout' } },
+        spec: { containers: [
+          { name: 'server', image: 'shop/checkout:2.1', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
+          { name: 'envoy', image: 'envoyproxy/envoy:v1.31', resources: { requests: { cpu: '50m', memory: '64Mi' } } },
+        ] },
+      };
+      const rollout = await c.api('POST', `${ROLLOUTS}/namespaces/shop/rollouts`, {
+        apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop' },
+        spec: { replicas: 3, selector: { matchLabels: { app: 'checkout' } }, template, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
+      });
+      // What the Argo controller leaves: a ReplicaSet <rollout>-<hash> owned by the Rollout, pods labelled with the hash.
+      const hash = podTemplateHash(template);
+      const rsName = `checkout-${hash}`;
+      const labels = { app: 'checkout', 'rollouts-pod-template-hash': hash };
+      const rs = await c.create({
+        apiVersion: 'apps/v1', kind: 'ReplicaSet',
+        metadata: { name: rsName, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout', uid: (rollout.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
+        spec: { replicas: 3, selector: { matchLabels: labels }, template: { ...template, metadata: { labels } } },
+      });
+      for (let i = 0; i < 3; i++) {
+        const pod = await c.create({
+          apiVersion: 'v1', kind: 'Pod',
+          metadata: { name: `${rsName}-${randomSuffix()}`, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: (rs.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
+          spec: { ...template.spec, nodeName: 'mora-node-1' },
+        });
+        await c.markPodRunning(pod);
+      }
+      await c.create({
+        apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'checkout', namespace: 'shop' },
+        spec: { scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout' }, minReplicas: 3, maxReplicas: 9,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }] },
+      });
+    });
+
+    it('lists the Rollout with its replicas, its containers\' requests and limits, and its HPA; no warning', async () => {
+      const l = await kube.workloads('mora-real', 'shop');
+      assert.deepEqual(l.warnings, []);
+      assert.deepEqual(l.workloads.map((w) => `${w.kind}/${w.name}`), ['Deployment/web', 'Rollout/checkout']);
+      const ro = l.workloads.find((w) => w.kind === 'Rollout')!;
+      assert.equal(ro.replicas, 3);
+      assert.deepEqual(ro.containers.map((c) => [c.name, c.resources]), [
+        ['server', { requests: { cpu: 0.25, memory: 256 * MiB }, limits: { memory: 512 * MiB } }],
+        ['envoy', { requests: { cpu: 0.05, memory: 64 * MiB }, limits: {} }],
+      ]);
+      assert.deepEqual(ro.hpa, { minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 0.6 });
+    });
+
+    it('its pods (Pod → ReplicaSet → Rollout) are not reported as pods of a kind MOrA does not size', async () => {
+      assert.equal(await kube.uncoveredPods('mora-real', 'shop'), undefined);
+    });
+
+    it('a role without the rule (CRD installed): the Rollouts are named in a warning with the rule, the rest listed', async () => {
+      const l = await kube.workloads('mora-viewer', 'shop');
+      assert.deepEqual(l.workloads.map((w) => `${w.kind}/${w.name}`), ['Deployment/web']);
+      assert.deepEqual(l.failedKinds?.map((f) => `${f.kind} ${f.error.kind}`), ['Rollout forbidden']);
+      assert.equal(l.warnings.length, 1, l.warnings.join('\n'));
+      assert.match(l.warnings[0], /^RBAC denied: cannot list rollouts\.argoproj\.io in namespace "shop".*verb "list" on resource "rollouts" in API group "argoproj\.io"/);
+    });
+
+    it('applies requests/limits and replicas to the Rollout (JSON merge patch): the other container and fields kept, a removed limit gone', async () => {
+      const dry = await kube.applyResources(ref, [{ container: 'server', requests: { cpu: 0.3, memory: 300 * MiB }, limits: { memory: null } }], { dryRun: true, replicas: 4 });
+      assert.equal(dry.dryRun, true);
+      const stored = () => cp!.api('GET', `${ROLLOUTS}/namespaces/shop/rollouts/checkout`);
+      const containersOf = (o: Json) => ((o.spec as Json).template as { spec: { containers: Json[] } }).spec.containers;
+      assert.deepEqual((containersOf(await stored())[0].resources as Json), { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } }, 'a dry run changes nothing');
+      const r = await kube.applyResources(ref, [{ container: 'server', requests: { cpu: 0.3, memory: 300 * MiB }, limits: { memory: null } }], { replicas: 4 });
+      assert.equal(r.attempts, 1);
+      const after = await stored();
+      const [server, envoy] = containersOf(after);
+      assert.deepEqual(server, { name: 'server', image: 'shop/checkout:2.1', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '300m', memory: '300Mi' } } });
+      assert.deepEqual(envoy, { name: 'envoy', image: 'envoyproxy/envoy:v1.31', resources: { requests: { cpu: '50m', memory: '64Mi' } } });
+      assert.equal((after.spec as Json).replicas, 4);
+      assert.deepEqual((after.spec as Json).strategy, { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } }, 'the rest of the spec kept');
+      // A container the Rollout does not have: refused by name, nothing written.
+      const err = await kube.applyResources(ref, [{ container: 'nope', requests: { cpu: 1 } }]).then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.match(err.message, /Rollout "checkout" in namespace "shop" has no container "nope"; containers: server, envoy/);
+    });
+  });
+});
