@@ -232,6 +232,8 @@ function readValue(raw: string): number | null | string {
 /** A series of a file and, when the file held several (a Prometheus export), the labels that tell it apart. */
 export interface LabelledRead {
   read: ReadSeries;
+  /** The label column a long-form file without --series-column was split by (its one column besides time and value). */
+  splitBy?: string;
   labels?: Record<string, string>;
   /** The series' name within its CSV when the file held several (a long-form file's id values joined with /, a wide file's column). */
   key?: string;
@@ -268,12 +270,25 @@ export function hasLayout(l: CsvLayout | undefined): l is CsvLayout {
  * by its first character, `{` or `[`: reading it as CSV made a "header" of thousands of cells).
  */
 export function parseTimeseries(text: string, name = 'input', layout?: CsvLayout): LabelledRead[] {
+  return readAll(text, name, layout, true);
+}
+
+/** parseTimeseries; `split`: a long-form file with one label column is one series per label (else its error stands). */
+function readAll(text: string, name: string, layout: CsvLayout | undefined, split: boolean): LabelledRead[] {
   if (!looksLikeJson(text)) {
     if (hasLayout(layout)) return parseCsvLayout(text, name, layout);
     // A time column and several numeric columns named alike (vm_0, vm_1, …): a wide file, one series per column. Such a
     // header was refused ("which column is the value?"), so no file that read before reads differently.
     if (looksWide(text)) return parseCsvLayout(text, name, { wide: true });
-    return [{ read: parseCsv(text, name) }];
+    try {
+      return [{ read: parseCsv(text, name) }];
+    } catch (e) {
+      // Such a file was refused ("the file holds several series"), so no file that read before reads differently.
+      const how = (e as { split?: Split }).split;
+      if (!split || !how) throw e;
+      return parseCsvLayout(text, name, { timeColumn: how.timeColumn, valueColumn: how.valueColumn, seriesColumns: [how.seriesColumn] })
+        .map((r) => ({ ...r, splitBy: how.name }));
+    }
   }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
@@ -284,7 +299,7 @@ export function parseTimeseries(text: string, name = 'input', layout?: CsvLayout
 
 /** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */
 export function parseTimeseriesCsv(text: string, name = 'input', layout?: CsvLayout): ReadSeries {
-  const all = parseTimeseries(text, name, layout);
+  const all = readAll(text, name, layout, false);
   if (all.length > 1 && all[0].key !== undefined) {
     throw new InputError(`${name}: the file holds ${all.length} series (${clip(all.map((s) => s.key).join(', '))}); this reads one: `
       + 'give mora backtest --input, which replays each, or --value-column for one column');
@@ -410,14 +425,18 @@ function parseCsv(text: string, name: string): ReadSeries {
     t.push(ts); v.push(val); lineOf.push(i + 1);
   }
   const mixed = severalSeriesAt(clashes, labels);
-  if (mixed) throw severalSeries(name, mixed.line, clip(header[labelCols[mixed.column]], 40), mixed.was, mixed.is);
+  // The one label column beside the timestamp and the value, of names (not numbers): reading one series per value of it
+  // is what the file says (`timestamp,pod,value`); with more label columns which of them name a series is a question.
+  const split = labelCols.length === 1 && clockCol === undefined && labels[0].some((x) => x !== '' && !DECIMAL.test(x))
+    ? { timeColumn: String(tCol + 1), valueColumn: String(vCol + 1), seriesColumn: String(labelCols[0] + 1), name: header[labelCols[0]] } : undefined;
+  if (mixed) throw withSplit(severalSeries(name, mixed.line, clip(header[labelCols[mixed.column]], 40), mixed.was, mixed.is), split);
   // Pods scraped at different offsets never share a timestamp (the usual Prometheus export): their label column tells them apart.
   const turns = interleavedSeries(t, labels);
   if (turns) {
     const col = clip(header[labelCols[turns.column]], 40);
-    throw new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${col} "${turns.is.slice(0, 40)}" `
+    throw withSplit(new InputError(`${name}: line ${lineOf[turns.row]}: the file holds several series: ${col} "${turns.is.slice(0, 40)}" `
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
-      + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`);
+      + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`), split);
   }
   return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
 }
@@ -782,6 +801,14 @@ function severalSeries(name: string, line: number, col: string, was: string, is:
   return new InputError(`${name}: line ${line}: the file holds several series: this row repeats an earlier row's timestamp with another `
     + `value and another ${col} ("${is.slice(0, 40)}" after "${was.slice(0, 40)}"); mora reads one series per file: split it by ${col} `
     + `(mora backtest --series-column ${col} does: one series per ${col}, and more id columns comma-separated when ${col} repeats across them; or a directory of one file per series)`);
+}
+
+/** How a file of several series splits unambiguously (its one label column), as columns numbered from 1. */
+interface Split { timeColumn: string; valueColumn: string; seriesColumn: string; name: string }
+
+/** An InputError for a file of several series, with how it splits when that is unambiguous. */
+function withSplit(e: InputError, split: Split | undefined): InputError {
+  return split ? Object.assign(e, { split }) : e;
 }
 
 function isComment(line: string): boolean {

@@ -3,7 +3,7 @@
 // tell the series apart; a column that only looks like a label (a row id, a second metric, a shift, a rare status, a
 // pod renamed midway) is still one series.
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTimeseriesCsv } from '../../src/data/timeseries-csv';
 import { inputError, T0 } from './helpers/csv-rows';
@@ -62,16 +62,27 @@ describe('long-format CSV whose series never share a timestamp', () => {
     assert.equal(ids.series.t.length, 300);
   });
 
-  it('mora backtest and mora forecast refuse such a file with exit 2, naming the column to split by', async () => {
+  it('mora forecast refuses such a file with exit 2, naming the column to split by; mora backtest replays one series per pod', async () => {
     await inTempDir(async (dir) => {
       const file = join(dir, 'long_offset.csv');
       writeFileSync(file, longCsv(pod('a', 10 * 288, 300, 0, 0.2), pod('b', 10 * 288, 300, 150, 2)));
-      for (const args of [['backtest', '-i', file, '-k', 'cpu', '-q'], ['forecast', '--input', file, '--horizon', '2']]) {
-        const r = await mora(args);
-        assert.equal(r.code, 2, args[0]);
-        assert.match(r.err, /long_offset\.csv: line 3: the file holds several series: .*split it by pod/, args[0]);
-        assert.equal(r.out, '', args[0]);
-      }
+      const r = await mora(['forecast', '--input', file, '--horizon', '2']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /long_offset\.csv: line 3: the file holds several series: .*split it by pod \(mora backtest --series-column pod/);
+      assert.equal(r.out, '');
+      // Its one label column beside timestamp and value says how it splits (before: refused as forecast refuses it).
+      const out = join(dir, 'recs.csv');
+      const b = await mora(['backtest', '-i', file, '-k', 'cpu', '-s', 'vpa', '-o', out]);
+      assert.equal(b.code, 0, b.err);
+      assert.match(b.err, /long_offset\.csv: 2 series by its pod column, one per pod \(as --series-column pod reads them\)/);
+      assert.deepEqual([...new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]))], ['a', 'b']);
+      // With a second label column, which of them names a series is a question the flags answer.
+      const two = longCsv(pod('a', 10 * 288, 300, 0, 0.2), pod('b', 10 * 288, 300, 150, 2)).replace(/^timestamp,pod,value/, 'timestamp,pod,value,node')
+        .replace(/\n(.*,(a|b),[^,\n]*)/g, (_m, row: string, p: string) => `\n${row},n-${p}`);
+      writeFileSync(file, two);
+      const q = await mora(['backtest', '-i', file, '-k', 'cpu', '-s', 'vpa', '-q']);
+      assert.equal(q.code, 2);
+      assert.match(q.err, /several series: .*--series-column/);
     });
   });
 });

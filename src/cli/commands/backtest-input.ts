@@ -130,6 +130,9 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         if (negative) notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
       const keyed = reads.some((r) => r.key !== undefined);
+      if (reads[0]?.splitBy !== undefined) {
+        notes.unshift(`${f}: ${reads.length} series by its ${reads[0].splitBy} column, one per ${reads[0].splitBy} (as --series-column ${reads[0].splitBy} reads them)`);
+      }
       const shown = keyed && notes.length > MAX_NOTES_PER_FILE ? notes.slice(0, MAX_NOTES_PER_FILE - 1) : notes;
       report?.notes.push(...shown);
       if (shown.length < notes.length) report?.notes.push(`${f}: ${notes.length - shown.length} more notes like these on other series of this file`);
