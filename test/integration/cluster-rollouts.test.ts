@@ -5,6 +5,9 @@
 // the Rollout is listed with its containers' requests, its pods are its own (not "not recommended"), a role without the
 // rule gets a warning naming it, and a recommendation is written to it by a JSON merge patch.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { WorkloadRef } from '../../src/core/workload';
 import { KubeClient } from '../../src/data/kube/client';
 import { ControlPlane, podTemplateHash, randomSuffix, type Credentials } from '../harness/control-plane';
@@ -13,6 +16,10 @@ import { until } from '../harness/wait';
 type Json = Record<string, unknown>;
 const MiB = 2 ** 20;
 const ROLLOUTS = '/apis/argoproj.io/v1alpha1';
+const repo = path.resolve(__dirname, '..', '..');
+/** The ClusterRoles of a shipped RBAC file. */
+const clusterRoles = (file: string) => parseAllDocuments(fs.readFileSync(path.join(repo, file), 'utf8'))
+  .map((d) => d.toJS() as Json | null).filter((o): o is Json => o?.kind === 'ClusterRole');
 
 const rolloutCrd = {
   apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'rollouts.argoproj.io' },
@@ -131,6 +138,30 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
       assert.deepEqual(l.failedKinds?.map((f) => `${f.kind} ${f.error.kind}`), ['Rollout forbidden']);
       assert.equal(l.warnings.length, 1, l.warnings.join('\n'));
       assert.match(l.warnings[0], /^RBAC denied: cannot list rollouts\.argoproj\.io in namespace "shop".*verb "list" on resource "rollouts" in API group "argoproj\.io"/);
+    });
+
+    it('the shipped roles cover Rollouts: mora-reader and mora-recommender list them without a warning, mora-applier patches one (dry run)', async () => {
+      const c = cp!;
+      for (const role of [...clusterRoles('deploy/rbac/mora-reader.yaml'), ...clusterRoles('deploy/rbac/mora-applier.yaml'), ...clusterRoles('deploy/base/rbac.yaml')]) await c.create(role);
+      const users: Record<string, string> = { 'mora-reader': 'ro-reader', 'mora-recommender': 'ro-recommender' };
+      const contexts: Array<{ name: string; credentials: Credentials; namespace: string }> = [];
+      for (const [role, sa] of Object.entries(users)) {
+        await c.createServiceAccount('shop', sa);
+        await c.bind(undefined, `${sa}-binding`, { kind: 'ClusterRole', name: role }, [`serviceaccount:shop:${sa}`]);
+        contexts.push({ name: role, credentials: await c.serviceAccountCredentials('shop', sa), namespace: 'shop' });
+      }
+      await c.createServiceAccount('shop', 'ro-applier');
+      await c.bind('shop', 'ro-applier-read', { kind: 'ClusterRole', name: 'mora-reader' }, ['serviceaccount:shop:ro-applier']);
+      await c.bind('shop', 'ro-applier-write', { kind: 'ClusterRole', name: 'mora-applier' }, ['serviceaccount:shop:ro-applier']);
+      contexts.push({ name: 'mora-applier', credentials: await c.serviceAccountCredentials('shop', 'ro-applier'), namespace: 'shop' });
+      const roles = KubeClient.load({ kubeconfig: c.writeKubeconfig(contexts) });
+      for (const context of ['mora-reader', 'mora-recommender']) {
+        const l = await roles.workloads(context, 'shop');
+        assert.deepEqual(l.warnings, [], context);
+        assert.ok(l.workloads.some((w) => w.kind === 'Rollout' && w.name === 'checkout'), context);
+      }
+      const dry = await roles.applyResources({ ...ref, context: 'mora-applier' }, [{ container: 'envoy', requests: { cpu: 0.06 } }], { dryRun: true });
+      assert.equal(dry.dryRun, true);
     });
 
     it('applies requests/limits and replicas to the Rollout (JSON merge patch): the other container and fields kept, a removed limit gone', async () => {
