@@ -91,7 +91,8 @@ export function implausibleTimestamps(t: ArrayLike<number>): string | undefined 
   if (early === 0) return undefined;
   if (early * 2 <= t.length) {
     return `${early} of ${t.length} timestamps read as Unix seconds before 1980 (the earliest, ${earliest}, is ${new Date(earliest * 1000).toISOString()}): `
-      + 'stray rows? they stretch the history back to then (and a backtest\'s warm-up with it); remove them';
+      + 'stray rows? they stretch the history back to then (and a backtest\'s warm-up with it); remove them '
+      + '(or, if the times count from a trace\'s start in another unit, give it: --time-unit s|ms|us|ns)';
   }
   const first = t[0];
   return `the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
@@ -409,7 +410,8 @@ function parseCsv(text: string, name: string): ReadSeries {
       const u = epochUnit(Number(rawTs))!;
       if (!unit) unit = { unit: u, line: i + 1 };
       else if (u !== unit.unit) {
-        throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
+        throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp, `
+          + 'or give it: --time-unit s|ms|us|ns (times counted from a trace\'s start are fine)');
       }
     }
     const val = readValue(unquote(cells[vCol] ?? ''));

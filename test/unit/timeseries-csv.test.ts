@@ -26,7 +26,7 @@ describe('timestamp,value CSV timestamps', () => {
 
   it('rejects timestamps whose unit changes within a file, and numbers too large for any unit, naming the line', () => {
     assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T},1`, `${T + 60}000,2`].join('\n'), 'mixed.csv'),
-      (e: unknown) => e instanceof InputError && e.message === `mixed.csv: line 3: "${T + 60}000" reads as Unix milliseconds, but line 2 as seconds; use one unit for every timestamp`);
+      (e: unknown) => e instanceof InputError && e.message === `mixed.csv: line 3: "${T + 60}000" reads as Unix milliseconds, but line 2 as seconds; use one unit for every timestamp, or give it: --time-unit s|ms|us|ns (times counted from a trace's start are fine)`);
     assert.throws(() => parseTimeseriesCsv(['timestamp,value', '170000000000000000000000,1'].join('\n'), 'big.csv'),
       (e: unknown) => e instanceof InputError && /^big\.csv: line 2: "170000000000000000000000" is not a timestamp \(too large for Unix seconds, milliseconds, microseconds or nanoseconds\)$/.test(e.message));
   });
