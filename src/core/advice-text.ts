@@ -130,7 +130,7 @@ export function riskSettingText(risk: { cpu: number; memory: number }): string {
  */
 export function riskStatement(r: ResourceRecommendation): string {
   const risk = r.evidence.risk;
-  if (!risk) return `${pct(r.confidence)} confident`;
+  if (!risk) return Number.isFinite(r.confidence) ? `${pct(r.confidence)} confident` : 'confidence not stated';
   if (risk.measure === 'exceedance') return `request exceeded ${approx(shareText(risk.expected))} of the time (${approx(dayShareText(risk.expected))} a day)`;
   if (risk.leak) {
     const d = risk.leak.daysToLimit;
@@ -163,17 +163,28 @@ export function riskLine(r: ResourceRecommendation, setting?: string): string {
   return r.evidence.risk ? `${riskStatement(r)}; ${riskTargetNote(r.evidence.risk, setting)}` : riskStatement(r);
 }
 
+/** A confidence as a percentage, or what to say when none was stated (an in-cluster status without one): `87%`. */
+export function confidenceText(x: number): string | undefined {
+  return Number.isFinite(x) ? pct(Math.max(0, Math.min(1, x))) : undefined;
+}
+
 /**
- * The container's risk in a few words, for a CodeLens title, the webview headline and the tree's description:
- * `cpu ≈5% over request · ≈1 OOM day in 100`; without risk statements `fallback(confidence)` (`87% confident`).
+ * The container's risk in a few words, each next to its target, for a CodeLens title, the webview headline and the
+ * tree's description: `cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 133 at limit 256Mi (target ≤1 in 100)`.
+ * The OOM days are about the memory limit, so the limit is named (`at 256Mi` without one: the value itself).
+ * Without risk statements `fallback(confidence)` (`87% confident`); `confidence not stated` when there is none.
  */
 export function riskBrief(c: ContainerRecommendation, fallback: (confidence: number) => string = (x) => `${pct(x)} confident`): string {
   const parts: string[] = [];
   const cpu = c.cpu?.evidence.risk;
   const memory = c.memory?.evidence.risk;
-  if (cpu) parts.push(`cpu ${approx(shareText(cpu.expected))} over request`);
-  if (memory) parts.push(approx(oomDaysText(memory.expected)));
-  return parts.length ? parts.join(' · ') : fallback(c.confidence);
+  if (cpu) parts.push(`cpu ${approx(shareText(cpu.expected))} over request (target ≤${shareText(cpu.target)})`);
+  if (memory && c.memory) {
+    const at = c.memory.limit ? `limit ${humanMemory(c.memory.limit.value)}` : humanMemory(c.memory.request.value);
+    parts.push(`${approx(oomDaysText(memory.expected))} at ${at} (target ≤1 in ${Math.max(1, Math.round(1 / Math.max(memory.target, 1e-6)))})`);
+  }
+  if (parts.length) return parts.join(' · ');
+  return Number.isFinite(c.confidence) ? fallback(c.confidence) : 'confidence not stated';
 }
 
 /**

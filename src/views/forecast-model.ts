@@ -204,7 +204,7 @@ export async function buildForecastView(
     modelsRun: [...modelsRun],
     notes,
     headline: c ? containerHeadline(c) : 'no recommendation for this container',
-    risk: c ? riskLines(c) : [],
+    risk: c ? riskLines(c, recommendation?.origin) : [],
     yaml: c ? resourcesYaml(c) : '',
     panels: panelData,
   };

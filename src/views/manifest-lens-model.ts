@@ -79,8 +79,9 @@ export function requestsMissing(found: ManifestContainer): Array<'cpu' | 'memory
 }
 
 /**
- * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100`, with the manifest's own text as "from"
- * (`cpu 500m (from limit) → 180m` when only the limit is set); without risk statements the confidence (`87% confident`).
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
+ * 100)`, with the manifest's own text as "from" (`cpu 500m (from limit) → 180m` when only the limit is set); the OOM days
+ * name the limit they are about; without risk statements the confidence (`87% confident`).
  */
 export function lensTitle(found: ManifestContainer, c: ContainerRecommendation): string {
   const parts: string[] = [];

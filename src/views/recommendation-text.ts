@@ -28,8 +28,8 @@ export function showMemory(bytes: number | undefined): string {
 export const resourceSettings: (c: ContainerRecommendation, existingLimits?: { cpu?: number; memory?: number }) => ResourceSettings = settingsFromRecommendation;
 
 /**
- * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100` (the webview headline); without risk
- * statements (a baseline, a snapshot) the confidence: `… · 87% confident`.
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
+ * 100)` (the webview headline); without risk statements (a baseline, a snapshot) the confidence: `… · 87% confident`.
  */
 export function containerHeadline(c: ContainerRecommendation): string {
   const parts: string[] = [];
@@ -46,12 +46,20 @@ export function containerHeadline(c: ContainerRecommendation): string {
  * risk target ≤5% of the time (setting mora.risk.cpu), calibrated on 14 days of its own history`. Empty when no value
  * carries a risk statement (baselines, snapshots): the views then show the confidence as before.
  */
-export function riskLines(c: ContainerRecommendation): string[] {
+export function riskLines(c: ContainerRecommendation, origin?: Recommendation['origin']): string[] {
   if (!c.cpu?.evidence.risk && !c.memory?.evidence.risk) return [];
+  const setting = riskSettingNames(origin);
   const lines: string[] = [];
-  if (c.cpu) lines.push(`CPU: ${riskLine(c.cpu, RISK_SETTING.cpu)}`);
-  if (c.memory) lines.push(`Memory: ${riskLine(c.memory, RISK_SETTING.memory)}`);
+  if (c.cpu) lines.push(`CPU: ${riskLine(c.cpu, setting.cpu)}`);
+  if (c.memory) lines.push(`Memory: ${riskLine(c.memory, setting.memory)}`);
   return lines;
+}
+
+/** What set the risk targets, said after them: the editor's settings, or for a recommendation read from the cluster its run. */
+export const IN_CLUSTER_RISK_SETTING = 'set by MOrA\'s in-cluster run';
+
+export function riskSettingNames(origin?: Recommendation['origin']): { cpu: string; memory: string } {
+  return origin ? { cpu: IN_CLUSTER_RISK_SETTING, memory: IN_CLUSTER_RISK_SETTING } : RISK_SETTING;
 }
 
 /** `replicas 3 → 2`, or for an HPA-managed workload advice on the HPA: `HPA 2–6 → raise maxReplicas to 12 (…)`. */
@@ -83,8 +91,9 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
 /** The evidence behind a container's recommendation, as Markdown (hover). */
 export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
   const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];
-  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, RISK_SETTING.cpu), '');
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, RISK_SETTING.memory), '');
+  const setting = riskSettingNames(r.origin);
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu), '');
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory), '');
   if (r.replicas) {
     const hpa = r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : '';
     lines.push(`**Replicas** ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${hpa}`, '');

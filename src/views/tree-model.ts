@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { floorNote, replicaAdvice, replicaChange, riskBrief, riskTargetsLine, verdictLabel } from '../core/advice-text';
+import { confidenceText, floorNote, replicaAdvice, replicaChange, riskBrief, riskTargetsLine, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -10,7 +10,7 @@ import type { Workload, WorkloadRef } from '../core/workload';
 import { workloadKey } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import { workloadFrames } from '../data/namespace-frames';
-import { riskLines } from './recommendation-text';
+import { IN_CLUSTER_RISK_SETTING, riskLines } from './recommendation-text';
 import { summariseUsage, type UsageSummary } from './usage';
 
 export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
@@ -357,7 +357,8 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
   // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
   const targets = rendered ? riskTargetsLine([rendered]) : undefined;
-  const conf = rendered && !targets ? ` · ${Math.round(rendered.confidence * 100)}%` : '';
+  const stated = rendered && !targets ? confidenceText(rendered.confidence) : undefined;
+  const conf = stated ? ` · ${stated}` : '';
   // Read from the cluster (MOrA's in-cluster run wrote it to the VPA's status), not computed here: said, with its age.
   const origin = rendered?.origin;
   const now = Date.now() / 1000;
@@ -374,7 +375,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
       `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
       rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
       `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
-      targets ? `Sized to the ${targets} (settings mora.risk.cpu, mora.risk.memory)` : '',
+      targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : 'settings mora.risk.cpu, mora.risk.memory'})` : '',
       e.usageError ? `Usage: ${e.usageError.message}` : '',
       origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',
     ].filter(Boolean).join('\n\n');
@@ -433,8 +434,9 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
   if (rec?.memory) parts.push(`mem ${mem(req.memory)} → ${mem(rec.memory.request.value)}`);
   else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
-  // The risk the values carry (`cpu ≈5% over request · ≈1 OOM day in 100`); without risk statements the confidence, `87%`.
-  if (rec) parts.push(riskBrief(rec, (x) => `${Math.round(x * 100)}%`));
+  // The risk the values carry next to their targets (`cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit
+  // 420Mi (target ≤1 in 100)`); without risk statements the confidence, `87%`.
+  if (rec) parts.push(riskBrief(rec, (x) => confidenceText(x)!));
   // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
   const snapshot = [rec?.cpu, rec?.memory].find((r) => r?.evidence.method === 'snapshot')?.evidence.notes[0];
   if (snapshot) parts.push('snapshot');
@@ -446,11 +448,11 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   ];
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
   // The risk each value carries, next to the target it was sized to and the setting that sets it; else the confidence.
-  const risk = rec ? riskLines(rec) : [];
+  const risk = rec ? riskLines(rec, recommendation?.origin) : [];
   for (const l of risk) lines.push('', `${l}.`);
   if (rec && risk.length) {
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
-  } else if (rec) lines.push('', `Confidence ${Math.round(rec.confidence * 100)}%. ${rec.cpu?.evidence.reason ?? ''}`);
+  } else if (rec) lines.push('', `${confidenceText(rec.confidence) ? `Confidence ${confidenceText(rec.confidence)}.` : 'No confidence or risk stated.'} ${rec.cpu?.evidence.reason ?? ''}`);
   if (snapshot) lines.push('', `⚠ ${snapshot}`);
   const origin = recommendation?.origin;
   if (rec && origin) lines.push('', `Recommendation: ${originText(origin, Date.now() / 1000)} — VPA ${origin.vpa}.`);

@@ -77,7 +77,7 @@ describe('risk statements (confidence as what it means)', () => {
 
   it('the webview headline, the hover and the forecast view\'s evidence lines carry it', () => {
     const c = container(CPU_RISK, { ...MEM_RISK, expected: 0.02 });
-    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 50');
+    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 50 at limit 420Mi (target ≤1 in 100)');
     const md = evidenceMarkdown(recommendation('cartservice', c), c);
     assert.match(md, /\*\*CPU\*\* request 180m .* · request exceeded ≈5% of the time \(≈1 h 12 min a day\)/);
     assert.match(md, /- risk target ≤5% of the time \(setting mora\.risk\.cpu\), calibrated on 14 days/);
@@ -97,7 +97,7 @@ describe('risk statements (confidence as what it means)', () => {
       + '      - name: server\n        resources:\n          requests:\n            cpu: 500m\n            memory: 1Gi\n';
     const view = manifestView(yaml, (_ns, _kind, name) => (name === 'cartservice' ? recommendation(name, c) : undefined), 'default');
     const lens = view.lenses.find((l) => l.kind === 'container')!;
-    assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100');
+    assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
     assert.match(lens.tooltip!, /risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.ok(view.hovers.every((h) => /≈1 OOM day in 100 at this limit/.test(h.markdown)));
   });
@@ -111,7 +111,7 @@ describe('risk statements (confidence as what it means)', () => {
       return { workload, container: (await model.children(workload))[0] };
     };
     const withRisk = await nodes(container(CPU_RISK, MEM_RISK));
-    assert.equal(withRisk.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100');
+    assert.equal(withRisk.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
     assert.match(withRisk.container.tooltip!, /CPU: request exceeded ≈5% of the time \(≈1 h 12 min a day\); risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.match(withRisk.container.tooltip!, /Memory: ≈1 OOM day in 100 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.container.tooltip!, /Confidence/);
@@ -121,5 +121,32 @@ describe('risk statements (confidence as what it means)', () => {
     assert.equal(without.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 87%');
     assert.match(without.container.tooltip!, /Confidence 87%/);
     assert.match(without.workload.description!, / · 87%$/);
+  });
+  it('puts each expected risk next to its target, and the OOM days at the memory limit they are about', () => {
+    // Expected below target: both numbers show, and the limit (not the request) the OOM days refer to.
+    const c = container({ ...CPU_RISK, expected: 0.009 }, { ...MEM_RISK, expected: 0.0075 });
+    c.memory!.limit = { value: 512 * Mi, lower: 512 * Mi, upper: 512 * Mi };
+    assert.equal(riskBrief(c), 'cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100)');
+    // Another target: the brief follows it (what a mora.risk.* setting change does to the lens and the tree).
+    const relaxed = container({ ...CPU_RISK, target: 0.1 }, { ...MEM_RISK, target: 0.2, expected: 0.19 });
+    assert.equal(riskBrief(relaxed), 'cpu ≈5% over request (target ≤10%) · ≈1 OOM day in 5 at limit 420Mi (target ≤1 in 5)');
+    // No memory limit: the value itself.
+    const open = container(undefined, MEM_RISK);
+    delete open.memory!.limit;
+    assert.equal(riskBrief(open), '≈1 OOM day in 100 at 420Mi (target ≤1 in 100)');
+  });
+
+  it('says no confidence was stated rather than a number where there is none (an in-cluster status without one)', async () => {
+    const c = container(undefined, undefined, NaN);
+    assert.equal(riskBrief(c), 'confidence not stated');
+    assert.equal(riskBrief(c, (x) => `${Math.round(x * 100)}%`), 'confidence not stated');
+    assert.equal(riskStatement(c.cpu!), 'confidence not stated');
+    const model = new ClusterTreeModel(new DemoDataSource(), { ensure: async () => 11, get: (w) => recommendation(w.name, c) });
+    let list = await model.children();
+    for (const label of ['demo', 'shop']) list = await model.children(list.find((n) => n.label === label)!);
+    const workload = list.find((n) => n.label === 'cartservice')!;
+    const [node] = await model.children(workload);
+    assert.equal(node.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · confidence not stated');
+    assert.doesNotMatch(`${workload.description} ${node.tooltip}`, /NaN/);
   });
 });

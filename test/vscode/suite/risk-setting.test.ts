@@ -1,5 +1,5 @@
-// The risk knob in the editor: changing `mora.risk.memory` recomputes the demo's recommendations, and the tree's tooltip
-// and a manifest's hover then state the new target and the risk the new values carry. The engine computes the numbers.
+// The risk knob in the editor: changing `mora.risk.memory` recomputes the demo's recommendations, and the tree's tooltip,
+// a manifest's hover and CodeLens title then state the new target and the risk the new values carry. The engine computes the numbers.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,6 +38,12 @@ async function hoverText(doc: vscode.TextDocument, needle: string): Promise<stri
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
 }
 
+/** The title of MOrA's container CodeLens in the document (empty while there is none). */
+async function containerLensTitle(doc: vscode.TextDocument): Promise<string> {
+  const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+  return all.map((l) => l.command?.title ?? '').find((t) => /^MOrA: cpu /.test(t)) ?? '';
+}
+
 /** The recommended memory limit in the tree tooltip's table (`| Memory | … | 70Mi / 80Mi |`: request / limit). */
 const memoryLimit = (tooltip: string): string => (/\| Memory \|.*\| ([^|]+) \|$/m.exec(tooltip)?.[1] ?? '').split(' / ').pop()!.trim();
 
@@ -60,7 +66,7 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
 
     const before = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
     assert.match(before.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
-    assert.match(before.description, /OOM day in \d+$/, before.description);
+    assert.match(before.description, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)$/, before.description);
 
     // A manifest of the demo's cartservice: its hover reads the same store.
     dir = fs.mkdtempSync(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir(), 'risk-'));
@@ -70,6 +76,9 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc);
     const hover1 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
+    // The CodeLens title: the expected OOM days at the memory limit, next to the target.
+    const lens1 = await waitFor(() => containerLensTitle(doc), (t) => t.includes('(target ≤1 in 100)'), 60_000);
+    assert.match(lens1, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)/, lens1);
     assert.match(hover1, /\*\*Memory\*\* request .* · [≈<]1 OOM day in \d+ at this limit/, hover1);
 
     // The forecast view of the same container: the risk lines under its headline, drawn in the webview.
@@ -83,11 +92,15 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
     assert.match(after.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
     assert.doesNotMatch(after.tooltip, /≤1 OOM day in 100/);
+    assert.match(after.description, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)$/, after.description);
     assert.notEqual(after.tooltip, before.tooltip);
     const mib = (q: string): number => (q.endsWith('Gi') ? parseFloat(q) * 1024 : parseFloat(q));
     assert.ok(mib(memoryLimit(after.tooltip)) <= mib(memoryLimit(before.tooltip)), `limit ${memoryLimit(before.tooltip)} → ${memoryLimit(after.tooltip)}`);
     const hover2 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 5 (setting mora.risk.memory)'), 60_000);
     assert.doesNotMatch(hover2, /≤1 OOM day in 100/);
+    const lens2 = await waitFor(() => containerLensTitle(doc), (t) => t.includes('(target ≤1 in 5)'), 60_000);
+    assert.match(lens2, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)/, lens2);
+    assert.notEqual(lens2, lens1);
     // …and the open forecast view recomputed, in the host's data and in what the webview draws.
     const drawn2 = await waitFor(() => forecast.describe(), (d) => (d.riskLines ?? []).some((l) => l.includes('≤1 OOM day in 5 (setting mora.risk.memory)')), 60_000);
     assert.match((drawn2.riskLines ?? []).join('\n'), /^Memory: .*risk target ≤1 OOM day in 5/m, JSON.stringify(drawn2));
