@@ -490,6 +490,9 @@ function columnIndex(spec: string, header: readonly string[] | undefined, column
   return j;
 }
 
+/** Rows of a one-series layout read whose other columns are kept to look for several series in it (memory: a cell each). */
+const LABEL_ROWS = 200_000;
+
 /** Accumulates one series' rows of a CSV read by a layout. */
 interface SeriesRows { t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number }
 
@@ -546,6 +549,11 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     valueCols = [vCol];
   }
   const keyed = layout.wide || seriesCols.length > 0;
+  // One series read by --value-column without --series-column: the other columns are looked at as parseCsv looks at them,
+  // so a long-form file is not read as one series jumping between its ids (the error names --series-column).
+  const labelCols = keyed ? [] : Array.from({ length: columns }, (_, j) => j).filter((j) => j !== tCol && j !== valueCols[0] && (!header || header[j] !== '')).slice(0, 32);
+  const labels: string[][] = labelCols.map(() => []);
+  const clashes: { line: number; before: number; row: number }[] = [];
   const all = new Map<string, SeriesRows>();
   const rowsOf = (key: string): SeriesRows => {
     let r = all.get(key);
@@ -595,12 +603,29 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       if (val === null) { r.missing++; r.missingAt.push(ts); return; }
       if (typeof val === 'string') throw new InputError(`${at}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
       const before = r.seen.get(ts);
-      if (before !== undefined && r.v[before] !== val) r.conflicting++;
+      const looked = r.t.length < LABEL_ROWS;
+      if (looked) labelCols.forEach((lj, x) => labels[x].push(cell(lj)));
+      if (before !== undefined && r.v[before] !== val) {
+        r.conflicting++;
+        if (looked && labels.some((l) => l[before] !== l[r.t.length])) clashes.push({ line: k + 1, before, row: r.t.length });
+      }
       r.seen.set(ts, r.t.length);
       r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
     });
   }
   if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
+  if (!keyed) {
+    const only = [...all.values()][0];
+    const colName = (x: number) => (header ? clip(header[labelCols[x]], 40) : `column ${labelCols[x] + 1}`);
+    const flag = (x: number) => (header ? clip(header[labelCols[x]], 40) : String(labelCols[x] + 1));
+    const mixed = severalSeriesAt(clashes, labels);
+    if (mixed) throw severalSeries(name, mixed.line, colName(mixed.column), mixed.was, mixed.is, flag(mixed.column));
+    const turns = labels.length ? interleavedSeries(only.t.slice(0, labels[0].length), labels) : undefined;
+    if (turns) {
+      throw new InputError(`${name}: line ${only.lineOf[turns.row]}: the file holds several series: ${colName(turns.column)} "${turns.is.slice(0, 40)}" and "${turns.was.slice(0, 40)}" `
+        + `take turns over the same time; give --series-column ${flag(turns.column)} (more id columns comma-separated when it repeats across them)`);
+    }
+  }
   return [...all].map(([key, r]) => ({
     read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt) }),
     ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
@@ -799,10 +824,10 @@ function interleavedSeries(t: readonly number[], labels: readonly string[][]): {
   return undefined;
 }
 
-function severalSeries(name: string, line: number, col: string, was: string, is: string): InputError {
+function severalSeries(name: string, line: number, col: string, was: string, is: string, flag = col): InputError {
   return new InputError(`${name}: line ${line}: the file holds several series: this row repeats an earlier row's timestamp with another `
     + `value and another ${col} ("${is.slice(0, 40)}" after "${was.slice(0, 40)}"); mora reads one series per file: split it by ${col} `
-    + `(mora backtest --series-column ${col} does: one series per ${col}, and more id columns comma-separated when ${col} repeats across them; or a directory of one file per series)`);
+    + `(mora backtest --series-column ${flag} does: one series per ${col}, and more id columns comma-separated when ${col} repeats across them; or a directory of one file per series)`);
 }
 
 /** How a file of several series splits unambiguously (its one label column), as columns numbered from 1. */

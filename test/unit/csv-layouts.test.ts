@@ -85,6 +85,10 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     assert.throws(() => parseTimeseriesCsv(renamed, 'v.csv'), inputError(/several series: .*split it by container_id \(mora backtest --series-column container_id does/));
     const reads = parseTimeseries(text, 'h.csv', { valueColumn: 'CPU_UTIL_PERCENT', seriesColumns: ['container_id'] });
     assert.deepEqual(reads.map((r) => [r.key, r.read.series.t.length]), [['c_1000', 576], ['c_1001', 576]]);
+    // A value column alone on a long-form file is not one series jumping between containers: the error names --series-column.
+    assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: 'cpu_util_percent' }), inputError(/several series: container_id "c_1001" and "c_1000" take turns .*; give --series-column container_id/));
+    assert.throws(() => parseTimeseries(alibaba(2, 2, false), 'n.csv', { noHeader: true, timeColumn: '3', valueColumn: '4' }),
+      inputError(/several series: column 1 "c_1001" and "c_1000" take turns .*; give --series-column 1 /));
     // An unknown column or a number past the last says which columns there are.
     assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: 'cpu' }), inputError(/--value-column "cpu": no such column; the header has 1 container_id, 2 machine_id, 3 time_stamp/));
     assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: '12' }), inputError(/--value-column 12: the file has 11 columns/));
