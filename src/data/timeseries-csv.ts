@@ -449,8 +449,8 @@ const ID_LIKE = /(^|[_ .-])(id|ids|idx|index|name|host|hostname|pod|container|no
 const METRIC_WORDS = ['cpu', 'mem', 'disk', 'net', 'io', 'gpu'];
 
 /**
- * Whether a CSV is wide: a header with one column named for time, two or more other columns, none of them named for the
- * value, an id or a second metric, and the first data rows numeric in all of them (Azure's one column per VM). A header
+ * Whether a CSV is wide: a header with one column named for time, two or more other columns named alike (`namedAlike`),
+ * none of them named for the value, an id or a second metric, and the first data rows numeric in all of them (Azure's one column per VM). A header
  * of several metrics (`timestamp,cpu,mem`) or with an id column (a long-form file) is not, and stays an error that names
  * the flags.
  */
@@ -464,7 +464,7 @@ function looksWide(text: string): boolean {
   const rest = header.filter((_, j) => j !== timeCols[0]);
   if (rest.some((h) => VALUE_NAMES.includes(h) || h.includes('value') || ID_LIKE.test(h))) return false;
   if (METRIC_WORDS.filter((w) => rest.some((h) => h.includes(w))).length > 1) return false;
-  if (new Set(rest).size !== rest.length) return false;
+  if (new Set(rest).size !== rest.length || !namedAlike(rest)) return false;
   // The last line of a 64 KB slice may be cut off.
   const data = lines.slice(1, text.length > 65_536 ? Math.min(21, lines.length - 1) : 21);
   if (data.length === 0) return false;
@@ -473,6 +473,19 @@ function looksWide(text: string): boolean {
     if (cells.length !== header.length || !Number.isFinite(parseTimestamp(cells[timeCols[0]]))) return false;
     return cells.every((c, j) => j === timeCols[0] || c === '' || MISSING.test(c) || DECIMAL.test(c));
   });
+}
+
+/**
+ * Whether column names look like one metric of several series: alike but for their digits (vm_0, vm_1; microsoft_avg_70),
+ * or sharing a prefix or a suffix of 3 or more characters (cpu_web, cpu_api; web_cpu, api_cpu). `requests,latency_ms` is not.
+ */
+function namedAlike(names: readonly string[]): boolean {
+  if (new Set(names.map((n) => n.replace(/\d+/g, '#'))).size === 1) return true;
+  const common = (a: string, b: string) => { let k = 0; while (k < a.length && k < b.length && a[k] === b[k]) k++; return k; };
+  const reversed = names.map((n) => [...n].reverse().join(''));
+  const prefix = names.reduce((k, n) => Math.min(k, common(names[0], n)), Infinity);
+  const suffix = reversed.reduce((k, n) => Math.min(k, common(reversed[0], n)), Infinity);
+  return prefix >= 3 || suffix >= 3;
 }
 
 /** A column given on the command line (`--time-column 3`, `--value-column avg_cpu`) as its index; `flag` names it in errors. */

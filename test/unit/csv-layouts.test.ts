@@ -123,6 +123,8 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     assert.equal(parseTimeseries(`timestamp,value,other\n${T0},1,2\n${T0 + 60},3,4`, 'a.csv').length, 1);
     assert.equal(parseTimeseriesCsv(`timestamp,value,other\n${T0},1,2\n${T0 + 60},3,4`, 'a.csv').series.v[1], 3);
     assert.throws(() => parseTimeseriesCsv(`timestamp,cpu,mem\n${T0},1,2`, 'm.csv'), inputError(/which column is the value\?.*--wide/));
+    assert.throws(() => parseTimeseriesCsv(`timestamp,requests,latency_ms\n${T0},1,2`, 'r.csv'), inputError(/which column is the value\?.*--wide/));
+    assert.deepEqual(parseTimeseries(`time,web_cpu,api_cpu\n${T0},1,2`, 'p.csv').map((r) => r.key), ['web_cpu', 'api_cpu']);
     // Google's all-numeric header (ids, two times) is no wide file.
     assert.throws(() => parseTimeseriesCsv(google(2, 1), 'g.csv'), inputError(/which column is the value\?/));
     await inTempDir(async (dir) => {
