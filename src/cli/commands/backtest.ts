@@ -56,7 +56,7 @@ export function register(program: Command): void {
   program
     .command('backtest')
     .description('Replay sizing strategies day by day over timestamp,value series and score waste, shortfall and OOM-free days')
-    .requiredOption('-i, --input <path>', 'a timestamp,value CSV or a directory of them (series name = file name)')
+    .requiredOption('-i, --input <path>', 'a timestamp,value CSV (also .csv.gz; many series in one file: see --series-column, --wide), a Prometheus JSON export, or a directory of them (series name = path below it)')
     .requiredOption('-k, --kind <kind>', 'cpu (value = CPU request, cores) or memory (value = memory limit, bytes)')
     .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}, or mora@cpu-risk=0.05 (default ${DEFAULT_STRATEGIES}; with --frontier: ${FRONTIER_BASELINES.join(',')})`)
     .option('-o, --out <csv>', 'write the per-day values: series,day_start,strategy,value')
