@@ -10,13 +10,17 @@ import { ClusterDataSource } from '../../src/data/cluster';
 import { KubeClient } from '../../src/data/kube/client';
 import { ClusterTreeModel, type TreeNode } from '../../src/views/tree-model';
 import { ControlPlane } from '../harness/control-plane';
+import { usageSeries } from '../harness/live-cluster';
+import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 import { until } from '../harness/wait';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;
 
 describe('a 500 on one kind\'s list (real kube-apiserver, a corrupt StatefulSet in storage)', function () {
   this.timeout(60_000);
   let cp: ControlPlane | undefined;
+  let prom: RunningPrometheus | undefined;
   let kubeconfig = '';
 
   before(async function () {
@@ -24,7 +28,7 @@ describe('a 500 on one kind\'s list (real kube-apiserver, a corrupt StatefulSet 
     // Without the watch cache every list is read from storage (kine), where the corrupt object is.
     cp = await ControlPlane.start({ apiServerArgs: ['--watch-cache=false'] });
     await cp.createNamespace('shop');
-    await cp.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', requests: { cpu: '200m', memory: '256Mi' } }] });
+    const web = await cp.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', requests: { cpu: '200m', memory: '256Mi' } }] });
     await cp.create({
       apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop' },
       spec: { replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
@@ -37,8 +41,12 @@ describe('a 500 on one kind\'s list (real kube-apiserver, a corrupt StatefulSet 
     assert.ok(listed.status >= 500, `the StatefulSet list should fail in storage, got ${listed.status}: ${JSON.stringify(listed.body).slice(0, 300)}`);
     console.log(`      (list statefulsets answers ${listed.status}: ${String((listed.body as Json).message ?? listed.body).slice(0, 160)})`);
     kubeconfig = cp.writeKubeconfig([{ name: 'mora-real', credentials: cp.admin, namespace: 'shop' }]);
+    // Six hours of cAdvisor-shaped usage for the Deployment's pod, so `mora recommend` has something to size.
+    const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+    prom = await startPrometheus({ openMetrics: toOpenMetrics(usageSeries(web.pods, 'shop', { server: { cpu: 0.1, memory: 150e6 } }, end - 6 * 3600, end)) });
   });
   after(async () => {
+    await prom?.stop();
     await cp?.stop();
   });
 
@@ -61,5 +69,13 @@ describe('a 500 on one kind\'s list (real kube-apiserver, a corrupt StatefulSet 
     const lines = nodes.filter((n) => n.kind === 'message').map((n) => n.label);
     assert.ok(lines.some((l) => /^Not listed: .*answered 500 to list statefulsets\.apps in namespace "shop"/.test(l)), lines.join('\n'));
     assert.ok(!lines.some((l) => /Reading this namespace failed/.test(l)), lines.join('\n'));
+  });
+
+  it('mora recommend --source cluster: the Deployment is taken (not "skipped namespace"), and stderr names the StatefulSets\' 500', async () => {
+    const r = await moraProcess(['recommend', '--source', 'cluster', '--prometheus', prom!.url, '--kubeconfig', kubeconfig, '-n', 'shop', '-f', 'json', '-q'], cleanEnv());
+    assert.doesNotMatch(r.err, /skipped namespace/, r.err);
+    assert.match(r.err, /^mora: warning: .*answered 500 to list statefulsets\.apps in namespace "shop"/m, r.err);
+    const recs = JSON.parse(r.out) as Array<{ workload: { kind: string; name: string } }>;
+    assert.deepEqual(recs.map((x) => `${x.workload.kind}/${x.workload.name}`), ['Deployment/web'], r.err);
   });
 });

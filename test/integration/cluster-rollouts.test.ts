@@ -8,10 +8,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { WorkloadRef } from '../../src/core/workload';
+import type { Workload, WorkloadRef } from '../../src/core/workload';
 import { KubeClient } from '../../src/data/kube/client';
+import type { Recommendation } from '../../src/core/recommendation';
 import { ControlPlane, podTemplateHash, randomSuffix, type Credentials } from '../harness/control-plane';
+import { usageSeries } from '../harness/live-cluster';
+import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 import { until } from '../harness/wait';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;
 const MiB = 2 ** 20;
@@ -37,7 +41,9 @@ const rolloutCrd = {
 describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout CRD)', function () {
   this.timeout(60_000);
   let cp: ControlPlane | undefined;
+  let prom: RunningPrometheus | undefined;
   let kube: KubeClient;
+  let kubeconfig = '';
   let viewer: Credentials;
   const ref: WorkloadRef = { context: 'mora-real', namespace: 'shop', kind: 'Rollout', name: 'checkout' };
 
@@ -51,13 +57,14 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
     await cp.createServiceAccount('shop', 'mora-viewer');
     await cp.bind('shop', 'mora-viewer', { kind: 'ClusterRole', name: 'view' }, ['serviceaccount:shop:mora-viewer']);
     viewer = await cp.serviceAccountCredentials('shop', 'mora-viewer');
-    const kubeconfig = cp.writeKubeconfig([
+    kubeconfig = cp.writeKubeconfig([
       { name: 'mora-real', credentials: cp.admin, namespace: 'shop' },
       { name: 'mora-viewer', credentials: viewer, namespace: 'shop' },
     ]);
     kube = KubeClient.load({ kubeconfig });
   });
   after(async () => {
+    await prom?.stop();
     await cp?.stop();
   });
 
@@ -100,14 +107,18 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
         metadata: { name: rsName, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout', uid: (rollout.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
         spec: { replicas: 3, selector: { matchLabels: labels }, template: { ...template, metadata: { labels } } },
       });
+      const pods: Json[] = [];
       for (let i = 0; i < 3; i++) {
         const pod = await c.create({
           apiVersion: 'v1', kind: 'Pod',
           metadata: { name: `${rsName}-${randomSuffix()}`, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: (rs.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
           spec: { ...template.spec, nodeName: 'mora-node-1' },
         });
-        await c.markPodRunning(pod);
+        pods.push(await c.markPodRunning(pod));
       }
+      // Six hours of cAdvisor-shaped usage for the Rollout's pods (server 0.2 cores / 200 MB, envoy 0.03 / 40 MB).
+      const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+      prom = await startPrometheus({ openMetrics: toOpenMetrics(usageSeries(pods, 'shop', { server: { cpu: 0.2, memory: 200e6 }, envoy: { cpu: 0.03, memory: 40e6 } }, end - 6 * 3600, end)) });
       await c.create({
         apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'checkout', namespace: 'shop' },
         spec: { scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout' }, minReplicas: 3, maxReplicas: 9,
@@ -130,6 +141,20 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
 
     it('its pods (Pod → ReplicaSet → Rollout) are not reported as pods of a kind MOrA does not size', async () => {
       assert.equal(await kube.uncoveredPods('mora-real', 'shop'), undefined);
+    });
+
+    it('mora recommend --source cluster sizes the Rollout from its pods\' usage, and names no pod as not recommended', async () => {
+      const r = await moraProcess(['recommend', '--source', 'cluster', '--prometheus', prom!.url, '--kubeconfig', kubeconfig, '-n', 'shop', '-f', 'json', '-q'], cleanEnv());
+      assert.doesNotMatch(r.err, /not recommended/, r.err);
+      const ro = (JSON.parse(r.out) as Recommendation[]).find((x) => x.workload.kind === 'Rollout' && x.workload.name === 'checkout');
+      assert.ok(ro, `the Rollout is recommended: ${r.out.slice(0, 500)}\n${r.err}`);
+      const c = (name: string) => ro.containers.find((k) => k.container === name)!;
+      // Each within the generated usage (±20 % CPU, ±10 % memory) plus a bounded margin.
+      for (const [name, cpu, mem] of [['server', 0.2, 200e6], ['envoy', 0.03, 40e6]] as const) {
+        assert.ok(c(name).cpu!.request.value >= cpu * 0.8 && c(name).cpu!.request.value <= cpu * 2, `${name} cpu ${c(name).cpu!.request.value} for usage ${cpu}`);
+        assert.ok(c(name).memory!.request.value >= mem * 0.9 && c(name).memory!.request.value <= mem * 1.6, `${name} memory ${c(name).memory!.request.value} for usage ${mem}`);
+      }
+      assert.deepEqual(c('server').current, { requests: { cpu: 0.25, memory: 256 * MiB }, limits: { memory: 512 * MiB } });
     });
 
     it('a role without the rule (CRD installed): the Rollouts are named in a warning with the rule, the rest listed', async () => {
@@ -155,8 +180,12 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
       await c.bind('shop', 'ro-applier-write', { kind: 'ClusterRole', name: 'mora-applier' }, ['serviceaccount:shop:ro-applier']);
       contexts.push({ name: 'mora-applier', credentials: await c.serviceAccountCredentials('shop', 'ro-applier'), namespace: 'shop' });
       const roles = KubeClient.load({ kubeconfig: c.writeKubeconfig(contexts) });
+      // The RBAC authorizer sees new bindings through its informers: wait (with a deadline) until they are in effect.
+      const bound = await until(() => c.raw('GET', '/apis/apps/v1/namespaces/shop/deployments', undefined, { credentials: contexts[2].credentials }), (x) => x.status === 200, 10_000);
+      assert.equal(bound.status, 200, 'the applier\'s bindings are in effect');
       for (const context of ['mora-reader', 'mora-recommender']) {
-        const l = await roles.workloads(context, 'shop');
+        // Before the binding is in effect every kind is refused and the listing throws: taken as "not yet".
+        const l = await until(() => roles.workloads(context, 'shop').catch(() => ({ warnings: ['RBAC denied: cannot list deployments (binding not in effect yet)'], workloads: [] as Workload[] })), (x) => !x.warnings.some((w) => /RBAC denied: cannot list (deployments|statefulsets|daemonsets|cronjobs|jobs)\b/.test(w)), 10_000);
         assert.deepEqual(l.warnings, [], context);
         assert.ok(l.workloads.some((w) => w.kind === 'Rollout' && w.name === 'checkout'), context);
       }
