@@ -169,6 +169,12 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
       assert.deepEqual([...new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]))].sort(),
         ['ns-a/deeper/api', 'ns-a/prom', 'ns-a/web', 'top']);
       assert.match(r.err, /: 4 files read \(ns-a\/deeper\/api\.csv\.gz, ns-a\/prom\.json\.gz, ns-a\/web\.csv, top\.csv\); 1 skipped, not \.csv\/\.json\/\.csv\.gz\/\.json\.gz \(notes\.txt\); 1 skipped as backtest --out files \(ns-a\/recs\.csv\)/);
+      // An unreadable file below is named by its path, as its series would have been.
+      writeFileSync(join(dir, 'ns-a', 'deeper', 'bad.csv'), 'timestamp;value\n1;2\n');
+      const bad = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa', '-q', '--format', 'json']);
+      assert.equal(bad.code, 2);
+      assert.deepEqual(JSON.parse(bad.out).skipped.map((x: { series: string }) => x.series), ['ns-a/deeper/bad']);
+      assert.match(bad.err, /skipped file .*bad\.csv: line 1: the columns are separated by semicolons/);
       // The one series file given alone, gzipped.
       const one = await mora(['backtest', '-i', join(dir, 'ns-a', 'deeper', 'api.csv.gz'), '-k', 'cpu', '-s', 'vpa', '-q']);
       assert.equal(one.code, 0, one.err);

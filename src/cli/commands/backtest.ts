@@ -8,7 +8,7 @@
  * oracle's frontier, the calibration error per target and the confidence table (docs/BENCHMARKS.md § Risk–waste frontier).
  */
 import type { Command } from 'commander';
-import { basename, extname } from 'node:path';
+import { relative } from 'node:path';
 import { series as makeSeries } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
 import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
@@ -158,9 +158,11 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
-  const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: basename(u.file, extname(u.file)), file: u.file, reason: u.reason }))];
+  // An unreadable file's series name as it would have been: its path below the directory without .csv/.json[.gz] (ns-a/web).
+  const below = (file: string) => relative(opts.input, file).split(/[\\/]/).join('/');
+  const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: below(u.file).replace(/\.(csv|json)(\.gz)?$/i, ''), file: u.file, reason: u.reason }))];
   const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => forTerminal(s.series)).join(', ')}\n` : '')
-    + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(basename(u.file))).join(', ')}\n` : '');
+    + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(below(u.file))).join(', ')}\n` : '');
   if (opts.out) {
     writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
