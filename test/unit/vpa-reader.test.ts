@@ -285,6 +285,39 @@ describe('in-cluster recommendations: the writer\'s freshness stamp', () => {
     assert.equal(r.recommendation.confidence, 0.8);
     assert.equal(originBrief(r.recommendation.origin!, NOW + 3 * 3600), 'in-cluster, 3 h ago');
   });
+
+  it('round trip of the risk: the message states each container\'s targets and expected risks, the reader reads them back', () => {
+    const v = vpa('api');
+    const withRisk = rec(0.25);
+    const c = withRisk.containers[0];
+    c.cpu!.evidence.risk = { measure: 'exceedance', target: 0.05, expected: 0.00933, calibrationDays: 14 };
+    c.memory = { request: { value: 256 * Mi, lower: 200 * Mi, upper: 300 * Mi }, limit: { value: 256 * Mi, lower: 256 * Mi, upper: 256 * Mi }, confidence: 0.8,
+      evidence: { ...c.cpu!.evidence, risk: { measure: 'oom-days', target: 0.01, expected: 0.0075, calibrationDays: 14 } } };
+    const status = withConfirmation(v.status, vpaStatusFor(v, withRisk, T0), T0, canonicalEq);
+    const message = status.conditions!.find((x) => x.type === 'RecommendationProvided')!.message;
+    assert.equal(message, 'MOrA recommended 1 container(s) of Deployment api (moving-window; confidence 0.80; '
+      + 'risk server: cpu expected 0.00933 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d)');
+    const r = recommendationFromVpa({ ...v, status }, { context: 'c', now: NOW + 3 * 3600, maxAgeHours: 36 });
+    assert.ok('recommendation' in r, JSON.stringify(r));
+    const [server] = r.recommendation.containers;
+    assert.deepEqual(server.cpu!.evidence.risk, { measure: 'exceedance', target: 0.05, expected: 0.00933, calibrationDays: 14 });
+    assert.deepEqual(server.memory!.evidence.risk, { measure: 'oom-days', target: 0.01, expected: 0.0075, calibrationDays: 14 });
+    assert.equal(r.recommendation.confidence, 0.8);
+    assert.match(server.cpu!.evidence.reason, /moving-window$/, 'the method is read as before');
+  });
+
+  it('an older message (no risk part) reads as before; one without a confidence gets none made up', () => {
+    const old = recommendationFromVpa(vpa('api', moraStatus(3, [{ name: 'server', cpu: ['80m', '120m', '300m'] }])), { context: 'c', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in old);
+    assert.equal(old.recommendation.confidence, 0.82);
+    assert.equal(old.recommendation.containers[0].cpu!.evidence.risk, undefined);
+    const status = moraStatus(3, [{ name: 'server', cpu: ['80m', '120m', '300m'] }]);
+    status.conditions![0].message = 'MOrA recommended 1 container(s) of Deployment api';
+    const bare = recommendationFromVpa(vpa('api', status), { context: 'c', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in bare);
+    assert.ok(Number.isNaN(bare.recommendation.confidence), `confidence ${bare.recommendation.confidence}, not a default`);
+    assert.ok(Number.isNaN(bare.recommendation.containers[0].cpu!.confidence));
+  });
 });
 
 describe('in-cluster recommendations: what the tree and the lenses say', () => {
@@ -331,5 +364,29 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const view = manifestView(yaml, (_ns, _k, name) => read(name), 'default');
     const lens = view.lenses.find((l) => l.kind === 'container')!;
     assert.match(lens.title, /^MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · 82% confident · in-cluster, 3 h ago$/);
+  });
+
+  it('the risk the in-cluster run stated, not a bare confidence, in the lens, the tree and the hover', async () => {
+    const status = moraStatus(0, [{ name: 'server', cpu: ['50m', '90m', '200m'], memory: ['40Mi', '60Mi', '120Mi'] }]);
+    status.conditions![0].message = 'MOrA recommended 1 container(s) of Deployment cartservice (moving-window; confidence 0.82; '
+      + 'risk server: cpu expected 0.009 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d)';
+    const r = recommendationFromVpa(vpa('cartservice', status), { context: 'demo', now: NOW, maxAgeHours: 36 });
+    assert.ok('recommendation' in r);
+    const stated = { ...r.recommendation, origin: { ...r.recommendation.origin!, writtenAt: now - 3 * 3600 } };
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n';
+    const view = manifestView(yaml, (_ns, _k, name) => (name === 'cartservice' ? stated : undefined), 'default');
+    const lens = view.lenses.find((l) => l.kind === 'container')!;
+    assert.equal(lens.title, 'MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100) · in-cluster, 3 h ago');
+    assert.match(view.hovers[0].markdown, /request exceeded ≈0\.9% of the time \(≈13 min a day\)\n(- .*\n)*- risk target ≤5% of the time \(set by MOrA's in-cluster run\)/);
+    assert.doesNotMatch(view.hovers[0].markdown, /setting mora\.risk/, 'the editor\'s setting did not set these targets');
+    assert.doesNotMatch(view.hovers[0].markdown, /confident/);
+    const model = new ClusterTreeModel(source, { ensure: async () => 11, get: (w) => (w.name === 'cartservice' ? stated : undefined) });
+    const cart = (await expand(model, ['demo', 'shop'])).find((w) => w.label === 'cartservice')!;
+    assert.doesNotMatch(cart.description!, /%/);
+    const [server] = await model.children(cart);
+    assert.match(server.description!, /· cpu ≈0\.9% over request \(target ≤5%\) · ≈1 OOM day in 133 at 60Mi \(target ≤1 in 100\)$/);
+    assert.doesNotMatch(server.tooltip!, /Confidence|setting mora\.risk/);
+    assert.match(server.tooltip!, /Memory: ≈1 OOM day in 133 at this value; risk target ≤1 OOM day in 100 \(set by MOrA's in-cluster run\)/);
+    assert.match(cart.tooltip!, /Sized to the risk targets: .* \(set by MOrA's in-cluster run\)/);
   });
 });

@@ -11,7 +11,7 @@ import { ageText, originText } from '../../core/origin-text';
 import { parseQuantity } from '../../core/quantity';
 import type { Bounded, ContainerRecommendation, Recommendation, RecommendationOrigin, ResourceRecommendation, Verdict } from '../../core/recommendation';
 import type { Workload, WorkloadKind } from '../../core/workload';
-import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, policyFor, type VpaObject, type VpaResources } from './vpa-status';
+import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, parseRiskMessage, policyFor, type VpaObject, type VpaResources } from './vpa-status';
 
 /** Default of `mora.inCluster.maxAgeHours`: a daily run plus half a day of slack. */
 export const DEFAULT_MAX_AGE_HOURS = 36;
@@ -163,7 +163,9 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
   if (ageH > o.maxAgeHours) return skip(`stale: written ${ageText(writtenAt, o.now)}, older than ${o.maxAgeHours} h (mora.inCluster.maxAgeHours)`);
   const list = vpa.status?.recommendation?.containerRecommendations;
   if (!Array.isArray(list) || list.length === 0) return skip('no containerRecommendations');
-  const confidence = statedConfidence(provided.message) ?? 0.5;
+  // As stated, or NaN: none is made up (the views then say so); the risks stated say more than it (parseRiskMessage).
+  const confidence = statedConfidence(provided.message) ?? NaN;
+  const risks = parseRiskMessage(provided.message);
   const method = statedMethod(provided.message);
   const modes = containerModes(vpa);
   const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt, ...(modes ? { containerModes: modes } : {}) };
@@ -178,6 +180,7 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
       if (value === undefined) return undefined;
       const lower = Math.min(value, amount(c.lowerBound, r) ?? value);
       const upper = Math.max(value, amount(c.upperBound, r) ?? value);
+      const risk = risks.get(c.containerName)?.[r];
       return {
         request: { value, lower, upper },
         confidence,
@@ -185,6 +188,7 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
           observed: NOT_OBSERVED,
           margin: 0, method: 'in-cluster', reason, completeness: 1,
           notes: [`uncappedTarget ${c.uncappedTarget?.[r] ?? '—'} (MOrA's value before the VPA's container policy)`],
+          ...(risk ? { risk } : {}),
         },
       };
     };

@@ -8,7 +8,7 @@
  * recommender leaves those alone, and MOrA never touches any other. Pure functions: no API calls here (vpa-writer.ts).
  */
 import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
-import type { ContainerRecommendation, Recommendation } from '../../core/recommendation';
+import type { ContainerRecommendation, Recommendation, RiskStatement } from '../../core/recommendation';
 
 /** The name a VPA gives in spec.recommenders to be served by MOrA. */
 export const MORA_RECOMMENDER = 'mora';
@@ -140,10 +140,55 @@ export function condition(previous: VpaStatus | undefined, type: string, status:
   return { type, status, lastTransitionTime, reason, message };
 }
 
-/** The condition message: what MOrA recommended from, without times (a rerun with the same numbers says the same). */
+/** A share in the message: three significant digits, as a plain JavaScript number reads back (`0.00933`, `0.05`). */
+const share = (x: number): string => String(Number(x.toPrecision(3)));
+
+/**
+ * The risk each container's values carry, for the condition message: `risk server: cpu expected 0.00933 target 0.05
+ * calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d` per container with a risk statement, `; `
+ * between containers (names are DNS labels: no spaces, colons or semicolons). The editor reads it back (parseRiskMessage)
+ * to say the risk, not a bare confidence, for a recommendation read from the cluster.
+ */
+export function riskMessage(containers: readonly ContainerRecommendation[]): string {
+  const one = (name: 'cpu' | 'memory', r: RiskStatement | undefined): string =>
+    r ? `${name} expected ${share(r.expected)} target ${share(r.target)} calibrated ${Math.max(0, Math.round(r.calibrationDays))}d` : '';
+  return containers.map((c) => {
+    const parts = [one('cpu', c.cpu?.evidence.risk), one('memory', c.memory?.evidence.risk)].filter(Boolean);
+    return parts.length ? `risk ${c.container}: ${parts.join(', ')}` : '';
+  }).filter(Boolean).join('; ');
+}
+
+const NUM = String.raw`(\d+(?:\.\d+)?(?:e[-+]?\d+)?)`;
+const RISK_RE = new RegExp(String.raw`(cpu|memory) expected ${NUM} target ${NUM} calibrated (\d+)d`, 'g');
+
+/**
+ * The risk statements a condition message states, by container (riskMessage's text), or an empty map (a message
+ * written before MOrA stated risks, or another's). A share outside 0..1 is not read.
+ */
+export function parseRiskMessage(message: string | undefined): Map<string, { cpu?: RiskStatement; memory?: RiskStatement }> {
+  const out = new Map<string, { cpu?: RiskStatement; memory?: RiskStatement }>();
+  for (const m of (message ?? '').matchAll(/risk ([a-z0-9][a-z0-9.-]*): ([^;)]*)/g)) {
+    const stated: { cpu?: RiskStatement; memory?: RiskStatement } = {};
+    for (const r of m[2].matchAll(RISK_RE)) {
+      const expected = Number(r[2]), target = Number(r[3]), calibrationDays = Number(r[4]);
+      if (!(expected >= 0 && expected <= 1 && target > 0 && target <= 1)) continue;
+      stated[r[1] as 'cpu' | 'memory'] = { measure: r[1] === 'cpu' ? 'exceedance' : 'oom-days', target, expected, calibrationDays };
+    }
+    if (stated.cpu || stated.memory) out.set(m[1], stated);
+  }
+  return out;
+}
+
+/**
+ * The condition message: what MOrA recommended from, the confidence and the risks it states, without times (a rerun
+ * with the same numbers says the same): `MOrA recommended 1 container(s) of Deployment api (moving-window; confidence
+ * 0.87; risk server: cpu expected 0.05 target 0.05 calibrated 14d, …)`. Readers of the older message (no risk part)
+ * read this one too: the method and the confidence keep their places.
+ */
 function message(rec: Recommendation, containers: number): string {
   const methods = [...new Set(rec.containers.flatMap((c) => [c.cpu?.evidence.method, c.memory?.evidence.method]).filter((m): m is string => Boolean(m)))];
-  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)})`;
+  const risk = riskMessage(rec.containers);
+  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)}${risk ? `; ${risk}` : ''})`;
 }
 
 /**
