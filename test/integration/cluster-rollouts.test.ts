@@ -211,5 +211,23 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
       const err = await kube.applyResources(ref, [{ container: 'nope', requests: { cpu: 1 } }]).then(() => assert.fail('expected an error'), (e: Error) => e);
       assert.match(err.message, /Rollout "checkout" in namespace "shop" has no container "nope"; containers: server, envoy/);
     });
+
+    it('a Rollout with spec.workloadRef lists the referenced Deployment\'s containers; applying to it is refused, saying where the template is', async () => {
+      const c = cp!;
+      await c.createNamespace('migrating');
+      await c.createDeployment('migrating', { name: 'legacy', replicas: 0, containers: [{ name: 'app', image: 'shop/legacy:1', requests: { cpu: '400m', memory: '1Gi' } }] });
+      await c.api('POST', `${ROLLOUTS}/namespaces/migrating/rollouts`, {
+        apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'legacy', namespace: 'migrating' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'legacy' } }, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'legacy' }, strategy: { canary: {} } },
+      });
+      const l = await kube.workloads('mora-real', 'migrating');
+      assert.deepEqual(l.warnings, []);
+      const ro = l.workloads.find((w) => w.kind === 'Rollout')!;
+      assert.equal(ro.replicas, 2);
+      assert.deepEqual(ro.containers.map((x) => [x.name, x.resources.requests]), [['app', { cpu: 0.4, memory: 1024 * MiB }]]);
+      const err = await kube.applyResources({ context: 'mora-real', namespace: 'migrating', kind: 'Rollout', name: 'legacy' }, [{ container: 'app', requests: { cpu: 0.2 } }], { dryRun: true })
+        .then(() => assert.fail('expected a refusal'), (e: Error) => e);
+      assert.match(err.message, /^Rollout "legacy" in namespace "migrating" takes its pod template from Deployment "legacy" \(spec\.workloadRef\): MOrA does not write it there/);
+    });
   });
 });

@@ -17,7 +17,7 @@ import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginO
 import { loadClientNode, type ClientNode } from './load';
 import { FIELD_MANAGER, MERGE_PATCH, STRATEGIC_MERGE_PATCH, patchShownIn, replicasPatch, resourcesMergePatch, resourcesPatch, type ContainerResourceChange } from './patch';
 import { NamespaceWatch, workloadWatchPaths, type NamespaceWatchOptions, type WatchTransport } from './watch';
-import { containersOf, ownedByCronJob, toWorkload, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
+import { containersOf, ownedByCronJob, toWorkload, withReferencedTemplate, type K8sHpa, type K8sLimitRange, type K8sResourceQuota, type K8sWorkloadObject } from './workloads';
 
 export interface KubeClientOptions {
   /**
@@ -373,9 +373,10 @@ export class KubeClient {
     const failedKinds: NonNullable<WorkloadListing['failedKinds']> = [];
     for (const l of lists) {
       if (l.error) { warnings.push(l.error.message); failedKinds.push({ kind: l.kind, error: l.error }); continue; }
+      const deployments = lists.find((d) => d.kind === 'Deployment')?.items;
       for (const obj of l.items ?? []) {
         if (l.kind === 'Job' && ownedByCronJob(obj)) continue;
-        workloads.push(toWorkload(context, namespace, l.kind, obj, hpas));
+        workloads.push(toWorkload(context, namespace, l.kind, l.kind === 'Rollout' ? withReferencedTemplate(obj, deployments) : obj, hpas));
       }
     }
     return { workloads, warnings, ...(failedKinds.length ? { failedKinds } : {}) };
@@ -482,6 +483,10 @@ export class KubeClient {
     // lists as read, with the changes in them, pinned to the resourceVersion they were read at.
     const custom = opsFor(ref.kind).custom === true;
     return this.writeWithRetry(ref, custom ? MERGE_PATCH : STRATEGIC_MERGE_PATCH, opts.dryRun ?? false, opts.approved, (obj) => {
+      const workloadRef = obj.spec?.workloadRef;
+      if (ref.kind === 'Rollout' && !obj.spec?.template && workloadRef) {
+        throw new KubeError(`Rollout "${ref.name}" in namespace "${ref.namespace}" takes its pod template from ${workloadRef.kind ?? '?'} "${workloadRef.name ?? '?'}" (spec.workloadRef): MOrA does not write it there — change that ${workloadRef.kind ?? 'workload'}'s template (its manifest) instead; nothing was applied`, 'invalid');
+      }
       const specs = containersOf(ref.kind, obj);
       const names = specs.map((c) => c.name);
       const unknown = changes.filter((c) => !names.includes(c.container)).map((c) => c.container);

@@ -39,6 +39,8 @@ export interface K8sWorkloadObject {
     replicas?: number;
     parallelism?: number;
     template?: { spec?: PodSpec };
+    /** An Argo Rollout that takes its pod template from a Deployment instead of spec.template. */
+    workloadRef?: { apiVersion?: string; kind?: string; name?: string };
     jobTemplate?: { spec?: { parallelism?: number; template?: { spec?: PodSpec } } };
   };
   status?: { desiredNumberScheduled?: number; readyReplicas?: number; numberReady?: number };
@@ -131,4 +133,16 @@ export function toWorkload(context: string, namespace: string, kind: WorkloadKin
 /** Jobs a CronJob created are shown under their CronJob, not again as Jobs. */
 export function ownedByCronJob(obj: K8sWorkloadObject): boolean {
   return (obj.metadata?.ownerReferences ?? []).some((o) => o.kind === 'CronJob');
+}
+
+/**
+ * An Argo Rollout with `spec.workloadRef` (no template of its own) reads its pod template from that Deployment: the
+ * Rollout as if it had the Deployment's template, so its containers are listed and its pods (named after the Rollout)
+ * sized. Anything else is returned as it is.
+ */
+export function withReferencedTemplate(obj: K8sWorkloadObject, deployments: readonly K8sWorkloadObject[] | undefined): K8sWorkloadObject {
+  const ref = obj.spec?.workloadRef;
+  if (obj.spec?.template || ref?.kind !== 'Deployment' || !ref.name) return obj;
+  const template = deployments?.find((d) => d.metadata?.name === ref.name)?.spec?.template;
+  return template ? { ...obj, spec: { ...obj.spec, template } } : obj;
 }
