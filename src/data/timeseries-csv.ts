@@ -503,6 +503,9 @@ function columnIndex(spec: string, header: readonly string[] | undefined, column
   return j;
 }
 
+/** A line of nothing but commas, quotes and blanks: no row. */
+const SEPARATORS_ONLY = /^[\s,"]*$/;
+
 /** Rows of a one-series layout read whose other columns are kept to look for several series in it (memory: a cell each). */
 const LABEL_ROWS = 200_000;
 
@@ -577,54 +580,56 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   const perSecond = layout.timeUnit ? PER_SECOND[layout.timeUnit] : undefined;
   let unit: { unit: EpochUnit; line: number } | undefined;
   let row = 0;
+  // Cells past the last column used are not split off (a 2.9M-row Alibaba file has 11 columns, 4 used).
+  const need = Math.max(tCol ?? -1, ...valueCols, ...seriesCols, ...labelCols) + 1;
+  const cellAt = (cells: readonly string[], j: number) => unquote(cells[j] ?? '');
   for (let k = header ? i + 1 : i; k < lines.length; k++) {
     const line = lines[k];
-    if (line.trim() === '' || isComment(line)) continue;
-    const cells = splitCsvLine(line);
-    const cell = (j: number) => unquote(cells[j] ?? '');
-    if (cells.every((c) => c.trim() === '' || unquote(c) === '')) continue;
-    const at = `${name}: line ${k + 1}`;
+    // Blank lines, comments, and rows of separators only (Excel's trailing `,` rows).
+    if (SEPARATORS_ONLY.test(line) || isComment(line)) continue;
+    const cells = line.includes('"') ? splitCsvLine(line) : line.split(',', need);
     let ts: number;
-    const rawTs = tCol === undefined ? '' : cell(tCol);
+    const rawTs = tCol === undefined ? '' : cellAt(cells, tCol);
     // The header again, inside the file: exports concatenated with `cat`.
     if (header && !byRow && !EPOCH_NUMBER.test(rawTs) && sameCells(line, lines[i])) continue;
     if (byRow) ts = row * layout.step!;
     else if (layout.step !== undefined) {
-      if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${at}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
+      if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${name}: line ${k + 1}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
       ts = Number(rawTs) * layout.step;
     } else if (perSecond !== undefined && EPOCH_NUMBER.test(rawTs)) ts = Number(rawTs) / perSecond;
     else {
       ts = parseTimestamp(rawTs);
       if (!Number.isFinite(ts)) {
-        throw new InputError(`${at}: "${clip(rawTs, 40)}" is not a timestamp (ISO-8601, or Unix seconds/ms/µs/ns${perSecond === undefined ? '; --time-unit s|ms|us|ns says which, --step <seconds> reads step numbers' : ''})`);
+        throw new InputError(`${name}: line ${k + 1}: "${clip(rawTs, 40)}" is not a timestamp (ISO-8601, or Unix seconds/ms/µs/ns${perSecond === undefined ? '; --time-unit s|ms|us|ns says which, --step <seconds> reads step numbers' : ''})`);
       }
       if (perSecond === undefined && EPOCH_NUMBER.test(rawTs)) {
         const u = epochUnit(Number(rawTs))!;
         if (!unit) unit = { unit: u, line: k + 1 };
         else if (u !== unit.unit) {
-          throw new InputError(`${at}: "${clip(rawTs, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; `
+          throw new InputError(`${name}: line ${k + 1}: "${clip(rawTs, 40)}" reads as Unix ${UNIT_NAME[u]}, but line ${unit.line} as ${UNIT_NAME[unit.unit]}; `
             + 'give the unit with --time-unit s|ms|us|ns (times from a trace\'s start are fine: they read as 1970 dates), or --step <seconds> for step numbers');
         }
       }
     }
     row++;
-    const prefix = seriesCols.length === 1 ? cell(seriesCols[0]) : seriesCols.map(cell).join('/');
-    valueCols.forEach((j, c) => {
-      const key = layout.wide ? wideKeys[c] : prefix;
-      const r = rowsOf(key);
-      const val = readValue(cell(j));
-      if (val === null) { r.missing++; r.missingAt.push(ts); return; }
-      if (typeof val === 'string') throw new InputError(`${at}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
+    let prefix = '';
+    for (let x = 0; x < seriesCols.length; x++) prefix += (x ? '/' : '') + cellAt(cells, seriesCols[x]);
+    for (let c = 0; c < valueCols.length; c++) {
+      const j = valueCols[c];
+      const r = rowsOf(layout.wide ? wideKeys[c] : prefix);
+      const val = readValue(cellAt(cells, j));
+      if (val === null) { r.missing++; r.missingAt.push(ts); continue; }
+      if (typeof val === 'string') throw new InputError(`${name}: line ${k + 1}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
       const before = r.seen.get(ts);
       const looked = r.t.length < LABEL_ROWS;
-      if (looked) labelCols.forEach((lj, x) => labels[x].push(cell(lj)));
+      if (looked) for (let x = 0; x < labelCols.length; x++) labels[x].push(cellAt(cells, labelCols[x]));
       if (before !== undefined && r.v[before] !== val) {
         r.conflicting++;
         if (looked && labels.some((l) => l[before] !== l[r.t.length])) clashes.push({ line: k + 1, before, row: r.t.length });
       }
       r.seen.set(ts, r.t.length);
       r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
-    });
+    }
   }
   if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
   if (!keyed) {

@@ -89,6 +89,9 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: 'cpu_util_percent' }), inputError(/several series: container_id "c_1001" and "c_1000" take turns .*; give --series-column container_id/));
     assert.throws(() => parseTimeseries(alibaba(2, 2, false), 'n.csv', { noHeader: true, timeColumn: '3', valueColumn: '4' }),
       inputError(/several series: column 1 "c_1001" and "c_1000" take turns .*; give --series-column 1 /));
+    // Quoted ids with commas stay one cell; rows of separators only are skipped; cells past the used ones are not looked at.
+    const quoted = parseTimeseries(['id,timestamp,value,note', `"a,b",${T0},1,x`, ',,,', `"a,b",${T0 + 60},2,"y,z"`, `c,${T0},3,`, `c,${T0 + 60},4`].join('\n'), 'q.csv', { seriesColumns: ['id'] });
+    assert.deepEqual(quoted.map((r) => [r.key, Array.from(r.read.series.v)]), [['a,b', [1, 2]], ['c', [3, 4]]]);
     // An unknown column or a number past the last says which columns there are.
     assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: 'cpu' }), inputError(/--value-column "cpu": no such column; the header has 1 container_id, 2 machine_id, 3 time_stamp/));
     assert.throws(() => parseTimeseries(text, 'h.csv', { valueColumn: '12' }), inputError(/--value-column 12: the file has 11 columns/));
