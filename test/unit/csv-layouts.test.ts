@@ -184,6 +184,22 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     });
   });
 
+  it('a directory of a trace cut into files (Azure vm_cpu_readings-file-N-of-195) with --series-column: one series per id across the files', async () => {
+    await inTempDir(async (dir) => {
+      // 10 days of two VMs, cut into 5 files of 2 days each (no header, seconds from the trace's start).
+      for (let f = 0; f < 5; f++) {
+        const lines = Array.from({ length: 2 * 288 }, (_, i) => f * 2 * 288 + i).flatMap((k) => ['vmA', 'vmB'].map((id, c) => `${k * 300},${id},0.1,0.9,${level(c, k)}`));
+        writeFileSync(join(dir, `vm_cpu_readings-file-${f + 1}-of-5.csv`), lines.join('\n'));
+      }
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa', '--no-header', '--time-column', '1', '--value-column', '5', '--series-column', '2', '--time-unit', 's', '--format', 'json']);
+      assert.equal(r.code, 0, r.err);
+      // Before: ten series of 2 days each ("vm_cpu_readings-file-1-of-5/vmA", …), none long enough for the 7-day warm-up.
+      const j = JSON.parse(r.out);
+      assert.deepEqual(j.perSeries.map((p: { series: string; summary: { days: number } }) => [p.series, p.summary.days]), [['vmA', 3], ['vmB', 3]]);
+      assert.match(r.err, /2 series have rows in several files, joined by their ids \(--series-column\)/);
+    });
+  });
+
   it('mora forecast takes --time-column, --value-column, --no-header and --time-unit for its one series', async () => {
     await inTempDir(async (dir) => {
       const n = 3 * 288;

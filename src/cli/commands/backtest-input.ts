@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { clean, type Series } from '../../core/series';
+import { clean, series as makeSeries, type Series } from '../../core/series';
 import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
 
@@ -101,6 +101,12 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const skip = st.isDirectory() ? report?.unreadable : undefined;
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
+  // With --series-column, a directory's files are parts of one trace (Azure's vm_cpu_readings-file-1-of-195.csv, …, each
+  // a few hours of every VM): a series is named by its ids alone, and its rows in several files are one series.
+  const joinIds = root !== undefined && (layout?.seriesColumns?.length ?? 0) > 0;
+  /** Series name → its index in `out`, and the parts of series found in several files (joined at the end). */
+  const at = new Map<string, number>();
+  const parts = new Map<number, Series[]>();
   /** Series name → the file that gave it: `a.csv` and `a.CSV` would both be series "a", their rows indistinguishable. */
   const named = new Map<string, string>();
   for (const f of chosen) {
@@ -111,13 +117,20 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       const reads = readTimeseriesFile(f, layout);
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
-      const names = seriesNames(name, reads, root === undefined);
+      const names = seriesNames(name, reads, root === undefined || joinIds);
       // A long-form or wide file of thousands of series: at most this many notes for it, then one line for the rest.
       const notes: string[] = [];
       reads.forEach(({ read }, k) => {
         const where = reads[k].key !== undefined ? `${f} (series ${reads[k].key})` : reads.length > 1 ? `${f} ${names[k].slice(name.length)}` : f;
         const s = clean(read.series).series;
-        out.push({ name: names[k], series: s, missing: read.missing });
+        const seen = joinIds ? at.get(names[k]) : undefined;
+        if (seen === undefined) {
+          at.set(names[k], out.length);
+          out.push({ name: names[k], series: s, missing: read.missing });
+        } else {
+          parts.set(seen, [...(parts.get(seen) ?? [out[seen].series]), s]);
+          out[seen].missing = (out[seen].missing ?? 0) + read.missing;
+        }
         // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
         const implausible = timesGiven ? undefined : implausibleTimestamps(read.series.t);
         if (implausible) notes.push(`${where}: ${implausible}`);
@@ -142,6 +155,13 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       bad.push({ file: f, reason: e.message.startsWith(`${f}: `) ? e.message.slice(f.length + 2) : e.message });
     }
   }
+  for (const [k, list] of parts) {
+    const t: number[] = [], v: number[] = [];
+    // Element by element: spreading a long series into push() overflows the call stack.
+    for (const p of list) for (let i = 0; i < p.t.length; i++) { t.push(p.t[i]); v.push(p.v[i]); }
+    out[k].series = clean(makeSeries(t, v)).series;
+  }
+  if (parts.size > 0) report?.notes.push(`${path}: ${parts.size} series have rows in several files, joined by their ids (--series-column)`);
   if (skip) {
     if (out.length === 0) {
       throw new InputError(`${path}: no .csv or .json file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
