@@ -372,7 +372,15 @@ export class KubeClient {
     }
     const failedKinds: NonNullable<WorkloadListing['failedKinds']> = [];
     for (const l of lists) {
-      if (l.error) { warnings.push(l.error.message); failedKinds.push({ kind: l.kind, error: l.error }); continue; }
+      if (l.error) {
+        // A hidden kind is named: the call timeout's message names no resource, so it gets the list's.
+        const ops = opsFor(l.kind);
+        const error = l.error.message.includes(`${ops.resource}.${ops.group}`) ? l.error
+          : new KubeError(`list ${ops.resource}.${ops.group} in namespace "${namespace}": ${l.error.message}`, l.error.kind, l.error.status);
+        warnings.push(error.message);
+        failedKinds.push({ kind: l.kind, error });
+        continue;
+      }
       const deployments = lists.find((d) => d.kind === 'Deployment')?.items;
       for (const obj of l.items ?? []) {
         if (l.kind === 'Job' && ownedByCronJob(obj)) continue;
