@@ -542,9 +542,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     if (named.length > 0 && (TIME_NAMES.includes(header![named[0]]) || new Set(named).size === 1)) tCol = named[0];
     else if (named.length > 0) throw new InputError(`${where}: which column is the timestamp? ${clip([...new Set(named)].map((j) => `"${header![j]}"`).join(' and '))} could be; give --time-column <name or number>`);
     else if (layout.step !== undefined && free.length <= 1) byRow = true;
-    else if (header && free.includes(0) && !layout.noHeader) tCol = 0;
+    // The first free column, as a two-column file's timestamp is read; without a header only when two are left (time, value).
+    else if (free.includes(0) && (header || (free.length === 2 && vCol === undefined))) tCol = 0;
     else if (layout.step !== undefined) byRow = true;
-    else throw new InputError(`${where}: which column is the timestamp? (${list}); give --time-column <name or number>${layout.noHeader ? '' : ', or --step <seconds> for rows one step apart'}`);
+    else throw new InputError(`${where}: which column is the timestamp? (${list}); give --time-column <name or number>, or --step <seconds> for rows one step apart`);
   }
   if (tCol !== undefined) taken.add(tCol);
   /** The value columns: one (long form, single series) or every free one (wide). */

@@ -145,6 +145,10 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     assert.throws(() => parseTimeseriesCsv(lines.join('\n'), 'az.csv'), inputError(/no header; .*--no-header with --time-column <n> --value-column <n>/));
     const az = parseTimeseries(lines.join('\n'), 'az.csv', { noHeader: true, timeColumn: '1', valueColumn: '5', seriesColumns: ['2'] });
     assert.deepEqual(az.map((r) => [r.key, r.read.series.t.length, r.read.series.v[1]]), [[ids[0], 576, Number(level(0, 1))], [ids[1], 576, Number(level(1, 1))]]);
+    // A plain timestamp,value file without a header: --no-header alone (time first, value second).
+    const bare = parseTimeseriesCsv(`${T0},1.5\n${T0 + 60},2.5`, 'b.csv', { noHeader: true });
+    assert.deepEqual([Array.from(bare.series.t), Array.from(bare.series.v)], [[T0, T0 + 60], [1.5, 2.5]]);
+    assert.throws(() => parseTimeseriesCsv(`${T0},x,1.5`, 'c.csv', { noHeader: true }), inputError(/which column is the timestamp\? \(3 columns\); give --time-column <name or number>, or --step <seconds> for rows one step apart$/));
     // Minute numbers: before, 0, 1, 2, … read as seconds (14 days looked like 0.2 days).
     const minutes = ['minute,value', ...Array.from({ length: 100 }, (_, k) => `${k},${level(0, k)}`)].join('\n');
     assert.equal(parseTimeseriesCsv(minutes, 'm.csv').series.t[99], 99);
