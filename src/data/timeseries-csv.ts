@@ -4,7 +4,7 @@
  * per file — or a Prometheus range-query JSON export (prometheus-json.ts), whose samples are read as these rows are.
  * Errors are `InputError`s with a message that names the file and line, so the CLI can print one line and exit 2.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { series, type Series } from '../core/series';
 import { clip, InputError } from './input-error';
@@ -908,14 +908,26 @@ export function readTimeseriesFile(path: string, layout?: CsvLayout): LabelledRe
   return parseTimeseries(readText(path), path, layout);
 }
 
+/** The most text a file may hold: V8's longest string is 2^29 − 24 characters (512 MiB), and a file is read whole. */
+const MAX_TEXT_BYTES = 2 ** 29 - 24;
+
+/** The error for a file too large to read whole, saying how to cut it. */
+function tooLarge(path: string, bytes: number, what: string): InputError {
+  return new InputError(`${path}: ${what} ${Math.round(bytes / 2 ** 20)} MiB; mora reads a file whole, at most 512 MiB of text: cut it into a directory `
+    + 'of smaller files (by time, e.g. split -l; with --series-column a directory\'s parts of one trace are joined by id)');
+}
+
 function readText(path: string): string {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_TEXT_BYTES) throw tooLarge(path, size, 'the file is');
     let bytes = readFileSync(path);
     // A gzip file (name.csv.gz, or a .csv that is compressed) is read through zlib, as zcat would.
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
       try { bytes = gunzipSync(bytes); } catch (z) { throw new InputError(`${path}: the file is gzip-compressed but does not decompress (${(z as Error).message}); is it complete?`); }
     }
+    if (bytes.length > MAX_TEXT_BYTES) throw tooLarge(path, bytes.length, 'decompressed, the file is');
     const wrong = notUtf8Text(bytes);
     if (wrong) throw new InputError(`${path}: the file ${wrong}`);
     text = bytes.toString('utf8');

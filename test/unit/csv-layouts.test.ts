@@ -4,7 +4,7 @@
 // subdirectories and gzipped files. The flags --time-column, --value-column, --series-column, --no-header, --wide,
 // --time-unit and --step read them; the inputs are generated here.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseTimeseries, parseTimeseriesCsv } from '../../src/data/timeseries-csv';
@@ -201,6 +201,18 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
       const j = JSON.parse(r.out);
       assert.deepEqual(j.perSeries.map((p: { series: string; summary: { days: number } }) => [p.series, p.summary.days]), [['vmA', 3], ['vmB', 3]]);
       assert.match(r.err, /2 series have rows in several files, joined by their ids \(--series-column\)/);
+    });
+  });
+
+  it('a file over 512 MiB, more text than one string holds, says how to cut it instead of failing to read', async () => {
+    await inTempDir(async (dir) => {
+      // Sparse: no blocks written. Before: read whole, then "not a text file (binary)" (or ERR_STRING_TOO_LONG for text).
+      const file = join(dir, 'huge.csv');
+      writeFileSync(file, '');
+      truncateSync(file, 2 ** 29);
+      const r = await mora(['backtest', '-i', file, '-k', 'cpu', '-q']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /huge\.csv: the file is 512 MiB; mora reads a file whole, at most 512 MiB of text: cut it into a directory of smaller files/);
     });
   });
 
