@@ -11,7 +11,8 @@ import { parseAllDocuments } from 'yaml';
 import type { Workload, WorkloadRef } from '../../src/core/workload';
 import { KubeClient } from '../../src/data/kube/client';
 import type { Recommendation } from '../../src/core/recommendation';
-import { ControlPlane, podTemplateHash, randomSuffix, type Credentials } from '../harness/control-plane';
+import { ControlPlane, type Credentials } from '../harness/control-plane';
+import { ROLLOUTS_API as ROLLOUTS, createRollout, installRolloutCrd } from '../harness/argo-rollouts';
 import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 import { until } from '../harness/wait';
@@ -19,24 +20,10 @@ import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;
 const MiB = 2 ** 20;
-const ROLLOUTS = '/apis/argoproj.io/v1alpha1';
 const repo = path.resolve(__dirname, '..', '..');
 /** The ClusterRoles of a shipped RBAC file. */
 const clusterRoles = (file: string) => parseAllDocuments(fs.readFileSync(path.join(repo, file), 'utf8'))
   .map((d) => d.toJS() as Json | null).filter((o): o is Json => o?.kind === 'ClusterRole');
-
-const rolloutCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'rollouts.argoproj.io' },
-  spec: {
-    group: 'argoproj.io', scope: 'Namespaced',
-    names: { kind: 'Rollout', listKind: 'RolloutList', plural: 'rollouts', singular: 'rollout', shortNames: ['ro'] },
-    versions: [{
-      name: 'v1alpha1', served: true, storage: true,
-      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
-    }],
-  },
-};
 
 describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout CRD)', function () {
   this.timeout(60_000);
@@ -84,9 +71,7 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
     before(async function () {
       this.timeout(60_000);
       const c = cp!;
-      await c.create(rolloutCrd);
-      const served = await until(() => c.raw('GET', ROLLOUTS), (r) => r.status === 200 && JSON.stringify(r.body).includes('"rollouts"'), 30_000);
-      assert.equal(served.status, 200, `${ROLLOUTS} served: ${JSON.stringify(served.body)}`);
+      await installRolloutCrd(c);
       const template = {
         metadata: { labels: { app: 'checkout' } },
         spec: { containers: [
@@ -94,28 +79,8 @@ describe('Argo Rollouts in the cluster listing (real kube-apiserver, a Rollout C
           { name: 'envoy', image: 'envoyproxy/envoy:v1.31', resources: { requests: { cpu: '50m', memory: '64Mi' } } },
         ] },
       };
-      const rollout = await c.api('POST', `${ROLLOUTS}/namespaces/shop/rollouts`, {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'checkout', namespace: 'shop' },
-        spec: { replicas: 3, selector: { matchLabels: { app: 'checkout' } }, template, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
-      });
       // What the Argo controller leaves: a ReplicaSet <rollout>-<hash> owned by the Rollout, pods labelled with the hash.
-      const hash = podTemplateHash(template);
-      const rsName = `checkout-${hash}`;
-      const labels = { app: 'checkout', 'rollouts-pod-template-hash': hash };
-      const rs = await c.create({
-        apiVersion: 'apps/v1', kind: 'ReplicaSet',
-        metadata: { name: rsName, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout', uid: (rollout.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
-        spec: { replicas: 3, selector: { matchLabels: labels }, template: { ...template, metadata: { labels } } },
-      });
-      const pods: Json[] = [];
-      for (let i = 0; i < 3; i++) {
-        const pod = await c.create({
-          apiVersion: 'v1', kind: 'Pod',
-          metadata: { name: `${rsName}-${randomSuffix()}`, namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: (rs.metadata as Json).uid, controller: true, blockOwnerDeletion: true }] },
-          spec: { ...template.spec, nodeName: 'mora-node-1' },
-        });
-        pods.push(await c.markPodRunning(pod));
-      }
+      const { pods } = await createRollout(c, 'shop', { name: 'checkout', replicas: 3, template, strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } }, nodeName: 'mora-node-1' });
       // Six hours of cAdvisor-shaped usage for the Rollout's pods (server 0.2 cores / 200 MB, envoy 0.03 / 40 MB).
       const end = Math.floor(Date.now() / 60_000) * 60 - 120;
       prom = await startPrometheus({ openMetrics: toOpenMetrics(usageSeries(pods, 'shop', { server: { cpu: 0.2, memory: 200e6 }, envoy: { cpu: 0.03, memory: 40e6 } }, end - 6 * 3600, end)) });
