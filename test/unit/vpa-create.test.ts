@@ -57,6 +57,8 @@ describe('Creating MOrA VPAs (--create-vpas): the selection', () => {
     });
     assert.equal(moraVpaManifest('shop', 'n-mora', w('CronJob', 'n')).spec.targetRef?.apiVersion, 'batch/v1');
     assert.throws(() => moraVpaManifest('shop', 'x', w('Job', 'x')), /does not create VPAs for a Job/);
+    // An Argo Rollout is targeted as itself (the VPA components resolve it through its scale subresource).
+    assert.deepEqual(vpasToCreateIn('shop', [w('Rollout', 'checkout')], []).map((x) => x.manifest.spec.targetRef), [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout' }]);
     assert.ok(sameVpaTarget(p.manifest, { kind: 'StatefulSet', name: 'db' }));
     assert.ok(!sameVpaTarget(p.manifest, { kind: 'Deployment', name: 'db' }));
   });

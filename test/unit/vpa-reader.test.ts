@@ -111,7 +111,7 @@ describe('in-cluster recommendations: reading VPA statuses MOrA wrote', () => {
     for (const c of badTime.conditions!) c.lastTransitionTime = 'yesterday';
     assert.match(skip(vpa('api', badTime)), /no time/);
     assert.match(skip(vpa('api', ok(), { targetRef: undefined })), /no spec.targetRef/);
-    assert.match(skip(vpa('api', ok(), { targetRef: { kind: 'Rollout', name: 'api' } })), /kind Rollout/);
+    assert.match(skip(vpa('api', ok(), { targetRef: { kind: 'CloneSet', name: 'api' } })), /kind CloneSet/);
     assert.match(skip({ metadata: {} } as VpaObject), /no name or namespace/);
   });
 

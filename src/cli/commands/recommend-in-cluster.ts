@@ -432,7 +432,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     const target = t ? `${t.kind}/${t.name}` : undefined;
     const why = !t ? 'the VPA has no spec.targetRef'
       : rec ? undefined
-        : skipped.get(k) ?? (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs and Jobs)`);
+        : skipped.get(k) ?? (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs, Jobs and Argo Rollouts)`);
     const reason = !t || (!rec && !listed.has(k)) ? 'TargetNotFound' : 'NoMetrics';
     const listError = t && !rec && !listed.has(k) ? listFailed.get(key(ns, '', '')) ?? listFailed.get(key(ns, t.kind, '')) : undefined;
     if (listError) {

@@ -5,7 +5,11 @@
  *
  * The rules, each chosen so that a rerun (a retried shard, the next day's run, two runs racing) creates nothing twice:
  * - only in an opted-in namespace, only for kinds the VPA can target and that live long enough to be worth it
- *   (Deployment, StatefulSet, DaemonSet, CronJob — not a bare Job, which finishes and is deleted);
+ *   (Deployment, StatefulSet, DaemonSet, CronJob, Argo Rollout — not a bare Job, which finishes and is deleted). A
+ *   Rollout is targeted as itself (argoproj.io/v1alpha1): the VPA components resolve any target with a scale
+ *   subresource, and match pods by their top-most owner, which for a Rollout's pods (Pod → ReplicaSet → Rollout) is
+ *   the Rollout — also with spec.workloadRef, where only the template comes from a Deployment. That Deployment is a
+ *   workload of its own (Argo leaves it running unless workloadRef.scaleDown says otherwise) and gets its own VPA;
  * - never for a workload any VPA already targets, whatever its recommender: two VPAs on one workload fight;
  * - the name depends on the workload alone: `<workload>-mora`, or `<workload, shortened>-<hash>-mora` when that is too
  *   long or already taken by a VPA (or another candidate) for something else. The hash is of kind and name, so the
@@ -30,6 +34,7 @@ export const CREATABLE_KINDS: Readonly<Partial<Record<WorkloadKind, string>>> = 
   StatefulSet: 'apps/v1',
   DaemonSet: 'apps/v1',
   CronJob: 'batch/v1',
+  Rollout: 'argoproj.io/v1alpha1',
 };
 /** Candidates are considered in this order, so which one keeps the plain name when two collide is always the same. */
 const KIND_ORDER: readonly string[] = Object.keys(CREATABLE_KINDS);

@@ -34,7 +34,7 @@ export interface InClusterRead {
   pages: number;
 }
 
-const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
+const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Rollout'];
 
 /**
  * What every in-cluster recommendation says it observed (nothing: the VPA status carries no usage), and the current

@@ -1,0 +1,144 @@
+// Argo Rollouts in MOrA's in-cluster path, on a real kube-apiserver with the upstream VPA CRDs and a Rollout CRD
+// (test/harness/argo-rollouts.ts), and a real Prometheus backfilled with the Rollouts' pods' usage:
+//   - --create-vpas creates an updateMode Off MOrA VPA for a Rollout without one, its targetRef the Rollout
+//     (argoproj.io/v1alpha1, kind Rollout: the VPA components resolve it through its scale subresource), and writes
+//     its status in the same run;
+//   - a Rollout with spec.workloadRef (here "storefront" taking Deployment "legacy"'s template) gets its own VPA on the Rollout (its pods are the Rollout's: Pod → ReplicaSet →
+//     Rollout, the top-most owner the VPA matches pods by), sized for the referenced Deployment's containers; the
+//     Deployment keeps its own VPA (by default Argo leaves it running: workloadRef.scaleDown "never");
+//   - a user's MOrA VPA on a Rollout gets MOrA's status;
+//   - the editor's reader (VpaReader) reads the Rollouts' recommendations back instead of skipping them.
+import * as assert from 'node:assert/strict';
+import type { ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
+import { VpaReader } from '../../src/data/kube/vpa-reader';
+import type { VpaObject } from '../../src/data/kube/vpa-status';
+import { createRollout, installRolloutCrd } from '../harness/argo-rollouts';
+import { ControlPlane } from '../harness/control-plane';
+import { usageSeries } from '../harness/live-cluster';
+import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { VPA_API as VPA, installVpaCrds, vpaCrdFile } from '../harness/vpa-crd';
+import { until } from '../harness/wait';
+import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
+
+type Json = Record<string, unknown>;
+const MiB = 2 ** 20;
+
+describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA and Rollout CRDs)', function () {
+  this.timeout(120_000);
+  let cp: ControlPlane | undefined;
+  let prom: RunningPrometheus | undefined;
+  let now = 0;
+  let summary: ShardSummary;
+  const vpaPath = (ns: string, name?: string) => `${VPA}/namespaces/${ns}/verticalpodautoscalers${name ? `/${name}` : ''}`;
+  const getVpa = (ns: string, name: string) => cp!.api('GET', vpaPath(ns, name)) as Promise<Json & VpaObject>;
+  const targetOf = (ns: string, target: string) => summary.created?.find((c) => c.namespace === ns && c.target === target);
+
+  before(async function () {
+    this.timeout(240_000);
+    const crdFile = vpaCrdFile();
+    cp = await ControlPlane.start();
+    await cp.createNode('mora-node-1', { cpu: '16', memory: '64Gi' });
+    await installVpaCrds(cp, crdFile);
+    await installRolloutCrd(cp);
+    const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+    now = end + 60;
+    const start = end - 6 * 3600;
+    const series = [];
+
+    // shop opts in to --create-vpas: a Rollout with its own template, and a Rollout migrating from a Deployment.
+    await cp.createNamespace('shop', { 'mora.dev/create-vpa': 'true' });
+    const template = {
+      metadata: { labels: { app: 'checkout' } },
+      spec: { containers: [
+        { name: 'server', image: 'shop/checkout:2.1', resources: { requests: { cpu: '250m', memory: '256Mi' } } },
+        { name: 'envoy', image: 'envoyproxy/envoy:v1.31', resources: { requests: { cpu: '50m', memory: '64Mi' } } },
+      ] },
+    };
+    const checkout = await createRollout(cp, 'shop', { name: 'checkout', replicas: 2, template, nodeName: 'mora-node-1' });
+    series.push(...usageSeries(checkout.pods, 'shop', { server: { cpu: 0.2, memory: 200e6 }, envoy: { cpu: 0.03, memory: 40e6 } }, start, end));
+    const legacy = await cp.createDeployment('shop', { name: 'legacy', replicas: 0, containers: [{ name: 'app', image: 'shop/legacy:1', requests: { cpu: '400m', memory: '1Gi' } }] });
+    const legacyTemplate = (legacy.deployment.spec as Json).template as { metadata: { labels: Record<string, string> }; spec: Json };
+    const migrating = await createRollout(cp, 'shop', { name: 'storefront', replicas: 2, workloadRef: 'legacy', nodeName: 'mora-node-1' }, legacyTemplate);
+    series.push(...usageSeries(migrating.pods, 'shop', { app: { cpu: 0.1, memory: 300e6 } }, start, end));
+
+    // payments does not opt in: a user's MOrA VPA on a Rollout.
+    await cp.createNamespace('payments');
+    const api = await createRollout(cp, 'payments', {
+      name: 'api', replicas: 1, nodeName: 'mora-node-1',
+      template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'server', image: 'payments/api:3', resources: { requests: { cpu: '1', memory: '1Gi' } } }] } },
+    });
+    series.push(...usageSeries(api.pods, 'payments', { server: { cpu: 0.08, memory: 120e6 } }, start, end));
+    const userVpa = {
+      apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'api', namespace: 'payments' },
+      spec: { targetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'api' }, recommenders: [{ name: 'mora' }], updatePolicy: { updateMode: 'Off' } },
+    };
+    // The first VPA may meet a discovery cache that has not caught up: retry the create within the deadline.
+    const created = await until(() => cp!.raw('POST', vpaPath('payments'), userVpa), (r) => r.status === 201, 20_000);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
+
+    const r = await moraProcess(['recommend', '--in-cluster', '--create-vpas', '--kubeconfig', cp.kubeconfig, '--prometheus', prom.url, '-q'],
+      cleanEnv({ JOB_COMPLETION_INDEX: '0', MORA_SHARDS: '1', MORA_NOW: String(now) }));
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.err}\n${r.out}`);
+    summary = JSON.parse(r.out) as ShardSummary;
+  });
+  after(async () => {
+    await prom?.stop();
+    await cp?.stop();
+  });
+
+  it('--create-vpas creates an updateMode Off MOrA VPA for a Rollout, its targetRef the Rollout (argoproj.io/v1alpha1)', async () => {
+    const c = targetOf('shop', 'Rollout/checkout');
+    assert.ok(c, `a VPA planned for Rollout/checkout: ${JSON.stringify(summary.created)}`);
+    assert.deepEqual([c.name, c.outcome], ['checkout-mora', 'created']);
+    const v = await getVpa('shop', 'checkout-mora');
+    assert.deepEqual(v.spec?.targetRef, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout' });
+    assert.deepEqual(v.spec?.recommenders, [{ name: 'mora' }]);
+    assert.equal((v.spec as Json).updatePolicy && ((v.spec as Json).updatePolicy as Json).updateMode, 'Off');
+  });
+
+  it('its status is written in the same run, per container, within the pods\' usage plus margin', async () => {
+    assert.equal(summary.vpas.find((o) => o.namespace === 'shop' && o.name === 'checkout-mora')?.outcome, 'written', JSON.stringify(summary.vpas));
+    const recs = (await getVpa('shop', 'checkout-mora')).status?.recommendation?.containerRecommendations ?? [];
+    const target = (name: string) => recs.find((x) => x.containerName === name)?.target ?? {};
+    const cores = (q: unknown) => (String(q).endsWith('m') ? Number(String(q).slice(0, -1)) / 1000 : Number(q));
+    const bytes = (q: unknown) => { const m = /^(\d+)(Mi|Ki|Gi)?$/.exec(String(q)); return m ? Number(m[1]) * ({ Ki: 1024, Mi: MiB, Gi: 1024 * MiB }[m[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1) : NaN; };
+    for (const [name, cpu, mem] of [['server', 0.2, 200e6], ['envoy', 0.03, 40e6]] as const) {
+      const t = target(name);
+      assert.ok(cores(t.cpu) >= cpu * 0.8 && cores(t.cpu) <= cpu * 2, `${name} cpu ${String(t.cpu)} for usage ${cpu}`);
+      assert.ok(bytes(t.memory) >= mem * 0.9 && bytes(t.memory) <= mem * 1.6, `${name} memory ${String(t.memory)} for usage ${mem}`);
+    }
+  });
+
+  it('a Rollout with spec.workloadRef: its VPA targets the Rollout and is sized for the Deployment\'s container; the Deployment keeps its own', async () => {
+    const ro = targetOf('shop', 'Rollout/storefront');
+    const dep = targetOf('shop', 'Deployment/legacy');
+    assert.ok(ro && dep, JSON.stringify(summary.created));
+    assert.deepEqual([ro.name, ro.outcome, dep.name], ['storefront-mora', 'created', 'legacy-mora']);
+    const v = await getVpa('shop', ro.name);
+    assert.deepEqual(v.spec?.targetRef, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'storefront' });
+    assert.equal(summary.vpas.find((o) => o.name === ro.name)?.outcome, 'written', JSON.stringify(summary.vpas));
+    const recs = v.status?.recommendation?.containerRecommendations ?? [];
+    assert.deepEqual(recs.map((x) => x.containerName), ['app']);
+    const cpu = String(recs[0].target?.cpu);
+    const cores = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+    assert.ok(cores >= 0.08 && cores <= 0.2, `app cpu ${cpu} for usage 0.1`);
+  });
+
+  it('a user\'s MOrA VPA on a Rollout gets MOrA\'s status', async () => {
+    assert.equal(summary.vpas.find((o) => o.namespace === 'payments' && o.name === 'api')?.outcome, 'written', JSON.stringify(summary.vpas));
+    const cond = (await getVpa('payments', 'api')).status?.conditions?.find((c) => c.type === 'RecommendationProvided');
+    assert.equal(cond?.status, 'True');
+  });
+
+  it('the reader (editor\'s in-cluster view) reads the Rollouts\' recommendations back, none skipped', async () => {
+    const read = await new VpaReader({ kubeconfig: cp!.kubeconfig }).read({ now });
+    assert.equal(read.fallback, undefined);
+    assert.deepEqual(read.skipped.filter((x) => x.vpa !== 'shop/legacy-mora'), [], 'none of the Rollouts\' VPAs skipped');
+    const got = read.recommendations.filter((r) => r.workload.kind === 'Rollout').map((r) => `${r.workload.namespace}/${r.workload.name}`).sort();
+    assert.deepEqual(got, ['payments/api', 'shop/checkout', 'shop/storefront']);
+    const checkout = read.recommendations.find((r) => r.workload.kind === 'Rollout' && r.workload.name === 'checkout')!;
+    assert.deepEqual(checkout.containers.map((c) => c.container).sort(), ['envoy', 'server']);
+    assert.ok(checkout.containers.every((c) => c.cpu && c.memory), 'cpu and memory for both');
+  });
+});
