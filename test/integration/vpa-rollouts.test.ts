@@ -9,6 +9,9 @@
 //   - a user's MOrA VPA on a Rollout gets MOrA's status;
 //   - the editor's reader (VpaReader) reads the Rollouts' recommendations back instead of skipping them.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
 import type { ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
 import { VpaReader } from '../../src/data/kube/vpa-reader';
 import type { VpaObject } from '../../src/data/kube/vpa-status';
@@ -22,6 +25,17 @@ import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;
 const MiB = 2 ** 20;
+const repo = path.resolve(__dirname, '..', '..');
+
+/** The shipped ClusterRole mora-recommender (deploy/base) with the rule deploy/components/create-vpas adds to it. */
+function shippedCreateVpasRole(): Json {
+  const role = parseAllDocuments(fs.readFileSync(path.join(repo, 'deploy/base/rbac.yaml'), 'utf8')).map((d) => d.toJS() as Json | null)
+    .find((o) => o?.kind === 'ClusterRole' && (o.metadata as Json).name === 'mora-recommender')!;
+  const component = parse(fs.readFileSync(path.join(repo, 'deploy/components/create-vpas/kustomization.yaml'), 'utf8')) as { patches: Array<{ target: { kind: string }; patch: string }> };
+  const added = component.patches.filter((p) => p.target.kind === 'ClusterRole').flatMap((p) => (parse(p.patch) as Array<{ value: Json }>).map((op) => op.value));
+  assert.ok(added.length > 0, 'the component adds a rule');
+  return { ...role, rules: [...(role.rules as Json[]), ...added] };
+}
 
 describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA and Rollout CRDs)', function () {
   this.timeout(120_000);
@@ -140,5 +154,30 @@ describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA
     const checkout = read.recommendations.find((r) => r.workload.kind === 'Rollout' && r.workload.name === 'checkout')!;
     assert.deepEqual(checkout.containers.map((c) => c.container).sort(), ['envoy', 'server']);
     assert.ok(checkout.containers.every((c) => c.cpu && c.memory), 'cpu and memory for both');
+  });
+
+  it('as a ServiceAccount with the shipped role and the create-vpas component only: a Rollout in an opted-in namespace gets its VPA, exit 0', async () => {
+    const c = cp!;
+    await c.createNamespace('catalog', { 'mora.dev/create-vpa': 'true' });
+    await createRollout(c, 'catalog', {
+      name: 'web', replicas: 1, nodeName: 'mora-node-1',
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'catalog/web:1', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } },
+    });
+    await c.create(shippedCreateVpasRole());
+    await c.createServiceAccount('catalog', 'ro-recommender');
+    await c.bind(undefined, 'ro-recommender', { kind: 'ClusterRole', name: 'mora-recommender' }, ['serviceaccount:catalog:ro-recommender']);
+    const credentials = await c.serviceAccountCredentials('catalog', 'ro-recommender');
+    // The RBAC authorizer sees a new binding through its informers: wait (with a deadline) until it is in effect.
+    const bound = await until(() => c.raw('GET', `${VPA}/namespaces/catalog/verticalpodautoscalers`, undefined, { credentials }), (x) => x.status === 200, 10_000);
+    assert.equal(bound.status, 200, 'the binding is in effect');
+    const kubeconfig = c.writeKubeconfig([{ name: 'ro-recommender', credentials, namespace: 'catalog' }]);
+    const r = await moraProcess(['recommend', '--in-cluster', '--create-vpas', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-q'],
+      cleanEnv({ JOB_COMPLETION_INDEX: '0', MORA_SHARDS: '1', MORA_NOW: String(now) }));
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.err}\n${r.out}`);
+    const s = JSON.parse(r.out) as ShardSummary;
+    assert.deepEqual(s.created?.map((x) => `${x.namespace}/${x.name} ${x.target} ${x.outcome}`), ['catalog/web-mora Rollout/web created']);
+    assert.deepEqual((await getVpa('catalog', 'web-mora')).spec?.targetRef, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web' });
+    // No usage was backfilled for it: the status says so (RecommendationProvided False), not a failure.
+    assert.equal(s.vpas.find((o) => o.namespace === 'catalog')?.outcome, 'no-recommendation', JSON.stringify(s.vpas));
   });
 });
