@@ -128,6 +128,16 @@ describe('in-cluster recommendations: reading VPA statuses MOrA wrote', () => {
     assert.equal(out.recommendations[0].containers[0].cpu!.request.value, 0.005);
   });
 
+  it('a VPA targeting an Argo Rollout maps to the Rollout, apart from a Deployment of the same name', () => {
+    const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'api' };
+    const out = recommendationsFromVpas([
+      vpa('api', moraStatus(2, [{ name: 'server', cpu: ['1m', '2m', '3m'] }])),
+      vpa('api-ro', moraStatus(2, [{ name: 'server', cpu: ['4m', '5m', '6m'] }]), { targetRef: rollout }),
+    ], { context: 'prod', now: NOW, maxAgeHours: 36 });
+    assert.deepEqual(out.skipped, []);
+    assert.deepEqual(out.recommendations.map((r) => [`${r.workload.kind}/${r.workload.name}`, r.containers[0].cpu!.request.value]).sort(), [['Deployment/api', 0.002], ['Rollout/api', 0.005]]);
+  });
+
   it('against the workload as it runs: current requests, verdicts, containers it no longer has dropped', () => {
     const r = recommendationFromVpa(vpa('api', moraStatus(1, [
       { name: 'server', cpu: ['80m', '100m', '200m'], memory: ['100Mi', '200Mi', '400Mi'] },
