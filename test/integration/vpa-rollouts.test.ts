@@ -75,6 +75,19 @@ describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA
     const migrating = await createRollout(cp, 'shop', { name: 'storefront', replicas: 2, workloadRef: 'legacy', nodeName: 'mora-node-1' }, legacyTemplate);
     series.push(...usageSeries(migrating.pods, 'shop', { app: { cpu: 0.1, memory: 300e6 } }, start, end));
 
+    // migrate opts in: a workloadRef Rollout named like its Deployment (as in Argo's migration guide), with
+    // kube-state-metrics' owner series (Pod → ReplicaSet → Rollout) beside the usage.
+    await cp.createNamespace('migrate', { 'mora.dev/create-vpa': 'true' });
+    const old = await cp.createDeployment('migrate', { name: 'legacy', replicas: 0, containers: [{ name: 'app', image: 'migrate/legacy:1', requests: { cpu: '400m', memory: '1Gi' } }] });
+    const same = await createRollout(cp, 'migrate', { name: 'legacy', replicas: 2, workloadRef: 'legacy', nodeName: 'mora-node-1' }, (old.deployment.spec as Json).template as typeof legacyTemplate);
+    series.push(...usageSeries(same.pods, 'migrate', { app: { cpu: 0.1, memory: 300e6 } }, start, end));
+    const ones = () => Array.from({ length: Math.floor((end - start) / 60) + 1 }, (_, i) => [start + 60 * i, 1] as const);
+    const rsOf = (pod: Json) => String(((pod.metadata as Json).ownerReferences as Json[])[0].name);
+    for (const pod of same.pods) {
+      series.push({ name: 'kube_pod_owner', type: 'gauge' as const, labels: { namespace: 'migrate', pod: String((pod.metadata as Json).name), owner_kind: 'ReplicaSet', owner_name: rsOf(pod), owner_is_controller: 'true' }, samples: ones() });
+    }
+    series.push({ name: 'kube_replicaset_owner', type: 'gauge' as const, labels: { namespace: 'migrate', replicaset: rsOf(same.pods[0]), owner_kind: 'Rollout', owner_name: 'legacy', owner_is_controller: 'true' }, samples: ones() });
+
     // payments does not opt in: a user's MOrA VPA on a Rollout.
     await cp.createNamespace('payments');
     const api = await createRollout(cp, 'payments', {
@@ -139,6 +152,18 @@ describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA
     assert.ok(cores >= 0.08 && cores <= 0.2, `app cpu ${cpu} for usage 0.1`);
   });
 
+  it('a workloadRef Rollout named like its Deployment, with kube-state-metrics\' owner series: the usage is the Rollout\'s, not the Deployment\'s', async () => {
+    const ro = summary.created?.find((c) => c.namespace === 'migrate' && c.target === 'Rollout/legacy');
+    const dep = summary.created?.find((c) => c.namespace === 'migrate' && c.target === 'Deployment/legacy');
+    assert.ok(ro && dep, JSON.stringify(summary.created));
+    // One name for two workloads: the Deployment (first in kind order) keeps the plain one, the Rollout the hashed one.
+    assert.equal(dep.name, 'legacy-mora');
+    assert.match(ro.name, /^legacy-[0-9a-f]{8}-mora$/);
+    const outcome = (name: string) => summary.vpas.find((o) => o.namespace === 'migrate' && o.name === name);
+    assert.equal(outcome(ro.name)?.outcome, 'written', JSON.stringify(summary.vpas));
+    assert.equal(outcome(dep.name)?.outcome, 'no-recommendation', JSON.stringify(summary.vpas));
+  });
+
   it('a user\'s MOrA VPA on a Rollout gets MOrA\'s status', async () => {
     assert.equal(summary.vpas.find((o) => o.namespace === 'payments' && o.name === 'api')?.outcome, 'written', JSON.stringify(summary.vpas));
     const cond = (await getVpa('payments', 'api')).status?.conditions?.find((c) => c.type === 'RecommendationProvided');
@@ -148,9 +173,9 @@ describe('In-cluster recommender and reader: Argo Rollouts (real API server, VPA
   it('the reader (editor\'s in-cluster view) reads the Rollouts\' recommendations back, none skipped', async () => {
     const read = await new VpaReader({ kubeconfig: cp!.kubeconfig }).read({ now });
     assert.equal(read.fallback, undefined);
-    assert.deepEqual(read.skipped.filter((x) => x.vpa !== 'shop/legacy-mora'), [], 'none of the Rollouts\' VPAs skipped');
+    assert.deepEqual(read.skipped.filter((x) => !['shop/legacy-mora', 'migrate/legacy-mora'].includes(x.vpa)), [], 'none of the Rollouts\' VPAs skipped');
     const got = read.recommendations.filter((r) => r.workload.kind === 'Rollout').map((r) => `${r.workload.namespace}/${r.workload.name}`).sort();
-    assert.deepEqual(got, ['payments/api', 'shop/checkout', 'shop/storefront']);
+    assert.deepEqual(got, ['migrate/legacy', 'payments/api', 'shop/checkout', 'shop/storefront']);
     const checkout = read.recommendations.find((r) => r.workload.kind === 'Rollout' && r.workload.name === 'checkout')!;
     assert.deepEqual(checkout.containers.map((c) => c.container).sort(), ['envoy', 'server']);
     assert.ok(checkout.containers.every((c) => c.cpu && c.memory), 'cpu and memory for both');
