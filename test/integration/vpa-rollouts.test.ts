@@ -5,7 +5,7 @@
 //     its status in the same run;
 //   - a Rollout with spec.workloadRef (here "storefront" taking Deployment "legacy"'s template) gets its own VPA on the Rollout (its pods are the Rollout's: Pod → ReplicaSet →
 //     Rollout, the top-most owner the VPA matches pods by), sized for the referenced Deployment's containers; the
-//     Deployment keeps its own VPA (by default Argo leaves it running: workloadRef.scaleDown "never");
+//     Deployment keeps its own VPA (with workloadRef.scaleDown "never" it keeps its pods);
 //   - a user's MOrA VPA on a Rollout gets MOrA's status;
 //   - the editor's reader (VpaReader) reads the Rollouts' recommendations back instead of skipping them.
 import * as assert from 'node:assert/strict';

@@ -9,7 +9,8 @@
  *   Rollout is targeted as itself (argoproj.io/v1alpha1): the VPA components resolve any target with a scale
  *   subresource, and match pods by their top-most owner, which for a Rollout's pods (Pod → ReplicaSet → Rollout) is
  *   the Rollout — also with spec.workloadRef, where only the template comes from a Deployment. That Deployment is a
- *   workload of its own (Argo leaves it running unless workloadRef.scaleDown says otherwise) and gets its own VPA;
+ *   workload of its own (with workloadRef.scaleDown "never" it keeps its pods; "onsuccess" / "progressively" scale it
+ *   down) and gets its own VPA;
  * - never for a workload any VPA already targets, whatever its recommender: two VPAs on one workload fight;
  * - the name depends on the workload alone: `<workload>-mora`, or `<workload, shortened>-<hash>-mora` when that is too
  *   long or already taken by a VPA (or another candidate) for something else. The hash is of kind and name, so the
