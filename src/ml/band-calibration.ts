@@ -35,6 +35,24 @@
  * to |r| pooled over every window, most of them after an episode of errors: on bench:forecast's one-hour runs a flat
  * disk-write trace (nab_ec2_disk_write_bytes_1ef3de, 80% of its hour-ahead residuals exactly 0) got a band ±2 of its MASE
  * scales wide around a value it then kept exactly.
+ *
+ * Mass at the floor or the ceiling (`atoms`): a band is a pair of quantiles, and where the next value sits exactly at the
+ * series' minimum with probability at least the band's lower tail, (1 − level) / 2 = 5% at 90%, the 5% quantile IS that
+ * minimum (an idle container's CPU at 0, a batch job between runs): the lower bound is lowered to it at those leads,
+ * never raised. Likewise a maximum (CPU % pinned at 100) raises the upper bound. `seriesAtoms` finds the atoms in the
+ * series' own recent history (fusedBand: the calibration span; a minimum held by ≥ 5% of the samples and by two at
+ * least: the lowest of continuous values is one sample, an atom is a tie), and `atomLeads` says at which leads the
+ * probability holds given where the series is now (at the atom or not): the share of the history's pairs (t, t + j)
+ * starting in the same state whose later value sits at the atom (a first-order Markov estimate; at long leads it tends to
+ * the marginal share). An idle series that is idle now stays reachable; a busy spell keeps the first leads off the floor
+ * when busy spells seldom drop to it within that many steps. The 5% is the band's own tail, not a tuned number. Why the
+ * residual quantile misses the atom: the stand-in forecasts of such a series are exactly 0 on the older windows, so most
+ * |r| are 0 and the half-width is tiny, while the output's mean carries a small positive share (Prophet's smooth fit):
+ * ±0.004 around 0.007 covered none of a generated idle series' zeros (96% of its next day). The half-width is not
+ * recalibrated for the reach: counting the residuals of points at the atom as 0 (the band that reaches it covers them)
+ * narrowed a spiky series' band below what its next day needed (bitbrains_193_cpu, bursts of ~10,000 MHz over a floor
+ * of 26: cover 1.00 → 0.85; bitbrains cpu 0.892 → 0.879 on bench:forecast). BENCHMARKS.md § Fused band at the floor,
+ * the floor mass read from the series' recent history.
  */
 
 export interface CalibrationWindow {
@@ -45,6 +63,9 @@ export interface CalibrationWindow {
   /** The error level known when the forecast was made (`localScales`); short-lead buckets divide |r| by it. */
   scale?: number;
 }
+
+/** A value a series sits at exactly on a share of its samples (`seriesAtoms`). */
+export interface Atom { value: number; share: number; count: number }
 
 export interface BandOptions {
   /** Coverage the band aims at. */
@@ -66,6 +87,11 @@ export interface BandOptions {
    * quantiles × t_ν / z at ν = this × its windows. 0: no correction.
    */
   windowBlocks: number;
+  /**
+   * Atoms the band reaches (see the header): at the leads (index lead − 1) marked in `leads`, the lower bound lowered to
+   * `floor.value`, the upper raised to `ceiling.value`; a lead past `leads` is not reached.
+   */
+  atoms?: { floor?: Atom & { leads: ArrayLike<boolean> }; ceiling?: Atom & { leads: ArrayLike<boolean> } };
 }
 
 export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12, windowBlocks: 0 };
@@ -110,6 +136,71 @@ export interface BandCalibration {
   windows: number;
   /** Per lead bucket the forecast reaches: the offsets added to the mean, and over how many residuals. */
   buckets: BandBucket[];
+  /** The atoms the band reached (BandOptions.atoms) and at how many leads. */
+  atoms?: { floor?: Atom & { reached: number }; ceiling?: Atom & { reached: number } };
+}
+
+/** Within float noise of `x`: 1e-9 of the largest magnitude (`big`). */
+function at(v: number, x: number, big: number): boolean {
+  return Math.abs(v - x) <= 1e-9 * big;
+}
+
+function largest(values: ArrayLike<number>): number {
+  let big = 0;
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) > big) big = Math.abs(values[i]);
+  return big;
+}
+
+/**
+ * The minimum and maximum of the finite `values` where each holds at least the tail share `tail` of them and at least two
+ * (within float noise: 1e-9 of the largest magnitude); the header's atoms. Either is left out when it does not; a
+ * constant has neither.
+ */
+export function seriesAtoms(values: ArrayLike<number>, tail: number): { floor?: Atom; ceiling?: Atom } {
+  let min = Infinity, max = -Infinity, n = 0, big = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!Number.isFinite(x)) continue;
+    n++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (Math.abs(x) > big) big = Math.abs(x);
+  }
+  if (n === 0 || min === max) return {};
+  let lo = 0, hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    if (at(values[i], min, big)) lo++;
+    if (at(values[i], max, big)) hi++;
+  }
+  const holds = (count: number): boolean => count >= 2 && count / n >= tail - 1e-12;
+  return {
+    ...(holds(lo) ? { floor: { value: min, share: lo / n, count: lo } } : {}),
+    ...(holds(hi) ? { ceiling: { value: max, share: hi / n, count: hi } } : {}),
+  };
+}
+
+/**
+ * Per lead j = 1..H (index j − 1), whether the value j steps after the end of `values` sits at `atom` with probability
+ * at least `tail` given the last value's state (at the atom or not): over the pairs (t, t + j) of `values` whose t is in
+ * that state, the share with values[t + j] at the atom, ≥ tail and two pairs at least (the header).
+ */
+export function atomLeads(values: ArrayLike<number>, atom: number, tail: number, H: number): boolean[] {
+  const n = values.length, big = largest(values);
+  const leads = new Array<boolean>(H).fill(false);
+  if (n < 2) return leads;
+  const isAt = Array.from({ length: n }, (_, i) => Number.isFinite(values[i]) && at(values[i], atom, big));
+  const now = isAt[n - 1];
+  for (let j = 1; j <= H && j < n; j++) {
+    let pairs = 0, hits = 0;
+    for (let t = 0; t + j < n; t++) {
+      if (isAt[t] !== now || !Number.isFinite(values[t]) || !Number.isFinite(values[t + j])) continue;
+      pairs++;
+      if (isAt[t + j]) hits++;
+    }
+    leads[j - 1] = hits >= 2 && hits / pairs >= tail - 1e-12;
+  }
+  return leads;
 }
 
 /** Split-conformal lower and upper residual quantiles (see the header); both 0 without residuals. */
@@ -283,8 +374,19 @@ export function calibrateBand(
     for (let i = from - 1; i < to; i++) {
       lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
       upper[i] = mean[i] + q.upper;
+      // Mass at the floor or ceiling (header): where the band's tail quantile is the atom.
+      if (o.atoms?.floor?.leads[i]) lower[i] = Math.min(lower[i], o.atoms.floor.value);
+      if (o.atoms?.ceiling?.leads[i]) upper[i] = Math.max(upper[i], o.atoms.ceiling.value);
     }
     from = to + 1;
   }
-  return { lower, upper, calibration: { level: o.level, residuals: total, windows: windows.length, buckets } };
+  const reached = (a: (Atom & { leads: ArrayLike<boolean> }) | undefined): (Atom & { reached: number }) | undefined => {
+    if (!a) return undefined;
+    let count = 0;
+    for (let i = 0; i < H; i++) if (a.leads[i]) count++;
+    return count ? { value: a.value, share: a.share, count: a.count, reached: count } : undefined;
+  };
+  const floorAtom = reached(o.atoms?.floor), ceilingAtom = reached(o.atoms?.ceiling);
+  const atoms = floorAtom || ceilingAtom ? { ...(floorAtom ? { floor: floorAtom } : {}), ...(ceilingAtom ? { ceiling: ceilingAtom } : {}) } : undefined;
+  return { lower, upper, calibration: { level: o.level, residuals: total, windows: windows.length, buckets, ...(atoms ? { atoms } : {}) } };
 }

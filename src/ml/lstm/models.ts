@@ -19,7 +19,7 @@ import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
-import { calibrateBand, DEFAULT_BAND, localScales, type BandCalibration, type CalibrationWindow } from '../band-calibration';
+import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { baselineMedianAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
@@ -301,7 +301,11 @@ export const SHORT_WINDOW_BLOCKS = 1;
  * The fused band around `mean`: |residual| per lead bucket over the windows of calibrationWindows, its short-lead
  * buckets normalised by the error level of the LOCAL_ERROR_HOURS of windows before each origin when the windows are
  * that short (band-calibration.ts), each bucket's quantile × t_ν / z for few windows (FUSED_WINDOW_BLOCKS, or
- * SHORT_WINDOW_BLOCKS when the windows are shorter than the forecast's first day). Undefined without a finite residual.
+ * SHORT_WINDOW_BLOCKS when the windows are shorter than the forecast's first day). Where the last CALIBRATION_DAYS days
+ * of the series (the span the windows cover) sit exactly at their minimum on at least the band's lower tail,
+ * (1 − level) / 2 = 5%, of their samples, the lower bound reaches that minimum at the leads where it is that likely given
+ * the last value (and a maximum held as often, the upper bound: band-calibration.ts § Mass at the floor). Undefined
+ * without a finite residual.
  */
 export function fusedBand(
   mean: ArrayLike<number>, v: ArrayLike<number>, holdoutMean: ArrayLike<number>, actual: ArrayLike<number>, P: number, baselineDays: number,
@@ -312,8 +316,16 @@ export function fusedBand(
   const local = span >= 1 ? localScales(windows, span) : undefined;
   let nonNegative = true;
   for (let i = 0; i < v.length; i++) if (!(v[i] >= 0)) { nonNegative = false; break; }
+  // Atoms of the recent history and the leads at which the band's tail reaches them (band-calibration.ts header).
+  const recent = Array.prototype.slice.call(v, Math.max(0, v.length - CALIBRATION_DAYS * Math.max(P, 1))) as number[];
+  const tail = (1 - DEFAULT_BAND.level) / 2, found = seriesAtoms(recent, tail);
+  const atoms = {
+    ...(found.floor ? { floor: { ...found.floor, leads: atomLeads(recent, found.floor.value, tail, mean.length) } } : {}),
+    ...(found.ceiling ? { ceiling: { ...found.ceiling, leads: atomLeads(recent, found.ceiling.value, tail, mean.length) } } : {}),
+  };
   return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
     ...DEFAULT_BAND, symmetric: true, floor: nonNegative ? 0 : -Infinity, scale: local?.now, windowBlocks: actual.length < Math.min(P, mean.length) ? SHORT_WINDOW_BLOCKS : FUSED_WINDOW_BLOCKS,
+    atoms,
   });
 }
 
