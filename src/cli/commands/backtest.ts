@@ -22,12 +22,12 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { writeFileAtomic } from '../format/write';
-import { csvLayout, loadSeriesInput, type LoadReport } from './backtest-input';
+import { csvLayout, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
 
-export interface BacktestCliOptions {
+export interface BacktestCliOptions extends LayoutFlags {
   input: string;
   kind: string;
   strategies?: string;
@@ -42,14 +42,6 @@ export interface BacktestCliOptions {
   warmupDays: string;
   scale: string;
   quiet?: boolean;
-  timeColumn?: string;
-  valueColumn?: string;
-  seriesColumn?: string;
-  /** false with --no-header. */
-  header?: boolean;
-  wide?: boolean;
-  timeUnit?: string;
-  step?: string;
 }
 
 export function register(program: Command): void {
