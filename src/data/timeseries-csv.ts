@@ -70,8 +70,8 @@ const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
  * notation would be a silently wrong number, so only decimal reads.
  */
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
-/** What exports write for no value: NaN (C's printf also -nan), null (JSON), NA (R), N/A, None (Python), #N/A (Excel). */
-const MISSING = /^([-+]?nan|null|na|n\/a|none|#n\/a)$/i;
+/** What exports write for no value: NaN (C's printf also -nan), null (JSON), NA (R), N/A, None (Python), #N/A (Excel), - (a dash in reports and dashboards). */
+const MISSING = /^([-+]?nan|null|na|n\/a|none|#n\/a|-)$/i;
 /** A number with a unit after it (`250m`, `512Mi`, `45%`, `1.5 GB`): what kubectl, dashboards and spreadsheets write. */
 const WITH_UNIT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*([a-z%µ]+)$/i;
 
@@ -503,6 +503,31 @@ function columnIndex(spec: string, header: readonly string[] | undefined, column
   return j;
 }
 
+/** The shortest median step a series read with --time-unit may have: finer sampling than 1 s is no usage series MOrA sizes. */
+const MIN_PLAUSIBLE_STEP = 1;
+
+/**
+ * What is wrong with a --time-unit that reads the data implausibly (undefined: nothing): a median step under a second
+ * (1700000000 s read as ms: 300 s steps become 0.3 s) while the numbers, read by their magnitude, are Unix timestamps
+ * after 1980 in another unit — the unit they look like. Times counted from a trace's start (1970 dates) at a step of a
+ * second or more pass: the rule was chosen by the units' factor of 1000, not by any data set's scores.
+ */
+export function wrongTimeUnit(given: EpochUnit, raw: number, t: readonly number[] | undefined): string | undefined {
+  const looks = epochUnit(raw);
+  if (!looks || looks === given || raw / PER_SECOND[looks] < BEFORE_MONITORING || !t) return undefined;
+  const sorted = [...t].sort((a, b) => a - b);
+  const steps: number[] = [];
+  for (let k = 1; k < sorted.length; k++) if (sorted[k] > sorted[k - 1]) steps.push(sorted[k] - sorted[k - 1]);
+  if (steps.length === 0) return undefined;
+  steps.sort((a, b) => a - b);
+  const median = steps[steps.length >> 1];
+  if (median >= MIN_PLAUSIBLE_STEP) return undefined;
+  const asGiven = new Date((raw / PER_SECOND[given]) * 1000).toISOString();
+  const asLooks = new Date((raw / PER_SECOND[looks]) * 1000).toISOString();
+  return `--time-unit ${given} reads ${raw} as ${asGiven} and the rows ${median.toPrecision(2)} s apart (${t.length} points in ${(sorted[sorted.length - 1] - sorted[0]).toPrecision(3)} s); `
+    + `the numbers look like Unix ${UNIT_NAME[looks]} (${asLooks}): give --time-unit ${looks}, or leave it out (the unit is told by magnitude)`;
+}
+
 /** A line of nothing but commas, quotes and blanks: no row. */
 const SEPARATORS_ONLY = /^[\s,"]*$/;
 
@@ -522,10 +547,17 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   let i = 0;
   while (i < lines.length && (lines[i].trim() === '' || isComment(lines[i]))) i++;
   if (i >= lines.length) throw new InputError(`${name}: the file is empty`);
-  const first = splitCsvLine(lines[i]).map((h) => unquote(h).toLowerCase());
+  const firstCells = splitCsvLine(lines[i]).map((h) => unquote(h));
+  const first = firstCells.map((h) => h.toLowerCase());
   const header = layout.noHeader ? undefined : first;
   const columns = first.length;
   const where = `${name}: line ${i + 1}`;
+  // A semicolon- or tab-separated export is one cell per line read as CSV: say so, as parseCsv does (a one-column file
+  // of values, read with --step, has neither).
+  if (columns < 2) {
+    const sep = /;/.test(lines[i]) ? 'semicolons' : /\t/.test(lines[i]) ? 'tabs' : undefined;
+    if (sep) throw new InputError(`${where}: the columns are separated by ${sep}; mora reads comma-separated CSV (export with commas, and a dot as the decimal mark)`);
+  }
   if (layout.wide && layout.valueColumn !== undefined) throw new InputError(`${name}: --wide reads every column as a series; --value-column picks one: give one of them`);
   if (layout.wide && layout.seriesColumns?.length) throw new InputError(`${name}: --wide and --series-column: give one of them (wide: a column per series; series column: an id per row)`);
   const given = (spec: string | undefined, flag: string) => (spec === undefined || spec.trim() === '' ? undefined : columnIndex(spec, header, columns, flag, where));
@@ -577,9 +609,21 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     if (!r) { r = { t: [], v: [], lineOf: [], seen: new Map(), missing: 0, missingAt: [], conflicting: 0 }; all.set(key, r); }
     return r;
   };
-  const wideKeys = valueCols.map((j) => (header ? header[j] : `column ${j + 1}`));
+  // Series named by the header as written (`Auth-c5c0`, not `auth-c5c0`): `VM-Ab1` and `vm-ab1` are two series.
+  const wideKeys = valueCols.map((j) => (header ? firstCells[j] : `column ${j + 1}`));
+  if (layout.wide && header) {
+    const seenKey = new Map<string, number>();
+    valueCols.forEach((j, c) => {
+      const before = seenKey.get(wideKeys[c]);
+      // Two columns of one name would be one series of both columns' rows (every timestamp twice, the last value kept).
+      if (before !== undefined) throw new InputError(`${where}: --wide: columns ${before + 1} and ${j + 1} are both named "${clip(wideKeys[c], 40)}"; rename one (each column is a series named by its header)`);
+      seenKey.set(wideKeys[c], j);
+    });
+  }
   const perSecond = layout.timeUnit ? PER_SECOND[layout.timeUnit] : undefined;
   let unit: { unit: EpochUnit; line: number } | undefined;
+  /** The first epoch number read with --time-unit (to say which unit it looks like when the given one reads implausibly). */
+  let firstRaw: number | undefined;
   let row = 0;
   // Cells past the last column used are not split off (a 2.9M-row Alibaba file has 11 columns, 4 used).
   const need = Math.max(tCol ?? -1, ...valueCols, ...seriesCols, ...labelCols) + 1;
@@ -588,7 +632,14 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     const line = lines[k];
     // Blank lines, comments, and rows of separators only (Excel's trailing `,` rows).
     if (SEPARATORS_ONLY.test(line) || isComment(line)) continue;
-    const cells = line.includes('"') ? splitCsvLine(line) : line.split(',', need);
+    const cells = line.includes('"') ? splitCsvLine(line) : line.split(',', Math.max(need, columns + 1));
+    if (cells.length > columns) {
+      // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
+      const all = line.includes('"') ? cells : line.split(',');
+      if (all.slice(columns).some((c) => c.trim() !== '')) {
+        throw new InputError(`${name}: line ${k + 1}: ${all.length} cells but the ${header ? 'header has' : 'first line has'} ${columns} columns (a decimal comma, or a comma inside an unquoted cell?)`);
+      }
+    }
     let ts: number;
     const rawTs = tCol === undefined ? '' : cellAt(cells, tCol);
     // The header again, inside the file: exports concatenated with `cat`.
@@ -597,7 +648,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     else if (layout.step !== undefined) {
       if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${name}: line ${k + 1}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
       ts = Number(rawTs) * layout.step;
-    } else if (perSecond !== undefined && EPOCH_NUMBER.test(rawTs)) ts = Number(rawTs) / perSecond;
+    } else if (perSecond !== undefined && EPOCH_NUMBER.test(rawTs)) {
+      ts = Number(rawTs) / perSecond;
+      firstRaw ??= Number(rawTs);
+    }
     else {
       ts = parseTimestamp(rawTs);
       if (!Number.isFinite(ts)) {
@@ -633,6 +687,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     }
   }
   if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
+  if (layout.timeUnit && firstRaw !== undefined) {
+    const wrong = wrongTimeUnit(layout.timeUnit, firstRaw, [...all.values()].find((r) => r.t.length >= 3)?.t);
+    if (wrong) throw new InputError(`${name}: ${wrong}`);
+  }
   if (!keyed) {
     const only = [...all.values()][0];
     const colName = (x: number) => (header ? clip(header[labelCols[x]], 40) : `column ${labelCols[x] + 1}`);

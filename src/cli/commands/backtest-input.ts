@@ -106,7 +106,12 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const joinIds = root !== undefined && (layout?.seriesColumns?.length ?? 0) > 0;
   /** Series name → its index in `out`, and the parts of series found in several files (joined at the end). */
   const at = new Map<string, number>();
-  const parts = new Map<number, Series[]>();
+  /** Per series found in several files (index in `out`): each file's part, the first file's included. */
+  const parts = new Map<number, Part[]>();
+  /** Per series of `out` read with joinIds: the part its first file gave. */
+  const firstPart = new Map<number, Part>();
+  /** A directory's files split by a label column without --series-column: column → file → its ids. */
+  const splitFiles = new Map<string, Map<string, string[]>>();
   /** Series name → the file that gave it: `a.csv` and `a.CSV` would both be series "a", their rows indistinguishable. */
   const named = new Map<string, string>();
   for (const f of chosen) {
@@ -125,11 +130,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         const s = clean(read.series).series;
         const seen = joinIds ? at.get(names[k]) : undefined;
         if (seen === undefined) {
-          at.set(names[k], out.length);
+          if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
           out.push({ name: names[k], series: s, missing: read.missing });
         } else {
-          parts.set(seen, [...(parts.get(seen) ?? [out[seen].series]), s]);
-          out[seen].missing = (out[seen].missing ?? 0) + read.missing;
+          parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, series: s, missing: read.missing }]);
         }
         // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
         const implausible = timesGiven ? undefined : implausibleTimestamps(read.series.t);
@@ -143,8 +147,14 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         if (negative) notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
       const keyed = reads.some((r) => r.key !== undefined);
-      if (reads[0]?.splitBy !== undefined) {
-        notes.unshift(`${f}: ${reads.length} series by its ${reads[0].splitBy} column, one per ${reads[0].splitBy} (as --series-column ${reads[0].splitBy} reads them)`);
+      const by = reads[0]?.splitBy;
+      if (by !== undefined && root === undefined) {
+        notes.unshift(`${f}: ${reads.length} series by its ${by} column, one per ${by} (as --series-column ${by} reads them)`);
+      } else if (by !== undefined) {
+        // In a directory --series-column names a series by its ids alone and joins its rows across files; this does not.
+        notes.unshift(`${f}: ${reads.length} series by its ${by} column, one per ${by}, named ${name}/<${by}> (with --series-column ${by}, named by ${by} alone and joined across the directory's files)`);
+        if (!splitFiles.has(by)) splitFiles.set(by, new Map());
+        splitFiles.get(by)!.set(name, reads.map((r) => r.key ?? ''));
       }
       const shown = keyed && notes.length > MAX_NOTES_PER_FILE ? notes.slice(0, MAX_NOTES_PER_FILE - 1) : notes;
       report?.notes.push(...shown);
@@ -155,21 +165,69 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       bad.push({ file: f, reason: e.message.startsWith(`${f}: `) ? e.message.slice(f.length + 2) : e.message });
     }
   }
+  // Ids in several files: parts of one trace are joined; the same id over the same time in two files (web-a of cluster-a
+  // and of cluster-b) is two series, and merging them would keep one file's value per timestamp, silently.
+  const apart = new Map<number, { a: Part; b: Part }>();
   for (const [k, list] of parts) {
+    const clash = overlappingParts(list);
+    if (clash) { apart.set(k, clash); continue; }
     const t: number[] = [], v: number[] = [];
     // Element by element: spreading a long series into push() overflows the call stack.
-    for (const p of list) for (let i = 0; i < p.t.length; i++) { t.push(p.t[i]); v.push(p.v[i]); }
+    for (const p of list) for (let i = 0; i < p.series.t.length; i++) { t.push(p.series.t[i]); v.push(p.series.v[i]); }
     out[k].series = clean(makeSeries(t, v)).series;
+    out[k].missing = list.reduce((m, p) => m + p.missing, 0);
   }
-  if (parts.size > 0) report?.notes.push(`${path}: ${parts.size} series have rows in several files, joined by their ids (--series-column)`);
+  const joined = parts.size - apart.size;
+  if (joined > 0) report?.notes.push(`${path}: ${joined} series have rows in several files, joined by their ids (--series-column)`);
+  if (apart.size > 0) {
+    const [k0, { a, b }] = [...apart][0];
+    const span = (p: Part) => `${iso(p.series.t[0])} to ${iso(p.series.t[p.series.t.length - 1])}`;
+    report?.notes.push(`${path}: ${apart.size} id${apart.size === 1 ? '' : 's'} (${clipList([...apart.keys()].map((k) => out[k].name))}) have rows over the same time in several files `
+      + `(${out[k0].name}: ${a.file} ${span(a)}, ${b.file} ${span(b)}): not parts of one trace, so each file's is a series of its own, named <file>/<id> (${a.file}/${out[k0].name}, ${b.file}/${out[k0].name})`);
+  }
+  const result = apart.size === 0 ? out : out.flatMap((o, k) => (apart.has(k) ? parts.get(k)!.map((p) => ({ name: `${p.file}/${o.name}`, series: p.series, missing: p.missing })) : [o]));
+  // Files split by the same label column whose ids repeat across them: likely parts of one trace, read as separate series.
+  for (const [by, files] of splitFiles) {
+    if (files.size < 2) continue;
+    const inFiles = new Map<string, number>();
+    for (const ids of files.values()) for (const id of new Set(ids)) inFiles.set(id, (inFiles.get(id) ?? 0) + 1);
+    const shared = [...inFiles].filter(([, n]) => n > 1).map(([id]) => id);
+    if (shared.length === 0) continue;
+    report?.notes.push(`${path}: ${files.size} files are split by their ${by} column and share ${shared.length} ${by} value${shared.length === 1 ? '' : 's'} (${clipList(shared)}); `
+      + `each file's are series of their own here (${[...files.keys()][0]}/${shared[0]}, …); if the files are parts of one trace, give --series-column ${by} to join each ${by}'s rows across them`);
+  }
   if (skip) {
-    if (out.length === 0) {
+    if (result.length === 0) {
       throw new InputError(`${path}: no .csv or .json file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
     }
     skip.push(...bad);
   }
-  return out;
+  return result;
 }
+
+/** One file's rows of a series whose id is in several files (--series-column over a directory). */
+interface Part { file: string; series: Series; missing: number }
+
+/** Two parts whose time ranges overlap (first to last timestamp; a shared boundary timestamp is no overlap), or undefined. */
+function overlappingParts(list: readonly Part[]): { a: Part; b: Part } | undefined {
+  const sorted = list.filter((p) => p.series.t.length > 0).sort((x, y) => x.series.t[0] - y.series.t[0]);
+  let last: Part | undefined;
+  for (const p of sorted) {
+    if (last && p.series.t[0] < last.series.t[last.series.t.length - 1]) return { a: last, b: p };
+    if (!last || p.series.t[p.series.t.length - 1] > last.series.t[last.series.t.length - 1]) last = p;
+  }
+  return undefined;
+}
+
+function iso(t: number): string {
+  return new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The first few of a list, comma-separated, and how many more. */
+function clipList(xs: readonly string[], n = 3): string {
+  return xs.slice(0, n).join(', ') + (xs.length > n ? `, … ${xs.length - n} more` : '');
+}
+
 
 /**
  * Series names for a file's series: the file's name for one; for a Prometheus export's several, the file's name and the

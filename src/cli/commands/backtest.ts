@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--no-header', 'the first line is data, not a header: give columns by number (--time-column 3 --value-column 4 --series-column 1)')
     .option('--wide', 'one series per column (every column but the timestamp), named by its header; detected without the flag when a time column sits beside several numeric columns named alike')
     .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed per file by magnitude); times counted from a trace\'s start read as 1970 dates, which is fine')
-    .option('--step <seconds>', 'the time column holds step numbers (0, 1, 2, …) this many seconds apart; without a time column, rows are')
+    .option('--step <seconds>', 'the time column holds step numbers (0, 1, 2, …) this many seconds apart; without a time column, the rows are steps this far apart (a file of values only)')
     .addHelpText('after', '\nA directory is read with its subdirectories (series name = path without extension); .csv.gz and .json.gz are read too.\n'
       + 'Public traces, e.g.: Alibaba 2018 container_usage.csv (no header): --no-header --time-column 3 --value-column 4 --series-column 1;\n'
       + '  Google 2019 instance usage: --time-column start_time --value-column average_usage_cpus --series-column collection_id,instance_index --time-unit us;\n'
