@@ -249,7 +249,7 @@ export interface CsvLayout {
   timeColumn?: string;
   /** The value column, as timeColumn. */
   valueColumn?: string;
-  /** Long form: the columns whose values, joined with "/", name each row's series (container_id; collection_id,instance_index). */
+  /** Long form: the columns whose values, joined with "/", name each row's series (container_id; collection_id,instance_index); with several, a "/" or "%" inside an id is written %2F or %25. */
   seriesColumns?: string[];
   /** The first line is data, not a header: columns are addressed by number. */
   noHeader?: boolean;
@@ -356,6 +356,12 @@ function parseCsv(text: string, name: string): ReadSeries {
     // A semicolon- or tab-separated export (Excel in many locales) is one cell per line read as CSV: say so, not "no header".
     const sep = /;/.test(headerLine) ? 'semicolons' : /\t/.test(headerLine) ? 'tabs' : undefined;
     if (sep) throw new InputError(`${name}: line ${i + 1}: the columns are separated by ${sep}; mora reads comma-separated "timestamp,value" CSV (export with commas, and a dot as the decimal mark)`);
+    // A column of values alone (`value` and numbers, or numbers only): no timestamps, but rows one step apart.
+    const numbers = DECIMAL.test(header[0]);
+    if (header.length === 1 && header[0] !== '') {
+      throw new InputError(`${name}: line ${i + 1}: one column (${numbers ? 'numbers, no header' : `"${clip(header[0], 40)}"`}) and no timestamps; add a timestamp column, `
+        + `or, for values one step apart, give mora backtest --step <seconds>${numbers ? ' --no-header' : ''} (it reads the rows as steps that many seconds apart)`);
+    }
   }
   // An empty first name is no number (InfluxDB's header starts with a comma): Number('') is 0.
   if (header.length < 2 || (header[0] !== '' && !Number.isNaN(Number(header[0]))) || parseableAsRow(header)) {
@@ -668,7 +674,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     }
     row++;
     let prefix = '';
-    for (let x = 0; x < seriesCols.length; x++) prefix += (x ? '/' : '') + cellAt(cells, seriesCols[x]);
+    // Several id columns joined with "/": a "/" or "%" inside an id is written %2F or %25, so job a/b with instance c and
+    // job a with instance b/c stay two series ("a%2Fb/c", "a/b%2Fc"); one id column is its ids as they are.
+    if (seriesCols.length === 1) prefix = cellAt(cells, seriesCols[0]);
+    else for (let x = 0; x < seriesCols.length; x++) prefix += (x ? '/' : '') + cellAt(cells, seriesCols[x]).replace(/[%/]/g, (c) => (c === '%' ? '%25' : '%2F'));
     for (let c = 0; c < valueCols.length; c++) {
       const j = valueCols[c];
       const r = rowsOf(layout.wide ? wideKeys[c] : prefix);

@@ -2,7 +2,7 @@
 // directories) found files read wrong without a word: extra cells dropped, a wrong --time-unit giving 1970 dates, wide
 // headers lowercased and merged, ids of separate files merged over the same time. Inputs are generated here.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTimeseries, parseTimeseriesCsv } from '../../src/data/timeseries-csv';
 import { inputError } from './helpers/csv-rows';
@@ -85,6 +85,31 @@ describe('input flags: what a review found read wrong without a word', () => {
       const joined = await mora(['backtest', '-i', join(dir, 'parts'), '-k', 'cpu', '-s', 'vpa', '--series-column', 'pod', '--format', 'json']);
       assert.equal(joined.code, 0, joined.err);
       assert.deepEqual(JSON.parse(joined.out).perSeries.map((s: { series: string }) => s.series), ['web-a', 'web-b']);
+    });
+  });
+
+  it('smaller: colliding names in a directory, "/" inside ids of several id columns, symbolic links to directories, a column of values alone', async () => {
+    // job a/b with instance c and job a with instance b/c: before, both series "a/b/c" (one series of both rows).
+    const slash = ['timestamp,job,instance,value', ...Array.from({ length: 20 }, (_, k) => [`${T + k * 300},a/b,c,${level(0, k)}`, `${T + k * 300},a,b/c,${level(1, k)}`]).flat()].join('\n');
+    assert.deepEqual(parseTimeseries(slash, 's.csv', { seriesColumns: ['job', 'instance'] }).map((r) => r.key), ['a%2Fb/c', 'a/b%2Fc']);
+    // One id column keeps its ids as they are.
+    assert.deepEqual(parseTimeseries(slash, 's.csv', { seriesColumns: ['job'] }).map((r) => r.key), ['a/b', 'a']);
+    // Before: "no header; expected …", not a word of --step.
+    assert.throws(() => parseTimeseriesCsv(['value', '0.5', '0.6'].join('\n'), 'v.csv'), inputError(/one column \("value"\) and no timestamps;.*--step <seconds>/));
+    await inTempDir(async (dir) => {
+      // sub.csv holds pods a and b (sub/a, sub/b); sub/a.csv is sub/a too. Before: one series "sub/a" of both files' rows.
+      mkdirSync(join(dir, 'in', 'sub'), { recursive: true });
+      writeFileSync(join(dir, 'in', 'sub.csv'), ['timestamp,pod,value', ...Array.from({ length: 8 * 288 }, (_, k) => [`${T + k * 300},a,${level(0, k)}`, `${T + k * 300},b,${level(1, k)}`]).flat()].join('\n'));
+      writeFileSync(join(dir, 'in', 'sub', 'a.csv'), single(8 * 288));
+      // A symbolic link to a directory outside (followed) and one back to the input itself (a loop: skipped, said).
+      mkdirSync(join(dir, 'elsewhere'));
+      writeFileSync(join(dir, 'elsewhere', 'linked.csv'), single(8 * 288));
+      symlinkSync(join(dir, 'elsewhere'), join(dir, 'in', 'data'));
+      symlinkSync('.', join(dir, 'in', 'self'));
+      const r = await mora(['backtest', '-i', join(dir, 'in'), '-k', 'cpu', '-s', 'vpa', '--format', 'json']);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(JSON.parse(r.out).perSeries.map((p: { series: string }) => p.series).sort(), ['data/linked', 'sub.csv/a', 'sub/a', 'sub/b']);
+      assert.match(r.err, /self: a symbolic link to a directory already read \(a loop\); skipped/);
     });
   });
 });

@@ -7,7 +7,7 @@
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, series as makeSeries, type Series } from '../../core/series';
 import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
@@ -44,20 +44,30 @@ const SERIES_FILE = /\.(csv|json)(\.gz)?$/i;
  * A directory's series files, in its subdirectories too (sorted by path), and the other files (relative paths). Hidden
  * files and directories are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
  */
-function listDirectory(root: string): { files: string[]; ignored: string[]; outputs: string[] } {
-  const files: string[] = [], ignored: string[] = [], outputs: string[] = [];
+function listDirectory(root: string): { files: string[]; ignored: string[]; outputs: string[]; loops: string[] } {
+  const files: string[] = [], ignored: string[] = [], outputs: string[] = [], loops: string[] = [];
+  /** The real paths of the directories walked: a symbolic link to one of them (`self -> .`) would walk forever. */
+  const walked = new Set<string>();
   const walk = (dir: string) => {
+    walked.add(realpathSync(dir));
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (e.name.startsWith('.')) continue;
       const full = join(dir, e.name);
-      if (e.isDirectory()) walk(full);
+      // A symbolic link to a directory is followed as the directory (data -> ../shared/traces), once.
+      const linkedDir = e.isSymbolicLink() && isDirectory(full);
+      if (linkedDir && walked.has(realpathSync(full))) loops.push(relative(root, full));
+      else if (e.isDirectory() || linkedDir) walk(full);
       // A recs.csv a backtest wrote (--out results/recs.csv below the input) is no usage series.
       else if (SERIES_FILE.test(e.name)) (isBacktestOutput(full) ? outputs : files).push(full);
       else ignored.push(relative(root, full));
     }
   };
   walk(root);
-  return { files, ignored, outputs: outputs.map((f) => relative(root, f)) };
+  return { files, ignored, outputs: outputs.map((f) => relative(root, f)), loops };
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
 }
 
 /** The header `mora backtest --out` writes. */
@@ -87,7 +97,7 @@ function seriesNameOf(file: string, root: string | undefined): string {
 export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout): NamedSeries[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
-  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [] };
+  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [] };
   const files = listed.files;
   const root = st.isDirectory() ? path : undefined;
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
@@ -96,6 +106,9 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     throw new InputError(`${path}: no .csv, .json, .csv.gz or .json.gz files${filter ? ` matching ${filter}` : ''} in it or its subdirectories${others}`);
   }
   if (report && root !== undefined) report.files = { read: chosen.map((f) => relative(root, f)), ignored: listed.ignored, outputs: listed.outputs };
+  if (listed.loops.length > 0) {
+    report?.notes.push(`${path}: ${clipList(listed.loops)}: a symbolic link to a directory already read (a loop); skipped`);
+  }
   // Times given by the user (--time-unit, --step) that fall in 1970 are meant: traces count from their start.
   const timesGiven = hasLayout(layout) && (layout.timeUnit !== undefined || layout.step !== undefined);
   const skip = st.isDirectory() ? report?.unreadable : undefined;
@@ -110,6 +123,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const parts = new Map<number, Part[]>();
   /** Per series of `out` read with joinIds: the part its first file gave. */
   const firstPart = new Map<number, Part>();
+  /** Per entry of `out`: its file (path below the directory, with its extension) and its key in a file of several series. */
+  const sourceOf: Array<{ file: string; key?: string }> = [];
   /** A directory's files split by a label column without --series-column: column → file → its ids. */
   const splitFiles = new Map<string, Map<string, string[]>>();
   /** Series name → the file that gave it: `a.csv` and `a.CSV` would both be series "a", their rows indistinguishable. */
@@ -132,6 +147,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         if (seen === undefined) {
           if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
           out.push({ name: names[k], series: s, missing: read.missing });
+          sourceOf.push({ file: root === undefined ? basename(f) : relative(root, f).split(sep).join('/'), key: reads[k].key });
         } else {
           parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, series: s, missing: read.missing }]);
         }
@@ -185,6 +201,14 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     report?.notes.push(`${path}: ${apart.size} id${apart.size === 1 ? '' : 's'} (${clipList([...apart.keys()].map((k) => out[k].name))}) have rows over the same time in several files `
       + `(${out[k0].name}: ${a.file} ${span(a)}, ${b.file} ${span(b)}): not parts of one trace, so each file's is a series of its own, named <file>/<id> (${a.file}/${out[k0].name}, ${b.file}/${out[k0].name})`);
   }
+  // `sub.csv`'s pod a and `sub/a.csv` are both "sub/a": the series of a file of several is then named by the file's whole
+  // name (`sub.csv/a`), so neither's rows are taken for the other's.
+  const counts = new Map<string, number>();
+  for (const o of out) counts.set(o.name, (counts.get(o.name) ?? 0) + 1);
+  out.forEach((o, k) => {
+    const src = sourceOf[k];
+    if (counts.get(o.name)! > 1 && src?.key !== undefined && !parts.has(k)) o.name = `${src.file}/${src.key}`;
+  });
   const result = apart.size === 0 ? out : out.flatMap((o, k) => (apart.has(k) ? parts.get(k)!.map((p) => ({ name: `${p.file}/${o.name}`, series: p.series, missing: p.missing })) : [o]));
   // Files split by the same label column whose ids repeat across them: likely parts of one trace, read as separate series.
   for (const [by, files] of splitFiles) {
