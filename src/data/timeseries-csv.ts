@@ -638,10 +638,15 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     const line = lines[k];
     // Blank lines, comments, and rows of separators only (Excel's trailing `,` rows).
     if (SEPARATORS_ONLY.test(line) || isComment(line)) continue;
-    const cells = line.includes('"') ? splitCsvLine(line) : line.split(',', Math.max(need, columns + 1));
-    if (cells.length > columns) {
+    const quoted = line.includes('"');
+    const cells = quoted ? splitCsvLine(line) : line.split(',', need);
+    // More cells than the first line (commas counted, not split: the unused cells of an 11-column trace stay unsplit).
+    let commas = 0;
+    if (quoted) commas = cells.length - 1;
+    else for (let p = line.indexOf(','); p >= 0 && commas < columns; p = line.indexOf(',', p + 1)) commas++;
+    if (commas >= columns) {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
-      const all = line.includes('"') ? cells : line.split(',');
+      const all = quoted ? cells : line.split(',');
       if (all.slice(columns).some((c) => c.trim() !== '')) {
         throw new InputError(`${name}: line ${k + 1}: ${all.length} cells but the ${header ? 'header has' : 'first line has'} ${columns} columns (a decimal comma, or a comma inside an unquoted cell?)`);
       }
