@@ -41,6 +41,8 @@ export class ManifestViews implements vscode.Disposable {
 
   get(doc: vscode.TextDocument): ManifestView | undefined {
     const key = doc.uri.toString();
+    // A file beside it created, deleted or an HPA edited while its watcher's event was lost: read the folder again.
+    if (doc.uri.scheme === 'file' && this.folders?.changedOnDisk(doc.uri.fsPath)) this.generation++;
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version && hit.generation === this.generation) return hit.view;
     try {

@@ -8,7 +8,10 @@
  *
  * Cheap per keystroke: a folder is read once (only files that mention an autoscaler kind are parsed; none in a
  * folder of more than MAX_FOLDER_FILES) and kept until `invalidate` reports a file of it changed; the editor calls that
- * from a file watcher. Editor-free, so plain Node tests drive it on a temporary folder.
+ * from a file watcher. A watcher's event can be lost (a busy machine, network and remote file systems, inotify's
+ * limits), so each ask also compares a stamp of the folder — its own mtime, which moves when a file is created, deleted
+ * or renamed in it, and the mtimes of the files that held autoscalers — with the one taken when it was read: a few
+ * stat calls, no read. Editor-free, so plain Node tests drive it on a temporary folder.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -32,8 +35,8 @@ export const MAX_FOLDER_FILES = 500;
 const MENTIONS = /HorizontalPodAutoscaler|ScaledObject/;
 
 export class FolderAutoscalers {
-  /** Folder (absolute) → its files' autoscalers, `file` set to the file's name in the folder. */
-  private readonly folders = new Map<string, ManifestAutoscaler[]>();
+  /** Folder (absolute) → its files' autoscalers (`file` set to the file's name in the folder) and its stamp when read. */
+  private readonly folders = new Map<string, { found: ManifestAutoscaler[]; stamp: string }>();
   /** How many folders were read (listed and their candidate files parsed): for tests and the output channel. */
   reads = 0;
 
@@ -41,14 +44,28 @@ export class FolderAutoscalers {
   besides(file: string): ManifestAutoscaler[] {
     const path = resolve(file);
     const dir = dirname(path);
-    let found = this.folders.get(dir);
-    if (!found) {
-      found = readFolder(dir);
+    this.changedOnDisk(path);
+    let entry = this.folders.get(dir);
+    if (!entry) {
+      const found = readFolder(dir);
+      entry = { found, stamp: stampOf(dir, found) };
       this.reads++;
-      this.folders.set(dir, found);
+      this.folders.set(dir, entry);
     }
     const own = basename(path);
-    return found.filter((a) => a.file !== own);
+    return entry.found.filter((a) => a.file !== own);
+  }
+
+  /**
+   * Drops `file`'s folder when it changed on disk since it was read although no watcher said so (see the module
+   * comment): true when it did (lenses of files in it may change), false when it is as read or was never read.
+   */
+  changedOnDisk(file: string): boolean {
+    const dir = dirname(resolve(file));
+    const entry = this.folders.get(dir);
+    if (!entry || entry.stamp === stampOf(dir, entry.found)) return false;
+    this.folders.delete(dir);
+    return true;
   }
 
   /**
@@ -69,6 +86,14 @@ export class FolderAutoscalers {
   clear(): void {
     this.folders.clear();
   }
+}
+
+/** The folder's mtime and those of the files `found` came from ('-' for one that cannot be read: gone). */
+function stampOf(dir: string, found: readonly ManifestAutoscaler[]): string {
+  const mtime = (path: string): string => {
+    try { return String(statSync(path).mtimeMs); } catch { return '-'; }
+  };
+  return [mtime(dir), ...[...new Set(found.flatMap((a) => (a.file ? [a.file] : [])))].map((f) => mtime(join(dir, f)))].join(',');
 }
 
 function readFolder(dir: string): ManifestAutoscaler[] {

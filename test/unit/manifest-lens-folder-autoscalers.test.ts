@@ -4,7 +4,7 @@
  * file's own folder counts (not a sibling or child folder), read once and again only after a file of it changed.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Recommendation } from '../../src/core/recommendation';
@@ -107,8 +107,7 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     assert.equal(folder.invalidate(join(dir, 'other', 'x.yaml')), false, 'a folder never read: nothing depends on it');
     const hpaFile = join(dir, 'web', 'hpa.yaml');
     writeFileSync(hpaFile, hpa('web', 'web', 2, 8));
-    assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]], 'not seen until the change is reported');
-    assert.equal(folder.invalidate(hpaFile), true);
+    folder.invalidate(hpaFile);
     assert.match(replicaLenses(text, folder, file).replicas[0][0], /HPA web \(2\.\.8\).*\(in hpa\.yaml\)$/);
     writeFileSync(hpaFile, hpa('web', 'web', 1, 2));
     folder.invalidate(hpaFile);
@@ -116,6 +115,25 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
       [['MOrA: replicas left to the HPA web (1..2): the load needs 3 replicas, above its maxReplicas: consider raising it to 3 (in hpa.yaml)', 0]]);
     unlinkSync(hpaFile);
     folder.invalidate(hpaFile);
+    assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);
+    assert.equal(folder.reads, 4);
+  });
+
+  it('a change whose watcher event was lost is seen at the next ask: a file created, an HPA edited, a file deleted', () => {
+    const text = deployment('web', 2);
+    const file = join(dir, 'web', 'deployment.yaml');
+    writeFileSync(file, text);
+    const folder = new FolderAutoscalers();
+    assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);
+    for (let i = 0; i < 20; i++) assert.equal(folder.changedOnDisk(file), false, 'nothing changed: no read');
+    const hpaFile = join(dir, 'web', 'hpa.yaml');
+    writeFileSync(hpaFile, hpa('web', 'web', 2, 8)); // no invalidate: the watcher's event never came
+    assert.equal(folder.changedOnDisk(file), true);
+    assert.match(replicaLenses(text, folder, file).replicas[0][0], /HPA web \(2\.\.8\).*\(in hpa\.yaml\)$/);
+    writeFileSync(hpaFile, hpa('web', 'web', 1, 2), { flag: 'w' });
+    utimesSync(hpaFile, new Date(), new Date(Date.now() + 5000)); // an edit within the same mtime tick still moves it
+    assert.match(replicaLenses(text, folder, file).replicas[0][0], /HPA web \(1\.\.2\)/);
+    unlinkSync(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);
     assert.equal(folder.reads, 4);
   });
