@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { confidenceText, floorNote, replicaAdvice, replicaChange, riskBrief, riskTargetsLine, verdictLabel } from '../core/advice-text';
+import { confidenceText, floorNote, oomDaysText, replicaAdvice, replicaChange, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -429,14 +429,15 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   const { verdict, rec } = containerVerdict(e, name, recommendation);
   const req = spec.resources.requests;
   const lim = spec.resources.limits;
+  // The row stays short (a sidebar is ~300 px): the values and a compact risk, `cpu 500m→120m · mem 512Mi→200Mi · risk
+  // 0.9%·1/133` (the notation of `mora recommend`'s risk column); the risk in words, next to its targets, is the tooltip's.
   const parts: string[] = [];
-  if (rec?.cpu) parts.push(`cpu ${cpu(req.cpu)} → ${cpu(rec.cpu.request.value)}`);
+  if (rec?.cpu) parts.push(`cpu ${cpu(req.cpu)}→${cpu(rec.cpu.request.value)}`);
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
-  if (rec?.memory) parts.push(`mem ${mem(req.memory)} → ${mem(rec.memory.request.value)}`);
+  if (rec?.memory) parts.push(`mem ${mem(req.memory)}→${mem(rec.memory.request.value)}`);
   else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
-  // The risk the values carry next to their targets (`cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit
-  // 420Mi (target ≤1 in 100)`); without risk statements the confidence, `87%`.
-  if (rec) parts.push(riskBrief(rec, (x) => confidenceText(x)!));
+  // Without risk statements the confidence, `87%`.
+  if (rec) parts.push(compactRisk(rec) ?? confidenceText(rec.confidence) ?? 'confidence not stated');
   // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
   const snapshot = [rec?.cpu, rec?.memory].find((r) => r?.evidence.method === 'snapshot')?.evidence.notes[0];
   if (snapshot) parts.push('snapshot');
@@ -449,6 +450,10 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
   // The risk each value carries, next to the target it was sized to and the setting that sets it; else the confidence.
   const risk = rec ? riskLines(rec, recommendation?.origin) : [];
+  // The row's compact risk spelled out: `risk 0.9%·1/133: cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at
+  // limit 512Mi (target ≤1 in 100)`.
+  const compact = rec ? compactRisk(rec) : undefined;
+  if (rec && compact) lines.push('', `${compact}: ${riskBrief(rec)}.`);
   for (const l of risk) lines.push('', `${l}.`);
   if (rec && risk.length) {
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
@@ -462,4 +467,18 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
     context: w.context, namespace: w.namespace, workload: { context: w.context, namespace: w.namespace, kind: w.kind, name: w.name },
     container: name, verdict,
   };
+}
+
+/**
+ * A container's risk in a few characters for the tree's row: `risk 0.9%·1/133` (share of time above the CPU request ·
+ * OOM days at the memory limit, as `mora recommend`'s risk column writes it), `⚠ risk 12%·1/20` when a value carries
+ * more risk than its target as the row shows both (a kept limit, a leak); undefined without risk statements.
+ */
+export function compactRisk(c: ContainerRecommendation): string | undefined {
+  const cell = riskCell(c);
+  if (cell === undefined) return undefined;
+  const over = (r: { expected: number; target: number } | undefined, text: (x: number) => string): boolean =>
+    r !== undefined && r.expected > r.target && text(r.expected) !== text(r.target);
+  const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText);
+  return `${above ? '⚠ ' : ''}risk ${cell}`;
 }

@@ -111,14 +111,16 @@ describe('risk statements (confidence as what it means)', () => {
       return { workload, container: (await model.children(workload))[0] };
     };
     const withRisk = await nodes(container(CPU_RISK, MEM_RISK));
-    assert.equal(withRisk.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
+    // The row compact (a sidebar's width); the tooltip the risk next to each target and the limit the OOM days are about.
+    assert.equal(withRisk.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk 5%·1/100');
+    assert.ok(withRisk.container.tooltip!.includes('risk 5%·1/100: cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100).'), withRisk.container.tooltip);
     assert.match(withRisk.container.tooltip!, /CPU: request exceeded ≈5% of the time \(≈1 h 12 min a day\); risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.match(withRisk.container.tooltip!, /Memory: ≈1 OOM day in 100 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.container.tooltip!, /Confidence/);
     assert.match(withRisk.workload.tooltip!, /Sized to the risk targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 \(settings mora\.risk\.cpu, mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.workload.description!, /%/);
     const without = await nodes(container());
-    assert.equal(without.container.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 87%');
+    assert.equal(without.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · 87%');
     assert.match(without.container.tooltip!, /Confidence 87%/);
     assert.match(without.workload.description!, / · 87%$/);
   });
@@ -146,7 +148,7 @@ describe('risk statements (confidence as what it means)', () => {
     for (const label of ['demo', 'shop']) list = await model.children(list.find((n) => n.label === label)!);
     const workload = list.find((n) => n.label === 'cartservice')!;
     const [node] = await model.children(workload);
-    assert.equal(node.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · confidence not stated');
+    assert.equal(node.description, 'cpu 200m→180m · mem 64Mi→420Mi · confidence not stated');
     assert.doesNotMatch(`${workload.description} ${node.tooltip}`, /NaN/);
   });
 });

@@ -71,7 +71,7 @@ describe('cluster tree model', () => {
     const cart = workloads.find((w) => w.label === 'cartservice')!;
     assert.match(cart.description!, /replicas 2 → 1 · 87%/);
     const [c] = await model.children(cart);
-    assert.equal(c.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 87%');
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 87%');
   });
 
   it('loads a namespace once until invalidated, and reloads after a failure', async () => {

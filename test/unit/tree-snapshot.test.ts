@@ -29,13 +29,13 @@ async function container(method: string): Promise<TreeNode> {
 describe('tree: a metrics.k8s.io snapshot recommendation', () => {
   it('is marked "snapshot" with its note in the tooltip', async () => {
     const c = await container('snapshot');
-    assert.equal(c.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 10% · snapshot');
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 10% · snapshot');
     assert.ok(c.tooltip?.endsWith(`\n\n⚠ ${NOTE}`), c.tooltip);
   });
 
   it('a recommendation from Prometheus history is not', async () => {
     const c = await container('moving-window');
-    assert.equal(c.description, 'cpu 200m → 180m · mem 64Mi → 420Mi · 10%');
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 10%');
     assert.ok(!c.tooltip?.includes('snapshot'), c.tooltip);
   });
 });

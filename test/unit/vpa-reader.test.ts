@@ -355,7 +355,7 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     assert.match(cart.tooltip!, /Recommendation: in-cluster \(VPA status, written 3 h ago\) — VPA shop\/cartservice/);
     assert.ok(workloads.filter((w) => w.label !== 'cartservice').every((w) => !/in-cluster/.test(`${w.description}${w.tooltip}`)));
     const [server] = await model.children(cart);
-    assert.match(server.description!, /cpu 200m → 90m · mem 64Mi → 60Mi/);
+    assert.match(server.description!, /cpu 200m→90m · mem 64Mi→60Mi/);
     assert.match(server.tooltip!, /in-cluster \(VPA status, written 3 h ago\) — VPA shop\/cartservice\./);
   });
 
@@ -394,7 +394,8 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const cart = (await expand(model, ['demo', 'shop'])).find((w) => w.label === 'cartservice')!;
     assert.doesNotMatch(cart.description!, /%/);
     const [server] = await model.children(cart);
-    assert.match(server.description!, /· cpu ≈0\.9% over request \(target ≤5%\) · ≈1 OOM day in 133 at 60Mi \(target ≤1 in 100\)$/);
+    assert.match(server.description!, /· risk 0\.9%·1\/133$/);
+    assert.ok(server.tooltip!.includes('risk 0.9%·1/133: cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100).'), server.tooltip);
     assert.doesNotMatch(server.tooltip!, /Confidence|setting mora\.risk/);
     assert.match(server.tooltip!, /Memory: ≈1 OOM day in 133 at this value; risk target ≤1 OOM day in 100 \(set by MOrA's in-cluster run\)/);
     assert.match(cart.tooltip!, /Sized to the risk targets: .* \(set by MOrA's in-cluster run\)/);

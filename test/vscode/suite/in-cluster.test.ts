@@ -60,15 +60,15 @@ describe('In-cluster recommendations (VPA status written by MOrA) in the tree', 
     const checkoutNode = workloads[(await Promise.all(workloads.map(label))).indexOf('checkout')];
     const containers = await api.tree.getChildren(checkoutNode);
     const server = await api.tree.getTreeItem(containers[(await Promise.all(containers.map(label))).indexOf('server')]);
-    assert.match(String(server.description), /^cpu 500m → 120m · mem 512Mi → 200Mi/);
+    assert.match(String(server.description), /^cpu 500m→120m · mem 512Mi→200Mi/);
     // frontend has no MOrA VPA: computed here from Prometheus (its container gets a recommended value), not in-cluster.
     const frontendServer = await waitFor(async () => {
       const all = await api.tree.getChildren(shop);
       const node = all[(await Promise.all(all.map(label))).indexOf('frontend')];
       const [c] = node === undefined ? [] : await api.tree.getChildren(node);
       return c === undefined ? undefined : api.tree.getTreeItem(c);
-    }, (i) => / → /.test(String(i?.description ?? '')), 90_000);
-    assert.match(String(frontendServer?.description), /^cpu 300m → \S+ · mem 256Mi → /);
+    }, (i) => /→/.test(String(i?.description ?? '')), 90_000);
+    assert.match(String(frontendServer?.description), /^cpu 300m→\S+ · mem 256Mi→/);
     assert.doesNotMatch(`${String(frontendServer?.description)} ${String((await item('frontend'))?.description)}`, /in-cluster/);
   });
 });

@@ -66,7 +66,9 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
 
     const before = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
     assert.match(before.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
-    assert.match(before.description, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)$/, before.description);
+    // The row: a compact risk; the tooltip spells it out with the OOM days at the limit, next to the target.
+    assert.match(before.description, /· (⚠ )?risk <?[\d.]+%·<?1\/\d+$/, before.description);
+    assert.match(before.tooltip, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)\./, before.tooltip);
 
     // A manifest of the demo's cartservice: its hover reads the same store.
     dir = fs.mkdtempSync(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir(), 'risk-'));
@@ -92,7 +94,8 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
     assert.match(after.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
     assert.doesNotMatch(after.tooltip, /≤1 OOM day in 100/);
-    assert.match(after.description, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)$/, after.description);
+    assert.match(after.description, /· (⚠ )?risk <?[\d.]+%·<?1\/\d+$/, after.description);
+    assert.match(after.tooltip, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)\./, after.tooltip);
     assert.notEqual(after.tooltip, before.tooltip);
     const mib = (q: string): number => (q.endsWith('Gi') ? parseFloat(q) * 1024 : parseFloat(q));
     assert.ok(mib(memoryLimit(after.tooltip)) <= mib(memoryLimit(before.tooltip)), `limit ${memoryLimit(before.tooltip)} → ${memoryLimit(after.tooltip)}`);
