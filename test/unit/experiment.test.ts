@@ -381,6 +381,62 @@ describe('load experiments', () => {
     assert.throws(() => parseLevels('10,x'), /"x" is not a positive request rate/);
   });
 
+  it('cancelled while waiting for the replicas of the second count: that run is partial (not failed), the first kept, the count restored', async () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    let replicas = 3;
+    const scaler = {
+      current: async () => replicas,
+      // What kubeScaler does on Ctrl-C while it polls for ready replicas: it throws once the signal is aborted.
+      scale: async (r: number) => {
+        calls.push(`scale ${r}`); replicas = r;
+        if (r === 2) { controller.abort(); throw new Error('cancelled while waiting for Deployment "cart" to have 2 ready replicas'); }
+      },
+      restore: async (r: number) => { calls.push(`restore ${r}`); replicas = r; },
+    };
+    const results = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [1, 2] }, scaler, { ...world(), signal: controller.signal });
+    assert.deepEqual(results.map((r) => r.document.status), ['complete', 'partial']);
+    assert.equal(results[1].document.error, undefined);
+    assert.match(results[1].document.interrupted ?? '', /cancelled/);
+    assert.deepEqual(calls, ['scale 1', 'scale 2', 'restore 3']);
+    for (const r of results) assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).scaling.restored, true);
+  });
+
+  it('cancelled while waiting for Prometheus to scrape the target: partial, not failed', async () => {
+    const controller = new AbortController();
+    let asked = 0;
+    const fetchImpl = (async () => {
+      if (++asked === 2) controller.abort(); // Ctrl-C on the second look
+      return Response.json({ status: 'success', data: { resultType: 'vector', result: [] } });
+    }) as unknown as typeof fetch;
+    const w = { ...world(), prometheus: new PrometheusClient({ url: 'http://prom:9090', fetch: fetchImpl }) };
+    const r = await runExperiment(config(dir), { ...w, signal: controller.signal });
+    assert.equal(r.document.status, 'partial');
+    assert.equal(r.document.error, undefined);
+    assert.equal(w.ran.length, 0, 'no load sent');
+    assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).status, 'partial');
+  });
+
+  it('mora experiment: Ctrl-C while waiting for the first scrape exits 130 with a partial record, not exit 2', async () => {
+    const controller = new AbortController();
+    const server = http.createServer((_req, res) => {
+      controller.abort(); // Ctrl-C once MOrA has asked Prometheus
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      let out = '';
+      const code = await experimentCommand({ target: 'http://127.0.0.1:9/', prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
+        (s) => (out += s), () => undefined, controller.signal);
+      assert.equal(code, 130);
+      assert.equal(JSON.parse(out).status, 'partial');
+    } finally {
+      server.close();
+    }
+  });
+
   it('never prints the credentials of a --target it cannot use', async () => {
     const err = await experimentCommand({ target: 'http://bob:t4rget-pw@[oops/', prometheus: 'http://127.0.0.1:9', levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'text' },
       () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);

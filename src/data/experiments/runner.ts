@@ -5,7 +5,8 @@
  * validation, per-level summary).
  *
  * Cancelling (AbortSignal; the CLI wires SIGINT to it) stops the running level at once; the levels that completed are
- * still read back and written, with status "partial". A Prometheus failure after the load still writes the JSON
+ * still read back and written, with status "partial" — also when the cancel comes while waiting for the replicas or for
+ * Prometheus' first scrapes, before any level (then the record has no rows). A Prometheus failure after the load still writes the JSON
  * (status "failed", the timings and the error) so the run is not lost.
  *
  * The JSON is first written when the run starts (status "running", with the `scaling` note of a plan that changed the
@@ -173,7 +174,8 @@ export async function waitForScrapes(prometheus: PrometheusClient, selector: str
   for (;;) {
     const r = await prometheus.query(q, undefined, { signal });
     if ((r[0]?.v ?? 0) >= 2) return;
-    if (Date.now() > deadline || signal?.aborted) {
+    if (signal?.aborted) throw new PrometheusError(`cancelled while waiting for Prometheus at ${prometheus.displayUrl} to scrape the target`, 'aborted');
+    if (Date.now() > deadline) {
       throw new PrometheusError(`Prometheus at ${prometheus.displayUrl} does not scrape the target: no samples for up{${selector}} — add it to scrape_configs (or pass --selector)`, 'empty');
     }
     await sleep(Math.min(1000, scrape * 500));
@@ -279,17 +281,22 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   };
 
   const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  /** Where a cancel before the first level came: said in `interrupted`. */
+  let waitingFor = 'the replicas';
   try {
     await hooks.prepare?.();
     // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
     //    Prometheus should fail now, not after minutes of load).
+    waitingFor = 'Prometheus';
     if (!hooks.signal?.aborted) {
       if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
       else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
     }
   } catch (e) {
-    failWith(e);
+    // Ctrl-C while waiting (for ready replicas, for the first scrapes) is a cancel: partial below, not a failure.
+    if (!hooks.signal?.aborted) failWith(e);
   }
+  const cancelledBeforeLoad = hooks.signal?.aborted === true;
 
   // 1. Load, level by level.
   let unreachable: string | undefined;
@@ -305,6 +312,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
         maxRequests: config.maxRequestsPerLevel, connections: config.connections, signal: hooks.signal,
       });
     } catch (e) {
+      if (hooks.signal?.aborted) break; // the generator gave up on the cancel: the level did not run its full time
       return failWith(e);
     }
     const end = now();
@@ -331,7 +339,9 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   doc.status = 'complete';
   if (levels.length < config.levels.length) {
     doc.status = 'partial';
-    doc.interrupted = `cancelled after ${levels.length} of ${config.levels.length} level(s)`;
+    doc.interrupted = cancelledBeforeLoad
+      ? `cancelled while waiting for ${waitingFor}, before the first of ${config.levels.length} level(s)`
+      : `cancelled after ${levels.length} of ${config.levels.length} level(s)`;
   }
   if (levels.length === 0) return write(experimentCsv({ t: new Float64Array(0), values: {}, loadLevel: new Float64Array(0), replicas: new Float64Array(0) }));
 
