@@ -47,7 +47,7 @@ export interface BacktestCliOptions extends LayoutFlags {
 export function register(program: Command): void {
   program
     .command('backtest')
-    .description('Replay sizing strategies day by day over timestamp,value series and score waste, shortfall and OOM-free days')
+    .description('Replay sizing strategies day by day over timestamp,value series and score waste, shortfall, exceedance and days never above the value (OOM-free days for memory)')
     .requiredOption('-i, --input <path>', 'a timestamp,value CSV (also .csv.gz; many series in one file: see --series-column, --wide), a Prometheus JSON export, or a directory of them (series name = path below it)')
     .requiredOption('-k, --kind <kind>', 'cpu (value = CPU request, cores) or memory (value = memory limit, bytes)')
     .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}, or mora@cpu-risk=0.05 (default ${DEFAULT_STRATEGIES}; with --frontier: ${FRONTIER_BASELINES.join(',')})`)
@@ -361,6 +361,14 @@ function signed(x: number, digits: number): string {
   return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${fixed(x, digits)}` : '—';
 }
 
+/**
+ * The last column is the share of days with no sample above the value (replay/score.ts oomFreeShare). For memory the value
+ * is the limit, so those are OOM-free days; for CPU it is the request, and a day above it is throttling at most, not an OOM.
+ */
+export function dayColumn(kind: string): string {
+  return kind === 'cpu' ? 'days never above' : 'OOM-free days';
+}
+
 export function summaryTable(r: BacktestResult): string {
   const vpa = r.mean.find((m) => m.strategy === 'vpa')?.summary;
   const rows = r.mean.map((m) => {
@@ -368,10 +376,12 @@ export function summaryTable(r: BacktestResult): string {
     return [m.strategy, String(m.series), String(s.days), percent(s.relativeSlack), fixed(s.wasteRatio), vpa && vpa.wasteRatio > 0 ? fixed(s.wasteRatio / vpa.wasteRatio, 2) : '—',
       fixed(s.shortfallRatio, 4), percent(s.exceedanceShare, 2), percent(s.oomFreeShare)];
   });
-  const head = `${r.kind} backtest: mean over series (waste and shortfall relative to usage; ${r.kind === 'cpu' ? 'value = CPU request' : 'value = memory limit'})\n`;
+  const head = `${r.kind} backtest: mean over series (waste and shortfall relative to usage; ${r.kind === 'cpu'
+    ? 'value = CPU request; days never above: days with no sample above the request'
+    : 'value = memory limit; OOM-free days: days with no sample above the limit'})\n`;
   return head + renderTable([
     { header: 'strategy' }, { header: 'series', align: 'right' }, { header: 'days', align: 'right' }, { header: 'rel.slack', align: 'right' },
     { header: 'waste', align: 'right' }, { header: '×vpa', align: 'right' }, { header: 'shortfall', align: 'right' },
-    { header: 'exceed', align: 'right' }, { header: 'oom-free days', align: 'right' },
+    { header: 'exceed', align: 'right' }, { header: dayColumn(r.kind), align: 'right' },
   ], rows);
 }
