@@ -87,7 +87,21 @@ describe('mora manifests scan on folders', () => {
     const lines = r.err.trim().split('\n');
     assert.equal(lines.length, 4, r.err);
     assert.match(lines[0], /^mora: skipped file .*broken\.yaml: not valid YAML at line 11/);
-    assert.match(lines[3], /^mora: 2 of 7 files could not be scanned \(named above\); the others were$/);
+    // The whole sentence: what was done with the other files (it stopped at "the others were").
+    assert.match(lines[3], /^mora: 2 of 7 files could not be scanned \(named above\); the other 4 were scanned and printed \(1 Helm template source skipped, not an error\)$/);
+  });
+
+  it('says no other file was scanned when every file is broken', async () => {
+    const only = mkdtempSync(join(tmpdir(), 'mora-scan-broken-'));
+    try {
+      writeFileSync(join(only, 'a.yaml'), 'a: [\n');
+      writeFileSync(join(only, 'b.yaml'), 'b: {\n');
+      const r = await mora(['manifests', 'scan', only]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /^mora: 2 of 2 files could not be scanned \(named above\); no other file was scanned$/m);
+    } finally {
+      rmSync(only, { recursive: true, force: true });
+    }
   });
 
   it('prints a table with a FILE column, paths as given, for several paths', async () => {

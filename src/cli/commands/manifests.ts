@@ -122,6 +122,17 @@ export function repeatedTargets(containers: ScanManyResult['containers'], inline
   return [...byTarget].filter(([, files]) => files.length > 1).map(([target, files]) => ({ target, files }));
 }
 
+/**
+ * The last line of a folder scan with files to fix: how many could not be scanned, and what was done with the rest
+ * (scanned and printed; Helm template sources skipped without being an error).
+ */
+export function scanFailureText(errors: number, files: number, templates: number): string {
+  const scanned = files - errors - templates;
+  const rest = scanned === 0 ? 'no other file was scanned' : `the other ${scanned} ${scanned === 1 ? 'was' : 'were'} scanned and printed`;
+  const helm = templates ? ` (${templates} Helm template source${templates === 1 ? '' : 's'} skipped, not an error)` : '';
+  return `${errors} of ${files} files could not be scanned (named above); ${rest}${helm}`;
+}
+
 const isDirectory = (path: string): boolean => {
   try {
     return statSync(path).isDirectory();
@@ -193,7 +204,7 @@ export function register(program: Command): void {
       process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
       const errors = result.skipped.filter((s) => s.error).length;
       if (errors) {
-        throw new UserError(`${errors} of ${files} files could not be scanned (named above); the others were`, EXIT_USAGE);
+        throw new UserError(scanFailureText(errors, files, result.skipped.length - errors), EXIT_USAGE);
       }
     });
 
