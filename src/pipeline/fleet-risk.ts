@@ -9,6 +9,7 @@ import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import { isSnapshot } from '../data/kube/metrics-server';
 import { workloadFrames } from '../data/namespace-frames';
+import { parseWorkloadSelector, selects } from './workload-selector';
 import { allocateFleet, DEFAULT_RISK, defaultFleetCap, type AllottedRisk, type Policy, type RiskAllotment } from '../rightsizing/engine';
 
 export interface FleetScope {
@@ -31,12 +32,13 @@ const key = (w: { context: string; namespace: string; name: string }, container:
  */
 export async function fleetRiskAllotment(source: DataSource, scope: FleetScope, policy: Partial<Pick<Policy, 'cpuRisk' | 'memoryRisk'>> & Pick<Policy, 'historyDays'>, caps: { cpu?: number; memory?: number } = {}): Promise<FleetAllotment> {
   const workloads: Workload[] = [];
+  const selector = scope.workload === undefined ? undefined : parseWorkloadSelector(scope.workload); // -w as the run reads it
   for (const ctx of await source.contexts()) {
     if (scope.context !== undefined && ctx !== scope.context) continue;
     for (const ns of await source.namespaces(ctx)) {
       if (scope.namespace && ns !== scope.namespace) continue;
       try {
-        for (const w of await source.workloads(ctx, ns)) if (!scope.workload || w.name === scope.workload) workloads.push(w);
+        for (const w of await source.workloads(ctx, ns)) if (!selector || selects(selector, w)) workloads.push(w);
       } catch { /* the run names the namespace it cannot list */ }
     }
   }

@@ -14,6 +14,7 @@ import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 import { contextLstm, unavailableLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
+import { parseWorkloadSelector, selects } from './workload-selector';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
 export const SNAPSHOT_CONFIDENCE = 0.2;
@@ -38,8 +39,13 @@ export interface RecommendRequest {
   /** Only this kubeconfig context (default: every context the source has). */
   context?: string;
   namespace?: string;
-  /** Only this workload (by name). */
+  /** Only this workload: a name, or `kind/name`, `namespace/name`, `namespace/kind/name` (parseWorkloadSelector). */
   workload?: string;
+  /**
+   * The workloads chosen (every context, before any metric is read): may throw to stop the run, e.g. the CLI refusing
+   * a write whose `-w` matches several workloads.
+   */
+  onTargets?: (workloads: readonly Workload[]) => void;
   policy?: Partial<Policy>;
   /** A registered forecast model name ('prophet', 'fusion'...) or undefined for the window rule alone. */
   model?: string;
@@ -129,6 +135,10 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   const contextErrors: Array<[string, unknown]> = [];
   // Every context's namespaces asked at once: a dead context (its connect probe or timeout) delays no other.
   const chosen = (await source.contexts()).filter((ctx) => req.context === undefined || ctx === req.context);
+  const selector = req.workload === undefined ? undefined : parseWorkloadSelector(req.workload);
+  const namespace = selector?.namespace ?? req.namespace;
+  // -w shop/web with -n other: nothing can match; no namespace read.
+  const none = selector?.namespace !== undefined && req.namespace !== undefined && selector.namespace !== req.namespace;
   const namespacesOf = new Map(chosen.map((ctx) => {
     const p = source.namespaces(ctx);
     p.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
@@ -145,7 +155,7 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       continue;
     }
     for (const ns of namespaces) {
-      if (req.namespace && ns !== req.namespace) continue;
+      if (none || (namespace && ns !== namespace)) continue;
       let workloads;
       try {
         workloads = await source.workloads(ctx, ns);
@@ -156,13 +166,14 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
         req.onSkipNamespace(ctx, ns, (e as Error).message);
         continue;
       }
-      for (const w of workloads) if (!req.workload || w.name === req.workload) targets.push({ ctx, ns, w });
+      for (const w of workloads) if (!selector || selects(selector, w)) targets.push({ ctx, ns, w });
     }
   }
   // Named as skipped only beside a context that was read; with none read, the first error is the whole answer.
   if (contextsRead === 0 && contextErrors.length) throw contextErrors[0][1];
   for (const [ctx, e] of contextErrors) req.onSkipContext?.(ctx, (e as Error).message);
   if (listed === 0 && firstNamespaceError !== undefined) throw firstNamespaceError;
+  req.onTargets?.(targets.map((x) => x.w));
   const defaults = req.model ? forecastDefaults(req.model) : undefined;
   const forecast = req.model && defaults
     ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }

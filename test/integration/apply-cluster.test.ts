@@ -53,7 +53,7 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
     fs.writeFileSync(tokens, `${execToken},mora-exec,mora-exec-uid,"mora-testers"\n`, { mode: 0o600 });
     cp = await ControlPlane.start({ apiServerArgs: [`--token-auth-file=${tokens}`] });
     await cp.createNode('mora-node-1', { cpu: '8', memory: '32Gi' });
-    await Promise.all(['shop', 'payments', 'limited', 'quota'].map((ns) => cp!.createNamespace(ns)));
+    await Promise.all(['shop', 'payments', 'limited', 'quota', 'staging'].map((ns) => cp!.createNamespace(ns)));
     await cp.createNamespace('policed', { 'mora-test/policy': 'memory-cap' });
     checkout = await cp.createDeployment('shop', {
       name: 'checkout', replicas: 2,
@@ -66,11 +66,17 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       name: 'frontend', replicas: 1, labels: { 'argocd.argoproj.io/instance': 'shop-prod' },
       containers: [{ name: 'server', image: 'shop/frontend:2', requests: { cpu: '300m', memory: '256Mi' } }],
     });
+    // A second "frontend", in another namespace: -w frontend names two workloads.
+    const stagingFrontend = await cp.createDeployment('staging', {
+      name: 'frontend', replicas: 1,
+      containers: [{ name: 'server', image: 'shop/frontend:2', requests: { cpu: '300m', memory: '256Mi' } }],
+    });
     const end = Math.floor(Date.now() / 60_000) * 60 - 120;
     const start = end - 6 * 3600;
     const series = [
       ...usageSeries(checkout.pods, 'shop', { server: { cpu: 0.1, memory: 150e6 }, envoy: { cpu: 0.02, memory: 30e6 } }, start, end),
       ...usageSeries(frontend.pods, 'shop', { server: { cpu: 0.05, memory: 100e6 } }, start, end),
+      ...usageSeries(stagingFrontend.pods, 'staging', { server: { cpu: 0.05, memory: 100e6 } }, start, end),
     ];
     prom = await startPrometheus({ openMetrics: toOpenMetrics(series) });
     kube = KubeClient.load({ kubeconfig: cp.kubeconfig });
@@ -140,6 +146,34 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       assert.equal(again.code, 0, again.err);
       assert.match(again.err, /^Deployment shop\/checkout: already at the recommended values, nothing to patch$/m);
       assert.ok(recs.length > 0);
+    });
+  });
+
+  describe('-w with --apply-cluster: one workload, named as kubectl would', () => {
+    const args = () => ['recommend', '--source', 'cluster', '--kubeconfig', cp!.kubeconfig, '--context', 'mora-real', '--prometheus', prom!.url, '-f', 'json', '--apply-cluster', '--yes'];
+    const versions = () => Promise.all([['shop', 'frontend'], ['staging', 'frontend'], ['shop', 'checkout']].map(([ns, n]) => cp!.get('apps/v1', 'Deployment', ns, n).then(rvOf)));
+
+    it('a plain name that matches two workloads is refused, listing both as -w can name them; nothing is patched', async () => {
+      const before = await versions();
+      const r = await mora([...args(), '-w', 'frontend']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^mora: --apply-cluster: -w "frontend" matches 2 workloads: shop\/Deployment\/frontend, staging\/Deployment\/frontend — nothing was changed; name the one to patch, e\.g\. -w shop\/Deployment\/frontend$/m);
+      assert.doesNotMatch(r.err, /^patched /m);
+      assert.deepEqual(await versions(), before, 'nothing written');
+    });
+
+    it('namespace/name and namespace/kind/name patch that one only', async () => {
+      const [shopFrontend, , checkoutRv] = await versions();
+      const r = await mora([...args(), '-w', 'staging/frontend']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^patched Deployment staging\/frontend \(context mora-real, resourceVersion \d+\)$/m);
+      assert.equal((r.err.match(/^patched /gm) ?? []).length, 1, r.err);
+      const [shopAfter, , checkoutAfter] = await versions();
+      assert.equal(shopAfter, shopFrontend, 'shop/frontend untouched');
+      assert.equal(checkoutAfter, checkoutRv, 'checkout untouched');
+      const again = await mora([...args(), '--dry-run', '-w', 'staging/deploy/frontend'].filter((a) => a !== '--yes'));
+      assert.equal(again.code, 0, again.err);
+      assert.match(again.err, /^Deployment staging\/frontend: already at the recommended values, nothing to patch$/m);
     });
   });
 

@@ -5,6 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moraProcess } from './helpers/run-cli';
+import { recommendCommand } from '../../src/cli/commands/recommend';
+import { applyClusterContexts, checkApplyClusterFlags, checkOneWorkloadPerContext } from '../../src/cli/commands/apply-to-cluster';
+import { UserError } from '../../src/cli/errors';
+import { parseWorkloadSelector, selects, WorkloadSelectorError } from '../../src/pipeline/workload-selector';
+import type { Recommendation } from '../../src/core/recommendation';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
 const run = moraProcess;
 
@@ -44,5 +50,57 @@ describe('mora recommend --apply-cluster: refused before any work', function () 
     assert.equal(r.err, `mora: no kubeconfig found: KUBECONFIG is not set; ${join(dir, 'home', '.kube', 'config')} does not exist; not running in a pod (KUBERNETES_SERVICE_HOST is not set) `
       + '— log in to your cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials) or pass --kubeconfig <file>, or try --source demo\n');
     assert.equal(r.out, '');
+  });
+});
+
+describe('mora recommend --apply-cluster: where it writes (the current context; -w naming one workload)', function () {
+  this.timeout(60_000);
+
+  it('-w reads name, kind/name, namespace/name and namespace/kind/name (kinds as kubectl spells them)', () => {
+    assert.deepEqual(parseWorkloadSelector('web'), { name: 'web' });
+    assert.deepEqual(parseWorkloadSelector('deploy/web'), { kind: 'Deployment', name: 'web' });
+    assert.deepEqual(parseWorkloadSelector('StatefulSet/db'), { kind: 'StatefulSet', name: 'db' });
+    assert.deepEqual(parseWorkloadSelector('shop/web'), { namespace: 'shop', name: 'web' });
+    assert.deepEqual(parseWorkloadSelector('shop/sts/db'), { namespace: 'shop', kind: 'StatefulSet', name: 'db' });
+    assert.throws(() => parseWorkloadSelector('shop/widget/db'), WorkloadSelectorError);
+    assert.throws(() => parseWorkloadSelector('a/b/c/d'), WorkloadSelectorError);
+    assert.throws(() => parseWorkloadSelector('shop/'), WorkloadSelectorError);
+    const web = { namespace: 'shop', kind: 'Deployment' as const, name: 'web' };
+    assert.ok(selects(parseWorkloadSelector('web'), web));
+    assert.ok(selects(parseWorkloadSelector('shop/deployment/web'), web));
+    assert.ok(!selects(parseWorkloadSelector('sts/web'), web));
+    assert.ok(!selects(parseWorkloadSelector('prod/web'), web));
+  });
+
+  it('the demo: -w shop/cartservice and -w Deployment/cartservice select it; -w prod/cartservice nothing; a bad -w is exit 2', async () => {
+    const names = async (w: string) => (JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: w })) as Recommendation[])
+      .map((r) => `${r.workload.namespace}/${r.workload.kind}/${r.workload.name}`);
+    assert.deepEqual(await names('shop/cartservice'), ['shop/Deployment/cartservice']);
+    assert.deepEqual(await names('Deployment/cartservice'), ['shop/Deployment/cartservice']);
+    await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, workload: 'prod/cartservice' }), /no workloads matched named "prod\/cartservice"/);
+    await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, workload: 'shop/widget/cartservice' }),
+      (e: unknown) => e instanceof UserError && e.exitCode === 2 && /"widget" is not a workload kind/.test((e as Error).message));
+  });
+
+  it('writes go to the current context only (said on stderr), unless --context names them or --all-contexts', () => {
+    assert.deepEqual(applyClusterContexts({}, 'prod', ['prod', 'staging', 'dev']), {
+      contexts: ['prod'], note: '--apply-cluster writes to the current context "prod" only, not "staging", "dev" — --context <a,b> or --all-contexts for others',
+    });
+    assert.deepEqual(applyClusterContexts({}, 'prod', ['prod']), { contexts: ['prod'], note: undefined });
+    assert.deepEqual(applyClusterContexts({ context: ['staging', 'dev'] }, 'prod', ['prod', 'staging', 'dev']), {});
+    assert.deepEqual(applyClusterContexts({ allContexts: true }, 'prod', ['prod', 'staging']), {});
+    assert.throws(() => applyClusterContexts({}, '', ['a', 'b']), /no current context to write to: name one with --context/);
+  });
+
+  it('--all-contexts goes with --apply-cluster, not with --context', async () => {
+    await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, allContexts: true }), /--all-contexts goes with --apply-cluster/);
+    assert.throws(() => checkApplyClusterFlags({ source: 'cluster', applyCluster: true, dryRun: true, allContexts: true, context: 'a' }, false), /either --context or --all-contexts/);
+  });
+
+  it('a write whose -w matches several workloads in a context is refused, listing them; one per context is fine', () => {
+    const w = (context: string, namespace: string, name: string, kind: 'Deployment' | 'StatefulSet' = 'Deployment') => ({ context, namespace, kind, name });
+    assert.throws(() => checkOneWorkloadPerContext('web', [w('prod', 'shop', 'web'), w('prod', 'blog', 'web', 'StatefulSet')]),
+      (e: unknown) => e instanceof UserError && e.message === '--apply-cluster: -w "web" matches 2 workloads: shop/Deployment/web, blog/StatefulSet/web — nothing was changed; name the one to patch, e.g. -w shop/Deployment/web');
+    assert.doesNotThrow(() => checkOneWorkloadPerContext('shop/web', [w('prod', 'shop', 'web'), w('staging', 'shop', 'web')]));
   });
 });

@@ -16,6 +16,8 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
+import type { Workload } from '../../core/workload';
+import { qualifiedName } from '../../pipeline/workload-selector';
 
 export interface ApplyToClusterOptions {
   dryRun: boolean;
@@ -37,14 +39,44 @@ export class ApplyToClusterFailure extends UserError {
 }
 
 /** The refusal to write without --yes when no one can answer a prompt; checked before any work. */
-export function checkApplyClusterFlags(o: { applyCluster?: boolean; dryRun?: boolean; yes?: boolean; source: string }, stdinIsTty: boolean): void {
+export function checkApplyClusterFlags(o: { applyCluster?: boolean; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
   if (o.dryRun && !o.applyCluster) throw new UserError('--dry-run goes with --apply-cluster (it shows the diff the patch would make, and writes nothing)');
   if (o.yes && !o.applyCluster) throw new UserError('--yes goes with --apply-cluster');
+  if (o.allContexts && !o.applyCluster) throw new UserError('--all-contexts goes with --apply-cluster (reading already covers every context of the kubeconfig)');
+  if (o.allContexts && o.context !== undefined) throw new UserError('give either --context or --all-contexts, not both');
   if (!o.applyCluster) return;
   if (o.source !== 'cluster') throw new UserError('--apply-cluster needs --source cluster (the demo has no cluster to write to; --apply-to <path> writes manifests)');
   if (!o.dryRun && !o.yes && !stdinIsTty) {
     throw new UserError('--apply-cluster would write to the cluster, and stdin is not a terminal to confirm on: add --yes to apply without a prompt, or --dry-run to only see the diff');
   }
+}
+
+/**
+ * A write with `-w`: the selector must name one workload in each context, or the write is refused before any metric is
+ * read, listing the matches as they can be written to select one (`-w shop/Deployment/web`).
+ */
+export function checkOneWorkloadPerContext(selector: string, workloads: readonly Pick<Workload, 'context' | 'namespace' | 'kind' | 'name'>[]): void {
+  const byContext = new Map<string, string[]>();
+  for (const w of workloads) byContext.set(w.context, [...(byContext.get(w.context) ?? []), qualifiedName(w)]);
+  const several = [...byContext].filter(([, names]) => names.length > 1);
+  if (!several.length) return;
+  const list = several.map(([ctx, names]) => `${names.join(', ')}${byContext.size > 1 || several.length > 1 ? ` (context ${ctx})` : ''}`).join('; ');
+  throw new UserError(`--apply-cluster: -w "${selector}" matches ${several.reduce((n, [, names]) => n + names.length, 0)} workloads: ${list} — nothing was changed; name the one to patch, e.g. -w ${several[0][1][0]}`);
+}
+
+/**
+ * The contexts `--apply-cluster` writes to: the current one, as kubectl would, unless the user names them (`--context
+ * a,b`) or asks for all (`--all-contexts`); `contexts` undefined when the user's own choice stands as it is. `note`:
+ * the line saying which contexts a default left out.
+ */
+export function applyClusterContexts(o: { context?: readonly string[]; allContexts?: boolean }, current: string, all: readonly string[]): { contexts?: string[]; note?: string } {
+  if (o.context || o.allContexts) return {};
+  if (!current) throw new UserError('--apply-cluster: the kubeconfig has no current context to write to: name one with --context (several: a,b), or --all-contexts');
+  const others = all.filter((c) => c !== current);
+  return {
+    contexts: [current],
+    note: others.length ? `--apply-cluster writes to the current context "${current}" only, not ${others.map((c) => `"${c}"`).join(', ')} — --context <a,b> or --all-contexts for others` : undefined,
+  };
 }
 
 type Client = PlanClient & { applyResources: PlanClient['applyResources'] };

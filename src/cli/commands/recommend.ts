@@ -43,7 +43,10 @@ export interface RecommendCliOptions {
   prometheus?: string;
   prometheusSelector?: string;
   kubeconfig?: string;
+  /** --context: one kubeconfig context, or several separated by commas. */
   context?: string;
+  /** --all-contexts: with --apply-cluster, write to every context of the kubeconfig (default: the current one). */
+  allContexts?: boolean;
   /** --connect-timeout (connect-timeout.ts), seconds. */
   connectTimeout?: string;
   applyTo?: string;
@@ -74,10 +77,11 @@ export function register(program: Command): void {
     .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'only this kubeconfig context')
+    .option('--context <names>', 'only this kubeconfig context (several: a,b); with --apply-cluster, the contexts to write to (default: the current context, as kubectl)')
+    .option('--all-contexts', 'with --apply-cluster: write to every context of the kubeconfig, not only the current one')
     .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('-n, --namespace <ns>', 'only this namespace')
-    .option('-w, --workload <name>', 'only this workload')
+    .option('-w, --workload <name>', 'only this workload: name (any kind, every namespace), kind/name, namespace/name or namespace/kind/name; with --apply-cluster it must match one workload per context')
     .option('-f, --format <format>', `output: ${FORMATS.join(', ')} (json/yaml: numbers rounded, cores to 6 decimals, bytes whole, shares to 4)`, 'table')
     .option('--qos <class>', 'Guaranteed (requests = limits) or Burstable', 'Burstable')
     .option('--cpu-limits', 'also set CPU limits (always on for Guaranteed)')
@@ -201,6 +205,20 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
   if (opts.createVpas) throw new UserError('--create-vpas goes with --in-cluster');
+  if (opts.workload !== undefined) {
+    const { parseWorkloadSelector, WorkloadSelectorError } = require('../../pipeline/workload-selector') as typeof import('../../pipeline/workload-selector');
+    try {
+      parseWorkloadSelector(opts.workload);
+    } catch (e) {
+      throw e instanceof WorkloadSelectorError ? new UserError(e.message) : e;
+    }
+  }
+  const contextList = opts.context === undefined ? undefined : opts.context.split(',').map((c) => c.trim());
+  if (contextList?.some((c) => c === '')) throw new UserError(`--context "${opts.context}": an empty context name`);
+  if (opts.allContexts && opts.prometheus) throw new UserError('--prometheus serves one cluster: not with --all-contexts (leave out --prometheus to find each context\'s own)');
+  if (contextList && contextList.length > 1 && opts.prometheus) {
+    throw new UserError('--prometheus serves one cluster: give one --context with it (or leave out --prometheus to find each context\'s own)');
+  }
   const format = opts.format.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   const policy = recommendPolicy(opts);
@@ -236,14 +254,19 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
       throw e;
     }
-    source = opts.context ? onlyContext(cluster, opts.context) : cluster;
+    source = contextList ? onlyContexts(cluster, contextList) : cluster;
     // One --prometheus URL holds one cluster's usage: read against it, every other kubeconfig context's workloads would
     // get this cluster's numbers (same namespace and name) or none. Without --context: the current context only.
     const kube = cluster.kube();
     const current = kube.currentContext();
     const others = kube.contexts().filter((c) => c !== current);
-    if (!opts.context && opts.prometheus && current && others.length) {
-      source = onlyContext(cluster, current);
+    const writeScope = opts.applyCluster ? applyCluster.applyClusterContexts({ context: contextList, allContexts: opts.allContexts }, current, kube.contexts()) : {};
+    if (writeScope.contexts) {
+      // A write goes where kubectl's would: the current context, unless the user names others (--context a,b) or all.
+      source = onlyContexts(cluster, writeScope.contexts);
+      if (writeScope.note) process.stderr.write(`mora: ${forTerminal(writeScope.note)}\n`);
+    } else if (!contextList && opts.prometheus && current && others.length) {
+      source = onlyContexts(cluster, [current]);
       process.stderr.write(`mora: ${forTerminal(`--prometheus serves one cluster: reading the current context "${current}" only, not ${others.map((c) => `"${c}"`).join(', ')} — --context <name> for another, or leave out --prometheus to find each context's own`)}\n`);
     }
   } else {
@@ -292,6 +315,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       skipped.push(`namespace ${ns}: ${reason}`);
       process.stderr.write(`mora: skipped namespace ${forTerminal(`"${ns}": ${reason}`)}\n`);
     },
+    // A write names one workload per context with -w: a name that matches several is refused before any metric is read.
+    onTargets: opts.applyCluster && opts.workload !== undefined ? (ws) => applyCluster.checkOneWorkloadPerContext(opts.workload!, ws) : undefined,
     namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
     // -m fused at fleet scale: the context's global LSTM (cached, trained or refreshed), and any warning about it.
@@ -343,13 +368,14 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   return output;
 }
 
-/** A source restricted to one kubeconfig context. */
-function onlyContext(source: import('../../data/datasource').DataSource, context: string): import('../../data/datasource').DataSource {
+/** A source restricted to some kubeconfig contexts (in the order given). */
+function onlyContexts(source: import('../../data/datasource').DataSource, contexts: readonly string[]): import('../../data/datasource').DataSource {
   return Object.assign(Object.create(source) as typeof source, {
     contexts: async () => {
       const all = await source.contexts();
-      if (!all.includes(context)) throw new UserError(`no kubeconfig context "${context}"; contexts: ${all.join(', ') || 'none'}`);
-      return [context];
+      const missing = contexts.filter((c) => !all.includes(c));
+      if (missing.length) throw new UserError(`no kubeconfig context ${missing.map((c) => `"${c}"`).join(', ')}; contexts: ${all.join(', ') || 'none'}`);
+      return [...new Set(contexts)];
     },
   });
 }
