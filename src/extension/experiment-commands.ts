@@ -145,7 +145,7 @@ async function createPlan(mora: MoraContext, ui: ExperimentUi, node: Partial<Tre
 async function readPlan(file: string): Promise<ExperimentPlan> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   if (open?.isDirty) await open.save();
-  const { parsePlan } = require('../data/experiments/plan-file') as typeof import('../data/experiments/plan-file');
+  const { parsePlan, withPrometheusCredentials } = require('../data/experiments/plan-file') as typeof import('../data/experiments/plan-file');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -153,7 +153,11 @@ async function readPlan(file: string): Promise<ExperimentPlan> {
     throw new Error(`${file}: cannot read the plan (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   // A problem is also a diagnostic on the file (PlanDiagnostics); the message names the line and field.
-  return parsePlan(text, file);
+  const plan = parsePlan(text, file);
+  // The wizard leaves the credential of mora.prometheus.url out of the file (?token=***): the setting's URL is the real one.
+  const cfg = vscode.workspace.getConfiguration('mora');
+  const perContext = Object.values(cfg.get<Record<string, unknown>>('prometheus.urls', {}) ?? {}).filter((u): u is string => typeof u === 'string');
+  return withPrometheusCredentials(plan, [cfg.get<string>('prometheus.url', ''), ...perContext, process.env.MORA_PROMETHEUS_URL]);
 }
 
 /** Reads a plan's record and builds the forecast view's experiment data. */

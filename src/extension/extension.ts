@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { heavyModulesLoaded } from '../core/heavy';
-import { stripUserinfo } from '../core/redact';
 import type { DataSource } from '../data/datasource';
 import { DemoDataSource } from '../data/demo';
 import type { LstmWorkerPool } from '../ml/worker/pool';
@@ -16,6 +15,7 @@ import { registerCommands } from './commands';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
 import { loadLive } from './live';
 import { Log } from './log';
+import { dataSourceLine } from './source-line';
 import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
 import { registerPipelineCommands } from './pipeline-commands';
 import { RecommendationStore } from './recommendation-store';
@@ -68,8 +68,7 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   const prometheusUrl = cfg.get<string>('prometheus.url', '').trim() || undefined;
   const prometheusUrls = Object.fromEntries(Object.entries(cfg.get<Record<string, string>>('prometheus.urls', {}) ?? {})
     .filter(([, u]) => typeof u === 'string' && u.trim()).map(([c, u]) => [c, u.trim()]));
-  const perContext = Object.keys(prometheusUrls).length ? `; per context: ${Object.entries(prometheusUrls).map(([c, u]) => `${c} → ${stripUserinfo(u)}`).join(', ')}` : '';
-  log.info(`Data source: cluster (kubeconfig contexts, Prometheus ${prometheusUrl ? `at ${stripUserinfo(prometheusUrl)} for the current context, discovered in the others` : 'discovered in each cluster, through the API server'}${perContext}).`);
+  log.info(dataSourceLine(prometheusUrl, prometheusUrls));
   return new ClusterDataSource({
     // mora.kubeconfig (user settings only: it may name exec credential plugins to run), else as kubectl finds it.
     kubeconfig: cfg.get<string>('kubeconfig', '').trim() || undefined,

@@ -10,6 +10,7 @@
 import { capacityFromPlan, type ServiceCapacity } from '../pipeline/experiment-capacity';
 import { parsePlan, PlanError, type ExperimentPlan, type PlanCell, type PlanExpansion } from '../data/experiments/plan-file';
 import type { CellRecord, PlanDocument } from '../data/experiments/plan-run';
+import { redact } from '../data/prometheus/errors';
 import {
   PROTOCOL_VERSION, type ExperimentChart, type ExperimentPoint, type ExperimentSeries, type ExperimentServiceData, type ExperimentViewData,
   type TableData,
@@ -103,9 +104,13 @@ export function planYaml(a: PlanWizardAnswers): string {
   const host = new URL(a.target).hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
   const list = (xs: number[]) => `[${xs.join(', ')}]`;
+  const shownPrometheus = redact(a.prometheusUrl, []);
   const lines = [
     `# MOrA experiment plan (docs/EXPERIMENTS.md): run it with "MOrA: Run Load Experiment" or mora experiment run <this file>.`,
-    `prometheus: ${JSON.stringify(a.prometheusUrl)}`,
+    // A credential in the setting's URL (user:password@, ?token=…) never goes into a file people share: MOrA puts the
+    // setting's full URL back when it runs the plan (withPrometheusCredentials).
+    ...(shownPrometheus !== a.prometheusUrl ? [`# The credential in mora.prometheus.url is left out here (***); MOrA takes the full URL from that setting (or MORA_PROMETHEUS_URL) when it runs this plan.`] : []),
+    `prometheus: ${JSON.stringify(shownPrometheus)}`,
     `scrapeInterval: 15s`,
     `# No cell may ask for more requests per second than this.`,
     `rateCap: ${Math.max(...a.levels)}`,

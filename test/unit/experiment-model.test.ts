@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandPlan, parsePlan } from '../../src/data/experiments/plan-file';
+import { expandPlan, parsePlan, withPrometheusCredentials } from '../../src/data/experiments/plan-file';
 import { capacityFromPlan } from '../../src/pipeline/experiment-capacity';
 import { parseHostMessage, parseWebviewState, PROTOCOL_VERSION } from '../../src/protocol/forecast';
 import {
@@ -53,6 +53,18 @@ describe('experiment views (editor-free)', () => {
       assert.deepEqual(scaled.allowedHosts, ['checkout.shop.svc'], 'a non-loopback target is listed, visibly, in the file');
       assert.deepEqual(scaled.services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'checkout' });
       assert.equal(expandPlan(scaled).cells.length, 3);
+    });
+
+    it('writes the setting\'s Prometheus URL without its credential (?token=); the run takes the full URL from the setting again', () => {
+      const real = 'http://prom.example:9090/?token=t0k3n-s3cret-value&extra_label=env%3Dprod';
+      const yaml = planYaml({ service: 'api', target: 'http://127.0.0.1:8080/', replicas: [1], levels: [10], durationSeconds: 30, prometheusUrl: real });
+      assert.ok(!yaml.includes('t0k3n-s3cret-value'), yaml);
+      const p = parsePlan(yaml, '/w/api.mora-plan.yaml');
+      assert.equal(p.prometheusUrl, 'http://prom.example:9090/?token=***&extra_label=env%3Dprod');
+      assert.equal(withPrometheusCredentials(p, [undefined, 'http://other:9090/?token=x', real]).prometheusUrl, real);
+      assert.throws(() => withPrometheusCredentials(p, ['http://prom.example:9090/?token=another']), /left out of the plan file.*mora\.prometheus\.url.*MORA_PROMETHEUS_URL/);
+      const plain = parsePlan(planYaml({ service: 'api', target: 'http://127.0.0.1:8080/', replicas: [1], levels: [10], durationSeconds: 30, prometheusUrl: 'http://127.0.0.1:9090' }), '/w/api.mora-plan.yaml');
+      assert.equal(withPrometheusCredentials(plain, [real]), plain, 'a plan with nothing left out is run as written');
     });
 
     it('reads comma-separated numbers or says what is wrong', () => {

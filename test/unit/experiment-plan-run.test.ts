@@ -6,6 +6,7 @@ import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload 
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
+import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 
 /** A virtual clock, a Prometheus that answers every range query with a steady series, a driver that gets its rate. */
 function world() {
@@ -248,6 +249,38 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.deepEqual(r.document.cells.map((c) => c.status), ['done', 'done', 'pending', 'pending', 'pending']);
     assert.equal(w.calls.at(-1), 'restore 3');
     assert.equal(r.document.scaling.cart.restored, true);
+  });
+
+  it('the record keeps no credential of a URL: userinfo and ?token= / ?api_key= values are *** (the run uses the real URLs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir, '[10]', 'search');
+    p.prometheusUrl = 'http://admin:pr0m-passw0rd@127.0.0.1:9090/?token=t0k3n-s3cret-value&extra_label=env%3Dprod';
+    p.services[0].target = 'http://127.0.0.1:8081/?api_key=k3y-s3cret-value';
+    const urls: string[] = [];
+    const driver = w.hooks.httpDriver!;
+    await runPlan(p, { ...w.hooks, httpDriver: async (req) => { urls.push(req.url!); return driver(req); } });
+    const json = readFileSync(join(p.outDir, 'shop.json'), 'utf8');
+    assert.ok(!/pr0m-passw0rd|t0k3n-s3cret-value|k3y-s3cret-value/.test(json), json);
+    const doc = JSON.parse(json) as PlanDocument;
+    assert.equal(doc.plan.prometheusUrl, 'http://127.0.0.1:9090/?token=***&extra_label=env%3Dprod');
+    assert.equal(doc.plan.services[0].target, 'http://127.0.0.1:8081/?api_key=***');
+    assert.deepEqual(urls, ['http://127.0.0.1:8081/?api_key=k3y-s3cret-value'], 'the load goes to the real URL');
+  });
+
+  it('mora experiment run: a plan whose Prometheus credential was left out (?token=***) takes the full URL from MORA_PROMETHEUS_URL, else stops before any load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const file = join(dir, 'wiz.mora-plan.yaml');
+    writeFileSync(file, 'prometheus: "http://prom.example:9090/?token=***"\nrateCap: 10\nservices:\n  - name: x\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 50 }\n');
+    const saved = process.env.MORA_PROMETHEUS_URL;
+    try {
+      delete process.env.MORA_PROMETHEUS_URL;
+      await assert.rejects(experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), /credential was left out of the plan file .*MORA_PROMETHEUS_URL/);
+      process.env.MORA_PROMETHEUS_URL = 'http://prom.example:9090/?token=t0k3n-s3cret-value';
+      assert.equal(await experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), 0);
+    } finally {
+      if (saved === undefined) delete process.env.MORA_PROMETHEUS_URL; else process.env.MORA_PROMETHEUS_URL = saved;
+    }
   });
 
   it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {

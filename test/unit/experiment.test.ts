@@ -247,7 +247,19 @@ describe('load experiments', () => {
     assert.ok(!/t4rget-pw|pr0m-pw|bob|admin/.test(text), text);
     const json = JSON.parse(text);
     assert.equal(json.config.targetUrl, 'http://127.0.0.1:8080/');
-    assert.equal(json.config.prometheusUrl, 'http://prom:9090/');
+    assert.equal(json.config.prometheusUrl, 'http://prom:9090', 'as given, without the userinfo');
+  });
+
+  it('stores URLs without a credential in their query (?token=, ?api_key=), keeping the other parameters', async () => {
+    const w = world();
+    const r = await runExperiment(config(dir, {
+      levels: [10], targetUrl: 'http://127.0.0.1:8080/?api_key=k3y-s3cret-value', prometheusUrl: 'http://prom:9090/?token=t0k3n-s3cret-value&extra_label=env%3Dprod',
+    }), w);
+    const text = fs.readFileSync(r.jsonPath, 'utf8');
+    assert.ok(!/k3y-s3cret-value|t0k3n-s3cret-value/.test(text), text);
+    const json = JSON.parse(text);
+    assert.equal(json.config.targetUrl, 'http://127.0.0.1:8080/?api_key=***');
+    assert.equal(json.config.prometheusUrl, 'http://prom:9090/?token=***&extra_label=env%3Dprod');
   });
 
   it('a plan that scales a workload notes its original count from the start and puts it back: at the end, on error, on cancel', async () => {

@@ -88,7 +88,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
-  const { parsePlan, expandPlan } = require('../../data/experiments/plan-file') as typeof import('../../data/experiments/plan-file');
+  const { parsePlan, expandPlan, withPrometheusCredentials } = require('../../data/experiments/plan-file') as typeof import('../../data/experiments/plan-file');
   let text: string;
   try {
     text = readFileSync(planFile, 'utf8');
@@ -97,7 +97,8 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   }
   let plan: ExperimentPlan;
   try {
-    plan = parsePlan(text, planFile);
+    // A credential left out of the file (the VS Code wizard writes ?token=***) comes from MORA_PROMETHEUS_URL.
+    plan = withPrometheusCredentials(parsePlan(text, planFile), [process.env.MORA_PROMETHEUS_URL]);
   } catch (e) {
     throw new UserError((e as Error).message);
   }

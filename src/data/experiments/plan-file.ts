@@ -19,6 +19,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { WorkloadKind } from '../../core/workload';
 import type { LoadStats } from './load';
 import { InputError } from '../timeseries-csv';
+import { redact } from '../prometheus/errors';
 import { MIN_ACHIEVED_SHARE } from './thresholds';
 
 export const SCENARIOS = ['constant', 'step', 'ramp', 'spike'] as const;
@@ -372,6 +373,24 @@ export function parsePlan(text: string, file = 'plan.mora-plan.yaml'): Experimen
     };
   });
   return { name, prometheusUrl, scrapeIntervalSeconds, rateCap, allowedHosts, outDir, quality, services, file: resolve(file) };
+}
+
+/**
+ * The plan with its Prometheus URL's credential put back: a plan file holds a URL whose credentials were left out
+ * (`user:password@` dropped, `?token=***`, as the VS Code wizard writes the mora.prometheus.url setting) and the full
+ * URL is the one of `fullUrls` (the settings, MORA_PROMETHEUS_URL) that, redacted, is the plan's URL. Otherwise the
+ * plan is returned as it is — unless its URL still holds a `***` no candidate fills: an error before anything is sent.
+ */
+export function withPrometheusCredentials(plan: ExperimentPlan, fullUrls: ReadonlyArray<string | undefined>): ExperimentPlan {
+  const normal = (u: string) => {
+    try { return new URL(u.trim()).toString().replace(/\/$/, ''); } catch { return undefined; }
+  };
+  for (const u of fullUrls) {
+    const n = u ? normal(u) : undefined;
+    if (n && n !== plan.prometheusUrl && redact(n, []) === plan.prometheusUrl) return { ...plan, prometheusUrl: n };
+  }
+  if (!/[?&][^=&#]*=\*\*\*(?=&|#|$)/.test(plan.prometheusUrl)) return plan;
+  throw new PlanError(`${plan.file ?? 'the plan'}: the Prometheus URL's credential was left out of the plan file (${plan.prometheusUrl}); set the full URL in mora.prometheus.url (VS Code) or MORA_PROMETHEUS_URL (mora experiment run), or write it into "prometheus:"`, plan.file, undefined, 'prometheus');
 }
 
 /** The asked rate over a cell's warm-up and duration (see the module comment). */

@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../../core/atomic-write';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import { stripUserinfo } from '../../core/redact';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
+import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
@@ -62,7 +63,7 @@ export interface PlanDocument {
   name: string;
   status: PlanStatus;
   error?: string;
-  /** The plan as run (URLs without credentials). */
+  /** The plan as run (URLs without credentials: userinfo dropped, credential query values `***`). */
   plan: ExperimentPlan;
   versions: { mora: string; node: string; drivers: string[]; prometheus?: string };
   started: number;
@@ -152,10 +153,11 @@ function jsonText(doc: unknown): string {
   return `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
 }
 
+/** The plan as recorded: URLs without credentials (userinfo; ?token=, ?api_key= … values are `***`). */
 function safePlan(plan: ExperimentPlan): ExperimentPlan {
   return {
-    ...plan, prometheusUrl: stripUserinfo(plan.prometheusUrl),
-    services: plan.services.map((s) => ({ ...s, ...(s.target ? { target: stripUserinfo(s.target) } : {}) })),
+    ...plan, prometheusUrl: redact(plan.prometheusUrl, []),
+    services: plan.services.map((s) => ({ ...s, ...(s.target ? { target: redact(s.target, []) } : {}) })),
   };
 }
 

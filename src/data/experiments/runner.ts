@@ -10,20 +10,20 @@
  * (status "failed", the timings and the error) so the run is not lost.
  *
  * The JSON is first written when the run starts (status "running", with the `scaling` note of a plan that changed the
- * workload's replicas), so a run that dies leaves a record of what it changed. URLs are stored without credentials.
+ * workload's replicas), so a run that dies leaves a record of what it changed. URLs are stored without credentials
+ * (userinfo, and the values of ?token= / ?api_key= and the like: `***`).
  *
  * A level where no request succeeded, or more than half failed, is marked failed (`timings.levels[].failed`); a level
  * nobody answered at all means the target is down, so the remaining levels are not sent. A run whose every level
  * failed is "failed", not "complete".
  */
 import { writeFileAtomic } from '../../core/atomic-write';
-import { stripUserinfo } from '../../core/redact';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import type { WorkloadKind } from '../../core/workload';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
-import { PrometheusError } from '../prometheus/errors';
+import { PrometheusError, redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, rateWindow, type QueryConfig } from '../prometheus/queries';
 import { validateFrame, type FrameValidation } from '../validation';
@@ -163,7 +163,7 @@ export function validateExperimentConfig(c: ExperimentConfig): void {
     const u = new URL(c.targetUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new Error(`target "${stripUserinfo(c.targetUrl)}" is not an http(s) URL`);
+    throw new Error(`target "${redact(c.targetUrl, [])}" is not an http(s) URL`);
   }
 }
 
@@ -249,13 +249,14 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   const jsonPath = join(config.outDir, `${id}.json`);
   const csvPath = join(config.outDir, `${id}.csv`);
   const { outDir: _outDir, ...cfgNoOut } = config;
-  // Credentials in a URL (http://user:pass@…) are used, never stored.
-  const shownTarget = stripUserinfo(config.targetUrl);
+  // Credentials in a URL (http://user:pass@…, ?token=…, ?api_key=…) are used, never stored or shown: the one redaction
+  // the Prometheus client applies to its own messages (prometheus/errors.ts).
+  const shownTarget = redact(config.targetUrl, []);
   const doc: ExperimentDocument = {
     schema: 'mora.experiment/1',
     id,
     status: 'running',
-    config: { ...cfgNoOut, targetUrl: shownTarget, prometheusUrl: stripUserinfo(config.prometheusUrl), stepSeconds: step, rateWindowSeconds: w },
+    config: { ...cfgNoOut, targetUrl: shownTarget, prometheusUrl: redact(config.prometheusUrl, []), stepSeconds: step, rateWindowSeconds: w },
     timings: { started, finished: started, levels: [] },
     files: { json: `${id}.json` },
     ...(hooks.scaling ? { scaling: hooks.scaling } : {}),
