@@ -423,14 +423,80 @@ export class ClusterDataSource implements DataSource {
     }
   }
 
-  /** Each check a person can act on: Prometheus, cAdvisor, app metrics, kube-state-metrics, the Kubernetes API. */
-  async checks(opts: { kubernetes?: boolean } = {}): Promise<HealthCheck[]> {
+  /**
+   * The kubeconfig contexts a health check looks at: `named` (mora health --context) when given; else, when this
+   * source is narrowed to some contexts (an object made from it with Object.create whose own contexts() lists them, as
+   * `mora recommend --context a,b` makes), those; else the kubeconfig's current context — the one kubectl would use.
+   * A name the kubeconfig lacks, no current context, or no kubeconfig at all: one failed check instead, sent before
+   * anything is asked over the network. A narrowing wrapper's own error (an unknown name) is thrown as it is.
+   */
+  private async checkedContexts(named: readonly string[] | undefined, checkName: string): Promise<string[] | HealthCheck> {
+    const failed = (message: string, problem: HealthProblem = 'bad-input'): HealthCheck => ({ name: checkName, ok: false, required: true, message, problem });
+    let kube: KubeClient;
+    try {
+      kube = this.kube();
+    } catch (e) {
+      return failed((e as Error).message, problemOf(e));
+    }
+    const all = kube.contexts();
+    const list = (): string => all.map((c) => `"${c}"`).join(', ') || 'none';
+    const wanted = named ?? (this.contexts !== ClusterDataSource.prototype.contexts ? await this.contexts() : undefined);
+    if (wanted) {
+      const missing = wanted.filter((c) => !all.includes(c));
+      if (missing.length) return failed(`no context ${missing.map((c) => `"${c}"`).join(', ')} in the kubeconfig ${kube.where}; its contexts: ${list()}`);
+      return [...new Set(wanted)];
+    }
+    const current = kube.currentContext();
+    if (!current) return failed(`the kubeconfig ${kube.where} sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: ${list()})`);
+    if (!all.includes(current)) return failed(`the kubeconfig ${kube.where} sets current-context "${current}", which it does not define (contexts: ${list()}) — pass --context <name>, or run kubectl config use-context <name>`);
+    return [current];
+  }
+
+  /**
+   * Each check a person can act on: Prometheus, cAdvisor, app metrics, kube-state-metrics, the Kubernetes API — for
+   * the contexts checkedContexts() names (`contexts`: mora health --context). Several contexts: each check's name says
+   * which one it is about: kubernetes (context "b"); one Prometheus URL given for every context is checked once.
+   */
+  async checks(opts: { kubernetes?: boolean; contexts?: readonly string[] } = {}): Promise<HealthCheck[]> {
+    const kubernetes = opts.kubernetes ?? true;
+    const urlGiven = this.options.prometheus !== undefined || this.options.prometheusUrl !== undefined;
+    let contexts: string[] = [];
+    let unusable: HealthCheck | undefined;
+    if (kubernetes || !urlGiven || opts.contexts) {
+      const scope = await this.checkedContexts(opts.contexts, kubernetes || urlGiven ? 'kubernetes' : 'prometheus');
+      if (Array.isArray(scope)) contexts = scope;
+      else unusable = scope;
+    }
+    // Without a context there is no Prometheus to discover either: the one line is the whole answer. A Prometheus URL
+    // given for every context is still checked.
+    if (unusable && !urlGiven) return [unusable];
+    const out: HealthCheck[] = [];
+    const named = (name: string, context: string | undefined) => (context !== undefined && contexts.length > 1 ? `${name} (context "${context}")` : name);
+    const perContext = await Promise.all((urlGiven ? [undefined] : contexts).map(async (context) => (await this.prometheusChecks(context)).map((c) => ({ ...c, name: named(c.name, context) }))));
+    out.push(...perContext.flat());
+    if (unusable) out.push(unusable);
+    else if (kubernetes) {
+      const kube = this.kube();
+      const results = await Promise.all(contexts.map(async (ctx): Promise<HealthCheck> => {
+        try {
+          const version = await kube.version(ctx);
+          return { name: named('kubernetes', ctx), ok: true, required: true, message: `Kubernetes ${version} (context "${ctx}", ${kube.contexts().length} context(s))` };
+        } catch (e) {
+          return { name: named('kubernetes', ctx), ok: false, required: true, message: (e as Error).message, problem: problemOf(e) };
+        }
+      }));
+      out.push(...results);
+    }
+    return out;
+  }
+
+  /** Prometheus and what it should hold, for one context (undefined: the one Prometheus URL given for every context). */
+  private async prometheusChecks(context: string | undefined): Promise<HealthCheck[]> {
     const out: HealthCheck[] = [];
     const N = this.queryConfig.names;
     let up = false;
     let prometheus: PrometheusClient | undefined;
     try {
-      const context = this.options.prometheus || this.options.prometheusUrl !== undefined ? undefined : this.kube().currentContext();
       const b = await this.backend(context);
       if ('metricsServer' in b) {
         out.push({ name: 'prometheus', ok: false, required: false, message: `${b.reason} — using metrics.k8s.io instead` });
@@ -470,23 +536,14 @@ export class ClusterDataSource implements DataSource {
         }
       }
     }
-    if (opts.kubernetes ?? true) {
-      try {
-        const kube = this.kube();
-        const ctx = kube.currentContext();
-        const version = await kube.version(ctx);
-        out.push({ name: 'kubernetes', ok: true, required: true, message: `Kubernetes ${version} (context "${ctx}", ${kube.contexts().length} context(s))` });
-      } catch (e) {
-        out.push({ name: 'kubernetes', ok: false, required: true, message: (e as Error).message, problem: problemOf(e) });
-      }
-    }
     return out;
   }
 
   async health(): Promise<SourceHealth> {
     const checks = await this.checks();
     const bad = checks.filter((c) => c.required && !c.ok);
-    if (bad.length) return { ok: false, message: bad.map((c) => c.message).join('; '), problem: worstProblem(bad) };
+    // One fault (a dead API server, a bad kubeconfig) often fails discovery and the Kubernetes check alike: said once.
+    if (bad.length) return { ok: false, message: [...new Set(bad.map((c) => c.message))].join('; '), problem: worstProblem(bad) };
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);
     return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
   }

@@ -1,6 +1,7 @@
 /**
- * `mora health --prometheus <url> [--kubeconfig <file>]`: checks what a live cluster needs, one line per check:
- * Prometheus reachable, cAdvisor series, kube-state-metrics, application metrics, the Kubernetes API.
+ * `mora health --prometheus <url> [--kubeconfig <file>] [--context <names>]`: checks what a live cluster needs, one line
+ * per check: Prometheus reachable, cAdvisor series, kube-state-metrics, application metrics, the Kubernetes API — of
+ * the kubeconfig's current context, or of the contexts --context names.
  * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data or the
  * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives.
  */
@@ -14,6 +15,8 @@ export interface HealthCliOptions {
   prometheus?: string;
   prometheusSelector?: string;
   kubeconfig?: string;
+  /** --context: the kubeconfig context(s) to check, comma-separated (default: the current one). */
+  context?: string;
   /** --connect-timeout, seconds. */
   connectTimeout?: string;
   kubernetes?: boolean;
@@ -28,6 +31,7 @@ export function register(program: Command): void {
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--kubeconfig <file>', 'kubeconfig to check (default: $KUBECONFIG or ~/.kube/config when present)')
+    .option('--context <names>', 'check this kubeconfig context (several: a,b) instead of the current one')
     .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('--no-kubernetes', 'skip the Kubernetes API check')
     .option('--timeout <seconds>', 'per-request timeout', '10')
@@ -46,12 +50,15 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
+  const contexts = opts.context === undefined ? undefined : opts.context.split(',').map((c) => c.trim());
+  if (contexts?.some((c) => c === '')) throw new UserError(`--context "${opts.context}": an empty context name`);
   // As kubectl finds it: --kubeconfig, KUBECONFIG (several files), ~/.kube/config, or a pod's service account.
   const found = findKubeconfig({ explicit: opts.kubeconfig });
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
   const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
-  const checks = await source.checks({ kubernetes });
+  if (contexts && found.kind === 'none') throw new UserError(`--context ${opts.context}: ${noKubeconfigMessage(found, 'pass --kubeconfig <file>')}`);
+  const checks = await source.checks({ kubernetes, contexts });
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });
   }

@@ -161,6 +161,13 @@ export class PrometheusDiscovery {
     return Promise.race([p, t, this.probes.failure(context, ctx ? this.config.getCluster(ctx.cluster) : null)]).finally(() => clearTimeout(timer));
   }
 
+  /** The context's API server as KubeClient names it in messages (no userinfo): one dead server reads alike in both. */
+  private server(context: string): string | undefined {
+    const ctx = this.config.getContextObject(context);
+    const server = ctx ? this.config.getCluster(ctx.cluster)?.server : undefined;
+    return server === undefined ? undefined : stripUserinfo(server);
+  }
+
   private redacted(err: KubeError): KubeError {
     return redactedKubeError(err, [...kubeconfigSecrets(this.config), ...this.applied.list()]);
   }
@@ -170,7 +177,7 @@ export class PrometheusDiscovery {
     try {
       return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list', context)).items as K8sService[];
     } catch (e) {
-      const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', context }));
+      const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', context, server: this.server(context) }));
       if (err.kind !== 'forbidden') throw err;
     }
     let namespaces: string[];
@@ -184,7 +191,7 @@ export class PrometheusDiscovery {
       try {
         out.push(...((await this.timed(core.listNamespacedService({ namespace, labelSelector: selector }), 'a Service list', context)).items as K8sService[]));
       } catch (e) {
-        const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', namespace, context }));
+        const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', namespace, context, server: this.server(context) }));
         if (err.kind !== 'forbidden') throw err;
       }
     }
