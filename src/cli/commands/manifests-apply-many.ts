@@ -235,13 +235,21 @@ export interface ApplyManyOptions {
   write?: (file: string, data: string | Uint8Array) => void;
 }
 
+/** A file whose text the changes would change: as read (`before`), and after. */
+export interface PlannedFile {
+  file: string;
+  before: string;
+  after: string;
+  encoding: ManifestEncoding;
+}
+
 /**
- * Plans every file's edits, checks that every file to change may be written, then writes them: all or nothing.
- * Throws, with nothing written, on any refusal before the writes (a read-only file, a folder this user may not write
- * among them). A write the system fails midway (a full disk) restores the files already written (their previous
- * bytes, atomically) and names the file that failed; only a failed restore, named in the error, leaves a file changed.
+ * Reads every file of the paths and plans every change's edit in the one file holding its target; writes nothing.
+ * Returns the files whose text would change (a file that already has the values is named on stderr and left out).
+ * Throws on anything `applyMany` refuses before writing: a file that cannot be read, a missing or repeated target,
+ * a target only in an inline patch, an edit refused.
  */
-export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): void {
+export function planMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default'): PlannedFile[] {
   const { files, unlisted } = manifestFileList(paths);
   const read: ReadFile[] = [];
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
@@ -279,13 +287,25 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
       throw e;
     }
   }
-  const toWrite = planned.filter(({ f, text }) => {
+  // In the order the files were found (name order), not the order of the changes.
+  planned.sort((a, b) => read.indexOf(a.f) - read.indexOf(b.f));
+  return planned.filter(({ f, text }) => {
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
     return false; // leave the file (and its timestamp) alone
-  });
+  }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding }));
+}
+
+/**
+ * Plans every file's edits (planMany), checks that every file to change may be written, then writes them: all or nothing.
+ * Throws, with nothing written, on any refusal before the writes (a read-only file, a folder this user may not write
+ * among them). A write the system fails midway (a full disk) restores the files already written (their previous
+ * bytes, atomically) and names the file that failed; only a failed restore, named in the error, leaves a file changed.
+ */
+export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): void {
+  const toWrite = planMany(paths, changes, defaultNamespace);
   // Every file (and its folder, where the temporary file is renamed in) checked before the first is written.
-  const blocked = toWrite.flatMap(({ f }) => {
+  const blocked = toWrite.flatMap((f) => {
     try {
       checkWritable(f.file);
       return [];
@@ -299,10 +319,10 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
   // Atomic per file; a UTF-16 file stays UTF-16; an existing file keeps its mode, a link its target.
   const write = options.write ?? writeFileAtomic;
   const written: Array<{ file: string; before: Buffer }> = [];
-  for (const { f, text } of toWrite) {
+  for (const f of toWrite) {
     try {
       const before = readFileSync(f.file);
-      write(f.file, f.encoding === 'utf8' ? text : encodeManifest(text, f.encoding));
+      write(f.file, f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding));
       written.push({ file: f.file, before });
     } catch (e) {
       const failure = writeError(f.file, e);

@@ -10,7 +10,8 @@ import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
-import { applyMany, inlinePatchHolders, type PatchHolder, type TextAndScan } from './manifests-apply-many';
+import { applyMany, inlinePatchHolders, planMany, type PatchHolder, type TextAndScan } from './manifests-apply-many';
+import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
 import { autoscalerLabel, findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
@@ -210,20 +211,28 @@ export function register(program: Command): void {
 
   manifests
     .command('apply <paths...>')
-    .description('Set container resources and replicas, changing only those values; prints the result unless --in-place or --out '
-      + '(a folder or several files: --in-place, each target in exactly one file)')
+    .description('Set container resources and replicas, changing only those values; prints the result unless --in-place, --out or --diff '
+      + '(a folder or several files: --in-place or --diff, each target in exactly one file)')
     .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q> (repeatable)', collect, [])
     .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable)', collect, [])
     .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
+    .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
     .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
-    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; defaultNamespace: string }) => {
+    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; defaultNamespace: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+      if (opts.diff && (opts.inPlace || opts.out)) throw new UserError(`--diff writes nothing: give it without ${opts.inPlace ? '--in-place' : '--out'}`);
       if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
-        if (!opts.inPlace) throw new UserError('a folder or several files are rewritten in place: give --in-place (--out and printing take one file)');
-        if (paths.includes('-')) throw new UserError('--in-place needs files, not standard input');
+        if (!opts.inPlace && !opts.diff) {
+          throw new UserError('a folder or several files are rewritten in place: give --in-place, or --diff to see the changes (--out and printing take one file)');
+        }
+        if (paths.includes('-')) throw new UserError(`${opts.diff ? '--diff' : '--in-place'} on several paths needs files, not standard input`);
         const changes = parseOrExplain(opts);
         if (changes.some((c) => c.type === 'replicas')) warnAutoscaled(changes, folderAutoscalers(manifestFileList(paths).files), opts.defaultNamespace);
+        if (opts.diff) {
+          for (const f of planMany(paths, changes, opts.defaultNamespace)) process.stdout.write(unifiedDiff(f.file, f.before, f.after));
+          return;
+        }
         applyMany(paths, changes, opts.defaultNamespace);
         return;
       }
@@ -243,6 +252,10 @@ export function register(program: Command): void {
       }
       const target = opts.inPlace ? file : opts.out;
       if (result === text) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
+      if (opts.diff) {
+        process.stdout.write(unifiedDiff(file, text, result)); // nothing when there is no change
+        return;
+      }
       if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
       // The result in the input's encoding: a UTF-16 file (PowerShell's `>`) stays UTF-16, on stdout too.
       const bytes = encoding === 'utf8' ? undefined : encodeManifest(result, encoding);
@@ -259,5 +272,7 @@ export function register(program: Command): void {
           throw writeError(target, e);
         }
       }
+      // As a folder's --in-place names the files it wrote; --out names its file itself.
+      if (opts.inPlace) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
     });
 }
