@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderAutoscalers } from '../views/folder-autoscalers';
-import type { ManifestView } from '../views/manifest-lens-model';
+import type { ManifestView, ManifestViewOptions } from '../views/manifest-lens-model';
 import type { RecommendationStore } from './recommendation-store';
 
 /** Kubernetes manifests are YAML files; the scan itself decides (apiVersion + kind per document) what gets a lens. */
@@ -22,7 +22,9 @@ const MAX_WATCHED_FOLDERS = 64;
  * else does, the document simply gets nothing (no popups while typing).
  *
  * The replica lens also reads the autoscalers in the other files of a saved manifest's folder (FolderAutoscalers):
- * read once per folder, kept until a watcher on that folder reports a YAML file created, changed or deleted.
+ * read once per folder, kept until a watcher on that folder reports a YAML file created, changed or deleted; and those
+ * of the kustomize overlays that render its folder (`overlays/prod` listing `../../base` and an hpa.yaml), found by a
+ * bounded search of the workspace folder around it, their folders watched the same way.
  */
 export class ManifestViews implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; generation: number; view: ManifestView }>();
@@ -48,7 +50,7 @@ export class ManifestViews implements vscode.Disposable {
     try {
       const { manifestView } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
       const ns = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
-      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns, { elsewhere: this.besides(doc) });
+      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns, this.besides(doc));
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
       return view;
     } catch {
@@ -56,16 +58,22 @@ export class ManifestViews implements vscode.Disposable {
     }
   }
 
-  /** The autoscalers in the other YAML files of a file's folder (none for an untitled or remote document). */
-  private besides(doc: vscode.TextDocument): ReturnType<FolderAutoscalers['besides']> {
-    if (doc.uri.scheme !== 'file') return [];
+  /**
+   * The autoscalers in the other YAML files of a file's folder, then those of the kustomize overlays of the workspace
+   * folder that render it (none for an untitled or remote document); the overlays' folders are watched too.
+   */
+  private besides(doc: vscode.TextDocument): ManifestViewOptions {
+    if (doc.uri.scheme !== 'file') return {};
     if (!this.folders) {
       const { FolderAutoscalers } = require('../views/folder-autoscalers') as typeof import('../views/folder-autoscalers');
       this.folders = new FolderAutoscalers();
     }
     const dir = path.dirname(doc.uri.fsPath);
     this.watch(dir);
-    return this.folders.besides(doc.uri.fsPath);
+    const here = this.folders.besides(doc.uri.fsPath);
+    const { autoscalers, overlays } = this.folders.overlays(doc.uri.fsPath, vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath);
+    for (const o of overlays) this.watch(path.resolve(dir, o));
+    return { elsewhere: [...here, ...autoscalers], overlays };
   }
 
   private watch(dir: string): void {

@@ -23,6 +23,12 @@ export interface ManifestAutoscaler {
   line: number;
   /** The file it was found in, when the caller read several. */
   file?: string;
+  /**
+   * Found in a kustomize overlay that renders the manifest's folder (the editor's search, FolderAutoscalers.overlays):
+   * the overlay's folder relative to the manifest's (`../overlays/prod`), and the namespace its kustomization sets, which
+   * the workload and the autoscaler then share whatever their own documents say.
+   */
+  overlay?: { dir: string; namespace?: string };
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -73,12 +79,13 @@ function autoscaler(o: unknown, line: number): ManifestAutoscaler | null {
 
 /**
  * The autoscaler that scales a workload, if one of `autoscalers` does: same kind and name, in the same namespace (a
- * document without one is in `defaultNamespace`, so two without one match each other).
+ * document without one is in `defaultNamespace`, so two without one match each other; an overlay's kustomization that
+ * sets a namespace puts both in it).
  */
 export function autoscalerFor(workload: { kind: string; name: string; namespace: string | null }, autoscalers: readonly ManifestAutoscaler[],
   defaultNamespace = 'default'): ManifestAutoscaler | undefined {
   return autoscalers.find((a) => a.target.kind === workload.kind && a.target.name === workload.name
-    && inTargetNamespace(a.namespace, workload.namespace ?? defaultNamespace, defaultNamespace));
+    && (a.overlay?.namespace !== undefined || inTargetNamespace(a.namespace, workload.namespace ?? defaultNamespace, defaultNamespace)));
 }
 
 /** `HPA currencyservice (2..8)`, `KEDA ScaledObject web (0..100)`. */

@@ -4,9 +4,10 @@
  * Built on the manifest core's scan (src/manifests), which never throws and skips malformed or templated documents;
  * the VS Code glue (src/extension/codelens.ts, hover.ts, diagnostics.ts) only maps these to editor objects.
  */
+import { relative } from 'node:path';
 import { originBrief } from '../core/origin-text';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
-import { findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
+import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
 import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
@@ -53,8 +54,20 @@ export interface ManifestView {
 }
 
 export interface ManifestViewOptions {
-  /** Autoscalers found outside this text (the other files of its folder: FolderAutoscalers), each naming its file. */
+  /**
+   * Autoscalers found outside this text (the other files of its folder, and those of the kustomize overlays that render
+   * it: FolderAutoscalers), each naming its file.
+   */
   elsewhere?: readonly ManifestAutoscaler[];
+  /** The kustomize overlays that render this file's folder (FolderAutoscalers.overlays), relative to it. */
+  overlays?: readonly string[];
+}
+
+/** Where an autoscaler was found, after the note: ` (in hpa.yaml)`, ` (in overlay ../overlays/prod: hpa.yaml)`. */
+function foundIn(a: ManifestAutoscaler | undefined): string {
+  if (a?.file === undefined) return '';
+  if (!a.overlay) return ` (in ${a.file})`;
+  return ` (in overlay ${a.overlay.dir}: ${relative(a.overlay.dir, a.file) || a.file})`;
 }
 
 /** Lens tooltips are plain text: the evidence without Markdown marks. */
@@ -155,9 +168,15 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       // An HPA in this file (or its folder) scales the workload: a count written here would be reset by it (and reset
       // it on every GitOps sync). A note where the count is, never a change, and nothing for "apply all".
       replicasDone.add(workload);
-      const where = decision.autoscaler?.file === undefined ? '' : ` (in ${decision.autoscaler.file})`;
-      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${decision.note}${where}. spec.replicas is the autoscaler's to set: change its bounds, if anything.` });
-      lenses.push({ line: found.replicas.span.line, title: `MOrA: ${decision.note}${where}`, tooltip: `${rep!.reason}. spec.replicas is the autoscaler's to set.`, changes: [], kind: 'replicas' });
+      const where = foundIn(decision.autoscaler);
+      // An overlay's autoscaler: the overlays of this base without one still run with the count written here.
+      const overlay = decision.autoscaler?.overlay;
+      const scaled = (dir: string) => autoscalers.some((a) => a.overlay?.dir === dir && autoscalerFor(found, [a], defaultNamespace));
+      const plain = overlay ? (options.overlays ?? []).filter((d) => !scaled(d)) : [];
+      const owner = overlay ? `spec.replicas is the overlay's autoscaler's to set where ${overlay.dir} is deployed` : 'spec.replicas is the autoscaler\'s to set';
+      const others = plain.length ? ` ${plain.join(', ')} ${plain.length === 1 ? 'renders' : 'render'} this base without one: there this count still applies.` : '';
+      hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${decision.note}${where}. ${owner}: change its bounds, if anything.${others}` });
+      lenses.push({ line: found.replicas.span.line, title: `MOrA: ${decision.note}${where}`, tooltip: `${rep!.reason}. ${owner}.${others}`, changes: [], kind: 'replicas' });
     }
     if (rep && decision.replicas !== undefined && !replicasDone.has(workload) && found.replicas) {
       replicasDone.add(workload);
