@@ -11,7 +11,7 @@ import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { stripUserinfo } from '../../core/redact';
 import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
-import { describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
+import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
@@ -290,6 +290,8 @@ export class KubeClient {
     if (!this.config.getContextObject(context)) {
       throw new KubeError(`no context "${context}" in the kubeconfig; contexts: ${this.contexts().join(', ')}`, 'config');
     }
+    const unreadable = contextFileProblem(this.config, context);
+    if (unreadable) throw unreadable;
     // Same clusters, users and contexts (exec plugins, token files and file paths as loaded), another current context.
     const kc = this.applied.track(new this.k.KubeConfig());
     kc.loadFromOptions({ clusters: this.config.getClusters(), users: this.config.getUsers(), contexts: this.config.getContexts(), currentContext: context });

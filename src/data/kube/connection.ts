@@ -10,7 +10,7 @@ import { abortOptions } from './abort';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
-import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
+import { contextFileProblem, findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 
 export interface ConnectionOptions extends Pick<KubeconfigLookup, 'env' | 'home' | 'serviceAccountDir'> {
@@ -48,6 +48,8 @@ export function connectKube(options: ConnectionOptions = {}): KubeConnection {
     kc.setCurrentContext(options.context);
   }
   const context = kc.getCurrentContext();
+  const unreadable = contextFileProblem(kc, context);
+  if (unreadable) throw unreadable;
   const server = kc.getCurrentCluster()?.server;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const probes = new ConnectProbes(options.connectTimeoutMs, timeoutMs);

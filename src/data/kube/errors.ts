@@ -111,6 +111,12 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
         return new KubeError(`the Kubernetes API${ctx} answered ${status} to ${a.verb} ${what(a)}${server}`, 'other', status);
     }
   }
+  // A file the kubeconfig names (a client certificate, a CA) that could not be read when the request was built: the
+  // kubeconfig's fault, not the network's (contextFileProblem says which field, when it is asked first).
+  const file = err as { syscall?: string; path?: unknown; code?: unknown };
+  if (typeof file?.path === 'string' && typeof file.code === 'string' && (file.syscall === 'open' || file.syscall === 'stat' || file.syscall === 'read')) {
+    return new KubeError(`cannot read ${file.path}, named in the kubeconfig${ctx} (${file.code}) — fix the path in the kubeconfig, or log in again`, 'config');
+  }
   const code = err?.cause?.code ?? (typeof err?.code === 'string' ? err.code : '');
   const server = a.server ? ` at ${a.server}` : '';
   if (code === 'ECONNREFUSED') return new KubeError(`the Kubernetes API${server}${ctx} refused the connection — is the cluster running and the kubeconfig context right?`, 'unreachable');
@@ -130,7 +136,12 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
  * column, and the kind of YAML error are said.
  */
 export function kubeconfigError(file: string, e: unknown): KubeError {
-  const err = e as { name?: string; code?: string; reason?: string; mark?: { line?: number; column?: number } };
+  const err = e as { name?: string; code?: string; path?: unknown; reason?: string; mark?: { line?: number; column?: number } };
+  // client-node reads a user's token-file while it loads the kubeconfig: that file, not the kubeconfig, is missing.
+  if (err?.code && typeof err.path === 'string' && err.path !== file) {
+    const why = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EACCES' || err.code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${err.code})`;
+    return new KubeError(`the kubeconfig ${file} names a file that ${why}: ${err.path} (a user's token-file) — fix the path in the kubeconfig, or log in again`, 'config');
+  }
   if (err?.code === 'ENOENT') return new KubeError(`the kubeconfig ${file} does not exist — pass --kubeconfig <file> or set KUBECONFIG`, 'config');
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return new KubeError(`cannot read the kubeconfig ${file}: permission denied`, 'config');
   if (err?.code === 'EISDIR') return new KubeError(`the kubeconfig ${file} is a directory, not a file`, 'config');

@@ -114,6 +114,46 @@ export function describeSource(src: KubeconfigSource): string {
 
 interface Named { name: string }
 
+/** Why a file cannot be read, from its fs error code. */
+function unreadable(code: string | undefined): string {
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  return `cannot be read (${code ?? 'unknown error'})`;
+}
+
+/**
+ * A file the context's cluster or user names (certificate-authority, client-certificate, client-key) that cannot be
+ * read: a bad-config KubeError naming the field, the kubeconfig entry and the file; undefined when each can be read.
+ * client-node reads them at the first request, and its bare ENOENT would read as an unreachable API server. Only
+ * paths are named, never what a file holds.
+ */
+export function contextFileProblem(kc: k8s.KubeConfig, context: string): KubeError | undefined {
+  const ctx = kc.getContextObject(context);
+  if (!ctx) return undefined;
+  const cluster = kc.getCluster(ctx.cluster);
+  const user = kc.getUser(ctx.user);
+  const files: Array<[field: string, entry: string, file: string | undefined]> = [
+    ['certificate-authority', `cluster "${ctx.cluster}"`, cluster?.caFile],
+    ['client-certificate', `user "${ctx.user}"`, user?.certFile],
+    ['client-key', `user "${ctx.user}"`, user?.keyFile],
+  ];
+  for (const [field, entry, file] of files) {
+    if (!file) continue;
+    let code: string | undefined;
+    try {
+      if (fs.statSync(file).isDirectory()) code = 'EISDIR';
+      else fs.accessSync(file, fs.constants.R_OK);
+    } catch (e) {
+      code = (e as { code?: string }).code ?? 'EIO';
+    }
+    if (code) {
+      return new KubeError(`the kubeconfig's ${field} file ${file} (${entry}, context "${context}") ${unreadable(code)} — fix the path in the kubeconfig, or log in again to write fresh credentials`, 'config');
+    }
+  }
+  return undefined;
+}
+
 /**
  * Builds the client-node KubeConfig for a found source. Each file is read on its own (relative paths resolve against
  * its folder); an empty file is skipped as kubectl skips it; a file that cannot be read or parsed is a KubeError

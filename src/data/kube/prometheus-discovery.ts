@@ -21,7 +21,7 @@ import { axiosFetch } from '../http';
 import { ConnectProbes } from './connect-probe';
 import { KubeError, kubeError } from './errors';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
-import { findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
+import { contextFileProblem, findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
 
 export interface DiscoverySelector {
@@ -148,6 +148,8 @@ export class PrometheusDiscovery {
   /** A KubeConfig whose current context is `context` (same clusters, users and plugins). */
   configFor(context: string): k8s.KubeConfig {
     if (!this.config.getContextObject(context)) throw new KubeError(`no context "${context}" in the kubeconfig`, 'config');
+    const unreadable = contextFileProblem(this.config, context);
+    if (unreadable) throw unreadable;
     const kc = this.applied.track(new this.k.KubeConfig());
     kc.loadFromOptions({ clusters: this.config.getClusters(), users: this.config.getUsers(), contexts: this.config.getContexts(), currentContext: context });
     return kc;
