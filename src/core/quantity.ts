@@ -70,6 +70,48 @@ export function parseResourceQuantity(resource: 'cpu' | 'memory', raw: string, w
   return value;
 }
 
+/** A memory amount a person types without a unit below this is taken for a forgotten unit (`256` for 256Mi). */
+export const MIN_UNITLESS_MEMORY = 2 ** 20;
+
+const MEMORY_SUFFIXES = new Set(['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'k', 'M', 'G', 'T', 'P', 'E']);
+
+/**
+ * A CPU or memory amount typed by a person (`manifests apply --set`, `recommend --cpu-min` and the other policy flags),
+ * checked as parseResourceQuantity checks it and for the unit mix-ups that parse as valid Kubernetes quantities but
+ * cannot be meant (Kubernetes itself would take them):
+ * - CPU with a memory suffix (`1Gi` is ~1.07 billion cores, `500M` 500 million): refused, naming the suffix.
+ * - memory in thousandths (`m`; also `u`, `n`): `2000m` is 2 bytes, a typo for Mi: refused.
+ * - memory as a plain number (no suffix; an exponent counts as plain) above 0 and below 1Mi: bytes, so `256` is 256
+ *   bytes, which no container runs in; refused with the Mi it probably meant. A small amount written with its unit
+ *   (`512Ki`, `500k`) is explicit and taken; 0 and plain byte counts of 1Mi or more (`268435456`) are taken too.
+ * Not for values read from clusters or files (a metrics-server usage in bytes is fine): parseResourceQuantity there.
+ * Throws QuantityError with one line naming `what`.
+ */
+export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what: string = resource): number {
+  const text = raw.trim().replace(/^(["'])(.*)\1$/, '$2').trim();
+  const suffix = QUANTITY_RE.exec(text)?.[4];
+  if (resource === 'cpu' && suffix !== undefined && MEMORY_SUFFIXES.has(suffix)) {
+    throw new QuantityError(`${what}: "${raw}" has a memory unit (${suffix}); CPU is in cores (2, 0.5) or millicores (500m)`);
+  }
+  if (resource === 'memory' && (suffix === 'm' || suffix === 'u' || suffix === 'n')) {
+    const amount = text.slice(0, -1).replace(/^\+/, '');
+    throw new QuantityError(`${what}: "${raw}" is in ${suffix === 'm' ? 'thousandths' : suffix === 'u' ? 'millionths' : 'billionths'} of a byte `
+      + `("${suffix}" is not a memory unit); did you mean ${amount}${suffix === 'm' ? 'Mi' : 'Mi or Ki'}?`);
+  }
+  if (resource === 'memory' && suffix === undefined && QUANTITY_RE.test(text)) {
+    const bytes = parseQuantity(text, what);
+    if (bytes > 0 && bytes < MIN_UNITLESS_MEMORY) {
+      // A plain amount under 1 (0.5) was more likely meant in Gi, a larger one (256) in Mi.
+      const plain = /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text) ? text.replace(/^\+/, '') : undefined;
+      const guess = plain === undefined ? '' : `; did you mean ${plain}${bytes < 1 ? 'Gi' : 'Mi'}?`;
+      throw new QuantityError(`${what}: "${raw}" is ${bytes} byte${bytes === 1 ? '' : 's'} (a number without a unit is bytes)${guess}`
+        + `${guess ? ' An' : '; an'} amount under 1Mi needs its unit (512Ki)`);
+    }
+  }
+  const value = parseResourceQuantity(resource, raw, what);
+  return value;
+}
+
 /**
  * The most replicas MOrA writes into a manifest. Kubernetes would take up to 2^31-1, but a workload of more than 10,000
  * pods is beyond what clusters run (5,000 nodes, 150,000 pods per cluster); a larger count is a typo. Write it by hand if meant.

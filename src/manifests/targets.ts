@@ -4,7 +4,7 @@
  *   --replicas [<namespace>/]<Kind>/<name>=<n>
  * (`requests.cpu` is accepted for `cpu`, and so on.)
  */
-import { checkReplicas, parseResourceQuantity, QuantityError } from '../core/quantity';
+import { checkReplicas, parseInputQuantity, QuantityError } from '../core/quantity';
 import { ManifestEditError } from './edit';
 import type { ManifestChange, ResourceSettings } from './types';
 import { normaliseKind } from './workloads';
@@ -43,7 +43,7 @@ function parseSet(spec: string): ManifestChange {
     const value = m[3].replace(/^(["'])(.*)\1$/, '$2');
     const resource = m[2] as 'cpu' | 'memory';
     try {
-      parseResourceQuantity(resource, value, `${group}.${resource}`); // a quantity, 0 or more, within Kubernetes' range
+      parseInputQuantity(resource, value, `${group}.${resource}`); // a quantity, 0 or more, within Kubernetes' range, in the resource's units
     } catch (e) {
       if (!(e instanceof QuantityError)) throw e;
       const why = /is not a Kubernetes quantity/.test(e.message)

@@ -48,7 +48,7 @@ describe('manifests: bad input never does silent damage', () => {
         [['--set', 'Deployment/rates/hotel-rates=limits.cpu=-500m'], /limits\.cpu: "-500m" is negative/],
         [['--set', 'Deployment/rates/hotel-rates=cpu=1e309'], /requests\.cpu: "1e309" is too large/],
         [['--set', 'Deployment/rates/hotel-rates=memory=1e19'], /more memory than Kubernetes can hold/],
-        [['--set', 'Deployment/rates/hotel-rates=memory=100m'], /less than one byte .*did you mean Mi/],
+        [['--set', 'Deployment/rates/hotel-rates=memory=100m'], /requests\.memory: "100m" is in thousandths of a byte .*did you mean 100Mi\?/],
         [['--replicas', 'Deployment/rates=100000000000000000000000'], /replicas must be a whole number from 0 to 10000, got "100000000000000000000000"/],
         [['--replicas', 'Deployment/rates=10001'], /from 0 to 10000/],
         [['--replicas', 'Deployment/rates=1e+23'], /whole number/],

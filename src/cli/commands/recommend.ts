@@ -3,7 +3,7 @@
  * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
  */
 import type { Command } from 'commander';
-import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseQuantity, QuantityError } from '../../core/quantity';
+import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseInputQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
@@ -137,9 +137,8 @@ export function register(program: Command): void {
 
 function qty(name: string, raw: string): number {
   try {
-    const x = parseQuantity(raw, name);
-    if (x < 0) throw new QuantityError(`${name}: "${raw}" is negative`);
-    return x;
+    // --cpu-* in CPU units, --memory-* in memory units: 1Gi for --cpu-min, 256 or 512m for --memory-min are refused (core/quantity.ts).
+    return parseInputQuantity(name.startsWith('--cpu') ? 'cpu' : 'memory', raw, name);
   } catch (e) {
     if (e instanceof QuantityError) throw new UserError(e.message);
     throw e;

@@ -1,0 +1,87 @@
+/**
+ * Quantities people type are held to their resource's units: `--set …=memory=256` wrote 256 bytes and
+ * `recommend --cpu-min 1Gi` floored every container at ~1.07 billion cores, both silently. Refused now, naming the flag.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseInputQuantity, QuantityError } from '../../src/core/quantity';
+import { recommendPolicy } from '../../src/cli/commands/recommend';
+import { UserError } from '../../src/cli/errors';
+import { mora } from './helpers/run-cli';
+import { deploymentWithCpu } from './helpers/manifest-fixtures';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
+
+const refused = (resource: 'cpu' | 'memory', raw: string, message: RegExp) =>
+  assert.throws(() => parseInputQuantity(resource, raw, 'x'), (e: unknown) => e instanceof QuantityError && message.test(e.message), `${resource} ${raw}`);
+
+describe('quantities typed by people: units', () => {
+  it('refuses CPU with a memory suffix', () => {
+    for (const raw of ['1Gi', '512Mi', '64Ki', '2G', '500M', '1k']) refused('cpu', raw, /^x: ".*" has a memory unit \((Gi|Mi|Ki|G|M|k)\); CPU is in cores \(2, 0\.5\) or millicores \(500m\)$/);
+  });
+
+  it('refuses memory in thousandths, naming the Mi it meant', () => {
+    refused('memory', '2000m', /"2000m" is in thousandths of a byte .*did you mean 2000Mi\?$/);
+    refused('memory', '512m', /did you mean 512Mi\?/);
+  });
+
+  it('refuses a plain memory number under 1Mi (bytes) with the unit it probably meant', () => {
+    refused('memory', '256', /^x: "256" is 256 bytes \(a number without a unit is bytes\); did you mean 256Mi\? An amount under 1Mi needs its unit \(512Ki\)$/);
+    refused('memory', '0.5', /did you mean 0\.5Gi\?/);
+    refused('memory', '1048575', /did you mean 1048575Mi\?/);
+    refused('memory', '1e3', /"1e3" is 1000 bytes .*; an amount under 1Mi needs its unit/);
+  });
+
+  it('takes what is meant: CPU in cores or millicores, memory with its unit, 0, and byte counts of 1Mi or more', () => {
+    assert.equal(parseInputQuantity('cpu', '2'), 2);
+    assert.equal(parseInputQuantity('cpu', '500m'), 0.5);
+    assert.equal(parseInputQuantity('cpu', '250000u'), 0.25);
+    assert.equal(parseInputQuantity('memory', '512Ki'), 512 * 1024);
+    assert.equal(parseInputQuantity('memory', '500k'), 500_000);
+    assert.equal(parseInputQuantity('memory', '0'), 0);
+    assert.equal(parseInputQuantity('memory', '1048576'), 2 ** 20);
+    assert.equal(parseInputQuantity('memory', '268435456'), 256 * 2 ** 20);
+    assert.equal(parseInputQuantity('memory', '1.5Gi'), 1.5 * 2 ** 30);
+  });
+
+  it('recommend: --cpu-* and --memory-* flags are refused in the wrong units, naming the flag', () => {
+    const bad: Array<[Partial<typeof RECOMMEND_DEFAULTS>, RegExp]> = [
+      [{ cpuMin: '1Gi' }, /^--cpu-min: "1Gi" has a memory unit \(Gi\)/],
+      [{ cpuMax: '2G' }, /^--cpu-max: "2G" has a memory unit/],
+      [{ cpuStep: '5Mi' }, /^--cpu-step: "5Mi" has a memory unit/],
+      [{ memoryMin: '256' }, /^--memory-min: "256" is 256 bytes .*did you mean 256Mi\?/],
+      [{ memoryMax: '512m' }, /^--memory-max: "512m" is in thousandths of a byte/],
+      [{ memoryStep: '1' }, /^--memory-step: "1" is 1 byte .*did you mean 1Mi\?/],
+    ];
+    for (const [opts, message] of bad) {
+      assert.throws(() => recommendPolicy({ ...RECOMMEND_DEFAULTS, ...opts }), (e: unknown) => e instanceof UserError && message.test(e.message), JSON.stringify(opts));
+    }
+    const ok = recommendPolicy({ ...RECOMMEND_DEFAULTS, cpuMin: '25m', memoryMin: '250Mi', memoryMax: '4294967296' });
+    assert.equal(ok.cpu.min, 0.025);
+    assert.equal(ok.memory.min, 250 * 2 ** 20);
+    assert.equal(ok.memory.max, 2 ** 32);
+  });
+
+  it('manifests apply --set memory=256: exit 2 naming the --set and the Mi it meant, the file untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-units-'));
+    try {
+      const file = join(dir, 'web.yaml');
+      writeFileSync(file, deploymentWithCpu('web', '100m'));
+      for (const [set, message] of [
+        ['Deployment/web/web=memory=256', /^mora: .*web\.yaml: --set "Deployment\/web\/web=memory=256": requests\.memory: "256" is 256 bytes .*did you mean 256Mi\?/],
+        ['Deployment/web/web=limits.cpu=1Gi', /^mora: .*web\.yaml: --set "Deployment\/web\/web=limits\.cpu=1Gi": limits\.cpu: "1Gi" has a memory unit \(Gi\)/],
+      ] as const) {
+        const r = await mora(['manifests', 'apply', file, '--set', set, '--in-place']);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, message);
+      }
+      assert.equal(readFileSync(file, 'utf8'), deploymentWithCpu('web', '100m'));
+      const ok = await mora(['manifests', 'apply', file, '--set', 'Deployment/web/web=cpu=200m,memory=256Mi']);
+      assert.equal(ok.code, 0, ok.err);
+      assert.match(ok.out, /memory: 256Mi/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
