@@ -46,6 +46,29 @@ export interface HttpFetchOptions {
   httpsAgent?: import('node:https').Agent;
 }
 
+/**
+ * What a failed request says went wrong — Node's fetch (undici: a TypeError "fetch failed" whose `cause` is the network
+ * error), client-node's requests, axiosFetch (HttpTransportError: code and message, also as `cause`): the cause's code
+ * and message when there is a cause, else the error's own. undici refuses some ports outright, with no code (its "bad
+ * port" list, the ports browsers block: 1, 7, 9, 21, 25, 6000, 6665-6669, 10080 …): said as such, with the port of `url`.
+ */
+export function networkFailure(e: unknown, url?: string): { code: string; message: string } {
+  const err = e as { cause?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown } | undefined;
+  const code = typeof err?.cause?.code === 'string' ? err.cause.code : typeof err?.code === 'string' ? err.code : '';
+  const message = typeof err?.cause?.message === 'string' ? err.cause.message : typeof err?.message === 'string' ? err.message : String(e);
+  if (!code && message === 'bad port') {
+    let port = '';
+    try {
+      const u = new URL(url ?? '');
+      port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    } catch {
+      // no URL to name the port from
+    }
+    return { code, message: `port ${port ? `${port} ` : ''}is blocked by Node's fetch (undici's bad-port list, the ports browsers refuse) — put it on (or forward it to) another port` };
+  }
+  return { code, message };
+}
+
 /** A network failure without the request config: `code` (e.g. ECONNREFUSED) and a message, also as `cause`. */
 export class HttpTransportError extends Error {
   readonly code: string;

@@ -4,6 +4,7 @@
  * whose body may be the parsed object or its JSON text. Network failures arrive as fetch errors with a `cause.code`.
  */
 import { redactCredentialText } from '../../core/redact';
+import { networkFailure } from '../http';
 
 export type KubeErrorKind = 'forbidden' | 'admission' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable'
   | 'config' | 'no-kubeconfig' | 'credential-plugin' | 'other';
@@ -117,7 +118,7 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   if (typeof file?.path === 'string' && typeof file.code === 'string' && (file.syscall === 'open' || file.syscall === 'stat' || file.syscall === 'read')) {
     return new KubeError(`cannot read ${file.path}, named in the kubeconfig${ctx} (${file.code}) — fix the path in the kubeconfig, or log in again`, 'config');
   }
-  const code = err?.cause?.code ?? (typeof err?.code === 'string' ? err.code : '');
+  const { code, message } = networkFailure(e, a.server);
   const server = a.server ? ` at ${a.server}` : '';
   if (code === 'ECONNREFUSED') return new KubeError(`the Kubernetes API${server}${ctx} refused the connection — is the cluster running and the kubeconfig context right?`, 'unreachable');
   // undici's own connect timeout (TCP + TLS, 10 s; client-node 1.x/2.x fetch) or the kernel's: nothing answered at all.
@@ -125,6 +126,8 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError(`the Kubernetes API host${server}${ctx} was not found (DNS) — check the kubeconfig`, 'unreachable');
   if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
   if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');
+  // A fetch that failed below HTTP without a code (undici's "bad port", a URL it will not fetch): its cause says why.
+  if (err?.cause !== undefined && err.cause !== null) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${message}`, 'unreachable');
   // Neither an API answer nor a network error: most often an exec credential plugin that failed (client-node's Error is
   // its stderr), which may print tokens MOrA never saw; the callers take out the secrets they know.
   return new KubeError(`${a.verb} ${what(a)}${ctx} failed: ${redactCredentialText(err?.message ?? String(e))}`, 'other');

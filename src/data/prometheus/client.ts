@@ -6,7 +6,7 @@
  */
 import { redactAndClip } from '../../core/redact';
 import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
-import { axiosFetch } from '../http';
+import { axiosFetch, networkFailure } from '../http';
 
 export interface PrometheusAuth {
   bearerToken?: string;
@@ -300,15 +300,14 @@ export class PrometheusClient {
     if (timeout.aborted) {
       return new PrometheusError(`Prometheus at ${where} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s — is it overloaded? try a shorter range or a larger step`, 'timeout');
     }
-    const err = e as { cause?: { code?: string; message?: string }; code?: string; message?: string };
-    const code = err?.cause?.code ?? err?.code ?? '';
+    const { code, message } = networkFailure(e, this.baseUrl);
     let msg: string;
     if (code === 'ECONNREFUSED') msg = `Prometheus at ${where} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Prometheus host in ${where} was not found (DNS) — check mora.prometheus.url / --prometheus`;
     else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') msg = `Prometheus at ${where} closed the connection — is it a Prometheus (or a proxy in front of one)?`;
-    else if (tlsProblem(code, err?.cause?.message ?? err?.message ?? '')) msg = `TLS to Prometheus at ${where} failed: ${tlsProblem(code, err?.cause?.message ?? err?.message ?? '')}`;
+    else if (tlsProblem(code, message)) msg = `TLS to Prometheus at ${where} failed: ${tlsProblem(code, message)}`;
     else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') msg = `Prometheus at ${where} did not accept a connection in time — is the address reachable?`;
-    else msg = `cannot reach Prometheus at ${where}: ${err?.cause?.message ?? err?.message ?? String(e)}`;
+    else msg = `cannot reach Prometheus at ${where}: ${message}`;
     return new PrometheusError(redact(msg, this.secrets()), 'unreachable');
   }
 
