@@ -38,7 +38,7 @@ describe('mora recommend --apply-cluster: refused before any work', function () 
   it('--dry-run alone, and --apply-cluster on the demo, are usage errors', async () => {
     const dry = await run(['recommend', '--dry-run'], env);
     assert.equal(dry.code, 2);
-    assert.equal(dry.err, 'mora: --dry-run goes with --apply-cluster (it shows the diff the patch would make, and writes nothing)\n');
+    assert.equal(dry.err, 'mora: --dry-run goes with --apply-cluster or --apply-to (it shows the diff the write would make, and writes nothing)\n');
     const demo = await run(['recommend', '--apply-cluster', '--dry-run'], env);
     assert.equal(demo.code, 2);
     assert.match(demo.err, /^mora: --apply-cluster needs --source cluster \(the demo has no cluster to write to; --apply-to <path> writes manifests\)\n$/);

@@ -9,6 +9,8 @@ import { UserError } from '../../src/cli/errors';
 import { demoManifests } from '../../src/data/demo';
 import { scanManifest } from '../../src/manifests';
 import { mora } from './helpers/run-cli';
+import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
+import type { Recommendation } from '../../src/core/recommendation';
 
 const base = { ...RECOMMEND_DEFAULTS, format: 'json' };
 
@@ -73,7 +75,6 @@ describe('mora recommend --apply-to', function () {
 
 describe('mora recommend --apply-to: failures are never silent (issue 10, item 4)', function () {
   this.timeout(60000);
-  const cartCpu = (text: string) => scanManifest(text).containers.find((c) => c.name === 'cartservice')?.requests.cpu?.value;
   /** Every demo workload recommended (each file below holds other ones). */
   const args = (path: string) => ['recommend', '--source', 'demo', '-f', 'json', '-q', '--apply-to', path, '--default-namespace', 'shop'];
   /** The demo's Deployment of one workload, alone. */
@@ -136,7 +137,7 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
     assert.equal(readFileSync(join(dir, 'overlays', 'prod', 'replicas.yaml'), 'utf8'), patch);
   });
 
-  it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and still writes the others', async () => {
+  it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and writes none of the files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
     // Each workload in one file: the same one in two files of a folder would be refused outright.
     const original = deployment('cartservice');
@@ -154,12 +155,76 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
       assert.match(r.err, new RegExp(`--apply-to: ${locked ? 2 : 1} of 3 files could not be updated`));
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
       assert.ok(JSON.parse(r.out).some((x: { workload: { name: string } }) => x.workload.name === 'cartservice'), 'the recommendations are still printed');
-      assert.notEqual(cartCpu(readFileSync(join(dir, 'a-ok.yaml'), 'utf8')), cartCpu(original), 'the good file is written');
+      assert.equal(readFileSync(join(dir, 'a-ok.yaml'), 'utf8'), original, 'the good file is not written either: all or nothing');
       assert.equal(readFileSync(join(dir, 'b-broken.yaml'), 'utf8'), broken);
       assert.equal(readFileSync(join(dir, 'c-locked.yaml'), 'utf8'), lockedText);
     } finally {
       if (locked) spawnSync('chattr', ['-i', join(dir, 'c-locked.yaml')]);
     }
+  });
+});
+
+describe('mora recommend --apply-to: all the files or none, and --dry-run', function () {
+  this.timeout(60000);
+  const args = (path: string) => ['recommend', '--source', 'demo', '-f', 'json', '--apply-to', path, '--default-namespace', 'shop'];
+  const deployment = (name: string) => demoManifests().split(/^---\n/m).find((d) => /^kind: Deployment$/m.test(d) && d.includes(`  name: ${name}\n`))!;
+  const folder = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const files = { 'a-cart.yaml': deployment('cartservice'), 'b-frontend.yaml': deployment('frontend') };
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    return { dir, files };
+  };
+
+  it('a read-only file in the folder: named, exit 2, and the other file is not rewritten', async () => {
+    const { dir, files } = folder();
+    chmodSync(join(dir, 'b-frontend.yaml'), 0o444); // no write bit: refused even for root (atomic-write.ts)
+    const r = await mora(args(dir));
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^mora: \S*b-frontend\.yaml: cannot write: the file is read-only/m);
+    assert.match(r.err, /a-cart\.yaml: unchanged \(not written: a file could not be updated \(named above\), so none was\)/);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
+    assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
+  });
+
+  it('a write that fails midway (a full disk) restores the files written before it', async () => {
+    const { dir, files } = folder();
+    const recs = JSON.parse(await recommendCommand(base)) as Recommendation[];
+    let calls = 0;
+    const results = applyToManifests(dir, recs, 'shop', false, {
+      write: (file, data) => {
+        calls++;
+        if (file.endsWith('b-frontend.yaml') && calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        writeFileSync(file, data);
+      },
+    });
+    assert.equal(calls, 3, 'a written, b failed, a restored');
+    const b = results.find((x) => x.file.endsWith('b-frontend.yaml'))!;
+    assert.match(b.error ?? '', /^cannot write: no space left on device \(ENOSPC\); the 1 file written before it \(\S*a-cart\.yaml\) were restored, so nothing was changed$/);
+    assert.equal(b.exitCode, 1);
+    assert.match(results.find((x) => x.file.endsWith('a-cart.yaml'))!.skipped ?? '', /^not written/);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} as it was`);
+  });
+
+  it('--dry-run prints each file\'s diff (stderr with -f json, after the table otherwise) and writes nothing', async () => {
+    const { dir, files } = folder();
+    const r = await mora(args(dir).concat('--dry-run'));
+    assert.equal(r.code, 0, r.err);
+    JSON.parse(r.out); // stdout stays the recommendations
+    const cart = join(dir, 'a-cart.yaml').replace(/^\/+/, '');
+    assert.ok(r.err.includes(`--- a/${cart}\n+++ b/${cart}\n@@ `), r.err); // as manifests apply --diff names them
+    assert.match(r.err, /^-\s+cpu: \S+\n(-.*\n)*\+\s+cpu: \S+$/m);
+    assert.match(r.err, /a-cart\.yaml: \d+ value\(s\) would change \(dry run\)/);
+    assert.match(r.err, /^dry run: 2 file\(s\) would change; nothing was written$/m);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
+    const table = await mora(['recommend', '--source', 'demo', '-q', '--apply-to', dir, '--default-namespace', 'shop', '--dry-run']);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /cartservice[\s\S]*\n--- a\/\S*a-cart\.yaml\n\+\+\+ b\//);
+    // A file the write would refuse is named by the preview too.
+    chmodSync(join(dir, 'b-frontend.yaml'), 0o444);
+    const ro = await mora(args(dir).concat('--dry-run'));
+    assert.equal(ro.code, 2, ro.err);
+    assert.match(ro.err, /b-frontend\.yaml: cannot write: the file is read-only/);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
   });
 });
 

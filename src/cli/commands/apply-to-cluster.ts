@@ -39,8 +39,8 @@ export class ApplyToClusterFailure extends UserError {
 }
 
 /** The refusal to write without --yes when no one can answer a prompt; checked before any work. */
-export function checkApplyClusterFlags(o: { applyCluster?: boolean; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
-  if (o.dryRun && !o.applyCluster) throw new UserError('--dry-run goes with --apply-cluster (it shows the diff the patch would make, and writes nothing)');
+export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
+  if (o.dryRun && !o.applyCluster && o.applyTo === undefined) throw new UserError('--dry-run goes with --apply-cluster or --apply-to (it shows the diff the write would make, and writes nothing)');
   if (o.yes && !o.applyCluster) throw new UserError('--yes goes with --apply-cluster');
   if (o.allContexts && !o.applyCluster) throw new UserError('--all-contexts goes with --apply-cluster (reading already covers every context of the kubeconfig)');
   if (o.allContexts && o.context !== undefined) throw new UserError('give either --context or --all-contexts, not both');

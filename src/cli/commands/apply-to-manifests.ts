@@ -1,11 +1,15 @@
 /**
- * `mora recommend --apply-to <file or dir>`: writes MOrA's recommendations into manifests under the same rules as the
- * editor's Apply (only the values concerned change; comments, quoting, layout and line endings stay). Each file is
- * written atomically and only when something changes, keeping its mode; a symlink stays a link (its target is written).
+ * `mora recommend --apply-to <file or dir> [--dry-run]`: writes MOrA's recommendations into manifests under the same
+ * rules as the editor's Apply (only the values concerned change; comments, quoting, layout and line endings stay).
+ * Every file is read and its edit planned first; then all of them are written, or none: the write is
+ * `mora manifests apply`'s (write-all-or-nothing.ts: every file checked writable before the first is written, each
+ * written atomically and only when something changes, keeping its mode, a symlink staying a link; a write the system
+ * fails midway restores those already written). With --dry-run the unified diff of each file is returned (as
+ * `mora manifests apply --diff` prints it: git-style a/ b/ names) and nothing is written.
  *
  * A file that cannot be read, is not valid YAML, cannot be edited as asked or cannot be written is a failure: named on
- * stderr (even with -q), left untouched, and the command exits non-zero after the other files are done (2 when the
- * input or path is the problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
+ * stderr (even with -q), and then no file is written; the command exits non-zero (2 when the input or path is the
+ * problem, 1 for anything else). Helm template sources are skipped with a note, not failed.
  * A container found in two files of the folder (a kustomize base and its overlay's patch) is refused as
  * `mora manifests apply` refuses it, with the same check, and then no file at all is written. With --replicas, a
  * patch that sets only spec.replicas (no containers) counts as holding the workload: its value would win over the
@@ -20,7 +24,6 @@ import type { Recommendation } from '../../core/recommendation';
 import {
   changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
-import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
 import { replicasDecision } from '../../manifests/from-recommendation';
 import { parseWithYaml } from '../../manifests/parse-yaml';
@@ -29,7 +32,10 @@ import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
 import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
 import { ManifestRefusal, readManifest } from './manifest-read';
-import { writeError, writeFileAtomic } from '../format/write';
+import { unifiedDiff } from '../format/diff';
+import { checkWritable } from '../../core/atomic-write';
+import { writeError } from '../format/write';
+import { writeAllOrNothing, WriteAllFailed, type WriteFn } from './write-all-or-nothing';
 
 export interface ApplyToResult {
   file: string;
@@ -42,6 +48,8 @@ export interface ApplyToResult {
   exitCode?: number;
   /** What the user should know besides (replicas left to an autoscaler), printed unless quiet. */
   notes?: string[];
+  /** With dryRun: the unified diff of the file (as read → as it would be written); `changed` counts the values. */
+  diff?: string;
 }
 
 /** Raised after every file was tried, when some failed; carries the command's normal output so it still prints. */
@@ -143,23 +151,53 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...read, ...(notes.length ? { notes } : {}) };
 }
 
-function writePlanned(p: PlannedFile): ApplyToResult {
-  const { file, edited, encoding } = p;
-  const notes = p.notes ? { notes: p.notes } : {};
-  if (p.result || !edited || !encoding) return p.result ?? { file, changed: 0, ...notes };
-  try {
-    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
-    if (encoding === 'utf8') writeFileAtomic(file, edited.text);
-    else writeBytesAtomic(file, encodeManifest(edited.text, encoding));
-  } catch (e) {
-    const failure = e instanceof UserError ? e : writeError(file, e);
-    return { file, changed: 0, error: failure.message.replace(`${file}: `, ''), exitCode: failure.exitCode };
-  }
-  return { file, changed: edited.edits.length, ...notes };
+/** How the planned files are written (tests pass one that fails on purpose), or not at all (dryRun: their diffs). */
+export interface ApplyToOptions {
+  dryRun?: boolean;
+  write?: WriteFn;
 }
 
-export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean): ApplyToResult {
-  return writePlanned(planFile(file, recs, defaultNamespace, replicas));
+/** Why `file` could not be written (checked as writeAllOrNothing checks it, writing nothing), as a failed result. */
+function unwritable(file: string): ApplyToResult | undefined {
+  try {
+    checkWritable(file);
+    return undefined;
+  } catch (e) {
+    const failure = writeError(file, e);
+    return { file, changed: 0, error: failure.message.replace(`${file}: `, ''), exitCode: failure.exitCode };
+  }
+}
+
+/**
+ * Writes the planned files that change, all or none (writeAllOrNothing); with dryRun, their diffs instead. A file that
+ * could not be written is a failure, and every other file that would have changed is named as not written (or restored).
+ */
+function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions): ApplyToResult[] {
+  const toWrite = planned.filter((p) => !p.result && p.edited && p.encoding);
+  const done = (p: PlannedFile, extra: Partial<ApplyToResult> = {}): ApplyToResult =>
+    ({ file: p.file, changed: p.edited?.edits.length ?? 0, ...(p.notes ? { notes: p.notes } : {}), ...extra });
+  if (options.dryRun) {
+    // The preview says what the write would refuse too: a file that may not be written (checked as the write checks it).
+    return planned.map((p) => p.result ?? unwritable(p.file) ?? done(p, { diff: unifiedDiff(p.file, p.text!, p.edited!.text) }));
+  }
+  let failure: WriteAllFailed | undefined;
+  try {
+    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
+    writeAllOrNothing(toWrite.map((p) => ({ file: p.file, data: p.encoding === 'utf8' ? p.edited!.text : encodeManifest(p.edited!.text, p.encoding!) })), options.write);
+  } catch (e) {
+    if (!(e instanceof WriteAllFailed)) throw e;
+    failure = e;
+  }
+  return planned.map((p) => {
+    if (p.result || !failure) return p.result ?? done(p);
+    const failed = failure.failures.find((f) => f.file === p.file);
+    if (failed) return { file: p.file, changed: 0, error: failed.reason, exitCode: failure.exitCode };
+    return { file: p.file, changed: 0, skipped: 'not written: a file could not be updated (named above), so none was' };
+  });
+}
+
+export function applyRecommendationsToFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean, options: ApplyToOptions = {}): ApplyToResult {
+  return writePlanned([planFile(file, recs, defaultNamespace, replicas)], options)[0];
 }
 
 /**
@@ -215,19 +253,23 @@ export function folderAutoscalers(files: readonly string[]): ManifestAutoscaler[
 }
 
 /**
- * Plans every file, then writes. A file that fails is named and left alone while the others are written; a target
- * found in several files writes nothing at all (every file holding one is named with the refusal, exit 2).
+ * Plans every file, then writes them all or none (with dryRun: their diffs, nothing written). A file that fails (cannot
+ * be read, is not valid YAML, cannot be edited as asked, cannot be written) is named and no file is written; a target
+ * found in several files writes nothing either (every file holding one is named with the refusal, exit 2).
  */
-export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false): ApplyToResult[] {
+export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false, options: ApplyToOptions = {}): ApplyToResult[] {
   const files = manifestFiles(path);
   const autoscalers = replicas && files.length > 1 ? folderAutoscalers(files) : [];
   const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers.filter((a) => a.file !== f)));
   const refusals = repeatedTargets(planned, defaultNamespace);
-  if (refusals.size === 0) return planned.map(writePlanned);
+  const failed = planned.some((p) => p.result?.error !== undefined);
+  if (refusals.size === 0 && (!failed || options.dryRun)) return writePlanned(planned, options);
+  const why = refusals.size ? 'a target is in several files (named above)' : 'a file could not be updated (named above)';
   return planned.map((p) => {
     const refusal = refusals.get(p.file);
     if (refusal !== undefined) return { file: p.file, changed: 0, error: refusal, exitCode: EXIT_USAGE };
-    return p.result ?? { file: p.file, changed: 0, skipped: 'not written: a target is in several files (named above), so nothing was' };
+    // Every failure named at once: a file to change that could not be written either.
+    return p.result ?? (p.edited ? unwritable(p.file) : undefined) ?? { file: p.file, changed: 0, skipped: `not written: ${why}, so none was` };
   });
 }
 
@@ -240,7 +282,7 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
   for (const r of results) {
     const file = forTerminal(r.file);
     if (r.error !== undefined) process.stderr.write(`mora: ${file}: ${forTerminal(r.error)}\n`);
-    else if (!quiet) process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) changed` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
+    else if (!quiet) process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) ${r.diff !== undefined ? 'would change (dry run)' : 'changed'}` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
     if (!quiet && r.error === undefined) for (const n of r.notes ?? []) process.stderr.write(`${file}: note: ${forTerminal(n)}\n`);
   }
   if (failed.length === 0) return undefined;

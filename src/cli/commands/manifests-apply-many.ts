@@ -18,11 +18,9 @@ import { workloadRoots } from '../../manifests/extract';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { get } from '../../manifests/tree';
 import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manifests/workloads';
-import { readFileSync } from 'node:fs';
-import { checkWritable, writeFileAtomic } from '../../core/atomic-write';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeError } from '../format/write';
+import { writeAllOrNothing } from './write-all-or-nothing';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
@@ -304,48 +302,8 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
  */
 export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): void {
   const toWrite = planMany(paths, changes, defaultNamespace);
-  // Every file (and its folder, where the temporary file is renamed in) checked before the first is written.
-  const blocked = toWrite.flatMap((f) => {
-    try {
-      checkWritable(f.file);
-      return [];
-    } catch (e) {
-      return [writeError(f.file, e)];
-    }
-  });
-  if (blocked.length) {
-    throw new UserError(`${blocked.map((b) => b.message).join('; ')}; nothing was written`, Math.max(...blocked.map((b) => b.exitCode)));
-  }
-  // Atomic per file; a UTF-16 file stays UTF-16; an existing file keeps its mode, a link its target.
-  const write = options.write ?? writeFileAtomic;
-  const written: Array<{ file: string; before: Buffer }> = [];
-  for (const f of toWrite) {
-    try {
-      const before = readFileSync(f.file);
-      write(f.file, f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding));
-      written.push({ file: f.file, before });
-    } catch (e) {
-      const failure = writeError(f.file, e);
-      throw new UserError(`${failure.message}; ${restore(written, write)}`, failure.exitCode);
-    }
-  }
-  for (const { file } of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
-}
-
-/** Puts back the files written before a failed write; says what happened, for the error message. */
-function restore(written: ReadonlyArray<{ file: string; before: Buffer }>, write: (file: string, data: Uint8Array) => void): string {
-  const failed: string[] = [];
-  for (const { file, before } of written) {
-    try {
-      write(file, before);
-    } catch (e) {
-      failed.push(writeError(file, e).message);
-    }
-  }
-  if (failed.length) {
-    return `${written.length - failed.length} of the ${written.length} files written before it were restored; `
-      + `could not restore: ${failed.join('; ')} (that file has the new values)`;
-  }
-  return written.length ? `the ${written.length} file${written.length === 1 ? '' : 's'} written before it (${written.map((w) => w.file).join(', ')}) `
-    + 'were restored, so nothing was changed' : 'nothing was written';
+  // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
+  // A UTF-16 file stays UTF-16.
+  const written = writeAllOrNothing(toWrite.map((f) => ({ file: f.file, data: f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding) })), options.write);
+  for (const file of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
 }

@@ -108,11 +108,11 @@ export function register(program: Command): void {
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts')
     .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
-    .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder')
+    .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder: all the files or none (--dry-run: only their diffs)')
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
-    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
+    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
     .option('-y, --yes', 'with --apply-cluster: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
@@ -334,10 +334,18 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
   }
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
+  let manifestDiffs = '';
   if (opts.applyTo) {
     const { applyToManifests, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
-    const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas));
+    const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
+    // --dry-run: each file's diff, after the table on stdout (on stderr with -f json|yaml|csv, so stdout stays parseable).
+    manifestDiffs = results.map((r) => r.diff ?? '').join('');
     applyFailure = reportApplyTo(results, Boolean(opts.quiet)); // failures named on stderr even with -q
+    if (opts.dryRun && !opts.quiet) {
+      const would = results.filter((r) => r.diff !== undefined).length;
+      process.stderr.write(`dry run: ${would} file(s) would change${applyFailure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`);
+    }
+    if (manifestDiffs && format !== 'table') process.stderr.write(forTerminalText(manifestDiffs));
   }
   if (opts.report) {
     const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
@@ -349,7 +357,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const output = format === 'json' ? f.recommendationsJson(runs)
     : format === 'yaml' ? f.recommendationsYaml(runs)
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)); // names never drive the terminal
+        : forTerminalText((opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) + manifestDiffs); // names never drive the terminal
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;
