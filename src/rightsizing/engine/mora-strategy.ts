@@ -21,6 +21,9 @@
  *   cold start (no calibration day yet): k = the prior margin for α (calibration.ts `priorMargin`).
  *   adaptive level (option `aci`, CPU, off by default): k is read at a working level α_t that each completed day moves by
  *         the series' own miss of the value applied (aci.ts, adaptive conformal inference), not at α itself.
+ *   knee rule (option `cpuRule: 'knee'`, CPU, off by default): per day the value minimising the window's predicted relative
+ *         waste + λ × its predicted share above, λ calibrated on the series' own past days (knee.ts); where no λ keeps α the
+ *         margin stands.
  *
  * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (confidence.ts `confidenceOf`):
  * CPU — the series' own past days' record at today's k (kept or missed), averaged over recency half-lives and the weekday
@@ -36,6 +39,7 @@ import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './cal
 import { AdaptiveLevel, ACI_CLAMP, ACI_GAMMA } from './aci';
 import { confidenceOf } from './confidence';
 import { fleetTailDays, pooledCpuMargin, type FleetTail } from './fleet-tail';
+import { calibrateKnee, kneeCurve, kneeValue, type KneeCurve, type KneeDay } from './knee';
 import { DEFAULT_RISK } from './policy';
 
 const DAY = 86400;
@@ -116,11 +120,21 @@ export interface MoraStrategyOptions {
    * 2026-11-29). Not applied with `fleetTail`, whose mixture already leans on the other workloads.
    */
   cpuPriorDays?: number;
+  /**
+   * CPU: how the value is set from the window. 'margin' — base × k (above); 'knee' — per day, the value minimising the
+   * expected waste (relative to the expected usage) + λ × the expected share of samples above, both read off the base
+   * window's samples with its recency weights, λ calibrated on the series' own past days as k is (knee.ts), so a day whose
+   * predicted tail is flat carries more of the misses and one with a sharp top fewer. The cap, the cold start and the prior
+   * days stay as they are; `fleetTail` is not read. Default 'margin' (docs/ENGINE.md § Risk, "Knee rule").
+   */
+  cpuRule?: 'margin' | 'knee';
+  /** The knee rule's predictive days: 0 = the base window with its recency weights; n = the last n days, equally weighted. */
+  kneeDays?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0, cpuRule: 'margin', kneeDays: 0 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1, cpuRule: 'margin', kneeDays: 0 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -179,6 +193,10 @@ export class MoraStrategy implements SizingStrategy {
   private readonly track: TrackDay[] = [];
   /** The working level k is read at (ACI), or undefined: k is read at α. */
   private readonly adaptive?: AdaptiveLevel;
+  /** With `cpuRule: 'knee'`: per calibration day (aligned with `cal`), the knee curve of the window before it and its samples. */
+  private readonly kneeCal: Array<KneeDay | undefined> = [];
+  /** The last knee curve built (the window before day index `end`, no partial day), reused within a day. */
+  private kneeCache?: { key: string; curve: KneeCurve | undefined };
   /** Called with each calibration day as it is made (the day's start and its ratios, ascending): how a fleet pool is filled. */
   onCalibrationDay?: (day: number, ratios: Float64Array) => void;
 
@@ -287,9 +305,10 @@ export class MoraStrategy implements SizingStrategy {
     // The prior margin is a margin over the window's (1−α) quantile; over a body base it starts from that quantile.
     const prior = priorMargin(this.kind, alpha) * this.tailOverBody(partial);
     if (this.cal.length === 0) return { k: prior, expected: this.o.risk };
-    let m = this.marginOf(alpha, day);
+    const knee = this.kneeRule() ? this.kneeMargin(alpha, partial, base, day) : undefined;
+    let m = knee ?? this.marginOf(alpha, day);
     const n0 = this.o.cpuPriorDays;
-    if (this.kind === 'cpu' && n0 > 0 && !(this.o.fleetTail && this.fleet) && m.k > 0) {
+    if (this.kind === 'cpu' && n0 > 0 && !(this.o.fleetTail && this.fleet && !knee) && m.k > 0) {
       // The prior as n0 more days in log k: with n days the pooled quantile is one draw per day of the day-to-day change,
       // and it under-covers the next day (1 day: 7.9% at a 5% target on Azure V1; docs/ENGINE.md § Risk, "Prior days").
       const n = this.cal.length;
@@ -302,6 +321,44 @@ export class MoraStrategy implements SizingStrategy {
     const cap = base > 0 ? (this.peakSeen(partial, day) * priorMargin(this.kind, alpha)) / base : Infinity;
     if (!(m.k > cap)) return m;
     return { k: cap, expected: this.marginOf(0, day, cap).expected, capped: true };
+  }
+
+  private kneeRule(): boolean {
+    return this.kind === 'cpu' && this.o.cpuRule === 'knee';
+  }
+
+  /**
+   * The knee rule's value over `base` (knee.ts): λ calibrated on the calibration days' knee curves at level alpha, applied
+   * to the curve of today's window. Undefined when no calibration day has a curve, the window has none (idle), or no λ
+   * keeps the calibration days to α (the top of each day's window was not enough): the margin stands.
+   */
+  private kneeMargin(alpha: number, partial: readonly number[], base: number, day: number): { k: number; expected: number } | undefined {
+    if (!(base > 0)) return undefined;
+    const days = this.kneeCal.filter((d): d is KneeDay => d !== undefined);
+    const cal = calibrateKnee(days, alpha);
+    const curve = this.kneeCurveAt(this.days.length, partial);
+    // Even every past day at its window's top left more than α above: the knee cannot go above the window's top, the margin can.
+    if (!cal || !curve || cal.expected > alpha) return undefined;
+    const k = kneeValue(curve, cal.lambda) / base;
+    return { k, expected: this.marginOf(0, day, k).expected };
+  }
+
+  /**
+   * The knee curve of the base window before day index `end` (the base's days and recency weights; a partial day weighs 1),
+   * or of its last `kneeDays` days equally weighted.
+   */
+  private kneeCurveAt(end: number, partial: readonly number[]): KneeCurve | undefined {
+    // Keyed by the window's last day too: once the history is full, `end` stays the same from day to day.
+    const key = `${end}:${this.days[end - 1]?.start}`;
+    if (partial.length === 0 && this.kneeCache?.key === key) return this.kneeCache.curve;
+    const from = Math.max(0, end - (this.o.kneeDays > 0 ? this.o.kneeDays : this.o.baseDays));
+    const hl = this.o.kneeDays > 0 ? 0 : this.o.cpuHalfLifeDays;
+    const runs: ArrayLike<number>[] = [], w: number[] = [];
+    for (let i = from; i < end; i++) { runs.push(this.days[i].sorted); w.push(hl > 0 ? Math.pow(2, -(end - i) / hl) : 1); }
+    if (partial.length > 0) { runs.push(partial); w.push(1); }
+    const curve = kneeCurve(runs, w);
+    if (partial.length === 0) this.kneeCache = { key, curve };
+    return curve;
   }
 
   /**
@@ -371,11 +428,16 @@ export class MoraStrategy implements SizingStrategy {
       const ratios = new Float64Array(sorted.length);
       for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
       this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
+      if (this.kneeRule()) {
+        const curve = this.kneeCurveAt(this.days.length, []);
+        this.kneeCal.push(curve ? { curve, sorted } : undefined);
+      }
       this.onCalibrationDay?.(this.pendingStart, ratios);
     }
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
     while (this.cal.length > this.o.historyDays) this.cal.shift();
+    while (this.kneeCal.length > this.o.historyDays) this.kneeCal.shift();
     while (this.track.length > this.o.historyDays) this.track.shift();
     this.pendingV = [];
   }
