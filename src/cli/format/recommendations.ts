@@ -40,7 +40,7 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
       const repText = rep ? replicaChange(rep, '→') : '-';
       rows.push([
         ...(ns ? [rec.workload.namespace] : []), name,
-        arrow(cpu(c.current.requests.cpu), cpu(c.cpu?.request.value)),
+        arrow(cpu(c.current.requests.cpu), cpu(c.cpu?.request.value)) + (heldAtCpuLimit(c) ? HELD_MARK : ''),
         arrow(cpu(c.current.limits.cpu), cpu(c.cpu?.limit?.value)),
         arrow(mem(c.current.requests.memory), mem(c.memory?.request.value)),
         arrow(mem(c.current.limits.memory), mem(c.memory?.limit?.value)),
@@ -53,7 +53,61 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'workload', wrap: true },
     { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true }, { header: 'mem req', keep: true }, { header: 'mem lim', keep: true },
     { header: 'replicas', keep: true }, { header: 'verdict', keep: true, wrap: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
-  ], rows, width) + floorFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther) + (targets ? riskFootnote(targets, width) : '');
+  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther)
+    + (targets ? riskFootnote(targets, width) : '');
+}
+
+/** Marks a CPU request held at the container's own CPU limit (heldAtCpuLimit); its footnote names the fix. */
+export const HELD_MARK = '†';
+
+/**
+ * A CPU request MOrA held at the container's own CPU limit because the container needs more: MOrA keeps CPU limits
+ * unless --cpu-limits, and Kubernetes rejects a request above its limit, so the request stops there while the limit
+ * throttles the container (the demo's currencyservice: 100m, ≈47% of the time above it against a 5% target). Only
+ * raising the limit helps; the engine says so in the value's notes (rightsizing/engine/resource.ts), which only JSON
+ * showed. `need` is the value it needs, from that note, when the note names it.
+ */
+export function heldAtCpuLimit(c: ContainerRecommendation): { limit: number; need?: string } | undefined {
+  const r = c.cpu, limit = c.current.limits.cpu;
+  if (!r || r.limit !== undefined || limit === undefined || !(limit > 0) || r.request.value !== limit) return undefined;
+  const note = r.evidence.notes.find((n) => n.includes('above the CPU limit'));
+  const overTarget = r.evidence.risk !== undefined && r.evidence.risk.expected > r.evidence.risk.target;
+  if (!note && !overTarget) return undefined;
+  const need = note ? /^needs (\S+), above the CPU limit/.exec(note)?.[1] : undefined;
+  return need ? { limit, need } : { limit };
+}
+
+/**
+ * `† currencyservice: CPU request held at its 100m limit (needs 195m); the limit throttles it, so only raising the CPU
+ * limit lowers its risk (MOrA keeps CPU limits unless --cpu-limits)`, one per container so marked, wrapped to the width.
+ */
+export function heldFootnotes(results: readonly EngineResult[], width = 100): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const rec = r.recommendation;
+    for (const c of rec.containers) {
+      const held = heldAtCpuLimit(c);
+      if (!held) continue;
+      const name = rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name;
+      out.push(wrapText(`${HELD_MARK} ${name}: CPU request held at its ${formatCpu(held.limit)} limit${held.need ? ` (needs ${held.need})` : ''}; `
+        + `the limit throttles it, so only raising the CPU limit${held.need ? ` to ${held.need} or more` : ''} lowers its risk `
+        + '(MOrA keeps CPU limits unless --cpu-limits)', width, '  '));
+    }
+  }
+  return out.join('');
+}
+
+/** Words wrapped to `width`, continuation lines indented by `indent`; one newline at the end. */
+function wrapText(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return `${[...lines, line].join('\n')}\n`;
 }
 
 /** Under a table with a value MOrA sets nothing for: that a value without → stays, as apply leaves it. */
@@ -68,17 +122,8 @@ function keptFootnote(cpuLimit: boolean, other: boolean): string {
  * targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 (--cpu-risk, --memory-risk)`.
  */
 function riskFootnote(targets: string, width: number): string {
-  const text = 'risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), '
-    + `from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`;
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return `${[...lines, line].join('\n')}\n`;
+  return wrapText('risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), '
+    + `from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`, width);
 }
 
 /** A verdict in a table: `ok`, or `ok*` when a floor lifted a value far above usage (the footnote says which). */
@@ -122,7 +167,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
       const risk = d.memory?.evidence.replay;
       rows.push([
         ...(ns ? [rec.workload.namespace] : []), rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name,
-        cpu(d.cpu?.request.value), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
+        cpu(d.cpu?.request.value) + (heldAtCpuLimit(c) ? HELD_MARK : ''), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
         mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
         delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
         risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
@@ -135,7 +180,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
     ...(targets ? [{ header: 'risk', align: 'right' as const }] : []),
-  ], rows, width) + floorFootnotes(results, width) + advisedReplicasNote(results) + (targets ? riskFootnote(targets, width) : '');
+  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + advisedReplicasNote(results) + (targets ? riskFootnote(targets, width) : '');
 }
 
 /** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */
