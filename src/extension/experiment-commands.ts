@@ -237,6 +237,11 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
                 break;
               case 'scaling':
                 if (e.note.restoreError) void vscode.window.showErrorMessage(`MOrA: could not put ${e.note.workload} back to ${e.note.originalReplicas} replica(s): ${e.note.restoreError}. By hand: ${e.note.restoreCommand}`);
+                else if (e.note.restoreSkipped) {
+                  // Someone changed the count during the run: MOrA leaves it (the warning is in the record's note too).
+                  log.warn(`Experiment plan ${plan.name}: ${e.note.restoreSkipped}`);
+                  void vscode.window.showWarningMessage(`MOrA: ${e.note.restoreSkipped}`);
+                }
                 break;
               default: break;
             }

@@ -296,7 +296,9 @@ export function buildExperimentView(doc: PlanDocument, capacities: ServiceCapaci
   const notes = [
     ...(doc.error ? [`The run stopped with an error: ${doc.error}`] : []),
     ...(doc.quality?.failures ?? []).map((f) => `${f.cell} failed its quality gate and is left out of capacity: ${f.reasons.join('; ')}`),
-    ...Object.entries(doc.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => `${n.workload} (service ${s}) was not put back to ${n.originalReplicas} replica(s): ${n.restoreCommand}`),
+    ...Object.entries(doc.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => (n.restoreSkipped
+      ? `${n.workload} (service ${s}) was left as found, not put back to ${n.originalReplicas} replica(s): ${n.restoreSkipped}`
+      : `${n.workload} (service ${s}) was not put back to ${n.originalReplicas} replica(s): ${n.restoreCommand}`)),
     ...(doc.resumes ?? []),
     `Load drivers: ${doc.versions?.drivers?.join(', ') || 'none recorded'}; MOrA ${doc.versions?.mora ?? '?'}.`,
   ];

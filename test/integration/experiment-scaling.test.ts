@@ -6,6 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { kubeScaler } from '../../src/data/experiments/plan';
+import { KubeClient } from '../../src/data/kube/client';
+import type { WorkloadRef } from '../../src/core/workload';
 import { ControlPlane } from '../harness/control-plane';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -69,5 +72,87 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.deepEqual([doc.status, doc.error, doc.scaling.restored], ['partial', undefined, true]);
     assert.match(doc.interrupted ?? '', /cancelled while waiting for the replicas/);
     assert.equal(await spec('wait'), 1);
+  });
+
+  const setReplicas = (name: string, n: number) => cp!.api('PATCH', `/apis/apps/v1/namespaces/shop/deployments/${name}/scale`, { spec: { replicas: n } }, { contentType: 'application/merge-patch+json' });
+  const hpa = (name: string, target: string) => cp!.create({
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name, namespace: 'shop' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas: 2, maxReplicas: 6,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+  });
+  /** What the kubelet and the Deployment controller would report once n replicas run (neither runs here). */
+  const markReady = async (name: string, n: number) => {
+    const d = await cp!.get('apps/v1', 'Deployment', 'shop', name);
+    await cp!.setStatus(d, { observedGeneration: (d.metadata as { generation: number }).generation, replicas: n, readyReplicas: n, availableReplicas: n, updatedReplicas: n });
+  };
+
+  it('kubeScaler refuses a workload a HorizontalPodAutoscaler targets, naming it, before reading or writing its count', async () => {
+    await cp!.createDeployment('shop', { name: 'auto', replicas: 3, containers: [{ name: 'server', image: 'sample:1' }] });
+    await cp!.createDeployment('shop', { name: 'manual', replicas: 3, containers: [{ name: 'server', image: 'sample:1' }] });
+    await hpa('auto-hpa', 'auto');
+    await hpa('other-hpa', 'elsewhere');
+    const kube = KubeClient.load({ kubeconfig });
+    const ref = (name: string): WorkloadRef => ({ context: 'mora-real', namespace: 'shop', kind: 'Deployment', name });
+    const refused = /HorizontalPodAutoscaler "auto-hpa" in namespace "shop" \(context "mora-real"\) scales Deployment\/auto \(2–6 replicas\): it would undo the replica counts the experiment sets, so MOrA does not scale this workload; nothing was scaled\. Take the autoscaler out .*kubectl --context mora-real -n shop get hpa auto-hpa -o yaml/;
+    await assert.rejects(kubeScaler(kube, ref('auto')).current!(), refused);
+    await assert.rejects(kubeScaler(kube, ref('auto'), { pollMs: 50, timeoutMs: 2_000 }).scale(5), refused);
+    assert.equal(await spec('auto'), 3);
+    // An HPA on another workload of the namespace does not stop this one.
+    assert.equal(await kubeScaler(kube, ref('manual')).current!(), 3);
+  });
+
+  it('mora experiment run on a workload an HPA scales: exit 2, the HPA named, nothing scaled', async () => {
+    const planFile = path.join(dir, 'auto.mora-plan.yaml');
+    fs.writeFileSync(planFile, [
+      'prometheus: http://127.0.0.1:9', 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-auto', 'services:',
+      '  - name: auto', '    target: http://127.0.0.1:9/', '    replicas: [1, 2]', '    levels: [10]', '    duration: 2s',
+      '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: auto }', '    resources: process', '',
+    ].join('\n'));
+    const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
+    assert.equal(await run.exited, 2, run.stderr());
+    assert.match(run.stderr(), /HorizontalPodAutoscaler "auto-hpa" in namespace "shop" \(context "mora-real"\) scales Deployment\/auto/);
+    assert.doesNotMatch(run.stderr(), /scaling Deployment\/auto/);
+    assert.equal(await spec('auto'), 3);
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'results-auto', 'auto.json'), 'utf8')) as { status: string; scaling: Record<string, unknown> };
+    assert.deepEqual([doc.status, doc.scaling], ['failed', {}]);
+  });
+
+  it('kubeScaler restores only over the count it set: a count changed meanwhile is left, and the outcome says so', async () => {
+    await cp!.createDeployment('shop', { name: 'shared', replicas: 3, containers: [{ name: 'server', image: 'sample:1' }] });
+    const kube = KubeClient.load({ kubeconfig });
+    const scaler = kubeScaler(kube, { context: 'mora-real', namespace: 'shop', kind: 'Deployment', name: 'shared' }, { pollMs: 50, timeoutMs: 30_000 });
+    const scaled = scaler.scale(2);
+    await until('spec.replicas 2', 10_000, async () => (await spec('shared')) === 2);
+    await markReady('shared', 2);
+    await scaled;
+    await setReplicas('shared', 5); // someone else, during the experiment
+    const outcome = await scaler.restore!(3, 2);
+    assert.ok(outcome, 'not restored');
+    assert.equal(outcome.left, 5);
+    assert.match(outcome.reason, /Deployment\/shared in namespace "shop" \(context "mora-real"\) has 5 replica\(s\), not the 2 the experiment set: it was changed during the run .*so MOrA left it instead of writing back the original 3; .*kubectl --context mora-real -n shop scale deployment\/shared --replicas=3$/);
+    assert.equal(await spec('shared'), 5);
+    // Still at the count it set: written back.
+    await setReplicas('shared', 2);
+    assert.equal(await scaler.restore!(3, 2), undefined);
+    assert.equal(await spec('shared'), 3);
+  });
+
+  it('mora experiment: a count changed by someone else while MOrA waits is left on restore, with a warning in stderr and the JSON', async () => {
+    await cp!.createDeployment('shop', { name: 'busy', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+    const out = path.join(dir, 'busy');
+    const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
+      '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/busy', '--namespace', 'shop', '--replicas', '2',
+      '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
+    await until('the CLI to wait for 2 ready replicas', 60_000, () => /scaling Deployment\/busy to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, run.stderr);
+    await until('spec.replicas 2', 30_000, async () => (await spec('busy')) === 2 || run.child.exitCode !== null, run.stderr);
+    await setReplicas('busy', 4); // the operator, meanwhile
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.match(run.stderr(), /mora: warning: Deployment\/busy in namespace "shop" \(context "mora-real"\) has 4 replica\(s\), not the 2 the experiment set: .*MOrA left it instead of writing back the original 1/);
+    assert.equal(await spec('busy'), 4);
+    const res = JSON.parse(run.stdout()) as { json: string };
+    const note = (JSON.parse(fs.readFileSync(res.json, 'utf8')) as { scaling: { restored: boolean; scaledTo: number; restoreSkipped?: string } }).scaling;
+    assert.deepEqual([note.restored, note.scaledTo], [false, 2]);
+    assert.match(note.restoreSkipped ?? '', /has 4 replica\(s\), not the 2 the experiment set/);
   });
 });

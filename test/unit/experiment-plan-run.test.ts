@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
+import type { ScalingNote } from '../../src/data/experiments/runner';
+import { buildExperimentView } from '../../src/views/experiment-model';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 
@@ -161,7 +163,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.deepEqual(doc.cells.map((c) => [c.id, c.status, c.attempts, c.quality?.passed]), [
       ['cart/r1/l10', 'done', 1, true], ['cart/r1/l20', 'done', 1, true], ['cart/r2/l10', 'done', 1, true], ['cart/r2/l20', 'done', 1, true], ['search/r1/l5', 'done', 1, true],
     ]);
-    assert.deepEqual(doc.scaling.cart, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl scale', originalReplicas: 3, restored: true });
+    assert.deepEqual(doc.scaling.cart, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl scale', originalReplicas: 3, restored: true, scaledTo: 2 });
     assert.deepEqual(doc.versions.drivers, ['fake 1']);
     const rows = csvRows(p);
     for (const c of doc.cells) assert.ok(rows.filter((l) => l.includes(`,${c.id},`)).length >= 6, c.id);
@@ -365,6 +367,45 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     assert.equal(r.document.error, undefined);
     assert.equal(w.replicas(), 5);
     assert.deepEqual([r.document.scaling.cart.originalReplicas, r.document.scaling.cart.restored], [5, true]);
+  });
+
+  it('a count someone changed during the run is left, not overwritten with the original: the note, the event and a rerun say and do so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir);
+    let replicas = 3;
+    const restores: Array<[number, number | undefined]> = [];
+    const onDisk: Array<number | undefined> = [];
+    // A cluster that, like kubeScaler, writes the original back only over the count the experiment set.
+    const scaler: Scaler = {
+      async current() { return replicas; },
+      async scale(n) { onDisk.push(readDoc(p).scaling.cart.scaledTo); replicas = n; },
+      async restore(n, expected) {
+        restores.push([n, expected]);
+        if (expected !== undefined && replicas !== expected && replicas !== n) return { left: replicas, reason: `Deployment/cart has ${replicas} replica(s), not the ${expected} the experiment set` };
+        replicas = n;
+      },
+      describe: (n) => ({ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: `kubectl -n shop scale deployment/cart --replicas=${n}` }),
+    };
+    const driver = w.hooks.httpDriver!;
+    const notes: ScalingNote[] = [];
+    const hooks: PlanRunHooks = { ...w.hooks, scalerFor: () => scaler, onEvent: (e) => { if (e.kind === 'scaling') notes.push(e.note); } };
+    const r = await runPlan(p, { ...hooks, httpDriver: async (req) => {
+      if (req.cell.id === 'cart/r2/l20') replicas = 7; // the operator scales cart by hand in the middle of the run
+      return driver(req);
+    } });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(onDisk, [1, 2], 'the count about to be set is on disk before each scale');
+    assert.deepEqual(restores, [[3, 2]]);
+    assert.equal(replicas, 7, 'the operator\'s 7 stays');
+    const note = readDoc(p).scaling.cart;
+    assert.deepEqual([note.restored, note.restoreSkipped, note.scaledTo], [false, 'Deployment/cart has 7 replica(s), not the 2 the experiment set', 2]);
+    assert.equal(notes.at(-1)!.restoreSkipped, note.restoreSkipped);
+    assert.match(buildExperimentView(readDoc(p)).notes.join('\n'), /Deployment\/cart \(service cart\) was left as found, not put back to 3 replica\(s\): Deployment\/cart has 7/);
+    // Settled, not pending: a rerun does not try to put 3 back.
+    restores.length = 0;
+    const again = await runPlan(p, hooks);
+    assert.deepEqual([again.document.status, restores, replicas], ['complete', [], 7]);
   });
 
   it('a pending note of a service that left the plan is restored', async () => {

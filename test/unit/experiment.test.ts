@@ -283,7 +283,7 @@ describe('load experiments', () => {
     assert.deepEqual(calls, ['scale 1', 'scale 2', 'restore 3']);
     assert.equal(replicas, 3);
     assert.deepEqual(notesAtStart[0], [{ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: false }]);
-    for (const r of done) assert.deepEqual(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).scaling, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: true });
+    for (const r of done) assert.deepEqual(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).scaling, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: true, scaledTo: 2 });
 
     calls.length = 0;
     fs.rmSync(dir, { recursive: true, force: true });

@@ -129,13 +129,13 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   let signals = 0;
   const onSignal = () => {
     if (++signals === 1) {
-      const scaled = [...notes.values()].filter((n) => !n.restored);
+      const scaled = [...notes.values()].filter((n) => !n.restored && !n.restoreSkipped);
       err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : ''} (Ctrl-C again to quit at once)\n`);
       controller.abort();
       return;
     }
     for (const n of notes.values()) {
-      if (!n.restored) err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
+      if (!n.restored && !n.restoreSkipped) err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
     }
     process.exit(130);
   };
@@ -163,6 +163,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
             notes.set(e.service, e.note);
             if (e.note.restored) err(`restored ${e.note.workload} to ${e.note.originalReplicas} replica(s)\n`);
             else if (e.note.restoreError) err(`mora: could not restore ${e.note.workload} to ${e.note.originalReplicas} replica(s): ${e.note.restoreError} — restore with: ${e.note.restoreCommand}\n`);
+            else if (e.note.restoreSkipped) err(`mora: warning: ${e.note.restoreSkipped}\n`);
             else if (first) err(`${e.note.workload} in namespace ${e.note.namespace} has ${e.note.originalReplicas} replica(s); MOrA puts that back when the service is done\n`);
             break;
           }

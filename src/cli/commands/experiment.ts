@@ -137,7 +137,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       controller.abort();
       return;
     }
-    if (scaling && !scaling.restored) {
+    if (scaling && !scaling.restored && !scaling.restoreSkipped) {
       err(`mora: quitting at once — ${scaling.workload} in namespace ${scaling.namespace} may still be scaled; its original ${scaling.originalReplicas} replica(s) are noted in the experiment JSON; restore with: ${scaling.restoreCommand}\n`);
     }
     process.exit(130);
@@ -171,6 +171,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
         if (first) err(`${note.workload} in namespace ${note.namespace} has ${note.originalReplicas} replica(s); MOrA puts that back when the plan ends\n`);
         else if (note.restored) err(`restored ${note.workload} to ${note.originalReplicas} replica(s)\n`);
         else if (note.restoreError) err(`mora: could not restore ${note.workload} to ${note.originalReplicas} replica(s): ${note.restoreError} — restore with: ${note.restoreCommand}\n`);
+        else if (note.restoreSkipped) err(`mora: warning: ${note.restoreSkipped}\n`);
       },
       onProgress: (e) => {
         if (e.phase === 'level-start') err(`level ${e.index + 1}/${e.total}: ${e.level} req/s for ${durationSeconds} s\n`);

@@ -31,7 +31,7 @@ import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPl
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
 import { waitForScrapes, type ScalingNote } from './runner';
-import { noteKey, noteWorkload, workloadKey, workloadLabel } from './scaling-note';
+import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -244,7 +244,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   };
   if (previous) {
     const interrupted = (previous.cells ?? []).filter((c) => c.status === 'running').map((c) => c.id);
-    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !n.restored).map(([s, n]) => {
+    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !settled(n)).map(([s, n]) => {
       const planned = plan.services.find((x) => x.name === s)?.workload;
       const moved = !planned || workloadLabel(planned) !== n.workload || planned.namespace !== n.namespace;
       const why = !planned ? 'the plan no longer scales a workload for that service' : `the plan now names ${workloadLabel(planned)} in namespace ${planned.namespace}`;
@@ -291,16 +291,16 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   /** The key a note for this workload, scaled by this scaler, has (the scaler says which kube context). */
   const keyOf = (w: PlanWorkload, scaler: Scaler | undefined): string => workloadKey(w, scaler?.describe?.(0).context);
   /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
-  const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !n.restored).map(([s]) => s));
+  const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !settled(n)).map(([s]) => s));
   /** Puts back the workload a service's pending note names — the note's, not the one the plan names today. */
   const restore = async (service: string): Promise<void> => {
     toRestore.delete(service);
     const note = doc.scaling[service];
-    if (!note || note.restored) return;
+    if (!note || settled(note)) return;
     const ref = noteWorkload(note);
     const scaler = ref && scalerFor(ref, service);
     const context = scaler?.describe?.(note.originalReplicas).context;
-    const settled = [service];
+    const settledNow = [service];
     if (!ref) {
       note.restoreError = `the note does not say which workload "${note.workload}" in namespace "${note.namespace}" is`;
     } else if (!scaler?.restore) {
@@ -310,17 +310,21 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
       note.restoreError = `the note is for kube context "${note.context}" but this run uses ${context === undefined ? 'none' : `"${context}"`}`;
     } else {
       try {
-        await scaler.restore(note.originalReplicas);
-        note.restored = true;
-        delete note.restoreError;
+        // Only over the count the experiment set: a count someone changed meanwhile is left, and the note says so.
+        const outcome = await scaler.restore(note.originalReplicas, note.scaledTo);
+        const settle = (n: ScalingNote) => {
+          if (outcome) n.restoreSkipped = outcome.reason;
+          else n.restored = true;
+          delete n.restoreError;
+        };
+        settle(note);
         // Another service's pending note on the same workload with the same original is settled by this restore too.
         const key = noteKey(note);
         for (const [s, n] of Object.entries(doc.scaling)) {
-          if (s !== service && !n.restored && noteKey(n) === key && n.originalReplicas === note.originalReplicas) {
-            n.restored = true;
-            delete n.restoreError;
+          if (s !== service && !settled(n) && noteKey(n) === key && n.originalReplicas === note.originalReplicas) {
+            settle(n);
             toRestore.delete(s);
-            settled.push(s);
+            settledNow.push(s);
           }
         }
       } catch (e) {
@@ -328,7 +332,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
       }
     }
     writeJson();
-    for (const s of settled) emit({ kind: 'scaling', service: s, note: { ...doc.scaling[s] } });
+    for (const s of settledNow) emit({ kind: 'scaling', service: s, note: { ...doc.scaling[s] } });
   };
   /**
    * Before a service's workload first changes in this run: the note of its original count is on disk. An interrupted
@@ -340,12 +344,12 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
     const w = cell.workload!;
     const key = keyOf(w, scaler);
     const note = doc.scaling[cell.service];
-    if (note && !note.restored) {
+    if (note && !settled(note)) {
       if (noteKey(note) === key) return;
       // Restored (or tried) before the first cell; a note still pending here could not be, and replacing it would lose it.
       throw new Error(`cell ${cell.id}: an earlier run left ${note.workload} in namespace ${note.namespace}${note.context ? ` (context ${note.context})` : ''} scaled from ${note.originalReplicas} replica(s) and it could not be restored (${note.restoreError ?? 'unknown'}); MOrA will not scale ${workloadLabel(w)} for this service until it is — run the plan where it can be restored, or restore it by hand (${note.restoreCommand}) and set "restored": true in ${paths.json}`);
     }
-    const pending = Object.values(doc.scaling).find((n) => !n.restored && noteKey(n) === key);
+    const pending = Object.values(doc.scaling).find((n) => !settled(n) && noteKey(n) === key);
     const original = pending ? pending.originalReplicas : await scaler.current();
     const d = scaler.describe?.(original) ?? { namespace: w.namespace, restoreCommand: `scale it back to ${original} replicas` };
     doc.scaling[cell.service] = { ...d, workload: workloadLabel(w), namespace: w.namespace, originalReplicas: original, restored: false };
@@ -372,6 +376,11 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
         if (scaler.current && scaler.restore) await noteOriginal(cell, scaler as Scaler & Required<Pick<Scaler, 'current'>>);
         toRestore.add(cell.service);
         emit({ kind: 'scale', service: cell.service, workload: `${cell.workload!.kind}/${cell.workload!.name}`, replicas: cell.replicas });
+        const note = doc.scaling[cell.service];
+        if (note && !settled(note)) {
+          note.scaledTo = cell.replicas; // on disk before the count changes: a rerun restores only over it
+          writeJson();
+        }
         try {
           await scaler.scale(cell.replicas, hooks.signal);
         } catch (e) {

@@ -5,12 +5,14 @@
  *
  * A plan that scales a workload puts its original replica count back when it ends — done, failed or cancelled — and
  * every experiment's JSON carries a `scaling` note (the original count, the command that restores it by hand) from
- * the moment it starts, updated to `restored: true` once the count is back.
+ * the moment it starts, updated to `restored: true` once the count is back. The count is written back only over the
+ * one the plan set (`scaledTo`): a count someone changed during the run is left, and the note says so
+ * (`restoreSkipped`). A workload a HorizontalPodAutoscaler targets is not scaled at all (kubeScaler).
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../core/atomic-write';
 import type { KubeClient } from '../kube/client';
-import { KubeError } from '../kube/errors';
+import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
 import { runExperiment, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
 
@@ -19,10 +21,19 @@ export interface Scaler {
   scale(replicas: number, signal?: AbortSignal): Promise<void>;
   /** The replica count before the plan changes it (what the plan restores). Without it the plan restores nothing. */
   current?(): Promise<number>;
-  /** Sets the replicas back at the end, without waiting for pods. */
-  restore?(replicas: number): Promise<void>;
+  /**
+   * Sets the replicas back at the end, without waiting for pods — only over `expected` (the count the experiment set)
+   * when given: a count someone else changed meanwhile is left, and the result says so (void: restored).
+   */
+  restore?(replicas: number, expected?: number): Promise<RestoreOutcome | void>;
   /** Which workload, for the JSON note and messages, and the command that restores `replicas` by hand. */
   describe?(replicas: number): Omit<ScalingNote, 'originalReplicas' | 'restored'>;
+}
+
+/** A restore that did not write: the count found, and the sentence for the note, the output and the JSON. */
+export interface RestoreOutcome {
+  left: number;
+  reason: string;
 }
 
 export interface PlanConfig extends Omit<ExperimentConfig, 'replicas'> {
@@ -58,6 +69,7 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
       const prepare = scaler ? async () => {
         hooks.onScale?.(replicas);
         scaled = true;
+        if (note) note.scaledTo = replicas;
         await scaler.scale(replicas, hooks.signal);
       } : undefined;
       const r = await runExperiment({ ...config, replicas }, { ...hooks, onProgress, scaling: note, prepare });
@@ -68,8 +80,9 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
   } finally {
     if (note && scaled && scaler?.restore) {
       try {
-        await scaler.restore(note.originalReplicas);
-        note.restored = true;
+        const outcome = await scaler.restore(note.originalReplicas, note.scaledTo);
+        if (outcome) note.restoreSkipped = outcome.reason;
+        else note.restored = true;
       } catch (e) {
         note.restoreError = (e as Error)?.message ?? String(e);
       }
@@ -91,19 +104,56 @@ function markRestored(path: string, note: ScalingNote): void {
   }
 }
 
-/** Scales a Deployment/StatefulSet and polls (bounded) until status.readyReplicas reaches the count. */
+/**
+ * Scales a Deployment/StatefulSet and polls (bounded) until status.readyReplicas reaches the count. Refuses — before
+ * the original count is read, and before every scale — a workload a HorizontalPodAutoscaler targets (KEDA's
+ * ScaledObjects work through one): the autoscaler would undo each count and the cells would not measure what they
+ * say. Restores only over the count it set (see Scaler.restore).
+ */
 export function kubeScaler(kube: KubeClient, ref: WorkloadRef, opts: { timeoutMs?: number; pollMs?: number } = {}): Scaler {
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const pollMs = opts.pollMs ?? 2_000;
   const kindLower = ref.kind.toLowerCase();
+  const where = `namespace "${ref.namespace}" (context "${ref.context}")`;
+  const noAutoscaler = async (): Promise<void> => {
+    let hpas: Awaited<ReturnType<KubeClient['autoscalersOf']>>;
+    try {
+      hpas = await kube.autoscalersOf(ref);
+    } catch (e) {
+      const err = e as KubeError;
+      if (err.kind !== 'forbidden') throw e;
+      throw new KubeError(`${err.message} — MOrA does not scale ${ref.kind}/${ref.name} for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled (grant "list" on horizontalpodautoscalers.autoscaling in ${where})`, 'forbidden', 403);
+    }
+    const h = hpas[0];
+    if (!h) return;
+    const hpaCmd = `kubectl --context ${ref.context} -n ${ref.namespace}`;
+    throw new KubeError(`HorizontalPodAutoscaler "${h.name}" in ${where} scales ${ref.kind}/${ref.name} (${h.minReplicas ?? 1}–${h.maxReplicas} replicas): `
+      + 'it would undo the replica counts the experiment sets, so MOrA does not scale this workload; nothing was scaled. '
+      + `Take the autoscaler out for the experiment (${hpaCmd} get hpa ${h.name} -o yaml > ${h.name}-hpa.yaml; ${hpaCmd} delete hpa ${h.name}; re-apply the file afterwards), `
+      + 'or run without scaling it (one replica count, no "workload"/--workload scaling)', 'invalid');
+  };
   return {
     async current() {
+      await noAutoscaler();
       const obj = await kube.read(ref) as { spec?: { replicas?: number } };
       // Kubernetes defaults an unset spec.replicas to 1.
       return obj.spec?.replicas ?? 1;
     },
-    async restore(replicas) {
-      await kube.scale(ref, replicas);
+    async restore(replicas, expected) {
+      if (expected === undefined) {
+        await kube.scale(ref, replicas);
+        return;
+      }
+      try {
+        await kube.scale(ref, replicas, { ifReplicas: expected });
+      } catch (e) {
+        if (!(e instanceof ReplicasChanged)) throw e;
+        if (e.current === replicas) return; // already back (by hand, or the experiment never got to change it)
+        return {
+          left: e.current,
+          reason: `${ref.kind}/${ref.name} in ${where} has ${e.current} replica(s), not the ${expected} the experiment set: it was changed during the run (by a person, a controller or an autoscaler), so MOrA left it instead of writing back the original ${replicas}; check it, and if ${replicas} is still wanted: kubectl --context ${ref.context} -n ${ref.namespace} scale ${kindLower}/${ref.name} --replicas=${replicas}`,
+        };
+      }
     },
     describe(replicas) {
       return {
@@ -112,6 +162,7 @@ export function kubeScaler(kube: KubeClient, ref: WorkloadRef, opts: { timeoutMs
       };
     },
     async scale(replicas, signal) {
+      await noAutoscaler();
       await kube.scale(ref, replicas);
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -84,6 +84,13 @@ export interface ScalingNote {
   /** The command that puts it back by hand. */
   restoreCommand: string;
   restoreError?: string;
+  /** The replica count the experiment last set (written before it sets it): restore writes back only over this one. */
+  scaledTo?: number;
+  /**
+   * Why originalReplicas was not written back: the count was no longer the one the experiment set (someone or
+   * something changed it during the run), and MOrA does not overwrite that. The note is settled, not pending.
+   */
+  restoreSkipped?: string;
 }
 
 export interface ExperimentHooks {

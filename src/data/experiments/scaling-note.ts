@@ -1,7 +1,8 @@
 /**
  * Which workload a plan's scaling note is about. A note with `restored: false` is a debt owed to the workload it
  * names — not to whatever workload the plan names for that service today — so a rerun restores from the note
- * itself; a note with `restored: true` is history and says nothing about the workload's count now.
+ * itself; a note with `restored: true` is history and says nothing about the workload's count now. So is a note with
+ * `restoreSkipped`: the count had been changed by someone else, and MOrA leaves it (it never overwrites that change).
  */
 import { WORKLOAD_KINDS, type PlanWorkload } from './plan-file';
 import type { ScalingNote } from './runner';
@@ -28,4 +29,9 @@ export function workloadKey(w: Pick<PlanWorkload, 'namespace' | 'kind' | 'name'>
 export function noteKey(note: ScalingNote): string | undefined {
   const w = noteWorkload(note);
   return w && workloadKey(w, note.context);
+}
+
+/** Restored, or left on purpose because someone changed the count: nothing is owed to the workload any more. */
+export function settled(note: ScalingNote): boolean {
+  return note.restored || note.restoreSkipped !== undefined;
 }

@@ -10,7 +10,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { stripUserinfo } from '../../core/redact';
 import { abortOptions } from './abort';
-import { KubeError, kubeError, type KubeAction } from './errors';
+import { KubeError, ReplicasChanged, kubeError, type KubeAction } from './errors';
 import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
@@ -532,12 +532,39 @@ export class KubeClient {
     return out;
   }
 
-  /** Sets spec.replicas (JSON merge patch). Refuses kinds without replicas. */
-  async scale(ref: WorkloadRef, replicas: number, opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  /**
+   * Sets spec.replicas (JSON merge patch). Refuses kinds without replicas. With `ifReplicas`, writes only while the
+   * count is still that one — checked on the object the patch is pinned to (its resourceVersion), so a change made in
+   * between is never overwritten — else throws ReplicasChanged, nothing written.
+   */
+  async scale(ref: WorkloadRef, replicas: number, opts: { dryRun?: boolean; ifReplicas?: number } = {}): Promise<ApplyResult> {
     if (!KINDS_WITH_REPLICAS.has(ref.kind)) {
       throw new KubeError(`a ${ref.kind} has no replica count to set (only Deployments, StatefulSets and Rollouts)`, 'invalid');
     }
-    return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, undefined, (obj) => replicasPatch(replicas, obj.metadata?.resourceVersion));
+    return this.writeWithRetry(ref, MERGE_PATCH, opts.dryRun ?? false, undefined, (obj) => {
+      // Kubernetes defaults an unset spec.replicas to 1.
+      const current = (obj as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+      if (opts.ifReplicas !== undefined && current !== opts.ifReplicas) throw new ReplicasChanged(ref, current, opts.ifReplicas);
+      return replicasPatch(replicas, obj.metadata?.resourceVersion);
+    });
+  }
+
+  /**
+   * The HorizontalPodAutoscalers of the workload's namespace whose scaleTargetRef names it. A cluster that does not
+   * serve autoscaling/v2 has none; any other failure to list them (RBAC) is thrown: the caller cannot rule one out.
+   */
+  async autoscalersOf(ref: WorkloadRef): Promise<Array<{ name: string; minReplicas?: number; maxReplicas: number }>> {
+    const apis = this.apis(ref.context);
+    let hpas: K8sHpa[];
+    try {
+      hpas = (await this.timed(apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ref.namespace }), ref.context)).items as K8sHpa[];
+    } catch (e) {
+      const err = this.fail(e, this.action(ref.context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: ref.namespace }));
+      if (err.kind === 'not-found') return [];
+      throw err;
+    }
+    return hpas.filter((h) => h.spec?.scaleTargetRef?.kind === ref.kind && h.spec.scaleTargetRef.name === ref.name)
+      .map((h) => ({ name: h.metadata?.name ?? '?', minReplicas: h.spec?.minReplicas, maxReplicas: h.spec?.maxReplicas ?? 0 }));
   }
 
   /**

@@ -16,6 +16,14 @@ export class KubeError extends Error {
   }
 }
 
+/** A conditional scale (KubeClient.scale's `ifReplicas`) found another count: someone changed it; nothing was written. */
+export class ReplicasChanged extends KubeError {
+  constructor(ref: { kind: string; name: string; namespace: string }, readonly current: number, readonly expected: number) {
+    super(`${ref.kind} "${ref.name}" in namespace "${ref.namespace}" has ${current} replica(s), not the expected ${expected}; nothing was written`, 'conflict', 409);
+    this.name = 'ReplicasChanged';
+  }
+}
+
 /** What MOrA was doing when the call failed, so the message can name the verb and resource. */
 export interface KubeAction {
   verb: 'get' | 'list' | 'patch' | 'update' | 'create' | 'delete';
