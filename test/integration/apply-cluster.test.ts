@@ -18,6 +18,7 @@ import { formatCpu, formatMemory } from '../../src/core/quantity';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
 import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
+import { applyWrites } from '../../src/cli/commands/apply-to-cluster';
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
@@ -32,7 +33,9 @@ const repo = path.resolve(__dirname, '..', '..');
 const containersOf = (o: Json) => ((o.spec as Json).template as { spec: { containers: Container[] } }).spec.containers;
 const rvOf = (o: Json) => String((o.metadata as Json).resourceVersion);
 
-const mora = (args: string[], env: NodeJS.ProcessEnv = {}) => moraProcess(args, cleanEnv(env));
+// Undo records (--apply-cluster writes one before patching) go under the test's folder, not the user's home.
+let stateHome = '';
+const mora = (args: string[], env: NodeJS.ProcessEnv = {}) => moraProcess(args, cleanEnv({ XDG_STATE_HOME: stateHome, ...env }));
 
 describe('Apply to cluster, RBAC and kubeconfig against a real API server', function () {
   this.timeout(120_000);
@@ -47,13 +50,14 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
   before(async function () {
     this.timeout(180_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-apply-cluster-'));
+    stateHome = path.join(dir, 'state');
     // A static token for the exec-plugin user (the API server's --token-auth-file: token,user,uid,"groups").
     execToken = `mora-exec-${randomBytes(12).toString('hex')}`;
     const tokens = path.join(dir, 'tokens.csv');
     fs.writeFileSync(tokens, `${execToken},mora-exec,mora-exec-uid,"mora-testers"\n`, { mode: 0o600 });
     cp = await ControlPlane.start({ apiServerArgs: [`--token-auth-file=${tokens}`] });
     await cp.createNode('mora-node-1', { cpu: '8', memory: '32Gi' });
-    await Promise.all(['shop', 'payments', 'limited', 'quota', 'staging'].map((ns) => cp!.createNamespace(ns)));
+    await Promise.all(['shop', 'payments', 'limited', 'quota', 'staging', 'undo'].map((ns) => cp!.createNamespace(ns)));
     await cp.createNamespace('policed', { 'mora-test/policy': 'memory-cap' });
     checkout = await cp.createDeployment('shop', {
       name: 'checkout', replicas: 2,
@@ -127,6 +131,10 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       assert.equal(r.code, 0, r.err);
       assert.match(r.err, /^patched Deployment shop\/checkout \(context mora-real, resourceVersion \d+\)$/m);
       assert.match(r.err, /^patched Deployment shop\/frontend \(context mora-real, resourceVersion \d+\)$/m);
+      // The previous values were recorded before the first patch, and the way back is named.
+      const [record] = fs.readdirSync(path.join(stateHome, 'mora', 'undo')).map((f) => path.join(stateHome, 'mora', 'undo', f));
+      assert.match(r.err, new RegExp(`^previous values recorded in ${record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(to put them back: mora recommend --undo \\S+ --kubeconfig \\S+\\)$`, 'm'));
+      assert.match(fs.readFileSync(record, 'utf8'), /^kind: MoraUndoRecord\n/);
       const applied = JSON.parse(r.out) as Recommendation[];
       const rec = applied.find((x) => x.workload.name === 'checkout')!;
       const live = containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', 'checkout'));
@@ -174,6 +182,54 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const again = await mora([...args(), '--dry-run', '-w', 'staging/deploy/frontend'].filter((a) => a !== '--yes'));
       assert.equal(again.code, 0, again.err);
       assert.match(again.err, /^Deployment staging\/frontend: already at the recommended values, nothing to patch$/m);
+    });
+  });
+
+  describe('the way back: the previous values recorded, the loop stopped at a failure, --undo', () => {
+    it('a workload changed between the prompt and its patch stops the loop; --undo <record> puts back the one patched, and refuses the changed one', async () => {
+      const original = { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+      for (const name of ['one', 'two', 'three']) {
+        await cp!.createDeployment('undo', { name, containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
+      }
+      const record = path.join(dir, 'undo-record.yaml');
+      const lines: string[] = [];
+      const change = { containers: [{ container: 'server', requests: { cpu: 0.125, memory: 200 * 2 ** 20 }, limits: { cpu: 0.25 } }] };
+      const writes = ['one', 'two', 'three'].map((name) => ({ ref: ref('undo', name), change }));
+      await assert.rejects(applyWrites(kube, writes, { dryRun: false, yes: false, replicas: false, quiet: false, undoRecord: record }, {
+        out: () => undefined,
+        err: (l) => lines.push(l),
+        // While the person reads the diff, someone scales "two"'s CPU: its approved patch must not go over that.
+        confirm: async () => {
+          await cp!.api('PATCH', apiPath('apps/v1', 'Deployment', 'undo', 'two'), { spec: { template: { spec: { containers: [{ name: 'server', resources: { requests: { cpu: '900m' } } }] } } } },
+            { contentType: 'application/strategic-merge-patch+json' });
+          return true;
+        },
+      }), (e: Error & { exitCode?: number }) => e.exitCode === 2);
+      const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'undo', name))[0].resources;
+      assert.deepEqual(await server('one'), { requests: { cpu: '125m', memory: '200Mi' }, limits: { cpu: '250m', memory: '1Gi' } });
+      assert.equal((await server('two'))?.requests?.cpu, '900m', 'two keeps the other writer\'s value');
+      assert.deepEqual(await server('three'), original, 'three is not tried after the failure');
+      assert.ok(lines.some((l) => /^mora: Deployment\/two changed since the preview/.test(l)), lines.join('\n'));
+      assert.ok(lines.includes('mora: stopped at the failure above: patched 1 of 3 workload(s): Deployment undo/one (context mora-real); '
+        + 'not patched: Deployment undo/two (context mora-real) (failed), Deployment undo/three (context mora-real) (not tried)'), lines.join('\n'));
+      assert.ok(lines.includes(`mora: to put back the previous values of the ones patched (recorded in ${record}): mora recommend --undo ${record}`), lines.join('\n'));
+
+      // The way back, through the CLI: its dry run shows the diff and changes nothing; --yes puts "one" back.
+      const undo = (extra: string[]) => mora(['recommend', '--undo', record, '--kubeconfig', cp!.kubeconfig, ...extra]);
+      const rvOne = rvOf(await cp!.get('apps/v1', 'Deployment', 'undo', 'one'));
+      const dry = await undo(['--dry-run']);
+      assert.equal(dry.code, 2, dry.err); // "two" is refused in the preview too
+      assert.match(dry.out, /^--- Deployment undo\/one \(context mora-real\) live\n/m);
+      assert.match(dry.out, /^-\s+cpu: 125m\n-\s+memory: 200Mi\n\+\s+cpu: 500m\n\+\s+memory: 512Mi$/m);
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'undo', 'one')), rvOne, 'the dry run writes nothing');
+      const r = await undo(['--yes']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^patched Deployment undo\/one \(context mora-real, resourceVersion \d+\)$/m);
+      assert.match(r.err, /^mora: Deployment undo\/two: its resources are not the ones the recorded patch left \(changed since, or never patched\): not undone/m);
+      assert.match(r.err, /^Deployment undo\/three: already at its previous values, nothing to undo$/m);
+      assert.match(r.err, /^mora: --undo: 1 workload\(s\) were not patched \(named above\)$/m);
+      assert.deepEqual(await server('one'), original, 'one as it was before the apply (the CPU limit MOrA added removed)');
+      assert.equal((await server('two'))?.requests?.cpu, '900m');
     });
   });
 

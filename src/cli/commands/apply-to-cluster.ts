@@ -3,12 +3,16 @@
  * cluster, safely. For every workload a server-side dry run of the exact patch first; its unified diff (live →
  * after the patch) on stdout; a refusal (validation, an admission policy, LimitRange/ResourceQuota for the new pods)
  * as one line on stderr, and that workload is left alone; a GitOps/Helm owner as a warning on stderr. With --dry-run
- * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), then patches
- * each workload as its diff showed it: a workload someone else changed meanwhile (in what its diff showed) is left
- * alone and named, to be run again.
+ * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), writes the undo
+ * record (each workload's values as they were, before the first patch), then patches each workload as its diff showed
+ * it. The first failure (a workload someone else changed meanwhile, in what its diff showed; a denial; an unreachable
+ * server) or a Ctrl-C stops the patches after the one in flight: no automatic rollback, but the exact list of what was
+ * patched and what was not, and the command that puts the recorded values back (`mora recommend --undo <record>`,
+ * which goes through the same preview and touches only workloads still showing what the patch left).
  *
- * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied or changed since the
- * preview (named above), 3 when the API server could not be reached, 130 when the prompt was interrupted (Ctrl-C).
+ * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied, changed since the preview
+ * or not tried after a failure (named above), 3 when the API server could not be reached, 130 on Ctrl-C (at the
+ * prompt: nothing changed; while patching: what changed is named).
  */
 import type { Recommendation } from '../../core/recommendation';
 import { APPLIER_ROLE, applyApproved, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
@@ -16,7 +20,11 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
-import type { Workload } from '../../core/workload';
+import type { Workload, WorkloadRef } from '../../core/workload';
+import { parseQuantity } from '../../core/quantity';
+import type { ClusterChange } from '../../data/kube/apply-plan';
+import type { ContainerResourceChange } from '../../data/kube/patch';
+import { podSpecOf } from '../../data/kube/workloads';
 import { qualifiedName } from '../../pipeline/workload-selector';
 
 export interface ApplyToClusterOptions {
@@ -24,6 +32,12 @@ export interface ApplyToClusterOptions {
   yes: boolean;
   replicas: boolean;
   quiet: boolean;
+  /** Where the undo record goes (default undoRecordPath()). */
+  undoRecord?: string;
+  /** The command that replays the record, as printed (default `mora recommend --undo <record>`). */
+  undoCommand?: (record: string) => string;
+  /** The flag named in the final error (default --apply-cluster). */
+  flag?: string;
 }
 
 export interface ApplyIo {
@@ -31,17 +45,29 @@ export interface ApplyIo {
   err(line: string): void;
   /** Asks a yes/no question (on a terminal); resolves true for yes. */
   confirm(question: string): Promise<boolean>;
+  /**
+   * Calls `handler` on Ctrl-C while the patches are sent, until the returned function is called (default: SIGINT of
+   * this process; tests pass their own).
+   */
+  onInterrupt?(handler: () => void): () => void;
 }
 
-/** Raised after every workload was tried, when some could not be patched. */
+/** Raised when some workload could not be patched (or was not tried after a failure): named above. */
 export class ApplyToClusterFailure extends UserError {
   output = '';
 }
 
 /** The refusal to write without --yes when no one can answer a prompt; checked before any work. */
-export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
+export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; undo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
+  if (o.undo !== undefined) {
+    if (o.applyCluster || o.applyTo !== undefined || o.allContexts) throw new UserError('--undo goes alone: it puts back what an --apply-cluster recorded (not with --apply-cluster, --apply-to or --all-contexts)');
+    if (!o.dryRun && !o.yes && !stdinIsTty) {
+      throw new UserError('--undo would write to the cluster, and stdin is not a terminal to confirm on: add --yes to apply without a prompt, or --dry-run to only see the diff');
+    }
+    return;
+  }
   if (o.dryRun && !o.applyCluster && o.applyTo === undefined) throw new UserError('--dry-run goes with --apply-cluster or --apply-to (it shows the diff the write would make, and writes nothing)');
-  if (o.yes && !o.applyCluster) throw new UserError('--yes goes with --apply-cluster');
+  if (o.yes && !o.applyCluster) throw new UserError('--yes goes with --apply-cluster or --undo');
   if (o.allContexts && !o.applyCluster) throw new UserError('--all-contexts goes with --apply-cluster (reading already covers every context of the kubeconfig)');
   if (o.allContexts && o.context !== undefined) throw new UserError('give either --context or --all-contexts, not both');
   if (!o.applyCluster) return;
@@ -81,7 +107,27 @@ export function applyClusterContexts(o: { context?: readonly string[]; allContex
 
 type Client = PlanClient & { applyResources: PlanClient['applyResources'] };
 
+/** One workload's change, with (for an undo) a check of the plan that may refuse it or find nothing to do. */
+export interface ClusterWrite {
+  ref: WorkloadRef;
+  change: ClusterChange;
+  judge?: (plan: ApplyPlan) => { refusal?: string; nothing?: string } | undefined;
+}
+
 export async function applyToCluster(kube: Client, recs: readonly Recommendation[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
+  const writes = recs.map((rec) => ({ ref: rec.workload, change: clusterChange(rec, { replicas: o.replicas }) }))
+    .filter((w) => w.change.containers.length || w.change.replicas !== undefined);
+  await applyWrites(kube, writes, o, io);
+}
+
+/**
+ * Previews every write (planApply: the server-side dry run, its diff, admission), asks once, records the previous
+ * values (the undo record, written before the first patch), then patches one workload after another, each to the
+ * object its diff was computed from (applyApproved). The first failure — refused, denied, changed since the preview,
+ * unreachable — or a Ctrl-C stops the loop after the patch in flight: the workloads not yet patched are left alone,
+ * and MOrA prints which were patched and the command that puts their previous values back (`--undo <record>`).
+ */
+export async function applyWrites(kube: Client, writes: readonly ClusterWrite[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
   const ready: ApplyPlan[] = [];
   let bad = 0;
   let unreachable = false;
@@ -91,13 +137,12 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
     // ChangedSincePreview names the workload itself.
     io.err(`mora: ${forTerminal(e instanceof ChangedSincePreview ? e.message : `${what}: ${(e as Error).message}`)}`);
   };
-  for (const rec of recs) {
-    const what = `${rec.workload.kind} ${rec.workload.namespace}/${rec.workload.name}`;
-    const change = clusterChange(rec, { replicas: o.replicas });
-    if (!change.containers.length && change.replicas === undefined) continue;
+  const whatOf = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+  for (const w of writes) {
+    const what = whatOf(w.ref);
     let plan: ApplyPlan;
     try {
-      plan = await planApply(kube, rec.workload, change);
+      plan = await planApply(kube, w.ref, w.change);
     } catch (e) {
       fail(what, e);
       continue;
@@ -105,15 +150,20 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
     if (plan.diff) io.out(forTerminalText(plan.diff));
     for (const n of plan.notes) io.err(`mora: note: ${forTerminal(n)}`);
     if (plan.gitOpsWarning) io.err(`mora: warning: ${forTerminal(plan.gitOpsWarning)}`);
-    if (plan.refusals.length) {
+    const judged = plan.refusals.length ? undefined : w.judge?.(plan);
+    const refusals = judged?.refusal ? [judged.refusal] : plan.refusals;
+    if (refusals.length) {
       bad++;
-      for (const r of plan.refusals) io.err(`mora: ${forTerminal(`${what}: ${r}`)}`);
+      for (const r of refusals) io.err(`mora: ${forTerminal(`${what}: ${r}`)}`);
+    } else if (judged?.nothing) {
+      if (!o.quiet) io.err(`${forTerminal(what)}: ${judged.nothing}`);
     } else if (plan.changed) {
       ready.push(plan);
     } else if (!o.quiet) {
       io.err(`${forTerminal(what)}: already at the recommended values, nothing to patch`);
     }
   }
+  let interrupted = false;
   if (o.dryRun) {
     if (!o.quiet) io.err(`dry run: ${ready.length} workload(s) would be patched${bad ? `, ${bad} would not` : ''}; nothing was changed`);
   } else if (ready.length) {
@@ -122,20 +172,186 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
     if (!ok) {
       io.err('nothing was changed');
     } else {
-      for (const p of ready) {
-        const what = `${p.ref.kind} ${p.ref.namespace}/${p.ref.name}`;
-        try {
-          const r = await applyApproved(kube, p);
-          if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
-        } catch (e) {
-          fail(what, withRoleHint(e, APPLIER_ROLE));
+      // The previous values of every workload about to be patched, on disk before the first patch.
+      const record = o.undoRecord ?? undoRecordPath();
+      try {
+        writeUndoRecord(record, ready);
+      } catch (e) {
+        throw new UserError(`could not write the undo record ${record} (${(e as Error).message}), so nothing was changed`, EXIT_USAGE);
+      }
+      const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
+      if (!o.quiet) io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`);
+      const stop = (io.onInterrupt ?? interruptsOfProcess)(() => {
+        interrupted = true;
+        io.err('mora: interrupted: stopping after the patch in flight (nothing more is sent)');
+      });
+      const patched: ApplyPlan[] = [];
+      let failed: ApplyPlan | undefined;
+      try {
+        for (const p of ready) {
+          if (interrupted) break;
+          const what = whatOf(p.ref);
+          try {
+            const r = await applyApproved(kube, p);
+            patched.push(p);
+            if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
+          } catch (e) {
+            fail(what, withRoleHint(e, APPLIER_ROLE));
+            failed = p;
+            break;
+          }
         }
+      } finally {
+        stop();
+      }
+      if (patched.length < ready.length) {
+        // Stopped: exactly what changed, what did not, and the way back (stderr even with -q).
+        const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
+        const untried = ready.filter((p) => p !== failed && !patched.includes(p));
+        io.err(`mora: ${forTerminal(`stopped ${interrupted ? 'at Ctrl-C' : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}; `
+          + `not patched: ${[...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])].join(', ')}`)}`);
+        if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
+        bad += untried.length;
       }
     }
   }
+  if (interrupted) throw new ApplyToClusterFailure('interrupted while patching (what was changed is named above)', EXIT_INTERRUPTED);
   if (bad) {
-    throw new ApplyToClusterFailure(`--apply-cluster: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
+    throw new ApplyToClusterFailure(`${o.flag ?? '--apply-cluster'}: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
   }
+}
+
+function interruptsOfProcess(handler: () => void): () => void {
+  // The first Ctrl-C stops the loop after the patch in flight; a second one ends the process as usual.
+  const once = () => {
+    process.removeListener('SIGINT', once);
+    handler();
+  };
+  process.on('SIGINT', once);
+  return () => process.removeListener('SIGINT', once);
+}
+
+// ---- the undo record ----
+
+/** Where an undo record goes by default: $XDG_STATE_HOME/mora/undo (else ~/.local/state/mora/undo), one file per apply. */
+export function undoRecordPath(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
+  const { join } = require('node:path') as typeof import('node:path');
+  const base = env.XDG_STATE_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.local', 'state');
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return join(base, 'mora', 'undo', `apply-cluster-${stamp}-${process.pid}.yaml`);
+}
+
+type Amount = string | null;
+interface RecordedContainer { container: string; requests?: { cpu?: Amount; memory?: Amount }; limits?: { cpu?: Amount; memory?: Amount } }
+/** One workload of an undo record: what MOrA was about to change, as it was (null: not set), and what it set. */
+export interface UndoEntry {
+  context: string;
+  kind: WorkloadRef['kind'];
+  namespace: string;
+  name: string;
+  /** The values the patch changes, as they were before it (a null was not set: the undo removes it again). */
+  previous: { containers: RecordedContainer[]; replicas?: number };
+  /** The resources as the patch leaves them (the diff's right side): the undo goes ahead only while they are unchanged. */
+  patchedTo: string;
+  /** The resources before the patch (the diff's left side), for people reading the record. */
+  before: string;
+}
+
+const UNDO_KIND = 'MoraUndoRecord';
+
+/** The previous values of a plan's change, read from the object its diff was computed from. */
+export function undoEntry(plan: ApplyPlan): UndoEntry {
+  const spec = podSpecOf(plan.ref.kind, plan.before ?? {});
+  const all = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  const containers = plan.change.containers.map((c) => {
+    const live = all.find((x) => x.name === c.container)?.resources;
+    const out: RecordedContainer = { container: c.container };
+    for (const group of ['requests', 'limits'] as const) {
+      const changed = c[group];
+      if (!changed) continue;
+      const was: { cpu?: Amount; memory?: Amount } = {};
+      for (const r of ['cpu', 'memory'] as const) if (changed[r] !== undefined) was[r] = live?.[group]?.[r] === undefined ? null : String(live[group]![r]);
+      out[group] = was;
+    }
+    return out;
+  });
+  const replicas = plan.change.replicas === undefined ? {} : { replicas: plan.before?.spec?.replicas ?? 1 };
+  return { context: plan.ref.context, kind: plan.ref.kind, namespace: plan.ref.namespace, name: plan.ref.name, previous: { containers, ...replicas }, patchedTo: plan.dryRunYaml, before: plan.liveYaml };
+}
+
+function writeUndoRecord(file: string, plans: readonly ApplyPlan[]): void {
+  const { stringify } = require('yaml') as typeof import('yaml');
+  const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
+  const record = { kind: UNDO_KIND, version: 1, created: new Date().toISOString(), howToUndo: 'mora recommend --undo <this file> [--kubeconfig <file>] [--dry-run] [--yes]', workloads: plans.map(undoEntry) };
+  writeFileAtomic(file, stringify(record, { lineWidth: 0 }));
+}
+
+/** An undo record read back: each workload's previous values as a change, with the check that it still shows MOrA's. */
+export function readUndoRecord(file: string): ClusterWrite[] {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { parse } = require('yaml') as typeof import('yaml');
+  let record: { kind?: unknown; version?: unknown; workloads?: unknown };
+  try {
+    record = parse(readFileSync(file, 'utf8')) as typeof record;
+  } catch (e) {
+    throw new UserError(`--undo ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (record?.kind !== UNDO_KIND || record.version !== 1 || !Array.isArray(record.workloads)) {
+    throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (kind ${UNDO_KIND}, version 1)`);
+  }
+  const amount = (v: Amount | undefined, where: string): number | null | undefined => {
+    if (v === undefined || v === null) return v;
+    try {
+      return parseQuantity(v, where);
+    } catch (e) {
+      throw new UserError(`--undo ${file}: ${(e as Error).message}`);
+    }
+  };
+  return (record.workloads as UndoEntry[]).map((e) => {
+    const where = `${e.kind} ${e.namespace}/${e.name}`;
+    const containers: ContainerResourceChange[] = (e.previous?.containers ?? []).map((c) => {
+      const change: ContainerResourceChange = { container: c.container };
+      for (const group of ['requests', 'limits'] as const) {
+        const g = c[group];
+        if (!g) continue;
+        change[group] = {};
+        for (const r of ['cpu', 'memory'] as const) if (r in g) change[group]![r] = amount(g[r], `${where} ${c.container} ${group}.${r}`);
+      }
+      return change;
+    });
+    return {
+      ref: { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name },
+      change: { containers, ...(e.previous?.replicas !== undefined ? { replicas: e.previous.replicas } : {}) },
+      // Undo what MOrA wrote, nothing else: a workload showing other values than the patch left was changed since (or
+      // never patched: the run stopped before it) and is left alone.
+      judge: (plan: ApplyPlan) => !plan.changed ? { nothing: 'already at its previous values, nothing to undo' }
+        : plan.liveYaml === e.patchedTo ? undefined
+          : { refusal: 'its resources are not the ones the recorded patch left (changed since, or never patched): not undone — the diff above shows what the undo would change' },
+    };
+  });
+}
+
+/** A path as a shell reads it back: as is when it needs no quoting, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `mora recommend --undo <record>`: each recorded workload put back to its previous values, through the same preview. */
+export async function undoFromRecord(opts: { undo: string; kubeconfig?: string; connectTimeoutMs?: number; dryRun?: boolean; yes?: boolean; quiet?: boolean }, io: ApplyIo): Promise<void> {
+  const writes = readUndoRecord(opts.undo);
+  const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
+  let kube: import('../../data/kube/client').KubeClient;
+  try {
+    kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs: opts.connectTimeoutMs });
+  } catch (e) {
+    const kind = (e as { kind?: string }).kind;
+    if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
+    throw e;
+  }
+  await applyWrites(kube, writes, {
+    dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: false, quiet: Boolean(opts.quiet), flag: '--undo',
+    undoCommand: (f) => `mora recommend --undo ${shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${shellWord(opts.kubeconfig)}` : ''}`,
+  }, io);
 }
 
 /** Ctrl-C at a prompt: a "no", with the exit code of an interrupt. */

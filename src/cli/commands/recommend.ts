@@ -54,6 +54,8 @@ export interface RecommendCliOptions {
   defaultNamespace?: string;
   replicas?: boolean;
   applyCluster?: boolean;
+  /** --undo <record>: put back what an --apply-cluster recorded. */
+  undo?: string;
   dryRun?: boolean;
   yes?: boolean;
   /** In-cluster recommender shard (recommend-in-cluster.ts). */
@@ -113,7 +115,8 @@ export function register(program: Command): void {
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
     .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
-    .option('-y, --yes', 'with --apply-cluster: patch without asking (needed when stdin is not a terminal)')
+    .option('--undo <record>', 'put back the previous values an --apply-cluster recorded (the file it names before patching), after the same server-side dry run and diff; only where the workload still shows what that patch left')
+    .option('-y, --yes', 'with --apply-cluster or --undo: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
     .option('--shard-index <i>', 'with --in-cluster: this shard (default $JOB_COMPLETION_INDEX, else 0)')
@@ -230,6 +233,12 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   };
   const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
   applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
+  if (opts.undo !== undefined) {
+    // No recommendation: the record's workloads, each previewed and (after the prompt or --yes) patched back.
+    await applyCluster.undoFromRecord({ undo: opts.undo, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), dryRun: opts.dryRun, yes: opts.yes, quiet: opts.quiet },
+      { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+    return '';
+  }
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
   if (model) {
@@ -368,7 +377,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     process.stdout.write(output);
     const diffs = format === 'table' ? process.stdout : process.stderr;
     await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
-      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet) },
+      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet),
+        undoCommand: (f) => `mora recommend --undo ${applyCluster.shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${applyCluster.shellWord(opts.kubeconfig)}` : ''}` },
       { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
     return '';
   }

@@ -1,0 +1,161 @@
+// `mora recommend --apply-cluster` after the prompt: the previous values recorded before the first patch, the loop stopped
+// at the first failure or at Ctrl-C (after the patch in flight), what was patched said exactly, and `--undo <record>`
+// putting back only what the recorded patch left. A fake API server here (the real one: test/integration/apply-cluster.test.ts).
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { applyWrites, readUndoRecord, type ApplyIo, type ClusterWrite } from '../../src/cli/commands/apply-to-cluster';
+import { EXIT_INTERRUPTED, EXIT_USAGE, UserError } from '../../src/cli/errors';
+import { formatCpu, formatMemory } from '../../src/core/quantity';
+import type { WorkloadRef } from '../../src/core/workload';
+import type { PlanClient } from '../../src/data/kube/apply-plan';
+import { ChangedSincePreview, type ApplyResult } from '../../src/data/kube/client';
+import type { ContainerResourceChange } from '../../src/data/kube/patch';
+import type { K8sWorkloadObject } from '../../src/data/kube/workloads';
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
+
+/** Deployments by name, patched as the API server would (quantities as MOrA formats them). */
+class FakeCluster implements PlanClient {
+  objects = new Map<string, K8sWorkloadObject>();
+  writes: string[] = [];
+  /** Called before each real write; may throw (a refusal) or do anything else. */
+  onWrite: (name: string) => void = () => undefined;
+  private rv = 100;
+
+  add(name: string, resources: Resources, replicas = 2): void {
+    this.objects.set(name, {
+      metadata: { name, namespace: 'shop', resourceVersion: String(this.rv++) },
+      spec: { replicas, template: { spec: { containers: [{ name: 'server', image: 'x', resources }] } } },
+    } as K8sWorkloadObject);
+  }
+
+  resources(name: string): Resources {
+    return this.objects.get(name)!.spec!.template!.spec!.containers![0].resources as Resources;
+  }
+
+  async applyResources(ref: WorkloadRef, changes: ContainerResourceChange[], opts: { dryRun?: boolean; replicas?: number }): Promise<ApplyResult> {
+    const before = this.objects.get(ref.name)!;
+    const after = structuredClone(before);
+    for (const c of changes) {
+      const container = after.spec!.template!.spec!.containers!.find((x) => x.name === c.container)!;
+      const res = (container.resources ??= {}) as Resources;
+      for (const group of ['requests', 'limits'] as const) {
+        for (const r of ['cpu', 'memory'] as const) {
+          const v = c[group]?.[r];
+          if (v === undefined) continue;
+          const g = (res[group] ??= {});
+          if (v === null) delete g[r];
+          else g[r] = r === 'cpu' ? formatCpu(v) : formatMemory(v);
+          if (!Object.keys(g).length) delete res[group]; // as the API server drops an emptied map
+        }
+      }
+    }
+    if (opts.replicas !== undefined) after.spec!.replicas = opts.replicas;
+    if (opts.dryRun) return { resourceVersion: before.metadata!.resourceVersion!, attempts: 1, dryRun: true, before, after };
+    this.onWrite(ref.name);
+    this.writes.push(ref.name);
+    after.metadata!.resourceVersion = String(this.rv++);
+    this.objects.set(ref.name, after);
+    return { resourceVersion: after.metadata!.resourceVersion!, attempts: 1, dryRun: false, before, after };
+  }
+
+  async podAdmissionObjects(): Promise<{ limitRanges: never[]; quotas: never[]; warnings: string[] }> {
+    return { limitRanges: [], quotas: [], warnings: [] };
+  }
+}
+
+const ref = (name: string): WorkloadRef => ({ context: 'prod', namespace: 'shop', kind: 'Deployment', name });
+const cpuTo = (name: string, cpu: number): ClusterWrite => ({ ref: ref(name), change: { containers: [{ container: 'server', requests: { cpu }, limits: { cpu: cpu * 2 } }] } });
+
+describe('mora recommend --apply-cluster: a way back after a partial failure or Ctrl-C', () => {
+  let dir: string;
+  let cluster: FakeCluster;
+  let lines: string[];
+  let interrupt: (() => void) | undefined;
+  const io = (): ApplyIo => ({
+    out: () => undefined,
+    err: (l) => lines.push(l),
+    confirm: async () => true,
+    onInterrupt: (h) => {
+      interrupt = h;
+      return () => { interrupt = undefined; };
+    },
+  });
+  const options = (record: string) => ({ dryRun: false, yes: true, replicas: false, quiet: false, undoRecord: record, undoCommand: (f: string) => `mora recommend --undo ${f}` });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mora-undo-'));
+    cluster = new FakeCluster();
+    cluster.add('a', { requests: { cpu: '500m', memory: '512Mi' } });
+    cluster.add('b', { requests: { cpu: '300m' }, limits: { cpu: '1' } });
+    cluster.add('c', { requests: { cpu: '200m' } });
+    lines = [];
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a failure mid-loop stops it: the rest left alone, what was patched named, the previous values recorded before the first patch', async () => {
+    const record = join(dir, 'undo', 'record.yaml');
+    cluster.onWrite = (name) => {
+      assert.ok(existsSync(record), 'the record is on disk before any patch');
+      if (name === 'b') throw new ChangedSincePreview(ref('b'), '101', '150');
+    };
+    await assert.rejects(applyWrites(cluster, ['a', 'b', 'c'].map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_USAGE && e.message === '--apply-cluster: 2 workload(s) were not patched (named above)');
+    assert.deepEqual(cluster.writes, ['a'], 'c is not tried after b failed');
+    assert.deepEqual(cluster.resources('c'), { requests: { cpu: '200m' } });
+    assert.ok(lines.includes(`previous values recorded in ${record} (to put them back: mora recommend --undo ${record})`), lines.join('\n'));
+    assert.ok(lines.includes('mora: stopped at the failure above: patched 1 of 3 workload(s): Deployment shop/a (context prod); '
+      + 'not patched: Deployment shop/b (context prod) (failed), Deployment shop/c (context prod) (not tried)'), lines.join('\n'));
+    assert.ok(lines.includes(`mora: to put back the previous values of the ones patched (recorded in ${record}): mora recommend --undo ${record}`), lines.join('\n'));
+    const saved = parse(readFileSync(record, 'utf8')) as { kind: string; workloads: Array<{ name: string; previous: unknown }> };
+    assert.equal(saved.kind, 'MoraUndoRecord');
+    assert.deepEqual(saved.workloads.map((w) => [w.name, w.previous]), [
+      ['a', { containers: [{ container: 'server', requests: { cpu: '500m' }, limits: { cpu: null } }] }],
+      ['b', { containers: [{ container: 'server', requests: { cpu: '300m' }, limits: { cpu: '1' } }] }],
+      ['c', { containers: [{ container: 'server', requests: { cpu: '200m' }, limits: { cpu: null } }] }],
+    ]);
+  });
+
+  it('Ctrl-C mid-loop: the patch in flight completes, nothing more is sent, exit 130 with what was patched', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'a') interrupt?.();
+    };
+    await assert.rejects(applyWrites(cluster, ['a', 'b', 'c'].map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+    assert.deepEqual(cluster.writes, ['a']);
+    assert.equal(interrupt, undefined, 'the Ctrl-C handler is removed once the loop ends');
+    assert.ok(lines.includes('mora: stopped at Ctrl-C: patched 1 of 3 workload(s): Deployment shop/a (context prod); '
+      + 'not patched: Deployment shop/b (context prod), Deployment shop/c (context prod) (not tried)'), lines.join('\n'));
+  });
+
+  it('--undo puts back what the recorded patch left (a limit it added removed again), leaves the never-patched alone, refuses one changed since', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'b') interrupt?.();
+    };
+    await assert.rejects(applyWrites(cluster, ['a', 'b', 'c'].map((n) => cpuTo(n, 0.1)), options(record), io()));
+    assert.deepEqual(cluster.writes, ['a', 'b']);
+    // Someone else changes b after MOrA's patch: the undo must not overwrite that.
+    (cluster.resources('b').requests as Record<string, string>).cpu = '777m';
+    cluster.writes = [];
+    cluster.onWrite = () => undefined;
+    lines = [];
+    await assert.rejects(applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io()),
+      (e: unknown) => e instanceof UserError && e.message === '--undo: 1 workload(s) were not patched (named above)');
+    assert.deepEqual(cluster.writes, ['a']);
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '512Mi' } }, 'a as it was: the CPU limit MOrA added is gone');
+    assert.equal(cluster.resources('b').requests!.cpu, '777m');
+    assert.ok(lines.some((l) => /^mora: Deployment shop\/b: its resources are not the ones the recorded patch left \(changed since, or never patched\): not undone/.test(l)), lines.join('\n'));
+    assert.ok(lines.includes('Deployment shop/c: already at its previous values, nothing to undo'), lines.join('\n'));
+  });
+
+  it('a record that is not one is refused in one line', () => {
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, 'kind: Deployment\n');
+    assert.throws(() => readUndoRecord(other), /--undo .*other\.yaml: not an undo record of mora recommend --apply-cluster/);
+  });
+});
