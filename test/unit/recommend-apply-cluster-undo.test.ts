@@ -132,6 +132,26 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
       + 'not patched: Deployment shop/b (context prod), Deployment shop/c (context prod) (not tried)'), lines.join('\n'));
   });
 
+  it('wired to this process\'s SIGINT while patching (and only then): the first Ctrl-C stops the loop', async () => {
+    const others = process.listeners('SIGINT');
+    for (const l of others) process.removeListener('SIGINT', l); // mocha's own, if any: the emit below is ours alone
+    try {
+      cluster.onWrite = (name) => {
+        if (name === 'a') {
+          assert.equal(process.listenerCount('SIGINT'), 1, 'listening while patching');
+          process.emit('SIGINT');
+        }
+      };
+      const { onInterrupt: _, ...plain } = io();
+      await assert.rejects(applyWrites(cluster, ['a', 'b'].map((n) => cpuTo(n, 0.1)), options(join(dir, 'r.yaml')), plain),
+        (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+      assert.deepEqual(cluster.writes, ['a']);
+      assert.equal(process.listenerCount('SIGINT'), 0, 'no listener left behind');
+    } finally {
+      for (const l of others) process.on('SIGINT', l);
+    }
+  });
+
   it('--undo puts back what the recorded patch left (a limit it added removed again), leaves the never-patched alone, refuses one changed since', async () => {
     const record = join(dir, 'record.yaml');
     cluster.onWrite = (name) => {
