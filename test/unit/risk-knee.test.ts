@@ -107,6 +107,31 @@ describe('MOrA CPU knee rule (cpuRule: knee)', () => {
     assert.ok(ratio < 0.93, `knee waste ${p.waste.toFixed(3)} at ${p.risk.toFixed(4)}: ${ratio.toFixed(3)} × the margin rule's`);
   });
 
+  it('with kneeMaxRiskFactor, no day is sized below the value its prediction expects that many α above', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 40; trial++) {
+      const { runs, weights } = randomRuns(rng);
+      const curve = kneeCurve(runs, weights)!;
+      for (const maxRisk of [0, 0.05, 0.2, 0.6]) {
+        const v = kneeValue(curve, 0, maxRisk);
+        const i = curve.values.indexOf(v);
+        assert.ok(curve.risks[i] <= maxRisk, `trial ${trial}: vertex at risk ${curve.risks[i]} > ${maxRisk}`);
+        assert.ok(i === curve.values.length - 1 || curve.risks[i + 1] > maxRisk, `trial ${trial}: stopped above a vertex within ${maxRisk}`);
+      }
+    }
+    // Every sample 1 or 2: a window's hull is one straight edge, so the unbounded knee covers a day or exposes half of it.
+    for (const seed of [1, 2, 3]) {
+      const r = new Rng(seed);
+      const t: number[] = [], v: number[] = [];
+      for (let x = 0; x < 30 * DAY; x += 600) { t.push(x); v.push(r.next() < 0.5 ? 1 : 2); }
+      const s = series(t, v);
+      const worst = (o: MoraStrategyOptions): number => Math.max(...replay(s, [new MoraStrategy('cpu', { ...o, risk: 0.2 })])[0].days.map((d) => d.exceeded / d.samples));
+      // Measured: unbounded 53–63% on the worst day (9–14 of 23 days above 40%).
+      assert.ok(worst(KNEE) > 0.4, `seed ${seed}: the unbounded knee never exposed half a day`);
+      assert.ok(worst({ ...KNEE, kneeMaxRiskFactor: 2 }) <= 0.4, `seed ${seed}: a day above 2α with the bound`);
+    }
+  });
+
   it('keeps to the target (±25%, ±0.5 points under 2%)', () => {
     const list = [31, 32, 33].map(burstySeries);
     for (const risk of [0.01, 0.02, 0.05, 0.1, 0.2]) {

@@ -22,6 +22,8 @@ export interface KneeCurve {
   values: Float64Array;
   /** −slope of the edge from vertex i to i + 1 (relative waste saved per unit of risk taken), descending. */
   gains: Float64Array;
+  /** The predicted share above each vertex's value, ascending. */
+  risks: Float64Array;
 }
 
 /**
@@ -45,7 +47,8 @@ export function kneeCurve(runs: readonly ArrayLike<number>[], weights: readonly 
     const i = order[j];
     cw += w[i]; cs += w[i] * v[i];
     if (j + 1 < n && v[order[j + 1]] === v[i]) continue;
-    cand.push([v[i], Math.max(0, 1 - cw / total), (v[i] * cw - cs) / total / mean]);
+    // The top sample has nothing above it: exactly 0, not the rounding left of 1 − Σw/Σw.
+    cand.push([v[i], j === n - 1 ? 0 : Math.max(0, 1 - cw / total), (v[i] * cw - cs) / total / mean]);
   }
   // Lower convex hull from risk 0 (the top candidate) towards higher risk, keeping only points that lower the waste.
   const hull: Array<[number, number, number]> = [];
@@ -60,16 +63,21 @@ export function kneeCurve(runs: readonly ArrayLike<number>[], weights: readonly 
     hull.push(p);
   }
   const values = Float64Array.from(hull, (h) => h[0]);
+  const risks = Float64Array.from(hull, (h) => h[1]);
   const gains = new Float64Array(Math.max(0, hull.length - 1));
   for (let i = 1; i < hull.length; i++) gains[i - 1] = (hull[i - 1][2] - hull[i][2]) / (hull[i][1] - hull[i - 1][1]);
-  return { values, gains };
+  return { values, gains, risks };
 }
 
-/** The value minimising relative waste + λ · risk on the curve: past every edge whose gain exceeds λ. */
-export function kneeValue(curve: KneeCurve, lambda: number): number {
+/**
+ * The value minimising relative waste + λ · risk on the curve: past every edge whose gain exceeds λ. With `maxRisk`, never
+ * past the last vertex whose predicted share above is ≤ maxRisk (the vertex at risk 0 always qualifies).
+ */
+export function kneeValue(curve: KneeCurve, lambda: number, maxRisk = Infinity): number {
   // gains descending: count the edges with gain > λ (binary search).
   let lo = 0, hi = curve.gains.length;
   while (lo < hi) { const m = (lo + hi) >> 1; if (curve.gains[m] > lambda) lo = m + 1; else hi = m; }
+  if (maxRisk < Infinity) while (lo > 0 && curve.risks[lo] > maxRisk) lo--;
   return curve.values[lo];
 }
 
@@ -86,9 +94,9 @@ function above(sorted: Float64Array, v: number): number {
 }
 
 /** The pooled share of the days' samples above the knee values at λ. */
-export function kneeShare(days: readonly KneeDay[], lambda: number): number {
+export function kneeShare(days: readonly KneeDay[], lambda: number, maxRisk = Infinity): number {
   let exc = 0, n = 0;
-  for (const d of days) { exc += above(d.sorted, kneeValue(d.curve, lambda)); n += d.sorted.length; }
+  for (const d of days) { exc += above(d.sorted, kneeValue(d.curve, lambda, maxRisk)); n += d.sorted.length; }
   return n ? exc / n : NaN;
 }
 
@@ -98,17 +106,18 @@ export function kneeShare(days: readonly KneeDay[], lambda: number): number {
  * day's value), and it changes only at the edges' gains, so the answer is one of them (or 0, or above all: +∞ = every
  * day at its window's top sample). Undefined without a day.
  */
-export function calibrateKnee(days: readonly KneeDay[], alpha: number): { lambda: number; expected: number } | undefined {
+export function calibrateKnee(days: readonly KneeDay[], alpha: number, maxRisk = Infinity): { lambda: number; expected: number } | undefined {
   if (days.length === 0) return undefined;
-  const zero = kneeShare(days, 0);
+  const share = (lambda: number): number => kneeShare(days, lambda, maxRisk);
+  const zero = share(0);
   if (zero <= alpha) return { lambda: 0, expected: zero };
   const bps = Array.from(new Set(days.flatMap((d) => Array.from(d.curve.gains)))).sort((a, b) => a - b);
   // λ = a breakpoint b leaves the edges with gain b untaken; the share at b holds on [b, next breakpoint).
   let lo = 0, hi = bps.length; // first index with share ≤ α (bps.length: none, λ above every gain)
-  while (lo < hi) { const m = (lo + hi) >> 1; if (kneeShare(days, bps[m]) <= alpha) hi = m; else lo = m + 1; }
+  while (lo < hi) { const m = (lo + hi) >> 1; if (share(bps[m]) <= alpha) hi = m; else lo = m + 1; }
   if (lo === bps.length) {
     const top = bps.length ? bps[bps.length - 1] * 2 : 1;
-    return { lambda: top, expected: kneeShare(days, top) };
+    return { lambda: top, expected: share(top) };
   }
-  return { lambda: bps[lo], expected: kneeShare(days, bps[lo]) };
+  return { lambda: bps[lo], expected: share(bps[lo]) };
 }

@@ -130,11 +130,16 @@ export interface MoraStrategyOptions {
   cpuRule?: 'margin' | 'knee';
   /** The knee rule's predictive days: 0 = the base window with its recency weights; n = the last n days, equally weighted. */
   kneeDays?: number;
+  /**
+   * The knee rule never sizes a day below the value its own prediction expects this × α above (0 = no bound): where a
+   * window's hull is nearly straight the unbounded knee is all or nothing, a day fully covered or fully exposed.
+   */
+  kneeMaxRiskFactor?: number;
 }
 
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0, cpuRule: 'margin', kneeDays: 0 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1, cpuRule: 'margin', kneeDays: 0 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0 },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0 },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -335,11 +340,12 @@ export class MoraStrategy implements SizingStrategy {
   private kneeMargin(alpha: number, partial: readonly number[], base: number, day: number): { k: number; expected: number } | undefined {
     if (!(base > 0)) return undefined;
     const days = this.kneeCal.filter((d): d is KneeDay => d !== undefined);
-    const cal = calibrateKnee(days, alpha);
+    const maxRisk = this.o.kneeMaxRiskFactor > 0 ? this.o.kneeMaxRiskFactor * alpha : Infinity;
+    const cal = calibrateKnee(days, alpha, maxRisk);
     const curve = this.kneeCurveAt(this.days.length, partial);
     // Even every past day at its window's top left more than α above: the knee cannot go above the window's top, the margin can.
     if (!cal || !curve || cal.expected > alpha) return undefined;
-    const k = kneeValue(curve, cal.lambda) / base;
+    const k = kneeValue(curve, cal.lambda, maxRisk) / base;
     return { k, expected: this.marginOf(0, day, k).expected };
   }
 
