@@ -92,8 +92,10 @@ describe('mora recommend --apply-cluster: where it writes (the current context; 
     assert.throws(() => applyClusterContexts({}, '', ['a', 'b']), /no current context to write to: name one with --context/);
   });
 
-  it('--all-contexts goes with --apply-cluster, not with --context', async () => {
+  it('--all-contexts goes with --apply-cluster, not with --context; --in-cluster takes one context', async () => {
     await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, allContexts: true }), /--all-contexts goes with --apply-cluster/);
+    await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, inCluster: true, context: 'a,b' }), /--in-cluster reads one context/);
+    await assert.rejects(recommendCommand({ ...RECOMMEND_DEFAULTS, inCluster: true, allContexts: true }), /--in-cluster reads one context/);
     assert.throws(() => checkApplyClusterFlags({ source: 'cluster', applyCluster: true, dryRun: true, allContexts: true, context: 'a' }, false), /either --context or --all-contexts/);
   });
 

@@ -203,6 +203,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   // Each in-cluster shard sees only its namespaces: a fleet budget over them would differ from shard to shard.
   if (opts.inCluster && (opts.riskScope ?? 'workload').toLowerCase() !== 'workload') throw new UserError('--risk-scope fleet is not available with --in-cluster (each shard sees only its own namespaces)');
   connectTimeoutOption(opts.connectTimeout); // a bad value is bad input whatever the source
+  if (opts.inCluster && (opts.allContexts || opts.context?.includes(','))) throw new UserError('--in-cluster reads one context: give at most one --context, and no --all-contexts');
   if (opts.inCluster) return (require('./recommend-in-cluster') as typeof import('./recommend-in-cluster')).inClusterCommand(opts);
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
