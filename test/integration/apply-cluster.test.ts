@@ -170,6 +170,17 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       assert.deepEqual(await versions(), before, 'nothing written');
     });
 
+    it('a kubeconfig with two contexts and no --context: the write scope is the current context, said on stderr', async () => {
+      // "second" reaches the same server (so it would find the same workloads): a write through it would show as such.
+      const kubeconfig = path.join(dir, 'two-contexts.yaml');
+      fs.writeFileSync(kubeconfig, fs.readFileSync(cp!.kubeconfig, 'utf8').replace(/^contexts:\n- name: mora-real\n((?: {2}.*\n)+)/m, (all, body: string) => `${all}- name: second\n${body}`));
+      const r = await mora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--prometheus', prom!.url, '-f', 'json', '--apply-cluster', '--dry-run', '-w', 'shop/frontend']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^mora: --apply-cluster writes to the current context "mora-real" only, not "second" — --context <a,b> or --all-contexts for others$/m);
+      assert.deepEqual((JSON.parse(r.out) as Recommendation[]).map((x) => x.workload.context), ['mora-real']);
+      assert.doesNotMatch(r.err, /context second/);
+    });
+
     it('namespace/name and namespace/kind/name patch that one only', async () => {
       const [shopFrontend, , checkoutRv] = await versions();
       const r = await mora([...args(), '-w', 'staging/frontend']);
