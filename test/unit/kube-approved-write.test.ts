@@ -5,6 +5,7 @@
 // else" writes from inside the confirm callback, i.e. while the prompt is open. Also: Ctrl-C at the prompt.
 import * as assert from 'node:assert/strict';
 import type * as http from 'node:http';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
@@ -109,10 +110,15 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
   });
   beforeEach(() => api.reset());
 
+  /** Where the undo record goes (written after the prompt, before the patch), and the line naming it. */
+  const undoFile = () => path.join(cluster.dir, 'undo.yaml');
+  const recorded = () => `previous values recorded in ${undoFile()} (to put them back: mora recommend --undo ${undoFile()})`;
+  const stopped = 'mora: stopped at the failure above: patched 0 of 1 workload(s); not patched: Deployment shop/web (context t) (failed)';
+
   /** `mora recommend --apply-cluster` after its dry run, answering yes; `meanwhile` runs while the prompt is open. */
   async function applyWithPrompt(meanwhile: () => void): Promise<{ out: string; err: string[]; error?: unknown }> {
     const r: { out: string; err: string[]; error?: unknown } = { out: '', err: [] };
-    await applyToCluster(kube, [rec], { dryRun: false, yes: false, replicas: false, quiet: false }, {
+    await applyToCluster(kube, [rec], { dryRun: false, yes: false, replicas: false, quiet: false, undoRecord: undoFile() }, {
       out: (t) => { r.out += t; },
       err: (l) => r.err.push(l),
       confirm: async () => { meanwhile(); return true; },
@@ -126,7 +132,7 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
     assert.match(r.out, /^\+\s+cpu: 250m$/m);
     assert.equal(api.cpu, '4', 'the other writer\'s cpu 4 stays');
     assert.deepEqual(api.patches, ['dry rv=100 200', 'write rv=100 409'], 'the write is pinned to the previewed object, and not re-sent');
-    assert.deepEqual(r.err, ['mora: Deployment/web changed since the preview (resourceVersion 100 → 200): nothing was applied; run again to see the new diff']);
+    assert.deepEqual(r.err, [recorded(), 'mora: Deployment/web changed since the preview (resourceVersion 100 → 200): nothing was applied; run again to see the new diff', stopped]);
     assert.ok(r.error instanceof ApplyToClusterFailure, String(r.error));
     assert.equal(r.error.exitCode, EXIT_USAGE);
     assert.equal(r.error.message, '--apply-cluster: 1 workload(s) were not patched (named above)');
@@ -135,7 +141,7 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
   it('replicas changed meanwhile (an HPA, kubectl scale) are a change in what the diff showed, too', async () => {
     const r = await applyWithPrompt(() => api.otherWrite((d) => { d.spec.replicas = 5; }));
     assert.equal(api.cpu, '1');
-    assert.deepEqual(r.err, ['mora: Deployment/web changed since the preview (resourceVersion 100 → 200): nothing was applied; run again to see the new diff']);
+    assert.deepEqual(r.err, [recorded(), 'mora: Deployment/web changed since the preview (resourceVersion 100 → 200): nothing was applied; run again to see the new diff', stopped]);
   });
 
   it('nothing changed meanwhile: one write, pinned to the previewed resourceVersion, without reading the object again', async () => {
@@ -145,7 +151,7 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
     assert.equal(api.cpu, '250m');
     assert.deepEqual(api.patches, ['dry rv=100 200', 'write rv=100 200']);
     assert.equal(api.gets, getsAtPrompt, 'the write went to the previewed object, not to one read after the prompt');
-    assert.deepEqual(r.err, ['patched Deployment shop/web (context t, resourceVersion 101)']);
+    assert.deepEqual(r.err, [recorded(), 'patched Deployment shop/web (context t, resourceVersion 101)']);
   });
 
   it('only the status moved meanwhile (a pod restarted): the diff still says exactly what the patch does, so it goes ahead', async () => {
@@ -153,7 +159,7 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
     assert.equal(r.error, undefined);
     assert.equal(api.cpu, '250m');
     assert.deepEqual(api.patches, ['dry rv=100 200', 'write rv=100 409', 'write rv=200 200']);
-    assert.deepEqual(r.err, ['patched Deployment shop/web (context t, resourceVersion 201, after 1 conflict(s))']);
+    assert.deepEqual(r.err, [recorded(), 'patched Deployment shop/web (context t, resourceVersion 201, after 1 conflict(s))']);
   });
 
   it('the library: applyApproved throws ChangedSincePreview when the object changes between its re-read and its retry', async () => {
