@@ -118,14 +118,18 @@ async function createPlan(mora: MoraContext, ui: ExperimentUi, node: Partial<Tre
   let workload: PlanWizardAnswers['workload'];
   if (replicas.length > 1 || replicas[0] !== 1) {
     const w = node?.workload;
+    // The cluster is pinned in the plan: the tree node's context, else the current one now — never whatever is
+    // current when the plan runs later.
+    const context = w?.context ?? node?.context ?? currentKubeContext();
     const ref = await ui.input({
-      title: 'MOrA: new experiment plan — workload to scale', prompt: 'namespace/name of the Deployment MOrA scales to each replica count (and puts back)',
+      title: 'MOrA: new experiment plan — workload to scale',
+      prompt: `namespace/name of the Deployment MOrA scales to each replica count (and puts back)${context ? `, in kube context "${context}"` : ''}`,
       value: w ? `${w.namespace}/${w.name}` : `default/${service.trim()}`,
       validateInput: (s) => (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(s.trim()) ? undefined : 'namespace/name, e.g. shop/checkout'),
     });
     if (!ref) return undefined;
     const [namespace, name] = ref.trim().split('/');
-    workload = { namespace, name };
+    workload = { namespace, name, ...(context ? { context } : {}) };
   }
   const prometheusUrl = vscode.workspace.getConfiguration('mora').get<string>('prometheus.url', '').trim() || 'http://127.0.0.1:9090';
   const text = m.planYaml({
@@ -139,6 +143,19 @@ async function createPlan(mora: MoraContext, ui: ExperimentUi, node: Partial<Tre
   mora.log.info(`Wrote the experiment plan ${file}.`);
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(file)), { preview: false });
   return file;
+}
+
+function kubeconfigSetting(): string | undefined {
+  return vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined;
+}
+
+/** The kubeconfig's current context, or undefined when there is no kubeconfig to read. */
+function currentKubeContext(): string | undefined {
+  try {
+    return loadLive().KubeClient.load({ kubeconfig: kubeconfigSetting() }).currentContext();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The plan as saved (an open, edited plan is saved first: the runner reads the file). */
@@ -200,16 +217,21 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       const cell = expansion.cells.find((x) => x.id === c.id);
       return cell !== undefined && live.cellFingerprint(cell) === c.fingerprint;
     }).map((c) => c.id));
-    const { message, detail } = m.confirmationText(plan, expansion, done);
+    const kubeconfig = kubeconfigSetting();
+    const connectTimeoutMs = connectTimeoutFromSetting(vscode.workspace.getConfiguration('mora').get<unknown>('kubernetes.connectTimeoutSeconds'), (m) => log.warn(m));
+    let kube: import('../data/kube/client').KubeClient | undefined;
+    // A workload the plan pins to no context is scaled in the current one, read now and named in the confirmation:
+    // the run uses exactly that one, even if the kubeconfig's current context changes before it scales.
+    const unpinned = expansion.cells.some((c) => c.workload && !c.workload.context);
+    if (unpinned) kube = live.KubeClient.load({ kubeconfig, connectTimeoutMs });
+    const currentContext = kube?.currentContext();
+    const { message, detail } = m.confirmationText(plan, expansion, done, { currentContext });
     if (!(await ui.confirm(message, detail))) {
       log.info(`Experiment plan ${plan.name}: not confirmed, nothing sent.`);
       return undefined;
     }
 
     const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
-    const kubeconfig = vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined;
-    const connectTimeoutMs = connectTimeoutFromSetting(vscode.workspace.getConfiguration('mora').get<unknown>('kubernetes.connectTimeoutSeconds'), (m) => log.warn(m));
-    let kube: import('../data/kube/client').KubeClient | undefined;
     const total = expansion.cells.length;
     const result = await ui.withProgress(`MOrA: experiment ${plan.name}`, async (progress, ct): Promise<PlanRunResult | { error: Error; document?: PlanDocument }> => {
       const abort = new AbortController();
@@ -221,7 +243,10 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
           prometheusAuth: token ? { bearerToken: token } : undefined,
           scalerFor: (w) => {
             kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
-            return live.kubeScaler(kube, { context: kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 500 });
+            // The plan's pinned context, else the one the confirmation named.
+            const context = w.context ?? currentContext ?? kube.currentContext();
+            log.info(`Experiment plan ${plan.name}: scaling ${w.kind}/${w.name} in namespace ${w.namespace}, kube context "${context}".`);
+            return live.kubeScaler(kube, { context, namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 500 });
           },
           ...options.hooks,
           signal: abort.signal,

@@ -27,23 +27,28 @@ export interface PlanLoadSummary {
   hosts: string[];
   /** Load time plus cool-downs, without scaling and Prometheus reads. */
   totalSeconds: number;
-  /** Services whose workload is scaled between cells, as "namespace/Kind/name". */
+  /** Workloads the run sets the replicas of (every service with a workload, even at one count), as "namespace/Kind/name". */
   scaled: string[];
+  /** Per entry of `scaled`: the kube context the plan pins it to, if any. */
+  scaledContexts: Array<string | undefined>;
 }
 
 export function planLoadSummary(expansion: PlanExpansion): PlanLoadSummary {
   const hosts = new Set<string>();
-  const scaled = new Set<string>();
+  const scaled = new Map<string, string | undefined>();
   let maxRate = 0;
   for (const c of expansion.cells) {
     for (const s of c.schedule) maxRate = Math.max(maxRate, s.rate);
     if (c.target) hosts.add(new URL(c.target).host);
     else if (c.jmx) hosts.add(`JMeter plan ${c.jmx.replace(/^.*[\\/]/, '')}`);
-    if (c.workload && new Set(expansion.cells.filter((x) => x.service === c.service).map((x) => x.replicas)).size > 1) {
-      scaled.add(`${c.workload.namespace}/${c.workload.kind}/${c.workload.name}`);
-    }
+    // The runner sets the replicas of every cell with a workload (a single count too: scaled to it, then put back).
+    if (c.workload) scaled.set(`${c.workload.namespace}/${c.workload.kind}/${c.workload.name}${c.workload.context ? `@${c.workload.context}` : ''}`, c.workload.context);
   }
-  return { cells: expansion.cells.length, totalRequests: expansion.totalRequests, maxRate, hosts: [...hosts], totalSeconds: expansion.totalSeconds, scaled: [...scaled] };
+  const label = (k: string) => k.replace(/@.*$/, '');
+  return {
+    cells: expansion.cells.length, totalRequests: expansion.totalRequests, maxRate, hosts: [...hosts], totalSeconds: expansion.totalSeconds,
+    scaled: [...scaled.keys()].map(label), scaledContexts: [...scaled.values()],
+  };
 }
 
 function minutes(seconds: number): string {
@@ -52,18 +57,29 @@ function minutes(seconds: number): string {
 
 const rate = (x: number) => `${+x.toFixed(2)} req/s`;
 
-/** The modal confirmation: a one-line message and the detail (every number the user agrees to before any load). */
-export function confirmationText(plan: ExperimentPlan, expansion: PlanExpansion, done: ReadonlySet<string> = new Set()): { message: string; detail: string } {
+/**
+ * The modal confirmation: a one-line message and the detail (every number the user agrees to before any load), and
+ * the kube context each workload is scaled in — the plan's, else `currentContext` (the one the run will use).
+ */
+export function confirmationText(plan: ExperimentPlan, expansion: PlanExpansion, done: ReadonlySet<string> = new Set(), kube: { currentContext?: string } = {}): { message: string; detail: string } {
   const s = planLoadSummary(expansion);
   const pending = expansion.cells.filter((c) => !done.has(c.id));
-  const message = `Send load for experiment plan "${plan.name}"? ${s.cells} cell(s), ${s.totalRequests.toLocaleString('en-US')} requests in total, at most ${rate(s.maxRate)}, to ${s.hosts.join(', ')}.`;
+  const where = (i: number, why: boolean) => {
+    const pinned = s.scaledContexts[i];
+    if (pinned) return ` in context "${pinned}"`;
+    if (kube.currentContext) return ` in context "${kube.currentContext}"${why ? ' (the current kubeconfig context; the plan names none)' : ''}`;
+    return '';
+  };
+  const scaled = (why: boolean) => s.scaled.map((w, i) => `${w}${where(i, why)}`).join(', ');
+  const message = `Send load for experiment plan "${plan.name}"? ${s.cells} cell(s), ${s.totalRequests.toLocaleString('en-US')} requests in total, at most ${rate(s.maxRate)}, to ${s.hosts.join(', ')}.`
+    + (s.scaled.length ? ` Scales ${scaled(false)}.` : '');
   const lines = [
     `Cells: ${s.cells} (${[...new Set(expansion.cells.map((c) => c.service))].length} service(s) × replica counts × load levels)${done.size ? `; ${s.cells - pending.length} already done and skipped` : ''}`,
     `Total requests: ${s.totalRequests.toLocaleString('en-US')}`,
     `Highest rate: ${rate(s.maxRate)} (rate cap ${rate(plan.rateCap)})`,
     `Hosts receiving load: ${s.hosts.join(', ')}`,
     `Load time: about ${minutes(s.totalSeconds)}`,
-    ...(s.scaled.length ? [`Scaled between cells (put back at the end): ${s.scaled.join(', ')}`] : []),
+    ...(s.scaled.length ? [`Scaled between cells (put back at the end): ${scaled(true)}`] : []),
     `Results: ${plan.outDir}`,
     '',
     ...expansion.cells.slice(0, 30).map((c) => `${done.has(c.id) ? '✓ ' : ''}${cellLabel(c)} — ${c.scenario}, ${c.warmupSeconds + c.durationSeconds} s, ${c.requests} requests`),
@@ -91,8 +107,8 @@ export interface PlanWizardAnswers {
   levels: number[];
   durationSeconds: number;
   prometheusUrl: string;
-  /** Needed (and asked) when there are several replica counts: the workload MOrA scales between cells. */
-  workload?: { namespace: string; name: string };
+  /** Needed (and asked) when there are several replica counts: the workload MOrA scales between cells, and the kube context it is in. */
+  workload?: { namespace: string; name: string; context?: string };
   /** p95 latency objective in ms (default 250). */
   sloP95Ms?: number;
   /** Folder of the results, relative to the plan file (default .mora/experiments, which feeds replica advice). */
@@ -129,6 +145,8 @@ export function planYaml(a: PlanWizardAnswers): string {
   ];
   if (a.workload) {
     lines.push('    workload:', `      namespace: ${JSON.stringify(a.workload.namespace)}`, '      kind: Deployment', `      name: ${JSON.stringify(a.workload.name)}`);
+    // The cluster it was picked in: the run scales it there, whatever the current context is then.
+    if (a.workload.context) lines.push(`      context: ${JSON.stringify(a.workload.context)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -155,4 +155,51 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.deepEqual([note.restored, note.scaledTo], [false, 2]);
     assert.match(note.restoreSkipped ?? '', /has 4 replica\(s\), not the 2 the experiment set/);
   });
+
+  it('mora experiment run scales a workload in the context its plan pins, not the current one; the other cluster is untouched', async function () {
+    this.timeout(150_000);
+    const other = await ControlPlane.start();
+    try {
+      await other.createNamespace('shop');
+      await cp!.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      await other.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const before = await cp!.get('apps/v1', 'Deployment', 'shop', 'web');
+      // One kubeconfig, two clusters: the current context is cluster-a's.
+      const user = (name: string, c: ControlPlane) => {
+        const a = c.admin as { clientCert: string; clientKey: string };
+        return [`- name: ${name}`, '  user:', `    client-certificate-data: ${Buffer.from(a.clientCert).toString('base64')}`, `    client-key-data: ${Buffer.from(a.clientKey).toString('base64')}`];
+      };
+      const cluster = (name: string, c: ControlPlane) => [`- name: ${name}`, '  cluster:', `    certificate-authority-data: ${Buffer.from(c.caPem).toString('base64')}`, `    server: ${c.url}`];
+      const two = path.join(dir, 'two-clusters.kubeconfig');
+      fs.writeFileSync(two, ['apiVersion: v1', 'kind: Config', 'current-context: cluster-a',
+        'clusters:', ...cluster('a', cp!), ...cluster('b', other), 'users:', ...user('ua', cp!), ...user('ub', other),
+        'contexts:', '- name: cluster-a', '  context: { cluster: a, user: ua, namespace: shop }', '- name: cluster-b', '  context: { cluster: b, user: ub, namespace: shop }', ''].join('\n'));
+      const planFile = path.join(dir, 'pinned.mora-plan.yaml');
+      fs.writeFileSync(planFile, [
+        'prometheus: http://127.0.0.1:9', 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-pinned', 'services:',
+        '  - name: web', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
+        '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: web, context: cluster-b }', '    resources: process', '',
+      ].join('\n'));
+      const dry = runCli(['experiment', 'run', planFile, '--dry-run', '--kubeconfig', two], children);
+      assert.equal(await dry.exited, 0, dry.stderr());
+      assert.match(dry.stdout(), /scales shop\/Deployment\/web \(service web\) in context "cluster-b" \(the plan's\)/);
+      const clash = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', two, '--context', 'cluster-a'], children);
+      assert.equal(await clash.exited, 2, clash.stderr());
+      assert.match(clash.stderr(), /--context "cluster-a" disagrees with the plan: service web's workload is pinned to context "cluster-b"/);
+
+      const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', two], children);
+      await until('cluster-b\'s web at 2 replicas', 60_000, async () => (await spec('web', other)) === 2 || run.child.exitCode !== null, run.stderr);
+      const d = await other.get('apps/v1', 'Deployment', 'shop', 'web');
+      await other.setStatus(d, { observedGeneration: (d.metadata as { generation: number }).generation, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
+      // Then Prometheus (nothing at 127.0.0.1:9) is unreachable: the run stops, exit 3, and puts cluster-b's count back.
+      assert.equal(await run.exited, 3, run.stderr());
+      assert.equal(await spec('web', other), 1);
+      const after = await cp!.get('apps/v1', 'Deployment', 'shop', 'web');
+      assert.equal((after.metadata as { resourceVersion: string }).resourceVersion, (before.metadata as { resourceVersion: string }).resourceVersion, 'cluster-a was never written');
+      const note = (JSON.parse(fs.readFileSync(path.join(dir, 'results-pinned', 'pinned.json'), 'utf8')) as { scaling: Record<string, { context?: string; restored: boolean }> }).scaling.web;
+      assert.deepEqual([note.context, note.restored], ['cluster-b', true]);
+    } finally {
+      await other.stop();
+    }
+  });
 });

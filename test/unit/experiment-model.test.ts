@@ -24,7 +24,7 @@ describe('experiment views (editor-free)', () => {
       assert.deepEqual(s.hosts, ['127.0.0.1:8080', 'localhost:8081']);
       assert.deepEqual(s.scaled, ['shop/Deployment/checkout']);
       const { message, detail } = confirmationText(plan, e, new Set(['checkout/r1/l20']));
-      assert.equal(message, `Send load for experiment plan "shop"? 8 cell(s), ${s.totalRequests.toLocaleString('en-US')} requests in total, at most 80 req/s, to 127.0.0.1:8080, localhost:8081.`);
+      assert.equal(message, `Send load for experiment plan "shop"? 8 cell(s), ${s.totalRequests.toLocaleString('en-US')} requests in total, at most 80 req/s, to 127.0.0.1:8080, localhost:8081. Scales shop/Deployment/checkout.`);
       assert.match(detail, /^Cells: 8 \(2 service\(s\) × replica counts × load levels\); 1 already done and skipped$/m);
       assert.match(detail, /^Highest rate: 80 req\/s \(rate cap 200 req\/s\)$/m);
       assert.match(detail, /^Scaled between cells \(put back at the end\): shop\/Deployment\/checkout$/m);
@@ -53,6 +53,24 @@ describe('experiment views (editor-free)', () => {
       assert.deepEqual(scaled.allowedHosts, ['checkout.shop.svc'], 'a non-loopback target is listed, visibly, in the file');
       assert.deepEqual(scaled.services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'checkout' });
       assert.equal(expandPlan(scaled).cells.length, 3);
+      // Started from a tree node: the node's kube context is pinned in the plan.
+      const pinned = parsePlan(planYaml({
+        service: 'checkout', target: 'http://127.0.0.1:8080/', replicas: [1, 2], levels: [20], durationSeconds: 20,
+        prometheusUrl: 'http://127.0.0.1:9090', workload: { namespace: 'shop', name: 'checkout', context: 'prod-eu' },
+      }), '/w/checkout.mora-plan.yaml');
+      assert.deepEqual(pinned.services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'checkout', context: 'prod-eu' });
+    });
+
+    it('the confirmation names the kube context each scaled workload is scaled in: the plan\'s, else the one the run will use', () => {
+      const yaml = FIXTURE_PLAN_YAML.replace('workload: { namespace: shop, name: checkout }', 'workload: { namespace: shop, name: checkout, context: prod-eu }')
+        + '  - name: search\n    target: http://127.0.0.1:8082/\n    replicas: [3]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 80 }\n    workload: { namespace: shop, name: search }\n';
+      const plan = parsePlan(yaml, 'shop.mora-plan.yaml');
+      const e = expandPlan(plan);
+      const { message, detail } = confirmationText(plan, e, new Set(), { currentContext: 'staging' });
+      // A single replica count is still set (scaled to it and put back): listed too.
+      assert.match(detail, /^Scaled between cells \(put back at the end\): shop\/Deployment\/checkout in context "prod-eu", shop\/Deployment\/search in context "staging" \(the current kubeconfig context; the plan names none\)$/m);
+      assert.match(message, / Scales shop\/Deployment\/checkout in context "prod-eu", shop\/Deployment\/search in context "staging"\.$/);
+      assert.deepEqual(planLoadSummary(e).scaled, ['shop/Deployment/checkout', 'shop/Deployment/search']);
     });
 
     it('writes the setting\'s Prometheus URL without its credential (?token=); the run takes the full URL from the setting again', () => {

@@ -94,6 +94,14 @@ describe('experiment plan files', () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), ['allowedHosts', 'name', 'out', 'prometheus', 'quality', 'rateCap', 'scrapeInterval', 'services']);
     assert.deepEqual(Object.keys(schema.$defs.service.properties).sort(), ['connections', 'cooldown', 'duration', 'jmx', 'levels', 'name', 'replicas', 'resources', 'scenario', 'selector', 'slo', 'target', 'warmup', 'workload']);
     assert.deepEqual(schema.$defs.service.properties.scenario.enum, ['constant', 'step', 'ramp', 'spike']);
+    assert.deepEqual(Object.keys(schema.$defs.service.properties.workload.properties).sort(), ['container', 'context', 'kind', 'name', 'namespace']);
+  });
+
+  it('a workload may pin its kube context; a plan without one keeps working (the run\'s context decides)', () => {
+    const pinned = parsePlan(PLAN.replace('workload: { namespace: shop, name: cart }', 'workload: { namespace: shop, name: cart, context: prod-eu }'), '/plans/x.mora-plan.yaml');
+    assert.deepEqual(pinned.services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'cart', context: 'prod-eu' });
+    assert.deepEqual(parsePlan(PLAN, '/plans/x.mora-plan.yaml').services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    assert.match(error(PLAN.replace('workload: { namespace: shop, name: cart }', 'workload: { namespace: shop, name: cart, context: "" }')).message, /services\[0\]\.workload\.context: expected a non-empty string/);
   });
 });
 

@@ -462,6 +462,49 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     assert.deepEqual(Object.values(r.document.scaling).map((n) => [n.originalReplicas, n.restored]), [[3, true], [3, true]]);
   });
 
+  it('a plan that pins the workload\'s context scales and, after a SIGKILL, restores it there, whatever the run\'s own context is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const counts: Record<string, number> = { 'prod/cart': 3, 'staging/cart': 3 };
+    let runContext = 'staging';
+    const asked: Array<string | undefined> = [];
+    // As the CLI and VS Code build it: the pinned context, else the run's.
+    const scalerFor = (wl: PlanWorkload): Scaler => {
+      asked.push(wl.context);
+      const ctx = wl.context ?? runContext;
+      const key = `${ctx}/${wl.name}`;
+      return {
+        async current() { return counts[key]; },
+        async scale(n) { w.calls.push(`scale ${key} ${n}`); counts[key] = n; },
+        async restore(n) { w.calls.push(`restore ${key} ${n}`); counts[key] = n; },
+        describe: (n) => ({ workload: `${wl.kind}/${wl.name}`, namespace: wl.namespace, context: ctx, restoreCommand: `kubectl --context ${ctx} scale --replicas=${n}` }),
+      };
+    };
+    const pinned = (name = 'cart') => {
+      const p = plan(dir);
+      p.services[0].workload = { ...p.services[0].workload!, name, context: 'prod' };
+      return p;
+    };
+    const p = pinned();
+    await runPlan(p, { ...w.hooks, scalerFor });
+    assert.deepEqual(asked, ['prod']);
+    assert.deepEqual({ ...counts }, { 'prod/cart': 3, 'staging/cart': 3 });
+    assert.ok(w.calls.includes('scale prod/cart 2') && !w.calls.some((c) => c.includes('staging')), w.calls.join());
+    killedInCartR2(p);
+    counts['prod/cart'] = 2;
+    counts['prod/cart-v2'] = 4;
+    // The rerun runs elsewhere by default, and the plan now names cart-v2 (in prod too): the killed run's note is
+    // settled first, in the note's context.
+    runContext = 'other';
+    w.calls.length = 0;
+    const r = await runPlan(pinned('cart-v2'), { ...w.hooks, scalerFor });
+    assert.equal(r.document.status, 'complete', r.document.error);
+    assert.equal(w.calls[0], 'restore prod/cart 3');
+    assert.deepEqual(counts, { 'prod/cart': 3, 'staging/cart': 3, 'prod/cart-v2': 4 });
+    assert.ok(w.calls.every((c) => c.includes('prod/') || c.startsWith('load')), w.calls.join());
+    assert.deepEqual([r.document.scaling.cart.context, r.document.scaling.cart.workload], ['prod', 'Deployment/cart-v2']);
+  });
+
   it('does not scale a workload of the same name in another kube context than the pending note\'s', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
     const w = world();

@@ -46,12 +46,19 @@ function fmt(x: number | undefined, digits: number): string {
   return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
-export function describeExpansion(plan: ExperimentPlan, e: PlanExpansion): string {
+/** The cells and the total load, and which workload is scaled in which kube context (`context`: --context, if given). */
+export function describeExpansion(plan: ExperimentPlan, e: PlanExpansion, context?: string): string {
   const lines = [`plan ${plan.name}: ${e.cells.length} cell(s), ${e.totalRequests} request(s) in about ${Math.ceil(e.totalSeconds / 60)} min of load; rate cap ${plan.rateCap} req/s; results in ${plan.outDir}`];
   lines.push('  cell                                  scenario   req/s   seconds  requests  target');
   for (const c of e.cells) {
     const to = c.jmx ? `jmx ${c.jmx}` : (c.target ? new URL(c.target).host : '');
     lines.push(`  ${c.id.padEnd(36)}  ${c.scenario.padEnd(8)}  ${String(c.level).padStart(6)}  ${String(c.warmupSeconds + c.durationSeconds).padStart(7)}  ${String(c.requests).padStart(8)}  ${to}`);
+  }
+  for (const s of plan.services) {
+    const w = s.workload;
+    if (!w) continue;
+    const where = w.context ? `context "${w.context}" (the plan's)` : context ? `context "${context}" (--context)` : "the kubeconfig's current context";
+    lines.push(`  scales ${w.namespace}/${w.kind}/${w.name} (service ${s.name}) in ${where}, and puts its count back at the end`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -103,12 +110,18 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     throw new UserError((e as Error).message);
   }
   const expansion = expandPlan(plan);
+  // The plan pins the cluster a workload is scaled in; a --context naming another one is a mistake, not an override.
+  for (const s of plan.services) {
+    if (opts.context && s.workload?.context && s.workload.context !== opts.context) {
+      throw new UserError(`--context "${opts.context}" disagrees with the plan: service ${s.name}'s workload is pinned to context "${s.workload.context}" (workload.context); drop --context or change the plan`);
+    }
+  }
   if (opts.dryRun) {
     if (format === 'json') out(`${JSON.stringify({ plan: plan.name, out: plan.outDir, totalRequests: expansion.totalRequests, totalSeconds: expansion.totalSeconds, cells: expansion.cells }, null, 2)}\n`);
-    else out(describeExpansion(plan, expansion));
+    else out(describeExpansion(plan, expansion, opts.context));
     return 0;
   }
-  err(describeExpansion(plan, expansion));
+  err(describeExpansion(plan, expansion, opts.context));
   if (!opts.yes) {
     const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;
     if (!tty) throw new UserError('mora experiment run sends real load: pass --yes to run without asking (stdin is not a terminal), or --dry-run to only list the cells');
@@ -152,7 +165,8 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
           const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
           kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs });
         }
-        return kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 250 });
+        // The plan's pinned context first (the cluster the plan was made for), then --context, then the current one.
+        return kubeScaler(kube, { context: w.context ?? opts.context ?? kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 250 });
       },
       onEvent: (e) => {
         switch (e.kind) {

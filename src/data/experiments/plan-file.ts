@@ -52,6 +52,11 @@ export interface PlanWorkload {
   kind: WorkloadKind;
   name: string;
   container?: string;
+  /**
+   * The kubeconfig context (cluster) the workload is scaled in. Without it, the run's: the CLI's --context, else the
+   * kubeconfig's current context — which VS Code's confirmation names before anything is sent.
+   */
+  context?: string;
 }
 
 export interface PlanService {
@@ -343,7 +348,7 @@ export function parsePlan(text: string, file = 'plan.mora-plan.yaml'): Experimen
     let workload: PlanWorkload | undefined;
     if (s.workload !== undefined) {
       const w = obj(s.workload, [...p, 'workload']);
-      known(w, ['namespace', 'kind', 'name', 'container'], [...p, 'workload']);
+      known(w, ['namespace', 'kind', 'name', 'container', 'context'], [...p, 'workload']);
       const kind = w.kind === undefined ? 'Deployment' : str(w.kind, [...p, 'workload', 'kind']);
       const k = WORKLOAD_KINDS.find((x) => x.toLowerCase() === kind.toLowerCase());
       if (!k) fail([...p, 'workload', 'kind'], `expected ${WORKLOAD_KINDS.join(' or ')} (a kind MOrA can scale), got "${kind}"`);
@@ -352,6 +357,7 @@ export function parsePlan(text: string, file = 'plan.mora-plan.yaml'): Experimen
         kind: k as WorkloadKind,
         name: str(w.name, [...p, 'workload', 'name']),
         ...(w.container !== undefined ? { container: str(w.container, [...p, 'workload', 'container']) } : {}),
+        ...(w.context !== undefined ? { context: str(w.context, [...p, 'workload', 'context']) } : {}),
       };
     }
     if (replicas.length > 1 && !workload) fail([...p, 'replicas'], 'several replica counts need "workload" (namespace, kind, name) so MOrA can scale it between cells');

@@ -97,7 +97,7 @@ export interface PlanRunHooks {
   httpDriver?: CellLoadDriver;
   /** Driver for `jmx` cells; without one such a cell fails with a clear error before any load. */
   jmxDriver?: CellLoadDriver;
-  /** The scaler of a service's workload (the CLI builds one from the kubeconfig). */
+  /** The scaler of a service's workload (the CLI builds one from the kubeconfig), in `workload.context` when it is set. */
   scalerFor?: (workload: PlanWorkload, service: string) => Scaler | undefined;
   prometheus?: PrometheusClient;
   prometheusAuth?: PrometheusAuth;
@@ -281,10 +281,13 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   const ran: string[] = [];
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
   for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
-  /** One scaler per workload (two services may share one; a note may name a workload the plan no longer does). */
+  /**
+   * One scaler per workload (two services may share one; a note may name a workload the plan no longer does), in the
+   * context the plan (or the note) pins, else the run's.
+   */
   const scalers = new Map<string, Scaler | undefined>();
   const scalerFor = (w: PlanWorkload, service: string): Scaler | undefined => {
-    const key = workloadKey(w);
+    const key = workloadKey(w, w.context);
     if (!scalers.has(key)) scalers.set(key, hooks.scalerFor?.(w, service));
     return scalers.get(key);
   };

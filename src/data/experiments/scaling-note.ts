@@ -12,12 +12,15 @@ export function workloadLabel(w: Pick<PlanWorkload, 'kind' | 'name'>): string {
   return `${w.kind}/${w.name}`;
 }
 
-/** The workload a note names, or undefined when its `workload` field is not `Deployment/<name>` or `StatefulSet/<name>`. */
+/**
+ * The workload a note names — in the note's kube context, where it was scaled — or undefined when its `workload` field
+ * is not `Deployment/<name>` or `StatefulSet/<name>`.
+ */
 export function noteWorkload(note: ScalingNote): PlanWorkload | undefined {
   const m = /^([A-Za-z]+)\/([^/\s]+)$/.exec(note.workload);
   const kind = m && WORKLOAD_KINDS.find((k) => k === m[1]);
   if (!m || !kind || !note.namespace) return undefined;
-  return { namespace: note.namespace, kind, name: m[2] };
+  return { namespace: note.namespace, kind, name: m[2], ...(note.context ? { context: note.context } : {}) };
 }
 
 /** One key per workload (namespace, kind, name) within a kube context. */

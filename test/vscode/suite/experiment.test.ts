@@ -190,6 +190,43 @@ describe('MOrA: Run Load Experiment', function () {
     assert.match(text, /duration: 10s/);
   });
 
+  it('scaling names its kube context: the confirmation says the current one for a plan without, the wizard pins the tree node\'s', async () => {
+    await activateMora();
+    const cfg = () => vscode.workspace.getConfiguration('mora');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vsc-ctx-'));
+    const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+    // Two clusters (never contacted: declined before anything is sent); the current context is "ctx-current".
+    fs.writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'current-context: ctx-current',
+      'clusters:', '- name: a', '  cluster: { server: "https://127.0.0.1:9" }', '- name: b', '  cluster: { server: "https://127.0.0.1:10" }',
+      'users:', '- name: u', '  user: { token: t }',
+      'contexts:', '- name: ctx-current', '  context: { cluster: a, user: u }', '- name: ctx-tree', '  context: { cluster: b, user: u }', ''].join('\n'));
+    await cfg().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    try {
+      const unpinned = path.join(root(), `ctx${process.pid}.mora-plan.yaml`);
+      created.push(unpinned);
+      fs.writeFileSync(unpinned, `${fs.readFileSync(planFile, 'utf8').trimEnd()}\n    workload: { namespace: shop, name: web }\n`);
+      const asked: Array<{ message: string; detail: string }> = [];
+      const confirm = async (message: string, detail: string) => { asked.push({ message, detail }); return false; };
+      await vscode.commands.executeCommand('mora.runExperiment', undefined, { plan: unpinned, ui: { confirm } });
+      assert.match(asked[0]?.message ?? '', / Scales shop\/Deployment\/web in context "ctx-current"\.$/);
+      assert.match(asked[0]?.detail ?? '', /^Scaled between cells \(put back at the end\): shop\/Deployment\/web in context "ctx-current" \(the current kubeconfig context; the plan names none\)$/m);
+
+      // The wizard from a workload of the tree in ctx-tree: the plan pins ctx-tree, and the confirmation names it.
+      const answers = [`ctxwiz${process.pid}`, 'http://127.0.0.1:9/', '1, 2', '5', '10', 'shop/web'];
+      const node = { kind: 'workload', context: 'ctx-tree', workload: { context: 'ctx-tree', namespace: 'shop', kind: 'Deployment', name: 'web' } };
+      await vscode.commands.executeCommand('mora.runExperiment', node, {
+        ui: { pickPlan: async (offered: PickItem[]) => offered.find((i) => i.file === 'create'), input: async () => answers.shift(), confirm },
+      });
+      const file = path.join(root(), `ctxwiz${process.pid}.mora-plan.yaml`);
+      created.push(file);
+      assert.match(fs.readFileSync(file, 'utf8'), /^ {6}context: "ctx-tree"$/m);
+      assert.match(asked[1]?.message ?? '', / Scales shop\/Deployment\/web in context "ctx-tree"\.$/);
+    } finally {
+      await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('marks a plan\'s problem at its line', async () => {
     const api = (await activateMora()) as unknown as Api;
     const bad = path.join(root(), `bad${process.pid}.mora-plan.yaml`);
