@@ -101,6 +101,18 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.equal(await kubeScaler(kube, ref('manual')).current!(), 3);
   });
 
+  it('kubeScaler refuses when RBAC hides the HPAs: it cannot rule one out, says which permission is missing, scales nothing', async () => {
+    await cp!.createRole('shop', 'scale-only', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }]);
+    await cp!.bind('shop', 'scale-only', { kind: 'Role', name: 'scale-only' }, ['user:mora-scaler']);
+    const file = cp!.writeKubeconfig([{ name: 'scaler', credentials: await cp!.userCredentials('mora-scaler'), namespace: 'shop' }], 'scaler');
+    const kube = KubeClient.load({ kubeconfig: file });
+    const scaler = kubeScaler(kube, { context: 'scaler', namespace: 'shop', kind: 'Deployment', name: 'manual' }, { pollMs: 50, timeoutMs: 2_000 });
+    const hint = /RBAC denied: cannot list horizontalpodautoscalers\.autoscaling in namespace "shop".* — MOrA does not scale Deployment\/manual for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled \(grant "list" on horizontalpodautoscalers\.autoscaling in namespace "shop" \(context "scaler"\)\)$/;
+    await assert.rejects(scaler.current!(), hint);
+    await assert.rejects(scaler.scale(4), hint);
+    assert.equal(await spec('manual'), 3);
+  });
+
   it('mora experiment run on a workload an HPA scales: exit 2, the HPA named, nothing scaled', async () => {
     const planFile = path.join(dir, 'auto.mora-plan.yaml');
     fs.writeFileSync(planFile, [
