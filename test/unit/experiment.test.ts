@@ -454,6 +454,9 @@ describe('load experiments', () => {
       () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
     assert.ok(err instanceof UserError && err.exitCode === 2, String(err));
     assert.equal(err.message, '--target "http://[oops/" is not a URL; expected e.g. http://127.0.0.1:8080/');
+    const q = await experimentCommand({ target: 'http://[oops/?api_key=k3y-s3cret-value', prometheus: 'http://127.0.0.1:9', levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'text' },
+      () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+    assert.equal(q.message, '--target "http://[oops/?api_key=***" is not a URL; expected e.g. http://127.0.0.1:8080/');
     await assert.rejects(runExperiment(config(dir, { targetUrl: 'ftp://bob:t4rget-pw@host/' }), world()), (e: Error) => !e.message.includes('t4rget-pw') && /not an http\(s\) URL/.test(e.message));
   });
 });

@@ -7,7 +7,6 @@
  * A target that answers no request fails the run: exit 3, one line.
  */
 import type { Command } from 'commander';
-import { stripUserinfo } from '../../core/redact';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import type { WorkloadKind } from '../../core/workload';
@@ -117,7 +116,8 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   try {
     host = new URL(opts.target).host;
   } catch {
-    throw new UserError(`--target "${stripUserinfo(opts.target)}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
+    const { redact } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+    throw new UserError(`--target "${redact(opts.target, [])}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
   }
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   const connections = opts.connections === undefined ? undefined : Number(opts.connections);
