@@ -132,6 +132,22 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
       + 'not patched: Deployment shop/b (context prod), Deployment shop/c (context prod) (not tried)'), lines.join('\n'));
   });
 
+  it('with -q: the record\'s line and, at Ctrl-C during the last patch, what was patched are still said', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'b') interrupt?.();
+    };
+    await assert.rejects(applyWrites(cluster, ['a', 'b'].map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+    assert.deepEqual(cluster.writes, ['a', 'b']);
+    assert.deepEqual(lines, [
+      `previous values recorded in ${record} (to put them back: mora recommend --undo ${record})`,
+      'mora: interrupted: stopping after the patch in flight (nothing more is sent)',
+      'mora: stopped at Ctrl-C: patched 2 of 2 workload(s): Deployment shop/a (context prod), Deployment shop/b (context prod)',
+      `mora: to put back the previous values of the ones patched (recorded in ${record}): mora recommend --undo ${record}`,
+    ]);
+  });
+
   it('wired to this process\'s SIGINT while patching (and only then): the first Ctrl-C stops the loop', async () => {
     const others = process.listeners('SIGINT');
     for (const l of others) process.removeListener('SIGINT', l); // mocha's own, if any: the emit below is ours alone

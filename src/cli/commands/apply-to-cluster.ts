@@ -180,7 +180,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
         throw new UserError(`could not write the undo record ${record} (${(e as Error).message}), so nothing was changed`, EXIT_USAGE);
       }
       const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
-      if (!o.quiet) io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`);
+      io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
       const stop = (io.onInterrupt ?? interruptsOfProcess)(() => {
         interrupted = true;
         io.err('mora: interrupted: stopping after the patch in flight (nothing more is sent)');
@@ -204,12 +204,13 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       } finally {
         stop();
       }
-      if (patched.length < ready.length) {
+      if (patched.length < ready.length || interrupted) {
         // Stopped: exactly what changed, what did not, and the way back (stderr even with -q).
         const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
         const untried = ready.filter((p) => p !== failed && !patched.includes(p));
-        io.err(`mora: ${forTerminal(`stopped ${interrupted ? 'at Ctrl-C' : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}; `
-          + `not patched: ${[...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])].join(', ')}`)}`);
+        const notPatched = [...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])];
+        io.err(`mora: ${forTerminal(`stopped ${interrupted ? 'at Ctrl-C' : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
+          + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
         if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
         bad += untried.length;
       }
