@@ -26,7 +26,7 @@ import { forTerminal } from '../format/terminal';
 import { redactSecrets, stripUserinfo } from '../../core/redact';
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
-import { recommendPolicy, type RecommendCliOptions } from './recommend';
+import { onlyContexts, recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
   inCluster?: boolean;
@@ -202,15 +202,11 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
 
   const { VpaWriter } = require('../../data/kube/vpa-writer') as typeof import('../../data/kube/vpa-writer');
   const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-  let writer: import('../../data/kube/vpa-writer').VpaWriter;
-  try {
-    writer = new VpaWriter({ kubeconfig: opts.kubeconfig, context: opts.context, connectTimeoutMs });
-  } catch (e) {
+  // No kubeconfig, or one that cannot be read: bad input, one line.
+  const kubeconfigError = (e: unknown): unknown => {
     const kind = (e as { kind?: string }).kind;
-    if (kind === 'no-kubeconfig' || kind === 'config') throw new UserError((e as Error).message);
-    throw e;
-  }
-  const context = writer.context;
+    return kind === 'no-kubeconfig' || kind === 'config' ? new UserError((e as Error).message) : e;
+  };
   // MORA_NOW (Unix seconds): evaluate as of that time instead of now — the same inputs then give the same status on a
   // rerun (tests; reproducing a past run). Without it a rerun reads the samples Prometheus has by then.
   const nowRaw = env.MORA_NOW?.trim();
@@ -231,6 +227,17 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
+  // --context: the shard's one context, and the one the health check looks at (not the kubeconfig's current context); a
+  // name the kubeconfig lacks is refused here, listing its contexts, before anything is asked (recommend.ts's filter).
+  const scoped: DataSource = opts.context === undefined ? cluster : onlyContexts(cluster, [opts.context]);
+  if (opts.context !== undefined) await scoped.contexts().catch((e: unknown) => { throw kubeconfigError(e); });
+  let writer: import('../../data/kube/vpa-writer').VpaWriter;
+  try {
+    writer = new VpaWriter({ kubeconfig: opts.kubeconfig, context: opts.context, connectTimeoutMs });
+  } catch (e) {
+    throw kubeconfigError(e);
+  }
+  const context = writer.context;
   const fail = (e: unknown): never => {
     const kind = (e as { kind?: string }).kind;
     if (kind === 'unreachable' && (e as { name?: string }).name === 'PrometheusError') metrics.prometheusReachable(false);
@@ -356,7 +363,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   let modelCache: string | undefined;
   let runs: import('./recommend-run').WorkloadRun[] = [];
   if (wanted.size > 0) {
-    const health = await cluster.health();
+    const health = await scoped.health();
     if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
     const source: DataSource = Object.assign(Object.create(cluster) as DataSource, {
       contexts: async () => [context],

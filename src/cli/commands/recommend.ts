@@ -386,8 +386,11 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   return output;
 }
 
-/** A source restricted to some kubeconfig contexts (in the order given). */
-function onlyContexts(source: import('../../data/datasource').DataSource, contexts: readonly string[]): import('../../data/datasource').DataSource {
+/**
+ * A source restricted to some kubeconfig contexts (in the order given); a name the kubeconfig lacks is refused, with its
+ * contexts, on the first contexts() call. Also `mora recommend --in-cluster --context` (recommend-in-cluster.ts).
+ */
+export function onlyContexts(source: import('../../data/datasource').DataSource, contexts: readonly string[]): import('../../data/datasource').DataSource {
   return Object.assign(Object.create(source) as typeof source, {
     contexts: async () => {
       const all = await source.contexts();
