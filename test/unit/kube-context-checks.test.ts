@@ -84,7 +84,7 @@ describe('pre-flight checks of the contexts asked for', function () {
     const { kubeconfig, ports } = await setup(dir, 'ctx1');
     const one = await mora(['health', '--kubeconfig', kubeconfig, '--context', 'ctx2', '--connect-timeout', '0']);
     assert.equal(one.code, 3, one.out);
-    assert.match(one.out, new RegExp(`^FAIL kubernetes: the Kubernetes API at https://127\\.0\\.0\\.1:${ports[1]} \\(context "ctx2"\\) refused`, 'm'));
+    assert.match(one.out, new RegExp(`^FAIL prometheus, kubernetes: the Kubernetes API at https://127\\.0\\.0\\.1:${ports[1]} \\(context "ctx2"\\) refused`, 'm'));
     assert.doesNotMatch(one.out, /ctx1/);
     const both = await mora(['health', '--kubeconfig', kubeconfig, '--context', 'ctx1,ctx2', '--format', 'json']);
     assert.equal(both.code, 3, both.out);

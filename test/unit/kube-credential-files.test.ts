@@ -67,7 +67,11 @@ describe('files a kubeconfig names that are missing', function () {
       assert.equal(rec.err, `mora: ${line}\n`);
       const health = await mora(['health', '--kubeconfig', kubeconfig]);
       assert.equal(health.code, 2, health.out);
-      assert.ok(health.out.includes(`FAIL kubernetes: ${line}\n`), health.out);
+      // One fault, both checks (Prometheus discovery needs the same context): one line naming both, as recommend says it once.
+      assert.equal(health.out, `FAIL prometheus, kubernetes: ${line}\n`);
+      const json = await mora(['health', '--kubeconfig', kubeconfig, '--format', 'json']);
+      assert.equal(json.code, 2, json.out);
+      assert.deepEqual((JSON.parse(json.out) as { checks: Array<{ name: string; message: string }> }).checks.map((x) => [x.name, x.message]), [['prometheus', line], ['kubernetes', line]], 'JSON keeps a record per check');
       for (const text of [rec.out + rec.err, health.out + health.err]) {
         assert.doesNotMatch(text, /ENOENT|cannot reach/);
         assert.ok(!text.includes(KEY_SECRET) && !text.includes(TOKEN), `a secret leaked in:\n${text}`);

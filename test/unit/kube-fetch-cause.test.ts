@@ -30,7 +30,7 @@ describe('fetch failures say their cause', function () {
     assert.equal(rec.err, `mora: ${line}\n`);
     const health = await mora(['health', '--kubeconfig', kubeconfig]);
     assert.equal(health.code, 3, health.out);
-    assert.ok(health.out.includes(`FAIL kubernetes: ${line}\n`), health.out);
+    assert.equal(health.out, `FAIL prometheus, kubernetes: ${line}\n`, 'one fault, one line naming both checks');
     for (const text of [rec.out + rec.err, health.out + health.err]) {
       assert.doesNotMatch(text, /fetch failed/);
       assert.ok(!text.includes(TOKEN), `the token leaked in:\n${text}`);

@@ -68,6 +68,23 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const problem = worstProblem(failed);
   const code = failed.length === 0 ? 0 : problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE;
   if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, code };
-  const lines = checks.map((c) => `${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn'} ${c.name}: ${c.message}`);
-  return { text: `${lines.join('\n')}\n`, code };
+  return { text: `${healthLines(checks).join('\n')}\n`, code };
+}
+
+/**
+ * The text lines: one per check, except that checks failing (or warning) with the very same message — one fault, such
+ * as a kubeconfig's missing client-certificate file, breaks Prometheus discovery and the Kubernetes check alike — share
+ * one line naming them all, where the first of them stood ("FAIL prometheus, kubernetes: …"), as `mora recommend`
+ * says it once. JSON keeps a record per check.
+ */
+export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; required: boolean; message: string }>): string[] {
+  const groups = new Map<string, { status: string; names: string[]; message: string }>();
+  checks.forEach((c, i) => {
+    const status = c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn';
+    const key = c.ok ? `#${i}` : `${status}\n${c.message}`;
+    const g = groups.get(key);
+    if (g) g.names.push(c.name);
+    else groups.set(key, { status, names: [c.name], message: c.message });
+  });
+  return [...groups.values()].map((g) => `${g.status} ${g.names.join(', ')}: ${g.message}`);
 }
