@@ -270,6 +270,28 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.deepEqual(urls, ['http://127.0.0.1:8081/?api_key=k3y-s3cret-value'], 'the load goes to the real URL');
   });
 
+  it('a load driver\'s error that quotes the target keeps no credential: the cell\'s error, the plan\'s error and the thrown one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const w = world();
+    const p = plan(dir, '[10]', 'search');
+    p.services[0].target = 'http://127.0.0.1:8081/?api_key=k3y-s3cret-value';
+    const httpDriver: CellLoadDriver = async (req) => {
+      throw new Error(`request to ${req.url!} failed: socket hang up (api_key k3y-s3cret-value)`);
+    };
+    const said = 'request to http://127.0.0.1:8081/?api_key=*** failed: socket hang up (api_key ***)';
+    await assert.rejects(runPlan(p, { ...w.hooks, httpDriver }), (e: Error) => {
+      assert.equal(e.message, said);
+      assert.ok(!(e.stack ?? '').includes('k3y-s3cret-value'), e.stack);
+      return true;
+    });
+    const json = readFileSync(join(p.outDir, 'shop.json'), 'utf8');
+    assert.ok(!json.includes('k3y-s3cret-value'), json);
+    const doc = JSON.parse(json) as PlanDocument;
+    assert.equal(doc.status, 'failed');
+    assert.equal(doc.error, said);
+    assert.deepEqual(doc.cells.filter((c) => c.error !== undefined).map((c) => [c.id, c.status, c.error]), [[doc.cells[0].id, 'failed', said]]);
+  });
+
   it('mora experiment run: a plan whose Prometheus credential was left out (?token=***) takes the full URL from MORA_PROMETHEUS_URL, else stops before any load', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
     const file = join(dir, 'wiz.mora-plan.yaml');

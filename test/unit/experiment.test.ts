@@ -262,6 +262,26 @@ describe('load experiments', () => {
     assert.equal(json.config.prometheusUrl, 'http://prom:9090/?token=***&extra_label=env%3Dprod');
   });
 
+  it('a load error that quotes the target keeps no credential: stored (JSON error) and thrown, in the URL or alone', async () => {
+    const w = world();
+    const target = 'http://bob:t4rget-pw@127.0.0.1:8080/?token=t0k3n-s3cret-value&x=1';
+    const load: LoadRunner = async () => {
+      throw new Error('Non HTTP response code: java.net.ConnectException for http://bob:t4rget-pw@127.0.0.1:8080/?token=t0k3n-s3cret-value&x=1 (-Jquery=token%3Dt0k3n-s3cret-value, password t4rget-pw)');
+    };
+    const said = 'Non HTTP response code: java.net.ConnectException for http://127.0.0.1:8080/?token=***&x=1 (-Jquery=token%3D***, password ***)';
+    await assert.rejects(runExperiment(config(dir, { levels: [10], targetUrl: target }), { ...w, load }), (e: Error) => {
+      assert.equal(e.message, said);
+      assert.ok(!/t0k3n-s3cret-value|t4rget-pw/.test(e.stack ?? ''), e.stack);
+      return true;
+    });
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    const text = fs.readFileSync(path.join(dir, files[0]), 'utf8');
+    assert.ok(!/t0k3n-s3cret-value|t4rget-pw/.test(text), text);
+    const json = JSON.parse(text);
+    assert.equal(json.status, 'failed');
+    assert.equal(json.error, said);
+  });
+
   it('a plan that scales a workload notes its original count from the start and puts it back: at the end, on error, on cancel', async () => {
     const calls: string[] = [];
     let replicas = 3;

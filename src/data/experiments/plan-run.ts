@@ -30,7 +30,7 @@ import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
-import { waitForScrapes, type ScalingNote } from './runner';
+import { storedErrorText, waitForScrapes, type ScalingNote } from './runner';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -260,6 +260,8 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
     doc.resumes.push(`${new Date(started * 1000).toISOString()}: ${msg}`);
     emit({ kind: 'resume', message: msg });
   }
+  /** The URLs the run uses, credentials included: an error text is recorded without them (storedErrorText). */
+  const runUrls = [plan.prometheusUrl, ...plan.services.map((x) => x.target), ...cells.map((c) => c.target)];
   const writeJson = () => {
     doc.updated = now();
     doc.quality = qualityReport(records);
@@ -331,7 +333,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
           }
         }
       } catch (e) {
-        note.restoreError = (e as Error)?.message ?? String(e);
+        note.restoreError = storedErrorText(e, runUrls);
       }
     }
     writeJson();
@@ -422,7 +424,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
         result = await driver({ cell, url: cell.target, jmx: cell.jmx, signal: hooks.signal, workDir: join(plan.outDir, '.work', cell.id.replace(/\//g, '_')) });
       } catch (e) {
         rec.status = 'failed';
-        rec.error = (e as Error)?.message ?? String(e);
+        rec.error = storedErrorText(e, runUrls);
         throw e;
       }
       const loadEnd = now();
@@ -455,7 +457,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
       } catch (e) {
         if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
         rec.status = 'failed';
-        rec.error = (e as Error)?.message ?? String(e);
+        rec.error = storedErrorText(e, runUrls);
         throw e;
       }
       const keep: number[] = [];
@@ -497,7 +499,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
     doc.status = records.every((r) => r.status === 'done') ? 'complete' : 'partial';
   } catch (e) {
     doc.status = 'failed';
-    doc.error = (e as Error)?.message ?? String(e);
+    doc.error = storedErrorText(e, runUrls);
     throw e;
   } finally {
     for (const r of records) if (r.status === 'running') r.status = 'pending';

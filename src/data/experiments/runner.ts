@@ -23,7 +23,7 @@ import type { WorkloadKind } from '../../core/workload';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
-import { PrometheusError, redact } from '../prometheus/errors';
+import { PrometheusError, SECRET_PARAM_NAME, redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, rateWindow, type QueryConfig } from '../prometheus/queries';
 import { validateFrame, type FrameValidation } from '../validation';
@@ -155,6 +155,48 @@ export interface ExperimentResult {
   jsonPath: string;
 }
 
+/** A URL component decoded (`+` as a space, as in a query), or as it is when it does not decode. */
+function decoded(x: string): string {
+  try {
+    return decodeURIComponent(x.replace(/\+/g, ' '));
+  } catch {
+    return x;
+  }
+}
+
+/** The credentials a URL carries: its password and the values of its credential query parameters, as written and decoded. */
+function urlCredentials(url: string | undefined): string[] {
+  if (!url) return [];
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return [];
+  }
+  const out = [u.password, decoded(u.password)];
+  for (const part of u.search.slice(1).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && SECRET_PARAM_NAME.test(decoded(part.slice(0, eq)))) out.push(part.slice(eq + 1), decoded(part.slice(eq + 1)));
+  }
+  return [...new Set(out.filter(Boolean))];
+}
+
+/**
+ * An error's text as an experiment stores it (the JSON's `error`, a plan cell's): without the credentials of the URLs
+ * the run was given — userinfo dropped, credential query values (?token=, ?api_key=) `***`, also where the text quotes a
+ * value alone (a load driver's log, a server's echo). The error itself is redacted the same way (message and stack),
+ * as it is printed next.
+ */
+export function storedErrorText(e: unknown, urls: ReadonlyArray<string | undefined>): string {
+  const secrets = urls.flatMap(urlCredentials);
+  const text = redact((e as Error)?.message ?? String(e), secrets);
+  if (e instanceof Error) {
+    if (e.stack) e.stack = redact(e.stack, secrets);
+    e.message = text;
+  }
+  return text;
+}
+
 export function experimentId(service: string, replicas: number, startedUnix: number): string {
   const slug = service.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'service';
   const ts = new Date(startedUnix * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -283,7 +325,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   writeJson();
   const failWith = (e: unknown): never => {
     doc.status = 'failed';
-    doc.error = (e as Error)?.message ?? String(e);
+    doc.error = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
     write();
     throw e;
   };
