@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { jmxTemplateCommand } from '../../src/cli/commands/experiment-jmx';
+import { main } from '../../src/cli/main';
 import { jmeterArgs, jmeterProperties, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
 import { jmxTemplate } from '../../src/data/experiments/jmx-template';
@@ -208,9 +209,57 @@ describe('mora experiment jmx-template', () => {
     assert.equal(jmxSegmentCapacity(fs.readFileSync(out, 'utf8')), 5);
   });
 
+  // Through the CLI's own parse (main): `mora experiment` has an --out and a --target of its own, and commander gives
+  // those flags to the parent wherever they stand, so the subcommand must read them from there too.
+  for (const form of ['separate', 'equals'] as const) {
+    it(`mora experiment jmx-template --out${form === 'equals' ? '=' : ' '}<file> --target <url> writes the file with the target (not stdout)`, async () => {
+      const out = path.join(dir, 'cell.jmx');
+      const args = form === 'equals'
+        ? ['experiment', 'jmx-template', `--out=${out}`, '--target=http://127.0.0.1:8080/api?x=1', '--segments', '2']
+        : ['experiment', 'jmx-template', '--segments', '2', '--out', out, '--target', 'http://127.0.0.1:8080/api?x=1'];
+      const { code, stdout, stderr } = await runMain(args);
+      assert.equal(code, 0, stderr);
+      assert.ok(stdout === '', `nothing on stdout, got ${stdout.length} characters`);
+      assert.match(stderr, /^wrote .*cell\.jmx;/);
+      const text = fs.readFileSync(out, 'utf8');
+      assert.match(text, /\$\{__P\(port,8080\)\}/);
+      assert.match(text, /\$\{__P\(path,\/api\?x=1\)\}/);
+      assert.equal(jmxSegmentCapacity(text), 2);
+    });
+  }
+
+  it('mora experiment jmx-template without --out prints the template; an existing --out is kept without --force', async () => {
+    const printed = await runMain(['experiment', 'jmx-template', '--target', 'http://127.0.0.1:9999/']);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /\$\{__P\(port,9999\)\}/);
+    const out = path.join(dir, 'cell.jmx');
+    fs.writeFileSync(out, 'mine');
+    const kept = await runMain(['experiment', 'jmx-template', '--out', out]);
+    assert.equal(kept.code, 2);
+    assert.match(kept.stderr, /exists; pass --force/);
+    assert.equal(fs.readFileSync(out, 'utf8'), 'mine');
+  });
+
   it('says what is wrong with its options', () => {
     assert.throws(() => jmxTemplateCommand({ target: 'ftp://x' }), /not an http\(s\) URL/);
     assert.throws(() => jmxTemplateCommand({ segments: '0' }), /--segments must be a whole number/);
     assert.throws(() => jmxTemplateCommand({ out: path.join(dir, 'cell.xml') }), /must end in \.jmx/);
   });
 });
+
+/** Runs the CLI's main() in-process with stdout and stderr captured. */
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  const exitCode = process.exitCode;
+  process.stdout.write = ((s: string | Uint8Array) => { stdout += String(s); return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => { stderr += String(s); return true; }) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    process.exitCode = exitCode;
+  }
+}

@@ -22,7 +22,11 @@ export function registerJmxTemplate(experiment: Command): void {
     .option('--target <url>', 'default host, port and path baked into the file (MOrA passes the plan\'s target anyway)')
     .option('--segments <n>', 'thread groups, one per stretch of constant rate a scenario needs (default 5: enough for all)')
     .option('--force', 'overwrite an existing --out file')
-    .action((opts: JmxTemplateCliOptions) => {
+    // `mora experiment` has an --out and a --target of its own (the load run's), and commander hands such a flag to the
+    // parent wherever it stands on the line, so read both commands' values (optsWithGlobals, as `experiment report`).
+    .action((_opts: unknown, cmd: Command) => {
+      const all = cmd.optsWithGlobals<JmxTemplateCliOptions>();
+      const opts: JmxTemplateCliOptions = { out: all.out, target: all.target, segments: all.segments, force: all.force };
       const text = jmxTemplateCommand(opts);
       if (!opts.out) process.stdout.write(text);
       else process.stderr.write(`wrote ${opts.out}; use it as "jmx: ${opts.out}" in a plan service that also has "target:"\n`);
