@@ -2,7 +2,7 @@
 //   extension (node, cjs, `vscode` external), worker (node: TensorFlow.js training off the host thread), lstm-shard (a
 //   global LSTM's second training thread),
 //   webview (browser, iife), cli (node). `--production` minifies; source maps always. `--only=cli,worker` builds only
-//   those bundles (`npm pack` needs only the CLI and its training thread).
+//   those bundles (`npm pack` needs the CLI and the worker bundles it starts: cli, worker, lstm-shard).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

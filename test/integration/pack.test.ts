@@ -52,7 +52,7 @@ describe('the CLI packed with npm pack and installed from the tarball', function
 
   it('the tarball holds bin/mora.js and the bundle it runs, not the TypeScript sources', () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ['bin/mora.js', 'dist/cli.js', 'dist/lstm-shard.js', 'package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
+    for (const f of ['bin/mora.js', 'dist/cli.js', 'dist/worker.js', 'dist/lstm-shard.js', 'package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
     assert.deepEqual(files.filter((f) => f.endsWith('.ts') || f.startsWith('src/') || f.startsWith('test/')), []);
     const installed = path.join(prefix, 'lib', 'node_modules', 'mora');
     assert.ok(fs.existsSync(path.join(installed, 'dist', 'cli.js')));
@@ -65,6 +65,8 @@ describe('the CLI packed with npm pack and installed from the tarball', function
     const cache = fs.mkdtempSync(path.join(tmp, 'cache-'));
     const r = await run(bin, ['demo', '-m', 'fused'], { cwd: tmp, env: { ...userEnv(), XDG_CACHE_HOME: cache }, timeout: 120_000, maxBuffer: 16 << 20 });
     assert.match(r.stderr, /fine-tuning MOrA's warm-start weights/);
+    // The training runs in the LSTM worker (dist/worker.js): without it the run still exits 0, saying this.
+    assert.doesNotMatch(r.stderr, /training failed|refresh failed|run without the LSTM/);
     assert.ok(fs.existsSync(path.join(prefix, 'lib', 'node_modules', 'mora', 'models', 'lstm-warm-start', 'NOTICE.md')));
   });
 

@@ -57,10 +57,20 @@ export class CancelledJobError extends Error {
   constructor() { super('LSTM training cancelled'); this.name = 'CancelledJobError'; }
 }
 
-function defaultWorkerFile(): { file: string; execArgv: string[] } {
-  const bundled = join(__dirname, 'worker.js');
+/** A worker entry; `missing` says which file is not there (jobs then fail with it rather than Node's module error). */
+export interface WorkerEntry { file: string; execArgv: string[]; missing?: string }
+
+function missingEntry(file: string): string {
+  return `the LSTM worker entry ${file} is missing (a build or package without it: rebuild with npm run build, or reinstall MOrA)`;
+}
+
+/** dist/worker.js beside the bundle in `dir`; from the sources, main.ts through tsx; neither: the bundle, named as missing. */
+export function defaultWorkerFile(dir = __dirname): WorkerEntry {
+  const bundled = join(dir, 'worker.js');
   if (existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: join(__dirname, 'main.ts'), execArgv: ['--require', 'tsx/cjs'] };
+  const source = join(dir, 'main.ts');
+  if (existsSync(source)) return { file: source, execArgv: ['--require', 'tsx/cjs'] };
+  return { file: bundled, execArgv: [], missing: missingEntry(bundled) };
 }
 
 export class LstmWorkerPool {
@@ -71,7 +81,7 @@ export class LstmWorkerPool {
   private readonly queue: Pending[] = [];
   private readonly running = new Map<number, Pending>();
   private nextId = 1;
-  private readonly entry: { file: string; execArgv: string[] };
+  private readonly entry: WorkerEntry;
   private readonly niceness: number | undefined;
   private readonly prophetWeight: (() => number | undefined) | undefined;
   /** Global LSTMs forecast jobs may name, by key, and which workers already hold which (a state is sent once per worker). */
@@ -81,7 +91,7 @@ export class LstmWorkerPool {
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism() - 1);
     this.entry = options.workerFile
-      ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] }
+      ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [], ...(existsSync(options.workerFile) ? {} : { missing: missingEntry(options.workerFile) }) }
       : defaultWorkerFile();
     this.niceness = options.niceness;
     this.prophetWeight = options.prophetWeight;
@@ -171,6 +181,12 @@ export class LstmWorkerPool {
   }
 
   private pump(): void {
+    if (this.entry.missing && this.queue.length) {
+      // Rejected on a later turn, as a worker failing to start would be, so a caller attaching its handler after submit is in time.
+      const jobs = this.queue.splice(0), error = new Error(this.entry.missing);
+      setImmediate(() => { for (const p of jobs) p.reject(error); });
+      return;
+    }
     while (this.queue.length) {
       let w = this.idle.pop();
       if (!w && this.all.length < this.size) w = this.spawn();
