@@ -18,9 +18,15 @@ describe('mora recommend on the demo shop', function () {
   it('prints a table with one row per service in a pipe, no wider than 100 columns with COLUMNS=100', async () => {
     const text = await asPipe(undefined, () => recommendCommand(base));
     const lines = text.trimEnd().split('\n');
-    // Header, rule, 11 services; then the footnotes: values kept as they are, and (where the values carry risk statements) what the risk column means.
-    const footnote = lines.findIndex((l) => l.startsWith('risk = ') || l.startsWith('a value without → is kept'));
-    assert.equal(footnote < 0 ? lines.length : footnote, 2 + 11);
+    // Header, rule, 11 services; then the footnotes (prose, whatever they say). A row has the header's cells (columns
+    // are set apart by two spaces or more); the table ends at the first line that does not.
+    const cells = (l: string) => l.trim().split(/\s{2,}/);
+    assert.match(lines[1], /^[─ ]+$/);
+    assert.equal(cells(lines[1]).length, cells(lines[0]).length);
+    const end = lines.findIndex((l, i) => i > 1 && cells(l).length !== cells(lines[0]).length);
+    const rows = lines.slice(2, end < 0 ? lines.length : end);
+    assert.equal(rows.length, 11, rows.join('\n'));
+    assert.deepEqual(rows.map((l) => cells(l)[0]).filter((n) => !/^[a-z-]+$/.test(n)), []);
     // At 100 columns the names (and the verdict, at its hyphen) wrap; the quantities stay whole.
     for (const l of (await asPipe('100', () => recommendCommand(base))).split('\n')) assert.ok(l.length <= 100, `${l.length}: ${l}`);
   });
