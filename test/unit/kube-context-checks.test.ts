@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
@@ -48,6 +49,7 @@ function noSecret(text: string): void {
 
 describe('pre-flight checks of the contexts asked for', function () {
   this.timeout(30_000);
+  suiteEnv(NO_MACHINE_PROMETHEUS); // else --prometheus defaults to the machine's URL and no discovery is tried
 
   it('recommend --context ctx2 checks ctx2, not the current context ctx1', () => inTempDir(async (dir) => {
     const { kubeconfig, ports } = await setup(dir, 'ctx1');

@@ -10,6 +10,7 @@ import { KubeClient } from '../../src/data/kube/client';
 import { connectKube } from '../../src/data/kube/connection';
 import { KubeError, kubeError } from '../../src/data/kube/errors';
 import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
+import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
@@ -57,6 +58,7 @@ const CASES: Array<{ field: string; entry: string; kubeconfig: (dir: string) => 
 
 describe('files a kubeconfig names that are missing', function () {
   this.timeout(20_000);
+  suiteEnv(NO_MACHINE_PROMETHEUS); // else --prometheus defaults to the machine's URL and no discovery is tried
 
   for (const c of CASES) {
     it(`${c.field}: recommend and health say which field and file, exit 2`, () => inTempDir(async (dir) => {

@@ -16,6 +16,7 @@ import { KubeError } from '../../src/data/kube/errors';
 import { MetricsServer } from '../../src/data/kube/metrics-server';
 import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
 import { AppliedCredentials, redactingFetch } from '../../src/data/kube/credential-redaction';
+import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
@@ -108,15 +109,13 @@ describe('Kubernetes credentials in error messages', function () {
   let url = '';
   let servicesFail = false;
   afterEach(() => { servicesFail = false; });
-  const savedPrometheus = process.env.MORA_PROMETHEUS_URL;
+  suiteEnv(NO_MACHINE_PROMETHEUS);
   before(async () => {
-    delete process.env.MORA_PROMETHEUS_URL;
     server = fakeApiServer(() => servicesFail);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    if (savedPrometheus !== undefined) process.env.MORA_PROMETHEUS_URL = savedPrometheus;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { kubeError } from '../../src/data/kube/errors';
 import { networkFailure } from '../../src/data/http';
 import { PrometheusClient } from '../../src/data/prometheus/client';
+import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
@@ -15,6 +16,7 @@ const BLOCKED = "port 9 is blocked by Node's fetch (undici's bad-port list, the 
 
 describe('fetch failures say their cause', function () {
   this.timeout(20_000);
+  suiteEnv(NO_MACHINE_PROMETHEUS); // else --prometheus defaults to the machine's URL and no discovery is tried
 
   it('recommend and health: a Kubernetes API on a port fetch refuses is named with its URL and the reason, exit 3', () => inTempDir(async (dir) => {
     const kubeconfig = path.join(dir, 'kc.yaml');
