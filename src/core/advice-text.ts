@@ -24,11 +24,23 @@ export function replicaChange(rep: ReplicaRecommendation, arrow = ' → '): stri
 }
 
 /**
+ * The replica count the load needs and the autoscaler bounds MOrA advises: the engine's HPA advice where it made one
+ * (rep.hpa: max 1.5 × the peak and at least that count, min the quietest 5%; src/rightsizing/engine/replicas.ts), else
+ * that count itself. Every surface that names a bound takes it from here — the lenses, hovers, tree and CLI (replicaAdvice,
+ * hpaEdits) and the note on an autoscaler among the manifests (`recommend --apply-to --replicas`, the editor's lens:
+ * src/manifests/autoscalers.ts autoscalerNote) — so they never advise two numbers for one HPA.
+ */
+export function advisedReplicaBounds(rep: ReplicaRecommendation): { need: number; minReplicas: number; maxReplicas: number } {
+  const need = Math.max(0, Math.round(rep.recommended.value));
+  return rep.hpa ? { need, minReplicas: rep.hpa.minReplicas, maxReplicas: rep.hpa.maxReplicas } : { need, minReplicas: need, maxReplicas: need };
+}
+
+/**
  * The replica advice as a sentence: `replicas 3 → 2`, `keep 2 replicas`, or against the HPA as it runs,
- * `HPA 2–6 → raise maxReplicas to 12 (the peak load needs 8 replicas)`.
+ * `HPA 2–6 → raise maxReplicas to 12 (the peak load needs 7 replicas)`.
  */
 export function replicaAdvice(rep: ReplicaRecommendation): string {
-  const to = Math.round(rep.recommended.value);
+  const to = advisedReplicaBounds(rep).need;
   if (!rep.hpa) return to === rep.current ? `keep ${to} replica${to === 1 ? '' : 's'}` : `replicas ${rep.current} → ${to}`;
   const { minReplicas: min, maxReplicas: max, targetCpuUtilization: target, current } = rep.hpa;
   if (!current) return `HPA ${min}–${max} at ${pct(target)} CPU`;
@@ -47,8 +59,9 @@ export function hpaEdits(rep: ReplicaRecommendation): string[] {
   const bound = (name: string, from: number, want: number): void => {
     if (want !== from) changes.push(`${want > from ? 'raise' : 'lower'} ${name} to ${want}`);
   };
-  bound('minReplicas', current.minReplicas, rep.hpa.minReplicas);
-  bound('maxReplicas', current.maxReplicas, rep.hpa.maxReplicas);
+  const advised = advisedReplicaBounds(rep);
+  bound('minReplicas', current.minReplicas, advised.minReplicas);
+  bound('maxReplicas', current.maxReplicas, advised.maxReplicas);
   const target = rep.hpa.targetCpuUtilization;
   if (current.targetCpuUtilization !== undefined && Math.round(current.targetCpuUtilization * 100) !== Math.round(target * 100)) {
     changes.push(`target ${pct(target)} CPU`);

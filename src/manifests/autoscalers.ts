@@ -8,6 +8,8 @@
 import { parseDocument } from 'yaml';
 import type { ManifestScan } from './types';
 import { inTargetNamespace } from './workloads';
+import { advisedReplicaBounds } from '../core/advice-text';
+import type { ReplicaRecommendation } from '../core/recommendation';
 
 export interface ManifestAutoscaler {
   kind: 'HorizontalPodAutoscaler' | 'ScaledObject';
@@ -96,13 +98,21 @@ export function autoscalerLabel(a: ManifestAutoscaler): string {
 /**
  * The note that replaces a replica edit: `replicas left to the HPA web (2..8): the 3 replicas the load needs are within
  * its bounds`, or what to change in the autoscaler when the recommended count is outside them. Never an edit of it.
+ * The bound it advises is the one the lenses and the CLI advise (advisedReplicaBounds): with the cluster's HPA advice,
+ * its maxReplicas (1.5 × the peak), not the bare count.
  */
-export function autoscalerNote(a: ManifestAutoscaler, recommended?: number): string {
+export function autoscalerNote(a: ManifestAutoscaler, rep?: ReplicaRecommendation): string {
   const head = `replicas left to the ${autoscalerLabel(a)}`;
-  if (recommended === undefined) return head;
-  const need = `${recommended} replica${recommended === 1 ? '' : 's'}`;
+  if (rep === undefined) return head;
+  const advised = advisedReplicaBounds(rep);
+  const n = advised.need;
+  const need = `${n} replica${n === 1 ? '' : 's'}`;
   const field = (f: 'min' | 'max') => (a.kind === 'ScaledObject' ? `${f}ReplicaCount` : `${f}Replicas`);
-  if (a.maxReplicas !== null && recommended > a.maxReplicas) return `${head}: the load needs ${need}, above its ${field('max')}: consider raising it to ${recommended}`;
-  if (recommended < a.minReplicas) return `${head}: the load needs ${need}, below its ${field('min')}: consider lowering it to ${recommended}`;
-  return `${head}: the ${need} the load needs ${recommended === 1 ? 'is' : 'are'} within its bounds`;
+  if (a.maxReplicas !== null && n > a.maxReplicas) return `${head}: the load needs ${need}, above its ${field('max')}: consider raising it to ${Math.max(n, advised.maxReplicas)}`;
+  if (n < a.minReplicas) {
+    // The advised minimum may stay at the autoscaler's own (an availability floor of 2): then nothing to lower.
+    const lower = advised.minReplicas < a.minReplicas ? `: consider lowering it to ${advised.minReplicas}` : '';
+    return `${head}: the load needs ${need}, below its ${field('min')}${lower}`;
+  }
+  return `${head}: the ${need} the load needs ${n === 1 ? 'is' : 'are'} within its bounds`;
 }

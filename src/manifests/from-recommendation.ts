@@ -80,7 +80,7 @@ export function replicasDecision(found: ManifestContainer, workload: Recommendat
   if (!rep || !KINDS_WITH_REPLICAS.has(found.kind)) return {};
   const to = Math.max(0, Math.round(rep.recommended.value));
   const autoscaler = autoscalerFor(found, autoscalers, defaultNamespace);
-  if (autoscaler) return { autoscaler, note: autoscalerNote(autoscaler, to) };
+  if (autoscaler) return { autoscaler, note: autoscalerNote(autoscaler, rep) };
   if (rep.hpa) return {};
   if (found.replicas === null && to === 1) return {};
   return { replicas: to };

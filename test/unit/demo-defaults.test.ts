@@ -4,7 +4,7 @@
  * services and say so when they lift a value; replica advice phrased against the HPA; rounded machine output.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -181,6 +181,17 @@ describe('replica advice outside the HPA\'s bounds reads as HPA advice everywher
     assert.deepEqual(lens.changes, [], 'spec.replicas is the HPA\'s: nothing to write');
     assert.ok(!view.lenses.some((l) => l.changes.some((c) => c.type === 'replicas' && c.target.name === 'frontend')));
     assert.ok(view.hovers.some((h) => h.markdown.includes(`**Replicas** ${advice}`)), 'the container hover says the same');
+
+    // recommend --apply-to --replicas on the same manifests (frontend's HPA among them) advises the numbers the lens does.
+    const shop = join(dir, 'shop.yaml');
+    writeFileSync(shop, demoManifests());
+    const applied = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '--apply-to', shop, '--replicas', '--dry-run']);
+    assert.equal(applied.code, 0, applied.err);
+    const note = /replicas left to the HPA frontend \(2\.\.6\): the load needs (\d+) replicas, above its maxReplicas: consider raising it to (\d+)/.exec(applied.err);
+    assert.ok(note, applied.err);
+    const fromLens = /raise maxReplicas to (\d+) \(the peak load needs (\d+) replicas\)/.exec(lens.title)!;
+    assert.deepEqual({ max: note[2], need: note[1] }, { max: fromLens[1], need: fromLens[2] }, `lens "${lens.title}" vs note "${note[0]}"`);
+    assert.equal(Number(note[2]), rep.hpa!.maxReplicas);
   });
 });
 
