@@ -180,21 +180,6 @@ export class RecommendationStore implements vscode.Disposable {
     }
     if (fromCluster.length) this.changed.fire();
     const names = toCompute.map((w) => w.name);
-    const settings = recommendationSettings();
-    if ((settings.model === 'fused' || settings.model === 'lstm') && toCompute.length > 1) {
-      // Fleet scale: the context's global LSTM trained (or refreshed) once, in a worker, so each workload's run below
-      // finds it up to date in the cache (src/pipeline/global-lstm.ts) instead of training an LSTM per series.
-      const g = require('../pipeline/global-lstm') as typeof import('../pipeline/global-lstm');
-      if (toCompute.length >= g.GLOBAL_LSTM_MIN_WORKLOADS) {
-        const { forecastDefaults } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
-        // mora.lstm.warmStart off: the first global model starts from random weights instead of MOrA's shipped one.
-        const warm = vscode.workspace.getConfiguration('mora').get<boolean>('lstm.warmStart', true) !== false;
-        await g.contextLstm(source, context, toCompute, forecastDefaults(settings.model).step, warm ? {} : { warmStart: false }, (e) => {
-          if (e.kind === 'warning') this.log.warn(e.message);
-          else if (e.kind !== 'epoch') this.log.info(g.describeGlobalEvent(e) ?? e.kind);
-        });
-      }
-    }
     let done = 0;
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();

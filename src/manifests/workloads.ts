@@ -5,8 +5,9 @@ import type { WorkloadKind } from '../core/workload';
  * The kinds whose containers the manifest core reads: every WorkloadKind; ReplicationController — the v1 ancestor of
  * ReplicaSet, still in the Kubernetes examples and older charts; and Argo Rollouts' `Rollout` (argoproj.io/v1alpha1), a
  * Deployment with a progressive strategy: its pod template at spec.template, its count at spec.replicas (a Rollout that
- * only points at a Deployment with `spec.workloadRef` has no template, so no containers here). MOrA's cluster views list
- * neither (so no recommendation names one), but `mora manifests` scans and edits them like a ReplicaSet or Deployment.
+ * only points at a Deployment with `spec.workloadRef` has no template, so no containers here). The cluster views list
+ * Rollouts (so a recommendation can name one) but no ReplicationController; `mora manifests` scans and edits both like a
+ * ReplicaSet or Deployment.
  */
 export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout';
 

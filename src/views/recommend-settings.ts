@@ -38,8 +38,9 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
 
 /**
  * `mora.forecastModel`: none (default) or prophet. Anything else (an old or mistyped value) falls back to none, the
- * default, rather than failing every recommendation. The fused model trains an LSTM per series on the calling thread,
- * which would stall the extension host for minutes: it stays in the CLI (`mora recommend -m fused`).
+ * default, rather than failing every recommendation. The fused model trains (or refreshes) the context's global LSTM
+ * and runs it for every workload, seconds to minutes of CPU the tree would wait on: it stays in the CLI
+ * (`mora recommend -m fused`); the forecast view runs it for one workload in a worker.
  */
 export function forecastModel(value: string | undefined): string | undefined {
   const v = (value ?? 'none').toLowerCase();
