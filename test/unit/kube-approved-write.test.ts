@@ -138,9 +138,24 @@ describe('Apply to Cluster: the approved diff is what gets applied, or nothing',
     assert.equal(r.error.message, '--apply-cluster: 1 workload(s) were not patched (named above)');
   });
 
-  it('replicas changed meanwhile (an HPA, kubectl scale) are a change in what the diff showed, too', async () => {
+  it('replicas changed meanwhile (an HPA, kubectl scale) while MOrA writes only resources: the patch still changes what the diff showed, so it goes ahead', async () => {
     const r = await applyWithPrompt(() => api.otherWrite((d) => { d.spec.replicas = 5; }));
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(api.cpu, '250m');
+    assert.equal(api.deployment.spec.replicas, 5, 'the HPA\'s count stays');
+    assert.deepEqual(r.err, [recorded(), 'patched Deployment shop/web (context t, resourceVersion 201, after 1 conflict(s))']);
+  });
+
+  it('replicas changed meanwhile when MOrA writes replicas too (--replicas): a change in what the patch writes, nothing applied', async () => {
+    const withReplicas = { ...rec, replicas: { recommended: { value: 3 } } } as unknown as Recommendation;
+    const r: { err: string[]; error?: unknown } = { err: [] };
+    await applyToCluster(kube, [withReplicas], { dryRun: false, yes: false, replicas: true, quiet: false, undoRecord: undoFile() }, {
+      out: () => undefined,
+      err: (l) => r.err.push(l),
+      confirm: async () => { api.otherWrite((d) => { d.spec.replicas = 5; }); return true; },
+    }).catch((e: unknown) => { r.error = e; });
     assert.equal(api.cpu, '1');
+    assert.equal(api.deployment.spec.replicas, 5);
     assert.deepEqual(r.err, [recorded(), 'mora: Deployment/web changed since the preview (resourceVersion 100 → 200): nothing was applied; run again to see the new diff', stopped]);
   });
 

@@ -189,6 +189,29 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     assert.ok(lines.includes('Deployment shop/c: already at its previous values, nothing to undo'), lines.join('\n'));
   });
 
+  it('--undo of a workload an HPA scaled since the patch: replicas are not MOrA\'s, so the resources are put back and the count stays', async () => {
+    const record = join(dir, 'record.yaml');
+    await applyWrites(cluster, [cpuTo('a', 0.1)], options(record), io());
+    cluster.objects.get('a')!.spec!.replicas = 5; // the HPA
+    cluster.writes = [];
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io());
+    assert.deepEqual(cluster.writes, ['a'], lines.join('\n'));
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '512Mi' } });
+    assert.equal(cluster.objects.get('a')!.spec!.replicas, 5);
+  });
+
+  it('--undo of a patch that set replicas: a count changed since is someone else\'s, not undone', async () => {
+    const record = join(dir, 'record.yaml');
+    await applyWrites(cluster, [{ ...cpuTo('a', 0.1), change: { ...cpuTo('a', 0.1).change, replicas: 3 } }], options(record), io());
+    cluster.objects.get('a')!.spec!.replicas = 5;
+    cluster.writes = [];
+    lines = [];
+    await assert.rejects(applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io()),
+      (e: unknown) => e instanceof UserError && e.message === '--undo: 1 workload(s) were not patched (named above)');
+    assert.deepEqual(cluster.writes, []);
+  });
+
   it('a record that is not one is refused in one line', () => {
     const other = join(dir, 'other.yaml');
     writeFileSync(other, 'kind: Deployment\n');

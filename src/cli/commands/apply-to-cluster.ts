@@ -15,7 +15,7 @@
  * prompt: nothing changed; while patching: what changed is named).
  */
 import type { Recommendation } from '../../core/recommendation';
-import { APPLIER_ROLE, applyApproved, clusterChange, planApply, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
+import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, withRoleHint, writtenYamlOf, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
 import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
@@ -320,13 +320,21 @@ export function readUndoRecord(file: string): ClusterWrite[] {
       }
       return change;
     });
+    // Judged on what MOrA wrote: the containers' resources, replicas only when it set them (an HPA's count is not).
+    const replicas = e.previous?.replicas !== undefined;
+    let left: string | undefined;
+    try {
+      left = writtenYamlOf(parse(e.patchedTo) as Record<string, unknown>, replicas);
+    } catch {
+      left = undefined; // unreadable: no workload shows it, so each is refused below
+    }
     return {
       ref: { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name },
-      change: { containers, ...(e.previous?.replicas !== undefined ? { replicas: e.previous.replicas } : {}) },
+      change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) },
       // Undo what MOrA wrote, nothing else: a workload showing other values than the patch left was changed since (or
       // never patched: the run stopped before it) and is left alone.
       judge: (plan: ApplyPlan) => !plan.changed ? { nothing: 'already at its previous values, nothing to undo' }
-        : plan.liveYaml === e.patchedTo ? undefined
+        : plan.before && writtenYamlOf(resourcesView(e.kind, plan.before), replicas) === left ? undefined
           : { refusal: 'its resources are not the ones the recorded patch left (changed since, or never patched): not undone — the diff above shows what the undo would change' },
     };
   });

@@ -85,6 +85,18 @@ export function resourcesYamlOf(kind: WorkloadKind, obj: K8sWorkloadObject): str
   return stringify(resourcesView(kind, obj), { lineWidth: 0 });
 }
 
+/**
+ * The part of a resources view (resourcesView, or its YAML read back) that MOrA's write is judged on: the containers'
+ * resources, and spec.replicas only when the write sets replicas. An HPA scaling the workload meanwhile changes
+ * nothing MOrA wrote or would write, so it must not stop an approved patch or an undo. As YAML, for comparing.
+ */
+export function writtenYamlOf(view: Record<string, unknown>, replicas: boolean): string {
+  const spec = view.spec as Record<string, unknown> | undefined;
+  if (replicas || !spec || !('replicas' in spec)) return stringify(view, { lineWidth: 0 });
+  const { replicas: _, ...rest } = spec;
+  return stringify({ ...view, spec: rest }, { lineWidth: 0 });
+}
+
 // ---- unified diff ----
 
 /**
@@ -411,15 +423,18 @@ export async function planApply(kube: PlanClient, ref: WorkloadRef, change: Clus
 
 /**
  * The write a person approved after seeing the plan's diff: the same change, to the object the diff was computed from
- * (pinned to its resourceVersion). Someone else's write in between that changes what the diff's live side showed
- * (the containers' resources, replicas) stops it with ChangedSincePreview and nothing is written; a write that leaves
- * that untouched (a status update) does not, since the diff still says exactly what the patch does.
+ * (pinned to its resourceVersion). Someone else's write in between that changes what the patch writes (the containers'
+ * resources; replicas only when the change sets them) stops it with ChangedSincePreview and nothing is written; a write
+ * that leaves that untouched (a status update, an HPA scaling the workload) does not: the patch still changes exactly
+ * what the diff showed it changing.
  */
 export async function applyApproved(kube: PlanClient, plan: ApplyPlan): Promise<ApplyResult> {
   if (!plan.before || !plan.changed || plan.refusals.length) throw new Error(`${plan.ref.kind}/${plan.ref.name}: no approved preview to apply`);
   const kind = plan.ref.kind;
+  const replicas = plan.change.replicas !== undefined;
+  const shown = writtenYamlOf(resourcesView(kind, plan.before), replicas);
   return kube.applyResources(plan.ref, plan.change.containers, {
     replicas: plan.change.replicas,
-    approved: { before: plan.before, unchanged: (now) => resourcesYamlOf(kind, now) === plan.liveYaml },
+    approved: { before: plan.before, unchanged: (now) => writtenYamlOf(resourcesView(kind, now), replicas) === shown },
   });
 }
