@@ -186,7 +186,29 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '512Mi' } }, 'a as it was: the CPU limit MOrA added is gone');
     assert.equal(cluster.resources('b').requests!.cpu, '777m');
     assert.ok(lines.some((l) => /^mora: Deployment shop\/b: its resources are not the ones the recorded patch left \(changed since, or never patched\): not undone/.test(l)), lines.join('\n'));
-    assert.ok(lines.includes('Deployment shop/c: already at its previous values, nothing to undo'), lines.join('\n'));
+    assert.ok(lines.includes('Deployment shop/c: not patched by the recorded run (not tried), nothing to undo'), lines.join('\n'));
+  });
+
+  it('the record says which workloads were patched; after a stop, --undo restores exactly those and exits 0 (the failed one and the untried left alone)', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'b') {
+        (cluster.resources('b').requests as Record<string, string>).cpu = '777m'; // someone else, between preview and patch
+        throw new ChangedSincePreview(ref('b'), '101', '150');
+      }
+    };
+    await assert.rejects(applyWrites(cluster, ['a', 'b', 'c'].map((n) => cpuTo(n, 0.1)), options(record), io()));
+    const saved = parse(readFileSync(record, 'utf8')) as { workloads: Array<{ name: string; status: string }> };
+    assert.deepEqual(saved.workloads.map((w) => [w.name, w.status]), [['a', 'patched'], ['b', 'failed'], ['c', 'not tried']]);
+    cluster.writes = [];
+    cluster.onWrite = () => undefined;
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io());
+    assert.deepEqual(cluster.writes, ['a']);
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '512Mi' } });
+    assert.equal(cluster.resources('b').requests!.cpu, '777m', 'the other writer\'s value stays');
+    assert.ok(lines.includes('Deployment shop/b: not patched by the recorded run (failed), nothing to undo'), lines.join('\n'));
+    assert.ok(lines.includes('Deployment shop/c: not patched by the recorded run (not tried), nothing to undo'), lines.join('\n'));
   });
 
   it('--undo of a workload an HPA scaled since the patch: replicas are not MOrA\'s, so the resources are put back and the count stays', async () => {

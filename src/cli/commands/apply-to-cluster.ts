@@ -112,6 +112,8 @@ export interface ClusterWrite {
   ref: WorkloadRef;
   change: ClusterChange;
   judge?: (plan: ApplyPlan) => { refusal?: string; nothing?: string } | undefined;
+  /** Nothing to do, without asking the API server (an undo of a workload the recorded run did not patch): why. */
+  skip?: string;
 }
 
 export async function applyToCluster(kube: Client, recs: readonly Recommendation[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
@@ -140,6 +142,10 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
   const whatOf = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
   for (const w of writes) {
     const what = whatOf(w.ref);
+    if (w.skip !== undefined) {
+      if (!o.quiet) io.err(`${forTerminal(what)}: ${forTerminal(w.skip)}`);
+      continue;
+    }
     let plan: ApplyPlan;
     try {
       plan = await planApply(kube, w.ref, w.change);
@@ -174,8 +180,9 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
     } else {
       // The previous values of every workload about to be patched, on disk before the first patch.
       const record = o.undoRecord ?? undoRecordPath();
+      const entries = ready.map(undoEntry);
       try {
-        writeUndoRecord(record, ready);
+        writeUndoRecord(record, entries);
       } catch (e) {
         throw new UserError(`could not write the undo record ${record} (${(e as Error).message}), so nothing was changed`, EXIT_USAGE);
       }
@@ -187,22 +194,41 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       });
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
+      // Each outcome goes into the record as it happens, so its undo touches only the workloads actually patched.
+      let recordWarned = false;
+      const mark = (i: number, status: UndoStatus) => {
+        entries[i].status = status;
+        try {
+          writeUndoRecord(record, entries);
+        } catch (e) {
+          if (!recordWarned) io.err(`mora: warning: ${forTerminal(`could not update the undo record ${record} (${(e as Error).message}); its undo judges each workload by its values`)}`);
+          recordWarned = true;
+        }
+      };
       try {
-        for (const p of ready) {
+        for (const [i, p] of ready.entries()) {
           if (interrupted) break;
           const what = whatOf(p.ref);
           try {
             const r = await applyApproved(kube, p);
             patched.push(p);
+            mark(i, 'patched');
             if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
           } catch (e) {
             fail(what, withRoleHint(e, APPLIER_ROLE));
             failed = p;
+            // An unanswered or unreachable write may still have landed: left 'pending', its undo judges by the values.
+            if (!(e instanceof KubeError && e.kind === 'unreachable')) mark(i, 'failed');
             break;
           }
         }
       } finally {
         stop();
+      }
+      const notTried = ready.flatMap((p, i) => (p !== failed && !patched.includes(p) ? [i] : []));
+      if (notTried.length) {
+        for (const i of notTried.slice(0, -1)) entries[i].status = 'not tried';
+        mark(notTried[notTried.length - 1], 'not tried');
       }
       if (patched.length < ready.length || interrupted) {
         // Stopped: exactly what changed, what did not, and the way back (stderr even with -q).
@@ -244,8 +270,17 @@ export function undoRecordPath(env: NodeJS.ProcessEnv = process.env, now = new D
 
 type Amount = string | null;
 interface RecordedContainer { container: string; requests?: { cpu?: Amount; memory?: Amount }; limits?: { cpu?: Amount; memory?: Amount } }
+/**
+ * What became of a workload of the record: 'pending' (written before the first patch; still so if the run ended
+ * without saying — its undo judges by the values), 'patched', 'failed' (refused: nothing written), 'not tried' (the
+ * run stopped before it).
+ */
+export type UndoStatus = 'pending' | 'patched' | 'failed' | 'not tried';
+
 /** One workload of an undo record: what MOrA was about to change, as it was (null: not set), and what it set. */
 export interface UndoEntry {
+  /** Absent in records written before statuses were kept: read as 'pending'. */
+  status?: UndoStatus;
   context: string;
   kind: WorkloadRef['kind'];
   namespace: string;
@@ -277,13 +312,13 @@ export function undoEntry(plan: ApplyPlan): UndoEntry {
     return out;
   });
   const replicas = plan.change.replicas === undefined ? {} : { replicas: plan.before?.spec?.replicas ?? 1 };
-  return { context: plan.ref.context, kind: plan.ref.kind, namespace: plan.ref.namespace, name: plan.ref.name, previous: { containers, ...replicas }, patchedTo: plan.dryRunYaml, before: plan.liveYaml };
+  return { status: 'pending', context: plan.ref.context, kind: plan.ref.kind, namespace: plan.ref.namespace, name: plan.ref.name, previous: { containers, ...replicas }, patchedTo: plan.dryRunYaml, before: plan.liveYaml };
 }
 
-function writeUndoRecord(file: string, plans: readonly ApplyPlan[]): void {
+function writeUndoRecord(file: string, entries: readonly UndoEntry[]): void {
   const { stringify } = require('yaml') as typeof import('yaml');
   const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
-  const record = { kind: UNDO_KIND, version: 1, created: new Date().toISOString(), howToUndo: 'mora recommend --undo <this file> [--kubeconfig <file>] [--dry-run] [--yes]', workloads: plans.map(undoEntry) };
+  const record = { kind: UNDO_KIND, version: 1, created: new Date().toISOString(), howToUndo: 'mora recommend --undo <this file> [--kubeconfig <file>] [--dry-run] [--yes]', workloads: entries };
   writeFileAtomic(file, stringify(record, { lineWidth: 0 }));
 }
 
@@ -310,6 +345,10 @@ export function readUndoRecord(file: string): ClusterWrite[] {
   };
   return (record.workloads as UndoEntry[]).map((e) => {
     const where = `${e.kind} ${e.namespace}/${e.name}`;
+    const ref = { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name };
+    if (e.status === 'failed' || e.status === 'not tried') {
+      return { ref, change: { containers: [] }, skip: `not patched by the recorded run (${e.status}), nothing to undo` };
+    }
     const containers: ContainerResourceChange[] = (e.previous?.containers ?? []).map((c) => {
       const change: ContainerResourceChange = { container: c.container };
       for (const group of ['requests', 'limits'] as const) {
@@ -329,7 +368,7 @@ export function readUndoRecord(file: string): ClusterWrite[] {
       left = undefined; // unreadable: no workload shows it, so each is refused below
     }
     return {
-      ref: { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name },
+      ref,
       change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) },
       // Undo what MOrA wrote, nothing else: a workload showing other values than the patch left was changed since (or
       // never patched: the run stopped before it) and is left alone.
