@@ -26,6 +26,7 @@ import type { ClusterChange } from '../../data/kube/apply-plan';
 import type { ContainerResourceChange } from '../../data/kube/patch';
 import { podSpecOf } from '../../data/kube/workloads';
 import { qualifiedName } from '../../pipeline/workload-selector';
+import { xdgBaseDir } from '../../core/xdg';
 
 export interface ApplyToClusterOptions {
   dryRun: boolean;
@@ -260,10 +261,13 @@ function interruptsOfProcess(handler: () => void): () => void {
 
 // ---- the undo record ----
 
-/** Where an undo record goes by default: $XDG_STATE_HOME/mora/undo (else ~/.local/state/mora/undo), one file per apply. */
+/**
+ * Where an undo record goes by default: $XDG_STATE_HOME/mora/undo when that is absolute (a relative value is ignored,
+ * as the XDG spec says: it would write into the current folder), else ~/.local/state/mora/undo; one file per apply.
+ */
 export function undoRecordPath(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
   const { join } = require('node:path') as typeof import('node:path');
-  const base = env.XDG_STATE_HOME || join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.local', 'state');
+  const base = xdgBaseDir('XDG_STATE_HOME', env, env.HOME || (require('node:os') as typeof import('node:os')).homedir());
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return join(base, 'mora', 'undo', `apply-cluster-${stamp}-${process.pid}.yaml`);
 }

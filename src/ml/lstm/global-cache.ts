@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { xdgBaseDir } from '../../core/xdg';
 import { loadGlobalLstm, saveGlobalLstm, type GlobalLstmModel } from './global';
 
 export const GLOBAL_MODEL_FILE = 'model.json';
@@ -35,8 +36,7 @@ const inside = (child: string, parent: string): boolean => {
 
 /** MOrA's cache root: `$XDG_CACHE_HOME/mora` when that is absolute, else `~/.cache/mora` — never inside a repository. */
 export function moraCacheRoot(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  const xdg = env.XDG_CACHE_HOME;
-  const root = resolve(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mora');
+  const root = resolve(xdgBaseDir('XDG_CACHE_HOME', env, homedir()), 'mora');
   const repos = [repoRootOf(cwd), repoRootOf(__dirname)].filter((r): r is string => r !== undefined);
   if (!repos.some((r) => inside(root, r))) return root;
   let user = 'user';
