@@ -66,6 +66,8 @@ export interface RecommendCliOptions {
   /** --create-vpas (recommend-in-cluster.ts). */
   createVpas?: boolean;
   metricsFile?: string;
+  /** Set by the command line when --prometheus was not given and its value is $MORA_PROMETHEUS_URL: messages name that. */
+  prometheusFromEnv?: boolean;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -126,7 +128,8 @@ export function register(program: Command): void {
     .option('--write-concurrency <n>', 'with --in-cluster: VPA status writes in flight at once (default $MORA_WRITE_CONCURRENCY, else 16; 1: one after another)')
     .option('--create-vpas', 'with --in-cluster: first create an updateMode "Off" VPA naming mora for each workload without a VPA, in namespaces labelled mora.dev/create-vpa=true (with --dry-run: only print them)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
-    .action(async (opts: RecommendCliOptions) => {
+    .action(async (opts: RecommendCliOptions, cmd: Command) => {
+      if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
       try {
         process.stdout.write(await recommendCommand(opts));
       } catch (e) {
@@ -218,9 +221,12 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   }
   const contextList = opts.context === undefined ? undefined : opts.context.split(',').map((c) => c.trim());
   if (contextList?.some((c) => c === '')) throw new UserError(`--context "${opts.context}": an empty context name`);
-  if (opts.allContexts && opts.prometheus) throw new UserError('--prometheus serves one cluster: not with --all-contexts (leave out --prometheus to find each context\'s own)');
+  // The URL may come from the environment, not a flag the user typed: name the one that set it.
+  const prometheusFrom = opts.prometheusFromEnv ? 'MORA_PROMETHEUS_URL (the default of --prometheus)' : '--prometheus';
+  const leaveOutPrometheus = opts.prometheusFromEnv ? 'unset MORA_PROMETHEUS_URL' : 'leave out --prometheus';
+  if (opts.allContexts && opts.prometheus) throw new UserError(`${prometheusFrom} serves one cluster: not with --all-contexts (${leaveOutPrometheus} to find each context's own)`);
   if (contextList && contextList.length > 1 && opts.prometheus) {
-    throw new UserError('--prometheus serves one cluster: give one --context with it (or leave out --prometheus to find each context\'s own)');
+    throw new UserError(`${prometheusFrom} serves one cluster: give one --context with it (or ${leaveOutPrometheus} to find each context's own)`);
   }
   const format = opts.format.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
@@ -276,7 +282,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       if (writeScope.note) process.stderr.write(`mora: ${forTerminal(writeScope.note)}\n`);
     } else if (!contextList && opts.prometheus && current && others.length) {
       source = onlyContexts(cluster, [current]);
-      process.stderr.write(`mora: ${forTerminal(`--prometheus serves one cluster: reading the current context "${current}" only, not ${others.map((c) => `"${c}"`).join(', ')} — --context <name> for another, or leave out --prometheus to find each context's own`)}\n`);
+      process.stderr.write(`mora: ${forTerminal(`${prometheusFrom} serves one cluster: reading the current context "${current}" only, not ${others.map((c) => `"${c}"`).join(', ')} — --context <name> for another, or ${leaveOutPrometheus} to find each context's own`)}\n`);
     }
   } else {
     throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
