@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
@@ -428,6 +428,39 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     restores.length = 0;
     const again = await runPlan(p, hooks);
     assert.deepEqual([again.document.status, restores, replicas], ['complete', [], 7]);
+  });
+
+  it('a restore that fails with an error that cannot be changed (a DOMException, a frozen error) is noted, redacted, and the other restores and cells still run', async () => {
+    for (const [thrown, said] of [
+      [new DOMException('The operation was aborted.', 'AbortError'), 'The operation was aborted.'],
+      [Object.freeze(new Error('PATCH for http://127.0.0.1:8080/?api_key=k3y-s3cret-value refused')), 'PATCH for http://127.0.0.1:8080/?api_key=*** refused'],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+      try {
+        const w = world();
+        const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-b': 4 });
+        const scalerFor = c.hooks.scalerFor!;
+        const hooks: PlanRunHooks = {
+          ...c.hooks,
+          scalerFor: (wl, service) => {
+            const s = scalerFor(wl, service)!;
+            return wl.name === 'cart' ? { ...s, restore: async () => { throw thrown; } } : s;
+          },
+        };
+        const p = plan(dir);
+        p.services[0].target = 'http://127.0.0.1:8080/?api_key=k3y-s3cret-value';
+        p.services[1] = { ...p.services[0], name: 'cart-b', target: 'http://127.0.0.1:8082/', workload: { ...p.services[0].workload!, name: 'cart-b' } };
+        const r = await runPlan(p, hooks);
+        assert.equal(r.document.status, 'complete');
+        assert.deepEqual(r.document.cells.map((x) => x.status), r.document.cells.map(() => 'done'));
+        assert.deepEqual([r.document.scaling.cart.restored, r.document.scaling.cart.restoreError], [false, said]);
+        assert.equal(r.document.scaling['cart-b'].restored, true);
+        assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 2, 'shop/Deployment/cart-b': 4 });
+        assert.ok(!readFileSync(join(p.outDir, 'shop.json'), 'utf8').includes('k3y-s3cret-value'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 
   it('a pending note of a service that left the plan is restored', async () => {

@@ -12,6 +12,7 @@ import { METRIC_NAMES } from '../../src/core/metrics';
 import { experimentCommand, parseDuration, parseLevels } from '../../src/cli/commands/experiment';
 import { UserError } from '../../src/cli/errors';
 import { PrometheusClient } from '../../src/data/prometheus/client';
+import { PrometheusError } from '../../src/data/prometheus/errors';
 import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperiment, type ExperimentConfig, type LoadRunner } from '../../src/data/experiments';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
 import { runLoadLevel } from '../../src/data/experiments/load';
@@ -280,6 +281,61 @@ describe('load experiments', () => {
     const json = JSON.parse(text);
     assert.equal(json.status, 'failed');
     assert.equal(json.error, said);
+  });
+
+  it('an error that cannot be changed (a DOMException, a frozen error) is stored and thrown, never replaced by a TypeError; one quoting a credential is thrown as a redacted copy of its class', async () => {
+    const target = 'http://bob:t4rget-pw@127.0.0.1:8080/?token=t0k3n-s3cret-value';
+    const run = async (thrown: unknown) => {
+      const out = fs.mkdtempSync(path.join(dir, 'run-'));
+      let caught: unknown;
+      await assert.rejects(runExperiment(config(out, { levels: [10], targetUrl: target }), { ...world(), load: async () => { throw thrown; } }), (e) => { caught = e; return true; });
+      const json = JSON.parse(fs.readFileSync(path.join(out, fs.readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
+      assert.equal(json.status, 'failed');
+      return { caught: caught as Error, stored: json.error as string };
+    };
+    // Nothing to redact: the very error goes on (an AbortError is still one for whoever catches it).
+    for (const e of [new DOMException('The operation was aborted.', 'AbortError'), new DOMException('The operation timed out.', 'TimeoutError'), Object.freeze(new Error('socket hang up'))]) {
+      const r = await run(e);
+      assert.equal(r.caught, e);
+      assert.equal(r.stored, e.message);
+    }
+    // A credential in it: a copy says it without, the original is left as it was.
+    const said = 'request to http://127.0.0.1:8080/?token=*** failed (token ***)';
+    const frozen = Object.freeze(new PrometheusError(`request to ${target} failed (token t0k3n-s3cret-value)`, 'unreachable'));
+    const r1 = await run(frozen);
+    assert.ok(r1.caught instanceof PrometheusError && r1.caught !== frozen);
+    assert.deepEqual([r1.caught.name, r1.caught.kind, r1.caught.message, r1.stored], ['PrometheusError', 'unreachable', said, said]);
+    assert.ok(!/t0k3n-s3cret-value|t4rget-pw/.test(r1.caught.stack ?? ''), r1.caught.stack);
+    assert.match(frozen.message, /t0k3n-s3cret-value/);
+    const dom = new DOMException(`request to ${target} failed (token t0k3n-s3cret-value)`, 'AbortError');
+    const r2 = await run(dom);
+    assert.deepEqual([r2.caught.name, r2.caught.message, r2.stored], ['AbortError', said, said]);
+    assert.ok(!/t0k3n-s3cret-value|t4rget-pw/.test(r2.caught.stack ?? ''), r2.caught.stack);
+  });
+
+  it('a plan whose restore fails stores the restore error without the run\'s credentials, whatever the error is', async () => {
+    const target = 'http://127.0.0.1:8080/?api_key=k3y-s3cret-value';
+    for (const [thrown, said] of [
+      [Object.freeze(new Error(`scale request for ${target} refused (api_key k3y-s3cret-value)`)), 'scale request for http://127.0.0.1:8080/?api_key=*** refused (api_key ***)'],
+      [new DOMException('The operation was aborted.', 'AbortError'), 'The operation was aborted.'],
+    ] as const) {
+      const out = fs.mkdtempSync(path.join(dir, 'plan-'));
+      const notes: Array<{ restored: boolean; restoreError?: string }> = [];
+      const scaler = {
+        current: async () => 3,
+        scale: async () => undefined,
+        restore: async () => { throw thrown; },
+        describe: () => ({ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3' }),
+      };
+      const results = await runExperimentPlan({ ...config(out, { levels: [10], targetUrl: target }), replicas: [1, 2] }, scaler, { ...world(), onScaling: (n) => notes.push(n) });
+      assert.equal(results.length, 2);
+      for (const r of results) {
+        const text = fs.readFileSync(r.jsonPath, 'utf8');
+        assert.ok(!text.includes('k3y-s3cret-value'), text);
+        assert.deepEqual([JSON.parse(text).scaling.restored, JSON.parse(text).scaling.restoreError], [false, said]);
+      }
+      assert.deepEqual(notes.at(-1)?.restoreError, said);
+    }
   });
 
   it('a plan that scales a workload notes its original count from the start and puts it back: at the end, on error, on cancel', async () => {

@@ -30,7 +30,7 @@ import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
-import { storedErrorText, waitForScrapes, type ScalingNote } from './runner';
+import { redactedError, storedErrorText, waitForScrapes, type ScalingNote } from './runner';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -500,7 +500,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
   } catch (e) {
     doc.status = 'failed';
     doc.error = storedErrorText(e, runUrls);
-    throw e;
+    throw redactedError(e, runUrls);
   } finally {
     for (const r of records) if (r.status === 'running') r.status = 'pending';
     for (const s of [...toRestore]) await restore(s);

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../core/atomic-write';
 import type { KubeClient } from '../kube/client';
 import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
-import { runExperiment, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
+import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
 
 export interface Scaler {
   /** Sets the replicas and resolves once that many are ready. */
@@ -84,7 +84,7 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
         if (outcome) note.restoreSkipped = outcome.reason;
         else note.restored = true;
       } catch (e) {
-        note.restoreError = (e as Error)?.message ?? String(e);
+        note.restoreError = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
       }
       for (const path of written) markRestored(path, note);
       hooks.onScaling?.({ ...note });

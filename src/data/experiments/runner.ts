@@ -182,19 +182,64 @@ function urlCredentials(url: string | undefined): string[] {
 }
 
 /**
- * An error's text as an experiment stores it (the JSON's `error`, a plan cell's): without the credentials of the URLs
- * the run was given — userinfo dropped, credential query values (?token=, ?api_key=) `***`, also where the text quotes a
- * value alone (a load driver's log, a server's echo). The error itself is redacted the same way (message and stack),
- * as it is printed next.
+ * An error's text as an experiment stores it (the JSON's `error`, a plan cell's, a scaling note's `restoreError`):
+ * without the credentials of the URLs the run was given — userinfo dropped, credential query values (?token=,
+ * ?api_key=) `***`, also where the text quotes a value alone (a load driver's log, a server's echo). `e` is left as it
+ * is (it may be frozen, or a DOMException such as an AbortError, whose message cannot be set): what is thrown on is
+ * redactedError's.
  */
 export function storedErrorText(e: unknown, urls: ReadonlyArray<string | undefined>): string {
-  const secrets = urls.flatMap(urlCredentials);
-  const text = redact((e as Error)?.message ?? String(e), secrets);
-  if (e instanceof Error) {
-    if (e.stack) e.stack = redact(e.stack, secrets);
-    e.message = text;
+  return redact(messageOf(e), urls.flatMap(urlCredentials));
+}
+
+/**
+ * The error to throw in place of `e`, redacted as storedErrorText: `e` itself where its message and stack quote no
+ * credential of `urls`, else a new error of `e`'s class (instanceof and `name` hold, and its own fields, e.g. a
+ * PrometheusError's kind and status, string fields redacted too) with the redacted message and stack, whose `cause` is
+ * `e`'s cause redacted the same way — never `e`, which still quotes the credential. `e` is not changed.
+ */
+export function redactedError(e: unknown, urls: ReadonlyArray<string | undefined>): unknown {
+  return redactedCopy(e, urls.flatMap(urlCredentials), 0);
+}
+
+function messageOf(e: unknown): string {
+  try {
+    return (e as Error)?.message ?? String(e);
+  } catch {
+    return String(e);
   }
-  return text;
+}
+
+function redactedCopy(e: unknown, secrets: string[], depth: number): unknown {
+  if (typeof e === 'string') return redact(e, secrets);
+  if (!(e instanceof Error) || depth > 8) return e;
+  const message = messageOf(e);
+  const stack = typeof e.stack === 'string' ? e.stack : undefined;
+  const cause = 'cause' in e ? redactedCopy(e.cause, secrets, depth + 1) : undefined;
+  const fields = Object.keys(e).filter((k) => k !== 'message' && k !== 'stack' && k !== 'cause');
+  const read = (k: string): unknown => (e as unknown as Record<string, unknown>)[k];
+  const clean = (v: unknown): unknown => (typeof v === 'string' ? redact(v, secrets) : v);
+  const same = redact(message, secrets) === message && (stack === undefined || redact(stack, secrets) === stack)
+    && (!('cause' in e) || cause === e.cause) && fields.every((k) => clean(read(k)) === read(k));
+  if (same) return e;
+  // An ordinary error (its message its own field, as Error and its JS subclasses have) keeps its class; a host
+  // object's (DOMException: message and name are the prototype's getters) becomes an Error of the same name.
+  let copy: Error | undefined;
+  if (Object.getOwnPropertyDescriptor(e, 'message') !== undefined) {
+    try {
+      copy = Reflect.construct(Error, [redact(message, secrets)], e.constructor) as Error; // the class, not its constructor's code
+    } catch {
+      // a constructor that is not one (e.g. overwritten): a plain Error below
+    }
+  }
+  const ordinary = copy !== undefined;
+  copy ??= new Error(redact(message, secrets));
+  const set = (k: string, value: unknown) => Object.defineProperty(copy, k, { value, writable: true, configurable: true, enumerable: k !== 'cause' });
+  if (!ordinary) set('name', e.name);
+  for (const k of fields) set(k, clean(read(k)));
+  if ('cause' in e) set('cause', cause);
+  Object.defineProperty(copy, 'stack', { value: stack === undefined ? undefined : redact(stack, secrets), writable: true, configurable: true, enumerable: false });
+  return copy;
 }
 
 export function experimentId(service: string, replicas: number, startedUnix: number): string {
@@ -327,7 +372,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     doc.status = 'failed';
     doc.error = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
     write();
-    throw e;
+    throw redactedError(e, [config.targetUrl, config.prometheusUrl]);
   };
 
   const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
