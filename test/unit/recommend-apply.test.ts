@@ -181,7 +181,7 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     const r = await mora(args(dir));
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /^mora: \S*b-frontend\.yaml: cannot write: the file is read-only/m);
-    assert.match(r.err, /a-cart\.yaml: unchanged \(not written: a file could not be updated \(named above\), so none was\)/);
+    assert.match(r.err, /a-cart\.yaml: \d+ value\(s\) would change; not written because a file could not be updated \(named above\), so none was$/m);
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
     assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
   });
@@ -201,8 +201,39 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     const b = results.find((x) => x.file.endsWith('b-frontend.yaml'))!;
     assert.match(b.error ?? '', /^cannot write: no space left on device \(ENOSPC\); the 1 file written before it \(\S*a-cart\.yaml\) were restored, so nothing was changed$/);
     assert.equal(b.exitCode, 1);
-    assert.match(results.find((x) => x.file.endsWith('a-cart.yaml'))!.skipped ?? '', /^not written/);
+    const a = results.find((x) => x.file.endsWith('a-cart.yaml'))!;
+    assert.equal(a.notWritten, 'a file could not be updated (named above), so none was');
+    assert.ok(a.changed > 0, 'a would change: said so, not "unchanged"');
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} as it was`);
+  });
+
+  it('a Jinja/Helm template source beside the manifests is skipped with a note (as manifests scan skips it); the others are written', async () => {
+    const { dir, files } = folder();
+    // {{ }} in the first document (not YAML), {% endif %} alone in the second: a template source, not a file to fix.
+    const jinja = '{% if enabled %}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ name }}\n---\n{% endif %}\n';
+    // A Jinja loop whose first document holds only the statement (no {{ }} in it).
+    const loop = '{% for s in services %}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ s }}"\n{% endfor %}\n';
+    writeFileSync(join(dir, 'c-template.yaml'), jinja);
+    writeFileSync(join(dir, 'd-loop.yaml'), loop);
+    const scan = await mora(['manifests', 'scan', dir]);
+    assert.equal(scan.code, 0, scan.err);
+    const r = await mora(args(dir));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /c-template\.yaml: unchanged \(document at line 1 is a Helm\/Go template source \(\{\{ \}\} at line 5\), not YAML; render it first/);
+    assert.match(r.err, /d-loop\.yaml: unchanged \(document at line 1 is a Jinja\/Go template source \(\{% %\} at line 1\), not YAML; render it first\)/);
+    for (const [file, text] of Object.entries(files)) assert.notEqual(readFileSync(join(dir, file), 'utf8'), text, `${file} written`);
+    assert.equal(readFileSync(join(dir, 'c-template.yaml'), 'utf8'), jinja);
+    assert.equal(readFileSync(join(dir, 'd-loop.yaml'), 'utf8'), loop);
+  });
+
+  it('plain broken YAML beside them still blocks the write (all or none), and the files that would change say so', async () => {
+    const { dir, files } = folder();
+    writeFileSync(join(dir, 'c-broken.yaml'), 'a: [\n');
+    const r = await mora(args(dir));
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^mora: \S*c-broken\.yaml: not valid YAML at line/m);
+    assert.match(r.err, /a-cart\.yaml: \d+ value\(s\) would change; not written because a file could not be updated \(named above\), so none was$/m);
+    for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
   });
 
   it('--dry-run prints each file\'s diff (stderr with -f json, after the table otherwise) and writes nothing', async () => {

@@ -26,12 +26,11 @@ import {
 } from '../../manifests';
 import { findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
 import { replicasDecision } from '../../manifests/from-recommendation';
-import { parseWithYaml } from '../../manifests/parse-yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
 import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
-import { ManifestRefusal, readManifest } from './manifest-read';
+import { explainScan, ManifestRefusal, readManifest } from './manifest-read';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
 import { writeError } from '../format/write';
@@ -50,6 +49,8 @@ export interface ApplyToResult {
   notes?: string[];
   /** With dryRun: the unified diff of the file (as read → as it would be written); `changed` counts the values. */
   diff?: string;
+  /** Why a file that would change (`changed` values) was not written: another file failed, and it is all or none. */
+  notWritten?: string;
 }
 
 /** Raised after every file was tried, when some failed; carries the command's normal output so it still prints. */
@@ -111,12 +112,19 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     throw e;
   }
   // Thorough: every document read by the yaml library, so a YAML error anywhere is found before anything is written.
-  const scan = scanManifest(text, { mode: 'thorough' });
-  const invalid = scan.documents.find((d) => d.status === 'invalid');
-  if (invalid) return done({ changed: 0, error: `not valid YAML at ${invalid.error}`, exitCode: EXIT_USAGE });
+  // A template source is told from broken YAML as `mora manifests scan|apply` tell it (explainScan): skipped, not failed.
+  let scan: ReturnType<typeof scanManifest>;
+  try {
+    let skippedDocs: string[];
+    ({ scan, notes: skippedDocs } = explainScan(file, text));
+    notes.push(...skippedDocs);
+  } catch (e) {
+    if (!(e instanceof ManifestRefusal)) throw e;
+    if (e.kind === 'template') return done({ changed: 0, skipped: e.reason });
+    return done({ changed: 0, error: e.reason, exitCode: EXIT_USAGE });
+  }
   read.source = { text, containers: scan.containers };
   if (replicas) replicasOnly = replicasOnlyWorkloads(text, scan);
-  const template = scan.documents.find((d) => d.status === 'template' && parseWithYaml(text, d.offset, d.offset + d.length).error !== null);
   const changes: ManifestChange[] = [];
   // One group per workload: a document, or an item of a `kind: List` document.
   const byWorkload = new Map<string, ManifestContainer[]>();
@@ -136,8 +144,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     }
   }
   if (changes.length === 0) {
-    const why = scan.containers.length ? 'no matching recommendation'
-      : template ? `a Helm template source (line ${template.line + 1}): render it first` : 'no containers';
+    const why = scan.containers.length ? 'no matching recommendation' : 'no containers';
     return done({ changed: 0, skipped: why }, scan.containers);
   }
   let edited: { text: string; edits: unknown[] };
@@ -192,7 +199,7 @@ function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions):
     if (p.result || !failure) return p.result ?? done(p);
     const failed = failure.failures.find((f) => f.file === p.file);
     if (failed) return { file: p.file, changed: 0, error: failed.reason, exitCode: failure.exitCode };
-    return { file: p.file, changed: 0, skipped: 'not written: a file could not be updated (named above), so none was' };
+    return done(p, { notWritten: 'a file could not be updated (named above), so none was' });
   });
 }
 
@@ -269,7 +276,9 @@ export function applyToManifests(path: string, recs: readonly Recommendation[], 
     const refusal = refusals.get(p.file);
     if (refusal !== undefined) return { file: p.file, changed: 0, error: refusal, exitCode: EXIT_USAGE };
     // Every failure named at once: a file to change that could not be written either.
-    return p.result ?? (p.edited ? unwritable(p.file) : undefined) ?? { file: p.file, changed: 0, skipped: `not written: ${why}, so none was` };
+    if (p.result) return p.result;
+    // A file that would change says so, and why it was not written.
+    return (p.edited ? unwritable(p.file) : undefined) ?? { file: p.file, changed: p.edited?.edits.length ?? 0, ...(p.notes ? { notes: p.notes } : {}), notWritten: `${why}, so none was` };
   });
 }
 
@@ -282,7 +291,9 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
   for (const r of results) {
     const file = forTerminal(r.file);
     if (r.error !== undefined) process.stderr.write(`mora: ${file}: ${forTerminal(r.error)}\n`);
-    else if (!quiet) process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) ${r.diff !== undefined ? 'would change (dry run)' : 'changed'}` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
+    else if (quiet) continue;
+    else if (r.notWritten !== undefined) process.stderr.write(`${file}: ${r.changed} value(s) would change; not written because ${forTerminal(r.notWritten)}\n`);
+    else process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) ${r.diff !== undefined ? 'would change (dry run)' : 'changed'}` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
     if (!quiet && r.error === undefined) for (const n of r.notes ?? []) process.stderr.write(`${file}: note: ${forTerminal(n)}\n`);
   }
   if (failed.length === 0) return undefined;

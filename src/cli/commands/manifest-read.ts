@@ -50,9 +50,28 @@ export function readManifest(file: string): DecodedManifest {
  * is skipped with a note when it still parses, and refused when it does not (a Helm template source).
  */
 export function scanOrExplain(file: string, text: string): ManifestScan {
+  const { scan, notes } = explainScan(file, text);
+  for (const n of notes) process.stderr.write(`mora: ${forTerminal(file)}: ${forTerminal(n)}\n`);
+  return scan;
+}
+
+/**
+ * scanOrExplain without writing: the scan and its notes (documents skipped), or a ManifestRefusal — kind 'template'
+ * for a template source (`{{ }}` that is not YAML, or a Jinja/Go statement such as `{% if %}` in a document that does not
+ * parse: a file to render, not to fix), 'invalid' for plain broken YAML. The first such document decides. Shared by
+ * `mora manifests scan|apply` and `mora recommend --apply-to`, so they skip the same files.
+ */
+export function explainScan(file: string, text: string): { scan: ManifestScan; notes: string[] } {
   const scan = scanManifest(text, { mode: 'thorough' });
+  const notes: string[] = [];
   for (const doc of scan.documents) {
-    if (doc.status === 'invalid') throw new ManifestRefusal(file, 'invalid', `not valid YAML at ${doc.error}`);
+    if (doc.status === 'invalid') {
+      const statement = statementMark(text, doc.offset, doc.offset + doc.length);
+      if (statement !== undefined) {
+        throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Jinja/Go template source ({% %} at line ${lineOf(text, statement)}), not YAML; render it first`);
+      }
+      throw new ManifestRefusal(file, 'invalid', `not valid YAML at ${doc.error}`);
+    }
     if (doc.status === 'template') {
       const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
       // Name the first `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
@@ -61,11 +80,22 @@ export function scanOrExplain(file: string, text: string): ManifestScan {
       if (parsed.error !== null) {
         throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
       }
-      process.stderr.write(`mora: ${forTerminal(file)}: skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} `
-        + '(a template source: render it first)\n');
+      notes.push(`skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} (a template source: render it first)`);
     }
   }
-  return scan;
+  return { scan, notes };
+}
+
+/**
+ * The offset of the first template statement in text[start, end): a line whose first non-blank characters open one
+ * (`{%`, `{%-`: Jinja, Ansible, Salt) and that closes it (`%}`) on the same line. Checked only in a document that does
+ * not parse: plain YAML cannot start a line with `{%` (a plain scalar cannot begin with `%`).
+ */
+function statementMark(text: string, start: number, end: number): number | undefined {
+  const re = /^[ \t]*(\{%)[^\n]*%\}/gm;
+  re.lastIndex = start;
+  for (let m = re.exec(text); m !== null && m.index < end; m = re.exec(text)) return m.index + m[0].indexOf('{%');
+  return undefined;
 }
 
 /** 1-based line of an offset. */
