@@ -10,17 +10,9 @@ import { kubeScaler } from '../../src/data/experiments/plan';
 import { KubeClient } from '../../src/data/kube/client';
 import type { WorkloadRef } from '../../src/core/workload';
 import { ControlPlane } from '../harness/control-plane';
+import { until } from '../harness/wait';
 
 const ROOT = path.join(__dirname, '..', '..');
-
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function runCli(args: string[], children: ChildProcess[]): { child: ChildProcess; stderr: () => string; stdout: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,8 +54,8 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
       '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/wait', '--namespace', 'shop', '--replicas', '2',
       '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
-    await until('the CLI to wait for 2 ready replicas', 60_000, () => /scaling Deployment\/wait to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, run.stderr);
-    await until('spec.replicas 2', 30_000, async () => (await spec('wait')) === 2 || run.child.exitCode !== null, run.stderr);
+    assert.ok(await until(async () => /scaling Deployment\/wait to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
+    assert.ok(await until(async () => (await spec('wait')) === 2 || run.child.exitCode !== null, Boolean, 30_000), `timed out waiting for spec.replicas 2:\n${run.stderr()}`);
     run.child.kill('SIGINT');
     assert.equal(await run.exited, 130, run.stderr());
     const res = JSON.parse(run.stdout()) as { status: string; json: string };
@@ -134,7 +126,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     const kube = KubeClient.load({ kubeconfig });
     const scaler = kubeScaler(kube, { context: 'mora-real', namespace: 'shop', kind: 'Deployment', name: 'shared' }, { pollMs: 50, timeoutMs: 30_000 });
     const scaled = scaler.scale(2);
-    await until('spec.replicas 2', 10_000, async () => (await spec('shared')) === 2);
+    assert.ok(await until(async () => (await spec('shared')) === 2, Boolean, 10_000), 'timed out waiting for spec.replicas 2');
     await markReady('shared', 2);
     await scaled;
     await setReplicas('shared', 5); // someone else, during the experiment
@@ -155,8 +147,8 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
       '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/busy', '--namespace', 'shop', '--replicas', '2',
       '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
-    await until('the CLI to wait for 2 ready replicas', 60_000, () => /scaling Deployment\/busy to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, run.stderr);
-    await until('spec.replicas 2', 30_000, async () => (await spec('busy')) === 2 || run.child.exitCode !== null, run.stderr);
+    assert.ok(await until(async () => /scaling Deployment\/busy to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
+    assert.ok(await until(async () => (await spec('busy')) === 2 || run.child.exitCode !== null, Boolean, 30_000), `timed out waiting for spec.replicas 2:\n${run.stderr()}`);
     await setReplicas('busy', 4); // the operator, meanwhile
     run.child.kill('SIGINT');
     assert.equal(await run.exited, 130, run.stderr());
@@ -200,7 +192,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       assert.match(clash.stderr(), /--context "cluster-a" disagrees with the plan: service web's workload is pinned to context "cluster-b"/);
 
       const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', two], children);
-      await until('cluster-b\'s web at 2 replicas', 60_000, async () => (await spec('web', other)) === 2 || run.child.exitCode !== null, run.stderr);
+      assert.ok(await until(async () => (await spec('web', other)) === 2 || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for cluster-b's web at 2 replicas:\n${run.stderr()}`);
       const d = await other.get('apps/v1', 'Deployment', 'shop', 'web');
       await other.setStatus(d, { observedGeneration: (d.metadata as { generation: number }).generation, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
       // Then Prometheus (nothing at 127.0.0.1:9) is unreachable: the run stops, exit 3, and puts cluster-b's count back.
