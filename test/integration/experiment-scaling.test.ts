@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { kubeScaler } from '../../src/data/experiments/plan';
 import { KubeClient } from '../../src/data/kube/client';
 import type { WorkloadRef } from '../../src/core/workload';
+import { parseAllDocuments } from 'yaml';
 import { ControlPlane } from '../harness/control-plane';
 import { until } from '../harness/wait';
 
@@ -99,10 +100,30 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     const file = cp!.writeKubeconfig([{ name: 'scaler', credentials: await cp!.userCredentials('mora-scaler'), namespace: 'shop' }], 'scaler');
     const kube = KubeClient.load({ kubeconfig: file });
     const scaler = kubeScaler(kube, { context: 'scaler', namespace: 'shop', kind: 'Deployment', name: 'manual' }, { pollMs: 50, timeoutMs: 2_000 });
-    const hint = /RBAC denied: cannot list horizontalpodautoscalers\.autoscaling in namespace "shop".* — MOrA does not scale Deployment\/manual for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled \(grant "list" on horizontalpodautoscalers\.autoscaling in namespace "shop" \(context "scaler"\)\)$/;
+    const hint = /RBAC denied: cannot list horizontalpodautoscalers\.autoscaling in namespace "shop".* — MOrA does not scale Deployment\/manual for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled \(grant "list" on horizontalpodautoscalers\.autoscaling in namespace "shop" \(context "scaler"\); the mora-applier role in deploy\/rbac\/ grants it\)$/;
     await assert.rejects(scaler.current!(), hint);
     await assert.rejects(scaler.scale(4), hint);
     assert.equal(await spec('manual'), 3);
+  });
+
+  it('the shipped mora-applier role, bound in the namespace alone, is enough to scale for an experiment and restore', async () => {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(ROOT, 'deploy', 'rbac', 'mora-applier.yaml'), 'utf8'))) {
+      const obj = doc.toJS() as Record<string, unknown> | null;
+      if (obj) await cp!.create(obj);
+    }
+    await cp!.bind('shop', 'applier-only', { kind: 'ClusterRole', name: 'mora-applier' }, ['user:mora-applier-user']);
+    await cp!.createDeployment('shop', { name: 'applied', replicas: 3, containers: [{ name: 'server', image: 'sample:1' }] });
+    const file = cp!.writeKubeconfig([{ name: 'applier', credentials: await cp!.userCredentials('mora-applier-user'), namespace: 'shop' }], 'applier');
+    const scaler = kubeScaler(KubeClient.load({ kubeconfig: file }), { context: 'applier', namespace: 'shop', kind: 'Deployment', name: 'applied' }, { pollMs: 50, timeoutMs: 30_000 });
+    // A new binding takes a moment to reach the authorizer: a refusal until then, with a deadline.
+    const current = await until(() => scaler.current!().catch((e: Error) => e), (x) => typeof x === 'number', 10_000);
+    assert.equal(current, 3, String(current));
+    const scaled = scaler.scale(2);
+    assert.equal(await until(() => spec('applied'), (n) => n === 2, 10_000), 2);
+    await markReady('applied', 2);
+    await scaled;
+    assert.equal(await scaler.restore!(3, 2), undefined);
+    assert.equal(await spec('applied'), 3);
   });
 
   it('mora experiment run on a workload an HPA scales: exit 2, the HPA named, nothing scaled', async () => {

@@ -122,7 +122,7 @@ export function kubeScaler(kube: KubeClient, ref: WorkloadRef, opts: { timeoutMs
     } catch (e) {
       const err = e as KubeError;
       if (err.kind !== 'forbidden') throw e;
-      throw new KubeError(`${err.message} — MOrA does not scale ${ref.kind}/${ref.name} for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled (grant "list" on horizontalpodautoscalers.autoscaling in ${where})`, 'forbidden', 403);
+      throw new KubeError(`${err.message} — MOrA does not scale ${ref.kind}/${ref.name} for an experiment without ruling out a HorizontalPodAutoscaler on it; nothing was scaled (grant "list" on horizontalpodautoscalers.autoscaling in ${where}; the mora-applier role in deploy/rbac/ grants it)`, 'forbidden', 403);
     }
     const h = hpas[0];
     if (!h) return;
