@@ -7,6 +7,7 @@
  * on what any one-value-per-day rule can reach, and the time of a full replay of the longest series, all strategies.
  */
 import { existsSync } from 'node:fs';
+import { dayColumn } from '../../src/cli/commands/backtest';
 import type { Series } from '../../src/core/series';
 import { quantile } from '../../src/core/stats';
 import { replay } from '../../src/rightsizing/replay/replay';
@@ -53,8 +54,8 @@ for (const g of groups) {
   (out.groups as Record<string, unknown>)[g.label] = { kind: g.kind, series: list.length, note: g.note, rows, ms: Math.round(res.elapsedMs) };
   if (asJson) continue;
   console.log(`\n== ${g.label}: ${g.note} (${g.kind}; ${list.length} series, ${Math.round(res.elapsedMs)} ms)`);
-  // The last column: days with no sample above the value; OOM-free days for memory, days never above the request for CPU.
-  const dayHead = g.kind === 'memory' ? 'OOM-free days' : 'days never above';
+  // The last column: days with no sample above the value (the CLI's own header: OOM-free days for memory, days never above the request for CPU).
+  const dayHead = dayColumn(g.kind);
   console.log(`strategy          rel.slack   waste  ×VPA  shortfall  ×VPA  exceed  ×VPA  ${dayHead}`);
   for (const r of rows) {
     console.log(`${r.strategy.padEnd(17)} ${f(r.relativeSlack).padStart(9)} ${f(r.wasteRatio).padStart(7)} ${f(r.wasteRatio / vpa.wasteRatio, 2).padStart(5)} `
