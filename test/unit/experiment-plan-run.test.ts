@@ -9,6 +9,7 @@ import type { ScalingNote } from '../../src/data/experiments/runner';
 import { buildExperimentView } from '../../src/views/experiment-model';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
+import { withEnv } from '../harness/env';
 
 /** A virtual clock, a Prometheus that answers every range query with a steady series, a driver that gets its rate. */
 function world() {
@@ -296,14 +297,13 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
     const file = join(dir, 'wiz.mora-plan.yaml');
     writeFileSync(file, 'prometheus: "http://prom.example:9090/?token=***"\nrateCap: 10\nservices:\n  - name: x\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 50 }\n');
-    const saved = process.env.MORA_PROMETHEUS_URL;
     try {
-      delete process.env.MORA_PROMETHEUS_URL;
-      await assert.rejects(experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), /credential was left out of the plan file .*MORA_PROMETHEUS_URL/);
-      process.env.MORA_PROMETHEUS_URL = 'http://prom.example:9090/?token=t0k3n-s3cret-value';
-      assert.equal(await experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), 0);
+      await withEnv({ MORA_PROMETHEUS_URL: undefined }, () => assert.rejects(experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), /credential was left out of the plan file .*MORA_PROMETHEUS_URL/));
+      await withEnv({ MORA_PROMETHEUS_URL: 'http://prom.example:9090/?token=t0k3n-s3cret-value' }, async () => {
+        assert.equal(await experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), 0);
+      });
     } finally {
-      if (saved === undefined) delete process.env.MORA_PROMETHEUS_URL; else process.env.MORA_PROMETHEUS_URL = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

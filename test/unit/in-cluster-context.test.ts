@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
 import { UserError } from '../../src/cli/errors';
+import { closedPort } from '../harness/ports';
 import { LoopbackHttpServer } from './helpers/loopback-http-server';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
@@ -49,15 +49,6 @@ class ContextX extends LoopbackHttpServer {
     if (req.method === 'GET') return list('Thing', []);
     send(405, { kind: 'Status', code: 405 });
   }
-}
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('recommend --in-cluster --context: the named context is the one checked and used', () => {

@@ -4,25 +4,13 @@
 // Each context points at a closed loopback port of its own, so a message names which context was tried.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
+import { closedPort } from '../harness/ports';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
 const TOKEN = 'KUBETOKEN_ctxcheck_5e1d';
-
-/** A loopback port nothing listens on (bound, then closed). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Contexts ctx1 and ctx2, each on its own closed port; `current` (or none) as current-context. */
 function writeTwoContexts(dir: string, ports: [number, number], current: string | undefined): string {

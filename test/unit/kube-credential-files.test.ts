@@ -4,29 +4,18 @@
 // are closed loopback ports: nothing is ever answered.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { KubeClient } from '../../src/data/kube/client';
 import { connectKube } from '../../src/data/kube/connection';
 import { KubeError, kubeError } from '../../src/data/kube/errors';
 import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
 import { NO_MACHINE_PROMETHEUS, suiteEnv } from '../harness/env';
+import { closedPort } from '../harness/ports';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
 const KEY_SECRET = 'KEYSECRET_b64_9f31c0de';
 const TOKEN = 'KUBETOKEN_files_41aa';
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A kubeconfig (JSON is YAML) with one context "ctx" on a closed port; `cluster` and `user` fields as given. */
 async function write(dir: string, cluster: Record<string, unknown>, user: Record<string, unknown>): Promise<string> {
