@@ -82,7 +82,8 @@ const MEMORY_SUFFIXES = new Set(['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'k', 'M', '
  * - CPU with a memory suffix (`1Gi` is ~1.07 billion cores, `500M` 500 million): refused, naming the suffix.
  * - memory in thousandths (`m`; also `u`, `n`): `2000m` is 2 bytes, a typo for Mi: refused.
  * - memory as a plain number (no suffix; an exponent counts as plain) above 0 and below 1Mi: bytes, so `256` is 256
- *   bytes, which no container runs in; refused with the Mi it probably meant. A small amount written with its unit
+ *   bytes, which no container runs in; refused with the Mi it probably meant (below 1024; from 1024 on, `1000000`,
+ *   it is taken for the byte count it is and said in Mi and Ki instead). A small amount written with its unit
  *   (`512Ki`, `500k`) is explicit and taken; 0 and plain byte counts of 1Mi or more (`268435456`) are taken too.
  * Not for values read from clusters or files (a metrics-server usage in bytes is fine): parseResourceQuantity there.
  * Throws QuantityError with one line naming `what`.
@@ -101,8 +102,13 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
   if (resource === 'memory' && suffix === undefined && QUANTITY_RE.test(text)) {
     const bytes = parseQuantity(text, what);
     if (bytes > 0 && bytes < MIN_UNITLESS_MEMORY) {
-      // A plain amount under 1 (0.5) was more likely meant in Gi, a larger one (256) in Mi.
+      // A plain amount under 1 (0.5) was more likely meant in Gi, a small one (256) in Mi. From 1024 on it reads as the
+      // byte count it is (1000000 as Mi would be ~954Gi): said in Mi, with the unit to write it in.
       const plain = /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text) ? text.replace(/^\+/, '') : undefined;
+      if (bytes >= 1024) {
+        throw new QuantityError(`${what}: "${raw}" is ${bytes} bytes, ${Math.min(Number((bytes / 2 ** 20).toPrecision(3)), 0.999)}Mi (a number without a unit is bytes); `
+          + `an amount under 1Mi needs its unit: ${Math.ceil(bytes / 1024)}Ki, or 1Mi`);
+      }
       const guess = plain === undefined ? '' : `; did you mean ${plain}${bytes < 1 ? 'Gi' : 'Mi'}?`;
       throw new QuantityError(`${what}: "${raw}" is ${bytes} byte${bytes === 1 ? '' : 's'} (a number without a unit is bytes)${guess}`
         + `${guess ? ' An' : '; an'} amount under 1Mi needs its unit (512Ki)`);

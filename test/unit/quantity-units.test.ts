@@ -29,8 +29,11 @@ describe('quantities typed by people: units', () => {
   it('refuses a plain memory number under 1Mi (bytes) with the unit it probably meant', () => {
     refused('memory', '256', /^x: "256" is 256 bytes \(a number without a unit is bytes\); did you mean 256Mi\? An amount under 1Mi needs its unit \(512Ki\)$/);
     refused('memory', '0.5', /did you mean 0\.5Gi\?/);
-    refused('memory', '1048575', /did you mean 1048575Mi\?/);
+    refused('memory', '1023', /did you mean 1023Mi\?/);
     refused('memory', '1e3', /"1e3" is 1000 bytes .*; an amount under 1Mi needs its unit/);
+    // A byte count (1000000 as Mi would be ~954Gi): said in Mi, with the units to write it in; no "did you mean 1000000Mi".
+    refused('memory', '1000000', /^x: "1000000" is 1000000 bytes, 0\.954Mi \(a number without a unit is bytes\); an amount under 1Mi needs its unit: 977Ki, or 1Mi$/);
+    refused('memory', '1048575', /^x: "1048575" is 1048575 bytes, 0\.999Mi .*: 1024Ki, or 1Mi$/);
   });
 
   it('takes what is meant: CPU in cores or millicores, memory with its unit, 0, and byte counts of 1Mi or more', () => {
@@ -53,6 +56,7 @@ describe('quantities typed by people: units', () => {
       [{ memoryMin: '256' }, /^--memory-min: "256" is 256 bytes .*did you mean 256Mi\?/],
       [{ memoryMax: '512m' }, /^--memory-max: "512m" is in thousandths of a byte/],
       [{ memoryStep: '1' }, /^--memory-step: "1" is 1 byte .*did you mean 1Mi\?/],
+      [{ memoryStep: '1000000' }, /^--memory-step: "1000000" is 1000000 bytes, 0\.954Mi .*: 977Ki, or 1Mi$/],
     ];
     for (const [opts, message] of bad) {
       assert.throws(() => recommendPolicy({ ...RECOMMEND_DEFAULTS, ...opts }), (e: unknown) => e instanceof UserError && message.test(e.message), JSON.stringify(opts));
