@@ -2,9 +2,10 @@
 // (LimitRange, ResourceQuota) judged on the patched template, and the one-line refusals — without a cluster.
 import * as assert from 'node:assert/strict';
 import type { Recommendation } from '../../src/core/recommendation';
+import { unifiedDiff } from '../../src/core/unified-diff';
 import type { WorkloadRef } from '../../src/core/workload';
 import {
-  clusterChange, gitOpsOwners, gitOpsWarning, planApply, podAdmissionProblems, resourcesYamlOf, unifiedDiff, type PlanClient,
+  clusterChange, gitOpsOwners, gitOpsWarning, planApply, podAdmissionProblems, resourcesYamlOf, type PlanClient,
 } from '../../src/data/kube/apply-plan';
 import type { ApplyResult } from '../../src/data/kube/client';
 import { KubeError, kubeError } from '../../src/data/kube/errors';

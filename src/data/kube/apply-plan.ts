@@ -10,6 +10,7 @@
 import { stringify } from 'yaml';
 import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
 import type { Recommendation } from '../../core/recommendation';
+import { unifiedDiff } from '../../core/unified-diff';
 import type { WorkloadKind, WorkloadRef } from '../../core/workload';
 import type { ApplyResult, ApprovedPreview, PodAdmissionObjects } from './client';
 import { KubeError } from './errors';
@@ -95,63 +96,6 @@ export function writtenYamlOf(view: Record<string, unknown>, replicas: boolean):
   if (replicas || !spec || !('replicas' in spec)) return stringify(view, { lineWidth: 0 });
   const { replicas: _, ...rest } = spec;
   return stringify({ ...view, spec: rest }, { lineWidth: 0 });
-}
-
-// ---- unified diff ----
-
-/**
- * A unified diff (as `diff -u` prints it) of two texts, by lines, with `context` lines around each change; '' when
- * they are equal. The texts MOrA diffs are a few dozen lines, so a plain LCS table is fast enough.
- */
-export function unifiedDiff(a: string, b: string, labels: { from: string; to: string }, context = 3): string {
-  if (a === b) return '';
-  const split = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
-  const x = a === '' ? [] : split(a);
-  const y = b === '' ? [] : split(b);
-  const n = x.length;
-  const m = y.length;
-  // lcs[i][j]: length of the longest common subsequence of x[i..] and y[j..]
-  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  }
-  type Op = { t: ' ' | '-' | '+'; s: string; i: number; j: number };
-  const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) { ops.push({ t: ' ', s: x[i], i, j }); i++; j++; }
-    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.push({ t: '+', s: y[j], i, j }); j++; }
-    else { ops.push({ t: '-', s: x[i], i, j }); i++; }
-  }
-  // Deletions before insertions within a run of changes, as diff -u prints them.
-  for (let k = 0; k < ops.length;) {
-    if (ops[k].t === ' ') { k++; continue; }
-    let e = k;
-    while (e < ops.length && ops[e].t !== ' ') e++;
-    const run = ops.slice(k, e);
-    ops.splice(k, e - k, ...run.filter((o) => o.t === '-'), ...run.filter((o) => o.t === '+'));
-    k = e;
-  }
-  const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
-  const changed = ops.map((o, k) => (o.t !== ' ' ? k : -1)).filter((k) => k >= 0);
-  let h = 0;
-  while (h < changed.length) {
-    const start = Math.max(0, changed[h] - context);
-    let end = changed[h];
-    while (h + 1 < changed.length && changed[h + 1] - end - 1 <= 2 * context) end = changed[++h];
-    h++;
-    const stop = Math.min(ops.length, end + context + 1);
-    const hunk = ops.slice(start, stop);
-    const aStart = hunk[0].i;
-    const bStart = hunk[0].j;
-    const aLen = hunk.filter((o) => o.t !== '+').length;
-    const bLen = hunk.filter((o) => o.t !== '-').length;
-    const range = (s: number, len: number) => `${len === 0 ? s : s + 1}${len === 1 ? '' : `,${len}`}`;
-    out.push(`@@ -${range(aStart, aLen)} +${range(bStart, bLen)} @@`);
-    for (const o of hunk) out.push(`${o.t}${o.s}`);
-  }
-  return `${out.join('\n')}\n`;
 }
 
 // ---- GitOps and Helm ownership ----
