@@ -4,9 +4,9 @@
  * services and say so when they lift a value; replica advice phrased against the HPA; rounded machine output.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { parse } from 'yaml';
 import { formatCpu, humanMemory } from '../../src/core/quantity';
 import type { Recommendation } from '../../src/core/recommendation';
@@ -27,7 +27,7 @@ const installDefaults: SettingsReader = <T>(key: string, fallback: T): T => {
   return p && p.default !== undefined ? (p.default as T) : fallback;
 };
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'mora-defaults-'));
+const tmp = (): string => tempDir('mora-defaults-');
 /** The report without what legitimately differs between commands: its title and when it was generated. */
 const reportBody = (html: string): string => html.replace(/<title>.*?<\/title>/, '').replace(/<h1>.*?<\/h1>/, '').replace(/Generated \S+ /, '');
 

@@ -3,9 +3,9 @@ import { parseAllDocuments } from 'yaml';
 import { METRIC_NAMES } from '../../src/core/metrics';
 import { quantile, max, mean } from '../../src/core/stats';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../src/data/demo';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
 import { mora } from './helpers/run-cli';
 import { asPipe } from './helpers/as-pipe';
@@ -135,7 +135,7 @@ describe('mora demo', function () {
   this.timeout(60000);
 
   it('prints usage, then MOrA next to VPA and KRR for every service, and writes the HTML report', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-demo-'));
+    const dir = tempDir('mora-demo-');
     const report = join(dir, 'report.html');
     // In a pipe without $COLUMNS the comparison table is unlimited (names whole); in 100 columns it fits them.
     const { code, out } = await asPipe(undefined, () => mora(['demo', '--report', report, '--model', 'none', '--quiet']));

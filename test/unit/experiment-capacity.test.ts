@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import type { ExperimentDocument } from '../../src/data/experiments';
 import { EXPERIMENT_CSV_COLUMNS } from '../../src/data/experiments';
@@ -47,7 +47,7 @@ describe('per-replica capacity from load experiments', () => {
 
   it('mora recommend --experiments uses the measured capacity for replica advice', async function () {
     this.timeout(60000);
-    const dir = mkdtempSync(join(tmpdir(), 'mora-exp-'));
+    const dir = tempDir('mora-exp-');
     const doc = experiment('cartservice', 1, [20, 60, 100]);
     writeFileSync(join(dir, `${doc.id}.json`), JSON.stringify(doc));
     writeFileSync(join(dir, `${doc.id}.csv`), `${EXPERIMENT_CSV_COLUMNS.join(',')}\n`);
@@ -64,7 +64,7 @@ describe('per-replica capacity from load experiments', () => {
 
   it('mora recommend --experiments on a folder without experiments says so (exit 2) instead of ignoring it', async function () {
     this.timeout(60000);
-    const dir = mkdtempSync(join(tmpdir(), 'mora-exp-empty-'));
+    const dir = tempDir('mora-exp-empty-');
     const r = await mora(['recommend', '--source', 'demo', '-w', 'cartservice', '-f', 'json', '--experiments', dir]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.out, '');

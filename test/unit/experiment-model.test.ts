@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { expandPlan, parsePlan, withPrometheusCredentials } from '../../src/data/experiments/plan-file';
 import { capacityFromPlan } from '../../src/pipeline/experiment-capacity';
 import { parseHostMessage, parseWebviewState, PROTOCOL_VERSION } from '../../src/protocol/forecast';
@@ -108,7 +108,7 @@ describe('experiment views (editor-free)', () => {
 
   describe('results', () => {
     it('reads a stored record back and draws asked vs achieved, p95/p99 and CPU per cell, failed cells marked', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'mora-exp-view-'));
+      const dir = tempDir('mora-exp-view-');
       const { doc } = fixturePlanDocument(join(dir, 'shop.mora-plan.yaml'));
       const file = join(dir, 'shop.json');
       writeFileSync(file, JSON.stringify(doc, null, 2));

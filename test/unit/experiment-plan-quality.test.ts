@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import { PLAN_CSV_COLUMNS } from '../../src/data/experiments/csv';
 import { cellSchedule, DEFAULT_QUALITY, type CellLoadResult, type PlanCell } from '../../src/data/experiments/plan-file';
@@ -133,7 +133,7 @@ describe('capacity from an experiment plan', () => {
 
   it('mora recommend --experiments reads a plan\'s record and carries the interval into the replica evidence', async function () {
     this.timeout(60000);
-    const dir = mkdtempSync(join(tmpdir(), 'mora-plan-cap-'));
+    const dir = tempDir('mora-plan-cap-');
     writeFileSync(join(dir, 'shop.json'), JSON.stringify(planDoc()));
     writeFileSync(join(dir, 'shop.csv'), `${PLAN_CSV_COLUMNS.join(',')}\n`);
     const stored = loadExperiments(dir);

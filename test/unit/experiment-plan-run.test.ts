@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
@@ -80,7 +80,7 @@ function killedInCartR2(p: ExperimentPlan): PlanDocument {
 
 /** The two-service plan in a fresh out dir, run once to the end in a fresh world: what every rerun test starts from. */
 async function planRunOnce() {
-  const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+  const dir = tempDir('mora-planrun-');
   const w = world();
   const p = plan(dir);
   await runPlan(p, w.hooks);
@@ -105,7 +105,7 @@ async function rerunAfterCartScaledTo5() {
  * plan with cart's service now naming Deployment/cart-v2, so the rerun meets a pending note for another workload.
  */
 async function rerunAfterKillWithCartMoved() {
-  const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+  const dir = tempDir('mora-planrun-');
   const w = world();
   const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
   const p = plan(dir);
@@ -154,7 +154,7 @@ const csvRows = (p: ExperimentPlan) => readFileSync(join(p.outDir, 'shop.csv'), 
 
 describe('running an experiment plan (fake Prometheus, driver and scaler)', () => {
   it('runs every cell in order, writes each to the one CSV and the JSON, and restores the replica count', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const p = plan(dir);
     const r = await runPlan(p, w.hooks);
@@ -227,7 +227,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('runs a done cell again when its plan entry changed, and nothing at all when everything is done', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     await runPlan(plan(dir), w.hooks);
     w.calls.length = 0;
@@ -240,7 +240,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('cancelled mid-cell: the cell is not kept, the plan is partial, the count restored', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const controller = new AbortController();
     const driver = w.hooks.httpDriver!;
@@ -255,7 +255,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('the record keeps no credential of a URL: userinfo and ?token= / ?api_key= values are *** (the run uses the real URLs)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const p = plan(dir, '[10]', 'search');
     p.prometheusUrl = 'http://admin:pr0m-passw0rd@127.0.0.1:9090/?token=t0k3n-s3cret-value&extra_label=env%3Dprod';
@@ -272,7 +272,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('a load driver\'s error that quotes the target keeps no credential: the cell\'s error, the plan\'s error and the thrown one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const p = plan(dir, '[10]', 'search');
     p.services[0].target = 'http://127.0.0.1:8081/?api_key=k3y-s3cret-value';
@@ -294,7 +294,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('mora experiment run: a plan whose Prometheus credential was left out (?token=***) takes the full URL from MORA_PROMETHEUS_URL, else stops before any load', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const file = join(dir, 'wiz.mora-plan.yaml');
     writeFileSync(file, 'prometheus: "http://prom.example:9090/?token=***"\nrateCap: 10\nservices:\n  - name: x\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 50 }\n');
     try {
@@ -308,7 +308,7 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
   });
 
   it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const withJmx = parsePlan(`prometheus: http://127.0.0.1:9\nrateCap: 10\nout: out\nservices:\n  - { name: j, jmx: x.jmx, target: 'http://127.0.0.1:1/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 9 } }\n`, join(dir, 'j.mora-plan.yaml'));
     await assert.rejects(runPlan(withJmx, w.hooks), /cell j\/r1\/l5 names a JMeter plan \(.*x\.jmx\) but the JMeter driver is not available/);
@@ -392,7 +392,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a count someone changed during the run is left, not overwritten with the original: the note, the event and a rerun say and do so', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const p = plan(dir);
     let replicas = 3;
@@ -435,7 +435,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
       [new DOMException('The operation was aborted.', 'AbortError'), 'The operation was aborted.'],
       [Object.freeze(new Error('PATCH for http://127.0.0.1:8080/?api_key=k3y-s3cret-value refused')), 'PATCH for http://127.0.0.1:8080/?api_key=*** refused'],
     ] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+      const dir = tempDir('mora-planrun-');
       try {
         const w = world();
         const c = cluster(w, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-b': 4 });
@@ -488,7 +488,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('two services on one Deployment: a rerun takes the original from the other service\'s pending note, not the count the killed run left', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const c = cluster(w, { 'shop/Deployment/cart': 3 });
     const twin = () => {
@@ -518,7 +518,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('a plan that pins the workload\'s context scales and, after a SIGKILL, restores it there, whatever the run\'s own context is', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const counts: Record<string, number> = { 'prod/cart': 3, 'staging/cart': 3 };
     let runContext = 'staging';
@@ -561,7 +561,7 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
   });
 
   it('does not scale a workload of the same name in another kube context than the pending note\'s', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-planrun-'));
+    const dir = tempDir('mora-planrun-');
     const w = world();
     const kube = { context: 'prod' };
     const c = cluster(w, { 'shop/Deployment/cart': 3 }, kube);

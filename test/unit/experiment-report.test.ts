@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { FIXTURE_FAILED, fixturePlanDocument } from '../harness/experiment-fixture';
 import { mora } from './helpers/run-cli';
 
 describe('mora experiment report', () => {
   function stored(): { dir: string; json: string } {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-exp-report-'));
+    const dir = tempDir('mora-exp-report-');
     const { doc } = fixturePlanDocument(join(dir, 'shop.mora-plan.yaml'));
     const json = join(dir, 'shop.json');
     writeFileSync(json, JSON.stringify(doc, null, 2));
@@ -40,7 +40,7 @@ describe('mora experiment report', () => {
     const out = JSON.parse(j.out) as { capacity: Array<{ service: string }>; view: { services: unknown[] } };
     assert.deepEqual(out.capacity.map((c) => c.service), ['checkout', 'cart']);
     assert.equal(out.view.services.length, 2);
-    const empty = mkdtempSync(join(tmpdir(), 'mora-exp-report-empty-'));
+    const empty = tempDir('mora-exp-report-empty-');
     const e = await mora(['experiment', 'report', empty]);
     assert.equal(e.code, 2);
     assert.match(e.err, /no experiment plan record there/);

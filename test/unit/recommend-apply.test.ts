@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { UserError } from '../../src/cli/errors';
@@ -18,7 +18,7 @@ describe('mora recommend --apply-to', function () {
   this.timeout(60000);
 
   it('writes each recommendation into the matching container of a manifest folder, changing only resource values', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     mkdirSync(join(dir, 'nested'));
     const original = demoManifests();
     writeFileSync(join(dir, 'nested', 'shop.yaml'), original);
@@ -43,7 +43,7 @@ describe('mora recommend --apply-to', function () {
   });
 
   it('walks a folder as `manifests scan` does: a JSON manifest is edited and stays JSON, a link up the tree is not followed round', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     mkdirSync(join(dir, 'k8s'));
     const cart = {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cartservice', namespace: 'shop' },
@@ -61,7 +61,7 @@ describe('mora recommend --apply-to', function () {
   });
 
   it('matches manifests without a namespace through the default namespace only, and fails clearly for a missing path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     const file = join(dir, 'shop.yaml');
     const noNamespace = demoManifests().replace(/^ {2}namespace: shop\n/gm, '');
     writeFileSync(file, noNamespace);
@@ -81,7 +81,7 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
   const deployment = (name: string) => demoManifests().split(/^---\n/m).find((d) => /^kind: Deployment$/m.test(d) && d.includes(`  name: ${name}\n`))!;
 
   it('keeps each file\'s mode and a symlink as a link, writing its target', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     // One workload per file: a workload in two files of the folder is refused (a kustomize base and its overlay).
     const files = { 'private.yaml': 'cartservice', 'exec.yaml': 'frontend', [join('real', 'target.yml')]: 'productcatalogservice' };
     mkdirSync(join(dir, 'real'));
@@ -98,7 +98,7 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
   });
 
   it('refuses a container found in two files of the folder (a kustomize base and its overlay\'s patch): nothing written, exit 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     mkdirSync(join(dir, 'base'));
     mkdirSync(join(dir, 'overlays', 'staging'), { recursive: true });
     const frontend = (resources: string) => ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: frontend', '  namespace: shop', 'spec:',
@@ -118,7 +118,7 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
   });
 
   it('with --replicas, refuses a workload whose overlay patch sets only spec.replicas (no containers): nothing written, exit 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     mkdirSync(join(dir, 'base'));
     mkdirSync(join(dir, 'overlays', 'prod'), { recursive: true });
     // The demo recommends 3 replicas for currencyservice (2 now, no HPA); the overlay's patch would set 4 over whatever
@@ -138,7 +138,7 @@ describe('mora recommend --apply-to: failures are never silent (issue 10, item 4
   });
 
   it('names a file it could not write and one that is not valid YAML on stderr, even with -q, exits 2, and writes none of the files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     // Each workload in one file: the same one in two files of a folder would be refused outright.
     const original = deployment('cartservice');
     writeFileSync(join(dir, 'a-ok.yaml'), original);
@@ -169,7 +169,7 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
   const args = (path: string) => ['recommend', '--source', 'demo', '-f', 'json', '--apply-to', path, '--default-namespace', 'shop'];
   const deployment = (name: string) => demoManifests().split(/^---\n/m).find((d) => /^kind: Deployment$/m.test(d) && d.includes(`  name: ${name}\n`))!;
   const folder = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     const files = { 'a-cart.yaml': deployment('cartservice'), 'b-frontend.yaml': deployment('frontend') };
     for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
     return { dir, files };
@@ -262,7 +262,7 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
 describe('mora recommend --apply-to on kind: List (issue 10, item 9)', function () {
   this.timeout(60000);
   it('writes into the matching item of a List (kubectl get -o yaml), each item on its own', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mora-apply-'));
+    const dir = tempDir('mora-apply-');
     const item = (name: string) => demoManifests().split(/^---\n/m).find((d) => d.includes(`name: ${name}\n`))!
       .replace(/^#.*\n/gm, '').trimEnd().split('\n').map((l, i) => (i === 0 ? `- ${l}` : `  ${l}`)).join('\n');
     const list = `apiVersion: v1\nkind: List\nitems:\n${item('cartservice')}\n${item('frontend')}\n`;

@@ -1,13 +1,2 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** Runs `fn` in a fresh temporary directory, removed afterwards whatever `fn` did. */
-export async function inTempDir<T>(fn: (dir: string) => Promise<T>, prefix = 'mora-test-'): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// One implementation, in test/harness/temp-dir.ts; kept here for the unit tests that import it from this path.
+export { inTempDir } from '../../harness/temp-dir';

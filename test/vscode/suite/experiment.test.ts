@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { PlanDocument, PlanEvent, PlanRunResult } from '../../../src/data/experiments/plan-run';
 import type { ExperimentViewData, WebviewDescription } from '../../../src/protocol/forecast';
 import { FIXTURE_FAILED, fixturePlanDocument } from '../../harness/experiment-fixture';
+import { tempDir } from '../../harness/temp-dir';
 import { activateMora, waitFor } from './helpers';
 
 interface Api {
@@ -70,7 +71,7 @@ describe('MOrA: Run Load Experiment', function () {
   before(async () => {
     service = await listen((_req, res) => { requests++; res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'); });
     prometheus = await fakePrometheus();
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vsc-exp-'));
+    outDir = tempDir('mora-vsc-exp-');
     planFile = path.join(root(), `vsc-${process.pid}.mora-plan.yaml`);
     fs.writeFileSync(planFile, [
       `prometheus: http://127.0.0.1:${portOf(prometheus)}`,
@@ -242,7 +243,7 @@ describe('MOrA: Run Load Experiment', function () {
 
   it('Show Experiment Results draws a stored record: three charts, the failed cell marked, the capacity with its interval', async () => {
     const api = (await activateMora()) as unknown as Api;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vsc-stored-'));
+    const dir = tempDir('mora-vsc-stored-');
     const { doc } = fixturePlanDocument(path.join(dir, 'shop.mora-plan.yaml'));
     const json = path.join(dir, 'shop.json');
     fs.writeFileSync(json, JSON.stringify(doc));
