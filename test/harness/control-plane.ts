@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPort } from './ports';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -124,17 +125,6 @@ function requireBinary(bins: ControlPlaneBinaries, file: string): void {
   const failed = path.join(bins.dir, `${piece}.failed`);
   const why = fs.existsSync(failed) ? `; its last build failed (${failed}):\n${fs.readFileSync(failed, 'utf8').split('\n').slice(0, 12).join('\n')}` : '';
   throw new Error(`${piece} is not built at ${file}: run \`bash ${INSTALL}\` (or npm run setup:test), which builds it from Go modules once per version${why}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -269,7 +259,7 @@ export class ControlPlane {
     const kineDir = path.join(this.dir, 'kine');
     fs.mkdirSync(kineDir);
     for (let attempt = 0; ; attempt++) {
-      const port = await freePort();
+      const port = await freeLoopbackPort();
       this.kine = startProcess(this.bins.kine, [`--listen-address=127.0.0.1:${port}`, '--metrics-bind-address=0',
         `--endpoint=sqlite://${path.join(kineDir, 'state.db')}`], kineDir);
       while (Date.now() < deadline && running(this.kine) && !(await tcpOpen(port))) await sleep(50);
@@ -280,7 +270,7 @@ export class ControlPlane {
     }
 
     for (let attempt = 0; ; attempt++) {
-      const port = await freePort();
+      const port = await freeLoopbackPort();
       const args = [
         '--bind-address=127.0.0.1', `--secure-port=${port}`, '--advertise-address=127.0.0.1',
         // The lease reconciler would publish the advertise address in default/kubernetes' endpoints and refuses loopback.
@@ -627,7 +617,7 @@ export class ControlPlane {
   async startKubeStateMetrics(resources?: string[], deadline = Date.now() + 30_000): Promise<RunningKubeStateMetrics> {
     requireBinary(this.bins, this.bins.kubeStateMetrics);
     for (let attempt = 0; ; attempt++) {
-      const [port, telemetry] = [await freePort(), await freePort()];
+      const [port, telemetry] = [await freeLoopbackPort(), await freeLoopbackPort()];
       const ksm = startProcess(this.bins.kubeStateMetrics, [
         `--kubeconfig=${this.kubeconfig}`, '--host=127.0.0.1', `--port=${port}`, '--telemetry-host=127.0.0.1', `--telemetry-port=${telemetry}`,
         ...(resources ? [`--resources=${resources.join(',')}`] : []),

@@ -2,11 +2,11 @@
 // text with `promtool tsdb create-blocks-from openmetrics`, listening on a free loopback port; stopped by its PID.
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { freeLoopbackPort } from './ports';
 
 const run = promisify(execFile);
 
@@ -66,17 +66,6 @@ export function toOpenMetrics(series: OpenMetricsSeries[]): string {
   }
   lines.push('# EOF');
   return `${lines.join('\n')}\n`;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function requireBinary(name: string): void {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freeLoopbackPort } from './prometheus';
+import { freeLoopbackPort } from './ports';
 
 export interface RunningPushgateway {
   url: string;

@@ -16,7 +16,8 @@ import { recommendFromSource } from '../../src/pipeline/recommend';
 import { ControlPlane } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { canCreateNetns, createNetns } from '../harness/netns';
-import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort } from '../harness/ports';
+import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 
 type Json = Record<string, unknown>;

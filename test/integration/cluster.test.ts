@@ -18,7 +18,8 @@ import { kubeScaler } from '../../src/data/experiments/plan';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { ControlPlane } from '../harness/control-plane';
 import { mora } from '../unit/helpers/run-cli';
-import { freeLoopbackPort, startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort } from '../harness/ports';
+import { startPrometheus, toOpenMetrics, type OpenMetricsSeries, type RunningPrometheus } from '../harness/prometheus';
 
 type Json = Record<string, unknown>;
 const nameOf = (o: Json) => String((o.metadata as Json).name);

@@ -13,7 +13,8 @@ import { experimentCommand, type ExperimentCliOptions } from '../../src/cli/comm
 import { UserError } from '../../src/cli/errors';
 import { runLoadLevel } from '../../src/data/experiments/load';
 import { ControlPlane } from '../harness/control-plane';
-import { freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort } from '../harness/ports';
+import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { startSampleService, type RunningSampleService } from '../harness/sample-service';
 
 const ROOT = path.join(__dirname, '..', '..');

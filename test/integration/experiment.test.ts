@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { experimentCommand } from '../../src/cli/commands/experiment';
 import { UserError } from '../../src/cli/errors';
 import { parseExperimentCsv, runExperiment } from '../../src/data/experiments';
-import { freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort } from '../harness/ports';
+import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { startSampleService, type RunningSampleService } from '../harness/sample-service';
 
 const CPU_MS = 3;

@@ -12,7 +12,8 @@ import { inspect } from 'node:util';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy';
-import { freeLoopbackPort, startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { freeLoopbackPort } from '../harness/ports';
+import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
 
