@@ -30,6 +30,7 @@ import { usageSeries } from '../harness/live-cluster';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
 import { VPA_API as VPA, installVpaCrds, vpaCrdFile } from '../harness/vpa-crd';
 import { until } from '../harness/wait';
+import { tempDir } from '../harness/temp-dir';
 
 type Json = Record<string, unknown>;
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
@@ -440,8 +441,11 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
   const SHARDS = 3;
   const teams = ['shop', 'payments', 'search', 'billing', 'media', 'auth', 'ledger', 'ads', 'catalog'];
   const cmPath = `/api/v1/namespaces/${NS}/configmaps/mora-global-lstm`;
+  // The shards' temp folder (each run's model cache, mora-in-cluster-model-*): a shard this suite kills cannot remove its
+  // own, so they go with this folder when the run ends instead of piling up in the system temp folder.
+  const shardTmp = tempDir('mora-shards-');
   const env = (index: number, extra: NodeJS.ProcessEnv = {}) => cleanEnv({
-    JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now), MORA_NAMESPACE: NS,
+    TMPDIR: shardTmp, JOB_COMPLETION_INDEX: String(index), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now), MORA_NAMESPACE: NS,
     MORA_GLOBAL_LSTM_EPOCHS: '1', MORA_GLOBAL_LSTM_POLL_SECONDS: '0.5', ...extra,
   });
   const args = () => ['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url, '-m', 'lstm', '--history-days', '7', '-q'];
