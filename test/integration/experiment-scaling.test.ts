@@ -49,14 +49,21 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
 
   const spec = async (name: string, c = cp!) => ((await c.get('apps/v1', 'Deployment', 'shop', name)).spec as { replicas: number }).replicas;
 
-  it('mora experiment: Ctrl-C while waiting for the replicas is a cancel (partial, exit 130), the count put back', async () => {
-    await cp!.createDeployment('shop', { name: 'wait', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
-    const out = path.join(dir, 'wait');
+  /** `mora experiment` on a new 1-replica Deployment `name`, once it has scaled it to 2 and waits for them to be ready
+   *  (no pod ever becomes ready here: no kubelet). */
+  const scaledAndWaiting = async (name: string) => {
+    await cp!.createDeployment('shop', { name, replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+    const out = path.join(dir, name);
     const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
-      '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/wait', '--namespace', 'shop', '--replicas', '2',
+      '--scrape-interval', '1s', '--out', out, '--workload', `Deployment/${name}`, '--namespace', 'shop', '--replicas', '2',
       '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
-    assert.ok(await until(async () => /scaling Deployment\/wait to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
-    assert.ok(await until(async () => (await spec('wait')) === 2 || run.child.exitCode !== null, Boolean, 30_000), `timed out waiting for spec.replicas 2:\n${run.stderr()}`);
+    assert.ok(await until(async () => new RegExp(`scaling Deployment/${name} to 2 replica\\(s\\) and waiting`).test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
+    assert.ok(await until(async () => (await spec(name)) === 2 || run.child.exitCode !== null, Boolean, 30_000), `timed out waiting for spec.replicas 2:\n${run.stderr()}`);
+    return run;
+  };
+
+  it('mora experiment: Ctrl-C while waiting for the replicas is a cancel (partial, exit 130), the count put back', async () => {
+    const run = await scaledAndWaiting('wait');
     run.child.kill('SIGINT');
     assert.equal(await run.exited, 130, run.stderr());
     const res = JSON.parse(run.stdout()) as { status: string; json: string };
@@ -163,13 +170,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   });
 
   it('mora experiment: a count changed by someone else while MOrA waits is left on restore, with a warning in stderr and the JSON', async () => {
-    await cp!.createDeployment('shop', { name: 'busy', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
-    const out = path.join(dir, 'busy');
-    const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
-      '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/busy', '--namespace', 'shop', '--replicas', '2',
-      '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
-    assert.ok(await until(async () => /scaling Deployment\/busy to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
-    assert.ok(await until(async () => (await spec('busy')) === 2 || run.child.exitCode !== null, Boolean, 30_000), `timed out waiting for spec.replicas 2:\n${run.stderr()}`);
+    const run = await scaledAndWaiting('busy');
     await setReplicas('busy', 4); // the operator, meanwhile
     run.child.kill('SIGINT');
     assert.equal(await run.exited, 130, run.stderr());

@@ -7,37 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Recommendation } from '../../src/core/recommendation';
 import { FolderAutoscalers, MAX_FOLDER_FILES } from '../../src/views/folder-autoscalers';
 import { manifestView } from '../../src/views/manifest-lens-model';
+import { deployment, hpa, lookup } from './helpers/replica-lens-fixtures';
 
-const deployment = (name: string, replicas: number): string => [
-  'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', `  name: ${name}`, 'spec:', `  replicas: ${replicas}`,
-  '  template:', '    spec:', '      containers:', '        - name: server', '          image: app:1',
-  '          resources:', '            requests:', '              cpu: 100m', '              memory: 64Mi', '',
-].join('\n');
-
-const hpa = (name: string, target: string, min: number, max: number): string => [
-  'apiVersion: autoscaling/v2', 'kind: HorizontalPodAutoscaler', 'metadata:', `  name: ${name}`, 'spec:',
-  '  scaleTargetRef:', '    apiVersion: apps/v1', '    kind: Deployment', `    name: ${target}`,
-  `  minReplicas: ${min}`, `  maxReplicas: ${max}`, '',
-].join('\n');
-
-function rec(name: string, replicas: number): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v, upper: v });
-  const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
-  return {
-    workload: { context: 'c', namespace: 'default', kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
-    containers: [{
-      container: 'server', current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8,
-      cpu: { request: b(0.2), confidence: 0.8, evidence }, memory: { request: b(96 * 2 ** 20), confidence: 0.8, evidence },
-    }],
-    replicas: { current: 2, recommended: b(replicas), reason: 'the peak needs it' },
-  };
-}
-
-const recs = [rec('web', 3), rec('api', 4)];
-const lookup = (ns: string, _kind: string, name: string) => recs.find((r) => r.workload.namespace === ns && r.workload.name === name);
 const replicaLenses = (text: string, folder?: FolderAutoscalers, file?: string) => {
   const view = manifestView(text, lookup, 'default', { elsewhere: folder && file ? folder.besides(file) : [] });
   return {
