@@ -37,36 +37,70 @@ export function advisedReplicaBounds(rep: ReplicaRecommendation): { need: number
 
 /**
  * The replica advice as a sentence: `replicas 3 → 2`, `keep 2 replicas`, or against the HPA as it runs,
- * `HPA 2–6 → raise maxReplicas to 12 (the peak load needs 7 replicas)`.
+ * `HPA 2–6 → raise maxReplicas to 12 (the peak load needs 7 replicas)` (the advice itself from hpaBoundsAdvice).
  */
 export function replicaAdvice(rep: ReplicaRecommendation): string {
   const to = advisedReplicaBounds(rep).need;
   if (!rep.hpa) return to === rep.current ? `keep ${to} replica${to === 1 ? '' : 's'}` : `replicas ${rep.current} → ${to}`;
   const { minReplicas: min, maxReplicas: max, targetCpuUtilization: target, current } = rep.hpa;
   if (!current) return `HPA ${min}–${max} at ${pct(target)} CPU`;
-  const changes = hpaEdits(rep);
-  const head = `HPA ${current.minReplicas}–${current.maxReplicas} → ${changes.length ? changes.join(', ') : 'keep its bounds'}`;
-  // The count the load needs, where it lies outside what the HPA may scale to today.
-  const outside = to > current.maxReplicas || to < current.minReplicas;
-  return outside ? `${head} (the peak load needs ${to} replica${to === 1 ? '' : 's'})` : head;
+  return `HPA ${current.minReplicas}–${current.maxReplicas} → ${hpaBoundsAdvice(rep, current)}`;
+}
+
+/** An autoscaler's settings as some surface sees them: the cluster's HPA (rep.hpa.current), or one among the manifests. */
+export interface AutoscalerBounds {
+  minReplicas: number;
+  /** null: not set (an invalid HPA). */
+  maxReplicas: number | null;
+  /** The CPU utilisation it aims at (0..1), where known. */
+  targetCpuUtilization?: number;
+  /** A KEDA ScaledObject names its bounds minReplicaCount / maxReplicaCount. */
+  fields?: { min: string; max: string };
 }
 
 /** The edits the advice makes to the HPA as it runs (empty: keep it): `raise maxReplicas to 12`, `target 70% CPU`. */
-export function hpaEdits(rep: ReplicaRecommendation): string[] {
-  const current = rep.hpa?.current;
-  if (!rep.hpa || !current) return [];
+export function hpaEdits(rep: ReplicaRecommendation, bounds: AutoscalerBounds | undefined = rep.hpa?.current): string[] {
+  if (!bounds) return [];
+  const fields = bounds.fields ?? { min: 'minReplicas', max: 'maxReplicas' };
   const changes: string[] = [];
-  const bound = (name: string, from: number, want: number): void => {
-    if (want !== from) changes.push(`${want > from ? 'raise' : 'lower'} ${name} to ${want}`);
+  const bound = (name: string, from: number | null, want: number): void => {
+    if (from === null) changes.push(`set ${name} to ${want}`);
+    else if (want !== from) changes.push(`${want > from ? 'raise' : 'lower'} ${name} to ${want}`);
   };
   const advised = advisedReplicaBounds(rep);
-  bound('minReplicas', current.minReplicas, advised.minReplicas);
-  bound('maxReplicas', current.maxReplicas, advised.maxReplicas);
-  const target = rep.hpa.targetCpuUtilization;
-  if (current.targetCpuUtilization !== undefined && Math.round(current.targetCpuUtilization * 100) !== Math.round(target * 100)) {
-    changes.push(`target ${pct(target)} CPU`);
+  if (rep.hpa) {
+    // The engine's advice on the HPA: both bounds as it advises them, wherever the count lies.
+    bound(fields.min, bounds.minReplicas, advised.minReplicas);
+    bound(fields.max, bounds.maxReplicas, advised.maxReplicas);
+    const target = rep.hpa.targetCpuUtilization;
+    if (bounds.targetCpuUtilization !== undefined && Math.round(bounds.targetCpuUtilization * 100) !== Math.round(target * 100)) {
+      changes.push(`target ${pct(target)} CPU`);
+    }
+  } else {
+    // Only a count (the cluster has no HPA to advise on): a bound moves only as far as the count lies outside it.
+    if (bounds.maxReplicas === null || advised.need > bounds.maxReplicas) bound(fields.max, bounds.maxReplicas, advised.need);
+    if (advised.need < bounds.minReplicas) bound(fields.min, bounds.minReplicas, advised.need);
   }
   return changes;
+}
+
+/**
+ * What to do with an autoscaler's bounds, in one sentence every surface uses — the lens and hover on an HPA-managed
+ * `replicas:` (against the cluster's HPA, replicaAdvice) and the note on an autoscaler among the manifests
+ * (`recommend --apply-to --replicas`, the editor's note lens; src/manifests/autoscalers.ts autoscalerNote), each in its
+ * own framing: `raise maxReplicas to 12 (the peak load needs 7 replicas)`, `lower maxReplicas to 5 (the 3 replicas
+ * the load needs are within its bounds)`, `keep its bounds (the 3 replicas the load needs are within them)`,
+ * `keep its bounds (the load needs 1 replica, below its minReplicas)`.
+ */
+export function hpaBoundsAdvice(rep: ReplicaRecommendation, bounds: AutoscalerBounds): string {
+  const edits = hpaEdits(rep, bounds);
+  const fields = bounds.fields ?? { min: 'minReplicas', max: 'maxReplicas' };
+  const n = advisedReplicaBounds(rep).need;
+  const need = `${n} replica${n === 1 ? '' : 's'}`;
+  const why = bounds.maxReplicas !== null && n > bounds.maxReplicas ? `the peak load needs ${need}`
+    : n < bounds.minReplicas ? `the load needs ${need}, below its ${fields.min}`
+      : `the ${need} the load needs ${n === 1 ? 'is' : 'are'} within ${edits.length ? 'its bounds' : 'them'}`;
+  return `${edits.length ? edits.join(', ') : 'keep its bounds'} (${why})`;
 }
 
 function floorText(f: FloorRaise): string {

@@ -8,7 +8,7 @@
 import { parseDocument } from 'yaml';
 import type { ManifestScan } from './types';
 import { inTargetNamespace } from './workloads';
-import { advisedReplicaBounds } from '../core/advice-text';
+import { hpaBoundsAdvice } from '../core/advice-text';
 import type { ReplicaRecommendation } from '../core/recommendation';
 
 export interface ManifestAutoscaler {
@@ -21,6 +21,8 @@ export interface ManifestAutoscaler {
   minReplicas: number;
   /** spec.maxReplicas, or a ScaledObject's maxReplicaCount (default 100); null when absent (an invalid HPA). */
   maxReplicas: number | null;
+  /** An HPA's CPU utilisation target (0..1: v1 targetCPUUtilizationPercentage, v2 a cpu Resource metric's averageUtilization). */
+  targetCpuUtilization?: number;
   /** 0-based line of its document (or of its `kind: List` document). */
   line: number;
   /** The file it was found in, when the caller read several. */
@@ -69,14 +71,27 @@ function autoscaler(o: unknown, line: number): ManifestAutoscaler | null {
   if (name === null || typeof ref.name !== 'string') return null;
   if (o.kind === 'HorizontalPodAutoscaler' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('autoscaling/')) {
     if (typeof ref.kind !== 'string') return null;
+    const target = cpuTarget(spec);
     return { kind: 'HorizontalPodAutoscaler', name, namespace, target: { kind: ref.kind, name: ref.name },
-      minReplicas: whole(spec.minReplicas) ?? 1, maxReplicas: whole(spec.maxReplicas), line };
+      minReplicas: whole(spec.minReplicas) ?? 1, maxReplicas: whole(spec.maxReplicas), ...(target === undefined ? {} : { targetCpuUtilization: target }), line };
   }
   if (o.kind === 'ScaledObject' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('keda.sh/')) {
     return { kind: 'ScaledObject', name, namespace, target: { kind: typeof ref.kind === 'string' ? ref.kind : 'Deployment', name: ref.name },
       minReplicas: whole(spec.minReplicaCount) ?? 0, maxReplicas: whole(spec.maxReplicaCount) ?? 100, line };
   }
   return null;
+}
+
+/** An HPA spec's CPU utilisation target as a share (0.7), if it has one. */
+function cpuTarget(spec: Record<string, unknown>): number | undefined {
+  const v1 = whole(spec.targetCPUUtilizationPercentage);
+  if (v1 !== null) return v1 / 100;
+  for (const m of Array.isArray(spec.metrics) ? spec.metrics : []) {
+    if (!isObject(m) || m.type !== 'Resource' || !isObject(m.resource) || m.resource.name !== 'cpu' || !isObject(m.resource.target)) continue;
+    const u = whole(m.resource.target.averageUtilization);
+    if (m.resource.target.type === 'Utilization' && u !== null) return u / 100;
+  }
+  return undefined;
 }
 
 /**
@@ -96,23 +111,14 @@ export function autoscalerLabel(a: ManifestAutoscaler): string {
 }
 
 /**
- * The note that replaces a replica edit: `replicas left to the HPA web (2..8): the 3 replicas the load needs are within
- * its bounds`, or what to change in the autoscaler when the recommended count is outside them. Never an edit of it.
- * The bound it advises is the one the lenses and the CLI advise (advisedReplicaBounds): with the cluster's HPA advice,
- * its maxReplicas (1.5 × the peak), not the bare count.
+ * The note that replaces a replica edit: `replicas left to the HPA web (2..8): keep its bounds (the 3 replicas the load
+ * needs are within them)`, or what to change in the autoscaler (`raise maxReplicas to 12 (the peak load needs 7
+ * replicas)`, `lower maxReplicas to 5 (…)`). Never an edit of it. The advice after the colon is the lens's and hover's
+ * (hpaBoundsAdvice in src/core/advice-text.ts), held against this autoscaler's bounds.
  */
 export function autoscalerNote(a: ManifestAutoscaler, rep?: ReplicaRecommendation): string {
   const head = `replicas left to the ${autoscalerLabel(a)}`;
   if (rep === undefined) return head;
-  const advised = advisedReplicaBounds(rep);
-  const n = advised.need;
-  const need = `${n} replica${n === 1 ? '' : 's'}`;
-  const field = (f: 'min' | 'max') => (a.kind === 'ScaledObject' ? `${f}ReplicaCount` : `${f}Replicas`);
-  if (a.maxReplicas !== null && n > a.maxReplicas) return `${head}: the load needs ${need}, above its ${field('max')}: consider raising it to ${Math.max(n, advised.maxReplicas)}`;
-  if (n < a.minReplicas) {
-    // The advised minimum may stay at the autoscaler's own (an availability floor of 2): then nothing to lower.
-    const lower = advised.minReplicas < a.minReplicas ? `: consider lowering it to ${advised.minReplicas}` : '';
-    return `${head}: the load needs ${need}, below its ${field('min')}${lower}`;
-  }
-  return `${head}: the ${need} the load needs ${n === 1 ? 'is' : 'are'} within its bounds`;
+  const fields = a.kind === 'ScaledObject' ? { min: 'minReplicaCount', max: 'maxReplicaCount' } : undefined;
+  return `${head}: ${hpaBoundsAdvice(rep, { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCpuUtilization: a.targetCpuUtilization, fields })}`;
 }

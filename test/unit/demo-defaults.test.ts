@@ -187,11 +187,11 @@ describe('replica advice outside the HPA\'s bounds reads as HPA advice everywher
     writeFileSync(shop, demoManifests());
     const applied = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '--apply-to', shop, '--replicas', '--dry-run']);
     assert.equal(applied.code, 0, applied.err);
-    const note = /replicas left to the HPA frontend \(2\.\.6\): the load needs (\d+) replicas, above its maxReplicas: consider raising it to (\d+)/.exec(applied.err);
+    const note = /replicas left to the HPA frontend \(2\.\.6\): raise maxReplicas to (\d+) \(the peak load needs (\d+) replicas\)/.exec(applied.err);
     assert.ok(note, applied.err);
     const fromLens = /raise maxReplicas to (\d+) \(the peak load needs (\d+) replicas\)/.exec(lens.title)!;
-    assert.deepEqual({ max: note[2], need: note[1] }, { max: fromLens[1], need: fromLens[2] }, `lens "${lens.title}" vs note "${note[0]}"`);
-    assert.equal(Number(note[2]), rep.hpa!.maxReplicas);
+    assert.deepEqual({ max: note[1], need: note[2] }, { max: fromLens[1], need: fromLens[2] }, `lens "${lens.title}" vs note "${note[0]}"`);
+    assert.equal(Number(note[1]), rep.hpa!.maxReplicas);
   });
 });
 

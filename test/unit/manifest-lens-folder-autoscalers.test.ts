@@ -39,7 +39,7 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     const folder = new FolderAutoscalers();
     const got = replicaLenses(text, folder, file);
     assert.deepEqual(got.replicas, [
-      ['MOrA: replicas left to the HPA web-hpa (2..8): the 3 replicas the load needs are within its bounds (in hpa.yaml)', 0],
+      ['MOrA: replicas left to the HPA web-hpa (2..8): keep its bounds (the 3 replicas the load needs are within them) (in hpa.yaml)', 0],
       ['MOrA: replicas 2 → 4', 1],
     ]);
     assert.deepEqual(got.applyAll, ['api']);
@@ -64,7 +64,7 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     const folder = new FolderAutoscalers();
     assert.deepEqual(folder.besides(file), []);
     assert.deepEqual(replicaLenses(text, folder, file).replicas,
-      [['MOrA: replicas left to the HPA web (2..8): the 3 replicas the load needs are within its bounds', 0]]);
+      [['MOrA: replicas left to the HPA web (2..8): keep its bounds (the 3 replicas the load needs are within them)', 0]]);
     writeFileSync(file, text);
     folder.invalidate(file);
     assert.deepEqual(folder.besides(file), [], 'its own file is left out of "besides"');
@@ -85,7 +85,7 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     writeFileSync(hpaFile, hpa('web', 'web', 1, 2));
     folder.invalidate(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas,
-      [['MOrA: replicas left to the HPA web (1..2): the load needs 3 replicas, above its maxReplicas: consider raising it to 3 (in hpa.yaml)', 0]]);
+      [['MOrA: replicas left to the HPA web (1..2): raise maxReplicas to 3 (the peak load needs 3 replicas) (in hpa.yaml)', 0]]);
     unlinkSync(hpaFile);
     folder.invalidate(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);

@@ -45,7 +45,7 @@ describe('manifest lens model: an HPA in a kustomize overlay of the base', () =>
   it('the base\'s replica lens names the overlay\'s HPA instead of offering a count; another workload keeps its lens', () => {
     const got = lenses(new FolderAutoscalers(), base(), text, root);
     assert.deepEqual(got.titles, [
-      ['MOrA: replicas left to the HPA web (2..8): the 3 replicas the load needs are within its bounds (in overlay ../overlays/prod: hpa.yaml)', 0],
+      ['MOrA: replicas left to the HPA web (2..8): keep its bounds (the 3 replicas the load needs are within them) (in overlay ../overlays/prod: hpa.yaml)', 0],
       ['MOrA: replicas 2 → 4', 1],
     ]);
     // staging renders the same base without an HPA: said, since there the count in the base still applies.
@@ -59,7 +59,7 @@ describe('manifest lens model: an HPA in a kustomize overlay of the base', () =>
     write('k8s/components/autoscaling/kustomization.yaml', ['apiVersion: kustomize.config.k8s.io/v1alpha1', 'kind: Component', 'resources:', '  - hpa.yaml', ''].join('\n'));
     write('k8s/components/autoscaling/hpa.yaml', hpa('web-eu', 'web', 3, 9));
     let got = lenses(new FolderAutoscalers(), base(), text, root);
-    assert.equal(got.titles[0][0], 'MOrA: replicas left to the HPA web-eu (3..9): the 3 replicas the load needs are within its bounds (in overlay ../overlays/prod-eu: ../../components/autoscaling/hpa.yaml)');
+    assert.equal(got.titles[0][0], 'MOrA: replicas left to the HPA web-eu (3..9): keep its bounds (the 3 replicas the load needs are within them) (in overlay ../overlays/prod-eu: ../../components/autoscaling/hpa.yaml)');
     // A kustomization listing the base's file, and one with the legacy `bases:`.
     rmSync(join(root, 'k8s/overlays'), { recursive: true });
     rmSync(join(root, 'k8s/components'), { recursive: true });
@@ -68,7 +68,7 @@ describe('manifest lens model: an HPA in a kustomize overlay of the base', () =>
     write('k8s/overlays/b/kustomization.yaml', ['bases:', '  - ../../base', 'resources:', '  - hpa.yaml', ''].join('\n'));
     write('k8s/overlays/b/hpa.yaml', hpa('web', 'web', 2, 5));
     got = lenses(new FolderAutoscalers(), base(), text, root);
-    assert.deepEqual(got.titles.map(([t, n]) => [t.replace(/: the .*? (\(in overlay)/, ' $1'), n]), [
+    assert.deepEqual(got.titles.map(([t, n]) => [t.replace(/\): .*? (\(in overlay)/, ') $1'), n]), [
       ['MOrA: replicas left to the HPA web (2..5) (in overlay ../overlays/b: hpa.yaml)', 0],
       ['MOrA: replicas left to the HPA api (1..6) (in overlay ../overlays/a: hpa.yaml)', 0],
     ]);

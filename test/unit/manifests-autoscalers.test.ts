@@ -72,7 +72,7 @@ describe('manifests: an HPA among the manifests owns the replicas', () => {
     assert.equal(replicasLine(readFileSync(without, 'utf8')), undefined, 'no replicas: inserted');
     for (const r of results) {
       assert.equal(r.changed, 2, 'the resources are still written');
-      assert.match(r.notes?.join('\n') ?? '', /replicas left to the HPA currencyservice \(2\.\.8\): the 3 replicas the load needs are within its bounds/);
+      assert.match(r.notes?.join('\n') ?? '', /replicas left to the HPA currencyservice \(2\.\.8\): keep its bounds \(the 3 replicas the load needs are within them\)/);
     }
     // The note is on stderr, and says what to change in the HPA when the count is outside its bounds.
     writeFileSync(withCount, deployment('currencyservice', 2) + '---\n' + hpa('currencyservice', 'currencyservice', 1, 2));
@@ -84,7 +84,7 @@ describe('manifests: an HPA among the manifests owns the replicas', () => {
     } finally {
       process.stderr.write = write;
     }
-    assert.match(err.join(''), /note: Deployment shop\/currencyservice: replicas left to the HPA currencyservice \(1\.\.2\): the load needs 3 replicas, above its maxReplicas: consider raising it to 3/);
+    assert.match(err.join(''), /note: Deployment shop\/currencyservice: replicas left to the HPA currencyservice \(1\.\.2\): raise maxReplicas to 3 \(the peak load needs 3 replicas\)/);
   });
 
   it('mora recommend --source demo -w currencyservice --apply-to <file with its HPA> --replicas keeps replicas: 2', async () => {
@@ -127,7 +127,7 @@ describe('manifests: an HPA among the manifests owns the replicas', () => {
     const view = manifestView(text, (ns, _kind, name) => recs.find((r) => r.workload.namespace === ns && r.workload.name === name), 'default');
     const replicaLenses = view.lenses.filter((l) => l.kind === 'replicas');
     assert.deepEqual(replicaLenses.map((l) => [l.title, l.changes.length]), [
-      ['MOrA: replicas left to the HPA web (2..8): the 3 replicas the load needs are within its bounds', 0],
+      ['MOrA: replicas left to the HPA web (2..8): keep its bounds (the 3 replicas the load needs are within them)', 0],
       ['MOrA: replicas 2 → 4', 1],
     ]);
     const all = view.lenses.find((l) => l.kind === 'file');

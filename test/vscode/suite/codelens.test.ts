@@ -180,7 +180,7 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
       assert.deepEqual(await atReplicas(), offer);
       fs.writeFileSync(hpa, ['apiVersion: autoscaling/v2', 'kind: HorizontalPodAutoscaler', 'metadata:', '  name: web', 'spec:',
         '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}', '  minReplicas: 2', '  maxReplicas: 8', ''].join('\n'));
-      const note = [['MOrA: replicas left to the HPA web (2..8): the 2 replicas the load needs are within its bounds (in hpa.yaml)', '']];
+      const note = [['MOrA: replicas left to the HPA web (2..8): keep its bounds (the 2 replicas the load needs are within them) (in hpa.yaml)', '']];
       assert.deepEqual(await waitFor(atReplicas, (t) => t[0]?.[0] === note[0][0]), note, 'the watcher reported the new file');
       const all = (await lenses(doc)).find((l) => l.command?.title.startsWith('MOrA: apply all'));
       assert.equal(all?.command?.title, 'MOrA: apply all (2 changes)', 'the two containers, not the count');
