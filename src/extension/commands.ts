@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { demoManifests } from '../data/demo';
+import { PeriodicRefresh, refreshShown } from '../views/periodic-refresh';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
@@ -20,12 +21,19 @@ export function registerCommands(mora: MoraContext): void {
     log.info('Cluster tree refreshed.');
   });
 
-  // Optional periodic refresh (mora.refreshIntervalSeconds; 0 = off).
+  // Optional periodic refresh (mora.refreshIntervalSeconds; 0 = off). Unlike Refresh it keeps what is shown: the
+  // listing reloads and each shown namespace is recomputed in the background, swapped in when done; a tick is skipped
+  // while the last one still computes (a namespace slower than the interval still finishes; CodeLenses do not flicker).
+  const periodic = new PeriodicRefresh(async () => {
+    provider().refresh();
+    void mora.status.update(mora.source);
+    await refreshShown(mora.store.all(), ({ context, namespace }) => mora.store.computeNamespace(namespace, { context, force: true }).catch(() => 0)); // the store logs a failure
+  }, (e) => log.warn(`Periodic refresh failed: ${e instanceof Error ? e.message : String(e)}`));
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (timer) clearInterval(timer);
     const seconds = vscode.workspace.getConfiguration('mora').get<number>('refreshIntervalSeconds', 0);
-    timer = seconds > 0 ? setInterval(refresh, Math.max(10, seconds) * 1000) : undefined;
+    timer = seconds > 0 ? setInterval(() => periodic.tick(), Math.max(10, seconds) * 1000) : undefined;
   };
   schedule();
   extension.subscriptions.push(
