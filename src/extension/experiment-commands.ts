@@ -23,6 +23,20 @@ import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
 import { loadLive } from './live';
 import { registerCommand } from './register';
+import { ActiveRuns, pendingRestoreText, pendingRestores } from '../data/experiments/active-runs';
+
+/** The plan runs going in this window: deactivate (window closed or reloaded) stops them and waits for the restores. */
+const activeRuns = new ActiveRuns();
+/** workspaceState: the records (<out>/<plan>.json) of runs started and not yet finished — a killed host leaves them. */
+const RUNNING_KEY = 'mora.experiments.running';
+
+/**
+ * Stops every experiment run in this window (the runner puts the replica counts back on abort) and resolves once they
+ * are done or after `timeoutMs`, with the plans still running then (their notes stay pending for the next activation).
+ */
+export function stopExperiments(timeoutMs: number): Promise<string[]> {
+  return activeRuns.stopAll(timeoutMs);
+}
 
 const PLAN_GLOB = '**/*.mora-plan.{yaml,yml,json}';
 const CREATE = 'create';
@@ -188,6 +202,9 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => registerCommand(extension, log, id, fn);
   const diagnostics = new PlanDiagnostics();
   extension.subscriptions.push(diagnostics);
+  // Disposal (the extension host shutting down) aborts the runs at once; deactivate waits for their restores.
+  extension.subscriptions.push({ dispose: () => void activeRuns.stopAll(0) });
+  warnPendingRestores(mora);
 
   const openResults = async (jsonPath: string, reveal = true) => {
     await panels.showExperiment({ data: experimentResults(jsonPath), reload: () => experimentResults(jsonPath) }, reveal);
@@ -225,7 +242,11 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
     const unpinned = expansion.cells.some((c) => c.workload && !c.workload.context);
     if (unpinned) kube = live.KubeClient.load({ kubeconfig, connectTimeoutMs });
     const currentContext = kube?.currentContext();
-    const { message, detail } = m.confirmationText(plan, expansion, done, { currentContext });
+    const confirmation = m.confirmationText(plan, expansion, done, { currentContext });
+    const { message } = confirmation;
+    // An earlier run (a window closed or killed mid-run) left counts scaled: the confirmation says so first.
+    const owed = pendingRestoreText(plan.name, pendingRestores(previous));
+    const detail = owed ? `${owed}\n\n${confirmation.detail}` : confirmation.detail;
     if (!(await ui.confirm(message, detail))) {
       log.info(`Experiment plan ${plan.name}: not confirmed, nothing sent.`);
       return undefined;
@@ -233,12 +254,14 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
 
     const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
     const total = expansion.cells.length;
+    const recordPath = live.planPaths(plan).json;
+    await markRunning(extension, recordPath, true);
     const result = await ui.withProgress(`MOrA: experiment ${plan.name}`, async (progress, ct): Promise<PlanRunResult | { error: Error; document?: PlanDocument }> => {
       const abort = new AbortController();
       const sub = ct.onCancellationRequested(() => abort.abort());
       if (ct.isCancellationRequested) abort.abort();
       try {
-        return await live.runPlan(plan, {
+        return await activeRuns.track(plan.name, abort, live.runPlan(plan, {
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
           prometheusAuth: token ? { bearerToken: token } : undefined,
           scalerFor: (w) => {
@@ -272,7 +295,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
             }
             options.onEvent?.(e);
           },
-        });
+        }));
       } catch (e) {
         // The record on disk holds what was written before the error: shown with it.
         return { error: e as Error, document: safeRead(live, plan) };
@@ -280,6 +303,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
         sub.dispose();
       }
     });
+    if (!pendingRestores(safeRead(live, plan)).length) await markRunning(extension, recordPath, false);
     // New measurements change replica advice (when the results are in the workspace's .mora/experiments): recompute.
     mora.store.clear();
     const jsonPath = live.planPaths(plan).json;
@@ -313,6 +337,33 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
   });
 
   return { diagnostics };
+}
+
+async function markRunning(extension: vscode.ExtensionContext, record: string, running: boolean): Promise<void> {
+  const now = extension.workspaceState.get<string[]>(RUNNING_KEY, []).filter((f) => f !== record);
+  await extension.workspaceState.update(RUNNING_KEY, running ? [...now, record] : now);
+}
+
+/**
+ * At activation: a run this workspace started and never finished (the window was killed, or deactivate's wait ran
+ * out) may have left replica counts scaled — its record's pending scaling notes say which; the user is told.
+ */
+function warnPendingRestores(mora: MoraContext): void {
+  const { extension, log } = mora;
+  const records = extension.workspaceState.get<string[]>(RUNNING_KEY, []);
+  if (!records.length) return;
+  const { readPlanDocument } = loadLive();
+  const still: string[] = [];
+  for (const record of records) {
+    let doc: PlanDocument | undefined;
+    try { doc = readPlanDocument(record); } catch (e) { log.warn(`The experiment record ${record} could not be read: ${(e as Error).message}`); }
+    const text = doc && pendingRestoreText(doc.name, pendingRestores(doc));
+    if (!text) continue;
+    still.push(record);
+    log.warn(text);
+    void vscode.window.showWarningMessage(`MOrA: ${text}`);
+  }
+  void extension.workspaceState.update(RUNNING_KEY, still);
 }
 
 function safeRead(live: ReturnType<typeof loadLive>, plan: ExperimentPlan): PlanDocument | undefined {

@@ -17,6 +17,7 @@ import { loadLive } from './live';
 import { Log } from './log';
 import { dataSourceLine } from './source-line';
 import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-commands';
+import { stopExperiments } from './experiment-commands';
 import { registerPipelineCommands } from './pipeline-commands';
 import { RecommendationStore } from './recommendation-store';
 import { StatusBar } from './status';
@@ -170,6 +171,13 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   };
 }
 
-export function deactivate(): void {
-  // Subscriptions dispose everything.
+/** VS Code waits a few seconds for deactivate: running experiments get this long to put replica counts back. */
+const STOP_EXPERIMENTS_MS = 4000;
+
+/**
+ * Window closed or reloaded: running experiments are aborted and their replica counts put back (bounded wait); a run
+ * not done by then keeps its pending scaling note, which the next activation reports. Subscriptions dispose the rest.
+ */
+export async function deactivate(): Promise<void> {
+  await stopExperiments(STOP_EXPERIMENTS_MS);
 }
