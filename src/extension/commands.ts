@@ -11,15 +11,43 @@ export function registerCommands(mora: MoraContext): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => registerCommand(extension, log, id, fn);
   const provider = () => mora.provider;
 
-  const refresh = () => {
+  // Refresh reads the kubeconfig again (a new login, another current context): the cluster source is built anew.
+  const refresh = async () => {
+    if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') === 'cluster') {
+      await mora.reloadSource();
+      return;
+    }
     mora.store.clear();
     provider().refresh();
     void mora.status.update(mora.source);
   };
-  reg('mora.refresh', () => {
-    refresh();
+  reg('mora.refresh', async () => {
+    await refresh();
     log.info('Cluster tree refreshed.');
   });
+
+  // The kubeconfig file(s) kubectl reads (mora.kubeconfig, else KUBECONFIG, else ~/.kube/config): a change
+  // (use-context, a new login) rebuilds the cluster source and its client, debounced.
+  let kubeWatch: { dispose(): void } | undefined;
+  const watchKubeconfig = () => {
+    kubeWatch?.dispose();
+    const { KubeconfigWatcher, kubeconfigWatchFiles } = require('../data/kube/kubeconfig-watch') as typeof import('../data/kube/kubeconfig-watch');
+    const files = kubeconfigWatchFiles(vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
+    kubeWatch = new KubeconfigWatcher({
+      files,
+      onChange: () => {
+        if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
+        log.info('The kubeconfig changed: reloading the cluster data source.');
+        void mora.reloadSource().catch((e) => log.error('Reloading the cluster data source failed', e));
+      },
+      onWatchError: (dir, e) => log.info(`Not watching ${dir} for kubeconfig changes (${e.message}); Refresh reloads it.`),
+    });
+  };
+  watchKubeconfig();
+  extension.subscriptions.push(
+    { dispose: () => kubeWatch?.dispose() },
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('mora.kubeconfig') && watchKubeconfig()),
+  );
 
   // Optional periodic refresh (mora.refreshIntervalSeconds; 0 = off). Unlike Refresh it keeps what is shown: the
   // listing reloads and each shown namespace is recomputed in the background, swapped in when done; a tick is skipped

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DataSource } from '../data/datasource';
+import { statusText } from '../views/status-text';
 
 /** Shows the active context and whether the data source answers; click runs the health check. */
 export class StatusBar implements vscode.Disposable {
@@ -14,8 +15,9 @@ export class StatusBar implements vscode.Disposable {
 
   async update(source: DataSource): Promise<void> {
     try {
-      const [contexts, health] = await Promise.all([source.contexts(), source.health()]);
-      this.item.text = `${health.ok ? '$(pulse)' : '$(warning)'} MOrA: ${contexts[0] ?? 'no context'}`;
+      const [contexts, current, health] = await Promise.all([source.contexts(), source.currentContext?.().catch(() => undefined), source.health()]);
+      // The kubeconfig's current context (kubectl config use-context), not the first one the file lists.
+      this.item.text = statusText(health.ok, current, contexts);
       this.item.tooltip = `${source.kind} data source — ${health.message}`;
       this.item.backgroundColor = health.ok ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     } catch (e) {
