@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { demoManifests } from '../data/demo';
 import { PeriodicRefresh, refreshShown } from '../views/periodic-refresh';
+import { effectiveLevel, overriddenMessage } from '../views/setting-target';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
@@ -96,7 +97,17 @@ export function registerCommands(mora: MoraContext): void {
     const pick = await vscode.window.showQuickPick(items, { title: 'MOrA: select context' });
     if (!pick) return undefined;
     if ('switchTo' in pick) {
-      await vscode.workspace.getConfiguration('mora').update('dataSource', pick.switchTo, vscode.ConfigurationTarget.Global);
+      // Where it takes effect: a workspace (folder) value overrides the user's, so writing only the user setting under
+      // `"mora.dataSource": "demo"` in the workspace did nothing (as Use the Demo Data, mora.useDemo).
+      const cfg = vscode.workspace.getConfiguration('mora');
+      const level = effectiveLevel(cfg.inspect<string>('dataSource'));
+      const target = level === 'workspaceFolder' ? vscode.ConfigurationTarget.WorkspaceFolder : level === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await cfg.update('dataSource', pick.switchTo, target);
+      const problem = overriddenMessage('mora.dataSource', pick.switchTo, vscode.workspace.getConfiguration('mora').get<string>('dataSource'));
+      if (problem) {
+        log.warn(problem);
+        void vscode.window.showWarningMessage(problem);
+      }
       return pick.switchTo;
     }
     const node = (await provider().getChildren()).find((n: TreeNode) => n.label === pick.label);
