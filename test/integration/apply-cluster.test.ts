@@ -241,6 +241,29 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       assert.deepEqual(await server('one'), original, 'one as it was before the apply (the CPU limit MOrA added removed)');
       assert.equal((await server('two'))?.requests?.cpu, '900m');
     });
+
+    it('--undo puts back only the fields the patch set: a memory limit changed by someone else since stays; a CPU request set again is refused, naming it', async () => {
+      const original = { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+      for (const name of ['four', 'five']) {
+        await cp!.createDeployment('undo', { name, containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
+      }
+      const record = path.join(dir, 'undo-fields.yaml');
+      const change = { containers: [{ container: 'server', requests: { cpu: 0.125 } }] }; // CPU request only
+      await applyWrites(kube, ['four', 'five'].map((name) => ({ ref: ref('undo', name), change })),
+        { dryRun: false, yes: true, replicas: false, quiet: true, undoRecord: record }, { out: () => undefined, err: () => undefined, confirm: async () => true });
+      const smp = { contentType: 'application/strategic-merge-patch+json' };
+      const set = (name: string, resources: Json) => cp!.api('PATCH', apiPath('apps/v1', 'Deployment', 'undo', name),
+        { spec: { template: { spec: { containers: [{ name: 'server', resources }] } } } }, smp);
+      await set('four', { limits: { memory: '2Gi' } }); // not MOrA's field
+      await set('five', { requests: { cpu: '300m' } }); // MOrA's field, set again
+      const r = await mora(['recommend', '--undo', record, '--kubeconfig', cp!.kubeconfig, '--yes']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^patched Deployment undo\/four \(context mora-real, resourceVersion \d+\)$/m);
+      assert.match(r.err, /^mora: Deployment undo\/five: container "server" requests\.cpu is 300m, the recorded patch left 125m \(changed since, or never patched\): not undone/m);
+      const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'undo', name))[0].resources;
+      assert.deepEqual(await server('four'), { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '2Gi' } });
+      assert.deepEqual(await server('five'), { requests: { cpu: '300m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+    });
   });
 
   describe('refusals before anything changes, one line each', () => {

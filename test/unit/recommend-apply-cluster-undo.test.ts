@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { applyWrites, readUndoRecord, type ApplyIo, type ClusterWrite } from '../../src/cli/commands/apply-to-cluster';
 import { EXIT_INTERRUPTED, EXIT_USAGE, UserError } from '../../src/cli/errors';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
@@ -185,7 +185,7 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     assert.deepEqual(cluster.writes, ['a']);
     assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '512Mi' } }, 'a as it was: the CPU limit MOrA added is gone');
     assert.equal(cluster.resources('b').requests!.cpu, '777m');
-    assert.ok(lines.some((l) => /^mora: Deployment shop\/b: its resources are not the ones the recorded patch left \(changed since, or never patched\): not undone/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('mora: Deployment shop/b: container "server" requests.cpu is 777m, the recorded patch left 100m (changed since, or never patched): not undone')), lines.join('\n'));
     assert.ok(lines.includes('Deployment shop/c: not patched by the recorded run (not tried), nothing to undo'), lines.join('\n'));
   });
 
@@ -232,6 +232,52 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     await assert.rejects(applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io()),
       (e: unknown) => e instanceof UserError && e.message === '--undo: 1 workload(s) were not patched (named above)');
     assert.deepEqual(cluster.writes, []);
+  });
+
+  it('--undo checks and restores only the fields the patch set: another writer\'s change to a field MOrA left alone stays', async () => {
+    const record = join(dir, 'record.yaml');
+    await applyWrites(cluster, [cpuTo('a', 0.1)], options(record), io()); // CPU request and limit only
+    // Someone else, after MOrA's patch: a memory request raised and a memory limit added.
+    const res = cluster.resources('a');
+    res.requests!.memory = '1Gi';
+    res.limits!.memory = '2Gi';
+    cluster.writes = [];
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io());
+    assert.deepEqual(cluster.writes, ['a'], lines.join('\n'));
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      'CPU as before the patch (the limit MOrA added removed), memory as the other writer left it');
+  });
+
+  it('--undo refuses a workload whose field MOrA set was set again by someone else, naming that field, while undoing the others', async () => {
+    const record = join(dir, 'record.yaml');
+    await applyWrites(cluster, ['a', 'b'].map((n) => cpuTo(n, 0.1)), options(record), io());
+    (cluster.resources('a').limits as Record<string, string>).cpu = '400m'; // MOrA set it to 200m
+    (cluster.resources('b').requests as Record<string, string>).memory = '64Mi'; // not MOrA's
+    cluster.writes = [];
+    lines = [];
+    await assert.rejects(applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io()),
+      (e: unknown) => e instanceof UserError && e.message === '--undo: 1 workload(s) were not patched (named above)');
+    assert.deepEqual(cluster.writes, ['b']);
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '400m' } }, 'a left as it is');
+    assert.deepEqual(cluster.resources('b'), { requests: { cpu: '300m', memory: '64Mi' }, limits: { cpu: '1' } });
+    assert.ok(lines.some((l) => l.startsWith('mora: Deployment shop/a: container "server" limits.cpu is 400m, the recorded patch left 200m (changed since')), lines.join('\n'));
+  });
+
+  it('a record written before statuses were kept (no status, patchedTo with replicas) is judged field by field too', async () => {
+    const record = join(dir, 'record.yaml');
+    await applyWrites(cluster, [cpuTo('a', 0.1)], options(record), io());
+    const old = parse(readFileSync(record, 'utf8')) as { workloads: Array<Record<string, unknown>> };
+    for (const w of old.workloads) delete w.status;
+    writeFileSync(record, stringify(old));
+    cluster.resources('a').requests!.memory = '1Gi';
+    cluster.objects.get('a')!.spec!.replicas = 4;
+    cluster.writes = [];
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo' }, io());
+    assert.deepEqual(cluster.writes, ['a'], lines.join('\n'));
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '500m', memory: '1Gi' } });
+    assert.equal(cluster.objects.get('a')!.spec!.replicas, 4);
   });
 
   it('a record that is not one is refused in one line', () => {

@@ -15,7 +15,7 @@
  * prompt: nothing changed; while patching: what changed is named).
  */
 import type { Recommendation } from '../../core/recommendation';
-import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, withRoleHint, writtenYamlOf, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
+import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, sameAmount, withRoleHint, writtenValuesOf, type ApplyPlan, type PlanClient, type WrittenField } from '../../data/kube/apply-plan';
 import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
@@ -363,23 +363,31 @@ export function readUndoRecord(file: string): ClusterWrite[] {
       }
       return change;
     });
-    // Judged on what MOrA wrote: the containers' resources, replicas only when it set them (an HPA's count is not).
+    // Judged on what MOrA wrote, field by field: the requests and limits the patch set (the record's previous values name
+    // them: per container, per resource), replicas only when it set them (an HPA's count is not). Anything else — a
+    // memory limit another writer changed while MOrA set CPU — is not MOrA's: the undo neither checks nor touches it.
     const replicas = e.previous?.replicas !== undefined;
-    let left: string | undefined;
+    const fields: WrittenField[] = (e.previous?.containers ?? []).flatMap((c) => (['requests', 'limits'] as const)
+      .flatMap((group) => Object.keys(c[group] ?? {}).map((resource) => ({ container: c.container, group, resource }))));
+    let left: Map<string, string | null> | undefined;
     try {
-      left = writtenYamlOf(parse(e.patchedTo) as Record<string, unknown>, replicas);
+      left = writtenValuesOf(parse(e.patchedTo) as Record<string, unknown>, fields, replicas);
     } catch {
-      left = undefined; // unreadable: no workload shows it, so each is refused below
+      left = undefined; // unreadable: what the patch left is unknown, so the workload is refused below
     }
-    return {
-      ref,
-      change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) },
-      // Undo what MOrA wrote, nothing else: a workload showing other values than the patch left was changed since (or
-      // never patched: the run stopped before it) and is left alone.
-      judge: (plan: ApplyPlan) => !plan.changed ? { nothing: 'already at its previous values, nothing to undo' }
-        : plan.before && writtenYamlOf(resourcesView(e.kind, plan.before), replicas) === left ? undefined
-          : { refusal: 'its resources are not the ones the recorded patch left (changed since, or never patched): not undone — the diff above shows what the undo would change' },
+    const judge = (plan: ApplyPlan): { refusal?: string; nothing?: string } | undefined => {
+      if (!plan.changed) return { nothing: 'already at its previous values, nothing to undo' };
+      const tail = '(changed since, or never patched): not undone — the diff above shows what the undo would change';
+      if (!plan.before || !left) return { refusal: `its resources are not the ones the recorded patch left ${tail}` };
+      // A field MOrA set that shows another value now was changed again by someone else (or never patched): their value
+      // stays, and so does the rest of the workload.
+      const now = writtenValuesOf(resourcesView(e.kind, plan.before), fields, replicas);
+      const moved = [...left].filter(([k, v]) => !sameAmount(v, now.get(k)));
+      if (!moved.length) return undefined;
+      const shown = (v: string | null | undefined) => v ?? 'not set';
+      return { refusal: `${moved.map(([k, v]) => `${k} is ${shown(now.get(k))}, the recorded patch left ${shown(v)}`).join('; ')} ${tail}` };
     };
+    return { ref, change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) }, judge };
   });
 }
 

@@ -98,6 +98,49 @@ export function writtenYamlOf(view: Record<string, unknown>, replicas: boolean):
   return stringify({ ...view, spec: rest }, { lineWidth: 0 });
 }
 
+/** One value MOrA's write sets: a container's request or limit of one resource (`server` `requests` `cpu`). */
+export interface WrittenField {
+  container: string;
+  group: 'requests' | 'limits';
+  resource: string;
+}
+
+/** `container "server" requests.cpu`, `spec.replicas`: a field as messages name it. */
+export function fieldLabel(f: WrittenField | 'replicas'): string {
+  return f === 'replicas' ? 'spec.replicas' : `container "${f.container}" ${f.group}.${f.resource}`;
+}
+
+/**
+ * The values of the given fields in a resources view (resourcesView, or its YAML read back), by fieldLabel: a quantity
+ * as the object spells it, null where not set (or the container is gone); spec.replicas too when `replicas`. What an
+ * undo is judged on: only the fields the recorded patch set, so another writer's change to any other field (a memory
+ * limit MOrA left alone) neither stops the undo nor is overwritten by it.
+ */
+export function writtenValuesOf(view: Record<string, unknown>, fields: readonly WrittenField[], replicas: boolean): Map<string, string | null> {
+  type ViewContainer = { name?: unknown; resources?: Record<string, Record<string, unknown> | undefined> };
+  type ViewPod = { template?: { spec?: { containers?: ViewContainer[]; initContainers?: ViewContainer[] } } };
+  const spec = view.spec as (ViewPod & { replicas?: unknown; jobTemplate?: { spec?: ViewPod } }) | undefined;
+  const pod = (spec?.jobTemplate?.spec ?? spec)?.template?.spec;
+  const all = [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])];
+  const out = new Map<string, string | null>();
+  for (const f of fields) {
+    const v = all.find((c) => c.name === f.container)?.resources?.[f.group]?.[f.resource];
+    out.set(fieldLabel(f), v === undefined || v === null ? null : String(v));
+  }
+  if (replicas) out.set(fieldLabel('replicas'), spec?.replicas === undefined ? null : String(spec.replicas));
+  return out;
+}
+
+/** Whether two values of one field are the same amount (`0.5` and `500m`; null: not set). */
+export function sameAmount(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === b || a === undefined || b === undefined || a === null || b === null) return a === b;
+  try {
+    return parseQuantity(a, 'a') === parseQuantity(b, 'b');
+  } catch {
+    return false;
+  }
+}
+
 // ---- GitOps and Helm ownership ----
 
 export interface GitOpsOwner {
