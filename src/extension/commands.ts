@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { demoManifests } from '../data/demo';
+import { untilCancelled } from '../views/cancellable';
 import { PeriodicRefresh, refreshShown } from '../views/periodic-refresh';
 import { effectiveLevel, overriddenMessage } from '../views/setting-target';
 import type { TreeNode } from '../views/tree-model';
@@ -80,11 +81,21 @@ export function registerCommands(mora: MoraContext): void {
     return doc.uri.toString();
   });
 
+  // Up to 30 s (each check waits for its own timeout): a notification with Cancel; cancelling drops the late result.
   reg('mora.healthCheck', async () => {
-    const health = await mora.source.health();
-    log.info(`Health check (${mora.source.kind}): ${health.ok ? 'ok' : 'failed'} — ${health.message}`);
+    const source = mora.source;
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MOrA: checking the ${source.kind} data source…`, cancellable: true },
+      (_progress, token) => untilCancelled(source.health(), token),
+    );
+    if (outcome.cancelled) {
+      log.info(`Health check (${source.kind}): cancelled.`);
+      return undefined;
+    }
+    const health = outcome.value;
+    log.info(`Health check (${source.kind}): ${health.ok ? 'ok' : 'failed'} — ${health.message}`);
     const show = health.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    void show(`MOrA ${mora.source.kind} data source: ${health.message}`);
+    void show(`MOrA ${source.kind} data source: ${health.message}`);
     return health;
   });
 
