@@ -50,7 +50,10 @@ export class ManifestViews implements vscode.Disposable {
     try {
       const { manifestView } = require('../views/manifest-lens-model') as typeof import('../views/manifest-lens-model');
       const ns = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
-      const view = manifestView(doc.getText(), (n, k, name) => this.store.lookup(n, k, name), ns, this.besides(doc));
+      const text = doc.getText();
+      // Other YAML (CI, compose, Helm values) has nothing to look up: its folder is neither read nor watched.
+      const { looksLikeKubernetes } = require('../manifests/sniff') as typeof import('../manifests/sniff');
+      const view = manifestView(text, (n, k, name) => this.store.lookup(n, k, name), ns, looksLikeKubernetes(text) ? this.besides(doc) : {});
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
       return view;
     } catch {

@@ -19,7 +19,8 @@ export interface MoraContext {
   readonly log: Log;
   readonly provider: ClusterTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly status: StatusBar;
+  /** The status bar item; shown only while the MOrA view or a Kubernetes manifest is visible. */
+  readonly status: Pick<StatusBar, 'update'>;
   /** The one recommendation store every view reads (tree, CodeLens, hover, webview). */
   readonly store: RecommendationStore;
   /** LSTM training in worker threads, created on first use; undefined when the worker bundle is missing. */

@@ -20,7 +20,8 @@ import { registerManifestFeatures, type ManifestFeaturesApi } from './manifest-c
 import { stopExperiments } from './experiment-commands';
 import { registerPipelineCommands } from './pipeline-commands';
 import { RecommendationStore } from './recommendation-store';
-import { StatusBar } from './status';
+import { setBeforeCommands } from './register';
+import { StatusSlot } from './status-slot';
 import { ClusterTreeProvider } from './tree';
 
 /** What `activate` returns: used by the VS Code test suites, and by other extensions that want MOrA's data. */
@@ -32,6 +33,10 @@ export interface MoraApi extends ManifestFeaturesApi {
   sourceKind(): DataSource['kind'];
   /** For the cluster source: no kubeconfig found ('none') or one that cannot be used ('unreadable'); the welcome view shows. */
   kubeconfigProblem(): KubeconfigProblem | undefined;
+  /** Whether the status bar item shows (only while the MOrA view or a Kubernetes manifest is visible). */
+  statusBarShown(): boolean;
+  /** Whether the configured source has been asked for (not at activation: when the view, a command or a lens needs it). */
+  sourceRequested(): boolean;
 }
 
 import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
@@ -95,10 +100,24 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   const store = new RecommendationStore(() => mora.source, log);
   const provider = new ClusterTreeProvider(new ClusterTreeModel(new DemoDataSource(), store.treeSource()));
   const treeView = vscode.window.createTreeView('mora.clusterTree', { treeDataProvider: provider, showCollapseAll: true });
-  const status = new StatusBar();
+  // Activation on any YAML file stays cheap: the configured source (for the cluster one: the kubeconfig read, exec
+  // credential plugins, the API server) is built the first time something reads mora.source — the MOrA view shown,
+  // a command, a manifest's lens looking a workload up — or the status item appears (a manifest or the view visible).
+  let current: DataSource = provider.model.source;
+  let requested = false;
+  const ensureSource = () => {
+    if (requested) return;
+    requested = true;
+    if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
+    void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
+  };
+  const status = new StatusSlot(treeView, ensureSource);
   let pool: LstmWorkerPool | undefined;
   const mora: MoraContext = {
-    extension: context, log, provider, treeView, status, store, source: provider.model.source, reloadSource: () => switchSource(),
+    extension: context, log, provider, treeView, status, store,
+    get source() { ensureSource(); return current; },
+    set source(s: DataSource) { current = s; },
+    reloadSource: () => { requested = true; return switchSource(); },
     lstmPool: () => {
       const worker = path.join(context.extensionUri.fsPath, 'dist', 'worker.js');
       if (!pool && fs.existsSync(worker)) {
@@ -127,46 +146,49 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   const buildSource = async (build: number): Promise<void> => {
     const source = await createSource(context, log);
     if (build !== builds) return newest;
-    mora.source = source;
+    current = source;
     // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
-    mora.kubeconfigProblem = kubeconfigProblem(mora.source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
+    mora.kubeconfigProblem = kubeconfigProblem(source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
     void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');
     treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable'
       : source.kind === 'demo' && clusterAwaitsTrust() ? 'demo (Restricted Mode: the cluster waits for trust)' : undefined;
-    provider.setSource(mora.source, { empty: mora.kubeconfigProblem !== undefined });
+    provider.setSource(source, { empty: mora.kubeconfigProblem !== undefined });
     store.clear();
-    void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
-    void status.update(mora.source);
+    void vscode.commands.executeCommand('setContext', 'mora.sourceKind', source.kind);
+    void status.update(source);
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('mora.dataSource') || e.affectsConfiguration('mora.prometheus') || e.affectsConfiguration('mora.historyDays')
       || e.affectsConfiguration('mora.kubeconfig') || e.affectsConfiguration('mora.kubernetes')) {
-      void switchSource().catch((err) => log.error('Switching the data source failed', err));
+      // Not asked for yet: the next use builds it with the new settings.
+      if (requested) void switchSource().catch((err) => log.error('Switching the data source failed', err));
     }
   }));
   // Trust granted: the configured cluster source replaces the demo that stood in for it.
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
-    if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
+    if (!requested || vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
     log.info('Workspace trusted: opening the cluster data source.');
     void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
   }));
-  if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') === 'cluster') {
-    void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
-  }
-
+  // The first command builds the source (if nothing has) and runs on it once built; a failed build is logged, and the
+  // command runs on what there is (the demo, or the empty tree's welcome).
+  setBeforeCommands(() => { ensureSource(); return newest.catch(() => undefined); });
   registerCommands(mora);
   const manifestFeatures = registerManifestFeatures(mora);
   registerPipelineCommands(mora);
   registerClusterCommands(mora);
-  void status.update(mora.source);
-  void vscode.commands.executeCommand('setContext', 'mora.sourceKind', mora.source.kind);
-  log.info(`MOrA activated (data source: ${mora.source.kind}).`);
+  void status.update(current);
+  status.refresh();
+  void vscode.commands.executeCommand('setContext', 'mora.sourceKind', current.kind);
+  log.info(`MOrA activated (data source: ${vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo')}${requested ? '' : ', opened on first use'}).`);
   return {
     tree: { getChildren: (n) => provider.getChildren(n), getTreeItem: (n) => provider.getTreeItem(n) },
     loadedHeavyModules: heavyModulesLoaded,
     treeView,
     sourceKind: () => mora.source.kind,
-    kubeconfigProblem: () => mora.kubeconfigProblem,
+    kubeconfigProblem: () => { ensureSource(); return mora.kubeconfigProblem; },
+    statusBarShown: () => status.shown,
+    sourceRequested: () => requested,
     ...manifestFeatures,
   };
 }
