@@ -39,6 +39,11 @@ export interface ClusterDataSourceOptions {
   prometheusSelector?: string;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
   prometheusAuth?: PrometheusAuth;
+  /**
+   * Credentials per Prometheus URL (the extension: a token per URL origin, src/views/prometheus-tokens.ts). When set it
+   * decides alone — undefined sends none — so one cluster's token never reaches another cluster's Prometheus.
+   */
+  prometheusAuthFor?: (url: string) => PrometheusAuth | undefined;
   /** kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
   /** Kubernetes API connect timeout (--connect-timeout, mora.kubernetes.connectTimeoutSeconds); default 5 s, 0 = off (connect-probe.ts). */
@@ -151,11 +156,17 @@ export class ClusterDataSource implements DataSource {
     if (!this.prometheusClient && this.options.prometheusUrl === undefined) throw new PrometheusError('no Prometheus URL set (it is discovered per context: prometheusFor)', 'bad-response');
     this.prometheusClient ??= new PrometheusClient({
       url: this.options.prometheusUrl!,
-      auth: this.options.prometheusAuth ?? authFromEnv(),
+      auth: this.authFor(this.options.prometheusUrl!),
       timeoutMs: this.options.prometheusTimeoutMs,
       proxyFromEnv: this.options.proxyFromEnv,
     });
     return this.prometheusClient;
+  }
+
+  /** The credentials sent to `url`: prometheusAuthFor's answer when given, else the one set for every URL. */
+  private authFor(url: string): PrometheusAuth | undefined {
+    if (this.options.prometheusAuthFor) return this.options.prometheusAuthFor(url);
+    return this.options.prometheusAuth ?? authFromEnv();
   }
 
   /**
@@ -171,7 +182,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.options.prometheusAuth ?? authFromEnv(), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
