@@ -558,13 +558,16 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     const acrossPods = (perPod: string, extra = '') => (cap ? `${cfg.podAggregation} by (namespace, mora_workload${extra}) (${toWorkload(perPod)})` : perPod);
     const unitsC = cap ? batch.members.reduce((s, i) => s + Math.max(1, workloads[i].containers.length), 0) : batch.containerSeries;
     const unitsP = cap ? batch.members.length : batch.pods;
+    // One cgroup per (namespace, pod, container): series scraped twice (kubelet /metrics/resource beside
+    // /metrics/cadvisor, an HA pair without dedup, a second cAdvisor job) are the same value, so the per-container value
+    // is their max, never their sum. Network is per pod and interface (max by interface already); ready counts too.
     const queries: PlannedQuery[] = [
-      { metrics: ['cpu_usage'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (rate(${N.cpu}{${cSel}}[${w}]))`, ', container'), fold: containerFold((c) => c.cpu) },
+      { metrics: ['cpu_usage'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (rate(${N.cpu}{${cSel}}[${w}]))`, ', container'), fold: containerFold((c) => c.cpu) },
       {
         metrics: ['cpu_throttling_ratio'], estimate: 2 * unitsC,
         // Numerator and denominator in one query, told apart by a label: the ratio is of sums across pods.
-        promql: `label_replace(${sumBy(`rate(${N.cpuThrottledPeriods}{${cSel}}[${w}])`, ', container')}, "mora_part", "num", "", "")`
-          + ` or label_replace(${sumBy(`rate(${N.cpuPeriods}{${cSel}}[${w}])`, ', container')}, "mora_part", "den", "", "")`,
+        promql: `label_replace(${sumBy(`max by (namespace, pod, container) (rate(${N.cpuThrottledPeriods}{${cSel}}[${w}]))`, ', container')}, "mora_part", "num", "", "")`
+          + ` or label_replace(${sumBy(`max by (namespace, pod, container) (rate(${N.cpuPeriods}{${cSel}}[${w}]))`, ', container')}, "mora_part", "den", "", "")`,
         fold: (labels, values) => {
           const c = labels.container === undefined ? undefined : accOf(labels)?.containers.get(labels.container);
           if (!c) return;
@@ -572,8 +575,8 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
           if (a) place(values, (i, v) => addAt(a, i, v));
         },
       },
-      { metrics: ['memory_working_set'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, ', container'), fold: containerFold((c) => c.wss) },
-      { metrics: ['memory_rss'], estimate: unitsC, promql: acrossPods(`sum by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, ', container'), fold: containerFold((c) => c.rss) },
+      { metrics: ['memory_working_set'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, ', container'), fold: containerFold((c) => c.wss) },
+      { metrics: ['memory_rss'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, ', container'), fold: containerFold((c) => c.rss) },
       { metrics: ['network_rx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkRx}{${sel}}[${w}])))`), fold: podFold((a) => a.rx) },
       { metrics: ['network_tx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`), fold: podFold((a) => a.tx) },
     ];
@@ -600,11 +603,11 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       `,${label}=~${promString(members.filter((x) => x.kind === kind).map((x) => reEscape(x.name)).join('|'))}`;
     const ready: string[] = [];
     const kinds = new Set(members.map((x) => x.kind));
-    if (kinds.has('Deployment')) ready.push(`sum by (namespace, deployment) (kube_deployment_status_replicas_ready{${ns}${named('deployment', 'Deployment')}})`);
-    if (kinds.has('StatefulSet')) ready.push(`sum by (namespace, statefulset) (kube_statefulset_status_replicas_ready{${ns}${named('statefulset', 'StatefulSet')}})`);
-    if (kinds.has('DaemonSet')) ready.push(`sum by (namespace, daemonset) (kube_daemonset_status_number_ready{${ns}${named('daemonset', 'DaemonSet')}})`);
+    if (kinds.has('Deployment')) ready.push(`max by (namespace, deployment) (kube_deployment_status_replicas_ready{${ns}${named('deployment', 'Deployment')}})`);
+    if (kinds.has('StatefulSet')) ready.push(`max by (namespace, statefulset) (kube_statefulset_status_replicas_ready{${ns}${named('statefulset', 'StatefulSet')}})`);
+    if (kinds.has('DaemonSet')) ready.push(`max by (namespace, daemonset) (kube_daemonset_status_number_ready{${ns}${named('daemonset', 'DaemonSet')}})`);
     if (members.some((x) => x.kind !== 'Deployment' && x.kind !== 'StatefulSet' && x.kind !== 'DaemonSet')) {
-      ready.push(sumBy(`kube_pod_status_ready{${sel},condition="true"}`));
+      ready.push(sumBy(`max by (namespace, pod) (kube_pod_status_ready{${sel},condition="true"})`));
     }
     const byKey = new Map(batch.members.map((i) => [`${workloads[i].kind}/${workloads[i].name}`, accs.get(i)!]));
     if (ready.length) {
@@ -669,9 +672,9 @@ export const OOM_MISSING = 'OOM kills not read: neither kube-state-metrics\' kub
 export function oomKillsQuery(nsSel: string, containerSel: string): string {
   const h = `${OOM_STEP}s`;
   const rise = (m: string) => `((${m} - ${m} offset ${h}) > 0 or (${m} > 0 unless ${m} offset ${h}))`;
-  const ksm = `sum by (namespace, pod, container) (${rise(`kube_pod_container_status_restarts_total{${nsSel}}`)}`
+  const ksm = `max by (namespace, pod, container) (${rise(`kube_pod_container_status_restarts_total{${nsSel}}`)}`
     + ` and on (namespace, pod, container) (max by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{${nsSel},reason="OOMKilled"}) == 1))`;
-  const cadvisor = `sum by (namespace, pod, container) (${rise(`container_oom_events_total{${nsSel},${containerSel}}`)})`;
+  const cadvisor = `max by (namespace, pod, container) (${rise(`container_oom_events_total{${nsSel},${containerSel}}`)})`;
   // A 0 series labelled mora_oom="seen" wherever either source has series: "no kills" told apart from "cannot tell", in the same query.
   const seen = `label_replace(0 * (count(kube_pod_container_status_restarts_total{${nsSel}}) or count(container_oom_events_total{${nsSel},${containerSel}})), "mora_oom", "seen", "", "")`;
   return `${ksm} or ${cadvisor} or ${seen}`;

@@ -132,13 +132,15 @@ export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: numbe
 
   if (cfg.resources === 'cadvisor') {
     const cadvisor = 'is cAdvisor (the kubelet\'s /metrics/cadvisor) scraped?';
-    // Per pod first (a pod may have several containers), then across pods.
-    add('cpu_usage', `${agg}(sum by (pod) (rate(${N.cpu}{${cSel}}[${w}])))`, `${N.cpu}{${cSel}}`, cadvisor);
+    // One cgroup per (pod, container): series scraped twice (kubelet /metrics/resource beside /metrics/cadvisor, an HA
+    // pair without dedup, a second cAdvisor job) are the same value, so `max by (pod, container)` first, never a sum.
+    // Then per pod (a pod may have several containers), then across pods.
+    add('cpu_usage', `${agg}(sum by (pod) (max by (pod, container) (rate(${N.cpu}{${cSel}}[${w}]))))`, `${N.cpu}{${cSel}}`, cadvisor);
     add('cpu_throttling_ratio',
-      `sum(rate(${N.cpuThrottledPeriods}{${cSel}}[${w}])) / sum(rate(${N.cpuPeriods}{${cSel}}[${w}]))`,
+      `sum(max by (pod, container) (rate(${N.cpuThrottledPeriods}{${cSel}}[${w}]))) / sum(max by (pod, container) (rate(${N.cpuPeriods}{${cSel}}[${w}])))`,
       `${N.cpuPeriods}{${cSel}}`, 'CFS metrics exist only for containers with a CPU limit; is cAdvisor scraped?');
-    add('memory_working_set', `${agg}(sum by (pod) (${N.memoryWorkingSet}{${cSel}}))`, `${N.memoryWorkingSet}{${cSel}}`, cadvisor);
-    add('memory_rss', `${agg}(sum by (pod) (${N.memoryRss}{${cSel}}))`, `${N.memoryRss}{${cSel}}`, cadvisor);
+    add('memory_working_set', `${agg}(sum by (pod) (max by (pod, container) (${N.memoryWorkingSet}{${cSel}})))`, `${N.memoryWorkingSet}{${cSel}}`, cadvisor);
+    add('memory_rss', `${agg}(sum by (pod) (max by (pod, container) (${N.memoryRss}{${cSel}})))`, `${N.memoryRss}{${cSel}}`, cadvisor);
     // Network is accounted to the pod (container="" or "POD"), once per interface: max by (pod, interface) removes the duplicates.
     add('network_rx', `${agg}(sum by (pod) (max by (pod, interface) (rate(${N.networkRx}{${podSel}}[${w}]))))`, `${N.networkRx}{${podSel}}`, cadvisor);
     add('network_tx', `${agg}(sum by (pod) (max by (pod, interface) (rate(${N.networkTx}{${podSel}}[${w}]))))`, `${N.networkTx}{${podSel}}`, cadvisor);
@@ -164,18 +166,19 @@ export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: numbe
   } else {
     const ns = `namespace=${promString(target.namespace)}`;
     const ksm = 'is kube-state-metrics installed and scraped?';
+    // max: a controller's count scraped twice (two kube-state-metrics jobs, an HA pair) is one count.
     switch (target.kind) {
       case 'Deployment':
-        add('ready_replicas', `sum(kube_deployment_status_replicas_ready{${ns},deployment=${promString(target.name)}})`, `kube_deployment_status_replicas_ready{${ns},deployment=${promString(target.name)}}`, ksm);
+        add('ready_replicas', `max(kube_deployment_status_replicas_ready{${ns},deployment=${promString(target.name)}})`, `kube_deployment_status_replicas_ready{${ns},deployment=${promString(target.name)}}`, ksm);
         break;
       case 'StatefulSet':
-        add('ready_replicas', `sum(kube_statefulset_status_replicas_ready{${ns},statefulset=${promString(target.name)}})`, `kube_statefulset_status_replicas_ready{${ns},statefulset=${promString(target.name)}}`, ksm);
+        add('ready_replicas', `max(kube_statefulset_status_replicas_ready{${ns},statefulset=${promString(target.name)}})`, `kube_statefulset_status_replicas_ready{${ns},statefulset=${promString(target.name)}}`, ksm);
         break;
       case 'DaemonSet':
-        add('ready_replicas', `sum(kube_daemonset_status_number_ready{${ns},daemonset=${promString(target.name)}})`, `kube_daemonset_status_number_ready{${ns},daemonset=${promString(target.name)}}`, ksm);
+        add('ready_replicas', `max(kube_daemonset_status_number_ready{${ns},daemonset=${promString(target.name)}})`, `kube_daemonset_status_number_ready{${ns},daemonset=${promString(target.name)}}`, ksm);
         break;
       default:
-        add('ready_replicas', `sum(kube_pod_status_ready{${podSel},condition="true"})`, `kube_pod_status_ready{${podSel}}`, ksm);
+        add('ready_replicas', `sum(max by (pod) (kube_pod_status_ready{${podSel},condition="true"}))`, `kube_pod_status_ready{${podSel}}`, ksm);
     }
   }
   return out;
