@@ -8,7 +8,7 @@ import type { Workload, WorkloadRef } from '../core/workload';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
-import { PROMETHEUS_TOKEN_SECRET } from './context';
+import { setPrometheusToken } from './prometheus-token';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -40,6 +40,17 @@ function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric:
   return path.join(mora.extension.globalStorageUri.fsPath, 'models', safe(w.context), safe(w.namespace), `${safe(w.kind)}-${safe(w.name)}`, `${safe(container)}.${metric}.json`);
 }
 
+/**
+ * The sentence after Train Models. Its models (per container and metric, and the workload model) are TF.js artefacts
+ * with their validation scores, for export and comparison: recommendations, CodeLenses and the forecast view do not
+ * load them — those forecast with the context's global LSTM from MOrA's cache (`mora recommend -m fused`), or train
+ * per series on the fly.
+ */
+export function trainedModelsMessage(count: number, dir: string): string {
+  return `MOrA: trained ${count} LSTM model(s), saved as TF.js artefacts with their validation scores (see the MOrA output) under ${dir}. `
+    + 'They are for export and comparison: recommendations, CodeLenses and the forecast view do not load them (they use the context\'s global LSTM from `mora recommend -m fused`, or train per series).';
+}
+
 export function registerPipelineCommands(mora: MoraContext): void {
   const { extension, log } = mora;
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => registerCommand(extension, log, id, fn);
@@ -53,75 +64,93 @@ export function registerPipelineCommands(mora: MoraContext): void {
     const pool = mora.lstmPool();
     if (!pool) throw new Error('The LSTM worker bundle (dist/worker.js) is missing: rebuild the extension (npm run build).');
     const { saveModel } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
-    const jobs = workloads.flatMap((w) => w.containers.flatMap((c) => (['cpu_usage', 'memory_working_set'] as const).map((metric) => ({ w, container: c.name, metric }))));
+    const { trainingFrames } = require('../pipeline/training-frames') as typeof import('../pipeline/training-frames');
+    const metrics = ['cpu_usage', 'memory_working_set'] as const;
+    // Per container: a CPU and a memory model; per workload: one workload model (on its first container's frame).
+    const total = workloads.reduce((n, w) => n + w.containers.length * metrics.length + (w.containers.length ? 1 : 0), 0);
     const saved: Array<{ file: string; mae: number; baselineMae: number }> = [];
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: training LSTM models', cancellable: true }, async (progress, token) => {
       const handles: Array<{ cancel(): void }> = [];
-      token.onCancellationRequested(() => handles.forEach((h) => h.cancel()));
+      const abort = new AbortController();
+      token.onCancellationRequested(() => { abort.abort(); handles.forEach((h) => h.cancel()); });
       let done = 0;
-      // The pool bounds parallelism by the cores; queue everything, then collect.
-      const running = jobs.map(async (job) => {
-        const target = { workload: job.w, container: job.container };
-        const range = await mora.source.historyRange(target);
-        const frame = await mora.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
-        const v = frame.values[job.metric];
-        if (!v) throw new Error(`${job.w.name}/${job.container}: no ${job.metric} data to train on`);
-        const handle = pool.train(frame.t, v, Math.round(86400 / frame.step), (lstmOptions ?? {}) as Record<string, number>);
-        handles.push(handle);
-        if (token.isCancellationRequested) handle.cancel();
-        const { state } = await handle.result;
-        const file = modelFile(mora, job.w, job.container, job.metric);
-        saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
-        saved.push({ file, mae: state.validation.mae, baselineMae: state.validation.baselineMae });
-        progress.report({ message: `${++done}/${jobs.length}: ${job.w.name}/${job.container} ${job.metric}`, increment: 100 / jobs.length });
-        log.info(`Trained LSTM for ${job.w.namespace}/${job.w.name}/${job.container} ${job.metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
-      });
-      // One 14-feature workload model per workload: CPU, memory and replica targets from all 12 metrics at once.
       const cfg = vscode.workspace.getConfiguration('mora');
-      const workloadRuns = workloads.map(async (w) => {
-        const first = w.containers[0];
-        if (!first) return;
-        const target = { workload: w, container: first.name };
-        const range = await mora.source.historyRange(target);
-        const frame = await mora.source.metrics(target, { ...range, step: Math.max(range.step, 300) });
-        const values = Object.fromEntries(Object.entries(frame.values).filter((e): e is [string, Float64Array] => e[1] !== undefined));
-        const handle = pool.trainWorkload({ t: frame.t, step: frame.step, values }, {
-          cpuMargin: cfg.get<number>('safetyMargin', 0), memoryMargin: cfg.get<number>('safetyMargin', 0), targetCpuUtilization: w.hpa?.targetCpuUtilization ?? 0.7,
-          cpuRequest: first.resources.requests.cpu ?? 0.1,
-        }, (lstmOptions ?? {}) as Record<string, number>);
+      const trainings: Array<Promise<void>> = [];
+      // Collected by allSettled once every read is done; a training that fails before then is not an unhandled rejection.
+      const add = (p: Promise<void>) => { p.catch(() => undefined); trainings.push(p); };
+      const track = <T extends { cancel(): void }>(handle: T): T => {
         handles.push(handle);
         if (token.isCancellationRequested) handle.cancel();
-        const { state } = await handle.result;
-        const file = modelFile(mora, w, '_workload', 'targets');
-        saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
-        const v = state.validation.cpu_target;
-        saved.push({ file, mae: v.mae, baselineMae: v.persistenceMae });
-        log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${v.levelMae !== undefined ? `, recent level ${v.levelMae.toPrecision(3)}` : ''}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);
+        return handle;
+      };
+      const report = (what: string) => progress.report({ message: `${++done}/${total}: ${what}`, increment: 100 / Math.max(1, total) });
+      // Each container's history read once, two reads at a time, none started after Cancel; each frame's trainings
+      // are queued in the worker pool (bounded by the cores) as soon as it arrives.
+      const frames = await trainingFrames(mora.source, workloads, {
+        concurrency: 2, signal: abort.signal,
+        onFrame: ({ workload: w, container, frame, error }) => {
+          if (!frame) {
+            add(Promise.reject(new Error(`${w.name}/${container}: ${error?.message ?? 'no data'}`)));
+            return;
+          }
+          for (const metric of metrics) {
+            add((async () => {
+              const v = frame.values[metric];
+              if (!v) throw new Error(`${w.name}/${container}: no ${metric} data to train on`);
+              const handle = track(pool.train(frame.t, v, Math.round(86400 / frame.step), (lstmOptions ?? {}) as Record<string, number>));
+              const { state } = await handle.result;
+              const file = modelFile(mora, w, container, metric);
+              saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
+              saved.push({ file, mae: state.validation.mae, baselineMae: state.validation.baselineMae });
+              report(`${w.name}/${container} ${metric}`);
+              log.info(`Trained LSTM for ${w.namespace}/${w.name}/${container} ${metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
+            })());
+          }
+          const first = w.containers[0];
+          if (container !== first?.name) return;
+          // One 14-feature workload model per workload: CPU, memory and replica targets from all 12 metrics at once.
+          add((async () => {
+            const values = Object.fromEntries(Object.entries(frame.values).filter((e): e is [string, Float64Array] => e[1] !== undefined));
+            const handle = track(pool.trainWorkload({ t: frame.t, step: frame.step, values }, {
+              cpuMargin: cfg.get<number>('safetyMargin', 0), memoryMargin: cfg.get<number>('safetyMargin', 0), targetCpuUtilization: w.hpa?.targetCpuUtilization ?? 0.7,
+              cpuRequest: first.resources.requests.cpu ?? 0.1,
+            }, (lstmOptions ?? {}) as Record<string, number>));
+            const { state } = await handle.result;
+            const file = modelFile(mora, w, '_workload', 'targets');
+            saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
+            const v = state.validation.cpu_target;
+            saved.push({ file, mae: v.mae, baselineMae: v.persistenceMae });
+            report(`${w.name} workload model`);
+            log.info(`Trained the workload model for ${w.namespace}/${w.name} (14 features → cpu, memory, replica targets): cpu_target MAE ${v.mae.toPrecision(3)} vs persistence ${v.persistenceMae.toPrecision(3)}${v.levelMae !== undefined ? `, recent level ${v.levelMae.toPrecision(3)}` : ''}${state.missingFeatures.length ? `; features absent from the data: ${state.missingFeatures.join(', ')}` : ''}.`);
+          })());
+        },
       });
-      const results = await Promise.allSettled([...running, ...workloadRuns]);
+      log.info(`Train Models: read ${frames.length} container histories${abort.signal.aborted ? ' (cancelled)' : ''}.`);
+      const results = await Promise.allSettled(trainings);
       if (token.isCancellationRequested) throw new vscode.CancellationError();
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) throw new Error(`${failed.length} of ${results.length} trainings failed: ${(failed[0].reason as Error).message}`);
     });
-    void vscode.window.showInformationMessage(`MOrA: trained ${saved.length} LSTM model(s), saved with their validation scores. Recommendations use the moving window unless the setting mora.forecastModel names a forecast; the forecast view draws the fused forecast.`);
+    // What these files are for, said as it is: nothing in MOrA reads them back (docs/LSTM.md § Persistence).
+    void vscode.window.showInformationMessage(trainedModelsMessage(saved.length, path.join(extension.globalStorageUri.fsPath, 'models')));
     return saved;
   });
 
   // mora.runExperiment (experiment plans, per-cell progress, results in the forecast view): experiment-commands.ts.
 
-  // A string argument (programmatic callers, tests) is the token, without the input box; '' removes it.
-  reg('mora.setPrometheusToken', async (arg) => {
-    const token = typeof arg === 'string' ? arg
-      : await vscode.window.showInputBox({ title: 'MOrA: Prometheus bearer token', prompt: 'Stored in VS Code\'s secret storage, never in settings. Empty removes it.', password: true });
-    if (token === undefined) return;
-    if (token === '') await extension.secrets.delete(PROMETHEUS_TOKEN_SECRET);
-    else await extension.secrets.store(PROMETHEUS_TOKEN_SECRET, token);
+  // A string argument (programmatic callers, tests) is the token, without the input box; '' removes it. A second string
+  // argument is the Prometheus URL it is for; otherwise asked when several are configured. Tokens are kept per URL
+  // origin and sent only there (src/extension/prometheus-token.ts).
+  reg('mora.setPrometheusToken', async (arg, url) => {
+    const set = await setPrometheusToken(extension.secrets, typeof arg === 'string' ? arg : undefined, typeof url === 'string' ? url : undefined);
+    if (!set) return;
+    const token = set.token;
     // The cluster source reads the token when it is built: build it again, so Health Check and the tree use it now
     // (the demo reads no Prometheus; an untrusted workspace's cluster source is built, with the token, on trust).
     if (mora.source.kind === 'cluster') {
       await mora.reloadSource();
       log.info(token ? 'Prometheus token stored; the cluster data source now sends it.' : 'Prometheus token removed; the cluster data source no longer sends one.');
     }
-    void vscode.window.showInformationMessage(token ? 'MOrA: Prometheus token stored in the secret storage.' : 'MOrA: Prometheus token removed.');
+    void vscode.window.showInformationMessage(token ? `MOrA: Prometheus token for ${set.origin} stored in the secret storage.` : 'MOrA: Prometheus token removed.');
   });
 }
