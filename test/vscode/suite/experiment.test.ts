@@ -165,6 +165,21 @@ describe('MOrA: Run Load Experiment', function () {
     assert.equal(requests, sent);
   });
 
+  it('a record whose scaling note is still pending (a window closed or killed mid-run) is named first in the confirmation', async () => {
+    await activateMora();
+    const out = tempDir('mora-vsc-pending-');
+    const file = path.join(root(), `pend${process.pid}.mora-plan.yaml`);
+    created.push(file);
+    fs.writeFileSync(file, fs.readFileSync(planFile, 'utf8').replace(/^out: .*$/m, `out: ${JSON.stringify(out)}`));
+    const note = { workload: 'Deployment/vsc', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/vsc --replicas=3', originalReplicas: 3, restored: false };
+    fs.writeFileSync(path.join(out, `pend${process.pid}.json`), JSON.stringify({ schema: 'mora.experiment-plan/1', name: `pend${process.pid}`, status: 'running', cells: [], scaling: { vsc: note } }));
+    let detail = '';
+    const sent = requests;
+    await vscode.commands.executeCommand('mora.runExperiment', undefined, { plan: file, ui: { confirm: async (_m: string, dt: string) => { detail = dt; return false; } } });
+    assert.match(detail, /^Experiment plan pend\d+ was interrupted before it restored replica counts: Deployment\/vsc in namespace shop was left scaled; its original count is 3 \(by hand: kubectl -n shop scale deployment\/vsc --replicas=3\)\. Running the plan again restores them first\.$/m);
+    assert.equal(requests, sent, 'declined: nothing sent');
+  });
+
   it('"Create a plan…" asks five questions and writes a plan that parses, opened in the editor', async () => {
     await activateMora();
     const answers = [`wiz${process.pid}`, 'http://127.0.0.1:9/', '1', '5, 15', '10'];
