@@ -98,6 +98,8 @@ class ForecastPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private data: ForecastViewData | undefined;
   private recommendation: Recommendation | undefined;
+  /** The store generation (data source and settings) `recommendation` was computed in: Apply refuses it once that changed. */
+  private recommendationGeneration = -1;
   private computing: Promise<void> | undefined;
   /**
    * Bumped by everything that makes work under way stale (a new target, an experiment's results, a refresh): a
@@ -223,10 +225,21 @@ class ForecastPanel implements vscode.Disposable {
       case 'apply': {
         await this.whenComputed();
         if (!this.recommendation) throw new Error('No recommendation to apply.');
+        if (this.recommendationGeneration !== this.host.store.currentGeneration()) {
+          throw new Error('The data source or the settings changed since this recommendation was computed: the view is recomputing it; apply once it is shown.');
+        }
         const result = await vscode.commands.executeCommand<string | undefined>('mora.applyRecommendation', { recommendation: this.recommendation, container: this.target.container });
         return result ?? 'Nothing applied.';
       }
     }
+  }
+
+  /** The store was cleared (data source or settings changed): what is drawn is marked stale, its Apply off, and recomputed. */
+  async sourceChanged(): Promise<void> {
+    if (this.experiment || this.disposed) return;
+    const refreshed = this.handle('refresh');
+    void this.post({ type: 'loading', message: `Recomputing ${this.target.name}/${this.target.container} for the current data source and settings…`, newTarget: true });
+    await refreshed;
   }
 
   async whenComputed(): Promise<void> {
@@ -291,6 +304,7 @@ class ForecastPanel implements vscode.Disposable {
       if (stale()) return;
       this.host.log.info(`Forecast for ${workload.name}/${target.container}: ${data.modelsRun.join(', ')} in ${Date.now() - t0} ms.`);
       this.recommendation = recommendation;
+      this.recommendationGeneration = storeGeneration;
       // Computed with settings the store has since dropped (cleared): not put back (the refresh recomputes).
       if (recommendation && recommendation !== stored) this.host.store.merge(recommendation, storeGeneration);
       // The computation started with the panel, while its webview loads: show once the webview listens.
@@ -537,6 +551,12 @@ export class ForecastPanels implements vscode.Disposable {
         }
         this.adopt(new ForecastPanel(editorSurface(panel, host.extension.extensionUri), saved.target, host, saved.experiment ? { data: saved.experiment } : undefined));
       },
+    }));
+    // The data source (demo/cluster, kubeconfig, Prometheus) or a setting the recommendations use changed: the store was
+    // cleared, and what the view draws (and would apply) belongs to the old one. It recomputes against the current source
+    // (a view restored at startup, computed against the demo before the cluster source was built, recovers this way).
+    this.disposables.push(host.store.onDidClear(() => {
+      this.current?.sourceChanged().catch((e) => host.log.warn(`The forecast view could not recompute: ${(e as Error).message}`));
     }));
     this.disposables.push(vscode.window.registerWebviewViewProvider(FORECAST_PANEL_VIEW_ID, {
       resolveWebviewView: (view, context) => this.resolveView(view, context.state),

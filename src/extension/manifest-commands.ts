@@ -169,11 +169,11 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     vscode.languages.registerHoverProvider(MANIFEST_SELECTOR, new MoraHoverProvider(views)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A setting the recommendations depend on (the risk targets included) recomputes everywhere: the store forgets them,
-      // the tree reloads (and asks the store again), the lenses and hovers follow the store, an open forecast view redraws.
+      // the tree reloads (and asks the store again), the lenses and hovers follow the store, an open forecast view redraws
+      // (it follows the store's clear: forecast-panel.ts).
       if (!RECOMPUTE_SETTINGS.some((k) => e.affectsConfiguration(k))) return;
       store.clear();
       mora.provider.refresh();
-      panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // The fusion's weights change the forecast view only (recommendations do not use the fused forecast): it redraws.

@@ -30,6 +30,9 @@ export class RecommendationStore implements vscode.Disposable {
   private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly cleared = new vscode.EventEmitter<void>();
+  /** Fired by `clear` (the data source, its kubeconfig or Prometheus, or a setting the recommendations use changed), after onDidChange. */
+  readonly onDidClear = this.cleared.event;
 
   constructor(private readonly source: () => DataSource, private readonly log: Log) {}
 
@@ -100,6 +103,7 @@ export class RecommendationStore implements vscode.Disposable {
     this.manifestContext = undefined;
     this.preferredContext = undefined;
     this.changed.fire();
+    this.cleared.fire();
   }
 
   /**
@@ -206,6 +210,7 @@ export class RecommendationStore implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.cleared.dispose();
   }
 }
 

@@ -11,7 +11,7 @@ import { fixturePlanDocument } from '../../harness/experiment-fixture';
 import { activateMora, waitFor } from './helpers';
 
 interface Api {
-  recommendations: { all(): Recommendation[] };
+  recommendations: { all(): Recommendation[]; clear(): void };
   forecast: {
     show(target: { namespace: string; kind: string; name: string; container: string }): Promise<void>;
     describe(): Promise<WebviewDescription>;
@@ -96,6 +96,25 @@ describe('MOrA forecast view: work under way when the view moves on', function (
       return api.forecast.data();
     }, (x) => /risk target ≤5% of the time/.test((x?.risk ?? []).join('\n')), 90_000);
     assert.match((back?.risk ?? []).join('\n'), /risk target ≤5% of the time/);
+  });
+
+  it('the data source changes (the store is cleared, as switching source or kubeconfig does): the view recomputes, its Apply off until then', async () => {
+    const api = (await activateMora()) as unknown as Api;
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' });
+    await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && x.actions.drawn?.name === 'frontend' && !x.actions.previous);
+    await api.forecast.settled();
+    const first = api.forecast.data();
+    assert.ok(first, 'frontend\'s forecast is shown');
+    api.recommendations.clear();
+    // The webview handles the host's messages in order: this describe comes after what the clear made the host post.
+    const during = await api.forecast.describe();
+    assert.ok(!during.actions?.apply, `Apply stays on for the old source's recommendation: ${JSON.stringify(during.actions)}`);
+    const data = await waitFor(async () => {
+      await api.forecast.settled();
+      return api.forecast.data();
+    }, (x) => x !== undefined && x !== first && x.target.name === 'frontend');
+    assert.notEqual(data, first, 'the view computed frontend again');
+    await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && !x.actions.previous);
   });
 
   it('on a new target, Apply and Copy YAML are off (the previous workload\'s chart marked) until its data arrives', async () => {
