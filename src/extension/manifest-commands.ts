@@ -109,18 +109,38 @@ interface PickTarget extends vscode.QuickPickItem {
   target: ForecastTarget;
 }
 
-async function pickTarget(mora: MoraContext): Promise<ForecastTarget | undefined> {
-  const items: PickTarget[] = [];
+/** Every context's namespaces' workloads, in order; a context that cannot be read (unreachable cluster) is skipped with a note. */
+async function eachContext<T>(mora: MoraContext, read: (context: string) => Promise<T[]>, skipped: string[]): Promise<T[]> {
+  const out: T[] = [];
   for (const context of await mora.source.contexts()) {
+    try {
+      out.push(...(await read(context)));
+    } catch (e) {
+      skipped.push(context);
+      mora.log.warn(`Context ${context} skipped: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return out;
+}
+
+const skippedNote = (skipped: string[]): string | undefined =>
+  skipped.length ? `context${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} could not be read (see the MOrA log)` : undefined;
+
+async function pickTarget(mora: MoraContext): Promise<ForecastTarget | undefined> {
+  const skipped: string[] = [];
+  const items = await eachContext<PickTarget>(mora, async (context) => {
+    const out: PickTarget[] = [];
     for (const namespace of await mora.source.namespaces(context)) {
       for (const w of await mora.source.workloads(context, namespace)) {
         for (const c of w.containers) {
-          items.push({ label: `${w.name}/${c.name}`, description: `${w.kind} · ${namespace} · ${context}`, target: { context, namespace, kind: w.kind, name: w.name, container: c.name } });
+          out.push({ label: `${w.name}/${c.name}`, description: `${w.kind} · ${namespace} · ${context}`, target: { context, namespace, kind: w.kind, name: w.name, container: c.name } });
         }
       }
     }
-  }
-  return (await vscode.window.showQuickPick(items, { title: 'MOrA: show the forecast of…', matchOnDescription: true }))?.target;
+    return out;
+  }, skipped);
+  const note = skippedNote(skipped);
+  return (await vscode.window.showQuickPick(items, { title: 'MOrA: show the forecast of…', placeHolder: note ? `Not listed: ${note}` : undefined, matchOnDescription: true }))?.target;
 }
 
 /** A tree node ({workload, container}), a lens target, or nothing (quick pick). */
@@ -138,16 +158,19 @@ async function targetOf(mora: MoraContext, arg: unknown): Promise<ForecastTarget
   return pickTarget(mora);
 }
 
-async function namespaceOf(mora: MoraContext, arg: unknown): Promise<string | undefined> {
-  if (typeof arg === 'string') return arg;
+/** The namespace to recommend for, and its context when the command came from a tree node (which names one). */
+async function namespaceOf(mora: MoraContext, arg: unknown): Promise<{ namespace: string; context?: string } | undefined> {
+  if (typeof arg === 'string') return { namespace: arg };
   if (typeof arg === 'object' && arg !== null) {
-    const a = arg as { namespace?: string; workload?: { namespace: string } };
-    if (a.namespace) return a.namespace;
-    if (a.workload) return a.workload.namespace;
+    const a = arg as { namespace?: string; context?: string; workload?: { namespace: string; context?: string } };
+    if (a.workload) return { namespace: a.workload.namespace, context: a.workload.context };
+    if (a.namespace) return { namespace: a.namespace, context: a.context };
   }
-  const all = new Set<string>();
-  for (const c of await mora.source.contexts()) for (const ns of await mora.source.namespaces(c)) all.add(ns);
-  return vscode.window.showQuickPick([...all], { title: 'MOrA: recommend for namespace…' });
+  const skipped: string[] = [];
+  const all = new Set(await eachContext(mora, (c) => mora.source.namespaces(c), skipped));
+  const note = skippedNote(skipped);
+  const namespace = await vscode.window.showQuickPick([...all], { title: 'MOrA: recommend for namespace…', placeHolder: note ? `Not listed: ${note}` : undefined });
+  return namespace === undefined ? undefined : { namespace };
 }
 
 /** Settings whose change recomputes every recommendation (src/views/recommend-settings.ts reads them). */
@@ -229,15 +252,28 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
 
   reg('mora.recommend', async (arg) => {
     assertMaySendTraffic(mora, 'Recommend');
-    const namespace = await namespaceOf(mora, arg);
-    if (!namespace) return undefined;
-    const count = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MOrA: recommending for ${namespace}`, cancellable: true },
-      (progress, token) => store.computeNamespace(namespace, { token, progress: (done, total) => progress.report({ message: `${done}/${total} workloads`, increment: 100 / Math.max(1, total) }), force: true }),
+    const picked = await namespaceOf(mora, arg);
+    if (!picked) return undefined;
+    const { namespace, context } = picked;
+    const where = context !== undefined ? `${namespace} (context ${context})` : namespace;
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MOrA: recommending for ${where}`, cancellable: true },
+      (progress, token) => store.recommendNamespace(namespace, { context, token, progress: (done, total) => progress.report({ message: `${done}/${total} workloads`, increment: 100 / Math.max(1, total) }), force: true }),
     );
-    log.info(`Recommended ${count} workload(s) in namespace ${namespace}.`);
-    void vscode.window.showInformationMessage(`MOrA: ${count} workload(s) in ${namespace} recommended; open their manifests to see and apply the changes.`);
-    return count;
+    if (outcome.superseded) {
+      // The data source or a setting changed meanwhile: what this computed was thrown away (the store recomputes on use).
+      const message = `MOrA: the data source or settings changed while recommending for ${where}; those results were discarded. Run Recommend again for the new ones.`;
+      log.info(message);
+      void vscode.window.showWarningMessage(message);
+      return outcome.workloads;
+    }
+    const failed = outcome.failed.map((f) => `${f.context} (${f.error.message.split('\n')[0]})`);
+    if (context !== undefined && outcome.failed.length > 0) throw outcome.failed[0].error;
+    const skipped = failed.length ? ` Skipped: ${failed.join('; ')}.` : '';
+    log.info(`Recommended ${outcome.workloads} workload(s) in namespace ${where}.${skipped}`);
+    const show = failed.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(`MOrA: ${outcome.workloads} workload(s) in ${where} recommended; open their manifests to see and apply the changes.${skipped}`);
+    return outcome.workloads;
   });
 
   reg('mora.showForecast', async (arg) => {

@@ -108,29 +108,48 @@ export class RecommendationStore implements vscode.Disposable {
 
   /**
    * Recommends every container of every workload of a namespace, in one context or (without `context`) every context
-   * that has the namespace; resolves to the number of workloads.
+   * that has the namespace; resolves to the number of workloads whose recommendations the store kept (a computation the
+   * store's clear superseded counts none). Without `context`, a context that fails (unreachable) is skipped and logged;
+   * with one, its error is thrown.
    */
-  async computeNamespace(
-    namespace: string,
-    options: { context?: string; token?: vscode.CancellationToken; progress?: (done: number, total: number) => void; force?: boolean } = {},
-  ): Promise<number> {
+  async computeNamespace(namespace: string, options: ComputeOptions = {}): Promise<number> {
+    const outcome = await this.recommendNamespace(namespace, options);
+    if (options.context !== undefined && outcome.failed.length > 0) throw outcome.failed[0].error;
+    return outcome.workloads;
+  }
+
+  /**
+   * What `computeNamespace` does, with what happened: the workloads whose recommendations were kept, whether the store
+   * was cleared meanwhile (data source or settings changed: the results were thrown away), and the contexts that failed.
+   */
+  async recommendNamespace(namespace: string, options: ComputeOptions = {}): Promise<NamespaceOutcome> {
     const source = this.source();
-    const contexts = options.context !== undefined ? [options.context] : await contextsWith(source, namespace);
+    const generation = this.generation;
+    const failed: NamespaceOutcome['failed'] = [];
+    const contexts = options.context !== undefined ? [options.context] : await contextsWith(source, namespace, (context, error) => failed.push({ context, error }));
     let total = 0;
     for (const context of contexts) {
+      // Cleared meanwhile: this source is the old one, and its computation must not land in the new generation's cache.
+      if (generation !== this.generation) break;
       const key = loadKey(context, namespace);
       let p = this.loaded.get(key);
       if (!p || options.force) {
-        p = this.load(source, context, namespace, options.token, options.progress, options.force);
+        p = this.load(source, generation, context, namespace, options.token, options.progress, options.force);
         this.loaded.set(key, p);
         p.catch((e) => {
-          this.loaded.delete(key);
-          this.log.warn(`Recommendations for namespace ${namespace} in context ${context} failed: ${(e as Error).message}`);
+          if (this.loaded.get(key) === p) this.loaded.delete(key);
+          if (!(e instanceof vscode.CancellationError)) this.log.warn(`Recommendations for namespace ${namespace} in context ${context} failed: ${(e as Error).message}`);
         });
       }
-      total += await p;
+      try {
+        total += await p;
+      } catch (e) {
+        if (e instanceof vscode.CancellationError) throw e;
+        failed.push({ context, error: e as Error });
+      }
     }
-    return total;
+    for (const f of failed.filter((x) => !contexts.includes(x.context))) this.log.warn(`Context ${f.context} skipped for namespace ${namespace}: ${f.error.message}`);
+    return { workloads: total, superseded: generation !== this.generation, failed };
   }
 
   /** What a manifest's namespace needs: the current context's recommendations (every context's without one). */
@@ -167,17 +186,18 @@ export class RecommendationStore implements vscode.Disposable {
     return read;
   }
 
-  private async load(source: DataSource, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force?: boolean): Promise<number> {
+  /** `generation`: the store's when `source` was read; a clear since makes what this computes stale (the old source's). */
+  private async load(source: DataSource, generation: number, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force?: boolean): Promise<number> {
     const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
     const workloads = await source.workloads(context, namespace);
+    if (generation !== this.generation) return 0;
     const experiments = storedExperiments(this.log);
     const fresh: Recommendation[] = [];
-    const generation = this.generation;
     const stale = () => generation !== this.generation;
     // Workloads MOrA's in-cluster run already recommended are shown as read; only the others are computed here.
     const inCluster = await this.inClusterFor(source, context, force);
     const { fromCluster, toCompute } = inCluster ? inCluster.split(namespace, workloads) : { fromCluster: [], toCompute: workloads };
-    if (stale()) return workloads.length;
+    if (stale()) return 0;
     for (const r of fromCluster) {
       fresh.push(r);
       this.index.put(r);
@@ -188,12 +208,12 @@ export class RecommendationStore implements vscode.Disposable {
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // Settings changed meanwhile (the store was cleared): these are the old settings' numbers; the new computation shows its own.
-      if (stale()) return workloads.length;
+      if (stale()) return 0;
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
       for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments })) {
-        if (stale()) return workloads.length;
+        if (stale()) return 0;
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
       }
@@ -201,7 +221,7 @@ export class RecommendationStore implements vscode.Disposable {
       await new Promise((resolve) => setImmediate(resolve));
     }
     // Shown as they come; at the end, workloads gone since the last computation disappear with it.
-    if (stale()) return workloads.length;
+    if (stale()) return 0;
     this.index.dropNamespace(context, namespace);
     for (const r of fresh) this.index.put(r);
     if (workloads.length > 0) this.changed.fire();
@@ -216,9 +236,33 @@ export class RecommendationStore implements vscode.Disposable {
 
 const loadKey = (context: string, namespace: string): string => `${context}\u0000${namespace}`;
 
-async function contextsWith(source: DataSource, namespace: string): Promise<string[]> {
+interface ComputeOptions {
+  context?: string;
+  token?: vscode.CancellationToken;
+  progress?: (done: number, total: number) => void;
+  force?: boolean;
+}
+
+/** What a namespace's computation did (RecommendationStore.recommendNamespace). */
+export interface NamespaceOutcome {
+  /** Workloads whose recommendations the store kept. */
+  workloads: number;
+  /** The store was cleared while it ran (data source or settings changed): what it computed was thrown away. */
+  superseded: boolean;
+  /** Contexts that could not be read or computed (unreachable cluster, RBAC), skipped. */
+  failed: { context: string; error: Error }[];
+}
+
+/** The contexts that have the namespace; one whose namespaces cannot be listed (unreachable) is passed to `onError` and skipped. */
+async function contextsWith(source: DataSource, namespace: string, onError: (context: string, error: Error) => void): Promise<string[]> {
   const out: string[] = [];
-  for (const context of await source.contexts()) if ((await source.namespaces(context)).includes(namespace)) out.push(context);
+  for (const context of await source.contexts()) {
+    try {
+      if ((await source.namespaces(context)).includes(namespace)) out.push(context);
+    } catch (e) {
+      onError(context, e as Error);
+    }
+  }
   return out;
 }
 
