@@ -224,9 +224,10 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       log.info(message);
       return message;
     }
-    const docs = manifestEditors();
-    if (docs.length === 0) throw new Error('Open the Kubernetes manifest to apply the recommendation to.');
     if (isRecArgs(arg)) {
+      // From the forecast view, which has the focus: the visible manifest (the active one first) that has this workload.
+      const docs = manifestEditors();
+      if (docs.length === 0) throw new Error('Open the Kubernetes manifest to apply the recommendation to.');
       for (const doc of docs) {
         const changes = changesFor(views, doc, arg);
         if (changes.length === 0) continue;
@@ -238,8 +239,12 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       const w = arg.recommendation.workload;
       throw new Error(`No open manifest has ${w.kind} ${w.namespace}/${w.name}.`);
     }
-    // From the palette: everything MOrA recommends for the active manifest.
-    const doc = docs[0];
+    // From the palette: everything MOrA recommends for the active manifest, and only it (never another visible editor).
+    const doc = vscode.window.activeTextEditor?.document;
+    if (doc?.languageId !== 'yaml') {
+      void vscode.window.showInformationMessage('MOrA: Apply Recommendation writes into the active editor\'s Kubernetes manifest; open (focus) the YAML manifest first.');
+      return undefined;
+    }
     const all = views.get(doc)?.lenses.flatMap((l) => (l.kind === 'apply' || l.kind === 'replicas' ? l.changes : [])) ?? [];
     if (all.length === 0) {
       void vscode.window.showInformationMessage('MOrA has no recommendation for the workloads in this file (yet): run "MOrA: Recommend" for their namespace.');
@@ -247,6 +252,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
     }
     const message = await applyChanges(doc, all);
     log.info(message);
+    void vscode.window.showInformationMessage(`MOrA: ${message}`);
     return message;
   });
 

@@ -1,12 +1,17 @@
-// Recommend as the code review found it: a computation the store's clear threw away must not count as done; a tree
-// node's context is the one computed, and an unreachable context does not fail the rest.
+// Recommend and Apply Recommendation as the code review found them: a computation the store's clear threw away must not
+// count as done; a tree node's context is the one computed, and an unreachable context does not fail the rest; the
+// palette's Apply writes only into the active editor (never another visible YAML editor).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Recommendation } from '../../../src/core/recommendation';
 import type { DataSource } from '../../../src/data/datasource';
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../../src/data/demo';
 import type { Log } from '../../../src/extension/log';
 import { RecommendationStore } from '../../../src/extension/recommendation-store';
-import { activateMora } from './helpers';
+import { activateMora, EXTENSION_ID, waitFor } from './helpers';
 
 function fakeLog(lines: string[]): Log {
   return { info: () => undefined, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) } as unknown as Log;
@@ -80,4 +85,81 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
     const here = await vscode.commands.executeCommand<number>('mora.recommend', { kind: 'namespace', context: DEMO_CONTEXT, namespace: DEMO_NAMESPACE });
     assert.ok(here > 0, `the demo context's shop is recommended: ${here}`);
   });
+
+  describe('Apply Recommendation from the palette', () => {
+    let file = '';
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      if (file) fs.rmSync(file, { force: true });
+    });
+
+    it('is offered in the palette only for a YAML editor', () => {
+      const menus = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.menus.commandPalette as { command: string; when?: string }[];
+      assert.equal(menus.find((m) => m.command === 'mora.applyRecommendation')?.when, 'editorLangId == yaml');
+    });
+
+    it('with another editor active, a visible YAML manifest is left alone', async () => {
+      const api = (await activateMora()) as unknown as { recommendations: { set(recs: Recommendation[]): void } };
+      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mora-'));
+      file = path.join(root, `apply-active-${process.pid}.yaml`);
+      fs.writeFileSync(file, MANIFEST);
+      api.recommendations.set([rec()]);
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      // Its lenses offer the recommendation (so an Apply that took this visible editor would write it).
+      const lenses = await waitFor(async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [])
+        .map((l) => l.command?.title ?? '').filter((t) => t.startsWith('MOrA')), (t) => t.length > 0);
+      assert.match(lenses.join('\n'), /cpu 500m → 180m/);
+      const other = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'notes' });
+      await vscode.window.showTextDocument(other, vscode.ViewColumn.Two);
+      assert.equal(vscode.window.activeTextEditor?.document, other);
+      assert.ok(vscode.window.visibleTextEditors.some((e) => e.document === doc), 'the manifest is visible');
+      const result = await vscode.commands.executeCommand('mora.applyRecommendation');
+      assert.equal(result, undefined);
+      assert.equal(doc.getText(), MANIFEST, 'the visible, inactive manifest was not rewritten');
+      // The manifest active: it is applied.
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      assert.match(String(await vscode.commands.executeCommand('mora.applyRecommendation')), /Applied/);
+      assert.match(doc.getText(), /cpu: 180m/);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+  });
 });
+
+const Mi = 2 ** 20;
+const NS = 'mora-apply-active';
+
+function rec(): Recommendation {
+  const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
+  const evidence = {
+    observed: { p50: 0.06, p95: 0.09, p99: 0.1, max: 0.12, samples: 20160, days: 14 },
+    margin: 0.15, method: 'mora', reason: 'p95 × calibrated margin', completeness: 1, notes: ['injected'],
+  };
+  return {
+    workload: { context: 'test', namespace: NS, kind: 'Deployment', name: 'activeweb' }, qos: 'Burstable', confidence: 0.87, generatedAt: 1_795_000_000,
+    containers: [{
+      container: 'app', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
+      cpu: { request: b(0.18), confidence: 0.87, evidence },
+      memory: { request: b(420 * Mi), limit: b(420 * Mi), confidence: 0.87, evidence },
+    }],
+  };
+}
+
+const MANIFEST = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: activeweb',
+  `  namespace: ${NS}`,
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      containers:',
+  '        - name: app',
+  '          image: app:1',
+  '          resources:',
+  '            requests:',
+  '              cpu: 500m',
+  '              memory: 1Gi',
+  '',
+].join('\n');
