@@ -18,7 +18,8 @@ import type { ExperimentViewData } from '../protocol/forecast';
 import type { TreeNode } from '../views/tree-model';
 import type { PlanWizardAnswers } from '../views/experiment-model';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
-import { PROMETHEUS_TOKEN_SECRET, type MoraContext } from './context';
+import type { MoraContext } from './context';
+import { prometheusAuthFor } from './prometheus-token';
 import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
 import { loadLive } from './live';
@@ -252,7 +253,8 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       return undefined;
     }
 
-    const token = await extension.secrets.get(PROMETHEUS_TOKEN_SECRET);
+    // The token kept for the plan's Prometheus origin (src/extension/prometheus-token.ts), none for another.
+    const auth = (await prometheusAuthFor(extension.secrets, log))(plan.prometheusUrl);
     const total = expansion.cells.length;
     const recordPath = live.planPaths(plan).json;
     await markRunning(extension, recordPath, true);
@@ -263,7 +265,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       try {
         return await activeRuns.track(plan.name, abort, live.runPlan(plan, {
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
-          prometheusAuth: token ? { bearerToken: token } : undefined,
+          prometheusAuth: auth,
           scalerFor: (w) => {
             kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
             // The plan's pinned context, else the one the confirmation named.

@@ -21,6 +21,7 @@ import { stopExperiments } from './experiment-commands';
 import { registerPipelineCommands } from './pipeline-commands';
 import { RecommendationStore } from './recommendation-store';
 import { setBeforeCommands } from './register';
+import { prometheusAuthFor } from './prometheus-token';
 import { StatusSlot } from './status-slot';
 import { ClusterTreeProvider } from './tree';
 
@@ -67,8 +68,7 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     return new DemoDataSource();
   }
   const { ClusterDataSource } = loadLive();
-  // The token lives in VS Code's secret storage, never in settings or logs.
-  const token = await context.secrets.get(PROMETHEUS_TOKEN_SECRET);
+  // Tokens live in VS Code's secret storage (one per Prometheus URL origin), never in settings or logs.
   // Empty: discovered per context through the API server's service proxy; a URL per context wins over the one URL,
   // which serves the current context only (the tree lists every context: the others must not borrow its usage).
   const prometheusUrl = cfg.get<string>('prometheus.url', '').trim() || undefined;
@@ -82,7 +82,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     prometheusUrls,
     prometheusUrlScope: 'current-context',
     prometheusSelector: cfg.get<string>('prometheus.selector', '').trim() || undefined,
-    prometheusAuth: token ? { bearerToken: token } : undefined,
+    // A token per Prometheus URL origin, sent only there (a prod token never reaches staging's URL).
+    prometheusAuthFor: await prometheusAuthFor(context.secrets, log),
     historyDays: cfg.get<number>('historyDays', 14),
     connectTimeoutMs: connectTimeoutFromSetting(cfg.get<unknown>('kubernetes.connectTimeoutSeconds'), (message) => {
       log.warn(message);

@@ -36,6 +36,7 @@ describe('Set Prometheus Token takes effect without a reload', function () {
     await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('prometheus.urls', undefined, vscode.ConfigurationTarget.Global);
     const api = (await activateMora()) as Api;
     await waitFor(() => api.sourceKind(), (k) => k === 'demo');
     await new Promise((r) => server.close(r));
@@ -73,5 +74,18 @@ describe('Set Prometheus Token takes effect without a reload', function () {
     const removed = await health();
     assert.ok(removed.headers.length > 0);
     assert.deepEqual([...new Set(removed.headers)], ['']);
+
+    // Several Prometheus URLs: a token is kept per origin and sent only there. One set for another context's
+    // Prometheus (another port: another origin) never reaches this one.
+    const other = 'http://127.0.0.1:9';
+    await cfg().update('prometheus.urls', { 'mora-other': other }, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('mora.setPrometheusToken', 'mora-other-token', other);
+    const otherOnly = await waitFor(health, (h) => h.headers.length > 0);
+    assert.deepEqual([...new Set(otherOnly.headers)], [''], 'the other origin\'s token is not sent here');
+    await vscode.commands.executeCommand('mora.setPrometheusToken', 'mora-test-token-2', url);
+    const own = await health();
+    assert.deepEqual([...new Set(own.headers)], ['Bearer mora-test-token-2']);
+    await vscode.commands.executeCommand('mora.setPrometheusToken', '', url);
+    await vscode.commands.executeCommand('mora.setPrometheusToken', '', other);
   });
 });
