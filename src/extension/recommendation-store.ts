@@ -287,14 +287,10 @@ export function experimentsFolder(): string | undefined {
   return folder ? path.join(folder, '.mora', 'experiments') : undefined;
 }
 
+/** The load experiments of every workspace folder's .mora/experiments (not only the first folder's). */
 export function storedExperiments(log: Log): import('../data/experiments/store').StoredExperiment[] | undefined {
-  const dir = experimentsFolder();
-  if (!dir || !fs.existsSync(dir)) return undefined;
-  try {
-    const { loadExperiments } = require('../data/experiments/store') as typeof import('../data/experiments/store');
-    return loadExperiments(dir);
-  } catch (e) {
-    log.warn(`Experiments in ${dir} could not be read: ${(e as Error).message}`);
-    return undefined;
-  }
+  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  if (!roots.some((root) => fs.existsSync(path.join(root, '.mora', 'experiments')))) return undefined;
+  const { loadFolderExperiments } = require('../data/experiments/store') as typeof import('../data/experiments/store');
+  return loadFolderExperiments(roots, (dir, e) => log.warn(`Experiments in ${dir} could not be read: ${e.message}`));
 }

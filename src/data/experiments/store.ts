@@ -188,3 +188,24 @@ export class ExperimentDataSource implements DataSource {
     }
   }
 }
+
+/**
+ * The load experiments of several folders' `.mora/experiments` (a multi-root workspace keeps them in any of its folders:
+ * Run Load Experiment writes into the first). A folder without one is skipped; one that cannot be read is passed to
+ * `warn` and skipped. Undefined when none was read.
+ */
+export function loadFolderExperiments(roots: readonly string[], warn: (dir: string, error: Error) => void): StoredExperiment[] | undefined {
+  const out: StoredExperiment[] = [];
+  let read = 0;
+  for (const root of roots) {
+    const dir = join(root, '.mora', 'experiments');
+    if (!existsSync(dir)) continue;
+    try {
+      out.push(...loadExperiments(dir));
+      read++;
+    } catch (e) {
+      warn(dir, e as Error);
+    }
+  }
+  return read > 0 ? out : undefined;
+}
