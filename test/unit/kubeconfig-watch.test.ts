@@ -40,12 +40,23 @@ describe('kubeconfig watch (the client is rebuilt when the kubeconfig changes)',
     }
   });
 
-  it('a folder that does not exist is reported, not thrown', () => {
+  it('a folder not there yet (no ~/.kube before the first login) is watched through its parent', async () => {
+    const home = tempDir('mora-kubewatch-');
+    const file = path.join(home, '.kube', 'config');
+    let changes = 0;
     const errors: string[] = [];
-    const w = new KubeconfigWatcher({ files: [path.join(tempDir('mora-kubewatch-'), 'missing', 'config')], onChange: () => undefined, onWatchError: (d) => errors.push(d) });
-    w.dispose();
-    assert.equal(w.watching, 0);
-    assert.equal(errors.length, 1);
+    const w = new KubeconfigWatcher({ files: [file], onChange: () => changes++, debounceMs: 50, onWatchError: (d) => errors.push(d) });
+    try {
+      assert.equal(w.watching, 1);
+      fs.mkdirSync(path.dirname(file));
+      assert.ok(await until(async () => changes, (n) => n >= 1, 5000) >= 1);
+      const before = changes;
+      fs.writeFileSync(file, 'current-context: new-login\n');
+      assert.ok(await until(async () => changes, (n) => n > before, 5000) > before, 'the new folder is watched');
+      assert.deepEqual(errors, []);
+    } finally {
+      w.dispose();
+    }
   });
 
   it('the status bar names the current context, not the first in the file', () => {

@@ -31,23 +31,44 @@ export class KubeconfigWatcher {
   private disposed = false;
 
   constructor(private readonly options: KubeconfigWatchOptions) {
+    this.setup();
+  }
+
+  /**
+   * A watch on each file's folder; a folder not there yet (no ~/.kube before the first login) is watched through its
+   * nearest existing ancestor, and the watches are set up again when that ancestor changes.
+   */
+  private setup(): void {
+    for (const w of this.watchers.splice(0)) w.close();
     const byDir = new Map<string, Set<string>>();
-    for (const f of options.files) {
-      const dir = path.dirname(f);
+    const add = (dir: string, name: string) => {
       const names = byDir.get(dir) ?? new Set<string>();
-      names.add(path.basename(f));
+      names.add(name);
       byDir.set(dir, names);
+    };
+    const pending = new Set<string>();
+    for (const f of this.options.files) {
+      let dir = path.dirname(f);
+      let name = path.basename(f);
+      while (!fs.existsSync(dir) && path.dirname(dir) !== dir) {
+        name = path.basename(dir);
+        dir = path.dirname(dir);
+        pending.add(dir);
+      }
+      add(dir, name);
     }
     for (const [dir, names] of byDir) {
       try {
         const w = fs.watch(dir, { persistent: false }, (_event, name) => {
           // Some platforms give no name: then any change in the folder counts.
-          if (name === null || names.has(name.toString())) this.changed();
+          if (name !== null && !names.has(name.toString())) return;
+          if (pending.has(dir) && !this.disposed) this.setup();
+          this.changed();
         });
-        w.on('error', (e) => options.onWatchError?.(dir, e));
+        w.on('error', (e) => this.options.onWatchError?.(dir, e));
         this.watchers.push(w);
       } catch (e) {
-        options.onWatchError?.(dir, e as Error);
+        this.options.onWatchError?.(dir, e as Error);
       }
     }
   }
