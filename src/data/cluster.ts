@@ -11,7 +11,7 @@ import type { DataSource, HealthProblem, MetricFrame, MetricTarget, SourceHealth
 import { batchedFrames, workloadOomKills, type BatchPlanOptions } from './prometheus/batch-plan';
 import { PrometheusClient, authFromEnv, type PrometheusAuth } from './prometheus/client';
 import { PrometheusError } from './prometheus/errors';
-import { fetchFrame, type FetchedFrame } from './prometheus/frame';
+import { fetchFrame, frameGrid, type FetchedFrame } from './prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, podNameRegex, promString, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
@@ -324,7 +324,8 @@ export class ClusterDataSource implements DataSource {
       return { frame: f, missing: [], warnings: [], validation: validateFrame(f) };
     }
     const queryTarget = { namespace: w.namespace, kind: w.kind, name: w.name, container: target.container };
-    const queries = metricQueries(queryTarget, this.queryConfig, range.step);
+    // The step the range is read at (grown on long ranges): rate windows and memory peaks cover it.
+    const queries = metricQueries(queryTarget, this.queryConfig, range.step, frameGrid(range, b.prometheus.maxPoints).step);
     // OOM kills as the batched plan reads them (cAdvisor mode, as it), so memory is sized alike in either plan.
     const [fetched, oom] = await Promise.all([
       fetchFrame(b.prometheus, queries, range, signal),

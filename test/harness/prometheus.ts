@@ -23,6 +23,8 @@ export interface PrometheusOptions {
    * hard-linked (copied across file systems) into the new data dir; Prometheus never changes a block's files.
    */
   blocksFrom?: string;
+  /** promtool's --max-block-duration for the backfill (default 2h: a month of history makes 360 blocks, slow to write). */
+  backfillMaxBlockDuration?: string;
   /** Extra prometheus flags, e.g. --storage.tsdb.max-block-duration=2h to keep big backfilled blocks as they are. */
   extraArgs?: string[];
   /** Serve HTTPS with this certificate (PEM; e.g. self-signed for 127.0.0.1); the URL is then https://. */
@@ -100,7 +102,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     requireBinary('promtool');
     const om = path.join(dir, 'backfill.om');
     fs.writeFileSync(om, opts.openMetrics);
-    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, dataDir], { timeout: 120_000 });
+    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', ...(opts.backfillMaxBlockDuration ? [`--max-block-duration=${opts.backfillMaxBlockDuration}`] : []), om, dataDir], { timeout: 120_000 });
   }
 
   // A port picked just before start could be taken by someone else in between; retry a few times.

@@ -438,7 +438,11 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
   const t0 = grid.t[0];
   const tEnd = grid.t[n - 1];
   const step = grid.step;
-  const w = `${Math.round(rateWindow(range.step, cfg))}s`;
+  // Rate windows cover the step the range is read at (grown on long ranges); memory is the peak within each step.
+  const w = `${Math.round(rateWindow(range.step, cfg, step))}s`;
+  // The window is the step less 1 ms: Prometheus 2.x ranges include both ends, so a scrape exactly at the previous
+  // point belongs to that point's step only (at a 60 s step and 60 s scrapes, each point is its own sample).
+  const peak = (m: string) => `max_over_time(${m}[${Math.round(step * 1000) - 1}ms])`;
   const N = cfg.names;
   const ns = `namespace=${promString(namespace)}`;
   const cont = 'container!="",container!="POD"';
@@ -456,7 +460,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
   let owners: OwnerIndex | undefined;
   if (options.owners ?? true) {
     owners = new OwnerIndex();
-    const span = `${Math.ceil(tEnd - t0 + step + rateWindow(range.step, cfg))}s`;
+    const span = `${Math.ceil(tEnd - t0 + step + rateWindow(range.step, cfg, step))}s`;
     const ask = async (promql: string) => {
       if (stats) { stats.queries++; stats.ownerQueries++; stats.requests++; }
       try {
@@ -490,7 +494,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
   let shared: Map<MetricName, Float64Array | PrometheusError> | undefined;
   if (cfg.appSelector !== undefined) {
     shared = new Map();
-    const qs = metricQueries({ namespace, kind: workloads[0].kind, name: workloads[0].name }, cfg, range.step).filter((q) => APP_METRICS.has(q.metric));
+    const qs = metricQueries({ namespace, kind: workloads[0].kind, name: workloads[0].name }, cfg, range.step, step).filter((q) => APP_METRICS.has(q.metric));
     await Promise.all(qs.map(async (q) => {
       count([q.metric]);
       if (stats) stats.queries++;
@@ -575,8 +579,8 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
           if (a) place(values, (i, v) => addAt(a, i, v));
         },
       },
-      { metrics: ['memory_working_set'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${N.memoryWorkingSet}{${cSel}})`, ', container'), fold: containerFold((c) => c.wss) },
-      { metrics: ['memory_rss'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${N.memoryRss}{${cSel}})`, ', container'), fold: containerFold((c) => c.rss) },
+      { metrics: ['memory_working_set'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${peak(`${N.memoryWorkingSet}{${cSel}}`)})`, ', container'), fold: containerFold((c) => c.wss) },
+      { metrics: ['memory_rss'], estimate: unitsC, promql: acrossPods(`max by (namespace, pod, container) (${peak(`${N.memoryRss}{${cSel}}`)})`, ', container'), fold: containerFold((c) => c.rss) },
       { metrics: ['network_rx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkRx}{${sel}}[${w}])))`), fold: podFold((a) => a.rx) },
       { metrics: ['network_tx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`), fold: podFold((a) => a.tx) },
     ];
@@ -863,7 +867,7 @@ function finish(acc: WorkloadAcc, grid: Grid, cfg: QueryConfig, namespace: strin
     own.set('memory_rss', finishAgg(c.rss));
     const values: MetricFrame['values'] = {};
     const missing: MetricQuery[] = [];
-    for (const q of metricQueries({ namespace, kind: wl.kind, name: wl.name, container: spec.name }, cfg, rangeStep)) {
+    for (const q of metricQueries({ namespace, kind: wl.kind, name: wl.name, container: spec.name }, cfg, rangeStep, grid.step)) {
       const bad = rejected.get(q.metric) ?? (shared?.get(q.metric) instanceof PrometheusError ? shared.get(q.metric) as PrometheusError : undefined);
       if (bad) { missing.push({ ...q, hint: bad.message, rejected: true }); continue; }
       let v = own.get(q.metric) ?? common.get(q.metric);

@@ -49,7 +49,10 @@ export interface QueryConfig {
   /** Label of the HTTP status on the request counter, and the regex of failed statuses. */
   statusLabel: string;
   errorStatusRegex: string;
-  /** rate() window in seconds; default max(60, 2 × step) — at least four 15 s scrapes. */
+  /**
+   * rate() window in seconds; default max(60, 2 × step) — at least four 15 s scrapes. When the step is grown to keep a
+   * long range under Prometheus' point limit, the window is at least the grown step (rateWindow's `usedStep`).
+   */
   rateWindowSeconds?: number;
   podAggregation: 'avg' | 'max';
   /** Label matchers (without braces) for the application metrics; default: the workload's namespace and pods. */
@@ -114,12 +117,26 @@ export function podNameRegex(kind: WorkloadKind, name: string): string {
   }
 }
 
-export function rateWindow(step: number, cfg: QueryConfig): number {
-  return cfg.rateWindowSeconds ?? Math.max(60, 2 * step);
+/**
+ * The rate() window: the scrape-safe minimum (rateWindowSeconds, else max(60, 2 × the requested step)), and at least
+ * `usedStep`, the step the range is actually read at (fitStep grows it on long ranges: 30 days at 60 s are read at
+ * 300 s). A window shorter than the step leaves time between points unread: at 300 s with a 120 s window, CPU rates
+ * covered 40% of the time.
+ */
+export function rateWindow(step: number, cfg: QueryConfig, usedStep = step): number {
+  return Math.max(cfg.rateWindowSeconds ?? Math.max(60, 2 * step), usedStep);
 }
 
-export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: number): MetricQuery[] {
-  const w = `${Math.round(rateWindow(step, cfg))}s`;
+/**
+ * The queries of one workload or container. `step` is the requested step, `usedStep` the one the range is read at
+ * (frameGrid's; larger on long ranges): rate windows cover it, and memory is the peak within each step
+ * (max_over_time over it), not the value at one instant, so a short daily spike is seen at any step.
+ */
+export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: number, usedStep = step): MetricQuery[] {
+  const w = `${Math.round(rateWindow(step, cfg, usedStep))}s`;
+  // The window is the step less 1 ms: Prometheus 2.x ranges include both ends, so a scrape exactly at the previous
+  // point belongs to that point's step only (at a 60 s step and 60 s scrapes, each point is its own sample).
+  const peak = (m: string) => `max_over_time(${m}[${Math.round(usedStep * 1000) - 1}ms])`;
   const N = cfg.names;
   const podSel = `namespace=${promString(target.namespace)},pod=~${promString(podNameRegex(target.kind, target.name))}`;
   const containerSel = target.container ? `container=${promString(target.container)}` : 'container!="",container!="POD"';
@@ -139,8 +156,8 @@ export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: numbe
     add('cpu_throttling_ratio',
       `sum(max by (pod, container) (rate(${N.cpuThrottledPeriods}{${cSel}}[${w}]))) / sum(max by (pod, container) (rate(${N.cpuPeriods}{${cSel}}[${w}])))`,
       `${N.cpuPeriods}{${cSel}}`, 'CFS metrics exist only for containers with a CPU limit; is cAdvisor scraped?');
-    add('memory_working_set', `${agg}(sum by (pod) (max by (pod, container) (${N.memoryWorkingSet}{${cSel}})))`, `${N.memoryWorkingSet}{${cSel}}`, cadvisor);
-    add('memory_rss', `${agg}(sum by (pod) (max by (pod, container) (${N.memoryRss}{${cSel}})))`, `${N.memoryRss}{${cSel}}`, cadvisor);
+    add('memory_working_set', `${agg}(sum by (pod) (max by (pod, container) (${peak(`${N.memoryWorkingSet}{${cSel}}`)})))`, `${N.memoryWorkingSet}{${cSel}}`, cadvisor);
+    add('memory_rss', `${agg}(sum by (pod) (max by (pod, container) (${peak(`${N.memoryRss}{${cSel}}`)})))`, `${N.memoryRss}{${cSel}}`, cadvisor);
     // Network is accounted to the pod (container="" or "POD"), once per interface: max by (pod, interface) removes the duplicates.
     add('network_rx', `${agg}(sum by (pod) (max by (pod, interface) (rate(${N.networkRx}{${podSel}}[${w}]))))`, `${N.networkRx}{${podSel}}`, cadvisor);
     add('network_tx', `${agg}(sum by (pod) (max by (pod, interface) (rate(${N.networkTx}{${podSel}}[${w}]))))`, `${N.networkTx}{${podSel}}`, cadvisor);
@@ -148,8 +165,8 @@ export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: numbe
     const p = cfg.processSelector ?? app;
     const hint = 'does the process export the standard process_* metrics (prom-client collectDefaultMetrics)?';
     add('cpu_usage', `${agg}(rate(${N.processCpu}{${p}}[${w}]))`, `${N.processCpu}{${p}}`, hint);
-    add('memory_working_set', `${agg}(${N.processMemory}{${p}})`, `${N.processMemory}{${p}}`, hint);
-    add('memory_rss', `${agg}(${N.processMemory}{${p}})`, `${N.processMemory}{${p}}`, hint);
+    add('memory_working_set', `${agg}(${peak(`${N.processMemory}{${p}}`)})`, `${N.processMemory}{${p}}`, hint);
+    add('memory_rss', `${agg}(${peak(`${N.processMemory}{${p}}`)})`, `${N.processMemory}{${p}}`, hint);
   }
 
   const appHint = `does the workload export ${N.requests} / ${N.durationBucket}? (metric and label names are configurable)`;
