@@ -19,6 +19,9 @@ describe('Set Prometheus Token takes effect without a reload', function () {
   let server: http.Server;
   /** The Authorization header of each request to the Prometheus, in order ('' when none). */
   const auth: string[] = [];
+  let serverUrl = '';
+  /** Another context's Prometheus (another port: another origin); nothing needs to answer there. */
+  const OTHER_URL = 'http://127.0.0.1:9';
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-vscode-token-'));
@@ -32,7 +35,8 @@ describe('Set Prometheus Token takes effect without a reload', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('mora.setPrometheusToken', '');
+    // With several URLs configured the command would ask which one: each origin's token is removed by name.
+    for (const u of [serverUrl, OTHER_URL]) if (u) await vscode.commands.executeCommand('mora.setPrometheusToken', '', u);
     await cfg().update('dataSource', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('prometheus.url', undefined, vscode.ConfigurationTarget.Global);
@@ -51,6 +55,7 @@ describe('Set Prometheus Token takes effect without a reload', function () {
     fs.writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', '    server: https://127.0.0.1:9', 'users:', '- name: u', '  user:', '    token: t',
       'contexts:', '- name: mora-token', '  context:', '    cluster: c', '    user: u', 'current-context: mora-token', ''].join('\n'));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    serverUrl = url;
     await cfg().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
     await cfg().update('prometheus.url', url, vscode.ConfigurationTarget.Global);
     await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
@@ -77,7 +82,7 @@ describe('Set Prometheus Token takes effect without a reload', function () {
 
     // Several Prometheus URLs: a token is kept per origin and sent only there. One set for another context's
     // Prometheus (another port: another origin) never reaches this one.
-    const other = 'http://127.0.0.1:9';
+    const other = OTHER_URL;
     await cfg().update('prometheus.urls', { 'mora-other': other }, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('mora.setPrometheusToken', 'mora-other-token', other);
     const otherOnly = await waitFor(health, (h) => h.headers.length > 0);
