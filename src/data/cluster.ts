@@ -37,6 +37,11 @@ export interface ClusterDataSourceOptions {
   prometheusUrlScope?: 'every-context' | 'current-context';
   /** A label selector tried before the known ones when discovering (mora.prometheus.selector / --prometheus-selector). */
   prometheusSelector?: string;
+  /**
+   * Label matchers added to every selector of every Prometheus query (--prometheus-matchers, e.g. cluster="prod-eu"):
+   * one cluster of a Prometheus that holds several (Thanos, Mimir, federation). Not the discovery selector above.
+   */
+  prometheusMatchers?: string;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
   prometheusAuth?: PrometheusAuth;
   /**
@@ -159,6 +164,7 @@ export class ClusterDataSource implements DataSource {
       auth: this.authFor(this.options.prometheusUrl!),
       timeoutMs: this.options.prometheusTimeoutMs,
       proxyFromEnv: this.options.proxyFromEnv,
+      matchers: this.options.prometheusMatchers,
     });
     return this.prometheusClient;
   }
@@ -182,7 +188,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -251,7 +257,7 @@ export class ClusterDataSource implements DataSource {
     const applied = new AppliedCredentials();
     const kc = applied.track(discovery.configFor(ctx));
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
-    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch });
+    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

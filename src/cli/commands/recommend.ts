@@ -42,6 +42,8 @@ export interface RecommendCliOptions {
   quiet?: boolean;
   prometheus?: string;
   prometheusSelector?: string;
+  /** --prometheus-matchers: label matchers added to every Prometheus query (one cluster of several). */
+  prometheusMatchers?: string;
   kubeconfig?: string;
   /** --context: one kubeconfig context, or several separated by commas. */
   context?: string;
@@ -80,6 +82,7 @@ export function register(program: Command): void {
     .option('--source <source>', 'where workloads and metrics come from: demo, or cluster (kubeconfig + Prometheus)', 'demo')
     .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
+    .option('--prometheus-matchers <matchers>', 'label matchers added to every Prometheus query, for one cluster of a Prometheus/Thanos/Mimir that holds several (e.g. cluster="prod-eu")')
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <names>', 'only this kubeconfig context (several: a,b); with --apply-cluster, the contexts to write to (default: the current context, as kubectl)')
     .option('--all-contexts', 'with --apply-cluster: write to every context of the kubeconfig, not only the current one')
@@ -260,7 +263,15 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
+    if (opts.prometheusMatchers !== undefined) {
+      const { parseMatchers } = require('../../data/prometheus/matchers') as typeof import('../../data/prometheus/matchers');
+      try {
+        parseMatchers(opts.prometheusMatchers);
+      } catch (e) {
+        throw new UserError(`--prometheus-matchers: ${(e as Error).message}`);
+      }
+    }
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers: opts.prometheusMatchers, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();

@@ -7,6 +7,7 @@
 import { redactAndClip } from '../../core/redact';
 import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
 import { axiosFetch, networkFailure } from '../http';
+import { parseMatchers, withMatchers } from './matchers';
 
 export interface PrometheusAuth {
   bearerToken?: string;
@@ -30,6 +31,11 @@ export interface PrometheusClientOptions {
   fetch?: typeof fetch;
   /** false: leave proxying to Node's agents (the VS Code extension host patches them); default true: the environment's proxy. */
   proxyFromEnv?: boolean;
+  /**
+   * Label matchers added to every selector of every query (--prometheus-matchers, e.g. cluster="prod-eu"): one cluster
+   * of a Prometheus that holds several. Checked here: a list that is not label matchers throws.
+   */
+  matchers?: string;
 }
 
 export interface RangeSeries {
@@ -126,6 +132,8 @@ export class PrometheusClient {
   private readonly chunkPoints: number;
   private readonly fetchImpl: typeof fetch;
   private readonly slots: number;
+  /** Normalized extra label matchers ('' for none). */
+  readonly matchers: string;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -160,6 +168,11 @@ export class PrometheusClient {
     this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
     this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv });
     this.slots = Math.max(1, options.concurrency ?? 4);
+    try {
+      this.matchers = parseMatchers(options.matchers ?? '');
+    } catch (e) {
+      throw new PrometheusError(`${(e as Error).message} (--prometheus-matchers)`, 'bad-response');
+    }
   }
 
   /** The URL as shown in messages (no credentials). */
@@ -196,7 +209,9 @@ export class PrometheusClient {
 
   /** GET or form-POST one API path and return its `data` (throws PrometheusError on any failure). */
   async request(path: string, params: Record<string, string> | undefined, opts: QueryOptions = {}, what = path): Promise<ApiBody> {
-    return this.slot(() => this.requestNow(path, params, opts, what));
+    // --prometheus-matchers: into every query's selectors, whoever built it (the batched plan streams its own requests).
+    const p = params?.query !== undefined && this.matchers ? { ...params, query: withMatchers(params.query, this.matchers) } : params;
+    return this.slot(() => this.requestNow(path, p, opts, what));
   }
 
   private async requestNow(path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string): Promise<ApiBody> {
