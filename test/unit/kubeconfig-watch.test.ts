@@ -40,19 +40,40 @@ describe('kubeconfig watch (the client is rebuilt when the kubeconfig changes)',
     }
   });
 
+  it('a rewrite with the same text (a rename over it, a touch) rebuilds nothing; the next real edit does', async () => {
+    const dir = tempDir('mora-kubewatch-');
+    const file = path.join(dir, 'config');
+    fs.writeFileSync(file, 'current-context: a\n');
+    let changes = 0;
+    let unchanged = 0;
+    const w = new KubeconfigWatcher({ files: [file], onChange: () => changes++, onUnchanged: () => unchanged++, debounceMs: 50 });
+    try {
+      fs.writeFileSync(path.join(dir, 'config.tmp'), 'current-context: a\n');
+      fs.renameSync(path.join(dir, 'config.tmp'), file);
+      assert.ok(await until(async () => unchanged, (n) => n >= 1, 5000) >= 1);
+      assert.equal(changes, 0, 'the same text: the recommendations shown stay');
+      fs.writeFileSync(file, 'current-context: b\n');
+      assert.equal(await until(async () => changes, (n) => n >= 1, 5000), 1);
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('a folder not there yet (no ~/.kube before the first login) is watched through its parent', async () => {
     const home = tempDir('mora-kubewatch-');
     const file = path.join(home, '.kube', 'config');
     let changes = 0;
+    let unchanged = 0;
     const errors: string[] = [];
-    const w = new KubeconfigWatcher({ files: [file], onChange: () => changes++, debounceMs: 50, onWatchError: (d) => errors.push(d) });
+    const w = new KubeconfigWatcher({ files: [file], onChange: () => changes++, onUnchanged: () => unchanged++, debounceMs: 50, onWatchError: (d) => errors.push(d) });
     try {
       assert.equal(w.watching, 1);
       fs.mkdirSync(path.dirname(file));
-      assert.ok(await until(async () => changes, (n) => n >= 1, 5000) >= 1);
-      const before = changes;
+      // The folder came, the file is still absent: seen, but nothing to rebuild.
+      assert.ok(await until(async () => unchanged, (n) => n >= 1, 5000) >= 1);
+      assert.equal(changes, 0);
       fs.writeFileSync(file, 'current-context: new-login\n');
-      assert.ok(await until(async () => changes, (n) => n > before, 5000) > before, 'the new folder is watched');
+      assert.ok(await until(async () => changes, (n) => n >= 1, 5000) >= 1, 'the new folder is watched');
       assert.deepEqual(errors, []);
     } finally {
       w.dispose();

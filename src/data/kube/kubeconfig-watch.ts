@@ -2,8 +2,11 @@
  * Notices kubeconfig changes (`kubectl config use-context`, a new login writing ~/.kube/config, a file created where
  * KUBECONFIG points) so the extension can rebuild its Kubernetes client. Watches the folder of each file kubectl would
  * read — not the file, as tools replace it by renaming a new one over it and a file's watch ends there — and reports
- * a burst of events once, after `debounceMs` of quiet. Plain fs (no client-node, no editor).
+ * a burst of events once, after `debounceMs` of quiet, and only when the files' contents changed: a rebuild clears
+ * every recommendation shown, and tools rewrite the file with the same text (a rename over it, a touch, a folder
+ * event). Plain fs (no client-node, no editor).
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,15 +26,30 @@ export interface KubeconfigWatchOptions {
   debounceMs?: number;
   /** A folder that cannot be watched (missing, permission): said once per folder. */
   onWatchError?: (dir: string, e: Error) => void;
+  /** Events came but the files read the same as before: no onChange. */
+  onUnchanged?: () => void;
 }
 
 export class KubeconfigWatcher {
   private readonly watchers: fs.FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
+  private fingerprint: string;
 
   constructor(private readonly options: KubeconfigWatchOptions) {
+    this.fingerprint = this.read();
     this.setup();
+  }
+
+  /** A digest of what the files hold now (a missing or unreadable file counts as absent). */
+  private read(): string {
+    const h = createHash('sha256');
+    for (const f of this.options.files) {
+      let text: string | undefined;
+      try { text = fs.readFileSync(f, 'utf8'); } catch { text = undefined; }
+      h.update(text === undefined ? '\u0000absent' : `\u0001${text.length}:${text}`);
+    }
+    return h.digest('hex');
   }
 
   /**
@@ -83,7 +101,14 @@ export class KubeconfigWatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.disposed) this.options.onChange();
+      if (this.disposed) return;
+      const now = this.read();
+      if (now === this.fingerprint) {
+        this.options.onUnchanged?.();
+        return;
+      }
+      this.fingerprint = now;
+      this.options.onChange();
     }, this.options.debounceMs ?? 500);
   }
 
