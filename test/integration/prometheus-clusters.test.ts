@@ -43,13 +43,16 @@ describe('one cluster of several in one Prometheus: --prometheus-matchers (real 
     await prom?.stop();
   });
 
+  let lastWarnings: string[] = [];
   async function read(plan: 'batched' | 'per-workload', matchers?: string): Promise<MetricFrame> {
     const source = new ClusterDataSource({ prometheusUrl: prom!.url, now: () => end, prometheusPlan: plan, prometheusMatchers: matchers });
     let frame: MetricFrame | undefined;
-    for await (const item of source.metricsForNamespace('test', 'shop', [WORKLOAD], range)) {
+    lastWarnings = [];
+    for await (const item of source.metricsDetailedForNamespace('shop', [WORKLOAD], range)) {
       const f = item.containers.get('server');
       assert.ok(f && !(f instanceof Error), `server: ${(f as Error | undefined)?.message}`);
-      frame = f;
+      frame = f.frame;
+      lastWarnings = f.warnings;
     }
     assert.ok(frame);
     return frame;
@@ -74,4 +77,11 @@ describe('one cluster of several in one Prometheus: --prometheus-matchers (real 
       assert.ok([...mixed.values.cpu_usage!].some((x) => Math.abs(x - CLUSTERS['prod-eu'].cpu) > 0.1), 'without a matcher the clusters are mixed (what the matcher is for)');
     });
   }
+
+  it('batched plan without a matcher: a warning names the cluster label, its values and the option', async () => {
+    await read('batched');
+    assert.ok(lastWarnings.some((w) => /1 pod name\(s\) are in 2 clusters of this Prometheus \(label cluster: prod-eu, prod-us\).*--prometheus-matchers 'cluster="prod-eu"'/.test(w)), lastWarnings.join('\n'));
+    await read('batched', 'cluster="prod-us"');
+    assert.ok(!lastWarnings.some((w) => /clusters of this Prometheus/.test(w)), lastWarnings.join('\n'));
+  });
 });

@@ -475,11 +475,14 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     };
     const cronJobs = workloads.some((x) => x.kind === 'CronJob');
     const [pods, rs, jobs] = await Promise.all([
-      ask(`max by (pod, owner_kind, owner_name) (max_over_time(kube_pod_owner{${ns}}[${span}]))`),
+      // By cluster too: a Prometheus holding several clusters (Thanos, Mimir, federation) answers a pod once per cluster.
+      ask(`max by (pod, owner_kind, owner_name, cluster) (max_over_time(kube_pod_owner{${ns}}[${span}]))`),
       ask(`max by (replicaset, owner_kind, owner_name) (max_over_time(kube_replicaset_owner{${ns}}[${span}]))`),
       cronJobs ? ask(`max by (job_name, owner_kind, owner_name) (max_over_time(kube_job_owner{${ns}}[${span}]))`) : Promise.resolve([]),
     ]);
     for (const s of pods) OwnerIndex.add(owners.pods, s.labels.pod, s.labels.owner_kind, s.labels.owner_name);
+    const split = clusterSplit(pods.map((s) => s.labels));
+    if (split && !client.matchers) warnings.add(split);
     for (const s of rs) OwnerIndex.add(owners.replicaSets, s.labels.replicaset, s.labels.owner_kind, s.labels.owner_name);
     for (const s of jobs) OwnerIndex.add(owners.jobs, s.labels.job_name, s.labels.owner_kind, s.labels.owner_name);
     if (owners.pods.size === 0) owners = undefined;
@@ -656,6 +659,32 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     stats.podsByOwner += resolver.podsByOwner + batches.reduce((s, b) => s + (b.capture ? b.pods : 0), 0);
     stats.podsByPattern += resolver.podsByPattern;
   }
+}
+
+/**
+ * A warning when the same pod is answered under several values of the `cluster` label (several clusters in one
+ * Prometheus, no --prometheus-matchers): their series are mixed (the max of duplicates, the sum of rates), right for
+ * none. Names the label, its values and how to pick one; undefined when every pod has at most one cluster.
+ */
+export function clusterSplit(labels: ReadonlyArray<Record<string, string>>): string | undefined {
+  const byPod = new Map<string, Set<string>>();
+  for (const l of labels) {
+    if (l.pod === undefined || !l.cluster) continue;
+    let set = byPod.get(l.pod);
+    if (!set) byPod.set(l.pod, (set = new Set()));
+    set.add(l.cluster);
+  }
+  const values = new Set<string>();
+  let splitPods = 0;
+  for (const set of byPod.values()) {
+    if (set.size < 2) continue;
+    splitPods++;
+    for (const v of set) values.add(v);
+  }
+  if (splitPods === 0) return undefined;
+  const sorted = [...values].sort();
+  return `${splitPods} pod name(s) are in ${sorted.length} clusters of this Prometheus (label cluster: ${sorted.join(', ')}): `
+    + `their series are mixed, right for none — pick one with --prometheus-matchers 'cluster="${sorted[0]}"'`;
 }
 
 /** Step (and increase window) of the OOM-kill query: a kill is dated to the end of the hour it happened in. */
