@@ -82,8 +82,9 @@ if (require.main === module) {
     process.stdout.write(`${JSON.stringify({ kubeconfig: live.kubeconfig, prometheusUrl: live.prometheus.url, context: 'mora-real' })}\n`);
     const stop = () => { void live.stop().then(() => process.exit(0)); };
     // "stop-apiserver" on stdin stops the control plane only (a cluster going away mid-session); Prometheus keeps running.
-    // "scale <namespace> <deployment> <replicas>" and "get <namespace> <deployment>" let a test be another writer (or
-    // read back) without loading the Kubernetes client into the extension host, whose module cache a test checks.
+    // "scale <namespace> <deployment> <replicas>", "cpu <namespace> <deployment> <request>" (the first container's CPU
+    // request) and "get <namespace> <deployment>" let a test be another writer (or read back) without loading the
+    // Kubernetes client into the extension host, whose module cache a test checks.
     process.stdin.setEncoding('utf8').on('data', (s: string) => {
       if (s.includes('stop-apiserver')) void live.cp.stop().then(() => process.stdout.write(`${JSON.stringify({ stopped: 'kube-apiserver' })}\n`));
       for (const line of s.split('\n')) {
@@ -92,6 +93,10 @@ if (require.main === module) {
         const answer = (key: string) => (r: unknown) => process.stdout.write(`${JSON.stringify({ [key]: r })}\n`);
         const failed = (e: unknown) => process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`);
         if (verb === 'scale') live.cp.api('PATCH', `${at}/scale`, { spec: { replicas: Number(n) } }, { contentType: 'application/merge-patch+json' }).then(answer('scaled'), failed);
+        if (verb === 'cpu') {
+          live.cp.api('PATCH', at, [{ op: 'replace', path: '/spec/template/spec/containers/0/resources/requests/cpu', value: n }], { contentType: 'application/json-patch+json' })
+            .then(answer('patched'), failed);
+        }
         if (verb === 'get') live.cp.api('GET', at).then(answer('deployment'), failed);
       }
     });

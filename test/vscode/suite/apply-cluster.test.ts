@@ -83,11 +83,12 @@ describe('Apply to Cluster against a real API server', function () {
     assert.equal(second.applied, false);
     assert.equal(asked.length, 2);
 
-    // Someone scales frontend while the modal is open: the diff approved is no longer what a patch would do, so nothing
-    // is written and the error message says so (not a patch over the other writer's change).
+    // Someone sets frontend's CPU request while the modal is open: the diff approved is no longer what a patch would do,
+    // so nothing is written and the error message says so (not a patch over the other writer's change). A change to a
+    // field MOrA does not write (an HPA scaling it) would not stop it (ebde9e2).
     // The other writer is the fixture's process: loading the Kubernetes client here would put it in the extension host's
     // module cache, which extension.test.ts checks activation keeps free of it.
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async () => { await fixtureCall(fixture!, 'scale shop frontend 2'); return 'Patch'; };
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async () => { await fixtureCall(fixture!, 'cpu shop frontend 310m'); return 'Patch'; };
     const errors: string[] = [];
     (vscode.window as { showErrorMessage: unknown }).showErrorMessage = async (message: string) => { errors.push(message); return undefined; };
     try {
@@ -100,7 +101,6 @@ describe('Apply to Cluster against a real API server', function () {
     assert.match(errors[0], /^MOrA: Deployment\/frontend changed since the preview \(resourceVersion \d+ → \d+\): nothing was applied; run again to see the new diff$/);
     type Deployment = { spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ resources?: { requests?: { cpu?: string } } }> } } } };
     const now = (await fixtureCall(fixture!, 'get shop frontend')).deployment as Deployment;
-    assert.equal(now.spec?.replicas, 2);
-    assert.equal(now.spec?.template?.spec?.containers?.[0].resources?.requests?.cpu, '300m', 'frontend was not patched');
+    assert.equal(now.spec?.template?.spec?.containers?.[0].resources?.requests?.cpu, '310m', 'the other writer\'s value stays: frontend was not patched');
   });
 });
