@@ -42,6 +42,8 @@ export interface ClusterDataSourceOptions {
    * one cluster of a Prometheus that holds several (Thanos, Mimir, federation). Not the discovery selector above.
    */
   prometheusMatchers?: string;
+  /** Extra headers on every Prometheus request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); values never shown. */
+  prometheusHeaders?: Record<string, string>;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
   prometheusAuth?: PrometheusAuth;
   /**
@@ -165,6 +167,7 @@ export class ClusterDataSource implements DataSource {
       timeoutMs: this.options.prometheusTimeoutMs,
       proxyFromEnv: this.options.proxyFromEnv,
       matchers: this.options.prometheusMatchers,
+      headers: this.options.prometheusHeaders,
     });
     return this.prometheusClient;
   }
@@ -188,7 +191,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -257,7 +260,7 @@ export class ClusterDataSource implements DataSource {
     const applied = new AppliedCredentials();
     const kc = applied.track(discovery.configFor(ctx));
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
-    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers });
+    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

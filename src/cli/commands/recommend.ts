@@ -44,6 +44,8 @@ export interface RecommendCliOptions {
   prometheusSelector?: string;
   /** --prometheus-matchers: label matchers added to every Prometheus query (one cluster of several). */
   prometheusMatchers?: string;
+  /** --prometheus-header 'Name: value' (repeatable). */
+  prometheusHeader?: string[];
   kubeconfig?: string;
   /** --context: one kubeconfig context, or several separated by commas. */
   context?: string;
@@ -83,6 +85,7 @@ export function register(program: Command): void {
     .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option('--prometheus-matchers <matchers>', 'label matchers added to every Prometheus query, for one cluster of a Prometheus/Thanos/Mimir that holds several (e.g. cluster="prod-eu")')
+    .option('--prometheus-header <header>', 'extra header on every Prometheus request, \'Name: value\' (repeatable; e.g. \'X-Scope-OrgID: team-a\' for Mimir/Cortex); its value is never printed', (v: string, prev: string[] = []) => [...prev, v])
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <names>', 'only this kubeconfig context (several: a,b); with --apply-cluster, the contexts to write to (default: the current context, as kubectl)')
     .option('--all-contexts', 'with --apply-cluster: write to every context of the kubeconfig, not only the current one')
@@ -271,7 +274,16 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
         throw new UserError(`--prometheus-matchers: ${(e as Error).message}`);
       }
     }
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers: opts.prometheusMatchers, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
+    let prometheusHeaders: Record<string, string> | undefined;
+    if (opts.prometheusHeader?.length) {
+      const { parseHeaders } = require('../../data/prometheus/headers') as typeof import('../../data/prometheus/headers');
+      try {
+        prometheusHeaders = parseHeaders(opts.prometheusHeader);
+      } catch (e) {
+        throw new UserError(`--prometheus-header: ${(e as Error).message}`);
+      }
+    }
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers: opts.prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();

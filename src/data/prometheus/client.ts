@@ -36,6 +36,8 @@ export interface PrometheusClientOptions {
    * of a Prometheus that holds several. Checked here: a list that is not label matchers throws.
    */
   matchers?: string;
+  /** Extra headers on every request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); values redacted like tokens. */
+  headers?: Record<string, string>;
 }
 
 export interface RangeSeries {
@@ -134,6 +136,7 @@ export class PrometheusClient {
   private readonly slots: number;
   /** Normalized extra label matchers ('' for none). */
   readonly matchers: string;
+  private readonly extraHeaders: Record<string, string>;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -168,6 +171,7 @@ export class PrometheusClient {
     this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
     this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv });
     this.slots = Math.max(1, options.concurrency ?? 4);
+    this.extraHeaders = { ...options.headers };
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
@@ -182,14 +186,15 @@ export class PrometheusClient {
 
   private secrets(): string[] {
     const a = this.auth;
-    if (!a) return this.querySecrets;
-    const out = [...this.querySecrets, a.bearerToken, a.password].filter((s): s is string => !!s);
+    const headerValues = Object.values(this.extraHeaders).filter((v) => v.length > 0);
+    if (!a) return [...this.querySecrets, ...headerValues];
+    const out = [...this.querySecrets, ...headerValues, a.bearerToken, a.password].filter((s): s is string => !!s);
     if (a.username !== undefined) out.push(Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64'));
     return out;
   }
 
   private headers(): Record<string, string> {
-    const h: Record<string, string> = { Accept: 'application/json' };
+    const h: Record<string, string> = { Accept: 'application/json', ...this.extraHeaders };
     const a = this.auth;
     if (a?.bearerToken) h.Authorization = `Bearer ${a.bearerToken}`;
     else if (a?.username !== undefined) h.Authorization = `Basic ${Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64')}`;
@@ -266,7 +271,13 @@ export class PrometheusClient {
       const detail = redactAndClip(body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
       const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       let hint = '';
-      if (res.status === 401) hint = ' — check the credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD)';
+      if (res.status === 401) {
+        const tenant = ' (a Mimir/Cortex gateway that needs a tenant: --prometheus-header \'X-Scope-OrgID: <tenant>\')';
+        const hasTenant = Object.keys(this.extraHeaders).some((k) => k.toLowerCase() === 'x-scope-orgid');
+        hint = /org.?id|tenant/i.test(text) && !hasTenant
+          ? ` — the gateway needs a tenant: --prometheus-header 'X-Scope-OrgID: <tenant>'`
+          : ` — check the credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD)${hasTenant ? '' : tenant}`;
+      }
       else if (res.status === 403) hint = ' — the credentials are not allowed to query this Prometheus';
       // Go's answer (Prometheus' web server) to plain HTTP on its TLS port.
       else if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) hint = ' — the server speaks TLS on this port: is the URL https://?';
