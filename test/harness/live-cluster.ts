@@ -67,9 +67,17 @@ export async function startLiveCluster(options: { apiServerArgs?: string[] } = {
       ...usageSeries(frontend.pods, 'shop', { server: { cpu: 0.05, memory: 100e6 } }, start, end),
     ];
     const prometheus = await startPrometheus({ openMetrics: toOpenMetrics(series) });
+    // The kubeconfig outside the control plane's folder: "stop-apiserver" removes that folder, and a cluster that went
+    // away leaves the user's kubeconfig where it was (a Refresh reads it again).
+    const fs = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-live-kubeconfig-'));
+    const kubeconfig = path.join(own, 'config');
+    fs.copyFileSync(cp.kubeconfig, kubeconfig);
     return {
-      cp, prometheus, checkout, frontend, kubeconfig: cp.kubeconfig,
-      stop: async () => { await prometheus.stop(); await cp.stop(); },
+      cp, prometheus, checkout, frontend, kubeconfig,
+      stop: async () => { await prometheus.stop(); await cp.stop(); fs.rmSync(own, { recursive: true, force: true }); },
     };
   } catch (e) {
     await cp.stop();
