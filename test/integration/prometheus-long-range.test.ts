@@ -113,3 +113,55 @@ describe('long ranges read at a grown step see every spike (real Prometheus, 30 
     });
   }
 });
+
+// Scraped less often than the step read (2 min scrapes at the default 60 s step): a step then holds no sample, and the
+// peak within it alone left every other point a gap (before: 50% of memory missing). The last sample within the
+// lookback stands in, as an instant read did.
+describe('memory scraped less often than the step has no gaps (real Prometheus)', function () {
+  this.timeout(120_000);
+  const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
+  const start = end - 86400;
+  let prom: RunningPrometheus | undefined;
+  before(async () => {
+    const mem: Array<[number, number]> = [];
+    const one: Array<[number, number]> = [];
+    for (let t = start; t <= end; t += 120) {
+      mem.push([t, BASE_MEM + (t % 7) * Mi]);
+      one.push([t, 1]);
+    }
+    const labels = { namespace: 'shop', pod: POD, container: 'server' };
+    prom = await startPrometheus({ openMetrics: toOpenMetrics([
+      { name: 'container_memory_working_set_bytes', type: 'gauge', labels, samples: mem },
+      { name: 'kube_pod_owner', type: 'gauge', labels: { namespace: 'shop', pod: POD, owner_kind: 'ReplicaSet', owner_name: 'checkout-6b7f9c8d5e', owner_is_controller: 'true' }, samples: one },
+      { name: 'kube_replicaset_owner', type: 'gauge', labels: { namespace: 'shop', replicaset: 'checkout-6b7f9c8d5e', owner_kind: 'Deployment', owner_name: 'checkout', owner_is_controller: 'true' }, samples: one },
+    ]) });
+  });
+  after(async () => {
+    await prom?.stop();
+  });
+
+  for (const plan of ['batched', 'per-workload'] as const) {
+    it(`${plan} plan: every 60 s point has a memory value, each a sample that was scraped`, async () => {
+      const source = new ClusterDataSource({ prometheusUrl: prom!.url, now: () => end, prometheusPlan: plan });
+      let frame: MetricFrame | undefined;
+      for await (const item of source.metricsForNamespace('test', 'shop', [WORKLOAD], { from: start, to: end, step: 60 })) {
+        const f = item.containers.get('server');
+        assert.ok(f && !(f instanceof Error), `server: ${(f as Error | undefined)?.message}`);
+        frame = f;
+      }
+      assert.ok(frame, 'a frame');
+      assert.equal(frame.step, 60);
+      const mem = frame.values.memory_working_set!;
+      let gaps = 0;
+      let points = 0;
+      for (let i = 0; i < frame.t.length; i++) {
+        if (frame.t[i] <= start + 120 || frame.t[i] > end) continue;
+        points++;
+        if (Number.isNaN(mem[i])) gaps++;
+        else assert.ok(mem[i] >= BASE_MEM && mem[i] <= BASE_MEM + 6 * Mi, `a scraped value at ${frame.t[i]}: ${mem[i]}`);
+      }
+      assert.ok(points > 1000, `${points} points`);
+      assert.equal(gaps, 0, `${gaps} of ${points} points without memory`);
+    });
+  }
+});

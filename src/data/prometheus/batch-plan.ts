@@ -31,7 +31,7 @@ import { PrometheusError } from './errors';
 import { frameGrid, toGrid, type FetchedFrame } from './frame';
 import { bucketQuantile, parseLe, type Bucket } from './histogram';
 import { parseRangeAnswer, type CompactSeries } from './matrix';
-import { metricQueries, podNameRegex, promString, rateWindow, reEscape, type MetricQuery, type QueryConfig, type QueryTarget } from './queries';
+import { metricQueries, podNameRegex, promString, rateWindow, reEscape, stepPeak, type MetricQuery, type QueryConfig, type QueryTarget } from './queries';
 
 export interface BatchPlanOptions {
   /** Pods per batch; a namespace with more is split (by whole workloads). Default 500. */
@@ -440,9 +440,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
   const step = grid.step;
   // Rate windows cover the step the range is read at (grown on long ranges); memory is the peak within each step.
   const w = `${Math.round(rateWindow(range.step, cfg, step))}s`;
-  // The window is the step less 1 ms: Prometheus 2.x ranges include both ends, so a scrape exactly at the previous
-  // point belongs to that point's step only (at a 60 s step and 60 s scrapes, each point is its own sample).
-  const peak = (m: string) => `max_over_time(${m}[${Math.round(step * 1000) - 1}ms])`;
+  const peak = (m: string) => stepPeak(m, step);
   const N = cfg.names;
   const ns = `namespace=${promString(namespace)}`;
   const cont = 'container!="",container!="POD"';

@@ -132,11 +132,20 @@ export function rateWindow(step: number, cfg: QueryConfig, usedStep = step): num
  * (frameGrid's; larger on long ranges): rate windows cover it, and memory is the peak within each step
  * (max_over_time over it), not the value at one instant, so a short daily spike is seen at any step.
  */
+/**
+ * A gauge's peak within each step of `step` seconds. The window is the step less 1 ms: Prometheus 2.x ranges include
+ * both ends, so a scrape exactly at the previous point belongs to that point's step only (at a 60 s step and 60 s
+ * scrapes, each point is its own sample). Scraped less often than the step (2 min scrapes read at 60 s), a step holds
+ * no sample: `or` the plain selector then gives the last sample within the lookback, as an instant read did before,
+ * instead of a gap. `or` matches label sets without the metric name, so a series is never counted twice.
+ */
+export function stepPeak(selector: string, step: number): string {
+  return `(max_over_time(${selector}[${Math.round(step * 1000) - 1}ms]) or ${selector})`;
+}
+
 export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: number, usedStep = step): MetricQuery[] {
   const w = `${Math.round(rateWindow(step, cfg, usedStep))}s`;
-  // The window is the step less 1 ms: Prometheus 2.x ranges include both ends, so a scrape exactly at the previous
-  // point belongs to that point's step only (at a 60 s step and 60 s scrapes, each point is its own sample).
-  const peak = (m: string) => `max_over_time(${m}[${Math.round(usedStep * 1000) - 1}ms])`;
+  const peak = (m: string) => stepPeak(m, usedStep);
   const N = cfg.names;
   const podSel = `namespace=${promString(target.namespace)},pod=~${promString(podNameRegex(target.kind, target.name))}`;
   const containerSel = target.container ? `container=${promString(target.container)}` : 'container!="",container!="POD"';
