@@ -281,12 +281,6 @@ export function enginePolicy(): Partial<Policy> {
   return recommendationSettings().policy;
 }
 
-/** Where Run Load Experiment writes (the first workspace folder's .mora/experiments); their capacity feeds replica advice. */
-export function experimentsFolder(): string | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return folder ? path.join(folder, '.mora', 'experiments') : undefined;
-}
-
 /** The load experiments of every workspace folder's .mora/experiments (not only the first folder's). */
 export function storedExperiments(log: Log): import('../data/experiments/store').StoredExperiment[] | undefined {
   const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
