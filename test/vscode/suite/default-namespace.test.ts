@@ -7,46 +7,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../../../src/core/recommendation';
-import { activateMora, waitFor } from './helpers';
+import { activateMora, appManifest, appRecommendation, waitFor } from './helpers';
 
-const Mi = 2 ** 20;
 // Namespaces the demo source does not have: looking them up computes nothing, so the store changes only when the test says.
 const NS_A = 'mora-ns-a';
 const NS_B = 'mora-ns-b';
 
-function rec(namespace: string, cpu: number, mem: number): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
-  const evidence = {
-    observed: { p50: cpu / 3, p95: cpu / 2, p99: cpu / 1.8, max: cpu / 1.5, samples: 20160, days: 14 },
-    margin: 0.15, method: 'mora', reason: 'p95 × calibrated margin', completeness: 1, notes: [`injected for ${namespace}`],
-  };
-  return {
-    workload: { context: 'test', namespace, kind: 'Deployment', name: 'nsweb' }, qos: 'Burstable', confidence: 0.87, generatedAt: 1_795_000_000,
-    containers: [{
-      container: 'app', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
-      cpu: { request: b(cpu), confidence: 0.87, evidence },
-      memory: { request: b(mem * Mi), limit: b(mem * Mi), confidence: 0.87, evidence },
-    }],
-  };
-}
-
-const MANIFEST = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: nsweb',
-  'spec:',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '        - name: app',
-  '          image: app:1',
-  '          resources:',
-  '            requests:',
-  '              cpu: 500m',
-  '              memory: 1Gi',
-  '',
-].join('\n');
+const rec = (namespace: string, cpu: number, mem: number) => appRecommendation(namespace, 'nsweb', cpu, mem, `injected for ${namespace}`);
+const MANIFEST = appManifest('nsweb');
 
 describe('mora.defaultNamespace reaches the CodeLenses, hover and apply-all without an edit', function () {
   this.timeout(60_000);

@@ -1,5 +1,6 @@
 // Shared helpers for the VS Code suite: activating MOrA and walking its tree through the API `activate` returns.
 import * as vscode from 'vscode';
+import type { Recommendation } from '../../../src/core/recommendation';
 
 export type TreeNode = unknown;
 
@@ -60,4 +61,31 @@ export async function waitFor<T>(get: () => T | Promise<T>, ok: (x: T) => boolea
     x = await get();
   }
   return x;
+}
+
+/** A one-container Deployment manifest (container app, requests 500m / 1Gi), in `namespace` when given. */
+export function appManifest(name: string, namespace?: string): string {
+  return [
+    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', `  name: ${name}`, ...(namespace ? [`  namespace: ${namespace}`] : []),
+    'spec:', '  template:', '    spec:', '      containers:', '        - name: app', '          image: app:1',
+    '          resources:', '            requests:', '              cpu: 500m', '              memory: 1Gi', '',
+  ].join('\n');
+}
+
+/** A recommendation for container app of Deployment `namespace/name` in context test: `cpu` cores, `memMi` MiB. */
+export function appRecommendation(namespace: string, name: string, cpu: number, memMi: number, note = 'injected'): Recommendation {
+  const Mi = 2 ** 20;
+  const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
+  const evidence = {
+    observed: { p50: cpu / 3, p95: cpu / 2, p99: cpu / 1.8, max: cpu / 1.5, samples: 20160, days: 14 },
+    margin: 0.15, method: 'mora', reason: 'p95 × calibrated margin', completeness: 1, notes: [note],
+  };
+  return {
+    workload: { context: 'test', namespace, kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.87, generatedAt: 1_795_000_000,
+    containers: [{
+      container: 'app', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
+      cpu: { request: b(cpu), confidence: 0.87, evidence },
+      memory: { request: b(memMi * Mi), limit: b(memMi * Mi), confidence: 0.87, evidence },
+    }],
+  };
 }

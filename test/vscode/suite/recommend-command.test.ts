@@ -11,7 +11,7 @@ import type { DataSource } from '../../../src/data/datasource';
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../../src/data/demo';
 import type { Log } from '../../../src/extension/log';
 import { RecommendationStore } from '../../../src/extension/recommendation-store';
-import { activateMora, EXTENSION_ID, waitFor } from './helpers';
+import { activateMora, appManifest, appRecommendation, EXTENSION_ID, waitFor } from './helpers';
 
 function fakeLog(lines: string[]): Log {
   return { info: () => undefined, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) } as unknown as Log;
@@ -126,40 +126,7 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
   });
 });
 
-const Mi = 2 ** 20;
 const NS = 'mora-apply-active';
 
-function rec(): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
-  const evidence = {
-    observed: { p50: 0.06, p95: 0.09, p99: 0.1, max: 0.12, samples: 20160, days: 14 },
-    margin: 0.15, method: 'mora', reason: 'p95 × calibrated margin', completeness: 1, notes: ['injected'],
-  };
-  return {
-    workload: { context: 'test', namespace: NS, kind: 'Deployment', name: 'activeweb' }, qos: 'Burstable', confidence: 0.87, generatedAt: 1_795_000_000,
-    containers: [{
-      container: 'app', current: { requests: {}, limits: {} }, verdict: 'over-provisioned', confidence: 0.87,
-      cpu: { request: b(0.18), confidence: 0.87, evidence },
-      memory: { request: b(420 * Mi), limit: b(420 * Mi), confidence: 0.87, evidence },
-    }],
-  };
-}
-
-const MANIFEST = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: activeweb',
-  `  namespace: ${NS}`,
-  'spec:',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '        - name: app',
-  '          image: app:1',
-  '          resources:',
-  '            requests:',
-  '              cpu: 500m',
-  '              memory: 1Gi',
-  '',
-].join('\n');
+const rec = () => appRecommendation(NS, 'activeweb', 0.18, 420);
+const MANIFEST = appManifest('activeweb', NS);
