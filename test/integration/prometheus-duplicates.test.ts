@@ -20,6 +20,19 @@ const SCRAPES = [
   { job: 'kubelet', metrics_path: '/metrics/cadvisor', prometheus_replica: 'prometheus-0' },
   { job: 'kubelet', metrics_path: '/metrics/resource', prometheus_replica: 'prometheus-1' },
 ];
+const APP_SCRAPES = [
+  { job: 'shop/checkout', instance: '10.1.0.7:8080', endpoint: 'http', prometheus_replica: 'prometheus-0' },
+  { job: 'shop/checkout-istio', instance: '10.1.0.7:15020', endpoint: 'http-envoy-prom', prometheus_replica: 'prometheus-1' },
+];
+// Requests per second by status; cumulative latency buckets per second (p50 in the first bucket at 0.05 s, p95 and p99
+// in the 0.1–0.5 s bucket).
+const APP = {
+  codes: { '200': 8, '503': 0.5 },
+  buckets: { '0.1': 6, '0.5': 8.5, '+Inf': 8.5 },
+  requestRate: 8.5,
+  errorRate: 0.5,
+  latency: { latency_p50: 0.1 * (4.25 / 6), latency_p95: 0.1 + 0.4 * ((0.95 * 8.5 - 6) / 2.5), latency_p99: 0.1 + 0.4 * ((0.99 * 8.5 - 6) / 2.5) },
+} as const;
 const TRUE = {
   server: { cpu: 0.2, wss: 200 * Mi, rss: 150 * Mi, periods: 10, throttled: 3 },
   envoy: { cpu: 0.05, wss: 50 * Mi, rss: 40 * Mi, periods: 0, throttled: 0 },
@@ -56,6 +69,21 @@ function generate(end: number): OpenMetricsSeries[] {
     // One OOM kill of server, an hour in: restarts 0 → 1, last termination OOMKilled.
     out.push({ name: 'kube_pod_container_status_restarts', type: 'counter', labels: { ...base, ...s, container: 'server' }, samples: ts.map((t) => [t, t >= start + 3600 + 1800 ? 1 : 0] as [number, number]) });
     out.push({ name: 'kube_pod_container_status_last_terminated_reason', type: 'gauge', labels: { ...base, ...s, container: 'server', reason: 'OOMKilled' }, samples: gauge(1) });
+  }
+  // The application's own counter and histogram, scraped twice too: through two jobs (a ServiceMonitor on the app's
+  // port beside Istio's merged metrics on 15020), by both replicas of an HA pair. Same series, other scrape labels.
+  for (const s of APP_SCRAPES) {
+    const labels = { ...base, ...s, container: 'server' };
+    for (const [code, rate] of Object.entries(APP.codes)) {
+      out.push({ name: 'http_requests', type: 'counter', labels: { ...labels, code, path: '/cart' }, samples: counter(rate) });
+    }
+    for (const [le, rate] of Object.entries(APP.buckets)) {
+      out.push({ name: 'http_request_duration_seconds_bucket', type: 'gauge', labels: { ...labels, le }, samples: counter(rate) });
+    }
+  }
+  // A service selected by a configured app selector, without pod labels: two targets told apart by instance alone.
+  for (const [instance, rate] of [['10.1.0.8:8080', 2], ['10.1.0.9:8080', 3]] as const) {
+    out.push({ name: 'legacy_requests', type: 'counter', labels: { job: 'legacy', instance, code: '200' }, samples: counter(rate) });
   }
   return out;
 }
@@ -103,6 +131,13 @@ describe('series scraped twice are not added together (real Prometheus, backfill
       assertAll(values(f, 'ready_replicas'), 1, `${plan} ${c} ready_replicas`);
       if (v.periods) assertAll(values(f, 'cpu_throttling_ratio'), v.throttled / v.periods, `${plan} ${c} cpu_throttling_ratio`);
     }
+    // The application's series: one workload's request and error rates and latency, not twice them.
+    for (const c of Object.keys(TRUE)) {
+      const f = frames.get(`checkout/${c}`)!;
+      assertAll(values(f, 'request_rate'), APP.requestRate, `${plan} ${c} request_rate`);
+      assertAll(values(f, 'error_rate'), APP.errorRate, `${plan} ${c} error_rate`);
+      for (const [m, v] of Object.entries(APP.latency)) assertAll(values(f, m as 'latency_p50'), v, `${plan} ${c} ${m}`);
+    }
     const one = frames.get('one-off/main')!;
     assertAll(values(one, 'cpu_usage'), 0.1, `${plan} one-off cpu_usage`);
     assertAll(values(one, 'ready_replicas'), 1, `${plan} one-off ready_replicas`);
@@ -127,6 +162,12 @@ describe('series scraped twice are not added together (real Prometheus, backfill
       check(frames, 'batched');
     });
   }
+
+  it('with a configured app selector, series told apart only by instance are two targets, not a duplicate', async () => {
+    const cfg = { ...DEFAULT_QUERY_CONFIG, names: { ...DEFAULT_QUERY_CONFIG.names, requests: 'legacy_requests_total' }, appSelector: 'job="legacy"' };
+    const f = await fetchFrame(client, metricQueries({ namespace: 'shop', kind: 'Deployment', name: 'legacy' }, cfg, range.step), range);
+    assertAll(values(f, 'request_rate'), 5, 'request_rate');
+  });
 
   it('an OOM kill counts once', async () => {
     const start = end - HOURS * 3600;

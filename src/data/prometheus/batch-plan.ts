@@ -31,7 +31,7 @@ import { PrometheusError } from './errors';
 import { frameGrid, toGrid, type FetchedFrame } from './frame';
 import { bucketQuantile, parseLe, type Bucket } from './histogram';
 import { parseRangeAnswer, type CompactSeries } from './matrix';
-import { metricQueries, podNameRegex, promString, rateWindow, reEscape, stepPeak, type MetricQuery, type QueryConfig, type QueryTarget } from './queries';
+import { dedupeScrapes, metricQueries, podNameRegex, promString, rateWindow, reEscape, stepPeak, type MetricQuery, type QueryConfig, type QueryTarget } from './queries';
 
 export interface BatchPlanOptions {
   /** Pods per batch; a namespace with more is split (by whole workloads). Default 500. */
@@ -586,11 +586,14 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       { metrics: ['network_tx'], estimate: unitsP, promql: acrossPods(`sum by (namespace, pod) (max by (namespace, pod, interface) (rate(${N.networkTx}{${sel}}[${w}])))`), fold: podFold((a) => a.tx) },
     ];
     if (!shared) {
+      // Application series scraped twice (two jobs, an HA pair) are read once before they are summed (queries.ts
+      // dedupeScrapes); every series here carries a pod label, so instance is a scrape label too.
+      const once = (v: string) => dedupeScrapes(v, true);
       queries.push(
-        { metrics: ['request_rate'], estimate: unitsP, promql: sumBy(`rate(${N.requests}{${sel}}[${w}])`), fold: podSum((a) => a.req) },
-        { metrics: ['error_rate'], estimate: unitsP, promql: sumBy(`rate(${N.requests}{${sel},${status}}[${w}])`), fold: podSum((a) => a.err) },
+        { metrics: ['request_rate'], estimate: unitsP, promql: sumBy(once(`rate(${N.requests}{${sel}}[${w}])`)), fold: podSum((a) => a.req) },
+        { metrics: ['error_rate'], estimate: unitsP, promql: sumBy(once(`rate(${N.requests}{${sel},${status}}[${w}])`)), fold: podSum((a) => a.err) },
         {
-          metrics: LATENCY.map(([m]) => m), estimate: 12 * unitsP, promql: sumBy(`rate(${N.durationBucket}{${sel}}[${w}])`, ', le'),
+          metrics: LATENCY.map(([m]) => m), estimate: 12 * unitsP, promql: sumBy(once(`rate(${N.durationBucket}{${sel}}[${w}])`), ', le'),
           fold: (labels, values) => {
             const acc = accOf(labels);
             if (!acc || labels.le === undefined) return;

@@ -143,6 +143,26 @@ export function stepPeak(selector: string, step: number): string {
   return `(max_over_time(${selector}[${Math.round(step * 1000) - 1}ms]) or ${selector})`;
 }
 
+/**
+ * Labels that tell apart two scrapes of the same target, not two targets: the job (two ServiceMonitors, a second
+ * scrape config), its endpoint/service/metrics_path, and an HA pair's external labels (prometheus, prometheus_replica,
+ * replica — Thanos' and kube-prometheus' defaults). Never `cluster` (another cluster is another target).
+ */
+export const SCRAPE_LABELS: readonly string[] = ['job', 'endpoint', 'service', 'metrics_path', 'prometheus', 'prometheus_replica', 'replica'];
+
+/**
+ * One series per application series however often it was scraped: `max without (<scrape labels>)` over per-series
+ * rates, before they are summed across pods (a double-scraped service otherwise reports twice its request rate). The
+ * duplicates are the same counter read twice, so their max is its value; series that differ in any other label (code,
+ * path, le, pod, container) stay apart. `instance` is dropped too when every series carries a pod label (the default
+ * selector requires one): a pod's address:port then only names the scrape (Istio's merged metrics on :15020 beside
+ * the app's port). With a configured application selector (`byPod` false) series may be told apart by instance alone
+ * (no pod label), so it is kept.
+ */
+export function dedupeScrapes(v: string, byPod: boolean): string {
+  return `max without (${[...SCRAPE_LABELS, ...(byPod ? ['instance'] : [])].join(', ')}) (${v})`;
+}
+
 export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: number, usedStep = step): MetricQuery[] {
   const w = `${Math.round(rateWindow(step, cfg, usedStep))}s`;
   const peak = (m: string) => stepPeak(m, usedStep);
@@ -179,11 +199,13 @@ export function metricQueries(target: QueryTarget, cfg: QueryConfig, step: numbe
   }
 
   const appHint = `does the workload export ${N.requests} / ${N.durationBucket}? (metric and label names are configurable)`;
-  add('request_rate', `sum(rate(${N.requests}{${app}}[${w}]))`, `${N.requests}{${app}}`, appHint);
+  // Application series scraped twice (two jobs, an HA pair) are read once before they are summed (dedupeScrapes).
+  const once = (v: string) => dedupeScrapes(v, cfg.appSelector === undefined);
+  add('request_rate', `sum(${once(`rate(${N.requests}{${app}}[${w}])`)})`, `${N.requests}{${app}}`, appHint);
   // "or 0 * …": a service with no failures has no 5xx series at all; that is an error rate of 0, not a gap.
-  add('error_rate', `sum(rate(${N.requests}{${app},${status}}[${w}])) or 0 * sum(rate(${N.requests}{${app}}[${w}]))`, `${N.requests}{${app},${status}}`, appHint);
+  add('error_rate', `sum(${once(`rate(${N.requests}{${app},${status}}[${w}])`)}) or 0 * sum(rate(${N.requests}{${app}}[${w}]))`, `${N.requests}{${app},${status}}`, appHint);
   for (const [metric, q] of [['latency_p50', 0.5], ['latency_p95', 0.95], ['latency_p99', 0.99]] as const) {
-    add(metric, `histogram_quantile(${q}, sum by (le) (rate(${N.durationBucket}{${app}}[${w}])))`, `${N.durationBucket}{${app}}`, appHint);
+    add(metric, `histogram_quantile(${q}, sum by (le) (${once(`rate(${N.durationBucket}{${app}}[${w}])`)}))`, `${N.durationBucket}{${app}}`, appHint);
   }
 
   if (cfg.resources === 'process') {
