@@ -58,6 +58,8 @@ export interface SourceHealth {
    * `bad-input` (a missing or unreadable kubeconfig, a malformed URL: exit 2), `no-data` (answers, but lacks the data: exit 2).
    */
   problem?: HealthProblem;
+  /** The check was cancelled (health(signal) aborted): nothing failed, nothing was found out. */
+  cancelled?: boolean;
 }
 
 export type HealthProblem = 'unreachable' | 'bad-input' | 'no-data';
@@ -94,5 +96,6 @@ export interface DataSource {
    * (RBAC, no CRD, unreachable) it resolves with `fallback`, one line, and the caller computes locally.
    */
   inClusterRecommendations?(context: string, options: { maxAgeHours: number }): Promise<import('./kube/vpa-recommendation').InClusterRead>;
-  health(): Promise<SourceHealth>;
+  /** `signal`: Cancel — a source that asks servers aborts its requests and resolves with `cancelled` at once. */
+  health(signal?: AbortSignal): Promise<SourceHealth>;
 }

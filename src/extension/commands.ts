@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { demoManifests } from '../data/demo';
-import { untilCancelled } from '../views/cancellable';
+import { withAbortOnCancel } from '../views/cancellable';
 import { PeriodicRefresh, refreshShown } from '../views/periodic-refresh';
 import { effectiveLevel, overriddenMessage } from '../views/setting-target';
 import type { TreeNode } from '../views/tree-model';
@@ -81,12 +81,13 @@ export function registerCommands(mora: MoraContext): void {
     return doc.uri.toString();
   });
 
-  // Up to 30 s (each check waits for its own timeout): a notification with Cancel; cancelling drops the late result.
+  // Up to 30 s (each check waits for its own timeout): a notification with Cancel; cancelling aborts the checks'
+  // requests (Kubernetes API, Prometheus) and ends the wait at once.
   reg('mora.healthCheck', async () => {
     const source = mora.source;
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MOrA: checking the ${source.kind} data source…`, cancellable: true },
-      (_progress, token) => untilCancelled(source.health(), token),
+      (_progress, token) => withAbortOnCancel((signal) => source.health(signal), token),
     );
     if (outcome.cancelled) {
       log.info(`Health check (${source.kind}): cancelled.`);

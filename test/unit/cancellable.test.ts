@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { untilCancelled, type CancelSignal } from '../../src/views/cancellable';
+import { untilCancelled, withAbortOnCancel, type CancelSignal } from '../../src/views/cancellable';
 
 function cancelSource(): CancelSignal & { cancel(): void } {
   const listeners = new Set<() => void>();
@@ -39,5 +39,32 @@ describe('Health Check: Cancel stops the wait', () => {
     const done = cancelSource();
     done.cancel();
     assert.deepEqual(await untilCancelled(new Promise(() => undefined), done), { cancelled: true });
+  });
+});
+
+describe('Health Check: Cancel aborts the work\'s requests (withAbortOnCancel)', () => {
+  it('Cancel aborts the signal the work was given and ends the wait at once', async () => {
+    const token = cancelSource();
+    let given: AbortSignal | undefined;
+    const waiting = withAbortOnCancel((signal) => {
+      given = signal;
+      return new Promise<string>(() => undefined);
+    }, token);
+    assert.equal(given?.aborted, false);
+    token.cancel();
+    assert.deepEqual(await waiting, { cancelled: true });
+    assert.equal(given?.aborted, true, 'the work was told to stop');
+  });
+
+  it('not cancelled: the value, the signal never aborted; already cancelled: the work starts with an aborted signal', async () => {
+    let given: AbortSignal | undefined;
+    assert.deepEqual(await withAbortOnCancel(async (signal) => { given = signal; return 3; }, cancelSource()), { cancelled: false, value: 3 });
+    assert.equal(given?.aborted, false);
+    await assert.rejects(withAbortOnCancel(() => { throw new Error('sync boom'); }, cancelSource()), /sync boom/);
+    const done = cancelSource();
+    done.cancel();
+    let late: AbortSignal | undefined;
+    assert.deepEqual(await withAbortOnCancel((signal) => { late = signal; return new Promise(() => undefined); }, done), { cancelled: true });
+    assert.equal(late?.aborted, true);
   });
 });

@@ -9,6 +9,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { stripUserinfo } from '../../core/redact';
+import { untilAborted } from '../../core/abortable';
 import { abortOptions } from './abort';
 import { KubeError, ReplicasChanged, kubeError, type KubeAction } from './errors';
 import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
@@ -312,10 +313,14 @@ export class KubeClient {
     return { ...a, context, server: this.server(context) };
   }
 
-  /** The API server's version (GET /version): a cheap reachability and credentials check. */
-  async version(context: string): Promise<string> {
+  /**
+   * The API server's version (GET /version): a cheap reachability and credentials check. `signal` (a health check's
+   * Cancel) aborts the request and ends the wait at once.
+   */
+  async version(context: string, signal?: AbortSignal): Promise<string> {
     try {
-      const v = await this.timed(this.apis(context).version.getCode(), context);
+      const api = this.apis(context).version;
+      const v = await untilAborted(this.timed(signal ? api.getCode(undefined, abortOptions(this.k, signal)) : api.getCode(), context), signal);
       return v.gitVersion;
     } catch (e) {
       throw this.fail(e, this.action(context, { verb: 'get', resource: 'version', group: '' }));
