@@ -18,6 +18,7 @@ import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import type { MetricsServer } from './kube/metrics-server';
 import { prometheusUrlFor, urlWithheldFrom, type PrometheusUrlSettings } from './prometheus/url-scope';
 import { validateFrame, type FrameValidation } from './validation';
+import { untilAborted } from '../core/abortable';
 
 export interface ClusterDataSourceOptions {
   /**
@@ -44,6 +45,11 @@ export interface ClusterDataSourceOptions {
   prometheusMatchers?: string;
   /** Extra headers on every Prometheus request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); values never shown. */
   prometheusHeaders?: Record<string, string>;
+  /**
+   * Extra headers per Prometheus URL (the extension: per URL origin from the secret store, src/views/prometheus-headers.ts),
+   * on top of prometheusHeaders, for that URL only; a discovered Prometheus (no URL configured) gets none of them.
+   */
+  prometheusHeadersFor?: (url: string) => Record<string, string> | undefined;
   /** Credentials from a secret store; default: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD. Never logged. */
   prometheusAuth?: PrometheusAuth;
   /**
@@ -167,9 +173,15 @@ export class ClusterDataSource implements DataSource {
       timeoutMs: this.options.prometheusTimeoutMs,
       proxyFromEnv: this.options.proxyFromEnv,
       matchers: this.options.prometheusMatchers,
-      headers: this.options.prometheusHeaders,
+      headers: this.headersFor(this.options.prometheusUrl!),
     });
     return this.prometheusClient;
+  }
+
+  /** The extra headers sent to `url`: prometheusHeaders, and prometheusHeadersFor's for that URL (which win). */
+  private headersFor(url: string): Record<string, string> | undefined {
+    const own = this.options.prometheusHeadersFor?.(url);
+    return own ? { ...this.options.prometheusHeaders, ...own } : this.options.prometheusHeaders;
   }
 
   /** The credentials sent to `url`: prometheusAuthFor's answer when given, else the one set for every URL. */
@@ -191,7 +203,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url) }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -477,8 +489,12 @@ export class ClusterDataSource implements DataSource {
    * Each check a person can act on: Prometheus, cAdvisor, app metrics, kube-state-metrics, the Kubernetes API — for
    * the contexts checkedContexts() names (`contexts`: mora health --context). Several contexts: each check's name says
    * which one it is about: kubernetes (context "b"); one Prometheus URL given for every context is checked once.
+   * `signal` (Cancel): every request is aborted, and checks() rejects with the signal's reason instead of a FAIL per
+   * check — a cancelled check failed nothing.
    */
-  async checks(opts: { kubernetes?: boolean; contexts?: readonly string[] } = {}): Promise<HealthCheck[]> {
+  async checks(opts: { kubernetes?: boolean; contexts?: readonly string[]; signal?: AbortSignal } = {}): Promise<HealthCheck[]> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
     const kubernetes = opts.kubernetes ?? true;
     const urlGiven = this.options.prometheus !== undefined || this.options.prometheusUrl !== undefined;
     let contexts: string[] = [];
@@ -493,14 +509,14 @@ export class ClusterDataSource implements DataSource {
     if (unusable && !urlGiven) return [unusable];
     const out: HealthCheck[] = [];
     const named = (name: string, context: string | undefined) => (context !== undefined && contexts.length > 1 ? `${name} (context "${context}")` : name);
-    const perContext = await Promise.all((urlGiven ? [undefined] : contexts).map(async (context) => (await this.prometheusChecks(context)).map((c) => ({ ...c, name: named(c.name, context) }))));
+    const perContext = await Promise.all((urlGiven ? [undefined] : contexts).map(async (context) => (await this.prometheusChecks(context, signal)).map((c) => ({ ...c, name: named(c.name, context) }))));
     out.push(...perContext.flat());
     if (unusable) out.push(unusable);
     else if (kubernetes) {
       const kube = this.kube();
       const results = await Promise.all(contexts.map(async (ctx): Promise<HealthCheck> => {
         try {
-          const version = await kube.version(ctx);
+          const version = await kube.version(ctx, signal);
           return { name: named('kubernetes', ctx), ok: true, required: true, message: `Kubernetes ${version} (context "${ctx}", ${kube.contexts().length} context(s))` };
         } catch (e) {
           return { name: named('kubernetes', ctx), ok: false, required: true, message: (e as Error).message, problem: problemOf(e) };
@@ -508,24 +524,26 @@ export class ClusterDataSource implements DataSource {
       }));
       out.push(...results);
     }
+    signal?.throwIfAborted();
     return out;
   }
 
   /** Prometheus and what it should hold, for one context (undefined: the one Prometheus URL given for every context). */
-  private async prometheusChecks(context: string | undefined): Promise<HealthCheck[]> {
+  private async prometheusChecks(context: string | undefined, signal?: AbortSignal): Promise<HealthCheck[]> {
     const out: HealthCheck[] = [];
     const N = this.queryConfig.names;
     let up = false;
     let prometheus: PrometheusClient | undefined;
     try {
-      const b = await this.backend(context);
+      // Discovery is shared (cached for the tree's reads too): Cancel ends the wait for it, not its requests.
+      const b = await untilAborted(this.backend(context), signal);
       if ('metricsServer' in b) {
         out.push({ name: 'prometheus', ok: false, required: false, message: `${b.reason} — using metrics.k8s.io instead` });
         out.push({ name: 'metrics.k8s.io', ok: true, required: true, message: 'metrics-server answers: current usage only — recommendations are a snapshot (no history, no forecast, low confidence)' });
         throw undefined;
       }
       prometheus = b.prometheus;
-      const { version } = await prometheus.buildInfo();
+      const { version } = await prometheus.buildInfo({ signal });
       const found = context === undefined ? undefined : this.discovered.get(context);
       out.push({ name: 'prometheus', ok: true, required: true, message: `Prometheus ${version} at ${found ? `${found.description} (discovered in context "${context}")` : prometheus.displayUrl}` });
       up = true;
@@ -539,13 +557,14 @@ export class ClusterDataSource implements DataSource {
           ['kube-state-metrics', 'kube_deployment_status_replicas_ready', false, 'ready replicas will be missing; install kube-state-metrics']];
       probes.push(['app metrics', N.requests, false, `request rate, errors and latency will be missing; export ${N.requests} and ${N.durationBucket} or configure their names`]);
       for (const [name, metric, required, hint] of probes) {
+        if (signal?.aborted) break;
         try {
           const at = this.options.now ? this.now() : undefined;
-          const r = await prometheus!.query(`count(${metric})`, at);
+          const r = await prometheus!.query(`count(${metric})`, at, { signal });
           const n = r[0]?.v ?? 0;
           // cAdvisor before Kubernetes 1.16 (or a relabelling) names the labels pod_name / container_name: every
           // workload would be skipped as "no samples" while cAdvisor is scraped. Say so once, with the fix.
-          const podless = n > 0 && name === 'cAdvisor' && !(await prometheus!.query(`count(${metric}{pod!=""})`, at))[0]?.v;
+          const podless = n > 0 && name === 'cAdvisor' && !(await prometheus!.query(`count(${metric}{pod!=""})`, at, { signal }))[0]?.v;
           if (podless) {
             out.push({ name, ok: false, required, problem: 'no-data',
               message: `${n} series of ${metric}, none with a "pod" label — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): copy pod_name to pod and container_name to container with metric_relabel_configs in the kubelet/cAdvisor scrape job` });
@@ -560,14 +579,30 @@ export class ClusterDataSource implements DataSource {
     return out;
   }
 
-  async health(): Promise<SourceHealth> {
-    const checks = await this.checks();
+  /**
+   * Every check in one line. `signal` (the extension's Cancel): the requests are aborted and the answer comes at once,
+   * saying the check was cancelled — not a FAIL per check that never got to answer.
+   */
+  async health(signal?: AbortSignal): Promise<SourceHealth> {
+    let checks: HealthCheck[];
+    try {
+      // Raced too: a request waiting for one of the Prometheus client's slots (busy with the tree's reads) has not started.
+      checks = await untilAborted(this.checks({ signal }), signal);
+    } catch (e) {
+      if (signal?.aborted) return cancelledHealth();
+      throw e;
+    }
     const bad = checks.filter((c) => c.required && !c.ok);
     // One fault (a dead API server, a bad kubeconfig) often fails discovery and the Kubernetes check alike: said once.
     if (bad.length) return { ok: false, message: [...new Set(bad.map((c) => c.message))].join('; '), problem: worstProblem(bad) };
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);
     return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
   }
+}
+
+/** What health() says when it was cancelled. */
+export function cancelledHealth(): SourceHealth {
+  return { ok: false, cancelled: true, message: 'health check cancelled before every check had answered' };
 }
 
 /** The frame, or — when even CPU and memory are missing — the error naming the selector to check. */
