@@ -26,7 +26,7 @@
 import type { MetricName } from '../../core/metrics';
 import type { Workload, WorkloadKind } from '../../core/workload';
 import type { MetricFrame, TimeRange } from '../datasource';
-import { shortQuery, type ApiBody, type PrometheusClient, type RangeSeries } from './client';
+import type { ApiBody, PrometheusClient, RangeSeries } from './client';
 import { PrometheusError } from './errors';
 import { frameGrid, toGrid, type FetchedFrame } from './frame';
 import { bucketQuantile, parseLe, type Bucket } from './histogram';
@@ -820,24 +820,30 @@ async function streamRange(client: PrometheusClient, promql: string, t0: number,
   for (let s = t0; s <= tEnd;) {
     const per = Math.max(1, Math.min(maxPoints, Math.floor(budget / Math.max(1, series))));
     const e = Math.min(tEnd, s + (per - 1) * step);
-    const body: ApiBody = await client.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, { signal: options.signal, parse: parseRangeAnswer }, `query ${shortQuery(promql)}`);
-    if (stats) stats.requests++;
-    body.warnings?.forEach((x) => warnings.add(x));
-    const data = body.data;
-    if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
-      throw new PrometheusError(`Prometheus at ${client.displayUrl} answered a range query with "${data?.resultType}" instead of a matrix`, 'bad-response');
-    }
-    const matrix = (data.result as Parameters<typeof toSamples>[0][]).map(toSamples);
-    if (stats) {
-      let samples = 0;
-      for (const r of matrix) samples += r.t.length;
-      stats.maxSamplesPerResponse = Math.max(stats.maxSamplesPerResponse, samples);
-    }
-    onMatrix(matrix);
-    observed = Math.max(observed, matrix.length);
+    // Refused as too large (more samples loaded than Prometheus' --query.max-samples, a Mimir chunk limit): read again
+    // in halves of this chunk (client.rangeRequest); each part is folded as the chunk would have been.
+    const bodies: ApiBody[] = await client.rangeRequest(promql, s, e, step, { signal: options.signal, parse: parseRangeAnswer });
+    let most = 0;
     const pods = new Set<string>();
-    for (const r of matrix) if (r.metric.pod !== undefined) pods.add(r.metric.pod);
-    if (pods.size > 0 && size.pods > 0) series = Math.max(observed, Math.ceil((matrix.length / pods.size) * Math.max(size.pods, pods.size)));
+    for (const body of bodies) {
+      if (stats) stats.requests++;
+      body.warnings?.forEach((x) => warnings.add(x));
+      const data = body.data;
+      if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+        throw new PrometheusError(`Prometheus at ${client.displayUrl} answered a range query with "${data?.resultType}" instead of a matrix`, 'bad-response');
+      }
+      const matrix = (data.result as Parameters<typeof toSamples>[0][]).map(toSamples);
+      if (stats) {
+        let samples = 0;
+        for (const r of matrix) samples += r.t.length;
+        stats.maxSamplesPerResponse = Math.max(stats.maxSamplesPerResponse, samples);
+      }
+      onMatrix(matrix);
+      most = Math.max(most, matrix.length);
+      for (const r of matrix) if (r.metric.pod !== undefined) pods.add(r.metric.pod);
+    }
+    observed = Math.max(observed, most);
+    if (pods.size > 0 && size.pods > 0) series = Math.max(observed, Math.ceil((most / pods.size) * Math.max(size.pods, pods.size)));
     else if (observed > 0) series = Math.max(observed, Math.min(series, size.estimate));
     s = e + step;
   }

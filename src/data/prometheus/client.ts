@@ -365,8 +365,8 @@ export class PrometheusClient {
     if (!(end >= start)) throw new Error(`queryRange: end ${end} is before start ${start}`);
     const used = fitStep(start, end, step, this.maxPoints);
     const chunks = chunkRange(start, end, used, this.chunkPoints);
-    const bodies = await Promise.all(chunks.map(([s, e]) =>
-      this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(used) }, opts, `query ${shortQuery(promql)}`)));
+    // A chunk refused as too large is read again in parts (rangeRequest).
+    const bodies = (await Promise.all(chunks.map(([s, e]) => this.rangeRequest(promql, s, e, used, opts)))).flat();
     const merged = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
     const warnings: string[] = [];
     for (const body of bodies) {
@@ -387,12 +387,56 @@ export class PrometheusClient {
     return { series, step: used, start, end, warnings: [...new Set(warnings)] };
   }
 
+  /**
+   * One query_range request over [start, end] (on the `step` grid). When Prometheus refuses it as too large
+   * (tooLarge: 422 "would load too many samples", a Mimir/Thanos chunk or series limit), the read is retried once, in
+   * halves of the time range; a half still refused is halved again, at most SPLIT_DEPTH levels deep (8 parts), and no
+   * new split starts after the client's timeout has passed since the refusal. A part refused at the last level ends the
+   * read with Prometheus' message and the number of parts tried. The answers come back in time order, one per part.
+   */
+  async rangeRequest(promql: string, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<ApiBody[]> {
+    const what = `query ${shortQuery(promql)}`;
+    const one = (s: number, e: number) => this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, opts, what);
+    let deadline = Infinity;
+    const read = async (s: number, e: number, depth: number): Promise<ApiBody[]> => {
+      try {
+        return [await one(s, e)];
+      } catch (err) {
+        const points = Math.round((e - s) / step) + 1;
+        if (!tooLarge(err)) throw err;
+        if (depth === 0) deadline = Date.now() + this.timeoutMs;
+        if (depth >= SPLIT_DEPTH || points < 2 || Date.now() > deadline) {
+          throw depth === 0 ? err : new PrometheusError(`${err.message} (also refused when read in ${2 ** depth} parts)`, err.kind, err.status);
+        }
+        const mid = s + Math.floor((points - 1) / 2) * step;
+        const halves = await Promise.all([read(s, mid, depth + 1), read(mid + step, e, depth + 1)]);
+        return halves.flat();
+      }
+    };
+    return read(start, end, 0);
+  }
+
   /** Prometheus' version (GET /api/v1/status/buildinfo); used by health checks. */
   async buildInfo(opts: QueryOptions = {}): Promise<{ version: string }> {
     const body = await this.request('/api/v1/status/buildinfo', undefined, opts, 'the build info');
     const data = body.data as unknown as { version?: string } | undefined;
     return { version: data?.version ?? 'unknown' };
   }
+}
+
+/** How deep a range refused as too large is halved: at most 2^SPLIT_DEPTH parts (rangeRequest). */
+export const SPLIT_DEPTH = 3;
+
+/**
+ * A refusal that a smaller read may pass: Prometheus' 422 "query processing would load too many samples into memory",
+ * Mimir's "the query exceeded the maximum number of chunks/series/bytes" (max-fetched-chunks-per-query …), Thanos/Cortex
+ * "exceeded … limit". Not "exceeded maximum resolution of 11,000 points" (the step, not the range's size: fitStep's job)
+ * nor a query-length limit (smaller ranges are its fix, but MOrA's history is what the user asked for: said as is).
+ */
+export function tooLarge(e: unknown): e is PrometheusError {
+  if (!(e instanceof PrometheusError) || e.kind !== 'query') return false;
+  if (/maximum resolution/i.test(e.message)) return false;
+  return /too many (samples|chunks|series)|exceeded (the )?(maximum|max|limit)|(samples|chunks|series|bytes|size) limit|limit (of|on) (samples|chunks|series)|max(imum)? number of (samples|chunks|series)/i.test(e.message);
 }
 
 /** Certificates a CA MOrA does not know signed: Node's codes for an unknown or private issuer. */
