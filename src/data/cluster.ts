@@ -560,7 +560,8 @@ export class ClusterDataSource implements DataSource {
         if (signal?.aborted) break;
         try {
           const at = this.options.now ? this.now() : undefined;
-          const r = await prometheus!.query(`count(${metric})`, at, { signal });
+          // `{}`: the selector --prometheus-matchers / mora.prometheus.matchers go into (a bare name gets none).
+          const r = await prometheus!.query(`count(${metric}{})`, at, { signal });
           const n = r[0]?.v ?? 0;
           // cAdvisor before Kubernetes 1.16 (or a relabelling) names the labels pod_name / container_name: every
           // workload would be skipped as "no samples" while cAdvisor is scraped. Say so once, with the fix.

@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig';
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
+import { replaceSecrets } from '../../core/redact';
+import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
-export interface HealthCliOptions {
+export interface HealthCliOptions extends PrometheusQueryFlags {
   prometheus?: string;
   prometheusSelector?: string;
   kubeconfig?: string;
@@ -30,6 +32,8 @@ export function register(program: Command): void {
     .description('Check the live-cluster data path: Prometheus, cAdvisor, kube-state-metrics, app metrics, Kubernetes API')
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
+    .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)
+    .option(PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, collectPrometheusHeader)
     .option('--kubeconfig <file>', 'kubeconfig to check (default: $KUBECONFIG or ~/.kube/config when present)')
     .option('--context <names>', 'check this kubeconfig context (several: a,b) instead of the current one')
     .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
@@ -49,6 +53,9 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const timeout = Number(opts.timeout);
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
+  const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
+  // The headers' values (tenant ids, credentials) never reach the output, whatever a server echoes into a message.
+  const secrets = prometheusHeaderSecrets(opts);
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
   const contexts = opts.context === undefined ? undefined : opts.context.split(',').map((c) => c.trim());
   if (contexts?.some((c) => c === '')) throw new UserError(`--context "${opts.context}": an empty context name`);
@@ -56,7 +63,7 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const found = findKubeconfig({ explicit: opts.kubeconfig });
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
-  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
+  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
   if (contexts && found.kind === 'none') throw new UserError(`--context ${opts.context}: ${noKubeconfigMessage(found, 'pass --kubeconfig <file>')}`);
   const checks = await source.checks({ kubernetes, contexts });
   if (!kubernetes && opts.kubernetes !== false) {
@@ -67,8 +74,8 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   // bad input (2) even when another source is also down; otherwise an unreachable server is 3, missing data 2.
   const problem = worstProblem(failed);
   const code = failed.length === 0 ? 0 : problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE;
-  if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, code };
-  return { text: `${healthLines(checks).join('\n')}\n`, code };
+  if (format === 'json') return { text: replaceSecrets(`${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, secrets), code };
+  return { text: replaceSecrets(`${healthLines(checks).join('\n')}\n`, secrets), code };
 }
 
 /**

@@ -23,9 +23,10 @@ import { vpasToCreate, CREATE_VPA_SELECTOR, type VpaToCreate } from '../../data/
 import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { redactSecrets, stripUserinfo } from '../../core/redact';
+import { redactSecrets, replaceSecrets, stripUserinfo } from '../../core/redact';
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
+import { prometheusHeaderSecrets, prometheusQueryOptions } from './prometheus-options';
 import { onlyContexts, recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
@@ -155,9 +156,9 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   const metrics = new InClusterMetrics();
   let ok = false;
   // A dry run writes nothing anywhere, its metrics included (a push would count as the shard's last success).
-  if (opts.dryRun) return await runShard(opts, env, metrics);
+  if (opts.dryRun) return await withoutHeaderValues(runShard(opts, env, metrics), opts);
   try {
-    const out = await runShard(opts, env, metrics);
+    const out = await withoutHeaderValues(runShard(opts, env, metrics), opts);
     ok = true;
     return out;
   } finally {
@@ -179,6 +180,24 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   }
 }
 
+/**
+ * The shard's output and error (message, and the summary it carries) without the values of --prometheus-header: tenant
+ * ids or credentials, whatever a server echoed into a reason.
+ */
+async function withoutHeaderValues(run: Promise<string>, opts: InClusterCliOptions): Promise<string> {
+  const secrets = prometheusHeaderSecrets(opts);
+  try {
+    return replaceSecrets(await run, secrets);
+  } catch (e) {
+    if (secrets.length && e instanceof Error) {
+      e.message = replaceSecrets(e.message, secrets);
+      const carried = e as Error & { output?: unknown };
+      if (typeof carried.output === 'string') carried.output = replaceSecrets(carried.output, secrets);
+    }
+    throw e;
+  }
+}
+
 async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metrics: InClusterMetrics): Promise<string> {
   const t0 = Date.now();
   let shard: ShardSpec;
@@ -196,6 +215,9 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   if (opts.dryRun && !opts.createVpas) throw new UserError('--dry-run with --in-cluster goes with --create-vpas (it prints the VPAs that would be created and writes nothing)');
   const writeConcurrency = writeConcurrencyFrom(opts.writeConcurrency, env);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
+  // --prometheus-matchers / --prometheus-header, checked as `mora recommend` checks them; the same on a given URL and a discovered one.
+  const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
+  const headerValues = prometheusHeaderSecrets(opts);
   const policy = recommendPolicy(opts);
   let model: string | undefined = opts.model.toLowerCase();
   if (model === 'none' || model === 'window') model = undefined;
@@ -218,13 +240,13 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
     const { axiosFetch } = require('../../data/http') as typeof import('../../data/http');
     try {
-      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics) });
+      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics), matchers: prometheusMatchers, headers: prometheusHeaders });
     } catch (e) {
       throw new UserError((e as Error).message);
     }
   }
   const cluster = new ClusterDataSource({
-    prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
+    prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
   // --context: the shard's one context, and the one the health check looks at (not the kubeconfig's current context); a
@@ -253,7 +275,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   });
   const namespaces = shardNamespaces(all, shard.index, shard.count);
   metrics.setNamespaces(namespaces.length);
-  const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(line)}\n`); };
+  const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(replaceSecrets(line, headerValues))}\n`); };
   log(`mora in-cluster: shard ${shard.index} of ${shard.count}: ${namespaces.length} of ${all.length} namespace(s)`);
 
   // The MOrA VPAs of the shard's namespaces, and the workloads they target.

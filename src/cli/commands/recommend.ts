@@ -7,6 +7,7 @@ import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCp
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
+import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
 const percentText = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
@@ -84,8 +85,8 @@ export function register(program: Command): void {
     .option('--source <source>', 'where workloads and metrics come from: demo, or cluster (kubeconfig + Prometheus)', 'demo')
     .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
-    .option('--prometheus-matchers <matchers>', 'label matchers added to every Prometheus query, for one cluster of a Prometheus/Thanos/Mimir that holds several (e.g. cluster="prod-eu")')
-    .option('--prometheus-header <header>', 'extra header on every Prometheus request, \'Name: value\' (repeatable; e.g. \'X-Scope-OrgID: team-a\' for Mimir/Cortex); its value is never printed', (v: string, prev: string[] = []) => [...prev, v])
+    .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)
+    .option(PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, collectPrometheusHeader)
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <names>', 'only this kubeconfig context (several: a,b); with --apply-cluster, the contexts to write to (default: the current context, as kubectl)')
     .option('--all-contexts', 'with --apply-cluster: write to every context of the kubeconfig, not only the current one')
@@ -266,24 +267,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     source = new DemoDataSource();
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
-    if (opts.prometheusMatchers !== undefined) {
-      const { parseMatchers } = require('../../data/prometheus/matchers') as typeof import('../../data/prometheus/matchers');
-      try {
-        parseMatchers(opts.prometheusMatchers);
-      } catch (e) {
-        throw new UserError(`--prometheus-matchers: ${(e as Error).message}`);
-      }
-    }
-    let prometheusHeaders: Record<string, string> | undefined;
-    if (opts.prometheusHeader?.length) {
-      const { parseHeaders } = require('../../data/prometheus/headers') as typeof import('../../data/prometheus/headers');
-      try {
-        prometheusHeaders = parseHeaders(opts.prometheusHeader);
-      } catch (e) {
-        throw new UserError(`--prometheus-header: ${(e as Error).message}`);
-      }
-    }
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers: opts.prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
+    const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();
