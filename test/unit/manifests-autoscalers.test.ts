@@ -1,7 +1,7 @@
 /**
  * A HorizontalPodAutoscaler among the manifests owns its workload's spec.replicas: `recommend --apply-to --replicas`,
  * the editor's lenses (manifestView, "apply all") and `manifests apply --replicas` must not write a count over it
- * (or warn when asked to). Only the cluster's HPA (rec.replicas.hpa) used to count. Also: no `replicas: 1` inserted
+ * (apply says so instead). Only the cluster's HPA (rec.replicas.hpa) used to count. Also: no `replicas: 1` inserted
  * where the field is absent (Kubernetes' default).
  */
 import assert from 'node:assert/strict';
@@ -137,20 +137,20 @@ describe('manifests: an HPA among the manifests owns the replicas', () => {
     assert.equal(view.autoscalers.length, 1);
   });
 
-  it('manifests apply --replicas on a workload an HPA scales does it, with a warning naming the HPA (one file and a folder)', async () => {
+  it('manifests apply --replicas on a workload an HPA scales leaves spec.replicas, with a note naming the HPA (one file and a folder)', async () => {
     const file = join(dir, 'hpa.yaml');
     writeFileSync(file, deployment('web', 2) + '---\n' + hpa('web', 'web', 2, 8));
     const one = await mora(['manifests', 'apply', file, '--replicas', 'deploy/web=5']);
     assert.equal(one.code, 0, one.err);
-    assert.match(one.out, /^ {2}replicas: 5$/m);
-    assert.match(one.err, /warning: Deployment\/web's replicas are scaled by the HPA web \(2\.\.8\)/);
+    assert.match(one.out, /^ {2}replicas: 2$/m);
+    assert.match(one.err, /note: Deployment shop\/web: replicas left to the HPA web \(2\.\.8\); spec\.replicas not written/);
     const quiet = await mora(['manifests', 'apply', file, '--replicas', 'deploy/other=5']);
-    assert.doesNotMatch(quiet.err, /warning/);
+    assert.doesNotMatch(quiet.err, /note/);
     writeFileSync(file, deployment('web', 2));
     writeFileSync(join(dir, 'web-hpa.yaml'), hpa('web', 'web', 2, 8));
     const many = await mora(['manifests', 'apply', dir, '--in-place', '--replicas', 'deploy/web=5']);
     assert.equal(many.code, 0, many.err);
-    assert.match(many.err, /warning: Deployment\/web's replicas are scaled by the HPA web \(2\.\.8\) in .*web-hpa\.yaml/);
-    assert.equal(replicasLine(readFileSync(file, 'utf8')), '  replicas: 5');
+    assert.match(many.err, /note: Deployment shop\/web: replicas left to the HPA web \(2\.\.8\) \(in .*web-hpa\.yaml\); spec\.replicas not written/);
+    assert.equal(replicasLine(readFileSync(file, 'utf8')), '  replicas: 2');
   });
 });

@@ -15,16 +15,18 @@
  * patch that sets only spec.replicas (no containers) counts as holding the workload: its value would win over the
  * one written into the base. So does a kustomization's inline patch (`patches: - patch: |-`, strategic merge or JSON 6902,
  * and the legacy patchesStrategicMerge / patchesJson6902) that sets the container's resources or the replicas: it is
- * named with its line, and nothing is written (MOrA does not edit inline patches). A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) among the manifests scales —
- * in the same file or any file of the folder — gets no replica count: a note names the autoscaler and its bounds
- * instead (a count written over the HPA's would reset the workload on every GitOps sync).
+ * named with its line, and nothing is written (MOrA does not edit inline patches). A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) scales —
+ * in the same file, any file given, the file's own folder or a kustomize overlay rendering it (manifest-autoscalers.ts,
+ * the editor's rule) — gets no replica count: a note names the autoscaler and its bounds instead (a count written over
+ * the HPA's would reset the workload on every GitOps sync).
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
 import {
   changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
 } from '../../manifests';
-import { findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
+import { findAutoscalers } from '../../manifests/autoscalers';
+import { CliAutoscalers, foundIn } from './manifest-autoscalers';
 import { replicasDecision } from '../../manifests/from-recommendation';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -93,11 +95,11 @@ interface PlannedFile {
 }
 
 /**
- * Plans one file. `elsewhere`: the autoscalers of the other files of the folder (this file's own are found here), which
+ * Plans one file. `around`: the autoscalers beyond this file (manifest-autoscalers.ts; its own are found here), which
  * take a workload's replicas out of the changes (with a note).
  */
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
-  elsewhere: readonly ManifestAutoscaler[] = []): PlannedFile {
+  around?: CliAutoscalers): PlannedFile {
   let replicasOnly: readonly WorkloadRef[] = [];
   const read: Pick<PlannedFile, 'source'> = {}; // set once the file reads as YAML
   const notes: string[] = [];
@@ -132,6 +134,8 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     const key = `${c.document}/${c.item ?? ''}`;
     byWorkload.set(key, [...(byWorkload.get(key) ?? []), c]);
   }
+  // Its own first, then those of the other files given, its folder and the kustomize overlays rendering it.
+  const elsewhere = around?.around(file, scan.containers, defaultNamespace).filter((a) => a.file !== file) ?? [];
   const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere] : [];
   for (const inWorkload of byWorkload.values()) {
     const match = findRecommendation(inWorkload[0], recs, defaultNamespace);
@@ -140,7 +144,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     const { note, autoscaler } = replicas ? replicasDecision(inWorkload[0], match.workload, autoscalers, defaultNamespace) : {};
     if (note && autoscaler) {
       const w = match.workload.workload;
-      notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${autoscaler.file !== undefined && autoscaler.file !== file ? ` (in ${autoscaler.file})` : ''}; spec.replicas not written`);
+      notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${foundIn(autoscaler, file)}; spec.replicas not written`);
     }
   }
   if (changes.length === 0) {
@@ -243,22 +247,6 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
   return refusals;
 }
 
-/** The autoscalers of every file that reads as manifests (a file that does not is named by its own plan). */
-export function folderAutoscalers(files: readonly string[]): ManifestAutoscaler[] {
-  const out: ManifestAutoscaler[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      ({ text } = readManifest(file));
-    } catch (e) {
-      if (e instanceof ManifestRefusal) continue;
-      throw e;
-    }
-    out.push(...findAutoscalers(text, scanManifest(text), file));
-  }
-  return out;
-}
-
 /**
  * Plans every file, then writes them all or none (with dryRun: their diffs, nothing written). A file that fails (cannot
  * be read, is not valid YAML, cannot be edited as asked, cannot be written) is named and no file is written; a target
@@ -266,8 +254,10 @@ export function folderAutoscalers(files: readonly string[]): ManifestAutoscaler[
  */
 export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false, options: ApplyToOptions = {}): ApplyToResult[] {
   const files = manifestFiles(path);
-  const autoscalers = replicas && files.length > 1 ? folderAutoscalers(files) : [];
-  const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers.filter((a) => a.file !== f)));
+  // The autoscalers of the other files given, of each file's folder and of the kustomize overlays that render it (the
+  // editor's rule, manifest-autoscalers.ts); each file's own are found by its plan.
+  const autoscalers = replicas ? new CliAutoscalers(files) : undefined;
+  const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers));
   const refusals = repeatedTargets(planned, defaultNamespace);
   const failed = planned.some((p) => p.result?.error !== undefined);
   if (refusals.size === 0 && (!failed || options.dryRun)) return writePlanned(planned, options);

@@ -10,13 +10,13 @@ import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
-import { applyMany, inlinePatchHolders, planMany, type PatchHolder, type TextAndScan } from './manifests-apply-many';
+import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './manifests-apply-many';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
-import { autoscalerLabel, findAutoscalers, type ManifestAutoscaler } from '../../manifests/autoscalers';
-import { inTargetNamespace } from '../../manifests/workloads';
-import { folderAutoscalers } from './apply-to-manifests';
+import { autoscalerFor, autoscalerNote, type ManifestAutoscaler } from '../../manifests/autoscalers';
+import { inTargetNamespace, KINDS_WITH_REPLICAS } from '../../manifests/workloads';
+import { CliAutoscalers, foundIn } from './manifest-autoscalers';
 
 /** One line of `scan --format json`: the shape GitOps scripts rely on. */
 export interface ScannedContainer {
@@ -29,6 +29,12 @@ export interface ScannedContainer {
   requests: { cpu: string | null; memory: string | null };
   limits: { cpu: string | null; memory: string | null };
   init?: true;
+  /**
+   * The HorizontalPodAutoscaler or KEDA ScaledObject that owns the workload's replicas (manifest-autoscalers.ts: the
+   * editor's rule): `manifests apply` and `recommend --apply-to` never write spec.replicas there. `note` is the
+   * editor's note lens (`replicas left to the HPA web (2..8)`); `file` where it is, when not in this file.
+   */
+  autoscaler?: { kind: ManifestAutoscaler['kind']; name: string; namespace: string | null; minReplicas: number; maxReplicas: number | null; file?: string; note: string };
 }
 
 export function toScanned(c: ManifestContainer): ScannedContainer {
@@ -49,10 +55,41 @@ export function toScanned(c: ManifestContainer): ScannedContainer {
 function formatTable(rows: Array<ScannedContainer & { file?: string }>, withFile = false): string {
   const header = [...(withFile ? ['FILE'] : []), 'KIND', 'NAMESPACE', 'NAME', 'CONTAINER', 'LINE', 'REPLICAS', 'REQ CPU', 'REQ MEM', 'LIM CPU', 'LIM MEM'];
   const cells = rows.map((r) => [...(withFile ? [r.file ?? ''] : []), r.kind, r.namespace ?? '-', r.name, r.init ? `${r.container} (init)` : r.container, String(r.line),
-    r.replicas === null ? '-' : String(r.replicas), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-'])
+    replicasCell(r), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-'])
     .map((row) => row.map(forTerminal)); // names come from the file: never let them drive the terminal
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** `2`, `-`; `2 (HPA)` / `- (KEDA)` when an autoscaler owns them (its note on stderr names it). */
+function replicasCell(r: ScannedContainer): string {
+  const n = r.replicas === null ? '-' : String(r.replicas);
+  return r.autoscaler ? `${n} (${r.autoscaler.kind === 'ScaledObject' ? 'KEDA' : 'HPA'})` : n;
+}
+
+/**
+ * Marks the rows of `file` whose workload's replicas an autoscaler owns (`autoscaler`), and returns one note per such
+ * workload for stderr: `Deployment shop/web: replicas left to the HPA web (2..8) (in hpa.yaml); manifests apply does not
+ * write spec.replicas here`. A document without a namespace is in `defaultNamespace`, as apply matches it.
+ */
+export function markAutoscaled(file: string, rows: ScannedContainer[], autoscalers: CliAutoscalers, defaultNamespace = 'default'): string[] {
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  const around = autoscalers.around(file, rows, defaultNamespace);
+  for (const r of rows) {
+    if (!KINDS_WITH_REPLICAS.has(r.kind)) continue;
+    const a = autoscalerFor(r, around, defaultNamespace);
+    if (!a) continue;
+    const where = foundIn(a, file);
+    const note = autoscalerNote(a);
+    r.autoscaler = { kind: a.kind, name: a.name, namespace: a.namespace, minReplicas: a.minReplicas, maxReplicas: a.maxReplicas,
+      ...(where ? { file: a.file } : {}), note };
+    const key = `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    notes.push(`${r.kind} ${r.namespace ?? defaultNamespace}/${r.name}: ${note}${where}; manifests apply does not write spec.replicas here`);
+  }
+  return notes;
 }
 
 /** A file of a folder (or of several paths) that was not scanned. */
@@ -78,7 +115,7 @@ export interface ScanManyResult {
  * `inline`: the kustomizations' inline patches that set a container's resources (for the repeated-target note; not
  * part of the JSON output).
  */
-export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[] } {
+export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[]; notes: string[] } {
   const { files, unlisted } = manifestFileList(paths);
   const out: ScanManyResult = { containers: [], skipped: unlisted.map((u) => ({ ...u, error: true })) };
   const read: TextAndScan[] = [];
@@ -93,7 +130,10 @@ export function scanMany(paths: readonly string[]): ScanManyResult & { files: nu
       out.skipped.push({ file, reason: e.reason, error: e.kind !== 'template' });
     }
   }
-  return { ...out, files: files.length + unlisted.length, inline: inlinePatchHolders(read) };
+  // Replicas an autoscaler owns: marked on their rows, with a note each (the editor's rule, manifest-autoscalers.ts).
+  const autoscalers = new CliAutoscalers(files, new Map(read.map((r) => [r.file, r.text])));
+  const notes = read.flatMap((r) => markAutoscaled(r.file, out.containers.filter((c) => c.file === r.file), autoscalers));
+  return { ...out, files: files.length + unlisted.length, inline: inlinePatchHolders(read), notes };
 }
 
 /**
@@ -154,22 +194,47 @@ function parseOrExplain(opts: { set: string[]; replicas: string[] }): ManifestCh
   }
 }
 
+/** The files of a folder that read as text, for the autoscaler check (one that does not is named by the apply itself). */
+function readable(files: readonly string[]): Array<{ file: string; text: string }> {
+  return files.flatMap((file) => {
+    try {
+      return [{ file, text: readManifest(file).text }];
+    } catch (e) {
+      if (e instanceof ManifestRefusal) return [];
+      throw e;
+    }
+  });
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
- * `--replicas` for a workload that an HPA (or KEDA ScaledObject) among the manifests scales is done as asked, with a
- * warning: the autoscaler overrides the count, and a GitOps sync writing it back resets the autoscaler's choice.
+ * `--replicas` for a workload whose replicas a HorizontalPodAutoscaler (or KEDA ScaledObject) owns — in the same file,
+ * its folder, a kustomize overlay rendering it, or another file given (manifest-autoscalers.ts, the editor's rule) — is
+ * not written: the autoscaler overrides spec.replicas, and each GitOps sync of a written count would reset its choice.
+ * Such changes are left out with a note on stderr naming the autoscaler; the other changes (resources) still apply.
  */
-function warnAutoscaled(changes: readonly ManifestChange[], autoscalers: readonly ManifestAutoscaler[], defaultNamespace: string): void {
-  for (const c of changes) {
-    if (c.type !== 'replicas') continue;
-    const a = autoscalers.find((x) => x.target.kind === c.target.kind && x.target.name === c.target.name
-      && inTargetNamespace(x.namespace ?? defaultNamespace, c.target.namespace, defaultNamespace));
-    if (!a) continue;
-    process.stderr.write(`mora: warning: ${forTerminal(`${c.target.kind}/${c.target.name}`)}'s replicas are scaled by the ${forTerminal(autoscalerLabel(a))}`
-      + `${a.file ? ` in ${forTerminal(a.file)}` : ''}: it overrides spec.replicas, and each GitOps sync of ${c.replicas} resets its choice; `
-      + 'change its bounds instead, or leave spec.replicas out\n');
-  }
+function withoutAutoscaled(changes: readonly ManifestChange[], files: readonly { file: string; text: string }[], defaultNamespace: string): ManifestChange[] {
+  if (!changes.some((c) => c.type === 'replicas')) return [...changes];
+  const autoscalers = new CliAutoscalers(files.map((f) => f.file), new Map(files.map((f) => [f.file, f.text])));
+  const workloads = files.map(({ file, text }) => {
+    const scan = scanManifest(text);
+    return { file, workloads: [...scan.containers, ...replicasOnlyWorkloads(text, scan)] };
+  });
+  return changes.filter((c) => {
+    if (c.type !== 'replicas') return true;
+    for (const { file, workloads: found } of workloads) {
+      for (const w of found) {
+        if (w.kind !== c.target.kind || w.name !== c.target.name || !inTargetNamespace(w.namespace, c.target.namespace, defaultNamespace)) continue;
+        const a = autoscalerFor(w, autoscalers.around(file, [w], defaultNamespace), defaultNamespace);
+        if (!a) continue;
+        process.stderr.write(`mora: note: ${forTerminal(`${w.kind} ${w.namespace ?? defaultNamespace}/${w.name}: ${autoscalerNote(a)}${foundIn(a, file)}`)}; `
+          + `spec.replicas not written (--replicas asked for ${c.replicas}): the autoscaler sets the count, change its bounds instead\n`);
+        return false;
+      }
+    }
+    return true;
+  });
 }
 
 export function register(program: Command): void {
@@ -189,12 +254,15 @@ export function register(program: Command): void {
       if (paths.length === 1 && (paths[0] === '-' || !isDirectory(paths[0]))) {
         // One file: its rows as they always were, and any refusal is the command's error.
         const file = paths[0];
-        const scan = scanOrExplain(file, readManifest(file).text);
+        const { text } = readManifest(file);
+        const scan = scanOrExplain(file, text);
         const rows = scan.containers.map(toScanned);
+        for (const n of markAutoscaled(file, rows, new CliAutoscalers([file], new Map([[file, text]])))) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
         process.stdout.write(opts.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
         return;
       }
-      const { files, inline, ...result } = scanMany(paths);
+      const { files, inline, notes, ...result } = scanMany(paths);
+      for (const n of notes) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
       for (const r of repeatedTargets(result.containers, inline)) {
         const patched = r.files.some((f) => inline.some((h) => h.file === f));
@@ -214,7 +282,7 @@ export function register(program: Command): void {
     .description('Set container resources and replicas, changing only those values; prints the result unless --in-place, --out or --diff '
       + '(a folder or several files: --in-place or --diff, each target in exactly one file)')
     .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q> (repeatable)', collect, [])
-    .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable)', collect, [])
+    .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable; not written, with a note, where an HPA or KEDA ScaledObject owns the replicas)', collect, [])
     .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
     .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
@@ -227,8 +295,9 @@ export function register(program: Command): void {
           throw new UserError('a folder or several files are rewritten in place: give --in-place, or --diff to see the changes (--out and printing take one file)');
         }
         if (paths.includes('-')) throw new UserError(`${opts.diff ? '--diff' : '--in-place'} on several paths needs files, not standard input`);
-        const changes = parseOrExplain(opts);
-        if (changes.some((c) => c.type === 'replicas')) warnAutoscaled(changes, folderAutoscalers(manifestFileList(paths).files), opts.defaultNamespace);
+        const asked = parseOrExplain(opts);
+        const changes = asked.some((c) => c.type === 'replicas') ? withoutAutoscaled(asked, readable(manifestFileList(paths).files), opts.defaultNamespace) : asked;
+        if (changes.length === 0) return; // only replicas an autoscaler owns: each named above, nothing to write
         if (opts.diff) {
           for (const f of planMany(paths, changes, opts.defaultNamespace)) process.stdout.write(unifiedDiff(f.file, f.before, f.after));
           return;
@@ -241,17 +310,20 @@ export function register(program: Command): void {
       const { text, encoding } = readManifest(file);
       scanOrExplain(file, text);
       let result: string;
+      /** Whether a replica change was left to an autoscaler (named on stderr). */
+      let left = false;
       try {
-        const changes = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
-        if (changes.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
-        result = editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
-        if (changes.some((c) => c.type === 'replicas')) warnAutoscaled(changes, findAutoscalers(text, scanManifest(text)), opts.defaultNamespace);
+        const asked = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
+        if (asked.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
+        const changes = withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace);
+        left = changes.length < asked.length;
+        result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
       } catch (e) {
         if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
         throw e;
       }
       const target = opts.inPlace ? file : opts.out;
-      if (result === text) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
+      if (result === text && !left) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
       if (opts.diff) {
         process.stdout.write(unifiedDiff(file, text, result)); // nothing when there is no change
         return;
