@@ -57,8 +57,9 @@ export interface RecommendRequest {
   /**
    * A workload whose metrics cannot be read (no samples, a query Prometheus rejects) is skipped and reported here,
    * so one broken workload never hides the recommendations of the others. Without a handler the error is thrown.
+   * `error` is what was thrown, for callers that tell "no data" (PrometheusError kind `empty`) from "Prometheus failed".
    */
-  onSkip?: (workload: Workload, reason: string) => void;
+  onSkip?: (workload: Workload, reason: string, error?: unknown) => void;
   /**
    * Each distinct warning the source answered with (Thanos/Mimir "partial response: store … unavailable"), once per run:
    * the numbers may rest on incomplete data. Also added to the evidence notes of the workloads it concerns.
@@ -296,7 +297,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     if (unseen.size === w.containers.length && unseen.size > 0) throw new Error(unseen.values().next().value);
   } catch (e) {
     if (!req.onSkip) throw e;
-    req.onSkip(w, (e as Error).message);
+    req.onSkip(w, (e as Error).message, e);
     return undefined;
   }
   const range = await source.historyRange({ workload: w });

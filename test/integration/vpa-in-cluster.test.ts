@@ -12,12 +12,14 @@
 //     creates nothing, a killed shard's rerun creates only what was missing; a role without create is told what to add.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
 import { shardNamespaces } from '../../src/data/kube/vpa-shard';
 import type { VpaObject, VpaStatus } from '../../src/data/kube/vpa-status';
 import { VpaWriter } from '../../src/data/kube/vpa-writer';
-import type { ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
+import { NO_METRICS_MESSAGE, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
 import { VpaCreator } from '../../src/data/kube/vpa-creator';
 import { vpasToCreateIn } from '../../src/data/kube/vpa-create';
 import { Command } from 'commander';
@@ -290,6 +292,63 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     // managedFields name MOrA (fieldManager=mora) as the manager of the status.
     const fields = ((await getVpa('shop', 'api')).metadata as { managedFields?: Array<{ manager?: string; subresource?: string }> }).managedFields ?? [];
     assert.ok(fields.some((f) => f.manager === 'mora' && f.subresource === 'status'), JSON.stringify(fields.map((f) => [f.manager, f.subresource])));
+  });
+
+  it('Prometheus failing part-way (503 on query_range after the health check): the VPAs keep their status, exit 3, run_success 0; no data at all is NoMetrics with a fixed message', async () => {
+    // shop/idle: a workload Prometheus has no samples for (PrometheusError "empty"): NoMetrics, without the query text.
+    const idle = await cp!.createDeployment('shop', { name: 'idle', containers: [{ name: 'idle', image: 'shop/idle:1', requests: { cpu: '100m', memory: '64Mi' } }] });
+    assert.ok(idle);
+    await cp!.api('POST', vpaPath('shop'), vpa('shop', 'idle', 'idle', { recommenders: [{ name: 'mora' }] }));
+    try {
+      const first = await shard(shardOfNs('shop'));
+      assert.equal(first.vpas.find((o) => o.name === 'idle')?.outcome, 'no-recommendation', JSON.stringify(first.vpas));
+      const idleCond = ((await getVpa('shop', 'idle')).status as VpaStatus).conditions?.find((c) => c.type === 'RecommendationProvided');
+      assert.equal(idleCond?.reason, 'NoMetrics');
+      assert.equal(idleCond?.message, NO_METRICS_MESSAGE, 'no Prometheus text (queries, URL) in what VPA readers see');
+
+      // A proxy in front of the real Prometheus that answers 503 to range queries only (instant queries and the build
+      // info, which the health check reads, go through).
+      const upstream = new URL(prom!.url);
+      const proxy = http.createServer((req, res) => {
+        if ((req.url ?? '').includes('/api/v1/query_range')) {
+          res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'internal detail 10.0.0.7 store down' }));
+          return;
+        }
+        const fwd = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        fwd.on('error', () => res.destroy());
+        req.pipe(fwd);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const dir = tempDir('mora-prom-503-');
+      try {
+        const before = await Promise.all([getVpa('shop', 'api'), getVpa('shop', 'idle')]);
+        const metricsFile = path.join(dir, 'metrics.txt');
+        const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, '-q', '--metrics-file', metricsFile],
+          cleanEnv({ JOB_COMPLETION_INDEX: String(shardOfNs('shop')), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
+        assert.equal(r.code, 3, `exit ${r.code}\n${r.err}\n${r.out}`);
+        const summary = JSON.parse(r.out) as ShardSummary;
+        for (const name of ['api', 'idle']) {
+          const o = summary.vpas.find((x) => x.namespace === 'shop' && x.name === name)!;
+          assert.equal(o.outcome, 'failed', JSON.stringify(o));
+          assert.match(o.reason!, /^Prometheus answered HTTP 503, status left as it was: /);
+        }
+        const after = await Promise.all([getVpa('shop', 'api'), getVpa('shop', 'idle')]);
+        assert.deepEqual(after.map((v) => (v.metadata as Json).resourceVersion), before.map((v) => (v.metadata as Json).resourceVersion), 'no status overwritten');
+        assert.equal((after[0].status as VpaStatus).conditions?.find((c) => c.type === 'RecommendationProvided')?.reason, 'MOrARecommendation');
+        const text = fs.readFileSync(metricsFile, 'utf8');
+        assert.match(text, /^mora_recommender_run_success\{[^}]*\} 0$/m);
+        assert.doesNotMatch(text, /last_success_timestamp_seconds\{/);
+      } finally {
+        await new Promise((r) => proxy.close(r));
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await cp!.api('DELETE', vpaPath('shop', 'idle'));
+      await cp!.api('DELETE', '/apis/apps/v1/namespaces/shop/deployments/idle');
+    }
   });
 
   const vpasIn = async (ns: string) => ((await cp!.api('GET', vpaPath(ns))).items as Array<Json & VpaObject>);

@@ -11,8 +11,10 @@
  * --dry-run it only prints what it would create and writes nothing.
  *
  * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
- * shard got a status (a recommendation, or RecommendationProvided False with the reason); 1 when a write or a create
- * failed (the Job retries the shard); 2 bad flags, or --create-vpas without the permission to create, or to list a kind
+ * shard got a status (a recommendation, or RecommendationProvided False with the reason: NoMetrics only when Prometheus
+ * answered with no data); 1 when a write or a create failed (the Job retries the shard); a workload whose metrics
+ * Prometheus failed to give (5xx, timeout, unreachable part-way) leaves its VPA's status as it was and exits 3 (1 for a
+ * non-transient Prometheus error); 2 bad flags, or --create-vpas without the permission to create, or to list a kind
  * of workload in an opted-in namespace; 3 unreachable or a transient API answer (5xx, 429): retried by the Job, whose
  * podFailurePolicy fails an index at once only on exit 2.
  */
@@ -136,6 +138,24 @@ const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
 export function statusWriteFailure(e: unknown): { outcome: 'gone' } | { outcome: 'failed'; exitCode: number } {
   return (e as { kind?: string }).kind === 'not-found' ? { outcome: 'gone' } : { outcome: 'failed', exitCode: exitCodeOf(e) };
 }
+
+/**
+ * Why Prometheus did not give a workload's frames, when it is not "no data": a PrometheusError of any kind but `empty`
+ * (unreachable, timeout, an HTTP error, a rejected query, an answer that is not Prometheus'). Undefined for `empty` and
+ * for MOrA's own "no such container" errors: those are NoMetrics. `short` is what a VPA reader may see (nothing of the
+ * server's text); the exit is 3 for what a retry may cure (unreachable, timeout, 5xx, 429), else 1.
+ */
+export function prometheusFailure(e: unknown): { short: string; exitCode: number } | undefined {
+  const err = e as { name?: string; kind?: string; status?: number } | undefined;
+  if (err?.name !== 'PrometheusError' || err.kind === 'empty') return undefined;
+  const transient = err.kind === 'unreachable' || err.kind === 'timeout' || (err.kind === 'http' && (err.status === undefined || err.status >= 500 || err.status === 429));
+  const short = err.kind === 'unreachable' ? 'Prometheus unreachable' : err.kind === 'timeout' ? 'Prometheus timed out'
+    : err.kind === 'http' && err.status !== undefined ? `Prometheus answered HTTP ${err.status}` : `Prometheus error (${err.kind})`;
+  return { short, exitCode: transient ? EXIT_UNREACHABLE : 1 };
+}
+
+/** The condition message of NoMetrics: fixed text (the Prometheus error, with its query and URL, stays in the shard's log). */
+export const NO_METRICS_MESSAGE = 'Prometheus has no usage samples for the target\'s containers (the recommender\'s log says which query)';
 
 /** The exit a failed VPA asks for: 2 for RBAC (a retry cannot help; the Job fails the index), 3 transient, else 1. */
 function exitCodeOf(e: unknown): number {
@@ -380,6 +400,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
 
   const skipped = new Map<string, string>();
+  /** Workloads whose frames Prometheus failed to give (prometheusFailure): their VPAs are failed, their status left as it was. */
+  const promFailed = new Map<string, { reason: string; short: string; exitCode: number }>();
   const listed = new Set<string>();
   let globalModel: import('./in-cluster-global-model').GlobalModelReport | undefined;
   let modelCache: string | undefined;
@@ -437,7 +459,19 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
     runs = await recommendFromSource(source, {
       ...shared, policy, model,
-      onSkip: (w, reason) => { skipped.set(key(w.namespace, w.kind, w.name), reason); log(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}`); },
+      onSkip: (w, reason, error) => {
+        // Prometheus failing part-way (5xx, timeout, unreachable after the health check) is not "no metrics": the VPA keeps
+        // its status and the shard fails, so the Job retries it and the staleness alerts fire.
+        const pf = prometheusFailure(error);
+        if (pf) {
+          promFailed.set(key(w.namespace, w.kind, w.name), { reason, ...pf });
+          if (pf.exitCode === EXIT_UNREACHABLE) metrics.prometheusReachable(false);
+          log(`mora: could not read the metrics of ${w.kind} ${w.namespace}/${w.name}: ${reason}`);
+          return;
+        }
+        skipped.set(key(w.namespace, w.kind, w.name), reason);
+        log(`mora: skipped ${w.kind} ${w.namespace}/${w.name}: ${reason}`);
+      },
       onSkipNamespace: (_ctx, ns, reason) => { log(`mora: skipped namespace "${ns}": ${reason}`); },
     }).catch(fail).finally(() => { if (modelCache) (require('node:fs') as typeof import('node:fs')).rmSync(modelCache, { recursive: true, force: true }); });
   }
@@ -461,9 +495,16 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     const target = t ? `${t.kind}/${t.name}` : undefined;
     const why = !t ? 'the VPA has no spec.targetRef'
       : rec ? undefined
-        : skipped.get(k) ?? (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs, Jobs and Argo Rollouts)`);
+        : skipped.has(k) ? NO_METRICS_MESSAGE : (listed.has(k) ? 'no recommendation' : `${target} not found in namespace ${ns} (MOrA reads Deployments, StatefulSets, DaemonSets, CronJobs, Jobs and Argo Rollouts)`);
     const reason = !t || (!rec && !listed.has(k)) ? 'TargetNotFound' : 'NoMetrics';
     const listError = t && !rec && !listed.has(k) ? listFailed.get(key(ns, '', '')) ?? listFailed.get(key(ns, t.kind, '')) : undefined;
+    const pf = promFailed.get(k);
+    if (pf) {
+      slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: `${pf.short}, status left as it was: ${pf.reason}` };
+      failCodes.set(slots[i]!, pf.exitCode);
+      metrics.vpa('failed');
+      return;
+    }
     if (listError) {
       // Not known to be missing: the status is left as it was and the shard fails (RBAC: exit 2; transient: retried).
       slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: 'failed', reason: `could not list ${t!.kind}s in namespace ${ns}, status left as it was: ${listError.message}` };
@@ -475,7 +516,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     try {
       const now = Date.now();
       const result = await writer.writeStatus(vpa, (cur) => (rec ? vpaStatusFor(cur, rec, now) : vpaStatusWithout(cur, reason, why ?? '', now)));
-      slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: rec ? result : 'no-recommendation', ...(why ? { reason: why } : {}) };
+      // The summary (the shard's log) keeps the full reason; the condition got NO_METRICS_MESSAGE.
+      slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: rec ? result : 'no-recommendation', ...(why ? { reason: skipped.get(k) ?? why } : {}) };
       metrics.vpa(rec ? result : 'no-recommendation', rec ? undefined : reason);
     } catch (e) {
       const failure = statusWriteFailure(e);
