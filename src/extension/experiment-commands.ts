@@ -19,7 +19,7 @@ import type { TreeNode } from '../views/tree-model';
 import type { PlanWizardAnswers } from '../views/experiment-model';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
 import type { MoraContext } from './context';
-import { prometheusAuthFor } from './prometheus-token';
+import { prometheusAuthFor, prometheusQuerySettingsFor } from './prometheus-token';
 import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
 import { loadLive } from './live';
@@ -255,6 +255,8 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
 
     // The token kept for the plan's Prometheus origin (src/extension/prometheus-token.ts), none for another.
     const auth = (await prometheusAuthFor(extension.secrets, log))(plan.prometheusUrl);
+    // mora.prometheus.matchers, and the headers kept for the plan's Prometheus origin (none for another).
+    const query = await prometheusQuerySettingsFor(extension.secrets, log, [plan.prometheusUrl]);
     const total = expansion.cells.length;
     const recordPath = live.planPaths(plan).json;
     await markRunning(extension, recordPath, true);
@@ -266,6 +268,8 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
         return await activeRuns.track(plan.name, abort, live.runPlan(plan, {
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
           prometheusAuth: auth,
+          prometheusMatchers: query.prometheusMatchers,
+          prometheusHeaders: query.prometheusHeadersFor(plan.prometheusUrl),
           scalerFor: (w) => {
             kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
             // The plan's pinned context, else the one the confirmation named.

@@ -21,7 +21,7 @@ import { stopExperiments } from './experiment-commands';
 import { registerPipelineCommands } from './pipeline-commands';
 import { RecommendationStore } from './recommendation-store';
 import { setBeforeCommands } from './register';
-import { prometheusAuthFor } from './prometheus-token';
+import { prometheusAuthFor, prometheusQuerySettingsFor } from './prometheus-token';
 import { StatusSlot } from './status-slot';
 import { ClusterTreeProvider } from './tree';
 
@@ -84,6 +84,9 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     prometheusSelector: cfg.get<string>('prometheus.selector', '').trim() || undefined,
     // A token per Prometheus URL origin, sent only there (a prod token never reaches staging's URL).
     prometheusAuthFor: await prometheusAuthFor(context.secrets, log),
+    // mora.prometheus.matchers (one cluster of a Prometheus that holds several) and the extra headers kept per URL
+    // origin in the secret store (Set Prometheus Headers: a Mimir/Cortex tenant), sent only to that origin.
+    ...await prometheusQuerySettingsFor(context.secrets, log),
     historyDays: cfg.get<number>('historyDays', 14),
     connectTimeoutMs: connectTimeoutFromSetting(cfg.get<unknown>('kubernetes.connectTimeoutSeconds'), (message) => {
       log.warn(message);

@@ -8,7 +8,7 @@ import type { Workload, WorkloadRef } from '../core/workload';
 import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
-import { setPrometheusToken } from './prometheus-token';
+import { setPrometheusHeaders, setPrometheusToken } from './prometheus-token';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -152,5 +152,21 @@ export function registerPipelineCommands(mora: MoraContext): void {
       log.info(token ? 'Prometheus token stored; the cluster data source now sends it.' : 'Prometheus token removed; the cluster data source no longer sends one.');
     }
     void vscode.window.showInformationMessage(token ? `MOrA: Prometheus token for ${set.origin} stored in the secret storage.` : 'MOrA: Prometheus token removed.');
+  });
+
+  // Extra headers on every request to one Prometheus URL origin (a Mimir/Cortex tenant: X-Scope-OrgID), kept in the
+  // secret storage as tokens are. Arguments (programmatic callers, tests): the headers — 'Name: value' strings, or one
+  // string separated by ';' ('' or [] removes them) — and the URL they are for.
+  reg('mora.setPrometheusHeaders', async (arg, url) => {
+    const headers = typeof arg === 'string' || (Array.isArray(arg) && arg.every((h) => typeof h === 'string')) ? arg as string | string[] : undefined;
+    const set = await setPrometheusHeaders(extension.secrets, headers, typeof url === 'string' ? url : undefined);
+    if (!set) return;
+    const what = set.names.length ? `header(s) ${set.names.join(', ')}` : 'no extra headers';
+    // Names only: the values may be tenant ids or credentials.
+    if (mora.source.kind === 'cluster') {
+      await mora.reloadSource();
+      log.info(`Prometheus at ${set.origin}: ${what}; the cluster data source now sends ${set.names.length ? 'them' : 'none'}.`);
+    }
+    void vscode.window.showInformationMessage(set.names.length ? `MOrA: ${what} for ${set.origin} stored in the secret storage.` : `MOrA: extra headers for ${set.origin} removed.`);
   });
 }

@@ -12,12 +12,46 @@ import { experimentsFor, loadModelFromExperiments } from './experiment-capacity'
 import { recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
 import { runForecast } from '../ml/forecast';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
+import { lowersConfidence } from '../data/prometheus/batch-plan';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 import { contextLstm, unavailableLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
 import { parseWorkloadSelector, selects } from './workload-selector';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
 export const SNAPSHOT_CONFIDENCE = 0.2;
+
+/**
+ * What a Prometheus warning (a Thanos/Mimir partial response: a store unavailable, series dropped by a limit) does to
+ * the confidence of the values read with it: halved. The data may be incomplete by any amount, and MOrA cannot tell how
+ * much; the factor follows the engine's memory rule (½ per OOM day: one unexplained hole in the evidence), not a
+ * measurement. docs/LIVE-CLUSTER.md § Prometheus warnings.
+ */
+export const PARTIAL_DATA_CONFIDENCE_FACTOR = 0.5;
+
+/** The note on a value whose confidence PARTIAL_DATA_CONFIDENCE_FACTOR lowered. */
+export const PARTIAL_DATA_NOTE = 'confidence halved: Prometheus answered with warnings, the data may be incomplete';
+
+/**
+ * Lowers the confidence of the containers whose frames carried a warning that their data may be incomplete or mixed
+ * (Prometheus' own, MOrA's cluster-mix warning: batch-plan.ts lowersConfidence; not a missing OOM history) — their CPU
+ * and memory values' and the container's — and the recommendation's (the lowest of its containers', as the engine's).
+ */
+export function markPartialData(result: EngineResult, warned: ReadonlySet<string>): EngineResult {
+  if (warned.size === 0) return result;
+  const rec = result.recommendation;
+  for (const c of rec.containers) {
+    if (!warned.has(c.container)) continue;
+    for (const r of [c.cpu, c.memory]) {
+      if (!r) continue;
+      r.confidence *= PARTIAL_DATA_CONFIDENCE_FACTOR;
+      r.evidence.notes.push(PARTIAL_DATA_NOTE);
+    }
+    c.confidence *= PARTIAL_DATA_CONFIDENCE_FACTOR;
+  }
+  const confs = rec.containers.map((c) => c.confidence).filter((x) => x > 0);
+  rec.confidence = confs.length ? Math.min(...confs) : 0;
+  return result;
+}
 
 /** A recommendation from one sample: no forecast, confidence capped, and the snapshot note in every evidence. */
 function markSnapshot(result: EngineResult, note: string): EngineResult {
@@ -273,6 +307,8 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   // becomes the unsized reason instead of the engine's "no usage samples", which would send the user looking for scrapes.
   const refused = new Map<string, NonNullable<MetricFrame['unavailable']>>();
   const warnings = new Set<string>();
+  // Containers whose frames carried Prometheus warnings: their confidence is lowered (markPartialData).
+  const warned = new Set<string>();
   try {
     for (const c of w.containers) {
       let frame;
@@ -287,6 +323,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
       frame0 ??= frame;
       if (frame.unavailable) refused.set(c.name, frame.unavailable);
       for (const x of frame.warnings ?? []) warnings.add(x);
+      if (frame.warnings?.some(lowersConfidence)) warned.add(c.name);
       const s = (m: keyof typeof frame.values): Series | undefined => {
         const v = frame.values[m];
         return v ? series(frame.t, v) : undefined;
@@ -327,6 +364,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   for (const c of result.recommendation.containers) {
     for (const r of [c.cpu, c.memory]) if (r) r.evidence.notes.push(...[...warnings].map((x) => `Prometheus warning: ${x}`));
   }
+  markPartialData(result, warned);
   const byContainer = Object.fromEntries(containers.map((c) => [c.name, { cpu: c.cpu, memory: c.memory }]));
   return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory, containers: byContainer } };
 }

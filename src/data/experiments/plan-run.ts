@@ -101,6 +101,9 @@ export interface PlanRunHooks {
   scalerFor?: (workload: PlanWorkload, service: string) => Scaler | undefined;
   prometheus?: PrometheusClient;
   prometheusAuth?: PrometheusAuth;
+  /** Label matchers added to every query (mora.prometheus.matchers), and extra headers on every request (the plan URL's own). */
+  prometheusMatchers?: string;
+  prometheusHeaders?: Record<string, string>;
   onEvent?: (e: PlanEvent) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -277,7 +280,7 @@ export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): P
     if (c.jmx && !hooks.jmxDriver) throw new Error(`cell ${c.id} names a JMeter plan (${c.jmx}) but the JMeter driver is not available in this build of MOrA`);
     if (c.jmx && !existsSync(c.jmx)) throw new Error(`cell ${c.id}: JMeter plan ${c.jmx} does not exist`);
   }
-  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: plan.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: plan.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), matchers: hooks.prometheusMatchers, headers: hooks.prometheusHeaders });
   const httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
 
   const ran: string[] = [];

@@ -465,7 +465,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
         return await client.query(promql, tEnd, { signal });
       } catch (e) {
         if (e instanceof PrometheusError && e.kind === 'query') {
-          warnings.add(`owner lookup failed, pods matched by name: ${e.message}`);
+          warnings.add(`${OWNER_LOOKUP_FAILED}${e.message}`);
           return [];
         }
         throw e;
@@ -516,6 +516,9 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
 
   for (const batch of batches) {
     if (stats) stats.batches++;
+    // Warnings of this batch's queries concern its workloads only; the namespace's (owners, OOM kills, shared app
+    // queries) every workload's.
+    const batchWarnings = new Set<string>();
     const accs = new Map<number, WorkloadAcc>();
     for (const i of batch.members) {
       const wl = workloads[i];
@@ -642,7 +645,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
       try {
         await streamRange(client, q.promql, t0, tEnd, step, { estimate: Math.max(1, q.estimate), pods: cap ? 0 : batch.pods }, options, (matrix) => {
           for (const r of matrix) q.fold(r.metric, r);
-        }, warnings);
+        }, batchWarnings);
       } catch (e) {
         if (e instanceof PrometheusError && e.kind === 'query') for (const m of q.metrics) rejected.set(m, e);
         else throw e;
@@ -652,7 +655,7 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     for (const i of batch.members) {
       const acc = accs.get(i)!;
       accs.delete(i);
-      yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...warnings], oom && (oom.get(i) ?? new Map()));
+      yield finish(acc, grid, cfg, namespace, range.step, rejected, shared, [...new Set([...warnings, ...batchWarnings])], oom && (oom.get(i) ?? new Map()));
     }
   }
   if (stats) {
@@ -686,6 +689,21 @@ export function clusterSplit(labels: ReadonlyArray<Record<string, string>>): str
   const sorted = [...values].sort();
   return `${splitPods} pod name(s) are in ${sorted.length} clusters of this Prometheus (label cluster: ${sorted.join(', ')}): `
     + `their series are mixed, right for none — pick one with --prometheus-matchers 'cluster="${sorted[0]}"'`;
+}
+
+/** Start of the warning when the owner lookup is refused (pods are then matched by name). */
+export const OWNER_LOOKUP_FAILED = 'owner lookup failed, pods matched by name: ';
+/** Start of the warning when the OOM-kill query is refused. */
+export const OOM_NOT_READ = 'OOM kills not read: ';
+
+/**
+ * Whether a frame's warning says its usage data may be incomplete or wrong — Prometheus' own warnings (a Thanos/Mimir
+ * partial response), MOrA's "pods in several clusters: series mixed" — so the values read with it deserve less
+ * confidence (src/pipeline/recommend.ts markPartialData). Not MOrA's notes on an extra it could not read (the OOM
+ * history, the owner lookup): the usage itself was read whole.
+ */
+export function lowersConfidence(warning: string): boolean {
+  return warning !== OOM_MISSING && !warning.startsWith(OOM_NOT_READ) && !warning.startsWith(OWNER_LOOKUP_FAILED);
 }
 
 /** Step (and increase window) of the OOM-kill query: a kill is dated to the end of the hour it happened in. */
@@ -772,7 +790,7 @@ async function oomMatrix(read: (promql: string, start: number) => Promise<Matrix
     return matrix;
   } catch (e) {
     if (e instanceof PrometheusError && e.kind === 'query') {
-      warnings.add(`OOM kills not read: ${e.message}`);
+      warnings.add(`${OOM_NOT_READ}${e.message}`);
       return undefined;
     }
     throw e;
