@@ -20,6 +20,15 @@ export type QosClass = 'Guaranteed' | 'Burstable';
 export type Verdict = 'over-provisioned' | 'under-provisioned' | 'at-risk' | 'ok' | 'partial' | 'no-data';
 
 /**
+ * The verdict's tolerance around a recommendation (rightsizing/engine/recommend.ts verdictOf, and the same verdict read
+ * back from a VPA in data/kube/vpa-recommendation.ts): a CPU request below `under` × what the workload needs is
+ * under-provisioned, a request above `over` × the recommended one over-provisioned; in between needs no change. The
+ * in-cluster recommender publishes this band as the VPA's lowerBound / upperBound (data/kube/vpa-status.ts), so the VPA
+ * updater evicts, and Goldilocks flags, exactly when the editor's verdict would say "change it" (docs/IN-CLUSTER.md).
+ */
+export const VERDICT_TOLERANCE = { under: 0.8, over: 1.5 } as const;
+
+/**
  * The rolling replay of a value over the history window. A day whose peak went above the value is an OOM kill for a
  * memory limit (`oomDays`, memory only) but only a request exceeded for CPU (`daysAbove`, CPU only): CPU is compressible.
  */

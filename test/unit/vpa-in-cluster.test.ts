@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
 import { fnv1a32, shardFromEnv, shardNamespaces, shardOf } from '../../src/data/kube/vpa-shard';
-import { MORA_REASON, apiTime, isMoraVpa, vpaContainerRecommendation, vpaStatusFor, vpaStatusWithout, type VpaObject } from '../../src/data/kube/vpa-status';
+import { MORA_REASON, apiTime, isMoraVpa, parseIntervalMessage, vpaContainerRecommendation, vpaStatusFor, vpaStatusWithout, type VpaObject } from '../../src/data/kube/vpa-status';
+import { VERDICT_TOLERANCE } from '../../src/core/recommendation';
+import { formatCpu, formatMemory, parseQuantity } from '../../src/core/quantity';
+import { recommendationFromVpa } from '../../src/data/kube/vpa-recommendation';
 import { sameStatus } from '../../src/data/kube/vpa-writer';
 import { mora } from './helpers/run-cli';
 
@@ -125,7 +128,8 @@ describe('in-cluster recommender: VPA status', () => {
     assert.deepEqual(st.recommendation, {
       containerRecommendations: [
         { containerName: 'server', target: { cpu: '124m', memory: '200Mi' }, lowerBound: { cpu: '50m', memory: '150Mi' }, upperBound: { cpu: '300m', memory: String(300 * Mi + 1) }, uncappedTarget: { cpu: '124m', memory: '200Mi' } },
-        { containerName: 'envoy', target: { cpu: '20m' }, lowerBound: { cpu: '20m' }, upperBound: { cpu: '20m' }, uncappedTarget: { cpu: '20m' } },
+        // envoy: MOrA's interval is the value alone; the bounds are the verdict's band, 0.8×…1.5× the target.
+        { containerName: 'envoy', target: { cpu: '20m' }, lowerBound: { cpu: '16m' }, upperBound: { cpu: '30m' }, uncappedTarget: { cpu: '20m' } },
       ],
     });
     for (const c of st.recommendation!.containerRecommendations) {
@@ -133,7 +137,7 @@ describe('in-cluster recommender: VPA status', () => {
     }
     assert.deepEqual(st.conditions, [{
       type: 'RecommendationProvided', status: 'True', lastTransitionTime: '2026-11-29T05:00:00Z', reason: MORA_REASON,
-      message: 'MOrA recommended 2 container(s) of Deployment api (moving-window; confidence 0.85)',
+      message: 'MOrA recommended 2 container(s) of Deployment api (moving-window; confidence 0.85; interval server: cpu 50m..300m, memory 150Mi..314572801; interval envoy: cpu 20m..20m)',
     }]);
   });
 
@@ -146,14 +150,40 @@ describe('in-cluster recommender: VPA status', () => {
     const server = vpaContainerRecommendation(v, container('server', [0.5, 0.2, 0.9], [100 * Mi, 50 * Mi, 400 * Mi]))!;
     assert.deepEqual(server, {
       containerName: 'server',
-      target: { cpu: '100m', memory: '256Mi' }, lowerBound: { cpu: '100m', memory: '256Mi' }, upperBound: { cpu: '100m', memory: '400Mi' },
+      target: { cpu: '100m', memory: '256Mi' }, lowerBound: { cpu: '80m', memory: '256Mi' }, upperBound: { cpu: '100m', memory: '400Mi' },
       uncappedTarget: { cpu: '500m', memory: '100Mi' },
     });
     assert.equal(vpaContainerRecommendation(v, container('sidecar', [0.1, 0.1, 0.1])), undefined);
     assert.deepEqual(Object.keys(vpaContainerRecommendation(v, container('batch', [0.1, 0.1, 0.1], [64 * Mi, 64 * Mi, 64 * Mi]))!.target), ['memory']);
     // lowerBound ≤ target ≤ upperBound even when the engine's band does not contain the value.
     const odd = vpaContainerRecommendation(vpa(), container('x', [0.2, 0.3, 0.1]))!;
-    assert.deepEqual([odd.lowerBound.cpu, odd.target.cpu, odd.upperBound.cpu], ['200m', '200m', '200m']);
+    assert.deepEqual([odd.lowerBound.cpu, odd.target.cpu, odd.upperBound.cpu], ['160m', '200m', '300m']);
+  });
+
+  it('the bounds are the verdict\'s band (≤ 0.8× / ≥ 1.5× target), not MOrA\'s narrow interval, which the message keeps; the reader reads the interval back', () => {
+    // The reviewer's numbers: MOrA's interval cpu 60m..70m around 65m, memory 126Mi..166Mi around 132Mi. As bounds, the
+    // VPA updater evicts a pod whose request moved ~8% (outside [lower, upper] it skips its 12 h / 10% guards).
+    const r = rec([container('server', [0.065, 0.06, 0.07], [132 * Mi, 126 * Mi, 166 * Mi])]);
+    const st = vpaStatusFor(vpa(), r, now);
+    const [c] = st.recommendation!.containerRecommendations;
+    assert.deepEqual({ lower: c.lowerBound, target: c.target, upper: c.upperBound }, {
+      lower: { cpu: formatCpu(0.065 * VERDICT_TOLERANCE.under), memory: formatMemory(132 * Mi * VERDICT_TOLERANCE.under) },
+      target: { cpu: '65m', memory: '132Mi' },
+      upper: { cpu: formatCpu(0.065 * VERDICT_TOLERANCE.over), memory: formatMemory(132 * Mi * VERDICT_TOLERANCE.over) },
+    });
+    assert.ok(parseQuantity(c.lowerBound.cpu!) <= 0.8 * 0.065 + 1e-9 && parseQuantity(c.upperBound.cpu!) >= 1.5 * 0.065 - 1e-9, JSON.stringify(c));
+    assert.ok(parseQuantity(c.lowerBound.memory!) <= 0.8 * 132 * Mi + 1 && parseQuantity(c.upperBound.memory!) >= 1.5 * 132 * Mi - 1, JSON.stringify(c));
+    // A wider interval of MOrA's own is kept as it is (the band only widens).
+    const wide = vpaContainerRecommendation(vpa(), container('w', [0.1, 0.02, 0.4]))!;
+    assert.deepEqual([wide.lowerBound.cpu, wide.upperBound.cpu], ['20m', '400m']);
+    const message = st.conditions!.find((x) => x.type === 'RecommendationProvided')!.message!;
+    assert.match(message, /; interval server: cpu 60m\.\.70m, memory 126Mi\.\.166Mi\)$/);
+    assert.deepEqual(parseIntervalMessage(message).get('server'), { cpu: [0.06, 0.07], memory: [126 * Mi, 166 * Mi] });
+    const back = recommendationFromVpa({ ...vpa(), status: st }, { context: 'c', now: now / 1000 + 60, maxAgeHours: 36 });
+    assert.ok('recommendation' in back, JSON.stringify(back));
+    const server = back.recommendation.containers[0];
+    assert.deepEqual([server.cpu!.request.lower, server.cpu!.request.value, server.cpu!.request.upper], [0.06, 0.065, 0.07]);
+    assert.deepEqual([server.memory!.request.lower, server.memory!.request.upper], [126 * Mi, 166 * Mi]);
   });
 
   it('no value for any container: RecommendationProvided False; keeps lastTransitionTime while the condition holds', () => {

@@ -306,7 +306,7 @@ describe('in-cluster recommendations: the writer\'s freshness stamp', () => {
     const status = withConfirmation(v.status, vpaStatusFor(v, withRisk, T0), T0, canonicalEq);
     const message = status.conditions!.find((x) => x.type === 'RecommendationProvided')!.message;
     assert.equal(message, 'MOrA recommended 1 container(s) of Deployment api (moving-window; confidence 0.80; '
-      + 'risk server: cpu expected 0.00933 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d)');
+      + 'risk server: cpu expected 0.00933 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d; interval server: cpu 125m..500m, memory 200Mi..300Mi)');
     const r = recommendationFromVpa({ ...v, status }, { context: 'c', now: NOW + 3 * 3600, maxAgeHours: 36 });
     assert.ok('recommendation' in r, JSON.stringify(r));
     const [server] = r.recommendation.containers;

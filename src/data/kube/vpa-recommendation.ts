@@ -9,9 +9,9 @@
  */
 import { ageText, originText } from '../../core/origin-text';
 import { parseQuantity } from '../../core/quantity';
-import type { Bounded, ContainerRecommendation, Recommendation, RecommendationOrigin, ResourceRecommendation, Verdict } from '../../core/recommendation';
+import { VERDICT_TOLERANCE, type Bounded, type ContainerRecommendation, type Recommendation, type RecommendationOrigin, type ResourceRecommendation, type Verdict } from '../../core/recommendation';
 import type { Workload, WorkloadKind } from '../../core/workload';
-import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, parseRiskMessage, policyFor, type VpaObject, type VpaResources } from './vpa-status';
+import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, parseIntervalMessage, parseRiskMessage, policyFor, type VpaObject, type VpaResources } from './vpa-status';
 
 /** Default of `mora.inCluster.maxAgeHours`: a daily run plus half a day of slack. */
 export const DEFAULT_MAX_AGE_HOURS = 36;
@@ -83,9 +83,9 @@ function verdictOf(requests: { cpu?: number; memory?: number } | undefined, cpu?
   // As the engine says: a status with one resource only vouches for that one (unsized says why the other is absent).
   const sized: Verdict = cpu && memory ? 'ok' : 'partial';
   if (!requests) return sized;
-  if ((cpu && requests.cpu !== undefined && (requests.cpu < cpu.lower || requests.cpu < cpu.value * 0.8))
+  if ((cpu && requests.cpu !== undefined && (requests.cpu < cpu.lower || requests.cpu < cpu.value * VERDICT_TOLERANCE.under))
     || (memory && requests.memory !== undefined && requests.memory < memory.lower)) return 'under-provisioned';
-  const over = (cur: number | undefined, b: Bounded | undefined) => cur !== undefined && b !== undefined && cur > b.value * 1.5;
+  const over = (cur: number | undefined, b: Bounded | undefined) => cur !== undefined && b !== undefined && cur > b.value * VERDICT_TOLERANCE.over;
   if (over(requests.cpu, cpu) || over(requests.memory, memory)) return 'over-provisioned';
   return sized;
 }
@@ -166,6 +166,8 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
   // As stated, or NaN: none is made up (the views then say so); the risks stated say more than it (parseRiskMessage).
   const confidence = statedConfidence(provided.message) ?? NaN;
   const risks = parseRiskMessage(provided.message);
+  // MOrA's own interval, where the message states it: the bounds are then the wider band published for the VPA updater.
+  const intervals = parseIntervalMessage(provided.message);
   const method = statedMethod(provided.message);
   const modes = containerModes(vpa);
   const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt, ...(modes ? { containerModes: modes } : {}) };
@@ -178,8 +180,9 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
     const resource = (r: 'cpu' | 'memory'): ResourceRecommendation | undefined => {
       const value = amount(c.target, r);
       if (value === undefined) return undefined;
-      const lower = Math.min(value, amount(c.lowerBound, r) ?? value);
-      const upper = Math.max(value, amount(c.upperBound, r) ?? value);
+      const stated = intervals.get(c.containerName)?.[r];
+      const lower = Math.min(value, stated?.[0] ?? amount(c.lowerBound, r) ?? value);
+      const upper = Math.max(value, stated?.[1] ?? amount(c.upperBound, r) ?? value);
       const risk = risks.get(c.containerName)?.[r];
       return {
         request: { value, lower, upper },

@@ -8,7 +8,7 @@
  * recommender leaves those alone, and MOrA never touches any other. Pure functions: no API calls here (vpa-writer.ts).
  */
 import { formatCpu, formatMemory, parseQuantity } from '../../core/quantity';
-import type { ContainerRecommendation, Recommendation, RiskStatement } from '../../core/recommendation';
+import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type RiskStatement } from '../../core/recommendation';
 
 /** The name a VPA gives in spec.recommenders to be served by MOrA. */
 export const MORA_RECOMMENDER = 'mora';
@@ -95,16 +95,30 @@ function allowed(map: Record<string, string | number> | undefined, resource: 'cp
   }
 }
 
+/** MOrA's own interval of a container (its request's lower / upper, capped as the target is), per resource, in base units. */
+export type MoraInterval = Partial<Record<'cpu' | 'memory', [number, number]>>;
+
 /**
  * One container's VPA recommendation, or undefined when the VPA's policy turns it off (mode Off) or MOrA has no CPU or
  * memory value for it. `uncappedTarget` is MOrA's value; `target` and the bounds are kept within the container
  * policy's minAllowed / maxAllowed as the VPA recommender does; lowerBound ≤ target ≤ upperBound always holds.
+ *
+ * The bounds are not MOrA's own (narrow) interval: they are at least the verdict's band, lowerBound ≤
+ * VERDICT_TOLERANCE.under × target and upperBound ≥ VERDICT_TOLERANCE.over × target. The VPA updater evicts a pod whose
+ * request is outside [lowerBound, upperBound] (skipping its 12 h and 10 % guards) and Goldilocks takes them as request
+ * and limit; with MOrA's interval (often ± 8 %) a daily move would evict again under Recreate/Auto. MOrA's interval goes
+ * into the condition message instead (`interval <container>: cpu 60m..70m, …`; parseIntervalMessage).
  */
 export function vpaContainerRecommendation(vpa: Pick<VpaObject, 'spec'>, c: ContainerRecommendation): VpaContainerRecommendation | undefined {
+  return containerBands(vpa, c)?.out;
+}
+
+function containerBands(vpa: Pick<VpaObject, 'spec'>, c: ContainerRecommendation): { out: VpaContainerRecommendation; interval: MoraInterval } | undefined {
   const policy = policyFor(vpa, c.container);
   if (policy?.mode === 'Off') return undefined;
   const controlled = policy?.controlledResources ?? ['cpu', 'memory'];
   const out: VpaContainerRecommendation = { containerName: c.container, target: {}, lowerBound: {}, upperBound: {}, uncappedTarget: {} };
+  const interval: MoraInterval = {};
   let any = false;
   for (const resource of ['cpu', 'memory'] as const) {
     const r = c[resource];
@@ -116,13 +130,41 @@ export function vpaContainerRecommendation(vpa: Pick<VpaObject, 'spec'>, c: Cont
     const target = cap(value);
     const lower = Math.min(target, cap(Number.isFinite(r.request.lower) ? r.request.lower : value));
     const upper = Math.max(target, cap(Number.isFinite(r.request.upper) ? r.request.upper : value));
+    interval[resource] = [lower, upper];
     out.target[resource] = fmt(resource, target);
-    out.lowerBound[resource] = fmt(resource, lower);
-    out.upperBound[resource] = fmt(resource, upper);
+    out.lowerBound[resource] = fmt(resource, Math.min(lower, cap(target * VERDICT_TOLERANCE.under)));
+    out.upperBound[resource] = fmt(resource, Math.max(upper, cap(target * VERDICT_TOLERANCE.over)));
     out.uncappedTarget[resource] = fmt(resource, value);
     any = true;
   }
-  return any ? out : undefined;
+  return any ? { out, interval } : undefined;
+}
+
+/** `interval server: cpu 60m..70m, memory 126Mi..166Mi` per container, `; ` between (the condition message's part). */
+function intervalMessage(intervals: ReadonlyArray<{ container: string; interval: MoraInterval }>): string {
+  return intervals.map(({ container, interval }) => {
+    const parts = (['cpu', 'memory'] as const).filter((r) => interval[r]).map((r) => `${r} ${fmt(r, interval[r]![0])}..${fmt(r, interval[r]![1])}`);
+    return parts.length ? `interval ${container}: ${parts.join(', ')}` : '';
+  }).filter(Boolean).join('; ');
+}
+
+/**
+ * MOrA's own interval per container as its condition message states it (intervalMessage), in base units, or an empty
+ * map (a message written before MOrA stated it: the bounds are then MOrA's interval themselves).
+ */
+export function parseIntervalMessage(message: string | undefined): Map<string, MoraInterval> {
+  const out = new Map<string, MoraInterval>();
+  for (const m of (message ?? '').matchAll(/interval ([a-z0-9][a-z0-9.-]*): ([^;)]*)/g)) {
+    const stated: MoraInterval = {};
+    for (const r of m[2].matchAll(/(cpu|memory) (\S+)\.\.(\S+?)(?:,|$)/g)) {
+      try {
+        const lo = parseQuantity(r[2]), hi = parseQuantity(r[3]);
+        if (Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && lo <= hi) stated[r[1] as 'cpu' | 'memory'] = [lo, hi];
+      } catch { /* not a quantity: not read */ }
+    }
+    if (stated.cpu || stated.memory) out.set(m[1], stated);
+  }
+  return out;
 }
 
 /** RFC 3339 at whole seconds, as the API server stores metav1.Time. */
@@ -185,10 +227,11 @@ export function parseRiskMessage(message: string | undefined): Map<string, { cpu
  * 0.87; risk server: cpu expected 0.05 target 0.05 calibrated 14d, …)`. Readers of the older message (no risk part)
  * read this one too: the method and the confidence keep their places.
  */
-function message(rec: Recommendation, containers: number): string {
+function message(rec: Recommendation, containers: number, intervals: ReadonlyArray<{ container: string; interval: MoraInterval }>): string {
   const methods = [...new Set(rec.containers.flatMap((c) => [c.cpu?.evidence.method, c.memory?.evidence.method]).filter((m): m is string => Boolean(m)))];
   const risk = riskMessage(rec.containers);
-  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)}${risk ? `; ${risk}` : ''})`;
+  const interval = intervalMessage(intervals);
+  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)}${risk ? `; ${risk}` : ''}${interval ? `; ${interval}` : ''})`;
 }
 
 /**
@@ -197,9 +240,11 @@ function message(rec: Recommendation, containers: number): string {
  * with MOrA's reason, or False when no container got a value. Other condition types the object carries are kept.
  */
 export function vpaStatusFor(vpa: VpaObject, rec: Recommendation, nowMs: number): VpaStatus {
-  const containerRecommendations = rec.containers.map((c) => vpaContainerRecommendation(vpa, c)).filter((x): x is VpaContainerRecommendation => x !== undefined);
+  const bands = rec.containers.map((c) => ({ container: c.container, ...containerBands(vpa, c) })).filter((x) => x.out !== undefined);
+  const containerRecommendations = bands.map((b) => b.out!);
+  const intervals = bands.map((b) => ({ container: b.container, interval: b.interval! }));
   const provided = containerRecommendations.length > 0
-    ? condition(vpa.status, 'RecommendationProvided', 'True', MORA_REASON, message(rec, containerRecommendations.length), nowMs)
+    ? condition(vpa.status, 'RecommendationProvided', 'True', MORA_REASON, message(rec, containerRecommendations.length, intervals), nowMs)
     : condition(vpa.status, 'RecommendationProvided', 'False', 'NoContainerRecommendation', 'MOrA has no CPU or memory value for any container this VPA controls', nowMs);
   // Nothing to recommend: the condition says so and the previous recommendation is left as it was (the field is not
   // sent, so the merge patch keeps it), as with vpaStatusWithout.

@@ -3,7 +3,7 @@
  * VPA and KRR baselines would say on the same history, and the expected savings and risk against the current spec.
  * It reads plain series, not a DataSource, so it runs the same on demo data, a live cluster or experiment CSVs.
  */
-import type { ContainerRecommendation, Recommendation, Verdict } from '../../core/recommendation';
+import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type Verdict } from '../../core/recommendation';
 import type { Series } from '../../core/series';
 import type { Workload } from '../../core/workload';
 import { strategyFor } from './policy-strategy';
@@ -225,9 +225,9 @@ function verdictOf(cpuReq: number | undefined, cpu: ResourceResult | undefined, 
   if (mem && memLim !== undefined && memLim < mem.need) return 'at-risk';
   // Growing memory that reaches the recommended limit within a week needs a person (a leak), whatever today's numbers say.
   if (mem?.daysToLimit !== undefined && mem.daysToLimit <= 7) return 'at-risk';
-  if (cpu && cpuReq !== undefined && cpuReq < cpu.need * 0.8) return 'under-provisioned';
+  if (cpu && cpuReq !== undefined && cpuReq < cpu.need * VERDICT_TOLERANCE.under) return 'under-provisioned';
   if (mem && memReq !== undefined && memReq < mem.evidence.observed.p95) return 'under-provisioned';
-  const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * 1.5;
+  const over = (cur: number | undefined, rec: number | undefined): boolean => cur !== undefined && rec !== undefined && cur > rec * VERDICT_TOLERANCE.over;
   if (over(cpuReq, cpu?.request.value) || over(memReq, mem?.request.value)) return 'over-provisioned';
   // Nothing wrong with what was sized, but one resource has no value: not "ok" for a number nobody computed.
   return cpu && mem ? 'ok' : 'partial';
