@@ -175,7 +175,7 @@ export class PrometheusClient {
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
-      throw new PrometheusError(`${(e as Error).message} (--prometheus-matchers)`, 'bad-response');
+      throw new PrometheusError(`${(e as Error).message} (mora.prometheus.matchers / --prometheus-matchers)`, 'bad-response');
     }
   }
 

@@ -78,5 +78,16 @@ describe('Prometheus matchers setting and headers command', function () {
     const removed = await health();
     assert.ok(removed.length > 0);
     assert.deepEqual([...new Set(removed.map((x) => x.tenant))], ['']);
+
+    // A value that is not label matchers: Health Check names the setting, and nothing is asked of Prometheus.
+    await cfg().update('prometheus.matchers', 'cluster=prod-eu', vscode.ConfigurationTarget.Global);
+    const check = async () => {
+      const from = seen.length;
+      const h = await vscode.commands.executeCommand<{ message: string }>('mora.healthCheck');
+      return { message: h?.message ?? '', requests: seen.length - from };
+    };
+    const refused = await waitFor(check, (h) => h.message.includes('mora.prometheus.matchers'));
+    assert.match(refused.message, /must be a quoted string.*mora\.prometheus\.matchers/, refused.message);
+    assert.equal(refused.requests, 0);
   });
 });
