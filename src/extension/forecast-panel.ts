@@ -363,7 +363,7 @@ class ForecastPanel implements vscode.Disposable {
       try {
         const t0 = Date.now();
         const { data } = await views.buildForecastView(source, workload, target.container, {
-          ...options, lstmPanels: allPanels, panelRunner: workerPanels(pool, { kind: 'global', dir }, jobs),
+          ...options, lstmPanels: allPanels, panelRunner: this.withSavedModels(workload, target.container, (results) => workerPanels(pool, { kind: 'global', dir, results }, jobs)),
         });
         if (!stale()) await show('Global LSTM forecasts', t0, data);
         return;
@@ -381,7 +381,7 @@ class ForecastPanel implements vscode.Disposable {
         try {
           const t0 = Date.now();
           const { data } = await views.buildForecastView(source, workload, target.container, {
-            ...options, lstmPanels: allPanels, panelRunner: workerPanels(pool, { kind: 'global', dir: dirname(path) }, jobs),
+            ...options, lstmPanels: allPanels, panelRunner: this.withSavedModels(workload, target.container, (results) => workerPanels(pool, { kind: 'global', dir: dirname(path), results }, jobs)),
           });
           if (!stale()) await show('Warm-start LSTM forecasts', t0, data);
           return;
@@ -391,14 +391,16 @@ class ForecastPanel implements vscode.Disposable {
         }
       }
     }
-    // Per series, in the worker pool, with progress in the view; then the panels' models once more with those forecasts.
-    const perSeries: import('../views/forecast-model').PanelRunner = async (frame, opts) => {
+    // Per series, in the worker pool, with progress in the view (except where Train Models saved a model that fits); then
+    // the panels' models once more with those forecasts.
+    const perSeries = this.withSavedModels(workload, target.container, (saved) => async (frame, opts) => {
       const panels = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
-      const results: Partial<Record<PanelId, import('../views/forecast-panels').LstmRunResult>> = {};
+      const results: Partial<Record<PanelId, import('../views/forecast-panels').LstmRunResult>> = { ...saved };
       const failed: string[] = [];
       const horizon = panels.horizonSteps(opts);
       let n = 0;
       for (const id of opts.lstmPanels) {
+        if (saved[id]) continue;
         const spec = panels.PANELS.find((p) => p.id === id);
         const history = spec && panels.panelHistory(spec, frame, opts.bucket);
         if (!spec || !history || history.t.length < 2) continue;
@@ -417,7 +419,7 @@ class ForecastPanel implements vscode.Disposable {
       }
       const r = await workerPanels(pool, { kind: 'trained', results }, jobs)(frame, opts);
       return { ...r, notes: [...r.notes, ...failed] };
-    };
+    });
     try {
       const t0 = Date.now();
       const { data } = await views.buildForecastView(source, workload, target.container, { ...options, panelRunner: perSeries });
@@ -425,6 +427,38 @@ class ForecastPanel implements vscode.Disposable {
     } catch (e) {
       if (!stale()) this.host.log.warn(`LSTM for ${workload.name}/${target.container} failed: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A panel runner that first forecasts, on this thread and without training, the panels whose container has an LSTM
+   * Train Models saved that fits the panel's series (src/ml/lstm/saved-series.ts: same step and window, trained before
+   * this view's holdout, not stale), then runs `run` with those results for the rest. The view's notes (and the log) say
+   * which panels used a saved model, and why one that exists was not used.
+   */
+  private withSavedModels(workload: Workload, container: string, run: (saved: Partial<Record<PanelId, import('../views/forecast-panels').LstmRunResult>>) => import('../views/forecast-model').PanelRunner): import('../views/forecast-model').PanelRunner {
+    return async (frame, opts) => {
+      const panels = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
+      const savedSeries = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
+      const root = join(this.host.extension.globalStorageUri.fsPath, 'models');
+      const saved: Partial<Record<PanelId, import('../views/forecast-panels').LstmRunResult>> = {};
+      const notes: string[] = [];
+      for (const id of opts.lstmPanels) {
+        const spec = panels.PANELS.find((p) => p.id === id);
+        if (!spec || !SAVED_METRICS.includes(spec.metric)) continue;
+        const file = savedSeries.savedSeriesModelPath(root, workload, container, spec.metric);
+        if (!existsSync(file)) continue;
+        const history = panels.panelHistory(spec, frame, opts.bucket);
+        if (!history || history.t.length < 2) continue;
+        const r = savedSeries.runSavedSeriesLstm(file, history, panels.horizonSteps(opts));
+        if (r.used) {
+          saved[id] = { forecast: r.forecast, holdout: r.holdout };
+          notes.push(`${spec.title}: ${r.note}.`);
+        } else notes.push(`${spec.title}: the LSTM saved by Train Models was not used: ${r.reason}.`);
+      }
+      if (notes.length) this.host.log.info(`Forecast for ${workload.name}/${container}: ${notes.join(' ')}`);
+      const r = await run(saved)(frame, opts);
+      return { ...r, notes: [...r.notes, ...notes] };
+    };
   }
 
   private cancelLstm: () => void = () => {};
@@ -502,6 +536,9 @@ function workerPanels(pool: LstmWorkerPool, lstm: import('../ml/worker/protocol'
     return job.result;
   };
 }
+
+/** The metrics Train Models saves a per-container LSTM for (pipeline-commands.ts). */
+const SAVED_METRICS: readonly string[] = ['cpu_usage', 'memory_working_set'];
 
 function experimentTitle(data: ExperimentViewData): string {
   return `Experiment: ${data.name}`;

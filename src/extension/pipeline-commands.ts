@@ -35,20 +35,24 @@ async function targetWorkloads(mora: MoraContext, arg: unknown, title: string): 
   return picked?.map((p) => p.workload) ?? [];
 }
 
+/** Where a model is saved: the place Show Forecast looks for it (src/ml/lstm/saved-series.ts; loaded with the training). */
 function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric: string): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
-  return path.join(mora.extension.globalStorageUri.fsPath, 'models', safe(w.context), safe(w.namespace), `${safe(w.kind)}-${safe(w.name)}`, `${safe(container)}.${metric}.json`);
+  const { savedSeriesModelPath } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
+  return savedSeriesModelPath(path.join(mora.extension.globalStorageUri.fsPath, 'models'), w, container, metric);
 }
 
 /**
  * The sentence after Train Models. Its models (per container and metric, and the workload model) are TF.js artefacts
- * with their validation scores, for export and comparison: recommendations, CodeLenses and the forecast view do not
- * load them — those forecast with the context's global LSTM from MOrA's cache (`mora recommend -m fused`), or train
- * per series on the fly.
+ * with their validation scores. Show Forecast uses a container's CPU and memory models instead of training or the
+ * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes;
+ * recommendations and CodeLenses do not load them (the context's global LSTM from `mora recommend -m fused`, or per
+ * series training), nor is the workload model read back.
  */
 export function trainedModelsMessage(count: number, dir: string): string {
+  const { SAVED_SERIES_MAX_AGE_DAYS } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
   return `MOrA: trained ${count} LSTM model(s), saved as TF.js artefacts with their validation scores (see the MOrA output) under ${dir}. `
-    + 'They are for export and comparison: recommendations, CodeLenses and the forecast view do not load them (they use the context\'s global LSTM from `mora recommend -m fused`, or train per series).';
+    + `Show Forecast uses the CPU and memory models for their panels, without training, for up to ${SAVED_SERIES_MAX_AGE_DAYS} days (its notes say so); `
+    + 'recommendations and CodeLenses do not load them (they use the context\'s global LSTM from `mora recommend -m fused`, or train per series).';
 }
 
 export function registerPipelineCommands(mora: MoraContext): void {
@@ -65,6 +69,8 @@ export function registerPipelineCommands(mora: MoraContext): void {
     if (!pool) throw new Error('The LSTM worker bundle (dist/worker.js) is missing: rebuild the extension (npm run build).');
     const { saveModel } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
     const { trainingFrames } = require('../pipeline/training-frames') as typeof import('../pipeline/training-frames');
+    const { PANELS, horizonSteps, panelHistory } = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
+    const { DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
     const metrics = ['cpu_usage', 'memory_working_set'] as const;
     // Per container: a CPU and a memory model; per workload: one workload model (on its first container's frame).
     const total = workloads.reduce((n, w) => n + w.containers.length * metrics.length + (w.containers.length ? 1 : 0), 0);
@@ -95,9 +101,12 @@ export function registerPipelineCommands(mora: MoraContext): void {
           }
           for (const metric of metrics) {
             add((async () => {
-              const v = frame.values[metric];
-              if (!v) throw new Error(`${w.name}/${container}: no ${metric} data to train on`);
-              const handle = track(pool.train(frame.t, v, Math.round(86400 / frame.step), (lstmOptions ?? {}) as Record<string, number>));
+              // The forecast view's own series and run (its panel history at its bucket, trained on all but its
+              // holdout), so Show Forecast can use the saved model instead of training: saved-series.ts.
+              const spec = PANELS.find((p) => p.metric === metric)!;
+              const history = frame.values[metric] ? panelHistory(spec, frame, DEFAULT_FORECAST_VIEW_OPTIONS.bucket) : undefined;
+              if (!history) throw new Error(`${w.name}/${container}: no ${metric} data to train on`);
+              const handle = track(pool.train(Float64Array.from(history.t), Float64Array.from(history.v), horizonSteps(DEFAULT_FORECAST_VIEW_OPTIONS), (lstmOptions ?? {}) as Record<string, number>, undefined, true));
               const { state } = await handle.result;
               const file = modelFile(mora, w, container, metric);
               saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
@@ -131,7 +140,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) throw new Error(`${failed.length} of ${results.length} trainings failed: ${(failed[0].reason as Error).message}`);
     });
-    // What these files are for, said as it is: nothing in MOrA reads them back (docs/LSTM.md § Persistence).
+    // What these files are for, said as it is: Show Forecast reads the CPU and memory models back; nothing else does (docs/LSTM.md § Persistence).
     void vscode.window.showInformationMessage(trainedModelsMessage(saved.length, path.join(extension.globalStorageUri.fsPath, 'models')));
     return saved;
   });

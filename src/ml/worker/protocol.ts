@@ -80,7 +80,11 @@ export interface ViewPanelsJob {
   values: Record<string, Float64Array>;
   /** prophetWeight: the fusion's Prophet prior (PanelModelOptions.prophetWeight). */
   options: { bucket: number; horizonHours: number; seed: number; lstmPanels: PanelId[]; prophetWeight?: number };
-  lstm?: { kind: 'global'; dir: string } | { kind: 'trained'; results: Partial<Record<PanelId, LstmRunResult>> };
+  /**
+   * 'global': the global model in `dir` for every LSTM panel, except those `results` already has (LSTMs Train Models
+   * saved, run by the host: saved-series.ts). 'trained': only `results`.
+   */
+  lstm?: { kind: 'global'; dir: string; results?: Partial<Record<PanelId, LstmRunResult>> } | { kind: 'trained'; results: Partial<Record<PanelId, LstmRunResult>> };
   cancel: SharedArrayBuffer;
 }
 

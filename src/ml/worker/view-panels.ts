@@ -48,15 +48,13 @@ function memoFor(job: ViewPanelsJob): PanelMemo {
 export async function viewPanels(job: ViewPanelsJob): Promise<PanelsResult> {
   const frame = { t: job.t, values: job.values };
   const options = { ...job.options, memo: memoFor(job) };
+  const lstmByPanel: Partial<Record<PanelId, LstmRunner>> = {};
+  for (const [id, r] of Object.entries(job.lstm?.results ?? {})) if (r) lstmByPanel[id as PanelId] = async () => r;
   if (job.lstm?.kind === 'global') {
     const model = globalModel(job.lstm.dir, options.bucket);
-    const result = await forecastPanels(frame, { ...options, lstm: globalLstmRunner(model) });
+    const result = await forecastPanels(frame, { ...options, lstm: globalLstmRunner(model), lstmByPanel });
     return { ...result, lstmNote: globalLstmNote(model) };
   }
-  if (job.lstm?.kind === 'trained') {
-    const lstmByPanel: Partial<Record<PanelId, LstmRunner>> = {};
-    for (const [id, r] of Object.entries(job.lstm.results)) if (r) lstmByPanel[id as PanelId] = async () => r;
-    return forecastPanels(frame, { ...options, lstmByPanel });
-  }
+  if (job.lstm?.kind === 'trained') return forecastPanels(frame, { ...options, lstmByPanel });
   return forecastPanels(frame, options);
 }

@@ -1,0 +1,69 @@
+/**
+ * A per-series LSTM saved by "MOrA: Train Models", used by the forecast view instead of training again — when it fits
+ * the series: same step, same lookback (window steps), trained on history that ends before the view's holdout (so the
+ * fusion's holdout score stays honest) and not long before it. Otherwise the reason, and the caller trains as before.
+ *
+ * Train Models trains each container's CPU and memory on the view's own series (its panel history at the view's bucket)
+ * with the view's holdout run (runLstmWithHoldout): the saved network is the one fitted on the history minus the
+ * holdout, so a view opened afterwards scores it on days it never saw.
+ */
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { clean, onRegularGrid, type Series } from '../../core/series';
+import type { Forecast } from '../forecast-types';
+import { DEFAULT_LSTM_OPTIONS, LstmModel } from './forecaster';
+import { holdoutSplit, mae, type Holdout } from './holdout-run';
+import { loadModel } from './persist';
+
+/**
+ * A saved model older than this (its training history ends this long before the series does) is not used: trained
+ * again instead. The global model's refresh limit (REFRESH_MAX_DAYS in src/pipeline/global-lstm.ts), not tuned.
+ */
+export const SAVED_SERIES_MAX_AGE_DAYS = 7;
+
+/** Where Train Models saves a container's model of `metric` under `root` (the extension's global storage + /models). */
+export function savedSeriesModelPath(root: string, w: { context: string; namespace: string; kind: string; name: string }, container: string, metric: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(root, safe(w.context), safe(w.namespace), `${safe(w.kind)}-${safe(w.name)}`, `${safe(container)}.${metric}.json`);
+}
+
+export type SavedSeriesRun =
+  | { used: true; forecast: Forecast; holdout: Holdout; note: string }
+  | { used: false; reason: string };
+
+/**
+ * The forecast view's LSTM run (forecast of `horizon` steps, holdout score) from the model saved at `file`, without
+ * training; or why that model does not fit `history` (none saved, another step or lookback, stale, trained on the holdout).
+ */
+export function runSavedSeriesLstm(file: string, history: Series, horizon: number, options: { steps?: number } = {}): SavedSeriesRun {
+  if (!existsSync(file)) return { used: false, reason: 'no model saved by Train Models' };
+  let model: LstmModel;
+  try {
+    model = LstmModel.fromJSON(loadModel(file));
+  } catch (e) {
+    return { used: false, reason: `the saved model cannot be read: ${(e as Error).message}` };
+  }
+  const s = model.state;
+  const full = onRegularGrid(clean(history).series).series;
+  const n = full.t.length;
+  if (n < 2) return { used: false, reason: 'too little history' };
+  const { fitPart, points, step } = holdoutSplit(full, horizon);
+  if (s.step !== step) return { used: false, reason: `saved at a ${s.step} s step, this series is at ${step} s` };
+  const steps = options.steps ?? DEFAULT_LSTM_OPTIONS.steps;
+  if (s.config.steps !== steps) return { used: false, reason: `saved with ${s.config.steps}-step windows, this forecast uses ${steps}` };
+  const holdoutStart = full.t[n - points];
+  if (s.trainedOn.to >= holdoutStart) return { used: false, reason: 'the saved model was trained on the days this forecast holds out to score it' };
+  const ageDays = (full.t[n - 1] - s.trainedOn.to) / 86400;
+  if (ageDays > SAVED_SERIES_MAX_AGE_DAYS) return { used: false, reason: `the saved model's history ends ${ageDays.toFixed(1)} days before this one (more than ${SAVED_SERIES_MAX_AGE_DAYS})` };
+  let forecast: Forecast, hv: Forecast;
+  try {
+    hv = model.withHistory(fitPart).predict({ horizon: points });
+    forecast = model.withHistory(full).predict({ horizon });
+  } catch (e) {
+    return { used: false, reason: (e as Error).message };
+  }
+  const actual = full.v.subarray(n - points);
+  const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+  const to = new Date(s.trainedOn.to * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  return { used: true, forecast, holdout, note: `LSTM saved by Train Models (trained on history to ${to} UTC, ${s.epochs} epochs), not retrained` };
+}

@@ -1,0 +1,92 @@
+// The forecast view uses a per-series LSTM saved by Train Models instead of training again, when it fits the series:
+// the same forecast as the in-memory model Train Models fitted, no training at all; and when it does not fit (another
+// step, another lookback, stale, trained on the holdout, unreadable, none) the reason, for the caller to train as before.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Series } from '../../src/core/series';
+import { LstmForecaster } from '../../src/ml/lstm/forecaster';
+import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
+import { saveModel } from '../../src/ml/lstm/persist';
+import { SAVED_SERIES_MAX_AGE_DAYS, runSavedSeriesLstm, savedSeriesModelPath } from '../../src/ml/lstm/saved-series';
+import { inTempDir } from './helpers/temp-dir';
+
+const STEP = 900;
+const HORIZON = 192; // the forecast view's 48 h at its 15-minute bucket
+const OPTIONS = { epochs: 2, maxWindows: 64, seed: 7 };
+
+/** `days` of a daily cycle (plus a weekly tilt) at STEP, ending at `end`: a CPU-like series with no spikes. */
+function cpuSeries(days: number, end = 1_780_000_200): Series {
+  const n = Math.round((days * 86400) / STEP);
+  const t = new Float64Array(n), v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = end - (n - 1 - i) * STEP;
+    v[i] = 0.5 + 0.3 * Math.sin((2 * Math.PI * t[i]) / 86400) + 0.05 * Math.sin((2 * Math.PI * t[i]) / (7 * 86400)) + 0.02 * Math.sin(i * 1.7);
+  }
+  return { t, v };
+}
+
+/** Calls of LstmForecaster.fit while `fn` runs. */
+function fitsDuring<T>(fn: () => T): { value: T; fits: number } {
+  const original = LstmForecaster.prototype.fit;
+  let fits = 0;
+  LstmForecaster.prototype.fit = function (this: LstmForecaster, h: Series) { fits++; return original.call(this, h); };
+  try {
+    return { value: fn(), fits };
+  } finally {
+    LstmForecaster.prototype.fit = original;
+  }
+}
+
+describe('Show Forecast: a per-series LSTM saved by Train Models is used instead of training again', function () {
+  this.timeout(60_000);
+  const history = cpuSeries(8);
+  // What Train Models does (in a worker): the view's holdout run on the view's series, the model saved as a TF.js artefact.
+  const trained = runLstmWithHoldout(history, HORIZON, OPTIONS);
+  const w = { context: 'kind-a', namespace: 'shop', kind: 'Deployment', name: 'cart' };
+
+  it('the same forecast and holdout as the in-memory model, and no training', () => inTempDir(async (dir) => {
+    const file = savedSeriesModelPath(path.join(dir, 'models'), w, 'server', 'cpu_usage');
+    saveModel(file, trained.model.toJSON());
+    const { value: run, fits } = fitsDuring(() => runSavedSeriesLstm(file, history, HORIZON));
+    assert.equal(fits, 0, 'the saved model forecasts without training');
+    assert.ok(run.used, run.used ? '' : run.reason);
+    assert.deepEqual(Array.from(run.forecast.t), Array.from(trained.forecast.t));
+    assert.deepEqual(Array.from(run.forecast.mean), Array.from(trained.forecast.mean));
+    assert.deepEqual(Array.from(run.forecast.upper), Array.from(trained.forecast.upper));
+    assert.equal(run.holdout.points, trained.holdout.points);
+    assert.deepEqual(run.holdout.actual, trained.holdout.actual);
+    assert.ok(Math.abs(run.holdout.mae - trained.holdout.mae) <= 1e-9 * Math.max(1, trained.holdout.mae), `holdout MAE ${run.holdout.mae} vs ${trained.holdout.mae}`);
+    assert.match(run.note, /saved by Train Models .*not retrained/);
+    // Training again on the same history is what the view did before: it costs a fit.
+    assert.equal(fitsDuring(() => runLstmWithHoldout(history, HORIZON, OPTIONS)).fits, 1);
+  }));
+
+  it('a day later the saved model continues from the newer history (its holdout days still unseen in training)', () => inTempDir(async (dir) => {
+    const file = path.join(dir, 'm.json');
+    saveModel(file, trained.model.toJSON());
+    const later = cpuSeries(9, history.t[history.t.length - 1] + 86400);
+    const run = runSavedSeriesLstm(file, later, HORIZON);
+    assert.ok(run.used, run.used ? '' : run.reason);
+    assert.equal(run.forecast.t[0], later.t[later.t.length - 1] + STEP);
+    assert.deepEqual(Array.from(run.forecast.mean), Array.from(trained.model.withHistory(later).predict({ horizon: HORIZON }).mean));
+  }));
+
+  it('does not fit: none saved, another step, another lookback, stale, trained on the holdout, unreadable — each says why', () => inTempDir(async (dir) => {
+    const file = path.join(dir, 'm.json');
+    assert.deepEqual(runSavedSeriesLstm(file, history, HORIZON), { used: false, reason: 'no model saved by Train Models' });
+    saveModel(file, trained.model.toJSON());
+    const atFiveMinutes: Series = { t: Float64Array.from({ length: 3 * history.t.length }, (_x, i) => history.t[0] + i * 300), v: new Float64Array(3 * history.t.length).fill(0.5) };
+    assert.deepEqual(runSavedSeriesLstm(file, atFiveMinutes, HORIZON), { used: false, reason: 'saved at a 900 s step, this series is at 300 s' });
+    assert.deepEqual(runSavedSeriesLstm(file, history, HORIZON, { steps: 48 }), { used: false, reason: 'saved with 30-step windows, this forecast uses 48' });
+    const muchLater = cpuSeries(8, history.t[history.t.length - 1] + (SAVED_SERIES_MAX_AGE_DAYS + 1) * 86400);
+    const stale = runSavedSeriesLstm(file, muchLater, HORIZON);
+    assert.ok(!stale.used && /ends 9\.0 days before this one \(more than 7\)/.test(stale.reason), JSON.stringify(stale));
+    // Fitted on the whole history (no holdout): the view's holdout would score it on days it was trained on.
+    saveModel(file, new LstmForecaster(OPTIONS).fit(history).toJSON());
+    assert.deepEqual(runSavedSeriesLstm(file, history, HORIZON), { used: false, reason: 'the saved model was trained on the days this forecast holds out to score it' });
+    fs.writeFileSync(file, '{"kind":"something else"}');
+    const unreadable = runSavedSeriesLstm(file, history, HORIZON);
+    assert.ok(!unreadable.used && /^the saved model cannot be read: /.test(unreadable.reason), JSON.stringify(unreadable));
+  }));
+});

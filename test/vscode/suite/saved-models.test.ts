@@ -1,0 +1,35 @@
+// Train Models, then Show Forecast, in real VS Code: the view forecasts the CPU and memory panels with the LSTMs Train
+// Models saved for that container (no training), and its notes say so, panel by panel.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ForecastViewData } from '../../../src/protocol/forecast';
+import { activateMora, waitFor, type TreeNode } from './helpers';
+
+interface ForecastApi {
+  forecast: {
+    show(target: { namespace: string; kind: string; name: string; container: string }): Promise<void>;
+    data(): ForecastViewData | undefined;
+  };
+}
+
+describe('Show Forecast uses the LSTMs Train Models saved', function () {
+  this.timeout(240_000);
+  after(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+
+  it('after Train Models, the CPU and memory panels forecast with the saved models, and the notes say so', async () => {
+    const api = await activateMora();
+    const [ctx] = (await api.tree.getChildren()) as TreeNode[];
+    const [ns] = (await api.tree.getChildren(ctx)) as TreeNode[];
+    const nodes = (await api.tree.getChildren(ns)) as Array<TreeNode & { label?: string }>;
+    const redis = nodes.find((n) => n.label === 'redis-cart');
+    assert.ok(redis, 'redis-cart is in the demo tree');
+    const saved = await vscode.commands.executeCommand<Array<{ file: string }>>('mora.trainModels', redis, { epochs: 2, maxWindows: 128 });
+    assert.equal(saved?.length, 3, 'CPU and memory of its one container, and the workload model');
+    const forecast = (api as unknown as ForecastApi).forecast;
+    await forecast.show({ namespace: 'shop', kind: 'StatefulSet', name: 'redis-cart', container: 'server' });
+    const usedSaved = (notes: readonly string[]) => ['CPU (per pod)', 'Memory working set (per pod)'].every((p) => notes.some((n) => n.startsWith(`${p}: LSTM saved by Train Models`)));
+    const data = await waitFor(() => forecast.data(), (d) => d?.target.name === 'redis-cart' && usedSaved(d.notes), 120_000);
+    assert.ok(data && usedSaved(data.notes), `notes: ${JSON.stringify(data?.notes)}`);
+    assert.ok(!data.notes.some((n) => /saved by Train Models was not used/.test(n)), `notes: ${JSON.stringify(data.notes)}`);
+  });
+});
