@@ -156,6 +156,82 @@ export function splitCsvLine(line: string): string[] {
   return cells;
 }
 
+/** What a row with more cells than the header (or first line) may be, and what to do about it. */
+const MORE_CELLS_HINT = '(a decimal comma? separate the columns with ";" instead, or write the decimal with a dot; a comma inside a cell? quote the cell)';
+
+/** A cell as written with a decimal comma: `0,25`, `-1,5`, `,5`, `1,5E-3`, and `1.234,5` (dots grouping thousands). */
+const DECIMAL_COMMA = /^([-+]?)(\d{1,3}(?:\.\d{3})+|\d*),(\d+)([eE][-+]?\d+)?$/;
+/** A number whose dots could group thousands (`1.234`, `12.345.678`): a decimal point only where no comma is one. */
+const THOUSANDS_DOTS = /^[-+]?\d{1,3}(?:\.\d{3})+$/;
+
+/** A line split at `sep` outside double quotes, each cell as written (quotes kept). */
+function splitAt(line: string, sep: string): string[] {
+  if (!line.includes('"')) return line.split(sep);
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted; // a doubled quote toggles twice: still inside
+    if (ch === sep && !quoted) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/**
+ * The separator of a `;`- or tab-separated export, from its first line (undefined: commas). Excel and LibreOffice write
+ * `;` where the decimal mark is a comma (`1700000000;0,25`). It is the separator when it splits the line into more cells
+ * than commas do, or into as many while every comma of the line sits between digits (a decimal comma: `1700000000;0,25`
+ * is two cells either way); a comma-separated line holding a `;` (`timestamp,note;x`) stays comma-separated.
+ */
+function otherSeparator(first: string): ';' | '\t' | undefined {
+  const commas = splitAt(first, ',').length;
+  let best: { sep: ';' | '\t'; cells: number } | undefined;
+  for (const sep of [';', '\t'] as const) {
+    const cells = splitAt(first, sep).length;
+    if (cells < 2 || (best && best.cells >= cells)) continue;
+    const decimalCommas = splitAt(first, sep).every((c) => !c.includes(',') || DECIMAL_COMMA.test(unquote(c)));
+    if (cells > commas || decimalCommas) best = { sep, cells };
+  }
+  return best?.sep;
+}
+
+/**
+ * A `;`- or tab-separated export as the comma-separated CSV the readers take, line for line (errors name the file's own
+ * lines; the text is unchanged when commas separate it). A decimal comma becomes a dot (`0,25` → `0.25`, `1.234,5` →
+ * `1234.5`); another cell holding a comma is quoted, so it stays one cell. In a file whose decimal mark is a comma, a
+ * number such as `1.234` is refused with its line: a thousands separator (1234) or a decimal point (1.234) cannot be told.
+ */
+function commaSeparated(text: string, name: string): string {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const first = lines.find((l) => l.trim() !== '' && !isComment(l));
+  const sep = first === undefined ? undefined : otherSeparator(first);
+  if (sep === undefined) return text;
+  let decimalComma = false;
+  let dotted: { line: number; cell: string } | undefined;
+  const out = lines.map((line, k) => {
+    if (line.trim() === '' || isComment(line)) return line;
+    return splitAt(line, sep).map((raw) => {
+      const cell = unquote(raw);
+      const m = DECIMAL_COMMA.exec(cell);
+      if (m) {
+        decimalComma = true;
+        return `${m[1]}${m[2].replace(/\./g, '') || '0'}.${m[3]}${m[4] ?? ''}`;
+      }
+      if (THOUSANDS_DOTS.test(cell)) dotted ??= { line: k + 1, cell };
+      return cell.includes(',') || cell.includes('"') ? `"${cell.replace(/"/g, '""')}"` : cell;
+    }).join(',');
+  });
+  if (decimalComma && dotted) {
+    throw new InputError(`${name}: line ${dotted.line}: "${clip(dotted.cell, 40)}" in a file whose decimal mark is a comma: a thousands separator `
+      + `(${dotted.cell.replace(/\./g, '')}) or a decimal point? export the numbers without thousands separators`);
+  }
+  return out.join('\n');
+}
+
 /** Header names that are the timestamp column by themselves; other names count when they contain "time" or "date". */
 const TIME_NAMES = ['timestamp', 'time', 'ts', 'ds', 'date', 'datetime', 't'];
 const VALUE_NAMES = ['value', 'y'];
@@ -277,6 +353,7 @@ export function parseTimeseries(text: string, name = 'input', layout?: CsvLayout
 /** parseTimeseries; `split`: a long-form file with one label column is one series per label (else its error stands). */
 function readAll(text: string, name: string, layout: CsvLayout | undefined, split: boolean): LabelledRead[] {
   if (!looksLikeJson(text)) {
+    text = commaSeparated(text, name);
     if (hasLayout(layout)) return parseCsvLayout(text, name, layout);
     // A time column and several numeric columns named alike (vm_0, vm_1, …): a wide file, one series per column. Such a
     // header was refused ("which column is the value?"), so no file that read before reads differently.
@@ -395,7 +472,7 @@ function parseCsv(text: string, name: string): ReadSeries {
     if (cells.every((c) => unquote(c) === '')) continue;
     if (cells.length > header.length && cells.slice(header.length).some((c) => c.trim() !== '')) {
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
-      throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns (a decimal comma, or a comma inside an unquoted cell?)`);
+      throw new InputError(`${name}: line ${i + 1}: ${cells.length} cells but the header has ${header.length} columns ${MORE_CELLS_HINT}`);
     }
     const rawTs = clockCol === undefined ? unquote(cells[tCol] ?? '') : dateAndClock(unquote(cells[tCol] ?? ''), unquote(cells[clockCol] ?? ''));
     const ts = parseTimestamp(rawTs);
@@ -631,8 +708,11 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   /** The first epoch number read with --time-unit (to say which unit it looks like when the given one reads implausibly). */
   let firstRaw: number | undefined;
   let row = 0;
+  // Without a header, `1700000000,0,25` may be one value with a decimal comma read as two columns (0 and 25): each value
+  // column followed by a free one is watched for it (splitDecimals).
+  const split = header ? [] : valueCols.filter((j) => j + 1 < columns && j + 1 !== tCol && !seriesCols.includes(j + 1)).map((j) => new SplitDecimal(j));
   // Cells past the last column used are not split off (a 2.9M-row Alibaba file has 11 columns, 4 used).
-  const need = Math.max(tCol ?? -1, ...valueCols, ...seriesCols, ...labelCols) + 1;
+  const need = Math.max(tCol ?? -1, ...valueCols, ...seriesCols, ...labelCols, ...split.map((d) => d.column + 1)) + 1;
   const cellAt = (cells: readonly string[], j: number) => unquote(cells[j] ?? '');
   for (let k = header ? i + 1 : i; k < lines.length; k++) {
     const line = lines[k];
@@ -648,7 +728,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       // `1700000000,0,25` under `timestamp,value` is a decimal comma or a shifted row: reading 0 would be a guess.
       const all = quoted ? cells : line.split(',');
       if (all.slice(columns).some((c) => c.trim() !== '')) {
-        throw new InputError(`${name}: line ${k + 1}: ${all.length} cells but the ${header ? 'header has' : 'first line has'} ${columns} columns (a decimal comma, or a comma inside an unquoted cell?)`);
+        throw new InputError(`${name}: line ${k + 1}: ${all.length} cells but the ${header ? 'header has' : 'first line has'} ${columns} columns ${MORE_CELLS_HINT}`);
       }
     }
     let ts: number;
@@ -678,6 +758,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       }
     }
     row++;
+    for (const d of split) d.see(cells, k + 1, line);
     let prefix = '';
     // Several id columns joined with "/": a "/" or "%" inside an id is written %2F or %25, so job a/b with instance c and
     // job a with instance b/c stay two series ("a%2Fb/c", "a/b%2Fc"); one id column is its ids as they are.
@@ -701,6 +782,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     }
   }
   if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
+  for (const d of split) {
+    const e = d.error(name);
+    if (e) throw e;
+  }
   if (layout.timeUnit && firstRaw !== undefined) {
     const wrong = wrongTimeUnit(layout.timeUnit, firstRaw, [...all.values()].find((r) => r.t.length >= 3)?.t);
     if (wrong) throw new InputError(`${name}: ${wrong}`);
@@ -721,6 +806,58 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt) }),
     ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
   }));
+}
+
+/**
+ * Watches a value column of a comma-separated file without a header, and the free column after it, for a decimal comma
+ * read as a column separator (`1700000000,0,25`: the value 0, and 25 in a column of its own): silently wrong numbers. It
+ * is that when the value column holds only whole numbers, the next one only digits, and one of these shows: a "fraction"
+ * with a leading zero (`0,05` → `05`: no column of numbers is written so), a row with one cell fewer (a whole value
+ * written without decimals, `1700000060,1`), or the same whole number on every row beside digits that vary (`0,25`,
+ * `0,5`, … for a CPU series under one core). A file that only might be one (integers beside integers, as the Alibaba
+ * trace's columns are) is read as before. Chosen by these cases, not by any data set's scores.
+ */
+class SplitDecimal {
+  private plausible = true;
+  private evidence: { line: number; text: string; why: string } | undefined;
+  private first: { line: number; text: string; whole: string } | undefined;
+  private sameWhole = true;
+  private digitsVary = false;
+  private firstDigits: string | undefined;
+
+  constructor(readonly column: number) {}
+
+  see(cells: readonly string[], line: number, text: string): void {
+    if (!this.plausible) return;
+    const whole = unquote(cells[this.column] ?? '');
+    const short = cells.length <= this.column + 1;
+    const digits = short ? '' : unquote(cells[this.column + 1]);
+    if (whole === '' && digits === '') return; // no value
+    if (!/^[-+]?\d+$/.test(whole) || (digits !== '' && !/^\d+$/.test(digits))) {
+      this.plausible = false;
+      return;
+    }
+    this.first ??= { line, text, whole };
+    if (whole !== this.first.whole) this.sameWhole = false;
+    if (digits !== '') {
+      this.firstDigits ??= digits;
+      if (digits !== this.firstDigits) this.digitsVary = true;
+    }
+    if (this.evidence) return;
+    if (/^0\d/.test(digits)) this.evidence = { line, text, why: `"${clip(digits, 20)}" in column ${this.column + 2} starts with 0, as decimals do` };
+    else if (short) this.evidence = { line, text, why: `this line has no column ${this.column + 2}: a whole number written without decimals` };
+  }
+
+  error(name: string): InputError | undefined {
+    if (!this.plausible || !this.first) return undefined;
+    const at = this.evidence ?? (this.sameWhole && this.digitsVary
+      ? { ...this.first, why: `column ${this.column + 1} is ${this.first.whole} on every line while column ${this.column + 2} varies` } : undefined);
+    if (!at) return undefined;
+    const [c1, c2] = [this.column + 1, this.column + 2];
+    return new InputError(`${name}: line ${at.line}: "${clip(at.text, 60)}": a decimal comma? Read as comma-separated columns, column ${c1} holds only whole numbers `
+      + `and column ${c2} looks like their decimals (${at.why}); mora does not guess: if the comma is the decimal mark, separate the columns with ";" `
+      + '(1700000000;0,25) or write the decimal with a dot (0.25); if these are two columns, give the file a header line naming each column and drop --no-header');
+  }
 }
 
 /** At most this many rows at either end, and at most 1% of the distinct timestamps, are looked at as far from the rest. */

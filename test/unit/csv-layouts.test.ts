@@ -177,11 +177,11 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
         ['ns-a/deeper/api', 'ns-a/prom', 'ns-a/web', 'top']);
       assert.match(r.err, /: 4 files read \(ns-a\/deeper\/api\.csv\.gz, ns-a\/prom\.json\.gz, ns-a\/web\.csv, top\.csv\); 1 skipped, not \.csv\/\.json\/\.csv\.gz\/\.json\.gz \(notes\.txt\); 1 skipped as backtest --out files \(ns-a\/recs\.csv\)/);
       // An unreadable file below is named by its path, as its series would have been.
-      writeFileSync(join(dir, 'ns-a', 'deeper', 'bad.csv'), 'timestamp;value\n1;2\n');
+      writeFileSync(join(dir, 'ns-a', 'deeper', 'bad.csv'), 'timestamp;value\n1700000000;1.500\n1700000300;0,5\n');
       const bad = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa', '-q', '--format', 'json']);
       assert.equal(bad.code, 2);
       assert.deepEqual(JSON.parse(bad.out).skipped.map((x: { series: string }) => x.series), ['ns-a/deeper/bad']);
-      assert.match(bad.err, /skipped file .*bad\.csv: line 1: the columns are separated by semicolons/);
+      assert.match(bad.err, /skipped file .*bad\.csv: line 2: "1\.500" in a file whose decimal mark is a comma/);
       // The one series file given alone, gzipped.
       const one = await mora(['backtest', '-i', join(dir, 'ns-a', 'deeper', 'api.csv.gz'), '-k', 'cpu', '-s', 'vpa', '-q']);
       assert.equal(one.code, 0, one.err);
