@@ -184,7 +184,7 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     assert.deepEqual(ghost.conditions?.map((c) => [c.type, c.status, c.reason]), [['RecommendationProvided', 'False', 'TargetNotFound']]);
     // The library refuses too, not only the command.
     const writer = new VpaWriter({ kubeconfig: cp!.kubeconfig });
-    await assert.rejects(writer.writeStatus(await getVpa('shop', 'worker'), () => ({ conditions: [] })), /does not name "mora"/);
+    await assert.rejects(writer.writeStatus(await getVpa('shop', 'worker'), () => ({ conditions: [] })), /spec\.recommenders is not exactly \[\{name: mora\}\]/);
     assert.equal(writer.writes, 0);
   });
 
@@ -348,6 +348,26 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
     } finally {
       await cp!.api('DELETE', vpaPath('shop', 'idle'));
       await cp!.api('DELETE', '/apis/apps/v1/namespaces/shop/deployments/idle');
+    }
+  });
+
+  it('a VPA listing MOrA beside another recommender ([default, mora]) is left alone with a warning: one writer per status', async () => {
+    const created = await cp!.api('POST', vpaPath('shop'), vpa('shop', 'both', 'api', { recommenders: [{ name: 'default' }, { name: 'mora' }] }));
+    try {
+      const r = await moraProcess(['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url],
+        cleanEnv({ JOB_COMPLETION_INDEX: String(shardOfNs('shop')), MORA_SHARDS: String(SHARDS), MORA_NOW: String(now) }));
+      assert.equal(r.code, 0, `exit ${r.code}\n${r.err}`);
+      const summary = JSON.parse(r.out) as ShardSummary;
+      assert.deepEqual(summary.mixedRecommenders, ['shop/both']);
+      assert.ok(!summary.vpas.some((o) => o.name === 'both'), JSON.stringify(summary.vpas));
+      const base = summaries.find((x) => x.namespaces.includes('shop'))!.othersLeftAlone;
+      assert.equal(summary.othersLeftAlone, base + 1, 'counted with the VPAs left alone');
+      assert.match(r.err, /warning: VerticalPodAutoscaler shop\/both lists default, mora in spec\.recommenders: .*left alone/);
+      const after = await getVpa('shop', 'both');
+      assert.equal(after.status, undefined, 'no status written');
+      assert.equal((after.metadata as Json).resourceVersion, (created.metadata as Json).resourceVersion);
+    } finally {
+      await cp!.api('DELETE', vpaPath('shop', 'both'));
     }
   });
 

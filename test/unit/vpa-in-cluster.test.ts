@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../src/core/recommendation';
 import { fnv1a32, shardFromEnv, shardNamespaces, shardOf } from '../../src/data/kube/vpa-shard';
-import { MORA_REASON, apiTime, isMoraVpa, parseIntervalMessage, vpaContainerRecommendation, vpaStatusFor, vpaStatusWithout, type VpaObject } from '../../src/data/kube/vpa-status';
+import { MORA_REASON, apiTime, isMoraVpa, mentionsMora, parseIntervalMessage, vpaContainerRecommendation, vpaStatusFor, vpaStatusWithout, type VpaObject } from '../../src/data/kube/vpa-status';
 import { VERDICT_TOLERANCE } from '../../src/core/recommendation';
 import { formatCpu, formatMemory, parseQuantity } from '../../src/core/quantity';
 import { recommendationFromVpa } from '../../src/data/kube/vpa-recommendation';
@@ -116,7 +116,11 @@ describe('in-cluster recommender: VPA status', () => {
 
   it('only VPAs that name "mora" in spec.recommenders are MOrA\'s', () => {
     assert.equal(isMoraVpa(vpa()), true);
-    assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'default' }, { name: 'mora' }] })), true);
+    // MOrA beside another recommender: two writers of one status; MOrA leaves it alone (and warns: mentionsMora).
+    assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'default' }, { name: 'mora' }] })), false);
+    assert.equal(mentionsMora(vpa({ recommenders: [{ name: 'default' }, { name: 'mora' }] })), true);
+    assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'mora' }, { name: 'mora' }] })), false);
+    assert.equal(mentionsMora(vpa()), false);
     assert.equal(isMoraVpa(vpa({ recommenders: undefined })), false);
     assert.equal(isMoraVpa(vpa({ recommenders: [{ name: 'Mora' }] })), false);
     assert.equal(isMoraVpa(vpa({ recommenders: [] })), false);

@@ -22,7 +22,7 @@ import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
 import { shardFromEnv, shardNamespaces, type ShardSpec } from '../../data/kube/vpa-shard';
 import { vpasToCreate, CREATE_VPA_SELECTOR, type VpaToCreate } from '../../data/kube/vpa-create';
-import { isMoraVpa, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
+import { isMoraVpa, mentionsMora, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { redactSecrets, replaceSecrets, stripUserinfo } from '../../core/redact';
@@ -97,8 +97,10 @@ export interface ShardSummary {
   /** The shard's namespaces (all of them, with or without MOrA VPAs). */
   namespaces: string[];
   vpas: VpaOutcome[];
-  /** VPAs seen in the shard's namespaces that name another recommender (left alone). */
+  /** VPAs seen in the shard's namespaces that name another recommender (left alone), those listing MOrA among others included. */
   othersLeftAlone: number;
+  /** Of those, the VPAs (`namespace/name`) that list MOrA beside other recommenders: left alone, with a warning; absent when none. */
+  mixedRecommenders?: string[];
   /** Status writes sent to the API server. */
   writes: number;
   /** Of those, answered 429 Too Many Requests (waited for and sent again); absent when none. */
@@ -302,6 +304,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const mine = new Map<string, VpaObject[]>();
   const every = new Map<string, VpaObject[]>();
   let others = 0;
+  const mixed: string[] = [];
   for (const ns of namespaces) {
     const vpas = await writer.list(ns).catch((e: unknown) => {
       if ((e as { kind?: string }).kind === 'not-found') throw new UserError(`the VerticalPodAutoscaler API (autoscaling.k8s.io/v1) is not served by this cluster: install the VPA CRD first (${(e as Error).message})`, EXIT_USAGE);
@@ -309,6 +312,11 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     });
     every.set(ns, vpas);
     const ours = vpas.filter(isMoraVpa);
+    // MOrA beside other recommenders: two writers of one status. Left alone (counted with the others), and said.
+    for (const v of vpas.filter(mentionsMora)) {
+      mixed.push(`${ns}/${v.metadata.name}`);
+      log(`mora: warning: VerticalPodAutoscaler ${ns}/${v.metadata.name} lists ${(v.spec.recommenders ?? []).map((r) => r?.name).join(', ')} in spec.recommenders: MOrA writes only VPAs whose recommenders are exactly [{name: mora}] (two recommenders would overwrite each other's status): left alone`);
+    }
     others += vpas.length - ours.length;
     if (ours.length) mine.set(ns, ours);
   }
@@ -390,7 +398,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const notListedOut = notListed.length ? { notListed: notListed.map(({ exitCode: _, ...n }) => n) } : {};
   if (opts.dryRun) {
     const summary: ShardSummary = {
-      shard, context, namespaces, vpas: [], othersLeftAlone: others, writes: 0, created, creates: 0, ...notListedOut, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
+      shard, context, namespaces, vpas: [], othersLeftAlone: others, ...(mixed.length ? { mixedRecommenders: mixed } : {}), writes: 0, created, creates: 0, ...notListedOut, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
     const out = `${JSON.stringify(summary, null, 2)}\n`;
     if (notListed.length) throw incomplete(out, [], notListed, 0);
@@ -536,7 +544,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   metrics.phase('write', (Date.now() - tRecommended) / 1000);
   metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
-    shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, writes: writer.writes, ...(writer.throttled ? { throttled: writer.throttled } : {}),
+    shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, ...(mixed.length ? { mixedRecommenders: mixed } : {}), writes: writer.writes, ...(writer.throttled ? { throttled: writer.throttled } : {}),
     ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...notListedOut, ...(globalModel ? { globalModel } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   const failed = outcomes.filter((o) => o.outcome === 'failed');

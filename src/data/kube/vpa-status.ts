@@ -70,9 +70,20 @@ export interface VpaStatus {
   conditions?: VpaCondition[];
 }
 
-/** True when the VPA names MOrA among its recommenders; a VPA without `spec.recommenders` belongs to the default one. */
+/**
+ * True when MOrA is the VPA's one recommender (`spec.recommenders` is exactly `[{name: mora}]`). A VPA without
+ * `spec.recommenders` belongs to the default one; a VPA listing MOrA beside others (`[{name: default}, {name: mora}]`)
+ * would get two writers of one status (each recommender writes its own): MOrA leaves it alone (mentionsMora says so).
+ */
 export function isMoraVpa(vpa: Pick<VpaObject, 'spec'>): boolean {
-  return (vpa.spec?.recommenders ?? []).some((r) => r?.name === MORA_RECOMMENDER);
+  const list = vpa.spec?.recommenders;
+  return Array.isArray(list) && list.length === 1 && list[0]?.name === MORA_RECOMMENDER;
+}
+
+/** True when the VPA lists MOrA among several recommenders: not MOrA's (isMoraVpa), worth a warning. */
+export function mentionsMora(vpa: Pick<VpaObject, 'spec'>): boolean {
+  const list = vpa.spec?.recommenders;
+  return Array.isArray(list) && list.length > 1 && list.some((r) => r?.name === MORA_RECOMMENDER);
 }
 
 /** The container policy that applies to a container: its own by name, else the `*` one, else none (vpa-recommendation.ts too). */

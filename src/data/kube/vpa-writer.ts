@@ -112,7 +112,7 @@ export class VpaWriter {
     let current = vpa;
     let last: KubeError | undefined;
     for (let attempt = 1; attempt <= this.conflictRetries; attempt++) {
-      if (!isMoraVpa(current)) throw new KubeError(`VerticalPodAutoscaler ${namespace}/${name} does not name "mora" in spec.recommenders: MOrA leaves it to its own recommender`, 'invalid');
+      if (!isMoraVpa(current)) throw new KubeError(`VerticalPodAutoscaler ${namespace}/${name}: spec.recommenders is not exactly [{name: mora}]: MOrA leaves it to its own recommender(s)`, 'invalid');
       // Every status that provides a recommendation carries MOrA's freshness stamp (renewed at most hourly).
       const status = withConfirmation(current.status, build(current), this.now(), (a, b) => canonical(a) === canonical(b));
       if (sameStatus(current.status, status)) return 'unchanged';
