@@ -5,7 +5,7 @@ import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import {
-  parseWebviewMessage, parseWebviewState, PendingRequests, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelId, type RenderedReport, type TargetRef,
+  drawnMismatch, parseWebviewMessage, parseWebviewState, PendingRequests, type DrawnStamp, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelId, type RenderedReport, type TargetRef,
   type WebviewDescription, type WebviewToHost,
 } from '../protocol/forecast';
 import type { Log } from './log';
@@ -41,7 +41,7 @@ function nonce(): string {
 }
 
 /** The panel's HTML: a strict CSP (no inline script, scripts only with this load's nonce), resources only from the bundle folders. */
-export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri, location: 'editor' | 'panel' = 'editor'): string {
   const n = nonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
@@ -61,7 +61,7 @@ export function forecastHtml(webview: vscode.Webview, extensionUri: vscode.Uri):
 <link rel="stylesheet" href="${style}">
 <title>MOrA forecast</title>
 </head>
-<body>
+<body data-location="${location}">
 <main id="app"></main>
 <script nonce="${n}" src="${script}"></script>
 </body>
@@ -107,6 +107,10 @@ class ForecastPanel implements vscode.Disposable {
    */
   private generation = 0;
   private readyResolve: () => void = () => {};
+  /** The webview said `ready` since its HTML was last loaded: messages posted now are heard. */
+  private listening = false;
+  /** The current generation's forecast failed with this message (the webview gets it on its `ready`). */
+  private failed: string | undefined;
   /** Settles once the webview said `ready` (after each load of its HTML). */
   ready: Promise<void>;
   readonly onDispose = new vscode.EventEmitter<void>();
@@ -125,7 +129,7 @@ class ForecastPanel implements vscode.Disposable {
       // A webview without retainContextWhenHidden (a panel restored from a session saved before MOrA set it) is torn
       // down when hidden: it redraws from its saved state when shown again and says `ready` once more; requests wait for that.
       panel.onDidHide(() => {
-        if (!panel.retainsContext) this.ready = new Promise((r) => (this.readyResolve = r));
+        if (!panel.retainsContext) this.resetReady();
       }),
     );
     this.load();
@@ -134,10 +138,24 @@ class ForecastPanel implements vscode.Disposable {
     if (!experiment) void this.compute();
   }
 
-  private load(): void {
+  private resetReady(): void {
+    this.listening = false;
     this.ready = new Promise((r) => (this.readyResolve = r));
+  }
+
+  private load(): void {
+    this.resetReady();
     this.panel.title = this.experiment ? experimentTitle(this.experiment.data) : `Forecast: ${this.target.name}/${this.target.container}`;
-    this.panel.webview.html = forecastHtml(this.panel.webview, this.host.extension.extensionUri);
+    this.panel.webview.html = forecastHtml(this.panel.webview, this.host.extension.extensionUri, this.panel.location);
+  }
+
+  /**
+   * Keeps `data` as what the view shows, and posts it if the webview listens; otherwise its `ready` gets it. Nothing
+   * waits for the webview: a page that never says `ready` does not hold a computation (or `settled()`) open.
+   */
+  private async showData(data: ForecastViewData): Promise<void> {
+    this.data = data;
+    if (this.listening) await this.post({ type: 'show', data });
   }
 
   retarget(target: ForecastTarget): void {
@@ -183,6 +201,7 @@ class ForecastPanel implements vscode.Disposable {
       return;
     }
     if (m.type === 'ready') {
+      this.listening = true;
       this.readyResolve();
       if (this.experiment) {
         await this.post({ type: 'experiment', data: this.experiment.data });
@@ -190,40 +209,41 @@ class ForecastPanel implements vscode.Disposable {
       }
       // A restored panel already drew its saved data; it is refreshed in the background with a new forecast.
       if (this.data) await this.post({ type: 'show', data: this.data });
+      else if (this.failed !== undefined) await this.post({ type: 'error', message: this.failed });
       else void this.compute();
       return;
     }
     try {
-      const result = await this.handle(m.command);
+      // From the webview, Apply / Copy YAML carry what was drawn (none: refused); the test API's presses carry nothing.
+      const result = await this.handle(m.command, { drawn: m.args?.drawn });
       await this.post({ type: 'response', id: m.id, ok: true, result });
     } catch (e) {
       await this.post({ type: 'response', id: m.id, ok: false, error: (e as Error).message });
     }
   }
 
-  /** Answers a webview request (also the test API's way to press the webview's buttons). */
-  async handle(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown> {
+  /**
+   * Answers a webview request (also the test API's way to press the webview's buttons). `pressed`: the press came from
+   * the webview, with the stamp of what it drew (if anything): Apply / Copy YAML then act only on that recommendation,
+   * never wait for another (a Refresh or retarget between the paint and the press) and act on values never shown.
+   */
+  async handle(command: 'apply' | 'copyYaml' | 'refresh' | 'ping', pressed?: { drawn?: DrawnStamp }): Promise<unknown> {
     switch (command) {
       case 'ping':
         return 'pong';
       case 'refresh':
         if (this.experiment) return this.reloadExperiment();
-        // What is drawn, and a computation under way (it may have read the settings before they changed), are stale: the
-        // running one discards its results and chains to a new one, which this waits for; else a new one starts.
-        this.generation++;
-        this.cancelLstm();
-        this.data = undefined;
-        this.recommendation = undefined;
-        await (this.computing ?? this.compute());
-        return undefined;
+        return this.refresh(`Recomputing ${this.target.name}/${this.target.container}…`);
       case 'copyYaml': {
-        await this.whenComputed();
+        if (pressed) this.checkDrawn(pressed.drawn);
+        else await this.whenComputed();
         if (!this.data?.yaml) throw new Error('No recommendation to copy.');
         await vscode.env.clipboard.writeText(this.data.yaml);
         return this.data.yaml;
       }
       case 'apply': {
-        await this.whenComputed();
+        if (pressed) this.checkDrawn(pressed.drawn);
+        else await this.whenComputed();
         if (!this.recommendation) throw new Error('No recommendation to apply.');
         if (this.recommendationGeneration !== this.host.store.currentGeneration()) {
           throw new Error('The data source or the settings changed since this recommendation was computed: the view is recomputing it; apply once it is shown.');
@@ -234,12 +254,31 @@ class ForecastPanel implements vscode.Disposable {
     }
   }
 
+  /** A press from the webview acts only on the recommendation it drew, and only once that is computed (else refused). */
+  private checkDrawn(drawn: DrawnStamp | undefined): void {
+    const refusal = this.recommendation ? drawnMismatch(drawn, this.data) : drawnMismatch(undefined, undefined);
+    if (refusal) throw new Error(refusal);
+  }
+
+  /**
+   * What is drawn, and a computation under way (it may have read the settings before they changed), are stale: the
+   * running one discards its results and chains to a new one, which this waits for; else a new one starts. The view is
+   * told at once (`loading`, as for a new target): its Apply / Copy YAML go off until the new recommendation is drawn.
+   */
+  private async refresh(message: string): Promise<undefined> {
+    this.generation++;
+    this.cancelLstm();
+    this.data = undefined;
+    this.recommendation = undefined;
+    void this.post({ type: 'loading', message, newTarget: true });
+    await (this.computing ?? this.compute());
+    return undefined;
+  }
+
   /** The store was cleared (data source or settings changed): what is drawn is marked stale, its Apply off, and recomputed. */
   async sourceChanged(): Promise<void> {
     if (this.experiment || this.disposed) return;
-    const refreshed = this.handle('refresh');
-    void this.post({ type: 'loading', message: `Recomputing ${this.target.name}/${this.target.container} for the current data source and settings…`, newTarget: true });
-    await refreshed;
+    await this.refresh(`Recomputing ${this.target.name}/${this.target.container} for the current data source and settings…`);
   }
 
   async whenComputed(): Promise<void> {
@@ -267,6 +306,7 @@ class ForecastPanel implements vscode.Disposable {
     const stale = (): boolean => generation !== this.generation || storeGeneration !== this.host.store.currentGeneration()
       || this.disposed || this.experiment !== undefined;
     this.cancelLstm();
+    this.failed = undefined;
     this.computing = (async () => {
       try {
         await this.phase1(target, generation, storeGeneration, stale);
@@ -307,17 +347,16 @@ class ForecastPanel implements vscode.Disposable {
       this.recommendationGeneration = storeGeneration;
       // Computed with settings the store has since dropped (cleared): not put back (the refresh recomputes).
       if (recommendation && recommendation !== stored) this.host.store.merge(recommendation, storeGeneration);
-      // The computation started with the panel, while its webview loads: show once the webview listens.
-      await this.ready;
-      if (stale()) return;
-      this.data = data;
-      await this.post({ type: 'show', data });
+      // The computation started with the panel, while its webview loads: shown now if it listens, else on its `ready`.
+      await this.showData(data);
       void this.withLstm(source, workload, target, generation, { ...base, recommendation });
     } catch (e) {
       const message = `MOrA could not forecast ${target.name}/${target.container}: ${(e as Error).message}`;
       this.host.log.error(message, e);
-      await this.ready;
-      if (!stale()) await this.post({ type: 'error', message });
+      // Said now if the webview listens, else on its `ready` (nothing here waits for it).
+      if (stale()) return;
+      this.failed = message;
+      if (this.listening) await this.post({ type: 'error', message });
     }
   }
 
@@ -333,8 +372,7 @@ class ForecastPanel implements vscode.Disposable {
     const stale = (): boolean => cancelled || generation !== this.generation || this.experiment !== undefined || this.disposed;
     const show = async (what: string, t0: number, data: ForecastViewData): Promise<void> => {
       this.host.log.info(`${what} for ${workload.name}/${target.container} in ${Date.now() - t0} ms.`);
-      this.data = data;
-      await this.post({ type: 'show', data });
+      await this.showData(data);
     };
     const allPanels: PanelId[] = ['cpu', 'memory', 'requests', 'replicas'];
     if (!pool) {

@@ -83,9 +83,39 @@ export interface ForecastViewData {
    * history". Empty or absent when the recommendation carries no risk statement (older saved state included).
    */
   risk?: string[];
+  /**
+   * The recommendation's evidence, one line each (the hover's and the tree's text): per resource its value and risk, the
+   * observed p50/p95/p99, the method, the replay and the data completeness. Absent in older saved state.
+   */
+  evidence?: string[];
   /** The container's `resources:` block as YAML, for "Copy YAML". */
   yaml: string;
+  /** Empty when the workload has no chartable history (under two buckets, < 30 min, or no metrics): a note says so. */
   panels: PanelData[];
+}
+
+/**
+ * What the view drew when the user pressed Apply / Copy YAML: the host acts only if that is still the recommendation it
+ * holds (a Refresh or a new target may have replaced it between the paint and the press).
+ */
+export interface DrawnStamp {
+  target: TargetRef;
+  generatedAt: number;
+  /** The resources YAML shown (the values Apply writes). */
+  yaml: string;
+}
+
+/** Said in place of the chart (a note from the host, and the webview's text) when a workload has no panel to draw. */
+export const NO_PANELS_NOTE = 'Not enough history to chart (needs 30 min).';
+
+/** The refusal Apply / Copy YAML answer when what was drawn is not what the host would act on. */
+export const FORECAST_CHANGED = 'The forecast changed since it was drawn: review it and apply again.';
+
+/** Why the host must not act on `current` for a press made while `drawn` was on screen, or undefined when it may. */
+export function drawnMismatch(drawn: DrawnStamp | undefined, current: ForecastViewData | undefined): string | undefined {
+  if (!drawn || !current) return FORECAST_CHANGED;
+  const same = JSON.stringify(drawn.target) === JSON.stringify(current.target) && drawn.generatedAt === current.generatedAt && drawn.yaml === current.yaml;
+  return same ? undefined : FORECAST_CHANGED;
 }
 
 // ---- load experiment results (the same view, its own message: `experiment`) ----------------------------------------
@@ -189,6 +219,17 @@ export interface WebviewDescription {
    * drawn, and whether that is the previous target's (kept on screen, marked, after a `loading` for a new target).
    */
   actions?: { apply: boolean; copyYaml: boolean; drawn?: TargetRef; previous: boolean };
+  /** Forecast view: the y-axis tick labels drawn, bottom to top. */
+  yTicks?: string[];
+  /** Forecast view: the "not enough history" note is shown in place of the chart. */
+  noPanels?: boolean;
+  /** Forecast view: the hourly table is open; what has the keyboard focus (`tab:<panel>`, `summary`, or a tag name). */
+  detailsOpen?: boolean;
+  focused?: string;
+  /** What the live region (read by screen readers) says now. */
+  live?: string;
+  /** The Evidence list shown. */
+  evidence?: string[];
 }
 
 export type HostToWebview =
@@ -223,7 +264,7 @@ export interface RenderedReport {
 export type WebviewToHost =
   | { type: 'ready'; state?: WebviewState }
   | ({ type: 'rendered' } & RenderedReport)
-  | { type: 'request'; id: number; command: WebviewCommand; args?: { panel?: PanelId } }
+  | { type: 'request'; id: number; command: WebviewCommand; args?: { panel?: PanelId; drawn?: DrawnStamp } }
   | ResponseMessage;
 
 export type ResponseMessage =
@@ -251,11 +292,43 @@ export function isTargetRef(x: unknown): x is TargetRef {
   return isObject(x) && ['context', 'namespace', 'kind', 'name', 'container'].every((k) => typeof x[k] === 'string');
 }
 
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+const isNumbers = (x: unknown): x is number[] => Array.isArray(x) && x.every((n) => typeof n === 'number' || n === null);
+const PANEL_UNITS: readonly string[] = ['cores', 'bytes', 'req/s', 'count'] satisfies PanelUnit[];
+const MODEL_IDS: readonly string[] = ['prophet', 'lstm', 'fused'] satisfies ModelId[];
+
+function isTable(x: unknown): x is TableData {
+  return isObject(x) && typeof x.caption === 'string' && isStrings(x.columns) && Array.isArray(x.rows) && x.rows.every(isStrings);
+}
+
+/** A panel the webview can draw (every field it reads, with its type): saved state and messages are checked with it. */
+export function isPanelData(x: unknown): x is PanelData {
+  return isObject(x) && typeof x.id === 'string' && PANEL_IDS.includes(x.id) && typeof x.title === 'string'
+    && typeof x.unit === 'string' && PANEL_UNITS.includes(x.unit)
+    && isObject(x.history) && isNumbers(x.history.t) && isNumbers(x.history.v)
+    && Array.isArray(x.forecasts) && x.forecasts.every((f) => isObject(f) && typeof f.model === 'string' && MODEL_IDS.includes(f.model)
+      && isNumbers(f.t) && isNumbers(f.mean) && isNumbers(f.lower) && isNumbers(f.upper) && typeof f.intervalWidth === 'number')
+    && Array.isArray(x.lines) && x.lines.every((l) => isObject(l) && typeof l.label === 'string' && typeof l.value === 'number'
+      && (l.role === 'recommended' || l.role === 'current'))
+    && isTable(x.summary) && isTable(x.detail);
+}
+
+/** Forecast view data the webview can draw: its strings, lists and every panel's shape. */
+export function isForecastViewData(x: unknown): x is ForecastViewData {
+  return isObject(x) && x.version === PROTOCOL_VERSION && isTargetRef(x.target) && typeof x.title === 'string' && typeof x.headline === 'string'
+    && typeof x.generatedAt === 'number' && typeof x.yaml === 'string' && isStrings(x.notes) && isStrings(x.modelsRun)
+    && (x.risk === undefined || isStrings(x.risk)) && (x.evidence === undefined || isStrings(x.evidence))
+    && Array.isArray(x.panels) && x.panels.every(isPanelData);
+}
+
+function isDrawnStamp(x: unknown): x is DrawnStamp {
+  return isObject(x) && isTargetRef(x.target) && typeof x.generatedAt === 'number' && typeof x.yaml === 'string';
+}
+
 /** Restored webview state is untrusted (older versions, hand edits): accept only what this version can show. */
 export function parseWebviewState(x: unknown): WebviewState | undefined {
   if (!isObject(x) || x.version !== PROTOCOL_VERSION || !isTargetRef(x.target)) return undefined;
-  const data = isObject(x.data) && x.data.version === PROTOCOL_VERSION && isTargetRef(x.data.target) && Array.isArray(x.data.panels)
-    ? (x.data as unknown as ForecastViewData) : undefined;
+  const data = isForecastViewData(x.data) ? x.data : undefined;
   const panel = typeof x.panel === 'string' && PANEL_IDS.includes(x.panel) ? (x.panel as PanelId) : undefined;
   const experiment = isExperimentViewData(x.experiment) ? x.experiment : undefined;
   return {
@@ -292,7 +365,9 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
     case 'request': {
       if (!isId(x.id) || typeof x.command !== 'string' || !WEBVIEW_COMMANDS.includes(x.command)) return undefined;
       const panel = isObject(x.args) && typeof x.args.panel === 'string' && PANEL_IDS.includes(x.args.panel) ? (x.args.panel as PanelId) : undefined;
-      return { type: 'request', id: x.id, command: x.command as WebviewCommand, ...(panel ? { args: { panel } } : {}) };
+      const drawn = isObject(x.args) && isDrawnStamp(x.args.drawn)
+        ? { target: x.args.drawn.target, generatedAt: x.args.drawn.generatedAt, yaml: x.args.drawn.yaml } : undefined;
+      return { type: 'request', id: x.id, command: x.command as WebviewCommand, ...(panel || drawn ? { args: { ...(panel ? { panel } : {}), ...(drawn ? { drawn } : {}) } } : {}) };
     }
     case 'response':
       return parseResponse(x);
@@ -306,8 +381,7 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
   if (!isObject(x)) return undefined;
   switch (x.type) {
     case 'show':
-      return isObject(x.data) && x.data.version === PROTOCOL_VERSION && Array.isArray(x.data.panels)
-        ? { type: 'show', data: x.data as unknown as ForecastViewData } : undefined;
+      return isForecastViewData(x.data) ? { type: 'show', data: x.data } : undefined;
     case 'experiment':
       return isExperimentViewData(x.data) ? { type: 'experiment', data: x.data } : undefined;
     case 'loading':

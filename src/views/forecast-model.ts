@@ -13,12 +13,12 @@ import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
 import type { StoredExperiment } from '../data/experiments/store';
 import {
-  PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
+  NO_PANELS_NOTE, PROTOCOL_VERSION, type ForecastViewData, type ModelForecastData, type ModelId, type PanelData, type PanelId, type PanelUnit,
   type ReferenceLine, type TableData, type TargetRef,
 } from '../protocol/forecast';
 import { recommendFromSource } from '../pipeline/recommend';
 import type { Policy } from '../rightsizing/engine';
-import { containerHeadline, resourcesYaml, riskLines, showCpu, showMemory } from './recommendation-text';
+import { containerHeadline, evidenceLines, resourcesYaml, riskLines, showCpu, showMemory } from './recommendation-text';
 import { forecastPanels, PANELS, round, type LstmRunner, type PanelsResult } from './forecast-panels';
 
 export type { LstmRunner, LstmRunResult } from './forecast-panels';
@@ -182,6 +182,8 @@ export async function buildForecastView(
     notes.push(`The recommendation is the engine's, as in the tree and the CodeLenses: ${how} (setting mora.forecastModel).`);
   }
 
+  // Every panel dropped (under two buckets of history, or no metrics): the view says so instead of an empty chart.
+  if (panels.length === 0) notes.unshift(`${NO_PANELS_NOTE} No CPU, memory, request-rate or replica series with two or more ${Math.round(options.bucket / 60)}-minute buckets.`);
   const shownFrom = range.to - options.shownDays * 86400;
   const panelData: PanelData[] = panels.map((p) => {
     const spec = PANELS.find((x) => x.id === p.id)!;
@@ -205,6 +207,7 @@ export async function buildForecastView(
     notes,
     headline: c ? containerHeadline(c) : 'no recommendation for this container',
     risk: c ? riskLines(c, recommendation?.origin) : [],
+    evidence: c && recommendation ? evidenceLines(recommendation, c) : [],
     yaml: c ? resourcesYaml(c) : '',
     panels: panelData,
   };

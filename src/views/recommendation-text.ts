@@ -88,6 +88,20 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
   return lines;
 }
 
+/**
+ * The same evidence as plain lines (the forecast view's Evidence list): per resource its value, then the observed
+ * p50/p95/p99, risk, method, replay and data completeness; the replicas' advice.
+ */
+export function evidenceLines(r: Recommendation, c: ContainerRecommendation): string[] {
+  const setting = riskSettingNames(r.origin);
+  const lines: string[] = [];
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu));
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory));
+  if (r.replicas) lines.push(`Replicas ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : ''}`);
+  // Markdown marks (bold labels, list dashes) do not belong in an HTML list.
+  return lines.map((l) => l.replace(/\*\*/g, '').replace(/^- /, '  ').replace(/`/g, ''));
+}
+
 /** The evidence behind a container's recommendation, as Markdown (hover). */
 export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
   const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];

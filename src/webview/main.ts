@@ -10,10 +10,11 @@ import {
 } from 'chart.js';
 import 'chartjs-adapter-date-fns';
 import {
-  parseHostMessage, PendingRequests, PROTOCOL_VERSION, parseWebviewState,
-  type ExperimentChart, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelData, type PanelId, type PanelUnit,
+  parseHostMessage, PendingRequests, PROTOCOL_VERSION, parseWebviewState, type DrawnStamp,
+  type ExperimentChart, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelData, type PanelId,
   type RenderedReport, type TableData, type WebviewCommand, type WebviewDescription, type WebviewState, type WebviewToHost,
 } from '../protocol/forecast';
+import { announcement, formatValue, NO_PANELS_NOTE, spanGapsMs, suggestedMax, tickLabel, tickStep, utcWall } from './view-logic';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip, Title);
 
@@ -51,12 +52,21 @@ const toolbar = header.appendChild(el('div', { class: 'toolbar', role: 'toolbar'
 const applyButton = toolbar.appendChild(el('button', { type: 'button', id: 'apply' }, 'Apply to open manifest'));
 const copyButton = toolbar.appendChild(el('button', { type: 'button', id: 'copy', class: 'secondary' }, 'Copy YAML'));
 const refreshButton = toolbar.appendChild(el('button', { type: 'button', id: 'refresh', class: 'secondary' }, 'Refresh'));
-const status = app.appendChild(el('p', { class: 'status', role: 'status', 'aria-live': 'polite' }));
+/** The progress line, shown only: LSTM epochs would otherwise be read out one by one (up to 60 a series). */
+const status = app.appendChild(el('p', { class: 'status' }));
+/** What a screen reader hears (announcement()): a forecast arriving once, errors and steps, not each epoch. */
+const live = app.appendChild(el('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' }));
 const tabs = app.appendChild(el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Metric' }));
 const panelBox = app.appendChild(el('section', { class: 'panel', role: 'tabpanel', id: 'panel' }));
 const chartBox = panelBox.appendChild(el('div', { class: 'chart' }));
+/** Said in place of the chart when the workload has nothing to chart (no panel). */
+const emptyNote = panelBox.insertBefore(el('p', { class: 'empty', hidden: '' }, NO_PANELS_NOTE), chartBox);
 const canvas = chartBox.appendChild(el('canvas', { id: 'chart', role: 'img' }));
 const tables = panelBox.appendChild(el('div', { class: 'tables' }));
+/** The recommendation's evidence (observed percentiles, method, replay, data completeness), as the tree and hover say it. */
+const evidenceBox = app.appendChild(el('section', { class: 'evidence', 'aria-labelledby': 'evidence-title', hidden: '' }));
+evidenceBox.appendChild(el('h2', { id: 'evidence-title' }, 'Evidence'));
+const evidenceList = evidenceBox.appendChild(el('ul'));
 const notes = app.appendChild(el('ul', { class: 'notes' }));
 /** A load experiment's results (the `experiment` message): per service, three charts against the load level and the cells. */
 const expBox = app.insertBefore(el('section', { class: 'experiment', hidden: '' }), notes);
@@ -104,18 +114,6 @@ function palette() {
 
 // ---- formatting ----------------------------------------------------------------------------------------------------
 
-function formatAxis(unit: PanelUnit, x: number): string {
-  switch (unit) {
-    case 'cores': return x >= 1 ? `${+x.toFixed(2)}` : `${Math.round(x * 1000)}m`;
-    case 'bytes': {
-      const mi = x / 2 ** 20;
-      return mi >= 1024 ? `${+(mi / 1024).toFixed(2)}Gi` : `${+mi.toFixed(mi >= 10 ? 0 : 1)}Mi`;
-    }
-    case 'req/s': return `${+x.toFixed(1)}`;
-    case 'count': return `${+x.toFixed(1)}`;
-  }
-}
-
 const MODEL_LABEL = { prophet: 'Prophet', lstm: 'LSTM', fused: 'Fused' } as const;
 
 // ---- rendering -----------------------------------------------------------------------------------------------------
@@ -124,8 +122,10 @@ function datasets(p: PanelData): ChartDataset<'line', { x: number; y: number }[]
   const c = palette();
   const width = c.highContrast ? 2.5 : 1.5;
   const out: ChartDataset<'line', { x: number; y: number }[]>[] = [];
-  const pts = (t: number[], v: number[]) => t.map((x, i) => ({ x: x * 1000, y: v[i] }));
-  out.push({ label: 'History', data: pts(p.history.t, p.history.v), borderColor: c.history, backgroundColor: c.history, borderWidth: 1, pointRadius: 0 });
+  // x in UTC wall-clock ms (the tables' clock); a gap longer than two buckets stays a gap, not a ramp across it.
+  const pts = (t: number[], v: number[]) => t.map((x, i) => ({ x: utcWall(x), y: v[i] ?? NaN }));
+  const spanGaps = spanGapsMs(p.history.t) ?? false;
+  out.push({ label: 'History', data: pts(p.history.t, p.history.v), borderColor: c.history, backgroundColor: c.history, borderWidth: 1, pointRadius: 0, spanGaps });
   for (const f of p.forecasts) {
     const color = c[f.model];
     const band = `${MODEL_LABEL[f.model]} ${Math.round(f.intervalWidth * 100)}% band`;
@@ -149,7 +149,7 @@ function datasets(p: PanelData): ChartDataset<'line', { x: number; y: number }[]
       if (l.role === 'current' && l.value > top * 2) continue;
       const color = l.role === 'recommended' ? c.recommended : c.current;
       out.push({
-        label: l.label, data: [{ x: t0 * 1000, y: l.value }, { x: t1 * 1000, y: l.value }], borderColor: color, backgroundColor: color,
+        label: l.label, data: [{ x: utcWall(t0), y: l.value }, { x: utcWall(t1), y: l.value }], borderColor: color, backgroundColor: color,
         borderWidth: l.role === 'recommended' ? width + 0.5 : width, borderDash: l.role === 'recommended' ? [] : [2, 4], pointRadius: 0,
       });
     }
@@ -185,19 +185,28 @@ function renderChart(p: PanelData): void {
       normalized: true,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'time', time: { unit: 'day', tooltipFormat: 'yyyy-MM-dd HH:mm', displayFormats: { day: 'EEE d MMM' } }, grid: { color: c.grid }, ticks: { color: c.fg, maxRotation: 0 } },
+        // UTC, as the tables (x is shifted by utcWall: the adapter formats in the browser's zone).
+        x: {
+          type: 'time', time: { unit: 'day', tooltipFormat: "yyyy-MM-dd HH:mm 'UTC'", displayFormats: { day: 'EEE d MMM' } }, grid: { color: c.grid },
+          ticks: { color: c.fg, maxRotation: 0 }, title: { display: true, text: 'time (UTC)', color: c.fg },
+        },
         // Every panel's quantity is non-negative: a band reaching below zero is clipped, not drawn as negative usage.
-        y: { min: 0, grid: { color: c.grid }, ticks: { color: c.fg, callback: (v) => formatAxis(p.unit, Number(v)) }, title: { display: true, text: p.unit, color: c.fg } },
+        // Tick labels take their decimals and unit from the tick step, so neighbours never read the same.
+        y: {
+          min: 0, suggestedMax: suggestedMax(p.unit), grid: { color: c.grid },
+          ticks: { color: c.fg, callback: (v, _i, ticks) => tickLabel(p.unit, Number(v), tickStep(ticks.map((t) => t.value))) },
+          title: { display: true, text: p.unit, color: c.fg },
+        },
       },
       plugins: {
         legend: { labels: { color: c.fg, filter: (item) => !String(item.text).endsWith('(lower)') } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatAxis(p.unit, (ctx.raw as { y: number }).y)}` } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatValue(p.unit, (ctx.raw as { y: number }).y)}` } },
       },
     },
   });
 }
 
-function renderTable(t: TableData, collapsed: boolean): HTMLElement {
+function renderTable(t: TableData, collapsed: boolean, open = false): HTMLElement {
   const table = el('table');
   table.appendChild(el('caption', {}, t.caption));
   const head = table.appendChild(el('thead')).appendChild(el('tr'));
@@ -209,6 +218,7 @@ function renderTable(t: TableData, collapsed: boolean): HTMLElement {
   }
   if (!collapsed) return table;
   const details = el('details');
+  details.open = open;
   details.appendChild(el('summary', {}, t.caption));
   details.appendChild(table);
   return details;
@@ -234,7 +244,21 @@ function setActions(data: ForecastViewData | undefined): void {
   copyButton.disabled = off;
 }
 
+/**
+ * What a re-render (an LSTM update, a theme change, a new target) must give back: the focused tab or table summary and
+ * whether the hourly table was open. Rebuilt elements are new nodes: without this, focus fell to BODY and the table shut.
+ */
+function viewMemory(): { focusTab?: string; focusSummary: boolean; detailsOpen: boolean } {
+  const active = document.activeElement as HTMLElement | null;
+  return {
+    focusTab: active && tabs.contains(active) ? active.dataset.panel : undefined,
+    focusSummary: !!active && tables.contains(active) && active.tagName === 'SUMMARY',
+    detailsOpen: tables.querySelector('details')?.open ?? false,
+  };
+}
+
 function render(data: ForecastViewData): void {
+  const memory = viewMemory();
   title.textContent = previous ? `${data.title} (previous workload)` : data.title;
   headline.textContent = data.headline;
   riskList.replaceChildren(...(data.risk ?? []).map((line) => el('li', {}, line)));
@@ -253,11 +277,23 @@ function render(data: ForecastViewData): void {
       if (d) selectPanel(data.panels[(i + d + data.panels.length) % data.panels.length].id, true);
     });
   });
+  // No panel (under 30 min of history, or no metrics): nothing of the previous workload's chart or tables may stay.
+  emptyNote.hidden = panel !== undefined;
+  chartBox.hidden = panel === undefined;
   if (panel) {
     panelBox.setAttribute('aria-labelledby', `tab-${panel.id}`);
     renderChart(panel);
-    tables.replaceChildren(renderTable(panel.summary, false), renderTable(panel.detail, true));
+    tables.replaceChildren(renderTable(panel.summary, false), renderTable(panel.detail, true, memory.detailsOpen));
+  } else {
+    panelBox.removeAttribute('aria-labelledby');
+    if (chart) { chart.destroy(); chart = undefined; }
+    canvas.removeAttribute('aria-label');
+    tables.replaceChildren();
   }
+  if (memory.focusTab) (tabs.querySelector(`[data-panel="${memory.focusTab}"]`) as HTMLElement | null)?.focus();
+  else if (memory.focusSummary) tables.querySelector('summary')?.focus();
+  evidenceList.replaceChildren(...(data.evidence ?? []).map((line) => el('li', {}, line)));
+  evidenceBox.hidden = !data.evidence?.length;
   notes.replaceChildren(...[`Models run: ${data.modelsRun.join(', ') || 'none'}`, ...data.notes].map((n) => el('li', {}, n)));
 }
 
@@ -269,6 +305,7 @@ function show(data: ForecastViewData): void {
   status.textContent = '';
   setMode('forecast');
   render(data);
+  announce(announcement({ type: 'show' }));
   reportRendered({
     phase: 'forecast', panels: data.panels.map((p) => p.id),
     lstmPanels: data.panels.filter((p) => p.forecasts.some((f) => f.model === 'lstm')).map((p) => p.id), workload: data.target.name,
@@ -287,8 +324,16 @@ function markPrevious(): void {
   render(state.data);
 }
 
-function showStatus(message: string): void {
+/** Sets the live region (cleared first, so the same words said again are announced again). */
+function announce(text: string | undefined): void {
+  if (text === undefined) return;
+  live.textContent = '';
+  requestAnimationFrame(() => { live.textContent = text; });
+}
+
+function showStatus(message: string, kind: 'loading' | 'error' = 'loading'): void {
   status.textContent = message;
+  announce(announcement({ type: kind, message }));
   reportRendered({ phase: 'status', panels: [], lstmPanels: [], status: message });
 }
 
@@ -307,6 +352,8 @@ function setMode(mode: 'forecast' | 'experiment'): void {
   // Refresh stays: in an experiment it reads the record again (a run in a terminal keeps writing it).
   if (!forecast) {
     riskList.hidden = true;
+    emptyNote.hidden = true;
+    evidenceBox.hidden = true;
     if (chart) { chart.destroy(); chart = undefined; }
   } else {
     for (const c of expCharts) c.chart.destroy();
@@ -321,7 +368,7 @@ function experimentColor(i: number): string {
 }
 
 function formatExp(unit: ExperimentChart['unit'], x: number): string {
-  if (unit === 'cores') return formatAxis('cores', x);
+  if (unit === 'cores') return formatValue('cores', x);
   return `${+x.toFixed(unit === 'ms' ? 0 : 1)}`;
 }
 
@@ -459,6 +506,13 @@ function sameTarget(s: WebviewState, d: ForecastViewData): boolean {
 
 // ---- protocol ------------------------------------------------------------------------------------------------------
 
+function focusedName(): string {
+  const a = document.activeElement as HTMLElement | null;
+  if (!a) return 'none';
+  if (a.dataset.panel) return `tab:${a.dataset.panel}`;
+  return a.tagName.toLowerCase();
+}
+
 function describe(): WebviewDescription {
   if (state?.experiment) return describeExperiment(state.experiment);
   let painted = 0;
@@ -479,12 +533,26 @@ function describe(): WebviewDescription {
     riskLines: Array.from(riskList.querySelectorAll('li'), (li) => li.textContent ?? ''),
     pageLoadedAt: performance.timeOrigin,
     actions: { apply: usable(applyButton), copyYaml: usable(copyButton), ...(state?.data ? { drawn: state.data.target } : {}), previous },
+    yTicks: chart ? (chart.scales.y?.ticks ?? []).map((t) => String(t.label)) : [],
+    noPanels: !emptyNote.hidden,
+    detailsOpen: tables.querySelector('details')?.open ?? false,
+    focused: focusedName(),
+    live: live.textContent ?? '',
+    evidence: evidenceBox.hidden ? [] : Array.from(evidenceList.querySelectorAll('li'), (li) => li.textContent ?? ''),
   };
+}
+
+/** What is drawn, sent with Apply / Copy YAML: the host acts only if it still holds that recommendation. */
+function drawnStamp(): DrawnStamp | undefined {
+  const d = state?.experiment ? undefined : state?.data;
+  return d && !previous ? { target: d.target, generatedAt: d.generatedAt, yaml: d.yaml } : undefined;
 }
 
 async function request(command: WebviewCommand): Promise<unknown> {
   const { id, promise } = pending.create();
-  vscode.postMessage({ type: 'request', id, command, args: state?.panel ? { panel: state.panel } : undefined });
+  const drawn = command === 'apply' || command === 'copyYaml' ? drawnStamp() : undefined;
+  const args = { ...(state?.panel ? { panel: state.panel } : {}), ...(drawn ? { drawn } : {}) };
+  vscode.postMessage({ type: 'request', id, command, args });
   return promise;
 }
 
@@ -518,7 +586,7 @@ function onMessage(m: HostToWebview): void {
       showStatus(m.message);
       break;
     case 'error':
-      showStatus(m.message);
+      showStatus(m.message, 'error');
       break;
     case 'request':
       // Only 'describe' exists; answer every request exactly once.
@@ -541,7 +609,18 @@ new MutationObserver(() => {
   else if (state?.data) render(state.data);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
-if (state?.experiment) renderExperiment(state.experiment);
-else if (state?.data) render(state.data);
-else status.textContent = 'Loading forecast…';
+// Ready first: a saved state that fails to draw must not keep the host from sending a fresh forecast.
 vscode.postMessage(state ? { type: 'ready', state } : { type: 'ready' });
+try {
+  if (state?.experiment) renderExperiment(state.experiment);
+  else if (state?.data) render(state.data);
+  else status.textContent = 'Loading forecast…';
+} catch (e) {
+  // A bad saved state (an older shape, a hand edit parseWebviewState let through): dropped; the host's `show` follows.
+  console.error('MOrA: the saved forecast could not be drawn; dropped', e);
+  state = undefined;
+  if (chart) { chart.destroy(); chart = undefined; }
+  tabs.replaceChildren();
+  tables.replaceChildren();
+  status.textContent = 'Loading forecast…';
+}

@@ -158,6 +158,25 @@ describe('forecast view model', () => {
     assert.ok(r.data.notes.some((n) => /LSTM failed: worker crashed/.test(n)));
   });
 
+  it('sends the recommendation\'s evidence (observed percentiles, method, replay, completeness) to the view', async () => {
+    const { data, recommendation } = await buildForecastView(new FakeSource(2), workload, 'app', options());
+    assert.ok(recommendation);
+    const text = (data.evidence ?? []).join('\n');
+    assert.match(text, /^CPU request \d+m/m);
+    assert.match(text, /^Memory request /m);
+    assert.match(text, /observed over \d+ days \(\d+ samples\): p50 .*, p95 .*, p99 /);
+    assert.match(text, /method [\w-]+: /);
+    assert.match(text, /data completeness \d+%/);
+    assert.doesNotMatch(text, /\*\*|`/, 'plain text, not Markdown');
+  });
+
+  it('says why nothing is charted when no series has two buckets (under 30 min of history)', async () => {
+    // 20 minutes of 5-minute samples: one 30-minute bucket per series, every panel dropped.
+    const { data } = await buildForecastView(new FakeSource(2, [], 20 / 1440), workload, 'app', options());
+    assert.deepEqual(data.panels, []);
+    assert.match(data.notes[0], /^Not enough history to chart \(needs 30 min\)\./);
+  });
+
   it('produces plain JSON (the webview state survives serialisation unchanged)', async () => {
     const { data } = await buildForecastView(new FakeSource(4), workload, 'app', options());
     assert.deepEqual(JSON.parse(JSON.stringify(data)), data);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import {
-  parseHostMessage, parseWebviewMessage, parseWebviewState, PendingRequests, PROTOCOL_VERSION, type ForecastViewData,
+  drawnMismatch, FORECAST_CHANGED, parseHostMessage, parseWebviewMessage, parseWebviewState, PendingRequests, PROTOCOL_VERSION,
+  type ForecastViewData, type PanelData,
 } from '../../src/protocol/forecast';
 
 const target = { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' };
@@ -64,6 +65,56 @@ describe('webview protocol', () => {
     assert.deepEqual(parseHostMessage({ type: 'request', id: 4, command: 'describe' }), { type: 'request', id: 4, command: 'describe' });
     assert.equal(parseHostMessage({ type: 'request', id: 4, command: 'apply' }), undefined, 'the host cannot ask the webview to apply');
     assert.deepEqual(parseHostMessage({ type: 'response', id: 4, ok: false, error: 'no' }), { type: 'response', id: 4, ok: false, error: 'no' });
+  });
+});
+
+const panel: PanelData = {
+  id: 'cpu', title: 'CPU', unit: 'cores', history: { t: [0, 1800], v: [0.1, 0.2] },
+  forecasts: [{ model: 'fused', t: [3600], mean: [0.2], lower: [0.1], upper: [0.3], intervalWidth: 0.9 }],
+  lines: [{ label: 'Recommended request', value: 0.25, role: 'recommended' }],
+  summary: { caption: 's', columns: ['a'], rows: [['1']] }, detail: { caption: 'd', columns: ['a'], rows: [] },
+};
+
+describe('webview protocol: what Apply acts on, and what a restored view draws', () => {
+  it('an Apply / Copy YAML request carries the drawn target, generatedAt and values to the host', () => {
+    const drawn = { target, generatedAt: 1700000000, yaml: 'resources:\n  requests:\n    cpu: 100m\n' };
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 5, command: 'apply', args: { panel: 'cpu', drawn } })),
+      { type: 'request', id: 5, command: 'apply', args: { panel: 'cpu', drawn } });
+    // A stamp missing a part is not a stamp: the host then refuses (nothing it can match).
+    assert.deepEqual(parseWebviewMessage(wire({ type: 'request', id: 5, command: 'apply', args: { drawn: { target, yaml: '' } } })),
+      { type: 'request', id: 5, command: 'apply' });
+  });
+
+  it('the host acts only on the recommendation that was drawn', () => {
+    const current = { ...data, generatedAt: 100, yaml: 'resources:\n  requests:\n    cpu: 100m\n' };
+    const drawn = { target, generatedAt: 100, yaml: current.yaml };
+    assert.equal(drawnMismatch(drawn, current), undefined);
+    assert.equal(drawnMismatch(undefined, current), FORECAST_CHANGED, 'nothing drawn (or the previous workload\'s, marked)');
+    assert.equal(drawnMismatch(drawn, undefined), FORECAST_CHANGED, 'a refresh under way: nothing to act on yet');
+    assert.equal(drawnMismatch({ ...drawn, generatedAt: 99 }, current), FORECAST_CHANGED);
+    assert.equal(drawnMismatch({ ...drawn, yaml: 'resources:\n  requests:\n    cpu: 90m\n' }, current), FORECAST_CHANGED, 'same time, other values');
+    assert.equal(drawnMismatch({ ...drawn, target: { ...target, name: 'cartservice' } }, current), FORECAST_CHANGED);
+    assert.match(FORECAST_CHANGED, /forecast changed.*review it and apply again/);
+  });
+
+  it('drops saved data whose panels the webview could not draw (and a show carrying them)', () => {
+    const good = { ...data, panels: [panel] };
+    assert.deepEqual(parseWebviewState(wire({ version: PROTOCOL_VERSION, target, data: good }))?.data, wire(good));
+    const broken: unknown[] = [
+      { ...panel, history: undefined }, { ...panel, history: { t: [0], v: 'x' } }, { ...panel, id: 'disk' }, { ...panel, unit: 'parsecs' },
+      { ...panel, forecasts: [{ model: 'fused', t: [1] }] }, { ...panel, lines: [{ label: 'x', value: '1', role: 'current' }] },
+      { ...panel, summary: { caption: 's', columns: ['a'], rows: [[1]] } }, { ...panel, detail: undefined }, null,
+    ];
+    for (const p of broken) {
+      const state = parseWebviewState(wire({ version: PROTOCOL_VERSION, target, data: { ...data, panels: [p] }, panel: 'cpu' }));
+      assert.deepEqual(state, { version: PROTOCOL_VERSION, target, data: undefined, panel: 'cpu' }, JSON.stringify(p));
+      assert.equal(parseHostMessage(wire({ type: 'show', data: { ...data, panels: [p] } })), undefined, JSON.stringify(p));
+    }
+    assert.equal(parseWebviewState(wire({ version: PROTOCOL_VERSION, target, data: { ...data, notes: 'x' } }))?.data, undefined);
+    assert.equal(parseWebviewState(wire({ version: PROTOCOL_VERSION, target, data: { ...data, evidence: [1] } }))?.data, undefined);
+    // NaN (a model's gap) crosses the wire as null: still drawable.
+    const gappy = { ...data, panels: [{ ...panel, history: { t: [0, 1800], v: [NaN, 0.2] } }] };
+    assert.ok(parseWebviewState(wire({ version: PROTOCOL_VERSION, target, data: gappy }))?.data);
   });
 });
 

@@ -18,6 +18,7 @@ interface Api {
     data(): ForecastViewData | undefined;
     experiment(): ExperimentViewData | undefined;
     settled(): Promise<void>;
+    request(command: 'apply' | 'copyYaml' | 'refresh' | 'ping'): Promise<unknown>;
     onRendered: vscode.Event<RenderedReport>;
   };
 }
@@ -115,6 +116,22 @@ describe('MOrA forecast view: work under way when the view moves on', function (
     }, (x) => x !== undefined && x !== first && x.target.name === 'frontend');
     assert.notEqual(data, first, 'the view computed frontend again');
     await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && !x.actions.previous);
+  });
+
+  it('Refresh takes Apply and Copy YAML off at once, until the recomputed recommendation is drawn', async () => {
+    const api = (await activateMora()) as unknown as Api;
+    await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'frontend', container: 'server' });
+    await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && x.actions.drawn?.name === 'frontend' && !x.actions.previous);
+    await api.forecast.settled();
+    const first = api.forecast.data();
+    const refreshed = api.forecast.request('refresh');
+    // The webview handles the host's messages in order: this describe comes after what Refresh made the host post. Before,
+    // Refresh posted nothing: Apply stayed on, and a press then waited for and wrote the new, never-shown recommendation.
+    const during = await api.forecast.describe();
+    assert.ok(!during.actions?.apply && !during.actions?.copyYaml, `Apply / Copy YAML on while the recommendation is recomputed: ${JSON.stringify(during.actions)}`);
+    await refreshed;
+    assert.notEqual(api.forecast.data(), first, 'a new forecast was computed');
+    await waitFor(() => api.forecast.describe(), (x) => x.actions?.apply === true && x.actions.drawn?.name === 'frontend' && !x.actions.previous);
   });
 
   it('on a new target, Apply and Copy YAML are off (the previous workload\'s chart marked) until its data arrives', async () => {
