@@ -55,7 +55,8 @@ describe('KubeClient.workloads: one kind\'s list failing hides that kind only', 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const list = () => KubeClient.load({ kubeconfig, timeoutMs: 400, connectTimeoutMs: 0 }).workloads('t', 'shop');
+  // A 429 is sent again (throttle.ts): 2 attempts 10 ms apart here, then it is the kind's failure.
+  const list = () => KubeClient.load({ kubeconfig, timeoutMs: 400, connectTimeoutMs: 0, throttleRetries: 2, maxRetryAfterMs: 10 }).workloads('t', 'shop');
 
   for (const [name, f, said] of [
     ['a list that never answers (call timeout)', { hang: true }, /did not answer within/],

@@ -12,6 +12,7 @@ import { stripUserinfo } from '../../core/redact';
 import { untilAborted } from '../../core/abortable';
 import { abortOptions } from './abort';
 import { KubeError, ReplicasChanged, kubeError, type KubeAction } from './errors';
+import { rawThrottle, retryThrottled, type ThrottleOptions } from './throttle';
 import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
@@ -42,6 +43,10 @@ export interface KubeClientOptions {
    * calls. Default 5 s; 0 turns the probe off. Not probed through a cluster's proxy-url.
    */
   connectTimeoutMs?: number;
+  /** Attempts of a list answered 429 Too Many Requests (its Retry-After waited out between them; throttle.ts). Default 5. */
+  throttleRetries?: number;
+  /** The longest wait a 429's Retry-After may ask for, ms. Default 30 s. */
+  maxRetryAfterMs?: number;
 }
 
 export interface ApplyResult {
@@ -190,6 +195,17 @@ export class KubeClient {
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
+    this.throttle = { attempts: options.throttleRetries, maxRetryAfterMs: options.maxRetryAfterMs };
+  }
+
+  private readonly throttle: ThrottleOptions;
+
+  /**
+   * A list within the call timeout, a 429 Too Many Requests (APF, max-in-flight) waited out as its Retry-After says and
+   * sent again, a bounded number of times (throttle.ts, as the VPA status writes); then it fails as a 429 (transient).
+   */
+  private timedList<T>(make: () => Promise<T>, context: string): Promise<T> {
+    return retryThrottled(() => this.timed(make(), context), rawThrottle, this.throttle);
   }
 
   /**
@@ -333,7 +349,7 @@ export class KubeClient {
    */
   async namespaces(context: string, options: { strict?: boolean } = {}): Promise<string[]> {
     try {
-      const list = await this.timed(this.apis(context).core.listNamespace(), context);
+      const list = await this.timedList(() => this.apis(context).core.listNamespace(), context);
       return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
     } catch (e) {
       const err = this.fail(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
@@ -347,7 +363,7 @@ export class KubeClient {
     const warnings: string[] = [];
     let hpas: K8sHpa[] = [];
     try {
-      hpas = (await this.timed(apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }), context)).items as K8sHpa[];
+      hpas = (await this.timedList(() => apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }), context)).items as K8sHpa[];
     } catch (e) {
       const err = this.fail(e, this.action(context, { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace }));
       if (err.kind === 'unreachable' || err.kind === 'unauthorized') throw err;
@@ -356,7 +372,7 @@ export class KubeClient {
     const all = await Promise.all(LISTED_KINDS.map(async (kind) => {
       const ops = opsFor(kind);
       try {
-        return { kind, items: (await this.timed(ops.list(apis, namespace), context)).items };
+        return { kind, items: (await this.timedList(() => ops.list(apis, namespace), context)).items };
       } catch (e) {
         const error = this.fail(e, this.action(context, { verb: 'list', resource: ops.resource, group: ops.group, namespace }));
         // A custom kind whose CRD is not installed (no Argo Rollouts on this cluster): none, and nothing to say.

@@ -6,12 +6,14 @@
  *
  * One writer may have many writes in flight (the in-cluster run sends them with bounded concurrency): it holds no
  * per-write state. A 429 Too Many Requests (the API server's max-in-flight or API Priority and Fairness limit) waits
- * what its Retry-After says (capped) and sends the same patch again, a few times, before failing like any other error.
+ * what its Retry-After says (capped) and sends the same request again — the VPA list and read as well as the patch —
+ * a few times (throttle.ts), then fails as a transient error (kind 'unreachable', 429: the shard exits 3).
  */
 import type * as k8s from '@kubernetes/client-node';
 import { connectKube, type ConnectionOptions, type KubeConnection } from './connection';
 import { KubeError, kubeError, type KubeAction } from './errors';
 import { FIELD_MANAGER, MERGE_PATCH } from './patch';
+import { retryAfterMs, retryThrottled, type ThrottleSignal } from './throttle';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, isMoraVpa, withConfirmation, type VpaObject, type VpaStatus } from './vpa-status';
 
 /** kubeconfig: a file (or list), default as kubectl, then the in-cluster service account; context: default the current one. */
@@ -48,17 +50,10 @@ function keepAliveAgent(kc: k8s.KubeConfig): void {
 /** A KubeError for a 429, with the wait its Retry-After asked for (ms), when it said one. */
 type Throttled = KubeError & { retryAfterMs?: number };
 
-/** Retry-After as ms: delay-seconds or an HTTP date (RFC 9110 § 10.2.3); undefined when absent or unreadable. */
-export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const h = headers as Record<string, unknown>;
-  const raw = Object.keys(h).find((k) => k.toLowerCase() === 'retry-after');
-  const v = raw === undefined ? undefined : String(h[raw]).trim();
-  if (!v) return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
-}
+export { retryAfterMs };
+
+/** A KubeError of this.call read for the throttle loop. */
+const throttleOf = (e: unknown): ThrottleSignal => ((e as Throttled)?.status === 429 ? { throttled: true, retryAfterMs: (e as Throttled).retryAfterMs } : { throttled: false });
 
 export type WriteOutcome = 'written' | 'unchanged';
 
@@ -93,14 +88,20 @@ export class VpaWriter {
     });
   }
 
+  /** A request with its 429s waited out (throttle.ts): reads and status patches alike. */
+  private withThrottle<T>(send: () => Promise<T>): Promise<T> {
+    return retryThrottled(send, throttleOf, { attempts: this.throttleRetries, maxRetryAfterMs: this.maxRetryAfterMs, onThrottled: () => { this.throttled++; } },
+      (e) => new KubeError(`${(e as Error).message} — still throttled after ${this.throttleRetries} attempts`, 'unreachable', 429));
+  }
+
   /** The VPAs of a namespace (all of them; filter with isMoraVpa). */
   async list(namespace: string): Promise<VpaObject[]> {
-    const out = await this.call(this.api.listNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL }), { verb: 'list', namespace });
+    const out = await this.withThrottle(() => this.call(this.api.listNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL }), { verb: 'list', namespace }));
     return ((out as { items?: VpaObject[] }).items ?? []);
   }
 
   async read(namespace: string, name: string): Promise<VpaObject> {
-    return await this.call(this.api.getNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name }), { verb: 'get', namespace, name }) as VpaObject;
+    return await this.withThrottle(() => this.call(this.api.getNamespacedCustomObject({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name }), { verb: 'get', namespace, name })) as VpaObject;
   }
 
   /**
@@ -130,23 +131,16 @@ export class VpaWriter {
     throw new KubeError(`${last?.message ?? 'conflict'} — gave up after ${this.conflictRetries} attempts`, 'conflict', 409);
   }
 
-  /** One status patch; a 429 waits its Retry-After (else 1 s, 2 s, …; capped, with jitter) and sends the same body again. */
+  /**
+   * One status patch; a 429 waits its Retry-After (else 1 s, 2 s, …; capped, with jitter) and sends the same body again.
+   * Still throttled after the attempts: a transient failure (kind 'unreachable', 429), so the shard exits 3.
+   */
   private async patchStatus(namespace: string, name: string, body: unknown): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.writes++;
-        await this.call((o) => this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object, fieldManager: FIELD_MANAGER }, this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH, o)),
-          { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
-        return;
-      } catch (e) {
-        const err = e as Throttled;
-        if (err.status !== 429) throw e;
-        this.throttled++;
-        if (attempt >= this.throttleRetries) throw new KubeError(`${err.message} — still throttled after ${attempt} attempts`, 'other', 429);
-        const wait = Math.min(this.maxRetryAfterMs, err.retryAfterMs ?? 1000 * attempt);
-        await new Promise((r) => setTimeout(r, wait * (1 + 0.2 * Math.random())));
-      }
-    }
+    await this.withThrottle(async () => {
+      this.writes++;
+      await this.call((o) => this.api.patchNamespacedCustomObjectStatus({ group: VPA_GROUP, version: VPA_VERSION, namespace, plural: VPA_PLURAL, name, body: body as object, fieldManager: FIELD_MANAGER }, this.connection.k.setHeaderOptions('Content-Type', MERGE_PATCH, o)),
+        { verb: 'patch', resource: `${VPA_PLURAL}/status`, namespace, name });
+    });
   }
 }
 
