@@ -270,7 +270,7 @@ class ForecastPanel implements vscode.Disposable {
     this.cancelLstm();
     this.data = undefined;
     this.recommendation = undefined;
-    void this.post({ type: 'loading', message, newTarget: true });
+    void this.post({ type: 'loading', message, newTarget: true, recompute: true });
     await (this.computing ?? this.compute());
     return undefined;
   }

@@ -237,9 +237,10 @@ export type HostToWebview =
   | { type: 'experiment'; data: ExperimentViewData }
   /**
    * A progress line. `newTarget`: the view now stands for another target whose data has not arrived; what it draws is
-   * the previous target's, whose actions must not act on the new target until its `show`.
+   * the previous target's, whose actions must not act on the new target until its `show`. `recompute` (with `newTarget`):
+   * the same target is being computed again (Refresh, a data-source or settings change): drawn as being recomputed.
    */
-  | { type: 'loading'; message: string; newTarget?: boolean }
+  | { type: 'loading'; message: string; newTarget?: boolean; recompute?: boolean }
   | { type: 'error'; message: string }
   | { type: 'request'; id: number; command: HostCommand }
   | ResponseMessage;
@@ -385,7 +386,8 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
     case 'experiment':
       return isExperimentViewData(x.data) ? { type: 'experiment', data: x.data } : undefined;
     case 'loading':
-      return typeof x.message === 'string' ? { type: 'loading', message: x.message, ...(x.newTarget === true ? { newTarget: true } : {}) } : undefined;
+      return typeof x.message === 'string'
+        ? { type: 'loading', message: x.message, ...(x.newTarget === true ? { newTarget: true, ...(x.recompute === true ? { recompute: true } : {}) } : {}) } : undefined;
     case 'error':
       return typeof x.message === 'string' ? { type: 'error', message: x.message } : undefined;
     case 'request':

@@ -33,7 +33,7 @@ let chart: Chart<'line', { x: number; y: number }[]> | undefined;
  * The data drawn is the previous target's: the host said `loading` for a new target and that target's `show`
  * has not arrived. It stays on screen, marked, and its Apply / Copy YAML stay disabled: they would act on the new target.
  */
-let previous = false;
+let previous: false | 'target' | 'recompute' = false;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -239,7 +239,7 @@ function selectPanel(id: PanelId, focus = false): void {
 
 /** Apply and Copy YAML act on the host's current target: only while the data drawn is that target's and has a YAML. */
 function setActions(data: ForecastViewData | undefined): void {
-  const off = !data?.yaml || previous;
+  const off = !data?.yaml || previous !== false;
   applyButton.disabled = off;
   copyButton.disabled = off;
 }
@@ -259,7 +259,7 @@ function viewMemory(): { focusTab?: string; focusSummary: boolean; detailsOpen: 
 
 function render(data: ForecastViewData): void {
   const memory = viewMemory();
-  title.textContent = previous ? `${data.title} (previous workload)` : data.title;
+  title.textContent = previous ? `${data.title} (${previous === 'recompute' ? 'being recomputed' : 'previous workload'})` : data.title;
   headline.textContent = data.headline;
   riskList.replaceChildren(...(data.risk ?? []).map((line) => el('li', {}, line)));
   riskList.hidden = !data.risk?.length;
@@ -317,10 +317,13 @@ function reportRendered(report: RenderedReport, arrived = performance.now()): vo
   requestAnimationFrame(() => setTimeout(() => vscode.postMessage({ type: 'rendered', ...report, drawMs: Math.round(performance.now() - arrived) }), 0));
 }
 
-/** The host's target changed: the data drawn is kept, marked as the previous one, its actions off. */
-function markPrevious(): void {
-  if (previous || !state?.data || state.experiment) return;
-  previous = true;
+/**
+ * The host's target changed (or its recommendation is being recomputed): the data drawn is kept, marked as the previous
+ * one (or as being recomputed), its actions off.
+ */
+function markPrevious(why: 'target' | 'recompute'): void {
+  if (previous === why || previous === 'target' || !state?.data || state.experiment) return;
+  previous = why;
   render(state.data);
 }
 
@@ -532,7 +535,7 @@ function describe(): WebviewDescription {
     theme: document.body.className,
     riskLines: Array.from(riskList.querySelectorAll('li'), (li) => li.textContent ?? ''),
     pageLoadedAt: performance.timeOrigin,
-    actions: { apply: usable(applyButton), copyYaml: usable(copyButton), ...(state?.data ? { drawn: state.data.target } : {}), previous },
+    actions: { apply: usable(applyButton), copyYaml: usable(copyButton), ...(state?.data ? { drawn: state.data.target } : {}), previous: previous !== false },
     yTicks: chart ? (chart.scales.y?.ticks ?? []).map((t) => String(t.label)) : [],
     noPanels: !emptyNote.hidden,
     detailsOpen: tables.querySelector('details')?.open ?? false,
@@ -582,7 +585,7 @@ function onMessage(m: HostToWebview): void {
       showExperiment(m.data);
       break;
     case 'loading':
-      if (m.newTarget) markPrevious();
+      if (m.newTarget) markPrevious(m.recompute ? 'recompute' : 'target');
       showStatus(m.message);
       break;
     case 'error':

@@ -145,9 +145,12 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__out.push(JSON.pa
     const sent = await until(out, (o) => o.some((m) => m.type === 'request' && m.command === 'apply'));
     const req = sent.find((m) => m.type === 'request' && m.command === 'apply') as { args?: { drawn?: unknown } };
     assert.deepEqual(req.args?.drawn, { target: a.target, generatedAt: a.generatedAt, yaml: a.yaml });
-    // A `loading` (Refresh, a new target) takes Apply off at once.
-    await send({ type: 'loading', message: 'Recomputing adservice/server…', newTarget: true });
+    // A `loading` (Refresh, a new target) takes Apply off at once; a Refresh's says the same workload is being recomputed.
+    await send({ type: 'loading', message: 'Recomputing adservice/server…', newTarget: true, recompute: true });
     assert.equal((await describe()).actions?.apply, false);
+    assert.equal(await page.locator('h1').innerText(), `${a.title} (being recomputed)`);
+    await send({ type: 'loading', message: 'Forecasting cartservice/server…', newTarget: true });
+    assert.equal(await page.locator('h1').innerText(), `${a.title} (previous workload)`);
     await page.close();
   });
 

@@ -60,6 +60,8 @@ describe('webview protocol', () => {
     // A new target's progress line: the view must take its actions off the data it still draws.
     assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', newTarget: true }), { type: 'loading', message: 'x', newTarget: true });
     assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', newTarget: 'yes' }), { type: 'loading', message: 'x' });
+    assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', newTarget: true, recompute: true }), { type: 'loading', message: 'x', newTarget: true, recompute: true });
+    assert.deepEqual(parseHostMessage({ type: 'loading', message: 'x', recompute: true }), { type: 'loading', message: 'x' });
     assert.deepEqual(parseHostMessage({ type: 'error', message: 'x', newTarget: true }), { type: 'error', message: 'x' });
     assert.equal(parseHostMessage({ type: 'error' }), undefined);
     assert.deepEqual(parseHostMessage({ type: 'request', id: 4, command: 'describe' }), { type: 'request', id: 4, command: 'describe' });
