@@ -427,9 +427,25 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     const withDiscovery = render(kustomize, dir);
     const rules = (find(withDiscovery, 'ClusterRole', 'mora-recommender').rules as Json[]);
     const baseRules = (find(base, 'ClusterRole', 'mora-recommender').rules as Json[]);
-    assert.deepEqual(rules.slice(baseRules.length), [{ apiGroups: [''], resources: ['services'], verbs: ['list'] }, { apiGroups: [''], resources: ['services/proxy'], verbs: ['get'] }]);
+    // Cluster-wide only the Service list discovery needs; the proxy only on one Service, in the Prometheus namespace.
+    assert.deepEqual(rules.slice(baseRules.length), [{ apiGroups: [''], resources: ['services'], verbs: ['list'] }]);
+    const proxyRole = find(withDiscovery, 'Role', 'mora-prometheus-proxy');
+    assert.equal((proxyRole.metadata as Json).namespace, 'monitoring');
+    assert.deepEqual(proxyRole.rules, [{ apiGroups: [''], resources: ['services/proxy'], verbs: ['get'], resourceNames: ['http:kube-prometheus-stack-prometheus:9090'] }]);
+    const proxyBinding = find(withDiscovery, 'RoleBinding', 'mora-prometheus-proxy');
+    assert.equal((proxyBinding.metadata as Json).namespace, 'monitoring');
+    assert.deepEqual(proxyBinding.subjects, [{ kind: 'ServiceAccount', name: 'mora-recommender', namespace: 'mora-system' }]);
     const dcm = find(withDiscovery, 'ConfigMap').data as Record<string, string>;
     assert.equal(dcm.MORA_PROMETHEUS_URL, '');
+    // NodeLocal DNSCache (optional component): DNS to its link-local address as well as to the kube-dns pods.
+    const dnsDir = fs.mkdtempSync(path.join(tmp, 'nodelocal-dns-'));
+    fs.writeFileSync(path.join(dnsDir, 'kustomization.yaml'), stringify({
+      resources: [path.relative(dnsDir, path.join(repo, 'deploy', 'base'))], components: [path.relative(dnsDir, path.join(repo, 'deploy', 'components', 'nodelocal-dns'))],
+    }));
+    const dnsEgress = ((find(render(kustomize, dnsDir), 'NetworkPolicy', 'mora-recommender').spec as Json).egress as Json[]);
+    const baseEgress = ((find(base, 'NetworkPolicy', 'mora-recommender').spec as Json).egress as Json[]);
+    assert.deepEqual(dnsEgress.slice(0, baseEgress.length), baseEgress, 'the base rules kept');
+    assert.deepEqual(dnsEgress.slice(baseEgress.length), [{ to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
   });
 
   it('the alert rules parse with promtool check rules and fire as meant (promtool test rules)', async () => {

@@ -17,6 +17,7 @@ import { ControlPlane, type CreatedDeployment } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
 import { canCreateNetns, createNetns, type NetNamespace } from '../harness/netns';
 import { startPrometheus, toOpenMetrics, type RunningPrometheus } from '../harness/prometheus';
+import { until } from '../harness/wait';
 
 type Json = Record<string, unknown>;
 const repo = path.resolve(__dirname, '..', '..');
@@ -118,6 +119,30 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /^Prometheus for context "reader": service monitoring\/prometheus-k8s:9090 /m);
     assert.ok((JSON.parse(r.out) as Recommendation[]).some((x) => x.workload.name === 'checkout'));
+  });
+
+  it('deploy/components/prometheus-discovery: services/proxy on one Service by resourceNames (SCHEME:NAME:PORT) in the Prometheus namespace is enough; another name is refused', async () => {
+    // The reader role without its cluster-wide services/proxy rule, plus the component's Role in monitoring, as shipped
+    // (resourceNames: the kube-prometheus-stack default) and then edited to this cluster's Service.
+    const reader = parseAllDocuments(fs.readFileSync(path.join(repo, 'deploy', 'rbac', 'mora-reader.yaml'), 'utf8')).map((d) => d.toJS() as Json | null)
+      .find((o) => o?.kind === 'ClusterRole')!;
+    await cp!.createRole(undefined, 'mora-reader-no-proxy', (reader.rules as Json[]).filter((r) => !(r.resources as string[]).includes('services/proxy')));
+    await cp!.createServiceAccount('monitoring', 'mora-narrow');
+    await cp!.bind(undefined, 'mora-narrow-reader', { kind: 'ClusterRole', name: 'mora-reader-no-proxy' }, ['serviceaccount:monitoring:mora-narrow']);
+    const shipped = parseAllDocuments(fs.readFileSync(path.join(repo, 'deploy', 'components', 'prometheus-discovery', 'role-proxy.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Json | null).find((o) => o?.kind === 'Role')!;
+    const role = await cp!.createRole('monitoring', 'mora-prometheus-proxy', shipped.rules as Json[]);
+    await cp!.bind('monitoring', 'mora-prometheus-proxy', { kind: 'Role', name: 'mora-prometheus-proxy' }, ['serviceaccount:monitoring:mora-narrow']);
+    const kubeconfig = cp!.writeKubeconfig([{ name: 'narrow', credentials: await cp!.serviceAccountCredentials('monitoring', 'mora-narrow'), namespace: 'shop' }], 'narrow');
+    const refused = await until(() => runMora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '-n', 'shop', '-f', 'json', '-q']), (r) => /services\/proxy/.test(r.err), 20_000);
+    assert.notEqual(refused.code, 0, refused.err);
+    assert.match(refused.err, /services\/proxy/);
+    // Edited to the Service discovery picks here: http:prometheus-k8s:9090 (what the proxy path says).
+    await cp!.api('PUT', '/apis/rbac.authorization.k8s.io/v1/namespaces/monitoring/roles/mora-prometheus-proxy',
+      { ...role, rules: [{ ...(shipped.rules as Json[])[0], resourceNames: ['http:prometheus-k8s:9090'] }] });
+    const ok = await until(() => runMora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '-n', 'shop', '-f', 'json', '-q']), (r) => r.code === 0, 20_000);
+    assert.equal(ok.code, 0, ok.err);
+    assert.ok((JSON.parse(ok.out) as Recommendation[]).some((x) => x.workload.name === 'checkout'), ok.out);
   });
 
   it('a custom selector (--prometheus-selector) is tried first', async () => {
