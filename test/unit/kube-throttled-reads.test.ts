@@ -1,5 +1,5 @@
-// 429 Too Many Requests on the in-cluster recommender's READS (the namespace list, a namespace's workload lists, its
-// VPA list), against a loopback HTTP double of the API server that answers 429 with Retry-After a set number of times
+// 429 Too Many Requests on the in-cluster recommender's READS (the namespace list, --create-vpas's opted-in namespaces,
+// a namespace's workload lists, its VPA list), against a loopback HTTP double of the API server that answers 429 with Retry-After a set number of times
 // before answering: the read waits its Retry-After and is sent again, as status writes always did (throttle.ts). Spent
 // attempts fail as a transient error (kind 'unreachable', 429), which the shard turns into exit 3 — a throttled status
 // write included (before: kind 'other', exit 1, while docs/IN-CLUSTER.md promised 3).
@@ -13,6 +13,7 @@ import { statusWriteFailure } from '../../src/cli/commands/recommend-in-cluster'
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
 import type { VpaObject } from '../../src/data/kube/vpa-status';
+import { VpaCreator } from '../../src/data/kube/vpa-creator';
 import { VpaWriter } from '../../src/data/kube/vpa-writer';
 import { writeKubeconfig } from './helpers/kubeconfig';
 
@@ -72,6 +73,14 @@ describe('In-cluster reads answered 429 Too Many Requests wait their Retry-After
     assert.deepEqual(ns, ['ads', 'shop']);
     assert.equal(seen.get('/api/v1/namespaces')?.length, 2);
     assert.ok(waited('/api/v1/namespaces') >= 950, `waited ${waited('/api/v1/namespaces')} ms for Retry-After: 1`);
+  });
+
+  it('--create-vpas\'s list of opted-in namespaces: the 429 is waited out', async function () {
+    this.timeout(10_000);
+    throttle.set('/api/v1/namespaces', 1);
+    const opted = await new VpaCreator({ kubeconfig, connectTimeoutMs: 0 }).optedInNamespaces();
+    assert.deepEqual([...opted].sort(), ['ads', 'shop']);
+    assert.ok(waited('/api/v1/namespaces') >= 950, `waited ${waited('/api/v1/namespaces')} ms`);
   });
 
   it('a workload list (Deployments): the 429 is waited out, the Deployment is listed and no kind is reported failed', async function () {

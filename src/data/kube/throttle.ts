@@ -60,3 +60,14 @@ export async function retryThrottled<T>(send: () => Promise<T>, signal: (e: unkn
     }
   }
 }
+
+/** The `annotate` hook of KubeConnection.call: keeps a 429's Retry-After on the KubeError it made (`retryAfterMs`). */
+export function keepRetryAfter(err: { status?: number; retryAfterMs?: number }, raw: unknown): void {
+  if (err.status === 429) err.retryAfterMs = retryAfterMs((raw as { headers?: unknown } | undefined)?.headers);
+}
+
+/** A KubeError (with keepRetryAfter's `retryAfterMs`) read as a ThrottleSignal. */
+export function kubeThrottle(e: unknown): ThrottleSignal {
+  const err = e as { status?: number; retryAfterMs?: number } | undefined;
+  return err?.status === 429 ? { throttled: true, retryAfterMs: err.retryAfterMs } : { throttled: false };
+}

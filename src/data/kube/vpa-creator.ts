@@ -10,6 +10,7 @@ import { connectKube, type ConnectionOptions, type KubeConnection } from './conn
 import { CREATE_VPA_SELECTOR, sameVpaTarget, type VpaToCreate } from './vpa-create';
 import { VPA_GROUP, VPA_PLURAL, VPA_VERSION, type VpaObject } from './vpa-status';
 import { FIELD_MANAGER } from './patch';
+import { keepRetryAfter, kubeThrottle, retryThrottled } from './throttle';
 
 export type VpaCreatorOptions = ConnectionOptions;
 
@@ -30,9 +31,9 @@ export class VpaCreator {
     this.call = conn.call;
   }
 
-  /** The namespaces labelled `mora.dev/create-vpa=true` (filtered by the API server). */
+  /** The namespaces labelled `mora.dev/create-vpa=true` (filtered by the API server); a 429 is waited out (throttle.ts). */
   async optedInNamespaces(): Promise<Set<string>> {
-    const list = await this.call(this.core.listNamespace({ labelSelector: CREATE_VPA_SELECTOR }), { verb: 'list', resource: 'namespaces', group: '' });
+    const list = await retryThrottled(() => this.call(this.core.listNamespace({ labelSelector: CREATE_VPA_SELECTOR }), { verb: 'list', resource: 'namespaces', group: '' }, keepRetryAfter), kubeThrottle);
     return new Set(list.items.map((n) => n.metadata?.name ?? '').filter(Boolean));
   }
 
