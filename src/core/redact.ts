@@ -53,6 +53,45 @@ export function replaceSecrets(text: string, secrets: ReadonlyArray<string | und
   return out;
 }
 
+/**
+ * Keys of a JSON document whose string values are free text a server may have written into — error reasons and
+ * messages, warnings, hints, URLs — and so may echo a secret. Everything else (names, namespaces, keys, numbers,
+ * outcomes) is structure MOrA built from what it listed, and is never rewritten.
+ */
+const FREE_TEXT_KEY = /(?:reason|message|error|detail|hint|warning|note|cause|url)s?$/i;
+
+/**
+ * A JSON value with each secret replaced (`replaceSecrets`) in its free-text strings only: the string values under a
+ * key FREE_TEXT_KEY matches (at any depth below it). Numbers, booleans, keys and every other string stay as they were,
+ * so the result is the same document, still valid JSON once stringified, whatever the secrets are ("1", a namespace).
+ */
+export function redactFreeText<T>(value: T, secrets: ReadonlyArray<string | undefined>): T {
+  if (!secrets.some((s) => typeof s === 'string' && s.length > 0)) return value;
+  const walk = (v: unknown, free: boolean): unknown => {
+    if (typeof v === 'string') return free ? replaceSecrets(v, secrets) : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, free));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, free || FREE_TEXT_KEY.test(k))]));
+    return v;
+  };
+  return walk(value, false) as T;
+}
+
+/**
+ * A command's output with the secrets out of it: a JSON document (as `JSON.stringify(x, null, 2)`, with its trailing
+ * newline) through `redactFreeText`, printed the same way; any other text is free text, through `replaceSecrets`.
+ */
+export function redactOutput(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  if (!secrets.some((s) => typeof s === 'string' && s.length > 0)) return text;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return replaceSecrets(text, secrets);
+  }
+  if (doc === null || typeof doc !== 'object') return replaceSecrets(text, secrets);
+  return `${JSON.stringify(redactFreeText(doc, secrets), null, 2)}${text.endsWith('\n') ? '\n' : ''}`;
+}
+
 /** `key=value` / `"key": "value"` where the key names a credential (access_token, client_secret, password, api_key …). */
 const CREDENTIAL_FIELD = /((?:^|[^A-Za-z0-9])[A-Za-z_-]*(?:token|secret|password|passwd|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',;}&]+)/gi;
 /** A JSON Web Token (OIDC ID and access tokens, service account tokens): three base64url parts, the first `{"`. */

@@ -1,7 +1,7 @@
 // `mora recommend --in-cluster` with --prometheus-matchers and --prometheus-header, against a REAL kube-apiserver with
 // the VPA CRDs and a real Prometheus holding two clusters' usage for the same pod (a `cluster` label, as Thanos/Mimir
 // do), behind a loopback recorder: the header reaches Prometheus on every request, the matcher is in every query, the
-// VPA's status is the matched cluster's usage, and the header's value is in no output.
+// VPA's status is the matched cluster's usage, and a credential header's value is in no output.
 import * as assert from 'node:assert/strict';
 import type { VpaStatus } from '../../src/data/kube/vpa-status';
 import { parseInputQuantity } from '../../src/core/quantity';
@@ -13,7 +13,8 @@ import { startPrometheusRecorder, type PrometheusRecorder } from '../harness/pro
 import { VPA_API as VPA, installVpaCrds, vpaCrdFile } from '../harness/vpa-crd';
 import { until } from '../harness/wait';
 
-const TENANT = 'tenant-s3cr3t-eu';
+const TENANT = 'tenant-eu';
+const TOKEN = 'tok3n-s3cr3t';
 const Mi = 2 ** 20;
 
 describe('mora recommend --in-cluster --prometheus-matchers / --prometheus-header (real API server and Prometheus)', function () {
@@ -67,11 +68,13 @@ describe('mora recommend --in-cluster --prometheus-matchers / --prometheus-heade
     assert.equal(mixed.code, 0, `${mixed.err}\n${mixed.out}`);
     assert.ok((await memoryTarget()).memory > 1000 * Mi, (await memoryTarget()).text);
     rec!.requests.length = 0;
-    const r = await shard('--prometheus-matchers', 'cluster="prod-eu"', '--prometheus-header', `X-Scope-OrgID: ${TENANT}`);
+    const r = await shard('--prometheus-matchers', 'cluster="prod-eu"', '--prometheus-header', `X-Scope-OrgID: ${TENANT}`, '--prometheus-header', `Authorization: Bearer ${TOKEN}`);
     assert.equal(r.code, 0, `${r.err}\n${r.out}`);
-    assert.ok(!r.out.includes(TENANT) && !r.err.includes(TENANT), 'the header value is never printed');
+    assert.ok(!r.out.includes(TOKEN) && !r.err.includes(TOKEN), 'a credential is never printed');
+    assert.deepEqual((JSON.parse(r.out) as { namespaces: string[] }).namespaces, ['shop']);
     assert.ok(rec!.requests.length > 0);
     for (const q of rec!.requests) assert.equal(q.headers['x-scope-orgid'], TENANT, `${q.method} ${q.path}`);
+    for (const q of rec!.requests) assert.equal(q.headers.authorization, `Bearer ${TOKEN}`, `${q.method} ${q.path}`);
     const queries = rec!.requests.filter((q) => q.query !== undefined);
     assert.ok(queries.length > 0);
     for (const q of queries) assert.match(q.query!, /cluster="prod-eu"/, q.query);

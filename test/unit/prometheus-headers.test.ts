@@ -1,4 +1,4 @@
-// --prometheus-header 'Name: value' (repeatable): sent on every request, values never shown; a 401 from a gateway
+// --prometheus-header 'Name: value' (repeatable): sent on every request, credentials never shown (tenant ids are); a 401 from a gateway
 // that needs a tenant (Mimir/Cortex: "no org id") names X-Scope-OrgID.
 import * as assert from 'node:assert/strict';
 import { parseHeader, parseHeaders } from '../../src/data/prometheus/headers';
@@ -25,13 +25,16 @@ describe('--prometheus-header: extra headers on every Prometheus request', () =>
 
   it('sends them; a value the server echoes is redacted; a 401 without a tenant names X-Scope-OrgID', async () => {
     const seen: Array<Record<string, string>> = [];
-    const echo = new PrometheusClient({ url: 'http://127.0.0.1:9', headers: { 'X-Scope-OrgID': 'tenant-s3cr3t' }, fetch: fakeFetch(seen, (h) => ({ status: 401, text: `bad tenant ${h['X-Scope-OrgID']}` })) });
+    // A tenant id is not a secret (headers.ts): shown, as it is what the message is about; a credential header is redacted.
+    const echo = new PrometheusClient({ url: 'http://127.0.0.1:9', headers: { 'X-Scope-OrgID': 'team-a', 'X-Api-Key': 'key-s3cr3t' }, fetch: fakeFetch(seen, (h) => ({ status: 401, text: `bad tenant ${h['X-Scope-OrgID']} for key ${h['X-Api-Key']}` })) });
     await assert.rejects(echo.query('up{}', 1_800_000_000), (e: Error) => {
-      assert.ok(!e.message.includes('tenant-s3cr3t'), e.message);
+      assert.ok(!e.message.includes('key-s3cr3t'), e.message);
+      assert.match(e.message, /bad tenant team-a for key \*\*\*/);
       assert.match(e.message, /check the credentials/);
       return true;
     });
-    assert.equal(seen[0]['X-Scope-OrgID'], 'tenant-s3cr3t');
+    assert.equal(seen[0]['X-Scope-OrgID'], 'team-a');
+    assert.equal(seen[0]['X-Api-Key'], 'key-s3cr3t');
     const none = new PrometheusClient({ url: 'http://127.0.0.1:9', fetch: fakeFetch([], () => ({ status: 401, text: 'no org id' })) });
     await assert.rejects(none.query('up{}', 1_800_000_000), /the gateway needs a tenant: --prometheus-header 'X-Scope-OrgID: <tenant>'/);
     const plain = new PrometheusClient({ url: 'http://127.0.0.1:9', fetch: fakeFetch([], () => ({ status: 401, text: 'Unauthorized' })) });

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig';
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
-import { replaceSecrets } from '../../core/redact';
+import { redactFreeText } from '../../core/redact';
 import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
 export interface HealthCliOptions extends PrometheusQueryFlags {
@@ -54,7 +54,8 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
-  // The headers' values (tenant ids, credentials) never reach the output, whatever a server echoes into a message.
+  // The headers' credentials (not tenant ids: headers.ts) never reach the output, whatever a server echoes into a
+  // message: each check's message is redacted, its name and the JSON's structure never.
   const secrets = prometheusHeaderSecrets(opts);
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`);
   const contexts = opts.context === undefined ? undefined : opts.context.split(',').map((c) => c.trim());
@@ -74,8 +75,9 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   // bad input (2) even when another source is also down; otherwise an unreachable server is 3, missing data 2.
   const problem = worstProblem(failed);
   const code = failed.length === 0 ? 0 : problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE;
-  if (format === 'json') return { text: replaceSecrets(`${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`, secrets), code };
-  return { text: replaceSecrets(`${healthLines(checks).join('\n')}\n`, secrets), code };
+  const shown = redactFreeText(checks, secrets);
+  if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks: shown }, null, 2)}\n`, code };
+  return { text: `${healthLines(shown).join('\n')}\n`, code };
 }
 
 /**

@@ -2,9 +2,9 @@
  * `--prometheus-matchers` and `--prometheus-header` of every command that reads Prometheus (recommend, recommend
  * --in-cluster, health): one definition of the flags, their help and their checks, so each command parses them alike.
  * Header values may be tenant ids or credentials: never echoed (parseHeader's errors name the header, not the value),
- * and `prometheusHeaderSecrets` gives the values to redact from a command's output.
+ * and `prometheusHeaderSecrets` gives the credentials to redact from a command's output (not tenant ids: headers.ts).
  */
-import { parseHeaders } from '../../data/prometheus/headers';
+import { headerSecrets, parseHeaders } from '../../data/prometheus/headers';
 import { parseMatchers } from '../../data/prometheus/matchers';
 import { UserError } from '../errors';
 
@@ -48,10 +48,13 @@ export function prometheusQueryOptions(flags: PrometheusQueryFlags): { prometheu
   return { prometheusMatchers: prometheusMatchers || undefined, prometheusHeaders };
 }
 
-/** The header values of the flags, to redact from what a command prints (headers that do not parse: none). */
+/**
+ * The secret header values of the flags (credentials, not tenant ids: headerSecrets), to redact from the free text of
+ * what a command prints (headers that do not parse: none).
+ */
 export function prometheusHeaderSecrets(flags: PrometheusQueryFlags): string[] {
   try {
-    return Object.values(parseHeaders(flags.prometheusHeader ?? []));
+    return headerSecrets(parseHeaders(flags.prometheusHeader ?? []));
   } catch {
     return [];
   }

@@ -25,7 +25,7 @@ import { vpasToCreate, CREATE_VPA_SELECTOR, type VpaToCreate } from '../../data/
 import { isMoraVpa, mentionsMora, vpaStatusFor, vpaStatusWithout, vpaTarget, type VpaObject } from '../../data/kube/vpa-status';
 import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { redactSecrets, replaceSecrets, stripUserinfo } from '../../core/redact';
+import { redactOutput, redactSecrets, replaceSecrets, stripUserinfo } from '../../core/redact';
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
 import { prometheusHeaderSecrets, prometheusQueryOptions } from './prometheus-options';
@@ -203,18 +203,19 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
 }
 
 /**
- * The shard's output and error (message, and the summary it carries) without the values of --prometheus-header: tenant
- * ids or credentials, whatever a server echoed into a reason.
+ * The shard's output and error (message, and the summary it carries) without the credentials of --prometheus-header
+ * (tenant ids are not secrets: headers.ts), whatever a server echoed into a reason. In the JSON summary only the free
+ * text (reasons, messages, URLs) is redacted: names, namespaces and numbers stay, and the summary stays valid JSON.
  */
 async function withoutHeaderValues(run: Promise<string>, opts: InClusterCliOptions): Promise<string> {
   const secrets = prometheusHeaderSecrets(opts);
   try {
-    return replaceSecrets(await run, secrets);
+    return redactOutput(await run, secrets);
   } catch (e) {
     if (secrets.length && e instanceof Error) {
       e.message = replaceSecrets(e.message, secrets);
       const carried = e as Error & { output?: unknown };
-      if (typeof carried.output === 'string') carried.output = replaceSecrets(carried.output, secrets);
+      if (typeof carried.output === 'string') carried.output = redactOutput(carried.output, secrets);
     }
     throw e;
   }

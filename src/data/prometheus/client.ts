@@ -8,6 +8,7 @@ import { redactAndClip } from '../../core/redact';
 import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
 import { axiosFetch, networkFailure } from '../http';
 import { parseMatchers, withMatchers } from './matchers';
+import { headerSecrets } from './headers';
 
 export interface PrometheusAuth {
   bearerToken?: string;
@@ -36,7 +37,7 @@ export interface PrometheusClientOptions {
    * of a Prometheus that holds several. Checked here: a list that is not label matchers throws.
    */
   matchers?: string;
-  /** Extra headers on every request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); values redacted like tokens. */
+  /** Extra headers on every request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); credentials' values redacted like tokens (headers.ts). */
   headers?: Record<string, string>;
 }
 
@@ -186,7 +187,7 @@ export class PrometheusClient {
 
   private secrets(): string[] {
     const a = this.auth;
-    const headerValues = Object.values(this.extraHeaders).filter((v) => v.length > 0);
+    const headerValues = headerSecrets(this.extraHeaders);
     if (!a) return [...this.querySecrets, ...headerValues];
     const out = [...this.querySecrets, ...headerValues, a.bearerToken, a.password].filter((s): s is string => !!s);
     if (a.username !== undefined) out.push(Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64'));
