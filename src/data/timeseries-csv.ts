@@ -163,6 +163,11 @@ const MORE_CELLS_HINT = '(a decimal comma? separate the columns with ";" instead
 const DECIMAL_COMMA = /^([-+]?)(\d{1,3}(?:\.\d{3})+|\d*),(\d+)([eE][-+]?\d+)?$/;
 /** A number whose dots could group thousands (`1.234`, `12.345.678`): a decimal point only where no comma is one. */
 const THOUSANDS_DOTS = /^[-+]?\d{1,3}(?:\.\d{3})+$/;
+/**
+ * A number whose commas could group thousands (`1,234`, `12,345,678`: a first group of 1-3 digits not starting with 0,
+ * then groups of exactly 3): in a `;`- or tab-separated file, 1234 or 1.234? Only the rest of its column can tell.
+ */
+const THOUSANDS_COMMAS = /^[-+]?[1-9]\d{0,2}(?:,\d{3})+$/;
 
 /** A line split at `sep` outside double quotes, each cell as written (quotes kept). */
 function splitAt(line: string, sep: string): string[] {
@@ -204,6 +209,9 @@ function otherSeparator(first: string): ';' | '\t' | undefined {
  * lines; the text is unchanged when commas separate it). A decimal comma becomes a dot (`0,25` → `0.25`, `1.234,5` →
  * `1234.5`); another cell holding a comma is quoted, so it stays one cell. In a file whose decimal mark is a comma, a
  * number such as `1.234` is refused with its line: a thousands separator (1234) or a decimal point (1.234) cannot be told.
+ * So is a column whose commas all could group thousands (`1,234`, `12,345,678`: before this reader took decimal commas,
+ * such a file was refused; reading 1.234 would be a silent guess) unless another of its cells is a decimal comma no
+ * thousands group can be (`0,25`, `1,5`, `0,125`).
  */
 function commaSeparated(text: string, name: string): string {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
@@ -212,11 +220,19 @@ function commaSeparated(text: string, name: string): string {
   if (sep === undefined) return text;
   let decimalComma = false;
   let dotted: { line: number; cell: string } | undefined;
+  // Per column: the first cell that may group thousands (`1,234`), and whether another cell of the column is a decimal
+  // comma that cannot be (`0,25`, `1,5`, `1.234,5`): then the column's commas are decimal marks.
+  const grouped = new Map<number, { line: number; cell: string }>();
+  const decimals = new Set<number>();
   const out = lines.map((line, k) => {
     if (line.trim() === '' || isComment(line)) return line;
-    return splitAt(line, sep).map((raw) => {
+    return splitAt(line, sep).map((raw, j) => {
       const cell = unquote(raw);
+      if (THOUSANDS_COMMAS.test(cell)) {
+        if (!grouped.has(j)) grouped.set(j, { line: k + 1, cell });
+      }
       const m = DECIMAL_COMMA.exec(cell);
+      if (m && !THOUSANDS_COMMAS.test(cell)) decimals.add(j);
       if (m) {
         decimalComma = true;
         return `${m[1]}${m[2].replace(/\./g, '') || '0'}.${m[3]}${m[4] ?? ''}`;
@@ -225,6 +241,15 @@ function commaSeparated(text: string, name: string): string {
       return cell.includes(',') || cell.includes('"') ? `"${cell.replace(/"/g, '""')}"` : cell;
     }).join(',');
   });
+  const unsettled = [...grouped].filter(([j]) => !decimals.has(j)).sort((a, b) => a[1].line - b[1].line)[0];
+  if (unsettled) {
+    const [j, { line, cell }] = unsettled;
+    const meaning = cell.indexOf(',') === cell.lastIndexOf(',')
+      ? `a thousands separator (${cell.replace(/,/g, '')}) or a decimal comma (${cell.replace(',', '.')})? no other value of the column tells`
+      : `thousands separators (${cell.replace(/,/g, '')})`;
+    throw new InputError(`${name}: line ${line}: "${clip(cell, 40)}" in column ${j + 1} of a ${sep === ';' ? '";"' : 'tab'}-separated file: ${meaning}; `
+      + 'export the numbers without thousands separators (a decimal comma, as 0,25, or a dot, as 0.25, reads)');
+  }
   if (decimalComma && dotted) {
     throw new InputError(`${name}: line ${dotted.line}: "${clip(dotted.cell, 40)}" in a file whose decimal mark is a comma: a thousands separator `
       + `(${dotted.cell.replace(/\./g, '')}) or a decimal point? export the numbers without thousands separators`);
@@ -813,9 +838,12 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
  * read as a column separator (`1700000000,0,25`: the value 0, and 25 in a column of its own): silently wrong numbers. It
  * is that when the value column holds only whole numbers, the next one only digits, and one of these shows: a "fraction"
  * with a leading zero (`0,05` → `05`: no column of numbers is written so), a row with one cell fewer (a whole value
- * written without decimals, `1700000060,1`), or the same whole number on every row beside digits that vary (`0,25`,
- * `0,5`, … for a CPU series under one core). A file that only might be one (integers beside integers, as the Alibaba
- * trace's columns are) is read as before. Chosen by these cases, not by any data set's scores.
+ * written without decimals, `1700000060,1`), or the same whole number on every row beside digits that vary and never
+ * end in 0 (`0,25`, `0,5`, … for a CPU series under one core: decimals are written without trailing zeros). An idle
+ * series of zeros beside a column of whole numbers (`1700000000,0,523`, `1700000060,0,610`) has a "fraction" ending in 0,
+ * so it reads; one whose every number happens not to end in 0 is still refused, with the fixes. A file that only might be
+ * one (integers beside integers, as the Alibaba trace's columns are) is read as before. Chosen by these cases, not by any
+ * data set's scores.
  */
 class SplitDecimal {
   private plausible = true;
@@ -824,6 +852,8 @@ class SplitDecimal {
   private sameWhole = true;
   private digitsVary = false;
   private firstDigits: string | undefined;
+  /** A "fraction" ending in 0 (`523,…,610`): decimals are written without trailing zeros (0,61), whole numbers are not. */
+  private trailingZero = false;
 
   constructor(readonly column: number) {}
 
@@ -842,6 +872,7 @@ class SplitDecimal {
     if (digits !== '') {
       this.firstDigits ??= digits;
       if (digits !== this.firstDigits) this.digitsVary = true;
+      if (digits.endsWith('0')) this.trailingZero = true;
     }
     if (this.evidence) return;
     if (/^0\d/.test(digits)) this.evidence = { line, text, why: `"${clip(digits, 20)}" in column ${this.column + 2} starts with 0, as decimals do` };
@@ -850,7 +881,7 @@ class SplitDecimal {
 
   error(name: string): InputError | undefined {
     if (!this.plausible || !this.first) return undefined;
-    const at = this.evidence ?? (this.sameWhole && this.digitsVary
+    const at = this.evidence ?? (this.sameWhole && this.digitsVary && !this.trailingZero
       ? { ...this.first, why: `column ${this.column + 1} is ${this.first.whole} on every line while column ${this.column + 2} varies` } : undefined);
     if (!at) return undefined;
     const [c1, c2] = [this.column + 1, this.column + 2];

@@ -55,6 +55,21 @@ describe('CSV with decimal commas', () => {
     assert.deepEqual([...parseTimeseriesCsv(['timestamp;value', `${T};0.5`, `${T + 300};1.500`].join('\n'), 'd.csv').series.v], [0.5, 1.5]);
   });
 
+  it('a tab or ";" file whose commas could all group thousands (1,234) is an error naming the line, unless its column shows decimals', () => {
+    for (const [sep, what] of [['\t', 'tab'], [';', '";"']]) {
+      const text = ['timestamp', 'value'].join(sep) + `\n${T}${sep}1,234\n${T + 60}${sep}999`;
+      assert.throws(() => parseTimeseriesCsv(text, 't.csv'), inputError(new RegExp(`^t\\.csv: line 2: "1,234" in column 2 of a ${what}-separated file: a thousands separator \\(1234\\) `
+        + 'or a decimal comma \\(1\\.234\\)\\? no other value of the column tells; export the numbers without thousands separators')));
+      assert.throws(() => parseTimeseriesCsv(`${T}${sep}999\n${T + 60}${sep}12,345,678`, 'm.csv', noHeader), inputError(/^m\.csv: line 2: "12,345,678" in column 2 .*thousands separators \(12345678\)/));
+      // Another cell of the column settles it: a decimal comma no thousands group can be (0,25; 1,5; 0,125).
+      for (const proof of ['0,25', '1,5', '0,125', '-2,5']) {
+        assert.deepEqual([...parseTimeseriesCsv(`${T}${sep}1,234\n${T + 60}${sep}${proof}`, 'p.csv', noHeader).series.v], [1.234, Number(proof.replace(',', '.'))]);
+      }
+      // A decimal in another column proves nothing about this one.
+      assert.throws(() => parseTimeseriesCsv(`${T}${sep}1,234${sep}0,5\n${T + 60}${sep}2,345${sep}0,5`, 'o.csv', noHeader), inputError(/^o\.csv: line 1: "1,234" in column 2/));
+    }
+  });
+
   it('comma separated, no header, decimal commas under --no-header: an error naming the line and the fix, not a series of 0', async () => {
     const same = lines(20, (k) => `${T + k * 300},${cores(k)}`);
     assert.throws(() => parseTimeseriesCsv(same, 'c.csv', noHeader), inputError(
@@ -80,6 +95,14 @@ describe('CSV with decimal commas', () => {
       // With a header naming three columns, they are three columns.
       assert.deepEqual([...parseTimeseriesCsv(['timestamp,cores,x', same].join('\n'), 'h.csv', { valueColumn: 'cores' }).series.v.slice(0, 2)], [0, 0]);
     }, 'mora-dc-');
+  });
+
+  it('an idle series of zeros beside a column of whole numbers, without a header, reads (its "fractions" end in 0, decimals do not)', () => {
+    const idle = lines(20, (k) => `${T + k * 60},0,${[523, 611, 480, 517, 700][k % 5] + k}`);
+    assert.deepEqual([...parseTimeseriesCsv(idle, 'idle.csv', noHeader).series.v], Array.from({ length: 20 }, () => 0));
+    assert.deepEqual([...parseTimeseriesCsv(idle, 'idle.csv', { ...noHeader, valueColumn: '3' }).series.v.slice(0, 3)], [523, 612, 482]);
+    // Decimals written as decimals are (0,25, 0,5, 0,75, 0,4 never end in 0): still refused, as above.
+    assert.throws(() => parseTimeseriesCsv(lines(20, (k) => `${T + k * 60},${cores(k)}`), 'c.csv', noHeader), inputError(/^c\.csv: line 1: .*a decimal comma\?/));
   });
 
   it('whole numbers beside whole numbers without a header (the Alibaba trace\'s columns) read as before', () => {
