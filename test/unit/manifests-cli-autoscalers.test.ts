@@ -1,8 +1,8 @@
 /**
  * `mora manifests scan|apply` and `mora recommend --apply-to` follow the editor's rule for replicas an autoscaler owns
  * (src/cli/commands/manifest-autoscalers.ts over src/views/folder-autoscalers.ts): a HorizontalPodAutoscaler or KEDA
- * ScaledObject in the same file, another file of its folder, a kustomize overlay that renders it, or another file given,
- * with the same namespace and scaleTargetRef kind/name. Scan marks the row and prints the editor's note; apply never
+ * ScaledObject in the same file, another file of its folder, a kustomize overlay that renders it, or another file given
+ * when both state the same namespace, with the same namespace and scaleTargetRef kind/name. Scan marks the row and prints the editor's note; apply never
  * writes spec.replicas there (it says so) and still writes the resources. Before: scan said nothing, apply wrote the
  * count (a warning only when the HPA was in the files given), and a sibling file's HPA counted for neither.
  */
@@ -90,6 +90,34 @@ describe('manifests CLI: replicas an autoscaler owns (the editor\'s rule)', () =
     const diff = await mora(['manifests', 'apply', dir, '--diff', '--replicas', 'Deployment/web=5']);
     assert.equal(diff.code, 0, diff.err);
     assert.equal(diff.out, '', 'the folder diff changes nothing either');
+  });
+
+  it('an HPA in another folder does not own a namesake without a stated namespace, whichever paths are given; with the same stated namespace it does', async () => {
+    const dev = join(dir, 'apps', 'dev');
+    const prod = join(dir, 'apps', 'prod');
+    mkdirSync(dev, { recursive: true });
+    mkdirSync(prod, { recursive: true });
+    const devWeb = join(dev, 'web.yaml');
+    writeFileSync(devWeb, deployment('web', 1));
+    writeFileSync(join(prod, 'web.yaml'), deployment('web', 4));
+    writeFileSync(join(prod, 'hpa.yaml'), hpa('web', 'web', 2, 8));
+    const scan = await mora(['manifests', 'scan', join(dir, 'apps'), '--format', 'json']);
+    assert.equal(scan.code, 0, scan.err);
+    const { containers } = JSON.parse(scan.out) as { containers: Array<{ file: string; replicas: number; autoscaler?: { file?: string } }> };
+    const owner = (f: string) => containers.find((c) => c.file === f)?.autoscaler?.file ?? null;
+    assert.equal(owner(devWeb), null, 'dev\'s web is not prod\'s HPA\'s');
+    assert.equal(owner(join(prod, 'web.yaml')), join(prod, 'hpa.yaml'));
+    const apply = await mora(['manifests', 'apply', devWeb, join(prod, 'hpa.yaml'), '--in-place', '--replicas', 'Deployment/web=3']);
+    assert.equal(apply.code, 0, apply.err);
+    assert.deepEqual(replicas(readFileSync(devWeb, 'utf8')), ['  replicas: 3']);
+    assert.doesNotMatch(apply.err, /left to the HPA/);
+    // Both stating namespace shop: the same workload wherever its files lie.
+    writeFileSync(devWeb, deployment('web', 1, 'shop'));
+    writeFileSync(join(prod, 'hpa.yaml'), hpa('web', 'web', 2, 8, 'shop'));
+    const stated = await mora(['manifests', 'apply', devWeb, join(prod, 'hpa.yaml'), '--in-place', '--replicas', 'shop/Deployment/web=3']);
+    assert.equal(stated.code, 0, stated.err);
+    assert.deepEqual(replicas(readFileSync(devWeb, 'utf8')), ['  replicas: 1']);
+    assert.match(stated.err, /replicas left to the HPA web \(2\.\.8\) \(in .*prod\/hpa\.yaml\)/);
   });
 
   it('a kustomize overlay\'s HPA owns the base\'s replicas for scan, apply and recommend --apply-to (searched within the repository)', async () => {

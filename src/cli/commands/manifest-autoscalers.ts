@@ -1,14 +1,16 @@
 /**
  * The autoscalers that own a workload's replicas, for `mora manifests scan|apply` and `mora recommend --apply-to`, by the
  * editor's rule (src/views/folder-autoscalers.ts, the same code, no second copy): a HorizontalPodAutoscaler or KEDA
- * ScaledObject (src/manifests/autoscalers.ts) in the same file, in another file of the same folder, in a kustomize
- * overlay that renders the file's folder, or in any other file the command was given. The overlays are searched as the
+ * ScaledObject (src/manifests/autoscalers.ts) in the same file, in another file of the same folder, or in a kustomize
+ * overlay that renders the file's folder; in another file the command was given (another folder) only when the
+ * autoscaler and the workload both state the same namespace (apps/prod/hpa.yaml names no namespace: it does not own
+ * apps/dev/web.yaml's web, whichever paths are given). The overlays are searched as the
  * editor searches them within its workspace folder, here within the file's repository (the nearest folder above it
  * holding `.git`) or, outside one, the current folder; never above it.
  *
  * `around(file, workloads)` lists them in the order autoscalerFor (first match wins) should see them: the file's own,
  * its folder's, its overlays' (which carry the namespace their kustomization sets), then those of the other files
- * given. Each names its file as a path the user can open (joined to the file's folder as given).
+ * given that state the workload's namespace. Each names its file as a path the user can open (joined to the file's folder as given).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -72,7 +74,12 @@ export class CliAutoscalers {
       near.push(...this.folders.besides(file).map(path).filter((a) => !givenPaths.has(resolve(a.file))));
       near.push(...[...this.given].filter(([f]) => f !== file && dirname(resolve(f)) === dirname(resolve(file))).flatMap(([, a]) => a));
     }
-    const rest = [...this.given].filter(([f]) => f !== file).flatMap(([, a]) => a).filter((a) => !near.includes(a));
+    // A file given elsewhere (another folder) counts only where both sides state the namespace and it is the same: without
+    // one, both would fall in the default namespace whatever cluster or environment each folder is for (apps/dev/web.yaml
+    // and apps/prod/hpa.yaml), and the answer would depend on which paths were given. Overlays come from the search below.
+    const stated = (a: ManifestAutoscaler) => a.namespace !== null
+      && workloads.some((w) => w.namespace === a.namespace && w.kind === a.target.kind && w.name === a.target.name);
+    const rest = [...this.given].filter(([f]) => f !== file).flatMap(([, a]) => a).filter((a) => !near.includes(a) && stated(a));
     const cheap = [...own, ...near, ...rest];
     const unowned = workloads.some((w) => KINDS_WITH_REPLICAS.has(w.kind) && !autoscalerFor(w, cheap, defaultNamespace));
     if (file === '-' || !unowned || !KUSTOMIZATION_NAMES.some((n) => existsSync(join(dir, n)))) return cheap;
