@@ -43,6 +43,9 @@ describe('KubeClient.workloads: one kind\'s list failing hides that kind only', 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-kind-failures-'));
     kubeconfig = writeKubeconfig(dir, { context: 't', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'tok-f7a1c9' });
+    // The first listing loads client-node's request stack: under the call timeout, on a loaded CI machine, that alone
+    // outlasted it (the HPA list "did not answer", thrown as unreachable). Done once here, with no timeout to race.
+    await KubeClient.load({ kubeconfig, timeoutMs: 15_000, connectTimeoutMs: 0 }).workloads('t', 'shop');
   });
   afterEach(() => {
     for (const res of hung) res.destroy();
@@ -55,8 +58,10 @@ describe('KubeClient.workloads: one kind\'s list failing hides that kind only', 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  // A 429 is sent again (throttle.ts): 2 attempts 10 ms apart here, then it is the kind's failure.
-  const list = () => KubeClient.load({ kubeconfig, timeoutMs: 400, connectTimeoutMs: 0, throttleRetries: 2, maxRetryAfterMs: 10 }).workloads('t', 'shop');
+  // A 429 is sent again (throttle.ts): 2 attempts 10 ms apart here, then it is the kind's failure. The call timeout is
+  // what the hung list waits out, and what every answered loopback list must beat on a loaded 2-core machine: 400 ms
+  // did not (run 1 of 3 failed); 3 s leaves room and keeps the hung case at ~3 s.
+  const list = () => KubeClient.load({ kubeconfig, timeoutMs: 3_000, connectTimeoutMs: 0, throttleRetries: 2, maxRetryAfterMs: 10 }).workloads('t', 'shop');
 
   for (const [name, f, said] of [
     ['a list that never answers (call timeout)', { hang: true }, /did not answer within/],
