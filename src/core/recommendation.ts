@@ -23,8 +23,9 @@ export type Verdict = 'over-provisioned' | 'under-provisioned' | 'at-risk' | 'ok
  * The verdict's tolerance around a recommendation (rightsizing/engine/recommend.ts verdictOf, and the same verdict read
  * back from a VPA in data/kube/vpa-recommendation.ts): a CPU request below `under` × what the workload needs is
  * under-provisioned, a request above `over` × the recommended one over-provisioned; in between needs no change. The
- * in-cluster recommender publishes this band as the VPA's lowerBound / upperBound (data/kube/vpa-status.ts), so the VPA
- * updater evicts, and Goldilocks flags, exactly when the editor's verdict would say "change it" (docs/IN-CLUSTER.md).
+ * in-cluster recommender publishes this band as the VPA's upperBound and CPU lowerBound (data/kube/vpa-status.ts;
+ * memory's lowerBound is MOrA's own lower bound, below which memory risks OOM), so the VPA updater evicts, and
+ * Goldilocks flags, when the editor's verdict would say "change it" (docs/IN-CLUSTER.md).
  */
 export const VERDICT_TOLERANCE = { under: 0.8, over: 1.5 } as const;
 

@@ -171,12 +171,14 @@ describe('in-cluster recommender: VPA status', () => {
     const st = vpaStatusFor(vpa(), r, now);
     const [c] = st.recommendation!.containerRecommendations;
     assert.deepEqual({ lower: c.lowerBound, target: c.target, upper: c.upperBound }, {
-      lower: { cpu: formatCpu(0.065 * VERDICT_TOLERANCE.under), memory: formatMemory(132 * Mi * VERDICT_TOLERANCE.under) },
+      // Memory's lowerBound is MOrA's own lower (126Mi, not 0.8 × 132Mi = 105.6Mi): a pod at 110Mi is under-provisioned
+      // in the editor (below the lower bound it reads back) and risks OOM, so the updater evicts it too.
+      lower: { cpu: formatCpu(0.065 * VERDICT_TOLERANCE.under), memory: '126Mi' },
       target: { cpu: '65m', memory: '132Mi' },
       upper: { cpu: formatCpu(0.065 * VERDICT_TOLERANCE.over), memory: formatMemory(132 * Mi * VERDICT_TOLERANCE.over) },
     });
     assert.ok(parseQuantity(c.lowerBound.cpu!) <= 0.8 * 0.065 + 1e-9 && parseQuantity(c.upperBound.cpu!) >= 1.5 * 0.065 - 1e-9, JSON.stringify(c));
-    assert.ok(parseQuantity(c.lowerBound.memory!) <= 0.8 * 132 * Mi + 1 && parseQuantity(c.upperBound.memory!) >= 1.5 * 132 * Mi - 1, JSON.stringify(c));
+    assert.ok(parseQuantity(c.upperBound.memory!) >= 1.5 * 132 * Mi - 1, JSON.stringify(c));
     // A wider interval of MOrA's own is kept as it is (the band only widens).
     const wide = vpaContainerRecommendation(vpa(), container('w', [0.1, 0.02, 0.4]))!;
     assert.deepEqual([wide.lowerBound.cpu, wide.upperBound.cpu], ['20m', '400m']);
@@ -188,6 +190,8 @@ describe('in-cluster recommender: VPA status', () => {
     const server = back.recommendation.containers[0];
     assert.deepEqual([server.cpu!.request.lower, server.cpu!.request.value, server.cpu!.request.upper], [0.06, 0.065, 0.07]);
     assert.deepEqual([server.memory!.request.lower, server.memory!.request.upper], [126 * Mi, 166 * Mi]);
+    // The updater's eviction threshold for memory is the lower bound the editor's verdict uses.
+    assert.equal(parseQuantity(c.lowerBound.memory!), server.memory!.request.lower);
   });
 
   it('no value for any container: RecommendationProvided False; keeps lastTransitionTime while the condition holds', () => {

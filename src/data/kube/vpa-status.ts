@@ -114,8 +114,10 @@ export type MoraInterval = Partial<Record<'cpu' | 'memory', [number, number]>>;
  * memory value for it. `uncappedTarget` is MOrA's value; `target` and the bounds are kept within the container
  * policy's minAllowed / maxAllowed as the VPA recommender does; lowerBound ≤ target ≤ upperBound always holds.
  *
- * The bounds are not MOrA's own (narrow) interval: they are at least the verdict's band, lowerBound ≤
- * VERDICT_TOLERANCE.under × target and upperBound ≥ VERDICT_TOLERANCE.over × target. The VPA updater evicts a pod whose
+ * The bounds are not MOrA's own (narrow) interval: they are at least the verdict's band, upperBound ≥
+ * VERDICT_TOLERANCE.over × target and, for CPU, lowerBound ≤ VERDICT_TOLERANCE.under × target. Memory's lowerBound is
+ * MOrA's own lower bound: below it the editor's verdict (read back from the VPA) says under-provisioned, and memory
+ * that short is an OOM risk, so an eviction there is wanted. The VPA updater evicts a pod whose
  * request is outside [lowerBound, upperBound] (skipping its 12 h and 10 % guards) and Goldilocks takes them as request
  * and limit; with MOrA's interval (often ± 8 %) a daily move would evict again under Recreate/Auto. MOrA's interval goes
  * into the condition message instead (`interval <container>: cpu 60m..70m, …`; parseIntervalMessage).
@@ -143,7 +145,10 @@ function containerBands(vpa: Pick<VpaObject, 'spec'>, c: ContainerRecommendation
     const upper = Math.max(target, cap(Number.isFinite(r.request.upper) ? r.request.upper : value));
     interval[resource] = [lower, upper];
     out.target[resource] = fmt(resource, target);
-    out.lowerBound[resource] = fmt(resource, Math.min(lower, cap(target * VERDICT_TOLERANCE.under)));
+    // Memory: MOrA's own lower bound (the memory base, a recent daily peak), which the editor's verdict read back from
+    // the VPA compares with: a request below it is under-provisioned there and risks an OOM kill, so the updater's
+    // eviction is warranted. CPU is compressible: the verdict's 0.8 x band, so a small daily move evicts nothing.
+    out.lowerBound[resource] = fmt(resource, resource === 'memory' ? lower : Math.min(lower, cap(target * VERDICT_TOLERANCE.under)));
     out.upperBound[resource] = fmt(resource, Math.max(upper, cap(target * VERDICT_TOLERANCE.over)));
     out.uncappedTarget[resource] = fmt(resource, value);
     any = true;
