@@ -30,6 +30,31 @@ describe('a range refused as too large: the split is bounded', () => {
     for (let i = 1; i < leaves.length; i++) assert.equal(leaves[i][0], leaves[i - 1][1] + 60);
   });
 
+  it('an off-grid range splits on the step grid: no part ends before it starts, no point twice or missing at a seam', async () => {
+    // A double that answers as Prometheus does: the points start, start + step, … ≤ end; end < start is 400 bad_data;
+    // more than `most` points is 422 too many samples.
+    const double = (most: number, asked: Array<[number, number]>): typeof fetch => (async (_url: string, init?: RequestInit) => {
+      const p = new URLSearchParams(String(init?.body));
+      const [start, end, step] = [Number(p.get('start')), Number(p.get('end')), Number(p.get('step'))];
+      asked.push([start, end]);
+      if (end < start) return new Response(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'end timestamp must not be before start time' }), { status: 400 });
+      const values: Array<[number, string]> = [];
+      for (let t = start; t <= end; t += step) values.push([t, '1']);
+      if (values.length > most) return new Response(JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }), { status: 422 });
+      return new Response(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }), { status: 200 });
+    }) as typeof fetch;
+    const times = (bodies: Awaited<ReturnType<PrometheusClient['rangeRequest']>>) =>
+      bodies.flatMap((b) => ((b.data as { result: Array<{ values: Array<[number, string]> }> }).result[0]?.values ?? []).map((v) => v[0]));
+    const grid = (start: number, end: number, step: number) => Array.from({ length: Math.floor((end - start) / step) + 1 }, (_, i) => start + i * step);
+    for (const [start, end, step, most] of [[0, 100, 60, 1], [7, 7 + 999 * 60 + 37, 60, 300], [0, 590, 60, 3]] as const) {
+      const asked: Array<[number, number]> = [];
+      const client = new PrometheusClient({ url: 'http://prom:9090', fetch: double(most, asked) });
+      const bodies = await client.rangeRequest('up', start, end, step);
+      assert.ok(asked.every(([s, e]) => e >= s), `[${start}, ${end}] step ${step}: parts ${JSON.stringify(asked)}`);
+      assert.deepEqual(times(bodies), grid(start, end, step), `[${start}, ${end}] step ${step}`);
+    }
+  });
+
   it('a refusal a smaller read does not fix (bad PromQL) is not retried', async () => {
     const asked: Array<[number, number]> = [];
     const client = new PrometheusClient({ url: 'http://prom:9090', fetch: refusingFetch('1:5: parse error: unexpected "}"', 'bad_data', asked) });

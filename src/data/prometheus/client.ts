@@ -403,7 +403,8 @@ export class PrometheusClient {
       try {
         return [await one(s, e)];
       } catch (err) {
-        const points = Math.round((e - s) / step) + 1;
+        // The points Prometheus answers: s, s + step, … ≤ e (an e off the grid is not a point of its own).
+        const points = Math.floor((e - s) / step) + 1;
         if (!tooLarge(err)) throw err;
         if (depth === 0) deadline = Date.now() + this.timeoutMs;
         if (depth >= SPLIT_DEPTH || points < 2 || Date.now() > deadline) {
