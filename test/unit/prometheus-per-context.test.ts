@@ -20,7 +20,10 @@ describe('Prometheus per kubeconfig context', () => {
   before(async () => {
     for (const version of ['2.53.0-prod', '3.1.0-staging']) {
       const srv = http.createServer((_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
+        // Connection: close — no pooled socket outlives a test: after a stall longer than the server's 5 s keep-alive
+        // (loading client-node on a starved CPU) a reused socket raced the server's close and failed as ECONNRESET
+        // ("closed the connection").
+        res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
         res.end(JSON.stringify({ status: 'success', data: { version } }));
       });
       await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
@@ -51,7 +54,9 @@ describe('Prometheus per kubeconfig context', () => {
   });
 
   it('the extension (prometheusUrlScope current-context): mora.prometheus.url serves the current context only; another finds its own, never borrowing its numbers', async () => {
-    const source = new ClusterDataSource({ kubeconfig, prometheusUrl: urls[0], prometheusUrls: { staging: urls[1] }, prometheusUrlScope: 'current-context', prometheusTimeoutMs: 2000 });
+    // The default call timeouts: a 2 s one lost to a loaded CPU against these loopback servers (the discovery timeout
+    // then said no context); the timeout's own message is the case below.
+    const source = new ClusterDataSource({ kubeconfig, prometheusUrl: urls[0], prometheusUrls: { staging: urls[1] }, prometheusUrlScope: 'current-context' });
     assert.equal((await (await source.prometheusFor('prod')).buildInfo()).version, '2.53.0-prod');
     assert.equal((await (await source.prometheusFor('staging')).buildInfo()).version, '3.1.0-staging');
     // dev has no URL of its own: discovery through its API server (here refused), not prod's Prometheus.
@@ -63,7 +68,7 @@ describe('Prometheus per kubeconfig context', () => {
   it('a context mora.prometheus.url does not serve, whose cluster has no Prometheus: the error says the URL serves the current context', async () => {
     // A Kubernetes API that lists no Services: discovery finds nothing.
     const api = http.createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
       res.end(JSON.stringify({ kind: 'ServiceList', apiVersion: 'v1', metadata: {}, items: [] }));
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
@@ -72,9 +77,30 @@ describe('Prometheus per kubeconfig context', () => {
       fs.writeFileSync(file, fs.readFileSync(kubeconfig, 'utf8')
         .replace('clusters:\n', `clusters:\n- name: empty\n  cluster: {server: "http://127.0.0.1:${(api.address() as AddressInfo).port}", insecure-skip-tls-verify: true}\n`)
         .replace('- name: dev\n  context: {cluster: c,', '- name: dev\n  context: {cluster: empty,'));
-      const source = new ClusterDataSource({ kubeconfig: file, prometheusUrl: urls[0], prometheusUrlScope: 'current-context', prometheusTimeoutMs: 2000 });
+      const source = new ClusterDataSource({ kubeconfig: file, prometheusUrl: urls[0], prometheusUrlScope: 'current-context' });
       await assert.rejects(source.prometheusFor('dev'), /^PrometheusError: no Prometheus found in context "dev": .* — set mora\.prometheus\.urls for this context \(mora\.prometheus\.url serves the current context "prod" only: its numbers are another cluster's\), or a selector/);
     } finally {
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+
+  it('a context whose API server takes the connection but never answers discovery: the timeout names the context and its API server', async () => {
+    // Before, "the Kubernetes API did not answer a Service list within 1 s": which of the tree's contexts, not said.
+    const api = http.createServer(() => undefined);
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    const server = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    try {
+      const file = path.join(dir, 'config-hung-dev');
+      fs.writeFileSync(file, fs.readFileSync(kubeconfig, 'utf8')
+        .replace('clusters:\n', `clusters:\n- name: hung\n  cluster: {server: "${server}", insecure-skip-tls-verify: true}\n`)
+        .replace('- name: dev\n  context: {cluster: c,', '- name: dev\n  context: {cluster: hung,'));
+      const source = new ClusterDataSource({ kubeconfig: file, prometheusUrl: urls[0], prometheusUrlScope: 'current-context', prometheusTimeoutMs: 1000 });
+      await assert.rejects(source.prometheusFor('dev'), (e: Error) => {
+        assert.equal(e.message, `the Kubernetes API at ${server} (context "dev") did not answer a Service list within 1 s — is the cluster reachable (VPN, firewall)?`);
+        return true;
+      });
+    } finally {
+      api.closeAllConnections();
       await new Promise<void>((r) => api.close(() => r()));
     }
   });

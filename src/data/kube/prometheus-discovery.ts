@@ -158,7 +158,9 @@ export class PrometheusDiscovery {
   /** `p` within the timeout, raced against the context's connect probe (a dead API server fails after the connect timeout). */
   private timed<T>(p: Promise<T>, what: string, context: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const t = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new KubeError(`the Kubernetes API did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s`, 'unreachable')), this.timeoutMs); });
+    // Named as KubeClient names its own timeouts (server and context): the extension discovers in several contexts at once.
+    const server = this.server(context);
+    const t = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new KubeError(`the Kubernetes API${server ? ` at ${server}` : ''} (context "${context}") did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s — is the cluster reachable (VPN, firewall)?`, 'unreachable')), this.timeoutMs); });
     const ctx = this.config.getContextObject(context);
     return Promise.race([p, t, this.probes.failure(context, ctx ? this.config.getCluster(ctx.cluster) : null)]).finally(() => clearTimeout(timer));
   }
