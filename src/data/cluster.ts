@@ -354,7 +354,7 @@ export class ClusterDataSource implements DataSource {
     ]);
     if (!oom) return { ...fetched, validation: validateFrame(fetched.frame) };
     const frame = oom.oomKills ? { ...fetched.frame, oomKills: oom.oomKills } : fetched.frame;
-    return { frame, missing: fetched.missing, warnings: [...new Set([...fetched.warnings, ...oom.warnings])], validation: validateFrame(frame) };
+    return { frame, missing: fetched.missing, warnings: [...new Set([...fetched.warnings, ...oom.warnings])], usageWarnings: fetched.usageWarnings, validation: validateFrame(frame) };
   }
 
   /**
@@ -607,7 +607,7 @@ export function cancelledHealth(): SourceHealth {
 }
 
 /** The frame, or — when even CPU and memory are missing — the error naming the selector to check. */
-function usable({ frame, missing, warnings }: FetchedFrame): MetricFrame | PrometheusError {
+function usable({ frame, missing, warnings, usageWarnings }: FetchedFrame): MetricFrame | PrometheusError {
   if (!frame.values.cpu_usage && !frame.values.memory_working_set && frame.t.length > 0) {
     const q = missing.find((m) => m.metric === 'cpu_usage') ?? missing[0];
     // Refused, not empty: Prometheus' own message (too many samples, a tenant limit), not "no samples".
@@ -621,5 +621,6 @@ function usable({ frame, missing, warnings }: FetchedFrame): MetricFrame | Prome
     ...(rejected.length ? { unavailable: Object.fromEntries(rejected.map((m) => [m.metric, m.hint])) } : {}),
     // Prometheus' warnings (a Thanos/Mimir partial response) travel with the frame, or the pipeline would never see them.
     ...(warnings.length ? { warnings } : {}),
+    ...(warnings.length && usageWarnings ? { usageWarnings } : {}),
   };
 }

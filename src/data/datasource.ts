@@ -30,6 +30,11 @@ export interface MetricFrame {
   /** Warnings the source answered with (Thanos/Mimir "partial response: store … unavailable"): the data may be incomplete. */
   readonly warnings?: readonly string[];
   /**
+   * Of `warnings`, those on the CPU and memory usage data (the per-workload plan knows which query warned): the ones
+   * that may lower CPU / memory confidence. Absent: `warnings` all concern the usage (the batched plan reads it together).
+   */
+  readonly usageWarnings?: readonly string[];
+  /**
    * The container's OOM kills in the range (unix seconds, one entry per kill, ascending) when the source can tell:
    * an empty array is "none", absence is "not known" (no kube-state-metrics / cAdvisor OOM series, the demo).
    */

@@ -33,7 +33,8 @@ export const PARTIAL_DATA_NOTE = 'confidence halved: Prometheus answered with wa
 
 /**
  * Lowers the confidence of the containers whose frames carried a warning that their data may be incomplete or mixed
- * (Prometheus' own, MOrA's cluster-mix warning: batch-plan.ts lowersConfidence; not a missing OOM history) — their CPU
+ * (a partial response or limit hit on the CPU / memory data, MOrA's cluster-mix warning: batch-plan.ts lowersConfidence;
+ * not a PromQL annotation, nor a missing OOM history) — their CPU
  * and memory values' and the container's — and the recommendation's (the lowest of its containers', as the engine's).
  */
 export function markPartialData(result: EngineResult, warned: ReadonlySet<string>): EngineResult {
@@ -323,7 +324,9 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
       frame0 ??= frame;
       if (frame.unavailable) refused.set(c.name, frame.unavailable);
       for (const x of frame.warnings ?? []) warnings.add(x);
-      if (frame.warnings?.some(lowersConfidence)) warned.add(c.name);
+      // Only a warning on the usage data (the CPU / memory queries when the plan knows which query warned) that says
+      // the data may be incomplete: a PromQL note on the latency query leaves CPU and memory as trusted as they were.
+      if ((frame.usageWarnings ?? frame.warnings)?.some(lowersConfidence)) warned.add(c.name);
       const s = (m: keyof typeof frame.values): Series | undefined => {
         const v = frame.values[m];
         return v ? series(frame.t, v) : undefined;

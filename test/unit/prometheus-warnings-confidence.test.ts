@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import type { Workload } from '../../src/core/workload';
 import { ClusterDataSource } from '../../src/data/cluster';
 import type { DataSource } from '../../src/data/datasource';
-import { batchedFrames, lowersConfidence, OOM_MISSING } from '../../src/data/prometheus/batch-plan';
+import { batchedFrames, CLUSTER_MIX, lowersConfidence, OOM_MISSING, OOM_NOT_READ, OWNER_LOOKUP_FAILED } from '../../src/data/prometheus/batch-plan';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { DEFAULT_QUERY_CONFIG } from '../../src/data/prometheus/queries';
 import { PARTIAL_DATA_CONFIDENCE_FACTOR, PARTIAL_DATA_NOTE, recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
@@ -18,11 +18,11 @@ const PARTIAL = 'partial response: store 10.0.3.7:10901 unavailable';
  * Test double: CPU and memory with a daily wave; the answers about pods of `warnFor` carry the store warning. Without
  * `oomSeries` the OOM query finds no series (MOrA's own "OOM kills not read" warning).
  */
-function fakePrometheus(warnFor: string | undefined, oomSeries = true): PrometheusClient {
+function fakePrometheus(warnFor: string | undefined, oomSeries = true, warning = PARTIAL, warnOn: (promql: string) => boolean = () => true): PrometheusClient {
   return {
     maxPoints: 11_000,
     queryRange: async (promql: string, start: number, end: number, step: number) => {
-      const warnings = warnFor !== undefined && promql.includes(`${warnFor}-`) ? [PARTIAL] : [];
+      const warnings = warnFor !== undefined && promql.includes(`${warnFor}-`) && warnOn(promql) ? [warning] : [];
       if (promql.includes('mora_oom')) return { series: oomSeries ? [{ labels: { mora_oom: 'seen' }, t: Float64Array.of(end), v: Float64Array.of(0) }] : [], warnings, step, start, end };
       const memory = promql.includes('container_memory_working_set_bytes');
       if (!memory && !promql.includes('container_cpu_usage_seconds_total')) return { series: [], warnings, step, start, end };
@@ -35,9 +35,9 @@ function fakePrometheus(warnFor: string | undefined, oomSeries = true): Promethe
   } as unknown as PrometheusClient;
 }
 
-async function runs(warnFor: string | undefined, oomSeries = true): Promise<Map<string, WorkloadRun>> {
+async function runs(warnFor: string | undefined, oomSeries = true, warning = PARTIAL, warnOn?: (promql: string) => boolean): Promise<Map<string, WorkloadRun>> {
   const workloads = [wl('web'), wl('api')];
-  const cluster = new ClusterDataSource({ prometheus: fakePrometheus(warnFor, oomSeries), prometheusPlan: 'per-workload', now: () => NOW });
+  const cluster = new ClusterDataSource({ prometheus: fakePrometheus(warnFor, oomSeries, warning, warnOn), prometheusPlan: 'per-workload', now: () => NOW });
   const source: DataSource = {
     kind: 'cluster',
     contexts: async () => ['prod'],
@@ -85,6 +85,41 @@ describe('Prometheus warnings lower the confidence of what they concern', functi
       assert.equal(c.cpu!.confidence, withOom.get(name)!.recommendation.containers[0].cpu!.confidence);
       assert.ok(!lowersConfidence(OOM_MISSING) && lowersConfidence(PARTIAL));
     }
+  });
+
+  it('only warnings that say the data may be incomplete lower it: partial responses, limits, MOrA\'s cluster mix — not PromQL annotations or unknown notes', () => {
+    for (const w of [
+      PARTIAL, 'No StoreAPI matched for this query',
+      'fetch series for {__name__="container_cpu_usage_seconds_total"} 10.0.3.7:10901: rpc error: code = DeadlineExceeded desc = context deadline exceeded',
+      'partial response: receive series from Addr: prometheus-1:10901 LabelSets: {replica="b"}: rpc error: code = Unavailable',
+      'the query hit the max number of series limit (limit: 100000 series)', 'result truncated: too many series',
+      `2 pod name(s) are in 2 ${CLUSTER_MIX}prod-eu, prod-us): their series are mixed, right for none`,
+    ]) assert.ok(lowersConfidence(w), w);
+    for (const w of [
+      'PromQL warning: bucket label "le" is missing or has a malformed value of "0.5x" for metric name "http_request_duration_seconds_bucket"',
+      'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "http_requests"',
+      'PromQL info: ignored histogram in min aggregation', 'something Prometheus said that MOrA does not know',
+      OOM_MISSING, `${OOM_NOT_READ}the query exceeded the limit`, `${OWNER_LOOKUP_FAILED}forbidden`,
+    ]) assert.ok(!lowersConfidence(w), w);
+  });
+
+  it('per-workload plan: a warning on the latency query only (even a partial response) leaves CPU and memory confidence as it was, and is noted', async () => {
+    const clean = await runs(undefined);
+    const latency = (promql: string) => promql.includes('histogram_quantile') || !/container_cpu|container_memory/.test(promql);
+    for (const warning of [PARTIAL, 'PromQL warning: bucket label "le" is missing or has a malformed value of "0.5x"']) {
+      const warned = await runs('web', true, warning, latency);
+      const [a, b] = [clean.get('web')!.recommendation, warned.get('web')!.recommendation];
+      for (const kind of ['cpu', 'memory'] as const) {
+        assert.equal(b.containers[0][kind]!.confidence, a.containers[0][kind]!.confidence, `${warning}: ${kind}`);
+        assert.ok(!b.containers[0][kind]!.evidence.notes.includes(PARTIAL_DATA_NOTE), `${warning}: ${kind}`);
+      }
+      assert.equal(b.confidence, a.confidence, warning);
+      assert.ok(b.containers[0].cpu!.evidence.notes.includes(`Prometheus warning: ${warning}`), 'still noted');
+    }
+    // The same partial response on the CPU query does lower them.
+    const cpuWarned = (await runs('web', true, PARTIAL, (q) => q.includes('container_cpu_usage_seconds_total'))).get('web')!.recommendation;
+    assert.ok(cpuWarned.containers[0].cpu!.evidence.notes.includes(PARTIAL_DATA_NOTE));
+    assert.ok(cpuWarned.confidence < clean.get('web')!.recommendation.confidence);
   });
 
   it('the batched plan gives a batch\'s warnings to its own workloads, not to those of the batches after it', async () => {

@@ -687,7 +687,7 @@ export function clusterSplit(labels: ReadonlyArray<Record<string, string>>): str
   }
   if (splitPods === 0) return undefined;
   const sorted = [...values].sort();
-  return `${splitPods} pod name(s) are in ${sorted.length} clusters of this Prometheus (label cluster: ${sorted.join(', ')}): `
+  return `${splitPods} pod name(s) are in ${sorted.length} ${CLUSTER_MIX}${sorted.join(', ')}): `
     + `their series are mixed, right for none — pick one with --prometheus-matchers 'cluster="${sorted[0]}"'`;
 }
 
@@ -696,14 +696,30 @@ export const OWNER_LOOKUP_FAILED = 'owner lookup failed, pods matched by name: '
 /** Start of the warning when the OOM-kill query is refused. */
 export const OOM_NOT_READ = 'OOM kills not read: ';
 
+/** The part of MOrA's warning that pods of one name are in several clusters of the Prometheus (their series mixed). */
+export const CLUSTER_MIX = 'clusters of this Prometheus (label cluster: ';
+
 /**
- * Whether a frame's warning says its usage data may be incomplete or wrong — Prometheus' own warnings (a Thanos/Mimir
- * partial response), MOrA's "pods in several clusters: series mixed" — so the values read with it deserve less
- * confidence (src/pipeline/recommend.ts markPartialData). Not MOrA's notes on an extra it could not read (the OOM
- * history, the owner lookup): the usage itself was read whole.
+ * What a server says when an answer may lack data: a Thanos/Cortex/Mimir partial response (a store, querier or replica
+ * that did not answer, an rpc error or deadline on the way) or a limit that cut the answer short (series, samples,
+ * chunks, bytes: "limit", "exceeded", "truncated", "too many", "dropped").
+ */
+const INCOMPLETE_DATA = /partial|store|replica|ingester|unavailable|unreachable|rpc error|deadline|time(?:d)? ?out|failed to (?:fetch|receive|query|read)|could not (?:fetch|receive|query|read)|limit|exceeded|truncat|too many|dropped/i;
+/** Prometheus' annotations on the query itself (PromQL info / warning: a malformed `le`, a counter not named _total): the data was read whole. */
+const PROMQL_ANNOTATION = /^PromQL (?:info|warning):/i;
+
+/**
+ * Whether a frame's warning says its usage data may be incomplete or wrong, so the values read with it deserve less
+ * confidence (src/pipeline/recommend.ts markPartialData): only a server's partial response or a limit hit
+ * (INCOMPLETE_DATA), and MOrA's own "pods in several clusters: series mixed". Not a PromQL annotation on a query (a
+ * malformed `le` on the latency query: the usage was read whole), nor MOrA's notes on an extra it could not read (the
+ * OOM history, the owner lookup), nor a warning of a kind it does not know.
  */
 export function lowersConfidence(warning: string): boolean {
-  return warning !== OOM_MISSING && !warning.startsWith(OOM_NOT_READ) && !warning.startsWith(OWNER_LOOKUP_FAILED);
+  if (warning.includes(CLUSTER_MIX)) return true;
+  if (warning === OOM_MISSING || warning.startsWith(OOM_NOT_READ) || warning.startsWith(OWNER_LOOKUP_FAILED)) return false;
+  if (PROMQL_ANNOTATION.test(warning.trim())) return false;
+  return INCOMPLETE_DATA.test(warning);
 }
 
 /** Step (and increase window) of the OOM-kill query: a kill is dated to the end of the hour it happened in. */

@@ -13,6 +13,11 @@ export interface FetchedFrame {
   frame: MetricFrame;
   missing: MetricQuery[];
   warnings: string[];
+  /**
+   * Of `warnings`, those the CPU and memory queries (usage, throttling) answered with (the per-workload plan reads each metric on its
+   * own): only these may lower CPU / memory confidence. Absent: the warnings concern every metric (the batched plan).
+   */
+  usageWarnings?: string[];
 }
 
 /** The grid a range maps to: the step grown to the client's point limit; `to` is exclusive. */
@@ -46,12 +51,16 @@ export function toGrid(grid: Float64Array, step: number, series: RangeSeries[], 
   return out;
 }
 
+/** The metrics CPU and memory are sized from (throttling raises CPU): their queries' warnings are `usageWarnings`. */
+const USAGE_METRICS: ReadonlySet<string> = new Set(['cpu_usage', 'memory_working_set', 'cpu_throttling_ratio']);
+
 export async function fetchFrame(client: PrometheusClient, queries: MetricQuery[], range: TimeRange, signal?: AbortSignal): Promise<FetchedFrame> {
   const { t, step } = frameGrid(range, client.maxPoints);
   const values: MetricFrame['values'] = {};
   const missing: MetricQuery[] = [];
   const warnings: string[] = [];
-  if (t.length === 0) return { frame: { t, step, values }, missing, warnings };
+  const usageWarnings: string[] = [];
+  if (t.length === 0) return { frame: { t, step, values }, missing, warnings, usageWarnings };
   const end = t[t.length - 1];
   // A query Prometheus rejects (e.g. a configured label that makes bad PromQL) loses that metric only; an unreachable
   // or overloaded server fails the frame.
@@ -66,9 +75,10 @@ export async function fetchFrame(client: PrometheusClient, queries: MetricQuery[
       return;
     }
     warnings.push(...r.warnings);
+    if (USAGE_METRICS.has(q.metric)) usageWarnings.push(...r.warnings);
     const v = toGrid(t, step, r.series, q.metric);
     if (v.some((x) => !Number.isNaN(x))) values[q.metric] = v;
     else missing.push(q);
   });
-  return { frame: { t, step, values }, missing, warnings: [...new Set(warnings)] };
+  return { frame: { t, step, values }, missing, warnings: [...new Set(warnings)], usageWarnings: [...new Set(usageWarnings)] };
 }
