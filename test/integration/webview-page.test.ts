@@ -42,7 +42,8 @@ const A = () => view('adservice', [panel('cpu', 'cores', 0.0004), panel('memory'
 });
 
 /** Waits for `ok(value)` (polling `get`), failing with the last value after `ms`. */
-async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms = 5000): Promise<T> {
+// 20 s: headless Chromium drawing charts on two busy cores (the whole CI run) can take several seconds per step.
+async function until<T>(get: () => Promise<T>, ok: (x: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last = await get();
   while (!ok(last)) {
