@@ -12,6 +12,8 @@
  *
  * axios is required on the first request, not when this module loads.
  */
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { stripUserinfo } from '../core/redact';
@@ -69,17 +71,39 @@ export function networkFailure(e: unknown, url?: string): { code: string; messag
   return { code, message };
 }
 
-/** A network failure without the request config: `code` (e.g. ECONNREFUSED) and a message, also as `cause`. */
+/**
+ * A network failure without the request config: `code` (e.g. ECONNREFUSED) and a message, also as `cause`.
+ * `staleSocket`: the request went out on a reused keep-alive socket that was reset (ECONNRESET, EPIPE, "socket hang
+ * up") before any byte of a response came — the server or a proxy closed the idle connection as it was reused. A
+ * fresh connection would likely work; idempotent callers may send the request once more (see `freshConnection`).
+ */
 export class HttpTransportError extends Error {
   readonly code: string;
   override readonly cause: { code: string; message: string };
-  constructor(message: string, code: string) {
+  readonly staleSocket: boolean;
+  constructor(message: string, code: string, staleSocket = false) {
     super(message);
     this.name = 'HttpTransportError';
     this.code = code;
     this.cause = { code, message };
+    this.staleSocket = staleSocket;
   }
 }
+
+/** An axiosFetch failure on a reused keep-alive socket reset before any response byte (HttpTransportError#staleSocket). */
+export function isStaleSocketReset(e: unknown): boolean {
+  return e instanceof HttpTransportError && e.staleSocket;
+}
+
+/**
+ * axiosFetch's extra request option: `freshConnection: true` sends the request on a new connection, not one of the
+ * agent's pooled keep-alive sockets (the retry after isStaleSocketReset). Only where MOrA picks the agent (the CLI, or
+ * a given httpsAgent); with `proxyFromEnv: false` the (VS Code-patched) agents stay in charge, and their pool no longer
+ * holds the socket that was reset.
+ */
+export type HttpRequestInit = RequestInit & { freshConnection?: boolean };
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /** The proxy the environment names for a URL's scheme (before NO_PROXY), and the variable it came from. */
 export function environmentProxy(url: string, env: NodeJS.ProcessEnv = process.env): { url: URL; variable: string } | undefined {
@@ -122,9 +146,10 @@ function headerRecord(h: RequestInit['headers']): Record<string, string> {
 /** A `fetch` (the subset MOrA's clients use: string URL, method, headers, string body, signal) over axios. */
 export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
   const stats = options.stats;
-  return (async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  return (async (input: string | URL | Request, init: HttpRequestInit = {}): Promise<Response> => {
     if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('axiosFetch takes a URL, not a Request');
     const axios = loadAxios();
+    const fresh = init.freshConnection === true && options.proxyFromEnv !== false ? freshAgents(String(input), options.httpsAgent) : {};
     let res;
     try {
       res = await axios.request<ArrayBuffer>({
@@ -142,9 +167,10 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
         // fetch's redirect: 'manual': the 3xx comes back as is (with its Location) for the caller to judge.
         ...(init.redirect === 'manual' ? { maxRedirects: 0 } : {}),
         ...(options.httpsAgent ? { httpsAgent: options.httpsAgent } : {}),
+        ...fresh,
       });
     } catch (e) {
-      const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string; address?: string; port?: number; hostname?: string } };
+      const err = e as { code?: string; message?: string; response?: unknown; request?: { reusedSocket?: boolean }; cause?: { code?: string; message?: string; address?: string; port?: number; hostname?: string } };
       const code = err.cause?.code ?? err.code ?? '';
       // A proxy that cannot be reached is not Prometheus refusing: say which proxy, and where it was configured.
       const proxy = options.proxyFromEnv === false ? undefined : environmentProxy(String(input));
@@ -158,7 +184,10 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
           throw new HttpTransportError(`the proxy ${shown} (from ${proxy.variable}) ${code === 'ECONNREFUSED' ? 'refused the connection' : `cannot be reached (${code})`} — check ${proxy.variable}, or add the Prometheus host to NO_PROXY`, 'EPROXY');
         }
       }
-      throw new HttpTransportError(err.cause?.message ?? err.message ?? String(e), code);
+      // Node marks the request that went out on a pooled socket (ClientRequest#reusedSocket); axios keeps it as `request`.
+      const message = err.cause?.message ?? err.message ?? String(e);
+      const stale = !err.response && err.request?.reusedSocket === true && (RESET_CODES.has(code) || /socket hang up/i.test(message));
+      throw new HttpTransportError(message, code, stale);
     }
     let body = Buffer.from(res.data as ArrayBuffer);
     const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
@@ -178,4 +207,15 @@ export function axiosFetch(options: HttpFetchOptions = {}): typeof fetch {
     const nullBody = status === 204 || status === 205 || status === 304;
     return new Response(nullBody ? null : body, { status: status >= 200 && status <= 599 ? status : 502, statusText: res.statusText ?? '', headers });
   }) as typeof fetch;
+}
+
+/**
+ * One-request agents without keep-alive (a new connection; the https one keeps a given plain https.Agent's TLS
+ * settings). A given agent of another kind (a kubeconfig proxy-url's proxy agent) is kept: copying its options would
+ * lose the proxy.
+ */
+function freshAgents(url: string, httpsAgent: https.Agent | undefined): { httpAgent?: http.Agent; httpsAgent?: https.Agent } {
+  if (!url.startsWith('https:')) return { httpAgent: new http.Agent({ keepAlive: false }) };
+  if (httpsAgent && httpsAgent.constructor !== https.Agent) return {};
+  return { httpsAgent: new https.Agent({ ...(httpsAgent as { options?: https.AgentOptions } | undefined)?.options, keepAlive: false }) };
 }

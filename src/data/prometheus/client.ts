@@ -2,11 +2,12 @@
  * A small Prometheus HTTP API client over axios (src/data/http.ts: proxies from the environment or VS Code): instant and range queries, range queries split into chunks
  * (Prometheus rejects more than 11,000 points per series per request, and big requests hurt shared servers), a step
  * that grows so no series exceeds `maxPoints`, timeouts, bearer-token or basic auth, and one-line errors that say
- * what to do. Secrets never appear in messages (see errors.ts).
+ * what to do. Secrets never appear in messages (see errors.ts). A read sent on a pooled keep-alive socket that is reset
+ * before any answer byte (the server closed it idle as it was reused) is sent once more on a new connection (exchange).
  */
 import { redactAndClip } from '../../core/redact';
 import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
-import { axiosFetch, networkFailure } from '../http';
+import { axiosFetch, isStaleSocketReset, networkFailure, type HttpRequestInit } from '../http';
 import { parseMatchers, withMatchers } from './matchers';
 import { headerSecrets } from './headers';
 
@@ -139,6 +140,8 @@ export class PrometheusClient {
   readonly matchers: string;
   private readonly extraHeaders: Record<string, string>;
   private active = 0;
+  /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
+  staleSocketRetries = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(options: PrometheusClientOptions) {
@@ -251,7 +254,16 @@ export class PrometheusClient {
       // Raced with the timeout too, so a transport that ignores the signal cannot hold the request open either.
       res = await Promise.race([this.fetchImpl(url, init), rejectOnAbort(timeout)]);
     } catch (e) {
-      throw this.networkError(e, opts.signal, timeout, what);
+      // A pooled keep-alive socket the server (or a proxy) closed just as it was reused, reset before any response
+      // byte: every request here is a read, so it goes once more, at once, on a new connection, within the same
+      // deadline and cancel signal. Not after a timeout, a refusal, an HTTP error or a cancel; never twice.
+      if (!isStaleSocketReset(e) || signal.aborted) throw this.networkError(e, opts.signal, timeout, what);
+      this.staleSocketRetries++;
+      try {
+        res = await Promise.race([this.fetchImpl(url, { ...init, freshConnection: true } as HttpRequestInit), rejectOnAbort(timeout)]);
+      } catch (e2) {
+        throw this.networkError(e2, opts.signal, timeout, what);
+      }
     }
     let text: string;
     try {
