@@ -11,7 +11,7 @@ import { UserError } from '../errors';
 export const PROMETHEUS_MATCHERS_FLAG = '--prometheus-matchers <matchers>';
 export const PROMETHEUS_MATCHERS_HELP = 'label matchers added to every Prometheus query, for one cluster of a Prometheus/Thanos/Mimir that holds several (e.g. cluster="prod-eu")';
 export const PROMETHEUS_HEADER_FLAG = '--prometheus-header <header>';
-export const PROMETHEUS_HEADER_HELP = 'extra header on every Prometheus request, \'Name: value\' (repeatable; e.g. \'X-Scope-OrgID: team-a\' for Mimir/Cortex); its value is never printed';
+export const PROMETHEUS_HEADER_HELP = 'extra header on every Prometheus request, \'Name: value\' (repeatable; e.g. \'X-Scope-OrgID: team-a\' for Mimir/Cortex); a credential\'s value is never printed (a tenant id is not a credential)';
 
 /** Commander's parser of the repeatable --prometheus-header: every value, in order. */
 export function collectPrometheusHeader(value: string, previous: string[] = []): string[] {

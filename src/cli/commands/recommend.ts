@@ -127,7 +127,7 @@ export function register(program: Command): void {
     .option('--undo <record>', 'put back the previous values an --apply-cluster recorded (the file it names before patching), after the same server-side dry run and diff; only where the workload still shows what that patch left')
     .option('-y, --yes', 'with --apply-cluster or --undo: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
-    .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers that name "mora" in spec.recommenders, in this shard\'s namespaces (docs/IN-CLUSTER.md)')
+    .option('--in-cluster', 'run as one shard of the in-cluster recommender: write the status of the VerticalPodAutoscalers whose spec.recommenders is exactly [{name: mora}], in this shard\'s namespaces (docs/IN-CLUSTER.md)')
     .option('--shard-index <i>', 'with --in-cluster: this shard (default $JOB_COMPLETION_INDEX, else 0)')
     .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
     .option('--pushgateway <url>', 'with --in-cluster: push the run\'s metrics to this Prometheus Pushgateway at the end (default $MORA_PUSHGATEWAY_URL)')
