@@ -168,6 +168,33 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     }
   });
 
+  it('SIGTERM while patching (a CI job cancelled) stops the loop like Ctrl-C: the summary, the way back, exit 130', async () => {
+    const others = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    for (const [s, ls] of Object.entries(others)) for (const l of ls) process.removeListener(s, l); // the emit below is ours alone
+    try {
+      cluster.onWrite = (name) => {
+        if (name === 'a') {
+          assert.equal(process.listenerCount('SIGTERM'), 1, 'listening for SIGTERM while patching');
+          process.emit('SIGTERM');
+        }
+      };
+      const record = join(dir, 'r.yaml');
+      const { onInterrupt: _, ...plain } = io();
+      await assert.rejects(applyWrites(cluster, ['a', 'b', 'c'].map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, plain),
+        (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+      assert.deepEqual(cluster.writes, ['a'], 'nothing sent after the patch in flight');
+      assert.deepEqual(lines.slice(1), [
+        'mora: interrupted (SIGTERM): stopping after the patch in flight (nothing more is sent)',
+        'mora: stopped at SIGTERM: patched 1 of 3 workload(s): Deployment shop/a (context prod); not patched: Deployment shop/b (context prod), Deployment shop/c (context prod) (not tried)',
+        `mora: to put back the previous values of the ones patched (recorded in ${record}): mora recommend --undo ${record}`,
+      ]);
+      assert.deepEqual(readUndoRecord(record).filter((w) => !w.skip).map((w) => w.ref.name), ['a'], 'the record: only "a" to undo');
+      assert.equal(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT'), 0, 'no listener left behind');
+    } finally {
+      for (const [s, ls] of Object.entries(others)) for (const l of ls) process.on(s, l);
+    }
+  });
+
   it('--undo puts back what the recorded patch left (a limit it added removed again), leaves the never-patched alone, refuses one changed since', async () => {
     const record = join(dir, 'record.yaml');
     cluster.onWrite = (name) => {

@@ -6,13 +6,13 @@
  * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), writes the undo
  * record (each workload's values as they were, before the first patch), then patches each workload as its diff showed
  * it. The first failure (a workload someone else changed meanwhile, in what its diff showed; a denial; an unreachable
- * server) or a Ctrl-C stops the patches after the one in flight: no automatic rollback, but the exact list of what was
+ * server) or a Ctrl-C or SIGTERM (a CI job cancelled) stops the patches after the one in flight: no automatic rollback, but the exact list of what was
  * patched and what was not, and the command that puts the recorded values back (`mora recommend --undo <record>`,
  * which goes through the same preview and touches only workloads still showing what the patch left).
  *
  * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied, changed since the preview
  * or not tried after a failure (named above), 3 when the API server could not be reached, 130 on Ctrl-C (at the
- * prompt: nothing changed; while patching: what changed is named).
+ * prompt: nothing changed; while patching: what changed is named) or SIGTERM while patching (as `mora experiment`).
  */
 import type { Recommendation } from '../../core/recommendation';
 import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, sameAmount, withRoleHint, writtenValuesOf, type ApplyPlan, type PlanClient, type WrittenField } from '../../data/kube/apply-plan';
@@ -47,10 +47,10 @@ export interface ApplyIo {
   /** Asks a yes/no question (on a terminal); resolves true for yes. */
   confirm(question: string): Promise<boolean>;
   /**
-   * Calls `handler` on Ctrl-C while the patches are sent, until the returned function is called (default: SIGINT of
-   * this process; tests pass their own).
+   * Calls `handler` on Ctrl-C or SIGTERM while the patches are sent, until the returned function is called (default:
+   * SIGINT and SIGTERM of this process, with the signal; tests pass their own).
    */
-  onInterrupt?(handler: () => void): () => void;
+  onInterrupt?(handler: (signal?: NodeJS.Signals) => void): () => void;
 }
 
 /** Raised when some workload could not be patched (or was not tried after a failure): named above. */
@@ -127,7 +127,7 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
  * Previews every write (planApply: the server-side dry run, its diff, admission), asks once, records the previous
  * values (the undo record, written before the first patch), then patches one workload after another, each to the
  * object its diff was computed from (applyApproved). The first failure — refused, denied, changed since the preview,
- * unreachable — or a Ctrl-C stops the loop after the patch in flight: the workloads not yet patched are left alone,
+ * unreachable — or a Ctrl-C or SIGTERM stops the loop after the patch in flight: the workloads not yet patched are left alone,
  * and MOrA prints which were patched and the command that puts their previous values back (`--undo <record>`).
  */
 export async function applyWrites(kube: Client, writes: readonly ClusterWrite[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
@@ -189,9 +189,11 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       }
       const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
       io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
-      const stop = (io.onInterrupt ?? interruptsOfProcess)(() => {
+      let stoppedBy = 'Ctrl-C';
+      const stop = (io.onInterrupt ?? interruptsOfProcess)((signal?: NodeJS.Signals) => {
         interrupted = true;
-        io.err('mora: interrupted: stopping after the patch in flight (nothing more is sent)');
+        if (signal === 'SIGTERM') stoppedBy = 'SIGTERM';
+        io.err(`mora: interrupted${signal === 'SIGTERM' ? ' (SIGTERM)' : ''}: stopping after the patch in flight (nothing more is sent)`);
       });
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
@@ -236,7 +238,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
         const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
         const untried = ready.filter((p) => p !== failed && !patched.includes(p));
         const notPatched = [...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])];
-        io.err(`mora: ${forTerminal(`stopped ${interrupted ? 'at Ctrl-C' : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
+        io.err(`mora: ${forTerminal(`stopped ${interrupted ? `at ${stoppedBy}` : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
           + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
         if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
         bad += untried.length;
@@ -249,14 +251,15 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
   }
 }
 
-function interruptsOfProcess(handler: () => void): () => void {
-  // The first Ctrl-C stops the loop after the patch in flight; a second one ends the process as usual.
-  const once = () => {
-    process.removeListener('SIGINT', once);
-    handler();
+function interruptsOfProcess(handler: (signal?: NodeJS.Signals) => void): () => void {
+  // The first Ctrl-C or SIGTERM (a CI job cancelled or timed out) stops the loop after the patch in flight; a second
+  // signal ends the process as usual. Both exit 130, as `mora experiment` does for either.
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => ({ signal, on: () => { remove(); handler(signal); } }));
+  const remove = () => {
+    for (const l of listeners) process.removeListener(l.signal, l.on);
   };
-  process.on('SIGINT', once);
-  return () => process.removeListener('SIGINT', once);
+  for (const l of listeners) process.on(l.signal, l.on);
+  return remove;
 }
 
 // ---- the undo record ----
