@@ -4,7 +4,9 @@
  *
  * An existing file keeps its mode (exactly, whatever the umask) and, where the process may set them, its owner and
  * group. A symbolic link stays a link: its target is resolved and written (the temporary file sits beside the target).
- * A new file gets mode 0644 less the umask; missing parent folders are created. Only regular files are replaced:
+ * A new file gets mode 0644 less the umask; missing parent folders are created for MOrA's own files (state, caches,
+ * models), but not with `createParents: false` — for paths a user gave (`--out`, `--html`): a missing folder is then an
+ * error (code ENOENT, `path` the missing folder), as a typo in the path should be. Only regular files are replaced:
  * a folder, device or pipe at the path is an error (code EISDIR or ENOTREG). A read-only file is refused, not replaced
  * (code EREADONLY when it has no write permission bit at all, as Perforce keeps files until they are checked out, so
  * even root is refused; EACCES when this process may not write it): renaming over it would bypass that protection.
@@ -15,10 +17,39 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export interface AtomicWriteOptions {
+  /** Create missing parent folders (default true: MOrA's own files); false for paths a user gave. */
+  createParents?: boolean;
+}
+
+/** The error for a missing parent folder when parents are not created: names the folder. */
+function noSuchFolder(dir: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOENT: no such directory, ${dir}`), { code: 'ENOENT', path: dir, missingDirectory: dir });
+}
+
+/** The nearest missing folder of `dir`'s path (the one to create first), or undefined when `dir` exists. */
+function firstMissingFolder(dir: string): string | undefined {
+  let missing: string | undefined;
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      statSync(d);
+      return missing;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return missing;
+      missing = d;
+      if (dirname(d) === d) return missing;
+    }
+  }
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const { target, existing } = resolveTarget(path);
   checkReplaceable(path, target, existing);
   const dir = dirname(target);
+  if (opts.createParents === false) {
+    const missing = firstMissingFolder(dir);
+    if (missing) throw noSuchFolder(missing);
+  }
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -46,12 +77,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 /**
  * Throws (with an errno-style `code`) what would stop `writeFileAtomic(path, …)`, without writing anything: a folder,
  * device or pipe at the path, a read-only file, a file or folder this process may not write (the temporary file is
- * created in the target's folder and renamed into it), a parent that is not a folder. For checking several files
+ * created in the target's folder and renamed into it), a parent that is not a folder, with `createParents: false` a
+ * missing parent folder. For checking several files
  * before writing the first. A full disk, which only a write finds, is not checked.
  */
-export function checkWritable(path: string): void {
+export function checkWritable(path: string, opts: AtomicWriteOptions = {}): void {
   const { target, existing } = resolveTarget(path);
   checkReplaceable(path, target, existing);
+  if (opts.createParents === false) {
+    const missing = firstMissingFolder(dirname(target));
+    if (missing) throw noSuchFolder(missing);
+  }
   // The nearest folder that exists (missing ones would be created in it).
   let dir = dirname(target);
   for (;;) {

@@ -336,10 +336,11 @@ export function register(program: Command): void {
         return;
       }
       // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
-      if (!bytes) writeFileAtomic(target, result);
+      // --out: its folder must exist (a typo in it is exit 2 naming it); --in-place: the file's own folder.
+      if (!bytes) writeFileAtomic(target, result, { createParents: false });
       else {
         try {
-          writeBytesAtomic(target, bytes);
+          writeBytesAtomic(target, bytes, { createParents: false });
         } catch (e) {
           throw writeError(target, e);
         }

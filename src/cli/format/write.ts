@@ -1,5 +1,5 @@
 /** Atomic writes for CLI outputs, with a one-line error the user can act on instead of a stack trace. */
-import { writeFileAtomic as atomic } from '../../core/atomic-write';
+import { writeFileAtomic as atomic, type AtomicWriteOptions } from '../../core/atomic-write';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 
 /** Why a write failed, in words; `fixable` when the path is the problem (exit 2), not the system (full disk, I/O: exit 1). */
@@ -24,13 +24,19 @@ const REASONS: Readonly<Record<string, { words: string; fixable: boolean }>> = {
 export function writeError(path: string, e: unknown): UserError {
   const code = (e as NodeJS.ErrnoException)?.code;
   const reason = code ? REASONS[code] : undefined;
-  const words = reason ? reason.words : `${(e as Error)?.message ?? String(e)}`.split('\n')[0];
+  const missing = (e as { missingDirectory?: string })?.missingDirectory;
+  const words = missing ? `the directory ${missing} does not exist (MOrA does not create it: create it first)`
+    : reason ? reason.words : `${(e as Error)?.message ?? String(e)}`.split('\n')[0];
   return new UserError(`${path}: cannot write: ${words}${code ? ` (${code})` : ''}`, reason && !reason.fixable ? EXIT_FAILURE : reason ? EXIT_USAGE : EXIT_FAILURE);
 }
 
-export function writeFileAtomic(path: string, data: string): void {
+/**
+ * `opts.createParents: false` for a path whose folder must exist (`manifests apply --out`: a typo in the folder is
+ * exit 2 naming it, not a folder silently created).
+ */
+export function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): void {
   try {
-    atomic(path, data);
+    atomic(path, data, opts);
   } catch (e) {
     throw writeError(path, e);
   }
