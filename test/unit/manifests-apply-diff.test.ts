@@ -76,6 +76,31 @@ describe('mora manifests apply --diff', () => {
     assert.equal(readFileSync(file, 'utf8'), deploymentWithCpu('web', '100m'));
   });
 
+  it('--exit-code (as git diff): 1 when something would change, 0 when nothing would; one file and a folder; only with --diff', async () => {
+    const web = put('k8s/web.yaml', deploymentWithCpu('web', '100m'));
+    put('k8s/api.yaml', deploymentWithCpu('api', '1'));
+    const changed = await mora(['manifests', 'apply', web, '--set', 'deploy/web/web=cpu=250m', '--diff', '--exit-code']);
+    assert.equal(changed.code, 1, changed.err);
+    assert.match(changed.out, /^\+\s+cpu: 250m$/m, 'the diff is still printed');
+    assert.equal(changed.err, '');
+    const same = await mora(['manifests', 'apply', web, '--set', 'deploy/web/web=cpu=0.1', '--diff', '--exit-code']);
+    assert.equal(same.code, 0, same.err);
+    assert.equal(same.out, '');
+    const folder = (set: string[]) => mora(['manifests', 'apply', join(dir, 'k8s'), ...set.flatMap((x) => ['--set', x]), '--diff', '--exit-code']);
+    const one = await folder(['deploy/web/web=cpu=100m', 'deploy/api/api=cpu=500m']); // web unchanged, api would change
+    assert.equal(one.code, 1, one.err);
+    assert.equal(one.out.split('\n').filter((l) => l.startsWith('+++ ')).length, 1);
+    const none = await folder(['deploy/web/web=cpu=100m', 'deploy/api/api=cpu=1']);
+    assert.equal(none.code, 0, none.err);
+    assert.equal(none.out, '');
+    const plain = await mora(['manifests', 'apply', web, '--set', 'deploy/web/web=cpu=250m', '--diff']);
+    assert.equal(plain.code, 0, 'without --exit-code a diff is still exit 0');
+    const alone = await mora(['manifests', 'apply', web, '--set', 'deploy/web/web=cpu=250m', '--exit-code']);
+    assert.equal(alone.code, 2);
+    assert.match(alone.err, /--exit-code goes with --diff/);
+    assert.equal(readFileSync(web, 'utf8'), deploymentWithCpu('web', '100m'), 'nothing written');
+  });
+
   it('one file --in-place names the file it wrote on stderr, as a folder does', async () => {
     const file = put('web.yaml', deploymentWithCpu('web', '100m'));
     const r = await mora(['manifests', 'apply', file, '--set', 'deploy/web/web=cpu=250m', '--in-place']);

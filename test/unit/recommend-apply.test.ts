@@ -236,7 +236,7 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
   });
 
-  it('--dry-run prints each file\'s diff (stderr with -f json, after the table otherwise) and writes nothing', async () => {
+  it('--dry-run prints each file\'s diff on stderr (with -f json and with the table: stdout is the recommendations only) and writes nothing', async () => {
     const { dir, files } = folder();
     const r = await mora(args(dir).concat('--dry-run'));
     assert.equal(r.code, 0, r.err);
@@ -249,7 +249,12 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
     const table = await mora(['recommend', '--source', 'demo', '-q', '--apply-to', dir, '--default-namespace', 'shop', '--dry-run']);
     assert.equal(table.code, 0, table.err);
-    assert.match(table.out, /cartservice[\s\S]*\n--- a\/\S*a-cart\.yaml\n\+\+\+ b\//);
+    const plainTable = await mora(['recommend', '--source', 'demo', '-q']);
+    assert.equal(table.out, plainTable.out, 'stdout: the table alone, as without --apply-to (`> changes.patch` would not catch it)');
+    assert.doesNotMatch(table.out, /^--- a\//m);
+    // With -q nothing else goes to stderr here: `2> changes.patch` is the patch.
+    assert.match(table.err, /^--- a\/\S*a-cart\.yaml\n\+\+\+ b\//);
+    assert.ok(table.err.split('\n').every((l) => l === '' || /^(--- a\/|\+\+\+ b\/|@@ |[-+ ])/.test(l)), table.err);
     // A file the write would refuse is named by the preview too.
     chmodSync(join(dir, 'b-frontend.yaml'), 0o444);
     const ro = await mora(args(dir).concat('--dry-run'));

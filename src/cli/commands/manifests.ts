@@ -286,9 +286,15 @@ export function register(program: Command): void {
     .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
     .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
+    .option('--exit-code', 'with --diff: exit 1 when something would change, 0 when nothing would (as git diff --exit-code)')
     .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
-    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; defaultNamespace: string }) => {
+    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; exitCode?: boolean; defaultNamespace: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+      if (opts.exitCode && !opts.diff) throw new UserError('--exit-code goes with --diff (exit 1 when something would change)');
+      // --diff --exit-code: 1 when a diff was printed (something would change), 0 when none, as `git diff --exit-code`.
+      const changedExit = (diff: string) => {
+        if (opts.exitCode && diff) process.exitCode = 1;
+      };
       if (opts.diff && (opts.inPlace || opts.out)) throw new UserError(`--diff writes nothing: give it without ${opts.inPlace ? '--in-place' : '--out'}`);
       if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
         if (!opts.inPlace && !opts.diff) {
@@ -299,7 +305,11 @@ export function register(program: Command): void {
         const changes = asked.some((c) => c.type === 'replicas') ? withoutAutoscaled(asked, readable(manifestFileList(paths).files), opts.defaultNamespace) : asked;
         if (changes.length === 0) return; // only replicas an autoscaler owns: each named above, nothing to write
         if (opts.diff) {
-          for (const f of planMany(paths, changes, opts.defaultNamespace)) process.stdout.write(unifiedDiff(f.file, f.before, f.after));
+          for (const f of planMany(paths, changes, opts.defaultNamespace)) {
+            const diff = unifiedDiff(f.file, f.before, f.after);
+            process.stdout.write(diff);
+            changedExit(diff);
+          }
           return;
         }
         applyMany(paths, changes, opts.defaultNamespace);
@@ -325,7 +335,9 @@ export function register(program: Command): void {
       const target = opts.inPlace ? file : opts.out;
       if (result === text && !left) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
       if (opts.diff) {
-        process.stdout.write(unifiedDiff(file, text, result)); // nothing when there is no change
+        const diff = unifiedDiff(file, text, result);
+        process.stdout.write(diff); // nothing when there is no change
+        changedExit(diff);
         return;
       }
       if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone

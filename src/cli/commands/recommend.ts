@@ -123,7 +123,7 @@ export function register(program: Command): void {
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
-    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
+    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest on stderr (stdout keeps the recommendations) and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
     .option('--undo <record>', 'put back the previous values an --apply-cluster recorded (the file it names before patching), after the same server-side dry run and diff; only where the workload still shows what that patch left')
     .option('-y, --yes', 'with --apply-cluster or --undo: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
@@ -362,14 +362,15 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.applyTo) {
     const { applyToManifests, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
     const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
-    // --dry-run: each file's diff, after the table on stdout (on stderr with -f json|yaml|csv, so stdout stays parseable).
+    // --dry-run: each file's diff on stderr, whatever the format: stdout carries the recommendations, so a diff there
+    // would be mixed with them (`manifests apply --diff` prints its diff on stdout, where it is the only thing).
     manifestDiffs = results.map((r) => r.diff ?? '').join('');
     applyFailure = reportApplyTo(results, Boolean(opts.quiet)); // failures named on stderr even with -q
     if (opts.dryRun && !opts.quiet) {
       const would = results.filter((r) => r.diff !== undefined).length;
       process.stderr.write(`dry run: ${would} file(s) would change${applyFailure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`);
     }
-    if (manifestDiffs && format !== 'table') process.stderr.write(forTerminalText(manifestDiffs));
+    if (manifestDiffs) process.stderr.write(forTerminalText(manifestDiffs));
   }
   if (opts.report) {
     const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
@@ -381,7 +382,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const output = format === 'json' ? f.recommendationsJson(runs)
     : format === 'yaml' ? f.recommendationsYaml(runs)
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : forTerminalText((opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) + manifestDiffs); // names never drive the terminal
+        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)); // names never drive the terminal
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;
