@@ -3,7 +3,7 @@
  * Each command lives in src/cli/commands/<name>.ts and exports `register(program)`.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_FAILURE, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from './errors';
+import { EXIT_CODES_HELP, EXIT_FAILURE, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from './errors';
 import { InputError } from '../data/timeseries-csv';
 import { COMMANDS } from './commands';
 import { forTerminal } from './format/terminal';
@@ -15,6 +15,15 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  // Every subcommand's --help ends with the exit codes (README § Exit codes), after its own notes.
+  const withExitCodes = (c: Command): void => {
+    for (const sub of c.commands) {
+      sub.addHelpText('after', EXIT_CODES_HELP);
+      withExitCodes(sub);
+    }
+  };
+  withExitCodes(program);
+  program.addHelpText('after', EXIT_CODES_HELP);
   return program;
 }
 

@@ -147,8 +147,15 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
 
   it('every kind, sidecar and quantity spelling: JSON has each workload with usage, the values near the usage, the current spec as the API server stores it', async () => {
     const r = await run(['-n', 'shapes', '-f', 'json']);
-    assert.equal(r.code, 0, r.err);
+    // Exit 4 (partial) since 2026-11-30, was 0: silent and oldlabels are skipped below, and a script must be able to tell.
+    assert.equal(r.code, 4, r.err);
+    assert.match(r.err, /^mora: partial: 2 workloads skipped \(named above\); the others were recommended$/m);
     const recs = JSON.parse(r.out) as Recommendation[];
+    const withSkipped = await run(['-n', 'shapes', '-f', 'json', '--with-skipped']);
+    assert.equal(withSkipped.code, 4, withSkipped.err);
+    const envelope = JSON.parse(withSkipped.out) as { recommendations: Recommendation[]; skipped: Array<{ namespace: string; kind: string; name: string; reason: string }> };
+    assert.equal(envelope.recommendations.length, recs.length);
+    assert.deepEqual(envelope.skipped.map((s) => `${s.namespace}/${s.kind}/${s.name}`).sort(), ['shapes/Deployment/oldlabels', 'shapes/Deployment/silent']);
     const by = new Map(recs.map((x) => [`${x.workload.kind}/${x.workload.name}`, x]));
     assert.deepEqual([...by.keys()].sort(), ['CronJob/nightly', 'DaemonSet/agent', 'Deployment/bare', 'Deployment/brief', 'Deployment/cpuless', 'Deployment/half', 'Deployment/nanny', 'Deployment/rolled', 'Deployment/web', 'StatefulSet/db']);
     const c = (w: string, name: string) => {
@@ -209,13 +216,13 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     assert.deepEqual(live.spec.template.spec.containers.map((x) => x.name), ['server'], 'a dry run changes nothing');
   });
 
-  it('every other output (yaml, csv, --compare, the HTML report) renders these shapes: exit 0, every container in each, a container without values too', async () => {
+  it('every other output (yaml, csv, --compare, the HTML report) renders these shapes: exit 4 (two skipped), every container in each, a container without values too', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-shapes-'));
     try {
       const report = path.join(dir, 'r.html');
       for (const args of [['-f', 'yaml'], ['-f', 'csv'], ['--compare', '--report', report]]) {
         const r = await run(['-n', 'shapes', ...args]);
-        assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+        assert.equal(r.code, 4, `${args.join(' ')}: ${r.err}`); // partial: silent and oldlabels skipped (was 0)
         // A row or entry per container: the sidecar and a container Prometheus never saw are there.
         assert.match(r.out, args[0] === '--compare' ? /^web\/proxy +\d+m/m : /proxy/, args.join(' '));
         assert.match(r.out, args[0] === '--compare' ? /^half\/newbie +- /m : /newbie/, args.join(' '));
@@ -233,9 +240,9 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
     }
   });
 
-  it('RBAC: a denied namespace and a denied kind are named on stderr, the readable rest is recommended (exit 0)', async () => {
+  it('RBAC: a denied namespace and a denied kind are named on stderr, the readable rest is recommended (exit 4, partial)', async () => {
     const r = await run([], limited);
-    assert.equal(r.code, 0, r.err);
+    assert.equal(r.code, 4, r.err); // was 0: a namespace left out is a partial result
     assert.match(r.err, /^mora: skipped namespace "hidden": RBAC denied: cannot list deployments\.apps in namespace "hidden"/m);
     assert.match(r.err, /^mora: warning: RBAC denied: cannot list statefulsets\.apps in namespace "shapes"/m);
     assert.match(r.out, /^web\/server /m);
@@ -268,7 +275,7 @@ describe('mora recommend --source cluster on the shapes of a real cluster (real 
       .replace(/^contexts:\n/m, `contexts:\n- name: gone\n  context:\n    cluster: gone\n    user: ${user}\n`)
       .replace(/^users:\n/m, `- name: gone\n  cluster:\n    server: https://127.0.0.1:${port}\nusers:\n`), { mode: 0o600 });
     const r = await run(['-n', 'shapes', '-f', 'json'], file);
-    assert.equal(r.code, 0, r.err);
+    assert.equal(r.code, 4, r.err); // silent and oldlabels skipped (partial); the stale context is not read, not skipped
     assert.match(r.err, /^mora: --prometheus serves one cluster: reading the current context "mora-real" only, not "gone" — --context <name> for another/m);
     const recs = JSON.parse(r.out) as Recommendation[];
     assert.ok(recs.length >= 8 && recs.every((x) => x.workload.context === 'mora-real'), recs.map((x) => x.workload.context).join(','));

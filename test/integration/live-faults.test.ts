@@ -129,7 +129,7 @@ describe('Live cluster: the tree follows the API server by watching, and each fa
     assert.deepEqual(labels(shop.children), ['checkout', 'frontend', 'nanny']);
     // The CLI recommends what it may read and names each denied namespace (default, kube-system, payments …) in one line.
     const all = await mora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--context', 'shop-only', '--prometheus', live.prometheus.url, '-q', '-f', 'json']);
-    assert.equal(all.code, 0, all.err);
+    assert.equal(all.code, 4, all.err); // partial since 2026-11-30 (was 0): denied namespaces were left out
     assert.deepEqual((JSON.parse(all.out) as { workload: { namespace: string } }[]).map((r) => r.workload.namespace).filter((n) => n !== 'shop'), []);
     assert.match(all.out, /"name": ?"checkout"/);
     const lines = all.err.trim().split('\n').filter((l) => l.startsWith('mora: skipped namespace'));

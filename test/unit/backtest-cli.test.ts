@@ -35,6 +35,18 @@ describe('mora backtest', () => {
     assert.equal(Number(day) % 86400, 0);
   });
 
+  it('-f json is the same bytes on every run: no elapsedMs unless --timings (also with --frontier, no oracleMs)', () => {
+    const a = backtestCommand({ ...base, input: dir, format: 'json', strategies: 'mora,vpa' });
+    assert.equal(a, backtestCommand({ ...base, input: dir, format: 'json', strategies: 'mora,vpa' }));
+    assert.doesNotMatch(a, /elapsedMs|oracleMs/);
+    const timed = JSON.parse(backtestCommand({ ...base, input: dir, format: 'json', strategies: 'mora,vpa', timings: true }));
+    assert.ok(timed.elapsedMs >= 0);
+    const f = backtestCommand({ ...base, input: dir, format: 'json', strategies: 'vpa', frontier: true, cpuRisk: '0.05,0.1' });
+    assert.doesNotMatch(f, /elapsedMs|oracleMs/);
+    const ft = JSON.parse(backtestCommand({ ...base, input: dir, format: 'json', strategies: 'vpa', frontier: true, cpuRisk: '0.05,0.1', timings: true }));
+    assert.ok(ft.elapsedMs >= 0 && ft.oracleMs >= 0 && ft.backtest.elapsedMs >= 0);
+  });
+
   it('prints JSON for machines', () => {
     const j = JSON.parse(backtestCommand({ ...base, input: dir, format: 'json', strategies: 'mora,vpa' }));
     assert.deepEqual(j.mean.map((m: { strategy: string }) => m.strategy), ['mora', 'vpa']);

@@ -138,8 +138,11 @@ describe('mora demo', function () {
     const dir = tempDir('mora-demo-');
     const report = join(dir, 'report.html');
     // In a pipe without $COLUMNS the comparison table is unlimited (names whole); in 100 columns it fits them.
-    const { code, out } = await asPipe(undefined, () => mora(['demo', '--report', report, '--model', 'none', '--quiet']));
+    const { code, out, err } = await asPipe(undefined, () => mora(['demo', '--report', report, '--model', 'none', '--quiet']));
     assert.equal(code, 0);
+    // Where the report is goes to stderr: stdout is the tables alone.
+    assert.doesNotMatch(out, /HTML report/);
+    assert.match(err, /^HTML report with charts: .*report\.html$/m);
     const lines = out.split('\n');
     const header = lines.findIndex((l) => /^service +cpu +vpa +krr/.test(l));
     assert.ok(header > 0, 'the comparison table follows the usage table');

@@ -80,4 +80,22 @@ describe('mora recommend on the demo shop', function () {
     assert.ok((html.match(/<svg /g) ?? []).length >= 2);
     assert.ok(html.includes('frontend'));
   });
+
+  it('dates the HTML report by SOURCE_DATE_EPOCH when set (the same bytes twice), else now; a bad value is exit 2', async () => {
+    const runs = await recommendFromSource(new DemoDataSource(), { workload: 'frontend' });
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    try {
+      process.env.SOURCE_DATE_EPOCH = '1700000000';
+      const a = renderHtmlReport(runs, { title: 'test' });
+      assert.match(a, /Generated 2023-11-14T22:13:20\.000Z\./);
+      assert.equal(renderHtmlReport(runs, { title: 'test' }), a);
+      process.env.SOURCE_DATE_EPOCH = 'yesterday';
+      assert.throws(() => renderHtmlReport(runs, { title: 'test' }), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /SOURCE_DATE_EPOCH/.test(e.message));
+      delete process.env.SOURCE_DATE_EPOCH;
+      assert.doesNotMatch(renderHtmlReport(runs, { title: 'test' }), /Generated 2023-11-14/);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  });
 });

@@ -54,9 +54,9 @@ describe('mora forecast', () => {
     assert.equal(Number(r.out.trim().split('\n')[1].split(',')[0]), START + 600 * 300);
   });
 
-  it('--format json carries the forecast, fitted parameters and timings', async () => {
+  it('--format json carries the forecast, fitted parameters and (with --timings) timings', async () => {
     const input = csv('j.csv', dailySeries(1000));
-    const r = await mora(['forecast', '--input', input, '--horizon', '5', '--format', 'json', '--set', 'prophet.changepoint_prior_scale=0.1']);
+    const r = await mora(['forecast', '--input', input, '--horizon', '5', '--format', 'json', '--set', 'prophet.changepoint_prior_scale=0.1', '--timings']);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.deepEqual(j.columns, ['timestamp', 'prophet', 'prophet_lower', 'prophet_upper']);
@@ -69,6 +69,12 @@ describe('mora forecast', () => {
     assert.ok(p.fitted.params.sigma_obs > 0);
     assert.equal(p.fitted.options.changepoint_prior_scale, 0.1);
     assert.ok(p.timings_ms.fit > 0 && p.timings_ms.predict > 0);
+    // Without --timings the same bytes on every run (CI diffs, caches): no timings_ms.
+    const a = await mora(['forecast', '--input', input, '--horizon', '5', '--format', 'json']);
+    const b = await mora(['forecast', '--input', input, '--horizon', '5', '--format', 'json']);
+    assert.equal(a.code, 0, a.err);
+    assert.doesNotMatch(a.out, /timings_ms/);
+    assert.equal(a.out, b.out);
   });
 
   it('counts missing values instead of failing on them', async () => {

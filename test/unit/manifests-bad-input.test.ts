@@ -166,7 +166,7 @@ describe('manifests: bad input never does silent damage', () => {
       writeFileSync(file, list);
       const r = await mora(['manifests', 'scan', file, '--format', 'json']);
       assert.equal(r.code, 0, r.err);
-      assert.deepEqual((JSON.parse(r.out) as { kind: string; namespace: string; name: string; container: string; line: number; replicas: number | null }[])
+      assert.deepEqual(((JSON.parse(r.out) as { containers: unknown[] }).containers as { kind: string; namespace: string; name: string; container: string; line: number; replicas: number | null }[])
         .map((x) => [x.kind, x.namespace, x.name, x.container, x.line, x.replicas]),
       [['Deployment', 'shop', 'web', 'app', 15, 2], ['StatefulSet', 'shop', 'db', 'postgres', 32, null]]);
       assert.deepEqual(scanManifest(list).containers.map((c) => c.item), [0, 2]);
@@ -221,7 +221,7 @@ describe('manifests: bad input never does silent damage', () => {
       assert.doesNotMatch(table.out, CONTROL);
       assert.match(table.out, /\\x1b\[31mred\\x1b\]0;title\\x07\\u202e/);
       const json = await mora(['manifests', 'scan', file, '--format', 'json']);
-      assert.equal((JSON.parse(json.out) as { container: string }[])[0].container, '\u001b[31mred\u001b]0;title\u0007\u202e');
+      assert.equal((JSON.parse(json.out) as { containers: { container: string }[] }).containers[0].container, '\u001b[31mred\u001b]0;title\u0007\u202e');
     });
 
     it('error messages escape them too: a container name and a file name with control characters', async () => {

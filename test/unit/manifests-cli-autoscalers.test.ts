@@ -46,7 +46,7 @@ describe('manifests CLI: replicas an autoscaler owns (the editor\'s rule)', () =
     assert.match(rows[1], /staging\s+web\s+server\s+\d+\s+4\s/);
     assert.equal(table.err, 'mora: note: Deployment shop/web: replicas left to the HPA web (2..8); manifests apply does not write spec.replicas here\n');
     const json = await mora(['manifests', 'scan', file, '--format', 'json']);
-    const parsed = JSON.parse(json.out) as Array<{ namespace: string; replicas: number; autoscaler?: Record<string, unknown> }>;
+    const parsed = (JSON.parse(json.out) as { containers: unknown[] }).containers as Array<{ namespace: string; replicas: number; autoscaler?: Record<string, unknown> }>;
     assert.deepEqual(parsed[0].autoscaler, { kind: 'HorizontalPodAutoscaler', name: 'web', namespace: 'shop', minReplicas: 2, maxReplicas: 8, note: 'replicas left to the HPA web (2..8)' });
     assert.equal(parsed[0].replicas, 3, 'the count is still reported');
     assert.equal(parsed[1].autoscaler, undefined);

@@ -17,9 +17,9 @@ describe('mora manifests', () => {
   it('scan --format json prints one object per container with the documented fields', async () => {
     const r = await mora(['manifests', 'scan', join(FIXTURES, 'batch.yaml'), '--format', 'json']);
     assert.equal(r.code, 0, r.err);
-    const rows = JSON.parse(r.out) as Record<string, unknown>[];
+    const rows = (JSON.parse(r.out) as { containers: Record<string, unknown>[] }).containers;
     assert.deepEqual(rows[0], {
-      kind: 'CronJob', namespace: 'ops', name: 'nightly-report', container: 'report', line: 14, replicas: null,
+      file: join(FIXTURES, 'batch.yaml'), kind: 'CronJob', namespace: 'ops', name: 'nightly-report', container: 'report', line: 14, replicas: null,
       requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: null, memory: null },
     });
     assert.deepEqual(rows.map((x) => [x.kind, x.container, x.init ?? false]), [
@@ -30,7 +30,7 @@ describe('mora manifests', () => {
 
   it('scan reports replicas as a number and namespace null when the document has none', async () => {
     const r = await mora(['manifests', 'scan', join(FIXTURES, 'irregular.yaml'), '--format', 'json']);
-    const rows = JSON.parse(r.out) as { name: string; namespace: string | null; replicas: number | null }[];
+    const rows = (JSON.parse(r.out) as { containers: unknown[] }).containers as { name: string; namespace: string | null; replicas: number | null }[];
     assert.deepEqual(rows.map((x) => [x.name, x.namespace, x.replicas]), [
       ['node-agent', 'monitoring', null], ['node-agent', 'monitoring', null], ['node-agent', 'monitoring', null], ['legacy', null, 3]]);
   });
@@ -122,7 +122,7 @@ describe('mora manifests', () => {
     const bin = join(__dirname, '..', '..', 'bin', 'mora.js');
     const scan = spawnSync(process.execPath, [bin, 'manifests', 'scan', '-', '--format', 'json'], { input, encoding: 'utf8' });
     assert.equal(scan.status, 0, scan.stderr);
-    assert.deepEqual((JSON.parse(scan.stdout) as { container: string }[]).map((x) => x.container), ['hotel-rates']);
+    assert.deepEqual((JSON.parse(scan.stdout) as { containers: { container: string }[] }).containers.map((x) => x.container), ['hotel-rates']);
     const apply = spawnSync(process.execPath, [bin, 'manifests', 'apply', '-', '--set', 'Deployment/rates/hotel-rates=cpu=300m'], { input, encoding: 'utf8' });
     assert.equal(apply.status, 0, apply.stderr);
     assert.equal(apply.stdout, input.replace('cpu: 100m', 'cpu: 300m'));
@@ -138,7 +138,7 @@ describe('mora manifests', () => {
     const r = await mora(['manifests', 'scan', file, '--format', 'json']);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err, '');
-    assert.deepEqual((JSON.parse(r.out) as { container: string }[]).map((x) => x.container), ['hotel-rates']);
+    assert.deepEqual((JSON.parse(r.out) as { containers: { container: string }[] }).containers.map((x) => x.container), ['hotel-rates']);
   });
 
   it('skips, with a note naming the line, a document that parses but has {{ }} where MOrA reads (a quoted Helm value)', async () => {
@@ -147,6 +147,6 @@ describe('mora manifests', () => {
     const r = await mora(['manifests', 'scan', file, '--format', 'json']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /skipped the document at line 1: \{\{ \}\} in its names, replicas or resources \(\{\{ \}\} at line 32\)/);
-    assert.deepEqual(JSON.parse(r.out), []);
+    assert.deepEqual(JSON.parse(r.out), { containers: [], skipped: [] });
   });
 });

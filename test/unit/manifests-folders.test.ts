@@ -70,11 +70,12 @@ describe('mora manifests scan on folders', () => {
     assert.equal((JSON.parse(r.out) as { containers: Row[] }).containers.filter((c) => c.name === 'web').length, 2, 'both rows are still listed');
   });
 
-  it('names files that are not YAML or not UTF-8, still scans the others, and exits 2', async () => {
+  // Exit 4 (partial), no longer 2: the rows printed are good, and a script must tell that from a usage error (which prints nothing).
+  it('names files that are not YAML or not UTF-8, still scans the others, and exits 4 (partial)', async () => {
     write('k8s/base/broken.yaml', readFileSync(join(FIXTURES, 'malformed.yaml')));
     write('k8s/overlays/latin1.yaml', Buffer.concat([Buffer.from(DEPLOYMENT('cafe', '1')), Buffer.from('# caf\xe9\n', 'latin1')]));
     const r = await mora(['manifests', 'scan', at('k8s'), '--format', 'json']);
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 4);
     const out = JSON.parse(r.out) as { containers: Row[]; skipped: Skip[] };
     assert.deepEqual(out.containers.map((c) => c.name), ['web', 'api', 'probe']);
     assert.deepEqual(out.skipped.map((s) => [s.file, s.error]), [
@@ -96,8 +97,9 @@ describe('mora manifests scan on folders', () => {
     try {
       writeFileSync(join(only, 'a.yaml'), 'a: [\n');
       writeFileSync(join(only, 'b.yaml'), 'b: {\n');
-      const r = await mora(['manifests', 'scan', only]);
+      const r = await mora(['manifests', 'scan', only, '--format', 'json']);
       assert.equal(r.code, 2);
+      assert.equal(r.out, '', 'nothing scanned: an input error, stdout empty');
       assert.match(r.err, /^mora: 2 of 2 files could not be scanned \(named above\); no other file was scanned$/m);
     } finally {
       rmSync(only, { recursive: true, force: true });
@@ -137,10 +139,16 @@ describe('mora manifests scan on folders', () => {
     assert.match(r.err, /empty: no \.yaml, \.yml or \.json files/);
   });
 
-  it('keeps one file as it was: the bare JSON array, its error as the command\'s', async () => {
+  // One file's JSON was a bare array, several paths' an object: `scan $(git diff --name-only)` broke when one file changed.
+  it('prints one file\'s JSON in the shape of several paths\' (an object, the file on each row); its error stays the command\'s', async () => {
     const r = await mora(['manifests', 'scan', at('k8s', 'base', 'web.yaml'), '--format', 'json']);
     assert.equal(r.code, 0, r.err);
-    assert.ok(Array.isArray(JSON.parse(r.out)));
+    const many = await mora(['manifests', 'scan', at('k8s', 'base', 'web.yaml'), at('k8s', 'overlays', 'prod', 'api.yml'), '--format', 'json']);
+    assert.equal(many.code, 0, many.err);
+    const one = JSON.parse(r.out) as { containers: Row[]; skipped: Skip[] };
+    assert.deepEqual(Object.keys(one), ['containers', 'skipped']);
+    assert.deepEqual(one.containers, (JSON.parse(many.out) as { containers: Row[] }).containers.filter((c) => c.file === at('k8s/base/web.yaml')));
+    assert.equal(one.containers.length, 1);
     const t = await mora(['manifests', 'scan', at('k8s', 'chart', 'templates', 'deployment.yaml')]);
     assert.equal(t.code, 2);
     assert.match(t.err, /^mora: .*deployment\.yaml: document at line 1 is a Helm\/Go template source/);

@@ -51,7 +51,7 @@ describe('manifests: Argo Rollouts', () => {
       writeFileSync(file, rollout('3'));
       const scan = await mora(['manifests', 'scan', file, '--format', 'json']);
       assert.equal(scan.code, 0, scan.err);
-      assert.deepEqual((JSON.parse(scan.out) as Array<{ kind: string; container: string }>).map((r) => `${r.kind}/${r.container}`), ['Rollout/migrate', 'Rollout/app']);
+      assert.deepEqual((JSON.parse(scan.out) as { containers: Array<{ kind: string; container: string }> }).containers.map((r) => `${r.kind}/${r.container}`), ['Rollout/migrate', 'Rollout/app']);
       const apply = await mora(['manifests', 'apply', file, '--in-place', '--set', 'Rollout/checkout/app=cpu=250m']);
       assert.equal(apply.code, 0, apply.err);
       assert.match(readFileSync(file, 'utf8'), /^ {14}cpu: 250m$/m);

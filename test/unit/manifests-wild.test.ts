@@ -123,7 +123,7 @@ describe('manifests in the wild', () => {
         const scan = await mora(['manifests', 'scan', file, '--format', 'json']);
         assert.equal(scan.code, 0, scan.err);
         assert.doesNotMatch(scan.err, /skipped/);
-        assert.deepEqual((JSON.parse(scan.out) as Array<{ container: string }>).map((r) => r.container), ['exp']);
+        assert.deepEqual((JSON.parse(scan.out) as { containers: Array<{ container: string }> }).containers.map((r) => r.container), ['exp']);
         const apply = await mora(['manifests', 'apply', file, '--set', 'Deployment/exporter/exp=memory=64Mi', '--in-place']);
         assert.equal(apply.code, 0, apply.err);
         assert.equal(readFileSync(file, 'utf8'), rendered.replace('cpu: 50m # measured', 'cpu: 50m # measured\n            memory: 64Mi'));
@@ -228,7 +228,7 @@ describe('manifests in the wild', () => {
         assert.deepEqual(decodeManifest(readFileSync(file)), { text, encoding });
         const scan = await mora(['manifests', 'scan', file, '--format', 'json']);
         assert.equal(scan.code, 0, scan.err);
-        assert.deepEqual((JSON.parse(scan.out) as Array<{ container: string }>).map((x) => x.container), ['c']);
+        assert.deepEqual((JSON.parse(scan.out) as { containers: Array<{ container: string }> }).containers.map((x) => x.container), ['c']);
         const apply = await mora(['manifests', 'apply', file, '--set', 'Pod/p/c=cpu=250m', '--in-place']);
         assert.equal(apply.code, 0, apply.err);
         const want = `${text}    resources:\r\n      requests:\r\n        cpu: 250m\r\n`;

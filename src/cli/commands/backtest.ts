@@ -16,7 +16,7 @@ import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle
 import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
 import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
-import { UserError } from '../errors';
+import { PartialResult, UserError } from '../errors';
 import { toCsv } from '../format/csv';
 import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
@@ -42,6 +42,8 @@ export interface BacktestCliOptions extends LayoutFlags {
   warmupDays: string;
   scale: string;
   quiet?: boolean;
+  /** -f json: add elapsedMs (and oracleMs with --frontier); left out by default so two runs print the same bytes. */
+  timings?: boolean;
 }
 
 export function register(program: Command): void {
@@ -61,6 +63,7 @@ export function register(program: Command): void {
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--timings', 'with -f json: add elapsedMs (and oracleMs with --frontier), which differ from run to run')
     .option('--time-column <col>', 'the timestamp column, by header name or number from 1 (default: the column named timestamp, time, date, …)')
     .option('--value-column <col>', 'the value column, by header name or number from 1 (default: the column named value, or the only other one)')
     .option('--series-column <cols>', 'long form (many series in one file): the id column(s), comma-separated, whose values joined with / name each series (container_id; collection_id,instance_index)')
@@ -72,13 +75,14 @@ export function register(program: Command): void {
       + 'Public traces, e.g.: Alibaba 2018 container_usage.csv (no header): --no-header --time-column 3 --value-column 4 --series-column 1;\n'
       + '  Google 2019 instance usage: --time-column start_time --value-column average_usage_cpus --series-column collection_id,instance_index --time-unit us;\n'
       + '  Azure vm_cpu_readings (no header): --no-header --time-column 1 --value-column 5 --series-column 2.\n'
-      + 'A directory\'s files that cannot be read are named on stderr and skipped; the others are replayed and written, then the exit code is 2.\n'
-      + 'Exit codes: 0 ok, 1 unexpected failure, 2 bad input or usage.')
+      + 'A directory\'s files that cannot be read are named on stderr and in JSON "skipped"; the others are replayed and written, then the exit code is 4 (partial).\n'
+      + 'A series with no scored day (too short) is named the same way, and is no failure (exit 0).\n'
+      + '-f json is the same bytes for the same input; --timings adds elapsedMs (and oracleMs with --frontier).')
     .action((opts: BacktestCliOptions) => {
       try {
         process.stdout.write(backtestCommand(opts));
       } catch (e) {
-        // A directory's unreadable files: the others' summary still prints (and --out is written), then exit 2.
+        // A directory's unreadable files: the others' summary still prints (and --out is written), then exit 4 (partial).
         const output = (e as { output?: unknown }).output;
         if (e instanceof UserError && typeof output === 'string') process.stdout.write(output);
         throw e;
@@ -161,14 +165,15 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   let output: string;
   if (frontier) {
     if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
-    output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier, skipped), skipped }, null, 2) + '\n' : frontierText(frontier) + idleText(result) + skippedText;
+    output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier, skipped, Boolean(opts.timings)), skipped }, null, 2) + '\n' : frontierText(frontier) + idleText(result) + skippedText;
   } else {
-    output = format === 'json' ? JSON.stringify({ ...(toJson(result, skipped) as object), skipped }, null, 2) + '\n' : summaryTable(result) + idleText(result) + skippedText;
+    output = format === 'json' ? JSON.stringify({ ...(toJson(result, skipped, Boolean(opts.timings)) as object), skipped }, null, 2) + '\n' : summaryTable(result) + idleText(result) + skippedText;
   }
   if (unreadable.length) {
     // As `recommend --apply-to` does: every readable file is done and written, then the run fails for the others.
-    const failure = new UserError(`${unreadable.length} of ${unreadable.length + inputs.length} files could not be read (named above); the others were replayed`);
-    (failure as UserError & { output?: string }).output = output;
+    // Partial (exit 4), not a usage error (2): the summary printed and recs.csv written are good for the files read.
+    const failure = new PartialResult(`${unreadable.length} of ${unreadable.length + inputs.length} files could not be read (named above); the others were replayed`);
+    failure.output = output;
     throw failure;
   }
   return output;
@@ -293,7 +298,7 @@ export function idleText(r: BacktestResult): string {
  * `unscored` (a 0 would read as a perfect fit), and it is not in the means (runBacktest leaves it out). An idle
  * series has null waste and shortfall ratios too (`summary.idle`), and `idle` lists them: not in the means either.
  */
-function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = []): unknown {
+function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = [], timings = false): unknown {
   const why = new Map(skipped.map((s) => [s.series, s.reason]));
   const perSeries = r.perSeries.map(({ days: _d, ...p }) => (p.summary.days > 0 ? p : {
     ...p,
@@ -302,18 +307,18 @@ function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = []): unkn
       ? `the strategy gave no value on any of the ${p.noAnswer} scorable days after the warm-up`
       : 'no day after the warm-up has 12 or more samples covering an hour'),
   }));
-  return { kind: r.kind, strategies: r.strategies, mean: r.mean, idle: r.idle, perSeries, elapsedMs: Math.round(r.elapsedMs) };
+  return { kind: r.kind, strategies: r.strategies, mean: r.mean, idle: r.idle, perSeries, ...(timings ? { elapsedMs: Math.round(r.elapsedMs) } : {}) };
 }
 
 /** The frontier as data: points, MOrA's curve, dominance, calibration, confidence, the oracle (≤ 101 points) and the summaries. */
-export function frontierJson(f: FrontierResult, skipped: readonly SkippedSeries[] = []): Record<string, unknown> {
+export function frontierJson(f: FrontierResult, skipped: readonly SkippedSeries[] = [], timings = false): Record<string, unknown> {
   const maxRisk = Math.max(...f.points.map((p) => p.risk).filter(Number.isFinite), 0) * 1.2;
   return {
     kind: f.kind, grid: f.grid, riskMeasure: f.kind === 'cpu' ? 'exceedance share' : 'OOM-day share (1 − OOM-free days)', wasteMeasure: 'waste ratio',
     dominanceRatio: DOMINANCE_RATIO, idle: f.backtest.idle, points: f.points, curve: f.curve, dominance: f.dominance, calibration: f.calibration, confidence: f.confidence,
     ...(f.fleet ? { fleet: f.fleet } : {}),
     oracle: sampleFrontier(f.oracle, 101, Math.max(maxRisk, 0.01)), dayQuantile: f.dayQuantile,
-    backtest: toJson(f.backtest, skipped), elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs),
+    backtest: toJson(f.backtest, skipped, timings), ...(timings ? { elapsedMs: Math.round(f.elapsedMs), oracleMs: Math.round(f.oracleMs) } : {}),
   };
 }
 

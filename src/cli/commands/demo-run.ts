@@ -117,5 +117,6 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   out.write('\ncpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
     + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
     + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n');
-  if (opts.report) out.write(`\nHTML report with charts: ${resolve(opts.report)}\n`);
+  // Where the report is: stderr, so stdout is the tables alone (as recommend --report says `wrote …` on stderr).
+  if (opts.report) process.stderr.write(`HTML report with charts: ${resolve(opts.report)}\n`);
 }

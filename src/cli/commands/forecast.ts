@@ -28,6 +28,8 @@ export interface ForecastCliOptions {
   /** false with --no-header. */
   header?: boolean;
   timeUnit?: string;
+  /** -f json: add models.<m>.timings_ms (fit, predict), which differ from run to run; left out by default (same bytes each run). */
+  timings?: boolean;
 }
 
 /** A column of the output table, produced from one model's run. */
@@ -85,6 +87,8 @@ export function register(program: Command): void {
     .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed by magnitude)')
     .option('--set <model.option=value>', "model option by the model's own name, e.g. prophet.changepoint_prior_scale=0.1 (repeatable)",
       (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--timings', 'with -f json: add models.<m>.timings_ms (fit and predict time), which differ from run to run')
+    .addHelpText('after', '\n-f json is the same bytes for the same input and --seed; --timings adds each model\'s timings_ms.')
     .action(async (opts: ForecastCliOptions) => {
       process.stdout.write(await forecastCommand(opts));
     });
@@ -175,7 +179,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     ...(aggregated ? { aggregated: { from_step: aggregated.fromStep, step: aggregated.step, points: aggregated.points } } : {}),
     columns: ['timestamp', ...columns.map((c) => c.name)],
     forecast: Array.from(t, (ts, i) => Object.fromEntries([['timestamp', ts], ...columns.map((c) => [c.name, c.values[i]])])),
-    models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } }])),
+    models: Object.fromEntries(runs.map((r) => [r.model, { fitted: r.fitted, ...(opts.timings ? { timings_ms: { fit: r.timings.fitMs, predict: r.timings.predictMs } } : {}) }])),
     ...(skipped.size > 0 ? { skipped: Object.fromEntries(skipped) } : {}),
     ...(exponent !== 0 ? { input_scale: `the models saw the values × 2^${-exponent} (fitted parameters are in those units); forecasts are scaled back` } : {}),
   }, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v), 2) + '\n';

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXIT_USAGE, UserError } from '../errors';
+import { EXIT_USAGE, PartialResult, UserError } from '../errors';
 import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
@@ -247,18 +247,24 @@ export function register(program: Command): void {
     .description('List every container of every workload: kind, namespace, name, container, line, replicas, requests, limits '
       + '(a path "-" reads stdin; a folder is searched for *.yaml, *.yml, *.json, and each row names its file)')
     .option('--format <format>', 'table or json', 'table')
-    .addHelpText('after', '\nWith a folder or several paths, a file that cannot be scanned is named on stderr and in JSON "skipped"; the others are '
-      + 'still scanned. Exit code 2 when one was unreadable, not UTF-8 or not valid YAML; a Helm template source is skipped without failing.\n')
+    .addHelpText('after', '\nJSON is always one object, {"containers": [{"file", "kind", …}], "skipped": [{"file", "reason", "error"}]}, '
+      + 'for one path or many, a file or a folder. With a folder or several paths, a file that cannot be scanned is named on stderr and in '
+      + '"skipped"; the others are still scanned and printed, then the exit code is 4 (partial) when one was unreadable, not UTF-8 or not '
+      + 'valid YAML (2, with nothing printed, when no file could be scanned); a Helm template source is skipped without failing. One file '
+      + 'given that cannot be scanned is exit 2. A folder with no .yaml/.yml/.json file is nothing to scan: exit 2 with a message; files '
+      + 'that hold no workload are scanned: {"containers": [], …}, exit 0.')
     .action((paths: string[], opts: { format: string }) => {
       if (opts.format !== 'table' && opts.format !== 'json') throw new UserError(`--format must be table or json, got "${opts.format}"`);
       if (paths.length === 1 && (paths[0] === '-' || !isDirectory(paths[0]))) {
-        // One file: its rows as they always were, and any refusal is the command's error.
+        // One file: its rows as they always were, and any refusal is the command's error. JSON has the shape of several
+        // paths' (an object with the file on each row), so `scan $(git diff --name-only)` parses the same for one file.
         const file = paths[0];
         const { text } = readManifest(file);
         const scan = scanOrExplain(file, text);
         const rows = scan.containers.map(toScanned);
         for (const n of markAutoscaled(file, rows, new CliAutoscalers([file], new Map([[file, text]])))) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
-        process.stdout.write(opts.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
+        const result: ScanManyResult = { containers: rows.map((r) => ({ file, ...r })), skipped: [] };
+        process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(rows));
         return;
       }
       const { files, inline, notes, ...result } = scanMany(paths);
@@ -270,11 +276,13 @@ export function register(program: Command): void {
           + (patched ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
             : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
       }
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
       const errors = result.skipped.filter((s) => s.error).length;
-      if (errors) {
-        throw new UserError(scanFailureText(errors, files, result.skipped.length - errors), EXIT_USAGE);
-      }
+      const templates = result.skipped.length - errors;
+      // No file scanned at all: nothing to print, a plain input error (exit 2, stdout empty).
+      if (errors && files - errors - templates === 0) throw new UserError(scanFailureText(errors, files, templates), EXIT_USAGE);
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
+      // Some files scanned and printed, some not: partial (exit 4), so a script can tell it from a usage error.
+      if (errors) throw new PartialResult(scanFailureText(errors, files, templates));
     });
 
   manifests

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseInputQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
-import { UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
+import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
@@ -40,6 +40,8 @@ export interface RecommendCliOptions {
   cpuMax?: string;
   memoryMax?: string;
   report?: string;
+  /** -f json|yaml: print {"recommendations": [...], "skipped": [...]} instead of the bare array. */
+  withSkipped?: boolean;
   quiet?: boolean;
   prometheus?: string;
   prometheusSelector?: string;
@@ -117,7 +119,9 @@ export function register(program: Command): void {
       + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
-    .option('--report <file.html>', 'also write an HTML report with charts')
+    .option('--report <file.html>', 'also write an HTML report with charts (dated $SOURCE_DATE_EPOCH when set, else now)')
+    .option('--with-skipped', 'with -f json or yaml: print {"recommendations": [the array], "skipped": [{"context", "namespace", "kind", "name", "reason"}]} '
+      + '(the contexts, namespaces and workloads left out) instead of the bare array')
     .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
     .option('--apply-to <path>', 'write the recommendations into this manifest file, or every .yaml/.yml under this folder: all the files or none (--dry-run: only their diffs)')
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
@@ -134,7 +138,10 @@ export function register(program: Command): void {
     .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (- : stderr; stdout is the JSON summary)')
     .option('--write-concurrency <n>', 'with --in-cluster: VPA status writes in flight at once (default $MORA_WRITE_CONCURRENCY, else 16; 1: one after another)')
     .option('--create-vpas', 'with --in-cluster: first create an updateMode "Off" VPA naming mora for each workload without a VPA, in namespaces labelled mora.dev/create-vpa=true (with --dry-run: only print them)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 unexpected failure, 2 bad input or usage, 3 data source unreachable.')
+    .addHelpText('after', '\nA context, namespace or workload that cannot be read (unreachable, RBAC, no usable metrics) is named on stderr '
+      + '(`mora: skipped …`; in the output with -f json|yaml --with-skipped) and left out; the others are printed, then the exit code is 4 (partial). '
+      + 'A -n/-w/--context that matches nothing is exit 2, naming what matched nothing. --apply-to and --apply-cluster print the recommendations '
+      + 'before they write: when a write fails, stdout holds them and the exit code is that failure\'s.')
     .action(async (opts: RecommendCliOptions, cmd: Command) => {
       if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
       try {
@@ -318,6 +325,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const tty = process.stderr.isTTY === true;
   const progress = !opts.quiet && (tty || model !== undefined);
   const skipped: string[] = [];
+  /** What was left out, for -f json|yaml --with-skipped (and exit 4): each context, namespace or workload with why. */
+  const leftOut: SkippedInput[] = [];
   const experiments = opts.experiments ? (require('../../data/experiments/store') as typeof import('../../data/experiments/store')).loadExperiments(opts.experiments) : undefined;
   if (opts.experiments && experiments?.length === 0) {
     throw new UserError(`--experiments ${opts.experiments}: no experiments found there (no mora experiment JSON with its CSV; failed runs are skipped) — run mora experiment --out ${opts.experiments}`);
@@ -326,16 +335,19 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     experiments,
     onSkip: (w, reason) => {
       skipped.push(`${w.kind}/${w.name}: ${reason}`);
+      leftOut.push({ context: w.context, namespace: w.namespace, kind: w.kind, name: w.name, reason });
       process.stderr.write(`mora: skipped ${forTerminal(`${w.kind} ${w.namespace}/${w.name}: ${reason}`)}\n`);
     },
     onSkipContext: (context, reason) => {
       skipped.push(`context ${context}: ${reason}`);
+      leftOut.push({ context, namespace: null, kind: 'Context', name: context, reason });
       process.stderr.write(`mora: skipped context ${forTerminal(`"${context}": ${reason}`)}\n`);
     },
     // Prometheus' warnings (a Thanos/Mimir partial response): the numbers may rest on incomplete data. Once each.
     onSourceWarning: (message) => process.stderr.write(`mora: warning: Prometheus: ${forTerminal(message)}\n`),
-    onSkipNamespace: (_context, ns, reason) => {
+    onSkipNamespace: (context, ns, reason) => {
       skipped.push(`namespace ${ns}: ${reason}`);
+      leftOut.push({ context, namespace: ns, kind: 'Namespace', name: ns, reason });
       process.stderr.write(`mora: skipped namespace ${forTerminal(`"${ns}": ${reason}`)}\n`);
     },
     // A write names one workload per context with -w: a name that matches several is refused before any metric is read.
@@ -355,8 +367,10 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   }
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {
-    throw new UserError(`no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`);
+    // Most likely a typo: say which name matched nothing (exit 2, nothing on stdout).
+    throw new UserError(await noMatchText(source, opts));
   }
+  if (opts.withSkipped && format !== 'json' && format !== 'yaml') throw new UserError(`--with-skipped goes with -f json or yaml, not ${format}`);
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
   let manifestDiffs = '';
   if (opts.applyTo) {
@@ -379,8 +393,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
   const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else unlimited
-  const output = format === 'json' ? f.recommendationsJson(runs)
-    : format === 'yaml' ? f.recommendationsYaml(runs)
+  const output = format === 'json' ? (opts.withSkipped ? f.recommendationsWithSkippedJson(runs, leftOut) : f.recommendationsJson(runs))
+    : format === 'yaml' ? (opts.withSkipped ? f.recommendationsWithSkippedYaml(runs, leftOut) : f.recommendationsYaml(runs))
       : format === 'csv' ? f.recommendationsCsv(runs)
         : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)); // names never drive the terminal
   if (applyFailure) {
@@ -396,9 +410,58 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet),
         undoCommand: (f) => `mora recommend --undo ${applyCluster.shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${applyCluster.shellWord(opts.kubeconfig)}` : ''}` },
       { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+    if (leftOut.length) throw partial(leftOut);
     return '';
   }
+  if (leftOut.length) {
+    // Results printed for what could be read; exit 4 so a script can tell that some context, namespace or workload was left out.
+    const failure = partial(leftOut);
+    failure.output = output;
+    throw failure;
+  }
   return output;
+}
+
+/**
+ * Why a run found no workload, naming the filter that matched nothing: `-n names namespace "shp", which does not exist
+ * (namespaces: shop)` when the namespace is not there, else `namespace "shop" exists; -w x matched no workload in it`. The namespaces are asked again
+ * only here (a failed run); if that fails, the plain sentence.
+ */
+async function noMatchText(source: import('../../data/datasource').DataSource, opts: RecommendCliOptions): Promise<string> {
+  const plain = `no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`;
+  const selectorNs = opts.workload?.includes('/') ? opts.workload.split('/')[0] : undefined;
+  const ns = opts.namespace ?? selectorNs;
+  if (ns === undefined) return opts.workload ? `${plain}: -w ${opts.workload} matched no workload` : `${plain}: no workload found`;
+  try {
+    const all = new Set<string>();
+    for (const ctx of await source.contexts()) for (const n of await source.namespaces(ctx)) all.add(n);
+    if (!all.has(ns)) {
+      const list = [...all].sort();
+      return `${plain}: ${opts.namespace !== undefined ? '-n' : '-w'} names namespace "${ns}", which does not exist `
+        + `(namespaces: ${list.slice(0, 12).join(', ')}${list.length > 12 ? `, … (${list.length})` : ''})`;
+    }
+    return opts.workload ? `${plain}: namespace "${ns}" exists; -w ${opts.workload} matched no workload in it` : `${plain}: namespace "${ns}" has no workload MOrA sizes`;
+  } catch {
+    return plain;
+  }
+}
+
+/** One context, namespace or workload left out of a run, as -f json|yaml --with-skipped prints it. */
+export interface SkippedInput {
+  context: string;
+  namespace: string | null;
+  kind: string;
+  name: string;
+  reason: string;
+}
+
+function partial(leftOut: readonly SkippedInput[]): PartialResult {
+  const count = (kind: string, one: string, many: string) => {
+    const n = leftOut.filter((s) => (kind === 'workload' ? s.kind !== 'Context' && s.kind !== 'Namespace' : s.kind === kind)).length;
+    return n ? `${n} ${n === 1 ? one : many}` : '';
+  };
+  const parts = [count('Context', 'context', 'contexts'), count('Namespace', 'namespace', 'namespaces'), count('workload', 'workload', 'workloads')].filter(Boolean);
+  return new PartialResult(`partial: ${parts.join(', ')} skipped (named above); the others were recommended`);
 }
 
 /**

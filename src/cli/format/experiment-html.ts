@@ -6,6 +6,7 @@
  * (src/views/experiment-model.ts), so the report and the editor show the same numbers.
  */
 import type { ExperimentChart, ExperimentViewData, TableData } from '../../protocol/forecast';
+import { reportTime } from './generated-at';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -73,7 +74,7 @@ function table(t: TableData): string {
 }
 
 export function experimentHtml(view: ExperimentViewData, opts: { generatedAt?: Date } = {}): string {
-  const when = (opts.generatedAt ?? new Date()).toISOString();
+  const when = (opts.generatedAt ?? reportTime()).toISOString();
   const services = view.services.map((s) => `<section>
 <h2>${esc(s.service)}</h2>
 <p class="capacity">Capacity: ${esc(s.capacityText)}</p>

@@ -4,6 +4,7 @@
  * targets and the per-day oracle's frontier, then the dominance, calibration and confidence tables.
  */
 import type { FrontierResult } from '../../rightsizing/backtest/frontier';
+import { reportTime } from './generated-at';
 import { DOMINANCE_RATIO } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt } from '../../rightsizing/backtest/oracle';
 
@@ -114,7 +115,7 @@ ${table(['baseline', riskHead, 'waste', 'per-workload ratio', 'fleet waste', 'fl
 ${table(['budget', 'achieved (mean over series)', 'relative error', 'within bounds', 'waste'],
     f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
 ` : '';
-  const when = (opts.generatedAt ?? new Date()).toISOString();
+  const when = (opts.generatedAt ?? reportTime()).toISOString();
   const idle = f.backtest.idle.length
     ? `\n<p class="note idle">${f.backtest.idle.length} idle series (no usage on any scored day: no waste ratio) left out of the means, the oracle, calibration and confidence: ${esc(f.backtest.idle.map((x) => x.series).join(', '))}.</p>`
     : '';

@@ -3,6 +3,7 @@
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
 import { replicaAdvice, replicaChange, riskCell, riskLine, riskTargetsLine, verdictLabel } from '../../core/advice-text';
+import { reportTime } from './generated-at';
 import { formatCpu, humanMemory } from '../../core/quantity';
 import type { Series } from '../../core/series';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -121,7 +122,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       : '';
     return `<section><h2>${esc(name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
   }).join('\n');
-  const when = (opts.generatedAt ?? new Date()).toISOString();
+  const when = (opts.generatedAt ?? reportTime()).toISOString();
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(opts.title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>

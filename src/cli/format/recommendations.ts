@@ -282,6 +282,17 @@ export function recommendationsYaml(results: readonly EngineResult[]): string {
   return stringify(recommendationsData(results));
 }
 
+/** What `recommend -f json|yaml --with-skipped` prints: the array under `recommendations`, and what was left out. */
+export interface SkippedEntry { context: string; namespace: string | null; kind: string; name: string; reason: string }
+
+export function recommendationsWithSkippedJson(results: readonly EngineResult[], skipped: readonly SkippedEntry[]): string {
+  return JSON.stringify({ recommendations: recommendationsData(results), skipped }, null, 2) + '\n';
+}
+
+export function recommendationsWithSkippedYaml(results: readonly EngineResult[], skipped: readonly SkippedEntry[]): string {
+  return stringify({ recommendations: recommendationsData(results), skipped });
+}
+
 /** A risk target as a CSV cell: a fleet allotment's target is a sum of floats (0.06499999999999968); 12 significant digits give 0.065. */
 const targetCell = (x: number | undefined): number | '' => (x === undefined ? '' : Number(x.toPrecision(12)));
 
