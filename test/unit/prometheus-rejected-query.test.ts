@@ -8,6 +8,7 @@ import type { DataSource } from '../../src/data/datasource';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { PrometheusError } from '../../src/data/prometheus/errors';
 import { recommendFromSource } from '../../src/pipeline/recommend';
+import { fixedWorkloadsSource } from './helpers/cluster-source';
 
 const NOW = 1_800_000_000;
 const workload = { context: 'prod', namespace: 'shop', kind: 'Deployment', name: 'web', replicas: 1, containers: [{ name: 'app', resources: { requests: {}, limits: {} } }] } as unknown as Workload;
@@ -30,16 +31,7 @@ function fakePrometheus(refuse: RegExp): PrometheusClient {
 
 /** The cluster source with its workload list given (no Kubernetes API in a unit test). */
 function source(client: PrometheusClient): DataSource {
-  const cluster = new ClusterDataSource({ prometheus: client, prometheusPlan: 'per-workload', now: () => NOW });
-  return {
-    kind: 'cluster',
-    contexts: async () => ['prod'],
-    namespaces: async () => ['shop'],
-    workloads: async () => [workload],
-    historyRange: (t) => cluster.historyRange(t),
-    metrics: (t, r) => cluster.metrics(t, r),
-    health: async () => ({ ok: true, message: '' }),
-  };
+  return fixedWorkloadsSource(new ClusterDataSource({ prometheus: client, prometheusPlan: 'per-workload', now: () => NOW }), [workload]);
 }
 
 describe('a query Prometheus rejects is reported with its message, not as "no usage samples"', () => {

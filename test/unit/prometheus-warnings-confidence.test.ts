@@ -4,11 +4,11 @@
 import * as assert from 'node:assert/strict';
 import type { Workload } from '../../src/core/workload';
 import { ClusterDataSource } from '../../src/data/cluster';
-import type { DataSource } from '../../src/data/datasource';
 import { batchedFrames, CLUSTER_MIX, lowersConfidence, OOM_MISSING, OOM_NOT_READ, OWNER_LOOKUP_FAILED } from '../../src/data/prometheus/batch-plan';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { DEFAULT_QUERY_CONFIG } from '../../src/data/prometheus/queries';
 import { PARTIAL_DATA_CONFIDENCE_FACTOR, PARTIAL_DATA_NOTE, recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
+import { fixedWorkloadsSource } from './helpers/cluster-source';
 
 const NOW = 1_800_000_000;
 const wl = (name: string) => ({ context: 'prod', namespace: 'shop', kind: 'Deployment', name, replicas: 1, containers: [{ name: 'app', resources: { requests: {}, limits: {} } }] }) as unknown as Workload;
@@ -38,15 +38,7 @@ function fakePrometheus(warnFor: string | undefined, oomSeries = true, warning =
 async function runs(warnFor: string | undefined, oomSeries = true, warning = PARTIAL, warnOn?: (promql: string) => boolean): Promise<Map<string, WorkloadRun>> {
   const workloads = [wl('web'), wl('api')];
   const cluster = new ClusterDataSource({ prometheus: fakePrometheus(warnFor, oomSeries, warning, warnOn), prometheusPlan: 'per-workload', now: () => NOW });
-  const source: DataSource = {
-    kind: 'cluster',
-    contexts: async () => ['prod'],
-    namespaces: async () => ['shop'],
-    workloads: async () => workloads,
-    historyRange: (t) => cluster.historyRange(t),
-    metrics: (t, r) => cluster.metrics(t, r),
-    health: async () => ({ ok: true, message: '' }),
-  };
+  const source = fixedWorkloadsSource(cluster, workloads);
   const out = await recommendFromSource(source, { onSourceWarning: () => undefined, onSkip: (_w, why) => assert.fail(`skipped: ${why}`) });
   return new Map(out.map((r) => [r.recommendation.workload.name, r]));
 }

@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import type { Workload } from '../../src/core/workload';
 import { ClusterDataSource } from '../../src/data/cluster';
-import type { DataSource } from '../../src/data/datasource';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { recommendFromSource } from '../../src/pipeline/recommend';
+import { fixedWorkloadsSource } from './helpers/cluster-source';
 
 const NOW = 1_800_000_000;
 const wl = (name: string) => ({ context: 'prod', namespace: 'shop', kind: 'Deployment', name, replicas: 1, containers: [{ name: 'app', resources: { requests: {}, limits: {} } }] }) as unknown as Workload;
@@ -34,16 +34,7 @@ describe('Prometheus warnings are reported, not dropped', () => {
     it(`each distinct warning once per run, and in the evidence notes (${plan})`, async () => {
       const workloads = [wl('web'), wl('api')];
       const cluster = new ClusterDataSource({ prometheus: fakePrometheus(), prometheusPlan: 'per-workload', now: () => NOW });
-      const source: DataSource = {
-        kind: 'cluster',
-        contexts: async () => ['prod'],
-        namespaces: async () => ['shop'],
-        workloads: async () => workloads,
-        historyRange: (t) => cluster.historyRange(t),
-        metrics: (t, r) => cluster.metrics(t, r),
-        ...(plan === 'namespace at once' ? { metricsForNamespace: (c: string, ns: string, ws: readonly Workload[], r: Parameters<DataSource['metrics']>[1]) => cluster.metricsForNamespace(c, ns, ws, r) } : {}),
-        health: async () => ({ ok: true, message: '' }),
-      };
+      const source = fixedWorkloadsSource(cluster, workloads, { namespaceAtOnce: plan === 'namespace at once' });
       const warned: string[] = [];
       const runs = await recommendFromSource(source, { onSourceWarning: (m) => warned.push(m), onSkip: (_w, why) => assert.fail(`skipped: ${why}`) });
       assert.equal(runs.length, 2);
