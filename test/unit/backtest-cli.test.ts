@@ -23,6 +23,8 @@ describe('mora backtest', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes series,day_start,strategy,value rows and prints a summary per strategy', () => {
+    // The folder must exist (MOrA does not create a user-given path's folders): create it, as a user does.
+    mkdirSync(join(dir, 'out'), { recursive: true });
     const out = join(dir, 'out', 'recs.csv');
     const text = backtestCommand({ ...base, input: dir, out });
     for (const s of ['mora', 'vpa', 'krr', 'autopilot']) assert.match(text, new RegExp(`^${s}\\s`, 'm'));

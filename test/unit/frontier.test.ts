@@ -218,6 +218,8 @@ describe('mora backtest --frontier / --cpu-risk', () => {
     root = mkdtempSync(join(tmpdir(), 'mora-frontier-'));
     dir = join(root, 'in'); outDir = join(root, 'out');
     mkdirSync(dir);
+    // Output folders must exist (MOrA does not create a user-given path's folders): create them, as a user does.
+    mkdirSync(join(outDir, 'report'), { recursive: true });
     const rng = new Rng(21);
     for (const name of ['alpha', 'beta']) {
       const lines = ['timestamp,value'];

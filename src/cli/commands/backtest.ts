@@ -21,7 +21,7 @@ import { toCsv } from '../format/csv';
 import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
-import { writeFileAtomic } from '../format/write';
+import { checkUserFile, writeUserFile } from '../format/write';
 import { csvLayout, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 
@@ -159,12 +159,15 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: below(u.file).replace(/\.(csv|json)(\.gz)?$/i, ''), file: u.file, reason: u.reason }))];
   const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => forTerminal(s.series)).join(', ')}\n` : '')
     + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(below(u.file))).join(', ')}\n` : '');
+  // User-given paths: their folders must exist (exit 2 naming a missing one); both are checked before either is written.
+  if (opts.out) checkUserFile(opts.out);
+  if (opts.html && frontier) checkUserFile(opts.html);
   if (opts.out) {
-    writeFileAtomic(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
+    writeUserFile(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
   let output: string;
   if (frontier) {
-    if (opts.html) writeFileAtomic(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
+    if (opts.html) writeUserFile(opts.html, frontierHtml(frontier, { title: `MOrA risk–waste frontier: ${opts.input} (${kind})` }));
     output = format === 'json' ? JSON.stringify({ ...frontierJson(frontier, skipped, Boolean(opts.timings)), skipped }, null, 2) + '\n' : frontierText(frontier) + idleText(result) + skippedText;
   } else {
     output = format === 'json' ? JSON.stringify({ ...(toJson(result, skipped, Boolean(opts.timings)) as object), skipped }, null, 2) + '\n' : summaryTable(result) + idleText(result) + skippedText;

@@ -6,7 +6,7 @@ import { formatCpu, humanMemory } from '../../core/quantity';
 import { DEFAULT_RISK } from '../../rightsizing/engine/policy';
 import { quantile, max } from '../../core/stats';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic-write';
+import { writeUserFile } from '../format/write';
 import { UserError } from '../errors';
 import { riskOption } from './recommend';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
@@ -81,7 +81,7 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   // Bad risk values fail before anything is printed or written (exit 2, as mora recommend).
   const risk = { cpu: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu), memory: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory) };
   if (opts.manifests) {
-    writeFileAtomic(opts.manifests, demoManifests());
+    writeUserFile(opts.manifests, demoManifests());
     process.stderr.write(`wrote the demo manifests to ${opts.manifests}\n`);
   }
   const source = new DemoDataSource();

@@ -50,8 +50,8 @@ export function jmxTemplateCommand(opts: JmxTemplateCliOptions): string {
   if (opts.out) {
     if (!/\.jmx$/i.test(opts.out)) throw new UserError(`--out "${opts.out}" must end in .jmx (a plan's "jmx:" accepts only .jmx files)`);
     if (existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} exists; pass --force to overwrite it`);
-    const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
-    writeFileAtomic(opts.out, text);
+    const { writeUserFile } = require('../format/write') as typeof import('../format/write');
+    writeUserFile(opts.out, text);
   }
   return text;
 }

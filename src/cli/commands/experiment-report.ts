@@ -73,8 +73,8 @@ export function experimentReportCommand(path: string, opts: ExperimentReportOpti
   const view = buildExperimentView(doc, caps);
   if (opts.html) {
     const { experimentHtml } = require('../format/experiment-html') as typeof import('../format/experiment-html');
-    const { writeFileAtomic } = require('../format/write') as typeof import('../format/write');
-    writeFileAtomic(opts.html, experimentHtml(view));
+    const { writeUserFile } = require('../format/write') as typeof import('../format/write');
+    writeUserFile(opts.html, experimentHtml(view));
   }
   if (format === 'json') return `${JSON.stringify({ record: file, status: doc.status, quality: doc.quality, capacity: caps, view }, null, 2)}\n`;
   const { qualityTable, capacityTable } = require('./experiment-run') as typeof import('./experiment-run');

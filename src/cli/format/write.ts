@@ -1,5 +1,5 @@
 /** Atomic writes for CLI outputs, with a one-line error the user can act on instead of a stack trace. */
-import { writeFileAtomic as atomic, type AtomicWriteOptions } from '../../core/atomic-write';
+import { checkWritable, writeFileAtomic as atomic, type AtomicWriteOptions } from '../../core/atomic-write';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 
 /** Why a write failed, in words; `fixable` when the path is the problem (exit 2), not the system (full disk, I/O: exit 1). */
@@ -37,6 +37,23 @@ export function writeError(path: string, e: unknown): UserError {
 export function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): void {
   try {
     atomic(path, data, opts);
+  } catch (e) {
+    throw writeError(path, e);
+  }
+}
+
+/**
+ * Writes a file at a path the user gave (`--out`, `--html`, `--manifests`): its folder must exist, as for
+ * `manifests apply --out` — a missing one is exit 2 naming it, and nothing is created.
+ */
+export function writeUserFile(path: string, data: string): void {
+  writeFileAtomic(path, data, { createParents: false });
+}
+
+/** Throws `writeUserFile(path, …)`'s error without writing: to check every output path before writing the first. */
+export function checkUserFile(path: string): void {
+  try {
+    checkWritable(path, { createParents: false });
   } catch (e) {
     throw writeError(path, e);
   }
