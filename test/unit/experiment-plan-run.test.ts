@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
+import { PlanLockedError } from '../../src/data/experiments/plan-lock';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { ScalingNote } from '../../src/data/experiments/runner';
 import { buildExperimentView } from '../../src/views/experiment-model';
@@ -581,5 +584,82 @@ describe('restoring a plan\'s scaled workloads across reruns (fake cluster)', ()
     assert.equal(r.document.status, 'complete');
     assert.equal(r.document.scaling.cart.restored, true);
     assert.equal(w.calls.at(-2), 'restore cart 3');
+  });
+});
+
+describe('one run of a plan at a time (the plan lock)', () => {
+  /** A pid no process has: a child that has already exited. */
+  const deadPid = () => {
+    const child = spawnSync(process.execPath, ['-e', '']);
+    return child.pid!;
+  };
+  const lockFile = (p: ExperimentPlan) => join(p.outDir, 'shop.lock');
+  const writeLock = (p: ExperimentPlan, pid: number, host = hostname()) => {
+    mkdirSync(p.outDir, { recursive: true });
+    writeFileSync(lockFile(p), JSON.stringify({ pid, hostname: host, started: '2026-11-30T10:00:00.000Z' }));
+  };
+
+  it('a second run of the same plan while the first one runs refuses, naming the holder, and scales and sends nothing', async () => {
+    const dir = tempDir('mora-planrun-');
+    const w = world();
+    const p = plan(dir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let entered!: () => void;
+    const inFirstCell = new Promise<void>((r) => { entered = r; });
+    const base = w.hooks.httpDriver!;
+    const first = runPlan(p, { ...w.hooks, httpDriver: async (req) => { entered(); await gate; return base(req); } });
+    await inFirstCell;
+    const callsBefore = [...w.calls];
+    const docBefore = readFileSync(join(p.outDir, 'shop.json'), 'utf8');
+    const secondCalls: string[] = [];
+    await assert.rejects(runPlan(plan(dir), { ...w.hooks, httpDriver: async (req) => { secondCalls.push(req.cell.id); return base(req); } }),
+      (e: Error) => e instanceof PlanLockedError && e.message.includes(`plan shop is already being run (pid ${process.pid} on ${hostname()}`));
+    assert.deepEqual(w.calls, callsBefore);
+    assert.deepEqual(secondCalls, []);
+    assert.equal(readFileSync(join(p.outDir, 'shop.json'), 'utf8'), docBefore);
+    release();
+    const r = await first;
+    assert.equal(r.document.status, 'complete');
+    assert.ok(!existsSync(lockFile(p)), 'the lock is released at the end');
+    // Then the plan can run again.
+    assert.equal((await runPlan(plan(dir), w.hooks)).document.status, 'complete');
+  });
+
+  it('mora experiment run: a plan locked by a live process is exit 2 with the holder, and nothing is sent', async () => {
+    const dir = tempDir('mora-planrun-');
+    const p = plan(dir);
+    writeFileSync(join(dir, 'shop.mora-plan.yaml'), `prometheus: http://127.0.0.1:9/\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`);
+    writeLock(p, process.pid);
+    await assert.rejects(experimentRunCommand(join(dir, 'shop.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}),
+      (e: Error & { exitCode?: number }) => e.exitCode === 2 && /already being run \(pid \d+/.test(e.message));
+    assert.ok(!existsSync(join(p.outDir, 'shop.json')), 'nothing recorded');
+    assert.ok(existsSync(lockFile(p)), 'the holder\'s lock stays');
+  });
+
+  it('a stale lock (same host, its pid gone: a SIGKILLed run) is taken over with a note, and the killed run\'s pending restore still runs', async () => {
+    const { w, p } = await planRunOnce();
+    killedInCartR2(p);
+    w.setReplicas(2);
+    writeLock(p, deadPid());
+    w.calls.length = 0;
+    const events: string[] = [];
+    const r = await runPlan(p, { ...w.hooks, onEvent: (e) => { if (e.kind === 'resume') events.push(e.message); } });
+    assert.match(events[0], /^plan shop: took over the lock of a run that is gone \(pid \d+ on /);
+    assert.equal(r.document.status, 'complete');
+    assert.equal(r.document.scaling.cart.restored, true);
+    assert.equal(w.replicas(), 3);
+    assert.ok(!existsSync(lockFile(p)));
+  });
+
+  it('a lock from another host is refused with how to clear it; an unreadable lock too', async () => {
+    const dir = tempDir('mora-planrun-');
+    const w = world();
+    const p = plan(dir);
+    writeLock(p, process.pid, 'other-host.example');
+    await assert.rejects(runPlan(p, w.hooks), /being run on another host \(pid \d+ on other-host\.example.*delete .*shop\.lock and run again/);
+    writeFileSync(lockFile(p), '');
+    await assert.rejects(runPlan(p, w.hooks), /does not say who holds it/);
+    assert.deepEqual(w.calls, []);
   });
 });

@@ -137,6 +137,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const { capacityFromPlan } = require('../../pipeline/experiment-capacity') as typeof import('../../pipeline/experiment-capacity');
   const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
   const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
+  const { PlanLockedError } = require('../../data/experiments/plan-lock') as typeof import('../../data/experiments/plan-lock');
   const controller = new AbortController();
   const notes = new Map<string, ScalingNote>();
   let signals = 0;
@@ -206,6 +207,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   } catch (e) {
     // The plan names Prometheus, not a flag or setting: point there.
     if (e instanceof PrometheusError) throw new UserError(`${e.message.replace(/ set mora\.prometheus\.url \/ --prometheus$/, ` (the plan's "prometheus:" URL)`)} (run recorded in ${plan.outDir})`, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
+    if (e instanceof PlanLockedError) throw new UserError(e.message);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
     if (e instanceof Error && /^(cell |.*: not valid JSON|.* is not an experiment plan|.* has no cell_id column)/.test(e.message)) throw new UserError(e.message);
     throw e;

@@ -17,7 +17,7 @@
  * first. A note with `restored: true` is history: a rerun that scales the service again reads the live count.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
@@ -26,6 +26,7 @@ import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheu
 import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
+import { acquirePlanLock } from './plan-lock';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
@@ -118,8 +119,8 @@ export interface PlanRunResult {
   skipped: string[];
 }
 
-export function planPaths(plan: ExperimentPlan): { json: string; csv: string } {
-  return { json: join(plan.outDir, `${plan.name}.json`), csv: join(plan.outDir, `${plan.name}.csv`) };
+export function planPaths(plan: ExperimentPlan): { json: string; csv: string; lock: string } {
+  return { json: join(plan.outDir, `${plan.name}.json`), csv: join(plan.outDir, `${plan.name}.csv`), lock: join(plan.outDir, `${plan.name}.lock`) };
 }
 
 export function cellFingerprint(c: PlanCell): string {
@@ -199,7 +200,22 @@ function upgradeRow(header: readonly string[], cells: readonly string[], rec: Ce
   }).join(',');
 }
 
+/**
+ * Runs (or resumes) a plan under its lock (plan-lock.ts): a second run of the same plan at the same time throws
+ * PlanLockedError before reading or changing anything.
+ */
 export async function runPlan(plan: ExperimentPlan, hooks: PlanRunHooks = {}): Promise<PlanRunResult> {
+  mkdirSync(plan.outDir, { recursive: true });
+  const lock = acquirePlanLock(planPaths(plan).lock, plan.name);
+  try {
+    if (lock.tookOver) hooks.onEvent?.({ kind: 'resume', message: `plan ${plan.name}: ${lock.tookOver}` });
+    return await runPlanLocked(plan, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise<PlanRunResult> {
   const now = hooks.now ?? (() => Date.now() / 1000);
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const emit = (e: PlanEvent) => hooks.onEvent?.(e);
