@@ -89,4 +89,16 @@ describe('Show Forecast: a per-series LSTM saved by Train Models is used instead
     const unreadable = runSavedSeriesLstm(file, history, HORIZON);
     assert.ok(!unreadable.used && /^the saved model cannot be read: /.test(unreadable.reason), JSON.stringify(unreadable));
   }));
+
+  it('does not fit when the series level changed since Train Models (×3, ×1e9); ×1.1 still fits', () => inTempDir(async (dir) => {
+    const file = path.join(dir, 'm.json');
+    saveModel(file, trained.model.toJSON());
+    const times = (k: number): Series => ({ t: history.t, v: history.v.map((x) => x * k) });
+    for (const k of [3, 1e9]) {
+      const run = runSavedSeriesLstm(file, times(k), HORIZON);
+      assert.ok(!run.used && /^series level changed since Train Models \(now .+, trained on .+\)$/.test(run.reason), `×${k}: ${JSON.stringify(run.used ? run.note : run)}`);
+    }
+    const slightly = runSavedSeriesLstm(file, times(1.1), HORIZON);
+    assert.ok(slightly.used, slightly.used ? '' : slightly.reason);
+  }));
 });

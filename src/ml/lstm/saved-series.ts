@@ -21,6 +21,16 @@ import { loadModel } from './persist';
  */
 export const SAVED_SERIES_MAX_AGE_DAYS = 7;
 
+/**
+ * How far (as a fraction of the saved scaler's range max − min) the fit part's values may lie beyond the saved min or
+ * max before the model is refused as "series level changed". The network only ever saw inputs scaled into [0, 1] by that
+ * scaler; a series ×3 (or ×1e9, a unit change) feeds it values far outside, and its forecasts are extrapolation (a probe:
+ * holdout MAE 0.77 instead of 0.25 at ×3). Half the range on either side, i.e. scaled inputs within [−0.5, 1.5], still
+ * admits ordinary drift and the holdout's own peaks (the scaler is fitted on the training part only); chosen as a round
+ * bound on the scaled-input domain, not tuned to any dataset. A drop that stays inside the range is not caught.
+ */
+export const SAVED_SERIES_LEVEL_MARGIN = 0.5;
+
 /** Where Train Models saves a container's model of `metric` under `root` (the extension's global storage + /models). */
 export function savedSeriesModelPath(root: string, w: { context: string; namespace: string; kind: string; name: string }, container: string, metric: string): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -33,7 +43,8 @@ export type SavedSeriesRun =
 
 /**
  * The forecast view's LSTM run (forecast of `horizon` steps, holdout score) from the model saved at `file`, without
- * training; or why that model does not fit `history` (none saved, another step or lookback, stale, trained on the holdout).
+ * training; or why that model does not fit `history` (none saved, another step or lookback, stale, trained on the holdout,
+ * the series' level far outside the range the model was trained on).
  */
 export function runSavedSeriesLstm(file: string, history: Series, horizon: number, options: { steps?: number } = {}): SavedSeriesRun {
   if (!existsSync(file)) return { used: false, reason: 'no model saved by Train Models' };
@@ -55,6 +66,8 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
   if (s.trainedOn.to >= holdoutStart) return { used: false, reason: 'the saved model was trained on the days this forecast holds out to score it' };
   const ageDays = (full.t[n - 1] - s.trainedOn.to) / 86400;
   if (ageDays > SAVED_SERIES_MAX_AGE_DAYS) return { used: false, reason: `the saved model's history ends ${ageDays.toFixed(1)} days before this one (more than ${SAVED_SERIES_MAX_AGE_DAYS})` };
+  const level = levelChange(fitPart.v, s.scaler);
+  if (level) return { used: false, reason: `series level changed since Train Models (${level})` };
   let forecast: Forecast, hv: Forecast;
   try {
     hv = model.withHistory(fitPart).predict({ horizon: points });
@@ -66,4 +79,15 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
   const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
   const to = new Date(s.trainedOn.to * 1000).toISOString().slice(0, 16).replace('T', ' ');
   return { used: true, forecast, holdout, note: `LSTM saved by Train Models (trained on history to ${to} UTC, ${s.epochs} epochs), not retrained` };
+}
+
+/** Why `v` lies well outside the saved scaler's range (SAVED_SERIES_LEVEL_MARGIN), or undefined when it does not. */
+function levelChange(v: ArrayLike<number>, scaler: { min: number; max: number }): string | undefined {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < v.length; i++) { const x = v[i]; if (Number.isFinite(x)) { if (x < lo) lo = x; if (x > hi) hi = x; } }
+  if (!Number.isFinite(lo)) return undefined;
+  const margin = SAVED_SERIES_LEVEL_MARGIN * (scaler.max - scaler.min);
+  if (lo >= scaler.min - margin && hi <= scaler.max + margin) return undefined;
+  const g = (x: number) => x.toPrecision(3);
+  return `now ${g(lo)}–${g(hi)}, trained on ${g(scaler.min)}–${g(scaler.max)}`;
 }
