@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
@@ -306,6 +308,49 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
         assert.equal(await experimentRunCommand(file, { format: 'json', dryRun: true }, () => undefined, () => undefined), 0);
       });
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mora experiment run: some cells failed the quality gate and others passed is exit 4 (partial), naming the failed cells', async () => {
+    // A target that answers the 5 req/s cell and 500s the 20 req/s one; a Prometheus with a steady series.
+    let fail = false;
+    const target = createServer((req, res) => { if (req.url?.includes('/bad')) fail = true; res.statusCode = fail ? 500 : 200; res.end('ok'); });
+    const prom = createServer((req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      res.setHeader('content-type', 'application/json');
+      const now = Date.now() / 1000 + 100;
+      if (u.pathname.endsWith('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const q = new URLSearchParams(body || u.search);
+        if (!u.pathname.endsWith('/query_range')) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [now, String(now)] }] } }));
+        const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(q.get(k)));
+        const values: Array<[number, string]> = [];
+        for (let t = start; t <= end; t += step) values.push([t, '0.001']);
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    const dir = tempDir('mora-planrun-');
+    try {
+      const t = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+      const file = join(dir, 'q.mora-plan.yaml');
+      const svc = (name: string, path: string) => `  - { name: ${name}, target: '${t}${path}', replicas: [1], levels: [5], duration: 3s, warmup: 0s, cooldown: 0s, slo: { latencyP95Ms: 1000 } }\n`;
+      writeFileSync(file, `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}\nscrapeInterval: 1s\nrateCap: 50\nout: out\nservices:\n${svc('good', '/')}${svc('bad', '/bad')}`);
+      let out = '';
+      let err = '';
+      const code = await experimentRunCommand(file, { format: 'json', yes: true }, (s) => (out += s), (s) => (err += s));
+      const res = JSON.parse(out) as { status: string; quality: { passed: number; failed: number } };
+      assert.equal(res.status, 'complete', err);
+      assert.deepEqual([res.quality.passed, res.quality.failed], [1, 1], err);
+      assert.equal(code, 4, err);
+      assert.match(err, /mora: partial: 1 of 2 cell\(s\) failed the quality gate \(left out of capacity\): bad\/r1\/l5\n/);
+    } finally {
+      target.close();
+      prom.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

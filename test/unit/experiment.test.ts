@@ -505,6 +505,49 @@ describe('load experiments', () => {
     assert.equal(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).status, 'partial');
   });
 
+  it('mora experiment: some levels failed and others measured is exit 4 (partial), naming the failed level, with the results printed', async () => {
+    // A target that answers its first 12 requests (the 10 req/s level) and 500 after (the 20 req/s level fails).
+    let served = 0;
+    const target = http.createServer((_req, res) => { res.statusCode = ++served <= 12 ? 200 : 500; res.end('ok'); });
+    // A Prometheus whose every instant query says "scraped after now" and every range query a steady series.
+    const prom = http.createServer((req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      res.setHeader('content-type', 'application/json');
+      const now = Date.now() / 1000 + 100;
+      if (u.pathname.endsWith('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+      if (u.pathname.endsWith('/query_range')) {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const p = new URLSearchParams(body || u.search);
+          const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(p.get(k)));
+          const values: Array<[number, string]> = [];
+          for (let t = start; t <= end; t += step) values.push([t, '2']);
+          res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+        });
+        return;
+      }
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [now, String(now)] }] } }));
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    try {
+      let out = '';
+      let err = '';
+      const code = await experimentCommand({ target: `http://127.0.0.1:${(target.address() as AddressInfo).port}/`, prometheus: `http://127.0.0.1:${(prom.address() as AddressInfo).port}`, levels: '10,20', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
+        (s) => (out += s), (s) => (err += s));
+      const doc = JSON.parse(out) as { status: string; json: string };
+      assert.equal(doc.status, 'complete', err);
+      const levels = (JSON.parse(fs.readFileSync(doc.json, 'utf8')) as { timings: { levels: Array<{ level: number; failed?: string }> } }).timings.levels;
+      assert.deepEqual(levels.map((l) => l.failed === undefined), [true, false], err);
+      assert.equal(code, 4, err);
+      assert.match(err, /mora: partial: 1 level\(s\) failed .*: 20 req\/s at 1 replica\(s\): /);
+    } finally {
+      target.close();
+      prom.close();
+    }
+  });
+
   it('mora experiment: Ctrl-C while waiting for the first scrape exits 130 with a partial record, not exit 2', async () => {
     const controller = new AbortController();
     const server = http.createServer((_req, res) => {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
+import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument } from '../../data/experiments/plan-run';
@@ -203,7 +203,14 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
       out(capacityTable(caps));
     }
     if (result.document.status === 'partial' || controller.signal.aborted) return 130;
-    return [...notes.values()].some((n) => n.restoreError !== undefined) ? EXIT_FAILURE : 0;
+    if ([...notes.values()].some((n) => n.restoreError !== undefined)) return EXIT_FAILURE;
+    // Some cells failed the quality gate and others passed: the results are usable, but a script should notice (exit 4).
+    const failedCells = result.document.cells.filter((c) => c.status === 'done' && c.quality && !c.quality.passed).map((c) => c.id);
+    if (failedCells.length && result.document.quality.passed > 0) {
+      err(`mora: partial: ${failedCells.length} of ${result.document.cells.length} cell(s) failed the quality gate (left out of capacity): ${failedCells.join(', ')}\n`);
+      return EXIT_PARTIAL;
+    }
+    return 0;
   } catch (e) {
     // The plan names Prometheus, not a flag or setting: point there.
     if (e instanceof PrometheusError) throw new UserError(`${e.message.replace(/ set mora\.prometheus\.url \/ --prometheus$/, ` (the plan's "prometheus:" URL)`)} (run recorded in ${plan.outDir})`, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);

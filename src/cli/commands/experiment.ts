@@ -7,7 +7,7 @@
  * A target that answers no request fails the run: exit 3, one line.
  */
 import type { Command } from 'commander';
-import { EXIT_FAILURE, EXIT_UNREACHABLE, UserError } from '../errors';
+import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import type { WorkloadKind } from '../../core/workload';
 
@@ -204,7 +204,14 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     if (failed) {
       throw new UserError(`${failed.document.error ?? 'every level failed'} (run written to ${failed.jsonPath})`, EXIT_UNREACHABLE);
     }
-    return restoreFailed ? EXIT_FAILURE : 0;
+    if (restoreFailed) return EXIT_FAILURE;
+    // Some levels failed and others were measured: the run is written and usable, but a script should notice (exit 4).
+    const failedLevels = results.flatMap((r) => r.document.timings.levels.filter((l) => l.failed).map((l) => `${l.level} req/s at ${r.document.config.replicas} replica(s): ${l.failed}`));
+    if (failedLevels.length) {
+      err(`mora: partial: ${failedLevels.length} level(s) failed (marked in the JSON's timings.levels): ${failedLevels.join('; ')}\n`);
+      return EXIT_PARTIAL;
+    }
+    return 0;
   } catch (e) {
     if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
