@@ -377,15 +377,18 @@ class ForecastPanel implements vscode.Disposable {
     const allPanels: PanelId[] = ['cpu', 'memory', 'requests', 'replicas'];
     if (!pool) {
       // No worker bundle: the cluster's global model on this thread, else MOrA's warm start, if there is one; no per-series training.
-      const warn = (line: string): void => this.host.log.warn(line);
+      const why: string[] = [];
+      const warn = (line: string): void => { this.host.log.warn(line); if (/global LSTM .* not used$/.test(line)) why.push(`${line}.`); };
       const warmStart = require('../ml/lstm/warm-start') as typeof import('../ml/lstm/warm-start');
-      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, warn) ?? (warmStartSetting() ? warmStart.loadWarmStart(options.bucket, warn) : undefined);
+      // The series' end, for the global model's age rule (a cluster model too old for it is not used: the warm start instead).
+      const historyEnd = await source.historyRange({ workload }).then((r) => r.to, () => undefined);
+      const global = views.cachedGlobalLstm(source.kind, workload.context, options.bucket, warn, undefined, historyEnd) ?? (warmStartSetting() ? warmStart.loadWarmStart(options.bucket, warn) : undefined);
       if (!global) return;
       try {
         const t0 = Date.now();
         const { data } = await views.buildForecastView(source, workload, target.container, {
           ...options, lstm: views.globalLstmRunner(global), lstmPanels: allPanels,
-          lstmNote: views.globalLstmNote(global), panelRunner: views.inProcessPanels(fusionProphetWeight),
+          lstmNote: [...why, views.globalLstmNote(global)].join(' '), panelRunner: views.inProcessPanels(fusionProphetWeight),
         });
         if (!stale()) await show('Global LSTM forecasts', t0, data);
       } catch (e) {
@@ -397,6 +400,8 @@ class ForecastPanel implements vscode.Disposable {
     // once. The worker reads it from the cache (the host only checks that the file is there).
     const cache = require('../ml/lstm/global-cache') as typeof import('../ml/lstm/global-cache');
     const dir = cache.globalModelDir(source.kind, workload.context);
+    /** Why the cluster's global model was not used (e.g. too old for this series), for the per-series run's notes. */
+    const fallback: string[] = [];
     if (existsSync(join(dir, cache.GLOBAL_MODEL_FILE))) {
       try {
         const t0 = Date.now();
@@ -408,6 +413,7 @@ class ForecastPanel implements vscode.Disposable {
       } catch (e) {
         if (stale()) return;
         this.host.log.warn(`Global LSTM for ${workload.name}/${target.container} not used (${(e as Error).message}); training per series`);
+        fallback.push(`LSTM: the cluster's global model was not used (${(e as Error).message}); trained per series.`);
       }
     } else {
       // A cluster with no global model yet: MOrA's shipped warm start, zero shot, instead of waiting for per-series training
@@ -456,7 +462,7 @@ class ForecastPanel implements vscode.Disposable {
         }
       }
       const r = await workerPanels(pool, { kind: 'trained', results }, jobs)(frame, opts);
-      return { ...r, notes: [...r.notes, ...failed] };
+      return { ...r, notes: [...r.notes, ...fallback, ...failed] };
     });
     try {
       const t0 = Date.now();

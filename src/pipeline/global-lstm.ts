@@ -27,7 +27,7 @@ import { workloadFrames } from '../data/namespace-frames';
 import { downsample } from '../rightsizing/engine/forecast-choice';
 import type { ModelRun, ResolvedRequest } from '../ml/forecast';
 import { GlobalLstmModel, globalLstmOverride, type GlobalLstmOptions, type RefreshOptions } from '../ml/lstm/global';
-import { GLOBAL_MODEL_FILE, coveredTo, globalModelDir, moraCacheRoot, readCachedGlobal, trainedStep, writeCachedGlobal } from '../ml/lstm/global-cache';
+import { GLOBAL_MODEL_FILE, REFRESH_MAX_DAYS, coveredTo, globalModelDir, globalModelTooOld, moraCacheRoot, poolCutoff, readCachedGlobal, trainedStep, writeCachedGlobal } from '../ml/lstm/global-cache';
 import { LstmWorkerPool } from '../ml/worker/pool';
 import { asClusterModel, loadWarmStart, warmStartBase } from '../ml/lstm/warm-start';
 
@@ -36,8 +36,8 @@ const DAY = 86400;
 /** "More than a few" workloads in a context: from this many on, a forecast run uses one global LSTM for the context. */
 export const GLOBAL_LSTM_MIN_WORKLOADS = 5;
 
-/** A cached model stale by more than this many days is retrained, not refreshed. */
-export const REFRESH_MAX_DAYS = 7;
+/** A cached model stale by more than this many days is retrained, not refreshed (global-cache.ts globalModelTooOld). */
+export { REFRESH_MAX_DAYS, poolCutoff };
 
 /** Training windows for the whole pool (split evenly over its series, 4–64 each): ~1 minute of training on one core. */
 export const GLOBAL_WINDOW_BUDGET = 30000;
@@ -106,10 +106,6 @@ export function globalEventPrinter(write: (s: string) => void, opts: { tty: bool
   };
 }
 
-/** The end (exclusive) of the history a global model may train on for a workload whose history ends at `now`. */
-export function poolCutoff(now: number): number {
-  return Math.floor(now / DAY) * DAY - 2 * DAY;
-}
 
 /** The global model as the fusion's `lstm` member, or — when there is none — a member that fails with the reason (fused falls back). */
 export type LstmOverride = (history: Series, request: ResolvedRequest) => Promise<ModelRun>;
@@ -185,7 +181,7 @@ export async function contextLstm(source: DataSource, context: string, workloads
     return { override: globalLstmOverride(cached), model: cached };
   }
   if (cachedOnly) return {};
-  const base = cached && cutoff - coveredTo(cached) <= REFRESH_MAX_DAYS * DAY ? cached : undefined;
+  const base = cached && !globalModelTooOld(cached, cutoff) ? cached : undefined;
   // No model of its own to refresh: start from the shipped warm-start weights when there are some for this step.
   const warm = base || !(settings.warmStart ?? settings.train === undefined) ? undefined : loadWarmStart(step, warn);
   let pool: PoolSeries[];

@@ -13,7 +13,7 @@ import type { FusedForecast } from '../ml/fusion';
 import { createRunContext, getModel, type ModelRun, type ResolvedRequest } from '../ml/forecast';
 import type { Holdout } from '../ml/lstm/holdout-run';
 import { globalLstmOverride, type GlobalLstmModel } from '../ml/lstm/global';
-import { globalModelDir, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
+import { globalModelDir, globalModelTooOld, poolCutoff, readCachedGlobal, trainedStep } from '../ml/lstm/global-cache';
 import { isWarmStart } from '../ml/lstm/warm-start';
 import type { ModelForecastData, ModelId, PanelId, PanelUnit } from '../protocol/forecast';
 
@@ -194,17 +194,26 @@ function weightsText(f: FusedForecast): string {
 
 /**
  * The cluster's global LSTM from MOrA's model cache (written by `mora recommend -m fused` or the extension's store at fleet
- * scale, src/pipeline/global-lstm.ts), when one exists for this context and was trained at the view's bucket; an
- * unreadable one is reported through `warn` and ignored.
+ * scale, src/pipeline/global-lstm.ts), when one exists for this context and was trained at the view's bucket and — given
+ * `historyEnd`, the view's series end — is not too old for it (the pipeline's own age rule, global-cache.ts
+ * globalModelTooOld: past it the pipeline retrains rather than refreshes, and the view does not use it either). An
+ * unreadable or too old one is reported through `warn` and ignored.
  */
-export function cachedGlobalLstm(sourceKind: string, context: string, bucket: number, warn: (line: string) => void, cacheRoot?: string): GlobalLstmModel | undefined {
-  return cachedGlobalLstmIn(globalModelDir(sourceKind, context, cacheRoot), bucket, warn);
+export function cachedGlobalLstm(sourceKind: string, context: string, bucket: number, warn: (line: string) => void, cacheRoot?: string, historyEnd?: number): GlobalLstmModel | undefined {
+  return cachedGlobalLstmIn(globalModelDir(sourceKind, context, cacheRoot), bucket, warn, historyEnd);
 }
 
-/** The global LSTM cached in one folder (global-cache.ts globalModelDir), when it was trained at `bucket`. */
-export function cachedGlobalLstmIn(dir: string, bucket: number, warn: (line: string) => void): GlobalLstmModel | undefined {
+/** The global LSTM cached in one folder (global-cache.ts globalModelDir), when it was trained at `bucket` and is not too old. */
+export function cachedGlobalLstmIn(dir: string, bucket: number, warn: (line: string) => void, historyEnd?: number): GlobalLstmModel | undefined {
   const model = readCachedGlobal(dir, warn);
-  return model && trainedStep(model) === bucket ? model : undefined;
+  if (!model || trainedStep(model) !== bucket) return undefined;
+  // MOrA's shipped warm start (read through here by the worker) is zero shot on any cluster's days: no age.
+  const old = historyEnd === undefined || isWarmStart(model) ? undefined : globalModelTooOld(model, poolCutoff(historyEnd));
+  if (old) {
+    warn(`${old}: not used`);
+    return undefined;
+  }
+  return model;
 }
 
 /** The view's note on a global LSTM member: the cluster's own model, or MOrA's shipped warm start until the cluster has one. */

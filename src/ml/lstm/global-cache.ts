@@ -81,6 +81,32 @@ export function coveredTo(model: GlobalLstmModel): number {
   return Math.max(model.state.trainedOn.to, ...model.state.refreshes.map((r) => r.to));
 }
 
+const DAY = 86400;
+
+/**
+ * A cached model stale by more than this many days is not refreshed but retrained (src/pipeline/global-lstm.ts), and
+ * not used by the forecast view (src/views/forecast-panels.ts cachedGlobalLstmIn): its last training data is too far
+ * behind the series to forecast them.
+ */
+export const REFRESH_MAX_DAYS = 7;
+
+/** The end (exclusive) of the history a global model may train on for a workload whose history ends at `now`. */
+export function poolCutoff(now: number): number {
+  return Math.floor(now / DAY) * DAY - 2 * DAY;
+}
+
+/**
+ * Why the cluster's model is too old for series whose pool cutoff (poolCutoff of their history's end) is `cutoff`: its
+ * training data ends more than REFRESH_MAX_DAYS before the cutoff; undefined when it is not. The one age rule for
+ * refreshing (the pipeline) and for using a cached model (the forecast view).
+ */
+export function globalModelTooOld(model: GlobalLstmModel, cutoff: number): string | undefined {
+  const days = (cutoff - coveredTo(model)) / DAY;
+  return days > REFRESH_MAX_DAYS
+    ? `the cluster's global LSTM was last trained on data to ${new Date(coveredTo(model) * 1000).toISOString().slice(0, 10)}, ${days.toFixed(1)} days before these series' training cutoff (more than ${REFRESH_MAX_DAYS})`
+    : undefined;
+}
+
 /** The step (seconds) the model's series were trained at, when all agree. */
 export function trainedStep(model: GlobalLstmModel): number | undefined {
   const steps = new Set(Object.values(model.state.scalers).map((s) => s.step));

@@ -1,7 +1,8 @@
 /**
  * The worker side of the forecast view's `view-panels` job: the panels' models (src/views/forecast-panels.ts) with the
  * LSTM member the job names. The cluster's global model is read here, not on the extension host (reading and parsing
- * its weights takes tens of milliseconds), and kept while its model.json is unchanged.
+ * its weights takes tens of milliseconds), and kept while its model.json is unchanged. One too old for the frame (the
+ * pipeline's age rule, global-cache.ts globalModelTooOld) fails the job with the reason: the view then trains per series.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,16 +12,16 @@ import type { GlobalLstmModel } from '../lstm/global';
 import { GLOBAL_MODEL_FILE } from '../lstm/global-cache';
 import type { ViewPanelsJob } from './protocol';
 
-let held: { dir: string; mtimeMs: number; bucket: number; model: GlobalLstmModel } | undefined;
+let held: { dir: string; mtimeMs: number; bucket: number; historyEnd: number | undefined; model: GlobalLstmModel } | undefined;
 
-function globalModel(dir: string, bucket: number): GlobalLstmModel {
+function globalModel(dir: string, bucket: number, historyEnd: number | undefined): GlobalLstmModel {
   const mtimeMs = statSync(join(dir, GLOBAL_MODEL_FILE), { throwIfNoEntry: false })?.mtimeMs;
   if (mtimeMs === undefined) throw new Error(`no global LSTM cached in ${dir}`);
-  if (held && held.dir === dir && held.mtimeMs === mtimeMs && held.bucket === bucket) return held.model;
+  if (held && held.dir === dir && held.mtimeMs === mtimeMs && held.bucket === bucket && held.historyEnd === historyEnd) return held.model;
   const warnings: string[] = [];
-  const model = cachedGlobalLstmIn(dir, bucket, (line) => warnings.push(line));
+  const model = cachedGlobalLstmIn(dir, bucket, (line) => warnings.push(line), historyEnd);
   if (!model) throw new Error(warnings[0] ?? `the global LSTM cached in ${dir} was not trained at a ${bucket} s step`);
-  held = { dir, mtimeMs, bucket, model };
+  held = { dir, mtimeMs, bucket, historyEnd, model };
   return model;
 }
 
@@ -51,7 +52,7 @@ export async function viewPanels(job: ViewPanelsJob): Promise<PanelsResult> {
   const lstmByPanel: Partial<Record<PanelId, LstmRunner>> = {};
   for (const [id, r] of Object.entries(job.lstm?.results ?? {})) if (r) lstmByPanel[id as PanelId] = async () => r;
   if (job.lstm?.kind === 'global') {
-    const model = globalModel(job.lstm.dir, options.bucket);
+    const model = globalModel(job.lstm.dir, options.bucket, job.t.length ? job.t[job.t.length - 1] : undefined);
     const result = await forecastPanels(frame, { ...options, lstm: globalLstmRunner(model), lstmByPanel });
     return { ...result, lstmNote: globalLstmNote(model) };
   }
