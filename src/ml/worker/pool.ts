@@ -176,6 +176,9 @@ export class LstmWorkerPool {
     const w = new Worker(this.entry.file, { execArgv: this.entry.execArgv, workerData: { niceness: this.niceness } });
     w.on('message', (m: WorkerReply) => this.onMessage(w, m));
     w.on('error', (e) => this.failWorker(w, e));
+    // A worker that ends without an 'error' (process.exit in a job, killed by the runtime) would leave its job pending
+    // forever: it fails the same way. After an 'error' Node also emits 'exit'; failWorker ignores a worker already gone.
+    w.on('exit', (code) => this.failWorker(w, new Error(`the LSTM worker thread exited (code ${code}) before finishing its job`)));
     this.all.push(w);
     return w;
   }
@@ -224,15 +227,23 @@ export class LstmWorkerPool {
     this.pump();
   }
 
+  /** Fails the worker's running job with `e` and drops the worker (a new one is spawned for the queue); once per worker. */
   private failWorker(w: Worker, e: Error): void {
+    const at = this.all.indexOf(w);
+    if (at < 0) return;
+    this.all.splice(at, 1);
+    const idle = this.idle.indexOf(w);
+    if (idle >= 0) this.idle.splice(idle, 1);
     const id = (w as Worker & { jobId?: number }).jobId;
     const p = id === undefined ? undefined : this.running.get(id);
     if (p) { this.running.delete(id!); p.reject(e); }
-    this.all.splice(this.all.indexOf(w), 1);
-    this.pump();
+    if (!this.closed) this.pump();
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.all.map((w) => w.terminate()));
     this.all.length = 0;
     this.idle.length = 0;
