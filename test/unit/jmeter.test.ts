@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { jmxTemplateCommand } from '../../src/cli/commands/experiment-jmx';
 import { main } from '../../src/cli/main';
-import { jmeterArgs, jmeterProperties, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
+import { jmeterArgs, jmeterProperties, jmeterPropertiesText, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
 import { jmxTemplate } from '../../src/data/experiments/jmx-template';
 import { jtlStats, parseJtl, percentile, splitCsvLine } from '../../src/data/experiments/jtl';
@@ -120,12 +120,14 @@ describe('JMeter cell properties and arguments', () => {
     assert.equal(jmeterProperties({ jmx: 'a', jtl: 'b', log: 'c', url: 'https://example.org', segments: [{ rate: 1, seconds: 1, warmupSeconds: 0 }] }).port, '443');
   });
 
-  it('runs non-GUI with the plan, the results and the log, and lets the caller override a property', () => {
-    const args = jmeterArgs({ jmx: 'p.jmx', jtl: 'r.jtl', log: 'j.log', url: 'http://127.0.0.1:1/', segments: [{ rate: 5, seconds: 2, warmupSeconds: 0 }], connections: 3, properties: { 'threads.0': '7' } });
-    assert.deepEqual(args.slice(0, 7), ['-n', '-t', 'p.jmx', '-l', 'r.jtl', '-j', 'j.log']);
-    assert.ok(args.includes('-Jthreads.0=7'));
-    assert.ok(args.includes('-Jthreads=3'), 'connections set the threads');
-    assert.ok(args.includes('-JratePerMinute=300'));
+  it('runs non-GUI with the plan, the results, the log and a properties file (no -J), and lets the caller override a property', () => {
+    const spec = { jmx: 'p.jmx', jtl: 'r.jtl', log: 'j.log', propsFile: 'm.properties', url: 'http://127.0.0.1:1/a b?token=s3cr3t-t0ken&x=:=!', segments: [{ rate: 5, seconds: 2, warmupSeconds: 0 }], connections: 3, properties: { 'threads.0': '7' } };
+    assert.deepEqual(jmeterArgs(spec), ['-n', '-t', 'p.jmx', '-l', 'r.jtl', '-j', 'j.log', '-q', 'm.properties']);
+    const lines = jmeterPropertiesText(spec).split('\n');
+    assert.ok(lines.includes('threads.0=7'));
+    assert.ok(lines.includes('threads=3'), 'connections set the threads');
+    assert.ok(lines.includes('ratePerMinute=300'));
+    assert.ok(lines.includes('path=/a%20b?token\\=s3cr3t-t0ken&x\\=\\:\\=\\!'), lines.join('\n'));
   });
 
   it('knows how many rate stretches a .jmx follows', () => {
@@ -170,6 +172,36 @@ describe('JMeter driver errors', () => {
     const step = cell({ jmx, scenario: 'step', schedule: [1, 2, 3, 4].map((k) => ({ rate: 5 * k, seconds: 2, warmup: false })) });
     await assert.rejects(runJmeterCell({ cell: step }, { env: { PATH: dir } }), /asks for 4 different rates .* follows 1/);
     await assert.rejects(runJmeterCell({ cell: cell({ jmx }) }, { env: { PATH: dir } }), /JMeter is not installed/);
+  });
+
+  it('a cell passes no token on JMeter\'s command line; its 0600 properties file is gone after the cell and its log and JTL are redacted', async () => {
+    const jmx = path.join(dir, 'p.jmx');
+    fs.writeFileSync(jmx, '${__P(ratePerMinute)}');
+    const work = path.join(dir, 'work');
+    // A fake jmeter: records its argv and the properties file (content and mode), writes a JTL and a log that echo the URL.
+    const bin = path.join(dir, 'jmeter');
+    fs.writeFileSync(bin, `#!/bin/sh
+printf '%s\\n' "$@" > "${dir}/argv"
+while [ $# -gt 0 ]; do case "$1" in -l) jtl=$2;; -j) log=$2;; -q) q=$2;; esac; shift; done
+cp "$q" "${dir}/props-copy"; stat -c %a "$q" > "${dir}/props-mode"
+now=$(date +%s)000
+{ echo '${HEADER},URL'; for i in 1 2 3 4 5; do echo "$now,5,GET 0,200,OK,t 1-1,text,true,576,2,2,5,http://127.0.0.1:8080/a?token=s3cr3t-t0ken-value"; done; } > "$jtl"
+echo "Version 5.6.3: GET http://127.0.0.1:8080/a?token=s3cr3t-t0ken-value" > "$log"
+`, { mode: 0o755 });
+    const c = cell({ jmx, target: 'http://127.0.0.1:8080/a?token=s3cr3t-t0ken-value' });
+    const r = await runJmeterCell({ cell: c, workDir: work }, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    assert.equal(r.requests, 5);
+    const argv = fs.readFileSync(path.join(dir, 'argv'), 'utf8');
+    assert.ok(!argv.includes('s3cr3t'), argv);
+    assert.ok(!argv.includes('-J'), argv);
+    assert.match(fs.readFileSync(path.join(dir, 'props-copy'), 'utf8'), /^path=\/a\?token\\=s3cr3t-t0ken-value$/m, 'JMeter got the full path from the file');
+    assert.equal(fs.readFileSync(path.join(dir, 'props-mode'), 'utf8').trim(), '600');
+    assert.ok(!fs.existsSync(path.join(work, 'mora.properties')), 'the properties file is deleted after the cell');
+    for (const f of ['jmeter.log', 'results.jtl']) {
+      const text = fs.readFileSync(path.join(work, f), 'utf8');
+      assert.ok(!text.includes('s3cr3t'), `${f}: ${text}`);
+      assert.match(text, /token=\*\*\*/);
+    }
   });
 
   it('finds the JMeter home of a Debian-style wrapper and builds the launcher command', () => {

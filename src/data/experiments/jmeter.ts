@@ -19,11 +19,17 @@
  * ended earlier; only requests started inside it count, as with the built-in driver.
  *
  * Cancel (AbortSignal) kills JMeter's process group (the `jmeter` script and its java): SIGTERM, then SIGKILL.
+ *
+ * The properties go to JMeter in a properties file readable only by the user (`-q mora.properties`, mode 0600), not
+ * as -J arguments: the target's path and query may carry a token, and a command line is visible to every user (ps).
+ * The file is deleted after the cell, and the cell's JMeter log and JTL are rewritten with the target URL's
+ * credentials (query values, userinfo) replaced by ***.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redactCredentialText, replaceSecrets } from '../../core/redact';
 import type { LoadRunner, LoadStats } from './load';
 import { JTL_PROPERTIES, jtlStats, parseJtl } from './jtl';
 import { JMETER_INSTALL_HINT, JMETER_LAUNCHER_BSH, findJmeterLaunch, launcherCommand, resolveJmeterBinary } from './jmeter-install';
@@ -32,7 +38,7 @@ import type { CellLoadDriver, CellLoadRequest, CellLoadResult, PlanCell, RateSeg
 export interface JmeterOptions {
   /** The jmeter binary (setting mora.experiments.jmeterPath); default MORA_JMETER, then `jmeter` on PATH. */
   jmeterPath?: string;
-  /** More -J properties (they win over MOrA's). */
+  /** More JMeter properties (they win over MOrA's). */
   properties?: Record<string, string>;
   /** JVM arguments for the launcher (Debian's JMeter, see jmeter-install.ts); default JAVA_ARGS split on spaces. */
   jvmArgs?: string[];
@@ -87,6 +93,8 @@ export interface JmeterRunSpec {
   jmx: string;
   jtl: string;
   log: string;
+  /** The properties file (`-q`): the run's properties, written by runJmeterCell with mode 0600. */
+  propsFile: string;
   url: string;
   segments: JmeterSegment[];
   connections?: number;
@@ -95,7 +103,7 @@ export interface JmeterRunSpec {
 }
 
 /** The JMeter properties of a run (see the module comment). */
-export function jmeterProperties(spec: JmeterRunSpec): Record<string, string> {
+export function jmeterProperties(spec: Omit<JmeterRunSpec, 'propsFile'>): Record<string, string> {
   const u = new URL(spec.url);
   const protocol = u.protocol.replace(/:$/, '');
   const props: Record<string, string> = {
@@ -127,10 +135,54 @@ export function jmeterProperties(spec: JmeterRunSpec): Record<string, string> {
   return props;
 }
 
-/** `-n -t <jmx> -l <jtl> -j <log> -Jk=v…` */
+/** `-n -t <jmx> -l <jtl> -j <log> -q <propsFile>`: no property on the command line (see the module comment). */
 export function jmeterArgs(spec: JmeterRunSpec): string[] {
-  const props = jmeterProperties(spec);
-  return ['-n', '-t', spec.jmx, '-l', spec.jtl, '-j', spec.log, ...Object.entries(props).map(([k, v]) => `-J${k}=${v}`)];
+  return ['-n', '-t', spec.jmx, '-l', spec.jtl, '-j', spec.log, '-q', spec.propsFile];
+}
+
+/** One Java properties-file escape: backslash, line breaks, a leading space, the separators (in keys) and non-Latin-1. */
+function propEscape(text: string, key: boolean): string {
+  let out = '';
+  for (const [i, ch] of [...text].entries()) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\f') out += '\\f';
+    else if ((key || i === 0) && ch === ' ') out += '\\ ';
+    else if ('=:#!'.includes(ch)) out += `\\${ch}`;
+    else if (c < 0x20 || c > 0x7e) {
+      const units = c > 0xffff ? [0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff)] : [c];
+      out += units.map((u) => `\\u${u.toString(16).padStart(4, '0')}`).join('');
+    } else out += ch;
+  }
+  return out;
+}
+
+/** The run's properties as a Java properties file (what `-q` reads). */
+export function jmeterPropertiesText(spec: JmeterRunSpec): string {
+  return Object.entries(jmeterProperties(spec)).map(([k, v]) => `${propEscape(k, true)}=${propEscape(v, false)}\n`).join('');
+}
+
+/** What of a target URL is a credential: its userinfo and its query values (raw and decoded). */
+export function urlSecrets(url: string): string[] {
+  const u = new URL(url);
+  const out = [u.username, u.password, decodeURIComponent(u.username), decodeURIComponent(u.password)];
+  for (const part of u.search.replace(/^\?/, '').split('&')) {
+    const raw = part.slice(part.indexOf('=') + 1);
+    if (part.includes('=') && raw) out.push(raw);
+  }
+  for (const v of u.searchParams.values()) out.push(v);
+  return out.filter((x) => x.length > 0);
+}
+
+/** A JMeter file of the cell rewritten without the target's credentials; nothing when it does not exist. */
+function redactFile(file: string, secrets: readonly string[]): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const clean = redactCredentialText(replaceSecrets(text, secrets));
+  if (clean !== text) writeFileSync(file, clean);
 }
 
 interface ProcessOutcome {
@@ -221,14 +273,22 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
   const ownDir = req.workDir ? undefined : mkdtempSync(join(tmpdir(), 'mora-jmeter-'));
   const dir = req.workDir ?? ownDir!;
   mkdirSync(dir, { recursive: true }); // JMeter runs in it: a missing cwd would fail the spawn as ENOENT
+  const secrets = urlSecrets(url);
+  let propsFile: string | undefined;
+  let logFiles: string[] = [];
   try {
     const spec: JmeterRunSpec = {
-      jmx, url, segments, jtl: join(dir, 'results.jtl'), log: join(dir, 'jmeter.log'),
+      jmx, url, segments, jtl: join(dir, 'results.jtl'), log: join(dir, 'jmeter.log'), propsFile: join(dir, 'mora.properties'),
       connections: req.cell.connections, timeoutSeconds: opts.timeoutSeconds, properties: opts.properties,
     };
+    propsFile = spec.propsFile;
+    logFiles = [spec.log, spec.jtl];
     // JMeter appends to an existing JTL and log: a restarted cell starts clean.
     rmSync(spec.jtl, { force: true });
     rmSync(spec.log, { force: true });
+    rmSync(spec.propsFile, { force: true });
+    // Created 0600 ('wx': never an existing file someone else may read) before anything is written into it.
+    writeFileSync(spec.propsFile, jmeterPropertiesText(spec), { mode: 0o600, flag: 'wx' });
     const args = jmeterArgs(spec);
     const total = segments.reduce((n, g) => n + g.seconds, 0);
     const deadlineMs = (total + (opts.graceSeconds ?? 120)) * 1000;
@@ -261,7 +321,7 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     const { samples } = parseJtl(text);
     if (!samples.length) {
       if (run.aborted) return { ...EMPTY, aborted: true, driver };
-      const said = `${run.output}\n${log}`;
+      const said = replaceSecrets(`${run.output}\n${log}`, secrets);
       if (/CannotResolveClassException[^\n]*HTTPSampler/.test(said)) throw new Error(`JMeter's HTTP sampler is missing: install it (Debian/Ubuntu: sudo apt-get install jmeter-http)`);
       const loadError = /Error in NonGUIDriver[^\n]*/.exec(said)?.[0];
       if (loadError) throw new Error(`JMeter could not load ${jmx}: ${loadError}`);
@@ -285,6 +345,10 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
       durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver, loadStartedAt: t0 / 1000,
     };
   } finally {
+    if (propsFile) rmSync(propsFile, { force: true });
+    for (const f of logFiles) {
+      try { redactFile(f, secrets); } catch { rmSync(f, { force: true }); } // a file that cannot be redacted is removed
+    }
     if (ownDir) rmSync(ownDir, { recursive: true, force: true });
   }
 }
