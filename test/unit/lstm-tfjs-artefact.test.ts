@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/random';
@@ -10,7 +10,7 @@ import { trainWorkloadModel, WorkloadModel } from '../../src/ml/lstm/workload-mo
 import type { MetricFrame } from '../../src/data/datasource';
 import { IncompatibleModelError, decodeWeights, encodeWeights, loadModel, saveJson, saveModel } from '../../src/ml/lstm/persist';
 import { buildStockModel, stockWeights } from '../../src/ml/lstm/stock';
-import { LayersArtefactError, fromLayersArtefact, readLayersArtefact } from '../../src/ml/lstm/tfjs-artefact';
+import { LayersArtefactError, STALE_WEIGHTS_GRACE_MS, fromLayersArtefact, readLayersArtefact } from '../../src/ml/lstm/tfjs-artefact';
 import { fileHandler, openLayersModel } from '../../src/ml/lstm/tfjs-runtime';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -184,6 +184,9 @@ describe('LSTM models as TF.js LayersModel artefacts', function () {
   it('replaces the weights file on re-save and leaves no stale one behind', () => {
     const path = join(dir, 'resave.json');
     saveModel(path, state);
+    // Older than the grace period (a file written a moment ago may be another writer's, not yet in its model.json).
+    const old = (Date.now() - 2 * STALE_WEIGHTS_GRACE_MS) / 1000;
+    for (const f of readdirSync(dir)) if (f.startsWith('resave.') && f.endsWith('.weights.bin')) utimesSync(join(dir, f), old, old);
     const ws = decodeWeights(state.weights);
     ws[ws.length - 1] = ws[ws.length - 1].map((v) => v + 1);
     saveModel(path, { ...state, weights: encodeWeights(ws) });
@@ -193,5 +196,27 @@ describe('LSTM models as TF.js LayersModel artefacts', function () {
     // A truncated weights file is an error, not a model.
     writeFileSync(join(dir, bins[0]), Buffer.alloc(8));
     assert.throws(() => loadModel(path), LayersArtefactError);
+  });
+
+  it('does not remove another writer\'s fresh weights: its model.json, written next, still loads', () => {
+    // Writer B (the CLI, say) has written its weights and is about to write its model.json; writer A (the extension)
+    // saves the same model.json meanwhile. Before, A's clean-up removed B's weights and B's model.json then pointed at a
+    // missing file.
+    const path = join(dir, 'shared.json');
+    const ws = decodeWeights(state.weights);
+    ws[0] = ws[0].map((v) => v * 0.5);
+    const other = { ...state, weights: encodeWeights(ws) };
+    const staging = mkdtempSync(join(tmpdir(), 'mora-artefact-b-'));
+    try {
+      saveModel(join(staging, 'shared.json'), other); // B's two files, prepared elsewhere
+      const bWeights = readdirSync(staging).find((f) => f.endsWith('.weights.bin'))!;
+      writeFileSync(join(dir, bWeights), readFileSync(join(staging, bWeights))); // B: weights first
+      saveModel(path, state); // A: weights, model.json, clean-up
+      assert.ok(existsSync(join(dir, bWeights)), 'B\'s fresh weights kept');
+      writeFileSync(path, readFileSync(join(staging, 'shared.json'))); // B: its model.json
+      assert.deepEqual(decodeWeights((loadModel(path) as LstmState).weights)[0], ws[0]);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,7 @@
  * with TF.js where that is wanted).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import type { LstmNetConfig } from './net';
@@ -190,7 +190,8 @@ export function isLayersModelJson(json: unknown): json is LayersModelJson {
 /**
  * Writes the artefact: `<path>` (the model.json) and `<stem>.<hash>.weights.bin` beside it, each atomically. The weights
  * file is named by its content and written first, so a reader sees the old model.json with the old weights or the new one
- * with the new weights, never a mix; stale weights files of the same stem are removed afterwards.
+ * with the new weights, never a mix; stale weights files of the same stem are removed afterwards (removeStaleWeights:
+ * only those no writer may still be about to reference).
  */
 export function writeLayersArtefact(path: string, c: LstmNetConfig, weights: ArrayLike<number>[], opts: { version: string; metadata?: Record<string, unknown> }): { weightsFile: string } {
   const { modelJson, weightData } = toLayersArtefact(c, weights, { ...opts, weightsPath: '' });
@@ -206,11 +207,40 @@ export function writeArtefactFiles(path: string, modelJson: LayersModelJson, wei
   writeFileAtomic(join(dir, weightsFile), weightData);
   const manifest = [{ paths: [weightsFile], weights: modelJson.weightsManifest.flatMap((g) => g.weights) }];
   writeFileAtomic(path, JSON.stringify({ ...modelJson, weightsManifest: manifest }));
+  removeStaleWeights(path, stem, weightsFile);
+  return { weightsFile };
+}
+
+/**
+ * How much older than the weights file just written another `<stem>.<hash>.weights.bin` must be before it is removed.
+ * Two writers may save the same model.json at once (`mora recommend -m fused` and the extension share the global model's
+ * cache folder): each writes its weights, then its model.json. A weights file younger than this may belong to a writer
+ * that has not written its model.json yet, so it is kept. A writer's two writes are milliseconds apart; a minute is far
+ * beyond that, and the cost is only that a file replaced within the minute is removed by a later save instead.
+ */
+export const STALE_WEIGHTS_GRACE_MS = 60_000;
+
+/**
+ * Removes the stem's weights files other than `own` that the model.json now on disk does not reference (another writer's
+ * may have replaced ours since) and that are older than `own` by more than STALE_WEIGHTS_GRACE_MS.
+ */
+function removeStaleWeights(path: string, stem: string, own: string): void {
+  const dir = dirname(path);
+  const keep = new Set([own]);
+  try {
+    const onDisk = JSON.parse(readFileSync(path, 'utf8')) as LayersModelJson;
+    for (const g of onDisk.weightsManifest ?? []) for (const p of g.paths ?? []) keep.add(p);
+  } catch {
+    return; // the model.json cannot be read as written a moment ago: remove nothing
+  }
+  const ownTime = statSync(join(dir, own), { throwIfNoEntry: false })?.mtimeMs;
+  if (ownTime === undefined) return;
   for (const f of readdirSync(dir)) {
     const m = f.startsWith(`${stem}.`) && f.endsWith('.weights.bin') ? f.slice(stem.length + 1, -'.weights.bin'.length) : '';
-    if (/^[0-9a-f]{12}$/.test(m) && f !== weightsFile) rmSync(join(dir, f), { force: true });
+    if (!/^[0-9a-f]{12}$/.test(m) || keep.has(f)) continue;
+    const time = statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs;
+    if (time !== undefined && time < ownTime - STALE_WEIGHTS_GRACE_MS) rmSync(join(dir, f), { force: true });
   }
-  return { weightsFile };
 }
 
 /** Reads an artefact from disk: model.json at `path`, its weight files relative to it (all groups, all shards, in order). */
