@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
+import { jmxTemplate } from '../../src/data/experiments/jmx-template';
 import { PlanLockedError } from '../../src/data/experiments/plan-lock';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { ScalingNote } from '../../src/data/experiments/runner';
@@ -360,6 +361,20 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     const w = world();
     const withJmx = parsePlan(`prometheus: http://127.0.0.1:9\nrateCap: 10\nout: out\nservices:\n  - { name: j, jmx: x.jmx, target: 'http://127.0.0.1:1/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 9 } }\n`, join(dir, 'j.mora-plan.yaml'));
     await assert.rejects(runPlan(withJmx, w.hooks), /cell j\/r1\/l5 names a JMeter plan \(.*x\.jmx\) but the JMeter driver is not available/);
+    assert.deepEqual(w.calls, []);
+  });
+});
+
+describe('a plan\'s JMeter cells send only to the plan\'s hosts', () => {
+  it('refuses a .jmx whose sampler has its own host before any cell runs or anything is scaled', async () => {
+    const dir = tempDir('mora-planrun-');
+    const w = world();
+    writeFileSync(join(dir, 'x.jmx'), jmxTemplate({ segments: 1 }).replace(/(<stringProp name="HTTPSampler\.domain">)[^<]*(<\/stringProp>)/, '$1evil.example$2'));
+    const withJmx = parsePlan(`prometheus: http://127.0.0.1:9\nrateCap: 10\nout: out\nservices:\n  - { name: j, jmx: x.jmx, target: 'http://127.0.0.1:1/', replicas: [1, 2], levels: [5], duration: 2s, slo: { latencyP95Ms: 9 }, workload: { namespace: shop, name: j } }\n`, join(dir, 'j.mora-plan.yaml'));
+    const jmxRan: string[] = [];
+    await assert.rejects(runPlan(withJmx, { ...w.hooks, jmxDriver: async (req) => { jmxRan.push(req.cell.id); return w.hooks.httpDriver!(req); } }),
+      /^Error: cell j\/r1\/l5: .*x\.jmx can send load to a host the plan does not allow: sampler "GET 0" sends to "evil\.example"/);
+    assert.deepEqual(jmxRan, []);
     assert.deepEqual(w.calls, []);
   });
 });

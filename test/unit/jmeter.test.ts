@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { jmxTemplateCommand } from '../../src/cli/commands/experiment-jmx';
 import { main } from '../../src/cli/main';
 import { jmeterArgs, jmeterProperties, jmeterPropertiesText, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
+import { jmxHostProblems } from '../../src/data/experiments/jmx-hosts';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
 import { jmxTemplate } from '../../src/data/experiments/jmx-template';
 import { jtlStats, parseJtl, percentile, splitCsvLine } from '../../src/data/experiments/jtl';
@@ -202,6 +203,24 @@ echo "Version 5.6.3: GET http://127.0.0.1:8080/a?token=s3cr3t-t0ken-value" > "$l
       assert.ok(!text.includes('s3cr3t'), `${f}: ${text}`);
       assert.match(text, /token=\*\*\*/);
     }
+  });
+
+  it('refuses a .jmx whose samplers send to another host than ${__P(host)}, naming the sampler, before JMeter starts', async () => {
+    assert.deepEqual(jmxHostProblems(jmxTemplate({ segments: 2, defaults: { host: 'h', port: 9, path: '/p,q' } })), [], 'MOrA\'s template is fine');
+    const evil = jmxTemplate({ segments: 1 }).replace(/(<stringProp name="HTTPSampler\.domain">)[^<]*(<\/stringProp>)/, '$1evil.example$2');
+    assert.deepEqual(jmxHostProblems(evil), ['sampler "GET 0" sends to "evil.example" (its Server Name) instead of ${__P(host)}, the plan\'s target host']);
+    const otherProp = jmxTemplate({ segments: 1 }).replace(/__P\(host,[^)]*\)/, '__P(hostname,x)');
+    assert.equal(jmxHostProblems(otherProp).length, 1);
+    const fullUrl = jmxTemplate({ segments: 1 }).replace(/(<stringProp name="HTTPSampler\.path">)[^<]*(<\/stringProp>)/, '$1https://evil.example/x?token=t$2');
+    assert.match(jmxHostProblems(fullUrl)[0], /^sampler "GET 0" has a full URL as its path \("https:\/\/evil\.example\/x\?…"\)/);
+    const defaults = jmxTemplate({ segments: 1 }).replace('<hashTree>', '<hashTree><ConfigTestElement guiclass="HttpDefaultsGui" testclass="ConfigTestElement" testname="HTTP Request Defaults" enabled="true"><stringProp name="HTTPSampler.domain">10.0.0.9</stringProp></ConfigTestElement>');
+    assert.deepEqual(jmxHostProblems(defaults).map((p) => p.split(' sends')[0]), ['sampler "HTTP Request Defaults"']);
+    // The driver refuses it before JMeter starts (a fake jmeter that would leave a mark).
+    const jmx = path.join(dir, 'evil.jmx');
+    fs.writeFileSync(jmx, evil);
+    fs.writeFileSync(path.join(dir, 'jmeter'), `#!/bin/sh\ntouch "${dir}/ran"\n`, { mode: 0o755 });
+    await assert.rejects(runJmeterCell({ cell: cell({ jmx }) }, { env: { PATH: `${dir}:/usr/bin:/bin` } }), /evil\.jmx can send load to a host the plan does not allow: sampler "GET 0" sends to "evil\.example"/);
+    assert.ok(!fs.existsSync(path.join(dir, 'ran')));
   });
 
   it('finds the JMeter home of a Debian-style wrapper and builds the launcher command', () => {

@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactCredentialText, replaceSecrets } from '../../core/redact';
 import type { LoadRunner, LoadStats } from './load';
+import { checkJmxHosts } from './jmx-hosts';
 import { JTL_PROPERTIES, jtlStats, parseJtl } from './jtl';
 import { JMETER_INSTALL_HINT, JMETER_LAUNCHER_BSH, findJmeterLaunch, launcherCommand, resolveJmeterBinary } from './jmeter-install';
 import type { CellLoadDriver, CellLoadRequest, CellLoadResult, PlanCell, RateSegment } from './plan-file';
@@ -259,7 +260,9 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
   if (!url) throw new Error(`cell ${req.cell.id}: a JMeter cell needs "target" too (its host, port and path are passed to the .jmx as properties)`);
   const segments = jmeterSegments(req.cell.schedule);
   if (!segments.length) throw new Error(`cell ${req.cell.id} has an empty schedule`);
-  const capacity = jmxSegmentCapacity(readFileSync(jmx, 'utf8'));
+  const jmxText = readFileSync(jmx, 'utf8');
+  checkJmxHosts(jmxText, jmx);
+  const capacity = jmxSegmentCapacity(jmxText);
   if (capacity === 0) {
     throw new Error(`${jmx} does not read MOrA's rate property: give its Constant Throughput Timer \${__P(ratePerMinute)} (or its own pacing \${__P(rate)}, requests/s), or start from MOrA's template (docs/EXPERIMENTS.md, "JMeter cells")`);
   }

@@ -26,6 +26,7 @@ import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheu
 import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
+import { checkJmxHosts } from './jmx-hosts';
 import { acquirePlanLock } from './plan-lock';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
@@ -295,6 +296,13 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   for (const c of pendingCells) {
     if (c.jmx && !hooks.jmxDriver) throw new Error(`cell ${c.id} names a JMeter plan (${c.jmx}) but the JMeter driver is not available in this build of MOrA`);
     if (c.jmx && !existsSync(c.jmx)) throw new Error(`cell ${c.id}: JMeter plan ${c.jmx} does not exist`);
+    if (c.jmx) {
+      try {
+        checkJmxHosts(readFileSync(c.jmx, 'utf8'), c.jmx);
+      } catch (e) {
+        throw new Error(`cell ${c.id}: ${(e as Error).message}`);
+      }
+    }
   }
   const prometheus = hooks.prometheus ?? new PrometheusClient({ url: plan.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), matchers: hooks.prometheusMatchers, headers: hooks.prometheusHeaders });
   const httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
