@@ -5,7 +5,7 @@
  * its waste below MOrA's per-workload mode at the same target.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backtestCommand } from '../../src/cli/commands/backtest';
@@ -149,6 +149,8 @@ describe('mora backtest --risk-scope fleet', function () {
     };
     write('smooth', smoothSeries(7, 12));
     write('bursty', burstySeries(8, 12));
+    // The output folder exists, as a user's does: mora does not create a missing parent of --out / --html (f7f1612).
+    mkdirSync(join(dir, 'out'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
