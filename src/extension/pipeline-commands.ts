@@ -165,7 +165,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
 
   // Extra headers on every request to one Prometheus URL origin (a Mimir/Cortex tenant: X-Scope-OrgID), kept in the
   // secret storage as tokens are. Arguments (programmatic callers, tests): the headers — 'Name: value' strings, or one
-  // string separated by ';' ('' or [] removes them) — and the URL they are for.
+  // string separated by ';', a ';' in a value written '\;' ('' or [] removes them) — and the URL they are for.
   reg('mora.setPrometheusHeaders', async (arg, url) => {
     const headers = typeof arg === 'string' || (Array.isArray(arg) && arg.every((h) => typeof h === 'string')) ? arg as string | string[] : undefined;
     const set = await setPrometheusHeaders(extension.secrets, headers, typeof url === 'string' ? url : undefined);

@@ -81,9 +81,10 @@ async function pickPrometheusUrl(what: string, url?: string): Promise<string | u
 }
 
 /**
- * Set Prometheus Headers: for which URL (as Set Prometheus Token), then the headers, 'Name: value' separated by ';'
- * (`headers` — a string or 'Name: value' strings — skips the input box; '' or [] removes them). Returns the origin and
- * the header names set, or undefined when dismissed. Values go to the secret store only, never to a log.
+ * Set Prometheus Headers: for which URL (as Set Prometheus Token), then the headers, 'Name: value' separated by ';', a
+ * ';' inside a value written '\;' (parseHeaderInput; `headers` — a string or 'Name: value' strings — skips the input
+ * box; '' or [] removes them). Returns the origin and the header names set, or undefined when dismissed. Values go to
+ * the secret store only, never to a log.
  */
 export async function setPrometheusHeaders(secrets: vscode.SecretStorage, headers?: string | readonly string[], url?: string): Promise<{ origin: string; names: string[] } | undefined> {
   const target = await pickPrometheusUrl('headers', url);
@@ -92,7 +93,7 @@ export async function setPrometheusHeaders(secrets: vscode.SecretStorage, header
   if (!origin) throw new Error(`"${target}" is not a URL`);
   const text = headers ?? await vscode.window.showInputBox({
     title: `MOrA: extra headers on every request to the Prometheus at ${origin}`,
-    prompt: '\'Name: value\', several separated by \';\' (e.g. X-Scope-OrgID: team-a). Stored in VS Code\'s secret storage, never in settings, and sent only to this origin. Empty removes them.',
+    prompt: '\'Name: value\', several separated by \';\'; a \';\' inside a value is written \'\\;\' (e.g. X-Scope-OrgID: team-a; Cookie: a=1\\; b=2). Stored in VS Code\'s secret storage, never in settings, and sent only to this origin. Empty removes them.',
     placeHolder: 'X-Scope-OrgID: team-a',
     password: true,
     validateInput: (v) => { try { parseHeaderInput(v); return undefined; } catch (e) { return (e as Error).message; } },

@@ -20,10 +20,28 @@ export function headersSecretKey(url: string): string | undefined {
 
 /**
  * Headers typed in one line: 'Name: value' entries separated by ';' or line breaks ('X-Scope-OrgID: team-a;
- * X-Extra: 1'); '' for none. Throws an Error naming what is wrong, never a value.
+ * X-Extra: 1'); '' for none. A ';' inside a value is written '\;' (a Cookie: 'Cookie: a=1\; b=2'), a backslash before
+ * a ';' or another backslash '\\'; any other backslash is kept as typed. Throws an Error naming what is wrong, never a
+ * value.
  */
 export function parseHeaderInput(text: string): Record<string, string> {
-  return parseHeaders(text.split(/[;\r\n]+/).map((s) => s.trim()).filter(Boolean));
+  const entries: string[] = [];
+  let cur = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === ';' || text[i + 1] === '\\')) cur += text[++i];
+    else if (c === ';' || c === '\r' || c === '\n') { entries.push(cur); cur = ''; }
+    else cur += c;
+  }
+  entries.push(cur);
+  const list = entries.map((s) => s.trim()).filter(Boolean);
+  list.forEach((entry, k) => {
+    // An entry after the first that is no header is most likely the rest of a value cut at its own ';' (a Cookie).
+    if (k > 0 && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:/.test(entry)) {
+      throw new Error(`expected 'Name: value' entries separated by ';', got entry ${k + 1} without a header name — a ';' inside a value is written '\\;' (e.g. Cookie: a=1\\; b=2)`);
+    }
+  });
+  return parseHeaders(list);
 }
 
 /** Stores the headers of `url`'s origin (none: removed). */

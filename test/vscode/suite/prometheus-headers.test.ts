@@ -18,7 +18,7 @@ describe('Prometheus matchers setting and headers command', function () {
   const cfg = () => vscode.workspace.getConfiguration('mora');
   let dir = '';
   let server: http.Server;
-  const seen: Array<{ tenant: string; query?: string }> = [];
+  const seen: Array<{ tenant: string; cookie?: string; query?: string }> = [];
   let serverUrl = '';
 
   before(async () => {
@@ -28,7 +28,7 @@ describe('Prometheus matchers setting and headers command', function () {
       req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
-        seen.push({ tenant: String(req.headers['x-scope-orgid'] ?? ''), query: new URLSearchParams(body).get('query') ?? u.searchParams.get('query') ?? undefined });
+        seen.push({ tenant: String(req.headers['x-scope-orgid'] ?? ''), cookie: req.headers.cookie, query: new URLSearchParams(body).get('query') ?? u.searchParams.get('query') ?? undefined });
         res.setHeader('content-type', 'application/json');
         const data = u.pathname.startsWith('/api/v1/status/buildinfo') ? { version: '2.53.0' } : { resultType: 'vector', result: [] };
         res.end(JSON.stringify({ status: 'success', data }));
@@ -73,6 +73,12 @@ describe('Prometheus matchers setting and headers command', function () {
     const withHeader = await health();
     assert.ok(withHeader.length > 0, 'the health check asked the Prometheus');
     assert.deepEqual([...new Set(withHeader.map((x) => x.tenant))], ['team-a']);
+
+    // The input's format: a ';' inside a value (a Cookie's) is written '\;'.
+    await vscode.commands.executeCommand('mora.setPrometheusHeaders', 'X-Scope-OrgID: team-b; Cookie: a=1\\; b=2');
+    const withCookie = await health();
+    assert.ok(withCookie.length > 0);
+    assert.deepEqual([...new Set(withCookie.map((x) => `${x.tenant} | ${x.cookie}`))], ['team-b | a=1; b=2']);
 
     await vscode.commands.executeCommand('mora.setPrometheusHeaders', '');
     const removed = await health();
