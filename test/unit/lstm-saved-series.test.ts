@@ -101,4 +101,32 @@ describe('Show Forecast: a per-series LSTM saved by Train Models is used instead
     const slightly = runSavedSeriesLstm(file, times(1.1), HORIZON);
     assert.ok(slightly.used, slightly.used ? '' : slightly.reason);
   }));
+
+  it('does not fit when the level dropped inside the trained range (a series at ~1.0 with a burst and a dip, now at 0.2); a modest move still fits', () => inTempDir(async (dir) => {
+    // Trained at ~1.0 (a small daily cycle) with a 3-step burst to 2.0 and a 3-step dip to 0.15: the scaler's range is
+    // 0.15..2.0, so a series now sitting at 0.2 is inside it and the range rule alone let the model through.
+    const level = (end: number, days: number, at: (t: number) => number): Series => {
+      const n = Math.round((days * 86400) / STEP);
+      const t = Float64Array.from({ length: n }, (_x, i) => end - (n - 1 - i) * STEP);
+      return { t, v: t.map((x, i) => at(x) + 0.05 * Math.sin((2 * Math.PI * x) / 86400) + 0.01 * Math.sin(i * 1.7)) };
+    };
+    const end = history.t[history.t.length - 1];
+    const base = level(end, 8, () => 1);
+    for (let i = 200; i < 203; i++) base.v[i] = 2;
+    for (let i = 400; i < 403; i++) base.v[i] = 0.15;
+    const file = path.join(dir, 'm.json');
+    saveModel(file, runLstmWithHoldout(base, HORIZON, OPTIONS).model.toJSON());
+    const later = end + 2 * 86400;
+    // The last two days at 0.2: refused, saying so.
+    const dropped = level(later, 8, (t) => (t > later - 2 * 86400 ? 0.2 : 1));
+    for (let i = 0; i < dropped.v.length; i++) if (dropped.t[i] <= end) dropped.v[i] = base.v[base.t.indexOf(dropped.t[i])];
+    const run = runSavedSeriesLstm(file, dropped, HORIZON);
+    assert.ok(!run.used && /^series level changed since Train Models \(the last day's median is 0\.(19|20)\d, the model was saved at a median of (0\.99\d|1\.00); more than 0\.2[45]\d apart\)$/.test(run.reason), JSON.stringify(run.used ? run.note : run));
+    // A modest move (to 0.85, 15% down) still fits, as does the same level two days later.
+    const modest = level(later, 8, (t) => (t > later - 2 * 86400 ? 0.85 : 1));
+    const ok = runSavedSeriesLstm(file, modest, HORIZON);
+    assert.ok(ok.used, ok.used ? '' : ok.reason);
+    const same = runSavedSeriesLstm(file, level(later, 8, () => 1), HORIZON);
+    assert.ok(same.used, same.used ? '' : same.reason);
+  }));
 });

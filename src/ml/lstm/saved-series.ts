@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { clean, onRegularGrid, type Series } from '../../core/series';
+import { quantile } from '../../core/stats';
 import type { Forecast } from '../forecast-types';
 import { DEFAULT_LSTM_OPTIONS, LstmModel } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
@@ -27,9 +28,24 @@ export const SAVED_SERIES_MAX_AGE_DAYS = 7;
  * scaler; a series ×3 (or ×1e9, a unit change) feeds it values far outside, and its forecasts are extrapolation (a probe:
  * holdout MAE 0.77 instead of 0.25 at ×3). Half the range on either side, i.e. scaled inputs within [−0.5, 1.5], still
  * admits ordinary drift and the holdout's own peaks (the scaler is fitted on the training part only); chosen as a round
- * bound on the scaled-input domain, not tuned to any dataset. A drop that stays inside the range is not caught.
+ * bound on the scaled-input domain, not tuned to any dataset. A drop that stays inside the range is caught by the
+ * level rule below (SAVED_SERIES_LEVEL_SHIFT).
  */
 export const SAVED_SERIES_LEVEL_MARGIN = 0.5;
+
+/**
+ * The level rule: the series' typical level now (the median of its last day) must lie near the level the model was
+ * saved at — the median of its saved tail (the last ~1.6 days of Train Models' history, a full daily cycle) — within
+ * the larger of
+ *  - half the tail's daily swing (q90 − q10): the new median is a level the series spent most of its days at when the
+ *    model was trained (a trough it visited every day is not a new level), and
+ *  - SAVED_SERIES_LEVEL_SHIFT × the tail's median: a flat series may still drift by a quarter of its level,
+ *  - 5% of the saved scaler's range (so an idle series at 0 is not refused for float noise).
+ * A range check alone (SAVED_SERIES_LEVEL_MARGIN) misses a drop that stays inside the trained range: trained at ~1.0
+ * with a burst to 2.0 and a dip to 0.15, a series that now sits at 0.2 is "inside" [0.15, 2.0] but the network only
+ * ever saw that level for a few steps. Round bounds on what "the same level" means, not tuned to any dataset.
+ */
+export const SAVED_SERIES_LEVEL_SHIFT = 0.25;
 
 /** Where Train Models saves a container's model of `metric` under `root` (the extension's global storage + /models). */
 export function savedSeriesModelPath(root: string, w: { context: string; namespace: string; kind: string; name: string }, container: string, metric: string): string {
@@ -66,7 +82,7 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
   if (s.trainedOn.to >= holdoutStart) return { used: false, reason: 'the saved model was trained on the days this forecast holds out to score it' };
   const ageDays = (full.t[n - 1] - s.trainedOn.to) / 86400;
   if (ageDays > SAVED_SERIES_MAX_AGE_DAYS) return { used: false, reason: `the saved model's history ends ${ageDays.toFixed(1)} days before this one (more than ${SAVED_SERIES_MAX_AGE_DAYS})` };
-  const level = levelChange(fitPart.v, s.scaler);
+  const level = levelChange(fitPart.v, s.scaler) ?? levelShift(full.v, Math.round(86400 / step), s.tail.v, s.scaler);
   if (level) return { used: false, reason: `series level changed since Train Models (${level})` };
   let forecast: Forecast, hv: Forecast;
   try {
@@ -90,4 +106,19 @@ function levelChange(v: ArrayLike<number>, scaler: { min: number; max: number })
   if (lo >= scaler.min - margin && hi <= scaler.max + margin) return undefined;
   const g = (x: number) => x.toPrecision(3);
   return `now ${g(lo)}–${g(hi)}, trained on ${g(scaler.min)}–${g(scaler.max)}`;
+}
+
+/**
+ * Why the median of the last day of `v` (`day` points) lies far from the median of the saved tail (SAVED_SERIES_LEVEL_SHIFT),
+ * or undefined when it does not.
+ */
+function levelShift(v: ArrayLike<number>, day: number, tail: readonly number[], scaler: { min: number; max: number }): string | undefined {
+  const recent = Array.from(v).slice(-Math.max(1, day));
+  const was = quantile(tail, 0.5), now = quantile(recent, 0.5);
+  if (!Number.isFinite(was) || !Number.isFinite(now)) return undefined;
+  const swing = quantile(tail, 0.9) - quantile(tail, 0.1);
+  const tolerance = Math.max(swing / 2, SAVED_SERIES_LEVEL_SHIFT * Math.abs(was), 0.05 * (scaler.max - scaler.min));
+  if (Math.abs(now - was) <= tolerance) return undefined;
+  const g = (x: number) => x.toPrecision(3);
+  return `the last day's median is ${g(now)}, the model was saved at a median of ${g(was)}; more than ${g(tolerance)} apart`;
 }
