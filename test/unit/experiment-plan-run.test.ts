@@ -313,8 +313,11 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     }
   });
 
-  it('mora experiment run: some cells failed the quality gate and others passed is exit 4 (partial), naming the failed cells', async () => {
-    // A target that answers the 5 req/s cell and 500s the 20 req/s one; a Prometheus with a steady series.
+  /**
+   * `mora experiment run` of a plan with one 3 s cell per service, against a target that answers 200 until a request
+   * to a path with /bad comes, and 500 from then on, and a Prometheus with a steady series.
+   */
+  async function runQualityPlan(paths: Array<[name: string, path: string]>): Promise<{ code: number; out: string; err: string }> {
     let fail = false;
     const target = createServer((req, res) => { if (req.url?.includes('/bad')) fail = true; res.statusCode = fail ? 500 : 200; res.end('ok'); });
     const prom = createServer((req, res) => {
@@ -340,20 +343,37 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
       const t = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
       const file = join(dir, 'q.mora-plan.yaml');
       const svc = (name: string, path: string) => `  - { name: ${name}, target: '${t}${path}', replicas: [1], levels: [5], duration: 3s, warmup: 0s, cooldown: 0s, slo: { latencyP95Ms: 1000 } }\n`;
-      writeFileSync(file, `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}\nscrapeInterval: 1s\nrateCap: 50\nout: out\nservices:\n${svc('good', '/')}${svc('bad', '/bad')}`);
+      writeFileSync(file, `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}\nscrapeInterval: 1s\nrateCap: 50\nout: out\nservices:\n${paths.map(([n, p]) => svc(n, p)).join('')}`);
       let out = '';
       let err = '';
       const code = await experimentRunCommand(file, { format: 'json', yes: true }, (s) => (out += s), (s) => (err += s));
-      const res = JSON.parse(out) as { status: string; quality: { passed: number; failed: number } };
-      assert.equal(res.status, 'complete', err);
-      assert.deepEqual([res.quality.passed, res.quality.failed], [1, 1], err);
-      assert.equal(code, 4, err);
-      assert.match(err, /mora: partial: 1 of 2 cell\(s\) failed the quality gate \(left out of capacity\): bad\/r1\/l5\n/);
+      assert.ok(existsSync(join(dir, 'out', 'q.json')) && existsSync(join(dir, 'out', 'q.csv')), `the run's files are written\n${err}`);
+      return { code, out, err };
     } finally {
       target.close();
       prom.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('mora experiment run: some cells failed the quality gate and others passed is exit 4 (partial), naming the failed cells', async () => {
+    const { code, out, err } = await runQualityPlan([['good', '/'], ['bad', '/bad']]);
+    const res = JSON.parse(out) as { status: string; quality: { passed: number; failed: number } };
+    assert.equal(res.status, 'complete', err);
+    assert.deepEqual([res.quality.passed, res.quality.failed], [1, 1], err);
+    assert.equal(code, 4, err);
+    assert.match(err, /mora: partial: 1 of 2 cell\(s\) failed the quality gate \(left out of capacity\): bad\/r1\/l5\n$/);
+  });
+
+  it('mora experiment run: every cell failed the quality gate is exit 4 too (not 0), naming each cell; the last line says 0 of N passed', async () => {
+    const { code, out, err } = await runQualityPlan([['bad', '/bad'], ['worse', '/bad-too']]);
+    const res = JSON.parse(out) as { status: string; quality: { passed: number; failed: number } };
+    assert.equal(res.status, 'complete', err);
+    assert.deepEqual([res.quality.passed, res.quality.failed], [0, 2], err);
+    assert.equal(code, 4, err);
+    const lines = err.trimEnd().split('\n');
+    assert.equal(lines.at(-2), 'mora: failed the quality gate (left out of capacity): bad/r1/l5, worse/r1/l5');
+    assert.equal(lines.at(-1), 'mora: partial: 0 of 2 cell(s) passed the quality gate: no capacity measured');
   });
 
   it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {

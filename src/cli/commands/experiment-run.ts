@@ -204,10 +204,16 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     }
     if (result.document.status === 'partial' || controller.signal.aborted) return 130;
     if ([...notes.values()].some((n) => n.restoreError !== undefined)) return EXIT_FAILURE;
-    // Some cells failed the quality gate and others passed: the results are usable, but a script should notice (exit 4).
+    // Cells failed the quality gate: the results are written, but a script should notice (exit 4). Every cell failed
+    // is exit 4 too (not 0): the files are written as for a partial run, and nothing in them is usable for capacity.
     const failedCells = result.document.cells.filter((c) => c.status === 'done' && c.quality && !c.quality.passed).map((c) => c.id);
-    if (failedCells.length && result.document.quality.passed > 0) {
-      err(`mora: partial: ${failedCells.length} of ${result.document.cells.length} cell(s) failed the quality gate (left out of capacity): ${failedCells.join(', ')}\n`);
+    if (failedCells.length) {
+      const total = result.document.cells.length;
+      if (result.document.quality.passed > 0) err(`mora: partial: ${failedCells.length} of ${total} cell(s) failed the quality gate (left out of capacity): ${failedCells.join(', ')}\n`);
+      else {
+        err(`mora: failed the quality gate (left out of capacity): ${failedCells.join(', ')}\n`);
+        err(`mora: partial: 0 of ${total} cell(s) passed the quality gate: no capacity measured\n`);
+      }
       return EXIT_PARTIAL;
     }
     return 0;
