@@ -34,7 +34,11 @@ export class RecommendationStore implements vscode.Disposable {
   /** Fired by `clear` (the data source, its kubeconfig or Prometheus, or a setting the recommendations use changed), after onDidChange. */
   readonly onDidClear = this.cleared.event;
 
-  constructor(private readonly source: () => DataSource, private readonly log: Log) {}
+  /**
+   * `savedLstmRoot`: where Train Models saves its per-series LSTMs (pipeline-commands.ts); with mora.forecastModel fused
+   * or lstm, the recommendations forecast with them when they fit, as Show Forecast does (RecommendRequest.savedLstmRoot).
+   */
+  constructor(private readonly source: () => DataSource, private readonly log: Log, private readonly savedLstmRoot?: string) {}
 
   /**
    * Synchronous lookup for the manifest providers (a manifest names no context): the kubeconfig's current context's
@@ -212,7 +216,7 @@ export class RecommendationStore implements vscode.Disposable {
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
-      for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments })) {
+      for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments, savedLstmRoot: this.savedLstmRoot })) {
         if (stale()) return 0;
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
@@ -273,8 +277,18 @@ async function contextsWith(source: DataSource, namespace: string, onError: (con
 export function recommendationSettings(): { policy: Partial<Policy>; model?: string } {
   const { recommendSettings } = require('../views/recommend-settings') as typeof import('../views/recommend-settings');
   const cfg = vscode.workspace.getConfiguration('mora');
-  return recommendSettings((key, fallback) => cfg.get(key, fallback));
+  const { warnings, ...settings } = recommendSettings((key, fallback) => cfg.get(key, fallback));
+  // An invalid risk setting: said once per value (every refresh reads the settings), the default used meanwhile.
+  for (const w of warnings ?? []) {
+    if (shownSettingWarnings.has(w)) continue;
+    shownSettingWarnings.add(w);
+    void vscode.window.showWarningMessage(`MOrA: ${w}`);
+  }
+  return settings;
 }
+
+/** The setting warnings already shown in this session. */
+const shownSettingWarnings = new Set<string>();
 
 /** The engine's policy from the user's settings. */
 export function enginePolicy(): Partial<Policy> {

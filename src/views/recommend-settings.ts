@@ -3,7 +3,8 @@
  * forecast view's reference lines. Editor-free: the extension passes VS Code's configuration reader, tests pass
  * package.json's defaults, so "the extension's defaults give the CLI's numbers" is checked in plain Node.
  */
-import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../rightsizing/engine/policy';
+import { checkRiskShare } from '../core/risk-share';
+import { DEFAULT_RISK, type Policy } from '../rightsizing/engine/policy';
 
 /** Reads one `mora.<key>` setting, or the fallback. */
 export type SettingsReader = <T>(key: string, fallback: T) => T;
@@ -18,10 +19,22 @@ export interface RecommendSettings {
   policy: Partial<Policy>;
   /** Undefined: the moving-window rule alone (the default everywhere, as in `mora recommend` and `mora demo`). */
   model?: string;
+  /**
+   * A risk setting that is not a share within the range, in words the CLI uses for the same value (exit 2 there):
+   * `Setting mora.risk.cpu is 5: must be a share between 0.001 and 0.5 (a share, not a percentage: 5% is 0.05); using the
+   * default 0.05 until it is fixed.`. The extension shows each as a warning; empty when all are valid.
+   */
+  warnings?: string[];
 }
 
 export function recommendSettings(get: SettingsReader): RecommendSettings {
   const margin = get<number>('safetyMargin', 0);
+  const warnings: string[] = [];
+  const risk = (key: 'risk.cpu' | 'risk.memory', fallback: number): number => {
+    const r = riskSettingCheck(key, get<unknown>(key, fallback), fallback);
+    if (r.warning) warnings.push(r.warning);
+    return r.value;
+  };
   return {
     policy: {
       qos: get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
@@ -29,10 +42,11 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
       historyDays: get<number>('historyDays', 14),
       cpuMargin: margin,
       memoryMargin: margin,
-      cpuRisk: riskSetting(get<unknown>('risk.cpu', DEFAULT_RISK.cpu), DEFAULT_RISK.cpu),
-      memoryRisk: riskSetting(get<unknown>('risk.memory', DEFAULT_RISK.memory), DEFAULT_RISK.memory),
+      cpuRisk: risk('risk.cpu', DEFAULT_RISK.cpu),
+      memoryRisk: risk('risk.memory', DEFAULT_RISK.memory),
     },
     model: forecastModel(get<string>('forecastModel', 'none')),
+    warnings,
   };
 }
 
@@ -48,12 +62,20 @@ export function forecastModel(value: string | undefined): string | undefined {
 }
 
 /**
- * `mora.risk.cpu` / `mora.risk.memory` as the engine takes them: a share within RISK_RANGE. VS Code only warns about a value
- * outside the schema's range, so one is clamped into it (0.9 → 0.5) and a non-number (a string typed into settings.json)
- * falls back to the default, rather than failing every recommendation.
+ * `mora.risk.cpu` / `mora.risk.memory` as the engine takes them: a share within RISK_RANGE, checked as the CLI checks
+ * `--cpu-risk` (src/core/risk-share.ts). VS Code only warns about a value outside the schema's range, so an invalid one
+ * (5, "5%", 0.9, 0, a word) is not used: the default is, and `warning` says so, naming the setting, the value and the share
+ * it probably meant, rather than failing every recommendation or silently using a clamped value. Unset (null): the default.
  */
-export function riskSetting(value: unknown, fallback: number): number {
-  const x = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(x)) return fallback;
-  return Math.min(RISK_RANGE.max, Math.max(RISK_RANGE.min, x));
+export function riskSettingCheck(key: 'risk.cpu' | 'risk.memory', value: unknown, fallback: number): { value: number; warning?: string } {
+  if (value === undefined || value === null) return { value: fallback };
+  const check = checkRiskShare(value);
+  if (check.ok) return { value: check.value };
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return { value: fallback, warning: `Setting mora.${key} is ${shown}: ${check.problem}; using the default ${fallback} until it is fixed.` };
+}
+
+/** The value `riskSettingCheck` uses. */
+export function riskSetting(value: unknown, fallback: number, key: 'risk.cpu' | 'risk.memory' = 'risk.cpu'): number {
+  return riskSettingCheck(key, value, fallback).value;
 }

@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { DEFAULT_RISK, RISK_RANGE, resolvePolicy } from '../../src/rightsizing/engine/policy';
-import { recommendSettings, riskSetting, type SettingsReader } from '../../src/views/recommend-settings';
+import { riskOption } from '../../src/cli/commands/recommend';
+import { recommendSettings, riskSetting, riskSettingCheck, type SettingsReader } from '../../src/views/recommend-settings';
 
 const pkg = require('../../package.json') as { contributes: { configuration: { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number }> } } };
 const props = pkg.contributes.configuration.properties;
@@ -36,16 +37,44 @@ describe('risk settings → policy', () => {
     assert.equal(resolved.memoryRisk, 0.1);
   });
 
-  it('clamps an out-of-range value and falls back to the default for a non-number, so the policy stays valid', () => {
-    assert.equal(riskSetting(0.9, 0.05), RISK_RANGE.max);
-    assert.equal(riskSetting(0, 0.05), RISK_RANGE.min);
-    assert.equal(riskSetting(-1, 0.05), RISK_RANGE.min);
-    assert.equal(riskSetting('0.2', 0.05), 0.2);
-    assert.equal(riskSetting('five', 0.05), 0.05);
-    assert.equal(riskSetting(null, 0.01), 0.01);
-    assert.equal(riskSetting(Number.NaN, 0.01), 0.01);
-    const { policy } = recommendSettings(reader({ 'risk.cpu': 7, 'risk.memory': 'x' }));
-    assert.doesNotThrow(() => resolvePolicy(policy));
-    assert.equal(policy.memoryRisk, DEFAULT_RISK.memory);
+  it('an invalid value is not clamped silently: the default is used and a warning names the setting, the value and the share meant', () => {
+    const cases: [unknown, RegExp][] = [
+      [5, /^Setting mora\.risk\.cpu is 5: must be a share between 0\.001 and 0\.5 \(a share, not a percentage: 5% is 0\.05\); using the default 0\.05 until it is fixed\.$/],
+      [1, /is 1: .*1% is 0\.01\); using the default 0\.05/],
+      ['5%', /is "5%": .*5% is 0\.05\); using the default 0\.05/],
+      [0.9, /is 0\.9: .*0\.9% is 0\.009/],
+      [0, /is 0: must be a share between 0\.001 and 0\.5 \(a share: 0\.05 = 5%\); using the default 0\.05/],
+      [-0.05, /is -0\.05: .*\(a share: 0\.05 = 5%\)/],
+      ['five', /is "five": .*\(a share: 0\.05 = 5%\)/],
+      [Number.NaN, /is NaN: /],
+    ];
+    for (const [value, warning] of cases) {
+      const r = riskSettingCheck('risk.cpu', value, DEFAULT_RISK.cpu);
+      assert.equal(r.value, DEFAULT_RISK.cpu, String(value));
+      assert.match(r.warning ?? '', warning, String(value));
+      assert.equal(riskSetting(value, DEFAULT_RISK.cpu), DEFAULT_RISK.cpu, String(value));
+    }
+    assert.deepEqual(riskSettingCheck('risk.memory', '0.2', 0.01), { value: 0.2 });
+    assert.deepEqual(riskSettingCheck('risk.memory', null, 0.01), { value: 0.01 });
+    assert.deepEqual(riskSettingCheck('risk.memory', RISK_RANGE.max, 0.01), { value: RISK_RANGE.max });
+
+    const settings = recommendSettings(reader({ 'risk.cpu': 7, 'risk.memory': 'x' }));
+    assert.doesNotThrow(() => resolvePolicy(settings.policy));
+    assert.equal(settings.policy.cpuRisk, DEFAULT_RISK.cpu);
+    assert.equal(settings.policy.memoryRisk, DEFAULT_RISK.memory);
+    assert.deepEqual(settings.warnings, [
+      'Setting mora.risk.cpu is 7: must be a share between 0.001 and 0.5 (a share, not a percentage: 7% is 0.07); using the default 0.05 until it is fixed.',
+      'Setting mora.risk.memory is "x": must be a share between 0.001 and 0.5 (a share: 0.05 = 5%); using the default 0.01 until it is fixed.',
+    ]);
+    assert.deepEqual(recommendSettings(installDefaults).warnings, []);
+  });
+
+  it('the warning reads as the CLI\'s refusal of the same value (one validator)', () => {
+    for (const raw of ['5', '5%', '0', 'five', '0.9']) {
+      const cli = (() => { try { riskOption('--cpu-risk', raw, 0.05); return ''; } catch (e) { return (e as Error).message; } })();
+      const setting = riskSettingCheck('risk.cpu', raw, 0.05).warning ?? '';
+      const problem = /must be a share[^;]*?\)/.exec(cli)?.[0];
+      assert.ok(problem && setting.includes(problem), `${raw}: ${cli} / ${setting}`);
+    }
   });
 });

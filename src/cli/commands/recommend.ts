@@ -3,6 +3,7 @@
  * (the embedded demo now; a live cluster when that source lands), with the evidence behind each value.
  */
 import type { Command } from 'commander';
+import { checkRiskShare } from '../../core/risk-share';
 import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseInputQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
@@ -135,7 +136,7 @@ export function register(program: Command): void {
     .option('--shard-index <i>', 'with --in-cluster: this shard (default $JOB_COMPLETION_INDEX, else 0)')
     .option('--shards <n>', 'with --in-cluster: the number of shards (default $MORA_SHARDS, else 1)')
     .option('--pushgateway <url>', 'with --in-cluster: push the run\'s metrics to this Prometheus Pushgateway at the end (default $MORA_PUSHGATEWAY_URL)')
-    .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (- : stderr; stdout is the JSON summary)')
+    .option('--metrics-file <path>', 'with --in-cluster: write the run\'s metrics as OpenMetrics text to this file at the end (its folder must exist; - : stderr; stdout is the JSON summary)')
     .option('--write-concurrency <n>', 'with --in-cluster: VPA status writes in flight at once (default $MORA_WRITE_CONCURRENCY, else 16; 1: one after another)')
     .option('--create-vpas', 'with --in-cluster: first create an updateMode "Off" VPA naming mora for each workload without a VPA, in namespaces labelled mora.dev/create-vpa=true (with --dry-run: only print them)')
     .addHelpText('after', '\nA context, namespace or workload that cannot be read (unreachable, RBAC, no usable metrics) is named on stderr '
@@ -177,13 +178,9 @@ function num(name: string, raw: string, lo: number, hi: number): number {
  */
 export function riskOption(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  const text = raw.trim();
-  // Standard numeric notation: 0.001, .001, 1e-3, 1E-3 (Number() alone would also take "0x1", "Infinity" and "").
-  const x = /^(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
-  if (Number.isFinite(x) && x >= RISK_RANGE.min && x <= RISK_RANGE.max) return x;
-  const pct = /^([0-9.]+)\s*%$/.exec(text) ?? (Number.isFinite(x) && x > RISK_RANGE.max && x <= 50 ? [text, text] : null);
-  const hint = pct && Number.isFinite(Number(pct[1])) ? ` (a share, not a percentage: ${Number(pct[1])}% is ${Number((Number(pct[1]) / 100).toPrecision(12))})` : ' (a share: 0.05 = 5%)';
-  throw new UserError(`${name} must be a share between ${RISK_RANGE.min} and ${RISK_RANGE.max}${hint}, got "${raw}"`);
+  const check = checkRiskShare(raw);
+  if (check.ok) return check.value;
+  throw new UserError(`${name} ${check.problem}, got "${raw}"`);
 }
 
 /** `--cpu-max`: whole millicores, rounded down (12500u caps at 12m: the value written is never above the cap). */
