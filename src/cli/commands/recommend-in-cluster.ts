@@ -175,6 +175,18 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
   if (pushgateway !== undefined) {
     try { checkPushgatewayUrl(pushgateway); } catch (e) { throw new UserError((e as Error).message); }
   }
+  // --metrics-file is a path the user gave: its folder must exist, as for every output path (README § Exit codes). A
+  // missing one is a bad flag, refused before the shard asks or writes anything (exit 2), not a folder created.
+  if (opts.metricsFile !== undefined && opts.metricsFile !== '-') {
+    const { checkWritable } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
+    const { writeError } = require('../format/write') as typeof import('../format/write');
+    try {
+      checkWritable(opts.metricsFile, { createParents: false });
+    } catch (e) {
+      // Another problem (permissions, a read-only file system) stays what it was: a warning when the run ends.
+      if ((e as { missingDirectory?: string }).missingDirectory !== undefined) throw writeError(`--metrics-file ${opts.metricsFile}`, e);
+    }
+  }
   const metrics = new InClusterMetrics();
   let ok = false;
   // A dry run writes nothing anywhere, its metrics included (a push would count as the shard's last success).
@@ -194,8 +206,9 @@ export async function inClusterCommand(opts: InClusterCliOptions, env: NodeJS.Pr
         const text = await metrics.openMetrics();
         if (opts.metricsFile === '-') process.stderr.write(text);
         else {
-          const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
-          try { writeFileAtomic(opts.metricsFile, text); } catch (e) { warn(`mora: could not write the run's metrics to ${opts.metricsFile}: ${(e as Error).message}`); }
+          const { writeUserFile } = require('../format/write') as typeof import('../format/write');
+          // Its folder was there at the start; one removed since is not created either.
+          try { writeUserFile(opts.metricsFile, text); } catch (e) { warn(`mora: could not write the run's metrics: ${(e as Error).message}`); }
         }
       }
     }
