@@ -12,7 +12,6 @@ export function buildProgram(): Command {
   const program = new Command('mora')
     .description('MOrA — rightsizing for Kubernetes workloads: CPU, memory and replicas from forecasts')
     .version(require('../../package.json').version as string)
-    .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
   // Every subcommand's --help ends with the exit codes (README § Exit codes), after its own notes.
@@ -24,7 +23,22 @@ export function buildProgram(): Command {
   };
   withExitCodes(program);
   program.addHelpText('after', EXIT_CODES_HELP);
+  // A usage error (a misspelt flag, a missing value) is one line on stderr, as README § Exit codes promises, with
+  // commander's suggestion and where the help is, not the whole help: `mora: unknown option '--sett' (did you mean
+  // --set?); see mora recommend --help`.
+  const oneLineErrors = (c: Command, path: string[]): void => {
+    c.configureOutput({ outputError: (str, write) => write(usageLine(str, path)) });
+    for (const sub of c.commands) oneLineErrors(sub, [...path, sub.name()]);
+  };
+  oneLineErrors(program, ['mora']);
   return program;
+}
+
+/** commander's "error: <what>\n(Did you mean <x>?)\n" as one line naming the command's --help. */
+export function usageLine(commanderMessage: string, path: readonly string[]): string {
+  const [what, ...rest] = commanderMessage.trim().replace(/^error: /, '').split('\n');
+  const hint = rest.map((l) => l.trim()).filter((l) => l !== '').map((l) => l.replace(/^\((.*)\)$/, '$1').replace(/^Did you/, 'did you'));
+  return `mora: ${forTerminal([what, ...hint.map((h) => `(${h})`)].join(' '))}; see ${path.join(' ')} --help\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
