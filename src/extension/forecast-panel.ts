@@ -333,6 +333,8 @@ class ForecastPanel implements vscode.Disposable {
       const stored = this.host.store.treeSource().get(workload);
       const base = {
         ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
+        // The recommendation drawn, when the store has none, forecasts with Train Models' LSTMs as the store's would.
+        savedLstmRoot: join(this.host.extension.globalStorageUri.fsPath, 'models'),
         recommendation: stored && !stored.origin ? stored : undefined,
       };
       const pool = this.host.lstmPool();

@@ -45,14 +45,14 @@ function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric:
  * The sentence after Train Models. Its models (per container and metric, and the workload model) are TF.js artefacts
  * with their validation scores. Show Forecast uses a container's CPU and memory models instead of training or the
  * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes;
- * recommendations and CodeLenses do not load them (the context's global LSTM from `mora recommend -m fused`, or per
- * series training), nor is the workload model read back.
+ * with mora.forecastModel fused or lstm the recommendations (tree, CodeLenses) use them under the same rules
+ * (RecommendRequest.savedLstmRoot) and their evidence says so. The workload model is not read back.
  */
 export function trainedModelsMessage(count: number, dir: string): string {
   const { SAVED_SERIES_MAX_AGE_DAYS } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
   return `MOrA: trained ${count} LSTM model(s), saved as TF.js artefacts with their validation scores (see the MOrA output) under ${dir}. `
     + `Show Forecast uses the CPU and memory models for their panels, without training, for up to ${SAVED_SERIES_MAX_AGE_DAYS} days (its notes say so); `
-    + 'recommendations and CodeLenses do not load them (they use the context\'s global LSTM from `mora recommend -m fused`, or train per series).';
+    + 'with mora.forecastModel set to fused or lstm, recommendations and CodeLenses use them too when next computed (MOrA: Recommend), under the same rules.';
 }
 
 export function registerPipelineCommands(mora: MoraContext): void {
@@ -68,6 +68,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
     const pool = mora.lstmPool();
     if (!pool) throw new Error('The LSTM worker bundle (dist/worker.js) is missing: rebuild the extension (npm run build).');
     const { saveModel } = require('../ml/lstm/persist') as typeof import('../ml/lstm/persist');
+    const { savedSeriesTrainingHistory } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
     const { trainingFrames } = require('../pipeline/training-frames') as typeof import('../pipeline/training-frames');
     const { PANELS, horizonSteps, panelHistory } = require('../views/forecast-panels') as typeof import('../views/forecast-panels');
     const { DEFAULT_FORECAST_VIEW_OPTIONS } = require('../views/forecast-model') as typeof import('../views/forecast-model');
@@ -102,9 +103,11 @@ export function registerPipelineCommands(mora: MoraContext): void {
           for (const metric of metrics) {
             add((async () => {
               // The forecast view's own series and run (its panel history at its bucket, trained on all but its
-              // holdout), so Show Forecast can use the saved model instead of training: saved-series.ts.
+              // holdout), so Show Forecast can use the saved model instead of training: saved-series.ts. Cut before the
+              // day the recommendation engine checks its forecast on, so the recommendations can use it too.
               const spec = PANELS.find((p) => p.metric === metric)!;
-              const history = frame.values[metric] ? panelHistory(spec, frame, DEFAULT_FORECAST_VIEW_OPTIONS.bucket) : undefined;
+              const panel = frame.values[metric] ? panelHistory(spec, frame, DEFAULT_FORECAST_VIEW_OPTIONS.bucket) : undefined;
+              const history = panel && savedSeriesTrainingHistory(panel);
               if (!history) throw new Error(`${w.name}/${container}: no ${metric} data to train on`);
               const handle = track(pool.train(Float64Array.from(history.t), Float64Array.from(history.v), horizonSteps(DEFAULT_FORECAST_VIEW_OPTIONS), (lstmOptions ?? {}) as Record<string, number>, undefined, true));
               const { state } = await handle.result;

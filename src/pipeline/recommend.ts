@@ -3,14 +3,16 @@
  * checked against the moving window when asked). The CLI (`mora recommend`, `mora demo`), the extension's
  * recommendation store and the forecast view all call this one function.
  */
+import { existsSync } from 'node:fs';
 import { series, type Series } from '../core/series';
 import type { DataSource, MetricFrame } from '../data/datasource';
 import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
 import { workloadFrames, type WorkloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
-import { recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
-import { runForecast } from '../ml/forecast';
+import { downsample, recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
+import { runForecast, type ModelRun } from '../ml/forecast';
+import { runSavedSeriesLstm, savedSeriesModelPath } from '../ml/lstm/saved-series';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
 import { lowersConfidence } from '../data/prometheus/batch-plan';
 import type { LstmWorkerPool } from '../ml/worker/pool';
@@ -126,6 +128,14 @@ export interface RecommendRequest {
    * shared one): the LSTM member fails with this reason, so fused runs on Prophet + the baseline, as when training fails.
    */
   globalLstmUnavailable?: string;
+  /**
+   * Where "MOrA: Train Models" saved its per-series LSTMs (the extension's storage + /models; savedSeriesModelPath).
+   * With `-m fused` / `-m lstm`, a container's CPU or memory forecast then runs its saved model — the one Show Forecast
+   * uses — when it fits the series by the same rules (src/ml/lstm/saved-series.ts: step, window, trained before the
+   * fusion's holdout, not stale, level unchanged), instead of the context's global LSTM or a training; the evidence
+   * notes say which was used, or why a saved one was not.
+   */
+  savedLstmRoot?: string;
 }
 
 export interface WorkloadRun extends EngineResult {
@@ -341,6 +351,8 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     return undefined;
   }
   const range = await source.historyRange({ workload: w });
+  const saved = forecast && req.savedLstmRoot !== undefined && (req.model === 'fused' || req.model === 'lstm')
+    ? savedLstmProvider(req.savedLstmRoot, w, containers, forecast, req) : undefined;
   // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
   const snapshot = isSnapshot(frame0) ? frame0 : undefined;
   const now = snapshot ? snapshot.snapshot.at + 1 : range.to;
@@ -352,8 +364,14 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     readyReplicas: ready && frame0 ? series(frame0.t, ready) : undefined,
     measuredLoadModel: req.experiments ? loadModelFromExperiments(experimentsFor(w, req.experiments)) : undefined,
     snapshot: snapshot !== undefined,
-  }, req.policy, { forecast: snapshot ? undefined : forecast });
+  }, req.policy, { forecast: snapshot ? undefined : saved ? { ...forecast!, provider: saved.provider } : forecast });
   if (snapshot) markSnapshot(result, snapshotNote(snapshot));
+  for (const c of result.recommendation.containers) {
+    for (const [kind, r] of [['cpu', c.cpu], ['memory', c.memory]] as const) {
+      const note = saved?.notes.get(`${c.container}\0${kind}`);
+      if (r && note) r.evidence.notes.push(note);
+    }
+  }
   for (const c of result.recommendation.containers) {
     const why = unseen.get(c.container);
     if (why) c.unsized = [{ resource: 'cpu', reason: why }, { resource: 'memory', reason: why }];
@@ -370,4 +388,55 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   markPartialData(result, warned);
   const byContainer = Object.fromEntries(containers.map((c) => [c.name, { cpu: c.cpu, memory: c.memory }]));
   return { ...result, history: { cpu: containers[0]?.cpu, memory: containers[0]?.memory, containers: byContainer } };
+}
+
+/**
+ * The forecast provider of one workload when Train Models saved LSTMs for some of its containers: a forecast of a
+ * container's CPU or memory (told by its series: the engine forecasts the usage down-sampled to the forecast step, a
+ * prefix of that container's down-sampled usage) runs `req.model` with the saved model as its `lstm` member when it fits
+ * (runSavedSeriesLstm: the same rules as Show Forecast), else the context's provider as before. `notes` (container +
+ * kind → sentence) say what happened, for the evidence.
+ */
+function savedLstmProvider(root: string, w: Workload, containers: ReadonlyArray<{ name: string; cpu?: Series; memory?: Series }>,
+  forecast: NonNullable<EngineOptions['forecast']>, req: RecommendRequest): { provider: ForecastProvider; notes: Map<string, string> } | undefined {
+  const step = forecast.step ?? 300;
+  const candidates: Array<{ key: string; file: string; ds: Series }> = [];
+  for (const c of containers) {
+    for (const [kind, metric, s] of [['cpu', 'cpu_usage', c.cpu], ['memory', 'memory_working_set', c.memory]] as const) {
+      if (!s || s.t.length < 2) continue;
+      const file = savedSeriesModelPath(root, w, c.name, metric);
+      if (existsSync(file)) candidates.push({ key: `${c.name}\0${kind}`, file, ds: downsample(s, step, kind) });
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  const notes = new Map<string, string>();
+  const options = req.modelOptions ?? forecastDefaults(req.model!).modelOptions;
+  const provider: ForecastProvider = async (history, horizon, at) => {
+    const matches = at === step ? candidates.filter((c) => isPrefix(history, c.ds)) : [];
+    if (matches.length !== 1) return forecast.provider(history, horizon, at);
+    const { key, file } = matches[0];
+    const run = runSavedSeriesLstm(file, history, horizon, { steps: lstmSteps(options) });
+    if (!run.used) {
+      notes.set(key, `forecast: the LSTM saved by Train Models was not used (${run.reason})`);
+      return forecast.provider(history, horizon, at);
+    }
+    notes.set(key, `forecast: ${run.note}`);
+    const lstm = (): Promise<ModelRun> => Promise.resolve({ model: 'lstm', forecast: run.forecast, fitted: { saved: true, holdout: run.holdout }, timings: { fitMs: 0, predictMs: 0 } });
+    return (await runForecast(history, { model: req.model!, horizon, step: at, seed: 42, options, overrides: { lstm } })).forecast;
+  };
+  return { provider, notes };
+}
+
+/** Whether `h` is the start of `s`: the same timestamps and values (the engine's down-sampled history of that series). */
+function isPrefix(h: Series, s: Series): boolean {
+  const n = h.t.length;
+  if (n === 0 || n > s.t.length) return false;
+  for (let i = 0; i < n; i++) if (h.t[i] !== s.t[i] || !Object.is(h.v[i], s.v[i])) return false;
+  return true;
+}
+
+/** The LSTM window length a run asks for (`--set lstm.steps=`), undefined for the default. */
+function lstmSteps(options: RecommendRequest['modelOptions']): number | undefined {
+  const raw = options?.lstm?.steps;
+  return raw === undefined ? undefined : Number(raw);
 }

@@ -66,6 +66,8 @@ export interface ForecastViewOptions {
   experiments?: readonly StoredExperiment[];
   /** Recommendation from elsewhere; when absent the engine computes one with `policy`, `model` and `experiments`. */
   recommendation?: Recommendation;
+  /** Where Train Models saved its per-series LSTMs: the engine's recommendation uses them as the store's does (RecommendRequest.savedLstmRoot). */
+  savedLstmRoot?: string;
   /** Says where the LSTM came from when it is not a per-series training (the cluster's cached global model). */
   lstmNote?: string;
   /** Where the panels' models run (default: this thread). */
@@ -78,9 +80,9 @@ export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
 
 /** The engine's recommendation for one workload of a source (src/rightsizing/engine via the CLI's shared runner). */
 export async function engineRecommendation(
-  source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string, experiments?: readonly StoredExperiment[],
+  source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string, experiments?: readonly StoredExperiment[], savedLstmRoot?: string,
 ): Promise<Recommendation | undefined> {
-  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model, experiments });
+  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model, experiments, savedLstmRoot });
   return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
 }
 
@@ -169,7 +171,7 @@ export async function buildForecastView(
   const notes = [...ran.notes];
   const lstmNote = options.lstmNote ?? ran.lstmNote;
   const lstmRan = options.lstm !== undefined || ran.lstmRan === true;
-  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments));
+  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments, options.savedLstmRoot));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
   if (!lstmRan) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');

@@ -53,6 +53,23 @@ export function savedSeriesModelPath(root: string, w: { context: string; namespa
   return path.join(root, safe(w.context), safe(w.namespace), `${safe(w.kind)}-${safe(w.name)}`, `${safe(container)}.${metric}.json`);
 }
 
+/**
+ * The part of a series Train Models trains on: everything before the recommendation engine's checked day (the last
+ * whole day before the day the series ends in: checkForecast in src/rightsizing/engine/forecast-choice.ts), which the
+ * holdout run then splits once more (the fusion's holdout, the day before). So the saved model has seen neither day a
+ * recommendation scores its forecast on — the recommendations can use it from the start (src/pipeline/recommend.ts,
+ * savedLstmRoot) — and Show Forecast's holdout, the series' last day, is unseen too. Cut at the series' own end, which
+ * is never after the engine's `now`, so the cut is never later than the engine's.
+ */
+export function savedSeriesTrainingHistory(history: Series): Series {
+  const n = history.t.length;
+  if (n === 0) return history;
+  const cut = Math.floor(history.t[n - 1] / 86400) * 86400 - 86400;
+  let k = 0;
+  while (k < n && history.t[k] < cut) k++;
+  return { t: history.t.subarray(0, k), v: history.v.subarray(0, k) };
+}
+
 export type SavedSeriesRun =
   | { used: true; forecast: Forecast; holdout: Holdout; note: string }
   | { used: false; reason: string };

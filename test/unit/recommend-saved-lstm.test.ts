@@ -1,0 +1,89 @@
+// `recommendFromSource` with `savedLstmRoot` (the extension's Recommend, its tree and CodeLenses): a container's CPU and
+// memory forecasts run the LSTM "MOrA: Train Models" saved for them — the model Show Forecast uses — when it fits the
+// series by the same rules (src/ml/lstm/saved-series.ts), instead of training one; a refused model is not used and the
+// evidence says why.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { series, type Series } from '../../src/core/series';
+import type { Workload } from '../../src/core/workload';
+import { DemoFleetDataSource } from '../../src/data/demo/fleet';
+import { DEMO_END } from '../../src/data/demo';
+import { LstmForecaster } from '../../src/ml/lstm/forecaster';
+import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
+import { saveModel } from '../../src/ml/lstm/persist';
+import { savedSeriesModelPath, savedSeriesTrainingHistory } from '../../src/ml/lstm/saved-series';
+import { recommendFromSource, type RecommendRequest } from '../../src/pipeline/recommend';
+import { downsample } from '../../src/rightsizing/engine/forecast-choice';
+import { inTempDir } from './helpers/temp-dir';
+
+const DAY = 86400;
+/** Small networks, so the per-series trainings this test counts take well under a second each. */
+const LSTM = { units1: 8, units2: 4, dense: 4, epochs: 2, maxWindows: 64, seed: 5 };
+const MODEL_OPTIONS: RecommendRequest['modelOptions'] = { lstm: Object.fromEntries(Object.entries(LSTM).map(([k, v]) => [k, String(v)])) };
+
+/** Calls of LstmForecaster.fit while `fn` runs. */
+async function fitsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; fits: number }> {
+  const original = LstmForecaster.prototype.fit;
+  let fits = 0;
+  LstmForecaster.prototype.fit = function (this: LstmForecaster, h: Series) { fits++; return original.call(this, h); };
+  try {
+    return { value: await fn(), fits };
+  } finally {
+    LstmForecaster.prototype.fit = original;
+  }
+}
+
+describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Forecast\'s rules', function () {
+  this.timeout(180_000);
+  const source = new DemoFleetDataSource({ workloads: 1, perNamespace: 1, days: 6, end: DEMO_END, context: 'unit-saved' });
+  let w: Workload;
+  let cpu: Series, memory: Series;
+  before(async () => {
+    [w] = await source.workloads('unit-saved', 'fleet-000');
+    const range = await source.historyRange({ workload: w });
+    const f = await source.metrics({ workload: w, container: w.containers[0].name }, range);
+    // What Train Models trains on (pipeline-commands.ts): the panel series at 15 minutes, cut before the engine's checked
+    // day (savedSeriesTrainingHistory), its last day held out.
+    cpu = savedSeriesTrainingHistory(downsample(series(f.t, f.values.cpu_usage!), 900, 'cpu'));
+    memory = savedSeriesTrainingHistory(downsample(series(f.t, f.values.memory_working_set!), 900, 'memory'));
+    assert.ok(cpu.t[cpu.t.length - 1] < Math.floor(range.to / DAY) * DAY - DAY, 'cut before the engine\'s checked day');
+  });
+  const save = (root: string, metric: string, s: Series): void => {
+    saveModel(savedSeriesModelPath(root, w, w.containers[0].name, metric), runLstmWithHoldout(s, 192, LSTM).model.toJSON());
+  };
+  const recommend = (root?: string) => fitsDuring(() => recommendFromSource(source, {
+    model: 'fused', modelOptions: MODEL_OPTIONS, globalLstm: { enabled: false }, ...(root ? { savedLstmRoot: root } : {}),
+  }));
+  const notes = (runs: Awaited<ReturnType<typeof recommendFromSource>>, kind: 'cpu' | 'memory'): string[] =>
+    runs[0].details[0][kind]?.evidence.notes ?? [];
+
+  it('a saved CPU and memory model is read and used: two fewer trainings, the evidence says so', () => inTempDir(async (dir) => {
+    const root = join(dir, 'models');
+    const before = await recommend();
+    save(root, 'cpu_usage', cpu);
+    save(root, 'memory_working_set', memory);
+    const after = await recommend(root);
+    assert.ok(before.fits >= 2, `without saved models the CPU and memory LSTMs are trained (${before.fits} fits)`);
+    assert.equal(after.fits, before.fits - 2, 'the saved CPU and memory models replace two trainings');
+    for (const kind of ['cpu', 'memory'] as const) {
+      const n = notes(after.value, kind);
+      assert.ok(n.some((x) => /^forecast: LSTM saved by Train Models \(trained on history to .+\), not retrained$/.test(x)), `${kind}: ${JSON.stringify(n)}`);
+      assert.ok(!notes(before.value, kind).some((x) => /Train Models/.test(x)), 'no note without saved models');
+    }
+  }));
+
+  it('a refused model (level changed, or trained on the fusion\'s holdout) is not used: trained as before, the evidence says why', () => inTempDir(async (dir) => {
+    const root = join(dir, 'models');
+    const before = await recommend();
+    // CPU: a model saved on the series ×3 (the level changed since); memory: trained on the whole history, the days the
+    // engine and the fusion score on included (what Train Models saved before it cut its history).
+    save(root, 'cpu_usage', { t: cpu.t, v: cpu.v.map((x) => 3 * x) });
+    const range = await source.historyRange({ workload: w });
+    const f = await source.metrics({ workload: w, container: w.containers[0].name }, range);
+    save(root, 'memory_working_set', downsample(series(f.t, f.values.memory_working_set!), 900, 'memory'));
+    const after = await recommend(root);
+    assert.equal(after.fits, before.fits, 'both refused: the same trainings as without saved models');
+    assert.ok(notes(after.value, 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models/.test(x)), JSON.stringify(notes(after.value, 'cpu')));
+    assert.ok(notes(after.value, 'memory').some((x) => /^forecast: the LSTM saved by Train Models was not used \(the saved model was trained on the days this forecast holds out/.test(x)), JSON.stringify(notes(after.value, 'memory')));
+  }));
+});
