@@ -119,13 +119,37 @@ describe('mora forecast', () => {
     assert.match(r.err, message);
   }
 
-  for (const model of ['lstm', 'fused', 'all']) {
+  for (const model of ['lstm', 'fused']) {
     it(`two points with --model ${model}: one line, exit 2 (was a stack trace, exit 1)`, async function () {
       this.timeout(60_000);
       const r = await mora(['forecast', '--input', csv(`two-${model}.csv`, [`${START},1`, `${START + 60},2`]), '--horizon', '3', '--model', model]);
       oneLineError(r, /history too short \(2 points\)|no member could forecast this 2-point history/);
     });
   }
+
+  it('two points with --model all: Prophet\'s columns, the LSTM and the fusion left empty and named on stderr, exit 0 (README: `all` carries on; was exit 2)', async function () {
+    this.timeout(60_000);
+    const r = await mora(['forecast', '--input', csv('two-all.csv', [`${START},1`, `${START + 60},2`]), '--horizon', '3', '--model', 'all']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.equal(lines[0], 'timestamp,prophet,prophet_lower,prophet_upper,lstm,fused,fused_lower,fused_upper,confidence');
+    assert.equal(lines.length, 4);
+    for (const row of lines.slice(1)) assert.match(row, /^\d+,[-\d.e]+,[-\d.e]+,[-\d.e]+,,,,,$/, row);
+    const warnings = r.err.trim().split('\n');
+    assert.equal(warnings.length, 2, r.err);
+    assert.match(warnings[0], /^mora: warning: .*two-all\.csv: lstm skipped, its column is empty: lstm: history too short \(2 points\)/);
+    assert.doesNotMatch(warnings[0], /fused blends/);
+    assert.match(warnings[1], /^mora: warning: .*two-all\.csv: fused skipped, its columns are empty: .*2-point history once it held out the last points/);
+    assert.doesNotMatch(r.err, /--model prophet works/);
+    const json = await mora(['forecast', '--input', csv('two-all.csv', [`${START},1`, `${START + 60},2`]), '--horizon', '3', '--model', 'all', '-f', 'json']);
+    assert.equal(json.code, 0, json.err);
+    assert.deepEqual(Object.keys((JSON.parse(json.out) as { skipped: Record<string, string> }).skipped), ['lstm', 'fused']);
+  });
+
+  it('one point with --model all is still one line, exit 2: no model can run', async () => {
+    const r = await mora(['forecast', '--input', csv('one-all.csv', [`${START},1`]), '--horizon', '3', '--model', 'all']);
+    oneLineError(r, /one-all\.csv/);
+  });
 
   it('caps the horizon before allocating anything: 1e9 steps fail at once, and a horizon far past the history says how far it may go', async () => {
     const t0 = Date.now();

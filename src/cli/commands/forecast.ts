@@ -152,8 +152,10 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (exponent !== 0) runs = runs.map((r) => unscaled(r, exponent));
   const t = runs[0].forecast.t;
   for (const [model, reason] of skipped) {
-    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${model} skipped, its column${model === 'lstm' ? ' is' : 's are'} empty: ${forTerminal(reason)}`
-      + `${model === 'lstm' ? '; fused blends Prophet with the seasonal baseline without it' : ''}\n`);
+    // "Prophet … got 1" on a 2-point input reads as a contradiction next to Prophet's columns: say where the 1 comes from.
+    const why = model === 'fused' ? reason.replace(/^(fused: no member could forecast this \d+-point history) /, '$1 once it held out the last points to weigh its members ') : reason;
+    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${model} skipped, its column${model === 'lstm' ? ' is' : 's are'} empty: ${forTerminal(why)}`
+      + `${model === 'lstm' && !skipped.has('fused') ? '; fused blends Prophet with the seasonal baseline without it' : ''}\n`);
   }
   const byModel = new Map(runs.map((r) => [r.model, r]));
   const columns: Column[] = models.flatMap((m) => {
@@ -213,7 +215,10 @@ function isInputError(e: unknown): boolean {
 /**
  * `--model all`: every model that can run on this input. A member that cannot (the LSTM on less history than its
  * windows need) is reported and its columns left empty, so a short trace still gets Prophet and the fusion, which falls
- * back without it; the columns stay those of the contract. Fused itself failing is still the command's error.
+ * back without it; the columns stay those of the contract. The fusion too is left out when this input is too short for
+ * it (2 or 3 points: it holds out the last ones to weigh its members, leaving Prophet a single point) while another
+ * model ran, as README's "with `all`, … carries on" says; only when no model at all could run is it the command's error.
+ * Anything but an input error (a bug, the system) still ends the command.
  * An option mistake never reaches here as a skip: parseModelSets checked every --set before any model ran (ModelOptionError).
  */
 async function runWhatCan(history: Series, models: readonly string[], request: ForecastRequest): Promise<{ runs: ModelRun[]; skipped: Map<string, string> }> {
@@ -223,8 +228,8 @@ async function runWhatCan(history: Series, models: readonly string[], request: F
     try {
       runs.push(await context.get(name));
     } catch (e) {
-      if (name === 'fused' || !isInputError(e)) throw e;
-      skipped.set(name, (e as Error).message.replace(/; --model prophet works from 2 points$/, ''));
+      if (!isInputError(e) || (name === 'fused' && runs.length === 0)) throw e;
+      skipped.set(name, (e as Error).message.replace(/; --model prophet works from 2 points/g, ''));
     }
   }
   if (runs.length === 0) throw new ForecastInputError([...skipped.values()].join('; '));
