@@ -459,10 +459,13 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
   if (options.owners ?? true) {
     owners = new OwnerIndex();
     const span = `${Math.ceil(tEnd - t0 + step + rateWindow(range.step, cfg, step))}s`;
-    const ask = async (promql: string) => {
+    // A lookup refused as too large (a namespace of thousands of pods under a Prometheus --query.max-samples, a Mimir
+    // series or chunk limit) is read again in parts of its name label (client.queryInParts); only one still refused in
+    // 8 parts falls back to name patterns.
+    const ask = async (label: string, promql: (part: string) => string) => {
       if (stats) { stats.queries++; stats.ownerQueries++; stats.requests++; }
       try {
-        return await client.query(promql, tEnd, { signal });
+        return await client.queryInParts(promql, label, tEnd, { signal });
       } catch (e) {
         if (e instanceof PrometheusError && e.kind === 'query') {
           warnings.add(`${OWNER_LOOKUP_FAILED}${e.message}`);
@@ -474,9 +477,9 @@ export async function* batchedFrames(client: PrometheusClient, cfg: QueryConfig,
     const cronJobs = workloads.some((x) => x.kind === 'CronJob');
     const [pods, rs, jobs] = await Promise.all([
       // By cluster too: a Prometheus holding several clusters (Thanos, Mimir, federation) answers a pod once per cluster.
-      ask(`max by (pod, owner_kind, owner_name, cluster) (max_over_time(kube_pod_owner{${ns}}[${span}]))`),
-      ask(`max by (replicaset, owner_kind, owner_name) (max_over_time(kube_replicaset_owner{${ns}}[${span}]))`),
-      cronJobs ? ask(`max by (job_name, owner_kind, owner_name) (max_over_time(kube_job_owner{${ns}}[${span}]))`) : Promise.resolve([]),
+      ask('pod', (part) => `max by (pod, owner_kind, owner_name, cluster) (max_over_time(kube_pod_owner{${ns}${part}}[${span}]))`),
+      ask('replicaset', (part) => `max by (replicaset, owner_kind, owner_name) (max_over_time(kube_replicaset_owner{${ns}${part}}[${span}]))`),
+      cronJobs ? ask('job_name', (part) => `max by (job_name, owner_kind, owner_name) (max_over_time(kube_job_owner{${ns}${part}}[${span}]))`) : Promise.resolve([]),
     ]);
     for (const s of pods) OwnerIndex.add(owners.pods, s.labels.pod, s.labels.owner_kind, s.labels.owner_name);
     const split = clusterSplit(pods.map((s) => s.labels));

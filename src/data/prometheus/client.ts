@@ -371,6 +371,44 @@ export class PrometheusClient {
   }
 
   /**
+   * Instant query of series a label tells apart (the batched plan's owner lookups: one series per pod / ReplicaSet /
+   * Job name). `build(part)` writes the query with `part` appended inside its selector's braces: '' for all series, or
+   * `,label=~".*[…]"` / `,label!~".*[…]"` (each part a set of the label's last characters; the parts of one split
+   * select disjoint series that together are all of them: a value ending in anything else, and a missing label, are in
+   * the `!~` part). When Prometheus refuses the whole as too large (tooLarge), it is read again in two parts; a part
+   * still refused is split again, at most SPLIT_DEPTH levels deep (8 parts), no new split after the client's timeout
+   * has passed since the refusal, as rangeRequest. The parts' samples are concatenated: right when the query keeps
+   * `label` in its result (a `by (label, …)` aggregation), so every answer series comes from one part only. Kubernetes
+   * names end in a random or numbered character ([0-9a-z]), so the parts are about even.
+   */
+  async queryInParts(build: (part: string) => string, label: string, time?: number, opts: QueryOptions = {}): Promise<InstantSample[]> {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new Error(`queryInParts: "${label}" is not a label name`);
+    let deadline = Infinity;
+    // Once one part has failed the read has: the parts not sent yet are not sent (the server is already overloaded).
+    const stop = new AbortController();
+    const partOpts = { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal };
+    const read = async (part: LastChars, depth: number): Promise<InstantSample[]> => {
+      const promql = build(lastCharsMatcher(label, part));
+      try {
+        return await this.query(promql, time, depth === 0 ? opts : partOpts);
+      } catch (err) {
+        if (!tooLarge(err)) throw err;
+        if (depth === 0) deadline = Date.now() + this.timeoutMs;
+        const halves = splitLastChars(part);
+        if (depth >= SPLIT_DEPTH || !halves || Date.now() > deadline) {
+          throw depth === 0 ? err : new PrometheusError(`${err.message} (also refused when read in ${2 ** depth} parts)`, err.kind, err.status);
+        }
+        return (await Promise.all(halves.map((h) => read(h, depth + 1)))).flat();
+      }
+    };
+    try {
+      return await read({ chars: LAST_CHARS, rest: true }, 0);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /**
    * Range query over [start, end] (Unix seconds, both inclusive as in Prometheus). The step grows when the range would
    * exceed `maxPoints`; the range is fetched in chunks of at most `chunkPoints` points and stitched per label set.
    */
@@ -438,7 +476,28 @@ export class PrometheusClient {
   }
 }
 
-/** How deep a range refused as too large is halved: at most 2^SPLIT_DEPTH parts (rangeRequest). */
+/** The characters Kubernetes names end in (DNS labels and subdomains: lower-case alphanumerics). */
+const LAST_CHARS = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A part of queryInParts: the values of a label ending in one of `chars`, and with `rest` any other value or none. */
+interface LastChars { chars: string; rest: boolean }
+
+/** The matcher (with its leading comma) that selects `part` of `label`'s values; '' for all of them. */
+export function lastCharsMatcher(label: string, part: LastChars): string {
+  if (part.rest && part.chars.length === LAST_CHARS.length) return '';
+  if (!part.rest) return `,${label}=~".*[${part.chars}]"`;
+  const others = [...LAST_CHARS].filter((c) => !part.chars.includes(c)).join('');
+  return `,${label}!~".*[${others}]"`;
+}
+
+/** `part` in two, or undefined when it is one character. */
+function splitLastChars(part: LastChars): [LastChars, LastChars] | undefined {
+  if (part.chars.length < 2) return undefined;
+  const half = Math.floor(part.chars.length / 2);
+  return [{ chars: part.chars.slice(0, half), rest: false }, { chars: part.chars.slice(half), rest: part.rest }];
+}
+
+/** How deep a read refused as too large is split: at most 2^SPLIT_DEPTH parts (rangeRequest, queryInParts). */
 export const SPLIT_DEPTH = 3;
 
 /**
