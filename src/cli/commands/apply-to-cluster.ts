@@ -62,6 +62,8 @@ export class ApplyToClusterFailure extends UserError {
 export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; undo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
   if (o.undo !== undefined) {
     if (o.applyCluster || o.applyTo !== undefined || o.allContexts) throw new UserError('--undo goes alone: it puts back what an --apply-cluster recorded (not with --apply-cluster, --apply-to or --all-contexts)');
+    // The record first: a typo in its name is the mistake to report, not the missing --yes that fixing it would not need.
+    readUndoRecord(o.undo);
     if (!o.dryRun && !o.yes && !stdinIsTty) {
       throw new UserError('--undo would write to the cluster, and stdin is not a terminal to confirm on: add --yes to apply without a prompt, or --dry-run to only see the diff');
     }
@@ -301,6 +303,8 @@ export interface UndoEntry {
 }
 
 const UNDO_KIND = 'MoraUndoRecord';
+/** Where undoRecordPath puts records, as said to a user who named a missing one. */
+const UNDO_FOLDER_HINT = '$XDG_STATE_HOME/mora/undo or ~/.local/state/mora/undo';
 
 /** The previous values of a plan's change, read from the object its diff was computed from. */
 export function undoEntry(plan: ApplyPlan): UndoEntry {
@@ -333,11 +337,22 @@ function writeUndoRecord(file: string, entries: readonly UndoEntry[]): void {
 export function readUndoRecord(file: string): ClusterWrite[] {
   const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const { parse } = require('yaml') as typeof import('yaml');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no such file (the record is the file an --apply-cluster named: "previous values recorded in <file>"; by default under ${UNDO_FOLDER_HINT})`
+      : code === 'EISDIR' ? 'is a directory; give the record file an --apply-cluster named'
+        : code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied'
+          : `cannot be read: ${(e as Error).message.split('\n')[0]}`;
+    throw new UserError(`--undo ${file}: ${why}`);
+  }
   let record: { kind?: unknown; version?: unknown; workloads?: unknown };
   try {
-    record = parse(readFileSync(file, 'utf8')) as typeof record;
+    record = parse(text) as typeof record;
   } catch (e) {
-    throw new UserError(`--undo ${file}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (not YAML: ${(e as Error).message.split('\n')[0]})`);
   }
   if (record?.kind !== UNDO_KIND || record.version !== 1 || !Array.isArray(record.workloads)) {
     throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (kind ${UNDO_KIND}, version 1)`);
