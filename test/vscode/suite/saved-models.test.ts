@@ -1,7 +1,10 @@
 // Train Models, then Show Forecast, in real VS Code: the view forecasts the CPU and memory panels with the LSTMs Train
 // Models saved for that container (no training), and its notes say so, panel by panel.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DemoDataSource } from '../../../src/data/demo';
+import { recommendFromSource } from '../../../src/pipeline/recommend';
 import type { ForecastViewData } from '../../../src/protocol/forecast';
 import { activateMora, waitFor, type TreeNode } from './helpers';
 
@@ -31,5 +34,24 @@ describe('Show Forecast uses the LSTMs Train Models saved', function () {
     const data = await waitFor(() => forecast.data(), (d) => d?.target.name === 'redis-cart' && usedSaved(d.notes), 120_000);
     assert.ok(data && usedSaved(data.notes), `notes: ${JSON.stringify(data?.notes)}`);
     assert.ok(!data.notes.some((n) => /saved by Train Models was not used/.test(n)), `notes: ${JSON.stringify(data.notes)}`);
+  });
+
+  it('the recommendation (fused) forecasts redis-cart\'s CPU and memory with the models Train Models saved', async () => {
+    await activateMora();
+    const source = new DemoDataSource();
+    const [redis] = (await source.workloads((await source.contexts())[0], 'shop')).filter((w) => w.name === 'redis-cart');
+    const saved = await vscode.commands.executeCommand<Array<{ file: string }>>('mora.trainModels', { workload: redis }, { epochs: 2, maxWindows: 128 });
+    const cpuFile = saved?.find((f) => /server\.cpu_usage\.json$/.test(f.file))?.file;
+    assert.ok(cpuFile, JSON.stringify(saved));
+    // The folder the store passes (extension.ts: globalStorage/models): <root>/<context>/<namespace>/<kind>-<name>/<file>.
+    const root = path.resolve(path.dirname(cpuFile), '..', '..', '..');
+    const [run] = await recommendFromSource(source, {
+      context: redis.context, namespace: 'shop', workload: 'redis-cart', model: 'fused', savedLstmRoot: root,
+      globalLstm: { enabled: false }, modelOptions: { lstm: { epochs: '2', maxWindows: '64' } },
+    });
+    const c = run.recommendation.containers.find((x) => x.container === 'server');
+    for (const r of [c?.cpu, c?.memory]) {
+      assert.ok(r?.evidence.notes.some((n) => /^forecast: LSTM saved by Train Models \(trained on history to .+\), not retrained$/.test(n)), JSON.stringify(r?.evidence.notes));
+    }
   });
 });
