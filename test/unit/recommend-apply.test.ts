@@ -65,7 +65,9 @@ describe('mora recommend --apply-to', function () {
     const file = join(dir, 'shop.yaml');
     const noNamespace = demoManifests().replace(/^ {2}namespace: shop\n/gm, '');
     writeFileSync(file, noNamespace);
-    await recommendCommand({ ...base, applyTo: file, defaultNamespace: 'default', workload: 'cartservice' });
+    // Nothing matched is no silent no-op: exit 2 naming it (the recommendations still print, as for a failed write).
+    await assert.rejects(recommendCommand({ ...base, applyTo: file, defaultNamespace: 'default', workload: 'cartservice' }),
+      (e: unknown) => e instanceof UserError && e.exitCode === 2 && /^--apply-to: nothing matched: no workload in its file matched a recommendation/.test((e as Error).message));
     assert.equal(readFileSync(file, 'utf8'), noNamespace, 'the demo workloads live in "shop", not "default"');
     await recommendCommand({ ...base, applyTo: file, defaultNamespace: 'shop', workload: 'cartservice' });
     assert.notEqual(readFileSync(file, 'utf8'), noNamespace);
@@ -261,6 +263,34 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     assert.equal(ro.code, 2, ro.err);
     assert.match(ro.err, /b-frontend\.yaml: cannot write: the file is read-only/);
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
+  });
+
+  it('files that match no recommendation: said on stderr even with -q, exit 2, the recommendations still on stdout (was silent, exit 0)', async () => {
+    const dir = tempDir('mora-apply-');
+    const other = deployment('cartservice').replace('name: cartservice', 'name: not-in-the-demo');
+    writeFileSync(join(dir, 'other.yaml'), other);
+    for (const extra of [[], ['--dry-run']]) {
+      const r = await mora([...args(join(dir, 'other.yaml')), '-q', ...extra]);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.err, 'mora: --apply-to: nothing matched: no workload in its file matched a recommendation by kind, namespace (a manifest without one is in --default-namespace) and name, with a container of the same name; nothing was written\n');
+      assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
+      assert.equal(readFileSync(join(dir, 'other.yaml'), 'utf8'), other);
+    }
+    mkdirSync(join(dir, 'config'));
+    writeFileSync(join(dir, 'config', 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+    writeFileSync(join(dir, 'config', 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n');
+    const none = await mora([...args(join(dir, 'config')), '-q']);
+    assert.equal(none.code, 2, none.err);
+    assert.match(none.err, /^mora: --apply-to: nothing matched: its 2 files hold no workload with containers; nothing was written\n$/);
+    // A file that matched and already has the values is success: a second run is a no-op, exit 0.
+    writeFileSync(join(dir, 'cart.yaml'), deployment('cartservice'));
+    assert.equal((await mora(args(join(dir, 'cart.yaml')))).code, 0);
+    const again = await mora([...args(join(dir, 'cart.yaml')), '-q']);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(again.err, '');
+    // One matching file among others that match nothing is no error either (a folder holds more than the recommended).
+    writeFileSync(join(dir, 'config', 'cart.yaml'), deployment('cartservice'));
+    assert.equal((await mora(args(join(dir, 'config')))).code, 0);
   });
 });
 

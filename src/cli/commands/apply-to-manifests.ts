@@ -79,6 +79,10 @@ export function manifestFiles(path: string): string[] {
   return list.files;
 }
 
+/** The skip reasons reportApplyTo tells apart: a file that matched but needs no change, one with no workload. */
+const ALREADY = 'already has these values';
+const NO_CONTAINERS = 'no containers';
+
 /** A file read and its edit planned, not yet written; or, with `result`, a file that is done (skipped or failed). */
 interface PlannedFile {
   file: string;
@@ -148,7 +152,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     }
   }
   if (changes.length === 0) {
-    const why = scan.containers.length ? 'no matching recommendation' : 'no containers';
+    const why = scan.containers.length ? 'no matching recommendation' : NO_CONTAINERS;
     return done({ changed: 0, skipped: why }, scan.containers);
   }
   let edited: { text: string; edits: unknown[] };
@@ -158,7 +162,7 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     if (e instanceof ManifestEditError) return done({ changed: 0, error: e.message, exitCode: EXIT_USAGE }, scan.containers);
     return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
-  if (edited.text === text) return { ...done({ changed: 0, skipped: 'already has these values' }, scan.containers), changes };
+  if (edited.text === text) return { ...done({ changed: 0, skipped: ALREADY }, scan.containers), changes };
   return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...read, ...(notes.length ? { notes } : {}) };
 }
 
@@ -286,7 +290,17 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
     else process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) ${r.diff !== undefined ? 'would change (dry run)' : 'changed'}` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
     if (!quiet && r.error === undefined) for (const n of r.notes ?? []) process.stderr.write(`${file}: note: ${forTerminal(n)}\n`);
   }
-  if (failed.length === 0) return undefined;
+  if (failed.length === 0) {
+    // Not one workload of the files is one recommended (a path or a namespace mistyped, the wrong folder): a no-op the
+    // user did not ask for, so an error as `-n typo` is (exit 2, on stderr even with -q); the recommendations still print
+    // as for a failed write. Files already at the recommended values did match: that is success.
+    if (results.some((r) => r.changed > 0 || r.skipped === ALREADY)) return undefined;
+    const files = `${results.length} file${results.length === 1 ? '' : 's'}`;
+    const what = results.every((r) => r.skipped === NO_CONTAINERS)
+      ? `${results.length === 1 ? 'its file holds' : `its ${files} hold`} no workload with containers`
+      : `no workload in ${results.length === 1 ? 'its file' : `its ${files}`} matched a recommendation by kind, namespace (a manifest without one is in --default-namespace) and name, with a container of the same name`;
+    return new ApplyToFailure(`--apply-to: nothing matched: ${what}; nothing was written`, EXIT_USAGE);
+  }
   const code = failed.some((r) => r.exitCode === EXIT_FAILURE) ? EXIT_FAILURE : EXIT_USAGE;
   return new ApplyToFailure(`--apply-to: ${failed.length} of ${results.length} file${results.length > 1 ? 's' : ''} could not be updated (named above)`, code);
 }
