@@ -73,6 +73,19 @@ export function parseResourceQuantity(resource: 'cpu' | 'memory', raw: string, w
 /** A memory amount a person types without a unit below this is taken for a forgotten unit (`256` for 256Mi). */
 export const MIN_UNITLESS_MEMORY = 2 ** 20;
 
+/**
+ * A CPU amount a person types without a unit from this many cores on is taken for millicores without their `m`
+ * (`cpu=100` for 100m). The round millicore amounts people write for a container (20m, 25m, 50m, 100m, 250m, 500m) are all
+ * 20 or more, while plain 0.5, 1, 2, 4, 8 and 16 (a whole 16-core node) are real core counts; a request of 20 cores or
+ * more is written explicitly in millicores (`32000m`). Not caught: 10m–19m typed without the m (10 cores is a real size).
+ */
+export const MIN_UNITLESS_CPU_TYPO_CORES = 20;
+
+/** `100` cores as `100000m` (a plain number of millicores, whole when it can be). */
+function formatMillicores(cores: number): string {
+  return `${Number((cores * 1000).toPrecision(15))}m`;
+}
+
 const MEMORY_SUFFIXES = new Set(['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'k', 'M', 'G', 'T', 'P', 'E']);
 
 /**
@@ -85,6 +98,8 @@ const MEMORY_SUFFIXES = new Set(['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'k', 'M', '
  *   bytes, which no container runs in; refused with the Mi it probably meant (below 1024; from 1024 on, `1000000`,
  *   it is taken for the byte count it is and said in Mi and Ki instead). A small amount written with its unit
  *   (`512Ki`, `500k`) is explicit and taken; 0 and plain byte counts of 1Mi or more (`268435456`) are taken too.
+ * - CPU as a plain number of MIN_UNITLESS_CPU_TYPO_CORES (20) cores or more (`100`): refused as millicores missing their
+ *   `m`, naming both readings (`100m`, or `100000m` for 100 cores). An exponent (`1e2`) or a suffix is explicit and taken.
  * Not for values read from clusters or files (a metrics-server usage in bytes is fine): parseResourceQuantity there.
  * Throws QuantityError with one line naming `what`.
  */
@@ -98,6 +113,15 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
     const amount = text.slice(0, -1).replace(/^\+/, '');
     throw new QuantityError(`${what}: "${raw}" is in ${suffix === 'm' ? 'thousandths' : suffix === 'u' ? 'millionths' : 'billionths'} of a byte `
       + `("${suffix}" is not a memory unit); did you mean ${amount}${suffix === 'm' ? 'Mi' : 'Mi or Ki'}?`);
+  }
+  if (resource === 'cpu' && suffix === undefined && /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text)) {
+    // A plain number is cores; one from MIN_UNITLESS_CPU_TYPO_CORES on is far more likely millicores without their m.
+    const cores = Number(text.replace(/^\+/, ''));
+    if (cores >= MIN_UNITLESS_CPU_TYPO_CORES) {
+      const amount = text.replace(/^\+/, '');
+      throw new QuantityError(`${what}: "${raw}" is ${amount} cores (a number without a unit is cores); did you mean ${amount}m? `
+        + `For ${amount} cores write ${formatMillicores(cores)}`);
+    }
   }
   if (resource === 'memory' && suffix === undefined && QUANTITY_RE.test(text)) {
     const bytes = parseQuantity(text, what);

@@ -36,6 +36,18 @@ describe('quantities typed by people: units', () => {
     refused('memory', '1048575', /^x: "1048575" is 1048575 bytes, 0\.999Mi .*: 1024Ki, or 1Mi$/);
   });
 
+  it('refuses a plain CPU number of 20 or more (millicores without their m), naming both readings; takes 0.5 to 16 cores', () => {
+    refused('cpu', '100', /^x: "100" is 100 cores \(a number without a unit is cores\); did you mean 100m\? For 100 cores write 100000m$/);
+    refused('cpu', '20', /did you mean 20m\? For 20 cores write 20000m$/);
+    refused('cpu', '250', /did you mean 250m\?/);
+    refused('cpu', '+500', /"\+500" is 500 cores .*did you mean 500m\? For 500 cores write 500000m$/);
+    refused('cpu', '"25.5"', /did you mean 25\.5m\? For 25\.5 cores write 25500m$/);
+    for (const raw of ['0', '0.5', '1', '2', '4', '8', '16', '19.5', '010']) assert.equal(parseInputQuantity('cpu', raw), Number(raw), raw);
+    // Written explicitly, a large amount is taken: millicores, or an exponent.
+    assert.equal(parseInputQuantity('cpu', '100000m'), 100);
+    assert.equal(parseInputQuantity('cpu', '1e2'), 100);
+  });
+
   it('takes what is meant: CPU in cores or millicores, memory with its unit, 0, and byte counts of 1Mi or more', () => {
     assert.equal(parseInputQuantity('cpu', '2'), 2);
     assert.equal(parseInputQuantity('cpu', '500m'), 0.5);
@@ -53,6 +65,8 @@ describe('quantities typed by people: units', () => {
       [{ cpuMin: '1Gi' }, /^--cpu-min: "1Gi" has a memory unit \(Gi\)/],
       [{ cpuMax: '2G' }, /^--cpu-max: "2G" has a memory unit/],
       [{ cpuStep: '5Mi' }, /^--cpu-step: "5Mi" has a memory unit/],
+      [{ cpuMin: '100' }, /^--cpu-min: "100" is 100 cores .*did you mean 100m\? For 100 cores write 100000m$/],
+      [{ cpuMax: '500' }, /^--cpu-max: "500" is 500 cores .*did you mean 500m\?/],
       [{ memoryMin: '256' }, /^--memory-min: "256" is 256 bytes .*did you mean 256Mi\?/],
       [{ memoryMax: '512m' }, /^--memory-max: "512m" is in thousandths of a byte/],
       [{ memoryStep: '1' }, /^--memory-step: "1" is 1 byte .*did you mean 1Mi\?/],
@@ -75,6 +89,7 @@ describe('quantities typed by people: units', () => {
       for (const [set, message] of [
         ['Deployment/web/web=memory=256', /^mora: .*web\.yaml: --set "Deployment\/web\/web=memory=256": requests\.memory: "256" is 256 bytes .*did you mean 256Mi\?/],
         ['Deployment/web/web=limits.cpu=1Gi', /^mora: .*web\.yaml: --set "Deployment\/web\/web=limits\.cpu=1Gi": limits\.cpu: "1Gi" has a memory unit \(Gi\)/],
+        ['Deployment/web/web=cpu=100', /^mora: .*web\.yaml: --set "Deployment\/web\/web=cpu=100": requests\.cpu: "100" is 100 cores .*did you mean 100m\? For 100 cores write 100000m/],
       ] as const) {
         const r = await mora(['manifests', 'apply', file, '--set', set, '--in-place']);
         assert.equal(r.code, 2, r.err);
