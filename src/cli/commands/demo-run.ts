@@ -6,7 +6,8 @@ import { formatCpu, humanMemory } from '../../core/quantity';
 import { DEFAULT_RISK } from '../../rightsizing/engine/policy';
 import { quantile, max } from '../../core/stats';
 import { resolve } from 'node:path';
-import { writeUserFile } from '../format/write';
+import { checkUserFile, writeUserFile } from '../format/write';
+import { checkReportPath } from './report-path';
 import { UserError } from '../errors';
 import { riskOption } from './recommend';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
@@ -78,8 +79,15 @@ export interface DemoOptions {
 }
 
 export async function runDemo(opts: DemoOptions = { report: false, model: 'none' }): Promise<void> {
-  // Bad risk values fail before anything is printed or written (exit 2, as mora recommend).
+  // Every option is checked before anything is printed or written (exit 2, stdout empty, no file written, as mora recommend):
+  // the risk targets, the model, the report's path (name .html/.htm, folder exists) and --manifests' folder.
   const risk = { cpu: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu), memory: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory) };
+  const model = opts.model === 'none' ? undefined : opts.model;
+  const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
+  if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
+  // --usage prints the usage table only and writes no report: its path is not checked then.
+  if (opts.report && !opts.usage) checkReportPath(opts.report);
+  if (opts.manifests) checkUserFile(opts.manifests);
   if (opts.manifests) {
     writeUserFile(opts.manifests, demoManifests());
     process.stderr.write(`wrote the demo manifests to ${opts.manifests}\n`);
@@ -91,9 +99,6 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   out.write(demoTable(demoRows(source)) + '\n\n');
   if (opts.usage) return;
 
-  const model = opts.model === 'none' ? undefined : opts.model;
-  const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
-  if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
   const { comparisonReport } = require('./recommend-run') as typeof import('./recommend-run');
   const tty = process.stderr.isTTY === true;
   // The model runs as in `mora recommend` (src/pipeline/recommend.ts forecastDefaults), so both give the same numbers.

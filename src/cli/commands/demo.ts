@@ -5,10 +5,11 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('MOrA on the embedded demo shop (no cluster needed): recommendations against VPA- and KRR-style values, savings and risk, and an HTML report')
-    .option('--report <file.html>', 'where to write the HTML report', 'mora-demo-report.html')
+    .option('--report <file.html>', 'where to write the HTML report (a name ending in .html or .htm, in a folder that exists)', 'mora-demo-report.html')
     .option('--no-report', 'do not write the HTML report')
     .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora recommend and the extension: the window '
-      + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM: one global LSTM for the shop, trained once and cached: 5–20 s on 2 cores); '
+      + 'rule alone, a few seconds), prophet (a few seconds more), fused (Prophet + LSTM: one global LSTM for the shop, trained once and cached: 5–20 s on 2 cores), '
+      + 'lstm (the LSTM of fused alone, without Prophet); '
       + 'a forecast replaces the window only where it beat it on the service\'s own last day', 'none')
     .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time), as in mora recommend`)
     .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100), as in mora recommend`)

@@ -20,9 +20,7 @@ export interface ComparisonReportOptions extends RecommendRequest {
 export async function comparisonReport(source: DataSource, opts: ComparisonReportOptions = {}): Promise<{ text: string; runs: WorkloadRun[] }> {
   const runs = await recommendFromSource(source, opts);
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  if (opts.report) {
-    const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
-    writeHtmlReport(opts.report, runs, { title: opts.title ?? 'MOrA recommendations' });
-  }
+  // The caller checked the path first (report-path.ts checkReportPath); its folder is never created.
+  if (opts.report) (require('./report-path') as typeof import('./report-path')).writeReport(opts.report, runs, opts.title ?? 'MOrA recommendations');
   return { text: f.comparisonTable(runs) + f.savingsSummary(runs), runs };
 }

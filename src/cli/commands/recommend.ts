@@ -76,6 +76,8 @@ export interface RecommendCliOptions {
   metricsFile?: string;
   /** Set by the command line when --prometheus was not given and its value is $MORA_PROMETHEUS_URL: messages name that. */
   prometheusFromEnv?: boolean;
+  /** Set by the command line when --source was not given (its default, demo): a refusal of cluster flags says so. */
+  sourceFromDefault?: boolean;
 }
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -116,11 +118,12 @@ export function register(program: Command): void {
     .option('--strategy <name>', `sizing rule: ${STRATEGIES.join(', ')} (the baselines for comparison)`, 'mora')
     .option('-m, --model <name>', 'forecast checked against the moving window: none (default, as in mora demo and the extension: the window rule '
       + 'alone, a few seconds for the demo\'s 11 services), prophet (a few seconds more), fused (Prophet + LSTM; from 5 workloads in a '
-      + 'context on, one global LSTM per context, trained once in a worker and cached under ~/.cache/mora: 5–20 s for the demo on 2 cores); '
+      + 'context on, one global LSTM per context, trained once in a worker and cached under ~/.cache/mora: 5–20 s for the demo on 2 cores), '
+      + 'lstm (the LSTM of fused alone, without Prophet); '
       + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
-    .option('--report <file.html>', 'also write an HTML report with charts (dated $SOURCE_DATE_EPOCH when set, else now)')
+    .option('--report <file.html>', 'also write an HTML report with charts (dated $SOURCE_DATE_EPOCH when set, else now); the name ends in .html or .htm and its folder must exist')
     .option('--with-skipped', 'with -f json or yaml: print {"recommendations": [the array], "skipped": [{"context", "namespace", "kind", "name", "reason"}]} '
       + '(the contexts, namespaces and workloads left out) instead of the bare array')
     .option('--experiments <dir>', 'load experiments (mora experiment --out <dir>) that measured per-replica capacity for replica advice')
@@ -145,6 +148,7 @@ export function register(program: Command): void {
       + 'before they write: when a write fails, stdout holds them and the exit code is that failure\'s.')
     .action(async (opts: RecommendCliOptions, cmd: Command) => {
       if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
+      if (cmd.getOptionValueSource('source') === 'default') opts.sourceFromDefault = true;
       try {
         process.stdout.write(await recommendCommand(opts));
       } catch (e) {
@@ -188,6 +192,44 @@ function cpuMax(raw: string): number {
   const max = cpuCapToMillicores(qty('--cpu-max', raw));
   if (max < 0.001) throw new UserError(`--cpu-max must be at least 1m (CPU is written in whole millicores), got "${raw}"`);
   return max;
+}
+
+/**
+ * The flags that name a cluster or its Prometheus, as typed: `--prometheus` only when typed (its default,
+ * $MORA_PROMETHEUS_URL, is set for every run of the shell and does not choose the source).
+ */
+export function clusterFlagsGiven(opts: RecommendCliOptions): string[] {
+  const given: Array<[string, boolean]> = [
+    ['--prometheus', opts.prometheus !== undefined && !opts.prometheusFromEnv],
+    ['--prometheus-selector', opts.prometheusSelector !== undefined],
+    ['--prometheus-matchers', opts.prometheusMatchers !== undefined],
+    ['--prometheus-header', (opts.prometheusHeader?.length ?? 0) > 0],
+    ['--kubeconfig', opts.kubeconfig !== undefined],
+    ['--context', opts.context !== undefined],
+    ['--connect-timeout', opts.connectTimeout !== undefined],
+  ];
+  return given.filter(([, on]) => on).map(([flag]) => flag);
+}
+
+/**
+ * A cluster flag with the demo source is refused (exit 2), never read as demo numbers: before, `recommend --prometheus <url>`
+ * printed the demo shop's table (services named as Online Boutique's) and exit 0, and `--apply-to` could then write those
+ * values into real manifests. Not switched to the cluster silently either: the source stays what the user typed or the
+ * documented default, and the line names the flag and `--source cluster`. `--undo` reads the kubeconfig whatever the source.
+ */
+export function checkSourceFlags(opts: RecommendCliOptions): void {
+  if (opts.source !== 'demo' || opts.undo !== undefined) return;
+  const flags = clusterFlagsGiven(opts);
+  if (!flags.length) return;
+  const which = flags.length === 1 ? `${flags[0]} is` : `${flags.join(', ')} are`;
+  throw new UserError(`${which} for a cluster, but the source is the demo shop (${opts.sourceFromDefault ? 'the default of --source' : '--source demo'}): `
+    + `add --source cluster to read the cluster, or leave ${flags.length === 1 ? 'it' : 'them'} out for the demo`);
+}
+
+/** The line that says the numbers are the demo's (stderr, and the table's last line): its services are named like real ones. */
+export function demoSourceNote(opts: Pick<RecommendCliOptions, 'prometheus' | 'prometheusFromEnv'>): string {
+  return 'demo data: the embedded demo shop (namespace "shop"), not a cluster; --source cluster reads yours'
+    + `${opts.prometheus !== undefined && opts.prometheusFromEnv ? ' (MORA_PROMETHEUS_URL is set, and read only with --source cluster)' : ''}`;
 }
 
 /** The engine's policy from the command's options; every bad value is a UserError (exit 2) naming the option. */
@@ -251,6 +293,9 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   };
   const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
   applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
+  checkSourceFlags(opts);
+  // The report's path before any output: its folder must exist and its name end in .html (report-path.ts).
+  if (opts.report !== undefined) (require('./report-path') as typeof import('./report-path')).checkReportPath(opts.report);
   if (opts.undo !== undefined) {
     // No recommendation: the record's workloads, each previewed and (after the prompt or --yes) patched back.
     await applyCluster.undoFromRecord({ undo: opts.undo, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), dryRun: opts.dryRun, yes: opts.yes, quiet: opts.quiet },
@@ -269,6 +314,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.source === 'demo') {
     const { DemoDataSource } = require('../../data/demo') as typeof import('../../data/demo');
     source = new DemoDataSource();
+    if (!opts.quiet) process.stderr.write(`mora: ${demoSourceNote(opts)}\n`);
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
     const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
@@ -384,8 +430,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     if (manifestDiffs) process.stderr.write(forTerminalText(manifestDiffs));
   }
   if (opts.report) {
-    const { writeHtmlReport } = require('../format/html') as typeof import('../format/html');
-    writeHtmlReport(opts.report, runs, { title: `MOrA recommendations — ${opts.source}` });
+    (require('./report-path') as typeof import('./report-path')).writeReport(opts.report, runs, `MOrA recommendations — ${opts.source}`);
     if (!opts.quiet) process.stderr.write(`wrote ${forTerminal(opts.report)}\n`);
   }
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
@@ -393,7 +438,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const output = format === 'json' ? (opts.withSkipped ? f.recommendationsWithSkippedJson(runs, leftOut) : f.recommendationsJson(runs))
     : format === 'yaml' ? (opts.withSkipped ? f.recommendationsWithSkippedYaml(runs, leftOut) : f.recommendationsYaml(runs))
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)); // names never drive the terminal
+        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) // names never drive the terminal
+          + (opts.source === 'demo' ? `${demoSourceNote(opts)}\n` : '');
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;

@@ -1,0 +1,80 @@
+// `mora demo` and `mora recommend --report`: every option is checked before any output or write. Before, `demo -m bogus`
+// printed the usage table and then failed (exit 2 with stdout filled), `demo --manifests m.yaml -m bogus` wrote m.yaml
+// first, `--report nodir/r.html` created the folder (unlike --manifests and --out) and `demo --report keep.yaml`
+// replaced a YAML manifest with HTML.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
+import { mora } from './helpers/run-cli';
+
+describe('demo and recommend: options checked before output; --report paths', function () {
+  this.timeout(60000);
+  let dir: string;
+  beforeEach(() => { dir = tempDir('mora-report-path-'); });
+
+  it('demo -m bogus: exit 2, stdout empty, the model named', async () => {
+    const r = await mora(['demo', '-m', 'bogus', '--report', join(dir, 'r.html')]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, '');
+    assert.match(r.err, /^mora: unknown model "bogus" for --model; available: .*none\n$/);
+    assert.equal(existsSync(join(dir, 'r.html')), false);
+  });
+
+  it('demo --manifests m.yaml -m bogus: m.yaml not written', async () => {
+    const m = join(dir, 'm.yaml');
+    const r = await mora(['demo', '--manifests', m, '-m', 'bogus', '--no-report']);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, '');
+    assert.equal(existsSync(m), false);
+  });
+
+  it('demo --report . and --report keep.yaml: exit 2 saying the name must end in .html, the file untouched, nothing printed or written', async () => {
+    const keep = join(dir, 'keep.yaml');
+    writeFileSync(keep, 'kind: Deployment\n');
+    const m = join(dir, 'm.yaml');
+    for (const report of [dir, keep, join(dir, 'r.txt')]) {
+      const r = await mora(['demo', '--report', report, '--manifests', m]);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.equal(r.err, `mora: --report ${report}: a report's file name must end in .html or .htm (the HTML report replaces the file's content; e.g. --report mora-report.html)\n`);
+    }
+    assert.equal(readFileSync(keep, 'utf8'), 'kind: Deployment\n');
+    assert.equal(existsSync(m), false);
+  });
+
+  it('demo --report nodir/r.html and recommend --report a/b/r.html: exit 2 naming the missing folder, nothing created or printed', async () => {
+    const cases: Array<[string[], string]> = [
+      [['demo', '--report', join(dir, 'nodir', 'r.html')], join(dir, 'nodir')],
+      [['recommend', '--report', join(dir, 'a', 'b', 'r.html')], join(dir, 'a')],
+      [['demo', '--manifests', join(dir, 'gone', 'm.yaml'), '--no-report'], join(dir, 'gone')],
+    ];
+    for (const [args, missing] of cases) {
+      const r = await mora(args);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.ok(r.err.includes(`cannot write: the directory ${missing} does not exist (MOrA does not create it: create it first)`), r.err);
+      assert.equal(existsSync(missing), false);
+    }
+  });
+
+  it('recommend --report keep.yaml: refused before anything is printed', async () => {
+    const keep = join(dir, 'keep.yaml');
+    writeFileSync(keep, 'kind: Deployment\n');
+    const r = await mora(['recommend', '--report', keep, '-w', 'cartservice']);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, '');
+    assert.match(r.err, /must end in \.html or \.htm/);
+    assert.equal(readFileSync(keep, 'utf8'), 'kind: Deployment\n');
+  });
+
+  it('a report named .html or .HTM in a folder that exists is written; demo --usage does not check a report it does not write', async () => {
+    mkdirSync(join(dir, 'sub'));
+    const rec = await mora(['recommend', '--report', join(dir, 'sub', 'r.HTM'), '-w', 'cartservice', '-q']);
+    assert.equal(rec.code, 0, rec.err);
+    assert.match(readFileSync(join(dir, 'sub', 'r.HTM'), 'utf8'), /^<!doctype html>/);
+    const usage = await mora(['demo', '--usage', '--report', join(dir, 'nodir', 'r.html')]);
+    assert.equal(usage.code, 0, usage.err);
+    assert.match(usage.out, /What each service asks for/);
+  });
+});
