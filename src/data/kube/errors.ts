@@ -128,11 +128,22 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
   }
   const { code, message } = networkFailure(e, a.server);
   const server = a.server ? ` at ${a.server}` : '';
+  // client-node refuses an http:// server before any request (it would send the credentials in clear): its words name
+  // neither the server nor the kubeconfig field that allows it.
+  if (/^HTTP protocol is not allowed when skipTLSVerify/.test(err?.message ?? '')) {
+    return new KubeError(`the kubeconfig's server${a.server ? ` ${a.server}` : ''}${ctx} is plain http://, which the Kubernetes client refuses — `
+      + 'use the API server\'s https:// address, or, for a plain-HTTP endpoint such as kubectl proxy, set insecure-skip-tls-verify: true on that cluster', 'config');
+  }
+  // https:// to a plain-HTTP port: OpenSSL reads the HTTP answer as a TLS record ("wrong version number"). No CA fixes that.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || ((code === 'EPROTO' || /SSL/.test(code)) && /wrong version number|packet length too long|http request/i.test(message))) {
+    return new KubeError(`the Kubernetes API${server}${ctx} answered in plain HTTP, not TLS (${code}) — check the server's port in the kubeconfig (an API server speaks https); `
+      + 'a plain-HTTP endpoint such as kubectl proxy needs an http:// server with insecure-skip-tls-verify: true', 'unreachable');
+  }
   if (code === 'ECONNREFUSED') return new KubeError(`the Kubernetes API${server}${ctx} refused the connection — is the cluster running and the kubeconfig context right?`, 'unreachable');
   // undici's own connect timeout (TCP + TLS, 10 s; client-node 1.x/2.x fetch) or the kernel's: nothing answered at all.
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return new KubeError(`cannot connect to the Kubernetes API${server}${ctx} (connect timeout) — is the cluster gone or the VPN down?`, 'unreachable');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError(`the Kubernetes API host${server}${ctx} was not found (DNS) — check the kubeconfig`, 'unreachable');
-  if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)/i.test(code)) return new KubeError(`TLS to the Kubernetes API${server}${ctx} failed (${code}) — check certificate-authority in the kubeconfig`, 'unreachable');
   if (code) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${code}`, 'unreachable');
   // A fetch that failed below HTTP without a code (undici's "bad port", a URL it will not fetch): its cause says why.
   if (err?.cause !== undefined && err.cause !== null) return new KubeError(`cannot reach the Kubernetes API${server}${ctx}: ${message}`, 'unreachable');
