@@ -45,21 +45,26 @@ describe('per-replica capacity from load experiments', () => {
     assert.ok(Math.abs(m.b - 0.002) < 1e-12, `slope ${m.b}`);
   });
 
-  it('mora recommend --experiments uses the measured capacity for replica advice', async function () {
+  it('mora recommend --experiments uses the measured line for an HPA\'s count; without an HPA the count stays with the request', async function () {
     this.timeout(60000);
     const dir = tempDir('mora-exp-');
-    const doc = experiment('cartservice', 1, [20, 60, 100]);
-    writeFileSync(join(dir, `${doc.id}.json`), JSON.stringify(doc));
-    writeFileSync(join(dir, `${doc.id}.csv`), `${EXPERIMENT_CSV_COLUMNS.join(',')}\n`);
-    const recs = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice', experiments: dir }));
+    for (const doc of [experiment('frontend', 1, [20, 60, 100]), experiment('cartservice', 1, [20, 60, 100])]) {
+      writeFileSync(join(dir, `${doc.id}.json`), JSON.stringify(doc));
+      writeFileSync(join(dir, `${doc.id}.csv`), `${EXPERIMENT_CSV_COLUMNS.join(',')}\n`);
+    }
+    const recs = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'frontend', experiments: dir }));
     const r = recs[0].replicas;
-    assert.match(r.reason, /measured by experiment cartservice-r1/);
-    // capacity = (target 100% × recommended request − 0.01) / 0.002 req/s per replica, replicas = ⌈peak / capacity⌉
+    assert.match(r.reason, /measured by experiment frontend-r1/);
+    // With an HPA: capacity = (its target × the recommended request − 0.01) / 0.002 req/s per replica: the request it scales against.
     const request = recs[0].containers[0].cpu.request.value;
-    const capacity = (request - 0.01) / 0.002;
+    const capacity = (r.hpa.targetCpuUtilization * request - 0.01) / 0.002;
     assert.match(r.reason, new RegExp(`capacity ${capacity.toFixed(1)} req/s`));
-    const without = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice' }));
-    assert.doesNotMatch(without[0].replicas.reason, /experiment/);
+    const without = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'frontend' }));
+    assert.doesNotMatch(without[0].replicas.reason, /experiment frontend/);
+    // Without an HPA a CPU line gives no capacity apart from the request the engine sizes for the current count: kept.
+    const cart = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'cartservice', experiments: dir }))[0];
+    assert.equal(cart.replicas.recommended.value, cart.replicas.current);
+    assert.match(cart.replicas.reason, /the count is kept: no per-replica capacity measured apart from the request/);
   });
 
   it('mora recommend --experiments on a folder without experiments says so (exit 2) instead of ignoring it', async function () {

@@ -1,6 +1,7 @@
 /**
  * Savings count MOrA's requests at the replicas it advises (what --apply-to --replicas writes): the demo's currencyservice
- * goes 50m→100m at 2→3 replicas, 200m more CPU, not the 100m the current 2 replicas gave.
+ * goes 50m→100m (held at its kept 100m limit, below the ~190m a pod needs at 2 replicas) at 2→5 replicas, 400m more
+ * CPU, not the 100m the current 2 replicas gave.
  */
 import { strict as assert } from 'node:assert';
 import { comparisonTable, savingsSummary } from '../../src/cli/format/recommendations';
@@ -43,10 +44,10 @@ describe('savings at the advised replicas', function () {
 
   it('the total and the comparison table say which workloads count at the advised replicas', () => {
     const summary = savingsSummary(runs);
-    assert.match(summary, /^MOrA's requests, × advised replicas: CPU frees \S+, .*\n\(advised: currencyservice 2→3; the others at their current replicas\)\n/);
-    assert.match(comparisonTable(runs), /Δ at the advised replicas for currencyservice 2→3/);
+    assert.match(summary, /^MOrA's requests, × advised replicas: CPU frees \S+, .*\n\(advised: currencyservice 2→5; the others at their current replicas\)\n/);
+    assert.match(comparisonTable(runs), /Δ at the advised replicas for currencyservice 2→5/);
     // Unlimited width: at 100 columns the risk column leaves the names wrapped ("currency" / "service").
-    assert.match(comparisonTable(runs, Infinity).split('\n').find((l) => l.startsWith('currencyservice'))!, /\+200m/);
+    assert.match(comparisonTable(runs, Infinity).split('\n').find((l) => l.startsWith('currencyservice'))!, /\+400m/);
     const plain = runs.filter((r) => !r.savings.replicas);
     assert.doesNotMatch(savingsSummary(plain), /advise/);
     assert.doesNotMatch(comparisonTable(plain), /advised/);

@@ -144,10 +144,15 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
       cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
+      // Without an HPA the count is checked against the request's need, not "load ÷ capacity at the recommended request"
+      // (the request was sized at the risk target for the current count: docs/ENGINE.md § Replicas).
+      cpuNeed: main.cpu.need,
+      cpuRequestExpected: main.cpu.evidence.risk?.expected ?? main.cpu.evidence.replay?.exceedanceShare,
       measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
       targetCpuUtilization: w.hpa ? (w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization) : 1,
-      cpuRisk: policy.cpuRisk,
+      // The container's own CPU target: its fleet allotment under --risk-scope fleet, as its request was sized to.
+      cpuRisk: main.cpu.evidence.risk?.target ?? policy.cpuRisk,
     })
     : undefined;
   if (replicas && loadNote) replicas.reason += loadNote;

@@ -1,11 +1,17 @@
 /**
- * Replica advice from load. Per-replica capacity comes from experiments when there are any; otherwise it is
- * estimated from history: a least-squares line of per-pod CPU against per-pod load (cpu ≈ a + b·rps) says how much
- * load one pod can take before its CPU reaches the target utilisation of its (recommended) request:
- * capacity = (target × request − a) / b. Replicas then follow the same risk target as the CPU request (docs/ENGINE.md
- * § Replicas): the fewest pods such that the load per pod exceeds that capacity no more than `cpuRisk` of the time — on
- * the observed load, or on a trusted forecast's peak scaled to the same quantile. An HPA's bounds are fixed rules around
- * that count (max at least it), and say so.
+ * Replica advice from load, on the CPU risk target of the workload's CPU request (docs/ENGINE.md § Replicas).
+ * - A per-replica capacity measured by an experiment (`measuredCapacity`, or an experiment plan's rate per replica
+ *   sustained within the SLO) does not move with the target: the fewest replicas such that the load per pod exceeds it no
+ *   more than `cpuRisk` of the time (on the observed load, or a trusted forecast's peak scaled to the same quantile).
+ * - With an HPA, capacity is the load one pod takes before its CPU reaches the HPA's target utilisation of the
+ *   recommended request — the request the HPA will scale against, so how many pods it runs follows that request — from a
+ *   line of per-pod CPU against per-pod load (cpu ≈ a + b·rps; an experiment's, else history's): (target × request − a) / b.
+ *   The HPA's bounds are fixed rules around the count at the target (max at least it), and say so.
+ * - Without an HPA and without a measured capacity, "load ÷ the capacity at the recommended request" would read the risk
+ *   twice: that request was sized at the target on the per-pod usage at the current count, so the division gives the
+ *   current count again up to rounding noise (and a looser target could ask for more replicas). The count is kept when
+ *   the request covers its need; when the request was held below it (a kept CPU limit), the fewest replicas that bring the
+ *   per-pod need down to the request. A looser target never gives more replicas.
  */
 import { shareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
@@ -29,21 +35,34 @@ export interface ReplicaInput {
   readyReplicas?: ArrayLike<number>;
   /** Per-pod CPU usage (cores), aligned with requestRate. */
   cpuPerPod?: ArrayLike<number>;
-  /** Recommended CPU request per pod (cores). */
+  /**
+   * The recommended CPU request per pod (cores). With an HPA, capacity is measured at its target of this request: the
+   * request the HPA will scale against, so the count it runs follows it. Without an HPA it is what the count is checked
+   * against (see `cpuNeed`), never a capacity for "load ÷ capacity".
+   */
   cpuRequest?: number;
+  /**
+   * Without an HPA or a measured capacity: the per-pod CPU the recommended request needs at the risk target on the usage
+   * at the current count (before floors, rounding and caps such as a kept limit), and the share of time that request is
+   * expected to be exceeded at the current count (its evidence.risk.expected). When the request covers the need, the
+   * count is kept; when it was held below it (a kept limit), the count carries the rest.
+   */
+  cpuNeed?: number;
+  cpuRequestExpected?: number;
   /** Load one replica sustains at the target, measured by an experiment (req/s). */
   measuredCapacity?: number;
   /**
-   * Per-pod CPU against per-pod load measured by load experiments (cpu ≈ a + b·rps): capacity at the recommended request;
-   * and, from an experiment plan, the rate per replica sustained within the SLO with its 95% interval.
+   * Per-pod CPU against per-pod load measured by load experiments (cpu ≈ a + b·rps): with an HPA, capacity at its target
+   * of the current request; and, from an experiment plan, the rate per replica sustained within the SLO with its 95% interval.
    */
   measuredLoadModel?: MeasuredLoad;
   /** Forecast peak request rate over the horizon, when a forecast is trusted. */
   forecastPeakLoad?: number;
   targetCpuUtilization: number;
   /**
-   * The CPU risk target (Policy.cpuRisk, default 5%): the share of time the load per replica may exceed the per-replica
-   * capacity, as the CPU request may be exceeded.
+   * The CPU risk target of the workload's (first) container (Policy.cpuRisk, default 5%, or its fleet allotment under
+   * `--risk-scope fleet`): the share of time the load per replica may exceed the per-replica capacity, as the CPU request
+   * may be exceeded.
    */
   cpuRisk?: number;
 }
@@ -94,41 +113,96 @@ export function estimateCapacity(rpsPerPod: ArrayLike<number>, cpuPerPod: ArrayL
   return capacity > 0 ? { capacity, a, b } : undefined;
 }
 
+/**
+ * The per-replica capacity (req/s) and how it was measured, or undefined: measured by an experiment (never moves with
+ * the risk target), or, with an HPA, at its target of the recommended request — the request it will scale against.
+ * Without an HPA no CPU line gives one: the count is then checked against the request (countForRequest).
+ */
+export function replicaCapacity(input: ReplicaInput): { capacity: number; how: string } | undefined {
+  if (input.measuredCapacity && input.measuredCapacity > 0) return { capacity: input.measuredCapacity, how: 'per-replica capacity measured by an experiment' };
+  const measured = input.measuredLoadModel;
+  const request = input.cpuRequest;
+  const target = input.targetCpuUtilization;
+  const atTarget = `${Math.round(target * 100)}% of the recommended CPU request`;
+  const slo = measured?.capacity && measured.capacity.estimate > 0 ? measured.capacity : undefined;
+  const sloText = slo && `${slo.bound === 'at-least' ? 'at least ' : ''}${slo.estimate.toFixed(1)} req/s per replica (95% interval ${slo.lower.toFixed(1)}–${slo.upper.toFixed(1)}) sustained within the SLO ${slo.slo}`;
+  // Without an HPA the CPU request is what MOrA resizes: a CPU line says nothing about how many pods the load needs.
+  const byCpu = input.hpa && measured && request && measured.b > 0 ? (target * request - Math.max(0, measured.a)) / measured.b : NaN;
+  if (slo && !(byCpu > 0 && byCpu < slo.estimate)) return { capacity: slo.estimate, how: `capacity ${sloText}, measured by ${measured!.source}` };
+  if (byCpu > 0) {
+    return {
+      capacity: byCpu,
+      how: `capacity ${byCpu.toFixed(1)} req/s per replica measured by ${measured!.source} (cpu ≈ ${measured!.a.toFixed(3)} + ${measured!.b.toFixed(5)}·rps) at ${atTarget}${sloText ? `, below the ${sloText}` : ''}`,
+    };
+  }
+  const { requestRate, readyReplicas } = input;
+  if (!input.hpa || !input.cpuPerPod || !request || !requestRate || !readyReplicas) return undefined;
+  const perPod = Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN));
+  const est = estimateCapacity(perPod, input.cpuPerPod, request, target);
+  if (!est) return undefined;
+  return {
+    capacity: est.capacity,
+    how: `capacity ${est.capacity.toFixed(1)} req/s per replica estimated from observed load per ready replica (cpu ≈ ${est.a.toFixed(3)} + ${est.b.toFixed(5)}·rps) at ${atTarget}`,
+  };
+}
+
+/**
+ * No HPA and no measured capacity: the recommended CPU request was sized at the risk target on the per-pod usage at the
+ * current count, so that count is what the request is for. Kept when the request covers its need; when the request was
+ * held below the need (a kept limit), the fewest replicas that bring the per-pod need down to it: per-pod CPU ≈ a + (need −
+ * a) × current / N, with a the idle CPU per pod from the CPU-vs-load line (0 without one). Neither reads a capacity that
+ * moves with the risk target. Undefined when the request's need or risk is unknown.
+ */
+function countForRequest(input: ReplicaInput, risk: number, sortedLoad: Float64Array): ReplicaRecommendation | undefined {
+  const { cpuRequestExpected: keptExpected, cpuRequest: request, cpuNeed: need } = input;
+  const n0 = input.current;
+  if (keptExpected === undefined || request === undefined || need === undefined || !(n0 >= 1) || !(request > 0)) return undefined;
+  const s = n0 === 1 ? '' : 's';
+  const measure = 'no per-replica capacity measured apart from the request (an experiment plan measures one: mora experiment run, then recommend --experiments)';
+  if (need <= request * (1 + 1e-9)) {
+    const reason = `the recommended CPU request is sized for the current ${n0} replica${s} at the CPU risk target (≤${shareText(risk)} of the time, `
+      + `per-replica load above capacity ${shareText(keptExpected)} of the time: a pod's CPU above that request); the count is kept: ${measure}`;
+    return { current: n0, recommended: { value: n0, lower: n0, upper: n0 }, reason, risk: { target: risk, expected: keptExpected } };
+  }
+  const { requestRate, readyReplicas, cpuPerPod } = input;
+  const perPod = requestRate && readyReplicas
+    ? Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN)) : undefined;
+  const line = perPod && cpuPerPod ? estimateCapacity(perPod, cpuPerPod, request, 1) : undefined;
+  const a = line ? Math.min(Math.max(0, line.a), 0.9 * request) : 0;
+  const value = Math.min(10_000, Math.max(n0, Math.ceil((n0 * (need - a)) / (request - a) - 1e-9)));
+  // The share of time at that count: the load per replica above what one pod takes at the request (the line), else the
+  // per-pod CPU scaled to the count above the request.
+  let expected: number;
+  if (line) expected = shareAbove(sortedLoad, value * line.capacity);
+  else {
+    let above = 0, seen = 0;
+    for (let i = 0; i < (cpuPerPod?.length ?? 0); i++) {
+      const c = cpuPerPod![i], r = readyReplicas?.[i];
+      if (!Number.isFinite(c) || !(r! > 0)) continue;
+      seen++;
+      if ((c * r!) / value > request) above++;
+    }
+    expected = seen ? above / seen : keptExpected;
+  }
+  const m = (x: number) => `${Math.round(x * 1000)}m`;
+  const reason = `the recommended CPU request ${m(request)} is held below the ${m(need)} a pod needs at the current ${n0} replica${s} for the CPU risk target (≤${shareText(risk)} of the time): `
+    + `${value} replicas bring the per-pod need to it (idle ${m(a)} per pod), per-replica load above capacity ${shareText(expected)} of the time; ${measure}`;
+  return { current: n0, recommended: { value, lower: n0, upper: value }, reason, risk: { target: risk, expected } };
+}
+
 export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | undefined {
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
-  let capacity = input.measuredCapacity;
-  let how = 'per-replica capacity measured by an experiment';
-  const measured = input.measuredLoadModel;
-  if (!(capacity && capacity > 0) && measured) {
-    const { a, b, source } = measured;
-    const atTarget = `${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
-    const byCpu = input.cpuRequest && b > 0 ? (input.targetCpuUtilization * input.cpuRequest - Math.max(0, a)) / b : NaN;
-    const slo = measured.capacity && measured.capacity.estimate > 0 ? measured.capacity : undefined;
-    const sloText = slo && `${slo.bound === 'at-least' ? 'at least ' : ''}${slo.estimate.toFixed(1)} req/s per replica (95% interval ${slo.lower.toFixed(1)}–${slo.upper.toFixed(1)}) sustained within the SLO ${slo.slo}`;
-    if (slo && !(byCpu > 0 && byCpu < slo.estimate)) {
-      capacity = slo.estimate;
-      how = `capacity ${sloText}, measured by ${source}`;
-    } else if (byCpu > 0) {
-      capacity = byCpu;
-      how = `capacity ${byCpu.toFixed(1)} req/s per replica measured by ${source} (cpu ≈ ${a.toFixed(3)} + ${b.toFixed(5)}·rps) at ${atTarget}${sloText ? `, below the ${sloText}` : ''}`;
-    }
-  }
-  if (!(capacity && capacity > 0)) {
-    if (!input.cpuPerPod || !input.cpuRequest) return undefined;
-    const perPod = Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN));
-    const est = estimateCapacity(perPod, input.cpuPerPod, input.cpuRequest, input.targetCpuUtilization);
-    if (!est) return undefined;
-    capacity = est.capacity;
-    how = `capacity ${capacity.toFixed(1)} req/s per replica estimated from observed load per ready replica (cpu ≈ ${est.a.toFixed(3)} + ${est.b.toFixed(5)}·rps) at ${Math.round(input.targetCpuUtilization * 100)}% of the recommended CPU request`;
-  }
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
+  const measured = replicaCapacity(input);
   const sorted = finiteSorted(requestRate);
+  if (!measured) return input.hpa ? undefined : countForRequest(input, risk, sorted);
+  const { capacity, how } = measured;
   const observedPeak = quantileSorted(sorted, 0.99);
   const peak = Math.max(observedPeak, input.forecastPeakLoad ?? 0);
   const typical = quantile(requestRate, 0.5);
   const low = quantile(requestRate, 0.05);
-  const need = (load: number): number => Math.max(1, Math.ceil(load / capacity!));
+  const need = (load: number): number => Math.max(1, Math.ceil(load / capacity));
   // Workloads already running two or more replicas keep two for availability.
   const floor = input.current >= 2 ? 2 : 1;
   // The same risk target as the CPU request: the load per replica may exceed its capacity at most `risk` of the time.
