@@ -134,12 +134,20 @@ export function verdictLabel(c: ContainerRecommendation, long = false, verdictTe
 
 // ---- risk: confidence as what it means ------------------------------------------------------------------------------
 
-/** A share as people read it: `5%`, `0.5%`, `<0.1%`. */
+/** A share as people read it: `5%`, `0.5%`, `<0.1%` (an estimate: one decimal below 10%, whole percents above). */
 export function shareText(x: number): string {
   if (!(x > 0)) return '0%';
   if (x < 0.001) return '<0.1%';
   if (x < 0.0995) return `${Number((x * 100).toFixed(1))}%`;
   return `${Math.round(x * 100)}%`;
+}
+
+/**
+ * A target share as the user set it, to 3 significant digits, never rounded to another target: `5%`, `0.15%` (not `0.1%`
+ * for --cpu-risk 0.0015), `6.5%`, `12.5%`.
+ */
+export function targetShareText(x: number): string {
+  return x > 0 ? `${Number((x * 100).toPrecision(3))}%` : '0%';
 }
 
 /** A share of the day as a duration: 0.05 → `1 h 12 min`, 0.005 → `7 min`, 0.0001 → `<1 min`. */
@@ -154,15 +162,44 @@ export function dayShareText(x: number): string {
 /** `≈` before an estimate, unless it already says `<`. */
 const approx = (text: string): string => (text.startsWith('<') ? text : `≈${text}`);
 
-/** A share of days as OOM days: 0.01 → `1 OOM day in 100`, 0.013 → `1 OOM day in 77`, below 0.001 → `<1 OOM day in 1000`. */
-export function oomDaysText(x: number): string {
-  if (!(x >= 0.001)) return '<1 OOM day in 1000';
-  return `1 OOM day in ${Math.max(1, Math.round(1 / x))}`;
+/**
+ * A share of days as k OOM days in n: `1 in n` while that says the share to within 5.5% (as close as rounding to 1 in n
+ * gets for n of 10 or more, where it is always used), else per 10 or per 100 so nearby shares stay apart: 0.01 → 1 in
+ * 100, 0.2 and 0.19 → 1 in 5, 0.3 → 3 in 10, 0.4 → 4 in 10, 0.45 → 45 in 100, 0.7 → 7 in 10, 1 → 10 in 10. Undefined
+ * below 0.001.
+ */
+function oomDays(x: number): { k: number; n: number } | undefined {
+  if (!(x >= 0.001)) return undefined;
+  const n = Math.max(1, Math.round(1 / x));
+  if (n >= 10 || (n > 1 && Math.abs(1 / n - x) <= 0.055 * x)) return { k: 1, n };
+  const per100 = Math.min(100, Math.round(x * 100));
+  return per100 % 10 === 0 ? { k: per100 / 10, n: 10 } : { k: per100, n: 100 };
+}
+
+/**
+ * A share of days as OOM days: 0.01 → `1 OOM day in 100`, 0.013 → `1 OOM day in 77`, 0.3 → `3 OOM days in 10`, below
+ * 0.001 → `<1 OOM day in 1000`; `short` drops the words: `1 in 100`, `3 in 10`, `<1 in 1000`.
+ */
+export function oomDaysText(x: number, short = false): string {
+  const d = oomDays(x);
+  if (!d) return short ? '<1 in 1000' : '<1 OOM day in 1000';
+  return short ? `${d.k} in ${d.n}` : `${d.k} OOM day${d.k === 1 ? '' : 's'} in ${d.n}`;
+}
+
+/** OOM days in a table cell: `1/100`, `3/10`, `<1/1000`. */
+export function oomDaysCell(x: number): string {
+  const d = oomDays(x);
+  return d ? `${d.k}/${d.n}` : '<1/1000';
+}
+
+/** A leak's time to the limit in a few characters: `5d`, `<1d`. */
+function leakDays(days: number): string {
+  return days < 1 ? '<1d' : `${Math.round(days)}d`;
 }
 
 /** The user's target in words: `CPU request exceeded ≤5% of the time`, `memory limit ≤1 OOM day in 100`. */
 export function riskTargetText(measure: RiskStatement['measure'], target: number): string {
-  return measure === 'exceedance' ? `CPU request exceeded ≤${shareText(target)} of the time` : `memory limit ≤${oomDaysText(target)}`;
+  return measure === 'exceedance' ? `CPU request exceeded ≤${targetShareText(target)} of the time` : `memory limit ≤${oomDaysText(target)}`;
 }
 
 /** Both targets in one line (the demo, the report header, the tree's workload tooltip). */
@@ -180,11 +217,14 @@ export function riskStatement(r: ResourceRecommendation): string {
   if (!risk) return Number.isFinite(r.confidence) ? `${pct(r.confidence)} confident` : 'confidence not stated';
   if (risk.measure === 'exceedance') return `request exceeded ${approx(shareText(risk.expected))} of the time (${approx(dayShareText(risk.expected))} a day)`;
   if (risk.leak) {
-    const d = risk.leak.daysToLimit;
-    const when = d < 1 ? 'in less than a day' : `in ≈${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
-    return `OOM kill ${when} at this ${r.limit ? 'limit' : 'value'}: peaks grow ≈${Math.ceil(risk.leak.perDay / 2 ** 20)}Mi/day (a leak; a limit only delays it)`;
+    return `OOM kill ${leakWhen(risk.leak.daysToLimit)} at this ${r.limit ? 'limit' : 'value'}: peaks grow ≈${Math.ceil(risk.leak.perDay / 2 ** 20)}Mi/day (a leak; a limit only delays it)`;
   }
   return `${approx(oomDaysText(risk.expected))} at this ${r.limit ? 'limit' : 'value'}`;
+}
+
+/** When a leak reaches the limit: `in ≈5 days`, `in less than a day`. */
+function leakWhen(d: number): string {
+  return d < 1 ? 'in less than a day' : `in ≈${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
 }
 
 /**
@@ -197,17 +237,42 @@ export function riskTargetNote(risk: RiskStatement, setting?: string): string {
     : 'no history to calibrate on yet (the margin is a prior)';
   if (risk.fleet) {
     // A fleet budget: the target is this workload's allotment, the setting is the fleet's mean.
-    const mine = risk.measure === 'exceedance' ? `≈${shareText(risk.target)} of the time above the request` : `≈${oomDaysText(risk.target)}`;
-    const fleet = risk.measure === 'exceedance' ? shareText(risk.fleet.target) : oomDaysText(risk.fleet.target);
+    const mine = risk.measure === 'exceedance' ? `≈${targetShareText(risk.target)} of the time above the request` : `≈${oomDaysText(risk.target)}`;
+    const fleet = risk.measure === 'exceedance' ? targetShareText(risk.fleet.target) : oomDaysText(risk.fleet.target);
     return `this workload: ${mine}, within the fleet's ${fleet} budget (mean over ${risk.fleet.workloads} workloads${setting ? `, ${setting}` : ''}), ${how}`;
   }
-  const target = (risk.measure === 'exceedance' ? `≤${shareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
+  const target = (risk.measure === 'exceedance' ? `≤${targetShareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
   return `risk target ${target}, ${how}`;
 }
 
 /** One resource's risk line: `request exceeded ≈5% of the time (≈1 h 12 min a day); risk target ≤5% of the time, calibrated on …`. */
 export function riskLine(r: ResourceRecommendation, setting?: string): string {
   return r.evidence.risk ? `${riskStatement(r)}; ${riskTargetNote(r.evidence.risk, setting)}` : riskStatement(r);
+}
+
+/**
+ * The value a CPU request needs where the engine held it at the container's own CPU limit (its note `needs 195m, above
+ * the CPU limit 100m that is kept …`), else undefined: `195m`. The replay replays the rule, so its numbers are about this
+ * value, not the held request the risk statement is about.
+ */
+export function heldAtLimitNeed(r: ResourceRecommendation): string | undefined {
+  const note = r.evidence.notes.find((n) => n.includes('above the CPU limit'));
+  return note ? (/^needs (\S+), above the CPU limit/.exec(note)?.[1] ?? 'more') : undefined;
+}
+
+/**
+ * The replay in words, as the hover, the forecast view and the HTML report say it: `replay of 14 days: above the value
+ * 2.2% of the time, 3 day(s) with usage above it, waste 40%`; for a CPU request held at its limit the value replayed is
+ * named: `replay of 14 days of the value the rule needs (195m; the request is held at the CPU limit): above it 2.2% of …`.
+ */
+export function replayText(r: ResourceRecommendation): string | undefined {
+  const e = r.evidence.replay;
+  if (!e) return undefined;
+  // For memory a day above the limit is an OOM kill; for CPU it only means the request was exceeded (throttling risk at most).
+  const daysAbove = e.oomDays !== undefined ? `${e.oomDays} OOM day(s)` : `${e.daysAbove ?? 0} day(s) with usage above it`;
+  const need = heldAtLimitNeed(r);
+  const what = need ? ` of the value the rule needs (${need}; the request is held at the CPU limit): above it` : ': above the value';
+  return `replay of ${e.days} days${what} ${shareText(e.exceedanceShare)} of the time, ${daysAbove}, waste ${Math.round(Math.max(0, e.wasteRatio) * 100)}%`;
 }
 
 /** A confidence as a percentage, or what to say when none was stated (an in-cluster status without one): `87%`. */
@@ -217,18 +282,22 @@ export function confidenceText(x: number): string | undefined {
 
 /**
  * The container's risk in a few words, each next to its target, for a CodeLens title, the webview headline and the
- * tree's description: `cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 133 at limit 256Mi (target ≤1 in 100)`.
- * The OOM days are about the memory limit, so the limit is named (`at 256Mi` without one: the value itself).
+ * tree's description: `cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 256Mi (target ≤1 in
+ * 100)`. The OOM days are about the memory limit, so the limit is named (`at 256Mi` without one: the value itself). A leak
+ * reads as the long statement does: `OOM kill in ≈5 days at limit 467Mi (a leak; target ≤1 in 100)`.
  * Without risk statements `fallback(confidence)` (`87% confident`); `confidence not stated` when there is none.
  */
 export function riskBrief(c: ContainerRecommendation, fallback: (confidence: number) => string = (x) => `${pct(x)} confident`): string {
   const parts: string[] = [];
   const cpu = c.cpu?.evidence.risk;
   const memory = c.memory?.evidence.risk;
-  if (cpu) parts.push(`cpu ${approx(shareText(cpu.expected))} over request (target ≤${shareText(cpu.target)})`);
+  if (cpu) parts.push(`cpu request exceeded ${approx(shareText(cpu.expected))} of the time (target ≤${targetShareText(cpu.target)})`);
   if (memory && c.memory) {
     const at = c.memory.limit ? `limit ${humanMemory(c.memory.limit.value)}` : humanMemory(c.memory.request.value);
-    parts.push(`${approx(oomDaysText(memory.expected))} at ${at} (target ≤1 in ${Math.max(1, Math.round(1 / Math.max(memory.target, 1e-6)))})`);
+    const target = `target ≤${oomDaysText(memory.target, true)}`;
+    parts.push(memory.leak
+      ? `OOM kill ${leakWhen(memory.leak.daysToLimit)} at ${at} (a leak; ${target})`
+      : `${approx(oomDaysText(memory.expected))} at ${at} (${target})`);
   }
   if (parts.length) return parts.join(' · ');
   return Number.isFinite(c.confidence) ? fallback(c.confidence) : 'confidence not stated';
@@ -236,14 +305,47 @@ export function riskBrief(c: ContainerRecommendation, fallback: (confidence: num
 
 /**
  * The container's expected risk in a table cell: `5%·1/100` (share of time above the CPU request · OOM days at the memory
- * limit); undefined without risk statements.
+ * limit), `3.7%·leak 5d` where memory leaks (an OOM kill in ≈5 days at the limit); undefined without risk statements.
  */
 export function riskCell(c: ContainerRecommendation): string | undefined {
   const cpu = c.cpu?.evidence.risk;
   const memory = c.memory?.evidence.risk;
   if (!cpu && !memory) return undefined;
-  const oom = (x: number): string => (x >= 0.001 ? `1/${Math.max(1, Math.round(1 / x))}` : '<1/1000');
-  return [cpu ? shareText(cpu.expected) : '-', memory ? oom(memory.expected) : '-'].join('·');
+  const mem = !memory ? '-' : memory.leak ? `leak ${leakDays(memory.leak.daysToLimit)}` : oomDaysCell(memory.expected);
+  return [cpu ? shareText(cpu.expected) : '-', mem].join('·');
+}
+
+/**
+ * A risk cell that is never a bare confidence: the container's riskCell, or `—` where its values carry no risk statement
+ * (`noRiskReason` says why, next to the table or in the report's cell). The CLI table and the HTML report use it alike.
+ */
+export function riskCellText(c: ContainerRecommendation): string {
+  return riskCell(c) ?? '—';
+}
+
+/**
+ * Why a container has no risk statement: `no CPU value: 5 usage samples …`, `no risk stated for a snapshot value`,
+ * `no usage data yet`.
+ */
+export function noRiskReason(c: ContainerRecommendation): string {
+  const unsized = unsizedNote(c);
+  if (unsized) return unsized;
+  const methods = [...new Set([c.cpu, c.memory].filter((r): r is ResourceRecommendation => Boolean(r)).map((r) => r.evidence.method))];
+  return methods.length ? `no risk stated for a ${methods.join(' / ')} value` : 'no usage data yet';
+}
+
+/**
+ * The risk the advised replica count carries, in words (JSON `replicas.risk.statement`, the CSV replica row, the tree's
+ * tooltip): `per-replica load above capacity ≈3.7% of the time`; undefined under an HPA (the HPA sets the count) or
+ * where the count was not sized to the risk target.
+ */
+export function replicaRiskStatement(rep: ReplicaRecommendation): string | undefined {
+  return rep.risk && !rep.hpa ? `per-replica load above capacity ${approx(shareText(rep.risk.expected))} of the time` : undefined;
+}
+
+/** The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`; undefined as above. */
+export function replicaRiskBrief(rep: ReplicaRecommendation): string | undefined {
+  return rep.risk && !rep.hpa ? `(${shareText(rep.risk.expected)})` : undefined;
 }
 
 /** The risk targets the recommendations were sized to, read from their evidence (the first of each measure). */

@@ -75,7 +75,7 @@ export interface ForecastViewData {
   /** Models that produced a forecast, and one line per model that did not run or was dropped (why). */
   modelsRun: ModelId[];
   notes: string[];
-  /** One-line recommendation, e.g. "cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request · ≈1 OOM day in 100". */
+  /** One-line recommendation, e.g. "cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time · ≈1 OOM day in 100". */
   headline: string;
   /**
    * The risk each value carries and the target it was sized to, one line per resource, e.g. "CPU: request exceeded ≈5% of

@@ -92,7 +92,7 @@ export function requestsMissing(found: ManifestContainer): Array<'cpu' | 'memory
 }
 
 /**
- * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
  * 100)`, with the manifest's own text as "from" (`cpu 500m (from limit) → 180m` when only the limit is set); the OOM days
  * name the limit they are about; without risk statements the confidence (`87% confident`).
  */

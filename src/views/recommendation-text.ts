@@ -3,7 +3,7 @@
  * Editor-free: plain strings (the hover's Markdown included).
  */
 import { settingsFromRecommendation } from '../manifests/from-recommendation';
-import { replicaAdvice, riskBrief, riskLine, riskStatement, riskTargetNote, verdictLabel } from '../core/advice-text';
+import { replayText, replicaAdvice, riskBrief, riskLine, riskStatement, riskTargetNote, verdictLabel } from '../core/advice-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
@@ -28,7 +28,7 @@ export function showMemory(bytes: number | undefined): string {
 export const resourceSettings: (c: ContainerRecommendation, existingLimits?: { cpu?: number; memory?: number }) => ResourceSettings = settingsFromRecommendation;
 
 /**
- * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
+ * `cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in
  * 100)` (the webview headline); without risk statements (a baseline, a snapshot) the confidence: `… · 87% confident`.
  */
 export function containerHeadline(c: ContainerRecommendation): string {
@@ -67,11 +67,16 @@ export function replicasHeadline(r: Recommendation): string | undefined {
   return r.replicas ? replicaAdvice(r.replicas) : undefined;
 }
 
-function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation, setting: string): string[] {
+/**
+ * One resource's evidence. `currentLimit`: the container's own limit, which apply keeps where MOrA sets none (a CPU
+ * limit without mora.cpuLimits): said as kept, never as "no limit".
+ */
+function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation, setting: string, currentLimit?: number): string[] {
   const e = r.evidence;
+  const limit = r.limit ? `, limit ${show(r.limit.value)}`
+    : currentLimit !== undefined && Number.isFinite(currentLimit) && currentLimit > 0 ? `, limit ${show(currentLimit)} kept` : ', no limit';
   const lines = [
-    `**${label}** request ${show(r.request.value)} (range ${show(r.request.lower)}–${show(r.request.upper)})` +
-      (r.limit ? `, limit ${show(r.limit.value)}` : ', no limit') + ` · ${riskStatement(r)}`,
+    `**${label}** request ${show(r.request.value)} (range ${show(r.request.lower)}–${show(r.request.upper)})${limit} · ${riskStatement(r)}`,
     `- observed over ${e.observed.days.toFixed(0)} days (${e.observed.samples} samples): p50 ${show(e.observed.p50)}, p95 ${show(e.observed.p95)}, p99 ${show(e.observed.p99)}, max ${show(e.observed.max)}`,
   ];
   if (e.risk) lines.push(`- ${riskTargetNote(e.risk, setting)}`);
@@ -79,11 +84,8 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
   lines.push(`- method ${e.method}: ${e.reason} (margin +${Math.round(e.margin * 100)}%)`);
   if (e.agreement !== undefined) lines.push(`- model agreement ${pct(e.agreement)}`);
   lines.push(`- data completeness ${pct(e.completeness)}`);
-  if (e.replay) {
-    // For memory a day above the limit is an OOM kill; for CPU it only means the request was exceeded (throttling risk at most).
-    const daysAbove = e.replay.oomDays !== undefined ? `${e.replay.oomDays} OOM day(s)` : `${e.replay.daysAbove ?? 0} day(s) with usage above it`;
-    lines.push(`- replay of ${e.replay.days} days: above the value ${pct(e.replay.exceedanceShare)} of the time, ${daysAbove}, waste ${pct(e.replay.wasteRatio)}`);
-  }
+  const replay = replayText(r);
+  if (replay) lines.push(`- ${replay}`);
   for (const n of e.notes) lines.push(`- ${n}`);
   return lines;
 }
@@ -95,8 +97,8 @@ function resourceEvidence(label: string, show: (x: number) => string, r: Resourc
 export function evidenceLines(r: Recommendation, c: ContainerRecommendation): string[] {
   const setting = riskSettingNames(r.origin);
   const lines: string[] = [];
-  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu));
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory));
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu, c.current.limits.cpu));
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory, c.current.limits.memory));
   if (r.replicas) lines.push(`Replicas ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : ''}`);
   // Markdown marks (bold labels, list dashes) do not belong in an HTML list.
   return lines.map((l) => l.replace(/\*\*/g, '').replace(/^- /, '  ').replace(/`/g, ''));
@@ -106,8 +108,8 @@ export function evidenceLines(r: Recommendation, c: ContainerRecommendation): st
 export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation): string {
   const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];
   const setting = riskSettingNames(r.origin);
-  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu), '');
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory), '');
+  if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu, c.current.limits.cpu), '');
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory, c.current.limits.memory), '');
   if (r.replicas) {
     const hpa = r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : '';
     lines.push(`**Replicas** ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${hpa}`, '');

@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { confidenceText, floorNote, oomDaysText, replicaAdvice, replicaChange, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
+import { confidenceText, floorNote, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -354,7 +354,9 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const verdicts = w.containers.map((c) => containerVerdict(e, c.name, rendered).verdict);
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
   const rep = rendered?.replicas;
-  const replicas = rep ? replicaChange(rep) : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
+  // The advised count with the CPU risk it carries, as the CLI table: `2→3 (0.4%)`.
+  const repRisk = rep ? replicaRiskBrief(rep) : undefined;
+  const replicas = rep ? `${replicaChange(rep)}${repRisk ? ` ${repRisk}` : ''}` : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
   // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
   const targets = rendered ? riskTargetsLine([rendered]) : undefined;
   const stated = rendered && !targets ? confidenceText(rendered.confidence) : undefined;
@@ -373,7 +375,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     return [
       `**${w.kind} ${w.namespace}/${w.name}**`, '',
       `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
-      rep ? `Replica advice: ${replicaAdvice(rep)}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
+      rep ? `Replica advice: ${replicaAdvice(rep)}${replicaRiskStatement(rep) ? ` (${replicaRiskStatement(rep)})` : ''}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
       `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
       targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : 'settings mora.risk.cpu, mora.risk.memory'})` : '',
       e.usageError ? `Usage: ${e.usageError.message}` : '',
@@ -450,8 +452,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
   // The risk each value carries, next to the target it was sized to and the setting that sets it; else the confidence.
   const risk = rec ? riskLines(rec, recommendation?.origin) : [];
-  // The row's compact risk spelled out: `risk 0.9%·1/133: cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at
-  // limit 512Mi (target ≤1 in 100)`.
+  // The row's compact risk spelled out: `risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM
+  // day in 133 at limit 512Mi (target ≤1 in 100)`.
   const compact = rec ? compactRisk(rec) : undefined;
   if (rec && compact) lines.push('', `${compact}: ${riskBrief(rec)}.`);
   for (const l of risk) lines.push('', `${l}.`);
@@ -472,13 +474,14 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
 /**
  * A container's risk in a few characters for the tree's row: `risk 0.9%·1/133` (share of time above the CPU request ·
  * OOM days at the memory limit, as `mora recommend`'s risk column writes it), `⚠ risk 12%·1/20` when a value carries
- * more risk than its target as the row shows both (a kept limit, a leak); undefined without risk statements.
+ * more risk than its target as the row shows both (a kept limit), `⚠ risk 3.7%·leak 5d` where memory leaks (an OOM kill
+ * in ≈5 days); undefined without risk statements.
  */
 export function compactRisk(c: ContainerRecommendation): string | undefined {
   const cell = riskCell(c);
   if (cell === undefined) return undefined;
   const over = (r: { expected: number; target: number } | undefined, text: (x: number) => string): boolean =>
     r !== undefined && r.expected > r.target && text(r.expected) !== text(r.target);
-  const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText);
+  const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText) || c.memory?.evidence.risk?.leak !== undefined;
   return `${above ? '⚠ ' : ''}risk ${cell}`;
 }

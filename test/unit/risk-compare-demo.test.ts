@@ -44,7 +44,7 @@ describe('risk next to each value: --compare and the demo', function () {
       assert.equal(row[row.length - 1], riskCell(r.recommendation.containers[0]));
     }
     const targets = riskTargetsLine(runs.map((r) => r.recommendation))!;
-    assert.ok(table.includes(`risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`), table);
+    assert.ok(table.includes(`risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit), from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`), table);
   });
 
   it('values without risk statements (a baseline strategy): no risk column, no footnote', async () => {

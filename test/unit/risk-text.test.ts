@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  dayShareText, oomDaysText, riskBrief, riskCell, riskSettingText, riskStatement, riskTargetNote, riskTargetsLine, shareText,
+  dayShareText, oomDaysCell, oomDaysText, riskBrief, riskCell, riskSettingText, riskStatement, riskTargetNote, riskTargetsLine, shareText, targetShareText,
 } from '../../src/core/advice-text';
 import type { ContainerRecommendation, Evidence, Recommendation, RiskStatement } from '../../src/core/recommendation';
 import { DemoDataSource } from '../../src/data/demo';
@@ -43,6 +43,39 @@ describe('risk statements (confidence as what it means)', () => {
     for (const [f, x, text] of cases) assert.equal(f(x), text, `${f.name}(${x})`);
   });
 
+  it('large and small shares stay truthful: nearby OOM-day shares stay apart, a target keeps its digits', () => {
+    const oom: Array<[number, string, string, string]> = [
+      [0.3, '3 OOM days in 10', '3 in 10', '3/10'], [0.4, '4 OOM days in 10', '4 in 10', '4/10'],
+      [0.45, '45 OOM days in 100', '45 in 100', '45/100'], [0.7, '7 OOM days in 10', '7 in 10', '7/10'],
+      [1, '10 OOM days in 10', '10 in 10', '10/10'], [0.5, '1 OOM day in 2', '1 in 2', '1/2'], [0.2, '1 OOM day in 5', '1 in 5', '1/5'],
+      [0.01, '1 OOM day in 100', '1 in 100', '1/100'], [0.0075, '1 OOM day in 133', '1 in 133', '1/133'], [0.0005, '<1 OOM day in 1000', '<1 in 1000', '<1/1000'],
+    ];
+    for (const [x, long, short, cell] of oom) {
+      assert.equal(oomDaysText(x), long, `${x}`);
+      assert.equal(oomDaysText(x, true), short, `${x}`);
+      assert.equal(oomDaysCell(x), cell, `${x}`);
+    }
+    assert.equal(riskTargetNote({ ...MEM_RISK, target: 0.3 }), 'risk target ≤3 OOM days in 10, calibrated on 14 days of its own history');
+    assert.equal(riskTargetNote({ ...MEM_RISK, target: 0.4 }), 'risk target ≤4 OOM days in 10, calibrated on 14 days of its own history');
+    assert.equal(riskStatement({ ...container().memory!, evidence: evidence({ ...MEM_RISK, expected: 0.7 }) }), '≈7 OOM days in 10 at this limit');
+    for (const [x, text] of [[0.0015, '0.15%'], [0.05, '5%'], [0.001, '0.1%'], [0.065, '6.5%'], [0.125, '12.5%'], [0.5, '50%']] as const) assert.equal(targetShareText(x), text, `${x}`);
+    assert.equal(riskSettingText({ cpu: 0.0015, memory: 0.45 }), 'CPU request exceeded ≤0.15% of the time, memory limit ≤45 OOM days in 100');
+    assert.equal(riskBrief(container({ ...CPU_RISK, target: 0.0015, expected: 0.0014 }, { ...MEM_RISK, target: 0.3, expected: 0.28 })),
+      'cpu request exceeded ≈0.1% of the time (target ≤0.15%) · ≈28 OOM days in 100 at limit 420Mi (target ≤3 in 10)');
+  });
+
+  it('the short forms cannot read as an amount above the request, and say a leak as the long statement does', () => {
+    const leak: RiskStatement = { ...MEM_RISK, expected: 0.2, leak: { perDay: 31 * Mi, daysToLimit: 5.2 } };
+    const c = container({ ...CPU_RISK, expected: 0.037 }, leak);
+    c.memory!.limit = { value: 467 * Mi, lower: 467 * Mi, upper: 467 * Mi };
+    assert.match(riskStatement(c.memory!), /^OOM kill in ≈5 days at this limit: peaks grow ≈31Mi\/day \(a leak/);
+    assert.equal(riskBrief(c), 'cpu request exceeded ≈3.7% of the time (target ≤5%) · OOM kill in ≈5 days at limit 467Mi (a leak; target ≤1 in 100)');
+    assert.equal(riskCell(c), '3.7%·leak 5d');
+    assert.equal(riskCell(container(CPU_RISK, { ...leak, leak: { perDay: Mi, daysToLimit: 0.4 } })), '5%·leak <1d');
+    assert.doesNotMatch(riskBrief(container({ ...CPU_RISK, expected: 0.47 }, MEM_RISK)), /over request/);
+    assert.match(riskBrief(container({ ...CPU_RISK, expected: 0.47 }, MEM_RISK)), /^cpu request exceeded ≈47% of the time \(target ≤5%\)/);
+  });
+
   it('CPU: the share of time above the request, and that time per day', () => {
     const c = container(CPU_RISK, MEM_RISK);
     assert.equal(riskStatement(c.cpu!), 'request exceeded ≈5% of the time (≈1 h 12 min a day)');
@@ -77,7 +110,7 @@ describe('risk statements (confidence as what it means)', () => {
 
   it('the webview headline, the hover and the forecast view\'s evidence lines carry it', () => {
     const c = container(CPU_RISK, { ...MEM_RISK, expected: 0.02 });
-    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 50 at limit 420Mi (target ≤1 in 100)');
+    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 50 at limit 420Mi (target ≤1 in 100)');
     const md = evidenceMarkdown(recommendation('cartservice', c), c);
     assert.match(md, /\*\*CPU\*\* request 180m .* · request exceeded ≈5% of the time \(≈1 h 12 min a day\)/);
     assert.match(md, /- risk target ≤5% of the time \(setting mora\.risk\.cpu\), calibrated on 14 days/);
@@ -97,7 +130,7 @@ describe('risk statements (confidence as what it means)', () => {
       + '      - name: server\n        resources:\n          requests:\n            cpu: 500m\n            memory: 1Gi\n';
     const view = manifestView(yaml, (_ns, _kind, name) => (name === 'cartservice' ? recommendation(name, c) : undefined), 'default');
     const lens = view.lenses.find((l) => l.kind === 'container')!;
-    assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
+    assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
     assert.match(lens.tooltip!, /risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.ok(view.hovers.every((h) => /≈1 OOM day in 100 at this limit/.test(h.markdown)));
   });
@@ -113,7 +146,7 @@ describe('risk statements (confidence as what it means)', () => {
     const withRisk = await nodes(container(CPU_RISK, MEM_RISK));
     // The row compact (a sidebar's width); the tooltip the risk next to each target and the limit the OOM days are about.
     assert.equal(withRisk.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk 5%·1/100');
-    assert.ok(withRisk.container.tooltip!.includes('risk 5%·1/100: cpu ≈5% over request (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100).'), withRisk.container.tooltip);
+    assert.ok(withRisk.container.tooltip!.includes('risk 5%·1/100: cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100).'), withRisk.container.tooltip);
     assert.match(withRisk.container.tooltip!, /CPU: request exceeded ≈5% of the time \(≈1 h 12 min a day\); risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.match(withRisk.container.tooltip!, /Memory: ≈1 OOM day in 100 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.container.tooltip!, /Confidence/);
@@ -128,10 +161,10 @@ describe('risk statements (confidence as what it means)', () => {
     // Expected below target: both numbers show, and the limit (not the request) the OOM days refer to.
     const c = container({ ...CPU_RISK, expected: 0.009 }, { ...MEM_RISK, expected: 0.0075 });
     c.memory!.limit = { value: 512 * Mi, lower: 512 * Mi, upper: 512 * Mi };
-    assert.equal(riskBrief(c), 'cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100)');
+    assert.equal(riskBrief(c), 'cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100)');
     // Another target: the brief follows it (what a mora.risk.* setting change does to the lens and the tree).
     const relaxed = container({ ...CPU_RISK, target: 0.1 }, { ...MEM_RISK, target: 0.2, expected: 0.19 });
-    assert.equal(riskBrief(relaxed), 'cpu ≈5% over request (target ≤10%) · ≈1 OOM day in 5 at limit 420Mi (target ≤1 in 5)');
+    assert.equal(riskBrief(relaxed), 'cpu request exceeded ≈5% of the time (target ≤10%) · ≈1 OOM day in 5 at limit 420Mi (target ≤1 in 5)');
     // No memory limit: the value itself.
     const open = container(undefined, MEM_RISK);
     delete open.memory!.limit;

@@ -49,7 +49,7 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
   it('the demo-like row: values and a compact risk; the tooltip the risk statement with its targets and the limit', async () => {
     const c = await row({ cpu: 0.5, memory: 512 * MI }, container({ value: 0.12, risk: cpuRisk(0.009) }, { value: 200 * MI, limit: 512 * MI, risk: memRisk(0.0075) }));
     assert.equal(c.description, 'cpu 500m→120m · mem 512Mi→200Mi · risk 0.9%·1/133');
-    assert.ok(c.tooltip?.includes('risk 0.9%·1/133: cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100).'), c.tooltip);
+    assert.ok(c.tooltip?.includes('risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100).'), c.tooltip);
     assert.match(c.tooltip!, /Memory: ≈1 OOM day in 133 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
   });
 
@@ -69,7 +69,7 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
     ]);
     for (const c of worst) assert.ok(c.description!.length <= ROW_MAX, `${c.description!.length} characters: ${c.description}`);
     // Nothing lost: the tooltip states each risk next to its target, and the limit the OOM days are about.
-    assert.ok(worst[1].tooltip?.includes('⚠ risk 55%·1/5: cpu ≈55% over request (target ≤5%) · ≈1 OOM day in 5 at limit 1023Mi (target ≤1 in 100).'), worst[1].tooltip);
+    assert.ok(worst[1].tooltip?.includes('⚠ risk 55%·1/5: cpu request exceeded ≈55% of the time (target ≤5%) · ≈1 OOM day in 5 at limit 1023Mi (target ≤1 in 100).'), worst[1].tooltip);
     assert.match(worst[1].tooltip!, /CPU: request exceeded ≈55% of the time .*risk target ≤5% of the time/);
   });
 

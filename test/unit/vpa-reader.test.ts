@@ -386,7 +386,7 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n';
     const view = manifestView(yaml, (_ns, _k, name) => (name === 'cartservice' ? stated : undefined), 'default');
     const lens = view.lenses.find((l) => l.kind === 'container')!;
-    assert.equal(lens.title, 'MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100) · in-cluster, 3 h ago');
+    assert.equal(lens.title, 'MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100) · in-cluster, 3 h ago');
     assert.match(view.hovers[0].markdown, /request exceeded ≈0\.9% of the time \(≈13 min a day\)\n(- .*\n)*- risk target ≤5% of the time \(set by MOrA's in-cluster run\)/);
     assert.doesNotMatch(view.hovers[0].markdown, /setting mora\.risk/, 'the editor\'s setting did not set these targets');
     assert.doesNotMatch(view.hovers[0].markdown, /confident/);
@@ -395,7 +395,7 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     assert.doesNotMatch(cart.description!, /%/);
     const [server] = await model.children(cart);
     assert.match(server.description!, /· risk 0\.9%·1\/133$/);
-    assert.ok(server.tooltip!.includes('risk 0.9%·1/133: cpu ≈0.9% over request (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100).'), server.tooltip);
+    assert.ok(server.tooltip!.includes('risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100).'), server.tooltip);
     assert.doesNotMatch(server.tooltip!, /Confidence|setting mora\.risk/);
     assert.match(server.tooltip!, /Memory: ≈1 OOM day in 133 at this value; risk target ≤1 OOM day in 100 \(set by MOrA's in-cluster run\)/);
     assert.match(cart.tooltip!, /Sized to the risk targets: .* \(set by MOrA's in-cluster run\)/);

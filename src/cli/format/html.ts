@@ -2,10 +2,11 @@
  * A self-contained HTML report (no network, no scripts): a summary table and, per workload, CPU and memory usage charts
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
-import { replicaAdvice, replicaChange, riskCell, riskLine, riskTargetsLine, verdictLabel } from '../../core/advice-text';
+import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskLine, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { reportTime } from './generated-at';
 import { formatCpu, humanMemory } from '../../core/quantity';
 import type { Series } from '../../core/series';
+import type { ContainerRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
 import { writeFileAtomic } from './write';
 
@@ -81,6 +82,13 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
   let totalCpu = 0, totalMem = 0;
   // The risk targets the values were sized to, in the header; each value's expected risk in the table and its evidence.
   const targets = riskTargetsLine(runs.map((r) => r.recommendation));
+  // As the CLI table: the container's expected risk, or `—` and why; never a bare confidence in the risk column (the
+  // `conf` column, without risk targets, keeps the container's confidence, as the CLI's).
+  const riskTd = (c: ContainerRecommendation): string => {
+    if (!targets) return `${Math.round(c.confidence * 100)}%`;
+    const cell = riskCell(c);
+    return cell ? esc(cell) : `—<br><small>${esc(noRiskReason(c))}</small>`;
+  };
   for (const r of runs) { totalCpu += r.savings.cpuRequest; totalMem += r.savings.memoryRequest; }
   const entries = containerEntries(runs);
   const rows = entries.map(({ r, c, d, name }) => {
@@ -89,8 +97,8 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     return `<tr><td>${esc(name)}</td><td>${cpu(c.current.requests.cpu)}</td><td><b>${cpu(c.cpu?.request.value)}</b></td>`
       + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c.current.limits.memory)}</td><td><b>${mem(c.memory?.limit?.value)}</b></td>`
       + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays ?? 0}/${risk.days}` : '–'}</td>`
-      + `<td>${esc(rep ? replicaChange(rep) : '–')}</td>`
-      + `<td>${esc(verdictLabel(c))}</td><td>${esc((targets && riskCell(c)) || `${Math.round((r.recommendation.confidence) * 100)}%`)}</td></tr>`;
+      + `<td>${esc(rep ? replicaChange(rep) + (targets && replicaRiskBrief(rep) ? ` ${replicaRiskBrief(rep)}` : '') : '–')}</td>`
+      + `<td>${esc(verdictLabel(c))}</td><td>${riskTd(c)}</td></tr>`;
   }).join('\n');
   const sections = entries.map(({ r, c, d, name, history }) => {
     if (!d) return '';
@@ -98,7 +106,9 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       const r = x.evidence.replay;
       const above = r && (r.oomDays !== undefined ? `${r.oomDays} OOM day(s)` : `${r.daysAbove ?? 0} day(s) with usage above it`);
       const risk = x.evidence.risk ? ` Risk: ${riskLine(x)}.` : '';
-      return (r ? ` Replayed over the last ${r.days} days: ${(100 * r.exceedanceShare).toFixed(1)}% of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage${risk ? '.' : `; confidence ${Math.round(100 * x.confidence)}%.`}` : '') + risk;
+      const need = heldAtLimitNeed(x);
+      const what = need ? ` of the value the rule needs (${need}; the request is held at the CPU limit)` : '';
+      return (r ? ` Replayed over the last ${r.days} days${what}: ${shareText(r.exceedanceShare)} of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage${risk ? '.' : `; confidence ${Math.round(100 * x.confidence)}%.`}` : '') + risk;
     };
     const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
@@ -118,7 +128,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       ], mem)}${ev(c.memory)}` : '',
     ].join('');
     const repText = rep
-      ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
+      ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}${replicaRiskStatement(rep) ? `, ${esc(replicaRiskStatement(rep)!)}` : ''}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
       : '';
     return `<section><h2>${esc(name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
   }).join('\n');
@@ -128,7 +138,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
 <p>Requests freed across the shown workloads (× replicas: MOrA's at the count it advises, where it advises one): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${mem(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
-${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100).</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>${targets ? 'risk' : 'conf'}</th></tr>
+${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>${targets ? 'risk' : 'conf'}</th></tr>
 ${rows}</table>
 ${sections}
 </body></html>

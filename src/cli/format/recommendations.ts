@@ -2,7 +2,7 @@
  * Renders engine results for people (table, as wide as the terminal) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
-import { floorNote, replicaAdvice, replicaChange, riskCell, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
+import { floorNote, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskCellText, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -28,7 +28,8 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
   const ns = namespaces(results);
   // The risk each row's values carry, where the strategy states one (MOrA); the baselines keep their confidence.
   const targets = riskTargetsLine(results.map((r) => r.recommendation));
-  let keptCpuLimit = false, keptOther = false;
+  let keptCpuLimit = false, keptOther = false, replicaRisk = false;
+  const noRisk: string[] = [];
   for (const r of results) {
     const rec = r.recommendation;
     for (const c of rec.containers) {
@@ -37,14 +38,19 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
       if (kept(c.current.requests.cpu, c.cpu?.request.value) || kept(c.current.requests.memory, c.memory?.request.value)
         || kept(c.current.limits.memory, c.memory?.limit?.value) || (!c.cpu && kept(c.current.limits.cpu, undefined))) keptOther = true;
       const rep = rec.replicas;
-      const repText = rep ? replicaChange(rep, '→') : '-';
+      // The share of time the per-replica load exceeds its capacity at the advised count, next to it: `2→3 (0.4%)`.
+      const repRisk = rep && targets ? replicaRiskBrief(rep) : undefined;
+      if (repRisk) replicaRisk = true;
+      const repText = rep ? replicaChange(rep, '→') + (repRisk ? ` ${repRisk}` : '') : '-';
+      // A container without a risk statement among ones with: `—`, and why under the table (never a bare confidence).
+      if (targets && !riskCell(c)) noRisk.push(`— ${name}: ${noRiskReason(c)}`);
       rows.push([
         ...(ns ? [rec.workload.namespace] : []), name,
         arrow(cpu(c.current.requests.cpu), cpu(c.cpu?.request.value)) + (heldAtCpuLimit(c) ? HELD_MARK : ''),
         arrow(cpu(c.current.limits.cpu), cpu(c.cpu?.limit?.value)),
         arrow(mem(c.current.requests.memory), mem(c.memory?.request.value)),
         arrow(mem(c.current.limits.memory), mem(c.memory?.limit?.value)),
-        repText, verdictCell(c), (targets && riskCell(c)) || `${Math.round(c.confidence * 100)}%`,
+        repText, verdictCell(c), targets ? riskCellText(c) : `${Math.round(c.confidence * 100)}%`,
       ]);
     }
   }
@@ -54,7 +60,9 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
     { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true }, { header: 'mem req', keep: true }, { header: 'mem lim', keep: true },
     { header: 'replicas', keep: true }, { header: 'verdict', keep: true, wrap: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
   ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther)
-    + (targets ? riskFootnote(targets, width) : '');
+    + noRisk.map((l) => wrapText(l, width, '  ')).join('')
+    + (targets ? riskFootnote(targets, width, results) : '')
+    + (replicaRisk ? wrapText('replicas (0.4%) = share of time the load per replica exceeds its capacity at that count, the CPU risk as the count was sized to it', width) : '');
 }
 
 /** Marks a CPU request held at the container's own CPU limit (heldAtCpuLimit); its footnote names the fix. */
@@ -121,9 +129,10 @@ function keptFootnote(cpuLimit: boolean, other: boolean): string {
  * time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), from each workload's own history; risk
  * targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 (--cpu-risk, --memory-risk)`.
  */
-function riskFootnote(targets: string, width: number): string {
-  return wrapText('risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), '
-    + `from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`, width);
+function riskFootnote(targets: string, width: number, results: readonly EngineResult[] = []): string {
+  const leak = results.some((r) => r.recommendation.containers.some((c) => c.memory?.evidence.risk?.leak));
+  return wrapText('risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100'
+    + `${leak ? '; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit' : ''}), from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`, width);
 }
 
 /** A verdict in a table: `ok`, or `ok*` when a floor lifted a value far above usage (the footnote says which). */
@@ -158,6 +167,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
   const ns = namespaces(results);
   const targets = riskTargetsLine(results.map((r) => r.recommendation));
   const delta = (x: number | undefined, f: (v: number) => string): string => (x === undefined ? '-' : `${x >= 0 ? '' : '+'}${f(Math.abs(x))}`);
+  const noRisk: string[] = [];
   for (const r of results) {
     const rec = r.recommendation;
     for (const c of rec.containers) {
@@ -171,8 +181,9 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
         mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
         delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
         risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
-        verdictCell(c), ...(targets ? [riskCell(c) ?? '-'] : []),
+        verdictCell(c), ...(targets ? [riskCellText(c)] : []),
       ]);
+      if (targets && !riskCell(c)) noRisk.push(`— ${rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name}: ${noRiskReason(c)}`);
     }
   }
   return renderTable([
@@ -180,7 +191,8 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
     ...(targets ? [{ header: 'risk', align: 'right' as const }] : []),
-  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + advisedReplicasNote(results) + (targets ? riskFootnote(targets, width) : '');
+  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + advisedReplicasNote(results)
+    + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results) : '');
 }
 
 /** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */
@@ -223,7 +235,7 @@ export function recommendationsData(results: readonly EngineResult[]): unknown[]
       const out = { ...c, cpu: withKeptLimit(withStatement(c.cpu), c.current.limits.cpu), memory: withKeptLimit(withStatement(c.memory), c.current.limits.memory) };
       return note ? { ...out, verdictNote: note } : out;
     }),
-    ...(r.recommendation.replicas ? { replicas: { ...r.recommendation.replicas, advice: replicaAdvice(r.recommendation.replicas) } } : {}),
+    ...(r.recommendation.replicas ? { replicas: withReplicaStatement(r.recommendation.replicas) } : {}),
     baselines: Object.fromEntries(r.details.map((d) => [d.container, d.baselines])),
     savings: r.savings,
   }));
@@ -243,8 +255,11 @@ function withStatement(r: ResourceRecommendation | undefined): ResourceRecommend
   return r && risk ? { ...r, evidence: { ...r.evidence, risk: { ...risk, statement: riskStatement(r) } as typeof risk } } : r;
 }
 
-/** `≈3.1%`, `<0.1%`: an expected share, as the risk statements word it. */
-const approxShare = (x: number): string => (shareText(x).startsWith('<') ? shareText(x) : `≈${shareText(x)}`);
+/** The replica advice in words, and its risk statement next to its numbers (`risk.statement`), as the CSV replica row words it. */
+function withReplicaStatement(rep: NonNullable<Recommendation['replicas']>): unknown {
+  const statement = replicaRiskStatement(rep);
+  return { ...rep, ...(rep.risk && statement ? { risk: { ...rep.risk, statement } } : {}), advice: replicaAdvice(rep) };
+}
 
 /** Keys holding a share or ratio (0..1 or a multiplier): 4 decimals. */
 const RATIO_KEYS = new Set(['confidence', 'margin', 'agreement', 'completeness', 'exceedanceShare', 'wasteRatio', 'oomDayShare',
@@ -293,6 +308,15 @@ export function recommendationsWithSkippedYaml(results: readonly EngineResult[],
   return stringify({ recommendations: recommendationsData(results), skipped });
 }
 
+/**
+ * A VPA / KRR value as a CSV cell, in the units of the other cells: their memory is raw bytes (VPA's 511772988), written
+ * rounded up to whole Mi (`489Mi`) as MOrA's own values are; CPU as a quantity (`204m`).
+ */
+function baselineCell(kind: 'cpu' | 'memory', v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '';
+  return kind === 'cpu' ? formatCpu(v) : formatMemory(Math.ceil(v / 2 ** 20) * 2 ** 20);
+}
+
 /** A risk target as a CSV cell: a fleet allotment's target is a sum of floats (0.06499999999999968); 12 significant digits give 0.065. */
 const targetCell = (x: number | undefined): number | '' => (x === undefined ? '' : Number(x.toPrecision(12)));
 
@@ -329,7 +353,7 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
         rows.push([w.context, w.namespace, w.kind, w.name, c.container, kind, q(c.current.requests[kind]), q(c.current.limits[kind]),
           // No limit from MOrA: the current one, which apply keeps (an empty cell would read as "no limit").
           q(x.request.value), q(x.request.lower), q(x.request.upper), q(x.limit?.value ?? c.current.limits[kind]), x.evidence.method, x.confidence.toFixed(2), verdictLabel(c),
-          q(d?.baselines[kind].vpa), q(d?.baselines[kind].krr),
+          baselineCell(kind, d?.baselines[kind].vpa), baselineCell(kind, d?.baselines[kind].krr),
           targetCell(x.evidence.risk?.target), x.evidence.risk?.expected.toFixed(4) ?? '', x.evidence.risk ? riskStatement(x) : '']);
       }
     });
@@ -342,7 +366,7 @@ export function recommendationsCsv(results: readonly EngineResult[]): string {
     } else if (rep) {
       rows.push([w.context, w.namespace, w.kind, w.name, '', 'replicas', rep.current, '', rep.recommended.value, rep.recommended.lower, rep.recommended.upper,
         '', replicaAdvice(rep), r.recommendation.confidence.toFixed(2), '', '', '', targetCell(rep.risk?.target), rep.risk?.expected.toFixed(4) ?? '',
-        rep.risk ? `per-replica load above capacity ${approxShare(rep.risk.expected)} of the time` : '']);
+        replicaRiskStatement(rep) ?? '']);
     }
   }
   return toCsv(header, rows);

@@ -35,7 +35,7 @@ describe('MOrA cluster tree', () => {
     const tooltip = (item.tooltip as vscode.MarkdownString).value;
     assert.match(tooltip, /\| CPU \| 500m \|/);
     // The tooltip spells the row's risk out next to the default targets, with the memory limit the OOM days are about.
-    assert.match(tooltip, /risk <?[\d.]+%·<?1\/\d+: cpu [≈<][\d.]+% over request \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)\./);
+    assert.match(tooltip, /risk <?[\d.]+%·<?1\/\d+: cpu request exceeded [≈<][\d.]+% of the time \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)\./);
     assert.equal(item.contextValue, 'mora.container.over-provisioned');
   });
 

@@ -43,7 +43,7 @@ describe('MOrA forecast webview', function () {
     // The demo's productcatalogservice asks for 500m and 1Gi and uses a few percent: the headline says so.
     // …with the risk the values carry next to the default targets (the demo's values carry risk statements, never a bare
     // confidence), the OOM days at the memory limit they are about.
-    assert.match(data.headline, /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · cpu [≈<][\d.]+% over request \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)$/, data.headline);
+    assert.match(data.headline, /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · cpu request exceeded [≈<][\d.]+% of the time \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)$/, data.headline);
 
     const d = await describeWhenDrawn(api);
     assert.equal(d.panel, 'cpu');
