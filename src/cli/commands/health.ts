@@ -4,6 +4,11 @@
  * the kubeconfig's current context, or of the contexts --context names.
  * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data or the
  * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives.
+ * The report goes to stdout whatever the exit code (README § Exit codes lists health among the exceptions): the failing
+ * checks are what a CI script wants to read (`mora health -f json | jq '.checks[] | select(.ok == false)'`), so JSON
+ * is valid on stdout in both cases; one line on stderr says how many required checks failed. A usage error (a bad
+ * flag, a missing --kubeconfig file) prints no report: stdout empty, one line on stderr, as everywhere.
+ * The Prometheus checked, and why that one, is said in the prometheus line and in the JSON's `prometheus`.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -11,6 +16,8 @@ import { findKubeconfig, noKubeconfigMessage } from '../../data/kube/kubeconfig'
 import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { redactFreeText } from '../../core/redact';
+import { forTerminal } from '../format/terminal';
+import { displayUrl } from '../../data/prometheus/errors';
 import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
 export interface HealthCliOptions extends PrometheusQueryFlags {
@@ -24,13 +31,19 @@ export interface HealthCliOptions extends PrometheusQueryFlags {
   kubernetes?: boolean;
   format: string;
   timeout: string;
+  /** --prometheus came from $MORA_PROMETHEUS_URL (the option's default), not the command line. */
+  prometheusFromEnv?: boolean;
 }
+
+/** The Prometheus tried when nothing names one and there is no kubeconfig to discover it through. */
+export const HEALTH_DEFAULT_PROMETHEUS = 'http://127.0.0.1:9090';
 
 export function register(program: Command): void {
   program
     .command('health')
     .description('Check the live-cluster data path: Prometheus, cAdvisor, kube-state-metrics, app metrics, Kubernetes API')
-    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
+    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, '
+      + `else found in the cluster of the kubeconfig and queried through the API server, else (no kubeconfig) ${HEALTH_DEFAULT_PROMETHEUS}; the prometheus line says which was checked and why`, process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)
     .option(PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, collectPrometheusHeader)
@@ -39,15 +52,28 @@ export function register(program: Command): void {
     .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('--no-kubernetes', 'skip the Kubernetes API check')
     .option('--timeout <seconds>', 'per-request timeout', '10')
-    .option('--format <format>', 'text or json', 'text')
-    .action(async (opts: HealthCliOptions) => {
-      const { text, code } = await healthCommand(opts);
+    .option('-f, --format <format>', 'text or json (the report is on stdout whatever the exit code: JSON {"ok": false, …} when a check failed)', 'text')
+    .action(async (opts: HealthCliOptions, cmd: Command) => {
+      if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
+      const { text, code, failed } = await healthCommand(opts);
       process.stdout.write(text);
-      if (code) process.exitCode = code;
+      if (code) {
+        process.stderr.write(`mora: health: ${failed.length} required check${failed.length === 1 ? '' : 's'} failed (${forTerminal(failed.join(', '))}): the report is on stdout\n`);
+        process.exitCode = code;
+      }
     });
 }
 
-export async function healthCommand(opts: HealthCliOptions): Promise<{ text: string; code: number }> {
+/** Which Prometheus a health run checks, and why that one (said in its line and the JSON's `prometheus`). */
+export function healthPrometheus(opts: Pick<HealthCliOptions, 'prometheus' | 'prometheusFromEnv'>, kubeconfigFound: boolean): { url?: string; from: 'flag' | 'env' | 'discovery' | 'default'; why: string } {
+  if (opts.prometheus !== undefined) {
+    return opts.prometheusFromEnv ? { url: opts.prometheus, from: 'env', why: 'from $MORA_PROMETHEUS_URL' } : { url: opts.prometheus, from: 'flag', why: 'from --prometheus' };
+  }
+  if (kubeconfigFound) return { from: 'discovery', why: 'found in the cluster through the API server (no --prometheus or $MORA_PROMETHEUS_URL)' };
+  return { url: HEALTH_DEFAULT_PROMETHEUS, from: 'default', why: `${HEALTH_DEFAULT_PROMETHEUS} is the default: no --prometheus, no $MORA_PROMETHEUS_URL, and no kubeconfig to find Prometheus in the cluster through` };
+}
+
+export async function healthCommand(opts: HealthCliOptions): Promise<{ text: string; code: number; failed: string[] }> {
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
   const timeout = Number(opts.timeout);
@@ -64,9 +90,16 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const found = findKubeconfig({ explicit: opts.kubeconfig });
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
-  const source = new ClusterDataSource({ prometheusUrl: opts.prometheus ?? (found.kind === 'none' ? 'http://127.0.0.1:9090' : undefined), prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
+  const chosen = healthPrometheus(opts, found.kind !== 'none');
+  const source = new ClusterDataSource({ prometheusUrl: chosen.url, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
   if (contexts && found.kind === 'none') throw new UserError(`--context ${opts.context}: ${noKubeconfigMessage(found, 'pass --kubeconfig <file>')}`);
   const checks = await source.checks({ kubernetes, contexts });
+  // A URL MOrA chose (the default) or took from the environment is said with why, so "refused the connection" at
+  // 127.0.0.1:9090 is not read as the cluster's Prometheus being down. Discovery's own line names the Service it found.
+  if (chosen.from === 'default' || chosen.from === 'env') {
+    const shownUrl = displayUrl(chosen.url!);
+    for (const c of checks) if (/^prometheus\b/.test(c.name)) c.message = `${c.message} (${c.message.includes(shownUrl) ? '' : `${shownUrl}: `}${chosen.why})`;
+  }
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });
   }
@@ -76,8 +109,10 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const problem = worstProblem(failed);
   const code = failed.length === 0 ? 0 : problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE;
   const shown = redactFreeText(checks, secrets);
-  if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, checks: shown }, null, 2)}\n`, code };
-  return { text: `${healthLines(shown).join('\n')}\n`, code };
+  const names = failed.map((c) => c.name);
+  const prometheus = { from: chosen.from, ...(chosen.url !== undefined ? { url: displayUrl(chosen.url) } : {}) };
+  if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, prometheus, checks: shown }, null, 2)}\n`, code, failed: names };
+  return { text: `${healthLines(shown).join('\n')}\n`, code, failed: names };
 }
 
 /**
