@@ -314,7 +314,6 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.source === 'demo') {
     const { DemoDataSource } = require('../../data/demo') as typeof import('../../data/demo');
     source = new DemoDataSource();
-    if (!opts.quiet) process.stderr.write(`mora: ${demoSourceNote(opts)}\n`);
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
     const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
@@ -433,6 +432,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     (require('./report-path') as typeof import('./report-path')).writeReport(opts.report, runs, `MOrA recommendations — ${opts.source}`);
     if (!opts.quiet) process.stderr.write(`wrote ${forTerminal(opts.report)}\n`);
   }
+  // Said once the results exist: an input error before them stays the one line README promises.
+  if (opts.source === 'demo' && !opts.quiet) process.stderr.write(`mora: ${demoSourceNote(opts)}\n`);
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
   const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else unlimited
   const output = format === 'json' ? (opts.withSkipped ? f.recommendationsWithSkippedJson(runs, leftOut) : f.recommendationsJson(runs))
