@@ -65,10 +65,10 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     assert.equal(cfg().get('risk.memory'), 0.01, 'the default: 1 OOM day in 100');
 
     const before = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
-    assert.match(before.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
+    assert.match(before.tooltip, /Memory: [≈<]\d+ OOM days? in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
     // The row: a compact risk; the tooltip spells it out with the OOM days at the limit, next to the target.
-    assert.match(before.description, /· (⚠ )?risk <?[\d.]+%·<?1\/\d+$/, before.description);
-    assert.match(before.tooltip, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)\./, before.tooltip);
+    assert.match(before.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+$/, before.description);
+    assert.match(before.tooltip, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)\./, before.tooltip);
 
     // A manifest of the demo's cartservice: its hover reads the same store.
     dir = fs.mkdtempSync(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir(), 'risk-'));
@@ -80,29 +80,29 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const hover1 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
     // The CodeLens title: the expected OOM days at the memory limit, next to the target.
     const lens1 = await waitFor(() => containerLensTitle(doc), (t) => t.includes('(target ≤1 in 100)'), 60_000);
-    assert.match(lens1, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)/, lens1);
-    assert.match(hover1, /\*\*Memory\*\* request .* · [≈<]1 OOM day in \d+ at this limit/, hover1);
+    assert.match(lens1, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)/, lens1);
+    assert.match(hover1, /\*\*Memory\*\* request .* · [≈<]\d+ OOM days? in \d+ at this limit/, hover1);
 
     // The forecast view of the same container: the risk lines under its headline, drawn in the webview.
     const forecast = (api as unknown as ForecastApi).forecast;
     await forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'cartservice', container: 'server' });
     const drawn1 = await waitFor(() => forecast.describe(), (d) => (d.riskLines ?? []).some((l) => l.includes('≤1 OOM day in 100 (setting mora.risk.memory)')), 60_000);
-    assert.match((drawn1.riskLines ?? []).join('\n'), /^Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 100/m, JSON.stringify(drawn1));
+    assert.match((drawn1.riskLines ?? []).join('\n'), /^Memory: [≈<]\d+ OOM days? in \d+ at this limit; risk target ≤1 OOM day in 100/m, JSON.stringify(drawn1));
 
     // 1 OOM day in 5 accepted: the limit is recomputed lower (or equal where rounding holds it), and every view says so.
     await cfg().update('risk.memory', 0.2, vscode.ConfigurationTarget.Global);
     const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
-    assert.match(after.tooltip, /Memory: [≈<]1 OOM day in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
+    assert.match(after.tooltip, /Memory: [≈<]\d+ OOM days? in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
     assert.doesNotMatch(after.tooltip, /≤1 OOM day in 100/);
-    assert.match(after.description, /· (⚠ )?risk <?[\d.]+%·<?1\/\d+$/, after.description);
-    assert.match(after.tooltip, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)\./, after.tooltip);
+    assert.match(after.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+$/, after.description);
+    assert.match(after.tooltip, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)\./, after.tooltip);
     assert.notEqual(after.tooltip, before.tooltip);
     const mib = (q: string): number => (q.endsWith('Gi') ? parseFloat(q) * 1024 : parseFloat(q));
     assert.ok(mib(memoryLimit(after.tooltip)) <= mib(memoryLimit(before.tooltip)), `limit ${memoryLimit(before.tooltip)} → ${memoryLimit(after.tooltip)}`);
     const hover2 = await waitFor(() => hoverText(doc, 'name: server'), (md) => md.includes('≤1 OOM day in 5 (setting mora.risk.memory)'), 60_000);
     assert.doesNotMatch(hover2, /≤1 OOM day in 100/);
     const lens2 = await waitFor(() => containerLensTitle(doc), (t) => t.includes('(target ≤1 in 5)'), 60_000);
-    assert.match(lens2, /· [≈<]1 OOM day in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)/, lens2);
+    assert.match(lens2, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)/, lens2);
     assert.notEqual(lens2, lens1);
     // …and the open forecast view recomputed, in the host's data and in what the webview draws.
     const drawn2 = await waitFor(() => forecast.describe(), (d) => (d.riskLines ?? []).some((l) => l.includes('≤1 OOM day in 5 (setting mora.risk.memory)')), 60_000);
