@@ -11,7 +11,7 @@ import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../mani
 import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
-import { hpaEdits, replicaAdvice, riskBrief } from '../core/advice-text';
+import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
 
 /** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
@@ -186,7 +186,9 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       hovers.push({ span: found.replicas.span, markdown: `**MOrA** ${text}: ${rep.reason}` });
       // A lens only when the count would change: "replicas 2 → 2" is noise.
       if (Number(found.replicas.value) !== to) {
-        lenses.push({ line: found.replicas.span.line, title: `MOrA: replicas ${found.replicas.value} → ${to}`, tooltip: rep.reason, changes: [change], kind: 'replicas' });
+        // The CPU risk the advised count carries, in the words of the tree's tooltip and the CSV (only at that count).
+        const risk = to === advisedReplicaBounds(rep).need ? replicaRiskStatement(rep) : undefined;
+        lenses.push({ line: found.replicas.span.line, title: `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`, tooltip: rep.reason, changes: [change], kind: 'replicas' });
         all.push(change);
       }
     }

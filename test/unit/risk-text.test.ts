@@ -133,6 +133,10 @@ describe('risk statements (confidence as what it means)', () => {
     assert.equal(lens.title, 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100)');
     assert.match(lens.tooltip!, /risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.ok(view.hovers.every((h) => /≈1 OOM day in 100 at this limit/.test(h.markdown)));
+    // The replica count's lens carries the risk the count carries, as the tree and the CLI table do; not under an HPA.
+    const scaled: Recommendation = { ...recommendation('cartservice', c), replicas: { current: 2, recommended: { value: 3, lower: 3, upper: 3 }, reason: 'r', risk: { target: 0.05, expected: 0.004 } } };
+    const withReplicas = manifestView(yaml.replace('spec:\n  template:', 'spec:\n  replicas: 2\n  template:'), () => scaled, 'default');
+    assert.deepEqual(withReplicas.lenses.filter((l) => l.kind === 'replicas').map((l) => l.title), ['MOrA: replicas 2 → 3 · per-replica load above capacity ≈0.4% of the time']);
   });
 
   it('the tree: risk in the container\'s description and tooltip, the targets in the workload\'s tooltip; confidence without', async () => {
