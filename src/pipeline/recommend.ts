@@ -10,7 +10,8 @@ import type { Workload } from '../core/workload';
 import type { StoredExperiment } from '../data/experiments/store';
 import { workloadFrames, type WorkloadFrames } from '../data/namespace-frames';
 import { experimentsFor, loadModelFromExperiments } from './experiment-capacity';
-import { downsample, recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
+import { recommendWorkload, type EngineOptions, type EngineResult, type ForecastProvider, type Policy } from '../rightsizing/engine';
+import type { SubjectForecastProvider } from '../rightsizing/engine/recommend';
 import { runForecast, type ModelRun } from '../ml/forecast';
 import { runSavedSeriesLstm, savedSeriesModelPath } from '../ml/lstm/saved-series';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
@@ -352,7 +353,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
   }
   const range = await source.historyRange({ workload: w });
   const saved = forecast && req.savedLstmRoot !== undefined && (req.model === 'fused' || req.model === 'lstm')
-    ? savedLstmProvider(req.savedLstmRoot, w, containers, forecast, req) : undefined;
+    ? savedLstmProvider(req.savedLstmRoot, w, containers.map((c) => c.name), forecast, req) : undefined;
   // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
   const snapshot = isSnapshot(frame0) ? frame0 : undefined;
   const now = snapshot ? snapshot.snapshot.at + 1 : range.to;
@@ -392,47 +393,37 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
 
 /**
  * The forecast provider of one workload when Train Models saved LSTMs for some of its containers: a forecast of a
- * container's CPU or memory (told by its series: the engine forecasts the usage down-sampled to the forecast step, a
- * prefix of that container's down-sampled usage) runs `req.model` with the saved model as its `lstm` member when it fits
- * (runSavedSeriesLstm: the same rules as Show Forecast), else the context's provider as before. `notes` (container +
- * kind → sentence) say what happened, for the evidence.
+ * container's CPU or memory (the engine says which: ForecastSubject) runs `req.model` with that container's saved model
+ * as its `lstm` member when it fits (runSavedSeriesLstm: the same rules as Show Forecast), else the context's provider
+ * as before (and always for the load forecast). `notes` (container + kind → sentence) say what happened, for the evidence.
  */
-function savedLstmProvider(root: string, w: Workload, containers: ReadonlyArray<{ name: string; cpu?: Series; memory?: Series }>,
-  forecast: NonNullable<EngineOptions['forecast']>, req: RecommendRequest): { provider: ForecastProvider; notes: Map<string, string> } | undefined {
+function savedLstmProvider(root: string, w: Workload, containers: readonly string[], forecast: NonNullable<EngineOptions['forecast']>,
+  req: RecommendRequest): { provider: SubjectForecastProvider; notes: Map<string, string> } | undefined {
   const step = forecast.step ?? 300;
-  const candidates: Array<{ key: string; file: string; ds: Series }> = [];
-  for (const c of containers) {
-    for (const [kind, metric, s] of [['cpu', 'cpu_usage', c.cpu], ['memory', 'memory_working_set', c.memory]] as const) {
-      if (!s || s.t.length < 2) continue;
-      const file = savedSeriesModelPath(root, w, c.name, metric);
-      if (existsSync(file)) candidates.push({ key: `${c.name}\0${kind}`, file, ds: downsample(s, step, kind) });
+  const files = new Map<string, string>();
+  for (const name of containers) {
+    for (const [kind, metric] of [['cpu', 'cpu_usage'], ['memory', 'memory_working_set']] as const) {
+      const file = savedSeriesModelPath(root, w, name, metric);
+      if (existsSync(file)) files.set(`${name}\0${kind}`, file);
     }
   }
-  if (candidates.length === 0) return undefined;
+  if (files.size === 0) return undefined;
   const notes = new Map<string, string>();
   const options = req.modelOptions ?? forecastDefaults(req.model!).modelOptions;
-  const provider: ForecastProvider = async (history, horizon, at) => {
-    const matches = at === step ? candidates.filter((c) => isPrefix(history, c.ds)) : [];
-    if (matches.length !== 1) return forecast.provider(history, horizon, at);
-    const { key, file } = matches[0];
+  const provider: SubjectForecastProvider = async (history, horizon, at, subject) => {
+    const key = subject.container !== undefined && subject.resource !== 'load' ? `${subject.container}\0${subject.resource}` : undefined;
+    const file = key !== undefined && at === step ? files.get(key) : undefined;
+    if (key === undefined || file === undefined) return forecast.provider(history, horizon, at, subject);
     const run = runSavedSeriesLstm(file, history, horizon, { steps: lstmSteps(options) });
     if (!run.used) {
       notes.set(key, `forecast: the LSTM saved by Train Models was not used (${run.reason})`);
-      return forecast.provider(history, horizon, at);
+      return forecast.provider(history, horizon, at, subject);
     }
     notes.set(key, `forecast: ${run.note}`);
     const lstm = (): Promise<ModelRun> => Promise.resolve({ model: 'lstm', forecast: run.forecast, fitted: { saved: true, holdout: run.holdout }, timings: { fitMs: 0, predictMs: 0 } });
     return (await runForecast(history, { model: req.model!, horizon, step: at, seed: 42, options, overrides: { lstm } })).forecast;
   };
   return { provider, notes };
-}
-
-/** Whether `h` is the start of `s`: the same timestamps and values (the engine's down-sampled history of that series). */
-function isPrefix(h: Series, s: Series): boolean {
-  const n = h.t.length;
-  if (n === 0 || n > s.t.length) return false;
-  for (let i = 0; i < n; i++) if (h.t[i] !== s.t[i] || !Object.is(h.v[i], s.v[i])) return false;
-  return true;
 }
 
 /** The LSTM window length a run asks for (`--set lstm.steps=`), undefined for the default. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { series, type Series } from '../../src/core/series';
 import type { Workload } from '../../src/core/workload';
+import type { DataSource, MetricTarget, TimeRange } from '../../src/data/datasource';
 import { DemoFleetDataSource } from '../../src/data/demo/fleet';
 import { DEMO_END } from '../../src/data/demo';
 import { LstmForecaster } from '../../src/ml/lstm/forecaster';
@@ -85,5 +86,43 @@ describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Foreca
     assert.equal(after.fits, before.fits, 'both refused: the same trainings as without saved models');
     assert.ok(notes(after.value, 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models/.test(x)), JSON.stringify(notes(after.value, 'cpu')));
     assert.ok(notes(after.value, 'memory').some((x) => /^forecast: the LSTM saved by Train Models was not used \(the saved model was trained on the days this forecast holds out/.test(x)), JSON.stringify(notes(after.value, 'memory')));
+  }));
+
+  it('two containers with identical series each get their own saved model (the engine says which container a forecast is of)', () => inTempDir(async (dir) => {
+    // The workload with a second container, "twin", whose metrics are the first one's, sample for sample: its series
+    // cannot tell the two apart, only the container named with the forecast can.
+    const first = w.containers[0].name;
+    const twinned: Workload = { ...w, containers: [...w.containers, { ...w.containers[0], name: 'twin' }] };
+    const twins: DataSource = {
+      kind: 'demo',
+      contexts: () => source.contexts(),
+      namespaces: (ctx) => source.namespaces(ctx),
+      workloads: async (ctx, ns) => (await source.workloads(ctx, ns)).map((x) => (x.name === w.name ? twinned : x)),
+      historyRange: (target: MetricTarget) => source.historyRange({ ...target, workload: w }),
+      metrics: (target: MetricTarget, range: TimeRange) => source.metrics({ workload: w, container: target.container === 'twin' ? first : target.container }, range),
+      health: () => source.health(),
+    };
+    const root = join(dir, 'models');
+    const run = (withRoot: boolean) => fitsDuring(() => recommendFromSource(twins, {
+      model: 'fused', modelOptions: MODEL_OPTIONS, globalLstm: { enabled: false }, ...(withRoot ? { savedLstmRoot: root } : {}),
+    }));
+    const before = await run(false);
+    // Both memory models fit; the first container's CPU model fits, the twin's was saved at ×3 the level and is refused.
+    const mem = runLstmWithHoldout(memory, 192, LSTM).model.toJSON();
+    saveModel(savedSeriesModelPath(root, twinned, first, 'memory_working_set'), mem);
+    saveModel(savedSeriesModelPath(root, twinned, 'twin', 'memory_working_set'), mem);
+    saveModel(savedSeriesModelPath(root, twinned, first, 'cpu_usage'), runLstmWithHoldout(cpu, 192, LSTM).model.toJSON());
+    saveModel(savedSeriesModelPath(root, twinned, 'twin', 'cpu_usage'), runLstmWithHoldout({ t: cpu.t, v: cpu.v.map((x) => 3 * x) }, 192, LSTM).model.toJSON());
+    const after = await run(true);
+    const of = (runs: typeof after.value, container: string, kind: 'cpu' | 'memory'): string[] =>
+      runs[0].details.find((d) => d.container === container)?.[kind]?.evidence.notes ?? [];
+    assert.deepEqual(before.value[0].details.map((d) => d.container), [first, 'twin']);
+    const used = /^forecast: LSTM saved by Train Models \(trained on history to .+\), not retrained$/;
+    for (const [container, kind] of [[first, 'cpu'], [first, 'memory'], ['twin', 'memory']] as const) {
+      assert.ok(of(after.value, container, kind).some((x) => used.test(x)), `${container} ${kind}: ${JSON.stringify(of(after.value, container, kind))}`);
+    }
+    assert.ok(of(after.value, 'twin', 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models/.test(x)), JSON.stringify(of(after.value, 'twin', 'cpu')));
+    assert.ok(!of(after.value, first, 'cpu').some((x) => /saved by Train Models was not used/.test(x)), JSON.stringify(of(after.value, first, 'cpu')));
+    assert.equal(after.fits, before.fits - 3, 'three saved models replace three trainings');
   }));
 });

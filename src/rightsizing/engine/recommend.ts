@@ -6,6 +6,7 @@
 import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type Verdict } from '../../core/recommendation';
 import type { Series } from '../../core/series';
 import type { Workload } from '../../core/workload';
+import type { Forecast } from '../../ml/forecast-types';
 import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
@@ -36,9 +37,23 @@ export interface EngineInput {
   snapshot?: boolean;
 }
 
+/**
+ * What one forecast the engine asks for is of: the workload, and a container's CPU or memory, or the workload's request
+ * rate ('load', for replicas: no container). A caller may pick a model per series with it (the extension: the LSTM
+ * Train Models saved for that container); the engine itself knows nothing of where models come from.
+ */
+export interface ForecastSubject {
+  workload: Workload;
+  container?: string;
+  resource: ResourceKind | 'load';
+}
+
+/** A ForecastProvider that is also told what it forecasts; any ForecastProvider is one (it ignores `subject`). */
+export type SubjectForecastProvider = (history: Series, horizon: number, step: number, subject: ForecastSubject) => Promise<Forecast>;
+
 export interface EngineOptions {
   /** A forecaster (e.g. fused Prophet + LSTM); used only where it beats the window on the series' own last day. */
-  forecast?: { provider: ForecastProvider; method: string; /** Seconds between forecast points (history is down-sampled to it); default 300. */ step?: number };
+  forecast?: { provider: SubjectForecastProvider; method: string; /** Seconds between forecast points (history is down-sampled to it); default 300. */ step?: number };
 }
 
 export interface BaselineValues {
@@ -82,6 +97,9 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   const containers: ContainerRecommendation[] = [];
   const details: ContainerDetail[] = [];
   const savings: Savings = { cpuRequest: 0, memoryRequest: 0, oomDayShare: 0, cpuExceedance: 0 };
+  // The caller's forecaster, told which series each forecast is of.
+  const forecastOf = (provider: SubjectForecastProvider, subject: ForecastSubject): ForecastProvider =>
+    (history, horizon, step) => provider(history, horizon, step, subject);
   for (const c of input.containers) {
     const spec = w.containers.find((s) => s.name === c.name);
     const cur = spec?.resources ?? { requests: {}, limits: {} };
@@ -97,7 +115,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       const allotted = policy.strategy === 'mora' ? policy.riskAllotment?.(w, c.name, kind) : undefined;
       const pol = allotted ? { ...policy, ...(kind === 'cpu' ? { cpuRisk: allotted.target } : { memoryRisk: allotted.target }) } : policy;
       const forecast = options.forecast && policy.strategy === 'mora'
-        ? await checkForecast(kind, usage, input.now, options.forecast.provider, options.forecast.method, options.forecast.step, kind === 'cpu' ? pol.cpuRisk : pol.memoryRisk)
+        ? await checkForecast(kind, usage, input.now, forecastOf(options.forecast.provider, { workload: w, container: c.name, resource: kind }), options.forecast.method, options.forecast.step, kind === 'cpu' ? pol.cpuRisk : pol.memoryRisk)
         : undefined;
       const r = recommendResource({
         kind, usage, now: input.now, forecast,
@@ -136,7 +154,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   let forecastPeakLoad: number | undefined;
   let loadNote = '';
   if (options.forecast && input.requestRate && input.requestRate.t.length > 0) {
-    const lf = await checkForecast('memory', input.requestRate, input.now, options.forecast.provider, options.forecast.method, options.forecast.step);
+    const lf = await checkForecast('memory', input.requestRate, input.now, forecastOf(options.forecast.provider, { workload: w, resource: 'load' }), options.forecast.method, options.forecast.step);
     if (lf?.trusted) forecastPeakLoad = lf.need;
     else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
   }
