@@ -5,7 +5,9 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../../src/core/random';
 import { tempDir } from '../harness/temp-dir';
+import { fixturePlanDocument } from '../harness/experiment-fixture';
 import { mora } from './helpers/run-cli';
 
 describe('demo and recommend: options checked before output; --report paths', function () {
@@ -76,5 +78,41 @@ describe('demo and recommend: options checked before output; --report paths', fu
     const usage = await mora(['demo', '--usage', '--report', join(dir, 'nodir', 'r.html')]);
     assert.equal(usage.code, 0, usage.err);
     assert.match(usage.out, /What each service asks for/);
+  });
+
+  // backtest --html and experiment report --html write the same kind of file: the same check (report-path.ts). Before,
+  // `backtest --frontier --html recs.csv` replaced a CSV with HTML and `experiment report shop.json --html shop.json`
+  // replaced the very record it read.
+  it('backtest --frontier --html keep.csv and experiment report --html <the record>: exit 2 saying the name must end in .html, the files untouched', async () => {
+    const input = join(dir, 'input');
+    mkdirSync(input);
+    const rng = new Rng(3);
+    const t0 = 1_700_000_000 - (1_700_000_000 % 86400);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 10 * 288; i++) lines.push(`${t0 + i * 300},${(1 + 0.5 * Math.sin(i / 45) + 0.1 * rng.next()).toFixed(4)}`);
+    writeFileSync(join(input, 'alpha.csv'), lines.join('\n'));
+    const keep = join(dir, 'keep.csv');
+    writeFileSync(keep, 'series,value\n');
+    const out = join(dir, 'recs.csv');
+    const bt = await mora(['backtest', '--input', input, '--kind', 'cpu', '--strategies', 'vpa', '--frontier', '--cpu-risk', '0.05,0.1', '-q', '--out', out, '--html', keep]);
+    assert.equal(bt.code, 2, bt.err);
+    assert.equal(bt.out, '');
+    assert.equal(bt.err, `mora: --html ${keep}: a report's file name must end in .html or .htm (the HTML report replaces the file's content; e.g. --html mora-report.html)\n`);
+    assert.equal(readFileSync(keep, 'utf8'), 'series,value\n');
+    assert.equal(existsSync(out), false, 'nothing written when one output path is refused');
+
+    const { doc } = fixturePlanDocument(join(dir, 'shop.mora-plan.yaml'));
+    const record = join(dir, 'shop.json');
+    const text = JSON.stringify(doc, null, 2);
+    writeFileSync(record, text);
+    const rep = await mora(['experiment', 'report', record, '--html', record]);
+    assert.equal(rep.code, 2, rep.err);
+    assert.equal(rep.out, '');
+    assert.equal(rep.err, `mora: --html ${record}: a report's file name must end in .html or .htm (the HTML report replaces the file's content; e.g. --html mora-report.html)\n`);
+    assert.equal(readFileSync(record, 'utf8'), text);
+    // A .htm name is written as before.
+    const ok = await mora(['experiment', 'report', record, '--html', join(dir, 'shop.HTM')]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(readFileSync(join(dir, 'shop.HTM'), 'utf8'), /^<!doctype html>/);
   });
 });

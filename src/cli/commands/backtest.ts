@@ -24,6 +24,7 @@ import { fixed, percent, renderTable } from '../format/table';
 import { checkUserFile, writeUserFile } from '../format/write';
 import { csvLayout, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
+import { checkReportPath } from './report-path';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
 
@@ -106,6 +107,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const dedup = uniqueStrategies(opts.frontier ? scoped : withRisks(scoped, risks, kind), kind);
   const specs = dedup.specs;
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
+  // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
+  if (opts.html) checkReportPath(opts.html, '--html');
   const warmupDays = Number(opts.warmupDays);
   if (!Number.isInteger(warmupDays) || warmupDays < 0) throw new UserError(`--warmup-days must be a whole number ≥ 0, got "${opts.warmupDays}"`);
   const scale = Number(opts.scale);
@@ -161,7 +164,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(below(u.file))).join(', ')}\n` : '');
   // User-given paths: their folders must exist (exit 2 naming a missing one); both are checked before either is written.
   if (opts.out) checkUserFile(opts.out);
-  if (opts.html && frontier) checkUserFile(opts.html);
+  if (opts.html && frontier) checkUserFile(opts.html); // checked again: the replay may have taken a while
   if (opts.out) {
     writeUserFile(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }

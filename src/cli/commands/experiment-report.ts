@@ -54,6 +54,8 @@ export function findRecord(path: string): string {
 export function experimentReportCommand(path: string, opts: ExperimentReportOptions): string {
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
+  // Named .html/.htm, in a folder that exists (report-path.ts): `--html shop.json` would replace the record with HTML.
+  if (opts.html) (require('./report-path') as typeof import('./report-path')).checkReportPath(opts.html, '--html');
   const file = findRecord(path);
   const { parsePlanRecord, buildExperimentView } = require('../../views/experiment-model') as typeof import('../../views/experiment-model');
   const { capacityFromPlan } = require('../../pipeline/experiment-capacity') as typeof import('../../pipeline/experiment-capacity');
