@@ -276,6 +276,12 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
       assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
       assert.equal(readFileSync(join(dir, 'other.yaml'), 'utf8'), other);
     }
+    // Without -q, --dry-run's last line fits the case: nothing matched, so no failure above to fix (it said 'once the
+    // failures named above are fixed' when none was named); the error line follows it.
+    const dry = await mora([...args(join(dir, 'other.yaml')), '--dry-run']);
+    assert.equal(dry.code, 2, dry.err);
+    assert.match(dry.err, /^\S*other\.yaml: unchanged \(no matching recommendation\)\ndry run: no file would change \(nothing matched: see below\); nothing was written\n(mora: demo data: .*\n)?mora: --apply-to: nothing matched: /m);
+    assert.doesNotMatch(dry.err, /failures named above/);
     mkdirSync(join(dir, 'config'));
     writeFileSync(join(dir, 'config', 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
     writeFileSync(join(dir, 'config', 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n');

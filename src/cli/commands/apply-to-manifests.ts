@@ -58,6 +58,18 @@ export interface ApplyToResult {
 /** Raised after every file was tried, when some failed; carries the command's normal output so it still prints. */
 export class ApplyToFailure extends UserError {
   output = '';
+  /** No file failed: none held a recommended workload (the message says so; printed after the dry-run line). */
+  nothingMatched = false;
+}
+
+/**
+ * The last line of `--apply-to … --dry-run` (stderr, not with -q). With failures named above: none would be written
+ * until they are fixed. When nothing matched there is nothing to fix in the files: the error that follows says why.
+ */
+export function dryRunSummary(results: readonly ApplyToResult[], failure: ApplyToFailure | undefined): string {
+  if (failure?.nothingMatched) return 'dry run: no file would change (nothing matched: see below); nothing was written\n';
+  const would = results.filter((r) => r.diff !== undefined).length;
+  return `dry run: ${would} file(s) would change${failure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`;
 }
 
 export function manifestFiles(path: string): string[] {
@@ -299,7 +311,9 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
     const what = results.every((r) => r.skipped === NO_CONTAINERS)
       ? `${results.length === 1 ? 'its file holds' : `its ${files} hold`} no workload with containers`
       : `no workload in ${results.length === 1 ? 'its file' : `its ${files}`} matched a recommendation by kind, namespace (a manifest without one is in --default-namespace) and name, with a container of the same name`;
-    return new ApplyToFailure(`--apply-to: nothing matched: ${what}; nothing was written`, EXIT_USAGE);
+    const none = new ApplyToFailure(`--apply-to: nothing matched: ${what}; nothing was written`, EXIT_USAGE);
+    none.nothingMatched = true;
+    return none;
   }
   const code = failed.some((r) => r.exitCode === EXIT_FAILURE) ? EXIT_FAILURE : EXIT_USAGE;
   return new ApplyToFailure(`--apply-to: ${failed.length} of ${results.length} file${results.length > 1 ? 's' : ''} could not be updated (named above)`, code);

@@ -416,16 +416,13 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
   let manifestDiffs = '';
   if (opts.applyTo) {
-    const { applyToManifests, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
+    const { applyToManifests, dryRunSummary, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
     const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
     // --dry-run: each file's diff on stderr, whatever the format: stdout carries the recommendations, so a diff there
     // would be mixed with them (`manifests apply --diff` prints its diff on stdout, where it is the only thing).
     manifestDiffs = results.map((r) => r.diff ?? '').join('');
     applyFailure = reportApplyTo(results, Boolean(opts.quiet)); // failures named on stderr even with -q
-    if (opts.dryRun && !opts.quiet) {
-      const would = results.filter((r) => r.diff !== undefined).length;
-      process.stderr.write(`dry run: ${would} file(s) would change${applyFailure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`);
-    }
+    if (opts.dryRun && !opts.quiet) process.stderr.write(dryRunSummary(results, applyFailure));
     if (manifestDiffs) process.stderr.write(forTerminalText(manifestDiffs));
   }
   if (opts.report) {
