@@ -44,15 +44,17 @@ function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric:
 /**
  * The sentence after Train Models. Its models (per container and metric, and the workload model) are TF.js artefacts
  * with their validation scores. Show Forecast uses a container's CPU and memory models instead of training or the
- * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes;
- * with mora.forecastModel fused or lstm the recommendations (tree, CodeLenses) use them under the same rules
- * (RecommendRequest.savedLstmRoot) and their evidence says so. The workload model is not read back.
+ * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes.
+ * The recommendations in the tree, CodeLenses and hovers do not: mora.forecastModel gives them the moving window or
+ * Prophet, never an LSTM (recommend-settings.ts forecastModel: fused and lstm count as none), so the store's
+ * savedLstmRoot (RecommendRequest.savedLstmRoot) has nothing to forecast with, and nothing they show goes stale when
+ * models are trained. The workload model is not read back.
  */
 export function trainedModelsMessage(count: number, dir: string): string {
   const { SAVED_SERIES_MAX_AGE_DAYS } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
   return `MOrA: trained ${count} LSTM model(s), saved as TF.js artefacts with their validation scores (see the MOrA output) under ${dir}. `
     + `Show Forecast uses the CPU and memory models for their panels, without training, for up to ${SAVED_SERIES_MAX_AGE_DAYS} days (its notes say so); `
-    + 'with mora.forecastModel set to fused or lstm, recommendations and CodeLenses use them too when next computed (MOrA: Recommend), under the same rules.';
+    + 'the recommendations in the tree, CodeLenses and hovers do not (mora.forecastModel runs the moving window or Prophet there, no LSTM).';
 }
 
 export function registerPipelineCommands(mora: MoraContext): void {

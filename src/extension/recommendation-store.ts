@@ -35,8 +35,11 @@ export class RecommendationStore implements vscode.Disposable {
   readonly onDidClear = this.cleared.event;
 
   /**
-   * `savedLstmRoot`: where Train Models saves its per-series LSTMs (pipeline-commands.ts); with mora.forecastModel fused
-   * or lstm, the recommendations forecast with them when they fit, as Show Forecast does (RecommendRequest.savedLstmRoot).
+   * `savedLstmRoot`: where Train Models saves its per-series LSTMs (pipeline-commands.ts), passed on as
+   * RecommendRequest.savedLstmRoot. It is read only with a fused or lstm model, which mora.forecastModel never gives the
+   * editor today (recommend-settings.ts forecastModel: none or prophet), so the store's numbers do not depend on it and
+   * Train Models has nothing to invalidate here; should the setting ever allow fused, Train Models must refresh the
+   * trained workloads' entries (test/vscode/suite/saved-models.test.ts checks its message against the setting).
    */
   constructor(private readonly source: () => DataSource, private readonly log: Log, private readonly savedLstmRoot?: string) {}
 
