@@ -97,7 +97,8 @@ describe('MOrA forecast webview', function () {
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), original);
 
-    // currencyservice is recommended 2 → 3 replicas: applying its container's resources leaves the replicas alone
+    // currencyservice is recommended 2 → 5 replicas (since caa6ba9; a count other than the manifest's 2 is what matters):
+    // applying its container's resources leaves the replicas alone
     // (the CodeLens's replicas lens, or the palette's "apply all", changes them).
     await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'currencyservice', container: 'server' });
     const rec = api.forecast.data();
