@@ -318,7 +318,7 @@ describe('ClusterDataSource: real kube-apiserver + backfilled real Prometheus', 
     assert.ok(h.message.includes(`Kubernetes ${cp!.version}`), h.message);
     const port = await freeLoopbackPort();
     const down = new ClusterDataSource({ prometheusUrl: `http://127.0.0.1:${port}`, kube: KubeClient.load({ kubeconfig }) });
-    const msg = `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
+    const msg = `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check --prometheus (CLI) or the mora.prometheus.url setting (VS Code)`;
     await assert.rejects(down.metrics({ workload: checkout }, { from: end - 3600, to: end, step: STEP }), { message: msg });
     const dh = await down.health();
     assert.equal(dh.ok, false);

@@ -16,6 +16,7 @@ import { buildExperimentView } from '../../src/views/experiment-model';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 import { withEnv } from '../harness/env';
+import { closedPort } from '../harness/ports';
 
 /** A virtual clock, a Prometheus that answers every range query with a steady series, a driver that gets its rate. */
 function world() {
@@ -313,6 +314,24 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     }
   });
 
+  // Before: --format json printed each cell's target as the plan has it (user:password@, ?api_key=…), while the text
+  // listing and the plan's record were redacted.
+  it('mora experiment run --dry-run --format json: the cells\' targets without credentials (userinfo dropped, ?api_key= value ***)', async () => {
+    const dir = tempDir('mora-planrun-');
+    const file = join(dir, 'leak.mora-plan.yaml');
+    writeFileSync(file, 'prometheus: http://127.0.0.1:9\nrateCap: 10\nservices:\n  - name: x\n    target: "http://u:pw-s3cret@127.0.0.1:1/?api_key=SEKRET456&x=1"\n    replicas: [1]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 50 }\n');
+    try {
+      for (const format of ['json', 'text']) {
+        let stdout = '';
+        assert.equal(await experimentRunCommand(file, { format, dryRun: true }, (s) => (stdout += s), () => undefined), 0);
+        assert.ok(!stdout.includes('SEKRET456') && !stdout.includes('pw-s3cret'), stdout);
+        if (format === 'json') assert.deepEqual((JSON.parse(stdout) as { cells: Array<{ target?: string }> }).cells.map((c) => c.target), ['http://127.0.0.1:1/?api_key=***&x=1']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   /**
    * `mora experiment run` of a plan with one 3 s cell per service, against a target that answers 200 until a request
    * to a path with /bad comes, and 500 from then on, and a Prometheus with a steady series.
@@ -374,6 +393,17 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     const lines = err.trimEnd().split('\n');
     assert.equal(lines.at(-2), 'mora: failed the quality gate (left out of capacity): bad/r1/l5, worse/r1/l5');
     assert.equal(lines.at(-1), 'mora: partial: 0 of 2 cell(s) passed the quality gate: no capacity measured');
+  });
+
+  it('mora experiment run with the plan\'s Prometheus unreachable: exit 3 pointing at the plan\'s "prometheus:" field, not at --prometheus or a VS Code setting', async () => {
+    const dir = tempDir('mora-planrun-');
+    const port = await closedPort();
+    writeFileSync(join(dir, 'p.mora-plan.yaml'), `prometheus: http://127.0.0.1:${port}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nservices:\n  - { name: x, target: 'http://127.0.0.1:9/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 } }\n`);
+    await assert.rejects(experimentRunCommand(join(dir, 'p.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}), (e: Error & { exitCode?: number }) => {
+      assert.equal(e.exitCode, 3);
+      assert.equal(e.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check the plan's "prometheus:" field (run recorded in ${join(dir, 'out')})`);
+      return true;
+    });
   });
 
   it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {

@@ -151,7 +151,15 @@ describe('Prometheus client', () => {
       const refused = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as typeof fetch;
       const err = await new PrometheusClient({ url: 'http://10.0.0.9:9090', fetch: refused }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
       assert.equal(err.kind, 'unreachable');
-      assert.equal(err.message, 'Prometheus at http://10.0.0.9:9090 refused the connection — is it running? set mora.prometheus.url / --prometheus');
+      // Without a hint from the caller both places are named, each with where it applies (it said 'set mora.prometheus.url
+      // / --prometheus', a VS Code setting to a CLI user).
+      assert.equal(err.message, 'Prometheus at http://10.0.0.9:9090 refused the connection — is it running? check --prometheus (CLI) or the mora.prometheus.url setting (VS Code)');
+      // A caller that knows where its URL came from says that alone: a CLI flag, a plan's field.
+      const notFound = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }); }) as typeof fetch;
+      const cli = await new PrometheusClient({ url: 'http://prom.nope:9090', fetch: notFound, urlHint: '--prometheus' }).query('up').then(() => assert.fail('expected an error'), (e: PrometheusError) => e);
+      assert.equal(cli.message, 'Prometheus host in http://prom.nope:9090 was not found (DNS) — check --prometheus');
+      assert.throws(() => new PrometheusClient({ url: 'prom:9090', urlHint: '--prometheus' }), { message: 'Prometheus URL must start with http:// or https://, got "prom:9090" — check --prometheus' });
+      assert.throws(() => new PrometheusClient({ url: 'not a url' }), { message: '"not a url" is not a URL; expected e.g. http://127.0.0.1:9090 — check --prometheus (CLI) or the mora.prometheus.url setting (VS Code)' });
     });
 
     it("passes Prometheus' own error text for a bad query", async () => {

@@ -40,7 +40,15 @@ export interface PrometheusClientOptions {
   matchers?: string;
   /** Extra headers on every request (--prometheus-header, e.g. X-Scope-OrgID for Mimir/Cortex); credentials' values redacted like tokens (headers.ts). */
   headers?: Record<string, string>;
+  /**
+   * Where the user sets this URL, named by the errors that call for changing it (not a URL, refused, host not found, a
+   * redirect): `--prometheus` for a CLI command, the plan's field for a plan. Default PROMETHEUS_URL_HINT (both places).
+   */
+  urlHint?: string;
 }
+
+/** The places a Prometheus URL is set, named when the caller does not say which one it read (urlHint). */
+export const PROMETHEUS_URL_HINT = '--prometheus (CLI) or the mora.prometheus.url setting (VS Code)';
 
 export interface RangeSeries {
   labels: Record<string, string>;
@@ -139,6 +147,8 @@ export class PrometheusClient {
   /** Normalized extra label matchers ('' for none). */
   readonly matchers: string;
   private readonly extraHeaders: Record<string, string>;
+  /** Where the user sets the URL (PrometheusClientOptions.urlHint). */
+  private readonly urlHint: string;
   private active = 0;
   /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
   staleSocketRetries = 0;
@@ -149,10 +159,10 @@ export class PrometheusClient {
     try {
       url = new URL(options.url);
     } catch {
-      throw new PrometheusError(`"${redact(options.url, [])}" is not a URL; expected e.g. http://127.0.0.1:9090 (mora.prometheus.url / --prometheus)`, 'bad-response');
+      throw new PrometheusError(`"${redact(options.url, [])}" is not a URL; expected e.g. http://127.0.0.1:9090 — check ${options.urlHint ?? PROMETHEUS_URL_HINT}`, 'bad-response');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new PrometheusError(`Prometheus URL must start with http:// or https://, got "${redact(options.url, [])}" (mora.prometheus.url / --prometheus)`, 'bad-response');
+      throw new PrometheusError(`Prometheus URL must start with http:// or https://, got "${redact(options.url, [])}" — check ${options.urlHint ?? PROMETHEUS_URL_HINT}`, 'bad-response');
     }
     let auth = options.auth;
     if (url.username || url.password) {
@@ -176,6 +186,7 @@ export class PrometheusClient {
     this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv });
     this.slots = Math.max(1, options.concurrency ?? 4);
     this.extraHeaders = { ...options.headers };
+    this.urlHint = options.urlHint ?? PROMETHEUS_URL_HINT;
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
@@ -328,7 +339,7 @@ export class PrometheusClient {
     }
     const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     const msg = target
-      ? `Prometheus at ${this.displayUrl} redirected to ${target} (${status}): use that URL with --prometheus (mora.prometheus.url)`
+      ? `Prometheus at ${this.displayUrl} redirected to ${target} (${status}): use that URL with ${this.urlHint}`
       : `Prometheus at ${this.displayUrl} answered a redirect (${status}) without a Location — is this the Prometheus base URL?`;
     return new PrometheusError(redact(msg, secrets), 'http', res.status);
   }
@@ -341,8 +352,8 @@ export class PrometheusClient {
     }
     const { code, message } = networkFailure(e, this.baseUrl);
     let msg: string;
-    if (code === 'ECONNREFUSED') msg = `Prometheus at ${where} refused the connection — is it running? set mora.prometheus.url / --prometheus`;
-    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Prometheus host in ${where} was not found (DNS) — check mora.prometheus.url / --prometheus`;
+    if (code === 'ECONNREFUSED') msg = `Prometheus at ${where} refused the connection — is it running? check ${this.urlHint}`;
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `Prometheus host in ${where} was not found (DNS) — check ${this.urlHint}`;
     else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') msg = `Prometheus at ${where} closed the connection — is it a Prometheus (or a proxy in front of one)?`;
     else if (tlsProblem(code, message)) msg = `TLS to Prometheus at ${where} failed: ${tlsProblem(code, message)}`;
     else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') msg = `Prometheus at ${where} did not accept a connection in time — is the address reachable?`;
