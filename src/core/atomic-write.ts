@@ -12,7 +12,7 @@
  * even root is refused; EACCES when this process may not write it): renaming over it would bypass that protection.
  */
 import {
-  accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync,
+  accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync,
   rmSync, statSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -20,6 +20,27 @@ import { basename, dirname, join, resolve } from 'node:path';
 export interface AtomicWriteOptions {
   /** Create missing parent folders (default true: MOrA's own files); false for paths a user gave. */
   createParents?: boolean;
+  /**
+   * The target's bytes when the caller read it (to edit it): re-read just before the rename, and when they differ (or
+   * the file is gone) nothing is replaced and the error has code ECHANGED — someone edited the file meanwhile, and
+   * renaming over it would silently lose their edit.
+   */
+  unchangedFrom?: Uint8Array;
+}
+
+/** The error for a target that no longer holds the bytes it was read as (`unchangedFrom`). */
+export function changedOnDisk(path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ECHANGED: changed on disk since it was read, ${path}`), { code: 'ECHANGED', path });
+}
+
+/** Whether `file` holds exactly `bytes` (a file that is gone does not). */
+export function holds(file: string, bytes: Uint8Array): boolean {
+  try {
+    return readFileSync(file).equals(bytes);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 /** The error for a missing parent folder when parents are not created: names the folder. */
@@ -66,6 +87,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    // Checked after the slow part (writing and flushing the temporary file), so only a read and a compare separate the
+    // check from the rename. An edit landing in that gap is still lost: POSIX has no rename-if-unchanged, and a lock
+    // would only hold against writers that take it too (editors and git do not).
+    if (opts.unchangedFrom && !holds(target, opts.unchangedFrom)) throw changedOnDisk(path);
     renameSync(tmp, target);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);

@@ -652,8 +652,31 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, hol
     } else atEnd[k] = missing[k];
   }
   if (Object.keys(atEnd).length === 0) return;
+  refuseAfterKeptBlankLines(ctx.text, map, Object.keys(atEnd));
   const end = afterContent(ctx.text, contentEnd(map));
   push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) }, Object.keys(atEnd));
+}
+
+/**
+ * New keys go after the mapping's last content line (afterContent). When the mapping ends in a block scalar that keeps
+ * its trailing blank lines (`|+`, `>+`), those lines belong to that value; keys inserted above them would end the
+ * scalar early and take the blank lines out of it, which the check after the edit refuses in words that cannot say why.
+ * Refused here instead, naming the real cause and what the user can do.
+ */
+function refuseAfterKeptBlankLines(text: string, map: YMap, keys: readonly string[]): void {
+  const last = map.entries[map.entries.length - 1];
+  let n: YNode | null = last?.value ?? null;
+  while (n && !(n.t === 'map' && n.flow) && !(n.t === 'seq' && n.flow) && (n.t === 'map' || n.t === 'seq')) {
+    n = n.t === 'map' ? n.entries[n.entries.length - 1]?.value ?? null : [...n.items].reverse().find((i) => i) ?? null;
+  }
+  if (!n || n.t !== 'scalar' || n.style !== 'block' || n.value === null) return;
+  const header = /^[|>]([1-9]?[+-]?|[+-]?[1-9]?)/.exec(text.slice(n.start))?.[1] ?? '';
+  if (!header.includes('+') || !/(\r?\n){2}$/.test(n.value)) return;
+  const indicator = text[n.start] + header;
+  throw new ManifestEditError(`cannot add ${keys.map((k) => `"${k}"`).join(', ')} below "${last.key}": it ends in a block scalar (${indicator}) `
+    + `that keeps its trailing blank lines, and a key added after it would take those lines out of the value; nothing was changed: `
+    + `add ${keys.length === 1 ? 'it' : 'them'} by hand above "${last.key}", move "${last.key}" so it is not the last key, `
+    + `or use ${text[n.start]}${header.replace('+', '')} if the blank lines are not needed`);
 }
 
 /** End of the line holding the last content character before `offset` (block scalars end after their newline). */

@@ -176,6 +176,27 @@ describe('manifests: edit', () => {
       `${head}        resources: # none yet\n          requests:\n            cpu: 1\n`);
   });
 
+  it('refuses adding resources below a |+ / >+ block scalar that keeps blank lines, naming that cause and the ways out', () => {
+    const head = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n';
+    // The kept blank lines belong to the value: resources inserted above them would take them out of it.
+    for (const [block, indicator] of [['command: |+\n          echo hi\n\n\n', '|+'], ['args: >+\n          x\n\n', '>+'], ['command: |2+\n            echo\n\n', '|2+']]) {
+      assert.throws(() => editManifest(`${head}        ${block}`, set('Deployment/d/a', 'cpu=1')), (e: Error) => {
+        assert.ok(e instanceof ManifestEditError);
+        const key = block.slice(0, block.indexOf(':'));
+        assert.equal(e.message, `cannot add "resources" below "${key}": it ends in a block scalar (${indicator}) that keeps its trailing blank lines, `
+          + `and a key added after it would take those lines out of the value; nothing was changed: add it by hand above "${key}", `
+          + `move "${key}" so it is not the last key, or use ${indicator.replace('+', '')} if the blank lines are not needed`);
+        assert.doesNotMatch(e.message, /merge key/);
+        return true;
+      });
+    }
+    // Nothing to take out: |+ without blank lines, and | (clip) with them, still get resources below.
+    assert.equal(editManifest(`${head}        command: |+\n          echo hi\n`, set('Deployment/d/a', 'cpu=1')).text,
+      `${head}        command: |+\n          echo hi\n        resources:\n          requests:\n            cpu: 1\n`);
+    assert.equal(editManifest(`${head}        command: |\n          echo hi\n\n`, set('Deployment/d/a', 'cpu=1')).text,
+      `${head}        command: |\n          echo hi\n        resources:\n          requests:\n            cpu: 1\n\n`);
+  });
+
   it('handles a file without a final newline and one starting with a byte order mark', () => {
     const body = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x';
     const added = '\n    resources:\n      requests:\n        cpu: 1';

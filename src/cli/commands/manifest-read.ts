@@ -28,7 +28,7 @@ export class ManifestRefusal extends UserError {
  * Reads the file, or standard input for `-` (for pipes such as `kustomize build | mora manifests scan -`): UTF-8, or
  * UTF-16 with a byte order mark; other bytes are refused with their line (read as U+FFFD they would be written back so).
  */
-export function readManifest(file: string): DecodedManifest {
+export function readManifest(file: string): DecodedManifest & { bytes: Buffer } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file === '-' ? 0 : file);
@@ -37,7 +37,8 @@ export function readManifest(file: string): DecodedManifest {
     throw new ManifestRefusal(file, 'unreadable', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, give a YAML file' : (e as Error).message);
   }
   try {
-    return decodeManifest(bytes);
+    // The bytes too: a write of the edited file checks that the file still holds them (write-all-or-nothing.ts).
+    return { ...decodeManifest(bytes), bytes };
   } catch (e) {
     if (e instanceof ManifestEncodingError) throw new ManifestRefusal(file, 'encoding', e.message);
     throw e;

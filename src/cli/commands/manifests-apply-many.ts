@@ -20,12 +20,14 @@ import { get } from '../../manifests/tree';
 import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manifests/workloads';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeAllOrNothing } from './write-all-or-nothing';
+import { writeAllOrNothing, type WriteFn } from './write-all-or-nothing';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
 interface ReadFile extends ScannedFile {
   text: string;
+  /** The file's bytes as read: it is not written if it no longer holds them. */
+  bytes: Buffer;
   encoding: ManifestEncoding;
   /** The containers the scan found, with where they are (for a JSON 6902 patch's container index). */
   scanned: ManifestScan['containers'];
@@ -230,7 +232,7 @@ export class RepeatedTarget extends UserError {
 
 /** How applyMany writes a file (tests pass one that fails on purpose). */
 export interface ApplyManyOptions {
-  write?: (file: string, data: string | Uint8Array) => void;
+  write?: WriteFn;
 }
 
 /** A file whose text the changes would change: as read (`before`), and after. */
@@ -239,6 +241,8 @@ export interface PlannedFile {
   before: string;
   after: string;
   encoding: ManifestEncoding;
+  /** The bytes `before` was decoded from. */
+  read: Buffer;
 }
 
 /**
@@ -253,9 +257,9 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
   for (const file of files) {
     try {
-      const { text, encoding } = readManifest(file);
+      const { text, encoding, bytes } = readManifest(file);
       const scan = scanOrExplain(file, text);
-      read.push({ file, text, encoding, containers: scan.containers, scanned: scan.containers, replicasOnly: replicasOnlyWorkloads(text, scan) });
+      read.push({ file, text, bytes, encoding, containers: scan.containers, scanned: scan.containers, replicasOnly: replicasOnlyWorkloads(text, scan) });
     } catch (e) {
       if (!(e instanceof ManifestRefusal)) throw e;
       if (e.kind !== 'template') refused.push(e.message);
@@ -291,7 +295,7 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
     return false; // leave the file (and its timestamp) alone
-  }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding }));
+  }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding, read: f.bytes }));
 }
 
 /**
@@ -304,6 +308,8 @@ export function applyMany(paths: readonly string[], changes: readonly ManifestCh
   const toWrite = planMany(paths, changes, defaultNamespace);
   // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
   // A UTF-16 file stays UTF-16.
-  const written = writeAllOrNothing(toWrite.map((f) => ({ file: f.file, data: f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding) })), options.write);
+  // A file edited by someone else since it was read is not overwritten: nothing is (exit 2, run again).
+  const written = writeAllOrNothing(toWrite.map((f) => ({ file: f.file, data: f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding), read: f.read })),
+    options.write);
   for (const file of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
 }

@@ -11,6 +11,7 @@ import { forTerminal } from '../format/terminal';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './manifests-apply-many';
+import { writeAllOrNothing } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
@@ -325,7 +326,7 @@ export function register(program: Command): void {
       }
       const file = paths[0];
       if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
-      const { text, encoding } = readManifest(file);
+      const { text, encoding, bytes: read } = readManifest(file);
       scanOrExplain(file, text);
       let result: string;
       /** Whether a replica change was left to an autoscaler (named on stderr). */
@@ -356,7 +357,14 @@ export function register(program: Command): void {
         return;
       }
       // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
-      // --out: its folder must exist (a typo in it is exit 2 naming it); --in-place: the file's own folder.
+      // --in-place: as a folder's files are written (write-all-or-nothing.ts), so a file someone else edited since it was
+      // read is not overwritten with an edit planned from the old text (exit 2, nothing written: run again).
+      if (opts.inPlace) {
+        writeAllOrNothing([{ file, data: bytes ?? result, read }]);
+        process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+        return;
+      }
+      // --out: its folder must exist (a typo in it is exit 2 naming it).
       if (!bytes) writeFileAtomic(target, result, { createParents: false });
       else {
         try {
@@ -365,7 +373,5 @@ export function register(program: Command): void {
           throw writeError(target, e);
         }
       }
-      // As a folder's --in-place names the files it wrote; --out names its file itself.
-      if (opts.inPlace) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
     });
 }
