@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -165,13 +166,37 @@ describe('load experiments when things go wrong', function () {
         assert.match(log.join(''), /restored Deployment\/cart to 3 replica\(s\)/);
       });
 
-      it('puts the original count back when the run fails (Prometheus unreachable after scaling)', async () => {
+      it('puts the original count back when the run fails (Prometheus failing after scaling)', async () => {
+        // Prometheus answers the command's pre-check (build info, before anything is written or scaled), then 503s:
+        // the run fails after the workload was scaled, and is recorded.
+        let asked = 0;
+        const flaky = http.createServer((_req, res) => {
+          res.setHeader('content-type', 'application/json');
+          if (asked++ === 0) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+          res.statusCode = 503;
+          res.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'going away' }));
+        });
+        await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+        try {
+          const err = await experimentCommand(args(`http://127.0.0.1:${(flaky.address() as net.AddressInfo).port}`), () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+          assert.ok(err instanceof UserError && err.exitCode === 3, String(err));
+          assert.match(err.message, /^Prometheus at .* answered 503 .*going away$/);
+          assert.equal(await replicasNow(), 3);
+          const [doc] = jsons(out);
+          assert.deepEqual([doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored], ['failed', 3, true]);
+        } finally {
+          flaky.close();
+        }
+      });
+
+      it('Prometheus unreachable: exit 3 before the workload is read or scaled, nothing written', async () => {
         const port = await freeLoopbackPort();
-        const err = await experimentCommand(args(`http://127.0.0.1:${port}`), () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+        const fresh = path.join(out, 'fresh');
+        const err = await experimentCommand({ ...args(`http://127.0.0.1:${port}`), out: fresh }, () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
         assert.ok(err instanceof UserError && err.exitCode === 3, String(err));
-        assert.equal(await replicasNow(), 3);
-        const [doc] = jsons(out);
-        assert.deepEqual([doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored], ['failed', 3, true]);
+        assert.match(err.message, /refused the connection .*; nothing was sent or written$/);
+        assert.equal((await cart()).metadata.generation, generation0, 'the Deployment was not changed');
+        assert.equal(fs.existsSync(fresh), false);
       });
 
       for (const sig of ['SIGINT', 'SIGTERM'] as const) {

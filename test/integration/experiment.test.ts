@@ -98,7 +98,7 @@ describe('load experiment against a real Prometheus and the sample service', fun
     }, () => undefined, () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
     assert.ok(err instanceof UserError);
     assert.equal(err.exitCode, 3);
-    assert.equal(err.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? set mora.prometheus.url / --prometheus`);
+    assert.equal(err.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check --prometheus; nothing was sent or written`);
     assert.ok(Date.now() - t0 < 5_000, 'no load was sent first');
   });
 });

@@ -17,6 +17,7 @@ import { EXPERIMENT_CSV_COLUMNS, experimentCsv, parseExperimentCsv, runExperimen
 import { runExperimentPlan } from '../../src/data/experiments/plan';
 import { runLoadLevel } from '../../src/data/experiments/load';
 import { ExperimentDataSource } from '../../src/data/experiments/store';
+import { closedPort } from '../harness/ports';
 
 const CPU_PER_REQ = 0.004;
 
@@ -550,9 +551,11 @@ describe('load experiments', () => {
 
   it('mora experiment: Ctrl-C while waiting for the first scrape exits 130 with a partial record, not exit 2', async () => {
     const controller = new AbortController();
-    const server = http.createServer((_req, res) => {
-      controller.abort(); // Ctrl-C once MOrA has asked Prometheus
+    const server = http.createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
+      // The pre-check's build info answers; Ctrl-C comes once MOrA asks for the target's first scrapes.
+      if (req.url!.includes('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+      controller.abort();
       res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -565,6 +568,33 @@ describe('load experiments', () => {
       assert.equal(JSON.parse(out).status, 'partial');
     } finally {
       server.close();
+    }
+  });
+
+  // An unreachable Prometheus is found before anything is written: it measured nothing, so --out stays as it was.
+  // Before: exit 3 with --out created and a record "status": "failed" in it ("run written to …").
+  it('mora experiment with Prometheus unreachable: exit 3 naming --prometheus, --out not created, an existing folder left as it was', async () => {
+    const port = await closedPort();
+    const target = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+      const fresh = path.join(dir, 'results');
+      fs.mkdirSync(path.join(dir, 'kept'));
+      fs.writeFileSync(path.join(dir, 'kept', 'mine.txt'), 'x');
+      for (const out of [fresh, path.join(dir, 'kept')]) {
+        let stderr = '';
+        const err = await experimentCommand({ target: url, prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '1s', out, scrapeInterval: '1s', format: 'json' },
+          () => assert.fail('nothing on stdout'), (s) => (stderr += s)).then(() => assert.fail('expected an error'), (e: Error) => e);
+        assert.ok(err instanceof UserError, String(err));
+        assert.equal(err.exitCode, 3);
+        assert.equal(err.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check --prometheus; nothing was sent or written`);
+        assert.equal(stderr, '');
+      }
+      assert.equal(fs.existsSync(fresh), false, '--out is not created');
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'kept')), ['mine.txt']);
+    } finally {
+      target.close();
     }
   });
 

@@ -152,6 +152,17 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       const kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs });
       scaler = kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: workload.namespace, kind: workload.kind, name: workload.name });
     }
+    // Prometheus answers before anything is written or sent (and before a workload is read or scaled): an unreachable
+    // one has measured nothing, so --out stays as it was (not created, no record "failed"), exit 3. The runner checks
+    // again (the target's first scrapes); a failure from there on is recorded, as a run that started.
+    const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
+    try {
+      await new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus' }).buildInfo({ signal: controller.signal });
+    } catch (e) {
+      if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
+      if (e instanceof PrometheusError) throw new UserError(`${e.message}; nothing was sent or written`, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
+      throw e;
+    }
     const results = await runExperimentPlan({
       service: opts.service ?? host,
       targetUrl: opts.target,
