@@ -101,7 +101,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
 export function activate(context: vscode.ExtensionContext): MoraApi {
   const log = new Log();
   // Start on the demo; the configured source replaces it as soon as it is built (reading a secret is async).
-  // With a forecast model that has an LSTM, recommendations use the models Train Models saves (as Show Forecast does).
+  // With mora.forecastModel fused, recommendations use the models Train Models saves (as Show Forecast does) and train
+  // none; Train Models recomputes the trained workloads' entries (RecommendationStore.refreshWorkloads).
   const store = new RecommendationStore(() => mora.source, log, path.join(context.globalStorageUri.fsPath, 'models'));
   const provider = new ClusterTreeProvider(new ClusterTreeModel(new DemoDataSource(), store.treeSource()));
   const treeView = vscode.window.createTreeView('mora.clusterTree', { treeDataProvider: provider, showCollapseAll: true });

@@ -333,7 +333,8 @@ class ForecastPanel implements vscode.Disposable {
       const stored = this.host.store.treeSource().get(workload);
       const base = {
         ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
-        // The recommendation drawn, when the store has none, forecasts with Train Models' LSTMs as the store's would.
+        // The recommendation drawn, when the store has none, forecasts with Train Models' LSTMs as the store's would
+        // (mora.forecastModel fused: the container's saved model or no LSTM, never a training; RecommendRequest.savedLstmRoot).
         savedLstmRoot: join(this.host.extension.globalStorageUri.fsPath, 'models'),
         recommendation: stored && !stored.origin ? stored : undefined,
       };
@@ -398,8 +399,8 @@ class ForecastPanel implements vscode.Disposable {
       }
       return;
     }
-    // The cluster's global LSTM, when `mora recommend -m fused` or the store trained one: no training, all four panels, at
-    // once. The worker reads it from the cache (the host only checks that the file is there).
+    // The cluster's global LSTM, when `mora recommend -m fused` or `mora demo -m fused` trained one (the store never trains
+    // one): no training, all four panels, at once. The worker reads it from the cache (the host only checks that the file is there).
     const cache = require('../ml/lstm/global-cache') as typeof import('../ml/lstm/global-cache');
     const dir = cache.globalModelDir(source.kind, workload.context);
     /** Why the cluster's global model was not used (e.g. too old for this series), for the per-series run's notes. */

@@ -44,17 +44,16 @@ function modelFile(mora: MoraContext, w: WorkloadRef, container: string, metric:
 /**
  * The sentence after Train Models. Its models (per container and metric, and the workload model) are TF.js artefacts
  * with their validation scores. Show Forecast uses a container's CPU and memory models instead of training or the
- * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes.
- * The recommendations in the tree, CodeLenses and hovers do not: mora.forecastModel gives them the moving window or
- * Prophet, never an LSTM (recommend-settings.ts forecastModel: fused and lstm count as none), so the store's
- * savedLstmRoot (RecommendRequest.savedLstmRoot) has nothing to forecast with, and nothing they show goes stale when
- * models are trained. The workload model is not read back.
+ * global LSTM for those panels while they fit the series (src/ml/lstm/saved-series.ts), and says so in its notes. With
+ * mora.forecastModel fused, the recommendations in the tree, CodeLenses and hovers use them under the same rules
+ * (RecommendRequest.savedLstmRoot: the saved model or no LSTM, never a training), and the trained workloads' entries are
+ * recomputed at once (RecommendationStore.refreshWorkloads). The workload model is not read back.
  */
 export function trainedModelsMessage(count: number, dir: string): string {
   const { SAVED_SERIES_MAX_AGE_DAYS } = require('../ml/lstm/saved-series') as typeof import('../ml/lstm/saved-series');
   return `MOrA: trained ${count} LSTM model(s), saved as TF.js artefacts with their validation scores (see the MOrA output) under ${dir}. `
     + `Show Forecast uses the CPU and memory models for their panels, without training, for up to ${SAVED_SERIES_MAX_AGE_DAYS} days (its notes say so); `
-    + 'the recommendations in the tree, CodeLenses and hovers do not (mora.forecastModel runs the moving window or Prophet there, no LSTM).';
+    + 'with mora.forecastModel set to fused, so do the recommendations in the tree, CodeLenses and hovers (these workloads\' are recomputed now), under the same rules.';
 }
 
 export function registerPipelineCommands(mora: MoraContext): void {
@@ -78,7 +77,10 @@ export function registerPipelineCommands(mora: MoraContext): void {
     // Per container: a CPU and a memory model; per workload: one workload model (on its first container's frame).
     const total = workloads.reduce((n, w) => n + w.containers.length * metrics.length + (w.containers.length ? 1 : 0), 0);
     const saved: Array<{ file: string; mae: number; baselineMae: number }> = [];
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: training LSTM models', cancellable: true }, async (progress, token) => {
+    // Workloads with a new CPU or memory model: their recommendations (mora.forecastModel fused) are recomputed with it,
+    // also when other trainings failed or the rest was cancelled.
+    const trained = new Set<Workload>();
+    const train = () => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MOrA: training LSTM models', cancellable: true }, async (progress, token) => {
       const handles: Array<{ cancel(): void }> = [];
       const abort = new AbortController();
       token.onCancellationRequested(() => { abort.abort(); handles.forEach((h) => h.cancel()); });
@@ -116,6 +118,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
               const file = modelFile(mora, w, container, metric);
               saveModel(file, state); // a TF.js LayersModel artefact: model.json + weights beside it
               saved.push({ file, mae: state.validation.mae, baselineMae: state.validation.baselineMae });
+              trained.add(w);
               report(`${w.name}/${container} ${metric}`);
               log.info(`Trained LSTM for ${w.namespace}/${w.name}/${container} ${metric}: validation MAE ${state.validation.mae.toPrecision(3)} vs seasonal-naive ${state.validation.baselineMae.toPrecision(3)} (${pool.backend ?? 'worker'}).`);
             })());
@@ -145,7 +148,16 @@ export function registerPipelineCommands(mora: MoraContext): void {
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) throw new Error(`${failed.length} of ${results.length} trainings failed: ${(failed[0].reason as Error).message}`);
     });
-    // What these files are for, said as it is: Show Forecast reads the CPU and memory models back; nothing else does (docs/LSTM.md § Persistence).
+    try {
+      await train();
+    } finally {
+      if (trained.size) {
+        void mora.store.refreshWorkloads([...trained]).then((n) => {
+          if (n) log.info(`Train Models: recomputed the recommendations of ${n} workload(s) with the new models (mora.forecastModel fused).`);
+        }, (e: unknown) => log.warn(`Train Models: recomputing the recommendations failed: ${(e as Error).message}`));
+      }
+    }
+    // What these files are for, said as it is: Show Forecast reads the CPU and memory models back, and the recommendations with mora.forecastModel fused (docs/LSTM.md § Persistence).
     void vscode.window.showInformationMessage(trainedModelsMessage(saved.length, path.join(extension.globalStorageUri.fsPath, 'models')));
     return saved;
   });

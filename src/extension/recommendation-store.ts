@@ -36,10 +36,9 @@ export class RecommendationStore implements vscode.Disposable {
 
   /**
    * `savedLstmRoot`: where Train Models saves its per-series LSTMs (pipeline-commands.ts), passed on as
-   * RecommendRequest.savedLstmRoot. It is read only with a fused or lstm model, which mora.forecastModel never gives the
-   * editor today (recommend-settings.ts forecastModel: none or prophet), so the store's numbers do not depend on it and
-   * Train Models has nothing to invalidate here; should the setting ever allow fused, Train Models must refresh the
-   * trained workloads' entries (test/vscode/suite/saved-models.test.ts checks its message against the setting).
+   * RecommendRequest.savedLstmRoot. With mora.forecastModel fused, a container's forecast uses its saved model when
+   * accepted and otherwise runs without an LSTM — nothing is trained here — so the numbers depend on what is saved:
+   * Train Models calls `refreshWorkloads` for the workloads it trained.
    */
   constructor(private readonly source: () => DataSource, private readonly log: Log, private readonly savedLstmRoot?: string) {}
 
@@ -111,6 +110,42 @@ export class RecommendationStore implements vscode.Disposable {
     this.preferredContext = undefined;
     this.changed.fire();
     this.cleared.fire();
+  }
+
+  /**
+   * Train Models saved new LSTMs for these workloads: with mora.forecastModel fused their entries were computed without
+   * them (or with older ones), so each one the store holds (computed here, not read from the cluster) is recomputed with
+   * the new models and replaced, and the tree, CodeLenses and hovers redraw (onDidChange). A namespace still being
+   * computed is waited for first, so its older result cannot land after the new one; a namespace not loaded is left
+   * alone (computed with the models when first shown). With another model the numbers do not read the saved models:
+   * nothing to do. Resolves to the number of workloads recomputed (none if the store was cleared meanwhile).
+   */
+  async refreshWorkloads(workloads: readonly Workload[]): Promise<number> {
+    const settings = recommendationSettings();
+    if (settings.model !== 'fused' && settings.model !== 'lstm') return 0;
+    const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
+    const source = this.source();
+    const generation = this.generation;
+    const experiments = storedExperiments(this.log);
+    let refreshed = 0;
+    for (const w of workloads) {
+      const loading = this.loaded.get(loadKey(w.context, w.namespace));
+      if (!loading) continue;
+      await loading.catch(() => 0);
+      if (generation !== this.generation) return 0;
+      if (this.index.get(w)?.origin) continue;
+      const onSkip = (x: Workload, reason: string) => this.log.warn(`No recommendation for ${x.kind} ${x.context}/${x.namespace}/${x.name}: ${reason}`);
+      const runs = await recommendFromSource(source, {
+        context: w.context, namespace: w.namespace, workload: `${w.namespace}/${w.kind}/${w.name}`, ...settings, onSkip, experiments, savedLstmRoot: this.savedLstmRoot,
+      });
+      if (generation !== this.generation) return 0;
+      for (const r of runs) this.index.put(r.recommendation);
+      if (runs.length) {
+        refreshed++;
+        this.changed.fire();
+      }
+    }
+    return refreshed;
   }
 
   /**

@@ -130,11 +130,14 @@ export interface RecommendRequest {
    */
   globalLstmUnavailable?: string;
   /**
-   * Where "MOrA: Train Models" saved its per-series LSTMs (the extension's storage + /models; savedSeriesModelPath).
-   * With `-m fused` / `-m lstm`, a container's CPU or memory forecast then runs its saved model — the one Show Forecast
-   * uses — when it fits the series by the same rules (src/ml/lstm/saved-series.ts: step, window, trained before the
-   * fusion's holdout, not stale, level unchanged), instead of the context's global LSTM or a training; the evidence
-   * notes say which was used, or why a saved one was not.
+   * Where "MOrA: Train Models" saved its per-series LSTMs (the extension's storage + /models; savedSeriesModelPath): the
+   * editor's runs (the store's tree, CodeLenses and hovers, the forecast view's recommendation) pass it, the CLI does not.
+   * With `fused` (or `lstm`), the LSTM then comes from there and nowhere else: a container's CPU or memory forecast runs
+   * its saved model — the one Show Forecast uses — when it fits the series by the same rules (src/ml/lstm/saved-series.ts:
+   * step, window, trained before the fusion's holdout, not stale, level unchanged); with none saved, or one refused, and
+   * for the load forecast, the fusion runs without its LSTM (Prophet and the seasonal baseline; `lstm` alone: no
+   * forecast, the window rule). Nothing is trained: no per-series LSTM, no global LSTM trained, refreshed or read from
+   * the cache. The evidence notes say which model was used, or that none was saved, or why a saved one was not.
    */
   savedLstmRoot?: string;
 }
@@ -172,6 +175,14 @@ function usesGlobalLstm(req: RecommendRequest, workloads: number): boolean {
   if (req.modelOptions?.lstm?.global !== undefined) return false;
   return req.globalLstm?.enabled === true || workloads >= (req.globalLstm?.minWorkloads ?? GLOBAL_LSTM_MIN_WORKLOADS);
 }
+
+/** The editor's fused / lstm: the LSTM member is a model Train Models saved, or none (RecommendRequest.savedLstmRoot). */
+function savedLstmOnly(req: RecommendRequest): req is RecommendRequest & { savedLstmRoot: string; model: string } {
+  return req.savedLstmRoot !== undefined && (req.model === 'fused' || req.model === 'lstm');
+}
+
+/** The LSTM member where no saved model is used (savedLstmOnly): it fails, so the fusion runs on Prophet and the baseline. */
+const noSavedLstm: LstmOverride = () => Promise.reject(new Error('no LSTM saved by Train Models is used for this forecast (the editor trains none)'));
 
 export async function recommendFromSource(source: DataSource, req: RecommendRequest = {}): Promise<WorkloadRun[]> {
   const runs: WorkloadRun[] = [];
@@ -239,6 +250,11 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
         else contexts.set(x.ctx, [x.w]);
       }
       for (const [ctx, ws] of contexts) {
+        if (savedLstmOnly(req)) {
+          // The editor: no LSTM but the saved ones (savedLstmProvider, per container); everything else runs without it.
+          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, noSavedLstm) });
+          continue;
+        }
         if (req.globalLstmUnavailable !== undefined && usesGlobalLstm(req, Infinity)) {
           byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, unavailableLstm(req.globalLstmUnavailable)) });
           continue;
@@ -352,7 +368,7 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
     return undefined;
   }
   const range = await source.historyRange({ workload: w });
-  const saved = forecast && req.savedLstmRoot !== undefined && (req.model === 'fused' || req.model === 'lstm')
+  const saved = forecast && savedLstmOnly(req)
     ? savedLstmProvider(req.savedLstmRoot, w, containers.map((c) => c.name), forecast, req) : undefined;
   // metrics.k8s.io (no Prometheus in the cluster): one sample, labelled as a snapshot, never forecast.
   const snapshot = isSnapshot(frame0) ? frame0 : undefined;
@@ -392,13 +408,14 @@ async function recommendOne({ workload: w, frame: frameOf }: WorkloadFrames, sou
 }
 
 /**
- * The forecast provider of one workload when Train Models saved LSTMs for some of its containers: a forecast of a
- * container's CPU or memory (the engine says which: ForecastSubject) runs `req.model` with that container's saved model
- * as its `lstm` member when it fits (runSavedSeriesLstm: the same rules as Show Forecast), else the context's provider
- * as before (and always for the load forecast). `notes` (container + kind → sentence) say what happened, for the evidence.
+ * The forecast provider of one workload in the editor (savedLstmOnly): a forecast of a container's CPU or memory (the
+ * engine says which: ForecastSubject) runs `req.model` with that container's saved model as its `lstm` member when it
+ * fits (runSavedSeriesLstm: the same rules as Show Forecast), else the context's provider, whose LSTM member fails
+ * (noSavedLstm: no training; always so for the load forecast). `notes` (container + kind → sentence) say what happened,
+ * for the evidence: the model used, none saved (run Train Models), or why the saved one was refused.
  */
 function savedLstmProvider(root: string, w: Workload, containers: readonly string[], forecast: NonNullable<EngineOptions['forecast']>,
-  req: RecommendRequest): { provider: SubjectForecastProvider; notes: Map<string, string> } | undefined {
+  req: RecommendRequest): { provider: SubjectForecastProvider; notes: Map<string, string> } {
   const step = forecast.step ?? 300;
   const files = new Map<string, string>();
   for (const name of containers) {
@@ -407,16 +424,22 @@ function savedLstmProvider(root: string, w: Workload, containers: readonly strin
       if (existsSync(file)) files.set(`${name}\0${kind}`, file);
     }
   }
-  if (files.size === 0) return undefined;
   const notes = new Map<string, string>();
   const options = req.modelOptions ?? forecastDefaults(req.model!).modelOptions;
+  const without = req.model === 'fused' ? 'fused ran without an LSTM (Prophet and the seasonal baseline)' : 'no LSTM forecast (the window rule)';
   const provider: SubjectForecastProvider = async (history, horizon, at, subject) => {
     const key = subject.container !== undefined && subject.resource !== 'load' ? `${subject.container}\0${subject.resource}` : undefined;
-    const file = key !== undefined && at === step ? files.get(key) : undefined;
-    if (key === undefined || file === undefined) return forecast.provider(history, horizon, at, subject);
+    if (key === undefined) return forecast.provider(history, horizon, at, subject);
+    const file = files.get(key);
+    if (file === undefined || at !== step) {
+      notes.set(key, file === undefined
+        ? `forecast: no LSTM saved for this container: run MOrA: Train Models; ${without}`
+        : `forecast: the LSTM saved by Train Models was not used (this forecast is at a ${at} s step, the saved models at ${step} s); ${without}`);
+      return forecast.provider(history, horizon, at, subject);
+    }
     const run = runSavedSeriesLstm(file, history, horizon, { steps: lstmSteps(options) });
     if (!run.used) {
-      notes.set(key, `forecast: the LSTM saved by Train Models was not used (${run.reason})`);
+      notes.set(key, `forecast: the LSTM saved by Train Models was not used (${run.reason}); ${without}`);
       return forecast.provider(history, horizon, at, subject);
     }
     notes.set(key, `forecast: ${run.note}`);

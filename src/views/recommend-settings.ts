@@ -12,8 +12,8 @@ export type SettingsReader = <T>(key: string, fallback: T) => T;
 /** The setting each risk target comes from, named next to it in the hover, the tree and the forecast view. */
 export const RISK_SETTING = { cpu: 'setting mora.risk.cpu', memory: 'setting mora.risk.memory' } as const;
 
-/** The forecasts the extension may check against the moving window. `fused` is CLI-only (see `forecastModel`). */
-export const EXTENSION_FORECAST_MODELS = ['none', 'prophet'] as const;
+/** The forecasts the extension may check against the moving window (package.json's enum; see `forecastModel`). */
+export const EXTENSION_FORECAST_MODELS = ['none', 'prophet', 'fused'] as const;
 
 export interface RecommendSettings {
   policy: Partial<Policy>;
@@ -51,14 +51,16 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
 }
 
 /**
- * `mora.forecastModel`: none (default) or prophet. Anything else (an old or mistyped value) falls back to none, the
- * default, rather than failing every recommendation. The fused model trains (or refreshes) the context's global LSTM
- * and runs it for every workload, seconds to minutes of CPU the tree would wait on: it stays in the CLI
- * (`mora recommend -m fused`); the forecast view runs it for one workload in a worker.
+ * `mora.forecastModel`: none (default), prophet or fused. Anything else (an old or mistyped value, lstm included) falls
+ * back to none, the default, rather than failing every recommendation. Fused in the editor trains nothing: the extension
+ * passes RecommendRequest.savedLstmRoot, so a container's LSTM member is the model "MOrA: Train Models" saved for it when
+ * accepted, and otherwise the fusion runs without one (Prophet and the seasonal baseline), the evidence saying which.
+ * The CLI's `-m fused` trains (or refreshes) the context's global LSTM instead, seconds to minutes of CPU the tree would
+ * wait on for every workload.
  */
 export function forecastModel(value: string | undefined): string | undefined {
   const v = (value ?? 'none').toLowerCase();
-  return v === 'prophet' ? 'prophet' : undefined;
+  return v === 'prophet' || v === 'fused' ? v : undefined;
 }
 
 /**

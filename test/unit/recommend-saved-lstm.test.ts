@@ -1,7 +1,8 @@
-// `recommendFromSource` with `savedLstmRoot` (the extension's Recommend, its tree and CodeLenses): a container's CPU and
-// memory forecasts run the LSTM "MOrA: Train Models" saved for them — the model Show Forecast uses — when it fits the
-// series by the same rules (src/ml/lstm/saved-series.ts), instead of training one; a refused model is not used and the
-// evidence says why.
+// `recommendFromSource` with `savedLstmRoot` (the extension's Recommend, its tree, CodeLenses and hovers with
+// mora.forecastModel fused): a container's CPU and memory forecasts run the LSTM "MOrA: Train Models" saved for them — the
+// model Show Forecast uses — when it fits the series by the same rules (src/ml/lstm/saved-series.ts); a refused model, or
+// none saved, leaves the fusion without its LSTM (Prophet and the baseline) and the evidence says why. Never a training:
+// no per-series LSTM, no global LSTM trained or refreshed.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { series, type Series } from '../../src/core/series';
@@ -10,6 +11,7 @@ import type { DataSource, MetricTarget, TimeRange } from '../../src/data/datasou
 import { DemoFleetDataSource } from '../../src/data/demo/fleet';
 import { DEMO_END } from '../../src/data/demo';
 import { LstmForecaster } from '../../src/ml/lstm/forecaster';
+import { LstmWorkerPool } from '../../src/ml/worker/pool';
 import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
 import { saveModel } from '../../src/ml/lstm/persist';
 import { savedSeriesModelPath, savedSeriesTrainingHistory } from '../../src/ml/lstm/saved-series';
@@ -58,14 +60,14 @@ describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Foreca
   const notes = (runs: Awaited<ReturnType<typeof recommendFromSource>>, kind: 'cpu' | 'memory'): string[] =>
     runs[0].details[0][kind]?.evidence.notes ?? [];
 
-  it('a saved CPU and memory model is read and used: two fewer trainings, the evidence says so', () => inTempDir(async (dir) => {
+  it('a saved CPU and memory model is read and used, nothing trained, the evidence says so', () => inTempDir(async (dir) => {
     const root = join(dir, 'models');
     const before = await recommend();
     save(root, 'cpu_usage', cpu);
     save(root, 'memory_working_set', memory);
     const after = await recommend(root);
     assert.ok(before.fits >= 2, `without saved models the CPU and memory LSTMs are trained (${before.fits} fits)`);
-    assert.equal(after.fits, before.fits - 2, 'the saved CPU and memory models replace two trainings');
+    assert.equal(after.fits, 0, 'the saved CPU and memory models are used, the load forecast runs without an LSTM: no training');
     for (const kind of ['cpu', 'memory'] as const) {
       const n = notes(after.value, kind);
       assert.ok(n.some((x) => /^forecast: LSTM saved by Train Models \(trained on history to .+\), not retrained$/.test(x)), `${kind}: ${JSON.stringify(n)}`);
@@ -73,9 +75,8 @@ describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Foreca
     }
   }));
 
-  it('a refused model (level changed, or trained on the fusion\'s holdout) is not used: trained as before, the evidence says why', () => inTempDir(async (dir) => {
+  it('a refused model (level changed, or trained on the fusion\'s holdout) is not used: no LSTM, no training, the evidence says why', () => inTempDir(async (dir) => {
     const root = join(dir, 'models');
-    const before = await recommend();
     // CPU: a model saved on the series ×3 (the level changed since); memory: trained on the whole history, the days the
     // engine and the fusion score on included (what Train Models saved before it cut its history).
     save(root, 'cpu_usage', { t: cpu.t, v: cpu.v.map((x) => 3 * x) });
@@ -83,9 +84,9 @@ describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Foreca
     const f = await source.metrics({ workload: w, container: w.containers[0].name }, range);
     save(root, 'memory_working_set', downsample(series(f.t, f.values.memory_working_set!), 900, 'memory'));
     const after = await recommend(root);
-    assert.equal(after.fits, before.fits, 'both refused: the same trainings as without saved models');
-    assert.ok(notes(after.value, 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models/.test(x)), JSON.stringify(notes(after.value, 'cpu')));
-    assert.ok(notes(after.value, 'memory').some((x) => /^forecast: the LSTM saved by Train Models was not used \(the saved model was trained on the days this forecast holds out/.test(x)), JSON.stringify(notes(after.value, 'memory')));
+    assert.equal(after.fits, 0, 'both refused: the fusion runs without an LSTM, none is trained in its place');
+    assert.ok(notes(after.value, 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models.*\); fused ran without an LSTM \(Prophet and the seasonal baseline\)$/.test(x)), JSON.stringify(notes(after.value, 'cpu')));
+    assert.ok(notes(after.value, 'memory').some((x) => /^forecast: the LSTM saved by Train Models was not used \(the saved model was trained on the days this forecast holds out.*\); fused ran without an LSTM/.test(x)), JSON.stringify(notes(after.value, 'memory')));
   }));
 
   it('two containers with identical series each get their own saved model (the engine says which container a forecast is of)', () => inTempDir(async (dir) => {
@@ -123,6 +124,59 @@ describe('Recommend (fused) uses the LSTMs Train Models saved, under Show Foreca
     }
     assert.ok(of(after.value, 'twin', 'cpu').some((x) => /^forecast: the LSTM saved by Train Models was not used \(series level changed since Train Models/.test(x)), JSON.stringify(of(after.value, 'twin', 'cpu')));
     assert.ok(!of(after.value, first, 'cpu').some((x) => /saved by Train Models was not used/.test(x)), JSON.stringify(of(after.value, first, 'cpu')));
-    assert.equal(after.fits, before.fits - 3, 'three saved models replace three trainings');
+    assert.ok(before.fits >= 4, `without the saved models' folder the four CPU and memory LSTMs are trained (${before.fits} fits)`);
+    assert.equal(after.fits, 0, 'three saved models used, the refused one leaves its fusion without an LSTM: no training');
+  }));
+});
+
+describe('Recommend (fused) in the editor trains no LSTM: saved models or none', function () {
+  this.timeout(180_000);
+  // GLOBAL_LSTM_MIN_WORKLOADS workloads in one context: the CLI's fused would train (or refresh) the context's global
+  // LSTM for them, and the store's one-workload runs would train an LSTM per series.
+  const fleet = new DemoFleetDataSource({ workloads: 5, perNamespace: 5, days: 6, end: DEMO_END, context: 'unit-editor' });
+
+  /** Calls of the two training entry points (per-series fit, the global model's trainGlobal) while `fn` runs. */
+  async function trainingsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; fits: number; global: number }> {
+    const trainGlobal = LstmWorkerPool.prototype.trainGlobal;
+    let global = 0;
+    // Counted and refused at once (the global training would take minutes): a refusal still counts as an attempt.
+    LstmWorkerPool.prototype.trainGlobal = function () {
+      global++;
+      const result = Promise.reject(new Error('trainGlobal called in a test that forbids it'));
+      result.catch(() => undefined);
+      return { result, cancel: () => undefined };
+    };
+    try {
+      const { value, fits } = await fitsDuring(fn);
+      return { value, fits, global };
+    } finally {
+      LstmWorkerPool.prototype.trainGlobal = trainGlobal;
+    }
+  }
+
+  it('with no saved model: no per-series or global training, fused runs on Prophet + the baseline, the evidence says to run Train Models', () => inTempDir(async (dir) => {
+    const events: string[] = [];
+    const request: RecommendRequest = {
+      model: 'fused', modelOptions: MODEL_OPTIONS, savedLstmRoot: join(dir, 'models'),
+      globalLstm: { cacheRoot: join(dir, 'cache') }, onGlobalModel: (e) => events.push(e.kind),
+    };
+    // The whole context at once (the CLI's fleet path) and one workload (how the store asks).
+    const all = await trainingsDuring(() => recommendFromSource(fleet, request));
+    const [first] = await fleet.workloads('unit-editor', 'fleet-000');
+    const one = await trainingsDuring(() => recommendFromSource(fleet, { ...request, workload: first.name }));
+    assert.equal(all.value.length, 5);
+    assert.equal(one.value.length, 1);
+    for (const r of [all, one]) {
+      assert.deepEqual({ fits: r.fits, global: r.global }, { fits: 0, global: 0 }, 'no LSTM trained');
+      for (const run of r.value) {
+        for (const d of run.details) {
+          for (const kind of ['cpu', 'memory'] as const) {
+            const n = d[kind]?.evidence.notes ?? [];
+            assert.ok(n.includes('forecast: no LSTM saved for this container: run MOrA: Train Models; fused ran without an LSTM (Prophet and the seasonal baseline)'), `${run.recommendation.workload.name}/${d.container} ${kind}: ${JSON.stringify(n)}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(events, [], 'the global LSTM is neither trained, refreshed nor read from the cache');
   }));
 });
