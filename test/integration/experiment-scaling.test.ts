@@ -4,6 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { kubeScaler } from '../../src/data/experiments/plan';
@@ -226,6 +228,135 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       assert.deepEqual([note.context, note.restored], ['cluster-b', true]);
     } finally {
       await other.stop();
+    }
+  });
+
+  /** A Prometheus that answers: build info, and an empty result to any query (the runs below never get to a level). */
+  const answeringPrometheus = async (): Promise<{ url: string; close: () => void }> => {
+    const server = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url!.includes('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  };
+  const jsonsIn = (out: string) => fs.readdirSync(out).filter((f) => f.endsWith('.json')).sort()
+    .map((f) => ({ file: f, doc: JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as { status: string; scaling?: { originalReplicas: number; restored: boolean; scaledTo?: number } } }));
+
+  // A closed terminal or a dropped SSH session sends SIGHUP, and whatever MOrA writes then goes nowhere (EPIPE here:
+  // the test closes the pipes first). Before: SIGHUP was not handled, the process died (signal, exit 129 in a shell)
+  // with the Deployment left at 2 and the JSON "running".
+  it('mora experiment: SIGHUP (terminal gone, output closed) while scaled restores the count, records partial, exit 130', async () => {
+    const prom = await answeringPrometheus();
+    try {
+      await cp!.createDeployment('shop', { name: 'hup', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const out = path.join(dir, 'hup');
+      const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10', '--duration', '2s',
+        '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/hup', '--namespace', 'shop', '--replicas', '2',
+        '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
+      assert.ok(await until(async () => /scaling Deployment\/hup to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
+      assert.ok(await until(async () => (await spec('hup')) === 2 || run.child.exitCode !== null, Boolean, 30_000), run.stderr());
+      const seen = run.stderr();
+      run.child.stdout!.destroy();
+      run.child.stderr!.destroy();
+      run.child.kill('SIGHUP');
+      assert.equal(await run.exited, 130, seen);
+      assert.equal(await spec('hup'), 1);
+      assert.deepEqual(jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['partial', 1, true]]);
+    } finally {
+      prom.close();
+    }
+  });
+
+  // A real hangup: the terminal is a pty (util-linux script) that goes away; the kernel sends SIGHUP and a write to the
+  // terminal then fails with EIO, not EPIPE. Before: the process died either way, the Deployment left at 2.
+  it('mora experiment: a real terminal hangup (its pty closed) while scaled: the count is put back, the JSON says partial', async function () {
+    const script = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+    if (!script) this.skip();
+    const prom = await answeringPrometheus();
+    const pidFile = path.join(dir, 'hup-tty.pid');
+    let child: ChildProcess | undefined;
+    try {
+      await cp!.createDeployment('shop', { name: 'hup-tty', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const out = path.join(dir, 'hup-tty');
+      const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      const mora = [process.execPath, path.join(ROOT, 'bin', 'mora.js'), 'experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10',
+        '--duration', '2s', '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/hup-tty', '--namespace', 'shop', '--replicas', '2',
+        '--kubeconfig', kubeconfig, '--context', 'mora-real'].map(q).join(' ');
+      // stdin stays open (a pipe): script keeps the pty until it is killed. `exec`: the pid written is mora's.
+      child = spawn(script, ['-qfec', `echo $$ > ${q(pidFile)}; exec ${mora}`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(child);
+      let tty = '';
+      child.stdout!.on('data', (d: Buffer) => (tty += d.toString()));
+      assert.ok(await until(async () => /scaling Deployment\/hup-tty to 2 replica\(s\) and waiting/.test(tty) || child!.exitCode !== null, Boolean, 60_000), tty);
+      assert.ok(await until(async () => (await spec('hup-tty')) === 2, Boolean, 30_000), tty);
+      child.kill('SIGKILL'); // the terminal closes
+      assert.ok(await until(async () => (await spec('hup-tty')) === 1, Boolean, 30_000), `the count was not put back:\n${tty}`);
+      const docs = await until(async () => jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), (d) => d[0]?.[2] === true, 30_000);
+      assert.deepEqual(docs, [['partial', 1, true]]);
+    } finally {
+      prom.close();
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : NaN;
+      if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
+    }
+  });
+
+  it('mora experiment run: SIGHUP (terminal gone, output closed) while scaled restores the count, records partial, exit 130', async () => {
+    const prom = await answeringPrometheus();
+    try {
+      await cp!.createDeployment('shop', { name: 'hup-plan', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const planFile = path.join(dir, 'hup.mora-plan.yaml');
+      fs.writeFileSync(planFile, [
+        `prometheus: ${prom.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-hup', 'services:',
+        '  - name: hp', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
+        '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: hup-plan }', '    resources: process', '',
+      ].join('\n'));
+      const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
+      assert.ok(await until(async () => /scaling Deployment\/hup-plan \(service hp\) to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
+      assert.ok(await until(async () => (await spec('hup-plan')) === 2 || run.child.exitCode !== null, Boolean, 30_000), run.stderr());
+      const seen = run.stderr();
+      run.child.stdout!.destroy();
+      run.child.stderr!.destroy();
+      run.child.kill('SIGHUP');
+      assert.equal(await run.exited, 130, seen);
+      assert.equal(await spec('hup-plan'), 1);
+      const doc = JSON.parse(fs.readFileSync(path.join(dir, 'results-hup', 'hup.json'), 'utf8')) as { status: string; scaling: Record<string, { restored: boolean }> };
+      assert.deepEqual([doc.status, doc.scaling.hp.restored], ['partial', true]);
+    } finally {
+      prom.close();
+    }
+  });
+
+  // Before: the rerun read the killed run's count (4) as the original, noted originalReplicas 4 and "restored" 4.
+  it('mora experiment --workload --replicas after a kill -9: the rerun takes the original count from the killed run\'s note and puts it back', async () => {
+    const prom = await answeringPrometheus();
+    try {
+      await cp!.createDeployment('shop', { name: 'k9', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const out = path.join(dir, 'k9');
+      const args = (replicas: string) => ['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10', '--duration', '2s',
+        '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/k9', '--namespace', 'shop', '--replicas', replicas,
+        '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'];
+      const killed = runCli(args('4'), children);
+      assert.ok(await until(async () => /scaling Deployment\/k9 to 4 replica\(s\) and waiting/.test(killed.stderr()) || killed.child.exitCode !== null, Boolean, 60_000), killed.stderr());
+      assert.ok(await until(async () => (await spec('k9')) === 4 || killed.child.exitCode !== null, Boolean, 30_000), killed.stderr());
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      assert.deepEqual(jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['running', 1, false]]);
+      await markReady('k9', 4);
+
+      const rerun = runCli(args('2'), children);
+      assert.ok(await until(async () => /scaling Deployment\/k9 to 2 replica\(s\) and waiting/.test(rerun.stderr()) || rerun.child.exitCode !== null, Boolean, 60_000), rerun.stderr());
+      assert.ok(await until(async () => (await spec('k9')) === 2 || rerun.child.exitCode !== null, Boolean, 30_000), rerun.stderr());
+      assert.match(rerun.stderr(), /Deployment\/k9 in namespace shop has 4 replica\(s\), but an earlier run \(127-0-0-1-9-r4-\S+\.json\) left it scaled from 1 and did not restore it: MOrA takes 1 as its original count, and puts it back when the plan ends/);
+      rerun.child.kill('SIGINT');
+      assert.equal(await rerun.exited, 130, rerun.stderr());
+      assert.equal(await spec('k9'), 1, rerun.stderr());
+      assert.match(rerun.stderr(), /restored Deployment\/k9 to 1 replica\(s\)/);
+      // Both records settled: the killed run's note no longer asks a later run to restore anything.
+      assert.deepEqual(jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]).sort(), [['partial', 1, true], ['running', 1, true]]);
+    } finally {
+      prom.close();
     }
   });
 });

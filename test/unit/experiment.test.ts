@@ -359,7 +359,8 @@ describe('load experiments', () => {
     const done = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [1, 2] }, scaler(), world());
     assert.deepEqual(calls, ['scale 1', 'scale 2', 'restore 3']);
     assert.equal(replicas, 3);
-    assert.deepEqual(notesAtStart[0], [{ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: false }]);
+    // The count about to be set is on disk too (scaledTo): after a kill -9 a rerun restores only over it.
+    assert.deepEqual(notesAtStart[0], [{ workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: false, scaledTo: 1 }]);
     for (const r of done) assert.deepEqual(JSON.parse(fs.readFileSync(r.jsonPath, 'utf8')).scaling, { workload: 'Deployment/cart', namespace: 'shop', restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=3', originalReplicas: 3, restored: true, scaledTo: 2 });
 
     calls.length = 0;
@@ -377,6 +378,51 @@ describe('load experiments', () => {
     assert.deepEqual(calls, ['scale 1', 'restore 3']);
     assert.equal(cancelled[0].document.status, 'partial');
     assert.equal(JSON.parse(fs.readFileSync(cancelled[0].jsonPath, 'utf8')).scaling.restored, true);
+  });
+
+  // Before: the rerun read the killed run's 4 as the original count, and "restored" 4 at the end.
+  it('a plan after a kill -9 takes the original count from the killed run\'s pending note (same workload and context only), puts it back, and settles that note', async () => {
+    const cmd = (r: number) => `kubectl --context prod -n shop scale deployment/cart --replicas=${r}`;
+    const record = (file: string, started: number, scaling: Record<string, unknown>) => fs.writeFileSync(path.join(dir, file), JSON.stringify({
+      schema: 'mora.experiment/1', id: file.replace(/\.json$/, ''), status: 'running', timings: { started, finished: started, levels: [] }, files: { json: file }, scaling,
+    }));
+    const pending = { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(1), originalReplicas: 1, restored: false, scaledTo: 4 };
+    record('killed.json', 100, pending);
+    record('other-context.json', 50, { ...pending, context: 'staging', originalReplicas: 7 });
+    record('other-workload.json', 60, { ...pending, workload: 'Deployment/web', originalReplicas: 9 });
+    record('history.json', 10, { ...pending, originalReplicas: 5, restored: true });
+    let replicas = 4;
+    const calls: string[] = [];
+    const scaler = {
+      current: async () => replicas,
+      scale: async (r: number) => {
+        // This run's note is on disk with the count it sets before the workload changes (a kill now: the rerun knows it).
+        const mine = fs.readdirSync(dir).filter((f) => f.startsWith('sample-svc-')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+        assert.deepEqual(mine.map((d) => [d.scaling.originalReplicas, d.scaling.scaledTo]), [[1, r]]);
+        calls.push(`scale ${r}`); replicas = r;
+      },
+      restore: async (r: number, expected?: number) => { calls.push(`restore ${r} over ${expected}`); replicas = r; },
+      describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
+    };
+    const said: string[] = [];
+    const [run] = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [2] }, scaler, { ...world(), onPending: (m) => said.push(m) });
+    assert.deepEqual(calls, ['scale 2', 'restore 1 over 2']);
+    assert.equal(replicas, 1);
+    assert.deepEqual(said, ['Deployment/cart in namespace shop has 4 replica(s), but an earlier run (killed.json) left it scaled from 1 and did not restore it: MOrA takes 1 as its original count']);
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).scaling;
+    assert.deepEqual(read(path.basename(run.jsonPath)), { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(1), originalReplicas: 1, restored: true, scaledTo: 2 });
+    assert.deepEqual(read('killed.json'), { ...pending, restored: true });
+    // Another kube context or another workload is another debt: left as it is.
+    assert.deepEqual([read('other-context.json').restored, read('other-workload.json').restored, read('history.json').originalReplicas], [false, false, 5]);
+
+    // Cancelled before it scales: the debt is still paid (over the count the killed run set).
+    record('killed-again.json', 200, { ...pending, scaledTo: 3 });
+    replicas = 3;
+    calls.length = 0;
+    const controller = new AbortController();
+    controller.abort();
+    await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [2] }, scaler, { ...world(), signal: controller.signal });
+    assert.deepEqual([calls, replicas, read('killed-again.json').restored], [['restore 1 over 3'], 1, true]);
   });
 
   it('judges completeness after the first rate window: a request counter that appears with the first request is not a data gap', async () => {

@@ -1,14 +1,16 @@
 /**
  * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 90s --out <dir>`: drives a service
  * through load levels (requests/s) with real HTTP load while Prometheus scrapes it, then writes the unified CSV and
- * the JSON of the experiment. Ctrl-C (or SIGTERM) stops the running level and writes the completed levels as a partial
- * result (exit code 130); a second one quits at once. With `--workload … --replicas`, the workload's original replica
- * count is put back at the end, on error and on interrupt (and noted in the JSON from the start).
+ * the JSON of the experiment. Ctrl-C (or SIGTERM, or SIGHUP: the terminal closed) stops the running level and writes
+ * the completed levels as a partial result (exit code 130); a second one quits at once. With `--workload … --replicas`,
+ * the workload's original replica count is put back at the end, on error and on interrupt (and noted in the JSON from
+ * the start); after a kill -9 the next run in the same --out folder takes the original count from that note.
  * A target that answers no request fails the run: exit 3, one line.
  */
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
+import { INTERRUPT_SIGNALS, dropOutputErrors } from './interrupt-signals';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -131,7 +133,9 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const controller = new AbortController();
   let scaling: import('../../data/experiments/runner').ScalingNote | undefined;
   let signals = 0;
-  const onSignal = () => {
+  let pendingSaid = false;
+  const onSignal = (sig?: NodeJS.Signals) => {
+    if (sig === 'SIGHUP') dropOutputErrors(); // the terminal is gone: a failed write must not end the restore
     if (++signals === 1) {
       err(`\nmora: interrupted — the running level is dropped; writing the completed levels${scaling ? ` and scaling ${scaling.workload} back to ${scaling.originalReplicas}` : ''} (Ctrl-C again to quit at once)\n`);
       controller.abort();
@@ -142,8 +146,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     }
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   try {
     let scaler;
@@ -176,9 +179,12 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     }, scaler, {
       signal: controller.signal,
       onScale: (r) => err(`scaling ${workload?.kind}/${workload?.name} to ${r} replica(s) and waiting until they are ready\n`),
+      // An earlier run killed before it restored: its note has the original count (said instead of the live one).
+      onPending: (message) => { pendingSaid = true; err(`${message}, and puts it back when the plan ends\n`); },
       onScaling: (note) => {
         const first = scaling === undefined;
         scaling = note;
+        if (first && pendingSaid) return; // onPending said it
         if (first) err(`${note.workload} in namespace ${note.namespace} has ${note.originalReplicas} replica(s); MOrA puts that back when the plan ends\n`);
         else if (note.restored) err(`restored ${note.workload} to ${note.originalReplicas} replica(s)\n`);
         else if (note.restoreError) err(`mora: could not restore ${note.workload} to ${note.originalReplicas} replica(s): ${note.restoreError} — restore with: ${note.restoreCommand}\n`);
@@ -229,8 +235,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target "|no replica counts|several replica counts)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const sig of INTERRUPT_SIGNALS) process.removeListener(sig, onSignal);
   }
 }
 

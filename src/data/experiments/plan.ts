@@ -8,13 +8,22 @@
  * the moment it starts, updated to `restored: true` once the count is back. The count is written back only over the
  * one the plan set (`scaledTo`): a count someone changed during the run is left, and the note says so
  * (`restoreSkipped`). A workload a HorizontalPodAutoscaler targets is not scaled at all (kubeScaler).
+ *
+ * A run killed (SIGKILL, a crash) before it restored leaves its JSON with the note `restored: false`, and the workload
+ * at the count it set. The next plan that scales the same workload (namespace, kind, name) in the same kube context
+ * with the same out folder takes the original count from that pending note — not from the cluster, which still shows
+ * the killed run's count — says so, puts it back at the end (even when this run is cancelled before it scales), and
+ * then marks the earlier JSONs settled too: what `mora experiment run` does with its plan's pending notes
+ * (plan-run.ts; the same matching, scaling-note.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import type { KubeClient } from '../kube/client';
 import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
-import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
+import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentDocument, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
+import { noteKey, settled } from './scaling-note';
 
 export interface Scaler {
   /** Sets the replicas and resolves once that many are ready. */
@@ -44,16 +53,64 @@ export interface PlanHooks extends Omit<ExperimentHooks, 'scaling' | 'prepare'> 
   onScale?: (replicas: number) => void;
   /** The scaling note when the plan has read the original count, and again once it has restored it (or failed to). */
   onScaling?: (note: ScalingNote) => void;
+  /** An earlier run's pending note gives the original count (before onScaling): what to tell the user. */
+  onPending?: (message: string) => void;
+}
+
+/** An earlier experiment's JSON whose scaling note is still owed to its workload. */
+export interface PendingRecord {
+  path: string;
+  note: ScalingNote;
+  started: number;
+}
+
+/**
+ * The experiments' JSONs in `outDir` whose note is still owed (restored false, not skipped) to the workload with this
+ * key (scaling-note.ts noteKey: namespace, kind, name and kube context), oldest first. Files that cannot be read or are
+ * not an experiment's record are left out.
+ */
+export function pendingNotesIn(outDir: string, key: string): PendingRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const found: PendingRecord[] = [];
+  for (const f of names) {
+    const path = join(outDir, f);
+    try {
+      const doc = JSON.parse(readFileSync(path, 'utf8')) as Partial<ExperimentDocument>;
+      const n = doc.scaling;
+      if (doc.schema !== 'mora.experiment/1' || !n || typeof n.originalReplicas !== 'number' || settled(n) || noteKey(n) !== key) continue;
+      found.push({ path, note: n, started: doc.timings?.started ?? 0 });
+    } catch {
+      // not an experiment's record
+    }
+  }
+  return found.sort((a, b) => a.started - b.started || a.path.localeCompare(b.path));
 }
 
 export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | undefined, hooks: PlanHooks = {}): Promise<ExperimentResult[]> {
   if (!config.replicas.length) throw new Error('no replica counts given');
   if (config.replicas.length > 1 && !scaler) throw new Error('several replica counts need a way to scale the workload (a Kubernetes workload and kubeconfig)');
   let note: ScalingNote | undefined;
+  /** Earlier runs' pending notes on this workload: the oldest holds the original count; all are settled at the end. */
+  let owed: PendingRecord[] = [];
   if (scaler?.current && scaler.restore) {
-    const original = await scaler.current();
+    const live = await scaler.current();
+    const here = scaler.describe?.(live);
+    const key = here && noteKey({ ...here, originalReplicas: live, restored: false });
+    owed = key ? pendingNotesIn(config.outDir, key) : [];
+    const original = owed.length ? owed[0].note.originalReplicas : live;
     const d = scaler.describe?.(original) ?? { workload: 'the workload', namespace: '', restoreCommand: `scale it back to ${original} replicas` };
     note = { ...d, originalReplicas: original, restored: false };
+    // The count the last of those runs set (on disk before it scaled): a restore writes only over it.
+    const lastSet = owed.map((o) => o.note.scaledTo).filter((r) => r !== undefined).at(-1);
+    if (lastSet !== undefined) note.scaledTo = lastSet;
+    if (owed.length) {
+      hooks.onPending?.(`${d.workload} in namespace ${d.namespace} has ${live} replica(s), but an earlier run (${owed.map((o) => basename(o.path)).join(', ')}) left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count`);
+    }
     hooks.onScaling?.({ ...note });
   }
   const written = new Set<string>();
@@ -66,10 +123,13 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
   try {
     for (const replicas of config.replicas) {
       if (hooks.signal?.aborted) break;
-      const prepare = scaler ? async () => {
+      const prepare = scaler ? async (jsonPath: string) => {
         hooks.onScale?.(replicas);
         scaled = true;
-        if (note) note.scaledTo = replicas;
+        if (note) {
+          note.scaledTo = replicas;
+          writeNote(jsonPath, note); // on disk before the count changes: a rerun after a kill restores only over it
+        }
         await scaler.scale(replicas, hooks.signal);
       } : undefined;
       const r = await runExperiment({ ...config, replicas }, { ...hooks, onProgress, scaling: note, prepare });
@@ -78,7 +138,7 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
       if (r.document.status !== 'complete') break;
     }
   } finally {
-    if (note && scaled && scaler?.restore) {
+    if (note && (scaled || owed.length) && scaler?.restore) {
       try {
         const outcome = await scaler.restore(note.originalReplicas, note.scaledTo);
         if (outcome) note.restoreSkipped = outcome.reason;
@@ -86,15 +146,19 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
       } catch (e) {
         note.restoreError = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
       }
-      for (const path of written) markRestored(path, note);
+      for (const path of written) writeNote(path, note);
+      // The earlier runs' notes are settled with this one: none of them asks a later run to restore any more.
+      if (note.restoreError === undefined) {
+        for (const o of owed) writeNote(o.path, { ...o.note, ...(note.restored ? { restored: true } : { restoreSkipped: note.restoreSkipped }) });
+      }
       hooks.onScaling?.({ ...note });
     }
   }
   return results;
 }
 
-/** Rewrites an experiment's JSON with the final scaling note (atomically; a file that cannot be read is left alone). */
-function markRestored(path: string, note: ScalingNote): void {
+/** Rewrites an experiment's JSON with its scaling note (atomically; a file that cannot be read is left alone). */
+function writeNote(path: string, note: ScalingNote): void {
   try {
     const doc = JSON.parse(readFileSync(path, 'utf8')) as { scaling?: ScalingNote };
     doc.scaling = { ...note };

@@ -104,8 +104,8 @@ export interface ExperimentHooks {
   sleep?: (ms: number) => Promise<void>;
   /** Recorded in the JSON from the start (a plan that scales a workload passes its original replica count). */
   scaling?: ScalingNote;
-  /** Runs after the first JSON is written and before the load (a plan scales the workload here). */
-  prepare?: () => Promise<void>;
+  /** Runs after the first JSON (`jsonPath`) is written and before the load (a plan scales the workload here). */
+  prepare?: (jsonPath: string) => Promise<void>;
 }
 
 export interface LevelTiming {
@@ -379,7 +379,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
   /** Where a cancel before the first level came: said in `interrupted`. */
   let waitingFor = 'the replicas';
   try {
-    await hooks.prepare?.();
+    await hooks.prepare?.(jsonPath);
     // 0. Prometheus must already be scraping the target, or the first level would have no data (and an unreachable
     //    Prometheus should fail now, not after minutes of load).
     waitingFor = 'Prometheus';
