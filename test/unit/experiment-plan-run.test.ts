@@ -314,6 +314,24 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     }
   });
 
+  // Before: --format json printed each cell's target as the plan has it (user:password@, ?api_key=…), while the text
+  // listing and the plan's record were redacted.
+  it('mora experiment run --dry-run --format json: the cells\' targets without credentials (userinfo dropped, ?api_key= value ***)', async () => {
+    const dir = tempDir('mora-planrun-');
+    const file = join(dir, 'leak.mora-plan.yaml');
+    writeFileSync(file, 'prometheus: http://127.0.0.1:9\nrateCap: 10\nservices:\n  - name: x\n    target: "http://u:pw-s3cret@127.0.0.1:1/?api_key=SEKRET456&x=1"\n    replicas: [1]\n    levels: [5]\n    duration: 5s\n    slo: { latencyP95Ms: 50 }\n');
+    try {
+      for (const format of ['json', 'text']) {
+        let stdout = '';
+        assert.equal(await experimentRunCommand(file, { format, dryRun: true }, (s) => (stdout += s), () => undefined), 0);
+        assert.ok(!stdout.includes('SEKRET456') && !stdout.includes('pw-s3cret'), stdout);
+        if (format === 'json') assert.deepEqual((JSON.parse(stdout) as { cells: Array<{ target?: string }> }).cells.map((c) => c.target), ['http://127.0.0.1:1/?api_key=***&x=1']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   /**
    * `mora experiment run` of a plan with one 3 s cell per service, against a target that answers 200 until a request
    * to a path with /bad comes, and 500 from then on, and a Prometheus with a steady series.

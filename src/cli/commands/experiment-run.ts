@@ -2,13 +2,15 @@
  * `mora experiment run <plan> [--dry-run] [--yes]`: runs an experiment plan file (docs/EXPERIMENTS.md). It prints the
  * cells and the total load first (`--dry-run` stops there) and asks before sending anything (`--yes` when stdin is
  * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
- * SIGTERM) drops the running cell, restores replica counts and exits 130; a second one quits at once.
+ * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; a second one
+ * quits at once.
  * At the end: the quality report (one line per cell) and the capacity per service.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
+import { INTERRUPT_SIGNALS, dropOutputErrors } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
@@ -117,8 +119,12 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     }
   }
   if (opts.dryRun) {
-    if (format === 'json') out(`${JSON.stringify({ plan: plan.name, out: plan.outDir, totalRequests: expansion.totalRequests, totalSeconds: expansion.totalSeconds, cells: expansion.cells }, null, 2)}\n`);
-    else out(describeExpansion(plan, expansion, opts.context));
+    if (format === 'json') {
+      // A target's credentials (user:password@, ?api_key=…) are used, never shown: the redaction of the plan's record.
+      const { redact } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+      const cells = expansion.cells.map((c) => (c.target ? { ...c, target: redact(c.target, []) } : c));
+      out(`${JSON.stringify({ plan: plan.name, out: plan.outDir, totalRequests: expansion.totalRequests, totalSeconds: expansion.totalSeconds, cells }, null, 2)}\n`);
+    } else out(describeExpansion(plan, expansion, opts.context));
     return 0;
   }
   err(describeExpansion(plan, expansion, opts.context));
@@ -141,7 +147,8 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const controller = new AbortController();
   const notes = new Map<string, ScalingNote>();
   let signals = 0;
-  const onSignal = () => {
+  const onSignal = (sig?: NodeJS.Signals) => {
+    if (sig === 'SIGHUP') dropOutputErrors(); // the terminal is gone: a failed write must not end the restore
     if (++signals === 1) {
       const scaled = [...notes.values()].filter((n) => !n.restored && !n.restoreSkipped);
       err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : ''} (Ctrl-C again to quit at once)\n`);
@@ -153,8 +160,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     }
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);
   hooks.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let kube: import('../../data/kube/client').KubeClient | undefined;
   try {
@@ -229,7 +235,6 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     if (e instanceof Error && /^(cell |.*: not valid JSON|.* is not an experiment plan|.* has no cell_id column)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const sig of INTERRUPT_SIGNALS) process.removeListener(sig, onSignal);
   }
 }
