@@ -207,7 +207,8 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const lines: string[] = [];
       const change = { containers: [{ container: 'server', requests: { cpu: 0.125, memory: 200 * 2 ** 20 }, limits: { cpu: 0.25 } }] };
       const writes = ['one', 'two', 'three'].map((name) => ({ ref: ref('undo', name), change }));
-      await assert.rejects(applyWrites(kube, writes, { dryRun: false, yes: false, replicas: false, quiet: false, undoRecord: record }, {
+      // rollback: false (the loop as --undo runs it): the partial state the --undo below starts from.
+      await assert.rejects(applyWrites(kube, writes, { dryRun: false, yes: false, replicas: false, quiet: false, undoRecord: record, rollback: false }, {
         out: () => undefined,
         err: (l) => lines.push(l),
         // While the person reads the diff, someone scales "two"'s CPU: its approved patch must not go over that.
@@ -264,6 +265,59 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'undo', name))[0].resources;
       assert.deepEqual(await server('four'), { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '2Gi' } });
       assert.deepEqual(await server('five'), { requests: { cpu: '300m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+    });
+  });
+
+  describe('rolled back on a failure while patching', () => {
+    it('the 3rd of 5 patches refused (changed since the preview): the two patched are put back through the real server, one another writer changed since is left as they set it; the last two never written', async () => {
+      await cp!.createNamespace('rollback');
+      const original = { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+      const names = ['ra', 'rb', 'rc', 'rd', 're'];
+      for (const name of names) await cp!.createDeployment('rollback', { name, containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
+      const set = (name: string, resources: Json) => cp!.api('PATCH', apiPath('apps/v1', 'Deployment', 'rollback', name),
+        { spec: { template: { spec: { containers: [{ name: 'server', resources }] } } } }, { contentType: 'application/strategic-merge-patch+json' });
+      const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'rollback', name))[0].resources;
+      // The client MOrA uses, with other writers: just before MOrA's patch of "rc", someone sets "rc"'s CPU (so that patch
+      // is refused by its resourceVersion check, as a denial would be) and "rb"'s CPU (after MOrA patched it).
+      let interfered = false;
+      const client = {
+        podAdmissionObjects: (context: string, namespace: string) => kube.podAdmissionObjects(context, namespace),
+        applyResources: async (r: WorkloadRef, changes: Parameters<KubeClient['applyResources']>[1], opts: Parameters<KubeClient['applyResources']>[2] = {}) => {
+          if (!opts.dryRun && r.name === 'rc' && !interfered) {
+            interfered = true;
+            await set('rc', { requests: { cpu: '800m' } });
+            await set('rb', { requests: { cpu: '200m' } }); // within the 250m limit MOrA set
+          }
+          return kube.applyResources(r, changes, opts);
+        },
+      };
+      const record = path.join(dir, 'rollback-record.yaml');
+      const lines: string[] = [];
+      const change = { containers: [{ container: 'server', requests: { cpu: 0.125, memory: 200 * 2 ** 20 }, limits: { cpu: 0.25 } }] };
+      const rvs = async () => Promise.all(names.map(async (n) => rvOf(await cp!.get('apps/v1', 'Deployment', 'rollback', n))));
+      const before = await rvs();
+      await assert.rejects(applyWrites(client, names.map((name) => ({ ref: ref('rollback', name), change })), { dryRun: false, yes: true, replicas: false, quiet: false, undoRecord: record },
+        { out: () => undefined, err: (l) => lines.push(l), confirm: async () => true }),
+      (e: Error & { exitCode?: number }) => e.exitCode === 2 && e.message === '--apply-cluster: 3 workload(s) were not patched (named above)');
+      assert.deepEqual(await server('ra'), original, 'ra patched, then put back');
+      assert.deepEqual(await server('rb'), { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '250m', memory: '1Gi' } }, 'rb: the other writer\'s value stays');
+      assert.equal((await server('rc'))?.requests?.cpu, '800m', 'rc: MOrA\'s patch refused, the other writer\'s value');
+      const after = await rvs();
+      assert.deepEqual(after.slice(3), before.slice(3), 'rd and re never written');
+      assert.ok(lines.some((l) => /^patched Deployment rollback\/ra /.test(l)) && lines.some((l) => /^patched Deployment rollback\/rb /.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /^mora: Deployment\/rc changed since the preview/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /^put back Deployment rollback\/ra \(context mora-real, resourceVersion \d+\)$/.test(l)), lines.join('\n'));
+      assert.ok(lines.includes('mora: Deployment rollback/rb: not put back: container "server" requests.cpu is 200m, the recorded patch left 125m (changed since this run patched it): the other writer\'s values stay'), lines.join('\n'));
+      assert.ok(lines.includes('mora: stopped at the failure above and rolled back: put back the previous values of Deployment rollback/ra (context mora-real); '
+        + 'not put back: Deployment rollback/rb (context mora-real) (named above); not patched: Deployment rollback/rc (context mora-real) (failed), '
+        + 'Deployment rollback/rd (context mora-real), Deployment rollback/re (context mora-real) (not tried)'), lines.join('\n'));
+      const saved = parseAllDocuments(fs.readFileSync(record, 'utf8'))[0].toJS() as { workloads: Array<{ name: string; status: string }> };
+      assert.deepEqual(saved.workloads.map((w) => [w.name, w.status]), [['ra', 'rolled back'], ['rb', 'patched'], ['rc', 'failed'], ['rd', 'not tried'], ['re', 'not tried']]);
+      // The record's --undo, through the CLI: ra and the others have nothing to do; rb is still refused (the other writer's value).
+      const undo = await mora(['recommend', '--undo', record, '--kubeconfig', cp!.kubeconfig, '--dry-run']);
+      assert.equal(undo.code, 2, undo.err);
+      assert.match(undo.err, /^Deployment rollback\/ra: put back by the recorded run itself \(rolled back after a failure or a signal\), nothing to undo$/m);
+      assert.match(undo.err, /^mora: Deployment rollback\/rb: container "server" requests\.cpu is 200m, the recorded patch left 125m \(changed since, or never patched\): not undone/m);
     });
   });
 

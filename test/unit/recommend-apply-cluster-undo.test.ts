@@ -12,6 +12,7 @@ import { formatCpu, formatMemory } from '../../src/core/quantity';
 import type { WorkloadRef } from '../../src/core/workload';
 import type { PlanClient } from '../../src/data/kube/apply-plan';
 import { ChangedSincePreview, type ApplyResult } from '../../src/data/kube/client';
+import { KubeError } from '../../src/data/kube/errors';
 import type { ContainerResourceChange } from '../../src/data/kube/patch';
 import type { K8sWorkloadObject } from '../../src/data/kube/workloads';
 
@@ -84,7 +85,8 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
       return () => { interrupt = undefined; };
     },
   });
-  const options = (record: string) => ({ dryRun: false, yes: true, replicas: false, quiet: false, undoRecord: record, undoCommand: (f: string) => `mora recommend --undo ${f}` });
+  // rollback: false, as --undo runs the loop: the partial states the --undo cases start from (the rollback: its own block below).
+  const options = (record: string) => ({ dryRun: false, yes: true, replicas: false, quiet: false, undoRecord: record, undoCommand: (f: string) => `mora recommend --undo ${f}`, rollback: false });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'mora-undo-'));
@@ -311,5 +313,121 @@ describe('mora recommend --apply-cluster: a way back after a partial failure or 
     const other = join(dir, 'other.yaml');
     writeFileSync(other, 'kind: Deployment\n');
     assert.throws(() => readUndoRecord(other), /--undo .*other\.yaml: not an undo record of mora recommend --apply-cluster/);
+  });
+});
+
+describe('mora recommend --apply-cluster: rolled back on a failure or a signal while patching', () => {
+  let dir: string;
+  let cluster: FakeCluster;
+  let lines: string[];
+  let interrupt: ((signal?: NodeJS.Signals) => void) | undefined;
+  const io = (): ApplyIo => ({
+    out: () => undefined,
+    err: (l) => lines.push(l),
+    confirm: async () => true,
+    onInterrupt: (h) => {
+      interrupt = h;
+      return () => { interrupt = undefined; };
+    },
+  });
+  // No `rollback`: the default, as `mora recommend --apply-cluster` runs it.
+  const options = (record: string) => ({ dryRun: false, yes: true, replicas: false, quiet: false, undoRecord: record, undoCommand: (f: string) => `mora recommend --undo ${f}` });
+  const names = ['a', 'b', 'c', 'd', 'e'];
+  const original = (n: string) => ({ requests: { cpu: `${100 * (names.indexOf(n) + 2)}m`, memory: '256Mi' } });
+  const statuses = (record: string) => (parse(readFileSync(record, 'utf8')) as { workloads: Array<{ name: string; status: string }> }).workloads.map((w) => [w.name, w.status]);
+  const named = (...ns: string[]) => ns.map((n) => `Deployment shop/${n} (context prod)`).join(', ');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mora-rollback-'));
+    cluster = new FakeCluster();
+    for (const n of names) cluster.add(n, original(n));
+    lines = [];
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the 3rd of 5 patches denied (RBAC 403): the two patched are put back, the last two never tried, exit 2, the record says so', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'c') throw new KubeError('RBAC denied: cannot patch deployments.apps "c" in namespace "shop"', 'forbidden', 403);
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_USAGE && e.message === '--apply-cluster: 3 workload(s) were not patched (named above)');
+    assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a'], 'a and b patched, then put back (last first); d and e never written');
+    for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+    assert.ok(lines.includes('mora: rolling back: putting back the previous values of 2 workload(s) this run patched'), lines.join('\n'));
+    assert.ok(lines.some((l) => /^put back Deployment shop\/b \(context prod, resourceVersion \d+\)$/.test(l)), lines.join('\n'));
+    assert.ok(lines.includes(`mora: stopped at the failure above and rolled back: put back the previous values of ${named('b', 'a')}; `
+      + `not patched: ${named('c')} (failed), ${named('d', 'e')} (not tried)`), lines.join('\n'));
+    assert.ok(lines.includes(`mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.startsWith('mora: to put back the previous values')), 'no --undo to run by hand');
+    assert.deepEqual(statuses(record), [['a', 'rolled back'], ['b', 'rolled back'], ['c', 'failed'], ['d', 'not tried'], ['e', 'not tried']]);
+    // The record's --undo: nothing to do, nothing written.
+    cluster.writes = [];
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo', rollback: false }, io());
+    assert.deepEqual(cluster.writes, []);
+    assert.ok(lines.includes('Deployment shop/a: put back by the recorded run itself (rolled back after a failure or a signal), nothing to undo'), lines.join('\n'));
+  });
+
+  it('Ctrl-C while patching (the test double; SIGTERM goes the same way): the patch in flight completes, then everything patched is put back, exit 130', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'b') interrupt?.();
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+    assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a']);
+    for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+    assert.equal(interrupt, undefined, 'the signal handler is removed once the loop ends');
+    assert.deepEqual(lines.slice(1), [
+      'mora: interrupted: stopping after the patch in flight, then putting back what this run patched',
+      'mora: rolling back: putting back the previous values of 2 workload(s) this run patched',
+      `mora: stopped at Ctrl-C and rolled back: put back the previous values of ${named('b', 'a')}; not patched: ${named('c', 'd', 'e')} (not tried)`,
+      `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,
+    ]);
+    assert.deepEqual(statuses(record), [['a', 'rolled back'], ['b', 'rolled back'], ['c', 'not tried'], ['d', 'not tried'], ['e', 'not tried']]);
+  });
+
+  it('a patch that went unanswered (unreachable) may have landed: the rollback checks it too, and puts back only what changed; exit 3', async () => {
+    const record = join(dir, 'record.yaml');
+    let reachable = true;
+    const landed = cluster.applyResources.bind(cluster);
+    cluster.applyResources = async (r, changes, opts) => {
+      const res = await landed(r, changes, opts);
+      if (!opts.dryRun && r.name === 'c' && reachable) {
+        reachable = false; // c's patch landed, its answer was lost
+        throw new KubeError('the Kubernetes API (context "prod") could not be reached', 'unreachable');
+      }
+      return res;
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === 3);
+    assert.deepEqual(cluster.writes, ['a', 'b', 'c', 'c', 'b', 'a']);
+    for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+    assert.ok(lines.includes('mora: rolling back: putting back the previous values of 2 workload(s) this run patched, and checking the one whose patch went unanswered'), lines.join('\n'));
+    assert.ok(lines.includes(`mora: stopped at the failure above and rolled back: put back the previous values of ${named('c', 'b', 'a')}; `
+      + `not patched: ${named('d', 'e')} (not tried)`), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('mora: Deployment shop/c: the Kubernetes API (context "prod") could not be reached')), lines.join('\n'));
+    assert.deepEqual(statuses(record), [['a', 'rolled back'], ['b', 'rolled back'], ['c', 'rolled back'], ['d', 'not tried'], ['e', 'not tried']]);
+  });
+
+  it('a workload another writer changed after this run patched it is not put back: their value stays, it is named, the record keeps it for --undo', async () => {
+    const record = join(dir, 'record.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'c') {
+        (cluster.resources('a').requests as Record<string, string>).cpu = '777m'; // someone else, after MOrA's patch of a
+        throw new ChangedSincePreview(ref('c'), '102', '150');
+      }
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_USAGE);
+    assert.deepEqual(cluster.writes, ['a', 'b', 'b']);
+    assert.deepEqual(cluster.resources('a'), { requests: { cpu: '777m', memory: '256Mi' }, limits: { cpu: '200m' } }, 'the other writer\'s value stays');
+    assert.deepEqual(cluster.resources('b'), original('b'));
+    assert.ok(lines.includes('mora: Deployment shop/a: not put back: container "server" requests.cpu is 777m, the recorded patch left 100m (changed since this run patched it): the other writer\'s values stay'), lines.join('\n'));
+    assert.ok(lines.includes(`mora: stopped at the failure above and rolled back: put back the previous values of ${named('b')}; not put back: ${named('a')} (named above); `
+      + `not patched: ${named('c')} (failed), ${named('d', 'e')} (not tried)`), lines.join('\n'));
+    assert.ok(lines.includes(`mora: their previous values stay recorded in ${record} (once the workload shows what the patch left again, or to see why not: mora recommend --undo ${record})`), lines.join('\n'));
+    assert.deepEqual(statuses(record), [['a', 'patched'], ['b', 'rolled back'], ['c', 'failed'], ['d', 'not tried'], ['e', 'not tried']]);
   });
 });

@@ -35,6 +35,14 @@ describe('mora recommend --apply-cluster: refused before any work', function () 
     assert.equal(r.out, '');
   });
 
+  it('--no-rollback without --apply-cluster (alone, or with --undo) is a usage error', async () => {
+    for (const args of [['recommend', '--no-rollback'], ['recommend', '--undo', join(dir, 'none.yaml'), '--no-rollback']]) {
+      const r = await run(args, env);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.err, 'mora: --no-rollback goes with --apply-cluster (an --undo is not rolled back: run it again to resume it)\n');
+    }
+  });
+
   it('--dry-run alone, and --apply-cluster on the demo, are usage errors', async () => {
     const dry = await run(['recommend', '--dry-run'], env);
     assert.equal(dry.code, 2);

@@ -6,13 +6,16 @@
  * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), writes the undo
  * record (each workload's values as they were, before the first patch), then patches each workload as its diff showed
  * it. The first failure (a workload someone else changed meanwhile, in what its diff showed; a denial; an unreachable
- * server) or a Ctrl-C or SIGTERM (a CI job cancelled) stops the patches after the one in flight: no automatic rollback, but the exact list of what was
- * patched and what was not, and the command that puts the recorded values back (`mora recommend --undo <record>`,
- * which goes through the same preview and touches only workloads still showing what the patch left).
+ * server) or a Ctrl-C or SIGTERM (a CI job cancelled) stops the patches after the one in flight, and rolls back: each
+ * workload this run patched is put back to its recorded previous values, through the undo's own path (a fresh dry run,
+ * and only where every field MOrA set still shows what the patch left: a workload another writer changed since keeps
+ * their values and is named, its previous values kept in the record for `mora recommend --undo <record>`). The record
+ * stays on disk, each workload marked 'rolled back' (its --undo then has nothing to do there).
  *
  * Exit: 0 when every workload was patched (or would be), 2 when some were refused, denied, changed since the preview
- * or not tried after a failure (named above), 3 when the API server could not be reached, 130 on Ctrl-C (at the
- * prompt: nothing changed; while patching: what changed is named) or SIGTERM while patching (as `mora experiment`).
+ * or not tried after a failure (named above, rolled back), 3 when the API server could not be reached, 130 on Ctrl-C
+ * (at the prompt: nothing changed; while patching: rolled back, what was put back named) or SIGTERM while patching (as
+ * `mora experiment`).
  */
 import type { Recommendation } from '../../core/recommendation';
 import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, sameAmount, withRoleHint, writtenValuesOf, type ApplyPlan, type PlanClient, type WrittenField } from '../../data/kube/apply-plan';
@@ -39,6 +42,11 @@ export interface ApplyToClusterOptions {
   undoCommand?: (record: string) => string;
   /** The flag named in the final error (default --apply-cluster). */
   flag?: string;
+  /**
+   * After a failure or a signal while patching, put the workloads this run patched back to their recorded values
+   * (default true; `--undo` runs pass false: re-running an undo resumes it).
+   */
+  rollback?: boolean;
 }
 
 export interface ApplyIo {
@@ -59,7 +67,8 @@ export class ApplyToClusterFailure extends UserError {
 }
 
 /** The refusal to write without --yes when no one can answer a prompt; checked before any work. */
-export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; undo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; source: string }, stdinIsTty: boolean): void {
+export function checkApplyClusterFlags(o: { applyCluster?: boolean; applyTo?: string; undo?: string; dryRun?: boolean; yes?: boolean; allContexts?: boolean; context?: string; rollback?: boolean; source: string }, stdinIsTty: boolean): void {
+  if (o.rollback === false && !o.applyCluster) throw new UserError('--no-rollback goes with --apply-cluster (an --undo is not rolled back: run it again to resume it)');
   if (o.undo !== undefined) {
     if (o.applyCluster || o.applyTo !== undefined || o.allContexts) throw new UserError('--undo goes alone: it puts back what an --apply-cluster recorded (not with --apply-cluster, --apply-to or --all-contexts)');
     // The record first: a typo in its name is the mistake to report, not the missing --yes that fixing it would not need.
@@ -129,8 +138,9 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
  * Previews every write (planApply: the server-side dry run, its diff, admission), asks once, records the previous
  * values (the undo record, written before the first patch), then patches one workload after another, each to the
  * object its diff was computed from (applyApproved). The first failure — refused, denied, changed since the preview,
- * unreachable — or a Ctrl-C or SIGTERM stops the loop after the patch in flight: the workloads not yet patched are left alone,
- * and MOrA prints which were patched and the command that puts their previous values back (`--undo <record>`).
+ * unreachable — or a Ctrl-C or SIGTERM stops the loop after the patch in flight: the workloads not yet patched are left
+ * alone, and those patched are put back (rollBack; with `rollback: false`, as --undo runs, MOrA prints which were
+ * patched and the command that puts their previous values back: `--undo <record>`).
  */
 export async function applyWrites(kube: Client, writes: readonly ClusterWrite[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
   const ready: ApplyPlan[] = [];
@@ -195,10 +205,12 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       const stop = (io.onInterrupt ?? interruptsOfProcess)((signal?: NodeJS.Signals) => {
         interrupted = true;
         if (signal === 'SIGTERM') stoppedBy = 'SIGTERM';
-        io.err(`mora: interrupted${signal === 'SIGTERM' ? ' (SIGTERM)' : ''}: stopping after the patch in flight (nothing more is sent)`);
+        io.err(`mora: interrupted${signal === 'SIGTERM' ? ' (SIGTERM)' : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
       });
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
+      /** A failed write that may still have landed (unreachable, unanswered): the rollback checks it too. */
+      let failedMayHaveLanded = false;
       // Each outcome goes into the record as it happens, so its undo touches only the workloads actually patched.
       let recordWarned = false;
       const mark = (i: number, status: UndoStatus) => {
@@ -224,6 +236,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
             failed = p;
             // An unanswered or unreachable write may still have landed: left 'pending', its undo judges by the values.
             if (!(e instanceof KubeError && e.kind === 'unreachable')) mark(i, 'failed');
+            else failedMayHaveLanded = true;
             break;
           }
         }
@@ -240,9 +253,25 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
         const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
         const untried = ready.filter((p) => p !== failed && !patched.includes(p));
         const notPatched = [...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])];
-        io.err(`mora: ${forTerminal(`stopped ${interrupted ? `at ${stoppedBy}` : 'at the failure above'}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
-          + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
-        if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
+        const at = interrupted ? `at ${stoppedBy}` : 'at the failure above';
+        const back = [...patched, ...(failed && failedMayHaveLanded ? [failed] : [])].reverse();
+        if (o.rollback !== false && back.length) {
+          const { restored, already, kept } = await rollBack(kube, back, failedMayHaveLanded ? failed : undefined, (p) => entries[ready.indexOf(p)], (p) => mark(ready.indexOf(p), 'rolled back'), o, io);
+          const unchanged = already.filter((p) => p !== failed); // the unanswered write that never landed: named as failed below
+          // The unanswered write that did land is named where the rollback left it, not as failed.
+          const landed = failed && (restored.includes(failed) || kept.some((k) => k.plan === failed));
+          const notPatchedNow = landed ? notPatched.slice(1) : notPatched;
+          io.err(`mora: ${forTerminal(`stopped ${at} and rolled back: ${restored.length ? `put back the previous values of ${named(restored)}` : 'nothing put back'}`
+            + `${unchanged.length ? `; already at their previous values: ${named(unchanged)}` : ''}`
+            + `${kept.length ? `; not put back: ${named(kept.map((k) => k.plan))} (named above)` : ''}`
+            + `${notPatchedNow.length ? `; not patched: ${notPatchedNow.join(', ')}` : ''}`)}`);
+          if (kept.length) io.err(`mora: ${forTerminal(`their previous values stay recorded in ${record} (once the workload shows what the patch left again, or to see why not: ${undo})`)}`);
+          else io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`)}`);
+        } else {
+          io.err(`mora: ${forTerminal(`stopped ${at}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
+            + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
+          if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
+        }
         bad += untried.length;
       }
     }
@@ -251,6 +280,53 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
   if (bad) {
     throw new ApplyToClusterFailure(`${o.flag ?? '--apply-cluster'}: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
   }
+}
+
+/**
+ * The rollback after a failure or a signal: each workload this run patched (last first) put back to its recorded
+ * previous values through the undo's own path — a fresh server-side dry run, the check that every field MOrA set still
+ * shows what the patch left (else another writer changed it since: their value stays, the workload is named, its
+ * record entry kept), then a patch to the object that check read (a conflict is not retried over). Each workload put
+ * back is marked 'rolled back' in the record as it happens, so a later --undo leaves it alone. A signal during the
+ * rollback is not caught: the process ends as usual, and the record says what is still patched.
+ */
+async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: ApplyPlan | undefined, entryOf: (p: ApplyPlan) => UndoEntry,
+  done: (p: ApplyPlan) => void, o: ApplyToClusterOptions, io: ApplyIo): Promise<{ restored: ApplyPlan[]; already: ApplyPlan[]; kept: { plan: ApplyPlan; why: string }[] }> {
+  const restored: ApplyPlan[] = [];
+  const already: ApplyPlan[] = [];
+  const kept: { plan: ApplyPlan; why: string }[] = [];
+  const patched = plans.filter((p) => p !== unanswered).length;
+  io.err(`mora: rolling back: putting back the previous values of ${patched} workload(s) this run patched${unanswered ? ', and checking the one whose patch went unanswered' : ''}`);
+  for (const p of plans) {
+    const what = `${p.ref.kind} ${p.ref.namespace}/${p.ref.name}`;
+    const keep = (why: string) => {
+      kept.push({ plan: p, why });
+      io.err(`mora: ${forTerminal(`${what}: not put back: ${why}`)}`);
+    };
+    try {
+      const w = undoWriteOf(entryOf(p), '(changed since this run patched it): the other writer\'s values stay');
+      const plan = await planApply(kube, w.ref, w.change);
+      const judged = plan.refusals.length ? undefined : w.judge?.(plan);
+      if (plan.refusals.length || judged?.refusal) {
+        keep(judged?.refusal ?? plan.refusals.join('; '));
+        continue;
+      }
+      if (judged?.nothing || !plan.changed) {
+        done(p);
+        already.push(p);
+        if (!o.quiet) io.err(`${forTerminal(what)}: already at its previous values`);
+        continue;
+      }
+      const r = await applyApproved(kube, plan);
+      done(p);
+      restored.push(p);
+      if (!o.quiet) io.err(`put back ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion})`);
+    } catch (e) {
+      const err = withRoleHint(e, APPLIER_ROLE);
+      keep(err instanceof ChangedSincePreview ? 'changed while it was being put back (another writer): their values stay' : (err as Error).message);
+    }
+  }
+  return { restored, already, kept };
 }
 
 function interruptsOfProcess(handler: (signal?: NodeJS.Signals) => void): () => void {
@@ -282,9 +358,9 @@ interface RecordedContainer { container: string; requests?: { cpu?: Amount; memo
 /**
  * What became of a workload of the record: 'pending' (written before the first patch; still so if the run ended
  * without saying — its undo judges by the values), 'patched', 'failed' (refused: nothing written), 'not tried' (the
- * run stopped before it).
+ * run stopped before it), 'rolled back' (patched, then put back by the run's own rollback after a failure or a signal).
  */
-export type UndoStatus = 'pending' | 'patched' | 'failed' | 'not tried';
+export type UndoStatus = 'pending' | 'patched' | 'failed' | 'not tried' | 'rolled back';
 
 /** One workload of an undo record: what MOrA was about to change, as it was (null: not set), and what it set. */
 export interface UndoEntry {
@@ -357,56 +433,67 @@ export function readUndoRecord(file: string): ClusterWrite[] {
   if (record?.kind !== UNDO_KIND || record.version !== 1 || !Array.isArray(record.workloads)) {
     throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (kind ${UNDO_KIND}, version 1)`);
   }
+
+  return (record.workloads as UndoEntry[]).map((e) => undoWriteOf(e, undefined, (m) => new UserError(`--undo ${file}: ${m}`)));
+}
+
+/**
+ * One entry of an undo record as the write that puts it back, with the check (judge) that every field the recorded
+ * patch set still shows what it left; `tail` ends a refusal (default: the --undo wording).
+ */
+function undoWriteOf(e: UndoEntry, tail = '(changed since, or never patched): not undone — the diff above shows what the undo would change',
+  badQuantity: (message: string) => Error = (m) => new Error(m)): ClusterWrite {
+  const { parse } = require('yaml') as typeof import('yaml');
   const amount = (v: Amount | undefined, where: string): number | null | undefined => {
     if (v === undefined || v === null) return v;
     try {
       return parseQuantity(v, where);
-    } catch (e) {
-      throw new UserError(`--undo ${file}: ${(e as Error).message}`);
+    } catch (err) {
+      throw badQuantity((err as Error).message);
     }
   };
-  return (record.workloads as UndoEntry[]).map((e) => {
-    const where = `${e.kind} ${e.namespace}/${e.name}`;
-    const ref = { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name };
-    if (e.status === 'failed' || e.status === 'not tried') {
-      return { ref, change: { containers: [] }, skip: `not patched by the recorded run (${e.status}), nothing to undo` };
+  const where = `${e.kind} ${e.namespace}/${e.name}`;
+  const ref = { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name };
+  if (e.status === 'failed' || e.status === 'not tried') {
+    return { ref, change: { containers: [] }, skip: `not patched by the recorded run (${e.status}), nothing to undo` };
+  }
+  if (e.status === 'rolled back') {
+    return { ref, change: { containers: [] }, skip: 'put back by the recorded run itself (rolled back after a failure or a signal), nothing to undo' };
+  }
+  const containers: ContainerResourceChange[] = (e.previous?.containers ?? []).map((c) => {
+    const change: ContainerResourceChange = { container: c.container };
+    for (const group of ['requests', 'limits'] as const) {
+      const g = c[group];
+      if (!g) continue;
+      change[group] = {};
+      for (const r of ['cpu', 'memory'] as const) if (r in g) change[group]![r] = amount(g[r], `${where} ${c.container} ${group}.${r}`);
     }
-    const containers: ContainerResourceChange[] = (e.previous?.containers ?? []).map((c) => {
-      const change: ContainerResourceChange = { container: c.container };
-      for (const group of ['requests', 'limits'] as const) {
-        const g = c[group];
-        if (!g) continue;
-        change[group] = {};
-        for (const r of ['cpu', 'memory'] as const) if (r in g) change[group]![r] = amount(g[r], `${where} ${c.container} ${group}.${r}`);
-      }
-      return change;
-    });
-    // Judged on what MOrA wrote, field by field: the requests and limits the patch set (the record's previous values name
-    // them: per container, per resource), replicas only when it set them (an HPA's count is not). Anything else — a
-    // memory limit another writer changed while MOrA set CPU — is not MOrA's: the undo neither checks nor touches it.
-    const replicas = e.previous?.replicas !== undefined;
-    const fields: WrittenField[] = (e.previous?.containers ?? []).flatMap((c) => (['requests', 'limits'] as const)
-      .flatMap((group) => Object.keys(c[group] ?? {}).map((resource) => ({ container: c.container, group, resource }))));
-    let left: Map<string, string | null> | undefined;
-    try {
-      left = writtenValuesOf(parse(e.patchedTo) as Record<string, unknown>, fields, replicas);
-    } catch {
-      left = undefined; // unreadable: what the patch left is unknown, so the workload is refused below
-    }
-    const judge = (plan: ApplyPlan): { refusal?: string; nothing?: string } | undefined => {
-      if (!plan.changed) return { nothing: 'already at its previous values, nothing to undo' };
-      const tail = '(changed since, or never patched): not undone — the diff above shows what the undo would change';
-      if (!plan.before || !left) return { refusal: `its resources are not the ones the recorded patch left ${tail}` };
-      // A field MOrA set that shows another value now was changed again by someone else (or never patched): their value
-      // stays, and so does the rest of the workload.
-      const now = writtenValuesOf(resourcesView(e.kind, plan.before), fields, replicas);
-      const moved = [...left].filter(([k, v]) => !sameAmount(v, now.get(k)));
-      if (!moved.length) return undefined;
-      const shown = (v: string | null | undefined) => v ?? 'not set';
-      return { refusal: `${moved.map(([k, v]) => `${k} is ${shown(now.get(k))}, the recorded patch left ${shown(v)}`).join('; ')} ${tail}` };
-    };
-    return { ref, change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) }, judge };
+    return change;
   });
+  // Judged on what MOrA wrote, field by field: the requests and limits the patch set (the record's previous values name
+  // them: per container, per resource), replicas only when it set them (an HPA's count is not). Anything else — a
+  // memory limit another writer changed while MOrA set CPU — is not MOrA's: the undo neither checks nor touches it.
+  const replicas = e.previous?.replicas !== undefined;
+  const fields: WrittenField[] = (e.previous?.containers ?? []).flatMap((c) => (['requests', 'limits'] as const)
+    .flatMap((group) => Object.keys(c[group] ?? {}).map((resource) => ({ container: c.container, group, resource }))));
+  let left: Map<string, string | null> | undefined;
+  try {
+    left = writtenValuesOf(parse(e.patchedTo) as Record<string, unknown>, fields, replicas);
+  } catch {
+    left = undefined; // unreadable: what the patch left is unknown, so the workload is refused below
+  }
+  const judge = (plan: ApplyPlan): { refusal?: string; nothing?: string } | undefined => {
+    if (!plan.changed) return { nothing: 'already at its previous values, nothing to undo' };
+    if (!plan.before || !left) return { refusal: `its resources are not the ones the recorded patch left ${tail}` };
+    // A field MOrA set that shows another value now was changed again by someone else (or never patched): their value
+    // stays, and so does the rest of the workload.
+    const now = writtenValuesOf(resourcesView(e.kind, plan.before), fields, replicas);
+    const moved = [...left].filter(([k, v]) => !sameAmount(v, now.get(k)));
+    if (!moved.length) return undefined;
+    const shown = (v: string | null | undefined) => v ?? 'not set';
+    return { refusal: `${moved.map(([k, v]) => `${k} is ${shown(now.get(k))}, the recorded patch left ${shown(v)}`).join('; ')} ${tail}` };
+  };
+  return { ref, change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) }, judge };
 }
 
 /** A path as a shell reads it back: as is when it needs no quoting, else in single quotes. */
@@ -427,7 +514,8 @@ export async function undoFromRecord(opts: { undo: string; kubeconfig?: string; 
     throw e;
   }
   await applyWrites(kube, writes, {
-    dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: false, quiet: Boolean(opts.quiet), flag: '--undo',
+    // No rollback of an undo: it touches only workloads still showing what the patch left, so running it again resumes it.
+    dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: false, quiet: Boolean(opts.quiet), flag: '--undo', rollback: false,
     undoCommand: (f) => `mora recommend --undo ${shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${shellWord(opts.kubeconfig)}` : ''}`,
   }, io);
 }

@@ -62,6 +62,8 @@ export interface RecommendCliOptions {
   defaultNamespace?: string;
   replicas?: boolean;
   applyCluster?: boolean;
+  /** --no-rollback (false): with --apply-cluster, leave what was patched as it is after a failure or a signal. */
+  rollback?: boolean;
   /** --undo <record>: put back what an --apply-cluster recorded. */
   undo?: string;
   dryRun?: boolean;
@@ -132,6 +134,7 @@ export function register(program: Command): void {
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
     .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest on stderr (stdout keeps the recommendations) and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
+    .option('--no-rollback', 'with --apply-cluster: after a failure or Ctrl-C while patching, leave the workloads already patched as they are (default: put them back); the undo record names them for a later --undo')
     .option('--undo <record>', 'put back the previous values an --apply-cluster recorded (the file it names before patching), after the same server-side dry run and diff; only where the workload still shows what that patch left')
     .option('-y, --yes', 'with --apply-cluster or --undo: patch without asking (needed when stdin is not a terminal)')
     .option('-q, --quiet', 'no progress on stderr')
@@ -448,7 +451,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     process.stdout.write(output);
     const diffs = format === 'table' ? process.stdout : process.stderr;
     await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
-      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet),
+      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet), rollback: opts.rollback !== false,
         undoCommand: (f) => `mora recommend --undo ${applyCluster.shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${applyCluster.shellWord(opts.kubeconfig)}` : ''}` },
       { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
     if (leftOut.length) throw partial(leftOut);
