@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
 import { recommendCommand } from '../../src/cli/commands/recommend';
@@ -11,6 +12,7 @@ import { scanManifest } from '../../src/manifests';
 import { mora } from './helpers/run-cli';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import type { Recommendation } from '../../src/core/recommendation';
+import { writeFileAtomic } from '../../src/core/atomic-write';
 
 const base = { ...RECOMMEND_DEFAULTS, format: 'json' };
 
@@ -207,6 +209,56 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     assert.equal(a.notWritten, 'a file could not be updated (named above), so none was');
     assert.ok(a.changed > 0, 'a would change: said so, not "unchanged"');
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} as it was`);
+  });
+
+  // A lost update (4e88d66 for `manifests apply`): a file someone else saved after --apply-to read it is not overwritten
+  // with the edit planned from the old text.
+  const theirs = (text: string) => `# their edit\n${text}`;
+
+  it('a file edited after planning, while another is written: that one restored, the edit kept, exit 2 naming the file', async () => {
+    const { dir, files } = folder();
+    const recs = JSON.parse(await recommendCommand(base)) as Recommendation[];
+    const b = join(dir, 'b-frontend.yaml');
+    let calls = 0;
+    const results = applyToManifests(dir, recs, 'shop', false, {
+      // As the real writer: the bytes passed as unchangedFrom are checked before the rename (core/atomic-write.ts).
+      write: (file, data, opts) => {
+        if (++calls === 1) writeFileSync(b, theirs(files['b-frontend.yaml'])); // someone saves b meanwhile
+        writeFileAtomic(file, data, opts);
+      },
+    });
+    const rb = results.find((x) => x.file === b)!;
+    assert.match(rb.error ?? '', /^changed on disk since it was read; the 1 file written before it \(\S*a-cart\.yaml\) were restored, so nothing was changed — run again$/);
+    assert.equal(rb.exitCode, 2);
+    assert.equal(readFileSync(b, 'utf8'), theirs(files['b-frontend.yaml']));
+    assert.equal(readFileSync(join(dir, 'a-cart.yaml'), 'utf8'), files['a-cart.yaml']);
+    assert.equal(results.find((x) => x.file.endsWith('a-cart.yaml'))!.notWritten, 'a file could not be updated (named above), so none was');
+  });
+
+  it('one file edited while MOrA flushes its new text (just before the rename): the edit kept, one line, exit 2, no temporary file left', async () => {
+    const dir = tempDir('mora-apply-');
+    const file = join(dir, 'cart.yaml');
+    writeFileSync(file, deployment('cartservice'));
+    // fs.fsyncSync is called while the temporary file beside the target is flushed: the edit lands then, once.
+    const fs = createRequire(__filename)('node:fs') as typeof import('node:fs');
+    const real = fs.fsyncSync;
+    let edited = false;
+    fs.fsyncSync = (fd: number) => {
+      if (!edited && readdirSync(dir).length > 1) { edited = true; writeFileSync(file, theirs(deployment('cartservice'))); }
+      real(fd);
+    };
+    let r;
+    try {
+      r = await mora(args(file));
+    } finally {
+      fs.fsyncSync = real;
+    }
+    assert.ok(edited, 'the edit happened during the write');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^mora: \S*cart\.yaml: changed on disk since it was read; nothing was written — run again$/m);
+    assert.equal(readFileSync(file, 'utf8'), theirs(deployment('cartservice')));
+    assert.deepEqual(readdirSync(dir), ['cart.yaml']);
+    assert.ok(JSON.parse(r.out).length > 1, 'the recommendations are still printed');
   });
 
   it('a Jinja/Helm template source beside the manifests is skipped with a note (as manifests scan skips it); the others are written', async () => {

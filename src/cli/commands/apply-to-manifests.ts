@@ -4,8 +4,10 @@
  * Every file is read and its edit planned first; then all of them are written, or none: the write is
  * `mora manifests apply`'s (write-all-or-nothing.ts: every file checked writable before the first is written, each
  * written atomically and only when something changes, keeping its mode, a symlink staying a link; a write the system
- * fails midway restores those already written). With --dry-run the unified diff of each file is returned (as
- * `mora manifests apply --diff` prints it: git-style a/ b/ names) and nothing is written.
+ * fails midway restores those already written; a file someone else changed after it was read — an editor saving, a
+ * `git pull` — is not overwritten with an edit planned from the old text: nothing is written, exit 2, run again). With
+ * --dry-run the unified diff of each file is returned (as `mora manifests apply --diff` prints it: git-style a/ b/ names)
+ * and nothing is written.
  *
  * A file that cannot be read, is not valid YAML, cannot be edited as asked or cannot be written is a failure: named on
  * stderr (even with -q), and then no file is written; the command exits non-zero (2 when the input or path is the
@@ -105,6 +107,8 @@ interface PlannedFile {
   result?: ApplyToResult;
   text?: string;
   encoding?: ManifestEncoding;
+  /** The file's bytes as read (`text` was decoded from them): it is not written if it no longer holds them. */
+  bytes?: Buffer;
   edited?: { text: string; edits: unknown[] };
   /** The file's text and scanned containers, once it read as YAML (its kustomization inline patches are read from it). */
   source?: { text: string; containers: readonly ManifestContainer[] };
@@ -123,8 +127,9 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     ({ file, containers, replicasOnly, changes: [], ...read, result: { file, ...result, ...(notes.length ? { notes } : {}) } });
   let text: string;
   let encoding: ManifestEncoding;
+  let bytes: Buffer;
   try {
-    ({ text, encoding } = readManifest(file));
+    ({ text, encoding, bytes } = readManifest(file));
   } catch (e) {
     if (e instanceof ManifestRefusal) return done({ changed: 0, error: e.kind === 'unreadable' ? `cannot read (${e.reason})` : e.reason, exitCode: EXIT_USAGE });
     throw e;
@@ -175,8 +180,11 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     return done({ changed: 0, error: `unexpected error: ${(e as Error).message}`, exitCode: EXIT_FAILURE }, scan.containers);
   }
   if (edited.text === text) return { ...done({ changed: 0, skipped: ALREADY }, scan.containers), changes };
-  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, edited, ...read, ...(notes.length ? { notes } : {}) };
+  return { file, containers: scan.containers, replicasOnly, changes, text, encoding, bytes, edited, ...read, ...(notes.length ? { notes } : {}) };
 }
+
+/** How writeAllOrNothing ends the message for a file changed on disk since it was read. */
+const RUN_AGAIN = ' — run again';
 
 /** How the planned files are written (tests pass one that fails on purpose), or not at all (dryRun: their diffs). */
 export interface ApplyToOptions {
@@ -209,8 +217,10 @@ function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions):
   }
   let failure: WriteAllFailed | undefined;
   try {
-    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16.
-    writeAllOrNothing(toWrite.map((p) => ({ file: p.file, data: p.encoding === 'utf8' ? p.edited!.text : encodeManifest(p.edited!.text, p.encoding!) })), options.write);
+    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16. With the bytes each edit was planned from: a file
+    // someone else edited since (an editor saving, a `git pull`) is not overwritten with it; nothing is (exit 2, run again).
+    writeAllOrNothing(toWrite.map((p) => ({ file: p.file, data: p.encoding === 'utf8' ? p.edited!.text : encodeManifest(p.edited!.text, p.encoding!), read: p.bytes })),
+      options.write);
   } catch (e) {
     if (!(e instanceof WriteAllFailed)) throw e;
     failure = e;
@@ -218,7 +228,11 @@ function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions):
   return planned.map((p) => {
     if (p.result || !failure) return p.result ?? done(p);
     const failed = failure.failures.find((f) => f.file === p.file);
-    if (failed) return { file: p.file, changed: 0, error: failed.reason, exitCode: failure.exitCode };
+    if (failed) {
+      // A file changed on disk: its reason lacks the message's closing advice (running again plans from the new text).
+      const again = failure.message.endsWith(RUN_AGAIN) && !failed.reason.endsWith(RUN_AGAIN) ? RUN_AGAIN : '';
+      return { file: p.file, changed: 0, error: `${failed.reason}${again}`, exitCode: failure.exitCode };
+    }
     return done(p, { notWritten: 'a file could not be updated (named above), so none was' });
   });
 }
