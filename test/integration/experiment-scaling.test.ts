@@ -28,12 +28,25 @@ function runCli(args: string[], children: ChildProcess[]): { child: ChildProcess
   return { child, stderr: () => stderr, stdout: () => stdout, exited };
 }
 
+/** A Prometheus that answers: build info, and an empty result to any query (the runs below never get to a level). */
+async function answeringPrometheus(): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url!.includes('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+    res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
 describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   this.timeout(180_000);
   let cp: ControlPlane | undefined;
   let dir: string;
   let kubeconfig: string;
   const children: ChildProcess[] = [];
+  /** mora experiment asks Prometheus before it scales anything (2390737): one that answers, for scaledAndWaiting. */
+  let prom: { url: string; close: () => void } | undefined;
 
   before(async function () {
     this.timeout(120_000);
@@ -41,10 +54,12 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     cp = await ControlPlane.start();
     await cp.createNamespace('shop');
     kubeconfig = cp.writeKubeconfig([{ name: 'mora-real', credentials: cp.admin, namespace: 'shop' }], 'shop');
+    prom = await answeringPrometheus();
   });
 
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    prom?.close();
     await cp?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -56,7 +71,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   const scaledAndWaiting = async (name: string) => {
     await cp!.createDeployment('shop', { name, replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
     const out = path.join(dir, name);
-    const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', 'http://127.0.0.1:9', '--levels', '10', '--duration', '2s',
+    const run = runCli(['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom!.url, '--levels', '10', '--duration', '2s',
       '--scrape-interval', '1s', '--out', out, '--workload', `Deployment/${name}`, '--namespace', 'shop', '--replicas', '2',
       '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'], children);
     assert.ok(await until(async () => new RegExp(`scaling Deployment/${name} to 2 replica\\(s\\) and waiting`).test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for the CLI to wait for 2 ready replicas:\n${run.stderr()}`);
@@ -231,16 +246,6 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     }
   });
 
-  /** A Prometheus that answers: build info, and an empty result to any query (the runs below never get to a level). */
-  const answeringPrometheus = async (): Promise<{ url: string; close: () => void }> => {
-    const server = http.createServer((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      if (req.url!.includes('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-  };
   const jsonsIn = (out: string) => fs.readdirSync(out).filter((f) => f.endsWith('.json')).sort()
     .map((f) => ({ file: f, doc: JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as { status: string; scaling?: { originalReplicas: number; restored: boolean; scaledTo?: number } } }));
 
