@@ -260,10 +260,14 @@ export class ClusterDataSource implements DataSource {
     const custom = customSelector(this.options.prometheusSelector);
     const found = await discovery.discover(ctx, custom);
     if (!found) {
+      // Each flag named for the CLI, each setting for VS Code. Only the extension scopes mora.prometheus.url to the
+      // current context (urlServes): that hint names its settings alone. ' — set ' starts the hint (metrics-server's fallback splits there).
       const set = urlServes !== undefined
-        ? `mora.prometheus.urls for this context (mora.prometheus.url serves the current context "${urlServes}" only: its numbers are another cluster's)`
-        : '--prometheus / mora.prometheus.url (or mora.prometheus.urls for this context)';
-      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set ${set}, or a selector with --prometheus-selector / mora.prometheus.selector`, 'empty');
+        ? `the mora.prometheus.urls setting for this context (mora.prometheus.url serves the current context "${urlServes}" only: its numbers are another cluster's), `
+          + 'or a Service selector with the mora.prometheus.selector setting'
+        : '--prometheus (CLI) or the mora.prometheus.url setting, or mora.prometheus.urls for this context (VS Code); '
+          + 'or a Service selector with --prometheus-selector (CLI) or the mora.prometheus.selector setting (VS Code)';
+      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set ${set}`, 'empty');
     }
     this.discovered.set(ctx, found);
     // The service proxy sends the user's Kubernetes credentials, which the Prometheus client cannot know: the fetch

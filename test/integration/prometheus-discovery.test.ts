@@ -167,6 +167,6 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
     for (const name of ['prometheus-k8s', 'my-prom']) await cp!.api('DELETE', `/api/v1/namespaces/monitoring/services/${name}`);
     const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig]);
     assert.equal(r.code, 2, r.out + r.err);
-    assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "mora-real": no Service you can list matches app=kube-prometheus-stack-prometheus; .*; app\.kubernetes\.io\/name=vmselect, and metrics\.k8s\.io \(metrics-server\) cannot be read: not found: pods\.metrics\.k8s\.io \(context "mora-real"\) — set --prometheus \/ mora\.prometheus\.url \(or mora\.prometheus\.urls for this context\), or a selector with --prometheus-selector \/ mora\.prometheus\.selector; or install metrics-server for current usage only$/m);
+    assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "mora-real": no Service you can list matches app=kube-prometheus-stack-prometheus; .*; app\.kubernetes\.io\/name=vmselect, and metrics\.k8s\.io \(metrics-server\) cannot be read: not found: pods\.metrics\.k8s\.io \(context "mora-real"\) — set --prometheus \(CLI\) or the mora\.prometheus\.url setting, or mora\.prometheus\.urls for this context \(VS Code\); or a Service selector with --prometheus-selector \(CLI\) or the mora\.prometheus\.selector setting \(VS Code\); or install metrics-server for current usage only$/m);
   });
 });

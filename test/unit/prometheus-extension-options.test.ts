@@ -68,7 +68,9 @@ describe('extension Prometheus options: mora.prometheus.matchers and per-origin 
     assert.equal(warned.length, 1);
     assert.match(warned[0], /^mora\.prometheus\.matchers: .*the value of cluster must be a quoted string.*not read until it is fixed/);
     const ds = new ClusterDataSource({ prometheusUrl: 'http://127.0.0.1:9', prometheusMatchers: matchersFromSetting('cluster=prod-eu', () => undefined) });
-    assert.throws(() => ds.prometheus, /must be a quoted string.*\(mora\.prometheus\.matchers \/ --prometheus-matchers\)/, 'no Prometheus read with an invalid list; the error names the setting');
+    // The flag for the CLI, the setting for VS Code, each said (it was '(mora.prometheus.matchers / --prometheus-matchers)').
+    assert.throws(() => ds.prometheus, /must be a quoted string \(e\.g\. cluster="prod-eu"\) — check --prometheus-matchers \(CLI\) or the mora\.prometheus\.matchers setting \(VS Code\)$/,
+      'no Prometheus read with an invalid list; the error names the setting');
   });
 
   it('the cluster source built from them: each URL gets its own origin\'s headers and every query the matchers', async () => {

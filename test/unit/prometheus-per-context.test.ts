@@ -78,7 +78,14 @@ describe('Prometheus per kubeconfig context', () => {
         .replace('clusters:\n', `clusters:\n- name: empty\n  cluster: {server: "http://127.0.0.1:${(api.address() as AddressInfo).port}", insecure-skip-tls-verify: true}\n`)
         .replace('- name: dev\n  context: {cluster: c,', '- name: dev\n  context: {cluster: empty,'));
       const source = new ClusterDataSource({ kubeconfig: file, prometheusUrl: urls[0], prometheusUrlScope: 'current-context' });
-      await assert.rejects(source.prometheusFor('dev'), /^PrometheusError: no Prometheus found in context "dev": .* — set mora\.prometheus\.urls for this context \(mora\.prometheus\.url serves the current context "prod" only: its numbers are another cluster's\), or a selector/);
+      // Only the extension scopes the URL to the current context: its settings alone, each called a setting.
+      await assert.rejects(source.prometheusFor('dev'), /^PrometheusError: no Prometheus found in context "dev": .* — set the mora\.prometheus\.urls setting for this context \(mora\.prometheus\.url serves the current context "prod" only: its numbers are another cluster's\), or a Service selector with the mora\.prometheus\.selector setting$/);
+      // No URL (the CLI without --prometheus, or the extension without one): the flags for the CLI, the settings for VS
+      // Code (it said '--prometheus / mora.prometheus.url', '--prometheus-selector / mora.prometheus.selector').
+      await assert.rejects(new ClusterDataSource({ kubeconfig: file }).prometheusFor('dev'), (e: Error) => {
+        assert.match(e.message, / — set --prometheus \(CLI\) or the mora\.prometheus\.url setting, or mora\.prometheus\.urls for this context \(VS Code\); or a Service selector with --prometheus-selector \(CLI\) or the mora\.prometheus\.selector setting \(VS Code\)$/);
+        return true;
+      });
     } finally {
       await new Promise<void>((r) => api.close(() => r()));
     }

@@ -50,6 +50,12 @@ export interface PrometheusClientOptions {
 /** The places a Prometheus URL is set, named when the caller does not say which one it read (urlHint). */
 export const PROMETHEUS_URL_HINT = '--prometheus (CLI) or the mora.prometheus.url setting (VS Code)';
 
+/**
+ * The places label matchers are set, named when a list is not label matchers. The CLI checks --prometheus-matchers
+ * itself first (naming the flag alone), so this is mostly read in VS Code; both are named, each with where it applies.
+ */
+export const PROMETHEUS_MATCHERS_HINT = '--prometheus-matchers (CLI) or the mora.prometheus.matchers setting (VS Code)';
+
 export interface RangeSeries {
   labels: Record<string, string>;
   t: Float64Array;
@@ -190,7 +196,7 @@ export class PrometheusClient {
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
-      throw new PrometheusError(`${(e as Error).message} (mora.prometheus.matchers / --prometheus-matchers)`, 'bad-response');
+      throw new PrometheusError(`${(e as Error).message} — check ${PROMETHEUS_MATCHERS_HINT}`, 'bad-response');
     }
   }
 
