@@ -321,19 +321,21 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
     });
   });
 
-  describe('SIGTERM while patching (a CI job cancelled or timed out), through the CLI', () => {
+  // SIGTERM: a CI job cancelled or timed out; SIGHUP: the terminal closed or an SSH session dropped.
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) describe(`${sig} while patching, through the CLI`, () => {
     it('stops before the next patch, names what was patched and the way back, exits 130', async () => {
+      const ns = sig.toLowerCase();
       // The spawned `mora recommend --undo <record> --yes` runs the same patch loop as --apply-cluster (applyWrites).
       // It is held at its first patch: its credential plugin (re-run for every request, the credential expiring at
       // once) waits, once the new undo record exists (written just before the first patch), until the test has sent
       // SIGTERM and seen MOrA take it. So the signal lands while the first patch is in flight, every run.
-      await cp!.createNamespace('sigterm');
-      await cp!.bind('sigterm', 'mora-exec-sigterm', { kind: 'ClusterRole', name: 'cluster-admin' }, ['user:mora-exec']);
+      await cp!.createNamespace(ns);
+      await cp!.bind(ns, `mora-exec-${ns}`, { kind: 'ClusterRole', name: 'cluster-admin' }, ['user:mora-exec']);
       const original = { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } };
       const names = ['t1', 't2', 't3'];
-      for (const name of names) await cp!.createDeployment('sigterm', { name, containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
-      const record = path.join(dir, 'sigterm-record.yaml');
-      await applyWrites(kube, names.map((name) => ({ ref: ref('sigterm', name), change: { containers: [{ container: 'server', requests: { cpu: 0.125 } }] } })),
+      for (const name of names) await cp!.createDeployment(ns, { name, containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
+      const record = path.join(dir, `${ns}-record.yaml`);
+      await applyWrites(kube, names.map((name) => ({ ref: ref(ns, name), change: { containers: [{ container: 'server', requests: { cpu: 0.125 } }] } })),
         { dryRun: false, yes: true, replicas: false, quiet: true, undoRecord: record }, { out: () => undefined, err: () => undefined, confirm: async () => true });
 
       const gate = fs.mkdtempSync(path.join(dir, 'gate-'));
@@ -355,7 +357,7 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
         'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
         'users:', '- name: gated', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
         // The context has the name the record was written with (its workloads name their context).
-        'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', '    namespace: sigterm',
+        'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', `    namespace: ${ns}`,
         'current-context: mora-real', '',
       ].join('\n'));
 
@@ -367,8 +369,8 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const closed = new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
       try {
         assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${err}`);
-        child.kill('SIGTERM');
-        assert.ok(await until(async () => err.includes('mora: interrupted (SIGTERM)'), Boolean, 30_000, 20), `SIGTERM not taken:\n${err}`);
+        child.kill(sig);
+        assert.ok(await until(async () => err.includes(`mora: interrupted (${sig})`), Boolean, 30_000, 20), `${sig} not taken:\n${err}`);
       } finally {
         fs.writeFileSync(path.join(gate, 'go'), '');
       }
@@ -376,12 +378,12 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const undoRecordNow = fs.readdirSync(path.join(state, 'mora', 'undo')).filter((f) => f.endsWith('.yaml'));
       assert.equal(undoRecordNow.length, 1);
       const newRecord = path.join(state, 'mora', 'undo', undoRecordNow[0]);
-      assert.ok(err.includes('mora: stopped at SIGTERM: patched 1 of 3 workload(s): Deployment sigterm/t1 (context mora-real); '
-        + 'not patched: Deployment sigterm/t2 (context mora-real), Deployment sigterm/t3 (context mora-real) (not tried)'), err);
+      assert.ok(err.includes(`mora: stopped at ${sig}: patched 1 of 3 workload(s): Deployment ${ns}/t1 (context mora-real); `
+        + `not patched: Deployment ${ns}/t2 (context mora-real), Deployment ${ns}/t3 (context mora-real) (not tried)`), err);
       assert.match(err, new RegExp(`^mora: to put back the previous values of the ones patched \\(recorded in ${newRecord.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): mora recommend --undo `, 'm'));
-      const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'sigterm', name))[0].resources;
+      const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', ns, name))[0].resources;
       assert.deepEqual(await server('t1'), original, 't1: the patch in flight finished');
-      for (const name of ['t2', 't3']) assert.equal((await server(name))?.requests?.cpu, '125m', `${name}: not tried after SIGTERM`);
+      for (const name of ['t2', 't3']) assert.equal((await server(name))?.requests?.cpu, '125m', `${name}: not tried after ${sig}`);
     });
   });
 

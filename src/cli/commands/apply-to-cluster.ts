@@ -6,7 +6,7 @@
  * nothing more happens. Otherwise MOrA asks once (on a terminal) or needs --yes (not on a terminal), writes the undo
  * record (each workload's values as they were, before the first patch), then patches each workload as its diff showed
  * it. The first failure (a workload someone else changed meanwhile, in what its diff showed; a denial; an unreachable
- * server) or a Ctrl-C or SIGTERM (a CI job cancelled) stops the patches after the one in flight, and rolls back: each
+ * server) or a Ctrl-C, SIGTERM (a CI job cancelled) or SIGHUP (the terminal closed) stops the patches after the one in flight, and rolls back: each
  * workload this run patched is put back to its recorded previous values, through the undo's own path (a fresh dry run,
  * and only where every field MOrA set still shows what the patch left: a workload another writer changed since keeps
  * their values and is named, its previous values kept in the record for `mora recommend --undo <record>`). The record
@@ -23,6 +23,7 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
+import { INTERRUPT_SIGNALS, dropOutputErrors } from './interrupt-signals';
 import type { Workload, WorkloadRef } from '../../core/workload';
 import { parseQuantity } from '../../core/quantity';
 import type { ClusterChange } from '../../data/kube/apply-plan';
@@ -55,8 +56,8 @@ export interface ApplyIo {
   /** Asks a yes/no question (on a terminal); resolves true for yes. */
   confirm(question: string): Promise<boolean>;
   /**
-   * Calls `handler` on Ctrl-C or SIGTERM while the patches are sent, until the returned function is called (default:
-   * SIGINT and SIGTERM of this process, with the signal; tests pass their own).
+   * Calls `handler` on Ctrl-C, SIGTERM or SIGHUP while the patches are sent, until the returned function is called (default:
+   * SIGINT, SIGTERM and SIGHUP of this process, with the signal; tests pass their own).
    */
   onInterrupt?(handler: (signal?: NodeJS.Signals) => void): () => void;
 }
@@ -138,7 +139,7 @@ export async function applyToCluster(kube: Client, recs: readonly Recommendation
  * Previews every write (planApply: the server-side dry run, its diff, admission), asks once, records the previous
  * values (the undo record, written before the first patch), then patches one workload after another, each to the
  * object its diff was computed from (applyApproved). The first failure — refused, denied, changed since the preview,
- * unreachable — or a Ctrl-C or SIGTERM stops the loop after the patch in flight: the workloads not yet patched are left
+ * unreachable — or a Ctrl-C, SIGTERM or SIGHUP stops the loop after the patch in flight: the workloads not yet patched are left
  * alone, and those patched are put back (rollBack; with `rollback: false`, as --undo runs, MOrA prints which were
  * patched and the command that puts their previous values back: `--undo <record>`).
  */
@@ -204,8 +205,8 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       let stoppedBy = 'Ctrl-C';
       const stop = (io.onInterrupt ?? interruptsOfProcess)((signal?: NodeJS.Signals) => {
         interrupted = true;
-        if (signal === 'SIGTERM') stoppedBy = 'SIGTERM';
-        io.err(`mora: interrupted${signal === 'SIGTERM' ? ' (SIGTERM)' : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
+        if (signal && signal !== 'SIGINT') stoppedBy = signal;
+        io.err(`mora: interrupted${signal && signal !== 'SIGINT' ? ` (${signal})` : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
       });
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
@@ -330,9 +331,10 @@ async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: A
 }
 
 function interruptsOfProcess(handler: (signal?: NodeJS.Signals) => void): () => void {
-  // The first Ctrl-C or SIGTERM (a CI job cancelled or timed out) stops the loop after the patch in flight; a second
-  // signal ends the process as usual. Both exit 130, as `mora experiment` does for either.
-  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => ({ signal, on: () => { remove(); handler(signal); } }));
+  // The first Ctrl-C, SIGTERM (a CI job cancelled or timed out) or SIGHUP (the terminal closed, an SSH session dropped)
+  // stops the loop after the patch in flight, and the rollback runs; a second signal ends the process as usual. All exit
+  // 130, as `mora experiment` does. After SIGHUP the terminal is gone: writing to it must not end the rollback.
+  const listeners = INTERRUPT_SIGNALS.map((signal) => ({ signal, on: () => { remove(); if (signal === 'SIGHUP') dropOutputErrors(); handler(signal); } }));
   const remove = () => {
     for (const l of listeners) process.removeListener(l.signal, l.on);
   };
