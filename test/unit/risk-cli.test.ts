@@ -50,11 +50,16 @@ describe('mora recommend --cpu-risk / --memory-risk', () => {
   it('refuses values outside 0.001–0.5, percentages and words, naming the flag and the range', () => {
     const bad: Array<[string, RegExp]> = [
       ['0', /--cpu-risk must be a share between 0\.001 and 0\.5 \(a share: 0\.05 = 5%\), got "0"/],
-      ['0.6', /between 0\.001 and 0\.5 \(a share, not a percentage: 0\.6% is 0\.006\)/],
+      // a share above the range is said as the share it is, not read as a percentage (it was "0.6% is 0.006")
+      ['0.6', /between 0\.001 and 0\.5 \(0\.6 = 60%\), got "0\.6"/],
+      ['0.9', /between 0\.001 and 0\.5 \(0\.9 = 90%\), got "0\.9"/],
+      ['1', /between 0\.001 and 0\.5 \(1 = 100%\), got "1"/],
+      ['1.5', /\(a share, not a percentage: 1\.5% is 0\.015\), got "1\.5"/],
       ['5', /\(a share, not a percentage: 5% is 0\.05\), got "5"/],
       ['5%', /\(a share, not a percentage: 5% is 0\.05\), got "5%"/],
       // the share written as a decimal, not as a floating-point artefact (0.7 / 100 is 0.006999999999999999)
-      ['0.7', /\(a share, not a percentage: 0\.7% is 0\.007\), got "0\.7"/],
+      ['0.7%', /\(a share, not a percentage: 0\.7% is 0\.007\), got "0\.7%"/],
+      ['0.58', /\(0\.58 = 58%\), got "0\.58"/],
       ['0.9%', /\(a share, not a percentage: 0\.9% is 0\.009\), got "0\.9%"/],
       ['-0.1', /got "-0\.1"/],
       ['abc', /got "abc"/],

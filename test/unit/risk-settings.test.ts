@@ -40,9 +40,12 @@ describe('risk settings → policy', () => {
   it('an invalid value is not clamped silently: the default is used and a warning names the setting, the value and the share meant', () => {
     const cases: [unknown, RegExp][] = [
       [5, /^Setting mora\.risk\.cpu is 5: must be a share between 0\.001 and 0\.5 \(a share, not a percentage: 5% is 0\.05\); using the default 0\.05 until it is fixed\.$/],
-      [1, /is 1: .*1% is 0\.01\); using the default 0\.05/],
+      // 1, 0.9, 0.6: shares above the range, not percentages (they were "1% is 0.01", "0.9% is 0.009")
+      [1, /^Setting mora\.risk\.cpu is 1: must be a share between 0\.001 and 0\.5 \(1 = 100%\); using the default 0\.05 until it is fixed\.$/],
+      [0.6, /is 0\.6: must be a share between 0\.001 and 0\.5 \(0\.6 = 60%\); using the default 0\.05/],
       ['5%', /is "5%": .*5% is 0\.05\); using the default 0\.05/],
-      [0.9, /is 0\.9: .*0\.9% is 0\.009/],
+      [0.9, /is 0\.9: must be a share between 0\.001 and 0\.5 \(0\.9 = 90%\); using/],
+      ['0.9%', /is "0\.9%": .*0\.9% is 0\.009/],
       [0, /is 0: must be a share between 0\.001 and 0\.5 \(a share: 0\.05 = 5%\); using the default 0\.05/],
       [-0.05, /is -0\.05: .*\(a share: 0\.05 = 5%\)/],
       ['five', /is "five": .*\(a share: 0\.05 = 5%\)/],
