@@ -28,6 +28,12 @@ export class RecommendationStore implements vscode.Disposable {
   private preferredContext?: string;
   /** Bumped by `clear`: a computation started before (with the old settings) must not put its results back. */
   private generation = 0;
+  /**
+   * Per context + namespace (loadKey), and per workload (workloadKey) for Train Models' refreshes: bumped when a
+   * computation of it starts (or `set` replaces it). A computation whose key moved on while it ran is older than another
+   * one and does not put its results back: a forced recompute that started after a refresh and finished first stands.
+   */
+  private readonly starts = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly cleared = new vscode.EventEmitter<void>();
@@ -76,7 +82,10 @@ export class RecommendationStore implements vscode.Disposable {
       g.count++;
       groups.set(key, g);
     }
-    for (const g of groups.values()) this.index.dropNamespace(g.context, g.namespace);
+    for (const [key, g] of groups) {
+      this.started(key);
+      this.index.dropNamespace(g.context, g.namespace);
+    }
     for (const r of recs) this.index.put(r);
     for (const [key, g] of groups) this.loaded.set(key, Promise.resolve(g.count));
     this.changed.fire();
@@ -116,9 +125,11 @@ export class RecommendationStore implements vscode.Disposable {
    * Train Models saved new LSTMs for these workloads: with mora.forecastModel fused their entries were computed without
    * them (or with older ones), so each one the store holds (computed here, not read from the cluster) is recomputed with
    * the new models and replaced, and the tree, CodeLenses and hovers redraw (onDidChange). A namespace still being
-   * computed is waited for first, so its older result cannot land after the new one; a namespace not loaded is left
-   * alone (computed with the models when first shown). With another model the numbers do not read the saved models:
-   * nothing to do. Resolves to the number of workloads recomputed (none if the store was cleared meanwhile).
+   * computed is waited for first (and any started while waiting), so its older result cannot land after the new one; a
+   * namespace not loaded is left alone (computed with the models when first shown). A recompute of the namespace (the
+   * periodic refresh, Recommend) or of the workload started while this one runs is newer: this one's result is dropped.
+   * With another model the numbers do not read the saved models: nothing to do. Resolves to the number of workloads
+   * recomputed and kept (none if the store was cleared meanwhile).
    */
   async refreshWorkloads(workloads: readonly Workload[]): Promise<number> {
     const settings = recommendationSettings();
@@ -129,16 +140,28 @@ export class RecommendationStore implements vscode.Disposable {
     const experiments = storedExperiments(this.log);
     let refreshed = 0;
     for (const w of workloads) {
-      const loading = this.loaded.get(loadKey(w.context, w.namespace));
+      const key = loadKey(w.context, w.namespace);
+      let loading = this.loaded.get(key);
       if (!loading) continue;
-      await loading.catch(() => 0);
+      // A forced load started while waiting would put its (older) result back at its end, after this one's: wait for it too.
+      for (;;) {
+        await loading.catch(() => 0);
+        const next = this.loaded.get(key);
+        if (!next || next === loading) break;
+        loading = next;
+      }
       if (generation !== this.generation) return 0;
       if (this.index.get(w)?.origin) continue;
+      const namespaceAt = this.starts.get(key);
+      const own = workloadKey(w);
+      const workloadAt = this.started(own);
       const onSkip = (x: Workload, reason: string) => this.log.warn(`No recommendation for ${x.kind} ${x.context}/${x.namespace}/${x.name}: ${reason}`);
       const runs = await recommendFromSource(source, {
         context: w.context, namespace: w.namespace, workload: `${w.namespace}/${w.kind}/${w.name}`, ...settings, onSkip, experiments, savedLstmRoot: this.savedLstmRoot,
       });
       if (generation !== this.generation) return 0;
+      // A newer computation of the namespace or of this workload started meanwhile: its result is the one to keep.
+      if (this.starts.get(key) !== namespaceAt || this.starts.get(own) !== workloadAt) continue;
       for (const r of runs) this.index.put(r.recommendation);
       if (runs.length) {
         refreshed++;
@@ -228,18 +251,34 @@ export class RecommendationStore implements vscode.Disposable {
     return read;
   }
 
-  /** `generation`: the store's when `source` was read; a clear since makes what this computes stale (the old source's). */
+  /** Notes that a computation of `key` starts now; returns its number (the `starts` it must still see to write). */
+  private started(key: string): number {
+    const n = (this.starts.get(key) ?? 0) + 1;
+    this.starts.set(key, n);
+    return n;
+  }
+
+  /**
+   * `generation`: the store's when `source` was read; a clear since makes what this computes stale (the old source's).
+   * A newer computation of the namespace started meanwhile (a forced recompute) makes it stale too: it stops writing and
+   * resolves to what the newer one resolves to.
+   */
   private async load(source: DataSource, generation: number, context: string, namespace: string, token?: vscode.CancellationToken, progress?: (done: number, total: number) => void, force?: boolean): Promise<number> {
+    const key = loadKey(context, namespace);
+    const at = this.started(key);
     const { recommendFromSource } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
     const workloads = await source.workloads(context, namespace);
-    if (generation !== this.generation) return 0;
+    const superseded = () => this.starts.get(key) !== at;
+    const stale = () => generation !== this.generation || superseded();
+    // Stale: nothing if the store was cleared; the newer computation's count if one replaced this one.
+    const outcome = (): Promise<number> | number => (generation === this.generation && superseded() ? this.loaded.get(key) ?? 0 : 0);
+    if (stale()) return outcome();
     const experiments = storedExperiments(this.log);
     const fresh: Recommendation[] = [];
-    const stale = () => generation !== this.generation;
     // Workloads MOrA's in-cluster run already recommended are shown as read; only the others are computed here.
     const inCluster = await this.inClusterFor(source, context, force);
     const { fromCluster, toCompute } = inCluster ? inCluster.split(namespace, workloads) : { fromCluster: [], toCompute: workloads };
-    if (stale()) return 0;
+    if (stale()) return outcome();
     for (const r of fromCluster) {
       fresh.push(r);
       this.index.put(r);
@@ -250,12 +289,12 @@ export class RecommendationStore implements vscode.Disposable {
     for (const name of names) {
       if (token?.isCancellationRequested) throw new vscode.CancellationError();
       // Settings changed meanwhile (the store was cleared): these are the old settings' numbers; the new computation shows its own.
-      if (stale()) return 0;
+      if (stale()) return outcome();
       // The engine's window rule alone (no forecast): fast. One workload at a time, yielding in between, so the
       // extension host keeps answering while a namespace is computed.
       const onSkip = (w: Workload, reason: string) => this.log.warn(`No recommendation for ${w.kind} ${w.context}/${w.namespace}/${w.name}: ${reason}`);
       for (const r of await recommendFromSource(source, { context, namespace, workload: name, ...recommendationSettings(), onSkip, experiments, savedLstmRoot: this.savedLstmRoot })) {
-        if (stale()) return 0;
+        if (stale()) return outcome();
         fresh.push(r.recommendation);
         this.index.put(r.recommendation);
       }
@@ -263,7 +302,7 @@ export class RecommendationStore implements vscode.Disposable {
       await new Promise((resolve) => setImmediate(resolve));
     }
     // Shown as they come; at the end, workloads gone since the last computation disappear with it.
-    if (stale()) return 0;
+    if (stale()) return outcome();
     this.index.dropNamespace(context, namespace);
     for (const r of fresh) this.index.put(r);
     if (workloads.length > 0) this.changed.fire();
@@ -277,6 +316,7 @@ export class RecommendationStore implements vscode.Disposable {
 }
 
 const loadKey = (context: string, namespace: string): string => `${context}\u0000${namespace}`;
+const workloadKey = (w: Workload): string => `${loadKey(w.context, w.namespace)}\u0000${w.kind}\u0000${w.name}`;
 
 interface ComputeOptions {
   context?: string;

@@ -52,6 +52,57 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
     }
   });
 
+  it('Train Models\' refresh of a workload does not put its older result over a forced recompute that started after it', async function () {
+    this.timeout(300_000);
+    await activateMora();
+    const cfg = () => vscode.workspace.getConfiguration('mora');
+    const before = cfg().inspect('forecastModel')?.globalValue;
+    // refreshWorkloads recomputes only with fused (the saved models); an empty models folder: Prophet + baseline, no training.
+    await cfg().update('forecastModel', 'fused', vscode.ConfigurationTarget.Global);
+    const models = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-models-'));
+    const demo = new DemoDataSource();
+    const NAME = 'paymentservice';
+    // The data as read: every workload list carries the version current when it was read (a label the recommendation keeps).
+    let version = 1;
+    let hold: { entered: boolean; release?: () => void; gate?: Promise<void> } | undefined;
+    const source = demoWith({
+      workloads: async (context, namespace) => {
+        const v = version;
+        const list = (await demo.workloads(context, namespace)).filter((w) => w.name === NAME).map((w) => ({ ...w, labels: { ...w.labels, 'mora.test/version': String(v) } }));
+        const h = hold;
+        if (h && !h.entered) {
+          h.entered = true;
+          await h.gate;
+        }
+        return list;
+      },
+    });
+    const store = new RecommendationStore(() => source, fakeLog([]), models);
+    const versionOf = () => store.all().find((r) => r.workload.name === NAME)?.workload as { labels?: Record<string, string> } | undefined;
+    try {
+      assert.equal(await store.computeNamespace(DEMO_NAMESPACE, { context: DEMO_CONTEXT }), 1);
+      assert.equal(versionOf()?.labels?.['mora.test/version'], '1');
+      const workload = (await demo.workloads(DEMO_CONTEXT, DEMO_NAMESPACE)).find((w) => w.name === NAME)!;
+      // The refresh reads version 1 and is held there; the data changes, a forced recompute starts and finishes first.
+      const h: NonNullable<typeof hold> = { entered: false };
+      h.gate = new Promise<void>((resolve) => { h.release = resolve; });
+      hold = h;
+      const refresh = store.refreshWorkloads([workload]);
+      assert.ok((await waitFor(() => h.entered, (x) => x, 60_000)), 'the refresh read the workloads');
+      version = 2;
+      assert.equal(await store.computeNamespace(DEMO_NAMESPACE, { context: DEMO_CONTEXT, force: true }), 1);
+      assert.equal(versionOf()?.labels?.['mora.test/version'], '2', 'the forced recompute landed');
+      h.release!();
+      assert.equal(await refresh, 0, 'the refresh\'s older result was not kept');
+      assert.equal(versionOf()?.labels?.['mora.test/version'], '2', 'the newer recompute\'s result stands');
+    } finally {
+      hold?.release?.();
+      store.dispose();
+      fs.rmSync(models, { recursive: true, force: true });
+      await cfg().update('forecastModel', before, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('without a context, an unreachable context is skipped (with a note) and the others are computed', async () => {
     const demo = new DemoDataSource();
     const lines: string[] = [];
