@@ -62,13 +62,14 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
     const models = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-models-'));
     const demo = new DemoDataSource();
     const NAME = 'paymentservice';
-    // The data as read: every workload list carries the version current when it was read (a label the recommendation keeps).
+    // The data as read: every workload list carries the version current when it was read, as its CPU request (v cores),
+    // which the recommendation keeps as the container's current request.
     let version = 1;
     let hold: { entered: boolean; release?: () => void; gate?: Promise<void> } | undefined;
     const source = demoWith({
       workloads: async (context, namespace) => {
         const v = version;
-        const list = (await demo.workloads(context, namespace)).filter((w) => w.name === NAME).map((w) => ({ ...w, labels: { ...w.labels, 'mora.test/version': String(v) } }));
+        const list = (await demo.workloads(context, namespace)).filter((w) => w.name === NAME).map((w) => ({ ...w, containers: w.containers.map((c) => ({ ...c, resources: { ...c.resources, requests: { ...c.resources.requests, cpu: v } } })) }));
         const h = hold;
         if (h && !h.entered) {
           h.entered = true;
@@ -78,10 +79,10 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
       },
     });
     const store = new RecommendationStore(() => source, fakeLog([]), models);
-    const versionOf = () => store.all().find((r) => r.workload.name === NAME)?.workload as { labels?: Record<string, string> } | undefined;
+    const versionOf = () => store.all().find((r) => r.workload.name === NAME)?.containers[0]?.current.requests.cpu;
     try {
       assert.equal(await store.computeNamespace(DEMO_NAMESPACE, { context: DEMO_CONTEXT }), 1);
-      assert.equal(versionOf()?.labels?.['mora.test/version'], '1');
+      assert.equal(versionOf(), 1);
       const workload = (await demo.workloads(DEMO_CONTEXT, DEMO_NAMESPACE)).find((w) => w.name === NAME)!;
       // The refresh reads version 1 and is held there; the data changes, a forced recompute starts and finishes first.
       const h: NonNullable<typeof hold> = { entered: false };
@@ -91,10 +92,10 @@ describe('Recommend: superseded computations, contexts, and the palette\'s Apply
       assert.ok((await waitFor(() => h.entered, (x) => x, 60_000)), 'the refresh read the workloads');
       version = 2;
       assert.equal(await store.computeNamespace(DEMO_NAMESPACE, { context: DEMO_CONTEXT, force: true }), 1);
-      assert.equal(versionOf()?.labels?.['mora.test/version'], '2', 'the forced recompute landed');
+      assert.equal(versionOf(), 2, 'the forced recompute landed');
       h.release!();
       assert.equal(await refresh, 0, 'the refresh\'s older result was not kept');
-      assert.equal(versionOf()?.labels?.['mora.test/version'], '2', 'the newer recompute\'s result stands');
+      assert.equal(versionOf(), 2, 'the newer recompute\'s result stands');
     } finally {
       hold?.release?.();
       store.dispose();
