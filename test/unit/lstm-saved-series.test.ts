@@ -8,7 +8,7 @@ import type { Series } from '../../src/core/series';
 import { LstmForecaster } from '../../src/ml/lstm/forecaster';
 import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
 import { saveModel } from '../../src/ml/lstm/persist';
-import { SAVED_SERIES_MAX_AGE_DAYS, runSavedSeriesLstm, savedSeriesModelPath } from '../../src/ml/lstm/saved-series';
+import { SAVED_SERIES_MAX_AGE_DAYS, runSavedSeriesLstm, savedSeriesModelPath, savedSeriesTrainingHistory } from '../../src/ml/lstm/saved-series';
 import { inTempDir } from './helpers/temp-dir';
 
 const STEP = 900;
@@ -121,12 +121,68 @@ describe('Show Forecast: a per-series LSTM saved by Train Models is used instead
     const dropped = level(later, 8, (t) => (t > later - 2 * 86400 ? 0.2 : 1));
     for (let i = 0; i < dropped.v.length; i++) if (dropped.t[i] <= end) dropped.v[i] = base.v[base.t.indexOf(dropped.t[i])];
     const run = runSavedSeriesLstm(file, dropped, HORIZON);
-    assert.ok(!run.used && /^series level changed since Train Models \(the last day's median is 0\.(19|20)\d, the model was saved at a median of (0\.99\d|1\.00); more than 0\.2[45]\d apart\)$/.test(run.reason), JSON.stringify(run.used ? run.note : run));
+    assert.ok(!run.used && /^series level changed since Train Models \(the last day's median is 0\.(19|20)\d; the 6 whole days the model was trained on had medians (0\.99\d|1\.00)–(0\.99\d|1\.0\d), so 0\.7[45]\d–1\.2[56]\d? would fit\)$/.test(run.reason), JSON.stringify(run.used ? run.note : run));
     // A modest move (to 0.85, 15% down) still fits, as does the same level two days later.
     const modest = level(later, 8, (t) => (t > later - 2 * 86400 ? 0.85 : 1));
     const ok = runSavedSeriesLstm(file, modest, HORIZON);
     assert.ok(ok.used, ok.used ? '' : ok.reason);
     const same = runSavedSeriesLstm(file, level(later, 8, () => 1), HORIZON);
     assert.ok(same.used, same.used ? '' : same.reason);
+    // Saved on other data (this series ×3, still inside the range rule's bound): this history's past does not hold the
+    // saved tail, so only the tail's whole day counts, and the series is refused.
+    saveModel(file, runLstmWithHoldout({ t: base.t, v: base.v.map((x) => 3 * x) }, HORIZON, OPTIONS).model.toJSON());
+    const other = runSavedSeriesLstm(file, base, HORIZON);
+    assert.ok(!other.used && /^series level changed since Train Models \(the last day's median is (0\.99\d|1\.00); the whole day the model was saved with had a median of (2\.99|3\.00), so 2\.2\d–3\.7\d would fit\)$/.test(other.reason), JSON.stringify(other.used ? other.note : other));
   }));
+
+  describe('a daily or weekly cycle, unchanged, is not a level change (whole days compared with whole days)', () => {
+    const MIDNIGHT = 1_780_012_800; // 2026-05-29 00:00 UTC, a Friday
+    const hour = (t: number) => (((t % 86400) + 86400) % 86400) / 3600;
+    /** 10 days at STEP ending at `end`, `at(t)` plus a little noise. */
+    const cycle = (end: number, at: (t: number) => number): Series => {
+      const n = Math.round((10 * 86400) / STEP);
+      const t = Float64Array.from({ length: n }, (_x, i) => end - (n - 1 - i) * STEP);
+      return { t, v: t.map((x, i) => at(x) + 0.005 * Math.sin(i * 1.7)) };
+    };
+    /** What Train Models does (savedSeriesTrainingHistory, the view's holdout run, saved), then the same series read back. */
+    const savedThenRun = (dir: string, s: Series) => {
+      const file = path.join(dir, 'm.json');
+      saveModel(file, runLstmWithHoldout(savedSeriesTrainingHistory(s), HORIZON, OPTIONS).model.toJSON());
+      return runSavedSeriesLstm(file, s, HORIZON);
+    };
+
+    it('a business-hours load (1.0 from 8:00 to 19:00, else 0.1) ending at midnight is used', () => inTempDir(async (dir) => {
+      // Before: the 1.6-day saved tail held two daytime stretches (median 1.0), a whole day's median is 0.1: refused.
+      const run = savedThenRun(dir, cycle(MIDNIGHT, (t) => (hour(t) >= 8 && hour(t) < 19 ? 1 : 0.1)));
+      assert.ok(run.used, run.used ? '' : run.reason);
+    }));
+
+    it('a 14-hour daily batch (1.0 from 0:00 to 14:00, else 0.1) is used whatever hour the series ends at', () => inTempDir(async (dir) => {
+      const refused: string[] = [];
+      for (let h = 0; h < 24; h++) {
+        const run = savedThenRun(dir, cycle(MIDNIGHT + h * 3600, (t) => (hour(t) < 14 ? 1 : 0.1)));
+        if (!run.used) refused.push(`ending ${h}:00: ${run.reason}`);
+      }
+      assert.deepEqual(refused, []);
+    }));
+
+    it('weekdays at 1.0, weekends at 0.5: used whichever day the series ends on; a drop below both still refused', () => inTempDir(async (dir) => {
+      const weekly = (t: number) => { const wd = (Math.floor(t / 86400) + 4) % 7; return wd === 0 || wd === 6 ? 0.5 : 1; }; // 0 = Sunday
+      const refused: string[] = [];
+      for (let d = 0; d < 7; d++) {
+        const run = savedThenRun(dir, cycle(MIDNIGHT + d * 86400 + 12 * 3600, weekly));
+        if (!run.used) refused.push(`ending ${new Date((MIDNIGHT + d * 86400) * 1000).toUTCString().slice(0, 3)} 12:00: ${run.reason}`);
+      }
+      assert.deepEqual(refused, []);
+      // The same model, the series' last day (after its saved tail) at 0.3 — below the weekend level the model saw, inside
+      // the range rule's bound: refused.
+      const file = path.join(dir, 'm.json');
+      const s = cycle(MIDNIGHT + 12 * 3600, weekly);
+      saveModel(file, runLstmWithHoldout(savedSeriesTrainingHistory(s), HORIZON, OPTIONS).model.toJSON());
+      const end = s.t[s.t.length - 1];
+      const dropped: Series = { t: s.t, v: s.v.map((x, i) => (s.t[i] > end - 86400 ? 0.3 : x)) };
+      const run = runSavedSeriesLstm(file, dropped, HORIZON);
+      assert.ok(!run.used && /^series level changed since Train Models \(the last day's median is 0\.\d+; the \d+ whole days the model was trained on had medians 0\.5\d*–1\.0\d*, so 0\.37\d–1\.2\d* would fit\)$/.test(run.reason), JSON.stringify(run.used ? run.note : run));
+    }));
+  });
 });

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { clean, onRegularGrid, type Series } from '../../core/series';
 import { quantile } from '../../core/stats';
 import type { Forecast } from '../forecast-types';
-import { DEFAULT_LSTM_OPTIONS, LstmModel } from './forecaster';
+import { DEFAULT_LSTM_OPTIONS, LstmModel, type LstmState } from './forecaster';
 import { holdoutSplit, mae, type Holdout } from './holdout-run';
 import { loadModel } from './persist';
 
@@ -34,16 +34,22 @@ export const SAVED_SERIES_MAX_AGE_DAYS = 7;
 export const SAVED_SERIES_LEVEL_MARGIN = 0.5;
 
 /**
- * The level rule: the series' typical level now (the median of its last day) must lie near the level the model was
- * saved at — the median of its saved tail (the last ~1.6 days of Train Models' history, a full daily cycle) — within
- * the larger of
- *  - half the tail's daily swing (q90 − q10): the new median is a level the series spent most of its days at when the
- *    model was trained (a trough it visited every day is not a new level), and
- *  - SAVED_SERIES_LEVEL_SHIFT × the tail's median: a flat series may still drift by a quarter of its level,
+ * The level rule: the series' typical level now — the median of its last whole day — must lie near the levels of the
+ * whole days the model was trained on: the median of each whole day (counted back from the end of the history Train
+ * Models had) from the start of its training window (trainedOn.from) to the end of its saved tail, read from this
+ * history where it still reaches back that far and from the saved tail for the tail's own span. Refused only when the
+ * last day's median lies outside [min, max] of those daily medians widened by the largest of
+ *  - SAVED_SERIES_LEVEL_SHIFT × their spread (max − min): a weekday/weekend series trained on both kinds of days has a
+ *    wide spread and keeps its range,
+ *  - SAVED_SERIES_LEVEL_SHIFT × the bound (min below, max above): a flat series may still drift by a quarter of its level,
  *  - 5% of the saved scaler's range (so an idle series at 0 is not refused for float noise).
+ * Whole days against whole days, so a daily cycle compares like with like: a business-hours load (1.0 for 11 h, 0.1 the
+ * rest) has a median of 0.1 over any whole day, whatever the hour the series ends at. (The older rule compared the last
+ * day with the saved tail alone, ~1.6 days holding two daytime stretches, and refused such series unchanged.)
  * A range check alone (SAVED_SERIES_LEVEL_MARGIN) misses a drop that stays inside the trained range: trained at ~1.0
  * with a burst to 2.0 and a dip to 0.15, a series that now sits at 0.2 is "inside" [0.15, 2.0] but the network only
- * ever saw that level for a few steps. Round bounds on what "the same level" means, not tuned to any dataset.
+ * ever saw that level for a few steps. Round bounds on what "the same level" means, not tuned to any dataset. A change
+ * that leaves the daily median alone (a business-hours load whose daytime stretch vanished) is not caught.
  */
 export const SAVED_SERIES_LEVEL_SHIFT = 0.25;
 
@@ -99,7 +105,7 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
   if (s.trainedOn.to >= holdoutStart) return { used: false, reason: 'the saved model was trained on the days this forecast holds out to score it' };
   const ageDays = (full.t[n - 1] - s.trainedOn.to) / 86400;
   if (ageDays > SAVED_SERIES_MAX_AGE_DAYS) return { used: false, reason: `the saved model's history ends ${ageDays.toFixed(1)} days before this one (more than ${SAVED_SERIES_MAX_AGE_DAYS})` };
-  const level = levelChange(fitPart.v, s.scaler) ?? levelShift(full.v, Math.round(86400 / step), s.tail.v, s.scaler);
+  const level = levelChange(fitPart.v, s.scaler) ?? levelShift(full, Math.round(86400 / step), s);
   if (level) return { used: false, reason: `series level changed since Train Models (${level})` };
   let forecast: Forecast, hv: Forecast;
   try {
@@ -126,16 +132,48 @@ function levelChange(v: ArrayLike<number>, scaler: { min: number; max: number })
 }
 
 /**
- * Why the median of the last day of `v` (`day` points) lies far from the median of the saved tail (SAVED_SERIES_LEVEL_SHIFT),
- * or undefined when it does not.
+ * Why the median of the last whole day (`day` points) of `full` lies outside the trained days' medians, widened
+ * (SAVED_SERIES_LEVEL_SHIFT), or undefined when it does not.
  */
-function levelShift(v: ArrayLike<number>, day: number, tail: readonly number[], scaler: { min: number; max: number }): string | undefined {
-  const recent = Array.from(v).slice(-Math.max(1, day));
-  const was = quantile(tail, 0.5), now = quantile(recent, 0.5);
-  if (!Number.isFinite(was) || !Number.isFinite(now)) return undefined;
-  const swing = quantile(tail, 0.9) - quantile(tail, 0.1);
-  const tolerance = Math.max(swing / 2, SAVED_SERIES_LEVEL_SHIFT * Math.abs(was), 0.05 * (scaler.max - scaler.min));
-  if (Math.abs(now - was) <= tolerance) return undefined;
+function levelShift(full: Series, day: number, s: Pick<LstmState, 'trainedOn' | 'tail' | 'scaler' | 'step'>): string | undefined {
+  const d = Math.max(1, day);
+  const now = quantile(full.v.subarray(Math.max(0, full.v.length - d)), 0.5);
+  // What the model was trained on and saved with: the saved tail, and before it this history from the training window's
+  // start — when this history still holds the tail's values (the same series: not one saved on other data or in other
+  // units, whose past this history cannot stand for).
+  const seen: number[] = [];
+  if (holdsTail(full, s)) for (let i = 0; i < full.t.length && full.t[i] < s.tail.t0; i++) if (full.t[i] >= s.trainedOn.from) seen.push(full.v[i]);
+  seen.push(...s.tail.v);
+  const medians: number[] = [];
+  for (let e = seen.length; e >= d; e -= d) {
+    const m = quantile(seen.slice(e - d, e), 0.5);
+    if (Number.isFinite(m)) medians.push(m);
+  }
+  // Less than a day saved (a model without a daily period): its whole tail as one "day".
+  if (medians.length === 0) medians.push(quantile(seen, 0.5));
+  const lo = Math.min(...medians), hi = Math.max(...medians);
+  if (!Number.isFinite(now) || !Number.isFinite(lo) || !Number.isFinite(hi)) return undefined;
+  const widen = (x: number) => Math.max(SAVED_SERIES_LEVEL_SHIFT * (hi - lo), SAVED_SERIES_LEVEL_SHIFT * Math.abs(x), 0.05 * (s.scaler.max - s.scaler.min));
+  const from = lo - widen(lo), to = hi + widen(hi);
+  if (now >= from && now <= to) return undefined;
   const g = (x: number) => x.toPrecision(3);
-  return `the last day's median is ${g(now)}, the model was saved at a median of ${g(was)}; more than ${g(tolerance)} apart`;
+  const days = medians.length === 1 ? `the whole day the model was saved with had a median of ${g(lo)}` : `the ${medians.length} whole days the model was trained on had medians ${g(lo)}–${g(hi)}`;
+  return `the last day's median is ${g(now)}; ${days}, so ${g(from)}–${g(to)} would fit`;
+}
+
+/**
+ * Whether `full` holds the saved tail's values at the tail's timestamps: at least 90% of them found within 1% of the saved
+ * scaler's range (the tail was despiked and put on the model's grid, so a few may differ). Round bounds, not tuned.
+ */
+function holdsTail(full: Series, s: Pick<LstmState, 'tail' | 'scaler' | 'step'>): boolean {
+  const n = full.t.length, tail = s.tail.v;
+  if (n === 0 || tail.length === 0) return false;
+  const close = 0.01 * Math.max(s.scaler.max - s.scaler.min, Number.MIN_VALUE);
+  let same = 0;
+  for (let k = 0, i = 0; k < tail.length; k++) {
+    const t = s.tail.t0 + k * s.step;
+    while (i < n - 1 && full.t[i] < t - s.step / 2) i++;
+    if (Math.abs(full.t[i] - t) <= s.step / 2 && Math.abs(full.v[i] - tail[k]) <= close) same++;
+  }
+  return same >= 0.9 * tail.length;
 }
