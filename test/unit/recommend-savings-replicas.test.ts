@@ -1,6 +1,6 @@
 /**
  * Savings count MOrA's requests at the replicas it advises (what --apply-to --replicas writes): the demo's currencyservice
- * goes 50m→100m (held at its kept 100m limit, below the ~190m a pod needs at 2 replicas) at 2→5 replicas, 400m more
+ * goes 50m→100m (held at its kept 100m limit, below the 195m a pod needs at 2 replicas) at 2→5 replicas, 400m more
  * CPU, not the 100m the current 2 replicas gave.
  */
 import { strict as assert } from 'node:assert';

@@ -63,7 +63,7 @@ describe('replica advice at the CPU risk target', () => {
       current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk: 0.01,
       hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
     })!;
-    assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the peak \\([\\d.]+ req/s\\): fixed rules, '
+    assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the p99 load \\([\\d.]+ req/s\\): fixed rules, '
       + `whatever the risk target; max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time\\) needs; target 70% CPU of the recommended request$`));
     assert.ok(r.hpa!.minReplicas <= r.recommended.value && r.recommended.value <= r.hpa!.maxReplicas, JSON.stringify(r));
   });
@@ -89,6 +89,6 @@ describe('replica advice at the CPU risk target', () => {
     })!;
     assert.equal(r.recommended.value, 50);
     assert.equal(r.hpa!.maxReplicas, 50, r.hpa!.reason);
-    assert.match(r.hpa!.reason, /max 1\.5 × the peak \(100\.0 req\/s\): fixed rules, whatever the risk target; max is at least the 50 replicas the CPU risk target \(≤0\.1% of the time\) needs/);
+    assert.match(r.hpa!.reason, /max 1\.5 × the p99 load \(100\.0 req\/s\): fixed rules, whatever the risk target; max is at least the 50 replicas the CPU risk target \(≤0\.1% of the time\) needs/);
   });
 });

@@ -4,6 +4,7 @@
  * It reads plain series, not a DataSource, so it runs the same on demo data, a live cluster or experiment CSVs.
  */
 import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type Verdict } from '../../core/recommendation';
+import { roundUpTo } from '../../core/quantity';
 import type { Series } from '../../core/series';
 import type { Workload } from '../../core/workload';
 import type { Forecast } from '../../ml/forecast-types';
@@ -11,7 +12,7 @@ import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
-import { recommendReplicas, type MeasuredLoad } from './replicas';
+import { cpuAtCount, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
 import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
 
 export interface ContainerUsage {
@@ -158,13 +159,35 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     if (lf?.trusted) forecastPeakLoad = lf.need;
     else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
   }
+  // Without an HPA the count is checked against the request's need at the current count. Where part of the history ran at
+  // another count (ready replicas cut from 4 to 2 last night), each sample's CPU is rescaled to the current count and the
+  // window rule's need on that series, over its need on the series as it ran, scales the need (docs/ENGINE.md § Replicas).
+  let cpuNeed = main?.cpu?.need;
+  let cpuNeedRescaled = false;
+  const c0 = input.containers[0];
+  if (!w.hpa && main?.cpu && cpuNeed !== undefined && c0?.cpu && input.requestRate && input.readyReplicas && w.replicas >= 1) {
+    const ready = alignTo(c0.cpu, input.readyReplicas)!;
+    const idle = idlePerPod(input.requestRate.v, input.readyReplicas.v, alignTo(input.requestRate, c0.cpu)!);
+    const scaled = cpuAtCount(c0.cpu.v, ready, w.replicas, idle);
+    if (scaled) {
+      const pol = { ...policy, cpuRisk: main.cpu.evidence.risk?.target ?? policy.cpuRisk };
+      const windowNeed = (usage: Series) => recommendResource({ kind: 'cpu', usage, now: input.now, throttling: c0.throttling, snapshot: input.snapshot }, pol)?.need;
+      const atCount = windowNeed({ t: c0.cpu.t, v: scaled });
+      const asRan = windowNeed(c0.cpu);
+      if (atCount !== undefined && asRan !== undefined && asRan > 0) {
+        cpuNeed *= atCount / asRan;
+        cpuNeedRescaled = true;
+      }
+    }
+  }
   const replicas = input.requestRate && input.readyReplicas && main?.cpu
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
       cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
       // Without an HPA the count is checked against the request's need, not "load ÷ capacity at the recommended request"
       // (the request was sized at the risk target for the current count: docs/ENGINE.md § Replicas).
-      cpuNeed: main.cpu.need,
+      // Rounded up to the request's step, as the CPU note states the need ('needs 195m, above the CPU limit').
+      cpuNeed: roundUpTo(cpuNeed ?? main.cpu.need, policy.cpu.step), cpuNeedRescaled,
       cpuRequestExpected: main.cpu.evidence.risk?.expected ?? main.cpu.evidence.replay?.exceedanceShare,
       measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.

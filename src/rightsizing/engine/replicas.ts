@@ -13,7 +13,7 @@
  *   the request covers its need; when the request was held below it (a kept CPU limit), the fewest replicas that bring the
  *   per-pod need down to the request. A looser target never gives more replicas.
  */
-import { shareText } from '../../core/advice-text';
+import { shareText, targetShareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
 import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
@@ -49,6 +49,11 @@ export interface ReplicaInput {
    */
   cpuNeed?: number;
   cpuRequestExpected?: number;
+  /**
+   * Set when `cpuNeed` was rescaled to the current count because part of the history ran at another count (the ready
+   * replicas of each sample: cpuAtCount); the reason says so.
+   */
+  cpuNeedRescaled?: boolean;
   /** Load one replica sustains at the target, measured by an experiment (req/s). */
   measuredCapacity?: number;
   /**
@@ -114,6 +119,34 @@ export function estimateCapacity(rpsPerPod: ArrayLike<number>, cpuPerPod: ArrayL
 }
 
 /**
+ * The idle CPU per pod (cores) from the line of per-pod CPU against per-pod load (its intercept, at least 0), or 0 when
+ * the load never varied enough for a line.
+ */
+export function idlePerPod(requestRate: ArrayLike<number>, readyReplicas: ArrayLike<number>, cpuPerPod: ArrayLike<number>): number {
+  const perPod = Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN));
+  const line = estimateCapacity(perPod, cpuPerPod, 1, 1);
+  return line ? Math.max(0, line.a) : 0;
+}
+
+/**
+ * Per-pod CPU as it would have been at `count` ready replicas: each sample's busy CPU (above the idle CPU per pod) was
+ * shared by the replicas ready then, so at `count` it is idle + (cpu − idle) × ready / count (a count cut from 4 to 2
+ * doubles the busy part of the samples taken at 4). Samples with no ready count are kept as they are. Undefined when every
+ * sample already ran at `count`: nothing to rescale.
+ */
+export function cpuAtCount(cpuPerPod: ArrayLike<number>, readyReplicas: ArrayLike<number>, count: number, idle = 0): Float64Array | undefined {
+  let other = false;
+  const out = Float64Array.from({ length: cpuPerPod.length }, (_, i) => {
+    const c = cpuPerPod[i], r = readyReplicas[i];
+    if (!Number.isFinite(c) || !(r > 0) || r === count) return c;
+    other = true;
+    const base = Math.min(Math.max(0, idle), c);
+    return base + ((c - base) * r) / count;
+  });
+  return other ? out : undefined;
+}
+
+/**
  * The per-replica capacity (req/s) and how it was measured, or undefined: measured by an experiment (never moves with
  * the risk target), or, with an HPA, at its target of the recommended request — the request it will scale against.
  * Without an HPA no CPU line gives one: the count is then checked against the request (countForRequest).
@@ -158,9 +191,12 @@ function countForRequest(input: ReplicaInput, risk: number, sortedLoad: Float64A
   const n0 = input.current;
   if (keptExpected === undefined || request === undefined || need === undefined || !(n0 >= 1) || !(request > 0)) return undefined;
   const s = n0 === 1 ? '' : 's';
+  // The need is passed rounded up to the request's step, as the CPU note states it (`needs 195m, above the CPU limit`).
+  const m = (x: number) => `${Math.ceil(x * 1000 - 1e-6)}m`;
+  const atCount = input.cpuNeedRescaled ? ' (each sample\'s CPU rescaled from the replicas ready then to the current count)' : '';
   const measure = 'no per-replica capacity measured apart from the request (an experiment plan measures one: mora experiment run, then recommend --experiments)';
   if (need <= request * (1 + 1e-9)) {
-    const reason = `the recommended CPU request is sized for the current ${n0} replica${s} at the CPU risk target (≤${shareText(risk)} of the time, `
+    const reason = `the recommended CPU request covers the ${m(need)} a pod needs at the current ${n0} replica${s}${atCount} for the CPU risk target (≤${targetShareText(risk)} of the time, `
       + `per-replica load above capacity ${shareText(keptExpected)} of the time: a pod's CPU above that request); the count is kept: ${measure}`;
     return { current: n0, recommended: { value: n0, lower: n0, upper: n0 }, reason, risk: { target: risk, expected: keptExpected } };
   }
@@ -184,8 +220,7 @@ function countForRequest(input: ReplicaInput, risk: number, sortedLoad: Float64A
     }
     expected = seen ? above / seen : keptExpected;
   }
-  const m = (x: number) => `${Math.round(x * 1000)}m`;
-  const reason = `the recommended CPU request ${m(request)} is held below the ${m(need)} a pod needs at the current ${n0} replica${s} for the CPU risk target (≤${shareText(risk)} of the time): `
+  const reason = `the recommended CPU request ${m(request)} is held below the ${m(need)} a pod needs at the current ${n0} replica${s}${atCount} for the CPU risk target (≤${targetShareText(risk)} of the time): `
     + `${value} replicas bring the per-pod need to it (idle ${m(a)} per pod), per-replica load above capacity ${shareText(expected)} of the time; ${measure}`;
   return { current: n0, recommended: { value, lower: n0, upper: value }, reason, risk: { target: risk, expected } };
 }
@@ -221,7 +256,7 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     : `observed ${q} load ${atRisk.toFixed(1)} req/s`;
   const expected = shareAbove(sorted, value * capacity);
   const above = forecastAtRisk !== undefined ? '' : `, per-replica load above capacity ${shareText(expected)} of the time`;
-  const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${shareText(risk)} of the time${above}); ${how}`;
+  const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${targetShareText(risk)} of the time${above}); ${how}`;
   const rec: ReplicaRecommendation = { current: input.current, recommended, reason, risk: { target: risk, expected } };
   if (input.hpa) {
     // The bounds are fixed rules, not the risk target, and the reason says so. The risk target concerns time with the load
@@ -231,10 +266,13 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     // at least two where the workload already runs two or more.
     const minReplicas = Math.max(input.current >= 2 || input.hpa.minReplicas >= 2 ? 2 : 1, need(low));
     const maxReplicas = Math.max(minReplicas, need(peak * 1.5), value);
+    // The peak named as what it is: the observed p99 (below the load the target sizes to when the target is under 1%,
+    // which `value` covers), or a trusted forecast's peak when that is higher.
+    const peakText = peak > observedPeak ? `the forecast peak (${peak.toFixed(1)} req/s)` : `the p99 load (${peak.toFixed(1)} req/s)`;
     rec.hpa = {
       minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization,
-      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × the peak (${peak.toFixed(1)} req/s): fixed rules, `
-        + `whatever the risk target; max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${shareText(risk)} of the time) needs; `
+      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × ${peakText}: fixed rules, `
+        + `whatever the risk target; max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${targetShareText(risk)} of the time) needs; `
         + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
     };
   }
