@@ -199,7 +199,8 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       mora.provider.refresh();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      // The fusion's weights change the forecast view only (recommendations do not use the fused forecast): it redraws.
+      // The fusion's weights change the forecast view only: it redraws. The recommendations (the store's, mora.forecastModel
+      // fused included) run the fusion with its default weights (0.4 Prophet / 0.6 LSTM), so nothing is recomputed.
       if (!e.affectsConfiguration('mora.fusion')) return;
       panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
     }),

@@ -1,10 +1,13 @@
 // mora.fusion.prophetWeight: the forecast view's fusion takes the Prophet prior it is given (the LSTM gets the rest), on
 // the calling thread and in the worker pool, where the extension hands the setting to the pool (read per job).
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_FUSION } from '../../src/ml/fusion';
 import { LstmWorkerPool } from '../../src/ml/worker/pool';
 import { forecastPanels, fusionModelOptions, panelHistory, PANELS, type LstmRunResult, type PanelsResult } from '../../src/views/forecast-panels';
 import { DEFAULT_FORECAST_VIEW_OPTIONS, inProcessPanels } from '../../src/views/forecast-model';
+import { recommendSettings } from '../../src/views/recommend-settings';
 import { panelFrame } from '../harness/panel-frame';
 
 const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const] };
@@ -96,5 +99,21 @@ describe('mora.fusion.prophetWeight: the fusion\'s Prophet prior in the forecast
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('mora.fusion.prophetWeight is the forecast view\'s only, and says so', () => {
+  it('the editor\'s fused recommendations get no weight from the settings (the fusion\'s defaults), as the description says', () => {
+    const values: Record<string, unknown> = { forecastModel: 'fused', 'fusion.prophetWeight': 0.9 };
+    const settings = recommendSettings(<T>(key: string, fallback: T): T => (key in values ? values[key] as T : fallback));
+    assert.equal(settings.model, 'fused');
+    assert.ok(!('modelOptions' in settings), JSON.stringify(settings));
+    assert.deepEqual(DEFAULT_FUSION.weights, { prophet: 0.4, lstm: 0.6 });
+    const props = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { description: string }> } } })
+      .contributes.configuration.properties;
+    const description = props['mora.fusion.prophetWeight'].description;
+    // It said 'Recommendations do not use the fused forecast', untrue with mora.forecastModel fused since 1a57707.
+    assert.doesNotMatch(description, /do not use the fused forecast/);
+    assert.match(description, /Show Forecast only: the recommendations in the tree, CodeLenses and hovers \(with mora\.forecastModel fused\) .*use the default weighting, 0\.4 Prophet \/ 0\.6 LSTM/);
   });
 });
