@@ -18,6 +18,22 @@ for (const stream of [process.stdout, process.stderr]) {
     };
   });
 }
+// A terminal that went away (closed window, dropped SSH session: the SIGHUP that stops a run) must not turn the exit
+// code into a crash. Node (before v24, nodejs/node#51519) restores the termios of every stdio fd that was a terminal at
+// start-up after 'exit', and aborts (SIGABRT, rc 134, "Assertion failed … node::ResetStdio()") when tcsetattr fails
+// with EIO on the hung-up tty — after the run had restored and recorded everything, its 130 lost. Node skips a
+// descriptor that no longer is the file it saw at start-up, so on exit each one that was a terminal and is not one any
+// more (isatty fails: hung up) is swapped for /dev/null. A live terminal is left alone: Node still resets it.
+const tty = require('node:tty');
+const { closeSync, openSync } = require('node:fs');
+const wasTerminal = [0, 1, 2].map((fd) => tty.isatty(fd));
+process.on('exit', () => {
+  for (const fd of [0, 1, 2]) {
+    if (!wasTerminal[fd] || tty.isatty(fd)) continue;
+    try { closeSync(fd); } catch { /* already closed: Node skips it too */ }
+    try { openSync('/dev/null', fd === 0 ? 'r' : 'w'); } catch { /* left closed, which Node also skips */ }
+  }
+});
 const source = join(root, 'src', 'cli', 'main.ts');
 let cli;
 if (!process.env.MORA_BUNDLED && existsSync(source) && existsSync(join(root, 'node_modules', 'tsx'))) {

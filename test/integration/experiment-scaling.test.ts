@@ -274,13 +274,18 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     }
   });
 
-  // A real hangup: the terminal is a pty (util-linux script) that goes away; the kernel sends SIGHUP and a write to the
-  // terminal then fails with EIO, not EPIPE. Before: the process died either way, the Deployment left at 2.
-  it('mora experiment: a real terminal hangup (its pty closed) while scaled: the count is put back, the JSON says partial', async function () {
+  // A real hangup: the terminal is a pty (util-linux script) that goes away. The kernel hangs it up and sends SIGHUP to
+  // the session leader, a bash that, as an interactive shell does on a hangup, passes SIGHUP on to the job it runs
+  // (mora, its stdin and output the pty) and records mora's exit status. A write to the terminal then fails with EIO,
+  // not EPIPE. Before 8b2a4c8: the process died, the Deployment left at 2. Before the exit hook in bin/mora.js: all was
+  // restored and recorded, then Node aborted at exit resetting the hung-up tty (node::ResetStdio assertion, rc 134).
+  it('mora experiment: SIGHUP from a real terminal hangup (its pty closed) while scaled: the count is put back, the JSON says partial, exit 130', async function () {
     const script = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
-    if (!script) this.skip();
+    const bash = ['/bin/bash', '/usr/bin/bash'].find((p) => fs.existsSync(p));
+    if (!script || !bash) this.skip();
     const prom = await answeringPrometheus();
     const pidFile = path.join(dir, 'hup-tty.pid');
+    const rcFile = path.join(dir, 'hup-tty.rc');
     let child: ChildProcess | undefined;
     try {
       await cp!.createDeployment('shop', { name: 'hup-tty', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
@@ -289,21 +294,29 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       const mora = [process.execPath, path.join(ROOT, 'bin', 'mora.js'), 'experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10',
         '--duration', '2s', '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/hup-tty', '--namespace', 'shop', '--replicas', '2',
         '--kubeconfig', kubeconfig, '--context', 'mora-real'].map(q).join(' ');
-      // stdin stays open (a pipe): script keeps the pty until it is killed. `exec`: the pid written is mora's.
-      child = spawn(script, ['-qfec', `echo $$ > ${q(pidFile)}; exec ${mora}`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      // mora runs as a job (&, its stdin the pty through fd 3: a job's stdin would be /dev/null) so bash can take the
+      // hangup while it waits; stdin of script stays open (a pipe): script keeps the pty until it is killed.
+      const wrapper = path.join(dir, 'hup-tty.sh');
+      fs.writeFileSync(wrapper, [
+        'exec 3<&0', `${mora} <&3 3<&- &`, 'pid=$!',
+        `trap 'kill -HUP $pid; wait $pid; echo $? > ${q(rcFile)}; exit' HUP`, `echo $pid > ${q(pidFile)}`, `wait $pid; echo $? > ${q(rcFile)}`, '',
+      ].join('\n'));
+      child = spawn(script, ['-qfec', `exec ${q(bash!)} ${q(wrapper)}`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(child);
       let tty = '';
       child.stdout!.on('data', (d: Buffer) => (tty += d.toString()));
       assert.ok(await until(async () => /scaling Deployment\/hup-tty to 2 replica\(s\) and waiting/.test(tty) || child!.exitCode !== null, Boolean, 60_000), tty);
       assert.ok(await until(async () => (await spec('hup-tty')) === 2, Boolean, 30_000), tty);
+      assert.ok(fs.existsSync(pidFile) && !fs.existsSync(rcFile), `bash has not taken SIGHUP yet, or mora ended before the hangup:\n${tty}`);
       child.kill('SIGKILL'); // the terminal closes
-      assert.ok(await until(async () => (await spec('hup-tty')) === 1, Boolean, 30_000), `the count was not put back:\n${tty}`);
-      const docs = await until(async () => jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), (d) => d[0]?.[2] === true, 30_000);
-      assert.deepEqual(docs, [['partial', 1, true]]);
+      const rc = await until(async () => (fs.existsSync(rcFile) ? fs.readFileSync(rcFile, 'utf8').trim() : ''), (r) => r !== '', 60_000);
+      assert.equal(rc, '130', `mora's exit status after the hangup (134: Node aborted resetting the gone tty):\n${tty}`);
+      assert.equal(await spec('hup-tty'), 1, `the count was not put back:\n${tty}`);
+      assert.deepEqual(jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['partial', 1, true]]);
     } finally {
       prom.close();
       const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : NaN;
-      if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
+      if (pid > 0 && !fs.existsSync(rcFile)) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
     }
   });
 
