@@ -167,12 +167,12 @@ describe('load experiments when things go wrong', function () {
       });
 
       it('puts the original count back when the run fails (Prometheus failing after scaling)', async () => {
-        // Prometheus answers the command's pre-check (build info, before anything is written or scaled), then 503s:
+        // Prometheus answers the command's pre-check (vector(1), before anything is written or scaled), then 503s:
         // the run fails after the workload was scaled, and is recorded.
         let asked = 0;
         const flaky = http.createServer((_req, res) => {
           res.setHeader('content-type', 'application/json');
-          if (asked++ === 0) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
+          if (asked++ === 0) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
           res.statusCode = 503;
           res.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'going away' }));
         });

@@ -561,7 +561,6 @@ describe('load experiments', () => {
       const u = new URL(req.url!, 'http://x');
       res.setHeader('content-type', 'application/json');
       const now = Date.now() / 1000 + 100;
-      if (u.pathname.endsWith('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
       if (u.pathname.endsWith('/query_range')) {
         let body = '';
         req.on('data', (c) => (body += c));
@@ -598,11 +597,15 @@ describe('load experiments', () => {
   it('mora experiment: Ctrl-C while waiting for the first scrape exits 130 with a partial record, not exit 2', async () => {
     const controller = new AbortController();
     const server = http.createServer((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      // The pre-check's build info answers; Ctrl-C comes once MOrA asks for the target's first scrapes.
-      if (req.url!.includes('/status/buildinfo')) return res.end(JSON.stringify({ status: 'success', data: { version: 'test' } }));
-      controller.abort();
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        // The pre-check's vector(1) answers; Ctrl-C comes once MOrA asks for the target's first scrapes.
+        if (new URLSearchParams(body).get('query') === 'vector(1)') return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
+        controller.abort();
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -641,6 +644,79 @@ describe('load experiments', () => {
       assert.deepEqual(fs.readdirSync(path.join(dir, 'kept')), ['mine.txt']);
     } finally {
       target.close();
+    }
+  });
+
+  /** A Prometheus that answers queries only (a query-only front end such as prom-label-proxy): the build info is `buildInfo`. */
+  async function queryOnlyPrometheus(buildInfo: { status: number; body: string }, auth?: string): Promise<http.Server> {
+    const prom = http.createServer((req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      res.setHeader('content-type', 'application/json');
+      if (auth !== undefined && req.headers.authorization !== auth) {
+        res.statusCode = 401;
+        return res.end(JSON.stringify({ status: 'error', errorType: 'unauthorized', error: 'no token' }));
+      }
+      if (!u.pathname.startsWith('/api/v1/query')) {
+        res.statusCode = buildInfo.status;
+        return res.end(buildInfo.body);
+      }
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const p = new URLSearchParams(body || u.search);
+        if (u.pathname.endsWith('/query_range')) {
+          const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(p.get(k)));
+          const values: Array<[number, string]> = [];
+          for (let t = start; t <= end; t += step) values.push([t, '2']);
+          return res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+        }
+        const now = Date.now() / 1000 + 100;
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [now, String(now)] }] } }));
+      });
+    });
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    return prom;
+  }
+
+  // Since 2390737 the pre-check asked /api/v1/status/buildinfo, and a front end that answers only queries stopped the
+  // whole run: '{}' was exit 2 "not a Prometheus API answer for the build info", a 404 exit 3. The run only needs queries.
+  for (const [name, buildInfo] of [['404s', { status: 404, body: '404 page not found' }], ['answers {} to', { status: 200, body: '{}' }]] as const) {
+    it(`mora experiment with a Prometheus front end that ${name} the build info but answers queries: the run goes on and is measured`, async () => {
+      const target = http.createServer((_req, res) => res.end('ok'));
+      await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+      const prom = await queryOnlyPrometheus(buildInfo);
+      try {
+        let out = '';
+        let err = '';
+        const code = await experimentCommand({ target: `http://127.0.0.1:${(target.address() as AddressInfo).port}/`, prometheus: `http://127.0.0.1:${(prom.address() as AddressInfo).port}`, levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
+          (s) => (out += s), (s) => (err += s));
+        assert.equal(code, 0, err);
+        const doc = JSON.parse(out) as { status: string; json: string };
+        assert.equal(doc.status, 'complete', err);
+        assert.ok(fs.existsSync(doc.json));
+      } finally {
+        target.close();
+        prom.close();
+      }
+    });
+  }
+
+  it('mora experiment with a Prometheus that refuses the credentials (401): exit 3 before anything is sent or written', async () => {
+    let hits = 0;
+    const target = http.createServer((_req, res) => { hits++; res.end('ok'); });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const prom = await queryOnlyPrometheus({ status: 404, body: '' }, 'Bearer right');
+    const fresh = path.join(dir, 'results');
+    try {
+      const err = await experimentCommand({ target: `http://127.0.0.1:${(target.address() as AddressInfo).port}/`, prometheus: `http://127.0.0.1:${(prom.address() as AddressInfo).port}`, levels: '10', duration: '1s', out: fresh, scrapeInterval: '1s', format: 'json' },
+        () => assert.fail('nothing on stdout'), () => undefined).then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.ok(err instanceof UserError && err.exitCode === 3, String(err));
+      assert.match(err.message, /answered 401 .*; nothing was sent or written$/);
+      assert.equal(fs.existsSync(fresh), false, '--out is not created');
+      assert.equal(hits, 0, 'no request was sent to the target');
+    } finally {
+      target.close();
+      prom.close();
     }
   });
 
