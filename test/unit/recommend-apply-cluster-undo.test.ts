@@ -2,7 +2,7 @@
 // at the first failure or at Ctrl-C (after the patch in flight), what was patched said exactly, and `--undo <record>`
 // putting back only what the recorded patch left. A fake API server here (the real one: test/integration/apply-cluster.test.ts).
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -367,6 +367,32 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
     await applyWrites(cluster, readUndoRecord(record), { ...options(join(dir, 'record2.yaml')), flag: '--undo', rollback: false }, io());
     assert.deepEqual(cluster.writes, []);
     assert.ok(lines.includes('Deployment shop/a: put back by the recorded run itself (rolled back after a failure or a signal), nothing to undo'), lines.join('\n'));
+  });
+
+  // Before: the warning came once, and the last line still said 'the record <file> says so (its --undo has nothing to do)'.
+  it('the record cannot be updated mid-run (replaced by a folder): the rollback\'s last line does not claim what it says', async () => {
+    const record = join(dir, 'record.yaml');
+    const saved = join(dir, 'record-as-left.yaml');
+    cluster.onWrite = (name) => {
+      if (name === 'b' && !existsSync(saved)) { // after a's patch was marked: the record is moved away and a folder takes its name
+        renameSync(record, saved);
+        mkdirSync(record);
+      }
+      if (name === 'c') throw new KubeError('RBAC denied: cannot patch deployments.apps "c" in namespace "shop"', 'forbidden', 403);
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), options(record), io()),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_USAGE);
+    for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+    assert.equal(lines.filter((l) => l.startsWith(`mora: warning: could not update the undo record ${record} (`)).length, 1, lines.join('\n'));
+    assert.equal(lines[lines.length - 1], `mora: the cluster is as it was before this run; the record ${record} could not be updated (named above): `
+      + 'its --undo will find the workloads already at their previous values');
+    assert.ok(!lines.some((l) => l.includes('says so')), lines.join('\n'));
+    // The record as it was last written (a patched, the rest pending): its --undo writes nothing, as the line says.
+    assert.deepEqual(statuses(saved), [['a', 'patched'], ['b', 'pending'], ['c', 'pending'], ['d', 'pending'], ['e', 'pending']]);
+    cluster.writes = [];
+    lines = [];
+    await applyWrites(cluster, readUndoRecord(saved), { ...options(join(dir, 'record2.yaml')), flag: '--undo', rollback: false }, io());
+    assert.deepEqual(cluster.writes, [], lines.join('\n'));
   });
 
   it('Ctrl-C while patching (the test double; SIGTERM goes the same way): the patch in flight completes, then everything patched is put back, exit 130', async () => {

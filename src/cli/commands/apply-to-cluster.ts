@@ -213,14 +213,15 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       /** A failed write that may still have landed (unreachable, unanswered): the rollback checks it too. */
       let failedMayHaveLanded = false;
       // Each outcome goes into the record as it happens, so its undo touches only the workloads actually patched.
-      let recordWarned = false;
+      // A failed update is said once (the first); the rollback's last line then does not claim what the record says.
+      let recordStale = false;
       const mark = (i: number, status: UndoStatus) => {
         entries[i].status = status;
         try {
           writeUndoRecord(record, entries);
         } catch (e) {
-          if (!recordWarned) io.err(`mora: warning: ${forTerminal(`could not update the undo record ${record} (${(e as Error).message}); its undo judges each workload by its values`)}`);
-          recordWarned = true;
+          if (!recordStale) io.err(`mora: warning: ${forTerminal(`could not update the undo record ${record} (${(e as Error).message}); its undo judges each workload by its values`)}`);
+          recordStale = true;
         }
       };
       try {
@@ -267,6 +268,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
             + `${kept.length ? `; not put back: ${named(kept.map((k) => k.plan))} (named above)` : ''}`
             + `${notPatchedNow.length ? `; not patched: ${notPatchedNow.join(', ')}` : ''}`)}`);
           if (kept.length) io.err(`mora: ${forTerminal(`their previous values stay recorded in ${record} (once the workload shows what the patch left again, or to see why not: ${undo})`)}`);
+          else if (recordStale) io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} could not be updated (named above): its --undo will find the workloads already at their previous values`)}`);
           else io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`)}`);
         } else {
           io.err(`mora: ${forTerminal(`stopped ${at}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
