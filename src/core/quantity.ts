@@ -89,6 +89,16 @@ function formatMillicores(cores: number): string {
 const MEMORY_SUFFIXES = new Set(['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'k', 'M', 'G', 'T', 'P', 'E']);
 
 /**
+ * A plain number the user typed, as a hint writes it back: the number it is (`020` → 20, `20.` → 20, `+.5` → 0.5), so
+ * `did you mean 20m?` is a quantity to copy, not `020m` or `20.m`. One too long for plain digits keeps its text.
+ */
+function asTyped(text: string): string {
+  const n = Number(text);
+  const s = String(n);
+  return Number.isFinite(n) && !/e/i.test(s) ? s : text.replace(/^\+/, '');
+}
+
+/**
  * A CPU or memory amount typed by a person (`manifests apply --set`, `recommend --cpu-min` and the other policy flags),
  * checked as parseResourceQuantity checks it and for the unit mix-ups that parse as valid Kubernetes quantities but
  * cannot be meant (Kubernetes itself would take them):
@@ -110,7 +120,7 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
     throw new QuantityError(`${what}: "${raw}" has a memory unit (${suffix}); CPU is in cores (2, 0.5) or millicores (500m)`);
   }
   if (resource === 'memory' && (suffix === 'm' || suffix === 'u' || suffix === 'n')) {
-    const amount = text.slice(0, -1).replace(/^\+/, '');
+    const amount = asTyped(text.slice(0, -1));
     throw new QuantityError(`${what}: "${raw}" is in ${suffix === 'm' ? 'thousandths' : suffix === 'u' ? 'millionths' : 'billionths'} of a byte `
       + `("${suffix}" is not a memory unit); did you mean ${amount}${suffix === 'm' ? 'Mi' : 'Mi or Ki'}?`);
   }
@@ -118,7 +128,7 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
     // A plain number is cores; one from MIN_UNITLESS_CPU_TYPO_CORES on is far more likely millicores without their m.
     const cores = Number(text.replace(/^\+/, ''));
     if (cores >= MIN_UNITLESS_CPU_TYPO_CORES) {
-      const amount = text.replace(/^\+/, '');
+      const amount = asTyped(text);
       throw new QuantityError(`${what}: "${raw}" is ${amount} cores (a number without a unit is cores); did you mean ${amount}m? `
         + `For ${amount} cores write ${formatMillicores(cores)}`);
     }
@@ -128,7 +138,7 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
     if (bytes > 0 && bytes < MIN_UNITLESS_MEMORY) {
       // A plain amount under 1 (0.5) was more likely meant in Gi, a small one (256) in Mi. From 1024 on it reads as the
       // byte count it is (1000000 as Mi would be ~954Gi): said in Mi, with the unit to write it in.
-      const plain = /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text) ? text.replace(/^\+/, '') : undefined;
+      const plain = /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text) ? asTyped(text) : undefined;
       if (bytes >= 1024) {
         throw new QuantityError(`${what}: "${raw}" is ${bytes} bytes, ${Math.min(Number((bytes / 2 ** 20).toPrecision(3)), 0.999)}Mi (a number without a unit is bytes); `
           + `an amount under 1Mi needs its unit: ${Math.ceil(bytes / 1024)}Ki, or 1Mi`);

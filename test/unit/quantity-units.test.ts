@@ -48,6 +48,16 @@ describe('quantities typed by people: units', () => {
     assert.equal(parseInputQuantity('cpu', '1e2'), 100);
   });
 
+  // Before, the hint echoed the text: `cpu=020` said 'did you mean 020m? For 020 cores write 20000m', `20.` '20.m'.
+  it('writes the number back as the number it is, not as typed (leading zeros, a trailing point)', () => {
+    refused('cpu', '020', /^x: "020" is 20 cores \(a number without a unit is cores\); did you mean 20m\? For 20 cores write 20000m$/);
+    refused('cpu', '20.', /^x: "20\." is 20 cores .*; did you mean 20m\? For 20 cores write 20000m$/);
+    refused('cpu', '+0250.50', /^x: "\+0250\.50" is 250\.5 cores .*; did you mean 250\.5m\? For 250\.5 cores write 250500m$/);
+    refused('memory', '0512m', /did you mean 512Mi\?$/);
+    refused('memory', '256.', /^x: "256\." is 256 bytes .*; did you mean 256Mi\?/);
+    refused('memory', '.50', /did you mean 0\.5Gi\?/);
+  });
+
   it('takes what is meant: CPU in cores or millicores, memory with its unit, 0, and byte counts of 1Mi or more', () => {
     assert.equal(parseInputQuantity('cpu', '2'), 2);
     assert.equal(parseInputQuantity('cpu', '500m'), 0.5);
