@@ -1,0 +1,43 @@
+// A loopback HTTP double of one kube context's API server and Prometheus in one: namespace "shop" with one Deployment
+// and one MOrA VPA, Prometheus with no samples. It remembers each request's method and path, so a test can say what the
+// in-cluster shard asked (or that it asked nothing).
+import type * as http from 'node:http';
+import { LoopbackHttpServer } from './loopback-http-server';
+
+export type Json = Record<string, unknown>;
+
+export const VPA: Json = {
+  apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'api', namespace: 'shop', generation: 1, resourceVersion: '1' },
+  spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, recommenders: [{ name: 'mora' }] },
+};
+
+/** API server and Prometheus in one: remembers each request's method and path. */
+export class OneVpaCluster extends LoopbackHttpServer {
+  readonly seen: string[] = [];
+  protected answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://double');
+    this.seen.push(`${req.method} ${url.pathname}`);
+    const send = (code: number, b: unknown): void => { res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(b)); };
+    const list = (kind: string, items: Json[]): void => send(200, { apiVersion: 'v1', kind: `${kind}List`, metadata: { resourceVersion: '1' }, items });
+    const p = url.pathname;
+    if (p === '/version') return send(200, { major: '1', minor: '30', gitVersion: 'v1.30.0' });
+    if (p === '/api/v1/status/buildinfo') return send(200, { status: 'success', data: { version: '2.53.0' } });
+    if (p === '/api/v1/query') return send(200, { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }] } });
+    if (p === '/api/v1/query_range') return send(200, { status: 'success', data: { resultType: 'matrix', result: [] } });
+    if (p === '/api/v1/namespaces') return list('Namespace', [{ metadata: { name: 'shop' } }]);
+    if (p.endsWith('/verticalpodautoscalers/api/status') && req.method === 'PATCH') {
+      const patch = body ? JSON.parse(body) as Json : {};
+      return send(200, { ...VPA, ...patch, metadata: VPA.metadata });
+    }
+    if (p.endsWith('/verticalpodautoscalers/api')) return send(200, VPA);
+    if (p.endsWith('/verticalpodautoscalers')) return list('VerticalPodAutoscaler', [VPA]);
+    if (p === '/apis/apps/v1/namespaces/shop/deployments') {
+      return list('Deployment', [{
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'shop', uid: 'd1' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+      }]);
+    }
+    if (req.method === 'GET') return list('Thing', []);
+    send(405, { kind: 'Status', code: 405 });
+  }
+}
