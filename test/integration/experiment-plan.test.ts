@@ -235,7 +235,10 @@ describe('experiment plan: 3 services × 2 replica counts × 3 levels, SIGKILL m
       const killer = setTimeout(() => r.child.kill('SIGKILL'), 120_000);
       const code = await r.exited;
       clearTimeout(killer);
-      assert.equal(code, 0, `${what}: ${r.stderr()}`);
+      // These runs are about what is put back, not about the rate: on a busy machine the 4 s cell can miss the quality
+      // gate's 90% of the asked rate, which is exit 4 (partial) since 278cdc7 — still a completed, restored run.
+      const gateOnly = code === 4 && /failed the quality gate/.test(r.stderr());
+      assert.ok(code === 0 || gateOnly, `${what}: exit ${code}: ${r.stderr()}`);
       return r;
     };
     const readMove = () => JSON.parse(fs.readFileSync(path.join(dir, 'results-move', 'move.json'), 'utf8')) as PlanDocument;
