@@ -56,7 +56,9 @@ describe('experiment plan with a JMeter service (real JMeter, sample service, Pr
     ].join('\n'));
     let out = '', err = '';
     const code = await experimentRunCommand(planFile, { format: 'json', yes: true }, (s) => (out += s), (s) => (err += s));
-    assert.equal(code, 0, err);
+    // The cells' rates are checked within ±25% below; the quality gate wants 90% of the asked rate, which a busy machine's
+    // JMeter can miss: that is exit 4 (partial), still a complete run, so it is accepted here only for the gate.
+    assert.ok(code === 0 || (code === 4 && /failed the quality gate/.test(err)), `exit ${code}: ${err}`);
     const doc = JSON.parse(fs.readFileSync(path.join(dir, 'results', 'jm.json'), 'utf8')) as PlanDocument;
     assert.equal(doc.status, 'complete', err);
     assert.ok(doc.versions.drivers.some((d) => /^jmeter \d/.test(d)), `drivers: ${doc.versions.drivers.join(', ')}`);
