@@ -10,6 +10,10 @@
  * namespaces labelled mora.dev/create-vpa=true (vpa-create.ts), and writes their status in the same run; with
  * --dry-run it only prints what it would create and writes nothing.
  *
+ * --dry-run (with or without --create-vpas) reads and recommends as usual and writes nothing: no status, no VPA, no
+ * shared-model ConfigMap, no metrics; each VPA's outcome is `would-write` (or `no-recommendation`) with the `status` it
+ * would get.
+ *
  * stdout: one JSON summary (shard, namespaces, per-VPA outcome, writes, seconds). Exit 0 when every MOrA VPA of the
  * shard got a status (a recommendation, or RecommendationProvided False with the reason: NoMetrics only when Prometheus
  * answered with no data); 1 when a write or a create failed (the Job retries the shard); a workload whose metrics
@@ -87,8 +91,10 @@ export interface VpaOutcome {
    * written: a new status; unchanged: already that status; no-recommendation: RecommendationProvided False; failed: the
    * write failed; gone: the VPA was deleted during the run (404 on its status: skipped, not a failure).
    */
-  outcome: 'written' | 'unchanged' | 'no-recommendation' | 'failed' | 'gone';
+  outcome: 'written' | 'unchanged' | 'no-recommendation' | 'failed' | 'gone' | 'would-write';
   reason?: string;
+  /** --dry-run: the status the VPA would get (recommendation and conditions), not written. */
+  status?: import('../../data/kube/vpa-status').VpaStatus;
 }
 
 export interface ShardSummary {
@@ -114,7 +120,7 @@ export interface ShardSummary {
    * were not planned; the other kinds' were; the shard exits 2 (RBAC) or 3 (transient).
    */
   notListed?: NotListed[];
-  /** With --dry-run: nothing was written (no VPA created, no status, no metrics pushed). */
+  /** With --dry-run: nothing was written (no VPA created, no status, no metrics pushed or written); `vpas` carry the would-be statuses. */
   dryRun?: true;
   /** With -m fused|lstm: the shared global LSTM (trained here, reused, or unavailable: fallback). */
   globalModel?: import('./in-cluster-global-model').GlobalModelReport;
@@ -248,7 +254,6 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   if (opts.namespace !== undefined || opts.workload !== undefined) {
     throw new UserError(`--in-cluster recommends the MOrA VPAs of its shard's namespaces: ${opts.namespace !== undefined ? '-n/--namespace' : '-w/--workload'} does not combine with it (for one namespace or workload, run mora recommend --source cluster)`);
   }
-  if (opts.dryRun && !opts.createVpas) throw new UserError('--dry-run with --in-cluster goes with --create-vpas (it prints the VPAs that would be created and writes nothing)');
   const writeConcurrency = writeConcurrencyFrom(opts.writeConcurrency, env);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
   // --prometheus-matchers / --prometheus-header, checked as `mora recommend` checks them; the same on a given URL and a discovered one.
@@ -410,14 +415,6 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     tListed = tCreated;
   }
   const notListedOut = notListed.length ? { notListed: notListed.map(({ exitCode: _, ...n }) => n) } : {};
-  if (opts.dryRun) {
-    const summary: ShardSummary = {
-      shard, context, namespaces, vpas: [], othersLeftAlone: others, ...(mixed.length ? { mixedRecommenders: mixed } : {}), writes: 0, created, creates: 0, ...notListedOut, dryRun: true, seconds: Math.round((Date.now() - t0) / 100) / 10,
-    };
-    const out = `${JSON.stringify(summary, null, 2)}\n`;
-    if (notListed.length) throw incomplete(out, [], notListed, 0);
-    return out;
-  }
   const wanted = new Set<string>();
   for (const [ns, vpas] of mine) for (const v of vpas) { const t = vpaTarget(v); if (t) wanted.add(key(ns, t.kind, t.name)); }
 
@@ -457,7 +454,9 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     });
     // -m fused|lstm: the global LSTM, trained once for every shard and shared (in-cluster-global-model.ts).
     let shared: Partial<import('../../pipeline/recommend').RecommendRequest> = {};
-    if (model === 'fused' || model === 'lstm') {
+    // A dry run does not take the shared model's lease nor store one (a ConfigMap write): the pipeline's own model.
+    if ((model === 'fused' || model === 'lstm') && opts.dryRun) log('mora: --dry-run: the shared global LSTM is not used (it would write its ConfigMap): the pipeline\'s own model');
+    else if (model === 'fused' || model === 'lstm') {
       const gm = require('./in-cluster-global-model') as typeof import('./in-cluster-global-model');
       let settings: import('./in-cluster-global-model').SharedModelSettings;
       try { settings = gm.sharedModelSettings(env); } catch (e) { throw new UserError((e as Error).message); }
@@ -535,6 +534,12 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       log(`mora: VerticalPodAutoscaler ${ns}/${vpa.metadata.name}: ${slots[i]!.reason}`);
       return;
     }
+    if (opts.dryRun) {
+      const now = Date.now();
+      const status = rec ? vpaStatusFor(vpa, rec, now) : vpaStatusWithout(vpa, reason, why ?? '', now);
+      slots[i] = { namespace: ns, name: vpa.metadata.name, target, outcome: rec ? 'would-write' : 'no-recommendation', ...(why ? { reason: skipped.get(k) ?? why } : {}), status };
+      return;
+    }
     try {
       const now = Date.now();
       const result = await writer.writeStatus(vpa, (cur) => (rec ? vpaStatusFor(cur, rec, now) : vpaStatusWithout(cur, reason, why ?? '', now)));
@@ -559,7 +564,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   metrics.addWrites(writer.writes);
   const summary: ShardSummary = {
     shard, context, namespaces, vpas: outcomes, othersLeftAlone: others, ...(mixed.length ? { mixedRecommenders: mixed } : {}), writes: writer.writes, ...(writer.throttled ? { throttled: writer.throttled } : {}),
-    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...notListedOut, ...(globalModel ? { globalModel } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
+    ...(created ? { created, creates: creator?.creates ?? 0 } : {}), ...notListedOut, ...(globalModel ? { globalModel } : {}), ...(opts.dryRun ? { dryRun: true as const } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   log(`mora in-cluster: shard ${shard.index}/${shard.count}: ${outcomes.length} MOrA VPA(s), ${writer.writes} write(s), ${failed.length} failed${created ? `, ${created.filter((c) => c.outcome === 'created').length} VPA(s) created, ${createFailures} create(s) failed, ${notListed.length} workload list(s) failed` : ''}, ${summary.seconds} s`);

@@ -133,7 +133,7 @@ export function register(program: Command): void {
     .option('--default-namespace <ns>', 'namespace assumed for manifests that set none (with --apply-to)', 'default')
     .option('--replicas', 'with --apply-to or --apply-cluster, also set spec.replicas where there is no HPA')
     .option('--apply-cluster', 'with --source cluster: patch the workloads on the cluster, after a server-side dry run whose diff is printed (asks first on a terminal)')
-    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest on stderr (stdout keeps the recommendations) and write nothing; with --in-cluster --create-vpas: print the VPAs it would create and write nothing')
+    .option('--dry-run', 'with --apply-cluster: print the diff of the server-side dry run and write nothing; with --apply-to: print the diff of each manifest on stderr (stdout keeps the recommendations) and write nothing; with --in-cluster: compute and print the VPA statuses (and, with --create-vpas, the VPAs) it would write, and write nothing')
     .option('--no-rollback', 'with --apply-cluster: after a failure or Ctrl-C while patching, leave the workloads already patched as they are (default: put them back); the undo record names them for a later --undo')
     .option('--undo <record>', 'put back the previous values an --apply-cluster recorded (the file it names before patching), after the same server-side dry run and diff; only where the workload still shows what that patch left')
     .option('-y, --yes', 'with --apply-cluster or --undo: patch without asking (needed when stdin is not a terminal)')

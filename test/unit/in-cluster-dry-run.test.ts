@@ -1,0 +1,79 @@
+// `mora recommend --in-cluster --dry-run` (with or without --create-vpas): the shard reads and recommends as usual and
+// writes nothing (no VPA status PATCH, no VPA create), and its summary (`dryRun: true`) carries per VPA the status it
+// would write. A loopback double is the API server and Prometheus (one namespace, one MOrA VPA); here Prometheus has
+// two weeks of samples for the Deployment's one container, so there is a recommendation to show.
+import { strict as assert } from 'node:assert';
+import type * as http from 'node:http';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
+import { OneVpaCluster } from './helpers/one-vpa-cluster';
+import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
+
+/** The same cluster, with Prometheus answering every range query with a steady series for pod api-5d9f8c7b6-x7k2p, container app. */
+class WithSamples extends OneVpaCluster {
+  protected override answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://double');
+    if (url.pathname !== '/api/v1/query_range') return super.answer(req, res, body);
+    this.seen.push(`${req.method} ${url.pathname}`);
+    const q = new URLSearchParams(body || url.search.slice(1));
+    const start = Number(q.get('start')), end = Number(q.get('end')), step = Number(q.get('step')) || 300;
+    const memory = /memory/.test(q.get('query') ?? '');
+    const values: Array<[number, string]> = [];
+    for (let t = Math.ceil(start / step) * step, i = 0; t <= end; t += step, i++) values.push([t, String(memory ? 200e6 + (i % 7) * 1e6 : 0.2 + (i % 5) * 0.01)]);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({
+      status: 'success', data: { resultType: 'matrix', result: [{ metric: { namespace: 'shop', pod: 'api-5d9f8c7b6-x7k2p', container: 'app' }, values }] },
+    }));
+  }
+}
+
+describe('recommend --in-cluster --dry-run: computes the statuses, writes nothing, prints them', () => {
+  const cluster = new WithSamples();
+  let dir: string;
+  let kubeconfig: string;
+  let server: string;
+
+  before(async () => {
+    server = await cluster.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-dry-run-'));
+    kubeconfig = path.join(dir, 'config');
+    fs.writeFileSync(kubeconfig, [
+      'apiVersion: v1', 'kind: Config', 'current-context: x',
+      `clusters: [{ name: cx, cluster: { server: "${server}", insecure-skip-tls-verify: true } }]`,
+      'users: [{ name: u, user: { token: t0k3n } }]',
+      'contexts: [{ name: x, context: { cluster: cx, user: u } }]', '',
+    ].join('\n'));
+  });
+  after(async () => {
+    await cluster.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (extra: Record<string, unknown>) => inClusterCommand({
+    ...RECOMMEND_DEFAULTS, source: 'cluster', inCluster: true, kubeconfig, prometheus: server, shardIndex: '0', shards: '1', connectTimeout: '2', ...extra,
+  }, { MORA_NOW: '1790000000' });
+
+  for (const flags of [{ dryRun: true }, { dryRun: true, createVpas: true }]) {
+    it(`${flags.createVpas ? '--create-vpas --dry-run' : '--dry-run'}: no PATCH or POST; the would-be status per VPA`, async () => {
+      cluster.seen.length = 0;
+      const summary = JSON.parse(await run(flags)) as ShardSummary;
+      assert.deepEqual(cluster.seen.filter((s) => !s.startsWith('GET ') && !s.startsWith('POST /api/v1/query')), [], cluster.seen.join(', '));
+      assert.equal(summary.dryRun, true);
+      assert.equal(summary.writes, 0);
+      assert.deepEqual(summary.vpas.map((v) => `${v.namespace}/${v.name} ${v.target} ${v.outcome}`), ['shop/api Deployment/api would-write']);
+      const [c] = summary.vpas[0]!.status!.recommendation!.containerRecommendations;
+      assert.equal(c!.containerName, 'app');
+      for (const b of [c!.lowerBound, c!.target, c!.upperBound]) assert.ok(b.cpu && b.memory, JSON.stringify(c));
+      assert.ok(cluster.seen.some((s) => s.endsWith('/api/v1/query_range')), 'Prometheus was read');
+    });
+  }
+
+  it('without --dry-run the same shard writes the status (the double answers the PATCH)', async () => {
+    cluster.seen.length = 0;
+    const summary = JSON.parse(await run({})) as ShardSummary;
+    assert.deepEqual(summary.vpas.map((v) => v.outcome), ["written"], JSON.stringify(summary.vpas) + cluster.seen.join(","));
+    assert.equal(summary.vpas[0]!.status, undefined);
+    assert.ok(cluster.seen.includes('PATCH /apis/autoscaling.k8s.io/v1/namespaces/shop/verticalpodautoscalers/api/status'), cluster.seen.join(', '));
+  });
+});
