@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { settingsChangeRecomputes } from '../views/recommend-settings';
 import type { Recommendation } from '../core/recommendation';
 import type { ManifestChange } from '../manifests/types';
 import type { ExperimentViewData, ForecastViewData, RenderedReport, WebviewDescription } from '../protocol/forecast';
@@ -173,8 +174,8 @@ async function namespaceOf(mora: MoraContext, arg: unknown): Promise<{ namespace
   return namespace === undefined ? undefined : { namespace };
 }
 
-/** Settings whose change recomputes every recommendation (src/views/recommend-settings.ts reads them). */
-export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk', 'mora.inCluster'] as const;
+/** Settings whose change recomputes every recommendation: src/views/recommend-settings.ts, which reads them. */
+export { RECOMPUTE_SETTINGS } from '../views/recommend-settings';
 
 /** Settings that shape a manifest's view (which recommendation a workload without a namespace gets), besides the store. */
 export const VIEW_SETTINGS = ['mora.defaultNamespace'] as const;
@@ -194,13 +195,13 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       // A setting the recommendations depend on (the risk targets included) recomputes everywhere: the store forgets them,
       // the tree reloads (and asks the store again), the lenses and hovers follow the store, an open forecast view redraws
       // (it follows the store's clear: forecast-panel.ts).
-      if (!RECOMPUTE_SETTINGS.some((k) => e.affectsConfiguration(k))) return;
+      if (!settingsChangeRecomputes((k) => e.affectsConfiguration(k), () => vscode.workspace.getConfiguration('mora').get<string>('forecastModel'))) return;
       store.clear();
       mora.provider.refresh();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      // The fusion's weights change the forecast view only: it redraws. The recommendations (the store's, mora.forecastModel
-      // fused included) run the fusion with its default weights (0.4 Prophet / 0.6 LSTM), so nothing is recomputed.
+      // The fusion's weights change the forecast view: it redraws. With mora.forecastModel fused they also weigh the
+      // recommendations, which the listener above recomputes (RECOMPUTE_SETTINGS).
       if (!e.affectsConfiguration('mora.fusion')) return;
       panels.panel?.handle('refresh').catch((err) => log.warn(`The forecast view could not recompute: ${(err as Error).message}`));
     }),

@@ -350,9 +350,10 @@ async function contextsWith(source: DataSource, namespace: string, onError: (con
 
 /**
  * The engine's policy and forecast model (`mora.forecastModel`, default none: the moving window alone, as the CLI) from
- * the user's settings; the tree, CodeLenses, hovers and the forecast view all use these (src/views/recommend-settings.ts).
+ * the user's settings, and with fused its options (mora.fusion.prophetWeight's weights on the recommendation defaults);
+ * the tree, CodeLenses, hovers and the forecast view all use these (src/views/recommend-settings.ts).
  */
-export function recommendationSettings(): { policy: Partial<Policy>; model?: string } {
+export function recommendationSettings(): { policy: Partial<Policy>; model?: string; modelOptions?: Record<string, Record<string, string>> } {
   const { recommendSettings } = require('../views/recommend-settings') as typeof import('../views/recommend-settings');
   const cfg = vscode.workspace.getConfiguration('mora');
   const { warnings, ...settings } = recommendSettings((key, fallback) => cfg.get(key, fallback));

@@ -15,10 +15,32 @@ export const RISK_SETTING = { cpu: 'setting mora.risk.cpu', memory: 'setting mor
 /** The forecasts the extension may check against the moving window (package.json's enum; see `forecastModel`). */
 export const EXTENSION_FORECAST_MODELS = ['none', 'prophet', 'fused'] as const;
 
+/**
+ * Settings whose change recomputes every recommendation in the editor (the listener in src/extension/manifest-commands.ts):
+ * those `recommendSettings` reads, and the in-cluster source's. mora.fusion (prophetWeight) decides them only with
+ * mora.forecastModel fused: `settingsChangeRecomputes` says whether a change does.
+ */
+export const RECOMPUTE_SETTINGS = ['mora.qos', 'mora.cpuLimits', 'mora.safetyMargin', 'mora.historyDays', 'mora.forecastModel', 'mora.risk', 'mora.inCluster', 'mora.fusion'] as const;
+
+/**
+ * Whether a settings change recomputes the recommendations: it affects one of RECOMPUTE_SETTINGS (`affects`: VS Code's
+ * ConfigurationChangeEvent.affectsConfiguration), mora.fusion only while `forecastModel()` (mora.forecastModel) is fused.
+ */
+export function settingsChangeRecomputes(affects: (section: string) => boolean, forecastModelSetting: () => string | undefined): boolean {
+  return RECOMPUTE_SETTINGS.some((k) => affects(k) && (k !== 'mora.fusion' || forecastModel(forecastModelSetting()) === 'fused'));
+}
+
 export interface RecommendSettings {
   policy: Partial<Policy>;
   /** Undefined: the moving-window rule alone (the default everywhere, as in `mora recommend` and `mora demo`). */
   model?: string;
+  /**
+   * The model's options (RecommendRequest.modelOptions), only with `mora.forecastModel` fused and a numeric
+   * `mora.fusion.prophetWeight`: the recommendation defaults (`forecastDefaults('fused')`: the LSTM's 8 epochs, 256 windows)
+   * plus the fusion's weights from the setting, as the forecast view weighs them (`fusionModelOptions`). Otherwise unset:
+   * the model's defaults.
+   */
+  modelOptions?: Record<string, Record<string, string>>;
   /**
    * A risk setting that is not a share within the range, in words the CLI uses for the same value (exit 2 there):
    * `Setting mora.risk.cpu is 5: must be a share between 0.001 and 0.5 (a share, not a percentage: 5% is 0.05); using the
@@ -35,6 +57,7 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
     if (r.warning) warnings.push(r.warning);
     return r.value;
   };
+  const model = forecastModel(get<string>('forecastModel', 'none'));
   return {
     policy: {
       qos: get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
@@ -45,9 +68,20 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
       cpuRisk: risk('risk.cpu', DEFAULT_RISK.cpu),
       memoryRisk: risk('risk.memory', DEFAULT_RISK.memory),
     },
-    model: forecastModel(get<string>('forecastModel', 'none')),
+    model,
+    ...(model === 'fused' ? fusedModelOptions(get<unknown>('fusion.prophetWeight', undefined)) : {}),
     warnings,
   };
+}
+
+/** `{ modelOptions }` for the fused recommendations with this Prophet weight, or nothing (not a number: the defaults). */
+function fusedModelOptions(prophetWeight: unknown): { modelOptions?: Record<string, Record<string, string>> } {
+  // Required here, not imported: only the fused model loads the pipeline and the forecast view's modules.
+  const { fusionModelOptions } = require('./forecast-panels') as typeof import('./forecast-panels');
+  const weights = fusionModelOptions(prophetWeight);
+  if (!weights) return {};
+  const { forecastDefaults } = require('../pipeline/recommend') as typeof import('../pipeline/recommend');
+  return { modelOptions: { ...forecastDefaults('fused').modelOptions, ...weights } };
 }
 
 /**

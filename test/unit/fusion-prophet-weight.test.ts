@@ -7,7 +7,8 @@ import { DEFAULT_FUSION } from '../../src/ml/fusion';
 import { LstmWorkerPool } from '../../src/ml/worker/pool';
 import { forecastPanels, fusionModelOptions, panelHistory, PANELS, type LstmRunResult, type PanelsResult } from '../../src/views/forecast-panels';
 import { DEFAULT_FORECAST_VIEW_OPTIONS, inProcessPanels } from '../../src/views/forecast-model';
-import { recommendSettings } from '../../src/views/recommend-settings';
+import { recommendSettings, settingsChangeRecomputes } from '../../src/views/recommend-settings';
+import { forecastDefaults } from '../../src/pipeline/recommend';
 import { panelFrame } from '../harness/panel-frame';
 
 const options = { bucket: 1800, horizonHours: 24, seed: 7, lstmPanels: ['cpu' as const] };
@@ -102,18 +103,42 @@ describe('mora.fusion.prophetWeight: the fusion\'s Prophet prior in the forecast
   });
 });
 
-describe('mora.fusion.prophetWeight is the forecast view\'s only, and says so', () => {
-  it('the editor\'s fused recommendations get no weight from the settings (the fusion\'s defaults), as the description says', () => {
-    const values: Record<string, unknown> = { forecastModel: 'fused', 'fusion.prophetWeight': 0.9 };
-    const settings = recommendSettings(<T>(key: string, fallback: T): T => (key in values ? values[key] as T : fallback));
+describe('mora.fusion.prophetWeight also weighs the editor\'s fused recommendations', () => {
+  const settingsFor = (values: Record<string, unknown>) =>
+    recommendSettings(<T>(key: string, fallback: T): T => (key in values ? values[key] as T : fallback));
+
+  it('with mora.forecastModel fused the weight reaches the model options, on the recommendation defaults', () => {
+    const settings = settingsFor({ forecastModel: 'fused', 'fusion.prophetWeight': 0.9 });
     assert.equal(settings.model, 'fused');
-    assert.ok(!('modelOptions' in settings), JSON.stringify(settings));
+    assert.deepEqual(settings.modelOptions, { ...forecastDefaults('fused').modelOptions, fused: { prophet_weight: '0.9', lstm_weight: '0.09999999999999998' } });
+    // package.json's default (0.4) gives the fusion's own weights, so the defaults' numbers do not change.
+    const byDefault = settingsFor({ forecastModel: 'fused', 'fusion.prophetWeight': 0.4 });
+    assert.deepEqual(byDefault.modelOptions?.fused, { prophet_weight: '0.4', lstm_weight: '0.6' });
     assert.deepEqual(DEFAULT_FUSION.weights, { prophet: 0.4, lstm: 0.6 });
+  });
+
+  it('other models and an unset weight get no model options (the model\'s defaults)', () => {
+    for (const values of [{ forecastModel: 'prophet', 'fusion.prophetWeight': 0.9 }, { 'fusion.prophetWeight': 0.9 }, { forecastModel: 'fused' }]) {
+      assert.ok(!('modelOptions' in settingsFor(values)), JSON.stringify(values));
+    }
+  });
+
+  it('a change recomputes the recommendations with mora.forecastModel fused, and only then', () => {
+    const fusion = (section: string) => section === 'mora.fusion' || section === 'mora';
+    assert.equal(settingsChangeRecomputes(fusion, () => 'fused'), true);
+    assert.equal(settingsChangeRecomputes(fusion, () => 'Fused'), true);
+    for (const model of ['none', 'prophet', undefined]) assert.equal(settingsChangeRecomputes(fusion, () => model), false, String(model));
+    // The others recompute whatever the model; an unrelated setting does not.
+    assert.equal(settingsChangeRecomputes((s) => s === 'mora.risk', () => 'none'), true);
+    assert.equal(settingsChangeRecomputes((s) => s === 'mora.defaultNamespace', () => 'fused'), false);
+  });
+
+  it('the description says so and names the CLI option', () => {
     const props = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { description: string }> } } })
       .contributes.configuration.properties;
     const description = props['mora.fusion.prophetWeight'].description;
-    // It said 'Recommendations do not use the fused forecast', untrue with mora.forecastModel fused since 1a57707.
-    assert.doesNotMatch(description, /do not use the fused forecast/);
-    assert.match(description, /Show Forecast only: the recommendations in the tree, CodeLenses and hovers \(with mora\.forecastModel fused\) .*use the default weighting, 0\.4 Prophet \/ 0\.6 LSTM/);
+    assert.doesNotMatch(description, /Show Forecast only|do not use the fused forecast/);
+    assert.match(description, /weighs the recommendations in the tree, CodeLenses and hovers when mora\.forecastModel is fused, and a change recomputes them/);
+    assert.match(description, /--set fused\.prophet_weight=/);
   });
 });
