@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
-import { OneVpaCluster } from './helpers/one-vpa-cluster';
+import { OneVpaCluster, kubeconfigFor } from './helpers/one-vpa-cluster';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
 /** The same cluster, with Prometheus answering every range query with a steady series for pod api-5d9f8c7b6-x7k2p, container app. */
@@ -37,13 +37,7 @@ describe('recommend --in-cluster --dry-run: computes the statuses, writes nothin
   before(async () => {
     server = await cluster.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-dry-run-'));
-    kubeconfig = path.join(dir, 'config');
-    fs.writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: x',
-      `clusters: [{ name: cx, cluster: { server: "${server}", insecure-skip-tls-verify: true } }]`,
-      'users: [{ name: u, user: { token: t0k3n } }]',
-      'contexts: [{ name: x, context: { cluster: cx, user: u } }]', '',
-    ].join('\n'));
+    kubeconfig = kubeconfigFor(dir, server);
   });
   after(async () => {
     await cluster.stop();

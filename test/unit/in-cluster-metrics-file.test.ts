@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
 import { UserError } from '../../src/cli/errors';
-import { OneVpaCluster } from './helpers/one-vpa-cluster';
+import { OneVpaCluster, kubeconfigFor } from './helpers/one-vpa-cluster';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 import { mora } from './helpers/run-cli';
 
@@ -21,13 +21,7 @@ describe('recommend --in-cluster --metrics-file: a user-given path whose folder 
   before(async () => {
     server = await cluster.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-metrics-file-'));
-    kubeconfig = path.join(dir, 'config');
-    fs.writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: x',
-      `clusters: [{ name: cx, cluster: { server: "${server}", insecure-skip-tls-verify: true } }]`,
-      'users: [{ name: u, user: { token: t0k3n } }]',
-      'contexts: [{ name: x, context: { cluster: cx, user: u } }]', '',
-    ].join('\n'));
+    kubeconfig = kubeconfigFor(dir, server);
   });
   after(async () => {
     await cluster.stop();

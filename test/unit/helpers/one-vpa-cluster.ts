@@ -1,7 +1,9 @@
 // A loopback HTTP double of one kube context's API server and Prometheus in one: namespace "shop" with one Deployment
 // and one MOrA VPA, Prometheus with no samples. It remembers each request's method and path, so a test can say what the
 // in-cluster shard asked (or that it asked nothing).
+import * as fs from 'node:fs';
 import type * as http from 'node:http';
+import * as path from 'node:path';
 import { LoopbackHttpServer } from './loopback-http-server';
 
 export type Json = Record<string, unknown>;
@@ -40,4 +42,16 @@ export class OneVpaCluster extends LoopbackHttpServer {
     if (req.method === 'GET') return list('Thing', []);
     send(405, { kind: 'Status', code: 405 });
   }
+}
+
+/** A kubeconfig in `dir` whose one context, "x", is the double at `server` (a token user, TLS not verified). */
+export function kubeconfigFor(dir: string, server: string): string {
+  const file = path.join(dir, 'config');
+  fs.writeFileSync(file, [
+    'apiVersion: v1', 'kind: Config', 'current-context: x',
+    `clusters: [{ name: cx, cluster: { server: "${server}", insecure-skip-tls-verify: true } }]`,
+    'users: [{ name: u, user: { token: t0k3n } }]',
+    'contexts: [{ name: x, context: { cluster: cx, user: u } }]', '',
+  ].join('\n'));
+  return file;
 }
