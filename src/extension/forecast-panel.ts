@@ -333,6 +333,8 @@ class ForecastPanel implements vscode.Disposable {
       const stored = this.host.store.treeSource().get(workload);
       const base = {
         ...DEFAULT_FORECAST_VIEW_OPTIONS, policy: settings.policy, model: settings.model, experiments: storedExperiments(this.host.log),
+        // With fused, mora.fusion.prophetWeight's weights (recommendSettings), so the lines drawn are the tree's numbers.
+        modelOptions: settings.modelOptions,
         // The recommendation drawn, when the store has none, forecasts with Train Models' LSTMs as the store's would
         // (mora.forecastModel fused: the container's saved model or no LSTM, never a training; RecommendRequest.savedLstmRoot).
         savedLstmRoot: join(this.host.extension.globalStorageUri.fsPath, 'models'),

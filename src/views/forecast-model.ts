@@ -62,6 +62,12 @@ export interface ForecastViewOptions {
    * undefined = the window alone, the default everywhere. The panels always draw Prophet, LSTM and fused forecasts.
    */
   model?: string;
+  /**
+   * The model's options for the recommendation drawn (RecommendRequest.modelOptions), as the store computes its own:
+   * with mora.forecastModel fused, mora.fusion.prophetWeight's weights on the recommendation defaults
+   * (src/views/recommend-settings.ts). Undefined: the model's defaults. The panels' fusion takes `prophetWeight`.
+   */
+  modelOptions?: Record<string, Record<string, string>>;
   /** Stored load experiments, as the recommendation store uses them for replica advice. */
   experiments?: readonly StoredExperiment[];
   /** Recommendation from elsewhere; when absent the engine computes one with `policy`, `model` and `experiments`. */
@@ -81,8 +87,11 @@ export const DEFAULT_FORECAST_VIEW_OPTIONS: ForecastViewOptions = {
 /** The engine's recommendation for one workload of a source (src/rightsizing/engine via the CLI's shared runner). */
 export async function engineRecommendation(
   source: DataSource, workload: Workload, policy: Partial<Policy> = {}, model?: string, experiments?: readonly StoredExperiment[], savedLstmRoot?: string,
+  modelOptions?: Record<string, Record<string, string>>,
 ): Promise<Recommendation | undefined> {
-  const runs = await recommendFromSource(source, { context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model, experiments, savedLstmRoot });
+  const runs = await recommendFromSource(source, {
+    context: workload.context, namespace: workload.namespace, workload: workload.name, policy, model, experiments, savedLstmRoot, ...(modelOptions ? { modelOptions } : {}),
+  });
   return runs.map((r) => r.recommendation).find((r) => r.workload.context === workload.context && r.workload.kind === workload.kind);
 }
 
@@ -171,7 +180,7 @@ export async function buildForecastView(
   const notes = [...ran.notes];
   const lstmNote = options.lstmNote ?? ran.lstmNote;
   const lstmRan = options.lstm !== undefined || ran.lstmRan === true;
-  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments, options.savedLstmRoot));
+  const recommendation = options.recommendation ?? (await engineRecommendation(source, workload, options.policy, options.model, options.experiments, options.savedLstmRoot, options.modelOptions));
   const modelsRun = new Set<ModelId>();
   for (const p of panels) for (const r of p.runs) modelsRun.add(r.model);
   if (!lstmRan) notes.unshift('LSTM not run (yet): the fused forecast is Prophet anchored on the seasonal baseline.');
