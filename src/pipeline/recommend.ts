@@ -89,7 +89,10 @@ export interface RecommendRequest {
   model?: string;
   /** Seconds between forecast points (default: `forecastDefaults(model)`, 300, or 900 for the LSTM and fused). */
   forecastStep?: number;
-  /** Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '8' } }; default: `forecastDefaults(model)`. */
+  /**
+   * Per-model options (`--set model.name=value`), e.g. { lstm: { epochs: '3' } }, merged over `forecastDefaults(model)`'s
+   * (`recommendModelOptions`): a key given overrides that key only, the others keep their defaults.
+   */
   modelOptions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   onProgress?: (done: number, total: number, name: string) => void;
   /**
@@ -159,6 +162,28 @@ export function forecastDefaults(model: string): { step: number; modelOptions?: 
   return model === 'fused' || model === 'lstm'
     ? { step: 900, modelOptions: { lstm: { epochs: '8', maxWindows: '256' } } }
     : { step: 300 };
+}
+
+/** A key as the models match it (parseLstmOptions): case and underscores ignored, so `max_windows` is `maxWindows`. */
+const optionKey = (k: string): string => k.toLowerCase().replace(/_/g, '');
+
+/**
+ * The options a recommendation's forecasts run with: per model, the keys given over `forecastDefaults(model)`'s, so
+ * `{ lstm: { epochs: '3' } }` keeps the default 256 windows and `{ fused: { prophet_weight: '0.7' } }` the LSTM's 8
+ * epochs and 256 windows (a default is dropped where a key given names it in another spelling). Undefined when neither
+ * has any.
+ */
+export function recommendModelOptions(model: string, given: RecommendRequest['modelOptions']): RecommendRequest['modelOptions'] {
+  const defaults = forecastDefaults(model).modelOptions;
+  if (!given) return defaults;
+  if (!defaults) return given;
+  const out: Record<string, Readonly<Record<string, string>>> = { ...defaults };
+  for (const [name, options] of Object.entries(given)) {
+    const named = new Set(Object.keys(options).map(optionKey));
+    const kept = Object.entries(defaults[name] ?? {}).filter(([k]) => !named.has(optionKey(k)));
+    out[name] = { ...Object.fromEntries(kept), ...options };
+  }
+  return out;
 }
 
 export function forecastProvider(model: string, seed = 42, options?: RecommendRequest['modelOptions'], lstm?: LstmOverride): ForecastProvider {
@@ -233,8 +258,9 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
   if (listed === 0 && firstNamespaceError !== undefined) throw firstNamespaceError;
   req.onTargets?.(targets.map((x) => x.w));
   const defaults = req.model ? forecastDefaults(req.model) : undefined;
+  const modelOptions = req.model ? recommendModelOptions(req.model, req.modelOptions) : undefined;
   const forecast = req.model && defaults
-    ? { provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults.modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }
+    ? { provider: forecastProvider(req.model, 42, modelOptions), method: req.model, step: req.forecastStep ?? defaults.step }
     : undefined;
   // Fleet scale: one global LSTM per context, trained (or refreshed, or taken from the cache) before the first workload;
   // then each workload's forecasts run in the worker pool (every core) while this thread runs the engine.
@@ -252,11 +278,11 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
       for (const [ctx, ws] of contexts) {
         if (savedLstmOnly(req)) {
           // The editor: no LSTM but the saved ones (savedLstmProvider, per container); everything else runs without it.
-          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, noSavedLstm) });
+          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, modelOptions, noSavedLstm) });
           continue;
         }
         if (req.globalLstmUnavailable !== undefined && usesGlobalLstm(req, Infinity)) {
-          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, unavailableLstm(req.globalLstmUnavailable)) });
+          byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, modelOptions, unavailableLstm(req.globalLstmUnavailable)) });
           continue;
         }
         if (!usesGlobalLstm(req, ws.length)) {
@@ -264,17 +290,17 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
           // date, so they get the numbers a fleet-wide run gives; else per-series LSTMs.
           if (!usesGlobalLstm(req, Infinity)) continue;
           const { override } = await contextLstm(source, ctx, ws, forecast.step, req.globalLstm ?? {}, (e) => req.onGlobalModel?.(e), true);
-          if (override) byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, req.modelOptions ?? defaults?.modelOptions, override) });
+          if (override) byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, modelOptions, override) });
           continue;
         }
         workers ??= req.globalLstm?.pool ?? new (require('../ml/worker/pool') as typeof import('../ml/worker/pool')).LstmWorkerPool({ size: forecastWorkers() });
         const { override, model } = await contextLstm(source, ctx, ws, forecast.step, { ...req.globalLstm, pool: workers }, (e) => req.onGlobalModel?.(e));
-        const options = req.modelOptions ?? defaults?.modelOptions;
+        const options = modelOptions as Record<string, Record<string, string>> | undefined;
         if (model && req.globalLstm?.parallel !== false) {
           const key = `${ctx}\0v${model.version}`;
           workers.registerGlobal(key, model.toJSON());
           const pool = workers;
-          const provider: ForecastProvider = (history, horizon, step) => pool.forecast(history, { model: req.model!, horizon, step, seed: 42, options: options as Record<string, Record<string, string>> | undefined }, key).result;
+          const provider: ForecastProvider = (history, horizon, step) => pool.forecast(history, { model: req.model!, horizon, step, seed: 42, options }, key).result;
           byContext.set(ctx, { ...forecast, provider });
         } else {
           byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, options, override) });
@@ -425,7 +451,7 @@ function savedLstmProvider(root: string, w: Workload, containers: readonly strin
     }
   }
   const notes = new Map<string, string>();
-  const options = req.modelOptions ?? forecastDefaults(req.model!).modelOptions;
+  const options = recommendModelOptions(req.model!, req.modelOptions);
   const without = req.model === 'fused' ? 'fused ran without an LSTM (Prophet and the seasonal baseline)' : 'no LSTM forecast (the window rule)';
   const provider: SubjectForecastProvider = async (history, horizon, at, subject) => {
     const key = subject.container !== undefined && subject.resource !== 'load' ? `${subject.container}\0${subject.resource}` : undefined;
