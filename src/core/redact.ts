@@ -33,22 +33,62 @@ export function redactSecrets(text: string, secrets: ReadonlyArray<string | unde
   return replaceSecrets(text.replace(USERINFO_IN_TEXT, '$1'), secrets);
 }
 
-/** Below this length a secret is replaced only where it stands alone, not inside a word. */
-const SHORT_SECRET = 8;
+/**
+ * From this length a secret is replaced wherever it appears, inside words too; below it only where it stands in a
+ * place a credential is written (shortSecretSpots). Why 6: MOrA's messages are made of URLs, hosts, IPs, ports,
+ * numbers and English words, and 1–5 characters collide with them ("a", "1" in 127.0.0.1, a password "9090" with the
+ * port, "tcp", "check") — replacing them everywhere turned "127.0.0.1:9090" into "127.0.0.***:***". A value of 6+
+ * characters appears in such a one-line message only if it is itself a common word or number, and then hiding the
+ * word is the safe failure (less readable, never a leak). A lower minimum would mangle; a higher one would leave more
+ * (6–7 character) passwords hidden only where they stand in a known spot.
+ */
+export const PLAIN_SECRET_MIN = 6;
+
+/** A name that says its value is a credential: `token`, `password`, `api_key`, `X-Api-Key`, `client_secret`, `sig`, `auth`… */
+const CREDENTIAL_KEY = String.raw`[A-Za-z0-9_.-]*(?:token|secret|pass(?:word|wd)?|pwd|key|auth[A-Za-z]*|sig(?:nature)?|credentials?)[A-Za-z0-9_.-]*`;
+/** After a value: not a character that would make it part of a longer value (a sentence's `.`, `,` or `)` may follow). */
+const VALUE_END = String.raw`(?![A-Za-z0-9_~+/%-]|[.=:@][A-Za-z0-9])`;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /**
- * Each secret replaced by `***` (longest first), nothing else touched. A short secret (a test token "t", a 4-letter
- * password) is replaced only where no letter or digit touches it — as a server echoes it ("Bearer t") — so it cannot
- * turn every word of the message into asterisks.
+ * The known places a credential is written, for a short secret `s`: `scheme://user:s@` (either part, raw or
+ * percent-encoded), `Bearer s` / `Basic s` / `Token s`, and the value after a credential's name — `?token=s`,
+ * `password: s`, `"api_key": "s"`, `X-Api-Key: s`, `password "s"`. Only the value, and only when it is `s` whole.
+ */
+function replaceShortSecret(text: string, s: string): string {
+  const forms = [...new Set([s, encodeURIComponent(s)])].map(escapeRegExp).join('|');
+  const value = `(?:${forms})${VALUE_END}`;
+  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*)@/gi, (_all, scheme: string, info: string) => {
+    const parts = info.split(':').map((part) => {
+      let decoded = part;
+      try { decoded = decodeURIComponent(part); } catch { /* not percent-encoded */ }
+      return part === s || decoded === s ? '***' : part;
+    });
+    return `${scheme}${parts.join(':')}@`;
+  });
+  out = out.replace(new RegExp(`(\\b(?:Bearer|Basic|Token|Digest)\\s+["']?)${value}`, 'gi'), '$1***');
+  // key=value, key: value, "key": "value", key='value' (query strings, headers, JSON, logs)
+  out = out.replace(new RegExp(`((?<![A-Za-z0-9])${CREDENTIAL_KEY}["']?\\s*[:=]\\s*["']?)${value}`, 'gi'), '$1***');
+  // a value after a credential's name and a space: "password a", "token \"t\"" (not "credentials are …": only these words)
+  out = out.replace(new RegExp(`((?<![A-Za-z0-9])(?:password|passwd|token|secret)\\s+["']?)${value}`, 'gi'), '$1***');
+  return out;
+}
+
+/**
+ * Each secret replaced by `***` (longest first), nothing else touched. A secret of PLAIN_SECRET_MIN or more characters
+ * is replaced wherever it appears; a shorter one (a test token "t", a password "a" or "ab") only in the known places a
+ * credential is written (replaceShortSecret), so that "a" or "1" cannot turn the message's words and addresses into
+ * asterisks — and is still hidden there.
  */
 export function replaceSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
   const list = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0))].sort((a, b) => b.length - a.length);
   for (const s of list) {
-    if (!out.includes(s)) continue;
-    out = s.length >= SHORT_SECRET
-      ? out.split(s).join('***')
-      : out.replace(new RegExp(`(?<![A-Za-z0-9])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), '***');
+    if (!out.includes(s) && !out.includes(encodeURIComponent(s))) continue;
+    out = s.length >= PLAIN_SECRET_MIN ? out.split(s).join('***') : replaceShortSecret(out, s);
   }
   return out;
 }
