@@ -512,7 +512,7 @@ describe('In-cluster recommender: VPA status and Indexed Job shards on a real AP
 // the recommender's namespace (src/cli/commands/in-cluster-global-model.ts, src/data/kube/global-model-lock.ts), on
 // 6.5 days of usage (the global model trains on the days before the pool cutoff) with a tiny model (1 epoch).
 describe('In-cluster recommender: the global LSTM trained once per run and shared by the shards (real API server)', function () {
-  this.timeout(180_000);
+  this.timeout(420_000);
   let cp: ControlPlane | undefined;
   let prom: RunningPrometheus | undefined;
   let now = 0;
@@ -528,10 +528,12 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
     MORA_GLOBAL_LSTM_EPOCHS: '1', MORA_GLOBAL_LSTM_POLL_SECONDS: '0.5', ...extra,
   });
   const args = () => ['recommend', '--in-cluster', '--kubeconfig', cp!.kubeconfig, '--prometheus', prom!.url, '-m', 'lstm', '--history-days', '7', '-q'];
+  // A shard alone takes 3–25 s here (one epoch, load 18 on 2 cores); one still running after 120 s is stuck, and what it
+  // said is the clue. A case runs at most three shards one after another: the suite's timeout leaves room for three kills.
   const shard = async (index: number, extra: NodeJS.ProcessEnv = {}) => {
-    const r = await moraProcess(args(), env(index, extra));
+    const r = await moraProcess(args(), env(index, extra), [], { killAfterMs: 120_000 });
     assert.equal(r.code, 0, `shard ${index}: exit ${r.code}\n${r.err.slice(-2000)}\n${r.out.slice(0, 500)}`);
-    return JSON.parse(r.out) as ShardSummary;
+    return Object.assign(JSON.parse(r.out) as ShardSummary, { stderr: r.err });
   };
   const annotations = async () => (((await cp!.api('GET', cmPath)).metadata as Json).annotations ?? {}) as Record<string, string>;
 
@@ -631,10 +633,13 @@ describe('In-cluster recommender: the global LSTM trained once per run and share
     await cp!.api('DELETE', cmPath);
     const yesterday = await shard(2, { MORA_NOW: String(now - 86400) });
     assert.equal(yesterday.globalModel?.outcome, 'trained', JSON.stringify(yesterday.globalModel));
+    // Shared, not only trained (a publish that failed would leave nothing to refresh): its reason is unset.
+    assert.equal(yesterday.globalModel?.reason, undefined, `${JSON.stringify(yesterday.globalModel)}\n${yesterday.stderr.slice(-2000)}`);
     const before = await annotations();
     const v = Number(before['mora.dev/global-lstm-version']);
     const first = await shard(2);
     assert.equal(first.globalModel?.outcome, 'refreshed', JSON.stringify(first.globalModel));
+    assert.equal(first.globalModel?.reason, undefined, `${JSON.stringify(first.globalModel)}\n${first.stderr.slice(-2000)}`);
     assert.equal(first.globalModel?.version, v + 1);
     assert.equal(first.globalModel?.inUse, true);
     assert.ok(Date.parse(first.globalModel!.trainedThrough!) > Date.parse(before['mora.dev/global-lstm-trained-through']), 'it learned the new day');

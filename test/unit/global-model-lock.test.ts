@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { KubeError } from '../../src/data/kube/errors';
 import {
-  ANNOTATIONS, GLOBAL_MODEL_CONFIGMAP, GLOBAL_MODEL_KEY, MAX_ARTEFACT_BYTES, acquireGlobalModel, publishGlobalModel, releaseFailed, renewLease, stateOf,
+  ANNOTATIONS, GLOBAL_MODEL_CONFIGMAP, GLOBAL_MODEL_KEY, MAX_ARTEFACT_BYTES, acquireGlobalModel, publishGlobalModel, publishOrRelease, releaseFailed, renewLease, stateOf,
   type ConfigMapApi, type ConfigMapObject, type LockOptions,
 } from '../../src/data/kube/global-model-lock';
 import { decodeArtefact, encodeArtefact, sampleWorkloads, sharedGlobalLstm, sharedModelSettings } from '../../src/cli/commands/in-cluster-global-model';
@@ -195,6 +195,39 @@ describe('Shared global LSTM: the ConfigMap lock and lease (against FakeConfigMa
     await assert.rejects(publishGlobalModel(api, (t as { cm: ConfigMapObject }).cm, { ...model, artefact: 'x'.repeat(MAX_ARTEFACT_BYTES + 1) }), /over the 900 KiB/);
     const denied: ConfigMapApi = { get: () => Promise.reject(new KubeError('RBAC denied: cannot get configmaps', 'forbidden', 403)), create: api.create.bind(api), replace: api.replace.bind(api) };
     await assert.rejects(acquireGlobalModel(denied, opts('shard 1/3')), /RBAC denied/);
+  });
+
+  it('a trainer whose publish fails (API timeout, artefact too large) releases its claim as failed: the others fall back now instead of waiting out the lease', async () => {
+    const api = new FakeConfigMapApi();
+    const t = await acquireGlobalModel(api, opts('shard 0/3'));
+    const claim = (t as { cm: ConfigMapObject }).cm;
+    let first = true;
+    api.before = (call) => {
+      if (call === 'replace' && first) { first = false; throw new KubeError('the Kubernetes API at https://127.0.0.1:6443 did not answer within 30 s', 'unreachable'); }
+    };
+    await assert.rejects(publishOrRelease(api, claim, model), /did not answer within 30 s/);
+    assert.equal(stateOf(api.stored!), 'failed');
+    assert.match(api.stored!.metadata.annotations![ANNOTATIONS.reason], /trained but could not share it: the Kubernetes API .* did not answer/);
+    const waiting = await acquireGlobalModel(api, opts('shard 1/3'));
+    assert.equal(waiting.role, 'fallback');
+    assert.equal((waiting as { waitedMs: number }).waitedMs, 0, 'no wait for a model that is never coming');
+    // Too large: refused before it is sent, released the same way.
+    const api2 = new FakeConfigMapApi();
+    const t2 = await acquireGlobalModel(api2, opts('shard 0/3'));
+    await assert.rejects(publishOrRelease(api2, (t2 as { cm: ConfigMapObject }).cm, { ...model, artefact: 'x'.repeat(MAX_ARTEFACT_BYTES + 1) }), /over the 900 KiB/);
+    assert.equal(stateOf(api2.stored!), 'failed');
+  });
+
+  it('a trainer whose lease was taken over (publish 409) leaves the new holder\'s claim as it is', async () => {
+    const api = new FakeConfigMapApi();
+    const t = await acquireGlobalModel(api, opts('shard 0/3'));
+    clock += 700_000; // past the 600 s lease: shard 1 takes it over
+    const taker = await acquireGlobalModel(api, opts('shard 1/3'));
+    assert.equal(taker.role, 'trainer');
+    const stored = structuredClone(api.stored);
+    await assert.rejects(publishOrRelease(api, (t as { cm: ConfigMapObject }).cm, model), /modified/);
+    assert.deepEqual(api.stored, stored, 'the new holder\'s claim untouched');
+    assert.equal(stateOf(api.stored!), 'training');
   });
 });
 

@@ -22,7 +22,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
 import {
-  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, publishGlobalModel, releaseFailed, renewLease,
+  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, publishOrRelease, releaseFailed, renewLease,
   type ConfigMapApi, type ConfigMapObject,
 } from '../../data/kube/global-model-lock';
 import { fnv1a32 } from '../../data/kube/vpa-shard';
@@ -216,9 +216,10 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
     const report: GlobalModelReport = { outcome: kind ?? 'trained', version: model.version, holder, series, trainedThrough, ...(d.tookOverFrom ? { tookOverFrom: d.tookOverFrom } : {}) };
     try {
       if (lost) throw new Error(`lost the lease while training (${lost})`);
-      await publishGlobalModel(api, claim!, { artefact: encodeArtefact(model.toJSON()), version: model.version, trainedThrough, step, series });
+      await publishOrRelease(api, claim!, { artefact: encodeArtefact(model.toJSON()), version: model.version, trainedThrough, step, series });
     } catch (e) {
-      // Trained but not shared (its lease was taken over, or the write failed): this shard still uses what it trained.
+      // Trained but not shared (its lease was taken over, or the write failed and the claim is released as failed, so
+      // the others fall back instead of waiting out the lease): this shard still uses what it trained.
       claim = undefined;
       const reason = `trained but not shared: ${(e as Error).message.split('\n')[0]}`;
       log(`mora in-cluster: ${holder}: the global LSTM was ${reason}`);

@@ -198,6 +198,21 @@ export async function renewLease(api: ConfigMapApi, claim: ConfigMapObject, now:
   return await api.replace({ ...claim, metadata: { ...claim.metadata, annotations } });
 }
 
+/**
+ * The trainer's publish, and what it leaves when that fails. A 409 means the lease was taken over: the claim is no
+ * longer this shard's and stays as the new holder has it. Any other failure (an API timeout, an artefact too large)
+ * would leave the claim at state=training, and every other shard would wait out the lease (15 min by default) for a
+ * model that is never coming: the claim is released as failed, so they fall back at once. Rethrows the failure.
+ */
+export async function publishOrRelease(api: ConfigMapApi, claim: ConfigMapObject, model: PublishedModel): Promise<ConfigMapObject> {
+  try {
+    return await publishGlobalModel(api, claim, model);
+  } catch (e) {
+    if (!isConflict(e)) await releaseFailed(api, claim, `trained but could not share it: ${(e as Error).message.split('\n')[0]}`).catch(() => undefined);
+    throw e;
+  }
+}
+
 /** A trainer that could not train says so (state=failed, the reason), so the others fall back now instead of waiting. */
 export async function releaseFailed(api: ConfigMapApi, claim: ConfigMapObject, reason: string): Promise<void> {
   const annotations = { ...(claim.metadata.annotations ?? {}), [ANNOTATIONS.state]: 'failed', [ANNOTATIONS.reason]: reason.slice(0, 500) };

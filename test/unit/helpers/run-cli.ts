@@ -20,19 +20,26 @@ export async function mora(args: string[]): Promise<{ code: number; out: string;
 /**
  * Runs `bin/mora.js <args>` as its own process, as a user's shell does (stdin closed), with exactly `env`: callers
  * build it from what the case needs, so the machine's own KUBECONFIG or Prometheus URL never leaks into a test.
- * `nodeArgs` go to node before the entry (e.g. `--require` of a stand-in module).
+ * `nodeArgs` go to node before the entry (e.g. `--require` of a stand-in module). `killAfterMs`: a run still going then
+ * is killed and answers code null with its stderr so far and why, so a hang fails with what the run said instead of
+ * at mocha's timeout with nothing.
  */
-export function moraProcess(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
+export function moraProcess(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = [], options: { killAfterMs?: number } = {}): Promise<{ code: number | null; out: string; err: string }> {
   const bin = path.join(__dirname, '..', '..', '..', 'bin', 'mora.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
+    let killed = '';
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+      killed = `\n[test: mora was still running after ${Math.round(options.killAfterMs! / 1000)} s and was killed]`;
+      child.kill('SIGKILL');
+    }, options.killAfterMs);
     child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
     child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
     child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, out, err: err + killed }); });
   });
 }
 
