@@ -152,7 +152,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   it('mora experiment run on a workload an HPA scales: exit 2, the HPA named, nothing scaled', async () => {
     const planFile = path.join(dir, 'auto.mora-plan.yaml');
     fs.writeFileSync(planFile, [
-      'prometheus: http://127.0.0.1:9', 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-auto', 'services:',
+      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-auto', 'services:',
       '  - name: auto', '    target: http://127.0.0.1:9/', '    replicas: [1, 2]', '    levels: [10]', '    duration: 2s',
       '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: auto }', '    resources: process', '',
     ].join('\n'));
@@ -201,6 +201,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   it('mora experiment run scales a workload in the context its plan pins, not the current one; the other cluster is untouched', async function () {
     this.timeout(150_000);
     const other = await ControlPlane.start();
+    let flaky: http.Server | undefined;
     try {
       await other.createNamespace('shop');
       await cp!.createDeployment('shop', { name: 'web', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
@@ -216,9 +217,19 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       fs.writeFileSync(two, ['apiVersion: v1', 'kind: Config', 'current-context: cluster-a',
         'clusters:', ...cluster('a', cp!), ...cluster('b', other), 'users:', ...user('ua', cp!), ...user('ub', other),
         'contexts:', '- name: cluster-a', '  context: { cluster: a, user: ua, namespace: shop }', '- name: cluster-b', '  context: { cluster: b, user: ub, namespace: shop }', ''].join('\n'));
+      // Prometheus answers the run's pre-check (vector(1), before anything is written or scaled; the dry run and the
+      // refused --context ask nothing), then 503s: the run fails after cluster-b's workload was scaled.
+      let asked = 0;
+      flaky = http.createServer((_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        if (asked++ === 0) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
+        res.statusCode = 503;
+        res.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'going away' }));
+      });
+      await new Promise<void>((r) => flaky!.listen(0, '127.0.0.1', r));
       const planFile = path.join(dir, 'pinned.mora-plan.yaml');
       fs.writeFileSync(planFile, [
-        'prometheus: http://127.0.0.1:9', 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-pinned', 'services:',
+        `prometheus: http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-pinned', 'services:',
         '  - name: web', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
         '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: web, context: cluster-b }', '    resources: process', '',
       ].join('\n'));
@@ -233,7 +244,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       assert.ok(await until(async () => (await spec('web', other)) === 2 || run.child.exitCode !== null, Boolean, 60_000), `timed out waiting for cluster-b's web at 2 replicas:\n${run.stderr()}`);
       const d = await other.get('apps/v1', 'Deployment', 'shop', 'web');
       await other.setStatus(d, { observedGeneration: (d.metadata as { generation: number }).generation, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
-      // Then Prometheus (nothing at 127.0.0.1:9) is unreachable: the run stops, exit 3, and puts cluster-b's count back.
+      // Then Prometheus answers 503: the run stops, exit 3, and puts cluster-b's count back.
       assert.equal(await run.exited, 3, run.stderr());
       assert.equal(await spec('web', other), 1);
       const after = await cp!.get('apps/v1', 'Deployment', 'shop', 'web');
@@ -241,6 +252,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       const note = (JSON.parse(fs.readFileSync(path.join(dir, 'results-pinned', 'pinned.json'), 'utf8')) as { scaling: Record<string, { context?: string; restored: boolean }> }).scaling.web;
       assert.deepEqual([note.context, note.restored], ['cluster-b', true]);
     } finally {
+      flaky?.close();
       await other.stop();
     }
   });

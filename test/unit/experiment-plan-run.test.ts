@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -395,15 +395,42 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.equal(lines.at(-1), 'mora: partial: 0 of 2 cell(s) passed the quality gate: no capacity measured');
   });
 
-  it('mora experiment run with the plan\'s Prometheus unreachable: exit 3 pointing at the plan\'s "prometheus:" field, not at --prometheus or a VS Code setting', async () => {
+  it('mora experiment run with the plan\'s Prometheus unreachable: exit 3 before anything, pointing at the plan\'s "prometheus:" field; no folder, no record, nothing scaled or sent', async () => {
+    // Before: runPlan created out/, wrote p.json "failed" and p.csv, read and scaled the workload, and put it back.
     const dir = tempDir('mora-planrun-');
     const port = await closedPort();
-    writeFileSync(join(dir, 'p.mora-plan.yaml'), `prometheus: http://127.0.0.1:${port}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nservices:\n  - { name: x, target: 'http://127.0.0.1:9/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 } }\n`);
-    await assert.rejects(experimentRunCommand(join(dir, 'p.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}), (e: Error & { exitCode?: number }) => {
-      assert.equal(e.exitCode, 3);
-      assert.equal(e.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check the plan's "prometheus:" field (run recorded in ${join(dir, 'out')})`);
-      return true;
-    });
+    const seen: string[] = [];
+    const kubeApi = createServer((req, res) => { seen.push(`kube ${req.method} ${req.url}`); res.statusCode = 500; res.end('{}'); });
+    const target = createServer((req, res) => { seen.push(`target ${req.method} ${req.url}`); res.end('ok'); });
+    await new Promise<void>((r) => kubeApi.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{ name: cx, cluster: { server: "http://127.0.0.1:${(kubeApi.address() as AddressInfo).port}" } }]\nusers: [{ name: u, user: { token: t0k3n } }]\ncontexts: [{ name: x, context: { cluster: cx, user: u } }]\n`);
+      const file = join(dir, 'p.mora-plan.yaml');
+      writeFileSync(file, `prometheus: http://127.0.0.1:${port}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nservices:\n  - { name: x, target: 'http://127.0.0.1:${(target.address() as AddressInfo).port}/', replicas: [2], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: x } }\n`);
+      let asked = 0;
+      const run = () => experimentRunCommand(file, { format: 'text', kubeconfig }, () => {}, () => {}, { stdinIsTty: true, confirm: async () => { asked++; return true; } });
+      const refused = (e: Error & { exitCode?: number }) => {
+        assert.equal(e.exitCode, 3);
+        assert.equal(e.message, `Prometheus at http://127.0.0.1:${port} refused the connection — is it running? check the plan's "prometheus:" field; nothing was sent or written`);
+        return true;
+      };
+      await assert.rejects(run(), refused);
+      assert.ok(!existsSync(join(dir, 'out')), 'out/ not created');
+      // a folder an earlier run wrote stays as it was
+      mkdirSync(join(dir, 'out'));
+      writeFileSync(join(dir, 'out', 'p.json'), '{"earlier": true}\n');
+      await assert.rejects(run(), refused);
+      assert.deepEqual(readdirSync(join(dir, 'out')), ['p.json']);
+      assert.equal(readFileSync(join(dir, 'out', 'p.json'), 'utf8'), '{"earlier": true}\n');
+      assert.equal(asked, 0, 'not asked to send a load that cannot be measured');
+      assert.deepEqual(seen, [], 'no workload read or scaled, no request to the target');
+    } finally {
+      kubeApi.close();
+      target.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a JMeter cell without a JMeter driver before sending anything', async () => {
@@ -739,10 +766,17 @@ describe('one run of a plan at a time (the plan lock)', () => {
   it('mora experiment run: a plan locked by a live process is exit 2 with the holder, and nothing is sent', async () => {
     const dir = tempDir('mora-planrun-');
     const p = plan(dir);
-    writeFileSync(join(dir, 'shop.mora-plan.yaml'), `prometheus: http://127.0.0.1:9/\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`);
+    // A Prometheus that answers the pre-check (vector(1)): the lock is what refuses.
+    const prom = createServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '1'] }] } })); });
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    writeFileSync(join(dir, 'shop.mora-plan.yaml'), `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}/\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`);
     writeLock(p, process.pid);
-    await assert.rejects(experimentRunCommand(join(dir, 'shop.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}),
-      (e: Error & { exitCode?: number }) => e.exitCode === 2 && /already being run \(pid \d+/.test(e.message));
+    try {
+      await assert.rejects(experimentRunCommand(join(dir, 'shop.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}),
+        (e: Error & { exitCode?: number }) => e.exitCode === 2 && /already being run \(pid \d+/.test(e.message));
+    } finally {
+      prom.close();
+    }
     assert.ok(!existsSync(join(p.outDir, 'shop.json')), 'nothing recorded');
     assert.ok(existsSync(lockFile(p)), 'the holder\'s lock stays');
   });
