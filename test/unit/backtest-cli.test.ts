@@ -119,6 +119,31 @@ describe('mora backtest', () => {
     }
   });
 
+  // --out was checked only after the replay (minutes on a large input): a typo in its folder failed at the very end.
+  it('--out in a missing folder, under a file, or naming a folder: exit 2 in one line before any series is read or replayed', async () => {
+    const odd = mkdtempSync(join(tmpdir(), 'mora-bt-out-'));
+    try {
+      writeFileSync(join(odd, 'file'), 'x');
+      mkdirSync(join(odd, 'folder'));
+      const cases: Array<[string, RegExp]> = [
+        [join(odd, 'nonexist', 'recs.csv'), /cannot write: the directory .*nonexist does not exist \(MOrA does not create it: create it first\)/],
+        [join(odd, 'file', 'recs.csv'), /cannot write: a parent in the path is not a directory \(ENOTDIR\)/],
+        [join(odd, 'folder'), /cannot write: is a directory \(EISDIR\)/],
+      ];
+      for (const [out, why] of cases) {
+        // Not -q: a replay would print the files read and the series done on stderr.
+        const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora,vpa', '--out', out]);
+        assert.equal(r.code, 2, r.err);
+        assert.equal(r.out, '');
+        assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+        assert.match(r.err, why);
+        assert.doesNotMatch(r.err, /backtest: |files? read|series/, 'nothing read or replayed');
+      }
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad options with a one-line usage error', () => {
     assert.throws(() => backtestCommand({ ...base, input: dir, kind: 'disk' }), (e: unknown) => e instanceof UserError && /--kind/.test(e.message));
     assert.throws(() => backtestCommand({ ...base, input: dir, strategies: 'mora,foo' }), /unknown strategy "foo"/);

@@ -109,6 +109,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
   if (opts.html) checkReportPath(opts.html, '--html');
+  // --out the same way, before the replay (which may take minutes): a missing or read-only folder, or a folder given as
+  // the file, is exit 2 naming it at once, not after the whole replay.
+  if (opts.out) checkUserFile(opts.out);
   const warmupDays = Number(opts.warmupDays);
   if (!Number.isInteger(warmupDays) || warmupDays < 0) throw new UserError(`--warmup-days must be a whole number ≥ 0, got "${opts.warmupDays}"`);
   const scale = Number(opts.scale);
@@ -162,9 +165,10 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: below(u.file).replace(/\.(csv|json)(\.gz)?$/i, ''), file: u.file, reason: u.reason }))];
   const skippedText = (short.length ? `skipped (no day scored): ${short.map((s) => forTerminal(s.series)).join(', ')}\n` : '')
     + (unreadable.length ? `skipped (unreadable, see stderr): ${unreadable.map((u) => forTerminal(below(u.file))).join(', ')}\n` : '');
-  // User-given paths: their folders must exist (exit 2 naming a missing one); both are checked before either is written.
+  // User-given paths: their folders must exist (exit 2 naming a missing one); both are checked before either is written,
+  // again after the replay (checked up front too), which may have taken a while.
   if (opts.out) checkUserFile(opts.out);
-  if (opts.html && frontier) checkUserFile(opts.html); // checked again: the replay may have taken a while
+  if (opts.html && frontier) checkUserFile(opts.html);
   if (opts.out) {
     writeUserFile(opts.out, toCsv(['series', 'day_start', 'strategy', 'value'], result.rows.map((r) => [r.series, r.dayStart, r.strategy, r.value])));
   }
