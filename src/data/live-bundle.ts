@@ -6,6 +6,9 @@ export { ClusterDataSource } from './cluster';
 export { runExperiment } from './experiments';
 // Experiment plans (Run Load Experiment): the per-cell runner, its record, the scaler and the JMeter driver.
 export { runPlan, planPaths, readPlanDocument, cellFingerprint } from './experiments/plan-run';
+// The check before a plan run writes, scales or sends anything (an unreachable Prometheus stops it).
+export { planReachabilityFailure } from './experiments/plan-prometheus';
+export { nothingSentMessage } from './prometheus/reachability';
 export { kubeScaler } from './experiments/plan';
 export { jmeterDriver } from './experiments/jmeter';
 export { KubeClient } from './kube/client';

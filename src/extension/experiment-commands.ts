@@ -257,6 +257,19 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
     const auth = (await prometheusAuthFor(extension.secrets, log))(plan.prometheusUrl);
     // mora.prometheus.matchers, and the headers kept for the plan's Prometheus origin (none for another).
     const query = await prometheusQuerySettingsFor(extension.secrets, log, [plan.prometheusUrl]);
+    const prometheusHooks = { prometheusAuth: auth, prometheusMatchers: query.prometheusMatchers, prometheusHeaders: query.prometheusHeadersFor(plan.prometheusUrl) };
+    // Prometheus is reachable before anything is written, scaled or sent (as `mora experiment run`): asked on the client
+    // the run will use (a caller's hooks win there too). No connection or refused credentials (reachabilityFailure,
+    // src/data/prometheus/reachability.ts): one error, no record, no workload read or scaled, no load.
+    const check = live.planReachabilityFailure(plan, { ...prometheusHooks, ...options.hooks });
+    vscode.window.setStatusBarMessage(`MOrA: checking the Prometheus of experiment plan ${plan.name}…`, check);
+    const failure = await check;
+    if (failure) {
+      const text = live.nothingSentMessage(failure);
+      log.warn(`Experiment plan ${plan.name}: ${text}`);
+      void vscode.window.showErrorMessage(`MOrA: ${text}`);
+      return undefined;
+    }
     const total = expansion.cells.length;
     const recordPath = live.planPaths(plan).json;
     await markRunning(extension, recordPath, true);
@@ -267,9 +280,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       try {
         return await activeRuns.track(plan.name, abort, live.runPlan(plan, {
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
-          prometheusAuth: auth,
-          prometheusMatchers: query.prometheusMatchers,
-          prometheusHeaders: query.prometheusHeadersFor(plan.prometheusUrl),
+          ...prometheusHooks,
           scalerFor: (w) => {
             kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
             // The plan's pinned context, else the one the confirmation named.

@@ -87,9 +87,6 @@ export function capacityTable(caps: readonly ServiceCapacity[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Where a plan's Prometheus is set: what its messages point at (not --prometheus or a VS Code setting). */
-const PLAN_PROMETHEUS_HINT = 'the plan\'s "prometheus:" field';
-
 /** The JMeter driver for .jmx cells (src/data/experiments/jmeter.ts), loaded only when the plan has such a cell. */
 function jmxDriver(jmeterPath?: string): CellLoadDriver {
   return (req) => (require('../../data/experiments/jmeter') as typeof import('../../data/experiments/jmeter')).jmeterDriver({ jmeterPath })(req);
@@ -132,21 +129,16 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   }
   err(describeExpansion(plan, expansion, opts.context));
   // Prometheus is reachable before anything is written, scaled or sent, and before asking: as the flag form
-  // (experiment.ts), the cheapest instant query, vector(1), on the query API the run uses. No connection (refused,
-  // DNS, timeout, TLS) or refused credentials (401/403/407) stop it here, exit 3, and `out` stays as it was — not
-  // created, no record `failed`, no lock, no workload read or scaled: nothing was measured. Any other answer lets the
-  // run go on; a failure from the first cell on is recorded (`run recorded in …`), as a run that started.
+  // (experiment.ts), planReachabilityFailure (src/data/prometheus/reachability.ts) on the client the run will ask. No
+  // connection or refused credentials stop it here, exit 3, and `out` stays as it was — not created, no record
+  // `failed`, no lock, no workload read or scaled: nothing was measured. Any other answer lets the run go on; a failure
+  // from the first cell on is recorded (`run recorded in …`), as a run that started.
   {
-    const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
-    const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
-    try {
-      await new PrometheusClient({ url: plan.prometheusUrl, auth: authFromEnv(), urlHint: PLAN_PROMETHEUS_HINT }).query('vector(1)', undefined, { signal: hooks.signal });
-    } catch (e) {
-      if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
-      if (!(e instanceof PrometheusError)) throw e;
-      const authRefused = e.status === 401 || e.status === 403 || e.status === 407; // kind 'query' when the body has an errorType
-      if (e.kind === 'unreachable' || e.kind === 'timeout' || authRefused) throw new UserError(`${e.message}; nothing was sent or written`, EXIT_UNREACHABLE);
-    }
+    const { planReachabilityFailure } = require('../../data/experiments/plan-prometheus') as typeof import('../../data/experiments/plan-prometheus');
+    const { nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
+    const failure = await planReachabilityFailure(plan, {}, hooks.signal);
+    if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
+    if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
   }
   if (!opts.yes) {
     const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;

@@ -156,21 +156,15 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       scaler = kubeScaler(kube, { context: opts.context ?? kube.currentContext(), namespace: workload.namespace, kind: workload.kind, name: workload.name });
     }
     // Prometheus is reachable before anything is written or sent (and before a workload is read or scaled): an
-    // unreachable one has measured nothing, so --out stays as it was (not created, no record "failed"), exit 3. Asked
-    // with the cheapest instant query (vector(1)) on the query API the run uses, not the build info: a query-only front
-    // end (prom-label-proxy and the like) answers queries and nothing else. Only a failure that no query can get past
-    // stops the run here: no connection (refused, DNS, timeout, TLS) or the credentials refused (401/403/407). Any
-    // other answer lets the run go on; the runner checks again (the target's first scrapes), and a failure from there
-    // on is recorded, as a run that started.
-    const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
-    try {
-      await new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus' }).query('vector(1)', undefined, { signal: controller.signal });
-    } catch (e) {
-      if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
-      if (!(e instanceof PrometheusError)) throw e;
-      const authRefused = e.status === 401 || e.status === 403 || e.status === 407; // kind 'query' when the body has an errorType
-      if (e.kind === 'unreachable' || e.kind === 'timeout' || authRefused) throw new UserError(`${e.message}; nothing was sent or written`, EXIT_UNREACHABLE);
-    }
+    // unreachable one has measured nothing, so --out stays as it was (not created, no record "failed"), exit 3.
+    // reachabilityFailure (src/data/prometheus/reachability.ts) says which failures stop a run: no connection or the
+    // credentials refused. Any other answer lets the run go on; the runner checks again (the target's first scrapes),
+    // and a failure from there on is recorded, as a run that started.
+    const { authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
+    const { reachabilityFailure, nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
+    const failure = await reachabilityFailure({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus' }, controller.signal);
+    if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
+    if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
     const results = await runExperimentPlan({
       service: opts.service ?? host,
       targetUrl: opts.target,

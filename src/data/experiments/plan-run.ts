@@ -22,12 +22,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import { stripUserinfo } from '../../core/redact';
-import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
+import { PrometheusClient, type PrometheusAuth } from '../prometheus/client';
 import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
 import { checkJmxHosts } from './jmx-hosts';
 import { acquirePlanLock } from './plan-lock';
+import { planPrometheusOptions } from './plan-prometheus';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
@@ -304,7 +305,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       }
     }
   }
-  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: plan.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), matchers: hooks.prometheusMatchers, headers: hooks.prometheusHeaders });
+  const prometheus = hooks.prometheus ?? new PrometheusClient(planPrometheusOptions(plan, hooks));
   const httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
 
   const ran: string[] = [];
