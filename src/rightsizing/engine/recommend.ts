@@ -11,7 +11,7 @@ import type { Forecast } from '../../ml/forecast-types';
 import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
-import { resolvePolicy, type Policy } from './policy';
+import { resolvePolicy, RISK_RANGE, type Policy } from './policy';
 import { cpuAtCount, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
 import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
 
@@ -101,6 +101,11 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   // The caller's forecaster, told which series each forecast is of.
   const forecastOf = (provider: SubjectForecastProvider, subject: ForecastSubject): ForecastProvider =>
     (history, horizon, step) => provider(history, horizon, step, subject);
+  // Without an HPA the first container's CPU request is sized for the count the workload runs at now (the count the replica
+  // advice keeps): where part of the history ran at more ready replicas (cut from 4 to 2 last night), each such sample's
+  // CPU is rescaled from the replicas ready then to the current count (docs/ENGINE.md § Replicas).
+  const c0 = input.containers[0];
+  const cpuAtCurrent = !w.hpa && c0?.cpu && input.requestRate && input.readyReplicas && w.replicas >= 1 ? currentCountCpu(c0.cpu, input.requestRate, input.readyReplicas, w.replicas) : undefined;
   for (const c of input.containers) {
     const spec = w.containers.find((s) => s.name === c.name);
     const cur = spec?.resources ?? { requests: {}, limits: {} };
@@ -110,8 +115,9 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       if (!r) unsized.push({ resource: kind, reason: whyUnsized(usage, input.now, policy.historyDays, input.snapshot) });
       return r;
     };
-    const sized = async (kind: ResourceKind, usage: Series | undefined): Promise<ResourceResult | undefined> => {
-      if (!usage || usage.t.length === 0) return undefined;
+    const sized = async (kind: ResourceKind, asRan: Series | undefined): Promise<ResourceResult | undefined> => {
+      if (!asRan || asRan.t.length === 0) return undefined;
+      const usage = kind === 'cpu' && c === c0 && cpuAtCurrent ? cpuAtCurrent : asRan;
       // A fleet budget's allotment replaces the target for this container (MOrA only: the baselines have no target).
       const allotted = policy.strategy === 'mora' ? policy.riskAllotment?.(w, c.name, kind) : undefined;
       const pol = allotted ? { ...policy, ...(kind === 'cpu' ? { cpuRisk: allotted.target } : { memoryRisk: allotted.target }) } : policy;
@@ -125,6 +131,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
         currentRequest: cur.requests[kind], currentLimit: cur.limits[kind], snapshot: input.snapshot,
       }, pol);
       if (r?.evidence.risk && allotted) r.evidence.risk.fleet = { ...allotted.fleet };
+      if (r && usage !== asRan) r.evidence.notes.push(`sized for the current ${w.replicas} replica${w.replicas === 1 ? '' : 's'}: each sample's CPU rescaled from the replicas ready then`);
       return r;
     };
     const cpu = await one('cpu', c.cpu);
@@ -159,27 +166,17 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     if (lf?.trusted) forecastPeakLoad = lf.need;
     else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
   }
-  // Without an HPA the count is checked against the request's need at the current count. Where part of the history ran at
-  // another count (ready replicas cut from 4 to 2 last night), each sample's CPU is rescaled to the current count and the
-  // window rule's need on that series, over its need on the series as it ran, scales the need (docs/ENGINE.md § Replicas).
-  let cpuNeed = main?.cpu?.need;
-  let cpuNeedRescaled = false;
-  const c0 = input.containers[0];
-  if (!w.hpa && main?.cpu && cpuNeed !== undefined && c0?.cpu && input.requestRate && input.readyReplicas && w.replicas >= 1) {
-    const ready = alignTo(c0.cpu, input.readyReplicas)!;
-    const idle = idlePerPod(input.requestRate.v, input.readyReplicas.v, alignTo(input.requestRate, c0.cpu)!);
-    const scaled = cpuAtCount(c0.cpu.v, ready, w.replicas, idle);
-    if (scaled) {
-      const pol = { ...policy, cpuRisk: main.cpu.evidence.risk?.target ?? policy.cpuRisk };
-      const windowNeed = (usage: Series) => recommendResource({ kind: 'cpu', usage, now: input.now, throttling: c0.throttling, snapshot: input.snapshot }, pol)?.need;
-      const atCount = windowNeed({ t: c0.cpu.t, v: scaled });
-      const asRan = windowNeed(c0.cpu);
-      if (atCount !== undefined && asRan !== undefined && asRan > 0) {
-        cpuNeed *= atCount / asRan;
-        cpuNeedRescaled = true;
-      }
-    }
-  }
+  // With an HPA its per-replica capacity is read at the smallest pod any risk target gives: the request at the loosest
+  // target, on the same history without a forecast (capped by the recommended one in recommendReplicas). The HPA runs pods
+  // of the request it scales against, which grows as the target tightens: read at that request, a stricter target bought
+  // fewer, larger pods (the demo's frontend: maxReplicas 10 at 0.1%, 14 at 50%). docs/ENGINE.md § Replicas.
+  const capacityRequest = w.hpa && main?.cpu && c0?.cpu
+    ? recommendResource({
+      kind: 'cpu', usage: c0.cpu, now: input.now, throttling: c0.throttling, snapshot: input.snapshot,
+      currentRequest: w.containers.find((s) => s.name === c0.name)?.resources.requests.cpu,
+      currentLimit: w.containers.find((s) => s.name === c0.name)?.resources.limits.cpu,
+    }, { ...policy, cpuRisk: RISK_RANGE.max })?.request.value
+    : undefined;
   const replicas = input.requestRate && input.readyReplicas && main?.cpu
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
@@ -187,7 +184,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       // Without an HPA the count is checked against the request's need, not "load ÷ capacity at the recommended request"
       // (the request was sized at the risk target for the current count: docs/ENGINE.md § Replicas).
       // Rounded up to the request's step, as the CPU note states the need ('needs 195m, above the CPU limit').
-      cpuNeed: roundUpTo(cpuNeed ?? main.cpu.need, policy.cpu.step), cpuNeedRescaled,
+      cpuNeed: roundUpTo(main.cpu.need, policy.cpu.step), cpuNeedRescaled: cpuAtCurrent !== undefined, capacityRequest,
       cpuRequestExpected: main.cpu.evidence.risk?.expected ?? main.cpu.evidence.replay?.exceedanceShare,
       measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.
@@ -250,6 +247,19 @@ function baselineValues(kind: ResourceKind, r: ResourceResult | undefined, now: 
     out[name] = s.recommend(now)?.value;
   }
   return out;
+}
+
+/**
+ * Per-pod CPU as it would have been at `count` ready replicas (cpuAtCount, idle per pod from the CPU-vs-load line), on
+ * `cpu`'s own grid, for the samples taken at more ready replicas than `count` (a count cut since): samples at fewer are
+ * kept as they ran, since fewer ready pods than the spec (a rollout, a restart, a failing probe) happen again, and a count
+ * raised since is then sized as it ran (on the safe side). Undefined when no sample ran at more than `count`.
+ */
+function currentCountCpu(cpu: Series, requestRate: Series, readyReplicas: Series, count: number): Series | undefined {
+  const ready = alignTo(cpu, readyReplicas)!.map((r) => (r < count ? count : r));
+  const idle = idlePerPod(requestRate.v, readyReplicas.v, alignTo(requestRate, cpu)!);
+  const scaled = cpuAtCount(cpu.v, ready, count, idle);
+  return scaled ? { t: cpu.t, v: scaled } : undefined;
 }
 
 /** CPU per pod sampled at the request-rate timestamps (same grid in the demo and in Prometheus range queries). */

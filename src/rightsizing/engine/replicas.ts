@@ -3,9 +3,11 @@
  * - A per-replica capacity measured by an experiment (`measuredCapacity`, or an experiment plan's rate per replica
  *   sustained within the SLO) does not move with the target: the fewest replicas such that the load per pod exceeds it no
  *   more than `cpuRisk` of the time (on the observed load, or a trusted forecast's peak scaled to the same quantile).
- * - With an HPA, capacity is the load one pod takes before its CPU reaches the HPA's target utilisation of the
- *   recommended request — the request the HPA will scale against, so how many pods it runs follows that request — from a
+ * - With an HPA, capacity is the load one pod takes before its CPU reaches the HPA's target utilisation of the smallest
+ *   pod any risk target gives (`capacityRequest`: the request at the loosest target, at most the recommended one), from a
  *   line of per-pod CPU against per-pod load (cpu ≈ a + b·rps; an experiment's, else history's): (target × request − a) / b.
+ *   The recommended request grows as the target tightens, so a capacity read at it bought fewer, larger pods at a stricter
+ *   target; read at the smallest pod it does not move with the target, and covers the pods of any target's request.
  *   The HPA's bounds are fixed rules around the count at the target (max at least it), and say so.
  * - Without an HPA and without a measured capacity, "load ÷ the capacity at the recommended request" would read the risk
  *   twice: that request was sized at the target on the per-pod usage at the current count, so the division gives the
@@ -17,7 +19,7 @@ import { shareText, targetShareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
 import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
-import { DEFAULT_RISK } from './policy';
+import { DEFAULT_RISK, RISK_RANGE } from './policy';
 
 /** What load experiments measured (src/pipeline/experiment-capacity.ts MeasuredLoadModel, structurally). */
 export interface MeasuredLoad {
@@ -36,11 +38,19 @@ export interface ReplicaInput {
   /** Per-pod CPU usage (cores), aligned with requestRate. */
   cpuPerPod?: ArrayLike<number>;
   /**
-   * The recommended CPU request per pod (cores). With an HPA, capacity is measured at its target of this request: the
-   * request the HPA will scale against, so the count it runs follows it. Without an HPA it is what the count is checked
-   * against (see `cpuNeed`), never a capacity for "load ÷ capacity".
+   * The recommended CPU request per pod (cores). With an HPA, capacity is measured at its target of `capacityRequest`
+   * when that is smaller, else of this request. Without an HPA it is what the count is checked against (see `cpuNeed`),
+   * never a capacity for "load ÷ capacity".
    */
   cpuRequest?: number;
+  /**
+   * With an HPA: the request its per-replica capacity is read at, when not `cpuRequest`: the recommended request at the
+   * loosest risk target (RISK_RANGE.max), the smallest pod any target gives (capped by `cpuRequest`). The HPA runs pods of
+   * the request it scales against, and that request grows as the target tightens; capacity read at it let a stricter
+   * target buy fewer, larger pods (replicas fell as the target tightened). Read at the smallest pod, capacity does not
+   * move with the target, the target is read once (the load quantile), and the bounds cover the pods of any target's request.
+   */
+  capacityRequest?: number;
   /**
    * Without an HPA or a measured capacity: the per-pod CPU the recommended request needs at the risk target on the usage
    * at the current count (before floors, rounding and caps such as a kept limit), and the share of time that request is
@@ -154,9 +164,13 @@ export function cpuAtCount(cpuPerPod: ArrayLike<number>, readyReplicas: ArrayLik
 export function replicaCapacity(input: ReplicaInput): { capacity: number; how: string } | undefined {
   if (input.measuredCapacity && input.measuredCapacity > 0) return { capacity: input.measuredCapacity, how: 'per-replica capacity measured by an experiment' };
   const measured = input.measuredLoadModel;
-  const request = input.cpuRequest;
+  // With an HPA, the smallest request any risk target gives (see capacityRequest), so capacity does not move with the target.
+  const loosest = input.hpa && input.capacityRequest !== undefined && input.cpuRequest !== undefined && input.capacityRequest > 0 && input.capacityRequest < input.cpuRequest;
+  const request = loosest ? input.capacityRequest : input.cpuRequest;
   const target = input.targetCpuUtilization;
-  const atTarget = `${Math.round(target * 100)}% of the recommended CPU request`;
+  const atTarget = loosest
+    ? `${Math.round(target * 100)}% of ${Math.round(request! * 1000)}m, the CPU request at the loosest risk target (${targetShareText(RISK_RANGE.max)} of the time): the smallest pod any target gives`
+    : `${Math.round(target * 100)}% of the recommended CPU request`;
   const slo = measured?.capacity && measured.capacity.estimate > 0 ? measured.capacity : undefined;
   const sloText = slo && `${slo.bound === 'at-least' ? 'at least ' : ''}${slo.estimate.toFixed(1)} req/s per replica (95% interval ${slo.lower.toFixed(1)}–${slo.upper.toFixed(1)}) sustained within the SLO ${slo.slo}`;
   // Without an HPA the CPU request is what MOrA resizes: a CPU line says nothing about how many pods the load needs.
@@ -229,7 +243,9 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
-  const measured = replicaCapacity(input);
+  // A capacity at the smallest pod that is not positive (its request below the idle CPU at the HPA's target): the
+  // recommended request's, as before.
+  const measured = replicaCapacity(input) ?? (input.capacityRequest !== undefined ? replicaCapacity({ ...input, capacityRequest: undefined }) : undefined);
   const sorted = finiteSorted(requestRate);
   if (!measured) return input.hpa ? undefined : countForRequest(input, risk, sorted);
   const { capacity, how } = measured;
