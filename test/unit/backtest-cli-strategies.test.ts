@@ -55,6 +55,44 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
     });
   });
 
+  // --risk-scope fleet renamed every `mora` to mora-fleet, so beside a named mora-fleet@cpu-risk=0.05 it printed the same
+  // replay twice (mora-fleet and mora-fleet@cpu-risk=0.05, identical rows) and MOrA per workload could not be compared.
+  it('--risk-scope fleet with mora-fleet named: mora stays per workload beside it, said on stderr; plain mora = mora@<default target>', async () => {
+    await inTempDir(async (dir) => {
+      // A steady, a bursty and a noisy series: the fleet budget moves risk between them, so the two replays differ.
+      let seed = 7;
+      const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+      const series: Record<string, (i: number) => number> = {
+        steady: (i) => 1 + 0.5 * Math.sin(i / 45) + 0.05 * rnd(),
+        bursty: () => 0.5 + (rnd() < 0.05 ? 3 * rnd() : 0.1 * rnd()),
+        noisy: () => 1 + 0.3 * rnd(),
+      };
+      for (const [name, f] of Object.entries(series)) writeFileSync(join(dir, `${name}.csv`), ['timestamp,value', ...rows(10 * 288, 300, (i) => f(i).toFixed(4))].join('\n'));
+      const run = async (...args: string[]) => {
+        const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-f', 'json', '-q', ...args]);
+        assert.equal(r.code, 0, r.err);
+        return { j: JSON.parse(r.out) as BacktestJson, err: r.err };
+      };
+      const mean = (j: BacktestJson, s: string) => j.mean.find((m) => m.strategy === s)?.summary;
+      const both = await run('--risk-scope', 'fleet', '-s', 'mora-fleet@cpu-risk=0.05,mora');
+      assert.deepEqual(both.j.strategies, ['mora-fleet@cpu-risk=0.05', 'mora']);
+      assert.match(both.err, /^mora: warning: --risk-scope fleet with mora-fleet named in --strategies: mora stays MOrA per workload/m);
+      const perWorkload = await run('-s', 'mora');
+      const fleet = await run('--risk-scope', 'fleet', '-s', 'mora');
+      assert.deepEqual(fleet.j.strategies, ['mora-fleet'], '--risk-scope fleet alone still replays mora as the fleet budget');
+      assert.doesNotMatch(fleet.err + perWorkload.err, /warning/);
+      assert.deepEqual(mean(both.j, 'mora'), mean(perWorkload.j, 'mora'));
+      assert.deepEqual(mean(both.j, 'mora-fleet@cpu-risk=0.05'), mean(fleet.j, 'mora-fleet'));
+      assert.notDeepEqual(mean(both.j, 'mora'), mean(both.j, 'mora-fleet@cpu-risk=0.05'));
+      // `mora` replays the default target (0.05 for cpu): beside mora@cpu-risk=0.05 it is one replay, with or without fleet.
+      const same = await run('-s', 'mora,mora@cpu-risk=0.05');
+      assert.deepEqual(same.j.strategies, ['mora']);
+      assert.match(same.err, /^mora: warning: mora@cpu-risk=0\.05 is named 2 times; replayed once, as "mora" \(dropped: "mora@cpu-risk=0\.05"\)$/m);
+      const sameFleet = await run('--risk-scope', 'fleet', '-s', 'mora,mora@cpu-risk=0.05');
+      assert.deepEqual(sameFleet.j.strategies, ['mora-fleet']);
+    });
+  });
+
   it('a series with no scored day has null waste and shortfall with the reason in the JSON, and stays out of the means', async () => {
     await inTempDir(async (dir) => {
       writeSeries(dir);

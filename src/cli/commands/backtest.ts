@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
     .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
     .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
-    .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added', 'workload')
+    .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added; to compare both in one run, name both: --strategies mora,mora-fleet', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
     .option('--warmup-days <n>', 'days observed before scoring starts', '7')
@@ -100,11 +100,19 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   if (scope !== 'workload' && scope !== 'fleet') throw new UserError(`--risk-scope must be workload or fleet, got "${opts.riskScope}"`);
   // Fleet scope: MOrA's window rule replays as the fleet budget (one replay over all series); the baselines stay as they are.
   const parsed = parseStrategies(opts.strategies ?? (opts.frontier ? FRONTIER_BASELINES.join(',') : DEFAULT_STRATEGIES), kind);
-  const scoped = scope === 'fleet' && !opts.frontier ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const, spelling: `${s.spelling} with --risk-scope fleet` } : s)) : parsed;
+  // `mora` beside a `mora-fleet` the user named stays MOrA per workload, so one run compares the two; renamed, it was the
+  // same replay as that mora-fleet under a second name (two identical rows).
+  const fleetNamed = parsed.some((s) => s.name === 'mora-fleet');
+  const renameMora = scope === 'fleet' && !opts.frontier && !fleetNamed;
+  const scoped = renameMora ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const, spelling: `${s.spelling} with --risk-scope fleet` } : s)) : parsed;
+  const scopeNotes = scope === 'fleet' && !opts.frontier && fleetNamed && parsed.some((s) => s.name === 'mora')
+    ? ['--risk-scope fleet with mora-fleet named in --strategies: mora stays MOrA per workload (every series held to the target), replayed beside mora-fleet (the fleet budget)']
+    : [];
   const risks = riskList(opts, kind);
   // One replay per strategy: `mora@cpu-risk=0.05` and `…=0.050`, or `mora` with --cpu-risk 0.05 beside `mora@cpu-risk=0.05`,
-  // are the same strategy, and replaying it twice printed two rows and wrote each recs.csv row twice.
-  const dedup = uniqueStrategies(opts.frontier ? scoped : withRisks(scoped, risks, kind), kind);
+  // or `mora` (the default target, 0.05 for cpu) beside it, are the same strategy, and replaying it twice printed two rows
+  // and wrote each recs.csv row twice.
+  const dedup = opts.frontier ? uniqueStrategies(scoped, kind, false) : uniqueStrategies(withRisks(scoped, risks, kind), kind, true);
   const specs = dedup.specs;
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
@@ -126,7 +134,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   }));
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
-  report.notes.push(...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
+  report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
   if (!opts.quiet && report.files) process.stderr.write(`backtest: ${filesText(opts.input, report.files)}\n`);
   const tty = process.stderr.isTTY === true;
@@ -220,12 +228,13 @@ function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
 
 /**
  * Each strategy once, by what it replays (its label: `mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first
- * spelling kept; one note per repeated strategy names the spellings dropped.
+ * spelling kept; one note per repeated strategy names the spellings dropped. `plainIsDefault`: plain `mora` is the same
+ * replay as `mora@<DEFAULT_RISK>` (not with --frontier, where plain `mora` is a baseline and the targets are the curve).
  */
-function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { specs: StrategySpec[]; notes: string[] } {
+function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind, plainIsDefault: boolean): { specs: StrategySpec[]; notes: string[] } {
   const byLabel = new Map<string, { spec: StrategySpec; kept: string; dropped: string[] }>();
   for (const { spelling, ...spec } of specs) {
-    const label = strategyLabel(spec, kind);
+    const label = strategyLabel(plainIsDefault && RISK_STRATEGIES.includes(spec.name) ? { ...spec, risk: spec.risk ?? DEFAULT_RISK[kind] } : spec, kind);
     const seen = byLabel.get(label);
     if (seen) seen.dropped.push(spelling);
     else byLabel.set(label, { spec, kept: spelling, dropped: [] });
