@@ -139,6 +139,21 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
     });
   });
 
+  // The README promised any time column beside several numeric columns was read as wide; only columns named alike are.
+  it('README says which wide files are read without --wide, and the parser agrees: time,web,api needs the flag, pod-1,pod-2 does not', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const said = /`--wide` \(one series per column[^)]*?without the flag only when a time column sits beside several numeric columns named alike/.exec(readme);
+    assert.ok(said, 'README: --wide without the flag only for columns named alike');
+    assert.match(readme, /`time,web,api` needs `--wide`/);
+    assert.doesNotMatch(readme, /also detected when a time column sits beside several numeric columns with no value/);
+    const rows = (head: string) => `${head}\n${T0},1,2\n${T0 + 300},3,4`;
+    assert.throws(() => parseTimeseries(rows('time,web,api'), 'a.csv'), inputError(/which column is the value\?.*--wide/));
+    assert.deepEqual(parseTimeseries(rows('time,web,api'), 'a.csv', { wide: true }).map((r) => r.key), ['web', 'api']);
+    for (const [head, keys] of [['time,vm_0,vm_1', ['vm_0', 'vm_1']], ['time,pod-1,pod-2', ['pod-1', 'pod-2']], ['time,cpu_web,cpu_api', ['cpu_web', 'cpu_api']]] as const) {
+      assert.deepEqual(parseTimeseries(rows(head), 'w.csv').map((r) => r.key), keys, head);
+    }
+  });
+
   it('Azure vm_cpu_readings without a header, a minute index with --step, and a value column alone with --step', () => {
     const ids = ['yNf/R3X8+Q', '4Wst+9ora'];
     const lines = Array.from({ length: 2 * 288 }, (_, k) => ids.map((id, c) => `${k * 300},${id},0.1,0.9,${level(c, k)}`)).flat();
