@@ -33,7 +33,7 @@ import { redactOutput, redactSecrets, replaceSecrets, stripUserinfo } from '../.
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
 import { prometheusHeaderSecrets, prometheusQueryOptions } from './prometheus-options';
-import { onlyContexts, recommendPolicy, type RecommendCliOptions } from './recommend';
+import { onlyContexts, recommendModel, recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
   inCluster?: boolean;
@@ -260,8 +260,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
   const headerValues = prometheusHeaderSecrets(opts);
   const policy = recommendPolicy(opts);
-  let model: string | undefined = opts.model.toLowerCase();
-  if (model === 'none' || model === 'window') model = undefined;
+  // -m and --set, checked as mora recommend checks them (recommend.ts recommendModel): a bad option is exit 2 before any read.
+  const { model, modelOptions } = recommendModel(opts);
 
   const { VpaWriter } = require('../../data/kube/vpa-writer') as typeof import('../../data/kube/vpa-writer');
   const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
@@ -479,7 +479,7 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     }
     const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
     runs = await recommendFromSource(source, {
-      ...shared, policy, model,
+      ...shared, policy, model, modelOptions,
       onSkip: (w, reason, error) => {
         // Prometheus failing part-way (5xx, timeout, unreachable after the health check) is not "no metrics": the VPA keeps
         // its status and the shard fails, so the Job retries it and the staleness alerts fire.

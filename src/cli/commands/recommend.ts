@@ -32,6 +32,8 @@ export interface RecommendCliOptions {
   historyDays: string;
   strategy: string;
   model: string;
+  /** --set model.option=value (repeatable): options of the -m model, checked as mora forecast --set checks them. */
+  set?: string[];
   compare?: boolean;
   forecastStep?: string;
   cpuStep: string;
@@ -123,6 +125,9 @@ export function register(program: Command): void {
       + 'context on, one global LSTM per context, trained once in a worker and cached under ~/.cache/mora: 5–20 s for the demo on 2 cores), '
       + 'lstm (the LSTM of fused alone, without Prophet); '
       + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
+    .option('--set <model.option=value>', 'with -m: an option of that model or, for fused, of its members (prophet., lstm.), as mora forecast --set takes it, '
+      + 'e.g. fused.prophet_weight=0.7 or lstm.epochs=4 (repeatable); each key given replaces that default only (lstm: 8 epochs, 256 windows); checked before anything is read',
+    (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
     .option('--report <file.html>', 'also write an HTML report with charts (dated $SOURCE_DATE_EPOCH when set, else now); the name ends in .html or .htm and its folder must exist')
@@ -257,6 +262,26 @@ export function recommendPolicy(opts: RecommendCliOptions): Partial<Policy> & Pi
   return policy;
 }
 
+/**
+ * `-m` and its `--set model.option=value`: the model (undefined: the window rule, -m none) and its options, parsed and
+ * checked by mora forecast's own parser (forecast-options.ts parseModelSets: the same syntax, the same errors, exit 2
+ * before anything is read). The prefixes are the chosen model's and, for fused, its members' (prophet., lstm.); -m none
+ * takes no --set. The pipeline merges the options over the recommendation defaults (recommendModelOptions). Also
+ * `mora recommend --in-cluster` (recommend-in-cluster.ts).
+ */
+export function recommendModel(opts: Pick<RecommendCliOptions, 'model' | 'set'>): { model?: string; modelOptions?: Record<string, Record<string, string>> } {
+  let model: string | undefined = opts.model.toLowerCase();
+  if (model === 'none' || model === 'window') model = undefined;
+  const sets = opts.set ?? [];
+  if (!model && !sets.length) return {};
+  const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
+  if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
+  if (!sets.length) return { model };
+  if (!model) throw new UserError(`--set "${sets[0]}": -m ${opts.model} (the window rule) has no options; --set goes with -m ${modelNames().join(', ')}`);
+  const { parseModelSets } = require('./forecast-options') as typeof import('./forecast-options');
+  return { model, modelOptions: parseModelSets(sets, [model], modelNames()) };
+}
+
 // Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
   // Each in-cluster shard sees only its namespaces: a fleet budget over them would differ from shard to shard.
@@ -305,12 +330,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
       { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
     return '';
   }
-  let model: string | undefined = opts.model.toLowerCase();
-  if (model === 'none' || model === 'window') model = undefined;
-  if (model) {
-    const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
-    if (!modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
-  }
+  const { model, modelOptions } = recommendModel(opts);
 
   let source: import('../../data/datasource').DataSource;
   let cluster: import('../../data/cluster').ClusterDataSource | undefined;
@@ -397,7 +417,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     },
     // A write names one workload per context with -w: a name that matches several is refused before any metric is read.
     onTargets: opts.applyCluster && opts.workload !== undefined ? (ws) => applyCluster.checkOneWorkloadPerContext(opts.workload!, ws) : undefined,
-    namespace: opts.namespace, workload: opts.workload, policy, model, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
+    namespace: opts.namespace, workload: opts.workload, policy, model, modelOptions, forecastStep: opts.forecastStep === undefined ? undefined : num('--forecast-step', opts.forecastStep, 60, 86400),
     onProgress: progress ? (d, n, name) => process.stderr.write(tty ? `\rrecommend: ${d}/${n} ${forTerminal(name).padEnd(30)}${d === n ? '\n' : ''}` : `recommend: ${d}/${n} ${forTerminal(name)}\n`) : undefined,
     // -m fused at fleet scale: the context's global LSTM (cached, trained or refreshed), and any warning about it.
     onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: !progress, safe: forTerminal }),
