@@ -433,7 +433,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (runs.length === 0 && skipped.length > 0) throw new UserError(`no workload had usable metrics (first: ${skipped[0]})`);
   if (runs.length === 0) {
     // Most likely a typo: say which name matched nothing (exit 2, nothing on stdout).
-    throw new UserError(await noMatchText(source, opts));
+    // -n/-w that matched nothing, named (no-match.ts: a kind in -w, `Deployment/frontnd`, is a kind, not a namespace).
+    throw new UserError(await (require('./no-match') as typeof import('./no-match')).noMatchText(source, opts));
   }
   if (opts.withSkipped && format !== 'json' && format !== 'yaml') throw new UserError(`--with-skipped goes with -f json or yaml, not ${format}`);
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
@@ -484,30 +485,6 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     throw failure;
   }
   return output;
-}
-
-/**
- * Why a run found no workload, naming the filter that matched nothing: `-n names namespace "shp", which does not exist
- * (namespaces: shop)` when the namespace is not there, else `namespace "shop" exists; -w x matched no workload in it`. The namespaces are asked again
- * only here (a failed run); if that fails, the plain sentence.
- */
-async function noMatchText(source: import('../../data/datasource').DataSource, opts: RecommendCliOptions): Promise<string> {
-  const plain = `no workloads matched${opts.namespace ? ` in namespace "${opts.namespace}"` : ''}${opts.workload ? ` named "${opts.workload}"` : ''}`;
-  const selectorNs = opts.workload?.includes('/') ? opts.workload.split('/')[0] : undefined;
-  const ns = opts.namespace ?? selectorNs;
-  if (ns === undefined) return opts.workload ? `${plain}: -w ${opts.workload} matched no workload` : `${plain}: no workload found`;
-  try {
-    const all = new Set<string>();
-    for (const ctx of await source.contexts()) for (const n of await source.namespaces(ctx)) all.add(n);
-    if (!all.has(ns)) {
-      const list = [...all].sort();
-      return `${plain}: ${opts.namespace !== undefined ? '-n' : '-w'} names namespace "${ns}", which does not exist `
-        + `(namespaces: ${list.slice(0, 12).join(', ')}${list.length > 12 ? `, … (${list.length})` : ''})`;
-    }
-    return opts.workload ? `${plain}: namespace "${ns}" exists; -w ${opts.workload} matched no workload in it` : `${plain}: namespace "${ns}" has no workload MOrA sizes`;
-  } catch {
-    return plain;
-  }
 }
 
 /** One context, namespace or workload left out of a run, as -f json|yaml --with-skipped prints it. */
