@@ -2,7 +2,7 @@
  * How replica advice and verdicts read, in one place, so the CLI table, JSON, CSV, the HTML report, the tree, the
  * CodeLenses and the hovers all say the same thing. Plain strings; no view imports this the other way round.
  */
-import { formatCpu, humanMemory } from './quantity';
+import { formatCpu, humanMemory, humanMemoryQuantity } from './quantity';
 import type { ContainerRecommendation, FloorRaise, ReplicaRecommendation, ResourceRecommendation, RiskStatement } from './recommendation';
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -104,8 +104,9 @@ export function hpaBoundsAdvice(rep: ReplicaRecommendation, bounds: AutoscalerBo
 }
 
 function floorText(f: FloorRaise): string {
-  const show = f.resource === 'cpu' ? formatCpu : humanMemory;
-  const times = f.observedMax > 0 ? `${(f.floor / f.observedMax).toFixed(1)}× the observed peak ${show(f.observedMax)}` : 'no usage observed';
+  // The floor is a value set (rounded up, as written); the peak is usage (to the nearest).
+  const [show, showUsage] = f.resource === 'cpu' ? [formatCpu, formatCpu] : [humanMemoryQuantity, humanMemory];
+  const times = f.observedMax > 0 ? `${(f.floor / f.observedMax).toFixed(1)}× the observed peak ${showUsage(f.observedMax)}` : 'no usage observed';
   return `${f.resource === 'cpu' ? 'CPU' : 'memory'} raised to the ${show(f.floor)} floor (${times})`;
 }
 
@@ -293,7 +294,7 @@ export function riskBrief(c: ContainerRecommendation, fallback: (confidence: num
   const memory = c.memory?.evidence.risk;
   if (cpu) parts.push(`cpu request exceeded ${approx(shareText(cpu.expected))} of the time (target ≤${targetShareText(cpu.target)})`);
   if (memory && c.memory) {
-    const at = c.memory.limit ? `limit ${humanMemory(c.memory.limit.value)}` : humanMemory(c.memory.request.value);
+    const at = c.memory.limit ? `limit ${humanMemoryQuantity(c.memory.limit.value)}` : humanMemoryQuantity(c.memory.request.value);
     const target = `target ≤${oomDaysText(memory.target, true)}`;
     parts.push(memory.leak
       ? `OOM kill ${leakWhen(memory.leak.daysToLimit)} at ${at} (a leak; ${target})`

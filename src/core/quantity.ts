@@ -213,6 +213,28 @@ export function humanMemory(bytes: number): string {
   return `${Math.round(bytes)}B`;
 }
 
+/**
+ * Memory in bytes rounded UP to a whole MiB: the precision a memory request or limit is shown at. MOrA's own values are
+ * whole MiB already (1Mi steps); a VPA/KRR value in raw bytes (511772988) becomes the next MiB (489Mi), never the one below.
+ */
+export function memoryUpToMi(bytes: number): number {
+  if (!Number.isFinite(bytes) || bytes <= 0) return bytes;
+  return Math.ceil(bytes / BINARY.Mi) * BINARY.Mi;
+}
+
+/**
+ * A memory request or limit for people (the CLI tables, the HTML report, the editor's hover, lens and tree text): the
+ * value rounded UP to a whole MiB (memoryUpToMi), written as Kubernetes writes it (formatMemory: `1100Mi`, `1Gi`,
+ * `1536Mi`), so what one reads is what MOrA writes into the manifest and the CSV, and copying it never sets less than
+ * recommended. Not humanMemory's `1.07Gi` (1100Mi rounded to the nearest: 1095.68Mi, below the 1100Mi written) nor a
+ * rounded-up `1.08Gi` (a third number): whole MiB is what `kubectl get -o yaml` prints back for such a value and what
+ * `kubectl top` shows. Usage (p95, peaks, chart axes) stays humanMemory: it is measured, not set.
+ */
+export function humanMemoryQuantity(bytes: number): string {
+  if (!Number.isFinite(bytes)) throw new QuantityError(`memory: ${bytes} is not a finite number`);
+  return bytes < 0 ? `-${formatMemory(memoryUpToMi(-bytes))}` : formatMemory(memoryUpToMi(bytes));
+}
+
 export function formatQuantity(kind: 'cpu' | 'memory', value: number): string {
   return kind === 'cpu' ? formatCpu(value) : formatMemory(value);
 }

@@ -12,7 +12,7 @@ import { manifestLimits, replicasDecision } from '../manifests/from-recommendati
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
 import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, riskBrief } from '../core/advice-text';
-import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemory } from './recommendation-text';
+import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemoryQuantity } from './recommendation-text';
 
 /** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
 export type RecommendationLookup = (namespace: string, kind: string, name: string) => Recommendation | undefined;
@@ -99,7 +99,7 @@ export function requestsMissing(found: ManifestContainer): Array<'cpu' | 'memory
 export function lensTitle(found: ManifestContainer, c: ContainerRecommendation): string {
   const parts: string[] = [];
   if (c.cpu) parts.push(`cpu ${currentRequest(found, 'cpu')} → ${showCpu(c.cpu.request.value)}`);
-  if (c.memory) parts.push(`mem ${currentRequest(found, 'memory')} → ${showMemory(c.memory.request.value)}`);
+  if (c.memory) parts.push(`mem ${currentRequest(found, 'memory')} → ${showMemoryQuantity(c.memory.request.value)}`);
   if (parts.length === 0) parts.push('no usage data yet');
   parts.push(riskBrief(c));
   return `MOrA: ${parts.join(' · ')}`;

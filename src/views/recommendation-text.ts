@@ -4,7 +4,7 @@
  */
 import { settingsFromRecommendation } from '../manifests/from-recommendation';
 import { replayText, replicaAdvice, riskBrief, riskLine, riskStatement, riskTargetNote, verdictLabel } from '../core/advice-text';
-import { formatCpu, humanMemory } from '../core/quantity';
+import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
 import { RISK_SETTING } from './recommend-settings';
@@ -16,8 +16,17 @@ export function showCpu(cores: number | undefined): string {
   return cores === undefined || !Number.isFinite(cores) ? 'unset' : formatCpu(cores);
 }
 
+/** Memory used or forecast (p95, peaks, a chart's values), to the nearest: `43.3Mi`, `1.5Gi`. */
 export function showMemory(bytes: number | undefined): string {
   return bytes === undefined || !Number.isFinite(bytes) ? 'unset' : humanMemory(bytes);
+}
+
+/**
+ * A memory request or limit (the current one, MOrA's), as `mora recommend` and the manifest write it: rounded up to
+ * whole Mi (`1100Mi`, never `1.07Gi`), so the number read is the number Copy YAML and apply write, never less.
+ */
+export function showMemoryQuantity(bytes: number | undefined): string {
+  return bytes === undefined || !Number.isFinite(bytes) ? 'unset' : humanMemoryQuantity(bytes);
 }
 
 /**
@@ -34,7 +43,7 @@ export const resourceSettings: (c: ContainerRecommendation, existingLimits?: { c
 export function containerHeadline(c: ContainerRecommendation): string {
   const parts: string[] = [];
   if (c.cpu) parts.push(`cpu ${showCpu(c.current.requests.cpu)} → ${showCpu(c.cpu.request.value)}`);
-  if (c.memory) parts.push(`mem ${showMemory(c.current.requests.memory)} → ${showMemory(c.memory.request.value)}`);
+  if (c.memory) parts.push(`mem ${showMemoryQuantity(c.current.requests.memory)} → ${showMemoryQuantity(c.memory.request.value)}`);
   if (parts.length === 0) parts.push(c.verdict === 'no-data' ? 'no usage data yet' : 'no change needed');
   parts.push(riskBrief(c));
   return parts.join(' · ');
@@ -69,18 +78,20 @@ export function replicasHeadline(r: Recommendation): string | undefined {
 
 /**
  * One resource's evidence. `currentLimit`: the container's own limit, which apply keeps where MOrA sets none (a CPU
- * limit without mora.cpuLimits): said as kept, never as "no limit".
+ * limit without mora.cpuLimits): said as kept, never as "no limit". `show` writes the request, its range and the limit;
+ * `showUsage` what was observed or forecast (memory: to the nearest, where a request is rounded up).
  */
-function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation, setting: string, currentLimit?: number): string[] {
+function resourceEvidence(label: string, show: (x: number) => string, r: ResourceRecommendation, setting: string, currentLimit?: number,
+  showUsage: (x: number) => string = show): string[] {
   const e = r.evidence;
   const limit = r.limit ? `, limit ${show(r.limit.value)}`
     : currentLimit !== undefined && Number.isFinite(currentLimit) && currentLimit > 0 ? `, limit ${show(currentLimit)} kept` : ', no limit';
   const lines = [
     `**${label}** request ${show(r.request.value)} (range ${show(r.request.lower)}–${show(r.request.upper)})${limit} · ${riskStatement(r)}`,
-    `- observed over ${e.observed.days.toFixed(0)} days (${e.observed.samples} samples): p50 ${show(e.observed.p50)}, p95 ${show(e.observed.p95)}, p99 ${show(e.observed.p99)}, max ${show(e.observed.max)}`,
+    `- observed over ${e.observed.days.toFixed(0)} days (${e.observed.samples} samples): p50 ${showUsage(e.observed.p50)}, p95 ${showUsage(e.observed.p95)}, p99 ${showUsage(e.observed.p99)}, max ${showUsage(e.observed.max)}`,
   ];
   if (e.risk) lines.push(`- ${riskTargetNote(e.risk, setting)}`);
-  if (e.forecastPeak !== undefined) lines.push(`- forecast peak ${show(e.forecastPeak)}`);
+  if (e.forecastPeak !== undefined) lines.push(`- forecast peak ${showUsage(e.forecastPeak)}`);
   lines.push(`- method ${e.method}: ${e.reason} (margin +${Math.round(e.margin * 100)}%)`);
   if (e.agreement !== undefined) lines.push(`- model agreement ${pct(e.agreement)}`);
   lines.push(`- data completeness ${pct(e.completeness)}`);
@@ -98,7 +109,7 @@ export function evidenceLines(r: Recommendation, c: ContainerRecommendation): st
   const setting = riskSettingNames(r.origin);
   const lines: string[] = [];
   if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu, c.current.limits.cpu));
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory, c.current.limits.memory));
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemoryQuantity(x), c.memory, setting.memory, c.current.limits.memory, (x) => showMemory(x)));
   if (r.replicas) lines.push(`Replicas ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : ''}`);
   // Markdown marks (bold labels, list dashes) do not belong in an HTML list.
   return lines.map((l) => l.replace(/\*\*/g, '').replace(/^- /, '  ').replace(/`/g, ''));
@@ -109,7 +120,7 @@ export function evidenceMarkdown(r: Recommendation, c: ContainerRecommendation):
   const lines = [`**MOrA** — ${r.workload.kind} ${r.workload.namespace}/${r.workload.name}, container \`${c.container}\` (${verdictLabel(c, true)})`, ''];
   const setting = riskSettingNames(r.origin);
   if (c.cpu) lines.push(...resourceEvidence('CPU', (x) => showCpu(x), c.cpu, setting.cpu, c.current.limits.cpu), '');
-  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemory(x), c.memory, setting.memory, c.current.limits.memory), '');
+  if (c.memory) lines.push(...resourceEvidence('Memory', (x) => showMemoryQuantity(x), c.memory, setting.memory, c.current.limits.memory, (x) => showMemory(x)), '');
   if (r.replicas) {
     const hpa = r.replicas.hpa ? ` ${r.replicas.hpa.reason}` : '';
     lines.push(`**Replicas** ${replicaAdvice(r.replicas)}: ${r.replicas.reason}.${hpa}`, '');

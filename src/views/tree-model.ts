@@ -4,7 +4,7 @@
  */
 import { confidenceText, floorNote, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
-import { formatCpu, humanMemory } from '../core/quantity';
+import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
 import type { Workload, WorkloadRef } from '../core/workload';
 import { workloadKey } from '../core/workload';
@@ -99,7 +99,10 @@ const VERDICT_TEXT: Record<Verdict, string> = {
 };
 
 const cpu = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : formatCpu(x));
+/** Memory used (p50, p95, max), to the nearest. */
 const mem = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : humanMemory(x));
+/** A memory request or limit (the workload's, MOrA's), rounded up to whole Mi as `mora recommend` and the manifest write it. */
+const memQ = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : humanMemoryQuantity(x));
 
 /** A verdict from usage alone, for when no recommendation exists yet. */
 export function usageVerdict(requests: { cpu?: number; memory?: number }, limits: { cpu?: number; memory?: number }, u: UsageSummary | undefined): Verdict {
@@ -436,8 +439,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   const parts: string[] = [];
   if (rec?.cpu) parts.push(`cpu ${cpu(req.cpu)}→${cpu(rec.cpu.request.value)}`);
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
-  if (rec?.memory) parts.push(`mem ${mem(req.memory)}→${mem(rec.memory.request.value)}`);
-  else parts.push(`mem ${mem(req.memory)} (max ${mem(u?.memory.max)})`);
+  if (rec?.memory) parts.push(`mem ${memQ(req.memory)}→${memQ(rec.memory.request.value)}`);
+  else parts.push(`mem ${memQ(req.memory)} (max ${mem(u?.memory.max)})`);
   // Without risk statements the confidence, `87%`.
   if (rec) parts.push(compactRisk(rec) ?? confidenceText(rec.confidence) ?? 'confidence not stated');
   // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
@@ -447,7 +450,7 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
     `**${name}** in ${w.kind} ${w.namespace}/${w.name} — ${rec ? verdictLabel(rec, true, (v) => VERDICT_TEXT[v]) : VERDICT_TEXT[verdict]}`, '',
     '| | request | limit | p50 | p95 | max | recommended |', '|---|---|---|---|---|---|---|',
     `| CPU | ${cpu(req.cpu)} | ${cpu(lim.cpu)} | ${cpu(u?.cpu.p50)} | ${cpu(u?.cpu.p95)} | ${cpu(u?.cpu.max)} | ${rec?.cpu ? `${cpu(rec.cpu.request.value)}${rec.cpu.limit ? ` / ${cpu(rec.cpu.limit.value)}` : ''}` : '—'} |`,
-    `| Memory | ${mem(req.memory)} | ${mem(lim.memory)} | ${mem(u?.memory.p50)} | ${mem(u?.memory.p95)} | ${mem(u?.memory.max)} | ${rec?.memory ? `${mem(rec.memory.request.value)}${rec.memory.limit ? ` / ${mem(rec.memory.limit.value)}` : ''}` : '—'} |`,
+    `| Memory | ${memQ(req.memory)} | ${memQ(lim.memory)} | ${mem(u?.memory.p50)} | ${mem(u?.memory.p95)} | ${mem(u?.memory.max)} | ${rec?.memory ? `${memQ(rec.memory.request.value)}${rec.memory.limit ? ` / ${memQ(rec.memory.limit.value)}` : ''}` : '—'} |`,
   ];
   if (u && u.throttledShare > 0) lines.push('', `CPU throttled in ${(u.throttledShare * 100).toFixed(1)}% of samples.`);
   // The risk each value carries, next to the target it was sized to and the setting that sets it; else the confidence.

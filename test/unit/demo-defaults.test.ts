@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
 import { parse } from 'yaml';
-import { formatCpu, humanMemory } from '../../src/core/quantity';
+import { formatCpu, humanMemory, humanMemoryQuantity } from '../../src/core/quantity';
 import type { Recommendation } from '../../src/core/recommendation';
 import { DemoDataSource, DEMO_SERVICES, demoManifests } from '../../src/data/demo';
 import { recommendFromSource, type WorkloadRun } from '../../src/pipeline/recommend';
@@ -82,7 +82,7 @@ describe('the demo\'s defaults: one model, the same numbers everywhere', functio
       const cells = row.split(/\s{2,}/);
       const c = r.containers[0];
       assert.equal(cells[1].replace(/†$/, ''), formatCpu(c.cpu!.request.value), `${r.workload.name} cpu`); // † a request held at its CPU limit
-      assert.equal(cells[4], humanMemory(c.memory!.limit!.value), `${r.workload.name} memory limit`);
+      assert.equal(cells[4], humanMemoryQuantity(c.memory!.limit!.value), `${r.workload.name} memory limit`);
     }
   });
 

@@ -45,7 +45,7 @@ describe('savings at the advised replicas', function () {
   it('the total and the comparison table say which workloads count at the advised replicas', () => {
     const summary = savingsSummary(runs);
     assert.match(summary, /^MOrA's requests, × advised replicas: CPU frees \S+, .*\n\(advised: currencyservice 2→5; the others at their current replicas\)\n/);
-    assert.match(comparisonTable(runs), /Δ at the advised replicas for currencyservice 2→5/);
+    assert.match(comparisonTable(runs, Infinity), /MOrA's at the advised replicas for currencyservice 2→5, the others at their current replicas/);
     // Unlimited width: at 100 columns the risk column leaves the names wrapped ("currency" / "service").
     assert.match(comparisonTable(runs, Infinity).split('\n').find((l) => l.startsWith('currencyservice'))!, /\+400m/);
     const plain = runs.filter((r) => !r.savings.replicas);

@@ -55,7 +55,7 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
 
   it(`worst cases stay within ${ROW_MAX} characters: six-character quantities, the longest risk cell, a risk above its target`, async () => {
     const worst = [
-      // 12345m → 23456m, 1023Mi → 99.5Mi, both risks below what the cell can show.
+      // 12345m → 23456m, 1023Mi → 99.5Mi (shown 100Mi: a request reads rounded up to whole Mi, as written), both risks below what the cell can show.
       await row({ cpu: 12.345, memory: 1023 * MI }, container({ value: 23.456, risk: cpuRisk(0.0004) }, { value: 99.5 * MI, limit: 1023 * MI, risk: memRisk(0.0004) })),
       // A leak: the limit kept, OOM days far above the target, and CPU above its target too.
       await row({ cpu: 12.345, memory: 1023 * MI }, container({ value: 23.456, risk: cpuRisk(0.55) }, { value: 99.5 * MI, limit: 1023 * MI, risk: memRisk(0.2) })),
@@ -63,9 +63,9 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
       await row({ cpu: 12.345, memory: 1023 * MI }, container({ value: 23.456, risk: cpuRisk(0.0016, 0.001) }, { value: 99.5 * MI, limit: 1023 * MI, risk: memRisk(0.0012, 0.001) })),
     ];
     assert.deepEqual(worst.map((c) => c.description), [
-      'cpu 12345m→23456m · mem 1023Mi→99.5Mi · risk <0.1%·<1/1000',
-      'cpu 12345m→23456m · mem 1023Mi→99.5Mi · ⚠ risk 55%·1/5',
-      'cpu 12345m→23456m · mem 1023Mi→99.5Mi · ⚠ risk 0.2%·1/833',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi · risk <0.1%·<1/1000',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi · ⚠ risk 55%·1/5',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi · ⚠ risk 0.2%·1/833',
     ]);
     for (const c of worst) assert.ok(c.description!.length <= ROW_MAX, `${c.description!.length} characters: ${c.description}`);
     // Nothing lost: the tooltip states each risk next to its target, and the limit the OOM days are about.

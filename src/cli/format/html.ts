@@ -4,7 +4,7 @@
  */
 import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskLine, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { reportTime } from './generated-at';
-import { formatCpu, humanMemory } from '../../core/quantity';
+import { formatCpu, humanMemory, humanMemoryQuantity } from '../../core/quantity';
 import type { Series } from '../../core/series';
 import type { ContainerRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -46,7 +46,8 @@ function envelope(s: Series, bucket = 3600): { t: number[]; hi: number[]; mean: 
   return { t, hi, mean };
 }
 
-export function svgChart(s: Series, lines: Line[], fmt: (x: number) => string, width = 640, height = 200): string {
+/** `fmt` labels the axis (usage, to the nearest); `valueFmt` the lines' values (requests and limits), `fmt` by default. */
+export function svgChart(s: Series, lines: Line[], fmt: (x: number) => string, valueFmt: (x: number) => string = fmt, width = 640, height = 200): string {
   const e = envelope(s);
   if (e.t.length < 2) return '<p>no data</p>';
   const pad = { l: 60, r: 110, t: 10, b: 24 };
@@ -69,7 +70,7 @@ export function svgChart(s: Series, lines: Line[], fmt: (x: number) => string, w
   for (const l of lines) {
     if (l.value === undefined || !Number.isFinite(l.value)) continue;
     parts.push(`<line x1="${pad.l}" x2="${width - pad.r}" y1="${y(l.value)}" y2="${y(l.value)}" stroke="${l.color}" stroke-width="1.5"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
-    parts.push(`<text x="${width - pad.r + 6}" y="${ly}" font-size="10" fill="${l.color}">${esc(`${l.label} ${fmt(l.value)}`)}</text>`);
+    parts.push(`<text x="${width - pad.r + 6}" y="${ly}" font-size="10" fill="${l.color}">${esc(`${l.label} ${valueFmt(l.value)}`)}</text>`);
     ly += 13;
   }
   parts.push('</svg>');
@@ -78,7 +79,9 @@ export function svgChart(s: Series, lines: Line[], fmt: (x: number) => string, w
 
 export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: string; generatedAt?: Date } = { title: 'MOrA report' }): string {
   const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : formatCpu(x));
-  const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : humanMemory(x));
+  // Requests and limits (current, MOrA's, VPA's, KRR's) as the CSV and the manifest write them, rounded up to whole Mi
+  // (humanMemoryQuantity): never less than what is written. The freed total and the chart's axis: to the nearest.
+  const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : humanMemoryQuantity(x));
   let totalCpu = 0, totalMem = 0;
   // The risk targets the values were sized to, in the header; each value's expected risk in the table and its evidence.
   const targets = riskTargetsLine(runs.map((r) => r.recommendation));
@@ -125,7 +128,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
         { label: 'MOrA req', value: c.memory?.request.value, color: '#ff9896' },
         { label: 'VPA', value: d.baselines.memory.vpa, color: '#2ca02c', dash: '6 2' },
         { label: 'KRR', value: d.baselines.memory.krr, color: '#9467bd', dash: '2 2' },
-      ], mem)}${ev(c.memory)}` : '',
+      ], humanMemory, mem)}${ev(c.memory)}` : '',
     ].join('');
     const repText = rep
       ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}${replicaRiskStatement(rep) ? `, ${esc(replicaRiskStatement(rep)!)}` : ''}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
@@ -137,7 +140,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1000px}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
-<p>Requests freed across the shown workloads (× replicas: MOrA's at the count it advises, where it advises one): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${mem(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
+<p>Requests freed across the shown workloads (× replicas: MOrA's at the count it advises, where it advises one): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${humanMemory(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
 ${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>${targets ? 'risk' : 'conf'}</th></tr>
 ${rows}</table>
 ${sections}

@@ -3,14 +3,20 @@
  */
 import { stringify } from 'yaml';
 import { floorNote, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskCellText, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
-import { formatCpu, formatMemory, humanMemory } from '../../core/quantity';
+import { formatCpu, formatMemory, humanMemory, humanMemoryQuantity, memoryUpToMi } from '../../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
 import { toCsv } from './csv';
 import { renderTable } from './table';
 
 const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : formatCpu(x));
-const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : humanMemory(x));
+/**
+ * A memory request or limit (current, MOrA's, VPA's, KRR's) as the CSV and the manifest write it, rounded up to whole Mi
+ * (humanMemoryQuantity): the table never shows less than what is written.
+ */
+const mem = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : humanMemoryQuantity(x));
+/** An amount summed over containers and replicas (Δ, the savings line): read, not copied, so to the nearest `1.88Gi`. */
+const memAmount = (x: number): string => humanMemory(x);
 /**
  * `now→new`, or the value alone when it stays: MOrA's value equals it, or MOrA sets none (a CPU limit without
  * --cpu-limits, a resource without a value) and apply leaves the workload's own as it is (apply-plan.ts). `300m→-`
@@ -179,7 +185,7 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
         ...(ns ? [rec.workload.namespace] : []), rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name,
         cpu(d.cpu?.request.value) + (heldAtCpuLimit(c) ? HELD_MARK : ''), cpu(d.baselines.cpu.vpa), cpu(d.baselines.cpu.krr),
         mem(d.memory?.limit?.value), mem(d.baselines.memory.vpa), mem(d.baselines.memory.krr),
-        delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, mem),
+        delta(saved?.cpuRequest, cpu), delta(saved?.memoryRequest, memAmount),
         risk ? `${risk.oomDays ?? 0}/${risk.days}` : '-',
         verdictCell(c), ...(targets ? [riskCellText(c)] : []),
       ]);
@@ -189,9 +195,9 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
   return renderTable([
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
-    { header: 'Δcpu', align: 'right' }, { header: 'Δmem', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
+    { header: 'Δcpu', align: 'right' }, { header: 'Δmem req', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
     ...(targets ? [{ header: 'risk', align: 'right' as const }] : []),
-  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + advisedReplicasNote(results)
+  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + deltaFootnote(results, width)
     + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results) : '');
 }
 
@@ -203,10 +209,16 @@ function advisedReplicas(results: readonly EngineResult[]): string[] {
 /** `a 2→3, b 1→2, c 4→3 and 5 more`: a list that stays one line. */
 const fewOf = (at: readonly string[]): string => (at.length > 3 ? `${at.slice(0, 3).join(', ')} and ${at.length - 3} more` : at.join(', '));
 
-/** Under the comparison table: which rows' Δ count the advised replicas. */
-function advisedReplicasNote(results: readonly EngineResult[]): string {
+/**
+ * Under the comparison table, what Δ is: the REQUESTS freed, while the memory column next to it is the limit (the one the
+ * oom and risk columns are about), so adservice's limit going 300Mi→225Mi is a Δmem req of +27Mi (its request 180Mi→207Mi,
+ * one replica). Said in every table, and which rows count the advised replicas.
+ */
+function deltaFootnote(results: readonly EngineResult[], width: number): string {
   const at = advisedReplicas(results);
-  return at.length ? `Δ at the advised replicas for ${fewOf(at)}; the others at their current replicas\n` : '';
+  return wrapText('Δcpu / Δmem req = requests freed: current request × replicas − MOrA\'s request × replicas ("+" = more '
+    + 'needed; mem lim is the limit, not the request)'
+    + (at.length ? `; MOrA's at the advised replicas for ${fewOf(at)}, the others at their current replicas` : ''), width);
 }
 
 /** One line: the requests freed (or needed) over all workloads, × replicas (advised where MOrA advises a count), and the replayed risk. */
@@ -218,7 +230,7 @@ export function savingsSummary(results: readonly EngineResult[]): string {
   }
   const signed = (x: number, f: (v: number) => string): string => `${x >= 0 ? 'frees' : 'needs'} ${f(Math.abs(x))}`;
   const at = advisedReplicas(results);
-  return `MOrA's requests, × ${at.length ? 'advised ' : ''}replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, mem)} against the current.\n`
+  return `MOrA's requests, × ${at.length ? 'advised ' : ''}replicas: CPU ${signed(cpuFreed, cpu)}, memory ${signed(memFreed, memAmount)} against the current.\n`
     + (at.length ? `(advised: ${fewOf(at)}; the others at their current replicas)\n` : '')
     + `Replayed over the last weeks, its memory limits would have been exceeded on ${oomDays} of ${days} container-days.\n`;
 }
@@ -314,7 +326,7 @@ export function recommendationsWithSkippedYaml(results: readonly EngineResult[],
  */
 function baselineCell(kind: 'cpu' | 'memory', v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '';
-  return kind === 'cpu' ? formatCpu(v) : formatMemory(Math.ceil(v / 2 ** 20) * 2 ** 20);
+  return kind === 'cpu' ? formatCpu(v) : formatMemory(memoryUpToMi(v));
 }
 
 /** A risk target as a CSV cell: a fleet allotment's target is a sum of floats (0.06499999999999968); 12 significant digits give 0.065. */
