@@ -3,49 +3,17 @@
 // would write. A loopback double is the API server and Prometheus (one namespace, one MOrA VPA); here Prometheus has
 // two weeks of samples for the Deployment's one container, so there is a recommendation to show.
 import { strict as assert } from 'node:assert';
-import type * as http from 'node:http';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { inClusterCommand, type ShardSummary } from '../../src/cli/commands/recommend-in-cluster';
-import { OneVpaCluster, kubeconfigFor } from './helpers/one-vpa-cluster';
+import { OneVpaClusterWithSamples, useOneVpaCluster } from './helpers/one-vpa-cluster';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
-/** The same cluster, with Prometheus answering every range query with a steady series for pod api-5d9f8c7b6-x7k2p, container app. */
-class WithSamples extends OneVpaCluster {
-  protected override answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-    const url = new URL(req.url ?? '/', 'http://double');
-    if (url.pathname !== '/api/v1/query_range') return super.answer(req, res, body);
-    this.seen.push(`${req.method} ${url.pathname}`);
-    const q = new URLSearchParams(body || url.search.slice(1));
-    const start = Number(q.get('start')), end = Number(q.get('end')), step = Number(q.get('step')) || 300;
-    const memory = /memory/.test(q.get('query') ?? '');
-    const values: Array<[number, string]> = [];
-    for (let t = Math.ceil(start / step) * step, i = 0; t <= end; t += step, i++) values.push([t, String(memory ? 200e6 + (i % 7) * 1e6 : 0.2 + (i % 5) * 0.01)]);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({
-      status: 'success', data: { resultType: 'matrix', result: [{ metric: { namespace: 'shop', pod: 'api-5d9f8c7b6-x7k2p', container: 'app' }, values }] },
-    }));
-  }
-}
 
 describe('recommend --in-cluster --dry-run: computes the statuses, writes nothing, prints them', () => {
-  const cluster = new WithSamples();
-  let dir: string;
-  let kubeconfig: string;
-  let server: string;
-
-  before(async () => {
-    server = await cluster.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-dry-run-'));
-    kubeconfig = kubeconfigFor(dir, server);
-  });
-  after(async () => {
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const cluster = new OneVpaClusterWithSamples();
+  const fx = useOneVpaCluster(cluster, 'mora-dry-run-');
 
   const run = (extra: Record<string, unknown>) => inClusterCommand({
-    ...RECOMMEND_DEFAULTS, source: 'cluster', inCluster: true, kubeconfig, prometheus: server, shardIndex: '0', shards: '1', connectTimeout: '2', ...extra,
+    ...RECOMMEND_DEFAULTS, source: 'cluster', inCluster: true, kubeconfig: fx.kubeconfig, prometheus: fx.server, shardIndex: '0', shards: '1', connectTimeout: '2', ...extra,
   }, { MORA_NOW: '1790000000' });
 
   for (const flags of [{ dryRun: true }, { dryRun: true, createVpas: true }]) {

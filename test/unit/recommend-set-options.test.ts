@@ -2,13 +2,12 @@
 // `mora forecast --set`'s own parser (same syntax, same one-line errors, exit 2 before anything is read), reach the
 // pipeline as RecommendRequest.modelOptions, merged over the recommendation defaults key by key. Also --in-cluster.
 import assert from 'node:assert/strict';
-import type * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mora } from './helpers/run-cli';
 import { inClusterCommand } from '../../src/cli/commands/recommend-in-cluster';
-import { OneVpaCluster, kubeconfigFor } from './helpers/one-vpa-cluster';
+import { OneVpaClusterWithSamples, useOneVpaCluster } from './helpers/one-vpa-cluster';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
 /** Exit 2, nothing on stdout, one line on stderr matching `message`. */
@@ -107,40 +106,14 @@ describe('mora recommend --set: the -m model\'s options, as mora forecast --set 
 });
 
 /** The one-VPA double, with Prometheus answering every range query with a steady series for the Deployment's container (as in-cluster-dry-run.test.ts). */
-class WithSamples extends OneVpaCluster {
-  protected override answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-    const url = new URL(req.url ?? '/', 'http://double');
-    if (url.pathname !== '/api/v1/query_range') return super.answer(req, res, body);
-    this.seen.push(`${req.method} ${url.pathname}`);
-    const q = new URLSearchParams(body || url.search.slice(1));
-    const start = Number(q.get('start')), end = Number(q.get('end')), step = Number(q.get('step')) || 300;
-    const memory = /memory/.test(q.get('query') ?? '');
-    const values: Array<[number, string]> = [];
-    for (let t = Math.ceil(start / step) * step, i = 0; t <= end; t += step, i++) values.push([t, String(memory ? 200e6 + (i % 7) * 1e6 : 0.2 + (i % 5) * 0.01)]);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({
-      status: 'success', data: { resultType: 'matrix', result: [{ metric: { namespace: 'shop', pod: 'api-5d9f8c7b6-x7k2p', container: 'app' }, values }] },
-    }));
-  }
-}
 
 describe('mora recommend --in-cluster --set', function () {
   this.timeout(120_000);
-  const cluster = new WithSamples();
-  let dir: string;
-  let kubeconfig: string;
-  let server: string;
-  before(async () => {
-    server = await cluster.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-in-cluster-set-'));
-    kubeconfig = kubeconfigFor(dir, server);
-  });
-  after(async () => {
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const cluster = new OneVpaClusterWithSamples();
+  const fx = useOneVpaCluster(cluster, 'mora-in-cluster-set-');
 
   const run = (extra: Record<string, unknown>) => inClusterCommand({
-    ...RECOMMEND_DEFAULTS, source: 'cluster', inCluster: true, kubeconfig, prometheus: server, shardIndex: '0', shards: '1', connectTimeout: '2', dryRun: true, ...extra,
+    ...RECOMMEND_DEFAULTS, source: 'cluster', inCluster: true, kubeconfig: fx.kubeconfig, prometheus: fx.server, shardIndex: '0', shards: '1', connectTimeout: '2', dryRun: true, ...extra,
   }, { MORA_NOW: '1790000000' });
 
   for (const [extra, message] of [
@@ -164,7 +137,7 @@ describe('mora recommend --in-cluster --set', function () {
   it('-m lstm --set lstm.steps=5000 reaches the shard\'s forecasts: windows longer than the 14 days of history fail, the window rule is used and counted', async () => {
     // 14 days at the LSTM's 900 s step are 1,344 points: a 5,000-step window cannot train (without the option the
     // per-series LSTM trains and forecasts, no model error). The failures are the shard's model_errors_total.
-    const metricsFile = path.join(dir, 'shard.om');
+    const metricsFile = path.join(fx.dir, 'shard.om');
     // Not a dry run (which keeps no metrics): the double answers the status PATCH.
     const summary = JSON.parse(await run({ model: 'lstm', set: ['lstm.steps=5000'], metricsFile, dryRun: undefined })) as { vpas: Array<{ outcome: string }> };
     assert.deepEqual(summary.vpas.map((v) => v.outcome), ['written']);

@@ -3,6 +3,7 @@
 // in-cluster shard asked (or that it asked nothing).
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoopbackHttpServer } from './loopback-http-server';
 
@@ -54,4 +55,39 @@ export function kubeconfigFor(dir: string, server: string): string {
     'contexts: [{ name: x, context: { cluster: cx, user: u } }]', '',
   ].join('\n'));
   return file;
+}
+
+/** The same cluster, with Prometheus answering every range query with a steady series for pod api-5d9f8c7b6-x7k2p, container app. */
+export class OneVpaClusterWithSamples extends OneVpaCluster {
+  protected override answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://double');
+    if (url.pathname !== '/api/v1/query_range') return super.answer(req, res, body);
+    this.seen.push(`${req.method} ${url.pathname}`);
+    const q = new URLSearchParams(body || url.search.slice(1));
+    const start = Number(q.get('start')), end = Number(q.get('end')), step = Number(q.get('step')) || 300;
+    const memory = /memory/.test(q.get('query') ?? '');
+    const values: Array<[number, string]> = [];
+    for (let t = Math.ceil(start / step) * step, i = 0; t <= end; t += step, i++) values.push([t, String(memory ? 200e6 + (i % 7) * 1e6 : 0.2 + (i % 5) * 0.01)]);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({
+      status: 'success', data: { resultType: 'matrix', result: [{ metric: { namespace: 'shop', pod: 'api-5d9f8c7b6-x7k2p', container: 'app' }, values }] },
+    }));
+  }
+}
+
+/**
+ * Starts `cluster` before the suite and writes its kubeconfig in a temp folder named `prefix…`; stops and removes both
+ * after. The fields are set once the suite's `before` has run.
+ */
+export function useOneVpaCluster(cluster: OneVpaCluster, prefix: string): { server: string; dir: string; kubeconfig: string } {
+  const fixture = { server: '', dir: '', kubeconfig: '' };
+  before(async () => {
+    fixture.server = await cluster.start();
+    fixture.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fixture.kubeconfig = kubeconfigFor(fixture.dir, fixture.server);
+  });
+  after(async () => {
+    await cluster.stop();
+    if (fixture.dir) fs.rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
 }
