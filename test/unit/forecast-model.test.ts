@@ -2,19 +2,12 @@ import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { parseQuantity } from '../../src/core/quantity';
 import { Rng } from '../../src/core/random';
-import type { Workload } from '../../src/core/workload';
 import type { DataSource, MetricFrame, MetricTarget, TimeRange } from '../../src/data/datasource';
 import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
 import { aggregate, buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS, type ForecastViewOptions, type LstmRunResult } from '../../src/views/forecast-model';
+import { DAY, END, STEP, apiWorkload } from './helpers/forecast-view-fixture';
 
-const DAY = 86400;
-const END = Date.UTC(2026, 10, 23) / 1000;
-const STEP = 300;
-
-const workload: Workload = {
-  context: 'test', namespace: 'ns', kind: 'Deployment', name: 'api', replicas: 3,
-  containers: [{ name: 'app', resources: { requests: { cpu: 0.5, memory: 2 ** 30 }, limits: { memory: 2 * 2 ** 30 } } }],
-};
+const workload = apiWorkload;
 
 /** A seeded source: daily-seasonal CPU (~0.1–0.2 cores), memory around 300 MiB, requests, 3 replicas; optional metrics left out. */
 class FakeSource implements DataSource {

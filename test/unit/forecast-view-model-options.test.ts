@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { Recommendation } from '../../src/core/recommendation';
-import type { Workload } from '../../src/core/workload';
 import type { DataSource, MetricFrame, MetricTarget, TimeRange } from '../../src/data/datasource';
 import { runLstmWithHoldout } from '../../src/ml/lstm/holdout-run';
 import { saveModel } from '../../src/ml/lstm/persist';
@@ -16,18 +15,12 @@ import { downsample } from '../../src/rightsizing/engine/forecast-choice';
 import { buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS, type PanelRunner } from '../../src/views/forecast-model';
 import { recommendSettings } from '../../src/views/recommend-settings';
 import { inTempDir } from './helpers/temp-dir';
+import { DAY, END, STEP, apiWorkload } from './helpers/forecast-view-fixture';
 
 /** Small networks for the saved models, so the LSTM member takes part in the fusion without a long training. */
 const LSTM = { units1: 8, units2: 4, dense: 4, epochs: 2, maxWindows: 64, seed: 5 };
 
-const DAY = 86400;
-const END = Date.UTC(2026, 10, 23) / 1000;
-const STEP = 300;
-
-const workload: Workload = {
-  context: 'test', namespace: 'ns', kind: 'Deployment', name: 'api', replicas: 3,
-  containers: [{ name: 'app', resources: { requests: { cpu: 0.5, memory: 2 ** 30 }, limits: { memory: 2 * 2 ** 30 } } }],
-};
+const workload = apiWorkload;
 
 /**
  * Six days of daily-seasonal CPU and memory with noise about as large as the daily swing: Prophet, the LSTM and the
