@@ -181,6 +181,26 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.equal(doc.quality.passed, 5);
   });
 
+  // Before: the wait for a cell's first scrapes (up to 10 scrape intervals + 5 s) said nothing.
+  it('a cell waiting for its target\'s first scrapes says so (an onEvent "scrapes": how long at most, what it asks, then ready); none when they are there', async () => {
+    const dir = tempDir('mora-planrun-');
+    const w = world();
+    let looks = 0;
+    const base = w.hooks.prometheus!;
+    const prometheus = { ...base, displayUrl: base.displayUrl, maxPoints: base.maxPoints, buildInfo: base.buildInfo, queryRange: base.queryRange,
+      async query(q: string) { return q.startsWith('count_over_time') && ++looks <= 2 ? [] : base.query(q); } } as unknown as PrometheusClient;
+    const events: unknown[] = [];
+    const r = await runPlan(plan(dir, '[10, 20]', 'search'), { ...w.hooks, prometheus, onEvent: (e) => { if (e.kind === 'scrapes') events.push({ cell: e.cell.id, ...e.wait }); } });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(events.map((e) => ({ ...(e as object), waited: undefined })), [
+      { cell: 'search/r1/l5', state: 'start', seconds: 15, query: 'count_over_time(up{instance="127.0.0.1:8081"}[5m])', waited: undefined },
+      { cell: 'search/r1/l5', state: 'ready', waited: undefined },
+    ]);
+    events.length = 0;
+    await runPlan(plan(tempDir('mora-planrun-'), '[10, 20]', 'search'), { ...w.hooks, onEvent: (e) => { if (e.kind === 'scrapes') events.push(e); } });
+    assert.deepEqual(events, [], 'scrapes already there: nothing said');
+  });
+
   it('a resume rewrites a CSV written before the rate columns existed in today\'s columns, the rates from each cell\'s record', async () => {
     const { w, p } = await planRunOnce();
     const fresh = readFileSync(join(p.outDir, 'shop.csv'), 'utf8');

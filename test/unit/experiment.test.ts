@@ -607,16 +607,20 @@ describe('load experiments', () => {
         res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
       });
     });
+    // A target that answers (the one GET before the wait); no load reaches it.
+    const target = http.createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
       let out = '';
-      const code = await experimentCommand({ target: 'http://127.0.0.1:9/', prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
+      const code = await experimentCommand({ target: `http://127.0.0.1:${(target.address() as AddressInfo).port}/`, prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
         (s) => (out += s), () => undefined, controller.signal);
       assert.equal(code, 130);
       assert.equal(JSON.parse(out).status, 'partial');
     } finally {
       server.close();
+      target.close();
     }
   });
 
@@ -717,6 +721,94 @@ describe('load experiments', () => {
     } finally {
       target.close();
       prom.close();
+    }
+  });
+
+  // Before: the scheme was checked only in the runner, after the Prometheus pre-check: exit 3 about Prometheus.
+  it('mora experiment --target ftp://… with Prometheus unreachable: exit 2 naming --target, before Prometheus is asked', async () => {
+    const port = await closedPort();
+    for (const target of ['ftp://x', 'ftp://bob:t4rget-pw@x/']) {
+      const err = await experimentCommand({ target, prometheus: `http://127.0.0.1:${port}`, levels: '10', duration: '5s', out: path.join(dir, 'results'), scrapeInterval: '15s', format: 'text' },
+        () => assert.fail('nothing on stdout'), () => assert.fail('nothing on stderr')).then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.ok(err instanceof UserError, String(err));
+      assert.equal(err.exitCode, 2, err.message);
+      assert.match(err.message, /^--target "ftp:\/\/(x|x\/)" is not an http\(s\) URL \(the scheme is ftp\); expected e\.g\. http:\/\/127\.0\.0\.1:8080\/$/);
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'results')), false);
+  });
+
+  /** A Prometheus that answers vector(1) and says "no scrapes yet" (count_over_time(up) empty) `emptyLooks` times, then 5; it records the queries. */
+  async function scrapingLater(emptyLooks: number, onLook?: (n: number) => void): Promise<{ server: http.Server; url: string; queries: string[] }> {
+    const queries: string[] = [];
+    let looks = 0;
+    const server = http.createServer((req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        const p = new URLSearchParams(body || u.search);
+        const q = p.get('query') ?? '';
+        queries.push(q);
+        if (u.pathname.endsWith('/query_range')) {
+          const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(p.get(k)));
+          const values: Array<[number, string]> = [];
+          for (let t = start; t <= end; t += step) values.push([t, '2']);
+          return res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+        }
+        const now = Date.now() / 1000;
+        if (q.startsWith('count_over_time')) {
+          onLook?.(++looks);
+          if (looks <= emptyLooks) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+          return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [now, '5'] }] } }));
+        }
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [now, '1'] }] } }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries };
+  }
+
+  // Before: no check of the target; the run waited 10 scrape intervals + 5 s (2 min 35 s at 15 s) for its first
+  // scrapes without a word, then exit 3 with a "failed" record in --out.
+  it('mora experiment with a --target that refuses connections: exit 3 at once, one line naming --target, no record, no wait', async () => {
+    const port = await closedPort();
+    const prom = await scrapingLater(Infinity);
+    const fresh = path.join(dir, 'results');
+    try {
+      let stderr = '';
+      const err = await experimentCommand({ target: `http://127.0.0.1:${port}/`, prometheus: prom.url, levels: '10', duration: '5s', out: fresh, scrapeInterval: '15s', format: 'text' },
+        () => assert.fail('nothing on stdout'), (s) => (stderr += s)).then(() => assert.fail('expected an error'), (e: Error) => e);
+      assert.ok(err instanceof UserError, String(err));
+      assert.equal(err.exitCode, 3, err.message);
+      assert.equal(err.message, `--target http://127.0.0.1:${port}/ refused the connection (ECONNREFUSED) — is the service running and listening there? check --target; nothing was sent or written`);
+      assert.equal(stderr, '');
+      assert.deepEqual(prom.queries, ['vector(1)'], 'Prometheus asked only the pre-check, no wait for scrapes');
+      assert.equal(fs.existsSync(fresh), false, '--out is not created');
+    } finally {
+      prom.server.close();
+    }
+  });
+
+  it('mora experiment says on stderr, as the wait starts, that it waits for the first scrapes (how long at most, for what), then that they came', async () => {
+    let hits = 0;
+    const target = http.createServer((_req, res) => { hits++; res.end('ok'); });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    let stderr = '';
+    let atSecondLook = '';
+    const prom = await scrapingLater(2, (n) => { if (n === 2) atSecondLook = stderr; });
+    try {
+      const code = await experimentCommand({ target: targetUrl, prometheus: prom.url, levels: '10', duration: '1s', out: dir, scrapeInterval: '1s', format: 'json' },
+        () => undefined, (s) => (stderr += s));
+      assert.equal(code, 0, stderr);
+      const line = `waiting up to 15 s for Prometheus at ${prom.url} to scrape ${targetUrl} twice (count_over_time(up{instance="127.0.0.1:${(target.address() as AddressInfo).port}"}[5m])); Ctrl-C stops\n`;
+      assert.ok(atSecondLook.includes(line), `said while waiting, not after: ${JSON.stringify(atSecondLook)}`);
+      assert.match(stderr, /\nPrometheus scrapes the target \(after \d+ s\)\nlevel 1\/1: /);
+      assert.ok(hits >= 1);
+    } finally {
+      target.close();
+      prom.server.close();
     }
   });
 

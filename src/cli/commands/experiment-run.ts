@@ -207,6 +207,13 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
             err(`  written; quality ${q.passed ? 'passed' : `FAILED: ${q.reasons.join('; ')}`}${q.saturated ? ' (saturated)' : ''}\n`);
             break;
           }
+          case 'scrapes': {
+            const w = e.wait;
+            if (w.state === 'start') err(`  waiting up to ${w.seconds} s for Prometheus to scrape ${e.cell.target ? (require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors')).redact(e.cell.target, []) : e.cell.service} twice (${w.query}); Ctrl-C stops\n`);
+            else if (w.state === 'still') err(`  still waiting: ${w.waited} s so far, at most ${w.left} s more; ${w.scrapes} scrape(s) of the target seen\n`);
+            else err(`  Prometheus scrapes the target (after ${w.waited} s)\n`);
+            break;
+          }
           case 'skip': break;
         }
       },

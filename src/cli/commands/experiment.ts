@@ -5,7 +5,10 @@
  * the completed levels as a partial result (exit code 130); a second one quits at once. With `--workload … --replicas`,
  * the workload's original replica count is put back at the end, on error and on interrupt (and noted in the JSON from
  * the start); after a kill -9 the next run in the same --out folder takes the original count from that note.
- * A target that answers no request fails the run: exit 3, one line.
+ * A target that answers no request fails the run: exit 3, one line. Before anything is written the target gets one GET
+ * (not when --workload is scaled first): one that refuses connections or whose host is not found is exit 3, one line,
+ * nothing written. Waiting for Prometheus' first scrapes of the target (up to 10 scrape intervals + 5 s) says so on
+ * stderr: for how long at most, every 30 s how far, and when they are there.
  */
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
@@ -65,7 +68,7 @@ export function register(program: Command): void {
     .command('experiment')
     .description('Run a load experiment: real HTTP load per level while Prometheus scrapes, then write the 12 metrics as CSV + JSON (or: mora experiment run <plan>)')
     // Checked in the action rather than as commander's required options, which would also be demanded of `experiment run`.
-    .option('--target <url>', 'the service URL to load (http or https) (required)')
+    .option('--target <url>', 'the service URL to load (http or https; one GET checks it first, unless --workload is scaled: refused connections or an unknown host is exit 3, nothing written) (required)')
     .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
     .option('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100 (required)')
     .option('--duration <time>', 'time per level, e.g. 20s or 2m; each level is summarised over the rows whose rate window (4 scrapes) lies inside it, so the default 90s gives 3 rows at the default 15s scrape', '90s')
@@ -115,10 +118,13 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     workload = { namespace: opts.namespace ?? 'default', kind: k, name, container: opts.container };
   }
   let host: string;
+  const { redact } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
   try {
-    host = new URL(opts.target).host;
-  } catch {
-    const { redact } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
+    const u = new URL(opts.target);
+    host = u.host;
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`--target "${redact(opts.target, [])}" is not an http(s) URL (the scheme is ${u.protocol.replace(/:$/, '')}); expected e.g. http://127.0.0.1:8080/`);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`--target "${redact(opts.target, [])}" is not a URL; expected e.g. http://127.0.0.1:8080/`);
   }
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
@@ -165,6 +171,14 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     const failure = await reachabilityFailure({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus' }, controller.signal);
     if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
     if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
+    // The target takes connections, before the run waits up to 10 scrape intervals for its first scrapes and writes a
+    // record: one GET (target-check.ts). Not when MOrA scales --workload first: it may only answer once scaled.
+    if (!scaleIt) {
+      const { targetUnreachable } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
+      const down = await targetUnreachable(opts.target, { signal: controller.signal });
+      if (controller.signal.aborted) return 130;
+      if (down) throw new UserError(`${down} check --target; nothing was sent or written`, EXIT_UNREACHABLE);
+    }
     const results = await runExperimentPlan({
       service: opts.service ?? host,
       targetUrl: opts.target,
@@ -196,6 +210,12 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
           const saturated = e.saturated ? `, saturated (served ${e.stats.achievedRate.toFixed(1)} of the asked ${e.level.toFixed(1)} req/s)` : '';
           err(`  ${e.stats.requests} answered (${e.stats.achievedRate.toFixed(1)}/s), ${e.stats.non2xx} non-2xx, ${e.stats.errors} errors, p99 ${e.stats.latencyP99Ms} ms${saturated}\n`);
           if (e.failed) err(`  level failed: ${e.failed}\n`);
+        }
+        else if (e.phase === 'scrapes') {
+          const w = e.wait;
+          if (w.state === 'start') err(`waiting up to ${w.seconds} s for Prometheus at ${redact(opts.prometheus, [])} to scrape ${redact(opts.target, [])} twice (${w.query}); Ctrl-C stops\n`);
+          else if (w.state === 'still') err(`  still waiting: ${w.waited} s so far, at most ${w.left} s more; ${w.scrapes} scrape(s) of the target seen\n`);
+          else err(`Prometheus scrapes the target (after ${w.waited} s)\n`);
         }
         else if (e.phase === 'settling') err(`waiting ${e.seconds} s for the last scrape\n`);
         else if (e.phase === 'querying') err('reading the 12 metrics from Prometheus\n');

@@ -33,7 +33,7 @@ import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
-import { redactedError, storedErrorText, waitForScrapes, type ScalingNote } from './runner';
+import { redactedError, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait } from './runner';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -91,6 +91,8 @@ export type PlanEvent =
   | { kind: 'scale'; service: string; workload: string; replicas: number }
   | { kind: 'scaling'; service: string; note: ScalingNote }
   | { kind: 'cell-start'; cell: PlanCell; position: number; pending: number }
+  /** Waiting for Prometheus' first scrapes of the cell's target (runner.ts ScrapeWait): only when they are not there yet. */
+  | { kind: 'scrapes'; cell: PlanCell; wait: ScrapeWait }
   | { kind: 'cell-load-done'; cell: PlanCell; stats: CellLoadResult }
   | { kind: 'cell-written'; cell: PlanCell; record: CellRecord };
 
@@ -437,7 +439,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       if (cell.selector) queryConfig.appSelector = cell.selector;
       else if (target) queryConfig.appSelector = `instance=${promString(target.host)}`;
       try {
-        if (cell.resources === 'process' && queryConfig.appSelector) await waitForScrapes(prometheus, queryConfig.appSelector, scrape, sleep, hooks.signal);
+        if (cell.resources === 'process' && queryConfig.appSelector) await waitForScrapes(prometheus, queryConfig.appSelector, scrape, sleep, hooks.signal, (wait) => emit({ kind: 'scrapes', cell, wait }));
         else await prometheus.buildInfo({ signal: hooks.signal });
       } catch (e) {
         if (hooks.signal?.aborted) { rec.status = 'pending'; break; }

@@ -60,6 +60,7 @@ export interface ExperimentConfig {
 export type ExperimentProgress =
   | { phase: 'level-start'; index: number; total: number; level: number }
   | { phase: 'level-done'; index: number; total: number; level: number; stats: LoadStats; failed?: string; saturated?: string }
+  | { phase: 'scrapes'; wait: ScrapeWait }
   | { phase: 'settling'; seconds: number }
   | { phase: 'querying' }
   | { phase: 'written'; csv: string; json: string; status: ExperimentStatus };
@@ -261,16 +262,52 @@ export function validateExperimentConfig(c: ExperimentConfig): void {
   }
 }
 
-/** Waits (bounded: 10 scrape intervals + 5 s) until Prometheus holds two scrapes of the target. */
-export async function waitForScrapes(prometheus: PrometheusClient, selector: string, scrape: number, sleep: (ms: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + (10 * scrape + 5) * 1000;
+/**
+ * How the wait for the target's first scrapes goes, for a progress line: it starts (the first look found fewer than
+ * two scrapes — none of this when they are already there; `seconds`: the most it waits, `query`: what it asks), is
+ * still waiting (every SCRAPE_WAIT_REPORT_MS: waited, left, the scrapes seen so far), or
+ * the scrapes are there. A wait that runs out throws (waitForScrapes).
+ */
+export type ScrapeWait =
+  | { state: 'start'; seconds: number; query: string }
+  | { state: 'still'; waited: number; left: number; scrapes: number; query: string }
+  | { state: 'ready'; waited: number };
+
+/** How often a wait for the first scrapes says it is still waiting. */
+export const SCRAPE_WAIT_REPORT_MS = 30_000;
+
+/** The longest wait for the target's first scrapes: 10 scrape intervals + 5 s. */
+export function scrapeWaitSeconds(scrape: number): number {
+  return 10 * scrape + 5;
+}
+
+/** Waits (bounded: scrapeWaitSeconds) until Prometheus holds two scrapes of the target; says how it goes to `onWait`. */
+export async function waitForScrapes(prometheus: PrometheusClient, selector: string, scrape: number, sleep: (ms: number) => Promise<void>, signal?: AbortSignal,
+  onWait?: (w: ScrapeWait) => void): Promise<void> {
+  const started = Date.now();
+  const deadline = started + scrapeWaitSeconds(scrape) * 1000;
   const q = `count_over_time(up{${selector}}[5m])`;
+  let reported = started;
+  let said = false;
   for (;;) {
     const r = await prometheus.query(q, undefined, { signal });
-    if ((r[0]?.v ?? 0) >= 2) return;
+    const scrapes = r[0]?.v ?? 0;
+    if (scrapes >= 2) {
+      if (said) onWait?.({ state: 'ready', waited: Math.round((Date.now() - started) / 1000) });
+      return;
+    }
     if (signal?.aborted) throw new PrometheusError(`cancelled while waiting for Prometheus at ${prometheus.displayUrl} to scrape the target`, 'aborted');
-    if (Date.now() > deadline) {
+    if (!said) {
+      said = true;
+      onWait?.({ state: 'start', seconds: scrapeWaitSeconds(scrape), query: q });
+    }
+    const t = Date.now();
+    if (t > deadline) {
       throw new PrometheusError(`Prometheus at ${prometheus.displayUrl} does not scrape the target: no samples for up{${selector}} — add it to scrape_configs (or pass --selector)`, 'empty');
+    }
+    if (t - reported >= SCRAPE_WAIT_REPORT_MS) {
+      reported = t;
+      onWait?.({ state: 'still', waited: Math.round((t - started) / 1000), left: Math.max(0, Math.round((deadline - t) / 1000)), scrapes: Number.isFinite(scrapes) ? scrapes : 0, query: q });
     }
     await sleep(Math.min(1000, scrape * 500));
   }
@@ -384,7 +421,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     //    Prometheus should fail now, not after minutes of load).
     waitingFor = 'Prometheus';
     if (!hooks.signal?.aborted) {
-      if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal);
+      if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal, (wait) => hooks.onProgress?.({ phase: 'scrapes', wait }));
       else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
     }
   } catch (e) {
