@@ -1,7 +1,8 @@
 /**
  * The recommendations table: quantities are never cut ("220Mi→376…" hid the value to set), the width follows the
- * terminal (process.stdout.columns, then $COLUMNS, else unlimited for a pipe), names wrap instead of losing their tail,
- * and a namespace column appears when the rows span more than one namespace.
+ * terminal (process.stdout.columns, then $COLUMNS, else unlimited for a pipe), a long name is shortened in its middle
+ * (start and tail kept, one line per row: table-fit-width.test.ts), and a namespace column appears when the rows span
+ * more than one namespace.
  */
 import { strict as assert } from 'node:assert';
 import { recommendCommand } from '../../src/cli/commands/recommend';
@@ -37,20 +38,18 @@ describe('recommendations table width', function () {
     }
   });
 
-  it('fits 100 columns by wrapping names (and the verdict at its hyphen last), keeping every name\'s tail', () => {
+  it('fits 100 columns with every row on one line: names shortened with an ellipsis (start and tail kept), never wrapped', () => {
     const t = recommendationsTable(runs, 100);
-    const table = t.split('\n').slice(0, t.split('\n').findIndex((l) => l.startsWith('a value') || l.startsWith('risk =')));
+    const table = t.split('\n').slice(0, 2 + runs.length);
     for (const l of table) assert.ok(l.length <= 100, `${l.length}: ${l}`);
-    assert.ok(!t.includes('…'), t);
-    // The wrapped pieces of the name column read back as the full names.
-    const nameWidth = table[1].indexOf(' ');
-    const names = table.slice(2).map((l) => l.slice(0, nameWidth).trim());
-    const joined: string[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (table[2 + i].slice(nameWidth, nameWidth + 20).trim()) joined.push(names[i]); // a row's first line has its quantities
-      else joined[joined.length - 1] += names[i];
-    }
-    for (const r of runs) assert.ok(joined.includes(r.recommendation.workload.name), `${r.recommendation.workload.name} in ${joined.join(', ')}`);
+    assert.ok(t.split('\n')[2 + runs.length].startsWith('to fit 100 columns: '), t);
+    const names = table.slice(2).map((l) => l.split('  ')[0].trim());
+    runs.forEach((r, i) => {
+      const full = r.recommendation.workload.name, shown = names[i];
+      const at = shown.indexOf('…');
+      assert.ok(shown === full || (at >= 3 && full.startsWith(shown.slice(0, at)) && full.endsWith(shown.slice(at + 1))), `${shown} for ${full}`);
+    });
+    assert.equal(new Set(names).size, runs.length);
   });
 
   it('shows a namespace column when the rows span two namespaces, none for one', () => {
@@ -67,10 +66,15 @@ describe('recommendations table width', function () {
       Array.from({ length: 1000 }, (_, i) => [`frontend-${String(i).padStart(4, '0')}`, '220Mi→376Mi', 'under-provisioned', '']), 100);
     const lines = t.split('\n');
     for (const l of lines) assert.ok(l.length <= 100, `${l.length}: ${l}`);
-    assert.ok(!t.includes('…'));
-    assert.equal(lines.filter((l) => l.includes('220Mi→376Mi')).length, 1000);
-    // frontend- / 0999 on two lines, never "frontend…" for all of them.
-    assert.equal(new Set(lines.filter((l) => /^-\d{4} /.test(l)).map((l) => l.slice(0, 5))).size, 1000, lines.slice(-4).join('\n'));
+    const rows = lines.filter((l) => l.includes('220Mi→376Mi'));
+    assert.equal(rows.length, 1000);
+    // `fron…042`: the start and enough of the tail to tell them apart, on the row's own line, never `frontend…` for all.
+    const names = rows.map((l) => l.split(' ')[0]);
+    assert.equal(new Set(names).size, 1000, rows.slice(-4).join('\n'));
+    names.forEach((n, i) => {
+      const full = `frontend-${String(i).padStart(4, '0')}`, at = n.indexOf('…');
+      assert.ok(at >= 3 && full.startsWith(n.slice(0, at)) && full.endsWith(n.slice(at + 1)), `${n} for ${full}`);
+    });
   });
 
   it('mora recommend follows $COLUMNS in a pipe, and is unlimited without it', async () => {
@@ -79,11 +83,12 @@ describe('recommendations table width', function () {
     assert.ok(!wide.includes('…'));
     const at200 = await asPipe('200', () => recommendCommand(RECOMMEND_DEFAULTS));
     assert.ok(at200.split('\n').some((l) => l.startsWith('recommendationservice ')), at200);
-    // 80 columns cannot hold the quantities whole: the names and the verdict wrap, nothing is cut, the table is as narrow as it gets.
+    // At 80 columns: the verdict short, the kept CPU limit and the risk left out, long names shortened, no row wraps.
     const at80 = await asPipe('80', () => recommendCommand(RECOMMEND_DEFAULTS));
-    const head = at80.split('\n').slice(0, at80.split('\n').findIndex((l) => l.startsWith('a value') || l.startsWith('risk =')));
-    assert.ok(!at80.includes('…'));
-    assert.ok(Math.max(...head.map((l) => l.length)) < Math.max(...wide.split('\n').slice(0, 13).map((l) => l.length)));
-    assert.ok(head.some((l) => l.startsWith('recommen ')) && head.some((l) => l.startsWith('dationse')), head.join('\n'));
+    const head = at80.split('\n').slice(0, at80.split('\n').findIndex((l) => l.startsWith('to fit 80 columns')));
+    assert.equal(head.length, 2 + runs.length, at80);
+    for (const l of head) assert.ok(l.length <= 80, `${l.length}: ${l}`);
+    assert.ok(head.some((l) => /^recommen\S*…\S*service /.test(l)) && !head.some((l) => l.startsWith('dationse')), head.join('\n'));
+    assert.match(at80.replace(/\n */g, ' '), /not shown: cpu lim, risk; all of it: -f csv, -f json or \| less -S/);
   });
 });

@@ -11,6 +11,7 @@ import { checkReportPath } from './report-path';
 import { UserError } from '../errors';
 import { riskOption } from './recommend';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
+import { renderTable, terminalWidth, wrapWords } from '../format/table';
 
 export interface DemoRow {
   service: string;
@@ -37,34 +38,42 @@ export function demoRows(source = new DemoDataSource()): DemoRow[] {
   });
 }
 
-function pad(s: string, n: number, right = false): string {
-  return right ? s.padStart(n) : s.padEnd(n);
-}
+/** `a/b/c` → `b/c`: the p95 and the max of p50/p95/max, when the table must be narrower. */
+const dropFirst = (s: string): string => s.split('/').slice(1).join('/');
 
-export function demoTable(rows: DemoRow[]): string {
+/**
+ * The usage table, fitted to `width` as the other tables (table.ts renderTable): in a narrower terminal the names are
+ * shortened, then the replicas left out, the usage columns show p95/max instead of p50/p95/max, then p95 alone, and
+ * the limits last.
+ */
+export function demoTable(rows: DemoRow[], width = Infinity): string {
   const cpu = (x: number | undefined) => (x === undefined ? '-' : formatCpu(x));
   const mem = (x: number | undefined) => (x === undefined ? '-' : humanMemory(x));
-  const head = ['service', 'rep', 'cpu req/lim', 'cpu p50/p95/max', 'mem req/lim', 'mem p50/p95/max', 'note'];
-  const widths = [21, 3, 11, 16, 12, 20, 11];
-  const lines = [head.map((h, i) => pad(h, widths[i], i === 1)).join(' '), widths.map((w) => '─'.repeat(w)).join(' ')];
-  for (const r of rows) {
-    // One short word each, so the table stays within 100 columns.
+  const cells = rows.map((r) => {
+    // One short word each, so the table stays narrow.
     const notes: string[] = [];
     const idleCpu = r.cpu.request !== undefined && r.cpu.p95 < 0.3 * r.cpu.request;
     const idleMem = r.memory.request !== undefined && r.memory.p95 < 0.3 * r.memory.request;
     if (idleCpu || idleMem) notes.push(idleCpu && idleMem ? 'idle' : idleCpu ? 'cpu idle' : 'mem idle');
     if (r.throttledShare > 0.01) notes.push('throttled');
     if (r.memory.limit !== undefined && r.memory.max > 0.85 * r.memory.limit) notes.push('mem risk');
-    lines.push([
-      pad(r.service, widths[0]), pad(String(r.replicas), widths[1], true),
-      pad(`${cpu(r.cpu.request)}/${cpu(r.cpu.limit)}`, widths[2]),
-      pad(`${cpu(r.cpu.p50)}/${cpu(r.cpu.p95)}/${cpu(r.cpu.max)}`, widths[3]),
-      pad(`${mem(r.memory.request)}/${mem(r.memory.limit)}`, widths[4]),
-      pad(`${mem(r.memory.p50)}/${mem(r.memory.p95)}/${mem(r.memory.max)}`, widths[5]),
-      notes.join(', '),
-    ].join(' '));
-  }
-  return lines.join('\n');
+    return [r.service, String(r.replicas), `${cpu(r.cpu.request)}/${cpu(r.cpu.limit)}`, `${cpu(r.cpu.p50)}/${cpu(r.cpu.p95)}/${cpu(r.cpu.max)}`,
+      `${mem(r.memory.request)}/${mem(r.memory.limit)}`, `${mem(r.memory.p50)}/${mem(r.memory.p95)}/${mem(r.memory.max)}`, notes.join(', ')];
+  });
+  const usage = (at: number, what: string) => [{ at, header: `${what} p95/max`, cell: dropFirst }, { at: at + 4, header: `${what} p95`, cell: (s: string) => s.split('/')[0] }];
+  const limit = (at: number, what: string) => [{ at, header: `${what} req`, cell: (s: string) => s.split('/')[0] }];
+  return renderTable([
+    { header: 'service' }, { header: 'rep', align: 'right', fit: [{ at: 1, drop: true }] },
+    { header: 'cpu req/lim', keep: true, fit: limit(8, 'cpu') }, { header: 'cpu p50/p95/max', keep: true, fit: usage(2, 'cpu') },
+    { header: 'mem req/lim', keep: true, fit: limit(9, 'mem') }, { header: 'mem p50/p95/max', keep: true, fit: usage(3, 'mem') },
+    { header: 'note', keep: true, wrap: true },
+  ], cells, width, { gap: 1, whole: 'mora demo | less -S' }).replace(/\n$/, '');
+}
+
+/** Lines ending in a newline, as they are when each fits `width`, else re-wrapped to it as one paragraph. */
+function fitParagraph(text: string, width: number): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  return lines.every((l) => l.length <= width) ? text : wrapWords(lines.join(' '), width);
 }
 
 export interface DemoOptions {
@@ -94,9 +103,10 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
   }
   const source = new DemoDataSource();
   const out = process.stdout;
+  const width = terminalWidth(); // the terminal's, else $COLUMNS, else unlimited (a pipe: every line as it is)
   out.write('MOrA demo shop — namespace "shop", 11 services, 14 days of 1-minute metrics\n\n');
   out.write('What each service asks for against what it uses (per pod):\n\n');
-  out.write(demoTable(demoRows(source)) + '\n\n');
+  out.write(demoTable(demoRows(source), width) + '\n\n');
   if (opts.usage) return;
 
   const { comparisonReport } = require('./recommend-run') as typeof import('./recommend-run');
@@ -111,17 +121,16 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
   // The one knob, in one line: what the targets (the defaults, or --cpu-risk / --memory-risk) promise and where to change them.
-  out.write(`MOrA sizes to your risk target: ${riskSettingText(risk)}\n`
-    + '(--cpu-risk / --memory-risk here and in mora recommend; settings mora.risk.cpu / mora.risk.memory).\n\n');
-  out.write(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
-    + 'next to VPA\'s and KRR\'s on the same history:\n\n');
+  out.write(`${fitParagraph(`MOrA sizes to your risk target: ${riskSettingText(risk)}\n`
+    + '(--cpu-risk / --memory-risk here and in mora recommend; settings mora.risk.cpu / mora.risk.memory).\n', width)}\n`);
+  out.write(`${fitParagraph(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
+    + 'next to VPA\'s and KRR\'s on the same history:\n', width)}\n`);
   // As wide as the terminal (else $COLUMNS, else unlimited), as mora recommend --compare.
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  const { terminalWidth } = require('../format/table') as typeof import('../format/table');
-  out.write(f.comparisonTable(runs, terminalWidth()) + f.savingsSummary(runs));
-  out.write('\ncpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
+  out.write(f.comparisonTable(runs, width) + f.savingsSummary(runs).split(/(?<=\n)/).map((l) => fitParagraph(l, width)).join(''));
+  out.write(`\n${fitParagraph('cpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
     + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
-    + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n');
+    + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n', width)}`);
   // Where the report is: stderr, so stdout is the tables alone (as recommend --report says `wrote …` on stderr).
   if (opts.report) process.stderr.write(`HTML report with charts: ${resolve(opts.report)}\n`);
 }

@@ -17,6 +17,7 @@ import { EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { redactFreeText } from '../../core/redact';
 import { forTerminal } from '../format/terminal';
+import { terminalWidth, wrapWords } from '../format/table';
 import { displayUrl } from '../../data/prometheus/errors';
 import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
@@ -112,16 +113,17 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const names = failed.map((c) => c.name);
   const prometheus = { from: chosen.from, ...(chosen.url !== undefined ? { url: displayUrl(chosen.url) } : {}) };
   if (format === 'json') return { text: `${JSON.stringify({ ok: failed.length === 0, prometheus, checks: shown }, null, 2)}\n`, code, failed: names };
-  return { text: `${healthLines(shown).join('\n')}\n`, code, failed: names };
+  return { text: `${healthLines(shown, terminalWidth()).join('\n')}\n`, code, failed: names };
 }
 
 /**
  * The text lines: one per check, except that checks failing (or warning) with the very same message — one fault, such
  * as a kubeconfig's missing client-certificate file, breaks Prometheus discovery and the Kubernetes check alike — share
  * one line naming them all, where the first of them stood ("FAIL prometheus, kubernetes: …"), as `mora recommend`
- * says it once. JSON keeps a record per check.
+ * says it once. JSON keeps a record per check. At a `width` (the terminal's), a long message wraps under the check's name,
+ * indented past the status; a command in it to copy (`kubectl config use-context <name>`) stays on one line.
  */
-export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; required: boolean; message: string }>): string[] {
+export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; required: boolean; message: string }>, width = Infinity): string[] {
   const groups = new Map<string, { status: string; names: string[]; message: string }>();
   checks.forEach((c, i) => {
     const status = c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn';
@@ -130,5 +132,5 @@ export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; r
     if (g) g.names.push(c.name);
     else groups.set(key, { status, names: [c.name], message: c.message });
   });
-  return [...groups.values()].map((g) => `${g.status} ${g.names.join(', ')}: ${g.message}`);
+  return [...groups.values()].flatMap((g) => wrapWords(`${g.status} ${g.names.join(', ')}: ${g.message}`, width, '     ').slice(0, -1).split('\n'));
 }

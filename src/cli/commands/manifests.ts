@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { EXIT_USAGE, PartialResult, UserError } from '../errors';
 import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
+import { renderTable, terminalWidth } from '../format/table';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './manifests-apply-many';
@@ -53,13 +54,24 @@ export function toScanned(c: ManifestContainer): ScannedContainer {
   return out;
 }
 
-function formatTable(rows: Array<ScannedContainer & { file?: string }>, withFile = false): string {
-  const header = [...(withFile ? ['FILE'] : []), 'KIND', 'NAMESPACE', 'NAME', 'CONTAINER', 'LINE', 'REPLICAS', 'REQ CPU', 'REQ MEM', 'LIM CPU', 'LIM MEM'];
+/** kubectl's short names, for a KIND column that must be narrower (manifests apply --set takes them too). */
+const SHORT_KIND: Readonly<Record<string, string>> = { Deployment: 'deploy', StatefulSet: 'sts', DaemonSet: 'ds', ReplicaSet: 'rs',
+  ReplicationController: 'rc', CronJob: 'cj', Pod: 'po', Rollout: 'ro' };
+
+/**
+ * The scan table, fitted to `width` as the other tables (format/table.ts renderTable): in a narrower terminal the names
+ * are shortened (`productc…logservice`; a path keeps its end), KIND reads kubectl's short names (deploy, sts), then LINE,
+ * LIM CPU, REPLICAS, NAMESPACE, LIM MEM and CONTAINER are left out, in that order; --format json has everything.
+ */
+function formatTable(rows: Array<ScannedContainer & { file?: string }>, withFile = false, width = Infinity): string {
   const cells = rows.map((r) => [...(withFile ? [r.file ?? ''] : []), r.kind, r.namespace ?? '-', r.name, r.init ? `${r.container} (init)` : r.container, String(r.line),
-    replicasCell(r), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-'])
-    .map((row) => row.map(forTerminal)); // names come from the file: never let them drive the terminal
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+    replicasCell(r), r.requests.cpu ?? '-', r.requests.memory ?? '-', r.limits.cpu ?? '-', r.limits.memory ?? '-']); // renderTable makes names safe for the terminal
+  const drop = (at: number) => [{ at, drop: true }];
+  return renderTable([...(withFile ? [{ header: 'FILE', head: 0.3 }] : []), { header: 'KIND', keep: true, fit: [{ at: 1, cell: (k: string) => SHORT_KIND[k] ?? k }] },
+    { header: 'NAMESPACE', fit: drop(5) }, { header: 'NAME' }, { header: 'CONTAINER', fit: drop(7) }, { header: 'LINE', keep: true, fit: drop(2) },
+    { header: 'REPLICAS', keep: true, fit: drop(4) }, { header: 'REQ CPU', keep: true }, { header: 'REQ MEM', keep: true },
+    { header: 'LIM CPU', keep: true, fit: drop(3) }, { header: 'LIM MEM', keep: true, fit: drop(6) }],
+  cells, width, { rule: false, whole: '--format json or | less -S' });
 }
 
 /** `2`, `-`; `2 (HPA)` / `- (KEDA)` when an autoscaler owns them (its note on stderr names it). */
@@ -265,7 +277,7 @@ export function register(program: Command): void {
         const rows = scan.containers.map(toScanned);
         for (const n of markAutoscaled(file, rows, new CliAutoscalers([file], new Map([[file, text]])))) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
         const result: ScanManyResult = { containers: rows.map((r) => ({ file, ...r })), skipped: [] };
-        process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(rows));
+        process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(rows, false, terminalWidth()));
         return;
       }
       const { files, inline, notes, ...result } = scanMany(paths);
@@ -281,7 +293,7 @@ export function register(program: Command): void {
       const templates = result.skipped.length - errors;
       // No file scanned at all: nothing to print, a plain input error (exit 2, stdout empty).
       if (errors && files - errors - templates === 0) throw new UserError(scanFailureText(errors, files, templates), EXIT_USAGE);
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true));
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true, terminalWidth()));
       // Some files scanned and printed, some not: partial (exit 4), so a script can tell it from a usage error.
       if (errors) throw new PartialResult(scanFailureText(errors, files, templates));
     });

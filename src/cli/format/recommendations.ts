@@ -7,7 +7,7 @@ import { formatCpu, formatMemory, humanMemory, humanMemoryQuantity, memoryUpToMi
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
 import { toCsv } from './csv';
-import { renderTable } from './table';
+import { renderTable, type FitStep } from './table';
 
 const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : formatCpu(x));
 /**
@@ -60,16 +60,24 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
       ]);
     }
   }
-  // Quantities stay whole (a cut "220Mi→376…" hides the value to set); names wrap instead of losing their tail.
+  // Quantities stay whole (a cut "220Mi→376…" hides the value to set); a long name is shortened in its middle, never wrapped.
   return renderTable([
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'workload', wrap: true },
-    { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true }, { header: 'mem req', keep: true }, { header: 'mem lim', keep: true },
-    { header: 'replicas', keep: true }, { header: 'verdict', keep: true, wrap: true }, { header: targets ? 'risk' : 'conf', align: 'right' },
-  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther)
+    { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true, fit: [{ at: 2, drop: true }] }, { header: 'mem req', keep: true },
+    { header: 'mem lim', keep: true, fit: [{ at: 5, drop: true }] }, { header: 'replicas', keep: true, fit: [{ at: 4, drop: true }] },
+    { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] }, { header: targets ? 'risk' : 'conf', align: 'right', fit: [{ at: 3, drop: true }] },
+  ], rows, width, { whole: '-f csv, -f json or | less -S' }) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther)
     + noRisk.map((l) => wrapText(l, width, '  ')).join('')
     + (targets ? riskFootnote(targets, width, results) : '')
     + (replicaRisk ? wrapText('replicas (0.4%) = share of time the load per replica exceeds its capacity at that count, the CPU risk as the count was sized to it', width) : '');
 }
+
+/**
+ * Narrower than the terminal (table.ts renderTable): `over-provisioned` reads `over` first; then the recommendations table
+ * leaves out the kept CPU limit, the risk, the replicas and the memory limit, in that order (the requests to set stay);
+ * the comparison table the risk, oom, KRR's, the Δ columns and VPA's (MOrA's values stay).
+ */
+const SHORT_VERDICT: FitStep = { at: 1, cell: (s) => s.replace('-provisioned', '') };
 
 /** Marks a CPU request held at the container's own CPU limit (heldAtCpuLimit); its footnote names the fix. */
 export const HELD_MARK = '†';
@@ -193,10 +201,12 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
     }
   }
   return renderTable([
-    ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
-    { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right' }, { header: 'krr', align: 'right' },
-    { header: 'Δcpu', align: 'right' }, { header: 'Δmem req', align: 'right' }, { header: 'oom', align: 'right' }, { header: 'verdict', keep: true, wrap: true },
-    ...(targets ? [{ header: 'risk', align: 'right' as const }] : []),
+    ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' },
+    { header: 'vpa', align: 'right', fit: [{ at: 6, drop: true }] }, { header: 'krr', align: 'right', fit: [{ at: 4, drop: true }] },
+    { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right', fit: [{ at: 6, drop: true }] }, { header: 'krr', align: 'right', fit: [{ at: 4, drop: true }] },
+    { header: 'Δcpu', align: 'right', fit: [{ at: 5, drop: true }] }, { header: 'Δmem req', align: 'right', fit: [{ at: 5, drop: true }] },
+    { header: 'oom', align: 'right', fit: [{ at: 3, drop: true }] }, { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] },
+    ...(targets ? [{ header: 'risk', align: 'right' as const, fit: [{ at: 2, drop: true }] }] : []),
   ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + deltaFootnote(results, width)
     + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results) : '');
 }

@@ -1,0 +1,206 @@
+/**
+ * Tables in a narrow terminal (80 and 60 columns), as kubectl-like tools print them: one line per row, every line within
+ * the width, a name shortened with an ellipsis (its start kept, never split across lines, two names never the same),
+ * then optional columns shortened or left out in their documented order, and the quantities shown exactly as at full
+ * width; a note under the table says what was left out. At an unlimited width (a pipe without $COLUMNS) everything is
+ * printed as before. Also `mora demo`'s usage table, `mora manifests scan` and `mora health`'s long messages.
+ */
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderTable, shortenNames, wrapWords, type Column } from '../../src/cli/format/table';
+import { comparisonTable, recommendationsTable } from '../../src/cli/format/recommendations';
+import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
+import { healthLines } from '../../src/cli/commands/health';
+import { demoManifests } from '../../src/data/demo';
+import type { EngineResult } from '../../src/rightsizing/engine';
+import { tempDir } from '../harness/temp-dir';
+import { demoEngineRuns } from './helpers/demo-runs';
+import { asPipe } from './helpers/as-pipe';
+import { mora } from './helpers/run-cli';
+
+const BOUTIQUE = ['frontend', 'cartservice', 'productcatalogservice', 'currencyservice', 'paymentservice', 'shippingservice', 'emailservice',
+  'checkoutservice', 'recommendationservice', 'adservice', 'redis-cart', 'loadgenerator'];
+
+/** Cells of a table line: columns are two spaces apart (one in the demo's usage table). */
+const cellsOf = (line: string, gap = 2): string[] => line.trim().split(new RegExp(` {${gap},}`));
+
+/** `shown` is `full`, or `start…end` of it with at least 3 characters of its start. */
+function recognisable(shown: string, full: string): boolean {
+  if (shown === full) return true;
+  const at = shown.indexOf('…');
+  return at >= 3 && full.startsWith(shown.slice(0, at)) && full.endsWith(shown.slice(at + 1)) && shown.length < full.length;
+}
+
+/** The table's own lines: the header, the rule and one per container (a row that wrapped pushes the last ones out). */
+const tableLines = (t: string, set: readonly EngineResult[]): string[] => t.split('\n').slice(0, 2 + set.reduce((n, r) => n + r.recommendation.containers.length, 0));
+
+describe('tables fitted to a narrow terminal', function () {
+  this.timeout(60000);
+  let runs: EngineResult[];
+  before(async () => {
+    runs = await demoEngineRuns();
+  });
+
+  it('renderTable at 80 and 60: one line per row, names shortened with an ellipsis and unique, quantities whole, columns left out in order', () => {
+    const columns: Column[] = [{ header: 'namespace' }, { header: 'workload' }, { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true, fit: [{ at: 2, drop: true }] },
+      { header: 'mem req', keep: true }, { header: 'verdict', keep: true, fit: [{ at: 1, cell: (s) => s.replace('-provisioned', '') }] }, { header: 'risk', align: 'right', fit: [{ at: 3, drop: true }] }];
+    const rows = BOUTIQUE.map((n, i) => ['online-boutique-production', n, `${100 + i}m→${20 + i}m`, '300m', `${64 + i}Mi→${40 + i}Mi`, i % 2 ? 'over-provisioned' : 'under-provisioned', `${i}.5%·1/100`]);
+    const wide = renderTable(columns, rows, Infinity);
+    assert.ok(!wide.includes('…') && !wide.includes('to fit'), wide);
+    for (const width of [80, 60]) {
+      const t = renderTable(columns, rows, width);
+      const lines = t.split('\n').filter(Boolean);
+      for (const l of lines) assert.ok(l.length <= width, `${width}: ${l.length}: ${l}\n${t}`);
+      // Header, rule, one line per row, then the note: no row wraps.
+      assert.ok(lines[2 + rows.length].startsWith(`to fit ${width} columns: `), t);
+      const header = cellsOf(lines[0]);
+      assert.ok(!header.includes('cpu lim'), `cpu lim is left out first:\n${t}`);
+      assert.match(lines.slice(2 + rows.length).map((l) => l.trim()).join(' '), /not shown: cpu lim/);
+      const shown = new Set<string>();
+      rows.forEach((r, i) => {
+        const cells = cellsOf(lines[2 + i]);
+        const at = (h: string): string => cells[header.indexOf(h)];
+        assert.ok(recognisable(at('namespace'), r[0]), `${width}: ${at('namespace')} for ${r[0]}`);
+        assert.ok(recognisable(at('workload'), r[1]), `${width}: ${at('workload')} for ${r[1]}`);
+        shown.add(at('workload'));
+        assert.equal(at('cpu req'), r[2]);
+        assert.equal(at('mem req'), r[4]);
+        assert.equal(at('verdict'), r[5].replace('-provisioned', ''));
+        if (header.includes('risk')) assert.equal(at('risk'), r[6]);
+      });
+      assert.equal(shown.size, rows.length, `two names read the same at ${width}`);
+      assert.ok(t.includes('productc'), t);
+    }
+  });
+
+  it('names that differ only in their tail stay apart, each on its one line (1000 of them)', () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `frontend-canary-${String(i).padStart(4, '0')}`);
+    for (const width of [80, 60]) {
+      const t = renderTable([{ header: 'workload' }, { header: 'mem req', keep: true }, { header: 'x'.repeat(width - 25), keep: true }],
+        names.map((n) => [n, '220Mi→376Mi', '']), width);
+      const lines = t.split('\n');
+      for (const l of lines) assert.ok(l.length <= width, `${l.length}: ${l}`);
+      const rows = lines.filter((l) => l.includes('220Mi→376Mi'));
+      assert.equal(rows.length, 1000);
+      const shown = rows.map((l) => cellsOf(l)[0]);
+      assert.equal(new Set(shown).size, 1000, shown.slice(0, 3).join(', '));
+      shown.forEach((s, i) => assert.ok(recognisable(s, names[i]), `${s} for ${names[i]}`));
+    }
+    assert.equal(shortenNames(['productcatalogservice', 'checkoutservice'], 14)!.get('productcatalogservice'), 'productc…rvice');
+  });
+
+  it('the recommendations and comparison tables fit 80 and 60 columns, also with a namespace column; numbers as at full width', () => {
+    const other = runs.map((r) => ({ ...r, recommendation: { ...r.recommendation, workload: { ...r.recommendation.workload, namespace: 'online-boutique-prod' } } }));
+    for (const set of [runs, [...runs, ...other.filter((r) => r.recommendation.workload.name === 'checkoutservice')]]) {
+      for (const table of [recommendationsTable, comparisonTable]) {
+        const full = tableLines(table(set, Infinity), set);
+        const fullHeader = cellsOf(full[0]);
+        for (const width of [80, 60]) {
+          const t = table(set, width);
+          const lines = tableLines(t, set);
+          for (const l of t.split('\n').slice(0, lines.length + 3)) assert.ok(l.length <= width, `${width}: ${l.length}: ${l}\n${t}`);
+          assert.ok(t.split('\n')[lines.length].startsWith(`to fit ${width} columns: `), `a row wrapped at ${width}:\n${t}`);
+          const header = cellsOf(lines[0]);
+          const nameCol = fullHeader.findIndex((h) => h === 'workload' || h === 'service');
+          for (let i = 2; i < full.length; i++) {
+            const a = cellsOf(full[i]), b = cellsOf(lines[i]);
+            for (const [k, h] of header.entries()) {
+              const j = fullHeader.indexOf(h);
+              if (h === 'verdict') assert.equal(b[k], a[j].replace('-provisioned', ''));
+              else if (h === 'namespace' || j === nameCol) assert.ok(recognisable(b[k], a[j]), `${b[k]} for ${a[j]}`);
+              else if (j >= 0 && !['vpa', 'krr'].includes(h)) assert.equal(b[k], a[j], `${h} at ${width}:\n${t}`);
+            }
+          }
+          // The values to set stay: MOrA's requests (and, at 80, the memory limit).
+          assert.ok(header.includes(table === recommendationsTable ? 'cpu req' : 'cpu') && header.includes(table === recommendationsTable ? 'mem req' : 'mem lim'), t);
+        }
+      }
+    }
+  });
+
+  it('at an unlimited width (a pipe without $COLUMNS) tables are whole: no ellipsis, no column left out, no note', async () => {
+    const wide = await asPipe(undefined, () => mora(['recommend', '--source', 'demo', '-q']));
+    assert.equal(wide.code, 0);
+    const header = cellsOf(wide.out.split('\n')[0]);
+    assert.deepEqual(header, ['workload', 'cpu req', 'cpu lim', 'mem req', 'mem lim', 'replicas', 'verdict', 'risk']);
+    assert.ok(!wide.out.includes('…') && !wide.out.includes('to fit'), wide.out);
+    assert.ok(wide.out.includes('productcatalogservice  ') && wide.out.includes('over-provisioned'));
+  });
+
+  it('mora demo\'s usage table fits 80 and 60 columns through the same renderer; whole in a pipe', async () => {
+    const rows = demoRows();
+    const full = demoTable(rows).split('\n');
+    assert.ok(!full.join('\n').includes('…'));
+    assert.match(full[0], /^service +rep cpu req\/lim +cpu p50\/p95\/max +mem req\/lim +mem p50\/p95\/max +note$/);
+    for (const width of [80, 60]) {
+      const t = demoTable(rows, width);
+      const lines = t.split('\n');
+      for (const l of lines) assert.ok(l.length <= width, `${width}: ${l.length}: ${l}\n${t}`);
+      assert.match(t, new RegExp(`^to fit ${width} columns: `, 'm'));
+      rows.forEach((r, i) => {
+        const cells = cellsOf(lines[2 + i], 1);
+        assert.ok(recognisable(cells[0], r.service), `${cells[0]} for ${r.service}`);
+        // The usage numbers shown are the full table's (p95/max or p95 of p50/p95/max).
+        const before = cellsOf(full[2 + i], 1);
+        assert.ok(before[3].endsWith(cells[2]) || before[3].split('/')[1] === cells[2], `${cells[2]} in ${before[3]}`);
+      });
+    }
+    // Through `mora demo --usage` at COLUMNS=80: every line of stdout fits.
+    const r = await asPipe('80', () => mora(['demo', '--usage']));
+    assert.equal(r.code, 0);
+    for (const l of r.out.split('\n')) assert.ok(l.length <= 80, `${l.length}: ${l}`);
+  });
+
+  it('mora manifests scan fits 80 and 60 columns (KIND as kubectl\'s short names, then columns left out); whole in a pipe', async () => {
+    const dir = tempDir('mora-scan-width-');
+    const file = join(dir, 'online-boutique-production-manifests.yaml');
+    writeFileSync(file, demoManifests());
+    const whole = await asPipe(undefined, () => mora(['manifests', 'scan', file]));
+    assert.equal(whole.code, 0);
+    assert.match(whole.out.split('\n')[0], /^KIND +NAMESPACE +NAME +CONTAINER +LINE +REPLICAS +REQ CPU +REQ MEM +LIM CPU +LIM MEM$/);
+    assert.ok(whole.out.includes('Deployment   shop       productcatalogservice  server'), whole.out);
+    for (const width of [80, 60]) {
+      for (const args of [[file], [dir]]) {
+        const r = await asPipe(String(width), () => mora(['manifests', 'scan', ...args]));
+        assert.equal(r.code, 0, r.err);
+        const lines = r.out.split('\n');
+        for (const l of lines) assert.ok(l.length <= width, `${width}: ${l.length}: ${l}\n${r.out}`);
+        const header = cellsOf(lines[0]);
+        const name = header.indexOf('NAME');
+        const rows = lines.slice(1).filter((l) => /(^| )(deploy|sts) /.test(l));
+        assert.equal(rows.length, 11, r.out);
+        for (const l of rows) assert.ok(BOUTIQUE.some((n) => recognisable(cellsOf(l)[name], n)), l);
+        assert.ok(header.includes('REQ CPU') && header.includes('REQ MEM'), r.out);
+        assert.match(r.out, /--format json/);
+      }
+    }
+  });
+
+  it('mora health wraps a long message under its name at the width, a command to copy on one line', () => {
+    const message = 'no kubeconfig found: KUBECONFIG is not set; /root/.kube/config does not exist; not running in a pod (KUBERNETES_SERVICE_HOST is not set) — '
+      + 'log in to your cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials) or pass --kubeconfig to check the Kubernetes API';
+    const checks = [
+      { name: 'prometheus', ok: false, required: true, message: 'Prometheus at http://127.0.0.1:9090 refused the connection — is it running? check --prometheus (CLI) or the mora.prometheus.url setting (VS Code)' },
+      { name: 'kubernetes', ok: false, required: false, message },
+      { name: 'context', ok: false, required: false, message: 'the kubeconfig ~/.kube/config sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: a, b)' },
+    ];
+    const one = healthLines(checks);
+    assert.equal(one.length, 3);
+    assert.ok(one[1].length > 159, 'unlimited: one line per check, as before');
+    for (const width of [80, 60]) {
+      const lines = healthLines(checks, width);
+      for (const l of lines) assert.ok(l.length <= width, `${width}: ${l.length}: ${l}`);
+      assert.ok(lines.filter((l) => /^(ok {3}|FAIL|warn) /.test(l)).length === 3 && lines.length > 3);
+      for (const l of lines) if (!/^(ok {3}|FAIL|warn) /.test(l)) assert.match(l, /^ {5}\S/);
+      // Read back, the words are the message's; the commands are each on one line.
+      assert.equal(lines.map((l) => l.trim()).join(' '), one.join(' '));
+      for (const cmd of ['gcloud container clusters get-credentials', 'aws eks update-kubeconfig', 'az aks get-credentials', 'kubectl config use-context <name>']) {
+        assert.ok(lines.some((l) => l.includes(cmd)), `${cmd} split at ${width}:\n${lines.join('\n')}`);
+      }
+    }
+    // A command longer than the width stays whole on its line.
+    assert.equal(wrapWords('run kubectl --context production-eu-west -n online-boutique scale deployment/productcatalogservice --replicas=3, then check', 40, '  '),
+      'run\n  kubectl --context production-eu-west -n online-boutique scale deployment/productcatalogservice --replicas=3,\n  then check\n');
+  });
+});
