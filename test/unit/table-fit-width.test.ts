@@ -128,6 +128,17 @@ describe('tables fitted to a narrow terminal', function () {
     assert.ok(wide.out.includes('productcatalogservice  ') && wide.out.includes('over-provisioned'));
   });
 
+  it('mora recommend and recommend --compare on the demo: every line of stdout fits 80 and 60 columns, the demo note and the savings lines too', async () => {
+    for (const width of ['80', '60']) {
+      for (const args of [[], ['--compare']]) {
+        const r = await asPipe(width, () => mora(['recommend', '--source', 'demo', '-q', ...args]));
+        assert.equal(r.code, 0, r.err);
+        for (const l of r.out.split('\n')) assert.ok(l.length <= Number(width), `${width} ${args.join(' ')}: ${l.length}: ${l}\n${r.out}`);
+        assert.match(r.out.replace(/\s+/g, ' '), /demo data: the embedded demo shop \(namespace "shop"\), not a cluster; --source cluster reads yours/);
+      }
+    }
+  });
+
   it('mora demo\'s usage table fits 80 and 60 columns through the same renderer; whole in a pipe', async () => {
     const rows = demoRows();
     const full = demoTable(rows).split('\n');

@@ -11,7 +11,7 @@ import { checkReportPath } from './report-path';
 import { UserError } from '../errors';
 import { riskOption } from './recommend';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../data/demo';
-import { renderTable, terminalWidth, wrapWords } from '../format/table';
+import { fitLines, renderTable, terminalWidth, wrapWords } from '../format/table';
 
 export interface DemoRow {
   service: string;
@@ -127,7 +127,7 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     + 'next to VPA\'s and KRR\'s on the same history:\n', width)}\n`);
   // As wide as the terminal (else $COLUMNS, else unlimited), as mora recommend --compare.
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  out.write(f.comparisonTable(runs, width) + f.savingsSummary(runs).split(/(?<=\n)/).map((l) => fitParagraph(l, width)).join(''));
+  out.write(f.comparisonTable(runs, width) + fitLines(f.savingsSummary(runs), width));
   out.write(`\n${fitParagraph('cpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
     + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
     + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n', width)}`);

@@ -456,12 +456,14 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   // Said once the results exist: an input error before them stays the one line README promises.
   if (opts.source === 'demo' && !opts.quiet) process.stderr.write(`mora: ${demoSourceNote(opts)}\n`);
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  const width = (require('../format/table') as typeof import('../format/table')).terminalWidth(); // the terminal's, else $COLUMNS, else unlimited
+  const { fitLines, terminalWidth } = require('../format/table') as typeof import('../format/table');
+  const width = terminalWidth(); // the terminal's, else $COLUMNS, else unlimited
   const output = format === 'json' ? (opts.withSkipped ? f.recommendationsWithSkippedJson(runs, leftOut) : f.recommendationsJson(runs))
     : format === 'yaml' ? (opts.withSkipped ? f.recommendationsWithSkippedYaml(runs, leftOut) : f.recommendationsYaml(runs))
       : format === 'csv' ? f.recommendationsCsv(runs)
-        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) // names never drive the terminal
-          + (opts.source === 'demo' ? `${demoSourceNote(opts)}\n` : '');
+        // The tables fit the width; the footnotes, savings lines and the demo note below them are wrapped to it.
+        : fitLines(forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) // names never drive the terminal
+          + (opts.source === 'demo' ? `${demoSourceNote(opts)}\n` : ''), width);
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;

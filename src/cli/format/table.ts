@@ -209,6 +209,14 @@ export function wrapWords(text: string, width: number, indent = ''): string {
   return `${[...lines, line].join('\n')}\n`;
 }
 
+/** Text of lines ending in newlines: each line that does not fit `width` is wrapped to it, the others are left as they are. */
+export function fitLines(text: string, width: number): string {
+  return text.split(/(?<=\n)/).map((l) => {
+    const line = l.replace(/\n$/, '');
+    return line.length <= width ? l : wrapWords(line, width);
+  }).join('');
+}
+
 /**
  * Commands a message may tell one to run: the words from the program's name to the next ",", ";", "(", ")" or " — "; an
  * option with its value (`-f json`); `| less -S`.
