@@ -14,6 +14,7 @@ export function buildProgram(): Command {
     .version(require('../../package.json').version as string)
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  helpCommands(program);
   // Every subcommand's --help ends with the exit codes (README § Exit codes), after its own notes.
   const withExitCodes = (c: Command): void => {
     for (const sub of c.commands) {
@@ -32,6 +33,33 @@ export function buildProgram(): Command {
   };
   oneLineErrors(program, ['mora']);
   return program;
+}
+
+/**
+ * `help [command...]` in place of commander's implicit `help [command]`, in every command that has subcommands:
+ * `mora help recommend` prints what `mora recommend --help` does (stdout, exit 0), a path reaches a subcommand
+ * (`mora help manifests scan`), and an unknown name is the one-line usage error `mora foo` gives (`mora: unknown
+ * command 'foo'; see mora --help`, exit 2, stdout empty). commander's own printed the whole help on stderr instead.
+ */
+function helpCommands(c: Command): void {
+  if (c.commands.length === 0) return;
+  for (const sub of c.commands) helpCommands(sub);
+  c.command('help [command...]')
+    .description('display help for command')
+    .action((names: string[]) => {
+      let target = c;
+      for (const name of names) {
+        const sub = target.commands.find((s) => s.name() === name || s.aliases().includes(name));
+        if (!sub) {
+          // commander's own unknown-command error (with its "did you mean" suggestion), as for `mora <name>`: it
+          // reads the name from args. unknownCommand is not in commander's typings; the tests pin its wording.
+          target.args = [name];
+          (target as unknown as { unknownCommand(): never }).unknownCommand();
+        }
+        target = sub!;
+      }
+      target.help();
+    });
 }
 
 /** commander's "error: <what>\n(Did you mean <x>?)\n" as one line naming the command's --help. */

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { METRIC_NAMES } from '../../src/core/metrics';
 import { quantile, max, mean } from '../../src/core/stats';
 import { DemoDataSource, DEMO_SERVICES, demoManifests, demoWorkload } from '../../src/data/demo';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
 import { demoRows, demoTable } from '../../src/cli/commands/demo-run';
@@ -154,5 +154,22 @@ describe('mora demo', function () {
     const html = readFileSync(report, 'utf8');
     assert.match(html, /<svg/);
     for (const p of DEMO_SERVICES) assert.ok(html.includes(p.name), `report names ${p.name}`);
+  });
+
+  it('--usage with --report is a one-line usage error (the report is of the recommendations --usage leaves out), nothing printed or written', async () => {
+    const dir = tempDir('mora-demo-usage-');
+    const report = join(dir, 'report.html');
+    const r = await mora(['demo', '--usage', '--report', report]);
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.equal(r.err, 'mora: --report goes with the recommendations, which --usage leaves out: drop --usage for the report, or --report for the usage table alone\n');
+    assert.ok(!existsSync(report), 'no report written');
+    // --usage alone (the default report name is not asked for) and with --no-report prints the usage table, exit 0.
+    for (const args of [['demo', '--usage'], ['demo', '--usage', '--no-report']]) {
+      const u = await mora(args);
+      assert.equal(u.code, 0, u.err);
+      assert.match(u.out, /What each service asks for/);
+      assert.doesNotMatch(u.out, /MOrA's recommendations/);
+    }
   });
 });

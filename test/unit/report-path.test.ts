@@ -70,14 +70,15 @@ describe('demo and recommend: options checked before output; --report paths', fu
     assert.equal(readFileSync(keep, 'utf8'), 'kind: Deployment\n');
   });
 
-  it('a report named .html or .HTM in a folder that exists is written; demo --usage does not check a report it does not write', async () => {
+  it('a report named .html or .HTM in a folder that exists is written; demo --usage --report is refused before the path is looked at', async () => {
     mkdirSync(join(dir, 'sub'));
     const rec = await mora(['recommend', '--report', join(dir, 'sub', 'r.HTM'), '-w', 'cartservice', '-q']);
     assert.equal(rec.code, 0, rec.err);
     assert.match(readFileSync(join(dir, 'sub', 'r.HTM'), 'utf8'), /^<!doctype html>/);
     const usage = await mora(['demo', '--usage', '--report', join(dir, 'nodir', 'r.html')]);
-    assert.equal(usage.code, 0, usage.err);
-    assert.match(usage.out, /What each service asks for/);
+    assert.equal(usage.code, 2, usage.err);
+    assert.equal(usage.out, '');
+    assert.match(usage.err, /^mora: --report goes with the recommendations, which --usage leaves out/);
   });
 
   // backtest --html and experiment report --html write the same kind of file: the same check (report-path.ts). Before,

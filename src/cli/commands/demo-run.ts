@@ -78,6 +78,8 @@ function fitParagraph(text: string, width: number): string {
 
 export interface DemoOptions {
   report: string | false;
+  /** `report` is the default name, not a --report given: --usage (which writes no report) goes with it. */
+  reportFromDefault?: boolean;
   model: string;
   usage?: boolean;
   manifests?: string;
@@ -89,12 +91,18 @@ export interface DemoOptions {
 
 export async function runDemo(opts: DemoOptions = { report: false, model: 'none' }): Promise<void> {
   // Every option is checked before anything is printed or written (exit 2, stdout empty, no file written, as mora recommend):
-  // the risk targets, the model, the report's path (name .html/.htm, folder exists) and --manifests' folder.
+  // --usage with --report first, then the risk targets, the model, the report's path (name .html/.htm, folder exists)
+  // and --manifests' folder.
+  // The report is of the recommendations, which --usage leaves out: asking for both is a usage error, not a report
+  // silently not written (before, exit 0 and no file).
+  if (opts.usage && opts.report && !opts.reportFromDefault) {
+    throw new UserError('--report goes with the recommendations, which --usage leaves out: drop --usage for the report, or --report for the usage table alone');
+  }
   const risk = { cpu: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu), memory: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory) };
   const model = opts.model === 'none' ? undefined : opts.model;
   const { modelNames } = require('../../ml/forecast') as typeof import('../../ml/forecast');
   if (model && !modelNames().includes(model)) throw new UserError(`unknown model "${opts.model}" for --model; available: ${modelNames().join(', ')}, none`);
-  // --usage prints the usage table only and writes no report: its path is not checked then.
+  // --usage prints the usage table only and writes no report: the default name is not checked then.
   if (opts.report && !opts.usage) checkReportPath(opts.report);
   if (opts.manifests) checkUserFile(opts.manifests);
   if (opts.manifests) {
