@@ -18,7 +18,7 @@ import {
 } from '../protocol/forecast';
 import { recommendFromSource } from '../pipeline/recommend';
 import type { Policy } from '../rightsizing/engine';
-import { containerHeadline, evidenceLines, resourcesYaml, riskLines, showCpu, showMemory } from './recommendation-text';
+import { containerHeadline, evidenceLines, resourcesYaml, riskLines, showCpu, showMemory, showMemoryQuantity } from './recommendation-text';
 import { forecastPanels, PANELS, round, type LstmRunner, type PanelsResult } from './forecast-panels';
 
 export type { LstmRunner, LstmRunResult } from './forecast-panels';
@@ -105,6 +105,15 @@ export function formatValue(unit: PanelUnit, x: number): string {
   }
 }
 
+/**
+ * A reference line's value (a current or recommended request, limit or replica count): memory as the headline, the
+ * evidence and Copy YAML write it (showMemoryQuantity: rounded up to whole Mi, `1100Mi`, `1535Mi`), never the usage form
+ * (`1.07Gi` for 1100Mi, below what is written). The webview's tooltip for these lines does the same (view-logic.ts lineValue).
+ */
+function settingValue(unit: PanelUnit, x: number): string {
+  return unit === 'bytes' && Number.isFinite(x) ? showMemoryQuantity(Math.max(0, x)) : formatValue(unit, x);
+}
+
 const MODEL_LABEL: Record<ModelId, string> = { prophet: 'Prophet', lstm: 'LSTM', fused: 'Fused' };
 
 const peakOf = (a: readonly number[]) => a.reduce((m, x) => (Number.isFinite(x) ? Math.max(m, x) : m), -Infinity);
@@ -113,7 +122,10 @@ function iso(t: number): string {
   return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 16);
 }
 
-/** The numbers behind a panel: last observed and history peak, then each model's peak, peak of the upper band and last value. */
+/**
+ * The numbers behind a panel: last observed and history peak, then each model's peak, peak of the upper band and last value
+ * (usage: to the nearest), then the reference lines (settings: as written, settingValue).
+ */
 export function summaryTable(title: string, unit: PanelUnit, history: { t: number[]; v: number[] }, forecasts: ModelForecastData[], lines: ReferenceLine[]): TableData {
   const f = (x: number) => formatValue(unit, x);
   const rows: string[][] = [];
@@ -123,7 +135,7 @@ export function summaryTable(title: string, unit: PanelUnit, history: { t: numbe
   for (const m of forecasts) {
     rows.push([MODEL_LABEL[m.model], f(m.mean[0]), f(peakOf(m.mean)), f(peakOf(m.upper)), f(m.mean[m.mean.length - 1])]);
   }
-  for (const l of lines) rows.push([l.label, f(l.value), '—', '—', '—']);
+  for (const l of lines) rows.push([l.label, settingValue(unit, l.value), '—', '—', '—']);
   return { caption: `${title}: summary`, columns: ['Series', 'Latest / first step', 'Peak', `Peak of ${Math.round((forecasts[0]?.intervalWidth ?? 0.9) * 100)}% upper bound`, 'End of horizon'], rows };
 }
 

@@ -14,7 +14,7 @@ import {
   type ExperimentChart, type ExperimentViewData, type ForecastViewData, type HostToWebview, type PanelData, type PanelId,
   type RenderedReport, type TableData, type WebviewCommand, type WebviewDescription, type WebviewState, type WebviewToHost,
 } from '../protocol/forecast';
-import { announcement, formatValue, NO_PANELS_NOTE, spanGapsMs, suggestedMax, tickLabel, tickStep, utcWall } from './view-logic';
+import { announcement, formatValue, NO_PANELS_NOTE, spanGapsMs, suggestedMax, tickLabel, tickStep, tooltipLabel, utcWall } from './view-logic';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Filler, Legend, Tooltip, Title);
 
@@ -200,7 +200,8 @@ function renderChart(p: PanelData): void {
       },
       plugins: {
         legend: { labels: { color: c.fg, filter: (item) => !String(item.text).endsWith('(lower)') } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatValue(p.unit, (ctx.raw as { y: number }).y)}` } },
+        // The request/limit lines read as the headline, summary and YAML write them (1100Mi), usage to 3 digits (1.07Gi).
+        tooltip: { callbacks: { label: (ctx) => tooltipLabel(p.unit, p.lines, String(ctx.dataset.label), (ctx.raw as { y: number }).y) } },
       },
     },
   });

@@ -1,9 +1,10 @@
 /**
  * The forecast webview's decisions that need no DOM (unit-tested in plain Node): axis and tooltip numbers, how far a line
  * may bridge a gap, the clock the chart is drawn in, and what the screen-reader live region says.
- * No imports but the protocol's types: the webview bundle uses this file.
+ * Imports only the protocol and src/core/quantity (dependency-free: no Node modules, no vscode): the webview bundle uses this file.
  */
-import { NO_PANELS_NOTE, type PanelUnit } from '../protocol/forecast';
+import { formatCpu, humanMemoryQuantity } from '../core/quantity';
+import { NO_PANELS_NOTE, type PanelUnit, type ReferenceLine } from '../protocol/forecast';
 
 export { NO_PANELS_NOTE };
 
@@ -70,6 +71,31 @@ export function formatValue(unit: PanelUnit, x: number): string {
     case 'count':
       return sig(x);
   }
+}
+
+/**
+ * A request, limit or replica count drawn as a line (ReferenceLine), as the host's headline, summary table and YAML
+ * write it: memory rounded up to whole Mi (humanMemoryQuantity: `1100Mi`, `1535Mi`; three significant digits read
+ * 1.07Gi and 1.5Gi, the first below what is written), CPU in whole millicores rounded up (formatCpu: `1234m`, not 1.23).
+ */
+export function lineValue(unit: PanelUnit, x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  switch (unit) {
+    case 'cores': return formatCpu(Math.max(0, x));
+    case 'bytes': return humanMemoryQuantity(Math.max(0, x));
+    case 'req/s':
+    case 'count':
+      return formatValue(unit, x);
+  }
+}
+
+/**
+ * The chart tooltip's text for a point of the dataset labelled `label`: a panel's reference line (same label and value)
+ * as its setting is written (lineValue), every usage or forecast series (history, models, bands) with formatValue.
+ */
+export function tooltipLabel(unit: PanelUnit, lines: readonly ReferenceLine[], label: string, y: number): string {
+  const line = lines.some((l) => l.label === label && l.value === y);
+  return `${label}: ${line ? lineValue(unit, y) : formatValue(unit, y)}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { Rng } from '../../src/core/random';
 import type { DataSource, MetricFrame, MetricTarget, TimeRange } from '../../src/data/datasource';
 import { holdoutSplit } from '../../src/ml/lstm/holdout-run';
 import { aggregate, buildForecastView, DEFAULT_FORECAST_VIEW_OPTIONS, type ForecastViewOptions, type LstmRunResult } from '../../src/views/forecast-model';
+import { showMemory } from '../../src/views/recommendation-text';
 import { DAY, END, STEP, apiWorkload } from './helpers/forecast-view-fixture';
 
 const workload = apiWorkload;
@@ -117,6 +118,28 @@ describe('forecast view model', () => {
     assert.ok(rec.memory!.limit!.value >= 320 * 2 ** 20, `the memory limit covers the observed peak (${rec.memory!.limit!.value / 2 ** 20} Mi)`);
     const replicas = data.panels.find((p) => p.id === 'replicas')!;
     assert.ok(replicas.lines.some((l) => l.label === 'Current replicas' && l.value === 3));
+  });
+
+  it('shows recommended memory requests/limits as the headline and YAML write them (whole Mi, never below), usage to the nearest', async () => {
+    const source = new FakeSource(2);
+    const first = await buildForecastView(source, workload, 'app', options());
+    const rec = structuredClone(first.recommendation!);
+    const c = rec.containers[0];
+    // 1100Mi rounded to the nearest read 1.07Gi (1095.68Mi, below what is written), 1535Mi read 1.5Gi (1536Mi).
+    c.memory!.request.value = 1100 * 2 ** 20;
+    c.memory!.limit!.value = 1535 * 2 ** 20;
+    const { data } = await buildForecastView(source, workload, 'app', options({ recommendation: rec }));
+    const memory = data.panels.find((p) => p.id === 'memory')!;
+    const row = (label: string) => memory.summary.rows.find((r) => r[0] === label)!;
+    assert.deepEqual(row('Recommended request'), ['Recommended request', '1100Mi', '—', '—', '—']);
+    assert.deepEqual(row('Recommended limit'), ['Recommended limit', '1535Mi', '—', '—', '—']);
+    assert.deepEqual(row('Current request'), ['Current request', '1Gi', '—', '—', '—']);
+    assert.match(data.headline, /mem 1Gi → 1100Mi/);
+    const yaml = parse(data.yaml) as { resources: { requests: { memory: string }; limits: { memory: string } } };
+    assert.deepEqual([yaml.resources.requests.memory, yaml.resources.limits.memory], ['1100Mi', '1535Mi']);
+    // Observed usage keeps its nearest-value form (e.g. 312.4Mi), not rounded up to whole Mi.
+    assert.match(row('History (observed)')[2], /^\d+(\.\d)?Mi$/);
+    assert.equal(row('History (observed)')[2], showMemory(Math.max(...memory.history.v.filter(Number.isFinite))));
   });
 
   it('fuses an LSTM forecast when one is given, and still shows Prophet when the LSTM fails', async () => {

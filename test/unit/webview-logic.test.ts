@@ -1,7 +1,7 @@
 // The forecast webview's DOM-free decisions (src/webview/view-logic.ts): axis labels, gaps, clock, live region.
 import * as assert from 'node:assert/strict';
-import type { PanelUnit } from '../../src/protocol/forecast';
-import { announcement, formatValue, spanGapsMs, stepDecimals, suggestedMax, tickLabel, utcWall } from '../../src/webview/view-logic';
+import type { PanelUnit, ReferenceLine } from '../../src/protocol/forecast';
+import { announcement, formatValue, spanGapsMs, stepDecimals, suggestedMax, tickLabel, tooltipLabel, utcWall } from '../../src/webview/view-logic';
 
 /** Chart.js-like ticks: 0..max in `n` equal steps. */
 const ticks = (max: number, n: number) => Array.from({ length: n + 1 }, (_, i) => (max * i) / n);
@@ -27,6 +27,25 @@ describe('forecast webview logic', () => {
   it('tooltips keep three significant digits', () => {
     assert.deepEqual([formatValue('cores', 0.00042), formatValue('cores', 1.234), formatValue('bytes', 300.5 * 2 ** 20), formatValue('req/s', 0.0213)],
       ['0.42m', '1.23', '301Mi', '0.0213']);
+  });
+
+  it('tooltips of the request/limit lines read as the headline, summary and YAML (whole Mi, never below); usage keeps 3 digits', () => {
+    const MI = 2 ** 20;
+    const lines: ReferenceLine[] = [
+      { label: 'Current request', value: 1024 * MI, role: 'current' },
+      { label: 'Recommended request', value: 1100 * MI, role: 'recommended' },
+      { label: 'Recommended limit', value: 1535 * MI, role: 'recommended' },
+    ];
+    // Before: 'Recommended request: 1.07Gi' (1095.68Mi, below the 1100Mi written) and 'Recommended limit: 1.5Gi' (1536Mi).
+    assert.deepEqual(lines.map((l) => tooltipLabel('bytes', lines, l.label, l.value)),
+      ['Current request: 1Gi', 'Recommended request: 1100Mi', 'Recommended limit: 1535Mi']);
+    // Usage and forecast series at the same values: unchanged, three significant digits.
+    assert.deepEqual(['History', 'Fused', 'Fused 90% band'].map((label) => tooltipLabel('bytes', lines, label, 1100 * MI)),
+      ['History: 1.07Gi', 'Fused: 1.07Gi', 'Fused 90% band: 1.07Gi']);
+    assert.equal(tooltipLabel('bytes', lines, 'History', 300.5 * MI), 'History: 301Mi');
+    assert.equal(tooltipLabel('cores', [], 'History', 1.234), 'History: 1.23');
+    // A CPU line as the summary and YAML write it (whole millicores), not 1.23 cores.
+    assert.equal(tooltipLabel('cores', [{ label: 'Recommended request', value: 1.234, role: 'recommended' }], 'Recommended request', 1.234), 'Recommended request: 1234m');
   });
 
   it('bridges a missing bucket or two, not a longer gap', () => {
