@@ -14,6 +14,7 @@ import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, frameGrid, type FetchedFrame } from './prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, podNameRegex, promString, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
+import type { KubeconfigHint } from './kube/errors';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import type { MetricsServer } from './kube/metrics-server';
 import { prometheusUrlFor, urlWithheldFrom, type PrometheusUrlSettings } from './prometheus/url-scope';
@@ -59,6 +60,8 @@ export interface ClusterDataSourceOptions {
   prometheusAuthFor?: (url: string) => PrometheusAuth | undefined;
   /** kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
+  /** The way out a kubeconfig error names (none found, the file missing, no contexts); default the CLI's flags, VS Code its setting. */
+  kubeconfigHint?: KubeconfigHint;
   /** Kubernetes API connect timeout (--connect-timeout, mora.kubernetes.connectTimeoutSeconds); default 5 s, 0 = off (connect-probe.ts). */
   connectTimeoutMs?: number;
   /** History for recommendations (mora.historyDays). Default 14. */
@@ -224,7 +227,7 @@ export class ClusterDataSource implements DataSource {
         if (!(e instanceof PrometheusError) || e.kind !== 'empty' || !/^no Prometheus found/.test(e.message)) throw e;
         const { MetricsServer: Server } = require('./kube/metrics-server') as typeof import('./kube/metrics-server');
         const { PrometheusDiscovery } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
-        const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
+        const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, kubeconfigHint: this.options.kubeconfigHint, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
         const ctx = context ?? discovery.currentContext();
         const server = new Server(discovery.configFor(ctx), ctx);
         try {
@@ -255,7 +258,7 @@ export class ClusterDataSource implements DataSource {
   /** `urlServes`: the context mora.prometheus.url serves when it was withheld from this one (said in the error). */
   private async discoverPrometheus(context: string | undefined, urlServes?: string): Promise<PrometheusClient> {
     const { PrometheusDiscovery, customSelector, serviceProxyFetch } = require('./kube/prometheus-discovery') as typeof import('./kube/prometheus-discovery');
-    const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
+    const discovery = new PrometheusDiscovery({ kubeconfig: this.options.kubeconfig, kubeconfigHint: this.options.kubeconfigHint, timeoutMs: this.options.prometheusTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs });
     const ctx = context ?? discovery.currentContext();
     const custom = customSelector(this.options.prometheusSelector);
     const found = await discovery.discover(ctx, custom);
@@ -283,7 +286,7 @@ export class ClusterDataSource implements DataSource {
   kube(): KubeClient {
     if (!this.kubeClient) {
       const { KubeClient: Client } = require('./kube/client') as typeof import('./kube/client');
-      this.kubeClient = Client.load({ kubeconfig: this.options.kubeconfig, connectTimeoutMs: this.options.connectTimeoutMs });
+      this.kubeClient = Client.load({ kubeconfig: this.options.kubeconfig, kubeconfigHint: this.options.kubeconfigHint, connectTimeoutMs: this.options.connectTimeoutMs });
     }
     return this.kubeClient;
   }
@@ -321,7 +324,7 @@ export class ClusterDataSource implements DataSource {
   async inClusterRecommendations(context: string, options: { maxAgeHours: number }): Promise<import('./kube/vpa-recommendation').InClusterRead> {
     const { VpaReader, fallbackReason } = require('./kube/vpa-reader') as typeof import('./kube/vpa-reader');
     try {
-      return await new VpaReader({ kubeconfig: this.options.kubeconfig, context, connectTimeoutMs: this.options.connectTimeoutMs }).read({ maxAgeHours: options.maxAgeHours });
+      return await new VpaReader({ kubeconfig: this.options.kubeconfig, kubeconfigHint: this.options.kubeconfigHint, context, connectTimeoutMs: this.options.connectTimeoutMs }).read({ maxAgeHours: options.maxAgeHours });
     } catch (e) {
       return { recommendations: [], skipped: [], others: 0, pages: 0, fallback: fallbackReason(e, context) };
     }

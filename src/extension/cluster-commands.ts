@@ -20,7 +20,7 @@ import type { KubeconfigProblem } from './context';
  * For the cluster source: whether a kubeconfig was found and could be read (context key mora.kubeconfigProblem,
  * which picks the welcome view). The reason goes to the log, one line, with what was looked for.
  */
-export function kubeconfigProblem(source: DataSource, log: Log, explicit: string | undefined): KubeconfigProblem | undefined {
+export function kubeconfigProblem(source: DataSource, log: Log): KubeconfigProblem | undefined {
   if (source.kind !== 'cluster') return undefined;
   try {
     (source as ClusterDataSource).kube();
@@ -28,9 +28,8 @@ export function kubeconfigProblem(source: DataSource, log: Log, explicit: string
   } catch (e) {
     const kind = (e as { kind?: string }).kind;
     if (kind === 'no-kubeconfig') {
-      const { findKubeconfig, noKubeconfigMessage } = require('../data/kube/kubeconfig') as typeof import('../data/kube/kubeconfig');
-      const found = findKubeconfig({ explicit });
-      log.warn(found.kind === 'none' ? noKubeconfigMessage(found, 'set mora.kubeconfig to your kubeconfig file, or use the demo data') : (e as Error).message);
+      // What was looked for and the editor's way out (the source's kubeconfigHint: mora.kubeconfig, Use the Demo Data).
+      log.warn((e as Error).message);
       return 'none';
     }
     log.warn(`The kubeconfig cannot be used: ${(e as Error).message}`);

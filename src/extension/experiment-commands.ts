@@ -22,6 +22,7 @@ import type { MoraContext } from './context';
 import { prometheusAuthFor, prometheusQuerySettingsFor } from './prometheus-token';
 import { DocumentDiagnostics } from './diagnostics';
 import type { ForecastPanels } from './forecast-panel';
+import { EDITOR_KUBECONFIG_HINT } from './kubeconfig-hint';
 import { loadLive } from './live';
 import { registerCommand } from './register';
 import { ActiveRuns, pendingRestoreText, pendingRestores } from '../data/experiments/active-runs';
@@ -167,7 +168,7 @@ function kubeconfigSetting(): string | undefined {
 /** The kubeconfig's current context, or undefined when there is no kubeconfig to read. */
 function currentKubeContext(): string | undefined {
   try {
-    return loadLive().KubeClient.load({ kubeconfig: kubeconfigSetting() }).currentContext();
+    return loadLive().KubeClient.load({ kubeconfig: kubeconfigSetting(), kubeconfigHint: EDITOR_KUBECONFIG_HINT }).currentContext();
   } catch {
     return undefined;
   }
@@ -241,7 +242,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
     // A workload the plan pins to no context is scaled in the current one, read now and named in the confirmation:
     // the run uses exactly that one, even if the kubeconfig's current context changes before it scales.
     const unpinned = expansion.cells.some((c) => c.workload && !c.workload.context);
-    if (unpinned) kube = live.KubeClient.load({ kubeconfig, connectTimeoutMs });
+    if (unpinned) kube = live.KubeClient.load({ kubeconfig, kubeconfigHint: EDITOR_KUBECONFIG_HINT, connectTimeoutMs });
     const currentContext = kube?.currentContext();
     const confirmation = m.confirmationText(plan, expansion, done, { currentContext });
     const { message } = confirmation;
@@ -282,7 +283,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
           jmxDriver: live.jmeterDriver({ jmeterPath: vscode.workspace.getConfiguration('mora').get<string>('experiments.jmeterPath', '').trim() || undefined }),
           ...prometheusHooks,
           scalerFor: (w) => {
-            kube ??= live.KubeClient.load({ kubeconfig, connectTimeoutMs });
+            kube ??= live.KubeClient.load({ kubeconfig, kubeconfigHint: EDITOR_KUBECONFIG_HINT, connectTimeoutMs });
             // The plan's pinned context, else the one the confirmation named.
             const context = w.context ?? currentContext ?? kube.currentContext();
             log.info(`Experiment plan ${plan.name}: scaling ${w.kind}/${w.name} in namespace ${w.namespace}, kube context "${context}".`);

@@ -13,6 +13,7 @@ import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { kubeconfigProblem, registerClusterCommands, type KubeconfigProblem } from './cluster-commands';
 import { registerCommands } from './commands';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
+import { EDITOR_KUBECONFIG_HINT } from './kubeconfig-hint';
 import { loadLive } from './live';
 import { Log } from './log';
 import { dataSourceLine } from './source-line';
@@ -78,6 +79,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
   return new ClusterDataSource({
     // mora.kubeconfig (user settings only: it may name exec credential plugins to run), else as kubectl finds it.
     kubeconfig: cfg.get<string>('kubeconfig', '').trim() || undefined,
+    // Its errors name that setting and Use the Demo Data, not the CLI's --kubeconfig / --source demo.
+    kubeconfigHint: EDITOR_KUBECONFIG_HINT,
     prometheusUrl,
     prometheusUrls,
     prometheusUrlScope: 'current-context',
@@ -154,7 +157,7 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
     if (build !== builds) return newest;
     current = source;
     // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
-    mora.kubeconfigProblem = kubeconfigProblem(source, log, vscode.workspace.getConfiguration('mora').get<string>('kubeconfig', '').trim() || undefined);
+    mora.kubeconfigProblem = kubeconfigProblem(source, log);
     void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');
     treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable'
       : source.kind === 'demo' && clusterAwaitsTrust() ? 'demo (Restricted Mode: the cluster waits for trust)' : undefined;

@@ -11,7 +11,7 @@ import type { Workload, WorkloadKind, WorkloadRef } from '../../core/workload';
 import { stripUserinfo } from '../../core/redact';
 import { untilAborted } from '../../core/abortable';
 import { abortOptions } from './abort';
-import { KubeError, ReplicasChanged, kubeError, type KubeAction } from './errors';
+import { CLI_KUBECONFIG_HINT, KubeError, ReplicasChanged, kubeError, type KubeAction, type KubeconfigHint } from './errors';
 import { rawThrottle, retryThrottled, type ThrottleOptions } from './throttle';
 import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
@@ -33,6 +33,8 @@ export interface KubeClientOptions {
   home?: string;
   /** A pod's service account folder (tests). Default /var/run/secrets/kubernetes.io/serviceaccount. */
   serviceAccountDir?: string;
+  /** The way out a kubeconfig error names (none found, the file missing, no contexts); default the CLI's flags. */
+  kubeconfigHint?: KubeconfigHint;
   /** Attempts for a write that meets 409 Conflict (re-read, re-apply). Default 5. */
   conflictRetries?: number;
   /** Per-call timeout: an API server that accepts no connection (a black-holed address) must not hang MOrA. Default 30 s. */
@@ -239,10 +241,11 @@ export class KubeClient {
   static load(options: KubeClientOptions = {}): KubeClient {
     const found = findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir });
     const k = loadClientNode();
-    const kc = loadKubeconfig(k, found);
+    const hint = options.kubeconfigHint ?? CLI_KUBECONFIG_HINT;
+    const kc = loadKubeconfig(k, found, hint);
     const where = describeSource(found);
     if (kc.getContexts().length === 0) {
-      throw new KubeError(`the kubeconfig ${where} has no contexts — run your cluster's login command or pass --kubeconfig`, 'config');
+      throw new KubeError(`the kubeconfig ${where} has no contexts — run your cluster's login command or ${hint.noContexts}`, 'config');
     }
     return new KubeClient(k, kc, options, where);
   }

@@ -7,7 +7,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { abortOptions } from './abort';
-import { KubeError, kubeError, type KubeAction } from './errors';
+import { KubeError, kubeError, type KubeAction, type KubeconfigHint } from './errors';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
 import { contextFileProblem, findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
@@ -15,6 +15,8 @@ import { loadClientNode, type ClientNode } from './load';
 
 export interface ConnectionOptions extends Pick<KubeconfigLookup, 'env' | 'home' | 'serviceAccountDir'> {
   kubeconfig?: string;
+  /** The way out a kubeconfig error names (KubeClientOptions.kubeconfigHint); default the CLI's flags. */
+  kubeconfigHint?: KubeconfigHint;
   context?: string;
   /** Per-call timeout. Default 30 s. */
   timeoutMs?: number;
@@ -39,7 +41,7 @@ export interface KubeConnection {
 
 export function connectKube(options: ConnectionOptions = {}): KubeConnection {
   const k = loadClientNode();
-  const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir }));
+  const kc = loadKubeconfig(k, findKubeconfig({ explicit: options.kubeconfig, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir }), options.kubeconfigHint);
   // Credentials a failure message may echo: the kubeconfig's, and whatever each request carried (exec plugin, token file).
   const applied = new AppliedCredentials();
   applied.track(kc);

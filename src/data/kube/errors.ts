@@ -9,6 +9,27 @@ import { networkFailure } from '../http';
 export type KubeErrorKind = 'forbidden' | 'admission' | 'not-found' | 'conflict' | 'unauthorized' | 'invalid' | 'unsupported-media-type' | 'unreachable'
   | 'config' | 'no-kubeconfig' | 'credential-plugin' | 'other';
 
+/**
+ * The way out an error names when the kubeconfig is the problem, in the caller's words (as PrometheusClientOptions.urlHint
+ * for Prometheus): the CLI's flags by default (CLI_KUBECONFIG_HINT); VS Code passes its setting and command
+ * (src/extension/kubeconfig-hint.ts), so an editor popup never tells the user to pass a flag.
+ */
+export interface KubeconfigHint {
+  /** No kubeconfig anywhere: follows "log in to your cluster (…) or ". */
+  none: string;
+  /** The kubeconfig named (--kubeconfig / mora.kubeconfig) does not exist: follows "the kubeconfig <file> does not exist — ". */
+  missing: string;
+  /** The kubeconfig defines no context: follows "has no contexts — run your cluster's login command or ". */
+  noContexts: string;
+}
+
+/** The CLI's words: where `mora` reads the kubeconfig from (--kubeconfig, KUBECONFIG) and the demo's flag. */
+export const CLI_KUBECONFIG_HINT: Readonly<KubeconfigHint> = {
+  none: 'pass --kubeconfig <file>, or try --source demo',
+  missing: 'pass --kubeconfig <file> or set KUBECONFIG',
+  noContexts: 'pass --kubeconfig',
+};
+
 export class KubeError extends Error {
   constructor(message: string, readonly kind: KubeErrorKind, readonly status?: number) {
     super(message);
@@ -155,16 +176,16 @@ export function kubeError(e: unknown, a: KubeAction): KubeError {
 /**
  * A kubeconfig that cannot be loaded, as one line that never quotes the file: a kubeconfig holds tokens, passwords and
  * keys, and a YAML parser's message carries a code frame of the lines around the error. Only the file, the line and
- * column, and the kind of YAML error are said.
+ * column, and the kind of YAML error are said. `hint`: the way out when the file does not exist (KubeconfigHint).
  */
-export function kubeconfigError(file: string, e: unknown): KubeError {
+export function kubeconfigError(file: string, e: unknown, hint: Pick<KubeconfigHint, 'missing'> = CLI_KUBECONFIG_HINT): KubeError {
   const err = e as { name?: string; code?: string; path?: unknown; reason?: string; mark?: { line?: number; column?: number } };
   // client-node reads a user's token-file while it loads the kubeconfig: that file, not the kubeconfig, is missing.
   if (err?.code && typeof err.path === 'string' && err.path !== file) {
     const why = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EACCES' || err.code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${err.code})`;
     return new KubeError(`the kubeconfig ${file} names a file that ${why}: ${err.path} (a user's token-file) — fix the path in the kubeconfig, or log in again`, 'config');
   }
-  if (err?.code === 'ENOENT') return new KubeError(`the kubeconfig ${file} does not exist — pass --kubeconfig <file> or set KUBECONFIG`, 'config');
+  if (err?.code === 'ENOENT') return new KubeError(`the kubeconfig ${file} does not exist — ${hint.missing}`, 'config');
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return new KubeError(`cannot read the kubeconfig ${file}: permission denied`, 'config');
   if (err?.code === 'EISDIR') return new KubeError(`the kubeconfig ${file} is a directory, not a file`, 'config');
   if (err?.code) return new KubeError(`cannot read the kubeconfig ${file} (${err.code})`, 'config');

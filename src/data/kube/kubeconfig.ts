@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { KubeError, kubeconfigError } from './errors';
+import { CLI_KUBECONFIG_HINT, KubeError, kubeconfigError, type KubeconfigHint } from './errors';
 import type { ClientNode } from './load';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -101,7 +101,7 @@ export function findKubeconfig(o: KubeconfigLookup = {}): KubeconfigSource {
 }
 
 /** One line: what was looked for, and what to do; `hint` is the caller's own way out (a flag, a setting). */
-export function noKubeconfigMessage(found: { looked: string[] }, hint = 'pass --kubeconfig <file>, or try --source demo'): string {
+export function noKubeconfigMessage(found: { looked: string[] }, hint = CLI_KUBECONFIG_HINT.none): string {
   return `no kubeconfig found: ${found.looked.join('; ')} — log in to your cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials) or ${hint}`;
 }
 
@@ -157,11 +157,12 @@ export function contextFileProblem(kc: k8s.KubeConfig, context: string): KubeErr
 /**
  * Builds the client-node KubeConfig for a found source. Each file is read on its own (relative paths resolve against
  * its folder); an empty file is skipped as kubectl skips it; a file that cannot be read or parsed is a KubeError
- * naming it (its content never quoted: it holds credentials).
+ * naming it (its content never quoted: it holds credentials). `hint`: the way out those errors name, in the caller's
+ * words (KubeconfigHint; default the CLI's flags).
  */
-export function loadKubeconfig(k: ClientNode, src: KubeconfigSource): k8s.KubeConfig {
+export function loadKubeconfig(k: ClientNode, src: KubeconfigSource, hint: KubeconfigHint = CLI_KUBECONFIG_HINT): k8s.KubeConfig {
   const kc = new k.KubeConfig();
-  if (src.kind === 'none') throw new KubeError(noKubeconfigMessage(src), 'no-kubeconfig');
+  if (src.kind === 'none') throw new KubeError(noKubeconfigMessage(src, hint.none), 'no-kubeconfig');
   if (src.kind === 'in-cluster') {
     const nsFile = path.join(src.dir, 'namespace');
     const namespace = exists(nsFile) ? fs.readFileSync(nsFile, 'utf8').trim() || undefined : undefined;
@@ -187,7 +188,7 @@ export function loadKubeconfig(k: ClientNode, src: KubeconfigSource): k8s.KubeCo
       if (fs.readFileSync(file, 'utf8').trim() === '') continue;
       one.loadFromFile(file);
     } catch (e) {
-      throw kubeconfigError(file, e);
+      throw kubeconfigError(file, e, hint);
     }
     addFirst(clusters, one.getClusters());
     addFirst(users, one.getUsers());

@@ -19,7 +19,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { stripUserinfo } from '../../core/redact';
 import { axiosFetch } from '../http';
 import { ConnectProbes } from './connect-probe';
-import { KubeError, kubeError } from './errors';
+import { KubeError, kubeError, type KubeconfigHint } from './errors';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError } from './credential-redaction';
 import { contextFileProblem, findKubeconfig, loadKubeconfig, type KubeconfigLookup } from './kubeconfig';
 import { loadClientNode, type ClientNode } from './load';
@@ -133,10 +133,10 @@ export class PrometheusDiscovery {
   /** What the discovery's requests carried: a failure that echoes it (a 500 quoting the Authorization) is redacted. */
   private readonly applied = new AppliedCredentials();
 
-  /** `connectTimeoutMs`: as KubeClientOptions.connectTimeoutMs (default 5 s, 0 = off). */
-  constructor(options: KubeconfigLookup & { kubeconfig?: string; timeoutMs?: number; connectTimeoutMs?: number }) {
+  /** `connectTimeoutMs`: as KubeClientOptions.connectTimeoutMs (default 5 s, 0 = off); `kubeconfigHint` as KubeClientOptions'. */
+  constructor(options: KubeconfigLookup & { kubeconfig?: string; kubeconfigHint?: KubeconfigHint; timeoutMs?: number; connectTimeoutMs?: number }) {
     this.k = loadClientNode();
-    this.config = loadKubeconfig(this.k, findKubeconfig({ ...options, explicit: options.kubeconfig }));
+    this.config = loadKubeconfig(this.k, findKubeconfig({ ...options, explicit: options.kubeconfig }), options.kubeconfigHint);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
   }
