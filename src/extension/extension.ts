@@ -90,7 +90,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     // mora.prometheus.matchers (one cluster of a Prometheus that holds several) and the extra headers kept per URL
     // origin in the secret store (Set Prometheus Headers: a Mimir/Cortex tenant), sent only to that origin.
     ...await prometheusQuerySettingsFor(context.secrets, log),
-    historyDays: cfg.get<number>('historyDays', 14),
+    // The history the engine uses: an invalid mora.historyDays is its default (recommendSettings warns once about it).
+    historyDays: (require('../views/recommend-settings') as typeof import('../views/recommend-settings')).settingCheck('historyDays', cfg.get<unknown>('historyDays')).value,
     connectTimeoutMs: connectTimeoutFromSetting(cfg.get<unknown>('kubernetes.connectTimeoutSeconds'), (message) => {
       log.warn(message);
       void vscode.window.showWarningMessage(`MOrA: ${message}`);

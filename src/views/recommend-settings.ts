@@ -42,27 +42,61 @@ export interface RecommendSettings {
    */
   modelOptions?: Record<string, Record<string, string>>;
   /**
-   * A risk setting that is not a share within the range, in words the CLI uses for the same value (exit 2 there):
-   * `Setting mora.risk.cpu is 5: must be a share between 0.001 and 0.5 (a share, not a percentage: 5% is 0.05); using the
-   * default 0.05 until it is fixed.`. The extension shows each as a warning; empty when all are valid.
+   * A setting the engine would refuse, in the words of `riskSettingCheck` / `settingCheck`: a risk setting that is not a
+   * share within the range, in words the CLI uses for the same value (exit 2 there): `Setting mora.risk.cpu is 5: must be a
+   * share between 0.001 and 0.5 (a share, not a percentage: 5% is 0.05); using the default 0.05 until it is fixed.`, or
+   * `Setting mora.historyDays is 120: must be a number of days between 1 and 90; using the default 14 until it is fixed.`
+   * The extension shows each as a warning; empty when all are valid.
    */
   warnings?: string[];
 }
 
+/**
+ * The other settings `recommendSettings` passes to the engine, with package.json's contributes.configuration schema for
+ * each (default, minimum/maximum, enum; test/unit/recommend-settings-check.test.ts checks they agree). The schema's range
+ * is the one checked, not the engine's wider one (resolvePolicy takes margins up to 10): the settings editor shows it.
+ */
+export const ENGINE_SETTINGS = {
+  historyDays: { default: 14, minimum: 1, maximum: 90 },
+  safetyMargin: { default: 0, minimum: 0, maximum: 2 },
+  qos: { default: 'Burstable', enum: ['Burstable', 'Guaranteed'] },
+  cpuLimits: { default: false },
+  forecastModel: { default: 'none', enum: EXTENSION_FORECAST_MODELS },
+} as const;
+
+export type EngineSettingKey = keyof typeof ENGINE_SETTINGS;
+
+/** The value each engine setting gives (qos and forecastModel as the enum spells them). */
+interface EngineSettingValue {
+  historyDays: number;
+  safetyMargin: number;
+  qos: 'Burstable' | 'Guaranteed';
+  cpuLimits: boolean;
+  forecastModel: typeof EXTENSION_FORECAST_MODELS[number];
+}
+
 export function recommendSettings(get: SettingsReader): RecommendSettings {
-  const margin = get<number>('safetyMargin', 0);
   const warnings: string[] = [];
   const risk = (key: 'risk.cpu' | 'risk.memory', fallback: number): number => {
     const r = riskSettingCheck(key, get<unknown>(key, fallback), fallback);
     if (r.warning) warnings.push(r.warning);
     return r.value;
   };
-  const model = forecastModel(get<string>('forecastModel', 'none'));
+  const setting = <K extends EngineSettingKey>(key: K): EngineSettingValue[K] => {
+    const r = settingCheck(key, get<unknown>(key, ENGINE_SETTINGS[key].default));
+    if (r.warning) warnings.push(r.warning);
+    return r.value;
+  };
+  const qos = setting('qos');
+  const cpuLimits = setting('cpuLimits');
+  const historyDays = setting('historyDays');
+  const margin = setting('safetyMargin');
+  const model = forecastModel(setting('forecastModel'));
   return {
     policy: {
-      qos: get<'Burstable' | 'Guaranteed'>('qos', 'Burstable'),
-      cpuLimits: get<boolean>('cpuLimits', false),
-      historyDays: get<number>('historyDays', 14),
+      qos,
+      cpuLimits,
+      historyDays,
       cpuMargin: margin,
       memoryMargin: margin,
       cpuRisk: risk('risk.cpu', DEFAULT_RISK.cpu),
@@ -86,9 +120,9 @@ function fusedModelOptions(prophetWeight: unknown): { modelOptions?: Record<stri
 
 /**
  * `mora.forecastModel`: none (default), prophet or fused. Anything else (an old or mistyped value, lstm included) falls
- * back to none, the default, rather than failing every recommendation. Fused in the editor trains nothing: the extension
- * passes RecommendRequest.savedLstmRoot, so a container's LSTM member is the model "MOrA: Train Models" saved for it when
- * accepted, and otherwise the fusion runs without one (Prophet and the seasonal baseline), the evidence saying which.
+ * back to none, the default, rather than failing every recommendation (`recommendSettings` warns about it: `settingCheck`).
+ * Fused in the editor trains nothing: the extension passes RecommendRequest.savedLstmRoot, so a container's LSTM member is
+ * the model "MOrA: Train Models" saved for it when accepted, and otherwise the fusion runs without one (Prophet and the seasonal baseline), the evidence saying which.
  * The CLI's `-m fused` trains (or refreshes) the context's global LSTM instead, seconds to minutes of CPU the tree would
  * wait on for every workload.
  */
@@ -109,6 +143,68 @@ export function riskSettingCheck(key: 'risk.cpu' | 'risk.memory', value: unknown
   if (check.ok) return { value: check.value };
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return { value: fallback, warning: `Setting mora.${key} is ${shown}: ${check.problem}; using the default ${fallback} until it is fixed.` };
+}
+
+/**
+ * One of ENGINE_SETTINGS as the engine takes it. VS Code only warns about a value outside the schema in the settings
+ * editor and passes it on (`mora.historyDays: 120`, `mora.safetyMargin: -0.1`, `mora.qos: "gold"`), and the engine
+ * refused it for every workload, in its own field names (`cpuMargin must be between 0 and 10`): every recommendation
+ * was gone. An invalid value is not used: the default is, and `warning` says so as `riskSettingCheck` does, naming the
+ * setting, the value and the schema's range or values. A number may be written as a string in standard notation ("30"),
+ * as the risk settings may; qos and forecastModel are matched ignoring case (`mora recommend --qos guaranteed` is too).
+ * Unset (null): the default.
+ */
+export function settingCheck<K extends EngineSettingKey>(key: K, value: unknown): { value: EngineSettingValue[K]; warning?: string } {
+  const schema = ENGINE_SETTINGS[key];
+  const fallback = schema.default as EngineSettingValue[K];
+  if (value === undefined || value === null) return { value: fallback };
+  let problem: string;
+  if ('enum' in schema) {
+    const found = typeof value === 'string' ? (schema.enum as readonly string[]).find((v) => v.toLowerCase() === value.trim().toLowerCase()) : undefined;
+    if (found !== undefined) return { value: found as EngineSettingValue[K] };
+    problem = `must be ${orList(schema.enum)}`;
+  } else if ('minimum' in schema) {
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+    const x = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+    if (Number.isFinite(x) && x >= schema.minimum && x <= schema.maximum) return { value: x as EngineSettingValue[K] };
+    problem = key === 'historyDays' ? `must be a number of days between ${schema.minimum} and ${schema.maximum}`
+      : `must be a fraction between ${schema.minimum} and ${schema.maximum}${marginHint(text, x, schema)}`;
+  } else {
+    if (typeof value === 'boolean') return { value: value as EngineSettingValue[K] };
+    problem = 'must be true or false';
+  }
+  return { value: fallback, warning: `Setting mora.${key} is ${shownValue(value)}: ${problem}; using the default ${String(fallback)} until it is fixed.` };
+}
+
+/**
+ * `(0.1 = +10%)`; a number above the range as the headroom it would be, and the fraction a percentage meant when that is
+ * in range (`10`: `(a fraction: 10 = +1000%; 10% is 0.1)`), as the risk check says what `5` meant; `"15%"`: `15% is 0.15`.
+ */
+function marginHint(text: string, x: number, range: { minimum: number; maximum: number }): string {
+  const meantBy = (pct: number): number | undefined => {
+    const meant = Number((pct / 100).toPrecision(12));
+    return meant >= range.minimum && meant <= range.maximum ? meant : undefined;
+  };
+  const written = /^([0-9.]+)\s*%$/.exec(text)?.[1];
+  if (written !== undefined && Number.isFinite(Number(written))) {
+    const meant = meantBy(Number(written));
+    return ` (a fraction, not a percentage${meant === undefined ? ': 0.1 = +10%' : `: ${Number(written)}% is ${meant}`})`;
+  }
+  if (Number.isFinite(x) && x > range.maximum) {
+    const meant = meantBy(x);
+    return ` (a fraction: ${x} = +${Number((x * 100).toPrecision(12))}%${meant === undefined ? '' : `; ${x}% is ${meant}`})`;
+  }
+  return ' (0.1 = +10%)';
+}
+
+/** "none, prophet or fused" */
+function orList(values: readonly string[]): string {
+  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/** A setting's value as settings.json spells it: strings quoted, numbers and booleans bare, objects as JSON. */
+function shownValue(value: unknown): string {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
 }
 
 /** The value `riskSettingCheck` uses. */
