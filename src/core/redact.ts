@@ -44,6 +44,15 @@ export function redactSecrets(text: string, secrets: ReadonlyArray<string | unde
  */
 export const PLAIN_SECRET_MIN = 6;
 
+/**
+ * From this length a shorter secret is also replaced wherever it stands as a word of its own (no letter or digit
+ * touching it), as a server echoes it: `invalid API key 'k3y9Z'`, `admin:pw12`, `header rejected: Zq9x`. A value of 3–5
+ * characters is a real credential often enough (a PIN, a test key) that a leak in an echoed error is worse than a
+ * mangled word; below 3 (`a`, `1`, `ab`) a word match would hit articles, IPs and counts everywhere, and such a value
+ * guards nothing, so it is hidden only in the known spots.
+ */
+export const WORD_SECRET_MIN = 3;
+
 /** A name that says its value is a credential: `token`, `password`, `api_key`, `X-Api-Key`, `client_secret`, `sig`, `auth`… */
 const CREDENTIAL_KEY = String.raw`[A-Za-z0-9_.-]*(?:token|secret|pass(?:word|wd)?|pwd|key|auth[A-Za-z]*|sig(?:nature)?|credentials?)[A-Za-z0-9_.-]*`;
 /** After a value: not a character that would make it part of a longer value (a sentence's `.`, `,` or `)` may follow). */
@@ -79,8 +88,9 @@ function replaceShortSecret(text: string, s: string): string {
 
 /**
  * Each secret replaced by `***` (longest first), nothing else touched. A secret of PLAIN_SECRET_MIN or more characters
- * is replaced wherever it appears; a shorter one (a test token "t", a password "a" or "ab") only in the known places a
- * credential is written (replaceShortSecret), so that "a" or "1" cannot turn the message's words and addresses into
+ * is replaced wherever it appears; a shorter one in the known places a credential is written (replaceShortSecret) and,
+ * from WORD_SECRET_MIN characters, wherever it stands as a word of its own; a 1–2 character one (a test token "t", a
+ * password "a" or "ab") only in the known places, so that "a" or "1" cannot turn the message's words and addresses into
  * asterisks — and is still hidden there.
  */
 export function replaceSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
@@ -88,7 +98,12 @@ export function replaceSecrets(text: string, secrets: ReadonlyArray<string | und
   const list = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0))].sort((a, b) => b.length - a.length);
   for (const s of list) {
     if (!out.includes(s) && !out.includes(encodeURIComponent(s))) continue;
-    out = s.length >= PLAIN_SECRET_MIN ? out.split(s).join('***') : replaceShortSecret(out, s);
+    if (s.length >= PLAIN_SECRET_MIN) {
+      out = out.split(s).join('***');
+      continue;
+    }
+    out = replaceShortSecret(out, s);
+    if (s.length >= WORD_SECRET_MIN) out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`, 'g'), '***');
   }
   return out;
 }

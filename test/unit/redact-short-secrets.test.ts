@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PLAIN_SECRET_MIN, redactOutput, replaceSecrets } from '../../src/core/redact';
+import { PLAIN_SECRET_MIN, WORD_SECRET_MIN, redactOutput, replaceSecrets } from '../../src/core/redact';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { PrometheusError, redact } from '../../src/data/prometheus/errors';
 import { storedErrorText } from '../../src/data/experiments/runner';
@@ -59,12 +59,20 @@ describe('redaction of short secrets', () => {
     assert.equal(replaceSecrets('{"api_key": "ab", "step": "ab"}', ['ab']), '{"api_key": "***", "step": "ab"}');
     assert.equal(replaceSecrets('X-Api-Key: ab; about ab', ['ab']), 'X-Api-Key: ***; about ab');
     assert.equal(replaceSecrets('invalid password a for a user at http://u:a@h/', ['a']), 'invalid password *** for a user at http://u:***@h/');
-    assert.equal(replaceSecrets('token=a%20b stays a b', ['a b']), 'token=*** stays a b');
+    assert.equal(replaceSecrets('token=a%20b stays a b', ['a b']), 'token=*** stays ***'); // percent-encoded in its spot; 3 characters: also as a word
     // part of a longer value is not the secret
     assert.equal(replaceSecrets('token=ab.cd password=abc', ['ab']), 'token=ab.cd password=abc');
     // JSON output: the count 1 stays, the echoed password in a message does not
     const out = redactOutput(`${JSON.stringify({ count: 1, message: 'password: 1 refused 1 query' })}\n`, ['1']);
     assert.deepEqual(JSON.parse(out), { count: 1, message: 'password: *** refused 1 query' });
+  });
+
+  it(`a secret of ${WORD_SECRET_MIN}–${PLAIN_SECRET_MIN - 1} characters echoed by a server is hidden wherever it stands as a word, not inside other words`, () => {
+    assert.equal(replaceSecrets("401 Unauthorized: invalid API key 'k3y9Z' — check the credentials", ['k3y9Z']), "401 Unauthorized: invalid API key '***' — check the credentials");
+    assert.equal(replaceSecrets('basic auth failed for admin:pw12', ['pw12']), 'basic auth failed for admin:***');
+    assert.equal(replaceSecrets('{"got":"Zq9x"}', ['Zq9x']), '{"got":"***"}');
+    assert.equal(replaceSecrets('Authorization header rejected: Zq9x', ['Zq9x']), 'Authorization header rejected: ***');
+    assert.equal(replaceSecrets('the abcd1 and xpw12 stay', ['pw12', 'bcd']), 'the abcd1 and xpw12 stay');
   });
 
   it(`a secret of ${PLAIN_SECRET_MIN}+ characters is removed everywhere, inside words and URLs too`, () => {
