@@ -201,6 +201,17 @@ function usesGlobalLstm(req: RecommendRequest, workloads: number): boolean {
   return req.globalLstm?.enabled === true || workloads >= (req.globalLstm?.minWorkloads ?? GLOBAL_LSTM_MIN_WORKLOADS);
 }
 
+/**
+ * The LSTM options the caller set that differ from the defaults (`lstm.global` aside): a context on its global LSTM
+ * trains that model with its own settings, so these shape nothing there, and the run says so instead of ignoring them.
+ */
+function lstmKeysGlobalIgnores(req: RecommendRequest): string[] {
+  const given = req.modelOptions?.lstm;
+  if (!given || !req.model) return [];
+  const defaults = Object.fromEntries(Object.entries(forecastDefaults(req.model).modelOptions?.lstm ?? {}).map(([k, v]) => [optionKey(k), v]));
+  return Object.entries(given).filter(([k, v]) => optionKey(k) !== 'global' && defaults[optionKey(k)] !== v).map(([k]) => `lstm.${k}`);
+}
+
 /** The editor's fused / lstm: the LSTM member is a model Train Models saved, or none (RecommendRequest.savedLstmRoot). */
 function savedLstmOnly(req: RecommendRequest): req is RecommendRequest & { savedLstmRoot: string; model: string } {
   return req.savedLstmRoot !== undefined && (req.model === 'fused' || req.model === 'lstm');
@@ -292,6 +303,13 @@ export async function recommendFromSource(source: DataSource, req: RecommendRequ
           const { override } = await contextLstm(source, ctx, ws, forecast.step, req.globalLstm ?? {}, (e) => req.onGlobalModel?.(e), true);
           if (override) byContext.set(ctx, { ...forecast, provider: forecastProvider(req.model, 42, modelOptions, override) });
           continue;
+        }
+        const ignored = lstmKeysGlobalIgnores(req);
+        if (ignored.length) {
+          req.onGlobalModel?.({
+            kind: 'warning', context: ctx,
+            message: `--set ${ignored.join(', ')} not used for context "${ctx}": its ${ws.length} workloads share the context's global LSTM, which trains with its own settings (the per-series LSTM those keys shape runs below ${req.globalLstm?.minWorkloads ?? GLOBAL_LSTM_MIN_WORKLOADS} workloads, e.g. with -w); --set lstm.global=<model.json> names a saved model instead`,
+          });
         }
         workers ??= req.globalLstm?.pool ?? new (require('../ml/worker/pool') as typeof import('../ml/worker/pool')).LstmWorkerPool({ size: forecastWorkers() });
         const { override, model } = await contextLstm(source, ctx, ws, forecast.step, { ...req.globalLstm, pool: workers }, (e) => req.onGlobalModel?.(e));

@@ -7,6 +7,7 @@ import { DemoFleetDataSource } from '../../src/data/demo/fleet';
 import { DEMO_END } from '../../src/data/demo';
 import { LstmForecaster, type LstmOptions } from '../../src/ml/lstm/forecaster';
 import { forecastDefaults, recommendFromSource, recommendModelOptions, type RecommendRequest } from '../../src/pipeline/recommend';
+import type { GlobalModelEvent } from '../../src/pipeline/global-lstm';
 
 /**
  * The options of every LSTM training started while `fn` runs. No training runs: each fails at once (the fusion then runs
@@ -61,5 +62,31 @@ describe('recommend: model options merge over the recommendation defaults', func
     assert.deepEqual(recommendModelOptions('fused', undefined), forecastDefaults('fused').modelOptions);
     assert.deepEqual(recommendModelOptions('prophet', { prophet: { changepoint_prior_scale: '0.1' } }), { prophet: { changepoint_prior_scale: '0.1' } });
     assert.equal(recommendModelOptions('prophet', undefined), undefined);
+  });
+});
+
+describe('recommend: LSTM options a context\'s global LSTM does not use are named, not ignored', function () {
+  this.timeout(120_000);
+  // 6 workloads: from 5 on, -m fused|lstm forecasts with the context's global LSTM, which trains with its own settings.
+  const source = new DemoFleetDataSource({ workloads: 6, perNamespace: 6, days: 6, end: DEMO_END, context: 'unit-global-keys' });
+  class Stop extends Error {}
+  /** The first global-model event of a run; the run is stopped there, before any training. */
+  const firstEvent = async (req: RecommendRequest): Promise<GlobalModelEvent> => {
+    let first: GlobalModelEvent | undefined;
+    await assert.rejects(recommendFromSource(source, { ...req, onGlobalModel: (e) => { first ??= e; throw new Stop(); } }), Stop);
+    return first!;
+  };
+
+  it('--set lstm.epochs=1 with 6 workloads: a warning naming the key, the context and how to use it', async () => {
+    const e = await firstEvent({ model: 'fused', modelOptions: { lstm: { epochs: '1', max_windows: '64' }, fused: { prophet_weight: '0.7' } } });
+    assert.equal(e.kind, 'warning');
+    assert.match((e as { message: string }).message, /^--set lstm\.epochs, lstm\.max_windows not used for context "unit-global-keys": its 6 workloads share the context's global LSTM/);
+  });
+
+  it('the defaults spelt out, or only the fusion\'s weights: no warning', async () => {
+    for (const modelOptions of [forecastDefaults('fused').modelOptions, { fused: { prophet_weight: '0.7' } }, { lstm: { MAXWINDOWS: '256' } }]) {
+      const e = await firstEvent({ model: 'fused', modelOptions });
+      assert.notEqual(e.kind, 'warning', JSON.stringify(e));
+    }
   });
 });

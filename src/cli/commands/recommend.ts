@@ -126,7 +126,7 @@ export function register(program: Command): void {
       + 'lstm (the LSTM of fused alone, without Prophet); '
       + 'a forecast replaces the window only where it beat it on the workload\'s own last day', 'none')
     .option('--set <model.option=value>', 'with -m: an option of that model or, for fused, of its members (prophet., lstm.), as mora forecast --set takes it, '
-      + 'e.g. fused.prophet_weight=0.7 or lstm.epochs=4 (repeatable); each key given replaces that default only (lstm: 8 epochs, 256 windows); checked before anything is read',
+      + 'e.g. fused.prophet_weight=0.7 or lstm.epochs=4 (repeatable); each key given replaces that default only (lstm: 8 epochs, 256 windows; from 5 workloads in a context the shared global LSTM trains with its own, and a warning names the lstm. keys it does not use); checked before anything is read',
     (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--forecast-step <seconds>', 'step the forecaster works at (history down-sampled; coarser is faster); default 300, 900 for lstm and fused')
     .option('--compare', 'table: MOrA next to VPA- and KRR-style values, with savings and risk')
