@@ -139,6 +139,20 @@ describe('tables fitted to a narrow terminal', function () {
     }
   });
 
+  it('narrower than the table can shrink (COLUMNS 40, 30): each row stays on its one line, only the prose under it wraps', async () => {
+    for (const width of ['40', '30']) {
+      for (const args of [[], ['--compare']]) {
+        const r = await asPipe(width, () => mora(['recommend', '--source', 'demo', '-q', ...args]));
+        assert.equal(r.code, 0, r.err);
+        const lines = r.out.split('\n');
+        assert.match(lines[0], /^(workload|service) .* verdict$/, `${width} ${args.join(' ')}: the header on one line\n${r.out}`);
+        assert.match(lines[1], /^─+( +─+)+$/, `${width}: the rule on one line`);
+        // 11 demo services, one row each: a name, then quantities, then the verdict on the same line.
+        for (const row of lines.slice(2, 13)) assert.match(row, /^\S+ .*\b(over|under|ok|right|risk|about right|at risk)\S*$/, `${width} ${args.join(' ')}: ${row}\n${r.out}`);
+      }
+    }
+  });
+
   it('mora demo\'s usage table fits 80 and 60 columns through the same renderer; whole in a pipe', async () => {
     const rows = demoRows();
     const full = demoTable(rows).split('\n');

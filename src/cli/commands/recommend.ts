@@ -461,9 +461,9 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   const output = format === 'json' ? (opts.withSkipped ? f.recommendationsWithSkippedJson(runs, leftOut) : f.recommendationsJson(runs))
     : format === 'yaml' ? (opts.withSkipped ? f.recommendationsWithSkippedYaml(runs, leftOut) : f.recommendationsYaml(runs))
       : format === 'csv' ? f.recommendationsCsv(runs)
-        // The tables fit the width; the footnotes, savings lines and the demo note below them are wrapped to it.
-        : fitLines(forTerminalText(opts.compare ? f.comparisonTable(runs, width) + f.savingsSummary(runs) : f.recommendationsTable(runs, width)) // names never drive the terminal
-          + (opts.source === 'demo' ? `${demoSourceNote(opts)}\n` : ''), width);
+        // The tables fit the width (their footnotes too); the savings lines and the demo note below them are wrapped to it.
+        : forTerminalText(opts.compare ? f.comparisonTable(runs, width) + fitLines(f.savingsSummary(runs), width) : f.recommendationsTable(runs, width)) // names never drive the terminal
+          + (opts.source === 'demo' ? fitLines(`${demoSourceNote(opts)}\n`, width) : '');
   if (applyFailure) {
     applyFailure.output = output;
     throw applyFailure;

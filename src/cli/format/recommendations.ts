@@ -66,7 +66,7 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
     { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true, fit: [{ at: 2, drop: true }] }, { header: 'mem req', keep: true },
     { header: 'mem lim', keep: true, fit: [{ at: 5, drop: true }] }, { header: 'replicas', keep: true, fit: [{ at: 4, drop: true }] },
     { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] }, { header: targets ? 'risk' : 'conf', align: 'right', fit: [{ at: 3, drop: true }] },
-  ], rows, width, { whole: '-f csv, -f json or | less -S' }) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther)
+  ], rows, width, { whole: '-f csv, -f json or | less -S' }) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther, width)
     + noRisk.map((l) => wrapText(l, width, '  ')).join('')
     + (targets ? riskFootnote(targets, width, results) : '')
     + (replicaRisk ? wrapText('replicas (0.4%) = share of time the load per replica exceeds its capacity at that count, the CPU risk as the count was sized to it', width) : '');
@@ -133,9 +133,9 @@ function wrapText(text: string, width: number, indent = ''): string {
 }
 
 /** Under a table with a value MOrA sets nothing for: that a value without → stays, as apply leaves it. */
-function keptFootnote(cpuLimit: boolean, other: boolean): string {
+function keptFootnote(cpuLimit: boolean, other: boolean, width: number): string {
   if (!cpuLimit && !other) return '';
-  return `a value without → is kept as it is${cpuLimit ? ' (CPU limits are set only with --cpu-limits)' : ''}\n`;
+  return wrapText(`a value without → is kept as it is${cpuLimit ? ' (CPU limits are set only with --cpu-limits)' : ''}`, width);
 }
 
 /**
