@@ -9,6 +9,7 @@ import type { TreeNode } from '../views/tree-model';
 import type { MoraContext } from './context';
 import { registerCommand } from './register';
 import { setPrometheusHeaders, setPrometheusToken } from './prometheus-token';
+import { settingCheck } from '../views/recommend-settings';
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) {
@@ -86,6 +87,8 @@ export function registerPipelineCommands(mora: MoraContext): void {
       token.onCancellationRequested(() => { abort.abort(); handles.forEach((h) => h.cancel()); });
       let done = 0;
       const cfg = vscode.workspace.getConfiguration('mora');
+      // The margin the recommendations use: an invalid mora.safetyMargin is its default here too (the warning is the store's).
+      const margin = settingCheck('safetyMargin', cfg.get<unknown>('safetyMargin')).value;
       const trainings: Array<Promise<void>> = [];
       // Collected by allSettled once every read is done; a training that fails before then is not an unhandled rejection.
       const add = (p: Promise<void>) => { p.catch(() => undefined); trainings.push(p); };
@@ -129,7 +132,7 @@ export function registerPipelineCommands(mora: MoraContext): void {
           add((async () => {
             const values = Object.fromEntries(Object.entries(frame.values).filter((e): e is [string, Float64Array] => e[1] !== undefined));
             const handle = track(pool.trainWorkload({ t: frame.t, step: frame.step, values }, {
-              cpuMargin: cfg.get<number>('safetyMargin', 0), memoryMargin: cfg.get<number>('safetyMargin', 0), targetCpuUtilization: w.hpa?.targetCpuUtilization ?? 0.7,
+              cpuMargin: margin, memoryMargin: margin, targetCpuUtilization: w.hpa?.targetCpuUtilization ?? 0.7,
               cpuRequest: first.resources.requests.cpu ?? 0.1,
             }, (lstmOptions ?? {}) as Record<string, number>));
             const { state } = await handle.result;
