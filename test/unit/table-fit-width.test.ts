@@ -153,6 +153,57 @@ describe('tables fitted to a narrow terminal', function () {
     }
   });
 
+  it('a column\'s footnote only under a table showing it (COLUMNS 40, 60, 80, a pipe): risk, replicas; the risk targets always', async () => {
+    const seen = { riskShown: 0, riskLeft: 0, replicasShown: 0, replicasLeft: 0 };
+    for (const width of ['40', '60', '80', undefined]) {
+      for (const args of [[], ['--compare']]) {
+        const r = await asPipe(width, () => mora(['recommend', '--source', 'demo', '-q', ...args]));
+        assert.equal(r.code, 0, r.err);
+        const header = cellsOf(r.out.split('\n')[0]);
+        const prose = r.out.replace(/\s+/g, ' ');
+        const where = `${width} ${args.join(' ')}:\n${r.out}`;
+        if (header.includes('risk')) { seen.riskShown++; assert.match(prose, /risk = expected share of time above the CPU request/, where); } else {
+          seen.riskLeft++;
+          assert.doesNotMatch(prose, /risk = expected share/, where);
+        }
+        // What the values were sized to stays, with or without the column.
+        assert.match(prose, /risk targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 \(--cpu-risk, --memory-risk\)/, where);
+        if (args.length) continue; // --compare has no replicas column
+        if (header.includes('replicas')) { seen.replicasShown++; assert.match(prose, /replicas \(0\.4%\) = share of time/, where); } else {
+          seen.replicasLeft++;
+          assert.doesNotMatch(prose, /replicas \(0\.4%\) =/, where);
+        }
+      }
+    }
+    // Both cases happen: 40 and 60 leave risk and replicas out, a pipe shows them.
+    assert.ok(seen.riskShown && seen.riskLeft && seen.replicasShown && seen.replicasLeft, JSON.stringify(seen));
+  });
+
+  it('mora demo\'s usage table note names every shortening: the replicas, the limits, p50 and max (80, 60, 40)', () => {
+    const rows = demoRows();
+    const notes: Record<number, string> = {};
+    for (const width of [80, 60, 40]) {
+      const t = demoTable(rows, width);
+      const header = t.split('\n')[0];
+      const note = t.slice(t.search(/^to fit /m)).replace(/\s+/g, ' ');
+      notes[width] = note;
+      const hidden: Array<[string, string]> = [];
+      if (!/\brep\b/.test(header)) hidden.push(['', 'rep']);
+      for (const x of ['cpu', 'mem']) {
+        if (!header.includes(`${x} req/lim`)) hidden.push([x, 'limits']);
+        if (!header.includes(`${x} p50/`)) hidden.push([x, 'p50']);
+        if (!new RegExp(`${x} (p50/)?p95/max`).test(header)) hidden.push([x, 'max']);
+      }
+      for (const [x, part] of hidden) {
+        // `cpu limits`, `cpu/mem p50/max`: the column's first word among the ones named, the part among the parts.
+        const said = x ? new RegExp(`(\\w+/)*${x}(/\\w+)* (\\w+/)*${part}\\b`) : new RegExp(`\\b${part}\\b`);
+        assert.match(note.split('not shown: ')[1] ?? '', said, `${width}: ${x} ${part} not named in: ${note}\n${t}`);
+      }
+    }
+    // At 60 (the case that said only `not shown: rep`): the CPU limits and p50/max.
+    assert.match(notes[60], /not shown: rep, .*cpu(\/mem)? p50\/max.*cpu limits/, notes[60]);
+  });
+
   it('mora demo\'s usage table fits 80 and 60 columns through the same renderer; whole in a pipe', async () => {
     const rows = demoRows();
     const full = demoTable(rows).split('\n');

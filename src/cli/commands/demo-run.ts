@@ -60,8 +60,9 @@ export function demoTable(rows: DemoRow[], width = Infinity): string {
     return [r.service, String(r.replicas), `${cpu(r.cpu.request)}/${cpu(r.cpu.limit)}`, `${cpu(r.cpu.p50)}/${cpu(r.cpu.p95)}/${cpu(r.cpu.max)}`,
       `${mem(r.memory.request)}/${mem(r.memory.limit)}`, `${mem(r.memory.p50)}/${mem(r.memory.p95)}/${mem(r.memory.max)}`, notes.join(', ')];
   });
-  const usage = (at: number, what: string) => [{ at, header: `${what} p95/max`, cell: dropFirst }, { at: at + 4, header: `${what} p95`, cell: (s: string) => s.split('/')[0] }];
-  const limit = (at: number, what: string) => [{ at, header: `${what} req`, cell: (s: string) => s.split('/')[0] }];
+  // Each shorter form says what it hides, so the note under the table names every one: `not shown: rep, cpu/mem p50/max, cpu limits`.
+  const usage = (at: number, what: string) => [{ at, header: `${what} p95/max`, cell: dropFirst, hides: 'p50' }, { at: at + 4, header: `${what} p95`, cell: (s: string) => s.split('/')[0], hides: 'max' }];
+  const limit = (at: number, what: string) => [{ at, header: `${what} req`, cell: (s: string) => s.split('/')[0], hides: 'limits' }];
   return renderTable([
     { header: 'service' }, { header: 'rep', align: 'right', fit: [{ at: 1, drop: true }] },
     { header: 'cpu req/lim', keep: true, fit: limit(8, 'cpu') }, { header: 'cpu p50/p95/max', keep: true, fit: usage(2, 'cpu') },

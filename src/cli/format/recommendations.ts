@@ -7,7 +7,7 @@ import { formatCpu, formatMemory, humanMemory, humanMemoryQuantity, memoryUpToMi
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
 import { toCsv } from './csv';
-import { renderTable, type FitStep } from './table';
+import { fitTable, type Column, type FitStep } from './table';
 
 const cpu = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : formatCpu(x));
 /**
@@ -61,15 +61,19 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
     }
   }
   // Quantities stay whole (a cut "220Mi→376…" hides the value to set); a long name is shortened in its middle, never wrapped.
-  return renderTable([
+  const columns: Column[] = [
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'workload', wrap: true },
     { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true, fit: [{ at: 2, drop: true }] }, { header: 'mem req', keep: true },
     { header: 'mem lim', keep: true, fit: [{ at: 5, drop: true }] }, { header: 'replicas', keep: true, fit: [{ at: 4, drop: true }] },
     { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] }, { header: targets ? 'risk' : 'conf', align: 'right', fit: [{ at: 3, drop: true }] },
-  ], rows, width, { whole: '-f csv, -f json or | less -S' }) + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther, width)
+  ];
+  const table = fitTable(columns, rows, width, { whole: '-f csv, -f json or | less -S' });
+  // A column's footnote only under a table showing the column (a narrow terminal leaves risk and replicas out).
+  const shown = (header: string): boolean => columns.some((c, i) => c.header === header && table.shown[i]);
+  return table.text + floorFootnotes(results, width) + heldFootnotes(results, width) + keptFootnote(keptCpuLimit, keptOther, width)
     + noRisk.map((l) => wrapText(l, width, '  ')).join('')
-    + (targets ? riskFootnote(targets, width, results) : '')
-    + (replicaRisk ? wrapText('replicas (0.4%) = share of time the load per replica exceeds its capacity at that count, the CPU risk as the count was sized to it', width) : '');
+    + (targets ? riskFootnote(targets, width, results, shown('risk')) : '')
+    + (replicaRisk && shown('replicas') ? wrapText('replicas (0.4%) = share of time the load per replica exceeds its capacity at that count, the CPU risk as the count was sized to it', width) : '');
 }
 
 /**
@@ -141,9 +145,11 @@ function keptFootnote(cpuLimit: boolean, other: boolean, width: number): string 
 /**
  * Under a table with a risk column: what it means and the targets, wrapped to the table's width: `risk = expected share of
  * time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100), from each workload's own history; risk
- * targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 (--cpu-risk, --memory-risk)`.
+ * targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 (--cpu-risk, --memory-risk)`. With the
+ * risk column left out to fit the width (`column` false), the targets alone: what the values were sized to.
  */
-function riskFootnote(targets: string, width: number, results: readonly EngineResult[] = []): string {
+function riskFootnote(targets: string, width: number, results: readonly EngineResult[] = [], column = true): string {
+  if (!column) return wrapText(`${targets} (--cpu-risk, --memory-risk)`, width);
   const leak = results.some((r) => r.recommendation.containers.some((c) => c.memory?.evidence.risk?.leak));
   return wrapText('risk = expected share of time above the CPU request · OOM days at the memory limit (1/100 = 1 in 100'
     + `${leak ? '; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit' : ''}), from each workload's own history; ${targets} (--cpu-risk, --memory-risk)`, width);
@@ -200,15 +206,18 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
       if (targets && !riskCell(c)) noRisk.push(`— ${rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name}: ${noRiskReason(c)}`);
     }
   }
-  return renderTable([
+  const columns: Column[] = [
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'service', wrap: true }, { header: 'cpu', align: 'right' },
     { header: 'vpa', align: 'right', fit: [{ at: 6, drop: true }] }, { header: 'krr', align: 'right', fit: [{ at: 4, drop: true }] },
     { header: 'mem lim', align: 'right' }, { header: 'vpa', align: 'right', fit: [{ at: 6, drop: true }] }, { header: 'krr', align: 'right', fit: [{ at: 4, drop: true }] },
     { header: 'Δcpu', align: 'right', fit: [{ at: 5, drop: true }] }, { header: 'Δmem req', align: 'right', fit: [{ at: 5, drop: true }] },
     { header: 'oom', align: 'right', fit: [{ at: 3, drop: true }] }, { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] },
     ...(targets ? [{ header: 'risk', align: 'right' as const, fit: [{ at: 2, drop: true }] }] : []),
-  ], rows, width) + floorFootnotes(results, width) + heldFootnotes(results, width) + deltaFootnote(results, width)
-    + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results) : '');
+  ];
+  const table = fitTable(columns, rows, width);
+  const shown = (header: string): boolean => columns.some((c, i) => c.header === header && table.shown[i]);
+  return table.text + floorFootnotes(results, width) + heldFootnotes(results, width) + deltaFootnote(results, width)
+    + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results, shown('risk')) : '');
 }
 
 /** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */

@@ -9,8 +9,9 @@
  *  3. names down to 8 characters (more when that is what keeps them apart);
  *  4. columns marked keep + wrap wrap at a "-", "/", "." or space (never inside a word); a table that still does not fit
  *     is left wider than the width: a quantity is never cut.
- * When anything was shortened or left out, one line under the table says so and where the whole of it is. A table that
- * fits (and every table at an unlimited width: a pipe) is printed whole, as it always was.
+ * When anything was shortened or left out, one line under the table says so (each shorter form that hides part of a
+ * column, by its `hides`) and where the whole of it is. A table that fits (and every table at an unlimited width: a pipe)
+ * is printed whole, as it always was. fitTable also says which columns are shown, so a column's footnote goes with it.
  */
 import { forTerminal } from './terminal';
 
@@ -24,6 +25,11 @@ export interface FitStep {
   header?: string;
   /** A cell in its shorter form (from the full cell). */
   cell?: (s: string) => string;
+  /**
+   * What the shorter form leaves out, for the note under the table: `limits` (`cpu req/lim` → `cpu req`), `p50`. Said
+   * with the first word of the column's header (`cpu limits`); columns leaving out the same read as one (`cpu/mem p50/max`).
+   */
+  hides?: string;
 }
 
 export interface Column {
@@ -86,10 +92,22 @@ export function shortenNames(values: readonly string[], width: number, head = 0.
   return undefined;
 }
 
+/** A fitted table and which of its columns it shows (a column's footnote goes with the column). */
+export interface FittedTable {
+  text: string;
+  /** Per column given: shown (perhaps in a shorter form), or left out to fit the width. */
+  shown: boolean[];
+}
+
 /** The table with some fit steps applied: its columns, rows, and each column's index in the full table (`src`). */
 interface View { columns: Column[]; rows: string[][]; src: number[] }
 
 export function renderTable(columns: readonly Column[], cells: ReadonlyArray<readonly string[]>, maxWidth = 100, options: TableOptions = {}): string {
+  return fitTable(columns, cells, maxWidth, options).text;
+}
+
+/** renderTable, also saying which columns are shown (a caller prints a column's footnote only under a table showing it). */
+export function fitTable(columns: readonly Column[], cells: ReadonlyArray<readonly string[]>, maxWidth = 100, options: TableOptions = {}): FittedTable {
   const gap = options.gap ?? 2;
   const full: View = { columns: [...columns], rows: cells.map((r) => columns.map((_, i) => forTerminal(r[i] ?? ''))), src: columns.map((_, i) => i) }; // names come from files and clusters: never let them drive the terminal
   const natural = (v: View): number[] => v.columns.map((c, i) => Math.max(c.header.length, ...v.rows.map((r) => r[i].length)));
@@ -176,18 +194,27 @@ export function renderTable(columns: readonly Column[], cells: ReadonlyArray<rea
     return Array.from({ length: height }, (_, n) => parts.map((p, i) => pad(p[n] ?? '', i)).join(sep).trimEnd());
   };
   const body = [...lines(cols.map((c) => c.header)), ...(options.rule === false ? [] : [widths.map((w) => '─'.repeat(w)).join(sep)]), ...view.rows.flatMap(lines)];
-  return `${body.join('\n')}\n${fitNote(columns, steps.slice(0, k), view, widths, maxWidth, options.whole)}`;
+  return { text: `${body.join('\n')}\n${fitNote(columns, steps.slice(0, k), view, widths, maxWidth, options.whole)}`, shown: columns.map((_, i) => view.src.includes(i)) };
 }
 
-/** `to fit 80 columns: shortened names (…), verdict; not shown: cpu lim, risk; all of it: | less -S`. */
+/**
+ * `to fit 80 columns: shortened names (…), verdict; not shown: cpu lim, risk; all of it: | less -S`; with steps that say
+ * what they hide: `not shown: rep, cpu/mem p50/max, cpu limits`.
+ */
 function fitNote(columns: readonly Column[], applied: ReadonlyArray<FitStep & { i: number }>, view: View, widths: readonly number[], maxWidth: number, whole?: string): string {
   const cut = view.columns.some((c, i) => (c.align ?? 'left') === 'left' && !c.keep && view.rows.some((r) => r[i].length > widths[i]));
   const dropped = [...new Set(applied.filter((s) => s.drop).map((s) => columns[s.i].header))];
   // A shorter form under a header of its own (`cpu p95/max`) says so itself; one under the same header is named.
-  const compact = [...new Set(applied.filter((s) => !s.drop && s.header === undefined && !dropped.includes(columns[s.i].header)).map((s) => columns[s.i].header))];
-  if (!cut && !dropped.length && !compact.length) return '';
+  const compact = [...new Set(applied.filter((s) => !s.drop && s.header === undefined && s.hides === undefined && !dropped.includes(columns[s.i].header)).map((s) => columns[s.i].header))];
+  // What shorter forms hide, per column (`cpu`: p50, max), then columns hiding the same as one: `cpu/mem p50/max`.
+  const parts = new Map<number, string[]>();
+  for (const s of applied) if (!s.drop && s.hides !== undefined && !dropped.includes(columns[s.i].header)) parts.set(s.i, [...(parts.get(s.i) ?? []), s.hides]);
+  const hidden = new Map<string, string[]>();
+  for (const [i, p] of parts) { const what = [...new Set(p)].join('/'); hidden.set(what, [...(hidden.get(what) ?? []), columns[i].header.split(' ')[0]]); }
+  const notShown = [...dropped, ...[...hidden].map(([what, of]) => `${[...new Set(of)].join('/')} ${what}`)];
+  if (!cut && !notShown.length && !compact.length) return '';
   const shortened = [...(cut ? [`names (${ELLIPSIS})`] : []), ...compact];
-  const what = [shortened.length ? `shortened ${shortened.join(', ')}` : '', dropped.length ? `not shown: ${dropped.join(', ')}` : ''].filter(Boolean).join('; ');
+  const what = [shortened.length ? `shortened ${shortened.join(', ')}` : '', notShown.length ? `not shown: ${notShown.join(', ')}` : ''].filter(Boolean).join('; ');
   return wrapWords(`to fit ${maxWidth} columns: ${what}; all of it: ${whole ?? '| less -S'}`, maxWidth, '  ');
 }
 
