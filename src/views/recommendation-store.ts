@@ -249,8 +249,9 @@ export class RecommendationModel {
       waiting.add(me);
       this.waiting.set(key, waiting);
       try {
-        // Joined another's computation: a Cancel ends this caller's wait at once; the computation goes on for the others.
-        total += await (own ?? (options.token ? this.untilCancelled(p, options.token) : p));
+        // A Cancel ends this caller's wait at once: a computation it joined goes on for the others, and so does its own
+        // once a newer forced run replaced it (it then hands over the newer run's result, which no longer watches this token).
+        total += await (options.token ? this.untilCancelled(own ?? p, options.token) : (own ?? p));
       } catch (e) {
         if (e instanceof this.Cancelled) throw e;
         failed.push({ context, error: e as Error });

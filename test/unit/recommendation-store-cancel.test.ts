@@ -167,4 +167,19 @@ describe('recommendation store: cancelling Recommend leaves the tree\'s computat
     const model = new ClusterTreeModel(source, store.treeSource());
     assert.equal(await recommendedContainers(model, await shopNode(model)), '11 of 11');
   });
+
+  it('a Recommend whose run a newer forced run replaced stops at its Cancel, not when the newer run ends', async () => {
+    const store = storeOn(new CountingDemo());
+    const cancel = new CancelButton();
+    let progressAt = 0;
+    let settledAt = -1;
+    const first = store.recommendNamespace('shop', { context: 'demo', token: cancel, force: true })
+      .then((r) => { settledAt = progressAt; return r; }, (e: unknown) => { settledAt = progressAt; return e; });
+    await new Promise<void>((r) => setImmediate(r));
+    // A Refresh (forced, no token) replaces the first run; the user cancels the first at the Refresh's third workload.
+    const refresh = await store.computeNamespace('shop', { context: 'demo', force: true, progress: (d) => { progressAt = d; if (d === 3) cancel.cancel(); } });
+    assert.equal(refresh, 11);
+    assert.ok(await first instanceof CancellationError, `the cancelled Recommend answered ${JSON.stringify(await first)}`);
+    assert.ok(settledAt < 11, `it settled at the Refresh's workload ${settledAt}, not when the Refresh ended`);
+  });
 });
