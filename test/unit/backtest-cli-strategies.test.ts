@@ -42,6 +42,23 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
     });
   });
 
+  it('a list of targets in --strategies (mora,mora@cpu-risk=0.01,0.05,0.1): every name asked for has its rows in recs.csv', async () => {
+    await inTempDir(async (dir) => {
+      writeSeries(dir);
+      const out = join(dir, 'recs.csv');
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora,mora@cpu-risk=0.01,0.05,0.1,vpa', '-o', out, '-f', 'json', '-q']);
+      assert.equal(r.code, 0, r.err);
+      const names = ['mora', 'mora@cpu-risk=0.01', 'mora@cpu-risk=0.05', 'mora@cpu-risk=0.1', 'vpa'];
+      assert.deepEqual((JSON.parse(r.out) as BacktestJson).strategies, names);
+      const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      for (const n of names) assert.equal(rows.filter((x) => x[2] === n).length, 2 * 3, `${n}: 2 series × 3 scored days`);
+      // A bare target with no strategy before it: one line saying how to write it.
+      const bare = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa,0.05', '-q']);
+      assert.equal(bare.code, 2);
+      assert.equal(bare.err.trim(), 'mora: "0.05" in --strategies: a risk target follows its strategy, as mora@cpu-risk=0.05 (or --cpu-risk 0.05 for plain mora)');
+    });
+  });
+
   it('one target spelt three ways prints one row and says once which spellings were dropped', async () => {
     await inTempDir(async (dir) => {
       writeSeries(dir);
@@ -84,12 +101,11 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
       assert.deepEqual(mean(both.j, 'mora'), mean(perWorkload.j, 'mora'));
       assert.deepEqual(mean(both.j, 'mora-fleet@cpu-risk=0.05'), mean(fleet.j, 'mora-fleet'));
       assert.notDeepEqual(mean(both.j, 'mora'), mean(both.j, 'mora-fleet@cpu-risk=0.05'));
-      // `mora` replays the default target (0.05 for cpu): beside mora@cpu-risk=0.05 it is one replay, with or without fleet.
+      // `mora` replays the default target (0.05 for cpu), but a script that names both reads both: each name gets its rows.
       const same = await run('-s', 'mora,mora@cpu-risk=0.05');
-      assert.deepEqual(same.j.strategies, ['mora']);
-      assert.match(same.err, /^mora: warning: mora@cpu-risk=0\.05 is named 2 times; replayed once, as "mora" \(dropped: "mora@cpu-risk=0\.05"\)$/m);
-      const sameFleet = await run('--risk-scope', 'fleet', '-s', 'mora,mora@cpu-risk=0.05');
-      assert.deepEqual(sameFleet.j.strategies, ['mora-fleet']);
+      assert.deepEqual(same.j.strategies, ['mora', 'mora@cpu-risk=0.05']);
+      assert.deepEqual(mean(same.j, 'mora'), mean(same.j, 'mora@cpu-risk=0.05'));
+      assert.doesNotMatch(same.err, /warning/);
     });
   });
 

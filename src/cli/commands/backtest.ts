@@ -112,7 +112,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // One replay per strategy: `mora@cpu-risk=0.05` and `…=0.050`, or `mora` with --cpu-risk 0.05 beside `mora@cpu-risk=0.05`,
   // or `mora` (the default target, 0.05 for cpu) beside it, are the same strategy, and replaying it twice printed two rows
   // and wrote each recs.csv row twice.
-  const dedup = opts.frontier ? uniqueStrategies(scoped, kind, false) : uniqueStrategies(withRisks(scoped, risks, kind), kind, true);
+  const dedup = uniqueStrategies(opts.frontier ? scoped : withRisks(scoped, risks, kind), kind);
   const specs = dedup.specs;
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
@@ -210,13 +210,22 @@ interface NamedSpec extends StrategySpec {
   spelling: string;
 }
 
-/** `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`), in order, repeats kept (uniqueStrategies drops them). */
+/**
+ * `--strategies`: known names, or a MOrA strategy with its target (`mora@cpu-risk=0.05`), in order, repeats kept
+ * (uniqueStrategies drops them). A bare number after a target is another target of the same strategy, as a list reads:
+ * `mora@cpu-risk=0.01,0.05,0.1` is `mora@cpu-risk=0.01,mora@cpu-risk=0.05,mora@cpu-risk=0.1`.
+ */
 function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
-  const labels = list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const labels: string[] = [];
+  for (const raw of list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    const prefix = /^[0-9.]/.test(raw) ? /^([a-z-]+@[a-z]+-risk=)/.exec(labels[labels.length - 1] ?? '')?.[1] : undefined;
+    labels.push(prefix ? `${prefix}${raw}` : raw);
+  }
   if (labels.length === 0) throw new UserError(`--strategies is empty; choose from ${STRATEGY_NAMES.join(', ')}`);
   return labels.map((l): NamedSpec => {
     const spec = parseStrategySpec(l, kind);
     if (!spec) {
+      if (/^[0-9.]/.test(l)) throw new UserError(`"${l}" in --strategies: a risk target follows its strategy, as mora@${kind}-risk=${l} (or --${kind}-risk ${l} for plain mora)`);
       throw new UserError(l.includes('@')
         ? `"${l}" in --strategies: a risk target goes on ${RISK_STRATEGIES.join(' or ')} as @${kind}-risk=<share> (e.g. mora@${kind}-risk=${DEFAULT_RISK[kind]})`
         : `unknown strategy "${l}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
@@ -228,13 +237,14 @@ function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
 
 /**
  * Each strategy once, by what it replays (its label: `mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first
- * spelling kept; one note per repeated strategy names the spellings dropped. `plainIsDefault`: plain `mora` is the same
- * replay as `mora@<DEFAULT_RISK>` (not with --frontier, where plain `mora` is a baseline and the targets are the curve).
+ * spelling kept; one note per repeated strategy names the spellings dropped. Plain `mora` is not merged with
+ * `mora@<default target>` although it replays the same: each name asked for gets its rows in recs.csv (a script listing
+ * `mora,mora@cpu-risk=0.01,0.05,0.1` reads all four).
  */
-function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind, plainIsDefault: boolean): { specs: StrategySpec[]; notes: string[] } {
+function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { specs: StrategySpec[]; notes: string[] } {
   const byLabel = new Map<string, { spec: StrategySpec; kept: string; dropped: string[] }>();
   for (const { spelling, ...spec } of specs) {
-    const label = strategyLabel(plainIsDefault && RISK_STRATEGIES.includes(spec.name) ? { ...spec, risk: spec.risk ?? DEFAULT_RISK[kind] } : spec, kind);
+    const label = strategyLabel(spec, kind);
     const seen = byLabel.get(label);
     if (seen) seen.dropped.push(spelling);
     else byLabel.set(label, { spec, kept: spelling, dropped: [] });
