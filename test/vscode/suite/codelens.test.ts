@@ -118,7 +118,7 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     const expectations: [string, string][] = [
       ['- name: nginx', 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident'],
       ['- name: sidecar', 'MOrA: cpu 100m → 180m · mem 128Mi → 420Mi · 87% confident'],
-      ['- name: postgres', 'MOrA: cpu 1 → 750m · mem 2Gi → 1.5Gi · 87% confident'], // prod's recommendation, not default's
+      ['- name: postgres', 'MOrA: cpu 1 → 750m · mem 2Gi → 1536Mi · 87% confident'], // prod's recommendation, not default's
       ['- name: agent', 'MOrA: cpu 50m → 180m · mem 64Mi → 420Mi · 87% confident'],
       ['- name: app', 'MOrA: cpu 200m → 180m · mem 256Mi → 420Mi · 87% confident'],
       ['- name: migrate', 'MOrA: cpu 250m → 180m · mem 512Mi → 420Mi · 87% confident'],
