@@ -78,6 +78,8 @@ export function register(program: Command): void {
       + '  Azure vm_cpu_readings (no header): --no-header --time-column 1 --value-column 5 --series-column 2.\n'
       + 'A directory\'s files that cannot be read are named on stderr and in JSON "skipped"; the others are replayed and written, then the exit code is 4 (partial).\n'
       + 'A series with no scored day (too short) is named the same way, and is no failure (exit 0).\n'
+      + 'A strategy that gives no value on a scored day (KRR: fewer than 100 points in its window; Autopilot: no sample in its window after a gap) has no row\n'
+      + '  for that day: one note per strategy on stderr counts those days and says why (exit 0; JSON noAnswer per series).\n'
       + '-f json is the same bytes for the same input; --timings adds elapsedMs (and oracleMs with --frontier).')
     .action((opts: BacktestCliOptions) => {
       try {
@@ -168,6 +170,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
+  // A strategy without a value on a scored day has no row for it: one note per strategy says how many and why (even with -q).
+  for (const n of noValueNotes(result, opts.out)) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
   // An unreadable file's series name as it would have been: its path below the directory without .csv/.json[.gz] (ns-a/web).
   const below = (file: string) => relative(opts.input, file).split(/[\\/]/).join('/');
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: below(u.file).replace(/\.(csv|json)(\.gz)?$/i, ''), file: u.file, reason: u.reason }))];
@@ -313,6 +317,26 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
 }
 
 /**
+ * One line per strategy that gave no value on some scored days (KRR before 100 points in its window, Autopilot after a gap,
+ * a strategy with nothing to size from): how many of its series-days, on how many series, and why where the strategy says.
+ * Those days have no row in recs.csv and are not in its scores; no value is made up for them.
+ */
+export function noValueNotes(r: BacktestResult, out?: string): string[] {
+  return r.strategies.flatMap((name) => {
+    const mine = r.perSeries.filter((p) => p.strategy === name);
+    const missing = mine.reduce((a, p) => a + p.noAnswer, 0);
+    if (missing === 0) return [];
+    const total = mine.reduce((a, p) => a + p.noAnswer + p.summary.days, 0);
+    const series = mine.filter((p) => p.noAnswer > 0).length;
+    const why = new Map<string, number>();
+    for (const p of mine) for (const [w, k] of Object.entries(p.noAnswerWhy ?? {})) why.set(w, (why.get(w) ?? 0) + k);
+    const reasons = [...why].map(([w, k]) => (why.size > 1 || k < missing ? `${w}: ${k}` : w));
+    return [`${name} gave no value on ${missing} of ${total} scored series-days (${series} series${reasons.length ? `; ${reasons.join('; ')}` : ''}): `
+      + `no row for them${out ? ` in ${out}` : ''}, nor in its scores`];
+  });
+}
+
+/**
  * Idle series (no usage on any scored day): their waste ratio is undefined, so they are left out of the means
  * (replay/score.ts); one line names them, and the strategies when not every one (a strategy that answered on fewer days).
  */
@@ -329,7 +353,7 @@ export function idleText(r: BacktestResult): string {
  */
 function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = [], timings = false): unknown {
   const why = new Map(skipped.map((s) => [s.series, s.reason]));
-  const perSeries = r.perSeries.map(({ days: _d, ...p }) => (p.summary.days > 0 ? p : {
+  const perSeries = r.perSeries.map(({ days: _d, noAnswerWhy: _w, ...p }) => (p.summary.days > 0 ? p : {
     ...p,
     summary: { ...p.summary, wasteRatio: null, shortfallRatio: null },
     unscored: why.get(p.series) ?? (p.noAnswer > 0

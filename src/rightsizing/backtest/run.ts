@@ -28,7 +28,7 @@ export interface BacktestResult {
   kind: ResourceKind;
   strategies: string[];
   rows: BacktestRow[];
-  perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number; days?: DayScore[] }>;
+  perSeries: Array<{ series: string; strategy: string; summary: Summary; noAnswer: number; noAnswerWhy?: Record<string, number>; days?: DayScore[] }>;
   /** Per strategy, the mean over its scored series that are not idle (`series` counts them). */
   mean: Array<{ strategy: string; series: number; summary: Summary }>;
   /**
@@ -86,7 +86,7 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
   const oneNames = one.map((s) => strategyLabel(s, kind));
   const add = (series: string, r: StrategyReplay): void => {
     for (const d of r.days) rows.push({ series, dayStart: d.dayStart, strategy: r.strategy, value: d.value });
-    perSeries.push({ series, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(options.keepDays ? { days: r.days } : {}) });
+    perSeries.push({ series, strategy: r.strategy, summary: summarize(r.days), noAnswer: r.noAnswer, ...(r.noAnswerWhy ? { noAnswerWhy: r.noAnswerWhy } : {}), ...(options.keepDays ? { days: r.days } : {}) });
   };
   // MOrA's `fleetTail` (CPU): each target's rule reads the other series' calibration days before its own replay day.
   const pools = kind === 'cpu' && options.mora?.fleetTail ? fleetTailPools(inputs, kind, one, options) : undefined;

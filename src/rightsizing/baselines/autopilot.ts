@@ -43,7 +43,7 @@ export class AutopilotStrategy implements SizingStrategy {
     while (lo < this.t.length && this.t[lo] < cutoff) lo++;
     if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
     const n = this.v.length;
-    if (n === 0) return undefined;
+    if (n === 0) return undefined; // whyNoValue: no sample since the cutoff
     // CPU reads a load-adjusted histogram (§3.2.1): a sample weighs its decay × its value, so the percentile is of the
     // CPU-time, not of the samples; memory weighs samples by age only.
     const loadAdjusted = this.kind === 'cpu';
@@ -63,7 +63,13 @@ export class AutopilotStrategy implements SizingStrategy {
       for (const x of this.v) if (x > peak) peak = x;
       raw = this.memoryMode === 'peak' ? peak : Math.max(atP, 0.5 * peak);
     }
-    const value = raw * m;
-    return { value, lower: median * m, upper: Math.max(value, top * m) };
+    // A request is never negative: negative usage (a broken rate; the CLI warns about it) sizes to 0, not below.
+    const value = Math.max(0, raw * m);
+    return { value, lower: Math.max(0, median * m), upper: Math.max(value, top * m) };
+  }
+
+  whyNoValue(): string | undefined {
+    // recommend answers whenever a sample is left in its window, so no answer means none since the cutoff.
+    return this.v.length === 0 ? `no sample in its last ${(AUTOPILOT.keepHalfLives * this.halfLife) / 86400} days` : undefined;
   }
 }

@@ -38,6 +38,7 @@ export class KrrStrategy implements SizingStrategy {
   private readonly variant: KrrVariant;
   private readonly history: number;
   private readonly min: number;
+  private why: string | undefined;
 
   constructor(readonly kind: ResourceKind, options: KrrOptions = {}) {
     this.variant = options.variant ?? 'simple';
@@ -56,7 +57,9 @@ export class KrrStrategy implements SizingStrategy {
     while (lo < this.t.length && this.t[lo] < now - this.history) lo++;
     if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
     const n = this.v.length;
-    if (n < KRR.minPoints || this.t[n - 1] - this.t[0] < KRR.minSpanSeconds) return undefined;
+    this.why = n < KRR.minPoints ? `fewer than ${KRR.minPoints} points in its ${this.history / 86400}-day window`
+      : this.t[n - 1] - this.t[0] < KRR.minSpanSeconds ? `its window's points span less than ${KRR.minSpanSeconds / 3600} h` : undefined;
+    if (this.why) return undefined;
     const sorted = Float64Array.from(this.v).sort();
     if (this.kind === 'cpu') {
       const reqQ = this.variant === 'simple' ? 0.95 : 0.66;
@@ -67,6 +70,10 @@ export class KrrStrategy implements SizingStrategy {
     }
     const value = this.finish(sorted[n - 1] * (1 + KRR.memoryBuffer), KRR.memoryStep);
     return { value, lower: value, upper: value };
+  }
+
+  whyNoValue(): string | undefined {
+    return this.why;
   }
 
   private finish(x: number, step: number): number {

@@ -24,6 +24,8 @@ export interface SizingStrategy {
    * or undefined when the strategy has not seen enough data to say anything.
    */
   recommend(now: number): StrategyValue | undefined;
+  /** Why the last `recommend` gave no value, where the strategy can say (KRR: too few points; Autopilot: a gap), for the CLI's note. */
+  whyNoValue?(): string | undefined;
 }
 
 export type StrategyFactory = (kind: ResourceKind) => SizingStrategy;

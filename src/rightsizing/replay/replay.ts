@@ -32,6 +32,8 @@ export interface StrategyReplay {
   days: DayScore[];
   /** Scored days on which the strategy had no answer yet (not enough data). */
   noAnswer: number;
+  /** Why, per reason the strategy gave (`whyNoValue`): scored days without an answer; days it gave no reason for are not here. */
+  noAnswerWhy?: Record<string, number>;
 }
 
 function isScoredDay(day: number, firstDay: number, samples: number, warmupDays: number, minSamples: number, minSamplesByCover: number): boolean {
@@ -89,7 +91,12 @@ export function replay(s: Series, strategies: readonly SizingStrategy[], options
     if (scored) {
       for (let k = 0; k < strategies.length; k++) {
         const rec = strategies[k].recommend(day);
-        if (rec === undefined || !Number.isFinite(rec.value)) { out[k].noAnswer++; continue; }
+        if (rec === undefined || !Number.isFinite(rec.value)) {
+          out[k].noAnswer++;
+          const why = strategies[k].whyNoValue?.();
+          if (why) (out[k].noAnswerWhy ??= {})[why] = (out[k].noAnswerWhy?.[why] ?? 0) + 1;
+          continue;
+        }
         const score = scoreDay(day, rec.value, v);
         if (rec.confidence !== undefined && Number.isFinite(rec.confidence)) score.confidence = rec.confidence;
         if (rec.risk !== undefined && Number.isFinite(rec.risk)) score.risk = rec.risk;
