@@ -240,4 +240,21 @@ describe('credential redaction helpers', () => {
     assert.equal(err?.message, 'socket to *** closed');
     assert.equal(err?.code, 'ECONNRESET');
   });
+
+  it('redactingFetch: a successful Prometheus answer keeps its samples and labels when they contain a short password; its warnings lose it', async () => {
+    const applied = new AppliedCredentials();
+    applied.add(`Basic ${Buffer.from('admin:1234').toString('base64')}`);
+    const data = {
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: { namespace: 'shop', pod: 'web-1234' }, values: [[1700000000, '0.1234'], [1700000060, '1234.5']] }] },
+      warnings: ['proxy saw admin:1234'],
+    };
+    const ok = redactingFetch(async () => new Response(JSON.stringify(data), { status: 200 }), () => applied.list());
+    const body = JSON.parse(await (await ok('http://example.invalid/')).text()) as typeof data;
+    assert.deepEqual(body.data, data.data, 'values and labels as sent');
+    assert.deepEqual(body.warnings, ['proxy saw ***']);
+    // An error's body is redacted whole, as before.
+    const denied = redactingFetch(async () => new Response('{"status":"error","error":"bad password 1234 for admin"}', { status: 401 }), () => applied.list());
+    assert.equal(await (await denied('http://example.invalid/')).text(), '{"status":"error","error":"bad password *** for admin"}');
+  });
 });

@@ -9,7 +9,7 @@
  * Types only from client-node: this module loads nothing.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { authorizationSecrets, redactCredentialText, redactSecrets, replaceSecrets } from '../../core/redact';
+import { authorizationSecrets, redactCredentialText, redactFreeText, redactSecrets, replaceSecrets } from '../../core/redact';
 import { KubeError } from './errors';
 
 /** Secrets kept per tracker (a few per credential): tokens rotate (exec plugins, service accounts); the newest are echoed. */
@@ -122,7 +122,9 @@ const NO_BODY = new Set([101, 204, 205, 304]);
 /**
  * `inner` with `secrets()` taken out of every response body, status text and error message: the service proxy sends
  * the user's Kubernetes credentials, which the Prometheus client does not know and so cannot redact itself. Only the
- * secrets are replaced (URLs and everything else in the body stay as sent).
+ * secrets are replaced (URLs and everything else in the body stay as sent). A successful JSON answer is data — sample
+ * values ("0.1234"), labels (pod "web-1234", namespace "test") — that a short password would match as a word: there
+ * only its free text (warnings, errors, messages: redactFreeText) is rewritten; an error's body and any other text whole.
  */
 export function redactingFetch(inner: typeof fetch, secrets: () => string[]): typeof fetch {
   const clean = (e: unknown): unknown => {
@@ -144,7 +146,19 @@ export function redactingFetch(inner: typeof fetch, secrets: () => string[]): ty
       throw clean(e);
     }
     const list = secrets();
-    const body = replaceSecrets(text, list);
+    const body = res.ok ? redactDataBody(text, list) : replaceSecrets(text, list);
     return new Response(NO_BODY.has(res.status) || body === '' ? null : body, { status: res.status, statusText: replaceSecrets(res.statusText, list), headers: res.headers });
   }) as typeof fetch;
+}
+
+/** A successful answer's body: as sent when no secret is in it; a JSON document with its free text redacted; other text whole. */
+function redactDataBody(text: string, secrets: readonly string[]): string {
+  if (!secrets.some((x) => x && (text.includes(x) || text.includes(encodeURIComponent(x))))) return text;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return replaceSecrets(text, secrets);
+  }
+  return JSON.stringify(redactFreeText(doc, secrets));
 }
