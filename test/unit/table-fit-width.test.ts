@@ -228,6 +228,23 @@ describe('tables fitted to a narrow terminal', function () {
     for (const l of r.out.split('\n')) assert.ok(l.length <= 80, `${l.length}: ${l}`);
   });
 
+  it('--compare and mora demo explain Δ and oom only when the table shows those columns', async () => {
+    for (const width of [undefined, '60', '40']) {
+      const cmp = await asPipe(width, () => mora(['recommend', '--source', 'demo', '--compare', '-q']));
+      const demo = await asPipe(width, () => mora(['demo', '--no-report', '-q']));
+      for (const r of [cmp, demo]) {
+        assert.equal(r.code, 0, r.err);
+        const header = r.out.split('\n').find((l) => /^service .*verdict/.test(l)) ?? '';
+        const deltaShown = /Δcpu|Δmem req/.test(header);
+        assert.equal(/requests freed/.test(r.out), deltaShown, `${width}: Δ footnote with the Δ columns ${deltaShown ? 'shown' : 'left out'}\n${r.out}`);
+        if (r === demo) {
+          assert.equal(/Δ = what MOrA frees/.test(r.out.replace(/\s+/g, ' ')), deltaShown, `${width}: demo legend's Δ\n${r.out}`);
+          assert.equal(/oom = replayed days/.test(r.out.replace(/\s+/g, ' ')), /\boom\b/.test(header), `${width}: demo legend's oom\n${r.out}`);
+        }
+      }
+    }
+  });
+
   it('mora manifests scan fits 80 and 60 columns (KIND as kubectl\'s short names, then columns left out); whole in a pipe', async () => {
     const dir = tempDir('mora-scan-width-');
     const file = join(dir, 'online-boutique-production-manifests.yaml');

@@ -136,10 +136,16 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     + 'next to VPA\'s and KRR\'s on the same history:\n', width)}\n`);
   // As wide as the terminal (else $COLUMNS, else unlimited), as mora recommend --compare.
   const f = require('../format/recommendations') as typeof import('../format/recommendations');
-  out.write(f.comparisonTable(runs, width) + fitLines(f.savingsSummary(runs), width));
-  out.write(`\n${fitParagraph('cpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
-    + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
-    + '(VPA\'s: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n', width)}`);
+  const table = f.comparisonTableFit(runs, width);
+  out.write(table.text + fitLines(f.savingsSummary(runs), width));
+  // The legend names only the columns the table shows (a narrow terminal leaves Δ and oom out).
+  const delta = table.shown('Δcpu') || table.shown('Δmem req');
+  const legend = delta && table.shown('oom')
+    ? 'cpu = CPU request, mem lim = memory limit; Δ = what MOrA frees (+ = needs) × replicas;\n'
+      + 'oom = replayed days whose peak exceeded MOrA\'s limit. MOrA\'s floors are 10m and 32Mi per container\n'
+    : `${['cpu = CPU request, mem lim = memory limit', ...(delta ? ['Δ = what MOrA frees (+ = needs) × replicas'] : []),
+      ...(table.shown('oom') ? ['oom = replayed days whose peak exceeded MOrA\'s limit'] : [])].join('; ')}. MOrA's floors are 10m and 32Mi per container\n`;
+  out.write(`\n${fitParagraph(`${legend}(VPA's: 25m and 250Mi per pod); a floor far above usage is named next to the verdict.\n`, width)}`);
   // Where the report is: stderr, so stdout is the tables alone (as recommend --report says `wrote …` on stderr).
   if (opts.report) process.stderr.write(`HTML report with charts: ${resolve(opts.report)}\n`);
 }

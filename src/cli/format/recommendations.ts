@@ -183,6 +183,11 @@ export function floorFootnotes(results: readonly EngineResult[], width = 100): s
  * table) and the footnote with the targets they were sized to.
  */
 export function comparisonTable(results: readonly EngineResult[], width = 100): string {
+  return comparisonTableFit(results, width).text;
+}
+
+/** The comparison table and which of its columns it shows (by header: `Δcpu`, `oom`, `vpa`…), for a legend under it. */
+export function comparisonTableFit(results: readonly EngineResult[], width = 100): { text: string; shown: (header: string) => boolean } {
   const rows: string[][] = [];
   const ns = namespaces(results);
   const targets = riskTargetsLine(results.map((r) => r.recommendation));
@@ -216,8 +221,10 @@ export function comparisonTable(results: readonly EngineResult[], width = 100): 
   ];
   const table = fitTable(columns, rows, width);
   const shown = (header: string): boolean => columns.some((c, i) => c.header === header && table.shown[i]);
-  return table.text + floorFootnotes(results, width) + heldFootnotes(results, width) + deltaFootnote(results, width)
+  const text = table.text + floorFootnotes(results, width) + heldFootnotes(results, width)
+    + (shown('Δcpu') || shown('Δmem req') ? deltaFootnote(results, width) : '')
     + noRisk.map((l) => wrapText(l, width, '  ')).join('') + (targets ? riskFootnote(targets, width, results, shown('risk')) : '');
+  return { text, shown };
 }
 
 /** The workloads whose savings count MOrA's requests at the replicas it advises: `currencyservice 2→3`. */
