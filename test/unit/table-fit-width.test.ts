@@ -271,7 +271,7 @@ describe('tables fitted to a narrow terminal', function () {
   });
 
   it('mora health wraps a long message under its name at the width, a command to copy on one line', () => {
-    const message = 'no kubeconfig found: KUBECONFIG is not set; /root/.kube/config does not exist; not running in a pod (KUBERNETES_SERVICE_HOST is not set) — '
+    const message = 'no kubeconfig found: KUBECONFIG is not set; ~/.kube/config does not exist; not running in a pod (KUBERNETES_SERVICE_HOST is not set) — '
       + 'log in to your cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials) or pass --kubeconfig to check the Kubernetes API';
     const checks = [
       { name: 'prometheus', ok: false, required: true, message: 'Prometheus at http://127.0.0.1:9090 refused the connection — is it running? check --prometheus (CLI) or the mora.prometheus.url setting (VS Code)' },
