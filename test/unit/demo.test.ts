@@ -172,4 +172,29 @@ describe('mora demo', function () {
       assert.doesNotMatch(u.out, /MOrA's recommendations/);
     }
   });
+
+  it('--usage with -m, --cpu-risk or --memory-risk is a usage error naming each (they size the recommendations --usage leaves out), not a flag ignored', async () => {
+    const cpu = await mora(['demo', '--usage', '--cpu-risk', '0.01']);
+    assert.equal(cpu.code, 2, cpu.out);
+    assert.equal(cpu.out, '');
+    assert.equal(cpu.err, 'mora: --cpu-risk goes with the recommendations, which --usage leaves out (the usage table is what was observed: no forecast, '
+      + 'no risk target): drop --usage for the recommendations, or --cpu-risk for the usage table alone\n');
+    // Every such flag typed is named, --report too; -m with the model asked for (-m none too: typed, as --report's default name).
+    const all = await mora(['demo', '--usage', '--report', 'r.html', '--model', 'fused', '--cpu-risk', '0.01', '--memory-risk', '0.02']);
+    assert.equal(all.code, 2, all.out);
+    assert.equal(all.out, '');
+    assert.match(all.err, /^mora: --report, -m fused, --cpu-risk and --memory-risk go with the recommendations, which --usage leaves out .*: drop --usage for the recommendations, or --report, -m fused, --cpu-risk and --memory-risk for the usage table alone\n$/);
+    for (const [args, named] of [[['-m', 'none'], '-m none'], [['--memory-risk', '0.5'], '--memory-risk']] as const) {
+      const r = await mora(['demo', '--usage', ...args]);
+      assert.equal(r.code, 2, r.out);
+      assert.equal(r.out, '');
+      assert.ok(r.err.startsWith(`mora: ${named} goes with the recommendations, which --usage leaves out`), r.err);
+    }
+    // --usage -q is still the usage table (quiet: no progress, which --usage has none of); --help says which flags go with --usage.
+    const quiet = await mora(['demo', '--usage', '-q']);
+    assert.equal(quiet.code, 0, quiet.err);
+    assert.match(quiet.out, /What each service asks for/);
+    const help = await mora(['demo', '--help']);
+    assert.match(help.out.replace(/\s+/g, ' '), /--usage .*not with --report, -m, --cpu-risk or --memory-risk/);
+  });
 });

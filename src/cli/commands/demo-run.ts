@@ -81,6 +81,8 @@ export interface DemoOptions {
   report: string | false;
   /** `report` is the default name, not a --report given: --usage (which writes no report) goes with it. */
   reportFromDefault?: boolean;
+  /** -m was typed (not its default none): refused with --usage, which uses no forecast. */
+  modelGiven?: boolean;
   model: string;
   usage?: boolean;
   manifests?: string;
@@ -92,12 +94,23 @@ export interface DemoOptions {
 
 export async function runDemo(opts: DemoOptions = { report: false, model: 'none' }): Promise<void> {
   // Every option is checked before anything is printed or written (exit 2, stdout empty, no file written, as mora recommend):
-  // --usage with --report first, then the risk targets, the model, the report's path (name .html/.htm, folder exists)
-  // and --manifests' folder.
-  // The report is of the recommendations, which --usage leaves out: asking for both is a usage error, not a report
-  // silently not written (before, exit 0 and no file).
-  if (opts.usage && opts.report && !opts.reportFromDefault) {
-    throw new UserError('--report goes with the recommendations, which --usage leaves out: drop --usage for the report, or --report for the usage table alone');
+  // --usage with a flag for the recommendations first, then the risk targets, the model, the report's path (name
+  // .html/.htm, folder exists) and --manifests' folder.
+  // The report, the forecast (-m) and the risk targets are for the recommendations, which --usage leaves out: typing one
+  // with --usage is a usage error naming each, not a flag silently ignored (before, exit 0 and `--cpu-risk 0.01` unused).
+  if (opts.usage) {
+    const unused = [
+      ...(opts.report && !opts.reportFromDefault ? ['--report'] : []),
+      ...(opts.modelGiven ? [`-m ${opts.model}`] : []),
+      ...(opts.cpuRisk !== undefined ? ['--cpu-risk'] : []),
+      ...(opts.memoryRisk !== undefined ? ['--memory-risk'] : []),
+    ];
+    if (unused.length) {
+      const names = unused.length === 1 ? unused[0] : `${unused.slice(0, -1).join(', ')} and ${unused[unused.length - 1]}`;
+      const sizing = unused.some((f) => f !== '--report') ? ' (the usage table is what was observed: no forecast, no risk target)' : '';
+      throw new UserError(`${names} go${unused.length === 1 ? 'es' : ''} with the recommendations, which --usage leaves out${sizing}: `
+        + `drop --usage for ${unused.length === 1 && unused[0] === '--report' ? 'the report' : 'the recommendations'}, or ${names} for the usage table alone`);
+    }
   }
   const risk = { cpu: riskOption('--cpu-risk', opts.cpuRisk, DEFAULT_RISK.cpu), memory: riskOption('--memory-risk', opts.memoryRisk, DEFAULT_RISK.memory) };
   const model = opts.model === 'none' ? undefined : opts.model;

@@ -13,12 +13,15 @@ export function register(program: Command): void {
       + 'a forecast replaces the window only where it beat it on the service\'s own last day', 'none')
     .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time), as in mora recommend`)
     .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100), as in mora recommend`)
-    .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max (no recommendations, so no report: not with --report)')
+    .option('--usage', 'only the usage table: requests/limits against observed p50/p95/max (no recommendations, so not with --report, -m, '
+      + '--cpu-risk or --memory-risk, which are for them)')
     .option('--manifests <file>', 'also write the demo shop\'s Kubernetes manifests (multi-document YAML) to <file>')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (opts: import('./demo-run').DemoOptions, cmd: Command) => {
       // --usage writes no report: the default name is no request for one, a --report given is refused (demo-run.ts).
       if (cmd.getOptionValueSource('report') === 'default') opts.reportFromDefault = true;
+      // -m typed (even -m none) is refused with --usage, as --report is: the default is no request for a forecast.
+      if (cmd.getOptionValueSource('model') === 'cli') opts.modelGiven = true;
       // Loaded on use so `mora --help` stays instant (require, not import(): tsx's CJS hook handles it in checkouts).
       const { runDemo } = require('./demo-run') as typeof import('./demo-run');
       await runDemo(opts);
