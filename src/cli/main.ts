@@ -15,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const register of COMMANDS) register(program);
   helpCommands(program);
+  unknownCommandsBeforeHelp(program);
   // Every subcommand's --help ends with the exit codes (README § Exit codes), after its own notes.
   const withExitCodes = (c: Command): void => {
     for (const sub of c.commands) {
@@ -49,17 +50,45 @@ function helpCommands(c: Command): void {
     .action((names: string[]) => {
       let target = c;
       for (const name of names) {
-        const sub = target.commands.find((s) => s.name() === name || s.aliases().includes(name));
-        if (!sub) {
-          // commander's own unknown-command error (with its "did you mean" suggestion), as for `mora <name>`: it
-          // reads the name from args. unknownCommand is not in commander's typings; the tests pin its wording.
-          target.args = [name];
-          (target as unknown as { unknownCommand(): never }).unknownCommand();
-        }
-        target = sub!;
+        // commander's own unknown-command error (with its "did you mean" suggestion), as for `mora <name>`.
+        target = subcommand(target, name) ?? unknownCommand(target, name);
       }
       target.help();
     });
+}
+
+/** commander's unknown-command error (not in its typings; cli-help-command.test.ts pins its wording). */
+function unknownCommand(c: Command, name: string): never {
+  c.args = [name];
+  return (c as unknown as { unknownCommand(): never }).unknownCommand();
+}
+
+/** The subcommand of `c` named `name` (or aliased so). */
+const subcommand = (c: Command, name: string): Command | undefined => c.commands.find((s) => s.name() === name || s.aliases().includes(name));
+
+/**
+ * A name that is no subcommand is the one-line usage error `mora foo` gives (`mora: unknown command 'foo' (did you
+ * mean …?); see mora --help`, exit 2, stdout empty), with --help too: commander printed the whole help for
+ * `mora foo --help` (or `mora manifests foo -h`), exit 0, as if foo existed. Its help comes through outputHelp with the
+ * command's parsed args (operands first: an operand is what does not start with '-'); `mora --help foo` is still
+ * mora's help, and `mora help …` (args empty or a known name) is unchanged. A command with subcommands and an action
+ * of its own but no arguments (`experiment`) says the same for `experiment foo`, not commander's 'too many arguments'.
+ */
+function unknownCommandsBeforeHelp(c: Command): void {
+  if (c.commands.length === 0) return;
+  for (const sub of c.commands) unknownCommandsBeforeHelp(sub);
+  const outputHelp = c.outputHelp.bind(c) as (...args: unknown[]) => void;
+  c.outputHelp = ((...args: unknown[]) => {
+    const first = c.args[0];
+    if (first !== undefined && !first.startsWith('-') && !subcommand(c, first)) unknownCommand(c, first);
+    outputHelp(...args);
+  }) as Command['outputHelp'];
+  const own = c as unknown as { _actionHandler?: unknown }; // commander's (private): whether c has an action
+  if (own._actionHandler && c.registeredArguments.length === 0) {
+    c.allowExcessArguments(true).hook('preAction', (_self, action) => {
+      if (action === c && c.args.length > 0) unknownCommand(c, c.args[0]);
+    });
+  }
 }
 
 /** commander's "error: <what>\n(Did you mean <x>?)\n" as one line naming the command's --help. */

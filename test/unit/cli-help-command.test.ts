@@ -1,6 +1,7 @@
 /**
  * `mora help <command>`: the command's help (stdout, exit 0), as `mora <command> --help`; an unknown name is the same
- * one-line usage error as `mora <name>` (stderr, exit 2, stdout empty), not the whole help of mora.
+ * one-line usage error as `mora <name>` (stderr, exit 2, stdout empty), not the whole help of mora; so is
+ * `mora <name> --help`.
  */
 import { strict as assert } from 'node:assert';
 import { mora } from './helpers/run-cli';
@@ -15,6 +16,32 @@ describe('mora help <command>', () => {
     const typo = await mora(['help', 'recomend']);
     assert.equal(typo.code, 2);
     assert.equal(typo.err, "mora: unknown command 'recomend' (did you mean recommend?); see mora --help\n");
+  });
+
+  it('mora <unknown> --help is the usage error mora <unknown> gives (stderr, exit 2, stdout empty), not the whole help', async () => {
+    for (const [args, err] of [
+      [['foo', '--help'], "mora: unknown command 'foo'; see mora --help\n"],
+      [['foo', '-h'], "mora: unknown command 'foo'; see mora --help\n"],
+      [['recomend', '--help'], "mora: unknown command 'recomend' (did you mean recommend?); see mora --help\n"],
+      [['manifests', 'foo', '--help'], "mora: unknown command 'foo'; see mora manifests --help\n"],
+      [['manifests', 'scna', '-h'], "mora: unknown command 'scna' (did you mean scan?); see mora manifests --help\n"],
+      // experiment has an action of its own: a name that is none of its subcommands is unknown too, with or without --help.
+      [['experiment', 'rn', '--help'], "mora: unknown command 'rn' (did you mean run?); see mora experiment --help\n"],
+    ] as const) {
+      const r = await mora([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}`);
+      assert.equal(r.out, '', args.join(' '));
+      assert.equal(r.err, err, args.join(' '));
+      const bare = await mora(args.filter((a) => !a.startsWith('-')));
+      assert.deepEqual(bare, r, `${args.join(' ')}: as without --help`);
+    }
+    // Known names, and mora --help itself, still print the help, exit 0.
+    for (const args of [['--help'], ['recommend', '--help'], ['manifests', 'scan', '-h'], ['experiment', '--help'], ['experiment', 'run', '--help'], ['manifests', 'help', 'scan']]) {
+      const r = await mora(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.err, '', args.join(' '));
+      assert.match(r.out, /^Usage: mora /, args.join(' '));
+    }
   });
 
   it('a known command prints its help on stdout, exit 0, as <command> --help; a nested path reaches the subcommand', async () => {
