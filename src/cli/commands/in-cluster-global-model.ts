@@ -14,6 +14,7 @@
  *    (as the pipeline does when the global LSTM fails) and says so in its summary and self-metrics.
  * Without a namespace to share in ($MORA_NAMESPACE, else the pod's service-account namespace) the shard keeps the
  * pipeline's own behaviour (a model of its own shard, cached locally) and says that too.
+ * With `--set lstm.global=<model.json>` (givenGlobalLstm) the user's saved model is the LSTM: nothing of the above runs.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,11 +32,18 @@ import type { ShardSpec } from '../../data/kube/vpa-shard';
 const DAY = 86400;
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+export type GlobalModelOutcome = 'trained' | 'refreshed' | 'reused' | 'fallback' | 'local' | 'given';
+
 /** What became of the shared model in this shard (its summary's `globalModel`, and a self-metric). */
 export interface GlobalModelReport {
   /** trained / refreshed: this shard trained it and shared it; reused: it used the shared one; fallback: no LSTM in this
-   * run (Prophet + baseline); local: not shared (no namespace), the pipeline's own per-shard model. */
-  outcome: 'trained' | 'refreshed' | 'reused' | 'fallback' | 'local';
+   * run (Prophet + baseline); local: not shared (no namespace), the pipeline's own per-shard model; given: the user's
+   * saved model (`--set lstm.global`), the shared one neither read nor trained nor written. */
+  outcome: GlobalModelOutcome;
+  /** given: the model file, as `--set lstm.global` names it. */
+  file?: string;
+  /** given: the pool series every forecast is scaled as (`--set lstm.series`); absent, zero shot. */
+  lstmSeries?: string;
   version?: number;
   /** The shard that trained the model in use ("shard 0/3"). */
   holder?: string;
@@ -235,6 +243,39 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
     fs.rmSync(dir, { recursive: true, force: true });
     return fallback(reason);
   }
+}
+
+/** A key as the models match it (parseLstmOptions, recommend.ts): case and underscores ignored. */
+const optionKey = (k: string): string => k.toLowerCase().replace(/_/g, '');
+
+/**
+ * `--set lstm.global=<model.json>`: the user's saved global LSTM is this shard's LSTM, as on a laptop (the pipeline
+ * forecasts every workload with it and trains no global model: recommend.ts usesGlobalLstm). So the shared model is not
+ * claimed, trained nor published, its ConfigMap not even read. The file was checked with forecast's own messages
+ * (forecast-options.ts, `--set: lstm.global: cannot use …`, exit 2) before the cluster was asked anything; this reads it
+ * again for the report. The other `lstm.*` keys that differ from the defaults shape nothing here and are named in
+ * `warnings` (as the pipeline names them for a context's own global LSTM, a053b67).
+ */
+export function givenGlobalLstm(model: 'fused' | 'lstm', options: Readonly<Record<string, string>> & { global: string }, shard: ShardSpec): { report: GlobalModelReport; lines: string[]; warnings: string[] } {
+  const { loadGlobalLstm } = require('../../ml/lstm/global') as typeof import('../../ml/lstm/global');
+  const { coveredTo } = require('../../ml/lstm/global-cache') as typeof import('../../ml/lstm/global-cache');
+  const { forecastDefaults } = require('../../pipeline/recommend') as typeof import('../../pipeline/recommend');
+  const file = options.global;
+  const m = loadGlobalLstm(file);
+  const series = Object.keys(m.state.scalers).length;
+  const through = coveredTo(m);
+  const trainedThrough = Number.isFinite(through) ? new Date(through * 1000).toISOString() : undefined;
+  const report: GlobalModelReport = {
+    outcome: 'given', file, ...(options.series !== undefined ? { lstmSeries: options.series } : {}), version: m.version, series, ...(trainedThrough ? { trainedThrough } : {}),
+  };
+  const as = options.series !== undefined ? `every workload scaled as the pool's series "${options.series}"` : 'zero shot (each workload scaled by its own history)';
+  const lines = [`mora in-cluster: shard ${shard.index}/${shard.count} forecasts with the given global LSTM ${file} (v${m.version}, ${series} series${trainedThrough ? `, trained through ${trainedThrough}` : ''}), ${as}; the shared model is not used, trained nor written`];
+  const defaults = Object.fromEntries(Object.entries(forecastDefaults(model).modelOptions?.lstm ?? {}).map(([k, v]) => [optionKey(k), v]));
+  const unused = Object.entries(options).filter(([k, v]) => !['global', 'series'].includes(optionKey(k)) && defaults[optionKey(k)] !== v).map(([k]) => `lstm.${k}`);
+  const warnings = unused.length
+    ? [`--set ${unused.join(', ')} not used: the given global LSTM ${file} forecasts as it was saved (nothing is trained in this run; those keys shape the per-series LSTM, used without lstm.global)`]
+    : [];
+  return { report, lines, warnings };
 }
 
 /** This run's own model cache: a fresh directory (a pod's /tmp), removed by the caller. */

@@ -317,6 +317,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const namespaces = shardNamespaces(all, shard.index, shard.count);
   metrics.setNamespaces(namespaces.length);
   const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${forTerminal(replaceSecrets(line, headerValues))}\n`); };
+  /** A warning (e.g. --set keys a model does not use): shown with -q too, as the terminal's global-model handler does. */
+  const warn = (line: string) => { process.stderr.write(`${forTerminal(replaceSecrets(line, headerValues))}\n`); };
   log(`mora in-cluster: shard ${shard.index} of ${shard.count}: ${namespaces.length} of ${all.length} namespace(s)`);
 
   // The MOrA VPAs of the shard's namespaces, and the workloads they target.
@@ -454,9 +456,21 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     });
     // -m fused|lstm: the global LSTM, trained once for every shard and shared (in-cluster-global-model.ts).
     let shared: Partial<import('../../pipeline/recommend').RecommendRequest> = {};
-    // A dry run does not take the shared model's lease nor store one (a ConfigMap write): the pipeline's own model.
-    if ((model === 'fused' || model === 'lstm') && opts.dryRun) log('mora: --dry-run: the shared global LSTM is not used (it would write its ConfigMap): the pipeline\'s own model');
-    else if (model === 'fused' || model === 'lstm') {
+    const givenLstm = modelOptions?.lstm?.global !== undefined ? modelOptions.lstm as Record<string, string> & { global: string } : undefined;
+    if ((model === 'fused' || model === 'lstm') && givenLstm) {
+      // --set lstm.global=<model.json>: the user's model, used as given (the pipeline forecasts with it); the shared one
+      // is neither claimed, trained nor published, dry run or not.
+      const gm = require('./in-cluster-global-model') as typeof import('./in-cluster-global-model');
+      let given: ReturnType<typeof gm.givenGlobalLstm>;
+      try { given = gm.givenGlobalLstm(model, givenLstm, shard); } catch (e) { throw new UserError(`--set: lstm.global: cannot use "${givenLstm.global}" as a global LSTM: ${(e as Error).message}`); }
+      globalModel = given.report;
+      metrics.globalModel('given', given.report.version);
+      for (const line of given.lines) log(line);
+      for (const line of given.warnings) warn(`mora: ${line}`);
+    } else if ((model === 'fused' || model === 'lstm') && opts.dryRun) {
+      // A dry run does not take the shared model's lease nor store one (a ConfigMap write): the pipeline's own model.
+      log('mora: --dry-run: the shared global LSTM is not used (it would write its ConfigMap): the pipeline\'s own model');
+    } else if (model === 'fused' || model === 'lstm') {
       const gm = require('./in-cluster-global-model') as typeof import('./in-cluster-global-model');
       let settings: import('./in-cluster-global-model').SharedModelSettings;
       try { settings = gm.sharedModelSettings(env); } catch (e) { throw new UserError((e as Error).message); }
@@ -472,11 +486,15 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
       if (r.report.outcome === 'reused' || r.report.outcome === 'trained' || r.report.outcome === 'refreshed') {
         // The pipeline must find it up to date; should it train or refresh after all, the summary says so.
         shared.onGlobalModel = (e) => {
+          if (e.kind === 'warning') warn(`mora: ${e.message}`);
           if (e.kind === 'training' || e.kind === 'refreshing') globalModel = { ...globalModel!, outcome: 'local', reason: `the shared model v${globalModel!.version} was not up to date for this shard's data: it ${e.kind === 'training' ? 'trained' : 'refreshed'} its own` };
           if (e.kind === 'cached') globalModel = e.version === globalModel!.version ? { ...globalModel!, inUse: true } : { ...globalModel!, reason: `the pipeline used v${e.version}` };
         };
       }
     }
+    // The pipeline's global-model warnings (a053b67: --set lstm.* keys a context's global LSTM does not use) reach the
+    // shard's stderr whichever model it runs.
+    shared.onGlobalModel ??= (e) => { if (e.kind === 'warning') warn(`mora: ${e.message}`); };
     const { recommendFromSource } = require('./recommend-run') as typeof import('./recommend-run');
     runs = await recommendFromSource(source, {
       ...shared, policy, model, modelOptions,

@@ -87,12 +87,13 @@ export class InClusterMetrics {
 
   /**
    * `-m fused|lstm`: what became of the shared global LSTM in this shard (outcome: trained, refreshed, reused,
-   * fallback, local) and the version in use. `fallback` = this run's forecasts had no LSTM (Prophet + baseline).
+   * fallback, local, given) and the version in use. `fallback` = this run's forecasts had no LSTM (Prophet + baseline);
+   * `given` = the user's saved model (`--set lstm.global`), the shared one not used.
    */
-  globalModel(outcome: 'trained' | 'refreshed' | 'reused' | 'fallback' | 'local', version?: number): void {
-    const g = new Gauge({ name: `${P}global_model`, help: 'The shared global LSTM in this shard: 1 for its outcome (trained, refreshed, reused, fallback: no LSTM in this run, local: not shared).', labelNames: ['outcome'], registers: [this.registry] });
-    for (const o of ['trained', 'refreshed', 'reused', 'fallback', 'local'] as const) g.set({ outcome: o }, o === outcome ? 1 : 0);
-    if (version !== undefined) new Gauge({ name: `${P}global_model_version`, help: 'Version of the shared global LSTM this shard used (1 when trained, +1 per refresh).', registers: [this.registry] }).set(version);
+  globalModel(outcome: 'trained' | 'refreshed' | 'reused' | 'fallback' | 'local' | 'given', version?: number): void {
+    const g = new Gauge({ name: `${P}global_model`, help: 'The shared global LSTM in this shard: 1 for its outcome (trained, refreshed, reused, fallback: no LSTM in this run, local: not shared, given: the --set lstm.global model instead).', labelNames: ['outcome'], registers: [this.registry] });
+    for (const o of ['trained', 'refreshed', 'reused', 'fallback', 'local', 'given'] as const) g.set({ outcome: o }, o === outcome ? 1 : 0);
+    if (version !== undefined) new Gauge({ name: `${P}global_model_version`, help: 'Version of the global LSTM this shard used: the shared one (1 when trained, +1 per refresh), or the given one.', registers: [this.registry] }).set(version);
   }
 
   /** One Prometheus request: answered (any status below 500) or not (transport error, 5xx). */
