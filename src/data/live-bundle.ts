@@ -9,6 +9,8 @@ export { runPlan, planPaths, readPlanDocument, cellFingerprint } from './experim
 // The check before a plan run writes, scales or sends anything (an unreachable Prometheus stops it).
 export { planReachabilityFailure } from './experiments/plan-prometheus';
 export { nothingSentMessage } from './prometheus/reachability';
+// And every target of its cells still to run takes connections (one GET each; a refused one stops it).
+export { planTargetProblem } from './experiments/target-check';
 export { kubeScaler } from './experiments/plan';
 export { jmeterDriver } from './experiments/jmeter';
 export { KubeClient } from './kube/client';

@@ -271,6 +271,17 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       void vscode.window.showErrorMessage(`MOrA: ${text}`);
       return undefined;
     }
+    // Every target of the cells still to run takes connections, before anything is scaled or written (as `mora
+    // experiment` checks --target): one GET each (planTargetProblem, src/data/experiments/target-check.ts). A refused
+    // connection, an unknown host or no route is one error naming the target and its cells; no record, no scaling.
+    const targets = live.planTargetProblem(expansion.cells, { skip: done });
+    vscode.window.setStatusBarMessage(`MOrA: checking the targets of experiment plan ${plan.name}…`, targets);
+    const down = await targets;
+    if (down) {
+      log.warn(`Experiment plan ${plan.name}: ${down}`);
+      void vscode.window.showErrorMessage(`MOrA: experiment plan ${plan.name}: ${down}`);
+      return undefined;
+    }
     const total = expansion.cells.length;
     const recordPath = live.planPaths(plan).json;
     await markRunning(extension, recordPath, true);

@@ -1,13 +1,16 @@
 /**
- * The target check before `mora experiment` (the flag form) writes or waits for anything: one GET to --target. A
- * target nobody can connect to (connection refused, host not found, no route) has nothing to measure, and without this
- * check the run first waited up to 10 scrape intervals + 5 s (2 min 35 s at the default 15 s) for Prometheus to scrape
- * it, then wrote a `failed` record. Any answer — a 404, a 500, a redirect — and anything slower than `timeoutMs`, or a
- * failure after the connection (a reset, TLS), lets the run go on: its levels say how the target served.
+ * The target check before an experiment writes, scales or waits for anything: one GET to each target. A target nobody
+ * can connect to (connection refused, host not found, no route) has nothing to measure, and without this check the
+ * run first waited up to 10 scrape intervals + 5 s (2 min 35 s at the default 15 s) for Prometheus to scrape it, or
+ * scaled a workload and put it back, then wrote a `failed` record. Any answer — a 404, a 500, a redirect — and anything
+ * slower than `timeoutMs`, or a failure after the connection (a reset, TLS), lets the run go on: its levels say how the
+ * target served. `mora experiment` (the flag form) asks targetUnreachable about --target; VS Code's Run Load Experiment
+ * asks planTargetProblem about every distinct target of the plan's cells still to run.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { redact } from '../prometheus/errors';
+import type { PlanCell } from './plan-file';
 
 /** The connection errors that say no request can reach the target. */
 const NO_CONNECTION: Record<string, string> = {
@@ -18,16 +21,34 @@ const NO_CONNECTION: Record<string, string> = {
   ENETUNREACH: 'is on an unreachable network',
 };
 
+export interface TargetCheckOptions {
+  /** How long the GET may take before the target counts as reachable (default 5 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Why no request can reach a target: what the connection did ('refused the connection') and the error code. */
+export interface NoConnection {
+  what: string;
+  code: string;
+}
+
 /**
  * Why no request can reach `url` (one sentence naming it, without its credentials, and the error code), or undefined
  * when it answered, took longer than `timeoutMs`, failed in another way, or `signal` cut the check short.
  */
-export async function targetUnreachable(url: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string | undefined> {
+export async function targetUnreachable(url: string, opts: TargetCheckOptions = {}): Promise<string | undefined> {
+  const down = await noConnection(url, opts);
+  return down && `--target ${redact(url, [])} ${down.what} (${down.code}) — is the service running and listening there?`;
+}
+
+/** The GET of the check: the connection error that says no request reaches `url`, or undefined (see targetUnreachable). */
+export async function noConnection(url: string, opts: TargetCheckOptions = {}): Promise<NoConnection | undefined> {
   const u = new URL(url);
   const get = u.protocol === 'https:' ? https.get : http.get;
-  return await new Promise<string | undefined>((resolve) => {
+  return await new Promise<NoConnection | undefined>((resolve) => {
     let done = false;
-    const finish = (v: string | undefined) => {
+    const finish = (v: NoConnection | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -42,10 +63,77 @@ export async function targetUnreachable(url: string, opts: { timeoutMs?: number;
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       const what = e.code !== undefined ? NO_CONNECTION[e.code] : undefined;
-      finish(what ? `--target ${redact(url, [])} ${what} (${e.code}) — is the service running and listening there?` : undefined);
+      finish(what && e.code ? { what, code: e.code } : undefined);
     });
     const timer = setTimeout(() => finish(undefined), opts.timeoutMs ?? 5000);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) finish(undefined);
   });
+}
+
+/** A target of a plan that no request can reach, with the cells (still to run) that would load it. */
+export interface PlanTargetFailure {
+  /** The target URL without its credentials. */
+  target: string;
+  what: string;
+  code: string;
+  /** The services whose `target:` it is, and their cells still to run (ids, in plan order). */
+  services: string[];
+  cells: string[];
+  /** The workloads those services scale first (namespace/name): at 0 ready replicas now, the target may answer only once scaled. */
+  scaled: string[];
+}
+
+/**
+ * One GET to each distinct target of `cells` (those in `skip` — already done, not run again — left out), all at once:
+ * the targets no request can reach, in plan order, each with the cells that would load it; [] when all can be reached
+ * (or `signal` cut the check short). A JMeter cell's `target:` is checked too: its host and port are JMeter's.
+ */
+export async function planTargetFailures(cells: readonly PlanCell[], opts: TargetCheckOptions & { skip?: ReadonlySet<string> } = {}): Promise<PlanTargetFailure[]> {
+  const byTarget = new Map<string, PlanCell[]>();
+  for (const c of cells) {
+    if (!c.target || opts.skip?.has(c.id)) continue;
+    const list = byTarget.get(c.target) ?? [];
+    list.push(c);
+    byTarget.set(c.target, list);
+  }
+  const checked = await Promise.all([...byTarget].map(async ([target, of]) => ({ target, of, down: await noConnection(target, opts) })));
+  const failures: PlanTargetFailure[] = [];
+  for (const { target, of, down } of checked) {
+    if (!down) continue;
+    const uniq = (xs: string[]) => [...new Set(xs)];
+    failures.push({
+      target: redact(target, []), what: down.what, code: down.code,
+      services: uniq(of.map((c) => c.service)), cells: of.map((c) => c.id),
+      scaled: uniq(of.flatMap((c) => (c.workload ? [`${c.workload.namespace}/${c.workload.name}`] : []))),
+    });
+  }
+  return failures;
+}
+
+/** How many cell ids are named in a failure before "and N more". */
+const CELLS_NAMED = 3;
+
+/**
+ * The one message for planTargetFailures' answer (undefined for none): each target, its service(s) and cells, what the
+ * connection did, and what to check — the service, the plan's `target:` field, a scaled workload's replicas; ending
+ * "nothing was scaled, sent or written".
+ */
+export function planTargetMessage(failures: readonly PlanTargetFailure[]): string | undefined {
+  if (!failures.length) return undefined;
+  const parts = failures.map((f) => {
+    const services = f.services.length === 1 ? `service ${f.services[0]}` : `services ${f.services.join(', ')}`;
+    const named = f.cells.slice(0, CELLS_NAMED).join(', ');
+    const more = f.cells.length > CELLS_NAMED ? ` and ${f.cells.length - CELLS_NAMED} more` : '';
+    const scaled = f.scaled.length
+      ? `; the plan scales ${f.scaled.join(', ')} first: if ${f.scaled.length === 1 ? 'it has' : 'one has'} no ready replica now, scale it up by hand and run again`
+      : '';
+    return `the target ${f.target} of ${services} (cell${f.cells.length === 1 ? '' : 's'} ${named}${more}) ${f.what} (${f.code}) — is the service running and listening there? check its "target:" in the plan${scaled}`;
+  });
+  return `${parts.join('; ')}; nothing was scaled, sent or written`;
+}
+
+/** planTargetFailures, said as planTargetMessage: the message that must stop the plan run before it starts, or undefined. */
+export async function planTargetProblem(cells: readonly PlanCell[], opts: TargetCheckOptions & { skip?: ReadonlySet<string> } = {}): Promise<string | undefined> {
+  return planTargetMessage(await planTargetFailures(cells, opts));
 }
