@@ -201,6 +201,25 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
     assert.deepEqual(events, [], 'scrapes already there: nothing said');
   });
 
+  // The 'still' event (printed by mora experiment run as '  still waiting: …') comes through runPlan's onEvent, on the
+  // clock and interval runPlan's scrapeWait hook gives (default Date.now, 30 s): here the world's virtual clock.
+  it('a cell still waiting for its first scrapes says so once per report interval, not before it has passed', async () => {
+    const w = world();
+    const t0 = w.hooks.now!();
+    const base = w.hooks.prometheus!;
+    const prometheus = { ...base, displayUrl: base.displayUrl, maxPoints: base.maxPoints, buildInfo: base.buildInfo, queryRange: base.queryRange,
+      async query(q: string) { return q.startsWith('count_over_time') && w.hooks.now!() - t0 < 12 ? [] : base.query(q); } } as unknown as PrometheusClient;
+    const events: Array<{ state: string; at: number }> = [];
+    const r = await runPlan(plan(tempDir('mora-planrun-'), '[10, 20]', 'search'), {
+      ...w.hooks, prometheus, scrapeWait: { clock: () => w.hooks.now!() * 1000, reportEveryMs: 5_000 },
+      onEvent: (e) => { if (e.kind === 'scrapes') events.push({ state: e.wait.state, at: w.hooks.now!() - t0 }); },
+    });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(events.map((e) => e.state), ['start', 'still', 'still', 'ready']);
+    const still = events.filter((e) => e.state === 'still');
+    assert.ok(still[0].at >= 5 && still[1].at - still[0].at >= 5, `one per 5 s of the clock, none before: ${JSON.stringify(events)}`);
+  });
+
   it('a resume rewrites a CSV written before the rate columns existed in today\'s columns, the rates from each cell\'s record', async () => {
     const { w, p } = await planRunOnce();
     const fresh = readFileSync(join(p.outDir, 'shop.csv'), 'utf8');

@@ -33,7 +33,7 @@ import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
-import { redactedError, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait } from './runner';
+import { redactedError, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait, type ScrapeWaitTiming } from './runner';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -112,6 +112,8 @@ export interface PlanRunHooks {
   onEvent?: (e: PlanEvent) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock and report interval of the wait for a cell's first scrapes (tests); default Date.now, every 30 s. */
+  scrapeWait?: ScrapeWaitTiming;
 }
 
 export interface PlanRunResult {
@@ -439,7 +441,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       if (cell.selector) queryConfig.appSelector = cell.selector;
       else if (target) queryConfig.appSelector = `instance=${promString(target.host)}`;
       try {
-        if (cell.resources === 'process' && queryConfig.appSelector) await waitForScrapes(prometheus, queryConfig.appSelector, scrape, sleep, hooks.signal, (wait) => emit({ kind: 'scrapes', cell, wait }));
+        if (cell.resources === 'process' && queryConfig.appSelector) await waitForScrapes(prometheus, queryConfig.appSelector, scrape, sleep, hooks.signal, (wait) => emit({ kind: 'scrapes', cell, wait }), hooks.scrapeWait);
         else await prometheus.buildInfo({ signal: hooks.signal });
       } catch (e) {
         if (hooks.signal?.aborted) { rec.status = 'pending'; break; }

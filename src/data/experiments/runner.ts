@@ -103,6 +103,8 @@ export interface ExperimentHooks {
   prometheusAuth?: PrometheusAuth;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock and report interval of the wait for the target's first scrapes (tests); default Date.now, every 30 s. */
+  scrapeWait?: ScrapeWaitTiming;
   /** Recorded in the JSON from the start (a plan that scales a workload passes its original replica count). */
   scaling?: ScalingNote;
   /** Runs after the first JSON (`jsonPath`) is written and before the load (a plan scales the workload here). */
@@ -281,10 +283,19 @@ export function scrapeWaitSeconds(scrape: number): number {
   return 10 * scrape + 5;
 }
 
+/** What the wait for the first scrapes reads the time from and how often it reports (tests); defaults: Date.now, SCRAPE_WAIT_REPORT_MS. */
+export interface ScrapeWaitTiming {
+  /** Milliseconds, as Date.now (the wait's deadline and its 'still' reports both use it). */
+  clock?: () => number;
+  reportEveryMs?: number;
+}
+
 /** Waits (bounded: scrapeWaitSeconds) until Prometheus holds two scrapes of the target; says how it goes to `onWait`. */
 export async function waitForScrapes(prometheus: PrometheusClient, selector: string, scrape: number, sleep: (ms: number) => Promise<void>, signal?: AbortSignal,
-  onWait?: (w: ScrapeWait) => void): Promise<void> {
-  const started = Date.now();
+  onWait?: (w: ScrapeWait) => void, timing: ScrapeWaitTiming = {}): Promise<void> {
+  const clock = timing.clock ?? Date.now;
+  const reportEveryMs = timing.reportEveryMs ?? SCRAPE_WAIT_REPORT_MS;
+  const started = clock();
   const deadline = started + scrapeWaitSeconds(scrape) * 1000;
   const q = `count_over_time(up{${selector}}[5m])`;
   let reported = started;
@@ -293,7 +304,7 @@ export async function waitForScrapes(prometheus: PrometheusClient, selector: str
     const r = await prometheus.query(q, undefined, { signal });
     const scrapes = r[0]?.v ?? 0;
     if (scrapes >= 2) {
-      if (said) onWait?.({ state: 'ready', waited: Math.round((Date.now() - started) / 1000) });
+      if (said) onWait?.({ state: 'ready', waited: Math.round((clock() - started) / 1000) });
       return;
     }
     if (signal?.aborted) throw new PrometheusError(`cancelled while waiting for Prometheus at ${prometheus.displayUrl} to scrape the target`, 'aborted');
@@ -301,11 +312,11 @@ export async function waitForScrapes(prometheus: PrometheusClient, selector: str
       said = true;
       onWait?.({ state: 'start', seconds: scrapeWaitSeconds(scrape), query: q });
     }
-    const t = Date.now();
+    const t = clock();
     if (t > deadline) {
       throw new PrometheusError(`Prometheus at ${prometheus.displayUrl} does not scrape the target: no samples for up{${selector}} — add it to scrape_configs (or pass --selector)`, 'empty');
     }
-    if (t - reported >= SCRAPE_WAIT_REPORT_MS) {
+    if (t - reported >= reportEveryMs) {
       reported = t;
       onWait?.({ state: 'still', waited: Math.round((t - started) / 1000), left: Math.max(0, Math.round((deadline - t) / 1000)), scrapes: Number.isFinite(scrapes) ? scrapes : 0, query: q });
     }
@@ -421,7 +432,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     //    Prometheus should fail now, not after minutes of load).
     waitingFor = 'Prometheus';
     if (!hooks.signal?.aborted) {
-      if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal, (wait) => hooks.onProgress?.({ phase: 'scrapes', wait }));
+      if (!config.workload) await waitForScrapes(prometheus, queryConfig.appSelector ?? '', scrape, sleep, hooks.signal, (wait) => hooks.onProgress?.({ phase: 'scrapes', wait }), hooks.scrapeWait);
       else await prometheus.buildInfo({ signal: hooks.signal }); // cAdvisor is scraped by the cluster: only check reachability
     }
   } catch (e) {
