@@ -14,7 +14,7 @@ import { PrometheusError } from './prometheus/errors';
 import { fetchFrame, frameGrid, type FetchedFrame } from './prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, podNameRegex, promString, type QueryConfig } from './prometheus/queries';
 import type { KubeClient } from './kube/client';
-import type { KubeconfigHint } from './kube/errors';
+import { CLI_KUBECONFIG_HINT, type KubeconfigHint } from './kube/errors';
 import type { DiscoveredPrometheus } from './kube/prometheus-discovery';
 import type { MetricsServer } from './kube/metrics-server';
 import { prometheusUrlFor, urlWithheldFrom, type PrometheusUrlSettings } from './prometheus/url-scope';
@@ -487,8 +487,10 @@ export class ClusterDataSource implements DataSource {
       return [...new Set(wanted)];
     }
     const current = kube.currentContext();
-    if (!current) return failed(`the kubeconfig ${kube.where} sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: ${list()})`);
-    if (!all.includes(current)) return failed(`the kubeconfig ${kube.where} sets current-context "${current}", which it does not define (contexts: ${list()}) — pass --context <name>, or run kubectl config use-context <name>`);
+    // The way out in the caller's words: the CLI's --context, the editor's kubectl + Reload Kubeconfig (no flag to pass there).
+    const hint = (this.options.kubeconfigHint ?? CLI_KUBECONFIG_HINT).noCurrentContext;
+    if (!current) return failed(`the kubeconfig ${kube.where} sets no current-context — ${hint} (contexts: ${list()})`);
+    if (!all.includes(current)) return failed(`the kubeconfig ${kube.where} sets current-context "${current}", which it does not define (contexts: ${list()}) — ${hint}`);
     return [current];
   }
 

@@ -1,6 +1,7 @@
 // The way out a kubeconfig error names, in the caller's words: VS Code's popups (Recommend, Show Forecast, Health Check,
-// Run Experiment) name the mora.kubeconfig setting and the MOrA: Use the Demo Data command, never the CLI's
-// --kubeconfig / --source demo; the CLI's text is unchanged (kubeconfig.test.ts holds its exact wording too).
+// Run Experiment) name the mora.kubeconfig setting and the MOrA: Use the Demo Data / Reload Kubeconfig commands, never
+// the CLI's --kubeconfig / --context / --source demo; the CLI's text is unchanged (kubeconfig.test.ts holds its exact
+// wording too).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -47,6 +48,13 @@ describe('kubeconfig errors name the caller\'s way out (CLI flags, or VS Code\'s
     const useDemo = pkg.contributes.commands.find((c) => c.command === 'mora.useDemo');
     assert.ok(useDemo);
     assert.match(EDITOR_KUBECONFIG_HINT.none, new RegExp(`run ${useDemo.category}: ${useDemo.title}$`));
+  });
+
+  it('the command the no-current-context hint names is package.json\'s mora.reloadKubeconfig', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string; title: string; category?: string }> } };
+    const reload = pkg.contributes.commands.find((c) => c.command === 'mora.reloadKubeconfig');
+    assert.ok(reload);
+    assert.match(EDITOR_KUBECONFIG_HINT.noCurrentContext, new RegExp(`then ${reload.category}: ${reload.title}$`));
   });
 
   it('no kubeconfig anywhere: the editor\'s hint names mora.kubeconfig and Use the Demo Data', () => {
@@ -113,6 +121,27 @@ describe('kubeconfig errors name the caller\'s way out (CLI flags, or VS Code\'s
       assert.equal(health.ok, false);
       assert.ok(health.message.includes(`the kubeconfig ${gone} does not exist — fix the mora.kubeconfig setting`), health.message);
       editorWords(health.message);
+    });
+
+    it('no current-context (or one not defined): the editor\'s health check says kubectl and Reload Kubeconfig, the CLI\'s --context', async () => {
+      const contexts = 'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: u, user: {} }]\n'
+        + 'contexts: [{ name: a, context: { cluster: c, user: u } }, { name: b, context: { cluster: c, user: u } }]\n';
+      const none = path.join(dir, 'none.yaml');
+      fs.writeFileSync(none, `apiVersion: v1\nkind: Config\n${contexts}`);
+      const stale = path.join(dir, 'stale.yaml');
+      fs.writeFileSync(stale, `apiVersion: v1\nkind: Config\ncurrent-context: gone\n${contexts}`);
+      const editor = (kubeconfig: string) => new ClusterDataSource({ kubeconfig, kubeconfigHint: EDITOR_KUBECONFIG_HINT, prometheusUrlScope: 'current-context' }).health();
+      const noneHealth = await editor(none);
+      assert.equal(noneHealth.ok, false);
+      assert.equal(noneHealth.message, `the kubeconfig ${none} sets no current-context — run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig (contexts: "a", "b")`);
+      const staleHealth = await editor(stale);
+      assert.equal(staleHealth.message, `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig`);
+      for (const m of [noneHealth.message, staleHealth.message]) assert.doesNotMatch(m, /--context|pass /, m);
+      // The CLI (no hint): its --context, word for word as before.
+      assert.equal((await new ClusterDataSource({ kubeconfig: none }).health()).message,
+        `the kubeconfig ${none} sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: "a", "b")`);
+      assert.equal((await new ClusterDataSource({ kubeconfig: stale }).health()).message,
+        `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — pass --context <name>, or run kubectl config use-context <name>`);
     });
 
     it('no kubeconfig anywhere: contexts() and the health check say the editor\'s way out', async () => {

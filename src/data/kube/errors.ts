@@ -21,6 +21,12 @@ export interface KubeconfigHint {
   missing: string;
   /** The kubeconfig defines no context: follows "has no contexts — run your cluster's login command or ". */
   noContexts: string;
+  /**
+   * The health check has no context to look at: the kubeconfig sets no current-context, or one it does not define.
+   * Follows "sets no current-context — " (the CLI names its --context; the editor, whose health check reads the current
+   * context, how to set one and read the kubeconfig again).
+   */
+  noCurrentContext: string;
 }
 
 /** The CLI's words: where `mora` reads the kubeconfig from (--kubeconfig, KUBECONFIG) and the demo's flag. */
@@ -28,6 +34,7 @@ export const CLI_KUBECONFIG_HINT: Readonly<KubeconfigHint> = {
   none: 'pass --kubeconfig <file>, or try --source demo',
   missing: 'pass --kubeconfig <file> or set KUBECONFIG',
   noContexts: 'pass --kubeconfig',
+  noCurrentContext: 'pass --context <name>, or run kubectl config use-context <name>',
 };
 
 export class KubeError extends Error {
