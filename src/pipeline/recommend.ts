@@ -14,6 +14,8 @@ import { recommendWorkload, type EngineOptions, type EngineResult, type Forecast
 import type { SubjectForecastProvider } from '../rightsizing/engine/recommend';
 import { runForecast, type ModelRun } from '../ml/forecast';
 import { runSavedSeriesLstm, savedSeriesModelPath } from '../ml/lstm/saved-series';
+import { parseLstmOptions } from '../ml/lstm/models';
+import { DEFAULT_LSTM_OPTIONS } from '../ml/lstm/forecaster';
 import { isSnapshot, snapshotNote } from '../data/kube/metrics-server';
 import { lowersConfidence } from '../data/prometheus/batch-plan';
 import type { LstmWorkerPool } from '../ml/worker/pool';
@@ -202,14 +204,43 @@ function usesGlobalLstm(req: RecommendRequest, workloads: number): boolean {
 }
 
 /**
+ * The `lstm.*` keys given that differ from the LSTM's defaults in this run, as the user spelt them: `defaults` are the
+ * caller's own over the model's (DEFAULT_LSTM_OPTIONS), e.g. recommend's 8 epochs and 256 windows (forecastDefaults), and
+ * a value is compared as the model reads it (case and underscores ignored, numbers as numbers), so a default spelt out
+ * (as the editor passes them) is no change. `global` and `series` (a saved global LSTM and its pool series) aside.
+ */
+export function lstmKeysChanged(given: Readonly<Record<string, string>> | undefined, defaults?: Readonly<Record<string, string>>): string[] {
+  if (!given) return [];
+  const base: Record<string, unknown> = { ...DEFAULT_LSTM_OPTIONS, ...parseLstmOptions(defaults ?? {}) };
+  return Object.entries(given).filter(([k, v]) => {
+    if (['global', 'series'].includes(optionKey(k))) return false;
+    let parsed: Record<string, unknown>;
+    try { parsed = parseLstmOptions({ [k]: v }); } catch { return true; } // checked before (forecast-options.ts); a key not read as a default is a change
+    return Object.entries(parsed).some(([key, value]) => base[key] !== value);
+  }).map(([k]) => `lstm.${k}`);
+}
+
+/**
  * The LSTM options the caller set that differ from the defaults (`lstm.global` aside): a context on its global LSTM
  * trains that model with its own settings, so these shape nothing there, and the run says so instead of ignoring them.
  */
 function lstmKeysGlobalIgnores(req: RecommendRequest): string[] {
-  const given = req.modelOptions?.lstm;
-  if (!given || !req.model) return [];
-  const defaults = Object.fromEntries(Object.entries(forecastDefaults(req.model).modelOptions?.lstm ?? {}).map(([k, v]) => [optionKey(k), v]));
-  return Object.entries(given).filter(([k, v]) => optionKey(k) !== 'global' && defaults[optionKey(k)] !== v).map(([k]) => `lstm.${k}`);
+  if (!req.model) return [];
+  return lstmKeysChanged(req.modelOptions?.lstm, forecastDefaults(req.model).modelOptions?.lstm);
+}
+
+/**
+ * `--set lstm.global=<model.json>`: the saved global LSTM forecasts as it was saved, so the other `lstm.*` keys that
+ * differ from the defaults (lstmKeysChanged, `defaults` as there) shape nothing; the one-line warning naming them, or
+ * undefined (no lstm.global, or no such key). One wording for `mora recommend` (laptop and --in-cluster) and
+ * `mora forecast`; the caller prefixes `mora: ` and prints it on stderr, with -q too.
+ */
+export function givenGlobalLstmWarning(given: Readonly<Record<string, string>> | undefined, defaults?: Readonly<Record<string, string>>): string | undefined {
+  if (given?.global === undefined) return undefined;
+  const unused = lstmKeysChanged(given, defaults);
+  return unused.length
+    ? `--set ${unused.join(', ')} not used: the given global LSTM ${given.global} forecasts as it was saved (nothing is trained in this run; those keys shape the per-series LSTM, used without lstm.global)`
+    : undefined;
 }
 
 /** The editor's fused / lstm: the LSTM member is a model Train Models saved, or none (RecommendRequest.savedLstmRoot). */

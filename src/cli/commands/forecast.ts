@@ -106,6 +106,12 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     throw new UserError(`--horizon ${horizon} is too far: at most ${MAX_HORIZON.toLocaleString('en-US')} steps (and at most ${MAX_HORIZON_SPANS}× the history's time span ahead)`);
   }
   const options = parseModelSets(opts.set, models, modelNames());
+  // --set lstm.global=<model.json>: the saved model forecasts as it was saved; lstm.* training keys that differ from the
+  // LSTM's defaults are named as unused (one line, even with -q), in mora recommend's words (pipeline/recommend.ts).
+  if (options.lstm?.global !== undefined) {
+    const unused = (require('../../pipeline/recommend') as typeof import('../../pipeline/recommend')).givenGlobalLstmWarning(options.lstm);
+    if (unused) process.stderr.write(`mora: ${forTerminal(unused)}\n`);
+  }
   // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
   const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
   const { series, missing, conflicting, trailing, far } = readTimeseriesCsv(opts.input, layout);

@@ -245,9 +245,6 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
   }
 }
 
-/** A key as the models match it (parseLstmOptions, recommend.ts): case and underscores ignored. */
-const optionKey = (k: string): string => k.toLowerCase().replace(/_/g, '');
-
 /**
  * `--set lstm.global=<model.json>`: the user's saved global LSTM is this shard's LSTM, as on a laptop (the pipeline
  * forecasts every workload with it and trains no global model: recommend.ts usesGlobalLstm). So the shared model is not
@@ -259,7 +256,7 @@ const optionKey = (k: string): string => k.toLowerCase().replace(/_/g, '');
 export function givenGlobalLstm(model: 'fused' | 'lstm', options: Readonly<Record<string, string>> & { global: string }, shard: ShardSpec): { report: GlobalModelReport; lines: string[]; warnings: string[] } {
   const { loadGlobalLstm } = require('../../ml/lstm/global') as typeof import('../../ml/lstm/global');
   const { coveredTo } = require('../../ml/lstm/global-cache') as typeof import('../../ml/lstm/global-cache');
-  const { forecastDefaults } = require('../../pipeline/recommend') as typeof import('../../pipeline/recommend');
+  const { forecastDefaults, givenGlobalLstmWarning } = require('../../pipeline/recommend') as typeof import('../../pipeline/recommend');
   const file = options.global;
   const m = loadGlobalLstm(file);
   const series = Object.keys(m.state.scalers).length;
@@ -270,11 +267,9 @@ export function givenGlobalLstm(model: 'fused' | 'lstm', options: Readonly<Recor
   };
   const as = options.series !== undefined ? `every workload scaled as the pool's series "${options.series}"` : 'zero shot (each workload scaled by its own history)';
   const lines = [`mora in-cluster: shard ${shard.index}/${shard.count} forecasts with the given global LSTM ${file} (v${m.version}, ${series} series${trainedThrough ? `, trained through ${trainedThrough}` : ''}), ${as}; the shared model is not used, trained nor written`];
-  const defaults = Object.fromEntries(Object.entries(forecastDefaults(model).modelOptions?.lstm ?? {}).map(([k, v]) => [optionKey(k), v]));
-  const unused = Object.entries(options).filter(([k, v]) => !['global', 'series'].includes(optionKey(k)) && defaults[optionKey(k)] !== v).map(([k]) => `lstm.${k}`);
-  const warnings = unused.length
-    ? [`--set ${unused.join(', ')} not used: the given global LSTM ${file} forecasts as it was saved (nothing is trained in this run; those keys shape the per-series LSTM, used without lstm.global)`]
-    : [];
+  // The laptop's recommend and mora forecast say the same (pipeline/recommend.ts givenGlobalLstmWarning).
+  const warning = givenGlobalLstmWarning(options, forecastDefaults(model).modelOptions?.lstm);
+  const warnings = warning ? [warning] : [];
   return { report, lines, warnings };
 }
 

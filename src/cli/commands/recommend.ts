@@ -331,6 +331,13 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     return '';
   }
   const { model, modelOptions } = recommendModel(opts);
+  // --set lstm.global=<model.json>: the saved model forecasts as it was saved; lstm.* training keys that differ from the
+  // defaults are named as unused (one line, even with -q), as --in-cluster names them (in-cluster-global-model.ts).
+  if (model && modelOptions?.lstm?.global !== undefined) {
+    const { forecastDefaults, givenGlobalLstmWarning } = require('../../pipeline/recommend') as typeof import('../../pipeline/recommend');
+    const unused = givenGlobalLstmWarning(modelOptions.lstm, forecastDefaults(model).modelOptions?.lstm);
+    if (unused) process.stderr.write(`mora: ${forTerminal(unused)}\n`);
+  }
 
   let source: import('../../data/datasource').DataSource;
   let cluster: import('../../data/cluster').ClusterDataSource | undefined;
