@@ -55,12 +55,13 @@ describe('per-replica capacity from load experiments', () => {
     const recs = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'frontend', experiments: dir }));
     const r = recs[0].replicas;
     assert.match(r.reason, /measured by experiment frontend-r1/);
-    // With an HPA: capacity = (its target × the request − 0.01) / 0.002 req/s per replica, the request at the loosest risk
-    // target (the smallest pod any target gives, so the count does not fall as the target tightens), at most the recommended one.
-    const at = /at 70% of (\d+)m, the CPU request at the loosest risk target \(50% of the time\)/.exec(r.reason);
+    // With an HPA: capacity = (its target × the recommended request − 0.01) / 0.002 req/s per replica: the pods the HPA will
+    // run once that request is applied, in which its bounds are counted (docs/ENGINE.md § Replicas).
+    const at = /at 70% of the recommended CPU request \((\d+)m\)/.exec(r.reason);
     assert.ok(at, r.reason);
     const request = Number(at[1]) / 1000;
-    assert.ok(request <= recs[0].containers[0].cpu.request.value);
+    assert.equal(request, recs[0].containers[0].cpu.request.value);
+    assert.match(r.hpa.reason, new RegExp(`counted in pods of the recommended ${at[1]}m CPU request`));
     const capacity = (r.hpa.targetCpuUtilization * request - 0.01) / 0.002;
     assert.match(r.reason, new RegExp(`capacity ${capacity.toFixed(1)} req/s`));
     const without = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', workload: 'frontend' }));

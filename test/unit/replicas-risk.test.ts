@@ -64,7 +64,8 @@ describe('replica advice at the CPU risk target', () => {
       hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
     })!;
     assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the p99 load \\([\\d.]+ req/s\\): fixed rules, '
-      + `whatever the risk target; max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time\\) needs; target 70% CPU of the recommended request$`));
+      + `whatever the risk target; max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time\\) needs; target 70% CPU of the recommended request; `
+      + 'counted in replicas of the per-replica capacity the experiment measured$'));
     assert.ok(r.hpa!.minReplicas <= r.recommended.value && r.recommended.value <= r.hpa!.maxReplicas, JSON.stringify(r));
   });
 

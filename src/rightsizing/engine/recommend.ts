@@ -11,7 +11,7 @@ import type { Forecast } from '../../ml/forecast-types';
 import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
-import { resolvePolicy, RISK_RANGE, type Policy } from './policy';
+import { resolvePolicy, type Policy } from './policy';
 import { cpuAtCount, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
 import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
 
@@ -166,17 +166,6 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     if (lf?.trusted) forecastPeakLoad = lf.need;
     else if (lf) loadNote = `; load forecast not used: ${lf.reason.replace(/\(.*\)/, '').trim()}`;
   }
-  // With an HPA its per-replica capacity is read at the smallest pod any risk target gives: the request at the loosest
-  // target, on the same history without a forecast (capped by the recommended one in recommendReplicas). The HPA runs pods
-  // of the request it scales against, which grows as the target tightens: read at that request, a stricter target bought
-  // fewer, larger pods (the demo's frontend: maxReplicas 10 at 0.1%, 14 at 50%). docs/ENGINE.md § Replicas.
-  const capacityRequest = w.hpa && main?.cpu && c0?.cpu
-    ? recommendResource({
-      kind: 'cpu', usage: c0.cpu, now: input.now, throttling: c0.throttling, snapshot: input.snapshot,
-      currentRequest: w.containers.find((s) => s.name === c0.name)?.resources.requests.cpu,
-      currentLimit: w.containers.find((s) => s.name === c0.name)?.resources.limits.cpu,
-    }, { ...policy, cpuRisk: RISK_RANGE.max })?.request.value
-    : undefined;
   const replicas = input.requestRate && input.readyReplicas && main?.cpu
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
@@ -184,7 +173,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       // Without an HPA the count is checked against the request's need, not "load ÷ capacity at the recommended request"
       // (the request was sized at the risk target for the current count: docs/ENGINE.md § Replicas).
       // Rounded up to the request's step, as the CPU note states the need ('needs 195m, above the CPU limit').
-      cpuNeed: roundUpTo(main.cpu.need, policy.cpu.step), cpuNeedRescaled: cpuAtCurrent !== undefined, capacityRequest,
+      cpuNeed: roundUpTo(main.cpu.need, policy.cpu.step), cpuNeedRescaled: cpuAtCurrent !== undefined,
       cpuRequestExpected: main.cpu.evidence.risk?.expected ?? main.cpu.evidence.replay?.exceedanceShare,
       measuredCapacity: input.measuredCapacity, measuredLoadModel: input.measuredLoadModel, forecastPeakLoad,
       // With an HPA, pods run at its target utilisation; without one, the request is already sized to the per-pod peak.

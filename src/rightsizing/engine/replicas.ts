@@ -3,11 +3,13 @@
  * - A per-replica capacity measured by an experiment (`measuredCapacity`, or an experiment plan's rate per replica
  *   sustained within the SLO) does not move with the target: the fewest replicas such that the load per pod exceeds it no
  *   more than `cpuRisk` of the time (on the observed load, or a trusted forecast's peak scaled to the same quantile).
- * - With an HPA, capacity is the load one pod takes before its CPU reaches the HPA's target utilisation of the smallest
- *   pod any risk target gives (`capacityRequest`: the request at the loosest target, at most the recommended one), from a
- *   line of per-pod CPU against per-pod load (cpu ≈ a + b·rps; an experiment's, else history's): (target × request − a) / b.
- *   The recommended request grows as the target tightens, so a capacity read at it bought fewer, larger pods at a stricter
- *   target; read at the smallest pod it does not move with the target, and covers the pods of any target's request.
+ * - With an HPA, capacity is the load one pod takes before its CPU reaches the HPA's target utilisation of the
+ *   recommended request — the pods the HPA will run once that request is applied — from a line of per-pod CPU against
+ *   per-pod load (cpu ≈ a + b·rps; an experiment's, else history's): (target × request − a) / b. The count and the HPA's
+ *   bounds are counted in those pods, and say so. A stricter target gives larger pods, so possibly fewer of them, but never
+ *   less capacity than it requires (count × capacity ≥ the load quantile, max × capacity ≥ 1.5 × the peak), and that
+ *   requirement only grows as the target tightens. 1314987 read capacity at the smallest pod any target gives instead,
+ *   which counted the bounds in pods nobody runs (docs/ENGINE.md § Replicas).
  *   The HPA's bounds are fixed rules around the count at the target (max at least it), and say so.
  * - Without an HPA and without a measured capacity, "load ÷ the capacity at the recommended request" would read the risk
  *   twice: that request was sized at the target on the per-pod usage at the current count, so the division gives the
@@ -19,7 +21,10 @@ import { shareText, targetShareText } from '../../core/advice-text';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
 import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
-import { DEFAULT_RISK, RISK_RANGE } from './policy';
+import { DEFAULT_RISK } from './policy';
+
+/** A CPU request as millicores, as the CPU column shows it (`80m`). */
+const podText = (cores: number): string => `${Math.round(cores * 1000)}m`;
 
 /** What load experiments measured (src/pipeline/experiment-capacity.ts MeasuredLoadModel, structurally). */
 export interface MeasuredLoad {
@@ -38,19 +43,11 @@ export interface ReplicaInput {
   /** Per-pod CPU usage (cores), aligned with requestRate. */
   cpuPerPod?: ArrayLike<number>;
   /**
-   * The recommended CPU request per pod (cores). With an HPA, capacity is measured at its target of `capacityRequest`
-   * when that is smaller, else of this request. Without an HPA it is what the count is checked against (see `cpuNeed`),
-   * never a capacity for "load ÷ capacity".
+   * The recommended CPU request per pod (cores). With an HPA, capacity is measured at its target of this request: the pods
+   * the HPA will run once it is applied, in which the count and the bounds are counted. Without an HPA it is what the count
+   * is checked against (see `cpuNeed`), never a capacity for "load ÷ capacity".
    */
   cpuRequest?: number;
-  /**
-   * With an HPA: the request its per-replica capacity is read at, when not `cpuRequest`: the recommended request at the
-   * loosest risk target (RISK_RANGE.max), the smallest pod any target gives (capped by `cpuRequest`). The HPA runs pods of
-   * the request it scales against, and that request grows as the target tightens; capacity read at it let a stricter
-   * target buy fewer, larger pods (replicas fell as the target tightened). Read at the smallest pod, capacity does not
-   * move with the target, the target is read once (the load quantile), and the bounds cover the pods of any target's request.
-   */
-  capacityRequest?: number;
   /**
    * Without an HPA or a measured capacity: the per-pod CPU the recommended request needs at the risk target on the usage
    * at the current count (before floors, rounding and caps such as a kept limit), and the share of time that request is
@@ -161,16 +158,12 @@ export function cpuAtCount(cpuPerPod: ArrayLike<number>, readyReplicas: ArrayLik
  * the risk target), or, with an HPA, at its target of the recommended request — the request it will scale against.
  * Without an HPA no CPU line gives one: the count is then checked against the request (countForRequest).
  */
-export function replicaCapacity(input: ReplicaInput): { capacity: number; how: string } | undefined {
+export function replicaCapacity(input: ReplicaInput): { capacity: number; how: string; atRequest?: boolean } | undefined {
   if (input.measuredCapacity && input.measuredCapacity > 0) return { capacity: input.measuredCapacity, how: 'per-replica capacity measured by an experiment' };
   const measured = input.measuredLoadModel;
-  // With an HPA, the smallest request any risk target gives (see capacityRequest), so capacity does not move with the target.
-  const loosest = input.hpa && input.capacityRequest !== undefined && input.cpuRequest !== undefined && input.capacityRequest > 0 && input.capacityRequest < input.cpuRequest;
-  const request = loosest ? input.capacityRequest : input.cpuRequest;
+  const request = input.cpuRequest;
   const target = input.targetCpuUtilization;
-  const atTarget = loosest
-    ? `${Math.round(target * 100)}% of ${Math.round(request! * 1000)}m, the CPU request at the loosest risk target (${targetShareText(RISK_RANGE.max)} of the time): the smallest pod any target gives`
-    : `${Math.round(target * 100)}% of the recommended CPU request`;
+  const atTarget = `${Math.round(target * 100)}% of the recommended CPU request${request ? ` (${podText(request)})` : ''}`;
   const slo = measured?.capacity && measured.capacity.estimate > 0 ? measured.capacity : undefined;
   const sloText = slo && `${slo.bound === 'at-least' ? 'at least ' : ''}${slo.estimate.toFixed(1)} req/s per replica (95% interval ${slo.lower.toFixed(1)}–${slo.upper.toFixed(1)}) sustained within the SLO ${slo.slo}`;
   // Without an HPA the CPU request is what MOrA resizes: a CPU line says nothing about how many pods the load needs.
@@ -178,7 +171,7 @@ export function replicaCapacity(input: ReplicaInput): { capacity: number; how: s
   if (slo && !(byCpu > 0 && byCpu < slo.estimate)) return { capacity: slo.estimate, how: `capacity ${sloText}, measured by ${measured!.source}` };
   if (byCpu > 0) {
     return {
-      capacity: byCpu,
+      capacity: byCpu, atRequest: true,
       how: `capacity ${byCpu.toFixed(1)} req/s per replica measured by ${measured!.source} (cpu ≈ ${measured!.a.toFixed(3)} + ${measured!.b.toFixed(5)}·rps) at ${atTarget}${sloText ? `, below the ${sloText}` : ''}`,
     };
   }
@@ -188,7 +181,7 @@ export function replicaCapacity(input: ReplicaInput): { capacity: number; how: s
   const est = estimateCapacity(perPod, input.cpuPerPod, request, target);
   if (!est) return undefined;
   return {
-    capacity: est.capacity,
+    capacity: est.capacity, atRequest: true,
     how: `capacity ${est.capacity.toFixed(1)} req/s per replica estimated from observed load per ready replica (cpu ≈ ${est.a.toFixed(3)} + ${est.b.toFixed(5)}·rps) at ${atTarget}`,
   };
 }
@@ -243,12 +236,10 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
-  // A capacity at the smallest pod that is not positive (its request below the idle CPU at the HPA's target): the
-  // recommended request's, as before.
-  const measured = replicaCapacity(input) ?? (input.capacityRequest !== undefined ? replicaCapacity({ ...input, capacityRequest: undefined }) : undefined);
+  const measured = replicaCapacity(input);
   const sorted = finiteSorted(requestRate);
   if (!measured) return input.hpa ? undefined : countForRequest(input, risk, sorted);
-  const { capacity, how } = measured;
+  const { capacity, how, atRequest } = measured;
   const observedPeak = quantileSorted(sorted, 0.99);
   const peak = Math.max(observedPeak, input.forecastPeakLoad ?? 0);
   const typical = quantile(requestRate, 0.5);
@@ -289,7 +280,10 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
       minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization,
       reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × ${peakText}: fixed rules, `
         + `whatever the risk target; max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${targetShareText(risk)} of the time) needs; `
-        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
+        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request; `
+        + (atRequest && input.cpuRequest
+          ? `counted in pods of the recommended ${podText(input.cpuRequest)} CPU request, the pods the HPA will run once it is applied`
+          : 'counted in replicas of the per-replica capacity the experiment measured'),
     };
   }
   return rec;
