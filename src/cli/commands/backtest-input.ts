@@ -222,11 +222,55 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   }
   if (skip) {
     if (result.length === 0) {
-      throw new InputError(`${path}: no .csv or .json file could be read (${bad.length}): ${bad.map((b) => `${basename(b.file)}: ${b.reason}`).join('; ')}`);
+      // Files that fail alike (12 exports of the same layout) give their reason once, then which files.
+      const groups = groupUnreadable(bad, path).map((g) => (g.files.length === 1 ? `${g.files[0]}: ${g.reason}` : `${g.files.length} files (${fewNames(g.files)}): ${g.reason}`));
+      throw new InputError(`${path}: no .csv or .json file could be read (${bad.length}): ${groups.join('; ')}`);
     }
     skip.push(...bad);
   }
   return result;
+}
+
+/** Unreadable files that failed for one reason: the reason, and the files (paths below the directory) in the order read. */
+export interface UnreadableGroup {
+  reason: string;
+  files: string[];
+  /** The group's files as loading listed them, each with its own reason. */
+  entries: UnreadableFile[];
+}
+
+/** How many files' names a group of unreadable files shows before "and N more". */
+const MAX_NAMED_FILES = 5;
+
+/** A leading line number of a reader's reason (`line 501: value "x" is not a number`). */
+const LINE_PREFIX = /^line (\d+): /;
+
+/**
+ * A directory's unreadable files grouped by reason, for people (JSON keeps each file with its own reason): files whose
+ * reasons are the same text are one group. Reasons that differ only in their leading line number are one group too, the
+ * reason then without it and each file named with its line (`b.csv line 7`); a line number anywhere else, or any other
+ * difference, keeps the reasons apart. Groups are in the order of their first file.
+ */
+export function groupUnreadable(bad: readonly UnreadableFile[], root: string): UnreadableGroup[] {
+  const byKey = new Map<string, Array<{ name: string; line?: string; entry: UnreadableFile }>>();
+  for (const b of bad) {
+    const name = relative(root, b.file).split(sep).join('/') || basename(b.file);
+    const line = LINE_PREFIX.exec(b.reason)?.[1];
+    const key = b.reason.replace(LINE_PREFIX, '');
+    if (!byKey.has(key)) byKey.set(key, []);
+    byKey.get(key)!.push({ name, line, entry: b });
+  }
+  return [...byKey].map(([key, list]) => {
+    const entries = list.map((x) => x.entry);
+    return entries.every((e) => e.reason === entries[0].reason)
+      ? { reason: entries[0].reason, files: list.map((x) => x.name), entries }
+      : { reason: key, files: list.map((x) => (x.line === undefined ? x.name : `${x.name} line ${x.line}`)), entries };
+  });
+}
+
+/** The first few names of a group, comma-separated, and how many more: `a.csv, b.csv, c.csv, d.csv, e.csv and 7 more`. */
+export function fewNames(names: readonly string[], n = MAX_NAMED_FILES): string {
+  return names.slice(0, n).join(', ') + (names.length > n ? ` and ${names.length - n} more` : '');
 }
 
 /** One file's rows of a series whose id is in several files (--series-column over a directory). */

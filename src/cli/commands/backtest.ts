@@ -22,7 +22,7 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { checkUserFile, writeUserFile } from '../format/write';
-import { csvLayout, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
+import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 import { checkReportPath } from './report-path';
 
@@ -160,7 +160,12 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     result = runBacktest(inputs, kind, specs, options);
   }
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
-  for (const u of unreadable) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
+  // One line per reason: 12 files failing alike gave the same long reason 12 times (JSON `skipped` keeps every file's).
+  for (const g of groupUnreadable(unreadable, opts.input)) {
+    process.stderr.write(g.entries.length === 1
+      ? `mora: skipped file ${forTerminal(g.entries[0].file)}: ${forTerminal(g.entries[0].reason)}\n`
+      : `mora: skipped ${g.files.length} files in ${forTerminal(opts.input)} (${forTerminal(fewNames(g.files))}): ${forTerminal(g.reason)}\n`);
+  }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
   const short = skippedSeries(inputs, result, warmupDays);
   if (result.rows.length === 0) {
