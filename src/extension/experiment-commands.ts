@@ -271,8 +271,9 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
       void vscode.window.showErrorMessage(`MOrA: ${text}`);
       return undefined;
     }
-    // Every target of the cells still to run takes connections, before anything is scaled or written (as `mora
-    // experiment` checks --target): one GET each (planTargetProblem, src/data/experiments/target-check.ts). A refused
+    // The targets of the cells still to run take connections, before anything is scaled or written: one GET to each
+    // target that not every cell using it scales a workload before loading (planTargetProblem, the rule of
+    // src/data/experiments/target-check.ts that `mora experiment` and `mora experiment run` use too). A refused
     // connection, an unknown host or no route is one error naming the target and its cells; no record, no scaling.
     const targets = live.planTargetProblem(expansion.cells, { skip: done });
     vscode.window.setStatusBarMessage(`MOrA: checking the targets of experiment plan ${plan.name}…`, targets);

@@ -373,11 +373,17 @@ describe('running an experiment plan (fake Prometheus, driver and scaler)', () =
 
   /**
    * `mora experiment run` of a plan with one 3 s cell per service, against a target that answers 200 until a request
-   * to a path with /bad comes, and 500 from then on, and a Prometheus with a steady series.
+   * to a path with /bad comes, and 500 from then on, and a Prometheus with a steady series. The target check's GET
+   * before the run (user-agent mora-experiment-check) is answered 200 and changes nothing.
    */
   async function runQualityPlan(paths: Array<[name: string, path: string]>): Promise<{ code: number; out: string; err: string }> {
     let fail = false;
-    const target = createServer((req, res) => { if (req.url?.includes('/bad')) fail = true; res.statusCode = fail ? 500 : 200; res.end('ok'); });
+    const target = createServer((req, res) => {
+      if (req.headers['user-agent'] === 'mora-experiment-check') return res.end('ok');
+      if (req.url?.includes('/bad')) fail = true;
+      res.statusCode = fail ? 500 : 200;
+      res.end('ok');
+    });
     const prom = createServer((req, res) => {
       const u = new URL(req.url!, 'http://x');
       res.setHeader('content-type', 'application/json');
@@ -805,10 +811,11 @@ describe('one run of a plan at a time (the plan lock)', () => {
   it('mora experiment run: a plan locked by a live process is exit 2 with the holder, and nothing is sent', async () => {
     const dir = tempDir('mora-planrun-');
     const p = plan(dir);
-    // A Prometheus that answers the pre-check (vector(1)): the lock is what refuses.
+    // A Prometheus that answers the pre-check (vector(1)), and is the target too (it answers the target check's GET):
+    // the lock is what refuses.
     const prom = createServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '1'] }] } })); });
     await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
-    writeFileSync(join(dir, 'shop.mora-plan.yaml'), `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}/\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:9/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`);
+    writeFileSync(join(dir, 'shop.mora-plan.yaml'), `prometheus: http://127.0.0.1:${(prom.address() as AddressInfo).port}/\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:${(prom.address() as AddressInfo).port}/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`);
     writeLock(p, process.pid);
     try {
       await assert.rejects(experimentRunCommand(join(dir, 'shop.mora-plan.yaml'), { yes: true, format: 'text' }, () => {}, () => {}),

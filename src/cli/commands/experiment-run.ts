@@ -4,6 +4,8 @@
  * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
  * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; a second one
  * quits at once.
+ * Before asking: Prometheus answers, and each target of the cells still to run that not every cell using it scales a
+ * workload first takes connections (target-check.ts, the flag form's and VS Code's rule); else exit 3, nothing written.
  * At the end: the quality report (one line per cell) and the capacity per service.
  */
 import { readFileSync } from 'node:fs';
@@ -139,6 +141,26 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     const failure = await planReachabilityFailure(plan, {}, hooks.signal);
     if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
     if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
+  }
+  // Then the targets of the cells still to run (done ones are skipped, as the run skips them), before asking, the
+  // lock, `out` or a workload: one GET to each target that not every cell using it scales a workload before loading
+  // (planTargetProblem, src/data/experiments/target-check.ts: the rule of the flag form and VS Code). A refused
+  // connection, unknown host or no route is exit 3 (as --target's), one message naming the target(s), services and
+  // cells; nothing written.
+  {
+    const { planTargetProblem } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
+    const { readPlanDocument, planPaths, cellFingerprint } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
+    let previous: PlanDocument | undefined;
+    try {
+      previous = readPlanDocument(planPaths(plan).json);
+    } catch (e) {
+      throw new UserError((e as Error).message); // an unreadable record: the error runPlan would give
+    }
+    const fingerprints = new Map(expansion.cells.map((c) => [c.id, cellFingerprint(c)]));
+    const done = new Set((previous?.cells ?? []).filter((c) => c.status === 'done' && fingerprints.get(c.id) === c.fingerprint).map((c) => c.id));
+    const down = await planTargetProblem(expansion.cells, { skip: done, signal: hooks.signal });
+    if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
+    if (down) throw new UserError(`experiment plan ${plan.name}: ${down}`, EXIT_UNREACHABLE);
   }
   if (!opts.yes) {
     const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;

@@ -172,9 +172,10 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
     if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
     // The target takes connections, before the run waits up to 10 scrape intervals for its first scrapes and writes a
-    // record: one GET (target-check.ts). Not when MOrA scales --workload first: it may only answer once scaled.
-    if (!scaleIt) {
-      const { targetUnreachable } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
+    // record: one GET (target-check.ts), unless every run scales --workload first (targetCheckedFirst, the rule the plan
+    // form uses too): it may only answer once scaled.
+    const { targetCheckedFirst, targetUnreachable } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
+    if (targetCheckedFirst(replicaCounts.map(() => ({ scalesWorkload: scaleIt })))) {
       const down = await targetUnreachable(opts.target, { signal: controller.signal });
       if (controller.signal.aborted) return 130;
       if (down) throw new UserError(`${down} check --target; nothing was sent or written`, EXIT_UNREACHABLE);

@@ -4,8 +4,14 @@
  * run first waited up to 10 scrape intervals + 5 s (2 min 35 s at the default 15 s) for Prometheus to scrape it, or
  * scaled a workload and put it back, then wrote a `failed` record. Any answer — a 404, a 500, a redirect — and anything
  * slower than `timeoutMs`, or a failure after the connection (a reset, TLS), lets the run go on: its levels say how the
- * target served. `mora experiment` (the flag form) asks targetUnreachable about --target; VS Code's Run Load Experiment
- * asks planTargetProblem about every distinct target of the plan's cells still to run.
+ * target served.
+ *
+ * The one rule, for all three ways to run (targetCheckedFirst): a target is checked before anything runs unless every
+ * cell using it scales a workload first — at 0 ready replicas now, it may answer only once scaled, and the run's scrape
+ * wait and level results cover it after scaling. `mora experiment` (the flag form) asks targetUnreachable about
+ * --target when the rule says so (--workload with --replicas scales it before every run); `mora experiment run <plan>`
+ * and VS Code's Run Load Experiment ask planTargetProblem about the plan's cells still to run, which applies the rule
+ * per distinct target.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -71,6 +77,25 @@ export async function noConnection(url: string, opts: TargetCheckOptions = {}): 
   });
 }
 
+/** One cell's use of a target (a plan cell, or one replica count of the flag form): is a workload scaled before it loads it? */
+export interface TargetUse {
+  scalesWorkload: boolean;
+}
+
+/**
+ * Whether a target gets the GET before anything runs: unless every cell that uses it scales a workload first (there
+ * the target may answer only once scaled; the scrape wait and the level results say how it served). A target no cell
+ * uses is not checked.
+ */
+export function targetCheckedFirst(uses: readonly TargetUse[]): boolean {
+  return uses.some((u) => !u.scalesWorkload);
+}
+
+/** A plan cell scales its service's workload before its load when the service names one (the run scales it to the cell's count). */
+export function planCellUse(c: PlanCell): TargetUse {
+  return { scalesWorkload: c.workload !== undefined };
+}
+
 /** A target of a plan that no request can reach, with the cells (still to run) that would load it. */
 export interface PlanTargetFailure {
   /** The target URL without its credentials. */
@@ -80,14 +105,17 @@ export interface PlanTargetFailure {
   /** The services whose `target:` it is, and their cells still to run (ids, in plan order). */
   services: string[];
   cells: string[];
-  /** The workloads those services scale first (namespace/name): at 0 ready replicas now, the target may answer only once scaled. */
+  /** The workloads some of those services scale first (namespace/name): at 0 ready replicas now, the target may answer only once scaled. */
   scaled: string[];
+  /** The services that load it without scaling a workload first (why it was checked; never empty). */
+  unscaled: string[];
 }
 
 /**
- * One GET to each distinct target of `cells` (those in `skip` — already done, not run again — left out), all at once:
- * the targets no request can reach, in plan order, each with the cells that would load it; [] when all can be reached
- * (or `signal` cut the check short). A JMeter cell's `target:` is checked too: its host and port are JMeter's.
+ * One GET to each distinct target of `cells` (those in `skip` — already done, not run again — left out) that
+ * targetCheckedFirst says to check, i.e. not one whose every cell scales a workload first; all at once: the targets no
+ * request can reach, in plan order, each with the cells that would load it; [] when all can be reached (or `signal`
+ * cut the check short). A JMeter cell's `target:` is checked too: its host and port are JMeter's.
  */
 export async function planTargetFailures(cells: readonly PlanCell[], opts: TargetCheckOptions & { skip?: ReadonlySet<string> } = {}): Promise<PlanTargetFailure[]> {
   const byTarget = new Map<string, PlanCell[]>();
@@ -97,6 +125,7 @@ export async function planTargetFailures(cells: readonly PlanCell[], opts: Targe
     list.push(c);
     byTarget.set(c.target, list);
   }
+  for (const [target, of] of byTarget) if (!targetCheckedFirst(of.map(planCellUse))) byTarget.delete(target);
   const checked = await Promise.all([...byTarget].map(async ([target, of]) => ({ target, of, down: await noConnection(target, opts) })));
   const failures: PlanTargetFailure[] = [];
   for (const { target, of, down } of checked) {
@@ -106,6 +135,7 @@ export async function planTargetFailures(cells: readonly PlanCell[], opts: Targe
       target: redact(target, []), what: down.what, code: down.code,
       services: uniq(of.map((c) => c.service)), cells: of.map((c) => c.id),
       scaled: uniq(of.flatMap((c) => (c.workload ? [`${c.workload.namespace}/${c.workload.name}`] : []))),
+      unscaled: uniq(of.filter((c) => !planCellUse(c).scalesWorkload).map((c) => c.service)),
     });
   }
   return failures;
@@ -116,8 +146,9 @@ const CELLS_NAMED = 3;
 
 /**
  * The one message for planTargetFailures' answer (undefined for none): each target, its service(s) and cells, what the
- * connection did, and what to check — the service, the plan's `target:` field, a scaled workload's replicas; ending
- * "nothing was scaled, sent or written".
+ * connection did, and what to check — the service, the plan's `target:` field; when another service sharing the target
+ * scales a workload, which services load it unscaled and the way out (scale it up by hand); ending "nothing was
+ * scaled, sent or written".
  */
 export function planTargetMessage(failures: readonly PlanTargetFailure[]): string | undefined {
   if (!failures.length) return undefined;
@@ -125,8 +156,10 @@ export function planTargetMessage(failures: readonly PlanTargetFailure[]): strin
     const services = f.services.length === 1 ? `service ${f.services[0]}` : `services ${f.services.join(', ')}`;
     const named = f.cells.slice(0, CELLS_NAMED).join(', ');
     const more = f.cells.length > CELLS_NAMED ? ` and ${f.cells.length - CELLS_NAMED} more` : '';
+    // Checked because some service loads it unscaled; if it answers only once a workload the plan scales for another
+    // service is up, that is the way out.
     const scaled = f.scaled.length
-      ? `; the plan scales ${f.scaled.join(', ')} first: if ${f.scaled.length === 1 ? 'it has' : 'one has'} no ready replica now, scale it up by hand and run again`
+      ? `; ${f.unscaled.length === 1 ? `service ${f.unscaled[0]} loads` : `services ${f.unscaled.join(', ')} load`} it without scaling a workload first: if it answers only once ${f.scaled.join(' or ')} ${f.scaled.length === 1 ? 'has' : 'have'} a ready replica, scale ${f.scaled.length === 1 ? 'it' : 'them'} up by hand and run again`
       : '';
     return `the target ${f.target} of ${services} (cell${f.cells.length === 1 ? '' : 's'} ${named}${more}) ${f.what} (${f.code}) — is the service running and listening there? check its "target:" in the plan${scaled}`;
   });
