@@ -488,7 +488,7 @@ export class ClusterDataSource implements DataSource {
     }
     const current = kube.currentContext();
     // The way out in the caller's words: the CLI's --context, the editor's kubectl + Reload Kubeconfig (no flag to pass there).
-    const hint = (this.options.kubeconfigHint ?? CLI_KUBECONFIG_HINT).noCurrentContext;
+    const hint = (this.options.kubeconfigHint ?? CLI_KUBECONFIG_HINT).noCurrentContext(kube.kubectl);
     if (!current) return failed(`the kubeconfig ${kube.where} sets no current-context — ${hint} (contexts: ${list()})`);
     if (!all.includes(current)) return failed(`the kubeconfig ${kube.where} sets current-context "${current}", which it does not define (contexts: ${list()}) — ${hint}`);
     return [current];

@@ -12,5 +12,5 @@ export const EDITOR_KUBECONFIG_HINT: Readonly<KubeconfigHint> = {
   noContexts: 'set mora.kubeconfig to another file, or run MOrA: Use the Demo Data',
   // Health Check reads the kubeconfig's current context (Select Context only shows one in the tree), and the source
   // keeps the file it read: set the context where kubectl does, then read it again.
-  noCurrentContext: 'run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig',
+  noCurrentContext: (kubectl) => `run ${kubectl} config use-context <name> in a terminal, then MOrA: Reload Kubeconfig`,
 };

@@ -67,7 +67,7 @@ describe('pre-flight checks of the contexts asked for', function () {
     assert.doesNotMatch(named.err, /no context ""/);
     const none = await mora(['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig]);
     assert.equal(none.code, 2, none.err);
-    assert.equal(none.err.trim(), `mora: the kubeconfig ${kubeconfig} sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: "ctx1", "ctx2")`);
+    assert.equal(none.err.trim(), `mora: the kubeconfig ${kubeconfig} sets no current-context — pass --context <name>, or run kubectl --kubeconfig ${kubeconfig} config use-context <name> (contexts: "ctx1", "ctx2")`);
   }));
 
   it('mora health --context: the contexts named, each check naming its context when there are several', () => inTempDir(async (dir) => {

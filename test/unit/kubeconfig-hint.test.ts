@@ -10,6 +10,7 @@ import { ClusterDataSource } from '../../src/data/cluster';
 import { KubeClient } from '../../src/data/kube/client';
 import { connectKube } from '../../src/data/kube/connection';
 import { KubeError } from '../../src/data/kube/errors';
+import { kubectlFor } from '../../src/data/kube/kubeconfig';
 import { PrometheusDiscovery } from '../../src/data/kube/prometheus-discovery';
 import { EDITOR_KUBECONFIG_HINT } from '../../src/extension/kubeconfig-hint';
 
@@ -54,7 +55,16 @@ describe('kubeconfig errors name the caller\'s way out (CLI flags, or VS Code\'s
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string; title: string; category?: string }> } };
     const reload = pkg.contributes.commands.find((c) => c.command === 'mora.reloadKubeconfig');
     assert.ok(reload);
-    assert.match(EDITOR_KUBECONFIG_HINT.noCurrentContext, new RegExp(`then ${reload.category}: ${reload.title}$`));
+    assert.match(EDITOR_KUBECONFIG_HINT.noCurrentContext('kubectl'), new RegExp(`then ${reload.category}: ${reload.title}$`));
+  });
+
+  it('the kubectl a hint names reads the kubeconfig MOrA read: --kubeconfig for a named file, KUBECONFIG for a named list', () => {
+    assert.equal(kubectlFor({ kind: 'files', files: ['/k/home'], from: 'home' }), 'kubectl');
+    assert.equal(kubectlFor({ kind: 'files', files: ['/k/a', '/k/b'], from: 'KUBECONFIG' }), 'kubectl');
+    assert.equal(kubectlFor({ kind: 'files', files: ['/k/dev.yaml'], from: 'explicit' }), 'kubectl --kubeconfig /k/dev.yaml');
+    assert.equal(kubectlFor({ kind: 'files', files: ['/k/a', '/k/b'], from: 'explicit' }), `KUBECONFIG=/k/a${path.delimiter}/k/b kubectl`);
+    // A path a shell would split or expand is quoted, a quote inside it escaped.
+    assert.equal(kubectlFor({ kind: 'files', files: ["/k/my team's/config"], from: 'explicit' }), `kubectl --kubeconfig '/k/my team'\\''s/config'`);
   });
 
   it('no kubeconfig anywhere: the editor\'s hint names mora.kubeconfig and Use the Demo Data', () => {
@@ -133,15 +143,25 @@ describe('kubeconfig errors name the caller\'s way out (CLI flags, or VS Code\'s
       const editor = (kubeconfig: string) => new ClusterDataSource({ kubeconfig, kubeconfigHint: EDITOR_KUBECONFIG_HINT, prometheusUrlScope: 'current-context' }).health();
       const noneHealth = await editor(none);
       assert.equal(noneHealth.ok, false);
-      assert.equal(noneHealth.message, `the kubeconfig ${none} sets no current-context — run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig (contexts: "a", "b")`);
+      assert.equal(noneHealth.message, `the kubeconfig ${none} sets no current-context — run kubectl --kubeconfig ${none} config use-context <name> in a terminal, then MOrA: Reload Kubeconfig (contexts: "a", "b")`);
       const staleHealth = await editor(stale);
-      assert.equal(staleHealth.message, `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig`);
+      assert.equal(staleHealth.message, `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — run kubectl --kubeconfig ${stale} config use-context <name> in a terminal, then MOrA: Reload Kubeconfig`);
       for (const m of [noneHealth.message, staleHealth.message]) assert.doesNotMatch(m, /--context|pass /, m);
       // The CLI (no hint): its --context, word for word as before.
       assert.equal((await new ClusterDataSource({ kubeconfig: none }).health()).message,
-        `the kubeconfig ${none} sets no current-context — pass --context <name>, or run kubectl config use-context <name> (contexts: "a", "b")`);
+        `the kubeconfig ${none} sets no current-context — pass --context <name>, or run kubectl --kubeconfig ${none} config use-context <name> (contexts: "a", "b")`);
       assert.equal((await new ClusterDataSource({ kubeconfig: stale }).health()).message,
-        `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — pass --context <name>, or run kubectl config use-context <name>`);
+        `the kubeconfig ${stale} sets current-context "gone", which it does not define (contexts: "a", "b") — pass --context <name>, or run kubectl --kubeconfig ${stale} config use-context <name>`);
+      // Read through KUBECONFIG (no setting, no flag), plain kubectl sets the context where MOrA reads it.
+      const saved = process.env.KUBECONFIG;
+      process.env.KUBECONFIG = none;
+      try {
+        assert.equal((await new ClusterDataSource({ kubeconfigHint: EDITOR_KUBECONFIG_HINT, prometheusUrlScope: 'current-context' }).health()).message,
+          `the kubeconfig ${none} sets no current-context — run kubectl config use-context <name> in a terminal, then MOrA: Reload Kubeconfig (contexts: "a", "b")`);
+      } finally {
+        if (saved === undefined) delete process.env.KUBECONFIG;
+        else process.env.KUBECONFIG = saved;
+      }
     });
 
     it('no kubeconfig anywhere: contexts() and the health check say the editor\'s way out', async () => {

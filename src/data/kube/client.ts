@@ -13,7 +13,7 @@ import { untilAborted } from '../../core/abortable';
 import { abortOptions } from './abort';
 import { CLI_KUBECONFIG_HINT, KubeError, ReplicasChanged, kubeError, type KubeAction, type KubeconfigHint } from './errors';
 import { rawThrottle, retryThrottled, type ThrottleOptions } from './throttle';
-import { contextFileProblem, describeSource, findKubeconfig, loadKubeconfig } from './kubeconfig';
+import { contextFileProblem, describeSource, findKubeconfig, kubectlFor, loadKubeconfig, type KubeconfigSource } from './kubeconfig';
 import { ConnectProbes } from './connect-probe';
 import { AppliedCredentials, kubeconfigSecrets, redactedKubeError, redactPluginOutput } from './credential-redaction';
 import { loadClientNode, type ClientNode } from './load';
@@ -193,7 +193,11 @@ export class KubeClient {
   private readonly probes: ConnectProbes;
   private readonly applied = new AppliedCredentials();
 
-  private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions, readonly where: string) {
+  /** The kubectl command line that reads this kubeconfig, for hints (kubectlFor). */
+  readonly kubectl: string;
+
+  private constructor(private readonly k: ClientNode, private readonly config: k8s.KubeConfig, options: KubeClientOptions, readonly where: string, source?: KubeconfigSource) {
+    this.kubectl = source ? kubectlFor(source) : 'kubectl';
     this.conflictRetries = Math.max(1, options.conflictRetries ?? 5);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.probes = new ConnectProbes(options.connectTimeoutMs, this.timeoutMs);
@@ -247,7 +251,7 @@ export class KubeClient {
     if (kc.getContexts().length === 0) {
       throw new KubeError(`the kubeconfig ${where} has no contexts — run your cluster's login command or ${hint.noContexts}`, 'config');
     }
-    return new KubeClient(k, kc, options, where);
+    return new KubeClient(k, kc, options, where, found);
   }
 
   /**

@@ -24,9 +24,11 @@ export interface KubeconfigHint {
   /**
    * The health check has no context to look at: the kubeconfig sets no current-context, or one it does not define.
    * Follows "sets no current-context — " (the CLI names its --context; the editor, whose health check reads the current
-   * context, how to set one and read the kubeconfig again).
+   * context, how to set one and read the kubeconfig again). `kubectl` is the command line that reads the same
+   * kubeconfig (`kubectl --kubeconfig <file>` for a file named by --kubeconfig / mora.kubeconfig: plain kubectl would
+   * set the context in KUBECONFIG or ~/.kube/config, and the check would still fail).
    */
-  noCurrentContext: string;
+  noCurrentContext: (kubectl: string) => string;
 }
 
 /** The CLI's words: where `mora` reads the kubeconfig from (--kubeconfig, KUBECONFIG) and the demo's flag. */
@@ -34,7 +36,7 @@ export const CLI_KUBECONFIG_HINT: Readonly<KubeconfigHint> = {
   none: 'pass --kubeconfig <file>, or try --source demo',
   missing: 'pass --kubeconfig <file> or set KUBECONFIG',
   noContexts: 'pass --kubeconfig',
-  noCurrentContext: 'pass --context <name>, or run kubectl config use-context <name>',
+  noCurrentContext: (kubectl) => `pass --context <name>, or run ${kubectl} config use-context <name>`,
 };
 
 export class KubeError extends Error {

@@ -105,6 +105,18 @@ export function noKubeconfigMessage(found: { looked: string[] }, hint = CLI_KUBE
   return `no kubeconfig found: ${found.looked.join('; ')} — log in to your cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials) or ${hint}`;
 }
 
+/**
+ * The kubectl command line that reads the same kubeconfig, for hints that tell the user to run one: kubectl reads
+ * KUBECONFIG or ~/.kube/config by itself, but a file named by --kubeconfig / mora.kubeconfig only when told (several
+ * files, as KUBECONFIG lists them, through the environment: --kubeconfig takes one).
+ */
+export function kubectlFor(src: KubeconfigSource): string {
+  if (src.kind !== 'files' || src.from !== 'explicit') return 'kubectl';
+  const list = src.files.join(path.delimiter);
+  const arg = /^[\w@%+=:,./~-]+$/.test(list) ? list : `'${list.replace(/'/g, `'\\''`)}'`;
+  return src.files.length === 1 ? `kubectl --kubeconfig ${arg}` : `KUBECONFIG=${arg} kubectl`;
+}
+
 /** Where a source came from, for messages ("the kubeconfig a:b has no contexts"). */
 export function describeSource(src: KubeconfigSource): string {
   if (src.kind === 'files') return src.files.join(path.delimiter);
