@@ -63,6 +63,13 @@ function unknownCommand(c: Command, name: string): never {
   return (c as unknown as { unknownCommand(): never }).unknownCommand();
 }
 
+/** commander's unknown-option error (not in its typings either; the same test pins its wording). */
+function unknownOption(c: Command, flag: string): never {
+  return (c as unknown as { unknownOption(flag: string): never }).unknownOption(flag);
+}
+
+const isHelp = (arg: string): boolean => arg === '-h' || arg === '--help';
+
 /** The subcommand of `c` named `name` (or aliased so). */
 const subcommand = (c: Command, name: string): Command | undefined => c.commands.find((s) => s.name() === name || s.aliases().includes(name));
 
@@ -80,6 +87,8 @@ function unknownCommandsBeforeHelp(c: Command): void {
   const outputHelp = c.outputHelp.bind(c) as (...args: unknown[]) => void;
   c.outputHelp = ((...args: unknown[]) => {
     const first = c.args[0];
+    // An option c does not know (`mora -q foo -h`: mora has no -q) is the error `mora -q foo` gives, not c's help.
+    if (first?.startsWith('-') && !isHelp(first) && !c.options.some((o) => o.is(first.split('=')[0]))) unknownOption(c, first);
     if (first !== undefined && !first.startsWith('-') && !subcommand(c, first)) unknownCommand(c, first);
     outputHelp(...args);
   }) as Command['outputHelp'];

@@ -27,12 +27,15 @@ describe('mora help <command>', () => {
       [['manifests', 'scna', '-h'], "mora: unknown command 'scna' (did you mean scan?); see mora manifests --help\n"],
       // experiment has an action of its own: a name that is none of its subcommands is unknown too, with or without --help.
       [['experiment', 'rn', '--help'], "mora: unknown command 'rn' (did you mean run?); see mora experiment --help\n"],
+      // An option the command does not have, before the name: the error of the same line without --help.
+      [['-q', 'foo', '-h'], "mora: unknown option '-q'; see mora --help\n"],
+      [['--offline', 'recommend', '--help'], "mora: unknown option '--offline'; see mora --help\n"],
     ] as const) {
       const r = await mora([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}`);
       assert.equal(r.out, '', args.join(' '));
       assert.equal(r.err, err, args.join(' '));
-      const bare = await mora(args.filter((a) => !a.startsWith('-')));
+      const bare = await mora(args.filter((a) => a !== '-h' && a !== '--help'));
       assert.deepEqual(bare, r, `${args.join(' ')}: as without --help`);
     }
     // Known names, and mora --help itself, still print the help, exit 0.
