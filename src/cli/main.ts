@@ -88,7 +88,7 @@ function unknownCommandsBeforeHelp(c: Command): void {
   c.outputHelp = ((...args: unknown[]) => {
     const first = c.args[0];
     // An option c does not know (`mora -q foo -h`: mora has no -q) is the error `mora -q foo` gives, not c's help.
-    if (first?.startsWith('-') && !isHelp(first) && !c.options.some((o) => o.is(first.split('=')[0]))) unknownOption(c, first);
+    if (first?.startsWith('-') && !isHelp(first) && !c.options.some((o) => [o.short, o.long].includes(first.split('=')[0]))) unknownOption(c, first);
     if (first !== undefined && !first.startsWith('-') && !subcommand(c, first)) unknownCommand(c, first);
     outputHelp(...args);
   }) as Command['outputHelp'];
