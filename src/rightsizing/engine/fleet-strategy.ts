@@ -37,13 +37,22 @@ export class FleetMemberStrategy {
   private cachedAt = NaN;
   private cache: Array<StrategyValue | undefined | null> = [];
 
+  /** The rules fed the samples: the lowest target's, whose monotone chain holds the others (mora-strategy.ts), or each rule. */
+  private readonly fed: MoraStrategy[];
+
   constructor(readonly kind: ResourceKind, mora: MoraStrategyOptions = {}, grid: readonly number[] = FLEET_GRID) {
     this.grid = [...new Set(grid)].sort((a, b) => a - b);
-    this.rules = this.grid.map((risk) => new MoraStrategy(kind, { ...mora, risk }));
+    // A monotone rule reads the rules of the targets above it (MONOTONE_GRID): where they are this grid's, share them
+    // (one replay per target, not one chain per target).
+    const head = new MoraStrategy(kind, { ...mora, risk: this.grid[0] });
+    const chain = head.chain();
+    const shared = this.grid.map((g) => chain.find((r) => Math.abs(r.risk - g) <= 1e-12 * g));
+    if (shared.every((r): r is MoraStrategy => r !== undefined)) { this.rules = shared; this.fed = [head]; }
+    else { this.rules = this.grid.map((risk) => new MoraStrategy(kind, { ...mora, risk })); this.fed = this.rules; }
   }
 
   observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
-    for (const r of this.rules) r.observe(t, v);
+    for (const r of this.fed) r.observe(t, v);
   }
 
   /** The curve at `now`: per grid target, its values' waste / usage and achieved risk over the last days; undefined before minDays. */

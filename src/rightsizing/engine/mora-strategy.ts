@@ -24,6 +24,9 @@
  *   knee rule (option `cpuRule: 'knee'`, CPU, off by default): per day the value minimising the window's predicted relative
  *         waste + λ × its predicted share above, λ calibrated on the series' own past days (knee.ts); where no λ keeps α the
  *         margin stands.
+ *   monotone (option `monotone`, CPU, on by default): a stricter target never gives less — the value is the highest of its
+ *         own and the values of the same rule at the targets of MONOTONE_GRID above α on the same history (the base's
+ *         quantile depends on α, and on a two-level series so does which level each past day's base sat in).
  *
  * `recommend` also returns the risk target and a confidence (0..1) that predicts misses (confidence.ts `confidenceOf`):
  * CPU — the series' own past days' record at today's k (kept or missed), averaged over recency half-lives and the weekday
@@ -135,11 +138,28 @@ export interface MoraStrategyOptions {
    * window's hull is nearly straight the unbounded knee is all or nothing, a day fully covered or fully exposed.
    */
   kneeMaxRiskFactor?: number;
+  /**
+   * CPU: a stricter target never gives a lower value for the same history. The value at α is the largest of its own and
+   * the values of the same rule at every target of MONOTONE_GRID above α, each replayed on the same samples with its own
+   * calibration (the base is read at a quantile that depends on α, and on a series whose usage has two levels the base at
+   * one target can sit in the lower level where the next target's sits in the upper, each k calibrated on a different mix
+   * of such days: bitbrains_95 at 2% / 3%, 254 / 1,220 MHz). Costs one more replay of the rule per grid target above α
+   * (7 at 5%). Default true for CPU; memory's base and cap do not depend on α and its k, prior and cap all fall as α
+   * rises, so it is monotone without (false). Not with `fleetTail` (the other targets' pools are not at hand).
+   * docs/ENGINE.md § Risk, "A stricter target never gives less".
+   */
+  monotone?: boolean;
 }
 
+/**
+ * The targets a value is held monotone over (option `monotone`): the fleet budget's grid and the frontier's CPU grid
+ * (src/rightsizing/backtest/frontier.ts, with 40%), so every target either replays is non-increasing in the target.
+ */
+export const MONOTONE_GRID: readonly number[] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5];
+
 export const MORA_DEFAULTS: Readonly<Record<ResourceKind, Required<MoraStrategyOptions>>> = {
-  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0 },
-  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0 },
+  memory: { risk: DEFAULT_RISK.memory, historyDays: 28, baseDays: 14, cpuHalfLifeDays: 0, calibrationHalfLifeDays: 0, memoryBaseQuantile: 0.5, memoryRecentDays: 1, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0, cpuBaseRiskFactor: 1, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 0, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0, monotone: false },
+  cpu: { risk: DEFAULT_RISK.cpu, historyDays: 28, baseDays: 8, cpuHalfLifeDays: 1, calibrationHalfLifeDays: 0, memoryBaseQuantile: 1, memoryRecentDays: 0, cpuWeekly: false, weeklyTest: 'paired', cpuBase: 'window', seasonalDays: 3, cpuBaseQuantile: 0.9, cpuBaseRiskFactor: 2, aci: false, aciMemory: false, aciGamma: ACI_GAMMA, aciClamp: ACI_CLAMP, fleetTail: false, fleetTailDays: 0, cpuPriorDays: 1, cpuRule: 'margin', kneeDays: 0, kneeMaxRiskFactor: 0, monotone: true },
 };
 
 /** What the applied value wasted (Σ max(0, value − u)) and how many samples were above it on one completed day. */
@@ -152,6 +172,8 @@ export interface TrackDay {
 
 interface DayStats {
   start: number;
+  /** The value the rule applied to the day (set before it; NaN: none). */
+  applied: number;
   /** The day's samples in time order (kept only for the seasonal base). */
   ordered?: Float64Array;
   /** |log(the day's base quantile / base)| for the window base and the weekly base set before the day (NaN: none). */
@@ -182,6 +204,11 @@ export interface MoraExplanation {
   confidence: number;
   /** CPU: the quantile of the window's usage the base is read at (a forecast standing in for the base is read at the same one). */
   baseQuantile?: number;
+  /**
+   * Set when a less strict target of MONOTONE_GRID gave a higher value on the same history and the margin was raised to it
+   * (option `monotone`): that target and the value the rule alone gave here.
+   */
+  lifted?: { target: number; from: number };
 }
 
 export class MoraStrategy implements SizingStrategy {
@@ -204,11 +231,21 @@ export class MoraStrategy implements SizingStrategy {
   private kneeCache?: { key: string; curve: KneeCurve | undefined };
   /** Called with each calibration day as it is made (the day's start and its ratios, ascending): how a fleet pool is filled. */
   onCalibrationDay?: (day: number, ratios: Float64Array) => void;
+  /**
+   * Option `monotone`: the same rule at the next target of MONOTONE_GRID above α, itself monotone (so a chain up to 50%),
+   * fed the same samples before this one.
+   */
+  private readonly above?: MoraStrategy;
+  /** explain(now)'s last answer, until the next sample or closed day. */
+  private explained?: { now: number; version: number; e: MoraExplanation | undefined };
+  private version = 0;
 
   /** `fleet`: the other workloads' calibration ratios, read when `fleetTail` is on (CPU). */
   constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}, private readonly fleet?: FleetTail) {
     this.o = { ...MORA_DEFAULTS[kind], ...stripUndefined(options) };
     if (this.o.aci && (kind === 'cpu' || this.o.aciMemory)) this.adaptive = new AdaptiveLevel(this.o.risk, this.o.aciGamma, this.o.aciClamp);
+    const next = MONOTONE_GRID.find((g) => g > this.o.risk * (1 + 1e-9));
+    if (this.o.monotone && next !== undefined && !(this.o.fleetTail && fleet)) this.above = new MoraStrategy(kind, { ...options, risk: next, monotone: true });
   }
 
   /** The level k is read at: the target α, or ACI's working level. */
@@ -217,7 +254,31 @@ export class MoraStrategy implements SizingStrategy {
   /** The risk target α. */
   get risk(): number { return this.o.risk; }
 
+  /** This rule and, with `monotone`, the rules at the targets above it it reads, ascending target (one replay each). */
+  chain(): MoraStrategy[] {
+    return [this, ...(this.above?.chain() ?? [])];
+  }
+
   observe(t: ArrayLike<number>, v: ArrayLike<number>): void {
+    if (this.above) {
+      // One day at a time, the rule above first: when this rule closes a day, that one has closed it too (closeDay reads
+      // the value it applied to it).
+      for (let i = 0; i < t.length;) {
+        const d = day0(t[i]);
+        let j = i + 1;
+        while (j < t.length && day0(t[j]) === d) j++;
+        const tt = Array.prototype.slice.call(t, i, j) as number[], vv = Array.prototype.slice.call(v, i, j) as number[];
+        this.above.observe(tt, vv);
+        this.observeOwn(tt, vv);
+        i = j;
+      }
+      return;
+    }
+    this.observeOwn(t, v);
+  }
+
+  private observeOwn(t: ArrayLike<number>, v: ArrayLike<number>): void {
+    this.version++;
     for (let i = 0; i < t.length; i++) {
       if (!Number.isFinite(v[i])) continue;
       const day = Math.floor(t[i] / DAY) * DAY;
@@ -241,14 +302,31 @@ export class MoraStrategy implements SizingStrategy {
   explain(now: number): MoraExplanation | undefined {
     // A day still open at `now` (samples up to now of the current day) is not complete: keep it pending.
     if (Math.floor(now / DAY) * DAY !== this.pendingStart) this.closeDay();
+    const c = this.explained;
+    if (c && c.now === now && c.version === this.version) return c.e;
+    const e = this.explainNow(now);
+    this.explained = { now, version: this.version, e };
+    return e;
+  }
+
+  private explainNow(now: number): MoraExplanation | undefined {
     const day = Math.floor(now / DAY) * DAY;
     const base = this.base(this.days.length, this.pendingV, day);
     if (!Number.isFinite(base) || base < 0) return undefined;
-    const m = this.marginAt(this.level, this.pendingV, base, day);
+    let m: { k: number; expected: number; capped?: boolean } = this.marginAt(this.level, this.pendingV, base, day);
+    // A stricter target never gives less (option `monotone`): the value is raised to the highest of the targets above.
+    let lifted: MoraExplanation['lifted'];
+    const up = base > 0 ? this.above?.explain(now) : undefined;
+    if (up && up.base * up.margin > base * m.k) {
+      const best = up.base * up.margin;
+      lifted = { target: up.lifted?.target ?? up.risk, from: base * m.k };
+      m = { k: best / base, expected: this.cal.length > 0 ? this.marginOf(0, day, best / base).expected : this.o.risk };
+    }
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
       risk: this.o.risk, level: this.level, expected: m.expected, ...(m.capped ? { capped: true } : {}), confidence: confidenceOf(this.kind, this.o.risk, this.cal, m.k),
       ...(this.kind === 'cpu' ? { baseQuantile: this.baseQuantile() } : {}),
+      ...(lifted ? { lifted } : {}),
     };
   }
 
@@ -398,6 +476,7 @@ export class MoraStrategy implements SizingStrategy {
 
   private closeDay(): void {
     if (this.pendingV.length === 0) return;
+    this.version++;
     const sorted = Float64Array.from(this.pendingV).sort();
     const n = sorted.length;
     // Complete: the gaps before the first and after the last sample add up to at most two sampling steps (one sample a day:
@@ -405,7 +484,7 @@ export class MoraStrategy implements SizingStrategy {
     const step = n > 1 ? (this.pendingLast - this.pendingFirst) / (n - 1) : DAY;
     const complete = (this.pendingFirst - this.pendingStart) + (this.pendingStart + DAY - this.pendingLast) <= 2 * step;
     const base = this.base(this.days.length, [], this.pendingStart);
-    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete, errWindow: NaN, errWeekly: NaN };
+    const stats: DayStats = { start: this.pendingStart, sorted, peak: sorted[n - 1], complete, errWindow: NaN, errWeekly: NaN, applied: NaN };
     if (this.o.cpuBase === 'seasonal' && this.kind === 'cpu') stats.ordered = Float64Array.from(this.pendingV);
     if (this.o.cpuWeekly && this.kind === 'cpu') {
       // What each base would have said of this day's (1−α) quantile: the evidence weeklyFits weighs.
@@ -420,7 +499,9 @@ export class MoraStrategy implements SizingStrategy {
     // own under-coverage (day-to-day level changes) has to be fixed first (docs/ENGINE.md § Risk).
     // What the rule applied to this day (before seeing it): its achieved risk feeds the confidence, and with its waste the
     // track record a fleet budget reads (an idle base applies 0: that day is recorded too).
-    const applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.level, [], base, this.pendingStart).k : base === 0 ? 0 : NaN;
+    let applied = Number.isFinite(base) && base > 0 ? base * this.marginAt(this.level, [], base, this.pendingStart).k : base === 0 ? 0 : NaN;
+    // Option `monotone`: what was applied is the highest of this rule's value and the values of the targets above.
+    if (applied > 0 && this.above) { const a = this.above.appliedTo(this.pendingStart); if (a > applied) applied = a; }
     let above = 0;
     for (let i = sorted.length - 1; i >= 0 && sorted[i] > applied; i--) above++;
     // ACI: the day's realised miss of the value applied moves the level the next day's k is read at.
@@ -440,12 +521,20 @@ export class MoraStrategy implements SizingStrategy {
       }
       this.onCalibrationDay?.(this.pendingStart, ratios);
     }
+    stats.applied = applied;
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
     while (this.cal.length > this.o.historyDays) this.cal.shift();
     while (this.kneeCal.length > this.o.historyDays) this.kneeCal.shift();
     while (this.track.length > this.o.historyDays) this.track.shift();
     this.pendingV = [];
+  }
+
+  /** The value this rule applied to the day starting at `day` (closing it first if it is still pending); NaN if none. */
+  private appliedTo(day: number): number {
+    if (this.pendingStart === day) this.closeDay();
+    for (let i = this.days.length - 1; i >= 0; i--) if (this.days[i].start === day) return this.days[i].applied;
+    return NaN;
   }
 
   private hasCompleteDay(end: number): boolean {

@@ -102,6 +102,8 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     reason = kind === 'memory'
       ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) ${margin} (${cal})`
       : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), ${margin} (${cal})`;
+    // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md § Risk).
+    if (e.lifted) notes.push(`raised from ${fmt(kind, e.lifted.from)} to the value at the ${pctText(e.lifted.target)} target: a stricter target never gives a lower value`);
   } else {
     reason = `${policy.strategy} baseline`;
   }
