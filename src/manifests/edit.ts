@@ -92,7 +92,7 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
  */
 export function planEdits(text: string, changes: readonly ManifestChange[], options: EditOptions = {}): TextEdit[] {
   const ns = options.defaultNamespace;
-  const merged = mergeChanges(changes);
+  const merged = sameInFile(text, mergeChanges(changes), ns);
   let current = text;
   const rounds: TextEdit[][] = [];
   for (let round = 0; ; round++) {
@@ -188,7 +188,42 @@ function originalOffset(offset: number, rounds: readonly TextEdit[][]): number {
   return o;
 }
 
-/** Several changes to one container or workload merge (the later value wins), so edits never overlap. */
+/** How a change names its target, as given: `[<namespace>/]<Kind>/<name>[/<container>]`. */
+export function targetLabel(change: ManifestChange): string {
+  const t = change.target;
+  const ns = t.namespace ? `${t.namespace}/` : '';
+  return `${ns}${normaliseKind(t.kind)}/${t.name}${change.type === 'resources' ? `/${change.target.container}` : ''}`;
+}
+
+/**
+ * Two changes to one container (or one workload's replicas) as one: each value given once is kept; a value given by
+ * both must be the same amount however spelt (`5m`, `0.005`; the later spelling is written), else they conflict and
+ * nothing is guessed: ManifestEditError `<label>: cpu given twice (5m, 7m): give one value`.
+ */
+export function mergeTwo(a: ManifestChange, b: ManifestChange, label: string): ManifestChange {
+  if (a.type === 'replicas' || b.type === 'replicas') {
+    if (a.type !== 'replicas' || b.type !== 'replicas') throw new Error('mergeTwo: a replicas change and a resources change');
+    if (a.replicas !== b.replicas) throw new ManifestEditError(`${label}: replicas given twice (${a.replicas}, ${b.replicas}): give one value`);
+    return b;
+  }
+  for (const g of ['requests', 'limits'] as const) {
+    for (const r of ['cpu', 'memory'] as const) {
+      const x = a.set[g]?.[r];
+      const y = b.set[g]?.[r];
+      if (x === undefined || y === undefined || sameAmount(x, y)) continue;
+      throw new ManifestEditError(`${label}: ${g === 'requests' ? r : `limits.${r}`} given twice (${x}, ${y}): give one value`);
+    }
+  }
+  return { ...b, set: mergeSettings(a.set, b.set) };
+}
+
+/** Two quantities given for one value: the same amount, however spelt. */
+export function sameAmount(a: string, b: string): boolean {
+  if (a === b) return true;
+  return isQuantity(a) && isQuantity(b) && parseQuantity(a) === parseQuantity(b);
+}
+
+/** Several changes to one container or workload, its target spelt the same, merge (mergeTwo), so edits never overlap. */
 function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
   const merged = new Map<string, ManifestChange>();
   for (const change of changes) {
@@ -196,11 +231,36 @@ function mergeChanges(changes: readonly ManifestChange[]): ManifestChange[] {
       ? `r/${normaliseKind(change.target.kind)}/${change.target.namespace ?? '*'}/${change.target.name}/${change.target.container}`
       : `n/${normaliseKind(change.target.kind)}/${change.target.namespace ?? '*'}/${change.target.name}`;
     const before = merged.get(key);
-    if (before && before.type === 'resources' && change.type === 'resources') {
-      merged.set(key, { ...change, set: mergeSettings(before.set, change.set) });
-    } else merged.set(key, change);
+    merged.set(key, before ? mergeTwo(before, change, targetLabel(change)) : change);
   }
   return [...merged.values()];
+}
+
+/**
+ * Changes whose targets are spelt differently but reach the same container or workload in this text
+ * (`Deployment/web/app` and `default/Deployment/web/app` where web sets no namespace): merged as mergeTwo merges,
+ * refused when they disagree. Without this, two edits of one value (or two insertions of one missing key) were made
+ * and failed the checks after the edit with words that did not say why. Only targets sharing a kind and name are
+ * looked up, so a long list of distinct targets costs nothing here.
+ */
+function sameInFile(text: string, changes: readonly ManifestChange[], defaultNamespace?: string): ManifestChange[] {
+  const names = changes.map((c) => `${c.type}/${normaliseKind(c.target.kind)}/${c.target.name}${c.type === 'resources' ? `/${c.target.container}` : ''}`);
+  if (new Set(names).size === names.length) return [...changes];
+  const docs = workloadDocuments(text, changes);
+  const byPlace = new Map<string, { change: ManifestChange; label: string }>();
+  for (const change of changes) {
+    const at = docs.docs.indexOf(findWorkload(docs, change.target, defaultNamespace));
+    const key = change.type === 'resources' ? `r/${at}/${change.target.container}` : `n/${at}`;
+    const before = byPlace.get(key);
+    if (!before) {
+      byPlace.set(key, { change, label: targetLabel(change) });
+      continue;
+    }
+    const what = change.type === 'resources' ? 'container' : 'workload';
+    const label = `${before.label} and ${targetLabel(change)} are the same ${what} in this file`;
+    byPlace.set(key, { change: mergeTwo(before.change, change, label), label: before.label });
+  }
+  return [...byPlace.values()].map((x) => x.change);
 }
 
 /**

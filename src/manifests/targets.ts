@@ -5,7 +5,7 @@
  * (`requests.cpu` is accepted for `cpu`, and so on.)
  */
 import { checkReplicas, parseInputQuantity, QuantityError } from '../core/quantity';
-import { ManifestEditError } from './edit';
+import { ManifestEditError, mergeTwo, sameAmount, targetLabel } from './edit';
 import type { ManifestChange, ResourceSettings } from './types';
 import { normaliseKind } from './workloads';
 
@@ -14,11 +14,22 @@ export interface ChangeSpecs {
   replicas?: readonly string[];
 }
 
+/**
+ * The changes asked for, one per target as spelt (kind aliases such as `deploy` count as their kind): a target given in
+ * several --set merges them (cpu in one, memory in another); a value given twice must be the same amount both times
+ * (`5m` twice, or `5m` and `0.005`, collapse into one) — different amounts are a ManifestEditError naming both, since
+ * either could be the one meant.
+ */
 export function parseChangeSpecs(specs: ChangeSpecs): ManifestChange[] {
-  const changes: ManifestChange[] = [];
-  for (const spec of specs.set ?? []) changes.push(parseSet(spec));
-  for (const spec of specs.replicas ?? []) changes.push(parseReplicas(spec));
-  return changes;
+  const changes = new Map<string, { change: ManifestChange; flag: string }>();
+  const add = (change: ManifestChange, flag: string): void => {
+    const key = JSON.stringify([change.type, change.target.namespace ?? null, targetLabel(change)]);
+    const before = changes.get(key);
+    changes.set(key, before ? { change: mergeTwo(before.change, change, `${before.flag} ${targetLabel(before.change)}`), flag: before.flag } : { change, flag });
+  };
+  for (const spec of specs.set ?? []) add(parseSet(spec), '--set');
+  for (const spec of specs.replicas ?? []) add(parseReplicas(spec), '--replicas');
+  return [...changes.values()].map((x) => x.change);
 }
 
 /** `/Deployment/web`: an empty namespace matches nothing; a manifest without one is in the default namespace. */
@@ -49,6 +60,11 @@ function parseSet(spec: string): ManifestChange {
       const why = /is not a Kubernetes quantity/.test(e.message)
         ? `${group}.${resource} "${value}" is not a Kubernetes quantity (e.g. 250m, 0.5, 512Mi, 1Gi)` : e.message;
       throw new ManifestEditError(`--set "${spec}": ${why}`);
+    }
+    const given = set[group]?.[resource];
+    if (given !== undefined && !sameAmount(given, value)) {
+      const label = [namespace, normaliseKind(kind), name, container].filter((x) => x !== undefined).join('/');
+      throw new ManifestEditError(`--set ${label}: ${group === 'requests' ? resource : `limits.${resource}`} given twice (${given}, ${value}): give one value`);
     }
     (set[group] ??= {})[resource] = value;
   }
