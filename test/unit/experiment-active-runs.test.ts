@@ -52,7 +52,7 @@ describe('experiment runs stopped when the editor host deactivates', () => {
     const w = scaledRun();
     const runs = new ActiveRuns();
     const abort = new AbortController();
-    const run = runs.track('shop', abort, runPlan(w.plan, { prometheus: w.prometheus, httpDriver: w.driver, scalerFor: () => w.scaler, signal: abort.signal, sleep: async () => {} }));
+    const run = runs.track('shop', abort, runPlan(w.plan, { prometheus: w.prometheus, httpDriver: w.driver, scalerFor: () => w.scaler, signal: abort.signal, sleep: async () => {}, targetCheck: async () => undefined }));
     await w.loadStarted;
     assert.equal(w.replicas(), 2, 'scaled for the cell');
     assert.deepEqual(runs.running, ['shop']);

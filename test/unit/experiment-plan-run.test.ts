@@ -48,6 +48,8 @@ function world() {
   const hooks: PlanRunHooks = {
     prometheus, httpDriver: driver, scalerFor: () => scaler,
     now: () => clock, sleep: async (ms) => { clock += ms / 1000; },
+    // The fake driver stands for the targets (nothing listens on :8080): the check after scaling is told they answer.
+    targetCheck: async () => undefined,
   };
   return { hooks, calls, replicas: () => replicas, setReplicas: (n: number) => { replicas = n; } };
 }

@@ -15,6 +15,11 @@
  * shows the interrupted run's count), says so, and restores it when the service is done. A pending note is owed to the
  * workload it names: if the plan now names another one for that service (or none), the note's workload is restored
  * first. A note with `restored: true` is history: a rerun that scales the service again reads the live count.
+ *
+ * A failed cell: a cell whose target took no connection after its workload was scaled (the check before its load,
+ * target-check.ts: the plan's pre-run check skips such targets), or whose load got not one answer, is recorded
+ * `failed` with the reason, not `done`; the run stops there (the scaling restored, as for any failed cell) and a rerun
+ * runs it again.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -33,8 +38,9 @@ import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
-import { redactedError, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait, type ScrapeWaitTiming } from './runner';
+import { redactedError, scrapeWaitSeconds, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait, type ScrapeWaitTiming } from './runner';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
+import { scaledTargetMessage, waitForConnection, type NoConnection, type TargetCheckOptions } from './target-check';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -93,6 +99,11 @@ export type PlanEvent =
   | { kind: 'cell-start'; cell: PlanCell; position: number; pending: number }
   /** Waiting for Prometheus' first scrapes of the cell's target (runner.ts ScrapeWait): only when they are not there yet. */
   | { kind: 'scrapes'; cell: PlanCell; wait: ScrapeWait }
+  /**
+   * The target of a cell that scales its workload refused the check's first GET after scaling (start: how long it may
+   * take at most), then took a connection (ready, after `waited` s). None when the first GET connects.
+   */
+  | { kind: 'target'; cell: PlanCell; wait: { state: 'start'; seconds: number } | { state: 'ready'; waited: number } }
   | { kind: 'cell-load-done'; cell: PlanCell; stats: CellLoadResult }
   | { kind: 'cell-written'; cell: PlanCell; record: CellRecord };
 
@@ -112,8 +123,13 @@ export interface PlanRunHooks {
   onEvent?: (e: PlanEvent) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** The clock and report interval of the wait for a cell's first scrapes (tests); default Date.now, every 30 s. */
+  /**
+   * The clock and report interval of the wait for a cell's first scrapes (tests); default Date.now, every 30 s. The
+   * wait for a scaled cell's target uses the same clock.
+   */
   scrapeWait?: ScrapeWaitTiming;
+  /** The GET to a scaled cell's target before its load (default noConnection, target-check.ts); tests of a fake driver pass their own. */
+  targetCheck?: (url: string, opts: TargetCheckOptions) => Promise<NoConnection | undefined>;
 }
 
 export interface PlanRunResult {
@@ -178,6 +194,14 @@ export function qualityReport(cells: readonly CellRecord[]): PlanDocument['quali
     passed: done.length - failed.length, failed: failed.length, pending: cells.length - done.length,
     failures: failed.map((c) => ({ cell: c.id, reasons: c.quality!.reasons })),
   };
+}
+
+/** Why a cell whose load got not one answer failed: how many requests failed, and how (the connection errors by code). */
+export function noAnswerMessage(c: PlanCell, r: CellLoadResult): string {
+  const codes = Object.entries(r.errorCodes ?? {}).filter(([, n]) => n > 0).map(([code, n]) => `${n} ${code}`);
+  const how = [...codes, ...(r.timeouts ? [`${r.timeouts} timed out`] : [])].join(', ');
+  const what = c.target ? `the target ${redact(c.target, [])}` : `the hosts of ${c.jmx ?? 'its JMeter plan'}`;
+  return `cell ${c.id}: no request of its load was answered (${r.errors} failed${how ? `: ${how}` : ''}) — is ${what} of service ${c.service} running and listening there? the cell is recorded failed and runs again on the next run`;
 }
 
 function stats(xs: number[]): { mean: number; max: number } {
@@ -395,6 +419,9 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   };
 
   let currentReplicas = new Map<string, number>();
+  /** Per service with a workload: the replica count at which its target last took a connection in this run. */
+  const targetCheckedAt = new Map<string, number>();
+  const clock = hooks.scrapeWait?.clock ?? Date.now;
   try {
     // A pending note whose workload the plan no longer names for a service that still runs cells (renamed, moved to
     // another namespace or context, dropped) is settled before anything else changes.
@@ -447,6 +474,27 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
         if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
         throw e;
       }
+      // A cell that scales its workload: its target was not checked before the run (it may answer only once scaled),
+      // so it is now, after each change of the count, before the load: one GET, again each second while no connection
+      // is possible, for at most the scrape wait's bound (10 scrape intervals + 5 s). Still none: the cell fails.
+      if (cell.workload && cell.target && targetCheckedAt.get(cell.service) !== cell.replicas) {
+        const seconds = scrapeWaitSeconds(scrape);
+        const t0 = clock();
+        let waited = false;
+        const down = await waitForConnection(cell.target, {
+          waitMs: seconds * 1000, clock, sleep, signal: hooks.signal, check: hooks.targetCheck,
+          onWaiting: () => { waited = true; emit({ kind: 'target', cell, wait: { state: 'start', seconds } }); },
+        });
+        if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
+        if (down) {
+          const e = new Error(scaledTargetMessage(cell, down, Math.round((clock() - t0) / 1000)));
+          rec.status = 'failed';
+          rec.error = storedErrorText(e, runUrls);
+          throw e;
+        }
+        if (waited) emit({ kind: 'target', cell, wait: { state: 'ready', waited: Math.round((clock() - t0) / 1000) } });
+        targetCheckedAt.set(cell.service, cell.replicas);
+      }
 
       // Load.
       const driver = cell.jmx ? hooks.jmxDriver! : httpDriver;
@@ -465,6 +513,16 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       if (result.loadStartedAt !== undefined && result.loadStartedAt > loadStart && result.loadStartedAt < loadEnd) loadStart = result.loadStartedAt;
       if (!doc.versions.drivers.includes(result.driver)) doc.versions.drivers.push(result.driver);
       emit({ kind: 'cell-load-done', cell, stats: result });
+      // Not one request answered: nothing was measured, whatever the reason (a target gone since its check, one never
+      // checked). Failed, not done: the run stops and a rerun runs the cell again.
+      if (result.requests === 0) {
+        const e = new Error(noAnswerMessage(cell, result));
+        rec.status = 'failed';
+        rec.error = storedErrorText(e, runUrls);
+        rec.stats = result;
+        rec.timings = { started: cellStarted, loadStart, loadEnd, finished: now() };
+        throw e;
+      }
 
       // Cool-down, then until Prometheus holds a scrape from after the load (bounded).
       if (cell.cooldownSeconds > 0) await sleep(cell.cooldownSeconds * 1000);

@@ -11,7 +11,8 @@
  * wait and level results cover it after scaling. `mora experiment` (the flag form) asks targetUnreachable about
  * --target when the rule says so (--workload with --replicas scales it before every run); `mora experiment run <plan>`
  * and VS Code's Run Load Experiment ask planTargetProblem about the plan's cells still to run, which applies the rule
- * per distinct target.
+ * per distinct target. A target skipped so is checked by the run after scaling, before the load (waitForConnection,
+ * plan-run.ts): a cell whose target still takes no connection then is failed, not loaded.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -75,6 +76,51 @@ export async function noConnection(url: string, opts: TargetCheckOptions = {}): 
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) finish(undefined);
   });
+}
+
+/** How the check after scaling waits for a target that refuses at first (a just-scaled service may take a moment). */
+export interface ConnectionWaitOptions extends TargetCheckOptions {
+  /** How long (ms) the target may keep refusing before it counts as down. */
+  waitMs: number;
+  /** Milliseconds, as Date.now (the wait's deadline); tests pass a virtual clock. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Between two GETs (default 1 s). */
+  pollMs?: number;
+  /** The GET (default noConnection). */
+  check?: (url: string, opts: TargetCheckOptions) => Promise<NoConnection | undefined>;
+  /** Once, when the first GET found no connection and the wait begins. */
+  onWaiting?: (down: NoConnection) => void;
+}
+
+/**
+ * The check before a scaled cell's load: one GET, and while no connection is possible (refused, unknown host, no
+ * route) another every `pollMs` until `waitMs` have passed. The last GET's connection error when the target never took
+ * one, else undefined (it answered, timed out, failed otherwise, or `signal` cut the wait short).
+ */
+export async function waitForConnection(url: string, opts: ConnectionWaitOptions): Promise<NoConnection | undefined> {
+  const clock = opts.clock ?? Date.now;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const check = opts.check ?? noConnection;
+  const deadline = clock() + opts.waitMs;
+  for (let first = true; ; first = false) {
+    const down = await check(url, opts);
+    if (!down || opts.signal?.aborted) return undefined;
+    const left = deadline - clock();
+    if (left <= 0) return down;
+    if (first) opts.onWaiting?.(down);
+    await sleep(Math.min(opts.pollMs ?? 1000, left));
+    if (opts.signal?.aborted) return undefined;
+  }
+}
+
+/**
+ * Why a cell that scaled its workload does not run: its target took no connection for `seconds` after the workload
+ * had its replicas ready. The cell is recorded failed; a rerun tries it again.
+ */
+export function scaledTargetMessage(c: PlanCell, down: NoConnection, seconds: number): string {
+  const w = c.workload ? `${c.workload.namespace}/${c.workload.kind}/${c.workload.name}` : `service ${c.service}'s workload`;
+  return `cell ${c.id}: the target ${redact(c.target ?? '', [])} of service ${c.service} ${down.what} (${down.code}) for ${seconds} s once ${w} was at ${c.replicas} replica(s) — is the service running and listening there? check its "target:" in the plan; the cell is recorded failed (no load was sent) and runs again on the next run`;
 }
 
 /** One cell's use of a target (a plan cell, or one replica count of the flag form): is a workload scaled before it loads it? */
