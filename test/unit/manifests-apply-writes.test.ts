@@ -76,7 +76,7 @@ describe('mora manifests apply --in-place: files it may not write', () => {
     assert.equal(readFileSync(at('a', 'web.yaml'), 'utf8'), DEPLOYMENT('web', '100m'));
   });
 
-  it('a write that fails midway (a full disk) restores the files already written and names the one that failed', () => {
+  it('a write that fails midway (a full disk) restores the files already written and names the one that failed', async () => {
     write('a/web.yaml', DEPLOYMENT('web', '100m'));
     write('b/api.yaml', DEPLOYMENT('api', '100m'));
     const changes = parseChangeSpecs({ set: ['deploy/web/web=cpu=300m', 'deploy/api/api=cpu=300m'], replicas: [] });
@@ -88,7 +88,7 @@ describe('mora manifests apply --in-place: files it may not write', () => {
       writeFileSync(file, data);
       written.push(file);
     };
-    const err = captureStderr(() => assert.throws(() => applyMany([dir], changes, 'default', { write: writer }),
+    const err = await captureStderr(() => assert.rejects(() => applyMany([dir], changes, 'default', { write: writer }),
       (e: Error & { exitCode?: number }) => {
         assert.match(e.message, /b\/api\.yaml: cannot write: no space left on device/);
         assert.match(e.message, /restored|nothing was changed/);
@@ -135,7 +135,7 @@ describe('mora manifests apply --in-place: a file that changed on disk since it 
     }
   }
 
-  it('folder: b.yaml edited after planning, while a.yaml is written: a.yaml is restored, b.yaml keeps the edit, exit 2', () => {
+  it('folder: b.yaml edited after planning, while a.yaml is written: a.yaml is restored, b.yaml keeps the edit, exit 2', async () => {
     write('a.yaml', DEPLOYMENT('web', '100m'));
     write('b.yaml', DEPLOYMENT('api', '100m'));
     let calls = 0;
@@ -143,7 +143,7 @@ describe('mora manifests apply --in-place: a file that changed on disk since it 
       if (++calls === 1) writeFileSync(at('b.yaml'), THEIRS('api')); // someone saves b.yaml meanwhile
       writeFileSync(file, data);
     };
-    const err = captureStderr(() => assert.throws(() => applyMany([dir], changes(), 'default', { write: writer }),
+    const err = await captureStderr(() => assert.rejects(() => applyMany([dir], changes(), 'default', { write: writer }),
       (e: Error & { exitCode?: number }) => {
         assert.equal(e.message, `${at('b.yaml')} changed on disk since it was read; the 1 file written before it (${at('a.yaml')}) were restored, `
           + 'so nothing was changed — run again');
@@ -170,7 +170,7 @@ describe('mora manifests apply --in-place: a file that changed on disk since it 
     assert.equal(readFileSync(at('b.yaml'), 'utf8'), 'b: 2 # edited since\n');
   });
 
-  it('a restore never overwrites a file edited again after MOrA wrote it: it is named, left as it is', () => {
+  it('a restore never overwrites a file edited again after MOrA wrote it: it is named, left as it is', async () => {
     write('a.yaml', DEPLOYMENT('web', '100m'));
     write('b.yaml', DEPLOYMENT('api', '100m'));
     let calls = 0;
@@ -181,7 +181,7 @@ describe('mora manifests apply --in-place: a file that changed on disk since it 
       }
       writeFileSync(file, data);
     };
-    captureStderr(() => assert.throws(() => applyMany([dir], changes(), 'default', { write: writer }), (e: Error) => {
+    await captureStderr(() => assert.rejects(() => applyMany([dir], changes(), 'default', { write: writer }), (e: Error) => {
       assert.equal(e.message, `${at('b.yaml')}: cannot write: no space left on device (ENOSPC); 0 of the 1 files written before it were restored; `
         + `not restored, as it was edited again after MOrA wrote it: ${at('a.yaml')}`);
       return true;
@@ -214,12 +214,12 @@ describe('mora manifests apply --in-place: a file that changed on disk since it 
   });
 });
 
-function captureStderr(f: () => void): string {
+async function captureStderr(f: () => Promise<void>): Promise<string> {
   let err = '';
   const se = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
   try {
-    f();
+    await f();
   } finally {
     process.stderr.write = se;
   }

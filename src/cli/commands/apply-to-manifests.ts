@@ -38,7 +38,7 @@ import { explainScan, ManifestRefusal, readManifest } from './manifest-read';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
 import { writeError } from '../format/write';
-import { writeAllOrNothing, WriteAllFailed, type WriteFn } from './write-all-or-nothing';
+import { writeAllOrNothing, writeAllOrNothingInterruptible, WriteAllFailed, type FileWrite, type Interrupts, type WriteFn } from './write-all-or-nothing';
 
 export interface ApplyToResult {
   file: string;
@@ -190,6 +190,8 @@ const RUN_AGAIN = ' — run again';
 export interface ApplyToOptions {
   dryRun?: boolean;
   write?: WriteFn;
+  /** applyToManifestsInterruptible: where a cancel comes from (default: this process's Ctrl-C, SIGTERM, SIGHUP). */
+  interrupts?: Interrupts;
 }
 
 /** Why `file` could not be written (checked as writeAllOrNothing checks it, writing nothing), as a failed result. */
@@ -208,32 +210,45 @@ function unwritable(file: string): ApplyToResult | undefined {
  * could not be written is a failure, and every other file that would have changed is named as not written (or restored).
  */
 function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions): ApplyToResult[] {
-  const toWrite = planned.filter((p) => !p.result && p.edited && p.encoding);
-  const done = (p: PlannedFile, extra: Partial<ApplyToResult> = {}): ApplyToResult =>
-    ({ file: p.file, changed: p.edited?.edits.length ?? 0, ...(p.notes ? { notes: p.notes } : {}), ...extra });
   if (options.dryRun) {
     // The preview says what the write would refuse too: a file that may not be written (checked as the write checks it).
-    return planned.map((p) => p.result ?? unwritable(p.file) ?? done(p, { diff: unifiedDiff(p.file, p.text!, p.edited!.text) }));
+    return planned.map((p) => p.result ?? unwritable(p.file) ?? doneResult(p, { diff: unifiedDiff(p.file, p.text!, p.edited!.text) }));
   }
   let failure: WriteAllFailed | undefined;
   try {
-    // A UTF-16 file (PowerShell's `>`) is written back as UTF-16. With the bytes each edit was planned from: a file
-    // someone else edited since (an editor saving, a `git pull`) is not overwritten with it; nothing is (exit 2, run again).
-    writeAllOrNothing(toWrite.map((p) => ({ file: p.file, data: p.encoding === 'utf8' ? p.edited!.text : encodeManifest(p.edited!.text, p.encoding!), read: p.bytes })),
-      options.write);
+    writeAllOrNothing(fileWrites(planned), options.write);
   } catch (e) {
     if (!(e instanceof WriteAllFailed)) throw e;
     failure = e;
   }
+  return resultsAfterWrite(planned, failure);
+}
+
+/**
+ * The planned files that change, as written: a UTF-16 file (PowerShell's `>`) is written back as UTF-16. With the bytes
+ * each edit was planned from: a file someone else edited since (an editor saving, a `git pull`) is not overwritten with
+ * it; nothing is (exit 2, run again).
+ */
+function fileWrites(planned: readonly PlannedFile[]): FileWrite[] {
+  return planned.filter((p) => !p.result && p.edited && p.encoding)
+    .map((p) => ({ file: p.file, data: p.encoding === 'utf8' ? p.edited!.text : encodeManifest(p.edited!.text, p.encoding!), read: p.bytes }));
+}
+
+function doneResult(p: PlannedFile, extra: Partial<ApplyToResult> = {}): ApplyToResult {
+  return { file: p.file, changed: p.edited?.edits.length ?? 0, ...(p.notes ? { notes: p.notes } : {}), ...extra };
+}
+
+/** Each planned file's result once the writes are done, or failed (`failure`: the file that failed named, the others not written). */
+function resultsAfterWrite(planned: readonly PlannedFile[], failure: WriteAllFailed | undefined): ApplyToResult[] {
   return planned.map((p) => {
-    if (p.result || !failure) return p.result ?? done(p);
+    if (p.result || !failure) return p.result ?? doneResult(p);
     const failed = failure.failures.find((f) => f.file === p.file);
     if (failed) {
       // A file changed on disk: its reason lacks the message's closing advice (running again plans from the new text).
       const again = failure.message.endsWith(RUN_AGAIN) && !failed.reason.endsWith(RUN_AGAIN) ? RUN_AGAIN : '';
       return { file: p.file, changed: 0, error: `${failed.reason}${again}`, exitCode: failure.exitCode };
     }
-    return done(p, { notWritten: 'a file could not be updated (named above), so none was' });
+    return doneResult(p, { notWritten: 'a file could not be updated (named above), so none was' });
   });
 }
 
@@ -283,6 +298,33 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
  * found in several files writes nothing either (every file holding one is named with the refusal, exit 2).
  */
 export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false, options: ApplyToOptions = {}): ApplyToResult[] {
+  const plan = planAll(path, recs, defaultNamespace, replicas, options);
+  return 'results' in plan ? plan.results : writePlanned(plan.planned, options);
+}
+
+/**
+ * applyToManifests as `mora recommend --apply-to` runs it: Ctrl-C, SIGTERM or SIGHUP while the files are written
+ * stops between two files and puts back those written; it throws WriteCancelled (exit 130: nothing was changed, or
+ * which file could not be restored and where its original is saved). A signal while the files are read and planned
+ * ends the run as usual: nothing has been written then.
+ */
+export async function applyToManifestsInterruptible(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false,
+  options: ApplyToOptions = {}): Promise<ApplyToResult[]> {
+  const plan = planAll(path, recs, defaultNamespace, replicas, options);
+  if ('results' in plan) return plan.results;
+  if (options.dryRun) return writePlanned(plan.planned, options);
+  let failure: WriteAllFailed | undefined;
+  try {
+    await writeAllOrNothingInterruptible(fileWrites(plan.planned), options);
+  } catch (e) {
+    if (!(e instanceof WriteAllFailed)) throw e;
+    failure = e;
+  }
+  return resultsAfterWrite(plan.planned, failure);
+}
+
+/** Every file planned: to write (or preview), or, when one fails or a target is in several files, the results already. */
+function planAll(path: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean, options: ApplyToOptions): { planned: PlannedFile[] } | { results: ApplyToResult[] } {
   const files = manifestFiles(path);
   // The autoscalers of the other files given, of each file's folder and of the kustomize overlays that render it (the
   // editor's rule, manifest-autoscalers.ts); each file's own are found by its plan.
@@ -290,16 +332,16 @@ export function applyToManifests(path: string, recs: readonly Recommendation[], 
   const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers));
   const refusals = repeatedTargets(planned, defaultNamespace);
   const failed = planned.some((p) => p.result?.error !== undefined);
-  if (refusals.size === 0 && (!failed || options.dryRun)) return writePlanned(planned, options);
+  if (refusals.size === 0 && (!failed || options.dryRun)) return { planned };
   const why = refusals.size ? 'a target is in several files (named above)' : 'a file could not be updated (named above)';
-  return planned.map((p) => {
+  return { results: planned.map((p) => {
     const refusal = refusals.get(p.file);
     if (refusal !== undefined) return { file: p.file, changed: 0, error: refusal, exitCode: EXIT_USAGE };
     // Every failure named at once: a file to change that could not be written either.
     if (p.result) return p.result;
     // A file that would change says so, and why it was not written.
     return (p.edited ? unwritable(p.file) : undefined) ?? { file: p.file, changed: p.edited?.edits.length ?? 0, ...(p.notes ? { notes: p.notes } : {}), notWritten: `${why}, so none was` };
-  });
+  }) };
 }
 
 /**

@@ -20,7 +20,7 @@ import { get } from '../../manifests/tree';
 import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manifests/workloads';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeAllOrNothing, type WriteFn } from './write-all-or-nothing';
+import { writeAllOrNothingInterruptible, type FileWrite, type InterruptibleWriteOptions } from './write-all-or-nothing';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
@@ -230,10 +230,8 @@ export class RepeatedTarget extends UserError {
   }
 }
 
-/** How applyMany writes a file (tests pass one that fails on purpose). */
-export interface ApplyManyOptions {
-  write?: WriteFn;
-}
+/** How applyMany writes a file (tests pass one that fails on purpose), and where a cancel comes from (tests: their own). */
+export type ApplyManyOptions = InterruptibleWriteOptions;
 
 /** A file whose text the changes would change: as read (`before`), and after. */
 export interface PlannedFile {
@@ -303,13 +301,18 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
  * Throws, with nothing written, on any refusal before the writes (a read-only file, a folder this user may not write
  * among them). A write the system fails midway (a full disk) restores the files already written (their previous
  * bytes, atomically) and names the file that failed; only a failed restore, named in the error, leaves a file changed.
+ * Ctrl-C, SIGTERM or SIGHUP while the files are written stops between two files and puts back those written
+ * (WriteCancelled, exit 130: nothing was changed, or which file could not be restored and where its original is saved);
+ * one while the files are read and planned ends the run as usual, with nothing written.
  */
-export function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): void {
-  const toWrite = planMany(paths, changes, defaultNamespace);
+export async function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): Promise<void> {
   // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
-  // A UTF-16 file stays UTF-16.
   // A file edited by someone else since it was read is not overwritten: nothing is (exit 2, run again).
-  const written = writeAllOrNothing(toWrite.map((f) => ({ file: f.file, data: f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding), read: f.read })),
-    options.write);
+  const written = await writeAllOrNothingInterruptible(fileWrites(planMany(paths, changes, defaultNamespace)), options);
   for (const file of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+}
+
+/** The planned files as written: a UTF-16 file stays UTF-16; each with the bytes it was read as. */
+function fileWrites(planned: readonly PlannedFile[]): FileWrite[] {
+  return planned.map((f) => ({ file: f.file, data: f.encoding === 'utf8' ? f.after : encodeManifest(f.after, f.encoding), read: f.read }));
 }

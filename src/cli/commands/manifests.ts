@@ -12,7 +12,7 @@ import { renderTable, terminalWidth } from '../format/table';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './manifests-apply-many';
-import { writeAllOrNothing } from './write-all-or-nothing';
+import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
 import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
@@ -309,7 +309,7 @@ export function register(program: Command): void {
     .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
     .option('--exit-code', 'with --diff: exit 1 when something would change, 0 when nothing would (as git diff --exit-code)')
     .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
-    .action((paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; exitCode?: boolean; defaultNamespace: string }) => {
+    .action(async (paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; exitCode?: boolean; defaultNamespace: string }) => {
       if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
       if (opts.exitCode && !opts.diff) throw new UserError('--exit-code goes with --diff (exit 1 when something would change)');
       // --diff --exit-code: 1 when a diff was printed (something would change), 0 when none, as `git diff --exit-code`.
@@ -333,7 +333,8 @@ export function register(program: Command): void {
           }
           return;
         }
-        applyMany(paths, changes, opts.defaultNamespace);
+        // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
+        await applyMany(paths, changes, opts.defaultNamespace);
         return;
       }
       const file = paths[0];
@@ -372,7 +373,7 @@ export function register(program: Command): void {
       // --in-place: as a folder's files are written (write-all-or-nothing.ts), so a file someone else edited since it was
       // read is not overwritten with an edit planned from the old text (exit 2, nothing written: run again).
       if (opts.inPlace) {
-        writeAllOrNothing([{ file, data: bytes ?? result, read }]);
+        await writeAllOrNothingInterruptible([{ file, data: bytes ?? result, read }]);
         process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
         return;
       }

@@ -447,8 +447,9 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
   let manifestDiffs = '';
   if (opts.applyTo) {
-    const { applyToManifests, dryRunSummary, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
-    const results = applyToManifests(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
+    const { applyToManifestsInterruptible, dryRunSummary, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
+    // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
+    const results = await applyToManifestsInterruptible(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
     // --dry-run: each file's diff on stderr, whatever the format: stdout carries the recommendations, so a diff there
     // would be mixed with them (`manifests apply --diff` prints its diff on stdout, where it is the only thing).
     manifestDiffs = results.map((r) => r.diff ?? '').join('');

@@ -49,3 +49,26 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   if (!('MORA_PROMETHEUS_URL' in extra)) delete env.MORA_PROMETHEUS_URL;
   return env;
 }
+
+/**
+ * Starts `bin/mora.js <args>` as moraProcess does, but hands back the child too, for a test that signals it mid-run
+ * (`child.kill('SIGINT')`). `result` settles when it has exited: its code (null when a signal ended it, then named in
+ * `signal`), stdout and stderr.
+ */
+export function startMora(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): {
+  child: import('node:child_process').ChildProcess;
+  result: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
+} {
+  const bin = path.join(__dirname, '..', '..', '..', 'bin', 'mora.js');
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
+  child.stdin!.end();
+  const result = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, out, err }));
+  });
+  return { child, result };
+}

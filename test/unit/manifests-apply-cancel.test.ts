@@ -1,0 +1,255 @@
+/**
+ * A cancelled multi-file write (`mora manifests apply <folder> --in-place`, `mora recommend --apply-to <folder>`): Ctrl-C,
+ * SIGTERM or SIGHUP while the files are written stops between two files and puts back the ones already written, modes
+ * kept; no temporary file is left; one line says the write was cancelled and nothing was changed (or which file could
+ * not be restored and where its original is); exit 130. Before, the signal ended the process between a temporary file
+ * and its rename: some files changed, a `.<name>.<pid>.<ts>.tmp` left, nothing said.
+ *
+ * The spawned runs preload a slow disk (each fsync waits SLOW_MS first), so the writes last seconds on any machine and
+ * the signal lands while they run; the tests wait for files to change on disk (deadlines, no fixed sleeps).
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { applyMany } from '../../src/cli/commands/manifests-apply-many';
+import { writeAllOrNothingInterruptible, WriteCancelled, type Interrupts, type WriteFn } from '../../src/cli/commands/write-all-or-nothing';
+import { writeFileAtomic } from '../../src/core/atomic-write';
+import { demoManifests } from '../../src/data/demo';
+import { parseChangeSpecs } from '../../src/manifests';
+import { cleanEnv, startMora } from './helpers/run-cli';
+
+/** A Deployment `web<i>` of one container `app` asking for 100m CPU. */
+const deployment = (i: number): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web${i}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          resources:
+            requests:
+              cpu: 100m
+`;
+
+/** Each file's bytes and permission bits. */
+function snapshot(dir: string): Map<string, { bytes: Buffer; mode: number }> {
+  return new Map(readdirSync(dir).sort().map((f) => [f, { bytes: readFileSync(join(dir, f)), mode: statSync(join(dir, f)).mode & 0o7777 }]));
+}
+
+function assertAsBefore(dir: string, before: Map<string, { bytes: Buffer; mode: number }>): void {
+  assert.deepEqual(readdirSync(dir).sort(), [...before.keys()], 'the same files, no temporary file left');
+  for (const [f, was] of before) {
+    const now = snapshot(dir).get(f)!;
+    assert.ok(now.bytes.equals(was.bytes), `${f} byte-identical to before`);
+    assert.equal(now.mode.toString(8), was.mode.toString(8), `${f} keeps its mode`);
+  }
+}
+
+/** Waits until `cond` holds, or fails after `ms` (saying `what`); `gone` ends the wait early (the run exited). */
+async function waitFor(cond: () => boolean, ms: number, what: string, gone: () => string | undefined = () => undefined): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    const ended = gone();
+    if (ended !== undefined) assert.fail(`the run ended before ${what}: ${ended}`);
+    if (Date.now() > deadline) assert.fail(`not ${what} within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A preload making every fsyncSync wait `ms` first: a slow disk, so the writes of a run last long enough to signal it. */
+function slowDisk(dir: string, ms: number): string[] {
+  const file = join(dir, 'slow-disk.js');
+  writeFileSync(file, [
+    "const fs = require('node:fs');",
+    'const real = fs.fsyncSync;',
+    'const cell = new Int32Array(new SharedArrayBuffer(4));',
+    `fs.fsyncSync = (fd) => { Atomics.wait(cell, 0, 0, ${ms}); return real(fd); };`,
+    '',
+  ].join('\n'));
+  return ['--require', file];
+}
+
+const differs = (file: string, bytes: Buffer) => !existsSync(file) || !readFileSync(file).equals(bytes);
+
+describe('a cancelled manifest write leaves every file as it was', function () {
+  this.timeout(120_000);
+  let root: string;
+  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'mora-apply-cancel-')); });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('manifests apply <folder> --in-place, Ctrl-C midway and again while restoring: all files as before, modes too, one line, exit 130', async () => {
+    const N = 200;
+    const dir = join(root, 'many');
+    const names = Array.from({ length: N }, (_, i) => `w${String(i).padStart(4, '0')}.yaml`);
+    mkdirSync(dir);
+    names.forEach((f, i) => {
+      writeFileSync(join(dir, f), deployment(i));
+      chmodSync(join(dir, f), [0o600, 0o640, 0o644][i % 3]);
+    });
+    const before = snapshot(dir);
+    const sets = names.flatMap((_, i) => ['--set', `Deployment/web${i}/app=cpu=5m`]);
+    const { child, result } = startMora(['manifests', 'apply', dir, ...sets, '--in-place'], cleanEnv(), slowDisk(root, 10));
+    let ended: string | undefined;
+    void result.then((r) => { ended = `code ${r.code}, signal ${r.signal}, stderr: ${r.err}`; });
+    // 20 files written (the writes go in name order), then Ctrl-C.
+    const twentieth = join(dir, names[20]);
+    await waitFor(() => differs(twentieth, before.get(names[20])!.bytes), 60_000, `${names[20]} was written`, () => ended);
+    child.kill('SIGINT');
+    // The restore goes in the same order: once the first file is back, a second signal (a SIGTERM) comes while it runs.
+    const first = join(dir, names[0]);
+    await waitFor(() => !differs(first, before.get(names[0])!.bytes), 60_000, `${names[0]} was restored`, () => ended);
+    if (ended === undefined) child.kill('SIGTERM');
+    const r = await result;
+    assert.equal(r.signal, null, `ended by ${r.signal}, not by itself: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.match(r.err, /^mora: interrupted \(SIGINT\): the write was cancelled and nothing was changed \(the \d+ files written before it were restored\)\n$/);
+    assert.equal(r.out, '');
+    assertAsBefore(dir, before);
+  });
+
+  it('recommend --apply-to <folder>, SIGTERM midway: all files as before, no recommendations printed, one line, exit 130', async () => {
+    const dir = join(root, 'shop');
+    mkdirSync(dir);
+    const deployments = demoManifests().split(/^---\n/m).filter((d) => /^kind: Deployment$/m.test(d));
+    assert.ok(deployments.length >= 5, 'the demo shop has Deployments to write');
+    deployments.forEach((d, i) => writeFileSync(join(dir, `d${i}.yaml`), d));
+    const before = snapshot(dir);
+    const args = ['recommend', '--source', 'demo', '-f', 'json', '--apply-to', dir, '--default-namespace', 'shop'];
+    const { child, result } = startMora(args, cleanEnv(), slowDisk(root, 150));
+    let ended: string | undefined;
+    void result.then((r) => { ended = `code ${r.code}, signal ${r.signal}, stderr: ${r.err}`; });
+    await waitFor(() => [...before].some(([f, was]) => differs(join(dir, f), was.bytes)), 60_000, 'a file was written', () => ended);
+    child.kill('SIGTERM');
+    const r = await result;
+    assert.equal(r.signal, null, `ended by ${r.signal}: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(r.out, '', 'no recommendations on stdout: the run was cancelled');
+    assert.match(r.err, /^mora: interrupted \(SIGTERM\): the write was cancelled and nothing was changed \(the (file|\d+ files) written before it (was|were) restored\)$/m);
+    assert.equal(r.err.split('\n').filter((l) => l.startsWith('mora: ') && !l.startsWith('mora: demo data')).length, 1, r.err);
+    assertAsBefore(dir, before);
+  });
+});
+
+describe('writeAllOrNothingInterruptible: the restore after a cancel', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mora-cancel-restore-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Ten files a0..a9 (modes 0600/0640 in turn), and their writes to `new <i>`. */
+  const ten = () => {
+    const files = Array.from({ length: 10 }, (_, i) => join(dir, `a${i}.yaml`));
+    files.forEach((f, i) => { writeFileSync(f, `old ${i}\n`); chmodSync(f, i % 2 ? 0o640 : 0o600); });
+    return files.map((file, i) => ({ file, data: `new ${i}\n`, read: Buffer.from(`old ${i}\n`) }));
+  };
+  /** Interrupts a test fires itself: `fire(signal)` calls the handler the write installed; `removed` once it let go. */
+  const injected = () => {
+    const state: { handler?: (s: string) => void; removed: boolean } = { removed: false };
+    const interrupts: Interrupts = (handler) => { state.handler = handler; return () => { state.removed = true; }; };
+    return { interrupts, fire: (s: string) => state.handler!(s), state };
+  };
+
+  it('a cancel after 4 of 10 files puts those 4 back (modes kept), writes no other, and says nothing was changed', async () => {
+    const toWrite = ten();
+    const before = snapshot(dir);
+    const { interrupts, fire, state } = injected();
+    const calls: string[] = [];
+    const write: WriteFn = (file, data, opts) => {
+      calls.push(`${String(data).startsWith('new') ? 'write' : 'restore'} ${file.slice(dir.length + 1)}`);
+      writeFileAtomic(file, data, opts);
+      if (calls.length === 4) fire('SIGINT');
+    };
+    await assert.rejects(writeAllOrNothingInterruptible(toWrite, { write, interrupts }), (e: Error) => {
+      assert.ok(e instanceof WriteCancelled);
+      assert.equal(e.exitCode, 130);
+      assert.equal(e.message, 'interrupted (SIGINT): the write was cancelled and nothing was changed (the 4 files written before it were restored)');
+      return true;
+    });
+    assert.deepEqual(calls, [0, 1, 2, 3].map((i) => `write a${i}.yaml`).concat([0, 1, 2, 3].map((i) => `restore a${i}.yaml`)));
+    assertAsBefore(dir, before);
+    assert.ok(state.removed, 'the interrupts let go');
+  });
+
+  it('a signal during the last file still cancels: all restored, nothing reported written', async () => {
+    const toWrite = ten();
+    const before = snapshot(dir);
+    const { interrupts, fire } = injected();
+    let n = 0;
+    const write: WriteFn = (file, data, opts) => {
+      writeFileAtomic(file, data, opts);
+      if (++n === 10) fire('SIGHUP');
+    };
+    await assert.rejects(writeAllOrNothingInterruptible(toWrite, { write, interrupts }), (e: Error) => {
+      assert.equal(e.message, 'interrupted (SIGHUP): the write was cancelled and nothing was changed (the 10 files written before it were restored)');
+      return true;
+    });
+    assertAsBefore(dir, before);
+  });
+
+  it('a cancel before the first write (a signal while the files are checked): nothing written, said so', async () => {
+    const toWrite = ten();
+    const before = snapshot(dir);
+    const interrupts: Interrupts = (handler) => { handler('SIGTERM'); return () => undefined; };
+    let writes = 0;
+    await assert.rejects(writeAllOrNothingInterruptible(toWrite, { write: () => { writes++; }, interrupts }), (e: Error) => {
+      assert.equal(e.message, 'interrupted (SIGTERM): the write was cancelled before the first file was written; nothing was changed');
+      return true;
+    });
+    assert.equal(writes, 0);
+    assertAsBefore(dir, before);
+  });
+
+  it('a restore that fails names the file, says where its original was saved (the bytes as before), and restores the rest', async () => {
+    const toWrite = ten();
+    const { interrupts, fire } = injected();
+    let n = 0;
+    const stuck = join(dir, 'a2.yaml');
+    const write: WriteFn = (file, data, opts) => {
+      if (file === stuck && !String(data).startsWith('new')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      writeFileAtomic(file, data, opts);
+      if (++n === 5) fire('SIGINT');
+    };
+    let saved = '';
+    try {
+      await assert.rejects(writeAllOrNothingInterruptible(toWrite, { write, interrupts }), (e: Error) => {
+        assert.ok(e instanceof WriteCancelled);
+        assert.equal(e.exitCode, 130);
+        const m = /^interrupted \(SIGINT\): the write was cancelled; 4 of the 5 files written before it were restored; could not restore: (\S+): cannot write: permission denied \(EACCES\) \(that file has the new values; its original is saved as (\S+)\)$/.exec(e.message);
+        assert.ok(m, e.message);
+        assert.equal(m[1], stuck);
+        saved = m[2];
+        assert.deepEqual(e.notRestored.map((f) => [f.file, f.original]), [[stuck, saved]]);
+        return true;
+      });
+      assert.equal(readFileSync(saved, 'utf8'), 'old 2\n', 'the original, saved');
+      assert.equal(readFileSync(stuck, 'utf8'), 'new 2\n', 'as the message says: the new values');
+      for (const i of [0, 1, 3, 4, 5, 6, 7, 8, 9]) assert.equal(readFileSync(join(dir, `a${i}.yaml`), 'utf8'), `old ${i}\n`);
+    } finally {
+      if (saved) rmSync(dirname(saved), { recursive: true, force: true });
+    }
+  });
+
+  it('applyMany (manifests apply on a folder): a cancel after 2 files restores them; no "updated" line', async () => {
+    for (let i = 0; i < 5; i++) writeFileSync(join(dir, `w${i}.yaml`), deployment(i));
+    const before = snapshot(dir);
+    const { interrupts, fire } = injected();
+    let n = 0;
+    const write: WriteFn = (file, data, opts) => {
+      writeFileAtomic(file, data, opts);
+      if (++n === 2) fire('SIGINT');
+    };
+    const changes = parseChangeSpecs({ set: [0, 1, 2, 3, 4].map((i) => `Deployment/web${i}/app=cpu=5m`), replicas: [] });
+    let err = '';
+    const se = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+    try {
+      await assert.rejects(applyMany([dir], changes, 'default', { write, interrupts }), /the write was cancelled and nothing was changed \(the 2 files written before it were restored\)/);
+    } finally {
+      process.stderr.write = se;
+    }
+    assert.doesNotMatch(err, /updated/);
+    assertAsBefore(dir, before);
+  });
+});
