@@ -90,6 +90,8 @@ export function manifestFiles(path: string): string[] {
   }
   const [unlisted] = list.unlisted;
   if (unlisted) throw new UserError(`--apply-to: ${unlisted.file}: ${unlisted.reason}`);
+  // A named pipe or socket with a manifest's name: named, never opened (it would wait for a writer).
+  for (const u of list.special) process.stderr.write(`mora: --apply-to: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
   return list.files;
 }
 

@@ -7,7 +7,7 @@
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, series as makeSeries, type Series } from '../../core/series';
 import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
@@ -44,8 +44,8 @@ const SERIES_FILE = /\.(csv|json)(\.gz)?$/i;
  * A directory's series files, in its subdirectories too (sorted by path), and the other files (relative paths). Hidden
  * files and directories are not series: macOS leaves `._name.csv` (AppleDouble, binary) beside each file in archives it packs.
  */
-function listDirectory(root: string): { files: string[]; ignored: string[]; outputs: string[]; loops: string[] } {
-  const files: string[] = [], ignored: string[] = [], outputs: string[] = [], loops: string[] = [];
+function listDirectory(root: string): { files: string[]; ignored: string[]; outputs: string[]; loops: string[]; special: string[] } {
+  const files: string[] = [], ignored: string[] = [], outputs: string[] = [], loops: string[] = [], special: string[] = [];
   /** The real paths of the directories walked: a symbolic link to one of them (`self -> .`) would walk forever. */
   const walked = new Set<string>();
   const walk = (dir: string) => {
@@ -58,12 +58,21 @@ function listDirectory(root: string): { files: string[]; ignored: string[]; outp
       if (linkedDir && walked.has(realpathSync(full))) loops.push(relative(root, full));
       else if (e.isDirectory() || linkedDir) walk(full);
       // A recs.csv a backtest wrote (--out results/recs.csv below the input) is no usage series.
-      else if (SERIES_FILE.test(e.name)) (isBacktestOutput(full) ? outputs : files).push(full);
-      else ignored.push(relative(root, full));
+      else if (!SERIES_FILE.test(e.name)) ignored.push(relative(root, full));
+      // A named pipe, socket or device (or a link to one) is never opened: a pipe without a writer blocks the open forever.
+      else if (!isRegularFile(e, full)) special.push(relative(root, full));
+      else (isBacktestOutput(full) ? outputs : files).push(full);
     }
   };
   walk(root);
-  return { files, ignored, outputs: outputs.map((f) => relative(root, f)), loops };
+  return { files, ignored, outputs: outputs.map((f) => relative(root, f)), loops, special };
+}
+
+/** A directory entry that is a regular file, or a link to one; a broken link counts as one (reading it names the problem). */
+function isRegularFile(e: Dirent, full: string): boolean {
+  if (e.isFile()) return true;
+  if (!e.isSymbolicLink()) return false;
+  try { return statSync(full).isFile(); } catch { return true; }
 }
 
 function isDirectory(path: string): boolean {
@@ -97,14 +106,17 @@ function seriesNameOf(file: string, root: string | undefined): string {
 export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout): NamedSeries[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
-  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [] };
+  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [], special: [] };
+  // One line for them all, even when nothing else could be read (a directory of pipes says what it holds).
+  const specialText = listed.special.length ? `${clipList(listed.special)}: not a regular file (a named pipe, socket or device); skipped, never opened` : '';
   const files = listed.files;
   const root = st.isDirectory() ? path : undefined;
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
   if (chosen.length === 0) {
     const others = listed.ignored.length ? ` (${listed.ignored.length} other file${listed.ignored.length === 1 ? '' : 's'}: ${listed.ignored.slice(0, 5).join(', ')}${listed.ignored.length > 5 ? ', …' : ''})` : '';
-    throw new InputError(`${path}: no .csv, .json, .csv.gz or .json.gz files${filter ? ` matching ${filter}` : ''} in it or its subdirectories${others}`);
+    throw new InputError(`${path}: no .csv, .json, .csv.gz or .json.gz files${filter ? ` matching ${filter}` : ''} in it or its subdirectories${others}${specialText ? `; ${specialText}` : ''}`);
   }
+  if (specialText) report?.notes.push(`${path}: ${specialText}`);
   if (report && root !== undefined) report.files = { read: chosen.map((f) => relative(root, f)), ignored: listed.ignored, outputs: listed.outputs };
   if (listed.loops.length > 0) {
     report?.notes.push(`${path}: ${clipList(listed.loops)}: a symbolic link to a directory already read (a loop); skipped`);

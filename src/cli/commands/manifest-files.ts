@@ -6,9 +6,11 @@
  * Entries are taken in name order (code-unit order, not the locale's), so two runs and two machines list the same
  * files in the same order. Symbolic links are followed, but never to a folder that holds the link (`up -> ..`: a loop),
  * and each folder is read once; a file reached twice (through a link, or two overlapping paths) is read once, under
- * the first path it was found by.
+ * the first path it was found by. In a folder, only regular files (or links to them) are read: a named pipe, socket or
+ * device named *.yaml is listed in `special` and never opened (opening a pipe with no writer waits forever). A path
+ * given by itself is read whatever it is (`scan <(kustomize build)` is a pipe the user means).
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { UserError } from '../errors';
 
@@ -24,6 +26,14 @@ export interface ManifestFileList {
   /** Paths as given, or joined under the folder given (`k8s/base/deploy.yaml`); `-` is standard input. */
   files: string[];
   unlisted: UnlistedFolder[];
+  /** A folder's entries with a manifest's name that are no regular file (a named pipe, socket, device): not read, not an error. */
+  special: UnlistedFolder[];
+}
+
+/** What a folder entry that is not a regular file is, for the line naming it. */
+export function specialFileReason(st: Stats): string {
+  const what = st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'neither file nor folder';
+  return `not a regular file (${what}); not read`;
 }
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -31,6 +41,7 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 export function manifestFileList(paths: readonly string[]): ManifestFileList {
   const files: string[] = [];
   const unlisted: UnlistedFolder[] = [];
+  const special: UnlistedFolder[] = [];
   const seenFiles = new Set<string>();
   const seenFolders = new Set<string>();
   const addFile = (p: string) => {
@@ -55,15 +66,18 @@ export function manifestFileList(paths: readonly string[]): ManifestFileList {
     for (const name of names) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const p = join(dir, name);
-      let isDir = false;
-      try { isDir = statSync(p).isDirectory(); } catch { /* a broken link: a file if its name says so */ }
-      if (isDir) {
+      let st: Stats | undefined;
+      try { st = statSync(p); } catch { /* a broken link: a file if its name says so */ }
+      if (st?.isDirectory()) {
         let target = p;
         try { target = realpathSync(p); } catch { /* listed by walk, which names the problem */ }
         if (real === target || real.startsWith(target.endsWith(sep) ? target : target + sep)) continue; // a link up the tree
         walk(p);
       }
-      else if (MANIFEST_EXTENSION.test(name)) addFile(p);
+      else if (!MANIFEST_EXTENSION.test(name)) continue;
+      // stat follows links: a link to a regular file is read, a pipe (or a link to one) is named and never opened.
+      else if (st && !st.isFile()) special.push({ file: p, reason: specialFileReason(st) });
+      else addFile(p);
     }
   };
   let stdin = false;
@@ -85,7 +99,8 @@ export function manifestFileList(paths: readonly string[]): ManifestFileList {
     else addFile(p);
   }
   if (files.length === 0 && unlisted.length === 0) {
-    throw new UserError(`${paths.join(', ')}: no .yaml, .yml or .json files (hidden folders and node_modules are not searched)`);
+    const others = special.length ? `; ${special.map((s) => `${s.file}: ${s.reason}`).join('; ')}` : '';
+    throw new UserError(`${paths.join(', ')}: no .yaml, .yml or .json files (hidden folders and node_modules are not searched)${others}`);
   }
-  return { files, unlisted };
+  return { files, unlisted, special };
 }

@@ -250,7 +250,9 @@ export interface PlannedFile {
  * a target only in an inline patch, an edit refused.
  */
 export function planMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default'): PlannedFile[] {
-  const { files, unlisted } = manifestFileList(paths);
+  const { files, unlisted, special } = manifestFileList(paths);
+  // A named pipe or socket with a manifest's name holds no target: named, never opened (it would wait for a writer).
+  for (const u of special) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
   const read: ReadFile[] = [];
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
   for (const file of files) {

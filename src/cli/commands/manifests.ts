@@ -128,9 +128,10 @@ export interface ScanManyResult {
  * `inline`: the kustomizations' inline patches that set a container's resources (for the repeated-target note; not
  * part of the JSON output).
  */
-export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[]; notes: string[] } {
-  const { files, unlisted } = manifestFileList(paths);
-  const out: ScanManyResult = { containers: [], skipped: unlisted.map((u) => ({ ...u, error: true })) };
+export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[]; notes: string[]; special: number } {
+  const { files, unlisted, special } = manifestFileList(paths);
+  // A named pipe or socket with a manifest's name: named, never opened (it would wait for a writer), nothing to fix.
+  const out: ScanManyResult = { containers: [], skipped: [...unlisted.map((u) => ({ ...u, error: true })), ...special.map((u) => ({ ...u, error: false }))] };
   const read: TextAndScan[] = [];
   for (const file of files) {
     try {
@@ -146,7 +147,7 @@ export function scanMany(paths: readonly string[]): ScanManyResult & { files: nu
   // Replicas an autoscaler owns: marked on their rows, with a note each (the editor's rule, manifest-autoscalers.ts).
   const autoscalers = new CliAutoscalers(files, new Map(read.map((r) => [r.file, r.text])));
   const notes = read.flatMap((r) => markAutoscaled(r.file, out.containers.filter((c) => c.file === r.file), autoscalers));
-  return { ...out, files: files.length + unlisted.length, inline: inlinePatchHolders(read), notes };
+  return { ...out, files: files.length + unlisted.length + special.length, inline: inlinePatchHolders(read), notes, special: special.length };
 }
 
 /**
@@ -180,10 +181,11 @@ export function repeatedTargets(containers: ScanManyResult['containers'], inline
  * The last line of a folder scan with files to fix: how many could not be scanned, and what was done with the rest
  * (scanned and printed; Helm template sources skipped without being an error).
  */
-export function scanFailureText(errors: number, files: number, templates: number): string {
-  const scanned = files - errors - templates;
+export function scanFailureText(errors: number, files: number, templates: number, special = 0): string {
+  const scanned = files - errors - templates - special;
   const rest = scanned === 0 ? 'no other file was scanned' : `the other ${scanned} ${scanned === 1 ? 'was' : 'were'} scanned and printed`;
-  const helm = templates ? ` (${templates} Helm template source${templates === 1 ? '' : 's'} skipped, not an error)` : '';
+  const skips = [templates ? `${templates} Helm template source${templates === 1 ? '' : 's'}` : '', special ? `${special} named pipe${special === 1 ? '' : 's'} or other non-file${special === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const helm = skips.length ? ` (${skips.join(' and ')} skipped, not an error)` : '';
   return `${errors} of ${files} files could not be scanned (named above); ${rest}${helm}`;
 }
 
@@ -280,7 +282,7 @@ export function register(program: Command): void {
         process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(rows, false, terminalWidth()));
         return;
       }
-      const { files, inline, notes, ...result } = scanMany(paths);
+      const { files, inline, notes, special, ...result } = scanMany(paths);
       for (const n of notes) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
       for (const r of repeatedTargets(result.containers, inline)) {
@@ -290,12 +292,12 @@ export function register(program: Command): void {
             : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
       }
       const errors = result.skipped.filter((s) => s.error).length;
-      const templates = result.skipped.length - errors;
+      const templates = result.skipped.length - errors - special;
       // No file scanned at all: nothing to print, a plain input error (exit 2, stdout empty).
-      if (errors && files - errors - templates === 0) throw new UserError(scanFailureText(errors, files, templates), EXIT_USAGE);
+      if (errors && files - errors - templates - special === 0) throw new UserError(scanFailureText(errors, files, templates, special), EXIT_USAGE);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(result.containers, true, terminalWidth()));
       // Some files scanned and printed, some not: partial (exit 4), so a script can tell it from a usage error.
-      if (errors) throw new PartialResult(scanFailureText(errors, files, templates));
+      if (errors) throw new PartialResult(scanFailureText(errors, files, templates, special));
     });
 
   manifests
