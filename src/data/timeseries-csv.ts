@@ -326,9 +326,51 @@ function readValue(raw: string): number | null | string {
   if (Number.isFinite(val)) return val;
   const suffix = WITH_UNIT.exec(raw)?.[1];
   const hint = /^[-+]?inf(inity)?$/i.test(raw) ? ': an infinity (Prometheus writes +Inf for a division by zero); leave such samples out'
-    : suffix ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
-      : /^[-+]?\d*,\d+$/.test(raw) ? ': a decimal comma? write a dot as the decimal mark' : '';
+    // 0xff is hexadecimal, not 0 with a unit "xff".
+    : suffix && !OTHER_BASE.test(raw) ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
+      : notationHint(raw);
   return `value "${raw.slice(0, 40)}" is not a number${hint}`;
+}
+
+/** The forms a value cell reads, for the errors of cells written in another. */
+const ACCEPTED_NUMBERS = 'values read as decimal numbers with a dot as the decimal mark, such as 0.25, -3, 1234.5 or 2.5e-3 (empty or NaN: no sample)';
+/** Groups of three digits after a first of 1-3 (not starting with 0: `0,125` is a decimal comma), by commas, apostrophes, spaces or underscores, with an optional decimal part. */
+const GROUPED = /^[-+]?[1-9]\d{0,2}(?:([,'\u2019 _\u00a0\u202f])\d{3})(?:\1\d{3})*(\.\d+)?$/;
+/** Dots grouping thousands before a decimal comma: `1.234,5`. */
+const DOTS_THEN_COMMA = /^[-+]?\d{1,3}(?:\.\d{3})+,\d+$/;
+/** Integers in another base, as C, Python and JavaScript write them. */
+const OTHER_BASE = /^([-+]?)0([xob])([0-9a-f]+)$/i;
+
+/**
+ * What to write instead of a value that looks like a number in another notation (thousands separators, hexadecimal, a
+ * decimal comma, …): `: …` to append to the error, or '' for a cell that is no number at all (`oops`). MOrA has no option
+ * for other separators or decimal marks in a comma-separated file (a `;`-separated file with decimal commas reads), so the
+ * remedy is to export plain numbers.
+ */
+function notationHint(raw: string): string {
+  const grouped = GROUPED.exec(raw);
+  if (grouped) {
+    const plain = raw.split(grouped[1]).join('');
+    // `1,234` alone: 1234 with a thousands separator, or 1.234 with a decimal comma.
+    if (grouped[1] === ',' && grouped[2] === undefined && raw.indexOf(',') === raw.lastIndexOf(',')) {
+      return `: a thousands separator (${plain}) or a decimal comma (${raw.replace(',', '.')})? export plain numbers, a dot as the decimal mark and no thousands separators (no option reads them)`;
+    }
+    return `: thousands separators? export the numbers without them (${plain}); no option reads them`;
+  }
+  if (DOTS_THEN_COMMA.test(raw)) return `: thousands dots and a decimal comma? export plain numbers (${raw.replace(/\./g, '').replace(',', '.')}) or separate the columns with ";", which reads decimal commas`;
+  if (/^[-+]?\d*,\d+$/.test(raw)) return ': a decimal comma? write a dot as the decimal mark';
+  const base = OTHER_BASE.exec(raw);
+  if (base) {
+    const radix = { x: 16, o: 8, b: 2 }[base[2].toLowerCase() as 'x' | 'o' | 'b'];
+    // Up to 12 digits: the decimal is exact and short enough for one line.
+    const n = base[3].length <= 12 ? parseInt(base[3], radix) : NaN;
+    const name = radix === 16 ? 'hexadecimal' : radix === 8 ? 'octal' : 'binary';
+    if (![...base[3]].every((c) => parseInt(c, 16) < radix)) return `: ${ACCEPTED_NUMBERS}`; // 0b102: no binary number either
+    return `: ${name} is not read; write ${Number.isFinite(n) ? `${base[1] === '-' ? '-' : ''}${n}` : 'it in decimal'}: ${ACCEPTED_NUMBERS}`;
+  }
+  // Something number-like in another form (`1.2.3`, `(5)`, `$5`, `5-`): which forms read.
+  if (/^[-+($€£¥]?\s*[-+]?\.?\d/.test(raw)) return `: ${ACCEPTED_NUMBERS}`;
+  return '';
 }
 
 /** A series of a file and, when the file held several (a Prometheus export), the labels that tell it apart. */

@@ -15,7 +15,7 @@ describe('timestamp,value CSVs from real exports', () => {
   it('a quoted value with a thousands separator is an error naming the line, not the number before the comma', () => {
     // Split at every comma, `"1,234.5"` read as 1 and the rest of the row was dropped, silently.
     assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},"1,234.5"`, `${T0 + 60},"2,000.0"`].join('\n'), 'q.csv'),
-      inputError(/^q\.csv: line 2: value "1,234\.5" is not a number$/));
+      inputError(/^q\.csv: line 2: value "1,234\.5" is not a number: thousands separators\? export the numbers without them \(1234\.5\); no option reads them$/));
     // Quoted cells without commas, a quoted header and a byte order mark read as before.
     const { series } = parseTimeseriesCsv(['\uFEFF"timestamp","value"', `"${T0}","1.5"`, `"${T0 + 60}","2"`].join('\r\n'));
     assert.deepEqual([...series.t], [T0, T0 + 60]);
