@@ -71,7 +71,8 @@ export type GlobalModelEvent =
   | { kind: 'cached'; context: string; path: string; version: number }
   | { kind: 'training' | 'refreshing'; context: string; series: number; windowsPerSeries: number; warmStart?: boolean }
   | { kind: 'epoch'; context: string; epoch: number; epochs: number; loss: number; valLoss: number }
-  | { kind: 'trained' | 'refreshed'; context: string; path: string; version: number; series: number; windows: number; epochs: number; seconds: number }
+  /** `path`: the cache file written; absent when it could not be written (the model is used for this run only, warned). */
+  | { kind: 'trained' | 'refreshed'; context: string; path?: string; version: number; series: number; windows: number; epochs: number; seconds: number }
   | { kind: 'warning'; context: string; message: string };
 
 /** One line for a terminal or a log. */
@@ -81,7 +82,7 @@ export function describeGlobalEvent(e: GlobalModelEvent): string | undefined {
     case 'training': return `global LSTM for "${e.context}": training on ${e.series} series (≤ ${e.windowsPerSeries} windows each)${e.warmStart ? ', fine-tuning MOrA\'s warm-start weights,' : ''} in a worker`;
     case 'refreshing': return `global LSTM for "${e.context}": refreshing the cached model on ${e.series} series (new days)`;
     case 'trained':
-    case 'refreshed': return `global LSTM for "${e.context}": ${e.kind} v${e.version} (${e.series} series, ${e.windows} windows, ${e.epochs} epochs) in ${e.seconds.toFixed(1)} s → ${e.path}`;
+    case 'refreshed': return `global LSTM for "${e.context}": ${e.kind} v${e.version} (${e.series} series, ${e.windows} windows, ${e.epochs} epochs) in ${e.seconds.toFixed(1)} s ${e.path === undefined ? '(not cached: used for this run only)' : `→ ${e.path}`}`;
     case 'warning': return `mora: ${e.message}`;
     default: return undefined;
   }
@@ -219,7 +220,8 @@ export async function contextLstm(source: DataSource, context: string, workloads
         continue;
       }
       const model = GlobalLstmModel.fromJSON(warm ? asClusterModel(state) : state);
-      let saved = path;
+      // Named only once written: a cache that could not be written has no file to point to.
+      let saved: string | undefined;
       try {
         saved = writeCachedGlobal(dir, model);
       } catch (e) {

@@ -68,7 +68,13 @@ describe('the LSTM worker pool\'s entry', () => {
     assert.match(missing.missing ?? '', new RegExp(`${path.join(dir, 'worker.js').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} is missing`));
     assert.doesNotMatch(missing.missing ?? '', /main\.ts/);
     fs.writeFileSync(path.join(dir, 'main.ts'), '');
-    assert.deepEqual(defaultWorkerFile(dir), { file: path.join(dir, 'main.ts'), execArgv: ['--require', 'tsx/cjs'] });
+    // tsx's hook as an absolute path from MOrA's own node_modules: a bare 'tsx/cjs' is resolved from the working directory.
+    const source = defaultWorkerFile(dir);
+    assert.equal(source.file, path.join(dir, 'main.ts'));
+    assert.equal(source.execArgv.length, 2);
+    assert.equal(source.execArgv[0], '--require');
+    assert.ok(path.isAbsolute(source.execArgv[1]) && fs.existsSync(source.execArgv[1]), source.execArgv[1]);
+    assert.ok(source.execArgv[1].startsWith(path.join(__dirname, '..', '..', 'node_modules', 'tsx') + path.sep), source.execArgv[1]);
     fs.writeFileSync(path.join(dir, 'worker.js'), '');
     assert.deepEqual(defaultWorkerFile(dir), { file: path.join(dir, 'worker.js'), execArgv: [] });
   });

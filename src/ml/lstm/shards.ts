@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DropoutDraws, LstmNet, LstmNetConfig } from './net';
 import type { KernelKind } from './arena';
+import { tsxExecArgv } from '../worker/tsx-hook';
 
 /** Control words (Int32) of one worker's block. */
 export const CTRL = { cmd: 0, done: 1, state: 2, ready: 3, words: 4 } as const;
@@ -62,7 +63,7 @@ function shardEntry(): { file: string; execArgv: string[] } | undefined {
     if (existsSync(file)) return { file, execArgv: [] };
   }
   const source = join(__dirname, 'shard-worker.ts');
-  if (existsSync(source)) return { file: source, execArgv: ['--require', 'tsx/cjs'] };
+  if (existsSync(source)) return { file: source, execArgv: tsxExecArgv() };
   return undefined;
 }
 
@@ -105,7 +106,7 @@ export class ShardTeam {
 
   /** Starts `threads − 1` workers for `net`'s shape; parts have at most `maxRows` windows. */
   constructor(net: LstmNet, threads: number, maxRows: number, options: { failAt?: FailAt; startTimeoutMs?: number; entry?: string } = {}) {
-    const entry = options.entry ? { file: options.entry, execArgv: options.entry.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [] } : shardEntry();
+    const entry = options.entry ? { file: options.entry, execArgv: options.entry.endsWith('.ts') ? tsxExecArgv() : [] } : shardEntry();
     if (!entry) throw new Error('lstm: training threads need the shard worker (dist/lstm-shard.js or src/ml/lstm/shard-worker.ts), which is missing');
     this.config = net.config;
     this.maxRows = maxRows;

@@ -12,6 +12,7 @@ import type { GlobalLstmOptions, GlobalLstmState, RefreshOptions } from '../lstm
 import type { Holdout } from '../lstm/holdout-run';
 import type { TargetBuffering, WorkloadModelOptions, WorkloadModelState, WorkloadTarget } from '../lstm/workload-model';
 import type { ViewPanelsJob, WorkerJob, WorkerReply } from './protocol';
+import { tsxExecArgv } from './tsx-hook';
 import type { PanelFrame, PanelsResult } from '../../views/forecast-panels';
 
 export interface PoolOptions {
@@ -69,7 +70,7 @@ export function defaultWorkerFile(dir = __dirname): WorkerEntry {
   const bundled = join(dir, 'worker.js');
   if (existsSync(bundled)) return { file: bundled, execArgv: [] };
   const source = join(dir, 'main.ts');
-  if (existsSync(source)) return { file: source, execArgv: ['--require', 'tsx/cjs'] };
+  if (existsSync(source)) return { file: source, execArgv: tsxExecArgv() };
   return { file: bundled, execArgv: [], missing: missingEntry(bundled) };
 }
 
@@ -91,7 +92,7 @@ export class LstmWorkerPool {
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism() - 1);
     this.entry = options.workerFile
-      ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [], ...(existsSync(options.workerFile) ? {} : { missing: missingEntry(options.workerFile) }) }
+      ? { file: options.workerFile, execArgv: options.workerFile.endsWith('.ts') ? tsxExecArgv() : [], ...(existsSync(options.workerFile) ? {} : { missing: missingEntry(options.workerFile) }) }
       : defaultWorkerFile();
     this.niceness = options.niceness;
     this.prophetWeight = options.prophetWeight;
