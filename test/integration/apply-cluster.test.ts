@@ -601,4 +601,79 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       assert.equal(plan.changed, true);
     });
   });
+
+  // `timeout`, CI runners and process managers send SIGTERM twice: to the child, then to its process group. Before: the
+  // first signal removed MOrA's listeners and the second got Node's default — exit 143, the cluster left patched, the
+  // rollback cut off, and nothing on stderr pointing to the undo record.
+  describe('SIGTERM twice in quick succession during mora recommend --source cluster --apply-cluster --yes', () => {
+    it('the second is absorbed (said once, naming the record), the rollback completes, the cluster is as before, exit 130', async () => {
+      // The run is held at its first patch as above: the user's credential plugin waits, once the undo record exists
+      // (written just before the first patch), until the test has sent both signals and seen MOrA absorb the second.
+      // Last in this file: the exec user's reader test (above) expects it refused a patch.
+      await cp!.bind(undefined, 'mora-exec-twice', { kind: 'ClusterRole', name: 'cluster-admin' }, ['user:mora-exec']);
+      const strategic = { contentType: 'application/strategic-merge-patch+json' };
+      // Back to the values before the other tests patched them: recommendations to apply again.
+      await cp!.api('PATCH', '/apis/apps/v1/namespaces/shop/deployments/checkout', { spec: { template: { spec: { containers: [
+        { name: 'server', resources: { $patch: 'replace', requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } } },
+        { name: 'envoy', resources: { $patch: 'replace', requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } } },
+      ] } } } }, strategic);
+      await cp!.api('PATCH', '/apis/apps/v1/namespaces/shop/deployments/frontend', { spec: { template: { spec: { containers: [
+        { name: 'server', resources: { $patch: 'replace', requests: { cpu: '300m', memory: '256Mi' } } },
+      ] } } } }, strategic);
+      const resources = async () => Promise.all(['checkout', 'frontend'].map(async (n) => containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', n)).map((c) => [c.name, c.resources])));
+      const before = await resources();
+
+      const gate = fs.mkdtempSync(path.join(dir, 'twice-'));
+      const state = path.join(gate, 'state');
+      const plugin = path.join(gate, 'plugin.sh');
+      fs.writeFileSync(plugin, [
+        '#!/bin/sh',
+        `if ls '${state}/mora/undo/'*.yaml >/dev/null 2>&1 && [ ! -e '${gate}/released' ]; then`,
+        `  touch '${gate}/blocked'; n=0`,
+        `  while [ ! -e '${gate}/go' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
+        `  touch '${gate}/released'`,
+        'fi',
+        `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`,
+        '',
+      ].join('\n'), { mode: 0o755 });
+      const kubeconfig = path.join(gate, 'kubeconfig.yaml');
+      fs.writeFileSync(kubeconfig, [
+        'apiVersion: v1', 'kind: Config',
+        'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
+        'users:', '- name: gated', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
+        'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', '    namespace: shop',
+        'current-context: mora-real', '',
+      ].join('\n'));
+      const args = ['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--context', 'mora-real', '--prometheus', prom!.url, '-n', 'shop', '--apply-cluster'];
+      // The binding reaches the authorizer after a moment: the dry run (no record, so never held) until it can read and plan both.
+      const dry = await until(() => mora([...args, '--dry-run'], { XDG_STATE_HOME: state }), (r) => r.code === 0, 20_000, 200);
+      assert.match(dry.err, /^dry run: 2 workload\(s\) would be patched; nothing was changed$/m, dry.err);
+
+      const child = spawn(process.execPath, [path.join(repo, 'bin', 'mora.js'), ...args, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ XDG_STATE_HOME: state }) });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => { err += t; });
+      child.stdout.resume();
+      const closed = new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+      try {
+        assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${err}`);
+        child.kill('SIGTERM');
+        assert.ok(await until(async () => err.includes('mora: interrupted (SIGTERM)') || child.exitCode !== null, Boolean, 30_000, 5), `SIGTERM not taken:\n${err}`);
+        child.kill('SIGTERM');
+        assert.ok(await until(async () => err.includes('mora: SIGTERM again: still') || child.exitCode !== null || child.signalCode !== null, Boolean, 30_000, 5), `the second SIGTERM not absorbed:\n${err}`);
+      } finally {
+        fs.writeFileSync(path.join(gate, 'go'), '');
+      }
+      assert.equal(await closed, 130, err);
+      const [file] = fs.readdirSync(path.join(state, 'mora', 'undo')).filter((f) => f.endsWith('.yaml'));
+      const record = path.join(state, 'mora', 'undo', file);
+      const quoted = record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      assert.equal(err.split('SIGTERM again').length, 2, `said once:\n${err}`);
+      assert.match(err, new RegExp(`^mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${quoted} \\(mora recommend --undo `, 'm'));
+      assert.match(err, /^mora: stopped at SIGTERM and rolled back: put back the previous values of Deployment shop\/\w+ \(context mora-real\); not patched: Deployment shop\/\w+ \(context mora-real\) \(not tried\)$/m);
+      assert.match(err, new RegExp(`^mora: the cluster is as it was before this run; the record ${quoted} says so \\(its --undo has nothing to do\\)$`, 'm'));
+      assert.deepEqual(await resources(), before, 'the cluster as it was before the run');
+      const statuses = (parseAllDocuments(fs.readFileSync(record, 'utf8'))[0].toJS() as { workloads: Array<{ status: string }> }).workloads.map((w) => w.status);
+      assert.deepEqual(statuses.sort(), ['not tried', 'rolled back']);
+    });
+  });
 });

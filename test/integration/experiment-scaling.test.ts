@@ -357,6 +357,44 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     }
   });
 
+  /** SIGTERM, and again as soon as MOrA has taken the first (`timeout`'s pair: the child, then its group). */
+  const sigtermTwice = async (run: ReturnType<typeof runCli>) => {
+    run.child.kill('SIGTERM');
+    assert.ok(await until(async () => /mora: interrupted/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 30_000, 5), run.stderr());
+    run.child.kill('SIGTERM');
+  };
+
+  // Before: the second SIGTERM quit at once — the Deployment left at 2 and the record "running".
+  it('mora experiment: SIGTERM twice in quick succession while scaled: the second is absorbed, the count put back, partial, exit 130', async () => {
+    const run = await scaledAndWaiting('twice');
+    await sigtermTwice(run);
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.equal(await spec('twice'), 1, run.stderr());
+    assert.deepEqual(jsonsIn(path.join(dir, 'twice')).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['partial', 1, true]]);
+    assert.equal(run.stderr().split('mora: SIGTERM again: still writing the completed levels and scaling Deployment/twice back to 1').length, 2, run.stderr());
+    assert.match(run.stderr(), /^restored Deployment\/twice to 1 replica\(s\)$/m);
+  });
+
+  it('mora experiment run: SIGTERM twice in quick succession while scaled: the second is absorbed, the count put back, partial, exit 130', async () => {
+    await cp!.createDeployment('shop', { name: 'twice-plan', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+    const planFile = path.join(dir, 'twice.mora-plan.yaml');
+    fs.writeFileSync(planFile, [
+      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-twice', 'services:',
+      '  - name: tw', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
+      '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: twice-plan }', '    resources: process', '',
+    ].join('\n'));
+    const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
+    assert.ok(await until(async () => /scaling Deployment\/twice-plan \(service tw\) to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
+    assert.ok(await until(async () => (await spec('twice-plan')) === 2 || run.child.exitCode !== null, Boolean, 30_000), run.stderr());
+    await sigtermTwice(run);
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.equal(await spec('twice-plan'), 1, run.stderr());
+    const record = path.join(dir, 'results-twice', 'twice.json');
+    const doc = JSON.parse(fs.readFileSync(record, 'utf8')) as { status: string; scaling: Record<string, { restored: boolean }> };
+    assert.deepEqual([doc.status, doc.scaling.tw.restored], ['partial', true]);
+    assert.equal(run.stderr().split(`mora: SIGTERM again: still recording the plan's run in ${record}; scaling Deployment/twice-plan back to 1 — please wait`).length, 2, run.stderr());
+  });
+
   // Before: the rerun read the killed run's count (4) as the original, noted originalReplicas 4 and "restored" 4.
   it('mora experiment --workload --replicas after a kill -9: the rerun takes the original count from the killed run\'s note and puts it back', async () => {
     const prom = await answeringPrometheus();

@@ -90,6 +90,41 @@ describe('load experiment against a real Prometheus and the sample service', fun
     assert.ok([...rows.values.request_rate!].some((x) => x > 0), 'the completed level has data');
   });
 
+  // `timeout` and process managers send SIGTERM twice (the child, then its group). Before: the second signal quit at
+  // once, during the wait for the last scrape: the record stayed "status": "running", with no CSV.
+  it('mora experiment: SIGTERM twice in quick succession during the second level: the second is absorbed, the first level written as partial, exit 130', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), 'experiment', '--target', `${svc!.url}/`, '--prometheus', prom!.url,
+      '--levels', '20,40', '--duration', '4s', '--scrape-interval', '1s', '--out', out, '--service', 'twice', '--format', 'json'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '', stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000); // bounded, whatever happens
+    const exited = new Promise<number | string | null>((r) => child.once('exit', (c, sig) => r(c ?? sig)));
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (sent === 0 && /level 2\/2/.test(stderr)) { sent = 1; child.kill('SIGTERM'); }
+        // The second as soon as the first is taken: the restore (the last scrape, reading, writing) has only begun.
+        if (sent === 1 && /mora: interrupted/.test(stderr)) { sent = 2; child.kill('SIGTERM'); resolve(); }
+      });
+      void exited.then(() => resolve());
+    });
+    const code = await exited;
+    clearTimeout(killer);
+    assert.equal(code, 130, stderr);
+    const records = fs.readdirSync(out).filter((f) => f.startsWith('twice-') && f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as { status: string }).status);
+    assert.deepEqual(records, ['partial'], `the record (before: "running", no CSV):\n${stderr}`);
+    assert.equal(stderr.split('mora: SIGTERM again: still writing the completed levels').length, 2, stderr);
+    assert.match(stderr, new RegExp(`^mora: SIGTERM again: still writing the completed levels into the record in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — please wait; a third signal within 3 s quits at once, leaving it undone$`, 'm'));
+    const res = JSON.parse(stdout) as { status: string; json: string; csv: string };
+    assert.equal(res.status, 'partial');
+    const doc = JSON.parse(fs.readFileSync(res.json, 'utf8')) as { status: string; interrupted: string; timings: { levels: Array<{ level: number }> } };
+    assert.deepEqual([doc.status, doc.interrupted, doc.timings.levels.map((l) => l.level)], ['partial', 'cancelled after 1 of 2 level(s)', [20]]);
+    const rows = parseExperimentCsv(fs.readFileSync(res.csv, 'utf8'));
+    assert.ok([...rows.values.request_rate!].some((x) => x > 0), 'the completed level has data');
+  });
+
   it('an unreachable Prometheus fails at once with the clear message, before any load (exit 3)', async () => {
     const port = await freeLoopbackPort();
     const t0 = Date.now();

@@ -724,6 +724,41 @@ describe('load experiments', () => {
     }
   });
 
+  // README: --out is left as it was when Prometheus cannot be used. Before: any answer passed the pre-check, so a URL
+  // answering a login page (HTML, 200) or 501 created --out with a "status": "failed" record (exit 3, "run written to").
+  for (const [name, status, body, said] of [
+    ['an HTML login page with 200', 200, '<!doctype html><title>Sign in</title>', /sent something that is not a Prometheus API answer for query vector\(1\) .* — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
+    ['501 Not Implemented', 501, 'not implemented', /answered 501 Not Implemented for query vector\(1\): not implemented — check --prometheus: .*; nothing was sent or written$/],
+  ] as const) {
+    it(`mora experiment --prometheus <a URL answering ${name}>: exit 3, one line naming --prometheus, --out untouched, nothing sent`, async () => {
+      let hits = 0;
+      const target = http.createServer((_req, res) => { hits++; res.end('ok'); });
+      await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+      const page = http.createServer((_req, res) => res.writeHead(status, { 'content-type': 'text/html' }).end(body));
+      await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
+      const fresh = path.join(dir, 'results');
+      fs.mkdirSync(path.join(dir, 'kept'));
+      fs.writeFileSync(path.join(dir, 'kept', 'mine.txt'), 'x');
+      try {
+        for (const out of [fresh, path.join(dir, 'kept')]) {
+          let stderr = '';
+          const err = await experimentCommand({ target: `http://127.0.0.1:${(target.address() as AddressInfo).port}/`, prometheus: `http://127.0.0.1:${(page.address() as AddressInfo).port}`, levels: '10', duration: '1s', out, scrapeInterval: '1s', format: 'json' },
+            () => assert.fail('nothing on stdout'), (s) => (stderr += s)).then(() => assert.fail('expected an error'), (e: Error) => e);
+          assert.ok(err instanceof UserError && err.exitCode === 3, String(err));
+          assert.match(err.message, said);
+          assert.equal(err.message.includes('\n'), false, 'one line');
+          assert.equal(stderr, '');
+        }
+        assert.equal(fs.existsSync(fresh), false, '--out is not created');
+        assert.deepEqual(fs.readdirSync(path.join(dir, 'kept')), ['mine.txt']);
+        assert.equal(hits, 0, 'no request was sent to the target');
+      } finally {
+        target.close();
+        page.close();
+      }
+    });
+  }
+
   // Before: the scheme was checked only in the runner, after the Prometheus pre-check: exit 3 about Prometheus.
   it('mora experiment --target ftp://… with Prometheus unreachable: exit 2 naming --target, before Prometheus is asked', async () => {
     const port = await closedPort();

@@ -1,13 +1,13 @@
 // The Prometheus check before an experiment run writes, scales or sends anything (src/data/prometheus/reachability.ts),
-// shared by `mora experiment`, `mora experiment run` and VS Code's Run Load Experiment: no connection, no answer in time
-// or refused credentials (401/403/407) stop the run; any other answer (200, 500, a body that is not Prometheus') lets it
-// go on. planReachabilityFailure asks the client the plan run will use (its auth, matchers and headers), its errors
+// shared by `mora experiment`, `mora experiment run` and VS Code's Run Load Experiment: no connection, no answer in time,
+// refused credentials (401/403/407) or an answer that is not Prometheus' query API (a login page, 404, 501, a redirect)
+// stop the run; Prometheus' answer, or a 5xx / 429 (transient), lets it go on. planReachabilityFailure asks the client the plan run will use (its auth, matchers and headers), its errors
 // naming the plan's "prometheus:" field. Real loopback servers; the timeout case ends on the client's own deadline.
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusError } from '../../src/data/prometheus/errors';
-import { nothingSentMessage, reachabilityFailure } from '../../src/data/prometheus/reachability';
+import { notPrometheus, nothingSentMessage, reachabilityFailure } from '../../src/data/prometheus/reachability';
 import { PLAN_PROMETHEUS_HINT, planReachabilityFailure } from '../../src/data/experiments/plan-prometheus';
 import { closedPort } from '../harness/ports';
 import { startSilentTcpServer } from './helpers/silent-tcp-server';
@@ -82,8 +82,26 @@ describe('Prometheus reachability before an experiment run', () => {
     }
   });
 
-  it('any other answer lets the run go on: 500, 429, 404, an HTML page with 200', async () => {
-    for (const [status, body] of [[500, { status: 'error', errorType: 'internal', error: 'boom' }], [429, 'slow down'], [404, 'not found'], [200, '<html>a login page</html>']] as const) {
+  // Before: any answer passed, so a login page (HTML with 200) or a 501 wrote a "failed" record into --out.
+  it('an answer that is not Prometheus\' query API stops the run: an HTML login page with 200, 501, 404, 405, a redirect', async () => {
+    for (const [status, body, said] of [
+      [200, '<html>a login page</html>', /sent something that is not a Prometheus API answer for query vector\(1\) \(is this really Prometheus\?\): <html>a login page<\/html> — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
+      [501, 'Not Implemented', /answered 501 Not Implemented for query vector\(1\): Not Implemented — check --prometheus: it must be the base URL/],
+      [404, 'not found', /answered 404 Not Found for query vector\(1\): not found — is this the Prometheus base URL\? .*; nothing was sent or written$/],
+      [405, 'Method Not Allowed', /answered 405 Method Not Allowed .* — check --prometheus/],
+      [302, '', /redirected|answered a redirect/],
+    ] as const) {
+      await withDouble(status, body, async (d) => {
+        const e = await reachabilityFailure({ url: d.url, urlHint: '--prometheus' });
+        assert.ok(e instanceof PrometheusError, `${status}: expected a stop error, got ${String(e)}`);
+        assert.ok(notPrometheus(e), `${status}: ${e.message}`);
+        assert.match(nothingSentMessage(e), said);
+      });
+    }
+  });
+
+  it('a Prometheus (or its gateway) answering 500, 502, 503 or 429 lets the run go on: the runner asks again', async () => {
+    for (const [status, body] of [[500, { status: 'error', errorType: 'internal', error: 'boom' }], [502, 'Bad Gateway'], [503, { status: 'error', errorType: 'unavailable', error: 'starting' }], [429, 'slow down']] as const) {
       await withDouble(status, body, async (d) => {
         assert.equal(await reachabilityFailure({ url: d.url }), undefined, `${status}`);
         assert.equal(d.seen.length > 0, true, `${status}: asked`);

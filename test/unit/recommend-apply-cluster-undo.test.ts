@@ -398,7 +398,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
   it('Ctrl-C while patching (the test double; SIGTERM goes the same way): the patch in flight completes, then everything patched is put back, exit 130', async () => {
     const record = join(dir, 'record.yaml');
     cluster.onWrite = (name) => {
-      if (name === 'b') interrupt?.();
+      if (name === 'b' && cluster.writes.length === 1) interrupt?.(); // once: the patch of b, not its rollback
     };
     await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, io()),
       (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
@@ -412,6 +412,83 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
       `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,
     ]);
     assert.deepEqual(statuses(record), [['a', 'rolled back'], ['b', 'rolled back'], ['c', 'not tried'], ['d', 'not tried'], ['e', 'not tried']]);
+  });
+
+  /** Runs `fn` with this process's SIGINT/SIGTERM listeners (mocha's, if any) set aside: the emits in it are ours alone. */
+  const ownSignals = async (fn: () => Promise<void>) => {
+    const others = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    for (const [s, ls] of Object.entries(others)) for (const l of ls) process.removeListener(s, l);
+    try {
+      await fn();
+    } finally {
+      for (const [s, ls] of Object.entries(others)) for (const l of ls) process.on(s, l);
+    }
+  };
+
+  // `timeout` and process managers send SIGTERM twice (the child, then its group). Before: the first signal removed
+  // the listeners, so the second got Node's default — the process killed mid-rollback (exit 143), the cluster patched.
+  it('SIGTERM twice while a patch is in flight: the second is absorbed (said once, naming the record), everything patched is put back, exit 130', async () => {
+    await ownSignals(async () => {
+      const record = join(dir, 'record.yaml');
+      const listening: number[] = [];
+      cluster.onWrite = (name) => {
+        if (name !== 'b' || listening.length) return;
+        process.emit('SIGTERM');
+        listening.push(process.listenerCount('SIGTERM'));
+        process.emit('SIGTERM');
+      };
+      let rollbackListening: number[] = [];
+      const plain = { ...io(), onInterrupt: undefined, err: (l: string) => { lines.push(l); if (l.startsWith('mora: rolling back')) rollbackListening = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]; } };
+      await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, plain),
+        (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+      assert.deepEqual(listening, [1], 'still listening after the first SIGTERM');
+      assert.deepEqual(rollbackListening, [1, 1], 'listening during the rollback');
+      assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a']);
+      for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+      assert.deepEqual(lines.slice(1), [
+        'mora: interrupted (SIGTERM): stopping after the patch in flight, then putting back what this run patched',
+        `mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); a third signal within 3 s quits at once, leaving patched what is not put back yet`,
+        'mora: rolling back: putting back the previous values of 2 workload(s) this run patched',
+        `mora: stopped at SIGTERM and rolled back: put back the previous values of ${named('b', 'a')}; not patched: ${named('c', 'd', 'e')} (not tried)`,
+        `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,
+      ]);
+      assert.deepEqual(statuses(record), [['a', 'rolled back'], ['b', 'rolled back'], ['c', 'not tried'], ['d', 'not tried'], ['e', 'not tried']]);
+      assert.equal(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT'), 0, 'no listener left behind');
+    });
+  });
+
+  it('Ctrl-C during the rollback after a failure is absorbed: the rollback completes, the failure\'s exit code stands', async () => {
+    await ownSignals(async () => {
+      const record = join(dir, 'record.yaml');
+      let listening = -1;
+      cluster.onWrite = (name) => {
+        if (name === 'c') throw new KubeError('RBAC denied: cannot patch deployments.apps "c" in namespace "shop"', 'forbidden', 403);
+        if (cluster.writes.length === 2 && listening < 0) { // the rollback's first write (b)
+          listening = process.listenerCount('SIGINT');
+          process.emit('SIGINT');
+        }
+      };
+      await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), onInterrupt: undefined }),
+        (e: unknown) => e instanceof UserError && e.exitCode === EXIT_USAGE);
+      assert.equal(listening, 1, 'listening during the rollback');
+      assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a']);
+      for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
+      assert.ok(lines.includes(`mora: Ctrl-C again: still putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); a third signal within 3 s quits at once, leaving patched what is not put back yet`), lines.join('\n'));
+      assert.ok(lines.includes(`mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`), lines.join('\n'));
+    });
+  });
+
+  it('a third signal in quick succession quits at once, after naming what is still patched, the patch in flight and the record\'s --undo', async () => {
+    const record = join(dir, 'record.yaml');
+    const exits: number[] = [];
+    cluster.onWrite = (name) => {
+      if (name === 'b' && !exits.length) for (let k = 0; k < 3; k++) interrupt?.('SIGTERM');
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), exit: (code) => { exits.push(code); } }),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+    assert.deepEqual(exits, [EXIT_INTERRUPTED]);
+    assert.ok(lines.includes(`mora: quitting at once (SIGTERM, a third signal): still patched, not put back: Deployment shop/a (context prod); `
+      + `the patch of Deployment shop/b (context prod) was in flight and may have landed; the previous values are recorded in ${record}: to put them back: mora recommend --undo ${record}`), lines.join('\n'));
   });
 
   it('a patch that went unanswered (unreachable) may have landed: the rollback checks it too, and puts back only what changed; exit 3', async () => {

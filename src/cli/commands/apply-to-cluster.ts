@@ -23,7 +23,7 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
-import { INTERRUPT_SIGNALS, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { Workload, WorkloadRef } from '../../core/workload';
 import { parseQuantity } from '../../core/quantity';
 import type { ClusterChange } from '../../data/kube/apply-plan';
@@ -60,6 +60,8 @@ export interface ApplyIo {
    * SIGINT, SIGTERM and SIGHUP of this process, with the signal; tests pass their own).
    */
   onInterrupt?(handler: (signal?: NodeJS.Signals) => void): () => void;
+  /** Ends the process at once with `code` (a third signal during the rollback, after what is left is said; default process.exit). */
+  exit?(code: number): void;
 }
 
 /** Raised when some workload could not be patched (or was not tried after a failure): named above. */
@@ -203,10 +205,33 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
       io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
       let stoppedBy = 'Ctrl-C';
+      // From the first patch until the rollback has ended and said so: the first signal stops the loop; later ones (a
+      // second SIGTERM of `timeout` or a process manager, 20 ms on) are absorbed, said once; a third within
+      // QUIT_WINDOW_MS of the one before quits at once, after naming what is still patched and the record (RestoreSignals).
+      const signals = new RestoreSignals();
+      let rollingBack = false;
+      /** The patch being sent (index in ready), while it is. */
+      let inFlight: number | undefined;
       const stop = (io.onInterrupt ?? interruptsOfProcess)((signal?: NodeJS.Signals) => {
-        interrupted = true;
-        if (signal && signal !== 'SIGINT') stoppedBy = signal;
-        io.err(`mora: interrupted${signal && signal !== 'SIGINT' ? ` (${signal})` : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
+        const name = signal && signal !== 'SIGINT' ? signal : 'Ctrl-C';
+        const taken = signals.take(rollingBack);
+        if (taken === 'first') {
+          interrupted = true;
+          stoppedBy = name;
+          io.err(`mora: interrupted${signal && signal !== 'SIGINT' ? ` (${signal})` : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
+        } else if (taken === 'wait') {
+          const doing = rollingBack ? 'putting back what this run patched' : `stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ''}`;
+          io.err(`mora: ${forTerminal(`${name} again: still ${doing} — please wait; the previous values are recorded in ${record} (${undo}); `
+            + `a third signal within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving patched what is not put back yet`)}`);
+        } else if (taken === 'quit') {
+          const still = entries.filter((e) => e.status === 'patched').map((e) => `${e.kind} ${e.namespace}/${e.name} (context ${e.context})`);
+          const sent = inFlight === undefined ? undefined : `${whatOf(ready[inFlight].ref)} (context ${ready[inFlight].ref.context})`;
+          io.err(`mora: ${forTerminal(`quitting at once (${name}, a third signal): `
+            + `${still.length ? `still patched, not put back: ${still.join(', ')}` : 'nothing this run patched is left unrestored'}`
+            + `${sent ? `; the patch of ${sent} was in flight and may have landed` : ''}`
+            + `; the previous values are recorded in ${record}${still.length || sent ? `: to put them back: ${undo}` : ''}`)}`);
+          (io.exit ?? ((code: number) => process.exit(code)))(EXIT_INTERRUPTED);
+        }
       });
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
@@ -229,7 +254,8 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
           if (interrupted) break;
           const what = whatOf(p.ref);
           try {
-            const r = await applyApproved(kube, p);
+            inFlight = i;
+            const r = await applyApproved(kube, p).finally(() => { inFlight = undefined; });
             patched.push(p);
             mark(i, 'patched');
             if (!o.quiet) io.err(`patched ${forTerminal(what)} (context ${forTerminal(p.ref.context)}, resourceVersion ${r.resourceVersion}${r.attempts > 1 ? `, after ${r.attempts - 1} conflict(s)` : ''})`);
@@ -242,40 +268,41 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
             break;
           }
         }
+        const notTried = ready.flatMap((p, i) => (p !== failed && !patched.includes(p) ? [i] : []));
+        if (notTried.length) {
+          for (const i of notTried.slice(0, -1)) entries[i].status = 'not tried';
+          mark(notTried[notTried.length - 1], 'not tried');
+        }
+        if (patched.length < ready.length || interrupted) {
+          // Stopped: exactly what changed, what did not, and the way back (stderr even with -q).
+          const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
+          const untried = ready.filter((p) => p !== failed && !patched.includes(p));
+          const notPatched = [...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])];
+          const at = interrupted ? `at ${stoppedBy}` : 'at the failure above';
+          const back = [...patched, ...(failed && failedMayHaveLanded ? [failed] : [])].reverse();
+          if (o.rollback !== false && back.length) {
+            rollingBack = true;
+            const { restored, already, kept } = await rollBack(kube, back, failedMayHaveLanded ? failed : undefined, (p) => entries[ready.indexOf(p)], (p) => mark(ready.indexOf(p), 'rolled back'), o, io);
+            const unchanged = already.filter((p) => p !== failed); // the unanswered write that never landed: named as failed below
+            // The unanswered write that did land is named where the rollback left it, not as failed.
+            const landed = failed && (restored.includes(failed) || kept.some((k) => k.plan === failed));
+            const notPatchedNow = landed ? notPatched.slice(1) : notPatched;
+            io.err(`mora: ${forTerminal(`stopped ${at} and rolled back: ${restored.length ? `put back the previous values of ${named(restored)}` : 'nothing put back'}`
+              + `${unchanged.length ? `; already at their previous values: ${named(unchanged)}` : ''}`
+              + `${kept.length ? `; not put back: ${named(kept.map((k) => k.plan))} (named above)` : ''}`
+              + `${notPatchedNow.length ? `; not patched: ${notPatchedNow.join(', ')}` : ''}`)}`);
+            if (kept.length) io.err(`mora: ${forTerminal(`their previous values stay recorded in ${record} (once the workload shows what the patch left again, or to see why not: ${undo})`)}`);
+            else if (recordStale) io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} could not be updated (named above): its --undo will find the workloads already at their previous values`)}`);
+            else io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`)}`);
+          } else {
+            io.err(`mora: ${forTerminal(`stopped ${at}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
+              + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
+            if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
+          }
+          bad += untried.length;
+        }
       } finally {
         stop();
-      }
-      const notTried = ready.flatMap((p, i) => (p !== failed && !patched.includes(p) ? [i] : []));
-      if (notTried.length) {
-        for (const i of notTried.slice(0, -1)) entries[i].status = 'not tried';
-        mark(notTried[notTried.length - 1], 'not tried');
-      }
-      if (patched.length < ready.length || interrupted) {
-        // Stopped: exactly what changed, what did not, and the way back (stderr even with -q).
-        const named = (ps: readonly ApplyPlan[]) => ps.map((p) => `${whatOf(p.ref)} (context ${p.ref.context})`).join(', ');
-        const untried = ready.filter((p) => p !== failed && !patched.includes(p));
-        const notPatched = [...(failed ? [`${named([failed])} (failed)`] : []), ...(untried.length ? [`${named(untried)} (not tried)`] : [])];
-        const at = interrupted ? `at ${stoppedBy}` : 'at the failure above';
-        const back = [...patched, ...(failed && failedMayHaveLanded ? [failed] : [])].reverse();
-        if (o.rollback !== false && back.length) {
-          const { restored, already, kept } = await rollBack(kube, back, failedMayHaveLanded ? failed : undefined, (p) => entries[ready.indexOf(p)], (p) => mark(ready.indexOf(p), 'rolled back'), o, io);
-          const unchanged = already.filter((p) => p !== failed); // the unanswered write that never landed: named as failed below
-          // The unanswered write that did land is named where the rollback left it, not as failed.
-          const landed = failed && (restored.includes(failed) || kept.some((k) => k.plan === failed));
-          const notPatchedNow = landed ? notPatched.slice(1) : notPatched;
-          io.err(`mora: ${forTerminal(`stopped ${at} and rolled back: ${restored.length ? `put back the previous values of ${named(restored)}` : 'nothing put back'}`
-            + `${unchanged.length ? `; already at their previous values: ${named(unchanged)}` : ''}`
-            + `${kept.length ? `; not put back: ${named(kept.map((k) => k.plan))} (named above)` : ''}`
-            + `${notPatchedNow.length ? `; not patched: ${notPatchedNow.join(', ')}` : ''}`)}`);
-          if (kept.length) io.err(`mora: ${forTerminal(`their previous values stay recorded in ${record} (once the workload shows what the patch left again, or to see why not: ${undo})`)}`);
-          else if (recordStale) io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} could not be updated (named above): its --undo will find the workloads already at their previous values`)}`);
-          else io.err(`mora: ${forTerminal(`the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`)}`);
-        } else {
-          io.err(`mora: ${forTerminal(`stopped ${at}: patched ${patched.length} of ${ready.length} workload(s)${patched.length ? `: ${named(patched)}` : ''}`
-            + `${notPatched.length ? `; not patched: ${notPatched.join(', ')}` : ''}`)}`);
-          if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
-        }
-        bad += untried.length;
       }
     }
   }
@@ -291,7 +318,8 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
  * shows what the patch left (else another writer changed it since: their value stays, the workload is named, its
  * record entry kept), then a patch to the object that check read (a conflict is not retried over). Each workload put
  * back is marked 'rolled back' in the record as it happens, so a later --undo leaves it alone. A signal during the
- * rollback is not caught: the process ends as usual, and the record says what is still patched.
+ * rollback is absorbed (applyWrites: a third one within QUIT_WINDOW_MS ends the process, naming what is still patched
+ * and the record, which says so too).
  */
 async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: ApplyPlan | undefined, entryOf: (p: ApplyPlan) => UndoEntry,
   done: (p: ApplyPlan) => void, o: ApplyToClusterOptions, io: ApplyIo): Promise<{ restored: ApplyPlan[]; already: ApplyPlan[]; kept: { plan: ApplyPlan; why: string }[] }> {
@@ -333,10 +361,11 @@ async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: A
 }
 
 function interruptsOfProcess(handler: (signal?: NodeJS.Signals) => void): () => void {
-  // The first Ctrl-C, SIGTERM (a CI job cancelled or timed out) or SIGHUP (the terminal closed, an SSH session dropped)
-  // stops the loop after the patch in flight, and the rollback runs; a second signal ends the process as usual. All exit
-  // 130, as `mora experiment` does. After SIGHUP the terminal is gone: writing to it must not end the rollback.
-  const listeners = INTERRUPT_SIGNALS.map((signal) => ({ signal, on: () => { remove(); if (signal === 'SIGHUP') dropOutputErrors(); handler(signal); } }));
+  // Every Ctrl-C, SIGTERM (a CI job cancelled or timed out) or SIGHUP (the terminal closed, an SSH session dropped)
+  // goes to `handler` until the returned function is called: none gets Node's default (the process killed mid-rollback,
+  // exit 143 for SIGTERM); applyWrites decides (RestoreSignals). After SIGHUP the terminal is gone: writing to it must
+  // not end the rollback.
+  const listeners = INTERRUPT_SIGNALS.map((signal) => ({ signal, on: () => { if (signal === 'SIGHUP') dropOutputErrors(); handler(signal); } }));
   const remove = () => {
     for (const l of listeners) process.removeListener(l.signal, l.on);
   };

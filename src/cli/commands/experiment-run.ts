@@ -2,8 +2,8 @@
  * `mora experiment run <plan> [--dry-run] [--yes]`: runs an experiment plan file (docs/EXPERIMENTS.md). It prints the
  * cells and the total load first (`--dry-run` stops there) and asks before sending anything (`--yes` when stdin is
  * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
- * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; a second one
- * quits at once.
+ * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; later signals
+ * wait for that (a second SIGTERM from `timeout` is absorbed), a third within 3 s of the one before quits at once.
  * Before asking: Prometheus answers, and each target of the cells still to run that not every cell using it scales a
  * workload first takes connections (target-check.ts, the flag form's and VS Code's rule); else exit 3, nothing written.
  * At the end: the quality report (one line per cell) and the capacity per service.
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
-import { INTERRUPT_SIGNALS, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
@@ -180,18 +180,30 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const { PlanLockedError } = require('../../data/experiments/plan-lock') as typeof import('../../data/experiments/plan-lock');
   const controller = new AbortController();
   const notes = new Map<string, ScalingNote>();
-  let signals = 0;
+  // As `mora experiment`: the first signal stops the run, the restore runs to its end (later signals absorbed, said
+  // once), a third within QUIT_WINDOW_MS of the one before quits at once after saying what is left undone.
+  const signals = new RestoreSignals();
+  const recordPath = (require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run')).planPaths(plan).json;
   const onSignal = (sig?: NodeJS.Signals) => {
     if (sig === 'SIGHUP') dropOutputErrors(); // the terminal is gone: a failed write must not end the restore
-    if (++signals === 1) {
-      const scaled = [...notes.values()].filter((n) => !n.restored && !n.restoreSkipped);
-      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : ''} (Ctrl-C again to quit at once)\n`);
+    const name = sig && sig !== 'SIGINT' ? sig : 'Ctrl-C';
+    const scaled = [...notes.values()].filter((n) => !n.restored && !n.restoreSkipped);
+    const scaling = scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : '';
+    const taken = signals.take();
+    if (taken === 'first') {
+      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaling} (Ctrl-C twice more within ${QUIT_WINDOW_MS / 1000} s to quit at once)\n`);
       controller.abort();
       return;
     }
-    for (const n of notes.values()) {
-      if (!n.restored && !n.restoreSkipped) err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
+    if (taken === 'wait') {
+      err(`mora: ${name} again: still recording the plan's run in ${recordPath}${scaling} — please wait; a third signal within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving it undone\n`);
+      return;
     }
+    if (taken === 'absorbed') return;
+    for (const n of scaled) {
+      err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
+    }
+    err(`mora: quitting at once (${name}, a third signal): the record ${recordPath} may still say "running" (a rerun of the plan resumes it)\n`);
     process.exit(130);
   };
   for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);

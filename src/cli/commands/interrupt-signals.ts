@@ -16,3 +16,40 @@ export function dropOutputErrors(): void {
     s.on('error', () => undefined);
   }
 }
+
+/** How soon after the signal before it a third signal must come to end a restore at once (see RestoreSignals). */
+export const QUIT_WINDOW_MS = 3000;
+
+/**
+ * What each interrupt signal of a run means once a restore may follow it. `timeout`, CI runners and process managers
+ * send SIGTERM twice (to the child, then to its process group), and `npx` passes Ctrl-C on besides the terminal: a second
+ * signal is no request to give up the restore. So: the first signal starts the restore ('first'); the next ones are
+ * absorbed while it runs, the first of them said once ('wait'), the rest silently ('absorbed'); a third signal or later
+ * that comes within QUIT_WINDOW_MS of the one before it ('quit') ends the process — after the caller has said what is
+ * left undone and where its record is.
+ */
+export class RestoreSignals {
+  private count = 0;
+  private last = -Infinity;
+  private waitSaid = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** How many signals came so far. */
+  get received(): number {
+    return this.count;
+  }
+
+  /** One more signal. `restoring`: a restore already runs (one after a failure), so even the first one is absorbed. */
+  take(restoring = false): 'first' | 'wait' | 'absorbed' | 'quit' {
+    const t = this.now();
+    const quick = t - this.last <= QUIT_WINDOW_MS;
+    this.last = t;
+    this.count++;
+    if (this.count === 1 && !restoring) return 'first';
+    if (this.count >= 3 && quick) return 'quit';
+    if (this.waitSaid) return 'absorbed';
+    this.waitSaid = true;
+    return 'wait';
+  }
+}
