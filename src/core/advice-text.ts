@@ -8,19 +8,22 @@ import type { ContainerRecommendation, FloorRaise, ReplicaRecommendation, Resour
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /**
- * The replica change in a few characters: `3 → 2`, `2` (unchanged), `HPA 2–6 → 2–12` (new HPA bounds) or `HPA 2–6`
- * (keep it). An HPA-managed workload is never shown as a fixed count: the HPA decides the count.
+ * The replica change in a few characters: `3 → 2`, `2` (unchanged), `HPA 2–6 → 2–12 of 80m` (new HPA bounds, counted in
+ * pods of the recommended 80m CPU request) or `HPA 2–6 of 80m` (keep it). An HPA-managed workload is never shown as a
+ * fixed count: the HPA decides the count.
  */
 export function replicaChange(rep: ReplicaRecommendation, arrow = ' → '): string {
   if (!rep.hpa) {
     const to = Math.round(rep.recommended.value);
     return to === rep.current ? `${to}` : `${rep.current}${arrow}${to}`;
   }
-  const { minReplicas: min, maxReplicas: max, current } = rep.hpa;
-  if (!current) return `HPA ${min}–${max}`;
+  const { minReplicas: min, maxReplicas: max, current, podRequest } = rep.hpa;
+  // The pods the advised bounds count (the recommended request's), where the engine counted them so.
+  const pods = podRequest ? ` of ${formatCpu(podRequest)}` : '';
+  if (!current) return `HPA ${min}–${max}${pods}`;
   return current.minReplicas === min && current.maxReplicas === max
-    ? `HPA ${min}–${max}`
-    : `HPA ${current.minReplicas}–${current.maxReplicas}${arrow}${min}–${max}`;
+    ? `HPA ${min}–${max}${pods}`
+    : `HPA ${current.minReplicas}–${current.maxReplicas}${arrow}${min}–${max}${pods}`;
 }
 
 /**
@@ -37,13 +40,13 @@ export function advisedReplicaBounds(rep: ReplicaRecommendation): { need: number
 
 /**
  * The replica advice as a sentence: `replicas 3 → 2`, `keep 2 replicas`, or against the HPA as it runs,
- * `HPA 2–6 → raise maxReplicas to 12 (the peak load needs 7 replicas)` (the advice itself from hpaBoundsAdvice).
+ * `HPA 2–6 → raise maxReplicas to 12 (1.5 × the p99 load needs 12 pods of 80m)` (the advice itself from hpaBoundsAdvice).
  */
 export function replicaAdvice(rep: ReplicaRecommendation): string {
   const to = advisedReplicaBounds(rep).need;
   if (!rep.hpa) return to === rep.current ? `keep ${to} replica${to === 1 ? '' : 's'}` : `replicas ${rep.current} → ${to}`;
   const { minReplicas: min, maxReplicas: max, targetCpuUtilization: target, current } = rep.hpa;
-  if (!current) return `HPA ${min}–${max} at ${pct(target)} CPU`;
+  if (!current) return `HPA ${min}–${max}${rep.hpa.podRequest ? ` of ${formatCpu(rep.hpa.podRequest)}` : ''} at ${pct(target)} CPU`;
   return `HPA ${current.minReplicas}–${current.maxReplicas} → ${hpaBoundsAdvice(rep, current)}`;
 }
 
@@ -88,19 +91,33 @@ export function hpaEdits(rep: ReplicaRecommendation, bounds: AutoscalerBounds | 
  * What to do with an autoscaler's bounds, in one sentence every surface uses — the lens and hover on an HPA-managed
  * `replicas:` (against the cluster's HPA, replicaAdvice) and the note on an autoscaler among the manifests
  * (`recommend --apply-to --replicas`, the editor's note lens; src/manifests/autoscalers.ts autoscalerNote), each in its
- * own framing: `raise maxReplicas to 12 (the peak load needs 7 replicas)`, `lower maxReplicas to 5 (the 3 replicas
- * the load needs are within its bounds)`, `keep its bounds (the 3 replicas the load needs are within them)`,
- * `keep its bounds (the load needs 1 replica, below its minReplicas)`.
+ * own framing: `raise maxReplicas to 12 (1.5 × the p99 load needs 12 pods of 80m)`, `lower maxReplicas to 5 (1.5 × the
+ * p99 load needs 5 pods of 80m)`, `keep its bounds (the 3 pods of 80m the p95 load needs are within them)`, `keep its
+ * bounds (the p95 load needs 1 pod of 80m, below its minReplicas)`. The counts are pods of the recommended request
+ * (rep.hpa.podRequest), or replicas of a capacity an experiment measured.
  */
 export function hpaBoundsAdvice(rep: ReplicaRecommendation, bounds: AutoscalerBounds): string {
   const edits = hpaEdits(rep, bounds);
   const fields = bounds.fields ?? { min: 'minReplicas', max: 'maxReplicas' };
-  const n = advisedReplicaBounds(rep).need;
-  const need = `${n} replica${n === 1 ? '' : 's'}`;
-  const why = bounds.maxReplicas !== null && n > bounds.maxReplicas ? `the peak load needs ${need}`
-    : n < bounds.minReplicas ? `the load needs ${need}, below its ${fields.min}`
-      : `the ${need} the load needs ${n === 1 ? 'is' : 'are'} within ${edits.length ? 'its bounds' : 'them'}`;
+  const advised = advisedReplicaBounds(rep);
+  const n = advised.need;
+  // Each number named with the load it carries and the pods it counts: maxReplicas with what max carries (1.5 × the p99
+  // load), the count with the load its risk target sizes to (the p95 load at 5%); never one load's count as another's.
+  // Only the engine's HPA advice counts pods of a capacity against load quantiles (rep.hpa.maxFor); a count without an
+  // HPA is the one its CPU request was sized for (replicas.ts countForRequest), no load quantile, so just `the load`.
+  const level = rep.hpa?.maxFor && rep.risk ? `the p${Number(((1 - rep.risk.target) * 100).toFixed(2))} load` : 'the load';
+  const max = rep.hpa?.maxFor && bounds.maxReplicas !== null && advised.maxReplicas !== bounds.maxReplicas;
+  const why = max ? `${rep.hpa!.maxFor} needs ${podCount(rep, advised.maxReplicas)}`
+    : bounds.maxReplicas !== null && n > bounds.maxReplicas ? `${level} needs ${podCount(rep, n)}`
+      : n < bounds.minReplicas ? `${level} needs ${podCount(rep, n)}, below its ${fields.min}`
+        : `the ${podCount(rep, n)} ${level} needs ${n === 1 ? 'is' : 'are'} within ${edits.length ? 'its bounds' : 'them'}`;
   return `${edits.length ? edits.join(', ') : 'keep its bounds'} (${why})`;
+}
+
+/** `7 pods of 80m` where the HPA's counts are of the recommended request's pods (rep.hpa.podRequest), else `7 replicas`. */
+function podCount(rep: ReplicaRecommendation, n: number): string {
+  const pod = rep.hpa?.podRequest;
+  return pod ? `${n} pod${n === 1 ? '' : 's'} of ${formatCpu(pod)}` : `${n} replica${n === 1 ? '' : 's'}`;
 }
 
 function floorText(f: FloorRaise): string {

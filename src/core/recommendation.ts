@@ -133,6 +133,13 @@ export interface ReplicaRecommendation {
   hpa?: {
     minReplicas: number; maxReplicas: number; targetCpuUtilization: number; reason: string;
     current?: { minReplicas: number; maxReplicas: number; targetCpuUtilization?: number };
+    /**
+     * The CPU request (cores) of the pods the counts are in: the recommended one, the pods the HPA will run once it is
+     * applied. Absent when the counts are of a per-replica capacity an experiment measured, or the HPA keeps its bounds.
+     */
+    podRequest?: number;
+    /** The load level maxReplicas carries, in words: `1.5 × the p99 load`, `the p99.5 load (the CPU risk target's)`. */
+    maxFor?: string;
   };
   reason: string;
   /**

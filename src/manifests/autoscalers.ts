@@ -112,8 +112,8 @@ export function autoscalerLabel(a: ManifestAutoscaler): string {
 
 /**
  * The note that replaces a replica edit: `replicas left to the HPA web (2..8): keep its bounds (the 3 replicas the load
- * needs are within them)`, or what to change in the autoscaler (`raise maxReplicas to 12 (the peak load needs 7
- * replicas)`, `lower maxReplicas to 5 (…)`). Never an edit of it. The advice after the colon is the lens's and hover's
+ * needs are within them)`, or what to change in the autoscaler (`raise maxReplicas to 12 (1.5 × the p99 load needs
+ * 12 pods of 80m)`, `lower maxReplicas to 5 (…)`). Never an edit of it. The advice after the colon is the lens's and hover's
  * (hpaBoundsAdvice in src/core/advice-text.ts), held against this autoscaler's bounds.
  */
 export function autoscalerNote(a: ManifestAutoscaler, rep?: ReplicaRecommendation): string {

@@ -152,12 +152,16 @@ describe('replica advice outside the HPA\'s bounds reads as HPA advice everywher
     const rep = j.replicas!;
     assert.deepEqual(rep.hpa!.current, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 });
     assert.ok(rep.recommended.value > 6 && rep.hpa!.maxReplicas > 6, 'the demo\'s load needs more than the HPA allows');
-    const advice = `HPA 2–6 → raise maxReplicas to ${rep.hpa!.maxReplicas} (the peak load needs ${rep.recommended.value} replicas)`;
+    // One load level per sentence, and the pods the count is in (before: 'raise maxReplicas to 12 (the peak load needs 7
+    // replicas)', 12 for 1.5 × the p99 and 7 for the p95, in pods of a size the lens, the table and the note never named).
+    const pods = `${Math.round(j.containers[0].cpu!.request.value * 1000)}m`;
+    assert.equal(rep.hpa!.podRequest, j.containers[0].cpu!.request.value);
+    const advice = `HPA 2–6 → raise maxReplicas to ${rep.hpa!.maxReplicas} (1.5 × the p99 load needs ${rep.hpa!.maxReplicas} pods of ${pods})`;
     assert.equal((rep as unknown as { advice: string }).advice, advice);
 
     const table = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '-q']);
     const row = table.out.split('\n').find((l) => l.startsWith('frontend'))!;
-    assert.ok(row.includes(`HPA 2–6→2–${rep.hpa!.maxReplicas}`), row);
+    assert.ok(row.includes(`HPA 2–6→2–${rep.hpa!.maxReplicas} of ${pods}`), row);
     assert.doesNotMatch(row, /\s3→\d/);
 
     const csv = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '-f', 'csv', '-q']);
@@ -171,7 +175,7 @@ describe('replica advice outside the HPA\'s bounds reads as HPA advice everywher
 
     const runs = await storeRuns();
     const node = (await treeWorkloads(runs.map((r) => r.recommendation))).find((n) => n.label === 'frontend')!;
-    assert.match(node.description!, new RegExp(`replicas HPA 2–6 → 2–${rep.hpa!.maxReplicas}`));
+    assert.match(node.description!, new RegExp(`replicas HPA 2–6 → 2–${rep.hpa!.maxReplicas} of ${pods}`));
     assert.ok(node.tooltip!.includes(advice));
 
     const view = manifestView(demoManifests(), (_ns, kind, name) => runs.map((r) => r.recommendation).find((r) => r.workload.name === name && r.workload.kind === kind), 'default');
@@ -187,10 +191,11 @@ describe('replica advice outside the HPA\'s bounds reads as HPA advice everywher
     writeFileSync(shop, demoManifests());
     const applied = await mora(['recommend', '--source', 'demo', '-w', 'frontend', '--apply-to', shop, '--replicas', '--dry-run']);
     assert.equal(applied.code, 0, applied.err);
-    const note = /replicas left to the HPA frontend \(2\.\.6\): raise maxReplicas to (\d+) \(the peak load needs (\d+) replicas\)/.exec(applied.err);
+    const note = /replicas left to the HPA frontend \(2\.\.6\): raise maxReplicas to (\d+) \(1\.5 × the p99 load needs (\d+) pods of (\d+m)\)/.exec(applied.err);
     assert.ok(note, applied.err);
-    const fromLens = /raise maxReplicas to (\d+) \(the peak load needs (\d+) replicas\)/.exec(lens.title)!;
-    assert.deepEqual({ max: note[1], need: note[2] }, { max: fromLens[1], need: fromLens[2] }, `lens "${lens.title}" vs note "${note[0]}"`);
+    const fromLens = /raise maxReplicas to (\d+) \(1\.5 × the p99 load needs (\d+) pods of (\d+m)\)/.exec(lens.title)!;
+    assert.deepEqual({ max: note[1], need: note[2], pods: note[3] }, { max: fromLens[1], need: fromLens[2], pods: fromLens[3] }, `lens "${lens.title}" vs note "${note[0]}"`);
+    assert.equal(note[3], pods);
     assert.equal(Number(note[1]), rep.hpa!.maxReplicas);
   });
 });

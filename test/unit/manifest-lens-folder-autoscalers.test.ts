@@ -85,7 +85,7 @@ describe('manifest lens model: an HPA in another file of the folder', () => {
     writeFileSync(hpaFile, hpa('web', 'web', 1, 2));
     folder.invalidate(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas,
-      [['MOrA: replicas left to the HPA web (1..2): raise maxReplicas to 3 (the peak load needs 3 replicas) (in hpa.yaml)', 0]]);
+      [['MOrA: replicas left to the HPA web (1..2): raise maxReplicas to 3 (the load needs 3 replicas) (in hpa.yaml)', 0]]);
     unlinkSync(hpaFile);
     folder.invalidate(hpaFile);
     assert.deepEqual(replicaLenses(text, folder, file).replicas, [['MOrA: replicas 2 → 3', 1]]);

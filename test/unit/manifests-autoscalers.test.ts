@@ -84,7 +84,7 @@ describe('manifests: an HPA among the manifests owns the replicas', () => {
     } finally {
       process.stderr.write = write;
     }
-    assert.match(err.join(''), /note: Deployment shop\/currencyservice: replicas left to the HPA currencyservice \(1\.\.2\): raise maxReplicas to 3 \(the peak load needs 3 replicas\)/);
+    assert.match(err.join(''), /note: Deployment shop\/currencyservice: replicas left to the HPA currencyservice \(1\.\.2\): raise maxReplicas to 3 \(the load needs 3 replicas\)/);
   });
 
   it('mora recommend --source demo -w currencyservice --apply-to <file with its HPA> --replicas keeps replicas: 2', async () => {

@@ -40,6 +40,13 @@ function rec(need: number, min: number, max: number): Recommendation {
   };
 }
 
+/** As the engine gives it: counts in pods of the recommended 80m request, max for 1.5 × the p99, the count at a 5% target. */
+function sized(r: Recommendation): Recommendation {
+  Object.assign(r.replicas!.hpa!, { podRequest: 0.08, maxFor: '1.5 × the p99 load' });
+  r.replicas!.risk = { target: 0.05, expected: 0.03 };
+  return r;
+}
+
 /** The advice each surface gives, its framing taken off. */
 function surfaces(r: Recommendation): { lens?: string; hover: string; note: string } {
   const view = manifestView(text, () => r, 'default');
@@ -63,7 +70,14 @@ describe('replica advice: the lens, the hover and the --apply-to note say the sa
     ['in bounds, the engine lowers maxReplicas', rec(3, 2, 5), 'lower maxReplicas to 5 (the 3 replicas the load needs are within its bounds)'],
     ['in bounds, the engine raises maxReplicas', rec(6, 2, 9), 'raise maxReplicas to 9 (the 6 replicas the load needs are within its bounds)'],
     ['in bounds, the engine lowers minReplicas', rec(3, 1, 8), 'lower minReplicas to 1 (the 3 replicas the load needs are within its bounds)'],
-    ['above maxReplicas', rec(10, 2, 15), 'raise maxReplicas to 15 (the peak load needs 10 replicas)'],
+    // Without the engine's pod size and load levels (an older record): counts of replicas, the load unnamed.
+    ['above maxReplicas', rec(10, 2, 15), 'raise maxReplicas to 15 (the load needs 10 replicas)'],
+    // The engine's: every number with the load it carries and the pods it counts (max: 1.5 × the p99; the count: the
+    // p95 its 5% target sizes to). Before: 'raise maxReplicas to 12 (the peak load needs 7 replicas)', 12 for 1.5 × the
+    // p99, 7 for the p95, in pods of a size no surface named.
+    ['above maxReplicas, the engine\'s pods and levels', sized(rec(7, 2, 12)), 'raise maxReplicas to 12 (1.5 × the p99 load needs 12 pods of 80m)'],
+    ['in bounds, the engine\'s pods and levels', sized(rec(3, 1, 8)), 'lower minReplicas to 1 (the 3 pods of 80m the p95 load needs are within its bounds)'],
+    ['below minReplicas, the engine\'s pods and levels', sized(rec(1, 1, 8)), 'lower minReplicas to 1 (the p95 load needs 1 pod of 80m, below its minReplicas)'],
   ];
   for (const [name, r, advice] of cases) {
     it(name, () => {

@@ -104,7 +104,7 @@ describe('replica advice reads the replica count each sample ran at (no HPA)', f
     const held = recommendReplicas({ ...base, cpuRequest: 0.05, cpuNeed: 0.09, cpuRequestExpected: 0.2 })!;
     assert.match(held.reason, /CPU risk target \(≤0\.15% of the time\)/);
     const hpa = recommendReplicas({ ...base, targetCpuUtilization: 0.7, cpuRequest: 0.1, hpa: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 0.7 } })!;
-    assert.match(hpa.hpa!.reason, /CPU risk target \(≤0\.15% of the time\) needs/);
+    assert.match(hpa.hpa!.reason, /CPU risk target \(≤0\.15% of the time, the p99\.85 load\) needs/);
     for (const r of [measured, kept, held, hpa]) assert.doesNotMatch(`${r.reason} ${r.hpa?.reason ?? ''}`, /≤0\.1% /);
   });
 

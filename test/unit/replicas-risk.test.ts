@@ -63,13 +63,16 @@ describe('replica advice at the CPU risk target', () => {
       current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk: 0.01,
       hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
     })!;
-    assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the p99 load \\([\\d.]+ req/s\\): fixed rules, '
-      + `whatever the risk target; max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time\\) needs; target 70% CPU of the recommended request; `
-      + 'counted in replicas of the per-replica capacity the experiment measured$'));
+    assert.match(r.hpa!.reason, new RegExp('^HPA: min covers the quietest 5% of load \\([\\d.]+ req/s\\), max 1\\.5 × the p99 load \\([\\d.]+ req/s\\), '
+      + `counted in replicas of the per-replica capacity the experiment measured \\(${capacity.toFixed(1)} req/s\\), which does not move with the risk target; `
+      + `max is at least the ${r.recommended.value} replicas the CPU risk target \\(≤1% of the time, the p99 load\\) needs; target 70% CPU of the recommended request$`));
+    // Counted in a measured capacity, not in pods of a request: no pod size to name, max for 1.5 × the p99.
+    assert.equal(r.hpa!.podRequest, undefined);
+    assert.equal(r.hpa!.maxFor, '1.5 × the p99 load');
     assert.ok(r.hpa!.minReplicas <= r.recommended.value && r.recommended.value <= r.hpa!.maxReplicas, JSON.stringify(r));
   });
 
-  it('HPA bounds: fixed rules around the count at the target, as the reason says; max never below that count', () => {
+  it('HPA bounds: rules that do not read the target around the count at the target, as the reason says; max never below that count', () => {
     const hpa = (cpuRisk: number) => recommendReplicas({
       current: 4, requestRate: rps, readyReplicas: new Float64Array(rps.length).fill(4), measuredCapacity: capacity, targetCpuUtilization: 0.7, cpuRisk,
       hpa: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 0.7 },
@@ -77,7 +80,7 @@ describe('replica advice at the CPU risk target', () => {
     const all = RISKS.map(hpa);
     for (const [i, r] of all.entries()) {
       assert.ok(r.hpa!.maxReplicas >= r.recommended.value, `${RISKS[i]}: ${JSON.stringify(r.hpa)}`);
-      assert.match(r.hpa!.reason, /fixed rules, whatever the risk target/);
+      assert.match(r.hpa!.reason, /which does not move with the risk target/);
       assert.ok(r.hpa!.reason.includes(`at least the ${r.recommended.value} replicas the CPU risk target`), r.hpa!.reason);
       // The min does not move with the risk (the quietest 5% of load).
       assert.equal(r.hpa!.minReplicas, all[0].hpa!.minReplicas);
@@ -90,6 +93,8 @@ describe('replica advice at the CPU risk target', () => {
     })!;
     assert.equal(r.recommended.value, 50);
     assert.equal(r.hpa!.maxReplicas, 50, r.hpa!.reason);
-    assert.match(r.hpa!.reason, /max 1\.5 × the p99 load \(100\.0 req\/s\): fixed rules, whatever the risk target; max is at least the 50 replicas the CPU risk target \(≤0\.1% of the time\) needs/);
+    assert.match(r.hpa!.reason, /max 1\.5 × the p99 load \(100\.0 req\/s\), counted in replicas .*; max is at least the 50 replicas the CPU risk target \(≤0\.1% of the time, the p99\.9 load\) needs/);
+    // maxReplicas is the target's count here, and the advice names that load level, not 1.5 × the p99.
+    assert.equal(r.hpa!.maxFor, 'the p99.9 load (the CPU risk target\'s)');
   });
 });

@@ -64,7 +64,10 @@ export function recommendationsTable(results: readonly EngineResult[], width = 1
   const columns: Column[] = [
     ...(ns ? [{ header: 'namespace', wrap: true }] : []), { header: 'workload', wrap: true },
     { header: 'cpu req', keep: true }, { header: 'cpu lim', keep: true, fit: [{ at: 2, drop: true }] }, { header: 'mem req', keep: true },
-    { header: 'mem lim', keep: true, fit: [{ at: 5, drop: true }] }, { header: 'replicas', keep: true, fit: [{ at: 4, drop: true }] },
+    { header: 'mem lim', keep: true, fit: [{ at: 5, drop: true }] }, {
+      // An HPA's bounds name the pods they count (`HPA 2–6→2–12 of 80m`); narrower, the bounds alone before the column goes.
+      header: 'replicas', keep: true, fit: [{ at: 4, cell: (s) => s.replace(/ of \d+m?$/, ''), hides: 'pod size' }, { at: 4, drop: true }],
+    },
     { header: 'verdict', keep: true, wrap: true, fit: [SHORT_VERDICT] }, { header: targets ? 'risk' : 'conf', align: 'right', fit: [{ at: 3, drop: true }] },
   ];
   const table = fitTable(columns, rows, width, { whole: '-f csv, -f json or | less -S' });

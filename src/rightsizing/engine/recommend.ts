@@ -12,7 +12,7 @@ import { strategyFor } from './policy-strategy';
 import type { ResourceKind } from '../baselines/strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
-import { cpuAtCount, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
+import { cpuAtCount, hpaCpuLine, hpaRoomRequest, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
 import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
 
 export interface ContainerUsage {
@@ -135,6 +135,14 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       return r;
     };
     const cpu = await one('cpu', c.cpu);
+    // With an HPA, the first container's request is what the HPA scales against: raised where it leaves a pod less room
+    // for load than the pod idles (docs/ENGINE.md § Replicas), before the verdict, the savings and the replica advice read it.
+    if (c === c0 && cpu && w.hpa && !input.measuredCapacity && input.requestRate && input.readyReplicas) {
+      raiseForHpa(cpu, hpaCpuLine({
+        measuredLoadModel: input.measuredLoadModel, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
+        cpuPerPod: alignTo(input.requestRate, c.cpu),
+      }), w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization, policy, cur.limits.cpu);
+    }
     const memory = await one('memory', c.memory);
     const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills ?? []).some((t) => t > input.now - policy.historyDays * 86400 && t <= input.now));
     const confs = [cpu?.confidence, memory?.confidence].filter((x): x is number => x !== undefined);
@@ -210,6 +218,37 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     generatedAt: input.now,
   };
   return { recommendation, details, savings };
+}
+
+/**
+ * With an HPA: the CPU request raised to the smallest at which a pod carries as much load as it idles (hpaRoomRequest:
+ * idle / (HPA_IDLE_SHARE × the HPA's target), rounded up to the request's step). The HPA adds a pod when a pod's CPU
+ * reaches its target × the request; a request the risk target sizes near the idle CPU ÷ that target leaves a pod next to
+ * no load before the next one is added, and the HPA's bounds grow without bound (idle 50m at 70% of 75m: 1.1 req/s a pod,
+ * 225 pods where 22 of 100m ran). The same floor at every risk target. Not above a CPU limit that is kept (Kubernetes
+ * rejects a request above its limit; the replica advice then says the HPA keeps its bounds and why), nor the policy's cap;
+ * a limit MOrA sets follows the request. The risk the request states stays that of the request the target gave: the
+ * larger one is exceeded no more often. The note says why.
+ */
+function raiseForHpa(r: ResourceResult, line: { a: number; b: number } | undefined, target: number, policy: Policy, keptLimit: number | undefined): void {
+  if (!line || !(line.a > 0) || !(target > 0)) return;
+  const room = roundUpTo(hpaRoomRequest(line.a, target), policy.cpu.step);
+  const from = r.request.value;
+  const held = !policy.cpuLimits && keptLimit !== undefined && keptLimit > 0 ? keptLimit : Infinity;
+  const to = Math.min(room, held, policy.cpu.max);
+  if (!(to > from + 1e-9)) return;
+  const m = (x: number): string => `${Math.round(x * 1000)}m`;
+  const pct = Math.round(target * 100);
+  const carries = (x: number): string => `${Math.max(0, (target * x - line.a) / line.b).toFixed(1)} req/s`;
+  r.request = { value: to, lower: Math.min(r.request.lower, to), upper: Math.max(r.request.upper, to) };
+  if (r.limit) {
+    r.limit = policy.qos === 'Guaranteed' ? { ...r.request }
+      : r.limit.value < to ? { value: to, lower: Math.min(r.limit.lower, to), upper: Math.max(r.limit.upper, to) } : r.limit;
+  }
+  r.evidence.notes.push(`raised from ${m(from)} to ${m(to)} for the HPA: it adds a pod at ${pct}% CPU of the request and a pod idles at ${m(line.a)} `
+    + `(cpu ≈ ${line.a.toFixed(3)} + ${line.b.toFixed(5)}·rps); below ${m(room)} idling takes more than half of that, so a pod carries less load than it idles `
+    + `(${carries(from)} at ${m(from)}, ${carries(to)} at ${m(to)})${to < room ? `; held at ${to === held ? `the CPU limit ${m(held)} that is kept` : `the cap ${m(to)}`}` : ''}; `
+    + `the CPU risk stated is that of the ${m(from)} the target gave (the larger request is exceeded no more often)`);
 }
 
 /** Why a resource got no value: no samples, or fewer in the history window than the engine needs. */

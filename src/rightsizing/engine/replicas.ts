@@ -10,7 +10,9 @@
  *   less capacity than it requires (count × capacity ≥ the load quantile, max × capacity ≥ 1.5 × the peak), and that
  *   requirement only grows as the target tightens. 1314987 read capacity at the smallest pod any target gives instead,
  *   which counted the bounds in pods nobody runs (docs/ENGINE.md § Replicas).
- *   The HPA's bounds are fixed rules around the count at the target (max at least it), and say so.
+ *   The HPA's bounds are rules around the count at the target (max at least it) that do not read the target, counted in
+ *   those pods, whose size does; the reason says both. A request that leaves a pod less room than it idles is raised in
+ *   recommend.ts (hpaRoomRequest); one held below that (a kept limit) keeps the HPA's bounds, with the reason (hpaWithoutRoom).
  * - Without an HPA and without a measured capacity, "load ÷ the capacity at the recommended request" would read the risk
  *   twice: that request was sized at the target on the per-pod usage at the current count, so the division gives the
  *   current count again up to rounding noise (and a looser target could ask for more replicas). The count is kept when
@@ -154,6 +156,61 @@ export function cpuAtCount(cpuPerPod: ArrayLike<number>, readyReplicas: ArrayLik
 }
 
 /**
+ * With an HPA, the least a pod must carry before the HPA adds another: as much load as it idles (busy CPU b·L at least
+ * the idle CPU a, so L ≥ a / b). The HPA adds a pod when a pod's CPU reaches its target × the request, so the request
+ * must be at least idle / (HPA_IDLE_SHARE × target): at most half of what a pod may use before the HPA scales goes to
+ * idling, and the CPU the HPA reserves for a load is at most twice the load's own CPU ÷ the target (N pods of R carry
+ * N·(target·R − a)/b req/s). Below it the capacity falls towards 0 as target × request nears the idle CPU, and the counts
+ * grow without bound (idle 50m, 70% of 75m: 1.1 req/s a pod, 129 pods for 148 req/s). One rule for every risk target,
+ * so it never makes a stricter target's request smaller than a looser one's (docs/ENGINE.md § Replicas).
+ */
+export const HPA_IDLE_SHARE = 0.5;
+
+/** The smallest CPU request (cores, unrounded) that leaves an HPA's pods room for load: idle / (HPA_IDLE_SHARE × target). */
+export function hpaRoomRequest(idle: number, target: number): number {
+  return target > 0 ? Math.max(0, idle) / (HPA_IDLE_SHARE * target) : 0;
+}
+
+/**
+ * The line of per-pod CPU against per-pod load an HPA's capacity is read from (the same one replicaCapacity reads): an
+ * experiment's (measuredLoadModel), else history's (load ÷ ready replicas against per-pod CPU); the idle CPU `a` at least 0.
+ */
+export function hpaCpuLine(input: Pick<ReplicaInput, 'measuredLoadModel' | 'requestRate' | 'readyReplicas' | 'cpuPerPod'>): { a: number; b: number } | undefined {
+  const m = input.measuredLoadModel;
+  if (m && m.b > 0) return { a: Math.max(0, m.a), b: m.b };
+  const { requestRate, readyReplicas, cpuPerPod } = input;
+  if (!requestRate || !readyReplicas || !cpuPerPod) return undefined;
+  const perPod = Float64Array.from({ length: requestRate.length }, (_, i) => (readyReplicas[i] > 0 ? requestRate[i] / readyReplicas[i] : NaN));
+  const est = estimateCapacity(perPod, cpuPerPod, 1, 1);
+  return est ? { a: Math.max(0, est.a), b: est.b } : undefined;
+}
+
+/**
+ * With an HPA whose capacity is read from a CPU line at the recommended request: when that request leaves a pod less
+ * room than it idles (target × request < 2 × idle; recommend.ts raises the request to hpaRoomRequest, so only a request
+ * held below it, by a kept CPU limit or the policy's cap, gets here), the HPA keeps its bounds and the reason says why,
+ * rather than bounds counted in pods that carry next to nothing.
+ */
+function hpaWithoutRoom(input: ReplicaInput): ReplicaRecommendation | undefined {
+  const { hpa, cpuRequest: request, targetCpuUtilization: target } = input;
+  if (!hpa || !request || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
+  const line = hpaCpuLine(input);
+  if (!line) return undefined;
+  const room = hpaRoomRequest(line.a, target);
+  if (request >= room * (1 - 1e-9)) return undefined;
+  const carries = (target * request - line.a) / line.b;
+  const reason = `the HPA adds a pod at ${Math.round(target * 100)}% CPU of the recommended request (${podText(request)}), ${podText(target * request)}, and a pod idles at `
+    + `${podText(line.a)} (cpu ≈ ${line.a.toFixed(3)} + ${line.b.toFixed(5)}·rps): ${carries > 0 ? `a pod would carry ${carries.toFixed(1)} req/s before the HPA adds another, less than the ${(line.a / line.b).toFixed(1)} req/s it idles` : 'its idle CPU alone reaches that, so a pod carries no load before the HPA adds another'}; `
+    + `bounds counted in such pods would grow without bound, so the HPA keeps its bounds; a request of at least ${podText(Math.ceil(room * 1000 - 1e-6) / 1000)} (and a CPU limit that allows it) leaves a pod room for as much load as it idles`;
+  return {
+    current: input.current,
+    recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
+    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization ?? target, reason },
+    reason,
+  };
+}
+
+/**
  * The per-replica capacity (req/s) and how it was measured, or undefined: measured by an experiment (never moves with
  * the risk target), or, with an HPA, at its target of the recommended request — the request it will scale against.
  * Without an HPA no CPU line gives one: the count is then checked against the request (countForRequest).
@@ -236,6 +293,8 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
+  const noRoom = hpaWithoutRoom(input);
+  if (noRoom) return noRoom;
   const measured = replicaCapacity(input);
   const sorted = finiteSorted(requestRate);
   if (!measured) return input.hpa ? undefined : countForRequest(input, risk, sorted);
@@ -257,7 +316,7 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const value = forecastAtRisk !== undefined ? Math.max(observed.replicas, need(forecastAtRisk)) : observed.replicas;
   const load = forecastAtRisk !== undefined ? Math.max(atRisk, forecastAtRisk) : atRisk;
   const recommended: Bounded = { value, lower: Math.min(value, Math.max(floor, need(typical))), upper: Math.max(value, floor, need(load * 1.2)) };
-  const q = `p${Number(((1 - risk) * 100).toFixed(1))}`;
+  const q = `p${Number(((1 - risk) * 100).toFixed(2))}`;
   const loadText = forecastAtRisk !== undefined
     ? `forecast peak ${input.forecastPeakLoad!.toFixed(1)} req/s scaled to the observed ${q} (${forecastAtRisk.toFixed(1)} req/s)`
     : `observed ${q} load ${atRisk.toFixed(1)} req/s`;
@@ -266,7 +325,8 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${targetShareText(risk)} of the time${above}); ${how}`;
   const rec: ReplicaRecommendation = { current: input.current, recommended, reason, risk: { target: risk, expected } };
   if (input.hpa) {
-    // The bounds are fixed rules, not the risk target, and the reason says so. The risk target concerns time with the load
+    // The bounds' rules do not read the risk target, but they are counted in pods of the request sized to it, and the
+    // reason says both. The risk target concerns time with the load
     // per replica above capacity, which only maxReplicas can cause (the HPA cannot add pods beyond it): so max is at least
     // the count at the target (`value`), plus a fixed 1.5 × the peak for the HPA's lag and growth. minReplicas causes no such
     // time (at min the pods run below the target utilisation): it covers the quietest 5% of load, an availability floor,
@@ -276,14 +336,18 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     // The peak named as what it is: the observed p99 (below the load the target sizes to when the target is under 1%,
     // which `value` covers), or a trusted forecast's peak when that is higher.
     const peakText = peak > observedPeak ? `the forecast peak (${peak.toFixed(1)} req/s)` : `the p99 load (${peak.toFixed(1)} req/s)`;
+    const podRequest = atRequest && input.cpuRequest ? input.cpuRequest : undefined;
+    // What maxReplicas carries, at one load level: 1.5 × the peak, or the load the risk target sizes to when that needs more.
+    const maxFor = maxReplicas === value && value > need(peak * 1.5) ? `the ${q} load (the CPU risk target's)` : `1.5 × ${peakText.replace(/ \(.*\)$/, '')}`;
+    const pods = podRequest
+      ? `counted in pods of the recommended ${podText(podRequest)} CPU request (${capacity.toFixed(1)} req/s each at the HPA's target), the pods the HPA will run once it is applied: `
+        + 'neither rule reads the risk target, but the pod size does (a stricter target gives larger pods, so possibly fewer)'
+      : `counted in replicas of the per-replica capacity the experiment measured (${capacity.toFixed(1)} req/s), which does not move with the risk target`;
     rec.hpa = {
-      minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization,
-      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × ${peakText}: fixed rules, `
-        + `whatever the risk target; max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${targetShareText(risk)} of the time) needs; `
-        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request; `
-        + (atRequest && input.cpuRequest
-          ? `counted in pods of the recommended ${podText(input.cpuRequest)} CPU request, the pods the HPA will run once it is applied`
-          : 'counted in replicas of the per-replica capacity the experiment measured'),
+      minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization, maxFor, ...(podRequest ? { podRequest } : {}),
+      reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × ${peakText}, ${pods}; `
+        + `max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${targetShareText(risk)} of the time, the ${q} load) needs; `
+        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
     };
   }
   return rec;
