@@ -10,7 +10,7 @@ export { runPlan, planPaths, readPlanDocument, cellFingerprint } from './experim
 export { planReachabilityFailure } from './experiments/plan-prometheus';
 export { nothingSentMessage } from './prometheus/reachability';
 // And every target of its cells still to run takes connections (one GET each; a refused one stops it).
-export { planTargetProblem } from './experiments/target-check';
+export { planTargetProblem, targetWaitText } from './experiments/target-check';
 export { kubeScaler } from './experiments/plan';
 export { jmeterDriver } from './experiments/jmeter';
 export { KubeClient } from './kube/client';

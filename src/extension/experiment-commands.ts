@@ -308,6 +308,7 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
               case 'resume': log.info(`Experiment plan ${plan.name}: ${e.message}`); break;
               case 'scale': progress.report({ message: `scaling ${e.workload} to ${e.replicas} replica(s)…` }); break;
               case 'cell-start': progress.report({ message: m.progressMessage(e.cell, total), increment: 100 / Math.max(1, e.pending) }); break;
+              case 'target': progress.report({ message: `${live.targetWaitText(e.cell, e.wait)}…` }); break;
               case 'cell-written':
                 log.info(`Experiment ${plan.name}: ${e.cell.id} written, quality ${e.record.quality?.passed ? 'passed' : `FAILED: ${e.record.quality?.reasons.join('; ')}`}.`);
                 // The results grow cell by cell in the forecast view (opened beside, without taking the focus).

@@ -12,6 +12,7 @@ import { parsePlan, type CellLoadDriver, type CellLoadResult, type ExperimentPla
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanEvent, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
+import { targetWaitText } from '../../src/data/experiments/target-check';
 
 const answered = (level: number, seconds: number): Omit<CellLoadResult, 'driver'> => ({
   requests: level * seconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: level, latencyP50Ms: 5, latencyP95Ms: 9, latencyP99Ms: 12, durationSeconds: seconds, aborted: false,
@@ -109,6 +110,11 @@ describe('a plan cell that scales its workload: its target is checked after scal
     assert.deepEqual(w.calls, ['scale 1', 'restore 3'], 'no load; the count put back');
     assert.equal(w.replicas(), 3);
     assert.deepEqual(w.events.map((e) => e.kind === 'target' && e.wait), [{ state: 'start', seconds: 15 }]);
+    // What the CLI prints (stderr) and the editor's progress shows for it: the wait is said, not a silent pause.
+    const start = w.events.find((e) => e.kind === 'target');
+    assert.ok(start?.kind === 'target');
+    assert.equal(targetWaitText(start.cell, start.wait), `waiting up to 15 s for the target ${target} of service cart to accept a connection at 1 replica(s)`);
+    assert.equal(targetWaitText({ ...start.cell, target: `http://u:s3cr3t@127.0.0.1:${port}/` }, { state: 'ready', waited: 4 }), `the target http://127.0.0.1:${port}/ accepts connections (after 4 s)`);
     const doc = readDoc(p);
     assert.equal(doc.status, 'failed');
     assert.equal(doc.error, message);

@@ -248,6 +248,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
             else err(`  Prometheus scrapes the target (after ${w.waited} s)\n`);
             break;
           }
+          case 'target': err(`  ${(require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check')).targetWaitText(e.cell, e.wait)}${e.wait.state === 'start' ? '; Ctrl-C stops' : ''}\n`); break;
           case 'skip': break;
         }
       },

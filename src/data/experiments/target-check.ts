@@ -118,6 +118,18 @@ export async function waitForConnection(url: string, opts: ConnectionWaitOptions
  * Why a cell that scaled its workload does not run: its target took no connection for `seconds` after the workload
  * had its replicas ready. The cell is recorded failed; a rerun tries it again.
  */
+/**
+ * The progress line of plan-run's `target` event, one sentence for the CLI's stderr and the editor's progress: a
+ * just-scaled service's target refused the first GET, so the run waits (up to `seconds`) before sending load — without
+ * it the wait looked like a hang (up to 155 s at the default scrape interval).
+ */
+export function targetWaitText(c: PlanCell, wait: { state: 'start'; seconds: number } | { state: 'ready'; waited: number }): string {
+  const target = redact(c.target ?? '', []);
+  return wait.state === 'start'
+    ? `waiting up to ${wait.seconds} s for the target ${target} of service ${c.service} to accept a connection at ${c.replicas} replica(s)`
+    : `the target ${target} accepts connections (after ${wait.waited} s)`;
+}
+
 export function scaledTargetMessage(c: PlanCell, down: NoConnection, seconds: number): string {
   const w = c.workload ? `${c.workload.namespace}/${c.workload.kind}/${c.workload.name}` : `service ${c.service}'s workload`;
   return `cell ${c.id}: the target ${redact(c.target ?? '', [])} of service ${c.service} ${down.what} (${down.code}) for ${seconds} s once ${w} was at ${c.replicas} replica(s) — is the service running and listening there? check its "target:" in the plan; the cell is recorded failed (no load was sent) and runs again on the next run`;
