@@ -9,6 +9,9 @@
  *   --mora '<json>': MoraStrategyOptions for every MOrA rule (curve, default point, fleet), e.g. '{"cpuBaseRiskFactor":2}',
  *     '{"cpuWeekly":true}', '{"cpuBase":"seasonal","seasonalDays":1}' (docs/BENCHMARKS.md § Fleet risk budget, last subsection)
  *   --fleet-curve predicted[:<half-life days>]: the fleet allocation reads each workload's predicted curve, not its track record
+ *   --speed: per CPU group, MOrA's replays (the curve's targets with the default one, one target, the fleet budget at 5%)
+ *     timed with the monotone chain's shared work and without it (CALIBRATION_INTERNALS, the straightforward path) in this
+ *     process, CPU time, with the ratio and whether every value is the same bit for bit
  *   groups: scripts/bench/datasets.ts (the same as bench:backtest)
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +20,10 @@ import { frontierHtml } from '../../src/cli/format/frontier-html';
 import { writeFileAtomic } from '../../src/cli/format/write';
 import type { MoraStrategyOptions } from '../../src/rightsizing/engine/mora-strategy';
 import { DEFAULT_RISK } from '../../src/rightsizing/engine/policy';
-import { DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../src/rightsizing/backtest/frontier';
+import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../src/rightsizing/backtest/frontier';
+import { runBacktest, type BacktestInput, type BacktestResult } from '../../src/rightsizing/backtest/run';
+import { CALIBRATION_INTERNALS } from '../../src/rightsizing/engine/calibration';
+import type { StrategySpec } from '../../src/rightsizing/backtest/strategies';
 import { oracleWasteAt } from '../../src/rightsizing/backtest/oracle';
 import type { StrategyName } from '../../src/rightsizing/backtest/strategies';
 import { datasetGroups } from './datasets';
@@ -94,6 +100,40 @@ function print(label: string, note: string, r: FrontierResult): void {
   if (r.dayQuantile.length) console.log(`each day at its own percentile (known in advance): ${r.dayQuantile.map((p) => `${pct(p.risk, 1)} → ${f(p.waste)}`).join(', ')}`);
 }
 
+/** One speed line: a replay's CPU time with the shared work and on the straightforward path, their ratio, and whether every value matched. */
+interface SpeedCase { label: string; sharedMs: number; unsharedMs: number; ratio: number; identical: boolean }
+const speedLines: string[] = [];
+/** Wall time the --speed runs took (left out of the total). */
+let speedWallMs = 0;
+
+/** --speed: MOrA's replays of one group with and without the chain's shared work, same process (module comment). */
+function speedOf(list: BacktestInput[], kind: 'cpu'): SpeedCase[] {
+  const curve = [...(grid ?? DEFAULT_GRID[kind])].sort((a, b) => a - b);
+  const cases: Array<{ label: string; specs: Array<StrategySpec | 'mora'> }> = [
+    { label: `curve (${curve.length} targets + default)`, specs: ['mora', ...curve.map((risk) => ({ name: 'mora' as const, risk }))] },
+    { label: `one target (${pct(DEFAULT_RISK[kind], 0)})`, specs: ['mora'] },
+    { label: `fleet budget (${pct(DEFAULT_RISK[kind], 0)})`, specs: [{ name: 'mora-fleet', risk: DEFAULT_RISK[kind] }] },
+  ];
+  const opts = { keepDays: true, ...(mora ? { mora } : {}), ...(fleet ? { fleet } : {}) };
+  const run = (unshared: boolean, inputs: BacktestInput[], specs: Array<StrategySpec | 'mora'>): { ms: number; r: BacktestResult } => {
+    CALIBRATION_INTERNALS.unshared = unshared; CALIBRATION_INTERNALS.walk = unshared;
+    const c = process.cpuUsage();
+    try {
+      const r = runBacktest(inputs, kind, specs, opts);
+      const u = process.cpuUsage(c);
+      return { ms: (u.user + u.system) / 1000, r };
+    } finally { CALIBRATION_INTERNALS.unshared = false; CALIBRATION_INTERNALS.walk = false; }
+  };
+  const same = (a: BacktestResult, b: BacktestResult): boolean => a.rows.length === b.rows.length && a.rows.every((x, i) => Object.is(x.value, b.rows[i].value))
+    && JSON.stringify(a.perSeries) === JSON.stringify(b.perSeries) && JSON.stringify(a.fleet) === JSON.stringify(b.fleet);
+  return cases.map(({ label, specs }) => {
+    // Warm both paths up (JIT) on the first series, then one timed run each.
+    run(false, list.slice(0, 1), specs); run(true, list.slice(0, 1), specs);
+    const u = run(true, list, specs), sh = run(false, list, specs);
+    return { label, sharedMs: sh.ms, unsharedMs: u.ms, ratio: u.ms / sh.ms, identical: same(u.r, sh.r) };
+  });
+}
+
 const summary: string[] = [];
 const results: Array<{ label: string; r: FrontierResult; series: number }> = [];
 /** One markdown row per group: the ratios side by side (dominance at each baseline, oracle ratio in brackets), calibration, confidence. */
@@ -126,8 +166,18 @@ for (const g of groups) {
     elapsedMs: Math.round(r.elapsedMs), oracleMs: Math.round(r.oracleMs),
   };
   if (!asJson && !asMarkdown) print(g.label, g.note, r);
+  if (args.includes('--speed') && g.kind === 'cpu') {
+    const ts = performance.now();
+    const sp = speedOf(list, g.kind);
+    speedWallMs += performance.now() - ts;
+    (out.groups as Record<string, Record<string, unknown>>)[g.label].speed = sp;
+    const line = `${g.label}: ${sp.map((c) => `${c.label} ${(c.sharedMs / 1000).toFixed(2)} s vs ${(c.unsharedMs / 1000).toFixed(2)} s (×${c.ratio.toFixed(2)}), ${c.identical ? 'identical' : 'VALUES DIFFER'}`).join('; ')}`;
+    speedLines.push(line);
+    if (!asJson && !asMarkdown) console.log(`speed (CPU time, MOrA's chain shared vs unshared, same process): ${line}`);
+  }
 }
-out.totalMs = Math.round(performance.now() - tAll);
+out.totalMs = Math.round(performance.now() - tAll - speedWallMs);
+if (speedWallMs > 0) out.speedMs = Math.round(speedWallMs);
 if (asJson) console.log(JSON.stringify(out, null, 2));
 else if (asMarkdown) markdown();
 else {
@@ -135,7 +185,7 @@ else {
   console.log(`| group | ${baselines.map((b) => `× ${b}`).join(' | ')} | calibration within | confidence |`);
   console.log(`|---|${baselines.map(() => '---').join('|')}|---|---|`);
   for (const row of summary) console.log(row);
-  console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s`);
+  console.log(`\ntotal ${(Number(out.totalMs) / 1000).toFixed(1)} s${speedWallMs > 0 ? ` (and ${(speedWallMs / 1000).toFixed(1)} s of --speed runs)` : ''}`);
 }
 
 /** The doc tables: every number the text section cites, in one place. */
@@ -199,6 +249,7 @@ function markdown(): void {
     lines.push(`| group | ${cpu[0].r.grid.map((t) => pct(t, 1)).join(' | ')} |`, `|---|${cpu[0].r.grid.map(() => '---').join('|')}|`);
     for (const { label, r } of cpu) lines.push(`| ${label} | ${r.dayQuantile.map((p, i) => `${pct(p.risk, 1)}: ${f(p.waste)} (MOrA ${f(r.curve[i]?.waste ?? NaN)})`).join(' | ')} |`);
   }
-  lines.push('', `Time: ${results.map(({ label, r, series }) => `${label} ${series} series ${((r.elapsedMs - r.oracleMs) / 1000).toFixed(1)} s + oracle ${Math.round(r.oracleMs)} ms`).join('; ')}; total ${(Number(out.totalMs) / 1000).toFixed(1)} s.`);
+  if (speedLines.length) lines.push('', 'Speed (`--speed`; CPU time in this process, the monotone chain\'s shared work vs the unshared path; identical = every value, score and summary the same bit for bit):', '', ...speedLines.map((l) => `- ${l}`));
+  lines.push('', `Time: ${results.map(({ label, r, series }) => `${label} ${series} series ${((r.elapsedMs - r.oracleMs) / 1000).toFixed(1)} s + oracle ${Math.round(r.oracleMs)} ms`).join('; ')}; total ${(Number(out.totalMs) / 1000).toFixed(1)} s${speedWallMs > 0 ? ` (and ${(speedWallMs / 1000).toFixed(1)} s of --speed runs)` : ''}.`);
   console.log(lines.join('\n'));
 }

@@ -3,10 +3,11 @@
  * collect per-day values (for the recommendations CSV) and per-strategy summaries (per series, then the mean over series).
  */
 import type { Series } from '../../core/series';
-import type { ResourceKind } from '../baselines/strategy';
+import type { ResourceKind, SizingStrategy, StrategyValue } from '../baselines/strategy';
 import { DEFAULT_RISK } from '../engine/policy';
 import { replayFleet, type FleetDay, type FleetReplayOptions } from './fleet';
 import { days as replayDays, replay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
+import { CALIBRATION_INTERNALS } from '../engine/calibration';
 import { FleetTailPool } from '../engine/fleet-tail';
 import { MORA_DEFAULTS, MoraStrategy } from '../engine/mora-strategy';
 import { isIdle, meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
@@ -75,6 +76,49 @@ function fleetTailPools(inputs: readonly BacktestInput[], kind: ResourceKind, sp
   });
 }
 
+/**
+ * One strategy per spec (createStrategy), where MOrA's targets share monotone chains: a rule at α reads the same rule at
+ * every MONOTONE_GRID target above it, replayed on the same samples (engine/mora-strategy.ts), so a spec whose target is
+ * in an earlier spec's chain reads that chain's rule instead of replaying a chain of its own (a frontier's 12 CPU targets:
+ * 12 rules, not 78). Each rule is the one its own chain would hold — same options, same samples — and gives the same values.
+ */
+function sharedChains(specs: ReadonlyArray<StrategyName | StrategySpec>, kind: ResourceKind, ctx: StrategyContext): SizingStrategy[] {
+  const out = specs.map((): SizingStrategy | undefined => undefined);
+  if (!CALIBRATION_INTERNALS.unshared && (ctx.mora?.monotone ?? MORA_DEFAULTS[kind].monotone)) {
+    const targets = specs.map((s) => ((typeof s === 'string' ? s : s.name) === 'mora' ? (typeof s === 'string' ? undefined : s.risk) ?? ctx.mora?.risk ?? DEFAULT_RISK[kind] : NaN));
+    const order = targets.map((_r, q) => q).filter((q) => Number.isFinite(targets[q])).sort((a, b) => targets[a] - targets[b]);
+    for (const q of order) {
+      if (out[q]) continue;
+      // createStrategy's MOrA rule for the spec, fed the samples; the rules of its chain the specs above it read.
+      const spec = specs[q], risk = typeof spec === 'string' ? undefined : spec.risk;
+      const head = new MoraStrategy(kind, risk === undefined ? ctx.mora : { ...ctx.mora, risk });
+      out[q] = chainMember(head, spec, kind, true);
+      const chain = head.chain();
+      for (const p of order) {
+        const rule = out[p] ? undefined : chain.find((r) => r.risk === targets[p]);
+        if (rule) out[p] = chainMember(rule, specs[p], kind, false);
+      }
+    }
+  }
+  return specs.map((s, q) => out[q] ?? createStrategy(s, kind, ctx));
+}
+
+/**
+ * A chain's rule as a spec's strategy, labelled as createStrategy labels it: the head is fed the samples, a rule above it
+ * is fed by the head (its observe does nothing).
+ */
+function chainMember(rule: MoraStrategy, spec: StrategyName | StrategySpec, kind: ResourceKind, head: boolean): SizingStrategy {
+  const risk = typeof spec === 'string' ? undefined : spec.risk;
+  return {
+    name: risk === undefined ? rule.name : strategyLabel(spec, kind), kind: rule.kind,
+    observe: head ? (t, v) => rule.observe(t, v) : () => undefined,
+    recommend(now): StrategyValue | undefined {
+      const r = rule.recommend(now);
+      return r === undefined || risk === undefined ? r : { ...r, risk: r.risk ?? risk };
+    },
+  };
+}
+
 /** Strategies by name, or as specs (`{ name: 'mora', risk: 0.05 }` replays as `mora@cpu-risk=0.05`). */
 export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind, specs: ReadonlyArray<StrategyName | StrategySpec>, options: BacktestOptions = {}): BacktestResult {
   const t0 = performance.now();
@@ -91,7 +135,7 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
   // MOrA's `fleetTail` (CPU): each target's rule reads the other series' calibration days before its own replay day.
   const pools = kind === 'cpu' && options.mora?.fleetTail ? fleetTailPools(inputs, kind, one, options) : undefined;
   inputs.forEach((input, i) => {
-    const strategies = one.map((n, q) => createStrategy(n, kind, { ...options, fleetTail: pools?.[q]?.tailFor(i, firstDayOf(input.series)) }));
+    const strategies = pools ? one.map((n, q) => createStrategy(n, kind, { ...options, fleetTail: pools[q]?.tailFor(i, firstDayOf(input.series)) })) : sharedChains(one, kind, { ...options, fleetTail: undefined });
     const res = replay(input.series, strategies, options);
     // Results are keyed by the label, whatever name the strategy object gives itself.
     res.forEach((r, k) => { r.strategy = oneNames[k]; });

@@ -57,6 +57,19 @@ export function cpuMargin(cal: readonly CalibrationDay[], alpha: number, halfLif
     for (let j = 0; j < n; j++) above += w[j] * countAbove(cal[j].ratios, atK);
     return { k: atK, expected: above / total };
   }
+  // Equal weights (the default): k is the r-th largest pooled ratio, r = ⌊α·total⌋ + 1, the value the walk below stops at;
+  // a selection over the days' sorted ratios finds it in O(days · log² samples) where the walk takes O(r · days).
+  // A 0 is left to the walk (which of a −0 and a +0 it returns is its order's).
+  if (halfLifeDays <= 0 && !CALIBRATION_INTERNALS.walk) {
+    const budget = alpha * total;
+    if (budget >= 0 && Number.isFinite(budget)) {
+      const r = Math.floor(budget) + 1;
+      if (r > total) return { k: 0, expected: 1 };
+      // A short walk (a tight target: r · days steps) is quicker than the selection's rounds.
+      const k = r * n > 1024 ? nthLargest(cal, r) : 0;
+      if (k !== 0) return { k, expected: alpha };
+    }
+  }
   // Walk down from the largest ratio (a k-way merge over the days' sorted ratios) until the weight above reaches α.
   const ptr = cal.map((d) => d.ratios.length - 1);
   const budget = alpha * total;
@@ -105,6 +118,78 @@ export function memoryMargin(cal: readonly CalibrationDay[], alpha: number, atK?
   };
   if (atK !== undefined) return { k: atK, expected: expectedAt(atK) };
   return { k: quantileAt(alpha), expected: alpha };
+}
+
+/**
+ * Internal: `walk` forces the k-way walk for every CPU margin (the selection's guard test compares the two bit for bit);
+ * `unshared` makes each MOrA rule replay on its own (mora-strategy.ts, backtest/run.ts), for the same test and the benches'
+ * baseline.
+ */
+export const CALIBRATION_INTERNALS = { walk: false, unshared: false };
+
+/**
+ * The r-th largest (1-based) of the days' pooled ascending ratios: the (total − r)-th smallest, found by discarding, each
+ * round, the part of every day's range on the wrong side of a pivot (the size-weighted median of the ranges' middles,
+ * so at least a quarter of what is left goes), until the pivot is the one or few enough are left to sort.
+ */
+function nthLargest(cal: readonly CalibrationDay[], r: number): number {
+  const m = cal.length;
+  const lo = new Int32Array(m), hi = new Int32Array(m), lt = new Int32Array(m), le = new Int32Array(m), order = new Int32Array(m);
+  const mids = new Float64Array(m);
+  let left = 0;
+  for (let j = 0; j < m; j++) { hi[j] = cal[j].ratios.length; left += hi[j]; }
+  let k = left - r; // 0-based rank from the smallest
+  for (;;) {
+    if (left <= 64) {
+      const rest = new Float64Array(left);
+      let at = 0;
+      for (let j = 0; j < m; j++) for (let i = lo[j]; i < hi[j]; i++) rest[at++] = cal[j].ratios[i];
+      return rest.sort()[k];
+    }
+    // The non-empty ranges by their middles (insertion sort: a few dozen days).
+    let live = 0;
+    for (let j = 0; j < m; j++) {
+      const n = hi[j] - lo[j];
+      if (n <= 0) continue;
+      const x = cal[j].ratios[lo[j] + (n >> 1)];
+      mids[j] = x;
+      let i = live++;
+      while (i > 0 && mids[order[i - 1]] > x) { order[i] = order[i - 1]; i--; }
+      order[i] = j;
+    }
+    let acc = 0, pivot = mids[order[live - 1]];
+    for (let i = 0; i < live; i++) { const j = order[i]; acc += hi[j] - lo[j]; if (2 * acc >= left) { pivot = mids[j]; break; } }
+    let below = 0, equal = 0;
+    for (let j = 0; j < m; j++) {
+      if (hi[j] <= lo[j]) continue;
+      const x = cal[j].ratios;
+      lt[j] = lowerBound(x, lo[j], hi[j], pivot);
+      le[j] = upperBound(x, lt[j], hi[j], pivot);
+      below += lt[j] - lo[j]; equal += le[j] - lt[j];
+    }
+    if (k < below) {
+      for (let j = 0; j < m; j++) if (hi[j] > lo[j]) hi[j] = lt[j];
+      left = below;
+    } else if (k < below + equal) {
+      return pivot;
+    } else {
+      k -= below + equal;
+      for (let j = 0; j < m; j++) if (hi[j] > lo[j]) lo[j] = le[j];
+      left -= below + equal;
+    }
+  }
+}
+
+/** First index in [lo, hi) of sorted whose value is ≥ x (hi if none). */
+function lowerBound(sorted: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** First index in [lo, hi) of sorted whose value is > x (hi if none). */
+function upperBound(sorted: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] > x) hi = mid; else lo = mid + 1; }
+  return lo;
 }
 
 function countAbove(sorted: Float64Array, x: number): number {

@@ -38,7 +38,7 @@
 import { quantileSorted } from '../../core/stats';
 import { seasonalMedianAt } from '../../ml/seasonal-baseline';
 import { weightedQuantile, weightedQuantileOfRuns, type ResourceKind, type SizingStrategy, type StrategyValue } from '../baselines/strategy';
-import { cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
+import { CALIBRATION_INTERNALS, cpuMargin, memoryMargin, priorMargin, type CalibrationDay } from './calibration';
 import { AdaptiveLevel, ACI_CLAMP, ACI_GAMMA } from './aci';
 import { confidenceOf } from './confidence';
 import { fleetTailDays, pooledCpuMargin, type FleetTail } from './fleet-tail';
@@ -144,7 +144,7 @@ export interface MoraStrategyOptions {
    * calibration (the base is read at a quantile that depends on α, and on a series whose usage has two levels the base at
    * one target can sit in the lower level where the next target's sits in the upper, each k calibrated on a different mix
    * of such days: bitbrains_95 at 2% / 3%, 254 / 1,220 MHz). Costs one more replay of the rule per grid target above α
-   * (7 at 5%). Default true for CPU; memory's base and cap do not depend on α and its k, prior and cap all fall as α
+   * (7 at 5%), with the chain's window quantiles, day sorts and margins shared (windowQuantiles, margins). Default true for CPU; memory's base and cap do not depend on α and its k, prior and cap all fall as α
    * rises, so it is monotone without (false). Not with `fleetTail` (the other targets' pools are not at hand).
    * docs/ENGINE.md § Risk, "A stricter target never gives less".
    */
@@ -239,6 +239,16 @@ export class MoraStrategy implements SizingStrategy {
   /** explain(now)'s last answer, until the next sample or closed day. */
   private explained?: { now: number; version: number; e: MoraExplanation | undefined };
   private version = 0;
+  /**
+   * The recency-weighted window's quantiles, shared by a monotone chain: its rules keep the same days and weigh them
+   * alike, so each window is walked once for every quantile the chain reads (its bases and tails), not once per rule and
+   * read.
+   */
+  private windowQuantiles: WindowQuantiles;
+  /** CPU margins read off the calibration days as they are (`calVersion`), by level: a day's close reads the level the day before's value read. */
+  private readonly margins = new Map<number, { k: number; expected: number }>();
+  private calVersion = 0;
+  private marginsVersion = -1;
 
   /** `fleet`: the other workloads' calibration ratios, read when `fleetTail` is on (CPU). */
   constructor(readonly kind: ResourceKind, options: MoraStrategyOptions = {}, private readonly fleet?: FleetTail) {
@@ -246,6 +256,11 @@ export class MoraStrategy implements SizingStrategy {
     if (this.o.aci && (kind === 'cpu' || this.o.aciMemory)) this.adaptive = new AdaptiveLevel(this.o.risk, this.o.aciGamma, this.o.aciClamp);
     const next = MONOTONE_GRID.find((g) => g > this.o.risk * (1 + 1e-9));
     if (this.o.monotone && next !== undefined && !(this.o.fleetTail && fleet)) this.above = new MoraStrategy(kind, { ...options, risk: next, monotone: true });
+    this.windowQuantiles = this.above?.windowQuantiles ?? { key: '', values: new Map(), levels: [] };
+    const levels = new Set(this.windowQuantiles.levels);
+    levels.add(this.baseQuantile());
+    levels.add(1 - this.o.risk);
+    this.windowQuantiles.levels = [...levels].sort((a, b) => b - a);
   }
 
   /** The level k is read at: the target α, or ACI's working level. */
@@ -267,9 +282,13 @@ export class MoraStrategy implements SizingStrategy {
         const d = day0(t[i]);
         let j = i + 1;
         while (j < t.length && day0(t[j]) === d) j++;
-        const tt = Array.prototype.slice.call(t, i, j) as number[], vv = Array.prototype.slice.call(v, i, j) as number[];
-        this.above.observe(tt, vv);
-        this.observeOwn(tt, vv);
+        if (CALIBRATION_INTERNALS.unshared) {
+          const tt = Array.prototype.slice.call(t, i, j) as number[], vv = Array.prototype.slice.call(v, i, j) as number[];
+          this.above.observe(tt, vv);
+          this.observeOwn(tt, vv);
+        } else {
+          this.observeDay(t, v, i, j);
+        }
         i = j;
       }
       return;
@@ -277,9 +296,15 @@ export class MoraStrategy implements SizingStrategy {
     this.observeOwn(t, v);
   }
 
-  private observeOwn(t: ArrayLike<number>, v: ArrayLike<number>): void {
+  /** Samples [from, to) of one day, to the chain top first (observe). */
+  private observeDay(t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
+    this.above?.observeDay(t, v, from, to);
+    this.observeOwn(t, v, from, to);
+  }
+
+  private observeOwn(t: ArrayLike<number>, v: ArrayLike<number>, from = 0, to = t.length): void {
     this.version++;
-    for (let i = 0; i < t.length; i++) {
+    for (let i = from; i < to; i++) {
       if (!Number.isFinite(v[i])) continue;
       const day = Math.floor(t[i] / DAY) * DAY;
       if (day !== this.pendingStart) { this.closeDay(); this.pendingStart = day; this.pendingFirst = t[i]; }
@@ -381,7 +406,11 @@ export class MoraStrategy implements SizingStrategy {
       // n0 from the target (the level read only moves with ACI).
       return pooledCpuMargin(this.cal, alpha, (x) => fleet.above(x, day), fleetTailDays(this.o.risk, this.o.fleetTailDays), atK);
     }
-    return cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays, atK);
+    if (atK !== undefined || CALIBRATION_INTERNALS.unshared) return cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays, atK);
+    if (this.marginsVersion !== this.calVersion) { this.margins.clear(); this.marginsVersion = this.calVersion; }
+    let m = this.margins.get(alpha);
+    if (!m) { m = cpuMargin(this.cal, alpha, this.o.calibrationHalfLifeDays); this.margins.set(alpha, m); }
+    return { ...m };
   }
 
   private marginAt(alpha: number, partial: readonly number[] = this.pendingV, base = this.base(this.days.length, partial, this.pendingStart), day = this.pendingStart): { k: number; expected: number; capped?: boolean } {
@@ -477,7 +506,11 @@ export class MoraStrategy implements SizingStrategy {
   private closeDay(): void {
     if (this.pendingV.length === 0) return;
     this.version++;
-    const sorted = Float64Array.from(this.pendingV).sort();
+    // A rule of the same chain that closed the same samples (the chain is fed alike) sorted them already: one copy.
+    const c = this.windowQuantiles;
+    const sorted = !CALIBRATION_INTERNALS.unshared && c.closed && c.closed.start === this.pendingStart && sameSamples(c.closed.v, this.pendingV)
+      ? c.closed.sorted : Float64Array.from(this.pendingV).sort();
+    c.closed = { start: this.pendingStart, v: this.pendingV, sorted };
     const n = sorted.length;
     // Complete: the gaps before the first and after the last sample add up to at most two sampling steps (one sample a day:
     // the step is the day).
@@ -514,6 +547,7 @@ export class MoraStrategy implements SizingStrategy {
     if (Number.isFinite(base) && base > 0 && (this.kind === 'cpu' || (complete && this.hasCompleteDay(this.days.length)))) {
       const ratios = new Float64Array(sorted.length);
       for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
+      this.calVersion++;
       this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
       if (this.kneeRule()) {
         const curve = this.kneeCurveAt(this.days.length, []);
@@ -524,7 +558,7 @@ export class MoraStrategy implements SizingStrategy {
     stats.applied = applied;
     this.days.push(stats);
     while (this.days.length > this.o.historyDays) this.days.shift();
-    while (this.cal.length > this.o.historyDays) this.cal.shift();
+    while (this.cal.length > this.o.historyDays) { this.cal.shift(); this.calVersion++; }
     while (this.kneeCal.length > this.o.historyDays) this.kneeCal.shift();
     while (this.track.length > this.o.historyDays) this.track.shift();
     this.pendingV = [];
@@ -622,6 +656,22 @@ export class MoraStrategy implements SizingStrategy {
       return Math.max(last, quantileSorted(peaks, this.o.memoryBaseQuantile));
     }
     const hl = this.o.cpuHalfLifeDays;
+    if (hl > 0 && !CALIBRATION_INTERNALS.unshared && (partial.length === 0 || partial === this.pendingV)) {
+      // The window is named by its days (each closed day's samples are the same in every rule of a chain) and the day in
+      // progress by its samples so far.
+      const key = `${end - from}:${this.days[from]?.start}:${this.days[end - 1]?.start}:${partial.length > 0 ? `${this.pendingStart}:${partial.length}:${this.pendingLast}` : ''}`;
+      const c = this.windowQuantiles;
+      if (c.key !== key) { c.key = key; c.values.clear(); }
+      const hit = c.values.get(q);
+      if (hit !== undefined) return hit;
+      const runs: Float64Array[] = [], w: number[] = [];
+      for (let i = from; i < end; i++) { runs.push(this.days[i].sorted); w.push(Math.pow(2, -(end - i) / hl)); }
+      if (partial.length > 0) { runs.push(Float64Array.from(partial).sort()); w.push(1); }
+      const levels = c.levels.includes(q) ? c.levels : [...c.levels, q].sort((a, b) => b - a);
+      const values = weightedQuantilesOfRuns(runs, w, levels);
+      levels.forEach((l, i) => c.values.set(l, values[i]));
+      return c.values.get(q)!;
+    }
     if (hl > 0) {
       // Weighted quantile over whole days: yesterday weighs 2^(-1/hl), the day before 2^(-2/hl)...; a partial day weighs 1.
       // Each day's samples are already sorted: walk down from the top rather than sort the window (70,000 samples at 10 s).
@@ -639,6 +689,46 @@ export class MoraStrategy implements SizingStrategy {
     all.sort();
     return quantileSorted(all, q);
   }
+}
+
+interface WindowQuantiles {
+  /** The window the values are of (windowBase). */
+  key: string;
+  values: Map<number, number>;
+  /** The quantiles the chain's rules read, descending. */
+  levels: number[];
+  /** The day a rule of the chain closed last: its samples in time order and sorted. */
+  closed?: { start: number; v: readonly number[]; sorted: Float64Array };
+}
+
+/** The same numbers in the same order (a −0 is not a 0). */
+function sameSamples(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/**
+ * weightedQuantileOfRuns (baselines/strategy.ts) at several quantiles, descending, in one walk down from the top: the
+ * walk and its sums are that function's, step for step, and each quantile is the value its own walk stops at.
+ */
+function weightedQuantilesOfRuns(runs: readonly Float64Array[], weights: readonly number[], qs: readonly number[]): number[] {
+  const out = qs.map(() => NaN);
+  let total = 0, n = 0;
+  for (let r = 0; r < runs.length; r++) { n += runs[r].length; for (let j = 0; j < runs[r].length; j++) total += weights[r]; }
+  if (n === 0) return out;
+  const thresholds = qs.map((q) => q * total);
+  const top = runs.map((x) => x.length - 1);
+  let cum = total, next = 0;
+  while (next < qs.length) {
+    let best = -1, bv = -Infinity;
+    for (let r = 0; r < runs.length; r++) if (top[r] >= 0 && runs[r][top[r]] > bv) { bv = runs[r][top[r]]; best = r; }
+    if (best < 0) return out;
+    const below = cum - weights[best];
+    while (next < qs.length && (!(below >= thresholds[next]) || n === 1)) out[next++] = bv;
+    cum = below; top[best]--; n--;
+  }
+  return out;
 }
 
 /** Days compared before the weekly base may be used (one week of days whose weekday had been seen before). */
