@@ -345,7 +345,10 @@ export class MoraStrategy implements SizingStrategy {
     if (up && up.base * up.margin > base * m.k) {
       const best = up.base * up.margin;
       lifted = { target: up.lifted?.target ?? up.risk, from: base * m.k };
-      m = { k: best / base, expected: this.cal.length > 0 ? this.marginOf(0, day, best / base).expected : this.o.risk };
+      // The risk stated for the raised value: the target's above (the number it states for this value, down from the
+      // chain's source), or this calibration's at it where that says more — never below what the source target states.
+      const own = this.cal.length > 0 ? this.marginOf(0, day, best / base).expected : this.o.risk;
+      m = { k: best / base, expected: Math.max(own, up.expected) };
     }
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
@@ -388,14 +391,40 @@ export class MoraStrategy implements SizingStrategy {
     return usage > 0 ? waste / usage : NaN;
   }
 
-  /** Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after floors/rounding). */
-  expectedAt(now: number, value: number): number {
+  /**
+   * Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after
+   * floors/rounding). With `monotone`, when the value came from a target above (explain's `lifted`, or `source.target`):
+   * the highest of this calibration's and each target's up the chain to that source, each at the same value — the
+   * source target states that number for it, and a stricter target never states less. `source.ratio`: `value` is a
+   * margin times this rule's base (a forecast standing in for the base), read as the same margin over each target's base.
+   */
+  expectedAt(now: number, value: number, source?: { target: number; ratio?: boolean }): number {
     const e = this.explain(now);
     if (!e || !(e.base > 0)) return this.o.risk;
     const k = value / e.base;
     // Cold start: nothing to measure against; the prior margin stands for the target.
-    if (this.cal.length === 0) return this.o.risk;
-    return this.marginOf(0, day0(now), k).expected;
+    const own = this.cal.length === 0 ? this.o.risk : this.marginOf(0, day0(now), k).expected;
+    const to = source?.target ?? e.lifted?.target;
+    if (!this.above || to === undefined || !(to > this.o.risk * (1 + 1e-9))) return own;
+    const upBase = source?.ratio ? this.above.explain(now)?.base : undefined;
+    const upValue = source?.ratio ? (upBase !== undefined && upBase > 0 ? k * upBase : NaN) : value;
+    const up = Number.isFinite(upValue) ? this.above.expectedAt(now, upValue, { target: to, ratio: source?.ratio }) : this.above.risk;
+    return Math.max(own, up);
+  }
+
+  /**
+   * This rule and, with `monotone`, the rules above it at `now` (ascending target): each one's own margin (before its
+   * raise to the targets above) and the value it gives (after). What a forecast's need is multiplied by (resource.ts):
+   * the highest of the chain's values keeps the forecast's value non-increasing in the target as the window's is.
+   */
+  chainAt(now: number): Array<{ risk: number; margin: number; value: number }> {
+    const out: Array<{ risk: number; margin: number; value: number }> = [];
+    for (const r of this.chain()) {
+      const e = r.explain(now);
+      if (!e) break;
+      out.push({ risk: r.risk, margin: e.lifted && e.base > 0 ? e.lifted.from / e.base : e.margin, value: e.base * e.margin });
+    }
+    return out;
   }
 
   /** The calibration's margin at level alpha (or its expected risk at atK): the series' own, or mixed with the fleet's tail. */

@@ -102,18 +102,39 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     reason = kind === 'memory'
       ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) ${margin} (${cal})`
       : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), ${margin} (${cal})`;
-    // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md § Risk).
-    if (e.lifted) notes.push(`raised from ${fmt(kind, e.lifted.from)} to the value at the ${pctText(e.lifted.target)} target: a stricter target never gives a lower value`);
   } else {
     reason = `${policy.strategy} baseline`;
   }
+  const forecastUsed = input.forecast?.trusted === true && policy.strategy === 'mora';
+  // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md § Risk).
+  const lifted = strategy instanceof MoraStrategy && !input.snapshot ? strategy.explain(now)?.lifted : undefined;
+  if (lifted && !forecastUsed) notes.push(`raised from ${fmt(kind, lifted.from)} to the value at the ${pctText(lifted.target)} target: a stricter target never gives a lower value`);
+  // With a forecast, the target whose forecast value was used (undefined: this one).
+  let forecastSource: number | undefined;
   if (input.forecast) {
-    if (input.forecast.trusted && policy.strategy === 'mora') {
-      const windowValue = base * k;
-      base = Math.min(input.forecast.need, (FORECAST_MAX_RAISE * windowValue) / k);
+    if (forecastUsed) {
+      // The forecast's need stands in for the base and is multiplied by a margin; each target's value is held to
+      // FORECAST_MAX_RAISE × its window value. With `monotone` the value is the highest of the chain's (this target's and
+      // those above it, each its own margin and window value) on the same need: non-increasing in the target, as the
+      // window's values are (a need read at a stricter target's quantile is no lower, so that order holds too).
+      const need = input.forecast.need;
+      const chain = strategy instanceof MoraStrategy ? strategy.chainAt(now) : [];
+      const own = chain[0] ?? { risk, margin: k, value: base * k };
+      const at = (c: { margin: number; value: number }) => {
+        const b = Math.min(need, (FORECAST_MAX_RAISE * c.value) / c.margin);
+        return { b, v: b * c.margin };
+      };
+      let pick = own, best = at(own);
+      for (const c of chain.slice(1)) { const x = at(c); if (x.v > best.v) { pick = c; best = x; } }
+      const windowValue = pick.value;
+      k = pick.margin; base = best.b;
       method = input.forecast.method;
       reason = `${input.forecast.method} forecast need ${fmt(kind, base)} × ${k.toFixed(2)}; ${input.forecast.reason}`;
-      if (base < input.forecast.need) notes.push(`forecast need ${fmt(kind, input.forecast.need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}: a jump that large needs a person's look`);
+      if (pick !== own) {
+        forecastSource = pick.risk;
+        notes.push(`raised from ${fmt(kind, at(own).v)} (the forecast need × this target's ${own.margin.toFixed(2)}) to the ${pctText(pick.risk)} target's ${fmt(kind, best.v)} on the same need (its × ${k.toFixed(2)}${base < need ? `, held to ${FORECAST_MAX_RAISE}× its window value` : ''}): a stricter target never gives a lower value`);
+      }
+      if (base < need) notes.push(`forecast need ${fmt(kind, need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}${pick !== own ? ` at the ${pctText(pick.risk)} target` : ''}: a jump that large needs a person's look`);
     } else {
       notes.push(`forecast not used: ${input.forecast.reason}`);
     }
@@ -244,7 +265,12 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     const e = strategy.explain(now)!;
     const applied = kind === 'cpu' ? request.value : limit!.value;
     const inWindowFrame = base > 0 ? applied * (e.base / base) : applied;
-    riskEv = { measure: kind === 'cpu' ? 'exceedance' : 'oom-days', target: risk, expected: strategy.expectedAt(now, inWindowFrame), calibrationDays: e.calibrationDays };
+    // A value another target gave (monotone): that target's risk at it, never less (expectedAt); with a forecast, the
+    // margin over the need read in each target's frame.
+    const expected = forecastUsed
+      ? strategy.expectedAt(now, inWindowFrame, { target: forecastSource ?? risk, ratio: true })
+      : strategy.expectedAt(now, inWindowFrame);
+    riskEv = { measure: kind === 'cpu' ? 'exceedance' : 'oom-days', target: risk, expected, calibrationDays: e.calibrationDays };
     if (growth && daysToLimit !== undefined) {
       // One OOM kill each time the leak refills the limit: about one OOM day per daysToLimit days (at least one a day).
       riskEv.expected = Math.max(riskEv.expected, 1 / Math.max(1, daysToLimit));
