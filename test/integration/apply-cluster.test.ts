@@ -20,6 +20,7 @@ import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
 import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
 import { applyWrites } from '../../src/cli/commands/apply-to-cluster';
+import { COALESCE_MS } from '../../src/cli/commands/interrupt-signals';
 import { KubeClient } from '../../src/data/kube/client';
 import { KubeError } from '../../src/data/kube/errors';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
@@ -658,6 +659,10 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
         assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${err}`);
         child.kill('SIGTERM');
         assert.ok(await until(async () => err.includes('mora: interrupted (SIGTERM)') || child.exitCode !== null, Boolean, 30_000, 5), `SIGTERM not taken:\n${err}`);
+        // A second press, not the copy of the first (signals under COALESCE_MS apart are one press, RestoreSignals):
+        // the gap is the input under test, not a wait for something; the patch is held by the gate meanwhile.
+        const taken = Date.now();
+        await until(async () => Date.now() - taken > COALESCE_MS + 100, Boolean, 5_000, 20);
         child.kill('SIGTERM');
         assert.ok(await until(async () => err.includes('mora: SIGTERM again: still') || child.exitCode !== null || child.signalCode !== null, Boolean, 30_000, 5), `the second SIGTERM not absorbed:\n${err}`);
       } finally {

@@ -371,7 +371,8 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.equal(await run.exited, 130, run.stderr());
     assert.equal(await spec('twice'), 1, run.stderr());
     assert.deepEqual(jsonsIn(path.join(dir, 'twice')).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['partial', 1, true]]);
-    assert.equal(run.stderr().split('mora: SIGTERM again: still writing the completed levels and scaling Deployment/twice back to 1').length, 2, run.stderr());
+    // Under COALESCE_MS after the first the second SIGTERM is the same press (absorbed silently); later, said once.
+    assert.ok(run.stderr().split('mora: SIGTERM again: still writing the completed levels and scaling Deployment/twice back to 1').length <= 2, run.stderr());
     assert.match(run.stderr(), /^restored Deployment\/twice to 1 replica\(s\)$/m);
   });
 
@@ -392,7 +393,8 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     const record = path.join(dir, 'results-twice', 'twice.json');
     const doc = JSON.parse(fs.readFileSync(record, 'utf8')) as { status: string; scaling: Record<string, { restored: boolean }> };
     assert.deepEqual([doc.status, doc.scaling.tw.restored], ['partial', true]);
-    assert.equal(run.stderr().split(`mora: SIGTERM again: still recording the plan's run in ${record}; scaling Deployment/twice-plan back to 1 — please wait`).length, 2, run.stderr());
+    // Under COALESCE_MS after the first the second SIGTERM is the same press (absorbed silently); later, said once.
+    assert.ok(run.stderr().split(`mora: SIGTERM again: still recording the plan's run in ${record}; scaling Deployment/twice-plan back to 1 — please wait`).length <= 2, run.stderr());
   });
 
   // Before: the rerun read the killed run's count (4) as the original, noted originalReplicas 4 and "restored" 4.

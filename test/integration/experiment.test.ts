@@ -115,8 +115,11 @@ describe('load experiment against a real Prometheus and the sample service', fun
     assert.equal(code, 130, stderr);
     const records = fs.readdirSync(out).filter((f) => f.startsWith('twice-') && f.endsWith('.json')).map((f) => (JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as { status: string }).status);
     assert.deepEqual(records, ['partial'], `the record (before: "running", no CSV):\n${stderr}`);
-    assert.equal(stderr.split('mora: SIGTERM again: still writing the completed levels').length, 2, stderr);
-    assert.match(stderr, new RegExp(`^mora: SIGTERM again: still writing the completed levels into the record in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — please wait; a third signal within 3 s quits at once, leaving it undone$`, 'm'));
+    // The second SIGTERM comes as soon as the first was taken: under COALESCE_MS after it (RestoreSignals) it is the same
+    // press, absorbed silently; later (a loaded machine), a second press, said once. Either way it cut nothing short.
+    const again = stderr.split('mora: SIGTERM again: still writing the completed levels').length - 1;
+    assert.ok(again <= 1, stderr);
+    if (again) assert.match(stderr, new RegExp(`^mora: SIGTERM again: still writing the completed levels into the record in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — please wait; a third signal within 3 s quits at once, leaving it undone$`, 'm'));
     const res = JSON.parse(stdout) as { status: string; json: string; csv: string };
     assert.equal(res.status, 'partial');
     const doc = JSON.parse(fs.readFileSync(res.json, 'utf8')) as { status: string; interrupted: string; timings: { levels: Array<{ level: number }> } };

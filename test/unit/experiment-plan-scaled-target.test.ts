@@ -3,7 +3,8 @@
 // load got not one answer is failed, not done. Virtual clock: the check's retries and the run's waits move it; the
 // targets are real loopback ports (closed, or a server the test turns on).
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
@@ -13,6 +14,7 @@ import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanEvent, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { targetWaitText } from '../../src/data/experiments/target-check';
+import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 
 const answered = (level: number, seconds: number): Omit<CellLoadResult, 'driver'> => ({
   requests: level * seconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: level, latencyP50Ms: 5, latencyP95Ms: 9, latencyP99Ms: 12, durationSeconds: seconds, aborted: false,
@@ -214,5 +216,100 @@ describe('a plan cell that scales its workload: its target is checked after scal
     assert.equal(r.document.status, 'complete');
     assert.deepEqual(again.calls, ['scale 1', 'load cart/r1/l10', 'scale 2', 'load cart/r2/l10', 'restore 3', 'load search/r1/l5']);
     assert.deepEqual(r.document.cells.map((c) => [c.id, c.status, c.attempts]), [['cart/r1/l10', 'done', 2], ['cart/r2/l10', 'done', 1], ['search/r1/l5', 'done', 1]]);
+  });
+});
+
+/** runPlan's seams for the CLI: its own onEvent prints the events. */
+function withoutEvents(h: PlanRunHooks): Omit<PlanRunHooks, 'signal' | 'onEvent' | 'jmxDriver'> {
+  const { onEvent: _onEvent, signal: _signal, jmxDriver: _jmx, ...rest } = h;
+  return rest;
+}
+
+/** A Prometheus that answers every query (the CLI's pre-run check asks the plan's URL). */
+async function answeringPrometheus(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+describe('mora experiment run: a cell whose target cannot be reached is exit 3, as the pre-run check\'s', () => {
+  // Before: the cell's 'cell …' error was mapped to UserError exit 2 (bad input or usage) by its message's start,
+  // while the pre-run check gives exit 3 for the same refused target.
+  async function runCli(serve: typeof refused, targetCheck?: PlanRunHooks['targetCheck']) {
+    const dir = tempDir('mora-scaled-target-cli-');
+    const prom = await answeringPrometheus();
+    const port = await closedPort();
+    const target = `http://127.0.0.1:${port}/`;
+    const file = join(dir, 'shop.mora-plan.yaml');
+    writeFileSync(file, `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:
+  - { name: cart, target: '${target}', replicas: [1, 2], levels: [10], duration: 6s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
+`);
+    const w = world(serve);
+    let stderr = '';
+    try {
+      const e = await experimentRunCommand(file, { format: 'text', yes: true }, () => {}, (t) => (stderr += t),
+        { planRun: { ...withoutEvents(w.hooks), targetCheck } }).then(() => undefined, (x: Error & { exitCode?: number }) => x);
+      const doc = JSON.parse(readFileSync(join(dir, 'out', 'shop.json'), 'utf8')) as PlanDocument;
+      return { e, doc, w, target, stderr };
+    } finally {
+      await prom.close();
+    }
+  }
+
+  it('the target still refuses after scaling: exit 3, the record failed, the count put back', async () => {
+    const { e, doc, w, target, stderr } = await runCli(refused);
+    assert.equal(e?.exitCode, 3, `${e?.message}\n${stderr}`);
+    assert.match(e.message, new RegExp(`^cell cart/r1/l10: the target ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} of service cart refused the connection \\(ECONNREFUSED\\) for 15 s once`));
+    assert.deepEqual([doc.status, doc.cells.map((c) => c.status)], ['failed', ['failed', 'pending']]);
+    assert.deepEqual(w.calls, ['scale 1', 'restore 3']);
+    assert.match(stderr, /waiting up to 15 s for the target .* to accept a connection at 1 replica\(s\); Ctrl-C stops/);
+  });
+
+  it('a cell whose load got not one answer: exit 3, the record failed', async () => {
+    const { e, doc, w } = await runCli(refused, async () => undefined);
+    assert.equal(e?.exitCode, 3, e?.message);
+    assert.match(e.message, /^cell cart\/r1\/l10: no request of its load was answered \(60 failed: 60 ECONNREFUSED\)/);
+    assert.deepEqual([doc.status, doc.cells.map((c) => c.status)], ['failed', ['failed', 'pending']]);
+    assert.deepEqual(w.calls, ['scale 1', 'load cart/r1/l10', 'restore 3']);
+  });
+
+  // Under npx each Ctrl-C arrives twice, a few ms apart: one press. Before: the copy printed 'Ctrl-C again' at once,
+  // and the next press, however late, quit the restore mid-way.
+  it('a Ctrl-C that arrives twice at once (npx) is one press: the interrupted line only, no "again" line, the count put back, exit 130', async () => {
+    const others = Object.fromEntries((['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, process.listeners(sig)]));
+    for (const [sig, ls] of Object.entries(others)) for (const l of ls) process.removeListener(sig, l);
+    try {
+      const pressTwice = (level: number, seconds: number) => {
+        process.emit('SIGINT');
+        process.emit('SIGINT');
+        return { ...answered(level, seconds), aborted: true };
+      };
+      const dir = tempDir('mora-scaled-target-cli-');
+      const prom = await answeringPrometheus();
+      try {
+        const file = join(dir, 'shop.mora-plan.yaml');
+        writeFileSync(file, `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:
+  - { name: cart, target: 'http://127.0.0.1:9/', replicas: [1, 2], levels: [10], duration: 6s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
+`);
+        const w = world(pressTwice);
+        let stderr = '';
+        const code = await experimentRunCommand(file, { format: 'text', yes: true }, () => {}, (t) => (stderr += t),
+          { planRun: { ...withoutEvents(w.hooks), targetCheck: async () => undefined } });
+        assert.equal(code, 130, stderr);
+        const said = stderr.split('\n').filter((l) => l.startsWith('mora: '));
+        assert.deepEqual(said, ['mora: interrupted — the running cell is dropped (the written ones stay); scaling Deployment/cart back to 3 (press Ctrl-C twice more, the second within 3 s of the first, to quit at once)'], stderr);
+        assert.deepEqual(w.calls, ['scale 1', 'load cart/r1/l10', 'restore 3']);
+      } finally {
+        await prom.close();
+      }
+    } finally {
+      for (const [sig, ls] of Object.entries(others)) for (const l of ls) process.on(sig, l as () => void);
+    }
   });
 });

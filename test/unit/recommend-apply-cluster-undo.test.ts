@@ -427,7 +427,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
 
   // `timeout` and process managers send SIGTERM twice (the child, then its group). Before: the first signal removed
   // the listeners, so the second got Node's default — the process killed mid-rollback (exit 143), the cluster patched.
-  it('SIGTERM twice while a patch is in flight: the second is absorbed (said once, naming the record), everything patched is put back, exit 130', async () => {
+  it('SIGTERM twice while a patch is in flight (timeout\'s pair, one press): the second is absorbed silently, everything patched is put back, exit 130', async () => {
     await ownSignals(async () => {
       const record = join(dir, 'record.yaml');
       const listening: number[] = [];
@@ -438,7 +438,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
         process.emit('SIGTERM');
       };
       let rollbackListening: number[] = [];
-      const plain = { ...io(), onInterrupt: undefined, err: (l: string) => { lines.push(l); if (l.startsWith('mora: rolling back')) rollbackListening = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]; } };
+      const plain = { ...io(), onInterrupt: undefined, now: () => 1_000, err: (l: string) => { lines.push(l); if (l.startsWith('mora: rolling back')) rollbackListening = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]; } };
       await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, plain),
         (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
       assert.deepEqual(listening, [1], 'still listening after the first SIGTERM');
@@ -447,7 +447,6 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
       for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
       assert.deepEqual(lines.slice(1), [
         'mora: interrupted (SIGTERM): stopping after the patch in flight, then putting back what this run patched',
-        `mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); a third signal within 3 s quits at once, leaving patched what is not put back yet`,
         'mora: rolling back: putting back the previous values of 2 workload(s) this run patched',
         `mora: stopped at SIGTERM and rolled back: put back the previous values of ${named('b', 'a')}; not patched: ${named('c', 'd', 'e')} (not tried)`,
         `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,
@@ -478,13 +477,14 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
     });
   });
 
-  it('a third signal in quick succession quits at once, after naming what is still patched, the patch in flight and the record\'s --undo', async () => {
+  it('a third press in quick succession (0.5 s apart) quits at once, after naming what is still patched, the patch in flight and the record\'s --undo', async () => {
     const record = join(dir, 'record.yaml');
     const exits: number[] = [];
+    let t = 0;
     cluster.onWrite = (name) => {
-      if (name === 'b' && !exits.length) for (let k = 0; k < 3; k++) interrupt?.('SIGTERM');
+      if (name === 'b' && !exits.length) for (let k = 0; k < 3; k++) { t += 500; interrupt?.('SIGTERM'); }
     };
-    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), exit: (code) => { exits.push(code); } }),
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), now: () => t, exit: (code) => { exits.push(code); } }),
       (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
     assert.deepEqual(exits, [EXIT_INTERRUPTED]);
     assert.ok(lines.includes(`mora: quitting at once (SIGTERM, a third signal): still patched, not put back: Deployment shop/a (context prod); `

@@ -62,6 +62,8 @@ export interface ApplyIo {
   onInterrupt?(handler: (signal?: NodeJS.Signals) => void): () => void;
   /** Ends the process at once with `code` (a third signal during the rollback, after what is left is said; default process.exit). */
   exit?(code: number): void;
+  /** The clock RestoreSignals reads to tell presses apart (default Date.now; tests pass their own). */
+  now?: () => number;
 }
 
 /** Raised when some workload could not be patched (or was not tried after a failure): named above. */
@@ -208,7 +210,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       // From the first patch until the rollback has ended and said so: the first signal stops the loop; later ones (a
       // second SIGTERM of `timeout` or a process manager, 20 ms on) are absorbed, said once; a third within
       // QUIT_WINDOW_MS of the one before quits at once, after naming what is still patched and the record (RestoreSignals).
-      const signals = new RestoreSignals();
+      const signals = new RestoreSignals(io.now);
       let rollingBack = false;
       /** The patch being sent (index in ready), while it is. */
       let inFlight: number | undefined;

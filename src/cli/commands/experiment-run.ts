@@ -3,7 +3,8 @@
  * cells and the total load first (`--dry-run` stops there) and asks before sending anything (`--yes` when stdin is
  * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
  * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; later signals
- * wait for that (a second SIGTERM from `timeout` is absorbed), a third within 3 s of the one before quits at once.
+ * wait for that (signals under 0.2 s apart, as npx's copy of a Ctrl-C or `timeout`'s SIGTERM pair, are one press), a
+ * third press within 3 s of the one before quits at once.
  * Before asking: Prometheus answers, and each target of the cells still to run that not every cell using it scales a
  * workload first takes connections (target-check.ts, the flag form's and VS Code's rule); else exit 3, nothing written.
  * At the end: the quality report (one line per cell) and the capacity per service.
@@ -14,7 +15,7 @@ import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../erro
 import { connectTimeoutOption } from './connect-timeout';
 import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
-import type { PlanDocument } from '../../data/experiments/plan-run';
+import type { PlanDocument, PlanRunHooks } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
 import type { ServiceCapacity } from '../../pipeline/experiment-capacity';
 
@@ -95,7 +96,11 @@ function jmxDriver(jmeterPath?: string): CellLoadDriver {
 }
 
 export async function experimentRunCommand(planFile: string, opts: ExperimentRunOptions, out: (s: string) => void, err: (s: string) => void,
-  hooks: { signal?: AbortSignal; confirm?: (question: string) => Promise<boolean>; stdinIsTty?: boolean } = {}): Promise<number> {
+  hooks: {
+    signal?: AbortSignal; confirm?: (question: string) => Promise<boolean>; stdinIsTty?: boolean;
+    /** Tests: runPlan's seams (a fake scaler, Prometheus client, clock); the CLI sets none of them. */
+    planRun?: Omit<PlanRunHooks, 'signal' | 'onEvent' | 'jmxDriver'>;
+  } = {}): Promise<number> {
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
@@ -178,10 +183,12 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const { PrometheusError } = require('../../data/prometheus/errors') as typeof import('../../data/prometheus/errors');
   const { KubeError } = require('../../data/kube/errors') as typeof import('../../data/kube/errors');
   const { PlanLockedError } = require('../../data/experiments/plan-lock') as typeof import('../../data/experiments/plan-lock');
+  const { CellFailedError } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
   const controller = new AbortController();
   const notes = new Map<string, ScalingNote>();
-  // As `mora experiment`: the first signal stops the run, the restore runs to its end (later signals absorbed, said
-  // once), a third within QUIT_WINDOW_MS of the one before quits at once after saying what is left undone.
+  // As `mora experiment`: the first press stops the run, the restore runs to its end (later presses absorbed, the
+  // second said), a third within QUIT_WINDOW_MS of the one before quits at once after saying what is left undone.
+  // Signals under COALESCE_MS apart are one press (npx's copy of a Ctrl-C, timeout's SIGTERM pair): RestoreSignals.
   const signals = new RestoreSignals();
   const recordPath = (require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run')).planPaths(plan).json;
   const onSignal = (sig?: NodeJS.Signals) => {
@@ -191,19 +198,19 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     const scaling = scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : '';
     const taken = signals.take();
     if (taken === 'first') {
-      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaling} (Ctrl-C twice more within ${QUIT_WINDOW_MS / 1000} s to quit at once)\n`);
+      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaling} (press Ctrl-C twice more, the second within ${QUIT_WINDOW_MS / 1000} s of the first, to quit at once)\n`);
       controller.abort();
       return;
     }
     if (taken === 'wait') {
-      err(`mora: ${name} again: still recording the plan's run in ${recordPath}${scaling} — please wait; a third signal within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving it undone\n`);
+      err(`mora: ${name} again: still recording the plan's run in ${recordPath}${scaling} — please wait; one more within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving it undone\n`);
       return;
     }
     if (taken === 'absorbed') return;
     for (const n of scaled) {
       err(`mora: quitting at once — ${n.workload} in namespace ${n.namespace} may still be scaled; its original ${n.originalReplicas} replica(s) are noted in the plan's JSON (a rerun restores it); by hand: ${n.restoreCommand}\n`);
     }
-    err(`mora: quitting at once (${name}, a third signal): the record ${recordPath} may still say "running" (a rerun of the plan resumes it)\n`);
+    err(`mora: quitting at once (${name}, a third press): the record ${recordPath} may still say "running" (a rerun of the plan resumes it)\n`);
     process.exit(130);
   };
   for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);
@@ -211,16 +218,17 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   let kube: import('../../data/kube/client').KubeClient | undefined;
   try {
     const result = await runPlan(plan, {
+      ...hooks.planRun,
       signal: controller.signal,
       jmxDriver: jmxDriver(opts.jmeter),
-      scalerFor: (w) => {
+      scalerFor: hooks.planRun?.scalerFor ?? ((w) => {
         if (!kube) {
           const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');
           kube = KubeClient.load({ kubeconfig: opts.kubeconfig, connectTimeoutMs });
         }
         // The plan's pinned context first (the cluster the plan was made for), then --context, then the current one.
         return kubeScaler(kube, { context: w.context ?? opts.context ?? kube.currentContext(), namespace: w.namespace, kind: w.kind, name: w.name }, { pollMs: 250 });
-      },
+      }),
       onEvent: (e) => {
         switch (e.kind) {
           case 'resume': err(`${e.message}\n`); break;
@@ -286,6 +294,9 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     }
     if (e instanceof PlanLockedError) throw new UserError(e.message);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
+    // A cell whose target took no connection after scaling, or answered none of its load: exit 3, as the pre-run
+    // check's for the same target (README § Exit codes); the record says failed. Other cell errors: a plan to fix, 2.
+    if (e instanceof CellFailedError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
     if (e instanceof Error && /^(cell |.*: not valid JSON|.* is not an experiment plan|.* has no cell_id column)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {

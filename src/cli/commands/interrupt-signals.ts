@@ -17,37 +17,60 @@ export function dropOutputErrors(): void {
   }
 }
 
-/** How soon after the signal before it a third signal must come to end a restore at once (see RestoreSignals). */
+/** How soon after the press before it a third press must come to end a restore at once (see RestoreSignals). */
 export const QUIT_WINDOW_MS = 3000;
 
 /**
- * What each interrupt signal of a run means once a restore may follow it. `timeout`, CI runners and process managers
- * send SIGTERM twice (to the child, then to its process group), and `npx` passes Ctrl-C on besides the terminal: a second
- * signal is no request to give up the restore. So: the first signal starts the restore ('first'); the next ones are
- * absorbed while it runs, the first of them said once ('wait'), the rest silently ('absorbed'); a third signal or later
- * that comes within QUIT_WINDOW_MS of the one before it ('quit') ends the process — after the caller has said what is
- * left undone and where its record is.
+ * Signals closer together than this after the one before are one press (see RestoreSignals). `npx` forwards the
+ * terminal's SIGINT to its child, which gets it from the process group as well, a few ms apart; `timeout` and process
+ * managers send SIGTERM to the child and then to its group, microseconds to ~20 ms apart. On a loaded machine either
+ * pair can be tens of ms apart, so the window is well above that; it stays below a person's deliberate second press
+ * (rarely under ~200 ms). A quick double-tap that falls inside it counts as one press: the safe side (the restore goes
+ * on; one more press is needed to quit).
+ */
+export const COALESCE_MS = 200;
+
+/**
+ * What each interrupt signal of a run means once a restore may follow it. A press is a burst of signals each less than
+ * COALESCE_MS after the one before (npx's and the terminal's copy of one Ctrl-C; `timeout`'s SIGTERM to the child and
+ * to its group): the signals after the first in a burst are 'absorbed' silently and never count again. Then per press:
+ * the first starts the restore ('first'); the second is absorbed and said once ('wait'); a third press or later that
+ * comes within QUIT_WINDOW_MS of the press before it ends the process ('quit') — after the caller has said what is left
+ * undone and where its record is; otherwise it is 'absorbed'. So after the first press, two more presses, the second of
+ * them within QUIT_WINDOW_MS of the first of them, quit. With `restoring` (a restore already runs, after a failure),
+ * the first press is 'wait' and the same count applies (the third press quits).
  */
 export class RestoreSignals {
   private count = 0;
-  private last = -Infinity;
+  private presses = 0;
+  private lastSignal = -Infinity;
+  private lastPress = -Infinity;
   private waitSaid = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** How many signals came so far. */
+  /** How many signals came so far (every one, also those coalesced into a press). */
   get received(): number {
     return this.count;
   }
 
-  /** One more signal. `restoring`: a restore already runs (one after a failure), so even the first one is absorbed. */
+  /** How many distinct presses came so far. */
+  get pressed(): number {
+    return this.presses;
+  }
+
+  /** One more signal. `restoring`: a restore already runs (one after a failure), so even the first press is absorbed. */
   take(restoring = false): 'first' | 'wait' | 'absorbed' | 'quit' {
     const t = this.now();
-    const quick = t - this.last <= QUIT_WINDOW_MS;
-    this.last = t;
     this.count++;
-    if (this.count === 1 && !restoring) return 'first';
-    if (this.count >= 3 && quick) return 'quit';
+    const sameBurst = t - this.lastSignal < COALESCE_MS;
+    this.lastSignal = t;
+    if (sameBurst) return 'absorbed';
+    const quick = t - this.lastPress <= QUIT_WINDOW_MS;
+    this.lastPress = t;
+    this.presses++;
+    if (this.presses === 1 && !restoring) return 'first';
+    if (this.presses >= 3 && quick) return 'quit';
     if (this.waitSaid) return 'absorbed';
     this.waitSaid = true;
     return 'wait';

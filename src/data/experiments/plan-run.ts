@@ -196,6 +196,17 @@ export function qualityReport(cells: readonly CellRecord[]): PlanDocument['quali
   };
 }
 
+/**
+ * A cell failed and stopped the run (recorded failed). `kind` 'unreachable': its target (or a JMeter plan's hosts) took
+ * no connection after scaling, or not one request of its load was answered — the CLI's exit 3, as the pre-run check's.
+ */
+export class CellFailedError extends Error {
+  constructor(message: string, readonly kind: 'unreachable') {
+    super(message);
+    this.name = 'CellFailedError';
+  }
+}
+
 /** Why a cell whose load got not one answer failed: how many requests failed, and how (the connection errors by code). */
 export function noAnswerMessage(c: PlanCell, r: CellLoadResult): string {
   const codes = Object.entries(r.errorCodes ?? {}).filter(([, n]) => n > 0).map(([code, n]) => `${n} ${code}`);
@@ -487,7 +498,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
         });
         if (hooks.signal?.aborted) { rec.status = 'pending'; break; }
         if (down) {
-          const e = new Error(scaledTargetMessage(cell, down, Math.round((clock() - t0) / 1000)));
+          const e = new CellFailedError(scaledTargetMessage(cell, down, Math.round((clock() - t0) / 1000)), 'unreachable');
           rec.status = 'failed';
           rec.error = storedErrorText(e, runUrls);
           throw e;
@@ -516,7 +527,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       // Not one request answered: nothing was measured, whatever the reason (a target gone since its check, one never
       // checked). Failed, not done: the run stops and a rerun runs the cell again.
       if (result.requests === 0) {
-        const e = new Error(noAnswerMessage(cell, result));
+        const e = new CellFailedError(noAnswerMessage(cell, result), 'unreachable');
         rec.status = 'failed';
         rec.error = storedErrorText(e, runUrls);
         rec.stats = result;
