@@ -30,6 +30,11 @@ export interface HpaSpec {
   maxReplicas: number;
   /** Target average utilisation of the CPU request, 0..1, when the HPA scales on CPU. */
   targetCpuUtilization?: number;
+  /**
+   * Target average CPU per pod in cores, when the HPA scales on CPU with an AverageValue target: absolute, so the pods'
+   * request does not move the point where it adds a pod.
+   */
+  targetCpuAverageValue?: number;
   /** Target average utilisation of the memory request, 0..1. */
   targetMemoryUtilization?: number;
 }

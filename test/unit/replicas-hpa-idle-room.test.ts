@@ -13,6 +13,7 @@ import { strict as assert } from 'node:assert';
 import { Rng } from '../../src/core/random';
 import { series, type Series } from '../../src/core/series';
 import type { HpaSpec, Workload } from '../../src/core/workload';
+import { hpaSpec } from '../../src/data/kube/workloads';
 import { recommendWorkload } from '../../src/rightsizing/engine';
 
 const DAY = 86400;
@@ -43,10 +44,9 @@ function hpaHistory(seed: number, request: number, idle: number, perRps: number)
 
 const q = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-function workload(request: number, limit: number): Workload {
-  const hpa: HpaSpec = { minReplicas: 2, maxReplicas: 40, targetCpuUtilization: UTIL };
+function workload(request: number, limit: number, hpa: HpaSpec | undefined = { minReplicas: 2, maxReplicas: 40, targetCpuUtilization: UTIL }): Workload {
   return {
-    context: 'test', namespace: 'ns', kind: 'Deployment', name: 'api', replicas: 4, hpa,
+    context: 'test', namespace: 'ns', kind: 'Deployment', name: 'api', replicas: 4, ...(hpa ? { hpa } : {}),
     containers: [{ name: 'app', resources: { requests: { cpu: request }, limits: { cpu: limit } } }],
   };
 }
@@ -103,5 +103,89 @@ describe('an HPA workload\'s CPU request leaves its pods room for load', functio
     assert.deepEqual([rep.hpa!.minReplicas, rep.hpa!.maxReplicas], [2, 40], rep.hpa!.reason);
     assert.doesNotMatch(rep.hpa!.reason, /could not be measured/);
     assert.match(rep.hpa!.reason, /^the HPA adds a pod at 70% CPU of the recommended request \(\d+m\), \d+m, and a pod idles at 5\dm .*the HPA keeps its bounds; a request of at least 1\d\dm/);
+  });
+
+  // Review of cca21b9: the raise read `w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization`, so an HPA that does not
+  // scale on CPU utilisation (memory only, custom metrics, a CPU AverageValue) still got 80m→145m and a note about 70% CPU
+  // of the request; the baselines were raised too; and the replay, the savings and the risk beside 145m were the 75m's.
+
+  /** The rule's own value on the same CPU history: no HPA, no load (so no rescaling to a count, no raise). */
+  async function ruleValue(h: History, policy: { cpuRisk: number; strategy?: 'mora' | 'vpa' | 'krr' | 'autopilot' }): Promise<number> {
+    const r = await recommendWorkload({ workload: workload(0.1, 2, undefined), containers: [{ name: 'app', cpu: h.cpu }], now: NOW }, policy);
+    return r.recommendation.containers[0].cpu!.request.value;
+  }
+
+  it('a cluster HPA with a CPU AverageValue target is read as such (cores), not as a CPU utilisation', () => {
+    const spec = hpaSpec({ spec: { minReplicas: 2, maxReplicas: 9, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'AverageValue', averageValue: '80m' } } }] } });
+    assert.deepEqual(spec, { minReplicas: 2, maxReplicas: 9, targetCpuAverageValue: 0.08 });
+  });
+
+  it('an HPA on memory only, or on a CPU AverageValue: the request is the rule\'s, no CPU-utilisation note, the HPA keeps its bounds; AverageValue below 2 × idle is said', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const own = await ruleValue(h, { cpuRisk: 0.2 });
+    assert.ok(own < 0.14, `the rule's own value ${own} is below the 145m floor, or this case tests nothing`);
+    const cases: Array<[string, HpaSpec]> = [
+      ['memory', { minReplicas: 2, maxReplicas: 40, targetMemoryUtilization: 0.7 }],
+      ['AverageValue 80m', { minReplicas: 2, maxReplicas: 40, targetCpuAverageValue: 0.08 }],
+      ['AverageValue 150m', { minReplicas: 2, maxReplicas: 40, targetCpuAverageValue: 0.15 }],
+    ];
+    for (const [what, hpa] of cases) {
+      const r = await recommendWorkload({ workload: workload(0.1, 2, hpa), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.2 });
+      const cpu = r.recommendation.containers[0].cpu!;
+      assert.equal(cpu.request.value, own, `${what}: ${cpu.evidence.notes.join(' / ')}`);
+      assert.ok(!cpu.evidence.notes.some((n) => /% CPU of the request|raised from .* for the HPA/.test(n)), `${what}: ${cpu.evidence.notes.join(' / ')}`);
+      // The replica advice counts no pods at a CPU target the HPA does not have (at 167ff58/cca21b9: HPA 34–225 of 75m pods
+      // "1.1 req/s each at the HPA's target" for the memory HPA): it keeps the bounds and says what the HPA scales on.
+      const rep = r.recommendation.replicas!;
+      assert.deepEqual([rep.hpa!.minReplicas, rep.hpa!.maxReplicas], [2, 40], `${what}: ${rep.hpa!.reason}`);
+      assert.match(rep.hpa!.reason, what === 'memory' ? /^the HPA scales on memory \(70% of the request\), not on CPU utilisation.*keeps its bounds$/
+        : /^the HPA scales on an absolute CPU per pod \(AverageValue 1?[58]0m, whatever the request\).*keeps its bounds$/, what);
+      const said = cpu.evidence.notes.some((n) => /AverageValue target: whatever the request\).*not raised: a target of at least 1\d\dm/.test(n));
+      assert.equal(said, what === 'AverageValue 80m', `${what}: ${cpu.evidence.notes.join(' / ')}`);
+    }
+  });
+
+  it('--strategy vpa / krr: the baseline keeps its rule\'s value (a note says MOrA\'s would be raised); MOrA\'s is raised', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    for (const strategy of ['vpa', 'krr'] as const) {
+      const own = await ruleValue(h, { cpuRisk: 0.05, strategy });
+      const r = await recommendWorkload({ workload: workload(0.1, 2), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.05, strategy });
+      const cpu = r.recommendation.containers[0].cpu!;
+      if (own >= 0.145) continue; // nothing to raise: the baseline's own value leaves room
+      assert.equal(cpu.request.value, own, `${strategy}: ${cpu.evidence.notes.join(' / ')}`);
+      assert.ok(cpu.evidence.notes.some((n) => new RegExp(`MOrA's rule would raise the request to 1\\d\\dm for the HPA, the ${strategy} baseline's is left`).test(n)), `${strategy}: ${cpu.evidence.notes.join(' / ')}`);
+    }
+    const mora = await recommendWorkload({ workload: workload(0.1, 2), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.05 });
+    assert.ok(mora.recommendation.containers[0].cpu!.request.value >= 0.14, 'MOrA\'s own rule still raises');
+  });
+
+  it('the evidence beside a raised request is at that request: replay, savings, risk and verdict', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    // No CPU limit to hold it (80m → 145m), and a kept 90m limit that holds the raise there (80m → 90m: a replay that moves).
+    for (const limit of [2, 0.09]) {
+      const r = await recommendWorkload({ workload: workload(0.1, limit), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.05 });
+      const c = r.recommendation.containers[0];
+      const cpu = c.cpu!;
+      const got = cpu.request.value;
+      const note = cpu.evidence.notes.find((n) => /^raised from \d+m to \d+m for the HPA/.test(n)) ?? '';
+      const from = Number(/^raised from (\d+)m/.exec(note)?.[1]) / 1000;
+      const at = `limit ${limit}: ${note}`;
+      assert.ok(from > 0 && got > from, at);
+      // The replay's exceedance: the raised value on the replay's scored days (resource.ts's warm-up: half the days, 2–7).
+      const window = r.details[0].cpu!.window;
+      const warm = Math.min(7, Math.max(2, Math.floor(Math.floor(cpu.evidence.observed.days) / 2)));
+      const first = Math.floor(window.t[0] / DAY) * DAY + warm * DAY;
+      let n = 0, above = 0, aboveFrom = 0;
+      for (let i = 0; i < window.t.length; i++) if (window.t[i] >= first) { n++; if (window.v[i] > got) above++; if (window.v[i] > from) aboveFrom++; }
+      assert.ok(aboveFrom > above, `${at}: the raise changes the replay (${aboveFrom} vs ${above} of ${n}), or this case tests nothing`);
+      assert.ok(Math.abs(cpu.evidence.replay!.exceedanceShare - above / n) < 1e-9, `${at}: replay ${cpu.evidence.replay!.exceedanceShare} vs ${above / n} at ${got}`);
+      assert.equal(r.savings.cpuExceedance, cpu.evidence.replay!.exceedanceShare, at);
+      assert.ok(Math.abs(r.savings.cpuRequest - (0.1 * 4 - got * 4)) < 1e-9, `${at}: ${r.savings.cpuRequest}`);
+      // The calibrated risk at the raised value: within the target, and the note says the raise lowers it.
+      assert.ok(cpu.evidence.risk!.expected <= cpu.evidence.risk!.target, `${at}: ${JSON.stringify(cpu.evidence.risk)}`);
+      assert.match(note, /the raise lowers the risk; replayed on the same \d+ days, \d+m is exceeded/, at);
+      // A current 100m request below the 143m the HPA's pods need is no longer 'ok'.
+      assert.equal(c.verdict, 'under-provisioned', at);
+    }
   });
 });

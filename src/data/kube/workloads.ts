@@ -52,7 +52,7 @@ export interface K8sHpa {
     scaleTargetRef?: { kind?: string; name?: string; apiVersion?: string };
     minReplicas?: number;
     maxReplicas?: number;
-    metrics?: Array<{ type?: string; resource?: { name?: string; target?: { type?: string; averageUtilization?: number } } }>;
+    metrics?: Array<{ type?: string; resource?: { name?: string; target?: { type?: string; averageUtilization?: number; averageValue?: string | number } } }>;
   };
 }
 
@@ -107,6 +107,10 @@ export function hpaSpec(h: K8sHpa): HpaSpec {
   const spec = h.spec ?? {};
   const out: HpaSpec = { minReplicas: spec.minReplicas ?? 1, maxReplicas: spec.maxReplicas ?? spec.minReplicas ?? 1 };
   for (const m of spec.metrics ?? []) {
+    if (m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target?.type === 'AverageValue' && m.resource.target.averageValue !== undefined) {
+      try { out.targetCpuAverageValue = parseQuantity(m.resource.target.averageValue, 'HPA cpu averageValue'); } catch { /* unset */ }
+      continue;
+    }
     if (m.type !== 'Resource' || m.resource?.target?.type !== 'Utilization' || m.resource.target.averageUtilization === undefined) continue;
     if (m.resource.name === 'cpu') out.targetCpuUtilization = m.resource.target.averageUtilization / 100;
     if (m.resource.name === 'memory') out.targetMemoryUtilization = m.resource.target.averageUtilization / 100;

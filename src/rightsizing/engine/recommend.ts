@@ -6,10 +6,13 @@
 import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type Verdict } from '../../core/recommendation';
 import { roundUpTo } from '../../core/quantity';
 import type { Series } from '../../core/series';
-import type { Workload } from '../../core/workload';
+import type { HpaSpec, Workload } from '../../core/workload';
 import type { Forecast } from '../../ml/forecast-types';
 import { strategyFor } from './policy-strategy';
-import type { ResourceKind } from '../baselines/strategy';
+import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
+import { replay } from '../replay/replay';
+import { summarize } from '../replay/score';
+import { MoraStrategy } from './mora-strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
 import { cpuAtCount, hpaCpuLine, hpaRoomRequest, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
@@ -137,11 +140,12 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     const cpu = await one('cpu', c.cpu);
     // With an HPA, the first container's request is what the HPA scales against: raised where it leaves a pod less room
     // for load than the pod idles (docs/ENGINE.md § Replicas), before the verdict, the savings and the replica advice read it.
+    // Only an HPA that scales on CPU utilisation scales against the request; MOrA's rule only (a baseline keeps its value).
     if (c === c0 && cpu && w.hpa && !input.measuredCapacity && input.requestRate && input.readyReplicas) {
       raiseForHpa(cpu, hpaCpuLine({
         measuredLoadModel: input.measuredLoadModel, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
         cpuPerPod: alignTo(input.requestRate, c.cpu),
-      }), w.hpa.targetCpuUtilization ?? policy.targetCpuUtilization, policy, cur.limits.cpu);
+      }), w.hpa, policy, cur.limits.cpu, input.now);
     }
     const memory = await one('memory', c.memory);
     const verdict = verdictOf(cur.requests.cpu, cpu, cur.requests.memory, cur.limits.memory, memory, (c.oomKills ?? []).some((t) => t > input.now - policy.historyDays * 86400 && t <= input.now));
@@ -221,34 +225,89 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
 }
 
 /**
- * With an HPA: the CPU request raised to the smallest at which a pod carries as much load as it idles (hpaRoomRequest:
- * idle / (HPA_IDLE_SHARE × the HPA's target), rounded up to the request's step). The HPA adds a pod when a pod's CPU
- * reaches its target × the request; a request the risk target sizes near the idle CPU ÷ that target leaves a pod next to
- * no load before the next one is added, and the HPA's bounds grow without bound (idle 50m at 70% of 75m: 1.1 req/s a pod,
- * 225 pods where 22 of 100m ran). The same floor at every risk target. Not above a CPU limit that is kept (Kubernetes
- * rejects a request above its limit; the replica advice then says the HPA keeps its bounds and why), nor the policy's cap;
- * a limit MOrA sets follows the request. The risk the request states stays that of the request the target gave: the
- * larger one is exceeded no more often. The note says why.
+ * With an HPA that scales on CPU utilisation (a Utilization target: it adds a pod when a pod's CPU reaches that share of
+ * the request): the CPU request raised to the smallest at which a pod carries as much load as it idles (hpaRoomRequest:
+ * idle / (HPA_IDLE_SHARE × the HPA's target), rounded up to the request's step). A request the risk target sizes near the
+ * idle CPU ÷ that target leaves a pod next to no load before the next one is added, and the HPA's bounds grow without
+ * bound (idle 50m at 70% of 75m: 1.1 req/s a pod, 225 pods where 22 of 100m ran). The same floor at every risk target.
+ * Not above a CPU limit that is kept (Kubernetes rejects a request above its limit; the replica advice then says the HPA
+ * keeps its bounds and why), nor the policy's cap; a limit MOrA sets follows the request.
+ * - MOrA's rule only: a baseline (--strategy vpa|krr|autopilot) keeps the value its rule gives, with a note when that
+ *   leaves the HPA's pods less room than they idle.
+ * - An HPA on memory or custom/external metrics only: its pods' CPU request does not decide when it scales: nothing.
+ * - A CPU AverageValue target: the CPU at which it adds a pod is absolute, whatever the request, so the room condition is
+ *   target value ≥ 2 × idle; the request is not raised, and where that fails the note says so.
+ * Everything stated next to a raised request is at that request: the replay (the raised value on the same history's
+ * scored days), the calibrated risk, the need the verdict reads (at least the unrounded floor); the note says the raise
+ * lowers the risk below the target.
  */
-function raiseForHpa(r: ResourceResult, line: { a: number; b: number } | undefined, target: number, policy: Policy, keptLimit: number | undefined): void {
-  if (!line || !(line.a > 0) || !(target > 0)) return;
+function raiseForHpa(r: ResourceResult, line: { a: number; b: number } | undefined, hpa: HpaSpec, policy: Policy, keptLimit: number | undefined, now: number): void {
+  if (!line || !(line.a > 0)) return;
+  const m = (x: number): string => `${Math.round(x * 1000)}m`;
+  const perPod = (cpu: number): string => `${Math.max(0, (cpu - line.a) / line.b).toFixed(1)} req/s`;
+  const idles = `a pod idles at ${m(line.a)} (cpu ≈ ${line.a.toFixed(3)} + ${line.b.toFixed(5)}·rps)`;
+  const target = hpa.targetCpuUtilization;
+  if (target === undefined) {
+    const v = hpa.targetCpuAverageValue;
+    if (v !== undefined && v > 0 && v < 2 * line.a) {
+      r.evidence.notes.push(`the HPA adds a pod when a pod's CPU averages ${m(v)} (an AverageValue target: whatever the request) and ${idles}: `
+        + `a pod carries ${perPod(v)} before the HPA adds another, less than the ${(line.a / line.b).toFixed(1)} req/s it idles; the request does not change that, `
+        + `so it is not raised: a target of at least ${m(Math.ceil(2 * line.a * 1000 - 1e-6) / 1000)} would leave a pod room for as much load as it idles`);
+    }
+    return;
+  }
+  if (!(target > 0)) return;
   const room = roundUpTo(hpaRoomRequest(line.a, target), policy.cpu.step);
   const from = r.request.value;
+  const pct = Math.round(target * 100);
+  if (!(room > from + 1e-9)) return;
+  if (policy.strategy !== 'mora') {
+    r.evidence.notes.push(`the HPA adds a pod at ${pct}% CPU of the request and ${idles}: at ${m(from)} a pod carries ${perPod(target * from)} before it adds another, `
+      + `less than the ${(line.a / line.b).toFixed(1)} req/s it idles; MOrA's rule would raise the request to ${m(room)} for the HPA, the ${policy.strategy} baseline's is left as its rule gives it`);
+    return;
+  }
   const held = !policy.cpuLimits && keptLimit !== undefined && keptLimit > 0 ? keptLimit : Infinity;
   const to = Math.min(room, held, policy.cpu.max);
   if (!(to > from + 1e-9)) return;
-  const m = (x: number): string => `${Math.round(x * 1000)}m`;
-  const pct = Math.round(target * 100);
-  const carries = (x: number): string => `${Math.max(0, (target * x - line.a) / line.b).toFixed(1)} req/s`;
   r.request = { value: to, lower: Math.min(r.request.lower, to), upper: Math.max(r.request.upper, to) };
   if (r.limit) {
     r.limit = policy.qos === 'Guaranteed' ? { ...r.request }
       : r.limit.value < to ? { value: to, lower: Math.min(r.limit.lower, to), upper: Math.max(r.limit.upper, to) } : r.limit;
   }
-  r.evidence.notes.push(`raised from ${m(from)} to ${m(to)} for the HPA: it adds a pod at ${pct}% CPU of the request and a pod idles at ${m(line.a)} `
-    + `(cpu ≈ ${line.a.toFixed(3)} + ${line.b.toFixed(5)}·rps); below ${m(room)} idling takes more than half of that, so a pod carries less load than it idles `
-    + `(${carries(from)} at ${m(from)}, ${carries(to)} at ${m(to)})${to < room ? `; held at ${to === held ? `the CPU limit ${m(held)} that is kept` : `the cap ${m(to)}`}` : ''}; `
-    + `the CPU risk stated is that of the ${m(from)} the target gave (the larger request is exceeded no more often)`);
+  // What the workload needs under this HPA: the verdict reads it (a current request below the floor is under-provisioned).
+  r.need = Math.max(r.need, hpaRoomRequest(line.a, target));
+  const shareText = (x: number): string => `${+(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`;
+  // The risk and the replay at the raised request: the calibrated share of time above it (the same rule's calibration on
+  // the same window), and the raised value replayed on the replay's scored days.
+  const risk = r.evidence.risk;
+  const before = risk?.expected;
+  let recomputed = false;
+  // The rule's window frame is the request's own only without a trusted forecast (resource.ts: base = the window's).
+  if (risk && r.evidence.method === 'moving-window') {
+    const s = strategyFor('mora', 'cpu', { risk: risk.target });
+    s.observe(r.window.t, r.window.v);
+    if (s instanceof MoraStrategy) { risk.expected = Math.min(risk.expected, s.expectedAt(now, to)); recomputed = true; }
+  }
+  const rp = r.evidence.replay;
+  const replayedFrom = rp?.exceedanceShare;
+  if (rp) {
+    const warm = Math.min(7, Math.max(2, Math.floor(Math.floor(r.evidence.observed.days) / 2)));
+    const fixed: SizingStrategy = { name: 'raised', kind: 'cpu', observe: () => undefined, recommend: () => ({ value: to, lower: to, upper: to }) };
+    const sum = summarize(replay(r.window, [fixed], { warmupDays: warm })[0].days);
+    if (sum.days > 0) {
+      r.evidence.replay = { days: sum.days, exceedanceShare: sum.exceedanceShare, daysAbove: Math.round((1 - sum.oomFreeShare) * sum.days), wasteRatio: Number.isFinite(sum.wasteRatio) ? sum.wasteRatio : 0 };
+    }
+  }
+  const riskText = !risk || before === undefined ? ''
+    : !recomputed ? `; the CPU risk stated is that of the ${m(from)} the target gave, an upper bound (the larger request is exceeded no more often)`
+      : `; at ${m(to)} the CPU is above the request ≈${shareText(risk.expected)} of the time (${shareText(before)} at ${m(from)})${risk.expected <= risk.target ? `, below the ≤${shareText(risk.target)} target` : `, the target ≤${shareText(risk.target)}`}: the raise ${risk.expected < before ? 'lowers the risk' : 'does not raise the risk'}`;
+  const replayText = rp && replayedFrom !== undefined && r.evidence.replay !== rp
+    ? `; replayed on the same ${r.evidence.replay!.days} days, ${m(to)} is exceeded ${shareText(r.evidence.replay!.exceedanceShare)} of the samples (the rule's ${m(from)}: ${shareText(replayedFrom)})`
+    : '';
+  r.evidence.notes.push(`raised from ${m(from)} to ${m(to)} for the HPA: it adds a pod at ${pct}% CPU of the request and ${idles}; `
+    + `below ${m(room)} idling takes more than half of that, so a pod carries less load than it idles `
+    + `(${perPod(target * from)} at ${m(from)}, ${perPod(target * to)} at ${m(to)})${to < room ? `; held at ${to === held ? `the CPU limit ${m(held)} that is kept` : `the cap ${m(to)}`}` : ''}`
+    + `${riskText}${replayText}`);
 }
 
 /** Why a resource got no value: no samples, or fewer in the history window than the engine needs. */

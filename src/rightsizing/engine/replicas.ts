@@ -193,7 +193,8 @@ export function hpaCpuLine(input: Pick<ReplicaInput, 'measuredLoadModel' | 'requ
  */
 function hpaWithoutRoom(input: ReplicaInput): ReplicaRecommendation | undefined {
   const { hpa, cpuRequest: request, targetCpuUtilization: target } = input;
-  if (!hpa || !request || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
+  // Only an HPA on CPU utilisation scales against the request (memory, custom metrics or a CPU AverageValue do not).
+  if (!hpa || hpa.targetCpuUtilization === undefined || !request || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
   const line = hpaCpuLine(input);
   if (!line) return undefined;
   const room = hpaRoomRequest(line.a, target);
@@ -206,6 +207,27 @@ function hpaWithoutRoom(input: ReplicaInput): ReplicaRecommendation | undefined 
     current: input.current,
     recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
     hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization ?? target, reason },
+    reason,
+  };
+}
+
+/**
+ * With an HPA that does not scale on CPU utilisation (memory only, custom or external metrics, a CPU AverageValue target)
+ * and no capacity an experiment measured: the load a pod carries before the HPA adds another does not follow from the
+ * CPU request, so bounds counted in pods "at the HPA's target of the request" would count at a target it does not have
+ * (policy.targetCpuUtilization). The HPA keeps its bounds, and the reason says what it scales on.
+ */
+function hpaNotOnCpu(input: ReplicaInput): ReplicaRecommendation | undefined {
+  const { hpa } = input;
+  if (!hpa || hpa.targetCpuUtilization !== undefined || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
+  const on = hpa.targetCpuAverageValue !== undefined ? `an absolute CPU per pod (AverageValue ${podText(hpa.targetCpuAverageValue)}, whatever the request)`
+    : hpa.targetMemoryUtilization !== undefined ? `memory (${Math.round(hpa.targetMemoryUtilization * 100)}% of the request)`
+      : 'metrics other than CPU utilisation (custom or external)';
+  const reason = `the HPA scales on ${on}, not on CPU utilisation of the request: the load a pod carries before it adds another does not follow from the CPU request, so the HPA keeps its bounds`;
+  return {
+    current: input.current,
+    recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
+    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: input.targetCpuUtilization, reason },
     reason,
   };
 }
@@ -293,7 +315,7 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
-  const noRoom = hpaWithoutRoom(input);
+  const noRoom = hpaNotOnCpu(input) ?? hpaWithoutRoom(input);
   if (noRoom) return noRoom;
   const measured = replicaCapacity(input);
   const sorted = finiteSorted(requestRate);
