@@ -10,39 +10,12 @@
  * keeps its bounds with the reason. Generated series only.
  */
 import { strict as assert } from 'node:assert';
-import { Rng } from '../../src/core/random';
-import { series, type Series } from '../../src/core/series';
+import { DAY, HPA_NOW as NOW, HPA_UTIL as UTIL, hpaHistory, sortedQuantile as q, type HpaHistory as History } from './helpers/hpa-history';
 import type { HpaSpec, Workload } from '../../src/core/workload';
 import { hpaSpec } from '../../src/data/kube/workloads';
 import { recommendWorkload } from '../../src/rightsizing/engine';
 
-const DAY = 86400;
-const NOW = 30 * DAY;
-const STEP = 300;
-const UTIL = 0.7;
 const PER_RPS = 0.002;
-
-interface History { rps: Series; ready: Series; cpu: Series }
-
-/**
- * 167ff58's generator (test/unit/replicas-hpa-pod-size.test.ts): 14 days under an HPA on CPU (70% of `request`, 2–40
- * pods), per-pod CPU = idle + perRps × load per pod (± 5%), a daily wave of ±60% around 100 req/s and rare bursts.
- */
-function hpaHistory(seed: number, request: number, idle: number, perRps: number): History {
-  const rng = new Rng(seed);
-  const t: number[] = [], rps: number[] = [], ready: number[] = [], cpu: number[] = [];
-  let prev = 100;
-  for (let x = NOW - 14 * DAY; x < NOW; x += STEP) {
-    const burst = rng.next() < 0.01 ? 0.6 * rng.next() : 0;
-    const l = Math.max(0, 100 * (1 + 0.6 * Math.sin((2 * Math.PI * x) / DAY) + burst + 0.08 * rng.normal()));
-    const r = Math.min(40, Math.max(2, Math.ceil((perRps * prev) / (UTIL * request - idle))));
-    t.push(x); rps.push(l); ready.push(r); cpu.push(Math.max(0, (idle + (perRps * l) / r) * (1 + 0.05 * rng.normal())));
-    prev = l;
-  }
-  return { rps: series(t, rps), ready: series(t, ready), cpu: series(t, cpu) };
-}
-
-const q = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 function workload(request: number, limit: number, hpa: HpaSpec | undefined = { minReplicas: 2, maxReplicas: 40, targetCpuUtilization: UTIL }): Workload {
   return {

@@ -8,44 +8,17 @@
  * embedded demo only.
  */
 import { strict as assert } from 'node:assert';
-import { Rng } from '../../src/core/random';
-import { series, type Series } from '../../src/core/series';
+import { HPA_NOW as NOW, HPA_UTIL as UTIL, hpaHistory, sortedQuantile as q } from './helpers/hpa-history';
 import type { HpaSpec, Workload } from '../../src/core/workload';
 import { recommendWorkload } from '../../src/rightsizing/engine';
 import { recommendCommand } from '../../src/cli/commands/recommend';
 import { DemoDataSource } from '../../src/data/demo';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
 
-const DAY = 86400;
-const NOW = 30 * DAY;
-const STEP = 300;
 const TARGETS = [0.01, 0.05, 0.2];
-const UTIL = 0.7;
 const TOL = 0.03;
 
-interface History { rps: Series; ready: Series; cpu: Series }
-
-/**
- * 14 days under an HPA on CPU (70% of `request`), the count following the load of the sample before (its lag), per-pod CPU
- * = idle + perRps × load per pod (± 5%): a daily wave of ±60% around 100 req/s and rare bursts.
- */
-function hpaHistory(seed: number, request: number, idle: number, perRps: number): History {
-  const rng = new Rng(seed);
-  const t: number[] = [], rps: number[] = [], ready: number[] = [], cpu: number[] = [];
-  let prev = 100;
-  for (let x = NOW - 14 * DAY; x < NOW; x += STEP) {
-    const burst = rng.next() < 0.01 ? 0.6 * rng.next() : 0;
-    const l = Math.max(0, 100 * (1 + 0.6 * Math.sin((2 * Math.PI * x) / DAY) + burst + 0.08 * rng.normal()));
-    const r = Math.min(40, Math.max(2, Math.ceil((perRps * prev) / (UTIL * request - idle))));
-    t.push(x); rps.push(l); ready.push(r); cpu.push(Math.max(0, (idle + (perRps * l) / r) * (1 + 0.05 * rng.normal())));
-    prev = l;
-  }
-  return { rps: series(t, rps), ready: series(t, ready), cpu: series(t, cpu) };
-}
-
 interface Run { cpuRisk: number; request: number; value: number; min: number; max: number; reason: string; hpaReason: string }
-
-const q = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 /**
  * The checks on one workload's runs over TARGETS, with `capacity(request)` the load one pod of that request takes at the
