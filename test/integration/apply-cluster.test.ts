@@ -48,6 +48,44 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
   let checkout: CreatedDeployment;
   let execToken: string;
   const ref = (namespace: string, name: string, context = 'mora-real'): WorkloadRef => ({ context, namespace, kind: 'Deployment', name });
+  /**
+   * A kubeconfig (context mora-real, default namespace `namespace`) whose exec credential plugin holds the request it
+   * runs for once an undo record exists under `<gate>/state` (the run's XDG_STATE_HOME), until `<gate>/go` is written:
+   * it touches `<gate>/blocked` when it holds one, `<gate>/released` once it let go (it holds at most once).
+   */
+  const gatedKubeconfig = (prefix: string, namespace: string) => {
+    const gate = fs.mkdtempSync(path.join(dir, prefix));
+    const state = path.join(gate, 'state');
+    const plugin = path.join(gate, 'plugin.sh');
+    fs.writeFileSync(plugin, [
+      '#!/bin/sh',
+      `if ls '${state}/mora/undo/'*.yaml >/dev/null 2>&1 && [ ! -e '${gate}/released' ]; then`,
+      `  touch '${gate}/blocked'; n=0`,
+      `  while [ ! -e '${gate}/go' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
+      `  touch '${gate}/released'`,
+      'fi',
+      `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`,
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const kubeconfig = path.join(gate, 'kubeconfig.yaml');
+    fs.writeFileSync(kubeconfig, [
+      'apiVersion: v1', 'kind: Config',
+      'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
+      'users:', '- name: gated', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
+      // The context has the name undo records are written with (their workloads name their context).
+      'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', `    namespace: ${namespace}`,
+      'current-context: mora-real', '',
+    ].join('\n'));
+    return { gate, state, kubeconfig };
+  };
+  /** bin/mora.js as a process with XDG_STATE_HOME `state`: its stderr so far, and its exit code or signal once closed. */
+  const spawnMora = (args: string[], state: string) => {
+    const child = spawn(process.execPath, [path.join(repo, 'bin', 'mora.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ XDG_STATE_HOME: state }) });
+    const out = { child, err: '', closed: new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal))) };
+    child.stderr.setEncoding('utf8').on('data', (t: string) => { out.err += t; });
+    child.stdout.resume();
+    return out;
+  };
 
   before(async function () {
     this.timeout(180_000);
@@ -339,49 +377,24 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       await applyWrites(kube, names.map((name) => ({ ref: ref(ns, name), change: { containers: [{ container: 'server', requests: { cpu: 0.125 } }] } })),
         { dryRun: false, yes: true, replicas: false, quiet: true, undoRecord: record }, { out: () => undefined, err: () => undefined, confirm: async () => true });
 
-      const gate = fs.mkdtempSync(path.join(dir, 'gate-'));
-      const state = path.join(gate, 'state');
-      const plugin = path.join(gate, 'plugin.sh');
-      fs.writeFileSync(plugin, [
-        '#!/bin/sh',
-        `if ls '${state}/mora/undo/'*.yaml >/dev/null 2>&1 && [ ! -e '${gate}/released' ]; then`,
-        `  touch '${gate}/blocked'; n=0`,
-        `  while [ ! -e '${gate}/go' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
-        `  touch '${gate}/released'`,
-        'fi',
-        `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`,
-        '',
-      ].join('\n'), { mode: 0o755 });
-      const kubeconfig = path.join(gate, 'kubeconfig.yaml');
-      fs.writeFileSync(kubeconfig, [
-        'apiVersion: v1', 'kind: Config',
-        'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
-        'users:', '- name: gated', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
-        // The context has the name the record was written with (its workloads name their context).
-        'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', `    namespace: ${ns}`,
-        'current-context: mora-real', '',
-      ].join('\n'));
+      const { gate, state, kubeconfig } = gatedKubeconfig('gate-', ns);
 
-      const child = spawn(process.execPath, [path.join(repo, 'bin', 'mora.js'), 'recommend', '--undo', record, '--kubeconfig', kubeconfig, '--yes'],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ XDG_STATE_HOME: state }) });
-      let err = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => { err += t; });
-      child.stdout.resume();
-      const closed = new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+      const run = spawnMora(['recommend', '--undo', record, '--kubeconfig', kubeconfig, '--yes'], state);
+      const { child, closed } = run;
       try {
-        assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${err}`);
+        assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${run.err}`);
         child.kill(sig);
-        assert.ok(await until(async () => err.includes(`mora: interrupted (${sig})`), Boolean, 30_000, 20), `${sig} not taken:\n${err}`);
+        assert.ok(await until(async () => run.err.includes(`mora: interrupted (${sig})`), Boolean, 30_000, 20), `${sig} not taken:\n${run.err}`);
       } finally {
         fs.writeFileSync(path.join(gate, 'go'), '');
       }
-      assert.equal(await closed, 130, err);
+      assert.equal(await closed, 130, run.err);
       const undoRecordNow = fs.readdirSync(path.join(state, 'mora', 'undo')).filter((f) => f.endsWith('.yaml'));
       assert.equal(undoRecordNow.length, 1);
       const newRecord = path.join(state, 'mora', 'undo', undoRecordNow[0]);
-      assert.ok(err.includes(`mora: stopped at ${sig}: patched 1 of 3 workload(s): Deployment ${ns}/t1 (context mora-real); `
-        + `not patched: Deployment ${ns}/t2 (context mora-real), Deployment ${ns}/t3 (context mora-real) (not tried)`), err);
-      assert.match(err, new RegExp(`^mora: to put back the previous values of the ones patched \\(recorded in ${newRecord.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): mora recommend --undo `, 'm'));
+      assert.ok(run.err.includes(`mora: stopped at ${sig}: patched 1 of 3 workload(s): Deployment ${ns}/t1 (context mora-real); `
+        + `not patched: Deployment ${ns}/t2 (context mora-real), Deployment ${ns}/t3 (context mora-real) (not tried)`), run.err);
+      assert.match(run.err, new RegExp(`^mora: to put back the previous values of the ones patched \\(recorded in ${newRecord.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): mora recommend --undo `, 'm'));
       const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', ns, name))[0].resources;
       assert.deepEqual(await server('t1'), original, 't1: the patch in flight finished');
       for (const name of ['t2', 't3']) assert.equal((await server(name))?.requests?.cpu, '125m', `${name}: not tried after ${sig}`);
@@ -624,58 +637,35 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const resources = async () => Promise.all(['checkout', 'frontend'].map(async (n) => containersOf(await cp!.get('apps/v1', 'Deployment', 'shop', n)).map((c) => [c.name, c.resources])));
       const before = await resources();
 
-      const gate = fs.mkdtempSync(path.join(dir, 'twice-'));
-      const state = path.join(gate, 'state');
-      const plugin = path.join(gate, 'plugin.sh');
-      fs.writeFileSync(plugin, [
-        '#!/bin/sh',
-        `if ls '${state}/mora/undo/'*.yaml >/dev/null 2>&1 && [ ! -e '${gate}/released' ]; then`,
-        `  touch '${gate}/blocked'; n=0`,
-        `  while [ ! -e '${gate}/go' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
-        `  touch '${gate}/released'`,
-        'fi',
-        `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`,
-        '',
-      ].join('\n'), { mode: 0o755 });
-      const kubeconfig = path.join(gate, 'kubeconfig.yaml');
-      fs.writeFileSync(kubeconfig, [
-        'apiVersion: v1', 'kind: Config',
-        'clusters:', '- name: real', '  cluster:', `    certificate-authority-data: ${Buffer.from(cp!.caPem).toString('base64')}`, `    server: ${cp!.url}`,
-        'users:', '- name: gated', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never',
-        'contexts:', '- name: mora-real', '  context:', '    cluster: real', '    user: gated', '    namespace: shop',
-        'current-context: mora-real', '',
-      ].join('\n'));
+      const { gate, state, kubeconfig } = gatedKubeconfig('twice-', 'shop');
       const args = ['recommend', '--source', 'cluster', '--kubeconfig', kubeconfig, '--context', 'mora-real', '--prometheus', prom!.url, '-n', 'shop', '--apply-cluster'];
       // The binding reaches the authorizer after a moment: the dry run (no record, so never held) until it can read and plan both.
       const dry = await until(() => mora([...args, '--dry-run'], { XDG_STATE_HOME: state }), (r) => r.code === 0, 20_000, 200);
       assert.match(dry.err, /^dry run: 2 workload\(s\) would be patched; nothing was changed$/m, dry.err);
 
-      const child = spawn(process.execPath, [path.join(repo, 'bin', 'mora.js'), ...args, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ XDG_STATE_HOME: state }) });
-      let err = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => { err += t; });
-      child.stdout.resume();
-      const closed = new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+      const run = spawnMora([...args, '--yes'], state);
+      const { child, closed } = run;
       try {
-        assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${err}`);
+        assert.ok(await until(async () => fs.existsSync(path.join(gate, 'blocked')), Boolean, 60_000, 20), `never reached the first patch:\n${run.err}`);
         child.kill('SIGTERM');
-        assert.ok(await until(async () => err.includes('mora: interrupted (SIGTERM)') || child.exitCode !== null, Boolean, 30_000, 5), `SIGTERM not taken:\n${err}`);
+        assert.ok(await until(async () => run.err.includes('mora: interrupted (SIGTERM)') || child.exitCode !== null, Boolean, 30_000, 5), `SIGTERM not taken:\n${run.err}`);
         // A second press, not the copy of the first (signals under COALESCE_MS apart are one press, RestoreSignals):
         // the gap is the input under test, not a wait for something; the patch is held by the gate meanwhile.
         const taken = Date.now();
         await until(async () => Date.now() - taken > COALESCE_MS + 100, Boolean, 5_000, 20);
         child.kill('SIGTERM');
-        assert.ok(await until(async () => err.includes('mora: SIGTERM again: still') || child.exitCode !== null || child.signalCode !== null, Boolean, 30_000, 5), `the second SIGTERM not absorbed:\n${err}`);
+        assert.ok(await until(async () => run.err.includes('mora: SIGTERM again: still') || child.exitCode !== null || child.signalCode !== null, Boolean, 30_000, 5), `the second SIGTERM not absorbed:\n${run.err}`);
       } finally {
         fs.writeFileSync(path.join(gate, 'go'), '');
       }
-      assert.equal(await closed, 130, err);
+      assert.equal(await closed, 130, run.err);
       const [file] = fs.readdirSync(path.join(state, 'mora', 'undo')).filter((f) => f.endsWith('.yaml'));
       const record = path.join(state, 'mora', 'undo', file);
       const quoted = record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      assert.equal(err.split('SIGTERM again').length, 2, `said once:\n${err}`);
-      assert.match(err, new RegExp(`^mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${quoted} \\(mora recommend --undo `, 'm'));
-      assert.match(err, /^mora: stopped at SIGTERM and rolled back: put back the previous values of Deployment shop\/\w+ \(context mora-real\); not patched: Deployment shop\/\w+ \(context mora-real\) \(not tried\)$/m);
-      assert.match(err, new RegExp(`^mora: the cluster is as it was before this run; the record ${quoted} says so \\(its --undo has nothing to do\\)$`, 'm'));
+      assert.equal(run.err.split('SIGTERM again').length, 2, `said once:\n${run.err}`);
+      assert.match(run.err, new RegExp(`^mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${quoted} \\(mora recommend --undo `, 'm'));
+      assert.match(run.err, /^mora: stopped at SIGTERM and rolled back: put back the previous values of Deployment shop\/\w+ \(context mora-real\); not patched: Deployment shop\/\w+ \(context mora-real\) \(not tried\)$/m);
+      assert.match(run.err, new RegExp(`^mora: the cluster is as it was before this run; the record ${quoted} says so \\(its --undo has nothing to do\\)$`, 'm'));
       assert.deepEqual(await resources(), before, 'the cluster as it was before the run');
       const statuses = (parseAllDocuments(fs.readFileSync(record, 'utf8'))[0].toJS() as { workloads: Array<{ status: string }> }).workloads.map((w) => w.status);
       assert.deepEqual(statuses.sort(), ['not tried', 'rolled back']);

@@ -38,6 +38,18 @@ async function answeringPrometheus(): Promise<{ url: string; close: () => void }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
+/**
+ * A plan file of one service loading a closed port (:9) for 2 s at 10 req/s (resources: process), scaling
+ * shop/Deployment/`workload` (in `context` when given) to each of `replicas` first; records under `out`.
+ */
+function writeProcessPlan(file: string, p: { prometheus: string; out: string; service: string; replicas: number[]; workload: string; context?: string }): void {
+  fs.writeFileSync(file, [
+    `prometheus: ${p.prometheus}`, 'scrapeInterval: 1s', 'rateCap: 50', `out: ${p.out}`, 'services:',
+    `  - name: ${p.service}`, '    target: http://127.0.0.1:9/', `    replicas: [${p.replicas.join(', ')}]`, '    levels: [10]', '    duration: 2s',
+    '    slo: { latencyP95Ms: 250 }', `    workload: { namespace: shop, kind: Deployment, name: ${p.workload}${p.context ? `, context: ${p.context}` : ''} }`, '    resources: process', '',
+  ].join('\n'));
+}
+
 describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   this.timeout(180_000);
   let cp: ControlPlane | undefined;
@@ -151,11 +163,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
 
   it('mora experiment run on a workload an HPA scales: exit 2, the HPA named, nothing scaled', async () => {
     const planFile = path.join(dir, 'auto.mora-plan.yaml');
-    fs.writeFileSync(planFile, [
-      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-auto', 'services:',
-      '  - name: auto', '    target: http://127.0.0.1:9/', '    replicas: [1, 2]', '    levels: [10]', '    duration: 2s',
-      '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: auto }', '    resources: process', '',
-    ].join('\n'));
+    writeProcessPlan(planFile, { prometheus: prom!.url, out: 'results-auto', service: 'auto', replicas: [1, 2], workload: 'auto' });
     const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
     assert.equal(await run.exited, 2, run.stderr());
     assert.match(run.stderr(), /HorizontalPodAutoscaler "auto-hpa" in namespace "shop" \(context "mora-real"\) scales Deployment\/auto/);
@@ -228,11 +236,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       });
       await new Promise<void>((r) => flaky!.listen(0, '127.0.0.1', r));
       const planFile = path.join(dir, 'pinned.mora-plan.yaml');
-      fs.writeFileSync(planFile, [
-        `prometheus: http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-pinned', 'services:',
-        '  - name: web', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
-        '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: web, context: cluster-b }', '    resources: process', '',
-      ].join('\n'));
+      writeProcessPlan(planFile, { prometheus: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, out: 'results-pinned', service: 'web', replicas: [2], workload: 'web', context: 'cluster-b' });
       const dry = runCli(['experiment', 'run', planFile, '--dry-run', '--kubeconfig', two], children);
       assert.equal(await dry.exited, 0, dry.stderr());
       assert.match(dry.stdout(), /scales shop\/Deployment\/web \(service web\) in context "cluster-b" \(the plan's\)/);
@@ -336,11 +340,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     try {
       await cp!.createDeployment('shop', { name: 'hup-plan', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
       const planFile = path.join(dir, 'hup.mora-plan.yaml');
-      fs.writeFileSync(planFile, [
-        `prometheus: ${prom.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-hup', 'services:',
-        '  - name: hp', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
-        '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: hup-plan }', '    resources: process', '',
-      ].join('\n'));
+      writeProcessPlan(planFile, { prometheus: prom.url, out: 'results-hup', service: 'hp', replicas: [2], workload: 'hup-plan' });
       const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
       assert.ok(await until(async () => /scaling Deployment\/hup-plan \(service hp\) to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
       assert.ok(await until(async () => (await spec('hup-plan')) === 2 || run.child.exitCode !== null, Boolean, 30_000), run.stderr());
@@ -379,11 +379,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   it('mora experiment run: SIGTERM twice in quick succession while scaled: the second is absorbed, the count put back, partial, exit 130', async () => {
     await cp!.createDeployment('shop', { name: 'twice-plan', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
     const planFile = path.join(dir, 'twice.mora-plan.yaml');
-    fs.writeFileSync(planFile, [
-      `prometheus: ${prom!.url}`, 'scrapeInterval: 1s', 'rateCap: 50', 'out: results-twice', 'services:',
-      '  - name: tw', '    target: http://127.0.0.1:9/', '    replicas: [2]', '    levels: [10]', '    duration: 2s',
-      '    slo: { latencyP95Ms: 250 }', '    workload: { namespace: shop, kind: Deployment, name: twice-plan }', '    resources: process', '',
-    ].join('\n'));
+    writeProcessPlan(planFile, { prometheus: prom!.url, out: 'results-twice', service: 'tw', replicas: [2], workload: 'twice-plan' });
     const run = runCli(['experiment', 'run', planFile, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
     assert.ok(await until(async () => /scaling Deployment\/twice-plan \(service tw\) to 2 replica\(s\) and waiting/.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
     assert.ok(await until(async () => (await spec('twice-plan')) === 2 || run.child.exitCode !== null, Boolean, 30_000), run.stderr());

@@ -8,23 +8,12 @@ import type { Scaler } from '../../src/data/experiments/plan';
 import { readPlanDocument, runPlan, planPaths } from '../../src/data/experiments/plan-run';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
 import { ActiveRuns, pendingRestoreText, pendingRestores } from '../../src/data/experiments/active-runs';
+import { serviceYaml, SHOP_PLAN_HEAD } from './helpers/plan-fixtures';
 
 function scaledRun() {
   const dir = tempDir('mora-active-runs-');
-  const plan = parsePlan(`prometheus: http://127.0.0.1:9090
-scrapeInterval: 1s
-rateCap: 100
-out: out
-name: shop
-services:
-  - name: cart
-    target: http://127.0.0.1:8080/
-    replicas: [2]
-    levels: [10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: cart }
-`, join(dir, 'shop.mora-plan.yaml'));
+  const plan = parsePlan(SHOP_PLAN_HEAD + serviceYaml({ name: 'cart', target: 'http://127.0.0.1:8080/', replicas: [2], levels: [10], workload: 'cart' }),
+    join(dir, 'shop.mora-plan.yaml'));
   const prometheus = {
     maxPoints: 11000, displayUrl: 'http://prometheus.test',
     async query() { return []; }, async buildInfo() { return { version: 'test' }; },

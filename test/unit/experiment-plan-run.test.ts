@@ -14,6 +14,7 @@ import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/ex
 import type { ScalingNote } from '../../src/data/experiments/runner';
 import { buildExperimentView } from '../../src/views/experiment-model';
 import type { PrometheusClient } from '../../src/data/prometheus/client';
+import { steadyPrometheus } from './helpers/plan-fixtures';
 import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 import { withEnv } from '../harness/env';
 import { closedPort } from '../harness/ports';
@@ -22,16 +23,7 @@ import { closedPort } from '../harness/ports';
 function world() {
   let clock = 1_800_000_000;
   const calls: string[] = [];
-  const prometheus = {
-    maxPoints: 11000,
-    displayUrl: 'http://prometheus.test',
-    async query(q: string) { return [{ labels: {}, t: clock, v: q.startsWith('count_over_time') ? 10 : clock + 5 }]; },
-    async buildInfo() { return { version: 'test' }; },
-    async queryRange(_q: string, start: number, end: number, step: number) {
-      const n = Math.floor((end - start) / step) + 1;
-      return { series: [{ labels: {}, t: Float64Array.from({ length: n }, (_, i) => start + i * step), v: new Float64Array(n).fill(2) }], step, start, end, warnings: [] };
-    },
-  } as unknown as PrometheusClient;
+  const prometheus = steadyPrometheus(() => clock);
   const driver: CellLoadDriver = async ({ cell, signal }) => {
     calls.push(`load ${cell.id}`);
     clock += cell.warmupSeconds + cell.durationSeconds;

@@ -4,7 +4,6 @@
 // targets are real loopback ports (closed, or a server the test turns on).
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
@@ -12,7 +11,7 @@ import { closedPort } from '../harness/ports';
 import { parsePlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanEvent, type PlanRunHooks } from '../../src/data/experiments/plan-run';
-import type { PrometheusClient } from '../../src/data/prometheus/client';
+import { answeringPrometheus, serviceYaml, SHOP_PLAN_HEAD, steadyPrometheus } from './helpers/plan-fixtures';
 import { targetWaitText } from '../../src/data/experiments/target-check';
 import { experimentRunCommand } from '../../src/cli/commands/experiment-run';
 
@@ -30,16 +29,7 @@ function world(serve: (level: number, seconds: number) => Omit<CellLoadResult, '
   let clock = 1_800_000_000;
   const calls: string[] = [];
   const events: PlanEvent[] = [];
-  const prometheus = {
-    maxPoints: 11000,
-    displayUrl: 'http://prometheus.test',
-    async query(q: string) { return [{ labels: {}, t: clock, v: q.startsWith('count_over_time') ? 10 : clock + 5 }]; },
-    async buildInfo() { return { version: 'test' }; },
-    async queryRange(_q: string, start: number, end: number, step: number) {
-      const n = Math.floor((end - start) / step) + 1;
-      return { series: [{ labels: {}, t: Float64Array.from({ length: n }, (_, i) => start + i * step), v: new Float64Array(n).fill(2) }], step, start, end, warnings: [] };
-    },
-  } as unknown as PrometheusClient;
+  const prometheus = steadyPrometheus(() => clock);
   const w = { serve };
   const driver: CellLoadDriver = async ({ cell }) => {
     calls.push(`load ${cell.id}`);
@@ -66,20 +56,7 @@ function world(serve: (level: number, seconds: number) => Omit<CellLoadResult, '
 
 /** One service with a workload: cells cart/r1/l10 and cart/r2/l10, each scaling Deployment/cart first. */
 function cartPlan(dir: string, target: string, more = ''): ExperimentPlan {
-  return parsePlan(`prometheus: http://127.0.0.1:9090
-scrapeInterval: 1s
-rateCap: 100
-out: out
-name: shop
-services:
-  - name: cart
-    target: ${target}
-    replicas: [1, 2]
-    levels: [10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: cart }
-${more}`, join(dir, 'shop.mora-plan.yaml'));
+  return parsePlan(`${SHOP_PLAN_HEAD}${serviceYaml({ name: 'cart', target, replicas: [1, 2], levels: [10], workload: 'cart' })}${more}`, join(dir, 'shop.mora-plan.yaml'));
 }
 
 const readDoc = (p: ExperimentPlan) => JSON.parse(readFileSync(join(p.outDir, 'shop.json'), 'utf8')) as PlanDocument;
@@ -183,13 +160,7 @@ describe('a plan cell that scales its workload: its target is checked after scal
   it('a cell whose load got not one answer is failed with the reason, whichever way it got there: the run stops, the count is put back, a rerun runs it again', async () => {
     const dir = tempDir('mora-scaled-target-');
     // The check passes (the target took the connection), then the service went away: every request refused.
-    const p = cartPlan(dir, 'http://127.0.0.1:8080/', `  - name: search
-    target: http://127.0.0.1:8081/
-    replicas: [1]
-    levels: [5]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-`);
+    const p = cartPlan(dir, 'http://127.0.0.1:8080/', serviceYaml({ name: 'search', target: 'http://127.0.0.1:8081/', replicas: [1], levels: [5] }));
     const w = world(refused);
     const err = await runPlan(p, { ...w.hooks, targetCheck: async () => undefined }).then(() => undefined, (e: Error) => e);
     const message = 'cell cart/r1/l10: no request of its load was answered (60 failed: 60 ECONNREFUSED) — is the target http://127.0.0.1:8080/ of service cart running and listening there? the cell is recorded failed and runs again on the next run';
@@ -206,7 +177,7 @@ describe('a plan cell that scales its workload: its target is checked after scal
     // A service without a workload, never checked by runPlan: the same rule.
     w.w.serve = (level, seconds) => ({ ...refused(level, seconds), errorCodes: { ECONNRESET: 4 }, timeouts: 26, errors: 30 });
     const again = world(answered);
-    const onlySearch = parsePlan(`prometheus: http://127.0.0.1:9090\nscrapeInterval: 1s\nrateCap: 100\nout: out2\nname: shop\nservices:\n  - name: search\n    target: http://127.0.0.1:8081/\n    replicas: [1]\n    levels: [5]\n    duration: 6s\n    slo: { latencyP95Ms: 50 }\n`, join(dir, 'shop.mora-plan.yaml'));
+    const onlySearch = parsePlan(`${SHOP_PLAN_HEAD.replace('out: out', 'out: out2')}${serviceYaml({ name: 'search', target: 'http://127.0.0.1:8081/', replicas: [1], levels: [5] })}`, join(dir, 'shop.mora-plan.yaml'));
     const err2 = await runPlan(onlySearch, { ...w.hooks, targetCheck: async () => undefined }).then(() => undefined, (e: Error) => e);
     assert.equal(err2?.message, 'cell search/r1/l5: no request of its load was answered (30 failed: 4 ECONNRESET, 26 timed out) — is the target http://127.0.0.1:8081/ of service search running and listening there? the cell is recorded failed and runs again on the next run');
     assert.equal(readDoc(onlySearch).cells[0].status, 'failed');
@@ -225,17 +196,11 @@ function withoutEvents(h: PlanRunHooks): Omit<PlanRunHooks, 'signal' | 'onEvent'
   return rest;
 }
 
-/** A Prometheus that answers every query (the CLI's pre-run check asks the plan's URL). */
-async function answeringPrometheus(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+/** A plan file of one service, cart (cells cart/r1/l10 and cart/r2/l10, each scaling shop/cart first), for the CLI. */
+function writeCartPlan(file: string, prometheus: string, target: string): void {
+  writeFileSync(file, `prometheus: ${prometheus}\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:
+  - { name: cart, target: '${target}', replicas: [1, 2], levels: [10], duration: 6s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
+`);
 }
 
 describe('mora experiment run: a cell whose target cannot be reached is exit 3, as the pre-run check\'s', () => {
@@ -247,9 +212,7 @@ describe('mora experiment run: a cell whose target cannot be reached is exit 3, 
     const port = await closedPort();
     const target = `http://127.0.0.1:${port}/`;
     const file = join(dir, 'shop.mora-plan.yaml');
-    writeFileSync(file, `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:
-  - { name: cart, target: '${target}', replicas: [1, 2], levels: [10], duration: 6s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
-`);
+    writeCartPlan(file, prom.url, target);
     const w = world(serve);
     let stderr = '';
     try {
@@ -294,9 +257,7 @@ describe('mora experiment run: a cell whose target cannot be reached is exit 3, 
       const prom = await answeringPrometheus();
       try {
         const file = join(dir, 'shop.mora-plan.yaml');
-        writeFileSync(file, `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:
-  - { name: cart, target: 'http://127.0.0.1:9/', replicas: [1, 2], levels: [10], duration: 6s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
-`);
+        writeCartPlan(file, prom.url, 'http://127.0.0.1:9/');
         const w = world(pressTwice);
         let stderr = '';
         const code = await experimentRunCommand(file, { format: 'text', yes: true }, () => {}, (t) => (stderr += t),

@@ -16,6 +16,7 @@ import { expandPlan, parsePlan } from '../../src/data/experiments/plan-file';
 import { cellFingerprint } from '../../src/data/experiments/plan-run';
 import { planTargetFailures, planTargetProblem, targetCheckedFirst, targetUnreachable } from '../../src/data/experiments/target-check';
 import { closedPort } from '../harness/ports';
+import { answeringPrometheus, serviceYaml, SHOP_PLAN_HEAD } from './helpers/plan-fixtures';
 import { tempDir } from '../harness/temp-dir';
 
 /** A target that answers every request 200 and counts them. */
@@ -30,8 +31,8 @@ async function liveTarget(): Promise<{ url: string; gets: () => number; close():
   };
 }
 
-function cellsOf(services: string): ReturnType<typeof expandPlan>['cells'] {
-  return expandPlan(parsePlan(`prometheus: http://127.0.0.1:9090\nscrapeInterval: 1s\nrateCap: 100\nout: out\nname: shop\nservices:\n${services}`)).cells;
+function cellsOf(...services: string[]): ReturnType<typeof expandPlan>['cells'] {
+  return expandPlan(parsePlan(SHOP_PLAN_HEAD + services.join(''))).cells;
 }
 
 describe('experiment plan: the target check before a run (VS Code Run Load Experiment, mora experiment run)', () => {
@@ -41,38 +42,13 @@ describe('experiment plan: the target check before a run (VS Code Run Load Exper
     const live = await liveTarget();
     const deadUrl = `http://bob:t4rget-pw@127.0.0.1:${dead}/cart?api_key=k3y-s3cret`;
     try {
-      const cells = cellsOf(`  - name: cart
-    target: ${deadUrl}
-    replicas: [1, 2]
-    levels: [10, 20]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: cart }
-  - name: search
-    target: ${live.url}
-    replicas: [1]
-    levels: [5]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-  - name: api
-    target: ${live.url}
-    replicas: [1]
-    levels: [5, 10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-  - name: ads
-    target: http://127.0.0.1:${deadToo}/
-    replicas: [1]
-    levels: [7]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-  - name: cart-admin
-    target: ${deadUrl}
-    replicas: [1]
-    levels: [3]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-`);
+      const cells = cellsOf(
+        serviceYaml({ name: 'cart', target: deadUrl, replicas: [1, 2], levels: [10, 20], workload: 'cart' }),
+        serviceYaml({ name: 'search', target: live.url, replicas: [1], levels: [5] }),
+        serviceYaml({ name: 'api', target: live.url, replicas: [1], levels: [5, 10] }),
+        serviceYaml({ name: 'ads', target: `http://127.0.0.1:${deadToo}/`, replicas: [1], levels: [7] }),
+        serviceYaml({ name: 'cart-admin', target: deadUrl, replicas: [1], levels: [3] }),
+      );
       const failures = await planTargetFailures(cells, { timeoutMs: 10_000 });
       assert.deepEqual(failures.map((f) => ({ ...f })), [
         { target: `http://127.0.0.1:${dead}/cart?api_key=***`, what: 'refused the connection', code: 'ECONNREFUSED', services: ['cart', 'cart-admin'],
@@ -98,19 +74,10 @@ describe('experiment plan: the target check before a run (VS Code Run Load Exper
     const dead = await closedPort();
     const live = await liveTarget();
     try {
-      const cells = cellsOf(`  - name: cart
-    target: http://127.0.0.1:${dead}/
-    replicas: [1]
-    levels: [10, 20]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-  - name: search
-    target: ${live.url}
-    replicas: [1]
-    levels: [5, 6]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-`);
+      const cells = cellsOf(
+        serviceYaml({ name: 'cart', target: `http://127.0.0.1:${dead}/`, replicas: [1], levels: [10, 20] }),
+        serviceYaml({ name: 'search', target: live.url, replicas: [1], levels: [5, 6] }),
+      );
       assert.equal(await planTargetProblem(cells, { skip: new Set(['cart/r1/l10', 'cart/r1/l20']), timeoutMs: 10_000 }), undefined);
       assert.equal(live.gets(), 1);
       // One of cart's cells still to run: cart's target is checked again, and only that cell is named.
@@ -129,33 +96,12 @@ describe('experiment plan: the target check before a run (VS Code Run Load Exper
     const scaledLive = await liveTarget();
     const live = await liveTarget();
     try {
-      const cells = cellsOf(`  - name: cart
-    target: http://127.0.0.1:${dead}/
-    replicas: [1, 2]
-    levels: [10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: cart }
-  - name: warm
-    target: ${scaledLive.url}
-    replicas: [1]
-    levels: [10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: warm }
-  - name: search
-    target: ${live.url}
-    replicas: [1]
-    levels: [5]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-  - name: cart-admin
-    target: http://127.0.0.1:${dead}/
-    replicas: [1]
-    levels: [3]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-`);
+      const cells = cellsOf(
+        serviceYaml({ name: 'cart', target: `http://127.0.0.1:${dead}/`, replicas: [1, 2], levels: [10], workload: 'cart' }),
+        serviceYaml({ name: 'warm', target: scaledLive.url, replicas: [1], levels: [10], workload: 'warm' }),
+        serviceYaml({ name: 'search', target: live.url, replicas: [1], levels: [5] }),
+        serviceYaml({ name: 'cart-admin', target: `http://127.0.0.1:${dead}/`, replicas: [1], levels: [3] }),
+      );
       // cart-admin (unscaled, same target) already done: only cart's scaled cells use the dead target.
       const skip = new Set(['cart-admin/r1/l3']);
       assert.deepEqual(await planTargetFailures(cells, { skip, timeoutMs: 10_000 }), []);
@@ -184,19 +130,6 @@ describe('experiment plan: the target check before a run (VS Code Run Load Exper
   });
 });
 
-/** A Prometheus that answers every query with vector(1) (the pre-check passes) and counts requests. */
-async function answeringPrometheus(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
 /** Every file under `dir` with its text (an out folder's state). */
 function snapshot(dir: string): Record<string, string> {
   if (!existsSync(dir)) return {};
@@ -209,16 +142,27 @@ function snapshot(dir: string): Record<string, string> {
   }));
 }
 
+/**
+ * Runs `test` with a temp dir and its plan file's path (not written), a Prometheus that answers, a live target and two
+ * closed ports; all closed and removed after.
+ */
+async function withCliWorld(test: (w: { dir: string; file: string; prometheus: string; live: Awaited<ReturnType<typeof liveTarget>>; dead: number; deadScaled: number }) => Promise<void>): Promise<void> {
+  const dir = tempDir('mora-plantargets-');
+  const prom = await answeringPrometheus();
+  const live = await liveTarget();
+  try {
+    await test({ dir, file: join(dir, 'p.mora-plan.yaml'), prometheus: prom.url, live, dead: await closedPort(), deadScaled: await closedPort() });
+  } finally {
+    await live.close();
+    await prom.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('mora experiment run <plan>: the target check after the Prometheus check', () => {
   it('a refused target is exit 3 before asking, one message naming the target, its service and cells; out stays as it was', async () => {
-    const dir = tempDir('mora-plantargets-');
-    const prom = await answeringPrometheus();
-    const live = await liveTarget();
-    const dead = await closedPort();
-    const deadScaled = await closedPort();
-    try {
-      const file = join(dir, 'p.mora-plan.yaml');
-      writeFileSync(file, `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nname: p\nservices:
+    await withCliWorld(async ({ dir, file, prometheus, live, dead, deadScaled }) => {
+      writeFileSync(file, `prometheus: ${prometheus}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nname: p\nservices:
   - { name: search, target: '${live.url}', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 } }
   - { name: ads, target: 'http://127.0.0.1:${dead}/?api_key=k3y', replicas: [1], levels: [5, 7], duration: 2s, slo: { latencyP95Ms: 50 } }
   - { name: cart, target: 'http://127.0.0.1:${deadScaled}/', replicas: [2], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
@@ -245,22 +189,12 @@ describe('mora experiment run <plan>: the target check after the Prometheus chec
       assert.equal(asked, 0, 'not asked to send a load to a target that refuses');
       assert.equal(live.gets(), 2, 'the live target got the check\'s GET, once a run, and no load');
       assert.doesNotMatch(stderr, /scaling|cell 1/);
-    } finally {
-      await live.close();
-      await prom.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a dead target of a scaled service only, or of cells already done, is not refused by the check: the run goes on to ask', async () => {
-    const dir = tempDir('mora-plantargets-');
-    const prom = await answeringPrometheus();
-    const live = await liveTarget();
-    const dead = await closedPort();
-    const deadScaled = await closedPort();
-    try {
-      const file = join(dir, 'p.mora-plan.yaml');
-      const text = `prometheus: ${prom.url}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nname: p\nservices:
+    await withCliWorld(async ({ dir, file, prometheus, live, dead, deadScaled }) => {
+      const text = `prometheus: ${prometheus}\nscrapeInterval: 1s\nrateCap: 10\nout: out\nname: p\nservices:
   - { name: search, target: '${live.url}', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 } }
   - { name: cart, target: 'http://127.0.0.1:${deadScaled}/', replicas: [1, 2], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 }, workload: { namespace: shop, name: cart } }
   - { name: ads, target: 'http://127.0.0.1:${dead}/', replicas: [1], levels: [5], duration: 2s, slo: { latencyP95Ms: 50 } }
@@ -280,10 +214,6 @@ describe('mora experiment run <plan>: the target check after the Prometheus chec
       assert.match(stderr, /mora: nothing sent\n$/);
       assert.equal(live.gets(), 1, 'the unscaled service\'s target was checked');
       assert.deepEqual(snapshot(join(dir, 'out')), before);
-    } finally {
-      await live.close();
-      await prom.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -17,22 +17,11 @@ import { writeAllOrNothingInterruptible, WriteCancelled, type Interrupts, type W
 import { writeFileAtomic } from '../../src/core/atomic-write';
 import { demoManifests } from '../../src/data/demo';
 import { parseChangeSpecs } from '../../src/manifests';
+import { cpuDeployment } from './helpers/manifest-fixtures';
 import { cleanEnv, startMora } from './helpers/run-cli';
 
 /** A Deployment `web<i>` of one container `app` asking for 100m CPU. */
-const deployment = (i: number): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web${i}
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: 100m
-`;
+const deployment = (i: number): string => cpuDeployment({ name: `web${i}`, container: 'app', cpu: '100m' });
 
 /** Each file's bytes and permission bits. */
 function snapshot(dir: string): Map<string, { bytes: Buffer; mode: number }> {
@@ -150,6 +139,14 @@ describe('writeAllOrNothingInterruptible: the restore after a cancel', () => {
     const interrupts: Interrupts = (handler) => { state.handler = handler; return () => { state.removed = true; }; };
     return { interrupts, fire: (s: string) => state.handler!(s), state };
   };
+  /** A write that writes each file, then fires `signal` right after the `nth` write. */
+  const signalAfterWrite = (nth: number, signal: string, fire: (s: string) => void): WriteFn => {
+    let n = 0;
+    return (file, data, opts) => {
+      writeFileAtomic(file, data, opts);
+      if (++n === nth) fire(signal);
+    };
+  };
 
   it('a cancel after 4 of 10 files puts those 4 back (modes kept), writes no other, and says nothing was changed', async () => {
     const toWrite = ten();
@@ -176,11 +173,7 @@ describe('writeAllOrNothingInterruptible: the restore after a cancel', () => {
     const toWrite = ten();
     const before = snapshot(dir);
     const { interrupts, fire } = injected();
-    let n = 0;
-    const write: WriteFn = (file, data, opts) => {
-      writeFileAtomic(file, data, opts);
-      if (++n === 10) fire('SIGHUP');
-    };
+    const write = signalAfterWrite(10, 'SIGHUP', fire);
     await assert.rejects(writeAllOrNothingInterruptible(toWrite, { write, interrupts }), (e: Error) => {
       assert.equal(e.message, 'interrupted (SIGHUP): the write was cancelled and nothing was changed (the 10 files written before it were restored)');
       return true;
@@ -235,11 +228,7 @@ describe('writeAllOrNothingInterruptible: the restore after a cancel', () => {
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, `w${i}.yaml`), deployment(i));
     const before = snapshot(dir);
     const { interrupts, fire } = injected();
-    let n = 0;
-    const write: WriteFn = (file, data, opts) => {
-      writeFileAtomic(file, data, opts);
-      if (++n === 2) fire('SIGINT');
-    };
+    const write = signalAfterWrite(2, 'SIGINT', fire);
     const changes = parseChangeSpecs({ set: [0, 1, 2, 3, 4].map((i) => `Deployment/web${i}/app=cpu=5m`), replicas: [] });
     let err = '';
     const se = process.stderr.write.bind(process.stderr);

@@ -9,28 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editManifest, parseChangeSpecs } from '../../src/manifests';
 import { checkOnlyAsked } from '../../src/manifests/semantics';
+import { webDeployment } from './helpers/manifest-fixtures';
 import { mora } from './helpers/run-cli';
 
-const deployment = (limits: string[]): string => [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: web',
-  'spec:',
-  '  replicas: 2',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '        - name: web',
-  '          image: nginx',
-  '          resources:',
-  '            requests:',
-  '              cpu: 250m',
-  '              memory: 256Mi',
-  '            limits:',
-  ...limits.map((l) => `              ${l}`),
-  '',
-].join('\n');
+const deployment = (limits: string[]): string => webDeployment('web', ['cpu: 250m', 'memory: 256Mi'], limits);
 
 const original = deployment(['cpu: 1', 'memory: 1Gi']);
 

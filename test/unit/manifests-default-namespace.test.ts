@@ -8,22 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuDeployment } from './helpers/manifest-fixtures';
 import { mora } from './helpers/run-cli';
 
-const web = (namespace: string | null, cpu: string, replicas = 2) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-${namespace === null ? '' : `  namespace: ${namespace}\n`}spec:
-  replicas: ${replicas}
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: ${cpu}
-`;
+const web = (namespace: string | null, cpu: string, replicas = 2): string =>
+  cpuDeployment({ name: 'web', container: 'app', cpu, namespace: namespace ?? undefined, replicas });
 
 describe('mora manifests apply: a manifest without a namespace is in the default namespace', () => {
   let dir: string;

@@ -8,26 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editManifest, ManifestEditError, parseChangeSpecs } from '../../src/manifests';
+import { webDeployment } from './helpers/manifest-fixtures';
 import { mora } from './helpers/run-cli';
 
-const WEB = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: web',
-  'spec:',
-  '  replicas: 2',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '        - name: app',
-  '          image: nginx',
-  '          resources:',
-  '            requests:',
-  '              cpu: 100m',
-  '              memory: 64Mi',
-  '',
-].join('\n');
+const WEB = webDeployment('app', ['cpu: 100m', 'memory: 64Mi']);
 
 describe('mora manifests apply: a value given twice', () => {
   let dir: string;
