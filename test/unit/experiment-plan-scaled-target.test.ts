@@ -264,7 +264,7 @@ describe('mora experiment run: a cell whose target cannot be reached is exit 3, 
           { planRun: { ...withoutEvents(w.hooks), targetCheck: async () => undefined } });
         assert.equal(code, 130, stderr);
         const said = stderr.split('\n').filter((l) => l.startsWith('mora: '));
-        assert.deepEqual(said, ['mora: interrupted — the running cell is dropped (the written ones stay); scaling Deployment/cart back to 3 (press Ctrl-C twice more, the second within 3 s of the first, to quit at once)'], stderr);
+        assert.deepEqual(said, ['mora: interrupted — the running cell is dropped (the written ones stay); scaling Deployment/cart back to 3 (press Ctrl-C twice more, at least 0.2 s apart and the second within 3 s of the first, to quit at once)'], stderr);
         assert.deepEqual(w.calls, ['scale 1', 'load cart/r1/l10', 'restore 3']);
       } finally {
         await prom.close();

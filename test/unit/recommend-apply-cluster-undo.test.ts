@@ -472,7 +472,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
       assert.equal(listening, 1, 'listening during the rollback');
       assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a']);
       for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
-      assert.ok(lines.includes(`mora: Ctrl-C again: still putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); a third signal within 3 s quits at once, leaving patched what is not put back yet`), lines.join('\n'));
+      assert.ok(lines.includes(`mora: Ctrl-C again: still putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); two more presses, at least 0.2 s apart and the second within 3 s of the first, quit at once, leaving patched what is not put back yet`), lines.join('\n'));
       assert.ok(lines.includes(`mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`), lines.join('\n'));
     });
   });
@@ -487,8 +487,30 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
     await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), now: () => t, exit: (code) => { exits.push(code); } }),
       (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
     assert.deepEqual(exits, [EXIT_INTERRUPTED]);
-    assert.ok(lines.includes(`mora: quitting at once (SIGTERM, a third signal): still patched, not put back: Deployment shop/a (context prod); `
+    assert.ok(lines.includes(`mora: quitting at once (SIGTERM, a third press): still patched, not put back: Deployment shop/a (context prod); `
       + `the patch of Deployment shop/b (context prod) was in flight and may have landed; the previous values are recorded in ${record}: to put them back: mora recommend --undo ${record}`), lines.join('\n'));
+  });
+
+  // Before: the window ran from the last signal and the wait line said 'a third signal within 3 s quits': a press 150 ms
+  // after the second was absorbed, and one 50 ms later chained to it, so neither quit.
+  it('presses at 0, 1, 1.15 and 1.2 s: the wait line asks for one more at least 0.2 s after the second; 1.15 s is absorbed, 1.2 s quits', async () => {
+    const record = join(dir, 'record.yaml');
+    const exits: number[] = [];
+    let t = 0;
+    let before1200: number[] | undefined;
+    cluster.onWrite = (name) => {
+      if (name !== 'b' || before1200) return;
+      for (const at of [0, 1_000, 1_150]) { t = at; interrupt?.('SIGTERM'); }
+      before1200 = [...exits];
+      t = 1_200;
+      interrupt?.('SIGTERM');
+    };
+    await assert.rejects(applyWrites(cluster, names.map((n) => cpuTo(n, 0.1)), { ...options(record), quiet: true }, { ...io(), now: () => t, exit: (code) => { exits.push(code); } }),
+      (e: unknown) => e instanceof UserError && e.exitCode === EXIT_INTERRUPTED);
+    assert.deepEqual([before1200, exits], [[], [EXIT_INTERRUPTED]], lines.join('\n'));
+    assert.ok(lines.includes(`mora: SIGTERM again: still stopping after the patch in flight, then putting back what this run patched — please wait; the previous values are recorded in ${record} (mora recommend --undo ${record}); `
+      + 'one more press, at least 0.2 s and at most 3 s after this one, quits at once, leaving patched what is not put back yet'), lines.join('\n'));
+    assert.equal(lines.filter((l) => l.startsWith('mora: quitting at once (SIGTERM, a third press)')).length, 1, lines.join('\n'));
   });
 
   it('a patch that went unanswered (unreachable) may have landed: the rollback checks it too, and puts back only what changed; exit 3', async () => {

@@ -23,7 +23,7 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
-import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { Workload, WorkloadRef } from '../../core/workload';
 import { parseQuantity } from '../../core/quantity';
 import type { ClusterChange } from '../../data/kube/apply-plan';
@@ -60,7 +60,7 @@ export interface ApplyIo {
    * SIGINT, SIGTERM and SIGHUP of this process, with the signal; tests pass their own).
    */
   onInterrupt?(handler: (signal?: NodeJS.Signals) => void): () => void;
-  /** Ends the process at once with `code` (a third signal during the rollback, after what is left is said; default process.exit). */
+  /** Ends the process at once with `code` (a third press during the rollback, after what is left is said; default process.exit). */
   exit?(code: number): void;
   /** The clock RestoreSignals reads to tell presses apart (default Date.now; tests pass their own). */
   now?: () => number;
@@ -207,9 +207,10 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
       io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
       let stoppedBy = 'Ctrl-C';
-      // From the first patch until the rollback has ended and said so: the first signal stops the loop; later ones (a
-      // second SIGTERM of `timeout` or a process manager, 20 ms on) are absorbed, said once; a third within
-      // QUIT_WINDOW_MS of the one before quits at once, after naming what is still patched and the record (RestoreSignals).
+      // From the first patch until the rollback has ended and said so: the first press stops the loop; later ones are
+      // absorbed, said once; a third within QUIT_WINDOW_MS of the one before quits at once, after naming what is still
+      // patched and the record. Signals under COALESCE_MS after a press's first (the second SIGTERM of `timeout` or a
+      // process manager, 20 ms on; npx's copy of a Ctrl-C) are that press (RestoreSignals).
       const signals = new RestoreSignals(io.now);
       let rollingBack = false;
       /** The patch being sent (index in ready), while it is. */
@@ -224,11 +225,11 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
         } else if (taken === 'wait') {
           const doing = rollingBack ? 'putting back what this run patched' : `stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ''}`;
           io.err(`mora: ${forTerminal(`${name} again: still ${doing} — please wait; the previous values are recorded in ${record} (${undo}); `
-            + `a third signal within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving patched what is not put back yet`)}`);
+            + `${signals.waitHint()}, leaving patched what is not put back yet`)}`);
         } else if (taken === 'quit') {
           const still = entries.filter((e) => e.status === 'patched').map((e) => `${e.kind} ${e.namespace}/${e.name} (context ${e.context})`);
           const sent = inFlight === undefined ? undefined : `${whatOf(ready[inFlight].ref)} (context ${ready[inFlight].ref.context})`;
-          io.err(`mora: ${forTerminal(`quitting at once (${name}, a third signal): `
+          io.err(`mora: ${forTerminal(`quitting at once (${name}, a third press): `
             + `${still.length ? `still patched, not put back: ${still.join(', ')}` : 'nothing this run patched is left unrestored'}`
             + `${sent ? `; the patch of ${sent} was in flight and may have landed` : ''}`
             + `; the previous values are recorded in ${record}${still.length || sent ? `: to put them back: ${undo}` : ''}`)}`);
@@ -320,7 +321,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
  * shows what the patch left (else another writer changed it since: their value stays, the workload is named, its
  * record entry kept), then a patch to the object that check read (a conflict is not retried over). Each workload put
  * back is marked 'rolled back' in the record as it happens, so a later --undo leaves it alone. A signal during the
- * rollback is absorbed (applyWrites: a third one within QUIT_WINDOW_MS ends the process, naming what is still patched
+ * rollback is absorbed (applyWrites: a third press within QUIT_WINDOW_MS ends the process, naming what is still patched
  * and the record, which says so too).
  */
 async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: ApplyPlan | undefined, entryOf: (p: ApplyPlan) => UndoEntry,

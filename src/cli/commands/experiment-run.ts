@@ -3,8 +3,8 @@
  * cells and the total load first (`--dry-run` stops there) and asks before sending anything (`--yes` when stdin is
  * not a terminal). Each cell is written as soon as it ends; running the same plan again resumes it. Ctrl-C (or
  * SIGTERM, or SIGHUP: the terminal closed) drops the running cell, restores replica counts and exits 130; later signals
- * wait for that (signals under 0.2 s apart, as npx's copy of a Ctrl-C or `timeout`'s SIGTERM pair, are one press), a
- * third press within 3 s of the one before quits at once.
+ * wait for that (signals under 0.2 s after a press's first, as npx's copy of a Ctrl-C or `timeout`'s SIGTERM pair, are
+ * that press), a third press at least 0.2 s and within 3 s after the one before quits at once.
  * Before asking: Prometheus answers, and each target of the cells still to run that not every cell using it scales a
  * workload first takes connections (target-check.ts, the flag form's and VS Code's rule); else exit 3, nothing written.
  * At the end: the quality report (one line per cell) and the capacity per service.
@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
-import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument, PlanRunHooks } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
@@ -188,7 +188,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const notes = new Map<string, ScalingNote>();
   // As `mora experiment`: the first press stops the run, the restore runs to its end (later presses absorbed, the
   // second said), a third within QUIT_WINDOW_MS of the one before quits at once after saying what is left undone.
-  // Signals under COALESCE_MS apart are one press (npx's copy of a Ctrl-C, timeout's SIGTERM pair): RestoreSignals.
+  // Signals under COALESCE_MS after a press's first are that press (npx's copy of a Ctrl-C, timeout's SIGTERM pair).
   const signals = new RestoreSignals();
   const recordPath = (require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run')).planPaths(plan).json;
   const onSignal = (sig?: NodeJS.Signals) => {
@@ -198,12 +198,12 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     const scaling = scaled.length ? `; scaling ${scaled.map((n) => `${n.workload} back to ${n.originalReplicas}`).join(', ')}` : '';
     const taken = signals.take();
     if (taken === 'first') {
-      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaling} (press Ctrl-C twice more, the second within ${QUIT_WINDOW_MS / 1000} s of the first, to quit at once)\n`);
+      err(`\nmora: interrupted — the running cell is dropped (the written ones stay)${scaling} (${QUIT_HINT})\n`);
       controller.abort();
       return;
     }
     if (taken === 'wait') {
-      err(`mora: ${name} again: still recording the plan's run in ${recordPath}${scaling} — please wait; one more within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving it undone\n`);
+      err(`mora: ${name} again: still recording the plan's run in ${recordPath}${scaling} — please wait; ${signals.waitHint()}, leaving it undone\n`);
       return;
     }
     if (taken === 'absorbed') return;

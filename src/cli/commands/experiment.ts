@@ -2,8 +2,9 @@
  * `mora experiment --target <url> --prometheus <url> --levels 10,50,100 --duration 90s --out <dir>`: drives a service
  * through load levels (requests/s) with real HTTP load while Prometheus scrapes it, then writes the unified CSV and
  * the JSON of the experiment. Ctrl-C (or SIGTERM, or SIGHUP: the terminal closed) stops the running level and writes
- * the completed levels as a partial result (exit code 130); later signals wait for that (a second SIGTERM from `timeout`
- * is absorbed), and a third within 3 s of the one before quits at once, saying what it leaves undone. With `--workload … --replicas`,
+ * the completed levels as a partial result (exit code 130); later signals wait for that (signals under 0.2 s after a
+ * press's first, as `timeout`'s second SIGTERM or npx's copy of a Ctrl-C, are that press), and a third press at least
+ * 0.2 s and within 3 s after the one before quits at once, saying what it leaves undone. With `--workload … --replicas`,
  * the workload's original replica count is put back at the end, on error and on interrupt (and noted in the JSON from
  * the start); after a kill -9 the next run in the same --out folder takes the original count from that note.
  * A target that answers no request fails the run: exit 3, one line. Before anything is written the target gets one GET
@@ -14,7 +15,7 @@
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
-import { INTERRUPT_SIGNALS, QUIT_WINDOW_MS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -140,8 +141,8 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const controller = new AbortController();
   let scaling: import('../../data/experiments/runner').ScalingNote | undefined;
   // The first signal stops the run; the restore (the completed levels written, the workload scaled back) then runs to
-  // its end: later signals (a second SIGTERM of `timeout` or a process manager) are absorbed, said once; a third within
-  // QUIT_WINDOW_MS of the one before quits at once, after saying what is left undone (RestoreSignals).
+  // its end: later presses are absorbed, the second said; a third within QUIT_WINDOW_MS of the one before quits at once,
+  // after saying what is left undone. Signals under COALESCE_MS after a press's first are that press (RestoreSignals).
   const signals = new RestoreSignals();
   let pendingSaid = false;
   const onSignal = (sig?: NodeJS.Signals) => {
@@ -150,19 +151,19 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     const scaledBack = scaling && !scaling.restored && !scaling.restoreSkipped ? ` and scaling ${scaling.workload} back to ${scaling.originalReplicas}` : '';
     const taken = signals.take();
     if (taken === 'first') {
-      err(`\nmora: interrupted — the running level is dropped; writing the completed levels${scaledBack} (Ctrl-C twice more within ${QUIT_WINDOW_MS / 1000} s to quit at once)\n`);
+      err(`\nmora: interrupted — the running level is dropped; writing the completed levels${scaledBack} (${QUIT_HINT})\n`);
       controller.abort();
       return;
     }
     if (taken === 'wait') {
-      err(`mora: ${name} again: still writing the completed levels${scaledBack} into the record in ${opts.out} — please wait; a third signal within ${QUIT_WINDOW_MS / 1000} s quits at once, leaving it undone\n`);
+      err(`mora: ${name} again: still writing the completed levels${scaledBack} into the record in ${opts.out} — please wait; ${signals.waitHint()}, leaving it undone\n`);
       return;
     }
     if (taken === 'absorbed') return;
     if (scaling && !scaling.restored && !scaling.restoreSkipped) {
       err(`mora: quitting at once — ${scaling.workload} in namespace ${scaling.namespace} may still be scaled; its original ${scaling.originalReplicas} replica(s) are noted in the experiment JSON in ${opts.out}; restore with: ${scaling.restoreCommand}\n`);
     }
-    err(`mora: quitting at once (${name}, a third signal): the record in ${opts.out} may still say "running", without the completed levels' CSV\n`);
+    err(`mora: quitting at once (${name}, a third press): the record in ${opts.out} may still say "running", without the completed levels' CSV\n`);
     process.exit(130);
   };
   for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);

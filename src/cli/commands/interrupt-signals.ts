@@ -21,29 +21,36 @@ export function dropOutputErrors(): void {
 export const QUIT_WINDOW_MS = 3000;
 
 /**
- * Signals closer together than this after the one before are one press (see RestoreSignals). `npx` forwards the
- * terminal's SIGINT to its child, which gets it from the process group as well, a few ms apart; `timeout` and process
- * managers send SIGTERM to the child and then to its group, microseconds to ~20 ms apart. On a loaded machine either
- * pair can be tens of ms apart, so the window is well above that; it stays below a person's deliberate second press
- * (rarely under ~200 ms). A quick double-tap that falls inside it counts as one press: the safe side (the restore goes
- * on; one more press is needed to quit).
+ * Signals less than this after the first signal of a burst are one press with it (see RestoreSignals). `npx` forwards
+ * the terminal's SIGINT to its child, which gets it from the process group as well, a few ms apart; `timeout` and
+ * process managers send SIGTERM to the child and then to its group, microseconds to ~20 ms apart. On a loaded machine
+ * either pair can be tens of ms apart, so the window is well above that; it stays below a person's deliberate second
+ * press (rarely under ~200 ms). A quick double-tap that falls inside it counts as one press: the safe side (the restore
+ * goes on; one more press is needed to quit), and the lines that say how to quit say presses must be this far apart.
+ * Measured from the burst's first signal, not the last: signals that keep coming (every 150 ms) are a press each
+ * COALESCE_MS, never one endless press.
  */
 export const COALESCE_MS = 200;
 
+/** Said with the first press: how to quit at once (the same in every command; RestoreSignals' rule). */
+export const QUIT_HINT = `press Ctrl-C twice more, at least ${COALESCE_MS / 1000} s apart and the second within ${QUIT_WINDOW_MS / 1000} s of the first, to quit at once`;
+
 /**
- * What each interrupt signal of a run means once a restore may follow it. A press is a burst of signals each less than
- * COALESCE_MS after the one before (npx's and the terminal's copy of one Ctrl-C; `timeout`'s SIGTERM to the child and
- * to its group): the signals after the first in a burst are 'absorbed' silently and never count again. Then per press:
- * the first starts the restore ('first'); the second is absorbed and said once ('wait'); a third press or later that
- * comes within QUIT_WINDOW_MS of the press before it ends the process ('quit') — after the caller has said what is left
- * undone and where its record is; otherwise it is 'absorbed'. So after the first press, two more presses, the second of
- * them within QUIT_WINDOW_MS of the first of them, quit. With `restoring` (a restore already runs, after a failure),
- * the first press is 'wait' and the same count applies (the third press quits).
+ * What each interrupt signal of a run means once a restore may follow it. A press is a burst of signals that come less
+ * than COALESCE_MS after its first signal (npx's and the terminal's copy of one Ctrl-C; `timeout`'s SIGTERM to the
+ * child and to its group): the signals after the first in a burst are 'absorbed' silently and never count again; a
+ * signal COALESCE_MS or more after the burst's first starts the next press. Then per press: the first starts the
+ * restore ('first'); the second is absorbed and said once ('wait'); a third press or later that comes within
+ * QUIT_WINDOW_MS of the press before it ends the process ('quit') — after the caller has said what is left undone and
+ * where its record is; otherwise it is 'absorbed'. So after the first press, two more presses, at least COALESCE_MS
+ * apart and the second of them within QUIT_WINDOW_MS of the first of them, quit (QUIT_HINT, waitHint say so). With
+ * `restoring` (a restore already runs, after a failure), the first press is 'wait' and the same count applies (the
+ * third press quits).
  */
 export class RestoreSignals {
   private count = 0;
   private presses = 0;
-  private lastSignal = -Infinity;
+  /** When the last press began: its first signal (the start of its burst). */
   private lastPress = -Infinity;
   private waitSaid = false;
 
@@ -59,13 +66,23 @@ export class RestoreSignals {
     return this.presses;
   }
 
+  /**
+   * For the 'wait' line: the presses still needed to quit at once after the ones so far, and how far apart (two more
+   * when the restore was already running at the first press, one more after the second press).
+   */
+  waitHint(): string {
+    const apart = COALESCE_MS / 1000;
+    const within = QUIT_WINDOW_MS / 1000;
+    return this.presses >= 2
+      ? `one more press, at least ${apart} s and at most ${within} s after this one, quits at once`
+      : `two more presses, at least ${apart} s apart and the second within ${within} s of the first, quit at once`;
+  }
+
   /** One more signal. `restoring`: a restore already runs (one after a failure), so even the first press is absorbed. */
   take(restoring = false): 'first' | 'wait' | 'absorbed' | 'quit' {
     const t = this.now();
     this.count++;
-    const sameBurst = t - this.lastSignal < COALESCE_MS;
-    this.lastSignal = t;
-    if (sameBurst) return 'absorbed';
+    if (t - this.lastPress < COALESCE_MS) return 'absorbed';
     const quick = t - this.lastPress <= QUIT_WINDOW_MS;
     this.lastPress = t;
     this.presses++;
