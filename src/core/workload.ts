@@ -28,15 +28,30 @@ export interface ContainerSpec {
 export interface HpaSpec {
   minReplicas: number;
   maxReplicas: number;
-  /** Target average utilisation of the CPU request, 0..1, when the HPA scales on CPU. */
+  /**
+   * Target average utilisation of the CPU request, 0..1, when the HPA scales on CPU: the pod's (a Resource metric, or
+   * autoscaling/v1's targetCPUUtilizationPercentage) or, with `cpuContainer`, that container's (a ContainerResource metric
+   * naming the container MOrA sizes).
+   */
   targetCpuUtilization?: number;
   /**
    * Target average CPU per pod in cores, when the HPA scales on CPU with an AverageValue target: absolute, so the pods'
-   * request does not move the point where it adds a pod.
+   * request does not move the point where it adds a pod. Pod or, with `cpuContainer`, that container's, as above.
    */
   targetCpuAverageValue?: number;
-  /** Target average utilisation of the memory request, 0..1. */
+  /** The container a ContainerResource CPU target above is on (autoscaling/v2); unset for a pod-wide Resource target. */
+  cpuContainer?: string;
+  /**
+   * A ContainerResource CPU target on another container than the one MOrA sizes (the workload's first): that
+   * container's CPU, not the sized one's, decides when the HPA adds a pod, so neither target above is set from it.
+   */
+  cpuOtherContainer?: string;
+  /** Target average utilisation of the memory request, 0..1 (Resource or ContainerResource). */
   targetMemoryUtilization?: number;
+  /** Target average memory per pod in bytes (an AverageValue target, Resource or ContainerResource). */
+  targetMemoryAverageValue?: number;
+  /** What else the HPA scales on: Pods / Object metrics ('custom'), External metrics ('external'). */
+  otherMetrics?: Array<'custom' | 'external'>;
 }
 
 export interface WorkloadRef {

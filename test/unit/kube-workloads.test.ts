@@ -46,12 +46,32 @@ describe('Kubernetes workloads (pure mapping)', () => {
     assert.deepEqual(w.containers[0].resources.requests, { memory: 2 ** 30 });
   });
 
+  it('reads autoscaling/v2 ContainerResource targets (the sized container\'s CPU, another container\'s, memory) and autoscaling/v1\'s CPU percentage', () => {
+    const cr = (name: string, container: string, target: { type: string; averageUtilization?: number; averageValue?: string }) =>
+      ({ type: 'ContainerResource', containerResource: { name, container, target } });
+    const spec = (...metrics: Array<ReturnType<typeof cr> | { type: string }>) => ({ spec: { minReplicas: 2, maxReplicas: 8, metrics } });
+    const base = { minReplicas: 2, maxReplicas: 8 };
+    assert.deepEqual(hpaSpec(spec(cr('cpu', 'server', { type: 'Utilization', averageUtilization: 70 })), 'server'), { ...base, targetCpuUtilization: 0.7, cpuContainer: 'server' });
+    assert.deepEqual(hpaSpec(spec(cr('cpu', 'server', { type: 'AverageValue', averageValue: '300m' })), 'server'), { ...base, targetCpuAverageValue: 0.3, cpuContainer: 'server' });
+    assert.deepEqual(hpaSpec(spec(cr('cpu', 'sidecar', { type: 'Utilization', averageUtilization: 70 })), 'server'), { ...base, cpuOtherContainer: 'sidecar' });
+    // Without the sized container's name, the container's CPU target is taken as the sized one's.
+    assert.deepEqual(hpaSpec(spec(cr('cpu', 'sidecar', { type: 'Utilization', averageUtilization: 60 }))), { ...base, targetCpuUtilization: 0.6, cpuContainer: 'sidecar' });
+    assert.deepEqual(hpaSpec(spec(cr('memory', 'server', { type: 'Utilization', averageUtilization: 75 }), cr('memory', 'server', { type: 'AverageValue', averageValue: '512Mi' }), { type: 'External' }), 'server'),
+      { ...base, targetMemoryUtilization: 0.75, targetMemoryAverageValue: 512 * 2 ** 20, otherMetrics: ['external'] });
+    assert.deepEqual(hpaSpec({ spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 } }), { minReplicas: 1, maxReplicas: 5, targetCpuUtilization: 0.8 });
+    // toWorkload passes the first container as the sized one.
+    const dep: K8sWorkloadObject = { metadata: { name: 'web' }, spec: { template: pod([{ name: 'server' }, { name: 'sidecar' }]) } };
+    const hpa = (container: string) => ({ spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, ...spec(cr('cpu', container, { type: 'Utilization', averageUtilization: 65 })).spec } });
+    assert.deepEqual(toWorkload('c', 'ns', 'Deployment', dep, [hpa('server')]).hpa, { ...base, targetCpuUtilization: 0.65, cpuContainer: 'server' });
+    assert.deepEqual(toWorkload('c', 'ns', 'Deployment', dep, [hpa('sidecar')]).hpa, { ...base, cpuOtherContainer: 'sidecar' });
+  });
+
   it('reads memory HPA targets and ignores non-utilisation metrics; recognises Jobs owned by a CronJob', () => {
     assert.deepEqual(hpaSpec({ spec: { maxReplicas: 4, metrics: [
       { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'AverageValue' } } },
       { type: 'Pods' },
-    ] } }), { minReplicas: 1, maxReplicas: 4, targetMemoryUtilization: 0.8 });
+    ] } }), { minReplicas: 1, maxReplicas: 4, targetMemoryUtilization: 0.8, otherMetrics: ['custom'] });
     assert.ok(ownedByCronJob({ metadata: { ownerReferences: [{ kind: 'CronJob', name: 'r' }] } }));
     assert.ok(!ownedByCronJob({ metadata: {} }));
   });

@@ -11,8 +11,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { DAY, HPA_NOW as NOW, HPA_UTIL as UTIL, hpaHistory, sortedQuantile as q, type HpaHistory as History } from './helpers/hpa-history';
+import type { Recommendation } from '../../src/core/recommendation';
 import type { HpaSpec, Workload } from '../../src/core/workload';
-import { hpaSpec } from '../../src/data/kube/workloads';
+import { hpaSpec, type K8sHpa } from '../../src/data/kube/workloads';
 import { recommendWorkload } from '../../src/rightsizing/engine';
 
 const PER_RPS = 0.002;
@@ -159,6 +160,60 @@ describe('an HPA workload\'s CPU request leaves its pods room for load', functio
       assert.match(note, /the raise lowers the risk; replayed on the same \d+ days, \d+m is exceeded/, at);
       // A current 100m request below the 143m the HPA's pods need is no longer 'ok'.
       assert.equal(c.verdict, 'under-provisioned', at);
+    }
+  });
+
+  // Review of 6afd85c: an autoscaling/v2 ContainerResource CPU Utilization target was read as 'not on CPU' (no raise:
+  // 80m at 20% on seed 46, and the reason '… metrics other than CPU utilisation (custom or external)'), and a memory
+  // AverageValue or an External metric were also said to be 'custom or external'.
+
+  const v2 = (metrics: NonNullable<NonNullable<K8sHpa['spec']>['metrics']>): K8sHpa => ({ spec: { minReplicas: 2, maxReplicas: 40, metrics } });
+  const containerCpu = (container: string, target: { type: string; averageUtilization?: number; averageValue?: string }) =>
+    v2([{ type: 'ContainerResource', containerResource: { name: 'cpu', container, target } }]);
+
+  it('a ContainerResource CPU Utilization HPA on the sized container raises the request like a Resource one, with the same advice', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const spec: HpaSpec = hpaSpec(containerCpu('app', { type: 'Utilization', averageUtilization: 70 }), 'app');
+    assert.deepEqual(spec, { minReplicas: 2, maxReplicas: 40, targetCpuUtilization: 0.7, cpuContainer: 'app' });
+    for (const cpuRisk of [0.05, 0.2]) {
+      const run = (hpa: HpaSpec): ReturnType<typeof recommendWorkload> => recommendWorkload({ workload: workload(0.1, 2, hpa), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk });
+      const resource: Recommendation = (await run({ minReplicas: 2, maxReplicas: 40, targetCpuUtilization: UTIL })).recommendation;
+      const viaContainer: Recommendation = (await run(spec)).recommendation;
+      const got = viaContainer.containers[0].cpu!;
+      assert.ok(got.request.value >= 0.14, `${cpuRisk}: ${got.request.value} (${got.evidence.notes.join(' / ')})`);
+      assert.equal(got.request.value, resource.containers[0].cpu!.request.value);
+      assert.ok(got.evidence.notes.some((n) => /^raised from \d+m to 1\d\dm for the HPA: it adds a pod at 70% CPU of the request/.test(n)), got.evidence.notes.join(' / '));
+      const [a, b] = [viaContainer.replicas!.hpa!, resource.replicas!.hpa!];
+      assert.deepEqual([a.minReplicas, a.maxReplicas, a.reason], [b.minReplicas, b.maxReplicas, b.reason]);
+      assert.doesNotMatch(a.reason, /custom or external|not on CPU/);
+    }
+  });
+
+  it('an HPA on another container\'s CPU, on memory (Utilization / AverageValue, Resource / ContainerResource), custom or external metrics: the reason names it, no raise', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const own = await ruleValue(h, { cpuRisk: 0.2 });
+    const mem = (type: 'Resource' | 'ContainerResource', target: { type: string; averageUtilization?: number; averageValue?: string }): K8sHpa =>
+      v2([type === 'Resource' ? { type, resource: { name: 'memory', target } } : { type, containerResource: { name: 'memory', container: 'app', target } }]);
+    const cases: Array<[string, K8sHpa, RegExp]> = [
+      ['another container', containerCpu('envoy', { type: 'Utilization', averageUtilization: 70 }), /^the HPA scales on the CPU of container envoy, not of the container sized here, not on CPU/],
+      ['ContainerResource CPU AverageValue', containerCpu('app', { type: 'AverageValue', averageValue: '150m' }), /^the HPA scales on an absolute CPU per pod \(AverageValue 150m, whatever the request\), not/],
+      ['memory Utilization', mem('Resource', { type: 'Utilization', averageUtilization: 80 }), /^the HPA scales on memory \(80% of the request\), not/],
+      ['memory AverageValue', mem('Resource', { type: 'AverageValue', averageValue: '512Mi' }), /^the HPA scales on memory \(AverageValue 512Mi per pod\), not/],
+      ['container memory AverageValue', mem('ContainerResource', { type: 'AverageValue', averageValue: '1Gi' }), /^the HPA scales on memory \(AverageValue 1Gi per pod\), not/],
+      ['external', v2([{ type: 'External' }]), /^the HPA scales on an external metric, not/],
+      ['custom', v2([{ type: 'Pods' }, { type: 'Object' }]), /^the HPA scales on a custom metric \(Pods \/ Object\), not/],
+      ['memory and external', v2([{ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 70 } } }, { type: 'External' }]),
+        /^the HPA scales on memory \(70% of the request\) and an external metric, not/],
+    ];
+    for (const [what, k8s, says] of cases) {
+      const hpa = hpaSpec(k8s, 'app');
+      const r = await recommendWorkload({ workload: workload(0.1, 2, hpa), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.2 });
+      const cpu = r.recommendation.containers[0].cpu!;
+      assert.equal(cpu.request.value, own, `${what}: ${cpu.evidence.notes.join(' / ')}`);
+      const rep = r.recommendation.replicas!;
+      assert.deepEqual([rep.hpa!.minReplicas, rep.hpa!.maxReplicas], [2, 40], `${what}: ${rep.hpa!.reason}`);
+      assert.match(rep.hpa!.reason, says, what);
+      assert.doesNotMatch(rep.hpa!.reason, /custom or external/, what);
     }
   });
 });

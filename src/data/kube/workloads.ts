@@ -52,9 +52,13 @@ export interface K8sHpa {
     scaleTargetRef?: { kind?: string; name?: string; apiVersion?: string };
     minReplicas?: number;
     maxReplicas?: number;
-    metrics?: Array<{ type?: string; resource?: { name?: string; target?: { type?: string; averageUtilization?: number; averageValue?: string | number } } }>;
+    /** autoscaling/v1: the one CPU utilisation target. */
+    targetCPUUtilizationPercentage?: number;
+    metrics?: Array<{ type?: string; resource?: K8sMetricSource; containerResource?: K8sMetricSource & { container?: string } }>;
   };
 }
+
+interface K8sMetricSource { name?: string; target?: { type?: string; averageUtilization?: number; averageValue?: string | number } }
 
 function amounts(raw: Record<string, string | number> | undefined, where: string): ResourceAmounts {
   const out: ResourceAmounts = {};
@@ -103,18 +107,40 @@ export function replicasOf(kind: WorkloadKind, obj: K8sWorkloadObject): number {
   }
 }
 
-export function hpaSpec(h: K8sHpa): HpaSpec {
+/**
+ * What an HPA scales on, from its spec: autoscaling/v1's targetCPUUtilizationPercentage, or autoscaling/v2 metrics —
+ * Resource and ContainerResource CPU / memory (Utilization or AverageValue), Pods / Object ('custom'), External.
+ * `sizedContainer` is the container MOrA sizes the replicas by (the workload's first): a ContainerResource CPU target on
+ * it is its CPU target (cpuContainer); on another container it is recorded as cpuOtherContainer and sets no CPU target.
+ * Without `sizedContainer` a ContainerResource CPU target is taken as on the sized container.
+ */
+export function hpaSpec(h: K8sHpa, sizedContainer?: string): HpaSpec {
   const spec = h.spec ?? {};
   const out: HpaSpec = { minReplicas: spec.minReplicas ?? 1, maxReplicas: spec.maxReplicas ?? spec.minReplicas ?? 1 };
+  if (typeof spec.targetCPUUtilizationPercentage === 'number') out.targetCpuUtilization = spec.targetCPUUtilizationPercentage / 100;
+  const other = new Set<'custom' | 'external'>();
   for (const m of spec.metrics ?? []) {
-    if (m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target?.type === 'AverageValue' && m.resource.target.averageValue !== undefined) {
-      try { out.targetCpuAverageValue = parseQuantity(m.resource.target.averageValue, 'HPA cpu averageValue'); } catch { /* unset */ }
-      continue;
+    if (m.type === 'Pods' || m.type === 'Object') { other.add('custom'); continue; }
+    if (m.type === 'External') { other.add('external'); continue; }
+    const src = m.type === 'Resource' ? m.resource : m.type === 'ContainerResource' ? m.containerResource : undefined;
+    const t = src?.target;
+    if (!src || !t) continue;
+    const container = m.type === 'ContainerResource' ? m.containerResource?.container : undefined;
+    const utilization = t.type === 'Utilization' && typeof t.averageUtilization === 'number' ? t.averageUtilization / 100 : undefined;
+    let value: number | undefined;
+    if (t.type === 'AverageValue' && t.averageValue !== undefined) try { value = parseQuantity(t.averageValue, `HPA ${src.name} averageValue`); } catch { /* unset */ }
+    if (utilization === undefined && value === undefined) continue;
+    if (src.name === 'cpu') {
+      if (container !== undefined && sizedContainer !== undefined && container !== sizedContainer) { out.cpuOtherContainer = container; continue; }
+      if (utilization !== undefined) out.targetCpuUtilization = utilization;
+      if (value !== undefined) out.targetCpuAverageValue = value;
+      if (container !== undefined) out.cpuContainer = container;
+    } else if (src.name === 'memory') {
+      if (utilization !== undefined) out.targetMemoryUtilization = utilization;
+      if (value !== undefined) out.targetMemoryAverageValue = value;
     }
-    if (m.type !== 'Resource' || m.resource?.target?.type !== 'Utilization' || m.resource.target.averageUtilization === undefined) continue;
-    if (m.resource.name === 'cpu') out.targetCpuUtilization = m.resource.target.averageUtilization / 100;
-    if (m.resource.name === 'memory') out.targetMemoryUtilization = m.resource.target.averageUtilization / 100;
   }
+  if (other.size) out.otherMetrics = [...other];
   return out;
 }
 
@@ -130,7 +156,7 @@ export function toWorkload(context: string, namespace: string, kind: WorkloadKin
     containers: containersOf(kind, obj),
     labels: obj.metadata?.labels,
   };
-  if (hpa) w.hpa = hpaSpec(hpa);
+  if (hpa) w.hpa = hpaSpec(hpa, w.containers[0]?.name);
   return w;
 }
 

@@ -20,6 +20,7 @@
  *   per-pod need down to the request. A looser target never gives more replicas.
  */
 import { shareText, targetShareText } from '../../core/advice-text';
+import { humanMemoryQuantity } from '../../core/quantity';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
 import { finiteSorted, quantile, quantileSorted } from '../../core/stats';
@@ -212,18 +213,35 @@ function hpaWithoutRoom(input: ReplicaInput): ReplicaRecommendation | undefined 
 }
 
 /**
- * With an HPA that does not scale on CPU utilisation (memory only, custom or external metrics, a CPU AverageValue target)
- * and no capacity an experiment measured: the load a pod carries before the HPA adds another does not follow from the
+ * What an HPA without a CPU utilisation target scales on, as its spec says (hpaSpec): a CPU AverageValue, another
+ * container's CPU, memory, custom (Pods / Object) or external metrics; 'metrics other than CPU utilisation' when the spec
+ * names none MOrA reads.
+ */
+function hpaScalesOn(hpa: HpaSpec): string {
+  const on: string[] = [];
+  if (hpa.targetCpuAverageValue !== undefined) on.push(`an absolute CPU per pod (AverageValue ${podText(hpa.targetCpuAverageValue)}, whatever the request)`);
+  if (hpa.cpuOtherContainer !== undefined) on.push(`the CPU of container ${hpa.cpuOtherContainer}, not of the container sized here`);
+  const mem = [
+    ...(hpa.targetMemoryUtilization !== undefined ? [`${Math.round(hpa.targetMemoryUtilization * 100)}% of the request`] : []),
+    ...(hpa.targetMemoryAverageValue !== undefined ? [`AverageValue ${humanMemoryQuantity(hpa.targetMemoryAverageValue)} per pod`] : []),
+  ];
+  if (mem.length) on.push(`memory (${mem.join(', ')})`);
+  if (hpa.otherMetrics?.includes('custom')) on.push('a custom metric (Pods / Object)');
+  if (hpa.otherMetrics?.includes('external')) on.push('an external metric');
+  if (!on.length) return 'metrics other than CPU utilisation';
+  return on.length === 1 ? on[0] : `${on.slice(0, -1).join(', ')} and ${on[on.length - 1]}`;
+}
+
+/**
+ * With an HPA that does not scale on CPU utilisation (memory only, custom or external metrics, a CPU AverageValue target,
+ * another container's CPU) and no capacity an experiment measured: the load a pod carries before the HPA adds another does not follow from the
  * CPU request, so bounds counted in pods "at the HPA's target of the request" would count at a target it does not have
  * (policy.targetCpuUtilization). The HPA keeps its bounds, and the reason says what it scales on.
  */
 function hpaNotOnCpu(input: ReplicaInput): ReplicaRecommendation | undefined {
   const { hpa } = input;
   if (!hpa || hpa.targetCpuUtilization !== undefined || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
-  const on = hpa.targetCpuAverageValue !== undefined ? `an absolute CPU per pod (AverageValue ${podText(hpa.targetCpuAverageValue)}, whatever the request)`
-    : hpa.targetMemoryUtilization !== undefined ? `memory (${Math.round(hpa.targetMemoryUtilization * 100)}% of the request)`
-      : 'metrics other than CPU utilisation (custom or external)';
-  const reason = `the HPA scales on ${on}, not on CPU utilisation of the request: the load a pod carries before it adds another does not follow from the CPU request, so the HPA keeps its bounds`;
+  const reason = `the HPA scales on ${hpaScalesOn(hpa)}, not on CPU utilisation of the request: the load a pod carries before it adds another does not follow from the CPU request, so the HPA keeps its bounds`;
   return {
     current: input.current,
     recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
