@@ -345,10 +345,10 @@ export class MoraStrategy implements SizingStrategy {
     if (up && up.base * up.margin > base * m.k) {
       const best = up.base * up.margin;
       lifted = { target: up.lifted?.target ?? up.risk, from: base * m.k };
-      // The risk stated for the raised value: the target's above (the number it states for this value, down from the
-      // chain's source), or this calibration's at it where that says more — never below what the source target states.
-      const own = this.cal.length > 0 ? this.marginOf(0, day, best / base).expected : this.o.risk;
-      m = { k: best / base, expected: Math.max(own, up.expected) };
+      // The risk stated for the raised value is this target's own calibration's at it (docs/ENGINE.md § Risk): the raise
+      // only moves the value up, so it states no more than the unraised value did. The target it came from may state
+      // more for the same value: its margin is calibrated on ratios to its own (α-dependent) bases.
+      m = { k: best / base, expected: this.cal.length > 0 ? this.marginOf(0, day, best / base).expected : this.o.risk };
     }
     return {
       base, margin: m.k, calibrationDays: this.cal.length, windowDays: Math.min(this.days.length, this.o.baseDays),
@@ -392,24 +392,17 @@ export class MoraStrategy implements SizingStrategy {
   }
 
   /**
-   * Expected risk at `value` for the current base, by the calibration on the series' own past (for evidence after
-   * floors/rounding). With `monotone`, when the value came from a target above (explain's `lifted`, or `source.target`):
-   * the highest of this calibration's and each target's up the chain to that source, each at the same value — the
-   * source target states that number for it, and a stricter target never states less. `source.ratio`: `value` is a
-   * margin times this rule's base (a forecast standing in for the base), read as the same margin over each target's base.
+   * Expected risk at `value` for the current base, by this target's own calibration on the series' own past (for
+   * evidence after floors/rounding, raised values included: docs/ENGINE.md § Risk). A value given by a forecast is read
+   * in the window's frame by the caller (value × window base / the need the forecast stood in for).
    */
-  expectedAt(now: number, value: number, source?: { target: number; ratio?: boolean }): number {
+  expectedAt(now: number, value: number): number {
     const e = this.explain(now);
     if (!e || !(e.base > 0)) return this.o.risk;
     const k = value / e.base;
     // Cold start: nothing to measure against; the prior margin stands for the target.
-    const own = this.cal.length === 0 ? this.o.risk : this.marginOf(0, day0(now), k).expected;
-    const to = source?.target ?? e.lifted?.target;
-    if (!this.above || to === undefined || !(to > this.o.risk * (1 + 1e-9))) return own;
-    const upBase = source?.ratio ? this.above.explain(now)?.base : undefined;
-    const upValue = source?.ratio ? (upBase !== undefined && upBase > 0 ? k * upBase : NaN) : value;
-    const up = Number.isFinite(upValue) ? this.above.expectedAt(now, upValue, { target: to, ratio: source?.ratio }) : this.above.risk;
-    return Math.max(own, up);
+    if (this.cal.length === 0) return this.o.risk;
+    return this.marginOf(0, day0(now), k).expected;
   }
 
   /**

@@ -106,11 +106,19 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     reason = `${policy.strategy} baseline`;
   }
   const forecastUsed = input.forecast?.trusted === true && policy.strategy === 'mora';
-  // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md § Risk).
+  const extra = 1 + (kind === 'cpu' ? policy.cpuMargin : policy.memoryMargin);
+  // Floors and caps per container (defaults 10m / 32Mi, no cap: src/core/quantity.ts).
+  const qp: QuantityPolicy = kind === 'cpu' ? policy.cpu : policy.memory;
+  const finish = (x: number): number => applyQuantityPolicy(x, qp);
+  // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md §
+  // Risk). Said only when the raise changes the value as applied (after the extra margin, floor and rounding).
   const lifted = strategy instanceof MoraStrategy && !input.snapshot ? strategy.explain(now)?.lifted : undefined;
-  if (lifted && !forecastUsed) notes.push(`raised from ${fmt(kind, lifted.from)} to the value at the ${pctText(lifted.target)} target: a stricter target never gives a lower value`);
-  // With a forecast, the target whose forecast value was used (undefined: this one).
-  let forecastSource: number | undefined;
+  if (lifted && !forecastUsed && finish(base * k * extra) > finish(lifted.from * extra)) {
+    notes.push(`raised from ${fmt(kind, finish(lifted.from * extra))} to the value at the ${pctText(lifted.target)} target: a stricter target never gives a lower value`);
+  }
+  // With a forecast, the need this target's own rule reads it at (held to its own window value): the stated risk is
+  // this target's calibration at the applied value over that need, raised or not.
+  let ownForecastBase: number | undefined;
   if (input.forecast) {
     if (forecastUsed) {
       // The forecast's need stands in for the base and is multiplied by a margin; each target's value is held to
@@ -130,16 +138,17 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
       k = pick.margin; base = best.b;
       method = input.forecast.method;
       reason = `${input.forecast.method} forecast need ${fmt(kind, base)} × ${k.toFixed(2)}; ${input.forecast.reason}`;
-      if (pick !== own) {
-        forecastSource = pick.risk;
-        notes.push(`raised from ${fmt(kind, at(own).v)} (the forecast need × this target's ${own.margin.toFixed(2)}) to the ${pctText(pick.risk)} target's ${fmt(kind, best.v)} on the same need (its × ${k.toFixed(2)}${base < need ? `, held to ${FORECAST_MAX_RAISE}× its window value` : ''}): a stricter target never gives a lower value`);
+      ownForecastBase = at(own).b;
+      // The number named is this run's: the forecast need × that target's margin. That target's own run may give less
+      // (it reads the need at its own quantile, or does not trust the forecast), so the note does not call it its value.
+      if (pick !== own && finish(best.v * extra) > finish(at(own).v * extra)) {
+        notes.push(`raised from ${fmt(kind, finish(at(own).v * extra))} (the forecast need × this target's ${own.margin.toFixed(2)}) to ${fmt(kind, finish(best.v * extra))} with the ${pctText(pick.risk)} target's margin on the same need (× ${k.toFixed(2)}${base < need ? `, held to ${FORECAST_MAX_RAISE}× its window value` : ''}): a stricter target never gives a lower value`);
       }
       if (base < need) notes.push(`forecast need ${fmt(kind, need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}${pick !== own ? ` at the ${pctText(pick.risk)} target` : ''}: a jump that large needs a person's look`);
     } else {
       notes.push(`forecast not used: ${input.forecast.reason}`);
     }
   }
-  const extra = 1 + (kind === 'cpu' ? policy.cpuMargin : policy.memoryMargin);
   let value = base * k * extra;
 
   const peak = max(usage.v);
@@ -154,9 +163,6 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     }
   }
 
-  // Floors and caps per container (defaults 10m / 32Mi, no cap: src/core/quantity.ts).
-  const qp: QuantityPolicy = kind === 'cpu' ? policy.cpu : policy.memory;
-  const finish = (x: number): number => applyQuantityPolicy(x, qp);
   let raisedToFloor: ResourceResult['raisedToFloor'];
   if (value < qp.min) {
     // Far above what the container uses: the number is the policy's, not the workload's, and the verdict says so.
@@ -264,12 +270,12 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   if (!input.snapshot && strategy instanceof MoraStrategy) {
     const e = strategy.explain(now)!;
     const applied = kind === 'cpu' ? request.value : limit!.value;
-    const inWindowFrame = base > 0 ? applied * (e.base / base) : applied;
-    // A value another target gave (monotone): that target's risk at it, never less (expectedAt); with a forecast, the
-    // margin over the need read in each target's frame.
-    const expected = forecastUsed
-      ? strategy.expectedAt(now, inWindowFrame, { target: forecastSource ?? risk, ratio: true })
-      : strategy.expectedAt(now, inWindowFrame);
+    // This target's own calibration at the applied value (docs/ENGINE.md § Risk), raised or not; with a forecast the
+    // margin over the need this target's own rule read (a raise keeps the need and moves the value up, so this is no
+    // more than the unraised value's risk).
+    const over = ownForecastBase ?? base;
+    const inWindowFrame = over > 0 ? applied * (e.base / over) : applied;
+    const expected = strategy.expectedAt(now, inWindowFrame);
     riskEv = { measure: kind === 'cpu' ? 'exceedance' : 'oom-days', target: risk, expected, calibrationDays: e.calibrationDays };
     if (growth && daysToLimit !== undefined) {
       // One OOM kill each time the leak refills the limit: about one OOM day per daysToLimit days (at least one a day).
@@ -306,7 +312,8 @@ function correctThrottled(u: Series, th: Series, notes: string[]): Series {
 }
 
 function fmt(kind: ResourceKind, x: number): string {
-  return kind === 'cpu' ? `${Math.ceil(x * 1000)}m` : `${Math.ceil(x / MiB)}Mi`;
+  // Up to the next unit, but not by float noise: a rounded 2.035 cores is 2035m, not the 2036m of ceil(2035.0000000000002).
+  return kind === 'cpu' ? `${Math.ceil(x * 1000 - 1e-6)}m` : `${Math.ceil(x / MiB - 1e-6)}Mi`;
 }
 
 function daysText(d: number): string {
