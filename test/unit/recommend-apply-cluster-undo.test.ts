@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { applyWrites, readUndoRecord, type ApplyIo, type ClusterWrite } from '../../src/cli/commands/apply-to-cluster';
 import { EXIT_INTERRUPTED, EXIT_USAGE, UserError } from '../../src/cli/errors';
+import { QUIT_HINT } from '../../src/cli/commands/interrupt-signals';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
 import type { WorkloadRef } from '../../src/core/workload';
 import type { PlanClient } from '../../src/data/kube/apply-plan';
@@ -406,7 +407,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
     for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
     assert.equal(interrupt, undefined, 'the signal handler is removed once the loop ends');
     assert.deepEqual(lines.slice(1), [
-      'mora: interrupted: stopping after the patch in flight, then putting back what this run patched',
+      `mora: interrupted: stopping after the patch in flight, then putting back what this run patched (${QUIT_HINT})`,
       'mora: rolling back: putting back the previous values of 2 workload(s) this run patched',
       `mora: stopped at Ctrl-C and rolled back: put back the previous values of ${named('b', 'a')}; not patched: ${named('c', 'd', 'e')} (not tried)`,
       `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,
@@ -446,7 +447,7 @@ describe('mora recommend --apply-cluster: rolled back on a failure or a signal w
       assert.deepEqual(cluster.writes, ['a', 'b', 'b', 'a']);
       for (const n of names) assert.deepEqual(cluster.resources(n), original(n), `${n} as it was before the run`);
       assert.deepEqual(lines.slice(1), [
-        'mora: interrupted (SIGTERM): stopping after the patch in flight, then putting back what this run patched',
+        `mora: interrupted (SIGTERM): stopping after the patch in flight, then putting back what this run patched (${QUIT_HINT})`,
         'mora: rolling back: putting back the previous values of 2 workload(s) this run patched',
         `mora: stopped at SIGTERM and rolled back: put back the previous values of ${named('b', 'a')}; not patched: ${named('c', 'd', 'e')} (not tried)`,
         `mora: the cluster is as it was before this run; the record ${record} says so (its --undo has nothing to do)`,

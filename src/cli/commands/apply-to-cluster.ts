@@ -23,7 +23,7 @@ import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
-import { INTERRUPT_SIGNALS, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { Workload, WorkloadRef } from '../../core/workload';
 import { parseQuantity } from '../../core/quantity';
 import type { ClusterChange } from '../../data/kube/apply-plan';
@@ -221,7 +221,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
         if (taken === 'first') {
           interrupted = true;
           stoppedBy = name;
-          io.err(`mora: interrupted${signal && signal !== 'SIGINT' ? ` (${signal})` : ''}: stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ' (nothing more is sent)'}`);
+          io.err(`mora: interrupted${signal && signal !== 'SIGINT' ? ` (${signal})` : ''}: stopping after the patch in flight${o.rollback !== false ? `, then putting back what this run patched (${QUIT_HINT})` : ' (nothing more is sent)'}`);
         } else if (taken === 'wait') {
           const doing = rollingBack ? 'putting back what this run patched' : `stopping after the patch in flight${o.rollback !== false ? ', then putting back what this run patched' : ''}`;
           io.err(`mora: ${forTerminal(`${name} again: still ${doing} — please wait; the previous values are recorded in ${record} (${undo}); `
