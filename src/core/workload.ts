@@ -42,7 +42,7 @@ export interface HpaSpec {
   /** The container a ContainerResource CPU target above is on (autoscaling/v2); unset for a pod-wide Resource target. */
   cpuContainer?: string;
   /**
-   * A ContainerResource CPU target on another container than the one MOrA sizes (the workload's first): that
+   * A ContainerResource CPU target on another container than the one MOrA sizes (sizedContainerOf): that
    * container's CPU, not the sized one's, decides when the HPA adds a pod, so neither target above is set from it.
    */
   cpuOtherContainer?: string;
@@ -52,6 +52,24 @@ export interface HpaSpec {
   targetMemoryAverageValue?: number;
   /** What else the HPA scales on: Pods / Object metrics ('custom'), External metrics ('external'). */
   otherMetrics?: Array<'custom' | 'external'>;
+}
+
+/**
+ * Names of proxy / agent sidecars a mesh or an injector adds to a pod (Istio, Linkerd, Consul, Kuma, OSM, Dapr, AWS App
+ * Mesh, the Cloud SQL proxy). They may come first in spec.containers (Istio's holdApplicationUntilProxyStarts), so the
+ * container a workload's replicas and HPA advice are sized by is not taken by position alone (sizedContainerOf).
+ */
+export const MESH_SIDECAR_NAMES: ReadonlySet<string> = new Set([
+  'istio-proxy', 'linkerd-proxy', 'consul-dataplane', 'envoy-sidecar', 'kuma-sidecar', 'daprd', 'cloud-sql-proxy',
+]);
+
+/**
+ * The container a workload's replica and HPA advice is sized by: the first that is neither a mesh / agent sidecar by
+ * name (MESH_SIDECAR_NAMES) nor a native sidecar; the first container when every one is a sidecar.
+ */
+export function sizedContainerOf<T extends { name: string; sidecar?: boolean }>(containers: readonly T[], specs?: readonly { name: string; sidecar?: boolean }[]): T | undefined {
+  const isSidecar = (c: T): boolean => MESH_SIDECAR_NAMES.has(c.name) || c.sidecar === true || specs?.find((s) => s.name === c.name)?.sidecar === true;
+  return containers.find((c) => !isSidecar(c)) ?? containers[0];
 }
 
 export interface WorkloadRef {

@@ -59,11 +59,18 @@ describe('Kubernetes workloads (pure mapping)', () => {
     assert.deepEqual(hpaSpec(spec(cr('memory', 'server', { type: 'Utilization', averageUtilization: 75 }), cr('memory', 'server', { type: 'AverageValue', averageValue: '512Mi' }), { type: 'External' }), 'server'),
       { ...base, targetMemoryUtilization: 0.75, targetMemoryAverageValue: 512 * 2 ** 20, otherMetrics: ['external'] });
     assert.deepEqual(hpaSpec({ spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 } }), { minReplicas: 1, maxReplicas: 5, targetCpuUtilization: 0.8 });
-    // toWorkload passes the first container as the sized one.
+    // toWorkload passes the first container that is not a sidecar as the sized one.
     const dep: K8sWorkloadObject = { metadata: { name: 'web' }, spec: { template: pod([{ name: 'server' }, { name: 'sidecar' }]) } };
     const hpa = (container: string) => ({ spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, ...spec(cr('cpu', container, { type: 'Utilization', averageUtilization: 65 })).spec } });
     assert.deepEqual(toWorkload('c', 'ns', 'Deployment', dep, [hpa('server')]).hpa, { ...base, targetCpuUtilization: 0.65, cpuContainer: 'server' });
     assert.deepEqual(toWorkload('c', 'ns', 'Deployment', dep, [hpa('sidecar')]).hpa, { ...base, cpuOtherContainer: 'sidecar' });
+    // A mesh proxy that comes first (Istio's holdApplicationUntilProxyStarts) is not the sized container: the app is.
+    const meshFirst: K8sWorkloadObject = { metadata: { name: 'web' }, spec: { template: pod([{ name: 'istio-proxy' }, { name: 'linkerd-proxy' }, { name: 'server' }]) } };
+    assert.deepEqual(toWorkload('c', 'ns', 'Deployment', meshFirst, [hpa('server')]).hpa, { ...base, targetCpuUtilization: 0.65, cpuContainer: 'server' });
+    assert.deepEqual(toWorkload('c', 'ns', 'Deployment', meshFirst, [hpa('istio-proxy')]).hpa, { ...base, cpuOtherContainer: 'istio-proxy' });
+    // Every container a sidecar: the first is sized.
+    const onlyProxy: K8sWorkloadObject = { metadata: { name: 'web' }, spec: { template: pod([{ name: 'istio-proxy' }]) } };
+    assert.deepEqual(toWorkload('c', 'ns', 'Deployment', onlyProxy, [hpa('istio-proxy')]).hpa, { ...base, targetCpuUtilization: 0.65, cpuContainer: 'istio-proxy' });
   });
 
   it('reads memory HPA targets and ignores non-utilisation metrics; recognises Jobs owned by a CronJob', () => {

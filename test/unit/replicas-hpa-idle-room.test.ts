@@ -13,7 +13,7 @@ import { strict as assert } from 'node:assert';
 import { DAY, HPA_NOW as NOW, HPA_UTIL as UTIL, hpaHistory, sortedQuantile as q, type HpaHistory as History } from './helpers/hpa-history';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { HpaSpec, Workload } from '../../src/core/workload';
-import { hpaSpec, type K8sHpa } from '../../src/data/kube/workloads';
+import { hpaSpec, toWorkload, type K8sHpa } from '../../src/data/kube/workloads';
 import { recommendWorkload } from '../../src/rightsizing/engine';
 
 const PER_RPS = 0.002;
@@ -215,5 +215,64 @@ describe('an HPA workload\'s CPU request leaves its pods room for load', functio
       assert.match(rep.hpa!.reason, says, what);
       assert.doesNotMatch(rep.hpa!.reason, /custom or external/, what);
     }
+  });
+
+  // Review of d776104: (1) an HPA on CPU utilisation plus another metric got bounds advised from CPU alone (seed 46:
+  // 2–40 advised 2–10 with a CPU-only reason), though the HPA runs as many pods as whichever metric asks for more;
+  // (2) the sized container was the first by position, so with [istio-proxy, app] a ContainerResource target on app was
+  // 'another container's CPU' (no raise, bounds kept with a wrong reason).
+
+  it('an HPA on CPU utilisation and another metric keeps its bounds, names the other metric, and still raises the request', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const cpu70 = { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } };
+    const run = (hpa: HpaSpec) => recommendWorkload({ workload: workload(0.1, 2, hpa), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.2 });
+    const cpuOnly: Recommendation = (await run(hpaSpec(v2([cpu70]), 'app'))).recommendation;
+    // Without this, the CPU-only advice would not move the bounds and the cases below would test nothing.
+    assert.notDeepEqual([cpuOnly.replicas!.hpa!.minReplicas, cpuOnly.replicas!.hpa!.maxReplicas], [2, 40]);
+    const cases: Array<[string, K8sHpa, RegExp]> = [
+      ['external', v2([cpu70, { type: 'External' }]), /^the HPA scales on CPU utilisation \(70% of the request\) and also on an external metric: .*keeps its bounds/],
+      ['memory', v2([cpu70, { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 60 } } }]), /and also on memory \(60% of the request\):/],
+      ['custom', v2([cpu70, { type: 'Pods' }]), /and also on a custom metric \(Pods \/ Object\):/],
+      ['another container', v2([cpu70, { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'envoy', target: { type: 'Utilization', averageUtilization: 70 } } }]), /and also on the CPU of container envoy/],
+    ];
+    for (const [what, k8s, says] of cases) {
+      const r: Recommendation = (await run(hpaSpec(k8s, 'app'))).recommendation;
+      const rep = r.replicas!;
+      assert.deepEqual([rep.hpa!.minReplicas, rep.hpa!.maxReplicas, rep.recommended.value], [2, 40, 4], `${what}: ${rep.hpa!.reason}`);
+      assert.match(rep.hpa!.reason, says, what);
+      // The CPU metric is still there: the same raised request as the CPU-only HPA.
+      assert.equal(r.containers[0].cpu!.request.value, cpuOnly.containers[0].cpu!.request.value, what);
+      assert.ok(r.containers[0].cpu!.request.value >= 0.14, `${what}: ${r.containers[0].cpu!.request.value}`);
+    }
+  });
+
+  it('[istio-proxy, app]: a ContainerResource CPU target on app sizes app as a single-container app would; one on istio-proxy keeps the bounds', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const proxyCpu = { t: h.cpu.t, v: Float64Array.from(h.cpu.v, (_, i) => 0.01 + 0.001 * (i % 7)) };
+    const meshFirst = (hpa: HpaSpec): Workload => ({
+      ...workload(0.1, 2, hpa),
+      containers: [{ name: 'istio-proxy', resources: { requests: { cpu: 0.1 }, limits: { cpu: 2 } } }, { name: 'app', resources: { requests: { cpu: 0.1 }, limits: { cpu: 2 } } }],
+    });
+    const k8sWorkload = { metadata: { name: 'api' }, spec: { replicas: 4, template: { spec: { containers: [{ name: 'istio-proxy' }, { name: 'app' }] } } } };
+    const onApp = toWorkload('test', 'ns', 'Deployment', k8sWorkload, [{ spec: { scaleTargetRef: { kind: 'Deployment', name: 'api' }, ...containerCpu('app', { type: 'Utilization', averageUtilization: 70 }).spec } }]).hpa!;
+    assert.deepEqual(onApp, { minReplicas: 2, maxReplicas: 40, targetCpuUtilization: 0.7, cpuContainer: 'app' });
+    for (const cpuRisk of [0.05, 0.2]) {
+      const single: Recommendation = (await recommendWorkload({ workload: workload(0.1, 2, onApp), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk })).recommendation;
+      const mesh: Recommendation = (await recommendWorkload({ workload: meshFirst(onApp), containers: [{ name: 'istio-proxy', cpu: proxyCpu }, { name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk })).recommendation;
+      const app = mesh.containers.find((c) => c.container === 'app')!.cpu!;
+      const proxy = mesh.containers.find((c) => c.container === 'istio-proxy')!.cpu!;
+      assert.equal(app.request.value, single.containers[0].cpu!.request.value, `${cpuRisk}: ${app.evidence.notes.join(' / ')}`);
+      assert.ok(app.evidence.notes.some((n) => /^raised from \d+m to \d+m for the HPA/.test(n)), app.evidence.notes.join(' / '));
+      assert.ok(!proxy.evidence.notes.some((n) => /for the HPA/.test(n)), proxy.evidence.notes.join(' / '));
+      const [a, b] = [mesh.replicas!.hpa!, single.replicas!.hpa!];
+      assert.deepEqual([a.minReplicas, a.maxReplicas, a.reason], [b.minReplicas, b.maxReplicas, b.reason], String(cpuRisk));
+    }
+    // A ContainerResource target on the proxy: its CPU, not app's, decides, so no raise and the bounds are kept.
+    const onProxy = toWorkload('test', 'ns', 'Deployment', k8sWorkload, [{ spec: { scaleTargetRef: { kind: 'Deployment', name: 'api' }, ...containerCpu('istio-proxy', { type: 'Utilization', averageUtilization: 70 }).spec } }]).hpa!;
+    assert.deepEqual(onProxy, { minReplicas: 2, maxReplicas: 40, cpuOtherContainer: 'istio-proxy' });
+    const r: Recommendation = (await recommendWorkload({ workload: meshFirst(onProxy), containers: [{ name: 'istio-proxy', cpu: proxyCpu }, { name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, now: NOW }, { cpuRisk: 0.2 })).recommendation;
+    for (const c of r.containers) assert.ok(!c.cpu!.evidence.notes.some((n) => /for the HPA/.test(n)), `${c.container}: ${c.cpu!.evidence.notes.join(' / ')}`);
+    assert.deepEqual([r.replicas!.hpa!.minReplicas, r.replicas!.hpa!.maxReplicas], [2, 40]);
+    assert.match(r.replicas!.hpa!.reason, /^the HPA scales on the CPU of container istio-proxy, not of the container sized here/);
   });
 });

@@ -3,7 +3,7 @@
  * so they are tested without a cluster and without loading the Kubernetes client.
  */
 import { parseQuantity } from '../../core/quantity';
-import type { ContainerSpec, HpaSpec, ResourceAmounts, Workload, WorkloadKind } from '../../core/workload';
+import { sizedContainerOf, type ContainerSpec, type HpaSpec, type ResourceAmounts, type Workload, type WorkloadKind } from '../../core/workload';
 
 export interface K8sContainer {
   name: string;
@@ -110,7 +110,7 @@ export function replicasOf(kind: WorkloadKind, obj: K8sWorkloadObject): number {
 /**
  * What an HPA scales on, from its spec: autoscaling/v1's targetCPUUtilizationPercentage, or autoscaling/v2 metrics —
  * Resource and ContainerResource CPU / memory (Utilization or AverageValue), Pods / Object ('custom'), External.
- * `sizedContainer` is the container MOrA sizes the replicas by (the workload's first): a ContainerResource CPU target on
+ * `sizedContainer` is the container MOrA sizes the replicas by (sizedContainerOf: the first that is not a sidecar): a ContainerResource CPU target on
  * it is its CPU target (cpuContainer); on another container it is recorded as cpuOtherContainer and sets no CPU target.
  * Without `sizedContainer` a ContainerResource CPU target is taken as on the sized container.
  */
@@ -156,7 +156,7 @@ export function toWorkload(context: string, namespace: string, kind: WorkloadKin
     containers: containersOf(kind, obj),
     labels: obj.metadata?.labels,
   };
-  if (hpa) w.hpa = hpaSpec(hpa, w.containers[0]?.name);
+  if (hpa) w.hpa = hpaSpec(hpa, sizedContainerOf(w.containers)?.name);
   return w;
 }
 

@@ -6,7 +6,7 @@
 import { VERDICT_TOLERANCE, type ContainerRecommendation, type Recommendation, type Verdict } from '../../core/recommendation';
 import { roundUpTo } from '../../core/quantity';
 import type { Series } from '../../core/series';
-import type { HpaSpec, Workload } from '../../core/workload';
+import { sizedContainerOf, type HpaSpec, type Workload } from '../../core/workload';
 import type { Forecast } from '../../ml/forecast-types';
 import { strategyFor } from './policy-strategy';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
@@ -104,10 +104,12 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   // The caller's forecaster, told which series each forecast is of.
   const forecastOf = (provider: SubjectForecastProvider, subject: ForecastSubject): ForecastProvider =>
     (history, horizon, step) => provider(history, horizon, step, subject);
-  // Without an HPA the first container's CPU request is sized for the count the workload runs at now (the count the replica
+  // The container the replica / HPA advice is sized by (c0): the first that is not a mesh or native sidecar
+  // (sizedContainerOf; istio-proxy may come first), the one toWorkload read the HPA's ContainerResource target for.
+  // Without an HPA its CPU request is sized for the count the workload runs at now (the count the replica
   // advice keeps): where part of the history ran at more ready replicas (cut from 4 to 2 last night), each such sample's
   // CPU is rescaled from the replicas ready then to the current count (docs/ENGINE.md § Replicas).
-  const c0 = input.containers[0];
+  const c0 = sizedContainerOf(input.containers, w.containers);
   const cpuAtCurrent = !w.hpa && c0?.cpu && input.requestRate && input.readyReplicas && w.replicas >= 1 ? currentCountCpu(c0.cpu, input.requestRate, input.readyReplicas, w.replicas) : undefined;
   for (const c of input.containers) {
     const spec = w.containers.find((s) => s.name === c.name);
@@ -138,7 +140,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
       return r;
     };
     const cpu = await one('cpu', c.cpu);
-    // With an HPA, the first container's request is what the HPA scales against: raised where it leaves a pod less room
+    // With an HPA, the sized container's (c0's) request is what the HPA scales against: raised where it leaves a pod less room
     // for load than the pod idles (docs/ENGINE.md § Replicas), before the verdict, the savings and the replica advice read it.
     // Only an HPA that scales on CPU utilisation scales against the request; MOrA's rule only (a baseline keeps its value).
     if (c === c0 && cpu && w.hpa && !input.measuredCapacity && input.requestRate && input.readyReplicas) {
@@ -169,7 +171,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
     if (cr) savings.cpuExceedance = Math.max(savings.cpuExceedance, cr.exceedanceShare);
   }
 
-  const main = details[0];
+  const main = details.find((d) => d.container === c0?.name) ?? details[0];
   // Load forecast for replicas: its next-day peak counts only where it beat the window's peak on the last day.
   let forecastPeakLoad: number | undefined;
   let loadNote = '';
@@ -181,7 +183,7 @@ export async function recommendWorkload(input: EngineInput, policyIn: Partial<Po
   const replicas = input.requestRate && input.readyReplicas && main?.cpu
     ? recommendReplicas({
       current: w.replicas, hpa: w.hpa, requestRate: input.requestRate.v, readyReplicas: input.readyReplicas.v,
-      cpuPerPod: alignTo(input.requestRate, input.containers[0].cpu), cpuRequest: main.cpu.request.value,
+      cpuPerPod: alignTo(input.requestRate, c0?.cpu), cpuRequest: main.cpu.request.value,
       // Without an HPA the count is checked against the request's need, not "load ÷ capacity at the recommended request"
       // (the request was sized at the risk target for the current count: docs/ENGINE.md § Replicas).
       // Rounded up to the request's step, as the CPU note states the need ('needs 195m, above the CPU limit').

@@ -213,7 +213,7 @@ function hpaWithoutRoom(input: ReplicaInput): ReplicaRecommendation | undefined 
 }
 
 /**
- * What an HPA without a CPU utilisation target scales on, as its spec says (hpaSpec): a CPU AverageValue, another
+ * What an HPA scales on besides a CPU utilisation target, as its spec says (hpaSpec): a CPU AverageValue, another
  * container's CPU, memory, custom (Pods / Object) or external metrics; 'metrics other than CPU utilisation' when the spec
  * names none MOrA reads.
  */
@@ -246,6 +246,29 @@ function hpaNotOnCpu(input: ReplicaInput): ReplicaRecommendation | undefined {
     current: input.current,
     recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
     hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: input.targetCpuUtilization, reason },
+    reason,
+  };
+}
+
+/**
+ * With an HPA on CPU utilisation that also scales on another metric (memory, a custom or external metric, a CPU
+ * AverageValue, another container's CPU) and no capacity an experiment measured: the HPA runs as many pods as whichever
+ * metric asks for more, so bounds counted from CPU alone (a max cut from 40 to 10) could block the scaling the other
+ * metric drives. The HPA keeps its bounds, and the reason names the other metric(s); recommend.ts may still raise the
+ * request for the CPU target (the CPU metric is still there).
+ */
+function hpaAlsoOnOther(input: ReplicaInput): ReplicaRecommendation | undefined {
+  const { hpa } = input;
+  if (!hpa || hpa.targetCpuUtilization === undefined || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
+  const other = hpa.targetCpuAverageValue !== undefined || hpa.cpuOtherContainer !== undefined || hpa.targetMemoryUtilization !== undefined
+    || hpa.targetMemoryAverageValue !== undefined || (hpa.otherMetrics?.length ?? 0) > 0;
+  if (!other) return undefined;
+  const reason = `the HPA scales on CPU utilisation (${Math.round(hpa.targetCpuUtilization * 100)}% of the request) and also on ${hpaScalesOn(hpa)}: it runs as many pods as `
+    + 'whichever metric asks for more, so bounds counted from CPU alone could block scaling the other metric drives; the HPA keeps its bounds';
+  return {
+    current: input.current,
+    recommended: { value: input.current, lower: hpa.minReplicas, upper: hpa.maxReplicas },
+    hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, targetCpuUtilization: hpa.targetCpuUtilization, reason },
     reason,
   };
 }
@@ -333,7 +356,7 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
   const { requestRate, readyReplicas } = input;
   if (!requestRate || !readyReplicas || requestRate.length < 10) return undefined;
   const risk = input.cpuRisk ?? DEFAULT_RISK.cpu;
-  const noRoom = hpaNotOnCpu(input) ?? hpaWithoutRoom(input);
+  const noRoom = hpaNotOnCpu(input) ?? hpaAlsoOnOther(input) ?? hpaWithoutRoom(input);
   if (noRoom) return noRoom;
   const measured = replicaCapacity(input);
   const sorted = finiteSorted(requestRate);
