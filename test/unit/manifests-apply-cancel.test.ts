@@ -120,6 +120,39 @@ describe('a cancelled manifest write leaves every file as it was', function () {
     assert.equal(r.err.split('\n').filter((l) => l.startsWith('mora: ') && !l.startsWith('mora: demo data')).length, 1, r.err);
     assertAsBefore(dir, before);
   });
+
+  it('manifests apply <folder> --in-place, Ctrl-C while the files are still read: stops between two reads, one line, exit 130, nothing changed', async () => {
+    const N = 200;
+    const dir = join(root, 'many');
+    const names = Array.from({ length: N }, (_, i) => `w${String(i).padStart(4, '0')}.yaml`);
+    mkdirSync(dir);
+    names.forEach((f, i) => writeFileSync(join(dir, f), deployment(i)));
+    const before = snapshot(dir);
+    // A slow disk for reads: each manifest read waits 50 ms (N files: 10 s of planning) and appends one byte to `reads`.
+    const reads = join(root, 'reads');
+    const preload = join(root, 'slow-reads.js');
+    writeFileSync(preload, [
+      "const fs = require('node:fs');",
+      'const real = fs.readFileSync;',
+      'const cell = new Int32Array(new SharedArrayBuffer(4));',
+      `fs.readFileSync = (f, ...rest) => { if (typeof f === 'string' && f.endsWith('.yaml')) { fs.appendFileSync(${JSON.stringify(reads)}, '.'); Atomics.wait(cell, 0, 0, 50); } return real(f, ...rest); };`,
+      '',
+    ].join('\n'));
+    const sets = names.flatMap((_, i) => ['--set', `Deployment/web${i}/app=cpu=5m`]);
+    const { child, result } = startMora(['manifests', 'apply', dir, ...sets, '--in-place'], cleanEnv(), ['--require', preload]);
+    let ended: string | undefined;
+    void result.then((r) => { ended = `code ${r.code}, signal ${r.signal}, stderr: ${r.err}`; });
+    const readCount = () => (existsSync(reads) ? readFileSync(reads).length : 0);
+    await waitFor(() => readCount() >= 3, 60_000, 'three files were read', () => ended);
+    child.kill('SIGINT');
+    const r = await result;
+    assert.equal(r.signal, null, `ended by ${r.signal}, not by itself: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(r.err, 'mora: interrupted (SIGINT) before anything was written; nothing was changed\n');
+    assert.equal(r.out, '');
+    assert.ok(readCount() < N, `stopped between two reads, not after all ${N} (${readCount()} read)`);
+    assertAsBefore(dir, before);
+  });
 });
 
 describe('writeAllOrNothingInterruptible: the restore after a cancel', () => {

@@ -20,7 +20,7 @@ import { get } from '../../manifests/tree';
 import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manifests/workloads';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
-import { writeAllOrNothingInterruptible, type FileWrite, type InterruptibleWriteOptions } from './write-all-or-nothing';
+import { interruptsOfProcess, writeAllOrNothingInterruptible, WriteCancelled, type FileWrite, type InterruptibleWriteOptions } from './write-all-or-nothing';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
@@ -250,6 +250,15 @@ export interface PlannedFile {
  * a target only in an inline patch, an edit refused.
  */
 export function planMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default'): PlannedFile[] {
+  const steps = planSteps(paths, changes, defaultNamespace);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** planMany, one step per file read: it yields after each, so a caller may let a signal in between two files. */
+function* planSteps(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace: string): Generator<void, PlannedFile[], void> {
   const { files, unlisted, special } = manifestFileList(paths);
   // A named pipe or socket with a manifest's name holds no target: named, never opened (it would wait for a writer).
   for (const u of special) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
@@ -264,6 +273,7 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
       if (!(e instanceof ManifestRefusal)) throw e;
       if (e.kind !== 'template') refused.push(e.message);
     }
+    yield;
   }
   if (refused.length) {
     throw new UserError(`${refused.length} of ${files.length + unlisted.length} files could not be read, so nothing was written `
@@ -305,13 +315,33 @@ export function planMany(paths: readonly string[], changes: readonly ManifestCha
  * bytes, atomically) and names the file that failed; only a failed restore, named in the error, leaves a file changed.
  * Ctrl-C, SIGTERM or SIGHUP while the files are written stops between two files and puts back those written
  * (WriteCancelled, exit 130: nothing was changed, or which file could not be restored and where its original is saved);
- * one while the files are read and planned ends the run as usual, with nothing written.
+ * one while the files are read and planned (a large folder) stops between two files read, with nothing written
+ * (WriteCancelled: 'interrupted (SIGINT) before anything was written; nothing was changed', exit 130).
  */
 export async function applyMany(paths: readonly string[], changes: readonly ManifestChange[], defaultNamespace = 'default', options: ApplyManyOptions = {}): Promise<void> {
-  // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
-  // A file edited by someone else since it was read is not overwritten: nothing is (exit 2, run again).
-  const written = await writeAllOrNothingInterruptible(fileWrites(planMany(paths, changes, defaultNamespace)), options);
-  for (const file of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+  // Listened to until the writes end, so no signal takes its default action between the planning and the writes.
+  let signal: string | undefined;
+  const stopListening = (options.interrupts ?? interruptsOfProcess)((s) => { signal ??= s; });
+  try {
+    const steps = planSteps(paths, changes, defaultNamespace);
+    let planned: PlannedFile[];
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        planned = step.value;
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal's listener runs here
+      if (signal !== undefined) throw new WriteCancelled(`interrupted (${signal}) before anything was written; nothing was changed`, signal, []);
+    }
+    // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
+    // A file edited by someone else since it was read is not overwritten: nothing is (exit 2, run again).
+    // A signal while the edits are planned, after the last file read, is let in before the first write there.
+    const written = await writeAllOrNothingInterruptible(fileWrites(planned), options);
+    for (const file of written) process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+  } finally {
+    stopListening();
+  }
 }
 
 /** The planned files as written: a UTF-16 file stays UTF-16; each with the bytes it was read as. */
