@@ -246,6 +246,20 @@ describe('an HPA workload\'s CPU request leaves its pods room for load', functio
     }
   });
 
+  // Review of e52a561: with a capacity an experiment measured, bounds were still advised from CPU alone with another metric.
+  it('a measured capacity and an HPA on CPU utilisation plus an external metric: max is not cut below the HPA\'s, the reason names the metric', async () => {
+    const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
+    const cpu70 = { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } };
+    const run = (hpa: HpaSpec) => recommendWorkload({ workload: workload(0.1, 2, hpa), containers: [{ name: 'app', cpu: h.cpu }], requestRate: h.rps, readyReplicas: h.ready, measuredCapacity: 20, now: NOW }, { cpuRisk: 0.2 });
+    const cpuOnly = (await run(hpaSpec(v2([cpu70]), 'app'))).recommendation.replicas!.hpa!;
+    // Without this, the CPU-only advice would keep max and the case below would test nothing.
+    assert.ok(cpuOnly.maxReplicas < 40, `${cpuOnly.maxReplicas}: ${cpuOnly.reason}`);
+    const rep = (await run(hpaSpec(v2([cpu70, { type: 'External' }]), 'app'))).recommendation.replicas!.hpa!;
+    assert.ok(rep.maxReplicas >= 40, `${rep.maxReplicas}: ${rep.reason}`);
+    assert.equal(rep.minReplicas, cpuOnly.minReplicas);
+    assert.match(rep.reason, new RegExp(`also scales on an external metric .*max keeps the HPA's 40 \\(CPU alone would advise ${cpuOnly.maxReplicas}\\)`));
+  });
+
   it('[istio-proxy, app]: a ContainerResource CPU target on app sizes app as a single-container app would; one on istio-proxy keeps the bounds', async () => {
     const h = hpaHistory(46, 0.1, 0.05, PER_RPS);
     const proxyCpu = { t: h.cpu.t, v: Float64Array.from(h.cpu.v, (_, i) => 0.01 + 0.001 * (i % 7)) };

@@ -257,12 +257,16 @@ function hpaNotOnCpu(input: ReplicaInput): ReplicaRecommendation | undefined {
  * metric drives. The HPA keeps its bounds, and the reason names the other metric(s); recommend.ts may still raise the
  * request for the CPU target (the CPU metric is still there).
  */
+/** An HPA on CPU utilisation that also scales on another metric (memory, custom / external, CPU AverageValue, another container's CPU). */
+function alsoOnOther(hpa: NonNullable<ReplicaInput['hpa']>): boolean {
+  return hpa.targetCpuUtilization !== undefined && (hpa.targetCpuAverageValue !== undefined || hpa.cpuOtherContainer !== undefined
+    || hpa.targetMemoryUtilization !== undefined || hpa.targetMemoryAverageValue !== undefined || (hpa.otherMetrics?.length ?? 0) > 0);
+}
+
 function hpaAlsoOnOther(input: ReplicaInput): ReplicaRecommendation | undefined {
   const { hpa } = input;
   if (!hpa || hpa.targetCpuUtilization === undefined || input.measuredCapacity || input.measuredLoadModel?.capacity) return undefined;
-  const other = hpa.targetCpuAverageValue !== undefined || hpa.cpuOtherContainer !== undefined || hpa.targetMemoryUtilization !== undefined
-    || hpa.targetMemoryAverageValue !== undefined || (hpa.otherMetrics?.length ?? 0) > 0;
-  if (!other) return undefined;
+  if (!alsoOnOther(hpa)) return undefined;
   const reason = `the HPA scales on CPU utilisation (${Math.round(hpa.targetCpuUtilization * 100)}% of the request) and also on ${hpaScalesOn(hpa)}: it runs as many pods as `
     + 'whichever metric asks for more, so bounds counted from CPU alone could block scaling the other metric drives; the HPA keeps its bounds';
   return {
@@ -395,7 +399,11 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     // time (at min the pods run below the target utilisation): it covers the quietest 5% of load, an availability floor,
     // at least two where the workload already runs two or more.
     const minReplicas = Math.max(input.current >= 2 || input.hpa.minReplicas >= 2 ? 2 : 1, need(low));
-    const maxReplicas = Math.max(minReplicas, need(peak * 1.5), value);
+    // With another metric besides CPU (and a measured capacity, else hpaAlsoOnOther kept the bounds), the HPA runs as many
+    // pods as whichever metric asks for more: max is never cut below the HPA's, min is still advised from CPU.
+    const other = alsoOnOther(input.hpa);
+    const cpuMax = Math.max(minReplicas, need(peak * 1.5), value);
+    const maxReplicas = other ? Math.max(cpuMax, input.hpa.maxReplicas) : cpuMax;
     // The peak named as what it is: the observed p99 (below the load the target sizes to when the target is under 1%,
     // which `value` covers), or a trusted forecast's peak when that is higher.
     const peakText = peak > observedPeak ? `the forecast peak (${peak.toFixed(1)} req/s)` : `the p99 load (${peak.toFixed(1)} req/s)`;
@@ -410,7 +418,9 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
       minReplicas, maxReplicas, targetCpuUtilization: input.targetCpuUtilization, maxFor, ...(podRequest ? { podRequest } : {}),
       reason: `HPA: min covers the quietest 5% of load (${low.toFixed(1)} req/s), max 1.5 × ${peakText}, ${pods}; `
         + `max is at least the ${value} replica${value === 1 ? '' : 's'} the CPU risk target (≤${targetShareText(risk)} of the time, the ${q} load) needs; `
-        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`,
+        + `target ${Math.round(input.targetCpuUtilization * 100)}% CPU of the recommended request`
+        + (other && maxReplicas > cpuMax ? `; the HPA also scales on ${hpaScalesOn(input.hpa)} and runs as many pods as whichever metric asks for more, `
+          + `so max keeps the HPA's ${input.hpa.maxReplicas} (CPU alone would advise ${cpuMax})` : ''),
     };
   }
   return rec;
