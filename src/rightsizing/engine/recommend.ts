@@ -16,7 +16,7 @@ import { MoraStrategy } from './mora-strategy';
 import { checkForecast, type ForecastProvider } from './forecast-choice';
 import { resolvePolicy, type Policy } from './policy';
 import { cpuAtCount, hpaCpuLine, hpaRoomRequest, idlePerPod, recommendReplicas, type MeasuredLoad } from './replicas';
-import { MIN_USAGE_SAMPLES, recommendResource, type ResourceResult } from './resource';
+import { MIN_USAGE_SAMPLES, recommendResource, replayWarmupDays, type ResourceResult } from './resource';
 
 export interface ContainerUsage {
   name: string;
@@ -293,7 +293,7 @@ function raiseForHpa(r: ResourceResult, line: { a: number; b: number } | undefin
   const rp = r.evidence.replay;
   const replayedFrom = rp?.exceedanceShare;
   if (rp) {
-    const warm = Math.min(7, Math.max(2, Math.floor(Math.floor(r.evidence.observed.days) / 2)));
+    const warm = replayWarmupDays(r.evidence.observed.days);
     const fixed: SizingStrategy = { name: 'raised', kind: 'cpu', observe: () => undefined, recommend: () => ({ value: to, lower: to, upper: to }) };
     const sum = summarize(replay(r.window, [fixed], { warmupDays: warm })[0].days);
     if (sum.days > 0) {

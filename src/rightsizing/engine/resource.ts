@@ -66,6 +66,9 @@ export interface ResourceResult extends ResourceRecommendation {
 export const FLOOR_NOTE_RATIO = 2;
 
 /** Usage samples in the history window below which no value is given (12 minutes at 60 s steps). */
+/** The days the evidence's replay of a window of `days` whole days lets the rule warm up on before scoring: half, 2–7. */
+export const replayWarmupDays = (days: number): number => Math.min(7, Math.max(2, Math.floor(Math.floor(days) / 2)));
+
 export const MIN_USAGE_SAMPLES = 12;
 
 export function recommendResource(input: ResourceInput, policy: Policy): ResourceResult | undefined {
@@ -181,7 +184,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   const replayDays = Math.floor(days);
   let replayEv: Evidence['replay'];
   if (replayDays >= 3) {
-    const warm = Math.min(7, Math.max(2, Math.floor(replayDays / 2)));
+    const warm = replayWarmupDays(replayDays);
     const inner = strategyFor(policy.strategy, kind, { risk });
     // Replay what would really have been applied: the strategy's value with the policy's margin, floor, cap and rounding.
     const applied: SizingStrategy = {
