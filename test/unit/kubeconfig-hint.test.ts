@@ -67,6 +67,13 @@ describe('kubeconfig errors name the caller\'s way out (CLI flags, or VS Code\'s
     assert.equal(kubectlFor({ kind: 'files', files: ["/k/my team's/config"], from: 'explicit' }), `kubectl --kubeconfig '/k/my team'\\''s/config'`);
   });
 
+  it('on Windows a named list is set the PowerShell way, `;`-separated (`KUBECONFIG=a:b kubectl` runs in no Windows shell)', () => {
+    const list = { kind: 'files' as const, files: ['C:\\k\\a', 'C:\\k\\b'], from: 'explicit' as const };
+    assert.equal(kubectlFor(list, 'win32'), "$env:KUBECONFIG='C:\\k\\a;C:\\k\\b'; kubectl");
+    assert.equal(kubectlFor({ kind: 'files', files: ["C:\\k\\o'brien"], from: 'explicit' }, 'win32'), "kubectl --kubeconfig 'C:\\k\\o''brien'");
+    assert.equal(kubectlFor({ kind: 'files', files: ['/k/a', '/k/b'], from: 'explicit' }, 'linux'), 'KUBECONFIG=/k/a:/k/b kubectl');
+  });
+
   it('no kubeconfig anywhere: the editor\'s hint names mora.kubeconfig and Use the Demo Data', () => {
     const e = caught(() => KubeClient.load({ env: {}, home, serviceAccountDir: noSa(), kubeconfigHint: EDITOR_KUBECONFIG_HINT }));
     assert.equal(e.kind, 'no-kubeconfig');

@@ -108,13 +108,18 @@ export function noKubeconfigMessage(found: { looked: string[] }, hint = CLI_KUBE
 /**
  * The kubectl command line that reads the same kubeconfig, for hints that tell the user to run one: kubectl reads
  * KUBECONFIG or ~/.kube/config by itself, but a file named by --kubeconfig / mora.kubeconfig only when told (several
- * files, as KUBECONFIG lists them, through the environment: --kubeconfig takes one).
+ * files, as KUBECONFIG lists them, through the environment: --kubeconfig takes one). `VAR=x cmd` is POSIX shell only: on
+ * Windows the environment is set the PowerShell way, and the list is `;`-separated there.
  */
-export function kubectlFor(src: KubeconfigSource): string {
+export function kubectlFor(src: KubeconfigSource, platform: NodeJS.Platform = process.platform): string {
   if (src.kind !== 'files' || src.from !== 'explicit') return 'kubectl';
-  const list = src.files.join(path.delimiter);
-  const arg = /^[\w@%+=:,./~-]+$/.test(list) ? list : `'${list.replace(/'/g, `'\\''`)}'`;
-  return src.files.length === 1 ? `kubectl --kubeconfig ${arg}` : `KUBECONFIG=${arg} kubectl`;
+  const windows = platform === 'win32';
+  const list = src.files.join(windows ? ';' : ':');
+  const arg = /^[\w@%+=:,./~-]+$/.test(list) ? list
+    // PowerShell and POSIX shells both take a single-quoted string; only the escape of a quote inside differs.
+    : windows ? `'${list.replace(/'/g, "''")}'` : `'${list.replace(/'/g, `'\\''`)}'`;
+  if (src.files.length === 1) return `kubectl --kubeconfig ${arg}`;
+  return windows ? `$env:KUBECONFIG=${/^'/.test(arg) ? arg : `'${arg}'`}; kubectl` : `KUBECONFIG=${arg} kubectl`;
 }
 
 /** Where a source came from, for messages ("the kubeconfig a:b has no contexts"). */
