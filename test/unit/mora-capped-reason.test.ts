@@ -1,8 +1,9 @@
 /**
  * When the cap (the highest usage seen × the prior margin) binds MOrA's margin, the reason says the cap and the risk it
- * leaves, not "× 1.26 for ≤1% OOM days" next to a stated 13.6%.
+ * leaves, not "× 1.26 for ≤1 OOM day in 100" next to a stated 1 OOM day in 7.
  */
 import { strict as assert } from 'node:assert';
+import { oomDaysText } from '../../src/core/advice-text';
 import { series } from '../../src/core/series';
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 import { resolvePolicy } from '../../src/rightsizing/engine/policy';
@@ -34,16 +35,16 @@ describe('MOrA\'s reason when the cap binds the margin', () => {
     assert.ok(e.expected > 0.01, String(e.expected));
     const r = recommendResource({ kind: 'memory', usage: series(t, v), now }, resolvePolicy({}))!;
     const stated = r.evidence.risk!.expected;
-    assert.doesNotMatch(r.evidence.reason, /for ≤1% OOM days/, r.evidence.reason);
-    assert.match(r.evidence.reason, /capped at the highest peak seen × the prior margin: ≈([\d.]+)% OOM days expected, above the ≤1% target/);
-    const said = Number(/≈([\d.]+)%/.exec(r.evidence.reason)![1]) / 100;
-    assert.ok(Math.abs(said - stated) < 0.001, `${said} vs stated ${stated}`);
+    assert.doesNotMatch(r.evidence.reason, /for ≤1 OOM day in 100/, r.evidence.reason);
+    // The expected risk and the target in the risk statement's words (oomDaysText), never a percentage of OOM days.
+    assert.match(r.evidence.reason, /capped at the highest peak seen × the prior margin: ≈\d+ OOM days? in \d+ expected, above the ≤1 OOM day in 100 target/);
+    assert.ok(r.evidence.reason.includes(`≈${oomDaysText(stated)} expected`), `${r.evidence.reason} vs stated ${stated}`);
   });
 
   it('a steady series: not capped, the target as before', () => {
     const { t, v } = memory(99);
     const r = recommendResource({ kind: 'memory', usage: series(t, v), now }, resolvePolicy({}))!;
-    assert.match(r.evidence.reason, /× [\d.]+ for ≤1% OOM days/);
+    assert.match(r.evidence.reason, /× [\d.]+ for ≤1 OOM day in 100 \(/);
     assert.doesNotMatch(r.evidence.reason, /capped/);
   });
 });

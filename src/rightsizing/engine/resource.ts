@@ -13,6 +13,7 @@
  */
 import { peakGrowth } from './growth';
 import type { Bounded, Evidence, ResourceRecommendation, RiskStatement } from '../../core/recommendation';
+import { oomDaysText, shareText, targetShareText } from '../../core/advice-text';
 import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
 import { max, quantile } from '../../core/stats';
@@ -98,13 +99,16 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     // When the cap bound the margin (highest usage seen × the prior margin), the target is not what k buys: say the cap
     // and the risk it leaves instead of "for ≤1% OOM days".
     const capped = e.capped && e.expected > risk;
-    const what = kind === 'memory' ? 'OOM days' : 'of the time above the request';
+    // The target and the expected risk in the words every other surface uses (src/core/advice-text.ts): `≤0.15% of the
+    // time above the request`, `≤1 OOM day in 667`, never a target rounded to another (`≤0.1%` for 0.0015).
+    const what = kind === 'memory' ? '' : ' of the time above the request';
+    const expected = kind === 'memory' ? oomDaysText(e.expected) : shareText(e.expected);
     const margin = capped
-      ? `× ${k.toFixed(2)}, capped at the highest ${kind === 'memory' ? 'peak' : 'usage'} seen × the prior margin: ≈${pctText(e.expected)} ${what} expected, above the ≤${pctText(risk)} target`
-      : `× ${k.toFixed(2)} for ≤${pctText(risk)} ${what}`;
+      ? `× ${k.toFixed(2)}, capped at the highest ${kind === 'memory' ? 'peak' : 'usage'} seen × the prior margin: ${expected.startsWith('<') ? '' : '≈'}${expected}${what} expected, above the ≤${targetText(kind, risk)} target`
+      : `× ${k.toFixed(2)} for ≤${targetText(kind, risk)}${what}`;
     reason = kind === 'memory'
       ? `median daily peak of the last ${e.windowDays} days (at least yesterday's) ${margin} (${cal})`
-      : `p${+(100 * (1 - risk)).toFixed(1)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), ${margin} (${cal})`;
+      : `p${quantileText(risk)} of the last ${e.windowDays} days, recent hours weighted most (24 h half-life), ${margin} (${cal})`;
   } else {
     reason = `${policy.strategy} baseline`;
   }
@@ -117,7 +121,7 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   // Risk). Said only when the raise changes the value as applied (after the extra margin, floor and rounding).
   const lifted = strategy instanceof MoraStrategy && !input.snapshot ? strategy.explain(now)?.lifted : undefined;
   if (lifted && !forecastUsed && finish(base * k * extra) > finish(lifted.from * extra)) {
-    notes.push(`raised from ${fmt(kind, finish(lifted.from * extra))} to the value at the ${pctText(lifted.target)} target: a stricter target never gives a lower value`);
+    notes.push(`raised from ${fmt(kind, finish(lifted.from * extra))} to the value at the ${targetText(kind, lifted.target)} target: a stricter target never gives a lower value`);
   }
   // With a forecast, the need this target's own rule reads it at (held to its own window value): the stated risk is
   // this target's calibration at the applied value over that need, raised or not.
@@ -145,9 +149,9 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
       // The number named is this run's: the forecast need × that target's margin. That target's own run may give less
       // (it reads the need at its own quantile, or does not trust the forecast), so the note does not call it its value.
       if (pick !== own && finish(best.v * extra) > finish(at(own).v * extra)) {
-        notes.push(`raised from ${fmt(kind, finish(at(own).v * extra))} (the forecast need × this target's ${own.margin.toFixed(2)}) to ${fmt(kind, finish(best.v * extra))} with the ${pctText(pick.risk)} target's margin on the same need (× ${k.toFixed(2)}${base < need ? `, held to ${FORECAST_MAX_RAISE}× its window value` : ''}): a stricter target never gives a lower value`);
+        notes.push(`raised from ${fmt(kind, finish(at(own).v * extra))} (the forecast need × this target's ${own.margin.toFixed(2)}) to ${fmt(kind, finish(best.v * extra))} with the ${targetText(kind, pick.risk)} target's margin on the same need (× ${k.toFixed(2)}${base < need ? `, held to ${FORECAST_MAX_RAISE}× its window value` : ''}): a stricter target never gives a lower value`);
       }
-      if (base < need) notes.push(`forecast need ${fmt(kind, need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}${pick !== own ? ` at the ${pctText(pick.risk)} target` : ''}: a jump that large needs a person's look`);
+      if (base < need) notes.push(`forecast need ${fmt(kind, need)} held to ${FORECAST_MAX_RAISE}× the moving window's value ${fmt(kind, windowValue)}${pick !== own ? ` at the ${targetText(kind, pick.risk)} target` : ''}: a jump that large needs a person's look`);
     } else {
       notes.push(`forecast not used: ${input.forecast.reason}`);
     }
@@ -323,8 +327,17 @@ function daysText(d: number): string {
   return d < 1 ? 'less than a day' : `${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
 }
 
-function pctText(x: number): string {
-  return `${+(100 * x).toFixed(1)}%`;
+/** A risk target as the other surfaces say it: CPU `0.15%` (targetShareText), memory `1 OOM day in 667` (oomDaysText). */
+function targetText(kind: ResourceKind, x: number): string {
+  return kind === 'memory' ? oomDaysText(x) : targetShareText(x);
+}
+
+/**
+ * The quantile a CPU target reads, to as many digits as its target says (targetShareText): 0.05 → `95`, 0.0015 → `99.85`
+ * (not `99.9`, a 0.1% target's), 0.00015 → `99.985`.
+ */
+function quantileText(risk: number): string {
+  return `${Number((100 - Number((100 * risk).toPrecision(3))).toFixed(10))}`;
 }
 
 function clamp01(x: number): number {
