@@ -8,9 +8,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { series, type Series } from '../core/series';
 import { clip, InputError } from './input-error';
+import { metricForKind, pairedColumns, pairText } from './paired-csv';
 import { labelText, looksLikeJson, parsePrometheusJson, type JsonSeries } from './prometheus-json';
 
 export { InputError } from './input-error';
+export { metricForKind };
 
 export interface ReadSeries {
   series: Series;
@@ -381,6 +383,8 @@ export interface LabelledRead {
   labels?: Record<string, string>;
   /** The series' name within its CSV when the file held several (a long-form file's id values joined with /, a wide file's column). */
   key?: string;
+  /** A metric of a paired file (a time column before each metric, paired-csv.ts): `key` is its column's name. */
+  paired?: boolean;
 }
 
 /**
@@ -421,6 +425,8 @@ export function parseTimeseries(text: string, name = 'input', layout?: CsvLayout
 function readAll(text: string, name: string, layout: CsvLayout | undefined, split: boolean): LabelledRead[] {
   if (!looksLikeJson(text)) {
     text = commaSeparated(text, name);
+    const paired = readPaired(text, name, layout);
+    if (paired) return paired;
     if (hasLayout(layout)) return parseCsvLayout(text, name, layout);
     // A time column and several numeric columns named alike (vm_0, vm_1, …): a wide file, one series per column. Such a
     // header was refused ("which column is the value?"), so no file that read before reads differently.
@@ -445,6 +451,10 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
 /** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */
 export function parseTimeseriesCsv(text: string, name = 'input', layout?: CsvLayout): ReadSeries {
   const all = readAll(text, name, layout, false);
+  if (all.length > 1 && all[0].paired) {
+    throw new InputError(`${name}: a time column before each metric: ${all.length} series (${clip(all.map((s) => s.key).join(', '))}); this reads one: `
+      + `give --value-column <metric> (e.g. --value-column ${exampleMetric(all.map((s) => s.key!))})`);
+  }
   if (all.length > 1 && all[0].key !== undefined) {
     throw new InputError(`${name}: the file holds ${all.length} series (${clip(all.map((s) => s.key).join(', '))}); this reads one: `
       + 'give mora backtest --input, which replays each, or --value-column for one column');
@@ -455,6 +465,66 @@ export function parseTimeseriesCsv(text: string, name = 'input', layout?: CsvLay
       + '(a label matcher such as {pod="…"}, or an aggregation such as sum(…)), or give the file to mora backtest --input, which replays each');
   }
   return all[0].read;
+}
+
+/** A metric of a paired file to name in an example: the total CPU usage when there is one, else the first. */
+function exampleMetric(names: readonly string[]): string {
+  try { return metricForKind(names, 'cpu', '').name; } catch { return names[0]; }
+}
+
+/** A header name of a time column (exact, or containing "time" or "date"). */
+const isTimeName = (h: string) => TIME_NAMES.includes(h) || /time|date/.test(h);
+
+/**
+ * A paired file (paired-csv.ts: `timestamp,cpu_usage,timestamp,memory_usage`) whose header the reader refuses as one
+ * series (two columns "timestamp", or no value column): each pair's series, labelled by its metric and read as a
+ * `timestamp,<metric>` file of the same lines (a shorter column's empty end is no rows); with --value-column, that
+ * metric's pair alone, unlabelled. undefined: not such a file, or flags that address its columns otherwise (--time-column,
+ * --series-column, --no-header), which read as before.
+ */
+function readPaired(text: string, name: string, layout: CsvLayout | undefined): LabelledRead[] | undefined {
+  if (layout && (layout.noHeader || layout.timeColumn !== undefined || layout.seriesColumns?.length || (layout.wide && layout.valueColumn !== undefined))) return undefined;
+  // The header from the first 64 KB: a large file is split into lines only when it is paired.
+  const head = text.slice(0, 65_536).replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  let i = 0;
+  while (i < head.length && (head[i].trim() === '' || isComment(head[i]))) i++;
+  if (i >= head.length - 1) return undefined;
+  const header = splitCsvLine(head[i]).map(unquote);
+  const pairs = pairedColumns(header, isTimeName);
+  if (!pairs) return undefined;
+  const lower = header.map((h) => h.toLowerCase());
+  try {
+    chooseColumns(lower, name);
+    return undefined; // read as one series before: read so still
+  } catch { /* refused as one series: read by pairs */ }
+  const where = `${name}: line ${i + 1}`;
+  const metrics = clip(pairs.map((p) => p.name).join(', '));
+  let chosen = pairs;
+  const byFlag = layout?.valueColumn !== undefined && layout.valueColumn.trim() !== '';
+  if (byFlag) {
+    const j = columnIndex(layout!.valueColumn!, lower, header.length, '--value-column', where);
+    const p = pairs.find((x) => x.value === j);
+    if (!p) throw new InputError(`${where}: --value-column ${clip(layout!.valueColumn!, 40)}: column ${j + 1} is a time column; the file has a time column before each metric (${metrics}): give a metric`);
+    chosen = [p];
+  }
+  const times: CsvLayout | undefined = layout && (layout.timeUnit !== undefined || layout.step !== undefined) ? { timeUnit: layout.timeUnit, step: layout.step } : undefined;
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const reads: LabelledRead[] = [];
+  for (const p of chosen) {
+    const cut = pairText(lines, i, p, splitCsvLine);
+    // A metric column with no value at all (nothing was scraped) is no series; alone, it is the reader's "no rows".
+    if (cut.values === 0 && chosen.length > 1) continue;
+    let read: ReadSeries;
+    try {
+      read = times ? parseCsvLayout(cut.text, name, times)[0].read : parseCsv(cut.text, name);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(`${e.message} (column ${p.value + 1} ${clip(p.name, 40)}, its time in column ${p.time + 1})`);
+    }
+    reads.push(byFlag ? { read } : { read, key: p.name, paired: true });
+  }
+  if (reads.length === 0) throw new InputError(`${where}: no values in any of its metric columns (${metrics}; a time column before each)`);
+  return reads;
 }
 
 /** A Prometheus export's series as the CSV reader reads rows: `where` starts each error ("file: series 2 {…}, "). */

@@ -10,7 +10,7 @@
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, series as makeSeries, type Series } from '../../core/series';
-import { farRowsNote, hasLayout, implausibleTimestamps, InputError, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, hasLayout, implausibleTimestamps, InputError, metricForKind, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
 
 export interface NamedSeries {
@@ -103,7 +103,12 @@ function seriesNameOf(file: string, root: string | undefined): string {
   return rel.replace(SERIES_FILE, '') || rel;
 }
 
-export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout): NamedSeries[] {
+/**
+ * `kind`: the resource the series are replayed as. A paired file (a time column before each metric: cpu_usage, cpu_user,
+ * memory_working_set, …) is then read as the one metric of that kind (`metricForKind`), named by the file, and a note says
+ * which column (one line per column chosen for a directory); without it every metric would be replayed as that kind.
+ */
+export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout, kind?: 'cpu' | 'memory'): NamedSeries[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
   const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [], special: [] };
@@ -141,12 +146,21 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const splitFiles = new Map<string, Map<string, string[]>>();
   /** Series name → the file that gave it: `a.csv` and `a.CSV` would both be series "a", their rows indistinguishable. */
   const named = new Map<string, string>();
+  /** Paired files read as one metric for `kind`: "column (why)" → the files. */
+  const pairedPicks = new Map<string, string[]>();
   for (const f of chosen) {
     try {
       const name = seriesNameOf(f, root);
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      const reads = readTimeseriesFile(f, layout);
+      let reads = readTimeseriesFile(f, layout);
+      // --wide asks for every column: each metric is then replayed, as --wide replays every column of a wide file.
+      if (kind && !layout?.wide && reads.some((r) => r.paired)) {
+        const pick = metricForKind(reads.map((r) => r.key!), kind, f);
+        reads = reads.filter((r) => r.key === pick.name).map((r) => ({ read: r.read }));
+        const said = `${pick.name}: ${pick.why}`;
+        pairedPicks.set(said, [...(pairedPicks.get(said) ?? []), root === undefined ? f : relative(root, f)]);
+      }
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
       const names = seriesNames(name, reads, root === undefined || joinIds);
@@ -192,6 +206,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       // The reader's messages start with the file's path; the list names the file once.
       bad.push({ file: f, reason: e.message.startsWith(`${f}: `) ? e.message.slice(f.length + 2) : e.message });
     }
+  }
+  for (const [said, files] of pairedPicks) {
+    const which = root === undefined ? files[0] : `${path}: ${files.length} file${files.length === 1 ? '' : 's'} (${fewNames(files)})`;
+    report?.notes.push(`${which}: a time column before each metric; --kind ${kind} replays ${said}; --value-column <name> picks another metric`);
   }
   // Ids in several files: parts of one trace are joined; the same id over the same time in two files (web-a of cluster-a
   // and of cluster-b) is two series, and merging them would keep one file's value per timestamp, silently.

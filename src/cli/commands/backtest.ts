@@ -130,7 +130,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // A directory's unreadable files are named (stderr even with -q, the summary, JSON `skipped`); the others still replay.
   const report: LoadReport = { unreadable: [], notes: [] };
   const { unreadable } = report;
-  const inputs = loadSeriesInput(opts.input, undefined, report, csvLayout(opts)).map((s) => ({
+  const inputs = loadSeriesInput(opts.input, undefined, report, csvLayout(opts), kind).map((s) => ({
     name: s.name,
     missing: s.missing ?? 0,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
@@ -169,6 +169,13 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
   const short = skippedSeries(inputs, result, warmupDays);
   if (result.rows.length === 0) {
+    // Histories shorter than an hour (a 22-minute pod-metrics dump) can score no day at any --warmup-days: say that, and what reads them.
+    const longest = inputs.reduce((m, i) => Math.max(m, i.series.t.length > 1 ? i.series.t[i.series.t.length - 1] - i.series.t[0] : 0), 0);
+    if (inputs.length > 0 && inputs.every((i) => i.series.t.length >= 2) && longest < 3600) {
+      const points = inputs.reduce((m, i) => Math.max(m, i.series.t.length), 0);
+      throw new UserError(`${opts.input}: no day could be scored: the longest series covers ${Math.round(longest / 60)} min (${points} points); backtest replays whole days `
+        + `(a ${warmupDays}-day warm-up, then days with ≥ 12 samples covering ≥ 1 h), so it needs days of history; mora forecast --input reads a history this short`);
+    }
     // Say why for the series themselves (no values at all, too short, too sparse), not only the general rule.
     const tooShort = short.some((s) => s.reason.startsWith('too short'));
     const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
