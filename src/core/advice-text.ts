@@ -354,11 +354,16 @@ export function noRiskReason(c: ContainerRecommendation): string {
 
 /**
  * The risk the advised replica count carries, in words (JSON `replicas.risk.statement`, the CSV replica row, the tree's
- * tooltip): `per-replica load above capacity ≈3.7% of the time`; undefined under an HPA (the HPA sets the count) or
- * where the count was not sized to the risk target.
+ * tooltip, the lens, the HTML report): `per-replica load above capacity ≈3.7% of the time`; undefined under an HPA (the
+ * HPA sets the count) or where the count was not sized to the risk target. A share of exactly 0 is what the history
+ * showed (no sample of it above capacity at that count: replicas.ts counts them), not an estimate near 0, so it reads
+ * `per-replica load above capacity at no time in the history`, never `≈0%`.
  */
 export function replicaRiskStatement(rep: ReplicaRecommendation): string | undefined {
-  return rep.risk && !rep.hpa ? `per-replica load above capacity ${approx(shareText(rep.risk.expected))} of the time` : undefined;
+  if (!rep.risk || rep.hpa) return undefined;
+  return rep.risk.expected > 0
+    ? `per-replica load above capacity ${approx(shareText(rep.risk.expected))} of the time`
+    : 'per-replica load above capacity at no time in the history';
 }
 
 /** The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`; undefined as above. */

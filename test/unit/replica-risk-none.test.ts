@@ -1,0 +1,74 @@
+/**
+ * A replica risk of exactly 0 is what the history showed (no sample of it with the per-replica load above capacity at
+ * the advised count: src/rightsizing/engine/replicas.ts counts them), not an estimate near 0: every surface says
+ * `per-replica load above capacity at no time in the history`, never `≈0%` (review: the demo's currencyservice read
+ * `replicas 2 → 5 · per-replica load above capacity ≈0% of the time` in the lens, the tree's tooltip, the report and the
+ * JSON statement). A share above 0 keeps its estimate: `≈1.2%`, and `<0.1%` below a tenth of a percent.
+ */
+import { strict as assert } from 'node:assert';
+import { recommendationsCsv, recommendationsData } from '../../src/cli/format/recommendations';
+import { renderHtmlReport, type ReportRun } from '../../src/cli/format/html';
+import { replicaRiskStatement } from '../../src/core/advice-text';
+import type { ReplicaRecommendation } from '../../src/core/recommendation';
+import { series } from '../../src/core/series';
+import { DemoDataSource } from '../../src/data/demo';
+import type { EngineResult } from '../../src/rightsizing/engine';
+import { manifestView } from '../../src/views/manifest-lens-model';
+import { ClusterTreeModel } from '../../src/views/tree-model';
+import { demoEngineRuns } from './helpers/demo-runs';
+import { deployment } from './helpers/replica-lens-fixtures';
+
+const NONE = 'per-replica load above capacity at no time in the history';
+
+describe('a replica risk of 0: none in the history, never ≈0%', function () {
+  this.timeout(90000);
+
+  it('the statement: none in the history at 0, the estimate above it', () => {
+    const rep = (expected: number): ReplicaRecommendation => ({ current: 2, recommended: { value: 5, lower: 2, upper: 5 }, reason: 'r', risk: { target: 0.05, expected } });
+    assert.equal(replicaRiskStatement(rep(0)), NONE);
+    assert.equal(replicaRiskStatement(rep(0.012)), 'per-replica load above capacity ≈1.2% of the time');
+    assert.equal(replicaRiskStatement(rep(0.0004)), 'per-replica load above capacity <0.1% of the time');
+  });
+
+  describe('the demo\'s currencyservice (2 → 5 replicas, none of its history above capacity at 5)', () => {
+    let runs: EngineResult[];
+    let cur: EngineResult;
+    before(async () => {
+      runs = await demoEngineRuns();
+      cur = runs.find((r) => r.recommendation.workload.name === 'currencyservice')!;
+      assert.equal(cur.recommendation.replicas?.risk?.expected, 0);
+    });
+
+    it('JSON and CSV', () => {
+      const data = recommendationsData([cur]) as Array<{ replicas: { risk: { statement: string } } }>;
+      assert.equal(data[0].replicas.risk.statement, NONE);
+      const csv = recommendationsCsv([cur]);
+      assert.ok(csv.includes(NONE), csv);
+      assert.doesNotMatch(csv, /≈0%/);
+    });
+
+    it('the lens on replicas:', () => {
+      const rec = { ...cur.recommendation, workload: { ...cur.recommendation.workload, namespace: 'default' } };
+      const view = manifestView(deployment('currencyservice', 2), (_ns, kind, name) => (name === 'currencyservice' && kind === 'Deployment' ? rec : undefined), 'default');
+      const lens = view.lenses.find((l) => l.kind === 'replicas')!;
+      assert.equal(lens.title, `MOrA: replicas 2 → 5 · ${NONE}`);
+    });
+
+    it('the tree\'s tooltip and the HTML report', async () => {
+      const recs = runs.map((r) => r.recommendation);
+      const model = new ClusterTreeModel(new DemoDataSource(), {
+        ensure: async () => recs.length,
+        get: (ref) => recs.find((r) => r.workload.name === ref.name && r.workload.kind === ref.kind),
+      });
+      const [ctx] = await model.children();
+      const [ns] = await model.children(ctx);
+      const node = (await model.children(ns)).find((n) => n.label === 'currencyservice')!;
+      const tooltip = typeof node.tooltip === 'function' ? (node.tooltip as () => string)() : node.tooltip!;
+      assert.ok(tooltip.includes(`Replica advice: replicas 2 → 5 (${NONE}).`), tooltip);
+      const chart = series([0, 60, 120], [0.05, 0.06, 0.07]);
+      const html = renderHtmlReport([{ ...cur, history: { cpu: chart, memory: chart } } as ReportRun], { title: 't', generatedAt: new Date(0) });
+      assert.ok(html.includes(`, ${NONE};`), html);
+      assert.doesNotMatch(html, /≈0%/);
+    });
+  });
+});
