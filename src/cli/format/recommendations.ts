@@ -2,7 +2,7 @@
  * Renders engine results for people (table, as wide as the terminal) and machines (json, yaml, csv).
  */
 import { stringify } from 'yaml';
-import { floorNote, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskCellText, riskStatement, riskTargetsLine, verdictLabel } from '../../core/advice-text';
+import { floorNote, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskCellText, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { formatCpu, formatMemory, humanMemory, humanMemoryQuantity, memoryUpToMi } from '../../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../../core/recommendation';
 import type { EngineResult } from '../../rightsizing/engine';
@@ -109,6 +109,11 @@ export function heldAtCpuLimit(c: ContainerRecommendation): { limit: number; nee
 /**
  * `† currencyservice: CPU request held at its 100m limit (needs 195m); the limit throttles it, so only raising the CPU
  * limit lowers its risk (MOrA keeps CPU limits unless --cpu-limits)`, one per container so marked, wrapped to the width.
+ * Where the engine also advises more replicas (no HPA), the risk in the row is the CPU's at the current count, and the
+ * advised count lowers it too (the load spread over more pods; the demo's currencyservice: 47% at 2, per-replica load
+ * above capacity at no time in the history at 5): `† currencyservice: CPU request held at its 100m limit, which throttles
+ * it; its 47% risk (and the 195m a pod needs) is at the current 2 replicas: the advised 5 replicas lower that risk
+ * (per-replica load above capacity at no time in the history), as would raising the CPU limit to 195m or more (…)`.
  */
 export function heldFootnotes(results: readonly EngineResult[], width = 100): string {
   const out: string[] = [];
@@ -118,12 +123,30 @@ export function heldFootnotes(results: readonly EngineResult[], width = 100): st
       const held = heldAtCpuLimit(c);
       if (!held) continue;
       const name = rec.containers.length > 1 ? `${rec.workload.name}/${c.container}` : rec.workload.name;
-      out.push(wrapText(`${HELD_MARK} ${name}: CPU request held at its ${formatCpu(held.limit)} limit${held.need ? ` (needs ${held.need})` : ''}; `
-        + `the limit throttles it, so only raising the CPU limit${held.need ? ` to ${held.need} or more` : ''} lowers its risk `
-        + '(MOrA keeps CPU limits unless --cpu-limits)', width, '  '));
+      const raise = `raising the CPU limit${held.need ? ` to ${held.need} or more` : ''}`;
+      const more = moreReplicas(rec.replicas);
+      const n0 = rec.replicas?.current ?? 0;
+      const atNow = `the current ${n0} replica${n0 === 1 ? '' : 's'}`;
+      const risk = c.cpu?.evidence.risk ? shareText(c.cpu.evidence.risk.expected) : undefined;
+      const what = [risk ? `its ${risk} risk` : 'its risk', held.need ? ` (and the ${held.need} a pod needs)` : ''].join('');
+      out.push(wrapText(more
+        ? `${HELD_MARK} ${name}: CPU request held at its ${formatCpu(held.limit)} limit, which throttles it; ${what} is at ${atNow}: `
+          + `the advised ${more.count} replicas lower that risk${more.statement ? ` (${more.statement})` : ''}, as would ${raise} (MOrA keeps CPU limits unless --cpu-limits)`
+        : `${HELD_MARK} ${name}: CPU request held at its ${formatCpu(held.limit)} limit${held.need ? ` (needs ${held.need})` : ''}; `
+          + `the limit throttles it, so only ${raise} lowers its risk (MOrA keeps CPU limits unless --cpu-limits)`, width, '  '));
     }
   }
   return out.join('');
+}
+
+/**
+ * The advised replica count where it is above the current one and the engine sets it (no HPA), with its risk statement:
+ * more pods share the load, so a held CPU request is exceeded less than the row's risk (stated at the current count) says.
+ */
+function moreReplicas(rep: Recommendation['replicas']): { count: number; statement?: string } | undefined {
+  if (!rep || rep.hpa) return undefined;
+  const count = Math.round(rep.recommended.value);
+  return count > rep.current ? { count, statement: replicaRiskStatement(rep) } : undefined;
 }
 
 /** Words wrapped to `width`, continuation lines indented by `indent`; one newline at the end. */
