@@ -2,7 +2,7 @@ import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import type { StoredExperiment } from '../data/experiments/store';
-import type { Policy } from '../rightsizing/engine/policy';
+import { DEFAULT_RISK, type Policy } from '../rightsizing/engine/policy';
 import { untilCancelled, type CancelSignal } from './cancellable';
 import { InClusterRecommendations } from './in-cluster';
 import { RecommendationIndex } from './recommendation-index';
@@ -352,7 +352,10 @@ export class RecommendationModel {
     const fresh: Recommendation[] = [];
     // Workloads MOrA's in-cluster run already recommended are shown as read; only the others are computed here.
     const inCluster = await this.inClusterFor(source, context, force);
-    const { fromCluster, toCompute } = inCluster ? inCluster.split(namespace, workloads) : { fromCluster: [], toCompute: workloads };
+    // Sized to other risk targets than the settings' (mora.risk.*): computed here, as a workload without one is.
+    const { policy } = this.host.settings();
+    const risk = { cpu: policy.cpuRisk ?? DEFAULT_RISK.cpu, memory: policy.memoryRisk ?? DEFAULT_RISK.memory };
+    const { fromCluster, toCompute } = inCluster ? inCluster.split(namespace, workloads, risk) : { fromCluster: [], toCompute: workloads };
     if (stale()) return outcome();
     for (const r of fromCluster) {
       fresh.push(r);

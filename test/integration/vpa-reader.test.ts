@@ -7,12 +7,15 @@
 //   - a ServiceAccount without "list" on verticalpodautoscalers gets the RBAC fallback reason, not an error;
 //   - the cluster data source (what the extension uses with mora.dataSource = cluster) gives the same;
 //   - a VPA whose container policy controls memory only, on a Deployment with a sidecar MOrA has no value for: the
-//     server reads 'partial' (no CPU: controlledResources), the sidecar is named (not in the status), never 'ok'.
+//     server reads 'partial' (no CPU: controlledResources), the sidecar is named (not in the status), never 'ok';
+//   - the memory limit and a leak MOrA's risk is about survive the CRD's schema (in the condition message) and read
+//     back as the same statement; other risk targets than the editor's send the workload to be computed locally.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { riskBrief } from '../../src/core/advice-text';
 import type { Recommendation } from '../../src/core/recommendation';
 import { ClusterDataSource } from '../../src/data/cluster';
 import { VpaReader } from '../../src/data/kube/vpa-reader';
@@ -174,5 +177,31 @@ describe('In-cluster recommendations read back from VPA statuses on a real API s
     assert.equal(server.memory!.request.value, 300 * Mi);
     assert.match(server.unsized![0].reason, /controlledResources to \[memory\], so MOrA writes no CPU value/);
     assert.match(proxy.unsized![0].reason, /^not in VPA edge\/api's status.recommendation.containerRecommendations: MOrA's last run had no CPU or memory value/);
+  });
+
+  it('a leaking memory with its limit: the written status is kept by the CRD and reads back as the same statement', async () => {
+    await cp!.createNamespace('leaky');
+    await cp!.createDeployment('leaky', { name: 'api', replicas: 1, containers: [{ name: 'server', image: 'leaky/api:1', requests: { cpu: '200m', memory: '300Mi' } }] });
+    const created = await until(() => cp!.raw('POST', vpaPath('leaky'), vpa('leaky', 'api', { recommenders: [{ name: 'mora' }] })), (r) => r.status === 201, 20_000);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // As the engine sizes the demo's recommendationservice: OOM kill in ≈5 days at the 467Mi limit, the request 376Mi.
+    const local = rec('leaky', 'api', 0.12, 376 * Mi);
+    const [c] = local.containers;
+    c.cpu!.evidence.risk = { measure: 'exceedance', target: 0.05, expected: 0.03675213675213675, calibrationDays: 13 };
+    c.memory = { ...c.memory!, limit: { value: 467 * Mi, lower: 400 * Mi, upper: 500 * Mi },
+      evidence: { ...c.memory!.evidence, risk: { measure: 'oom-days', target: 0.01, expected: 0.1962336298949877, calibrationDays: 13, leak: { perDay: 14468312.443042468, daysToLimit: 5.095966479013507 } } } };
+    const writer = new VpaWriter({ kubeconfig: cp!.kubeconfig, now: () => now - 3600_000 });
+    assert.equal(await writer.writeStatus(await getVpa('leaky', 'api'), (cur) => vpaStatusFor(cur, local, now)), 'written');
+    const stored = (await getVpa('leaky', 'api')).status;
+    assert.match(stored?.conditions?.find((x) => x.type === 'RecommendationProvided')?.message ?? '', /leak 14468312\.443042468\/day 5\.095966479013507d;.*; limit server: memory 467Mi\)$/, 'what the API server kept');
+    const source = new ClusterDataSource({ kubeconfig: cp!.kubeconfig, prometheusUrl: 'http://127.0.0.1:9' });
+    const read = await source.inClusterRecommendations('mora-real', { maxAgeHours: 36 });
+    const workloads = await source.workloads('mora-real', 'leaky');
+    const { fromCluster } = new InClusterRecommendations(read).split('leaky', workloads, { cpu: 0.05, memory: 0.01 });
+    const [server] = fromCluster[0].containers;
+    assert.equal(riskBrief(server), riskBrief(c));
+    assert.equal(riskBrief(server), 'cpu request exceeded ≈3.7% of the time (target ≤5%) · OOM kill in ≈5 days at limit 467Mi (a leak; target ≤1 in 100)');
+    const stricter = new InClusterRecommendations(read).split('leaky', workloads, { cpu: 0.01, memory: 0.01 });
+    assert.deepEqual([stricter.fromCluster.length, stricter.toCompute.map((w) => w.name)], [0, ['api']], 'sized to 5%, the setting asks 1%: computed locally');
   });
 });

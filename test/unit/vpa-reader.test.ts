@@ -306,12 +306,15 @@ describe('in-cluster recommendations: the writer\'s freshness stamp', () => {
     const status = withConfirmation(v.status, vpaStatusFor(v, withRisk, T0), T0, canonicalEq);
     const message = status.conditions!.find((x) => x.type === 'RecommendationProvided')!.message;
     assert.equal(message, 'MOrA recommended 1 container(s) of Deployment api (moving-window; confidence 0.80; '
-      + 'risk server: cpu expected 0.00933 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d; interval server: cpu 125m..500m, memory 200Mi..300Mi)');
+      + 'risk server: cpu expected 0.00933 target 0.05 calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d; interval server: cpu 125m..500m, memory 200Mi..300Mi; '
+      + 'limit server: memory 256Mi)');
     const r = recommendationFromVpa({ ...v, status }, { context: 'c', now: NOW + 3 * 3600, maxAgeHours: 36 });
     assert.ok('recommendation' in r, JSON.stringify(r));
     const [server] = r.recommendation.containers;
     assert.deepEqual(server.cpu!.evidence.risk, { measure: 'exceedance', target: 0.05, expected: 0.00933, calibrationDays: 14 });
     assert.deepEqual(server.memory!.evidence.risk, { measure: 'oom-days', target: 0.01, expected: 0.0075, calibrationDays: 14 });
+    assert.deepEqual(server.memory!.limit, { value: 256 * Mi, lower: 256 * Mi, upper: 256 * Mi }, 'the limit the OOM days are at');
+    assert.equal(server.cpu!.limit, undefined, 'no CPU limit written, none read');
     assert.equal(r.recommendation.confidence, 0.8);
     assert.match(server.cpu!.evidence.reason, /moving-window$/, 'the method is read as before');
   });

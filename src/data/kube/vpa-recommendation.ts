@@ -11,7 +11,7 @@ import { ageText, originText } from '../../core/origin-text';
 import { parseQuantity } from '../../core/quantity';
 import { VERDICT_TOLERANCE, type Bounded, type ContainerRecommendation, type Recommendation, type RecommendationOrigin, type ResourceRecommendation, type Verdict } from '../../core/recommendation';
 import type { Workload, WorkloadKind } from '../../core/workload';
-import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, parseIntervalMessage, parseRiskMessage, policyFor, type VpaObject, type VpaResources } from './vpa-status';
+import { CONFIRMED_CONDITION, MORA_REASON, isMoraVpa, parseIntervalMessage, parseLimitMessage, parseRiskMessage, policyFor, type VpaObject, type VpaResources } from './vpa-status';
 
 /** Default of `mora.inCluster.maxAgeHours`: a daily run plus half a day of slack. */
 export const DEFAULT_MAX_AGE_HOURS = 36;
@@ -168,6 +168,8 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
   const risks = parseRiskMessage(provided.message);
   // MOrA's own interval, where the message states it: the bounds are then the wider band published for the VPA updater.
   const intervals = parseIntervalMessage(provided.message);
+  // MOrA's limits, where the message states them: the memory risk (OOM days, a leak's time) is about the limit.
+  const limits = parseLimitMessage(provided.message);
   const method = statedMethod(provided.message);
   const modes = containerModes(vpa);
   const origin: RecommendationOrigin = { kind: 'in-cluster', vpa: id, writtenAt, ...(modes ? { containerModes: modes } : {}) };
@@ -184,8 +186,11 @@ export function recommendationFromVpa(vpa: VpaObject, o: MapOptions): { recommen
       const lower = Math.min(value, stated?.[0] ?? amount(c.lowerBound, r) ?? value);
       const upper = Math.max(value, stated?.[1] ?? amount(c.upperBound, r) ?? value);
       const risk = risks.get(c.containerName)?.[r];
+      // A limit below the target (a minAllowed raised the target above MOrA's limit) is no limit Kubernetes takes: not read.
+      const limit = limits.get(c.containerName)?.[r];
       return {
         request: { value, lower, upper },
+        ...(limit !== undefined && limit >= value ? { limit: { value: limit, lower: limit, upper: limit } } : {}),
         confidence,
         evidence: {
           observed: NOT_OBSERVED,

@@ -183,6 +183,37 @@ export function parseIntervalMessage(message: string | undefined): Map<string, M
   return out;
 }
 
+/** MOrA's limit per container and resource, in base units (the VPA status has no field for a limit). */
+export type MoraLimits = Partial<Record<'cpu' | 'memory', number>>;
+
+/**
+ * `limit server: cpu 500m, memory 48Mi` per container whose written values come with a limit, `; ` between (the
+ * condition message's part). The memory risk is about the limit (OOM days at it), so without it the editor would say
+ * the risk is at the request; parseLimitMessage reads it back.
+ */
+function limitMessage(limits: ReadonlyArray<{ container: string; limits: MoraLimits }>): string {
+  return limits.map(({ container, limits: l }) => {
+    const parts = (['cpu', 'memory'] as const).filter((r) => l[r] !== undefined).map((r) => `${r} ${fmt(r, l[r]!)}`);
+    return parts.length ? `limit ${container}: ${parts.join(', ')}` : '';
+  }).filter(Boolean).join('; ');
+}
+
+/** MOrA's limits per container as its condition message states them (limitMessage), in base units; empty when none is stated. */
+export function parseLimitMessage(message: string | undefined): Map<string, MoraLimits> {
+  const out = new Map<string, MoraLimits>();
+  for (const m of (message ?? '').matchAll(/(?:^|; )limit ([a-z0-9][a-z0-9.-]*): ([^;)]*)/g)) {
+    const stated: MoraLimits = {};
+    for (const r of m[2].matchAll(/(cpu|memory) ([^\s,]+)/g)) {
+      try {
+        const v = parseQuantity(r[2]);
+        if (Number.isFinite(v) && v > 0) stated[r[1] as 'cpu' | 'memory'] = v;
+      } catch { /* not a quantity: not read */ }
+    }
+    if (stated.cpu !== undefined || stated.memory !== undefined) out.set(m[1], stated);
+  }
+  return out;
+}
+
 /** RFC 3339 at whole seconds, as the API server stores metav1.Time. */
 export function apiTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -198,18 +229,30 @@ export function condition(previous: VpaStatus | undefined, type: string, status:
   return { type, status, lastTransitionTime, reason, message };
 }
 
-/** A share in the message: three significant digits, as a plain JavaScript number reads back (`0.00933`, `0.05`). */
-const share = (x: number): string => String(Number(x.toPrecision(3)));
+/**
+ * A number in the message as JavaScript writes it, which reads back as the same number (`0.00933`, `0.05`,
+ * `0.007518796992481203`): the views round the risk for display themselves (`≈2.3%`, `1 OOM day in 107`), so a message
+ * rounded to three digits first could read as `≈2.4%` or `1 in 106` where the computed value says otherwise.
+ */
+const share = (x: number): string => String(x);
+
+/** Whether two risk targets are the same setting, as far as a message rounded to three significant digits can say. */
+export function sameRiskTarget(a: number, b: number): boolean {
+  return Number(a.toPrecision(3)) === Number(b.toPrecision(3));
+}
 
 /**
  * The risk each container's values carry, for the condition message: `risk server: cpu expected 0.00933 target 0.05
  * calibrated 14d, memory expected 0.0075 target 0.01 calibrated 14d` per container with a risk statement, `; `
- * between containers (names are DNS labels: no spaces, colons or semicolons). The editor reads it back (parseRiskMessage)
- * to say the risk, not a bare confidence, for a recommendation read from the cluster.
+ * between containers (names are DNS labels: no spaces, colons or semicolons). A leaking memory adds its growth and the
+ * days to the limit: `memory expected 0.2 target 0.01 calibrated 14d leak 14680064/day 5.1d`. The editor reads it back
+ * (parseRiskMessage) to say the risk, not a bare confidence, for a recommendation read from the cluster.
  */
 export function riskMessage(containers: readonly ContainerRecommendation[]): string {
+  const leak = (r: RiskStatement): string =>
+    r.leak && Number.isFinite(r.leak.perDay) && Number.isFinite(r.leak.daysToLimit) ? ` leak ${share(r.leak.perDay)}/day ${share(r.leak.daysToLimit)}d` : '';
   const one = (name: 'cpu' | 'memory', r: RiskStatement | undefined): string =>
-    r ? `${name} expected ${share(r.expected)} target ${share(r.target)} calibrated ${Math.max(0, Math.round(r.calibrationDays))}d` : '';
+    r ? `${name} expected ${share(r.expected)} target ${share(r.target)} calibrated ${Math.max(0, Math.round(r.calibrationDays))}d${leak(r)}` : '';
   return containers.map((c) => {
     const parts = [one('cpu', c.cpu?.evidence.risk), one('memory', c.memory?.evidence.risk)].filter(Boolean);
     return parts.length ? `risk ${c.container}: ${parts.join(', ')}` : '';
@@ -217,7 +260,7 @@ export function riskMessage(containers: readonly ContainerRecommendation[]): str
 }
 
 const NUM = String.raw`(\d+(?:\.\d+)?(?:e[-+]?\d+)?)`;
-const RISK_RE = new RegExp(String.raw`(cpu|memory) expected ${NUM} target ${NUM} calibrated (\d+)d`, 'g');
+const RISK_RE = new RegExp(String.raw`(cpu|memory) expected ${NUM} target ${NUM} calibrated (\d+)d(?: leak ${NUM}/day ${NUM}d)?`, 'g');
 
 /**
  * The risk statements a condition message states, by container (riskMessage's text), or an empty map (a message
@@ -230,7 +273,9 @@ export function parseRiskMessage(message: string | undefined): Map<string, { cpu
     for (const r of m[2].matchAll(RISK_RE)) {
       const expected = Number(r[2]), target = Number(r[3]), calibrationDays = Number(r[4]);
       if (!(expected >= 0 && expected <= 1 && target > 0 && target <= 1)) continue;
-      stated[r[1] as 'cpu' | 'memory'] = { measure: r[1] === 'cpu' ? 'exceedance' : 'oom-days', target, expected, calibrationDays };
+      const perDay = Number(r[5]), daysToLimit = Number(r[6]);
+      const leak = r[1] === 'memory' && perDay > 0 && daysToLimit >= 0 ? { leak: { perDay, daysToLimit } } : {};
+      stated[r[1] as 'cpu' | 'memory'] = { measure: r[1] === 'cpu' ? 'exceedance' : 'oom-days', target, expected, calibrationDays, ...leak };
     }
     if (stated.cpu || stated.memory) out.set(m[1], stated);
   }
@@ -238,16 +283,28 @@ export function parseRiskMessage(message: string | undefined): Map<string, { cpu
 }
 
 /**
- * The condition message: what MOrA recommended from, the confidence and the risks it states, without times (a rerun
- * with the same numbers says the same): `MOrA recommended 1 container(s) of Deployment api (moving-window; confidence
- * 0.87; risk server: cpu expected 0.05 target 0.05 calibrated 14d, …)`. Readers of the older message (no risk part)
- * read this one too: the method and the confidence keep their places.
+ * The condition message: what MOrA recommended from, the confidence, the risks it states, MOrA's own interval and the
+ * limits the risks are about, without times (a rerun with the same numbers says the same): `MOrA recommended 1
+ * container(s) of Deployment api (moving-window; confidence 0.87; risk server: cpu expected 0.05 target 0.05 calibrated
+ * 14d, …; interval server: …; limit server: memory 48Mi)`. The VPA v1 status has no field for a limit, a leak or a
+ * risk (its containerRecommendations hold resource quantities only), so they live in the message. Readers of the older
+ * message (no risk part) read this one too: the method and the confidence keep their places.
  */
 function message(rec: Recommendation, containers: number, intervals: ReadonlyArray<{ container: string; interval: MoraInterval }>): string {
   const methods = [...new Set(rec.containers.flatMap((c) => [c.cpu?.evidence.method, c.memory?.evidence.method]).filter((m): m is string => Boolean(m)))];
   const risk = riskMessage(rec.containers);
   const interval = intervalMessage(intervals);
-  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)}${risk ? `; ${risk}` : ''}${interval ? `; ${interval}` : ''})`;
+  // The limits of the values written (a resource the policy leaves out has no value there, so no limit either).
+  const limits = limitMessage(intervals.map(({ container, interval: written }) => {
+    const c = rec.containers.find((x) => x.container === container);
+    const l: MoraLimits = {};
+    for (const r of ['cpu', 'memory'] as const) {
+      const v = c?.[r]?.limit?.value;
+      if (written[r] && v !== undefined && Number.isFinite(v) && v > 0) l[r] = v;
+    }
+    return { container, limits: l };
+  }));
+  return `MOrA recommended ${containers} container(s) of ${rec.workload.kind} ${rec.workload.name} (${methods.join(', ') || 'no method'}; confidence ${rec.confidence.toFixed(2)}${risk ? `; ${risk}` : ''}${interval ? `; ${interval}` : ''}${limits ? `; ${limits}` : ''})`;
 }
 
 /**
