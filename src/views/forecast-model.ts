@@ -8,6 +8,7 @@
  * models weighed by their holdout error against the seasonal baseline; without an LSTM run, or when it fails, the view
  * says so and fuses Prophet with the baseline (fusion's fallback). A note per panel gives the fused weights.
  */
+import { advisedReplicaBounds, replicaAdvice, replicaRiskStatement } from '../core/advice-text';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
@@ -111,7 +112,9 @@ export function formatValue(unit: PanelUnit, x: number): string {
  * (`1.07Gi` for 1100Mi, below what is written). The webview's tooltip for these lines does the same (view-logic.ts lineValue).
  */
 function settingValue(unit: PanelUnit, x: number): string {
-  return unit === 'bytes' && Number.isFinite(x) ? showMemoryQuantity(Math.max(0, x)) : formatValue(unit, x);
+  if (!Number.isFinite(x)) return formatValue(unit, x);
+  // A replica count or HPA bound is a whole number: `7`, not `7.0` (the webview's tooltip, view-logic.ts, reads `7` too).
+  return unit === 'bytes' ? showMemoryQuantity(Math.max(0, x)) : unit === 'count' ? `${Math.round(x)}` : formatValue(unit, x);
 }
 
 const MODEL_LABEL: Record<ModelId, string> = { prophet: 'Prophet', lstm: 'LSTM', fused: 'Fused' };
@@ -174,10 +177,31 @@ function referenceLines(id: PanelId, rec: Recommendation, container: string): Re
     add('Recommended request', c.memory?.request.value, 'recommended');
     if (c.memory?.limit && c.memory.limit.value !== c.memory.request.value) add('Recommended limit', c.memory.limit.value, 'recommended');
   } else if (id === 'replicas' && rec.replicas) {
-    add('Current replicas', rec.replicas.current, 'current');
-    add('Recommended replicas', rec.replicas.recommended.value, 'recommended');
+    const rep = rec.replicas;
+    const advised = advisedReplicaBounds(rep);
+    add('Current replicas', rep.current, 'current');
+    if (rep.hpa) {
+      // The HPA sets the count: its bounds as they run and as advised (the tree's, lens's and hover's `HPA 2–6 → 2–12`),
+      // never the bare count the load needs, which no one sets on an HPA-managed workload.
+      if (rep.hpa.current) {
+        add('HPA minReplicas now', rep.hpa.current.minReplicas, 'current');
+        add('HPA maxReplicas now', rep.hpa.current.maxReplicas, 'current');
+      }
+      add('Recommended HPA minReplicas', advised.minReplicas, 'recommended');
+      add('Recommended HPA maxReplicas', advised.maxReplicas, 'recommended');
+    } else add('Recommended replicas', advised.need, 'recommended');
   }
   return lines;
+}
+
+/**
+ * The replica advice under the replicas panel's summary, in the tree tooltip's words: `replicas 2 → 5 (per-replica load
+ * above capacity at no time in the history)`, or for an HPA `HPA 2–6 → raise maxReplicas to 12 (1.5 × the p99 load needs
+ * 12 pods of 80m)` (replicaAdvice, replicaRiskStatement).
+ */
+function replicaAdviceText(rep: NonNullable<Recommendation['replicas']>): string {
+  const risk = replicaRiskStatement(rep);
+  return `${replicaAdvice(rep)}${risk ? ` (${risk})` : ''}`;
 }
 
 /** Everything the webview shows for one container, plus the recommendation it is drawn against. */
@@ -213,9 +237,11 @@ export async function buildForecastView(
     const from = p.history.t.findIndex((t) => t >= shownFrom);
     const history = { t: Array.from(p.history.t.subarray(Math.max(0, from))), v: round(p.history.v.subarray(Math.max(0, from))) };
     const lines = recommendation ? referenceLines(p.id, recommendation, container) : [];
+    const summary = summaryTable(spec.title, spec.unit, history, p.runs, lines);
+    // The replicas panel says the advice its lines draw, with the risk the other surfaces state.
+    if (p.id === 'replicas' && recommendation?.replicas) summary.caption += ` · ${replicaAdviceText(recommendation.replicas)}`;
     return {
-      id: p.id, title: spec.title, unit: spec.unit, history, forecasts: p.runs, lines,
-      summary: summaryTable(spec.title, spec.unit, history, p.runs, lines),
+      id: p.id, title: spec.title, unit: spec.unit, history, forecasts: p.runs, lines, summary,
       detail: detailTable(spec.title, spec.unit, p.runs),
     };
   });
