@@ -61,6 +61,33 @@ function slowDisk(dir: string, ms: number): string[] {
   return ['--require', file];
 }
 
+/**
+ * A preload making every read of a .yaml file wait `ms` first and append one byte to a counter file: a slow disk for
+ * reads, so the planning of a run lasts long enough to signal it. `count()`: the .yaml reads so far.
+ */
+function slowReads(dir: string, ms: number): { nodeArgs: string[]; count: () => number } {
+  const reads = join(dir, 'reads');
+  const preload = join(dir, 'slow-reads.js');
+  writeFileSync(preload, [
+    "const fs = require('node:fs');",
+    'const real = fs.readFileSync;',
+    'const cell = new Int32Array(new SharedArrayBuffer(4));',
+    `fs.readFileSync = (f, ...rest) => { if (typeof f === 'string' && f.endsWith('.yaml')) { fs.appendFileSync(${JSON.stringify(reads)}, '.'); Atomics.wait(cell, 0, 0, ${ms}); } return real(f, ...rest); };`,
+    '',
+  ].join('\n'));
+  return { nodeArgs: ['--require', preload], count: () => (existsSync(reads) ? readFileSync(reads).length : 0) };
+}
+
+/** `n` files w0000.yaml… in `dir`, each a Deployment web<i> (container app, 100m CPU); their names. */
+function manyDeployments(dir: string, n: number): string[] {
+  const names = Array.from({ length: n }, (_, i) => `w${String(i).padStart(4, '0')}.yaml`);
+  mkdirSync(dir);
+  names.forEach((f, i) => writeFileSync(join(dir, f), deployment(i)));
+  return names;
+}
+
+const INTERRUPTED_BEFORE = (signal: string) => `mora: interrupted (${signal}) before anything was written; nothing was changed\n`;
+
 const differs = (file: string, bytes: Buffer) => !existsSync(file) || !readFileSync(file).equals(bytes);
 
 describe('a cancelled manifest write leaves every file as it was', function () {
@@ -124,34 +151,88 @@ describe('a cancelled manifest write leaves every file as it was', function () {
   it('manifests apply <folder> --in-place, Ctrl-C while the files are still read: stops between two reads, one line, exit 130, nothing changed', async () => {
     const N = 200;
     const dir = join(root, 'many');
-    const names = Array.from({ length: N }, (_, i) => `w${String(i).padStart(4, '0')}.yaml`);
-    mkdirSync(dir);
-    names.forEach((f, i) => writeFileSync(join(dir, f), deployment(i)));
+    const names = manyDeployments(dir, N);
     const before = snapshot(dir);
-    // A slow disk for reads: each manifest read waits 50 ms (N files: 10 s of planning) and appends one byte to `reads`.
-    const reads = join(root, 'reads');
-    const preload = join(root, 'slow-reads.js');
-    writeFileSync(preload, [
-      "const fs = require('node:fs');",
-      'const real = fs.readFileSync;',
-      'const cell = new Int32Array(new SharedArrayBuffer(4));',
-      `fs.readFileSync = (f, ...rest) => { if (typeof f === 'string' && f.endsWith('.yaml')) { fs.appendFileSync(${JSON.stringify(reads)}, '.'); Atomics.wait(cell, 0, 0, 50); } return real(f, ...rest); };`,
-      '',
-    ].join('\n'));
+    // A slow disk for reads: each manifest read waits 50 ms (N files: 10 s of planning).
+    const reads = slowReads(root, 50);
     const sets = names.flatMap((_, i) => ['--set', `Deployment/web${i}/app=cpu=5m`]);
-    const { child, result } = startMora(['manifests', 'apply', dir, ...sets, '--in-place'], cleanEnv(), ['--require', preload]);
+    const { child, result } = startMora(['manifests', 'apply', dir, ...sets, '--in-place'], cleanEnv(), reads.nodeArgs);
     let ended: string | undefined;
     void result.then((r) => { ended = `code ${r.code}, signal ${r.signal}, stderr: ${r.err}`; });
-    const readCount = () => (existsSync(reads) ? readFileSync(reads).length : 0);
-    await waitFor(() => readCount() >= 3, 60_000, 'three files were read', () => ended);
+    await waitFor(() => reads.count() >= 3, 60_000, 'three files were read', () => ended);
     child.kill('SIGINT');
     const r = await result;
     assert.equal(r.signal, null, `ended by ${r.signal}, not by itself: ${r.err}`);
     assert.equal(r.code, 130, r.err);
-    assert.equal(r.err, 'mora: interrupted (SIGINT) before anything was written; nothing was changed\n');
+    assert.equal(r.err, INTERRUPTED_BEFORE('SIGINT'));
     assert.equal(r.out, '');
-    assert.ok(readCount() < N, `stopped between two reads, not after all ${N} (${readCount()} read)`);
+    assert.ok(reads.count() < N, `stopped between two reads, not after all ${N} (${reads.count()} read)`);
     assertAsBefore(dir, before);
+  });
+
+  /**
+   * A run that plans, then writes, signalled once `ready` holds (before any write): it ends by itself, exit 130, with
+   * the one line and an empty stdout, every file of `dir` as before. Returns the run's result.
+   */
+  async function signalBeforeWrites(args: string[], dir: string, nodeArgs: string[], ready: (err: () => string) => boolean, what: string, signal: NodeJS.Signals) {
+    const before = snapshot(dir);
+    const { child, result } = startMora(args, cleanEnv(), nodeArgs);
+    let ended: string | undefined;
+    let err = '';
+    child.stderr!.on('data', (s: string) => { err += s; });
+    void result.then((r) => { ended = `code ${r.code}, signal ${r.signal}, stderr: ${r.err}`; });
+    await waitFor(() => ready(() => err), 60_000, what, () => ended);
+    child.kill(signal);
+    const r = await result;
+    assert.equal(r.signal, null, `ended by ${r.signal}, not by itself: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(r.out, '', 'nothing on stdout: the run was stopped before it printed');
+    assert.ok(r.err.endsWith(INTERRUPTED_BEFORE(signal)), r.err);
+    assert.equal(r.err.split('\n').filter((l) => l.startsWith('mora: ')).length, 1, r.err);
+    assertAsBefore(dir, before);
+    return r;
+  }
+
+  it('manifests apply <folder> --replicas --in-place, Ctrl-C while the files are read for their autoscalers: one line, exit 130, nothing changed', async () => {
+    const N = 200;
+    const dir = join(root, 'many');
+    const names = manyDeployments(dir, N);
+    const reads = slowReads(root, 50);
+    const specs = names.flatMap((_, i) => ['--replicas', `Deployment/web${i}=3`]);
+    await signalBeforeWrites(['manifests', 'apply', dir, ...specs, '--in-place'], dir, reads.nodeArgs, () => reads.count() >= 3, 'three files were read', 'SIGINT');
+    assert.ok(reads.count() < N, `stopped between two reads, not after all ${N} (${reads.count()} read)`);
+  });
+
+  it('recommend --apply-to <folder>, Ctrl-C while the manifests are read: one line, exit 130, nothing printed or changed', async () => {
+    const N = 200;
+    const dir = join(root, 'many');
+    manyDeployments(dir, N);
+    const reads = slowReads(root, 50);
+    const args = ['recommend', '--source', 'demo', '-q', '-f', 'json', '--apply-to', dir, '--default-namespace', 'shop'];
+    await signalBeforeWrites(args, dir, reads.nodeArgs, () => reads.count() >= 3, 'three manifests were read', 'SIGINT');
+    assert.ok(reads.count() < N, `stopped between two reads, not after all ${N} (${reads.count()} read)`);
+  });
+
+  it('recommend --apply-to --replicas <folder>, SIGTERM while the manifests are read for their autoscalers: one line, exit 130', async () => {
+    const N = 200;
+    const dir = join(root, 'many');
+    manyDeployments(dir, N);
+    const reads = slowReads(root, 50);
+    const args = ['recommend', '--source', 'demo', '-q', '-f', 'json', '--apply-to', dir, '--replicas', '--default-namespace', 'shop'];
+    await signalBeforeWrites(args, dir, reads.nodeArgs, () => reads.count() >= 3, 'three manifests were read', 'SIGTERM');
+    assert.ok(reads.count() < N, `stopped between two reads, not after all ${N} (${reads.count()} read)`);
+  });
+
+  it('recommend --apply-to, SIGHUP while the recommendations are computed (-m prophet): one line, exit 130, no manifest read', async () => {
+    const dir = join(root, 'few');
+    manyDeployments(dir, 3);
+    const reads = slowReads(root, 0);
+    const args = ['recommend', '--source', 'demo', '-m', 'prophet', '-f', 'json', '--apply-to', dir, '--default-namespace', 'shop'];
+    // Progress goes to a pipe one line per workload with a forecaster: the first says the computing is under way.
+    const r = await signalBeforeWrites(args, dir, reads.nodeArgs, (err) => /^recommend: 1\/\d+ /m.test(err()), 'the first workload was computed', 'SIGHUP');
+    assert.match(r.err, /^recommend: 1\//, r.err);
+    assert.doesNotMatch(r.err, /recommend: (\d+)\/\1 /, `stopped before the last workload: ${r.err}`);
+    assert.equal(reads.count(), 0, 'stopped before any manifest was read');
   });
 });
 

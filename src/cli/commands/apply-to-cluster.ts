@@ -64,6 +64,11 @@ export interface ApplyIo {
   exit?(code: number): void;
   /** The clock RestoreSignals reads to tell presses apart (default Date.now; tests pass their own). */
   now?: () => number;
+  /**
+   * Called once the patches listen to the signals (onInterrupt), in the same turn: the command's listener of the phase
+   * before (untilWritesListen, interrupt-signals.ts: the preview, the prompt) stops there.
+   */
+  onListening?(): void;
 }
 
 /** Raised when some workload could not be patched (or was not tried after a failure): named above. */
@@ -236,6 +241,7 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
           (io.exit ?? ((code: number) => process.exit(code)))(EXIT_INTERRUPTED);
         }
       });
+      io.onListening?.();
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
       /** A failed write that may still have landed (unreachable, unanswered): the rollback checks it too. */

@@ -34,7 +34,8 @@ import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
 import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
-import { explainScan, ManifestRefusal, readManifest } from './manifest-read';
+import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
+import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
 import { writeError } from '../format/write';
@@ -194,6 +195,8 @@ export interface ApplyToOptions {
   write?: WriteFn;
   /** applyToManifestsInterruptible: where a cancel comes from (default: this process's Ctrl-C, SIGTERM, SIGHUP). */
   interrupts?: Interrupts;
+  /** applyToManifestsInterruptible: called once the writes listen to the signals (writeAllOrNothingInterruptible's). */
+  onListening?: () => void;
 }
 
 /** Why `file` could not be written (checked as writeAllOrNothing checks it, writing nothing), as a failed result. */
@@ -300,19 +303,21 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
  * found in several files writes nothing either (every file holding one is named with the refusal, exit 2).
  */
 export function applyToManifests(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false, options: ApplyToOptions = {}): ApplyToResult[] {
-  const plan = planAll(path, recs, defaultNamespace, replicas, options);
+  const plan = atOnce(planAll(path, recs, defaultNamespace, replicas, options));
   return 'results' in plan ? plan.results : writePlanned(plan.planned, options);
 }
 
 /**
  * applyToManifests as `mora recommend --apply-to` runs it: Ctrl-C, SIGTERM or SIGHUP while the files are written
  * stops between two files and puts back those written; it throws WriteCancelled (exit 130: nothing was changed, or
- * which file could not be restored and where its original is saved). A signal while the files are read and planned
- * ends the run as usual: nothing has been written then.
+ * which file could not be restored and where its original is saved). The files are read and planned one turn of the
+ * event loop each, so a signal then reaches the command's listener of that phase (`recommend` listens from its start
+ * until the writes do: untilWritesListen, interrupt-signals.ts; `options.onListening` stops it) between two reads:
+ * 'interrupted (SIGINT) before anything was written; nothing was changed', exit 130.
  */
 export async function applyToManifestsInterruptible(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false,
   options: ApplyToOptions = {}): Promise<ApplyToResult[]> {
-  const plan = planAll(path, recs, defaultNamespace, replicas, options);
+  const plan = await stepWise(planAll(path, recs, defaultNamespace, replicas, options));
   if ('results' in plan) return plan.results;
   if (options.dryRun) return writePlanned(plan.planned, options);
   let failure: WriteAllFailed | undefined;
@@ -325,13 +330,22 @@ export async function applyToManifestsInterruptible(path: string, recs: readonly
   return resultsAfterWrite(plan.planned, failure);
 }
 
-/** Every file planned: to write (or preview), or, when one fails or a target is in several files, the results already. */
-function planAll(path: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean, options: ApplyToOptions): { planned: PlannedFile[] } | { results: ApplyToResult[] } {
+type Plan = { planned: PlannedFile[] } | { results: ApplyToResult[] };
+
+/**
+ * Every file planned: to write (or preview), or, when one fails or a target is in several files, the results already.
+ * One step per file read (stepWise lets a signal in between two; atOnce runs it through).
+ */
+function* planAll(path: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean, options: ApplyToOptions): Generator<void, Plan, void> {
   const files = manifestFiles(path);
   // The autoscalers of the other files given, of each file's folder and of the kustomize overlays that render it (the
   // editor's rule, manifest-autoscalers.ts); each file's own are found by its plan.
-  const autoscalers = replicas ? new CliAutoscalers(files) : undefined;
-  const planned = files.map((f) => planFile(f, recs, defaultNamespace, replicas, autoscalers));
+  const autoscalers = replicas ? new CliAutoscalers(files, new Map((yield* readableSteps(files)).map((f) => [f.file, f.text]))) : undefined;
+  const planned: PlannedFile[] = [];
+  for (const f of files) {
+    planned.push(planFile(f, recs, defaultNamespace, replicas, autoscalers));
+    yield;
+  }
   const refusals = repeatedTargets(planned, defaultNamespace);
   const failed = planned.some((p) => p.result?.error !== undefined);
   if (refusals.size === 0 && (!failed || options.dryRun)) return { planned };

@@ -7,13 +7,15 @@
  * that press), a third press at least 0.2 s and within 3 s after the one before quits at once.
  * Before asking: Prometheus answers, and each target of the cells still to run that not every cell using it scales a
  * workload first takes connections (target-check.ts, the flag form's and VS Code's rule); else exit 3, nothing written.
+ * A signal while these are checked or at the prompt: one line, 'mora: interrupted (SIGINT) before anything was written;
+ * nothing was changed', exit 130 (untilWritesListen).
  * At the end: the quality report (one line per cell) and the capacity per service.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
-import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors, untilWritesListen } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument, PlanRunHooks } from '../../data/experiments/plan-run';
 import type { ScalingNote } from '../../data/experiments/runner';
@@ -135,46 +137,63 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     return 0;
   }
   err(describeExpansion(plan, expansion, opts.context));
-  // Prometheus is reachable before anything is written, scaled or sent, and before asking: as the flag form
-  // (experiment.ts), planReachabilityFailure (src/data/prometheus/reachability.ts) on the client the run will ask. No
-  // connection or refused credentials stop it here, exit 3, and `out` stays as it was — not created, no record
-  // `failed`, no lock, no workload read or scaled: nothing was measured. Any other answer lets the run go on; a failure
-  // from the first cell on is recorded (`run recorded in …`), as a run that started.
-  {
-    const { planReachabilityFailure } = require('../../data/experiments/plan-prometheus') as typeof import('../../data/experiments/plan-prometheus');
-    const { nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
-    const failure = await planReachabilityFailure(plan, {}, hooks.signal);
-    if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
-    if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
+  // From here until the run listens itself (onSignal below), Ctrl-C, SIGTERM or SIGHUP while Prometheus and the
+  // targets are checked or at the prompt ends the run with one line, 'mora: interrupted (SIGINT) before anything was
+  // written; nothing was changed', exit 130 (untilWritesListen): nothing is sent, written or scaled yet.
+  const beforeRun = untilWritesListen(undefined, err);
+  let stoppedBefore: number | undefined;
+  try {
+    stoppedBefore = await (async (): Promise<number | undefined> => {
+      // Prometheus is reachable before anything is written, scaled or sent, and before asking: as the flag form
+      // (experiment.ts), planReachabilityFailure (src/data/prometheus/reachability.ts) on the client the run will ask. No
+      // connection or refused credentials stop it here, exit 3, and `out` stays as it was — not created, no record
+      // `failed`, no lock, no workload read or scaled: nothing was measured. Any other answer lets the run go on; a failure
+      // from the first cell on is recorded (`run recorded in …`), as a run that started.
+      {
+        const { planReachabilityFailure } = require('../../data/experiments/plan-prometheus') as typeof import('../../data/experiments/plan-prometheus');
+        const { nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
+        const failure = await planReachabilityFailure(plan, {}, hooks.signal);
+        if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
+        if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
+      }
+      // Then the targets of the cells still to run (done ones are skipped, as the run skips them), before asking, the
+      // lock, `out` or a workload: one GET to each target that not every cell using it scales a workload before loading
+      // (planTargetProblem, src/data/experiments/target-check.ts: the rule of the flag form and VS Code). A refused
+      // connection, unknown host or no route is exit 3 (as --target's), one message naming the target(s), services and
+      // cells; nothing written.
+      {
+        const { planTargetProblem } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
+        const { readPlanDocument, planPaths, cellFingerprint } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
+        let previous: PlanDocument | undefined;
+        try {
+          previous = readPlanDocument(planPaths(plan).json);
+        } catch (e) {
+          throw new UserError((e as Error).message); // an unreadable record: the error runPlan would give
+        }
+        const fingerprints = new Map(expansion.cells.map((c) => [c.id, cellFingerprint(c)]));
+        const done = new Set((previous?.cells ?? []).filter((c) => c.status === 'done' && fingerprints.get(c.id) === c.fingerprint).map((c) => c.id));
+        const down = await planTargetProblem(expansion.cells, { skip: done, signal: hooks.signal });
+        if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
+        if (down) throw new UserError(`experiment plan ${plan.name}: ${down}`, EXIT_UNREACHABLE);
+      }
+      if (!opts.yes) {
+        const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;
+        if (!tty) throw new UserError('mora experiment run sends real load: pass --yes to run without asking (stdin is not a terminal), or --dry-run to only list the cells');
+        const ask = hooks.confirm ?? (require('./apply-to-cluster') as typeof import('./apply-to-cluster')).askOnTerminal;
+        if (!await ask(`Send this load (already done cells are skipped)? [y/N] `)) {
+          err('mora: nothing sent\n');
+          return 1;
+        }
+      }
+      return undefined;
+    })();
+  } catch (e) {
+    beforeRun.stop();
+    throw e;
   }
-  // Then the targets of the cells still to run (done ones are skipped, as the run skips them), before asking, the
-  // lock, `out` or a workload: one GET to each target that not every cell using it scales a workload before loading
-  // (planTargetProblem, src/data/experiments/target-check.ts: the rule of the flag form and VS Code). A refused
-  // connection, unknown host or no route is exit 3 (as --target's), one message naming the target(s), services and
-  // cells; nothing written.
-  {
-    const { planTargetProblem } = require('../../data/experiments/target-check') as typeof import('../../data/experiments/target-check');
-    const { readPlanDocument, planPaths, cellFingerprint } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
-    let previous: PlanDocument | undefined;
-    try {
-      previous = readPlanDocument(planPaths(plan).json);
-    } catch (e) {
-      throw new UserError((e as Error).message); // an unreadable record: the error runPlan would give
-    }
-    const fingerprints = new Map(expansion.cells.map((c) => [c.id, cellFingerprint(c)]));
-    const done = new Set((previous?.cells ?? []).filter((c) => c.status === 'done' && fingerprints.get(c.id) === c.fingerprint).map((c) => c.id));
-    const down = await planTargetProblem(expansion.cells, { skip: done, signal: hooks.signal });
-    if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
-    if (down) throw new UserError(`experiment plan ${plan.name}: ${down}`, EXIT_UNREACHABLE);
-  }
-  if (!opts.yes) {
-    const tty = hooks.stdinIsTty ?? process.stdin.isTTY === true;
-    if (!tty) throw new UserError('mora experiment run sends real load: pass --yes to run without asking (stdin is not a terminal), or --dry-run to only list the cells');
-    const ask = hooks.confirm ?? (require('./apply-to-cluster') as typeof import('./apply-to-cluster')).askOnTerminal;
-    if (!await ask(`Send this load (already done cells are skipped)? [y/N] `)) {
-      err('mora: nothing sent\n');
-      return 1;
-    }
+  if (stoppedBefore !== undefined) {
+    beforeRun.stop();
+    return stoppedBefore;
   }
 
   const { runPlan } = require('../../data/experiments/plan-run') as typeof import('../../data/experiments/plan-run');
@@ -214,6 +233,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
     process.exit(130);
   };
   for (const sig of INTERRUPT_SIGNALS) process.on(sig, onSignal);
+  beforeRun.stop(); // the run listens now (the same turn: no signal in between takes its default action)
   hooks.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let kube: import('../../data/kube/client').KubeClient | undefined;
   try {

@@ -7,6 +7,8 @@
  * 0.2 s and within 3 s after the one before quits at once, saying what it leaves undone. With `--workload … --replicas`,
  * the workload's original replica count is put back at the end, on error and on interrupt (and noted in the JSON from
  * the start); after a kill -9 the next run in the same --out folder takes the original count from that note.
+ * A signal before the run starts (Prometheus and the target checked) has nothing to restore: one line, 'mora:
+ * interrupted (SIGINT) before anything was written; nothing was changed', exit 130.
  * A target that answers no request fails the run: exit 3, one line. Before anything is written the target gets one GET
  * (not when --workload is scaled first): one that refuses connections or whose host is not found is exit 3, one line,
  * nothing written. Waiting for Prometheus' first scrapes of the target (up to 10 scrape intervals + 5 s) says so on
@@ -15,7 +17,7 @@
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
-import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
+import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors, interruptedBeforeWriting } from './interrupt-signals';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -145,8 +147,18 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   // after saying what is left undone. Signals under COALESCE_MS after a press's first are that press (RestoreSignals).
   const signals = new RestoreSignals();
   let pendingSaid = false;
+  /** The run was started (runExperimentPlan called): before, only Prometheus and the target were asked, nothing written. */
+  let started = false;
+  let stoppedBeforeStart = false;
   const onSignal = (sig?: NodeJS.Signals) => {
     if (sig === 'SIGHUP') dropOutputErrors(); // the terminal is gone: a failed write must not end the restore
+    if (!started) {
+      // Nothing is running, written or scaled yet: one line, the checks stop (exit 130); later signals are absorbed.
+      if (!stoppedBeforeStart) err(`mora: ${interruptedBeforeWriting(sig ?? 'SIGINT')}\n`);
+      stoppedBeforeStart = true;
+      controller.abort();
+      return;
+    }
     const name = sig && sig !== 'SIGINT' ? sig : 'Ctrl-C';
     const scaledBack = scaling && !scaling.restored && !scaling.restoreSkipped ? ` and scaling ${scaling.workload} back to ${scaling.originalReplicas}` : '';
     const taken = signals.take();
@@ -194,6 +206,8 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       if (controller.signal.aborted) return 130;
       if (down) throw new UserError(`${down} check --target; nothing was sent or written`, EXIT_UNREACHABLE);
     }
+    if (controller.signal.aborted) return 130;
+    started = true;
     const results = await runExperimentPlan({
       service: opts.service ?? host,
       targetUrl: opts.target,

@@ -1,3 +1,5 @@
+import { EXIT_INTERRUPTED } from '../errors';
+
 /**
  * The signals that interrupt a run that changes something (mora experiment, mora experiment run): Ctrl-C (SIGINT), a
  * cancelled or timed-out CI job (SIGTERM), and a closed terminal or dropped SSH session (SIGHUP). Each one stops the
@@ -91,5 +93,66 @@ export class RestoreSignals {
     if (this.waitSaid) return 'absorbed';
     this.waitSaid = true;
     return 'wait';
+  }
+}
+
+/** The line of a write command stopped before its first write (also `mora manifests apply`'s WriteCancelled while it plans). */
+export const interruptedBeforeWriting = (signal: string): string => `interrupted (${signal}) before anything was written; nothing was changed`;
+
+/** What untilWritesListen returns: `stop()` once the writes listen to the signals themselves (idempotent). */
+export interface BeforeWrites {
+  stop(): void;
+}
+
+/**
+ * The phase of a write command before its writes (`mora recommend --apply-to | --apply-cluster | --undo`, `mora
+ * manifests apply --in-place | --out`): reading the source, computing, loading modules, reading the manifests, the
+ * server-side dry run, the prompt. Until stop(), Ctrl-C, SIGTERM or SIGHUP ends the run at once with one line, 'mora:
+ * interrupted (SIGINT) before anything was written; nothing was changed', and exit 130, as every interrupted `mora`
+ * run — not the signal's default action (killed, nothing said, 130/143/129 from the shell). Nothing is written yet, so
+ * nothing is to restore: the reads and computations are dropped. (Every file MOrA writes on the side meanwhile, a model
+ * cache, is written atomically, and a signal is only let in between two turns of the event loop: never halfway through
+ * a synchronous write.) A synchronous phase lets it in where it yields (one turn per manifest read).
+ * The writes call stop() right after they listen themselves (writeAllOrNothingInterruptible, applyMany and applyWrites
+ * take `onListening`), in the same turn: every signal has a listener, and one from then on is the writes'. A caller
+ * whose write does not listen (a single synchronous atomic write) first lets a pending signal in (one turn), then stops.
+ * `exit` and `err`: tests.
+ */
+export function untilWritesListen(exit: (code: number) => void = (code) => process.exit(code),
+  err: (line: string) => void = (line) => process.stderr.write(line)): BeforeWrites {
+  let stopped = false;
+  const on = (signal: NodeJS.Signals) => {
+    if (stopped) return;
+    stopped = true;
+    if (signal === 'SIGHUP') dropOutputErrors(); // the terminal is gone: the line may not be written, the exit code stays
+    err(`mora: ${interruptedBeforeWriting(signal)}\n`);
+    exit(EXIT_INTERRUPTED);
+  };
+  for (const s of INTERRUPT_SIGNALS) process.on(s, on);
+  return {
+    stop: () => {
+      stopped = true;
+      for (const s of INTERRUPT_SIGNALS) process.removeListener(s, on);
+    },
+  };
+}
+
+/** One turn of the event loop: a signal that came meanwhile reaches its listener. */
+export const oneTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs `steps` to its end, one turn of the event loop after each step: a signal's listener runs between two. */
+export async function stepWise<T>(steps: Generator<void, T, void>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await oneTurn();
+  }
+}
+
+/** Runs `steps` to its end at once (no signal let in). */
+export function atOnce<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }

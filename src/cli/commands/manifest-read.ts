@@ -105,3 +105,20 @@ function lineOf(text: string, offset: number): number {
   for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/**
+ * The files that read as text (readManifest; one that does not is left out: the apply names it), one step per file
+ * read, so a command may let a signal in between two reads (stepWise, interrupt-signals.ts).
+ */
+export function* readableSteps(files: readonly string[]): Generator<void, Array<{ file: string; text: string }>, void> {
+  const read: Array<{ file: string; text: string }> = [];
+  for (const file of files) {
+    try {
+      read.push({ file, text: readManifest(file).text });
+    } catch (e) {
+      if (!(e instanceof ManifestRefusal)) throw e;
+    }
+    yield;
+  }
+  return read;
+}

@@ -21,6 +21,7 @@ import { isWorkloadKind, KINDS_WITH_REPLICAS, POD_SPEC_PATH } from '../../manife
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { interruptsOfProcess, writeAllOrNothingInterruptible, WriteCancelled, type FileWrite, type InterruptibleWriteOptions } from './write-all-or-nothing';
+import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 
@@ -322,6 +323,7 @@ export async function applyMany(paths: readonly string[], changes: readonly Mani
   // Listened to until the writes end, so no signal takes its default action between the planning and the writes.
   let signal: string | undefined;
   const stopListening = (options.interrupts ?? interruptsOfProcess)((s) => { signal ??= s; });
+  options.onListening?.();
   try {
     const steps = planSteps(paths, changes, defaultNamespace);
     let planned: PlannedFile[];
@@ -332,7 +334,7 @@ export async function applyMany(paths: readonly string[], changes: readonly Mani
         break;
       }
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal's listener runs here
-      if (signal !== undefined) throw new WriteCancelled(`interrupted (${signal}) before anything was written; nothing was changed`, signal, []);
+      if (signal !== undefined) throw new WriteCancelled(interruptedBeforeWriting(signal), signal, []);
     }
     // Every file checked before the first is written; a write failing midway restores those written (write-all-or-nothing.ts).
     // A file edited by someone else since it was read is not overwritten: nothing is (exit 2, run again).

@@ -10,7 +10,8 @@ import { manifestFileList } from './manifest-files';
 import { forTerminal } from '../format/terminal';
 import { renderTable, terminalWidth } from '../format/table';
 import { writeError, writeFileAtomic } from '../format/write';
-import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
+import { ManifestRefusal, readableSteps, readManifest, scanOrExplain } from './manifest-read';
+import { oneTurn, stepWise, untilWritesListen, type BeforeWrites } from './interrupt-signals';
 import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './manifests-apply-many';
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
@@ -209,18 +210,6 @@ function parseOrExplain(opts: { set: string[]; replicas: string[] }): ManifestCh
   }
 }
 
-/** The files of a folder that read as text, for the autoscaler check (one that does not is named by the apply itself). */
-function readable(files: readonly string[]): Array<{ file: string; text: string }> {
-  return files.flatMap((file) => {
-    try {
-      return [{ file, text: readManifest(file).text }];
-    } catch (e) {
-      if (e instanceof ManifestRefusal) return [];
-      throw e;
-    }
-  });
-}
-
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
@@ -311,82 +300,101 @@ export function register(program: Command): void {
     .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
     .option('--exit-code', 'with --diff: exit 1 when something would change, 0 when nothing would (as git diff --exit-code)')
     .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
-    .action(async (paths: string[], opts: { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; exitCode?: boolean; defaultNamespace: string }) => {
-      if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
-      if (opts.exitCode && !opts.diff) throw new UserError('--exit-code goes with --diff (exit 1 when something would change)');
-      // --diff --exit-code: 1 when a diff was printed (something would change), 0 when none, as `git diff --exit-code`.
-      const changedExit = (diff: string) => {
-        if (opts.exitCode && diff) process.exitCode = 1;
-      };
-      if (opts.diff && (opts.inPlace || opts.out)) throw new UserError(`--diff writes nothing: give it without ${opts.inPlace ? '--in-place' : '--out'}`);
-      if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
-        if (!opts.inPlace && !opts.diff) {
-          throw new UserError('a folder or several files are rewritten in place: give --in-place, or --diff to see the changes (--out and printing take one file)');
-        }
-        if (paths.includes('-')) throw new UserError(`${opts.diff ? '--diff' : '--in-place'} on several paths needs files, not standard input`);
-        const asked = parseOrExplain(opts);
-        const changes = asked.some((c) => c.type === 'replicas') ? withoutAutoscaled(asked, readable(manifestFileList(paths).files), opts.defaultNamespace) : asked;
-        if (changes.length === 0) return; // only replicas an autoscaler owns: each named above, nothing to write
-        if (opts.diff) {
-          for (const f of planMany(paths, changes, opts.defaultNamespace)) {
-            const diff = unifiedDiff(f.file, f.before, f.after);
-            process.stdout.write(diff);
-            changedExit(diff);
-          }
-          return;
-        }
-        // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
-        await applyMany(paths, changes, opts.defaultNamespace);
-        return;
-      }
-      const file = paths[0];
-      if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
-      const { text, encoding, bytes: read } = readManifest(file);
-      scanOrExplain(file, text);
-      let result: string;
-      /** Whether a replica change was left to an autoscaler (named on stderr). */
-      let left = false;
+    .action(async (paths: string[], opts: ApplyCliOptions) => {
+      // A run that writes listens to Ctrl-C, SIGTERM and SIGHUP from its start until its write does: a signal while the
+      // files are read and planned ends it with one line, 'mora: interrupted (SIGINT) before anything was written;
+      // nothing was changed', exit 130 (untilWritesListen, interrupt-signals.ts), not killed with nothing said.
+      const beforeWrites = (opts.inPlace || opts.out !== undefined) && !opts.diff ? untilWritesListen() : undefined;
       try {
-        const asked = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
-        if (asked.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
-        const changes = withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace);
-        left = changes.length < asked.length;
-        result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
-      } catch (e) {
-        if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
-        throw e;
-      }
-      const target = opts.inPlace ? file : opts.out;
-      if (result === text && !left) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
-      if (opts.diff) {
-        const diff = unifiedDiff(file, text, result);
-        process.stdout.write(diff); // nothing when there is no change
-        changedExit(diff);
-        return;
-      }
-      if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
-      // The result in the input's encoding: a UTF-16 file (PowerShell's `>`) stays UTF-16, on stdout too.
-      const bytes = encoding === 'utf8' ? undefined : encodeManifest(result, encoding);
-      if (!target) {
-        process.stdout.write(bytes ?? result);
-        return;
-      }
-      // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
-      // --in-place: as a folder's files are written (write-all-or-nothing.ts), so a file someone else edited since it was
-      // read is not overwritten with an edit planned from the old text (exit 2, nothing written: run again).
-      if (opts.inPlace) {
-        await writeAllOrNothingInterruptible([{ file, data: bytes ?? result, read }]);
-        process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
-        return;
-      }
-      // --out: its folder must exist (a typo in it is exit 2 naming it).
-      if (!bytes) writeFileAtomic(target, result, { createParents: false });
-      else {
-        try {
-          writeBytesAtomic(target, bytes, { createParents: false });
-        } catch (e) {
-          throw writeError(target, e);
-        }
+        await applyCommand(paths, opts, beforeWrites);
+      } finally {
+        beforeWrites?.stop();
       }
     });
+}
+
+interface ApplyCliOptions { set: string[]; replicas: string[]; inPlace?: boolean; out?: string; diff?: boolean; exitCode?: boolean; defaultNamespace: string }
+
+/** `mora manifests apply`; `beforeWrites`: the listener of the phase before the write, stopped once the write listens. */
+async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites: BeforeWrites | undefined): Promise<void> {
+  if (opts.inPlace && opts.out) throw new UserError('give either --in-place or --out, not both');
+  if (opts.exitCode && !opts.diff) throw new UserError('--exit-code goes with --diff (exit 1 when something would change)');
+  // --diff --exit-code: 1 when a diff was printed (something would change), 0 when none, as `git diff --exit-code`.
+  const changedExit = (diff: string) => {
+    if (opts.exitCode && diff) process.exitCode = 1;
+  };
+  if (opts.diff && (opts.inPlace || opts.out)) throw new UserError(`--diff writes nothing: give it without ${opts.inPlace ? '--in-place' : '--out'}`);
+  if (paths.length > 1 || (paths[0] !== '-' && isDirectory(paths[0]))) {
+    if (!opts.inPlace && !opts.diff) {
+      throw new UserError('a folder or several files are rewritten in place: give --in-place, or --diff to see the changes (--out and printing take one file)');
+    }
+    if (paths.includes('-')) throw new UserError(`${opts.diff ? '--diff' : '--in-place'} on several paths needs files, not standard input`);
+    const asked = parseOrExplain(opts);
+    // The files read one turn of the event loop each: a signal meanwhile reaches beforeWrites between two reads.
+    const changes = asked.some((c) => c.type === 'replicas') ? withoutAutoscaled(asked, await stepWise(readableSteps(manifestFileList(paths).files)), opts.defaultNamespace) : asked;
+    if (changes.length === 0) return; // only replicas an autoscaler owns: each named above, nothing to write
+    if (opts.diff) {
+      for (const f of planMany(paths, changes, opts.defaultNamespace)) {
+        const diff = unifiedDiff(f.file, f.before, f.after);
+        process.stdout.write(diff);
+        changedExit(diff);
+      }
+      return;
+    }
+    // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
+    await applyMany(paths, changes, opts.defaultNamespace, { onListening: beforeWrites?.stop });
+    return;
+  }
+  const file = paths[0];
+  if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
+  const { text, encoding, bytes: read } = readManifest(file);
+  scanOrExplain(file, text);
+  let result: string;
+  /** Whether a replica change was left to an autoscaler (named on stderr). */
+  let left = false;
+  try {
+    const asked = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
+    if (asked.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
+    const changes = withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace);
+    left = changes.length < asked.length;
+    result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
+  } catch (e) {
+    if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const target = opts.inPlace ? file : opts.out;
+  if (result === text && !left) process.stderr.write(`mora: ${forTerminal(file)} already has these values\n`);
+  if (opts.diff) {
+    const diff = unifiedDiff(file, text, result);
+    process.stdout.write(diff); // nothing when there is no change
+    changedExit(diff);
+    return;
+  }
+  if (result === text && opts.inPlace) return; // leave the file (and its timestamp) alone
+  // The result in the input's encoding: a UTF-16 file (PowerShell's `>`) stays UTF-16, on stdout too.
+  const bytes = encoding === 'utf8' ? undefined : encodeManifest(result, encoding);
+  if (!target) {
+    process.stdout.write(bytes ?? result);
+    return;
+  }
+  // Atomic; an existing file keeps its mode and owner, a symlink stays a link (its target is rewritten).
+  // --in-place: as a folder's files are written (write-all-or-nothing.ts), so a file someone else edited since it was
+  // read is not overwritten with an edit planned from the old text (exit 2, nothing written: run again).
+  if (opts.inPlace) {
+    await writeAllOrNothingInterruptible([{ file, data: bytes ?? result, read }], { onListening: beforeWrites?.stop });
+    process.stderr.write(`mora: updated ${forTerminal(file)}\n`);
+    return;
+  }
+  // --out: one synchronous atomic write, which no signal can split: a signal that came before it is let in first.
+  await oneTurn();
+  beforeWrites?.stop();
+  // --out: its folder must exist (a typo in it is exit 2 naming it).
+  if (!bytes) writeFileAtomic(target, result, { createParents: false });
+  else {
+    try {
+      writeBytesAtomic(target, bytes, { createParents: false });
+    } catch (e) {
+      throw writeError(target, e);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { checkRiskShare } from '../../core/risk-share';
 import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseInputQuantity, QuantityError } from '../../core/quantity';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
+import { oneTurn, untilWritesListen } from './interrupt-signals';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
@@ -282,8 +283,25 @@ export function recommendModel(opts: Pick<RecommendCliOptions, 'model' | 'set'>)
   return { model, modelOptions: parseModelSets(sets, [model], modelNames()) };
 }
 
-// Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
+/**
+ * A run that writes (--apply-to, --apply-cluster, --undo; not with --dry-run) listens to Ctrl-C, SIGTERM and SIGHUP
+ * from its start until its writes listen themselves (untilWritesListen, interrupt-signals.ts): a signal while it loads,
+ * reads the source, computes, reads the manifests, previews the patches or asks ends it with one line, 'mora:
+ * interrupted (SIGINT) before anything was written; nothing was changed', exit 130, not killed with nothing said.
+ */
 export async function recommendCommand(opts: RecommendCliOptions): Promise<string> {
+  const writes = !opts.inCluster && !opts.dryRun && (opts.applyTo !== undefined || Boolean(opts.applyCluster) || opts.undo !== undefined);
+  const beforeWrites = writes ? untilWritesListen() : undefined;
+  try {
+    return await recommendRun(opts, beforeWrites?.stop);
+  } finally {
+    beforeWrites?.stop();
+  }
+}
+
+// Modules load on use (require, as in demo.ts: tsx's CJS hook resolves directories) so `mora --help` stays instant.
+/** `onListening`: called once the writes listen to the signals themselves (see recommendCommand). */
+async function recommendRun(opts: RecommendCliOptions, onListening?: () => void): Promise<string> {
   // Each in-cluster shard sees only its namespaces: a fleet budget over them would differ from shard to shard.
   if (opts.inCluster && (opts.riskScope ?? 'workload').toLowerCase() !== 'workload') throw new UserError('--risk-scope fleet is not available with --in-cluster (each shard sees only its own namespaces)');
   connectTimeoutOption(opts.connectTimeout); // a bad value is bad input whatever the source
@@ -327,7 +345,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.undo !== undefined) {
     // No recommendation: the record's workloads, each previewed and (after the prompt or --yes) patched back.
     await applyCluster.undoFromRecord({ undo: opts.undo, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), dryRun: opts.dryRun, yes: opts.yes, quiet: opts.quiet },
-      { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+      { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal, onListening });
     return '';
   }
   const { model, modelOptions } = recommendModel(opts);
@@ -374,6 +392,8 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   } else {
     throw new UserError(`--source must be demo or cluster, got "${opts.source}"`);
   }
+  // A run that writes lets a signal in before each workload is computed (the demo's reads never leave a turn otherwise).
+  if (onListening) source = lettingSignalsIn(source);
   const health = await source.health();
   // Same codes as `mora health` for the same fault: unreachable 3; a missing/unreadable kubeconfig or missing data 2.
   if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
@@ -449,7 +469,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
   if (opts.applyTo) {
     const { applyToManifestsInterruptible, dryRunSummary, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
     // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
-    const results = await applyToManifestsInterruptible(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun) });
+    const results = await applyToManifestsInterruptible(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun), onListening });
     // --dry-run: each file's diff on stderr, whatever the format: stdout carries the recommendations, so a diff there
     // would be mixed with them (`manifests apply --diff` prints its diff on stdout, where it is the only thing).
     manifestDiffs = results.map((r) => r.diff ?? '').join('');
@@ -484,7 +504,7 @@ export async function recommendCommand(opts: RecommendCliOptions): Promise<strin
     await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
       { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet), rollback: opts.rollback !== false,
         undoCommand: (f) => `mora recommend --undo ${applyCluster.shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${applyCluster.shellWord(opts.kubeconfig)}` : ''}` },
-      { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal });
+      { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal, onListening });
     if (leftOut.length) throw partial(leftOut);
     return '';
   }
@@ -513,6 +533,20 @@ function partial(leftOut: readonly SkippedInput[]): PartialResult {
   };
   const parts = [count('Context', 'context', 'contexts'), count('Namespace', 'namespace', 'namespaces'), count('workload', 'workload', 'workloads')].filter(Boolean);
   return new PartialResult(`partial: ${parts.join(', ')} skipped (named above); the others were recommended`);
+}
+
+/**
+ * `source` with one turn of the event loop before each workload's history range is read (once per workload the
+ * pipeline computes), so a signal's listener runs between two workloads even when the reads never wait (the demo's,
+ * a cached source): the pipeline computes each workload in one go, its awaits settled without a turn.
+ */
+function lettingSignalsIn(source: import('../../data/datasource').DataSource): import('../../data/datasource').DataSource {
+  return Object.assign(Object.create(source) as typeof source, {
+    historyRange: async (target: Parameters<typeof source.historyRange>[0]) => {
+      await oneTurn();
+      return source.historyRange(target);
+    },
+  });
 }
 
 /**

@@ -164,6 +164,11 @@ export interface InterruptibleWriteOptions {
   write?: WriteFn;
   /** Where cancels come from (default: this process's signals, interruptsOfProcess). */
   interrupts?: Interrupts;
+  /**
+   * Called once the writes listen to the signals, in the same turn: the planning phase's own listener (a command's
+   * untilWritesListen, interrupt-signals.ts) stops there, so no signal in between takes its default action.
+   */
+  onListening?: () => void;
 }
 
 /**
@@ -177,6 +182,7 @@ export interface InterruptibleWriteOptions {
 export async function writeAllOrNothingInterruptible(toWrite: readonly FileWrite[], options: InterruptibleWriteOptions = {}): Promise<string[]> {
   let signal: string | undefined;
   const stopListening = (options.interrupts ?? interruptsOfProcess)((s) => { signal ??= s; });
+  options.onListening?.();
   try {
     const steps = writeSteps(toWrite, options.write ?? writeFileAtomic, () => signal);
     for (;;) {
