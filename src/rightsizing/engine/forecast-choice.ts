@@ -26,6 +26,28 @@ const DAY = 86400;
  */
 export const FORECAST_MAX_RAISE = 2;
 
+/**
+ * Days of samples a forecaster must be fitted on, counted as the time its samples cover (coveredDays), not the span from
+ * the first to the last: after a long gap a fit window can hold one day (a Prophet fit on one day after 20 missing ones
+ * doubled the value, the FORECAST_MAX_RAISE cap). With less, the window rule stands (as when the forecast is not trusted).
+ */
+export const MIN_FIT_DAYS = 3;
+
+/**
+ * The time the samples `t` (sorted) cover, in days: the sum of the gaps between consecutive samples, where a gap longer
+ * than max(1 h, 4 × the median gap) is missing data and counts nothing. A regular series covers its span.
+ */
+export function coveredDays(t: ArrayLike<number>): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < t.length; i++) if (t[i] > t[i - 1]) gaps.push(t[i] - t[i - 1]);
+  if (gaps.length === 0) return 0;
+  const median = Float64Array.from(gaps).sort()[Math.floor((gaps.length - 1) / 2)];
+  const cap = Math.max(3600, 4 * median);
+  let s = 0;
+  for (const g of gaps) if (g <= cap) s += g;
+  return s / DAY;
+}
+
 /** A forecast as the engine may use it for one resource (resource.ts). */
 export interface ForecastUse {
   /** What the forecast says the next day needs (CPU: its usage quantile at the window base's quantile; memory: the band's peak), base units. */
@@ -90,8 +112,9 @@ export async function checkForecast(kind: ResourceKind, history: Series, now: nu
   const lastDay = Math.floor(now / DAY) * DAY - DAY;
   const train = slice(history, history.t[0], lastDay);
   const hold = slice(history, lastDay, lastDay + DAY);
-  if (train.t.length < 12 || hold.t.length < 12 || (train.t[train.t.length - 1] - train.t[0]) < 3 * DAY) {
-    return { need: NaN, trusted: false, method, reason: 'history too short to check the forecast against the window (needs 4 days)' };
+  // Covered, not spanned: a history with a long gap has fewer days to fit on than its first and last samples suggest.
+  if (train.t.length < 12 || hold.t.length < 12 || coveredDays(train.t) < MIN_FIT_DAYS - 1e-9) {
+    return { need: NaN, trusted: false, method, reason: `history too short to check the forecast against the window (needs ${MIN_FIT_DAYS} days of samples before the last day, and the last day)` };
   }
   const horizon = Math.ceil(DAY / step);
   const window = new MoraStrategy(kind, { risk });

@@ -4,14 +4,16 @@
  * forecast's own past ratios, usage / forecast need, once 3 such days exist; before that the window rule's margin), remembers both, and
  * once the day has happened scores both on it. It applies the forecast's value only while, over the last `evidenceDays`
  * days, it cleared `forecastBeatsWindow` (at least the window's coverage with less waste, or clearly better coverage). Otherwise the window result stands. The forecaster is refit each day
- * on the last `fitDays` days (synchronous forecasters only, e.g. Prophet).
+ * on the last `fitDays` days (synchronous forecasters only, e.g. Prophet), and only when their samples cover at least
+ * MIN_FIT_DAYS days (coveredDays). Evidence and calibration days expire by date, not by count: after a gap of two
+ * weeks, the days scored before it are not evidence for a fit on what followed it.
  */
 import { series } from '../../core/series';
 import type { Forecaster } from '../../ml/forecast-types';
 import type { ResourceKind, SizingStrategy, StrategyValue } from '../baselines/strategy';
 import { cpuMargin, memoryMargin, type CalibrationDay } from './calibration';
 import { scoreDay, type DayScore } from '../replay/score';
-import { downsample, FORECAST_MAX_RAISE, forecastBeatsWindow, forecastNeed, totals } from './forecast-choice';
+import { coveredDays, downsample, FORECAST_MAX_RAISE, forecastBeatsWindow, forecastNeed, MIN_FIT_DAYS, totals } from './forecast-choice';
 import { MoraStrategy, type MoraStrategyOptions } from './mora-strategy';
 
 const DAY = 86400;
@@ -27,6 +29,8 @@ interface Pending { day: number; window: number; forecast: number; need: number;
 
 /** Forecast calibration days needed before the forecast's own margin replaces the window rule's. */
 const MIN_FORECAST_CALIBRATION = 3;
+/** Days back the forecast's calibration days are kept (by date). */
+const CALIBRATION_DAYS = 28;
 
 export class ForecastGuardedStrategy implements SizingStrategy {
   readonly name: string;
@@ -36,7 +40,7 @@ export class ForecastGuardedStrategy implements SizingStrategy {
   private pending: Pending | undefined;
   private readonly record: Array<{ w: DayScore; f: DayScore }> = [];
   /** The forecast's own calibration days: usage over the forecast's need (the window rule's ratios, for the forecast). */
-  private readonly cal: CalibrationDay[] = [];
+  private readonly cal: Array<CalibrationDay & { day: number }> = [];
   private readonly fitDays: number;
   private readonly evidenceDays: number;
   private readonly step: number;
@@ -71,8 +75,11 @@ export class ForecastGuardedStrategy implements SizingStrategy {
     let lo = 0;
     while (lo < this.t.length && this.t[lo] < now - this.fitDays * DAY) lo++;
     if (lo > 0) { this.t.splice(0, lo); this.v.splice(0, lo); }
+    // Evidence and calibration from before the windows (a gap) expire, whatever their number.
+    while (this.record.length > 0 && this.record[0].w.dayStart < now - this.evidenceDays * DAY) this.record.shift();
+    while (this.cal.length > 0 && this.cal[0].day < now - CALIBRATION_DAYS * DAY) this.cal.shift();
     let f = NaN, need = NaN;
-    if (this.t.length >= 24) {
+    if (this.t.length >= 24 && coveredDays(this.t) >= MIN_FIT_DAYS - 1e-9) {
       try {
         const hist = downsample(series(this.t, this.v), this.step, this.kind);
         const fitted = this.forecaster.fit(hist);
@@ -105,8 +112,8 @@ export class ForecastGuardedStrategy implements SizingStrategy {
     while (this.record.length > this.evidenceDays) this.record.shift();
     if (p.need > 0) {
       const ratios = Float64Array.from(p.samples, (x) => x / p.need).sort();
-      this.cal.push({ ratios, peakRatio: ratios[ratios.length - 1], achieved: this.kind === 'cpu' ? f.exceeded / f.samples : f.exceeded > 0 ? 1 : 0 });
-      while (this.cal.length > 28) this.cal.shift();
+      this.cal.push({ day: p.day, ratios, peakRatio: ratios[ratios.length - 1], achieved: this.kind === 'cpu' ? f.exceeded / f.samples : f.exceeded > 0 ? 1 : 0 });
+      while (this.cal.length > CALIBRATION_DAYS) this.cal.shift();
     }
   }
 
