@@ -28,7 +28,7 @@ export interface UnreadableFile {
 /** What loading found wrong without failing: unreadable files of a directory, and notes on the files read. */
 export interface LoadReport {
   unreadable: UnreadableFile[];
-  /** One line each: rows lost to conflicting duplicate timestamps, negative usage, timestamps before 1980. */
+  /** One line each: rows lost to conflicting duplicate timestamps, negative usage (read as 0), timestamps before 1980. */
   notes: string[];
   /** A directory's files: those read (as series or as unreadable), and those left aside for their name (not .csv/.json[.gz]). */
   files?: { read: string[]; ignored: string[]; outputs: string[] };
@@ -168,7 +168,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       const notes: string[] = [];
       reads.forEach(({ read }, k) => {
         const where = reads[k].key !== undefined ? `${f} (series ${reads[k].key})` : reads.length > 1 ? `${f} ${names[k].slice(name.length)}` : f;
-        const s = clean(read.series).series;
+        // Usage is never negative: a negative sample comes from a broken rate (a counter reset) or exporter. Read as 0 here,
+        // so the strategies size from it and the scorer scores on it alike: replayed as it was, one −100 among 864 samples
+        // nearly doubled a series' waste ratio, and three −500 ones made its usage sum ≤ 0 ("idle", every mean "—").
+        const { series: s, negative } = nonNegative(clean(read.series).series);
         const seen = joinIds ? at.get(names[k]) : undefined;
         if (seen === undefined) {
           if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
@@ -183,10 +186,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         // Left out as forecast leaves them out: kept, a row years away made the backtest score the first 7 days without warm-up.
         if (read.far) notes.push(`${where}: ${farRowsNote(read.far)}`);
         if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
-        let negative = 0;
-        for (const x of s.v) if (x < 0) negative++;
-        // Usage is never negative: these come from a broken rate (a counter reset) or exporter, and are replayed as they are.
-        if (negative) notes.push(`${where}: ${negative} negative values (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
+        if (negative) notes.push(`${where}: ${negative} negative values, read as 0 (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
       const keyed = reads.some((r) => r.key !== undefined);
       const by = reads[0]?.splitBy;
@@ -301,6 +301,14 @@ export function groupUnreadable(bad: readonly UnreadableFile[], root: string): U
 /** The first few names of a group, comma-separated, and how many more: `a.csv, b.csv, c.csv, d.csv, e.csv and 7 more`. */
 export function fewNames(names: readonly string[], n = MAX_NAMED_FILES): string {
   return names.slice(0, n).join(', ') + (names.length > n ? ` and ${names.length - n} more` : '');
+}
+
+/** The series with its negative values read as 0 (the same series when there is none), and how many there were. */
+export function nonNegative(s: Series): { series: Series; negative: number } {
+  let negative = 0;
+  for (const x of s.v) if (x < 0) negative++;
+  if (negative === 0) return { series: s, negative };
+  return { series: { t: s.t, v: Float64Array.from(s.v, (x) => (x < 0 ? 0 : x)) }, negative };
 }
 
 /** One file's rows of a series whose id is in several files (--series-column over a directory). */
