@@ -7,11 +7,11 @@ import { rows } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
-/** Two 10-day series (3 scored days after the 7-day warm-up) and one of 3 days (none scored). */
+/** Two 10-day series (3 scored days after the 7-day warm-up) and one of 1 day (none scored: 2 days or more get a shorter warm-up). */
 function writeSeries(dir: string): void {
   writeFileSync(join(dir, 'alpha.csv'), ['timestamp,value', ...rows(10 * 288)].join('\n'));
   writeFileSync(join(dir, 'beta.csv'), ['timestamp,value', ...rows(10 * 288, 300, (i) => (2 + Math.cos(i / 30)).toFixed(4))].join('\n'));
-  writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(3 * 288)].join('\n'));
+  writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(288)].join('\n'));
 }
 
 interface Summary { days: number; wasteRatio: number | null; shortfallRatio: number | null }
@@ -121,7 +121,7 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
         assert.equal(short.summary.days, 0);
         assert.equal(short.summary.wasteRatio, null);
         assert.equal(short.summary.shortfallRatio, null);
-        assert.match(short.unscored ?? '', /^too short: 3\.0 days of samples/);
+        assert.match(short.unscored ?? '', /^too short: 1\.0 days of samples/);
         const scored = mine.filter((p) => p.series !== 'short');
         for (const p of scored) {
           assert.equal(p.unscored, undefined);

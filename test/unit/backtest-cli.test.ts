@@ -60,10 +60,11 @@ describe('mora backtest', () => {
     try {
       writeFileSync(join(mixed, 'alpha.csv'), readFileSync(join(dir, 'alpha.csv')));
       const t0 = 1_700_000_000 - (1_700_000_000 % 86400);
-      writeFileSync(join(mixed, 'shorty.csv'), ['timestamp,value', ...Array.from({ length: 2 * 288 }, (_, i) => `${t0 + i * 300},1`)].join('\n'));
+      // One day: too short for any warm-up (2 days or more get a shorter one without --warmup-days: backtest-short-trace.test.ts).
+      writeFileSync(join(mixed, 'shorty.csv'), ['timestamp,value', ...Array.from({ length: 288 }, (_, i) => `${t0 + i * 300},1`)].join('\n'));
       const json = await mora(['backtest', '--input', mixed, '--kind', 'cpu', '--format', 'json', '-q']);
       assert.equal(json.code, 0, json.err);
-      assert.match(json.err, /^mora: skipped series shorty: too short: 2\.0 days of samples \(576 points\), needs more than the 7-day warm-up$/m);
+      assert.match(json.err, /^mora: skipped series shorty: too short: 1\.0 days of samples \(288 points\), needs 2 whole days or more \(a day to size from, then a day to score\)$/m);
       assert.deepEqual(JSON.parse(json.out).skipped.map((s: { series: string }) => s.series), ['shorty']);
       const table = await mora(['backtest', '--input', mixed, '--kind', 'cpu', '-q']);
       assert.equal(table.code, 0, table.err);

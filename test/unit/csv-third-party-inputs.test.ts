@@ -186,7 +186,7 @@ describe('timestamp,value CSVs a third party hands over', () => {
       assert.match(z.err, /^mora: warning: .*stray\.csv: 1 row far from the rest left out: line 2 \(0, 1970-01-01T00:00:00Z\); the other 2592 rows span /m);
 
       writeFileSync(join(dir, 'short.csv'), ['timestamp,value', ...rows(3 * 288)].join('\n'));
-      const s = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '-q']);
+      const s = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '--warmup-days', '7', '-q']);
       assert.equal(s.code, 2);
       assert.match(s.err, /each series needs more than 7 days of samples \(--warmup-days sets how many;/);
       const w = await mora(['backtest', '--input', join(dir, 'short.csv'), '--kind', 'cpu', '--warmup-days', '1', '-q']);

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { series as makeSeries } from '../../core/series';
+import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
 import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
@@ -25,6 +25,7 @@ import { checkUserFile, writeUserFile } from '../format/write';
 import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 import { checkReportPath } from './report-path';
+import { DEFAULT_WARMUP_DAYS, shortWarmupDays, wholeDays } from '../../rightsizing/backtest/warmup';
 
 const DEFAULT_STRATEGIES = 'mora,vpa,krr,autopilot';
 
@@ -40,7 +41,8 @@ export interface BacktestCliOptions extends LayoutFlags {
   riskScope?: string;
   html?: string;
   format: string;
-  warmupDays: string;
+  /** Undefined: not given, 7 days, and a series too short for that gets a shorter one (backtest/warmup.ts). */
+  warmupDays?: string;
   scale: string;
   quiet?: boolean;
   /** -f json: add elapsedMs (and oracleMs with --frontier); left out by default so two runs print the same bytes. */
@@ -61,7 +63,7 @@ export function register(program: Command): void {
     .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added; to compare both in one run, name both: --strategies mora,mora-fleet', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
-    .option('--warmup-days <n>', 'days observed before scoring starts', '7')
+    .option('--warmup-days <n>', `days observed before scoring starts (default ${DEFAULT_WARMUP_DAYS}; without it, a series of 2 to ${DEFAULT_WARMUP_DAYS} whole days is warmed up on half its days, said on stderr)`)
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--timings', 'with -f json: add elapsedMs (and oracleMs with --frontier), which differ from run to run')
@@ -122,7 +124,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // --out the same way, before the replay (which may take minutes): a missing or read-only folder, or a folder given as
   // the file, is exit 2 naming it at once, not after the whole replay.
   if (opts.out) checkUserFile(opts.out);
-  const warmupDays = Number(opts.warmupDays);
+  // Not given: the default, and shorter for a series it would leave without a scored day (below); given: for every series.
+  const warmupGiven = opts.warmupDays !== undefined;
+  const warmupDays = warmupGiven ? Number(opts.warmupDays) : DEFAULT_WARMUP_DAYS;
   if (!Number.isInteger(warmupDays) || warmupDays < 0) throw new UserError(`--warmup-days must be a whole number ≥ 0, got "${opts.warmupDays}"`);
   const scale = Number(opts.scale);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new UserError(`--scale must be a positive number, got "${opts.scale}"`);
@@ -134,7 +138,11 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     name: s.name,
     missing: s.missing ?? 0,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
-  }));
+  })).map((s) => {
+    // A 3-day trace handed over expects rows: half its days to warm up on, not the 7 it does not have (said once, below).
+    const short = warmupGiven ? undefined : shortWarmupDays(s.series, { warmupDays });
+    return short === undefined ? s : { ...s, warmupDays: short };
+  });
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
   report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
@@ -160,6 +168,9 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     result = runBacktest(inputs, kind, specs, options);
   }
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
+  // Stderr even with -q: these series' days are scored after a shorter warm-up than the others'.
+  const warmNote = shortWarmupNote(inputs, warmupDays);
+  if (warmNote) process.stderr.write(`mora: note: ${warmNote}\n`);
   // One line per reason: 12 files failing alike gave the same long reason 12 times (JSON `skipped` keeps every file's).
   for (const g of groupUnreadable(unreadable, opts.input)) {
     process.stderr.write(g.entries.length === 1
@@ -167,7 +178,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
       : `mora: skipped ${g.files.length} files in ${forTerminal(opts.input)} (${forTerminal(fewNames(g.files))}): ${forTerminal(g.reason)}\n`);
   }
   // A series with no scored day is left out of the means: name it, never drop it silently (stderr even with -q).
-  const short = skippedSeries(inputs, result, warmupDays);
+  const short = skippedSeries(inputs, result, warmupDays, warmupGiven);
   if (result.rows.length === 0) {
     // Histories shorter than an hour (a 22-minute pod-metrics dump) can score no day at any --warmup-days: say that, and what reads them.
     const longest = inputs.reduce((m, i) => Math.max(m, i.series.t.length > 1 ? i.series.t[i.series.t.length - 1] - i.series.t[0] : 0), 0);
@@ -179,7 +190,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     // Say why for the series themselves (no values at all, too short, too sparse), not only the general rule.
     const tooShort = short.some((s) => s.reason.startsWith('too short'));
     const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
-    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
+    const needs = warmupGiven ? `more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}` : `2 whole days of samples or more (a day to size from, then a day to score; ${tooShort ? `a series of 2 to ${warmupDays} whole days is warmed up on half its days; ` : ''}`;
+    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs ${needs}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
   // A strategy without a value on a scored day has no row for it: one note per strategy says how many and why (even with -q).
@@ -312,8 +324,12 @@ export interface SkippedSeries {
   reason: string;
 }
 
-/** Series that got no scored day for any strategy (too short for the warm-up, or too sparse), with why. */
-export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t: Float64Array }; missing?: number }>, result: BacktestResult, warmupDays: number): SkippedSeries[] {
+/**
+ * Series that got no scored day for any strategy (too short for the warm-up, or too sparse), with why. `warmupGiven`
+ * false: no --warmup-days, so a series of 2 whole days or more had a shorter warm-up if one scored a day (its own
+ * `warmupDays`), and one too short is too short for any.
+ */
+export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t: Float64Array }; missing?: number; warmupDays?: number }>, result: BacktestResult, warmupDays: number, warmupGiven = true): SkippedSeries[] {
   const scored = new Set(result.perSeries.filter((p) => p.summary.days > 0).map((p) => p.series));
   return inputs.filter((i) => !scored.has(i.name)).map((i) => {
     const t = i.series.t;
@@ -321,11 +337,33 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
       return { series: i.name, reason: i.missing ? `no values: all ${i.missing} rows are empty or NaN` : 'no rows after the header' };
     }
     const days = t.length > 1 ? (t[t.length - 1] - t[0]) / 86400 : 0;
-    const reason = days <= warmupDays
-      ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs more than the ${warmupDays}-day warm-up`
-      : `no day after the ${warmupDays}-day warm-up has 12 or more samples covering an hour (${t.length} points over ${days.toFixed(1)} days)`;
+    const warmup = i.warmupDays ?? warmupDays;
+    const reason = !warmupGiven && wholeDays(i.series as Series) < 2
+      ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs 2 whole days or more (a day to size from, then a day to score)`
+      : days <= warmup
+        ? `too short: ${days.toFixed(1)} days of samples (${t.length} points), needs more than the ${warmup}-day warm-up`
+        : `no day after the ${warmup}-day warm-up has 12 or more samples covering an hour (${t.length} points over ${days.toFixed(1)} days)`;
     return { series: i.name, reason };
   });
+}
+
+/**
+ * The series warmed up for fewer days than the run's `warmupDays` because they are too short for it (no --warmup-days):
+ * how many, and their warm-ups; empty when none.
+ */
+export function shortWarmupNote(inputs: ReadonlyArray<{ name: string; series: Series; warmupDays?: number }>, warmupDays: number): string {
+  const short = inputs.filter((i) => i.warmupDays !== undefined && i.warmupDays < warmupDays);
+  if (short.length === 0) return '';
+  const dayText = (d: number) => `${d} day${d === 1 ? '' : 's'}`;
+  if (inputs.length === 1) {
+    return `the series (${dayText(wholeDays(short[0].series))} of samples) is too short for the default ${warmupDays}-day warm-up (no day would be scored): `
+      + `warmed up on ${dayText(short[0].warmupDays!)} (half its whole days), scored on the rest; --warmup-days <n> sets the warm-up`;
+  }
+  const by = new Map<number, string[]>();
+  for (const i of short) by.set(i.warmupDays!, [...(by.get(i.warmupDays!) ?? []), i.name]);
+  const groups = [...by].sort((a, b) => a[0] - b[0]).map(([d, names]) => `${dayText(d)}: ${names.length} series (${fewNames(names.map(forTerminal), 3)})`);
+  return `${short.length} of ${inputs.length} series are too short for the default ${warmupDays}-day warm-up (no day would be scored): `
+    + `each warmed up on half its whole days (${groups.join('; ')}), scored on the rest; the others keep ${warmupDays} days; --warmup-days <n> sets one warm-up for every series`;
 }
 
 /**

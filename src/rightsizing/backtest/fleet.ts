@@ -20,6 +20,7 @@ import { allocateFleetRisk, defaultFleetCap } from '../engine/fleet-risk';
 import { FleetMemberStrategy, type FleetCurveOptions } from '../engine/fleet-strategy';
 import type { MoraStrategyOptions } from '../engine/mora-strategy';
 import { days as replayDays, type ReplayDay, type ReplayOptions, type StrategyReplay } from '../replay/replay';
+import { seriesOptions } from './warmup';
 import { scoreDay } from '../replay/score';
 
 export interface FleetReplayOptions extends ReplayOptions, FleetCurveOptions {
@@ -44,10 +45,10 @@ export interface FleetReplay {
 }
 
 /** Replays each fleet budget of `targets` (labelled `names`) over all `inputs` together (see the module comment). */
-export function replayFleet(inputs: ReadonlyArray<{ name: string; series: Series }>, kind: ResourceKind, targets: readonly number[], names: readonly string[], options: FleetReplayOptions = {}): FleetReplay {
+export function replayFleet(inputs: ReadonlyArray<{ name: string; series: Series; warmupDays?: number }>, kind: ResourceKind, targets: readonly number[], names: readonly string[], options: FleetReplayOptions = {}): FleetReplay {
   const capOf = options.cap ?? defaultFleetCap;
   const members = inputs.map(() => new FleetMemberStrategy(kind, options.mora));
-  const dayLists: ReplayDay[][] = inputs.map((x) => [...replayDays(x.series, options)]);
+  const dayLists: ReplayDay[][] = inputs.map((x) => [...replayDays(x.series, seriesOptions(x, options))]);
   const replays: StrategyReplay[][] = targets.map((_t, q) => inputs.map(() => ({ strategy: names[q], days: [], noAnswer: 0 })));
   const fleetDays: FleetDay[][] = targets.map(() => []);
   const longest = Math.max(0, ...dayLists.map((d) => d.length));

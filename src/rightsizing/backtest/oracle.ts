@@ -18,6 +18,7 @@ import type { Series } from '../../core/series';
 import { quantileSorted } from '../../core/stats';
 import type { ResourceKind } from '../baselines/strategy';
 import { scoredDays, type ReplayOptions } from '../replay/replay';
+import { seriesOptions } from './warmup';
 
 export interface FrontierPoint {
   /** Mean over series of the risk (CPU exceedance share; memory OOM-day share). */
@@ -80,8 +81,8 @@ function dayCandidates(values: Float64Array, kind: ResourceKind): Array<[number,
  * The oracle frontier over `inputs` (each series' scored days, as replay scores them): points from zero risk
  * (every day at its peak) to the highest risk, risk ascending, waste descending; convex.
  */
-export function oracleFrontier(inputs: ReadonlyArray<{ series: Series }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[] {
-  const perSeries = inputs.map((x) => scoredDays(x.series, options)).filter(hasUsage);
+export function oracleFrontier(inputs: ReadonlyArray<{ series: Series; warmupDays?: number }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[] {
+  const perSeries = inputs.map((x) => scoredDays(x.series, seriesOptions(x, options))).filter(hasUsage);
   const S = perSeries.length;
   if (S === 0) return [];
   let risk = 0, waste = 0;
@@ -112,7 +113,7 @@ export function oracleFrontier(inputs: ReadonlyArray<{ series: Series }>, kind: 
  * on its days where it saves the most), read at r and averaged. The limit of a rule calibrated per series — one that keeps
  * each workload at the user's target, as MOrA does — where `oracleFrontier` may also spend one series' risk on another.
  */
-export function seriesOracleFrontiers(inputs: ReadonlyArray<{ series: Series }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[][] {
+export function seriesOracleFrontiers(inputs: ReadonlyArray<{ series: Series; warmupDays?: number }>, kind: ResourceKind, options: ReplayOptions = {}): FrontierPoint[][] {
   return inputs.map((x) => oracleFrontier([x], kind, options)).filter((f) => f.length > 0);
 }
 
@@ -150,8 +151,8 @@ export function sampleFrontier(frontier: readonly FrontierPoint[], n: number, ma
  * Not the limit (the oracle frontier spends the risk where it saves the most waste; this spends it evenly): the gap
  * between the two is what allocating risk across days is worth, the gap from here to a real rule what not knowing the day costs.
  */
-export function dayQuantileCurve(inputs: ReadonlyArray<{ series: Series }>, risks: readonly number[], options: ReplayOptions = {}): Array<FrontierPoint & { target: number }> {
-  const perSeries = inputs.map((x) => scoredDays(x.series, options)).filter(hasUsage).map((days) => days.map((d) => Float64Array.from(d.values).sort()));
+export function dayQuantileCurve(inputs: ReadonlyArray<{ series: Series; warmupDays?: number }>, risks: readonly number[], options: ReplayOptions = {}): Array<FrontierPoint & { target: number }> {
+  const perSeries = inputs.map((x) => scoredDays(x.series, seriesOptions(x, options))).filter(hasUsage).map((days) => days.map((d) => Float64Array.from(d.values).sort()));
   return risks.map((r) => {
     let risk = 0, waste = 0;
     for (const days of perSeries) {

@@ -11,11 +11,14 @@ import { CALIBRATION_INTERNALS } from '../engine/calibration';
 import { FleetTailPool } from '../engine/fleet-tail';
 import { MORA_DEFAULTS, MoraStrategy } from '../engine/mora-strategy';
 import { isIdle, meanSummary, summarize, type DayScore, type Summary } from '../replay/score';
+import { seriesOptions } from './warmup';
 import { createStrategy, FLEET_STRATEGIES, strategyLabel, type StrategyContext, type StrategyName, type StrategySpec } from './strategies';
 
 export interface BacktestInput {
   name: string;
   series: Series;
+  /** This series' warm-up in days, instead of the run's (a trace too short for the default: warmup.ts). */
+  warmupDays?: number;
 }
 
 export interface BacktestRow {
@@ -70,7 +73,7 @@ function fleetTailPools(inputs: readonly BacktestInput[], kind: ResourceKind, sp
       const first = firstDayOf(input.series);
       const rule = new MoraStrategy(kind, mora);
       rule.onCalibrationDay = (day, ratios) => pool.add(i, first, day, ratios);
-      for (const d of replayDays(input.series, options)) if (d.t.length > 0) rule.observe(d.t, d.v);
+      for (const d of replayDays(input.series, seriesOptions(input, options))) if (d.t.length > 0) rule.observe(d.t, d.v);
     });
     return pool;
   });
@@ -136,7 +139,7 @@ export function runBacktest(inputs: readonly BacktestInput[], kind: ResourceKind
   const pools = kind === 'cpu' && options.mora?.fleetTail ? fleetTailPools(inputs, kind, one, options) : undefined;
   inputs.forEach((input, i) => {
     const strategies = pools ? one.map((n, q) => createStrategy(n, kind, { ...options, fleetTail: pools[q]?.tailFor(i, firstDayOf(input.series)) })) : sharedChains(one, kind, { ...options, fleetTail: undefined });
-    const res = replay(input.series, strategies, options);
+    const res = replay(input.series, strategies, seriesOptions(input, options));
     // Results are keyed by the label, whatever name the strategy object gives itself.
     res.forEach((r, k) => { r.strategy = oneNames[k]; });
     for (const r of res) add(input.name, r);
