@@ -7,7 +7,7 @@ import { rows } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
 import { inTempDir } from './helpers/temp-dir';
 
-/** Two 10-day series (3 scored days after the 7-day warm-up) and one of 1 day (none scored: 2 days or more get a shorter warm-up). */
+/** Two 10-day series (5 scored days after the 5-day warm-up a trace under 14 days gets) and one of 1 day (none scored: 2 days or more get a shorter warm-up). */
 function writeSeries(dir: string): void {
   writeFileSync(join(dir, 'alpha.csv'), ['timestamp,value', ...rows(10 * 288)].join('\n'));
   writeFileSync(join(dir, 'beta.csv'), ['timestamp,value', ...rows(10 * 288, 300, (i) => (2 + Math.cos(i / 30)).toFixed(4))].join('\n'));
@@ -35,8 +35,8 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
       assert.equal(lines[0], 'series,day_start,strategy,value');
       const keys = lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','));
       assert.equal(new Set(keys).size, keys.length, 'a (series, day_start, strategy) appears twice');
-      // 2 series × 3 scored days × 2 targets.
-      assert.equal(keys.length, 2 * 3 * 2);
+      // 2 series × 5 scored days × 2 targets.
+      assert.equal(keys.length, 2 * 5 * 2);
       const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
       assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.01 is named 2 times; replayed once, as "mora with --cpu-risk 0.01" (dropped: "mora@cpu-risk=0.01")']);
     });
@@ -51,7 +51,7 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
       const names = ['mora', 'mora@cpu-risk=0.01', 'mora@cpu-risk=0.05', 'mora@cpu-risk=0.1', 'vpa'];
       assert.deepEqual((JSON.parse(r.out) as BacktestJson).strategies, names);
       const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-      for (const n of names) assert.equal(rows.filter((x) => x[2] === n).length, 2 * 3, `${n}: 2 series × 3 scored days`);
+      for (const n of names) assert.equal(rows.filter((x) => x[2] === n).length, 2 * 5, `${n}: 2 series × 5 scored days`);
       // A bare target with no strategy before it: one line saying how to write it.
       const bare = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa,0.05', '-q']);
       assert.equal(bare.code, 2);

@@ -1,7 +1,7 @@
 /**
- * Short traces without --warmup-days: a series of 2 to 7 whole days (too short for the default 7-day warm-up, which left it
- * no scored day: no rows and exit 2) is warmed up on half its whole days (at least 1) and scored on the rest, said once
- * on stderr; a given --warmup-days is obeyed as before; under 2 whole days is still the exit-2 error.
+ * Short traces without --warmup-days: a series of 2 to 13 whole days (too short for the default 7-day warm-up, which left
+ * 2–7 days no scored day — no rows and exit 2 — and an 8-day one a single day) is warmed up on half its whole days (at least
+ * 1) and scored on the rest, said once on stderr; a given --warmup-days is obeyed as before; under 2 whole days is still the exit-2 error.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ describe('backtest: a trace shorter than the default warm-up', () => {
     return readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   };
 
-  for (const [days, warmup] of [[2, 1], [3, 1], [5, 2], [7, 3]] as const) {
+  for (const [days, warmup] of [[2, 1], [3, 1], [5, 2], [7, 3], [8, 4], [13, 6]] as const) {
     it(`${days} days: warmed up on ${warmup}, every strategy scored on the ${days - warmup} days after`, () => {
       writeFileSync(join(dir, 'short.csv'), trace(days));
       const out = join(dir, 'recs.csv');
@@ -51,17 +51,17 @@ describe('backtest: a trace shorter than the default warm-up', () => {
       const rows = rowsOf(out);
       assert.deepEqual([...new Set(rows.map((r) => Number(r[1])))].sort(), Array.from({ length: days - warmup }, (_, i) => T0 + (warmup + i) * DAY));
       assert.equal(err.match(/too short for the default 7-day warm-up/g)?.length, 1, err);
-      assert.match(err, new RegExp(`^mora: note: the series \\(${days} days of samples\\) is too short for the default 7-day warm-up \\(no day would be scored\\): warmed up on ${warmup} days? \\(half its whole days\\)`, 'm'));
+      assert.match(err, new RegExp(`^mora: note: the series \\(${days} days of samples\\) is too short for the default 7-day warm-up \\(it needs twice that to score as many days as it warms up on\\): warmed up on ${warmup} days? \\(half its whole days\\)`, 'm'));
     });
   }
 
   it('a directory: only the short series get a shorter warm-up, and one note counts them', () => {
-    writeFileSync(join(dir, 'long.csv'), trace(10));
+    writeFileSync(join(dir, 'long.csv'), trace(16));
     writeFileSync(join(dir, 'short.csv'), trace(3));
     const out = join(dir, 'recs.csv');
     const { err } = run({ out });
     const days = (s: string) => [...new Set(rowsOf(out).filter((r) => r[0] === s).map((r) => (Number(r[1]) - T0) / DAY))].sort((a, b) => a - b);
-    assert.deepEqual(days('long'), [7, 8, 9]);
+    assert.deepEqual(days('long'), [7, 8, 9, 10, 11, 12, 13, 14, 15]);
     assert.deepEqual(days('short'), [1, 2]);
     assert.match(err, /^mora: note: 1 of 2 series are too short for the default 7-day warm-up .*\(1 day: 1 series \(short\)\).*the others keep 7 days/m);
   });
@@ -80,11 +80,18 @@ describe('backtest: a trace shorter than the default warm-up', () => {
       (e: unknown) => e instanceof UserError && /too short: 1\.0 days of samples \(288 points\), needs 2 whole days or more/.test(e.message) && /each series needs 2 whole days of samples or more/.test(e.message));
   });
 
-  it('8 days keep the default warm-up (a scored day after it), with no note', () => {
-    writeFileSync(join(dir, 'eight.csv'), trace(8));
-    const { out, err } = run({ input: join(dir, 'eight.csv') });
-    assert.equal((JSON.parse(out) as Json).mean[0].summary.days, 1);
+  it('14 days keep the default warm-up (7 scored days after it), with no note; a longer trace never scores fewer days', () => {
+    writeFileSync(join(dir, 'fourteen.csv'), trace(14));
+    const { out, err } = run({ input: join(dir, 'fourteen.csv') });
+    assert.equal((JSON.parse(out) as Json).mean[0].summary.days, 7);
     assert.doesNotMatch(err, /warm-up/);
+    let before = 0;
+    for (let d = 2; d <= 15; d++) {
+      writeFileSync(join(dir, 'grow.csv'), trace(d));
+      const scored = (JSON.parse(run({ input: join(dir, 'grow.csv') }).out) as Json).mean[0].summary.days;
+      assert.ok(scored >= before, `${d} days scored ${scored}, ${d - 1} days ${before}`);
+      before = scored;
+    }
   });
 
   it('--frontier and memory read the same warm-up', () => {

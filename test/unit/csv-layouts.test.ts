@@ -212,9 +212,9 @@ describe('CSV layouts of public traces (--time-column, --value-column, --series-
       }
       const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'vpa', '--no-header', '--time-column', '1', '--value-column', '5', '--series-column', '2', '--time-unit', 's', '--format', 'json']);
       assert.equal(r.code, 0, r.err);
-      // Before: ten series of 2 days each ("vm_cpu_readings-file-1-of-5/vmA", …), none long enough for the 7-day warm-up.
+      // Before: ten series of 2 days each ("vm_cpu_readings-file-1-of-5/vmA", …). Joined: two of 10 days, each warmed up on 5.
       const j = JSON.parse(r.out);
-      assert.deepEqual(j.perSeries.map((p: { series: string; summary: { days: number } }) => [p.series, p.summary.days]), [['vmA', 3], ['vmB', 3]]);
+      assert.deepEqual(j.perSeries.map((p: { series: string; summary: { days: number } }) => [p.series, p.summary.days]), [['vmA', 5], ['vmB', 5]]);
       assert.match(r.err, /2 series have rows in several files, joined by their ids \(--series-column\)/);
     });
   });

@@ -139,7 +139,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     missing: s.missing ?? 0,
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   })).map((s) => {
-    // A 3-day trace handed over expects rows: half its days to warm up on, not the 7 it does not have (said once, below).
+    // A 3-day trace handed over expects rows: half its days to warm up on, not the 7 it does not have; and a trace under 14
+    // days half too, so a longer trace never scores fewer days than a shorter one (said once, below).
     const short = warmupGiven ? undefined : shortWarmupDays(s.series, { warmupDays });
     return short === undefined ? s : { ...s, warmupDays: short };
   });
@@ -356,14 +357,14 @@ export function shortWarmupNote(inputs: ReadonlyArray<{ name: string; series: Se
   if (short.length === 0) return '';
   const dayText = (d: number) => `${d} day${d === 1 ? '' : 's'}`;
   if (inputs.length === 1) {
-    return `the series (${dayText(wholeDays(short[0].series))} of samples) is too short for the default ${warmupDays}-day warm-up (no day would be scored): `
+    return `the series (${dayText(wholeDays(short[0].series))} of samples) is too short for the default ${warmupDays}-day warm-up (it needs twice that to score as many days as it warms up on): `
       + `warmed up on ${dayText(short[0].warmupDays!)} (half its whole days), scored on the rest; --warmup-days <n> sets the warm-up`;
   }
   const by = new Map<number, string[]>();
   for (const i of short) by.set(i.warmupDays!, [...(by.get(i.warmupDays!) ?? []), i.name]);
   const groups = [...by].sort((a, b) => a[0] - b[0]).map(([d, names]) => `${dayText(d)}: ${names.length} series (${fewNames(names.map(forTerminal), 3)})`);
-  return `${short.length} of ${inputs.length} series are too short for the default ${warmupDays}-day warm-up (no day would be scored): `
-    + `each warmed up on half its whole days (${groups.join('; ')}), scored on the rest; the others keep ${warmupDays} days; --warmup-days <n> sets one warm-up for every series`;
+  return `${short.length} of ${inputs.length} series are too short for the default ${warmupDays}-day warm-up (under twice that): `
+    + `each warmed up on half its whole days (${groups.join('; ')}), scored on the rest; ${short.length < inputs.length ? `the others keep ${warmupDays} days; ` : ''}--warmup-days <n> sets one warm-up for every series`;
 }
 
 /**

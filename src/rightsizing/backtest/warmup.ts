@@ -1,7 +1,8 @@
 /**
  * Warm-up per series. A run's warm-up (ReplayOptions.warmupDays, default 7) holds for every series, unless an input sets
  * its own: `mora backtest` without --warmup-days gives a series too short for the default one (2 to 7 whole days) a
- * shorter one (shortWarmupDays), so a short trace is scored on its last days instead of giving no row at all.
+ * shorter one (shortWarmupDays), so a short trace is scored on its last days instead of giving no row at all (2 to 13
+ * whole days: half of them, so a longer trace never scores fewer days).
  */
 import type { Series } from '../../core/series';
 import { days, typicalStep, type ReplayOptions } from '../replay/replay';
@@ -32,14 +33,17 @@ function scoredCount(s: Series, options: ReplayOptions): number {
 }
 
 /**
- * The warm-up for a series `options`' warm-up (default 7 days) leaves without a scored day: half its whole days, rounded
- * down, at least 1 (a 2-day trace scores its second day, a 7-day one its last 4). Undefined when the run's warm-up
- * scores a day (the series keeps it), when the series has under 2 whole days (a day to size from and a day to score on),
- * or when the shorter warm-up scores no day either (too sparse: skipped as before, for that reason).
+ * The warm-up for a series too short for `options`' warm-up (default 7 days) to leave it as many scored days as warm-up
+ * days: half its whole days, rounded down, at least 1 (a 2-day trace scores its second day, a 7-day one its last 4, an
+ * 8-day one its last 4 too — the default would leave that one a single day, fewer than the 7-day trace gets, so a longer
+ * trace never scores fewer days). Undefined when the series is long enough for the run's warm-up (2 × it whole days: 14
+ * at the default), when it has under 2 whole days (a day to size from and a day to score on), or when the shorter
+ * warm-up scores no day either (too sparse: skipped as before, for that reason).
  */
 export function shortWarmupDays(s: Series, options: ReplayOptions = {}): number | undefined {
   const whole = wholeDays(s);
-  if (whole < 2 || scoredCount(s, options) > 0) return undefined;
+  const given = options.warmupDays ?? DEFAULT_WARMUP_DAYS;
+  if (whole < 2) return undefined;
   const short = Math.max(1, Math.floor(whole / 2));
-  return short < (options.warmupDays ?? DEFAULT_WARMUP_DAYS) && scoredCount(s, { ...options, warmupDays: short }) > 0 ? short : undefined;
+  return short < given && scoredCount(s, { ...options, warmupDays: short }) > 0 ? short : undefined;
 }
