@@ -476,11 +476,16 @@ function exampleMetric(names: readonly string[]): string {
 const isTimeName = (h: string) => TIME_NAMES.includes(h) || /time|date/.test(h);
 
 /**
- * A paired file (paired-csv.ts: `timestamp,cpu_usage,timestamp,memory_usage`) whose header the reader refuses as one
- * series (two columns "timestamp", or no value column): each pair's series, labelled by its metric and read as a
- * `timestamp,<metric>` file of the same lines (a shorter column's empty end is no rows); with --value-column, that
- * metric's pair alone, unlabelled. undefined: not such a file, or flags that address its columns otherwise (--time-column,
- * --series-column, --no-header), which read as before.
+ * A paired file (paired-csv.ts: `timestamp,cpu_usage,timestamp,memory_usage`) that the reader refuses as it was read
+ * before: each pair's series, labelled by its metric and read as a `timestamp,<metric>` file of the same lines (a shorter
+ * column's empty end is no rows); with --value-column, that metric's pair alone, unlabelled. Refused before means: with no
+ * flags, the header names no single series (two columns "timestamp", or no value column); with flags (--value-column,
+ * --wide, --time-unit, --step), the read by those flags (`parseCsvLayout`) refuses the file, and when it does not, its
+ * read is returned, so `timestamp,cpu,end_time,duration --value-column duration` stays timed by `timestamp`. One
+ * exception: time columns of one name (`timestamp,cpu_usage,timestamp,memory_usage`: which is meant cannot be told, and
+ * the read by flags took the first, so a metric was timed by another metric's column) read as pairs with any of those
+ * flags. undefined: not such a file, or flags that address its columns otherwise (--time-column, --series-column,
+ * --no-header), which read as before.
  */
 function readPaired(text: string, name: string, layout: CsvLayout | undefined): LabelledRead[] | undefined {
   if (layout && (layout.noHeader || layout.timeColumn !== undefined || layout.seriesColumns?.length || (layout.wide && layout.valueColumn !== undefined))) return undefined;
@@ -493,10 +498,19 @@ function readPaired(text: string, name: string, layout: CsvLayout | undefined): 
   const pairs = pairedColumns(header, isTimeName);
   if (!pairs) return undefined;
   const lower = header.map((h) => h.toLowerCase());
-  try {
-    chooseColumns(lower, name);
-    return undefined; // read as one series before: read so still
-  } catch { /* refused as one series: read by pairs */ }
+  const timeNames = pairs.map((p) => lower[p.time]);
+  if (!hasLayout(layout)) {
+    try {
+      chooseColumns(lower, name);
+      return undefined; // read as one series before: read so still
+    } catch { /* refused as one series: read by pairs */ }
+  } else if (new Set(timeNames).size === timeNames.length) {
+    try {
+      return parseCsvLayout(text, name, layout); // read by these flags before: read so still
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e; // refused by these flags: read by pairs
+    }
+  }
   const where = `${name}: line ${i + 1}`;
   const metrics = clip(pairs.map((p) => p.name).join(', '));
   let chosen = pairs;

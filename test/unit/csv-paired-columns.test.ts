@@ -91,15 +91,85 @@ describe('CSV: a time column before each metric (paired layout)', () => {
     assert.equal(node.name, 'memory_usage');
     assert.match(node.why, /no working-set column.*page cache/);
     assert.throws(() => metricForKind(['cpu_system', 'cpu_user', 'memory_usage'], 'cpu', 'f'), /f: which column is the total CPU usage\? cpu_system, cpu_user could be.*--value-column/);
-    assert.throws(() => metricForKind(['cpu_usage', 'cpu_usage_total'], 'cpu', 'f'), /cpu_usage, cpu_usage_total could be/);
+    assert.throws(() => metricForKind(['cpu_usage', 'cpu_usage_cores'], 'cpu', 'f'), /cpu_usage, cpu_usage_cores could be/);
     assert.throws(() => metricForKind(['cpu_usage', 'disk_reads'], 'memory', 'f'), /no memory column among its metrics \(cpu_usage, disk_reads;.*--value-column/);
+  });
+
+  it('flags that read a file before read it as before, though its header alternates time and metric names', () => {
+    const t0 = 1_700_000_000;
+    // end_time is a metric's time only in the paired reading; --value-column read it timed by `timestamp`.
+    const ended = `timestamp,cpu,end_time,duration\n${[0, 1, 2].map((i) => `${t0 + 60 * i},${i + 1},${t0 + 100_000 + 60 * i},${5 + i}`).join('\n')}\n`;
+    const d = parseTimeseries(ended, 'x.csv', { valueColumn: 'duration' });
+    assert.equal(d.length, 1);
+    assert.equal(d[0].key, undefined);
+    assert.deepEqual(Array.from(d[0].read.series.t), [t0, t0 + 60, t0 + 120]);
+    assert.deepEqual(Array.from(d[0].read.series.v), [5, 6, 7]);
+    // Not by the day-only `date` column (every row of a day one timestamp).
+    const dated = `timestamp,cpu,date,mem\n${t0},1,2023-11-14,5\n${t0 + 60},2,2023-11-14,6\n${t0 + 120},3,2023-11-15,7\n`;
+    const m = parseTimeseriesCsv(dated, 'x.csv', { valueColumn: 'mem' });
+    assert.deepEqual(Array.from(m.series.t), [t0, t0 + 60, t0 + 120]);
+    assert.deepEqual(Array.from(m.series.v), [5, 6, 7]);
+    assert.deepEqual(Array.from(parseTimeseriesCsv(ended, 'x.csv', { valueColumn: '2' }).series.t), [t0, t0 + 60, t0 + 120]);
+    // Refused by the flags (no value column with --time-unit alone): read by pairs, each metric by its own time column.
+    const byPairs = parseTimeseries(ended, 'x.csv', { timeUnit: 's' });
+    assert.deepEqual(byPairs.map((r) => r.key), ['cpu', 'duration']);
+    assert.equal(byPairs[1].read.series.t[0], t0 + 100_000);
+  });
+
+  it('time columns of one name read as pairs with any flag: each metric by its own time column, never the first', () => {
+    // Even columns whose times differ: --value-column read memory_usage by the first timestamp column before.
+    const text = paired([{ name: 'cpu_usage', rows: 4 }, { name: 'memory_usage', rows: 4, start: 5 }]);
+    const mem = parseTimeseriesCsv(text, 'pod.csv', { valueColumn: 'memory_usage' });
+    assert.deepEqual(Array.from(mem.series.t), [0, 1, 2, 3].map((i) => T + 5 + i * 10));
+    // --wide read the second "timestamp" as a series; now the metrics, each by its own time.
+    const wide = parseTimeseries(text, 'pod.csv', { wide: true });
+    assert.deepEqual(wide.map((r) => r.key), ['cpu_usage', 'memory_usage']);
+    assert.equal(wide[1].read.series.t[0], T + 5);
+  });
+
+  it('a cumulative CPU counter is never the usage: by its _total name, or by values that only grow, steadily', async () => {
+    // container_cpu_usage_seconds_total replayed as cores grows without end: one line that says to export its rate.
+    const only = () => metricForKind(['container_cpu_usage_seconds_total', 'memory_working_set'], 'cpu', 'f');
+    assert.throws(only, (e: Error) => e instanceof InputError && !e.message.includes('\n')
+      && /^f: container_cpu_usage_seconds_total is a cumulative counter.*not usage in cores; export its rate instead \(rate\(container_cpu_usage_seconds_total\[5m\]\) in Prometheus\), or give --value-column/.test(e.message));
+    assert.throws(() => metricForKind(['cpu_usage_seconds_total'], 'cpu', 'f'), /is a cumulative counter/);
+    // Beside the usage, the counter is left out, and said so.
+    const pick = metricForKind(['cpu_usage', 'cpu_usage_total', 'cpu_user'], 'cpu', 'f');
+    assert.equal(pick.name, 'cpu_usage');
+    assert.match(pick.why, /cpu_usage_total: a cumulative counter/);
+    // Its rate, named as the query writes it, is the usage; a bare cpu_total (user + system in some dumps) is not judged by name.
+    assert.equal(metricForKind(['rate(container_cpu_usage_seconds_total[5m])', 'cpu_user'], 'cpu', 'f').name, 'rate(container_cpu_usage_seconds_total[5m])');
+    assert.equal(metricForKind(['cpu_total', 'cpu_user'], 'cpu', 'f').name, 'cpu_total');
+    // By its values: a counter named cpu_usage (CPU seconds, every scrape higher) is refused; a usage that rises with noise is not.
+    await inTempDir(async (dir) => {
+      const counter = join(dir, 'counter.csv');
+      writeFileSync(counter, paired(POD, (m, i) => (m === 1 ? 100 + i * 0.5 + 0.1 * ((i * 7) % 5) : m < 3 ? 0.01 : 5e6)));
+      assert.throws(() => loadSeriesInput(counter, undefined, { unreadable: [], notes: [] }, undefined, 'cpu'),
+        (e: Error) => e instanceof InputError && !e.message.includes('\n') && /cpu_usage never decreases over its 130 samples.*cumulative counter.*rate\(cpu_usage\[5m\]\).*--value-column cpu_usage if it is the usage/.test(e.message));
+      // --value-column says it is the usage: read as asked.
+      assert.equal(loadSeriesInput(counter, undefined, { unreadable: [], notes: [] }, { valueColumn: 'cpu_usage' }, 'cpu')[0].series.t.length, 130);
+      const rising = join(dir, 'rising.csv');
+      writeFileSync(rising, paired(POD, (m, i) => (m === 1 ? 0.1 + 0.004 * i + 0.02 * (((i * 7) % 5) - 2) : m < 3 ? 0.01 : 5e6)));
+      const r = loadSeriesInput(rising, undefined, { unreadable: [], notes: [] }, undefined, 'cpu');
+      assert.equal(r.length, 1);
+      assert.equal(r[0].series.t.length, 130);
+      // The CLI: exit 2 and the one line, not a replay of the counter as thousands of cores.
+      const named = join(dir, 'prom.csv');
+      writeFileSync(named, paired([{ name: 'container_cpu_usage_seconds_total', rows: 40 }, { name: 'memory_working_set', rows: 40 }]));
+      const cli = await mora(['backtest', '-i', named, '-k', 'cpu']);
+      assert.equal(cli.code, 2, cli.err);
+      assert.equal(cli.err.trim().split('\n').length, 1, cli.err);
+      assert.match(cli.err, /container_cpu_usage_seconds_total is a cumulative counter.*rate\(container_cpu_usage_seconds_total\[5m\]\)/);
+    });
   });
 
   it('backtest input with --kind: the metric of that kind alone, named by the file, and a note says which column', async () => {
     await inTempDir(async (dir) => {
-      writeFileSync(join(dir, 'web-1.csv'), paired(POD));
-      writeFileSync(join(dir, 'web-2.csv'), paired(POD));
-      writeFileSync(join(dir, 'node1.csv'), paired([{ name: 'cpu_usage', rows: 20 }, { name: 'memory_usage', rows: 20 }]));
+      // Values that go down as well as up: a column that only grows, steadily, is read as a cumulative counter (below).
+      const wavy = (m: number, i: number) => (m + 1) * 1000 + (i % 7);
+      writeFileSync(join(dir, 'web-1.csv'), paired(POD, wavy));
+      writeFileSync(join(dir, 'web-2.csv'), paired(POD, wavy));
+      writeFileSync(join(dir, 'node1.csv'), paired([{ name: 'cpu_usage', rows: 20 }, { name: 'memory_usage', rows: 20 }], wavy));
       const report: LoadReport = { unreadable: [], notes: [] };
       const mem = loadSeriesInput(dir, undefined, report, undefined, 'memory');
       assert.deepEqual(mem.map((s) => s.name), ['node1', 'web-1', 'web-2']);

@@ -156,7 +156,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       let reads = readTimeseriesFile(f, layout);
       // --wide asks for every column: each metric is then replayed, as --wide replays every column of a wide file.
       if (kind && !layout?.wide && reads.some((r) => r.paired)) {
-        const pick = metricForKind(reads.map((r) => r.key!), kind, f);
+        const pick = metricForKind(reads.map((r) => r.key!), kind, f, (k) => reads.find((r) => r.key === k)!.read.series.v);
         reads = reads.filter((r) => r.key === pick.name).map((r) => ({ read: r.read }));
         const said = `${pick.name}: ${pick.why}`;
         pairedPicks.set(said, [...(pairedPicks.get(said) ?? []), root === undefined ? f : relative(root, f)]);
