@@ -393,6 +393,27 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.ok(run.stderr().split(`mora: SIGTERM again: still recording the plan's run in ${record}; scaling Deployment/twice-plan back to 1 — please wait`).length <= 2, run.stderr());
   });
 
+  // Before: B read A's 4 as the original and scaled to 6; A's restore was then skipped (not the 4 it set) and B, ending
+  // last, "restored" 4 — the Deployment ended at 4, not its 2.
+  it('mora experiment run: a second plan scaling a workload the first is scaling now is exit 2 naming the first; the first puts back the original', async () => {
+    await cp!.createDeployment('shop', { name: 'shared-plan', replicas: 2, containers: [{ name: 'server', image: 'sample:1' }] });
+    const planA = path.join(dir, 'share-a.mora-plan.yaml');
+    const planB = path.join(dir, 'share-b.mora-plan.yaml');
+    writeProcessPlan(planA, { prometheus: prom!.url, out: 'shared/a', service: 'sa', replicas: [4], workload: 'shared-plan' });
+    writeProcessPlan(planB, { prometheus: prom!.url, out: 'shared/b', service: 'sb', replicas: [6], workload: 'shared-plan' });
+    const a = runCli(['experiment', 'run', planA, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
+    assert.ok(await until(async () => /scaling Deployment\/shared-plan \(service sa\) to 4 replica\(s\) and waiting/.test(a.stderr()) || a.child.exitCode !== null, Boolean, 60_000), a.stderr());
+    assert.ok(await until(async () => (await spec('shared-plan')) === 4 || a.child.exitCode !== null, Boolean, 30_000), a.stderr());
+    const b = runCli(['experiment', 'run', planB, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
+    assert.equal(await b.exited, 2, b.stderr());
+    assert.match(b.stderr(), /plan share-b: Deployment\/shared-plan in namespace shop \(context mora-real\) \(service sb\) is being scaled by plan share-a, which is running \(pid \d+ on [^;]+; its record [^)]*share-a\.json\): nothing was scaled or sent; run share-b once share-a has ended$/m);
+    assert.equal(await spec('shared-plan'), 4, 'B changed nothing');
+    assert.equal(fs.existsSync(path.join(dir, 'shared', 'b', 'share-b.json')), false, 'B wrote no record');
+    a.child.kill('SIGINT');
+    assert.equal(await a.exited, 130, a.stderr());
+    assert.equal(await spec('shared-plan'), 2, 'A put back the original 2');
+  });
+
   // Before: the rerun read the killed run's count (4) as the original, noted originalReplicas 4 and "restored" 4.
   it('mora experiment --workload --replicas after a kill -9: the rerun takes the original count from the killed run\'s note and puts it back', async () => {
     const prom = await answeringPrometheus();

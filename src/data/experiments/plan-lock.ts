@@ -97,3 +97,21 @@ export function acquirePlanLock(lockPath: string, planName: string, started: Dat
   }
   throw new PlanLockedError(`plan ${planName}: another run took the lock ${lockPath} at the same moment; run again if it is not running`);
 }
+
+/**
+ * Who holds a plan's lock, when that run may be going on: a live pid on this host, a holder on another host (which
+ * cannot be checked from here) or a lock that does not say. Undefined when there is no lock or its holder is gone.
+ */
+export function liveLockHolder(lockPath: string): string | undefined {
+  let found: ReturnType<typeof readHolder>;
+  try {
+    found = readHolder(lockPath);
+  } catch {
+    return `a lock ${lockPath} that cannot be read`;
+  }
+  if (!found) return undefined;
+  const h = found.holder;
+  if (!h) return `a lock ${lockPath} that does not say who holds it`;
+  if (h.hostname === hostname() && !pidAlive(h.pid)) return undefined;
+  return `pid ${h.pid} on ${h.hostname}, started ${h.started}`;
+}

@@ -15,6 +15,9 @@
  * shows the interrupted run's count), says so, and restores it when the service is done. A pending note is owed to the
  * workload it names: if the plan now names another one for that service (or none), the note's workload is restored
  * first. A note with `restored: true` is history: a rerun that scales the service again reads the live count.
+ * Other plans' records (and experiments') beside this one are looked at too (other-notes.ts): a workload another running
+ * plan is scaling is refused (WorkloadScaledElsewhereError), before anything is written and again before it is first
+ * scaled; a killed run's pending note on it gives the original count, and is settled by this run's restore.
  *
  * A failed cell: a cell whose target took no connection after its workload was scaled (the check before its load,
  * target-check.ts: the plan's pre-run check skips such targets), or whose load got not one answer, is recorded
@@ -39,6 +42,7 @@ import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPl
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
 import { redactedError, scrapeWaitSeconds, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait, type ScrapeWaitTiming } from './runner';
+import { otherLabel, otherPendingNotes, settleOtherNotes, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 import { scaledTargetMessage, waitForConnection, type NoConnection, type TargetCheckOptions } from './target-check';
 
@@ -294,6 +298,39 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       csvLines = csvLines.map((l) => upgradeRow(header, l.split(','), byId.get(l.split(',')[idCol])));
     }
   }
+  /**
+   * One scaler per workload (two services may share one; a note may name a workload the plan no longer does), in the
+   * context the plan (or the note) pins, else the run's.
+   */
+  const scalers = new Map<string, Scaler | undefined>();
+  const scalerFor = (w: PlanWorkload, service: string): Scaler | undefined => {
+    const key = workloadKey(w, w.context);
+    if (!scalers.has(key)) scalers.set(key, hooks.scalerFor?.(w, service));
+    return scalers.get(key);
+  };
+  /** The key a note for this workload, scaled by this scaler, has (the scaler says which kube context). */
+  const keyOf = (w: PlanWorkload, scaler: Scaler | undefined): string => workloadKey(w, scaler?.describe?.(0).context);
+  /** Another plan, running now, with a pending note on this workload (other-notes.ts): this run does not scale it. */
+  const scaledElsewhere = (key: string): OtherNote | undefined => otherPendingNotes(plan.outDir, key, paths.json).find((o) => o.running);
+  const refusal = (o: OtherNote, service: string, then: string): WorkloadScaledElsewhereError => {
+    const n = o.note;
+    return new WorkloadScaledElsewhereError(`plan ${plan.name}: ${n.workload} in namespace ${n.namespace}${n.context ? ` (context ${n.context})` : ''} (service ${service}) is being scaled by plan ${o.name}, which is running (${o.running}; its record ${o.path}): ${then}; run ${plan.name} once ${o.name} has ended`, o);
+  };
+  // Before anything is written: a workload this run would scale (or put back) that another running plan scales now.
+  const checked = new Set<string>();
+  const checkNotScaledElsewhere = (key: string | undefined, service: string) => {
+    if (key === undefined || checked.has(key)) return;
+    checked.add(key);
+    const o = scaledElsewhere(key);
+    if (o) throw refusal(o, service, 'nothing was scaled or sent');
+  };
+  for (const [s, n] of Object.entries(previous?.scaling ?? {})) if (!settled(n)) checkNotScaledElsewhere(noteKey(n), s);
+  for (const c of cells) {
+    if (done.has(c.id) || !c.workload) continue;
+    const scaler = scalerFor(c.workload, c.service);
+    if (scaler) checkNotScaledElsewhere(keyOf(c.workload, scaler), c.service);
+  }
+
   const started = now();
   const doc: PlanDocument = {
     schema: 'mora.experiment-plan/1', name: plan.name, status: 'running', plan: safePlan(plan),
@@ -350,18 +387,6 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   const ran: string[] = [];
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
   for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
-  /**
-   * One scaler per workload (two services may share one; a note may name a workload the plan no longer does), in the
-   * context the plan (or the note) pins, else the run's.
-   */
-  const scalers = new Map<string, Scaler | undefined>();
-  const scalerFor = (w: PlanWorkload, service: string): Scaler | undefined => {
-    const key = workloadKey(w, w.context);
-    if (!scalers.has(key)) scalers.set(key, hooks.scalerFor?.(w, service));
-    return scalers.get(key);
-  };
-  /** The key a note for this workload, scaled by this scaler, has (the scaler says which kube context). */
-  const keyOf = (w: PlanWorkload, scaler: Scaler | undefined): string => workloadKey(w, scaler?.describe?.(0).context);
   /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
   const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !settled(n)).map(([s]) => s));
   /** Puts back the workload a service's pending note names — the note's, not the one the plan names today. */
@@ -390,8 +415,11 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
           delete n.restoreError;
         };
         settle(note);
-        // Another service's pending note on the same workload with the same original is settled by this restore too.
+        // Another service's pending note on the same workload with the same original is settled by this restore too,
+        // and so are other records' (a killed run's, whose original this run took: other-notes.ts).
         const key = noteKey(note);
+        const others = key === undefined ? [] : otherPendingNotes(plan.outDir, key, paths.json).filter((o) => !o.running && o.note.originalReplicas === note.originalReplicas);
+        if (others.length) settleOtherNotes(others, outcome ? { restoreSkipped: outcome.reason } : { restored: true });
         for (const [s, n] of Object.entries(doc.scaling)) {
           if (s !== service && !settled(n) && noteKey(n) === key && n.originalReplicas === note.originalReplicas) {
             settle(n);
@@ -415,6 +443,8 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   const noteOriginal = async (cell: PlanCell, scaler: Scaler & Required<Pick<Scaler, 'current'>>): Promise<void> => {
     const w = cell.workload!;
     const key = keyOf(w, scaler);
+    const busy = scaledElsewhere(key);
+    if (busy) throw refusal(busy, cell.service, `cell ${cell.id} was not started`);
     const note = doc.scaling[cell.service];
     if (note && !settled(note)) {
       if (noteKey(note) === key) return;
@@ -422,10 +452,25 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       throw new Error(`cell ${cell.id}: an earlier run left ${note.workload} in namespace ${note.namespace}${note.context ? ` (context ${note.context})` : ''} scaled from ${note.originalReplicas} replica(s) and it could not be restored (${note.restoreError ?? 'unknown'}); MOrA will not scale ${workloadLabel(w)} for this service until it is — run the plan where it can be restored, or restore it by hand (${note.restoreCommand}) and set "restored": true in ${paths.json}`);
     }
     const pending = Object.values(doc.scaling).find((n) => !settled(n) && noteKey(n) === key);
-    const original = pending ? pending.originalReplicas : await scaler.current();
+    // Another record's pending note (a run killed with the workload scaled) holds the original, not the cluster's count.
+    const others = pending ? [] : otherPendingNotes(plan.outDir, key, paths.json);
+    const live = pending ? undefined : await scaler.current();
+    const original = pending ? pending.originalReplicas : others.length ? others[0].note.originalReplicas : live!;
     const d = scaler.describe?.(original) ?? { namespace: w.namespace, restoreCommand: `scale it back to ${original} replicas` };
+    const before = doc.scaling[cell.service];
     doc.scaling[cell.service] = { ...d, workload: workloadLabel(w), namespace: w.namespace, originalReplicas: original, restored: false };
     writeJson(); // the note is on disk before the workload changes
+    // Two plans noting the same workload at the same moment each find the other's note now: both stop, neither scales.
+    const raced = scaledElsewhere(key);
+    if (raced) {
+      if (before) doc.scaling[cell.service] = before;
+      else delete doc.scaling[cell.service];
+      writeJson();
+      throw refusal(raced, cell.service, `cell ${cell.id} was not started`);
+    }
+    if (others.length) {
+      emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace} has ${live} replica(s), but ${others.map(otherLabel).join(', ')} left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count` });
+    }
     emit({ kind: 'scaling', service: cell.service, note: { ...doc.scaling[cell.service] } });
   };
 

@@ -1,0 +1,142 @@
+/**
+ * Other records' scaling notes on a workload. A plan's own record is not the only one that may owe a workload its
+ * count: another plan (another plan file, recording in the same "out" folder or one beside it) or a `mora experiment`
+ * run may be scaling it right now, or may have been killed while it had it scaled. Before a plan notes a workload's
+ * original count (plan-run.ts):
+ * - another plan's record with a pending note on that workload, whose lock is held (that plan is running): refused.
+ *   Both would scale it; the second would read the first's count as the original, the first would then skip its
+ *   restore (the count is no longer the one it set), and the second would "restore" the first's count;
+ * - otherwise another record's pending note (a killed run's) gives the original count — as pendingNotesIn does for
+ *   `mora experiment` (plan.ts) — and once this run has put that count back those notes are settled too.
+ * The records looked at: `*.json` in the plan's out folder and in the folders beside it (the default out is
+ * experiments/<plan name>, the wizard's .mora/experiments). Plans recording elsewhere are not seen.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write';
+import { acquirePlanLock, liveLockHolder, PlanLockedError } from './plan-lock';
+import type { ScalingNote } from './runner';
+import { noteKey, settled } from './scaling-note';
+
+/** At most this many folders beside the out folder are looked in. */
+const MAX_SIBLINGS = 200;
+/** A larger JSON is not read (no record of a plan or an experiment comes near it). */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+export interface OtherNote {
+  /** The record's JSON. */
+  path: string;
+  kind: 'plan' | 'experiment';
+  /** The plan's name, or the experiment record's file name. */
+  name: string;
+  /** For a plan: the service whose note it is. */
+  service?: string;
+  note: ScalingNote;
+  started: number;
+  /** For a plan whose lock is held (it is running, or may be): who holds it. */
+  running?: string;
+}
+
+/** Another plan is scaling the workload now: nothing of it is changed by this run. */
+export class WorkloadScaledElsewhereError extends PlanLockedError {
+  constructor(message: string, readonly other: OtherNote) {
+    super(message);
+    this.name = 'WorkloadScaledElsewhereError';
+  }
+}
+
+function folders(outDir: string): string[] {
+  const own = resolve(outDir);
+  const parent = dirname(own);
+  let siblings: string[] = [];
+  try {
+    siblings = readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(parent, d.name))
+      .filter((d) => d !== own).sort().slice(0, MAX_SIBLINGS);
+  } catch {
+    // no parent to read: the out folder alone
+  }
+  return [own, ...siblings];
+}
+
+function owed(n: unknown, key: string): n is ScalingNote {
+  const note = n as ScalingNote | undefined;
+  return !!note && typeof note === 'object' && typeof note.originalReplicas === 'number' && typeof note.workload === 'string'
+    && !settled(note) && noteKey(note) === key;
+}
+
+/**
+ * The pending notes (restored false, not skipped) on the workload with this key (scaling-note.ts noteKey) in the
+ * records beside `ownJson` other than it, oldest first. Files that cannot be read or are no record are left out.
+ */
+export function otherPendingNotes(outDir: string, key: string, ownJson: string): OtherNote[] {
+  const self = resolve(ownJson);
+  const found: OtherNote[] = [];
+  for (const dir of folders(outDir)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      continue;
+    }
+    for (const f of names) {
+      const path = join(dir, f);
+      if (path === self) continue;
+      let doc: { schema?: unknown; name?: unknown; started?: unknown; scaling?: unknown; timings?: { started?: unknown } };
+      try {
+        if (statSync(path).size > MAX_RECORD_BYTES) continue;
+        doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+      } catch {
+        continue;
+      }
+      if (doc?.schema === 'mora.experiment-plan/1' && typeof doc.name === 'string' && doc.scaling && typeof doc.scaling === 'object') {
+        const notes = Object.entries(doc.scaling as Record<string, unknown>).filter((e): e is [string, ScalingNote] => owed(e[1], key));
+        if (!notes.length) continue;
+        const running = liveLockHolder(join(dir, `${doc.name}.lock`));
+        const started = typeof doc.started === 'number' ? doc.started : 0;
+        for (const [service, note] of notes) found.push({ path, kind: 'plan', name: doc.name, service, note, started, ...(running ? { running } : {}) });
+      } else if (doc?.schema === 'mora.experiment/1' && owed(doc.scaling, key)) {
+        const started = typeof doc.timings?.started === 'number' ? doc.timings.started : 0;
+        found.push({ path, kind: 'experiment', name: basename(path), note: doc.scaling, started });
+      }
+    }
+  }
+  return found.sort((a, b) => a.started - b.started || a.path.localeCompare(b.path));
+}
+
+/** "plan A (its record …/A.json)" or "experiment x.json (…)". */
+export function otherLabel(o: OtherNote): string {
+  return `${o.kind === 'plan' ? `plan ${o.name}` : `experiment ${o.name}`} (${o.path})`;
+}
+
+/**
+ * Marks those notes settled as this run's restore of the same workload was (restored, or skipped with the reason).
+ * A plan's record is rewritten under that plan's lock; a plan running again meanwhile keeps its record as it is.
+ */
+export function settleOtherNotes(others: readonly OtherNote[], outcome: { restored: true } | { restoreSkipped: string }): void {
+  const byPath = new Map<string, OtherNote[]>();
+  for (const o of others) byPath.set(o.path, [...(byPath.get(o.path) ?? []), o]);
+  for (const [path, notes] of byPath) {
+    const first = notes[0];
+    let lock: ReturnType<typeof acquirePlanLock> | undefined;
+    try {
+      if (first.kind === 'plan') lock = acquirePlanLock(join(dirname(path), `${first.name}.lock`), first.name);
+      const doc = JSON.parse(readFileSync(path, 'utf8')) as { scaling?: Record<string, ScalingNote> | ScalingNote };
+      const settle = (n: ScalingNote): ScalingNote => ({ ...n, ...outcome });
+      if (first.kind === 'plan') {
+        const scaling = doc.scaling as Record<string, ScalingNote>;
+        for (const o of notes) {
+          const n = scaling[o.service!];
+          if (n && owed(n, noteKey(o.note)!) && n.originalReplicas === o.note.originalReplicas) scaling[o.service!] = settle(n);
+        }
+      } else {
+        const n = doc.scaling as ScalingNote;
+        if (owed(n, noteKey(first.note)!)) doc.scaling = settle(n);
+      }
+      writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+    } catch {
+      // that plan is running again (its lock is held), or the record cannot be read now: its note stays as it is
+    } finally {
+      lock?.release();
+    }
+  }
+}

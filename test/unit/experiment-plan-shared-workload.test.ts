@@ -1,0 +1,200 @@
+// Two experiment plans (two plan files, each with its own record) that scale the same workload: the second one
+// started while the first scales it is refused, and a killed plan's pending note gives the next plan its original
+// count (src/data/experiments/other-notes.ts). Fake Prometheus, driver and a cluster that restores only over the count
+// the run set, as kubeScaler does.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
+import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
+import type { Scaler } from '../../src/data/experiments/plan';
+import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
+import { steadyPrometheus } from './helpers/plan-fixtures';
+
+/** A virtual clock, a steady Prometheus, and one fake cluster (namespace/kind/name → count) for every plan. */
+function world(replicas: Record<string, number>) {
+  let clock = 1_800_000_000;
+  const calls: string[] = [];
+  const scalerFor = (wl: PlanWorkload): Scaler => {
+    const key = `${wl.namespace}/${wl.kind}/${wl.name}`;
+    return {
+      async current() { return replicas[key] ?? 1; },
+      async scale(n) { calls.push(`scale ${wl.name} ${n}`); replicas[key] = n; },
+      // As kubeScaler: only over the count the run set; a count changed meanwhile is left.
+      async restore(n, expected) {
+        if (expected !== undefined && replicas[key] !== expected && replicas[key] !== n) {
+          calls.push(`restore ${wl.name} ${n} skipped (${replicas[key]})`);
+          return { left: replicas[key], reason: `${wl.kind}/${wl.name} has ${replicas[key]} replica(s), not the ${expected} the experiment set` };
+        }
+        calls.push(`restore ${wl.name} ${n}`);
+        replicas[key] = n;
+      },
+      describe: (n) => ({ workload: `${wl.kind}/${wl.name}`, namespace: wl.namespace, restoreCommand: `kubectl -n ${wl.namespace} scale ${wl.kind.toLowerCase()}/${wl.name} --replicas=${n}` }),
+    };
+  };
+  const hooks = (driver: CellLoadDriver): PlanRunHooks => ({
+    prometheus: steadyPrometheus(() => clock), httpDriver: driver, scalerFor,
+    now: () => clock, sleep: async (ms) => { clock += ms / 1000; }, targetCheck: async () => undefined,
+  });
+  const load = (name: string, before?: () => Promise<void>): CellLoadDriver => async ({ cell }) => {
+    calls.push(`load ${name} ${cell.id}`);
+    await before?.();
+    clock += cell.warmupSeconds + cell.durationSeconds;
+    return { requests: cell.level * cell.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: cell.level, latencyP50Ms: 5, latencyP95Ms: 9, latencyP99Ms: 12, durationSeconds: cell.durationSeconds, aborted: false, driver: 'fake 1' };
+  };
+  return { replicas, calls, hooks, load };
+}
+
+/** A plan file `<name>.mora-plan.yaml` in `dir`: service cart scaling shop/Deployment/cart to `replicas`, records in `out`. */
+function cartPlan(dir: string, name: string, out: string, replicas: number[], extra = ''): ExperimentPlan {
+  return parsePlan(`name: ${name}
+prometheus: http://127.0.0.1:9090
+scrapeInterval: 1s
+rateCap: 100
+out: ${out}
+services:
+${extra}  - name: cart
+    target: http://127.0.0.1:8080/
+    replicas: [${replicas.join(', ')}]
+    levels: [10]
+    duration: 6s
+    slo: { latencyP95Ms: 50 }
+    workload: { namespace: shop, name: cart }
+`, join(dir, `${name}.mora-plan.yaml`));
+}
+
+const FRONT = `  - name: front
+    target: http://127.0.0.1:8081/
+    replicas: [1]
+    levels: [5]
+    duration: 6s
+    slo: { latencyP95Ms: 50 }
+`;
+
+const record = (p: ExperimentPlan) => JSON.parse(readFileSync(join(p.outDir, `${p.name}.json`), 'utf8')) as PlanDocument;
+
+/** Resolves once `cond` holds, polling each millisecond; rejects after `ms`. */
+async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+describe('two experiment plans that scale the same workload', () => {
+  for (const [layout, outA, outB] of [
+    ['each plan in its own out folder (experiments/<name>)', 'experiments/a', 'experiments/b'],
+    ['both in the wizard\'s .mora/experiments', '.mora/experiments', '.mora/experiments'],
+  ] as const) {
+    it(`${layout}: the second, started while the first has cart scaled, is refused naming the first; cart ends at its original 2`, async () => {
+      const dir = tempDir('mora-planshare-');
+      const w = world({ 'shop/Deployment/cart': 2 });
+      const a = cartPlan(dir, 'a', outA, [4]);
+      const b = cartPlan(dir, 'b', outB, [6]);
+      let releaseB!: () => void;
+      const bMayEnd = new Promise<void>((r) => { releaseB = r; });
+      let bStarted = false;
+      let bRun: Promise<unknown> | undefined;
+      let bSettled = false;
+      // B starts while A's cell loads cart at 4; A ends while B (if it got going) is still loading.
+      const aRun = runPlan(a, w.hooks(w.load('a', async () => {
+        bRun = runPlan(b, w.hooks(w.load('b', async () => { bStarted = true; await bMayEnd; })));
+        bRun.then(() => { bSettled = true; }, () => { bSettled = true; });
+        await until(() => bStarted || bSettled);
+      })));
+      const aDone = await aRun;
+      releaseB();
+      await assert.rejects(bRun!, (e: Error) => {
+        assert.equal(e.name, 'WorkloadScaledElsewhereError');
+        assert.match(e.message, /^plan b: Deployment\/cart in namespace shop \(service cart\) is being scaled by plan a, which is running \(pid \d+ on .*; its record .*a\.json\): nothing was scaled or sent; run b once a has ended$/);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      });
+      assert.deepEqual(w.calls, ['scale cart 4', 'load a cart/r4/l10', 'restore cart 2']);
+      assert.equal(w.replicas['shop/Deployment/cart'], 2);
+      assert.equal(aDone.document.status, 'complete');
+      assert.deepEqual([aDone.document.scaling.cart.originalReplicas, aDone.document.scaling.cart.restored], [2, true]);
+      assert.ok(!existsSync(join(b.outDir, 'b.json')), 'B wrote no record');
+      // Once A has ended, B runs and takes cart's count from the cluster.
+      const bAfter = await runPlan(b, w.hooks(w.load('b')));
+      assert.deepEqual([bAfter.document.status, bAfter.document.scaling.cart.originalReplicas, bAfter.document.scaling.cart.restored, w.replicas['shop/Deployment/cart']], ['complete', 2, true, 2]);
+    });
+  }
+
+  it('a plan that gets to cart while another running plan scales it stops before that cell, and leaves it to the other', async () => {
+    const dir = tempDir('mora-planshare-');
+    const w = world({ 'shop/Deployment/cart': 2 });
+    // A runs front first (no scaling), then cart; B scales cart meanwhile and is still loading when A gets to cart.
+    const a = cartPlan(dir, 'a', 'experiments/a', [4], FRONT);
+    const b = cartPlan(dir, 'b', 'experiments/b', [6]);
+    let releaseB!: () => void;
+    const bMayEnd = new Promise<void>((r) => { releaseB = r; });
+    let bLoading = false;
+    let bRun: Promise<Awaited<ReturnType<typeof runPlan>>> | undefined;
+    const aRun = runPlan(a, w.hooks(w.load('a', async () => {
+      if (bRun) return;
+      bRun = runPlan(b, w.hooks(w.load('b', async () => { bLoading = true; await bMayEnd; })));
+      await until(() => bLoading);
+    })));
+    await assert.rejects(aRun, /^WorkloadScaledElsewhereError: plan a: Deployment\/cart in namespace shop \(service cart\) is being scaled by plan b, which is running \(.*\): cell cart\/r4\/l10 was not started; run a once b has ended$/);
+    releaseB();
+    const bDone = await bRun!;
+    assert.deepEqual(w.calls, ['load a front/r1/l5', 'scale cart 6', 'load b cart/r6/l10', 'restore cart 2']);
+    assert.equal(w.replicas['shop/Deployment/cart'], 2);
+    assert.deepEqual([bDone.document.scaling.cart.originalReplicas, bDone.document.scaling.cart.restored], [2, true]);
+    const aDoc = record(a);
+    assert.equal(aDoc.status, 'failed');
+    assert.equal(aDoc.scaling.cart, undefined, 'A noted nothing for cart');
+    assert.deepEqual(aDoc.cells.map((c) => [c.id, c.status]), [['front/r1/l5', 'done'], ['cart/r4/l10', 'pending']]);
+  });
+
+  it('a plan killed with cart scaled (its lock stale): the next plan takes the original from its note, puts it back, and settles that note', async () => {
+    const dir = tempDir('mora-planshare-');
+    const w = world({ 'shop/Deployment/cart': 2 });
+    const a = cartPlan(dir, 'a', 'experiments/a', [4]);
+    await runPlan(a, w.hooks(w.load('a')));
+    // What a SIGKILL during A's cell leaves: the note pending, cart at A's 4, the lock of a process that is gone.
+    const killed = record(a);
+    killed.status = 'running';
+    killed.cells[0].status = 'running';
+    killed.scaling.cart.restored = false;
+    writeFileSync(join(a.outDir, 'a.json'), JSON.stringify(killed));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(join(a.outDir, 'a.lock'), `${JSON.stringify({ pid: dead, hostname: hostname(), started: new Date().toISOString() })}\n`);
+    w.replicas['shop/Deployment/cart'] = 4;
+    w.calls.length = 0;
+
+    const b = cartPlan(dir, 'b', 'experiments/b', [6]);
+    const said: string[] = [];
+    const r = await runPlan(b, { ...w.hooks(w.load('b')), onEvent: (e) => { if (e.kind === 'resume') said.push(e.message); } });
+    assert.equal(r.document.status, 'complete');
+    assert.deepEqual(w.calls, ['scale cart 6', 'load b cart/r6/l10', 'restore cart 2']);
+    assert.equal(w.replicas['shop/Deployment/cart'], 2);
+    assert.deepEqual([r.document.scaling.cart.originalReplicas, r.document.scaling.cart.restored], [2, true]);
+    assert.equal(said.length, 1);
+    assert.match(said[0], /^Deployment\/cart in namespace shop has 4 replica\(s\), but plan a \(.*a\.json\) left it scaled from 2 and did not restore it: MOrA takes 2 as its original count$/);
+    assert.equal(record(a).scaling.cart.restored, true, 'A\'s note is settled: no later plan takes 2 from it');
+    // A rerun of A then reads cart's count afresh (nothing owed).
+    w.replicas['shop/Deployment/cart'] = 3;
+    const again = await runPlan(a, w.hooks(w.load('a')));
+    assert.deepEqual([again.document.scaling.cart.originalReplicas, w.replicas['shop/Deployment/cart']], [3, 3]);
+  });
+
+  it('an experiment record beside the plan (mora experiment, killed) gives the original count too', async () => {
+    const dir = tempDir('mora-planshare-');
+    const w = world({ 'shop/Deployment/cart': 5 });
+    const out = join(dir, '.mora', 'experiments');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'cart-1.json'), JSON.stringify({
+      schema: 'mora.experiment/1', status: 'running', timings: { started: 1 },
+      scaling: { workload: 'Deployment/cart', namespace: 'shop', originalReplicas: 2, restored: false, scaledTo: 5, restoreCommand: 'kubectl -n shop scale deployment/cart --replicas=2' },
+    }));
+    const b = cartPlan(dir, 'b', '.mora/experiments', [6]);
+    const r = await runPlan(b, w.hooks(w.load('b')));
+    assert.deepEqual([r.document.scaling.cart.originalReplicas, w.replicas['shop/Deployment/cart']], [2, 2]);
+    assert.equal((JSON.parse(readFileSync(join(out, 'cart-1.json'), 'utf8')) as { scaling: { restored: boolean } }).scaling.restored, true);
+  });
+});
