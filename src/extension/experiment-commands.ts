@@ -134,18 +134,21 @@ async function createPlan(mora: MoraContext, ui: ExperimentUi, node: Partial<Tre
   let workload: PlanWizardAnswers['workload'];
   if (replicas.length > 1 || replicas[0] !== 1) {
     const w = node?.workload;
+    // The tree node's kind (a StatefulSet stays one); a kind without a replica count is refused here.
+    const scaled = m.wizardWorkloadKind(w);
+    if ('error' in scaled) throw new Error(scaled.error);
     // The cluster is pinned in the plan: the tree node's context, else the current one now — never whatever is
     // current when the plan runs later.
     const context = w?.context ?? node?.context ?? currentKubeContext();
     const ref = await ui.input({
       title: 'MOrA: new experiment plan — workload to scale',
-      prompt: `namespace/name of the Deployment MOrA scales to each replica count (and puts back)${context ? `, in kube context "${context}"` : ''}`,
+      prompt: `namespace/name of the ${scaled.kind} MOrA scales to each replica count (and puts back)${context ? `, in kube context "${context}"` : ''}`,
       value: w ? `${w.namespace}/${w.name}` : `default/${service.trim()}`,
       validateInput: (s) => (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(s.trim()) ? undefined : 'namespace/name, e.g. shop/checkout'),
     });
     if (!ref) return undefined;
     const [namespace, name] = ref.trim().split('/');
-    workload = { namespace, name, ...(context ? { context } : {}) };
+    workload = { namespace, name, kind: scaled.kind, ...(context ? { context } : {}) };
   }
   const prometheusUrl = vscode.workspace.getConfiguration('mora').get<string>('prometheus.url', '').trim() || 'http://127.0.0.1:9090';
   const text = m.planYaml({
@@ -174,14 +177,16 @@ function currentKubeContext(): string | undefined {
   }
 }
 
-/** The plan as saved (an open, edited plan is saved first: the runner reads the file). */
+/**
+ * The plan as the editor shows it: an open plan's text, edits included, is what runs — and it is not saved (the run
+ * may not be confirmed; saving stays the user's). A plan not open is read from its file.
+ */
 async function readPlan(file: string): Promise<ExperimentPlan> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
-  if (open?.isDirty) await open.save();
   const { parsePlan, withPrometheusCredentials } = require('../data/experiments/plan-file') as typeof import('../data/experiments/plan-file');
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = open ? open.getText() : fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`${file}: cannot read the plan (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

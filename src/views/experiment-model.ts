@@ -8,9 +8,10 @@
  *   per cell against the load level, failed (quality-gate) cells marked, and the capacity per replica with its interval.
  */
 import { capacityFromPlan, type ServiceCapacity } from '../pipeline/experiment-capacity';
-import { parsePlan, PlanError, type ExperimentPlan, type PlanCell, type PlanExpansion } from '../data/experiments/plan-file';
+import { parsePlan, PlanError, WORKLOAD_KINDS, type ExperimentPlan, type PlanCell, type PlanExpansion } from '../data/experiments/plan-file';
 import type { CellRecord, PlanDocument } from '../data/experiments/plan-run';
 import { redact } from '../data/prometheus/errors';
+import type { WorkloadKind } from '../core/workload';
 import {
   PROTOCOL_VERSION, type ExperimentChart, type ExperimentPoint, type ExperimentSeries, type ExperimentServiceData, type ExperimentViewData,
   type TableData,
@@ -107,8 +108,11 @@ export interface PlanWizardAnswers {
   levels: number[];
   durationSeconds: number;
   prometheusUrl: string;
-  /** Needed (and asked) when there are several replica counts: the workload MOrA scales between cells, and the kube context it is in. */
-  workload?: { namespace: string; name: string; context?: string };
+  /**
+   * Needed (and asked) when there are several replica counts: the workload MOrA scales between cells (default kind
+   * Deployment; wizardWorkloadKind gives a tree node's), and the kube context it is in.
+   */
+  workload?: { namespace: string; name: string; kind?: WorkloadKind; context?: string };
   /** p95 latency objective in ms (default 250). */
   sloP95Ms?: number;
   /** Folder of the results, relative to the plan file (default .mora/experiments, which feeds replica advice). */
@@ -144,11 +148,23 @@ export function planYaml(a: PlanWizardAnswers): string {
     `      latencyP95Ms: ${a.sloP95Ms ?? 250}`,
   ];
   if (a.workload) {
-    lines.push('    workload:', `      namespace: ${JSON.stringify(a.workload.namespace)}`, '      kind: Deployment', `      name: ${JSON.stringify(a.workload.name)}`);
+    lines.push('    workload:', `      namespace: ${JSON.stringify(a.workload.namespace)}`, `      kind: ${a.workload.kind ?? 'Deployment'}`, `      name: ${JSON.stringify(a.workload.name)}`);
     // The cluster it was picked in: the run scales it there, whatever the current context is then.
     if (a.workload.context) lines.push(`      context: ${JSON.stringify(a.workload.context)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The kind of workload the wizard's plan scales, from the tree node it was started on: a Deployment or StatefulSet
+ * keeps its kind (a StatefulSet written as a Deployment would not be found, or another workload of that name would be
+ * scaled); no node is a Deployment; any other kind cannot be set to a replica count, and the error says so.
+ */
+export function wizardWorkloadKind(node?: { kind?: string; name?: string }): { kind: WorkloadKind } | { error: string } {
+  if (!node?.kind) return { kind: 'Deployment' };
+  const kind = WORKLOAD_KINDS.find((k) => k === node.kind);
+  if (kind) return { kind };
+  return { error: `${node.kind}${node.name ? `/${node.name}` : ''} has no replica count MOrA can set (only a ${WORKLOAD_KINDS.join(' or a ')}): give one replica count, or start the wizard without it to name a Deployment` };
 }
 
 /** Comma-separated positive numbers (wizard input), or an error message. */

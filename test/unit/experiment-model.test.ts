@@ -6,7 +6,7 @@ import { expandPlan, parsePlan, withPrometheusCredentials } from '../../src/data
 import { capacityFromPlan } from '../../src/pipeline/experiment-capacity';
 import { parseHostMessage, parseWebviewState, PROTOCOL_VERSION } from '../../src/protocol/forecast';
 import {
-  buildExperimentView, confirmationText, parseNumberList, parsePlanRecord, planLoadSummary, planProblems, planYaml, progressMessage,
+  buildExperimentView, confirmationText, parseNumberList, parsePlanRecord, planLoadSummary, planProblems, planYaml, progressMessage, wizardWorkloadKind,
 } from '../../src/views/experiment-model';
 import { FIXTURE_CAPACITY, FIXTURE_FAILED, FIXTURE_NOT_RUN, FIXTURE_PLAN_YAML, fixturePlanDocument } from '../harness/experiment-fixture';
 
@@ -59,6 +59,21 @@ describe('experiment views (editor-free)', () => {
         prometheusUrl: 'http://127.0.0.1:9090', workload: { namespace: 'shop', name: 'checkout', context: 'prod-eu' },
       }), '/w/checkout.mora-plan.yaml');
       assert.deepEqual(pinned.services[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'checkout', context: 'prod-eu' });
+    });
+
+    it('started from a StatefulSet in the tree, the plan scales that StatefulSet (not a Deployment of its name); a kind without replicas is refused', () => {
+      const kind = wizardWorkloadKind({ kind: 'StatefulSet', name: 'db' });
+      assert.deepEqual(kind, { kind: 'StatefulSet' });
+      const p = parsePlan(planYaml({
+        service: 'db', target: 'http://127.0.0.1:5432/', replicas: [1, 3], levels: [20], durationSeconds: 20,
+        prometheusUrl: 'http://127.0.0.1:9090', workload: { namespace: 'shop', name: 'db', context: 'prod-eu', ...('kind' in kind ? kind : {}) },
+      }), '/w/db.mora-plan.yaml');
+      assert.deepEqual(p.services[0].workload, { namespace: 'shop', kind: 'StatefulSet', name: 'db', context: 'prod-eu' });
+      assert.deepEqual(expandPlan(p).cells.map((c) => c.workload?.kind), ['StatefulSet', 'StatefulSet']);
+      assert.deepEqual([wizardWorkloadKind(undefined), wizardWorkloadKind({ kind: 'Deployment', name: 'web' })], [{ kind: 'Deployment' }, { kind: 'Deployment' }]);
+      assert.deepEqual(wizardWorkloadKind({ kind: 'DaemonSet', name: 'agent' }), {
+        error: 'DaemonSet/agent has no replica count MOrA can set (only a Deployment or a StatefulSet): give one replica count, or start the wizard without it to name a Deployment',
+      });
     });
 
     it('the confirmation names the kube context each scaled workload is scaled in: the plan\'s, else the one the run will use', () => {

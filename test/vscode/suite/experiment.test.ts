@@ -243,6 +243,47 @@ describe('MOrA: Run Load Experiment', function () {
     }
   });
 
+  it('the wizard from a StatefulSet in the tree writes kind StatefulSet, and the confirmation scales shop/StatefulSet/db', async () => {
+    await activateMora();
+    const answers = [`sts${process.pid}`, 'http://127.0.0.1:9/', '1, 3', '5', '10', 'shop/db'];
+    const prompts: string[] = [];
+    let message = '';
+    const node = { kind: 'workload', context: 'ctx-tree', workload: { context: 'ctx-tree', namespace: 'shop', kind: 'StatefulSet', name: 'db' } };
+    await vscode.commands.executeCommand('mora.runExperiment', node, {
+      ui: {
+        pickPlan: async (offered: PickItem[]) => offered.find((i) => i.file === 'create'),
+        input: async (o: vscode.InputBoxOptions) => { prompts.push(o.prompt ?? ''); return answers.shift(); },
+        confirm: async (m: string) => { message = m; return false; },
+      },
+    });
+    const file = path.join(root(), `sts${process.pid}.mora-plan.yaml`);
+    created.push(file);
+    assert.match(prompts[5] ?? '', /^namespace\/name of the StatefulSet MOrA scales/);
+    assert.match(fs.readFileSync(file, 'utf8'), /^ {6}kind: StatefulSet$/m);
+    assert.match(message, / Scales shop\/StatefulSet\/db in context "ctx-tree"\.$/);
+  });
+
+  it('an edited, unsaved plan runs as the editor shows it, and declining leaves the file on disk as it was (not saved)', async () => {
+    await activateMora();
+    const file = path.join(root(), `dirty${process.pid}.mora-plan.yaml`);
+    created.push(file);
+    const onDisk = fs.readFileSync(planFile, 'utf8');
+    fs.writeFileSync(file, onDisk);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('    levels: '));
+    await editor.edit((e) => e.replace(doc.lineAt(line).range, '    levels: [7]'));
+    assert.ok(doc.isDirty);
+    let detail = '';
+    const sent = requests;
+    await vscode.commands.executeCommand('mora.runExperiment', undefined, { plan: file, ui: { confirm: async (_m: string, dt: string) => { detail = dt; return false; } } });
+    assert.match(detail, /^vsc × 1 replica @ 7 req\/s — constant, 3 s, 21 requests$/m, 'the edited levels are the ones confirmed');
+    assert.equal(fs.readFileSync(file, 'utf8'), onDisk, 'declined: the edits were not saved');
+    assert.ok(doc.isDirty, 'the document is still unsaved');
+    assert.equal(requests, sent, 'declined: nothing sent');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('marks a plan\'s problem at its line', async () => {
     const api = (await activateMora()) as unknown as Api;
     const bad = path.join(root(), `bad${process.pid}.mora-plan.yaml`);
