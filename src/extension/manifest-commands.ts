@@ -64,9 +64,14 @@ export async function applyChanges(doc: vscode.TextDocument, changes: ManifestCh
   const real = edits.filter((e) => text.slice(e.offset, e.offset + e.length) !== e.newText);
   const name = vscode.workspace.asRelativePath(doc.uri);
   if (real.length === 0) return `${name} already has these values.`;
+  const version = doc.version;
   const we = new vscode.WorkspaceEdit();
   for (const e of real) we.replace(doc.uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
-  if (!(await vscode.workspace.applyEdit(we))) throw new Error(`VS Code refused the edit to ${name} (is it read-only?)`);
+  if (!(await vscode.workspace.applyEdit(we))) {
+    // Most often a second Apply racing the first: its edit was computed on the text before the first one's.
+    const { refusedEditMessage } = require('../views/editor-choices') as typeof import('../views/editor-choices');
+    throw new Error(refusedEditMessage(name, { readOnly: vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === false, changedMeanwhile: doc.version !== version }));
+  }
   return `Applied ${changes.length} change(s) to ${name}.`;
 }
 
@@ -227,19 +232,22 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       return message;
     }
     if (isRecArgs(arg)) {
-      // From the forecast view, which has the focus: the visible manifest (the active one first) that has this workload.
+      // From the forecast view, which has the focus: the visible manifest that has this workload; when several do, the
+      // user picks the file (not the editor order).
       const docs = manifestEditors();
       if (docs.length === 0) throw new Error('Open the Kubernetes manifest to apply the recommendation to.');
-      for (const doc of docs) {
-        const changes = changesFor(views, doc, arg);
-        if (changes.length === 0) continue;
-        const message = await applyChanges(doc, changes);
-        log.info(message);
-        void vscode.window.showInformationMessage(`MOrA: ${message}`);
-        return message;
-      }
+      const { manifestChoice } = require('../views/editor-choices') as typeof import('../views/editor-choices');
       const w = arg.recommendation.workload;
-      throw new Error(`No open manifest has ${w.kind} ${w.namespace}/${w.name}.`);
+      const choice = manifestChoice(docs.map((doc) => ({ doc, list: changesFor(views, doc, arg) })).filter((c) => c.list.length > 0)
+        .map((c) => ({ ...c, path: vscode.workspace.asRelativePath(c.doc.uri), changes: c.list.length })));
+      if (!choice) throw new Error(`No open manifest has ${w.kind} ${w.namespace}/${w.name}.`);
+      const picked = 'only' in choice ? choice.only
+        : (await vscode.window.showQuickPick(choice.ask, { title: `MOrA: apply to which manifest? ${choice.ask.length} open files have ${w.kind} ${w.namespace}/${w.name}`, placeHolder: 'The file to write the recommendation into' }))?.candidate;
+      if (!picked) return undefined;
+      const message = await applyChanges(picked.doc, picked.list);
+      log.info(message);
+      void vscode.window.showInformationMessage(`MOrA: ${message}`);
+      return message;
     }
     // From the palette: everything MOrA recommends for the active manifest, and only it (never another visible editor).
     const doc = vscode.window.activeTextEditor?.document;

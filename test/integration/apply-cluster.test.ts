@@ -18,7 +18,8 @@ import { parseAllDocuments } from 'yaml';
 import { formatCpu, formatMemory } from '../../src/core/quantity';
 import type { Recommendation } from '../../src/core/recommendation';
 import type { WorkloadRef } from '../../src/core/workload';
-import { clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
+import { applyApproved, clusterChange, planApply, podAdmissionProblems } from '../../src/data/kube/apply-plan';
+import { judgeWrite, readUndoRecord, recordBeforePatch } from '../../src/data/kube/undo-record';
 import { applyWrites } from '../../src/cli/commands/apply-to-cluster';
 import { COALESCE_MS } from '../../src/cli/commands/interrupt-signals';
 import { KubeClient } from '../../src/data/kube/client';
@@ -304,6 +305,35 @@ describe('Apply to cluster, RBAC and kubeconfig against a real API server', func
       const server = async (name: string) => containersOf(await cp!.get('apps/v1', 'Deployment', 'undo', name))[0].resources;
       assert.deepEqual(await server('four'), { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '2Gi' } });
       assert.deepEqual(await server('five'), { requests: { cpu: '300m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+    });
+
+    it('the editor\'s record (one workload, src/data/kube/undo-record.ts) is undone by mora recommend --undo; the shared judge refuses while a field MOrA set shows another writer\'s value', async () => {
+      const original = { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+      await cp!.createDeployment('undo', { name: 'six', containers: [{ name: 'server', image: 'shop/x:1', ...original }] });
+      const record = path.join(dir, 'editor-record.yaml');
+      // As Apply to Cluster in the editor: the plan, the record before the patch, the approved patch, the record marked.
+      const plan = await planApply(kube, ref('undo', 'six'), { containers: [{ container: 'server', requests: { cpu: 0.125 }, limits: { cpu: 0.25 } }] });
+      const mark = recordBeforePatch(record, plan);
+      await applyApproved(kube, plan);
+      mark('patched');
+      const server = async () => containersOf(await cp!.get('apps/v1', 'Deployment', 'undo', 'six'))[0].resources;
+      assert.deepEqual(await server(), { requests: { cpu: '125m', memory: '512Mi' }, limits: { cpu: '250m', memory: '1Gi' } });
+      // Someone sets the CPU request MOrA set: the editor's Undo (judgeWrite) refuses, naming it, and writes nothing.
+      const set = (resources: Json) => cp!.api('PATCH', apiPath('apps/v1', 'Deployment', 'undo', 'six'),
+        { spec: { template: { spec: { containers: [{ name: 'server', resources }] } } } }, { contentType: 'application/strategic-merge-patch+json' });
+      await set({ requests: { cpu: '200m' } }); // within the 250m limit MOrA set
+      const rv = rvOf(await cp!.get('apps/v1', 'Deployment', 'undo', 'six'));
+      const refused = await judgeWrite(kube, readUndoRecord(record, 'The undo record', '(changed since the patch): not undone')[0]);
+      assert.deepEqual(refused.refusals, ['container "server" requests.cpu is 200m, the recorded patch left 125m (changed since the patch): not undone']);
+      assert.equal(rvOf(await cp!.get('apps/v1', 'Deployment', 'undo', 'six')), rv);
+      // Set back to what the patch left: the CLI undoes the editor's record.
+      await set({ requests: { cpu: '125m' } });
+      const r = await mora(['recommend', '--undo', record, '--kubeconfig', cp!.kubeconfig, '--yes']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^patched Deployment undo\/six \(context mora-real, resourceVersion \d+\)$/m);
+      assert.deepEqual(await server(), original);
+      const again = await judgeWrite(kube, readUndoRecord(record)[0]);
+      assert.equal(again.nothing, 'already at its previous values, nothing to undo');
     });
   });
 

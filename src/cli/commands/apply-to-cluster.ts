@@ -18,19 +18,15 @@
  * `mora experiment`).
  */
 import type { Recommendation } from '../../core/recommendation';
-import { APPLIER_ROLE, applyApproved, clusterChange, planApply, resourcesView, sameAmount, withRoleHint, writtenValuesOf, type ApplyPlan, type PlanClient, type WrittenField } from '../../data/kube/apply-plan';
+import { APPLIER_ROLE, applyApproved, clusterChange, withRoleHint, type ApplyPlan, type PlanClient } from '../../data/kube/apply-plan';
 import { ChangedSincePreview } from '../../data/kube/client';
 import { KubeError } from '../../data/kube/errors';
+import { judgeWrite, readUndoRecord as readRecord, undoEntry, undoRecordPath, undoWriteOf, UndoRecordError, writeUndoRecord, type ClusterWrite, type UndoEntry, type UndoStatus } from '../../data/kube/undo-record';
 import { EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal, forTerminalText } from '../format/terminal';
 import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors } from './interrupt-signals';
 import type { Workload, WorkloadRef } from '../../core/workload';
-import { parseQuantity } from '../../core/quantity';
-import type { ClusterChange } from '../../data/kube/apply-plan';
-import type { ContainerResourceChange } from '../../data/kube/patch';
-import { podSpecOf } from '../../data/kube/workloads';
 import { qualifiedName } from '../../pipeline/workload-selector';
-import { xdgBaseDir } from '../../core/xdg';
 
 export interface ApplyToClusterOptions {
   dryRun: boolean;
@@ -129,14 +125,7 @@ export function applyClusterContexts(o: { context?: readonly string[]; allContex
 
 type Client = PlanClient & { applyResources: PlanClient['applyResources'] };
 
-/** One workload's change, with (for an undo) a check of the plan that may refuse it or find nothing to do. */
-export interface ClusterWrite {
-  ref: WorkloadRef;
-  change: ClusterChange;
-  judge?: (plan: ApplyPlan) => { refusal?: string; nothing?: string } | undefined;
-  /** Nothing to do, without asking the API server (an undo of a workload the recorded run did not patch): why. */
-  skip?: string;
-}
+export type { ClusterWrite } from '../../data/kube/undo-record';
 
 export async function applyToCluster(kube: Client, recs: readonly Recommendation[], o: ApplyToClusterOptions, io: ApplyIo): Promise<void> {
   const writes = recs.map((rec) => ({ ref: rec.workload, change: clusterChange(rec, { replicas: o.replicas }) }))
@@ -165,26 +154,26 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
   const whatOf = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
   for (const w of writes) {
     const what = whatOf(w.ref);
-    if (w.skip !== undefined) {
-      if (!o.quiet) io.err(`${forTerminal(what)}: ${forTerminal(w.skip)}`);
-      continue;
-    }
-    let plan: ApplyPlan;
+    // The dry run and (an undo's) judge: the step shared with the editor (judgeWrite).
+    let judged: Awaited<ReturnType<typeof judgeWrite>>;
     try {
-      plan = await planApply(kube, w.ref, w.change);
+      judged = await judgeWrite(kube, w);
     } catch (e) {
       fail(what, e);
+      continue;
+    }
+    const { plan, refusals } = judged;
+    if (!plan) {
+      if (!o.quiet) io.err(`${forTerminal(what)}: ${forTerminal(judged.nothing ?? '')}`);
       continue;
     }
     if (plan.diff) io.out(forTerminalText(plan.diff));
     for (const n of plan.notes) io.err(`mora: note: ${forTerminal(n)}`);
     if (plan.gitOpsWarning) io.err(`mora: warning: ${forTerminal(plan.gitOpsWarning)}`);
-    const judged = plan.refusals.length ? undefined : w.judge?.(plan);
-    const refusals = judged?.refusal ? [judged.refusal] : plan.refusals;
     if (refusals.length) {
       bad++;
       for (const r of refusals) io.err(`mora: ${forTerminal(`${what}: ${r}`)}`);
-    } else if (judged?.nothing) {
+    } else if (judged.nothing) {
       if (!o.quiet) io.err(`${forTerminal(what)}: ${judged.nothing}`);
     } else if (plan.changed) {
       ready.push(plan);
@@ -344,14 +333,13 @@ async function rollBack(kube: Client, plans: readonly ApplyPlan[], unanswered: A
       io.err(`mora: ${forTerminal(`${what}: not put back: ${why}`)}`);
     };
     try {
-      const w = undoWriteOf(entryOf(p), '(changed since this run patched it): the other writer\'s values stay');
-      const plan = await planApply(kube, w.ref, w.change);
-      const judged = plan.refusals.length ? undefined : w.judge?.(plan);
-      if (plan.refusals.length || judged?.refusal) {
-        keep(judged?.refusal ?? plan.refusals.join('; '));
+      const judged = await judgeWrite(kube, undoWriteOf(entryOf(p), '(changed since this run patched it): the other writer\'s values stay'));
+      const plan = judged.plan!; // an entry of this run: never skipped
+      if (judged.refusals.length) {
+        keep(judged.refusals.join('; '));
         continue;
       }
-      if (judged?.nothing || !plan.changed) {
+      if (judged.nothing || !plan.changed) {
         done(p);
         already.push(p);
         if (!o.quiet) io.err(`${forTerminal(what)}: already at its previous values`);
@@ -382,160 +370,18 @@ function interruptsOfProcess(handler: (signal?: NodeJS.Signals) => void): () => 
   return remove;
 }
 
-// ---- the undo record ----
+// ---- the undo record (src/data/kube/undo-record.ts, shared with the editor) ----
 
-/**
- * Where an undo record goes by default: $XDG_STATE_HOME/mora/undo when that is absolute (a relative value is ignored,
- * as the XDG spec says: it would write into the current folder), else ~/.local/state/mora/undo; one file per apply.
- */
-export function undoRecordPath(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
-  const { join } = require('node:path') as typeof import('node:path');
-  const base = xdgBaseDir('XDG_STATE_HOME', env, env.HOME || (require('node:os') as typeof import('node:os')).homedir());
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return join(base, 'mora', 'undo', `apply-cluster-${stamp}-${process.pid}.yaml`);
-}
+export { undoEntry, undoRecordPath, type UndoEntry, type UndoStatus } from '../../data/kube/undo-record';
 
-type Amount = string | null;
-interface RecordedContainer { container: string; requests?: { cpu?: Amount; memory?: Amount }; limits?: { cpu?: Amount; memory?: Amount } }
-/**
- * What became of a workload of the record: 'pending' (written before the first patch; still so if the run ended
- * without saying — its undo judges by the values), 'patched', 'failed' (refused: nothing written), 'not tried' (the
- * run stopped before it), 'rolled back' (patched, then put back by the run's own rollback after a failure or a signal).
- */
-export type UndoStatus = 'pending' | 'patched' | 'failed' | 'not tried' | 'rolled back';
-
-/** One workload of an undo record: what MOrA was about to change, as it was (null: not set), and what it set. */
-export interface UndoEntry {
-  /** Absent in records written before statuses were kept: read as 'pending'. */
-  status?: UndoStatus;
-  context: string;
-  kind: WorkloadRef['kind'];
-  namespace: string;
-  name: string;
-  /** The values the patch changes, as they were before it (a null was not set: the undo removes it again). */
-  previous: { containers: RecordedContainer[]; replicas?: number };
-  /** The resources as the patch leaves them (the diff's right side): the undo goes ahead only while they are unchanged. */
-  patchedTo: string;
-  /** The resources before the patch (the diff's left side), for people reading the record. */
-  before: string;
-}
-
-const UNDO_KIND = 'MoraUndoRecord';
-/** Where undoRecordPath puts records, as said to a user who named a missing one. */
-const UNDO_FOLDER_HINT = '$XDG_STATE_HOME/mora/undo or ~/.local/state/mora/undo';
-
-/** The previous values of a plan's change, read from the object its diff was computed from. */
-export function undoEntry(plan: ApplyPlan): UndoEntry {
-  const spec = podSpecOf(plan.ref.kind, plan.before ?? {});
-  const all = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
-  const containers = plan.change.containers.map((c) => {
-    const live = all.find((x) => x.name === c.container)?.resources;
-    const out: RecordedContainer = { container: c.container };
-    for (const group of ['requests', 'limits'] as const) {
-      const changed = c[group];
-      if (!changed) continue;
-      const was: { cpu?: Amount; memory?: Amount } = {};
-      for (const r of ['cpu', 'memory'] as const) if (changed[r] !== undefined) was[r] = live?.[group]?.[r] === undefined ? null : String(live[group]![r]);
-      out[group] = was;
-    }
-    return out;
-  });
-  const replicas = plan.change.replicas === undefined ? {} : { replicas: plan.before?.spec?.replicas ?? 1 };
-  return { status: 'pending', context: plan.ref.context, kind: plan.ref.kind, namespace: plan.ref.namespace, name: plan.ref.name, previous: { containers, ...replicas }, patchedTo: plan.dryRunYaml, before: plan.liveYaml };
-}
-
-function writeUndoRecord(file: string, entries: readonly UndoEntry[]): void {
-  const { stringify } = require('yaml') as typeof import('yaml');
-  const { writeFileAtomic } = require('../../core/atomic-write') as typeof import('../../core/atomic-write');
-  const record = { kind: UNDO_KIND, version: 1, created: new Date().toISOString(), howToUndo: 'mora recommend --undo <this file> [--kubeconfig <file>] [--dry-run] [--yes]', workloads: entries };
-  writeFileAtomic(file, stringify(record, { lineWidth: 0 }));
-}
-
-/** An undo record read back: each workload's previous values as a change, with the check that it still shows MOrA's. */
+/** An undo record read back (readRecord), its problems as one line each (a UserError: exit 2). */
 export function readUndoRecord(file: string): ClusterWrite[] {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const { parse } = require('yaml') as typeof import('yaml');
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return readRecord(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `no such file (the record is the file an --apply-cluster named: "previous values recorded in <file>"; by default under ${UNDO_FOLDER_HINT})`
-      : code === 'EISDIR' ? 'is a directory; give the record file an --apply-cluster named'
-        : code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied'
-          : `cannot be read: ${(e as Error).message.split('\n')[0]}`;
-    throw new UserError(`--undo ${file}: ${why}`);
+    if (e instanceof UndoRecordError) throw new UserError(e.message);
+    throw e;
   }
-  let record: { kind?: unknown; version?: unknown; workloads?: unknown };
-  try {
-    record = parse(text) as typeof record;
-  } catch (e) {
-    throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (not YAML: ${(e as Error).message.split('\n')[0]})`);
-  }
-  if (record?.kind !== UNDO_KIND || record.version !== 1 || !Array.isArray(record.workloads)) {
-    throw new UserError(`--undo ${file}: not an undo record of mora recommend --apply-cluster (kind ${UNDO_KIND}, version 1)`);
-  }
-
-  return (record.workloads as UndoEntry[]).map((e) => undoWriteOf(e, undefined, (m) => new UserError(`--undo ${file}: ${m}`)));
-}
-
-/**
- * One entry of an undo record as the write that puts it back, with the check (judge) that every field the recorded
- * patch set still shows what it left; `tail` ends a refusal (default: the --undo wording).
- */
-function undoWriteOf(e: UndoEntry, tail = '(changed since, or never patched): not undone — the diff above shows what the undo would change',
-  badQuantity: (message: string) => Error = (m) => new Error(m)): ClusterWrite {
-  const { parse } = require('yaml') as typeof import('yaml');
-  const amount = (v: Amount | undefined, where: string): number | null | undefined => {
-    if (v === undefined || v === null) return v;
-    try {
-      return parseQuantity(v, where);
-    } catch (err) {
-      throw badQuantity((err as Error).message);
-    }
-  };
-  const where = `${e.kind} ${e.namespace}/${e.name}`;
-  const ref = { context: e.context, kind: e.kind, namespace: e.namespace, name: e.name };
-  if (e.status === 'failed' || e.status === 'not tried') {
-    return { ref, change: { containers: [] }, skip: `not patched by the recorded run (${e.status}), nothing to undo` };
-  }
-  if (e.status === 'rolled back') {
-    return { ref, change: { containers: [] }, skip: 'put back by the recorded run itself (rolled back after a failure or a signal), nothing to undo' };
-  }
-  const containers: ContainerResourceChange[] = (e.previous?.containers ?? []).map((c) => {
-    const change: ContainerResourceChange = { container: c.container };
-    for (const group of ['requests', 'limits'] as const) {
-      const g = c[group];
-      if (!g) continue;
-      change[group] = {};
-      for (const r of ['cpu', 'memory'] as const) if (r in g) change[group]![r] = amount(g[r], `${where} ${c.container} ${group}.${r}`);
-    }
-    return change;
-  });
-  // Judged on what MOrA wrote, field by field: the requests and limits the patch set (the record's previous values name
-  // them: per container, per resource), replicas only when it set them (an HPA's count is not). Anything else — a
-  // memory limit another writer changed while MOrA set CPU — is not MOrA's: the undo neither checks nor touches it.
-  const replicas = e.previous?.replicas !== undefined;
-  const fields: WrittenField[] = (e.previous?.containers ?? []).flatMap((c) => (['requests', 'limits'] as const)
-    .flatMap((group) => Object.keys(c[group] ?? {}).map((resource) => ({ container: c.container, group, resource }))));
-  let left: Map<string, string | null> | undefined;
-  try {
-    left = writtenValuesOf(parse(e.patchedTo) as Record<string, unknown>, fields, replicas);
-  } catch {
-    left = undefined; // unreadable: what the patch left is unknown, so the workload is refused below
-  }
-  const judge = (plan: ApplyPlan): { refusal?: string; nothing?: string } | undefined => {
-    if (!plan.changed) return { nothing: 'already at its previous values, nothing to undo' };
-    if (!plan.before || !left) return { refusal: `its resources are not the ones the recorded patch left ${tail}` };
-    // A field MOrA set that shows another value now was changed again by someone else (or never patched): their value
-    // stays, and so does the rest of the workload.
-    const now = writtenValuesOf(resourcesView(e.kind, plan.before), fields, replicas);
-    const moved = [...left].filter(([k, v]) => !sameAmount(v, now.get(k)));
-    if (!moved.length) return undefined;
-    const shown = (v: string | null | undefined) => v ?? 'not set';
-    return { refusal: `${moved.map(([k, v]) => `${k} is ${shown(now.get(k))}, the recorded patch left ${shown(v)}`).join('; ')} ${tail}` };
-  };
-  return { ref, change: { containers, ...(replicas ? { replicas: e.previous.replicas } : {}) }, judge };
 }
 
 /** A path as a shell reads it back: as is when it needs no quoting, else in single quotes. */

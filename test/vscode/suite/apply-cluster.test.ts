@@ -103,4 +103,65 @@ describe('Apply to Cluster against a real API server', function () {
     const now = (await fixtureCall(fixture!, 'get shop frontend')).deployment as Deployment;
     assert.equal(now.spec?.template?.spec?.containers?.[0].resources?.requests?.cpu, '310m', 'the other writer\'s value stays: frontend was not patched');
   });
+
+  it('Undo: the notification offers it; Undo Last Apply to Cluster puts the previous values back through the same dry run, diff and confirm, and refuses once another writer set a field MOrA set (editor apply)', async () => {
+    const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
+    await useCluster(fixture!);
+    const label = (n: TreeNode) => labelOf(api, n);
+    const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
+    const namespaces = await api.tree.getChildren(roots[0]);
+    const shop = namespaces[(await Promise.all(namespaces.map(label))).indexOf('shop')];
+    const workloads = await waitFor(() => api.tree.getChildren(shop), (w) => w.length >= 2, 60_000);
+    const frontend = workloads[(await Promise.all(workloads.map(label))).indexOf('frontend')];
+    type Deployment = { spec?: { template?: { spec?: { containers?: Array<{ resources?: { requests?: { cpu?: string }; limits?: { cpu?: string } } }> } } } };
+    const resources = async () => ((await fixtureCall(fixture!, 'get shop frontend')).deployment as Deployment).spec?.template?.spec?.containers?.[0].resources;
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const realInfo = vscode.window.showInformationMessage;
+    const asked: Array<{ message: string; items: string[] }> = [];
+    const infos: Array<{ message: string; items: string[] }> = [];
+    const errors: string[] = [];
+    let answer: string | undefined;
+    window.showWarningMessage = async (message: string, _o: vscode.MessageOptions, ...items: string[]) => { asked.push({ message, items }); return answer; };
+    window.showInformationMessage = async (message: string, ...items: string[]) => { infos.push({ message, items }); return undefined; };
+    window.showErrorMessage = async (message: string) => { errors.push(message); return undefined; };
+    try {
+      const before = await resources();
+      answer = 'Patch';
+      const applied = await vscode.commands.executeCommand<Outcome & { undoRecord?: string }>('mora.applyToCluster', frontend);
+      assert.equal(applied.applied, true, errors.join('\n'));
+      assert.match(applied.undoRecord ?? '', /\/mora\/undo\/apply-cluster-editor-\d{8}T\d{6}Z-\d+\.yaml$/);
+      assert.deepEqual(infos.at(-1), { message: 'MOrA: patched Deployment frontend.', items: ['Undo'] }, 'the success notification offers Undo');
+      const patched = await resources();
+      assert.notDeepEqual(patched, before);
+
+      // Undo: its own dry run and diff editor, then a modal naming the workload; the values as they were.
+      answer = 'Undo';
+      const undone = await vscode.commands.executeCommand<{ workloads: Array<{ undone: boolean; plan?: { diff: string } }> }>('mora.undoApplyToCluster');
+      assert.equal(undone?.workloads[0].undone, true, errors.join('\n'));
+      assert.deepEqual(asked.at(-1), { message: 'Put back the previous values of Deployment shop/frontend in context mora-real?', items: ['Undo'] });
+      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'frontend: live ↔ after the undo (server-side dry run)');
+      assert.ok(tab, 'the undo\'s diff editor is open');
+      assert.deepEqual(await resources(), before);
+      // Again: nothing to undo, nothing asked.
+      const n = asked.length;
+      const again = await vscode.commands.executeCommand<{ workloads: Array<{ undone: boolean; nothing?: string }> }>('mora.undoApplyToCluster');
+      assert.deepEqual(again?.workloads.map((w) => [w.undone, w.nothing]), [[false, 'already at its previous values, nothing to undo']]);
+      assert.equal(asked.length, n);
+
+      // Patched again, then another writer sets the CPU request MOrA set: Undo refuses, naming it, and writes nothing.
+      answer = 'Patch';
+      assert.equal((await vscode.commands.executeCommand<Outcome>('mora.applyToCluster', frontend)).applied, true, errors.join('\n'));
+      const left = (await resources())?.requests?.cpu;
+      await fixtureCall(fixture!, 'cpu shop frontend 1m');
+      answer = 'Undo';
+      assert.equal(await vscode.commands.executeCommand('mora.undoApplyToCluster'), undefined);
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0], new RegExp(`^MOrA: Deployment shop/frontend \\(context mora-real\\): container "server" requests\\.cpu is 1m, the recorded patch left ${left} \\(changed since the patch\\): not undone`));
+      assert.equal((await resources())?.requests?.cpu, '1m', 'the other writer\'s value stays');
+    } finally {
+      window.showWarningMessage = realWarning;
+      window.showInformationMessage = realInfo;
+      window.showErrorMessage = realError;
+    }
+  });
 });
