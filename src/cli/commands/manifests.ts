@@ -16,7 +16,8 @@ import { applyMany, inlinePatchHolders, planMany, replicasOnlyWorkloads, type Pa
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
-import { editManifest, encodeManifest, ManifestEditError, parseChangeSpecs, scanManifest, type ManifestChange, type ManifestContainer } from '../../manifests';
+import { decodeManifest, editManifest, encodeManifest, ManifestEditError, ManifestEncodingError, parseChangeSpecs, scanManifest, type DecodedManifest, type ManifestChange,
+  type ManifestContainer } from '../../manifests';
 import { autoscalerFor, autoscalerNote, type ManifestAutoscaler } from '../../manifests/autoscalers';
 import { inTargetNamespace, KINDS_WITH_REPLICAS } from '../../manifests/workloads';
 import { CliAutoscalers, foundIn } from './manifest-autoscalers';
@@ -347,7 +348,7 @@ async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites
   }
   const file = paths[0];
   if (opts.inPlace && file === '-') throw new UserError('--in-place needs a file, not standard input');
-  const { text, encoding, bytes: read } = readManifest(file);
+  const { text, encoding, bytes: read } = file === '-' ? await readStdinManifest() : readManifest(file);
   scanOrExplain(file, text);
   let result: string;
   /** Whether a replica change was left to an autoscaler (named on stderr). */
@@ -396,5 +397,27 @@ async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites
     } catch (e) {
       throw writeError(target, e);
     }
+  }
+}
+
+/**
+ * readManifest('-') without blocking the event loop: a pipe that stays open (`… | mora manifests apply - --out x.yaml`
+ * waiting on a slow producer, or a terminal until Ctrl-D) is waited on while the signal listener of the phase before
+ * the write (untilWritesListen) can still run, so Ctrl-C or SIGTERM ends the run at once with its line and exit 130.
+ * (readFileSync(0) held every signal until standard input closed.) The same text, encoding and refusals as readManifest.
+ */
+export async function readStdinManifest(input: NodeJS.ReadableStream = process.stdin): Promise<DecodedManifest & { bytes: Buffer }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  } catch (e) {
+    throw new ManifestRefusal('-', 'unreadable', (e as Error).message);
+  }
+  const bytes = Buffer.concat(chunks);
+  try {
+    return { ...decodeManifest(bytes), bytes };
+  } catch (e) {
+    if (e instanceof ManifestEncodingError) throw new ManifestRefusal('-', 'encoding', e.message);
+    throw e;
   }
 }
