@@ -11,6 +11,7 @@ import { checkForecast, coveredDays, MIN_FIT_DAYS } from '../../src/rightsizing/
 import { ForecastGuardedStrategy } from '../../src/rightsizing/engine/forecast-strategy';
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
+import { wholeDays } from '../../src/rightsizing/backtest/warmup';
 
 const DAY = 86400;
 // A step up by half every 4 days: the window rule lags behind each step, an exact forecast does not, so it earns trust before the gap.
@@ -71,10 +72,35 @@ describe('a forecast-guarded strategy after a long gap', () => {
     }
   });
 
-  it('coveredDays counts the time samples cover, not the span over a gap', () => {
-    assert.ok(Math.abs(coveredDays(gappy([[0, 5]]).t) - (5 - 300 / DAY)) < 1e-9);
-    assert.ok(Math.abs(coveredDays(gappy([[0, 1], [20, 21]]).t) - 2 * (1 - 300 / DAY)) < 1e-9);
+  it('coveredDays counts the time samples cover, not the span over a gap; each stretch its last step too (as wholeDays)', () => {
+    assert.ok(Math.abs(coveredDays(gappy([[0, 5]]).t) - 5) < 1e-9);
+    assert.ok(Math.abs(coveredDays(gappy([[0, 1], [20, 21]]).t) - 2) < 1e-9);
     assert.equal(coveredDays([]), 0);
+    assert.equal(coveredDays([0]), 0);
+    for (const d of [2, 3, 5, 10]) {
+      const whole = gappy([[0, d]]);
+      assert.equal(wholeDays(whole), d);
+      assert.ok(Math.abs(coveredDays(whole.t) - wholeDays(whole)) < 1e-9, `${d} gap-free days: coveredDays ${coveredDays(whole.t)} = wholeDays ${wholeDays(whole)}`);
+    }
+  });
+
+  it(`${MIN_FIT_DAYS} whole days at 5 min are enough to fit (the first fit on day ${MIN_FIT_DAYS}, not ${MIN_FIT_DAYS + 1})`, () => {
+    const fits: number[] = [];
+    const strat = new ForecastGuardedStrategy('cpu', fake(fits));
+    const h = gappy([[0, MIN_FIT_DAYS]]);
+    assert.equal(h.t.length, MIN_FIT_DAYS * 288);
+    strat.observe(h.t, h.v);
+    strat.recommend(MIN_FIT_DAYS * DAY);
+    assert.equal(fits.length, 1, `not fitted on ${coveredDays(h.t)} days of samples`);
+  });
+
+  it(`recommend -m …: ${MIN_FIT_DAYS} whole days before the last day are enough to check the forecast`, async () => {
+    const h = gappy([[0, MIN_FIT_DAYS + 1]]);
+    let called = 0;
+    const provider = async (): Promise<never> => { called++; throw new Error('checked'); };
+    const use = (await checkForecast('cpu', h, (MIN_FIT_DAYS + 1) * DAY, provider, 'fake'))!;
+    assert.equal(called, 1, use.reason);
+    assert.doesNotMatch(use.reason, /history too short/);
   });
 
   it('recommend -m …: a history whose days before the last one are under 3 days of samples is not checked', async () => {

@@ -13,6 +13,7 @@ import { quantileSorted } from '../../core/stats';
 import { studentQuantile } from '../../ml/band-calibration';
 import type { Forecast } from '../../ml/forecast-types';
 import type { ResourceKind } from '../baselines/strategy';
+import { typicalStep } from '../replay/replay';
 import { scoreDay, type DayScore } from '../replay/score';
 import { MoraStrategy } from './mora-strategy';
 
@@ -34,8 +35,10 @@ export const FORECAST_MAX_RAISE = 2;
 export const MIN_FIT_DAYS = 3;
 
 /**
- * The time the samples `t` (sorted) cover, in days: the sum of the gaps between consecutive samples, where a gap longer
- * than max(1 h, 4 × the median gap) is missing data and counts nothing. A regular series covers its span.
+ * The time the samples `t` (sorted) cover, in days: each stretch of samples without missing data counts from its first
+ * sample to its last plus one typical step (typicalStep, as wholeDays in backtest/warmup.ts counts a trace: the last
+ * sample stands for the step after it), and a gap longer than max(1 h, 4 × the median gap) is missing data and counts
+ * nothing. A regular series covers its span plus one step: 3 × 288 five-minute samples are 3 days.
  */
 export function coveredDays(t: ArrayLike<number>): number {
   const gaps: number[] = [];
@@ -43,8 +46,10 @@ export function coveredDays(t: ArrayLike<number>): number {
   if (gaps.length === 0) return 0;
   const median = Float64Array.from(gaps).sort()[Math.floor((gaps.length - 1) / 2)];
   const cap = Math.max(3600, 4 * median);
-  let s = 0;
-  for (const g of gaps) if (g <= cap) s += g;
+  const step = typicalStep(t);
+  const last = Number.isFinite(step) ? step : 0; // samples a day or more apart: no step (wholeDays' rule)
+  let s = last; // the first stretch's
+  for (const g of gaps) s += g <= cap ? g : last; // a gap counts nothing; the stretch after it its last step
   return s / DAY;
 }
 
