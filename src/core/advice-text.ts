@@ -361,9 +361,17 @@ export function noRiskReason(c: ContainerRecommendation): string {
  */
 export function replicaRiskStatement(rep: ReplicaRecommendation): string | undefined {
   if (!rep.risk || rep.hpa) return undefined;
-  return rep.risk.expected > 0
-    ? `per-replica load above capacity ${approx(shareText(rep.risk.expected))} of the time`
-    : 'per-replica load above capacity at no time in the history';
+  return loadAboveCapacityText(rep.risk.expected, true);
+}
+
+/**
+ * `per-replica load above capacity 3.7% of the time` (`≈3.7%` when `approximate`: the statement), and at exactly 0 `per-replica load
+ * above capacity at no time in the history` (see replicaRiskStatement). One text for the statement and the reasons of replicas.ts,
+ * so a count's reason never says 0% where its statement says none.
+ */
+export function loadAboveCapacityText(share: number, approximate = false): string {
+  if (!(share > 0)) return 'per-replica load above capacity at no time in the history';
+  return `per-replica load above capacity ${approximate ? approx(shareText(share)) : shareText(share)} of the time`;
 }
 
 /** The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`; undefined as above. */

@@ -7,7 +7,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backtestCommand, type BacktestCliOptions } from '../../src/cli/commands/backtest';
+import { backtestCommand, shortTraceMaxDays, type BacktestCliOptions } from '../../src/cli/commands/backtest';
+import { DEFAULT_WARMUP_DAYS, shortWarmupDays } from '../../src/rightsizing/backtest/warmup';
+import { mora } from './helpers/run-cli';
 import { UserError } from '../../src/cli/errors';
 import { Rng } from '../../src/core/random';
 
@@ -77,7 +79,18 @@ describe('backtest: a trace shorter than the default warm-up', () => {
   it('under 2 whole days is still the exit-2 error, saying what a series needs', () => {
     writeFileSync(join(dir, 'day.csv'), trace(1));
     assert.throws(() => run({ input: join(dir, 'day.csv') }),
-      (e: unknown) => e instanceof UserError && /too short: 1\.0 days of samples \(288 points\), needs 2 whole days or more/.test(e.message) && /each series needs 2 whole days of samples or more/.test(e.message));
+      (e: unknown) => e instanceof UserError && /too short: 1\.0 days of samples \(288 points\), needs 2 whole days or more/.test(e.message) && /each series needs 2 whole days of samples or more/.test(e.message)
+        && /a series of 2 to 13 whole days is warmed up on half its whole days/.test(e.message));
+  });
+
+  it('backtest --help and the no-day error say the shorter warm-up covers 2 to 13 whole days, as shortWarmupDays does', async () => {
+    const series = (days: number) => ({ t: Float64Array.from({ length: days * 288 }, (_, i) => T0 + 300 * i), v: new Float64Array(days * 288).fill(0.5) });
+    assert.equal(shortWarmupDays(series(2)), 1);
+    assert.equal(shortWarmupDays(series(shortTraceMaxDays(DEFAULT_WARMUP_DAYS))), 6);
+    assert.equal(shortWarmupDays(series(shortTraceMaxDays(DEFAULT_WARMUP_DAYS) + 1)), undefined);
+    const help = (await mora(['backtest', '--help'])).out.replace(/\s+/g, ' ');
+    assert.match(help, /without it, a series of 2 to 13 whole days is warmed up on half its whole days, said on stderr/);
+    assert.doesNotMatch(help, /2 to 7 whole days/);
   });
 
   it('14 days keep the default warm-up (7 scored days after it), with no note; a longer trace never scores fewer days', () => {

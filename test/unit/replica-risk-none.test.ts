@@ -13,6 +13,7 @@ import type { ReplicaRecommendation } from '../../src/core/recommendation';
 import { series } from '../../src/core/series';
 import { DemoDataSource } from '../../src/data/demo';
 import type { EngineResult } from '../../src/rightsizing/engine';
+import { recommendReplicas } from '../../src/rightsizing/engine/replicas';
 import { manifestView } from '../../src/views/manifest-lens-model';
 import { ClusterTreeModel } from '../../src/views/tree-model';
 import { demoEngineRuns } from './helpers/demo-runs';
@@ -30,6 +31,26 @@ describe('a replica risk of 0: none in the history, never ≈0%', function () {
     assert.equal(replicaRiskStatement(rep(0.0004)), 'per-replica load above capacity <0.1% of the time');
   });
 
+  it('the reason says the same as the statement at 0 (each of the three ways a count is sized), the share above it', () => {
+    const n = 20;
+    const flat = (x: number) => new Float64Array(n).fill(x);
+    // A measured capacity (20 req/s) the load (30 req/s) never exceeds at 2 replicas.
+    const measured = recommendReplicas({ current: 4, requestRate: flat(30), readyReplicas: flat(4), measuredCapacity: 20, targetCpuUtilization: 1 })!;
+    assert.equal(measured.risk?.expected, 0);
+    assert.ok(measured.reason.includes(`(CPU risk target ≤5% of the time, ${NONE})`), measured.reason);
+    // No capacity: the request covers the need, the count is kept.
+    const kept = recommendReplicas({ current: 2, requestRate: flat(30), readyReplicas: flat(2), targetCpuUtilization: 1, cpuRequest: 0.2, cpuNeed: 0.1, cpuRequestExpected: 0 })!;
+    assert.equal(kept.risk?.expected, 0);
+    assert.ok(kept.reason.includes(`${NONE}: a pod's CPU above that request`), kept.reason);
+    // No capacity: the request is held below the need; 3 replicas bring each pod's 0.25 cores at 2 to 0.17 < 0.2.
+    const held = recommendReplicas({ current: 2, requestRate: flat(30), readyReplicas: flat(2), cpuPerPod: flat(0.25), targetCpuUtilization: 1, cpuRequest: 0.2, cpuNeed: 0.3, cpuRequestExpected: 0.5 })!;
+    assert.equal(held.risk?.expected, 0);
+    assert.ok(held.reason.includes(`(idle 0m per pod), ${NONE};`), held.reason);
+    for (const r of [measured, kept, held]) assert.doesNotMatch(r.reason, /capacity 0% of the time/);
+    const some = recommendReplicas({ current: 2, requestRate: flat(30), readyReplicas: flat(2), targetCpuUtilization: 1, cpuRequest: 0.2, cpuNeed: 0.1, cpuRequestExpected: 0.012 })!;
+    assert.ok(some.reason.includes('per-replica load above capacity 1.2% of the time: a pod\'s CPU above that request'), some.reason);
+  });
+
   describe('the demo\'s currencyservice (2 → 5 replicas, none of its history above capacity at 5)', () => {
     let runs: EngineResult[];
     let cur: EngineResult;
@@ -42,6 +63,9 @@ describe('a replica risk of 0: none in the history, never ≈0%', function () {
     it('JSON and CSV', () => {
       const data = recommendationsData([cur]) as Array<{ replicas: { risk: { statement: string } } }>;
       assert.equal(data[0].replicas.risk.statement, NONE);
+      const reason = (data[0] as unknown as { replicas: { reason: string } }).replicas.reason;
+      assert.ok(reason.includes(NONE), reason);
+      assert.doesNotMatch(reason, /capacity 0% of the time/);
       const csv = recommendationsCsv([cur]);
       assert.ok(csv.includes(NONE), csv);
       assert.doesNotMatch(csv, /≈0%/);

@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added; to compare both in one run, name both: --strategies mora,mora-fleet', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
-    .option('--warmup-days <n>', `days observed before scoring starts (default ${DEFAULT_WARMUP_DAYS}; without it, a series of 2 to ${DEFAULT_WARMUP_DAYS} whole days is warmed up on half its days, said on stderr)`)
+    .option('--warmup-days <n>', `days observed before scoring starts (default ${DEFAULT_WARMUP_DAYS}; without it, a series of 2 to ${shortTraceMaxDays(DEFAULT_WARMUP_DAYS)} whole days is warmed up on half its whole days, said on stderr)`)
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--timings', 'with -f json: add elapsedMs (and oracleMs with --frontier), which differ from run to run')
@@ -191,7 +191,7 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     // Say why for the series themselves (no values at all, too short, too sparse), not only the general rule.
     const tooShort = short.some((s) => s.reason.startsWith('too short'));
     const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
-    const needs = warmupGiven ? `more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}` : `2 whole days of samples or more (a day to size from, then a day to score; ${tooShort ? `a series of 2 to ${warmupDays} whole days is warmed up on half its days; ` : ''}`;
+    const needs = warmupGiven ? `more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}` : `2 whole days of samples or more (a day to size from, then a day to score; ${tooShort ? `a series of 2 to ${shortTraceMaxDays(warmupDays)} whole days is warmed up on half its whole days; ` : ''}`;
     throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs ${needs}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
@@ -347,6 +347,12 @@ export function skippedSeries(inputs: ReadonlyArray<{ name: string; series: { t:
     return { series: i.name, reason };
   });
 }
+
+/**
+ * The most whole days of a series that shortWarmupDays (backtest/warmup.ts) warms up on half of them without
+ * --warmup-days: under twice the run's warm-up (13 at the default 7), so a longer trace never scores fewer days.
+ */
+export const shortTraceMaxDays = (warmupDays: number): number => 2 * warmupDays - 1;
 
 /**
  * The series warmed up for fewer days than the run's `warmupDays` because they are too short for it (no --warmup-days):

@@ -19,7 +19,7 @@
  *   the request covers its need; when the request was held below it (a kept CPU limit), the fewest replicas that bring the
  *   per-pod need down to the request. A looser target never gives more replicas.
  */
-import { shareText, targetShareText } from '../../core/advice-text';
+import { loadAboveCapacityText, targetShareText } from '../../core/advice-text';
 import { humanMemoryQuantity } from '../../core/quantity';
 import type { Bounded, ReplicaRecommendation } from '../../core/recommendation';
 import type { HpaSpec } from '../../core/workload';
@@ -328,7 +328,7 @@ function countForRequest(input: ReplicaInput, risk: number, sortedLoad: Float64A
   const measure = 'no per-replica capacity measured apart from the request (an experiment plan measures one: mora experiment run, then recommend --experiments)';
   if (need <= request * (1 + 1e-9)) {
     const reason = `the recommended CPU request covers the ${m(need)} a pod needs at the current ${n0} replica${s}${atCount} for the CPU risk target (≤${targetShareText(risk)} of the time, `
-      + `per-replica load above capacity ${shareText(keptExpected)} of the time: a pod's CPU above that request); the count is kept: ${measure}`;
+      + `${loadAboveCapacityText(keptExpected)}: a pod's CPU above that request); the count is kept: ${measure}`;
     return { current: n0, recommended: { value: n0, lower: n0, upper: n0 }, reason, risk: { target: risk, expected: keptExpected } };
   }
   const { requestRate, readyReplicas, cpuPerPod } = input;
@@ -352,7 +352,7 @@ function countForRequest(input: ReplicaInput, risk: number, sortedLoad: Float64A
     expected = seen ? above / seen : keptExpected;
   }
   const reason = `the recommended CPU request ${m(request)} is held below the ${m(need)} a pod needs at the current ${n0} replica${s}${atCount} for the CPU risk target (≤${targetShareText(risk)} of the time): `
-    + `${value} replicas bring the per-pod need to it (idle ${m(a)} per pod), per-replica load above capacity ${shareText(expected)} of the time; ${measure}`;
+    + `${value} replicas bring the per-pod need to it (idle ${m(a)} per pod), ${loadAboveCapacityText(expected)}; ${measure}`;
   return { current: n0, recommended: { value, lower: n0, upper: value }, reason, risk: { target: risk, expected } };
 }
 
@@ -388,7 +388,7 @@ export function recommendReplicas(input: ReplicaInput): ReplicaRecommendation | 
     ? `forecast peak ${input.forecastPeakLoad!.toFixed(1)} req/s scaled to the observed ${q} (${forecastAtRisk.toFixed(1)} req/s)`
     : `observed ${q} load ${atRisk.toFixed(1)} req/s`;
   const expected = shareAbove(sorted, value * capacity);
-  const above = forecastAtRisk !== undefined ? '' : `, per-replica load above capacity ${shareText(expected)} of the time`;
+  const above = forecastAtRisk !== undefined ? '' : `, ${loadAboveCapacityText(expected)}`;
   const reason = `${loadText} ÷ ${capacity.toFixed(1)} req/s per replica (CPU risk target ≤${targetShareText(risk)} of the time${above}); ${how}`;
   const rec: ReplicaRecommendation = { current: input.current, recommended, reason, risk: { target: risk, expected } };
   if (input.hpa) {
