@@ -8,6 +8,7 @@
  *                          [--fine-tune [--ft-epochs 10] [--ft-windows 1024] [--ft-lr 0.002] [--ft-patience 3]] [--holdout-windows 3] [--limit N] [--skip-datasets] [--skip-demo] [--out fleet.json]
  *                          [--seed 42]
  *   npm run bench:fleet -- --recommend 1000 [--per-series 4] [--warm] [--refresh] [--out fleet-recommend.json]
+ *   npm run bench:fleet -- --recommend 1000 --monotone-cost [--reps 3] [--model fused]
  *
  * Part 1, ../shared/datasets: the same 37 `timestamp_value` series and split as bench:forecast (fit on all but the last
  * 288 points, forecast 288, MASE = MAE / the training part's one-day seasonal-naive MAE; series under 3 × 288 points
@@ -39,6 +40,14 @@
  * cached, and (--refresh) a run one day later (the same workloads with one more day of history): the cached model is
  * stale, so it is refreshed (fine-tuned) instead of retrained — its time next to the first training's. The reference: the same pipeline with per-series LSTMs on the first --per-series workloads (default 4),
  * extrapolated to N and labelled so, and the global run's recommendations for those workloads compared with it.
+ *
+ * --recommend N --monotone-cost: what the CPU value's monotone chain (MoraStrategy option `monotone`: the rule replayed at
+ * every MONOTONE_GRID target above α) costs `mora recommend` (recommendFromSource, the window rule alone by default;
+ * `--model` names a forecast model) on the same N demo-generator workloads, in one process: --reps rounds, each
+ * running the pipeline with the chain on and off (MORA_DEFAULTS.cpu.monotone, the order alternating by round), CPU
+ * time (process.cpuUsage) per arm, the ratio on / off and the chain's share of the recommend's CPU. Also a digest of
+ * the recommendations with the chain on (the same in every round, or the bench fails): values equal to another build's
+ * when the digests are.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -57,7 +66,9 @@ import { recommendFromSource, type WorkloadRun } from '../../src/pipeline/recomm
 import { describeGlobalEvent, type GlobalModelEvent } from '../../src/pipeline/global-lstm';
 import { buildForecastView, cachedGlobalLstm, DEFAULT_FORECAST_VIEW_OPTIONS, globalLstmRunner } from '../../src/views/forecast-model';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { MORA_DEFAULTS } from '../../src/rightsizing/engine/mora-strategy';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -438,8 +449,49 @@ async function recommendBench(N: number, out: Record<string, unknown>): Promise<
   }
 }
 
+/** The recommendations' numbers and words (not the series read, not timings): equal digests, equal recommendations. */
+function digest(runs: WorkloadRun[]): string {
+  return createHash('sha256').update(JSON.stringify(runs.map((r) => r.recommendation))).digest('hex').slice(0, 16);
+}
+
+async function monotoneCostBench(N: number, out: Record<string, unknown>): Promise<void> {
+  const reps = Math.max(1, num('reps', 3));
+  const model = arg('model');
+  const source = new DemoFleetDataSource({ workloads: N });
+  const defaults = MORA_DEFAULTS.cpu as { monotone: boolean };
+  const shipped = defaults.monotone;
+  console.log(`\n== the monotone chain's cost in mora recommend${model ? ` -m ${model}` : ''}: ${N} demo-generator workloads × 14 days at 5 min, ${reps} rounds, chain on / off alternating (load ${loadavg().map((x) => x.toFixed(2)).join(' ')}) ==`);
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] }, wall: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const digests = new Set<string>();
+  try {
+    for (let k = 0; k < reps; k++) {
+      for (const arm of (k % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as Array<'on' | 'off'>) {
+        defaults.monotone = arm === 'on';
+        const r = await measure(() => recommendFromSource(source, model ? { model, globalLstm: { enabled: false } } : {}));
+        cpu[arm].push(r.cost.cpu); wall[arm].push(r.cost.wall);
+        if (arm === 'on') digests.add(digest(r.value));
+        console.log(`  round ${k + 1}, chain ${arm.padEnd(3)}: ${r.cost.cpu.toFixed(2)} s CPU, ${r.cost.wall.toFixed(2)} s wall, ${r.value.length} workloads`);
+      }
+    }
+  } finally {
+    defaults.monotone = shipped;
+  }
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const on = med(cpu.on), off = med(cpu.off);
+  console.log(`median CPU: chain on ${on.toFixed(2)} s, off ${off.toFixed(2)} s (${((1000 * on) / N).toFixed(2)} / ${((1000 * off) / N).toFixed(2)} ms a workload); ratio on / off ${fmt(on / off)}; the chain's share of a recommend ${fmt((on - off) / on)}; wall median ${med(wall.on).toFixed(2)} / ${med(wall.off).toFixed(2)} s`);
+  console.log(`recommendations digest (chain on): ${[...digests].join(', ')}${digests.size === 1 ? ' (the same in every round)' : ' — DIFFERENT between rounds'}`);
+  if (digests.size !== 1) process.exitCode = 1;
+  out.monotoneCost = { workloads: N, reps, model: model ?? null, cpu, wall, ratio: on / off, share: (on - off) / on, digest: [...digests], load: loadavg() };
+}
+
 async function main(): Promise<void> {
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, seed: SEED };
+  if (arg('recommend') && flag('monotone-cost')) {
+    console.log(`bench:fleet --recommend --monotone-cost — the CPU value's monotone chain in mora recommend, one process (Node ${process.version})`);
+    await monotoneCostBench(Number(arg('recommend')), out);
+    if (arg('out')) writeFileSync(arg('out')!, JSON.stringify(out, null, 1));
+    return;
+  }
   if (arg('recommend')) {
     console.log(`bench:fleet --recommend — mora recommend -m fused at fleet scale, one process (Node ${process.version})`);
     await recommendBench(Number(arg('recommend')), out);

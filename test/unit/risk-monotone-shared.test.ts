@@ -12,6 +12,8 @@ import { runBacktest, type BacktestResult } from '../../src/rightsizing/backtest
 import type { StrategySpec } from '../../src/rightsizing/backtest/strategies';
 import { CALIBRATION_INTERNALS, cpuMargin, type CalibrationDay } from '../../src/rightsizing/engine/calibration';
 import { MoraStrategy, type MoraExplanation } from '../../src/rightsizing/engine/mora-strategy';
+import { DEFAULT_POLICY } from '../../src/rightsizing/engine/policy';
+import { recommendResource } from '../../src/rightsizing/engine/resource';
 
 const DAY = 86400;
 const CPU_GRID = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5];
@@ -108,6 +110,35 @@ describe('The monotone chain\'s shared work gives the straightforward replay\'s 
       return out;
     };
     assert.deepEqual(differences(withInternals(true, run), withInternals(false, run)), []);
+  });
+
+  it('a recommendation: one replay of the rule serves the value and the evidence replay (targets on and off the grid, a day in progress, a forecast, memory)', () => {
+    const cases: Array<{ kind: 'cpu' | 'memory'; s: Series; risks: number[] }> = [
+      { kind: 'cpu', s: inputs[0].series, risks: [0.01, 0.04, 0.05, 0.2] },
+      { kind: 'cpu', s: inputs[2].series, risks: [0.05, 0.5] },
+      { kind: 'cpu', s: inputs[3].series, risks: [0.001, 0.05] },
+      { kind: 'memory', s: series(inputs[3].series.t, Float64Array.from(inputs[3].series.v, (x) => 2e8 + 1e8 * x)), risks: [0.01, 0.2] },
+    ];
+    const run = (): unknown[] => {
+      const out: unknown[] = [];
+      for (const { kind, s, risks } of cases) {
+        const end = s.t[s.t.length - 1];
+        for (const risk of risks) {
+          for (const now of [Math.floor(end / DAY) * DAY, end + 1, Math.floor(end / DAY) * DAY - DAY / 3]) {
+            for (const forecast of [undefined, { need: 1.2 * s.v[s.v.length - 1], trusted: true, method: 'fused', reason: 'injected' }]) {
+              for (const historyDays of [14, 28]) {
+                const policy = { ...DEFAULT_POLICY, historyDays, cpuRisk: risk, memoryRisk: risk };
+                out.push(recommendResource({ kind, usage: s, now, forecast, currentRequest: 0.5 }, policy));
+              }
+            }
+          }
+        }
+      }
+      return out;
+    };
+    const straight = withInternals(true, run), shared = withInternals(false, run);
+    assert.ok(straight.every((r) => r !== undefined && (r as { evidence: { replay?: unknown } }).evidence.replay !== undefined));
+    assert.deepEqual(differences(straight, shared), []);
   });
 
   it('k\'s selection over the calibration days is the walk\'s value at every level (ties, zeros, empty days)', () => {

@@ -122,8 +122,8 @@ export function memoryMargin(cal: readonly CalibrationDay[], alpha: number, atK?
 
 /**
  * Internal: `walk` forces the k-way walk for every CPU margin (the selection's guard test compares the two bit for bit);
- * `unshared` makes each MOrA rule replay on its own (mora-strategy.ts, backtest/run.ts), for the same test and the benches'
- * baseline.
+ * `unshared` makes each MOrA rule replay on its own (mora-strategy.ts, backtest/run.ts; resource.ts replays it again for
+ * the evidence), for the same test and the benches' baseline.
  */
 export const CALIBRATION_INTERNALS = { walk: false, unshared: false };
 

@@ -144,7 +144,7 @@ export interface MoraStrategyOptions {
    * calibration (the base is read at a quantile that depends on α, and on a series whose usage has two levels the base at
    * one target can sit in the lower level where the next target's sits in the upper, each k calibrated on a different mix
    * of such days: bitbrains_95 at 2% / 3%, 254 / 1,220 MHz). Costs one more replay of the rule per grid target above α
-   * (7 at 5%), with the chain's window quantiles, day sorts and margins shared (windowQuantiles, margins). Default true for CPU; memory's base and cap do not depend on α and its k, prior and cap all fall as α
+   * (7 at 5%), with the chain's window quantiles, day sorts, calibration ratios and margins shared (windowQuantiles, margins). Default true for CPU; memory's base and cap do not depend on α and its k, prior and cap all fall as α
    * rises, so it is monotone without (false). Not with `fleetTail` (the other targets' pools are not at hand).
    * docs/ENGINE.md § Risk, "A stricter target never gives less".
    */
@@ -299,11 +299,24 @@ export class MoraStrategy implements SizingStrategy {
   /** Samples [from, to) of one day, to the chain top first (observe). */
   private observeDay(t: ArrayLike<number>, v: ArrayLike<number>, from: number, to: number): void {
     this.above?.observeDay(t, v, from, to);
-    this.observeOwn(t, v, from, to);
+    this.observeOwn(t, v, from, to, true);
   }
 
-  private observeOwn(t: ArrayLike<number>, v: ArrayLike<number>, from = 0, to = t.length): void {
+  /** `oneDay`: every sample of [from, to) is of the same day (observe's split), so the day is checked at the first. */
+  private observeOwn(t: ArrayLike<number>, v: ArrayLike<number>, from = 0, to = t.length, oneDay = false): void {
     this.version++;
+    if (oneDay && !CALIBRATION_INTERNALS.unshared) {
+      let i = from;
+      while (i < to && !Number.isFinite(v[i])) i++;
+      if (i === to) return;
+      const day = Math.floor(t[i] / DAY) * DAY;
+      if (day !== this.pendingStart) { this.closeDay(); this.pendingStart = day; this.pendingFirst = t[i]; }
+      const pv = this.pendingV;
+      let last = i;
+      for (; i < to; i++) if (Number.isFinite(v[i])) { pv.push(v[i]); last = i; }
+      this.pendingLast = t[last];
+      return;
+    }
     for (let i = from; i < to; i++) {
       if (!Number.isFinite(v[i])) continue;
       const day = Math.floor(t[i] / DAY) * DAY;
@@ -567,8 +580,15 @@ export class MoraStrategy implements SizingStrategy {
       this.track.push({ waste, usage, exceeded: above, samples: sorted.length });
     }
     if (Number.isFinite(base) && base > 0 && (this.kind === 'cpu' || (complete && this.hasCompleteDay(this.days.length)))) {
-      const ratios = new Float64Array(sorted.length);
-      for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
+      // The chain's rules whose base quantile is the same (5%, 7.5% and 10% read p90) divide the same sorted day by the
+      // same base: one array of ratios, read only.
+      const r = c.closedRatios;
+      const shared = !CALIBRATION_INTERNALS.unshared && r !== undefined && r.sorted === sorted && Object.is(r.base, base);
+      const ratios = shared ? r.ratios : new Float64Array(sorted.length);
+      if (!shared) {
+        for (let i = 0; i < sorted.length; i++) ratios[i] = sorted[i] / base;
+        c.closedRatios = { sorted, base, ratios };
+      }
       this.calVersion++;
       this.cal.push({ ratios, peakRatio: stats.peak / base, achieved: this.kind === 'cpu' ? above / sorted.length : above > 0 ? 1 : 0 });
       if (this.kneeRule()) {
@@ -721,6 +741,8 @@ interface WindowQuantiles {
   levels: number[];
   /** The day a rule of the chain closed last: its samples in time order and sorted. */
   closed?: { start: number; v: readonly number[]; sorted: Float64Array };
+  /** The calibration ratios a rule of the chain made last: that sorted day over that base. */
+  closedRatios?: { sorted: Float64Array; base: number; ratios: Float64Array };
 }
 
 /** The same numbers in the same order (a −0 is not a 0). */
@@ -741,14 +763,20 @@ function weightedQuantilesOfRuns(runs: readonly Float64Array[], weights: readonl
   if (n === 0) return out;
   const thresholds = qs.map((q) => q * total);
   const top = runs.map((x) => x.length - 1);
+  // Each run's value at its top (−∞ once it is walked through; the samples are finite): the same maximum, first run on
+  // ties, as reading runs[r][top[r]] for the runs not walked through.
+  const R = runs.length, cur = new Float64Array(R);
+  for (let r = 0; r < R; r++) cur[r] = top[r] >= 0 ? runs[r][top[r]] : -Infinity;
   let cum = total, next = 0;
   while (next < qs.length) {
     let best = -1, bv = -Infinity;
-    for (let r = 0; r < runs.length; r++) if (top[r] >= 0 && runs[r][top[r]] > bv) { bv = runs[r][top[r]]; best = r; }
+    for (let r = 0; r < R; r++) if (cur[r] > bv) { bv = cur[r]; best = r; }
     if (best < 0) return out;
     const below = cum - weights[best];
     while (next < qs.length && (!(below >= thresholds[next]) || n === 1)) out[next++] = bv;
-    cum = below; top[best]--; n--;
+    cum = below; n--;
+    const tb = --top[best];
+    cur[best] = tb >= 0 ? runs[best][tb] : -Infinity;
   }
   return out;
 }

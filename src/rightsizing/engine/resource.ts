@@ -16,12 +16,13 @@ import type { Bounded, Evidence, ResourceRecommendation, RiskStatement } from '.
 import { oomDaysText, shareText, targetShareText } from '../../core/advice-text';
 import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
-import { max, quantile } from '../../core/stats';
+import { finiteSorted, max, quantileSorted } from '../../core/stats';
 import type { ResourceKind, SizingStrategy } from '../baselines/strategy';
-import { replay } from '../replay/replay';
+import { replay, type StrategyReplay } from '../replay/replay';
 import { summarize } from '../replay/score';
 import { FORECAST_MAX_RAISE, type ForecastUse } from './forecast-choice';
 import { strategyFor } from './policy-strategy';
+import { CALIBRATION_INTERNALS } from './calibration';
 import { MoraStrategy } from './mora-strategy';
 import type { Policy } from './policy';
 
@@ -81,7 +82,33 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
 
   const risk = kind === 'cpu' ? policy.cpuRisk : policy.memoryRisk;
   const strategy = strategyFor(policy.strategy, kind, { risk });
-  if (!input.snapshot) strategy.observe(usage.t, usage.v);
+  const extra = 1 + (kind === 'cpu' ? policy.cpuMargin : policy.memoryMargin);
+  // Floors and caps per container (defaults 10m / 32Mi, no cap: src/core/quantity.ts).
+  const qp: QuantityPolicy = kind === 'cpu' ? policy.cpu : policy.memory;
+  const finish = (x: number): number => applyQuantityPolicy(x, qp);
+  const days = (usage.t[usage.t.length - 1] - usage.t[0]) / DAY;
+  // The evidence: the same rule replayed over the window, day by day, each day scored against the value it applied to
+  // it (with the policy's margin, floor, cap and rounding), set before the day was seen.
+  const replayDays = Math.floor(days);
+  const replayWith = (inner: SizingStrategy): StrategyReplay => {
+    const applied: SizingStrategy = {
+      name: inner.name, kind,
+      observe: (t, v) => inner.observe(t, v),
+      recommend: (at) => {
+        const x = inner.recommend(at);
+        return x && { value: finish(x.value * extra), lower: x.lower, upper: x.upper };
+      },
+    };
+    return replay(usage, [applied], { warmupDays: replayWarmupDays(replayDays) })[0];
+  };
+  let replayed: StrategyReplay | undefined;
+  if (!input.snapshot) {
+    // MOrA's rule (with its monotone chain) is that replay's rule: fed every sample of the window, one day at a time, it
+    // ends where observing them at once leaves it (a recommend closes a finished day as the next day's first sample
+    // would, and reads only caches otherwise), so the one replay serves the recommendation too. `unshared` replays twice.
+    if (replayDays >= 3 && strategy instanceof MoraStrategy && !CALIBRATION_INTERNALS.unshared) replayed = replayWith(strategy);
+    else strategy.observe(usage.t, usage.v);
+  }
   const current = input.snapshot ? max(usage.v) : 0;
   const rec = input.snapshot ? { value: current * SNAPSHOT_MARGIN[kind], lower: current, upper: current * SNAPSHOT_MARGIN[kind] * 1.5 } : strategy.recommend(now);
   if (!rec) return undefined;
@@ -113,10 +140,6 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
     reason = `${policy.strategy} baseline`;
   }
   const forecastUsed = input.forecast?.trusted === true && policy.strategy === 'mora';
-  const extra = 1 + (kind === 'cpu' ? policy.cpuMargin : policy.memoryMargin);
-  // Floors and caps per container (defaults 10m / 32Mi, no cap: src/core/quantity.ts).
-  const qp: QuantityPolicy = kind === 'cpu' ? policy.cpu : policy.memory;
-  const finish = (x: number): number => applyQuantityPolicy(x, qp);
   // A stricter target never gives less: the rule at a less strict target gave more on this history (docs/ENGINE.md §
   // Risk). Said only when the raise changes the value as applied (after the extra margin, floor and rounding).
   const lifted = strategy instanceof MoraStrategy && !input.snapshot ? strategy.explain(now)?.lifted : undefined;
@@ -178,28 +201,17 @@ export function recommendResource(input: ResourceInput, policy: Policy): Resourc
   }
   if (value > qp.max) notes.push(`capped at ${fmt(kind, qp.max)}`);
 
-  const q = (p: number): number => quantile(usage.v, p);
-  const days = (usage.t[usage.t.length - 1] - usage.t[0]) / DAY;
+  // The window's quantiles, off one sort (quantile() sorts on each call).
+  const sortedUsage = finiteSorted(usage.v);
+  const q = (p: number): number => (sortedUsage.length === 0 ? NaN : quantileSorted(sortedUsage, p));
   const step = medianStep(usage);
   const expected = Number.isFinite(step) && step > 0 ? Math.max(1, Math.round((usage.t[usage.t.length - 1] - usage.t[0]) / step) + 1) : usage.t.length;
   const completeness = Math.min(1, usage.t.length / expected);
 
   // Replay the same rule over the window: what the last weeks would have looked like.
-  const replayDays = Math.floor(days);
   let replayEv: Evidence['replay'];
   if (replayDays >= 3) {
-    const warm = replayWarmupDays(replayDays);
-    const inner = strategyFor(policy.strategy, kind, { risk });
-    // Replay what would really have been applied: the strategy's value with the policy's margin, floor, cap and rounding.
-    const applied: SizingStrategy = {
-      name: inner.name, kind,
-      observe: (t, v) => inner.observe(t, v),
-      recommend: (at) => {
-        const x = inner.recommend(at);
-        return x && { value: finish(x.value * extra), lower: x.lower, upper: x.upper };
-      },
-    };
-    const r = replay(usage, [applied], { warmupDays: warm })[0];
+    const r = replayed ?? replayWith(strategyFor(policy.strategy, kind, { risk }));
     const s = summarize(r.days);
     if (s.days > 0) {
       // A day whose peak went above the value: an OOM kill for a memory limit, only an exceeded request for CPU.
