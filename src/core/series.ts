@@ -41,13 +41,18 @@ export function medianStep(s: Series): number {
 }
 
 /**
- * The series on its own median step's grid (t0 + k·step), gaps filled by linear interpolation (as the LSTM's windows
- * see it, ml/lstm/features.ts `regularize`). Why: the holdouts and the seasonal baseline count steps — the last `points`
- * values are taken as the last `points` steps, and P values back as yesterday. After a gap (a scrape outage, an 8-hour hole
- * in a CSV) both are false, and members were scored against values from other times. A series without a gap longer than
- * 1.5 steps is returned as it is (jittered scrape timestamps are kept), and so is one whose grid would be mostly filled.
+ * The series on its own median step's grid, gaps filled by linear interpolation (as the LSTM's windows see it,
+ * ml/lstm/features.ts `regularize`). Why: the holdouts and the seasonal baseline count steps — the last `points` values
+ * are taken as the last `points` steps, and P values back as yesterday. After a gap (a scrape outage, an 8-hour hole in a
+ * CSV) both are false, and members were scored against values from other times. A series without a gap longer than 1.5
+ * steps is returned as it is (jittered scrape timestamps are kept), and so is one whose grid would be mostly filled.
+ *
+ * The grid starts at the first sample (t0 + k·step). `mask` marks the filled points (1 = interpolated, not observed): a
+ * straight line across a gap is no data, and what scores, re-levels or calibrates the models reads the observed points
+ * only (`observedValues`). (A jittered series' grid can end up to half a step from its last sample; the LSTM's forecast
+ * is stamped from that sample, ml/lstm/holdout-run.ts.)
  */
-export function onRegularGrid(s: Series): { series: Series; filled: number } {
+export function onRegularGrid(s: Series): { series: Series; filled: number; mask?: Uint8Array } {
   const n = s.t.length;
   const step = medianStep(s);
   if (n < 3 || !(step > 0)) return { series: s, filled: 0 };
@@ -61,15 +66,22 @@ export function onRegularGrid(s: Series): { series: Series; filled: number } {
   if (len > 2 * n) return { series: s, filled: 0 };
   const v = new Float64Array(len).fill(NaN);
   for (let i = 0; i < n; i++) v[Math.min(len - 1, Math.max(0, Math.round((s.t[i] - t0) / step)))] = s.v[i];
+  const mask = new Uint8Array(len);
   let filled = 0;
   for (let k = 0, last = -1; k < len; k++) {
     if (Number.isNaN(v[k])) continue;
-    for (let j = last + 1; last >= 0 && j < k; j++) { v[j] = v[last] + ((v[k] - v[last]) * (j - last)) / (k - last); filled++; }
+    for (let j = last + 1; last >= 0 && j < k; j++) { v[j] = v[last] + ((v[k] - v[last]) * (j - last)) / (k - last); mask[j] = 1; filled++; }
     last = k;
   }
   const t = new Float64Array(len);
   for (let k = 0; k < len; k++) t[k] = t0 + k * step;
-  return { series: { t, v }, filled };
+  return { series: { t, v }, filled, mask: filled ? mask : undefined };
+}
+
+/** `v` with NaN at the points `mask` marks as filled (onRegularGrid): the observed values only. Without a mask, `v` itself. */
+export function observedValues(v: Float64Array, mask: Uint8Array | undefined): Float64Array {
+  if (!mask) return v;
+  return v.map((x, i) => (mask[i] ? NaN : x));
 }
 
 /**

@@ -19,6 +19,13 @@
  * where a ratio is natural), and only when it moves the level the way the run does (r > 1 up, r < 1 down). No constant is
  * added: the comparison is of the two fits on the same points. A swing that did not scale (a constant added) keeps the
  * offset; on a flat series the two fit alike and either reads the new level.
+ *
+ * Filled points. A history put on a regular grid (core/series.ts onRegularGrid) has its gaps filled by a straight line,
+ * which is no data: a line across the last 12 hours sits at the level of its two ends, outside the reference days' range
+ * at most times of day, and was read as a shift (+0.33 on a 1 ± 0.5 daily sine). The caller passes such points as NaN
+ * (observedValues): a scanned NaN point is neither inside nor outside (the run's shares and its minimum length count
+ * observed points only), a NaN reference value is left out of its time of day's range and median (a time of day with
+ * fewer than MIN_REFERENCE_DAYS observed reference values judges nothing), and the fits read observed points only.
  */
 
 /**
@@ -49,29 +56,34 @@ export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, day
   const R = Math.min(MAX_REFERENCE_DAYS, Math.floor(scanFrom / P));
   if (scanFrom < 0 || R < MIN_REFERENCE_DAYS) return undefined;
   // Per scanned point: the reference days' range and median at its time of day (the days just before the scan).
+  // side: 1 above, -1 below, 0 inside, 2 not judged (a filled point, or too few observed reference values).
   const side = new Int8Array(L), dist = new Float64Array(L), ref = new Float64Array(L);
   const xs: number[] = [];
   for (let i = 0; i < L; i++) {
     const j = scanFrom + i;
     const back = scanFrom - P + (i % P); // the same time of day on the last day before the scan
     xs.length = 0;
-    for (let d = 0; d < R; d++) xs.push(v[back - d * P]);
-    xs.sort((a, b) => a - b);
+    for (let d = 0; d < R; d++) { const y = v[back - d * P]; if (Number.isFinite(y)) xs.push(y); }
     const x = v[j];
-    side[i] = x > xs[R - 1] ? 1 : x < xs[0] ? -1 : 0;
-    ref[i] = R % 2 ? xs[R >> 1] : (xs[(R >> 1) - 1] + xs[R >> 1]) / 2;
+    const r = xs.length;
+    if (!Number.isFinite(x) || r < MIN_REFERENCE_DAYS) { side[i] = 2; ref[i] = NaN; dist[i] = NaN; continue; }
+    xs.sort((a, b) => a - b);
+    side[i] = x > xs[r - 1] ? 1 : x < xs[0] ? -1 : 0;
+    ref[i] = r % 2 ? xs[r >> 1] : (xs[(r >> 1) - 1] + xs[r >> 1]) / 2;
     dist[i] = x - ref[i];
   }
   const minRun = Math.max(2, Math.ceil(MIN_RUN_DAYS * P));
-  let up = 0, down = 0, best = 0, bestSide = 0;
+  let up = 0, down = 0, judged = 0, best = 0, bestSide = 0;
   for (let len = 1; len <= L; len++) {
     const s = side[L - len];
+    if (s === 2) continue;
+    judged++;
     if (s > 0) up++; else if (s < 0) down++;
-    if (len < minRun) continue;
-    if (up >= OUTSIDE_SHARE * len) { best = len; bestSide = 1; } else if (down >= OUTSIDE_SHARE * len) { best = len; bestSide = -1; }
+    if (judged < minRun) continue;
+    if (up >= OUTSIDE_SHARE * judged) { best = len; bestSide = 1; } else if (down >= OUTSIDE_SHARE * judged) { best = len; bestSide = -1; }
   }
   if (!best) return undefined;
-  const run = Array.from(dist.subarray(L - best)).sort((a, b) => a - b);
+  const run = Array.from(dist.subarray(L - best)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const offset = run.length % 2 ? run[run.length >> 1] : (run[(run.length >> 1) - 1] + run[run.length >> 1]) / 2;
   if (Math.sign(offset) !== bestSide) return undefined;
   const ratio = ratioFit(v, start, ref.subarray(L - best), offset);
@@ -84,11 +96,11 @@ export function levelShiftAt(v: ArrayLike<number>, start: number, P: number, day
  * has a value below 0 (or not a number). r is the least-absolute-error fit: the median of x / m weighted by m.
  */
 function ratioFit(v: ArrayLike<number>, start: number, m: ArrayLike<number>, offset: number): number | undefined {
-  for (let i = 0; i < start; i++) if (!(v[i] >= 0)) return undefined;
+  for (let i = 0; i < start; i++) if (v[i] < 0) return undefined;
   const from = start - m.length;
   const pairs: Array<[number, number]> = [];
   let total = 0;
-  for (let i = 0; i < m.length; i++) if (m[i] > 0) { pairs.push([v[from + i] / m[i], m[i]]); total += m[i]; }
+  for (let i = 0; i < m.length; i++) if (m[i] > 0 && Number.isFinite(v[from + i])) { pairs.push([v[from + i] / m[i], m[i]]); total += m[i]; }
   if (!(total > 0)) return undefined;
   pairs.sort((a, b) => a[0] - b[0]);
   let r = pairs[pairs.length - 1][0];
@@ -96,6 +108,7 @@ function ratioFit(v: ArrayLike<number>, start: number, m: ArrayLike<number>, off
   let eAdd = 0, eMul = 0;
   for (let i = 0; i < m.length; i++) {
     const x = v[from + i];
+    if (!Number.isFinite(x) || !Number.isFinite(m[i])) continue;
     eAdd += Math.abs(x - m[i] - offset);
     eMul += Math.abs(x - r * m[i]);
   }
@@ -117,6 +130,8 @@ export function outsideRecentDays(v: ArrayLike<number>, start: number, P: number
   for (let i = 0; i < H; i++) {
     let lo = Infinity, hi = -Infinity;
     for (let d = 1; d <= R; d++) { const x = v[start + i - d * P]; if (x < lo) lo = x; if (x > hi) hi = x; }
+    // Every reference value filled (NaN): no range at this lead, nothing judged.
+    if (!(hi >= lo)) continue;
     if (f[i] > hi) up++; else if (f[i] < lo) down++;
   }
   if (Math.max(up, down) < OUTSIDE_SHARE * H) return false;
@@ -127,11 +142,15 @@ export function outsideRecentDays(v: ArrayLike<number>, start: number, P: number
   // last days it is still dropped: keeping a member that holds a passing dip would be the under-forecast. And so is one
   // above even the last hours' highest value.
   if (down > up) return true;
+  // The last hour's observed points (filled ones, NaN, skipped; back at most a day).
   const m = Math.max(2, Math.ceil(P / 24));
-  let there = 0;
-  for (let k = start - m; k < start; k++) {
+  let there = 0, seen = 0;
+  for (let k = start - 1; k >= Math.max(0, start - P) && seen < m; k--) {
+    if (!Number.isFinite(v[k])) continue;
     let hi = -Infinity;
-    for (let d = 1; d <= R && k - d * P >= 0; d++) hi = Math.max(hi, v[k - d * P]);
+    for (let d = 1; d <= R && k - d * P >= 0; d++) { const y = v[k - d * P]; if (y > hi) hi = y; }
+    if (hi === -Infinity) continue;
+    seen++;
     if (v[k] > hi) there++;
   }
   if (there < OUTSIDE_SHARE * m) return true;

@@ -9,6 +9,10 @@
  * A candidate needs its k days before the earliest holdout window; with a period under 2 steps or too little history the
  * baseline is the last value. The fusion reads it through baselineMedianAt: after a level shift the median would lag
  * (level-shift.ts) the history before the shift is read at the new level.
+ *
+ * Filled points (a gap interpolated by onRegularGrid, passed here as NaN by observedValues) are no data: the median at a
+ * time of day is over the observed values among its k days; where all k are filled, the nearest earlier day observed
+ * at that time stands in (else the last observed value), and a holdout window is scored on its observed points only.
  */
 import type { Forecast } from './forecast-types';
 import { levelShiftAt, outsideRecentDays, type LevelShift } from './level-shift';
@@ -29,13 +33,17 @@ export interface BaselineChoice {
  */
 export function seasonalMedianAt(v: ArrayLike<number>, start: number, len: number, period: number, days = 1): Float64Array {
   const out = new Float64Array(len);
-  if (period < 2 || start < period) return out.fill(v[start - 1]);
+  let last = v[start - 1];
+  for (let k = start - 2; !Number.isFinite(last) && k >= 0; k--) last = v[k];
+  if (period < 2 || start < period) return out.fill(last);
   const xs: number[] = [];
   for (let i = 0; i < len; i++) {
     xs.length = 0;
     const phase = start + (i % period);
-    for (let j = 1; j <= days && phase - j * period >= 0; j++) xs.push(v[phase - j * period]);
-    out[i] = median(xs);
+    for (let j = 1; j <= days && phase - j * period >= 0; j++) { const x = v[phase - j * period]; if (Number.isFinite(x)) xs.push(x); }
+    // Every one of the k days filled at this time of day: the nearest earlier day observed at it, else the last value.
+    for (let j = days + 1; !xs.length && phase - j * period >= 0; j++) { const x = v[phase - j * period]; if (Number.isFinite(x)) xs.push(x); }
+    out[i] = xs.length ? median(xs) : last;
   }
   return out;
 }
@@ -71,7 +79,7 @@ export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShif
     return out;
   }
   let nonNegative = true;
-  for (let i = 0; i < start; i++) if (!(out[i] >= 0)) { nonNegative = false; break; }
+  for (let i = 0; i < start; i++) if (out[i] < 0) { nonNegative = false; break; }
   for (let i = 0; i < shift.at; i++) out[i] = nonNegative ? Math.max(0, out[i] + shift.offset) : out[i] + shift.offset;
   return out;
 }
@@ -87,13 +95,15 @@ export function chooseBaselineDays(v: ArrayLike<number>, period: number, len: nu
   let best = 1, bestScore = Infinity;
   for (const k of candidates) {
     if (k > 1 && n - windows * len - k * period < 0) continue;
-    let e = 0;
+    let e = 0, count = 0;
     for (let d = 1; d <= windows; d++) {
       const start = n - d * len;
       const f = baselineMedianAt(v, start, len, period, k);
-      for (let i = 0; i < len; i++) e += Math.abs(f[i] - v[start + i]);
+      // Observed points only (a filled one, NaN, is no data to score on).
+      for (let i = 0; i < len; i++) if (Number.isFinite(v[start + i])) { e += Math.abs(f[i] - v[start + i]); count++; }
     }
-    scores[k] = e / (windows * len);
+    if (!count) continue;
+    scores[k] = e / count;
     // A longer median must be better by more than rounding to replace a shorter one.
     if (bestScore === Infinity || scores[k] < bestScore * (1 - 1e-9)) { best = k; bestScore = scores[k]; }
   }

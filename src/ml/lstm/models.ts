@@ -9,8 +9,11 @@
  *        consecutive holdouts ending at the forecast origin (one-day scores misjudge some series). A holdout shorter than
  *        the forecast's first day (a history under 5 days) has the blend only for the leads it reached, the baseline after.
  *        `--set fused.prophet_weight=…`, `fused.lstm_weight=…`, `fused.drop_ratio=…`, `fused.anchor_weight=…` (0 = no anchor).
+ *        After a gap (onRegularGrid fills it with a straight line and marks it) every score, Prophet's holdout refits, the
+ *        baseline, the level-shift check and the band's calibration windows read the observed points only: the line is no
+ *        data (a filled stretch is NaN in `observedValues`, which each of them skips).
  */
-import { clean, onRegularGrid, type Series } from '../../core/series';
+import { clean, observedValues, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ForecastModel, ModelRun, RunContext, ResolvedRequest } from '../forecast-model';
 import { DEFAULT_FUSION, dataQuality, fuse, type ComponentResult, type FusedForecast, type FusionOptions } from '../fusion';
@@ -97,9 +100,12 @@ export const fusedModel: ForecastModel = {
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
-    const full = onRegularGrid(clean(history).series).series;
+    const grid = onRegularGrid(clean(history).series), full = grid.series;
     const { fitPart, points, step } = holdoutSplit(full, request.horizon);
     const actual = full.v.subarray(full.v.length - points);
+    // The grid with its filled points as NaN: what the members are scored on and the baseline and band read.
+    const obs: Series = { t: full.t, v: observedValues(full.v, grid.mask) };
+    const actualObs = obs.v.subarray(obs.v.length - points);
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
     const P = Math.round(86400 / step), n = full.v.length;
@@ -109,9 +115,9 @@ export const fusedModel: ForecastModel = {
     const floor = (a: Float64Array): Float64Array => (nonNegative ? a.map((x) => Math.max(0, x)) : a);
     // The baseline's day count and Prophet's member (its holdout fits) do not depend on the LSTM: a caller that runs the
     // fusion twice on one history (the forecast view: without, then with the LSTM) keeps them in request.memo.
-    const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(full, points, step, P, floor, request, context));
+    const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(obs, points, step, P, floor, request, context));
     const { choice, baselineDay1, prophetWindows } = part;
-    const baselineAt = (start: number): Float64Array => baselineMedianAt(full.v, start, points, P, choice.days);
+    const baselineAt = (start: number): Float64Array => baselineMedianAt(obs.v, start, points, P, choice.days);
     // A holdout shorter than the forecast's first day (a history under 5 days) validates only its own leads (fusion.ts, "Validated leads").
     const validatedLeads = points < Math.min(request.horizon, P) ? points : undefined;
     components.push({ ...part.component, validatedLeads });
@@ -122,15 +128,15 @@ export const fusedModel: ForecastModel = {
       holdoutMeans.lstm = Float64Array.from(h.mean);
       // A member scored on several consecutive windows (the global LSTM's holdoutWindows) is compared with the baseline on the same ones.
       const W = h.windowMaes?.length ?? 1;
-      let eb = mae(baselineDay1, actual);
-      for (let d = 2; d <= W; d++) eb += mae(baselineAt(n - d * points), full.v.subarray(n - d * points, n - (d - 1) * points));
+      let eb = mae(baselineDay1, actualObs);
+      for (let d = 2; d <= W; d++) eb += mae(baselineAt(n - d * points), obs.v.subarray(n - d * points, n - (d - 1) * points));
       components.push({ name: 'lstm', forecast: lstm.forecast, validationMae: h.mae, baselineValidationMae: eb / W, validatedLeads });
     } catch (e) {
       components.push({ name: 'lstm', error: (e as Error).message });
     }
     let fused: FusedForecast & { holdoutMean?: Float64Array; band?: BandCalibration };
     try {
-      fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days, prophetWindows);
+      fused = fuseWithHoldout(components, holdoutMeans, actual, full, fitPart, step, fusion, choice.days, prophetWindows, grid.mask);
     } catch (e) {
       // Every member failed on this history (too short, degenerate): the input's fault, said as one line.
       const msg = (e as Error).message;
@@ -171,7 +177,12 @@ interface ProphetPart {
   prophetWindows: Float64Array[];
 }
 
-/** The fusion's seasonal-baseline choice and Prophet member: Prophet's run and its rolling-origin holdout scores. */
+/**
+ * The fusion's seasonal-baseline choice and Prophet member: Prophet's run and its rolling-origin holdout scores. `full`
+ * is the grid with filled points as NaN: each refit is fit on the observed points before its window (as the registry's
+ * Prophet is fit on the samples), and scored, like the baseline, on the window's observed points; a window with none is
+ * not scored.
+ */
 async function prophetPart(full: Series, points: number, step: number, P: number, floor: (a: Float64Array) => Float64Array, request: ResolvedRequest, context: RunContext): Promise<ProphetPart> {
   const n = full.v.length;
   // The anchor: the seasonal median over the day count that forecast the last HOLDOUT_DAYS windows best.
@@ -190,12 +201,14 @@ async function prophetPart(full: Series, points: number, step: number, P: number
       // A turn for the event loop between fits: the forecast view runs this on the extension host.
       if (d > 1) await new Promise((resolve) => setImmediate(resolve));
       // Only the mean is scored: no simulated band (its sampling was most of a fit's cost, bench:fleet --recommend).
-      const hv = floor(new Prophet(popts).fit({ t: full.t.subarray(0, start), v: full.v.subarray(0, start) })
+      const hv = floor(new Prophet(popts).fit(observedBefore(full, start))
         .predictAt(Float64Array.from({ length: points }, (_, i) => full.t[start - 1] + (i + 1) * step), { uncertainty: false }).mean);
       const act = full.v.subarray(start, start + points);
       if (d === 1) holdoutMean = hv;
       prophetWindows.push(hv);
-      e += mae(hv, act);
+      const ep = mae(hv, act);
+      if (Number.isNaN(ep) && !act.some((x) => Number.isFinite(x))) continue;
+      e += ep;
       eb += mae(d === 1 ? baselineDay1 : baselineAt(start), act);
       days++;
     }
@@ -207,18 +220,33 @@ async function prophetPart(full: Series, points: number, step: number, P: number
   }
 }
 
+/** The points of s[0..start) whose value is a number (the observed ones of a grid read through observedValues). */
+function observedBefore(s: Series, start: number): Series {
+  let all = true;
+  for (let i = 0; i < start && all; i++) all = Number.isFinite(s.v[i]);
+  if (all) return { t: s.t.subarray(0, start), v: s.v.subarray(0, start) };
+  const t: number[] = [], v: number[] = [];
+  for (let i = 0; i < start; i++) if (Number.isFinite(s.v[i])) { t.push(s.t[i]); v.push(s.v[i]); }
+  return { t: Float64Array.from(t), v: Float64Array.from(v) };
+}
+
 /** Consecutive one-day holdouts Prophet is scored on (rolling origin); the LSTM is scored on the first only. */
 export const HOLDOUT_DAYS = 3;
 
 /**
  * Fuses the holdout forecasts (last day) with the same weights, fallback and anchor to score the blend for the confidence,
  * then the real forecasts, anchored on the seasonal baseline (median of `baselineDays` days) of the whole history.
+ * `filled` (onRegularGrid's mask) marks the grid points that were interpolated: the scores, the baseline, the
+ * level-shift check and the band read the observed points only.
  */
 export function fuseWithHoldout(
-  components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, actual: ArrayLike<number>,
-  full: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1, prophetWindows: readonly ArrayLike<number>[] = [],
+  components: ComponentResult[], holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>>, gridActual: ArrayLike<number>,
+  grid: Series, fitPart: Series, step: number, fusion: FusionOptions, baselineDays = 1, prophetWindows: readonly ArrayLike<number>[] = [],
+  filled?: Uint8Array,
 ): FusedForecast & { holdoutMean?: Float64Array; band?: BandCalibration } {
-  const P = Math.round(86400 / step), n = full.v.length, h = actual.length;
+  const P = Math.round(86400 / step), n = grid.v.length, h = gridActual.length;
+  const full: Series = { t: grid.t, v: observedValues(grid.v, filled) };
+  const actual = filled ? full.v.subarray(n - h) : gridActual;
   const base = baselineMedianAt(full.v, n - h, h, P, baselineDays);
   const usable = components.filter((c) => c.forecast && holdoutMeans[c.name]);
   let fusedMae: number | undefined;
@@ -237,7 +265,7 @@ export function fuseWithHoldout(
   const ref = components.find((c) => c.forecast)?.forecast;
   const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
   const checked = components.map((c) => (c.forecast ? { ...c, levelOutside: levelOutside(full.v, n, P, baselineDays, c.forecast.mean) } : c));
-  const fused = fuse(checked, dataQuality(full.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
+  const fused = fuse(checked, dataQuality(grid.t, grid.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
   if (!holdoutMean) return fused;
   // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts). Without a holdout
   // forecast of the blend, fuse's band stays.
@@ -253,7 +281,7 @@ export function fuseWithHoldout(
     const from = fused.baselineFrom;
     if (own && from < fused.mean.length) {
       let typical = 0;
-      for (let i = 1; i < n; i++) typical += Math.abs(full.v[i] - full.v[i - 1]);
+      for (let i = 1; i < n; i++) typical += Math.abs(grid.v[i] - grid.v[i - 1]);
       typical /= Math.max(1, n - 1);
       const gap = Math.max(Math.abs(band.upper[from] - own.upper[from]), Math.abs(band.lower[from] - own.lower[from]));
       const len = Math.max(1, Math.min(Math.floor(from / 2), Math.max((fused.baselineFade ?? 0) + 1, typical > 0 ? Math.ceil(gap / typical) : 1)));
@@ -315,7 +343,7 @@ export function fusedBand(
   const span = (LOCAL_ERROR_HOURS * Math.max(P, 1)) / 24 / Math.max(actual.length, 1);
   const local = span >= 1 ? localScales(windows, span) : undefined;
   let nonNegative = true;
-  for (let i = 0; i < v.length; i++) if (!(v[i] >= 0)) { nonNegative = false; break; }
+  for (let i = 0; i < v.length; i++) if (v[i] < 0) { nonNegative = false; break; }
   // Atoms of the recent history and the leads at which the band's tail reaches them (band-calibration.ts header).
   const recent = Array.prototype.slice.call(v, Math.max(0, v.length - CALIBRATION_DAYS * Math.max(P, 1))) as number[];
   const tail = (1 - DEFAULT_BAND.level) / 2, found = seriesAtoms(recent, tail);
@@ -340,6 +368,8 @@ export function fusedBand(
  * (with or without Prophet's forecast) has its residuals scaled by the blend's MAE / the stand-in's there, within
  * [1/2, 2] (one window is a noisy yardstick). Refitting Prophet and retraining the LSTM per window would multiply the
  * forecast's cost; these windows show how the series' errors vary from day to day and hour to hour, which one cannot.
+ * A filled point of `v` or `actual` (NaN: a gap's straight line, onRegularGrid) gives no residual (calibrateBand skips
+ * it), so a window whose stretch is filled calibrates nothing.
  */
 export function calibrationWindows(
   v: ArrayLike<number>, holdoutMean: ArrayLike<number>, actual: ArrayLike<number>, P: number, baselineDays: number,
@@ -354,7 +384,8 @@ export function calibrationWindows(
     const start = n - k * h;
     const base = baselineMedianAt(v, start, h, P, baselineDays);
     const prophet = (withProphet && prophetAt(k)) || base;
-    const last = v[start - 1];
+    let last = v[start - 1];
+    for (let k = start - 2; !Number.isFinite(last) && k >= 0; k--) last = v[k];
     return total > 0 ? base.map((b, i) => (wb * b + wp * prophet[i] + wl * last) / total) : base;
   };
   // The blend's MAE over a stand-in's on the last window, per kind of stand-in.
