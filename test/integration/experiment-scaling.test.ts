@@ -406,7 +406,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
     assert.ok(await until(async () => (await spec('shared-plan')) === 4 || a.child.exitCode !== null, Boolean, 30_000), a.stderr());
     const b = runCli(['experiment', 'run', planB, '--yes', '--kubeconfig', kubeconfig, '--context', 'mora-real'], children);
     assert.equal(await b.exited, 2, b.stderr());
-    assert.match(b.stderr(), /plan share-b: Deployment\/shared-plan in namespace shop \(context mora-real\) \(service sb\) is being scaled by plan share-a, which is running \(pid \d+ on [^;]+; its record [^)]*share-a\.json\): nothing was scaled or sent; run share-b once share-a has ended$/m);
+    assert.match(b.stderr(), /plan share-b: Deployment\/shared-plan in namespace shop \(context mora-real\) \(service sb\) is being scaled by plan share-a, which is running \(pid \d+ on [^;]+; its record [^)]*share-a\.json\): nothing was scaled or sent; run share-b once share-a has ended; if share-a is not running, delete [^ ]*share-a\.lock$/m);
     assert.equal(await spec('shared-plan'), 4, 'B changed nothing');
     assert.equal(fs.existsSync(path.join(dir, 'shared', 'b', 'share-b.json')), false, 'B wrote no record');
     a.child.kill('SIGINT');

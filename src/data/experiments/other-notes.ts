@@ -3,15 +3,18 @@
  * count: another plan (another plan file, recording in the same "out" folder or one beside it) or a `mora experiment`
  * run may be scaling it right now, or may have been killed while it had it scaled. Before a plan notes a workload's
  * original count (plan-run.ts):
- * - another plan's record with a pending note on that workload, whose lock is held (that plan is running): refused.
- *   Both would scale it; the second would read the first's count as the original, the first would then skip its
- *   restore (the count is no longer the one it set), and the second would "restore" the first's count;
+ * - another plan's record (or a `mora experiment` record, which names the lock its run holds while it scales) with a
+ *   pending note on that workload, whose lock is held (that run is going on): refused. Both would scale it; the second
+ *   would read the first's count as the original, the first would then skip its restore (the count is no longer the
+ *   one it set), and the second would "restore" the first's count;
  * - otherwise another record's pending note (a killed run's) gives the original count — as pendingNotesIn does for
- *   `mora experiment` (plan.ts) — and once this run has put that count back those notes are settled too.
+ *   `mora experiment` (plan.ts) — while the workload still has the count that run set (its scaledTo); once this run
+ *   has put that count back those notes are settled too. A count changed since (by its owner) is the original, and
+ *   those notes are settled as skipped, as their own restore would have left that count.
  * The records looked at: `*.json` in the plan's out folder and in the folders beside it (the default out is
  * experiments/<plan name>, the wizard's .mora/experiments). Plans recording elsewhere are not seen.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { acquirePlanLock, liveLockHolder, PlanLockedError } from './plan-lock';
@@ -33,8 +36,10 @@ export interface OtherNote {
   service?: string;
   note: ScalingNote;
   started: number;
-  /** For a plan whose lock is held (it is running, or may be): who holds it. */
+  /** For a plan, or a `mora experiment` run, whose lock is held (it is running, or may be): who holds it. */
   running?: string;
+  /** Its lock file, when it has one (a stale one — a reused pid, a gone host — is deleted by hand). */
+  lock?: string;
 }
 
 /** Another plan is scaling the workload now: nothing of it is changed by this run. */
@@ -56,6 +61,29 @@ function folders(outDir: string): string[] {
     // no parent to read: the out folder alone
   }
   return [own, ...siblings];
+}
+
+/**
+ * A record's text, or undefined for anything that is not a regular file of at most MAX_RECORD_BYTES (a FIFO, socket or
+ * device named *.json would block a plain read forever). Opened without blocking where the platform has O_NONBLOCK, then
+ * judged on the open file itself (no window between a check and the read).
+ */
+export function readRecordText(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function owed(n: unknown, key: string): n is ScalingNote {
@@ -81,22 +109,28 @@ export function otherPendingNotes(outDir: string, key: string, ownJson: string):
     for (const f of names) {
       const path = join(dir, f);
       if (path === self) continue;
-      let doc: { schema?: unknown; name?: unknown; started?: unknown; scaling?: unknown; timings?: { started?: unknown } };
+      let doc: { schema?: unknown; name?: unknown; started?: unknown; scaling?: unknown; timings?: { started?: unknown }; lock?: unknown };
+      const text = readRecordText(path);
+      if (text === undefined) continue;
       try {
-        if (statSync(path).size > MAX_RECORD_BYTES) continue;
-        doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+        doc = JSON.parse(text) as typeof doc;
       } catch {
         continue;
       }
       if (doc?.schema === 'mora.experiment-plan/1' && typeof doc.name === 'string' && doc.scaling && typeof doc.scaling === 'object') {
         const notes = Object.entries(doc.scaling as Record<string, unknown>).filter((e): e is [string, ScalingNote] => owed(e[1], key));
         if (!notes.length) continue;
-        const running = liveLockHolder(join(dir, `${doc.name}.lock`));
+        const lock = join(dir, `${doc.name}.lock`);
+        const running = liveLockHolder(lock);
         const started = typeof doc.started === 'number' ? doc.started : 0;
-        for (const [service, note] of notes) found.push({ path, kind: 'plan', name: doc.name, service, note, started, ...(running ? { running } : {}) });
+        for (const [service, note] of notes) found.push({ path, kind: 'plan', name: doc.name, service, note, started, lock, ...(running ? { running } : {}) });
       } else if (doc?.schema === 'mora.experiment/1' && owed(doc.scaling, key)) {
         const started = typeof doc.timings?.started === 'number' ? doc.timings.started : 0;
-        found.push({ path, kind: 'experiment', name: basename(path), note: doc.scaling, started });
+        // The lock a `mora experiment` holds while it scales (plan.ts), named in its record; a record without one is
+        // from before runs took it (or from a run that never scaled) and is judged by its note alone.
+        const lock = typeof doc.lock === 'string' && /^[\w.-]+\.lock$/.test(doc.lock) ? join(dir, doc.lock) : undefined;
+        const running = lock && liveLockHolder(lock);
+        found.push({ path, kind: 'experiment', name: basename(path), note: doc.scaling, started, ...(lock ? { lock } : {}), ...(running ? { running } : {}) });
       }
     }
   }
@@ -120,7 +154,9 @@ export function settleOtherNotes(others: readonly OtherNote[], outcome: { restor
     let lock: ReturnType<typeof acquirePlanLock> | undefined;
     try {
       if (first.kind === 'plan') lock = acquirePlanLock(join(dirname(path), `${first.name}.lock`), first.name);
-      const doc = JSON.parse(readFileSync(path, 'utf8')) as { scaling?: Record<string, ScalingNote> | ScalingNote };
+      const text = readRecordText(path);
+      if (text === undefined) throw new Error(`${path} is no longer a record`);
+      const doc = JSON.parse(text) as { scaling?: Record<string, ScalingNote> | ScalingNote };
       const settle = (n: ScalingNote): ScalingNote => ({ ...n, ...outcome });
       if (first.kind === 'plan') {
         const scaling = doc.scaling as Record<string, ScalingNote>;

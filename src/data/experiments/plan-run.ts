@@ -310,11 +310,12 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   };
   /** The key a note for this workload, scaled by this scaler, has (the scaler says which kube context). */
   const keyOf = (w: PlanWorkload, scaler: Scaler | undefined): string => workloadKey(w, scaler?.describe?.(0).context);
-  /** Another plan, running now, with a pending note on this workload (other-notes.ts): this run does not scale it. */
+  /** Another plan or experiment, running now, with a pending note on this workload (other-notes.ts): this run does not scale it. */
   const scaledElsewhere = (key: string): OtherNote | undefined => otherPendingNotes(plan.outDir, key, paths.json).find((o) => o.running);
   const refusal = (o: OtherNote, service: string, then: string): WorkloadScaledElsewhereError => {
     const n = o.note;
-    return new WorkloadScaledElsewhereError(`plan ${plan.name}: ${n.workload} in namespace ${n.namespace}${n.context ? ` (context ${n.context})` : ''} (service ${service}) is being scaled by plan ${o.name}, which is running (${o.running}; its record ${o.path}): ${then}; run ${plan.name} once ${o.name} has ended`, o);
+    const it = o.kind === 'plan' ? o.name : 'that experiment';
+    return new WorkloadScaledElsewhereError(`plan ${plan.name}: ${n.workload} in namespace ${n.namespace}${n.context ? ` (context ${n.context})` : ''} (service ${service}) is being scaled by ${o.kind} ${o.name}, which is running (${o.running}; its record ${o.path}): ${then}; run ${plan.name} once ${it} has ended${o.lock ? `; if ${it} is not running, delete ${o.lock}` : ''}`, o);
   };
   // Before anything is written: a workload this run would scale (or put back) that another running plan scales now.
   const checked = new Set<string>();
@@ -453,8 +454,13 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     }
     const pending = Object.values(doc.scaling).find((n) => !settled(n) && noteKey(n) === key);
     // Another record's pending note (a run killed with the workload scaled) holds the original, not the cluster's count.
-    const others = pending ? [] : otherPendingNotes(plan.outDir, key, paths.json);
+    const found = pending ? [] : otherPendingNotes(plan.outDir, key, paths.json);
     const live = pending ? undefined : await scaler.current();
+    // Such a note holds the original only while the workload still has the count that run set (scaledTo; a note
+    // without one, from before it was kept, is taken as it is — as a restore of it would be): a count changed since
+    // (the owner's) is the original, and those notes are settled as skipped, as their own restore would have been.
+    const others = found.filter((o) => o.note.scaledTo === undefined || o.note.scaledTo === live);
+    const stale = found.filter((o) => !others.includes(o));
     const original = pending ? pending.originalReplicas : others.length ? others[0].note.originalReplicas : live!;
     const d = scaler.describe?.(original) ?? { namespace: w.namespace, restoreCommand: `scale it back to ${original} replicas` };
     const before = doc.scaling[cell.service];
@@ -467,6 +473,12 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       else delete doc.scaling[cell.service];
       writeJson();
       throw refusal(raced, cell.service, `cell ${cell.id} was not started`);
+    }
+    if (stale.length) {
+      for (const o of stale) {
+        settleOtherNotes([o], { restoreSkipped: `${workloadLabel(w)} had ${live} replica(s), not the ${o.note.scaledTo} that run set, when plan ${plan.name} (${paths.json}) noted it: the count was changed since, and MOrA left it (${live} is that plan's original count)` });
+      }
+      emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace} has ${live} replica(s), not the count ${stale.map((o) => `${otherLabel(o)} set (${o.note.scaledTo}) when it was killed`).join(', ')}: the count was changed since, so MOrA takes ${original} as its original count and leaves ${stale.length === 1 ? 'that note' : 'those notes'} settled as skipped` });
     }
     if (others.length) {
       emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace} has ${live} replica(s), but ${others.map(otherLabel).join(', ')} left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count` });

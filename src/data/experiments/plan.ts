@@ -16,7 +16,8 @@
  * then marks the earlier JSONs settled too: what `mora experiment run` does with its plan's pending notes
  * (plan-run.ts; the same matching, scaling-note.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import type { KubeClient } from '../kube/client';
@@ -24,6 +25,8 @@ import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
 import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentDocument, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
 import { noteKey, settled } from './scaling-note';
+import { readRecordText } from './other-notes';
+import { acquirePlanLock, type PlanLock } from './plan-lock';
 
 export interface Scaler {
   /** Sets the replicas and resolves once that many are ready. */
@@ -80,7 +83,9 @@ export function pendingNotesIn(outDir: string, key: string): PendingRecord[] {
   for (const f of names) {
     const path = join(outDir, f);
     try {
-      const doc = JSON.parse(readFileSync(path, 'utf8')) as Partial<ExperimentDocument>;
+      const text = readRecordText(path); // a regular file only: a FIFO named *.json would block the read
+      if (text === undefined) continue;
+      const doc = JSON.parse(text) as Partial<ExperimentDocument>;
       const n = doc.scaling;
       if (doc.schema !== 'mora.experiment/1' || !n || typeof n.originalReplicas !== 'number' || settled(n) || noteKey(n) !== key) continue;
       found.push({ path, note: n, started: doc.timings?.started ?? 0 });
@@ -113,6 +118,15 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
     }
     hooks.onScaling?.({ ...note });
   }
+  // While the workload may be scaled: a lock (pid, host) beside the records, named in each, released at the end as a
+  // plan's is. A plan that finds this run's pending note then sees it running, not killed (other-notes.ts).
+  let lock: PlanLock | undefined;
+  let lockFile: string | undefined;
+  if (note) {
+    lockFile = `experiment-${Date.now()}-${process.pid}-${randomBytes(3).toString('hex')}.lock`;
+    mkdirSync(config.outDir, { recursive: true });
+    lock = acquirePlanLock(join(config.outDir, lockFile), 'mora experiment');
+  }
   const written = new Set<string>();
   const onProgress: ExperimentHooks['onProgress'] = (e) => {
     if (e.phase === 'written') written.add(e.json);
@@ -132,26 +146,30 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
         }
         await scaler.scale(replicas, hooks.signal);
       } : undefined;
-      const r = await runExperiment({ ...config, replicas }, { ...hooks, onProgress, scaling: note, prepare });
+      const r = await runExperiment({ ...config, replicas }, { ...hooks, onProgress, scaling: note, prepare, ...(lockFile ? { lockFile } : {}) });
       written.add(r.jsonPath);
       results.push(r);
       if (r.document.status !== 'complete') break;
     }
   } finally {
-    if (note && (scaled || owed.length) && scaler?.restore) {
-      try {
-        const outcome = await scaler.restore(note.originalReplicas, note.scaledTo);
-        if (outcome) note.restoreSkipped = outcome.reason;
-        else note.restored = true;
-      } catch (e) {
-        note.restoreError = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
+    try {
+      if (note && (scaled || owed.length) && scaler?.restore) {
+        try {
+          const outcome = await scaler.restore(note.originalReplicas, note.scaledTo);
+          if (outcome) note.restoreSkipped = outcome.reason;
+          else note.restored = true;
+        } catch (e) {
+          note.restoreError = storedErrorText(e, [config.targetUrl, config.prometheusUrl]);
+        }
+        for (const path of written) writeNote(path, note);
+        // The earlier runs' notes are settled with this one: none of them asks a later run to restore any more.
+        if (note.restoreError === undefined) {
+          for (const o of owed) writeNote(o.path, { ...o.note, ...(note.restored ? { restored: true } : { restoreSkipped: note.restoreSkipped }) });
+        }
+        hooks.onScaling?.({ ...note });
       }
-      for (const path of written) writeNote(path, note);
-      // The earlier runs' notes are settled with this one: none of them asks a later run to restore any more.
-      if (note.restoreError === undefined) {
-        for (const o of owed) writeNote(o.path, { ...o.note, ...(note.restored ? { restored: true } : { restoreSkipped: note.restoreSkipped }) });
-      }
-      hooks.onScaling?.({ ...note });
+    } finally {
+      lock?.release();
     }
   }
   return results;

@@ -109,6 +109,8 @@ export interface ExperimentHooks {
   scaling?: ScalingNote;
   /** Runs after the first JSON (`jsonPath`) is written and before the load (a plan scales the workload here). */
   prepare?: (jsonPath: string) => Promise<void>;
+  /** The file name (in the out folder) of the lock the run holds while it scales: recorded as the JSON's `lock`. */
+  lockFile?: string;
 }
 
 export interface LevelTiming {
@@ -150,6 +152,11 @@ export interface ExperimentDocument {
   summary?: { levels: LevelSummary[]; missing: Array<{ metric: MetricName; selector: string; hint: string }>; warnings: string[] };
   files: { csv?: string; json: string };
   scaling?: ScalingNote;
+  /**
+   * The lock (a file name beside the JSON: pid, host, start) the run held while it scaled the workload. While its
+   * holder lives the run is going on, and a plan does not take its note for a killed run's (other-notes.ts).
+   */
+  lock?: string;
 }
 
 export interface ExperimentResult {
@@ -402,6 +409,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     timings: { started, finished: started, levels: [] },
     files: { json: `${id}.json` },
     ...(hooks.scaling ? { scaling: hooks.scaling } : {}),
+    ...(hooks.lockFile ? { lock: hooks.lockFile } : {}),
   };
   const writeJson = () => writeFileAtomic(jsonPath, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   const write = (csv?: string): ExperimentResult => {
