@@ -91,7 +91,24 @@ describe('the undo record, shared by the CLI and the editor (src/data/kube/undo-
 
   it('the editor\'s records go where the CLI\'s do (XDG_STATE_HOME/mora/undo), named apart', () => {
     const at = new Date('2026-11-30T21:00:00.123Z');
-    assert.equal(undoRecordPath({ XDG_STATE_HOME: '/state' }, at, 'apply-cluster-editor'), `/state/mora/undo/apply-cluster-editor-20261130T210000Z-${process.pid}.yaml`);
-    assert.equal(undoRecordPath({ XDG_STATE_HOME: '/state' }, at), `/state/mora/undo/apply-cluster-20261130T210000Z-${process.pid}.yaml`);
+    assert.match(undoRecordPath({ XDG_STATE_HOME: '/state' }, at, 'apply-cluster-editor'), new RegExp(`^/state/mora/undo/apply-cluster-editor-20261130T210000\\.123Z-${process.pid}-[0-9a-f]{6}\\.yaml$`));
+    assert.match(undoRecordPath({ XDG_STATE_HOME: '/state' }, at), new RegExp(`^/state/mora/undo/apply-cluster-20261130T210000\\.123Z-${process.pid}-[0-9a-f]{6}\\.yaml$`));
+  });
+
+  it('two editor applies in the same millisecond (one extension host, one pid) get two records; an existing record is never overwritten', async () => {
+    const at = new Date('2026-11-30T21:00:00.123Z');
+    const env = { XDG_STATE_HOME: join(dir, 'state') };
+    const names = new Set(Array.from({ length: 50 }, () => undoRecordPath(env, at, 'apply-cluster-editor')));
+    assert.equal(names.size, 50);
+    cluster.add('b', { requests: { cpu: '500m', memory: '512Mi' } });
+    const [first, second] = [...names];
+    recordBeforePatch(first, await planApply(cluster, ref('a'), change))('patched');
+    recordBeforePatch(second, await planApply(cluster, ref('b'), change))('patched');
+    assert.deepEqual([readUndoRecord(first)[0].ref.name, readUndoRecord(second)[0].ref.name], ['a', 'b']);
+    // A record already at the path (a name chosen twice): refused before anything is sent, the record kept.
+    const kept = readFileSync(first, 'utf8');
+    const again = await planApply(cluster, ref('b'), change);
+    assert.throws(() => recordBeforePatch(first, again), (e: NodeJS.ErrnoException) => e.code === 'EEXIST');
+    assert.equal(readFileSync(first, 'utf8'), kept);
   });
 });

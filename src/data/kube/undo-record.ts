@@ -7,9 +7,10 @@
  * extension's Apply to Cluster / Undo Last Apply to Cluster write and read the same records in the same place
  * (undoRecordPath), so either can undo a patch the other made.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { parseQuantity } from '../../core/quantity';
@@ -38,12 +39,15 @@ export class UndoRecordError extends Error {
 
 /**
  * Where an undo record goes by default: $XDG_STATE_HOME/mora/undo when that is absolute (a relative value is ignored,
- * as the XDG spec says: it would write into the current folder), else ~/.local/state/mora/undo; one file per apply.
+ * as the XDG spec says: it would write into the current folder), else ~/.local/state/mora/undo; one file per apply,
+ * named `<prefix>-<UTC time to the millisecond>-<pid>-<6 random hex digits>.yaml`: the extension host's pid never
+ * changes, so two applies in the same second were one name and the second record replaced the first. The first
+ * write of a record (writeUndoRecord with `create`) is exclusive besides, so an existing record is never replaced.
  */
 export function undoRecordPath(env: NodeJS.ProcessEnv = process.env, now = new Date(), prefix = 'apply-cluster'): string {
   const base = xdgBaseDir('XDG_STATE_HOME', env, env.HOME || homedir());
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return join(base, 'mora', 'undo', `${prefix}-${stamp}-${process.pid}.yaml`);
+  const stamp = now.toISOString().replace(/[-:]/g, '');
+  return join(base, 'mora', 'undo', `${prefix}-${stamp}-${process.pid}-${randomBytes(3).toString('hex')}.yaml`);
 }
 
 type Amount = string | null;
@@ -95,10 +99,25 @@ export function undoEntry(plan: ApplyPlan): UndoEntry {
   return { status: 'pending', context: plan.ref.context, kind: plan.ref.kind, namespace: plan.ref.namespace, name: plan.ref.name, previous: { containers, ...replicas }, patchedTo: plan.dryRunYaml, before: plan.liveYaml };
 }
 
-/** Writes (or rewrites, as statuses change) a record atomically: a reader never sees half of one. */
-export function writeUndoRecord(file: string, entries: readonly UndoEntry[]): void {
+/**
+ * Writes (or rewrites, as statuses change) a record atomically: a reader never sees half of one. With `create` (the
+ * record's first write) the file is created exclusively: an existing file is an error (code EEXIST), never replaced.
+ */
+export function writeUndoRecord(file: string, entries: readonly UndoEntry[], options: { create?: boolean } = {}): void {
   const record = { kind: UNDO_KIND, version: 1, created: new Date().toISOString(), howToUndo: 'mora recommend --undo <this file> [--kubeconfig <file>] [--dry-run] [--yes]', workloads: entries };
-  writeFileAtomic(file, stringify(record, { lineWidth: 0 }));
+  const text = stringify(record, { lineWidth: 0 });
+  if (options.create) {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'wx', 0o644)); // claims the name; the atomic write then fills it
+    try {
+      writeFileAtomic(file, text);
+    } catch (e) {
+      unlinkSync(file); // the empty file this call created: no record
+      throw e;
+    }
+    return;
+  }
+  writeFileAtomic(file, text);
 }
 
 /**
@@ -215,7 +234,7 @@ export async function judgeWrite(kube: PlanClient, write: ClusterWrite): Promise
  */
 export function recordBeforePatch(file: string, plan: ApplyPlan): (status: UndoStatus) => void {
   const entries = [undoEntry(plan)];
-  writeUndoRecord(file, entries);
+  writeUndoRecord(file, entries, { create: true });
   return (status) => {
     entries[0].status = status;
     writeUndoRecord(file, entries);
