@@ -445,4 +445,29 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       prom.close();
     }
   });
+
+  // Before: the second took the running one's note as a killed one's, scaled k9 during it, and restored over it.
+  it('mora experiment --workload while another mora experiment scales that workload: exit 2 naming it and its lock, nothing scaled; the first puts back the original', async () => {
+    const prom = await answeringPrometheus();
+    try {
+      await cp!.createDeployment('shop', { name: 'running-exp', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+      const out = path.join(dir, 'running-exp');
+      const args = (replicas: string) => ['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10', '--duration', '2s',
+        '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/running-exp', '--namespace', 'shop', '--replicas', replicas,
+        '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'];
+      const first = runCli(args('4'), children);
+      assert.ok(await until(async () => /scaling Deployment\/running-exp to 4 replica\(s\) and waiting/.test(first.stderr()) || first.child.exitCode !== null, Boolean, 60_000), first.stderr());
+      assert.ok(await until(async () => (await spec('running-exp')) === 4 || first.child.exitCode !== null, Boolean, 30_000), first.stderr());
+      const second = runCli(args('2'), children);
+      assert.equal(await second.exited, 2, second.stderr());
+      assert.match(second.stderr(), /^mora: mora experiment: Deployment\/running-exp in namespace shop \(context mora-real\) \(service 127\.0\.0\.1:9\) is being scaled by experiment 127-0-0-1-9-r4-\S+\.json, which is running \(pid \d+ on [^;]+; its record [^)]*\.json\): nothing was scaled or sent; run it again once that experiment has ended; if that experiment is not running, delete \S*experiment-\S+\.lock$/m);
+      assert.equal(await spec('running-exp'), 4, 'the second changed nothing');
+      assert.equal(jsonsIn(out).length, 1, 'the second wrote no record');
+      first.child.kill('SIGINT');
+      assert.equal(await first.exited, 130, first.stderr());
+      assert.equal(await spec('running-exp'), 1, first.stderr());
+    } finally {
+      prom.close();
+    }
+  });
 });

@@ -425,6 +425,64 @@ describe('load experiments', () => {
     assert.deepEqual([calls, replicas, read('killed-again.json').restored], [['restore 1 over 3'], 1, true]);
   });
 
+  it('a killed run\'s note whose count the owner changed since: the live count is the original, the note is settled as skipped (as runPlan does)', async () => {
+    const cmd = (r: number) => `kubectl --context prod -n shop scale deployment/cart --replicas=${r}`;
+    const pending = { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(2), originalReplicas: 2, restored: false, scaledTo: 4 };
+    fs.writeFileSync(path.join(dir, 'killed.json'), JSON.stringify({ schema: 'mora.experiment/1', id: 'killed', status: 'running', timings: { started: 100, finished: 100, levels: [] }, files: { json: 'killed.json' }, scaling: pending }));
+    // The killed run left cart at 4; its owner has since set 7 by hand.
+    let replicas = 7;
+    const calls: string[] = [];
+    const scaler = {
+      current: async () => replicas,
+      scale: async (r: number) => { calls.push(`scale ${r}`); replicas = r; },
+      restore: async (r: number, expected?: number) => { calls.push(`restore ${r} over ${expected}`); replicas = r; },
+      describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
+    };
+    const said: string[] = [];
+    const [run] = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [3] }, scaler, { ...world(), onPending: (m) => said.push(m) });
+    assert.deepEqual(calls, ['scale 3', 'restore 7 over 3']);
+    assert.equal(replicas, 7, 'the owner\'s count, not the killed run\'s original 2');
+    assert.deepEqual(said, [`Deployment/cart in namespace shop has 7 replica(s), not the count experiment killed.json (${path.join(dir, 'killed.json')}) set (4) when it was killed: the count was changed since, so MOrA takes 7 as its original count and leaves that note settled as skipped`]);
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).scaling;
+    assert.deepEqual(read(path.basename(run.jsonPath)), { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(7), originalReplicas: 7, restored: true, scaledTo: 3 });
+    const killed = read('killed.json');
+    assert.equal(killed.restored, false);
+    assert.equal(killed.restoreSkipped, `Deployment/cart had 7 replica(s), not the 4 that run set, when mora experiment (${dir}) noted it: the count was changed since, and MOrA left it (7 is that experiment's original count)`);
+  });
+
+  for (const kind of ['experiment', 'plan'] as const) {
+    it(`${kind === 'plan' ? 'a plan' : 'an experiment'} still running (its lock held) with a pending note on the workload: mora experiment is refused before it scales, that note left as it is`, async () => {
+      const cmd = (r: number) => `kubectl --context prod -n shop scale deployment/cart --replicas=${r}`;
+      const pending = { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(2), originalReplicas: 2, restored: false, scaledTo: 4 };
+      const lock = kind === 'plan' ? 'a.lock' : 'experiment-1-2-abcdef.lock';
+      const file = kind === 'plan' ? 'a.json' : 'running.json';
+      const doc = kind === 'plan'
+        ? { schema: 'mora.experiment-plan/1', name: 'a', started: 100, scaling: { cart: pending } }
+        : { schema: 'mora.experiment/1', id: 'running', status: 'running', timings: { started: 100, finished: 100, levels: [] }, files: { json: file }, lock, scaling: pending };
+      fs.writeFileSync(path.join(dir, file), JSON.stringify(doc));
+      fs.writeFileSync(path.join(dir, lock), `${JSON.stringify({ pid: process.pid, hostname: os.hostname(), started: '2026-11-30T20:00:00.000Z' })}\n`);
+      let replicas = 4;
+      const calls: string[] = [];
+      const scaler = {
+        current: async () => replicas,
+        scale: async (r: number) => { calls.push(`scale ${r}`); replicas = r; },
+        restore: async (r: number, expected?: number) => { calls.push(`restore ${r} over ${expected}`); replicas = r; },
+        describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
+      };
+      const before = fs.readdirSync(dir).sort();
+      const name = kind === 'plan' ? 'a' : file;
+      const who = kind === 'plan' ? 'a' : 'that experiment';
+      await assert.rejects(runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [3] }, scaler, world()), (e: Error) => {
+        assert.equal(e.name, 'WorkloadScaledElsewhereError');
+        assert.equal(e.message, `mora experiment: Deployment/cart in namespace shop (context prod) (service ${config(dir).service}) is being scaled by ${kind} ${name}, which is running (pid ${process.pid} on ${os.hostname()}, started 2026-11-30T20:00:00.000Z; its record ${path.join(dir, file)}): nothing was scaled or sent; run it again once ${who} has ended; if ${who} is not running, delete ${path.join(dir, lock)}`);
+        return true;
+      });
+      assert.deepEqual([calls, replicas], [[], 4]);
+      assert.deepEqual(fs.readdirSync(dir).sort(), before, 'nothing written, no lock of its own left');
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), doc);
+    });
+  }
+
   it('judges completeness after the first rate window: a request counter that appears with the first request is not a data gap', async () => {
     // As on a busy machine with 1 s scrapes: the counter shows up with the first request, rate() has it 3 scrapes later.
     const w = world({ requestRateFrom: 3 });

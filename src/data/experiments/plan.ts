@@ -11,21 +11,24 @@
  *
  * A run killed (SIGKILL, a crash) before it restored leaves its JSON with the note `restored: false`, and the workload
  * at the count it set. The next plan that scales the same workload (namespace, kind, name) in the same kube context
- * with the same out folder takes the original count from that pending note — not from the cluster, which still shows
- * the killed run's count — says so, puts it back at the end (even when this run is cancelled before it scales), and
- * then marks the earlier JSONs settled too: what `mora experiment run` does with its plan's pending notes
- * (plan-run.ts; the same matching, scaling-note.ts).
+ * with the same out folder (or one beside it) takes the original count from that pending note — not from the cluster,
+ * which still shows the killed run's count — says so, puts it back at the end (even when this run is cancelled before
+ * it scales), and then marks the earlier JSONs settled too. The records are found and judged as `mora experiment run`
+ * judges them (other-notes.ts, shared): a note whose run still holds its lock (a plan, or another `mora experiment`,
+ * scaling the workload now) refuses this run before anything is scaled; a killed run's note gives the original only
+ * while the workload still has the count that run set (its scaledTo), else the live count is the original and that
+ * note is settled as skipped.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write';
 import type { KubeClient } from '../kube/client';
 import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
-import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentDocument, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
-import { noteKey, settled } from './scaling-note';
-import { readRecordText } from './other-notes';
+import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
+import { noteKey } from './scaling-note';
+import { otherLabel, otherPendingNotes, settleOtherNotes, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
 import { acquirePlanLock, type PlanLock } from './plan-lock';
 
 export interface Scaler {
@@ -60,59 +63,43 @@ export interface PlanHooks extends Omit<ExperimentHooks, 'scaling' | 'prepare'> 
   onPending?: (message: string) => void;
 }
 
-/** An earlier experiment's JSON whose scaling note is still owed to its workload. */
-export interface PendingRecord {
-  path: string;
-  note: ScalingNote;
-  started: number;
-}
-
-/**
- * The experiments' JSONs in `outDir` whose note is still owed (restored false, not skipped) to the workload with this
- * key (scaling-note.ts noteKey: namespace, kind, name and kube context), oldest first. Files that cannot be read or are
- * not an experiment's record are left out.
- */
-export function pendingNotesIn(outDir: string, key: string): PendingRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(outDir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  const found: PendingRecord[] = [];
-  for (const f of names) {
-    const path = join(outDir, f);
-    try {
-      const text = readRecordText(path); // a regular file only: a FIFO named *.json would block the read
-      if (text === undefined) continue;
-      const doc = JSON.parse(text) as Partial<ExperimentDocument>;
-      const n = doc.scaling;
-      if (doc.schema !== 'mora.experiment/1' || !n || typeof n.originalReplicas !== 'number' || settled(n) || noteKey(n) !== key) continue;
-      found.push({ path, note: n, started: doc.timings?.started ?? 0 });
-    } catch {
-      // not an experiment's record
-    }
-  }
-  return found.sort((a, b) => a.started - b.started || a.path.localeCompare(b.path));
-}
-
 export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | undefined, hooks: PlanHooks = {}): Promise<ExperimentResult[]> {
   if (!config.replicas.length) throw new Error('no replica counts given');
   if (config.replicas.length > 1 && !scaler) throw new Error('several replica counts need a way to scale the workload (a Kubernetes workload and kubeconfig)');
   let note: ScalingNote | undefined;
   /** Earlier runs' pending notes on this workload: the oldest holds the original count; all are settled at the end. */
-  let owed: PendingRecord[] = [];
+  let owed: OtherNote[] = [];
   if (scaler?.current && scaler.restore) {
     const live = await scaler.current();
     const here = scaler.describe?.(live);
     const key = here && noteKey({ ...here, originalReplicas: live, restored: false });
-    owed = key ? pendingNotesIn(config.outDir, key) : [];
+    // Other records' pending notes on this workload, as a plan sees them (other-notes.ts: experiments' and plans' records
+    // in the out folder and the folders beside it). This run has no record yet: the folder stands for it.
+    const found = key ? otherPendingNotes(config.outDir, key, config.outDir) : [];
+    // One whose run holds its lock is going on: both would scale the workload and each would restore over the other.
+    const busy = found.find((o) => o.running);
+    if (busy) {
+      const n = busy.note;
+      const it = busy.kind === 'plan' ? busy.name : 'that experiment';
+      throw new WorkloadScaledElsewhereError(`mora experiment: ${n.workload} in namespace ${n.namespace}${n.context ? ` (context ${n.context})` : ''} (service ${config.service}) is being scaled by ${busy.kind} ${busy.name}, which is running (${busy.running}; its record ${busy.path}): nothing was scaled or sent; run it again once ${it} has ended${busy.lock ? `; if ${it} is not running, delete ${busy.lock}` : ''}`, busy);
+    }
+    // A killed run's note holds the original only while the workload still has the count that run set (scaledTo; a note
+    // without one, from before it was kept, is taken as it is): a count changed since (the owner's) is the original, and
+    // those notes are settled as skipped, as their own restore would have been — as runPlan does (plan-run.ts).
+    owed = found.filter((o) => o.note.scaledTo === undefined || o.note.scaledTo === live);
+    const stale = found.filter((o) => !owed.includes(o));
     const original = owed.length ? owed[0].note.originalReplicas : live;
     const d = scaler.describe?.(original) ?? { workload: 'the workload', namespace: '', restoreCommand: `scale it back to ${original} replicas` };
     note = { ...d, originalReplicas: original, restored: false };
     // The count the last of those runs set (on disk before it scaled): a restore writes only over it.
     const lastSet = owed.map((o) => o.note.scaledTo).filter((r) => r !== undefined).at(-1);
     if (lastSet !== undefined) note.scaledTo = lastSet;
+    if (stale.length) {
+      for (const o of stale) {
+        settleOtherNotes([o], { restoreSkipped: `${d.workload} had ${live} replica(s), not the ${o.note.scaledTo} that run set, when mora experiment (${config.outDir}) noted it: the count was changed since, and MOrA left it (${live} is that experiment's original count)` });
+      }
+      hooks.onPending?.(`${d.workload} in namespace ${d.namespace} has ${live} replica(s), not the count ${stale.map((o) => `${otherLabel(o)} set (${o.note.scaledTo}) when it was killed`).join(', ')}: the count was changed since, so MOrA takes ${original} as its original count and leaves ${stale.length === 1 ? 'that note' : 'those notes'} settled as skipped`);
+    }
     if (owed.length) {
       hooks.onPending?.(`${d.workload} in namespace ${d.namespace} has ${live} replica(s), but an earlier run (${owed.map((o) => basename(o.path)).join(', ')}) left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count`);
     }
@@ -164,7 +151,7 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
         for (const path of written) writeNote(path, note);
         // The earlier runs' notes are settled with this one: none of them asks a later run to restore any more.
         if (note.restoreError === undefined) {
-          for (const o of owed) writeNote(o.path, { ...o.note, ...(note.restored ? { restored: true } : { restoreSkipped: note.restoreSkipped }) });
+          if (owed.length) settleOtherNotes(owed, note.restored ? { restored: true } : { restoreSkipped: note.restoreSkipped! });
         }
         hooks.onScaling?.({ ...note });
       }
