@@ -447,7 +447,7 @@ describe('load experiments', () => {
     assert.deepEqual(read(path.basename(run.jsonPath)), { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(7), originalReplicas: 7, restored: true, scaledTo: 3 });
     const killed = read('killed.json');
     assert.equal(killed.restored, false);
-    assert.equal(killed.restoreSkipped, `Deployment/cart had 7 replica(s), not the 4 that run set, when mora experiment (${dir}) noted it: the count was changed since, and MOrA left it (7 is that experiment's original count)`);
+    assert.equal(killed.restoreSkipped, `Deployment/cart had 7 replica(s), not the 4 that run set, when mora experiment (${dir}) noted it: the count was changed since, and MOrA left it (7 is that run's original count)`);
   });
 
   for (const kind of ['experiment', 'plan'] as const) {

@@ -7,8 +7,8 @@
  *   pending note on that workload, whose lock is held (that run is going on): refused. Both would scale it; the second
  *   would read the first's count as the original, the first would then skip its restore (the count is no longer the
  *   one it set), and the second would "restore" the first's count;
- * - otherwise another record's pending note (a killed run's) gives the original count — as pendingNotesIn does for
- *   `mora experiment` (plan.ts) — while the workload still has the count that run set (its scaledTo); once this run
+ * - otherwise another record's pending note (a killed run's) gives the original count — for `mora experiment` (plan.ts)
+ *   too — while the workload still has the count that run set (its scaledTo; splitByLiveCount); once this run
  *   has put that count back those notes are settled too. A count changed since (by its owner) is the original, and
  *   those notes are settled as skipped, as their own restore would have left that count.
  * The records looked at: `*.json` in the plan's out folder and in the folders beside it (the default out is
@@ -175,4 +175,28 @@ export function settleOtherNotes(others: readonly OtherNote[], outcome: { restor
       lock?.release();
     }
   }
+}
+
+/**
+ * Killed runs' notes split by whether the workload still has the count each set: `owed` (scaledTo is the live count, or
+ * a note from before scaledTo was kept) give the original count; `stale` ones (the count was changed since, by its
+ * owner) do not — the live count is the original and they are settled as skipped, as their own restore would have been.
+ * One rule for plans (plan-run.ts) and `mora experiment` (plan.ts).
+ */
+export function splitByLiveCount(found: readonly OtherNote[], live: number | undefined): { owed: OtherNote[]; stale: OtherNote[] } {
+  const owed = found.filter((o) => o.note.scaledTo === undefined || o.note.scaledTo === live);
+  return { owed, stale: found.filter((o) => !owed.includes(o)) };
+}
+
+/**
+ * Settles the stale notes as skipped (`by`: the run that noted the workload, e.g. "plan web (out/web.json)") and says so
+ * in one line for the caller's progress.
+ */
+export function settleStaleNotes(stale: readonly OtherNote[], workload: string, namespace: string, live: number | undefined, by: string, original: number): string | undefined {
+  if (stale.length === 0) return undefined;
+  for (const o of stale) {
+    settleOtherNotes([o], { restoreSkipped: `${workload} had ${live} replica(s), not the ${o.note.scaledTo} that run set, when ${by} noted it: the count was changed since, and MOrA left it (${live} is that run's original count)` });
+  }
+  return `${workload} in namespace ${namespace} has ${live} replica(s), not the count ${stale.map((o) => `${otherLabel(o)} set (${o.note.scaledTo}) when it was killed`).join(', ')}: `
+    + `the count was changed since, so MOrA takes ${original} as its original count and leaves ${stale.length === 1 ? 'that note' : 'those notes'} settled as skipped`;
 }

@@ -42,7 +42,7 @@ import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPl
 import type { Scaler } from './plan';
 import { judgeCell, type CellQuality } from './quality';
 import { redactedError, scrapeWaitSeconds, storedErrorText, waitForScrapes, type ScalingNote, type ScrapeWait, type ScrapeWaitTiming } from './runner';
-import { otherLabel, otherPendingNotes, settleOtherNotes, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
+import { otherLabel, otherPendingNotes, settleOtherNotes, settleStaleNotes, splitByLiveCount, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
 import { noteKey, noteWorkload, settled, workloadKey, workloadLabel } from './scaling-note';
 import { scaledTargetMessage, waitForConnection, type NoConnection, type TargetCheckOptions } from './target-check';
 
@@ -459,8 +459,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     // Such a note holds the original only while the workload still has the count that run set (scaledTo; a note
     // without one, from before it was kept, is taken as it is — as a restore of it would be): a count changed since
     // (the owner's) is the original, and those notes are settled as skipped, as their own restore would have been.
-    const others = found.filter((o) => o.note.scaledTo === undefined || o.note.scaledTo === live);
-    const stale = found.filter((o) => !others.includes(o));
+    const { owed: others, stale } = splitByLiveCount(found, live);
     const original = pending ? pending.originalReplicas : others.length ? others[0].note.originalReplicas : live!;
     const d = scaler.describe?.(original) ?? { namespace: w.namespace, restoreCommand: `scale it back to ${original} replicas` };
     const before = doc.scaling[cell.service];
@@ -474,12 +473,8 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       writeJson();
       throw refusal(raced, cell.service, `cell ${cell.id} was not started`);
     }
-    if (stale.length) {
-      for (const o of stale) {
-        settleOtherNotes([o], { restoreSkipped: `${workloadLabel(w)} had ${live} replica(s), not the ${o.note.scaledTo} that run set, when plan ${plan.name} (${paths.json}) noted it: the count was changed since, and MOrA left it (${live} is that plan's original count)` });
-      }
-      emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace} has ${live} replica(s), not the count ${stale.map((o) => `${otherLabel(o)} set (${o.note.scaledTo}) when it was killed`).join(', ')}: the count was changed since, so MOrA takes ${original} as its original count and leaves ${stale.length === 1 ? 'that note' : 'those notes'} settled as skipped` });
-    }
+    const skipped = settleStaleNotes(stale, workloadLabel(w), w.namespace, live, `plan ${plan.name} (${paths.json})`, original);
+    if (skipped) emit({ kind: 'resume', message: skipped });
     if (others.length) {
       emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace} has ${live} replica(s), but ${others.map(otherLabel).join(', ')} left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count` });
     }

@@ -28,7 +28,7 @@ import { KubeError, ReplicasChanged } from '../kube/errors';
 import type { WorkloadRef } from '../../core/workload';
 import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
 import { noteKey } from './scaling-note';
-import { otherLabel, otherPendingNotes, settleOtherNotes, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
+import { otherPendingNotes, settleOtherNotes, settleStaleNotes, splitByLiveCount, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
 import { acquirePlanLock, type PlanLock } from './plan-lock';
 
 export interface Scaler {
@@ -86,20 +86,16 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
     // A killed run's note holds the original only while the workload still has the count that run set (scaledTo; a note
     // without one, from before it was kept, is taken as it is): a count changed since (the owner's) is the original, and
     // those notes are settled as skipped, as their own restore would have been — as runPlan does (plan-run.ts).
-    owed = found.filter((o) => o.note.scaledTo === undefined || o.note.scaledTo === live);
-    const stale = found.filter((o) => !owed.includes(o));
+    const split = splitByLiveCount(found, live);
+    owed = split.owed;
     const original = owed.length ? owed[0].note.originalReplicas : live;
     const d = scaler.describe?.(original) ?? { workload: 'the workload', namespace: '', restoreCommand: `scale it back to ${original} replicas` };
     note = { ...d, originalReplicas: original, restored: false };
     // The count the last of those runs set (on disk before it scaled): a restore writes only over it.
     const lastSet = owed.map((o) => o.note.scaledTo).filter((r) => r !== undefined).at(-1);
     if (lastSet !== undefined) note.scaledTo = lastSet;
-    if (stale.length) {
-      for (const o of stale) {
-        settleOtherNotes([o], { restoreSkipped: `${d.workload} had ${live} replica(s), not the ${o.note.scaledTo} that run set, when mora experiment (${config.outDir}) noted it: the count was changed since, and MOrA left it (${live} is that experiment's original count)` });
-      }
-      hooks.onPending?.(`${d.workload} in namespace ${d.namespace} has ${live} replica(s), not the count ${stale.map((o) => `${otherLabel(o)} set (${o.note.scaledTo}) when it was killed`).join(', ')}: the count was changed since, so MOrA takes ${original} as its original count and leaves ${stale.length === 1 ? 'that note' : 'those notes'} settled as skipped`);
-    }
+    const skipped = settleStaleNotes(split.stale, d.workload, d.namespace, live, `mora experiment (${config.outDir})`, original);
+    if (skipped) hooks.onPending?.(skipped);
     if (owed.length) {
       hooks.onPending?.(`${d.workload} in namespace ${d.namespace} has ${live} replica(s), but an earlier run (${owed.map((o) => basename(o.path)).join(', ')}) left it scaled from ${original} and did not restore it: MOrA takes ${original} as its original count`);
     }
