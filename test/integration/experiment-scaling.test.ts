@@ -77,6 +77,21 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
 
   const spec = async (name: string, c = cp!) => ((await c.get('apps/v1', 'Deployment', 'shop', name)).spec as { replicas: number }).replicas;
 
+  /** A new 1-replica Deployment `name` in shop, and `mora experiment` flags (JSON to `out`) that scale it to `replicas`. */
+  const flagExperiment = async (name: string, promUrl: string, out: string) => {
+    await cp!.createDeployment('shop', { name, replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
+    return (replicas: string) => ['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', promUrl, '--levels', '10', '--duration', '2s',
+      '--scrape-interval', '1s', '--out', out, '--workload', `Deployment/${name}`, '--namespace', 'shop', '--replicas', replicas,
+      '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'];
+  };
+
+  /** Waits until `run` says it scales Deployment/`name` to `n` and the API server has that count (fails if it exits first). */
+  const untilScaled = async (run: ReturnType<typeof runCli>, name: string, n: number) => {
+    const said = new RegExp(`scaling Deployment/${name} to ${n} replica\\(s\\) and waiting`);
+    assert.ok(await until(async () => said.test(run.stderr()) || run.child.exitCode !== null, Boolean, 60_000), run.stderr());
+    assert.ok(await until(async () => (await spec(name)) === n || run.child.exitCode !== null, Boolean, 30_000), run.stderr());
+  };
+
   /** `mora experiment` on a new 1-replica Deployment `name`, once it has scaled it to 2 and waits for them to be ready
    *  (no pod ever becomes ready here: no kubelet). */
   const scaledAndWaiting = async (name: string) => {
@@ -418,22 +433,17 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   it('mora experiment --workload --replicas after a kill -9: the rerun takes the original count from the killed run\'s note and puts it back', async () => {
     const prom = await answeringPrometheus();
     try {
-      await cp!.createDeployment('shop', { name: 'k9', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
       const out = path.join(dir, 'k9');
-      const args = (replicas: string) => ['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10', '--duration', '2s',
-        '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/k9', '--namespace', 'shop', '--replicas', replicas,
-        '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'];
+      const args = await flagExperiment('k9', prom.url, out);
       const killed = runCli(args('4'), children);
-      assert.ok(await until(async () => /scaling Deployment\/k9 to 4 replica\(s\) and waiting/.test(killed.stderr()) || killed.child.exitCode !== null, Boolean, 60_000), killed.stderr());
-      assert.ok(await until(async () => (await spec('k9')) === 4 || killed.child.exitCode !== null, Boolean, 30_000), killed.stderr());
+      await untilScaled(killed, 'k9', 4);
       killed.child.kill('SIGKILL');
       await killed.exited;
       assert.deepEqual(jsonsIn(out).map(({ doc }) => [doc.status, doc.scaling?.originalReplicas, doc.scaling?.restored]), [['running', 1, false]]);
       await markReady('k9', 4);
 
       const rerun = runCli(args('2'), children);
-      assert.ok(await until(async () => /scaling Deployment\/k9 to 2 replica\(s\) and waiting/.test(rerun.stderr()) || rerun.child.exitCode !== null, Boolean, 60_000), rerun.stderr());
-      assert.ok(await until(async () => (await spec('k9')) === 2 || rerun.child.exitCode !== null, Boolean, 30_000), rerun.stderr());
+      await untilScaled(rerun, 'k9', 2);
       assert.match(rerun.stderr(), /Deployment\/k9 in namespace shop has 4 replica\(s\), but an earlier run \(127-0-0-1-9-r4-\S+\.json\) left it scaled from 1 and did not restore it: MOrA takes 1 as its original count, and puts it back when the plan ends/);
       rerun.child.kill('SIGINT');
       assert.equal(await rerun.exited, 130, rerun.stderr());
@@ -450,14 +460,10 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   it('mora experiment --workload while another mora experiment scales that workload: exit 2 naming it and its lock, nothing scaled; the first puts back the original', async () => {
     const prom = await answeringPrometheus();
     try {
-      await cp!.createDeployment('shop', { name: 'running-exp', replicas: 1, containers: [{ name: 'server', image: 'sample:1' }] });
       const out = path.join(dir, 'running-exp');
-      const args = (replicas: string) => ['experiment', '--target', 'http://127.0.0.1:9/', '--prometheus', prom.url, '--levels', '10', '--duration', '2s',
-        '--scrape-interval', '1s', '--out', out, '--workload', 'Deployment/running-exp', '--namespace', 'shop', '--replicas', replicas,
-        '--kubeconfig', kubeconfig, '--context', 'mora-real', '--format', 'json'];
+      const args = await flagExperiment('running-exp', prom.url, out);
       const first = runCli(args('4'), children);
-      assert.ok(await until(async () => /scaling Deployment\/running-exp to 4 replica\(s\) and waiting/.test(first.stderr()) || first.child.exitCode !== null, Boolean, 60_000), first.stderr());
-      assert.ok(await until(async () => (await spec('running-exp')) === 4 || first.child.exitCode !== null, Boolean, 30_000), first.stderr());
+      await untilScaled(first, 'running-exp', 4);
       const second = runCli(args('2'), children);
       assert.equal(await second.exited, 2, second.stderr());
       assert.match(second.stderr(), /^mora: mora experiment: Deployment\/running-exp in namespace shop \(context mora-real\) \(service 127\.0\.0\.1:9\) is being scaled by experiment 127-0-0-1-9-r4-\S+\.json, which is running \(pid \d+ on [^;]+; its record [^)]*\.json\): nothing was scaled or sent; run it again once that experiment has ended; if that experiment is not running, delete \S*experiment-\S+\.lock$/m);

@@ -10,6 +10,7 @@ import { ForecastGuardedStrategy } from '../../src/rightsizing/engine/forecast-s
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
 import { summarize } from '../../src/rightsizing/replay/score';
+import { levelModel } from './helpers/level-model';
 
 const DAY = 86400;
 const MiB = 2 ** 20;
@@ -257,15 +258,7 @@ describe('MOrA guarded by a forecaster (backtest strategy)', () => {
   const s = (() => { const t: number[] = [], v: number[] = []; for (let x = 0; x < DAYS * DAY; x += 300) { t.push(x); v.push(level(x)); } return series(t, v); })();
   const forecaster = (scale: number): Forecaster => ({
     name: 'fake',
-    fit: (h) => ({
-      predict: ({ horizon, step }) => {
-        const last = h.t[h.t.length - 1];
-        const t = Float64Array.from({ length: horizon }, (_, i) => last + (i + 1) * (step ?? 300));
-        const mean = Float64Array.from(t, (x) => scale * level(x));
-        return { t, mean, lower: mean, upper: Float64Array.from(mean, (m) => m * 1.01), intervalWidth: 0.9 };
-      },
-      toJSON: () => ({}),
-    }),
+    fit: (h) => levelModel(h.t[h.t.length - 1], level, scale),
   });
 
   it('applies a forecast that has been beating the window; a biased one only through its own calibrated margin', () => {

@@ -13,7 +13,7 @@ import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
 import type { LoadRunner } from '../../src/data/experiments/load';
-import { steadyPrometheus } from './helpers/plan-fixtures';
+import { serviceYaml, steadyPrometheus } from './helpers/plan-fixtures';
 
 /** A virtual clock, a steady Prometheus, and one fake cluster (namespace/kind/name → count) for every plan. */
 function world(replicas: Record<string, number>) {
@@ -57,25 +57,32 @@ scrapeInterval: 1s
 rateCap: 100
 out: ${out}
 services:
-${extra}  - name: cart
-    target: http://127.0.0.1:8080/
-    replicas: [${replicas.join(', ')}]
-    levels: [10]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-    workload: { namespace: shop, name: cart }
-`, join(dir, `${name}.mora-plan.yaml`));
+${extra}${serviceYaml({ name: 'cart', target: 'http://127.0.0.1:8080/', replicas, levels: [10], workload: 'cart' })}`, join(dir, `${name}.mora-plan.yaml`));
 }
 
-const FRONT = `  - name: front
-    target: http://127.0.0.1:8081/
-    replicas: [1]
-    levels: [5]
-    duration: 6s
-    slo: { latencyP95Ms: 50 }
-`;
+const FRONT = serviceYaml({ name: 'front', target: 'http://127.0.0.1:8081/', replicas: [1], levels: [5] });
 
 const record = (p: ExperimentPlan) => JSON.parse(readFileSync(join(p.outDir, `${p.name}.json`), 'utf8')) as PlanDocument;
+
+/** Runs plan a (cart to 4) and rewrites its record as a SIGKILL during its cell leaves it: running, cart's note pending. */
+async function killedPlanA(dir: string, w: ReturnType<typeof world>): Promise<{ a: ExperimentPlan; killed: PlanDocument }> {
+  const a = cartPlan(dir, 'a', 'experiments/a', [4]);
+  await runPlan(a, w.hooks(w.load('a')));
+  const killed = record(a);
+  killed.status = 'running';
+  killed.cells[0].status = 'running';
+  killed.scaling.cart.restored = false;
+  writeFileSync(join(a.outDir, 'a.json'), JSON.stringify(killed));
+  return { a, killed };
+}
+
+/** Runs plan b (cart to 6) to its end, with the 'resume' messages it said. */
+async function runPlanB(dir: string, w: ReturnType<typeof world>): Promise<{ r: Awaited<ReturnType<typeof runPlan>>; said: string[] }> {
+  const b = cartPlan(dir, 'b', 'experiments/b', [6]);
+  const said: string[] = [];
+  const r = await runPlan(b, { ...w.hooks(w.load('b')), onEvent: (e) => { if (e.kind === 'resume') said.push(e.message); } });
+  return { r, said };
+}
 
 /** Resolves once `cond` holds, polling each millisecond; rejects after `ms`. */
 async function until(cond: () => boolean, ms = 5_000): Promise<void> {
@@ -156,22 +163,14 @@ describe('two experiment plans that scale the same workload', () => {
   it('a plan killed with cart scaled (its lock stale): the next plan takes the original from its note, puts it back, and settles that note', async () => {
     const dir = tempDir('mora-planshare-');
     const w = world({ 'shop/Deployment/cart': 2 });
-    const a = cartPlan(dir, 'a', 'experiments/a', [4]);
-    await runPlan(a, w.hooks(w.load('a')));
     // What a SIGKILL during A's cell leaves: the note pending, cart at A's 4, the lock of a process that is gone.
-    const killed = record(a);
-    killed.status = 'running';
-    killed.cells[0].status = 'running';
-    killed.scaling.cart.restored = false;
-    writeFileSync(join(a.outDir, 'a.json'), JSON.stringify(killed));
+    const { a } = await killedPlanA(dir, w);
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     writeFileSync(join(a.outDir, 'a.lock'), `${JSON.stringify({ pid: dead, hostname: hostname(), started: new Date().toISOString() })}\n`);
     w.replicas['shop/Deployment/cart'] = 4;
     w.calls.length = 0;
 
-    const b = cartPlan(dir, 'b', 'experiments/b', [6]);
-    const said: string[] = [];
-    const r = await runPlan(b, { ...w.hooks(w.load('b')), onEvent: (e) => { if (e.kind === 'resume') said.push(e.message); } });
+    const { r, said } = await runPlanB(dir, w);
     assert.equal(r.document.status, 'complete');
     assert.deepEqual(w.calls, ['scale cart 6', 'load b cart/r6/l10', 'restore cart 2']);
     assert.equal(w.replicas['shop/Deployment/cart'], 2);
@@ -202,20 +201,12 @@ describe('two experiment plans that scale the same workload', () => {
   it('a killed plan\'s note whose count the owner changed since (cart 2 -> 4 by A, then 7 by hand): B takes 7, ends at 7, and A\'s note is settled as skipped', async () => {
     const dir = tempDir('mora-planshare-');
     const w = world({ 'shop/Deployment/cart': 2 });
-    const a = cartPlan(dir, 'a', 'experiments/a', [4]);
-    await runPlan(a, w.hooks(w.load('a')));
-    const killed = record(a);
-    killed.status = 'running';
-    killed.cells[0].status = 'running';
-    killed.scaling.cart.restored = false;
+    const { a, killed } = await killedPlanA(dir, w);
     assert.equal(killed.scaling.cart.scaledTo, 4);
-    writeFileSync(join(a.outDir, 'a.json'), JSON.stringify(killed));
     w.replicas['shop/Deployment/cart'] = 7; // the owner's change after A was killed
     w.calls.length = 0;
 
-    const b = cartPlan(dir, 'b', 'experiments/b', [6]);
-    const said: string[] = [];
-    const r = await runPlan(b, { ...w.hooks(w.load('b')), onEvent: (e) => { if (e.kind === 'resume') said.push(e.message); } });
+    const { r, said } = await runPlanB(dir, w);
     assert.equal(r.document.status, 'complete');
     assert.deepEqual(w.calls, ['scale cart 6', 'load b cart/r6/l10', 'restore cart 7']);
     assert.equal(w.replicas['shop/Deployment/cart'], 7);
@@ -230,12 +221,7 @@ describe('two experiment plans that scale the same workload', () => {
   it('a plan whose lock is stale but names a live process (a reused pid, or another host): the refusal says which lock to delete', async () => {
     const dir = tempDir('mora-planshare-');
     const w = world({ 'shop/Deployment/cart': 2 });
-    const a = cartPlan(dir, 'a', 'experiments/a', [4]);
-    await runPlan(a, w.hooks(w.load('a')));
-    const killed = record(a);
-    killed.status = 'running';
-    killed.scaling.cart.restored = false;
-    writeFileSync(join(a.outDir, 'a.json'), JSON.stringify(killed));
+    const { a } = await killedPlanA(dir, w);
     const b = cartPlan(dir, 'b', 'experiments/b', [6]);
     for (const holder of [{ pid: process.pid, hostname: hostname() }, { pid: 4242, hostname: 'ci-runner-7' }]) {
       writeFileSync(join(a.outDir, 'a.lock'), `${JSON.stringify({ ...holder, started: '2026-11-30T20:00:00.000Z' })}\n`);

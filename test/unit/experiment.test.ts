@@ -71,6 +71,20 @@ function world(opts: { abortAtLevel?: number; controller?: AbortController; fail
   };
 }
 
+/** A fake scaler for Deployment/cart in shop (context prod) at `start` replicas: its calls and its count in `calls` and `replicas`. */
+function cartScaler(start: number) {
+  const cmd = (r: number) => `kubectl --context prod -n shop scale deployment/cart --replicas=${r}`;
+  const c = {
+    replicas: start,
+    calls: [] as string[],
+    current: async () => c.replicas,
+    scale: async (r: number) => { c.calls.push(`scale ${r}`); c.replicas = r; },
+    restore: async (r: number, expected?: number) => { c.calls.push(`restore ${r} over ${expected}`); c.replicas = r; },
+    describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
+  };
+  return c;
+}
+
 function config(outDir: string, over: Partial<ExperimentConfig> = {}): ExperimentConfig {
   return { service: 'Sample Svc', targetUrl: 'http://127.0.0.1:8080/', prometheusUrl: 'http://prom:9090', levels: [10, 50, 100], durationSeconds: 60, replicas: 2, outDir, scrapeIntervalSeconds: 5, ...over };
 }
@@ -430,18 +444,11 @@ describe('load experiments', () => {
     const pending = { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(2), originalReplicas: 2, restored: false, scaledTo: 4 };
     fs.writeFileSync(path.join(dir, 'killed.json'), JSON.stringify({ schema: 'mora.experiment/1', id: 'killed', status: 'running', timings: { started: 100, finished: 100, levels: [] }, files: { json: 'killed.json' }, scaling: pending }));
     // The killed run left cart at 4; its owner has since set 7 by hand.
-    let replicas = 7;
-    const calls: string[] = [];
-    const scaler = {
-      current: async () => replicas,
-      scale: async (r: number) => { calls.push(`scale ${r}`); replicas = r; },
-      restore: async (r: number, expected?: number) => { calls.push(`restore ${r} over ${expected}`); replicas = r; },
-      describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
-    };
+    const scaler = cartScaler(7);
     const said: string[] = [];
     const [run] = await runExperimentPlan({ ...config(dir, { levels: [10] }), replicas: [3] }, scaler, { ...world(), onPending: (m) => said.push(m) });
-    assert.deepEqual(calls, ['scale 3', 'restore 7 over 3']);
-    assert.equal(replicas, 7, 'the owner\'s count, not the killed run\'s original 2');
+    assert.deepEqual(scaler.calls, ['scale 3', 'restore 7 over 3']);
+    assert.equal(scaler.replicas, 7, 'the owner\'s count, not the killed run\'s original 2');
     assert.deepEqual(said, [`Deployment/cart in namespace shop has 7 replica(s), not the count experiment killed.json (${path.join(dir, 'killed.json')}) set (4) when it was killed: the count was changed since, so MOrA takes 7 as its original count and leaves that note settled as skipped`]);
     const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).scaling;
     assert.deepEqual(read(path.basename(run.jsonPath)), { workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(7), originalReplicas: 7, restored: true, scaledTo: 3 });
@@ -461,14 +468,7 @@ describe('load experiments', () => {
         : { schema: 'mora.experiment/1', id: 'running', status: 'running', timings: { started: 100, finished: 100, levels: [] }, files: { json: file }, lock, scaling: pending };
       fs.writeFileSync(path.join(dir, file), JSON.stringify(doc));
       fs.writeFileSync(path.join(dir, lock), `${JSON.stringify({ pid: process.pid, hostname: os.hostname(), started: '2026-11-30T20:00:00.000Z' })}\n`);
-      let replicas = 4;
-      const calls: string[] = [];
-      const scaler = {
-        current: async () => replicas,
-        scale: async (r: number) => { calls.push(`scale ${r}`); replicas = r; },
-        restore: async (r: number, expected?: number) => { calls.push(`restore ${r} over ${expected}`); replicas = r; },
-        describe: (r: number) => ({ workload: 'Deployment/cart', namespace: 'shop', context: 'prod', restoreCommand: cmd(r) }),
-      };
+      const scaler = cartScaler(4);
       const before = fs.readdirSync(dir).sort();
       const name = kind === 'plan' ? 'a' : file;
       const who = kind === 'plan' ? 'a' : 'that experiment';
@@ -477,7 +477,7 @@ describe('load experiments', () => {
         assert.equal(e.message, `mora experiment: Deployment/cart in namespace shop (context prod) (service ${config(dir).service}) is being scaled by ${kind} ${name}, which is running (pid ${process.pid} on ${os.hostname()}, started 2026-11-30T20:00:00.000Z; its record ${path.join(dir, file)}): nothing was scaled or sent; run it again once ${who} has ended; if ${who} is not running, delete ${path.join(dir, lock)}`);
         return true;
       });
-      assert.deepEqual([calls, replicas], [[], 4]);
+      assert.deepEqual([scaler.calls, scaler.replicas], [[], 4]);
       assert.deepEqual(fs.readdirSync(dir).sort(), before, 'nothing written, no lock of its own left');
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), doc);
     });

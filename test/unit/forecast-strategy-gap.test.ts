@@ -12,6 +12,7 @@ import { ForecastGuardedStrategy } from '../../src/rightsizing/engine/forecast-s
 import { MoraStrategy } from '../../src/rightsizing/engine/mora-strategy';
 import { replay } from '../../src/rightsizing/replay/replay';
 import { wholeDays } from '../../src/rightsizing/backtest/warmup';
+import { levelModel } from './helpers/level-model';
 
 const DAY = 86400;
 // A step up by half every 4 days: the window rule lags behind each step, an exact forecast does not, so it earns trust before the gap.
@@ -31,15 +32,7 @@ function fake(fits: number[]): Forecaster {
     fit: (h) => {
       fits.push(coveredDays(h.t));
       const scale = h.t[h.t.length - 1] < 10 * DAY ? 1 : 10;
-      return {
-        predict: ({ horizon, step }) => {
-          const last = h.t[h.t.length - 1];
-          const t = Float64Array.from({ length: horizon }, (_, i) => last + (i + 1) * (step ?? 300));
-          const mean = Float64Array.from(t, (x) => scale * level(x));
-          return { t, mean, lower: mean, upper: Float64Array.from(mean, (m) => m * 1.01), intervalWidth: 0.9 };
-        },
-        toJSON: () => ({}),
-      };
+      return levelModel(h.t[h.t.length - 1], level, scale);
     },
   };
 }

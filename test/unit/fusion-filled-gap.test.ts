@@ -5,6 +5,7 @@ import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { levelShiftAt } from '../../src/ml/level-shift';
 import { mae } from '../../src/ml/lstm/holdout-run';
+import { shapeLstm } from './helpers/lstm-stand-in';
 
 /**
  * A gap that onRegularGrid fills with a straight line is no data. Review of `mora forecast -m all` on generated 5-min
@@ -27,18 +28,7 @@ function history(seed: number, days: number, missing: (i: number) => boolean): {
 
 /** An LSTM stand-in that knows the daily shape and errs a little (the real one is not what is tested here). */
 function lstmOn(series: Series, seed: number): () => Promise<ModelRun> {
-  return async () => {
-    const rng = new Rng(100 + seed);
-    const n = series.v.length, last = Math.round((series.t[n - 1] - T0) / STEP);
-    const at = (i: number): number => shape(i) + 0.03 * rng.normal();
-    const hv = Float64Array.from({ length: P }, (_, j) => at(last - P + 1 + j));
-    const actual = Float64Array.from({ length: P }, (_, j) => shape(last - P + 1 + j));
-    const mean = Float64Array.from({ length: P }, (_, j) => at(last + 1 + j));
-    return {
-      model: 'lstm', forecast: { t: Float64Array.from({ length: P }, (_, j) => series.t[n - 1] + (j + 1) * STEP), mean, lower: mean, upper: mean, intervalWidth: 0.9 },
-      fitted: { holdout: { points: P, t: [], actual: Array.from(actual), mean: Array.from(hv), mae: mae(hv, actual) } }, timings: { fitMs: 0, predictMs: 0 },
-    };
-  };
+  return shapeLstm(series, seed, { t0: T0, step: STEP, period: P, shape, noise: 0.03, actual: 'shape' });
 }
 
 async function fused(series: Series, seed: number): Promise<FusedForecast> {

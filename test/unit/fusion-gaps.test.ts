@@ -4,6 +4,7 @@ import { onRegularGrid, type Series } from '../../src/core/series';
 import { runForecasts, type ModelRun } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { mae } from '../../src/ml/lstm/holdout-run';
+import { shapeLstm } from './helpers/lstm-stand-in';
 
 /**
  * A hole in the history (a scrape outage, hours missing from a CSV). The fusion's holdouts and its seasonal baseline
@@ -27,17 +28,7 @@ function history(seed: number, hole?: [number, number]): { series: Series; futur
 
 /** An LSTM stand-in that knows the daily shape and errs by a little, scored on the last day as the real one is. */
 function lstmOn(series: Series, seed: number): () => Promise<ModelRun> {
-  return async () => {
-    const rng = new Rng(100 + seed);
-    const n = series.v.length, last = Math.round((series.t[n - 1] - T0) / STEP);
-    const at = (i: number): number => shape(i) + 2 * rng.normal();
-    const hv = Float64Array.from({ length: P }, (_, j) => at(last - P + 1 + j)), actual = series.v.subarray(n - P);
-    const mean = Float64Array.from({ length: P }, (_, j) => at(last + 1 + j));
-    return {
-      model: 'lstm', forecast: { t: Float64Array.from({ length: P }, (_, j) => series.t[n - 1] + (j + 1) * STEP), mean, lower: mean, upper: mean, intervalWidth: 0.9 },
-      fitted: { holdout: { points: P, t: [], actual: Array.from(actual), mean: Array.from(hv), mae: mae(hv, actual) } }, timings: { fitMs: 0, predictMs: 0 },
-    };
-  };
+  return shapeLstm(series, seed, { t0: T0, step: STEP, period: P, shape, noise: 2, actual: 'series' });
 }
 
 async function fused(series: Series, seed: number): Promise<FusedForecast> {

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../../src/core/atomic-write';
 import { demoManifests } from '../../src/data/demo';
 import { parseChangeSpecs } from '../../src/manifests';
 import { cpuDeployment } from './helpers/manifest-fixtures';
-import { cleanEnv, startMora } from './helpers/run-cli';
+import { cleanEnv, startMora, waitFor } from './helpers/run-cli';
 
 /** A Deployment `web<i>` of one container `app` asking for 100m CPU. */
 const deployment = (i: number): string => cpuDeployment({ name: `web${i}`, container: 'app', cpu: '100m' });
@@ -34,17 +34,6 @@ function assertAsBefore(dir: string, before: Map<string, { bytes: Buffer; mode: 
     const now = snapshot(dir).get(f)!;
     assert.ok(now.bytes.equals(was.bytes), `${f} byte-identical to before`);
     assert.equal(now.mode.toString(8), was.mode.toString(8), `${f} keeps its mode`);
-  }
-}
-
-/** Waits until `cond` holds, or fails after `ms` (saying `what`); `gone` ends the wait early (the run exited). */
-async function waitFor(cond: () => boolean, ms: number, what: string, gone: () => string | undefined = () => undefined): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    const ended = gone();
-    if (ended !== undefined) assert.fail(`the run ended before ${what}: ${ended}`);
-    if (Date.now() > deadline) assert.fail(`not ${what} within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { readStdinManifest } from '../../src/cli/commands/manifests';
 import { ManifestRefusal, readManifest } from '../../src/cli/commands/manifest-read';
 import { cpuDeployment } from './helpers/manifest-fixtures';
-import { cleanEnv } from './helpers/run-cli';
+import { cleanEnv, waitFor } from './helpers/run-cli';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'mora.js');
 
@@ -33,17 +33,6 @@ function stdinMarker(dir: string, marker: string): string[] {
     '',
   ].join('\n'));
   return ['--require', preload];
-}
-
-/** Waits until `cond` holds, or fails after `ms` saying `what`; `gone` ends the wait early (the run exited). */
-async function waitFor(cond: () => boolean, ms: number, what: string, gone: () => string | undefined = () => undefined): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    const ended = gone();
-    if (ended !== undefined) assert.fail(`the run ended before ${what}: ${ended}`);
-    if (Date.now() > deadline) assert.fail(`not ${what} within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('manifests apply - (standard input still open): a signal ends it at once, one line, exit 130', function () {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
@@ -71,4 +72,15 @@ export function startMora(args: string[], env: NodeJS.ProcessEnv, nodeArgs: stri
     child.once('close', (code, signal) => resolve({ code, signal, out, err }));
   });
   return { child, result };
+}
+
+/** Waits until `cond` holds, or fails after `ms` saying `what`; `gone` ends the wait early (the run exited). */
+export async function waitFor(cond: () => boolean, ms: number, what: string, gone: () => string | undefined = () => undefined): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    const ended = gone();
+    if (ended !== undefined) assert.fail(`the run ended before ${what}: ${ended}`);
+    if (Date.now() > deadline) assert.fail(`not ${what} within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
