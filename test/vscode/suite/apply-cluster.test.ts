@@ -129,7 +129,7 @@ describe('Apply to Cluster against a real API server', function () {
       answer = 'Patch';
       const applied = await vscode.commands.executeCommand<Outcome & { undoRecord?: string }>('mora.applyToCluster', frontend);
       assert.equal(applied.applied, true, errors.join('\n'));
-      assert.match(applied.undoRecord ?? '', /\/mora\/undo\/apply-cluster-editor-\d{8}T\d{6}Z-\d+\.yaml$/);
+      assert.match(applied.undoRecord ?? '', /\/mora\/undo\/apply-cluster-editor-\d{8}T\d{6}\.\d{3}Z-\d+-[0-9a-f]{6}\.yaml$/);
       assert.deepEqual(infos.at(-1), { message: 'MOrA: patched Deployment frontend.', items: ['Undo'] }, 'the success notification offers Undo');
       const patched = await resources();
       assert.notDeepEqual(patched, before);
