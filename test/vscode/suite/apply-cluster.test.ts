@@ -4,8 +4,8 @@
 // workload Argo CD manages — and patches only after "Patch".
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { backToDemo, fixtureCall, startFixture, useCluster, type Fixture } from './live-fixture';
-import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
+import { backToDemo, clusterNamespace, fixtureCall, startFixture, type Fixture } from './live-fixture';
+import { activateMora, EXTENSION_ID, waitFor, type MoraTestApi } from './helpers';
 
 interface Outcome { applied: boolean; diffUris?: { live: string; after: string }; plan: { diff: string; changed: boolean; liveYaml: string; dryRunYaml: string; gitOpsWarning?: string } }
 
@@ -27,13 +27,8 @@ describe('Apply to Cluster against a real API server', function () {
 
   it('dry run, the diff editor (live ↔ dry run), a modal confirm with the Argo CD warning, then the patch', async () => {
     const api = (await activateMora()) as MoraTestApi & { sourceKind(): string; kubeconfigProblem(): string | undefined };
-    await useCluster(fixture!);
-    const label = (n: TreeNode) => labelOf(api, n);
-    const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
-    assert.deepEqual(await Promise.all(roots.map(label)), ['mora-real']);
-    const namespaces = await api.tree.getChildren(roots[0]);
-    const shop = namespaces[(await Promise.all(namespaces.map(label))).indexOf('shop')];
-    assert.ok(shop, 'namespace shop');
+    const { roots, ns: shop, label } = await clusterNamespace(fixture!, 'shop');
+    assert.deepEqual(roots, ['mora-real']);
     const workloads = await waitFor(() => api.tree.getChildren(shop), (w) => w.length >= 2, 60_000);
     const byName = async (name: string) => workloads[(await Promise.all(workloads.map(label))).indexOf(name)];
 
@@ -106,11 +101,7 @@ describe('Apply to Cluster against a real API server', function () {
 
   it('Undo: the notification offers it; Undo Last Apply to Cluster puts the previous values back through the same dry run, diff and confirm, and refuses once another writer set a field MOrA set (editor apply)', async () => {
     const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
-    await useCluster(fixture!);
-    const label = (n: TreeNode) => labelOf(api, n);
-    const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
-    const namespaces = await api.tree.getChildren(roots[0]);
-    const shop = namespaces[(await Promise.all(namespaces.map(label))).indexOf('shop')];
+    const { ns: shop, label } = await clusterNamespace(fixture!, 'shop');
     const workloads = await waitFor(() => api.tree.getChildren(shop), (w) => w.length >= 2, 60_000);
     const frontend = workloads[(await Promise.all(workloads.map(label))).indexOf('frontend')];
     type Deployment = { spec?: { template?: { spec?: { containers?: Array<{ resources?: { requests?: { cpu?: string }; limits?: { cpu?: string } } }> } } } };

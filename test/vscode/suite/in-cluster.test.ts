@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { backToDemo, startFixture, useCluster, type Fixture } from './live-fixture';
-import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
+import { backToDemo, clusterNamespace, startFixture, type Fixture } from './live-fixture';
+import { activateMora, EXTENSION_ID, waitFor, type MoraTestApi } from './helpers';
 
 /** Runs the VPA fixture against the cluster with the repo's tsx; rejects with its stderr when it fails. */
 function writeVpaStatus(repo: string, kubeconfig: string): Promise<void> {
@@ -40,12 +40,7 @@ describe('In-cluster recommendations (VPA status written by MOrA) in the tree', 
 
   it('shows checkout\'s in-cluster recommendation with its age; frontend is computed here', async () => {
     const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
-    await useCluster(fixture!);
-    const label = (n: TreeNode) => labelOf(api, n);
-    const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
-    const namespaces = await api.tree.getChildren(roots[0]);
-    const shop = namespaces[(await Promise.all(namespaces.map(label))).indexOf('shop')];
-    assert.ok(shop, 'namespace shop');
+    const { ns: shop, label } = await clusterNamespace(fixture!, 'shop');
     const item = async (name: string) => {
       const workloads = await api.tree.getChildren(shop);
       const node = workloads[(await Promise.all(workloads.map(label))).indexOf(name)];

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateMora, waitFor, type MoraTestApi } from './helpers';
+import { activateMora, labelOf, waitFor, type MoraTestApi, type TreeNode } from './helpers';
 
 export interface Fixture { kubeconfig: string; prometheusUrl: string; context: string; child: ChildProcess; lines: string[] }
 
@@ -55,6 +55,21 @@ export async function useCluster(f: Fixture): Promise<void> {
   await cfg().update('kubeconfig', f.kubeconfig, vscode.ConfigurationTarget.Global);
   await cfg().update('prometheus.url', f.prometheusUrl, vscode.ConfigurationTarget.Global);
   await cfg().update('dataSource', 'cluster', vscode.ConfigurationTarget.Global);
+}
+
+/**
+ * Points MOrA at the fixture's cluster and waits for its tree: the context roots (as labels), the namespace `name`, and a
+ * labeller for the nodes below it (the tests then wait for that namespace's workloads as each needs).
+ */
+export async function clusterNamespace(f: Fixture, name: string): Promise<{ roots: string[]; ns: TreeNode; label: (n: TreeNode) => Promise<string> }> {
+  const api = (await activateMora()) as MoraTestApi & { sourceKind(): string };
+  await useCluster(f);
+  const label = (n: TreeNode) => labelOf(api, n);
+  const roots = await waitFor(async () => (api.sourceKind() === 'cluster' ? api.tree.getChildren() : []), (r) => r.length > 0);
+  const namespaces = await api.tree.getChildren(roots[0]);
+  const ns = namespaces[(await Promise.all(namespaces.map(label))).indexOf(name)];
+  if (!ns) throw new Error(`no namespace ${name} under ${await label(roots[0])}`);
+  return { roots: await Promise.all(roots.map(label)), ns, label };
 }
 
 /** Clears those settings, waits until the extension is back on the demo (the next suites expect it), then stops the cluster. */
