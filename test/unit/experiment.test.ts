@@ -457,6 +457,27 @@ describe('load experiments', () => {
     assert.equal(killed.restoreSkipped, `Deployment/cart had 7 replica(s), not the 4 that run set, when mora experiment (${dir}) noted it: the count was changed since, and MOrA left it (7 is that run's original count)`);
   });
 
+  // Before 2026-12-01 each run looked at the records, then wrote its own: two runs started at the same instant both
+  // found no other run's note and both scaled the workload, each restoring over the other's count.
+  it('two mora experiment runs started at the same instant on one workload: exactly one scales it, the other is refused naming it (5 times over)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const parent = fs.mkdtempSync(path.join(dir, `round-${round}-`));
+      const scaler = cartScaler(2); // one workload, shared by both runs
+      const outs = ['a', 'b'].map((n) => path.join(parent, n));
+      const runs = await Promise.allSettled(outs.map((out) => runExperimentPlan({ ...config(out, { levels: [10] }), replicas: [3] }, scaler, world())));
+      const won = runs.filter((r) => r.status === 'fulfilled');
+      const lost = runs.flatMap((r, i) => (r.status === 'rejected' ? [{ error: r.reason as Error, other: outs[1 - i] }] : []));
+      assert.equal(won.length, 1, `round ${round}: ${runs.map((r) => r.status).join(', ')}`);
+      assert.equal(lost.length, 1);
+      const { error, other } = lost[0];
+      assert.equal(error.name, 'PlanLockedError');
+      assert.match(error.message, new RegExp(`^mora experiment: Deployment/cart in namespace shop \\(context prod\\) \\(service Sample Svc\\) is being scaled by mora experiment \\(out ${other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) \\(pid ${process.pid} on ${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, started [^;]+; lock [^)]+\\.lock\\): nothing was scaled or sent; `));
+      assert.deepEqual(scaler.calls, ['scale 3', 'restore 2 over 3'], 'scaled and restored once');
+      assert.equal(scaler.replicas, 2);
+      assert.deepEqual(fs.readdirSync(parent).filter((f) => f.endsWith('.lock')), [], 'the lock released');
+    }
+  });
+
   for (const kind of ['experiment', 'plan'] as const) {
     it(`${kind === 'plan' ? 'a plan' : 'an experiment'} still running (its lock held) with a pending note on the workload: mora experiment is refused before it scales, that note left as it is`, async () => {
       const cmd = (r: number) => `kubectl --context prod -n shop scale deployment/cart --replicas=${r}`;

@@ -281,7 +281,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     if (e instanceof PrometheusError) throw new UserError(e.message, e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'http' ? EXIT_UNREACHABLE : 2);
     if (e instanceof KubeError) throw new UserError(e.message, e.kind === 'unreachable' ? EXIT_UNREACHABLE : 2);
     // Another run (a plan or an experiment) holding its lock scales the workload now (other-notes.ts): one line, nothing changed.
-    if (e instanceof Error && e.name === 'WorkloadScaledElsewhereError') throw new UserError(e.message);
+    if (e instanceof Error && (e.name === 'WorkloadScaledElsewhereError' || e.name === 'PlanLockedError')) throw new UserError(e.message);
     if (e instanceof Error && /^(no load levels|load level|duration must|replicas must|target "|no replica counts|several replica counts)/.test(e.message)) throw new UserError(e.message);
     throw e;
   } finally {

@@ -29,7 +29,7 @@ import type { WorkloadRef } from '../../core/workload';
 import { runExperiment, storedErrorText, type ExperimentConfig, type ExperimentHooks, type ExperimentResult, type ScalingNote } from './runner';
 import { noteKey } from './scaling-note';
 import { otherPendingNotes, settleOtherNotes, settleStaleNotes, splitByLiveCount, WorkloadScaledElsewhereError, type OtherNote } from './other-notes';
-import { acquirePlanLock, type PlanLock } from './plan-lock';
+import { acquirePlanLock, acquireWorkloadLock, type PlanLock } from './plan-lock';
 
 export interface Scaler {
   /** Sets the replicas and resolves once that many are ready. */
@@ -66,6 +66,16 @@ export interface PlanHooks extends Omit<ExperimentHooks, 'scaling' | 'prepare'> 
 export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | undefined, hooks: PlanHooks = {}): Promise<ExperimentResult[]> {
   if (!config.replicas.length) throw new Error('no replica counts given');
   if (config.replicas.length > 1 && !scaler) throw new Error('several replica counts need a way to scale the workload (a Kubernetes workload and kubeconfig)');
+  // The workload's lock (plan-lock.ts acquireWorkloadLock), from before the records are looked at until the count is back.
+  let workloadLock: PlanLock | undefined;
+  try {
+    return await runWithWorkload(config, scaler, hooks, (lock) => { workloadLock = lock; });
+  } finally {
+    workloadLock?.release();
+  }
+}
+
+async function runWithWorkload(config: PlanConfig, scaler: Scaler | undefined, hooks: PlanHooks, locked: (lock: PlanLock) => void): Promise<ExperimentResult[]> {
   let note: ScalingNote | undefined;
   /** Earlier runs' pending notes on this workload: the oldest holds the original count; all are settled at the end. */
   let owed: OtherNote[] = [];
@@ -73,6 +83,12 @@ export async function runExperimentPlan(config: PlanConfig, scaler: Scaler | und
     const live = await scaler.current();
     const here = scaler.describe?.(live);
     const key = here && noteKey({ ...here, originalReplicas: live, restored: false });
+    // Exclusive before the records are read: two runs started at the same instant both found no other run's note
+    // (neither had written one yet) and both scaled the workload. The second now refuses here, naming the first.
+    if (key && here) {
+      locked(acquireWorkloadLock(config.outDir, key, `mora experiment: ${here.workload} in namespace ${here.namespace}${here.context ? ` (context ${here.context})` : ''} (service ${config.service})`,
+        `mora experiment (out ${config.outDir})`));
+    }
     // Other records' pending notes on this workload, as a plan sees them (other-notes.ts: experiments' and plans' records
     // in the out folder and the folders beside it). This run has no record yet: the folder stands for it.
     const found = key ? otherPendingNotes(config.outDir, key, config.outDir) : [];
