@@ -108,8 +108,10 @@ function asTyped(text: string): string {
  *   bytes, which no container runs in; refused with the Mi it probably meant (below 1024; from 1024 on, `1000000`,
  *   it is taken for the byte count it is and said in Mi and Ki instead). A small amount written with its unit
  *   (`512Ki`, `500k`) is explicit and taken; 0 and plain byte counts of 1Mi or more (`268435456`) are taken too.
- * - CPU as a plain number of MIN_UNITLESS_CPU_TYPO_CORES (20) cores or more (`100`): refused as millicores missing their
- *   `m`, naming both readings (`100m`, or `100000m` for 100 cores). An exponent (`1e2`) or a suffix is explicit and taken.
+ * - CPU without a unit suffix, a plain number or an exponent (`100`, `1e2`, `0.1E3`), whose value is
+ *   MIN_UNITLESS_CPU_TYPO_CORES (20) cores or more: refused as millicores missing their `m`, naming both readings (`100m`,
+ *   or `100000m` for 100 cores). The value decides, not the spelling: `1e2` is the same 100 cores as `100`. A suffix
+ *   (`100000m`, `250m`) is explicit and taken.
  * Not for values read from clusters or files (a metrics-server usage in bytes is fine): parseResourceQuantity there.
  * Throws QuantityError with one line naming `what`.
  */
@@ -124,9 +126,10 @@ export function parseInputQuantity(resource: 'cpu' | 'memory', raw: string, what
     throw new QuantityError(`${what}: "${raw}" is in ${suffix === 'm' ? 'thousandths' : suffix === 'u' ? 'millionths' : 'billionths'} of a byte `
       + `("${suffix}" is not a memory unit); did you mean ${amount}${suffix === 'm' ? 'Mi' : 'Mi or Ki'}?`);
   }
-  if (resource === 'cpu' && suffix === undefined && /^\+?(\d+(?:\.\d*)?|\.\d+)$/.test(text)) {
-    // A plain number is cores; one from MIN_UNITLESS_CPU_TYPO_CORES on is far more likely millicores without their m.
-    const cores = Number(text.replace(/^\+/, ''));
+  if (resource === 'cpu' && suffix === undefined && QUANTITY_RE.test(text)) {
+    // A number without a unit is cores, however it is spelled (`100`, `1e2`, `0.1E3`: the value is judged, not the
+    // digits); one from MIN_UNITLESS_CPU_TYPO_CORES on is far more likely millicores without their m.
+    const cores = parseQuantity(text, what);
     if (cores >= MIN_UNITLESS_CPU_TYPO_CORES) {
       const amount = asTyped(text);
       throw new QuantityError(`${what}: "${raw}" is ${amount} cores (a number without a unit is cores); did you mean ${amount}m? `

@@ -43,9 +43,24 @@ describe('quantities typed by people: units', () => {
     refused('cpu', '+500', /"\+500" is 500 cores .*did you mean 500m\? For 500 cores write 500000m$/);
     refused('cpu', '"25.5"', /did you mean 25\.5m\? For 25\.5 cores write 25500m$/);
     for (const raw of ['0', '0.5', '1', '2', '4', '8', '16', '19.5', '010']) assert.equal(parseInputQuantity('cpu', raw), Number(raw), raw);
-    // Written explicitly, a large amount is taken: millicores, or an exponent.
+    // Written explicitly, a large amount is taken: in millicores.
     assert.equal(parseInputQuantity('cpu', '100000m'), 100);
-    assert.equal(parseInputQuantity('cpu', '1e2'), 100);
+  });
+
+  // Before, the guard looked at the spelling: `cpu=100` was refused while `cpu=1e2` (the same 100 cores) was written.
+  it('judges the value, not the spelling: exponent forms of 20 cores or more are refused as plain numbers are', () => {
+    refused('cpu', '1e2', /^x: "1e2" is 100 cores \(a number without a unit is cores\); did you mean 100m\? For 100 cores write 100000m$/);
+    refused('cpu', '1E3', /^x: "1E3" is 1000 cores .*did you mean 1000m\? For 1000 cores write 1000000m$/);
+    refused('cpu', '0.1e3', /^x: "0\.1e3" is 100 cores .*did you mean 100m\?/);
+    refused('cpu', '2e1', /"2e1" is 20 cores/);
+    refused('cpu', '+25E+0', /"\+25E\+0" is 25 cores/);
+    refused('cpu', '"1e2"', /is 100 cores .*did you mean 100m\?/);
+    // Small amounts are real core counts however written; an exponent cannot hide a memory unit's typo either.
+    assert.equal(parseInputQuantity('cpu', '1e0'), 1);
+    assert.equal(parseInputQuantity('cpu', '5e-1'), 0.5);
+    assert.equal(parseInputQuantity('cpu', '1.6e1'), 16);
+    assert.equal(parseInputQuantity('cpu', '25e-3'), 0.025);
+    assert.throws(() => parseInputQuantity('cpu', '1e309', 'x'), /"1e309" is too large/);
   });
 
   // Before, the hint echoed the text: `cpu=020` said 'did you mean 020m? For 020 cores write 20000m', `20.` '20.m'.
@@ -100,6 +115,8 @@ describe('quantities typed by people: units', () => {
         ['Deployment/web/web=memory=256', /^mora: .*web\.yaml: --set "Deployment\/web\/web=memory=256": requests\.memory: "256" is 256 bytes .*did you mean 256Mi\?/],
         ['Deployment/web/web=limits.cpu=1Gi', /^mora: .*web\.yaml: --set "Deployment\/web\/web=limits\.cpu=1Gi": limits\.cpu: "1Gi" has a memory unit \(Gi\)/],
         ['Deployment/web/web=cpu=100', /^mora: .*web\.yaml: --set "Deployment\/web\/web=cpu=100": requests\.cpu: "100" is 100 cores .*did you mean 100m\? For 100 cores write 100000m/],
+        ['Deployment/web/web=cpu=1e2', /^mora: .*web\.yaml: --set "Deployment\/web\/web=cpu=1e2": requests\.cpu: "1e2" is 100 cores .*did you mean 100m\? For 100 cores write 100000m/],
+        ['Deployment/web/web=limits.cpu=0.1E3', /limits\.cpu: "0\.1E3" is 100 cores/],
       ] as const) {
         const r = await mora(['manifests', 'apply', file, '--set', set, '--in-place']);
         assert.equal(r.code, 2, r.err);
