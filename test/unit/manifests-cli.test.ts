@@ -28,6 +28,17 @@ describe('mora manifests', () => {
     for (const x of rows) assert.match(lines[(x.line as number) - 1], new RegExp(`name: ${x.container}$`));
   });
 
+  // Before, `scan -f json` was "unknown option '-f'" while recommend, backtest, forecast and health take -f for --format.
+  it('scan takes -f as the short form of --format, as the other commands do', async () => {
+    const long = await mora(['manifests', 'scan', join(FIXTURES, 'batch.yaml'), '--format', 'json']);
+    const short = await mora(['manifests', 'scan', join(FIXTURES, 'batch.yaml'), '-f', 'json']);
+    assert.equal(short.code, 0, short.err);
+    assert.equal(short.out, long.out);
+    const bad = await mora(['manifests', 'scan', join(FIXTURES, 'batch.yaml'), '-f', 'xml']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--format must be table or json, got "xml"/);
+  });
+
   it('scan reports replicas as a number and namespace null when the document has none', async () => {
     const r = await mora(['manifests', 'scan', join(FIXTURES, 'irregular.yaml'), '--format', 'json']);
     const rows = (JSON.parse(r.out) as { containers: unknown[] }).containers as { name: string; namespace: string | null; replicas: number | null }[];

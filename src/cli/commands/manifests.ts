@@ -251,7 +251,7 @@ export function register(program: Command): void {
     .command('scan <paths...>')
     .description('List every container of every workload: kind, namespace, name, container, line, replicas, requests, limits '
       + '(a path "-" reads stdin; a folder is searched for *.yaml, *.yml, *.json, and each row names its file)')
-    .option('--format <format>', 'table or json', 'table')
+    .option('-f, --format <format>', 'table or json', 'table')
     .addHelpText('after', '\nJSON is always one object, {"containers": [{"file", "kind", …}], "skipped": [{"file", "reason", "error"}]}, '
       + 'for one path or many, a file or a folder. With a folder or several paths, a file that cannot be scanned is named on stderr and in '
       + '"skipped"; the others are still scanned and printed, then the exit code is 4 (partial) when one was unreadable, not UTF-8 or not '
