@@ -13,7 +13,7 @@ import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
 import { checkOnlyAsked as checkSemantics, rebase, UnaskedChange } from './semantics';
 import { detectEol, lineContentEnd, lineStartOf, LineIndex, splitDocuments } from './text';
-import type { Shared, YEntry, YMap, YNode } from './tree';
+import type { Shared, YEntry, YMap, YNode, YScalar } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
@@ -676,7 +676,11 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, hol
       } else if (v.t === 'opaque' && v.alias) {
         // `cpu: *c`: this container's value replaces the alias; the anchor stays as it is for the others
         push({ offset: v.start, length: v.end - v.start, newText: quote(want, style.style) }, [key]);
-      } else throw new ManifestEditError(`"${key}" holds a ${v.t === 'scalar' ? 'block scalar' : 'collection'}, not a quantity`);
+      } else if (v.t === 'scalar' && v.style === 'block') {
+        // `cpu: >-` then `250m`: the one content line is rewritten, the block kept as written
+        const edit = blockScalarEdit(ctx, key, v, want);
+        if (!sameQuantity(v.value, want, 'block')) push(edit, [key], v);
+      } else throw new ManifestEditError(`"${key}" at line ${ctx.line(v.start)} holds a collection, not a quantity; nothing was changed: write it as \`${key}: ${want}\``);
       continue;
     }
     if (v && v.t === 'map') {
@@ -715,6 +719,39 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, hol
   refuseAfterKeptBlankLines(ctx.text, map, Object.keys(atEnd));
   const end = afterContent(ctx.text, contentEnd(map));
   push({ offset: end, length: 0, newText: ctx.eol + renderBlock(atEnd, col, style, ctx.eol) }, Object.keys(atEnd));
+}
+
+/**
+ * The edit of a quantity written as a block scalar, in its style: `cpu: >-` (or `|-`) and one content line holding the
+ * amount gets the new amount on that line, header, indentation and line ending kept. Refused (ManifestEditError naming
+ * the line and why, nothing changed) when the value is not that one line: a block that keeps its final line break
+ * (`>`, `|`, `>+`, `|+`) holds `250m` plus a line break, which Kubernetes does not read as a quantity (it decodes the
+ * value as a JSON string and trims only spaces around it, not an escaped `\n`), so writing into it would keep a value
+ * the API server rejects; several content lines are folded or joined into something else than one amount.
+ */
+function blockScalarEdit(ctx: Ctx, key: string, v: YScalar, want: string): TextEdit {
+  const header = /^[|>][1-9+-]*/.exec(ctx.text.slice(v.start, v.start + 4))?.[0] ?? ctx.text[v.start];
+  const line = ctx.line(v.start);
+  const refuse = (why: string): never => {
+    throw new ManifestEditError(`"${key}" at line ${line} is a block scalar (${header}) ${why}; nothing was changed: write it on the key's line, `
+      + `\`${key}: ${want}\``);
+  };
+  // Each non-blank line after the header, from its first non-space character to its end (its line ending left out).
+  const content: Array<{ start: number; end: number }> = [];
+  let offset = lineContentEnd(ctx.text, v.start);
+  for (const raw of ctx.text.slice(offset, v.end).split('\n')) {
+    const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const lead = lineText.length - lineText.replace(/^ +/, '').length;
+    if (lineText.trim() !== '') content.push({ start: offset + lead, end: offset + lineText.length });
+    offset += raw.length + 1;
+  }
+  if (content.length !== 1) refuse(content.length === 0 ? 'with nothing in it' : `over ${content.length} lines, not one amount`);
+  if (!header.includes('-')) {
+    refuse(`whose value keeps its line break (${JSON.stringify(v.value)}), which Kubernetes does not read as a quantity`);
+  }
+  const only = content[0];
+  if (ctx.text.slice(only.start, only.end) !== v.value) refuse(`whose value is not its one line as written (${JSON.stringify(v.value)})`);
+  return { offset: only.start, length: only.end - only.start, newText: want };
 }
 
 /**

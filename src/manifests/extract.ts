@@ -147,12 +147,20 @@ function str(node: YNode | null | undefined): string | null {
   return node && node.t === 'scalar' && node.style !== 'block' ? node.value : null;
 }
 
-function value(node: YNode | null | undefined, lines: LineIndex): ManifestValue | null {
-  if (!node || node.t !== 'scalar' || node.value === null || node.style === 'block') return null;
+/**
+ * A scalar's value and place. A block scalar only where `block` says so (CPU and memory amounts, whose string value
+ * the `yaml` library works out: parse-fast leaves such documents to it); replicas as a block is a string, which
+ * Kubernetes does not take for a number, so it reads as absent.
+ */
+function value(node: YNode | null | undefined, lines: LineIndex, block = false): ManifestValue | null {
+  if (!node || node.t !== 'scalar' || node.value === null || (node.style === 'block' && !block)) return null;
   const s = node as YScalar;
-  return { value: s.value as string, style: s.style as ManifestValue['style'], span: lines.span(s.start, s.end) };
+  // A block's range runs past its last line break: the span ends with its last content line.
+  let end = s.end;
+  if (s.style === 'block') while (end > s.start && /\s/.test(lines.text[end - 1])) end--;
+  return { value: s.value as string, style: s.style, span: lines.span(s.start, end) };
 }
 
 function amounts(map: YMap | undefined, lines: LineIndex): ResourceValuesFound {
-  return { cpu: value(effective(map, 'cpu'), lines), memory: value(effective(map, 'memory'), lines) };
+  return { cpu: value(effective(map, 'cpu'), lines, true), memory: value(effective(map, 'memory'), lines, true) };
 }

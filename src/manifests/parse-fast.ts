@@ -172,9 +172,16 @@ function addEntry(text: string, frame: Frame, key: Key, lineEnd: number, pos: nu
   }
   const v = readValue(text, j, lineEnd, frame.indent, pos, end);
   if (v === null) return null;
+  // A quantity written as a block scalar (`cpu: >-` then `250m`): this scanner does not work out a block's value
+  // (folding, chomping), the `yaml` library does, so such a document is left to it. Other block scalars (scripts,
+  // config files) are not read and stay here.
+  if (v.node.t === 'scalar' && v.node.style === 'block' && BLOCK_READ_KEYS.has(key.key)) return null;
   entry.value = v.node;
   return { pending: null, pos: v.pos };
 }
+
+/** Keys whose block scalar value the scan reads (a CPU or memory amount), so the `yaml` library must read them. */
+const BLOCK_READ_KEYS = new Set(['cpu', 'memory']);
 
 const KEY_FORBIDDEN_START = new Set('-?:,[]{}#&*!|>\'"%@`'.split('').map((ch) => ch.charCodeAt(0)));
 

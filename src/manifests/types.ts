@@ -18,10 +18,14 @@ export interface TextSpan {
 /** How a scalar was written, so a replacement can be written the same way. */
 export type ScalarStyle = 'plain' | 'single' | 'double';
 
-/** A scalar value found in the file: its text (without quotes) and where it is. */
+/**
+ * A scalar value found in the file: its text (without quotes) and where it is. A CPU or memory amount may be a block
+ * scalar (`cpu: >-` then `250m` on the next line): `value` is then the string it stands for (`250m`; `250m\n` under
+ * `>` or `|`, whose line break Kubernetes does not read as part of a quantity) and `span` covers the header and content.
+ */
 export interface ManifestValue {
   value: string;
-  style: ScalarStyle;
+  style: ScalarStyle | 'block';
   span: TextSpan;
 }
 
