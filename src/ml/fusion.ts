@@ -38,6 +38,17 @@
  * on the short held-out histories (BENCHMARKS.md § Crossfade at baselineFrom): an hour past the reach a model has barely
  * begun to drift, while fading inside the validated leads gave up weight that had validated better than the baseline.
  *
+ * Carried level. The baseline repeats the days before the origin, so on a trend it lags by a day's growth (a 3-day steady
+ * ramp: fused MAE 0.237 where Prophet's was 0.004). What the fade hands over to is therefore the baseline plus the level
+ * the blend held above (or below) it over the validated leads — the mean of fused − baseline there — shrunk by the share
+ * of the baseline's holdout error the blend removed, 1 − r with r = fused holdout MAE / baseline holdout MAE
+ * (baselineCarry): a blend that validated no better than the baseline (r ≥ 1) carries nothing, one that removed nearly
+ * all of its error (the ramp: r ≈ 0.02) carries its whole offset. Only when the offset exceeds the blend's own holdout MAE
+ * (a smaller one is noise: carried on 4-day held-out histories it cost MASE 0.001–0.003, BENCHMARKS.md § Trend past the
+ * holdout's reach) and every kept model sits on the offset's side of the baseline over its validated leads (the models
+ * agree). The offset comes from validated leads only, so a recursive
+ * model's drift past them is not carried; it enters through the same fade, so no lead steps.
+ *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
  *   A agreement    1 / (1 + d)            d = mean |prophet − lstm| / seasonal-naive MAE of the history (0.5 with one model)
@@ -115,6 +126,11 @@ export interface FusedForecast extends Forecast {
    * holdout reached; from it on the models fade into the baseline (baselineFade), after that the baseline alone.
    */
   baselineFrom?: number;
+  /**
+   * With baselineFrom, when the blend validated better than the baseline (header, "Carried level"): the level added to the
+   * baseline from baselineFrom + baselineFade on (faded in over the crossfade).
+   */
+  baselineCarry?: number;
   /**
    * With baselineFrom: the leads from it on over which the models' weight crossfades into the baseline's
    * (baselineFadeLeads); from baselineFrom + baselineFade on, the baseline alone.
@@ -261,11 +277,25 @@ export function fuse(
     contributions[m.name] = part;
     for (let i = 0; i < H; i++) mean[i] += part[i];
   }
+  // What the models fade into: the baseline, plus past the reach the level the validated blend held (header, "Carried level").
+  const target = usableBaseline ? Float64Array.from(usableBaseline.mean) : undefined;
+  let carry: number | undefined;
   if (anchor && members.some((m) => leadsOf(m.name) < H)) {
     // The weight a model gives up (in its fade, and all of it past its validated leads) goes to the baseline.
-    const extra = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' ? weights[m.name]! * (1 - shares.get(m.name)![i]) : 0), 0) * usableBaseline!.mean[i]);
+    const given = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' ? weights[m.name]! * (1 - shares.get(m.name)![i]) : 0), 0));
     const base = contributions.baseline!;
-    for (let i = 0; i < H; i++) { base[i] += extra[i]; mean[i] += extra[i]; }
+    for (let i = 0; i < H; i++) { const x = given[i] * usableBaseline!.mean[i]; base[i] += x; mean[i] += x; }
+    carry = reach < H ? carriedLevel(mean, usableBaseline!.mean, kept, reach, H, holdout) : undefined;
+    if (carry !== undefined) {
+      anchor.reason += `, carrying the level the blend held over them (${fmt(Math.abs(carry))} ${carry > 0 ? 'above' : 'below'} the baseline: its offset there × (1 − its holdout MAE / the baseline's))`;
+      // Faded in as the models fade out (linearly, by the share they gave up), all of it from the end of the fade on.
+      const fade = baselineFadeLeads(reach, H, step);
+      for (let i = reach; i < H; i++) {
+        const c = carry * (1 - fadeShare(i, reach, fade));
+        target![i] += c;
+        base[i] += c; mean[i] += c;
+      }
+    }
   }
   const p = kept.find((c) => c.name === 'prophet')?.forecast;
   const l = kept.find((c) => c.name === 'lstm')?.forecast;
@@ -278,7 +308,7 @@ export function fuse(
       // A model counts as much as it moves the mean: once its weight went to the baseline it must not widen the band
       // (past the fade after baselineFrom the spread is 0: Prophet's own band around the baseline); in the fade it
       // counts by its share, so the band narrows without a step.
-      const x = anchor ? usableBaseline!.mean[i] + shares.get(m.name)![i] * (m.mean[i] - usableBaseline!.mean[i]) : m.mean[i];
+      const x = anchor ? (m.name === 'baseline' ? target![i] : target![i] + shares.get(m.name)![i] * (m.mean[i] - target![i])) : m.mean[i];
       lo = Math.min(lo, x); hi = Math.max(hi, x);
     }
     const spread = hi - lo;
@@ -290,8 +320,32 @@ export function fuse(
   const parts = confidenceParts(quality, p && l ? disagreement : undefined, holdout.fusedMae, holdout.baselineMae);
   return {
     t: ref.t, mean, lower, upper, intervalWidth: (p ?? l ?? usableBaseline!).intervalWidth, contributions, weights, used: members.map((m) => m.name), dropped,
-    ...(anchor ? { anchor } : {}), ...(reach < H ? { baselineFrom: reach, baselineFade: baselineFadeLeads(reach, H, step) } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
+    ...(anchor ? { anchor } : {}), ...(reach < H ? { baselineFrom: reach, baselineFade: baselineFadeLeads(reach, H, step) } : {}), ...(carry !== undefined ? { baselineCarry: carry } : {}), confidence: combineConfidence(parts), confidenceParts: parts,
   };
+}
+
+/**
+ * The level the baseline carries past the models' reach (header, "Carried level"): the mean of `mean` − `baseline` over the
+ * first `reach` leads × (1 − fused / baseline holdout MAE), when the blend validated better than the baseline, the offset
+ * exceeds the blend's own holdout MAE (less is noise it would carry rather than a level it validated), and every
+ * kept model's mean offset from the baseline over its validated leads has the blend's sign; else undefined.
+ */
+export function carriedLevel(
+  mean: ArrayLike<number>, baseline: ArrayLike<number>, kept: ComponentResult[], reach: number, H: number, holdout: { fusedMae?: number; baselineMae?: number },
+): number | undefined {
+  const { fusedMae: e, baselineMae: b } = holdout;
+  if (e === undefined || b === undefined || !Number.isFinite(e) || !Number.isFinite(b) || b <= 0 || e < 0 || e >= b || reach < 1 || !kept.length) return undefined;
+  let offset = 0;
+  for (let i = 0; i < reach; i++) offset += (mean[i] - baseline[i]) / reach;
+  // A level within the blend's own holdout error is noise it would carry, not a level it validated.
+  if (!Number.isFinite(offset) || Math.abs(offset) <= e) return undefined;
+  for (const c of kept) {
+    const leads = validatedLeads(c, H);
+    let d = 0;
+    for (let i = 0; i < leads; i++) d += c.forecast!.mean[i] - baseline[i];
+    if (Math.sign(d) !== Math.sign(offset)) return undefined;
+  }
+  return offset * (1 - e / b);
 }
 
 export function confidenceParts(q: DataQuality, disagreement: number | undefined, fusedMae: number | undefined, baselineMae: number | undefined): ConfidenceParts {
