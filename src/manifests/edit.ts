@@ -13,7 +13,7 @@ import { parseWithYaml } from './parse-yaml';
 import { scanManifest } from './scan';
 import { checkOnlyAsked as checkSemantics, rebase, UnaskedChange } from './semantics';
 import { detectEol, lineContentEnd, lineStartOf, LineIndex, splitDocuments } from './text';
-import type { Shared, YEntry, YMap, YNode, YScalar } from './tree';
+import type { Shared, YEntry, YMap, YNode, YScalar, YSeq } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
@@ -34,6 +34,8 @@ interface Desired {
 interface WorkloadDoc extends WorkloadRoot {
   /** The `yaml` library's document the workload sits in (resolves aliases, renders copies). */
   doc: Document;
+  /** The whole document's tree (a `kind: List` holds other workloads), to say which containers use an anchor. */
+  top: YNode | null;
 }
 
 interface Ctx {
@@ -300,9 +302,74 @@ function planCopies(text: string, changes: readonly ManifestChange[], defaultNam
       if (v && v.t === 'opaque' && v.alias?.source) edits.push(...replaceAlias(text, eol, unit, map, e, v.alias.source, v));
       else if (v && v.t === 'map') next(v);
     };
+    const before = edits.length;
     copy(container, 'resources', (resources) => {
       if (!unmerge(resources)) groups.forEach((g) => copy(resources, g, unmerge));
     });
+    // Once its own aliases are copied (this round or an earlier one), the anchors only this container uses.
+    if (edits.length === before) edits.push(...ownUsersCopies(text, eol, unit, doc, container, change.set));
+  }
+  return edits;
+}
+
+/**
+ * The edit writes into a node with an anchor (`requests: &r {cpu: 250m}`) whose every user is an alias in this same
+ * container (`limits: *r`): nothing else reads it, so the edit is made, and each of those aliases first becomes a literal
+ * copy of what it stood for (a merge `<<: *r` is written out), so they keep their values and only what was asked
+ * changes. The anchor stays, now unused. An anchor also used outside the container is left for the refusal, which
+ * names where. Empty when there is nothing to copy.
+ */
+function ownUsersCopies(text: string, eol: string, unit: number, doc: WorkloadDoc, container: YMap, set: ResourceSettings): TextEdit[] {
+  // The nodes the edit writes into or below: the container, its resources, the groups set and their values set.
+  const edited: YNode[] = [container];
+  const resources = get(container, 'resources');
+  if (resources && resources.t === 'map') {
+    edited.push(resources);
+    for (const g of ['requests', 'limits'] as const) {
+      const values = set[g];
+      const m = values ? get(resources, g) : undefined;
+      if (!values || !m || m.t !== 'map') continue;
+      edited.push(m);
+      for (const r of ['cpu', 'memory'] as const) {
+        const leaf = values[r] !== undefined ? get(m, r) : undefined;
+        if (leaf) edited.push(leaf);
+      }
+    }
+  }
+  // Every alias in the container, by offset, with what holds it.
+  const aliases = new Map<number, { alias: YNode; holder: YMap | YSeq; entry?: YEntry; merge?: YMap }>();
+  const walk = (n: YNode | null | undefined, merge?: YMap): void => {
+    if (!n) return;
+    if (n.t === 'map') {
+      for (const e of n.entries) {
+        if (e.value && e.value.t === 'opaque' && e.value.alias) aliases.set(e.value.start, { alias: e.value, holder: n, entry: e, merge: e.key === '<<' ? n : undefined });
+        else if (e.key === '<<' && e.value && e.value.t === 'seq') walk(e.value, n);
+        else walk(e.value);
+      }
+    } else if (n.t === 'seq') {
+      for (const item of n.items) {
+        if (item && item.t === 'opaque' && item.alias) aliases.set(item.start, { alias: item, holder: n, merge });
+        else walk(item);
+      }
+    }
+  };
+  walk(container);
+  const edits: TextEdit[] = [];
+  const unmerged = new Set<YMap>();
+  for (const n of edited) {
+    if (n.t === 'opaque' || !n.shared || !n.shared.users.every((u) => aliases.has(u))) continue;
+    for (const u of n.shared.users) {
+      const { alias, holder, entry: e, merge } = aliases.get(u)!;
+      const source = alias.t === 'opaque' ? alias.alias?.source : undefined;
+      if (merge) {
+        if (unmerged.has(merge)) continue;
+        const edit = unmergeEdit(text, eol, unit, doc, merge);
+        if (!edit) return []; // a merge not written out: the refusal says so
+        unmerged.add(merge);
+        edits.push(edit);
+      } else if (source && holder.t === 'map' && e) edits.push(...replaceAlias(text, eol, unit, holder, e, source, alias));
+      else if (source) edits.push({ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(source) });
+    }
   }
   return edits;
 }
@@ -447,7 +514,7 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
       continue;
     }
     for (const w of workloadRoots(parsed.root)) {
-      if (wanted.has(`${w.kind}/${w.name}`)) out.docs.push({ ...w, doc: parsed.doc });
+      if (wanted.has(`${w.kind}/${w.name}`)) out.docs.push({ ...w, doc: parsed.doc, top: parsed.root });
       else out.others.push(`${w.kind}/${w.name}`);
     }
   }
@@ -541,11 +608,65 @@ function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set:
   const style = quantityStyle(container);
   const unit = indentUnit(ctx.text, container) ?? indentUnit(ctx.text, doc.root) ?? 2;
   const refuse = (shared: Shared[]): never => {
+    const them = shared.length > 1 ? 'them' : 'it';
+    const users = anchorUsers(ctx, doc, shared.flatMap((s) => s.users), set, target.container);
+    const named = users.containers.map((u) => u.target);
+    const sets = users.containers.filter((u) => u.values !== '');
+    // Users that are containers: applying to them first gives each its own copy (in one `manifests apply` run, a
+    // --set for each with values it reads now changes nothing else). Anything else must be written out by hand.
+    const how = named.length === 0 ? `write this container's resources out without the anchor`
+      : `apply to the container${named.length > 1 ? 's' : ''} that use${named.length > 1 ? '' : 's'} ${them} first, ${named.join(', ')} (each gets its own copy`
+        + `${sets.length ? `; with mora manifests apply, in the same run: ${sets.map((u) => `--set ${u.target}=${u.values}`).join(' ')}, values ${sets.length > 1 ? 'they read' : 'it reads'} now` : ''})`
+        + `${users.other ? `, and write ${them} out by hand where ${users.other}` : ''}, or write this container's resources out without the anchor`;
     throw new ManifestEditError(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor${shared.length > 1 ? 's' : ''} `
-      + `${describeShared(ctx, shared)}; editing ${shared.length > 1 ? 'them' : 'it'} would change those too, so nothing was changed. Apply to the containers that use `
-      + `${shared.length > 1 ? 'them' : 'it'} first (each gets its own copy), or write this container's resources out without the anchor`);
+      + `${describeShared(ctx, shared)}; editing ${them} would change those too, so nothing was changed: ${how}`);
   };
   setInMap({ ...ctx, refuse }, container, { resources: desired }, { style, unit }, holdersOf([...above, container]));
+}
+
+/**
+ * The containers other than `self` holding the aliases at `offsets` (in the workload's document), each as a --set target with the values
+ * it reads now for the keys `set` names (`Deployment/web/b`, `cpu=100m,limits.cpu=1`); `other` names the lines of
+ * aliases outside any container, if some.
+ */
+function anchorUsers(ctx: Ctx, doc: WorkloadDoc, offsets: readonly number[], set: ResourceSettings, self: string):
+  { containers: Array<{ target: string; values: string }>; other?: string } {
+  const found = new Map<string, { target: string; values: string }>();
+  const lines = new Set<number>();
+  const read = scanManifest(ctx.text).containers;
+  for (const u of offsets) {
+    let hit: { kind: string; name: string; namespace: string | null; container: string } | undefined;
+    for (const w of workloadRoots(doc.top)) {
+      let podSpec: YNode | null | undefined = w.root;
+      for (const key of POD_SPEC_PATH[w.kind]) podSpec = get(podSpec, key);
+      for (const list of ['initContainers', 'containers']) {
+        const seq = get(podSpec, list);
+        for (const item of seq && seq.t === 'seq' ? seq.items : []) {
+          const name = item && item.t === 'map' ? get(item, 'name') : undefined;
+          if (!item || !name || name.t !== 'scalar' || name.value === null || u < item.start || u >= contentEnd(item)) continue;
+          hit = { kind: w.kind, name: w.name, namespace: w.namespace, container: name.value };
+        }
+      }
+    }
+    if (!hit) {
+      lines.add(ctx.line(u));
+      continue;
+    }
+    const h = hit;
+    // The targeted container's own aliases are copied by the edit itself once no other place uses the anchor.
+    if (h.kind === doc.kind && h.name === doc.name && h.namespace === doc.namespace && h.container === self) continue;
+    const target = `${h.namespace ? `${h.namespace}/` : ''}${h.kind}/${h.name}/${h.container}`;
+    if (found.has(target)) continue;
+    const c = read.find((x) => x.kind === h.kind && x.name === h.name && x.namespace === h.namespace && x.container === h.container);
+    // The values it reads now for the keys asked; else any one it reads (a --set of it, unchanged, still copies).
+    const now = (wanted: boolean): string[] => (['requests', 'limits'] as const).flatMap((g) => (['cpu', 'memory'] as const).flatMap((r) => {
+      const v = c?.[g][r]?.value;
+      return (!wanted || set[g]?.[r] !== undefined) && v !== undefined && v.trim() === v ? [`${g === 'limits' ? 'limits.' : ''}${r}=${v}`] : [];
+    }));
+    found.set(target, { target, values: (now(true).length ? now(true) : now(false).slice(0, 1)).join(',') });
+  }
+  const other = [...lines].sort((a, b) => a - b);
+  return { containers: [...found.values()], ...(other.length ? { other: `line${other.length > 1 ? 's' : ''} ${other.join(', ')} use${other.length > 1 ? '' : 's'} ${other.length > 1 ? 'them' : 'it'}` } : {}) };
 }
 
 /** `&res, which lines 20, 24 also use (*res)`, for each anchor, joined with `and`. */
