@@ -13,6 +13,7 @@ import { labelText, looksLikeJson, parsePrometheusJson, type JsonSeries } from '
 
 export { InputError } from './input-error';
 export { metricForKind };
+export { isCounterName, looksCumulative } from './paired-csv';
 
 export interface ReadSeries {
   series: Series;
@@ -30,6 +31,12 @@ export interface ReadSeries {
   trailing: { rows: number; lastRow: number } | undefined;
   /** Rows left out of the series for a timestamp far from all the others (see `farFromTheRest`); the commands warn. */
   far?: FarRows;
+  /** Of the `missing` rows, those whose value was an infinity (+Inf, -Inf, Infinity): left out as NaN is; the commands say how many. */
+  infinite?: number;
+  /** The value column's header name (a CSV with a header), or the series' metric name (`__name__` of a Prometheus export). */
+  column?: string;
+  /** The value column was chosen among several beside it that are no usage (a limit, a total): said on stderr. */
+  chosen?: string;
 }
 
 /** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
@@ -268,11 +275,14 @@ const VALUE_NAMES = ['value', 'y'];
  * contain them; a two-column file needs no names. When several columns could be the value (`mem_value,cpu_value`), or a
  * wider file names none, it is an error that lists the columns: picking one would forecast the wrong metric silently.
  */
-function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number; clockCol?: number } {
+function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number; clockCol?: number; chosen?: string; leftOut?: number[] } {
   const named = header.map((h, j) => ({ h, j })).filter((c) => c.h !== '');
   // Clipped: a JSON file or a one-line export read as CSV is a "header" of thousands of cells.
   const list = clip(named.map((c) => c.h || '(empty)').join(', '));
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
+  // An empty-named first column is the index pandas writes (`Series.to_csv()`: `,value`): the timestamps when it is a
+  // time index, and refused by its cells like any timestamp column when it is not.
+  if (tCol === undefined && header.length > 1 && header[0] === '' && named.length >= 1) tCol = 0;
   if (tCol === undefined) {
     if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp", or give --time-column <name or number>`);
     // Two columns, neither named for time: the timestamp is the one not named for the value (`value,when` read the
@@ -296,10 +306,12 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     if (candidates.length > 1) {
       throw new InputError(`${where}: which column is the value? ${clip(candidates.map((c) => `"${c.h}"`).join(' and '))} could both be; keep one, or name it "value", or give --value-column <name or number>`);
     }
+    const usage = candidates.length === 0 ? usageAmong(rest.map((c) => c.h)) : undefined;
     if (candidates.length === 1) vCol = candidates[0].j;
     else if (rest.length === 1) vCol = rest[0].j;
+    else if (usage) return { tCol, vCol: rest[usage.k].j, ...(split ? { clockCol } : {}), chosen: usage.chosen, leftOut: usage.left.map((k) => rest[k].j) };
     else {
-      throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list}); name the one to use "value", `
+      throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list})${companionText(rest.map((c) => c.h))}; name the one to use "value", `
         + 'or give --value-column (one series; with --series-column <id columns>: one per id) or --wide (one per column)');
     }
   }
@@ -321,15 +333,21 @@ function chooseColumnsOrNoHeader(header: readonly string[], where: string): Retu
   }
 }
 
-/** A value cell as a number; null for no value (empty, NaN, …); else what is wrong with it (`value "x" is not a number…`). */
+/** An infinity as exports write it (Prometheus +Inf for a division by zero, numpy inf, JavaScript Infinity). */
+const INFINITE = /^[-+]?inf(inity)?$/i;
+
+/**
+ * A value cell as a number; null for no value (empty, NaN, …); Infinity for an infinity (no value either, counted apart);
+ * else what is wrong with it (`value "x" is not a number…`).
+ */
 function readValue(raw: string): number | null | string {
   if (raw === '' || MISSING.test(raw)) return null;
+  if (INFINITE.test(raw)) return Infinity;
   const val = DECIMAL.test(raw) ? Number(raw) : NaN;
   if (Number.isFinite(val)) return val;
   const suffix = WITH_UNIT.exec(raw)?.[1];
-  const hint = /^[-+]?inf(inity)?$/i.test(raw) ? ': an infinity (Prometheus writes +Inf for a division by zero); leave such samples out'
-    // 0xff is hexadecimal, not 0 with a unit "xff".
-    : suffix && !OTHER_BASE.test(raw) ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
+  // 0xff is hexadecimal, not 0 with a unit "xff".
+  const hint = suffix && !OTHER_BASE.test(raw) ? `: it carries a unit ("${suffix}"); write plain numbers (CPU in cores, memory in bytes)`
       : notationHint(raw);
   return `value "${raw.slice(0, 40)}" is not a number${hint}`;
 }
@@ -443,9 +461,13 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
   }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
-    read: readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`),
+    read: withColumn(readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`), js.labels.__name__),
     labels: all.length > 1 ? js.labels : undefined,
   }));
+}
+
+function withColumn(read: ReadSeries, column: string | undefined): ReadSeries {
+  return column ? { ...read, column } : read;
 }
 
 /** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */
@@ -545,7 +567,7 @@ function readPaired(text: string, name: string, layout: CsvLayout | undefined): 
 function readJsonSeries(js: JsonSeries, where: string): ReadSeries {
   const t: number[] = [], v: number[] = [], missingAt: number[] = [];
   const seen = new Map<number, number>();
-  let missing = 0, conflicting = 0;
+  let missing = 0, conflicting = 0, infinite = 0;
   let unit: { unit: EpochUnit; sample: number } | undefined;
   /** The sample number of each kept row (index as t/v). */
   const sampleOf: number[] = [];
@@ -560,14 +582,15 @@ function readJsonSeries(js: JsonSeries, where: string): ReadSeries {
       else if (u !== unit.unit) throw new InputError(`${at}: ${rawTs.slice(0, 40)} reads as Unix ${UNIT_NAME[u]}, but sample ${unit.sample} as ${UNIT_NAME[unit.unit]}; use one unit for every timestamp`);
     }
     const val = readValue(cellV === null ? '' : typeof cellV === 'number' ? String(cellV) : typeof cellV === 'string' ? cellV.trim() : clip(JSON.stringify(cellV) ?? '', 40));
-    if (val === null) { missing++; missingAt.push(ts); return; }
+    if (val === Infinity) infinite++;
+    if (val === null || val === Infinity) { missing++; missingAt.push(ts); return; }
     if (typeof val === 'string') throw new InputError(`${at}: ${val}`);
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) conflicting++;
     seen.set(ts, t.length);
     t.push(ts); v.push(val); sampleOf.push(k + 1);
   });
-  return withoutFarRows(t, v, (r) => `sample ${sampleOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
+  return withoutFarRows(t, v, (r) => `sample ${sampleOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}) });
 }
 
 function parseCsv(text: string, name: string): ReadSeries {
@@ -596,18 +619,19 @@ function parseCsv(text: string, name: string): ReadSeries {
     throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line, or, for a file without one, `
       + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1; --series-column <n> for an id column)');
   }
-  const { tCol, vCol, clockCol } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`);
+  const { tCol, vCol, clockCol, chosen, leftOut } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
   let conflicting = 0;
+  let infinite = 0;
   /** The timestamps of the rows without a value. */
   const missingAt: number[] = [];
   /** Timestamp → index of its last row in t/v. */
   const seen = new Map<number, number>();
   // Columns other than the timestamp and the value (pod, instance, …): rows that share a timestamp but differ there
   // are several series in one file (a long-format export), not a repeat; the last row of each would mix them.
-  const labelCols = header.map((_, j) => j).filter((j) => header[j] !== '' && j !== tCol && j !== vCol && j !== clockCol);
+  const labelCols = header.map((_, j) => j).filter((j) => header[j] !== '' && j !== tCol && j !== vCol && j !== clockCol && !leftOut?.includes(j));
   /** Per label column, its cell on each kept row (index as t/v). */
   const labels: string[][] = labelCols.map(() => []);
   /** Every repeated timestamp with another value and other labels: its line and the two rows' indexes in t/v. */
@@ -649,7 +673,8 @@ function parseCsv(text: string, name: string): ReadSeries {
       }
     }
     const val = readValue(unquote(cells[vCol] ?? ''));
-    if (val === null) { missing++; missingAt.push(ts); continue; }
+    if (val === Infinity) infinite++;
+    if (val === null || val === Infinity) { missing++; missingAt.push(ts); continue; }
     if (typeof val === 'string') throw new InputError(`${name}: line ${i + 1}: ${val}`);
     labelCols.forEach((j, k) => labels[k].push(unquote(cells[j] ?? '')));
     const before = seen.get(ts);
@@ -674,7 +699,56 @@ function parseCsv(text: string, name: string): ReadSeries {
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
       + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`), split);
   }
-  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt) });
+  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}), ...(header[vCol] ? { column: header[vCol] } : {}), ...(chosen ? { chosen } : {}) });
+}
+
+/**
+ * Words naming a bound or a statistic of usage, not usage itself: a `cpu_limit` or `mem_total` column beside `cpu_usage`
+ * or `mem_used` is no second series (replayed as usage, a constant limit scored as a workload), nor a `cpu_max` beside
+ * `cpu_avg` two series of one metric. Also as a word's end (`cpulimit`); `p95`, `p99`, … are percentiles.
+ */
+const COMPANION_WORDS = new Set(['limit', 'limits', 'request', 'requests', 'requested', 'total', 'capacity', 'cap', 'max', 'maximum', 'min', 'minimum',
+  'avg', 'average', 'mean', 'median', 'std', 'stddev', 'allocatable', 'alloc', 'allocated', 'quota', 'reserved', 'free', 'available', 'avail', 'count']);
+const COMPANION_ENDS = ['limit', 'limits', 'request', 'requests', 'total', 'capacity', 'quota', 'allocatable'];
+const isCompanionWord = (w: string) => COMPANION_WORDS.has(w) || /^p\d{1,2}(\.\d+)?$/.test(w) || COMPANION_ENDS.some((e) => w.length > e.length + 1 && w.endsWith(e));
+const nameWords = (h: string) => h.toLowerCase().split(/[^a-z0-9.]+|\.(?!\d)/).filter((w) => w !== '');
+
+/**
+ * Of columns beside a time column, those named for a bound or statistic (`COMPANION_WORDS`) by a word the others do not
+ * all share: `cpu_limit` of cpu_usage,cpu_limit; `cpu_p95` of cpu_p50,cpu_p95; not `web_cpu_max` of web_cpu_max,api_cpu_max
+ * (max is all of them: one statistic of two series), nor `microsoft_avg_70` of microsoft_avg_70,microsoft_avg_71.
+ */
+export function companionColumns(names: readonly string[]): boolean[] {
+  const words = names.map(nameWords);
+  const shared = sharedWords(words);
+  return words.map((ws) => ws.some((w) => !shared.includes(w) && isCompanionWord(w)));
+}
+
+/** The words every name has (`cpu` of cpu_usage,cpu_limit). */
+function sharedWords(words: readonly string[][]): string[] {
+  return words.length > 1 ? words.slice(1).reduce((acc, w) => acc.filter((x) => w.includes(x)), words[0]) : [];
+}
+
+/**
+ * The usage column among several value columns when all but one are named as its bound or statistic (`cpu_usage,cpu_limit`,
+ * `mem_used,mem_total`): its index in `names` and the line that says what was left out; undefined when not so.
+ */
+export function usageAmong(names: readonly string[]): { k: number; chosen: string; left: number[] } | undefined {
+  // One metric's columns only (a word in common: cpu_usage,cpu_limit): `requests,latency_ms` are two metrics, not a usage and its bound.
+  if (names.length < 2 || sharedWords(names.map(nameWords)).length === 0) return undefined;
+  const comp = companionColumns(names);
+  const usage = comp.flatMap((c, k) => (c ? [] : [k]));
+  if (usage.length !== 1) return undefined;
+  const left = comp.flatMap((c, k) => (c ? [k] : []));
+  return { k: usage[0], left, chosen: `${clip(names[usage[0]], 40)} read as the usage; ${clip(left.map((k) => names[k]).join(', '), 80)} left out `
+    + `(${left.length === 1 ? 'a limit, total or statistic beside it' : 'limits, totals or statistics beside it'}, not usage); --value-column <name> picks another column` };
+}
+
+/** Why the value columns of a header are no series of their own (those named as bounds or statistics), for an error; '' when none. */
+function companionText(names: readonly string[]): string {
+  const comp = companionColumns(names);
+  const c = names.filter((_, k) => comp[k]);
+  return c.length ? ` (${clip(c.join(', '), 80)}: ${c.length === 1 ? 'a limit, total or statistic' : 'limits, totals or statistics'}, not a usage series)` : '';
 }
 
 /** A header name that is an id (a series label or a row key), not a metric: never a series of a wide file. */
@@ -698,6 +772,8 @@ function looksWide(text: string): boolean {
   const rest = header.filter((_, j) => j !== timeCols[0]);
   if (rest.some((h) => VALUE_NAMES.includes(h) || h.includes('value') || ID_LIKE.test(h))) return false;
   if (METRIC_WORDS.filter((w) => rest.some((h) => h.includes(w))).length > 1) return false;
+  // cpu_usage,cpu_limit or mem_used,mem_total share a prefix but are a usage and its bound, not two series of one metric.
+  if (companionColumns(rest).some(Boolean)) return false;
   if (new Set(rest).size !== rest.length || !namedAlike(rest)) return false;
   // The last line of a 64 KB slice may be cut off.
   const data = lines.slice(1, text.length > 65_536 ? Math.min(21, lines.length - 1) : 21);
@@ -769,7 +845,7 @@ const SEPARATORS_ONLY = /^[\s,"]*$/;
 const LABEL_ROWS = 200_000;
 
 /** Accumulates one series' rows of a CSV read by a layout. */
-interface SeriesRows { t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number }
+interface SeriesRows { t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number; infinite: number }
 
 /**
  * A CSV read by an explicit layout (`CsvLayout`): the time, value and series columns by name or number, with or without
@@ -840,7 +916,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   const all = new Map<string, SeriesRows>();
   const rowsOf = (key: string): SeriesRows => {
     let r = all.get(key);
-    if (!r) { r = { t: [], v: [], lineOf: [], seen: new Map(), missing: 0, missingAt: [], conflicting: 0 }; all.set(key, r); }
+    if (!r) { r = { t: [], v: [], lineOf: [], seen: new Map(), missing: 0, missingAt: [], conflicting: 0, infinite: 0 }; all.set(key, r); }
     return r;
   };
   // Series named by the header as written (`Auth-c5c0`, not `auth-c5c0`): `VM-Ab1` and `vm-ab1` are two series.
@@ -919,7 +995,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       const j = valueCols[c];
       const r = rowsOf(layout.wide ? wideKeys[c] : prefix);
       const val = readValue(cellAt(cells, j));
-      if (val === null) { r.missing++; r.missingAt.push(ts); continue; }
+      if (val === Infinity) r.infinite++;
+      if (val === null || val === Infinity) { r.missing++; r.missingAt.push(ts); continue; }
       if (typeof val === 'string') throw new InputError(`${name}: line ${k + 1}: ${val}${header ? ` (column ${header[j] || j + 1})` : ` (column ${j + 1})`}`);
       const before = r.seen.get(ts);
       const looked = r.t.length < LABEL_ROWS;
@@ -954,7 +1031,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     }
   }
   return [...all].map(([key, r]) => ({
-    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt) }),
+    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}),
+      ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}) }),
     ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
   }));
 }
@@ -1283,20 +1361,36 @@ function tooLarge(path: string, bytes: number, what: string): InputError {
     + 'of smaller files (by time, e.g. split -l; with --series-column a directory\'s parts of one trace are joined by id)');
 }
 
+/** A file's bytes as text: gunzipped when compressed, refused (InputError naming `path`) when too large or not UTF-8 text. */
+function decodeText(raw: Buffer, path: string): string {
+  let bytes = raw;
+  if (bytes.length > MAX_TEXT_BYTES) throw tooLarge(path, bytes.length, 'the input is');
+  // A gzip file (name.csv.gz, or a .csv that is compressed) is read through zlib, as zcat would.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try { bytes = gunzipSync(bytes); } catch (z) { throw new InputError(`${path}: the file is gzip-compressed but does not decompress (${(z as Error).message}); is it complete?`); }
+  }
+  if (bytes.length > MAX_TEXT_BYTES) throw tooLarge(path, bytes.length, 'decompressed, the file is');
+  const wrong = notUtf8Text(bytes);
+  if (wrong) throw new InputError(`${path}: the file ${wrong}`);
+  return bytes.toString('utf8');
+}
+
+/** Every series of bytes read elsewhere (standard input: `--input -`), read as a file's: `name` starts each error. */
+export function parseTimeseriesBytes(bytes: Buffer, name: string, layout?: CsvLayout): LabelledRead[] {
+  return parseTimeseries(decodeText(bytes, name), name, layout);
+}
+
+/** One series of bytes read elsewhere (standard input), as `readTimeseriesCsv` reads a file's. */
+export function parseTimeseriesCsvBytes(bytes: Buffer, name: string, layout?: CsvLayout): ReadSeries {
+  return parseTimeseriesCsv(decodeText(bytes, name), name, layout);
+}
+
 function readText(path: string): string {
   let text: string;
   try {
     const size = statSync(path).size;
     if (size > MAX_TEXT_BYTES) throw tooLarge(path, size, 'the file is');
-    let bytes = readFileSync(path);
-    // A gzip file (name.csv.gz, or a .csv that is compressed) is read through zlib, as zcat would.
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try { bytes = gunzipSync(bytes); } catch (z) { throw new InputError(`${path}: the file is gzip-compressed but does not decompress (${(z as Error).message}); is it complete?`); }
-    }
-    if (bytes.length > MAX_TEXT_BYTES) throw tooLarge(path, bytes.length, 'decompressed, the file is');
-    const wrong = notUtf8Text(bytes);
-    if (wrong) throw new InputError(`${path}: the file ${wrong}`);
-    text = bytes.toString('utf8');
+    text = decodeText(readFileSync(path), path);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -36,7 +36,7 @@ describe('mora backtest: a note for the days a strategy gave no value', () => {
       writeFileSync(join(dir, 'b.csv'), csv(range(0, 12), 12, (i) => 2 + 0.1 * (i % 3)));
       const out = join(dir, 'recs.csv');
       // The default warm-up would be shortened for 12 days (half: 6); the days above are counted with 7.
-      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-o', out, '-q', '--warmup-days', '7']);
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-o', out, '--warmup-days', '7']);
       assert.equal(r.code, 0, r.err);
       const notes = r.err.split('\n').filter((l) => l.startsWith('mora: note:'));
       assert.deepEqual(notes, [`mora: note: krr gave no value on 4 of 10 scored series-days (2 series; fewer than 100 points in its 14-day window): no row for them in ${out}, nor in its scores`]);
@@ -69,7 +69,7 @@ describe('mora backtest: a note for the days a strategy gave no value', () => {
       const file = join(dir, 'neg.csv');
       writeFileSync(file, csv(range(0, 10), 288, () => -0.1));
       const out = join(dir, 'recs.csv');
-      const r = await mora(['backtest', '-i', file, '-k', 'cpu', '-o', out, '-q', '--warmup-days', '7']);
+      const r = await mora(['backtest', '-i', file, '-k', 'cpu', '-o', out, '--warmup-days', '7']);
       assert.equal(r.code, 0, r.err);
       assert.match(r.err, /mora: warning: .*: 2880 negative values/);
       const rows = rowsBy(out);

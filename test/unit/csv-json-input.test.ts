@@ -30,15 +30,20 @@ describe('JSON inputs (a Prometheus query_range export, other JSON)', () => {
     }
   });
 
-  it('counts NaN samples as missing and refuses +Inf with a reason', () => {
+  it('counts NaN samples as missing, and +Inf (Prometheus\' division by zero) as missing too, counted apart (it stopped the whole file)', () => {
     const values = samples(10);
     values[3][1] = 'NaN';
     const r = parseTimeseriesCsv(matrix([{ metric: {}, values }]), 'p.json');
     assert.equal(r.missing, 1);
     assert.equal(r.series.t.length, 9);
+    assert.equal(r.infinite, undefined);
     values[5][1] = '+Inf';
-    assert.throws(() => parseTimeseriesCsv(matrix([{ metric: {}, values }]), 'p.json'),
-      inputError(/^p\.json: sample 6: value "\+Inf" is not a number: an infinity/));
+    values[6][1] = '-Inf';
+    const inf = parseTimeseriesCsv(matrix([{ metric: {}, values }]), 'p.json');
+    assert.equal(inf.missing, 3);
+    assert.equal(inf.infinite, 2);
+    assert.equal(inf.series.t.length, 7);
+    assert.ok(Array.from(inf.series.v).every(Number.isFinite));
   });
 
   it('a file of several series is one series each (labels kept), and one series only is an error that counts them', () => {

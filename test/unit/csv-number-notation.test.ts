@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeseriesCsv } from '../../src/data/timeseries-csv';
-import { inputError, T0 } from './helpers/csv-rows';
+import { T0 } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
 
 /** The error for a file whose second row's value cell is `cell` (as written: quoted where it holds a comma). */
@@ -46,10 +46,11 @@ describe('value cells in another notation: the error says what to write', () => 
     assert.equal(errorFor('0b101'), `n.csv: line 3: value "0b101" is not a number: binary is not read; write 5: ${ACCEPTED}`);
     assert.equal(errorFor('0xFFFFFFFFFFFFFFFFFFFF'), `n.csv: line 3: value "0xFFFFFFFFFFFFFFFFFFFF" is not a number: hexadecimal is not read; write it in decimal: ${ACCEPTED}`);
     for (const cell of ['1.2.3', '(5)', '$5', '5-', '0b102']) assert.equal(errorFor(cell), `n.csv: line 3: value "${cell}" is not a number: ${ACCEPTED}`, cell);
-    // No number at all, units and infinities keep their messages.
+    // No number at all and units keep their messages; an infinity is no sample, as NaN is (counted, not an error).
     assert.equal(errorFor('oops'), 'n.csv: line 3: value "oops" is not a number');
     assert.match(errorFor('250m'), /: it carries a unit \("m"\); write plain numbers/);
-    assert.throws(() => parseTimeseriesCsv(['timestamp,value', `${T0},+Inf`].join('\n'), 'i.csv'), inputError(/an infinity/));
+    const inf = parseTimeseriesCsv(['timestamp,value', `${T0},+Inf`, `${T0 + 300},inf`, `${T0 + 600},-Infinity`, `${T0 + 900},1`].join('\n'), 'i.csv');
+    assert.deepEqual([inf.missing, inf.infinite, inf.series.t.length], [3, 3, 1]);
   });
 
   it('mora forecast prints it on one line, exit 2', async () => {

@@ -10,14 +10,17 @@
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, series as makeSeries, type Series } from '../../core/series';
-import { farRowsNote, hasLayout, implausibleTimestamps, InputError, metricForKind, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, hasLayout, implausibleTimestamps, InputError, isCounterName, looksCumulative, metricForKind, parseTimeseriesBytes, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
+import { clip } from '../../data/input-error';
 
 export interface NamedSeries {
   name: string;
   series: Series;
   /** Rows whose value was empty or NaN (left out of the series). */
   missing?: number;
+  /** Its values never decrease and grow steadily, as a cumulative counter's (CPU seconds since the start) do: warned. */
+  cumulative?: boolean;
 }
 
 export interface UnreadableFile {
@@ -32,6 +35,8 @@ export interface LoadReport {
   notes: string[];
   /** A directory's files: those read (as series or as unreadable), and those left aside for their name (not .csv/.json[.gz]). */
   files?: { read: string[]; ignored: string[]; outputs: string[] };
+  /** Every file the input read or tried to read (as given or found in the directory): what --out must never replace. */
+  sources?: string[];
 }
 
 /** Notes on one file of several CSV series (long form, wide) beyond which one line counts the rest. */
@@ -108,27 +113,32 @@ function seriesNameOf(file: string, root: string | undefined): string {
  * memory_working_set, …) is then read as the one metric of that kind (`metricForKind`), named by the file, and a note says
  * which column (one line per column chosen for a directory); without it every metric would be replayed as that kind.
  */
-export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout, kind?: 'cpu' | 'memory'): NamedSeries[] {
-  let st;
-  try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`); }
-  const listed = st.isDirectory() ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [], special: [] };
+export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadReport, layout?: CsvLayout, kind?: 'cpu' | 'memory', stdin?: Buffer): NamedSeries[] {
+  // `--input -`: the bytes read from standard input (readStdin), read as one file named "stdin".
+  const fromStdin = path === '-' && stdin !== undefined;
+  let isDir = false;
+  if (!fromStdin) {
+    try { isDir = statSync(path).isDirectory(); } catch { throw new InputError(`${path}: no such file or directory`); }
+  }
+  const listed = isDir ? listDirectory(path) : { files: [path], ignored: [], outputs: [], loops: [], special: [] };
   // One line for them all, even when nothing else could be read (a directory of pipes says what it holds).
   const specialText = listed.special.length ? `${clipList(listed.special)}: not a regular file (a named pipe, socket or device); skipped, never opened` : '';
   const files = listed.files;
-  const root = st.isDirectory() ? path : undefined;
+  const root = isDir ? path : undefined;
   const chosen = filter ? files.filter((f) => filter.test(basename(f))) : files;
   if (chosen.length === 0) {
     const others = listed.ignored.length ? ` (${listed.ignored.length} other file${listed.ignored.length === 1 ? '' : 's'}: ${listed.ignored.slice(0, 5).join(', ')}${listed.ignored.length > 5 ? ', …' : ''})` : '';
     throw new InputError(`${path}: no .csv, .json, .csv.gz or .json.gz files${filter ? ` matching ${filter}` : ''} in it or its subdirectories${others}${specialText ? `; ${specialText}` : ''}`);
   }
   if (specialText) report?.notes.push(`${path}: ${specialText}`);
+  if (report) report.sources = [...chosen];
   if (report && root !== undefined) report.files = { read: chosen.map((f) => relative(root, f)), ignored: listed.ignored, outputs: listed.outputs };
   if (listed.loops.length > 0) {
     report?.notes.push(`${path}: ${clipList(listed.loops)}: a symbolic link to a directory already read (a loop); skipped`);
   }
   // Times given by the user (--time-unit, --step) that fall in 1970 are meant: traces count from their start.
   const timesGiven = hasLayout(layout) && (layout.timeUnit !== undefined || layout.step !== undefined);
-  const skip = st.isDirectory() ? report?.unreadable : undefined;
+  const skip = isDir ? report?.unreadable : undefined;
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
   // With --series-column, a directory's files are parts of one trace (Azure's vm_cpu_readings-file-1-of-195.csv, …, each
@@ -150,10 +160,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const pairedPicks = new Map<string, string[]>();
   for (const f of chosen) {
     try {
-      const name = seriesNameOf(f, root);
+      const name = fromStdin ? STDIN_NAME : seriesNameOf(f, root);
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      let reads = readTimeseriesFile(f, layout);
+      let reads = fromStdin ? parseTimeseriesBytes(stdin!, STDIN_NAME, layout) : readTimeseriesFile(f, layout);
       // --wide asks for every column: each metric is then replayed, as --wide replays every column of a wide file.
       if (kind && !layout?.wide && reads.some((r) => r.paired)) {
         const pick = metricForKind(reads.map((r) => r.key!), kind, f, (k) => reads.find((r) => r.key === k)!.read.series.v);
@@ -171,11 +181,23 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         // Usage is never negative: a negative sample comes from a broken rate (a counter reset) or exporter. Read as 0 here,
         // so the strategies size from it and the scorer scores on it alike: replayed as it was, one −100 among 864 samples
         // nearly doubled a series' waste ratio, and three −500 ones made its usage sum ≤ 0 ("idle", every mean "—").
+        // A Prometheus counter (container_cpu_usage_seconds_total: CPU seconds since the start) exported without rate()
+        // read as cores grows without end (924 "cores" after two weeks): never usage, by its name.
+        if (read.column && isCounterName(read.column)) {
+          throw new InputError(`${f}: ${clip(read.column, 80)} is a cumulative counter (a Prometheus _total: ${/cpu/i.test(read.column) ? 'CPU seconds' : 'a count'} since the start, which only grows), `
+            + `not usage; export its rate instead: rate(${clip(read.column, 80)}[5m]) in the query${read.column.toLowerCase().includes('cpu') ? ' (cores)' : ''}`);
+        }
         const { series: s, negative } = nonNegative(clean(read.series).series);
+        // Unnamed, by its values (CPU only: a memory leak does grow steadily): never lower, steadily higher over the whole range.
+        const cumulative = kind === 'cpu' && looksCumulative(s.v) && s.t.length > 1 && s.t[s.t.length - 1] - s.t[0] >= 86_400;
+        if (cumulative) {
+          notes.push(`${where}: the values never decrease over ${s.t.length} samples and grow steadily (${fmtNumber(s.v[0])} to ${fmtNumber(s.v[s.v.length - 1])}), `
+            + 'as a cumulative counter (CPU seconds since the start, a Prometheus _total) does, not usage in cores; if so, export its rate instead: rate(<counter>[5m])');
+        }
         const seen = joinIds ? at.get(names[k]) : undefined;
         if (seen === undefined) {
           if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
-          out.push({ name: names[k], series: s, missing: read.missing });
+          out.push({ name: names[k], series: s, missing: read.missing, ...(cumulative ? { cumulative } : {}) });
           sourceOf.push({ file: root === undefined ? basename(f) : relative(root, f).split(sep).join('/'), key: reads[k].key });
         } else {
           parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, series: s, missing: read.missing }]);
@@ -185,6 +207,13 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         if (implausible) notes.push(`${where}: ${implausible}`);
         // Left out as forecast leaves them out: kept, a row years away made the backtest score the first 7 days without warm-up.
         if (read.far) notes.push(`${where}: ${farRowsNote(read.far)}`);
+        if (read.chosen) {
+          // The column chosen beside its limit or total must be of the kind replayed: mem_used is no CPU usage.
+          const other = kind && read.column ? otherKind(read.column, kind) : undefined;
+          if (other) throw new InputError(`${f}: ${read.column} is ${other} usage, not ${kind} (${read.chosen.replace(/; --value-column.*$/, '')}); give --kind ${other}, or --value-column <name> for a ${kind} column`);
+          notes.push(`${where}: ${read.chosen}`);
+        }
+        if (read.infinite) notes.push(`${where}: ${read.infinite} infinite value${read.infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is (a division by zero in the query?)`);
         if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
         if (negative) notes.push(`${where}: ${negative} negative values, read as 0 (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
@@ -259,6 +288,49 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     skip.push(...bad);
   }
   return result;
+}
+
+/**
+ * The input file `out` would replace (the same file: by path, symbolic link or hard link), or undefined. A file that does
+ * not exist yet replaces none; a backtest's own earlier --out in the input folder is no source (loading skips it).
+ */
+export function outputOverInput(out: string, sources: readonly string[]): string | undefined {
+  let o;
+  try { o = statSync(out); } catch { return undefined; }
+  for (const f of sources) {
+    try {
+      const s = statSync(f);
+      if (s.dev === o.dev && s.ino === o.ino) return f;
+    } catch { /* a source gone since: nothing to replace */ }
+  }
+  return undefined;
+}
+
+/** The other resource kind when a column's name says it is that kind's metric (`mem_used` for cpu, `cpu_usage` for memory). */
+export function otherKind(column: string, kind: 'cpu' | 'memory'): 'cpu' | 'memory' | undefined {
+  const w = column.toLowerCase().split(/[^a-z0-9]+/);
+  const cpu = w.some((x) => x === 'cpu' || x === 'cpus' || x === 'cores'), mem = w.some((x) => x.startsWith('mem') || x === 'rss' || x === 'bytes');
+  if (kind === 'cpu' && mem && !cpu) return 'memory';
+  if (kind === 'memory' && cpu && !mem) return 'cpu';
+  return undefined;
+}
+
+function fmtNumber(x: number): string {
+  return Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(Number(x.toPrecision(4)));
+}
+
+/** The series name (and the name in errors) of `--input -`. */
+export const STDIN_NAME = 'stdin';
+
+/**
+ * Standard input's bytes, for `--input -` (as `manifests scan -` reads it). A terminal is refused: reading it would
+ * wait for typed rows with no prompt.
+ */
+export async function readStdin(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Buffer> {
+  if (input.isTTY) throw new UserError('--input -: standard input is a terminal; pipe a CSV or JSON export into mora (… | mora backtest --input - …), or give a file');
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Unreadable files that failed for one reason: the reason, and the files (paths below the directory) in the order read. */

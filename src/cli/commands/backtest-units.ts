@@ -12,13 +12,13 @@ import type { ResourceKind } from '../../rightsizing/baselines/strategy';
 /** A memory series in bytes peaking under 1 MiB is no container: no process runs in less. */
 const MIN_PLAUSIBLE_BYTES = 2 ** 20;
 
-export function unitNotes(inputs: ReadonlyArray<{ name: string; series: { v: ArrayLike<number> } }>, kind: ResourceKind, strategies: readonly string[]): string[] {
+export function unitNotes(inputs: ReadonlyArray<{ name: string; series: { v: ArrayLike<number> }; cumulative?: boolean }>, kind: ResourceKind, strategies: readonly string[]): string[] {
   const baselines = strategies.filter((s) => s === 'vpa' || s === 'krr' || s === 'krr-limit');
   if (baselines.length === 0) return [];
   const peaks = inputs.map((i) => {
     let p = -Infinity;
     for (let k = 0; k < i.series.v.length; k++) if (i.series.v[k] > p) p = i.series.v[k];
-    return { name: i.name, peak: p };
+    return { name: i.name, peak: p, cumulative: i.cumulative === true };
   }).filter((x) => Number.isFinite(x.peak));
   const named = (xs: typeof peaks): string => xs.slice(0, 3).map((x) => `${x.name} peaks at ${fmt(x.peak)}`).join(', ') + (xs.length > 3 ? ', …' : '');
   if (kind === 'memory') {
@@ -30,7 +30,8 @@ export function unitNotes(inputs: ReadonlyArray<{ name: string; series: { v: Arr
       + 'if the values are KB, KiB, MiB or GiB, pass --scale 1000, 1024, 1048576 or 1073741824 (MOrA and Autopilot do not depend on the unit)'];
   }
   const top = CPU_BUCKETS.maxValue;
-  const huge = peaks.filter((x) => x.peak > top);
+  // A series that looks like a cumulative counter is warned of as one (backtest-input.ts): --scale does not make it cores.
+  const huge = peaks.filter((x) => x.peak > top && !x.cumulative);
   if (huge.length === 0 || !baselines.includes('vpa')) return [];
   return [`${huge.length} of ${peaks.length} CPU series go above ${top} read as cores (${named(huge)}): VPA's histogram ends at ${top} cores, `
     + 'so its values there are wrong; if the values are millicores or MHz, pass --scale 0.001 (MOrA and Autopilot do not depend on the unit)'];

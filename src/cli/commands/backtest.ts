@@ -22,7 +22,7 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { checkUserFile, writeUserFile } from '../format/write';
-import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, type LayoutFlags, type LoadReport } from './backtest-input';
+import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, outputOverInput, readStdin, type LayoutFlags, type LoadReport } from './backtest-input';
 import { unitNotes } from './backtest-units';
 import { checkReportPath } from './report-path';
 import { DEFAULT_WARMUP_DAYS, shortWarmupDays, wholeDays } from '../../rightsizing/backtest/warmup';
@@ -53,7 +53,7 @@ export function register(program: Command): void {
   program
     .command('backtest')
     .description('Replay sizing strategies day by day over timestamp,value series and score waste, shortfall, exceedance and days never above the value (OOM-free days for memory)')
-    .requiredOption('-i, --input <path>', 'a timestamp,value CSV (also .csv.gz; many series in one file: see --series-column, --wide), a Prometheus JSON export, or a directory of them (series name = path below it)')
+    .requiredOption('-i, --input <path>', '- (standard input) or a timestamp,value CSV (also .csv.gz; many series in one file: see --series-column, --wide), a Prometheus JSON export, or a directory of them (series name = path below it)')
     .requiredOption('-k, --kind <kind>', 'cpu (value = CPU request, cores) or memory (value = memory limit, bytes)')
     .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}, or mora@cpu-risk=0.05 (default ${DEFAULT_STRATEGIES}; with --frontier: ${FRONTIER_BASELINES.join(',')})`)
     .option('-o, --out <csv>', 'write the per-day values: series,day_start,strategy,value')
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('-f, --format <format>', 'summary as table or json', 'table')
     .option('--warmup-days <n>', `days observed before scoring starts (default ${DEFAULT_WARMUP_DAYS}; without it, a series of 2 to ${shortTraceMaxDays(DEFAULT_WARMUP_DAYS)} whole days is warmed up on half its whole days, said on stderr)`)
     .option('--scale <factor>', 'multiply input values by this (e.g. 0.001 for MHz or millicores to cores)', '1')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress or notes on stderr (warnings, skipped series and errors still print)')
     .option('--timings', 'with -f json: add elapsedMs (and oracleMs with --frontier), which differ from run to run')
     .option('--time-column <col>', 'the timestamp column, by header name or number from 1 (default: the column named timestamp, time, date, …)')
     .option('--value-column <col>', 'the value column, by header name or number from 1 (default: the column named value, or the only other one)')
@@ -83,9 +83,11 @@ export function register(program: Command): void {
       + 'A strategy that gives no value on a scored day (KRR: fewer than 100 points in its window; Autopilot: no sample in its window after a gap) has no row\n'
       + '  for that day: one note per strategy on stderr counts those days and says why (exit 0; JSON noAnswer per series).\n'
       + '-f json is the same bytes for the same input; --timings adds elapsedMs (and oracleMs with --frontier).')
-    .action((opts: BacktestCliOptions) => {
+    .action(async (opts: BacktestCliOptions) => {
+      // `--input -`: standard input, read whole first (as `manifests scan -` reads it).
+      const stdin = opts.input === '-' ? await readStdin() : undefined;
       try {
-        process.stdout.write(backtestCommand(opts));
+        process.stdout.write(backtestCommand(opts, stdin));
       } catch (e) {
         // A directory's unreadable files: the others' summary still prints (and --out is written), then exit 4 (partial).
         const output = (e as { output?: unknown }).output;
@@ -95,7 +97,7 @@ export function register(program: Command): void {
     });
 }
 
-export function backtestCommand(opts: BacktestCliOptions): string {
+export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): string {
   const kind = opts.kind.toLowerCase();
   if (kind !== 'cpu' && kind !== 'memory') throw new UserError(`--kind must be cpu or memory, got "${opts.kind}"`);
   const format = opts.format.toLowerCase();
@@ -134,9 +136,10 @@ export function backtestCommand(opts: BacktestCliOptions): string {
   // A directory's unreadable files are named (stderr even with -q, the summary, JSON `skipped`); the others still replay.
   const report: LoadReport = { unreadable: [], notes: [] };
   const { unreadable } = report;
-  const inputs = loadSeriesInput(opts.input, undefined, report, csvLayout(opts), kind).map((s) => ({
+  const inputs = loadSeriesInput(opts.input, undefined, report, csvLayout(opts), kind, stdin).map((s) => ({
     name: s.name,
     missing: s.missing ?? 0,
+    ...(s.cumulative ? { cumulative: true } : {}),
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   })).map((s) => {
     // A 3-day trace handed over expects rows: half its days to warm up on, not the 7 it does not have; and a trace under 14
@@ -144,6 +147,12 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     const short = warmupGiven ? undefined : shortWarmupDays(s.series, { warmupDays });
     return short === undefined ? s : { ...s, warmupDays: short };
   });
+  // --out naming a file the input reads (`--input same.csv --out same.csv`, or a folder's web.csv) replaced the data with
+  // the results, and a later run skipped it as a backtest output: refused before anything is replayed or written.
+  const over = opts.out ? outputOverInput(opts.out, report.sources ?? []) : undefined;
+  if (over !== undefined) {
+    throw new UserError(`--out ${opts.out} is ${over === opts.input ? 'the input file' : `an input file (${over}, read from --input ${opts.input})`}: writing the results would replace the data; give another --out path`);
+  }
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
   report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
   const progress = !opts.quiet && inputs.length > 1;
@@ -169,8 +178,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     result = runBacktest(inputs, kind, specs, options);
   }
   for (const n of report.notes) process.stderr.write(`mora: warning: ${forTerminal(n)}\n`);
-  // Stderr even with -q: these series' days are scored after a shorter warm-up than the others'.
-  const warmNote = shortWarmupNote(inputs, warmupDays);
+  // Notes (a shorter warm-up, days without a value) are silenced by -q; warnings and skipped series print even then.
+  const warmNote = opts.quiet ? '' : shortWarmupNote(inputs, warmupDays);
   if (warmNote) process.stderr.write(`mora: note: ${warmNote}\n`);
   // One line per reason: 12 files failing alike gave the same long reason 12 times (JSON `skipped` keeps every file's).
   for (const g of groupUnreadable(unreadable, opts.input)) {
@@ -195,8 +204,8 @@ export function backtestCommand(opts: BacktestCliOptions): string {
     throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs ${needs}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
-  // A strategy without a value on a scored day has no row for it: one note per strategy says how many and why (even with -q).
-  for (const n of noValueNotes(result, opts.out)) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
+  // A strategy without a value on a scored day has no row for it: one note per strategy says how many and why (not with -q).
+  if (!opts.quiet) for (const n of noValueNotes(result, opts.out)) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
   // An unreadable file's series name as it would have been: its path below the directory without .csv/.json[.gz] (ns-a/web).
   const below = (file: string) => relative(opts.input, file).split(/[\\/]/).join('/');
   const skipped: SkippedSeries[] = [...short, ...unreadable.map((u) => ({ series: below(u.file).replace(/\.(csv|json)(\.gz)?$/i, ''), file: u.file, reason: u.reason }))];
@@ -313,9 +322,17 @@ function withRisks(specs: readonly NamedSpec[], risks: readonly number[] | undef
   if (!specs.some((s) => RISK_STRATEGIES.includes(s.name))) {
     throw new UserError(`--${kind}-risk applies to ${RISK_STRATEGIES.join(' or ')}; add one to --strategies`);
   }
-  return specs.flatMap((s) => (RISK_STRATEGIES.includes(s.name) && s.risk === undefined
+  const out = specs.flatMap((s) => (RISK_STRATEGIES.includes(s.name) && s.risk === undefined
     ? risks.map((risk) => ({ name: s.name, risk, spelling: `${s.spelling} with --${kind}-risk ${formatRisk(risk)}` }))
     : [s]));
+  // Only labelled targets (`mora@cpu-risk=0.02 --cpu-risk 0.05`): the list was dropped silently and 0.02 alone replayed.
+  // Every target asked for is replayed (README: one MOrA replay per risk target): the list's beside the labelled ones.
+  const plain = new Set(specs.filter((s) => RISK_STRATEGIES.includes(s.name) && s.risk === undefined).map((s) => s.name));
+  const labelledOnly = [...new Set(specs.filter((s) => RISK_STRATEGIES.includes(s.name) && s.risk !== undefined && !plain.has(s.name)).map((s) => s.name))];
+  for (const name of labelledOnly) {
+    out.push(...risks.map((risk) => ({ name, risk, spelling: `--${kind}-risk ${formatRisk(risk)}` })));
+  }
+  return out;
 }
 
 export interface SkippedSeries {

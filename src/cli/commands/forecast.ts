@@ -10,8 +10,8 @@ import { UserError } from '../errors';
 import { parseModelSets } from './forecast-options';
 import { historyOnGrid } from './forecast-grid';
 import { forTerminal } from '../format/terminal';
-import { farRowsNote, implausibleTimestamps, readTimeseriesCsv } from '../../data/timeseries-csv';
-import { csvLayout } from './backtest-input';
+import { farRowsNote, implausibleTimestamps, isCounterName, parseTimeseriesCsvBytes, readTimeseriesCsv } from '../../data/timeseries-csv';
+import { csvLayout, readStdin, STDIN_NAME } from './backtest-input';
 import { createRunContext, ForecastInputError, modelNames, runForecasts, type ForecastRequest, type ModelRun } from '../../ml/forecast';
 
 export interface ForecastCliOptions {
@@ -74,7 +74,7 @@ export function register(program: Command): void {
   program
     .command('forecast')
     .description('Forecast a timestamp,value CSV with Prophet, the LSTM or their fusion, printing the forecast and its band')
-    .requiredOption('-i, --input <csv>', 'timestamp,value CSV (ISO-8601, or Unix epoch seconds/ms/µs/ns told apart by magnitude; UTC), or a Prometheus query_range JSON export of one series')
+    .requiredOption('-i, --input <csv>', '- (standard input) or a timestamp,value CSV (ISO-8601, or Unix epoch seconds/ms/µs/ns told apart by magnitude; UTC), or a Prometheus query_range JSON export of one series')
     .requiredOption('-H, --horizon <steps>', `number of future steps: at most ${MAX_HORIZON.toLocaleString('en-US')}, and at most ${MAX_HORIZON_SPANS}× the history's time span ahead`)
     .option('-m, --model <names>', 'model(s): a name, a comma-separated list, or "all"', 'prophet')
     .option('-f, --format <format>', 'csv or json', 'csv')
@@ -114,7 +114,9 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   }
   // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
   const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
-  const { series, missing, conflicting, trailing, far } = readTimeseriesCsv(opts.input, layout);
+  // `--input -`: standard input (as `manifests scan -` reads it), named "stdin" in errors.
+  const { series, missing, conflicting, trailing, far, infinite, chosen, column } = opts.input === '-'
+    ? parseTimeseriesCsvBytes(await readStdin(), STDIN_NAME, layout) : readTimeseriesCsv(opts.input, layout);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
     throw new UserError(`${opts.input}: ${series.t.length} numeric value${series.t.length === 1 ? '' : 's'}: ${missing} row${missing === 1 ? ' is' : 's are'} empty or NaN; a forecast needs at least 2`);
@@ -126,6 +128,15 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (implausible) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${implausible}\n`);
   // A row years from the rest (a typo, a stray row) was left out: the forecast started from it (2035 for `2077000000`).
   if (far) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${farRowsNote(far)}\n`);
+  // A Prometheus counter exported without rate() (CPU seconds since the start) forecasts a line that only grows: said.
+  if (column && isCounterName(column)) {
+    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${forTerminal(column)} is a cumulative counter (a Prometheus _total, which only grows), not usage; `
+      + `to forecast usage, export its rate instead: rate(${forTerminal(column)}[5m])\n`);
+  }
+  // A usage column beside its limit or total (cpu_usage,cpu_limit): the usage is forecast, the other named.
+  if (chosen && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${forTerminal(chosen)}\n`);
+  // An infinity (+Inf: a division by zero in the query) is no sample, as NaN is: left out and said (a warning, even with -q).
+  if (infinite) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${infinite} infinite value${infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
   if (missing > 0 && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(missing, trailing, series)}\n`);
   checkHorizonAgainstHistory(horizon, step, series);
