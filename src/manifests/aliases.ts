@@ -115,6 +115,9 @@ function copyOf(source: YamlNode, flow: boolean): YamlNode {
     n.commentBefore = undefined;
     n.spaceBefore = false;
     if (flow && isCollection(n)) n.flow = true;
+    // A block scalar (`cpu: &c >-` then `250m`) cannot be written on one line as a block: the library picks a style
+    // that can (plain, or quoted when the value needs it), the same string.
+    if (flow && isScalar(n) && (n.type === 'BLOCK_FOLDED' || n.type === 'BLOCK_LITERAL')) n.type = undefined;
   };
   clean(copy);
   visit(copy, { Node(_, n) { clean(n); } }); // keys too

@@ -104,6 +104,16 @@ describe('manifests: quantities written as block scalars', () => {
     assert.throws(() => editManifest(indented, set('Deployment/b/strip=memory=1Gi')), /"memory" at line 19 is a block scalar \(>2-\) whose value is not its one line as written \(" 128Mi"\)/);
   });
 
+  // Before, the copy of `*c` was written as a block on the key's line, and the edit refused as "not valid YAML".
+  it('an alias of a block scalar amount, written out for an edit, is the same string on one line', () => {
+    const head = `${HEAD}      - name: a\n        resources:\n`;
+    const text = `${head}          requests:\n            cpu: &c >-\n              250m\n          limits:\n            cpu: *c\n`;
+    assert.equal(editManifest(text, set('Deployment/b/a=cpu=100m')).text,
+      `${head}          requests:\n            cpu: &c >-\n              100m\n          limits:\n            cpu: 250m\n`);
+    const other = `${head}          limits: &l\n            cpu: >-\n              250m\n      - name: b\n        resources: {limits: *l}\n`;
+    assert.equal(editManifest(other, set('Deployment/b/b=limits.memory=1Gi')).text, other.replace('{limits: *l}', '{limits: {cpu: 250m, memory: 1Gi}}'));
+  });
+
   it('mora manifests scan shows the amount and apply --in-place edits it (the reviewer\'s edge.yaml case)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mora-block-'));
     try {
