@@ -44,6 +44,25 @@ export interface ApplyToClusterOptions {
    * (default true; `--undo` runs pass false: re-running an undo resumes it).
    */
   rollback?: boolean;
+  /**
+   * `recommend --apply-to <path> --apply-cluster`: the manifests, previewed before the cluster (their diffs already
+   * printed) and written after the prompt, before the first patch. A workload the cluster's dry run refuses (RBAC, an
+   * admission policy, validation) then writes nothing anywhere; a declined prompt or a signal before the patches
+   * neither. A failure or signal while patching rolls the cluster back as always, and the manifests stay written: the
+   * lines that say so name them (their new values are what the user asked for in files they review; git restores them).
+   */
+  manifests?: ManifestsAlongside;
+}
+
+/** The manifest files written with the patches (ApplyToClusterOptions.manifests). */
+export interface ManifestsAlongside {
+  /** The files the write changes (none: only the cluster is written). */
+  files: readonly string[];
+  /**
+   * Writes them, all or none, listening to the signals itself (Ctrl-C puts back those written); throws when none was
+   * written (the error says why).
+   */
+  write(): Promise<void>;
 }
 
 export interface ApplyIo {
@@ -182,24 +201,37 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
     }
   }
   let interrupted = false;
+  const manifestFiles = o.manifests?.files ?? [];
+  /** Said wherever the cluster's outcome is, once the manifests were written (they are not rolled back). */
+  let manifestsWritten = '';
+  if (o.manifests && bad && !o.dryRun) {
+    // Both previews must pass before either is written: the cluster refused some workload, so no file is written either.
+    throw new ApplyToClusterFailure(`--apply-cluster: ${bad} workload(s) would not be patched (named above), so nothing was written: neither the cluster nor the manifests (--apply-to)`,
+      unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
+  }
   if (o.dryRun) {
     if (!o.quiet) io.err(`dry run: ${ready.length} workload(s) would be patched${bad ? `, ${bad} would not` : ''}; nothing was changed`);
-  } else if (ready.length) {
+  } else if (ready.length || manifestFiles.length) {
     const contexts = [...new Set(ready.map((p) => p.ref.context))].join(', ');
-    const ok = o.yes || await io.confirm(`Patch ${ready.length} workload(s) in context ${forTerminal(contexts)} as shown above? The pods restart with the new resources. [y/N] `);
+    const files = `${manifestFiles.length} manifest file(s)`;
+    const question = !ready.length ? `Write ${files} as shown above? [y/N] `
+      : `${manifestFiles.length ? `Write ${files} and patch` : 'Patch'} ${ready.length} workload(s) in context ${forTerminal(contexts)} as shown above? The pods restart with the new resources. [y/N] `;
+    const ok = o.yes || await io.confirm(question);
     if (!ok) {
       io.err('nothing was changed');
     } else {
       // The previous values of every workload about to be patched, on disk before the first patch.
       const record = o.undoRecord ?? undoRecordPath();
       const entries = ready.map(undoEntry);
-      try {
-        writeUndoRecord(record, entries);
-      } catch (e) {
-        throw new UserError(`could not write the undo record ${record} (${(e as Error).message}), so nothing was changed`, EXIT_USAGE);
+      if (ready.length) {
+        try {
+          writeUndoRecord(record, entries);
+        } catch (e) {
+          throw new UserError(`could not write the undo record ${record} (${(e as Error).message}), so nothing was changed`, EXIT_USAGE);
+        }
       }
       const undo = forTerminal((o.undoCommand ?? ((f) => `mora recommend --undo ${f}`))(record));
-      io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
+      if (ready.length) io.err(`previous values recorded in ${forTerminal(record)} (to put them back: ${undo})`); // even with -q: the way back
       let stoppedBy = 'Ctrl-C';
       // From the first patch until the rollback has ended and said so: the first press stops the loop; later ones are
       // absorbed, said once; a third within QUIT_WINDOW_MS of the one before quits at once, after naming what is still
@@ -209,7 +241,18 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
       let rollingBack = false;
       /** The patch being sent (index in ready), while it is. */
       let inFlight: number | undefined;
+      /**
+       * While the manifests are written (their own listener cancels that write and puts back the files): the first
+       * signal is kept here, and stops the patches before the first once the files are written. Listening from before
+       * that write to after the patches leaves no moment without a listener (the signal's default: killed, nothing said).
+       */
+      let writingManifests = Boolean(manifestFiles.length);
+      let signalDuringManifests: NodeJS.Signals | 'none' | undefined;
       const stop = (io.onInterrupt ?? interruptsOfProcess)((signal?: NodeJS.Signals) => {
+        if (writingManifests) {
+          signalDuringManifests ??= signal ?? 'none';
+          return;
+        }
         const name = signal && signal !== 'SIGINT' ? signal : 'Ctrl-C';
         const taken = signals.take(rollingBack);
         if (taken === 'first') {
@@ -226,11 +269,36 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
           io.err(`mora: ${forTerminal(`quitting at once (${name}, a third press): `
             + `${still.length ? `still patched, not put back: ${still.join(', ')}` : 'nothing this run patched is left unrestored'}`
             + `${sent ? `; the patch of ${sent} was in flight and may have landed` : ''}`
-            + `; the previous values are recorded in ${record}${still.length || sent ? `: to put them back: ${undo}` : ''}`)}`);
+            + `; the previous values are recorded in ${record}${still.length || sent ? `: to put them back: ${undo}` : ''}${manifestsWritten}`)}`);
           (io.exit ?? ((code: number) => process.exit(code)))(EXIT_INTERRUPTED);
         }
       });
       io.onListening?.();
+      if (o.manifests && manifestFiles.length) {
+        try {
+          await o.manifests.write();
+        } catch (e) {
+          stop();
+          // Not one file written (the write's own error says why, and whether a file could not be put back): no patch.
+          if (ready.length) {
+            for (const entry of entries) entry.status = 'not tried';
+            try {
+              writeUndoRecord(record, entries);
+            } catch { /* its entries then read 'pending': their --undo finds the workloads at their previous values */ }
+          }
+          if (e instanceof UserError) throw new ApplyToClusterFailure(`${e.message}; nothing was patched on the cluster`, e.exitCode);
+          throw e;
+        }
+        writingManifests = false;
+        manifestsWritten = `; the manifest file(s) --apply-to wrote before the patches keep the new values (not rolled back): ${manifestFiles.join(', ')}`;
+        if (signalDuringManifests !== undefined && ready.length) {
+          // A signal that came as the last file was written, after that write's last look: the patches stop before the first.
+          interrupted = true;
+          stoppedBy = signalDuringManifests === 'none' || signalDuringManifests === 'SIGINT' ? 'Ctrl-C' : signalDuringManifests;
+          signals.take();
+          io.err(`mora: interrupted${stoppedBy !== 'Ctrl-C' ? ` (${stoppedBy})` : ''} as the manifests were written: no patch is sent`);
+        }
+      }
       const patched: ApplyPlan[] = [];
       let failed: ApplyPlan | undefined;
       /** A failed write that may still have landed (unreachable, unanswered): the rollback checks it too. */
@@ -298,15 +366,16 @@ export async function applyWrites(kube: Client, writes: readonly ClusterWrite[],
             if (patched.length) io.err(`mora: to put back the previous values of the ones patched (recorded in ${forTerminal(record)}): ${undo}`);
           }
           bad += untried.length;
+          if (manifestsWritten) io.err(`mora: ${forTerminal(`the manifests were written before the patches and are not rolled back: ${manifestFiles.join(', ')} keep the new values (git restore, or git checkout -- <file>, puts a file back)`)}`);
         }
       } finally {
         stop();
       }
     }
   }
-  if (interrupted) throw new ApplyToClusterFailure('interrupted while patching (what was changed is named above)', EXIT_INTERRUPTED);
+  if (interrupted) throw new ApplyToClusterFailure(`interrupted while patching (what was changed is named above)${manifestsWritten}`, EXIT_INTERRUPTED);
   if (bad) {
-    throw new ApplyToClusterFailure(`${o.flag ?? '--apply-cluster'}: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
+    throw new ApplyToClusterFailure(`${o.flag ?? '--apply-cluster'}: ${bad} workload(s) ${o.dryRun ? 'would not be patched' : 'were not patched'} (named above)${manifestsWritten}`, unreachable ? EXIT_UNREACHABLE : EXIT_USAGE);
   }
 }
 

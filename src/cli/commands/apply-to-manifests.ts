@@ -330,6 +330,46 @@ export async function applyToManifestsInterruptible(path: string, recs: readonly
   return resultsAfterWrite(plan.planned, failure);
 }
 
+/** The manifests of `recommend --apply-to --apply-cluster`, previewed before the cluster and written after its prompt. */
+export interface PlannedApplyTo {
+  /** Each file as `--dry-run` shows it (its diff, or why it is left alone), or the failures that stop everything. */
+  preview: ApplyToResult[];
+  /** The files the write changes (none when some file failed: nothing is to be written). */
+  files: string[];
+  /**
+   * Writes what the preview showed, all or none (writeAllOrNothingInterruptible: Ctrl-C puts back the files written;
+   * a file changed on disk since the preview is not overwritten); the results as a write without preview gives them.
+   */
+  write(options?: Pick<ApplyToOptions, 'interrupts' | 'onListening' | 'write'>): Promise<ApplyToResult[]>;
+}
+
+/**
+ * applyToManifestsInterruptible split in two: the files read and planned now (one turn of the event loop each, as
+ * there), written later by `write` from that same plan, so what is written is what the preview showed.
+ */
+export async function planApplyTo(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false): Promise<PlannedApplyTo> {
+  const plan = await stepWise(planAll(path, recs, defaultNamespace, replicas, {}));
+  if ('results' in plan) return { preview: plan.results, files: [], write: async () => plan.results };
+  const preview = writePlanned(plan.planned, { dryRun: true });
+  const failed = preview.some((r) => r.error !== undefined);
+  const writes = failed ? [] : fileWrites(plan.planned);
+  return {
+    preview,
+    files: writes.map((w) => w.file),
+    write: async (options = {}) => {
+      if (failed) return preview;
+      let failure: WriteAllFailed | undefined;
+      try {
+        await writeAllOrNothingInterruptible(writes, options);
+      } catch (e) {
+        if (!(e instanceof WriteAllFailed)) throw e;
+        failure = e;
+      }
+      return resultsAfterWrite(plan.planned, failure);
+    },
+  };
+}
+
 type Plan = { planned: PlannedFile[] } | { results: ApplyToResult[] };
 
 /**

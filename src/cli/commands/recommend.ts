@@ -154,7 +154,9 @@ export function register(program: Command): void {
     .addHelpText('after', '\nA context, namespace or workload that cannot be read (unreachable, RBAC, no usable metrics) is named on stderr '
       + '(`mora: skipped …`; in the output with -f json|yaml --with-skipped) and left out; the others are printed, then the exit code is 4 (partial). '
       + 'A -n/-w/--context that matches nothing is exit 2, naming what matched nothing. --apply-to and --apply-cluster print the recommendations '
-      + 'before they write: when a write fails, stdout holds them and the exit code is that failure\'s.')
+      + 'before they write: when a write fails, stdout holds them and the exit code is that failure\'s. '
+      + 'Both together: the manifests\' diffs and the cluster\'s dry run first, one prompt (or --yes) for both; a workload the dry run refuses writes neither; '
+      + 'then the files, then the patches; a patch that fails rolls the cluster back and leaves the files written, naming them.')
     .action(async (opts: RecommendCliOptions, cmd: Command) => {
       if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
       if (cmd.getOptionValueSource('source') === 'default') opts.sourceFromDefault = true;
@@ -466,7 +468,27 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   if (opts.withSkipped && format !== 'json' && format !== 'yaml') throw new UserError(`--with-skipped goes with -f json or yaml, not ${format}`);
   let applyFailure: import('./apply-to-manifests').ApplyToFailure | undefined;
   let manifestDiffs = '';
-  if (opts.applyTo) {
+  /** --apply-to with --apply-cluster: the manifests, written by the cluster's step after its preview and prompt. */
+  let alongside: import('./apply-to-cluster').ManifestsAlongside | undefined;
+  if (opts.applyTo && opts.applyCluster && cluster && !opts.dryRun) {
+    // Both previewed before either is written: the manifests' diffs now (stderr), the cluster's dry run next; one prompt
+    // (or --yes) for both; then the files, all or none, then the patches (apply-to-cluster.ts, ApplyToClusterOptions.manifests).
+    const { planApplyTo, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
+    const planned = await planApplyTo(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas));
+    // Failures (and a path that matched nothing) named now; the files written are named once they are.
+    applyFailure = reportApplyTo(planned.preview, planned.files.length ? true : Boolean(opts.quiet));
+    if (!applyFailure && planned.files.length) {
+      process.stderr.write(forTerminalText(planned.preview.map((r) => r.diff ?? '').join('')));
+      const quiet = Boolean(opts.quiet);
+      alongside = {
+        files: planned.files,
+        write: async () => {
+          const failure = reportApplyTo(await planned.write(), quiet);
+          if (failure) throw failure;
+        },
+      };
+    }
+  } else if (opts.applyTo) {
     const { applyToManifestsInterruptible, dryRunSummary, reportApplyTo } = require('./apply-to-manifests') as typeof import('./apply-to-manifests');
     // Ctrl-C, SIGTERM or SIGHUP while the files are written puts back those written (exit 130, nothing changed).
     const results = await applyToManifestsInterruptible(opts.applyTo, runs.map((x) => x.recommendation), opts.defaultNamespace ?? 'default', Boolean(opts.replicas), { dryRun: Boolean(opts.dryRun), onListening });
@@ -502,7 +524,7 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
     process.stdout.write(output);
     const diffs = format === 'table' ? process.stdout : process.stderr;
     await applyCluster.applyToCluster(cluster.kube(), runs.map((x) => x.recommendation),
-      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet), rollback: opts.rollback !== false,
+      { dryRun: Boolean(opts.dryRun), yes: Boolean(opts.yes), replicas: Boolean(opts.replicas), quiet: Boolean(opts.quiet), rollback: opts.rollback !== false, manifests: alongside,
         undoCommand: (f) => `mora recommend --undo ${applyCluster.shellWord(f)}${opts.kubeconfig ? ` --kubeconfig ${applyCluster.shellWord(opts.kubeconfig)}` : ''}` },
       { out: (t) => diffs.write(t), err: (l) => process.stderr.write(`${l}\n`), confirm: applyCluster.askOnTerminal, onListening });
     if (leftOut.length) throw partial(leftOut);
