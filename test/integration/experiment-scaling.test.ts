@@ -16,6 +16,7 @@ import { ControlPlane } from '../harness/control-plane';
 import { until } from '../harness/wait';
 
 const ROOT = path.join(__dirname, '..', '..');
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function runCli(args: string[], children: ChildProcess[]): { child: ChildProcess; stderr: () => string; stdout: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mora.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,6 +56,7 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   let cp: ControlPlane | undefined;
   let dir: string;
   let kubeconfig: string;
+  let execToken = '';
   const children: ChildProcess[] = [];
   /** mora experiment asks Prometheus before it scales anything (2390737): one that answers, for scaledAndWaiting. */
   let prom: { url: string; close: () => void } | undefined;
@@ -62,7 +64,12 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   before(async function () {
     this.timeout(120_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-scaling-'));
-    cp = await ControlPlane.start();
+    // A static token for the exec-plugin user of the race below (the API server's --token-auth-file).
+    execToken = `mora-exec-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    const tokens = path.join(dir, 'tokens.csv');
+    fs.writeFileSync(tokens, `${execToken},mora-exec,mora-exec-uid,"mora-testers"\n`, { mode: 0o600 });
+    cp = await ControlPlane.start({ apiServerArgs: [`--token-auth-file=${tokens}`] });
+    await cp.bind(undefined, 'mora-exec-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, ['user:mora-exec']);
     await cp.createNamespace('shop');
     kubeconfig = cp.writeKubeconfig([{ name: 'mora-real', credentials: cp.admin, namespace: 'shop' }], 'shop');
     prom = await answeringPrometheus();
@@ -457,6 +464,47 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
   });
 
   // Before: the second took the running one's note as a killed one's, scaled k9 during it, and restored over it.
+  // Before 2026-12-01 each run read the records, then wrote its own: started at the same instant, both could find no
+  // other run and both scale the workload. Both are spawned at once (no wait between them), a few times over.
+  it('two mora experiment runs started at the same instant on one workload: one scales it, the other is exit 2 naming it (3 times over)', async () => {
+    const prom = await answeringPrometheus();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const name = `race-${round}`;
+        // Both held at their first API request until both have sent one (their credential plugin, re-run for every request,
+        // waits for the other process), so they read the workload and the records at the same moment, every round.
+        const gate = fs.mkdtempSync(path.join(dir, `gate-${round}-`));
+        const plugin = path.join(gate, 'plugin.sh');
+        fs.writeFileSync(plugin, [
+          '#!/bin/sh',
+          `touch '${gate}/arrived-'"$PPID"; n=0`,
+          `while [ "$(ls '${gate}' | grep -c '^arrived-')" -lt 2 ] && [ $n -lt 600 ]; do sleep 0.02; n=$((n+1)); done`,
+          `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${execToken}","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`, '',
+        ].join('\n'), { mode: 0o755 });
+        const gated = path.join(gate, 'kubeconfig.yaml');
+        fs.writeFileSync(gated, fs.readFileSync(kubeconfig, 'utf8').replace(/^users:\n[\s\S]*?(?=^contexts:)/m, (users) => {
+          const user = /^- name: (\S+)/m.exec(users)![1];
+          return ['users:', `- name: ${user}`, '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never', ''].join('\n');
+        }));
+        const args = (await flagExperiment(name, prom.url, path.join(dir, name)))('3').map((a) => (a === kubeconfig ? gated : a));
+        const runs = [runCli(args, children), runCli(args, children)];
+        // One exits (refused) while the other holds the workload, scaled, waiting for ready replicas that never come.
+        const refusedAt = await Promise.race(runs.map((r, i) => r.exited.then(() => i)));
+        const [refused, holder] = [runs[refusedAt], runs[1 - refusedAt]];
+        assert.equal(await refused.exited, 2, `${refused.stderr()}\n--- the other:\n${holder.stderr()}`);
+        assert.match(refused.stderr(), new RegExp(`^mora: mora experiment: Deployment/${name} in namespace shop \\(context mora-real\\) \\(service 127\\.0\\.0\\.1:9\\) is being scaled by mora experiment \\(out ${escape(path.join(dir, name))}\\) \\(pid ${holder.child.pid} on [^;]+; lock \\S+\\.lock\\): nothing was scaled or sent; `, 'm'));
+        await untilScaled(holder, name, 3);
+        assert.equal(holder.child.exitCode, null, holder.stderr());
+        holder.child.kill('SIGINT');
+        assert.equal(await holder.exited, 130, holder.stderr());
+        assert.equal(await spec(name), 1, 'the holder put back the original');
+        assert.equal(jsonsIn(path.join(dir, name)).length, 1, 'one record: the refused run wrote none');
+      }
+    } finally {
+      prom.close();
+    }
+  });
+
   it('mora experiment --workload while another mora experiment scales that workload: exit 2 naming it and its lock, nothing scaled; the first puts back the original', async () => {
     const prom = await answeringPrometheus();
     try {
@@ -466,7 +514,8 @@ describe('experiment scaling on a real kube-apiserver (real CLI)', function () {
       await untilScaled(first, 'running-exp', 4);
       const second = runCli(args('2'), children);
       assert.equal(await second.exited, 2, second.stderr());
-      assert.match(second.stderr(), /^mora: mora experiment: Deployment\/running-exp in namespace shop \(context mora-real\) \(service 127\.0\.0\.1:9\) is being scaled by experiment 127-0-0-1-9-r4-\S+\.json, which is running \(pid \d+ on [^;]+; its record [^)]*\.json\): nothing was scaled or sent; run it again once that experiment has ended; if that experiment is not running, delete \S*experiment-\S+\.lock$/m);
+      // The workload's lock (plan-lock.ts acquireWorkloadLock), taken before the records are read, names the first run.
+      assert.match(second.stderr(), new RegExp(`^mora: mora experiment: Deployment/running-exp in namespace shop \\(context mora-real\\) \\(service 127\\.0\\.0\\.1:9\\) is being scaled by mora experiment \\(out ${escape(out)}\\) \\(pid ${first.child.pid} on [^;]+; lock ${escape(dir)}/\\.mora-workload-[0-9a-f]+\\.lock\\): nothing was scaled or sent; run it again once that run has ended`, 'm'));
       assert.equal(await spec('running-exp'), 4, 'the second changed nothing');
       assert.equal(jsonsIn(out).length, 1, 'the second wrote no record');
       first.child.kill('SIGINT');
