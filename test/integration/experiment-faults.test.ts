@@ -56,8 +56,9 @@ async function countConnects<T>(port: number, fn: () => Promise<T>): Promise<{ r
 describe('load experiments when things go wrong', function () {
   this.timeout(90_000);
   let out: string;
-  beforeEach(() => { out = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-fault-')); });
-  afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
+  // The out folder one level down: a run's workload lock goes beside it (plan-lock.ts), so inside this test's own folder.
+  beforeEach(() => { out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-fault-')), 'out'); fs.mkdirSync(out); });
+  afterEach(() => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
 
   it('a dead target (closed port) gets at most rate × duration connection attempts, not thousands per second', async () => {
     const port = await freeLoopbackPort();

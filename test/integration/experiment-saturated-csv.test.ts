@@ -54,7 +54,9 @@ describe('the unified experiment CSV carries each level\'s asked and achieved ra
 
   before(async function () {
     this.timeout(60_000);
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-sat-'));
+    // The out folder one level down: a run's workload lock goes beside it (plan-lock.ts), so inside this test's own folder.
+    out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-sat-')), 'out');
+    fs.mkdirSync(out);
     svc = await startSampleService({ serviceTimeMs: SERVICE_MS, concurrency: 1 });
     prom = await startPrometheus({
       scrapeConfigsYaml: `  - job_name: sample\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:${svc.port}']\n`,
@@ -63,7 +65,7 @@ describe('the unified experiment CSV carries each level\'s asked and achieved ra
   after(async () => {
     await prom?.stop();
     await svc?.stop();
-    if (out) fs.rmSync(out, { recursive: true, force: true });
+    if (out) fs.rmSync(path.dirname(out), { recursive: true, force: true });
   });
 
   it('mora experiment levels: the saturated level\'s rows say saturated with achieved < asked; the level served in full says not saturated', async () => {

@@ -23,7 +23,9 @@ describe('load experiment against a real Prometheus and the sample service', fun
   let out: string;
 
   before(async () => {
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-it-'));
+    // The out folder one level down: a run's workload lock goes beside it (plan-lock.ts), so inside this test's own folder.
+    out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-it-')), 'out');
+    fs.mkdirSync(out);
     svc = await startSampleService({ cpuMsPerRequest: CPU_MS, failEvery: 25 });
     prom = await startPrometheus({
       scrapeConfigsYaml: `  - job_name: sample\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:${svc.port}']\n`,
@@ -32,7 +34,7 @@ describe('load experiment against a real Prometheus and the sample service', fun
   after(async () => {
     await prom?.stop();
     await svc?.stop();
-    fs.rmSync(out, { recursive: true, force: true });
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
   });
 
   it('writes a CSV and a JSON whose request rate and CPU follow the load levels', async () => {
