@@ -38,7 +38,13 @@ export function parsePrometheusJson(text: string, name: string): JsonSeries[] {
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new InputError(`${name}: this looks like JSON but does not parse (${clip((e as Error).message, 80)}: cut short?); ${READS}`);
+    // VictoriaMetrics' /api/v1/export writes JSON lines: one series object per line.
+    const lines = jsonLines(text);
+    if (lines === undefined) throw new InputError(`${name}: this looks like JSON but does not parse (${clip((e as Error).message, 80)}: cut short?); ${READS}`);
+    if (!lines.every(isSeries)) {
+      throw new InputError(`${name}: JSON lines (one JSON value per line), not of series objects ({"metric":{…},"values":[…],"timestamps":[…]}, as VictoriaMetrics' /api/v1/export writes): format not supported; ${READS}`);
+    }
+    doc = lines;
   }
   let data: unknown = doc;
   if (isObject(doc) && typeof doc.status === 'string' && doc.status !== 'success') {
@@ -75,11 +81,28 @@ export function parsePrometheusJson(text: string, name: string): JsonSeries[] {
       }
       throw new InputError(`${where} has no "values" array; ${READS}`);
     }
+    // VictoriaMetrics' export: values and timestamps (ms) in two arrays of one length.
+    if (Array.isArray(r.timestamps) && !r.values.every(isSample)) {
+      const ts = r.timestamps;
+      if (ts.length !== r.values.length) throw new InputError(`${where}: ${r.values.length} values but ${ts.length} timestamps; the two arrays of a VictoriaMetrics export are of one length`);
+      return { labels, samples: r.values.map((v, k) => [ts[k], v] as [unknown, unknown]) };
+    }
     r.values.forEach((s, k) => {
       if (!isSample(s)) throw new InputError(`${where}, sample ${k + 1}: ${clip(JSON.stringify(s) ?? '', 40)} is not a [timestamp, "value"] pair`);
     });
     return { labels, samples: r.values as Array<[unknown, unknown]> };
   });
+}
+
+/** The values of JSON lines (two or more non-empty lines, each one JSON value), or undefined when the text is not so. */
+function jsonLines(text: string): unknown[] | undefined {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) return undefined;
+  const out: unknown[] = [];
+  for (const l of lines) {
+    try { out.push(JSON.parse(l)); } catch { return undefined; }
+  }
+  return out;
 }
 
 function instant(name: string, type: string): InputError {

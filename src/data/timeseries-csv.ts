@@ -37,6 +37,8 @@ export interface ReadSeries {
   column?: string;
   /** The value column was chosen among several beside it that are no usage (a limit, a total): said on stderr. */
   chosen?: string;
+  /** A units row under the header (`s,cores`) that was skipped: its line, said on stderr. */
+  unitsRow?: number;
 }
 
 /** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
@@ -73,7 +75,14 @@ export function epochUnit(n: number): EpochUnit | undefined {
  * is refused: JavaScript's Date.parse guesses month/day order for such strings, which would read a day-first file wrong.
  */
 const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))? ?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/i;
-const EPOCH_NUMBER = /^-?\d+(\.\d+)?$/;
+/** An epoch number, also as R writes a round one (`1.7e+09`). */
+const EPOCH_NUMBER = /^-?\d+(\.\d+)?(e\+?\d+)?$/i;
+/** ISO-8601's basic form (`20231114T000000Z`, `20231114T0000+0100`): read as the extended one. */
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** A year-first date with slashes (`2023/11/14 00:00:00`, as Excel and some loggers write it): unambiguous, unlike 1/2/2013. */
+const YEAR_SLASHES = /^(\d{4})\/(\d{1,2})\/(\d{1,2})(?=$|[T ])/;
+/** Go's time.Time String(): an offset, then the zone's abbreviation (`2023-11-15 00:00:00 +0000 UTC`); the offset says it all. */
+const GO_ZONE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ([+-]\d{4}) [A-Z]{1,5}$/;
 /**
  * A value as spreadsheets and printf write it. Number() alone also reads "0x10" as 16 (and 0b…, 0o…): a cell in another
  * notation would be a silently wrong number, so only decimal reads.
@@ -111,7 +120,7 @@ export function implausibleTimestamps(t: ArrayLike<number>): string | undefined 
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
 export function parseTimestamp(raw: string): number {
-  const s = unquote(raw);
+  const s = isoForms(unquote(raw));
   if (EPOCH_NUMBER.test(s)) {
     const n = Number(s);
     const unit = epochUnit(n);
@@ -125,6 +134,16 @@ export function parseTimestamp(raw: string): number {
   const iso = `${m[1]}T${m[2] ?? '00:00'}${zone.length === 3 ? `${zone}:00` : zone}`;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) && dayExists(m[1]) ? ms / 1000 : NaN;
+}
+
+/** Other unambiguous spellings of a timestamp (ISO basic, year-first slashes, Go's zone) as the ISO-8601 that reads. */
+function isoForms(s: string): string {
+  const basic = ISO_BASIC.exec(s);
+  if (basic) return `${basic[1]}-${basic[2]}-${basic[3]}T${basic[4]}:${basic[5]}${basic[6] ? `:${basic[6]}` : ''}${basic[7] ?? ''}`;
+  const slashes = YEAR_SLASHES.exec(s);
+  if (slashes) return `${slashes[1]}-${slashes[2].padStart(2, '0')}-${slashes[3].padStart(2, '0')}${s.slice(slashes[0].length)}`;
+  const go = GO_ZONE.exec(s);
+  return go ? `${go[1]}${go[2]}` : s;
 }
 
 /** Whether a YYYY-MM-DD names a real day: Date.parse rolls 2023-02-30 over to 2 March instead of refusing it. */
@@ -222,10 +241,25 @@ function otherSeparator(first: string): ';' | '\t' | undefined {
  * such a file was refused; reading 1.234 would be a silent guess) unless another of its cells is a decimal comma no
  * thousands group can be (`0,25`, `1,5`, `0,125`).
  */
+/** Excel's first line naming the separator: `sep=;`, `sep=,`, `sep=<tab>` (maybe quoted, maybe followed by separators). */
+const EXCEL_SEP = /^"?sep=(.)"?[;,\t]*$/i;
+
 function commaSeparated(text: string, name: string): string {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const first = lines.find((l) => l.trim() !== '' && !isComment(l));
-  const sep = first === undefined ? undefined : otherSeparator(first);
+  const at = lines.findIndex((l) => l.trim() !== '' && !isComment(l));
+  // Excel's `sep=;` line (it names the separator and is no header): blanked, so line numbers stay the file's.
+  const named = at < 0 ? null : EXCEL_SEP.exec(lines[at]);
+  let sep: ';' | '\t' | undefined;
+  if (named) {
+    if (named[1] !== ',' && named[1] !== ';' && named[1] !== '\t') {
+      throw new InputError(`${name}: line ${at + 1}: "${clip(lines[at], 20)}": columns separated by "${named[1]}" are not read; export with commas, semicolons or tabs`);
+    }
+    lines[at] = '';
+    if (named[1] === ',') return lines.join('\n');
+    sep = named[1];
+  } else {
+    sep = at < 0 ? undefined : otherSeparator(lines[at]);
+  }
   if (sep === undefined) return text;
   let decimalComma = false;
   let dotted: { line: number; cell: string } | undefined;
@@ -625,6 +659,7 @@ function parseCsv(text: string, name: string): ReadSeries {
   let missing = 0;
   let conflicting = 0;
   let infinite = 0;
+  let unitsRow: number | undefined;
   /** The timestamps of the rows without a value. */
   const missingAt: number[] = [];
   /** Timestamp → index of its last row in t/v. */
@@ -654,6 +689,8 @@ function parseCsv(text: string, name: string): ReadSeries {
     if (!Number.isFinite(ts)) {
       // The header again, inside the file: exports concatenated with `cat` (each with its header, maybe its BOM).
       if (sameCells(line, headerLine)) continue;
+      // A units row right under the header (`s,cores`): skipped, and said.
+      if (t.length === 0 && missing === 0 && unitsRow === undefined && isUnitsRow(cells)) { unitsRow = i + 1; continue; }
       const numeric = EPOCH_NUMBER.test(rawTs);
       if (clockCol !== undefined) {
         // Both cells, as the user wrote them: the time alone does not say which row or why.
@@ -699,7 +736,7 @@ function parseCsv(text: string, name: string): ReadSeries {
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
       + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`), split);
   }
-  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}), ...(header[vCol] ? { column: header[vCol] } : {}), ...(chosen ? { chosen } : {}) });
+  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}), ...(header[vCol] ? { column: header[vCol] } : {}), ...(chosen ? { chosen } : {}), ...(unitsRow ? { unitsRow } : {}) });
 }
 
 /**
@@ -935,6 +972,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   /** The first epoch number read with --time-unit (to say which unit it looks like when the given one reads implausibly). */
   let firstRaw: number | undefined;
   let row = 0;
+  let unitsRow: number | undefined;
   // Without a header, `1700000000,0,25` may be one value with a decimal comma read as two columns (0 and 25): each value
   // column followed by a free one is watched for it (splitDecimals).
   const split = header ? [] : valueCols.filter((j) => j + 1 < columns && j + 1 !== tCol && !seriesCols.includes(j + 1)).map((j) => new SplitDecimal(j));
@@ -962,6 +1000,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     const rawTs = tCol === undefined ? '' : cellAt(cells, tCol);
     // The header again, inside the file: exports concatenated with `cat`.
     if (header && !byRow && !EPOCH_NUMBER.test(rawTs) && sameCells(line, lines[i])) continue;
+    // A units row right under the header (`s,cores`): skipped, and said.
+    if (header && row === 0 && unitsRow === undefined && !EPOCH_NUMBER.test(rawTs) && !Number.isFinite(parseTimestamp(rawTs)) && isUnitsRow(quoted ? cells : line.split(','))) { unitsRow = k + 1; continue; }
     if (byRow) ts = row * layout.step!;
     else if (layout.step !== undefined) {
       if (!EPOCH_NUMBER.test(rawTs)) throw new InputError(`${name}: line ${k + 1}: "${clip(rawTs, 40)}" is not a step number (--step ${layout.step} reads the time column as 0, 1, 2, … steps of ${layout.step} s)`);
@@ -1031,7 +1071,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     }
   }
   return [...all].map(([key, r]) => ({
-    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}),
+    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}), ...(unitsRow ? { unitsRow } : {}),
       ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}) }),
     ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
   }));
@@ -1299,6 +1339,15 @@ interface Split { timeColumn: string; valueColumn: string; seriesColumn: string;
 /** An InputError for a file of several series, with how it splits when that is unambiguous. */
 function withSplit(e: InputError, split: Split | undefined): InputError {
   return split ? Object.assign(e, { split }) : e;
+}
+
+/** A unit cell (`s`, `cores`, `bytes`, `%`, `[MiB]`, `(ms)`): a few letters, no digit. */
+const UNIT_CELL = /^[[(]?[a-zµ%/ ]{1,12}[\])]?$/i;
+
+/** A row of units right under the header (`s,cores`, `unix,bytes`): every cell a unit name or empty, one at least, none a no-value word. */
+function isUnitsRow(cells: readonly string[]): boolean {
+  const c = cells.map(unquote);
+  return c.some((x) => x !== '') && c.every((x) => x === '' || (UNIT_CELL.test(x) && !MISSING.test(x) && !INFINITE.test(x)));
 }
 
 function isComment(line: string): boolean {

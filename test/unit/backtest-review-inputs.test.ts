@@ -161,4 +161,28 @@ describe('mora backtest and forecast on a reviewer\'s third-party inputs', () =>
     assert.equal(bad.code, 2);
     assert.match(bad.err, /^mora: stdin: line 2: "x" is not a timestamp/m);
   });
+
+  it('more export shapes: Excel\'s sep=; line, a units row, Go\'s time.String(), ISO basic, year-first slashes, R\'s 1.7e+09, VictoriaMetrics export lines', async () => {
+    const n = 2 * 288;
+    const at = (i: number) => T0 + i * 300;
+    const iso = (t: number) => new Date(t * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+    const expectT = Array.from({ length: n }, (_, i) => at(i));
+    const check = (text: string, what: string) => assert.deepEqual(Array.from(parseTimeseriesCsv(text, 'x.csv').series.t), expectT, what);
+    const make = (head: string, ts: (t: number) => string, sep = ',') => [head, ...Array.from({ length: n }, (_, i) => `${ts(at(i))}${sep}${wave(i)}`)].join('\n');
+    check('sep=;\n' + make('timestamp;value', String, ';').replace(/\./g, ','), 'sep=;');
+    check('sep=,\n' + make('timestamp,value', String), 'sep=,');
+    const units = parseTimeseriesCsv(make('timestamp,value\ns,cores', String), 'u.csv');
+    assert.deepEqual([units.unitsRow, units.series.t.length], [2, n]);
+    check(make('timestamp,value', (t) => `${iso(t)} +0000 UTC`), 'Go');
+    check(make('timestamp,value', (t) => new Date(t * 1000).toISOString().replace(/[-:]/g, '').replace('.000', '')), 'ISO basic');
+    check(make('timestamp,value', (t) => iso(t).replace(/-/g, '/')), 'year-first slashes');
+    const sci = make('timestamp,value', (t) => (t === T0 + 3000 ? `${(T0 + 3000) / 1e8}e+08` : String(t)));
+    check(sci, 'R scientific');
+    // Still refused: a month/day order that is a guess.
+    assert.throws(() => parseTimeseriesCsv('timestamp,value\n1/2/2023 00:00,1\n', 'g.csv'), inputError(/is not a timestamp/));
+    const vm = ['a', 'b'].map((pod) => JSON.stringify({ metric: { pod }, values: Array.from({ length: n }, (_, i) => Number(wave(i))), timestamps: expectT.map((t) => t * 1000) })).join('\n') + '\n';
+    const reads = parseTimeseries(vm, 'vm.jsonl');
+    assert.deepEqual(reads.map((r) => [r.labels?.pod, r.read.series.t.length, r.read.series.t[1]]), [['a', n, at(1)], ['b', n, at(1)]]);
+    assert.throws(() => parseTimeseries('{"a":1}\n{"b":2}\n', 'o.jsonl'), inputError(/format not supported/));
+  });
 });

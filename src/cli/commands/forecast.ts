@@ -115,7 +115,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
   const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
   // `--input -`: standard input (as `manifests scan -` reads it), named "stdin" in errors.
-  const { series, missing, conflicting, trailing, far, infinite, chosen, column } = opts.input === '-'
+  const { series, missing, conflicting, trailing, far, infinite, chosen, column, unitsRow } = opts.input === '-'
     ? parseTimeseriesCsvBytes(await readStdin(), STDIN_NAME, layout) : readTimeseriesCsv(opts.input, layout);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
@@ -133,6 +133,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
     process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${forTerminal(column)} is a cumulative counter (a Prometheus _total, which only grows), not usage; `
       + `to forecast usage, export its rate instead: rate(${forTerminal(column)}[5m])\n`);
   }
+  if (unitsRow && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: line ${unitsRow} under the header holds units, not values; skipped\n`);
   // A usage column beside its limit or total (cpu_usage,cpu_limit): the usage is forecast, the other named.
   if (chosen && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${forTerminal(chosen)}\n`);
   // An infinity (+Inf: a division by zero in the query) is no sample, as NaN is: left out and said (a warning, even with -q).
