@@ -33,8 +33,10 @@ export interface ReadSeries {
   far?: FarRows;
   /** Of the `missing` rows, those whose value was an infinity (+Inf, -Inf, Infinity): left out as NaN is; the commands say how many. */
   infinite?: number;
-  /** The value column's header name (a CSV with a header), or the series' metric name (`__name__` of a Prometheus export). */
+  /** The value column's header name (a CSV with a header). */
   column?: string;
+  /** The series' metric name (`__name__` of a Prometheus export: rate() and other functions drop it, so it names raw samples). */
+  metric?: string;
   /** The value column was chosen among several beside it that are no usage (a limit, a total): said on stderr. */
   chosen?: string;
   /** A units row under the header (`s,cores`) that was skipped: its line, said on stderr. */
@@ -495,13 +497,13 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
   }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
-    read: withColumn(readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`), js.labels.__name__),
+    read: withMetric(readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`), js.labels.__name__),
     labels: all.length > 1 ? js.labels : undefined,
   }));
 }
 
-function withColumn(read: ReadSeries, column: string | undefined): ReadSeries {
-  return column ? { ...read, column } : read;
+function withMetric(read: ReadSeries, metric: string | undefined): ReadSeries {
+  return metric ? { ...read, metric } : read;
 }
 
 /** One series: a CSV, or a Prometheus export of one series (several are an error that says how to pick one). */

@@ -105,6 +105,13 @@ describe('mora backtest and forecast on a reviewer\'s third-party inputs', () =>
       assert.equal(u.code, 0, u.err);
       assert.match(u.err, /never decrease over 4032 samples and grow steadily .*cumulative counter.*rate\(<counter>\[5m\]\)/);
       assert.doesNotMatch(u.err, /--scale 0\.001/);
+      // A CSV column named so: refused when its values only rise; a rate kept under the counter's name reads.
+      writeFileSync(join(dir, 'raw.csv'), ['timestamp,container_cpu_usage_seconds_total', ...values.map(([t, v]) => `${t},${v}`)].join('\n'));
+      const raw = await mora(['backtest', '-i', join(dir, 'raw.csv'), '-k', 'cpu', '-s', 'mora', '-q']);
+      assert.equal(raw.code, 2, raw.err);
+      assert.match(raw.err, /is a cumulative counter/);
+      writeFileSync(join(dir, 'rated.csv'), csv('timestamp,container_cpu_usage_seconds_total', (r) => `${r.t},${r.v}`));
+      assert.equal((await mora(['backtest', '-i', join(dir, 'rated.csv'), '-k', 'cpu', '-s', 'mora', '-q'])).code, 0);
     });
     // The unit hint is still given for a series that is no counter.
     assert.equal(unitNotes([{ name: 'a', series: { v: [5000] }, cumulative: true }], 'cpu', ['vpa']).length, 0);

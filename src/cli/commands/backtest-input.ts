@@ -183,9 +183,13 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         // nearly doubled a series' waste ratio, and three −500 ones made its usage sum ≤ 0 ("idle", every mean "—").
         // A Prometheus counter (container_cpu_usage_seconds_total: CPU seconds since the start) exported without rate()
         // read as cores grows without end (924 "cores" after two weeks): never usage, by its name.
-        if (read.column && isCounterName(read.column)) {
-          throw new InputError(`${f}: ${clip(read.column, 80)} is a cumulative counter (a Prometheus _total: ${/cpu/i.test(read.column) ? 'CPU seconds' : 'a count'} since the start, which only grows), `
-            + `not usage; export its rate instead: rate(${clip(read.column, 80)}[5m]) in the query${read.column.toLowerCase().includes('cpu') ? ' (cores)' : ''}`);
+        // A CSV column may keep the counter's name over its rate (a hand-made header): refused only when its values never fall
+        // but at a counter reset; a Prometheus series' __name__ is dropped by rate(), so there the name is enough.
+        const counter = read.metric && isCounterName(read.metric) ? read.metric
+          : read.column && isCounterName(read.column) && mostlyRising(read.series.v) ? read.column : undefined;
+        if (counter) {
+          throw new InputError(`${f}: ${clip(counter, 80)} is a cumulative counter (a Prometheus _total: ${/cpu/i.test(counter) ? 'CPU seconds' : 'a count'} since the start, which only grows), `
+            + `not usage; export its rate instead: rate(${clip(counter, 80)}[5m]) in the query${counter.toLowerCase().includes('cpu') ? ' (cores)' : ''}`);
         }
         const { series: s, negative } = nonNegative(clean(read.series).series);
         // Unnamed, by its values (CPU only: a memory leak does grow steadily): never lower, steadily higher over the whole range.
@@ -314,6 +318,14 @@ export function otherKind(column: string, kind: 'cpu' | 'memory'): 'cpu' | 'memo
   if (kind === 'cpu' && mem && !cpu) return 'memory';
   if (kind === 'memory' && cpu && !mem) return 'cpu';
   return undefined;
+}
+
+/** Whether values never decrease but at a few resets (≤ 1% of the steps), over 30 samples or more, and rise overall. */
+function mostlyRising(v: ArrayLike<number>): boolean {
+  if (v.length < 30) return false;
+  let down = 0;
+  for (let k = 1; k < v.length; k++) if (v[k] < v[k - 1]) down++;
+  return down <= 0.01 * (v.length - 1) && v[v.length - 1] > v[0];
 }
 
 function fmtNumber(x: number): string {

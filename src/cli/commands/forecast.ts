@@ -115,7 +115,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
   const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
   // `--input -`: standard input (as `manifests scan -` reads it), named "stdin" in errors.
-  const { series, missing, conflicting, trailing, far, infinite, chosen, column, unitsRow } = opts.input === '-'
+  const { series, missing, conflicting, trailing, far, infinite, chosen, column, metric, unitsRow } = opts.input === '-'
     ? parseTimeseriesCsvBytes(await readStdin(), STDIN_NAME, layout) : readTimeseriesCsv(opts.input, layout);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
@@ -129,9 +129,10 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // A row years from the rest (a typo, a stray row) was left out: the forecast started from it (2035 for `2077000000`).
   if (far) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${farRowsNote(far)}\n`);
   // A Prometheus counter exported without rate() (CPU seconds since the start) forecasts a line that only grows: said.
-  if (column && isCounterName(column)) {
-    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${forTerminal(column)} is a cumulative counter (a Prometheus _total, which only grows), not usage; `
-      + `to forecast usage, export its rate instead: rate(${forTerminal(column)}[5m])\n`);
+  const counter = [metric, column].find((n) => n !== undefined && isCounterName(n));
+  if (counter) {
+    process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${forTerminal(counter)} is a cumulative counter (a Prometheus _total, which only grows), not usage; `
+      + `to forecast usage, export its rate instead: rate(${forTerminal(counter)}[5m])\n`);
   }
   if (unitsRow && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: line ${unitsRow} under the header holds units, not values; skipped\n`);
   // A usage column beside its limit or total (cpu_usage,cpu_limit): the usage is forecast, the other named.
