@@ -7,8 +7,9 @@
  *                             ω_k ∝ w_k / r_k²,  ω_b ∝ a (anchorWeight, default 1),  r_k = model k's holdout MAE / the baseline's
  *                             MAE on the same holdout window(s)
  *
- * The baseline (seasonal-baseline.ts: the median of the same time of day over the last 1, 3 or 7 days, chosen by holdout
- * error; 1 day = seasonal-naive) is a strong forecaster for daily-periodic workloads. A model that validates as well as the
+ * The baseline (seasonal-baseline.ts: the median of the same time of day over the last 1, 3 or 7 days, or on a weekly
+ * series of the same weekday over the last 1–3 weeks, chosen by holdout error; 1 day = seasonal-naive) is a strong
+ * forecaster for daily- and weekly-periodic workloads. A model that validates as well as the
  * baseline (r = 1) keeps its prior weight against the anchor; one that validates k× worse gets 1/k² of it (inverse squared
  * error, the Bates–Granger inverse-variance rule); two models that validate alike keep their 0.4/0.6 ratio. The result's
  * `anchor` says how much weight the baseline got and why.

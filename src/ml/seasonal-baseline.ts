@@ -10,6 +10,21 @@
  * baseline is the last value. The fusion reads it through baselineMedianAt: after a level shift the median would lag
  * (level-shift.ts) the history before the shift is read at the new level.
  *
+ * Weekly candidates. A series with a weekly pattern (weekdays high, weekends low) defeats every median of the last days:
+ * on Saturday they read Friday, on Monday the weekend. So the baseline also offers the same weekday: the median of the
+ * same time of day on the same weekday over the last w weeks (w = 1: weekly seasonal-naive). It is carried through the
+ * same `days` parameter as a negative count, days = −w (weeklyDays), so every reader of the baseline (baselineMedianAt,
+ * levelOutside, seasonalMedianForecast, describeBaseline, the fusion's anchor and band windows) takes it unchanged. A
+ * weekly pattern shows only at the weekday/weekend edges, which 3 consecutive one-day holdout windows may all miss (Tue–
+ * Thu), so a weekly candidate is scored against the daily winner on a week of windows (WEEKLY_HOLDOUT_DAYS) and replaces
+ * it only when it errs at most half as much there (WEEKLY_MARGIN); it needs its w weeks before the earliest of those
+ * windows (two weeks of history for w = 1). The margin: a weekly pattern worth reading shows as a several-fold error of
+ * the daily medians at the weekday/weekend edges (the generated series of the unit test: 0.2×), while on the Bitbrains
+ * traces, which have none, a weekly candidate won a week of windows by chance by up to 0.73× and then forecast the next
+ * day worse (with "strictly better" as the rule 7 of 24 switched: one's baseline MASE 0.93 → 2.14, the cpu group's fused
+ * MASE 0.554 → 0.578; BENCHMARKS.md § "Weekly baseline"). For a level shift it lags (a week-old value reads the old level for a week) the last week is scanned
+ * (weeklyShiftDays).
+ *
  * Filled points (a gap interpolated by onRegularGrid, passed here as NaN by observedValues) are no data: the median at a
  * time of day is over the observed values among its k days; where all k are filled, the nearest earlier day observed
  * at that time stands in (else the last observed value), and a holdout window is scored on its observed points only.
@@ -19,12 +34,36 @@ import { levelShiftAt, outsideRecentDays, type LevelShift } from './level-shift'
 
 /** Day counts the baseline chooses between. */
 export const BASELINE_DAYS = [1, 3, 7] as const;
+/** Week counts of the same-weekday candidates (header, "Weekly candidates"). */
+export const BASELINE_WEEKS = [1, 2, 3] as const;
+/** Days of holdout windows a weekly candidate is scored on against the daily winner: one of each weekday. */
+export const WEEKLY_HOLDOUT_DAYS = 7;
+/**
+ * A weekly candidate replaces the daily winner only when its error over the week of windows is at most this share of the
+ * daily winner's (header, "Weekly candidates").
+ */
+export const WEEKLY_MARGIN = 0.5;
+
+/** The `days` value of the same-weekday median over the last `weeks` weeks (a negative count). */
+export const weeklyDays = (weeks: number): number => -weeks;
+/** Weeks of a same-weekday baseline `days` value, or 0 for a median of the last days. */
+export const weeksOf = (days: number): number => (days < 0 ? -days : 0);
+/**
+ * The `days` levelShiftAt scans for (level-shift.ts laggedDays): a k-day median's own, and for a same-weekday median the
+ * last week (13 → 7 days), which a week-old value lags a shift by.
+ */
+const shiftDays = (days: number): number => (days < 0 ? 13 : days);
 
 export interface BaselineChoice {
-  /** Days the median is taken over (1 = seasonal-naive). */
+  /** Days the median is taken over (1 = seasonal-naive); negative, −w: the same weekday over the last w weeks. */
   days: number;
   /** Mean holdout MAE of each candidate that had enough history, by its day count. */
   scores: Record<number, number>;
+  /**
+   * When a weekly candidate had the history: the mean MAE over WEEKLY_HOLDOUT_DAYS days of windows of the daily winner
+   * and of each weekly candidate, by day count.
+   */
+  weekScores?: Record<number, number>;
 }
 
 /**
@@ -32,6 +71,7 @@ export interface BaselineChoice {
  * over those ≥ 0. Reads only values before `start`. Period < 2 or start < period: the last value before start.
  */
 export function seasonalMedianAt(v: ArrayLike<number>, start: number, len: number, period: number, days = 1): Float64Array {
+  if (days < 0) return weekdayMedianAt(v, start, len, period, -days);
   const out = new Float64Array(len);
   let last = v[start - 1];
   for (let k = start - 2; !Number.isFinite(last) && k >= 0; k--) last = v[k];
@@ -49,11 +89,30 @@ export function seasonalMedianAt(v: ArrayLike<number>, start: number, len: numbe
 }
 
 /**
+ * The same-weekday baseline for v[start .. start+len) (period P = one day): for step i the median of the values a week,
+ * two, … `weeks` weeks before it at the same time of day, over those observed; with none of them (under a week of
+ * history, or all filled), the nearest earlier week observed there, else the daily seasonal-naive value.
+ */
+function weekdayMedianAt(v: ArrayLike<number>, start: number, len: number, P: number, weeks: number): Float64Array {
+  const daily = seasonalMedianAt(v, start, len, P, 1);
+  if (P < 2) return daily;
+  const W = 7 * P, out = new Float64Array(len), xs: number[] = [];
+  for (let i = 0; i < len; i++) {
+    xs.length = 0;
+    const phase = start + (i % W);
+    for (let j = 1; j <= weeks && phase - j * W >= 0; j++) { const x = v[phase - j * W]; if (Number.isFinite(x)) xs.push(x); }
+    for (let j = weeks + 1; !xs.length && phase - j * W >= 0; j++) { const x = v[phase - j * W]; if (Number.isFinite(x)) xs.push(x); }
+    out[i] = xs.length ? median(xs) : daily[i];
+  }
+  return out;
+}
+
+/**
  * Why a model's forecast `f` from `start` is at a level the (re-levelled) history does not show (level-shift.ts,
  * outsideRecentDays), or undefined.
  */
 export function levelOutside(v: ArrayLike<number>, start: number, period: number, days: number, f: ArrayLike<number>): string | undefined {
-  const shift = levelShiftAt(v, start, period, days);
+  const shift = levelShiftAt(v, start, period, shiftDays(days));
   return outsideRecentDays(shift ? relevelled(v, start, shift) : v, start, period, f)
     ? `forecasts a level outside the last days' range at the same time of day${shift ? ' (after the level shift)' : ''} at nine leads of ten` : undefined;
 }
@@ -63,7 +122,7 @@ export function levelOutside(v: ArrayLike<number>, start: number, period: number
  * level. Without such a shift, identical to seasonalMedianAt.
  */
 export function baselineMedianAt(v: ArrayLike<number>, start: number, len: number, period: number, days = 1): Float64Array {
-  const shift = levelShiftAt(v, start, period, days);
+  const shift = levelShiftAt(v, start, period, shiftDays(days));
   return seasonalMedianAt(shift ? relevelled(v, start, shift) : v, start, len, period, days);
 }
 
@@ -84,30 +143,54 @@ export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShif
   return out;
 }
 
-/** Picks the day count with the lowest mean MAE over `holdoutDays` consecutive windows of `len` steps ending at the end of `v`. */
-export function chooseBaselineDays(v: ArrayLike<number>, period: number, len: number, holdoutDays = 3, candidates: readonly number[] = BASELINE_DAYS): BaselineChoice {
+/**
+ * Picks the day count with the lowest mean MAE over `holdoutDays` consecutive windows of `len` steps ending at the end of
+ * `v`; then, where the history allows, a same-weekday candidate (`weeks`) replaces it when it errs at most WEEKLY_MARGIN
+ * as much over a week of windows (header, "Weekly candidates").
+ */
+export function chooseBaselineDays(
+  v: ArrayLike<number>, period: number, len: number, holdoutDays = 3, candidates: readonly number[] = BASELINE_DAYS, weeks: readonly number[] = BASELINE_WEEKS,
+): BaselineChoice {
   const n = v.length;
   const scores: Record<number, number> = {};
   if (period < 2 || len < 1) return { days: 1, scores };
   let windows = 0;
   while (windows < holdoutDays && n - (windows + 1) * len >= period) windows++;
   if (windows === 0) return { days: 1, scores };
+  /** Mean MAE of candidate k over the last `w` windows (observed points only: a filled one, NaN, is no data). */
+  const score = (k: number, w: number): number | undefined => {
+    let e = 0, count = 0;
+    for (let d = 1; d <= w; d++) {
+      const start = n - d * len;
+      const f = baselineMedianAt(v, start, len, period, k);
+      for (let i = 0; i < len; i++) if (Number.isFinite(v[start + i])) { e += Math.abs(f[i] - v[start + i]); count++; }
+    }
+    return count ? e / count : undefined;
+  };
   let best = 1, bestScore = Infinity;
   for (const k of candidates) {
     if (k > 1 && n - windows * len - k * period < 0) continue;
-    let e = 0, count = 0;
-    for (let d = 1; d <= windows; d++) {
-      const start = n - d * len;
-      const f = baselineMedianAt(v, start, len, period, k);
-      // Observed points only (a filled one, NaN, is no data to score on).
-      for (let i = 0; i < len; i++) if (Number.isFinite(v[start + i])) { e += Math.abs(f[i] - v[start + i]); count++; }
-    }
-    if (!count) continue;
-    scores[k] = e / count;
+    const s = score(k, windows);
+    if (s === undefined) continue;
+    scores[k] = s;
     // A longer median must be better by more than rounding to replace a shorter one.
-    if (bestScore === Infinity || scores[k] < bestScore * (1 - 1e-9)) { best = k; bestScore = scores[k]; }
+    if (bestScore === Infinity || s < bestScore * (1 - 1e-9)) { best = k; bestScore = s; }
   }
-  return { days: best, scores };
+  // The weekly candidates: a week of windows, each with its w weeks of history before the earliest.
+  const weekWindows = Math.ceil((WEEKLY_HOLDOUT_DAYS * period) / len);
+  const fits = weeks.filter((w) => w >= 1 && n - weekWindows * len - w * 7 * period >= 0);
+  if (!fits.length) return { days: best, scores };
+  const dailyScore = score(best, weekWindows);
+  if (dailyScore === undefined) return { days: best, scores };
+  const weekScores: Record<number, number> = { [best]: dailyScore };
+  let weekBest = best, weekBestScore = dailyScore;
+  for (const w of fits) {
+    const k = weeklyDays(w), s = score(k, weekWindows);
+    if (s === undefined) continue;
+    weekScores[k] = s;
+    if (s <= WEEKLY_MARGIN * dailyScore && s < weekBestScore * (1 - 1e-9)) { weekBest = k; weekBestScore = s; }
+  }
+  return { days: weekBest, scores, weekScores };
 }
 
 /** The baseline forecast of `horizon` steps after `v` (timestamps `t`), as a zero-width Forecast. */
@@ -115,9 +198,11 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
   const mean = new Float64Array(horizon);
   const n = v.length;
   if (period >= 2 && n >= period) {
-    // Beyond one period the baseline repeats its own first period (the median reads observed values only).
-    const day = baselineMedianAt(v, n, period, period, days);
-    for (let i = 0; i < horizon; i++) mean[i] = day[i % period];
+    // Beyond one period (a week for a same-weekday median) the baseline repeats its own first period (the median reads
+    // observed values only).
+    const span = days < 0 ? 7 * period : period;
+    const day = baselineMedianAt(v, n, Math.min(span, horizon), period, days);
+    for (let i = 0; i < horizon; i++) mean[i] = day[i % span];
   } else {
     mean.fill(v[n - 1]);
   }
@@ -125,6 +210,8 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
 }
 
 export function describeBaseline(days: number): string {
+  const w = weeksOf(days);
+  if (w) return w === 1 ? 'weekly seasonal-naive (the same weekday a week back)' : `median of the same weekday over the last ${w} weeks at the same time of day`;
   return days === 1 ? 'seasonal-naive (yesterday repeated)' : `median of the last ${days} days at the same time of day`;
 }
 
