@@ -20,6 +20,9 @@
  * width in MASE units (width / the seasonal-naive MAE scale) and, for fused, the mean of each series' own coverage (pooled
  * points weigh a series by its step: a day at 30 s is 2,880 points, at 300 s 288). --dump (exploration) writes every component's forecasts and
  * bands, the fused run's holdout and the training values for offline fusion and band studies.
+ * Coverage: --data's histories are long enough for a day-long holdout, so the fused forecast never reaches a baselineFrom
+ * and its carried level (fusion.ts, "Carried level": capped by the last observations, floored at 0) is not exercised
+ * there; --heldout's short group (4-day histories) and test/unit/fusion-ramp + fusion-carry-support are where it is.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';

@@ -49,6 +49,14 @@
  * holdout's reach) and every kept model sits on the offset's side of the baseline over its validated leads (the models
  * agree). The offset comes from validated leads only, so a recursive
  * model's drift past them is not carried; it enters through the same fade, so no lead steps.
+ * The carried level also needs the last observations behind it (supportedCarry): a ramp that stopped half a day before
+ * the origin still validates an offset at the first leads (yesterday was still ramping there) that the baseline no
+ * longer lags by later on (carried, it over-forecast the whole horizon: MAE 0.063 → 0.115). The baseline's own residual
+ * over the last hour (d1) against the hour a holdout's length earlier (d0): a level or trend that holds keeps d1 ≈ d0,
+ * one that stopped has drifted back, and carried on as far again gives 2·d1 − d0 — the carry's most, 0 when that crosses
+ * the baseline. And a level carried down stops at 0 when the baseline and every kept model are ≥ 0 (a series that never
+ * went below 0: its models are floored there, forecast.ts), as the band's floor is (a draining series had 165 of 288
+ * leads below 0).
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
@@ -279,6 +287,9 @@ export function fuse(
     for (let i = 0; i < H; i++) mean[i] += part[i];
   }
   // What the models fade into: the baseline, plus past the reach the level the validated blend held (header, "Carried level").
+  // Inputs that never go below 0 (the baseline, a median of the series' days, and models floored there for a series that
+  // never did: forecast.ts, models.ts) floor the carried level at 0, and so the calibrated band (models.ts, fusedBand).
+  const floor = members.every((m) => Array.prototype.every.call(m.mean, (x: number) => x >= 0)) ? 0 : -Infinity;
   const target = usableBaseline ? Float64Array.from(usableBaseline.mean) : undefined;
   let carry: number | undefined;
   if (anchor && members.some((m) => leadsOf(m.name) < H)) {
@@ -286,13 +297,16 @@ export function fuse(
     const given = Float64Array.from({ length: H }, (_, i) => members.reduce((s, m) => s + (m.name !== 'baseline' ? weights[m.name]! * (1 - shares.get(m.name)![i]) : 0), 0));
     const base = contributions.baseline!;
     for (let i = 0; i < H; i++) { const x = given[i] * usableBaseline!.mean[i]; base[i] += x; mean[i] += x; }
+    const tail = carryTailLeads(reach, step);
     carry = reach < H ? carriedLevel(mean, usableBaseline!.mean, kept, reach, H, holdout) : undefined;
+    if (carry !== undefined) carry = supportedCarry(carry, (usableBaseline as { recentResidual?: ArrayLike<number> }).recentResidual, reach, tail);
     if (carry !== undefined) {
-      anchor.reason += `, carrying the level the blend held over them (${fmt(Math.abs(carry))} ${carry > 0 ? 'above' : 'below'} the baseline: its offset there × (1 − its holdout MAE / the baseline's))`;
-      // Faded in as the models fade out (linearly, by the share they gave up), all of it from the end of the fade on.
+      anchor.reason += `, carrying the level the blend held over them, as far as the last observations support it (${fmt(Math.abs(carry))} ${carry > 0 ? 'above' : 'below'} the baseline: its offset there × (1 − its holdout MAE / the baseline's))`;
+      // Faded in as the models fade out (linearly, by the share they gave up), all of it from the end of the fade on; a
+      // level carried down stops at the floor (header, "Carried level").
       const fade = baselineFadeLeads(reach, H, step);
       for (let i = reach; i < H; i++) {
-        const c = carry * (1 - fadeShare(i, reach, fade));
+        const c = Math.max(carry * (1 - fadeShare(i, reach, fade)), Math.min(0, floor - mean[i]));
         target![i] += c;
         base[i] += c; mean[i] += c;
       }
@@ -347,6 +361,38 @@ export function carriedLevel(
     if (Math.sign(d) !== Math.sign(offset)) return undefined;
   }
   return offset * (1 - e / b);
+}
+
+/**
+ * `carry` limited to what the last observations support (header, "Carried level"): the baseline's residual over the last
+ * `tail` points before the origin (d1) and over the `tail` points `reach` before those (d0) — how the series stood against
+ * the baseline now and a holdout's length ago. A trend or level that holds keeps d1 ≈ d0 (the cap, 2·d1 − d0 ≈ d1, does
+ * not bind); one that stopped drifts back towards the baseline, and that drift carried on over the next `reach` leads
+ * gives 2·d1 − d0, where the carried level takes over. The carry keeps its sign and at most that size, 0 when the
+ * evidence reaches the other side. Without residuals (under two periods of history), `carry` as it is.
+ */
+export function supportedCarry(carry: number, residual: ArrayLike<number> | undefined, reach: number, tail: number): number | undefined {
+  const n = residual?.length ?? 0, m = Math.max(1, Math.floor(tail));
+  if (!residual || n < reach + m) return carry;
+  const at = (end: number): number | undefined => {
+    let s = 0, k = 0;
+    for (let i = end - m; i < end; i++) if (Number.isFinite(residual[i])) { s += residual[i]; k++; }
+    return k ? s / k : undefined;
+  };
+  const d1 = at(n), d0 = at(n - reach);
+  if (d1 === undefined || d0 === undefined) return carry;
+  const cap = Math.sign(carry) * (2 * d1 - d0);
+  if (!(cap > 0)) return undefined;
+  return Math.sign(carry) * Math.min(Math.abs(carry), cap);
+}
+
+/**
+ * The points at each end of supportedCarry's comparison (header, "Carried level"): BASELINE_FADE_SECONDS of them (at
+ * least 2), never more than the validated leads.
+ */
+export function carryTailLeads(reach: number, step: number): number {
+  const hour = step > 0 && Number.isFinite(step) ? Math.round(BASELINE_FADE_SECONDS / step) : 2;
+  return Math.max(1, Math.min(reach, Math.max(2, hour)));
 }
 
 export function confidenceParts(q: DataQuality, disagreement: number | undefined, fusedMae: number | undefined, baselineMae: number | undefined): ConfidenceParts {

@@ -194,9 +194,15 @@ export function chooseBaselineDays(
 }
 
 /** The baseline forecast of `horizon` steps after `v` (timestamps `t`), as a zero-width Forecast. */
-export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, period: number, days: number, t: Float64Array): Forecast {
+export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, period: number, days: number, t: Float64Array): BaselineForecast {
   const mean = new Float64Array(horizon);
   const n = v.length;
+  let recentResidual: Float64Array | undefined;
+  if (period >= 2 && n >= 2 * period) {
+    // How the last day's observations stood against this baseline made a day before them (fusion.ts, "Carried level").
+    const before = baselineMedianAt(v, n - period, period, period, days);
+    recentResidual = Float64Array.from(before, (b, j) => v[n - period + j] - b);
+  }
   if (period >= 2 && n >= period) {
     // Beyond one period (a week for a same-weekday median) the baseline repeats its own first period (the median reads
     // observed values only).
@@ -206,7 +212,16 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
   } else {
     mean.fill(v[n - 1]);
   }
-  return { t, mean, lower: mean, upper: mean, intervalWidth: 0 };
+  return { t, mean, lower: mean, upper: mean, intervalWidth: 0, ...(recentResidual ? { recentResidual } : {}) };
+}
+
+/**
+ * The seasonal baseline's forecast, with `recentResidual` when the history holds two periods: the last period's
+ * observations minus the baseline's values for them made at its start (NaN at a filled point), the evidence the fused
+ * forecast's carried level is checked against (fusion.ts, "Carried level").
+ */
+export interface BaselineForecast extends Forecast {
+  readonly recentResidual?: Float64Array;
 }
 
 export function describeBaseline(days: number): string {

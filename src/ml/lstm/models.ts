@@ -96,7 +96,7 @@ export function parseFusionOptions(raw: Readonly<Record<string, string>>): Fusio
 
 export const fusedModel: ForecastModel = {
   name: 'fused',
-  description: 'Prophet + LSTM (0.4/0.6) anchored on a seasonal baseline (median of the last 1/3/7 days) by holdout error, with fallback, confidence and a 90% band calibrated on its own holdout residuals',
+  description: 'Prophet + LSTM (0.4/0.6) anchored on a seasonal baseline (median of the last 1/3/7 days, or of the same weekday over 1-3 weeks) by holdout error, past the leads the holdout reached the baseline plus the level the blend validated while the last observations support it (never below 0 for a non-negative series), with fallback, confidence and a 90% band calibrated on its own holdout residuals',
   async run(history: Series, request: ResolvedRequest, context: RunContext): Promise<ModelRun> {
     const fusion = parseFusionOptions(request.modelOptions);
     const t0 = performance.now();
