@@ -3,7 +3,7 @@
  * copy of an anchored node (anchors and comments left out) in the file's style, block or flow. Works on the `yaml`
  * library's nodes, which the positional tree keeps for every alias (tree.ts, YOpaque.alias).
  */
-import { Document, isAlias, isCollection, isMap, isScalar, isSeq, visit, type Node as YamlNode, type ScalarTag, type ToStringOptions } from 'yaml';
+import { Document, isAlias, isCollection, isMap, isNode, isScalar, isSeq, Pair, visit, type Node as YamlNode, type ScalarTag, type ToStringOptions } from 'yaml';
 import type { YMap } from './tree';
 
 const RENDER: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false, verifyAliasOrder: false };
@@ -101,9 +101,60 @@ function lookup(doc: Document, node: YamlNode | undefined, key: string, depth: n
   return undefined;
 }
 
-/** A copy of a node without anchors or comments; every collection in flow style when `flow`. */
-function copyOf(source: YamlNode, flow: boolean): YamlNode {
-  const copy = source.clone() as YamlNode;
+/** How deep aliases inside aliases are written out (an alias of its own ancestor would never end). */
+const MAX_ALIAS_DEPTH = 16;
+
+/**
+ * A copy of `node` that uses no anchor: each alias in it is replaced by (a copy of) what it stands for, each merge key
+ * (`<<: *r`, `<<: [*a, *b]`, `<<: {…}`) by the keys it gives that the mapping does not set itself, where the `<<` was
+ * (the first merged mapping holding a key wins, as Kubernetes reads YAML 1.1). So a copy written for one container
+ * does not become another user of an anchor inside it (`resources: *res` whose `&res` holds `limits: {<<: *r}`): an
+ * edit of `&r` in the same run is then not refused because of the copy. Past MAX_ALIAS_DEPTH an alias stays as it is.
+ */
+function materialised(doc: Document, node: YamlNode, depth: number): YamlNode {
+  if (isAlias(node)) {
+    const target = depth < MAX_ALIAS_DEPTH ? node.resolve(doc) : undefined;
+    return target ? materialised(doc, target, depth + 1) : (node.clone() as YamlNode);
+  }
+  if (isSeq(node)) {
+    const copy = node.clone();
+    copy.items = node.items.map((item) => (isNode(item) ? materialised(doc, item, depth + 1) : item));
+    return copy as YamlNode;
+  }
+  if (!isMap(node)) return node.clone() as YamlNode;
+  const keyOf = (p: Pair): string | undefined => (isScalar(p.key) ? String(p.key.value) : undefined);
+  const own = new Set(node.items.map((p) => keyOf(p as Pair)).filter((k) => k !== '<<'));
+  const copy = node.clone();
+  copy.items = [];
+  const added = new Set<string>();
+  for (const pair of node.items as Pair[]) {
+    const value = pair.value;
+    if (keyOf(pair) === '<<' && isNode(value)) {
+      const sources = isSeq(value) ? value.items : [value];
+      for (const source of sources) {
+        const merged = isNode(source) ? materialised(doc, source, depth + 1) : undefined;
+        if (!merged || !isMap(merged)) {
+          // Not a mapping to merge: kept as written (the check after the edit says whether it still reads the same).
+          copy.items.push(new Pair(isNode(pair.key) ? pair.key.clone() : pair.key, materialised(doc, value, depth + 1)));
+          break;
+        }
+        for (const m of merged.items as Pair[]) {
+          const k = keyOf(m);
+          if (k === undefined || own.has(k) || added.has(k)) continue;
+          added.add(k);
+          copy.items.push(m);
+        }
+      }
+      continue;
+    }
+    copy.items.push(new Pair(isNode(pair.key) ? pair.key.clone() : pair.key, isNode(value) ? materialised(doc, value, depth + 1) : value));
+  }
+  return copy as YamlNode;
+}
+
+/** A copy of a node without anchors, aliases, merge keys or comments; every collection in flow style when `flow`. */
+function copyOf(doc: Document, source: YamlNode, flow: boolean): YamlNode {
+  const copy = materialised(doc, source, 0);
   const clean = (n: YamlNode): void => {
     // Only untagged plain scalars the library read as something other than a string: their text has no character
     // that needs quoting (a plain string may, once in a flow copy) and is read back as the same value.
@@ -129,14 +180,14 @@ export function copiesAsBlock(source: YamlNode): boolean {
   return isCollection(source) && !source.flow && source.items.length > 0;
 }
 
-/** The copy on one line (flow style): `{requests: {cpu: 100m}}`, `100m`. */
-export function inlineCopy(source: YamlNode): string {
-  return new Document(copyOf(source, true), { customTags: [PLAIN_TEXT] }).toString(RENDER).replace(/\r?\n$/, '');
+/** The copy on one line (flow style): `{requests: {cpu: 100m}}`, `100m`. `doc` is the document `source` is in. */
+export function inlineCopy(doc: Document, source: YamlNode): string {
+  return new Document(copyOf(doc, source, true), { customTags: [PLAIN_TEXT] }).toString(RENDER).replace(/\r?\n$/, '');
 }
 
 /** The copy as block lines at `column`, indented by `unit` per level, joined with `eol` (no line break before or after). */
-export function blockCopy(source: YamlNode, column: number, unit: number, eol: string): string {
-  const text = new Document(copyOf(source, false), { customTags: [PLAIN_TEXT] }).toString({ ...RENDER, indent: unit }).replace(/\n$/, '');
+export function blockCopy(doc: Document, source: YamlNode, column: number, unit: number, eol: string): string {
+  const text = new Document(copyOf(doc, source, false), { customTags: [PLAIN_TEXT] }).toString({ ...RENDER, indent: unit }).replace(/\n$/, '');
   const pad = ' '.repeat(column);
   return text.split('\n').map((line) => (line ? pad + line : line)).join(eol);
 }

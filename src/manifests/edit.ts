@@ -5,7 +5,7 @@
  * written in the file's own style (its indentation unit, its line ending, its quoting of quantities).
  * Every edit is checked afterwards by re-reading the result with the `yaml` library.
  */
-import { isMap, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { checkReplicas, isQuantity, parseQuantity, parseResourceQuantity, QuantityError } from '../core/quantity';
 import { blockCopy, copiesAsBlock, inlineCopy, mergedEntries, mergedValue } from './aliases';
 import { workloadRoots, type WorkloadRoot } from './extract';
@@ -43,8 +43,13 @@ interface Ctx {
   eol: string;
   lines: LineIndex;
   edits: TextEdit[];
-  /** Throws: an edit would land in nodes other places use through an alias (innermost first, with the users it changes). */
-  refuse: (shared: Shared[]) => never;
+  /**
+   * An edit would land in nodes other places use through an alias (innermost first, with the users it changes): it is
+   * not made, and the change is refused once every edit of it was looked at (so the refusal names every anchor at once).
+   */
+  refuse: (shared: Shared[]) => void;
+  /** The refusals of the changes planned so far (anchors other places use), thrown together once all were planned. */
+  refusals: string[];
   /** 1-based line, in the text as given, of an offset in `text` (which may hold copies written out first). */
   line: (offset: number) => number;
   /** The mapping holding a merge key (`<<: *res`), by the offset of each alias in it. */
@@ -295,16 +300,28 @@ function planCopies(text: string, changes: readonly ManifestChange[], defaultNam
       const e = map.entries.find((x) => x.key === key);
       if (!e) {
         const merged = mergedValue(doc.doc, map, key);
-        if (merged && isMap(merged)) edits.push(insertCopy(text, eol, unit, map, key, merged));
+        if (merged && isMap(merged)) edits.push(insertCopy(text, eol, unit, doc.doc, map, key, merged));
         return;
       }
       const v = e.value;
-      if (v && v.t === 'opaque' && v.alias?.source) edits.push(...replaceAlias(text, eol, unit, map, e, v.alias.source, v));
+      if (v && v.t === 'opaque' && v.alias?.source) edits.push(...replaceAlias(text, eol, unit, doc.doc, map, e, v.alias.source, v));
       else if (v && v.t === 'map') next(v);
+    };
+    // A value set that is itself an alias (`cpu: *c`) becomes a literal copy of what it stands for: the anchor's other
+    // users then no longer count this container among them, so an owner edited in the same run is free in the next round
+    // (the value edit then writes the new amount over the copy, or leaves it when it is the amount asked).
+    const leaves = (map: YMap, g: 'requests' | 'limits'): void => {
+      for (const r of ['cpu', 'memory'] as const) {
+        if (change.set[g]?.[r] === undefined) continue;
+        const v = get(map, r);
+        if (v && v.t === 'opaque' && v.alias?.source && isScalar(v.alias.source)) {
+          edits.push({ offset: v.start, length: v.end - v.start, newText: inlineCopy(doc.doc, v.alias.source) });
+        }
+      }
     };
     const before = edits.length;
     copy(container, 'resources', (resources) => {
-      if (!unmerge(resources)) groups.forEach((g) => copy(resources, g, unmerge));
+      if (!unmerge(resources)) groups.forEach((g) => copy(resources, g, (m) => { if (!unmerge(m)) leaves(m, g); }));
     });
     // Once its own aliases are copied (this round or an earlier one), the anchors only this container uses.
     if (edits.length === before) edits.push(...ownUsersCopies(text, eol, unit, doc, container, change.set));
@@ -313,29 +330,41 @@ function planCopies(text: string, changes: readonly ManifestChange[], defaultNam
 }
 
 /**
- * The edit writes into a node with an anchor (`requests: &r {cpu: 250m}`) whose every user is an alias in this same
- * container (`limits: *r`): nothing else reads it, so the edit is made, and each of those aliases first becomes a literal
- * copy of what it stood for (a merge `<<: *r` is written out), so they keep their values and only what was asked
- * changes. The anchor stays, now unused. An anchor also used outside the container is left for the refusal, which
- * names where. Empty when there is nothing to copy.
+ * The edit writes into a node with an anchor (`requests: &r {cpu: 250m}`) whose every user the edit would change is an
+ * alias in this same container (`limits: *r`): nothing else reads what changes, so the edit is made, and each of those
+ * aliases first becomes a literal copy of what it stood for (a merge `<<: *r` is written out), so they keep their values
+ * and only what was asked changes. A merge user that sets the edited keys itself is not changed and stays. Users in
+ * other containers edited in the same run are copied by their own edit first (an earlier round), after which this one is
+ * free. An anchor still used outside the container is left for the refusal, which names where. Empty when there is
+ * nothing to copy.
  */
 function ownUsersCopies(text: string, eol: string, unit: number, doc: WorkloadDoc, container: YMap, set: ResourceSettings): TextEdit[] {
-  // The nodes the edit writes into or below: the container, its resources, the groups set and their values set.
-  const edited: YNode[] = [container];
+  // The nodes the edit writes into or below: the container, its resources, the groups set and their values set, each
+  // with the keys of it the edit writes below (none for a value: it is written itself).
+  const groups = (['requests', 'limits'] as const).filter((g) => set[g] && Object.values(set[g]!).some((v) => v !== undefined));
+  const edited: Array<{ node: YNode; keys: string[] | null }> = [{ node: container, keys: ['resources'] }];
   const resources = get(container, 'resources');
   if (resources && resources.t === 'map') {
-    edited.push(resources);
-    for (const g of ['requests', 'limits'] as const) {
-      const values = set[g];
-      const m = values ? get(resources, g) : undefined;
-      if (!values || !m || m.t !== 'map') continue;
-      edited.push(m);
-      for (const r of ['cpu', 'memory'] as const) {
-        const leaf = values[r] !== undefined ? get(m, r) : undefined;
-        if (leaf) edited.push(leaf);
+    edited.push({ node: resources, keys: groups });
+    for (const g of groups) {
+      const values = set[g]!;
+      const m = get(resources, g);
+      if (!m || m.t !== 'map') continue;
+      const keys = (['cpu', 'memory'] as const).filter((r) => values[r] !== undefined);
+      edited.push({ node: m, keys });
+      for (const r of keys) {
+        const leaf = get(m, r);
+        if (leaf) edited.push({ node: leaf, keys: null });
       }
     }
   }
+  // A merge user (`<<: *r`, anywhere in the document) that sets every key the edit writes below the anchor itself is not
+  // changed by it (its own keys win over the merge): it neither blocks the edit nor needs a copy.
+  const merges = mergeMapsOf(doc.top);
+  const changed = (users: readonly number[], keys: string[] | null): number[] => users.filter((u) => {
+    const map = merges.get(u);
+    return !map || keys === null || !keys.every((k) => map.entries.some((e) => e.key === k));
+  });
   // Every alias in the container, by offset, with what holds it.
   const aliases = new Map<number, { alias: YNode; holder: YMap | YSeq; entry?: YEntry; merge?: YMap }>();
   const walk = (n: YNode | null | undefined, merge?: YMap): void => {
@@ -356,9 +385,11 @@ function ownUsersCopies(text: string, eol: string, unit: number, doc: WorkloadDo
   walk(container);
   const edits: TextEdit[] = [];
   const unmerged = new Set<YMap>();
-  for (const n of edited) {
-    if (n.t === 'opaque' || !n.shared || !n.shared.users.every((u) => aliases.has(u))) continue;
-    for (const u of n.shared.users) {
+  for (const { node: n, keys } of edited) {
+    if (n.t === 'opaque' || !n.shared) continue;
+    const users = changed(n.shared.users, keys);
+    if (!users.every((u) => aliases.has(u))) continue;
+    for (const u of users) {
       const { alias, holder, entry: e, merge } = aliases.get(u)!;
       const source = alias.t === 'opaque' ? alias.alias?.source : undefined;
       if (merge) {
@@ -367,8 +398,8 @@ function ownUsersCopies(text: string, eol: string, unit: number, doc: WorkloadDo
         if (!edit) return []; // a merge not written out: the refusal says so
         unmerged.add(merge);
         edits.push(edit);
-      } else if (source && holder.t === 'map' && e) edits.push(...replaceAlias(text, eol, unit, holder, e, source, alias));
-      else if (source) edits.push({ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(source) });
+      } else if (source && holder.t === 'map' && e) edits.push(...replaceAlias(text, eol, unit, doc.doc, holder, e, source, alias));
+      else if (source) edits.push({ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(doc.doc, source) });
     }
   }
   return edits;
@@ -386,7 +417,7 @@ function unmergeEdit(text: string, eol: string, unit: number, doc: WorkloadDoc, 
   if (!entries) return undefined;
   const valueEnd = contentEnd(e.value);
   if (map.flow) {
-    const body = entries.map(([k, v]) => `${k}:${v ? ` ${inlineCopy(v)}` : ''}`).join(', ');
+    const body = entries.map(([k, v]) => `${k}:${v ? ` ${inlineCopy(doc.doc, v)}` : ''}`).join(', ');
     if (body) return { offset: e.keyStart, length: valueEnd - e.keyStart, newText: body };
     // Nothing left to give: the entry goes with one comma.
     let after = valueEnd;
@@ -405,17 +436,17 @@ function unmergeEdit(text: string, eol: string, unit: number, doc: WorkloadDoc, 
   const col = column(text, e.keyStart);
   const start = lineStartOf(text, e.keyStart);
   const end = lineContentEnd(text, valueEnd);
-  const lines = entries.map(([k, v]) => `${' '.repeat(col)}${k}:${!v ? '' : copiesAsBlock(v) ? eol + blockCopy(v, col + unit, unit, eol) : ` ${inlineCopy(v)}`}`);
+  const lines = entries.map(([k, v]) => `${' '.repeat(col)}${k}:${!v ? '' : copiesAsBlock(v) ? eol + blockCopy(doc.doc, v, col + unit, unit, eol) : ` ${inlineCopy(doc.doc, v)}`}`);
   if (lines.length) return { offset: start, length: end - start, newText: lines.join(eol) };
   const next = text.startsWith(eol, end) ? end + eol.length : end;
   return { offset: start, length: next - start, newText: '' };
 }
 
 /** `key: *alias` → `key:` and the aliased value written out below it (or in its place, on one line). */
-function replaceAlias(text: string, eol: string, unit: number, map: YMap, e: YEntry, source: YamlNode, alias: YNode): TextEdit[] {
-  if (map.flow || !copiesAsBlock(source)) return [{ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(source) }];
+function replaceAlias(text: string, eol: string, unit: number, yaml: Document, map: YMap, e: YEntry, source: YamlNode, alias: YNode): TextEdit[] {
+  if (map.flow || !copiesAsBlock(source)) return [{ offset: alias.start, length: alias.end - alias.start, newText: inlineCopy(yaml, source) }];
   const colon = text.indexOf(':', e.keyEnd);
-  const block = eol + blockCopy(source, column(text, e.keyStart) + unit, unit, eol);
+  const block = eol + blockCopy(yaml, source, column(text, e.keyStart) + unit, unit, eol);
   if (lineStartOf(text, alias.start) !== lineStartOf(text, colon)) return [{ offset: colon + 1, length: alias.end - (colon + 1), newText: block }];
   // `resources: *res   # note`: the comment stays on the key's line
   return [
@@ -425,40 +456,49 @@ function replaceAlias(text: string, eol: string, unit: number, map: YMap, e: YEn
 }
 
 /** A mapping that gets `key` from a merge key gains `key:` with that value written out (explicit keys win over `<<`). */
-function insertCopy(text: string, eol: string, unit: number, map: YMap, key: string, source: YamlNode): TextEdit {
+function insertCopy(text: string, eol: string, unit: number, yaml: Document, map: YMap, key: string, source: YamlNode): TextEdit {
   if (map.flow) {
     const last = map.entries[map.entries.length - 1];
     const at = last ? (last.value ? contentEnd(last.value) : last.keyEnd) : map.start + 1;
-    return { offset: at, length: 0, newText: `${last ? ', ' : ''}${key}: ${inlineCopy(source)}` };
+    return { offset: at, length: 0, newText: `${last ? ', ' : ''}${key}: ${inlineCopy(yaml, source)}` };
   }
   const col = column(text, map.entries[0]?.keyStart ?? map.start);
-  const value = copiesAsBlock(source) ? eol + blockCopy(source, col + unit, unit, eol) : ` ${inlineCopy(source)}`;
+  const value = copiesAsBlock(source) ? eol + blockCopy(yaml, source, col + unit, unit, eol) : ` ${inlineCopy(yaml, source)}`;
   return { offset: afterContent(text, contentEnd(map)), length: 0, newText: `${eol}${' '.repeat(col)}${key}:${value}` };
 }
 
-/** The value edits on a text where no targeted value sits behind an alias any more. */
-function planValues(text: string, changes: readonly ManifestChange[], defaultNamespace: string | undefined, line: (offset: number) => number): TextEdit[] {
-  const docs = workloadDocuments(text, changes);
-  const mergeMaps = new Map<number, YMap>();
+/** The mapping holding each merge key (`<<: *res`, `<<: [*a, *b]`) below `root`, by the offset of each alias in it. */
+function mergeMapsOf(root: YNode | null | undefined): Map<number, YMap> {
+  const out = new Map<number, YMap>();
   const walk = (n: YNode | null | undefined): void => {
     if (!n) return;
     if (n.t === 'seq') n.items.forEach(walk);
     if (n.t !== 'map') return;
     for (const e of n.entries) {
       if (e.key === '<<' && e.value) {
-        for (const a of e.value.t === 'seq' ? e.value.items : [e.value]) if (a && a.t === 'opaque' && a.alias) mergeMaps.set(a.start, n);
+        for (const a of e.value.t === 'seq' ? e.value.items : [e.value]) if (a && a.t === 'opaque' && a.alias) out.set(a.start, n);
       } else walk(e.value);
     }
   };
-  docs.docs.forEach((d) => walk(d.root));
+  walk(root);
+  return out;
+}
+
+/** The value edits on a text where no targeted value sits behind an alias any more. */
+function planValues(text: string, changes: readonly ManifestChange[], defaultNamespace: string | undefined, line: (offset: number) => number): TextEdit[] {
+  const docs = workloadDocuments(text, changes);
+  const mergeMaps = new Map<number, YMap>();
+  for (const d of docs.docs) for (const [at, map] of mergeMapsOf(d.root)) mergeMaps.set(at, map);
   const ctx: Ctx = {
-    text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); }, line, mergeMaps,
+    text, eol: detectEol(text), lines: new LineIndex(text), edits: [], refuse: () => { throw new ManifestEditError('shared'); }, refusals: [], line, mergeMaps,
   };
   for (const change of changes) {
     const doc = findWorkload(docs, change.target, defaultNamespace);
     if (change.type === 'replicas') planReplicas(ctx, doc, change.replicas);
     else planResources(ctx, doc, change.target, change.set);
   }
+  // Every change refused for an anchor, in one message: the --set each suggests, given together, is then the whole fix.
+  if (ctx.refusals.length) throw new ManifestEditError(ctx.refusals.join('; and '));
   const sorted = ctx.edits.sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].length) {
@@ -607,35 +647,76 @@ function planResources(ctx: Ctx, doc: WorkloadDoc, target: ContainerTarget, set:
   if (Object.keys(desired).length === 0) return;
   const style = quantityStyle(container);
   const unit = indentUnit(ctx.text, container) ?? indentUnit(ctx.text, doc.root) ?? 2;
-  const refuse = (shared: Shared[]): never => {
-    const them = shared.length > 1 ? 'them' : 'it';
-    const users = anchorUsers(ctx, doc, shared.flatMap((s) => s.users), set, target.container);
-    const named = users.containers.map((u) => u.target);
-    const sets = users.containers.filter((u) => u.values !== '');
-    // Users that are containers: applying to them first gives each its own copy (in one `manifests apply` run, a
-    // --set for each with values it reads now changes nothing else). Anything else must be written out by hand.
-    const how = named.length === 0 ? `write this container's resources out without the anchor`
-      : `apply to the container${named.length > 1 ? 's' : ''} that use${named.length > 1 ? '' : 's'} ${them} first, ${named.join(', ')} (each gets its own copy`
-        + `${sets.length ? `; with mora manifests apply, in the same run: ${sets.map((u) => `--set ${u.target}=${u.values}`).join(' ')}, values ${sets.length > 1 ? 'they read' : 'it reads'} now` : ''})`
-        + `${users.other ? `, and write ${them} out by hand where ${users.other}` : ''}, or write this container's resources out without the anchor`;
-    throw new ManifestEditError(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor${shared.length > 1 ? 's' : ''} `
-      + `${describeShared(ctx, shared)}; editing ${them} would change those too, so nothing was changed: ${how}`);
+  // Every anchor an edit of this change would write into, in the order met (each push innermost first), users merged.
+  const shared: Shared[] = [];
+  const refuse = (named: Shared[]): void => {
+    for (const s of named) {
+      const known = shared.find((x) => x.anchor === s.anchor);
+      if (known) known.users = [...new Set([...known.users, ...s.users])];
+      else shared.push({ anchor: s.anchor, users: [...s.users] });
+    }
   };
   setInMap({ ...ctx, refuse }, container, { resources: desired }, { style, unit }, holdersOf([...above, container]));
+  if (shared.length === 0) return;
+  const them = shared.length > 1 ? 'them' : 'it';
+  const users = anchorUsers(ctx, doc, shared.flatMap((s) => s.users), set, target.container);
+  const named = users.containers.map((u) => u.target);
+  // Users that are containers reading the anchor in their resources: applying to them first gives each its own copy
+  // (in one `manifests apply` run, a --set for each with the values it reads where it uses the anchor changes nothing
+  // else and frees this one). Anything else must be written out by hand.
+  const byHand = users.other ? `write ${them} out by hand where ${users.other}` : '';
+  const how = named.length === 0 ? `${byHand ? `${byHand}, or ` : ''}write this container's resources out without the anchor`
+    : `apply to the container${named.length > 1 ? 's' : ''} that use${named.length > 1 ? '' : 's'} ${them} first, ${named.join(', ')} (each gets its own copy`
+      + `; with mora manifests apply, in the same run: ${users.containers.map((u) => `--set ${u.target}=${u.values}`).join(' ')}, values ${named.length > 1 ? 'they read' : 'it reads'} now)`
+      + `${byHand ? `, and ${byHand}` : ''}, or write this container's resources out without the anchor`;
+  ctx.refusals.push(`${doc.kind}/${doc.name} container "${target.container}": its resources sit in the YAML anchor${shared.length > 1 ? 's' : ''} `
+    + `${describeShared(ctx, shared)}; editing ${them} would change those too, so nothing was changed: ${how}`);
+}
+
+type Group = 'requests' | 'limits';
+type Resource = 'cpu' | 'memory';
+
+/**
+ * Where in a container (`item`) the alias at offset `u` sits, as the keys a --set must name for the edit to copy it:
+ * `any` for the container's merge key (`- <<: *base`), its `resources` (an alias or a merge key in it); a group for a
+ * `requests`/`limits` that is an alias or merges one; a group and resource for a value that is an alias (`cpu: *c`).
+ * Undefined for an alias elsewhere in the container (an `env` value), which no --set copies.
+ */
+function aliasPlace(item: YMap, u: number): 'any' | { group: Group; resource?: Resource } | undefined {
+  const holds = (n: YNode | null | undefined): boolean => !!n && n.start <= u && u < contentEnd(n);
+  const merges = (m: YMap): boolean => holds(m.entries.find((e) => e.key === '<<')?.value);
+  if (merges(item)) return 'any';
+  const resources = get(item, 'resources');
+  if (!holds(resources) || !resources) return undefined;
+  if (resources.t === 'opaque' || (resources.t === 'map' && merges(resources))) return 'any';
+  if (resources.t !== 'map') return undefined;
+  for (const group of ['requests', 'limits'] as const) {
+    const g = get(resources, group);
+    if (!holds(g) || !g) continue;
+    if (g.t === 'opaque' || (g.t === 'map' && merges(g))) return { group };
+    if (g.t !== 'map') return undefined;
+    for (const resource of ['cpu', 'memory'] as const) {
+      const v = get(g, resource);
+      if (v && v.t === 'opaque' && v.start === u) return { group, resource };
+    }
+  }
+  return undefined;
 }
 
 /**
- * The containers other than `self` holding the aliases at `offsets` (in the workload's document), each as a --set target with the values
- * it reads now for the keys `set` names (`Deployment/web/b`, `cpu=100m,limits.cpu=1`); `other` names the lines of
- * aliases outside any container, if some.
+ * The containers other than `self` holding the aliases at `offsets` (in the workload's document) in their resources,
+ * each as a --set target with the values it reads now where it uses the anchor (`Deployment/web/b`,
+ * `cpu=100m,limits.cpu=1`): the keys `set` names there when it reads them, else one it reads there. That --set copies
+ * each of those aliases before the anchor is edited (planCopies), so in one run with it the anchor is free. `other`
+ * names the lines of the aliases no --set copies (outside any container, or elsewhere in one: an `env` value), if some.
  */
 function anchorUsers(ctx: Ctx, doc: WorkloadDoc, offsets: readonly number[], set: ResourceSettings, self: string):
   { containers: Array<{ target: string; values: string }>; other?: string } {
-  const found = new Map<string, { target: string; values: string }>();
+  const found = new Map<string, { target: string; keys: Set<string> }>();
   const lines = new Set<number>();
   const read = scanManifest(ctx.text).containers;
   for (const u of offsets) {
-    let hit: { kind: string; name: string; namespace: string | null; container: string } | undefined;
+    let hit: { kind: string; name: string; namespace: string | null; container: string; item: YMap } | undefined;
     for (const w of workloadRoots(doc.top)) {
       let podSpec: YNode | null | undefined = w.root;
       for (const key of POD_SPEC_PATH[w.kind]) podSpec = get(podSpec, key);
@@ -643,30 +724,56 @@ function anchorUsers(ctx: Ctx, doc: WorkloadDoc, offsets: readonly number[], set
         const seq = get(podSpec, list);
         for (const item of seq && seq.t === 'seq' ? seq.items : []) {
           const name = item && item.t === 'map' ? get(item, 'name') : undefined;
-          if (!item || !name || name.t !== 'scalar' || name.value === null || u < item.start || u >= contentEnd(item)) continue;
-          hit = { kind: w.kind, name: w.name, namespace: w.namespace, container: name.value };
+          if (!item || item.t !== 'map' || !name || name.t !== 'scalar' || name.value === null || u < item.start || u >= contentEnd(item)) continue;
+          hit = { kind: w.kind, name: w.name, namespace: w.namespace, container: name.value, item };
         }
       }
     }
-    if (!hit) {
+    // The targeted container's own aliases are copied by the edit itself once no other place uses the anchor.
+    if (hit && hit.kind === doc.kind && hit.name === doc.name && hit.namespace === doc.namespace && hit.container === self) continue;
+    const place = hit && aliasPlace(hit.item, u);
+    const h = hit;
+    const c = h && read.find((x) => x.kind === h.kind && x.name === h.name && x.namespace === h.namespace && x.container === h.container);
+    // The `<group>.<resource>` keys it reads now (a value a --set takes) among those the place covers.
+    const reads = (group?: Group, resource?: Resource): string[] => (['requests', 'limits'] as const).flatMap((g) => (['cpu', 'memory'] as const).flatMap((r) => {
+      const v = c?.[g][r]?.value;
+      if ((group && g !== group) || (resource && r !== resource) || v === undefined || !validQuantity(r, v)) return [];
+      return [`${g}.${r}`];
+    }));
+    let keys: string[] = [];
+    if (place) {
+      const there = place === 'any' ? reads() : reads(place.group, place.resource);
+      const asked = there.filter((k) => { const [g, r] = k.split('.') as [Group, Resource]; return set[g]?.[r] !== undefined; });
+      keys = asked.length ? asked : there.slice(0, 1);
+    }
+    if (!h || !c || keys.length === 0) {
       lines.add(ctx.line(u));
       continue;
     }
-    const h = hit;
-    // The targeted container's own aliases are copied by the edit itself once no other place uses the anchor.
-    if (h.kind === doc.kind && h.name === doc.name && h.namespace === doc.namespace && h.container === self) continue;
     const target = `${h.namespace ? `${h.namespace}/` : ''}${h.kind}/${h.name}/${h.container}`;
-    if (found.has(target)) continue;
-    const c = read.find((x) => x.kind === h.kind && x.name === h.name && x.namespace === h.namespace && x.container === h.container);
-    // The values it reads now for the keys asked; else any one it reads (a --set of it, unchanged, still copies).
-    const now = (wanted: boolean): string[] => (['requests', 'limits'] as const).flatMap((g) => (['cpu', 'memory'] as const).flatMap((r) => {
-      const v = c?.[g][r]?.value;
-      return (!wanted || set[g]?.[r] !== undefined) && v !== undefined && v.trim() === v ? [`${g === 'limits' ? 'limits.' : ''}${r}=${v}`] : [];
-    }));
-    found.set(target, { target, values: (now(true).length ? now(true) : now(false).slice(0, 1)).join(',') });
+    const entry = found.get(target) ?? { target, keys: new Set<string>() };
+    keys.forEach((k) => entry.keys.add(k));
+    found.set(target, entry);
   }
+  const containers = [...found.values()].map(({ target, keys }) => {
+    const c = read.find((x) => `${x.namespace ? `${x.namespace}/` : ''}${x.kind}/${x.name}/${x.container}` === target);
+    const values = (['requests', 'limits'] as const).flatMap((g) => (['cpu', 'memory'] as const).flatMap((r) =>
+      keys.has(`${g}.${r}`) ? [`${g === 'limits' ? 'limits.' : ''}${r}=${c?.[g][r]?.value}`] : []));
+    return { target, values: values.join(',') };
+  });
   const other = [...lines].sort((a, b) => a - b);
-  return { containers: [...found.values()], ...(other.length ? { other: `line${other.length > 1 ? 's' : ''} ${other.join(', ')} use${other.length > 1 ? '' : 's'} ${other.length > 1 ? 'them' : 'it'}` } : {}) };
+  return { containers, ...(other.length ? { other: `line${other.length > 1 ? 's' : ''} ${other.join(', ')} use${other.length > 1 ? '' : 's'} ${other.length > 1 ? 'them' : 'it'}` } : {}) };
+}
+
+/** A value a --set takes as it is (no spaces around it, a quantity in Kubernetes' range). */
+function validQuantity(resource: Resource, v: string): boolean {
+  if (v.trim() !== v || v.includes(',') || v.includes(' ')) return false;
+  try {
+    parseResourceQuantity(resource, v, resource);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `&res, which lines 20, 24 also use (*res)`, for each anchor, joined with `and`. */
@@ -772,7 +879,10 @@ function setInMap(ctx: Ctx, map: YMap, desired: Desired, parentStyle: Style, hol
     // Innermost first, each anchor once.
     const seen = new Set<string>();
     const named = changed.reverse().filter((x) => !seen.has(x.anchor) && seen.add(x.anchor));
-    if (named.length) ctx.refuse(named);
+    if (named.length) {
+      ctx.refuse(named);
+      return;
+    }
     ctx.edits.push(edit);
   };
   const missing: Desired = {};

@@ -62,7 +62,11 @@ describe('manifests: an anchor used only inside the targeted container', () => {
     const merge = `${head}          requests: &r\n            cpu: 250m\n            memory: 1Gi\n          limits:\n            <<: *r\n            memory: 2Gi\n`;
     const merged = editManifest(merge, set('Deployment/web/a=memory=512Mi')).text;
     assert.deepEqual(effective(merged).a, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '2Gi' } });
-    assert.doesNotMatch(merged, /<<|\*r/);
+    // limits sets memory itself, so the merge does not read the edited value and stays; an edit of cpu writes it out.
+    assert.match(merged, /<<: \*r\n {12}memory: 2Gi/);
+    const cpu = editManifest(merge, set('Deployment/web/a=cpu=100m')).text;
+    assert.deepEqual(effective(cpu).a, { requests: { cpu: '100m', memory: '1Gi' }, limits: { cpu: '250m', memory: '2Gi' } });
+    assert.doesNotMatch(cpu, /<<|\*r/);
     const block = `${head}          requests: &r\n            cpu: 250m\n          limits: *r\n`;
     assert.equal(editManifest(block, set('Deployment/web/a=cpu=100m')).text,
       `${head}          requests: &r\n            cpu: 100m\n          limits:\n            cpu: 250m\n`);
