@@ -12,6 +12,7 @@ import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload 
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
+import { PlanLockedError } from '../../src/data/experiments/plan-lock';
 import type { LoadRunner } from '../../src/data/experiments/load';
 import { serviceYaml, steadyPrometheus } from './helpers/plan-fixtures';
 
@@ -296,5 +297,43 @@ describe('two experiment plans that scale the same workload', () => {
     assert.deepEqual([saved.lock, saved.scaling.restored, saved.scaling.restoreSkipped], [lockWhileRunning[0], true, undefined]);
     assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.lock')), [], 'released at the end');
     assert.ok(!existsSync(join(out, 'b.json')), 'B wrote no record');
+  });
+
+  // Until 2026-12-01 a plan did not take the workload lock that mora experiment takes (plan-lock.ts): between a plan's
+  // look at the records and its note on disk, a flag-form run found no other run and scaled cart; in two processes
+  // each could look before the other wrote, and both scale it. Now the plan holds the lock from before it reads cart's
+  // count until cart is back: the experiment is refused by it, naming the plan.
+  it('a mora experiment started while a plan reads cart\'s count (its note not yet written) is refused by the workload lock naming the plan; the plan scales cart once', async () => {
+    const dir = tempDir('mora-planshare-');
+    const w = world({ 'shop/Deployment/cart': 2 });
+    const p = cartPlan(dir, 'p', 'experiments/p', [4]);
+    const h = w.hooks(w.load('p'));
+    const load: LoadRunner = async (o) => ({ requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false });
+    const cart = { namespace: 'shop', kind: 'Deployment' as const, name: 'cart' };
+    let experiment: Promise<unknown> | undefined;
+    const planScaler = (wl: PlanWorkload, service: string): Scaler => {
+      const s = h.scalerFor!(wl, service)!;
+      return {
+        ...s,
+        current: async () => {
+          experiment ??= runExperimentPlan(
+            { service: 'cart', targetUrl: 'http://127.0.0.1:8080/', prometheusUrl: 'http://127.0.0.1:9090', levels: [10], durationSeconds: 6, replicas: [6], outDir: join(dir, 'experiments', 'e'), scrapeIntervalSeconds: 1 },
+            h.scalerFor!(cart, 'cart'), { load, prometheus: h.prometheus, now: h.now, sleep: h.sleep },
+          );
+          await experiment.catch(() => undefined);
+          return s.current!();
+        },
+      };
+    };
+    const plan = await runPlan(p, { ...h, scalerFor: planScaler }).then(() => 'scaled', (e: Error) => e.message);
+    assert.equal(plan, 'scaled', w.calls.join(', '));
+    await assert.rejects(experiment!, (e: Error) => {
+      assert.ok(e instanceof PlanLockedError, e.stack);
+      assert.match(e.message, new RegExp(`^mora experiment: Deployment/cart in namespace shop \\(service cart\\) is being scaled by plan p \\(${join(dir, 'experiments', 'p', 'p.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) \\(pid ${process.pid} on [^;]+; lock ${join(dir, 'experiments').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.mora-workload-[0-9a-f]+\\.lock\\): nothing was scaled or sent; `));
+      return true;
+    });
+    assert.deepEqual(w.calls.filter((c) => !c.startsWith('load')), ['scale cart 4', 'restore cart 2']);
+    assert.equal(w.replicas['shop/Deployment/cart'], 2);
+    assert.deepEqual(readdirSync(join(dir, 'experiments')).filter((f) => f.endsWith('.lock')), [], 'the workload lock released');
   });
 });

@@ -9,18 +9,26 @@
  * the holder ("does not say who holds it").
  * One run scaling a workload at a time (acquireWorkloadLock): a lock per workload, beside the out folders, taken
  * before the records are looked at — checking the records first and then writing one let two runs started at the
- * same instant both find no other run and both scale it.
+ * same instant both find no other run and both scale it. Where the folder holding the out folder cannot be written
+ * (`--out /data` on a mount root, `--out .` under a read-only parent) the lock is in the user's state folder instead
+ * ($XDG_STATE_HOME/mora/locks, else ~/.local/state/mora/locks): every run of that user with its out folder there meets
+ * it. Until 2026-12-01 that case was a crash (EACCES).
+ * A stale lock (its holder gone) is taken over under a claim of its own: `<lock>.takeover-<hash of the stale lock's
+ * text>`, created exclusively; only the claim's holder checks that the lock is still that stale one and removes it,
+ * then removes the claim. Nothing else removes a lock but its live holder, so between that check and the removal the
+ * lock cannot change. Until 2026-12-01 any run that judged it stale checked and removed it in two steps: a slower one
+ * removed the lock a faster one had just created, and both held it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { homedir, hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 export interface PlanLockHolder {
   pid: number;
   hostname: string;
   started: string;
-  /** What holds it, when it says (a workload lock: `mora experiment --out <dir>`, `plan <name>`). */
+  /** What holds it, when it says (a workload lock: `mora experiment (out <dir>)`, `plan <name> (<its JSON>)`). */
   by?: string;
 }
 
@@ -61,6 +69,12 @@ function readHolder(path: string): { text: string; holder?: PlanLockHolder } | u
   } catch { /* an unreadable lock: refused below */ }
   return { text };
 }
+
+/**
+ * Tests only: a pause between the last check of a stale lock and its removal, where runs racing on it met (a race of
+ * microseconds, else rarely met by a test). Unset: none.
+ */
+const TAKEOVER_PAUSE_MS = Number(process.env.MORA_LOCK_TAKEOVER_PAUSE_MS) || 0;
 
 /** A synchronous pause (the lock is taken synchronously). */
 function pause(ms: number): void {
@@ -126,33 +140,67 @@ export function acquirePlanLock(lockPath: string, planName: string, started: Dat
   });
 }
 
+function lockName(key: string): string {
+  return `.mora-workload-${createHash('sha256').update(key).digest('hex').slice(0, 20)}.lock`;
+}
+
 /** The lock of one workload (its scaling-note key, scaling-note.ts workloadKey): beside `outDir`, shared by the folders beside it. */
 export function workloadLockPath(outDir: string, key: string): string {
-  return join(dirname(resolve(outDir)), `.mora-workload-${createHash('sha256').update(key).digest('hex').slice(0, 20)}.lock`);
+  return join(dirname(resolve(outDir)), lockName(key));
 }
+
+/** The user's own folder of workload locks, where the folder beside the out folder cannot be written. */
+export function workloadStateLockPath(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'mora', 'locks', lockName(key));
+}
+
+/** Errors that say the lock's folder cannot be written (or is not a folder), not that the lock is held. */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
 
 /**
  * Takes the lock of the workload `key` for a run that may scale it (`by`: what the holder is, said to the other run;
  * `workload`: the workload as messages name it), or throws PlanLockedError naming the run that holds it. Held until
- * the run has put the count back (release). The folder beside the out folder is created if missing.
+ * the run has put the count back (release). `then`: what a refusal says was done (default: nothing). The folder
+ * beside the out folder is created if missing; where it cannot be written, the lock is in the user's state folder
+ * (workloadStateLockPath); where neither can, a one-line refusal.
  */
-export function acquireWorkloadLock(outDir: string, key: string, workload: string, by: string, started: Date = new Date()): PlanLock {
-  const lockPath = workloadLockPath(outDir, key);
-  mkdirSync(dirname(lockPath), { recursive: true });
-  const then = 'nothing was scaled or sent';
-  return acquireLock(lockPath, started, by, {
-    unknown: (clear) => `${workload} is locked by ${lockPath}, which does not say who holds it: ${then}; ${clear}`,
-    otherHost: (who, clear) => `${workload} is being scaled by a run on another host (${who}; lock ${lockPath}): ${then}; MOrA cannot check that process from here; ${clear}`,
-    running: (who, h) => `${workload} is being scaled by ${h.by ?? 'another run'} (${who}; lock ${lockPath}): ${then}; run it again once that run has ended (two runs would each restore over the other's count)`,
-    race: () => `${workload}: another run took the lock ${lockPath} at the same moment: ${then}; run again if it is not running`,
-  });
+export function acquireWorkloadLock(outDir: string, key: string, workload: string, by: string, options: { started?: Date; then?: string } = {}): PlanLock {
+  const started = options.started ?? new Date();
+  const then = options.then ?? 'nothing was scaled or sent';
+  const take = (lockPath: string) => {
+    mkdirSync(dirname(lockPath), { recursive: true });
+    return acquireLock(lockPath, started, by, {
+      unknown: (clear) => `${workload} is locked by ${lockPath}, which does not say who holds it: ${then}; ${clear}`,
+      otherHost: (who, clear) => `${workload} is being scaled by a run on another host (${who}; lock ${lockPath}): ${then}; MOrA cannot check that process from here; ${clear}`,
+      running: (who, h) => `${workload} is being scaled by ${h.by ?? 'another run'} (${who}; lock ${lockPath}): ${then}; run it again once that run has ended (two runs would each restore over the other's count)`,
+      race: () => `${workload}: another run took the lock ${lockPath} at the same moment: ${then}; run again if it is not running`,
+    });
+  };
+  const primary = workloadLockPath(outDir, key);
+  let why: string;
+  try {
+    return take(primary);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code || !NOT_WRITABLE.has(code)) throw e;
+    why = code;
+  }
+  const fallback = workloadStateLockPath(key);
+  try {
+    return take(fallback);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code || !NOT_WRITABLE.has(code)) throw e;
+    throw new PlanLockedError(`${workload}: its lock can be written neither beside the out folder (${dirname(primary)}: ${why}) nor in ${dirname(fallback)} (${code}): ${then}; set XDG_STATE_HOME to a folder you can write, or give --out in a folder you can write`);
+  }
 }
 
 function acquireLock(lockPath: string, started: Date, by: string | undefined, words: LockWords): PlanLock {
   const mine: PlanLockHolder = { pid: process.pid, hostname: hostname(), started: started.toISOString(), ...(by !== undefined ? { by } : {}) };
   const text = `${JSON.stringify(mine)}\n`;
   let tookOver: string | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     if (tryCreate(lockPath, text)) {
       return {
         ...(tookOver ? { tookOver } : {}),
@@ -175,10 +223,27 @@ function acquireLock(lockPath: string, started: Date, by: string | undefined, wo
     const who = `pid ${h.pid} on ${h.hostname}, started ${h.started}`;
     if (h.hostname !== mine.hostname) throw new PlanLockedError(words.otherHost(who, clear), h);
     if (pidAlive(h.pid)) throw new PlanLockedError(words.running(who, h), h);
-    // Stale: its holder is gone. Removed only if it is still the lock judged stale (another run may have just taken it).
-    if (readHolder(lockPath)?.text !== found.text) continue;
-    unlinkSync(lockPath);
-    tookOver = `took over the lock of a run that is gone (${who})`;
+    // Stale: its holder is gone. Removed only under this stale lock's claim (see the header), and only if it is still
+    // the lock judged stale (another run may have removed it and taken the lock since).
+    const claim = `${lockPath}.takeover-${createHash('sha256').update(found.text).digest('hex').slice(0, 16)}`;
+    if (!tryCreate(claim, text)) {
+      const c = readHolder(claim);
+      if (c?.holder && c.holder.hostname === mine.hostname && !pidAlive(c.holder.pid)) {
+        throw new PlanLockedError(`${lockPath}: a run taking this lock over from a run that is gone (${who}) ended midway, leaving ${claim}; if no run is going on, delete ${claim} and ${lockPath} and run again`);
+      }
+      pause(5); // another run is taking it over: a moment
+      continue;
+    }
+    try {
+      if (readHolder(lockPath)?.text !== found.text) continue;
+      if (TAKEOVER_PAUSE_MS > 0) pause(TAKEOVER_PAUSE_MS); // tests: widens the moment between that check and the removal
+      unlinkSync(lockPath);
+      tookOver = `took over the lock of a run that is gone (${who})`;
+    } finally {
+      try {
+        unlinkSync(claim);
+      } catch { /* removed by hand meanwhile */ }
+    }
   }
   throw new PlanLockedError(words.race());
 }

@@ -35,7 +35,7 @@ import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
 import { checkJmxHosts } from './jmx-hosts';
-import { acquirePlanLock } from './plan-lock';
+import { acquirePlanLock, acquireWorkloadLock, type PlanLock } from './plan-lock';
 import { planPrometheusOptions } from './plan-prometheus';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
@@ -391,6 +391,21 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
   /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
   const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !settled(n)).map(([s]) => s));
   /** Puts back the workload a service's pending note names — the note's, not the one the plan names today. */
+  /**
+   * The workload locks this run holds (plan-lock.ts acquireWorkloadLock), by note key: each taken just before the
+   * workload is first scaled (after the records say no other run scales it), released once no pending note of this
+   * run names it (its count put back), the rest at the end. A flag-form `mora experiment` takes the same lock, so one
+   * started at the same instant as this run's scaling is refused by one or the other, not judged by records neither
+   * had written yet.
+   */
+  const workloadLocks = new Map<string, PlanLock>();
+  const releaseWorkloadLocks = (): void => {
+    for (const [key, lock] of workloadLocks) {
+      if (Object.values(doc.scaling).some((n) => !settled(n) && noteKey(n) === key)) continue;
+      lock.release();
+      workloadLocks.delete(key);
+    }
+  };
   const restore = async (service: string): Promise<void> => {
     toRestore.delete(service);
     const note = doc.scaling[service];
@@ -433,6 +448,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       }
     }
     writeJson();
+    releaseWorkloadLocks();
     for (const s of settledNow) emit({ kind: 'scaling', service: s, note: { ...doc.scaling[s] } });
   };
   /**
@@ -446,6 +462,13 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     const key = keyOf(w, scaler);
     const busy = scaledElsewhere(key);
     if (busy) throw refusal(busy, cell.service, `cell ${cell.id} was not started`);
+    if (!workloadLocks.has(key)) {
+      const d = scaler.describe?.(0);
+      const lock = acquireWorkloadLock(plan.outDir, key, `plan ${plan.name}: ${workloadLabel(w)} in namespace ${w.namespace}${d?.context ? ` (context ${d.context})` : ''} (service ${cell.service})`,
+        `plan ${plan.name} (${paths.json})`, { then: `cell ${cell.id} was not started` });
+      workloadLocks.set(key, lock);
+      if (lock.tookOver) emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace}: ${lock.tookOver}` });
+    }
     const note = doc.scaling[cell.service];
     if (note && !settled(note)) {
       if (noteKey(note) === key) return;
@@ -659,6 +682,8 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     for (const s of [...toRestore]) await restore(s);
     currentReplicas = new Map();
     writeJson();
+    // Held still: a workload whose count could not be put back (its note pending, for the next run to restore).
+    for (const lock of workloadLocks.values()) lock.release();
   }
   return { document: doc, jsonPath: paths.json, csvPath: paths.csv, ran, skipped };
 }

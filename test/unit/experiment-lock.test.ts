@@ -1,0 +1,131 @@
+// The workload and plan locks (src/data/experiments/plan-lock.ts) under real processes: a stale lock taken over by
+// exactly one of several runs started at once, and a lock whose usual folder cannot be written.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { tempDir } from '../harness/temp-dir';
+import { acquireWorkloadLock, PlanLockedError, workloadLockPath, workloadStateLockPath } from '../../src/data/experiments/plan-lock';
+
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('experiment locks', () => {
+  // Until 2026-12-01 each run that judged the lock stale checked it and removed it in two steps: a slower run
+  // removed the lock a faster one had just created, then created its own, and both held it.
+  it('a stale workload lock (its pid gone) raced by 8 processes at once, 5 rounds: exactly one takes it each round, the others are refused naming it', async function () {
+    this.timeout(180_000);
+    const dir = tempDir('mora-lockrace-');
+    const out = join(dir, 'runs', 'out');
+    const sync = join(dir, 'sync');
+    mkdirSync(sync);
+    const n = 8;
+    const rounds = 5;
+    const lock = workloadLockPath(out, 'k');
+    // The race is one of microseconds: each child pauses 40 ms between its last check of the stale lock and its removal
+    // (MORA_LOCK_TAKEOVER_PAUSE_MS), where the runs met. Each child, each round: says it is ready, waits for the gate, takes the lock (or is refused), says which, and
+    // the one that got it holds it until the round is done, so every other one meets it held.
+    const script = `
+      const { existsSync, renameSync, writeFileSync } = require('node:fs');
+      const { join } = require('node:path');
+      const { acquireWorkloadLock } = require(${JSON.stringify(resolve(__dirname, '../../src/data/experiments/plan-lock.ts'))});
+      const [sync, out, id, rounds] = process.argv.slice(1);
+      const wait = (f) => { while (!existsSync(f)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); };
+      for (let r = 0; r < Number(rounds); r++) {
+        writeFileSync(join(sync, 'ready-' + r + '-' + id), '');
+        wait(join(sync, 'gate-' + r));
+        let said;
+        let lock;
+        try { lock = acquireWorkloadLock(out, 'k', 'w', 'test ' + id); said = 'GOT'; } catch (e) { said = e.name === 'PlanLockedError' ? 'REFUSED ' + e.message : 'ERROR ' + e.stack; }
+        writeFileSync(join(sync, 'tmp-' + id), said); renameSync(join(sync, 'tmp-' + id), join(sync, 'result-' + r + '-' + id)); // whole when seen
+        if (lock) { wait(join(sync, 'done-' + r)); lock.release(); }
+      }`;
+    const children = Array.from({ length: n }, (_, i) => spawn(process.execPath, ['--import', 'tsx', '-e', script, sync, out, String(i), String(rounds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MORA_LOCK_TAKEOVER_PAUSE_MS: '40' } }));
+    const stderr = children.map(() => '');
+    children.forEach((c, i) => c.stderr!.on('data', (d: Buffer) => { stderr[i] += d.toString(); }));
+    const exited = children.map((c) => new Promise<number | null>((r) => c.on('exit', (code) => r(code))));
+    const files = (prefix: string) => readdirSync(sync).filter((f) => f.startsWith(prefix));
+    try {
+      for (let r = 0; r < rounds; r++) {
+        const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+        mkdirSync(join(dir, 'runs'), { recursive: true });
+        writeFileSync(lock, `${JSON.stringify({ pid: dead, hostname: hostname(), started: `2026-11-30T10:00:0${r}.000Z` })}\n`);
+        await until(`round ${r}: all ${n} ready (${stderr.join('')})`, () => files(`ready-${r}-`).length === n);
+        writeFileSync(join(sync, `gate-${r}`), '');
+        await until(`round ${r}: all ${n} results (${stderr.join('')})`, () => files(`result-${r}-`).length === n);
+        const said = files(`result-${r}-`).map((f) => require('node:fs').readFileSync(join(sync, f), 'utf8') as string);
+        const got = said.filter((s) => s === 'GOT');
+        assert.equal(got.length, 1, `round ${r}: ${got.length} took the lock:\n${said.join('\n')}`);
+        for (const s of said.filter((x) => x !== 'GOT')) assert.match(s, /^REFUSED w is being scaled by test \d+ \(pid \d+ on /, `round ${r}: ${said.join('\n')}`);
+        writeFileSync(join(sync, `done-${r}`), '');
+        await until(`round ${r}: the lock released`, () => !existsSync(lock));
+        assert.deepEqual(readdirSync(join(dir, 'runs')), [], `round ${r}: no claim or temp file left`);
+      }
+      assert.deepEqual(await Promise.all(exited), children.map(() => 0), stderr.join(''));
+    } finally {
+      for (const c of children) if (c.exitCode === null) c.kill();
+    }
+  });
+
+  // Until 2026-12-01 the lock went only beside --out: `--out /data` (its folder / not writable) or `--out .` under a
+  // read-only parent crashed with a raw EACCES ("mora: unexpected error").
+  describe('the folder holding --out cannot be written', () => {
+    let saved: string | undefined;
+    let state: string;
+    beforeEach(() => {
+      saved = process.env.XDG_STATE_HOME;
+      state = join(tempDir('mora-lockstate-'), 'state');
+      process.env.XDG_STATE_HOME = state;
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = saved;
+    });
+
+    const check = (outA: string, outB: string) => {
+      const a = acquireWorkloadLock(outA, 'k', 'w', 'mora experiment (out a)');
+      const path = workloadStateLockPath('k');
+      assert.ok(path.startsWith(join(state, 'mora', 'locks')), path);
+      assert.ok(existsSync(path), 'the lock is in the user\'s state folder');
+      // Another run with its out folder in that same folder meets the same lock.
+      assert.throws(() => acquireWorkloadLock(outB, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError && e.message.startsWith(`w is being scaled by mora experiment (out a) (pid ${process.pid} on `) && e.message.includes(`lock ${path})`));
+      a.release();
+      assert.ok(!existsSync(path), 'released');
+    };
+
+    it('its parent is a file, not a folder (any user, root too): the lock is in $XDG_STATE_HOME/mora/locks, shared by runs there', () => {
+      const dir = tempDir('mora-locknotdir-');
+      writeFileSync(join(dir, 'file'), '');
+      check(join(dir, 'file', 'a'), join(dir, 'file', 'b'));
+    });
+
+    it('its parent is read-only (chmod 555): the lock is in $XDG_STATE_HOME/mora/locks, shared by runs there', function () {
+      // root writes through chmod 555: the case cannot be made so (the test above covers the fallback as root).
+      if (process.getuid?.() === 0) this.skip();
+      const dir = tempDir('mora-lockro-');
+      const parent = join(dir, 'ro');
+      mkdirSync(join(parent, 'a'), { recursive: true });
+      mkdirSync(join(parent, 'b'));
+      chmodSync(parent, 0o555);
+      try {
+        check(join(parent, 'a'), join(parent, 'b'));
+      } finally {
+        chmodSync(parent, 0o755);
+      }
+    });
+
+    it('neither it nor the state folder can be written: one line that says both, nothing else', () => {
+      const dir = tempDir('mora-locknowhere-');
+      writeFileSync(join(dir, 'file'), '');
+      process.env.XDG_STATE_HOME = join(dir, 'file', 'state');
+      assert.throws(() => acquireWorkloadLock(join(dir, 'file', 'a'), 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
+        && /^w: its lock can be written neither beside the out folder \(.*file: E[A-Z]+\) nor in .*mora\/locks \(E[A-Z]+\): nothing was scaled or sent; /.test(e.message) && !e.message.includes('\n'));
+    });
+  });
+});
