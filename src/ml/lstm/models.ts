@@ -24,6 +24,7 @@ import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
 import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { baselineMedianAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
+import { levelShiftAt, type LevelShift } from '../level-shift';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
 
@@ -370,6 +371,13 @@ export function fusedBand(
  * forecast's cost; these windows show how the series' errors vary from day to day and hour to hour, which one cannot.
  * A filled point of `v` or `actual` (NaN: a gap's straight line, onRegularGrid) gives no residual (calibrateBand skips
  * it), so a window whose stretch is filled calibrates nothing.
+ *
+ * After a level shift the forecast's baseline re-levels for at the origin (levelShiftAt with the same day count, as
+ * baselineMedianAt reads it for the forecast; band-calibration.ts § After a level shift): a window that reaches past the
+ * shift and whose forecast was made with no shift at its origin carries the shift itself and is left out; the yardstick
+ * is taken on the last window with the shift moved back out of it when its forecasts predate the shift. With no window
+ * left, all are kept.
+ * Without a shift, this changes nothing.
  */
 export function calibrationWindows(
   v: ArrayLike<number>, holdoutMean: ArrayLike<number>, actual: ArrayLike<number>, P: number, baselineDays: number,
@@ -388,11 +396,18 @@ export function calibrationWindows(
     for (let k = start - 2; !Number.isFinite(last) && k >= 0; k--) last = v[k];
     return total > 0 ? base.map((b, i) => (wb * b + wp * prophet[i] + wl * last) / total) : base;
   };
+  // A level shift the baseline re-levels for at the origin (doc above). Window k (n − k·h … n − (k − 1)·h) is stale
+  // when it reaches past the shift's first point and its forecast was made with no shift at its origin (not yet one, or
+  // not at all): it forecast the old level. The last window's forecasts, if so, are compared on the window as it would
+  // have gone without the shift (its points from the shift on moved back by its offset or ratio).
+  const shift = levelShiftAt(v, n, P, baselineDays);
+  const stale = (k: number): boolean => shift !== undefined && n - (k - 1) * h > shift.at && !levelShiftAt(v, n - k * h, P, baselineDays);
+  const yardstick = stale(1) ? unshifted(actual, n - h, shift!) : actual;
   // The blend's MAE over a stand-in's on the last window, per kind of stand-in.
-  const blendMae = mae(holdoutMean, actual);
+  const blendMae = mae(holdoutMean, yardstick);
   const ratio = (withProphet: boolean): number => {
     if (n - h < Math.max(P, 1)) return 1;
-    const e = mae(standIn(1, withProphet), actual);
+    const e = mae(standIn(1, withProphet), yardstick);
     return Number.isFinite(blendMae) && e > 0 ? Math.min(2, Math.max(0.5, blendMae / e)) : 1;
   };
   const scale = { true: ratio(true), false: ratio(false) };
@@ -404,7 +419,14 @@ export function calibrationWindows(
     const forecast = standIn(k, withProphet), r = scale[`${withProphet}`];
     windows.push({ forecast, actual: forecast.map((f, i) => f + r * (v[start + i] - f)) });
   }
-  return windows;
+  if (!shift) return windows;
+  const kept = windows.filter((_, i) => !stale(i + 1));
+  return kept.length ? kept : windows;
+}
+
+/** `a` (from index `from` of the history) with its points from `shift.at` on at the level before the shift. */
+function unshifted(a: ArrayLike<number>, from: number, shift: LevelShift): Float64Array {
+  return Float64Array.from(a, (x, i) => (from + i < shift.at ? x : shift.ratio !== undefined ? x / shift.ratio : x - shift.offset));
 }
 
 function point(mean: Float64Array): Forecast {
