@@ -60,7 +60,7 @@
  * (seasonal-baseline.ts baselineMedianAt, level-shift.ts) and errs by the noise at the new level, while a window whose
  * forecast was made before the shift erred by the shift itself. One such window among up to nine (a 10-day history) put
  * the 90% quantile at the shift: ±2.1 around a forecast whose next day's noise quantile was ±0.2 (a review, a generated
- * 5-minute series). So when the forecast's baseline re-levels for a shift (levelShiftAt at the origin, the baseline's
+ * 5-minute series). So when the forecast's baseline re-levels for a shift (baselineShiftAt at the origin, the baseline's
  * day count), a window that reaches past the shift's first point and whose forecast was made with no shift at its
  * origin (not yet one, under a quarter day old, or none) is left out. The windows wholly before the shift stay as they
  * were (an offset moves forecast and actual alike), and so do those after it whose forecasts had already re-levelled. A

@@ -54,6 +54,11 @@ export const weeksOf = (days: number): number => (days < 0 ? -days : 0);
  */
 const shiftDays = (days: number): number => (days < 0 ? 13 : days);
 
+/** The level shift baselineMedianAt re-levels for at `start` (its day count, a weekly one's included), if any. */
+export function baselineShiftAt(v: ArrayLike<number>, start: number, period: number, days = 1): LevelShift | undefined {
+  return levelShiftAt(v, start, period, shiftDays(days));
+}
+
 export interface BaselineChoice {
   /** Days the median is taken over (1 = seasonal-naive); negative, −w: the same weekday over the last w weeks. */
   days: number;
@@ -122,7 +127,7 @@ export function levelOutside(v: ArrayLike<number>, start: number, period: number
  * level. Without such a shift, identical to seasonalMedianAt.
  */
 export function baselineMedianAt(v: ArrayLike<number>, start: number, len: number, period: number, days = 1): Float64Array {
-  const shift = levelShiftAt(v, start, period, shiftDays(days));
+  const shift = baselineShiftAt(v, start, period, days);
   return seasonalMedianAt(shift ? relevelled(v, start, shift) : v, start, len, period, days);
 }
 

@@ -23,8 +23,8 @@ import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-r
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
 import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
-import { baselineMedianAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
-import { levelShiftAt, type LevelShift } from '../level-shift';
+import { baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
+import type { LevelShift } from '../level-shift';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
 
@@ -372,8 +372,8 @@ export function fusedBand(
  * A filled point of `v` or `actual` (NaN: a gap's straight line, onRegularGrid) gives no residual (calibrateBand skips
  * it), so a window whose stretch is filled calibrates nothing.
  *
- * After a level shift the forecast's baseline re-levels for at the origin (levelShiftAt with the same day count, as
- * baselineMedianAt reads it for the forecast; band-calibration.ts § After a level shift): a window that reaches past the
+ * After a level shift the forecast's baseline re-levels for at the origin (baselineShiftAt, the shift baselineMedianAt
+ * reads the forecast's history with; band-calibration.ts § After a level shift): a window that reaches past the
  * shift and whose forecast was made with no shift at its origin carries the shift itself and is left out; the yardstick
  * is taken on the last window with the shift moved back out of it when its forecasts predate the shift. With no window
  * left, all are kept.
@@ -400,8 +400,8 @@ export function calibrationWindows(
   // when it reaches past the shift's first point and its forecast was made with no shift at its origin (not yet one, or
   // not at all): it forecast the old level. The last window's forecasts, if so, are compared on the window as it would
   // have gone without the shift (its points from the shift on moved back by its offset or ratio).
-  const shift = levelShiftAt(v, n, P, baselineDays);
-  const stale = (k: number): boolean => shift !== undefined && n - (k - 1) * h > shift.at && !levelShiftAt(v, n - k * h, P, baselineDays);
+  const shift = baselineShiftAt(v, n, P, baselineDays);
+  const stale = (k: number): boolean => shift !== undefined && n - (k - 1) * h > shift.at && !baselineShiftAt(v, n - k * h, P, baselineDays);
   const yardstick = stale(1) ? unshifted(actual, n - h, shift!) : actual;
   // The blend's MAE over a stand-in's on the last window, per kind of stand-in.
   const blendMae = mae(holdoutMean, yardstick);
