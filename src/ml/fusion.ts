@@ -410,15 +410,23 @@ export function combineConfidence(c: ConfidenceParts): number {
   return clamp01(c.validation ** 0.4 * c.agreement ** 0.2 * c.quality ** 0.2 * c.history ** 0.2);
 }
 
-/** Completeness, stability, length and noise scale of a history with timestamps `t` (s) and values `v`. */
+/**
+ * Completeness, stability, length and noise scale of a history with timestamps `t` (s) and values `v`. A NaN value is a
+ * point that was not observed (a gap's straight line on the grid, core/series.ts observedValues): it counts as missing in
+ * the completeness and is left out of the day means and the naive error. Before, the fusion passed the filled grid and a
+ * series missing 4 of its 10 days was reported 100% complete.
+ */
 export function dataQuality(t: ArrayLike<number>, v: ArrayLike<number>, step: number): DataQuality {
   const n = t.length;
   const span = n > 1 ? t[n - 1] - t[0] : 0;
   const expected = step > 0 ? Math.floor(span / step) + 1 : n;
-  const completeness = clamp01(expected > 0 ? n / expected : 0);
+  let observed = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(v[i])) observed++;
+  const completeness = clamp01(expected > 0 ? observed / expected : 0);
   const days = span / 86400;
   const byDay = new Map<number, { s: number; c: number }>();
   for (let i = 0; i < n; i++) {
+    if (Number.isNaN(v[i])) continue;
     const d = Math.floor(t[i] / 86400);
     const e = byDay.get(d) ?? { s: 0, c: 0 };
     e.s += v[i]; e.c++;
@@ -430,9 +438,13 @@ export function dataQuality(t: ArrayLike<number>, v: ArrayLike<number>, step: nu
   const cv = Math.abs(m) > 1e-12 ? sd / Math.abs(m) : sd > 0 ? 1 : 0;
   const period = step > 0 ? Math.round(86400 / step) : 0;
   const lag = period >= 2 && n > 2 * period ? period : 1;
-  let e = 0;
-  for (let i = lag; i < n; i++) e += Math.abs(v[i] - v[i - lag]);
-  const naiveMae = n > lag ? e / (n - lag) : 0;
+  let e = 0, pairs = 0;
+  for (let i = lag; i < n; i++) {
+    const d = Math.abs(v[i] - v[i - lag]);
+    if (Number.isNaN(d)) continue;
+    e += d; pairs++;
+  }
+  const naiveMae = pairs > 0 ? e / pairs : 0;
   return { completeness, stability: 1 / (1 + cv), days, naiveMae };
 }
 

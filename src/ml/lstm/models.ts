@@ -256,7 +256,7 @@ export function fuseWithHoldout(
     try {
       const hf = fuse(components.map((c) => ({ ...c, forecast: holdoutMeans[c.name] ? point(holdoutMeans[c.name]!) : undefined, error: c.error ?? 'no holdout forecast',
         levelOutside: holdoutMeans[c.name] ? levelOutside(full.v, n - h, P, baselineDays, holdoutMeans[c.name]!) : undefined })),
-        dataQuality(fitPart.t, fitPart.v, step), {}, fusion, point(base));
+        dataQuality(fitPart.t, full.v.subarray(0, fitPart.t.length), step), {}, fusion, point(base));
       fusedMae = mae(hf.mean, actual);
       holdoutMean = hf.mean;
     } catch {
@@ -266,7 +266,8 @@ export function fuseWithHoldout(
   const ref = components.find((c) => c.forecast)?.forecast;
   const baseline = ref ? seasonalMedianForecast(full.v, ref.mean.length, P, baselineDays, ref.t) : undefined;
   const checked = components.map((c) => (c.forecast ? { ...c, levelOutside: levelOutside(full.v, n, P, baselineDays, c.forecast.mean) } : c));
-  const fused = fuse(checked, dataQuality(grid.t, grid.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
+  // The data's quality from its observed points (full.v: filled points NaN): a filled gap is missing data, not complete.
+  const fused = fuse(checked, dataQuality(grid.t, full.v, step), { fusedMae, baselineMae: mae(base, actual) }, fusion, baseline, describeBaseline(baselineDays));
   if (!holdoutMean) return fused;
   // The band: split conformal on this series' own holdout residuals (src/ml/band-calibration.ts). Without a holdout
   // forecast of the blend, fuse's band stays.
