@@ -9,7 +9,7 @@
 import { medianStep, type Series } from '../../core/series';
 import type { FittedModel, Forecast, Forecaster, ForecastOptions } from '../forecast-types';
 import {
-  UNIVARIATE_FEATURES, baselineAt, despike, fitMinMax, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax,
+  UNIVARIATE_FEATURES, baselineAt, despike, fitMinMax, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular,
 } from './features';
 import { LstmNet, type LossKind, type LstmNetConfig } from './net';
 import { train, type EpochReport, type TrainResult } from './train';
@@ -64,8 +64,11 @@ export interface LstmState {
   scaler: MinMax;
   /** The training window: first and last timestamp of the history the model was fitted on. */
   trainedOn: { from: number; to: number; points: number };
-  /** Regularised tail of the history the forecast continues from. */
-  tail: { t0: number; v: number[] };
+  /**
+   * Regularised tail of the history the forecast continues from. `last`: the history's last sample when it is not the
+   * grid's last point (jittered timestamps: the grid counts from the first sample), the forecast is stamped from it.
+   */
+  tail: { t0: number; v: number[]; last?: number };
   /** Every training value was ≥ 0 (usage, bytes, counts): forecasts and bands are floored at 0. */
   nonNegative?: boolean;
   validation: LstmValidation;
@@ -145,7 +148,7 @@ export class LstmForecaster implements Forecaster {
     const state: LstmState = {
       format: MODEL_FORMAT, moraVersion: moraVersion(), kind: 'mora-lstm', features: UNIVARIATE_FEATURES, config, chunk, period, step,
       scaler, trainedOn: { from: history.t[0], to: history.t[history.t.length - 1], points: history.t.length },
-      tail: { t0: r.t0 + (n - keep) * step, v: Array.from(r.v.subarray(n - keep)) }, nonNegative: r.v.every((x) => x >= 0),
+      tail: tailOf(r, keep, history), nonNegative: r.v.every((x) => x >= 0),
       validation, epochs: result.history.length, weights: encodeWeights(net.getWeights()),
     };
     return new LstmModel(state, net, result);
@@ -173,7 +176,7 @@ export class LstmModel implements FittedModel {
     const n = r.v.length;
     const keep = Math.max(config.steps, period) + config.steps + this.state.chunk;
     if (n < keep) throw new Error(`lstm: need ${keep} regular steps of history to forecast, got ${n}`);
-    return new LstmModel({ ...this.state, tail: { t0: r.t0 + (n - keep) * step, v: Array.from(r.v.subarray(n - keep)) } }, this.net, this.training);
+    return new LstmModel({ ...this.state, tail: tailOf(r, keep, history) }, this.net, this.training);
   }
 
   predict(options: ForecastOptions): Forecast {
@@ -198,7 +201,8 @@ export class LstmModel implements FittedModel {
     const t = new Float64Array(H), mean = new Float64Array(H), lower = new Float64Array(H), upper = new Float64Array(H);
     const sd = this.state.validation.residualStd;
     for (let i = 0; i < H; i++) {
-      t[i] = tail.t0 + (start + i) * step;
+      // From the last sample, as Prophet's forecast is (the values are the grid's; only the stamps move).
+      t[i] = tail.last !== undefined ? tail.last + (i + 1) * step : tail.t0 + (start + i) * step;
       mean[i] = v[start + i];
       const w = 1.645 * sd[i % chunk] * Math.sqrt(Math.floor(i / chunk) + 1);
       lower[i] = this.state.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
@@ -210,7 +214,12 @@ export class LstmModel implements FittedModel {
   toJSON(): LstmState { return this.state; }
 }
 
-/** At most `max` of `ends`, evenly spaced, always keeping the last. */
+/** The last `keep` grid points of `r`, and the history's last sample when the grid ends elsewhere (LstmState.tail). */
+function tailOf(r: Regular, keep: number, history: Series): LstmState['tail'] {
+  const n = r.v.length, gridEnd = r.t0 + (n - 1) * r.step, last = history.t[history.t.length - 1];
+  return { t0: r.t0 + (n - keep) * r.step, v: Array.from(r.v.subarray(n - keep)), ...(Math.abs(last - gridEnd) > 1e-6 * r.step ? { last } : {}) };
+}
+
 /** At most `max` of `ends`, evenly spaced and counted back from the most recent. */
 export function spread(ends: number[], max: number): number[] {
   if (ends.length <= max) return ends;

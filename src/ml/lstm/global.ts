@@ -20,12 +20,12 @@
  * `globalLstmOverride` makes a trained global model the `lstm` member of the fusion (ForecastRequest.overrides), so
  * fusion, fallback, anchor and confidence run unchanged. The per-series LSTM (forecaster.ts, models.ts) is untouched.
  */
-import { clean, medianStep, onRegularGrid, type Series } from '../../core/series';
+import { clean, medianStep, observedValues, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ModelRun, ResolvedRequest } from '../forecast-model';
 import { UNIVARIATE_FEATURES, baselineAt, despike, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
 import { spread, type LstmOptions } from './forecaster';
-import { holdoutSplit, mae, type Holdout } from './holdout-run';
+import { holdoutSplit, mae, stampedFrom, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
 import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
 import { evaluate, train, type TrainResult, type WindowSet } from './train';
@@ -110,7 +110,7 @@ export interface GlobalLstmState {
 export type SeriesPool = ReadonlyArray<{ id: string; series: Series }>;
 
 /** The series cleaned (NaN and non-finite dropped) and regularised, with a clear error for what cannot be used. */
-function prepareSeries(id: string, s: Series, steps: number, chunk: number, minWindows: number): { r: Regular; step: number; period: number } {
+function prepareSeries(id: string, s: Series, steps: number, chunk: number, minWindows: number): { r: Regular; step: number; period: number; last: number } {
   if (!s || !s.t || s.t.length === 0) throw new GlobalLstmError(`global lstm: series "${id}" is empty`);
   const { series: c, dropped } = clean(s);
   if (c.t.length < 2) {
@@ -123,7 +123,7 @@ function prepareSeries(id: string, s: Series, steps: number, chunk: number, minW
   if (period > 0 && period < chunk) {
     throw new GlobalLstmError(`global lstm: series "${id}" has ${period} steps per day, fewer than the model's chunk of ${chunk}; use a chunk ≤ ${period}`);
   }
-  return { r, step, period };
+  return { r, step, period, last: c.t[c.t.length - 1] };
 }
 
 function fitScaler(v: ArrayLike<number>, to: number, step: number, period: number, lastT: number): SeriesScaler {
@@ -279,7 +279,8 @@ export class GlobalLstmModel {
     const T = config.steps, D = config.inputSize;
     const prepared = items.map(({ id, history }, i) => {
       const name = id ?? `#${i}`;
-      const { r, step, period } = prepareSeries(name, history, T, chunk, 0);
+      const prep = prepareSeries(name, history, T, chunk, 0);
+      const { r, step, period } = prep;
       despike(r.v, spikeFence(r.v), Math.round(86400 / step));
       const known = id !== undefined ? this.state.scalers[id] : undefined;
       if (known && Math.abs(known.step - step) > 1e-6 * step) {
@@ -296,7 +297,11 @@ export class GlobalLstmModel {
         const recent = fitScaler(Array.from({ length: k }, (_, j) => r.v[r.v.length - k + j]), k, step, p, lastT);
         scaler = { ...recent, period: p, nonNegative: known ? known.nonNegative : scaler.nonNegative };
       }
-      return { r, step, period: p, scaler, v: Array.from(r.v), start: r.v.length };
+      // Stamped from the history's last sample, as the per-series LSTM's and Prophet's forecasts are: the grid counts from
+      // the first sample and, for jittered timestamps, ends up to half a step from the last one.
+      const gridEnd = r.t0 + (r.v.length - 1) * step;
+      const from = Math.abs(prep.last - gridEnd) > 1e-6 * step ? prep.last : undefined;
+      return { r, step, period: p, scaler, v: Array.from(r.v), start: r.v.length, from };
     });
     const N = prepared.length;
     const x = new Float32Array(N * T * D);
@@ -320,7 +325,7 @@ export class GlobalLstmModel {
     return prepared.map((p) => {
       const t = new Float64Array(H), mean = new Float64Array(H), lower = new Float64Array(H), upper = new Float64Array(H);
       for (let i = 0; i < H; i++) {
-        t[i] = p.r.t0 + (p.start + i) * p.step;
+        t[i] = p.from !== undefined ? p.from + (i + 1) * p.step : p.r.t0 + (p.start + i) * p.step;
         mean[i] = p.v[p.start + i];
         const w = 1.645 * (sd[i % chunk] || 0) * p.scaler.scale * Math.sqrt(Math.floor(i / chunk) + 1);
         lower[i] = p.scaler.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
@@ -447,9 +452,12 @@ export const GLOBAL_SCALING: GlobalScaling = 'holdout';
 export function globalLstmOverride(model: GlobalLstmModel, id?: string, options: GlobalOverrideOptions = {}): (history: Series, request: ResolvedRequest) => Promise<ModelRun> {
   return (history, request) => {
     const t0 = performance.now();
-    const full = onRegularGrid(clean(history).series).series;
-    const { fitPart, points } = holdoutSplit(full, request.horizon);
+    const cleaned = clean(history).series;
+    const grid = onRegularGrid(cleaned), full = grid.series;
+    const { fitPart, points, step } = holdoutSplit(full, request.horizon);
     const n = full.v.length;
+    // Scored on the observed points only, as the per-series LSTM's holdout (holdout-run.ts): a gap's straight line is no data.
+    const observed = observedValues(full.v, grid.mask);
     let W = 1;
     // Each window needs the history before it to forecast from (the model's own check names what is missing).
     while (W < Math.max(1, Math.floor(options.holdoutWindows ?? 1)) && n - (W + 1) * points >= Math.max(2 * points, n / 2)) W++;
@@ -464,10 +472,10 @@ export function globalLstmOverride(model: GlobalLstmModel, id?: string, options:
     // The member's holdout score under one scaling (each window forecast from the history before it, scaled by it alone).
     const scored = (sc: ForecastScaling): Holdout => {
       const hv = m.forecast(fitPart, points, key, sc);
-      const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+      const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, observed.subarray(n - points)) };
       if (W > 1) {
         holdout.windowMaes = [holdout.mae];
-        for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key, sc).mean, full.v.subarray(n - d * points, n - (d - 1) * points)));
+        for (let d = 2; d <= W; d++) holdout.windowMaes.push(mae(m.forecast(before(d), points, key, sc).mean, observed.subarray(n - d * points, n - (d - 1) * points)));
         holdout.mae = holdout.windowMaes.reduce((a, b) => a + b, 0) / W;
       }
       return holdout;
@@ -478,7 +486,9 @@ export function globalLstmOverride(model: GlobalLstmModel, id?: string, options:
     const runs = candidates.map((c) => ({ ...c, holdout: scored(c.sc) }));
     // Only a strictly lower, finite holdout MAE replaces the first candidate ('recent'); a NaN score never wins.
     const best = runs.reduce((a, b) => (Number.isFinite(b.holdout.mae) && !(a.holdout.mae <= b.holdout.mae) ? b : a));
-    const forecast = m.forecast(full, request.horizon, key, best.sc);
+    // Stamped from the last sample, as the per-series LSTM's and Prophet's forecasts are (holdout-run.ts stampedFrom): the
+    // network's grid counts from the first sample and can end up to half a step from the last one.
+    const forecast = stampedFrom(m.forecast(full, request.horizon, key, best.sc), cleaned.t[cleaned.t.length - 1], step);
     const scalingChoice = runs.length > 1 ? Object.fromEntries(runs.map((r) => [r.scaling, r.holdout.mae])) : null;
     return Promise.resolve({
       model: 'lstm', forecast,

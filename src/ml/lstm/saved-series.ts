@@ -9,11 +9,11 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { clean, onRegularGrid, type Series } from '../../core/series';
+import { clean, observedValues, onRegularGrid, type Series } from '../../core/series';
 import { quantile } from '../../core/stats';
 import type { Forecast } from '../forecast-types';
 import { DEFAULT_LSTM_OPTIONS, LstmModel, type LstmState } from './forecaster';
-import { holdoutSplit, mae, type Holdout } from './holdout-run';
+import { holdoutSplit, mae, stampedFrom, type Holdout } from './holdout-run';
 import { loadModel } from './persist';
 
 /**
@@ -94,7 +94,8 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
     return { used: false, reason: `the saved model cannot be read: ${(e as Error).message}` };
   }
   const s = model.state;
-  const full = onRegularGrid(clean(history).series).series;
+  const cleaned = clean(history).series;
+  const grid = onRegularGrid(cleaned), full = grid.series;
   const n = full.t.length;
   if (n < 2) return { used: false, reason: 'too little history' };
   const { fitPart, points, step } = holdoutSplit(full, horizon);
@@ -110,12 +111,14 @@ export function runSavedSeriesLstm(file: string, history: Series, horizon: numbe
   let forecast: Forecast, hv: Forecast;
   try {
     hv = model.withHistory(fitPart).predict({ horizon: points });
-    forecast = model.withHistory(full).predict({ horizon });
+    // Stamped from the last sample, as the view's trained run (holdout-run.ts stampedFrom) and Prophet's are.
+    forecast = stampedFrom(model.withHistory(full).predict({ horizon }), cleaned.t[cleaned.t.length - 1], step);
   } catch (e) {
     return { used: false, reason: (e as Error).message };
   }
   const actual = full.v.subarray(n - points);
-  const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, actual) };
+  // Scored on the observed points only (a gap's straight line is no data), as the trained run's holdout.
+  const holdout: Holdout = { points, t: Array.from(hv.t), actual: Array.from(actual), mean: Array.from(hv.mean), mae: mae(hv.mean, observedValues(full.v, grid.mask).subarray(n - points)) };
   const to = new Date(s.trainedOn.to * 1000).toISOString().slice(0, 16).replace('T', ' ');
   return { used: true, forecast, holdout, note: `LSTM saved by Train Models (trained on history to ${to} UTC, ${s.epochs} epochs), not retrained` };
 }
