@@ -114,28 +114,72 @@ function recurs(v: Float64Array, k: number, p: number, sk: number, side: (x: num
   return false;
 }
 
-/** A series on a regular grid: gaps filled by linear interpolation and counted. */
-export interface Regular { t0: number; step: number; v: Float64Array; filled: number }
+/**
+ * A series on a regular grid: gaps filled by linear interpolation and counted. `mask` (1 = filled, not observed) marks the
+ * filled points: the ones filled here and the samples the caller marked as filled (a series already put on a grid by
+ * core/series.ts onRegularGrid, whose mask comes with it). Absent when no point is filled.
+ */
+export interface Regular { t0: number; step: number; v: Float64Array; filled: number; mask?: Uint8Array }
 
-export function regularize(s: Series, step: number): Regular {
+/**
+ * `s` on the grid t0 + k·step (t0 = its first sample), gaps filled by a straight line. `filledSamples[i]` = 1 marks sample i
+ * of `s` as a filled point itself (the mask onRegularGrid returned with it): it is marked in the grid's `mask` too.
+ */
+export function regularize(s: Series, step: number, filledSamples?: ArrayLike<number>): Regular {
   const n = s.t.length;
   if (n === 0) return { t0: 0, step, v: new Float64Array(0), filled: 0 };
   const t0 = s.t[0];
   const len = Math.round((s.t[n - 1] - t0) / step) + 1;
   const v = new Float64Array(len).fill(NaN);
+  let mask: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
     const k = Math.round((s.t[i] - t0) / step);
-    if (k >= 0 && k < len) v[k] = s.v[i];
+    if (k >= 0 && k < len) {
+      v[k] = s.v[i];
+      if (filledSamples?.[i]) (mask ??= new Uint8Array(len))[k] = 1;
+    }
   }
   let filled = 0, last = -1;
   for (let k = 0; k < len; k++) {
     if (Number.isNaN(v[k])) continue;
     if (last >= 0 && k - last > 1) {
-      for (let j = last + 1; j < k; j++) { v[j] = v[last] + ((v[k] - v[last]) * (j - last)) / (k - last); filled++; }
+      mask ??= new Uint8Array(len);
+      for (let j = last + 1; j < k; j++) { v[j] = v[last] + ((v[k] - v[last]) * (j - last)) / (k - last); mask[j] = 1; filled++; }
     }
     last = k;
   }
-  return { t0, step, v, filled };
+  return mask ? { t0, step, v, filled, mask } : { t0, step, v, filled };
+}
+
+/**
+ * Most of a window's inputs may be filled before it is left out of training (observedWindowEnds): its value steps and the
+ * day-earlier values its lag feature reads, counted together. A round half, not tuned.
+ */
+export const FILLED_INPUT_SHARE = 0.5;
+
+/**
+ * The window ends of `ends` (windows of `steps` inputs ending there, `chunk` targets after, seasonal lag `period` led by
+ * `chunk` as univariateWindows builds them) whose windows are data rather than a gap's straight line: no target filled,
+ * the last input (the value the targets are deviations from) observed, and at most FILLED_INPUT_SHARE of the inputs (value
+ * steps and lag values) filled. Without a mask, `ends` itself: a series without a gap trains exactly as before.
+ * Why: a network trained on windows across a filled gap learns that the series continues in a straight line.
+ */
+export function observedWindowEnds(ends: readonly number[], mask: Uint8Array | undefined, steps: number, chunk: number, period: number): number[] {
+  if (!mask) return ends.slice();
+  const n = mask.length;
+  const c = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) c[i + 1] = c[i] + mask[i];
+  // Filled points among indices [a, b] (clamped to the series; the lag of an index before 0 reads index 0, as univariateStep does).
+  const count = (a: number, b: number): number => {
+    const lo = Math.max(0, a), hi = Math.min(n - 1, b);
+    return (hi >= lo ? c[hi + 1] - c[lo] : 0) + Math.max(0, Math.min(b, -1) - a + 1) * mask[0];
+  };
+  const lead = period > 0 ? chunk - period : -1;
+  return ends.filter((e) => {
+    if (mask[e] || count(e + 1, e + chunk) > 0) return false;
+    const inputs = count(e - steps + 1, e) + count(e - steps + 1 + lead, e + lead);
+    return inputs <= FILLED_INPUT_SHARE * 2 * steps;
+  });
 }
 
 export function seasonPeriod(step: number, length: number, window: number): number {

@@ -9,7 +9,7 @@
 import { medianStep, type Series } from '../../core/series';
 import type { FittedModel, Forecast, Forecaster, ForecastOptions } from '../forecast-types';
 import {
-  UNIVARIATE_FEATURES, baselineAt, despike, fitMinMax, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular,
+  UNIVARIATE_FEATURES, baselineAt, despike, fitMinMax, observedWindowEnds, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular,
 } from './features';
 import { LstmNet, type LossKind, type LstmNetConfig } from './net';
 import { train, type EpochReport, type TrainResult } from './train';
@@ -71,6 +71,8 @@ export interface LstmState {
   tail: { t0: number; v: number[]; last?: number };
   /** Every training value was ≥ 0 (usage, bytes, counts): forecasts and bands are floored at 0. */
   nonNegative?: boolean;
+  /** Windows left out of training and validation because they lie on a filled gap (observedWindowEnds); absent when none. */
+  filledWindows?: number;
   validation: LstmValidation;
   epochs: number;
   weights: string[];
@@ -83,11 +85,17 @@ export class LstmForecaster implements Forecaster {
     this.options = { ...DEFAULT_LSTM_OPTIONS, ...options };
   }
 
-  fit(history: Series): LstmModel {
+  /**
+   * Trains on the windows of `history` put on its step's grid. `given.filled[i]` = 1 marks sample i as a filled point (a
+   * history already on a grid: core/series.ts onRegularGrid's mask); with the gaps regularize fills itself, those points
+   * are no data: windows whose targets or last input lie on them, or most of whose inputs do, are left out
+   * (features.ts observedWindowEnds) — unless fewer than the minimum of 9 would be left, when all are kept as before.
+   */
+  fit(history: Series, given: { filled?: ArrayLike<number> } = {}): LstmModel {
     const o = this.options;
     const step = medianStep(history);
     if (!(step > 0)) throw new Error('lstm: need at least two samples with increasing timestamps');
-    const r = regularize(history, step);
+    const r = regularize(history, step, given.filled);
     const n = r.v.length;
     const period = seasonPeriod(step, n, o.steps);
     const first = period > 0 ? period + o.steps - 1 : o.steps;
@@ -97,8 +105,11 @@ export class LstmForecaster implements Forecaster {
     if (last - first < 8) {
       throw new Error(`lstm: history too short (${n} points): need at least ${first + chunk + 9} regular steps for ${o.steps}-step windows`);
     }
-    const ends: number[] = [];
-    for (let e = first; e <= last; e++) ends.push(e);
+    const all: number[] = [];
+    for (let e = first; e <= last; e++) all.push(e);
+    // Windows on a filled gap teach a straight line: left out while enough others remain.
+    const observed = observedWindowEnds(all, r.mask, o.steps, chunk, period);
+    const ends = observed.length >= 9 ? observed : all;
     const nVal = Math.max(2, Math.round(ends.length * o.validationFraction));
     let valEnds = ends.slice(ends.length - nVal);
     // Training targets end before the first validation target: no leakage across the split.
@@ -149,6 +160,7 @@ export class LstmForecaster implements Forecaster {
       format: MODEL_FORMAT, moraVersion: moraVersion(), kind: 'mora-lstm', features: UNIVARIATE_FEATURES, config, chunk, period, step,
       scaler, trainedOn: { from: history.t[0], to: history.t[history.t.length - 1], points: history.t.length },
       tail: tailOf(r, keep, history), nonNegative: r.v.every((x) => x >= 0),
+      ...(ends.length < all.length ? { filledWindows: all.length - ends.length } : {}),
       validation, epochs: result.history.length, weights: encodeWeights(net.getWeights()),
     };
     return new LstmModel(state, net, result);
@@ -219,6 +231,7 @@ function tailOf(r: Regular, keep: number, history: Series): LstmState['tail'] {
   const n = r.v.length, gridEnd = r.t0 + (n - 1) * r.step, last = history.t[history.t.length - 1];
   return { t0: r.t0 + (n - keep) * r.step, v: Array.from(r.v.subarray(n - keep)), ...(Math.abs(last - gridEnd) > 1e-6 * r.step ? { last } : {}) };
 }
+
 
 /** At most `max` of `ends`, evenly spaced and counted back from the most recent. */
 export function spread(ends: number[], max: number): number[] {

@@ -36,7 +36,8 @@ export function runLstmWithHoldout(history: Series, horizon: number, options: Pa
   const grid = onRegularGrid(cleaned), full = grid.series;
   const { fitPart, points, step } = holdoutSplit(full, horizon);
   const t0 = performance.now();
-  const trained = new LstmForecaster(options).fit(fitPart);
+  // The grid's filled points (its mask) are no data: the network does not train on windows across them.
+  const trained = new LstmForecaster(options).fit(fitPart, { filled: grid.mask?.subarray(0, fitPart.t.length) });
   const hv = trained.predict({ horizon: points });
   const actual = full.v.subarray(full.v.length - points);
   const model = trained.withHistory(full);
