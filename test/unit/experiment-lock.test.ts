@@ -2,6 +2,7 @@
 // exactly one of several runs started at once, and a lock whose usual folder cannot be written.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -127,5 +128,71 @@ describe('experiment locks', () => {
       assert.throws(() => acquireWorkloadLock(join(dir, 'file', 'a'), 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
         && /^w: its lock can be written neither beside the out folder \(.*file: E[A-Z]+\) nor in .*mora\/locks \(E[A-Z]+\): nothing was scaled or sent; /.test(e.message) && !e.message.includes('\n'));
     });
+  });
+
+  // Until 2026-12-01 any EACCES/EPERM while taking the lock beside --out sent the run to the state folder — reading a
+  // lock it may not read (another user's, umask 077) or removing a stale one it may not (a sticky folder) too: a second
+  // lock, while the first was held, and both runs scaled the workload. The other user is simulated by the error
+  // that user's lock gives (a test run as root reads and removes anything).
+  describe('a lock beside --out that this user cannot read or remove (another user\'s)', () => {
+    let saved: string | undefined;
+    let state: string;
+    // The module object plan-lock.ts calls into (its named imports are read from it at each call).
+    const fsm = require('node:fs') as Record<string, unknown>;
+    const real = { readFileSync: fsm.readFileSync, unlinkSync: fsm.unlinkSync };
+    const failOn = (name: 'readFileSync' | 'unlinkSync', path: string, code: string) => {
+      fsm[name] = (...args: unknown[]) => {
+        if (args[0] === path) throw Object.assign(new Error(`${code}: operation not permitted, '${path}'`), { code });
+        return (real[name] as (...a: unknown[]) => unknown)(...args);
+      };
+    };
+    beforeEach(() => {
+      saved = process.env.XDG_STATE_HOME;
+      state = join(tempDir('mora-lockstate-'), 'state');
+      process.env.XDG_STATE_HOME = state;
+    });
+    afterEach(() => {
+      fsm.readFileSync = real.readFileSync;
+      fsm.unlinkSync = real.unlinkSync;
+      if (saved === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = saved;
+    });
+
+    it('cannot be read (EACCES): refused naming the lock, no lock taken in the state folder', () => {
+      const out = join(tempDir('mora-lockunreadable-'), 'out');
+      const lock = workloadLockPath(out, 'k');
+      writeFileSync(lock, `${JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2026-12-01T01:00:00.000Z', by: 'other' })}\n`);
+      failOn('readFileSync', lock, 'EACCES');
+      assert.throws(() => acquireWorkloadLock(out, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
+        && e.message.startsWith(`w: this user cannot read the lock ${lock} (EACCES, owned by uid `) && e.message.includes(': nothing was scaled or sent; ') && e.message.includes('delete it'));
+      assert.ok(!existsSync(workloadStateLockPath('k')), 'no second lock in the state folder');
+    });
+
+    it('stale but cannot be removed (EPERM, a sticky folder): refused naming the lock and its gone holder, no lock taken in the state folder', () => {
+      const out = join(tempDir('mora-lockundeletable-'), 'out');
+      const lock = workloadLockPath(out, 'k');
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      writeFileSync(lock, `${JSON.stringify({ pid: dead, hostname: hostname(), started: '2026-12-01T01:00:00.000Z', by: 'mora experiment (out o)' })}\n`);
+      failOn('unlinkSync', lock, 'EPERM');
+      assert.throws(() => acquireWorkloadLock(out, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
+        && e.message.startsWith(`w: this user cannot remove the stale lock ${lock} (EPERM, owned by uid `) && e.message.includes(`written by mora experiment (out o), pid ${dead} on `));
+      assert.ok(!existsSync(workloadStateLockPath('k')), 'no second lock in the state folder');
+      assert.deepEqual(readdirSync(join(out, '..')).filter((f) => f.includes('.takeover-')), [], 'its claim removed');
+    });
+  });
+
+  // Until 2026-12-01 a takeover claim whose pid is alive again (reused) made every run retry, then say "another run
+  // took the lock … run again", without naming the claim: running again did the same, for ever.
+  it('a stale lock whose takeover claim names a live pid (reused): refused naming the claim and the lock, and to delete both', function () {
+    this.timeout(30_000);
+    const out = join(tempDir('mora-lockclaim-'), 'out');
+    const lock = workloadLockPath(out, 'k');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const text = `${JSON.stringify({ pid: dead, hostname: hostname(), started: '2026-12-01T01:00:00.000Z' })}\n`;
+    writeFileSync(lock, text);
+    const claim = `${lock}.takeover-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    writeFileSync(claim, `${JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2026-12-01T01:00:01.000Z' })}\n`);
+    assert.throws(() => acquireWorkloadLock(out, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
+      && e.message === `w: a run taking over the lock ${lock} has not finished (its claim ${claim} is still there): nothing was scaled or sent; if no mora run is going on, delete ${claim} and ${lock} and run again`);
   });
 });

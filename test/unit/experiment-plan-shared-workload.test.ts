@@ -4,7 +4,7 @@
 // the run set, as kubeScaler does.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
@@ -12,7 +12,7 @@ import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload 
 import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
-import { PlanLockedError } from '../../src/data/experiments/plan-lock';
+import { acquireWorkloadLock, PlanLockedError } from '../../src/data/experiments/plan-lock';
 import type { LoadRunner } from '../../src/data/experiments/load';
 import { serviceYaml, steadyPrometheus } from './helpers/plan-fixtures';
 
@@ -335,5 +335,32 @@ describe('two experiment plans that scale the same workload', () => {
     assert.deepEqual(w.calls.filter((c) => !c.startsWith('load')), ['scale cart 4', 'restore cart 2']);
     assert.equal(w.replicas['shop/Deployment/cart'], 2);
     assert.deepEqual(readdirSync(join(dir, 'experiments')).filter((f) => f.endsWith('.lock')), [], 'the workload lock released');
+  });
+
+  // Until 2026-12-01 the workload locks were released after the final restore and write of the run's finally: a
+  // write that threw there (disk full, the folder gone) left them held by a live pid — in the VS Code extension host
+  // until a reload — and every later run on cart was refused.
+  it('the record cannot be written when cart is restored: the run fails, and cart\'s workload lock is released all the same', async () => {
+    const dir = tempDir('mora-planlockrelease-');
+    const w = world({ 'shop/Deployment/cart': 2 });
+    const p = cartPlan(dir, 'p', 'experiments/p', [4]);
+    const h = w.hooks(w.load('p'));
+    const scalerFor = (wl: PlanWorkload, service: string): Scaler => {
+      const s = h.scalerFor!(wl, service)!;
+      return {
+        ...s,
+        restore: async (n, expected) => {
+          // The out folder replaced by a file: every write of the record from here on throws (ENOTDIR).
+          rmSync(p.outDir, { recursive: true, force: true });
+          writeFileSync(p.outDir, '');
+          return s.restore!(n, expected);
+        },
+      };
+    };
+    await assert.rejects(runPlan(p, { ...h, scalerFor }), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR');
+    assert.deepEqual(w.calls.filter((c) => !c.startsWith('load')), ['scale cart 4', 'restore cart 2']);
+    assert.deepEqual(readdirSync(join(dir, 'experiments')).filter((f) => f.endsWith('.lock')), [], 'the workload lock released');
+    // The same process (a live pid, as the extension host) can take it again.
+    acquireWorkloadLock(join(dir, 'experiments', 'e'), 'shop/Deployment/cart', 'cart', 'x').release();
   });
 });

@@ -12,15 +12,19 @@
  * same instant both find no other run and both scale it. Where the folder holding the out folder cannot be written
  * (`--out /data` on a mount root, `--out .` under a read-only parent) the lock is in the user's state folder instead
  * ($XDG_STATE_HOME/mora/locks, else ~/.local/state/mora/locks): every run of that user with its out folder there meets
- * it. Until 2026-12-01 that case was a crash (EACCES).
+ * it. Until 2026-12-01 that case was a crash (EACCES). Only failing to create the folder or the lock file itself goes
+ * there: a lock beside the out folder that this user cannot read or remove (another user's) is a refusal naming it —
+ * until 2026-12-01 that went to the state folder too, and two runs held a lock each.
  * A stale lock (its holder gone) is taken over under a claim of its own: `<lock>.takeover-<hash of the stale lock's
  * text>`, created exclusively; only the claim's holder checks that the lock is still that stale one and removes it,
  * then removes the claim. Nothing else removes a lock but its live holder, so between that check and the removal the
  * lock cannot change. Until 2026-12-01 any run that judged it stale checked and removed it in two steps: a slower one
- * removed the lock a faster one had just created, and both held it.
+ * removed the lock a faster one had just created, and both held it. A claim whose pid is alive (reused) after the
+ * retries is a refusal naming the claim and the lock, to delete both if no run is going on (a claim lives only for
+ * the few synchronous steps of a takeover).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -127,16 +131,53 @@ interface LockWords {
   unknown(clear: string): string;
   otherHost(who: string, clear: string): string;
   running(who: string, h: PlanLockHolder): string;
-  race(): string;
+  /** The retries ended with `claim` (a takeover of a gone run's lock) still there, when it is. */
+  race(claim?: string): string;
+  /** A lock (or its takeover claim) that exists but that this user cannot read or remove: `that` says which and why. */
+  inaccessible(that: string): string;
+}
+
+/**
+ * Creating the lock file itself (or the folder for it) failed: the folder may not be writable. Only this error lets a
+ * workload lock go to the user's state folder; a lock that exists but cannot be read or removed is a refusal.
+ */
+class LockCreateError extends Error {
+  readonly code: string | undefined;
+  readonly errno: NodeJS.ErrnoException;
+  constructor(errno: NodeJS.ErrnoException) {
+    super(errno.message);
+    this.errno = errno;
+    this.code = errno.code;
+  }
+}
+
+function inaccessibleLock(path: string, op: string, e: NodeJS.ErrnoException, h: PlanLockHolder | undefined): string {
+  let owner = '';
+  try {
+    owner = `, owned by uid ${statSync(path).uid}`;
+  } catch { /* not even that */ }
+  const holder = h ? `, written by ${h.by ? `${h.by}, ` : ''}pid ${h.pid} on ${h.hostname}, started ${h.started}` : '';
+  return `this user cannot ${op} ${path} (${e.code}${owner}${holder})`;
 }
 
 /** Takes the plan's lock or throws PlanLockedError. `planName` only words the messages. */
 export function acquirePlanLock(lockPath: string, planName: string, started: Date = new Date()): PlanLock {
+  try {
+    return acquirePlanLockOrCreateError(lockPath, planName, started);
+  } catch (e) {
+    throw e instanceof LockCreateError ? e.errno : e;
+  }
+}
+
+function acquirePlanLockOrCreateError(lockPath: string, planName: string, started: Date): PlanLock {
   return acquireLock(lockPath, started, undefined, {
     unknown: (clear) => `plan ${planName} is locked by ${lockPath}, which does not say who holds it (a run may be starting); ${clear}`,
     otherHost: (who, clear) => `plan ${planName} is being run on another host (${who}): MOrA cannot check that process from here; ${clear}`,
     running: (who) => `plan ${planName} is already being run (${who}); wait for it or stop it (two runs would double the load and scale the same workloads)`,
-    race: () => `plan ${planName}: another run took the lock ${lockPath} at the same moment; run again if it is not running`,
+    race: (claim) => claim
+      ? `plan ${planName}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there); if no mora run is going on, delete ${claim} and ${lockPath} and run again`
+      : `plan ${planName}: another run took the lock ${lockPath} at the same moment; run again if it is not running`,
+    inaccessible: (that) => `plan ${planName}: ${that}; if no run of it is going on, have its owner (or root) delete it and run again`,
   });
 }
 
@@ -169,29 +210,39 @@ export function acquireWorkloadLock(outDir: string, key: string, workload: strin
   const started = options.started ?? new Date();
   const then = options.then ?? 'nothing was scaled or sent';
   const take = (lockPath: string) => {
-    mkdirSync(dirname(lockPath), { recursive: true });
+    try {
+      mkdirSync(dirname(lockPath), { recursive: true });
+    } catch (e) {
+      throw new LockCreateError(e as NodeJS.ErrnoException);
+    }
     return acquireLock(lockPath, started, by, {
       unknown: (clear) => `${workload} is locked by ${lockPath}, which does not say who holds it: ${then}; ${clear}`,
       otherHost: (who, clear) => `${workload} is being scaled by a run on another host (${who}; lock ${lockPath}): ${then}; MOrA cannot check that process from here; ${clear}`,
       running: (who, h) => `${workload} is being scaled by ${h.by ?? 'another run'} (${who}; lock ${lockPath}): ${then}; run it again once that run has ended (two runs would each restore over the other's count)`,
-      race: () => `${workload}: another run took the lock ${lockPath} at the same moment: ${then}; run again if it is not running`,
+      race: (claim) => claim
+        ? `${workload}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there): ${then}; if no mora run is going on, delete ${claim} and ${lockPath} and run again`
+        : `${workload}: another run took the lock ${lockPath} at the same moment: ${then}; run again if it is not running`,
+      inaccessible: (that) => `${workload}: ${that}: ${then}; if no run scaling it is going on, have its owner (or root) delete it and run again`,
     });
   };
   const primary = workloadLockPath(outDir, key);
   let why: string;
+  // Only creating the folder or the lock file itself sends the lock elsewhere: a lock there that cannot be read or
+  // removed (another user's) is a refusal (acquireLock), or two runs would each hold a lock of their own.
   try {
     return take(primary);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!code || !NOT_WRITABLE.has(code)) throw e;
-    why = code;
+    if (!(e instanceof LockCreateError)) throw e;
+    if (!e.code || !NOT_WRITABLE.has(e.code)) throw e.errno;
+    why = e.code;
   }
   const fallback = workloadStateLockPath(key);
   try {
     return take(fallback);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!code || !NOT_WRITABLE.has(code)) throw e;
+    if (!(e instanceof LockCreateError)) throw e;
+    const code = e.code;
+    if (!code || !NOT_WRITABLE.has(code)) throw e.errno;
     throw new PlanLockedError(`${workload}: its lock can be written neither beside the out folder (${dirname(primary)}: ${why}) nor in ${dirname(fallback)} (${code}): ${then}; set XDG_STATE_HOME to a folder you can write, or give --out in a folder you can write`);
   }
 }
@@ -200,8 +251,16 @@ function acquireLock(lockPath: string, started: Date, by: string | undefined, wo
   const mine: PlanLockHolder = { pid: process.pid, hostname: hostname(), started: started.toISOString(), ...(by !== undefined ? { by } : {}) };
   const text = `${JSON.stringify(mine)}\n`;
   let tookOver: string | undefined;
+  /** A takeover claim met held by a live run, last time round. */
+  let claimMet: string | undefined;
   for (let attempt = 0; attempt < 200; attempt++) {
-    if (tryCreate(lockPath, text)) {
+    let created: boolean;
+    try {
+      created = tryCreate(lockPath, text);
+    } catch (e) {
+      throw new LockCreateError(e as NodeJS.ErrnoException);
+    }
+    if (created) {
       return {
         ...(tookOver ? { tookOver } : {}),
         release: () => {
@@ -210,42 +269,56 @@ function acquireLock(lockPath: string, started: Date, by: string | undefined, wo
         },
       };
     }
-    let found = readHolder(lockPath);
-    // A lock written in place (a file system without links) may be read between its create and its write: a moment.
-    for (let wait = 0; found && !found.holder && wait < 10; wait++) {
-      pause(10);
-      found = readHolder(lockPath);
-    }
-    if (!found) continue; // removed meanwhile: try again
-    const h = found.holder;
-    const clear = `if no run of it is going on, delete ${lockPath} and run again`;
-    if (!h) throw new PlanLockedError(words.unknown(clear));
-    const who = `pid ${h.pid} on ${h.hostname}, started ${h.started}`;
-    if (h.hostname !== mine.hostname) throw new PlanLockedError(words.otherHost(who, clear), h);
-    if (pidAlive(h.pid)) throw new PlanLockedError(words.running(who, h), h);
-    // Stale: its holder is gone. Removed only under this stale lock's claim (see the header), and only if it is still
-    // the lock judged stale (another run may have removed it and taken the lock since).
-    const claim = `${lockPath}.takeover-${createHash('sha256').update(found.text).digest('hex').slice(0, 16)}`;
-    if (!tryCreate(claim, text)) {
-      const c = readHolder(claim);
-      if (c?.holder && c.holder.hostname === mine.hostname && !pidAlive(c.holder.pid)) {
-        throw new PlanLockedError(`${lockPath}: a run taking this lock over from a run that is gone (${who}) ended midway, leaving ${claim}; if no run is going on, delete ${claim} and ${lockPath} and run again`);
-      }
-      pause(5); // another run is taking it over: a moment
-      continue;
-    }
+    claimMet = undefined;
+    // What is being done to which file, for a refusal that says so when it fails (another user's lock: EACCES, EPERM).
+    let step = { op: 'read the lock', path: lockPath };
+    let found: ReturnType<typeof readHolder> = undefined;
     try {
-      if (readHolder(lockPath)?.text !== found.text) continue;
-      if (TAKEOVER_PAUSE_MS > 0) pause(TAKEOVER_PAUSE_MS); // tests: widens the moment between that check and the removal
-      unlinkSync(lockPath);
-      tookOver = `took over the lock of a run that is gone (${who})`;
-    } finally {
+      found = readHolder(lockPath);
+      // A lock written in place (a file system without links) may be read between its create and its write: a moment.
+      for (let wait = 0; found && !found.holder && wait < 10; wait++) {
+        pause(10);
+        found = readHolder(lockPath);
+      }
+      if (!found) continue; // removed meanwhile: try again
+      const h = found.holder;
+      const clear = `if no run of it is going on, delete ${lockPath} and run again`;
+      if (!h) throw new PlanLockedError(words.unknown(clear));
+      const who = `pid ${h.pid} on ${h.hostname}, started ${h.started}`;
+      if (h.hostname !== mine.hostname) throw new PlanLockedError(words.otherHost(who, clear), h);
+      if (pidAlive(h.pid)) throw new PlanLockedError(words.running(who, h), h);
+      // Stale: its holder is gone. Removed only under this stale lock's claim (see the header), and only if it is still
+      // the lock judged stale (another run may have removed it and taken the lock since).
+      const claim = `${lockPath}.takeover-${createHash('sha256').update(found.text).digest('hex').slice(0, 16)}`;
+      step = { op: 'create a takeover claim', path: claim };
+      if (!tryCreate(claim, text)) {
+        step = { op: 'read the takeover claim', path: claim };
+        const c = readHolder(claim);
+        if (c?.holder && c.holder.hostname === mine.hostname && !pidAlive(c.holder.pid)) {
+          throw new PlanLockedError(`${lockPath}: a run taking this lock over from a run that is gone (${who}) ended midway, leaving ${claim}; if no run is going on, delete ${claim} and ${lockPath} and run again`);
+        }
+        claimMet = claim;
+        pause(5); // another run is taking it over: a moment
+        continue;
+      }
       try {
-        unlinkSync(claim);
-      } catch { /* removed by hand meanwhile */ }
+        step = { op: 'read the lock', path: lockPath };
+        if (readHolder(lockPath)?.text !== found.text) continue;
+        if (TAKEOVER_PAUSE_MS > 0) pause(TAKEOVER_PAUSE_MS); // tests: widens the moment between that check and the removal
+        step = { op: 'remove the stale lock', path: lockPath };
+        unlinkSync(lockPath);
+        tookOver = `took over the lock of a run that is gone (${who})`;
+      } finally {
+        try {
+          unlinkSync(claim);
+        } catch { /* removed by hand meanwhile */ }
+      }
+    } catch (e) {
+      if (e instanceof PlanLockedError || !(e as NodeJS.ErrnoException).code) throw e;
+      throw new PlanLockedError(words.inaccessible(inaccessibleLock(step.path, step.op, e as NodeJS.ErrnoException, step.path === lockPath ? found?.holder : undefined)), found?.holder);
     }
   }
-  throw new PlanLockedError(words.race());
+  throw new PlanLockedError(words.race(claimMet && existsSync(claimMet) ? claimMet : undefined));
 }
 
 /**

@@ -678,12 +678,21 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     doc.error = storedErrorText(e, runUrls);
     throw redactedError(e, runUrls);
   } finally {
-    for (const r of records) if (r.status === 'running') r.status = 'pending';
-    for (const s of [...toRestore]) await restore(s);
-    currentReplicas = new Map();
-    writeJson();
-    // Held still: a workload whose count could not be put back (its note pending, for the next run to restore).
-    for (const lock of workloadLocks.values()) lock.release();
+    try {
+      for (const r of records) if (r.status === 'running') r.status = 'pending';
+      for (const s of [...toRestore]) await restore(s);
+      currentReplicas = new Map();
+      writeJson();
+    } finally {
+      // Held still: a workload whose count could not be put back (its note pending, for the next run to restore).
+      // Released even when that restore or write throws: in the VS Code extension host the pid lives on, so a lock
+      // left behind would never be judged stale (until 2026-12-01 it stayed until a reload).
+      for (const lock of workloadLocks.values()) {
+        try {
+          lock.release();
+        } catch { /* a lock removed or unreadable meanwhile: the others are still released */ }
+      }
+    }
   }
   return { document: doc, jsonPath: paths.json, csvPath: paths.csv, ran, skipped };
 }
