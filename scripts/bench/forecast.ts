@@ -32,7 +32,7 @@ import { geometricMean } from '../../src/core/stats';
 import { runForecasts } from '../../src/ml/forecast';
 import type { FusedForecast } from '../../src/ml/fusion';
 import { Prophet } from '../../src/ml/prophet';
-import { seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
+import { seasonalMedianForecast, weeklyDays } from '../../src/ml/seasonal-baseline';
 import { heldoutSeries, HELDOUT_GROUPS, type HeldoutSeries } from './forecast-heldout';
 
 function arg(name: string): string | undefined {
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     const fused = fu.forecast as FusedForecast;
     const r = { fused };
     // The anchor on its own: the seasonal median over the day count the fused run chose (1 = seasonal-naive).
-    const baselineDays = (fu.fitted as { baselineDays: number }).baselineDays;
+    const chosen = fu.fitted as { baselineDays?: number; baselineWeeks?: number };
+    const baselineDays = chosen.baselineWeeks ? weeklyDays(chosen.baselineWeeks) : chosen.baselineDays ?? 1;
     const baseline = seasonalMedianForecast(train.v, HOLD, P, baselineDays, new Float64Array(HOLD)).mean;
     const row: Record<string, number> = { naive: mase(new Float64Array(HOLD).fill(train.v[train.v.length - 1])), seasonal_naive: mase(sn), baseline: mase(baseline), prophet: mase(p.forecast.mean), lstm: mase(l.forecast.mean), fused: mase(fused.mean) };
     for (const m of methods) { scores[m].push(row[m]); ((byGroup[g] ??= {})[m] ??= []).push(row[m]); }

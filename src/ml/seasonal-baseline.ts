@@ -16,8 +16,9 @@
  * same `days` parameter as a negative count, days = −w (weeklyDays), so every reader of the baseline (baselineMedianAt,
  * levelOutside, seasonalMedianForecast, describeBaseline, the fusion's anchor and band windows) takes it unchanged. A
  * weekly pattern shows only at the weekday/weekend edges, which 3 consecutive one-day holdout windows may all miss (Tue–
- * Thu), so a weekly candidate is scored against the daily winner on a week of windows (WEEKLY_HOLDOUT_DAYS) and replaces
- * it only when it errs at most half as much there (WEEKLY_MARGIN); it needs its w weeks before the earliest of those
+ * Thu), so a weekly candidate is scored against the best daily candidate on a week of windows (WEEKLY_HOLDOUT_DAYS) and
+ * replaces the daily winner only when it errs less than half as much there (WEEKLY_MARGIN; against the best daily one, as a
+ * one-off burst on a flat series costs the 1-day median twice, the miss and its repeat, and the weekly one once); it needs its w weeks before the earliest of those
  * windows (two weeks of history for w = 1). The margin: a weekly pattern worth reading shows as a several-fold error of
  * the daily medians at the weekday/weekend edges (the generated series of the unit test: 0.2×), while on the Bitbrains
  * traces, which have none, a weekly candidate won a week of windows by chance by up to 0.73× and then forecast the next
@@ -36,11 +37,11 @@ import { levelShiftAt, outsideRecentDays, type LevelShift } from './level-shift'
 export const BASELINE_DAYS = [1, 3, 7] as const;
 /** Week counts of the same-weekday candidates (header, "Weekly candidates"). */
 export const BASELINE_WEEKS = [1, 2, 3] as const;
-/** Days of holdout windows a weekly candidate is scored on against the daily winner: one of each weekday. */
+/** Days of holdout windows a weekly candidate is scored on against the best daily candidate: one of each weekday. */
 export const WEEKLY_HOLDOUT_DAYS = 7;
 /**
- * A weekly candidate replaces the daily winner only when its error over the week of windows is at most this share of the
- * daily winner's (header, "Weekly candidates").
+ * A weekly candidate replaces the daily winner only when its error over the week of windows is below this share of the
+ * best daily candidate's there (header, "Weekly candidates").
  */
 export const WEEKLY_MARGIN = 0.5;
 
@@ -65,8 +66,8 @@ export interface BaselineChoice {
   /** Mean holdout MAE of each candidate that had enough history, by its day count. */
   scores: Record<number, number>;
   /**
-   * When a weekly candidate had the history: the mean MAE over WEEKLY_HOLDOUT_DAYS days of windows of the daily winner
-   * and of each weekly candidate, by day count.
+   * When a weekly candidate had the history: the mean MAE over WEEKLY_HOLDOUT_DAYS days of windows of each daily
+   * candidate that had the history there and of each weekly candidate, by day count.
    */
   weekScores?: Record<number, number>;
 }
@@ -150,8 +151,8 @@ export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShif
 
 /**
  * Picks the day count with the lowest mean MAE over `holdoutDays` consecutive windows of `len` steps ending at the end of
- * `v`; then, where the history allows, a same-weekday candidate (`weeks`) replaces it when it errs at most WEEKLY_MARGIN
- * as much over a week of windows (header, "Weekly candidates").
+ * `v`; then, where the history allows, a same-weekday candidate (`weeks`) replaces it when it errs less than WEEKLY_MARGIN
+ * times the best daily candidate over a week of windows (header, "Weekly candidates").
  */
 export function chooseBaselineDays(
   v: ArrayLike<number>, period: number, len: number, holdoutDays = 3, candidates: readonly number[] = BASELINE_DAYS, weeks: readonly number[] = BASELINE_WEEKS,
@@ -181,19 +182,29 @@ export function chooseBaselineDays(
     // A longer median must be better by more than rounding to replace a shorter one.
     if (bestScore === Infinity || s < bestScore * (1 - 1e-9)) { best = k; bestScore = s; }
   }
-  // The weekly candidates: a week of windows, each with its w weeks of history before the earliest.
+  // The weekly candidates: a week of windows, each with its w weeks of history before the earliest, against the best
+  // daily candidate over the same windows (not only the 3-window winner: on a flat series a one-off burst costs the
+  // 1-day median twice, the miss and its repeat a day later, and a weekly candidate once, 0.5x, where a longer median
+  // costs the same once).
   const weekWindows = Math.ceil((WEEKLY_HOLDOUT_DAYS * period) / len);
   const fits = weeks.filter((w) => w >= 1 && n - weekWindows * len - w * 7 * period >= 0);
   if (!fits.length) return { days: best, scores };
-  const dailyScore = score(best, weekWindows);
-  if (dailyScore === undefined) return { days: best, scores };
-  const weekScores: Record<number, number> = { [best]: dailyScore };
+  const weekScores: Record<number, number> = {};
+  let dailyScore = Infinity;
+  for (const k of candidates) {
+    if (n - weekWindows * len - k * period < 0) continue;
+    const s = score(k, weekWindows);
+    if (s === undefined) continue;
+    weekScores[k] = s;
+    dailyScore = Math.min(dailyScore, s);
+  }
+  if (dailyScore === Infinity) return { days: best, scores };
   let weekBest = best, weekBestScore = dailyScore;
   for (const w of fits) {
     const k = weeklyDays(w), s = score(k, weekWindows);
     if (s === undefined) continue;
     weekScores[k] = s;
-    if (s <= WEEKLY_MARGIN * dailyScore && s < weekBestScore * (1 - 1e-9)) { weekBest = k; weekBestScore = s; }
+    if (s < WEEKLY_MARGIN * dailyScore && s < weekBestScore * (1 - 1e-9)) { weekBest = k; weekBestScore = s; }
   }
   return { days: weekBest, scores, weekScores };
 }
@@ -227,6 +238,22 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
  */
 export interface BaselineForecast extends Forecast {
   readonly recentResidual?: Float64Array;
+}
+
+/**
+ * The baseline choice as the fused model's `fitted` JSON says it: `baseline` in words; `baselineDays` for a median of the
+ * last days, `baselineWeeks` (and no `baselineDays`) for the same weekday; `baselineScores` the 3-window scores by day
+ * count and, when weekly candidates were scored, `week`: each candidate's over the week of windows ("1d", "7d", "1w", …).
+ */
+export function baselineFitted(choice: BaselineChoice): { baseline: string; baselineDays?: number; baselineWeeks?: number; baselineScores: Record<string, unknown> } {
+  const w = weeksOf(choice.days);
+  const week = choice.weekScores
+    ? Object.fromEntries(Object.entries(choice.weekScores).map(([k, s]) => [weeksOf(Number(k)) ? `${weeksOf(Number(k))}w` : `${k}d`, s]))
+    : undefined;
+  return {
+    baseline: describeBaseline(choice.days), ...(w ? { baselineWeeks: w } : { baselineDays: choice.days }),
+    baselineScores: { ...choice.scores, ...(week ? { week } : {}) },
+  };
 }
 
 export function describeBaseline(days: number): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random';
-import { chooseBaselineDays, seasonalMedianAt, seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
+import { baselineFitted, chooseBaselineDays, seasonalMedianAt, seasonalMedianForecast } from '../../src/ml/seasonal-baseline';
 
 const P = 24;
 const rng = new Rng(11);
@@ -86,5 +86,25 @@ describe('seasonal baseline', () => {
         assert.ok(c.days > 0, `seed ${seed} day ${d}: chose ${c.days} (week scores ${JSON.stringify(c.weekScores)})`);
       }
     }
+  });
+  it('keeps a flat series flat after a one-off burst a week before the origin', () => {
+    // 14 days of constant 1 at 5-min steps, 30 min of 20 exactly a week before the end: the 1-day median pays the burst
+    // twice over a week of windows (the miss, the repeat next day), weekly seasonal-naive once (0.5x), the 7-day median
+    // once too; the weekly candidate must not win against the best daily one, and the forecast stays at 1.
+    const D = 288, W = 7 * D, n = 14 * D;
+    const v = new Float64Array(n).fill(1);
+    for (let i = n - W; i < n - W + 6; i++) v[i] = 20;
+    const c = chooseBaselineDays(v, D, D);
+    assert.ok(c.days > 0, `chose ${c.days} (week scores ${JSON.stringify(c.weekScores)})`);
+    seasonalMedianForecast(v, D, D, c.days, new Float64Array(D)).mean.forEach((x, i) => assert.equal(x, 1, `step ${i}`));
+  });
+  it('says a same-weekday choice in the fitted JSON as weeks, with the week of windows\' scores', () => {
+    const weekly = baselineFitted({ days: -2, scores: { 1: 4, 3: 5 }, weekScores: { 1: 4.5, 7: 3, [-1]: 1.2, [-2]: 1 } });
+    assert.equal(weekly.baselineWeeks, 2);
+    assert.ok(!('baselineDays' in weekly));
+    assert.match(weekly.baseline, /same weekday over the last 2 weeks/);
+    assert.deepEqual(weekly.baselineScores, { 1: 4, 3: 5, week: { '1d': 4.5, '7d': 3, '1w': 1.2, '2w': 1 } });
+    const daily = baselineFitted({ days: 3, scores: { 1: 4, 3: 2 } });
+    assert.deepEqual(daily, { baseline: 'median of the last 3 days at the same time of day', baselineDays: 3, baselineScores: { 1: 4, 3: 2 } });
   });
 });

@@ -23,7 +23,7 @@ import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-r
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
 import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
-import { baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
+import { baselineFitted, baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
 import type { LevelShift } from '../level-shift';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
@@ -148,7 +148,7 @@ export const fusedModel: ForecastModel = {
     const { contributions, holdoutMean, band, ...rest } = fused;
     return {
       model: 'fused', forecast: { ...rest, contributions } as FusedForecast,
-      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, ...(fused.baselineFrom !== undefined ? { baselineFrom: fused.baselineFrom } : {}), baselineDays: choice.days, baselineScores: choice.scores, confidence: fused.confidence, confidenceParts: fused.confidenceParts,
+      fitted: { weights: fused.weights, used: fused.used, dropped: fused.dropped, anchor: fused.anchor, ...(fused.baselineFrom !== undefined ? { baselineFrom: fused.baselineFrom } : {}), ...baselineFitted(choice), confidence: fused.confidence, confidenceParts: fused.confidenceParts,
         contributions, intervalWidth: rest.intervalWidth, band,
         holdout: { actual: Array.from(actual), fused: holdoutMean ? Array.from(holdoutMean) : undefined } },
       timings: { fitMs: t1 - t0, predictMs: 0 },
