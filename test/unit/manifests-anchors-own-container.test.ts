@@ -5,25 +5,11 @@
  * used elsewhere is still refused, naming those containers and the --set that gives each its own copy in the same run.
  */
 import assert from 'node:assert/strict';
-import { parseAllDocuments } from 'yaml';
 import { editManifest, ManifestEditError, parseChangeSpecs } from '../../src/manifests';
+import { effectiveResources as effective } from './helpers/effective-resources';
 
 const set = (...specs: string[]) => parseChangeSpecs({ set: specs });
 
-/** `<container>` → its resources as Kubernetes reads them (aliases and merge keys resolved), every workload of the text. */
-function effective(text: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  type Workload = { kind: string; items?: Workload[]; spec?: { template: { spec: { containers: Array<{ name: string; resources?: unknown }> } } } };
-  const visit = (w: Workload): void => {
-    if (w.items) w.items.forEach(visit);
-    for (const c of w.spec?.template.spec.containers ?? []) out[c.name] = c.resources ?? null;
-  };
-  for (const doc of parseAllDocuments(text, { merge: true }) as import('yaml').Document[]) {
-    assert.deepEqual(doc.errors, []);
-    visit(doc.toJS() as Workload);
-  }
-  return out;
-}
 
 const STS = `apiVersion: v1
 kind: List

@@ -8,25 +8,10 @@
  * own `requests.cpu`), so the suggested run works; checked on generated anchor layouts.
  */
 import assert from 'node:assert/strict';
-import { parseAllDocuments } from 'yaml';
 import { editManifest, ManifestEditError, parseChangeSpecs } from '../../src/manifests';
+import { effectiveResources as effective, type Resources } from './helpers/effective-resources';
 
-type Resources = Record<string, Record<string, unknown>> | null;
 
-/** `<container>` → its resources as Kubernetes reads them (aliases and merge keys resolved), every workload of the text. */
-function effective(text: string): Record<string, Resources> {
-  const out: Record<string, Resources> = {};
-  type Workload = { items?: Workload[]; spec?: { template: { spec: { containers: Array<{ name: string; resources?: Resources }> } } } };
-  const visit = (w: Workload): void => {
-    if (w.items) w.items.forEach(visit);
-    for (const c of w.spec?.template.spec.containers ?? []) out[c.name] = c.resources ?? null;
-  };
-  for (const doc of parseAllDocuments(text, { merge: true }) as import('yaml').Document[]) {
-    assert.deepEqual(doc.errors, []);
-    visit(doc.toJS() as Workload);
-  }
-  return out;
-}
 
 /** What applying `specs` must leave: `before` with each asked value set (`cpu=…` → requests.cpu, `limits.cpu=…`). */
 function expected(before: Record<string, Resources>, specs: Array<{ container: string; values: string }>): Record<string, Resources> {
