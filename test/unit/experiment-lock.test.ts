@@ -108,7 +108,10 @@ describe('experiment locks', () => {
 
     it('its parent is read-only (chmod 555): the lock is in $XDG_STATE_HOME/mora/locks, shared by runs there', function () {
       // root writes through chmod 555: the case cannot be made so (the test above covers the fallback as root).
-      if (process.getuid?.() === 0) this.skip();
+      if (process.getuid?.() === 0) {
+        console.log('      (skipped for root: a 0555 folder does not stop root from writing; the test above covers the fallback)');
+        this.skip();
+      }
       const dir = tempDir('mora-lockro-');
       const parent = join(dir, 'ro');
       mkdirSync(join(parent, 'a'), { recursive: true });
