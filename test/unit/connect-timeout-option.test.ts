@@ -61,16 +61,18 @@ describe('Kubernetes API connect timeout: --connect-timeout and mora.kubernetes.
     const silent = silentTcpServerPerSuite();
 
     it('mora health --connect-timeout 0.4 on a context whose API server never completes TLS: the Kubernetes check fails "within 0.4 s"', async function () {
-      this.timeout(20_000);
+      // The overall --timeout far above the bound below: only the connect timeout ends the check in time; a loaded machine
+      // (two suites at once) took 9 s for the whole command, mostly loading the Kubernetes client.
+      this.timeout(90_000);
       await inTempDir(async (dir) => {
         const file = writeKubeconfig(dir, { context: 'old-vpn', server: `https://127.0.0.1:${silent.port}`, token: 'not-in-any-message' });
         const t0 = Date.now();
-        const { text } = await healthCommand({ kubeconfig: file, prometheus: 'http://127.0.0.1:1', connectTimeout: '0.4', timeout: '10', format: 'json' });
+        const { text } = await healthCommand({ kubeconfig: file, prometheus: 'http://127.0.0.1:1', connectTimeout: '0.4', timeout: '60', format: 'json' });
         const checks = (JSON.parse(text) as { checks: Array<{ name: string; ok: boolean; message: string }> }).checks;
         const kube = checks.find((c) => c.name === 'kubernetes');
         assert.ok(kube && !kube.ok, text);
         assert.match(kube.message, new RegExp(`cannot connect to https://127\\.0\\.0\\.1:${silent.port} \\(context "old-vpn"\\) within 0\\.4 s`));
-        assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
+        assert.ok(Date.now() - t0 < 30_000, `took ${Date.now() - t0} ms`);
       });
     });
   });

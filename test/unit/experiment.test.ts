@@ -91,8 +91,10 @@ function config(outDir: string, over: Partial<ExperimentConfig> = {}): Experimen
 
 describe('load experiments', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-unit-')); });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // The out folder one level inside the test's own temp folder: a run's workload lock goes beside it (plan-lock.ts); straight
+  // in the temp dir, two test runs on one machine met the same lock and refused each other.
+  beforeEach(() => { dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mora-exp-unit-')), 'out'); fs.mkdirSync(dir); });
+  afterEach(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
 
   it('runs every level, labels each row with the level that ran then, and summarises CPU per request', async () => {
     const w = world();
