@@ -23,7 +23,7 @@
 import { clean, medianStep, observedValues, onRegularGrid, type Series } from '../../core/series';
 import type { Forecast } from '../forecast-types';
 import type { ModelRun, ResolvedRequest } from '../forecast-model';
-import { UNIVARIATE_FEATURES, baselineAt, despike, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
+import { UNIVARIATE_FEATURES, baselineAt, despike, observedWindowEnds, regularize, seasonPeriod, spikeFence, univariateStep, univariateWindows, type MinMax, type Regular } from './features';
 import { spread, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, stampedFrom, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
@@ -100,8 +100,9 @@ export interface GlobalLstmState {
   scalers: Record<string, SeriesScaler>;
   /** Pooled validation, in units of each series' scale. */
   validation: { mae: number; baselineMae: number; residualStd: number[]; windows: number };
-  trainedOn: { series: number; windows: number; epochs: number; to: number };
-  refreshes: Array<{ series: number; windows: number; epochs: number; to: number }>;
+  /** `filledWindows`: windows left out because they lie on a filled gap (features.ts observedWindowEnds); absent when none. */
+  trainedOn: { series: number; windows: number; epochs: number; to: number; filledWindows?: number };
+  refreshes: Array<{ series: number; windows: number; epochs: number; to: number; filledWindows?: number }>;
   /** Set on a per-series copy made by `fineTune` (its `scalers` then hold that series only). */
   fineTuned?: FineTuneSummary;
   weights: string[];
@@ -156,7 +157,7 @@ function windowEnds(n: number, steps: number, period: number, chunk: number, val
   return { trainEnds, valEnds };
 }
 
-interface Pooled { train: WindowSet; val: WindowSet; scalers: Record<string, SeriesScaler>; windows: number; to: number }
+interface Pooled { train: WindowSet; val: WindowSet; scalers: Record<string, SeriesScaler>; windows: number; to: number; filledWindows: number }
 
 function concat(parts: WindowSet[], steps: number, D: number, O: number): WindowSet {
   const n = parts.reduce((s, p) => s + p.n, 0);
@@ -166,6 +167,8 @@ function concat(parts: WindowSet[], steps: number, D: number, O: number): Window
   return { x, y, n };
 }
 
+const filledOf = (p: Pooled): { filledWindows?: number } => (p.filledWindows > 0 ? { filledWindows: p.filledWindows } : {});
+
 /** Windows from every series of the pool, each scaled by its scaler (`keep` ones reused, the others fitted). */
 function poolWindows(pool: SeriesPool, steps: number, chunk: number, perSeries: number, validationFraction: number, keep: Record<string, SeriesScaler> = {}): Pooled {
   if (!Array.isArray(pool) || pool.length === 0) throw new GlobalLstmError('global lstm: no series to train on');
@@ -173,7 +176,7 @@ function poolWindows(pool: SeriesPool, steps: number, chunk: number, perSeries: 
   const trains: WindowSet[] = [], vals: WindowSet[] = [];
   const scalers: Record<string, SeriesScaler> = {};
   const seen = new Set<string>();
-  let to = -Infinity;
+  let to = -Infinity, filledWindows = 0;
   for (const { id, series } of pool) {
     if (seen.has(id)) throw new GlobalLstmError(`global lstm: series id "${id}" appears twice in the pool`);
     seen.add(id);
@@ -183,20 +186,29 @@ function poolWindows(pool: SeriesPool, steps: number, chunk: number, perSeries: 
     if (!split) {
       throw new GlobalLstmError(`global lstm: series "${id}" is too short (${n} regular steps): need at least ${(period > 0 ? period + steps : steps) + chunk + 9} for ${steps}-step windows and a ${chunk}-step target`);
     }
-    const trainEnds = spread(split.trainEnds, perSeries);
-    const valEnds = spread(split.valEnds, Math.max(1, Math.ceil(perSeries / 4)));
+    // Windows on a gap the grid filled with a straight line teach the pool that series continue in straight lines (as
+    // for one series, forecaster.ts): left out while enough others remain.
+    const lag = keep[id]?.period ?? period;
+    const observed = (ends: number[], least: number): number[] => {
+      const kept = observedWindowEnds(ends, r.mask, steps, chunk, lag);
+      return kept.length >= least ? kept : ends;
+    };
+    const trainObserved = observed(split.trainEnds, 9), valObserved = observed(split.valEnds, 1);
+    filledWindows += split.trainEnds.length - trainObserved.length + split.valEnds.length - valObserved.length;
+    const trainEnds = spread(trainObserved, perSeries);
+    const valEnds = spread(valObserved, Math.max(1, Math.ceil(perSeries / 4)));
     const lastT = r.t0 + (n - 1) * step;
     // Isolated extremes replaced before scaling (features.ts `despike`, fence from the training part): one glitch of 1e12
     // would otherwise inflate the series' scale and put windows of ±1e8 scaled units into the pool.
     despike(r.v, spikeFence(r.v, 0, split.trainEnds[split.trainEnds.length - 1] + chunk + 1), Math.round(86400 / step));
     // A known series keeps its scaler and the lag it was trained with.
-    scalers[id] = keep[id] ? { ...keep[id], to: lastT } : fitScaler(r.v, trainEnds[trainEnds.length - 1] + chunk + 1, step, period, lastT);
+    scalers[id] = keep[id] ? { ...keep[id], to: lastT } : fitScaler(r.v, split.trainEnds[split.trainEnds.length - 1] + chunk + 1, step, period, lastT);
     to = Math.max(to, lastT);
     trains.push(univariateWindows(r, trainEnds, steps, chunk, scalers[id].period, asMinMax(scalers[id])));
     if (valEnds.length) vals.push(univariateWindows(r, valEnds, steps, chunk, scalers[id].period, asMinMax(scalers[id])));
   }
   const train = concat(trains, steps, D, chunk), val = concat(vals, steps, D, chunk);
-  return { train, val, scalers, windows: train.n, to };
+  return { train, val, scalers, windows: train.n, to, filledWindows };
 }
 
 /** Pooled validation in scaled units: MAE, seasonal-naive-free baseline (hold the last value), per-step residual std. */
@@ -229,7 +241,7 @@ export function trainGlobalLstm(pool: SeriesPool, options: Partial<GlobalLstmOpt
   const state: GlobalLstmState = {
     format: MODEL_FORMAT, moraVersion: moraVersion(), kind: GLOBAL_KIND, version: 1, features: UNIVARIATE_FEATURES, config, chunk,
     scalers: pooled.scalers, validation: validate(net, pooled.val, chunk),
-    trainedOn: { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to }, refreshes: [],
+    trainedOn: { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to, ...filledOf(pooled) }, refreshes: [],
     weights: encodeWeights(net.getWeights()),
   };
   return new GlobalLstmModel(state, net, result);
@@ -383,7 +395,7 @@ export class GlobalLstmModel {
     for (const [id, s] of Object.entries(pooled.scalers)) scalers[id] = this.state.scalers[id] ? { ...this.state.scalers[id], to: Math.max(this.state.scalers[id].to, s.to) } : s;
     const state: GlobalLstmState = {
       ...this.state, moraVersion: moraVersion(), version: this.state.version + 1, scalers, validation: validate(net, pooled.val, chunk),
-      refreshes: [...this.state.refreshes, { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to }],
+      refreshes: [...this.state.refreshes, { series: pool.length, windows: pooled.windows, epochs: result.history.length, to: pooled.to, ...filledOf(pooled) }],
       weights: encodeWeights(net.getWeights()),
     };
     return new GlobalLstmModel(state, net, result);
