@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,8 @@ import { tempDir } from '../harness/temp-dir';
 import { parsePlan, type CellLoadDriver, type ExperimentPlan, type PlanWorkload } from '../../src/data/experiments/plan-file';
 import type { Scaler } from '../../src/data/experiments/plan';
 import { jmxTemplate } from '../../src/data/experiments/jmx-template';
-import { PlanLockedError } from '../../src/data/experiments/plan-lock';
+import { PlanLockedError, workloadLockPath } from '../../src/data/experiments/plan-lock';
+import { workloadKey } from '../../src/data/experiments/scaling-note';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import type { ScalingNote } from '../../src/data/experiments/runner';
 import { buildExperimentView } from '../../src/views/experiment-model';
@@ -834,6 +835,82 @@ describe('one run of a plan at a time (the plan lock)', () => {
     assert.equal(r.document.scaling.cart.restored, true);
     assert.equal(w.replicas(), 3);
     assert.ok(!existsSync(lockFile(p)));
+  });
+
+  // Until 2026-12-01 a rerun put back the count a killed run had left (its pending note) before it took that
+  // workload's lock (plan-lock.ts acquireWorkloadLock): a flag-form `mora experiment` scaling cart at that moment (it
+  // holds cart's lock) had its count overwritten under it. Now the lock of every workload a pending note names is
+  // taken before anything is restored, scaled or written, and a lock held by a live process refuses the plan.
+  describe('a pending note on cart while another live process holds cart\'s workload lock', () => {
+    const cartKey = workloadKey({ namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    /** A live process other than this one holding cart's workload lock beside the plan's out folder, as mora experiment writes it. */
+    const holdCartLock = (p: ExperimentPlan) => {
+      const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const path = workloadLockPath(p.outDir, cartKey);
+      writeFileSync(path, `${JSON.stringify({ pid: holder.pid, hostname: hostname(), started: '2026-12-01T03:00:00.000Z', by: 'mora experiment (out elsewhere)' })}\n`);
+      const exited = new Promise<void>((r) => holder.once('exit', () => r()));
+      return { path, pid: holder.pid!, stop: async () => { holder.kill('SIGKILL'); await exited; } };
+    };
+    const refusedByCartLock = (pid: number, path: string) => (e: Error) => {
+      assert.ok(e instanceof PlanLockedError, e.stack);
+      assert.equal(e.message, `plan shop: Deployment/cart in namespace shop (service cart) is being scaled by mora experiment (out elsewhere) (pid ${pid} on ${hostname()}, started 2026-12-01T03:00:00.000Z; lock ${path}): nothing was scaled or sent; run it again once that run has ended (two runs would each restore over the other's count)`);
+      return true;
+    };
+
+    it('the plan moved cart\'s service to cart-v2 (cart put back first): refused, cart left at 2, its note pending, the record unchanged', async () => {
+      const { w, c, moved } = await rerunAfterKillWithCartMoved();
+      const before = readFileSync(join(moved.outDir, 'shop.json'), 'utf8');
+      const held = holdCartLock(moved);
+      try {
+        w.calls.length = 0;
+        await assert.rejects(runPlan(moved, c.hooks), refusedByCartLock(held.pid, held.path));
+        assert.deepEqual(w.calls, []);
+        assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 2, 'shop/Deployment/cart-v2': 4 });
+        assert.equal(readFileSync(join(moved.outDir, 'shop.json'), 'utf8'), before, 'nothing written');
+        assert.ok(existsSync(held.path), 'the holder\'s lock stays');
+      } finally {
+        await held.stop();
+      }
+      // Its holder gone (and reaped), the next run takes the lock over and puts cart back first.
+      const r = await runPlan(moved, c.hooks);
+      assert.equal(r.document.status, 'complete');
+      assert.equal(w.calls[0], 'restore cart 3');
+      assert.deepEqual(c.replicas, { 'shop/Deployment/cart': 3, 'shop/Deployment/cart-v2': 4 });
+    });
+
+    it('cart left the plan (its note restored before any load): refused, cart left at 2, nothing loaded', async () => {
+      const { dir, w, p } = await planRunOnce();
+      killedInCartR2(p);
+      w.setReplicas(2);
+      w.calls.length = 0;
+      const held = holdCartLock(p);
+      try {
+        await assert.rejects(runPlan(plan(dir, '[10, 20]', 'search'), w.hooks), refusedByCartLock(held.pid, held.path));
+      } finally {
+        await held.stop();
+      }
+      assert.deepEqual(w.calls, []);
+      assert.equal(w.replicas(), 2);
+      assert.equal(readDoc(p).scaling.cart.restored, false);
+    });
+
+    it('cart\'s cells all done but its note pending (killed before the restore): refused, cart left at 2', async () => {
+      const { w, p } = await planRunOnce();
+      const doc = readDoc(p);
+      doc.scaling.cart.restored = false;
+      doc.status = 'running';
+      writeFileSync(join(p.outDir, 'shop.json'), JSON.stringify(doc));
+      w.setReplicas(2);
+      w.calls.length = 0;
+      const held = holdCartLock(p);
+      try {
+        await assert.rejects(runPlan(p, w.hooks), refusedByCartLock(held.pid, held.path));
+      } finally {
+        await held.stop();
+      }
+      assert.deepEqual(w.calls, []);
+      assert.equal(w.replicas(), 2);
+    });
   });
 
   it('a lock from another host is refused with how to clear it; an unreadable lock too', async () => {

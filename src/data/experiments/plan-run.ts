@@ -35,7 +35,7 @@ import { redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, type QueryConfig } from '../prometheus/queries';
 import { checkJmxHosts } from './jmx-hosts';
-import { acquirePlanLock, acquireWorkloadLock, type PlanLock } from './plan-lock';
+import { acquirePlanLock, acquireWorkloadLock, PlanLockedError, type PlanLock } from './plan-lock';
 import { planPrometheusOptions } from './plan-prometheus';
 import { PLAN_CSV_COLUMNS, cell as csvCell, planCsvLines } from './csv';
 import { expandPlan, type CellLoadDriver, type CellLoadResult, type ExperimentPlan, type PlanCell, type PlanWorkload } from './plan-file';
@@ -332,6 +332,42 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     if (scaler) checkNotScaledElsewhere(keyOf(c.workload, scaler), c.service);
   }
 
+  /**
+   * The workload locks this run holds (plan-lock.ts acquireWorkloadLock), by note key: the lock of each workload an
+   * earlier run's pending note names is taken here, before anything is written, restored or scaled; the others just
+   * before the workload is first scaled (after the records say no other run scales it). Each is released once no
+   * pending note of this run names it (its count put back), the rest at the end. A flag-form `mora experiment` takes
+   * the same lock, so one started at the same instant as this run's scaling is refused by one or the other, not judged
+   * by records neither had written yet. Until 2026-12-01 a pending note's count was put back before its lock was taken:
+   * a flag-form run holding it (scaling that workload at that moment) had its count overwritten under it.
+   */
+  const workloadLocks = new Map<string, PlanLock>();
+  const takeWorkloadLock = (key: string, workload: string, service: string, then: string): void => {
+    if (workloadLocks.has(key)) return;
+    const lock = acquireWorkloadLock(plan.outDir, key, `plan ${plan.name}: ${workload} (service ${service})`, `plan ${plan.name} (${paths.json})`, { then });
+    workloadLocks.set(key, lock);
+    if (lock.tookOver) emit({ kind: 'resume', message: `${workload}: ${lock.tookOver}` });
+  };
+  const noteWorkloadText = (n: ScalingNote) => `${n.workload} in namespace ${n.namespace}${n.context ? ` (context ${n.context})` : ''}`;
+  /** Releases every workload lock this run holds, each guarded: one that throws does not keep the others held. */
+  const releaseEveryWorkloadLock = (): void => {
+    for (const lock of workloadLocks.values()) {
+      try {
+        lock.release();
+      } catch { /* a lock removed or unreadable meanwhile: the others are still released */ }
+    }
+    workloadLocks.clear();
+  };
+  try {
+    for (const [s, n] of Object.entries(previous?.scaling ?? {})) {
+      const key = noteKey(n);
+      if (!settled(n) && key !== undefined) takeWorkloadLock(key, noteWorkloadText(n), s, 'nothing was scaled or sent');
+    }
+  } catch (e) {
+    releaseEveryWorkloadLock();
+    throw e;
+  }
+
   const started = now();
   const doc: PlanDocument = {
     schema: 'mora.experiment-plan/1', name: plan.name, status: 'running', plan: safePlan(plan),
@@ -340,24 +376,6 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     cells: records, scaling: { ...(previous?.scaling ?? {}) }, quality: qualityReport(records),
     files: { csv: `${plan.name}.csv`, json: `${plan.name}.json` }, stepSeconds: step, rateWindowSeconds,
   };
-  if (previous) {
-    const interrupted = (previous.cells ?? []).filter((c) => c.status === 'running').map((c) => c.id);
-    const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !settled(n)).map(([s, n]) => {
-      const planned = plan.services.find((x) => x.name === s)?.workload;
-      const moved = !planned || workloadLabel(planned) !== n.workload || planned.namespace !== n.namespace;
-      const why = !planned ? 'the plan no longer scales a workload for that service' : `the plan now names ${workloadLabel(planned)} in namespace ${planned.namespace}`;
-      return `${n.workload} (service ${s}) still scaled; its original ${n.originalReplicas} replica(s) come from the earlier run's note${moved ? `; ${why}: it is put back first` : ''}`;
-    });
-    const changed = (previous.cells ?? []).filter((c) => c.status === 'done' && !done.has(c.id)).length;
-    const msg = [
-      `resuming ${plan.name}: ${done.size} of ${cells.length} cell(s) already done`,
-      ...(interrupted.length ? [`cell ${interrupted.join(', ')} was interrupted and restarts`] : []),
-      ...(changed ? [`${changed} done cell(s) changed in the plan or left it and run again`] : []),
-      ...unrestored,
-    ].join('; ');
-    doc.resumes.push(`${new Date(started * 1000).toISOString()}: ${msg}`);
-    emit({ kind: 'resume', message: msg });
-  }
   /** The URLs the run uses, credentials included: an error text is recorded without them (storedErrorText). */
   const runUrls = [plan.prometheusUrl, ...plan.services.map((x) => x.target), ...cells.map((c) => c.target)];
   const writeJson = () => {
@@ -366,39 +384,56 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     writeFileAtomic(paths.json, jsonText(doc));
   };
   const writeCsv = () => writeFileAtomic(paths.csv, `${[PLAN_CSV_COLUMNS.join(','), ...csvLines].join('\n')}\n`);
-  writeCsv();
-  writeJson();
-
-  // 2. Nothing is sent before every pending cell can run: a JMeter cell needs its driver and its file.
   const pendingCells = cells.filter((c) => !done.has(c.id));
-  for (const c of pendingCells) {
-    if (c.jmx && !hooks.jmxDriver) throw new Error(`cell ${c.id} names a JMeter plan (${c.jmx}) but the JMeter driver is not available in this build of MOrA`);
-    if (c.jmx && !existsSync(c.jmx)) throw new Error(`cell ${c.id}: JMeter plan ${c.jmx} does not exist`);
-    if (c.jmx) {
-      try {
-        checkJmxHosts(readFileSync(c.jmx, 'utf8'), c.jmx);
-      } catch (e) {
-        throw new Error(`cell ${c.id}: ${(e as Error).message}`);
-      }
-    }
-  }
-  const prometheus = hooks.prometheus ?? new PrometheusClient(planPrometheusOptions(plan, hooks));
-  const httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
-
   const ran: string[] = [];
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
-  for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
+  let prometheus: PrometheusClient;
+  let httpDriver: CellLoadDriver;
+  // The workload locks taken above are released if the run stops before its main part (which releases them at its end).
+  try {
+    if (previous) {
+      const interrupted = (previous.cells ?? []).filter((c) => c.status === 'running').map((c) => c.id);
+      const unrestored = Object.entries(previous.scaling ?? {}).filter(([, n]) => !settled(n)).map(([s, n]) => {
+        const planned = plan.services.find((x) => x.name === s)?.workload;
+        const moved = !planned || workloadLabel(planned) !== n.workload || planned.namespace !== n.namespace;
+        const why = !planned ? 'the plan no longer scales a workload for that service' : `the plan now names ${workloadLabel(planned)} in namespace ${planned.namespace}`;
+        return `${n.workload} (service ${s}) still scaled; its original ${n.originalReplicas} replica(s) come from the earlier run's note${moved ? `; ${why}: it is put back first` : ''}`;
+      });
+      const changed = (previous.cells ?? []).filter((c) => c.status === 'done' && !done.has(c.id)).length;
+      const msg = [
+        `resuming ${plan.name}: ${done.size} of ${cells.length} cell(s) already done`,
+        ...(interrupted.length ? [`cell ${interrupted.join(', ')} was interrupted and restarts`] : []),
+        ...(changed ? [`${changed} done cell(s) changed in the plan or left it and run again`] : []),
+        ...unrestored,
+      ].join('; ');
+      doc.resumes.push(`${new Date(started * 1000).toISOString()}: ${msg}`);
+      emit({ kind: 'resume', message: msg });
+    }
+    writeCsv();
+    writeJson();
+
+    // 2. Nothing is sent before every pending cell can run: a JMeter cell needs its driver and its file.
+    for (const c of pendingCells) {
+      if (c.jmx && !hooks.jmxDriver) throw new Error(`cell ${c.id} names a JMeter plan (${c.jmx}) but the JMeter driver is not available in this build of MOrA`);
+      if (c.jmx && !existsSync(c.jmx)) throw new Error(`cell ${c.id}: JMeter plan ${c.jmx} does not exist`);
+      if (c.jmx) {
+        try {
+          checkJmxHosts(readFileSync(c.jmx, 'utf8'), c.jmx);
+        } catch (e) {
+          throw new Error(`cell ${c.id}: ${(e as Error).message}`);
+        }
+      }
+    }
+    prometheus = hooks.prometheus ?? new PrometheusClient(planPrometheusOptions(plan, hooks));
+    httpDriver = hooks.httpDriver ?? (require('./cell-load') as typeof import('./cell-load')).autocannonCellDriver;
+
+    for (const c of cells) if (done.has(c.id)) emit({ kind: 'skip', cell: c });
+  } catch (e) {
+    releaseEveryWorkloadLock();
+    throw e;
+  }
   /** Services whose workload this run changed or found changed: restored at the end whatever happens. */
   const toRestore = new Set<string>(Object.entries(doc.scaling).filter(([, n]) => !settled(n)).map(([s]) => s));
-  /** Puts back the workload a service's pending note names — the note's, not the one the plan names today. */
-  /**
-   * The workload locks this run holds (plan-lock.ts acquireWorkloadLock), by note key: each taken just before the
-   * workload is first scaled (after the records say no other run scales it), released once no pending note of this
-   * run names it (its count put back), the rest at the end. A flag-form `mora experiment` takes the same lock, so one
-   * started at the same instant as this run's scaling is refused by one or the other, not judged by records neither
-   * had written yet.
-   */
-  const workloadLocks = new Map<string, PlanLock>();
   const releaseWorkloadLocks = (): void => {
     for (const [key, lock] of workloadLocks) {
       if (Object.values(doc.scaling).some((n) => !settled(n) && noteKey(n) === key)) continue;
@@ -406,6 +441,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       workloadLocks.delete(key);
     }
   };
+  /** Puts back the workload a service's pending note names — the note's, not the one the plan names today — under its lock. */
   const restore = async (service: string): Promise<void> => {
     toRestore.delete(service);
     const note = doc.scaling[service];
@@ -414,7 +450,21 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     const scaler = ref && scalerFor(ref, service);
     const context = scaler?.describe?.(note.originalReplicas).context;
     const settledNow = [service];
-    if (!ref) {
+    // Never without the workload's lock (taken before the run for a pending note it found, before the first scale for
+    // its own): another run holding it is scaling that workload now.
+    let unlocked: string | undefined;
+    const key = noteKey(note);
+    if (key !== undefined && !workloadLocks.has(key)) {
+      try {
+        takeWorkloadLock(key, noteWorkloadText(note), service, 'its count was not put back');
+      } catch (e) {
+        if (!(e instanceof PlanLockedError)) throw e;
+        unlocked = e.message;
+      }
+    }
+    if (unlocked) {
+      note.restoreError = unlocked;
+    } else if (!ref) {
       note.restoreError = `the note does not say which workload "${note.workload}" in namespace "${note.namespace}" is`;
     } else if (!scaler?.restore) {
       note.restoreError = `this run has no way to scale ${note.workload} (a kubeconfig)`;
@@ -433,7 +483,6 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
         settle(note);
         // Another service's pending note on the same workload with the same original is settled by this restore too,
         // and so are other records' (a killed run's, whose original this run took: other-notes.ts).
-        const key = noteKey(note);
         const others = key === undefined ? [] : otherPendingNotes(plan.outDir, key, paths.json).filter((o) => !o.running && o.note.originalReplicas === note.originalReplicas);
         if (others.length) settleOtherNotes(others, outcome ? { restoreSkipped: outcome.reason } : { restored: true });
         for (const [s, n] of Object.entries(doc.scaling)) {
@@ -462,13 +511,8 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
     const key = keyOf(w, scaler);
     const busy = scaledElsewhere(key);
     if (busy) throw refusal(busy, cell.service, `cell ${cell.id} was not started`);
-    if (!workloadLocks.has(key)) {
-      const d = scaler.describe?.(0);
-      const lock = acquireWorkloadLock(plan.outDir, key, `plan ${plan.name}: ${workloadLabel(w)} in namespace ${w.namespace}${d?.context ? ` (context ${d.context})` : ''} (service ${cell.service})`,
-        `plan ${plan.name} (${paths.json})`, { then: `cell ${cell.id} was not started` });
-      workloadLocks.set(key, lock);
-      if (lock.tookOver) emit({ kind: 'resume', message: `${workloadLabel(w)} in namespace ${w.namespace}: ${lock.tookOver}` });
-    }
+    const context = scaler.describe?.(0).context;
+    takeWorkloadLock(key, `${workloadLabel(w)} in namespace ${w.namespace}${context ? ` (context ${context})` : ''}`, cell.service, `cell ${cell.id} was not started`);
     const note = doc.scaling[cell.service];
     if (note && !settled(note)) {
       if (noteKey(note) === key) return;
@@ -687,11 +731,7 @@ async function runPlanLocked(plan: ExperimentPlan, hooks: PlanRunHooks): Promise
       // Held still: a workload whose count could not be put back (its note pending, for the next run to restore).
       // Released even when that restore or write throws: in the VS Code extension host the pid lives on, so a lock
       // left behind would never be judged stale (until 2026-12-01 it stayed until a reload).
-      for (const lock of workloadLocks.values()) {
-        try {
-          lock.release();
-        } catch { /* a lock removed or unreadable meanwhile: the others are still released */ }
-      }
+      releaseEveryWorkloadLock();
     }
   }
   return { document: doc, jsonPath: paths.json, csvPath: paths.csv, ran, skipped };
