@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
@@ -20,7 +20,7 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
 describe('experiment locks', () => {
   // Until 2026-12-01 each run that judged the lock stale checked it and removed it in two steps: a slower run
   // removed the lock a faster one had just created, then created its own, and both held it.
-  it('a stale workload lock (its pid gone) raced by 8 processes at once, 5 rounds: exactly one takes it each round, the others are refused naming it', async function () {
+  it('a stale workload lock (its pid gone; in odd rounds with the takeover claim of a run that died) raced by 8 processes at once, 5 rounds: exactly one takes it each round, the others are refused naming it', async function () {
     this.timeout(180_000);
     const dir = tempDir('mora-lockrace-');
     const out = join(dir, 'runs', 'out');
@@ -56,7 +56,10 @@ describe('experiment locks', () => {
       for (let r = 0; r < rounds; r++) {
         const dead = spawnSync(process.execPath, ['-e', '']).pid!;
         mkdirSync(join(dir, 'runs'), { recursive: true });
-        writeFileSync(lock, `${JSON.stringify({ pid: dead, hostname: hostname(), started: `2026-11-30T10:00:0${r}.000Z` })}\n`);
+        const lockText = `${JSON.stringify({ pid: dead, hostname: hostname(), started: `2026-11-30T10:00:0${r}.000Z` })}\n`;
+        writeFileSync(lock, lockText);
+        // Odd rounds: a run died mid-takeover of that lock, leaving its claim; the 8 set it aside and race on the next link.
+        if (r % 2 === 1) writeFileSync(`${lock}.takeover-${createHash('sha256').update(lockText).digest('hex').slice(0, 16)}`, `${JSON.stringify({ pid: spawnSync(process.execPath, ['-e', '']).pid!, hostname: hostname(), started: 'x' })}\n`);
         await until(`round ${r}: all ${n} ready (${stderr.join('')})`, () => files(`ready-${r}-`).length === n);
         writeFileSync(join(sync, `gate-${r}`), '');
         await until(`round ${r}: all ${n} results (${stderr.join('')})`, () => files(`result-${r}-`).length === n);
@@ -196,6 +199,77 @@ describe('experiment locks', () => {
     const claim = `${lock}.takeover-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
     writeFileSync(claim, `${JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2026-12-01T01:00:01.000Z' })}\n`);
     assert.throws(() => acquireWorkloadLock(out, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError
-      && e.message === `w: a run taking over the lock ${lock} has not finished (its claim ${claim} is still there): nothing was scaled or sent; if no mora run is going on, delete ${claim} and ${lock} and run again`);
+      && e.message === `w: a run taking over the lock ${lock} has not finished (its claim ${claim} is still there): nothing was scaled or sent; if no mora run is going on, delete ${claim} and ${lock} and run again (a run after the claim is 2 minutes old sets it aside by itself)`);
+    assert.ok(existsSync(claim) && existsSync(lock), 'a live, fresh claim and its lock are left as they are');
+  });
+
+  // Until 2026-12-01 a takeover claim was never stale: a run that died between creating its claim and removing the
+  // stale lock (SIGKILL, OOM) left the claim, and every later run refused ("ended midway" for a dead pid, "has not
+  // finished" once the pid was reused), for ever. Now a claim whose pid is not running here, or older than 2 minutes,
+  // is set aside, said in the takeover's note.
+  describe('a takeover claim left by a run that died mid-takeover', () => {
+    const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+    const hash = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 16);
+    /** A stale lock (its pid gone) beside `out` and its first claim, written by `claimer`; the claim's path and text. */
+    const staleLockWithClaim = (prefix: string, claimer: { pid: number; hostname?: string }) => {
+      const out = join(tempDir(prefix), 'out');
+      const lock = workloadLockPath(out, 'k');
+      const lockText = `${JSON.stringify({ pid: deadPid(), hostname: hostname(), started: '2026-12-01T01:00:00.000Z' })}\n`;
+      writeFileSync(lock, lockText);
+      const claim = `${lock}.takeover-${hash(lockText)}`;
+      const claimText = `${JSON.stringify({ pid: claimer.pid, hostname: claimer.hostname ?? hostname(), started: '2026-12-01T01:00:01.000Z' })}\n`;
+      writeFileSync(claim, claimText);
+      return { out, lock, claim, claimText };
+    };
+    const left = (out: string) => readdirSync(join(out, '..')).filter((f) => f.includes('.takeover-') || f.endsWith('.tmp'));
+
+    it('its pid not running: set aside, the lock taken over, the note names the claim and why; no claim left', () => {
+      const dead = deadPid();
+      const { out, lock, claim } = staleLockWithClaim('mora-lockdeadclaim-', { pid: dead });
+      const got = acquireWorkloadLock(out, 'k', 'w', 'x');
+      try {
+        assert.match(got.tookOver ?? '', new RegExp(`^took over the lock of a run that is gone \\(pid \\d+ on [^)]+\\); set aside the takeover claim ${claim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, left by pid ${dead}, which is not running$`));
+        assert.equal(JSON.parse(readFileSync(lock, 'utf8')).pid, process.pid);
+        assert.deepEqual(left(out), []);
+      } finally {
+        got.release();
+      }
+    });
+
+    it('its pid alive (reused) but the claim older than 2 minutes (fs.utimes): set aside, saying its age', () => {
+      const { out, claim } = staleLockWithClaim('mora-lockoldclaim-', { pid: process.pid });
+      const threeMinutesAgo = new Date(Date.now() - 3 * 60_000);
+      utimesSync(claim, threeMinutesAgo, threeMinutesAgo);
+      const got = acquireWorkloadLock(out, 'k', 'w', 'x');
+      try {
+        assert.match(got.tookOver ?? '', /; set aside the takeover claim .*, written by pid \d+ on [^ ]+ 1[89]\d s ago \(a takeover takes milliseconds; a claim older than 120 s is stale\)$/);
+        assert.deepEqual(left(out), []);
+      } finally {
+        got.release();
+      }
+    });
+
+    it('a claim from another host is stale only by age: fresh, refused; 3 minutes old, set aside', function () {
+      this.timeout(30_000);
+      const { out, claim } = staleLockWithClaim('mora-lockhostclaim-', { pid: deadPid(), hostname: 'other-host.example' });
+      assert.throws(() => acquireWorkloadLock(out, 'k', 'w', 'x'), (e: Error) => e instanceof PlanLockedError && e.message.includes(`(its claim ${claim} is still there)`));
+      const old = new Date(Date.now() - 3 * 60_000);
+      utimesSync(claim, old, old);
+      const got = acquireWorkloadLock(out, 'k', 'w', 'x');
+      got.release();
+      assert.match(got.tookOver ?? '', /written by pid \d+ on other-host\.example \d+ s ago/);
+      assert.deepEqual(left(out), []);
+    });
+
+    it('two runs died in turn (the claim and the claim that set it aside both left): both set aside, one note each', () => {
+      const { out, claim, claimText } = staleLockWithClaim('mora-lockchain-', { pid: deadPid() });
+      const second = `${claim}-${hash(claimText)}`;
+      writeFileSync(second, `${JSON.stringify({ pid: deadPid(), hostname: hostname(), started: '2026-12-01T01:00:02.000Z' })}\n`);
+      const got = acquireWorkloadLock(out, 'k', 'w', 'x');
+      got.release();
+      const notes = (got.tookOver ?? '').split('; set aside the takeover claim ').slice(1);
+      assert.deepEqual(notes.map((n) => n.split(',')[0]), [claim, second]);
+      assert.deepEqual(left(out), []);
+    });
   });
 });

@@ -19,9 +19,14 @@
  * text>`, created exclusively; only the claim's holder checks that the lock is still that stale one and removes it,
  * then removes the claim. Nothing else removes a lock but its live holder, so between that check and the removal the
  * lock cannot change. Until 2026-12-01 any run that judged it stale checked and removed it in two steps: a slower one
- * removed the lock a faster one had just created, and both held it. A claim whose pid is alive (reused) after the
- * retries is a refusal naming the claim and the lock, to delete both if no run is going on (a claim lives only for
- * the few synchronous steps of a takeover).
+ * removed the lock a faster one had just created, and both held it. A claim lives only for the few synchronous steps
+ * of a takeover: one whose pid is not running on this host, or older than CLAIM_STALE_MS (its pid reused, or written on
+ * another host), was left by a run that died mid-takeover and is set aside (said in the takeover's note). Setting it
+ * aside is itself exclusive: the next claim is `<that claim>-<hash of its text>`, created exclusively, so of the runs
+ * that judge the same claim stale exactly one goes on (a chain, one link per dead taker); the claims set aside are
+ * removed once the stale lock is gone. Until 2026-12-01 a claim whose pid had died was a refusal for ever after
+ * (every run: "ended midway … delete it"), and one whose pid was reused too ("has not finished"). A live, fresh claim
+ * after the retries is still a refusal naming the claim and the lock.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
@@ -79,6 +84,38 @@ function readHolder(path: string): { text: string; holder?: PlanLockHolder } | u
  * microseconds, else rarely met by a test). Unset: none.
  */
 const TAKEOVER_PAUSE_MS = Number(process.env.MORA_LOCK_TAKEOVER_PAUSE_MS) || 0;
+
+/**
+ * A takeover claim older than this was left by a run that died (or hung) mid-takeover, whatever its pid: a takeover
+ * holds its claim for a few synchronous steps (microseconds; milliseconds on a loaded machine).
+ */
+export const CLAIM_STALE_MS = 2 * 60_000;
+
+/** What a refusal on a live claim adds. */
+const CLAIM_AGE_WORDS = `a run after the claim is ${CLAIM_STALE_MS / 60_000} minutes old sets it aside by itself`;
+
+/** Links a claim chain may have (each a run that died mid-takeover) before a run gives up and refuses. */
+const MAX_CLAIM_LINKS = 8;
+
+/**
+ * Why a takeover claim (read as `c`) was left by a run that is gone, or undefined when its run may be taking the lock
+ * over now: its pid not running on this host, or the claim older than CLAIM_STALE_MS.
+ */
+function staleClaim(path: string, c: NonNullable<ReturnType<typeof readHolder>>, now = Date.now()): string | undefined {
+  if (c.holder && c.holder.hostname === hostname() && !pidAlive(c.holder.pid)) return `left by pid ${c.holder.pid}, which is not running`;
+  let age: number;
+  try {
+    age = now - statSync(path).mtimeMs;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile: tried again
+    throw e;
+  }
+  if (age > CLAIM_STALE_MS) {
+    const by = c.holder ? `by pid ${c.holder.pid} on ${c.holder.hostname}` : 'by a run it does not name';
+    return `written ${by} ${Math.round(age / 1000)} s ago (a takeover takes milliseconds; a claim older than ${CLAIM_STALE_MS / 1000} s is stale)`;
+  }
+  return undefined;
+}
 
 /** A synchronous pause (the lock is taken synchronously). */
 function pause(ms: number): void {
@@ -175,7 +212,7 @@ function acquirePlanLockOrCreateError(lockPath: string, planName: string, starte
     otherHost: (who, clear) => `plan ${planName} is being run on another host (${who}): MOrA cannot check that process from here; ${clear}`,
     running: (who) => `plan ${planName} is already being run (${who}); wait for it or stop it (two runs would double the load and scale the same workloads)`,
     race: (claim) => claim
-      ? `plan ${planName}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there); if no mora run is going on, delete ${claim} and ${lockPath} and run again`
+      ? `plan ${planName}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there); if no mora run is going on, delete ${claim} and ${lockPath} and run again (${CLAIM_AGE_WORDS})`
       : `plan ${planName}: another run took the lock ${lockPath} at the same moment; run again if it is not running`,
     inaccessible: (that) => `plan ${planName}: ${that}; if no run of it is going on, have its owner (or root) delete it and run again`,
   });
@@ -220,7 +257,7 @@ export function acquireWorkloadLock(outDir: string, key: string, workload: strin
       otherHost: (who, clear) => `${workload} is being scaled by a run on another host (${who}; lock ${lockPath}): ${then}; MOrA cannot check that process from here; ${clear}`,
       running: (who, h) => `${workload} is being scaled by ${h.by ?? 'another run'} (${who}; lock ${lockPath}): ${then}; run it again once that run has ended (two runs would each restore over the other's count)`,
       race: (claim) => claim
-        ? `${workload}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there): ${then}; if no mora run is going on, delete ${claim} and ${lockPath} and run again`
+        ? `${workload}: a run taking over the lock ${lockPath} has not finished (its claim ${claim} is still there): ${then}; if no mora run is going on, delete ${claim} and ${lockPath} and run again (${CLAIM_AGE_WORDS})`
         : `${workload}: another run took the lock ${lockPath} at the same moment: ${then}; run again if it is not running`,
       inaccessible: (that) => `${workload}: ${that}: ${then}; if no run scaling it is going on, have its owner (or root) delete it and run again`,
     });
@@ -288,30 +325,51 @@ function acquireLock(lockPath: string, started: Date, by: string | undefined, wo
       if (h.hostname !== mine.hostname) throw new PlanLockedError(words.otherHost(who, clear), h);
       if (pidAlive(h.pid)) throw new PlanLockedError(words.running(who, h), h);
       // Stale: its holder is gone. Removed only under this stale lock's claim (see the header), and only if it is still
-      // the lock judged stale (another run may have removed it and taken the lock since).
-      const claim = `${lockPath}.takeover-${createHash('sha256').update(found.text).digest('hex').slice(0, 16)}`;
-      step = { op: 'create a takeover claim', path: claim };
-      if (!tryCreate(claim, text)) {
+      // the lock judged stale (another run may have removed it and taken the lock since). A claim left by a run that
+      // died mid-takeover is set aside: the claim is then the next link of the chain (see the header).
+      let claim = `${lockPath}.takeover-${createHash('sha256').update(found.text).digest('hex').slice(0, 16)}`;
+      /** Claims set aside (left by runs that are gone), and why. */
+      const setAside: Array<{ path: string; why: string }> = [];
+      let claimed = false;
+      for (let link = 0; link < MAX_CLAIM_LINKS; link++) {
+        step = { op: 'create a takeover claim', path: claim };
+        if (tryCreate(claim, text)) {
+          claimed = true;
+          break;
+        }
         step = { op: 'read the takeover claim', path: claim };
         const c = readHolder(claim);
-        if (c?.holder && c.holder.hostname === mine.hostname && !pidAlive(c.holder.pid)) {
-          throw new PlanLockedError(`${lockPath}: a run taking this lock over from a run that is gone (${who}) ended midway, leaving ${claim}; if no run is going on, delete ${claim} and ${lockPath} and run again`);
-        }
+        const why = c && staleClaim(claim, c);
+        if (!c || !why) break; // removed meanwhile (try again), or another run is taking it over now
+        setAside.push({ path: claim, why });
+        claim = `${claim}-${createHash('sha256').update(c.text).digest('hex').slice(0, 16)}`;
+      }
+      if (!claimed) {
         claimMet = claim;
         pause(5); // another run is taking it over: a moment
         continue;
       }
+      let staleGone = false;
       try {
         step = { op: 'read the lock', path: lockPath };
-        if (readHolder(lockPath)?.text !== found.text) continue;
+        if (readHolder(lockPath)?.text !== found.text) {
+          staleGone = true;
+          continue;
+        }
         if (TAKEOVER_PAUSE_MS > 0) pause(TAKEOVER_PAUSE_MS); // tests: widens the moment between that check and the removal
         step = { op: 'remove the stale lock', path: lockPath };
         unlinkSync(lockPath);
-        tookOver = `took over the lock of a run that is gone (${who})`;
+        staleGone = true;
+        const aside = setAside.map((a) => `; set aside the takeover claim ${a.path}, ${a.why}`).join('');
+        tookOver = `took over the lock of a run that is gone (${who})${aside}`;
       } finally {
-        try {
-          unlinkSync(claim);
-        } catch { /* removed by hand meanwhile */ }
+        // The claims set aside only once the stale lock is gone: until then a new claim under their names would be a
+        // second taker of the same lock.
+        for (const path of [claim, ...(staleGone ? setAside.map((a) => a.path) : [])]) {
+          try {
+            unlinkSync(path);
+          } catch { /* removed by hand (or by another run, once the stale lock was gone) meanwhile */ }
+        }
       }
     } catch (e) {
       if (e instanceof PlanLockedError || !(e as NodeJS.ErrnoException).code) throw e;
