@@ -41,6 +41,8 @@ export interface ReadSeries {
   chosen?: string;
   /** A units row under the header (`s,cores`) that was skipped: its line, said on stderr. */
   unitsRow?: number;
+  /** A wide file's column the header leaves unnamed, read as the series `column <n>`: its number (from 1), said on stderr. */
+  unnamedColumn?: number;
 }
 
 /** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
@@ -313,14 +315,15 @@ const VALUE_NAMES = ['value', 'y'];
  */
 function chooseColumns(header: readonly string[], where: string): { tCol: number; vCol: number; clockCol?: number; chosen?: string; leftOut?: number[] } {
   const named = header.map((h, j) => ({ h, j })).filter((c) => c.h !== '');
+  // Every column, an unnamed one too (`timestamp,pod-1,,pod-3` has 4): counting the named ones alone said 3.
   // Clipped: a JSON file or a one-line export read as CSV is a "header" of thousands of cells.
-  const list = clip(named.map((c) => c.h || '(empty)').join(', '));
+  const list = clip(header.map((h) => h || '(empty)').join(', '));
   let tCol = named.find((c) => TIME_NAMES.includes(c.h))?.j ?? named.find((c) => /time|date/.test(c.h))?.j;
   // An empty-named first column is the index pandas writes (`Series.to_csv()`: `,value`): the timestamps when it is a
   // time index, and refused by its cells like any timestamp column when it is not.
   if (tCol === undefined && header.length > 1 && header[0] === '' && named.length >= 1) tCol = 0;
   if (tCol === undefined) {
-    if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${named.length} columns (${list}); name it "timestamp", or give --time-column <name or number>`);
+    if (named.length > 2) throw new InputError(`${where}: which column is the timestamp? The header has ${header.length} columns (${list}); name it "timestamp", or give --time-column <name or number>`);
     // Two columns, neither named for time: the timestamp is the one not named for the value (`value,when` read the
     // values as timestamps), else the first.
     tCol = named.find((c) => !VALUE_NAMES.includes(c.h) && !c.h.includes('value'))?.j ?? named[0]?.j ?? 0;
@@ -347,7 +350,7 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     else if (rest.length === 1) vCol = rest[0].j;
     else if (usage) return { tCol, vCol: rest[usage.k].j, ...(split ? { clockCol } : {}), chosen: usage.chosen, leftOut: usage.left.map((k) => rest[k].j) };
     else {
-      throw new InputError(`${where}: which column is the value? The header has ${named.length} columns (${list})${companionText(rest.map((c) => c.h))}; name the one to use "value", `
+      throw new InputError(`${where}: which column is the value? The header has ${header.length} columns (${list})${companionText(rest.map((c) => c.h))}; name the one to use "value", `
         + 'or give --value-column (one series; with --series-column <id columns>: one per id) or --wide (one per column)');
     }
   }
@@ -932,7 +935,9 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   /** The value columns: one (long form, single series) or every free one (wide). */
   let valueCols: number[];
   if (layout.wide) {
-    valueCols = Array.from({ length: columns }, (_, j) => j).filter((j) => !taken.has(j) && (!header || header[j] !== ''));
+    // A column the header leaves unnamed (`timestamp,pod-1,,pod-3`) is a series too, named by its number: dropping it
+    // lost its data without a word. One of no values at all (every line ending in a comma) is no series (below).
+    valueCols = Array.from({ length: columns }, (_, j) => j).filter((j) => !taken.has(j));
     if (valueCols.length === 0) throw new InputError(`${where}: --wide: no column left for series beside the timestamp`);
   } else {
     if (vCol === undefined) {
@@ -959,7 +964,9 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     return r;
   };
   // Series named by the header as written (`Auth-c5c0`, not `auth-c5c0`): `VM-Ab1` and `vm-ab1` are two series.
-  const wideKeys = valueCols.map((j) => (header ? firstCells[j] : `column ${j + 1}`));
+  const wideKeys = valueCols.map((j) => (header && header[j] !== '' ? firstCells[j] : `column ${j + 1}`));
+  /** Series key → its column number (from 1), for the columns the header leaves unnamed. */
+  const unnamed = new Map(layout.wide && header ? valueCols.filter((j) => header[j] === '').map((j) => [`column ${j + 1}`, j + 1]) : []);
   if (layout.wide && header) {
     const seenKey = new Map<string, number>();
     valueCols.forEach((j, c) => {
@@ -1051,6 +1058,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
     }
   }
+  // An unnamed column without a single value is the empty column of lines that end in a comma: no series.
+  for (const key of unnamed.keys()) if (all.get(key)?.t.length === 0) all.delete(key);
   if (all.size === 0) throw new InputError(`${name}: no rows${header ? ' after the header' : ''}`);
   for (const d of split) {
     const e = d.error(name);
@@ -1074,7 +1083,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   }
   return [...all].map(([key, r]) => ({
     read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}), ...(unitsRow ? { unitsRow } : {}),
-      ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}) }),
+      ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}), ...(unnamed.has(key) ? { unnamedColumn: unnamed.get(key) } : {}) }),
     ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
   }));
 }

@@ -217,6 +217,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
           if (other) throw new InputError(`${f}: ${read.column} is ${other} usage, not ${kind} (${read.chosen.replace(/; --value-column.*$/, '')}); give --kind ${other}, or --value-column <name> for a ${kind} column`);
           notes.push(`${where}: ${read.chosen}`);
         }
+        if (read.unnamedColumn) notes.push(`${f}: column ${read.unnamedColumn} has no name in the header; read as the series "column ${read.unnamedColumn}"`);
         if (read.unitsRow) notes.push(`${where}: line ${read.unitsRow} under the header holds units, not values; skipped (values are read as cores for CPU and bytes for memory)`);
         if (read.infinite) notes.push(`${where}: ${read.infinite} infinite value${read.infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is (a division by zero in the query?)`);
         if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
