@@ -360,13 +360,28 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
 /**
  * `chooseColumns`, but a "header" of numbers (`c_1002,m_202,0,27,61`: a file without one, whose first row was taken for
  * it) that names no columns says so and how to read the file, instead of asking which of its numbers is the timestamp.
+ * A word and then numbers only (`step,1633748,1633750`: Azure's V1 trace, a column per VM named by its id) is a header,
+ * of a wide file: over a row counter (`firstColumn`, the first data rows' first cells: whole numbers one apart, before 1973 as Unix seconds) it says
+ * `--wide --step <seconds>`, over timestamps `--wide` (`--no-header` read "step" as a timestamp and failed).
  */
-function chooseColumnsOrNoHeader(header: readonly string[], where: string): ReturnType<typeof chooseColumns> {
+function chooseColumnsOrNoHeader(header: readonly string[], where: string, firstColumn: readonly string[] = []): ReturnType<typeof chooseColumns> {
   try {
     return chooseColumns(header, where);
   } catch (e) {
     const numbers = header.filter((h) => DECIMAL.test(h)).length;
     if (!(e instanceof InputError) || numbers < 2) throw e;
+    if (header[0] !== '' && !DECIMAL.test(header[0]) && numbers === header.length - 1 && firstColumn.length > 0) {
+      const names = `${clip(header.slice(1, 4).join(', '), 60)}${header.length > 4 ? ', …' : ''}`;
+      const counter = firstColumn.every((c, k) => /^\d+$/.test(c) && Number(c) === Number(firstColumn[0]) + k) && Number(firstColumn[0]) < 1e8;
+      if (counter) {
+        throw new InputError(`${where}: "${clip(header[0], 40)}" counts rows (${firstColumn.slice(0, 3).join(', ')}, …) and the other columns are named by numbers (${names}): `
+          + `a column per series? give --wide --step <seconds> (one series per column; the seconds between rows)`);
+      }
+      if (firstColumn.every((c) => Number.isFinite(parseTimestamp(c)))) {
+        throw new InputError(`${where}: "${clip(header[0], 40)}" holds the times and the other columns are named by numbers (${names}): a column per series? `
+          + 'give --wide (one series per column)');
+      }
+    }
     throw new InputError(`${where}: no header? ${numbers} of its ${header.length} cells are numbers (${clip(header.join(','), 80)}); for a file without a header, give `
       + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1), and --series-column <n> when an id column names several series');
   }
@@ -658,7 +673,12 @@ function parseCsv(text: string, name: string): ReadSeries {
     throw new InputError(`${name}: line ${i + 1}: no header; expected "timestamp,value" as the first line, or, for a file without one, `
       + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1; --series-column <n> for an id column)');
   }
-  const { tCol, vCol, clockCol, chosen, leftOut } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`);
+  // The first column of the first data rows: a header of numbers over a row counter is told from one over times by them.
+  const firstColumn: string[] = [];
+  for (let k = i + 1; k < lines.length && firstColumn.length < 20; k++) {
+    if (lines[k].trim() !== '' && !isComment(lines[k])) firstColumn.push(unquote(splitCsvLine(lines[k])[0] ?? ''));
+  }
+  const { tCol, vCol, clockCol, chosen, leftOut } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`, firstColumn);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
@@ -843,6 +863,9 @@ function namedAlike(names: readonly string[]): boolean {
 /** A column given on the command line (`--time-column 3`, `--value-column avg_cpu`) as its index; `flag` names it in errors. */
 function columnIndex(spec: string, header: readonly string[] | undefined, columns: number, flag: string, where: string): number {
   const s = spec.trim();
+  // A header name that is a number (`step,101,102`: Azure V1's VM ids) is that column before it is a column number.
+  const byName = header && /^\d+$/.test(s) ? header.indexOf(s) : -1;
+  if (byName >= 0 && header!.indexOf(s, byName + 1) < 0) return byName;
   if (/^\d+$/.test(s)) {
     const n = Number(s);
     if (n < 1 || n > columns) throw new InputError(`${where}: ${flag} ${s}: the file has ${columns} columns (numbered from 1)`);
