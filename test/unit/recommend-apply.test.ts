@@ -309,11 +309,20 @@ describe('mora recommend --apply-to: all the files or none, and --dry-run', func
     // With -q nothing else goes to stderr here: `2> changes.patch` is the patch.
     assert.match(table.err, /^--- a\/\S*a-cart\.yaml\n\+\+\+ b\//);
     assert.ok(table.err.split('\n').every((l) => l === '' || /^(--- a\/|\+\+\+ b\/|@@ |[-+ ])/.test(l)), table.err);
-    // A file the write would refuse is named by the preview too.
-    chmodSync(join(dir, 'b-frontend.yaml'), 0o444);
+    // A file the write would refuse is named by the preview too, with its diff: the dry run writes nothing, so it is a
+    // note, not a failure (it was exit 2 and no diff, while `manifests apply --diff` showed the same file's).
+    chmodSync(join(dir, 'b-frontend.yaml'), 0o444); // no write bit: refused even for root (atomic-write.ts)
     const ro = await mora(args(dir).concat('--dry-run'));
-    assert.equal(ro.code, 2, ro.err);
-    assert.match(ro.err, /b-frontend\.yaml: cannot write: the file is read-only/);
+    assert.equal(ro.code, 0, ro.err);
+    const frontend = join(dir, 'b-frontend.yaml').replace(/^\/+/, '');
+    assert.ok(ro.err.includes(`--- a/${frontend}\n+++ b/${frontend}\n@@ `), ro.err);
+    assert.match(ro.err, /b-frontend\.yaml: \d+ value\(s\) would change \(dry run\)\n\S*b-frontend\.yaml: note: cannot write: the file is read-only.*; a run without --dry-run refuses it and writes no file$/m);
+    assert.match(ro.err, /^dry run: 2 file\(s\) would change \(1 of them cannot be written, named above: a run without --dry-run writes none until it is writable\); nothing was written$/m);
+    assert.doesNotMatch(ro.err, /^mora: \S*b-frontend\.yaml: cannot write/m);
+    // A real run still refuses it, and writes neither file.
+    const real = await mora(args(dir));
+    assert.equal(real.code, 2, real.err);
+    assert.match(real.err, /^mora: \S*b-frontend\.yaml: cannot write: the file is read-only/m);
     for (const [file, text] of Object.entries(files)) assert.equal(readFileSync(join(dir, file), 'utf8'), text, `${file} untouched`);
   });
 

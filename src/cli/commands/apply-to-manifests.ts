@@ -56,6 +56,11 @@ export interface ApplyToResult {
   diff?: string;
   /** Why a file that would change (`changed` values) was not written: another file failed, and it is all or none. */
   notWritten?: string;
+  /**
+   * With dryRun: why a run without it would refuse to write this file (read-only, a folder it may not write), when its
+   * diff is shown all the same: the dry run writes nothing, so it is no failure of its own (a note; `manifests apply --diff` alike).
+   */
+  cannotWrite?: string;
 }
 
 /** Raised after every file was tried, when some failed; carries the command's normal output so it still prints. */
@@ -72,7 +77,9 @@ export class ApplyToFailure extends UserError {
 export function dryRunSummary(results: readonly ApplyToResult[], failure: ApplyToFailure | undefined): string {
   if (failure?.nothingMatched) return 'dry run: no file would change (nothing matched: see below); nothing was written\n';
   const would = results.filter((r) => r.diff !== undefined).length;
-  return `dry run: ${would} file(s) would change${failure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`;
+  const blocked = results.filter((r) => r.cannotWrite !== undefined).length;
+  const refused = blocked ? ` (${blocked} of them cannot be written, named above: a run without --dry-run writes none until ${blocked === 1 ? 'it is' : 'they are'} writable)` : '';
+  return `dry run: ${would} file(s) would change${refused}${failure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`;
 }
 
 export function manifestFiles(path: string): string[] {
@@ -213,11 +220,19 @@ function unwritable(file: string): ApplyToResult | undefined {
 /**
  * Writes the planned files that change, all or none (writeAllOrNothing); with dryRun, their diffs instead. A file that
  * could not be written is a failure, and every other file that would have changed is named as not written (or restored).
+ * `unwritableFails`: in a preview that is written after it (planApplyTo), a file that may not be written is a failure, as
+ * the write would be; in --dry-run it is its diff and a note (`cannotWrite`): nothing is written, so nothing fails (it was
+ * exit 2 with no diff, while `manifests apply --diff` showed the same file's).
  */
-function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions): ApplyToResult[] {
+function writePlanned(planned: readonly PlannedFile[], options: ApplyToOptions, unwritableFails = false): ApplyToResult[] {
   if (options.dryRun) {
     // The preview says what the write would refuse too: a file that may not be written (checked as the write checks it).
-    return planned.map((p) => p.result ?? unwritable(p.file) ?? doneResult(p, { diff: unifiedDiff(p.file, p.text!, p.edited!.text) }));
+    return planned.map((p) => {
+      if (p.result) return p.result;
+      const refused = unwritable(p.file);
+      if (refused && unwritableFails) return refused;
+      return doneResult(p, { diff: unifiedDiff(p.file, p.text!, p.edited!.text), ...(refused ? { cannotWrite: refused.error } : {}) });
+    });
   }
   let failure: WriteAllFailed | undefined;
   try {
@@ -350,7 +365,7 @@ export interface PlannedApplyTo {
 export async function planApplyTo(path: string, recs: readonly Recommendation[], defaultNamespace = 'default', replicas = false): Promise<PlannedApplyTo> {
   const plan = await stepWise(planAll(path, recs, defaultNamespace, replicas, {}));
   if ('results' in plan) return { preview: plan.results, files: [], write: async () => plan.results };
-  const preview = writePlanned(plan.planned, { dryRun: true });
+  const preview = writePlanned(plan.planned, { dryRun: true }, true);
   const failed = preview.some((r) => r.error !== undefined);
   const writes = failed ? [] : fileWrites(plan.planned);
   return {
@@ -413,6 +428,7 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
     else if (r.notWritten !== undefined) process.stderr.write(`${file}: ${r.changed} value(s) would change; not written because ${forTerminal(r.notWritten)}\n`);
     else process.stderr.write(`${file}: ${r.changed ? `${r.changed} value(s) ${r.diff !== undefined ? 'would change (dry run)' : 'changed'}` : `unchanged (${forTerminal(r.skipped ?? '')})`}\n`);
     if (!quiet && r.error === undefined) for (const n of r.notes ?? []) process.stderr.write(`${file}: note: ${forTerminal(n)}\n`);
+    if (!quiet && r.cannotWrite !== undefined) process.stderr.write(`${file}: note: ${forTerminal(r.cannotWrite)}; a run without --dry-run refuses it and writes no file\n`);
   }
   if (failed.length === 0) {
     // Not one workload of the files is one recommended (a path or a namespace mistyped, the wrong folder): a no-op the
