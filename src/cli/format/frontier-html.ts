@@ -11,6 +11,8 @@ import { oracleWasteAt } from '../../rightsizing/backtest/oracle';
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (x: number, d = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '—');
 const num = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+/** A relative error as a whole percentage (`-12%`); '—' without one (no series with usage: `NaN%` before). */
+const relPct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '—');
 const FLEET_COLOR = '#17becf';
 const COLORS: Readonly<Record<string, string>> = { vpa: '#d62728', krr: '#ff7f0e', 'krr-limit': '#8c564b', autopilot: '#2ca02c', mora: '#9467bd', 'mora-prophet': '#e377c2' };
 
@@ -104,7 +106,7 @@ export function frontierHtml(f: FrontierResult, opts: { title: string; generated
   const perSeries = table(['baseline', 'series compared (not reached)', 'baseline waste', 'MOrA waste at its risk', 'ratio', `MOrA ≤ ${DOMINANCE_RATIO}×`, 'MOrA ≥ 1×'],
     f.seriesDominance.map((d) => [d.baseline, `${d.series} (${d.unreached})`, num(d.baselineWaste), num(d.moraWaste), num(d.ratio, 2), String(d.wins), String(d.losses)]));
   const cal = table(['target', 'achieved (mean over series)', 'relative error', 'points', 'pooled', 'within bounds', 'series within'],
-    f.calibration.map((c) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.pointsError.toFixed(2), pct(c.achievedPooled, 2), c.within ? 'yes' : 'no', pct(c.seriesWithin, 0)]));
+    f.calibration.map((c) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), num(c.pointsError, 2), pct(c.achievedPooled, 2), c.within ? 'yes' : 'no', pct(c.seriesWithin, 0)]));
   const conf = table(['strategy', ...f.confidence[0].buckets.map((b) => `confidence ${b.label}: days / violated${cpu ? ' / mean excess' : ''}`), 'unrated days', 'ratio high / low', ...(cpu ? ['excess ratio'] : [])],
     f.confidence.map((t) => [t.strategy, ...t.buckets.map((b) => `${b.days} / ${pct(b.rate, 1)}${cpu ? ` / ${pct(b.excess, 2)}` : ''}`), String(t.unrated), num(t.ratio, 2), ...(cpu ? [num(t.excessRatio, 2)] : [])]));
   const fleet = f.fleet ? `<h2>Fleet risk budget</h2>
@@ -113,7 +115,7 @@ ${table(['baseline', riskHead, 'waste', 'per-workload ratio', 'fleet waste', 'fl
     f.fleet.dominance.map((d, i) => [d.baseline, pct(d.baselineRisk, 2), num(d.baselineWaste), num(f.dominance[i].ratio, 2), num(d.moraWaste), pct(d.moraTarget, 1), num(d.ratio, 2),
       d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point', num(d.oracleRatio, 2)]))}
 ${table(['budget', 'achieved (mean over series)', 'relative error', 'within bounds', 'waste'],
-    f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), `${(c.relativeError * 100).toFixed(0)}%`, c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
+    f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
 ` : '';
   const when = (opts.generatedAt ?? reportTime()).toISOString();
   const idle = f.backtest.idle.length

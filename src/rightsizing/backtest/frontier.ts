@@ -193,7 +193,11 @@ export function dominance(curve: readonly StrategyPoint[], baselines: readonly S
       oracleWaste, oracleRatio: b.waste > 0 ? oracleWaste / b.waste : NaN,
       heldOracleWaste: heldOracleWasteAt(held, b.risk), heldOracleRatio: b.waste > 0 ? heldOracleWasteAt(held, b.risk) / b.waste : NaN,
     };
-    if (!at) d.note = `MOrA's lowest achieved risk ${pareto[0] ? pareto[0].risk.toFixed(4) : '—'} is above the baseline's ${b.risk.toFixed(4)}`;
+    // No point on either side (every series idle: no risk, no waste) is said so, as the terminal table says it: the
+    // risks as numbers read "is above the baseline's NaN".
+    if (pareto.length === 0) d.note = 'no MOrA point: no series with usage was scored (idle series are left out)';
+    else if (!Number.isFinite(b.risk)) d.note = 'no point for the baseline: no series with usage was scored (idle series are left out)';
+    else if (!at) d.note = `MOrA's lowest achieved risk ${pareto[0].risk.toFixed(4)} is above the baseline's ${b.risk.toFixed(4)}`;
     else if (!(b.waste > 0)) d.note = 'the baseline wastes nothing';
     return d;
   });
