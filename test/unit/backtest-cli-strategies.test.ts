@@ -38,7 +38,7 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
       // 2 series × 5 scored days × 2 targets.
       assert.equal(keys.length, 2 * 5 * 2);
       const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
-      assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.01 is named 2 times; replayed once, as "mora with --cpu-risk 0.01" (dropped: "mora@cpu-risk=0.01")']);
+      assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.01 is named 2 times; replayed once, as "mora with --cpu-risk 0.01", written "mora@cpu-risk=0.01" (dropped: "mora@cpu-risk=0.01")']);
     });
   });
 
@@ -69,6 +69,43 @@ describe('mora backtest: each strategy once, unscored series without ratios', ()
       assert.match(r.out, /^vpa\s+2\s/m);
       const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
       assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.05 is named 3 times; replayed once, as "mora@cpu-risk=0.05" (dropped: "mora@cpu-risk=0.050", "mora@cpu-risk=5e-2")']);
+    });
+  });
+
+  // The rows were named by the target as a number prints (0.05, 0.01), not as given: `-s mora@cpu-risk=0.050` wrote
+  // `mora@cpu-risk=0.05` rows (while the warning said "replayed once, as "mora@cpu-risk=0.050""), `1e-2` wrote `0.01`, so
+  // a harness looking for the names it passed found none.
+  it('recs.csv, the JSON and the table name a target as --strategies spells it (the first spelling of a repeated one)', async () => {
+    await inTempDir(async (dir) => {
+      writeSeries(dir);
+      const out = join(dir, 'recs.csv');
+      const names = (file: string) => [...new Set(readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]))];
+      const r = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora@cpu-risk=0.050,mora@cpu-risk=0.05,mora@cpu-risk=1e-2,vpa', '-o', out, '-f', 'json']);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(names(out), ['mora@cpu-risk=0.050', 'mora@cpu-risk=1e-2', 'vpa']);
+      assert.deepEqual((JSON.parse(r.out) as BacktestJson).strategies, ['mora@cpu-risk=0.050', 'mora@cpu-risk=1e-2', 'vpa']);
+      const notes = r.err.split('\n').filter((l) => /named \d+ times/.test(l));
+      assert.deepEqual(notes, ['mora: warning: mora@cpu-risk=0.05 is named 2 times; replayed once, as "mora@cpu-risk=0.050" (dropped: "mora@cpu-risk=0.05")']);
+      // A list after a target: each as written. --cpu-risk's targets are named as README gives them (mora@cpu-risk=0.05).
+      const list = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora@cpu-risk=0.010,0.10', '-o', out, '-q']);
+      assert.equal(list.code, 0, list.err);
+      assert.deepEqual(names(out), ['mora@cpu-risk=0.010', 'mora@cpu-risk=0.10']);
+      const flag = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora', '--cpu-risk', '0.050', '-o', out, '-q']);
+      assert.equal(flag.code, 0, flag.err);
+      assert.deepEqual(names(out), ['mora@cpu-risk=0.05']);
+      // Kept first: the --cpu-risk target, so its name; the warning says the rows' name.
+      const both = await mora(['backtest', '-i', dir, '-k', 'cpu', '-s', 'mora,mora@cpu-risk=0.050', '--cpu-risk', '0.05', '-o', out]);
+      assert.equal(both.code, 0, both.err);
+      assert.deepEqual(names(out), ['mora@cpu-risk=0.05']);
+      assert.match(both.err, /replayed once, as "mora with --cpu-risk 0\.05", written "mora@cpu-risk=0\.05" \(dropped: "mora@cpu-risk=0\.050"\)/);
+      // --risk-scope fleet renames a spelt mora target to the fleet replay it is, spelling kept.
+      const fleet = await mora(['backtest', '-i', dir, '-k', 'cpu', '--risk-scope', 'fleet', '-s', 'mora@cpu-risk=0.050', '-o', out, '-q']);
+      assert.equal(fleet.code, 0, fleet.err);
+      assert.deepEqual(names(out), ['mora-fleet@cpu-risk=0.050']);
+      // --frontier: the curve's targets named as given too.
+      const frontier = await mora(['backtest', '-i', dir, '-k', 'cpu', '--frontier', '-s', 'vpa,mora@cpu-risk=0.050,1e-1', '-o', out, '-q']);
+      assert.equal(frontier.code, 0, frontier.err);
+      assert.deepEqual(names(out).sort(), ['mora@cpu-risk=0.050', 'mora@cpu-risk=1e-1', 'vpa']);
     });
   });
 

@@ -110,7 +110,10 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   // same replay as that mora-fleet under a second name (two identical rows).
   const fleetNamed = parsed.some((s) => s.name === 'mora-fleet');
   const renameMora = scope === 'fleet' && !opts.frontier && !fleetNamed;
-  const scoped = renameMora ? parsed.map((s) => (s.name === 'mora' ? { ...s, name: 'mora-fleet' as const, spelling: `${s.spelling} with --risk-scope fleet` } : s)) : parsed;
+  // Its spelt name renamed alike (`mora@cpu-risk=0.050` → `mora-fleet@cpu-risk=0.050`): the rows are the fleet replay's.
+  const scoped = renameMora ? parsed.map((s) => (s.name === 'mora'
+    ? { ...s, name: 'mora-fleet' as const, ...(s.label !== undefined ? { label: s.label.replace(/^mora@/, 'mora-fleet@') } : {}), spelling: `${s.spelling} with --risk-scope fleet` }
+    : s)) : parsed;
   const scopeNotes = scope === 'fleet' && !opts.frontier && fleetNamed && parsed.some((s) => s.name === 'mora')
     ? ['--risk-scope fleet with mora-fleet named in --strategies: mora stays MOrA per workload (every series held to the target), replayed beside mora-fleet (the fleet budget)']
     : [];
@@ -172,7 +175,9 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
     // Baselines are the plain strategies; MOrA's curve is `mora` over the grid (labelled targets in --strategies join it).
     const labelled = specs.filter((s) => s.risk !== undefined).map((s) => s.risk!);
     const grid = risks ?? (labelled.length ? labelled : [...DEFAULT_GRID[kind]]);
-    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name), withFleet: scope === 'fleet' });
+    // Targets named in --strategies keep their spelling on the curve (`mora@cpu-risk=0.050`), as without --frontier.
+    const targetLabels = new Map(specs.filter((s) => s.name === 'mora' && s.risk !== undefined && s.label !== undefined).map((s) => [s.risk!, s.label!]));
+    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name), withFleet: scope === 'fleet', targetLabels });
     result = frontier.backtest;
   } else {
     result = runBacktest(inputs, kind, specs, options);
@@ -269,26 +274,30 @@ function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
         : `unknown strategy "${l}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
     }
     if (spec.risk !== undefined) checkRisk(spec.risk, `"${l}" in --strategies`);
-    return { ...spec, spelling: l };
+    // A target is written as spelt (`mora@cpu-risk=0.050`, `…=1e-2`): a harness matches the names it passed.
+    return { ...spec, ...(spec.risk !== undefined ? { label: l } : {}), spelling: l };
   });
 }
 
 /**
- * Each strategy once, by what it replays (its label: `mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first
- * spelling kept; one note per repeated strategy names the spellings dropped. Plain `mora` is not merged with
+ * Each strategy once, by what it replays (`mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first spelling
+ * kept, and its name in the output (as spelt; `mora@cpu-risk=0.05` for a --cpu-risk target); one note per repeated
+ * strategy names the spellings dropped and, when the kept one is no name, the name written. Plain `mora` is not merged with
  * `mora@<default target>` although it replays the same: each name asked for gets its rows in recs.csv (a script listing
  * `mora,mora@cpu-risk=0.01,0.05,0.1` reads all four).
  */
 function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { specs: StrategySpec[]; notes: string[] } {
   const byLabel = new Map<string, { spec: StrategySpec; kept: string; dropped: string[] }>();
   for (const { spelling, ...spec } of specs) {
-    const label = strategyLabel(spec, kind);
+    const label = strategyLabel({ name: spec.name, risk: spec.risk }, kind);
     const seen = byLabel.get(label);
     if (seen) seen.dropped.push(spelling);
     else byLabel.set(label, { spec, kept: spelling, dropped: [] });
   }
-  const notes = [...byLabel].filter(([, e]) => e.dropped.length > 0)
-    .map(([label, e]) => `${label} is named ${e.dropped.length + 1} times; replayed once, as "${e.kept}" (dropped: ${e.dropped.map((d) => `"${d}"`).join(', ')})`);
+  const notes = [...byLabel].filter(([, e]) => e.dropped.length > 0).map(([label, e]) => {
+    const written = strategyLabel(e.spec, kind);
+    return `${label} is named ${e.dropped.length + 1} times; replayed once, as "${e.kept}"${written === e.kept ? '' : `, written "${written}"`} (dropped: ${e.dropped.map((d) => `"${d}"`).join(', ')})`;
+  });
   return { specs: [...byLabel.values()].map((e) => e.spec), notes };
 }
 

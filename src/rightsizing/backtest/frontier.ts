@@ -299,6 +299,8 @@ export interface FrontierOptions extends BacktestOptions {
   curveStrategy?: 'mora' | 'mora-prophet';
   /** Also trace MOrA with a fleet risk budget (`mora-fleet`) over the same grid. */
   withFleet?: boolean;
+  /** Names of the curve's targets as the command line spelt them (`mora@cpu-risk=0.050`); others are named by strategyLabel. */
+  targetLabels?: ReadonlyMap<number, string>;
 }
 
 export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind, options: FrontierOptions = {}): FrontierResult {
@@ -306,7 +308,10 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
   const grid = [...new Set(options.grid ?? DEFAULT_GRID[kind])].sort((a, b) => a - b);
   const baselines = [...new Set(options.baselines ?? FRONTIER_BASELINES)];
   const curveName = options.curveStrategy ?? 'mora';
-  const curveSpecs: StrategySpec[] = grid.map((risk) => ({ name: curveName, risk }));
+  const curveSpecs: StrategySpec[] = grid.map((risk) => {
+    const label = options.targetLabels?.get(risk);
+    return { name: curveName, risk, ...(label !== undefined ? { label } : {}) };
+  });
   const fleetSpecs: StrategySpec[] = options.withFleet ? grid.map((risk) => ({ name: 'mora-fleet', risk })) : [];
   const specs: Array<StrategyName | StrategySpec> = [...baselines, ...curveSpecs, ...fleetSpecs];
   const backtest = runBacktest(inputs, kind, specs, { ...options, keepDays: true });

@@ -37,11 +37,17 @@ export interface StrategySpec {
   name: StrategyName;
   /** CPU exceedance-share / memory OOM-day-share target for MOrA's rule. */
   risk?: number;
+  /**
+   * The name its rows and summaries carry, as the command line spelt it (`mora@cpu-risk=0.050`, `…=1e-2`): a harness
+   * finds the names it passed. Without it, `strategyLabel`'s (`mora@cpu-risk=0.05`).
+   */
+  label?: string;
 }
 
 /** `mora@cpu-risk=0.05` for a MOrA spec with a risk target, else the plain name. */
 export function strategyLabel(spec: StrategySpec | StrategyName, kind: ResourceKind): string {
   if (typeof spec === 'string') return spec;
+  if (spec.label !== undefined) return spec.label;
   return spec.risk === undefined ? spec.name : `${spec.name}@${kind}-risk=${formatRisk(spec.risk)}`;
 }
 
