@@ -37,6 +37,11 @@ describe('frontier when every series is idle', () => {
       const page = readFileSync(html, 'utf8');
       assert.doesNotMatch(page, /NaN/);
       assert.match(page, /<td>no MOrA point/);
+      // The terminal table: "—", not "—%" (its calibration's relative errors).
+      const table = await mora(['backtest', '-i', input, '-k', 'cpu', '--frontier', '-q']);
+      assert.equal(table.code, 0, table.err);
+      assert.match(table.out, /no MOrA point/);
+      assert.doesNotMatch(table.out, /NaN|—%/);
     });
   });
 });

@@ -446,6 +446,11 @@ function toJson(r: BacktestResult, skipped: readonly SkippedSeries[] = [], timin
   return { kind: r.kind, strategies: r.strategies, mean: r.mean, idle: r.idle, perSeries, ...(timings ? { elapsedMs: Math.round(r.elapsedMs) } : {}) };
 }
 
+/** A relative error as a signed whole percentage (`+12%`); '—' without one (every series idle: it printed `—%`). */
+function relativePercent(x: number): string {
+  return Number.isFinite(x) ? `${signed(x * 100, 0)}%` : '—';
+}
+
 /** The frontier as data: points, MOrA's curve, dominance, calibration, confidence, the oracle (≤ 101 points) and the summaries. */
 export function frontierJson(f: FrontierResult, skipped: readonly SkippedSeries[] = [], timings = false): Record<string, unknown> {
   const maxRisk = Math.max(...f.points.map((p) => p.risk).filter(Number.isFinite), 0) * 1.2;
@@ -481,8 +486,8 @@ export function frontierText(f: FrontierResult): string {
   out.push(`\ncalibration: achieved ${riskHead} share vs target (within ±25% relative, or ±0.5 points under 2%)\n`);
   out.push(renderTable([{ header: 'target', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'pts', align: 'right' },
     { header: 'pooled', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'within', keep: true }, { header: 'series within', align: 'right' }],
-  f.calibration.map((c) => [percent(c.target, 1), percent(c.achievedMean, 2), signed(c.relativeError * 100, 0) + '%', signed(c.pointsError, 2), percent(c.achievedPooled, 2),
-    signed(c.relativeErrorPooled * 100, 0) + '%', c.within ? 'yes' : 'no', percent(c.seriesWithin, 0)])));
+  f.calibration.map((c) => [percent(c.target, 1), percent(c.achievedMean, 2), relativePercent(c.relativeError), signed(c.pointsError, 2), percent(c.achievedPooled, 2),
+    relativePercent(c.relativeErrorPooled), c.within ? 'yes' : 'no', percent(c.seriesWithin, 0)])));
   out.push(`\nconfidence: violation rate of days by the confidence MOrA gave (${f.kind === 'cpu' ? "the day's exceedance share above the target" : 'an OOM day'}); goal: ≥ 0.8 at most half of < 0.5\n`);
   out.push(renderTable([{ header: 'strategy', keep: true }, ...f.confidence[0].buckets.flatMap((b) => [{ header: `${b.label} days`, align: 'right' as const }, { header: 'violated', align: 'right' as const }]),
     { header: 'unrated', align: 'right' }, { header: 'high/low', align: 'right' }, ...(f.kind === 'cpu' ? [{ header: 'excess h/l', align: 'right' as const }] : [])],
