@@ -863,9 +863,18 @@ function namedAlike(names: readonly string[]): boolean {
 /** A column given on the command line (`--time-column 3`, `--value-column avg_cpu`) as its index; `flag` names it in errors. */
 function columnIndex(spec: string, header: readonly string[] | undefined, columns: number, flag: string, where: string): number {
   const s = spec.trim();
-  // A header name that is a number (`step,101,102`: Azure V1's VM ids) is that column before it is a column number.
+  // A header name that is a number (`step,101,102`: Azure V1's VM ids) is that column before it is a column number;
+  // a number that is also another column's number (`--time-column 1` over `step,1,2`) is neither, silently.
   const byName = header && /^\d+$/.test(s) ? header.indexOf(s) : -1;
-  if (byName >= 0 && header!.indexOf(s, byName + 1) < 0) return byName;
+  if (byName >= 0 && header!.indexOf(s, byName + 1) < 0) {
+    const n = Number(s);
+    if (n >= 1 && n <= columns && n - 1 !== byName) {
+      const other = header![n - 1];
+      throw new InputError(`${where}: ${flag} ${s}: column ${n} ${other ? `("${clip(other, 40)}")` : '(unnamed)'} or the column named "${s}" (column ${byName + 1})? `
+        + `give ${other && !/^\d+$/.test(other) ? `"${clip(other, 40)}"` : 'that column\'s name'} for column ${n}, or '"${s}"' (in quotes) for column ${byName + 1}`);
+    }
+    return byName;
+  }
   if (/^\d+$/.test(s)) {
     const n = Number(s);
     if (n < 1 || n > columns) throw new InputError(`${where}: ${flag} ${s}: the file has ${columns} columns (numbered from 1)`);

@@ -42,6 +42,15 @@ describe('CSV: a header that names its columns by numbers', () => {
     const [byNumber] = parseTimeseries(azureV1(), 'a.csv', { valueColumn: '3', step: 300 });
     assert.equal(byNumber.read.series.v[1], 0.7);
     assert.throws(() => parseTimeseries(azureV1(), 'a.csv', { valueColumn: '7', step: 300 }), inputError(/--value-column 7: the file has 3 columns/));
+    // A number that is both a column's number and another column's name: which is meant cannot be told, so neither is
+    // read silently; the name, or the number in quotes for the column so named, says it.
+    const small = `step,1,2\n1,0.5,0.6\n2,0.5,0.7\n`;
+    assert.throws(() => parseTimeseries(small, 's.csv', { timeColumn: '1', valueColumn: 'step' }),
+      inputError(/--time-column 1: column 1 \("step"\) or the column named "1" \(column 2\)\? give "step" for column 1, or '"1"' \(in quotes\) for column 2/));
+    const [quoted] = parseTimeseries(small, 's.csv', { valueColumn: '"2"', step: 300 });
+    assert.equal(quoted.read.series.v[1], 0.7);
+    const [named] = parseTimeseries(small, 's.csv', { timeColumn: 'step', valueColumn: '"1"', step: 300 });
+    assert.equal(named.read.series.v[0], 0.5);
     const long = `step,7,value\n1,a,0.5\n1,b,0.6\n2,a,0.5\n2,b,0.7\n`;
     const byId = parseTimeseries(long, 'l.csv', { seriesColumns: ['7'], step: 300 });
     assert.deepEqual(byId.map((r) => r.key), ['a', 'b']);
