@@ -7,6 +7,7 @@
 import { clean, medianStep, type Series } from '../core/series';
 import { forecasterModel, type ForecastModel, type ForecastRequest, type ModelRun, type RunContext } from './forecast-model';
 import { Prophet, ProphetInputError, parseOptionValues } from './prophet';
+import { floored, historyFloor } from './history-floor';
 import { lstmModel, fusedModel } from './lstm/models';
 
 /** Bad data or options for a model: callers show the message as one line (the CLI exits 2). */
@@ -30,8 +31,8 @@ const prophetFit = forecasterModel('prophet', "Prophet's additive model (trend +
 });
 
 /**
- * Prophet, its forecast and band floored at 0 for a history that never went below 0 (usage, bytes, counts), as the LSTM's
- * and the fused member's are: its linear trend and Fourier terms swing below 0 on a draining or spiky series (4 of 46
+ * Prophet, its forecast and band floored at 0 for a history that never went below 0 (usage, bytes, counts), or at its lowest
+ * value for one below 0 only as noise (history-floor.ts), as the LSTM's and the fused member's are: its linear trend and Fourier terms swing below 0 on a draining or spiky series (4 of 46
  * held-out traces, docs/BENCHMARKS.md § Held-out traces). The fitted parameters and `components` stay the model's
  * (bench:prophet compares the model itself with R's).
  */
@@ -39,9 +40,9 @@ const prophetModel: ForecastModel = {
   name: prophetFit.name, description: prophetFit.description,
   async run(history, request, context) {
     const run = await prophetFit.run(history, request, context);
-    const v = history.v;
-    for (let i = 0; i < v.length; i++) if (v[i] < 0) return run;
-    const f = run.forecast, floor = (a: Float64Array): Float64Array => a.map((x) => (x < 0 ? 0 : x));
+    const at = historyFloor(history.v);
+    if (at === -Infinity) return run;
+    const f = run.forecast, floor = (a: Float64Array): Float64Array => floored(a, at);
     return { ...run, forecast: { ...f, mean: floor(f.mean), lower: floor(f.lower), upper: floor(f.upper) } };
   },
 };

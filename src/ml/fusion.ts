@@ -54,9 +54,9 @@
  * longer lags by later on (carried, it over-forecast the whole horizon: MAE 0.063 → 0.115). The baseline's own residual
  * over the last hour (d1) against the hour a holdout's length earlier (d0): a level or trend that holds keeps d1 ≈ d0,
  * one that stopped has drifted back, and carried on as far again gives 2·d1 − d0 — the carry's most, 0 when that crosses
- * the baseline. And a level carried down stops at 0 when the baseline and every kept model are ≥ 0 (a series that never
- * went below 0: its models are floored there, forecast.ts), as the band's floor is (a draining series had 165 of 288
- * leads below 0).
+ * the baseline. And a level carried down stops at the history's floor (history-floor.ts: 0 for a series that never went
+ * below 0, its lowest value for one below 0 only as noise; its models are floored there, forecast.ts), as the band's
+ * floor is (a draining series had 165 of 288 leads below 0).
  *
  * Confidence (docs/LSTM.md § Confidence) is a weighted geometric mean of four scores in [0, 1]:
  *   V validation   1 / (1 + r)            r = fused holdout MAE / baseline holdout MAE (1 = no better than the baseline → 0.5)
@@ -287,9 +287,12 @@ export function fuse(
     for (let i = 0; i < H; i++) mean[i] += part[i];
   }
   // What the models fade into: the baseline, plus past the reach the level the validated blend held (header, "Carried level").
-  // Inputs that never go below 0 (the baseline, a median of the series' days, and models floored there for a series that
-  // never did: forecast.ts, models.ts) floor the carried level at 0, and so the calibrated band (models.ts, fusedBand).
-  const floor = members.every((m) => Array.prototype.every.call(m.mean, (x: number) => x >= 0)) ? 0 : -Infinity;
+  // The history's floor (history-floor.ts: 0 for a series that never went below 0, its lowest value for one below 0 only
+  // as noise), which the baseline carries and its members are floored at (forecast.ts, models.ts), floors the carried
+  // level, as it floors the calibrated band (models.ts, fusedBand). A baseline without one: inputs that never go below 0
+  // floor it at 0.
+  const baseFloor = (usableBaseline as { floor?: number } | undefined)?.floor;
+  const floor = baseFloor !== undefined ? baseFloor : members.every((m) => Array.prototype.every.call(m.mean, (x: number) => x >= 0)) ? 0 : -Infinity;
   const target = usableBaseline ? Float64Array.from(usableBaseline.mean) : undefined;
   let carry: number | undefined;
   if (anchor && members.some((m) => leadsOf(m.name) < H)) {

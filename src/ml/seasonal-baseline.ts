@@ -32,6 +32,7 @@
  */
 import type { Forecast } from './forecast-types';
 import { levelShiftAt, outsideRecentDays, type LevelShift } from './level-shift';
+import { historyFloor } from './history-floor';
 
 /** Day counts the baseline chooses between. */
 export const BASELINE_DAYS = [1, 3, 7] as const;
@@ -133,7 +134,8 @@ export function baselineMedianAt(v: ArrayLike<number>, start: number, len: numbe
 }
 
 /**
- * v[0..start) with the values before `shift.at` moved by its offset (floored at 0 when none was below 0), or, for a
+ * v[0..start) with the values before `shift.at` moved by its offset (floored at history-floor.ts's floor: 0 when none was
+ * below 0, the lowest value when the series is below 0 only as noise), or, for a
  * multiplicative shift (level-shift.ts: the new days' swing scaled with their level), multiplied by its ratio, so the
  * older days carry the new daily swing too.
  */
@@ -143,9 +145,8 @@ export function relevelled(v: ArrayLike<number>, start: number, shift: LevelShif
     for (let i = 0; i < shift.at; i++) out[i] *= shift.ratio;
     return out;
   }
-  let nonNegative = true;
-  for (let i = 0; i < start; i++) if (out[i] < 0) { nonNegative = false; break; }
-  for (let i = 0; i < shift.at; i++) out[i] = nonNegative ? Math.max(0, out[i] + shift.offset) : out[i] + shift.offset;
+  const floor = historyFloor(out);
+  for (let i = 0; i < shift.at; i++) out[i] = Math.max(floor, out[i] + shift.offset);
   return out;
 }
 
@@ -228,16 +229,19 @@ export function seasonalMedianForecast(v: ArrayLike<number>, horizon: number, pe
   } else {
     mean.fill(v[n - 1]);
   }
-  return { t, mean, lower: mean, upper: mean, intervalWidth: 0, ...(recentResidual ? { recentResidual } : {}) };
+  const floor = historyFloor(v);
+  return { t, mean, lower: mean, upper: mean, intervalWidth: 0, ...(recentResidual ? { recentResidual } : {}), ...(floor > -Infinity ? { floor } : {}) };
 }
 
 /**
  * The seasonal baseline's forecast, with `recentResidual` when the history holds two periods: the last period's
  * observations minus the baseline's values for them made at its start (NaN at a filled point), the evidence the fused
- * forecast's carried level is checked against (fusion.ts, "Carried level").
+ * forecast's carried level is checked against (fusion.ts, "Carried level"), and `floor`, the level it stops at.
  */
 export interface BaselineForecast extends Forecast {
   readonly recentResidual?: Float64Array;
+  /** The history's floor (history-floor.ts) when it has one: the fused forecast's carried level stops there. */
+  readonly floor?: number;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 import { LstmNet, type LossKind, type LstmNetConfig } from './net';
 import { train, type EpochReport, type TrainResult } from './train';
 import { MODEL_FORMAT, moraVersion, decodeWeights, encodeWeights, assertCompatible } from './persist';
+import { historyFloor } from '../history-floor';
 
 export interface LstmOptions {
   steps: number;
@@ -71,6 +72,11 @@ export interface LstmState {
   tail: { t0: number; v: number[]; last?: number };
   /** Every training value was ≥ 0 (usage, bytes, counts): forecasts and bands are floored at 0. */
   nonNegative?: boolean;
+  /**
+   * Set when the history went below 0 only as noise (history-floor.ts): its lowest value, where forecasts and bands are
+   * floored instead. Absent: 0 with `nonNegative`, else no floor.
+   */
+  floor?: number;
   /** Windows left out of training and validation because they lie on a filled gap (observedWindowEnds); absent when none. */
   filledWindows?: number;
   validation: LstmValidation;
@@ -159,7 +165,7 @@ export class LstmForecaster implements Forecaster {
     const state: LstmState = {
       format: MODEL_FORMAT, moraVersion: moraVersion(), kind: 'mora-lstm', features: UNIVARIATE_FEATURES, config, chunk, period, step,
       scaler, trainedOn: { from: history.t[0], to: history.t[history.t.length - 1], points: history.t.length },
-      tail: tailOf(r, keep, history), nonNegative: r.v.every((x) => x >= 0),
+      tail: tailOf(r, keep, history), ...floorState(r.v),
       ...(ends.length < all.length ? { filledWindows: all.length - ends.length } : {}),
       validation, epochs: result.history.length, weights: encodeWeights(net.getWeights()),
     };
@@ -188,7 +194,9 @@ export class LstmModel implements FittedModel {
     const n = r.v.length;
     const keep = Math.max(config.steps, period) + config.steps + this.state.chunk;
     if (n < keep) throw new Error(`lstm: need ${keep} regular steps of history to forecast, got ${n}`);
-    return new LstmModel({ ...this.state, tail: tailOf(r, keep, history) }, this.net, this.training);
+    // The floor is the history's it continues from (a value below 0 in the newer points counts).
+    const { floor: _floor, ...state } = this.state;
+    return new LstmModel({ ...state, tail: tailOf(r, keep, history), ...floorState(r.v) }, this.net, this.training);
   }
 
   predict(options: ForecastOptions): Forecast {
@@ -206,8 +214,9 @@ export class LstmModel implements FittedModel {
         univariateStep(v, k, tail.t0 + k * step, period, chunk, scaler, x, j * D);
       }
       const out = this.net.predict(x, 1);
-      const floor = this.state.nonNegative ? 0 : -Infinity;
-      // A usage series that never went below 0 cannot: an MSE-trained net pulled toward a spiky series' mean can say so.
+      const floor = stateFloor(this.state);
+      // A usage series that never went below 0 cannot (nor far below its lowest value when it went below 0 only as noise):
+      // an MSE-trained net pulled toward a spiky series' mean can say so.
       for (let h = 0; h < chunk; h++) v[known + h] = Math.max(floor, baselineAt(v, known) + out[h] * range);
     }
     const t = new Float64Array(H), mean = new Float64Array(H), lower = new Float64Array(H), upper = new Float64Array(H);
@@ -217,13 +226,24 @@ export class LstmModel implements FittedModel {
       t[i] = tail.last !== undefined ? tail.last + (i + 1) * step : tail.t0 + (start + i) * step;
       mean[i] = v[start + i];
       const w = 1.645 * sd[i % chunk] * Math.sqrt(Math.floor(i / chunk) + 1);
-      lower[i] = this.state.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
+      lower[i] = Math.max(stateFloor(this.state), mean[i] - w);
       upper[i] = mean[i] + w;
     }
     return { t, mean, lower, upper, intervalWidth: 0.9 };
   }
 
   toJSON(): LstmState { return this.state; }
+}
+
+/** `nonNegative` and, for a history below 0 only as noise, `floor` (history-floor.ts) of the values `v`. */
+function floorState(v: ArrayLike<number>): Pick<LstmState, 'nonNegative' | 'floor'> {
+  const floor = historyFloor(v);
+  return floor < 0 && floor > -Infinity ? { nonNegative: false, floor } : { nonNegative: floor === 0 };
+}
+
+/** The level an LSTM's forecast and band stop at (LstmState.floor, nonNegative). */
+function stateFloor(s: LstmState): number {
+  return s.floor !== undefined && Number.isFinite(s.floor) ? s.floor : s.nonNegative ? 0 : -Infinity;
 }
 
 /** The last `keep` grid points of `r`, and the history's last sample when the grid ends elsewhere (LstmState.tail). */

@@ -29,6 +29,7 @@ import { holdoutSplit, mae, stampedFrom, type Holdout } from './holdout-run';
 import { LstmNet, type LstmNetConfig } from './net';
 import { MODEL_FORMAT, assertCompatible, decodeWeights, encodeWeights, loadModel, moraVersion, saveModel } from './persist';
 import { evaluate, train, type TrainResult, type WindowSet } from './train';
+import { historyFloor } from '../history-floor';
 
 export const GLOBAL_KIND = 'mora-lstm-global';
 
@@ -83,6 +84,8 @@ export interface SeriesScaler {
   period: number;
   /** Every training value was ≥ 0: forecasts and bands are floored at 0. */
   nonNegative: boolean;
+  /** The history went below 0 only as noise (history-floor.ts): forecasts and bands are floored at this, its lowest value. */
+  floor?: number;
   /** Last timestamp the scaler was fitted to. */
   to: number;
 }
@@ -125,6 +128,11 @@ function prepareSeries(id: string, s: Series, steps: number, chunk: number, minW
     throw new GlobalLstmError(`global lstm: series "${id}" has ${period} steps per day, fewer than the model's chunk of ${chunk}; use a chunk ≤ ${period}`);
   }
   return { r, step, period, last: c.t[c.t.length - 1] };
+}
+
+/** The level a series' forecast and band stop at (SeriesScaler.floor, nonNegative). */
+function scalerFloor(s: SeriesScaler): number {
+  return s.floor !== undefined && Number.isFinite(s.floor) ? s.floor : s.nonNegative ? 0 : -Infinity;
 }
 
 function fitScaler(v: ArrayLike<number>, to: number, step: number, period: number, lastT: number): SeriesScaler {
@@ -309,6 +317,12 @@ export class GlobalLstmModel {
         const recent = fitScaler(Array.from({ length: k }, (_, j) => r.v[r.v.length - k + j]), k, step, p, lastT);
         scaler = { ...recent, period: p, nonNegative: known ? known.nonNegative : scaler.nonNegative };
       }
+      // The floor of the history being forecast (history-floor.ts), never above the trained one: a series below 0 only
+      // as noise keeps its forecast near its lowest value instead of draining below it. Either one without a floor
+      // (−Infinity) leaves the other's.
+      const seen = historyFloor(r.v), trained = scalerFloor(scaler);
+      const lowest = seen === -Infinity ? trained : trained === -Infinity ? seen : Math.min(seen, trained);
+      if (lowest !== trained) scaler = { ...scaler, nonNegative: lowest === 0, ...(lowest < 0 ? { floor: lowest } : {}) };
       // Stamped from the history's last sample, as the per-series LSTM's and Prophet's forecasts are: the grid counts from
       // the first sample and, for jittered timestamps, ends up to half a step from the last one.
       const gridEnd = r.t0 + (r.v.length - 1) * step;
@@ -328,7 +342,7 @@ export class GlobalLstmModel {
       const out = N ? this.net.predict(x, N) : new Float32Array(0);
       prepared.forEach((p, i) => {
         const known = p.start + done;
-        const floor = p.scaler.nonNegative ? 0 : -Infinity;
+        const floor = scalerFloor(p.scaler);
         const base = baselineAt(p.v, known);
         for (let h = 0; h < chunk; h++) p.v[known + h] = Math.max(floor, base + out[i * chunk + h] * p.scaler.scale);
       });
@@ -340,7 +354,7 @@ export class GlobalLstmModel {
         t[i] = p.from !== undefined ? p.from + (i + 1) * p.step : p.r.t0 + (p.start + i) * p.step;
         mean[i] = p.v[p.start + i];
         const w = 1.645 * (sd[i % chunk] || 0) * p.scaler.scale * Math.sqrt(Math.floor(i / chunk) + 1);
-        lower[i] = p.scaler.nonNegative ? Math.max(0, mean[i] - w) : mean[i] - w;
+        lower[i] = Math.max(scalerFloor(p.scaler), mean[i] - w);
         upper[i] = mean[i] + w;
       }
       return { t, mean, lower, upper, intervalWidth: 0.9 };

@@ -25,6 +25,7 @@ import { runSavedGlobalLstm } from './global';
 import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { baselineFitted, baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
 import type { LevelShift } from '../level-shift';
+import { floored, historyFloor } from '../history-floor';
 
 export { holdoutSplit, type Holdout } from './holdout-run';
 
@@ -110,10 +111,11 @@ export const fusedModel: ForecastModel = {
     const components: ComponentResult[] = [];
     const holdoutMeans: Partial<Record<'prophet' | 'lstm', Float64Array>> = {};
     const P = Math.round(86400 / step), n = full.v.length;
-    // A series that never went below 0 (usage, bytes, counts) cannot: Prophet's linear trend and Fourier terms can
-    // swing below it, so its member of the blend is floored there (as the registry's `prophet` is).
-    const nonNegative = full.v.every((x) => x >= 0);
-    const floor = (a: Float64Array): Float64Array => (nonNegative ? a.map((x) => Math.max(0, x)) : a);
+    // A series that never went below 0 (usage, bytes, counts) cannot, nor far below the lowest value it had when it went
+    // below 0 only as noise (history-floor.ts): Prophet's linear trend and Fourier terms can swing below it, so its member
+    // of the blend is floored there (as the registry's `prophet` is).
+    const at = historyFloor(obs.v);
+    const floor = (a: Float64Array): Float64Array => floored(a, at);
     // The baseline's day count and Prophet's member (its holdout fits) do not depend on the LSTM: a caller that runs the
     // fusion twice on one history (the forecast view: without, then with the LSTM) keeps them in request.memo.
     const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(obs, points, step, P, floor, request, context));
@@ -344,8 +346,6 @@ export function fusedBand(
   const windows = calibrationWindows(v, holdoutMean, actual, P, baselineDays, weights, prophetWindows);
   const span = (LOCAL_ERROR_HOURS * Math.max(P, 1)) / 24 / Math.max(actual.length, 1);
   const local = span >= 1 ? localScales(windows, span) : undefined;
-  let nonNegative = true;
-  for (let i = 0; i < v.length; i++) if (v[i] < 0) { nonNegative = false; break; }
   // Atoms of the recent history and the leads at which the band's tail reaches them (band-calibration.ts header).
   const recent = Array.prototype.slice.call(v, Math.max(0, v.length - CALIBRATION_DAYS * Math.max(P, 1))) as number[];
   const tail = (1 - DEFAULT_BAND.level) / 2, found = seriesAtoms(recent, tail);
@@ -354,7 +354,7 @@ export function fusedBand(
     ...(found.ceiling ? { ceiling: { ...found.ceiling, leads: atomLeads(recent, found.ceiling.value, tail, mean.length) } } : {}),
   };
   return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
-    ...DEFAULT_BAND, symmetric: true, floor: nonNegative ? 0 : -Infinity, scale: local?.now, windowBlocks: actual.length < Math.min(P, mean.length) ? SHORT_WINDOW_BLOCKS : FUSED_WINDOW_BLOCKS,
+    ...DEFAULT_BAND, symmetric: true, floor: historyFloor(v), scale: local?.now, windowBlocks: actual.length < Math.min(P, mean.length) ? SHORT_WINDOW_BLOCKS : FUSED_WINDOW_BLOCKS,
     atoms,
   });
 }
