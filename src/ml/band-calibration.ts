@@ -78,6 +78,19 @@
  * again. Fewer windows widen the band by the few-windows factor (t_ν / z over the windows left); with no window wholly
  * before the shift all are kept (the wider band, but no residual made up). Without a shift at the origin nothing
  * changes, not a window nor a number.
+ *
+ * The new level's spread (`minHalfWidth`; lstm/models.ts newLevelSpread). The windows left after a shift all come from
+ * before it, and a series that sat still there — idle at 0 for days, then a daily pattern from 12 hours before the
+ * origin — was forecast exactly in every one of them: the band came out zero-width over the pattern and covered none
+ * of the next day (generated, 15-minute steps: 0 of 288 over 3 seeds). The only errors at the new level are the
+ * baseline's on the run itself (seasonal-baseline.ts shiftRunResiduals: each run point against the median of the
+ * re-levelled days before it, the detector's leading old-level points left out). So when the windows' pooled conformal
+ * quantile of |r| is under STILL_SHARE (1/4) of the run's, every bucket's half-width is at least the run's quantile
+ * (`widened` on the bucket, `minHalfWidth` in the calibration): 92 of 288 covered, the half of the next day at the
+ * phase the run showed mostly, the other half (a swing the run never reached) not. Where the old level had errors of its
+ * own (the shifts on the tuning series at origins 0, 144 and 360 points back: 0.44–38× the run's) the windows stand, as
+ * above: applied to every shift it took nab_rds_cpu_utilization_cc0c53 from 137 to 209 of its next 288 points and nab's
+ * group to 0.933, outside 0.88–0.92.
  */
 
 export interface CalibrationWindow {
@@ -117,6 +130,11 @@ export interface BandOptions {
    * `floor.value`, the upper raised to `ceiling.value`; a lead past `leads` is not reached.
    */
   atoms?: { floor?: Atom & { leads: ArrayLike<boolean> }; ceiling?: Atom & { leads: ArrayLike<boolean> } };
+  /**
+   * The least half-width of every bucket (see the header, "The new level's spread"): its lower offset at most −this, its
+   * upper at least this. 0: none.
+   */
+  minHalfWidth?: number;
 }
 
 export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12, windowBlocks: 0 };
@@ -152,6 +170,8 @@ export interface BandBucket {
   windows?: number; inflation?: number;
   /** Set when the bucket was normalised: the error level now its quantiles were multiplied by (0: the exact-stretch stratum). */
   scale?: number;
+  /** Set when its offsets were widened to BandOptions.minHalfWidth (the new level's spread after a level shift). */
+  widened?: boolean;
 }
 
 export interface BandCalibration {
@@ -163,6 +183,8 @@ export interface BandCalibration {
   buckets: BandBucket[];
   /** The atoms the band reached (BandOptions.atoms) and at how many leads. */
   atoms?: { floor?: Atom & { reached: number }; ceiling?: Atom & { reached: number } };
+  /** BandOptions.minHalfWidth when one was given (the new level's spread after a level shift). */
+  minHalfWidth?: number;
 }
 
 /** Within float noise of `x`: 1e-9 of the largest magnitude (`big`). */
@@ -395,7 +417,11 @@ export function calibrateBand(
     // Few windows: the quantiles widened by t_ν / z (header).
     const inflation = fewWindowsInflation(o.level, sources.size, o.windowBlocks);
     const q = { lower: c.lower * unit * inflation, upper: c.upper * unit * inflation };
-    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, windows: sources.size, inflation, ...(local ? { scale: positive ? unit : 0 } : {}) });
+    // The new level's spread after a level shift (header): the least half-width.
+    const least = o.minHalfWidth !== undefined && o.minHalfWidth > 0 && Number.isFinite(o.minHalfWidth) ? o.minHalfWidth : 0;
+    const widened = least > 0 && (q.lower > -least || q.upper < least);
+    if (widened) { q.lower = Math.min(q.lower, -least); q.upper = Math.max(q.upper, least); }
+    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, windows: sources.size, inflation, ...(local ? { scale: positive ? unit : 0 } : {}), ...(widened ? { widened: true } : {}) });
     for (let i = from - 1; i < to; i++) {
       lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
       upper[i] = mean[i] + q.upper;
@@ -413,5 +439,6 @@ export function calibrateBand(
   };
   const floorAtom = reached(o.atoms?.floor), ceilingAtom = reached(o.atoms?.ceiling);
   const atoms = floorAtom || ceilingAtom ? { ...(floorAtom ? { floor: floorAtom } : {}), ...(ceilingAtom ? { ceiling: ceilingAtom } : {}) } : undefined;
-  return { lower, upper, calibration: { level: o.level, residuals: total, windows: windows.length, buckets, ...(atoms ? { atoms } : {}) } };
+  const least = o.minHalfWidth !== undefined && o.minHalfWidth > 0 && Number.isFinite(o.minHalfWidth) ? { minHalfWidth: o.minHalfWidth } : {};
+  return { lower, upper, calibration: { level: o.level, residuals: total, windows: windows.length, buckets, ...(atoms ? { atoms } : {}), ...least } };
 }

@@ -134,6 +134,28 @@ export function baselineMedianAt(v: ArrayLike<number>, start: number, len: numbe
 }
 
 /**
+ * After a level shift the baseline re-levels for at `start` (baselineShiftAt): each observed point of the run at the new
+ * level (v[shift.at .. start), but for leading points still at the old level) minus the baseline's value for it from
+ * the re-levelled days before it — the baseline's error at the new level, had it known the shift (NaN at a filled point). Undefined without a shift. The fused band's
+ * calibration windows come from before the shift (those that straddle it are left out: band-calibration.ts § After a level
+ * shift), and a series that sat still at its old level (idle at 0, then a daily pattern from 12 hours before the origin)
+ * erred there by nothing: these residuals are the only ones that show the new level's spread.
+ */
+export function shiftRunResiduals(v: ArrayLike<number>, start: number, period: number, days = 1): Float64Array | undefined {
+  const shift = baselineShiftAt(v, start, period, days);
+  if (!shift) return undefined;
+  const moved = relevelled(v, start, shift);
+  // The detector's run may begin with a few points still at the old level (level-shift.ts: up to a tenth of it may lie
+  // inside the reference range): those leading ones closer to the old level's baseline than to the new are left out.
+  let from = shift.at;
+  while (from < start && !(Number.isFinite(v[from]) && Math.abs(v[from] - seasonalMedianAt(moved, from, 1, period, days)[0]) <= Math.abs(v[from] - seasonalMedianAt(v, from, 1, period, days)[0]))) from++;
+  return Float64Array.from({ length: start - from }, (_, i) => {
+    const j = from + i;
+    return Number.isFinite(v[j]) ? v[j] - seasonalMedianAt(moved, j, 1, period, days)[0] : NaN;
+  });
+}
+
+/**
  * v[0..start) with the values before `shift.at` moved by its offset (floored at history-floor.ts's floor: 0 when none was
  * below 0, the lowest value when the series is below 0 only as noise), or, for a
  * multiplicative shift (level-shift.ts: the new days' swing scaled with their level), multiplied by its ratio, so the

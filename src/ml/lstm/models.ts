@@ -22,8 +22,8 @@ import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
-import { atomLeads, calibrateBand, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
-import { baselineFitted, baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast } from '../seasonal-baseline';
+import { atomLeads, calibrateBand, conformalOffsets, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
+import { baselineFitted, baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast, shiftRunResiduals } from '../seasonal-baseline';
 import type { LevelShift } from '../level-shift';
 import { floored, historyFloor } from '../history-floor';
 
@@ -353,10 +353,38 @@ export function fusedBand(
     ...(found.floor ? { floor: { ...found.floor, leads: atomLeads(recent, found.floor.value, tail, mean.length) } } : {}),
     ...(found.ceiling ? { ceiling: { ...found.ceiling, leads: atomLeads(recent, found.ceiling.value, tail, mean.length) } } : {}),
   };
+  // After a level shift from a still level, the new level's spread: where the windows' errors (all from before the
+  // shift) are under STILL_SHARE of the baseline's errors on the run at the new level, the band at least as wide as the
+  // conformal quantile of the latter (band-calibration.ts § The new level's spread).
+  const minHalfWidth = newLevelSpread(windows, v, P, baselineDays);
   return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
     ...DEFAULT_BAND, symmetric: true, floor: historyFloor(v), scale: local?.now, windowBlocks: actual.length < Math.min(P, mean.length) ? SHORT_WINDOW_BLOCKS : FUSED_WINDOW_BLOCKS,
-    atoms,
+    atoms, ...(minHalfWidth !== undefined ? { minHalfWidth } : {}),
   });
+}
+
+/**
+ * The old level's errors as a share of the new level's below which the fused band takes the new level's spread as its
+ * least half-width (band-calibration.ts § The new level's spread): a level the windows forecast (nearly) exactly, an
+ * idle series before it started a daily pattern. nab_rds_cpu_utilization_cc0c53 (×2.4, its noise grew with it) is at
+ * 0.6 and stays as it was (widened it covered 209 of its next 288 points, not 137, and nab's group 0.933, outside
+ * 0.88–0.92: BENCHMARKS.md § The band after a shift from a still level).
+ */
+export const STILL_SHARE = 0.25;
+
+/**
+ * The least half-width of the fused band after a level shift from a still level, or undefined: the conformal quantile
+ * (at the band's level) of the baseline's errors on the run at the new level (seasonal-baseline.ts shiftRunResiduals),
+ * when the windows' pooled quantile of |r| is under STILL_SHARE of it.
+ */
+export function newLevelSpread(windows: readonly CalibrationWindow[], v: ArrayLike<number>, P: number, baselineDays: number): number | undefined {
+  const run = shiftRunResiduals(v, v.length, P, baselineDays);
+  const errors = run ? Array.from(run).filter((x) => Number.isFinite(x)) : [];
+  if (!errors.length) return undefined;
+  const spread = conformalOffsets(errors, DEFAULT_BAND.level, true).upper;
+  const old: number[] = [];
+  for (const w of windows) for (let i = 0; i < Math.min(w.forecast.length, w.actual.length); i++) { const r = w.actual[i] - w.forecast[i]; if (Number.isFinite(r)) old.push(r); }
+  return spread > 0 && conformalOffsets(old, DEFAULT_BAND.level, true).upper < STILL_SHARE * spread ? spread : undefined;
 }
 
 /**
