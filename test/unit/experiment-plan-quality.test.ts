@@ -49,6 +49,15 @@ describe('experiment cell quality gate', () => {
     assert.match(short.reasons.join(), /achieved 20\.0 of the asked 40\.0 req\/s \(50%, need 90%\) while latency met the SLO: the load generator, not the service, was the limit/);
   });
 
+  // Until 2026-12-01 a JMeter whose groups ran out 0.3 s into a 4 s measured time (its first request seconds after their
+  // start) failed only on completeness, "0 of 1 samples after warm-up", as if Prometheus had missed the scrapes.
+  it('a load measured over less than half the asked time fails, naming the driver that stopped early; half or more passes', () => {
+    const early = judgeCell({ cell: cell(40), stats: stats(39.5, 30, { durationSeconds: 0.3, driver: 'jmeter 2.13' }), judged: judged(40), expectedRows: 4, thresholds: DEFAULT_QUALITY });
+    assert.deepEqual(early.reasons, ['the load was measured over 0.3 of the asked 10 s (3%, need 50%): jmeter 2.13 stopped sending early']);
+    const half = judgeCell({ cell: cell(40), stats: stats(39.5, 30, { durationSeconds: 5 }), judged: judged(40), expectedRows: 4, thresholds: DEFAULT_QUALITY });
+    assert.deepEqual([half.passed, half.reasons], [true, []]);
+  });
+
   it('p95 latency that jumps about below the SLO is noted, not failed; latency crossing the SLO within the cell fails', () => {
     // A fast service on a busy node: p95 between 1 and 5 ms against an SLO of 100 ms (CV ≈ 0.8).
     const jitter = judgeCell({ cell: cell(40), stats: stats(39.5, 4), judged: { ...judged(40), latency_p95: [0.001, 0.005, 0.0012, 0.0048] }, expectedRows: 4, thresholds: DEFAULT_QUALITY });

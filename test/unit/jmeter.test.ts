@@ -9,7 +9,7 @@ import { main } from '../../src/cli/main';
 import { jmeterArgs, jmeterProperties, jmeterPropertiesText, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
 import { jmxHostProblems } from '../../src/data/experiments/jmx-hosts';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
-import { jmxTemplate } from '../../src/data/experiments/jmx-template';
+import { JMX_WARMUP_LABEL, jmxTemplate } from '../../src/data/experiments/jmx-template';
 import { jtlStats, parseJtl, percentile, splitCsvLine } from '../../src/data/experiments/jtl';
 import type { PlanCell } from '../../src/data/experiments/plan-file';
 
@@ -204,6 +204,47 @@ echo "Version 5.6.3: GET http://127.0.0.1:8080/a?token=s3cr3t-t0ken-value" > "$l
       assert.ok(!text.includes('s3cr3t'), `${f}: ${text}`);
       assert.match(text, /token=\*\*\*/);
     }
+  });
+
+  /** A fake jmeter writing `rows` (JTL lines after the header, `$T` = its start in epoch ms) and `log` to its files. */
+  const fakeJmeter = (rows: string[], log: string) => {
+    fs.writeFileSync(path.join(dir, 'jmeter'), `#!/bin/sh
+while [ $# -gt 0 ]; do case "$1" in -l) jtl=$2;; -j) log=$2;; esac; shift; done
+T=$(($(date +%s%N) / 1000000))
+{ echo '${HEADER}'; ${rows.map((r) => `echo "${r}"`).join('; ')}; } > "$jtl"
+echo "${log}" > "$log"
+`, { mode: 0o755 });
+  };
+  const timed = (n: number, fromMs: number, everyMs: number) => Array.from({ length: n }, (_, i) => `$((T + ${fromMs + i * everyMs})),5,GET 0,200,OK,stretch 0 1-1,text,true,576,2,2,5`);
+
+  // Until 2026-12-01 a JMeter whose first request came seconds after its thread groups started (the JVM setting up its
+  // HTTP client on a busy machine: 2.8 s measured) lost those seconds of load, counted from the groups' start: a 6 s
+  // cell with 2 s of warm-up measured 9 requests in 0.3 s, or none. The template now sends one warm-up request first.
+  it('the template\'s warm-up request (a setUp group, label "mora warm-up") is not counted: the cell\'s clock starts at the first timed request', async () => {
+    const x = jmxTemplate({ segments: 2 });
+    assert.match(x, new RegExp(`<SetupThreadGroup guiclass="SetupThreadGroupGui" testclass="SetupThreadGroup" testname="${JMX_WARMUP_LABEL}" enabled="true">[^]*?<boolProp name="ThreadGroup.scheduler">false</boolProp>[^]*?<HTTPSamplerProxy [^>]*testname="${JMX_WARMUP_LABEL}"[^]*?<stringProp name="HTTPSampler.domain">\\$\\{__P\\(host,`));
+    assert.equal((x.match(/<SetupThreadGroup /g) ?? []).length, 1);
+    const jmx = path.join(dir, 'p.jmx');
+    fs.writeFileSync(jmx, x);
+    // The warm-up 3 s before the timed requests (the JVM's start), then 20 requests over 2 s.
+    fakeJmeter([`$T,2800,${JMX_WARMUP_LABEL},200,OK,${JMX_WARMUP_LABEL} 1-1,text,true,576,1,1,2800`, ...timed(20, 3000, 100)], 'Version 2.13');
+    const before = Date.now();
+    const r = await runJmeterCell({ cell: cell({ jmx, durationSeconds: 2, schedule: [{ rate: 10, seconds: 2, warmup: false }], requests: 20 }) }, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    assert.equal(r.requests, 20);
+    assert.ok(r.loadStartedAt! * 1000 >= before + 3000, `the clock starts at the first timed request, not the warm-up (${r.loadStartedAt! * 1000 - before} ms after the call)`);
+    assert.ok(r.durationSeconds > 1.9, `measured ${r.durationSeconds} s of 2`);
+  });
+
+  it('every request in the warm-up, none in the measured time (its groups ran out): an error saying so, not "no request answered"', async () => {
+    const jmx = path.join(dir, 'p.jmx');
+    fs.writeFileSync(jmx, '${__P(ratePerMinute)}');
+    // JMeter's test started at T - 3000 and its first request came at T: 10 requests over 0.9 s, all inside the 2 s warm-up.
+    fakeJmeter(timed(10, 0, 100), 'Version 2.13\n2026/12/01 04:04:41 INFO  - jmeter.JMeter: Running test ($((T - 3000)))');
+    const c = cell({ jmx, durationSeconds: 4, warmupSeconds: 2, schedule: [{ rate: 30, seconds: 2, warmup: true }, { rate: 30, seconds: 4, warmup: false }], requests: 120 });
+    await assert.rejects(runJmeterCell({ cell: c }, { env: { PATH: `${dir}:/usr/bin:/bin` } }), (e: Error) => {
+      assert.match(e.message, /^cell svc\/r1\/l20: JMeter sent 10 request\(s\), all in the 2 s warm-up and none in the 4 s measured: its first request came 3\.0 s after its test started \(the JVM and its HTTP client starting on a busy machine\), and its thread groups' time counts from their start, so the load ended 0\.9 s after its first request; a setUp Thread Group sending one request named "mora warm-up" before the timed groups \(as MOrA's template has: mora experiment jmx-template\) takes that start out of them; the cell is recorded failed and runs again on the next run$/);
+      return true;
+    });
   });
 
   it('refuses a .jmx whose samplers send to another host than ${__P(host)}, naming the sampler, before JMeter starts', async () => {

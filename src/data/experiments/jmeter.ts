@@ -16,7 +16,9 @@
  *
  * The measured window starts `warmup` seconds after JMeter's first request (the JVM takes seconds to start, so the
  * cell's clock starts when the load does) and ends with the schedule, or after the last request started when JMeter
- * ended earlier; only requests started inside it count, as with the built-in driver.
+ * ended earlier; only requests started inside it count, as with the built-in driver. The template's warm-up request
+ * (a setUp group, jmx-template.ts JMX_WARMUP_LABEL) is not counted. A run whose every request fell in the warm-up
+ * (its first request so late that its groups' time ran out) is an error saying so.
  *
  * Cancel (AbortSignal) kills JMeter's process group (the `jmeter` script and its java): SIGTERM, then SIGKILL.
  *
@@ -34,6 +36,7 @@ import type { LoadRunner, LoadStats } from './load';
 import { checkJmxHosts } from './jmx-hosts';
 import { JTL_PROPERTIES, jtlStats, parseJtl } from './jtl';
 import { JMETER_INSTALL_HINT, JMETER_LAUNCHER_BSH, findJmeterLaunch, launcherCommand, resolveJmeterBinary } from './jmeter-install';
+import { JMX_WARMUP_LABEL } from './jmx-template';
 import type { CellLoadDriver, CellLoadRequest, CellLoadResult, PlanCell, RateSegment } from './plan-file';
 
 export interface JmeterOptions {
@@ -246,6 +249,11 @@ function jmeterVersion(text: string): string {
   return `jmeter ${m[1].split('.').filter((p, i) => i < 2 || p.length < 5).join('.')}`;
 }
 
+/** For a .jmx without MOrA's warm-up request: what would take the JVM's start out of the timed groups. */
+function jmxWarmupHint(jmxText: string): string {
+  return jmxText.includes(JMX_WARMUP_LABEL) ? '' : `a setUp Thread Group sending one request named "${JMX_WARMUP_LABEL}" before the timed groups (as MOrA's template has: mora experiment jmx-template) takes that start out of them; `;
+}
+
 const EMPTY = { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP95Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0 };
 
 /**
@@ -321,7 +329,8 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     const log = existsSync(spec.log) ? readFileSync(spec.log, 'utf8') : '';
     const driver = jmeterVersion(`${run.output}\n${log}`);
     const text = existsSync(spec.jtl) ? readFileSync(spec.jtl, 'utf8') : '';
-    const { samples } = parseJtl(text);
+    // The template's warm-up request (jmx-template.ts) went out before the timed groups: not part of the cell.
+    const samples = parseJtl(text).samples.filter((x) => x.label !== JMX_WARMUP_LABEL);
     if (!samples.length) {
       if (run.aborted) return { ...EMPTY, aborted: true, driver };
       const said = replaceSecrets(`${run.output}\n${log}`, secrets);
@@ -342,6 +351,14 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     // is measured up to one request interval after its last request, not over time nobody sent anything in.
     const toMs = Math.max(fromMs, Math.min(fromMs + measuredMs, lastStart + 1000 / lastRate));
     const st = jtlStats(samples, { fromMs, toMs });
+    // Every request in the warm-up, none measured: JMeter's first request came so late (its thread groups' time counts
+    // from their start) that the schedule ran out before the measured time. Said as that, not as a target that answers
+    // nothing (the runner's reading of a cell without one answered request).
+    if (st.requests + st.errors === 0 && !run.aborted) {
+      const testStart = Number(/Running test \((\d{12,})\)/.exec(log)?.[1]);
+      const late = Number.isFinite(testStart) && t0 > testStart ? ` its first request came ${((t0 - testStart) / 1000).toFixed(1)} s after its test started (the JVM and its HTTP client starting on a busy machine), and` : '';
+      throw new Error(`cell ${req.cell.id}: JMeter sent ${samples.length} request(s), all in the ${warmupMs / 1000} s warm-up and none in the ${measuredMs / 1000} s measured:${late} its thread groups' time counts from their start, so the load ended ${((lastStart - t0) / 1000).toFixed(1)} s after its first request; ${jmxWarmupHint(jmxText)}the cell is recorded failed and runs again on the next run`);
+    }
     return {
       requests: st.requests, non2xx: st.non2xx, errors: st.errors, timeouts: st.timeouts, achievedRate: st.achievedRate,
       latencyP50Ms: st.latencyP50Ms, latencyP95Ms: st.latencyP95Ms, latencyP99Ms: st.latencyP99Ms,

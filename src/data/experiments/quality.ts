@@ -7,7 +7,9 @@
  * - achieved vs asked rate: a cell that met its SLO but got less than `minAchievedShare` of the asked rate measured
  *   the load generator, not the service. One that missed its SLO while short of the rate is *saturated*: the service
  *   was the limit, which is what a capacity search looks for — noted, not failed;
- * - error share: failed requests (connection errors, timeouts, non-2xx) at most `maxErrorShare` of the attempts.
+ * - error share: failed requests (connection errors, timeouts, non-2xx) at most `maxErrorShare` of the attempts;
+ * - measured time: the driver's measured window at least MIN_MEASURED_SHARE of the cell's asked time (a JMeter whose
+ *   thread groups ran out before its measured time, their clock having started seconds before its first request).
  * A failed cell stays in the CSV and the JSON, with its reasons, and is left out of capacity estimates.
  */
 import type { MetricName } from '../../core/metrics';
@@ -75,6 +77,13 @@ export interface JudgeInput {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /**
+ * A driver that measured less than this share of the cell's asked (measured) time stopped sending early: the cell
+ * fails, saying so. Until 2026-12-01 such a cell (JMeter's groups ran out 0.3 s into a 4 s measured time on a busy
+ * machine) failed only on completeness ("0 of 1 samples after warm-up"), as if Prometheus had missed the scrapes.
+ */
+export const MIN_MEASURED_SHARE = 0.5;
+
+/**
  * The achieved-vs-asked rule, one for plan cells and plain experiment levels: the share of the asked rate that was
  * served, and whether it fell short of `minShare` (with answers at all: a level nobody answered failed instead).
  */
@@ -137,6 +146,9 @@ export function judgeCell(input: JudgeInput): CellQuality {
       saturated = true;
       notes.push(saturationNote(stats.achievedRate, asked.mean, 'with latency above the SLO'));
     }
+  }
+  if (stats.requests > 0 && cell.durationSeconds > 0 && stats.durationSeconds < MIN_MEASURED_SHARE * cell.durationSeconds) {
+    reasons.push(`the load was measured over ${stats.durationSeconds.toFixed(1)} of the asked ${cell.durationSeconds} s (${pct(stats.durationSeconds / cell.durationSeconds)}, need ${pct(MIN_MEASURED_SHARE)}): ${stats.driver} stopped sending early`);
   }
   const attempts = stats.requests + stats.errors;
   const errorShare = attempts > 0 ? (stats.errors + stats.non2xx) / attempts : 0;
