@@ -13,6 +13,7 @@ import type { Scaler } from '../../src/data/experiments/plan';
 import { runPlan, type PlanDocument, type PlanRunHooks } from '../../src/data/experiments/plan-run';
 import { runExperimentPlan } from '../../src/data/experiments/plan';
 import { acquireWorkloadLock, PlanLockedError } from '../../src/data/experiments/plan-lock';
+import { workloadKey } from '../../src/data/experiments/scaling-note';
 import type { LoadRunner } from '../../src/data/experiments/load';
 import { serviceYaml, steadyPrometheus } from './helpers/plan-fixtures';
 
@@ -335,6 +336,31 @@ describe('two experiment plans that scale the same workload', () => {
     assert.deepEqual(w.calls.filter((c) => !c.startsWith('load')), ['scale cart 4', 'restore cart 2']);
     assert.equal(w.replicas['shop/Deployment/cart'], 2);
     assert.deepEqual(readdirSync(join(dir, 'experiments')).filter((f) => f.endsWith('.lock')), [], 'the workload lock released');
+  });
+
+  // Until 2026-12-01 mora experiment read cart's count before it took cart's workload lock: a run holding it, about to
+  // put cart back from 4 to 2, could release it between that read and this run's lock, and this run took 4 as cart's
+  // original (the other run's note settled, so nothing said otherwise) and put 4 back at its end.
+  it('mora experiment takes cart\'s workload lock before it reads cart\'s count: a held lock refuses it with the count unread', async () => {
+    const dir = tempDir('mora-planshare-');
+    const w = world({ 'shop/Deployment/cart': 4 });
+    const h = w.hooks(w.load('e'));
+    const cart = { namespace: 'shop', kind: 'Deployment' as const, name: 'cart' };
+    const held = acquireWorkloadLock(join(dir, 'experiments', 'other'), workloadKey(cart), 'cart', 'another run');
+    const read: string[] = [];
+    const base = h.scalerFor!(cart, 'cart')!;
+    const scaler: Scaler = { ...base, current: async () => { read.push('current'); return base.current!(); } };
+    const load: LoadRunner = async (o) => ({ requests: o.rate * o.durationSeconds, non2xx: 0, errors: 0, timeouts: 0, achievedRate: o.rate, latencyP50Ms: 2, latencyP99Ms: 9, durationSeconds: o.durationSeconds, aborted: false });
+    try {
+      await assert.rejects(runExperimentPlan(
+        { service: 'cart', targetUrl: 'http://127.0.0.1:8080/', prometheusUrl: 'http://127.0.0.1:9090', levels: [10], durationSeconds: 6, replicas: [6], outDir: join(dir, 'experiments', 'e'), scrapeIntervalSeconds: 1 },
+        scaler, { load, prometheus: h.prometheus, now: h.now, sleep: h.sleep },
+      ), (e: Error) => e instanceof PlanLockedError && /is being scaled by another run/.test(e.message));
+    } finally {
+      held.release();
+    }
+    assert.deepEqual(read, [], 'the count is not read before the lock');
+    assert.deepEqual(w.calls, []);
   });
 
   // Until 2026-12-01 the workload locks were released after the final restore and write of the run's finally: a

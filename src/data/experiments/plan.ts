@@ -80,15 +80,17 @@ async function runWithWorkload(config: PlanConfig, scaler: Scaler | undefined, h
   /** Earlier runs' pending notes on this workload: the oldest holds the original count; all are settled at the end. */
   let owed: OtherNote[] = [];
   if (scaler?.current && scaler.restore) {
-    const live = await scaler.current();
-    const here = scaler.describe?.(live);
-    const key = here && noteKey({ ...here, originalReplicas: live, restored: false });
-    // Exclusive before the records are read: two runs started at the same instant both found no other run's note
-    // (neither had written one yet) and both scaled the workload. The second now refuses here, naming the first.
+    const here = scaler.describe?.(0);
+    const key = here && noteKey({ ...here, originalReplicas: 0, restored: false });
+    // Exclusive before the records and the count are read: two runs started at the same instant both found no other
+    // run's note (neither had written one yet) and both scaled the workload. The second now refuses here, naming the
+    // first. The count is read only under the lock: read before it (until 2026-12-01), a count another run had set and
+    // was about to put back could be taken as the original once that run had released the lock.
     if (key && here) {
       locked(acquireWorkloadLock(config.outDir, key, `mora experiment: ${here.workload} in namespace ${here.namespace}${here.context ? ` (context ${here.context})` : ''} (service ${config.service})`,
         `mora experiment (out ${config.outDir})`));
     }
+    const live = await scaler.current();
     // Other records' pending notes on this workload, as a plan sees them (other-notes.ts: experiments' and plans' records
     // in the out folder and the folders beside it). This run has no record yet: the folder stands for it.
     const found = key ? otherPendingNotes(config.outDir, key, config.outDir) : [];
