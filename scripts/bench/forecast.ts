@@ -1,7 +1,7 @@
 /**
  * bench:forecast — MASE of prophet, lstm, fused and seasonal-naive on the last day of every series.
  *
- *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--shift N] [--out results.json] [--dump components.json]
+ *   npm run bench:forecast -- --data <dir> [--only <regex>] [--limit N] [--epochs N] [--chunk N] [--set lstm.name=value] [--horizon N] [--horizon-days N] [--shift N] [--out results.json] [--dump components.json]
  *   npm run bench:forecast -- --heldout <shared datasets dir> [--group azure-v1,aggregates,nab-1h,short] [--only …] [--limit N] …
  *
  * --heldout: the traces MOrA was not tuned on (forecast-heldout.ts: Azure V1 VMs, datacenter aggregates at 30 s and 300 s,
@@ -20,6 +20,9 @@
  * width in MASE units (width / the seasonal-naive MAE scale) and, for fused, the mean of each series' own coverage (pooled
  * points weigh a series by its step: a day at 30 s is 2,880 points, at 300 s 288). --dump (exploration) writes every component's forecasts and
  * bands, the fused run's holdout and the training values for offline fusion and band studies.
+ * --horizon-days N (N ≥ 2): hold out the last N days and forecast all of them; MASE and coverage are scored on days 2..N
+ * only (day 1 is the default run's), the leads past the day-long holdout's reach (band-calibration.ts § Past the windows'
+ * reach). A series under N + 2 days is skipped.
  * Coverage: --data's histories are long enough for a day-long holdout, so the fused forecast never reaches a baselineFrom
  * and its carried level (fusion.ts, "Carried level": capped by the last observations, floored at 0) is not exercised
  * there; --heldout's short group (4-day histories) and test/unit/fusion-ramp + fusion-carry-support are where it is.
@@ -52,11 +55,11 @@ function groupOf(file: string): string {
 }
 
 /** Points of `actual[0..H)` inside [lower, upper], and the summed width of the band over them. */
-function coverage(lower: ArrayLike<number>, upper: ArrayLike<number>, actual: ArrayLike<number>, H: number): { covered: number; width: number } {
+function coverage(lower: ArrayLike<number>, upper: ArrayLike<number>, actual: ArrayLike<number>, H: number, from = 0): { covered: number; width: number } {
   let covered = 0, width = 0;
-  for (let i = 0; i < H; i++) {
+  for (let i = from; i < H; i++) {
     if (actual[i] >= lower[i] && actual[i] <= upper[i]) covered++;
-    width += (upper[i] - lower[i]) / H;
+    width += (upper[i] - lower[i]) / (H - from);
   }
   return { covered, width };
 }
@@ -91,16 +94,18 @@ async function main(): Promise<void> {
     const m = a === '--set' ? /^lstm\.(\w+)=(.+)$/.exec(process.argv[i + 1] ?? '') : null;
     if (m) lstm[m[1]] = m[2];
   });
-  const H = Number(arg('horizon') ?? HOLD);
+  const days = Number(arg('horizon-days') ?? 1);
+  if (!(Number.isInteger(days) && days >= 1) || (days > 1 && heldout)) { console.error('--horizon-days must be a whole number >= 1 (not with --heldout)'); process.exit(2); }
+  const H = Number(arg('horizon') ?? HOLD * days);
   const shift = Number(arg('shift') ?? 0);
   if (!(Number.isInteger(shift) && shift >= 0)) { console.error('--shift must be a whole number >= 0'); process.exit(2); }
-  if (!(Number.isInteger(H) && H >= 1 && (heldout || H <= HOLD))) { console.error(`--horizon must be a whole number in 1..${HOLD}`); process.exit(2); }
+  if (!(Number.isInteger(H) && H >= 1 && (heldout || H <= HOLD * days))) { console.error(`--horizon must be a whole number in 1..${HOLD * days}`); process.exit(2); }
   // Shorter horizons also print persistence (the last value held), the natural yardstick there.
-  const methods = (H < HOLD ? ['naive', 'seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] : ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused']) as readonly string[];
+  const methods = (H < HOLD * days ? ['naive', 'seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused'] : ['seasonal_naive', 'baseline', 'prophet', 'lstm', 'fused']) as readonly string[];
   const scores: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const rows: Array<Record<string, unknown>> = [];
   console.log(`bench:forecast — ${items.length} series from ${heldout ? `${data} (held out: ${[...new Set(items.map((x) => x.group))].join(', ')})` : dir}${shift ? `, the last ${shift} points dropped` : ''}; `
-    + `last ${heldout ? 'day (its own step)' : `${HOLD} points`} held out, the first ${heldout && !arg('horizon') ? 'day' : H} forecast; MASE (lower is better)`);
+    + `last ${heldout ? 'day (its own step)' : `${HOLD * days} points`} held out, the first ${heldout && !arg('horizon') ? 'day' : H} forecast${days > 1 ? `, days 2..${days} scored` : ''}; MASE (lower is better)`);
   console.log(['series', ...methods, 'dropped', 'anchor', 'conf', 'cover', 'sec', 'defects'].join('\t'));
   const byGroup: Record<string, Record<string, number[]>> = {};
   const allDefects: string[] = [];
@@ -116,8 +121,10 @@ async function main(): Promise<void> {
     const n = s.t.length;
     // One day of the series' own steps held out (288 at 5 min: the tuning series all are).
     const P = Math.round(86400 / medianStep(s));
-    const HOLD = P, H = Math.min(Number(arg('horizon') ?? P), P);
-    if (n < 3 * HOLD) { console.log(`${f}\tskipped: ${n} points`); continue; }
+    const HOLD = P * days, H = Math.min(Number(arg('horizon') ?? HOLD), HOLD);
+    // --horizon-days: day 1 is not scored (the leads past the holdout's reach are).
+    const skip = days > 1 ? Math.min(P, H - 1) : 0;
+    if (n < HOLD + 2 * P) { console.log(`${f}\tskipped: ${n} points`); continue; }
     const train: Series = { t: s.t.subarray(0, n - HOLD), v: s.v.subarray(0, n - HOLD) };
     const actual = s.v.subarray(n - HOLD);
     const step = medianStep(train);
@@ -126,8 +133,8 @@ async function main(): Promise<void> {
     scale /= train.v.length - P;
     const mase = (pred: ArrayLike<number>): number => {
       let e = 0;
-      for (let i = 0; i < H; i++) e += Math.abs(pred[i] - actual[i]);
-      return e / H / scale;
+      for (let i = skip; i < H; i++) e += Math.abs(pred[i] - actual[i]);
+      return e / (H - skip) / scale;
     };
     const sn = new Float64Array(HOLD);
     for (let i = 0; i < HOLD; i++) sn[i] = train.v[train.v.length - P + (i % P)];
@@ -150,10 +157,10 @@ async function main(): Promise<void> {
     // Band coverage: the share of the H held-out points inside each model's [lower, upper], pooled per group.
     const bands: Record<string, { covered: number; points: number; width: number }> = {};
     for (const [m, fc] of [['prophet', p.forecast], ['lstm', l.forecast], ['fused', fused]] as const) {
-      const c = coverage(fc.lower, fc.upper, actual, H);
-      bands[m] = { covered: c.covered, points: H, width: c.width / scale };
+      const c = coverage(fc.lower, fc.upper, actual, H, skip);
+      bands[m] = { covered: c.covered, points: H - skip, width: c.width / scale };
       const acc = ((cover[g] ??= {})[m] ??= { covered: 0, points: 0, width: 0, series: 0, share: 0 });
-      acc.covered += c.covered; acc.points += H; acc.width += c.width / scale; acc.series++; acc.share += c.covered / H;
+      acc.covered += c.covered; acc.points += H - skip; acc.width += c.width / scale; acc.series++; acc.share += c.covered / (H - skip);
     }
     if (arg('dump')) {
       // Exploration only: every component's forecasts and Prophet holdout fits on the last 3 training days, for offline fusion studies.
@@ -170,7 +177,7 @@ async function main(): Promise<void> {
     }
     rows.push({ series: f, group: g, ...row, bands, dropped: r.fused.dropped, anchor: r.fused.anchor, weights: r.fused.weights, confidence: r.fused.confidence, seconds: sec, defects: found });
     console.log([f, ...methods.map((m) => row[m].toFixed(3)), r.fused.dropped.map((d) => d.name).join('+') || '-', r.fused.anchor ? `${r.fused.anchor.weight.toFixed(2)}/${baselineDays}d` : '-', r.fused.confidence.toFixed(2),
-      (bands.fused.covered / H).toFixed(2), sec.toFixed(1), found.join('; ') || '-'].join('\t'));
+      (bands.fused.covered / (H - skip)).toFixed(2), sec.toFixed(1), found.join('; ') || '-'].join('\t'));
   }
   // A method exact on a flat series scores 0, which a geometric mean cannot take: every score counts as at least 0.001.
   const gm = Object.fromEntries(methods.map((m) => [m, geometricMean(scores[m].map((x) => Math.max(x, 1e-3)))]));

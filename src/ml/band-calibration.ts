@@ -18,7 +18,7 @@
  * Lead buckets (1–3, 4–12, 13–36, 37–96, 97–288, 289+ steps; at 5 min: 15 min, 1 h, 3 h, 8 h, 1 day, beyond) make the
  * band horizon-aware: an hour-ahead forecast, which still sees the last values, errs less than one 20 hours ahead. A
  * bucket with fewer than `minResiduals` residuals borrows the nearest leads (shorter first) until it has them; a lead
- * beyond every window takes the longest leads'. Residuals that are not finite are skipped; with none, there is no band
+ * beyond every window is extrapolated (below, "Past the windows' reach"). Residuals that are not finite are skipped; with none, there is no band
  * (the caller keeps its own).
  *
  * Short leads, normalised by the recent error level (locally weighted conformal, Lei et al. 2018 § 5.2; Papadopoulos
@@ -91,6 +91,23 @@
  * own (the shifts on the tuning series at origins 0, 144 and 360 points back: 0.44–38× the run's) the windows stand, as
  * above: applied to every shift it took nab_rds_cpu_utilization_cc0c53 from 137 to 209 of its next 288 points and nab's
  * group to 0.933, outside 0.88–0.92.
+ *
+ * Past the windows' reach. The windows are as long as the holdout (a day at most), so a forecast of several days has
+ * leads no residual speaks for. They took the quantile of the last few leads the windows reached (286–288 at 5 min):
+ * 39 residuals, narrower than the day's 97–288 bucket (±0.054 against ±0.186 on a generated sine), and a 3-day
+ * forecast of a noisy daily sine covered 0.87 of its first day but 0.78 of days 2–3 while its band narrowed. Now a lead
+ * j past the longest lead L any window reached takes the widest quantiles of the buckets the windows did reach (per
+ * side; the buckets normalised by the error level now left out when there are others: that level is the last hours',
+ * which only the short leads inherit), times a growth factor ≥ 1 (`farGrowth`, by default 1). The band there is never
+ * narrower than any validated lead's. The fused band passes `seasonalLagGrowth`, measured on the series itself: past
+ * the holdout's reach the fused forecast is the seasonal baseline (fusion.ts, "Validated leads"), whose data is d days
+ * old at a lead in day d, and how a seasonal forecast's error grows with the age of its data is what the series' own
+ * d-day lags show (a stationary cycle: not at all; a drifting level: like √d); past the lags the history holds, it
+ * grows as √ of the lag ratio, the growth of an error that accumulates like a random walk (the cautious side with
+ * nothing measured). The scaled quantile of √(j / L) alone was the other candidate; it widens a stationary series'
+ * band by √3 on day 3 for an error that does not grow. The fused band applies the rule from the second day on
+ * (`farFrom`): the leads of the first day past a short history's holdout (under 5 days) keep the longest leads'
+ * quantile, as tuned on the held-out 4-day histories (lstm/models.ts SHORT_WINDOW_BLOCKS).
  */
 
 export interface CalibrationWindow {
@@ -135,6 +152,16 @@ export interface BandOptions {
    * upper at least this. 0: none.
    */
   minHalfWidth?: number;
+  /**
+   * Past the longest window's lead L (header, "Past the windows' reach"): the factor (≥ 1) the widest validated bucket's
+   * quantiles are multiplied by at lead j > L. Absent: 1 (the widest validated bucket as it is).
+   */
+  farGrowth?: (lead: number, reach: number) => number;
+  /**
+   * The first lead that rule applies to, when later than L + 1 (absent: L + 1); the leads between keep the longest
+   * leads' quantile.
+   */
+  farFrom?: number;
 }
 
 export const DEFAULT_BAND: BandOptions = { level: 0.9, bucketEdges: [3, 12, 36, 96, 288], minResiduals: 30, floor: -Infinity, symmetric: false, localLeads: 12, windowBlocks: 0 };
@@ -172,6 +199,12 @@ export interface BandBucket {
   scale?: number;
   /** Set when its offsets were widened to BandOptions.minHalfWidth (the new level's spread after a level shift). */
   widened?: boolean;
+  /**
+   * Set when some of the bucket's leads lie past every window (header, "Past the windows' reach"): the longest lead the
+   * windows reached, and the factor on the widest validated bucket at the bucket's last lead (`lower`/`upper`: at its
+   * first lead past the reach).
+   */
+  beyond?: { reach: number; growth: number };
 }
 
 export interface BandCalibration {
@@ -248,6 +281,41 @@ export function atomLeads(values: ArrayLike<number>, atom: number, tail: number,
     leads[j - 1] = hits >= 2 && hits / pairs >= tail - 1e-12;
   }
   return leads;
+}
+
+/**
+ * The growth of a seasonal forecast's error with the age of its data (header, "Past the windows' reach"), as a
+ * `farGrowth` for a series of `period` steps a day: at lead j (day d = ⌈j / period⌉) the `level` quantile of
+ * |v[t] − v[t − d·period]| over the series' finite pairs, over the same at the day of the reach L, held non-decreasing
+ * with d and at least 1. A lag measured on fewer than a day of pairs is not measured: past the longest measured lag D the
+ * factor grows as √(d / D) from D's (the default's random walk). Without a period of two steps or more, or with no lag
+ * measured, the default √(j / L); an exact series (error 0 at L's day) does not grow.
+ */
+export function seasonalLagGrowth(values: ArrayLike<number>, period: number, level: number): (lead: number, reach: number) => number {
+  const P = Math.round(period), n = values.length;
+  const fallback = (j: number, l: number): number => Math.sqrt(j / l);
+  if (!(P >= 2)) return fallback;
+  const errors: number[] = [];
+  for (let d = 1; n - d * P >= P; d++) {
+    const e: number[] = [];
+    for (let t = d * P; t < n; t++) {
+      const r = Math.abs(values[t] - values[t - d * P]);
+      if (Number.isFinite(r)) e.push(r);
+    }
+    if (e.length < P) break;
+    e.sort((a, b) => a - b);
+    errors.push(e[Math.min(e.length, Math.max(1, Math.ceil((e.length + 1) * level - 1e-9))) - 1]);
+  }
+  if (!errors.length) return fallback;
+  // Non-decreasing with the lag: a forecast's data only gets older.
+  for (let d = 1; d < errors.length; d++) errors[d] = Math.max(errors[d], errors[d - 1]);
+  const D = errors.length;
+  const at = (d: number): number => (d <= D ? errors[d - 1] : errors[D - 1] * Math.sqrt(d / D));
+  return (j: number, l: number): number => {
+    const base = at(Math.max(1, Math.ceil(l / P)));
+    if (!(base > 0)) return 1;
+    return Math.max(1, at(Math.max(1, Math.ceil(j / P))) / base);
+  };
 }
 
 /** Split-conformal lower and upper residual quantiles (see the header); both 0 without residuals. */
@@ -393,6 +461,10 @@ export function calibrateBand(
   const lower = new Float64Array(H), upper = new Float64Array(H);
   const buckets: BandBucket[] = [];
   const edges = [...o.bucketEdges.filter((e) => e >= 1), Infinity];
+  // Past the windows' reach (header): the longest lead any window reached, and the widest validated bucket so far.
+  const reachL = raw.length;
+  const growth = o.farGrowth ?? ((): number => 1), farFrom = Math.max(reachL + 1, o.farFrom ?? 0);
+  let wide: { lower: number; upper: number; residuals: number; windows: number } | undefined, wideLocal: typeof wide;
   let from = 1;
   for (const edge of edges) {
     if (from > H) break;
@@ -421,10 +493,23 @@ export function calibrateBand(
     const least = o.minHalfWidth !== undefined && o.minHalfWidth > 0 && Number.isFinite(o.minHalfWidth) ? o.minHalfWidth : 0;
     const widened = least > 0 && (q.lower > -least || q.upper < least);
     if (widened) { q.lower = Math.min(q.lower, -least); q.upper = Math.max(q.upper, least); }
-    buckets.push({ fromLead: from, toLead: to, residuals: pool.length, lower: q.lower, upper: q.upper, windows: sources.size, inflation, ...(local ? { scale: positive ? unit : 0 } : {}), ...(widened ? { widened: true } : {}) });
+    // A bucket with leads the windows reached widens the widest validated one (the normalised ones apart: header).
+    if (from <= reachL) {
+      const w = local ? wideLocal : wide;
+      const next = { lower: Math.min(w?.lower ?? 0, q.lower), upper: Math.max(w?.upper ?? 0, q.upper), residuals: Math.max(w?.residuals ?? 0, pool.length), windows: Math.max(w?.windows ?? 0, sources.size) };
+      if (local) wideLocal = next; else wide = next;
+    }
+    const far = wide ?? wideLocal;
+    const farAt = (j: number): number => { const g = growth(j, reachL); return Number.isFinite(g) ? Math.max(1, g) : 1; };
+    const beyond = far && to >= farFrom ? { reach: reachL, growth: farAt(to) } : undefined;
+    const shown = beyond && from >= farFrom ? { lower: far!.lower * farAt(from), upper: far!.upper * farAt(from), residuals: far!.residuals, windows: far!.windows } : { ...q, residuals: pool.length, windows: sources.size };
+    buckets.push({ fromLead: from, toLead: to, residuals: shown.residuals, lower: shown.lower, upper: shown.upper, windows: shown.windows, inflation, ...(local ? { scale: positive ? unit : 0 } : {}), ...(widened ? { widened: true } : {}), ...(beyond ? { beyond } : {}) });
     for (let i = from - 1; i < to; i++) {
-      lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + q.lower);
-      upper[i] = mean[i] + q.upper;
+      // Past every window: the widest validated bucket, widened with the lead (header, "Past the windows' reach").
+      const g = far && i + 1 >= farFrom ? farAt(i + 1) : 0;
+      const qi = g ? { lower: far!.lower * g, upper: far!.upper * g } : q;
+      lower[i] = Math.max(Math.min(o.floor, mean[i]), mean[i] + qi.lower);
+      upper[i] = mean[i] + qi.upper;
       // Mass at the floor or ceiling (header): where the band's tail quantile is the atom.
       if (o.atoms?.floor?.leads[i]) lower[i] = Math.min(lower[i], o.atoms.floor.value);
       if (o.atoms?.ceiling?.leads[i]) upper[i] = Math.max(upper[i], o.atoms.ceiling.value);

@@ -30,7 +30,10 @@
  * (172 of a day's 288 points on 4 days): a model's r says how it did at leads 1–172 of a 288-step forecast and nothing
  * about the leads after, where a recursive model drifts (4-day windows of the tuning series, 36 at one origin: the LSTM
  * erred 1.09× the baseline at the leads its holdout reached and 1.81× beyond; where the holdout was a whole day no such
- * gap). So a model with `validatedLeads` forecasts only those leads of the blend; from the first lead no kept model's
+ * gap). Likewise past the first day of a longer forecast: the holdout is a day at most, and a 28-day forecast of a
+ * generated sine (history 0.8–1.2) kept the 1-day weights to its end, the LSTM's (0.998, Prophet dropped) drifting
+ * recursion reaching 2.03 with a band that followed it; lstm/models.ts now sets validatedLeads whenever the holdout is
+ * shorter than the forecast. So a model with `validatedLeads` forecasts only those leads of the blend; from the first lead no kept model's
  * holdout reached, the forecast is the baseline alone (which reads observed values a day back: it does not degrade with
  * lead). `weights` are those of the validated leads. The switch is a crossfade, not a step: over about an hour of leads
  * from a model's first unvalidated one (baselineFadeLeads) its weight moves linearly to the baseline, so the chart shows

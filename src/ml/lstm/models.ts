@@ -22,7 +22,7 @@ import { DEFAULT_LSTM_OPTIONS, type LstmOptions } from './forecaster';
 import { holdoutSplit, mae, runLstmWithHoldout, type Holdout } from './holdout-run';
 import { lstmBackend } from './backend';
 import { runSavedGlobalLstm } from './global';
-import { atomLeads, calibrateBand, conformalOffsets, DEFAULT_BAND, localScales, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
+import { atomLeads, calibrateBand, conformalOffsets, DEFAULT_BAND, localScales, seasonalLagGrowth, seriesAtoms, type BandCalibration, type CalibrationWindow } from '../band-calibration';
 import { baselineFitted, baselineMedianAt, baselineShiftAt, levelOutside, chooseBaselineDays, describeBaseline, seasonalMedianForecast, shiftRunResiduals } from '../seasonal-baseline';
 import type { LevelShift } from '../level-shift';
 import { floored, historyFloor } from '../history-floor';
@@ -121,8 +121,9 @@ export const fusedModel: ForecastModel = {
     const part = await memoized(request.memo, 'fused:prophet-part', () => prophetPart(obs, points, step, P, floor, request, context));
     const { choice, baselineDay1, prophetWindows } = part;
     const baselineAt = (start: number): Float64Array => baselineMedianAt(obs.v, start, points, P, choice.days);
-    // A holdout shorter than the forecast's first day (a history under 5 days) validates only its own leads (fusion.ts, "Validated leads").
-    const validatedLeads = points < Math.min(request.horizon, P) ? points : undefined;
+    // A holdout shorter than the forecast validates only its own leads (fusion.ts, "Validated leads"): a history under 5
+    // days (its holdout under a day), or a forecast of more than a day (the holdout is a day at most).
+    const validatedLeads = holdoutValidatedLeads(points, request.horizon);
     components.push({ ...part.component, validatedLeads });
     if (part.holdoutMean) holdoutMeans.prophet = part.holdoutMean;
     try {
@@ -157,6 +158,15 @@ export const fusedModel: ForecastModel = {
     };
   },
 };
+
+/**
+ * The leads a `points`-long holdout validated of a `horizon`-step forecast (fusion.ts, "Validated leads"), when fewer
+ * than all: the holdout's own length. Before, only a holdout shorter than the first day counted, and a multi-day
+ * forecast kept its day-long holdout's weights at every lead.
+ */
+export function holdoutValidatedLeads(points: number, horizon: number): number | undefined {
+  return points < horizon ? points : undefined;
+}
 
 /** A memo's promise for `key`, computed once; a failure is not kept (the next caller computes again). */
 function memoized<T>(memo: Map<string, Promise<unknown>> | undefined, key: string, compute: () => Promise<T>): Promise<T> {
@@ -359,7 +369,10 @@ export function fusedBand(
   const minHalfWidth = newLevelSpread(windows, v, P, baselineDays);
   return calibrateBand(mean, local ? windows.map((w, i) => ({ ...w, scale: local.scales[i] })) : windows, {
     ...DEFAULT_BAND, symmetric: true, floor: historyFloor(v), scale: local?.now, windowBlocks: actual.length < Math.min(P, mean.length) ? SHORT_WINDOW_BLOCKS : FUSED_WINDOW_BLOCKS,
+    // Leads past the windows (the second day on): the widest validated bucket, grown as the series' seasonal lags grow
+    // (band-calibration.ts § Past the windows' reach).
     atoms, ...(minHalfWidth !== undefined ? { minHalfWidth } : {}),
+    farFrom: Math.max(actual.length, P) + 1, ...(mean.length > Math.max(actual.length, P) ? { farGrowth: seasonalLagGrowth(v, P, DEFAULT_BAND.level) } : {}),
   });
 }
 
