@@ -96,10 +96,13 @@
  * leads no residual speaks for. They took the quantile of the last few leads the windows reached (286–288 at 5 min):
  * 39 residuals, narrower than the day's 97–288 bucket (±0.054 against ±0.186 on a generated sine), and a 3-day
  * forecast of a noisy daily sine covered 0.87 of its first day but 0.78 of days 2–3 while its band narrowed. Now a lead
- * j past the longest lead L any window reached takes the widest quantiles of the buckets the windows did reach (per
- * side; the buckets normalised by the error level now left out when there are others: that level is the last hours',
- * which only the short leads inherit), times a growth factor ≥ 1 (`farGrowth`, by default 1). The band there is never
- * narrower than any validated lead's. The fused band passes `seasonalLagGrowth`, measured on the series itself: past
+ * j past the longest lead L any window reached takes the widest quantiles of the buckets that hold leads of the later
+ * half of the windows' reach (per side; the buckets normalised by the error level now left out when there are others),
+ * times a growth factor ≥ 1 (`farGrowth`, by default 1): never narrower than the longest validated leads. Not the
+ * widest of all buckets: a short lead's error is where the series stands at the origin (the last value held after a
+ * burst), which leads days away do not inherit. On a spiky trace (bitbrains_95_cpu, 3 days ahead) the 4–12 bucket was
+ * ±2962 against the 97–288 bucket's ±44, and taking it widened days 2–3's band from 0.16 to 5.73 MASE units (cover 0.96
+ * → 1.00). The fused band passes `seasonalLagGrowth`, measured on the series itself: past
  * the holdout's reach the fused forecast is the seasonal baseline (fusion.ts, "Validated leads"), whose data is d days
  * old at a lead in day d, and how a seasonal forecast's error grows with the age of its data is what the series' own
  * d-day lags show (a stationary cycle: not at all; a drifting level: like √d); past the lags the history holds, it
@@ -493,8 +496,9 @@ export function calibrateBand(
     const least = o.minHalfWidth !== undefined && o.minHalfWidth > 0 && Number.isFinite(o.minHalfWidth) ? o.minHalfWidth : 0;
     const widened = least > 0 && (q.lower > -least || q.upper < least);
     if (widened) { q.lower = Math.min(q.lower, -least); q.upper = Math.max(q.upper, least); }
-    // A bucket with leads the windows reached widens the widest validated one (the normalised ones apart: header).
-    if (from <= reachL) {
+    // A bucket with leads in the later half of the windows' reach widens the widest validated one (the normalised ones
+    // apart: header).
+    if (from <= reachL && Math.min(to, reachL) > reachL / 2) {
       const w = local ? wideLocal : wide;
       const next = { lower: Math.min(w?.lower ?? 0, q.lower), upper: Math.max(w?.upper ?? 0, q.upper), residuals: Math.max(w?.residuals ?? 0, pool.length), windows: Math.max(w?.windows ?? 0, sources.size) };
       if (local) wideLocal = next; else wide = next;

@@ -13,7 +13,7 @@ import { seasonalMedianAt } from '../../src/ml/seasonal-baseline';
 const P = 288, DAYS = 14, step = 300, T0 = 1_700_000_000;
 
 describe('fused forecast past the holdout\'s reach (multi-day horizons)', () => {
-  it('a lead past every window is never narrower than the widest validated bucket, and widens with the lead', () => {
+  it('a lead past every window is never narrower than the widest bucket of the validated day\'s later half, and widens with the lead', () => {
     // Residuals whose spread is widest mid-day and small at the last leads (the 39-residual bucket of the review).
     const rng = new Rng(3);
     const windows: CalibrationWindow[] = Array.from({ length: 13 }, () => {
@@ -22,7 +22,8 @@ describe('fused forecast past the holdout\'s reach (multi-day horizons)', () => 
     });
     const H = 3 * P;
     const band = calibrateBand(new Float64Array(H), windows, { symmetric: true, farGrowth: (j, l) => Math.sqrt(j / l) })!;
-    const validated = band.calibration.buckets.filter((b) => b.fromLead <= P);
+    // The buckets of the later half of the reach (97–288): short leads' errors are the origin's, not a far lead's.
+    const validated = band.calibration.buckets.filter((b) => b.fromLead <= P && b.toLead > P / 2);
     const widest = Math.max(...validated.map((b) => b.upper));
     for (let i = P; i < H; i++) {
       assert.ok(band.upper[i] >= widest - 1e-12, `lead ${i + 1}: upper ${band.upper[i]} under the widest validated ${widest}`);
