@@ -9,7 +9,7 @@
  * with "status":"success" (PrometheusClient.request). What stops the run (stopsRun): no connection (refused, DNS,
  * TLS: kind 'unreachable'), no answer in time ('timeout'), the credentials refused (401/403/407), or an answer that
  * is not Prometheus' query API (notPrometheus: a login page or any other non-API body with 200 — 'bad-response' —, a
- * redirect, a 4xx but 429, 501 Not Implemented, 505). A 429 or a 5xx (Prometheus restarting, a gateway's 502/503) is
+ * redirect, a 4xx but 429, 501 (a method the server lacks), 505). A 429 or a 5xx (Prometheus restarting, a gateway's 502/503) is
  * taken as passing: the runner asks again (the target's first scrapes), and a failure from there on is recorded, as
  * a run that started. Until 2026-11-30 any answer passed, so a login page or a 501 wrote a "failed" record into --out.
  */
