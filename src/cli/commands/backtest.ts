@@ -57,8 +57,8 @@ export function register(program: Command): void {
     .requiredOption('-k, --kind <kind>', 'cpu (value = CPU request, cores) or memory (value = memory limit, bytes)')
     .option('-s, --strategies <names>', `comma-separated: ${STRATEGY_NAMES.join(', ')}, or mora@cpu-risk=0.05 (default ${DEFAULT_STRATEGIES}; with --frontier: ${FRONTIER_BASELINES.join(',')})`)
     .option('-o, --out <csv>', 'write the per-day values: series,day_start,strategy,value')
-    .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
-    .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max})`)
+    .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max}), named mora@cpu-risk=0.05; a target also in --strategies is replayed once, named as --strategies spells it`)
+    .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max}), named mora@memory-risk=0.01; a target also in --strategies is replayed once, named as --strategies spells it`)
     .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
     .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added; to compare both in one run, name both: --strategies mora,mora-fleet', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
@@ -281,7 +281,8 @@ function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
 
 /**
  * Each strategy once, by what it replays (`mora@cpu-risk=0.05` whether written 0.05, 0.050 or 5e-2), the first spelling
- * kept, and its name in the output (as spelt; `mora@cpu-risk=0.05` for a --cpu-risk target); one note per repeated
+ * in --strategies kept (else the --cpu-risk one), and its name in the output (as spelt; `mora@cpu-risk=0.05` for a
+ * --cpu-risk target named nowhere in --strategies); one note per repeated
  * strategy names the spellings dropped and, when the kept one is no name, the name written. Plain `mora` is not merged with
  * `mora@<default target>` although it replays the same: each name asked for gets its rows in recs.csv (a script listing
  * `mora,mora@cpu-risk=0.01,0.05,0.1` reads all four).
@@ -291,8 +292,14 @@ function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { sp
   for (const { spelling, ...spec } of specs) {
     const label = strategyLabel({ name: spec.name, risk: spec.risk }, kind);
     const seen = byLabel.get(label);
-    if (seen) seen.dropped.push(spelling);
-    else byLabel.set(label, { spec, kept: spelling, dropped: [] });
+    if (!seen) byLabel.set(label, { spec, kept: spelling, dropped: [] });
+    // A target spelt in --strategies wins over the same target from --cpu-risk/--memory-risk, wherever either comes: a
+    // harness matches the names it listed (`-s mora,mora@cpu-risk=0.050 --cpu-risk 0.05` wrote mora@cpu-risk=0.05 rows).
+    // The row set keeps the first one's place in the order.
+    else if (seen.spec.label === undefined && spec.label !== undefined) {
+      seen.dropped.push(seen.kept);
+      seen.spec = spec; seen.kept = spelling;
+    } else seen.dropped.push(spelling);
   }
   const notes = [...byLabel].filter(([, e]) => e.dropped.length > 0).map(([label, e]) => {
     const written = strategyLabel(e.spec, kind);
