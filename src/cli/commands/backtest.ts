@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
-import { DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
 import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
@@ -488,13 +488,16 @@ export function frontierText(f: FrontierResult): string {
       { header: 'fleet target', align: 'right' }, { header: 'fleet ratio', align: 'right' }, { header: 'verdict', keep: true }],
     f.fleet.dominance.map((d, i) => [d.baseline, percent(d.baselineRisk, 2), fixed(f.dominance[i].ratio, 2), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
       d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point'])));
-    out.push(`fleet mean achieved vs target: ${f.fleet.calibration.map((c) => `${percent(c.target, 1)} → ${percent(c.achievedMean, 2)}${c.within ? '' : ' (out)'}`).join(', ')}\n`);
+    const fc = f.fleet.calibration;
+    out.push(`fleet mean achieved vs target: ${fc.length && fc.every((c) => c.within === null) ? CALIBRATION_UNJUDGED
+      : fc.map((c) => `${percent(c.target, 1)} → ${percent(c.achievedMean, 2)}${c.within === false ? ' (out)' : c.within === null ? ' (cannot be judged)' : ''}`).join(', ')}\n`);
   }
   out.push(`\ncalibration: achieved ${riskHead} share vs target (within ±25% relative, or ±0.5 points under 2%)\n`);
   out.push(renderTable([{ header: 'target', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'pts', align: 'right' },
     { header: 'pooled', align: 'right' }, { header: 'rel.err', align: 'right' }, { header: 'within', keep: true }, { header: 'series within', align: 'right' }],
   f.calibration.map((c) => [percent(c.target, 1), percent(c.achievedMean, 2), relativePercent(c.relativeError), signed(c.pointsError, 2), percent(c.achievedPooled, 2),
-    relativePercent(c.relativeErrorPooled), c.within ? 'yes' : 'no', percent(c.seriesWithin, 0)])));
+    relativePercent(c.relativeErrorPooled), withinText(c.within), percent(c.seriesWithin, 0)])));
+  if (f.calibration.some((c) => c.within === null)) out.push(`calibration ${CALIBRATION_UNJUDGED}\n`);
   out.push(`\nconfidence: violation rate of days by the confidence MOrA gave (${f.kind === 'cpu' ? "the day's exceedance share above the target" : 'an OOM day'}); goal: ≥ 0.8 at most half of < 0.5\n`);
   out.push(renderTable([{ header: 'strategy', keep: true }, ...f.confidence[0].buckets.flatMap((b) => [{ header: `${b.label} days`, align: 'right' as const }, { header: 'violated', align: 'right' as const }]),
     { header: 'unrated', align: 'right' }, { header: 'high/low', align: 'right' }, ...(f.kind === 'cpu' ? [{ header: 'excess h/l', align: 'right' as const }] : [])],
@@ -508,6 +511,11 @@ export function frontierText(f: FrontierResult): string {
     out.push(`each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile, not the limit): ${f.dayQuantile.map((p) => `${percent(p.risk, 1)} → ${fixed(p.waste)}`).join(', ')}\n`);
   }
   return out.join('');
+}
+
+/** 'yes', 'no', or '—' when it cannot be judged (no series with usage: a 'no' was a verdict on nothing). */
+export function withinText(within: boolean | null): string {
+  return within === null ? '—' : within ? 'yes' : 'no';
 }
 
 function signed(x: number, digits: number): string {

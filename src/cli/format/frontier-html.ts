@@ -3,9 +3,9 @@
  * exceedance share for CPU, waste vs OOM-free days for memory — with each strategy's point, MOrA's curve over its risk
  * targets and the per-day oracle's frontier, then the dominance, calibration and confidence tables.
  */
-import type { FrontierResult } from '../../rightsizing/backtest/frontier';
+import type { Calibration, FrontierResult } from '../../rightsizing/backtest/frontier';
 import { reportTime } from './generated-at';
-import { DOMINANCE_RATIO } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DOMINANCE_RATIO } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt } from '../../rightsizing/backtest/oracle';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -95,6 +95,12 @@ export function frontierChart(f: FrontierResult, width = 760, height = 440): str
   return parts.join('\n');
 }
 
+/** 'yes', 'no', or '—' when calibration cannot be judged (no series with usage). */
+const within = (w: boolean | null): string => (w === null ? '—' : w ? 'yes' : 'no');
+/** The note under a calibration table with a target that cannot be judged, else nothing. */
+const unjudged = (c: readonly Calibration[]): string =>
+  (c.some((x) => x.within === null) ? `\n<p class="note">Calibration ${esc(CALIBRATION_UNJUDGED)}.</p>` : '');
+
 export function frontierHtml(f: FrontierResult, opts: { title: string; generatedAt?: Date }): string {
   const cpu = f.kind === 'cpu';
   const riskHead = cpu ? 'exceedance' : 'OOM days';
@@ -106,7 +112,7 @@ export function frontierHtml(f: FrontierResult, opts: { title: string; generated
   const perSeries = table(['baseline', 'series compared (not reached)', 'baseline waste', 'MOrA waste at its risk', 'ratio', `MOrA ≤ ${DOMINANCE_RATIO}×`, 'MOrA ≥ 1×'],
     f.seriesDominance.map((d) => [d.baseline, `${d.series} (${d.unreached})`, num(d.baselineWaste), num(d.moraWaste), num(d.ratio, 2), String(d.wins), String(d.losses)]));
   const cal = table(['target', 'achieved (mean over series)', 'relative error', 'points', 'pooled', 'within bounds', 'series within'],
-    f.calibration.map((c) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), num(c.pointsError, 2), pct(c.achievedPooled, 2), c.within ? 'yes' : 'no', pct(c.seriesWithin, 0)]));
+    f.calibration.map((c) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), num(c.pointsError, 2), pct(c.achievedPooled, 2), within(c.within), pct(c.seriesWithin, 0)]));
   const conf = table(['strategy', ...f.confidence[0].buckets.map((b) => `confidence ${b.label}: days / violated${cpu ? ' / mean excess' : ''}`), 'unrated days', 'ratio high / low', ...(cpu ? ['excess ratio'] : [])],
     f.confidence.map((t) => [t.strategy, ...t.buckets.map((b) => `${b.days} / ${pct(b.rate, 1)}${cpu ? ` / ${pct(b.excess, 2)}` : ''}`), String(t.unrated), num(t.ratio, 2), ...(cpu ? [num(t.excessRatio, 2)] : [])]));
   const fleet = f.fleet ? `<h2>Fleet risk budget</h2>
@@ -115,7 +121,7 @@ ${table(['baseline', riskHead, 'waste', 'per-workload ratio', 'fleet waste', 'fl
     f.fleet.dominance.map((d, i) => [d.baseline, pct(d.baselineRisk, 2), num(d.baselineWaste), num(f.dominance[i].ratio, 2), num(d.moraWaste), pct(d.moraTarget, 1), num(d.ratio, 2),
       d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point', num(d.oracleRatio, 2)]))}
 ${table(['budget', 'achieved (mean over series)', 'relative error', 'within bounds', 'waste'],
-    f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), c.within ? 'yes' : 'no', num(f.fleet!.curve[i]?.waste ?? NaN)]))}
+    f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), within(c.within), num(f.fleet!.curve[i]?.waste ?? NaN)]))}${unjudged(f.fleet.calibration)}
 ` : '';
   const when = (opts.generatedAt ?? reportTime()).toISOString();
   const idle = f.backtest.idle.length
@@ -144,7 +150,7 @@ ${dom}
 ${perSeries}
 ${fleet}<h2>Calibration</h2>
 <p class="note">Achieved vs target: within ±25% relative, or ±0.5 points for targets under 2%.</p>
-${cal}
+${cal}${unjudged(f.calibration)}
 <h2>Confidence</h2>
 <p class="note">Days by the confidence MOrA gave its value, and the share that violated the target (${cpu ? "the day's exceedance share above it" : 'an OOM day'}). Goal: days ≥ 0.8 at most half the violation rate of days &lt; 0.5.</p>
 ${conf}

@@ -35,6 +35,8 @@ export const FRONTIER_BASELINES: readonly StrategyName[] = ['vpa', 'krr', 'krr-l
 export const DOMINANCE_RATIO = 0.8;
 /** Calibration bounds (issue 12): within ±25% relative, or ±0.5 points for targets under 2%. */
 export const CALIBRATION = { relative: 0.25, absolute: 0.005, smallTarget: 0.02 } as const;
+/** Calibration's note when no series with usage was scored (within null). */
+export const CALIBRATION_UNJUDGED = 'cannot be judged: no series with usage was scored (idle series are left out)';
 /** Confidence buckets and the goal: violation rate of ≥ 0.8 days at most half that of < 0.5 days. */
 export const CONFIDENCE = { high: 0.8, low: 0.5, goal: 0.5 } as const;
 
@@ -83,8 +85,13 @@ export interface Calibration {
   /** (achieved − target) in points (× 100). */
   pointsError: number;
   pointsErrorPooled: number;
-  /** Within ±25% relative, or ±0.5 points when the target is under 2% (on the mean over series). */
-  within: boolean;
+  /**
+   * Within ±25% relative, or ±0.5 points when the target is under 2% (on the mean over series); null when it cannot be
+   * judged (no series with usage was scored: no achieved risk), `note` says so.
+   */
+  within: boolean | null;
+  /** Why `within` is null. */
+  note?: string;
   /** Share of series whose own achieved risk is within the bounds. */
   seriesWithin: number;
   series: number;
@@ -254,9 +261,11 @@ export function calibration(target: number, perSeriesDays: ReadonlyArray<readonl
     target, achievedMean: mean, achievedPooled: pooled,
     relativeError: (mean - target) / target, relativeErrorPooled: (pooled - target) / target,
     pointsError: (mean - target) * 100, pointsErrorPooled: (pooled - target) * 100,
-    within: withinBounds(mean, target),
+    within: Number.isFinite(mean) ? withinBounds(mean, target) : null,
     seriesWithin: per.length ? per.filter((p) => withinBounds(p.risk, target)).length / per.length : NaN,
     series: per.length,
+    // No achieved risk to compare (every series idle or unscored): not a miss, as dominance says 'no MOrA point'.
+    ...(Number.isFinite(mean) ? {} : { note: CALIBRATION_UNJUDGED }),
   };
 }
 
