@@ -228,11 +228,12 @@ export function riskSettingText(risk: { cpu: number; memory: number }): string {
 /**
  * What a value's risk means, from the calibration on the workload's own history (evidence.risk):
  * CPU `request exceeded ≈5% of the time (≈1 h 12 min a day)`, memory `≈1 OOM day in 100 at this limit`.
- * Without a risk statement (a baseline's value, a metrics.k8s.io snapshot) the confidence as before: `87% confident`.
+ * Without a risk statement (a baseline's value, a metrics.k8s.io snapshot, an in-cluster status without one) never a bare
+ * confidence, as the CLI's risk column: `risk — (no risk stated for a snapshot value)`.
  */
 export function riskStatement(r: ResourceRecommendation): string {
   const risk = r.evidence.risk;
-  if (!risk) return Number.isFinite(r.confidence) ? `${pct(r.confidence)} confident` : 'confidence not stated';
+  if (!risk) return `risk — (${methodNoRisk([r])})`;
   if (risk.measure === 'exceedance') return `request exceeded ${approx(shareText(risk.expected))} of the time (${approx(dayShareText(risk.expected))} a day)`;
   if (risk.leak) {
     return `OOM kill ${leakWhen(risk.leak.daysToLimit)} at this ${r.limit ? 'limit' : 'value'}: peaks grow ≈${Math.ceil(risk.leak.perDay / 2 ** 20)}Mi/day (a leak; a limit only delays it)`;
@@ -293,19 +294,14 @@ export function replayText(r: ResourceRecommendation): string | undefined {
   return `replay of ${e.days} days${what} ${shareText(e.exceedanceShare)} of the time, ${daysAbove}, waste ${Math.round(Math.max(0, e.wasteRatio) * 100)}%`;
 }
 
-/** A confidence as a percentage, or what to say when none was stated (an in-cluster status without one): `87%`. */
-export function confidenceText(x: number): string | undefined {
-  return Number.isFinite(x) ? pct(Math.max(0, Math.min(1, x))) : undefined;
-}
-
 /**
  * The container's risk in a few words, each next to its target, for a CodeLens title, the webview headline and the
  * tree's description: `cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 256Mi (target ≤1 in
  * 100)`. The OOM days are about the memory limit, so the limit is named (`at 256Mi` without one: the value itself). A leak
  * reads as the long statement does: `OOM kill in ≈5 days at limit 467Mi (a leak; target ≤1 in 100)`.
- * Without risk statements `fallback(confidence)` (`87% confident`); `confidence not stated` when there is none.
+ * Without risk statements never a bare confidence: `risk — (no risk stated for a snapshot value)` (noRiskText).
  */
-export function riskBrief(c: ContainerRecommendation, fallback: (confidence: number) => string = (x) => `${pct(x)} confident`): string {
+export function riskBrief(c: ContainerRecommendation): string {
   const parts: string[] = [];
   const cpu = c.cpu?.evidence.risk;
   const memory = c.memory?.evidence.risk;
@@ -318,7 +314,12 @@ export function riskBrief(c: ContainerRecommendation, fallback: (confidence: num
       : `${approx(oomDaysText(memory.expected))} at ${at} (${target})`);
   }
   if (parts.length) return parts.join(' · ');
-  return Number.isFinite(c.confidence) ? fallback(c.confidence) : 'confidence not stated';
+  return noRiskText(c);
+}
+
+/** A container without risk statements, where a risk would be: `risk — (no risk stated for a snapshot value)`. */
+export function noRiskText(c: ContainerRecommendation): string {
+  return `risk — (${noRiskReason(c)})`;
 }
 
 /**
@@ -348,8 +349,15 @@ export function riskCellText(c: ContainerRecommendation): string {
 export function noRiskReason(c: ContainerRecommendation): string {
   const unsized = unsizedNote(c);
   if (unsized) return unsized;
-  const methods = [...new Set([c.cpu, c.memory].filter((r): r is ResourceRecommendation => Boolean(r)).map((r) => r.evidence.method))];
-  return methods.length ? `no risk stated for a ${methods.join(' / ')} value` : 'no usage data yet';
+  return methodNoRisk([c.cpu, c.memory]);
+}
+
+/** `no risk stated for a snapshot value`, `… for an in-cluster value`, `… for a vpa / krr value`; `no usage data yet` without values. */
+function methodNoRisk(values: ReadonlyArray<ResourceRecommendation | undefined>): string {
+  const methods = [...new Set(values.filter((r): r is ResourceRecommendation => Boolean(r)).map((r) => r.evidence.method))];
+  if (!methods.length) return 'no usage data yet';
+  const what = methods.join(' / ');
+  return `no risk stated for ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} value`;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { confidenceText, floorNote, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
+import { floorNote, noRiskReason, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -360,10 +360,11 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   // The advised count with the CPU risk it carries, as the CLI table: `2→3 (0.4%)`.
   const repRisk = rep ? replicaRiskBrief(rep) : undefined;
   const replicas = rep ? `${replicaChange(rep)}${repRisk ? ` ${repRisk}` : ''}` : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
-  // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else the confidence.
+  // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else `risk —` (as
+  // the CLI's risk column), never a bare confidence; the tooltip says why.
   const targets = rendered ? riskTargetsLine([rendered]) : undefined;
-  const stated = rendered && !targets ? confidenceText(rendered.confidence) : undefined;
-  const conf = stated ? ` · ${stated}` : '';
+  const noRisk = rendered && !targets && rendered.containers.length ? [...new Set(rendered.containers.map(noRiskReason))].join('; ') : undefined;
+  const conf = noRisk ? ' · risk —' : '';
   // Read from the cluster (MOrA's in-cluster run wrote it to the VPA's status), not computed here: said, with its age.
   const origin = rendered?.origin;
   const now = Date.now() / 1000;
@@ -381,6 +382,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
       rep ? `Replica advice: ${replicaAdvice(rep)}${replicaRiskStatement(rep) ? ` (${replicaRiskStatement(rep)})` : ''}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
       `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
       targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : 'settings mora.risk.cpu, mora.risk.memory'})` : '',
+      noRisk ? `Risk —: ${noRisk}` : '',
       e.usageError ? `Usage: ${e.usageError.message}` : '',
       origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',
     ].filter(Boolean).join('\n\n');
@@ -441,8 +443,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
   if (rec?.memory) parts.push(`mem ${memQ(req.memory)}→${memQ(rec.memory.request.value)}`);
   else parts.push(`mem ${memQ(req.memory)} (max ${mem(u?.memory.max)})`);
-  // Without risk statements the confidence, `87%`.
-  if (rec) parts.push(compactRisk(rec) ?? confidenceText(rec.confidence) ?? 'confidence not stated');
+  // Without risk statements `risk —` (as the CLI's risk column; the tooltip says why), never a bare confidence.
+  if (rec) parts.push(compactRisk(rec) ?? 'risk —');
   // metrics.k8s.io (no Prometheus): one sample of current usage — said next to the numbers, and why in the tooltip.
   const snapshot = [rec?.cpu, rec?.memory].find((r) => r?.evidence.method === 'snapshot')?.evidence.notes[0];
   if (snapshot) parts.push('snapshot');
@@ -462,7 +464,7 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   for (const l of risk) lines.push('', `${l}.`);
   if (rec && risk.length) {
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
-  } else if (rec) lines.push('', `${confidenceText(rec.confidence) ? `Confidence ${confidenceText(rec.confidence)}.` : 'No confidence or risk stated.'} ${rec.cpu?.evidence.reason ?? ''}`);
+  } else if (rec) lines.push('', `Risk —: ${noRiskReason(rec)}. ${rec.cpu?.evidence.reason ?? ''}`.trimEnd());
   if (snapshot) lines.push('', `⚠ ${snapshot}`);
   const origin = recommendation?.origin;
   if (rec && origin) lines.push('', `Recommendation: ${originText(origin, Date.now() / 1000)} — VPA ${origin.vpa}.`);

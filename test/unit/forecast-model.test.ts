@@ -108,7 +108,7 @@ describe('forecast view model', () => {
     const risky = Boolean(rec.cpu?.evidence.risk || rec.memory?.evidence.risk);
     assert.match(data.headline, risky
       ? /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · cpu request exceeded [≈<][\d.]+% of the time \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)$/
-      : /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · \d+% confident$/);
+      : /^cpu 500m → \d+m · mem 1Gi → \d+(\.\d+)?Mi · risk — \(no risk stated for an? [\w-]+ value\)$/);
     assert.equal(data.risk?.length ?? 0, risky ? 2 : 0);
     if (risky) assert.match(data.risk!.join('\n'), /^CPU: request exceeded .*setting mora\.risk\.cpu.*\nMemory: .*OOM day in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     const yaml = parse(data.yaml) as { resources: { requests: { cpu: string; memory: string }; limits: { memory: string } } };

@@ -128,7 +128,10 @@ describe('the risk in every output of mora recommend', () => {
     assert.match(html, /<th>risk<\/th><\/tr>/);
     assert.match(html, /<td>1\.8%·1\/80<\/td><\/tr>/);
     const plain = renderHtmlReport(without.map((r) => ({ ...r, history: {} })), { title: 'r', generatedAt: new Date(0) });
-    assert.match(plain, /<th>conf<\/th><\/tr>/);
+    // Baselines state no risk: `—` and why, never a bare confidence (a `conf` column, `confidence 87%`).
+    assert.match(plain, /<th>risk<\/th><\/tr>/);
+    assert.match(plain, /<td>—<br><small>no risk stated for a [\w-]+ value<\/small><\/td><\/tr>/);
+    assert.doesNotMatch(plain, /<th>conf<\/th>|confidence \d+%|87%/);
     assert.doesNotMatch(plain, /risk target/);
   });
 });

@@ -89,14 +89,13 @@ describe('risk statements (confidence as what it means)', () => {
     assert.equal(riskStatement({ ...c.memory!, limit: undefined }), '≈1 OOM day in 100 at this value');
   });
 
-  it('falls back to the confidence where a value carries no risk statement', () => {
+  it('says `risk —` and why, never a bare confidence, where a value carries no risk statement', () => {
     const c = container(undefined, undefined);
-    assert.equal(riskStatement(c.cpu!), '87% confident');
-    assert.equal(riskBrief(c), '87% confident');
-    assert.equal(riskBrief(c, (x) => `${Math.round(x * 100)}%`), '87%');
+    assert.equal(riskStatement(c.cpu!), 'risk — (no risk stated for a moving-window value)');
+    assert.equal(riskBrief(c), 'risk — (no risk stated for a moving-window value)');
     assert.deepEqual(riskLines(c), []);
     assert.equal(riskCell(c), undefined);
-    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident');
+    assert.equal(containerHeadline(c), 'cpu 500m → 180m · mem 1Gi → 420Mi · risk — (no risk stated for a moving-window value)');
     assert.doesNotMatch(evidenceMarkdown(recommendation('cartservice', c), c), /risk target/);
   });
 
@@ -157,9 +156,11 @@ describe('risk statements (confidence as what it means)', () => {
     assert.match(withRisk.workload.tooltip!, /Sized to the risk targets: CPU request exceeded ≤5% of the time, memory limit ≤1 OOM day in 100 \(settings mora\.risk\.cpu, mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.workload.description!, /%/);
     const without = await nodes(container());
-    assert.equal(without.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · 87%');
-    assert.match(without.container.tooltip!, /Confidence 87%/);
-    assert.match(without.workload.description!, / · 87%$/);
+    assert.equal(without.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk —');
+    assert.match(without.container.tooltip!, /Risk —: no risk stated for a moving-window value\./);
+    assert.match(without.workload.description!, / · risk —$/);
+    assert.match(without.workload.tooltip!, /Risk —: no risk stated for a moving-window value/);
+    assert.doesNotMatch(`${without.container.description} ${without.container.tooltip} ${without.workload.description}`, /\d%|Confidence/);
   });
   it('puts each expected risk next to its target, and the OOM days at the memory limit they are about', () => {
     // Expected below target: both numbers show, and the limit (not the request) the OOM days refer to.
@@ -175,17 +176,17 @@ describe('risk statements (confidence as what it means)', () => {
     assert.equal(riskBrief(open), '≈1 OOM day in 100 at 420Mi (target ≤1 in 100)');
   });
 
-  it('says no confidence was stated rather than a number where there is none (an in-cluster status without one)', async () => {
+  it('says no risk was stated rather than a number where there is none (an in-cluster status without one)', async () => {
     const c = container(undefined, undefined, NaN);
-    assert.equal(riskBrief(c), 'confidence not stated');
-    assert.equal(riskBrief(c, (x) => `${Math.round(x * 100)}%`), 'confidence not stated');
-    assert.equal(riskStatement(c.cpu!), 'confidence not stated');
+    for (const r of [c.cpu!, c.memory!]) r.evidence = { ...r.evidence, method: 'in-cluster' };
+    assert.equal(riskBrief(c), 'risk — (no risk stated for an in-cluster value)');
+    assert.equal(riskStatement(c.cpu!), 'risk — (no risk stated for an in-cluster value)');
     const model = new ClusterTreeModel(new DemoDataSource(), { ensure: async () => 11, get: (w) => recommendation(w.name, c) });
     let list = await model.children();
     for (const label of ['demo', 'shop']) list = await model.children(list.find((n) => n.label === label)!);
     const workload = list.find((n) => n.label === 'cartservice')!;
     const [node] = await model.children(workload);
-    assert.equal(node.description, 'cpu 200m→180m · mem 64Mi→420Mi · confidence not stated');
+    assert.equal(node.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk —');
     assert.doesNotMatch(`${workload.description} ${node.tooltip}`, /NaN/);
   });
 });

@@ -56,7 +56,7 @@ describe('cluster tree model', () => {
     assert.equal(none[0].kind, 'message');
   });
 
-  it('shows a recommendation and its confidence when the engine gives one', async () => {
+  it('shows a recommendation and, without a risk statement, `risk —` (never a bare confidence) when the engine gives one', async () => {
     const rec = (name: string): Recommendation => ({
       workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.87, generatedAt: 0,
       replicas: { current: 2, recommended: { value: 1, lower: 1, upper: 2 }, reason: 'peak load fits one pod' },
@@ -69,9 +69,10 @@ describe('cluster tree model', () => {
     const model = new ClusterTreeModel(source, { ensure: async () => 11, get: (w) => rec(w.name) });
     const workloads = await expandTo(model, ['demo', 'shop']);
     const cart = workloads.find((w) => w.label === 'cartservice')!;
-    assert.match(cart.description!, /replicas 2 → 1 · 87%/);
+    assert.match(cart.description!, /replicas 2 → 1 · risk —$/);
     const [c] = await model.children(cart);
-    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 87%');
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk —');
+    assert.match(c.tooltip!, /Risk —: no risk stated for a fused value\./);
   });
 
   it('loads a namespace once until invalidated, and reloads after a failure', async () => {
@@ -135,7 +136,7 @@ describe('cluster tree model with a slow or failing recommender', () => {
     };
     release();
     const again = await expandTo(model, ['demo', 'shop']);
-    assert.match(again.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3 · 50%/);
+    assert.match(again.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3$/);
     // VS Code finds tree elements by identity: the element a caller holds (to reveal it) is the one re-rendered.
     assert.equal(again.find((w) => w.label === 'cartservice'), workloads.find((w) => w.label === 'cartservice'));
     assert.match(workloads.find((w) => w.label === 'cartservice')!.description!, /replicas 2 → 3/);

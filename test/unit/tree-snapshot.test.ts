@@ -29,13 +29,16 @@ async function container(method: string): Promise<TreeNode> {
 describe('tree: a metrics.k8s.io snapshot recommendation', () => {
   it('is marked "snapshot" with its note in the tooltip', async () => {
     const c = await container('snapshot');
-    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 10% · snapshot');
+    // No risk stated for a snapshot: `risk —` (the tooltip says why), never the bare capped confidence.
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk — · snapshot');
+    assert.match(c.tooltip!, /Risk —: no risk stated for a snapshot value\./);
+    assert.doesNotMatch(c.tooltip!, /Confidence/);
     assert.ok(c.tooltip?.endsWith(`\n\n⚠ ${NOTE}`), c.tooltip);
   });
 
   it('a recommendation from Prometheus history is not', async () => {
     const c = await container('moving-window');
-    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · 10%');
+    assert.equal(c.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk —');
     assert.ok(!c.tooltip?.includes('snapshot'), c.tooltip);
   });
 });

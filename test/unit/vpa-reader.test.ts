@@ -376,7 +376,7 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n';
     const view = manifestView(yaml, (_ns, _k, name) => read(name), 'default');
     const lens = view.lenses.find((l) => l.kind === 'container')!;
-    assert.match(lens.title, /^MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · 82% confident · in-cluster, 3 h ago$/);
+    assert.match(lens.title, /^MOrA: cpu 200m → 90m · mem 64Mi → 60Mi · risk — \(no risk stated for an in-cluster value\) · in-cluster, 3 h ago$/);
   });
 
   it('the risk the in-cluster run stated, not a bare confidence, in the lens, the tree and the hover', async () => {

@@ -2,7 +2,7 @@
  * A self-contained HTML report (no network, no scripts): a summary table and, per workload, CPU and memory usage charts
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
-import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskLine, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
+import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskLine, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { reportTime } from './generated-at';
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../../core/quantity';
 import type { Series } from '../../core/series';
@@ -85,10 +85,9 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
   let totalCpu = 0, totalMem = 0;
   // The risk targets the values were sized to, in the header; each value's expected risk in the table and its evidence.
   const targets = riskTargetsLine(runs.map((r) => r.recommendation));
-  // As the CLI table: the container's expected risk, or `—` and why; never a bare confidence in the risk column (the
-  // `conf` column, without risk targets, keeps the container's confidence, as the CLI's).
+  // As the CLI table: the container's expected risk, or `—` and why; never a bare confidence (a baseline's, a snapshot's
+  // values state no risk: `—`, `no risk stated for a vpa value`).
   const riskTd = (c: ContainerRecommendation): string => {
-    if (!targets) return `${Math.round(c.confidence * 100)}%`;
     const cell = riskCell(c);
     return cell ? esc(cell) : `—<br><small>${esc(noRiskReason(c))}</small>`;
   };
@@ -111,7 +110,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       const risk = x.evidence.risk ? ` Risk: ${riskLine(x)}.` : '';
       const need = heldAtLimitNeed(x);
       const what = need ? ` of the value the rule needs (${need}; the request is held at the CPU limit)` : '';
-      return (r ? ` Replayed over the last ${r.days} days${what}: ${shareText(r.exceedanceShare)} of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage${risk ? '.' : `; confidence ${Math.round(100 * x.confidence)}%.`}` : '') + risk;
+      return (r ? ` Replayed over the last ${r.days} days${what}: ${shareText(r.exceedanceShare)} of samples above, ${above}, waste ${(100 * r.wasteRatio).toFixed(0)}% of usage${risk ? '.' : `; ${riskStatement(x)}.`}` : '') + risk;
     };
     const ev = (x: typeof c.cpu): string => (x ? `<p class="ev">${esc(x.evidence.method)}: ${esc(x.evidence.reason)}${x.evidence.notes.length ? ` — ${esc(x.evidence.notes.join('; '))}` : ''}.${esc(replay(x))}</p>` : '');
     const rep = r.recommendation.replicas;
@@ -141,7 +140,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
 <p>Requests freed across the shown workloads (× replicas: MOrA's at the count it advises, where it advises one): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${humanMemory(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
-${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>${targets ? 'risk' : 'conf'}</th></tr>
+${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>risk</th></tr>
 ${rows}</table>
 ${sections}
 </body></html>

@@ -18,7 +18,7 @@ interface LensApi {
   recommendations: { set(recs: Recommendation[]): void; clear(): void };
 }
 
-/** A recommendation with round numbers: cpu → `cpu` cores, memory request = limit → `mem` MiB, 87% confident. */
+/** A recommendation with round numbers: cpu → `cpu` cores, memory request = limit → `mem` MiB, no risk stated (confidence 0.87). */
 function rec(namespace: string, kind: WorkloadKind, name: string, containers: string[], cpu = 0.18, mem = 420, replicas?: number): Recommendation {
   const b = (v: number) => ({ value: v, lower: v * 0.8, upper: v * 1.2 });
   const evidence = {
@@ -116,14 +116,14 @@ describe('MOrA CodeLenses in Kubernetes manifests', function () {
     const found = await lenses(doc);
     const titlesAt = (line: number) => found.filter((l) => l.range.start.line === line).map((l) => l.command!.title);
     const expectations: [string, string][] = [
-      ['- name: nginx', 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident'],
-      ['- name: sidecar', 'MOrA: cpu 100m → 180m · mem 128Mi → 420Mi · 87% confident'],
-      ['- name: postgres', 'MOrA: cpu 1 → 750m · mem 2Gi → 1536Mi · 87% confident'], // prod's recommendation, not default's
-      ['- name: agent', 'MOrA: cpu 50m → 180m · mem 64Mi → 420Mi · 87% confident'],
-      ['- name: app', 'MOrA: cpu 200m → 180m · mem 256Mi → 420Mi · 87% confident'],
-      ['- name: migrate', 'MOrA: cpu 250m → 180m · mem 512Mi → 420Mi · 87% confident'],
-      ['- name: report', 'MOrA: cpu 300m → 180m · mem 300Mi → 420Mi · 87% confident'], // CronJob: under jobTemplate.spec.template
-      ['- name: shell', 'MOrA: cpu 10m → 180m · mem 16Mi → 420Mi · 87% confident'],
+      ['- name: nginx', 'MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · risk — (no risk stated for a mora value)'],
+      ['- name: sidecar', 'MOrA: cpu 100m → 180m · mem 128Mi → 420Mi · risk — (no risk stated for a mora value)'],
+      ['- name: postgres', 'MOrA: cpu 1 → 750m · mem 2Gi → 1536Mi · risk — (no risk stated for a mora value)'], // prod's recommendation, not default's
+      ['- name: agent', 'MOrA: cpu 50m → 180m · mem 64Mi → 420Mi · risk — (no risk stated for a mora value)'],
+      ['- name: app', 'MOrA: cpu 200m → 180m · mem 256Mi → 420Mi · risk — (no risk stated for a mora value)'],
+      ['- name: migrate', 'MOrA: cpu 250m → 180m · mem 512Mi → 420Mi · risk — (no risk stated for a mora value)'],
+      ['- name: report', 'MOrA: cpu 300m → 180m · mem 300Mi → 420Mi · risk — (no risk stated for a mora value)'], // CronJob: under jobTemplate.spec.template
+      ['- name: shell', 'MOrA: cpu 10m → 180m · mem 16Mi → 420Mi · risk — (no risk stated for a mora value)'],
     ];
     for (const [needle, title] of expectations) {
       const line = lineOf(text, needle);

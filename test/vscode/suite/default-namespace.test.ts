@@ -46,11 +46,11 @@ describe('mora.defaultNamespace reaches the CodeLenses, hover and apply-all with
       const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
       return hs.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     };
-    assert.deepEqual(await waitFor(titles, (t) => t.length > 0), ['MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · 87% confident']);
+    assert.deepEqual(await waitFor(titles, (t) => t.length > 0), ['MOrA: cpu 500m → 180m · mem 1Gi → 420Mi · risk — (no risk stated for a mora value)']);
     assert.match(await hover(), new RegExp(`Deployment ${NS_A}/nsweb`));
 
     await cfg().update('defaultNamespace', NS_B, vscode.ConfigurationTarget.Workspace);
-    const expected = ['MOrA: cpu 500m → 300m · mem 1Gi → 100Mi · 87% confident'];
+    const expected = ['MOrA: cpu 500m → 300m · mem 1Gi → 100Mi · risk — (no risk stated for a mora value)'];
     assert.deepEqual(await waitFor(titles, (t) => t[0] === expected[0], 10_000), expected);
     assert.equal(doc.version, 1, 'the document was not edited');
     assert.match(await hover(), new RegExp(`Deployment ${NS_B}/nsweb`));
