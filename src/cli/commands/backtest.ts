@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
-import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, runFrontier, type FrontierResult } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
 import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
@@ -481,13 +481,15 @@ export function frontierText(f: FrontierResult): string {
   out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' }, { header: 'MOrA waste', align: 'right' },
     { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'grid ratio', align: 'right' }, { header: 'oracle ×', align: 'right' }],
   f.dominance.map((d) => [d.baseline, percent(d.baselineRisk, 2), fixed(d.baselineWaste), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
-    d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no MOrA point', fixed(d.gridRatio, 2), fixed(d.oracleRatio, 2)])));
+    verdictText(d, f.curve, 'MOrA'), fixed(d.gridRatio, 2), fixed(d.oracleRatio, 2)])));
+  out.push(belowCurveText(f.dominance, f.curve, "MOrA's"));
   if (f.fleet) {
     out.push(`\nfleet risk budget (mora-fleet: the target is the mean over series, each series gets its own): dominance at each baseline's point\n`);
     out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'per-workload ratio', align: 'right' }, { header: 'fleet waste', align: 'right' },
       { header: 'fleet target', align: 'right' }, { header: 'fleet ratio', align: 'right' }, { header: 'verdict', keep: true }],
     f.fleet.dominance.map((d, i) => [d.baseline, percent(d.baselineRisk, 2), fixed(f.dominance[i].ratio, 2), fixed(d.moraWaste), percent(d.moraTarget, 1), fixed(d.ratio, 2),
-      d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point'])));
+      verdictText(d, f.fleet!.curve, 'fleet')])));
+    out.push(belowCurveText(f.fleet.dominance, f.fleet.curve, "the fleet curve's"));
     const fc = f.fleet.calibration;
     out.push(`fleet mean achieved vs target: ${fc.length && fc.every((c) => c.within === null) ? CALIBRATION_UNJUDGED
       : fc.map((c) => `${percent(c.target, 1)} → ${percent(c.achievedMean, 2)}${c.within === false ? ' (out)' : c.within === null ? ' (cannot be judged)' : ''}`).join(', ')}\n`);
@@ -511,6 +513,31 @@ export function frontierText(f: FrontierResult): string {
     out.push(`each day at its own (1 − target) quantile, known in advance (a uniform per-day percentile, not the limit): ${f.dayQuantile.map((p) => `${percent(p.risk, 1)} → ${fixed(p.waste)}`).join(', ')}\n`);
   }
   return out.join('');
+}
+
+/**
+ * A baseline's dominance verdict; without a ratio, why: no point on the curve at all (every series idle), none for the
+ * baseline, the baseline below the curve's lowest achieved risk (it said 'no MOrA point' beside a curve of 12 points:
+ * NAB's Autopilot at 1.98%, MOrA's 0.5% target at 2.00%), or a baseline that wastes nothing.
+ */
+export function verdictText(d: Dominance, curve: readonly StrategyPoint[], who: 'MOrA' | 'fleet'): string {
+  if (d.dominates) return 'dominates';
+  if (Number.isFinite(d.ratio)) return 'not dominated';
+  const lowest = paretoCurve(curve)[0];
+  if (!lowest) return `no ${who === 'MOrA' ? 'MOrA' : 'fleet'} point`;
+  if (!Number.isFinite(d.baselineRisk)) return 'no baseline point';
+  if (d.baselineRisk < lowest.risk) return 'below curve';
+  if (!(d.baselineWaste > 0)) return 'the baseline wastes nothing';
+  return 'no ratio';
+}
+
+/** One line naming the baselines whose risk is under the curve's lowest achieved risk (verdict 'below curve'), or ''. */
+function belowCurveText(dom: readonly Dominance[], curve: readonly StrategyPoint[], whose: string): string {
+  const lowest = paretoCurve(curve)[0];
+  const below = lowest ? dom.filter((d) => !Number.isFinite(d.ratio) && d.baselineRisk < lowest.risk) : [];
+  if (!lowest || below.length === 0) return '';
+  return `below curve: ${below.map((d) => `${forTerminal(d.baseline)} at ${percent(d.baselineRisk, 2)}`).join(', ')} under ${whose} lowest achieved risk, `
+    + `${percent(lowest.risk, 2)}${lowest.target !== undefined ? ` (target ${percent(lowest.target, 1)})` : ''}: no ratio there\n`;
 }
 
 /** 'yes', 'no', or '—' when it cannot be judged (no series with usage: a 'no' was a verdict on nothing). */

@@ -119,7 +119,7 @@ export function frontierHtml(f: FrontierResult, opts: { title: string; generated
 <p class="note">MOrA with the risk target as a budget for the mean over the series: each series gets its own target from its waste–risk curve on its own past days (the least total waste, none above 4× the budget or 30%). At each baseline's point, its waste against the baseline's, next to MOrA per workload; the limit for this mode is the free oracle.</p>
 ${table(['baseline', riskHead, 'waste', 'per-workload ratio', 'fleet waste', 'fleet budget', 'fleet ratio', 'verdict', 'free oracle ratio'],
     f.fleet.dominance.map((d, i) => [d.baseline, pct(d.baselineRisk, 2), num(d.baselineWaste), num(f.dominance[i].ratio, 2), num(d.moraWaste), pct(d.moraTarget, 1), num(d.ratio, 2),
-      d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : 'no fleet point', num(d.oracleRatio, 2)]))}
+      d.dominates ? 'dominates' : Number.isFinite(d.ratio) ? 'not dominated' : (d.note?.replace(/^MOrA's/, "the fleet's").replace(/^no MOrA point/, 'no fleet point') ?? 'no fleet point'), num(d.oracleRatio, 2)]))}
 ${table(['budget', 'achieved (mean over series)', 'relative error', 'within bounds', 'waste'],
     f.fleet.calibration.map((c, i) => [pct(c.target, 1), pct(c.achievedMean, 2), relPct(c.relativeError), within(c.within), num(f.fleet!.curve[i]?.waste ?? NaN)]))}${unjudged(f.fleet.calibration)}
 ` : '';
