@@ -39,4 +39,27 @@ describe('mora forecast: empty or NaN values at the end of the series', () => {
     assert.match(r.err, /mora: note: .*gaps\.csv: 6 empty or NaN values skipped\n/);
     assert.doesNotMatch(r.err, /last numeric sample/);
   }));
+
+  // +Inf and -Inf are left out as NaN is, and said in their own warning: the note counted them again as empty or NaN
+  // ("1 infinite value … left out" then "2 empty or NaN values skipped" over one NaN and one +Inf).
+  it('infinite values are counted in their warning only, not again as empty or NaN', () => inTempDir(async (dir) => {
+    const input = join(dir, 'inf.csv');
+    const swap = (at: Record<number, string>) => rows(600).map((l, i) => (at[i] !== undefined ? `${l.split(',')[0]},${at[i]}` : l));
+    writeFileSync(input, ['timestamp,value', ...swap({ 50: 'NaN', 150: '+Inf', 250: '-Inf' })].join('\n') + '\n');
+    const r = await mora(['forecast', '-i', input, '-H', '2']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /mora: warning: .*inf\.csv: 2 infinite values \(\+Inf, -Inf\) left out as no sample, as NaN is\n/);
+    assert.match(r.err, /mora: note: .*inf\.csv: 1 empty or NaN value skipped\n/);
+    // Only infinities: no empty-or-NaN note at all.
+    writeFileSync(input, ['timestamp,value', ...swap({ 150: '+Inf' })].join('\n') + '\n');
+    const only = await mora(['forecast', '-i', input, '-H', '2']);
+    assert.equal(only.code, 0, only.err);
+    assert.match(only.err, /1 infinite value \(\+Inf, -Inf\) left out/);
+    assert.doesNotMatch(only.err, /empty or NaN/);
+    // An infinity in the trailing rows still moves the start, said without counting it as NaN.
+    writeFileSync(input, ['timestamp,value', ...swap({ 598: 'NaN', 599: '+Inf' })].join('\n') + '\n');
+    const tail = await mora(['forecast', '-i', input, '-H', '2']);
+    assert.equal(tail.code, 0, tail.err);
+    assert.match(tail.err, /inf\.csv: 1 empty or NaN value skipped; the last 2 rows have none, so the forecast starts after the last numeric sample/);
+  }));
 });

@@ -140,7 +140,9 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // An infinity (+Inf: a division by zero in the query) is no sample, as NaN is: left out and said (a warning, even with -q).
   if (infinite) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${infinite} infinite value${infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is\n`);
   if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
-  if (missing > 0 && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(missing, trailing, series)}\n`);
+  // Infinities are counted in `missing` too (left out alike), but said in their own warning above: not counted twice.
+  const blank = missing - (infinite ?? 0);
+  if ((blank > 0 || trailing) && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(blank, trailing, series)}\n`);
   checkHorizonAgainstHistory(horizon, step, series);
   // Every model on one grid: a coarser --step averages the history to it (the LSTM steps at its data's step).
   const { history, aggregated } = historyOnGrid(series, step, models);
@@ -217,12 +219,12 @@ export function toCsv(t: Float64Array, columns: readonly Column[]): string {
  * sample rather than after the file's last row (the models only see the samples).
  */
 function missingNote(missing: number, trailing: { rows: number; lastRow: number } | undefined, series: Series): string {
-  const skipped = `${missing} empty or NaN value${missing === 1 ? '' : 's'} skipped`;
+  const skipped = missing > 0 ? `${missing} empty or NaN value${missing === 1 ? '' : 's'} skipped` : '';
   if (!trailing) return skipped;
   let last = -Infinity;
   for (let i = 0; i < series.t.length; i++) if (series.t[i] > last) last = series.t[i];
   const iso = new Date(last * 1000).toISOString().replace('.000Z', 'Z');
-  return `${skipped}; the last ${trailing.rows === 1 ? 'row has' : `${trailing.rows} rows have`} none, so the forecast starts after the last numeric sample `
+  return `${skipped ? `${skipped}; ` : ''}the last ${trailing.rows === 1 ? 'row has' : `${trailing.rows} rows have`} none, so the forecast starts after the last numeric sample `
     + `(${iso}), ${duration(trailing.lastRow - last)} before the file's last row`;
 }
 
