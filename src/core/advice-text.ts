@@ -152,6 +152,17 @@ export function verdictLabel(c: ContainerRecommendation, long = false, verdictTe
 
 // ---- risk: confidence as what it means ------------------------------------------------------------------------------
 
+/**
+ * The evidence note on a value read from a Prometheus answer that warned its data may be incomplete (a partial response,
+ * a limit hit: src/pipeline/recommend.ts markPartialData): the risk stated for it rests on data that may miss series.
+ */
+export const PARTIAL_DATA_NOTE = 'risk estimate less certain: Prometheus answered with warnings, the data may be incomplete';
+
+/** Whether a container's CPU or memory value carries PARTIAL_DATA_NOTE: its compact risk texts are marked `⚠`. */
+export function partialData(c: ContainerRecommendation): boolean {
+  return [c.cpu, c.memory].some((r) => r?.evidence.notes.includes(PARTIAL_DATA_NOTE));
+}
+
 /** A share as people read it: `5%`, `0.5%`, `<0.1%` (an estimate: one decimal below 10%, whole percents above). */
 export function shareText(x: number): string {
   if (!(x > 0)) return '0%';
@@ -299,7 +310,8 @@ export function replayText(r: ResourceRecommendation): string | undefined {
  * tree's description: `cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 256Mi (target ≤1 in
  * 100)`. The OOM days are about the memory limit, so the limit is named (`at 256Mi` without one: the value itself). A leak
  * reads as the long statement does: `OOM kill in ≈5 days at limit 467Mi (a leak; target ≤1 in 100)`.
- * Without risk statements never a bare confidence: `risk — (no risk stated for a snapshot value)` (noRiskText).
+ * Without risk statements never a bare confidence: `risk — (no risk stated for a snapshot value)` (noRiskText). `⚠ ` first
+ * where the data behind it may be incomplete (partialData).
  */
 export function riskBrief(c: ContainerRecommendation): string {
   const parts: string[] = [];
@@ -313,7 +325,9 @@ export function riskBrief(c: ContainerRecommendation): string {
       ? `OOM kill ${leakWhen(memory.leak.daysToLimit)} at ${at} (a leak; ${target})`
       : `${approx(oomDaysText(memory.expected))} at ${at} (${target})`);
   }
-  if (parts.length) return parts.join(' · ');
+  // A caveat on the data (Prometheus warned it may be incomplete): marked, as the tree's compact risk; the hover and the
+  // tooltips say it in words (the evidence note).
+  if (parts.length) return `${partialData(c) ? '⚠ ' : ''}${parts.join(' · ')}`;
   return noRiskText(c);
 }
 

@@ -21,6 +21,7 @@ import { lowersConfidence } from '../data/prometheus/batch-plan';
 import type { LstmWorkerPool } from '../ml/worker/pool';
 import { contextLstm, unavailableLstm, GLOBAL_LSTM_MIN_WORKLOADS, type GlobalLstmSettings, type GlobalModelEvent, type LstmOverride } from './global-lstm';
 import { parseWorkloadSelector, selects } from './workload-selector';
+import { PARTIAL_DATA_NOTE } from '../core/advice-text';
 
 /** The highest confidence a snapshot (metrics.k8s.io: one sample, no history) may carry. */
 export const SNAPSHOT_CONFIDENCE = 0.2;
@@ -33,8 +34,12 @@ export const SNAPSHOT_CONFIDENCE = 0.2;
  */
 export const PARTIAL_DATA_CONFIDENCE_FACTOR = 0.5;
 
-/** The note on a value whose confidence PARTIAL_DATA_CONFIDENCE_FACTOR lowered. */
-export const PARTIAL_DATA_NOTE = 'confidence halved: Prometheus answered with warnings, the data may be incomplete';
+/**
+ * The note on a value whose confidence PARTIAL_DATA_CONFIDENCE_FACTOR lowered, in words about the risk the views show
+ * (no view shows the confidence): `risk estimate less certain: …`; the compact risk texts carry a ⚠ with it
+ * (src/core/advice-text.ts partialData).
+ */
+export { PARTIAL_DATA_NOTE };
 
 /**
  * Lowers the confidence of the containers whose frames carried a warning that their data may be incomplete or mixed

@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { floorNote, noRiskReason, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
+import { floorNote, noRiskReason, PARTIAL_DATA_NOTE, partialData, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -460,7 +460,8 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   // The row's compact risk spelled out: `risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM
   // day in 133 at limit 512Mi (target ≤1 in 100)`.
   const compact = rec ? compactRisk(rec) : undefined;
-  if (rec && compact) lines.push('', `${compact}: ${riskBrief(rec)}.`);
+  if (rec && compact) lines.push('', `${compact}: ${riskBrief(rec).replace(/^⚠ /, '')}.`);
+  if (rec && compact && partialData(rec)) lines.push('', `⚠ ${PARTIAL_DATA_NOTE}.`);
   for (const l of risk) lines.push('', `${l}.`);
   if (rec && risk.length) {
     if (rec.cpu?.evidence.reason) lines.push('', rec.cpu.evidence.reason);
@@ -480,13 +481,15 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
  * A container's risk in a few characters for the tree's row: `risk 0.9%·1/133` (share of time above the CPU request ·
  * OOM days at the memory limit, as `mora recommend`'s risk column writes it), `⚠ risk 12%·1/20` when a value carries
  * more risk than its target as the row shows both (a kept limit), `⚠ risk 3.7%·leak 5d` where memory leaks (an OOM kill
- * in ≈5 days); undefined without risk statements.
+ * in ≈5 days), `⚠ risk 0.9%·1/133` where Prometheus warned the data may be incomplete; undefined without risk statements.
  */
 export function compactRisk(c: ContainerRecommendation): string | undefined {
   const cell = riskCell(c);
   if (cell === undefined) return undefined;
   const over = (r: { expected: number; target: number } | undefined, text: (x: number) => string): boolean =>
     r !== undefined && r.expected > r.target && text(r.expected) !== text(r.target);
-  const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText) || c.memory?.evidence.risk?.leak !== undefined;
+  // …or where the data behind it may be incomplete (Prometheus warned: partialData; the tooltip says so).
+  const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText) || c.memory?.evidence.risk?.leak !== undefined
+    || partialData(c);
   return `${above ? '⚠ ' : ''}risk ${cell}`;
 }
