@@ -111,8 +111,8 @@ export function register(program: Command): void {
     .option('--cpu-risk <share>', `the CPU risk you accept: share of time usage may exceed the request, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.cpu} = 5% of the time)`)
     .option('--memory-risk <share>', `the memory risk you accept: share of days whose peak may exceed the limit, an OOM day, ${RISK_RANGE.min}–${RISK_RANGE.max} (default ${DEFAULT_RISK.memory} = 1 day in 100)`)
     .option('--risk-scope <scope>', 'workload (default): every container held to the risk targets; fleet: the targets are a budget for the mean over the containers in scope (e.g. a namespace) and each gets its own, the least total waste', 'workload')
-    .option('--cpu-risk-cap <share>', 'with --risk-scope fleet: no container\'s CPU target above this (default 4× --cpu-risk, at most 0.3)')
-    .option('--memory-risk-cap <share>', 'with --risk-scope fleet: no container\'s memory target above this (default 4× --memory-risk, at most 0.3)')
+    .option('--cpu-risk-cap <share>', 'with --risk-scope fleet: no container\'s CPU target above this (default 4× --cpu-risk, at most 0.3; at least --cpu-risk)')
+    .option('--memory-risk-cap <share>', 'with --risk-scope fleet: no container\'s memory target above this (default 4× --memory-risk, at most 0.3; at least --memory-risk)')
     .option('--history-days <days>', 'days of history to use', '14')
     .option('--cpu-step <quantity>', 'round CPU up to a multiple of this', '5m')
     .option('--memory-step <quantity>', 'round memory up to a multiple of this', '1Mi')
@@ -339,6 +339,16 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
     cpu: opts.cpuRiskCap === undefined ? undefined : riskOption('--cpu-risk-cap', opts.cpuRiskCap, DEFAULT_RISK.cpu),
     memory: opts.memoryRiskCap === undefined ? undefined : riskOption('--memory-risk-cap', opts.memoryRiskCap, DEFAULT_RISK.memory),
   };
+  // A cap under the budget was raised to it without a word (pipeline/fleet-risk.ts: max(target, cap)): the cap given ignored.
+  for (const kind of ['cpu', 'memory'] as const) {
+    const cap = caps[kind], budget = (kind === 'cpu' ? policy.cpuRisk : policy.memoryRisk) ?? DEFAULT_RISK[kind];
+    const given = kind === 'cpu' ? opts.cpuRisk : opts.memoryRisk;
+    if (cap !== undefined && cap < budget) {
+      throw new UserError(`--${kind}-risk-cap ${cap} is under the fleet's budget --${kind}-risk ${budget}${given === undefined ? ' (the default)' : ''}: `
+        + `the cap bounds each container's share, the budget is their mean, so the cap must be at least the budget; `
+        + `to hold every container to ${cap}, give --${kind}-risk ${cap}`);
+    }
+  }
   const applyCluster = require('./apply-to-cluster') as typeof import('./apply-to-cluster');
   applyCluster.checkApplyClusterFlags(opts, process.stdin.isTTY === true);
   checkSourceFlags(opts);
