@@ -11,9 +11,9 @@ import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
-import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierOptions, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
-import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategySpec } from '../../rightsizing/backtest/strategies';
+import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategyName, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
 import { DEFAULT_RISK, RISK_RANGE } from '../../rightsizing/engine/policy';
 import { PartialResult, UserError } from '../errors';
@@ -123,6 +123,8 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   // and wrote each recs.csv row twice.
   const dedup = uniqueStrategies(opts.frontier ? scoped : withRisks(scoped, risks, kind), kind);
   const specs = dedup.specs;
+  // --frontier: checked before anything is read (two curves asked for is a usage error, not one found after the replay).
+  const plan = opts.frontier ? frontierPlan(specs, risks, kind, scope === 'fleet') : undefined;
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
   if (opts.html) checkReportPath(opts.html, '--html');
@@ -171,13 +173,8 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   };
   let frontier: FrontierResult | undefined;
   let result: BacktestResult;
-  if (opts.frontier) {
-    // Baselines are the plain strategies; MOrA's curve is `mora` over the grid (labelled targets in --strategies join it).
-    const labelled = specs.filter((s) => s.risk !== undefined).map((s) => s.risk!);
-    const grid = risks ?? (labelled.length ? labelled : [...DEFAULT_GRID[kind]]);
-    // Targets named in --strategies keep their spelling on the curve (`mora@cpu-risk=0.050`), as without --frontier.
-    const targetLabels = new Map(specs.filter((s) => s.name === 'mora' && s.risk !== undefined && s.label !== undefined).map((s) => [s.risk!, s.label!]));
-    frontier = runFrontier(inputs, kind, { ...options, grid, baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name), withFleet: scope === 'fleet', targetLabels });
+  if (plan) {
+    frontier = runFrontier(inputs, kind, { ...options, ...plan });
     result = frontier.backtest;
   } else {
     result = runBacktest(inputs, kind, specs, options);
@@ -246,6 +243,32 @@ function filesText(input: string, files: NonNullable<LoadReport['files']>): stri
   return `${forTerminal(input)}: ${files.read.length} file${files.read.length === 1 ? '' : 's'} read (${few(files.read)})`
     + (files.ignored.length ? `; ${files.ignored.length} skipped, not .csv/.json/.csv.gz/.json.gz (${few(files.ignored)})` : '')
     + (files.outputs.length ? `; ${files.outputs.length} skipped as backtest --out files (${few(files.outputs)})` : '');
+}
+
+/**
+ * What --frontier replays: the plain strategies are the baselines; MOrA's curve is `mora` over the grid (the risk list,
+ * else the targets named in --strategies, else the default grid), or `mora-prophet` when its targets are the ones named
+ * (they traced plain mora, written as mora@…, before 2026-12-01); a `mora-fleet@…` target adds the fleet curve, as
+ * --risk-scope fleet does. Targets named in --strategies keep their spelling (`mora@cpu-risk=0.050`), as without --frontier.
+ */
+export function frontierPlan(specs: readonly StrategySpec[], risks: readonly number[] | undefined, kind: ResourceKind, fleetScope: boolean): Pick<FrontierOptions, 'grid' | 'baselines' | 'curveStrategy' | 'withFleet' | 'targetLabels' | 'fleetLabels'> {
+  const labelled = specs.filter((s) => s.risk !== undefined);
+  const curves = [...new Set(labelled.map((s) => s.name).filter((n) => n !== 'mora-fleet'))];
+  if (curves.length > 1) {
+    const named = (n: StrategyName) => labelled.filter((s) => s.name === n).map((s) => strategyLabel(s, kind)).join(', ');
+    throw new UserError(`--frontier traces one MOrA curve: --strategies has targets of ${curves.map((n) => `${n} (${named(n)})`).join(' and ')}; `
+      + 'keep the targets of one, and name the other without a target (a point at its default target), or run --frontier once for each');
+  }
+  const curveStrategy = curves[0] === 'mora-prophet' ? 'mora-prophet' : 'mora';
+  const labels = (name: StrategyName) => new Map(labelled.filter((s) => s.name === name && s.label !== undefined).map((s) => [s.risk!, s.label!]));
+  return {
+    grid: risks ?? (labelled.length ? labelled.map((s) => s.risk!) : [...DEFAULT_GRID[kind]]),
+    baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name),
+    curveStrategy,
+    withFleet: fleetScope || labelled.some((s) => s.name === 'mora-fleet'),
+    targetLabels: labels(curveStrategy),
+    fleetLabels: labels('mora-fleet'),
+  };
 }
 
 /** A strategy to replay and how the command line named it (`mora@cpu-risk=0.050`, or `mora` with --cpu-risk 0.05). */

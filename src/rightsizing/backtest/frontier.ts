@@ -310,6 +310,8 @@ export interface FrontierOptions extends BacktestOptions {
   withFleet?: boolean;
   /** Names of the curve's targets as the command line spelt them (`mora@cpu-risk=0.050`); others are named by strategyLabel. */
   targetLabels?: ReadonlyMap<number, string>;
+  /** The same for the fleet curve's targets (`mora-fleet@cpu-risk=0.050`). */
+  fleetLabels?: ReadonlyMap<number, string>;
 }
 
 export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind, options: FrontierOptions = {}): FrontierResult {
@@ -321,7 +323,10 @@ export function runFrontier(inputs: readonly BacktestInput[], kind: ResourceKind
     const label = options.targetLabels?.get(risk);
     return { name: curveName, risk, ...(label !== undefined ? { label } : {}) };
   });
-  const fleetSpecs: StrategySpec[] = options.withFleet ? grid.map((risk) => ({ name: 'mora-fleet', risk })) : [];
+  const fleetSpecs: StrategySpec[] = options.withFleet ? grid.map((risk) => {
+    const label = options.fleetLabels?.get(risk);
+    return { name: 'mora-fleet', risk, ...(label !== undefined ? { label } : {}) };
+  }) : [];
   const specs: Array<StrategyName | StrategySpec> = [...baselines, ...curveSpecs, ...fleetSpecs];
   const backtest = runBacktest(inputs, kind, specs, { ...options, keepDays: true });
   const point = (label: string, target?: number): StrategyPoint => {
