@@ -48,9 +48,11 @@ describe('In-cluster recommendations (VPA status written by MOrA) in the tree', 
     };
     // The store announces the recommendations; the tree re-renders with them.
     const checkout = await waitFor(() => item('checkout'), (i) => /in-cluster, 3 h ago/.test(String(i?.description ?? '')), 90_000);
-    assert.match(String(checkout?.description), /^Deployment · replicas 2 · 80% · in-cluster, 3 h ago$/);
+    // The status states no risk: `risk —`, never its bare confidence (80%); the tooltip says why.
+    assert.match(String(checkout?.description), /^Deployment · replicas 2 · risk — · in-cluster, 3 h ago$/);
     const tooltip = checkout?.tooltip instanceof vscode.MarkdownString ? checkout.tooltip.value : String(checkout?.tooltip);
     assert.match(tooltip, /Recommendation: in-cluster \(VPA status, written 3 h ago\) — VPA shop\/checkout/);
+    assert.match(tooltip, /Risk —: no risk stated for an in-cluster value/);
     const workloads = await api.tree.getChildren(shop);
     const checkoutNode = workloads[(await Promise.all(workloads.map(label))).indexOf('checkout')];
     const containers = await api.tree.getChildren(checkoutNode);
