@@ -349,6 +349,17 @@ export function riskCell(c: ContainerRecommendation): string | undefined {
 }
 
 /**
+ * The targets a container's riskCell is sized to, in the same notation and order: `≤5%·≤1/100` (CPU share of time above
+ * the request · OOM days at the memory limit), `-` for a resource without a risk statement; undefined without any.
+ */
+export function riskTargetCell(c: ContainerRecommendation): string | undefined {
+  const cpu = c.cpu?.evidence.risk;
+  const memory = c.memory?.evidence.risk;
+  if (!cpu && !memory) return undefined;
+  return [cpu ? `≤${targetShareText(cpu.target)}` : '-', memory ? `≤${oomDaysCell(memory.target)}` : '-'].join('·');
+}
+
+/**
  * A risk cell that is never a bare confidence: the container's riskCell, or `—` where its values carry no risk statement
  * (`noRiskReason` says why, next to the table or in the report's cell). The CLI table and the HTML report use it alike.
  */
@@ -394,6 +405,14 @@ export function replicaRiskStatement(rep: ReplicaRecommendation): string | undef
 export function loadAboveCapacityText(share: number, approximate = false): string {
   if (!(share > 0)) return 'per-replica load above capacity at no time in the history';
   return `per-replica load above capacity ${approximate ? approx(shareText(share)) : shareText(share)} of the time`;
+}
+
+/**
+ * The target the advised count was sized to, said next to its risk (the lens, the tree's tooltip, the report):
+ * `target ≤5%`; undefined where replicaRiskStatement is.
+ */
+export function replicaRiskTarget(rep: ReplicaRecommendation): string | undefined {
+  return rep.risk && !rep.hpa ? `target ≤${targetShareText(rep.risk.target)}` : undefined;
 }
 
 /** The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`; undefined as above. */

@@ -11,7 +11,7 @@ import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../mani
 import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
-import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, riskBrief } from '../core/advice-text';
+import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, replicaRiskTarget, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemoryQuantity } from './recommendation-text';
 
 /** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
@@ -187,7 +187,8 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       // A lens only when the count would change: "replicas 2 → 2" is noise.
       if (Number(found.replicas.value) !== to) {
         // The CPU risk the advised count carries, in the words of the tree's tooltip and the CSV (only at that count).
-        const risk = to === advisedReplicaBounds(rep).need ? replicaRiskStatement(rep) : undefined;
+        const statement = to === advisedReplicaBounds(rep).need ? replicaRiskStatement(rep) : undefined;
+        const risk = statement && `${statement} (${replicaRiskTarget(rep)})`;
         lenses.push({ line: found.replicas.span.line, title: `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`, tooltip: rep.reason, changes: [change], kind: 'replicas' });
         all.push(change);
       }

@@ -2,7 +2,7 @@
  * The cluster tree as plain data (context → namespace → workload → container), so its content, order and wording are
  * tested in plain Node; src/extension/tree.ts only maps these nodes to VS Code TreeItems.
  */
-import { floorNote, noRiskReason, PARTIAL_DATA_NOTE, partialData, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskBrief, riskCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
+import { floorNote, noRiskReason, PARTIAL_DATA_NOTE, partialData, oomDaysText, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, replicaRiskTarget, riskBrief, riskCell, riskTargetCell, riskTargetsLine, shareText, verdictLabel } from '../core/advice-text';
 import { originBrief, originText } from '../core/origin-text';
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, Verdict } from '../core/recommendation';
@@ -379,7 +379,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
     return [
       `**${w.kind} ${w.namespace}/${w.name}**`, '',
       `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
-      rep ? `Replica advice: ${replicaAdvice(rep)}${replicaRiskStatement(rep) ? ` (${replicaRiskStatement(rep)})` : ''}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
+      rep ? `Replica advice: ${replicaAdvice(rep)}${replicaRiskStatement(rep) ? ` (${replicaRiskStatement(rep)}, ${replicaRiskTarget(rep)})` : ''}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
       `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
       targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : 'settings mora.risk.cpu, mora.risk.memory'})` : '',
       noRisk ? `Risk —: ${noRisk}` : '',
@@ -436,12 +436,15 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
   const { verdict, rec } = containerVerdict(e, name, recommendation);
   const req = spec.resources.requests;
   const lim = spec.resources.limits;
-  // The row stays short (a sidebar is ~300 px): the values and a compact risk, `cpu 500m→120m · mem 512Mi→200Mi · risk
-  // 0.9%·1/133` (the notation of `mora recommend`'s risk column); the risk in words, next to its targets, is the tooltip's.
+  // The row stays short (a sidebar is ~300 px): the values and a compact risk next to its targets, `cpu 500m→120m · mem
+  // 512Mi→200Mi lim 512Mi · risk 0.9%·1/133 (≤5%·≤1/100)` (the notation of `mora recommend`'s risk column; the OOM days
+  // are at the limit, named); the risk in words is the tooltip's.
   const parts: string[] = [];
   if (rec?.cpu) parts.push(`cpu ${cpu(req.cpu)}→${cpu(rec.cpu.request.value)}`);
   else parts.push(`cpu ${cpu(req.cpu)} (p95 ${cpu(u?.cpu.p95)})`);
-  if (rec?.memory) parts.push(`mem ${memQ(req.memory)}→${memQ(rec.memory.request.value)}`);
+  // The OOM days in the compact risk are about the memory limit: named where it is not the request shown.
+  const memLimit = rec?.memory?.limit && rec.memory.limit.value !== rec.memory.request.value && rec.memory.evidence.risk ? ` lim ${memQ(rec.memory.limit.value)}` : '';
+  if (rec?.memory) parts.push(`mem ${memQ(req.memory)}→${memQ(rec.memory.request.value)}${memLimit}`);
   else parts.push(`mem ${memQ(req.memory)} (max ${mem(u?.memory.max)})`);
   // Without risk statements `risk —` (as the CLI's risk column; the tooltip says why), never a bare confidence.
   if (rec) parts.push(compactRisk(rec) ?? 'risk —');
@@ -478,8 +481,9 @@ function containerNode(e: WorkloadEntry, name: string, parentId: string): TreeNo
 }
 
 /**
- * A container's risk in a few characters for the tree's row: `risk 0.9%·1/133` (share of time above the CPU request ·
- * OOM days at the memory limit, as `mora recommend`'s risk column writes it), `⚠ risk 12%·1/20` when a value carries
+ * A container's risk in a few characters for the tree's row, next to its targets: `risk 0.9%·1/133 (≤5%·≤1/100)` (share
+ * of time above the CPU request · OOM days at the memory limit, as `mora recommend`'s risk column writes it; the targets
+ * in the same order), `⚠ risk 12%·1/20 (≤5%·≤1/100)` when a value carries
  * more risk than its target as the row shows both (a kept limit), `⚠ risk 3.7%·leak 5d` where memory leaks (an OOM kill
  * in ≈5 days), `⚠ risk 0.9%·1/133` where Prometheus warned the data may be incomplete; undefined without risk statements.
  */
@@ -491,5 +495,5 @@ export function compactRisk(c: ContainerRecommendation): string | undefined {
   // …or where the data behind it may be incomplete (Prometheus warned: partialData; the tooltip says so).
   const above = over(c.cpu?.evidence.risk, shareText) || over(c.memory?.evidence.risk, oomDaysText) || c.memory?.evidence.risk?.leak !== undefined
     || partialData(c);
-  return `${above ? '⚠ ' : ''}risk ${cell}`;
+  return `${above ? '⚠ ' : ''}risk ${cell} (${riskTargetCell(c)})`;
 }

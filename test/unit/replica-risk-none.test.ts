@@ -75,7 +75,7 @@ describe('a replica risk of 0: none in the history, never ≈0%', function () {
       const rec = { ...cur.recommendation, workload: { ...cur.recommendation.workload, namespace: 'default' } };
       const view = manifestView(deployment('currencyservice', 2), (_ns, kind, name) => (name === 'currencyservice' && kind === 'Deployment' ? rec : undefined), 'default');
       const lens = view.lenses.find((l) => l.kind === 'replicas')!;
-      assert.equal(lens.title, `MOrA: replicas 2 → 5 · ${NONE}`);
+      assert.equal(lens.title, `MOrA: replicas 2 → 5 · ${NONE} (target ≤5%)`);
     });
 
     it('the tree\'s tooltip and the HTML report', async () => {
@@ -88,10 +88,10 @@ describe('a replica risk of 0: none in the history, never ≈0%', function () {
       const [ns] = await model.children(ctx);
       const node = (await model.children(ns)).find((n) => n.label === 'currencyservice')!;
       const tooltip = typeof node.tooltip === 'function' ? (node.tooltip as () => string)() : node.tooltip!;
-      assert.ok(tooltip.includes(`Replica advice: replicas 2 → 5 (${NONE}).`), tooltip);
+      assert.ok(tooltip.includes(`Replica advice: replicas 2 → 5 (${NONE}, target ≤5%).`), tooltip);
       const chart = series([0, 60, 120], [0.05, 0.06, 0.07]);
       const html = renderHtmlReport([{ ...cur, history: { cpu: chart, memory: chart } } as ReportRun], { title: 't', generatedAt: new Date(0) });
-      assert.ok(html.includes(`, ${NONE};`), html);
+      assert.ok(html.includes(`, ${NONE} (target ≤5%);`), html);
       assert.doesNotMatch(html, /≈0%/);
     });
   });

@@ -126,7 +126,8 @@ describe('the risk in every output of mora recommend', () => {
     const html = renderHtmlReport(withRisk.map((r) => ({ ...r, history: {} })), { title: 'r', generatedAt: new Date(0) });
     assert.match(html, /MOrA sizes to your risk targets: CPU request exceeded ≤2% of the time, memory limit ≤1 OOM day in 100/);
     assert.match(html, /<th>risk<\/th><\/tr>/);
-    assert.match(html, /<td>1\.8%·1\/80<\/td><\/tr>/);
+    // Each cell's targets under it (the header says them too).
+    assert.match(html, /<td>1\.8%·1\/80<br><small>≤2%·≤1\/100<\/small><\/td><\/tr>/);
     const plain = renderHtmlReport(without.map((r) => ({ ...r, history: {} })), { title: 'r', generatedAt: new Date(0) });
     // Baselines state no risk: `—` and why, never a bare confidence (a `conf` column, `confidence 87%`).
     assert.match(plain, /<th>risk<\/th><\/tr>/);

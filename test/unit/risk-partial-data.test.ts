@@ -48,15 +48,15 @@ describe('risk stated on data Prometheus warned may be incomplete', () => {
   it('the compact risk texts carry ⚠ with the caveat, and only with it', () => {
     const plain = recommendation().containers[0];
     const c = warned().containers[0];
-    assert.equal(compactRisk(plain), 'risk 0.9%·1/133');
-    assert.equal(compactRisk(c), '⚠ risk 0.9%·1/133');
+    assert.equal(compactRisk(plain), 'risk 0.9%·1/133 (≤5%·≤1/100)');
+    assert.equal(compactRisk(c), '⚠ risk 0.9%·1/133 (≤5%·≤1/100)');
     assert.doesNotMatch(riskBrief(plain), /⚠/);
     assert.match(riskBrief(c), /^⚠ cpu request exceeded ≈0\.9% of the time .*≈1 OOM day in 133 at limit 512Mi/);
   });
 
   it('the tree\'s row and tooltip, and the lens, say it', async () => {
     const node = await containerNode(warned());
-    assert.match(node.description!, /· ⚠ risk 0\.9%·1\/133$/);
+    assert.match(node.description!, /· ⚠ risk 0\.9%·1\/133 \(≤5%·≤1\/100\)$/);
     assert.ok(node.tooltip!.includes(`⚠ ${PARTIAL_DATA_NOTE}.`), node.tooltip);
     const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\n  namespace: shop\nspec:\n  template:\n    spec:\n'
       + '      containers:\n      - name: server\n        resources:\n          requests:\n            cpu: 200m\n            memory: 64Mi\n';

@@ -135,7 +135,7 @@ describe('risk statements (confidence as what it means)', () => {
     // The replica count's lens carries the risk the count carries, as the tree and the CLI table do; not under an HPA.
     const scaled: Recommendation = { ...recommendation('cartservice', c), replicas: { current: 2, recommended: { value: 3, lower: 3, upper: 3 }, reason: 'r', risk: { target: 0.05, expected: 0.004 } } };
     const withReplicas = manifestView(yaml.replace('spec:\n  template:', 'spec:\n  replicas: 2\n  template:'), () => scaled, 'default');
-    assert.deepEqual(withReplicas.lenses.filter((l) => l.kind === 'replicas').map((l) => l.title), ['MOrA: replicas 2 → 3 · per-replica load above capacity ≈0.4% of the time']);
+    assert.deepEqual(withReplicas.lenses.filter((l) => l.kind === 'replicas').map((l) => l.title), ['MOrA: replicas 2 → 3 · per-replica load above capacity ≈0.4% of the time (target ≤5%)']);
   });
 
   it('the tree: risk in the container\'s description and tooltip, the targets in the workload\'s tooltip; confidence without', async () => {
@@ -148,8 +148,9 @@ describe('risk statements (confidence as what it means)', () => {
     };
     const withRisk = await nodes(container(CPU_RISK, MEM_RISK));
     // The row compact (a sidebar's width); the tooltip the risk next to each target and the limit the OOM days are about.
-    assert.equal(withRisk.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk 5%·1/100');
-    assert.ok(withRisk.container.tooltip!.includes('risk 5%·1/100: cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100).'), withRisk.container.tooltip);
+    // Each risk next to its target; the request is the limit here, so the OOM days are at the value shown.
+    assert.equal(withRisk.container.description, 'cpu 200m→180m · mem 64Mi→420Mi · risk 5%·1/100 (≤5%·≤1/100)');
+    assert.ok(withRisk.container.tooltip!.includes('risk 5%·1/100 (≤5%·≤1/100): cpu request exceeded ≈5% of the time (target ≤5%) · ≈1 OOM day in 100 at limit 420Mi (target ≤1 in 100).'), withRisk.container.tooltip);
     assert.match(withRisk.container.tooltip!, /CPU: request exceeded ≈5% of the time \(≈1 h 12 min a day\); risk target ≤5% of the time \(setting mora\.risk\.cpu\)/);
     assert.match(withRisk.container.tooltip!, /Memory: ≈1 OOM day in 100 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
     assert.doesNotMatch(withRisk.container.tooltip!, /Confidence/);

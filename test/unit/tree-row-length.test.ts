@@ -1,13 +1,17 @@
-// The cluster tree's container row fits a ~300 px sidebar: the values and a compact risk in the row (at most ROW_MAX
-// characters of description, whatever the values and risks), the risk in words with its targets in the tooltip.
+// The cluster tree's container row stays short: the values, the memory limit the OOM days are about and a compact risk
+// next to its targets in the row (at most ROW_MAX characters of description, whatever the values and risks; VS Code
+// elides the rest, the tooltip says it all), the risk in words with its targets in the tooltip.
 import * as assert from 'node:assert/strict';
 import type { ContainerRecommendation, Recommendation, RiskStatement } from '../../src/core/recommendation';
 import type { DataSource } from '../../src/data/datasource';
 import { DemoDataSource } from '../../src/data/demo';
 import { ClusterTreeModel, compactRisk, type TreeNode } from '../../src/views/tree-model';
 
-/** The description's bound: the values and the risk, MOrA's part of the row (the container's name comes before it). */
-const ROW_MAX = 60;
+/**
+ * The description's bound: the values and the risk, MOrA's part of the row (the container's name comes before it). 60
+ * before the row named the limit and the targets (the risk alone read as if about the request, its target unsaid).
+ */
+const ROW_MAX = 85;
 const MI = 2 ** 20;
 
 function evidence(risk?: RiskStatement) {
@@ -48,8 +52,9 @@ async function row(requests: { cpu: number; memory: number }, c: ContainerRecomm
 describe('tree: a container row stays short, its tooltip says the rest', () => {
   it('the demo-like row: values and a compact risk; the tooltip the risk statement with its targets and the limit', async () => {
     const c = await row({ cpu: 0.5, memory: 512 * MI }, container({ value: 0.12, risk: cpuRisk(0.009) }, { value: 200 * MI, limit: 512 * MI, risk: memRisk(0.0075) }));
-    assert.equal(c.description, 'cpu 500m→120m · mem 512Mi→200Mi · risk 0.9%·1/133');
-    assert.ok(c.tooltip?.includes('risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100).'), c.tooltip);
+    // The OOM days are at the limit 512Mi, not the 200Mi request: the row names it, and each risk's target.
+    assert.equal(c.description, 'cpu 500m→120m · mem 512Mi→200Mi lim 512Mi · risk 0.9%·1/133 (≤5%·≤1/100)');
+    assert.ok(c.tooltip?.includes('risk 0.9%·1/133 (≤5%·≤1/100): cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at limit 512Mi (target ≤1 in 100).'), c.tooltip);
     assert.match(c.tooltip!, /Memory: ≈1 OOM day in 133 at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/);
   });
 
@@ -63,21 +68,21 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
       await row({ cpu: 12.345, memory: 1023 * MI }, container({ value: 23.456, risk: cpuRisk(0.0016, 0.001) }, { value: 99.5 * MI, limit: 1023 * MI, risk: memRisk(0.0012, 0.001) })),
     ];
     assert.deepEqual(worst.map((c) => c.description), [
-      'cpu 12345m→23456m · mem 1023Mi→100Mi · risk <0.1%·<1/1000',
-      'cpu 12345m→23456m · mem 1023Mi→100Mi · ⚠ risk 55%·1/5',
-      'cpu 12345m→23456m · mem 1023Mi→100Mi · ⚠ risk 0.2%·1/833',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · risk <0.1%·<1/1000 (≤5%·≤1/100)',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · ⚠ risk 55%·1/5 (≤5%·≤1/100)',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · ⚠ risk 0.2%·1/833 (≤0.1%·≤1/1000)',
     ]);
     for (const c of worst) assert.ok(c.description!.length <= ROW_MAX, `${c.description!.length} characters: ${c.description}`);
     // Nothing lost: the tooltip states each risk next to its target, and the limit the OOM days are about.
-    assert.ok(worst[1].tooltip?.includes('⚠ risk 55%·1/5: cpu request exceeded ≈55% of the time (target ≤5%) · ≈1 OOM day in 5 at limit 1023Mi (target ≤1 in 100).'), worst[1].tooltip);
+    assert.ok(worst[1].tooltip?.includes('⚠ risk 55%·1/5 (≤5%·≤1/100): cpu request exceeded ≈55% of the time (target ≤5%) · ≈1 OOM day in 5 at limit 1023Mi (target ≤1 in 100).'), worst[1].tooltip);
     assert.match(worst[1].tooltip!, /CPU: request exceeded ≈55% of the time .*risk target ≤5% of the time/);
   });
 
   it('flags a risk above its target only where the row shows it above', () => {
     // 5.02% reads 5% and 1 in 99.6 reads 1/100, as the targets do: no flag for a rounding the reader cannot see.
-    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.0502) }, { value: MI, risk: memRisk(0.01004) })), 'risk 5%·1/100');
-    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.0502) }, { value: MI, risk: memRisk(0.0101) })), '⚠ risk 5%·1/99');
-    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.06) }, { value: MI, risk: memRisk(0.0100) })), '⚠ risk 6%·1/100');
+    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.0502) }, { value: MI, risk: memRisk(0.01004) })), 'risk 5%·1/100 (≤5%·≤1/100)');
+    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.0502) }, { value: MI, risk: memRisk(0.0101) })), '⚠ risk 5%·1/99 (≤5%·≤1/100)');
+    assert.equal(compactRisk(container({ value: 0.1, risk: cpuRisk(0.06) }, { value: MI, risk: memRisk(0.0100) })), '⚠ risk 6%·1/100 (≤5%·≤1/100)');
     assert.equal(compactRisk(container({ value: 0.1 }, { value: MI })), undefined);
   });
 });

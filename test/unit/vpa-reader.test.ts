@@ -397,8 +397,8 @@ describe('in-cluster recommendations: what the tree and the lenses say', () => {
     const cart = (await expand(model, ['demo', 'shop'])).find((w) => w.label === 'cartservice')!;
     assert.doesNotMatch(cart.description!, /%/);
     const [server] = await model.children(cart);
-    assert.match(server.description!, /· risk 0\.9%·1\/133$/);
-    assert.ok(server.tooltip!.includes('risk 0.9%·1/133: cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100).'), server.tooltip);
+    assert.match(server.description!, /· risk 0\.9%·1\/133 \(≤5%·≤1\/100\)$/);
+    assert.ok(server.tooltip!.includes('risk 0.9%·1/133 (≤5%·≤1/100): cpu request exceeded ≈0.9% of the time (target ≤5%) · ≈1 OOM day in 133 at 60Mi (target ≤1 in 100).'), server.tooltip);
     assert.doesNotMatch(server.tooltip!, /Confidence|setting mora\.risk/);
     assert.match(server.tooltip!, /Memory: ≈1 OOM day in 133 at this value; risk target ≤1 OOM day in 100 \(set by MOrA's in-cluster run\)/);
     assert.match(cart.tooltip!, /Sized to the risk targets: .* \(set by MOrA's in-cluster run\)/);

@@ -2,7 +2,7 @@
  * A self-contained HTML report (no network, no scripts): a summary table and, per workload, CPU and memory usage charts
  * as inline SVG with the current request/limit and the MOrA, VPA and KRR values drawn across them.
  */
-import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, riskCell, riskLine, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
+import { heldAtLimitNeed, noRiskReason, replicaAdvice, replicaChange, replicaRiskBrief, replicaRiskStatement, replicaRiskTarget, riskCell, riskTargetCell, riskLine, riskStatement, riskTargetsLine, shareText, verdictLabel } from '../../core/advice-text';
 import { reportTime } from './generated-at';
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../../core/quantity';
 import type { Series } from '../../core/series';
@@ -89,7 +89,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
   // values state no risk: `—`, `no risk stated for a vpa value`).
   const riskTd = (c: ContainerRecommendation): string => {
     const cell = riskCell(c);
-    return cell ? esc(cell) : `—<br><small>${esc(noRiskReason(c))}</small>`;
+    return cell ? `${esc(cell)}<br><small>${esc(riskTargetCell(c)!)}</small>` : `—<br><small>${esc(noRiskReason(c))}</small>`;
   };
   for (const r of runs) { totalCpu += r.savings.cpuRequest; totalMem += r.savings.memoryRequest; }
   const entries = containerEntries(runs);
@@ -99,7 +99,8 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
     return `<tr><td>${esc(name)}</td><td>${cpu(c.current.requests.cpu)}</td><td><b>${cpu(c.cpu?.request.value)}</b></td>`
       + `<td>${cpu(d?.baselines.cpu.vpa)}</td><td>${cpu(d?.baselines.cpu.krr)}</td><td>${mem(c.current.limits.memory)}</td><td><b>${mem(c.memory?.limit?.value)}</b></td>`
       + `<td>${mem(d?.baselines.memory.vpa)}</td><td>${mem(d?.baselines.memory.krr)}</td><td>${risk ? `${risk.oomDays ?? 0}/${risk.days}` : '–'}</td>`
-      + `<td>${esc(rep ? replicaChange(rep) + (targets && replicaRiskBrief(rep) ? ` ${replicaRiskBrief(rep)}` : '') : '–')}</td>`
+      + `<td>${rep ? esc(replicaChange(rep) + (targets && replicaRiskBrief(rep) ? ` ${replicaRiskBrief(rep)}` : ''))
+        + (targets && replicaRiskTarget(rep) ? `<br><small>${esc(replicaRiskTarget(rep)!)}</small>` : '') : '–'}</td>`
       + `<td>${esc(verdictLabel(c))}</td><td>${riskTd(c)}</td></tr>`;
   }).join('\n');
   const sections = entries.map(({ r, c, d, name, history }) => {
@@ -130,7 +131,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
       ], humanMemory, mem)}${ev(c.memory)}` : '',
     ].join('');
     const repText = rep
-      ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}${replicaRiskStatement(rep) ? `, ${esc(replicaRiskStatement(rep)!)}` : ''}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
+      ? `<p class="ev">Replicas: ${esc(replicaAdvice(rep))}${rep.hpa ? '' : ` (range ${rep.recommended.lower}–${rep.recommended.upper})`}${replicaRiskStatement(rep) ? `, ${esc(`${replicaRiskStatement(rep)!} (${replicaRiskTarget(rep)!})`)}` : ''}; ${esc(rep.reason)}${rep.hpa ? `<br>${esc(rep.hpa.reason)}` : ''}</p>`
       : '';
     return `<section><h2>${esc(name)} <small>${esc(verdictLabel(c, true))}</small></h2>${charts}${repText}</section>`;
   }).join('\n');
@@ -140,7 +141,7 @@ export function renderHtmlReport(runs: readonly ReportRun[], opts: { title: stri
 td:first-child,th:first-child{text-align:left}section{margin:28px 0;border-top:2px solid #eee}.ev{color:#444;font-size:12px;max-width:860px}small{color:#888;font-weight:normal}</style></head>
 <body><h1>${esc(opts.title)}</h1><p>Generated ${esc(when)}. CPU = request per pod; memory = limit per pod. VPA = target (P90 × 1.15, decaying histograms), KRR = <code>simple</code> (p95 CPU, max × 1.15 memory), both computed from the same history. "oom" = days in the replay of the last weeks on which MOrA's limit would have been exceeded.</p>
 <p>Requests freed across the shown workloads (× replicas: MOrA's at the count it advises, where it advises one): CPU ${totalCpu >= 0 ? '' : '+'}${cpu(Math.abs(totalCpu))}, memory ${totalMem >= 0 ? '' : '+'}${humanMemory(Math.abs(totalMem))}${totalCpu < 0 || totalMem < 0 ? ' (a "+" means more is needed)' : ''}.</p>
-${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>risk</th></tr>
+${targets ? `<p>MOrA sizes to your ${esc(targets)} (<code>--cpu-risk</code>, <code>--memory-risk</code>; settings <code>mora.risk.cpu</code>, <code>mora.risk.memory</code>). "risk" = what each workload's own history expects at MOrA's values: share of time above the CPU request · OOM days at the memory limit (1/100 = 1 day in 100; leak 5d = memory leaks: an OOM kill in ≈5 days at the limit), each cell's targets under it (≤5%·≤1/100); next to the replicas, the share of time the load per replica exceeds its capacity at that count.</p>\n` : ''}<table><tr><th>workload</th><th>cpu now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>mem lim now</th><th>MOrA</th><th>VPA</th><th>KRR</th><th>oom days</th><th>replicas</th><th>verdict</th><th>risk</th></tr>
 ${rows}</table>
 ${sections}
 </body></html>

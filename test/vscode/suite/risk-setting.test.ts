@@ -66,8 +66,8 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
 
     const before = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100 (setting mora.risk.memory)'), 60_000);
     assert.match(before.tooltip, /Memory: [≈<]\d+ OOM days? in \d+ at this limit; risk target ≤1 OOM day in 100 \(setting mora\.risk\.memory\)/, before.tooltip);
-    // The row: a compact risk; the tooltip spells it out with the OOM days at the limit, next to the target.
-    assert.match(before.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+$/, before.description);
+    // The row: a compact risk next to its targets; the tooltip spells it out with the OOM days at the limit, next to the target.
+    assert.match(before.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+ \(≤5%·≤1\/100\)$/, before.description);
     assert.match(before.tooltip, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 100\)\./, before.tooltip);
 
     // A manifest of the demo's cartservice: its hover reads the same store.
@@ -94,7 +94,7 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const after = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 5 (setting mora.risk.memory)'), 90_000);
     assert.match(after.tooltip, /Memory: [≈<]\d+ OOM days? in \d+ at this limit; risk target ≤1 OOM day in 5 \(setting mora\.risk\.memory\)/, after.tooltip);
     assert.doesNotMatch(after.tooltip, /≤1 OOM day in 100/);
-    assert.match(after.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+$/, after.description);
+    assert.match(after.description, /· (⚠ )?risk <?[\d.]+%·<?\d+\/\d+ \(≤5%·≤1\/5\)$/, after.description);
     assert.match(after.tooltip, /· [≈<]\d+ OOM days? in \d+ at limit [\d.]+[MG]i \(target ≤1 in 5\)\./, after.tooltip);
     assert.notEqual(after.tooltip, before.tooltip);
     const mib = (q: string): number => (q.endsWith('Gi') ? parseFloat(q) * 1024 : parseFloat(q));

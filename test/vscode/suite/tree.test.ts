@@ -25,17 +25,17 @@ describe('MOrA cluster tree', () => {
     const catalog = list.find((w) => w.label === 'productcatalogservice')!;
     assert.equal(catalog.verdict, 'over-provisioned');
     const [server] = (await api.tree.getChildren(catalog as TreeNode)) as Node[];
-    // cpu 500m→<less> · mem 1Gi→<less> · the risk the values carry, compact (the demo's values carry risk statements,
-    // never a bare confidence); the row short enough for a sidebar.
-    const m = /^cpu 500m→(\d+)m · mem 1Gi→(\d+)Mi · (⚠ )?risk (<?[\d.]+%)·(<?1\/\d+)$/.exec(server.description ?? '');
+    // cpu 500m→<less> · mem 1Gi→<less> (and the limit the OOM days are at) · the risk the values carry, compact, next to
+    // the default targets (the demo's values carry risk statements, never a bare confidence); the row short (tree-row-length).
+    const m = /^cpu 500m→(\d+)m · mem 1Gi→(\d+)Mi( lim \d+Mi)? · (⚠ )?risk (<?[\d.]+%)·(<?1\/\d+) \(≤5%·≤1\/100\)$/.exec(server.description ?? '');
     assert.ok(m, `container description "${server.description}"`);
     assert.ok(Number(m[1]) < 500 && Number(m[2]) < 1024);
-    assert.ok((server.description ?? '').length <= 60, server.description);
+    assert.ok((server.description ?? '').length <= 85, server.description);
     const item = await api.tree.getTreeItem(server as TreeNode);
     const tooltip = (item.tooltip as vscode.MarkdownString).value;
     assert.match(tooltip, /\| CPU \| 500m \|/);
     // The tooltip spells the row's risk out next to the default targets, with the memory limit the OOM days are about.
-    assert.match(tooltip, /risk <?[\d.]+%·<?1\/\d+: cpu request exceeded [≈<][\d.]+% of the time \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)\./);
+    assert.match(tooltip, /risk <?[\d.]+%·<?1\/\d+ \(≤5%·≤1\/100\): cpu request exceeded [≈<][\d.]+% of the time \(target ≤5%\) · [≈<]1 OOM day in \d+ at limit \d+(\.\d+)?Mi \(target ≤1 in 100\)\./);
     assert.equal(item.contextValue, 'mora.container.over-provisioned');
   });
 
