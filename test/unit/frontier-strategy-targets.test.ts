@@ -46,4 +46,17 @@ describe('backtest --frontier: targets of mora-prophet and mora-fleet in --strat
       assert.match(both.err, /^mora: --frontier traces one MOrA curve: .*mora@cpu-risk=0\.05.*mora-prophet@cpu-risk=0\.1/);
     });
   });
+
+  // The risk list replaced the targets named in --strategies: --cpu-risk 0.1 -s vpa,mora@cpu-risk=0.050 traced 0.1 alone,
+  // with no row for the 0.050 asked for (without --frontier both are replayed: one replay per target asked for).
+  it('a risk list beside targets named in --strategies: the curve has both', async () => {
+    await inTempDir(async (dir) => {
+      const input = series(dir);
+      const out = join(dir, 'recs.csv');
+      const r = await mora(['backtest', '-i', input, '-k', 'cpu', '--frontier', '--cpu-risk', '0.1', '-s', 'vpa,mora@cpu-risk=0.050', '-o', out, '-f', 'json', '-q']);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(names(out), ['mora@cpu-risk=0.050', 'mora@cpu-risk=0.1', 'vpa']);
+      assert.deepEqual((JSON.parse(r.out) as { grid: number[] }).grid, [0.05, 0.1]);
+    });
+  });
 });

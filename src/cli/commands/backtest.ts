@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('-o, --out <csv>', 'write the per-day values: series,day_start,strategy,value')
     .option('--cpu-risk <shares>', `--kind cpu: MOrA's target share of samples above the request, a comma list (one replay each, e.g. 0.01,0.05,0.1; ${RISK_RANGE.min}..${RISK_RANGE.max}), named mora@cpu-risk=0.05; a target also in --strategies is replayed once, named as --strategies spells it`)
     .option('--memory-risk <shares>', `--kind memory: MOrA's target share of OOM days, a comma list (one replay each, e.g. 0.005,0.01; ${RISK_RANGE.min}..${RISK_RANGE.max}), named mora@memory-risk=0.01; a target also in --strategies is replayed once, named as --strategies spells it`)
-    .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
+    .option('--frontier', `replay MOrA over a grid of risk targets (default cpu ${DEFAULT_GRID.cpu.join(',')}; memory ${DEFAULT_GRID.memory.join(',')}; or the risk list and the targets named in --strategies) next to every baseline: points, dominance, oracle frontier, calibration, confidence`)
     .option('--risk-scope <scope>', 'workload (default): MOrA holds every series to the risk target; fleet: the target is the mean over all series (a fleet budget) and each series gets its own, at most 4× the target and 30% (mora-fleet@cpu-risk=0.05); with --frontier, the fleet curve is added; to compare both in one run, name both: --strategies mora,mora-fleet', 'workload')
     .option('--html <file>', 'with --frontier: write a self-contained HTML report (risk–waste chart)')
     .option('-f, --format <format>', 'summary as table or json', 'table')
@@ -246,8 +246,8 @@ function filesText(input: string, files: NonNullable<LoadReport['files']>): stri
 }
 
 /**
- * What --frontier replays: the plain strategies are the baselines; MOrA's curve is `mora` over the grid (the risk list,
- * else the targets named in --strategies, else the default grid), or `mora-prophet` when its targets are the ones named
+ * What --frontier replays: the plain strategies are the baselines; MOrA's curve is `mora` over the grid (the risk list
+ * and the targets named in --strategies, else the default grid), or `mora-prophet` when its targets are the ones named
  * (they traced plain mora, written as mora@…, before 2026-12-01); a `mora-fleet@…` target adds the fleet curve, as
  * --risk-scope fleet does. Targets named in --strategies keep their spelling (`mora@cpu-risk=0.050`), as without --frontier.
  */
@@ -262,7 +262,8 @@ export function frontierPlan(specs: readonly StrategySpec[], risks: readonly num
   const curveStrategy = curves[0] === 'mora-prophet' ? 'mora-prophet' : 'mora';
   const labels = (name: StrategyName) => new Map(labelled.filter((s) => s.name === name && s.label !== undefined).map((s) => [s.risk!, s.label!]));
   return {
-    grid: risks ?? (labelled.length ? labelled.map((s) => s.risk!) : [...DEFAULT_GRID[kind]]),
+    // Every target asked for: the list's beside those named (the list replaced them: no row for mora@cpu-risk=0.050 with --cpu-risk 0.1).
+    grid: risks || labelled.length ? [...(risks ?? []), ...labelled.map((s) => s.risk!)] : [...DEFAULT_GRID[kind]],
     baselines: specs.filter((s) => s.risk === undefined).map((s) => s.name),
     curveStrategy,
     withFleet: fleetScope || labelled.some((s) => s.name === 'mora-fleet'),
