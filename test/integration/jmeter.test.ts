@@ -75,6 +75,29 @@ describe('JMeter cells against the sample service', function () {
     assert.ok(fs.statSync(path.join(workDir, 'results.jtl')).size > 0, 'the JTL stays in the cell\'s folder');
   });
 
+  // A hand-written .jmx: one thread group reading the unindexed properties and no warm-up request (MOrA's template
+  // without its setUp group). JMeter's first request comes after its group's clock started; until 2026-12-01 that
+  // time came off the measured window (3.5 of 4 s beside 4 busy loops on 2 cores): now MOrA asks it for a start
+  // allowance more of warm-up and measures the asked 4 s after the asked 2 s of load.
+  it('a hand-written .jmx without a warm-up request is measured over the asked time, after the asked warm-up of load', async () => {
+    const hand = path.join(dir, 'hand.jmx');
+    const text = jmxTemplate({ segments: 1 })
+      .replace(/\s*<SetupThreadGroup[^]*?<\/SetupThreadGroup>\s*<hashTree>[^]*?<\/HTTPSamplerProxy>\s*<hashTree\/>\s*<\/hashTree>/, '')
+      .replace(/__P\((threads|duration|ratePerMinute|loops)\.0,/g, '__P($1,');
+    assert.ok(!text.includes('SetupThreadGroup') && !text.includes('.0,') && text.includes('${__P(duration,'), text);
+    fs.writeFileSync(hand, text);
+    const workDir = fs.mkdtempSync(path.join(dir, 'hand-'));
+    const r = await runJmeterCell({
+      cell: cell(hand, `${svc!.url}/`, { level: 30, durationSeconds: 4, warmupSeconds: 2, schedule: [{ rate: 30, seconds: 2, warmup: true }, { rate: 30, seconds: 4, warmup: false }] }),
+      workDir,
+    });
+    const first = Math.min(...fs.readFileSync(path.join(workDir, 'results.jtl'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0])));
+    const said = `measured ${r.durationSeconds} s of 4, ${r.requests} requests (${r.achievedRate} req/s); cell clock ${r.loadStartedAt! * 1000 - first} ms after the first request`;
+    assert.ok(r.durationSeconds > 3.95 && r.durationSeconds <= 4.01, said);
+    assert.ok(r.loadStartedAt! * 1000 >= first, said);
+    assert.ok(r.achievedRate > 30 * 0.8 && r.achievedRate < 30 * 1.2, said);
+  });
+
   it('follows a rate that changes over the cell (one thread group per stretch)', async () => {
     const schedule = [{ rate: 10, seconds: 3, warmup: false }, { rate: 40, seconds: 3, warmup: false }];
     const r = await runJmeterCell({ cell: cell(jmx, `${svc!.url}/`, { scenario: 'step', level: 40, durationSeconds: 6, schedule }) });

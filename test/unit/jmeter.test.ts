@@ -247,6 +247,36 @@ echo "${log}" > "$log"
     });
   });
 
+  // A hand-written .jmx has no warm-up request: JMeter's first request comes seconds after its thread group's clock
+  // started (0.3-0.7 s measured beside 4 busy loops on 2 cores, 2.8 s under heavier load), and the group stops at that
+  // clock's end. Until 2026-12-01 the cell's clock started at the first request, so those seconds came off the measured
+  // time (3.5 of the asked 4 s; 1.5 of 4 here), and the gate failed a cell whose JMeter started 2 s late.
+  for (const logged of [true, false]) {
+    it(`a hand-written .jmx (no warm-up request) whose first request comes 2.5 s late is still measured over the asked time, after the asked warm-up${logged ? '' : ' (no "Running test" line in its log)'}`, async () => {
+      const jmx = path.join(dir, 'hand.jmx');
+      fs.writeFileSync(jmx, '<ThreadGroup>${__P(threads)} ${__P(duration)}</ThreadGroup><ConstantThroughputTimer>${__P(ratePerMinute)}</ConstantThroughputTimer>');
+      // Like JMeter: the test starts at T, the group's clock with it; requests at 30/s from T + 2.5 s until T + duration.
+      fs.writeFileSync(path.join(dir, 'jmeter'), `#!/bin/sh
+while [ $# -gt 0 ]; do case "$1" in -l) jtl=$2;; -j) log=$2;; -q) q=$2;; esac; shift; done
+T=$(($(date +%s%N) / 1000000))
+echo "$T" > "${dir}/T"
+dur=$(sed -n 's/^duration=//p' "$q")
+{ echo '${HEADER}'; awk -v T="$T" -v d="$dur" 'BEGIN { for (i = 0; T + 2500 + i * 1000 / 30 < T + d * 1000; i++) printf "%.0f,5,GET 0,200,OK,g 1-1,text,true,576,2,2,5\\n", T + 2500 + i * 1000 / 30 }'; } > "$jtl"
+printf 'Version 2.13\\n${logged ? '2026/12/01 07:00:00 INFO  - jmeter.JMeter: Running test ($T)' : ''}\\n' > "$log"
+`, { mode: 0o755 });
+      const c = cell({ jmx, level: 30, durationSeconds: 4, warmupSeconds: 2, schedule: [{ rate: 30, seconds: 2, warmup: true }, { rate: 30, seconds: 4, warmup: false }], requests: 180 });
+      const r = await runJmeterCell({ cell: c }, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+      const t0 = Number(fs.readFileSync(path.join(dir, 'T'), 'utf8')) + 2500;
+      const said = `measured ${r.durationSeconds} s, ${r.requests} requests, ${r.achievedRate} req/s; cell clock ${r.loadStartedAt! * 1000 - t0} ms after the first request`;
+      assert.ok(r.durationSeconds > 3.95 && r.durationSeconds <= 4, said);
+      assert.ok(r.requests >= 118 && r.requests <= 121, said);
+      assert.ok(Math.abs(r.achievedRate - 30) < 1, said);
+      // The cell's clock (its warm-up, then its Prometheus rows) starts no earlier than the first request: 2 s of load
+      // before the measured window.
+      assert.ok(r.loadStartedAt! * 1000 >= t0, said);
+    });
+  }
+
   it('refuses a .jmx whose samplers send to another host than ${__P(host)}, naming the sampler, before JMeter starts', async () => {
     assert.deepEqual(jmxHostProblems(jmxTemplate({ segments: 2, defaults: { host: 'h', port: 9, path: '/p,q' } })), [], 'MOrA\'s template is fine');
     const evil = jmxTemplate({ segments: 1 }).replace(/(<stringProp name="HTTPSampler\.domain">)[^<]*(<\/stringProp>)/, '$1evil.example$2');

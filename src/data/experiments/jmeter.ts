@@ -20,6 +20,12 @@
  * (a setUp group, jmx-template.ts JMX_WARMUP_LABEL) is not counted. A run whose every request fell in the warm-up
  * (its first request so late that its groups' time ran out) is an error saying so.
  *
+ * A .jmx without that warm-up request (hand-written) starts its thread groups' clock seconds before its first request
+ * (the JVM setting up its HTTP client), and the groups stop at that clock's end. MOrA asks such a .jmx for
+ * JMETER_START_ALLOWANCE_SECONDS more at the first rate (more warm-up) and places the measured window at the end of
+ * JMeter's schedule (JMeter's "Running test" time + the warm-up and the allowance), never sooner than the asked warm-up
+ * after the first request: a start up to that late loses neither warm-up nor measured time.
+ *
  * Cancel (AbortSignal) kills JMeter's process group (the `jmeter` script and its java): SIGTERM, then SIGKILL.
  *
  * The properties go to JMeter in a properties file readable only by the user (`-q mora.properties`, mode 0600), not
@@ -254,6 +260,18 @@ function jmxWarmupHint(jmxText: string): string {
   return jmxText.includes(JMX_WARMUP_LABEL) ? '' : `a setUp Thread Group sending one request named "${JMX_WARMUP_LABEL}" before the timed groups (as MOrA's template has: mora experiment jmx-template) takes that start out of them; `;
 }
 
+/**
+ * Seconds of load a .jmx without MOrA's warm-up request is asked for before the cell's warm-up, so that its first
+ * request coming late (0.3-0.7 s beside 4 busy loops on 2 cores, 2.8 s under heavier load: thread start to first sample)
+ * takes nothing off the warm-up or the measured time. Not counted.
+ */
+export const JMETER_START_ALLOWANCE_SECONDS = 3;
+
+/** The schedule with `seconds` more warm-up at the first rate (a .jmx without MOrA's warm-up request). */
+export function withStartAllowance(segments: readonly JmeterSegment[], seconds: number): JmeterSegment[] {
+  return segments.map((g, i) => (i === 0 ? { ...g, seconds: g.seconds + seconds, warmupSeconds: g.warmupSeconds + seconds } : { ...g }));
+}
+
 const EMPTY = { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP95Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0 };
 
 /**
@@ -266,16 +284,19 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
   if (!jmx) throw new Error(`cell ${req.cell.id} names no .jmx: the JMeter driver runs only cells with "jmx"`);
   if (!existsSync(jmx)) throw new Error(`cell ${req.cell.id}: the JMeter test plan ${jmx} does not exist (a relative "jmx" is resolved against the plan file's folder)`);
   if (!url) throw new Error(`cell ${req.cell.id}: a JMeter cell needs "target" too (its host, port and path are passed to the .jmx as properties)`);
-  const segments = jmeterSegments(req.cell.schedule);
-  if (!segments.length) throw new Error(`cell ${req.cell.id} has an empty schedule`);
+  const asked = jmeterSegments(req.cell.schedule);
+  if (!asked.length) throw new Error(`cell ${req.cell.id} has an empty schedule`);
   const jmxText = readFileSync(jmx, 'utf8');
+  // A hand-written .jmx (no warm-up request): more warm-up for its late first request (see the module comment).
+  const allowanceMs = jmxText.includes(JMX_WARMUP_LABEL) ? 0 : JMETER_START_ALLOWANCE_SECONDS * 1000;
+  const segments = withStartAllowance(asked, allowanceMs / 1000);
   checkJmxHosts(jmxText, jmx);
   const capacity = jmxSegmentCapacity(jmxText);
   if (capacity === 0) {
     throw new Error(`${jmx} does not read MOrA's rate property: give its Constant Throughput Timer \${__P(ratePerMinute)} (or its own pacing \${__P(rate)}, requests/s), or start from MOrA's template (docs/EXPERIMENTS.md, "JMeter cells")`);
   }
-  if (segments.length > capacity) {
-    throw new Error(`cell ${req.cell.id} asks for ${segments.length} different rates over time (scenario ${req.cell.scenario}) but ${jmx} follows ${capacity}: it needs one thread group per stretch reading rate.i/ratePerMinute.i, duration.i and threads.i (MOrA's template has them), or use scenario constant`);
+  if (asked.length > capacity) {
+    throw new Error(`cell ${req.cell.id} asks for ${asked.length} different rates over time (scenario ${req.cell.scenario}) but ${jmx} follows ${capacity}: it needs one thread group per stretch reading rate.i/ratePerMinute.i, duration.i and threads.i (MOrA's template has them), or use scenario constant`);
   }
   const env = opts.env ?? process.env;
   const binary = resolveJmeterBinary(opts.jmeterPath, env);
@@ -342,9 +363,12 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     }
     // The cell's clock starts with the first request (see the module comment).
     const t0 = Math.min(...samples.map((s) => s.timeStamp));
-    const warmupMs = segments.reduce((n, g) => n + g.warmupSeconds, 0) * 1000;
-    const measuredMs = total * 1000 - warmupMs;
-    const fromMs = t0 + warmupMs;
+    const testStart = Number(/Running test \((\d{12,})\)/.exec(log)?.[1]);
+    const warmupMs = segments.reduce((n, g) => n + g.warmupSeconds, 0) * 1000 - allowanceMs;
+    const measuredMs = total * 1000 - warmupMs - allowanceMs;
+    // A hand-written .jmx: the window ends with JMeter's schedule (its clock from the test's start), after at least
+    // the asked warm-up of load.
+    const fromMs = allowanceMs > 0 && Number.isFinite(testStart) && testStart <= t0 ? Math.max(t0 + warmupMs, testStart + allowanceMs + warmupMs) : t0 + warmupMs;
     const lastStart = Math.max(...samples.map((s) => s.timeStamp));
     const lastRate = segments[segments.length - 1].rate;
     // A run that ended early (JMeter's groups count their time from thread start, before the JVM's first request)
@@ -355,14 +379,13 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     // from their start) that the schedule ran out before the measured time. Said as that, not as a target that answers
     // nothing (the runner's reading of a cell without one answered request).
     if (st.requests + st.errors === 0 && !run.aborted) {
-      const testStart = Number(/Running test \((\d{12,})\)/.exec(log)?.[1]);
       const late = Number.isFinite(testStart) && t0 > testStart ? ` its first request came ${((t0 - testStart) / 1000).toFixed(1)} s after its test started (the JVM and its HTTP client starting on a busy machine), and` : '';
       throw new Error(`cell ${req.cell.id}: JMeter sent ${samples.length} request(s), all in the ${warmupMs / 1000} s warm-up and none in the ${measuredMs / 1000} s measured:${late} its thread groups' time counts from their start, so the load ended ${((lastStart - t0) / 1000).toFixed(1)} s after its first request; ${jmxWarmupHint(jmxText)}the cell is recorded failed and runs again on the next run`);
     }
     return {
       requests: st.requests, non2xx: st.non2xx, errors: st.errors, timeouts: st.timeouts, achievedRate: st.achievedRate,
       latencyP50Ms: st.latencyP50Ms, latencyP95Ms: st.latencyP95Ms, latencyP99Ms: st.latencyP99Ms,
-      durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver, loadStartedAt: t0 / 1000,
+      durationSeconds: st.durationSeconds, aborted: run.aborted, errorCodes: st.errorCodes, driver, loadStartedAt: (fromMs - warmupMs) / 1000,
     };
   } finally {
     if (propsFile) rmSync(propsFile, { force: true });

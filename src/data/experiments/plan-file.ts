@@ -152,8 +152,10 @@ export interface CellLoadResult extends LoadStats {
   /** Which generator, e.g. "autocannon 8.0.0" or "jmeter 5.6.3" (recorded in the experiment JSON). */
   driver: string;
   /**
-   * Unix seconds when the schedule's first request went out, from a driver whose load starts well after it is called
-   * (JMeter: its JVM takes seconds); the runner aligns the cell's Prometheus rows and warm-up to it. Absent: the call.
+   * Unix seconds when the cell's clock started (its warm-up, then its measured time), from a driver whose load starts
+   * well after it is called (JMeter: its JVM takes seconds; the first request, or for a .jmx without MOrA's warm-up
+   * request the time its start allowance ended, jmeter.ts); the runner aligns the cell's Prometheus rows and warm-up to
+   * it. Absent: the call.
    */
   loadStartedAt?: number;
 }
