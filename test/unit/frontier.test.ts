@@ -286,7 +286,8 @@ describe('mora backtest --frontier / --cpu-risk', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--cpu-risk', '0.7'], /--cpu-risk: risk targets are shares between 0\.001 and 0\.5 \(0\.05 = 5%\), got 0\.7/],
       [['--cpu-risk', '0'], /between 0\.001 and 0\.5/],
-      [['--cpu-risk', '5%'], /--cpu-risk: "5%" is not a number/],
+      [['--cpu-risk', '5%'], /--cpu-risk: "5%" is a percentage; give the share: 0\.05/],
+      [['--cpu-risk', 'abc'], /--cpu-risk: "abc" is not a number/],
       [['--cpu-risk', ','], /--cpu-risk is empty/],
       [['--memory-risk', '0.01'], /--memory-risk applies to --kind memory; with --kind cpu use --cpu-risk/],
       [['--strategies', 'vpa,krr', '--cpu-risk', '0.05'], /--cpu-risk applies to mora or mora-prophet or mora-fleet; add one to --strategies/],

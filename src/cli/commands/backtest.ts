@@ -293,6 +293,15 @@ function parseStrategies(list: string, kind: ResourceKind): NamedSpec[] {
     const spec = parseStrategySpec(l, kind);
     if (!spec) {
       if (/^[0-9.]/.test(l)) throw new UserError(`"${l}" in --strategies: a risk target follows its strategy, as mora@${kind}-risk=${l} (or --${kind}-risk ${l} for plain mora)`);
+      // On a strategy that takes a target: say what is wrong with it (it said "a risk target goes on mora…" to mora@cpu-risk=5%).
+      const target = /^([a-z-]+)@(cpu|memory)-risk=(.*)$/.exec(l);
+      if (target && isRiskStrategy(target[1])) {
+        const [, name, of, raw] = target;
+        if (of !== kind) throw new UserError(`"${l}" in --strategies: a ${of} target with --kind ${kind}; give ${name}@${kind}-risk=<share> (e.g. ${name}@${kind}-risk=${DEFAULT_RISK[kind]}), or --kind ${of}`);
+        const share = percentShare(raw);
+        if (share !== undefined) throw new UserError(`"${l}" in --strategies: a share, not a percentage: ${raw} is ${share} (${name}@${kind}-risk=${share})`);
+        throw new UserError(`"${l}" in --strategies: "${raw}" is not a share; write e.g. ${name}@${kind}-risk=${DEFAULT_RISK[kind]}`);
+      }
       throw new UserError(l.includes('@')
         ? `"${l}" in --strategies: a risk target goes on ${RISK_STRATEGIES.join(' or ')} as @${kind}-risk=<share> (e.g. mora@${kind}-risk=${DEFAULT_RISK[kind]})`
         : `unknown strategy "${l}" in --strategies; choose from ${STRATEGY_NAMES.join(', ')}`);
@@ -332,6 +341,14 @@ function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { sp
   return { specs: [...byLabel.values()].map((e) => e.spec), notes };
 }
 
+/** `5%` → '0.05' (the share a percentage means), else undefined. */
+function percentShare(raw: string): string | undefined {
+  const m = /^([0-9]*\.?[0-9]+)\s*%$/.exec(raw.trim());
+  return m ? formatRisk(Number(m[1]) / 100) : undefined;
+}
+
+const isRiskStrategy = (name: string): boolean => (RISK_STRATEGIES as readonly string[]).includes(name);
+
 function checkRisk(r: number, where: string): void {
   if (!(r >= RISK_RANGE.min && r <= RISK_RANGE.max)) {
     throw new UserError(`${where}: risk targets are shares between ${RISK_RANGE.min} and ${RISK_RANGE.max} (0.05 = 5%), got ${r}`);
@@ -349,6 +366,8 @@ function riskList(opts: BacktestCliOptions, kind: ResourceKind): number[] | unde
   if (items.length === 0) throw new UserError(`${flag} is empty; give one or more shares, e.g. ${flag} ${DEFAULT_RISK[kind]}`);
   const out = items.map((x) => {
     const r = /^[0-9.eE+-]+$/.test(x) ? Number(x) : NaN;
+    const share = percentShare(x);
+    if (share !== undefined) throw new UserError(`${flag}: "${x}" is a percentage; give the share: ${share}`);
     if (!Number.isFinite(r)) throw new UserError(`${flag}: "${x}" is not a number; give shares such as 0.01,0.05`);
     checkRisk(r, flag);
     return r;
