@@ -21,6 +21,8 @@ export interface NamedSeries {
   missing?: number;
   /** Its values never decrease and grow steadily, as a cumulative counter's (CPU seconds since the start) do: warned. */
   cumulative?: boolean;
+  /** The value column's header, where the file had one (its unit, `Memory usage [KB]`, is said: backtest-units.ts). */
+  column?: string;
 }
 
 export interface UnreadableFile {
@@ -201,7 +203,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         const seen = joinIds ? at.get(names[k]) : undefined;
         if (seen === undefined) {
           if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
-          out.push({ name: names[k], series: s, missing: read.missing, ...(cumulative ? { cumulative } : {}) });
+          out.push({ name: names[k], series: s, missing: read.missing, ...(cumulative ? { cumulative } : {}), ...(read.column !== undefined ? { column: read.column } : {}) });
           sourceOf.push({ file: root === undefined ? basename(f) : relative(root, f).split(sep).join('/'), key: reads[k].key });
         } else {
           parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, series: s, missing: read.missing }]);

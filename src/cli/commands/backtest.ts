@@ -145,6 +145,7 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
     name: s.name,
     missing: s.missing ?? 0,
     ...(s.cumulative ? { cumulative: true } : {}),
+    ...(s.column !== undefined ? { column: s.column } : {}),
     series: scale === 1 ? s.series : makeSeries(s.series.t, Array.from(s.series.v, (x) => x * scale)),
   })).map((s) => {
     // A 3-day trace handed over expects rows: half its days to warm up on, not the 7 it does not have; and a trace under 14
@@ -159,7 +160,7 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
     throw new UserError(`--out ${opts.out} is ${over === opts.input ? 'the input file' : `an input file (${over}, read from --input ${opts.input})`}: writing the results would replace the data; give another --out path`);
   }
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
-  report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name)));
+  report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name), scale));
   const progress = !opts.quiet && inputs.length > 1;
   if (!opts.quiet && report.files) process.stderr.write(`backtest: ${filesText(opts.input, report.files)}\n`);
   const tty = process.stderr.isTTY === true;
