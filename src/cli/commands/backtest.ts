@@ -8,7 +8,8 @@
  * oracle's frontier, the calibration error per target and the confidence table (docs/BENCHMARKS.md § Risk–waste frontier).
  */
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
 import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierOptions, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
@@ -128,6 +129,10 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   if (opts.html && !opts.frontier) throw new UserError('--html writes the frontier report; add --frontier');
   // As recommend/demo --report: named .html/.htm (a YAML or CSV given by mistake is refused, not replaced with HTML), in a folder that exists.
   if (opts.html) checkReportPath(opts.html, '--html');
+  // The same file for both: recs.csv was written, then replaced by the report (exit 0, the per-day values lost).
+  if (opts.html && opts.out && samePath(opts.out, opts.html)) {
+    throw new UserError(`--out and --html name the same file (${opts.out}${opts.out === opts.html ? '' : `, ${opts.html}`}): the report would replace the per-day values; give each its own path`);
+  }
   // --out the same way, before the replay (which may take minutes): a missing or read-only folder, or a folder given as
   // the file, is exit 2 naming it at once, not after the whole replay.
   if (opts.out) checkUserFile(opts.out);
@@ -340,6 +345,15 @@ function uniqueStrategies(specs: readonly NamedSpec[], kind: ResourceKind): { sp
     return `${label} is named ${e.dropped.length + 1} times; replayed once, as "${e.kept}"${written === e.kept ? '' : `, written "${written}"`} (dropped: ${e.dropped.map((d) => `"${d}"`).join(', ')})`;
   });
   return { specs: [...byLabel.values()].map((e) => e.spec), notes };
+}
+
+/** Two paths naming one file: the same absolute path, or the same name in the same folder through a link. */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string): string => {
+    const abs = resolve(p);
+    try { return join(realpathSync(dirname(abs)), basename(abs)); } catch { return abs; }
+  };
+  return resolve(a) === resolve(b) || real(a) === real(b);
 }
 
 /** `5%` → '0.05' (the share a percentage means), else undefined. */
