@@ -42,4 +42,23 @@ describe('backtest --frontier: the verdict of a baseline MOrA has no point at', 
       assert.doesNotMatch(page, /no MOrA point|no fleet point/);
     });
   });
+
+  // KRR gives no value before 100 points in its window: on this trace it scored 1 day of the 3 MOrA's curve scored, and
+  // its point sat in the same table and dominance as if over the same days (only the days column told).
+  it('a baseline scored on fewer days than the curve: a line says which and over how many, in the table and the report', async () => {
+    await inTempDir(async (dir) => {
+      const input = sparse(dir);
+      const html = join(dir, 'f.html');
+      const r = await mora(['backtest', '-i', input, '-k', 'cpu', '--frontier', '-q', '--html', html]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^fewer days: krr 1, krr-limit 1 of MOrA's 3 series-days \(no value on the others\): their points are not over the same days as the curve\n/m);
+      assert.match(readFileSync(html, 'utf8'), /fewer days: krr 1, krr-limit 1 of MOrA&#39;s 3 series-days/);
+      // Every strategy on every day: no such line.
+      const full = join(dir, 'full.csv');
+      writeFileSync(full, ['timestamp,value', ...Array.from({ length: 6 * 288 }, (_, k) => `${1_700_000_000 + k * 300},${(0.3 + 0.1 * Math.sin(k / 40)).toFixed(3)}`)].join('\n') + '\n');
+      const same = await mora(['backtest', '-i', full, '-k', 'cpu', '--frontier', '-q']);
+      assert.equal(same.code, 0, same.err);
+      assert.doesNotMatch(same.out, /fewer days/);
+    });
+  });
 });

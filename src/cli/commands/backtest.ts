@@ -12,7 +12,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { series as makeSeries, type Series } from '../../core/series';
 import { runBacktest, type BacktestResult } from '../../rightsizing/backtest/run';
-import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierOptions, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DEFAULT_GRID, DOMINANCE_RATIO, fewerDaysText, FRONTIER_BASELINES, paretoCurve, runFrontier, type Dominance, type FrontierOptions, type FrontierResult, type StrategyPoint } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt, sampleFrontier } from '../../rightsizing/backtest/oracle';
 import { formatRisk, parseStrategySpec, RISK_STRATEGIES, STRATEGY_NAMES, strategyLabel, type StrategyName, type StrategySpec } from '../../rightsizing/backtest/strategies';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
@@ -535,6 +535,8 @@ export function frontierText(f: FrontierResult): string {
   out.push(renderTable([{ header: 'strategy' }, { header: 'target', align: 'right' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' },
     { header: 'oracle waste', align: 'right' }, { header: 'series', align: 'right' }, { header: 'days', align: 'right' }],
   f.points.map((p) => [p.strategy, p.target !== undefined ? percent(p.target, 1) : '', percent(p.risk, 2), fixed(p.waste), fixed(oracleWasteAt(f.oracle, p.risk)), String(p.series), String(p.days)])));
+  const fewer = fewerDaysText(f);
+  if (fewer) out.push(`${forTerminal(fewer)}\n`);
   out.push(`\ndominance: MOrA's waste at ≤ the baseline's risk (along its curve; grid ratio: at the best grid target, no interpolation) / the baseline's waste; dominates at ≤ ${DOMINANCE_RATIO}\n`);
   out.push(renderTable([{ header: 'baseline' }, { header: riskHead, align: 'right' }, { header: 'waste', align: 'right' }, { header: 'MOrA waste', align: 'right' },
     { header: 'at target', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'verdict', keep: true }, { header: 'grid ratio', align: 'right' }, { header: 'oracle ×', align: 'right' }],

@@ -5,7 +5,7 @@
  */
 import type { Calibration, FrontierResult } from '../../rightsizing/backtest/frontier';
 import { reportTime } from './generated-at';
-import { CALIBRATION_UNJUDGED, DOMINANCE_RATIO } from '../../rightsizing/backtest/frontier';
+import { CALIBRATION_UNJUDGED, DOMINANCE_RATIO, fewerDaysText } from '../../rightsizing/backtest/frontier';
 import { oracleWasteAt } from '../../rightsizing/backtest/oracle';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -140,7 +140,7 @@ th{background:#f5f5f5}svg text{font-size:12px;fill:#333}svg .tick{font-size:11px
 <p class="note">Rolling daily replay: each strategy sets one ${cpu ? 'CPU request' : 'memory limit'} per day from the days before it; the day scores it.
 Risk = ${cpu ? 'share of samples above the request' : 'share of days with a sample above the limit (OOM days)'}, waste = Σ waste / Σ usage, both the mean over series.
 The oracle knows each day in advance: the least waste any one-value-per-day rule can reach at that risk. Generated ${esc(when)}.</p>${idle}
-${frontierChart(f)}
+${frontierChart(f)}${fewerDaysText(f) ? `\n<p class="note">${esc(fewerDaysText(f))}.</p>` : ''}
 <h2>Dominance</h2>
 <p class="note">MOrA at the risk target whose achieved risk is ≤ the baseline's (along its curve, made monotone) against the baseline's waste; it dominates at a ratio ≤ ${DOMINANCE_RATIO}.
 The held oracle keeps every series at the baseline's risk (it cannot spend one workload's risk on another): the limit of a rule calibrated per workload, as MOrA's target is.</p>

@@ -160,6 +160,24 @@ export interface FrontierResult {
   oracleMs: number;
 }
 
+/**
+ * Baselines scored on fewer series-days than MOrA's curve (KRR gives no value before 100 points in its window): their
+ * points are means over other days than the curve's, which the dominance compares them with. Empty when none.
+ */
+export function fewerDays(f: Pick<FrontierResult, 'points' | 'curve'>): { baselines: Array<{ strategy: string; days: number }>; curveDays: number } {
+  const curveDays = Math.max(0, ...f.curve.map((p) => p.days));
+  const names = new Set(f.curve.map((p) => p.strategy));
+  return { baselines: f.points.filter((p) => !names.has(p.strategy) && p.days < curveDays).map((p) => ({ strategy: p.strategy, days: p.days })), curveDays };
+}
+
+/** The line saying so, or '' (terminal and report alike). */
+export function fewerDaysText(f: Pick<FrontierResult, 'points' | 'curve'>): string {
+  const { baselines, curveDays } = fewerDays(f);
+  if (baselines.length === 0) return '';
+  return `fewer days: ${baselines.map((b) => `${b.strategy} ${b.days}`).join(', ')} of MOrA's ${curveDays} series-days (no value on the others): `
+    + 'their points are not over the same days as the curve';
+}
+
 export function riskOf(s: Summary, kind: ResourceKind): number {
   return kind === 'cpu' ? s.exceedanceShare : 1 - s.oomFreeShare;
 }
