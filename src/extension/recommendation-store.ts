@@ -5,6 +5,7 @@ import type { DataSource } from '../data/datasource';
 import type { Policy } from '../rightsizing/engine/policy';
 import { DEFAULT_IN_CLUSTER_MAX_AGE_HOURS } from '../views/in-cluster';
 import { RecommendationModel } from '../views/recommendation-store';
+import { SettingWarnings } from '../views/recommend-settings';
 import type { Log } from './log';
 
 export type { NamespaceOutcome } from '../views/recommendation-store';
@@ -36,10 +37,15 @@ export class RecommendationStore extends RecommendationModel implements vscode.D
     this.onDidChange = changed.event;
     this.onDidClear = cleared.event;
     this.emitters = [changed, cleared];
+    // A settings change: an invalid setting is warned about again when next read (fixed and broken again, or rewritten).
+    this.configuration = vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mora')) settingWarnings.reset(); });
   }
+
+  private readonly configuration: vscode.Disposable;
 
   dispose(): void {
     for (const e of this.emitters) e.dispose();
+    this.configuration.dispose();
   }
 }
 
@@ -52,17 +58,17 @@ export function recommendationSettings(): { policy: Partial<Policy>; model?: str
   const { recommendSettings } = require('../views/recommend-settings') as typeof import('../views/recommend-settings');
   const cfg = vscode.workspace.getConfiguration('mora');
   const { warnings, ...settings } = recommendSettings((key, fallback) => cfg.get(key, fallback));
-  // An invalid risk setting: said once per value (every refresh reads the settings), the default used meanwhile.
-  for (const w of warnings ?? []) {
-    if (shownSettingWarnings.has(w)) continue;
-    shownSettingWarnings.add(w);
-    void vscode.window.showWarningMessage(`MOrA: ${w}`);
-  }
+  // An invalid setting: said once while it stands (every refresh reads the settings), the default used meanwhile; again
+  // after the settings change (the listener below): fixed and broken again, or written again, it is said again.
+  for (const w of settingWarnings.fresh(warnings ?? [])) void vscode.window.showWarningMessage(`MOrA: ${w}`);
   return settings;
 }
 
-/** The setting warnings already shown in this session. */
-const shownSettingWarnings = new Set<string>();
+/**
+ * The setting warnings already shown since the settings last changed: forgotten on every change to mora.* (the store's
+ * listener, registered when the store is made, before the one that recomputes on that change: manifest-commands.ts).
+ */
+const settingWarnings = new SettingWarnings();
 
 /** The engine's policy from the user's settings. */
 export function enginePolicy(): Partial<Policy> {

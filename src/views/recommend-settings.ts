@@ -12,6 +12,43 @@ export type SettingsReader = <T>(key: string, fallback: T) => T;
 /** The setting each risk target comes from, named next to it in the hover, the tree and the forecast view. */
 export const RISK_SETTING = { cpu: 'setting mora.risk.cpu', memory: 'setting mora.risk.memory' } as const;
 
+/**
+ * The default each risk setting fell back to at the last `recommendSettings` read, where its value was invalid: the
+ * targets the views show then are the default's, not the setting's, and are labelled so (riskSettingLabels).
+ */
+let invalidRisk: { cpu?: number; memory?: number } = {};
+
+/**
+ * What set each risk target, said next to it in the hover, the tree and the forecast view: `setting mora.risk.cpu`, or
+ * while that setting is invalid (the default used, a warning shown) `default 0.05 (mora.risk.cpu is invalid)`.
+ */
+export function riskSettingLabels(): { cpu: string; memory: string } {
+  const label = (key: 'cpu' | 'memory'): string => {
+    const fallback = invalidRisk[key];
+    return fallback === undefined ? RISK_SETTING[key] : `default ${fallback} (mora.risk.${key} is invalid)`;
+  };
+  return { cpu: label('cpu'), memory: label('memory') };
+}
+
+/**
+ * Which setting warnings to show: each once while it stands (every refresh reads the settings and would repeat it), again
+ * after a settings change (`reset`: the user edited them; an invalid value written again is warned about again).
+ */
+export class SettingWarnings {
+  private readonly shown = new Set<string>();
+
+  /** The warnings not shown since the last reset, now marked shown. */
+  fresh(warnings: readonly string[]): string[] {
+    const out = warnings.filter((w) => !this.shown.has(w));
+    for (const w of out) this.shown.add(w);
+    return out;
+  }
+
+  reset(): void {
+    this.shown.clear();
+  }
+}
+
 /** The forecasts the extension may check against the moving window (package.json's enum; see `forecastModel`). */
 export const EXTENSION_FORECAST_MODELS = ['none', 'prophet', 'fused'] as const;
 
@@ -77,9 +114,13 @@ interface EngineSettingValue {
 
 export function recommendSettings(get: SettingsReader): RecommendSettings {
   const warnings: string[] = [];
+  const invalid: { cpu?: number; memory?: number } = {};
   const risk = (key: 'risk.cpu' | 'risk.memory', fallback: number): number => {
     const r = riskSettingCheck(key, get<unknown>(key, fallback), fallback);
-    if (r.warning) warnings.push(r.warning);
+    if (r.warning) {
+      warnings.push(r.warning);
+      invalid[key === 'risk.cpu' ? 'cpu' : 'memory'] = fallback;
+    }
     return r.value;
   };
   const setting = <K extends EngineSettingKey>(key: K): EngineSettingValue[K] => {
@@ -92,6 +133,9 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
   const historyDays = setting('historyDays');
   const margin = setting('safetyMargin');
   const model = forecastModel(setting('forecastModel'));
+  const cpuRisk = risk('risk.cpu', DEFAULT_RISK.cpu);
+  const memoryRisk = risk('risk.memory', DEFAULT_RISK.memory);
+  invalidRisk = invalid;
   return {
     policy: {
       qos,
@@ -99,8 +143,8 @@ export function recommendSettings(get: SettingsReader): RecommendSettings {
       historyDays,
       cpuMargin: margin,
       memoryMargin: margin,
-      cpuRisk: risk('risk.cpu', DEFAULT_RISK.cpu),
-      memoryRisk: risk('risk.memory', DEFAULT_RISK.memory),
+      cpuRisk,
+      memoryRisk,
     },
     model,
     ...(model === 'fused' ? fusedModelOptions(get<unknown>('fusion.prophetWeight', undefined)) : {}),
@@ -141,8 +185,7 @@ export function riskSettingCheck(key: 'risk.cpu' | 'risk.memory', value: unknown
   if (value === undefined || value === null) return { value: fallback };
   const check = checkRiskShare(value);
   if (check.ok) return { value: check.value };
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return { value: fallback, warning: `Setting mora.${key} is ${shown}: ${check.problem}; using the default ${fallback} until it is fixed.` };
+  return { value: fallback, warning: `Setting mora.${key} is ${shownValue(value)}: ${check.problem}; using the default ${fallback} until it is fixed.` };
 }
 
 /**

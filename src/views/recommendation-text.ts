@@ -7,7 +7,7 @@ import { replayText, replicaAdvice, riskBrief, riskLine, riskStatement, riskTarg
 import { formatCpu, humanMemory, humanMemoryQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation, ResourceRecommendation } from '../core/recommendation';
 import type { ResourceSettings } from '../manifests/types';
-import { RISK_SETTING } from './recommend-settings';
+import { riskSettingLabels } from './recommend-settings';
 
 const pct = (x: number) => `${Math.round(Math.max(0, Math.min(1, x)) * 100)}%`;
 
@@ -68,7 +68,7 @@ export function riskLines(c: ContainerRecommendation, origin?: Recommendation['o
 export const IN_CLUSTER_RISK_SETTING = 'set by MOrA\'s in-cluster run';
 
 export function riskSettingNames(origin?: Recommendation['origin']): { cpu: string; memory: string } {
-  return origin ? { cpu: IN_CLUSTER_RISK_SETTING, memory: IN_CLUSTER_RISK_SETTING } : RISK_SETTING;
+  return origin ? { cpu: IN_CLUSTER_RISK_SETTING, memory: IN_CLUSTER_RISK_SETTING } : riskSettingLabels();
 }
 
 /** `replicas 3 → 2`, or for an HPA-managed workload advice on the HPA: `HPA 2–6 → raise maxReplicas to 12 (…)`. */

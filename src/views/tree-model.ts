@@ -11,6 +11,7 @@ import { workloadKey } from '../core/workload';
 import type { DataSource } from '../data/datasource';
 import { workloadFrames } from '../data/namespace-frames';
 import { IN_CLUSTER_RISK_SETTING, riskLines } from './recommendation-text';
+import { riskSettingLabels } from './recommend-settings';
 import { summariseUsage, type UsageSummary } from './usage';
 
 export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
@@ -336,6 +337,13 @@ export class ClusterTreeModel {
 const ERROR_ICON = { id: 'error', color: 'errorForeground' };
 const WARNING_ICON = { id: 'warning', color: 'list.warningForeground' };
 
+/** The settings the targets come from: `settings mora.risk.cpu, mora.risk.memory`, an invalid one's default named as such. */
+function settingsText(): string {
+  const labels = riskSettingLabels();
+  const valid = (l: string): boolean => l.startsWith('setting ');
+  return valid(labels.cpu) && valid(labels.memory) ? 'settings mora.risk.cpu, mora.risk.memory' : `${labels.cpu}, ${labels.memory}`;
+}
+
 function message(id: string, label: string, tooltip?: string, parentId?: string, context = '', icon: TreeNode['icon'] = { id: 'info' }): TreeNode {
   return { id: `msg:${id}`, kind: 'message', label, tooltip, icon, contextValue: 'mora.message', collapsible: false, parentId, context };
 }
@@ -381,7 +389,7 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
       `Replicas: ${w.replicas} running${w.hpa ? ` (HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas})` : ''}`,
       rep ? `Replica advice: ${replicaAdvice(rep)}${replicaRiskStatement(rep) ? ` (${replicaRiskStatement(rep)}, ${replicaRiskTarget(rep)})` : ''}. ${rep.reason}${rep.hpa ? `. ${rep.hpa.reason}` : ''}` : '',
       `Status: ${VERDICT_TEXT[verdict]}${floors.length ? ` (${floors.join('; ')})` : ''}`,
-      targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : 'settings mora.risk.cpu, mora.risk.memory'})` : '',
+      targets ? `Sized to the ${targets} (${origin ? IN_CLUSTER_RISK_SETTING : settingsText()})` : '',
       noRisk ? `Risk —: ${noRisk}` : '',
       e.usageError ? `Usage: ${e.usageError.message}` : '',
       origin ? `Recommendation: ${originText(origin, now)} — VPA ${origin.vpa}, written by MOrA's in-cluster run (mora.inCluster.maxAgeHours)` : '',

@@ -114,4 +114,31 @@ describe('the risk setting (mora.risk.memory) in the editor', function () {
     const back = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('risk target ≤1 OOM day in 100'), 90_000);
     assert.equal(memoryLimit(back.tooltip), memoryLimit(before.tooltip));
   });
+
+  it('an invalid value: warned about, the default labelled as such; warned about again when set again after a fix', async () => {
+    const api = await activateMora();
+    const window = vscode.window as { showWarningMessage: unknown };
+    const real = window.showWarningMessage;
+    const warned: string[] = [];
+    window.showWarningMessage = async (message: string) => { warned.push(message); return undefined; };
+    const invalid = (w: string): boolean => w.startsWith('MOrA: Setting mora.risk.cpu is 5:');
+    try {
+      await cfg().update('risk.cpu', 5, vscode.ConfigurationTarget.Global);
+      const broken = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('(default 0.05 (mora.risk.cpu is invalid))') && warned.some(invalid), 90_000);
+      assert.ok(broken.tooltip.includes('(default 0.05 (mora.risk.cpu is invalid))'), broken.tooltip);
+      assert.doesNotMatch(broken.tooltip, /setting mora\.risk\.cpu/, broken.tooltip);
+      assert.equal(warned.filter(invalid).length, 1, warned.join('\n'));
+      await cfg().update('risk.cpu', undefined, vscode.ConfigurationTarget.Global);
+      const fixed = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('(setting mora.risk.cpu)'), 90_000);
+      assert.ok(fixed.tooltip.includes('(setting mora.risk.cpu)'), fixed.tooltip);
+      // Broken again: the store recomputes with the default, and the warning is said again (it was once per session).
+      await cfg().update('risk.cpu', 5, vscode.ConfigurationTarget.Global);
+      const again = await waitFor(() => cartServer(api), (c) => c.tooltip.includes('(mora.risk.cpu is invalid)') && warned.filter(invalid).length === 2, 60_000);
+      assert.ok(again.tooltip.includes('(mora.risk.cpu is invalid)'), again.tooltip);
+      assert.equal(warned.filter(invalid).length, 2, warned.join('\n'));
+    } finally {
+      window.showWarningMessage = real;
+      await cfg().update('risk.cpu', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });
