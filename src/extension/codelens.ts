@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderAutoscalers } from '../views/folder-autoscalers';
 import type { ManifestView, ManifestViewOptions } from '../views/manifest-lens-model';
+import type { Log } from './log';
 import type { RecommendationStore } from './recommendation-store';
 
 /** Kubernetes manifests are YAML files; the scan itself decides (apiVersion + kind per document) what gets a lens. */
@@ -19,7 +20,8 @@ const MAX_WATCHED_FOLDERS = 64;
 /**
  * The scan + recommendations of each open manifest, per document version, shared by the CodeLens, hover and
  * diagnostics providers so a keystroke costs one scan. The manifest core never throws on bad YAML; if anything
- * else does, the document simply gets nothing (no popups while typing).
+ * else does, the document gets nothing (no popups while typing) and the error goes to the MOrA output channel, once per
+ * document version: the lenses never vanish without a word.
  *
  * The replica lens also reads the autoscalers in the other files of a saved manifest's folder (FolderAutoscalers):
  * read once per folder, kept until a watcher on that folder reports a YAML file created, changed or deleted; and those
@@ -37,7 +39,10 @@ export class ManifestViews implements vscode.Disposable {
   /** Fires when a file beside an open manifest changed what its lenses read (an HPA added, edited, deleted). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly store: RecommendationStore) {
+  /** Document → the version whose failure was logged (a failure is logged once per version, however often asked). */
+  private readonly failed = new Map<string, number>();
+
+  constructor(private readonly store: Pick<RecommendationStore, 'onDidChange' | 'lookup'>, private readonly log?: Pick<Log, 'error'>) {
     this.subscription = store.onDidChange(() => this.generation++);
   }
 
@@ -55,8 +60,14 @@ export class ManifestViews implements vscode.Disposable {
       const { looksLikeKubernetes } = require('../manifests/sniff') as typeof import('../manifests/sniff');
       const view = manifestView(text, (n, k, name) => this.store.lookup(n, k, name), ns, looksLikeKubernetes(text) ? this.besides(doc) : {});
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
+      this.failed.delete(key);
       return view;
-    } catch {
+    } catch (e) {
+      if (this.failed.get(key) !== doc.version) {
+        this.failed.set(key, doc.version);
+        const where = doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString();
+        this.log?.error(`CodeLenses, hovers and hints of ${where} (version ${doc.version}) could not be computed; the file shows none`, e);
+      }
       return undefined;
     }
   }
@@ -104,6 +115,7 @@ export class ManifestViews implements vscode.Disposable {
 
   forget(doc: vscode.TextDocument): void {
     this.cache.delete(doc.uri.toString());
+    this.failed.delete(doc.uri.toString());
   }
 
   dispose(): void {

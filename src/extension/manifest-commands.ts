@@ -188,7 +188,7 @@ export const VIEW_SETTINGS = ['mora.defaultNamespace'] as const;
 /** CodeLenses, hovers, diagnostics, the forecast webview and the commands that go with them. */
 export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi {
   const { extension, log, store, lstmPool } = mora;
-  const views = new ManifestViews(store);
+  const views = new ManifestViews(store, log);
   const lenses = new MoraCodeLensProvider(views, store);
   const diagnostics = new MissingRequestsDiagnostics(views);
   const panels = new ForecastPanels({ extension, log, store, source: () => mora.source, lstmPool });
