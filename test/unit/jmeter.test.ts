@@ -247,6 +247,26 @@ echo "${log}" > "$log"
     });
   });
 
+  // JMeter runs a cell's stretches as thread groups one after the other, each starting when the previous one's threads
+  // have ended, which is a request interval or so past its scheduled end: a real JMeter 2.13 step cell (10 then 40
+  // req/s, 3 s each) sent its second stretch 3.09-6.38 s after its first request. Until 2026-12-01 the window ended at
+  // the cell's 6 s, cutting 0.2-0.4 s (about 10 requests) of the top stretch.
+  it('a cell of several stretches is measured to the end of its last stretch, which JMeter runs late', async () => {
+    const jmx = path.join(dir, 'p.jmx');
+    fs.writeFileSync(jmx, jmxTemplate({ segments: 2 }));
+    // 32 requests at 10/s over 0-3.1 s, then 124 at 40/s over 3.25-6.325 s.
+    const rows = [...timed(32, 0, 100), ...timed(124, 3250, 25).map((r) => r.replace('GET 0', 'GET 1'))];
+    fakeJmeter(rows, 'Version 2.13');
+    const step = cell({ jmx, scenario: 'step', level: 40, durationSeconds: 6, schedule: [{ rate: 10, seconds: 3, warmup: false }, { rate: 40, seconds: 3, warmup: false }], requests: 150 });
+    const r = await runJmeterCell({ cell: step }, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    assert.equal(r.requests, 156, `measured ${r.durationSeconds} s`);
+    assert.ok(Math.abs(r.durationSeconds - 6.35) < 0.01, `measured ${r.durationSeconds} s`);
+    // A constant cell still ends with its schedule: JMeter's last requests past it are not counted.
+    fakeJmeter(timed(45, 0, 100), 'Version 2.13');
+    const constant = await runJmeterCell({ cell: cell({ jmx, durationSeconds: 4, schedule: [{ rate: 10, seconds: 4, warmup: false }], requests: 40 }) }, { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    assert.deepEqual([constant.requests, constant.durationSeconds], [40, 4]);
+  });
+
   // A hand-written .jmx has no warm-up request: JMeter's first request comes seconds after its thread group's clock
   // started (0.3-0.7 s measured beside 4 busy loops on 2 cores, 2.8 s under heavier load), and the group stops at that
   // clock's end. Until 2026-12-01 the cell's clock started at the first request, so those seconds came off the measured

@@ -272,6 +272,9 @@ export function withStartAllowance(segments: readonly JmeterSegment[], seconds: 
   return segments.map((g, i) => (i === 0 ? { ...g, seconds: g.seconds + seconds, warmupSeconds: g.warmupSeconds + seconds } : { ...g }));
 }
 
+/** How far past its scheduled end a stretch of a cell of several is measured (see runJmeterCell). */
+const STRETCH_OVERRUN_MS = 1000;
+
 const EMPTY = { requests: 0, non2xx: 0, errors: 0, timeouts: 0, achievedRate: 0, latencyP50Ms: NaN, latencyP95Ms: NaN, latencyP99Ms: NaN, durationSeconds: 0 };
 
 /**
@@ -373,7 +376,12 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
     const lastRate = segments[segments.length - 1].rate;
     // A run that ended early (JMeter's groups count their time from thread start, before the JVM's first request)
     // is measured up to one request interval after its last request, not over time nobody sent anything in.
-    const toMs = Math.max(fromMs, Math.min(fromMs + measuredMs, lastStart + 1000 / lastRate));
+    const loadEndMs = lastStart + 1000 / lastRate;
+    // Several stretches: JMeter starts each thread group when the previous one's threads have ended, a request
+    // interval or so past its scheduled end (0.1-0.2 s measured), so the last stretch ends that much later than the
+    // cell's clock says. Measured to its end (up to STRETCH_OVERRUN_MS per stretch), not cut at the asked time.
+    const scheduleEndMs = fromMs + measuredMs + (segments.length > 1 ? segments.length * STRETCH_OVERRUN_MS : 0);
+    const toMs = Math.max(fromMs, Math.min(scheduleEndMs, loadEndMs));
     const st = jtlStats(samples, { fromMs, toMs });
     // Every request in the warm-up, none measured: JMeter's first request came so late (its thread groups' time counts
     // from their start) that the schedule ran out before the measured time. Said as that, not as a target that answers
