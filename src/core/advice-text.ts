@@ -163,10 +163,14 @@ export function partialData(c: ContainerRecommendation): boolean {
   return [c.cpu, c.memory].some((r) => r?.evidence.notes.includes(PARTIAL_DATA_NOTE));
 }
 
-/** A share as people read it: `5%`, `0.5%`, `<0.1%` (an estimate: one decimal below 10%, whole percents above). */
+/**
+ * A share as people read it: `5%`, `0.5%`, `0.15%`, `<0.1%` (an estimate: two significant digits below 1%, so 0.15% does
+ * not read 0.1% next to a ≤0.15% target; one decimal below 10%, whole percents above).
+ */
 export function shareText(x: number): string {
   if (!(x > 0)) return '0%';
   if (x < 0.001) return '<0.1%';
+  if (x < 0.00995) return `${Number((x * 100).toPrecision(2))}%`;
   if (x < 0.0995) return `${Number((x * 100).toFixed(1))}%`;
   return `${Math.round(x * 100)}%`;
 }
@@ -215,6 +219,36 @@ export function oomDaysText(x: number, short = false): string {
   return short ? `${d.k} in ${d.n}` : `${d.k} OOM day${d.k === 1 ? '' : 's'} in ${d.n}`;
 }
 
+/**
+ * A target share of days as the user set it, never rounded to another: `1 in n` only where that is within 0.5% of it
+ * (0.01 → 1 in 100, 0.0015 → 1 in 667, 0.2 → 1 in 5), else exact per 10 or per 100 (0.3 → 3 in 10, 0.15 → 15 in 100,
+ * 0.14 → 14 in 100, 0.35 → 35 in 100: not the `1 in 7` or `1 in 3` an estimate rounds to), else as a share of days
+ * (0.155 → 15.5% of days).
+ */
+function targetOomDays(x: number): { k: number; n: number } | undefined {
+  if (!(x > 0)) return undefined;
+  const n = Math.max(1, Math.round(1 / x));
+  if (Math.abs(1 / n - x) <= 0.005 * x) return { k: 1, n };
+  for (const per of [10, 100]) {
+    const k = Math.round(x * per);
+    if (Math.abs(k - x * per) < 1e-9 * per) return { k, n: per };
+  }
+  return undefined;
+}
+
+/** A target as OOM days (targetOomDays): `1 OOM day in 100`, `15 OOM days in 100`, `15.5% of days`; `short`: `15 in 100`. */
+export function targetOomDaysText(x: number, short = false): string {
+  const d = targetOomDays(x);
+  if (!d) return `${targetShareText(x)} of days`;
+  return short ? `${d.k} in ${d.n}` : `${d.k} OOM day${d.k === 1 ? '' : 's'} in ${d.n}`;
+}
+
+/** A target in a table cell: `1/100`, `15/100`, `15.5% of days`. */
+export function targetOomDaysCell(x: number): string {
+  const d = targetOomDays(x);
+  return d ? `${d.k}/${d.n}` : `${targetShareText(x)} of days`;
+}
+
 /** OOM days in a table cell: `1/100`, `3/10`, `<1/1000`. */
 export function oomDaysCell(x: number): string {
   const d = oomDays(x);
@@ -228,7 +262,7 @@ function leakDays(days: number): string {
 
 /** The user's target in words: `CPU request exceeded ≤5% of the time`, `memory limit ≤1 OOM day in 100`. */
 export function riskTargetText(measure: RiskStatement['measure'], target: number): string {
-  return measure === 'exceedance' ? `CPU request exceeded ≤${targetShareText(target)} of the time` : `memory limit ≤${oomDaysText(target)}`;
+  return measure === 'exceedance' ? `CPU request exceeded ≤${targetShareText(target)} of the time` : `memory limit ≤${targetOomDaysText(target)}`;
 }
 
 /** Both targets in one line (the demo, the report header, the tree's workload tooltip). */
@@ -267,11 +301,11 @@ export function riskTargetNote(risk: RiskStatement, setting?: string): string {
     : 'no history to calibrate on yet (the margin is a prior)';
   if (risk.fleet) {
     // A fleet budget: the target is this workload's allotment, the setting is the fleet's mean.
-    const mine = risk.measure === 'exceedance' ? `≈${targetShareText(risk.target)} of the time above the request` : `≈${oomDaysText(risk.target)}`;
-    const fleet = risk.measure === 'exceedance' ? targetShareText(risk.fleet.target) : oomDaysText(risk.fleet.target);
+    const mine = risk.measure === 'exceedance' ? `≈${targetShareText(risk.target)} of the time above the request` : `≈${targetOomDaysText(risk.target)}`;
+    const fleet = risk.measure === 'exceedance' ? targetShareText(risk.fleet.target) : targetOomDaysText(risk.fleet.target);
     return `this workload: ${mine}, within the fleet's ${fleet} budget (mean over ${risk.fleet.workloads} workloads${setting ? `, ${setting}` : ''}), ${how}`;
   }
-  const target = (risk.measure === 'exceedance' ? `≤${targetShareText(risk.target)} of the time` : `≤${oomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
+  const target = (risk.measure === 'exceedance' ? `≤${targetShareText(risk.target)} of the time` : `≤${targetOomDaysText(risk.target)}`) + (setting ? ` (${setting})` : '');
   return `risk target ${target}, ${how}`;
 }
 
@@ -320,7 +354,7 @@ export function riskBrief(c: ContainerRecommendation): string {
   if (cpu) parts.push(`cpu request exceeded ${approx(shareText(cpu.expected))} of the time (target ≤${targetShareText(cpu.target)})`);
   if (memory && c.memory) {
     const at = c.memory.limit ? `limit ${humanMemoryQuantity(c.memory.limit.value)}` : humanMemoryQuantity(c.memory.request.value);
-    const target = `target ≤${oomDaysText(memory.target, true)}`;
+    const target = `target ≤${targetOomDaysText(memory.target, true)}`;
     parts.push(memory.leak
       ? `OOM kill ${leakWhen(memory.leak.daysToLimit)} at ${at} (a leak; ${target})`
       : `${approx(oomDaysText(memory.expected))} at ${at} (${target})`);
@@ -356,7 +390,7 @@ export function riskTargetCell(c: ContainerRecommendation): string | undefined {
   const cpu = c.cpu?.evidence.risk;
   const memory = c.memory?.evidence.risk;
   if (!cpu && !memory) return undefined;
-  return [cpu ? `≤${targetShareText(cpu.target)}` : '-', memory ? `≤${oomDaysCell(memory.target)}` : '-'].join('·');
+  return [cpu ? `≤${targetShareText(cpu.target)}` : '-', memory ? `≤${targetOomDaysCell(memory.target)}` : '-'].join('·');
 }
 
 /**

@@ -61,7 +61,7 @@ describe('risk statements (confidence as what it means)', () => {
     for (const [x, text] of [[0.0015, '0.15%'], [0.05, '5%'], [0.001, '0.1%'], [0.065, '6.5%'], [0.125, '12.5%'], [0.5, '50%']] as const) assert.equal(targetShareText(x), text, `${x}`);
     assert.equal(riskSettingText({ cpu: 0.0015, memory: 0.45 }), 'CPU request exceeded ≤0.15% of the time, memory limit ≤45 OOM days in 100');
     assert.equal(riskBrief(container({ ...CPU_RISK, target: 0.0015, expected: 0.0014 }, { ...MEM_RISK, target: 0.3, expected: 0.28 })),
-      'cpu request exceeded ≈0.1% of the time (target ≤0.15%) · ≈28 OOM days in 100 at limit 420Mi (target ≤3 in 10)');
+      'cpu request exceeded ≈0.14% of the time (target ≤0.15%) · ≈28 OOM days in 100 at limit 420Mi (target ≤3 in 10)');
   });
 
   it('the short forms cannot read as an amount above the request, and say a leak as the long statement does', () => {

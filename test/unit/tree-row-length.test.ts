@@ -70,7 +70,7 @@ describe('tree: a container row stays short, its tooltip says the rest', () => {
     assert.deepEqual(worst.map((c) => c.description), [
       'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · risk <0.1%·<1/1000 (≤5%·≤1/100)',
       'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · ⚠ risk 55%·1/5 (≤5%·≤1/100)',
-      'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · ⚠ risk 0.2%·1/833 (≤0.1%·≤1/1000)',
+      'cpu 12345m→23456m · mem 1023Mi→100Mi lim 1023Mi · ⚠ risk 0.16%·1/833 (≤0.1%·≤1/1000)',
     ]);
     for (const c of worst) assert.ok(c.description!.length <= ROW_MAX, `${c.description!.length} characters: ${c.description}`);
     // Nothing lost: the tooltip states each risk next to its target, and the limit the OOM days are about.

@@ -13,7 +13,7 @@
  */
 import { peakGrowth } from './growth';
 import type { Bounded, Evidence, ResourceRecommendation, RiskStatement } from '../../core/recommendation';
-import { oomDaysText, shareText, targetShareText } from '../../core/advice-text';
+import { oomDaysText, shareText, targetOomDaysText, targetShareText } from '../../core/advice-text';
 import { applyQuantityPolicy, roundUpTo, type QuantityPolicy } from '../../core/quantity';
 import { clean, medianStep, series as makeSeries, slice, type Series } from '../../core/series';
 import { finiteSorted, max, quantileSorted } from '../../core/stats';
@@ -339,9 +339,9 @@ function daysText(d: number): string {
   return d < 1 ? 'less than a day' : `${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}`;
 }
 
-/** A risk target as the other surfaces say it: CPU `0.15%` (targetShareText), memory `1 OOM day in 667` (oomDaysText). */
+/** A risk target as the other surfaces say it: CPU `0.15%` (targetShareText), memory `1 OOM day in 667` (targetOomDaysText). */
 function targetText(kind: ResourceKind, x: number): string {
-  return kind === 'memory' ? oomDaysText(x) : targetShareText(x);
+  return kind === 'memory' ? targetOomDaysText(x) : targetShareText(x);
 }
 
 /**
