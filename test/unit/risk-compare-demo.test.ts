@@ -62,7 +62,8 @@ describe('risk next to each value: --compare and the demo', function () {
   it('mora demo --cpu-risk 0.01 --memory-risk 0.005: sized to them (the values mora recommend gives), said in one line and under the table', async () => {
     const demo = await asPipe(undefined, () => mora(['demo', '--no-report', '-q', '--cpu-risk', '0.01', '--memory-risk', '0.005']));
     assert.equal(demo.code, 0, demo.err);
-    assert.match(demo.out, /^MOrA sizes to your risk target: CPU request exceeded ≤1% of the time, memory limit ≤1 OOM day in 200$/m);
+    // One line: the targets and where to change them (it broke after the targets).
+    assert.match(demo.out, /^MOrA sizes to your risk target: CPU request exceeded ≤1% of the time, memory limit ≤1 OOM day in 200 \(--cpu-risk \/ --memory-risk here and in mora recommend; settings mora\.risk\.cpu \/ mora\.risk\.memory\)\.$/m);
     assert.match(demo.out, /risk targets: CPU request exceeded ≤1% of the time, memory limit ≤1 OOM day in 200 \(--cpu-risk, --memory-risk\)/);
     const json = JSON.parse(await recommendCommand({ ...RECOMMEND_DEFAULTS, format: 'json', cpuRisk: '0.01', memoryRisk: '0.005' })) as Recommendation[];
     const rows = rowsOf(demo.out.slice(demo.out.search(/^service +cpu +vpa/m)));

@@ -142,8 +142,9 @@ export async function runDemo(opts: DemoOptions = { report: false, model: 'none'
     onGlobalModel: (require('../../pipeline/global-lstm') as typeof import('../../pipeline/global-lstm')).globalEventPrinter((x) => process.stderr.write(x), { tty, quiet: opts.quiet }),
     onProgress: opts.quiet ? undefined : (d, n, name) => process.stderr.write(tty ? `\rrecommending: ${d}/${n} ${name.padEnd(24)}${d === n ? '\n' : ''}` : `recommending: ${d}/${n} ${name}\n`),
   });
-  // The one knob, in one line: what the targets (the defaults, or --cpu-risk / --memory-risk) promise and where to change them.
-  out.write(`${fitParagraph(`MOrA sizes to your risk target: ${riskSettingText(risk)}\n`
+  // The one knob, in one line: what the targets (the defaults, or --cpu-risk / --memory-risk) promise and where to change
+  // them; wrapped only where the terminal is narrower.
+  out.write(`${fitParagraph(`MOrA sizes to your risk target: ${riskSettingText(risk)} `
     + '(--cpu-risk / --memory-risk here and in mora recommend; settings mora.risk.cpu / mora.risk.memory).\n', width)}\n`);
   out.write(`${fitParagraph(`MOrA's recommendations (${model ? `moving window, checked against the ${model} forecast` : 'moving window; -m prophet|fused checks a forecast against it'})\n`
     + 'next to VPA\'s and KRR\'s on the same history:\n', width)}\n`);
