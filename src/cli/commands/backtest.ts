@@ -23,7 +23,7 @@ import { frontierHtml } from '../format/frontier-html';
 import { forTerminal } from '../format/terminal';
 import { fixed, percent, renderTable } from '../format/table';
 import { checkUserFile, writeUserFile } from '../format/write';
-import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, outputOverInput, readStdin, type LayoutFlags, type LoadReport } from './backtest-input';
+import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, outputOverInput, readStdin, type LayoutFlags, type LoadReport, type UnreadableFile } from './backtest-input';
 import { unitNotes } from './backtest-units';
 import { checkReportPath } from './report-path';
 import { DEFAULT_WARMUP_DAYS, shortWarmupDays, wholeDays } from '../../rightsizing/backtest/warmup';
@@ -167,7 +167,7 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   // Values are read in base units (cores, bytes); the baselines' floors and VPA's histogram depend on that (backtest-units.ts).
   report.notes.push(...scopeNotes, ...dedup.notes, ...unitNotes(inputs, kind, specs.map((s) => s.name), scale));
   const progress = !opts.quiet && inputs.length > 1;
-  if (!opts.quiet && report.files) process.stderr.write(`backtest: ${filesText(opts.input, report.files)}\n`);
+  if (!opts.quiet && report.files) process.stderr.write(`backtest: ${filesText(opts.input, report.files, unreadable)}\n`);
   const tty = process.stderr.isTTY === true;
   const options = {
     warmupDays,
@@ -236,17 +236,26 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
   if (unreadable.length) {
     // As `recommend --apply-to` does: every readable file is done and written, then the run fails for the others.
     // Partial (exit 4), not a usage error (2): the summary printed and recs.csv written are good for the files read.
-    const failure = new PartialResult(`${unreadable.length} of ${unreadable.length + inputs.length} files could not be read (named above); the others were replayed`);
+    // Files, not series: a file of several series (a pod column) counted once per series.
+    const tried = report.files?.read.length ?? unreadable.length + inputs.length;
+    const failure = new PartialResult(`${unreadable.length} of ${tried} files could not be read (named above); the others were replayed`);
     failure.output = output;
     throw failure;
   }
   return output;
 }
 
-/** The progress line of a directory input: how many files it read (the first names) and which it left aside. */
-function filesText(input: string, files: NonNullable<LoadReport['files']>): string {
+/**
+ * The progress line of a directory input: how many files it read (the first names), those it could not read (each named
+ * with why on a line below; they were counted as read until 2026-12-01) and which it left aside.
+ */
+export function filesText(input: string, files: NonNullable<LoadReport['files']>, unreadable: readonly UnreadableFile[] = []): string {
   const few = (l: readonly string[]) => `${l.slice(0, 8).map(forTerminal).join(', ')}${l.length > 8 ? `, … (${l.length - 8} more)` : ''}`;
-  return `${forTerminal(input)}: ${files.read.length} file${files.read.length === 1 ? '' : 's'} read (${few(files.read)})`
+  const failed = new Set(unreadable.map((u) => relative(input, u.file)));
+  const read = files.read.filter((f) => !failed.has(f));
+  const bad = files.read.filter((f) => failed.has(f));
+  return `${forTerminal(input)}: ${read.length} file${read.length === 1 ? '' : 's'} read${read.length ? ` (${few(read)})` : ''}`
+    + (bad.length ? `; ${bad.length} could not be read (${few(bad)}; why below)` : '')
     + (files.ignored.length ? `; ${files.ignored.length} skipped, not .csv/.json/.csv.gz/.json.gz (${few(files.ignored)})` : '')
     + (files.outputs.length ? `; ${files.outputs.length} skipped as backtest --out files (${few(files.outputs)})` : '');
 }
