@@ -8,7 +8,7 @@
  * models weighed by their holdout error against the seasonal baseline; without an LSTM run, or when it fails, the view
  * says so and fuses Prophet with the baseline (fusion's fallback). A note per panel gives the fused weights.
  */
-import { advisedReplicaBounds, replicaAdvice, replicaRiskStatement } from '../core/advice-text';
+import { advisedReplicaBounds, replicaAdvice, replicaRiskStatement, replicaRiskTarget } from '../core/advice-text';
 import type { Recommendation } from '../core/recommendation';
 import type { Workload } from '../core/workload';
 import type { DataSource, MetricFrame } from '../data/datasource';
@@ -196,12 +196,12 @@ function referenceLines(id: PanelId, rec: Recommendation, container: string): Re
 
 /**
  * The replica advice under the replicas panel's summary, in the tree tooltip's words: `replicas 2 → 5 (per-replica load
- * above capacity at no time in the history)`, or for an HPA `HPA 2–6 → raise maxReplicas to 12 (1.5 × the p99 load needs
+ * above capacity at no time in the history, target ≤5%)`, or for an HPA `HPA 2–6 → raise maxReplicas to 12 (1.5 × the p99 load needs
  * 12 pods of 80m)` (replicaAdvice, replicaRiskStatement).
  */
 function replicaAdviceText(rep: NonNullable<Recommendation['replicas']>): string {
   const risk = replicaRiskStatement(rep);
-  return `${replicaAdvice(rep)}${risk ? ` (${risk})` : ''}`;
+  return `${replicaAdvice(rep)}${risk ? ` (${risk}, ${replicaRiskTarget(rep)})` : ''}`;
 }
 
 /** Everything the webview shows for one container, plus the recommendation it is drawn against. */

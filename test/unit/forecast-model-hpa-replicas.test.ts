@@ -34,10 +34,10 @@ describe('forecast view, replicas panel: the advice the other surfaces give', fu
     assert.match(panel.summary.caption, /: summary · HPA 2–6 → raise maxReplicas to 12 \(1\.5 × the p99 load needs 12 pods of 80m\)$/);
   });
 
-  it('currencyservice (no HPA, 2 → 5): the advised count, whole, with its risk statement', async () => {
+  it('currencyservice (no HPA, 2 → 5): the advised count, whole, with its risk statement next to its target', async () => {
     const { panel, rep } = await view('currencyservice');
     assert.deepEqual(panel.lines.map((l) => [l.label, l.value]), [['Current replicas', 2], ['Recommended replicas', 5]]);
     assert.deepEqual(panel.summary.rows.find((r) => r[0] === 'Recommended replicas')!.slice(0, 2), ['Recommended replicas', '5']);
-    assert.equal(panel.summary.caption, `${panel.title}: summary · replicas 2 → 5 (${replicaRiskStatement(rep)})`);
+    assert.equal(panel.summary.caption, `${panel.title}: summary · replicas 2 → 5 (${replicaRiskStatement(rep)}, target ≤5%)`);
   });
 });
