@@ -364,11 +364,17 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
  * of a wide file: over a row counter (`firstColumn`, the first data rows' first cells: whole numbers one apart, before 1973 as Unix seconds) it says
  * `--wide --step <seconds>`, over timestamps `--wide` (`--no-header` read "step" as a timestamp and failed).
  */
-function chooseColumnsOrNoHeader(header: readonly string[], where: string, firstColumn: readonly string[] = []): ReturnType<typeof chooseColumns> {
+function chooseColumnsOrNoHeader(header: readonly string[], where: string, firstColumn: readonly string[] = [], firstRows: ReadonlyArray<readonly string[]> = []): ReturnType<typeof chooseColumns> {
   try {
     return chooseColumns(header, where);
   } catch (e) {
     const numbers = header.filter((h) => DECIMAL.test(h)).length;
+    // No column named for time nor holding times (aggregates: Alibaba's or Google's cluster-trace exports of usage per
+    // interval): the rows may be samples one step apart, which backtest --step reads.
+    if (e instanceof InputError && numbers < 2 && /which column is the timestamp\?/.test(e.message) && firstRows.length > 0 && !header.some((_, j) => timeLikeColumn(firstRows.map((r) => r[j] ?? '')))) {
+      throw new InputError(`${e.message}; no column holds times: if the rows are samples one step apart (an aggregate export, as Alibaba's or Google's cluster traces give), `
+        + 'give mora backtest --step <seconds> --value-column <name> (it reads the rows as evenly spaced, that many seconds apart)');
+    }
     if (!(e instanceof InputError) || numbers < 2) throw e;
     if (header[0] !== '' && !DECIMAL.test(header[0]) && numbers === header.length - 1 && firstColumn.length > 0) {
       const names = `${clip(header.slice(1, 4).join(', '), 60)}${header.length > 4 ? ', …' : ''}`;
@@ -385,6 +391,31 @@ function chooseColumnsOrNoHeader(header: readonly string[], where: string, first
     throw new InputError(`${where}: no header? ${numbers} of its ${header.length} cells are numbers (${clip(header.join(','), 80)}); for a file without a header, give `
       + '--no-header with --time-column <n> --value-column <n> (columns numbered from 1), and --series-column <n> when an id column names several series');
   }
+}
+
+/**
+ * Whether a column's first cells read as times: each an ISO date (or another date format parseTimestamp reads), or a Unix
+ * timestamp after 1980 in any unit, and never decreasing. Usage numbers (0.52 cores) are no times.
+ */
+function timeLikeColumn(cells: readonly string[]): boolean {
+  const ts = cells.map((c) => c.trim()).filter((c) => c !== '');
+  if (ts.length === 0) return false;
+  const read = ts.map((c) => (EPOCH_NUMBER.test(c) ? (Number(c) >= BEFORE_MONITORING ? Number(c) : NaN) : parseTimestamp(c)));
+  return read.every(Number.isFinite) && read.every((x, k) => k === 0 || x >= read[k - 1]);
+}
+
+/**
+ * Whether the first column of the data rows from line `from` (up to 20 of them) holds numbers that are no step counter
+ * (whole numbers ≥ 0, never decreasing): usage, such as 0.52 cores or bytes that go up and down. Text (a date) is not.
+ */
+function usageNumbers(lines: readonly string[], from: number): boolean {
+  const cells: string[] = [];
+  for (let k = from; k < lines.length && cells.length < 20; k++) {
+    if (lines[k].trim() !== '' && !isComment(lines[k])) cells.push(unquote(splitCsvLine(lines[k])[0] ?? '').trim());
+  }
+  if (cells.length === 0 || !cells.every((c) => DECIMAL.test(c))) return false;
+  const counter = cells.every((c, k) => /^\d+$/.test(c) && (k === 0 || Number(c) >= Number(cells[k - 1])));
+  return !counter;
 }
 
 /** An infinity as exports write it (Prometheus +Inf for a division by zero, numpy inf, JavaScript Infinity). */
@@ -675,10 +706,14 @@ function parseCsv(text: string, name: string): ReadSeries {
   }
   // The first column of the first data rows: a header of numbers over a row counter is told from one over times by them.
   const firstColumn: string[] = [];
+  const firstRows: string[][] = [];
   for (let k = i + 1; k < lines.length && firstColumn.length < 20; k++) {
-    if (lines[k].trim() !== '' && !isComment(lines[k])) firstColumn.push(unquote(splitCsvLine(lines[k])[0] ?? ''));
+    if (lines[k].trim() === '' || isComment(lines[k])) continue;
+    const cells = splitCsvLine(lines[k]).map(unquote);
+    firstColumn.push(cells[0] ?? '');
+    firstRows.push(cells);
   }
-  const { tCol, vCol, clockCol, chosen, leftOut } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`, firstColumn);
+  const { tCol, vCol, clockCol, chosen, leftOut } = chooseColumnsOrNoHeader(header, `${name}: line ${i + 1}`, firstColumn, firstRows);
   const t: number[] = [];
   const v: number[] = [];
   let missing = 0;
@@ -958,6 +993,9 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     if (named.length > 0 && (TIME_NAMES.includes(header![named[0]]) || new Set(named).size === 1)) tCol = named[0];
     else if (named.length > 0) throw new InputError(`${where}: which column is the timestamp? ${clip([...new Set(named)].map((j) => `"${header![j]}"`).join(' and '))} could be; give --time-column <name or number>`);
     else if (layout.step !== undefined && free.length <= 1) byRow = true;
+    // With --step, a first column of usage numbers (cpu_usage 0.52, beside --value-column mem_usage) is no step counter:
+    // the rows are the steps (it read 0.52 × the step as the time, silently).
+    else if (layout.step !== undefined && header && free.includes(0) && usageNumbers(lines, i + 1)) byRow = true;
     // The first free column, as a two-column file's timestamp is read; without a header only when two are left (time, value).
     else if (free.includes(0) && (header || (free.length === 2 && vCol === undefined))) tCol = 0;
     else if (layout.step !== undefined) byRow = true;
