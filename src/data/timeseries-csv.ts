@@ -304,6 +304,17 @@ function commaSeparated(text: string, name: string): string {
   return out.join('\n');
 }
 
+/**
+ * "Which column is the value?" of a header with several candidates and no time-and-value pairs: `candidates` are the
+ * columns besides the time (as the header names them, lower case), from which a caller that knows the resource kind
+ * (backtest --kind) may pick the one column named for it.
+ */
+export class ValueColumnError extends InputError {
+  constructor(message: string, readonly candidates: readonly string[]) {
+    super(message);
+  }
+}
+
 /** Header names that are the timestamp column by themselves; other names count when they contain "time" or "date". */
 const TIME_NAMES = ['timestamp', 'time', 'ts', 'ds', 'date', 'datetime', 't'];
 const VALUE_NAMES = ['value', 'y'];
@@ -350,8 +361,8 @@ function chooseColumns(header: readonly string[], where: string): { tCol: number
     else if (rest.length === 1) vCol = rest[0].j;
     else if (usage) return { tCol, vCol: rest[usage.k].j, ...(split ? { clockCol } : {}), chosen: usage.chosen, leftOut: usage.left.map((k) => rest[k].j) };
     else {
-      throw new InputError(`${where}: which column is the value? The header has ${header.length} columns (${list})${companionText(rest.map((c) => c.h))}; name the one to use "value", `
-        + 'or give --value-column (one series; with --series-column <id columns>: one per id) or --wide (one per column)');
+      throw new ValueColumnError(`${where}: which column is the value? The header has ${header.length} columns (${list})${companionText(rest.map((c) => c.h))}; name the one to use "value", `
+        + 'or give --value-column (one series; with --series-column <id columns>: one per id) or --wide (one per column)', rest.map((c) => c.h));
     }
   }
   return split ? { tCol, vCol, clockCol } : { tCol, vCol };

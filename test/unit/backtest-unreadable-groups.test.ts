@@ -9,9 +9,9 @@ import { groupUnreadable } from '../../src/cli/commands/backtest-input';
 import { rows, T0 } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
 
-/** A CSV whose header has several value-like columns: the reader cannot tell which is the value. */
-const WIDE = ['timestamp,cpu,mem,disk', `${T0},0.1,100,5`, `${T0 + 300},0.2,110,6`, `${T0 + 600},0.3,120,7`].join('\n');
-const WIDE_REASON = 'line 1: which column is the value? The header has 4 columns (timestamp, cpu, mem, disk)';
+/** A CSV whose header has several value-like columns, none named for --kind cpu: the reader cannot tell which is the value. */
+const WIDE = ['timestamp,rx,tx,disk', `${T0},0.1,100,5`, `${T0 + 300},0.2,110,6`, `${T0 + 600},0.3,120,7`].join('\n');
+const WIDE_REASON = 'line 1: which column is the value? The header has 4 columns (timestamp, rx, tx, disk)';
 
 function count(text: string, part: string): number {
   return text.split(part).length - 1;

@@ -10,7 +10,7 @@
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { clean, series as makeSeries, type Series } from '../../core/series';
-import { farRowsNote, hasLayout, implausibleTimestamps, InputError, isCounterName, looksCumulative, metricForKind, parseTimeseriesBytes, readTimeseriesFile, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
+import { farRowsNote, hasLayout, implausibleTimestamps, InputError, isCounterName, looksCumulative, metricForKind, parseTimeseriesBytes, readTimeseriesFile, ValueColumnError, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
 import { clip } from '../../data/input-error';
 
@@ -160,12 +160,26 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const named = new Map<string, string>();
   /** Paired files read as one metric for `kind`: "column (why)" → the files. */
   const pairedPicks = new Map<string, string[]>();
+  /** Files of several value columns read as the one named for `kind`: "column (why)" → the files. */
+  const kindPicks = new Map<string, string[]>();
   for (const f of chosen) {
     try {
       const name = fromStdin ? STDIN_NAME : seriesNameOf(f, root);
       const other = named.get(name);
       if (other !== undefined) throw new InputError(`${f}: gives the same series name "${name}" as ${basename(other)}; rename one`);
-      let reads = fromStdin ? parseTimeseriesBytes(stdin!, STDIN_NAME, layout) : readTimeseriesFile(f, layout);
+      const readAs = (l: CsvLayout | undefined) => (fromStdin ? parseTimeseriesBytes(stdin!, STDIN_NAME, l) : readTimeseriesFile(f, l));
+      let reads: LabelledRead[];
+      try {
+        reads = readAs(layout);
+      } catch (e) {
+        // Several value columns (`timestamp,cpu_usage,assigned_mem`): the one named for --kind when exactly one is, as a
+        // paired file's metric is picked (metricForKind), said on stderr; none or several: the error as it was.
+        const pick = kind && e instanceof ValueColumnError && !layout?.wide && !layout?.seriesColumns?.length ? kindColumn(e.candidates, kind) : undefined;
+        if (!pick) throw e;
+        reads = readAs({ ...layout, valueColumn: pick.name });
+        const said = `${pick.name}: ${pick.why}`;
+        kindPicks.set(said, [...(kindPicks.get(said) ?? []), root === undefined ? f : relative(root, f)]);
+      }
       // --wide asks for every column: each metric is then replayed, as --wide replays every column of a wide file.
       if (kind && !layout?.wide && reads.some((r) => r.paired)) {
         const pick = metricForKind(reads.map((r) => r.key!), kind, f, (k) => reads.find((r) => r.key === k)!.read.series.v);
@@ -248,6 +262,10 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     const which = root === undefined ? files[0] : `${path}: ${files.length} file${files.length === 1 ? '' : 's'} (${fewNames(files)})`;
     report?.notes.push(`${which}: a time column before each metric; --kind ${kind} replays ${said}; --value-column <name> picks another metric`);
   }
+  for (const [said, files] of kindPicks) {
+    const which = root === undefined ? files[0] : `${path}: ${files.length} file${files.length === 1 ? '' : 's'} (${fewNames(files)})`;
+    report?.notes.push(`${which}: several value columns; --kind ${kind} replays ${said}; --value-column <name> picks another`);
+  }
   // Ids in several files: parts of one trace are joined; the same id over the same time in two files (web-a of cluster-a
   // and of cluster-b) is two series, and merging them would keep one file's value per timestamp, silently.
   const apart = new Map<number, { a: Part; b: Part }>();
@@ -312,6 +330,11 @@ export function outputOverInput(out: string, sources: readonly string[]): string
     } catch { /* a source gone since: nothing to replace */ }
   }
   return undefined;
+}
+
+/** The one column of several named for `kind` (metricForKind's rule, as for paired files), or undefined when none or several are. */
+function kindColumn(candidates: readonly string[], kind: 'cpu' | 'memory'): { name: string; why: string } | undefined {
+  try { return metricForKind(candidates, kind, ''); } catch { return undefined; }
 }
 
 /** The other resource kind when a column's name says it is that kind's metric (`mem_used` for cpu, `cpu_usage` for memory). */
