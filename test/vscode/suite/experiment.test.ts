@@ -13,7 +13,7 @@ import type { PlanDocument, PlanEvent, PlanRunResult } from '../../../src/data/e
 import type { ExperimentViewData, WebviewDescription } from '../../../src/protocol/forecast';
 import { FIXTURE_FAILED, fixturePlanDocument } from '../../harness/experiment-fixture';
 import { tempDir } from '../../harness/temp-dir';
-import { activateMora, waitFor } from './helpers';
+import { activateMora, pollUntil, waitFor } from './helpers';
 
 interface Api {
   forecast: { describe(): Promise<WebviewDescription>; experiment(): ExperimentViewData | undefined };
@@ -134,7 +134,8 @@ describe('MOrA: Run Load Experiment', function () {
         // The second cell: cancel once its load reaches the server (the first cell's requests are all answered by then).
         if (e.kind === 'cell-start' && e.cell.index === 1) {
           const before = requests;
-          void waitFor(() => requests, (n) => n >= before + 3, 20_000).then(() => { atCancel = requests; cts.cancel(); });
+          // Cancel only once the load arrived: if it never does, the run is not cancelled and the asserts below fail.
+          void pollUntil(() => requests, (n) => n >= before + 3, 20_000).then((r) => { if (r.ok) { atCancel = requests; cts.cancel(); } });
         }
       },
     });

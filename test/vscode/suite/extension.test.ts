@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DemoDataSource, DEMO_CONTEXT, DEMO_NAMESPACE } from '../../../src/data/demo';
-import { activateMora, collectTree, EXTENSION_ID, labelOf, waitFor, type TreeNode } from './helpers';
+import { activateMora, collectTree, EXTENSION_ID, labelOf, pollUntil, waitFor, type TreeNode } from './helpers';
 
 describe('MOrA extension', () => {
   it('activates from its view and returns the test API', async () => {
@@ -67,7 +67,8 @@ describe('MOrA extension', () => {
     // there), so reveal again until the selection comes back, within a deadline.
     const selected = await waitFor(async () => {
       await api.treeView.reveal(target, { select: true, focus: true, expand: false });
-      return waitFor(() => api.treeView.selection, (s) => s.length === 1, 3_000);
+      // Best effort: a dropped reveal ends this poll unselected, and the outer wait reveals again.
+      return (await pollUntil(() => api.treeView.selection, (s) => s.length === 1, 3_000)).value;
     }, (s) => s.length === 1);
     assert.ok(api.treeView.visible, 'the MOrA view is visible');
     assert.deepEqual(selected.map((n) => (n as { id: string }).id), [(target as { id: string }).id]);

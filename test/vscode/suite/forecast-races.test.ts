@@ -154,7 +154,7 @@ describe('MOrA forecast view: work under way when the view moves on', function (
     const after = await waitFor(() => api.forecast.describe(), (x) => x.actions?.drawn?.name === 'shippingservice' && x.actions.apply && !x.actions.previous);
     assert.deepEqual([after.actions?.drawn?.name, after.actions?.apply, after.actions?.copyYaml, after.actions?.previous], ['shippingservice', true, true, false]);
     // Its LSTM pass (the warm start: quick) painted here too, not in the next suite's view.
-    await waitFor(() => lstmPainted, (x) => x, 60_000);
+    await waitFor(() => lstmPainted, (x) => x, 60_000, 'shippingservice\'s LSTM pass painted in this view');
     sub.dispose();
   });
 });

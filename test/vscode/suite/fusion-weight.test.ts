@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ForecastViewData, RenderedReport } from '../../../src/protocol/forecast';
-import { activateMora, waitFor } from './helpers';
+import { activateMora, pollUntil } from './helpers';
 
 interface ForecastApi {
   forecast: {
@@ -50,7 +50,7 @@ describe('mora.fusion.prophetWeight weighs Prophet in the forecast view\'s fusio
     try {
       // Only emailservice's paints: an LSTM pass of the suite before (another workload) may still paint after this starts.
       const lstmPaint = async (from: number) => {
-        const painted = await waitFor(() => reports.slice(from).find((r) => r.phase === 'forecast' && r.lstmPanels.length > 0 && r.workload === 'emailservice'), (r) => r !== undefined, 90_000);
+        const { value: painted } = await pollUntil(() => reports.slice(from).find((r) => r.phase === 'forecast' && r.lstmPanels.length > 0 && r.workload === 'emailservice'), (r) => r !== undefined, 90_000);
         assert.ok(painted, `an LSTM was fused (reports: ${JSON.stringify(reports.slice(from))})`);
         return blends(api.forecast.data()?.notes ?? []);
       };

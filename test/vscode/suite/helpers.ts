@@ -49,18 +49,48 @@ export async function collectTree(api: MoraTestApi, depth: number): Promise<Tree
 }
 
 /**
- * Polls `get` until `ok` holds or the deadline passes, then returns the last value (the caller's assertion says what
- * was expected). The extension host and the workbench talk asynchronously, and on a busy machine a round trip can
- * take seconds, so the deadline is generous: it only costs time when the condition never holds.
+ * Polls `get` until `ok` holds or `ms` passes, and says which: `{ ok, value }` with the last value. For waits that may
+ * rightly end without the condition (a best-effort retry, a negative check), or whose caller asserts with a message
+ * that says more than the last value; the caller must assert on `ok`. Everything else uses `waitFor`, which throws.
+ * The extension host and the workbench talk asynchronously, and on a busy machine a round trip can take seconds, so the
+ * deadline is generous: it only costs time when the condition never holds.
  */
-export async function waitFor<T>(get: () => T | Promise<T>, ok: (x: T) => boolean, ms = 30_000): Promise<T> {
+export async function pollUntil<T>(get: () => T | Promise<T>, ok: (x: T) => boolean, ms = 30_000): Promise<{ ok: boolean; value: T }> {
   const end = Date.now() + ms;
   let x = await get();
-  while (!ok(x) && Date.now() < end) {
+  while (!ok(x)) {
+    if (Date.now() >= end) return { ok: false, value: x };
     await new Promise((r) => setTimeout(r, 50));
     x = await get();
   }
-  return x;
+  return { ok: true, value: x };
+}
+
+/** `value` as JSON for a failure message, cut to `max` characters (circular or odd values fall back to String). */
+export function preview(value: unknown, max = 600): string {
+  let s: string;
+  try {
+    s = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    s = String(value);
+  }
+  return cut(s, max);
+}
+
+function cut(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+}
+
+/**
+ * Polls `get` until `ok` holds and returns that value; throws when `ms` passes first, naming what was awaited (`what`,
+ * or else the condition's source) and the last value. A wait whose condition never holds fails the test.
+ */
+export async function waitFor<T>(get: () => T | Promise<T>, ok: (x: T) => boolean, ms = 30_000, what?: string): Promise<T> {
+  const r = await pollUntil(get, ok, ms);
+  if (r.ok) return r.value;
+  const source = (f: { toString(): string }, max: number) => cut(f.toString().replace(/\s+/g, ' '), max);
+  const condition = what ?? `\`${source(ok, 300)}\` on \`${source(get, 200)}\``;
+  throw new Error(`waitFor: ${condition} did not hold within ${ms} ms; last value: ${preview(r.value)}`);
 }
 
 /** A one-container Deployment manifest (container app, requests 500m / 1Gi), in `namespace` when given. */

@@ -90,7 +90,7 @@ export async function backToDemo(f: Fixture | undefined): Promise<void> {
 export async function fixtureCall(f: Fixture, line: string): Promise<Record<string, unknown>> {
   const seen = f.lines.length;
   f.child.stdin!.write(`${line}\n`);
-  const answer = await waitFor(() => f.lines.slice(seen).find((l) => /^\{"(scaled|patched|deployment|error)"/.test(l)), (l) => l !== undefined);
+  const answer = await waitFor(() => f.lines.slice(seen).find((l) => /^\{"(scaled|patched|deployment|error)"/.test(l)), (l) => l !== undefined, 30_000, `the fixture's answer to ${line}`);
   const parsed = JSON.parse(answer!) as Record<string, unknown>;
   if ('error' in parsed) throw new Error(`${line}: ${String(parsed.error)}`);
   return parsed;

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ForecastViewData, RenderedReport } from '../../../src/protocol/forecast';
-import { activateMora, waitFor } from './helpers';
+import { activateMora, pollUntil } from './helpers';
 
 interface ForecastApi {
   forecast: {
@@ -30,7 +30,7 @@ async function firstLstmPaint(api: ForecastApi, name: string, timeoutMs: number)
   try {
     await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name, container: 'server' });
     // Only this workload's paints: an earlier suite's late recompute (a settings change) can paint another one meanwhile.
-    const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast' && r.workload === name && r.lstmPanels.length > 0), (r) => r !== undefined, timeoutMs);
+    const { value: painted } = await pollUntil(() => reports.find((r) => r.phase === 'forecast' && r.workload === name && r.lstmPanels.length > 0), (r) => r !== undefined, timeoutMs);
     assert.ok(painted, `an LSTM was fused (reports: ${JSON.stringify(reports)})`);
     const data = api.forecast.data();
     assert.equal(data?.target.name, name, 'the notes read are this workload\'s');

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { demoManifests } from '../../../src/data/demo';
 import { scanManifest } from '../../../src/manifests/scan';
 import type { ForecastViewData, RenderedReport, WebviewDescription } from '../../../src/protocol/forecast';
-import { activateMora, waitFor } from './helpers';
+import { activateMora, pollUntil, waitFor } from './helpers';
 
 interface ForecastApi {
   forecast: {
@@ -128,7 +128,7 @@ describe('MOrA forecast webview', function () {
     await vscode.commands.executeCommand('mora.showForecast', { workload: { context: 'demo', namespace: 'shop', kind: 'Deployment', name: 'currencyservice' }, container: 'server' });
     assert.equal(await waitFor(() => api.forecast.visible(), (v) => v), true, 'Show Forecast opens the closed panel again');
     assert.equal((await waitFor(() => api.forecast.data(), (d) => d?.target.name === 'currencyservice'))?.target.name, 'currencyservice');
-    const d = await waitFor(() => describeWhenDrawn(api), (x) => x.points > 0);
+    const d = await describeWhenDrawn(api);
     // A new webview would first paint ≥ 1 s later in a browser (it waits for VS Code's service worker).
     assert.equal(d.pageLoadedAt, before.pageLoadedAt, 'the same page drew the next workload (the view was hidden, not destroyed)');
   });
@@ -161,7 +161,7 @@ describe('MOrA forecast webview', function () {
     const sub = api.forecast.onRendered((r) => reports.push(r));
     try {
       await api.forecast.show({ namespace: 'shop', kind: 'Deployment', name: 'currencyservice', container: 'server' });
-      const painted = await waitFor(() => reports.find((r) => r.phase === 'forecast'), (r) => r !== undefined);
+      const { value: painted } = await pollUntil(() => reports.find((r) => r.phase === 'forecast'), (r) => r !== undefined);
       assert.ok(painted, `the webview reported a painted forecast (reports: ${JSON.stringify(reports)})`);
       assert.deepEqual(painted.panels, ['cpu', 'memory', 'requests', 'replicas']);
       assert.ok(painted.lstmPanels.every((p) => painted.panels.includes(p)));
