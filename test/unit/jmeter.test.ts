@@ -6,12 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { jmxTemplateCommand } from '../../src/cli/commands/experiment-jmx';
 import { main } from '../../src/cli/main';
-import { jmeterArgs, jmeterProperties, jmeterPropertiesText, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
+import { JMETER_START_ALLOWANCE_SECONDS, jmeterArgs, jmeterProperties, jmeterPropertiesText, jmeterSegments, jmeterThreads, jmxSegmentCapacity, runJmeterCell } from '../../src/data/experiments/jmeter';
 import { jmxHostProblems } from '../../src/data/experiments/jmx-hosts';
 import { findJmeterLaunch, launcherCommand, resolveJmeterBinary } from '../../src/data/experiments/jmeter-install';
 import { JMX_WARMUP_LABEL, jmxTemplate } from '../../src/data/experiments/jmx-template';
 import { jtlStats, parseJtl, percentile, splitCsvLine } from '../../src/data/experiments/jtl';
-import type { PlanCell } from '../../src/data/experiments/plan-file';
+import { expandPlan, parsePlan, type PlanCell } from '../../src/data/experiments/plan-file';
 
 const HEADER = 'timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,Latency';
 
@@ -387,6 +387,34 @@ describe('mora experiment jmx-template', () => {
     assert.throws(() => jmxTemplateCommand({ target: 'ftp://x' }), /not an http\(s\) URL/);
     assert.throws(() => jmxTemplateCommand({ segments: '0' }), /--segments must be a whole number/);
     assert.throws(() => jmxTemplateCommand({ out: path.join(dir, 'cell.xml') }), /must end in \.jmx/);
+  });
+});
+
+describe('JMeter cells in a plan\'s totals', () => {
+  // A .jmx without MOrA's warm-up request is run JMETER_START_ALLOWANCE_SECONDS longer (jmeter.ts): the time a plan
+  // takes, which --dry-run and the confirmation say, includes it (until 2026-12-01 it did not).
+  it('--dry-run counts the start allowance of each cell of a hand-written .jmx, not of the template\'s', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mora-jmeter-plan-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'template.jmx'), jmxTemplate());
+      fs.writeFileSync(path.join(dir, 'hand.jmx'), jmxTemplate().replaceAll(JMX_WARMUP_LABEL, 'first call'));
+      const service = (name: string, jmx: string) => ({ name, jmx, target: 'http://127.0.0.1:8080/', replicas: [1], levels: [5, 10], duration: 4, warmup: 1, cooldown: 2, slo: { latencyP95Ms: 100 } });
+      const file = path.join(dir, 'p.mora-plan.json');
+      fs.writeFileSync(file, JSON.stringify({ prometheus: 'http://127.0.0.1:9090', rateCap: 10, services: [service('tpl', 'template.jmx'), service('hand', 'hand.jmx')] }));
+      const r = await runMain(['experiment', 'run', file, '--dry-run', '--format', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { totalSeconds: number };
+      // 4 cells of 1 + 4 + 2 s; the two of hand.jmx 3 s more each.
+      assert.equal(out.totalSeconds, 4 * 7 + 2 * JMETER_START_ALLOWANCE_SECONDS);
+      assert.equal(JMETER_START_ALLOWANCE_SECONDS, 3);
+      const plan = parsePlan(fs.readFileSync(file, 'utf8'), file);
+      assert.equal(expandPlan(plan).totalSeconds, 34, 'the same total for the confirmation (VS Code)');
+      // An unreadable .jmx is counted as hand-written (the longer of the two).
+      fs.rmSync(path.join(dir, 'template.jmx'));
+      assert.equal(expandPlan(plan).totalSeconds, 4 * 7 + 4 * 3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

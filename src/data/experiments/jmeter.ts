@@ -43,6 +43,7 @@ import { checkJmxHosts } from './jmx-hosts';
 import { JTL_PROPERTIES, jtlStats, parseJtl } from './jtl';
 import { JMETER_INSTALL_HINT, JMETER_LAUNCHER_BSH, findJmeterLaunch, launcherCommand, resolveJmeterBinary } from './jmeter-install';
 import { JMX_WARMUP_LABEL } from './jmx-template';
+import { JMETER_START_ALLOWANCE_SECONDS, jmxStartAllowanceSeconds } from './plan-file';
 import type { CellLoadDriver, CellLoadRequest, CellLoadResult, PlanCell, RateSegment } from './plan-file';
 
 export interface JmeterOptions {
@@ -260,12 +261,8 @@ function jmxWarmupHint(jmxText: string): string {
   return jmxText.includes(JMX_WARMUP_LABEL) ? '' : `a setUp Thread Group sending one request named "${JMX_WARMUP_LABEL}" before the timed groups (as MOrA's template has: mora experiment jmx-template) takes that start out of them; `;
 }
 
-/**
- * Seconds of load a .jmx without MOrA's warm-up request is asked for before the cell's warm-up, so that its first
- * request coming late (0.3-0.7 s beside 4 busy loops on 2 cores, 2.8 s under heavier load: thread start to first sample)
- * takes nothing off the warm-up or the measured time. Not counted.
- */
-export const JMETER_START_ALLOWANCE_SECONDS = 3;
+/** In plan-file.ts, whose plan totals (--dry-run, the confirmation) count it too. */
+export { JMETER_START_ALLOWANCE_SECONDS };
 
 /** The schedule with `seconds` more warm-up at the first rate (a .jmx without MOrA's warm-up request). */
 export function withStartAllowance(segments: readonly JmeterSegment[], seconds: number): JmeterSegment[] {
@@ -291,7 +288,7 @@ export async function runJmeterCell(req: CellLoadRequest, opts: JmeterOptions = 
   if (!asked.length) throw new Error(`cell ${req.cell.id} has an empty schedule`);
   const jmxText = readFileSync(jmx, 'utf8');
   // A hand-written .jmx (no warm-up request): more warm-up for its late first request (see the module comment).
-  const allowanceMs = jmxText.includes(JMX_WARMUP_LABEL) ? 0 : JMETER_START_ALLOWANCE_SECONDS * 1000;
+  const allowanceMs = jmxStartAllowanceSeconds(jmxText) * 1000;
   const segments = withStartAllowance(asked, allowanceMs / 1000);
   checkJmxHosts(jmxText, jmx);
   const capacity = jmxSegmentCapacity(jmxText);
