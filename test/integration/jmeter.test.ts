@@ -8,8 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runJmeterCell } from '../../src/data/experiments/jmeter';
 import { whichBinary } from '../../src/data/experiments/jmeter-install';
-import { jmxTemplate } from '../../src/data/experiments/jmx-template';
-import type { PlanCell } from '../../src/data/experiments/plan-file';
+import { JMX_WARMUP_LABEL, jmxTemplate } from '../../src/data/experiments/jmx-template';
+import { DEFAULT_QUALITY, type PlanCell } from '../../src/data/experiments/plan-file';
+import { judgeCell } from '../../src/data/experiments/quality';
 import { startSampleService, type RunningSampleService } from '../harness/sample-service';
 import { until } from '../harness/wait';
 
@@ -98,21 +99,55 @@ describe('JMeter cells against the sample service', function () {
     assert.ok(r.achievedRate > 30 * 0.8 && r.achievedRate < 30 * 1.2, said);
   });
 
-  it('follows a rate that changes over the cell (one thread group per stretch)', async () => {
+  // A CPU-starved machine's JMeter can send fewer requests than asked (once, beside 4 busy loops and other load:
+  // 101 of 150), which the quality gate reports; what must hold whatever the load is that the cell measures what
+  // JMeter sent (the JTL), stretch by stretch, and that its verdict matches those numbers.
+  it('follows a rate that changes over the cell (one thread group per stretch), measuring what JMeter sent', async () => {
     const schedule = [{ rate: 10, seconds: 3, warmup: false }, { rate: 40, seconds: 3, warmup: false }];
     const workDir = fs.mkdtempSync(path.join(dir, 'step-'));
-    const r = await runJmeterCell({ cell: cell(jmx, `${svc!.url}/`, { scenario: 'step', level: 40, durationSeconds: 6, schedule }), workDir });
-    const asked = 10 * 3 + 40 * 3;
-    // What each stretch sent, from the cell's clock (a failure says whether JMeter fell short or a stretch moved).
-    const byLabel = new Map<string, number[]>();
-    for (const line of fs.readFileSync(path.join(workDir, 'results.jtl'), 'utf8').trim().split('\n').slice(1)) {
-      const [ts, , label] = line.split(',');
-      byLabel.set(label, [...(byLabel.get(label) ?? []), Number(ts) - r.loadStartedAt! * 1000]);
-    }
-    const sent = [...byLabel].map(([label, at]) => `${label}: ${at.length} sent ${(Math.min(...at) / 1000).toFixed(2)}-${(Math.max(...at) / 1000).toFixed(2)} s`).join('; ');
-    // The JVM's first request comes late, so the first stretch loses up to a second or so.
-    assert.ok(r.requests > asked * 0.7 && r.requests < asked * 1.15, `${r.requests} requests in ${r.durationSeconds} s, asked ${asked}; ${sent}`);
-    assert.ok(r.achievedRate > 15 && r.achievedRate < 35, `mean rate ${r.achievedRate} req/s over the stretches (10 and 40); ${sent}`);
+    const stepCell = cell(jmx, `${svc!.url}/`, { scenario: 'step', level: 40, durationSeconds: 6, schedule, requests: 150 });
+    const r = await runJmeterCell({ cell: stepCell, workDir });
+    assert.equal(r.aborted, false);
+    // The JTL, independently of the driver's parser: start time and label of every timed request (not the warm-up).
+    const sent = fs.readFileSync(path.join(workDir, 'results.jtl'), 'utf8').trim().split('\n').slice(1)
+      .map((line) => { const [ts, , label] = line.split(','); return { at: Number(ts), label }; })
+      .filter((x) => x.label !== JMX_WARMUP_LABEL);
+    const stretch = (i: number) => sent.filter((x) => x.label === `GET ${i}`).map((x) => x.at);
+    const [s0, s1] = [stretch(0), stretch(1)];
+    const from = r.loadStartedAt! * 1000; // no warm-up: the window starts at the cell's clock
+    const to = from + r.durationSeconds * 1000;
+    const first = Math.min(...sent.map((x) => x.at));
+    const last = Math.max(...sent.map((x) => x.at));
+    const rel = (t: number) => ((t - from) / 1000).toFixed(2);
+    const said = `${r.requests} answered + ${r.errors} errors in ${r.durationSeconds.toFixed(2)} s (${r.achievedRate.toFixed(1)} req/s), asked 150 in 6 s; ` +
+      `GET 0: ${s0.length} sent ${rel(Math.min(...s0))}-${rel(Math.max(...s0))} s; GET 1: ${s1.length} sent ${rel(Math.min(...s1))}-${rel(Math.max(...s1))} s; ` +
+      `JTL: ${sent.length} timed (${sent.length - s0.length - s1.length} other labels)`;
+    // Only the .jmx's own stretches, each of which sent, one after the other (JMeter runs its thread groups in turn).
+    assert.equal(s0.length + s1.length, sent.length, said);
+    assert.ok(s0.length > 0 && s1.length > 0, said);
+    assert.ok(Math.max(...s0) < Math.min(...s1), `stretch 0 ended before stretch 1 started; ${said}`);
+    // The window starts at the first request and reaches the last one (up to the cap of 1 s per stretch past the
+    // asked 6 s): a window that drops or cuts a stretch fails here (until 8ee5fc7 it ended at 6.00 s, cutting the
+    // last stretch's 0.2-0.4 s overrun).
+    assert.ok(Math.abs(from - first) < 1, `the cell's clock starts at the first request; ${said}`);
+    assert.ok(to > last || r.durationSeconds >= 6 + 2 - 0.001, `the window reaches the last request (${rel(last)} s) or its cap; ${said}`);
+    // Its counts are the JTL's requests in that window, and its rate is that count over that window.
+    const inWindow = sent.filter((x) => x.at >= from && x.at < to).length;
+    assert.equal(r.requests + r.errors, inWindow, `counted = JTL requests in the window (${inWindow}); ${said}`);
+    assert.ok(Math.abs(r.achievedRate - r.requests / r.durationSeconds) < 1e-9, said);
+    // Nothing over-sent, per stretch (a stretch at the other's rate, or stretches swapped, fails here).
+    assert.ok(s0.length <= 10 * 3 * 1.15 + 2 && s1.length <= 40 * 3 * 1.15 + 2, `at most 15% over each stretch's asked count (30, 120); ${said}`);
+    // The quality gate's verdict follows the numbers: short of 90% of the asked 25 req/s mean with the SLO met -> failed
+    // saying the load generator was the limit; measured under half the 6 s -> failed saying so. (Prometheus rows and
+    // errors are not what this checks: complete, steady rows, and the sample service's every-10th 500 allowed.)
+    const rows = Array.from({ length: 6 }, () => 1);
+    const q = judgeCell({ cell: stepCell, stats: r, judged: { request_rate: rows, cpu_usage: rows, memory_working_set: rows }, expectedRows: 6, thresholds: { ...DEFAULT_QUALITY, maxErrorShare: 0.2 } });
+    const short = q.sloMet && r.achievedRate / 25 < 0.9;
+    const early = r.durationSeconds < 3;
+    assert.ok(Math.abs(q.achievedShare - r.achievedRate / 25) < 1e-9, said);
+    assert.equal(q.reasons.some((x) => /the load generator, not the service, was the limit/.test(x)), short, `${q.reasons.join('; ')}; ${said}`);
+    assert.equal(q.reasons.some((x) => /stopped sending early/.test(x)), early, `${q.reasons.join('; ')}; ${said}`);
+    assert.equal(q.passed, !short && !early, `${q.reasons.join('; ')}; ${said}`);
   });
 
   it('cancels: the JMeter process group is gone and the result says aborted', async () => {
