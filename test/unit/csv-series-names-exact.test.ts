@@ -6,23 +6,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCsv } from './helpers/csv-cells';
 import { rows } from './helpers/csv-rows';
 import { mora } from './helpers/run-cli';
-
-/** RFC 4180 cells of one line (quoted cells, doubled quotes). */
-function cells(line: string): string[] {
-  const out: string[] = [];
-  let cur = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
 
 describe('mora backtest --out: series names as the input gave them', () => {
   let dir = '';
@@ -37,9 +23,8 @@ describe('mora backtest --out: series names as the input gave them', () => {
     writeFileSync(input, ['timestamp,pod,value', ...body].join('\n'));
     const r = await mora(['backtest', '--input', input, '--kind', 'cpu', '--strategies', 'mora,vpa', '--out', out, '-q']);
     assert.equal(r.code, 0, r.err);
-    const lines = readFileSync(out, 'utf8').trim().split('\n');
-    assert.equal(lines[0], 'series,day_start,strategy,value');
-    const read = lines.slice(1).map(cells);
+    const [header, ...read] = parseCsv(readFileSync(out, 'utf8'));
+    assert.deepEqual(header, ['series', 'day_start', 'strategy', 'value']);
     assert.deepEqual([...new Set(read.map((c) => c[0]))].sort(), [...pods].sort());
     for (const c of read) assert.equal(c.length, 4, c.join('|'));
   });

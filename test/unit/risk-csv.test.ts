@@ -7,24 +7,8 @@ import { recommendCommand } from '../../src/cli/commands/recommend';
 import { Rng } from '../../src/core/random';
 import type { Recommendation } from '../../src/core/recommendation';
 import { recommendReplicas } from '../../src/rightsizing/engine/replicas';
+import { parseCsv } from './helpers/csv-cells';
 import { RECOMMEND_DEFAULTS } from './helpers/recommend-options';
-
-/** RFC 4180 lines: quoted cells may hold commas and doubled quotes. */
-function parseCsv(text: string): string[][] {
-  return text.trim().split('\n').map((line) => {
-    const cells: string[] = [];
-    let cell = '', quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
-      } else if (ch === '"') quoted = true;
-      else if (ch === ',') { cells.push(cell); cell = ''; } else cell += ch;
-    }
-    cells.push(cell);
-    return cells;
-  });
-}
 
 /** The columns before this change, in their places. */
 const COLUMNS = ['context', 'namespace', 'kind', 'workload', 'container', 'resource', 'current_request', 'current_limit',
