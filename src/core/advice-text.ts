@@ -449,9 +449,13 @@ export function replicaRiskTarget(rep: ReplicaRecommendation): string | undefine
   return rep.risk && !rep.hpa ? `target ≤${targetShareText(rep.risk.target)}` : undefined;
 }
 
-/** The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`; undefined as above. */
-export function replicaRiskBrief(rep: ReplicaRecommendation): string | undefined {
-  return rep.risk && !rep.hpa ? `(${shareText(rep.risk.expected)})` : undefined;
+/**
+ * The same in a few characters, next to the count (the CLI table, the tree's row, the lens): `(3.7%)`, with `withTarget`
+ * `(3.7% ≤5%)` where no column or line nearby names the target (the tree's row); undefined as above.
+ */
+export function replicaRiskBrief(rep: ReplicaRecommendation, withTarget = false): string | undefined {
+  if (!rep.risk || rep.hpa) return undefined;
+  return `(${shareText(rep.risk.expected)}${withTarget ? ` ≤${targetShareText(rep.risk.target)}` : ''})`;
 }
 
 /** The risk targets the recommendations were sized to, read from their evidence (the first of each measure). */

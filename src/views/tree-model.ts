@@ -365,8 +365,8 @@ function workloadNode(e: WorkloadEntry, parentId: string): TreeNode {
   const verdicts = w.containers.map((c) => containerVerdict(e, c.name, rendered).verdict);
   const verdict = SEVERITY.find((v) => verdicts.includes(v)) ?? 'no-data';
   const rep = rendered?.replicas;
-  // The advised count with the CPU risk it carries, as the CLI table: `2→3 (0.4%)`.
-  const repRisk = rep ? replicaRiskBrief(rep) : undefined;
+  // The advised count with the CPU risk it carries and the target it was sized to: `2 → 3 (0.4% ≤5%)`.
+  const repRisk = rep ? replicaRiskBrief(rep, true) : undefined;
   const replicas = rep ? `${replicaChange(rep)}${repRisk ? ` ${repRisk}` : ''}` : w.hpa ? `HPA ${w.hpa.minReplicas}–${w.hpa.maxReplicas}` : `${w.replicas}`;
   // Sized to risk targets: the containers say what risk each value carries, the tooltip the targets. Else `risk —` (as
   // the CLI's risk column), never a bare confidence; the tooltip says why.

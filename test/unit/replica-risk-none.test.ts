@@ -89,6 +89,8 @@ describe('a replica risk of 0: none in the history, never ≈0%', function () {
       const node = (await model.children(ns)).find((n) => n.label === 'currencyservice')!;
       const tooltip = typeof node.tooltip === 'function' ? (node.tooltip as () => string)() : node.tooltip!;
       assert.ok(tooltip.includes(`Replica advice: replicas 2 → 5 (${NONE}, target ≤5%).`), tooltip);
+      // The row itself: the risk the count carries beside the target it was sized to, as the containers' rows do.
+      assert.match(node.description!, /replicas 2 → 5 \(0% ≤5%\)/);
       const chart = series([0, 60, 120], [0.05, 0.06, 0.07]);
       const html = renderHtmlReport([{ ...cur, history: { cpu: chart, memory: chart } } as ReportRun], { title: 't', generatedAt: new Date(0) });
       assert.ok(html.includes(`, ${NONE} (target ≤5%);`), html);
