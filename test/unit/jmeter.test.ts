@@ -403,9 +403,12 @@ describe('JMeter cells in a plan\'s totals', () => {
       fs.writeFileSync(file, JSON.stringify({ prometheus: 'http://127.0.0.1:9090', rateCap: 10, services: [service('tpl', 'template.jmx'), service('hand', 'hand.jmx')] }));
       const r = await runMain(['experiment', 'run', file, '--dry-run', '--format', 'json']);
       assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout) as { totalSeconds: number };
+      const out = JSON.parse(r.stdout) as { totalSeconds: number; totalRequests: number; cells: Array<{ requests: number }> };
       // 4 cells of 1 + 4 + 2 s; the two of hand.jmx 3 s more each.
       assert.equal(out.totalSeconds, 4 * 7 + 2 * JMETER_START_ALLOWANCE_SECONDS);
+      // The load it may send: 5 s at 5 and at 10 req/s per service, and hand.jmx's allowance at each cell's rate.
+      assert.equal(out.totalRequests, 2 * (5 + 10) * 5 + (5 + 10) * JMETER_START_ALLOWANCE_SECONDS);
+      assert.deepEqual(out.cells.map((c) => c.requests), [25, 50, 25 + 15, 50 + 30]);
       assert.equal(JMETER_START_ALLOWANCE_SECONDS, 3);
       const plan = parsePlan(fs.readFileSync(file, 'utf8'), file);
       assert.equal(expandPlan(plan).totalSeconds, 34, 'the same total for the confirmation (VS Code)');

@@ -444,7 +444,8 @@ function jmxFileStartAllowanceSeconds(file: string): number {
 
 /**
  * Cells in run order (service, then replica count, then level) and the load they ask for in total. The total time
- * includes each cell's cool-down and, for a hand-written .jmx, its start allowance (the .jmx is read for that).
+ * includes each cell's cool-down and, for a hand-written .jmx, its start allowance (the .jmx is read for that); the
+ * requests include that allowance's at the cell's first rate.
  */
 export function expandPlan(plan: ExperimentPlan): PlanExpansion {
   const cells: PlanCell[] = [];
@@ -454,7 +455,8 @@ export function expandPlan(plan: ExperimentPlan): PlanExpansion {
     for (const replicas of s.replicas) {
       for (const level of s.levels) {
         const schedule = cellSchedule(s.scenario, level, s.durationSeconds, s.warmupSeconds);
-        const requests = Math.round(schedule.reduce((n, g) => n + g.rate * g.seconds, 0));
+        // A hand-written .jmx is asked for its start allowance more at the first rate (jmeter.ts): load it may send.
+        const requests = Math.round(schedule.reduce((n, g) => n + g.rate * g.seconds, 0) + allowance * (schedule[0]?.rate ?? 0));
         cells.push({
           id: cellId(s.name, replicas, level), index: cells.length, service: s.name, replicas, level, scenario: s.scenario,
           durationSeconds: s.durationSeconds, warmupSeconds: s.warmupSeconds, cooldownSeconds: s.cooldownSeconds,
