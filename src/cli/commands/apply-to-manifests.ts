@@ -169,10 +169,12 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   const elsewhere = around?.around(file, scan.containers, defaultNamespace).filter((a) => a.file !== file) ?? [];
   const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere] : [];
   for (const inWorkload of byWorkload.values()) {
-    const match = findRecommendation(inWorkload[0], recs, defaultNamespace);
-    if (!match) continue;
+    // Any of its containers, as the editor's Apply (changesFor) matches: the first written may be an init container or
+    // a sidecar the recommendation does not cover (init containers are never sized).
+    const [found, match] = inWorkload.map((c) => [c, findRecommendation(c, recs, defaultNamespace)] as const).find(([, m]) => m) ?? [];
+    if (!found || !match) continue;
     changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas, autoscalers, defaultNamespace }));
-    const { note, autoscaler } = replicas ? replicasDecision(inWorkload[0], match.workload, autoscalers, defaultNamespace) : {};
+    const { note, autoscaler } = replicas ? replicasDecision(found, match.workload, autoscalers, defaultNamespace) : {};
     if (note && autoscaler) {
       const w = match.workload.workload;
       notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${foundIn(autoscaler, file)}; spec.replicas not written`);
