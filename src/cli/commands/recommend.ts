@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { checkRiskShare } from '../../core/risk-share';
 import { cpuCapToMillicores, DEFAULT_CPU_POLICY, DEFAULT_MEMORY_POLICY, formatCpu, formatMemory, parseInputQuantity, QuantityError } from '../../core/quantity';
-import { forTerminal, forTerminalText } from '../format/terminal';
+import { forTerminal, forTerminalPatch, forTerminalText } from '../format/terminal';
 import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { oneTurn, untilWritesListen } from './interrupt-signals';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
@@ -488,7 +488,7 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
     // Failures (and a path that matched nothing) named now; the files written are named once they are.
     applyFailure = reportApplyTo(planned.preview, planned.files.length ? true : Boolean(opts.quiet));
     if (!applyFailure && planned.files.length) {
-      process.stderr.write(forTerminalText(planned.preview.map((r) => r.diff ?? '').join('')));
+      process.stderr.write(forTerminalPatch(planned.preview.map((r) => r.diff ?? '').join(''))); // the bytes to write: a patch
       const quiet = Boolean(opts.quiet);
       alongside = {
         files: planned.files,
@@ -507,7 +507,7 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
     manifestDiffs = results.map((r) => r.diff ?? '').join('');
     applyFailure = reportApplyTo(results, Boolean(opts.quiet)); // failures named on stderr even with -q
     if (opts.dryRun && !opts.quiet) process.stderr.write(dryRunSummary(results, applyFailure));
-    if (manifestDiffs) process.stderr.write(forTerminalText(manifestDiffs));
+    if (manifestDiffs) process.stderr.write(forTerminalPatch(manifestDiffs)); // tabs and CRLF verbatim: `2> changes.patch` applies
   }
   if (opts.report) {
     (require('./report-path') as typeof import('./report-path')).writeReport(opts.report, runs, `MOrA recommendations — ${opts.source}`);

@@ -26,3 +26,13 @@ export function forTerminal(s: string): string {
 export function forTerminalText(text: string): string {
   return text.split('\n').map(forTerminal).join('\n');
 }
+
+/**
+ * A unified diff of files for a terminal that is also a patch (`2> changes.patch`): tabs, CRLF and LF are the files'
+ * own bytes and pass through verbatim, so the patch applies and reproduces the write; a tab or a line ending cannot
+ * change the terminal's state. A CR not followed by LF (it would move the cursor back and hide what the line showed)
+ * and every other control or bidirectional mark are escaped as forTerminal escapes them.
+ */
+export function forTerminalPatch(diff: string): string {
+  return diff.replace(UNSAFE, (c, at: number) => (c === '\t' || c === '\n' || (c === '\r' && diff[at + 1] === '\n') ? c : escape(c)));
+}
