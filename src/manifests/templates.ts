@@ -29,16 +29,25 @@ export function templateMarks(text: string, start: number, end: number): number[
  * values in the file are not the deployed ones: a source, refused rather than guessed at.
  */
 export function isTemplateSource(marks: readonly number[], root: YNode | null): boolean {
-  if (marks.length === 0) return false;
+  return sourceMarks(marks, root).length > 0;
+}
+
+/**
+ * The marks that make the document a template source (isTemplateSource), in text order: those in a value MOrA reads
+ * and those that are not inside a string value at all; a `{{` in a string MOrA leaves alone (a quoted label) is not one.
+ * Every mark when the document did not parse (`root` null). What a note names: the line to render or fix.
+ */
+export function sourceMarks(marks: readonly number[], root: YNode | null): number[] {
+  if (marks.length === 0) return [];
   const left = new Set(marks);
-  let sensitive = false;
+  const sensitive: number[] = [];
   const walk = (node: YNode | null | undefined, path: readonly (string | number)[]): void => {
-    if (!node || sensitive || left.size === 0) return;
+    if (!node || left.size === 0) return;
     if (node.t === 'scalar') {
       for (const m of [...left]) {
         if (m < node.start || m >= node.end) continue;
         left.delete(m);
-        if (readByMora(path)) sensitive = true;
+        if (readByMora(path)) sensitive.push(m);
       }
     } else if (node.t === 'map') {
       for (const e of node.entries) walk(e.value, [...path, e.key]);
@@ -47,7 +56,7 @@ export function isTemplateSource(marks: readonly number[], root: YNode | null): 
     }
   };
   walk(root, []);
-  return sensitive || left.size > 0;
+  return [...sensitive, ...left].sort((a, b) => a - b);
 }
 
 function readByMora(fullPath: readonly (string | number)[]): boolean {

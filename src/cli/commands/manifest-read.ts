@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { parseWithYaml } from '../../manifests/parse-yaml';
-import { templateMarks } from '../../manifests/templates';
+import { sourceMarks, templateMarks } from '../../manifests/templates';
 import { decodeManifest, ManifestEncodingError, scanManifest, type DecodedManifest, type ManifestScan } from '../../manifests';
 
 /** Why a file could not be scanned. A template source is a file to render, not to fix: see `scanMany`. */
@@ -75,8 +75,9 @@ export function explainScan(file: string, text: string): { scan: ManifestScan; n
     }
     if (doc.status === 'template') {
       const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
-      // Name the first `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
-      const first = templateMarks(text, doc.offset, doc.offset + doc.length)[0];
+      // Name the `{{` too: the document's first line is often a `---` or a licence comment, far from the template. The
+      // first one MOrA reads (names, replicas, resources) or that is YAML structure, not a quoted label value before it.
+      const first = sourceMarks(templateMarks(text, doc.offset, doc.offset + doc.length), parsed.root)[0];
       const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
       if (parsed.error !== null) {
         throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
