@@ -15,6 +15,7 @@ import {
   accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync,
   rmSync, statSync, writeSync, type Stats,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -78,7 +79,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`ENOTDIR: not a directory, ${dir}`), { code: 'ENOTDIR', path: dir });
     throw e;
   }
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = join(dir, tempName(basename(target)));
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -97,6 +98,30 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** File systems' limit on one name, in bytes (ext4, XFS, Btrfs, APFS, tmpfs; NTFS counts 255 UTF-16 units). */
+const NAME_MAX = 255;
+
+/**
+ * The temporary file's name beside `name`: `.<name>.<pid>.<time>.tmp`, and, when that would pass NAME_MAX (a legal
+ * name of about 235 bytes or more), `name` cut to fit by bytes (never inside a character) plus a hash of the whole of it,
+ * so two long names that share their start still get different temporary names. It must stay in the target's folder:
+ * the rename is only atomic within one file system.
+ */
+export function tempName(name: string): string {
+  const suffix = `.${process.pid}.${Date.now().toString(36)}.tmp`;
+  const whole = `.${name}${suffix}`;
+  if (Buffer.byteLength(whole) <= NAME_MAX) return whole;
+  const hash = `~${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+  let room = NAME_MAX - Buffer.byteLength(`.${hash}${suffix}`);
+  let cut = '';
+  for (const ch of name) {
+    room -= Buffer.byteLength(ch);
+    if (room < 0) break;
+    cut += ch;
+  }
+  return `.${cut}${hash}${suffix}`;
 }
 
 /**
