@@ -107,7 +107,8 @@ describe('risk across surfaces: the same statement, labelled, everywhere', funct
     assert.match(table, /^replicas \(0\.4%\) = share of time the load per replica exceeds its capacity/m);
     const tree = await treeWorkloads(runs.map((r) => r.recommendation));
     const node = tree.find((n) => n.label === 'cartservice')!;
-    assert.equal(node.description, `Deployment · replicas 2 ${brief}`);
+    // The row names the target beside the share (the table's header and the tooltip name it there).
+    assert.equal(node.description, `Deployment · replicas 2 (${shareText(rep.risk.expected)} ≤5%)`);
     assert.match(node.tooltip!, new RegExp(`Replica advice: keep 2 replicas \\(per-replica load above capacity ≈${shareText(rep.risk.expected).replace('.', '\\.')} of the time, target ≤5%\\)\\.`));
     // Under an HPA the HPA sets the count: no share next to it.
     assert.match(tree.find((n) => n.label === 'frontend')!.description!, /replicas HPA 2–6→2–12 of 80m$|replicas HPA 2–6 → 2–12 of 80m$/);
