@@ -583,7 +583,18 @@ function findWorkload(all: Workloads, target: WorkloadTarget, defaultNamespace?:
   const known = [...all.docs.map((d) => `${d.kind}/${d.name}`), ...all.others];
   // It may be one of the documents that could not be read (a name written as `{{ }}`): say which, not just "no such".
   const unread = all.broken.length ? `; not read: ${all.broken.map((b) => `the document at line ${b.line} ${b.why}`).join('; ')}` : '';
-  throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}${unread}`);
+  throw new ManifestEditError(`no ${label} in this file${known.length ? ` (workloads found: ${known.join(', ')})` : ' (no workloads found)'}${unread}`
+    + noNamespaceHint(all.docs.some((d) => d.kind === kind && d.name === target.name && d.namespace === null), `${kind}/${target.name}`, target.namespace, defaultNamespace));
+}
+
+/**
+ * What to do when the target names a namespace and the file holds the workload without one: it counts as
+ * `defaultNamespace` (the CLI's --default-namespace, default `default`), so `--default-namespace <the target's>` finds it.
+ * '' otherwise. Shared with `mora manifests apply` on a folder (manifests-apply-many.ts), which says it the same way.
+ */
+export function noNamespaceHint(foundWithout: boolean, workload: string, targetNamespace: string | null | undefined, defaultNamespace: string | undefined): string {
+  if (!foundWithout || !targetNamespace || defaultNamespace === undefined || defaultNamespace === targetNamespace) return '';
+  return `; ${workload} sets no namespace, so it counts as ${defaultNamespace}: give --default-namespace ${targetNamespace} if it runs in ${targetNamespace}`;
 }
 
 /** The targeted container's mapping, and the nodes above it (root first) for the anchor check. */

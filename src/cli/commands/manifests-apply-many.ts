@@ -13,6 +13,7 @@
  */
 import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
+import { noNamespaceHint } from '../../manifests/edit';
 import { inlinePatches, type InlinePatch, type PatchTarget } from '../../manifests/kustomize-patches';
 import { workloadRoots } from '../../manifests/extract';
 import { parseWithYaml } from '../../manifests/parse-yaml';
@@ -201,11 +202,38 @@ function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly
  * The one file holding the change's target. A target in two files (a kustomize base and its overlay's patch, two
  * environments) is refused, naming both: editing the first found, or both with the same values, would be a guess.
  */
-export function fileHolding<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F {
+export function fileHolding<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string, templates: readonly string[] = []): F {
   const holding = filesFor(change, files, defaultNamespace);
-  if (holding.length === 0) throw new UserError(`no ${label(change)} in ${files.length} file${files.length === 1 ? '' : 's'} read; nothing was written`);
+  if (holding.length === 0) throw new UserError(notFound(change, files, defaultNamespace, templates));
   if (holding.length > 1) throw new RepeatedTarget(label(change), holding.map((f) => f.file), prefixes(change, holding, defaultNamespace));
   return holding[0];
+}
+
+/** How many workloads a not-found refusal names at most. */
+const LISTED = 10;
+
+/**
+ * The refusal for a target no file holds, saying what to do: the workloads the files do hold (the first LISTED), the
+ * `--default-namespace` to give when the target's workload is there without a namespace (noNamespaceHint), and the
+ * files passed over as Helm/Go template sources (`templates`: a folder of only templates is `0 files read`).
+ */
+function notFound(change: ManifestChange, files: readonly ScannedFile[], defaultNamespace: string | undefined, templates: readonly string[]): string {
+  const read = files.filter((f) => !f.inlinePatch).length;
+  const seen = new Map<string, WorkloadRef>();
+  for (const f of files) {
+    if (f.inlinePatch) continue;
+    for (const w of [...f.containers, ...(f.replicasOnly ?? [])]) seen.set(`${w.namespace ? `${w.namespace}/` : ''}${w.kind}/${w.name}`, w);
+  }
+  const names = [...seen.keys()];
+  const found = names.length === 0 ? 'no workloads found'
+    : `workloads found: ${names.slice(0, LISTED).join(', ')}${names.length > LISTED ? ` and ${names.length - LISTED} more` : ''}`;
+  const t = change.target;
+  const without = [...seen.values()].some((w) => w.kind === t.kind && w.name === t.name && w.namespace === null);
+  const skipped = templates.length === 0 ? ''
+    : `; ${templates.length} file${templates.length === 1 ? '' : 's'} skipped as Helm/Go template source${templates.length === 1 ? '' : 's'} `
+      + `(render ${templates.length === 1 ? 'it' : 'them'} first: helm template …): ${templates.slice(0, LISTED).join(', ')}${templates.length > LISTED ? ` and ${templates.length - LISTED} more` : ''}`;
+  return `no ${label(change)} in ${read} file${read === 1 ? '' : 's'} read; nothing was written; ${found}`
+    + `${noNamespaceHint(without, `${t.kind}/${t.name}`, t.namespace, defaultNamespace)}${skipped}`;
 }
 
 /**
@@ -265,6 +293,8 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   for (const u of special) process.stderr.write(`mora: skipped file ${forTerminal(u.file)}: ${forTerminal(u.reason)}\n`);
   const read: ReadFile[] = [];
   const refused: string[] = unlisted.map((u) => `${u.file}: ${u.reason}`);
+  /** Files passed over as Helm/Go template sources: named if a target is then found nowhere. */
+  const templates: string[] = [];
   for (const file of files) {
     try {
       const { text, encoding, bytes } = readManifest(file);
@@ -273,6 +303,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
     } catch (e) {
       if (!(e instanceof ManifestRefusal)) throw e;
       if (e.kind !== 'template') refused.push(e.message);
+      else templates.push(file);
     }
     yield;
   }
@@ -284,7 +315,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   const holders: Array<ReadFile | PatchHolder> = [...read, ...inlinePatchHolders(read)];
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    const holding = fileHolding(change, holders, defaultNamespace);
+    const holding = fileHolding(change, holders, defaultNamespace, templates);
     if (holding.inlinePatch) {
       throw new UserError(`${label(change)} is set only in ${holding.file}; MOrA does not edit a kustomization's inline patches, `
         + 'so nothing was written: edit the patch by hand, or move it to a file of its own (patches: - path: …)');
