@@ -106,6 +106,9 @@ export const BEFORE_MONITORING = 315_532_800;
  * plausible ones are stray rows (`0,0`) that stretch the history back decades (undefined: all plausible).
  */
 export function implausibleTimestamps(t: ArrayLike<number>): string | undefined {
+  // Milliseconds (µs, ns) counted from a trace's start read as seconds: told before "stray rows", which they are not.
+  const finer = unitReadAsSeconds(t);
+  if (finer) return finerUnitNote(finer);
   let early = 0, earliest = Infinity;
   for (let i = 0; i < t.length; i++) {
     if (t[i] < BEFORE_MONITORING) { early++; earliest = Math.min(earliest, t[i]); }
@@ -120,6 +123,61 @@ export function implausibleTimestamps(t: ArrayLike<number>): string | undefined 
   return `the first timestamp, ${first}, reads as Unix seconds ${new Date(first * 1000).toISOString()}; `
     + 'if these are Excel serial dates or row numbers, export ISO-8601 or Unix timestamps (times counted from a trace\'s start are fine: '
     + 'mora backtest --time-unit s|ms|us|ns says so and silences this; --step <seconds> reads step numbers)';
+}
+
+/** A sampling step that usage series are scraped at, in seconds: from 1 s to an hour. */
+const USUAL_STEP = { min: 1, max: 3600 };
+
+/** Times read as seconds that are more likely a finer unit counted from a trace's start: the unit, and the median step both ways. */
+export interface FinerUnit {
+  unit: Exclude<EpochUnit, 's'>;
+  /** The median step as read (seconds), and in `unit` read as it (seconds). */
+  readStep: number;
+  step: number;
+}
+
+/**
+ * Whether times read as Unix seconds look like milliseconds (or µs, ns) counted from a trace's start — Alibaba's
+ * microservices trace writes 0, 60000, 120000, … — (undefined: no): the earliest is before 1980 as seconds (not an
+ * epoch number of this era, which `epochUnit` tells by magnitude), and the median step is, in that unit, a whole number
+ * of seconds (within 10 ms) from 1 s to an hour, so at least 1000 s as read. Only said, never switched to: a seconds
+ * trace with such steps (1000 s, 5 h) is rare, not impossible; those that usage traces use — 10 s to 15 min, 30 min,
+ * hours, a day — are no whole number of seconds once divided by 1000 and are never taken for it.
+ */
+export function unitReadAsSeconds(t: ArrayLike<number>): FinerUnit | undefined {
+  if (t.length < 3) return undefined;
+  let earliest = Infinity;
+  const steps: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    earliest = Math.min(earliest, t[i]);
+    if (i > 0 && t[i] > t[i - 1]) steps.push(t[i] - t[i - 1]);
+  }
+  if (!(earliest >= 0 && earliest < BEFORE_MONITORING) || steps.length < 2) return undefined;
+  steps.sort((a, b) => a - b);
+  const readStep = steps[steps.length >> 1];
+  for (const unit of ['ms', 'us', 'ns'] as const) {
+    const per = PER_SECOND[unit];
+    const step = Math.round(readStep / per);
+    if (step >= USUAL_STEP.min && step <= USUAL_STEP.max && Math.abs(readStep - step * per) <= per / 100) return { unit, readStep, step };
+  }
+  return undefined;
+}
+
+/** A span of seconds in the unit that reads best (`3.5 days`, `17 h`, `20 min`). */
+function spanText(s: number): string {
+  return s >= 86_400 ? `${(s / 86_400).toPrecision(2)} days` : s >= 3600 ? `${(s / 3600).toPrecision(2)} h` : `${(s / 60).toPrecision(2)} min`;
+}
+
+/** What `unitReadAsSeconds` found, said as a warning: what the times read as, what they likely are, and the flag. */
+export function finerUnitNote(f: FinerUnit): string {
+  return `the times read as Unix seconds (no --time-unit: numbers under 1e11 are seconds) from 1970 on, ${f.readStep} s (${spanText(f.readStep)}) apart (median), `
+    + `an unusual step for usage; read as ${UNIT_NAME[f.unit]} counted from the trace's start, they are ${f.step} s apart, a usual step: `
+    + `if they are ${UNIT_NAME[f.unit]} (as Alibaba's microservices trace writes them), give --time-unit ${f.unit}; if they are seconds, --time-unit s says so and silences this`;
+}
+
+/** What `unitReadAsSeconds` found, in short (for an error that says why no day could be scored). */
+export function finerUnitHint(f: FinerUnit): string {
+  return `the times look like ${UNIT_NAME[f.unit]} counted from the trace's start (${f.readStep} s apart read as seconds, ${f.step} s as ${UNIT_NAME[f.unit]}): give --time-unit ${f.unit}`;
 }
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */

@@ -3,13 +3,15 @@
  * directory and its subdirectories (series name = the path below the directory without extension, `ns-a/web`),
  * a CSV of several series (long form with --series-column, wide form: `CsvLayout`), named by their ids or columns,
  * or a Prometheus range-query JSON export (a file): each of its series is one input, named `file{label=value}` by the labels
- * that tell its series apart.
+ * that tell its series apart. In a directory with --series-column, an id's rows in several files are one series (a trace
+ * cut by time, or by row as BigQuery shards an export), unless the files give the same timestamps other values, or samples
+ * seconds apart.
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { clean, series as makeSeries, type Series } from '../../core/series';
+import { clean, medianStep, series as makeSeries, type Series } from '../../core/series';
 import { farRowsNote, hasLayout, implausibleTimestamps, InputError, isCounterName, looksCumulative, metricForKind, parseTimeseriesBytes, readTimeseriesFile, ValueColumnError, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
 import { clip } from '../../data/input-error';
@@ -144,7 +146,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const out: NamedSeries[] = [];
   const bad: UnreadableFile[] = [];
   // With --series-column, a directory's files are parts of one trace (Azure's vm_cpu_readings-file-1-of-195.csv, …, each
-  // a few hours of every VM): a series is named by its ids alone, and its rows in several files are one series.
+  // a few hours of every VM; BigQuery's instance_usage-000000000000.csv, …, rows of every id in each): a series is named by
+  // its ids alone, and its rows in several files are one series.
   const joinIds = root !== undefined && (layout?.seriesColumns?.length ?? 0) > 0;
   /** Series name → its index in `out`, and the parts of series found in several files (joined at the end). */
   const at = new Map<string, number>();
@@ -190,6 +193,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
       const names = seriesNames(name, reads, root === undefined || joinIds);
+      // What a series is joined across a directory's files by: its ids (--series-column).
+      const joinKeys = reads.map((_, k) => (joinIds ? names[k] : undefined));
       // A long-form or wide file of thousands of series: at most this many notes for it, then one line for the rest.
       const notes: string[] = [];
       reads.forEach(({ read }, k) => {
@@ -214,13 +219,16 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
           notes.push(`${where}: the values never decrease over ${s.t.length} samples and grow steadily (${fmtNumber(s.v[0])} to ${fmtNumber(s.v[s.v.length - 1])}), `
             + 'as a cumulative counter (CPU seconds since the start, a Prometheus _total) does, not usage in cores; if so, export its rate instead: rate(<counter>[5m])');
         }
-        const seen = joinIds ? at.get(names[k]) : undefined;
+        const key = joinKeys[k];
+        const seen = key !== undefined ? at.get(key) : undefined;
+        // Its name alone, were it not joined: <file>/<id>.
+        const own = `${name}/${names[k]}`;
         if (seen === undefined) {
-          if (joinIds) { at.set(names[k], out.length); firstPart.set(out.length, { file: name, series: s, missing: read.missing }); }
+          if (key !== undefined) { at.set(key, out.length); firstPart.set(out.length, { file: name, own, series: s, missing: read.missing }); }
           out.push({ name: names[k], series: s, missing: read.missing, ...(cumulative ? { cumulative } : {}), ...(read.column !== undefined ? { column: read.column } : {}) });
           sourceOf.push({ file: root === undefined ? basename(f) : relative(root, f).split(sep).join('/'), key: reads[k].key });
         } else {
-          parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, series: s, missing: read.missing }]);
+          parts.set(seen, [...(parts.get(seen) ?? [firstPart.get(seen)!]), { file: name, own, series: s, missing: read.missing }]);
         }
         // Excel serial days read as 1970s seconds make days of samples look like seconds: "too short" without this.
         const implausible = timesGiven ? undefined : implausibleTimestamps(read.series.t);
@@ -266,12 +274,19 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     const which = root === undefined ? files[0] : `${path}: ${files.length} file${files.length === 1 ? '' : 's'} (${fewNames(files)})`;
     report?.notes.push(`${which}: several value columns; --kind ${kind} replays ${said}; --value-column <name> picks another`);
   }
-  // Ids in several files: parts of one trace are joined; the same id over the same time in two files (web-a of cluster-a
-  // and of cluster-b) is two series, and merging them would keep one file's value per timestamp, silently.
-  const apart = new Map<number, { a: Part; b: Part }>();
+  // Ids (or Prometheus label sets) in several files: parts of one trace are joined, whether the files are cut by time
+  // (Azure's) or by row (BigQuery's shards: an id's rows interleaved in time across them), a sample in two files once. The
+  // same id with other values at the same timestamps in two files (web-a of cluster-a and of cluster-b), or samples seconds
+  // apart (two scrapes), is two series: merging them would keep one file's value per timestamp, or alternate, silently.
+  const apart = new Map<number, Clash>();
+  /** Joined series whose files' rows interleave in time (split by row), and timestamps given other values by two files. */
+  let interleaved = 0, conflicts = 0;
+  let conflictAt: string | undefined;
   for (const [k, list] of parts) {
-    const clash = overlappingParts(list);
-    if (clash) { apart.set(k, clash); continue; }
+    const look = compareParts(list);
+    if (look.clash) { apart.set(k, look.clash); continue; }
+    if (look.interleaved) interleaved++;
+    if (look.conflicts > 0) { conflicts += look.conflicts; conflictAt ??= `${out[k].name}: ${look.example}`; }
     const t: number[] = [], v: number[] = [];
     // Element by element: spreading a long series into push() overflows the call stack.
     for (const p of list) for (let i = 0; i < p.series.t.length; i++) { t.push(p.series.t[i]); v.push(p.series.v[i]); }
@@ -279,12 +294,15 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     out[k].missing = list.reduce((m, p) => m + p.missing, 0);
   }
   const joined = parts.size - apart.size;
-  if (joined > 0) report?.notes.push(`${path}: ${joined} series have rows in several files, joined by their ids (--series-column)`);
+  const split = interleaved > 0 ? `; ${interleaved === joined ? 'their' : `${interleaved} series'`} rows interleave in time across the files (an export split by row)` : '';
+  if (joined > 0) report?.notes.push(`${path}: ${joined} series have rows in several files, joined by their ids (--series-column)${split}`);
+  if (conflicts > 0) {
+    report?.notes.push(`${path}: ${conflicts} timestamp${conflicts === 1 ? '' : 's'} of series joined across files ${conflicts === 1 ? 'has' : 'have'} another value in each of two files (${conflictAt}); the later file's value was used`);
+  }
   if (apart.size > 0) {
-    const [k0, { a, b }] = [...apart][0];
-    const span = (p: Part) => `${iso(p.series.t[0])} to ${iso(p.series.t[p.series.t.length - 1])}`;
+    const [k0, clash] = [...apart][0];
     report?.notes.push(`${path}: ${apart.size} id${apart.size === 1 ? '' : 's'} (${clipList([...apart.keys()].map((k) => out[k].name))}) have rows over the same time in several files `
-      + `(${out[k0].name}: ${a.file} ${span(a)}, ${b.file} ${span(b)}): not parts of one trace, so each file's is a series of its own, named <file>/<id> (${a.file}/${out[k0].name}, ${b.file}/${out[k0].name})`);
+      + `(${out[k0].name}: ${clash.why}): not parts of one trace, so each file's is a series of its own, named <file>/<id> (${clash.a.own}, ${clash.b.own})`);
   }
   // `sub.csv`'s pod a and `sub/a.csv` are both "sub/a": the series of a file of several is then named by the file's whole
   // name (`sub.csv/a`), so neither's rows are taken for the other's.
@@ -294,7 +312,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     const src = sourceOf[k];
     if (counts.get(o.name)! > 1 && src?.key !== undefined && !parts.has(k)) o.name = `${src.file}/${src.key}`;
   });
-  const result = apart.size === 0 ? out : out.flatMap((o, k) => (apart.has(k) ? parts.get(k)!.map((p) => ({ name: `${p.file}/${o.name}`, series: p.series, missing: p.missing })) : [o]));
+  const result = apart.size === 0 ? out : out.flatMap((o, k) => (apart.has(k) ? parts.get(k)!.map((p) => ({ name: p.own, series: p.series, missing: p.missing })) : [o]));
   // Files split by the same label column whose ids repeat across them: likely parts of one trace, read as separate series.
   for (const [by, files] of splitFiles) {
     if (files.size < 2) continue;
@@ -422,18 +440,65 @@ export function nonNegative(s: Series): { series: Series; negative: number } {
   return { series: { t: s.t, v: Float64Array.from(s.v, (x) => (x < 0 ? 0 : x)) }, negative };
 }
 
-/** One file's rows of a series whose id is in several files (--series-column over a directory). */
-interface Part { file: string; series: Series; missing: number }
+/** One file's rows of a series whose id is in several files of a directory (--series-column). */
+interface Part {
+  file: string;
+  /** The series' name were it not joined: <file>/<id>. */
+  own: string;
+  series: Series;
+  missing: number;
+}
 
-/** Two parts whose time ranges overlap (first to last timestamp; a shared boundary timestamp is no overlap), or undefined. */
-function overlappingParts(list: readonly Part[]): { a: Part; b: Part } | undefined {
-  const sorted = list.filter((p) => p.series.t.length > 0).sort((x, y) => x.series.t[0] - y.series.t[0]);
-  let last: Part | undefined;
-  for (const p of sorted) {
-    if (last && p.series.t[0] < last.series.t[last.series.t.length - 1]) return { a: last, b: p };
-    if (!last || p.series.t[p.series.t.length - 1] > last.series.t[last.series.t.length - 1]) last = p;
+/** Two parts that are not one series, and why (for the note). */
+interface Clash { a: Part; b: Part; why: string }
+
+/**
+ * Whether one series' parts in several files are one series: their samples in time order, two files' samples at the same
+ * timestamp are one sample when their values are equal (an overlap exported twice, a chunk's last sample its next's first),
+ * and a conflict otherwise; samples of two files closer than a quarter of their step (15 s apart at 5 min) are two
+ * scrapes. More than 1% of the shorter part's samples so (and more than one: a chunk boundary's may differ) is a clash, two
+ * series. Time spans alone do not tell: BigQuery's shards give each file rows of every id over the whole trace.
+ */
+function compareParts(list: readonly Part[]): { clash?: Clash; interleaved: boolean; conflicts: number; example?: string } {
+  const idx: Array<[number, number]> = [];
+  list.forEach((p, j) => { for (let i = 0; i < p.series.t.length; i++) idx.push([j, i]); });
+  const tOf = ([j, i]: [number, number]) => list[j].series.t[i];
+  const vOf = ([j, i]: [number, number]) => list[j].series.v[i];
+  idx.sort((x, y) => tOf(x) - tOf(y) || x[0] - y[0]);
+  const steps = list.map((p) => medianStep(p.series));
+  /** Per pair of parts ("j,l"): conflicting timestamps, samples seconds apart, and the first of each. */
+  const pairs = new Map<string, { same: number; near: number; firstSame?: string; firstNear?: string }>();
+  let interleaved = false;
+  for (let n = 1; n < idx.length; n++) {
+    const x = idx[n - 1], y = idx[n];
+    if (x[0] === y[0]) continue;
+    const dt = tOf(y) - tOf(x);
+    // A file's sample between two of another's, not at a part's ends: the files split the series by row, not by time.
+    if (dt > 0 && y[1] > 0 && x[1] < list[x[0]].series.t.length - 1) interleaved = true;
+    const conflict = dt === 0 && vOf(x) !== vOf(y);
+    const near = dt > 0 && dt < Math.min(steps[x[0]], steps[y[0]]) / 4;
+    if (!conflict && !near) continue;
+    const key = `${Math.min(x[0], y[0])},${Math.max(x[0], y[0])}`;
+    const c = pairs.get(key) ?? { same: 0, near: 0 };
+    if (conflict) { c.same++; c.firstSame ??= `${iso(tOf(x))}: ${fmtNumber(vOf(x))} in ${list[x[0]].file}, ${fmtNumber(vOf(y))} in ${list[y[0]].file}`; }
+    if (near) { c.near++; c.firstNear ??= `${iso(tOf(x))} in ${list[x[0]].file}, ${iso(tOf(y))} in ${list[y[0]].file}`; }
+    pairs.set(key, c);
   }
-  return undefined;
+  let conflicts = 0, example: string | undefined;
+  for (const [key, c] of pairs) {
+    const [j, l] = key.split(',').map(Number);
+    const a = list[j], b = list[l];
+    const limit = Math.max(1, 0.01 * Math.min(a.series.t.length, b.series.t.length));
+    if (c.same > limit) return { clash: { a, b, why: `${c.same} timestamps with other values in ${a.file} and ${b.file}, the first ${c.firstSame}` }, interleaved, conflicts };
+    if (c.near > limit) {
+      const gap = Math.abs(a.series.t[0] - b.series.t[0]) % Math.min(steps[j], steps[l]);
+      const apartBy = Math.min(gap, Math.min(steps[j], steps[l]) - gap);
+      return { clash: { a, b, why: `${c.near} samples ${apartBy > 0 ? `${fmtNumber(apartBy)} s` : 'seconds'} apart in ${a.file} and ${b.file} at a step of ${fmtNumber(Math.min(steps[j], steps[l]))} s, two scrapes, the first ${c.firstNear}` }, interleaved, conflicts };
+    }
+    conflicts += c.same;
+    example ??= c.firstSame;
+  }
+  return { interleaved, conflicts, example };
 }
 
 function iso(t: number): string {

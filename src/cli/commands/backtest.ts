@@ -25,6 +25,7 @@ import { fixed, percent, renderTable } from '../format/table';
 import { checkUserFile, writeUserFile } from '../format/write';
 import { csvLayout, fewNames, groupUnreadable, loadSeriesInput, outputOverInput, readStdin, type LayoutFlags, type LoadReport, type UnreadableFile } from './backtest-input';
 import { unitNotes } from './backtest-units';
+import { finerUnitHint, unitReadAsSeconds } from '../../data/timeseries-csv';
 import { checkReportPath } from './report-path';
 import { DEFAULT_WARMUP_DAYS, shortWarmupDays, wholeDays } from '../../rightsizing/backtest/warmup';
 
@@ -70,10 +71,10 @@ export function register(program: Command): void {
     .option('--timings', 'with -f json: add elapsedMs (and oracleMs with --frontier), which differ from run to run')
     .option('--time-column <col>', 'the timestamp column, by header name or number from 1 (default: the column named timestamp, time, date, …)')
     .option('--value-column <col>', 'the value column, by header name or number from 1 (default: the column named value, or the only other one)')
-    .option('--series-column <cols>', 'long form (many series in one file): the id column(s), comma-separated, whose values joined with / name each series (container_id; collection_id,instance_index)')
+    .option('--series-column <cols>', 'long form (many series in one file): the id column(s), comma-separated, whose values joined with / name each series (container_id; collection_id,instance_index); for a Prometheus JSON export, the labels (pod)')
     .option('--no-header', 'the first line is data, not a header: give columns by number (--time-column 3 --value-column 4 --series-column 1)')
     .option('--wide', 'one series per column (every column but the timestamp), named by its header; detected without the flag when a time column sits beside several numeric columns named alike')
-    .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed per file by magnitude); times counted from a trace\'s start read as 1970 dates, which is fine')
+    .option('--time-unit <unit>', 'epoch numbers are s, ms, us or ns (default: guessed per file by magnitude, so a number under 1e11 is seconds); times counted from a trace\'s start read as 1970 dates, which is fine with their unit given: milliseconds from 0 (Alibaba\'s microservices trace) need --time-unit ms, and without it are warned about')
     .option('--step <seconds>', 'the time column holds step numbers (0, 1, 2, …) this many seconds apart; without a time column, the rows are steps this far apart (a file of values only)')
     .addHelpText('after', '\nA directory is read with its subdirectories (series name = path without extension); .csv.gz and .json.gz are read too.\n'
       + 'Public traces, e.g.: Alibaba 2018 container_usage.csv (no header): --no-header --time-column 3 --value-column 4 --series-column 1;\n'
@@ -209,7 +210,11 @@ export function backtestCommand(opts: BacktestCliOptions, stdin?: Buffer): strin
     const tooShort = short.some((s) => s.reason.startsWith('too short'));
     const why = short.slice(0, 3).map((s) => `${forTerminal(s.series)}: ${s.reason}`).join('; ') + (short.length > 3 ? `; … (${short.length} series)` : '');
     const needs = warmupGiven ? `more than ${warmupDays} days of samples (${tooShort ? '--warmup-days sets how many; ' : ''}` : `2 whole days of samples or more (a day to size from, then a day to score; ${tooShort ? `a series of 2 to ${shortTraceMaxDays(warmupDays)} whole days is warmed up on half its whole days; ` : ''}`;
-    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs ${needs}a scored day needs ≥ 12 samples covering ≥ 1 h)`);
+    // Milliseconds from a trace's start read as seconds spread days of samples over decades: say that, not only "too sparse".
+    const finer = opts.timeUnit === undefined && opts.step === undefined
+      ? inputs.map((i) => ({ name: i.name, f: unitReadAsSeconds(i.series.t) })).find((x) => x.f !== undefined) : undefined;
+    const unitHint = finer?.f ? `; ${forTerminal(finer.name)}: ${finerUnitHint(finer.f)}` : '';
+    throw new UserError(`${opts.input}: no day could be scored (${why}); each series needs ${needs}a scored day needs ≥ 12 samples covering ≥ 1 h)${unitHint}`);
   }
   for (const s of short) process.stderr.write(`mora: skipped series ${forTerminal(s.series)}: ${s.reason}\n`);
   // A strategy without a value on a scored day has no row for it: one note per strategy says how many and why (not with -q).
