@@ -1023,7 +1023,63 @@ const SEPARATORS_ONLY = /^[\s,"]*$/;
 const LABEL_ROWS = 200_000;
 
 /** Accumulates one series' rows of a CSV read by a layout. */
-interface SeriesRows { t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number; infinite: number }
+interface SeriesRows {
+  t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number; infinite: number;
+  /** Read by --series-column: the rows (of its first LABEL_ROWS) that repeat an earlier row's timestamp with another value. */
+  clashes?: Array<{ line: number; before: number; row: number }>;
+}
+
+/** Series with repeated timestamps looked at for an id column that --series-column left out (each re-splits its rows). */
+const LEFT_OUT_SERIES = 5;
+
+/**
+ * An id column that --series-column leaves out (undefined: none), so that the series it names hold several: two
+ * collections' `instance_index` 0 over the same timestamps read as one series "0", half its rows repeats. Looked at in
+ * the first few series with at least MIN_SERIES_ROWS repeats (a timestamp again with another value), among the other
+ * columns (header-named, at most 32): one whose values, at most MAX_SERIES_LABELS of them, split the series' rows into
+ * groups of which two have ≥ MIN_SERIES_ROWS rows, that differ at ≥ 99% of the repeats, and whose two largest groups are
+ * sampled as densely as the series' distinct timestamps (median step at most 1.5× theirs): series of their own. A metric
+ * column beside the value (Alibaba's mem_util_percent, integers) also has few values and may differ at a repeat, but
+ * each of its values is scattered over time (a median step many times the series'), so it is never taken for an id.
+ */
+function idLeftOut(all: Map<string, SeriesRows>, lines: readonly string[], header: readonly string[] | undefined, used: ReadonlyArray<number | undefined>,
+  columns: number): { key: string; column: number; line: number; was: string; is: string; repeats: number } | undefined {
+  const others = Array.from({ length: columns }, (_, j) => j).filter((j) => !used.includes(j) && (!header || header[j] !== '')).slice(0, 32);
+  if (others.length === 0) return undefined;
+  let looked = 0;
+  for (const [key, r] of all) {
+    const clashes = r.clashes ?? [];
+    if (clashes.length < MIN_SERIES_ROWS) continue;
+    if (++looked > LEFT_OUT_SERIES) break;
+    const n = Math.min(r.t.length, LABEL_ROWS);
+    const cells = Array.from({ length: n }, (_, x) => { const line = lines[r.lineOf[x] - 1]; return line.includes('"') ? splitCsvLine(line) : line.split(','); });
+    const seriesStep = medianStep(r.t.slice(0, n));
+    for (const j of others) {
+      const col = cells.map((c) => unquote(c[j] ?? ''));
+      const groups = new Map<string, number[]>();
+      for (let x = 0; x < n; x++) {
+        let g = groups.get(col[x]);
+        if (!g) { if (groups.size === MAX_SERIES_LABELS) break; g = []; groups.set(col[x], g); }
+        g.push(r.t[x]);
+      }
+      if (groups.size < 2 || groups.size >= MAX_SERIES_LABELS) continue;
+      const differ = clashes.filter((c) => col[c.before] !== col[c.row]);
+      if (differ.length < clashes.length * 0.99) continue;
+      const big = [...groups.values()].filter((g) => g.length >= MIN_SERIES_ROWS).sort((a, b) => b.length - a.length);
+      if (big.length < 2 || big.slice(0, 2).some((g) => !(medianStep(g) <= 1.5 * seriesStep))) continue;
+      const first = differ[0];
+      return { key, column: j, line: first.line, was: col[first.before], is: col[first.row], repeats: r.conflicting };
+    }
+  }
+  return undefined;
+}
+
+/** The median step between the distinct times of `t` (NaN with fewer than two). */
+function medianStep(t: readonly number[]): number {
+  const s = [...new Set(t)].sort((a, b) => a - b);
+  const steps = s.slice(1).map((x, i) => x - s[i]).sort((a, b) => a - b);
+  return steps.length ? steps[steps.length >> 1] : NaN;
+}
 
 /**
  * A CSV read by an explicit layout (`CsvLayout`): the time, value and series columns by name or number, with or without
@@ -1193,6 +1249,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
         r.conflicting++;
         if (looked && labels.some((l) => l[before] !== l[r.t.length])) clashes.push({ line: k + 1, before, row: r.t.length });
       }
+        // By --series-column: the repeats are looked at after the read, for an id column left out (idLeftOut).
+        if (seriesCols.length > 0 && looked) (r.clashes ??= []).push({ line: k + 1, before, row: r.t.length });
       r.seen.set(ts, r.t.length);
       r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
     }
@@ -1209,6 +1267,17 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     if (wrong) throw new InputError(`${name}: ${wrong}`);
   }
   if (!keyed) {
+  if (seriesCols.length > 0) {
+    const left = idLeftOut(all, lines, header, [tCol, ...valueCols, ...seriesCols], columns);
+    if (left) {
+      const cols = [...seriesCols, left.column].sort((a, b) => a - b);
+      const flag = cols.map((j) => (header ? clip(header[j], 40) : String(j + 1))).join(',');
+      const col = header ? clip(header[left.column], 40) : `column ${left.column + 1}`;
+      throw new InputError(`${name}: line ${left.line}: series "${clip(left.key, 40)}" holds several series: this row repeats an earlier row's timestamp with another value `
+        + `and another ${col} ("${clip(left.is, 40)}" after "${clip(left.was, 40)}"), as ${left.repeats} rows of it do; --series-column leaves ${col} out, which tells them apart: `
+        + `give --series-column ${flag}`);
+    }
+  }
     const only = [...all.values()][0];
     const colName = (x: number) => (header ? clip(header[labelCols[x]], 40) : `column ${labelCols[x] + 1}`);
     const flag = (x: number) => (header ? clip(header[labelCols[x]], 40) : String(labelCols[x] + 1));
