@@ -547,7 +547,7 @@ function notationHint(raw: string): string {
   return '';
 }
 
-/** A series of a file and, when the file held several (a Prometheus export), the labels that tell it apart. */
+/** A series of a file and, for a Prometheus export (one series or several), its labels. */
 export interface LabelledRead {
   read: ReadSeries;
   /** The label column a long-form file without --series-column was split by (its one column besides time and value). */
@@ -616,7 +616,8 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
     read: withMetric(readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`), js.labels.__name__),
-    labels: all.length > 1 ? js.labels : undefined,
+    // Kept for one series too: a directory joins a series' time chunks by their labels (backtest-input.ts).
+    labels: js.labels,
   }));
 }
 

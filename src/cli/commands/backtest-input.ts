@@ -3,9 +3,10 @@
  * directory and its subdirectories (series name = the path below the directory without extension, `ns-a/web`),
  * a CSV of several series (long form with --series-column, wide form: `CsvLayout`), named by their ids or columns,
  * or a Prometheus range-query JSON export (a file): each of its series is one input, named `file{label=value}` by the labels
- * that tell its series apart. In a directory with --series-column, an id's rows in several files are one series (a trace
- * cut by time, or by row as BigQuery shards an export), unless the files give the same timestamps other values, or samples
- * seconds apart.
+ * that tell its series apart (with --series-column, by those labels' values, as a CSV's ids). In a directory, a Prometheus
+ * series whose labels are the same in several files (a range query cut into time chunks) is one series, named by its labels
+ * alone (`{pod=web-1}`); with --series-column, an id's rows in several files are one series (a trace cut by time, or by row
+ * as BigQuery shards an export) — unless the files give the same timestamps other values, or samples seconds apart.
  * In a directory, a file that cannot be read (bad header, a bad row, empty) must not cost the others their replay: with
  * `unreadable` given, it is listed there with why, and the rest load; without it, the first bad file is the error.
  */
@@ -15,6 +16,7 @@ import { clean, medianStep, series as makeSeries, type Series } from '../../core
 import { farRowsNote, hasLayout, implausibleTimestamps, InputError, isCounterName, looksCumulative, metricForKind, parseTimeseriesBytes, readTimeseriesFile, ValueColumnError, type CsvLayout, type EpochUnit, type LabelledRead } from '../../data/timeseries-csv';
 import { UserError } from '../errors';
 import { clip } from '../../data/input-error';
+import { labelText } from '../../data/prometheus-json';
 
 export interface NamedSeries {
   name: string;
@@ -149,6 +151,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   // a few hours of every VM; BigQuery's instance_usage-000000000000.csv, …, rows of every id in each): a series is named by
   // its ids alone, and its rows in several files are one series.
   const joinIds = root !== undefined && (layout?.seriesColumns?.length ?? 0) > 0;
+  /** Per series of `out` that is a Prometheus export's (without --series-column in a directory): its labels. */
+  const labelsOf = new Map<number, Record<string, string>>();
   /** Series name → its index in `out`, and the parts of series found in several files (joined at the end). */
   const at = new Map<string, number>();
   /** Per series found in several files (index in `out`): each file's part, the first file's included. */
@@ -190,11 +194,16 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         const said = `${pick.name}: ${pick.why}`;
         pairedPicks.set(said, [...(pairedPicks.get(said) ?? []), root === undefined ? f : relative(root, f)]);
       }
+      // A Prometheus export's reads have labels (a CSV's none): --series-column names its series by those labels' values.
+      const json = reads.length > 0 && reads.every((r) => r.labels !== undefined && r.key === undefined);
+      if (json && layout?.seriesColumns?.length) reads = labelKeys(reads, layout.seriesColumns, f);
       // Named only once read: a file that cannot be read gives no series, so its twin's name is free.
       named.set(name, f);
       const names = seriesNames(name, reads, root === undefined || joinIds);
-      // What a series is joined across a directory's files by: its ids (--series-column).
-      const joinKeys = reads.map((_, k) => (joinIds ? names[k] : undefined));
+      // What a series is joined across a directory's files by: its ids (--series-column), or a Prometheus series' labels.
+      const joinKeys = reads.map((r, k) => (joinIds ? names[k] : root !== undefined && json ? JSON.stringify(Object.entries(r.labels!).sort()) : undefined));
+      // Prometheus never gives a label set twice; a file that does (results pasted together) keeps them apart, as before.
+      joinKeys.forEach((key, k) => { if (key !== undefined && joinKeys.indexOf(key) !== k) joinKeys[k] = undefined; });
       // A long-form or wide file of thousands of series: at most this many notes for it, then one line for the rest.
       const notes: string[] = [];
       reads.forEach(({ read }, k) => {
@@ -221,10 +230,11 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         }
         const key = joinKeys[k];
         const seen = key !== undefined ? at.get(key) : undefined;
-        // Its name alone, were it not joined: <file>/<id>.
-        const own = `${name}/${names[k]}`;
+        // Its name alone, were it not joined: <file>/<id> for an id, the file's series' name for a Prometheus series.
+        const own = joinIds ? `${name}/${names[k]}` : names[k];
         if (seen === undefined) {
           if (key !== undefined) { at.set(key, out.length); firstPart.set(out.length, { file: name, own, series: s, missing: read.missing }); }
+          if (key !== undefined && !joinIds) labelsOf.set(out.length, reads[k].labels!);
           out.push({ name: names[k], series: s, missing: read.missing, ...(cumulative ? { cumulative } : {}), ...(read.column !== undefined ? { column: read.column } : {}) });
           sourceOf.push({ file: root === undefined ? basename(f) : relative(root, f).split(sep).join('/'), key: reads[k].key });
         } else {
@@ -285,7 +295,7 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   for (const [k, list] of parts) {
     const look = compareParts(list);
     if (look.clash) { apart.set(k, look.clash); continue; }
-    if (look.interleaved) interleaved++;
+    if (look.interleaved && !labelsOf.has(k)) interleaved++;
     if (look.conflicts > 0) { conflicts += look.conflicts; conflictAt ??= `${out[k].name}: ${look.example}`; }
     const t: number[] = [], v: number[] = [];
     // Element by element: spreading a long series into push() overflows the call stack.
@@ -293,16 +303,33 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     out[k].series = clean(makeSeries(t, v)).series;
     out[k].missing = list.reduce((m, p) => m + p.missing, 0);
   }
-  const joined = parts.size - apart.size;
+  // A Prometheus series joined across files is named by its labels alone: those that differ between the directory's
+  // Prometheus series (as a file's series are named), all of them when every series has the same labels.
+  const labelled = [...labelsOf.values()];
+  const differing = [...new Set(labelled.flatMap((l) => Object.keys(l)))].sort().filter((k) => new Set(labelled.map((l) => l[k])).size > 1);
+  const joinedJson: number[] = [];
+  for (const k of parts.keys()) {
+    const labels = labelsOf.get(k);
+    if (labels === undefined || apart.has(k)) continue;
+    const keys = differing.length > 0 ? differing : Object.keys(labels).sort();
+    out[k].name = `{${keys.filter((x) => labels[x] !== undefined).map((x) => `${x}=${labels[x]}`).join(' ')}}`;
+    joinedJson.push(k);
+  }
+  const joined = parts.size - apart.size - joinedJson.length;
   const split = interleaved > 0 ? `; ${interleaved === joined ? 'their' : `${interleaved} series'`} rows interleave in time across the files (an export split by row)` : '';
   if (joined > 0) report?.notes.push(`${path}: ${joined} series have rows in several files, joined by their ids (--series-column)${split}`);
+  if (joinedJson.length > 0) {
+    report?.notes.push(`${path}: ${joinedJson.length} Prometheus series are in several files (a range query cut into time chunks?), joined by their labels in time order `
+      + `and named by them (${clipList(joinedJson.map((k) => out[k].name))}); a series in one file only keeps its file's name`);
+  }
   if (conflicts > 0) {
     report?.notes.push(`${path}: ${conflicts} timestamp${conflicts === 1 ? '' : 's'} of series joined across files ${conflicts === 1 ? 'has' : 'have'} another value in each of two files (${conflictAt}); the later file's value was used`);
   }
   if (apart.size > 0) {
     const [k0, clash] = [...apart][0];
-    report?.notes.push(`${path}: ${apart.size} id${apart.size === 1 ? '' : 's'} (${clipList([...apart.keys()].map((k) => out[k].name))}) have rows over the same time in several files `
-      + `(${out[k0].name}: ${clash.why}): not parts of one trace, so each file's is a series of its own, named <file>/<id> (${clash.a.own}, ${clash.b.own})`);
+    const ids = !labelsOf.has(k0);
+    report?.notes.push(`${path}: ${apart.size} ${ids ? `id${apart.size === 1 ? '' : 's'}` : 'Prometheus series'} (${clipList([...apart.keys()].map((k) => out[k].name))}) have rows over the same time in several files `
+      + `(${out[k0].name}: ${clash.why}): not parts of one trace, so each file's is a series of its own, ${ids ? 'named <file>/<id>' : 'named by its file'} (${clash.a.own}, ${clash.b.own})`);
   }
   // `sub.csv`'s pod a and `sub/a.csv` are both "sub/a": the series of a file of several is then named by the file's whole
   // name (`sub.csv/a`), so neither's rows are taken for the other's.
@@ -440,10 +467,10 @@ export function nonNegative(s: Series): { series: Series; negative: number } {
   return { series: { t: s.t, v: Float64Array.from(s.v, (x) => (x < 0 ? 0 : x)) }, negative };
 }
 
-/** One file's rows of a series whose id is in several files of a directory (--series-column). */
+/** One file's rows of a series whose id (or Prometheus labels) is in several files of a directory. */
 interface Part {
   file: string;
-  /** The series' name were it not joined: <file>/<id>. */
+  /** The series' name were it not joined (<file>/<id>; a Prometheus series' name in its file). */
   own: string;
   series: Series;
   missing: number;
@@ -461,11 +488,18 @@ interface Clash { a: Part; b: Part; why: string }
  */
 function compareParts(list: readonly Part[]): { clash?: Clash; interleaved: boolean; conflicts: number; example?: string } {
   const idx: Array<[number, number]> = [];
-  list.forEach((p, j) => { for (let i = 0; i < p.series.t.length; i++) idx.push([j, i]); });
+  // Files cut by time (Azure's 195) meet at most at a boundary: only those samples are compared, not every sample sorted.
+  const order = list.map((_, j) => j).filter((j) => list[j].series.t.length > 0).sort((x, y) => list[x].series.t[0] - list[y].series.t[0]);
+  const byTime = order.every((j, n) => n === 0 || list[j].series.t[0] >= lastT(list[order[n - 1]]));
+  if (byTime) {
+    for (let n = 1; n < order.length; n++) idx.push([order[n - 1], list[order[n - 1]].series.t.length - 1], [order[n], 0]);
+  } else list.forEach((p, j) => { for (let i = 0; i < p.series.t.length; i++) idx.push([j, i]); });
   const tOf = ([j, i]: [number, number]) => list[j].series.t[i];
   const vOf = ([j, i]: [number, number]) => list[j].series.v[i];
   idx.sort((x, y) => tOf(x) - tOf(y) || x[0] - y[0]);
-  const steps = list.map((p) => medianStep(p.series));
+  /** Each part's median step, computed for the parts whose samples come close only. */
+  const stepOf: number[] = [];
+  const step = (j: number) => (stepOf[j] ??= medianStep(list[j].series));
   /** Per pair of parts ("j,l"): conflicting timestamps, samples seconds apart, and the first of each. */
   const pairs = new Map<string, { same: number; near: number; firstSame?: string; firstNear?: string }>();
   let interleaved = false;
@@ -476,7 +510,7 @@ function compareParts(list: readonly Part[]): { clash?: Clash; interleaved: bool
     // A file's sample between two of another's, not at a part's ends: the files split the series by row, not by time.
     if (dt > 0 && y[1] > 0 && x[1] < list[x[0]].series.t.length - 1) interleaved = true;
     const conflict = dt === 0 && vOf(x) !== vOf(y);
-    const near = dt > 0 && dt < Math.min(steps[x[0]], steps[y[0]]) / 4;
+    const near = dt > 0 && dt < Math.min(step(x[0]), step(y[0])) / 4;
     if (!conflict && !near) continue;
     const key = `${Math.min(x[0], y[0])},${Math.max(x[0], y[0])}`;
     const c = pairs.get(key) ?? { same: 0, near: 0 };
@@ -491,14 +525,20 @@ function compareParts(list: readonly Part[]): { clash?: Clash; interleaved: bool
     const limit = Math.max(1, 0.01 * Math.min(a.series.t.length, b.series.t.length));
     if (c.same > limit) return { clash: { a, b, why: `${c.same} timestamps with other values in ${a.file} and ${b.file}, the first ${c.firstSame}` }, interleaved, conflicts };
     if (c.near > limit) {
-      const gap = Math.abs(a.series.t[0] - b.series.t[0]) % Math.min(steps[j], steps[l]);
-      const apartBy = Math.min(gap, Math.min(steps[j], steps[l]) - gap);
-      return { clash: { a, b, why: `${c.near} samples ${apartBy > 0 ? `${fmtNumber(apartBy)} s` : 'seconds'} apart in ${a.file} and ${b.file} at a step of ${fmtNumber(Math.min(steps[j], steps[l]))} s, two scrapes, the first ${c.firstNear}` }, interleaved, conflicts };
+      const least = Math.min(step(j), step(l));
+      const gap = Math.abs(a.series.t[0] - b.series.t[0]) % least;
+      const apartBy = Math.min(gap, least - gap);
+      return { clash: { a, b, why: `${c.near} samples ${apartBy > 0 ? `${fmtNumber(apartBy)} s` : 'seconds'} apart in ${a.file} and ${b.file} at a step of ${fmtNumber(least)} s, two scrapes, the first ${c.firstNear}` }, interleaved, conflicts };
     }
     conflicts += c.same;
     example ??= c.firstSame;
   }
   return { interleaved, conflicts, example };
+}
+
+/** A part's last timestamp. */
+function lastT(p: Part): number {
+  return p.series.t[p.series.t.length - 1];
 }
 
 function iso(t: number): string {
@@ -510,6 +550,35 @@ function clipList(xs: readonly string[], n = 3): string {
   return xs.slice(0, n).join(', ') + (xs.length > n ? `, … ${xs.length - n} more` : '');
 }
 
+
+/**
+ * A Prometheus export's series keyed by the labels --series-column names (`pod`; `namespace,pod` joined with "/", a "/"
+ * or "%" inside a value written %2F, %25, as a CSV's ids), so they are named and joined as a long-form CSV's ids. A series
+ * without one of the labels, or several alike in them, is an error: a name must be one series'.
+ */
+function labelKeys(reads: readonly LabelledRead[], cols: readonly string[], f: string): LabelledRead[] {
+  const flag = `--series-column ${clip(cols.join(','), 80)}`;
+  const byKey = new Map<string, number[]>();
+  const keyed = reads.map((r, i) => {
+    const labels = r.labels ?? {};
+    const lacking = cols.find((c) => labels[c] === undefined);
+    if (lacking !== undefined) {
+      const have = Object.keys(labels).sort();
+      throw new InputError(`${f}: ${flag}: series ${i + 1} ${clip(labelText(labels), 100)} has no label "${clip(lacking, 80)}"; its labels: ${have.length ? clipList(have, 12) : 'none'} `
+        + '(for a Prometheus export, --series-column names the labels whose values name each series)');
+    }
+    const key = cols.length === 1 ? labels[cols[0]] : cols.map((c) => labels[c].replace(/[%/]/g, (x) => (x === '%' ? '%25' : '%2F'))).join('/');
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+    return { ...r, key };
+  });
+  const alike = [...byKey.values()].find((l) => l.length > 1);
+  if (alike) {
+    const first = reads[alike[0]].labels!;
+    throw new InputError(`${f}: ${flag}: ${alike.length} series have ${cols.map((c) => `${c}=${clip(first[c], 60)}`).join(' ')} `
+      + `(${clipList(alike.map((i) => clip(labelText(reads[i].labels!), 100)), 2)}); give labels that tell them apart`);
+  }
+  return keyed;
+}
 
 /**
  * Series names for a file's series: the file's name for one; for a Prometheus export's several, the file's name and the
