@@ -7,7 +7,8 @@
  * so this names what cannot be base units, and a unit the value column's header names (`Memory usage [KB]`), and says
  * how to convert (`--scale`).
  */
-import { CPU_BUCKETS } from '../../rightsizing/baselines/histogram';
+import { CPU_BUCKETS, MEMORY_BUCKETS } from '../../rightsizing/baselines/histogram';
+import { VPA } from '../../rightsizing/baselines/vpa';
 import type { ResourceKind } from '../../rightsizing/baselines/strategy';
 
 /** A memory series in bytes peaking under 1 MiB is no container: no process runs in less. */
@@ -71,7 +72,7 @@ export function unitNotes(inputs: ReadonlyArray<{ name: string; series: { v: Arr
   return [...headerNotes, ...valueNotes(inputs.filter((i) => !unnamed.has(i.name)), kind, baselines)];
 }
 
-/** What the values alone say: a memory series under 1 MiB, a CPU series above VPA's histogram. */
+/** What the values alone say: a memory series under 1 MiB or above VPA's histogram (1 TB), a CPU series above VPA's histogram. */
 function valueNotes(inputs: ReadonlyArray<{ name: string; series: { v: ArrayLike<number> }; cumulative?: boolean }>, kind: ResourceKind, baselines: readonly string[]): string[] {
   const peaks = inputs.map((i) => {
     let p = -Infinity;
@@ -82,10 +83,20 @@ function valueNotes(inputs: ReadonlyArray<{ name: string; series: { v: ArrayLike
   if (kind === 'memory') {
     // An all-zero series (an idle or missing metric) says nothing about the unit.
     const tiny = peaks.filter((x) => x.peak > 0 && x.peak < MIN_PLAUSIBLE_BYTES);
-    if (tiny.length === 0) return [];
-    return [`${tiny.length} of ${peaks.length} memory series peak under 1 MiB read as bytes (${named(tiny)}): `
+    const notes = tiny.length === 0 ? [] : [`${tiny.length} of ${peaks.length} memory series peak under 1 MiB read as bytes (${named(tiny)}): `
       + `${baselines.join(' and ')} work in bytes (VPA's floor is 250Mi, KRR's 100Mi), so their values there are floors; `
       + 'if the values are KB, KiB, MiB or GiB, pass --scale 1000, 1024, 1048576 or 1073741824 (MOrA and Autopilot do not depend on the unit)'];
+    // Above VPA's histogram (1e12 bytes) every sample falls in its last bucket: VPA's value stops at that bucket's end
+    // with its margin, whatever the usage, and each day above it counts an OOM.
+    const top = MEMORY_BUCKETS.maxValue;
+    const huge = peaks.filter((x) => x.peak > top && !x.cumulative);
+    if (huge.length > 0 && baselines.includes('vpa')) {
+      const cap = MEMORY_BUCKETS.start(MEMORY_BUCKETS.numBuckets - 1) * (1 + VPA.safetyMargin);
+      notes.push(`${huge.length} of ${peaks.length} memory series go above 1 TB read as bytes (${named(huge)}): VPA's memory histogram ends at ${fmt(top)} bytes, `
+        + `so its values there are capped at ${fmt(cap)} (its last bucket and ${VPA.safetyMargin * 100}% margin) and its OOM days are wrong; no container uses that much: `
+        + 'if the values are in another unit, or a sum over many containers, pass the --scale that makes them bytes per container (MOrA and Autopilot do not depend on the unit)');
+    }
+    return notes;
   }
   const top = CPU_BUCKETS.maxValue;
   // A series that looks like a cumulative counter is warned of as one (backtest-input.ts): --scale does not make it cores.
