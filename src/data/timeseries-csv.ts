@@ -1249,9 +1249,9 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       if (before !== undefined && r.v[before] !== val) {
         r.conflicting++;
         if (looked && labels.some((l) => l[before] !== l[r.t.length])) clashes.push({ line: k + 1, before, row: r.t.length });
-      }
         // By --series-column: the repeats are looked at after the read, for an id column left out (idLeftOut).
         if (seriesCols.length > 0 && looked) (r.clashes ??= []).push({ line: k + 1, before, row: r.t.length });
+      }
       r.seen.set(ts, r.t.length);
       r.t.push(ts); r.v.push(val); r.lineOf.push(k + 1);
     }
@@ -1267,7 +1267,6 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
     const wrong = wrongTimeUnit(layout.timeUnit, firstRaw, [...all.values()].find((r) => r.t.length >= 3)?.t);
     if (wrong) throw new InputError(`${name}: ${wrong}`);
   }
-  if (!keyed) {
   if (seriesCols.length > 0) {
     const left = idLeftOut(all, lines, header, [tCol, ...valueCols, ...seriesCols], columns);
     if (left) {
@@ -1279,6 +1278,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
         + `give --series-column ${flag}`);
     }
   }
+  if (!keyed) {
     const only = [...all.values()][0];
     const colName = (x: number) => (header ? clip(header[labelCols[x]], 40) : `column ${labelCols[x] + 1}`);
     const flag = (x: number) => (header ? clip(header[labelCols[x]], 40) : String(labelCols[x] + 1));
