@@ -15,7 +15,7 @@ export type RiskShareCheck =
 export function checkRiskShare(raw: unknown): RiskShareCheck {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
   // Standard numeric notation: 0.001, .001, 1e-3, 1E-3 (Number() alone would also take "0x1", "Infinity" and "").
-  const x = /^(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  const x = /^(\d+(?:\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
   if (Number.isFinite(x) && x >= RISK_RANGE.min && x <= RISK_RANGE.max) return { ok: true, value: x };
   // A percentage only when it looks like one: written with %, or a number above 1 (1 < x ≤ 50). 0.6, 0.9 or 1 are shares
   // out of range, not percentages: "0.9% is 0.009" would misread them; they are said as the share they are (0.9 = 90%).

@@ -208,7 +208,7 @@ export function settingCheck<K extends EngineSettingKey>(key: K, value: unknown)
     problem = `must be ${orList(schema.enum)}`;
   } else if ('minimum' in schema) {
     const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-    const x = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+    const x = /^[-+]?(\d+(?:\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
     if (Number.isFinite(x) && x >= schema.minimum && x <= schema.maximum) return { value: x as EngineSettingValue[K] };
     problem = key === 'historyDays' ? `must be a number of days between ${schema.minimum} and ${schema.maximum}`
       : `must be a fraction between ${schema.minimum} and ${schema.maximum}${marginHint(text, x, schema)}`;
