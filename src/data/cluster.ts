@@ -279,7 +279,9 @@ export class ClusterDataSource implements DataSource {
     const applied = new AppliedCredentials();
     const kc = applied.track(discovery.configFor(ctx));
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
-    return new PrometheusClient({ url: found.url, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders });
+    // Named in errors as the Service it is (not by the long proxy URL), so a refusal reads as the API server's.
+    const name = `service ${found.namespace}/${found.name}:${found.port} (discovered in context "${ctx}") through the API server ${found.server}`;
+    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

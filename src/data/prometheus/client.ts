@@ -45,6 +45,12 @@ export interface PrometheusClientOptions {
    * redirect): `--prometheus` for a CLI command, the plan's field for a plan. Default PROMETHEUS_URL_HINT (both places).
    */
   urlHint?: string;
+  /**
+   * How messages name this Prometheus instead of its URL: a discovered one is a Service reached through the API
+   * server's service proxy (`service monitoring/prometheus-k8s:9090 through the API server https://…`), whose long
+   * proxy URL says neither which Service it is nor that the API server answers for it.
+   */
+  name?: string;
 }
 
 /** The places a Prometheus URL is set, named when the caller does not say which one it read (urlHint). */
@@ -155,6 +161,8 @@ export class PrometheusClient {
   private readonly extraHeaders: Record<string, string>;
   /** Where the user sets the URL (PrometheusClientOptions.urlHint). */
   private readonly urlHint: string;
+  /** PrometheusClientOptions.name. */
+  private readonly name: string | undefined;
   private active = 0;
   /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
   staleSocketRetries = 0;
@@ -193,6 +201,7 @@ export class PrometheusClient {
     this.slots = Math.max(1, options.concurrency ?? 4);
     this.extraHeaders = { ...options.headers };
     this.urlHint = options.urlHint ?? PROMETHEUS_URL_HINT;
+    this.name = options.name;
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
@@ -200,9 +209,9 @@ export class PrometheusClient {
     }
   }
 
-  /** The URL as shown in messages (no credentials). */
+  /** The URL as shown in messages (no credentials), or the name given for messages (PrometheusClientOptions.name). */
   get displayUrl(): string {
-    return displayUrl(this.baseUrl);
+    return this.name ?? displayUrl(this.baseUrl);
   }
 
   private secrets(): string[] {
@@ -298,10 +307,14 @@ export class PrometheusClient {
     if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, path, secrets);
     if (!res.ok) {
       // Redacted before it is shortened: a secret the server echoes, cut in half, would no longer match and leak its start.
-      const detail = redactAndClip(body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
+      // The API server's own answer (a Kubernetes Status) when Prometheus is reached through its service proxy: its
+      // message, not the JSON around it, and a hint about the proxy, not about Prometheus' credentials or base URL.
+      const kube = kubernetesStatus(body);
+      const detail = redactAndClip(kube ? kube.message : body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
       const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       let hint = '';
-      if (res.status === 401) {
+      if (kube) hint = serviceProxyHint(res.status, kube.message, this.urlHint);
+      else if (res.status === 401) {
         const tenant = ' (a Mimir/Cortex gateway that needs a tenant: --prometheus-header \'X-Scope-OrgID: <tenant>\')';
         const hasTenant = Object.keys(this.extraHeaders).some((k) => k.toLowerCase() === 'x-scope-orgid');
         hint = /org.?id|tenant/i.test(text) && !hasTenant
@@ -578,4 +591,19 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 export function shortQuery(promql: string): string {
   const s = promql.replace(/\s+/g, ' ').trim();
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/** A Kubernetes API Status object (what the API server, not Prometheus, answers through its service proxy), else undefined. */
+function kubernetesStatus(body: unknown): { message: string } | undefined {
+  const b = body as { kind?: unknown; apiVersion?: unknown; message?: unknown } | undefined;
+  return b && b.kind === 'Status' && b.apiVersion === 'v1' && typeof b.message === 'string' ? { message: b.message } : undefined;
+}
+
+/** What to do about the API server's refusal to proxy to Prometheus' Service. */
+function serviceProxyHint(status: number, message: string, urlHint: string): string {
+  if (status === 401) return ' — the Kubernetes API rejected the kubeconfig\'s credentials: log in again or refresh the token';
+  if (status === 403) return ` — the kubeconfig's user may not use the API server's service proxy (RBAC: get on services/proxy, as deploy/rbac/mora-reader.yaml grants), or set ${urlHint}`;
+  if (/no endpoints available/i.test(message)) return ' — the Service has no ready endpoint: is its Prometheus pod running and ready?';
+  if (status >= 500) return ' — the API server could not reach the Service\'s pod';
+  return '';
 }
