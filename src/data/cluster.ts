@@ -90,6 +90,11 @@ export interface ClusterDataSourceOptions {
    * listingWarnings). The CLI turns it on; the extension's tree, which lists often, does not.
    */
   reportUncoveredPods?: boolean;
+  /**
+   * The namespace the caller reads (`mora recommend -n`, or -w's namespace): when the user may not list namespaces,
+   * namespaces() gives this one instead of the context's own, as `kubectl -n` reads a namespace it cannot list.
+   */
+  namespace?: string;
 }
 
 export interface HealthCheck {
@@ -270,7 +275,13 @@ export class ClusterDataSource implements DataSource {
           + 'or a Service selector with the mora.prometheus.selector setting'
         : '--prometheus (CLI) or the mora.prometheus.url setting, or mora.prometheus.urls for this context (VS Code); '
           + 'or a Service selector with --prometheus-selector (CLI) or the mora.prometheus.selector setting (VS Code)';
-      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)} — set ${set}`, 'empty');
+      // A user who may not list Services cluster-wide searched only some namespaces: said, or "none found" reads as
+      // "no Prometheus installed" while it runs in a namespace this user cannot list (monitoring).
+      const scope = discovery.searchedNamespaces(ctx);
+      const where = scope
+        ? ` (this user may not list Services in all namespaces${scope.all ? '' : ', nor list namespaces'}: searched ${scope.namespaces.length === 1 ? `namespace "${scope.namespaces[0]}" only` : `namespaces ${scope.namespaces.map((n) => `"${n}"`).join(', ')} one by one`})`
+        : '';
+      throw new PrometheusError(`no Prometheus found in context "${ctx}": no Service you can list matches ${PrometheusDiscovery.lookedFor(custom)}${where} — set ${set}`, 'empty');
     }
     this.discovered.set(ctx, found);
     // The service proxy sends the user's Kubernetes credentials, which the Prometheus client cannot know: the fetch
@@ -302,7 +313,8 @@ export class ClusterDataSource implements DataSource {
   }
 
   async namespaces(context: string): Promise<string[]> {
-    return this.kube().namespaces(context);
+    // Narrowed to one namespace (no RBAC to list them): said once among the listing warnings, never silently.
+    return this.kube().namespaces(context, { asked: this.options.namespace, onNarrowed: (w) => { if (!this.listingWarnings.includes(w)) this.listingWarnings.push(w); } });
   }
 
   async workloads(context: string, namespace: string): Promise<Workload[]> {

@@ -5,6 +5,7 @@
 // All real parts: kube-apiserver (test/harness/control-plane.ts, RBAC on), a Prometheus backfilled with cAdvisor-shaped
 // usage, running in a network namespace because the service proxy refuses loopback endpoints (test/harness/netns.ts).
 import * as assert from 'node:assert/strict';
+import type { Recommendation } from '../../src/core/recommendation';
 import { cleanEnv, moraProcess } from '../unit/helpers/run-cli';
 import { ControlPlane } from '../harness/control-plane';
 import { usageSeries } from '../harness/live-cluster';
@@ -20,6 +21,7 @@ describe('zero-config cluster path with less than cluster-admin (real kube-apise
   let prom: RunningPrometheus | undefined;
   let ns: NetNamespace | undefined;
   let viewer = '';
+  let namespaced = '';
   let token = '';
 
   before(async function () {
@@ -61,6 +63,10 @@ describe('zero-config cluster path with less than cluster-admin (real kube-apise
     const creds = await cp.serviceAccountCredentials('monitoring', 'viewer');
     token = 'token' in creds ? creds.token : '';
     viewer = cp.writeKubeconfig([{ name: 'viewer', credentials: creds }], 'viewer');
+    // `view` in shop and data only (RoleBindings, as a team gets): no namespace list, no cluster-wide Service list.
+    await cp.createServiceAccount('shop', 'team');
+    for (const n of ['shop', 'data']) await cp.bind(n, 'team-view', { kind: 'ClusterRole', name: 'view' }, ['serviceaccount:shop:team']);
+    namespaced = cp.writeKubeconfig([{ name: 'team', credentials: await cp.serviceAccountCredentials('shop', 'team'), namespace: 'shop' }], 'team');
   });
 
   after(async () => {
@@ -84,5 +90,27 @@ describe('zero-config cluster path with less than cluster-admin (real kube-apise
     const r = await runMora(['health', '--kubeconfig', cp!.kubeconfig, '--prometheus-selector', 'team=down']);
     assert.equal(r.code, 3, r.out + r.err);
     assert.match(r.out, /^FAIL prometheus: Prometheus at service monitoring\/prometheus-down:9090 \(discovered in context "mora-real"\) through the API server https:\/\/127\.0\.0\.1:\d+ answered 503 Service Unavailable for the build info: no endpoints available for service "prometheus-down" — the Service has no ready endpoint: is its Prometheus pod running and ready\?$/m);
+  });
+
+  it('a user who may not list namespaces: -n names one it may read and it is read (as kubectl -n reads it), not "does not exist"', async () => {
+    const r = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', namespaced, '--prometheus', prom!.url, '-n', 'data', '-f', 'json', '-q']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual((JSON.parse(r.out) as Recommendation[]).map((x) => `${x.workload.namespace}/${x.workload.name}`), ['data/report']);
+    const w = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', namespaced, '--prometheus', prom!.url, '-w', 'data/report', '-f', 'json', '-q']);
+    assert.equal(w.code, 0, w.err);
+    assert.deepEqual((JSON.parse(w.out) as Recommendation[]).map((x) => x.workload.name), ['report']);
+  });
+
+  it('a user who may not list namespaces, no -n: the context\'s namespace is read and stderr says only it was', async () => {
+    const r = await runMora(['recommend', '--source', 'cluster', '--kubeconfig', namespaced, '--prometheus', prom!.url, '-f', 'json', '-q']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual((JSON.parse(r.out) as Recommendation[]).map((x) => `${x.workload.namespace}/${x.workload.name}`), ['shop/checkout']);
+    assert.match(r.err, /^mora: warning: context "team": this user may not list namespaces \(RBAC\), so only namespace "shop" was read \(the context's namespace\) — -n <namespace> reads another one it may read$/m);
+  });
+
+  it('discovery by a user who may not list Services cluster-wide says where it looked', async () => {
+    const r = await runMora(['health', '--kubeconfig', namespaced]);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.out, /^FAIL prometheus: no Prometheus found in context "team": no Service you can list matches app=kube-prometheus-stack-prometheus; .*; app\.kubernetes\.io\/name=vmselect \(this user may not list Services in all namespaces, nor list namespaces: searched namespace "shop" only\), and metrics\.k8s\.io/m);
   });
 });

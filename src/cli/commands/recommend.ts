@@ -312,10 +312,12 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   if (opts.shardIndex !== undefined || opts.shards !== undefined) throw new UserError('--shard-index and --shards go with --in-cluster');
   if (opts.pushgateway !== undefined || opts.metricsFile !== undefined) throw new UserError('--pushgateway and --metrics-file go with --in-cluster');
   if (opts.createVpas) throw new UserError('--create-vpas goes with --in-cluster');
+  /** The namespace -n or -w names (read even where the user may not list namespaces). */
+  let askedNamespace = opts.namespace;
   if (opts.workload !== undefined) {
     const { parseWorkloadSelector, WorkloadSelectorError } = require('../../pipeline/workload-selector') as typeof import('../../pipeline/workload-selector');
     try {
-      parseWorkloadSelector(opts.workload);
+      askedNamespace ??= parseWorkloadSelector(opts.workload).namespace;
     } catch (e) {
       throw e instanceof WorkloadSelectorError ? new UserError(e.message) : e;
     }
@@ -377,7 +379,7 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
     const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload, namespace: askedNamespace });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();

@@ -354,14 +354,23 @@ export class KubeClient {
    * Namespaces; a user who may not list them (common with namespaced RBAC) gets the context's own namespace, unless
    * `strict` (--in-cluster shards every namespace: without the list it would silently do nothing), which throws.
    */
-  async namespaces(context: string, options: { strict?: boolean } = {}): Promise<string[]> {
+  /**
+   * The context's namespaces. A user who may not list them (RBAC scoped to some namespaces, no ClusterRole) gets one:
+   * `asked` (the namespace the user named, e.g. -n, which kubectl -n would read too), else the context's own (or
+   * "default"); `onNarrowed` is told so in one line. `strict`: the refusal is thrown instead.
+   */
+  async namespaces(context: string, options: { strict?: boolean; asked?: string; onNarrowed?: (message: string) => void } = {}): Promise<string[]> {
     try {
       const list = await this.timedList(() => this.apis(context).core.listNamespace(), context);
       return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
     } catch (e) {
       const err = this.fail(e, this.action(context, { verb: 'list', resource: 'namespaces', group: '' }));
       if (err.kind !== 'forbidden' || options.strict) throw err;
-      return [this.config.getContextObject(context)?.namespace ?? 'default'];
+      const own = this.config.getContextObject(context)?.namespace;
+      const ns = options.asked ?? own ?? 'default';
+      const which = options.asked !== undefined ? 'the one asked for' : own !== undefined ? 'the context\'s namespace' : 'the context sets none';
+      options.onNarrowed?.(`context "${context}": this user may not list namespaces (RBAC), so only namespace "${ns}" was read (${which})${options.asked !== undefined ? '' : ' — -n <namespace> reads another one it may read'}`);
+      return [ns];
     }
   }
 

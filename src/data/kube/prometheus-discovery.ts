@@ -176,20 +176,36 @@ export class PrometheusDiscovery {
     return redactedKubeError(err, [...kubeconfigSecrets(this.config), ...this.applied.list()]);
   }
 
+  /**
+   * Where the last discover() of each context could list Services when it could not list them cluster-wide (RBAC):
+   * the namespaces it looked in, and whether those were all the cluster's or only the context's own. Absent: cluster-wide.
+   */
+  private readonly narrowed = new Map<string, { namespaces: string[]; all: boolean }>();
+
+  /** The namespaces the last discover() of `context` searched, when the user could not list Services cluster-wide. */
+  searchedNamespaces(context: string): { namespaces: string[]; all: boolean } | undefined {
+    return this.narrowed.get(context);
+  }
+
   /** Services matching `selector` in every namespace the user may list them in. */
   private async services(core: k8s.CoreV1Api, context: string, selector: string): Promise<K8sService[]> {
-    try {
-      return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list', context)).items as K8sService[];
-    } catch (e) {
-      const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', context, server: this.server(context) }));
-      if (err.kind !== 'forbidden') throw err;
+    let scope = this.narrowed.get(context);
+    if (!scope) {
+      try {
+        return (await this.timed(core.listServiceForAllNamespaces({ labelSelector: selector }), 'a Service list', context)).items as K8sService[];
+      } catch (e) {
+        const err = this.redacted(kubeError(e, { verb: 'list', resource: 'services', group: '', context, server: this.server(context) }));
+        if (err.kind !== 'forbidden') throw err;
+      }
+      // Asked once per discovery, not once per selector: a namespaced user's refusals are the same for every selector.
+      try {
+        scope = { namespaces: (await this.timed(core.listNamespace(), 'a namespace list', context)).items.map((n) => n.metadata?.name ?? '').filter(Boolean), all: true };
+      } catch {
+        scope = { namespaces: [this.config.getContextObject(context)?.namespace ?? 'default'], all: false };
+      }
+      this.narrowed.set(context, scope);
     }
-    let namespaces: string[];
-    try {
-      namespaces = (await this.timed(core.listNamespace(), 'a namespace list', context)).items.map((n) => n.metadata?.name ?? '').filter(Boolean);
-    } catch {
-      namespaces = [this.config.getContextObject(context)?.namespace ?? 'default'];
-    }
+    const namespaces = scope.namespaces;
     const out: K8sService[] = [];
     for (const namespace of namespaces) {
       try {
@@ -209,6 +225,7 @@ export class PrometheusDiscovery {
   async discover(context: string, custom?: DiscoverySelector): Promise<DiscoveredPrometheus | undefined> {
     const kc = this.configFor(context);
     const core = kc.makeApiClient(this.k.CoreV1Api);
+    this.narrowed.delete(context); // RBAC may have changed since the last discovery
     const server = stripUserinfo(kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
     for (const sel of custom ? [custom, ...DISCOVERY_SELECTORS] : DISCOVERY_SELECTORS) {
       const picked = pickService(await this.services(core, context, sel.selector));
