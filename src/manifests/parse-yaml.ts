@@ -10,6 +10,8 @@ export interface ParsedYaml {
   root: YNode | null;
   /** First error message (with 1-based line) or null. */
   error: string | null;
+  /** Where that error is, as an offset in the text (null when it parsed). */
+  errorOffset?: number | null;
   /** The `yaml` library's document (null on error): resolves aliases, renders copies of anchored nodes. */
   doc: Document | null;
 }
@@ -32,14 +34,15 @@ export function parseWithYaml(text: string, start: number, end: number): ParsedY
   const doc = parseDocument(slice, { prettyErrors: false, strict: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const line = lineNumberAt(text, start + (e.pos?.[0] ?? 0));
-    return { root: null, error: `line ${line}: ${e.message.split('\n')[0]}`, doc: null };
+    const offset = start + (e.pos?.[0] ?? 0);
+    return { root: null, error: `line ${lineNumberAt(text, offset)}: ${e.message.split('\n')[0]}`, errorOffset: offset, doc: null };
   }
   // The library parses `*name` without its `&name` (or with it in another document) without an error, but Kubernetes'
   // reader rejects the document; read on, the container looked as if it set no resources at all.
   const unresolved = slice.includes('*') ? unresolvedAlias(doc) : undefined;
   if (unresolved) {
-    return { root: null, error: `line ${lineNumberAt(text, start + unresolved.offset)}: alias *${unresolved.name} has no anchor &${unresolved.name} before it in this document`, doc: null };
+    const offset = start + unresolved.offset;
+    return { root: null, error: `line ${lineNumberAt(text, offset)}: alias *${unresolved.name} has no anchor &${unresolved.name} before it in this document`, errorOffset: offset, doc: null };
   }
   const conversion: Conversion = { base: start, doc, shared: slice.includes('*') ? sharedNodes(doc, start) : new Map(), converted: new Map() };
   return { root: convert(doc.contents as YamlNode | null, conversion), error: null, doc };

@@ -59,6 +59,20 @@ export function sourceMarks(marks: readonly number[], root: YNode | null): numbe
   return [...sensitive, ...left].sort((a, b) => a - b);
 }
 
+/**
+ * The mark that broke parsing, for a document that did not parse: the last `{{` on or before the line the parser
+ * stopped at (`errorOffset`). Not simply the first `{{`: that is often a quoted label or annotation the parser read
+ * past; a note naming it sends the user to the wrong line. Undefined when the parser stopped before any `{{` (the YAML
+ * is broken before the template: the note names the parser's line instead).
+ */
+export function breakingMark(text: string, marks: readonly number[], errorOffset: number): number | undefined {
+  const nl = text.indexOf('\n', errorOffset);
+  const lineEnd = nl === -1 ? text.length : nl;
+  let found: number | undefined;
+  for (const m of marks) if (m < lineEnd) found = m;
+  return found;
+}
+
 function readByMora(fullPath: readonly (string | number)[]): boolean {
   // An item of a `kind: List` reads like a document of its own.
   const path = fullPath[0] === 'items' && typeof fullPath[1] === 'number' ? fullPath.slice(2) : fullPath;

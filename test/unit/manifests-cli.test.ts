@@ -85,7 +85,7 @@ describe('mora manifests', () => {
     const cases: [string[], RegExp][] = [
       [['manifests', 'scan', file], /not valid YAML at line 11/],
       [['manifests', 'apply', file, '--set', 'Deployment/broken/app=cpu=1', '--in-place'], /not valid YAML at line 11/],
-      [['manifests', 'scan', join(FIXTURES, 'helm-source.yaml')], /document at line 1 is a Helm\/Go template source \(\{\{ \}\} at line 4\)/],
+      [['manifests', 'scan', join(FIXTURES, 'helm-source.yaml')], /document at line 1 is a Helm\/Go template source \(\{\{ \}\} at line 6\)/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/nope=cpu=1'], /has no container named "nope"/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/gone/x=cpu=1'], /no Deployment\/gone in this file/],
       [['manifests', 'apply', join(FIXTURES, 'kompose.yaml'), '--set', 'Deployment/rates/hotel-rates=cpu=lots'], /not a Kubernetes quantity/],

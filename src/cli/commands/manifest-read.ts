@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { parseWithYaml } from '../../manifests/parse-yaml';
-import { sourceMarks, templateMarks } from '../../manifests/templates';
+import { breakingMark, sourceMarks, templateMarks } from '../../manifests/templates';
 import { decodeManifest, ManifestEncodingError, scanManifest, type DecodedManifest, type ManifestScan } from '../../manifests';
 
 /** Why a file could not be scanned. A template source is a file to render, not to fix: see `scanMany`. */
@@ -75,13 +75,18 @@ export function explainScan(file: string, text: string): { scan: ManifestScan; n
     }
     if (doc.status === 'template') {
       const parsed = parseWithYaml(text, doc.offset, doc.offset + doc.length);
-      // Name the `{{` too: the document's first line is often a `---` or a licence comment, far from the template. The
-      // first one MOrA reads (names, replicas, resources) or that is YAML structure, not a quoted label value before it.
-      const first = sourceMarks(templateMarks(text, doc.offset, doc.offset + doc.length), parsed.root)[0];
-      const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
+      // Name the `{{` too: the document's first line is often a `---` or a licence comment, far from the template.
+      const marks = templateMarks(text, doc.offset, doc.offset + doc.length);
       if (parsed.error !== null) {
-        throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${at}, not YAML; render it first (helm template …)`);
+        // The one the parser stopped at, not the first: that is often a quoted label it read past.
+        const broke = breakingMark(text, marks, parsed.errorOffset ?? doc.offset);
+        const why = broke !== undefined ? ` ({{ }} at line ${lineOf(text, broke)}), not YAML; render it first (helm template …)`
+          : `, not YAML even before its first {{ }} (${parsed.error}); fix that line, then render it (helm template …)`;
+        throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${why}`);
       }
+      // The first one MOrA reads (names, replicas, resources) or that is YAML structure, not a quoted label value before it.
+      const first = sourceMarks(marks, parsed.root)[0];
+      const at = first === undefined ? '' : ` ({{ }} at line ${lineOf(text, first)})`;
       notes.push(`skipped the document at line ${doc.line + 1}: {{ }} in its names, replicas or resources${at} (a template source: render it first)`);
     }
   }
