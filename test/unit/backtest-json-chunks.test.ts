@@ -88,3 +88,47 @@ describe('backtest: Prometheus exports cut into time chunks', () => {
     });
   });
 });
+
+// `sum(rate(…))` of a workload gives a series with no labels ({}): two workloads' exports over the same days are two
+// series, not one joined (which kept one file's value per timestamp, or alternated them, silently); time chunks of
+// one such query are still one.
+describe('backtest: Prometheus series without labels ({}) in several files', () => {
+  /** One `{}` series from step `from` to `to`, its level shifted by `shift`, its query's step grid by `offset` seconds. */
+  const unlabelled = (from: number, to: number, shift: number, offset = 0) => JSON.stringify({
+    status: 'success',
+    data: { resultType: 'matrix', result: [{ metric: {}, values: Array.from({ length: to - from + 1 }, (_, i) => [T + offset + (from + i) * STEP, (Number(level(0, from + i)) + shift).toFixed(4)]) }] },
+  });
+
+  it('over the same time with other samples: a series per file, named by its file, with a note saying why', async () => {
+    await inTempDir(async (dir) => {
+      mkdirSync(join(dir, 'two'));
+      writeFileSync(join(dir, 'two', 'checkout.json'), unlabelled(0, N - 1, 0));
+      // Queried at another minute: its step grid sits half a step off checkout's, so no timestamp is shared (before, the
+      // two were joined into one series alternating between them).
+      writeFileSync(join(dir, 'two', 'search.json'), unlabelled(0, N - 1, 0.5, STEP / 2));
+      const r = await mora(['backtest', '-i', join(dir, 'two'), '-k', 'cpu', '-s', 'vpa', '--format', 'json']);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(names(r.out), ['checkout', 'search']);
+      assert.match(r.err, /2 files hold a Prometheus series without labels .*over the same time with other samples/);
+      // Each is scored as its own file alone.
+      const alone = await mora(['backtest', '-i', join(dir, 'two', 'search.json'), '-k', 'cpu', '-s', 'vpa', '--format', 'json']);
+      assert.deepEqual(perSeries(r.out).slice(1).map(scores), perSeries(alone.out).map(scores));
+    });
+  });
+
+  it('time chunks of one query (meeting at one sample) are still one series', async () => {
+    await inTempDir(async (dir) => {
+      mkdirSync(join(dir, 'chunks'));
+      const cut = Math.floor(N / 2);
+      writeFileSync(join(dir, 'chunks', 'a.json'), unlabelled(0, cut, 0));
+      writeFileSync(join(dir, 'chunks', 'b.json'), unlabelled(cut, N - 1, 0));
+      writeFileSync(join(dir, 'whole.json'), unlabelled(0, N - 1, 0));
+      const r = await mora(['backtest', '-i', join(dir, 'chunks'), '-k', 'cpu', '-s', 'vpa', '--format', 'json']);
+      assert.equal(r.code, 0, r.err);
+      const whole = await mora(['backtest', '-i', join(dir, 'whole.json'), '-k', 'cpu', '-s', 'vpa', '--format', 'json']);
+      assert.equal(names(r.out).length, 1, r.out);
+      assert.deepEqual(perSeries(r.out).map(scores), perSeries(whole.out).map(scores));
+      assert.doesNotMatch(r.err, /without labels/);
+    });
+  });
+});

@@ -289,10 +289,16 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   // same id with other values at the same timestamps in two files (web-a of cluster-a and of cluster-b), or samples seconds
   // apart (two scrapes), is two series: merging them would keep one file's value per timestamp, or alternate, silently.
   const apart = new Map<number, Clash>();
+  /** Series without labels whose files cover the same time with other samples: each file's is a series (the why). */
+  const unlabelledApart = new Map<number, string>();
   /** Joined series whose files' rows interleave in time (split by row), and timestamps given other values by two files. */
   let interleaved = 0, conflicts = 0;
   let conflictAt: string | undefined;
   for (const [k, list] of parts) {
+    // A series without labels (`sum(…)` of a workload) names no workload: two files of it are chunks of one range query
+    // only when they cover other times (or the same samples twice); over the same time with other samples they are two.
+    const unnamed = labelsOf.has(k) && Object.keys(labelsOf.get(k)!).length === 0 ? overlapping(list) : undefined;
+    if (unnamed) { unlabelledApart.set(k, unnamed); continue; }
     const look = compareParts(list);
     if (look.clash) { apart.set(k, look.clash); continue; }
     if (look.interleaved && !labelsOf.has(k)) interleaved++;
@@ -310,12 +316,12 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   const joinedJson: number[] = [];
   for (const k of parts.keys()) {
     const labels = labelsOf.get(k);
-    if (labels === undefined || apart.has(k)) continue;
+    if (labels === undefined || apart.has(k) || unlabelledApart.has(k)) continue;
     const keys = differing.length > 0 ? differing : Object.keys(labels).sort();
     out[k].name = `{${keys.filter((x) => labels[x] !== undefined).map((x) => `${x}=${labels[x]}`).join(' ')}}`;
     joinedJson.push(k);
   }
-  const joined = parts.size - apart.size - joinedJson.length;
+  const joined = parts.size - apart.size - unlabelledApart.size - joinedJson.length;
   const split = interleaved > 0 ? `; ${interleaved === joined ? 'their' : `${interleaved} series'`} rows interleave in time across the files (an export split by row)` : '';
   if (joined > 0) report?.notes.push(`${path}: ${joined} series have rows in several files, joined by their ids (--series-column)${split}`);
   if (joinedJson.length > 0) {
@@ -324,6 +330,12 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
   }
   if (conflicts > 0) {
     report?.notes.push(`${path}: ${conflicts} timestamp${conflicts === 1 ? '' : 's'} of series joined across files ${conflicts === 1 ? 'has' : 'have'} another value in each of two files (${conflictAt}); the later file's value was used`);
+  }
+  for (const [k, why] of unlabelledApart) {
+    const files = parts.get(k)!.map((p) => p.own);
+    report?.notes.push(`${path}: ${files.length} files hold a Prometheus series without labels ({}, as sum(…) gives) over the same time with other samples `
+      + `(${why}): not time chunks of one range query, so each file's is a series of its own, named by its file (${clipList(files)}); `
+      + 'time chunks of one query cover times one after another');
   }
   if (apart.size > 0) {
     const [k0, clash] = [...apart][0];
@@ -339,7 +351,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
     const src = sourceOf[k];
     if (counts.get(o.name)! > 1 && src?.key !== undefined && !parts.has(k)) o.name = `${src.file}/${src.key}`;
   });
-  const result = apart.size === 0 ? out : out.flatMap((o, k) => (apart.has(k) ? parts.get(k)!.map((p) => ({ name: p.own, series: p.series, missing: p.missing })) : [o]));
+  const separate = (k: number) => apart.has(k) || unlabelledApart.has(k);
+  const result = apart.size + unlabelledApart.size === 0 ? out : out.flatMap((o, k) => (separate(k) ? parts.get(k)!.map((p) => ({ name: p.own, series: p.series, missing: p.missing })) : [o]));
   // Files split by the same label column whose ids repeat across them: likely parts of one trace, read as separate series.
   for (const [by, files] of splitFiles) {
     if (files.size < 2) continue;
@@ -534,6 +547,40 @@ function compareParts(list: readonly Part[]): { clash?: Clash; interleaved: bool
     example ??= c.firstSame;
   }
   return { interleaved, conflicts, example };
+}
+
+/**
+ * Whether a series' parts cover the same time with other samples, and where (undefined when not). Parts that meet at most
+ * at one timestamp (a chunk's last sample its next's first) are time chunks; over a longer common time they are the same
+ * samples exported twice only when their samples there are at the same timestamps with the same values, but for at
+ * most 1% of them (and one): a query's step grid is the same in every chunk, so other timestamps (scrapes of another
+ * workload, or a step of its own) or other values are another series.
+ */
+function overlapping(list: readonly Part[]): string | undefined {
+  for (let j = 0; j < list.length; j++) {
+    for (let l = j + 1; l < list.length; l++) {
+      const a = list[j].series, b = list[l].series;
+      if (a.t.length === 0 || b.t.length === 0) continue;
+      const lo = Math.max(a.t[0], b.t[0]), hi = Math.min(a.t[a.t.length - 1], b.t[b.t.length - 1]);
+      if (hi <= lo) continue;
+      const inA = new Map<number, number>();
+      for (let i = 0; i < a.t.length; i++) if (a.t[i] >= lo && a.t[i] <= hi) inA.set(a.t[i], a.v[i]);
+      let nb = 0, same = 0, other = 0;
+      for (let i = 0; i < b.t.length; i++) {
+        if (b.t[i] < lo || b.t[i] > hi) continue;
+        nb++;
+        const x = inA.get(b.t[i]);
+        if (x === undefined) continue;
+        if (x === b.v[i]) same++; else other++;
+      }
+      const na = inA.size;
+      const unmatched = na + nb - 2 * same;
+      if (unmatched <= Math.max(1, 0.01 * Math.min(na, nb))) continue;
+      const what = other > 0 ? `, ${other} of them at the same timestamps with other values` : '';
+      return `${list[j].file} and ${list[l].file} both cover ${iso(lo)} to ${iso(hi)}: ${na} and ${nb} samples there, ${same} alike in time and value${what}`;
+    }
+  }
+  return undefined;
 }
 
 /** A part's last timestamp. */
