@@ -7,9 +7,10 @@ import type { WorkloadKind } from '../core/workload';
  * Deployment with a progressive strategy: its pod template at spec.template, its count at spec.replicas (a Rollout that
  * only points at a Deployment with `spec.workloadRef` has no template, so no containers here). The cluster views list
  * Rollouts (so a recommendation can name one) but no ReplicationController; `mora manifests` scans and edits both like a
- * ReplicaSet or Deployment.
+ * ReplicaSet or Deployment. OpenShift's `DeploymentConfig` (apps.openshift.io/v1) has its template at spec.template and its
+ * count at spec.replicas too; no cluster view lists it, so like a ReplicationController only `mora manifests` handles it.
  */
-export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout';
+export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout' | 'DeploymentConfig';
 
 /** Path from a workload document's root to its pod spec. */
 export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly string[]>> = {
@@ -19,13 +20,14 @@ export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly strin
   ReplicaSet: ['spec', 'template', 'spec'],
   ReplicationController: ['spec', 'template', 'spec'],
   Rollout: ['spec', 'template', 'spec'],
+  DeploymentConfig: ['spec', 'template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
   Pod: ['spec'],
 };
 
 /** Kinds whose `spec.replicas` means something (DaemonSets, Jobs and Pods have none). */
-export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout']);
+export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout', 'DeploymentConfig']);
 
 export function isWorkloadKind(kind: string | null): kind is ManifestWorkloadKind {
   return kind !== null && Object.prototype.hasOwnProperty.call(POD_SPEC_PATH, kind);
@@ -43,6 +45,7 @@ export function normaliseKind(kind: string): string {
     job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
     po: 'Pod', pod: 'Pod', pods: 'Pod',
     ro: 'Rollout', rollout: 'Rollout', rollouts: 'Rollout',
+    dc: 'DeploymentConfig', deploymentconfig: 'DeploymentConfig', deploymentconfigs: 'DeploymentConfig',
   };
   return aliases[k] ?? kind;
 }
