@@ -617,12 +617,28 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
         .map((r) => ({ ...r, splitBy: how.name }));
     }
   }
+  // A CSV's layout flags address columns and numbers a JSON export does not have: refused by name, never ignored
+  // (--time-unit ms or --step 60 silently did nothing). --series-column names labels and is honoured (backtest-input.ts).
+  const csvOnly = layout ? csvOnlyFlags(layout) : [];
+  if (csvOnly.length > 0) {
+    throw new InputError(`${name}: ${csvOnly.join(', ')} ${csvOnly.length === 1 ? 'reads' : 'read'} a CSV's columns, but this is a Prometheus JSON export, `
+      + `which gives its own times (epoch seconds, or ms in a VictoriaMetrics export) and values: leave ${csvOnly.length === 1 ? 'it' : 'them'} out`
+      + ' (to name series by labels: --series-column <label>; to convert values: --scale)');
+  }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({
     read: withMetric(readJsonSeries(js, `${name}: ${all.length > 1 ? `series ${i + 1} ${clip(labelText(js.labels), 100)}, ` : ''}`), js.labels.__name__),
     // Kept for one series too: a directory joins a series' time chunks by their labels (backtest-input.ts).
     labels: js.labels,
   }));
+}
+
+/** The flags of a layout that only a CSV can honour, as the user typed them. */
+function csvOnlyFlags(l: CsvLayout): string[] {
+  return [
+    l.timeColumn !== undefined && '--time-column', l.valueColumn !== undefined && '--value-column', l.noHeader && '--no-header',
+    l.wide && '--wide', l.timeUnit !== undefined && '--time-unit', l.step !== undefined && '--step',
+  ].filter((f): f is string => typeof f === 'string');
 }
 
 function withMetric(read: ReadSeries, metric: string | undefined): ReadSeries {
