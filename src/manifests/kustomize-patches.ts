@@ -33,6 +33,11 @@ export interface InlinePatch {
   strategic?: string;
   /** A JSON 6902 patch: the operations that write (`test` operations write nothing). */
   ops?: PatchOperation[];
+  /**
+   * A patch in a file of its own (`path:`, as the kustomization writes it) with a `target`: the caller reads that file
+   * (a JSON 6902 list of operations holds no workload its scan would find, so only its operations say what it sets).
+   */
+  path?: string;
 }
 
 const KUSTOMIZATION_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization)$/;
@@ -65,8 +70,13 @@ export function inlinePatches(file: string, text: string): InlinePatch[] {
       }
       if (!isMap(node)) return;
       const patch = scalar(node.get('patch', true) as YamlNode | undefined);
-      if (patch === undefined) return; // `path:`: a file of its own
       const target = targetOf(node.get('target', true) as YamlNode | undefined);
+      if (patch === undefined) {
+        // `path:`: a file of its own; a strategic merge one is scanned as the manifest it is, a JSON 6902 one is not.
+        const path = scalar(node.get('path', true) as YamlNode | undefined);
+        if (path !== undefined && target) out.push({ where, line: lineOf(node), target, path });
+        return;
+      }
       const ops = field === 'patchesJson6902' ? operations(patch) ?? [] : operations(patch);
       if (ops) out.push({ where, line: lineOf(node), target, ops });
       else out.push({ where, line: lineOf(node), target, strategic: patch });
@@ -93,7 +103,7 @@ function targetOf(n: YamlNode | undefined): PatchTarget | undefined {
  * The paths a JSON 6902 patch (a YAML or JSON list of operations, as kustomize reads it) writes; undefined when the
  * text is not such a list (then kustomize reads it as a strategic merge patch).
  */
-function operations(patch: string): PatchOperation[] | undefined {
+export function operations(patch: string): PatchOperation[] | undefined {
   let value: unknown;
   try {
     value = parse(patch);

@@ -11,10 +11,11 @@
  * midway restores those already written. Helm template sources hold no editable target and are passed over, as
  * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  */
+import { dirname, resolve } from 'node:path';
 import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
 import { noNamespaceHint } from '../../manifests/edit';
-import { inlinePatches, type InlinePatch, type PatchTarget } from '../../manifests/kustomize-patches';
+import { inlinePatches, operations, type InlinePatch, type PatchTarget } from '../../manifests/kustomize-patches';
 import { workloadRoots } from '../../manifests/extract';
 import { parseWithYaml } from '../../manifests/parse-yaml';
 import { get } from '../../manifests/tree';
@@ -67,8 +68,19 @@ function covers(above: string, path: string): boolean {
 export function inlinePatchHolders(files: readonly TextAndScan[]): PatchHolder[] {
   const out: PatchHolder[] = [];
   for (const f of files) {
-    for (const p of inlinePatches(f.file, f.text)) {
-      const holder: PatchHolder = { file: patchLabel(f.file, p), containers: [], replicasOnly: [], inlinePatch: true };
+    for (const entry of inlinePatches(f.file, f.text)) {
+      let p = entry;
+      let name = patchLabel(f.file, p);
+      if (p.path !== undefined) {
+        // A JSON 6902 patch file among the files read: its operations hold targets as an inline patch's do.
+        const want = resolve(dirname(f.file), p.path);
+        const file = files.find((x) => resolve(x.file) === want);
+        const ops = file ? operations(file.text) : undefined;
+        if (!file || !ops) continue;
+        p = { ...p, ops };
+        name = `${file.file} (JSON 6902 patch, ${p.where} of ${f.file}, line ${p.line})`;
+      }
+      const holder: PatchHolder = { file: name, containers: [], replicasOnly: [], inlinePatch: true };
       if (p.strategic !== undefined) {
         let scan: ManifestScan;
         try {

@@ -276,10 +276,11 @@ export function register(program: Command): void {
       for (const n of notes) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
       for (const r of repeatedTargets(result.containers, inline)) {
-        const patched = r.files.some((f) => inline.some((h) => h.file === f));
+        const patched = r.files.filter((f) => inline.some((h) => h.file === f));
         process.stderr.write(`mora: note: ${forTerminal(r.target)} is in ${r.files.length} files: ${r.files.map(forTerminal).join(', ')} `
-          + (patched ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
-            : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
+          + (patched.some((f) => f.includes('(inline patch ')) ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
+            : patched.length ? '(an overlay\'s JSON 6902 patch wins over the base); apply on this folder refuses it: edit the patch file by hand\n'
+              : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
       }
       const errors = result.skipped.filter((s) => s.error).length;
       const templates = result.skipped.length - errors - special;
