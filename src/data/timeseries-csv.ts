@@ -1095,6 +1095,29 @@ function idLeftOut(all: Map<string, SeriesRows>, lines: readonly string[], heade
   return undefined;
 }
 
+/**
+ * An id column that --series-column leaves out whose ids are sampled on grids of their own (pod A at :00, pod B at :15):
+ * no timestamp repeats, so `idLeftOut` sees nothing, and the series took turns between them, one series alternating
+ * between two. Looked at in the first few series of at least 2 × MIN_SERIES_ROWS rows, among the other header-named
+ * columns (at most 32), as `interleavedSeries` looks at a file read without --series-column.
+ */
+function idTakingTurns(all: Map<string, SeriesRows>, lines: readonly string[], header: readonly string[] | undefined, used: ReadonlyArray<number | undefined>,
+  columns: number): { key: string; column: number; line: number; was: string; is: string } | undefined {
+  const others = Array.from({ length: columns }, (_, j) => j).filter((j) => !used.includes(j) && (!header || header[j] !== '')).slice(0, 32);
+  if (others.length === 0) return undefined;
+  let looked = 0;
+  for (const [key, r] of all) {
+    if (r.t.length < 2 * MIN_SERIES_ROWS) continue;
+    if (++looked > LEFT_OUT_SERIES) break;
+    const n = Math.min(r.t.length, LABEL_ROWS);
+    const cells = Array.from({ length: n }, (_, x) => { const line = lines[r.lineOf[x] - 1]; return line.includes('"') ? splitCsvLine(line) : line.split(','); });
+    const labels = others.map((j) => cells.map((c) => unquote(c[j] ?? '')));
+    const turns = interleavedSeries(r.t.slice(0, n), labels);
+    if (turns) return { key, column: others[turns.column], line: r.lineOf[turns.row], was: turns.was, is: turns.is };
+  }
+  return undefined;
+}
+
 /** The median step between the distinct times of `t` (NaN with fewer than two). */
 function medianStep(t: readonly number[]): number {
   const s = [...new Set(t)].sort((a, b) => a - b);
@@ -1296,6 +1319,14 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       throw new InputError(`${name}: line ${left.line}: series "${clip(left.key, 40)}" holds several series: this row repeats an earlier row's timestamp with another value `
         + `and another ${col} ("${clip(left.is, 40)}" after "${clip(left.was, 40)}"), as ${left.repeats} rows of it do; --series-column leaves ${col} out, which tells them apart: `
         + `give --series-column ${flag}`);
+    }
+    const turns = idTakingTurns(all, lines, header, [tCol, ...valueCols, ...seriesCols], columns);
+    if (turns) {
+      const cols = [...seriesCols, turns.column].sort((a, b) => a - b);
+      const flag = cols.map((j) => (header ? clip(header[j], 40) : String(j + 1))).join(',');
+      const col = header ? clip(header[turns.column], 40) : `column ${turns.column + 1}`;
+      throw new InputError(`${name}: line ${turns.line}: series "${clip(turns.key, 40)}" holds several series: ${col} "${clip(turns.is, 40)}" and "${clip(turns.was, 40)}" `
+        + `take turns in it over the same time; --series-column leaves ${col} out, which tells them apart: give --series-column ${flag}`);
     }
   }
   if (!keyed) {

@@ -1,0 +1,56 @@
+// A --series-column that leaves out an id column, where the ids are sampled on grids of their own (cluster c1's pod "a"
+// at :00, cluster c2's pod "a" 15 s later): no timestamp repeats, so the left-out check (which looks at repeats) saw
+// nothing and the two were read as one series "a" alternating between them, exit 0, no word. Now refused, naming the
+// column left out and the flag with it; with it given, two series. A column that only labels each series' own rows
+// (its node) or changes in long runs (a shift) is no id and the file still reads.
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mora } from './helpers/run-cli';
+import { inTempDir } from './helpers/temp-dir';
+
+const T0 = 1_700_006_400;
+const STEPS = 4 * 288;
+
+function offsetIds(): string {
+  const rows = ['cluster,pod,node,shift,timestamp,value'];
+  for (let k = 0; k < STEPS; k++) {
+    const t = T0 + k * 300;
+    const shift = Math.floor(k / 96) % 2 === 0 ? 'day' : 'night';
+    rows.push(`c1,a,n1,${shift},${t},${(0.2 + 0.1 * Math.sin(k / 12)).toFixed(4)}`);
+    rows.push(`c2,a,n2,${shift},${t + 15},${(1.5 + 0.3 * Math.cos(k / 9)).toFixed(4)}`);
+    rows.push(`c1,b,n3,${shift},${t + 30},${(0.4 + 0.1 * Math.cos(k / 7)).toFixed(4)}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+describe('--series-column that leaves out an id column sampled at offset times', () => {
+  it('is refused naming the column that tells the series apart, not read as one alternating series', async () => {
+    await inTempDir(async (dir) => {
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, offsetIds());
+      const base = ['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '2', '-q'];
+      const r = await mora([...base, '--series-column', 'pod']);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.match(r.err, /series "a"/);
+      assert.match(r.err, /--series-column cluster,pod/);
+      const ok = await mora([...base, '--series-column', 'cluster,pod', '-f', 'json']);
+      assert.equal(ok.code, 0, ok.err);
+      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      assert.deepEqual(names, ['c1/a', 'c1/b', 'c2/a']);
+    });
+  });
+
+  it('a column that labels only a series\' own rows (node) or long runs (shift) is no id: the file reads', async () => {
+    await inTempDir(async (dir) => {
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, offsetIds().split('\n').filter((l) => !l.startsWith('c2,')).join('\n'));
+      const r = await mora(['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '2', '-q', '-f', 'json', '--series-column', 'pod']);
+      assert.equal(r.code, 0, r.err);
+      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      assert.deepEqual(names, ['a', 'b']);
+    });
+  });
+});
