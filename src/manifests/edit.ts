@@ -16,7 +16,7 @@ import { detectEol, lineContentEnd, lineStartOf, LineIndex, splitDocuments } fro
 import type { Shared, YEntry, YMap, YNode, YScalar, YSeq } from './tree';
 import { contentEnd, get } from './tree';
 import type { ContainerTarget, ManifestChange, ResourceSettings, ScalarStyle, TextEdit, WorkloadTarget } from './types';
-import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
+import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, inTargetNamespace, isWorkloadDocument, isWorkloadKind, normaliseKind } from './workloads';
 
 /** An edit that cannot be made as asked (missing target, ambiguous target, bad value, invalid YAML). */
 export class ManifestEditError extends Error {
@@ -543,7 +543,7 @@ function workloadDocuments(text: string, changes: readonly ManifestChange[]): Wo
       continue;
     }
     const list = d.status === 'ok' && d.kind !== null && !isWorkloadKind(d.kind) && /List$/.test(d.kind);
-    if (!list && (d.status !== 'ok' || !isWorkloadKind(d.kind) || d.name === null)) continue;
+    if (!list && (d.status !== 'ok' || !isWorkloadDocument(d.apiVersion, d.kind) || d.name === null)) continue;
     if (!list && !wanted.has(`${d.kind}/${d.name}`)) {
       out.others.push(`${d.kind}/${d.name}`);
       continue;

@@ -7,7 +7,7 @@ import type { LineIndex } from './text';
 import type { YMap, YNode, YScalar } from './tree';
 import { get } from './tree';
 import type { ManifestContainer, ManifestValue, ResourceValuesFound } from './types';
-import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind, type ManifestWorkloadKind } from './workloads';
+import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadDocument, type ManifestWorkloadKind } from './workloads';
 
 export interface DocumentFacts {
   apiVersion: string | null;
@@ -63,7 +63,8 @@ function workloadRoot(root: YNode | null | undefined): WorkloadRoot | null {
   const kind = str(get(root, 'kind'));
   const metadata = mapAt(root, 'metadata');
   const name = objectName(metadata);
-  if (str(get(root, 'apiVersion')) === null || !isWorkloadKind(kind) || name === null) return null;
+  const apiVersion = str(get(root, 'apiVersion'));
+  if (apiVersion === null || !isWorkloadDocument(apiVersion, kind) || name === null) return null;
   return { kind, name, namespace: str(get(metadata, 'namespace')), root };
 }
 

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { parseQuantity } from '../core/quantity';
 import { splitDocuments } from './text';
 import type { ManifestChange, TextEdit } from './types';
-import { POD_SPEC_PATH, inTargetNamespace, isWorkloadKind, normaliseKind } from './workloads';
+import { POD_SPEC_PATH, inTargetNamespace, isWorkloadDocument, isWorkloadKind, normaliseKind } from './workloads';
 
 /** Thrown when the check fails; edit.ts turns it into a ManifestEditError. */
 export class UnaskedChange extends Error {}
@@ -54,7 +54,7 @@ function expect(doc: Json, change: ManifestChange, defaultNamespace?: string): v
   const roots = isObject(doc) && typeof doc.kind === 'string' && /List$/.test(doc.kind) && !isWorkloadKind(doc.kind) && Array.isArray(doc.items)
     ? doc.items : [doc];
   for (const w of roots) {
-    if (!isObject(w) || w.kind !== kind || !isWorkloadKind(kind)) continue;
+    if (!isObject(w) || w.kind !== kind || !isWorkloadDocument(typeof w.apiVersion === 'string' ? w.apiVersion : null, kind)) continue;
     const metadata = isObject(w.metadata) ? w.metadata : {};
     if (String(metadata.name ?? metadata.generateName) !== change.target.name) continue; // as extract.ts names it
     const namespace = metadata.namespace === undefined || metadata.namespace === null ? null : String(metadata.namespace);

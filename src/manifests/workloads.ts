@@ -10,7 +10,7 @@ import type { WorkloadKind } from '../core/workload';
  * ReplicaSet or Deployment. OpenShift's `DeploymentConfig` (apps.openshift.io/v1) has its template at spec.template and its
  * count at spec.replicas too; no cluster view lists it, so like a ReplicationController only `mora manifests` handles it.
  */
-export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout' | 'DeploymentConfig';
+export type ManifestWorkloadKind = WorkloadKind | 'ReplicationController' | 'Rollout' | 'DeploymentConfig' | 'Service';
 
 /** Path from a workload document's root to its pod spec. */
 export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly string[]>> = {
@@ -21,6 +21,8 @@ export const POD_SPEC_PATH: Readonly<Record<ManifestWorkloadKind, readonly strin
   ReplicationController: ['spec', 'template', 'spec'],
   Rollout: ['spec', 'template', 'spec'],
   DeploymentConfig: ['spec', 'template', 'spec'],
+  // A Knative Service (serving.knative.dev): only with that apiVersion (isWorkloadDocument); a core Service is no workload.
+  Service: ['spec', 'template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
   Pod: ['spec'],
@@ -31,6 +33,14 @@ export const KINDS_WITH_REPLICAS: ReadonlySet<string> = new Set(['Deployment', '
 
 export function isWorkloadKind(kind: string | null): kind is ManifestWorkloadKind {
   return kind !== null && Object.prototype.hasOwnProperty.call(POD_SPEC_PATH, kind);
+}
+
+/**
+ * Whether a document (or List item) of `apiVersion` and `kind` is a workload: a kind of POD_SPEC_PATH, and for
+ * `Service` only Knative's (serving.knative.dev/…), whose pod template is at spec.template and whose count Knative sets.
+ */
+export function isWorkloadDocument(apiVersion: string | null | undefined, kind: string | null): kind is ManifestWorkloadKind {
+  return isWorkloadKind(kind) && (kind !== 'Service' || /^serving\.knative\.dev\//.test(apiVersion ?? ''));
 }
 
 /** `deployment` or `deploy` → `Deployment`, for people typing targets on a command line. */
@@ -45,6 +55,7 @@ export function normaliseKind(kind: string): string {
     job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
     po: 'Pod', pod: 'Pod', pods: 'Pod',
     ro: 'Rollout', rollout: 'Rollout', rollouts: 'Rollout',
+    ksvc: 'Service', kservice: 'Service',
     dc: 'DeploymentConfig', deploymentconfig: 'DeploymentConfig', deploymentconfigs: 'DeploymentConfig',
   };
   return aliases[k] ?? kind;
