@@ -105,6 +105,34 @@ export interface HealthCheck {
   message: string;
   /** Set on a failed check: what kind of fault it is (exit 3 for unreachable, 2 otherwise). */
   problem?: HealthProblem;
+  /**
+   * cAdvisor check: seconds between the check's time and the newest sample of the usage series (CPU or memory,
+   * whichever is older); above STALE_SAMPLE_SECONDS the check fails, saying which metric and what to fix.
+   */
+  lastSampleAgeSeconds?: number;
+  /**
+   * The check failed only because the newest samples are old: `mora health` fails it, but health() (the one line
+   * `mora recommend` and the editor check before reading) says it as a warning — the history is still there to read.
+   */
+  stale?: boolean;
+}
+
+/**
+ * The newest usage sample may be this old before health calls the series stale: a few scrape intervals (6 of 30 s, 3
+ * of 60 s). cAdvisor exposes its own timestamps, so a target that stopped answering leaves no staleness marker and its
+ * series still count for Prometheus' 5-minute lookback.
+ */
+export const STALE_SAMPLE_SECONDS = 180;
+
+/** What to fix when cAdvisor's samples stopped. */
+const STALE_FIX = 'the kubelet/cAdvisor scrape target is down or no longer scraped (see Status → Targets in Prometheus, the job scraping /metrics/cadvisor), or the clocks of Prometheus and the nodes differ (check NTP); recommendations would miss the latest usage';
+
+/** 250 → "4m10s". */
+export function ageWords(seconds: number): string {
+  const s = Math.round(Math.abs(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** The kind of fault behind an error of either client. */
@@ -592,6 +620,16 @@ export class ClusterDataSource implements DataSource {
           if (podless) {
             out.push({ name, ok: false, required, problem: 'no-data',
               message: `${n} series of ${metric}, none with a "pod" label — they carry pod_name/container_name (cAdvisor before Kubernetes 1.16, or a relabelling): copy pod_name to pod and container_name to container with metric_relabel_configs in the kubelet/cAdvisor scrape job` });
+          } else if (n > 0 && name === 'cAdvisor') {
+            out.push(await this.freshness(prometheus!, name, required, n, [metric, N.memoryWorkingSet], at, signal));
+          } else if (n === 0 && name === 'cAdvisor') {
+            // None within the 5-minute lookback: were there any in the last hour? Then the target stopped, and when.
+            const r = await prometheus!.query(`time() - max(max_over_time(timestamp(${metric}{})[1h:1m]))`, at, { signal });
+            const age = r[0] && Number.isFinite(r[0].v) ? r[0].v : undefined;
+            out.push(age === undefined
+              ? { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' }
+              : { name, ok: false, required, problem: 'no-data', lastSampleAgeSeconds: Math.round(age),
+                message: `no samples for ${metric} in the last 5 minutes: the newest is ${ageWords(age)} old — ${STALE_FIX}` });
           } else out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }
             : { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' });
@@ -601,6 +639,32 @@ export class ClusterDataSource implements DataSource {
       }
     }
     return out;
+  }
+
+  /**
+   * The cAdvisor check once its series exist: how old the newest sample of each usage metric is at the check's time.
+   * Older than STALE_SAMPLE_SECONDS (or more than that in the future: a clock ahead) fails, naming the metric, the age
+   * and what to fix; else ok. `lastSampleAgeSeconds` is the oldest of the metrics' newest samples.
+   */
+  private async freshness(prometheus: PrometheusClient, name: string, required: boolean, n: number, metrics: string[], at: number | undefined, signal?: AbortSignal): Promise<HealthCheck> {
+    const ages: Array<[string, number]> = [];
+    for (const m of metrics) {
+      const r = await prometheus.query(`time() - max(timestamp(${m}{}))`, at, { signal });
+      if (r[0] && Number.isFinite(r[0].v)) ages.push([m, r[0].v]);
+    }
+    const base = `${n} series of ${metrics[0]}`;
+    if (!ages.length) return { name, ok: true, required, message: base };
+    const [worstMetric, worst] = ages.reduce((a, b) => (Math.abs(b[1]) > Math.abs(a[1]) ? b : a));
+    const lastSampleAgeSeconds = Math.round(worst);
+    if (worst > STALE_SAMPLE_SECONDS) {
+      return { name, ok: false, required, problem: 'no-data', lastSampleAgeSeconds, stale: true,
+        message: `${base}, but ${worstMetric}: newest sample is ${ageWords(worst)} old (none in the last ${ageWords(STALE_SAMPLE_SECONDS)}) — ${STALE_FIX}` };
+    }
+    if (worst < -STALE_SAMPLE_SECONDS) {
+      return { name, ok: false, required, problem: 'no-data', lastSampleAgeSeconds, stale: true,
+        message: `${base}, but ${worstMetric}: newest sample is ${ageWords(worst)} in the future — the clocks of the nodes and Prometheus differ: fix NTP on the nodes (samples carry the kubelet's timestamps)` };
+    }
+    return { name, ok: true, required, lastSampleAgeSeconds, message: base };
   }
 
   /**
@@ -616,7 +680,7 @@ export class ClusterDataSource implements DataSource {
       if (signal?.aborted) return cancelledHealth();
       throw e;
     }
-    const bad = checks.filter((c) => c.required && !c.ok);
+    const bad = checks.filter((c) => c.required && !c.ok && !c.stale);
     // One fault (a dead API server, a bad kubeconfig) often fails discovery and the Kubernetes check alike: said once.
     if (bad.length) return { ok: false, message: [...new Set(bad.map((c) => c.message))].join('; '), problem: worstProblem(bad) };
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);

@@ -48,7 +48,8 @@ describe('Prometheus discovered in the cluster, through the API server\'s servic
       name: 'checkout', replicas: 2,
       containers: [{ name: 'server', image: 'shop/checkout:1.4', requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } }],
     });
-    const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+    // Newest sample 30 s before the suite: `mora health` fails cAdvisor samples older than 3 minutes (STALE_SAMPLE_SECONDS).
+    const end = Math.floor(Date.now() / 1000) - 30;
     const series = usageSeries(checkout.pods, 'shop', { server: { cpu: 0.1, memory: 150e6 } }, end - 6 * 3600, end);
     prom = await startPrometheus({ openMetrics: toOpenMetrics(series), netns: { name: ns.name, address: ns.address } });
 
