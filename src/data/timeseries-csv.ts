@@ -1114,8 +1114,46 @@ function idTakingTurns(all: Map<string, SeriesRows>, lines: readonly string[], h
     const labels = others.map((j) => cells.map((c) => unquote(c[j] ?? '')));
     const turns = interleavedSeries(r.t.slice(0, n), labels);
     if (turns) return { key, column: others[turns.column], line: r.lineOf[turns.row], was: turns.was, is: turns.is };
+    // Numeric ids (Google's collection_id) are no label to interleavedSeries (a second metric is numeric too): taken
+    // for ids only when two of their values each sit on a regular grid of one step, over the same time, a step at least
+    // 1.5× the series' own (two grids merged), and the series itself on no regular grid (ids at their own offsets): a
+    // metric's values scatter in time, and a metric that repeats in cycles on a regular series' grid is no id.
+    const ts = [...new Set(r.t.slice(0, n))].sort((a, b) => a - b);
+    const step = medianStep(ts);
+    if (ts.slice(1).filter((x, i) => Math.abs(x - ts[i] - step) <= 0.01 * step).length >= 0.9 * (ts.length - 1)) continue;
+    for (let k = 0; k < labels.length; k++) {
+      const grid = twoGrids(r.t.slice(0, n), labels[k], step);
+      if (grid) return { key, column: others[k], line: r.lineOf[grid.row], was: grid.was, is: grid.is };
+    }
   }
   return undefined;
+}
+
+/** Two values of a numeric column whose rows each lie on a regular grid of one step ≥ 1.5 × `step`, over the same time. */
+function twoGrids(t: readonly number[], col: readonly string[], step: number): { was: string; is: string; row: number } | undefined {
+  if (!(step > 0)) return undefined;
+  const rows = new Map<string, number[]>();
+  for (let x = 0; x < col.length; x++) {
+    if (col[x] === '') continue;
+    let g = rows.get(col[x]);
+    if (!g) { if (rows.size === MAX_SERIES_LABELS) return undefined; g = []; rows.set(col[x], g); }
+    g.push(x);
+  }
+  if (rows.size < 2 || ![...rows.keys()].every((x) => DECIMAL.test(x))) return undefined;
+  const big = [...rows].filter(([, g]) => g.length >= MIN_SERIES_ROWS).sort((a, b) => b[1].length - a[1].length).slice(0, 2);
+  if (big.length < 2) return undefined;
+  const grids = big.map(([, g]) => {
+    const ts = g.map((x) => t[x]).sort((a, b) => a - b);
+    const d = medianStep(ts);
+    const on = ts.slice(1).filter((x, i) => Math.abs(x - ts[i] - d) <= 0.01 * d).length;
+    return { d, from: ts[0], to: ts[ts.length - 1], regular: d >= 1.5 * step && on >= 0.9 * (ts.length - 1) };
+  });
+  const [a, b] = grids;
+  if (!a.regular || !b.regular || Math.abs(a.d - b.d) > 0.01 * a.d) return undefined;
+  const shared = Math.min(a.to, b.to) - Math.max(a.from, b.from);
+  if (shared < 0.5 * Math.min(a.to - a.from, b.to - b.from)) return undefined;
+  const [first, second] = big[0][1][0] < big[1][1][0] ? [big[0], big[1]] : [big[1], big[0]];
+  return { was: first[0], is: second[0], row: second[1][0] };
 }
 
 /** The median step between the distinct times of `t` (NaN with fewer than two). */

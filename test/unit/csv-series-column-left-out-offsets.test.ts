@@ -53,4 +53,28 @@ describe('--series-column that leaves out an id column sampled at offset times',
       assert.deepEqual(names, ['a', 'b']);
     });
   });
+
+  it('numeric ids (Google 2019: collection_id left out, windows starting at each instance\'s own offset) are refused alike', async () => {
+    await inTempDir(async (dir) => {
+      const rows = ['collection_id,instance_index,machine_id,start_time,average_usage_cpus,memory_util'];
+      let seed = 7;
+      const noise = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+      for (let k = 0; k < STEPS; k++) {
+        const t = (T0 + k * 300) * 1e6;
+        rows.push(`1001,0,77,${t + 123_456},${(0.2 + 0.1 * Math.sin(k / 12)).toFixed(4)},${40 + Math.floor(noise() * 4)}`);
+        rows.push(`2002,0,88,${t + 97_000_123},${(0.6 + 0.2 * Math.cos(k / 9)).toFixed(4)},${60 + Math.floor(noise() * 4)}`);
+      }
+      const file = join(dir, 'instance_usage.csv');
+      writeFileSync(file, rows.join('\n') + '\n');
+      const base = ['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '2', '-q', '--time-column', 'start_time',
+        '--value-column', 'average_usage_cpus', '--time-unit', 'us'];
+      const r = await mora([...base, '--series-column', 'instance_index']);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /--series-column collection_id,instance_index/);
+      // One collection alone: its machine and a noisy integer metric beside the value are no ids.
+      writeFileSync(file, rows.filter((l) => !l.startsWith('2002,')).join('\n') + '\n');
+      const one = await mora([...base, '--series-column', 'instance_index', '-f', 'json']);
+      assert.equal(one.code, 0, one.err);
+    });
+  });
 });
