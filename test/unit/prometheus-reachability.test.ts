@@ -85,7 +85,7 @@ describe('Prometheus reachability before an experiment run', () => {
   // Before: any answer passed, so a login page (HTML with 200) or a 501 wrote a "failed" record into --out.
   it('an answer that is not Prometheus\' query API stops the run: an HTML login page with 200, 501, 404, 405, a redirect', async () => {
     for (const [status, body, said] of [
-      [200, '<html>a login page</html>', /sent something that is not a Prometheus API answer for query vector\(1\) \(is this really Prometheus\?\): <html>a login page<\/html> — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
+      [200, '<html>a login page</html>', /answered an HTML page, not Prometheus' JSON, for query vector\(1\): the login page of a proxy in front of Prometheus\? .* — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
       [501, 'Not Implemented', /answered 501 Not Implemented for query vector\(1\): Not Implemented — check --prometheus: it must be the base URL/],
       [404, 'not found', /answered 404 Not Found for query vector\(1\): not found — is this the Prometheus base URL\? .*; nothing was sent or written$/],
       [405, 'Method Not Allowed', /answered 405 Method Not Allowed .* — check --prometheus/],

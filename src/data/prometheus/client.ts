@@ -333,9 +333,11 @@ export class PrometheusClient {
       throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
     }
     if (!body || body.status !== 'success') {
+      const html = !body && (/text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*<(!doctype|html|head|body)\b/i.test(text));
       const msg = body?.error
         ? `Prometheus at ${where} rejected ${what}: ${body.errorType ? `${body.errorType}: ` : ''}${body.error}`
-        : `Prometheus at ${where} sent something that is not a Prometheus API answer for ${what} (is this really Prometheus?): ${redactAndClip(text, secrets, 120)}`;
+        : html ? htmlAnswer(where, what, redactAndClip(htmlTitle(text), secrets, 80))
+          : `Prometheus at ${where} sent something that is not a Prometheus API answer for ${what} (is this really Prometheus?): ${redactAndClip(text, secrets, 120)}`;
       throw new PrometheusError(redact(msg, secrets), body?.error ? 'query' : 'bad-response', res.status);
     }
     return body;
@@ -540,6 +542,22 @@ export function tooLarge(e: unknown): e is PrometheusError {
   if (!(e instanceof PrometheusError) || e.kind !== 'query') return false;
   if (/maximum resolution/i.test(e.message)) return false;
   return /too many (samples|chunks|series)|exceeded (the )?(maximum|max|limit)|(samples|chunks|series|bytes|size) limit|limit (of|on) (samples|chunks|series)|max(imum)? number of (samples|chunks|series)/i.test(e.message);
+}
+
+/** An HTML page's <title>, whitespace folded ('' without one). */
+function htmlTitle(text: string): string {
+  const m = /<title[^>]*>([^<]*)<\/title>/i.exec(text);
+  return m ? m[1].replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim() : '';
+}
+
+/**
+ * 200 with an HTML page where the API's JSON was expected: most often the login page of an authenticating proxy
+ * (oauth2-proxy, an SSO gateway) in front of Prometheus, or its web UI under another path. Said as such, with its
+ * title, not as the page's first characters of markup.
+ */
+function htmlAnswer(where: string, what: string, title: string): string {
+  return `Prometheus at ${where} answered an HTML page${title ? ` ("${title}")` : ''}, not Prometheus' JSON, for ${what}: the login page of a proxy in front of Prometheus? `
+    + 'Give its credentials (MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME/MORA_PROMETHEUS_PASSWORD, or --prometheus-header), or use a URL that reaches Prometheus\' API itself';
 }
 
 /** Certificates a CA MOrA does not know signed: Node's codes for an unknown or private issuer. */
