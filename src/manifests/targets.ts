@@ -1,6 +1,6 @@
 /**
  * The command-line spelling of changes:
- *   --set [<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>
+ *   --set [<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>[,replicas=<n>]
  *   --replicas [<namespace>/]<Kind>/<name>=<n>
  * (`requests.cpu` is accepted for `cpu`, and so on.)
  */
@@ -27,7 +27,7 @@ export function parseChangeSpecs(specs: ChangeSpecs): ManifestChange[] {
     const before = changes.get(key);
     changes.set(key, before ? { change: mergeTwo(before.change, change, `${before.flag} ${targetLabel(before.change)}`), flag: before.flag } : { change, flag });
   };
-  for (const spec of specs.set ?? []) add(parseSet(spec), '--set');
+  for (const spec of specs.set ?? []) for (const change of parseSet(spec)) add(change, '--set');
   for (const spec of specs.replicas ?? []) add(parseReplicas(spec), '--replicas');
   return [...changes.values()].map((x) => x.change);
 }
@@ -36,9 +36,10 @@ export function parseChangeSpecs(specs: ChangeSpecs): ManifestChange[] {
 const EMPTY_NAMESPACE = 'the namespace before the first "/" is empty; a manifest without a namespace is in the default namespace: '
   + 'write default/ (or the --default-namespace given)';
 
-const SET_USAGE = 'expected <Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>';
+const SET_USAGE = 'expected <Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>,replicas=<n>';
 
-function parseSet(spec: string): ManifestChange {
+/** One --set: its container's resources, and its workload's replicas when `replicas=<n>` is among the assignments. */
+function parseSet(spec: string): ManifestChange[] {
   const eq = spec.indexOf('=');
   if (eq === -1) throw new ManifestEditError(`--set "${spec}": ${SET_USAGE}`);
   const parts = spec.slice(0, eq).split('/');
@@ -47,7 +48,22 @@ function parseSet(spec: string): ManifestChange {
   if (namespace !== undefined && namespace.trim() === '') throw new ManifestEditError(`--set "${spec}": ${EMPTY_NAMESPACE}`);
   if (!kind || !name || !container) throw new ManifestEditError(`--set "${spec}": ${SET_USAGE}`);
   const set: ResourceSettings = {};
+  const out: ManifestChange[] = [];
   for (const assignment of spec.slice(eq + 1).split(',')) {
+    const r = /^\s*replicas\s*=\s*(.*?)\s*$/.exec(assignment);
+    if (r) {
+      // The same as --replicas <Kind>/<name>=<n> (the workload's, whichever container names it).
+      const workload = `${namespace === undefined ? '' : `${namespace}/`}${kind}/${name}`;
+      if (out.length > 0) throw new ManifestEditError(`--set "${spec}": replicas given twice: give one value`);
+      if (!/^\d+$/.test(r[1])) throw new ManifestEditError(`--set "${spec}": replicas "${r[1]}" is not a whole number`);
+      try {
+        out.push(parseReplicas(`${workload}=${r[1]}`));
+      } catch (e) {
+        if (e instanceof ManifestEditError) throw new ManifestEditError(`--set "${spec}": ${e.message.replace(/^--replicas "[^"]*": /, '')}`);
+        throw e;
+      }
+      continue;
+    }
     const m = /^\s*(?:(requests|limits)\.)?(cpu|memory)\s*=\s*(.+?)\s*$/.exec(assignment);
     if (!m) throw new ManifestEditError(`--set "${spec}": cannot read "${assignment}"; ${SET_USAGE}`);
     const group = (m[1] ?? 'requests') as 'requests' | 'limits';
@@ -68,7 +84,8 @@ function parseSet(spec: string): ManifestChange {
     }
     (set[group] ??= {})[resource] = value;
   }
-  return { type: 'resources', target: { kind: normaliseKind(kind), name, container, namespace }, set };
+  if (set.requests || set.limits || out.length === 0) out.unshift({ type: 'resources', target: { kind: normaliseKind(kind), name, container, namespace }, set });
+  return out;
 }
 
 function parseReplicas(spec: string): ManifestChange {

@@ -295,7 +295,7 @@ export function register(program: Command): void {
     .command('apply <paths...>')
     .description('Set container resources and replicas, changing only those values; prints the result unless --in-place, --out or --diff '
       + '(a folder or several files: --in-place or --diff, each target in exactly one file)')
-    .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q> (repeatable)', collect, [])
+    .option('--set <spec>', '[<namespace>/]<Kind>/<name>/<container>=cpu=<q>,memory=<q>,limits.cpu=<q>,limits.memory=<q>,replicas=<n> (repeatable; replicas as --replicas)', collect, [])
     .option('--replicas <spec>', '[<namespace>/]<Kind>/<name>=<n> (repeatable; not written, with a note, where an HPA or KEDA ScaledObject owns the replicas)', collect, [])
     .option('--in-place', 'rewrite the file, or each file of a folder that holds a target (atomically)')
     .option('--out <file>', 'write the result to this file (atomically)')
