@@ -623,7 +623,7 @@ function readAll(text: string, name: string, layout: CsvLayout | undefined, spli
   if (csvOnly.length > 0) {
     throw new InputError(`${name}: ${csvOnly.join(', ')} ${csvOnly.length === 1 ? 'reads' : 'read'} a CSV's columns, but this is a Prometheus JSON export, `
       + `which gives its own times (epoch seconds, or ms in a VictoriaMetrics export) and values: leave ${csvOnly.length === 1 ? 'it' : 'them'} out`
-      + ' (to name series by labels: --series-column <label>; to convert values: --scale)');
+      + ' (a directory of both: replay its CSV files and its JSON exports in separate runs; series by labels: --series-column <label>; values: --scale)');
   }
   const all = parsePrometheusJson(text, name);
   return all.map((js, i) => ({

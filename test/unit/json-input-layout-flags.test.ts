@@ -72,4 +72,17 @@ describe('CSV layout flags with a Prometheus JSON export', () => {
       assert.equal(bare.code, 0, bare.err);
     });
   });
+
+  it('a directory of a CSV and a JSON export: the CSV read by the flag, the export skipped naming it and how to run both', async () => {
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, 'export.json'), promRange());
+      const rows = ['ts,value', ...values(1).map(([t, v]) => `${t},${v}`)];
+      writeFileSync(join(dir, 'a.csv'), rows.join('\n') + '\n');
+      const r = await mora(['backtest', '--input', dir, '--kind', 'cpu', '--strategies', 'mora', '-q', '-f', 'json', '--time-column', 'ts']);
+      assert.equal(r.code, 4, r.err);
+      assert.match(r.err, /export\.json: --time-column reads a CSV's columns/);
+      assert.match(r.err, /separate runs/);
+      assert.deepEqual([...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))], ['a']);
+    });
+  });
 });
