@@ -624,8 +624,15 @@ function findContainer(doc: WorkloadDoc, target: ContainerTarget): { container: 
       + 'Kubernetes requires unique container names: rename one first');
   }
   if (found.length === 1) return { container: found[0].container, above: found[0].above };
+  // An ephemeral container (kubectl debug) takes no resources: Kubernetes refuses them there.
+  const ephemeral = podSpec && podSpec.t === 'map' ? get(podSpec, 'ephemeralContainers') : undefined;
+  const isEphemeral = !!ephemeral && ephemeral.t === 'seq' && ephemeral.items.some((item) => {
+    const name = item && item.t === 'map' ? get(item, 'name') : null;
+    return !!name && name.t === 'scalar' && name.value === target.container;
+  });
   throw new ManifestEditError(`${doc.kind}/${doc.name} has no container named "${target.container}"`
-    + (names.length ? ` (containers: ${names.join(', ')})` : ''));
+    + (names.length ? ` (containers: ${names.join(', ')})` : '')
+    + (isEphemeral ? `; "${target.container}" is an ephemeral container, which Kubernetes gives no resources: leave it out` : ''));
 }
 
 /** The resource values to write, checked (a Kubernetes quantity, 0 or more, finite and within Kubernetes' range). */
