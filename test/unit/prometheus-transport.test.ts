@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PrometheusClient } from '../../src/data/prometheus/client';
 import { PrometheusError } from '../../src/data/prometheus/errors';
+import { withEnv } from '../harness/env';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -153,7 +154,28 @@ describe('Prometheus client transport failures', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const err = await failure(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
-        assert.match(err.message, /failed: its certificate is signed by a CA Node does not trust \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\) — trust its CA with NODE_EXTRA_CA_CERTS=<ca\.pem>/);
+        assert.match(err.message, /failed: its certificate is signed by a CA Node does not trust \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\) — trust its CA with MORA_PROMETHEUS_CA_FILE=<ca\.pem> \(or NODE_EXTRA_CA_CERTS=<ca\.pem>\)/);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+
+    it('MORA_PROMETHEUS_CA_FILE=<ca.pem> trusts a private CA; a file that is missing or not PEM is said in words', async () => {
+      const server = https.createServer(leaf, (_q, r) => r.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { version: '2.42.0' } })));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const info = await withEnv({ MORA_PROMETHEUS_CA_FILE: join(dir, 'ca.pem') }, () => new PrometheusClient({ url, timeoutMs: 5000 }).buildInfo());
+        assert.equal(info.version, '2.42.0');
+        // Plain http:// ignores it (the variable may be set for another Prometheus).
+        const missing = join(dir, 'nope.pem');
+        const e1 = await withEnv({ MORA_PROMETHEUS_CA_FILE: missing }, () => { new PrometheusClient({ url }); }).then(() => undefined, (e: unknown) => e);
+        assert.ok(e1 instanceof PrometheusError, String(e1));
+        assert.equal(e1.message, `MORA_PROMETHEUS_CA_FILE=${missing}: no such file — set it to the PEM file of the CA that signed Prometheus' certificate`);
+        const e2 = await withEnv({ MORA_PROMETHEUS_CA_FILE: join(dir, 'ext') }, () => { new PrometheusClient({ url }); }).then(() => undefined, (e: unknown) => e);
+        assert.match((e2 as Error).message, /MORA_PROMETHEUS_CA_FILE=.*ext: not a PEM certificate \(no -----BEGIN CERTIFICATE-----\)/);
+        await withEnv({ MORA_PROMETHEUS_CA_FILE: missing }, () => { new PrometheusClient({ url: 'http://127.0.0.1:9' }); });
       } finally {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));

@@ -5,6 +5,9 @@
  * what to do. Secrets never appear in messages (see errors.ts). A read sent on a pooled keep-alive socket that is reset
  * before any answer byte (the server closed it idle as it was reused) is sent once more on a new connection (exchange).
  */
+import { readFileSync } from 'node:fs';
+import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { redactAndClip } from '../../core/redact';
 import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors';
 import { axiosFetch, isStaleSocketReset, networkFailure, type HttpRequestInit } from '../http';
@@ -33,6 +36,11 @@ export interface PrometheusClientOptions {
   fetch?: typeof fetch;
   /** false: leave proxying to Node's agents (the VS Code extension host patches them); default true: the environment's proxy. */
   proxyFromEnv?: boolean;
+  /**
+   * PEM file of a CA to trust for an https:// Prometheus, beside Node's own (a self-signed or private CA). Default
+   * $MORA_PROMETHEUS_CA_FILE. Ignored for http:// and when `fetch` is given.
+   */
+  caFile?: string;
   /**
    * Label matchers added to every selector of every query (--prometheus-matchers, e.g. cluster="prod-eu"): one cluster
    * of a Prometheus that holds several. Checked here: a list that is not label matchers throws.
@@ -197,7 +205,8 @@ export class PrometheusClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxPoints = Math.min(options.maxPoints ?? PROMETHEUS_MAX_POINTS, PROMETHEUS_MAX_POINTS);
     this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
-    this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv });
+    const caFile = url.protocol === 'https:' && !options.fetch ? (options.caFile ?? process.env.MORA_PROMETHEUS_CA_FILE)?.trim() : undefined;
+    this.fetchImpl = options.fetch ?? axiosFetch({ proxyFromEnv: options.proxyFromEnv, ...(caFile ? { httpsAgent: caAgent(caFile, options.caFile !== undefined) } : {}) });
     this.slots = Math.max(1, options.concurrency ?? 4);
     this.extraHeaders = { ...options.headers };
     this.urlHint = options.urlHint ?? PROMETHEUS_URL_HINT;
@@ -544,6 +553,25 @@ export function tooLarge(e: unknown): e is PrometheusError {
   return /too many (samples|chunks|series)|exceeded (the )?(maximum|max|limit)|(samples|chunks|series|bytes|size) limit|limit (of|on) (samples|chunks|series)|max(imum)? number of (samples|chunks|series)/i.test(e.message);
 }
 
+/**
+ * An https agent trusting Node's CAs and the one in `file` (PEM), with keep-alive as axios' default agent has. A file
+ * that cannot be read or holds no certificate is said naming where it was set, before any request.
+ */
+function caAgent(file: string, fromOption: boolean): https.Agent {
+  const where = fromOption ? `the Prometheus CA file ${file}` : `MORA_PROMETHEUS_CA_FILE=${file}`;
+  const fix = 'set it to the PEM file of the CA that signed Prometheus\' certificate';
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : code === 'EISDIR' ? 'a folder, not a file' : (e as Error).message;
+    throw new PrometheusError(`${where}: ${why} — ${fix}`, 'bad-response');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new PrometheusError(`${where}: not a PEM certificate (no -----BEGIN CERTIFICATE-----) — ${fix}`, 'bad-response');
+  return new https.Agent({ ca: [...tls.rootCertificates, pem], keepAlive: true });
+}
+
 /** An HTML page's <title>, whitespace folded ('' without one). */
 function htmlTitle(text: string): string {
   const m = /<title[^>]*>([^<]*)<\/title>/i.exec(text);
@@ -569,7 +597,7 @@ const UNKNOWN_ISSUER = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GE
  * several lines long), or undefined when the error is not about TLS.
  */
 export function tlsProblem(code: string, message: string): string | undefined {
-  const ca = 'trust its CA with NODE_EXTRA_CA_CERTS=<ca.pem> (MOrA has no CA option of its own for Prometheus)';
+  const ca = 'trust its CA with MORA_PROMETHEUS_CA_FILE=<ca.pem> (or NODE_EXTRA_CA_CERTS=<ca.pem>)';
   if (UNKNOWN_ISSUER.has(code)) return `its certificate is signed by a CA Node does not trust (${code}) — ${ca}`;
   if (code === 'CERT_HAS_EXPIRED') return 'its certificate has expired (CERT_HAS_EXPIRED) — renew it on the server';
   if (code === 'CERT_NOT_YET_VALID') return 'its certificate is not valid yet (CERT_NOT_YET_VALID) — check the clocks of this machine and the server';
