@@ -36,11 +36,26 @@ describe('mora manifests apply on a folder: a kustomization\'s JSON 6902 patch f
     assert.equal(readFileSync(join(dir, 'base', 'deploy.yaml'), 'utf8'), BASE);
     const scan = await mora(['manifests', 'scan', dir]);
     assert.equal(scan.code, 0, scan.err);
-    assert.match(scan.err, /note: Deployment\/web\/web is in 2 files: .*cpu\.yaml \(JSON 6902 patch, .*\(an overlay's JSON 6902 patch wins over the base\)/);
+    assert.match(scan.err, /note: Deployment\/web\/web is in 2 files: .*cpu\.yaml \(JSON 6902 patch, .*\(an overlay's patch file wins over the base\)/);
     // The patch does not set replicas: those are the base's to write.
     const n = await apply('--replicas', 'deploy/web=3');
     assert.equal(n.code, 0, n.err);
     assert.equal(readFileSync(join(dir, 'base', 'deploy.yaml'), 'utf8'), BASE.replace('replicas: 1', 'replicas: 3'));
+  });
+
+  it('a strategic merge patch file with a placeholder name holds the target its entry selects', async () => {
+    write('overlays/prod/kustomization.yaml', 'resources:\n  - ../../base\npatches:\n  - path: cpu.yaml\n    target:\n      kind: Deployment\n      name: web\n');
+    write('overlays/prod/cpu.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: not-important\nspec:\n  template:\n    spec:\n'
+      + '      containers:\n        - name: web\n          resources:\n            requests:\n              cpu: 900m\n');
+    const r = await apply('--set', 'deploy/web/web=cpu=200m');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /Deployment\/web\/web is in 2 files: .*deploy\.yaml, .*cpu\.yaml \(patch of Deployment\/web by patches\[0\] of .*kustomization\.yaml, line 4\); nothing was written/);
+    assert.equal(readFileSync(join(dir, 'base', 'deploy.yaml'), 'utf8'), BASE);
+    // Named as its target: the file itself holds it, counted once.
+    write('overlays/prod/cpu.yaml', readFileSync(join(dir, 'overlays', 'prod', 'cpu.yaml'), 'utf8').replace('not-important', 'web'));
+    const same = await apply('--set', 'deploy/web/web=cpu=200m');
+    assert.equal(same.code, 2, same.err);
+    assert.match(same.err, /is in 2 files: .*deploy\.yaml, .*cpu\.yaml; nothing was written/);
   });
 
   it('legacy patchesJson6902 with a JSON patch file of /spec/replicas holds the replicas, not the resources', async () => {

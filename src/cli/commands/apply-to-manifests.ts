@@ -305,7 +305,7 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
           refusals.set(first, `${what} ${change.type === 'replicas' ? 'are' : 'is'} in ${e.files.length} files: ${e.files.join(', ')}; nothing was written: `
             + (e.files.some((f) => inline.has(f) && f.includes('(inline patch '))
               ? 'the overlay\'s inline patch wins over the base, and MOrA does not edit inline patches: edit the patch by hand, or move it to a file of its own (patches: - path: …)'
-              : e.files.some((f) => inline.has(f)) ? 'the overlay\'s JSON 6902 patch wins over the base: edit the patch file by hand'
+              : e.files.some((f) => inline.has(f)) ? 'the overlay\'s patch file wins over the base: edit the patch file by hand'
               : 'give --apply-to the one file (or folder) to change, as `mora manifests apply` on a folder asks'));
         }
         for (const f of others) if (!inline.has(f) && !refusals.has(f)) refusals.set(f, `${what} ${change.type === 'replicas' ? 'are' : 'is'} also in ${first} (named above); nothing was written`);

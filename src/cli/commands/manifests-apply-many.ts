@@ -72,13 +72,22 @@ export function inlinePatchHolders(files: readonly TextAndScan[]): PatchHolder[]
       let p = entry;
       let name = patchLabel(f.file, p);
       if (p.path !== undefined) {
-        // A JSON 6902 patch file among the files read: its operations hold targets as an inline patch's do.
+        // A patch file among the files read. A JSON 6902 one: its operations hold targets as an inline patch's do. A
+        // strategic merge one is read as the manifest it is, under its own kind and name; but kustomize patches what
+        // the entry's `target` selects (its metadata.name may be a placeholder), so it also holds the target's.
         const want = resolve(dirname(f.file), p.path);
         const file = files.find((x) => resolve(x.file) === want);
-        const ops = file ? operations(file.text) : undefined;
-        if (!file || !ops) continue;
-        p = { ...p, ops };
-        name = `${file.file} (JSON 6902 patch, ${p.where} of ${f.file}, line ${p.line})`;
+        if (!file) continue;
+        const ops = operations(file.text);
+        if (ops) {
+          p = { ...p, ops };
+          name = `${file.file} (JSON 6902 patch, ${p.where} of ${f.file}, line ${p.line})`;
+        } else {
+          const target = p.target;
+          if (!target?.name) continue;
+          p = { ...p, strategic: file.text };
+          name = `${file.file} (patch of ${target.kind ?? 'any kind'}/${target.name} by ${p.where} of ${f.file}, line ${p.line})`;
+        }
       }
       const holder: PatchHolder = { file: name, containers: [], replicasOnly: [], inlinePatch: true };
       if (p.strategic !== undefined) {
@@ -89,9 +98,11 @@ export function inlinePatchHolders(files: readonly TextAndScan[]): PatchHolder[]
           continue;
         }
         const retarget = <R extends WorkloadRef>(r: R): R => retargeted(r, p.target);
+        // A patch file already holds what it names itself: only what the target renames counts again.
+        const renamed = <R extends WorkloadRef>(r: R): boolean => p.path === undefined || JSON.stringify(retarget(r)) !== JSON.stringify(r);
         // A container counts when the patch sets its resources; the workload's replicas when it sets them.
-        holder.containers = scan.containers.filter((c) => [c.requests, c.limits].some((g) => g.cpu !== null || g.memory !== null)).map(retarget);
-        holder.replicasOnly = [...replicasOnlyWorkloads(p.strategic, scan), ...scan.containers.filter((c) => c.replicas !== null)].map(retarget);
+        holder.containers = scan.containers.filter((c) => [c.requests, c.limits].some((g) => g.cpu !== null || g.memory !== null)).filter(renamed).map(retarget);
+        holder.replicasOnly = [...replicasOnlyWorkloads(p.strategic, scan), ...scan.containers.filter((c) => c.replicas !== null)].filter(renamed).map(retarget);
       } else if (p.ops && p.target?.kind && p.target.name && isWorkloadKind(p.target.kind)) {
         const kind = p.target.kind;
         const workload: WorkloadRef = { kind, name: p.target.name, namespace: p.target.namespace ?? null };

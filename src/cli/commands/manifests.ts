@@ -279,7 +279,7 @@ export function register(program: Command): void {
         const patched = r.files.filter((f) => inline.some((h) => h.file === f));
         process.stderr.write(`mora: note: ${forTerminal(r.target)} is in ${r.files.length} files: ${r.files.map(forTerminal).join(', ')} `
           + (patched.some((f) => f.includes('(inline patch ')) ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
-            : patched.length ? '(an overlay\'s JSON 6902 patch wins over the base); apply on this folder refuses it: edit the patch file by hand\n'
+            : patched.length ? '(an overlay\'s patch file wins over the base); apply on this folder refuses it: edit the patch file by hand\n'
               : '(a kustomize base and its overlay?); apply on this folder refuses it: give the file\n'));
       }
       const errors = result.skipped.filter((s) => s.error).length;
