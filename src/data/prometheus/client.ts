@@ -334,6 +334,10 @@ export class PrometheusClient {
       // Go's answer (Prometheus' web server) to plain HTTP on its TLS port.
       else if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) hint = ' — the server speaks TLS on this port: is the URL https://?';
       else if (res.status === 404) hint = ' — is this the Prometheus base URL? (a path prefix such as /prometheus must be part of it)';
+      // Prometheus' own --query.timeout (503, errorType "timeout"): the server is up, the query too heavy for it.
+      else if (body?.errorType === 'timeout' || /query timed out/i.test(body?.error ?? '')) {
+        hint = ' — the query ran longer than Prometheus\' own --query.timeout (2m by default): ask for less at once (one namespace at a time, fewer days of history: -n, --history-days) or raise --query.timeout on the server';
+      }
       // Mimir/Cortex tenant limits, a gateway's rate limit: transient, and the fix is to wait or ask for less.
       else if (res.status === 429) hint = rateLimitHint(res.headers.get('retry-after'));
       const msg = res.status === 429
