@@ -122,13 +122,30 @@ export function chunkRange(start: number, end: number, step: number, chunkPoints
   return out;
 }
 
-/** Credentials from the environment: MORA_PROMETHEUS_TOKEN, or MORA_PROMETHEUS_USERNAME + MORA_PROMETHEUS_PASSWORD. */
+/**
+ * Credentials from the environment: MORA_PROMETHEUS_TOKEN (or MORA_PROMETHEUS_TOKEN_FILE, a file holding it, as
+ * Kubernetes mounts a Secret), or MORA_PROMETHEUS_USERNAME + MORA_PROMETHEUS_PASSWORD (or MORA_PROMETHEUS_PASSWORD_FILE).
+ * A file's trailing newline is dropped; one that cannot be read throws, naming the variable (never the value).
+ */
 export function authFromEnv(env: NodeJS.ProcessEnv = process.env): PrometheusAuth | undefined {
-  const token = env.MORA_PROMETHEUS_TOKEN?.trim();
+  const token = env.MORA_PROMETHEUS_TOKEN?.trim() || secretFile(env, 'MORA_PROMETHEUS_TOKEN_FILE', 'the Prometheus bearer token');
   if (token) return { bearerToken: token };
   const username = env.MORA_PROMETHEUS_USERNAME;
-  if (username) return { username, password: env.MORA_PROMETHEUS_PASSWORD ?? '' };
+  if (username) return { username, password: env.MORA_PROMETHEUS_PASSWORD ?? secretFile(env, 'MORA_PROMETHEUS_PASSWORD_FILE', 'the Prometheus password') ?? '' };
   return undefined;
+}
+
+/** The content of the file the variable `name` names (trimmed of its line ending), undefined when unset. */
+function secretFile(env: NodeJS.ProcessEnv, name: string, what: string): string | undefined {
+  const file = env[name]?.trim();
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '').trim();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : code === 'EISDIR' ? 'a folder, not a file' : code ?? 'cannot be read';
+    throw new PrometheusError(`${name}=${file}: ${why} — set it to a file holding ${what}, or unset it`, 'bad-response');
+  }
 }
 
 function parseValue(s: string): number {
