@@ -36,3 +36,23 @@ describe('Prometheus client: an HTML page (a proxy login page) instead of JSON',
     assert.doesNotMatch(err.message, /<!DOCTYPE|<meta/);
   });
 });
+
+describe('Prometheus client: an error status with an HTML body (nginx 502, a gateway page)', () => {
+  let server: http.Server;
+  let url = '';
+  before(async () => {
+    // What nginx sends when its upstream (Prometheus) is down, padded as nginx pads it.
+    const page = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n${'<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n'.repeat(6)}`;
+    server = http.createServer((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end(page));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('gives the page\'s title, not its markup', async () => {
+    const err = await new PrometheusClient({ url }).query('up').then(() => undefined, (e: Error) => e);
+    assert.ok(err, 'expected an error');
+    assert.match(err.message, /answered 502 Bad Gateway for query up: an HTML page \("502 Bad Gateway"\)/);
+    assert.doesNotMatch(err.message, /<html|<center|padding/);
+  });
+});

@@ -336,7 +336,9 @@ export class PrometheusClient {
       // The API server's own answer (a Kubernetes Status) when Prometheus is reached through its service proxy: its
       // message, not the JSON around it, and a hint about the proxy, not about Prometheus' credentials or base URL.
       const kube = kubernetesStatus(body);
-      const detail = redactAndClip(kube ? kube.message : body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : text, secrets, 300);
+      // An HTML page (a proxy's or gateway's error or login page): its title, not its markup.
+      const htmlPage = !kube && !body?.error && isHtml(res, text) ? `an HTML page${htmlTitle(text) ? ` ("${htmlTitle(text)}")` : ''}` : undefined;
+      const detail = redactAndClip(kube ? kube.message : body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : htmlPage ?? text, secrets, 300);
       const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       let hint = '';
       if (kube) hint = serviceProxyHint(res.status, kube.message, this.urlHint);
@@ -363,7 +365,7 @@ export class PrometheusClient {
       throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
     }
     if (!body || body.status !== 'success') {
-      const html = !body && (/text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*<(!doctype|html|head|body)\b/i.test(text));
+      const html = !body && isHtml(res, text);
       const msg = body?.error
         ? `Prometheus at ${where} rejected ${what}: ${body.errorType ? `${body.errorType}: ` : ''}${body.error}`
         : html ? htmlAnswer(where, what, redactAndClip(htmlTitle(text), secrets, 80))
@@ -591,6 +593,11 @@ function caAgent(file: string, fromOption: boolean): https.Agent {
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new PrometheusError(`${where}: not a PEM certificate (no -----BEGIN CERTIFICATE-----) — ${fix}`, 'bad-response');
   return new https.Agent({ ca: [...tls.rootCertificates, pem], keepAlive: true });
+}
+
+/** An answer that is an HTML page: it starts with a page's tag, or is sent as text/html and holds markup. */
+function isHtml(res: Response, text: string): boolean {
+  return /^\s*<(!doctype|html|head|body)\b/i.test(text) || (/text\/html/i.test(res.headers.get('content-type') ?? '') && /<[a-z!/]/i.test(text));
 }
 
 /** An HTML page's <title>, whitespace folded ('' without one). */
