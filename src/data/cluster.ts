@@ -115,6 +115,8 @@ export interface HealthCheck {
    * `mora recommend` and the editor check before reading) says it as a warning — the history is still there to read.
    */
   stale?: boolean;
+  /** Prometheus' warnings on the check's count (a Thanos/Mimir partial response): the count may be short. */
+  warnings?: string[];
 }
 
 /**
@@ -614,6 +616,7 @@ export class ClusterDataSource implements DataSource {
           // `{}`: the selector --prometheus-matchers / mora.prometheus.matchers go into (a bare name gets none).
           const r = await prometheus!.query(`count(${metric}{})`, at, { signal });
           const n = r[0]?.v ?? 0;
+          const before = out.length;
           // cAdvisor before Kubernetes 1.16 (or a relabelling) names the labels pod_name / container_name: every
           // workload would be skipped as "no samples" while cAdvisor is scraped. Say so once, with the fix.
           const podless = n > 0 && name === 'cAdvisor' && !(await prometheus!.query(`count(${metric}{pod!=""})`, at, { signal }))[0]?.v;
@@ -633,6 +636,12 @@ export class ClusterDataSource implements DataSource {
           } else out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }
             : { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' });
+          // A partial answer: the count (or "none") may be short; said on the check's line, not dropped.
+          if (r.warnings?.length && out.length > before) {
+            const c = out[out.length - 1];
+            c.message = `${c.message} — a partial answer, the count may be short: Prometheus warned: ${r.warnings.join('; ')}`;
+            c.warnings = r.warnings;
+          }
         } catch (e) {
           out.push({ name, ok: false, required, message: (e as Error).message, problem: problemOf(e) });
         }

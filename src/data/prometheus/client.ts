@@ -414,24 +414,28 @@ export class PrometheusClient {
     return new PrometheusError(redact(msg, this.secrets()), 'unreachable');
   }
 
-  /** Instant query at `time` (Unix seconds; default now). */
-  async query(promql: string, time?: number, opts: QueryOptions = {}): Promise<InstantSample[]> {
+  /**
+   * Instant query at `time` (Unix seconds; default now). The answer's `warnings` (a Thanos/Mimir partial response: a
+   * store or ingester did not answer) ride on the array as `warnings` when there are any.
+   */
+  async query(promql: string, time?: number, opts: QueryOptions = {}): Promise<InstantSample[] & { warnings?: string[] }> {
     const params: Record<string, string> = { query: promql };
     if (time !== undefined) params.time = String(time);
     const body = await this.request('/api/v1/query', params, opts, `query ${shortQuery(promql)}`);
     const data = body.data;
+    const warned = <T extends InstantSample[]>(out: T): T & { warnings?: string[] } => (body.warnings?.length ? Object.assign(out, { warnings: [...new Set(body.warnings)] }) : out);
     if (data?.resultType === 'scalar') {
       const [t, v] = data.result as [number, string];
-      return [{ labels: {}, t, v: parseValue(v) }];
+      return warned([{ labels: {}, t, v: parseValue(v) }]);
     }
     if (data?.resultType !== 'vector' || !Array.isArray(data.result)) {
       throw new PrometheusError(`Prometheus at ${this.displayUrl} answered an instant query with "${data?.resultType}" instead of a vector`, 'bad-response');
     }
-    return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+    return warned((data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
       labels: r.metric ?? {},
       t: r.value[0],
       v: parseValue(r.value[1]),
-    }));
+    })));
   }
 
   /**
