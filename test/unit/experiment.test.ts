@@ -808,7 +808,7 @@ describe('load experiments', () => {
   // README: --out is left as it was when Prometheus cannot be used. Before: any answer passed the pre-check, so a URL
   // answering a login page (HTML, 200) or 501 created --out with a "status": "failed" record (exit 3, "run written to").
   for (const [name, status, body, said] of [
-    ['an HTML login page with 200', 200, '<!doctype html><title>Sign in</title>', /sent something that is not a Prometheus API answer for query vector\(1\) .* — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
+    ['an HTML login page with 200', 200, '<!doctype html><title>Sign in</title>', /answered an HTML page \("Sign in"\), not Prometheus' JSON, for query vector\(1\): the login page of a proxy .* — check --prometheus: it must be the base URL of a Prometheus \(or of a proxy in front of one\) whose \/api\/v1\/query answers; nothing was sent or written$/],
     ['501 Not Implemented', 501, 'not implemented', /answered 501 Not Implemented for query vector\(1\): not implemented — check --prometheus: .*; nothing was sent or written$/],
   ] as const) {
     it(`mora experiment --prometheus <a URL answering ${name}>: exit 3, one line naming --prometheus, --out untouched, nothing sent`, async () => {

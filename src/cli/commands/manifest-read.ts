@@ -80,6 +80,11 @@ export function explainScan(file: string, text: string): { scan: ManifestScan; n
       if (parsed.error !== null) {
         // The one the parser stopped at, not the first: that is often a quoted label it read past.
         const broke = breakingMark(text, marks, parsed.errorOffset ?? doc.offset);
+        // Broken before any {{ }} by a Jinja statement (`{% if %}` on the first line): a template source all the same.
+        const statement = broke === undefined ? statementMark(text, doc.offset, doc.offset + doc.length) : undefined;
+        if (statement !== undefined && statement <= lineEndOf(text, parsed.errorOffset ?? doc.offset)) {
+          throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Jinja/Go template source ({% %} at line ${lineOf(text, statement)}), not YAML; render it first`);
+        }
         const why = broke !== undefined ? ` ({{ }} at line ${lineOf(text, broke)}), not YAML; render it first (helm template …)`
           : `, not YAML even before its first {{ }} (${parsed.error}); fix that line, then render it (helm template …)`;
         throw new ManifestRefusal(file, 'template', `document at line ${doc.line + 1} is a Helm/Go template source${why}`);
@@ -103,6 +108,12 @@ function statementMark(text: string, start: number, end: number): number | undef
   re.lastIndex = start;
   for (let m = re.exec(text); m !== null && m.index < end; m = re.exec(text)) return m.index + m[0].indexOf('{%');
   return undefined;
+}
+
+/** The offset of the end of the line holding `offset`. */
+function lineEndOf(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl === -1 ? text.length : nl;
 }
 
 /** 1-based line of an offset. */
