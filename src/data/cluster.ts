@@ -693,7 +693,8 @@ export class ClusterDataSource implements DataSource {
     // One fault (a dead API server, a bad kubeconfig) often fails discovery and the Kubernetes check alike: said once.
     if (bad.length) return { ok: false, message: [...new Set(bad.map((c) => c.message))].join('; '), problem: worstProblem(bad) };
     const warn = checks.filter((c) => !c.ok).map((c) => c.message);
-    return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; ') };
+    const stale = [...new Set(checks.filter((c) => !c.ok && c.stale).map((c) => `${c.name}: ${c.message}`))];
+    return { ok: true, message: [checks.filter((c) => c.ok).map((c) => c.message).join('; '), ...warn].join('; '), ...(stale.length ? { stale } : {}) };
   }
 }
 

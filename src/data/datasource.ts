@@ -65,6 +65,12 @@ export interface SourceHealth {
   problem?: HealthProblem;
   /** The check was cancelled (health(signal) aborted): nothing failed, nothing was found out. */
   cancelled?: boolean;
+  /**
+   * On an ok answer: checks that did not stop the source but whose usage is suspect — cAdvisor's CPU/memory series
+   * stale (newest sample over STALE_SAMPLE_SECONDS old, the rule of `mora health`), one line each naming the check, the
+   * metric, the age and what to fix. Also part of `message`; `mora recommend` says them on stderr and reads the history.
+   */
+  stale?: string[];
 }
 
 export type HealthProblem = 'unreachable' | 'bad-input' | 'no-data';

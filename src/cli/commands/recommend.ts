@@ -411,6 +411,9 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   const health = await source.health();
   // Same codes as `mora health` for the same fault: unreachable 3; a missing/unreadable kubeconfig or missing data 2.
   if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
+  // cAdvisor's usage stopped minutes ago (the rule of mora health, the editor's tooltip): said once, even with -q; the
+  // history up to then is still read.
+  for (const s of health.stale ?? []) process.stderr.write(`mora: warning: ${forTerminal(s)}\n`);
   // Which Prometheus answers, when MOrA found it itself (stderr: the output stays the recommendations only).
   for (const [context, found] of cluster?.discovered ?? []) process.stderr.write(`Prometheus for context "${context}": ${found.description}\n`);
 
