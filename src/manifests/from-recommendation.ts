@@ -109,3 +109,39 @@ export function changesFromRecommendation(inDocument: readonly ManifestContainer
   }
   return changes;
 }
+
+/**
+ * Manifest kinds no recommendation can name: MOrA's cluster reader lists none of them (client.ts LISTED_KINDS), the demo
+ * has none, so a workload of one in a file is never matched by findRecommendation. Said, not left silently unchanged.
+ */
+const NEVER_RECOMMENDED: Readonly<Record<string, string>> = {
+  DeploymentConfig: 'MOrA reads no DeploymentConfig from a cluster, nor the ReplicationControllers (<name>-<n>) that run its pods, so it has none to give',
+  ReplicationController: 'MOrA reads no ReplicationController from a cluster, so it has none to give',
+  // Not mapped from the revision's Deployment: the Recommendation names only kind/namespace/name (no owner, no labels), so
+  // a Deployment called <ksvc>-<revision>-deployment is not known to be Knative's, and traffic may be split between revisions.
+  Service: 'a cluster\'s recommendations are for the Deployment of each of its revisions (<revision>-deployment)',
+};
+
+/**
+ * Why the workload of `found` (a container of a workload no recommendation matched) cannot be matched, when its kind
+ * is one no recommendation names (a DeploymentConfig, a ReplicationController, a Knative Service): one line naming it,
+ * what recommendations there are for it if any (a Knative revision's Deployment, by its name), and the command that
+ * sets its values. Undefined for the kinds a recommendation can name.
+ */
+export function neverRecommendedNote(found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string): string | undefined {
+  const why = NEVER_RECOMMENDED[found.kind];
+  if (why === undefined) return undefined;
+  const namespace = found.namespace ?? defaultNamespace;
+  const kind = found.kind === 'Service' ? 'Knative Service' : found.kind;
+  let also = '';
+  if (found.kind === 'Service') {
+    const revisions = recommendations.map((r) => r.workload)
+      .filter((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name.startsWith(`${found.name}-`) && w.name.endsWith('-deployment'))
+      .map((w) => `Deployment ${w.namespace}/${w.name}`);
+    also = (revisions.length ? ` (here: ${revisions.slice(0, 3).join(', ')}${revisions.length > 3 ? ` and ${revisions.length - 3} more` : ''})` : '')
+      + ', never written into the Service: the recommendation names only a Deployment, nothing of which says which Service owns it, and traffic may be split between revisions';
+  }
+  const target = `${found.kind === 'Service' ? 'ksvc' : found.kind}/${found.name}`;
+  return `${kind} ${namespace}/${found.name}: not matched: no recommendation names a ${kind} — ${why}${also}; `
+    + `set its values with mora manifests apply <file> --set ${target}/<container>=cpu=…,memory=…`;
+}

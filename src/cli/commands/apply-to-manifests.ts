@@ -29,7 +29,7 @@ import {
 } from '../../manifests';
 import { findAutoscalers } from '../../manifests/autoscalers';
 import { CliAutoscalers, foundIn } from './manifest-autoscalers';
-import { replicasDecision } from '../../manifests/from-recommendation';
+import { neverRecommendedNote, replicasDecision } from '../../manifests/from-recommendation';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
@@ -52,6 +52,8 @@ export interface ApplyToResult {
   exitCode?: number;
   /** What the user should know besides (replicas left to an autoscaler), printed unless quiet. */
   notes?: string[];
+  /** How many workloads of the file are of a kind no recommendation names (a DeploymentConfig…), each in `notes`. */
+  neverRecommended?: number;
   /** With dryRun: the unified diff of the file (as read → as it would be written); `changed` counts the values. */
   diff?: string;
   /** Why a file that would change (`changed` values) was not written: another file failed, and it is all or none. */
@@ -106,6 +108,8 @@ export function manifestFiles(path: string): string[] {
 /** The skip reasons reportApplyTo tells apart: a file that matched but needs no change, one with no workload. */
 const ALREADY = 'already has these values';
 const NO_CONTAINERS = 'no containers';
+/** Why a file whose every workload is of a kind no recommendation names is unchanged (neverRecommendedNote). */
+const NEVER_KINDS = 'no recommendation names a DeploymentConfig, ReplicationController or Knative Service';
 
 /** A file read and its edit planned, not yet written; or, with `result`, a file that is done (skipped or failed). */
 interface PlannedFile {
@@ -168,11 +172,17 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   // Its own first, then those of the other files given, its folder and the kustomize overlays rendering it.
   const elsewhere = around?.around(file, scan.containers, defaultNamespace).filter((a) => a.file !== file) ?? [];
   const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere] : [];
+  const unmatchable: string[] = [];
   for (const inWorkload of byWorkload.values()) {
     // Any of its containers, as the editor's Apply (changesFor) matches: the first written may be an init container or
     // a sidecar the recommendation does not cover (init containers are never sized).
     const [found, match] = inWorkload.map((c) => [c, findRecommendation(c, recs, defaultNamespace)] as const).find(([, m]) => m) ?? [];
-    if (!found || !match) continue;
+    if (!found || !match) {
+      // A DeploymentConfig, a ReplicationController, a Knative Service: no recommendation can name one; said, not silent.
+      const why = neverRecommendedNote(inWorkload[0], recs, defaultNamespace);
+      if (why !== undefined) unmatchable.push(why);
+      continue;
+    }
     changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas, autoscalers, defaultNamespace }));
     const { note, autoscaler } = replicas ? replicasDecision(found, match.workload, autoscalers, defaultNamespace) : {};
     if (note && autoscaler) {
@@ -180,9 +190,12 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
       notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${foundIn(autoscaler, file)}; spec.replicas not written`);
     }
   }
+  notes.push(...unmatchable);
+  const never = unmatchable.length ? { neverRecommended: unmatchable.length } : {};
   if (changes.length === 0) {
-    const why = scan.containers.length ? 'no matching recommendation' : NO_CONTAINERS;
-    return done({ changed: 0, skipped: why }, scan.containers);
+    const why = !scan.containers.length ? NO_CONTAINERS
+      : unmatchable.length === byWorkload.size ? `no matching recommendation: ${NEVER_KINDS} (noted below)` : 'no matching recommendation';
+    return done({ changed: 0, skipped: why, ...never }, scan.containers);
   }
   let edited: { text: string; edits: unknown[] };
   try {
@@ -442,7 +455,9 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
     const what = results.every((r) => r.skipped === NO_CONTAINERS)
       ? `${results.length === 1 ? 'its file holds' : `its ${files} hold`} no workload with containers`
       : `no workload in ${results.length === 1 ? 'its file' : `its ${files}`} matched a recommendation by kind, namespace (a manifest without one is in --default-namespace) and name, with a container of the same name`;
-    const none = new ApplyToFailure(`--apply-to: nothing matched: ${what}; nothing was written`, EXIT_USAGE);
+    const never = results.reduce((n, r) => n + (r.neverRecommended ?? 0), 0);
+    const kinds = never ? ` (${never} of them ${never === 1 ? 'is' : 'are'} of a kind that ${NEVER_KINDS.replace('no recommendation names', 'no recommendation can name:')}; mora manifests apply --set sets ${never === 1 ? 'it' : 'them'})` : '';
+    const none = new ApplyToFailure(`--apply-to: nothing matched: ${what}${kinds}; nothing was written`, EXIT_USAGE);
     none.nothingMatched = true;
     return none;
   }
