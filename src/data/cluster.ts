@@ -71,6 +71,8 @@ export interface ClusterDataSourceOptions {
   /** PromQL metric/label names and aggregation; defaults fit cAdvisor + kube-state-metrics + http_requests_total. */
   queries?: Partial<Omit<QueryConfig, 'names'>> & { names?: Partial<QueryConfig['names']> };
   prometheusTimeoutMs?: number;
+  /** PrometheusClientOptions.onNote of every Prometheus client this source makes (a read split after a server timeout). */
+  onPrometheusNote?: (note: string) => void;
   /**
    * How metricsForNamespace reads Prometheus: 'batched' (default) — a few range queries per metric per namespace,
    * pods mapped to workloads by their owners; 'per-workload' — one query per metric per container, as metrics() does.
@@ -212,6 +214,7 @@ export class ClusterDataSource implements DataSource {
       proxyFromEnv: this.options.proxyFromEnv,
       matchers: this.options.prometheusMatchers,
       headers: this.headersFor(this.options.prometheusUrl!),
+      onNote: this.options.onPrometheusNote,
     });
     return this.prometheusClient;
   }
@@ -241,7 +244,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url) }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url), onNote: this.options.onPrometheusNote }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -322,7 +325,7 @@ export class ClusterDataSource implements DataSource {
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
     // Named in errors as the Service it is (not by the long proxy URL), so a refusal reads as the API server's.
     const name = `service ${found.namespace}/${found.name}:${found.port} (discovered in context "${ctx}") through the API server ${found.server}`;
-    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders });
+    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders, onNote: this.options.onPrometheusNote });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

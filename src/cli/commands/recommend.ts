@@ -379,7 +379,9 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
     const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload, namespace: askedNamespace });
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload, namespace: askedNamespace,
+      // A read Prometheus gave up on (its --query.timeout), read again in parts: said once per Prometheus, even with -q.
+      onPrometheusNote: (note) => process.stderr.write(`mora: ${forTerminal(note)}\n`) });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.
     try {
       cluster.kube();

@@ -59,6 +59,11 @@ export interface PrometheusClientOptions {
    * proxy URL says neither which Service it is nor that the API server answers for it.
    */
   name?: string;
+  /**
+   * Told once per client, when a read Prometheus gave up on (its own --query.timeout) is read again in parts: what was
+   * split. `mora recommend` says it on stderr.
+   */
+  onNote?: (note: string) => void;
 }
 
 /** The places a Prometheus URL is set, named when the caller does not say which one it read (urlHint). */
@@ -188,6 +193,8 @@ export class PrometheusClient {
   private readonly urlHint: string;
   /** PrometheusClientOptions.name. */
   private readonly name: string | undefined;
+  /** PrometheusClientOptions.onNote, cleared once told (said once per client). */
+  private onNote: ((note: string) => void) | undefined;
   private active = 0;
   /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
   staleSocketRetries = 0;
@@ -228,6 +235,7 @@ export class PrometheusClient {
     this.extraHeaders = { ...options.headers };
     this.urlHint = options.urlHint ?? PROMETHEUS_URL_HINT;
     this.name = options.name;
+    this.onNote = options.onNote;
     try {
       this.matchers = parseMatchers(options.matchers ?? '');
     } catch (e) {
@@ -341,6 +349,7 @@ export class PrometheusClient {
       const detail = redactAndClip(kube ? kube.message : body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : htmlPage ?? text, secrets, 300);
       const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       let hint = '';
+      let serverTimeout = false;
       if (kube) hint = serviceProxyHint(res.status, kube.message, this.urlHint);
       else if (res.status === 401) {
         const tenant = ' (a Mimir/Cortex gateway that needs a tenant: --prometheus-header \'X-Scope-OrgID: <tenant>\')';
@@ -355,6 +364,7 @@ export class PrometheusClient {
       else if (res.status === 404) hint = ' — is this the Prometheus base URL? (a path prefix such as /prometheus must be part of it)';
       // Prometheus' own --query.timeout (503, errorType "timeout"): the server is up, the query too heavy for it.
       else if (body?.errorType === 'timeout' || /query timed out/i.test(body?.error ?? '')) {
+        serverTimeout = true;
         hint = ' — the query ran longer than Prometheus\' own --query.timeout (2m by default): ask for less at once (one namespace at a time, fewer days of history: -n, --history-days) or raise --query.timeout on the server';
       }
       // Mimir/Cortex tenant limits, a gateway's rate limit: transient, and the fix is to wait or ask for less.
@@ -362,7 +372,7 @@ export class PrometheusClient {
       const msg = res.status === 429
         ? `Prometheus at ${where} is rate-limiting MOrA: it answered 429 Too Many Requests for ${what}${detail ? `: ${detail}` : ''}${hint}`
         : `Prometheus at ${where} answered ${status} for ${what}${detail ? `: ${detail}` : ''}${hint}`;
-      throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status);
+      throw new PrometheusError(redact(msg, secrets), body?.errorType && res.status < 500 ? 'query' : 'http', res.status, serverTimeout);
     }
     if (!body || body.status !== 'success') {
       const html = !body && isHtml(res, text);
@@ -460,12 +470,14 @@ export class PrometheusClient {
       try {
         return await this.query(promql, time, depth === 0 ? opts : partOpts);
       } catch (err) {
-        if (!tooLarge(err)) throw err;
+        const timedOut = serverTimedOut(err);
+        if (!tooLarge(err) && !timedOut) throw err;
         if (depth === 0) deadline = Date.now() + this.timeoutMs;
         const halves = splitLastChars(part);
-        if (depth >= SPLIT_DEPTH || !halves || Date.now() > deadline) {
-          throw depth === 0 ? err : new PrometheusError(`${err.message} (also refused when read in ${2 ** depth} parts)`, err.kind, err.status);
+        if (depth >= SPLIT_DEPTH || !halves || (!timedOut && Date.now() > deadline)) {
+          throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, timedOut);
         }
+        if (timedOut) this.note(`Prometheus at ${this.displayUrl} gave up on ${shortQuery(promql)} (its own --query.timeout): reading it again in parts of its series (${label}), down to 1/${2 ** SPLIT_DEPTH}`);
         return (await Promise.all(halves.map((h) => read(h, depth + 1)))).flat();
       }
     };
@@ -523,17 +535,27 @@ export class PrometheusClient {
       } catch (err) {
         // The points Prometheus answers: s, s + step, … ≤ e (an e off the grid is not a point of its own).
         const points = Math.floor((e - s) / step) + 1;
-        if (!tooLarge(err)) throw err;
+        const timedOut = serverTimedOut(err);
+        if (!tooLarge(err) && !timedOut) throw err;
         if (depth === 0) deadline = Date.now() + this.timeoutMs;
-        if (depth >= SPLIT_DEPTH || points < 2 || Date.now() > deadline) {
-          throw depth === 0 ? err : new PrometheusError(`${err.message} (also refused when read in ${2 ** depth} parts)`, err.kind, err.status);
+        // A timeout took the server's own --query.timeout to come: no deadline, the depth alone bounds it.
+        if (depth >= SPLIT_DEPTH || points < 2 || (!timedOut && Date.now() > deadline)) {
+          throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, timedOut);
         }
+        if (timedOut) this.note(`Prometheus at ${this.displayUrl} gave up on ${shortQuery(promql)} over ${durationWords(e - s)} (its own --query.timeout): reading it again in parts of its time range, down to 1/${2 ** SPLIT_DEPTH}`);
         const mid = s + Math.floor((points - 1) / 2) * step;
         const halves = await Promise.all([read(s, mid, depth + 1), read(mid + step, e, depth + 1)]);
         return halves.flat();
       }
     };
     return read(start, end, 0);
+  }
+
+  /** Tells onNote once per client. */
+  private note(text: string): void {
+    const tell = this.onNote;
+    this.onNote = undefined;
+    tell?.(text);
   }
 
   /** Prometheus' version (GET /api/v1/status/buildinfo); used by health checks. */
@@ -563,6 +585,19 @@ function splitLastChars(part: LastChars): [LastChars, LastChars] | undefined {
   if (part.chars.length < 2) return undefined;
   const half = Math.floor(part.chars.length / 2);
   return [{ chars: part.chars.slice(0, half), rest: false }, { chars: part.chars.slice(half), rest: part.rest }];
+}
+
+/** A read Prometheus gave up on after its own --query.timeout (503, errorType "timeout"): a smaller one may finish. */
+export function serverTimedOut(e: unknown): e is PrometheusError {
+  return e instanceof PrometheusError && e.serverTimeout;
+}
+
+/** 86400 → "1d", 600000 → "6.9d", 21600 → "6h", 90 → "2m". */
+function durationWords(seconds: number): string {
+  if (seconds >= 86400) return `${Math.round(seconds / 8640) / 10}d`;
+  if (seconds >= 3600) return `${Math.round(seconds / 360) / 10}h`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)}m`;
+  return `${seconds}s`;
 }
 
 /** How deep a read refused as too large is split: at most 2^SPLIT_DEPTH parts (rangeRequest, queryInParts). */

@@ -7,7 +7,11 @@ import { redactSecrets, stripUserinfo } from '../../core/redact';
 export type PrometheusErrorKind = 'unreachable' | 'timeout' | 'http' | 'query' | 'empty' | 'bad-response' | 'aborted';
 
 export class PrometheusError extends Error {
-  constructor(message: string, readonly kind: PrometheusErrorKind, readonly status?: number) {
+  /**
+   * `serverTimeout`: Prometheus itself gave up on the query (its --query.timeout: 503, errorType "timeout", "query timed
+   * out in expression evaluation"), the server up and the query too heavy for it: a smaller read may finish in time.
+   */
+  constructor(message: string, readonly kind: PrometheusErrorKind, readonly status?: number, readonly serverTimeout = false) {
     super(message);
     this.name = 'PrometheusError';
   }
