@@ -18,6 +18,7 @@ import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors, interruptedBeforeWriting } from './interrupt-signals';
+import { PROMETHEUS_CREDENTIALS_HELP } from './prometheus-options';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .description('Run a load experiment: real HTTP load per level while Prometheus scrapes, then write the 12 metrics as CSV + JSON (or: mora experiment run <plan>)')
     // Checked in the action rather than as commander's required options, which would also be demanded of `experiment run`.
     .option('--target <url>', 'the service URL to load (http or https; one GET checks it first, unless --workload is scaled: refused connections or an unknown host is exit 3, nothing written) (required)')
-    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD)', process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option('--prometheus <url>', `Prometheus base URL (${PROMETHEUS_CREDENTIALS_HELP})`, process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
     .option('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100 (required)')
     .option('--duration <time>', 'time per level, e.g. 20s or 2m; each level is summarised over the rows whose rate window (4 scrapes) lies inside it, so the default 90s gives 3 rows at the default 15s scrape', '90s')
     .option('--out <dir>', 'folder for <id>.csv and <id>.json (required)')

@@ -19,7 +19,7 @@ import { redactFreeText } from '../../core/redact';
 import { forTerminal } from '../format/terminal';
 import { terminalWidth, wrapWords } from '../format/table';
 import { displayUrl } from '../../data/prometheus/errors';
-import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
+import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_CREDENTIALS_HELP, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
 export interface HealthCliOptions extends PrometheusQueryFlags {
   prometheus?: string;
@@ -43,7 +43,7 @@ export function register(program: Command): void {
   program
     .command('health')
     .description('Check the live-cluster data path: Prometheus, cAdvisor, kube-state-metrics, app metrics, Kubernetes API')
-    .option('--prometheus <url>', 'Prometheus base URL (credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_USERNAME/PASSWORD); default $MORA_PROMETHEUS_URL, '
+    .option('--prometheus <url>', `Prometheus base URL (${PROMETHEUS_CREDENTIALS_HELP}); default $MORA_PROMETHEUS_URL, `
       + `else found in the cluster of the kubeconfig and queried through the API server, else (no kubeconfig) ${HEALTH_DEFAULT_PROMETHEUS}; the prometheus line says which was checked and why`, process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)

@@ -8,6 +8,11 @@ import { headerSecrets, parseHeaders } from '../../data/prometheus/headers';
 import { parseMatchers } from '../../data/prometheus/matchers';
 import { UserError } from '../errors';
 
+/**
+ * What `--prometheus`' help says about credentials and TLS, the same for every command that takes it (recommend,
+ * health, experiment): all read by authFromEnv and PrometheusClient (caFile) from the environment.
+ */
+export const PROMETHEUS_CREDENTIALS_HELP = 'credentials: MORA_PROMETHEUS_TOKEN or MORA_PROMETHEUS_TOKEN_FILE (bearer), or MORA_PROMETHEUS_USERNAME with MORA_PROMETHEUS_PASSWORD or MORA_PROMETHEUS_PASSWORD_FILE; a private CA for https://: MORA_PROMETHEUS_CA_FILE';
 export const PROMETHEUS_MATCHERS_FLAG = '--prometheus-matchers <matchers>';
 export const PROMETHEUS_MATCHERS_HELP = 'label matchers added to every Prometheus query, for one cluster of a Prometheus/Thanos/Mimir that holds several (e.g. cluster="prod-eu")';
 export const PROMETHEUS_HEADER_FLAG = '--prometheus-header <header>';

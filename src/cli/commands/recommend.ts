@@ -9,7 +9,7 @@ import { forTerminal, forTerminalPatch, forTerminalText } from '../format/termin
 import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { oneTurn, untilWritesListen } from './interrupt-signals';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
-import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
+import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_CREDENTIALS_HELP, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
 const percentText = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .command('recommend')
     .description('Recommend CPU/memory requests and limits and replicas for each workload, with evidence')
     .option('--source <source>', 'where workloads and metrics come from: demo, or cluster (kubeconfig + Prometheus)', 'demo')
-    .option('--prometheus <url>', 'Prometheus base URL for --source cluster (token: MORA_PROMETHEUS_TOKEN); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server', process.env.MORA_PROMETHEUS_URL || undefined)
+    .option('--prometheus <url>', `Prometheus base URL for --source cluster (${PROMETHEUS_CREDENTIALS_HELP}); default $MORA_PROMETHEUS_URL, else found in the cluster and queried through the API server`, process.env.MORA_PROMETHEUS_URL || undefined)
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)
     .option(PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, collectPrometheusHeader)
