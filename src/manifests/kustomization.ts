@@ -4,7 +4,7 @@
  * that an overlay (`overlays/prod/kustomization.yaml` with `resources: [../../base, hpa.yaml]`) renders a base's
  * manifests together with an autoscaler of its own. Remote references (`github.com/…?ref=`, `https://…`) are left out.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 
 /** The names kustomize reads a kustomization from, in a folder. */
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -43,4 +43,53 @@ export function kustomizationRefs(text: string): KustomizationRefs | undefined {
   }
   const namespace = scalar(root.get('namespace', true))?.trim();
   return namespace ? { paths, namespace } : { paths };
+}
+
+/** A local reference of a kustomization, with the field it is listed under and its 1-based line. */
+export interface KustomizationEntry {
+  field: 'resources' | 'bases' | 'components';
+  path: string;
+  line: number;
+}
+
+/**
+ * What kustomize reads from other files for a kustomization's text, with where: its local `resources`, `bases` and
+ * `components` (remote ones left out, as kustomizationRefs does), the patches in files of their own (`patches: - path:`
+ * and the file entries of the legacy `patchesStrategicMerge`; inline ones are read by kustomize-patches.ts) and its
+ * `namespace`. Undefined when the text is not a kustomization or does not parse. Never throws.
+ */
+export function kustomizationEntries(text: string): { entries: KustomizationEntry[]; patchFiles: string[]; namespace?: string } | undefined {
+  const lines = new LineCounter();
+  let root: YamlNode | null;
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+    if (doc.errors.length > 0) return undefined;
+    root = doc.contents as YamlNode | null;
+  } catch {
+    return undefined;
+  }
+  if (!isMap(root)) return undefined;
+  const scalar = (n: unknown): string | undefined => (isScalar(n) && typeof n.value === 'string' ? n.value : undefined);
+  const kind = scalar(root.get('kind', true));
+  if (kind !== undefined && kind !== 'Kustomization' && kind !== 'Component') return undefined;
+  const entries: KustomizationEntry[] = [];
+  for (const field of ['resources', 'bases', 'components'] as const) {
+    const list = root.get(field, true);
+    if (!isSeq(list)) continue;
+    for (const item of list.items) {
+      const path = scalar(item)?.trim();
+      if (path && !REMOTE.test(path)) entries.push({ field, path, line: lines.linePos((item as YamlNode).range?.[0] ?? 0).line });
+    }
+  }
+  const patchFiles: string[] = [];
+  for (const field of ['patches', 'patchesStrategicMerge']) {
+    const list = root.get(field, true);
+    if (!isSeq(list)) continue;
+    for (const item of list.items) {
+      const path = (isMap(item) ? scalar(item.get('path', true)) : field === 'patchesStrategicMerge' ? scalar(item) : undefined)?.trim();
+      if (path && !/[\n:]/.test(path)) patchFiles.push(path);
+    }
+  }
+  const namespace = scalar(root.get('namespace', true))?.trim();
+  return { entries, patchFiles, ...(namespace ? { namespace } : {}) };
 }

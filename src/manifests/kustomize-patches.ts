@@ -43,7 +43,8 @@ export interface InlinePatch {
 const KUSTOMIZATION_FILE = /(^|[\\/])(kustomization\.ya?ml|Kustomization)$/;
 
 /**
- * The inline patches of `text` when it is a kustomization (`kind: Kustomization`, or a file named
+ * The inline patches of `text` when it is a kustomization (`kind: Kustomization`, a `kind: Component` — whose patches
+ * kustomize applies to the resources of the kustomization that lists it —, or a file named
  * `kustomization.yaml`/`.yml`/`Kustomization` without a kind); none for any other file, or one that does not parse.
  */
 export function inlinePatches(file: string, text: string): InlinePatch[] {
@@ -53,7 +54,7 @@ export function inlinePatches(file: string, text: string): InlinePatch[] {
   if (doc.errors.length > 0 || !isMap(doc.contents)) return [];
   const root = doc.contents;
   const kind = scalar(root.get('kind', true) as YamlNode | undefined);
-  if (kind !== undefined ? kind !== 'Kustomization' : !KUSTOMIZATION_FILE.test(file)) return [];
+  if (kind !== undefined ? kind !== 'Kustomization' && kind !== 'Component' : !KUSTOMIZATION_FILE.test(file)) return [];
   const out: InlinePatch[] = [];
   const lineOf = (n: YamlNode): number => lines.linePos(n.range?.[0] ?? 0).line;
   for (const field of ['patches', 'patchesStrategicMerge', 'patchesJson6902'] as const) {

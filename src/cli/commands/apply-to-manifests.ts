@@ -20,7 +20,10 @@
  * named with its line, and nothing is written (MOrA does not edit inline patches). A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) scales —
  * in the same file, any file given, the file's own folder or a kustomize overlay rendering it (manifest-autoscalers.ts,
  * the editor's rule) — gets no replica count: a note names the autoscaler and its bounds instead (a count written over
- * the HPA's would reset the workload on every GitOps sync).
+ * the HPA's would reset the workload on every GitOps sync). A kustomization under the path that reaches outside it (a
+ * base, a component) is followed, read only: a change a patch there would override is refused, a recommended workload
+ * only there is noted (kustomize-outside.ts). A DeploymentConfig, ReplicationController or Knative Service, which no
+ * recommendation names, is noted too (neverRecommendedNote).
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
@@ -35,6 +38,7 @@ import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
 import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
+import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -54,6 +58,8 @@ export interface ApplyToResult {
   notes?: string[];
   /** How many workloads of the file are of a kind no recommendation names (a DeploymentConfig…), each in `notes`. */
   neverRecommended?: number;
+  /** How many recommended workloads a kustomization in this file renders from outside the path given, each in `notes`. */
+  outsideOnly?: number;
   /** With dryRun: the unified diff of the file (as read → as it would be written); `changed` counts the values. */
   diff?: string;
   /** Why a file that would change (`changed` values) was not written: another file failed, and it is all or none. */
@@ -329,6 +335,39 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
 }
 
 /**
+ * What a kustomization under `path` renders from outside it (a base, a component: kustomize-outside.ts), never written:
+ * a change planned in a file here whose target a patch outside sets (it would win) or that is rendered from outside
+ * too is refused, into `refusals` (file → why; nothing is written); a recommended workload that only a file outside
+ * holds is named in a note of the kustomization that reaches it (`outsideOnly` counts them), instead of no word.
+ */
+function outsideTargets(path: string, planned: readonly PlannedFile[], recs: readonly Recommendation[], defaultNamespace: string, refusals: Map<string, string>): void {
+  const outside = outsideReferences(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []), [path]);
+  if (outside.holders.length === 0) return;
+  for (const p of planned) {
+    for (const change of p.changes) {
+      const target = { ...change.target, namespace: change.target.namespace ?? defaultNamespace };
+      const why = outsideConflict({ ...change, target } as ManifestChange, p.file, outside, defaultNamespace);
+      if (why !== undefined && !refusals.has(p.file)) refusals.set(p.file, why);
+    }
+  }
+  // A recommended workload that no file here holds (in any namespace: a patch here without one still holds it).
+  const here = (kind: string, name: string) => planned.some((p) => p.containers.some((c) => c.kind === kind && c.name === name));
+  for (const rec of recs) {
+    const w = rec.workload;
+    if (here(w.kind, w.name)) continue;
+    const out = rec.containers.map((c) => outsideHolding({ type: 'resources', target: { kind: w.kind, name: w.name, namespace: w.namespace, container: c.container }, set: {} },
+      outside, defaultNamespace)[0]).find((h) => h !== undefined);
+    const at = out && planned.find((p) => p.file === out.from);
+    if (!out || !at) continue;
+    const note = `${w.kind} ${w.namespace}/${w.name}: recommended, but kustomize renders it from ${out.file}, outside ${path}, reached by ${out.via}; `
+      + `not written: MOrA writes no file outside the path given — give --apply-to that file (or its folder), or add a patch here`;
+    const result = at.result ?? at;
+    result.notes = [...(result.notes ?? []), note];
+    if (at.result) at.result.outsideOnly = (at.result.outsideOnly ?? 0) + 1;
+  }
+}
+
+/**
  * Plans every file, then writes them all or none (with dryRun: their diffs, nothing written). A file that fails (cannot
  * be read, is not valid YAML, cannot be edited as asked, cannot be written) is named and no file is written; a target
  * found in several files writes nothing either (every file holding one is named with the refusal, exit 2).
@@ -418,6 +457,7 @@ function* planAll(path: string, recs: readonly Recommendation[], defaultNamespac
     yield;
   }
   const refusals = repeatedTargets(planned, defaultNamespace);
+  outsideTargets(path, planned, recs, defaultNamespace, refusals);
   const failed = planned.some((p) => p.result?.error !== undefined);
   if (refusals.size === 0 && (!failed || options.dryRun)) return { planned };
   const why = refusals.size ? 'a target is in several files (named above)' : 'a file could not be updated (named above)';
@@ -457,7 +497,9 @@ export function reportApplyTo(results: readonly ApplyToResult[], quiet: boolean)
       : `no workload in ${results.length === 1 ? 'its file' : `its ${files}`} matched a recommendation by kind, namespace (a manifest without one is in --default-namespace) and name, with a container of the same name`;
     const never = results.reduce((n, r) => n + (r.neverRecommended ?? 0), 0);
     const kinds = never ? ` (${never} of them ${never === 1 ? 'is' : 'are'} of a kind that ${NEVER_KINDS.replace('no recommendation names', 'no recommendation can name:')}; mora manifests apply --set sets ${never === 1 ? 'it' : 'them'})` : '';
-    const none = new ApplyToFailure(`--apply-to: nothing matched: ${what}${kinds}; nothing was written`, EXIT_USAGE);
+    const out = results.reduce((n, r) => n + (r.outsideOnly ?? 0), 0);
+    const outside = out ? ` (${out} recommended workload${out === 1 ? ' is' : 's are'} in files outside the path given that a kustomization here renders: see its notes)` : '';
+    const none = new ApplyToFailure(`--apply-to: nothing matched: ${what}${kinds}${outside}; nothing was written`, EXIT_USAGE);
     none.nothingMatched = true;
     return none;
   }

@@ -10,6 +10,9 @@
  * change that may not be written (all checked before the first write) leaves all of them untouched; a write failing
  * midway restores those already written. Helm template sources hold no editable target and are passed over, as
  * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
+ * What a kustomization among the files reads from outside the paths given (a base, a component) is read, never written
+ * (kustomize-outside.ts): a target a patch there sets, or a copy there beside a file here that is no patch, is refused
+ * naming it; a target only there is named with the entry that reaches it, not as not found.
  */
 import { dirname, resolve } from 'node:path';
 import type { ManifestChange, ManifestContainer, ManifestEncoding, ManifestScan } from '../../manifests';
@@ -26,6 +29,7 @@ import { interruptsOfProcess, writeAllOrNothingInterruptible, WriteCancelled, ty
 import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
+import { outsideConflict, outsideOnly, outsideReferences } from './kustomize-outside';
 
 interface ReadFile extends ScannedFile {
   text: string;
@@ -210,7 +214,7 @@ export function replicasOnlyWorkloads(text: string, scan: ManifestScan): Workloa
  * The files holding the change's target: by container for resources (an overlay's patch may hold only a sidecar).
  * With `defaultNamespace`, a document without a namespace counts as in it (as `recommend --apply-to` matches).
  */
-function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F[] {
+export function filesFor<F extends ScannedFile>(change: ManifestChange, files: readonly F[], defaultNamespace?: string): F[] {
   // parseChangeSpecs gives kinds as the scan names them (`deploy` → Deployment).
   const inWorkload = (c: WorkloadRef) => c.kind === change.target.kind && c.name === change.target.name
     && (change.target.namespace === undefined || (c.namespace ?? defaultNamespace ?? null) === change.target.namespace);
@@ -336,13 +340,25 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   }
   // A kustomization's inline patches hold targets too: the overlay's value wins, so editing the base alone is refused.
   const holders: Array<ReadFile | PatchHolder> = [...read, ...inlinePatchHolders(read)];
+  // What a kustomization here reads from outside the paths given (a base, a component): never written, but it holds targets.
+  const outside = outsideReferences(read, paths);
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    const holding = fileHolding(change, holders, defaultNamespace, templates);
+    let holding: ReadFile | PatchHolder;
+    try {
+      holding = fileHolding(change, holders, defaultNamespace, templates);
+    } catch (e) {
+      // Not in the files given, but in a base outside them that a kustomization here renders: named, not "not found".
+      const only = e instanceof UserError && !(e instanceof RepeatedTarget) ? outsideOnly(change, outside, defaultNamespace) : undefined;
+      throw only !== undefined ? new UserError(only) : e;
+    }
     if (holding.inlinePatch) {
       throw new UserError(`${label(change)} is set only in ${holding.file}; MOrA does not edit a kustomization's inline patches, `
         + 'so nothing was written: edit the patch by hand, or move it to a file of its own (patches: - path: …)');
     }
+    // A patch outside (a component's) would win over this edit; a copy outside would be rendered beside it.
+    const conflict = outsideConflict(change, holding.file, outside, defaultNamespace);
+    if (conflict !== undefined) throw new UserError(conflict);
     byFile.set(holding, [...(byFile.get(holding) ?? []), change]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
