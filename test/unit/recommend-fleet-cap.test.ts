@@ -4,7 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { mora } from './helpers/run-cli';
 
-describe('recommend --risk-scope fleet: a cap under the budget', () => {
+describe('recommend --risk-scope fleet: a cap under the budget', function () {
+  // Backtests over generated series: computation only, 4× slower on a busy machine; the answer is what is checked.
+  this.timeout(90_000);
   it('is refused, exit 2, naming both shares and the flag that holds every container to the cap', async () => {
     const cpu = await mora(['recommend', '--risk-scope', 'fleet', '--cpu-risk-cap', '0.01']);
     assert.equal(cpu.code, 2, cpu.err);
