@@ -60,8 +60,9 @@ export interface PrometheusClientOptions {
    */
   name?: string;
   /**
-   * Told once per client, when a read Prometheus gave up on (its own --query.timeout) is read again in parts: what was
-   * split. `mora recommend` says it on stderr.
+   * Told once per client and cause, when a read is read again in parts: a read Prometheus gave up on (its own
+   * --query.timeout), or a range read that got no answer within `timeoutMs` (MOrA's own timeout): what was split.
+   * `mora recommend` (also --in-cluster) says it on stderr.
    */
   onNote?: (note: string) => void;
 }
@@ -193,8 +194,10 @@ export class PrometheusClient {
   private readonly urlHint: string;
   /** PrometheusClientOptions.name. */
   private readonly name: string | undefined;
-  /** PrometheusClientOptions.onNote, cleared once told (said once per client). */
-  private onNote: ((note: string) => void) | undefined;
+  /** PrometheusClientOptions.onNote. */
+  private readonly onNote: ((note: string) => void) | undefined;
+  /** The causes already told to onNote (each said once per client). */
+  private readonly noted = new Set<string>();
   private active = 0;
   /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
   staleSocketRetries = 0;
@@ -477,7 +480,7 @@ export class PrometheusClient {
         if (depth >= SPLIT_DEPTH || !halves || (!timedOut && Date.now() > deadline)) {
           throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, timedOut);
         }
-        if (timedOut) this.note(`Prometheus at ${this.displayUrl} gave up on ${shortQuery(promql)} (its own --query.timeout): reading it again in parts of its series (${label}), down to 1/${2 ** SPLIT_DEPTH}`);
+        if (timedOut) this.note('server-timeout', `Prometheus at ${this.displayUrl} gave up on ${shortQuery(promql)} (its own --query.timeout): reading it again in parts of its series (${label}), down to 1/${2 ** SPLIT_DEPTH}`);
         return (await Promise.all(halves.map((h) => read(h, depth + 1)))).flat();
       }
     };
@@ -524,6 +527,10 @@ export class PrometheusClient {
    * halves of the time range; a half still refused is halved again, at most SPLIT_DEPTH levels deep (8 parts), and no
    * new split starts after the client's timeout has passed since the refusal. A part refused at the last level ends the
    * read with Prometheus' message and the number of parts tried. The answers come back in time order, one per part.
+   * A read that timed out — Prometheus' own --query.timeout (serverTimedOut) or no answer within `timeoutMs` (MOrA's
+   * own, clientTimedOut) — is split the same way, with no deadline (each timeout took its time to come; the depth bounds
+   * it). Every part is a request of its own and waits for a free slot (`concurrency`) like any other: a split never puts
+   * more requests in flight than the client allows, and a part's timeout starts when it is sent, not while it waits.
    */
   async rangeRequest(promql: string, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<ApiBody[]> {
     const what = `query ${shortQuery(promql)}`;
@@ -535,14 +542,18 @@ export class PrometheusClient {
       } catch (err) {
         // The points Prometheus answers: s, s + step, … ≤ e (an e off the grid is not a point of its own).
         const points = Math.floor((e - s) / step) + 1;
-        const timedOut = serverTimedOut(err);
+        const ownTimeout = clientTimedOut(err);
+        const timedOut = serverTimedOut(err) || ownTimeout;
         if (!tooLarge(err) && !timedOut) throw err;
         if (depth === 0) deadline = Date.now() + this.timeoutMs;
-        // A timeout took the server's own --query.timeout to come: no deadline, the depth alone bounds it.
+        // A timeout took the server's own --query.timeout (or MOrA's timeoutMs) to come: no deadline, the depth alone bounds it.
         if (depth >= SPLIT_DEPTH || points < 2 || (!timedOut && Date.now() > deadline)) {
-          throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, timedOut);
+          throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, err.serverTimeout);
         }
-        if (timedOut) this.note(`Prometheus at ${this.displayUrl} gave up on ${shortQuery(promql)} over ${durationWords(e - s)} (its own --query.timeout): reading it again in parts of its time range, down to 1/${2 ** SPLIT_DEPTH}`);
+        const over = `${shortQuery(promql)} over ${durationWords(e - s)}`;
+        const parts = `reading it again in parts of its time range, down to 1/${2 ** SPLIT_DEPTH}`;
+        if (ownTimeout) this.note('client-timeout', `Prometheus at ${this.displayUrl} did not answer ${over} within ${Math.round(this.timeoutMs / 1000)} s (MOrA's own request timeout): ${parts}`);
+        else if (timedOut) this.note('server-timeout', `Prometheus at ${this.displayUrl} gave up on ${over} (its own --query.timeout): ${parts}`);
         const mid = s + Math.floor((points - 1) / 2) * step;
         const halves = await Promise.all([read(s, mid, depth + 1), read(mid + step, e, depth + 1)]);
         return halves.flat();
@@ -551,11 +562,11 @@ export class PrometheusClient {
     return read(start, end, 0);
   }
 
-  /** Tells onNote once per client. */
-  private note(text: string): void {
-    const tell = this.onNote;
-    this.onNote = undefined;
-    tell?.(text);
+  /** Tells onNote once per client and cause (Prometheus' own timeout, MOrA's). */
+  private note(cause: 'server-timeout' | 'client-timeout', text: string): void {
+    if (this.noted.has(cause)) return;
+    this.noted.add(cause);
+    this.onNote?.(text);
   }
 
   /** Prometheus' version (GET /api/v1/status/buildinfo); used by health checks. */
@@ -590,6 +601,14 @@ function splitLastChars(part: LastChars): [LastChars, LastChars] | undefined {
 /** A read Prometheus gave up on after its own --query.timeout (503, errorType "timeout"): a smaller one may finish. */
 export function serverTimedOut(e: unknown): e is PrometheusError {
   return e instanceof PrometheusError && e.serverTimeout;
+}
+
+/**
+ * A request MOrA gave up on itself: no answer within the client's `timeoutMs` (kind 'timeout', networkError), the
+ * server maybe only slow on a long range. Not a cancel ('aborted') and not Prometheus' own timeout (serverTimedOut).
+ */
+export function clientTimedOut(e: unknown): e is PrometheusError {
+  return e instanceof PrometheusError && e.kind === 'timeout';
 }
 
 /** 86400 → "1d", 600000 → "6.9d", 21600 → "6h", 90 → "2m". */
