@@ -1120,7 +1120,16 @@ function idTakingTurns(all: Map<string, SeriesRows>, lines: readonly string[], h
     // metric's values scatter in time, and a metric that repeats in cycles on a regular series' grid is no id.
     const ts = [...new Set(r.t.slice(0, n))].sort((a, b) => a - b);
     const step = medianStep(ts);
-    if (ts.slice(1).filter((x, i) => Math.abs(x - ts[i] - step) <= 0.01 * step).length >= 0.9 * (ts.length - 1)) continue;
+    if (ts.slice(1).filter((x, i) => Math.abs(x - ts[i] - step) <= 0.01 * step).length >= 0.9 * (ts.length - 1)) {
+      // Ids exactly half a step apart (A at :00, B at :30 of a 60 s step) merge into a regular grid of half the step:
+      // there, two numeric values taking strict turns row by row in time order are ids; a metric cycling over more values
+      // (Alibaba's mem_util_percent), a replica or shift column changing rarely, or a node constant per series are not.
+      for (let k = 0; k < labels.length; k++) {
+        const turn = strictTurns(r.t.slice(0, n), labels[k]);
+        if (turn) return { key, column: others[k], line: r.lineOf[turn.row], was: turn.was, is: turn.is };
+      }
+      continue;
+    }
     for (let k = 0; k < labels.length; k++) {
       const grid = twoGrids(r.t.slice(0, n), labels[k], step);
       if (grid) return { key, column: others[k], line: r.lineOf[grid.row], was: grid.was, is: grid.is };
@@ -1154,6 +1163,27 @@ function twoGrids(t: readonly number[], col: readonly string[], step: number): {
   if (shared < 0.5 * Math.min(a.to - a.from, b.to - b.from)) return undefined;
   const [first, second] = big[0][1][0] < big[1][1][0] ? [big[0], big[1]] : [big[1], big[0]];
   return { was: first[0], is: second[0], row: second[1][0] };
+}
+
+/**
+ * Two numeric values of a column that take turns row by row in time order (a b a b …, ≥ 95% of neighbouring rows
+ * differ, blanks skipped), each on ≥ MIN_SERIES_ROWS rows: two ids sampled half a step apart. A column holding the
+ * rows' own second, minute or hour (`second` 0, 30, 0, … on a 30 s series) is a part of the time, no id.
+ */
+function strictTurns(t: readonly number[], col: readonly string[]): { was: string; is: string; row: number } | undefined {
+  const order = Array.from(t.keys()).filter((x) => col[x] !== '').sort((a, b) => t[a] - t[b] || a - b);
+  const values = new Set(order.map((x) => col[x]));
+  if (values.size !== 2 || ![...values].every((x) => DECIMAL.test(x))) return undefined;
+  const [a, b] = [...values];
+  const rowsOf = (v: string) => order.filter((x) => col[x] === v).length;
+  if (rowsOf(a) < MIN_SERIES_ROWS || rowsOf(b) < MIN_SERIES_ROWS) return undefined;
+  const turns = order.slice(1).filter((x, i) => col[x] !== col[order[i]]).length;
+  if (turns < 0.95 * (order.length - 1)) return undefined;
+  const parts = [(s: number) => s % 60, (s: number) => Math.floor(s / 60) % 60, (s: number) => Math.floor(s / 3600) % 24];
+  if (parts.some((part) => order.every((x) => Number(col[x]) === part(Math.floor(t[x]))))) return undefined;
+  const first = order[0];
+  const second = order.find((x) => col[x] !== col[first])!;
+  return { was: col[first], is: col[second], row: second };
 }
 
 /** The median step between the distinct times of `t` (NaN with fewer than two). */

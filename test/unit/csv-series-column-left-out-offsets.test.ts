@@ -78,3 +78,54 @@ describe('--series-column that leaves out an id column sampled at offset times',
     });
   });
 });
+
+// Ids exactly half a step apart (collection 1001 at :00, 2002 at :30 of a 60 s step) merge into a regular 30 s grid, on
+// which the numeric check above stands aside (a metric cycling on a regular series is no id): the two were one series.
+describe('--series-column that leaves out numeric ids sampled exactly half a step apart', () => {
+  const HALF = 3 * 1440;
+  function halfStep(): string {
+    const rows = ['collection_id,instance_index,machine_id,replica,second,start_time,cpu'];
+    for (let k = 0; k < HALF; k++) {
+      const t = T0 + k * 60;
+      // A replica column that changes rarely and a machine constant per collection are no ids.
+      const replica = Math.floor(k / 200) % 2;
+      rows.push(`1001,0,77,${replica},0,${t},${(0.2 + 0.1 * Math.sin(k / 12)).toFixed(4)}`);
+      rows.push(`2002,0,88,${replica},30,${t + 30},${(0.6 + 0.2 * Math.cos(k / 9)).toFixed(4)}`);
+    }
+    return rows.join('\n') + '\n';
+  }
+  const base = (file: string) => ['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '1', '-q', '--time-column', 'start_time', '--value-column', 'cpu'];
+
+  it('is refused naming the column whose values take turns row by row, not read as one 30 s series', async () => {
+    await inTempDir(async (dir) => {
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, halfStep());
+      const r = await mora([...base(file), '--series-column', 'instance_index']);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.match(r.err, /series "0" holds several series: collection_id "2002" and "1001" take turns/);
+      assert.match(r.err, /--series-column collection_id,instance_index/);
+      const ok = await mora([...base(file), '--series-column', 'collection_id,instance_index', '-f', 'json']);
+      assert.equal(ok.code, 0, ok.err);
+      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      assert.deepEqual(names, ['1001/0', '2002/0']);
+    });
+  });
+
+  it('a genuine 30 s series whose columns alternate for another reason (a rare replica change, its machine, the second of the minute) reads', async () => {
+    await inTempDir(async (dir) => {
+      // One collection sampled every 30 s: its second column alternates 0, 30 row by row, as a time part does.
+      const rows = ['collection_id,instance_index,machine_id,replica,second,start_time,cpu'];
+      for (let k = 0; k < 2 * HALF; k++) {
+        const t = T0 + k * 30;
+        rows.push(`1001,0,77,${Math.floor(k / 400) % 2},${t % 60},${t},${(0.2 + 0.1 * Math.sin(k / 24)).toFixed(4)}`);
+      }
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, rows.join('\n') + '\n');
+      const r = await mora([...base(file), '--series-column', 'instance_index', '-f', 'json']);
+      assert.equal(r.code, 0, r.err);
+      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))];
+      assert.deepEqual(names, ['0']);
+    });
+  });
+});
