@@ -275,19 +275,23 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   const nowRaw = env.MORA_NOW?.trim();
   const pinned = nowRaw ? Number(nowRaw) : undefined;
   if (pinned !== undefined && !(Number.isFinite(pinned) && pinned > 0)) throw new UserError(`MORA_NOW must be Unix seconds, got "${nowRaw}"`);
+  // A read split after a timeout (Prometheus' own or MOrA's), said once per Prometheus on stderr, even with -q, as
+  // `mora recommend` says it (the shard's log is stderr too).
+  const onNote = (note: string) => { process.stderr.write(`mora: ${forTerminal(replaceSecrets(note, headerValues))}\n`); };
   // A given Prometheus URL is queried through a counting fetch (self-metrics); a discovered one goes through the API server.
   let prometheus: import('../../data/prometheus/client').PrometheusClient | undefined;
   if (opts.prometheus !== undefined) {
     const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
     const { axiosFetch } = require('../../data/http') as typeof import('../../data/http');
     try {
-      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics), matchers: prometheusMatchers, headers: prometheusHeaders });
+      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics), matchers: prometheusMatchers, headers: prometheusHeaders, onNote });
     } catch (e) {
       throw new UserError((e as Error).message);
     }
   }
   const cluster = new ClusterDataSource({
     prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
+    onPrometheusNote: onNote,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
   // --context: the shard's one context, and the one the health check looks at (not the kubeconfig's current context); a
@@ -430,6 +434,9 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   if (wanted.size > 0) {
     const health = await scoped.health();
     if (!health.ok) throw new UserError(health.message, health.problem === 'unreachable' ? EXIT_UNREACHABLE : EXIT_USAGE);
+    // cAdvisor's usage stopped minutes ago (mora health's rule): said once, even with -q, as `mora recommend` says it;
+    // the history up to then is still read.
+    for (const s of health.stale ?? []) warn(`mora: warning: ${s}`);
     const source: DataSource = Object.assign(Object.create(cluster) as DataSource, {
       contexts: async () => [context],
       namespaces: async () => [...mine.keys()],
