@@ -43,6 +43,11 @@ export interface ReadSeries {
   unitsRow?: number;
   /** A wide file's column the header leaves unnamed, read as the series `column <n>`: its number (from 1), said on stderr. */
   unnamedColumn?: number;
+  /**
+   * Local times without an offset whose repeats fall in a clock hour at night (`repeated`: times 01:00–02:00 on
+   * 2026-11-01 occur twice) or that skip one (`skipped`): a daylight-saving change, said in the commands' warnings.
+   */
+  clockChange?: { repeated?: string; skipped?: string };
 }
 
 /** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
@@ -182,6 +187,52 @@ export function finerUnitNote(f: FinerUnit): string {
 /** What `unitReadAsSeconds` found, in short (for an error that says why no day could be scored). */
 export function finerUnitHint(f: FinerUnit): string {
   return `the times look like ${UNIT_NAME[f.unit]} counted from the trace's start (${f.readStep} s apart read as seconds, ${f.step} s as ${UNIT_NAME[f.unit]}): give --time-unit ${f.unit}`;
+}
+
+/** Whether a timestamp is a clock time without an offset or zone (`2026-11-01 01:30:00`): local time, read as UTC. */
+function isLocalTime(raw: string): boolean {
+  const m = ISO_8601.exec(isoForms(unquote(raw)));
+  return m !== null && m[2] !== undefined && m[3] === undefined;
+}
+
+/** Clock hours at which daylight-saving time starts or ends (local 22:00–04:00: 02:00 in Europe and the US, 24:00 in Chile). */
+const CHANGE_HOURS = new Set([22, 23, 0, 1, 2, 3]);
+
+const CLOCK_CHANGE_FIX = 'a daylight-saving change in local time? give times with an offset or in UTC';
+
+/**
+ * A series of local times (no offset) whose clock went back or forward an hour: the timestamps repeated with another
+ * value (`repeated`) all within one night hour per day (01:00–02:00 twice), or a regular series of steps ≤ 30 min missing
+ * exactly one night hour from its start (02:00–03:00), no row there (a row of NaN holds its time). Undefined otherwise: repeats elsewhere are other causes.
+ */
+function clockChangeOf(t: readonly number[], repeated: readonly number[], missingAt: readonly number[]): ReadSeries['clockChange'] {
+  const hhmm = (x: number) => new Date(x * 1000).toISOString().slice(11, 16);
+  const day = (x: number) => new Date(x * 1000).toISOString().slice(0, 10);
+  const hours = (from: number) => `${hhmm(from)}–${hhmm(from + 3600)} on ${day(from)}`;
+  let repeatedNote: string | undefined;
+  if (repeated.length > 0) {
+    const windows = new Map<number, number>();
+    let all = true;
+    for (const x of repeated) {
+      const from = Math.floor(x / 3600) * 3600;
+      const d = Math.floor(x / 86_400);
+      const w = windows.get(d);
+      if (!CHANGE_HOURS.has(new Date(from * 1000).getUTCHours()) || (w !== undefined && w !== from)) { all = false; break; }
+      windows.set(d, from);
+    }
+    const froms = [...windows.values()].sort((a, b) => a - b);
+    if (all) repeatedNote = `times ${froms.slice(0, 3).map(hours).join(', ')}${froms.length > 3 ? ` and ${froms.length - 3} more` : ''} occur twice: ${CLOCK_CHANGE_FIX}`;
+  }
+  let skippedNote: string | undefined;
+  // Rows without a value (NaN) still hold their time: an hour of them is no hour skipped.
+  const ts = [...new Set([...t, ...missingAt])].sort((a, b) => a - b);
+  const step = medianStep(ts);
+  if (step > 0 && step <= 1800) {
+    const skips = ts.slice(0, -1).map((x) => x + step).filter((from, i) => Math.abs(ts[i + 1] - from - 3600) <= Math.max(1, 0.01 * step)
+      && from % 3600 === 0 && CHANGE_HOURS.has(new Date(from * 1000).getUTCHours()));
+    if (skips.length > 0) skippedNote = `times ${skips.slice(0, 3).map(hours).join(', ')}${skips.length > 3 ? ` and ${skips.length - 3} more` : ''} are missing: ${CLOCK_CHANGE_FIX}`;
+  }
+  return repeatedNote || skippedNote ? { ...(repeatedNote ? { repeated: repeatedNote } : {}), ...(skippedNote ? { skipped: skippedNote } : {}) } : undefined;
 }
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
@@ -810,6 +861,9 @@ function parseCsv(text: string, name: string): ReadSeries {
   let conflicting = 0;
   let infinite = 0;
   let unitsRow: number | undefined;
+  /** Every timestamp local time without an offset (looked at until one is not), and those repeated with another value. */
+  let local: boolean | undefined;
+  const repeatedAt: number[] = [];
   /** The timestamps of the rows without a value. */
   const missingAt: number[] = [];
   /** Timestamp → index of its last row in t/v. */
@@ -850,6 +904,7 @@ function parseCsv(text: string, name: string): ReadSeries {
       }
       throw new InputError(`${name}: line ${i + 1}: "${rawTs.slice(0, 40)}" is not a timestamp (${numeric ? 'too large for Unix seconds, milliseconds, microseconds or nanoseconds' : 'ISO-8601 such as 2024-01-31T12:00:00Z, or Unix seconds/ms/µs/ns'})`);
     }
+    if (local !== false) local = isLocalTime(rawTs);
     if (EPOCH_NUMBER.test(rawTs)) {
       // One unit per file: a file whose numbers change unit row to row is mixed up, and no reading of it is safe.
       const u = epochUnit(Number(rawTs))!;
@@ -867,6 +922,7 @@ function parseCsv(text: string, name: string): ReadSeries {
     const before = seen.get(ts);
     if (before !== undefined && v[before] !== val) {
       conflicting++;
+      if (local) repeatedAt.push(ts);
       if (labels.some((l) => l[before] !== l[t.length])) clashes.push({ line: i + 1, before, row: t.length });
     }
     seen.set(ts, t.length);
@@ -886,7 +942,9 @@ function parseCsv(text: string, name: string): ReadSeries {
       + `(from this row) and "${turns.was.slice(0, 40)}" take turns over the same time (${turns.counts[1]} and ${turns.counts[0]} rows there); `
       + `mora reads one series per file: split it by ${col} (mora backtest --series-column ${col} does: one series per ${col}; or a directory of one file per series)`), split);
   }
-  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}), ...(header[vCol] ? { column: header[vCol] } : {}), ...(chosen ? { chosen } : {}), ...(unitsRow ? { unitsRow } : {}) });
+  const clockChange = local ? clockChangeOf(t, repeatedAt, missingAt) : undefined;
+  return withoutFarRows(t, v, (r) => `line ${lineOf[r]}`, { missing, conflicting, trailing: trailingMissing(t, missingAt), ...(infinite ? { infinite } : {}), ...(header[vCol] ? { column: header[vCol] } : {}), ...(chosen ? { chosen } : {}), ...(unitsRow ? { unitsRow } : {}),
+    ...(clockChange ? { clockChange } : {}) });
 }
 
 /**
@@ -1048,6 +1106,8 @@ interface SeriesRows {
   t: number[]; v: number[]; lineOf: number[]; seen: Map<number, number>; missing: number; missingAt: number[]; conflicting: number; infinite: number;
   /** Read by --series-column: the rows (of its first LABEL_ROWS) that repeat an earlier row's timestamp with another value. */
   clashes?: Array<{ line: number; before: number; row: number }>;
+  /** The timestamps repeated with another value, while every time read is local time without an offset (clockChangeOf). */
+  repeatedAt?: number[];
 }
 
 /** Series with repeated timestamps looked at for an id column that --series-column left out (each re-splits its rows). */
@@ -1289,6 +1349,8 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
   let firstRaw: number | undefined;
   let row = 0;
   let unitsRow: number | undefined;
+  /** Every timestamp local time without an offset (looked at until one is not): its repeats and skips may be a clock change. */
+  let local: boolean | undefined;
   // Without a header, `1700000000,0,25` may be one value with a decimal comma read as two columns (0 and 25): each value
   // column followed by a free one is watched for it (splitDecimals).
   const split = header ? [] : valueCols.filter((j) => j + 1 < columns && j + 1 !== tCol && !seriesCols.includes(j + 1)).map((j) => new SplitDecimal(j));
@@ -1341,6 +1403,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       }
     }
     row++;
+    if (local !== false) local = !byRow && layout.step === undefined && isLocalTime(rawTs);
     for (const d of split) d.see(cells, k + 1, line);
     let prefix = '';
     // Several id columns joined with "/": a "/" or "%" inside an id is written %2F or %25, so job a/b with instance c and
@@ -1359,6 +1422,7 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       if (looked) for (let x = 0; x < labelCols.length; x++) labels[x].push(cellAt(cells, labelCols[x]));
       if (before !== undefined && r.v[before] !== val) {
         r.conflicting++;
+        if (local) (r.repeatedAt ??= []).push(ts);
         if (looked && labels.some((l) => l[before] !== l[r.t.length])) clashes.push({ line: k + 1, before, row: r.t.length });
         // By --series-column: the repeats are looked at after the read, for an id column left out (idLeftOut).
         if (seriesCols.length > 0 && looked) (r.clashes ??= []).push({ line: k + 1, before, row: r.t.length });
@@ -1409,11 +1473,15 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
         + `take turns over the same time; give --series-column ${flag(turns.column)} (more id columns comma-separated when it repeats across them)`);
     }
   }
-  return [...all].map(([key, r]) => ({
-    read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}), ...(unitsRow ? { unitsRow } : {}),
-      ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}), ...(unnamed.has(key) ? { unnamedColumn: unnamed.get(key) } : {}) }),
-    ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
-  }));
+  return [...all].map(([key, r]) => {
+    const clockChange = local ? clockChangeOf(r.t, r.repeatedAt ?? [], r.missingAt) : undefined;
+    return {
+      read: withoutFarRows(r.t, r.v, (x) => `line ${r.lineOf[x]}`, { missing: r.missing, conflicting: r.conflicting, trailing: trailingMissing(r.t, r.missingAt), ...(r.infinite ? { infinite: r.infinite } : {}), ...(unitsRow ? { unitsRow } : {}),
+        ...(!keyed && header?.[valueCols[0]] ? { column: header[valueCols[0]] } : {}), ...(unnamed.has(key) ? { unnamedColumn: unnamed.get(key) } : {}),
+        ...(clockChange ? { clockChange } : {}) }),
+      ...(keyed ? { key: key === '' ? '(empty id)' : key } : {}),
+    };
+  });
 }
 
 /**

@@ -254,7 +254,8 @@ export function loadSeriesInput(path: string, filter?: RegExp, report?: LoadRepo
         if (read.unnamedColumn) notes.push(`${f}: column ${read.unnamedColumn} has no name in the header; read as the series "column ${read.unnamedColumn}"`);
         if (read.unitsRow) notes.push(`${where}: line ${read.unitsRow} under the header holds units, not values; skipped (values are read as cores for CPU and bytes for memory)`);
         if (read.infinite) notes.push(`${where}: ${read.infinite} infinite value${read.infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is (a division by zero in the query?)`);
-        if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used`);
+        if (read.conflicting) notes.push(`${where}: ${read.conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used${read.clockChange?.repeated ? ` (${read.clockChange.repeated})` : ''}`);
+        if (read.clockChange?.skipped) notes.push(`${where}: ${read.clockChange.skipped}`);
         if (negative) notes.push(`${where}: ${negative} negative values, read as 0 (CPU and memory usage cannot be negative: a counter reset or a broken query?)`);
       });
       const keyed = reads.some((r) => r.key !== undefined);

@@ -115,7 +115,7 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   // The input flags mora backtest takes for one series (its --step is this command's forecast step; --series-column and --wide give several).
   const layout = csvLayout({ timeColumn: opts.timeColumn, valueColumn: opts.valueColumn, header: opts.header, timeUnit: opts.timeUnit });
   // `--input -`: standard input (as `manifests scan -` reads it), named "stdin" in errors.
-  const { series, missing, conflicting, trailing, far, infinite, chosen, column, metric, unitsRow } = opts.input === '-'
+  const { series, missing, conflicting, trailing, far, infinite, chosen, column, metric, unitsRow, clockChange } = opts.input === '-'
     ? parseTimeseriesCsvBytes(await readStdin(), STDIN_NAME, layout) : readTimeseriesCsv(opts.input, layout);
   if (series.t.length < 2 && missing > 0) {
     // Say that the values are what is missing, not "cannot infer the step from 0 points".
@@ -139,7 +139,9 @@ export async function forecastCommand(opts: ForecastCliOptions): Promise<string>
   if (chosen && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${forTerminal(chosen)}\n`);
   // An infinity (+Inf: a division by zero in the query) is no sample, as NaN is: left out and said (a warning, even with -q).
   if (infinite) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${infinite} infinite value${infinite === 1 ? '' : 's'} (+Inf, -Inf) left out as no sample, as NaN is\n`);
-  if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used\n`);
+  // Local times whose clock went back an hour repeat it, or forward an hour skip it: the warning names the clock change.
+  if (conflicting) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${conflicting} rows repeat an earlier timestamp with another value; the last row of each timestamp was used${clockChange?.repeated ? ` (${clockChange.repeated})` : ''}\n`);
+  if (clockChange?.skipped) process.stderr.write(`mora: warning: ${forTerminal(opts.input)}: ${clockChange.skipped}\n`);
   // Infinities are counted in `missing` too (left out alike), but said in their own warning above: not counted twice.
   const blank = missing - (infinite ?? 0);
   if ((blank > 0 || trailing) && series.t.length >= 2 && !opts.quiet) process.stderr.write(`mora: note: ${forTerminal(opts.input)}: ${missingNote(blank, trailing, series)}\n`);
