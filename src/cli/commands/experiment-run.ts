@@ -241,6 +241,8 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
       ...hooks.planRun,
       signal: controller.signal,
       jmxDriver: jmxDriver(opts.jmeter),
+      // A read-back split after a timeout (Prometheus' own or MOrA's): said once on stderr, as `mora recommend` says it.
+      onPrometheusNote: (note) => err(`mora: ${note}\n`),
       scalerFor: hooks.planRun?.scalerFor ?? ((w) => {
         if (!kube) {
           const { KubeClient } = require('../../data/kube/client') as typeof import('../../data/kube/client');

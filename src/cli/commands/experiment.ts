@@ -221,6 +221,8 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       connections,
     }, scaler, {
       signal: controller.signal,
+      // A read-back split after a timeout (Prometheus' own or MOrA's): said once on stderr, as `mora recommend` says it.
+      onPrometheusNote: (note) => err(`mora: ${note}\n`),
       onScale: (r) => err(`scaling ${workload?.kind}/${workload?.name} to ${r} replica(s) and waiting until they are ready\n`),
       // An earlier run killed before it restored: its note has the original count (said instead of the live one).
       onPending: (message) => { pendingSaid = true; err(`${message}, and puts it back when the plan ends\n`); },

@@ -19,11 +19,13 @@ export interface PlanPrometheusSettings {
   prometheusAuth?: PrometheusAuth;
   prometheusMatchers?: string;
   prometheusHeaders?: Record<string, string>;
+  /** PrometheusClientOptions.onNote of the client built from the plan (a read split after a timeout); `mora experiment run` says it on stderr. */
+  onPrometheusNote?: (note: string) => void;
 }
 
 /** The options of the client a plan run builds: the plan's URL with the settings' auth (else the environment's), matchers and headers. */
 export function planPrometheusOptions(plan: Pick<ExperimentPlan, 'prometheusUrl'>, settings: PlanPrometheusSettings): PrometheusClientOptions {
-  return { url: plan.prometheusUrl, auth: settings.prometheusAuth ?? authFromEnv(), matchers: settings.prometheusMatchers, headers: settings.prometheusHeaders };
+  return { url: plan.prometheusUrl, auth: settings.prometheusAuth ?? authFromEnv(), matchers: settings.prometheusMatchers, headers: settings.prometheusHeaders, onNote: settings.onPrometheusNote };
 }
 
 /**

@@ -124,6 +124,8 @@ export interface PlanRunHooks {
   /** Label matchers added to every query (mora.prometheus.matchers), and extra headers on every request (the plan URL's own). */
   prometheusMatchers?: string;
   prometheusHeaders?: Record<string, string>;
+  /** PrometheusClientOptions.onNote of the client built from the plan (a read split after a timeout); `mora experiment run` says it on stderr. */
+  onPrometheusNote?: (note: string) => void;
   onEvent?: (e: PlanEvent) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;

@@ -22,7 +22,7 @@ import { METRIC_NAMES, type MetricName } from '../../core/metrics';
 import type { WorkloadKind } from '../../core/workload';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrometheusClient, authFromEnv, type PrometheusAuth } from '../prometheus/client';
+import { PrometheusClient, authFromEnv, type PrometheusAuth, type PrometheusClientOptions } from '../prometheus/client';
 import { PrometheusError, SECRET_PARAM_NAME, redact } from '../prometheus/errors';
 import { fetchFrame } from '../prometheus/frame';
 import { DEFAULT_METRIC_NAMES, DEFAULT_QUERY_CONFIG, metricQueries, promString, rateWindow, type QueryConfig } from '../prometheus/queries';
@@ -94,6 +94,11 @@ export interface ScalingNote {
   restoreSkipped?: string;
 }
 
+/** The options of the client a run builds when none is given: the config's URL, the hooks' auth (else the environment's) and note hook. */
+export function experimentPrometheusOptions(config: Pick<ExperimentConfig, 'prometheusUrl'>, hooks: Pick<ExperimentHooks, 'prometheusAuth' | 'onPrometheusNote'>): PrometheusClientOptions {
+  return { url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), onNote: hooks.onPrometheusNote };
+}
+
 export interface ExperimentHooks {
   signal?: AbortSignal;
   onProgress?: (e: ExperimentProgress) => void;
@@ -101,6 +106,8 @@ export interface ExperimentHooks {
   load?: LoadRunner;
   prometheus?: PrometheusClient;
   prometheusAuth?: PrometheusAuth;
+  /** PrometheusClientOptions.onNote of the client built here (a read split after a timeout); `mora experiment` says it on stderr. */
+  onPrometheusNote?: (note: string) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** The clock and report interval of the wait for the target's first scrapes (tests); default Date.now, every 30 s. */
@@ -431,7 +438,7 @@ export async function runExperiment(config: ExperimentConfig, hooks: ExperimentH
     throw redactedError(e, [config.targetUrl, config.prometheusUrl]);
   };
 
-  const prometheus = hooks.prometheus ?? new PrometheusClient({ url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv() });
+  const prometheus = hooks.prometheus ?? new PrometheusClient(experimentPrometheusOptions(config, hooks));
   /** Where a cancel before the first level came: said in `interrupted`. */
   let waitingFor = 'the replicas';
   try {
