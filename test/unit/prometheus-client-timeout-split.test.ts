@@ -122,6 +122,18 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     assert.ok(ranges.every(([s, e]) => e - s >= 3 * 3600 - 60), JSON.stringify(ranges));
   });
 
+  it('once a part has failed the read, its parts not sent yet are not sent (they would hold the slot for nothing)', async () => {
+    maxHours = 1;
+    const client = new PrometheusClient({ url, timeoutMs: TIMEOUT_MS, concurrency: 1 });
+    const err = await client.queryRange('sum(rate(container_cpu_usage_seconds_total[5m]))', start, end, 60).then(() => undefined, (e: Error) => e);
+    assert.match(err?.message ?? '', /\(also timed out when read in 8 parts\)$/);
+    // One slot, first come first served: a short read asked now is sent after whatever of the failed read was still queued.
+    await client.queryRange('up', start, start + 1800, 60);
+    // The whole, its 2 halves, 4 quarters, then the first eighth, which failed the read: the other 7 eighths never went.
+    const slow = ranges.filter(([s, e]) => e - s > 3600);
+    assert.equal(slow.length, 1 + 2 + 4 + 1, JSON.stringify(ranges));
+  });
+
   it('an instant query, or an owner lookup in parts (queryInParts), is not split on MOrA\'s own timeout: one request, its message', async () => {
     const notes: string[] = [];
     const client = new PrometheusClient({ url, timeoutMs: TIMEOUT_MS, onNote: (n) => notes.push(n) });

@@ -531,14 +531,18 @@ export class PrometheusClient {
    * own, clientTimedOut) — is split the same way, with no deadline (each timeout took its time to come; the depth bounds
    * it). Every part is a request of its own and waits for a free slot (`concurrency`) like any other: a split never puts
    * more requests in flight than the client allows, and a part's timeout starts when it is sent, not while it waits.
+   * Once a part has failed the read (as queryInParts), the parts not sent yet are not sent and those in flight are
+   * cancelled: they would hold slots (up to `timeoutMs` each) for an answer nobody reads.
    */
   async rangeRequest(promql: string, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<ApiBody[]> {
     const what = `query ${shortQuery(promql)}`;
-    const one = (s: number, e: number) => this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, opts, what);
+    const stop = new AbortController();
+    const partOpts = { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal };
+    const one = (s: number, e: number, o: QueryOptions) => this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, o, what);
     let deadline = Infinity;
     const read = async (s: number, e: number, depth: number): Promise<ApiBody[]> => {
       try {
-        return [await one(s, e)];
+        return [await one(s, e, depth === 0 ? opts : partOpts)];
       } catch (err) {
         // The points Prometheus answers: s, s + step, … ≤ e (an e off the grid is not a point of its own).
         const points = Math.floor((e - s) / step) + 1;
@@ -559,7 +563,11 @@ export class PrometheusClient {
         return halves.flat();
       }
     };
-    return read(start, end, 0);
+    try {
+      return await read(start, end, 0);
+    } finally {
+      stop.abort();
+    }
   }
 
   /** Tells onNote once per client and cause (Prometheus' own timeout, MOrA's). */
