@@ -23,6 +23,10 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
   let giveUpHours = Infinity;
   const ranges: Array<[number, number]> = [];
   const instants: string[] = [];
+  /** vector(1) queries answered: the client asking whether Prometheus answers at all. */
+  let probes = 0;
+  /** A hung Prometheus (or proxy): nothing is answered, not even vector(1). */
+  let hung = false;
   before(async () => {
     server = http.createServer((req, res) => {
       let body = '';
@@ -35,7 +39,16 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
           const held = setTimeout(() => res.writeHead(200).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } })), 60 * TIMEOUT_MS);
           res.on('close', () => clearTimeout(held));
         };
+        if (hung) {
+          if ((req.url ?? '').split('?')[0] !== '/api/v1/query') ranges.push([Number(form.get('start')), Number(form.get('end'))]);
+          return slow();
+        }
         if ((req.url ?? '').split('?')[0] === '/api/v1/query') {
+          // The liveness check after a range read timed out: a busy Prometheus still answers it at once.
+          if (form.get('query') === 'vector(1)') {
+            probes++;
+            return res.writeHead(200).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [start, '1'] }] } }));
+          }
           instants.push(form.get('query') ?? '');
           return slow();
         }
@@ -52,7 +65,7 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(() => { server.closeAllConnections(); return new Promise<void>((resolve) => server.close(() => resolve())); });
-  beforeEach(() => { ranges.length = 0; instants.length = 0; giveUpHours = Infinity; });
+  beforeEach(() => { ranges.length = 0; instants.length = 0; giveUpHours = Infinity; probes = 0; hung = false; });
 
   const end = start + 24 * 3600;
 
@@ -143,5 +156,24 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     assert.match(lookup?.message ?? '', /did not answer query max by \(pod, owner_name\) .* within 2 s — is it overloaded\? try a shorter range or a larger step$/);
     assert.equal(instants.length, 2, instants.join('\n'));
     assert.deepEqual(notes, []);
+  });
+  it('a Prometheus that answers nothing (hung, or a proxy holding every request): no split, the timeout said after one more try, not 4×', async () => {
+    hung = true;
+    const notes: string[] = [];
+    const client = new PrometheusClient({ url, timeoutMs: TIMEOUT_MS, onNote: (n) => notes.push(n) });
+    const err = await client.queryRange('sum by (pod) (rate(container_cpu_usage_seconds_total[5m]))', start, end, 60).then(() => assert.fail('expected an error'), (e: Error) => e);
+    assert.match(err.message, /did not answer .* within 2 s/);
+    assert.doesNotMatch(err.message, /parts/);
+    // The whole range only: its halves would each have waited out the timeout too.
+    assert.equal(ranges.length, 1, JSON.stringify(ranges));
+    assert.deepEqual(notes, []);
+  });
+
+  it('a busy Prometheus that answers vector(1) is split (the liveness check asked once per read that timed out whole)', async () => {
+    maxHours = 6;
+    const client = new PrometheusClient({ url, timeoutMs: TIMEOUT_MS });
+    await client.queryRange('sum by (pod) (rate(container_cpu_usage_seconds_total[5m]))', start, end, 60);
+    assert.equal(probes, 1);
+    assert.equal(ranges.length, 1 + 2 + 4, JSON.stringify(ranges));
   });
 });

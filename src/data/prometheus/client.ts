@@ -199,6 +199,8 @@ export class PrometheusClient {
   /** The causes already told to onNote (each said once per client). */
   private readonly noted = new Set<string>();
   private active = 0;
+  /** When the latest answered request was sent (ms since the epoch; 0: none yet). See `answering`. */
+  private answeredSentAt = 0;
   /** Requests sent again on a new connection after a reused keep-alive socket was reset (exchange). */
   staleSocketRetries = 0;
   private readonly waiting: Array<() => void> = [];
@@ -288,15 +290,33 @@ export class PrometheusClient {
 
   private async requestNow(path: string, params: Record<string, string> | undefined, opts: QueryOptions, what: string): Promise<ApiBody> {
     const url = `${this.baseUrl}${path}${this.baseQuery}`;
+    const sent = Date.now();
     // A ref'd timer, not AbortSignal.timeout: that one's timer does not keep the process alive, so a request that never
     // settles (a proxy that drops the CONNECT tunnel) let Node drain its loop and exit 0 with no output at all.
     const timer = new AbortController();
     const timeout = timer.signal;
     const handle = setTimeout(() => timer.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
     try {
-      return await this.exchange(url, path, params, opts, what, timeout);
+      const body = await this.exchange(url, path, params, opts, what, timeout);
+      this.answeredSentAt = Math.max(this.answeredSentAt, sent);
+      return body;
     } finally {
       clearTimeout(handle);
+    }
+  }
+
+  /**
+   * Is Prometheus answering at all, after a range read got no answer within MOrA's own timeout? Yes when a request
+   * sent no earlier than that read has been answered, else a `vector(1)` asked now must be. A hung server or proxy
+   * (every request timing out) is not a heavy query: splitting the read would take 4× the timeout to fail.
+   */
+  private async answering(since: number, opts: QueryOptions): Promise<boolean> {
+    if (this.answeredSentAt >= since) return true;
+    try {
+      await this.request('/api/v1/query', { query: 'vector(1)' }, opts, 'query vector(1)');
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -541,6 +561,7 @@ export class PrometheusClient {
     const one = (s: number, e: number, o: QueryOptions) => this.request('/api/v1/query_range', { query: promql, start: String(s), end: String(e), step: String(step) }, o, what);
     let deadline = Infinity;
     const read = async (s: number, e: number, depth: number): Promise<ApiBody[]> => {
+      const asked = Date.now();
       try {
         return [await one(s, e, depth === 0 ? opts : partOpts)];
       } catch (err) {
@@ -554,6 +575,8 @@ export class PrometheusClient {
         if (depth >= SPLIT_DEPTH || points < 2 || (!timedOut && Date.now() > deadline)) {
           throw depth === 0 ? err : new PrometheusError(`${err.message} (also ${timedOut ? 'timed out' : 'refused'} when read in ${2 ** depth} parts)`, err.kind, err.status, err.serverTimeout);
         }
+        // No answer to anything, not only to this read: hung, not busy. Said at once, as before the split existed.
+        if (ownTimeout && depth === 0 && !(await this.answering(asked, opts))) throw err;
         const over = `${shortQuery(promql)} over ${durationWords(e - s)}`;
         const parts = `reading it again in parts of its time range, down to 1/${2 ** SPLIT_DEPTH}`;
         if (ownTimeout) this.note('client-timeout', `Prometheus at ${this.displayUrl} did not answer ${over} within ${Math.round(this.timeoutMs / 1000)} s (MOrA's own request timeout): ${parts}`);
