@@ -20,29 +20,10 @@ const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^(git@|github\.com\/|gitlab\.com\/|bitbu
 
 /** The references of a kustomization's text; undefined when it is not one (another kind) or does not parse. Never throws. */
 export function kustomizationRefs(text: string): KustomizationRefs | undefined {
-  let root: YamlNode | null;
-  try {
-    const doc = parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length > 0) return undefined;
-    root = doc.contents as YamlNode | null;
-  } catch {
-    return undefined;
-  }
-  if (!isMap(root)) return undefined;
-  const scalar = (n: unknown): string | undefined => (isScalar(n) && typeof n.value === 'string' ? n.value : undefined);
-  const kind = scalar(root.get('kind', true));
-  if (kind !== undefined && kind !== 'Kustomization' && kind !== 'Component') return undefined;
-  const paths: string[] = [];
-  for (const field of ['resources', 'bases', 'components']) {
-    const list = root.get(field, true);
-    if (!isSeq(list)) continue;
-    for (const item of list.items) {
-      const p = scalar(item)?.trim();
-      if (p && !REMOTE.test(p)) paths.push(p);
-    }
-  }
-  const namespace = scalar(root.get('namespace', true))?.trim();
-  return namespace ? { paths, namespace } : { paths };
+  const k = kustomizationEntries(text);
+  if (!k) return undefined;
+  const paths = k.entries.map((e) => e.path);
+  return k.namespace ? { paths, namespace: k.namespace } : { paths };
 }
 
 /** A local reference of a kustomization, with the field it is listed under and its 1-based line. */
