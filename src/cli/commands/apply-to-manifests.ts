@@ -36,7 +36,8 @@ import { neverRecommendedNote, replicasDecision } from '../../manifests/from-rec
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
 import { manifestFileList } from './manifest-files';
-import { fileHolding, inlinePatchHolders, replicasOnlyWorkloads, RepeatedTarget, type PatchHolder, type WorkloadRef } from './manifests-apply-many';
+import { fileHolding, RepeatedTarget } from './manifests-apply-many';
+import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { atOnce, stepWise } from './interrupt-signals';

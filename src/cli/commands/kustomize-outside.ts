@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { ManifestChange, ManifestContainer } from '../../manifests';
 import { scanManifest } from '../../manifests';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
-import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type ScannedFile, type TextAndScan } from './manifests-apply-many';
+import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type ScannedFile, type TextAndScan } from './patch-holders';
 import { readManifest } from './manifest-read';
 
 /** A file (or an inline patch) outside the paths given that holds workloads kustomize renders from a kustomization inside. */

@@ -18,7 +18,7 @@ import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../../m
 import { scanManifest } from '../../manifests';
 import { KUSTOMIZATION_NAMES } from '../../manifests/kustomization';
 import { KINDS_WITH_REPLICAS } from '../../manifests/workloads';
-import type { WorkloadRef } from './manifests-apply-many';
+import type { WorkloadRef } from './patch-holders';
 import { FolderAutoscalers } from '../../views/folder-autoscalers';
 import { ManifestRefusal, readManifest } from './manifest-read';
 
