@@ -1162,7 +1162,7 @@ function idLeftOut(all: Map<string, SeriesRows>, lines: readonly string[], heade
  * columns (at most 32), as `interleavedSeries` looks at a file read without --series-column.
  */
 function idTakingTurns(all: Map<string, SeriesRows>, lines: readonly string[], header: readonly string[] | undefined, used: ReadonlyArray<number | undefined>,
-  columns: number): { key: string; column: number; line: number; was: string; is: string } | undefined {
+  columns: number): { key: string; column: number; line: number; was: string; is: string; ids?: string[] } | undefined {
   const others = Array.from({ length: columns }, (_, j) => j).filter((j) => !used.includes(j) && (!header || header[j] !== '')).slice(0, 32);
   if (others.length === 0) return undefined;
   let looked = 0;
@@ -1181,12 +1181,13 @@ function idTakingTurns(all: Map<string, SeriesRows>, lines: readonly string[], h
     const ts = [...new Set(r.t.slice(0, n))].sort((a, b) => a - b);
     const step = medianStep(ts);
     if (ts.slice(1).filter((x, i) => Math.abs(x - ts[i] - step) <= 0.01 * step).length >= 0.9 * (ts.length - 1)) {
-      // Ids exactly half a step apart (A at :00, B at :30 of a 60 s step) merge into a regular grid of half the step:
-      // there, two numeric values taking strict turns row by row in time order are ids; a metric cycling over more values
-      // (Alibaba's mem_util_percent), a replica or shift column changing rarely, or a node constant per series are not.
+      // Ids exactly half a step apart (A at :00, B at :30 of a 60 s step), or N ids at equal offsets (1 at :00, 2 at :20,
+      // 3 at :40), merge into a regular grid of 1/N of the step: there, numeric values taking turns row by row in one cycle
+      // in time order are ids; a metric varying over more values in no fixed cycle (Alibaba's mem_util_percent), a replica
+      // or shift column changing rarely, or a node constant per series are not.
       for (let k = 0; k < labels.length; k++) {
         const turn = strictTurns(r.t.slice(0, n), labels[k]);
-        if (turn) return { key, column: others[k], line: r.lineOf[turn.row], was: turn.was, is: turn.is };
+        if (turn) return { key, column: others[k], line: r.lineOf[turn.row], was: turn.was, is: turn.is, ids: turn.ids };
       }
       continue;
     }
@@ -1226,24 +1227,49 @@ function twoGrids(t: readonly number[], col: readonly string[], step: number): {
 }
 
 /**
- * Two numeric values of a column that take turns row by row in time order (a b a b …, ≥ 95% of neighbouring rows
- * differ, blanks skipped), each on ≥ MIN_SERIES_ROWS rows: two ids sampled half a step apart. A column holding the
- * rows' own second, minute or hour (`second` 0, 30, 0, … on a 30 s series) is a part of the time, no id.
+ * Numeric values of a column that take turns row by row in time order, each in its place of one cycle: two (a b a b …,
+ * ids half a step apart) or more (a b c a b c …, three ids at equal offsets of one step, which merge into a regular grid
+ * of a third of it): ≥ 95% of neighbouring rows differ (blanks skipped) and, with three or more values, ≥ 95% of rows hold
+ * the value of the row that many rows before, each value so on a grid whose step divides a day; at most MAX_SERIES_LABELS
+ * values, each on ≥ MIN_SERIES_ROWS rows. A column
+ * holding the rows' own second, minute, hour or weekday (`second` 0, 30, 0, … on a 30 s series; `hour` on an hourly one)
+ * is a part of the time, no id. `ids`: the values in the order they first appear in time; `was`, `is` the first two.
  */
-function strictTurns(t: readonly number[], col: readonly string[]): { was: string; is: string; row: number } | undefined {
+function strictTurns(t: readonly number[], col: readonly string[]): { was: string; is: string; row: number; ids: string[] } | undefined {
   const order = Array.from(t.keys()).filter((x) => col[x] !== '').sort((a, b) => t[a] - t[b] || a - b);
-  const values = new Set(order.map((x) => col[x]));
-  if (values.size !== 2 || ![...values].every((x) => DECIMAL.test(x))) return undefined;
-  const [a, b] = [...values];
-  const rowsOf = (v: string) => order.filter((x) => col[x] === v).length;
-  if (rowsOf(a) < MIN_SERIES_ROWS || rowsOf(b) < MIN_SERIES_ROWS) return undefined;
+  const rows = new Map<string, number>();
+  for (const x of order) {
+    rows.set(col[x], (rows.get(col[x]) ?? 0) + 1);
+    if (rows.size > MAX_SERIES_LABELS) return undefined;
+  }
+  const n = rows.size;
+  if (n < 2 || ![...rows.keys()].every((x) => DECIMAL.test(x)) || [...rows.values()].some((c) => c < MIN_SERIES_ROWS)) return undefined;
   const turns = order.slice(1).filter((x, i) => col[x] !== col[order[i]]).length;
   if (turns < 0.95 * (order.length - 1)) return undefined;
-  const parts = [(s: number) => s % 60, (s: number) => Math.floor(s / 60) % 60, (s: number) => Math.floor(s / 3600) % 24];
+  if (n > 2) {
+    // Three ids or more: each in its own place of the cycle (a b c a b c), not any order of values that differ row to row;
+    // and each id then sampled every n steps of the merged grid, a step that divides a day as a scrape or export step does
+    // (3 × 20 s: 1 min). A metric that happens to repeat with a period of its own (20 values over 20 rows of 5 min: 100
+    // min) is no id.
+    if (order.slice(n).filter((x, i) => col[x] === col[order[i]]).length < 0.95 * (order.length - n)) return undefined;
+    const perDay = 86_400 / (n * medianStep(order.map((x) => t[x])));
+    if (!(perDay >= 1) || Math.abs(perDay - Math.round(perDay)) > 0.01) return undefined;
+  }
+  const day = (s: number) => Math.floor(s / 86_400);
+  const parts = [(s: number) => s % 60, (s: number) => Math.floor(s / 60) % 60, (s: number) => Math.floor(s / 3600) % 24,
+    (s: number) => (day(s) + 4) % 7, (s: number) => ((day(s) + 3) % 7) + 1];
   if (parts.some((part) => order.every((x) => Number(col[x]) === part(Math.floor(t[x]))))) return undefined;
-  const first = order[0];
-  const second = order.find((x) => col[x] !== col[first])!;
-  return { was: col[first], is: col[second], row: second };
+  const firstRow = new Map<string, number>();
+  for (const x of order) if (!firstRow.has(col[x])) firstRow.set(col[x], x);
+  const ids = [...firstRow.keys()];
+  return { was: ids[0], is: ids[1], row: firstRow.get(ids[1])!, ids };
+}
+
+/** Ids as a message lists them: `"2002" and "1001"` for two (the later one first), `"1", "2" and "3"` for more (the first five). */
+function idList(turns: { was: string; is: string; ids?: readonly string[] }): string {
+  const ids = turns.ids && turns.ids.length > 2 ? turns.ids : [turns.is, turns.was];
+  const shown = ids.slice(0, ids.length > 6 ? 5 : ids.length).map((x) => `"${clip(x, 40)}"`);
+  return ids.length > shown.length ? `${shown.join(', ')} and ${ids.length - shown.length} more` : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
 }
 
 /** The median step between the distinct times of `t` (NaN with fewer than two). */
@@ -1457,8 +1483,10 @@ function parseCsvLayout(text: string, name: string, layout: CsvLayout): Labelled
       const cols = [...seriesCols, turns.column].sort((a, b) => a - b);
       const flag = cols.map((j) => (header ? clip(header[j], 40) : String(j + 1))).join(',');
       const col = header ? clip(header[turns.column], 40) : `column ${turns.column + 1}`;
-      throw new InputError(`${name}: line ${turns.line}: series "${clip(turns.key, 40)}" holds several series: ${col} "${clip(turns.is, 40)}" and "${clip(turns.was, 40)}" `
-        + `take turns in it over the same time; --series-column leaves ${col} out, which tells them apart: give --series-column ${flag}`);
+      // Three ids or more at equal offsets: all of them named (the first five), and how they take turns.
+      const many = turns.ids !== undefined && turns.ids.length > 2;
+      throw new InputError(`${name}: line ${turns.line}: series "${clip(turns.key, 40)}" holds several series: ${col} ${idList(turns)} `
+        + `take turns in it over the same time${many ? `, one after another, each at its own offset (${turns.ids!.length} series)` : ''}; --series-column leaves ${col} out, which tells them apart: give --series-column ${flag}`);
     }
   }
   if (!keyed) {

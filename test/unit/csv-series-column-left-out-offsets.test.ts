@@ -129,3 +129,68 @@ describe('--series-column that leaves out numeric ids sampled exactly half a ste
     });
   });
 });
+
+// Three numeric ids or more at equal offsets of one step (machine 1 at :00, 2 at :20, 3 at :40 of a 60 s step) merge into
+// one regular 20 s grid, on which only two values taking turns were taken for ids: the three were one 20 s series.
+describe('--series-column that leaves out three or more numeric ids sampled at equal offsets', () => {
+  const DAYS = 3 * 1440;
+  function equalOffsets(ids: number): string {
+    const rows = ['machine,instance_index,second,load_class,start_time,cpu'];
+    let seed = 11;
+    let cls = 1;
+    for (let k = 0; k < DAYS; k++) {
+      const t = T0 + k * 60;
+      for (let m = 1; m <= ids; m++) {
+        const at = t + ((m - 1) * 60) / ids;
+        // A metric of three values that changes every row but in no fixed cycle is no id.
+        seed = (seed * 16807) % 2147483647;
+        cls = ((cls + (seed % 2)) % 3) + 1;
+        rows.push(`${m},0,${Math.round(at) % 60},${cls},${Math.round(at)},${(0.2 * m + 0.1 * Math.sin(k / 12)).toFixed(4)}`);
+      }
+    }
+    return rows.join('\n') + '\n';
+  }
+  const base = (file: string) => ['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '1', '-q', '--time-column', 'start_time', '--value-column', 'cpu'];
+
+  it('is refused naming the column and every id, not read as one series of a third of the step', async () => {
+    await inTempDir(async (dir) => {
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, equalOffsets(3));
+      const r = await mora([...base(file), '--series-column', 'instance_index']);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, '');
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.match(r.err, /series "0" holds several series: machine "1", "2" and "3" take turns in it over the same time, one after another, each at its own offset \(3 series\); --series-column leaves machine out, which tells them apart: give --series-column machine,instance_index$/m);
+      const ok = await mora([...base(file), '--series-column', 'machine,instance_index', '-f', 'json']);
+      assert.equal(ok.code, 0, ok.err);
+      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      assert.deepEqual(names, ['1/0', '2/0', '3/0']);
+      // Four ids at 15 s offsets alike.
+      writeFileSync(file, equalOffsets(4));
+      const four = await mora([...base(file), '--series-column', 'instance_index']);
+      assert.equal(four.code, 2, four.err);
+      assert.match(four.err, /machine "1", "2", "3" and "4" take turns .*\(4 series\)/);
+    });
+  });
+
+  it('one machine alone reads: its second of the minute and a metric changing row to row in no fixed cycle are no ids', async () => {
+    await inTempDir(async (dir) => {
+      // One machine sampled every 20 s: the second column cycles 0, 20, 40 as a time part does; load_class changes every row.
+      const rows = ['machine,instance_index,second,load_class,start_time,cpu'];
+      let seed = 5;
+      let cls = 1;
+      for (let k = 0; k < 3 * DAYS; k++) {
+        const t = T0 + k * 20;
+        seed = (seed * 16807) % 2147483647;
+        cls = ((cls + (seed % 2)) % 3) + 1;
+        rows.push(`1,0,${t % 60},${cls},${t},${(0.2 + 0.1 * Math.sin(k / 36)).toFixed(4)}`);
+      }
+      const file = join(dir, 'usage.csv');
+      writeFileSync(file, rows.join('\n') + '\n');
+      const r = await mora([...base(file), '--series-column', 'instance_index', '-f', 'json']);
+      assert.equal(r.code, 0, r.err);
+      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))];
+      assert.deepEqual(names, ['0']);
+    });
+  });
+});
