@@ -22,8 +22,11 @@
  * the editor's rule) — gets no replica count: a note names the autoscaler and its bounds instead (a count written over
  * the HPA's would reset the workload on every GitOps sync). A kustomization under the path that reaches outside it (a
  * base, a component) is followed, read only: a change a patch there would override is refused, a recommended workload
- * only there is noted (kustomize-outside.ts). A DeploymentConfig, ReplicationController or Knative Service, which no
- * recommendation names, is noted too (neverRecommendedNote).
+ * only there is noted (kustomize-outside.ts). A single file given is read with the kustomization of its folder the same
+ * way (its patches, other resources, bases and components read, never written: only the file given is). A file that
+ * the kustomization of its folder lists and puts in a `namespace:` is matched in it (kustomize-namespace.ts). A
+ * DeploymentConfig, ReplicationController or Knative Service, which no recommendation names, is noted too
+ * (neverRecommendedNote).
  */
 import { statSync } from 'node:fs';
 import type { Recommendation } from '../../core/recommendation';
@@ -40,6 +43,7 @@ import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
+import { kustomizeNamespaces, type KustomizeNamespace } from './kustomize-namespace';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -91,6 +95,15 @@ export function dryRunSummary(results: readonly ApplyToResult[], failure: ApplyT
   return `dry run: ${would} file(s) would change${refused}${failure ? ' once the failures named above are fixed (until then none would be written)' : ''}; nothing was written\n`;
 }
 
+/** True when `path` is a file (not a folder); false for a path that is neither or cannot be read. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function manifestFiles(path: string): string[] {
   try {
     statSync(path);
@@ -133,6 +146,13 @@ interface PlannedFile {
   edited?: { text: string; edits: unknown[] };
   /** The file's text and scanned containers, once it read as YAML (its kustomization inline patches are read from it). */
   source?: { text: string; containers: readonly ManifestContainer[] };
+  /** The namespace the kustomization of the file's folder renders it in (kustomize-namespace.ts), when it sets one. */
+  namespace?: KustomizeNamespace;
+}
+
+/** `c` in the namespace kustomize renders it in (`kns`), as the recommendations are matched; as it is without one. */
+function inKustomizeNamespace<C extends { namespace: string | null }>(c: C, kns: KustomizeNamespace | undefined): C {
+  return kns ? { ...c, namespace: kns.namespace } : c;
 }
 
 /**
@@ -140,9 +160,9 @@ interface PlannedFile {
  * take a workload's replicas out of the changes (with a note).
  */
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
-  around?: CliAutoscalers): PlannedFile {
+  around?: CliAutoscalers, kns?: KustomizeNamespace): PlannedFile {
   let replicasOnly: readonly WorkloadRef[] = [];
-  const read: Pick<PlannedFile, 'source'> = {}; // set once the file reads as YAML
+  const read: Pick<PlannedFile, 'source' | 'namespace'> = kns ? { namespace: kns } : {}; // source: set once the file reads as YAML
   const notes: string[] = [];
   const done = (result: Omit<ApplyToResult, 'file'>, containers: readonly ManifestContainer[] = []): PlannedFile =>
     ({ file, containers, replicasOnly, changes: [], ...read, result: { file, ...result, ...(notes.length ? { notes } : {}) } });
@@ -183,10 +203,11 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   for (const inWorkload of byWorkload.values()) {
     // Any of its containers, as the editor's Apply (changesFor) matches: the first written may be an init container or
     // a sidecar the recommendation does not cover (init containers are never sized).
-    const [found, match] = inWorkload.map((c) => [c, findRecommendation(c, recs, defaultNamespace)] as const).find(([, m]) => m) ?? [];
+    // In the namespace the kustomization of the file's folder renders it in, when it sets one (not --default-namespace).
+    const [found, match] = inWorkload.map((c) => [c, findRecommendation(inKustomizeNamespace(c, kns), recs, defaultNamespace)] as const).find(([, m]) => m) ?? [];
     if (!found || !match) {
       // A DeploymentConfig, a ReplicationController, a Knative Service: no recommendation can name one; said, not silent.
-      const why = neverRecommendedNote(inWorkload[0], recs, defaultNamespace);
+      const why = neverRecommendedNote(inKustomizeNamespace(inWorkload[0], kns), recs, defaultNamespace);
       if (why !== undefined) unmatchable.push(why);
       continue;
     }
@@ -201,7 +222,8 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
   const never = unmatchable.length ? { neverRecommended: unmatchable.length } : {};
   if (changes.length === 0) {
     const why = !scan.containers.length ? NO_CONTAINERS
-      : unmatchable.length === byWorkload.size ? `no matching recommendation: ${NEVER_KINDS} (noted below)` : 'no matching recommendation';
+      : unmatchable.length === byWorkload.size ? `no matching recommendation: ${NEVER_KINDS} (noted below)`
+      : kns ? `no matching recommendation in namespace ${kns.namespace}, which ${kns.kustomization} puts it in` : 'no matching recommendation';
     return done({ changed: 0, skipped: why, ...never }, scan.containers);
   }
   let edited: { text: string; edits: unknown[] };
@@ -308,12 +330,14 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
 function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: string): Map<string, string> {
   const refusals = new Map<string, string>();
   const patches: PatchHolder[] = inlinePatchHolders(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []));
-  const holders = [...planned, ...patches];
+  // Each file's workloads in the namespace the kustomization of its folder renders them in, when it sets one.
+  const holders = [...planned.map((p) => ({ ...p, containers: p.containers.map((c) => inKustomizeNamespace(c, p.namespace)),
+    replicasOnly: p.replicasOnly.map((w) => inKustomizeNamespace(w, p.namespace)) })), ...patches];
   const inline = new Set(patches.map((h) => h.file));
   for (const p of planned) {
     for (const change of p.changes) {
       // The change's document may have no namespace: the check compares the namespace the recommendation matched in.
-      const target = { ...change.target, namespace: change.target.namespace ?? defaultNamespace };
+      const target = { ...change.target, namespace: targetNamespace(change, p, defaultNamespace) };
       try {
         fileHolding(change.type === 'resources' ? { ...change, target: { ...change.target, ...target } } : { ...change, target }, holders, defaultNamespace);
       } catch (e) {
@@ -335,6 +359,11 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
   return refusals;
 }
 
+/** The namespace the recommendation of a change planned in `p` matched in: kustomize's, the document's or the default. */
+function targetNamespace(change: ManifestChange, p: PlannedFile, defaultNamespace: string): string {
+  return p.namespace?.namespace ?? change.target.namespace ?? defaultNamespace;
+}
+
 /**
  * What a kustomization under `path` renders from outside it (a base, a component: kustomize-outside.ts), never written:
  * a change planned in a file here whose target a patch outside sets (it would win) or that is rendered from outside
@@ -342,15 +371,19 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
  * holds is named in a note of the kustomization that reaches it (`outsideOnly` counts them), instead of no word.
  */
 function outsideTargets(path: string, planned: readonly PlannedFile[], recs: readonly Recommendation[], defaultNamespace: string, refusals: Map<string, string>): void {
-  const outside = outsideReferences(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []), [path]);
+  // A single file given: the kustomization of its folder renders it, and is read (never written) from there.
+  const single = isFile(path) ? path : undefined;
+  const outside = outsideReferences(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []), [path], single);
   if (outside.holders.length === 0) return;
   for (const p of planned) {
     for (const change of p.changes) {
-      const target = { ...change.target, namespace: change.target.namespace ?? defaultNamespace };
+      const target = { ...change.target, namespace: targetNamespace(change, p, defaultNamespace) };
       const why = outsideConflict({ ...change, target } as ManifestChange, p.file, outside, defaultNamespace);
       if (why !== undefined && !refusals.has(p.file)) refusals.set(p.file, why);
     }
   }
+  // One file given: the others are not wanted, so a recommended workload only in them is no news.
+  if (single !== undefined) return;
   // A recommended workload that no file here holds (in any namespace: a patch here without one still holds it).
   const here = (kind: string, name: string) => planned.some((p) => p.containers.some((c) => c.kind === kind && c.name === name));
   for (const rec of recs) {
@@ -452,9 +485,11 @@ function* planAll(path: string, recs: readonly Recommendation[], defaultNamespac
   // The autoscalers of the other files given, of each file's folder and of the kustomize overlays that render it (the
   // editor's rule, manifest-autoscalers.ts); each file's own are found by its plan.
   const autoscalers = replicas ? new CliAutoscalers(files, new Map((yield* readableSteps(files)).map((f) => [f.file, f.text]))) : undefined;
+  // The namespace: of the kustomization of each file's folder that lists it (a single file given reads its folder's too).
+  const namespaces = kustomizeNamespaces(files);
   const planned: PlannedFile[] = [];
   for (const f of files) {
-    planned.push(planFile(f, recs, defaultNamespace, replicas, autoscalers));
+    planned.push(planFile(f, recs, defaultNamespace, replicas, autoscalers, namespaces.get(f)));
     yield;
   }
   const refusals = repeatedTargets(planned, defaultNamespace);

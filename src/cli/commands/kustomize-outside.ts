@@ -14,6 +14,7 @@ import { scanManifest } from '../../manifests';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type ScannedFile, type TextAndScan } from './patch-holders';
 import { readManifest } from './manifest-read';
+import { folderKustomization } from './kustomize-namespace';
 
 /** A file (or an inline patch) outside the paths given that holds workloads kustomize renders from a kustomization inside. */
 export interface OutsideHolder extends ScannedFile {
@@ -40,9 +41,11 @@ const isKustomization = (file: string): boolean => (KUSTOMIZATION_NAMES as reado
 /**
  * The references of the kustomizations among `inside` (the files read from `paths`) to what lies outside `paths`,
  * followed as kustomize follows them: a folder through its kustomization, a file as a resource; with the namespace
- * a kustomization on the way sets (the outermost wins, as kustomize applies it last).
+ * a kustomization on the way sets (the outermost wins, as kustomize applies it last). With `fileGiven` (the one file
+ * `recommend --apply-to` was given), the kustomization of that file's folder is read first, as the one rendering it:
+ * its patches, its other resources, bases and components hold targets too (`via` names it), and are never written.
  */
-export function outsideReferences(inside: readonly TextAndScan[], paths: readonly string[]): OutsideReferences {
+export function outsideReferences(inside: readonly TextAndScan[], paths: readonly string[], fileGiven?: string): OutsideReferences {
   const roots = paths.filter((p) => p !== '-').map((p) => resolve(p));
   const within = (abs: string) => roots.some((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep));
   const insidePatches = new Set<string>();
@@ -112,6 +115,13 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
       if (within(abs)) continue;
       follow(abs, join(dirname(f.file), e.path), `${e.field}: ${e.path} (${f.file}, line ${e.line})`, f.file, k.namespace, false);
     }
+  }
+  const kustomization = fileGiven === undefined || isKustomization(fileGiven) ? undefined : folderKustomization(fileGiven);
+  if (fileGiven !== undefined && kustomization !== undefined) {
+    // Its patch files win over its resources: the file given may be one of them (then it takes the edit).
+    const read = (() => { try { return kustomizationEntries(readManifest(kustomization).text); } catch { return undefined; } })();
+    for (const p of read?.patchFiles ?? []) insidePatches.add(resolve(dirname(kustomization), p));
+    follow(resolve(kustomization), kustomization, `the kustomization of its folder (${kustomization})`, fileGiven, undefined, false);
   }
   // The inline patches (and patch files with a target) of the kustomizations outside, read as a folder's are.
   for (const h of inlinePatchHolders(patchSources)) {
