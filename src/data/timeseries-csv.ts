@@ -935,6 +935,10 @@ function parseCsv(text: string, name: string): ReadSeries {
     ? { timeColumn: String(tCol + 1), valueColumn: String(vCol + 1), seriesColumn: String(labelCols[0] + 1), name: header[labelCols[0]] } : undefined;
   if (mixed) throw withSplit(severalSeries(name, mixed.line, clip(header[labelCols[mixed.column]], 40), mixed.was, mixed.is), split);
   // Pods scraped at different offsets never share a timestamp (the usual Prometheus export): their label column tells them apart.
+  // Numeric columns are not looked at here, nor in a layout read without --series-column: numeric ids half a step apart
+  // (or more at equal offsets), which --series-column's check finds in a column it leaves out (strictTurns), have the
+  // timestamps and the column of one regular series beside a second metric that alternates (replicas 1, 2, 1, 2 every
+  // 5 min: one series, csv-long-format-offsets). Only the flag says the file is long form, its other columns ids.
   const turns = interleavedSeries(t, labels);
   if (turns) {
     const col = clip(header[labelCols[turns.column]], 40);
