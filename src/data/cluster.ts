@@ -70,7 +70,10 @@ export interface ClusterDataSourceOptions {
   step?: number;
   /** PromQL metric/label names and aggregation; defaults fit cAdvisor + kube-state-metrics + http_requests_total. */
   queries?: Partial<Omit<QueryConfig, 'names'>> & { names?: Partial<QueryConfig['names']> };
+  /** MOrA's own timeout of each Prometheus request (--prometheus-timeout, mora.prometheus.timeoutSeconds); default 30 s. */
   prometheusTimeoutMs?: number;
+  /** Where the user sets prometheusTimeoutMs, named by its messages (PrometheusClientOptions.timeoutHint). */
+  prometheusTimeoutHint?: string;
   /** PrometheusClientOptions.onNote of every Prometheus client this source makes (a read split after a server timeout). */
   onPrometheusNote?: (note: string) => void;
   /**
@@ -211,6 +214,7 @@ export class ClusterDataSource implements DataSource {
       url: this.options.prometheusUrl!,
       auth: this.authFor(this.options.prometheusUrl!),
       timeoutMs: this.options.prometheusTimeoutMs,
+      timeoutHint: this.options.prometheusTimeoutHint,
       proxyFromEnv: this.options.proxyFromEnv,
       matchers: this.options.prometheusMatchers,
       headers: this.headersFor(this.options.prometheusUrl!),
@@ -244,7 +248,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url), onNote: this.options.onPrometheusNote }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url), onNote: this.options.onPrometheusNote }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -325,7 +329,7 @@ export class ClusterDataSource implements DataSource {
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
     // Named in errors as the Service it is (not by the long proxy URL), so a refusal reads as the API server's.
     const name = `service ${found.namespace}/${found.name}:${found.port} (discovered in context "${ctx}") through the API server ${found.server}`;
-    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders, onNote: this.options.onPrometheusNote });
+    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders, onNote: this.options.onPrometheusNote });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

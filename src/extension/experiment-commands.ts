@@ -18,6 +18,7 @@ import type { ExperimentViewData } from '../protocol/forecast';
 import type { TreeNode } from '../views/tree-model';
 import type { PlanWizardAnswers } from '../views/experiment-model';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
+import { prometheusTimeoutFromSetting } from './prometheus-timeout-setting';
 import type { MoraContext } from './context';
 import { prometheusAuthFor, prometheusQuerySettingsFor } from './prometheus-token';
 import { DocumentDiagnostics } from './diagnostics';
@@ -263,7 +264,9 @@ export function registerExperimentFeatures(mora: MoraContext, panels: ForecastPa
     const auth = (await prometheusAuthFor(extension.secrets, log))(plan.prometheusUrl);
     // mora.prometheus.matchers, and the headers kept for the plan's Prometheus origin (none for another).
     const query = await prometheusQuerySettingsFor(extension.secrets, log, [plan.prometheusUrl]);
-    const prometheusHooks = { prometheusAuth: auth, prometheusMatchers: query.prometheusMatchers, prometheusHeaders: query.prometheusHeadersFor(plan.prometheusUrl) };
+    const prometheusHooks = { prometheusAuth: auth, prometheusMatchers: query.prometheusMatchers, prometheusHeaders: query.prometheusHeadersFor(plan.prometheusUrl),
+      // mora.prometheus.timeoutSeconds, as the cluster view reads it.
+      ...prometheusTimeoutFromSetting(vscode.workspace.getConfiguration('mora').get<unknown>('prometheus.timeoutSeconds'), (m) => log.warn(m)) };
     // Prometheus is reachable before anything is written, scaled or sent (as `mora experiment run`): asked on the client
     // the run will use (a caller's hooks win there too). No connection or refused credentials (reachabilityFailure,
     // src/data/prometheus/reachability.ts): one error, no record, no workload read or scaled, no load.

@@ -13,6 +13,7 @@ import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { kubeconfigProblem, registerClusterCommands, type KubeconfigProblem } from './cluster-commands';
 import { registerCommands } from './commands';
 import { connectTimeoutFromSetting } from './connect-timeout-setting';
+import { prometheusTimeoutFromSetting } from './prometheus-timeout-setting';
 import { EDITOR_KUBECONFIG_HINT } from './kubeconfig-hint';
 import { loadLive } from './live';
 import { Log } from './log';
@@ -93,6 +94,11 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     // The history the engine uses: an invalid mora.historyDays is its default (recommendSettings warns once about it).
     historyDays: (require('../views/recommend-settings') as typeof import('../views/recommend-settings')).settingCheck('historyDays', cfg.get<unknown>('historyDays')).value,
     connectTimeoutMs: connectTimeoutFromSetting(cfg.get<unknown>('kubernetes.connectTimeoutSeconds'), (message) => {
+      log.warn(message);
+      void vscode.window.showWarningMessage(`MOrA: ${message}`);
+    }),
+    // mora.prometheus.timeoutSeconds: MOrA's own timeout of each Prometheus request (default 30 s), named by its messages.
+    ...prometheusTimeoutFromSetting(cfg.get<unknown>('prometheus.timeoutSeconds'), (message) => {
       log.warn(message);
       void vscode.window.showWarningMessage(`MOrA: ${message}`);
     }),

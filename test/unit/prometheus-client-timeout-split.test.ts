@@ -82,7 +82,7 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     // The whole range, its halves, then the four quarters that answered.
     assert.equal(ranges.length, 1 + 2 + 4, JSON.stringify(ranges));
     assert.equal(notes.length, 1, notes.join('\n'));
-    assert.match(notes[0], /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer sum by \(pod\) \(rate\(container_cpu_usage_seconds_total\[5m\]\)\) over 1d within 2 s \(MOrA's own request timeout\): reading it again in parts of its time range, down to 1\/8$/);
+    assert.match(notes[0], /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer sum by \(pod\) \(rate\(container_cpu_usage_seconds_total\[5m\]\)\) over 1d within 2 s \(MOrA's own request timeout, --prometheus-timeout \(CLI\) or the mora\.prometheus\.timeoutSeconds setting \(VS Code\)\): reading it again in parts of its time range, down to 1\/8$/);
     // Said once per client: another split read tells nothing more.
     await client.queryRange('max by (pod) (container_memory_working_set_bytes)', start, end, 60);
     assert.equal(notes.length, 1);
@@ -97,7 +97,7 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     assert.equal(r.series[0].t.length, 24 * 60 + 1);
     assert.equal(notes.length, 2, notes.join('\n'));
     assert.match(notes[0], /gave up on .* over 1d \(its own --query\.timeout\): reading it again in parts of its time range, down to 1\/8$/);
-    assert.match(notes[1], /did not answer .* over 12h within 2 s \(MOrA's own request timeout\): reading it again in parts of its time range, down to 1\/8$/);
+    assert.match(notes[1], /did not answer .* over 12h within 2 s \(MOrA's own request timeout, --prometheus-timeout \(CLI\) or the mora\.prometheus\.timeoutSeconds setting \(VS Code\)\): reading it again in parts of its time range, down to 1\/8$/);
   });
 
   it('the parts wait for a free slot: never more requests in flight than the client\'s concurrency', async () => {
@@ -129,7 +129,7 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     const err = await client.queryRange('sum(rate(container_cpu_usage_seconds_total[5m]))', start, end, 60).then(() => undefined, (e: Error & { kind?: string }) => e);
     assert.ok(err, 'expected an error');
     assert.equal(err.kind, 'timeout');
-    assert.match(err.message, /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer query sum\(rate\(container_cpu_usage_seconds_total\[5m\]\)\) within 2 s — is it overloaded\? try a shorter range or a larger step \(also timed out when read in 8 parts\)$/);
+    assert.match(err.message, /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer query sum\(rate\(container_cpu_usage_seconds_total\[5m\]\)\) within 2 s \(MOrA's own request timeout, --prometheus-timeout \(CLI\) or the mora\.prometheus\.timeoutSeconds setting \(VS Code\)\) — is it overloaded\? try a shorter range or a larger step \(also timed out when read in 8 parts\)$/);
     // Down to eighths (3 h), never below.
     assert.ok(ranges.some(([s, e]) => e - s === 3 * 3600), JSON.stringify(ranges));
     assert.ok(ranges.every(([s, e]) => e - s >= 3 * 3600 - 60), JSON.stringify(ranges));
@@ -151,9 +151,9 @@ describe('Prometheus client: a range read that hit MOrA\'s own request timeout i
     const notes: string[] = [];
     const client = new PrometheusClient({ url, timeoutMs: TIMEOUT_MS, onNote: (n) => notes.push(n) });
     const err = await client.query('count(container_cpu_usage_seconds_total)').then(() => undefined, (e: Error) => e);
-    assert.match(err?.message ?? '', /did not answer query count\(container_cpu_usage_seconds_total\) within 2 s — is it overloaded\?/);
+    assert.match(err?.message ?? '', /did not answer query count\(container_cpu_usage_seconds_total\) within 2 s \(MOrA's own request timeout, --prometheus-timeout \(CLI\) or the mora\.prometheus\.timeoutSeconds setting \(VS Code\)\) — is it overloaded\?/);
     const lookup = await client.queryInParts((part) => `max by (pod, owner_name) (max_over_time(kube_pod_owner{namespace="shop"${part}}[14d]))`, 'pod', start).then(() => undefined, (e: Error) => e);
-    assert.match(lookup?.message ?? '', /did not answer query max by \(pod, owner_name\) .* within 2 s — is it overloaded\? try a shorter range or a larger step$/);
+    assert.match(lookup?.message ?? '', /did not answer query max by \(pod, owner_name\) .* within 2 s \(MOrA's own request timeout, --prometheus-timeout \(CLI\) or the mora\.prometheus\.timeoutSeconds setting \(VS Code\)\) — is it overloaded\? try a shorter range or a larger step$/);
     assert.equal(instants.length, 2, instants.join('\n'));
     assert.deepEqual(notes, []);
   });

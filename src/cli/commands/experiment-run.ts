@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../errors';
 import { connectTimeoutOption } from './connect-timeout';
+import { prometheusTimeoutOption } from './prometheus-timeout';
 import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors, untilWritesListen } from './interrupt-signals';
 import type { CellLoadDriver, ExperimentPlan, PlanExpansion } from '../../data/experiments/plan-file';
 import type { PlanDocument, PlanRunHooks } from '../../data/experiments/plan-run';
@@ -28,6 +29,8 @@ export interface ExperimentRunOptions {
   context?: string;
   /** --connect-timeout of mora experiment, seconds. */
   connectTimeout?: string;
+  /** --prometheus-timeout of mora experiment, seconds (prometheus-timeout.ts). */
+  prometheusTimeout?: string;
   format: string;
   jmeter?: string;
 }
@@ -40,10 +43,10 @@ export function registerRun(experiment: Command): void {
     .option('--yes', 'do not ask before sending the load (needed when stdin is not a terminal)')
     .option('--jmeter <path>', 'the jmeter binary for .jmx cells (default: MORA_JMETER, then jmeter on PATH)')
     // commander gives options `mora experiment` also has to that command wherever they stand, so these are read from it.
-    .addHelpText('after', '\nAlso (options of mora experiment, before or after "run"):\n  --kubeconfig <file>  kubeconfig for scaling the plan\'s workloads (default: $KUBECONFIG or ~/.kube/config)\n  --context <name>     kubeconfig context (default: the current context)\n  --connect-timeout <seconds>  Kubernetes API connect timeout for scaling (default 5; 0 = off)\n  --format <format>    text or json (default: text)')
+    .addHelpText('after', '\nAlso (options of mora experiment, before or after "run"):\n  --kubeconfig <file>  kubeconfig for scaling the plan\'s workloads (default: $KUBECONFIG or ~/.kube/config)\n  --context <name>     kubeconfig context (default: the current context)\n  --connect-timeout <seconds>  Kubernetes API connect timeout for scaling (default 5; 0 = off)\n  --prometheus-timeout <seconds>  MOrA\'s own timeout of each Prometheus request (default $MORA_PROMETHEUS_TIMEOUT, else 30)\n  --format <format>    text or json (default: text)')
     .action(async (planFile: string, opts: Pick<ExperimentRunOptions, 'dryRun' | 'yes' | 'jmeter'>, cmd: Command) => {
-      const parent = (cmd.parent?.opts() ?? {}) as { kubeconfig?: string; context?: string; connectTimeout?: string; format?: string };
-      const all: ExperimentRunOptions = { ...opts, kubeconfig: parent.kubeconfig, context: parent.context, connectTimeout: parent.connectTimeout, format: parent.format ?? 'text' };
+      const parent = (cmd.parent?.opts() ?? {}) as { kubeconfig?: string; context?: string; connectTimeout?: string; prometheusTimeout?: string; format?: string };
+      const all: ExperimentRunOptions = { ...opts, kubeconfig: parent.kubeconfig, context: parent.context, connectTimeout: parent.connectTimeout, prometheusTimeout: parent.prometheusTimeout, format: parent.format ?? 'text' };
       const code = await experimentRunCommand(planFile, all, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       if (code) process.exitCode = code;
     });
@@ -106,6 +109,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   const format = opts.format.toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${opts.format}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
+  const { timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint } = prometheusTimeoutOption(opts.prometheusTimeout);
   const { parsePlan, expandPlan, withPrometheusCredentials } = require('../../data/experiments/plan-file') as typeof import('../../data/experiments/plan-file');
   let text: string;
   try {
@@ -152,7 +156,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
       {
         const { planReachabilityFailure } = require('../../data/experiments/plan-prometheus') as typeof import('../../data/experiments/plan-prometheus');
         const { nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
-        const failure = await planReachabilityFailure(plan, {}, hooks.signal);
+        const failure = await planReachabilityFailure(plan, { prometheusTimeoutMs, prometheusTimeoutHint }, hooks.signal);
         if (hooks.signal?.aborted) return 130; // cancelled before anything was sent or written
         if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
       }
@@ -238,6 +242,7 @@ export async function experimentRunCommand(planFile: string, opts: ExperimentRun
   let kube: import('../../data/kube/client').KubeClient | undefined;
   try {
     const result = await runPlan(plan, {
+      prometheusTimeoutMs, prometheusTimeoutHint,
       ...hooks.planRun,
       signal: controller.signal,
       jmxDriver: jmxDriver(opts.jmeter),

@@ -19,6 +19,7 @@ import { EXIT_FAILURE, EXIT_PARTIAL, EXIT_UNREACHABLE, UserError } from '../erro
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
 import { INTERRUPT_SIGNALS, QUIT_HINT, RestoreSignals, dropOutputErrors, interruptedBeforeWriting } from './interrupt-signals';
 import { PROMETHEUS_CREDENTIALS_HELP } from './prometheus-options';
+import { PROMETHEUS_TIMEOUT_FLAG, PROMETHEUS_TIMEOUT_HELP, prometheusTimeoutOption } from './prometheus-timeout';
 import type { WorkloadKind } from '../../core/workload';
 
 export interface ExperimentCliOptions {
@@ -33,6 +34,8 @@ export interface ExperimentCliOptions {
   context?: string;
   /** --connect-timeout, seconds. */
   connectTimeout?: string;
+  /** --prometheus-timeout (prometheus-timeout.ts), seconds; also read by `experiment run`. */
+  prometheusTimeout?: string;
   scrapeInterval: string;
   selector?: string;
   workload?: string;
@@ -75,6 +78,7 @@ export function register(program: Command): void {
     // Checked in the action rather than as commander's required options, which would also be demanded of `experiment run`.
     .option('--target <url>', 'the service URL to load (http or https; one GET checks it first, unless --workload is scaled: refused connections or an unknown host is exit 3, nothing written) (required)')
     .option('--prometheus <url>', `Prometheus base URL (${PROMETHEUS_CREDENTIALS_HELP})`, process.env.MORA_PROMETHEUS_URL ?? 'http://127.0.0.1:9090')
+    .option(PROMETHEUS_TIMEOUT_FLAG, PROMETHEUS_TIMEOUT_HELP)
     .option('--levels <rates>', 'comma-separated load levels in requests/s, e.g. 10,50,100 (required)')
     .option('--duration <time>', 'time per level, e.g. 20s or 2m; each level is summarised over the rows whose rate window (4 scrapes) lies inside it, so the default 90s gives 3 rows at the default 15s scrape', '90s')
     .option('--out <dir>', 'folder for <id>.csv and <id>.json (required)')
@@ -109,6 +113,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
   const levels = parseLevels(opts.levels);
   const durationSeconds = parseDuration('--duration', opts.duration);
   const scrapeIntervalSeconds = parseDuration('--scrape-interval', opts.scrapeInterval);
+  const { timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint } = prometheusTimeoutOption(opts.prometheusTimeout);
   const replicaCounts = (opts.replicas ?? '1').split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
     const n = Number(p);
     if (!Number.isInteger(n) || n < 1) throw new UserError(`--replicas: "${p}" is not a whole number ≥ 1`);
@@ -195,7 +200,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
     // and a failure from there on is recorded, as a run that started.
     const { authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
     const { reachabilityFailure, nothingSentMessage } = require('../../data/prometheus/reachability') as typeof import('../../data/prometheus/reachability');
-    const failure = await reachabilityFailure({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus' }, controller.signal);
+    const failure = await reachabilityFailure({ url: opts.prometheus, auth: authFromEnv(), urlHint: '--prometheus', timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint }, controller.signal);
     if (controller.signal.aborted) return 130; // Ctrl-C before anything was sent or written
     if (failure) throw new UserError(nothingSentMessage(failure), EXIT_UNREACHABLE);
     // The target takes connections, before the run waits up to 10 scrape intervals for its first scrapes and writes a
@@ -221,6 +226,7 @@ export async function experimentCommand(opts: ExperimentCliOptions, out: (s: str
       connections,
     }, scaler, {
       signal: controller.signal,
+      prometheusTimeoutMs, prometheusTimeoutHint,
       // A read-back split after a timeout (Prometheus' own or MOrA's): said once on stderr, as `mora recommend` says it.
       onPrometheusNote: (note) => err(`mora: ${note}\n`),
       onScale: (r) => err(`scaling ${workload?.kind}/${workload?.name} to ${r} replica(s) and waiting until they are ready\n`),

@@ -19,6 +19,8 @@ import { redactFreeText } from '../../core/redact';
 import { forTerminal } from '../format/terminal';
 import { terminalWidth, wrapWords } from '../format/table';
 import { displayUrl } from '../../data/prometheus/errors';
+import { PROMETHEUS_TIMEOUT_FLAG, prometheusTimeoutOption } from './prometheus-timeout';
+import { PROMETHEUS_TIMEOUT_ENV } from '../../data/prometheus/timeout';
 import { collectPrometheusHeader, prometheusHeaderSecrets, prometheusQueryOptions, PROMETHEUS_CREDENTIALS_HELP, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP, type PrometheusQueryFlags } from './prometheus-options';
 
 export interface HealthCliOptions extends PrometheusQueryFlags {
@@ -31,7 +33,12 @@ export interface HealthCliOptions extends PrometheusQueryFlags {
   connectTimeout?: string;
   kubernetes?: boolean;
   format: string;
+  /** --timeout, seconds (default 10): every request's, Prometheus' unless --prometheus-timeout or its variable is set. */
   timeout: string;
+  /** --prometheus-timeout, seconds: MOrA's own timeout of each Prometheus request (prometheus-timeout.ts). */
+  prometheusTimeout?: string;
+  /** --timeout was typed (not its default): it wins over $MORA_PROMETHEUS_TIMEOUT. */
+  timeoutGiven?: boolean;
   /** --prometheus came from $MORA_PROMETHEUS_URL (the option's default), not the command line. */
   prometheusFromEnv?: boolean;
 }
@@ -52,10 +59,12 @@ export function register(program: Command): void {
     .option('--context <names>', 'check this kubeconfig context (several: a,b) instead of the current one')
     .option(CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP)
     .option('--no-kubernetes', 'skip the Kubernetes API check')
-    .option('--timeout <seconds>', 'per-request timeout', '10')
+    .option(PROMETHEUS_TIMEOUT_FLAG, `MOrA's own timeout of each Prometheus request, in seconds; default --timeout when typed, else $${PROMETHEUS_TIMEOUT_ENV}, else --timeout's 10`)
+    .option('--timeout <seconds>', 'per-request timeout (Prometheus\'s too, unless --prometheus-timeout is given)', '10')
     .option('-f, --format <format>', 'text or json (the report is on stdout whatever the exit code: JSON {"ok": false, …} when a check failed)', 'text')
     .action(async (opts: HealthCliOptions, cmd: Command) => {
       if (opts.prometheus !== undefined && cmd.getOptionValueSource('prometheus') === 'default') opts.prometheusFromEnv = true;
+      if (cmd.getOptionValueSource('timeout') !== 'default') opts.timeoutGiven = true;
       const { text, code, failed } = await healthCommand(opts);
       process.stdout.write(text);
       if (code) {
@@ -80,6 +89,10 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const timeout = Number(opts.timeout);
   if (!(timeout > 0)) throw new UserError(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
   const connectTimeoutMs = connectTimeoutOption(opts.connectTimeout);
+  // --prometheus-timeout, else a typed --timeout, else $MORA_PROMETHEUS_TIMEOUT, else --timeout's default (10 s).
+  const ownTimeout = opts.prometheusTimeout !== undefined || !opts.timeoutGiven ? prometheusTimeoutOption(opts.prometheusTimeout) : { timeoutMs: undefined };
+  const prometheusTimeoutMs = ownTimeout.timeoutMs ?? timeout * 1000;
+  const prometheusTimeoutHint = ownTimeout.timeoutMs !== undefined ? ownTimeout.timeoutHint : '--timeout or --prometheus-timeout';
   const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
   // The headers' credentials (not tenant ids: headers.ts) never reach the output, whatever a server echoes into a
   // message: each check's message is redacted, its name and the JSON's structure never.
@@ -92,7 +105,7 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   const kubernetes = opts.kubernetes !== false && found.kind !== 'none';
   const { ClusterDataSource, worstProblem } = require('../../data/cluster') as typeof import('../../data/cluster');
   const chosen = healthPrometheus(opts, found.kind !== 'none');
-  const source = new ClusterDataSource({ prometheusUrl: chosen.url, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs: timeout * 1000 });
+  const source = new ClusterDataSource({ prometheusUrl: chosen.url, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, prometheusTimeoutMs, prometheusTimeoutHint });
   if (contexts && found.kind === 'none') throw new UserError(`--context ${opts.context}: ${noKubeconfigMessage(found, 'pass --kubeconfig <file>')}`);
   const checks = await source.checks({ kubernetes, contexts });
   // A URL MOrA chose (the default) or took from the environment is said with why, so "refused the connection" at

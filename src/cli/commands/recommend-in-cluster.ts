@@ -33,6 +33,7 @@ import { redactOutput, redactSecrets, replaceSecrets, stripUserinfo } from '../.
 import { InClusterMetrics, checkPushgatewayUrl, countingFetch, modelErrorsOf } from '../../data/kube/in-cluster-metrics';
 import { connectTimeoutOption } from './connect-timeout';
 import { prometheusHeaderSecrets, prometheusQueryOptions } from './prometheus-options';
+import { prometheusTimeoutOption } from './prometheus-timeout';
 import { onlyContexts, recommendModel, recommendPolicy, type RecommendCliOptions } from './recommend';
 
 export interface InClusterCliOptions extends RecommendCliOptions {
@@ -259,6 +260,8 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
   // --prometheus-matchers / --prometheus-header, checked as `mora recommend` checks them; the same on a given URL and a discovered one.
   const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
   const headerValues = prometheusHeaderSecrets(opts);
+  // --prometheus-timeout, else $MORA_PROMETHEUS_TIMEOUT (the Job's settings), else 30 s: on a given URL and a discovered one.
+  const { timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint } = prometheusTimeoutOption(opts.prometheusTimeout, env);
   const policy = recommendPolicy(opts);
   // -m and --set, checked as mora recommend checks them (recommend.ts recommendModel): a bad option is exit 2 before any read.
   const { model, modelOptions } = recommendModel(opts);
@@ -284,14 +287,14 @@ async function runShard(opts: InClusterCliOptions, env: NodeJS.ProcessEnv, metri
     const { PrometheusClient, authFromEnv } = require('../../data/prometheus/client') as typeof import('../../data/prometheus/client');
     const { axiosFetch } = require('../../data/http') as typeof import('../../data/http');
     try {
-      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics), matchers: prometheusMatchers, headers: prometheusHeaders, onNote });
+      prometheus = new PrometheusClient({ url: opts.prometheus, auth: authFromEnv(env), fetch: countingFetch(axiosFetch(), metrics), matchers: prometheusMatchers, headers: prometheusHeaders, timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint, onNote });
     } catch (e) {
       throw new UserError((e as Error).message);
     }
   }
   const cluster = new ClusterDataSource({
     prometheus, prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs, historyDays: policy.historyDays,
-    onPrometheusNote: onNote,
+    prometheusTimeoutMs, prometheusTimeoutHint, onPrometheusNote: onNote,
     ...(pinned !== undefined ? { now: () => pinned } : {}),
   });
   // --context: the shard's one context, and the one the health check looks at (not the kubeconfig's current context); a

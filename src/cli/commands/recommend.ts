@@ -9,6 +9,7 @@ import { forTerminal, forTerminalPatch, forTerminalText } from '../format/termin
 import { PartialResult, UserError, EXIT_UNREACHABLE, EXIT_USAGE } from '../errors';
 import { oneTurn, untilWritesListen } from './interrupt-signals';
 import { CONNECT_TIMEOUT_FLAG, CONNECT_TIMEOUT_HELP, connectTimeoutOption } from './connect-timeout';
+import { PROMETHEUS_TIMEOUT_FLAG, PROMETHEUS_TIMEOUT_HELP, prometheusTimeoutOption } from './prometheus-timeout';
 import { collectPrometheusHeader, prometheusQueryOptions, PROMETHEUS_CREDENTIALS_HELP, PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP } from './prometheus-options';
 import { DEFAULT_RISK, RISK_RANGE, type Policy } from '../../rightsizing/engine/policy';
 
@@ -53,6 +54,8 @@ export interface RecommendCliOptions {
   prometheusMatchers?: string;
   /** --prometheus-header 'Name: value' (repeatable). */
   prometheusHeader?: string[];
+  /** --prometheus-timeout (prometheus-timeout.ts), seconds: MOrA's own timeout of each Prometheus request. */
+  prometheusTimeout?: string;
   kubeconfig?: string;
   /** --context: one kubeconfig context, or several separated by commas. */
   context?: string;
@@ -97,6 +100,7 @@ export function register(program: Command): void {
     .option('--prometheus-selector <labels>', 'label selector of the Prometheus Service, tried before the known ones when discovering')
     .option(PROMETHEUS_MATCHERS_FLAG, PROMETHEUS_MATCHERS_HELP)
     .option(PROMETHEUS_HEADER_FLAG, PROMETHEUS_HEADER_HELP, collectPrometheusHeader)
+    .option(PROMETHEUS_TIMEOUT_FLAG, PROMETHEUS_TIMEOUT_HELP)
     .option('--kubeconfig <file>', 'kubeconfig for --source cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <names>', 'only this kubeconfig context (several: a,b); with --apply-cluster, the contexts to write to (default: the current context, as kubectl)')
     .option('--all-contexts', 'with --apply-cluster: write to every context of the kubeconfig, not only the current one')
@@ -215,6 +219,7 @@ export function clusterFlagsGiven(opts: RecommendCliOptions): string[] {
     ['--prometheus-selector', opts.prometheusSelector !== undefined],
     ['--prometheus-matchers', opts.prometheusMatchers !== undefined],
     ['--prometheus-header', (opts.prometheusHeader?.length ?? 0) > 0],
+    ['--prometheus-timeout', opts.prometheusTimeout !== undefined],
     ['--kubeconfig', opts.kubeconfig !== undefined],
     ['--context', opts.context !== undefined],
     ['--connect-timeout', opts.connectTimeout !== undefined],
@@ -379,7 +384,8 @@ async function recommendRun(opts: RecommendCliOptions, onListening?: () => void)
   } else if (opts.source === 'cluster') {
     const { ClusterDataSource } = require('../../data/cluster') as typeof import('../../data/cluster');
     const { prometheusMatchers, prometheusHeaders } = prometheusQueryOptions(opts);
-    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload, namespace: askedNamespace,
+    const { timeoutMs: prometheusTimeoutMs, timeoutHint: prometheusTimeoutHint } = prometheusTimeoutOption(opts.prometheusTimeout);
+    cluster = new ClusterDataSource({ prometheusUrl: opts.prometheus, prometheusSelector: opts.prometheusSelector, prometheusMatchers, prometheusHeaders, prometheusTimeoutMs, prometheusTimeoutHint, kubeconfig: opts.kubeconfig, connectTimeoutMs: connectTimeoutOption(opts.connectTimeout), historyDays: policy.historyDays, reportUncoveredPods: !opts.workload, namespace: askedNamespace,
       // A read Prometheus gave up on (its --query.timeout), read again in parts: said once per Prometheus, even with -q.
       onPrometheusNote: (note) => process.stderr.write(`mora: ${forTerminal(note)}\n`) });
     // No kubeconfig, or one that cannot be read: that one line, before Prometheus is tried.

@@ -19,13 +19,18 @@ export interface PlanPrometheusSettings {
   prometheusAuth?: PrometheusAuth;
   prometheusMatchers?: string;
   prometheusHeaders?: Record<string, string>;
+  /** MOrA's own timeout of each Prometheus request (--prometheus-timeout, mora.prometheus.timeoutSeconds); default 30 s. */
+  prometheusTimeoutMs?: number;
+  /** Where that timeout is set, named by its messages (PrometheusClientOptions.timeoutHint). */
+  prometheusTimeoutHint?: string;
   /** PrometheusClientOptions.onNote of the client built from the plan (a read split after a timeout); `mora experiment run` says it on stderr. */
   onPrometheusNote?: (note: string) => void;
 }
 
 /** The options of the client a plan run builds: the plan's URL with the settings' auth (else the environment's), matchers and headers. */
 export function planPrometheusOptions(plan: Pick<ExperimentPlan, 'prometheusUrl'>, settings: PlanPrometheusSettings): PrometheusClientOptions {
-  return { url: plan.prometheusUrl, auth: settings.prometheusAuth ?? authFromEnv(), matchers: settings.prometheusMatchers, headers: settings.prometheusHeaders, onNote: settings.onPrometheusNote };
+  return { url: plan.prometheusUrl, auth: settings.prometheusAuth ?? authFromEnv(), matchers: settings.prometheusMatchers, headers: settings.prometheusHeaders,
+    timeoutMs: settings.prometheusTimeoutMs, timeoutHint: settings.prometheusTimeoutHint, onNote: settings.onPrometheusNote };
 }
 
 /**

@@ -124,6 +124,10 @@ export interface PlanRunHooks {
   /** Label matchers added to every query (mora.prometheus.matchers), and extra headers on every request (the plan URL's own). */
   prometheusMatchers?: string;
   prometheusHeaders?: Record<string, string>;
+  /** MOrA's own timeout of each Prometheus request (--prometheus-timeout, mora.prometheus.timeoutSeconds); default 30 s. */
+  prometheusTimeoutMs?: number;
+  /** Where that timeout is set, named by its messages (PrometheusClientOptions.timeoutHint). */
+  prometheusTimeoutHint?: string;
   /** PrometheusClientOptions.onNote of the client built from the plan (a read split after a timeout); `mora experiment run` says it on stderr. */
   onPrometheusNote?: (note: string) => void;
   onEvent?: (e: PlanEvent) => void;

@@ -95,8 +95,8 @@ export interface ScalingNote {
 }
 
 /** The options of the client a run builds when none is given: the config's URL, the hooks' auth (else the environment's) and note hook. */
-export function experimentPrometheusOptions(config: Pick<ExperimentConfig, 'prometheusUrl'>, hooks: Pick<ExperimentHooks, 'prometheusAuth' | 'onPrometheusNote'>): PrometheusClientOptions {
-  return { url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), onNote: hooks.onPrometheusNote };
+export function experimentPrometheusOptions(config: Pick<ExperimentConfig, 'prometheusUrl'>, hooks: Pick<ExperimentHooks, 'prometheusAuth' | 'onPrometheusNote' | 'prometheusTimeoutMs' | 'prometheusTimeoutHint'>): PrometheusClientOptions {
+  return { url: config.prometheusUrl, auth: hooks.prometheusAuth ?? authFromEnv(), timeoutMs: hooks.prometheusTimeoutMs, timeoutHint: hooks.prometheusTimeoutHint, onNote: hooks.onPrometheusNote };
 }
 
 export interface ExperimentHooks {
@@ -106,6 +106,10 @@ export interface ExperimentHooks {
   load?: LoadRunner;
   prometheus?: PrometheusClient;
   prometheusAuth?: PrometheusAuth;
+  /** MOrA's own timeout of each request of the client built here (--prometheus-timeout); default 30 s. */
+  prometheusTimeoutMs?: number;
+  /** Where that timeout is set, named by its messages (PrometheusClientOptions.timeoutHint). */
+  prometheusTimeoutHint?: string;
   /** PrometheusClientOptions.onNote of the client built here (a read split after a timeout); `mora experiment` says it on stderr. */
   onPrometheusNote?: (note: string) => void;
   now?: () => number;

@@ -13,6 +13,7 @@ import { PrometheusError, SECRET_PARAM_NAME, displayUrl, redact } from './errors
 import { axiosFetch, isStaleSocketReset, networkFailure, type HttpRequestInit } from '../http';
 import { parseMatchers, withMatchers } from './matchers';
 import { headerSecrets } from './headers';
+import { DEFAULT_PROMETHEUS_TIMEOUT_MS, PROMETHEUS_TIMEOUT_HINT, timeoutSecondsText } from './timeout';
 
 export interface PrometheusAuth {
   bearerToken?: string;
@@ -24,8 +25,13 @@ export interface PrometheusClientOptions {
   /** Base URL, e.g. http://127.0.0.1:9090 or https://host/prometheus (a `user:pass@` in it becomes basic auth). */
   url: string;
   auth?: PrometheusAuth;
-  /** Per-request timeout. Default 30 s. */
+  /** Per-request timeout, MOrA's own (--prometheus-timeout, mora.prometheus.timeoutSeconds: timeout.ts). Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Where the user sets `timeoutMs`, named by the messages of that timeout (`did not answer … within 30 s (MOrA's own
+   * request timeout, --prometheus-timeout)`). Default PROMETHEUS_TIMEOUT_HINT (the CLI's flag and the editor's setting).
+   */
+  timeoutHint?: string;
   /** Points per series above which the step grows. Default 11,000 (Prometheus' own per-request limit). */
   maxPoints?: number;
   /** Points per request when a range is split into chunks. Default 5,000. */
@@ -183,6 +189,8 @@ export class PrometheusClient {
   private readonly querySecrets: string[];
   private readonly auth: PrometheusAuth | undefined;
   private readonly timeoutMs: number;
+  /** Where the user sets timeoutMs (PrometheusClientOptions.timeoutHint). */
+  private readonly timeoutHint: string;
   readonly maxPoints: number;
   private readonly chunkPoints: number;
   private readonly fetchImpl: typeof fetch;
@@ -231,7 +239,8 @@ export class PrometheusClient {
     url.hash = '';
     this.baseUrl = url.toString().replace(/\/+$/, '');
     this.auth = auth;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PROMETHEUS_TIMEOUT_MS;
+    this.timeoutHint = options.timeoutHint ?? PROMETHEUS_TIMEOUT_HINT;
     this.maxPoints = Math.min(options.maxPoints ?? PROMETHEUS_MAX_POINTS, PROMETHEUS_MAX_POINTS);
     this.chunkPoints = Math.min(options.chunkPoints ?? 5_000, PROMETHEUS_MAX_POINTS);
     const caFile = url.protocol === 'https:' && !options.fetch ? (options.caFile ?? process.env.MORA_PROMETHEUS_CA_FILE)?.trim() : undefined;
@@ -434,7 +443,7 @@ export class PrometheusClient {
     const where = this.displayUrl;
     if (callerSignal?.aborted) return new PrometheusError(`query to Prometheus at ${where} was cancelled`, 'aborted');
     if (timeout.aborted) {
-      return new PrometheusError(`Prometheus at ${where} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s — is it overloaded? try a shorter range or a larger step`, 'timeout');
+      return new PrometheusError(`Prometheus at ${where} did not answer ${what} within ${this.ownTimeoutWords()} — is it overloaded? try a shorter range or a larger step`, 'timeout');
     }
     const { code, message } = networkFailure(e, this.baseUrl);
     let msg: string;
@@ -579,7 +588,7 @@ export class PrometheusClient {
         if (ownTimeout && depth === 0 && !(await this.answering(asked, opts))) throw err;
         const over = `${shortQuery(promql)} over ${durationWords(e - s)}`;
         const parts = `reading it again in parts of its time range, down to 1/${2 ** SPLIT_DEPTH}`;
-        if (ownTimeout) this.note('client-timeout', `Prometheus at ${this.displayUrl} did not answer ${over} within ${Math.round(this.timeoutMs / 1000)} s (MOrA's own request timeout): ${parts}`);
+        if (ownTimeout) this.note('client-timeout', `Prometheus at ${this.displayUrl} did not answer ${over} within ${this.ownTimeoutWords()}: ${parts}`);
         else if (timedOut) this.note('server-timeout', `Prometheus at ${this.displayUrl} gave up on ${over} (its own --query.timeout): ${parts}`);
         const mid = s + Math.floor((points - 1) / 2) * step;
         const halves = await Promise.all([read(s, mid, depth + 1), read(mid + step, e, depth + 1)]);
@@ -591,6 +600,11 @@ export class PrometheusClient {
     } finally {
       stop.abort();
     }
+  }
+
+  /** "30 s (MOrA's own request timeout, --prometheus-timeout)": the configured timeout and where it is set. */
+  private ownTimeoutWords(): string {
+    return `${timeoutSecondsText(this.timeoutMs)} s (MOrA's own request timeout, ${this.timeoutHint})`;
   }
 
   /** Tells onNote once per client and cause (Prometheus' own timeout, MOrA's). */

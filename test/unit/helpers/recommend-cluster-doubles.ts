@@ -1,7 +1,8 @@
 // Loopback test doubles for `mora recommend --source cluster` in-process: a Kubernetes API with one Deployment `web`
 // in namespace `shop` (its ReplicaSet and Pod), and a Prometheus answering the health checks (the newest cAdvisor
 // sample `age` seconds old) and every CPU/memory range read with a flat series for that pod. Optional faults:
-// `maxRangeHours` answers a longer range read as Prometheus' own --query.timeout does (503, errorType "timeout").
+// `maxRangeHours` answers a longer range read as Prometheus' own --query.timeout does (503, errorType "timeout");
+// `hangRanges` never answers a usage range read (held until the client gives up: MOrA's own request timeout).
 import type * as http from 'node:http';
 import { LoopbackHttpServer } from './loopback-http-server';
 
@@ -48,6 +49,8 @@ export class FakePrometheus extends LoopbackHttpServer {
   /** Range reads longer than this many hours time out as Prometheus' --query.timeout does; every range asked is in `ranges`. */
   maxRangeHours = Infinity;
   ranges: Array<[number, number]> = [];
+  /** Usage range reads are never answered (the connection is held until the client closes it). */
+  hangRanges = false;
 
   protected answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -62,6 +65,7 @@ export class FakePrometheus extends LoopbackHttpServer {
       if (!/container_(cpu|memory)/.test(query)) return send(res, 200, { status: 'success', data: { resultType: 'matrix', result: [] } });
       const start = Number(form.get('start')), end = Math.min(Number(form.get('end')), now - this.age), step = Number(form.get('step'));
       this.ranges.push([start, Number(form.get('end'))]);
+      if (this.hangRanges) return;
       if (Number(form.get('end')) - start > this.maxRangeHours * 3600) {
         return send(res, 503, { status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' });
       }
