@@ -24,7 +24,8 @@
  * base, a component) is followed, read only: a change a patch there would override is refused, a recommended workload
  * only there is noted (kustomize-outside.ts). A single file given is read with the kustomization of its folder the same
  * way (its patches, other resources, bases and components read, never written: only the file given is). A file that
- * the kustomization of its folder lists and puts in a `namespace:` is matched in it (kustomize-namespace.ts). A
+ * the kustomization of its folder lists and puts in a `namespace:` is matched in it, and a patch of it without a
+ * namespace of its own in that one or else its bases' (kustomize-namespace.ts), as are its inline patches. A
  * DeploymentConfig, ReplicationController or Knative Service, which no recommendation names, is noted too
  * (neverRecommendedNote).
  */
@@ -43,7 +44,7 @@ import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
-import { kustomizeNamespaces, type KustomizeNamespace } from './kustomize-namespace';
+import { inKustomizeNamespace, kustomizeNamespaces, type KustomizeNamespace } from './kustomize-namespace';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -150,10 +151,6 @@ interface PlannedFile {
   namespace?: KustomizeNamespace;
 }
 
-/** `c` in the namespace kustomize renders it in (`kns`), as the recommendations are matched; as it is without one. */
-function inKustomizeNamespace<C extends { namespace: string | null }>(c: C, kns: KustomizeNamespace | undefined): C {
-  return kns ? { ...c, namespace: kns.namespace } : c;
-}
 
 /**
  * Plans one file. `around`: the autoscalers beyond this file (manifest-autoscalers.ts; its own are found here), which
@@ -329,7 +326,13 @@ export function applyRecommendationsToFile(file: string, recs: readonly Recommen
  */
 function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: string): Map<string, string> {
   const refusals = new Map<string, string>();
-  const patches: PatchHolder[] = inlinePatchHolders(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []));
+  // An inline patch (or a patch file with a target) in the namespace kustomize renders what it patches in: the
+  // kustomization's, or its bases' (kustomize-namespace.ts), as the file it is read from (its kustomization, or the patch file).
+  const patches: PatchHolder[] = inlinePatchHolders(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []))
+    .map((h) => {
+      const from = planned.find((p) => h.file.startsWith(`${p.file} (`))?.namespace;
+      return { ...h, containers: h.containers.map((c) => inKustomizeNamespace(c, from)), replicasOnly: (h.replicasOnly ?? []).map((w) => inKustomizeNamespace(w, from)) };
+    });
   // Each file's workloads in the namespace the kustomization of its folder renders them in, when it sets one.
   const holders = [...planned.map((p) => ({ ...p, containers: p.containers.map((c) => inKustomizeNamespace(c, p.namespace)),
     replicasOnly: p.replicasOnly.map((w) => inKustomizeNamespace(w, p.namespace)) })), ...patches];
@@ -361,7 +364,7 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
 
 /** The namespace the recommendation of a change planned in `p` matched in: kustomize's, the document's or the default. */
 function targetNamespace(change: ManifestChange, p: PlannedFile, defaultNamespace: string): string {
-  return p.namespace?.namespace ?? change.target.namespace ?? defaultNamespace;
+  return inKustomizeNamespace({ namespace: change.target.namespace ?? null }, p.namespace).namespace ?? defaultNamespace;
 }
 
 /**

@@ -3,10 +3,15 @@
  * (never built, never written): a kustomization that lists the file under `resources` and sets `namespace:` renders
  * its objects there, whatever their own `metadata.namespace` says (kustomize's namespace transformer). `recommend
  * --apply-to` matches the file's workloads against the recommendations in that namespace, not in --default-namespace.
- * A file no kustomization of its folder lists, or listed by one that sets no namespace, keeps its own (or the default).
+ * A patch — a patch file (`patches: - path:`, `patchesStrategicMerge`) or an inline patch of the kustomization — is
+ * applied to what the kustomization's resources and bases render, before its own namespace transformer: the object it
+ * patches ends up in the kustomization's `namespace:`, or, when it sets none, in the one its bases put it in (a patch
+ * without a namespace of its own matches the base's object by the id it had before the base's namespace, so the
+ * patch itself need not name it). A file no kustomization of its folder lists, or listed by one that sets no
+ * namespace (nor its bases, for a patch), keeps its own (or the default).
  */
 import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { readManifest } from './manifest-read';
 
@@ -15,6 +20,60 @@ export interface KustomizeNamespace {
   namespace: string;
   /** The kustomization that sets it, as its path is shown (joined to the file's folder as given). */
   kustomization: string;
+  /**
+   * True: the `namespace:` of the kustomization listing the file, which overrides the objects' own. False: the one its
+   * bases set, which a patch's objects without a namespace of their own end up in (one that names one keeps it).
+   */
+  override: boolean;
+}
+
+/** `c` in the namespace kustomize renders it in (`kns`), as the recommendations are matched; as it is without one. */
+export function inKustomizeNamespace<C extends { namespace: string | null }>(c: C, kns: KustomizeNamespace | undefined): C {
+  if (!kns || (!kns.override && c.namespace !== null)) return c;
+  return { ...c, namespace: kns.namespace };
+}
+
+/** How deep bases are followed for the namespace they set (a reference loop is cut there too). */
+const MAX_DEPTH = 10;
+
+/** The kustomization file of folder `dir` (absolute), if any. */
+function kustomizationIn(dir: string): string | undefined {
+  return folderKustomization(join(dir, 'x'));
+}
+
+/**
+ * The namespace the bases of the kustomization `file` (absolute) put their objects in — each `resources`/`bases` entry
+ * being a folder with a kustomization, its own `namespace:` or, without one, its bases' — when they all put them in the
+ * same one; undefined when one sets none, they differ, or a resource is a manifest file of its own (its objects keep
+ * their namespace): a patch then matches in its own namespace or the default.
+ */
+export function basesNamespace(file: string, depth = 0, seen = new Set<string>()): { namespace: string; kustomization: string } | undefined {
+  if (depth >= MAX_DEPTH || seen.has(file)) return undefined;
+  seen.add(file);
+  const k = readKustomization(file);
+  if (!k) return undefined;
+  const found: Array<{ namespace: string; kustomization: string } | undefined> = [];
+  for (const e of k.entries) {
+    if (e.field === 'components') continue;
+    const abs = resolve(dirname(file), e.path);
+    let dir = false;
+    try {
+      dir = statSync(abs).isDirectory();
+    } catch {
+      continue; // kustomize names a missing path itself
+    }
+    // A manifest file (or a folder without a kustomization): its objects keep their own namespace, which a patch may be
+    // for as well as a base's: no one namespace then.
+    const base = dir ? kustomizationIn(abs) : undefined;
+    if (base === undefined) {
+      found.push(undefined);
+      continue;
+    }
+    const own = readKustomization(base)?.namespace;
+    found.push(own ? { namespace: own, kustomization: base } : basesNamespace(base, depth + 1, new Set(seen)));
+  }
+  const [first] = found;
+  return first && found.every((f) => f?.namespace === first.namespace) ? first : undefined;
 }
 
 /** The kustomization file in `file`'s folder, as its path is shown (joined to the folder as given); none for `-`. */
@@ -40,13 +99,25 @@ function readKustomization(file: string): ReturnType<typeof kustomizationEntries
   }
 }
 
+interface Folder {
+  kustomization: string;
+  /** Its own `namespace:`. */
+  namespace?: string;
+  /** The namespace its bases set, for its patches when it sets none (read when a patch asks). */
+  bases?: { namespace: string; kustomization: string } | null;
+  resources: Set<string>;
+  patchFiles: Set<string>;
+}
+
 /**
- * The namespace of each of `files` that the kustomization of its folder lists under `resources` and puts in a
- * namespace (`namespace: shop`); the files without one are left out. Each folder's kustomization is read once.
+ * The namespace of each of `files` that the kustomization of its folder lists and that kustomize renders in a
+ * namespace: a resource in the kustomization's `namespace:`; a patch file, and the kustomization itself (for its
+ * inline patches), in that or else in the one its bases set. The files without one are left out. Each folder's
+ * kustomization is read once.
  */
 export function kustomizeNamespaces(files: readonly string[]): Map<string, KustomizeNamespace> {
   const out = new Map<string, KustomizeNamespace>();
-  const folders = new Map<string, { kustomization: string; namespace?: string; resources: Set<string> } | undefined>();
+  const folders = new Map<string, Folder | undefined>();
   for (const file of files) {
     if (file === '-') continue;
     const dir = resolve(dirname(file));
@@ -57,11 +128,25 @@ export function kustomizeNamespaces(files: readonly string[]): Map<string, Kusto
         kustomization,
         ...(k.namespace ? { namespace: k.namespace } : {}),
         resources: new Set(k.entries.filter((e) => e.field === 'resources').map((e) => resolve(dir, e.path))),
+        patchFiles: new Set(k.patchFiles.map((p) => resolve(dir, p))),
       } : undefined);
     }
     const folder = folders.get(dir);
-    if (!folder?.namespace || resolve(file) === resolve(folder.kustomization)) continue;
-    if (folder.resources.has(resolve(file))) out.set(file, { namespace: folder.namespace, kustomization: folder.kustomization });
+    if (!folder) continue;
+    const abs = resolve(file);
+    const patch = abs === resolve(folder.kustomization) || folder.patchFiles.has(abs);
+    if (!patch && !folder.resources.has(abs)) continue;
+    if (folder.namespace) {
+      out.set(file, { namespace: folder.namespace, kustomization: folder.kustomization, override: true });
+      continue;
+    }
+    if (!patch) continue;
+    if (folder.bases === undefined) {
+      const bases = basesNamespace(resolve(folder.kustomization));
+      // Shown as the user would write it: joined to the folder as given.
+      folder.bases = bases ? { namespace: bases.namespace, kustomization: join(dirname(folder.kustomization), relative(dirname(resolve(folder.kustomization)), bases.kustomization)) } : null;
+    }
+    if (folder.bases) out.set(file, { ...folder.bases, override: false });
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { scanManifest } from '../../manifests';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type ScannedFile, type TextAndScan } from './patch-holders';
 import { readManifest } from './manifest-read';
-import { folderKustomization } from './kustomize-namespace';
+import { basesNamespace, folderKustomization } from './kustomize-namespace';
 
 /** A file (or an inline patch) outside the paths given that holds workloads kustomize renders from a kustomization inside. */
 export interface OutsideHolder extends ScannedFile {
@@ -52,7 +52,7 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
   const holders: OutsideHolder[] = [];
   const seen = new Set<string>();
   /** Kustomizations and patch files read outside, for their patches (inlinePatchHolders), with the namespace and entry. */
-  const patchSources: Array<TextAndScan & { via: string; from: string; namespace?: string }> = [];
+  const patchSources: Array<TextAndScan & { via: string; from: string; namespace?: string; inherited?: string }> = [];
 
   const read = (abs: string): { text: string; containers: readonly ManifestContainer[]; scan: ReturnType<typeof scanManifest> } | undefined => {
     try {
@@ -63,10 +63,13 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
       return undefined; // unreadable, not YAML, a template: not ours to report (kustomize says it), and nothing of it is written
     }
   };
-  const inNamespace = (namespace: string | undefined) => <T extends { namespace: string | null }>(x: T): T => (namespace ? { ...x, namespace } : x);
+  // `namespace`: a kustomization's on the way (it overrides the objects' own); `inherited`: for a patch of a kustomization
+  // setting none, the one its bases set (kustomize-namespace.ts), which objects without a namespace of their own end up in.
+  const inNamespace = (namespace: string | undefined, inherited?: string) => <T extends { namespace: string | null }>(x: T): T =>
+    (namespace ? { ...x, namespace } : inherited && x.namespace === null ? { ...x, namespace: inherited } : x);
 
   /** `shown`: the path as the user would write it (joined to the folder of the kustomization as given). */
-  const follow = (abs: string, shown: string, via: string, from: string, namespace: string | undefined, asPatch: boolean): void => {
+  const follow = (abs: string, shown: string, via: string, from: string, namespace: string | undefined, asPatch: boolean, inherited?: string): void => {
     if (seen.has(abs) || seen.size >= MAX_FILES || within(abs)) return;
     seen.add(abs);
     let dir = false;
@@ -86,15 +89,17 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
       const k = kustomizationEntries(file.text);
       if (!k) return;
       const ns = namespace ?? k.namespace;
-      patchSources.push({ file: shown, text: file.text, scanned: [], via, from, ...(ns ? { namespace: ns } : {}) });
+      // Its patches apply before its namespace: without one, what they patch stays where its bases put it.
+      const fromBases = ns ? undefined : basesNamespace(abs)?.namespace;
+      patchSources.push({ file: shown, text: file.text, scanned: [], via, from, ...(ns ? { namespace: ns } : fromBases ? { inherited: fromBases } : {}) });
       for (const e of k.entries) follow(resolve(dirname(abs), e.path), join(dirname(shown), e.path), via, from, ns, false);
-      for (const p of k.patchFiles) follow(resolve(dirname(abs), p), join(dirname(shown), p), via, from, ns, true);
+      for (const p of k.patchFiles) follow(resolve(dirname(abs), p), join(dirname(shown), p), via, from, ns, true, fromBases);
       return;
     }
-    const ns = inNamespace(namespace);
+    const ns = inNamespace(namespace, asPatch ? inherited : undefined);
     if (asPatch) {
       // A patch file: it holds the containers whose resources it sets, and the replicas it sets.
-      patchSources.push({ file: shown, text: file.text, scanned: file.containers, via, from, ...(namespace ? { namespace } : {}) });
+      patchSources.push({ file: shown, text: file.text, scanned: file.containers, via, from, ...(namespace ? { namespace } : inherited ? { inherited } : {}) });
       const containers = file.containers.filter((c) => [c.requests, c.limits].some((g) => g.cpu !== null || g.memory !== null)).map(ns);
       const replicasOnly = [...replicasOnlyWorkloads(file.text, file.scan), ...file.containers.filter((c) => c.replicas !== null)].map(ns);
       if (containers.length || replicasOnly.length) holders.push({ file: shown, containers, replicasOnly, inlinePatch: true, via, from, patch: true });
@@ -126,7 +131,7 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
   // The inline patches (and patch files with a target) of the kustomizations outside, read as a folder's are.
   for (const h of inlinePatchHolders(patchSources)) {
     const source = patchSources.find((s) => h.file === s.file || h.file.startsWith(`${s.file} (`));
-    const ns = inNamespace(source?.namespace);
+    const ns = inNamespace(source?.namespace, source?.inherited);
     holders.push({ ...h, containers: h.containers.map(ns), replicasOnly: (h.replicasOnly ?? []).map(ns), via: source?.via ?? '', from: source?.from ?? '', patch: true });
   }
   return { holders, insidePatches };
