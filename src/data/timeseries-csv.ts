@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { series, type Series } from '../core/series';
+import { clockChangeOf, type ClockChange } from './clock-change';
 import { clip, InputError } from './input-error';
 import { metricForKind, pairedColumns, pairText } from './paired-csv';
 import { labelText, looksLikeJson, parsePrometheusJson, type JsonSeries } from './prometheus-json';
@@ -44,10 +45,11 @@ export interface ReadSeries {
   /** A wide file's column the header leaves unnamed, read as the series `column <n>`: its number (from 1), said on stderr. */
   unnamedColumn?: number;
   /**
-   * Local times without an offset whose repeats fall in a clock hour at night (`repeated`: times 01:00–02:00 on
-   * 2026-11-01 occur twice) or that skip one (`skipped`): a daylight-saving change, said in the commands' warnings.
+   * Local times without an offset whose repeats fall in the stretch a zone's clock went back over (`repeated`: times
+   * 01:00–02:00 on 2026-11-01 occur twice) or that skip the stretch one went forward over (`skipped`): a daylight-saving
+   * change, said in the commands' warnings (clock-change.ts).
    */
-  clockChange?: { repeated?: string; skipped?: string };
+  clockChange?: ClockChange;
 }
 
 /** Rows whose timestamp lies far before or after the rest: where each is, and the span the rest covers. */
@@ -193,46 +195,6 @@ export function finerUnitHint(f: FinerUnit): string {
 function isLocalTime(raw: string): boolean {
   const m = ISO_8601.exec(isoForms(unquote(raw)));
   return m !== null && m[2] !== undefined && m[3] === undefined;
-}
-
-/** Clock hours at which daylight-saving time starts or ends (local 22:00–04:00: 02:00 in Europe and the US, 24:00 in Chile). */
-const CHANGE_HOURS = new Set([22, 23, 0, 1, 2, 3]);
-
-const CLOCK_CHANGE_FIX = 'a daylight-saving change in local time? give times with an offset or in UTC';
-
-/**
- * A series of local times (no offset) whose clock went back or forward an hour: the timestamps repeated with another
- * value (`repeated`) all within one night hour per day (01:00–02:00 twice), or a regular series of steps ≤ 30 min missing
- * exactly one night hour from its start (02:00–03:00), no row there (a row of NaN holds its time). Undefined otherwise: repeats elsewhere are other causes.
- */
-function clockChangeOf(t: readonly number[], repeated: readonly number[], missingAt: readonly number[]): ReadSeries['clockChange'] {
-  const hhmm = (x: number) => new Date(x * 1000).toISOString().slice(11, 16);
-  const day = (x: number) => new Date(x * 1000).toISOString().slice(0, 10);
-  const hours = (from: number) => `${hhmm(from)}–${hhmm(from + 3600)} on ${day(from)}`;
-  let repeatedNote: string | undefined;
-  if (repeated.length > 0) {
-    const windows = new Map<number, number>();
-    let all = true;
-    for (const x of repeated) {
-      const from = Math.floor(x / 3600) * 3600;
-      const d = Math.floor(x / 86_400);
-      const w = windows.get(d);
-      if (!CHANGE_HOURS.has(new Date(from * 1000).getUTCHours()) || (w !== undefined && w !== from)) { all = false; break; }
-      windows.set(d, from);
-    }
-    const froms = [...windows.values()].sort((a, b) => a - b);
-    if (all) repeatedNote = `times ${froms.slice(0, 3).map(hours).join(', ')}${froms.length > 3 ? ` and ${froms.length - 3} more` : ''} occur twice: ${CLOCK_CHANGE_FIX}`;
-  }
-  let skippedNote: string | undefined;
-  // Rows without a value (NaN) still hold their time: an hour of them is no hour skipped.
-  const ts = [...new Set([...t, ...missingAt])].sort((a, b) => a - b);
-  const step = medianStep(ts);
-  if (step > 0 && step <= 1800) {
-    const skips = ts.slice(0, -1).map((x) => x + step).filter((from, i) => Math.abs(ts[i + 1] - from - 3600) <= Math.max(1, 0.01 * step)
-      && from % 3600 === 0 && CHANGE_HOURS.has(new Date(from * 1000).getUTCHours()));
-    if (skips.length > 0) skippedNote = `times ${skips.slice(0, 3).map(hours).join(', ')}${skips.length > 3 ? ` and ${skips.length - 3} more` : ''} are missing: ${CLOCK_CHANGE_FIX}`;
-  }
-  return repeatedNote || skippedNote ? { ...(repeatedNote ? { repeated: repeatedNote } : {}), ...(skippedNote ? { skipped: skippedNote } : {}) } : undefined;
 }
 
 /** Unix seconds from ISO-8601 or an epoch number in s/ms/µs/ns (NaN when it is neither). */
