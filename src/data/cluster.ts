@@ -116,8 +116,9 @@ export interface HealthCheck {
    */
   lastSampleAgeSeconds?: number;
   /**
-   * The check failed only because the newest samples are old: `mora health` fails it, but health() (the one line
-   * `mora recommend` and the editor check before reading) says it as a warning — the history is still there to read.
+   * The check failed only because the newest samples are old (over STALE_SAMPLE_SECONDS, or none in the 5-minute
+   * lookback but some in the history window): `mora health` and health() (the one line `mora recommend` and the editor
+   * check before reading) say it as a warning — the history is still there to read.
    */
   stale?: boolean;
   /** Prometheus' warnings on the check's count (a Thanos/Mimir partial response): the count may be short. */
@@ -633,13 +634,14 @@ export class ClusterDataSource implements DataSource {
           } else if (n > 0 && name === 'cAdvisor') {
             out.push(await this.freshness(prometheus!, name, required, n, [metric, N.memoryWorkingSet], at, signal));
           } else if (n === 0 && name === 'cAdvisor') {
-            // None within the 5-minute lookback: were there any in the last hour? Then the target stopped, and when.
-            const r = await prometheus!.query(`time() - max(max_over_time(timestamp(${metric}{})[1h:1m]))`, at, { signal });
-            const age = r[0] && Number.isFinite(r[0].v) ? r[0].v : undefined;
-            out.push(age === undefined
+            // None within the 5-minute lookback — Prometheus' staleness: an instant query sees no series without a sample
+            // in the last 5 minutes, while range reads of the history still hold them. Any in the history window? Then
+            // the target stopped, and when: stale (a warning; the history up to then is read), not missing data.
+            const last = await this.lastSampleAge(prometheus!, metric, at, signal);
+            out.push(last === undefined
               ? { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' }
-              : { name, ok: false, required, problem: 'no-data', lastSampleAgeSeconds: Math.round(age),
-                message: `no samples for ${metric} in the last 5 minutes: the newest is ${ageWords(age)} old — ${STALE_FIX}` });
+              : { name, ok: false, required, problem: 'no-data', lastSampleAgeSeconds: Math.round(last.age), stale: true,
+                message: `no samples for ${metric} in the last 5 minutes: the newest is ${last.coarse ? 'about ' : ''}${ageWords(last.age)} old — ${STALE_FIX}` });
           } else out.push(n > 0
             ? { name, ok: true, required, message: `${n} series of ${metric}` }
             : { name, ok: false, required, message: `no samples for ${metric} — ${hint}`, problem: 'no-data' });
@@ -655,6 +657,24 @@ export class ClusterDataSource implements DataSource {
       }
     }
     return out;
+  }
+
+  /**
+   * Seconds since the newest sample of `metric`, when an instant query sees none (not in the last 5 minutes): looked
+   * for in the last hour on a 1-minute grid, else over the history window (historyDays) on a 1-hour grid (`coarse`: up
+   * to an hour older than it says, a sample between the grid's points is not seen). undefined: none in the window.
+   */
+  private async lastSampleAge(prometheus: PrometheusClient, metric: string, at: number | undefined, signal?: AbortSignal): Promise<{ age: number; coarse: boolean } | undefined> {
+    const ask = async (window: string, resolution: string): Promise<number | undefined> => {
+      const r = await prometheus.query(`time() - max(max_over_time(timestamp(${metric}{})[${window}:${resolution}]))`, at, { signal });
+      return r[0] && Number.isFinite(r[0].v) ? r[0].v : undefined;
+    };
+    const hour = await ask('1h', '1m');
+    if (hour !== undefined) return { age: hour, coarse: false };
+    const hours = Math.ceil(this.historyDays * 24);
+    if (hours <= 1) return undefined;
+    const window = await ask(`${hours}h`, '1h');
+    return window === undefined ? undefined : { age: window, coarse: true };
   }
 
   /**

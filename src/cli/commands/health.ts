@@ -3,7 +3,8 @@
  * per check: Prometheus reachable, cAdvisor series, kube-state-metrics, application metrics, the Kubernetes API — of
  * the kubeconfig's current context, or of the contexts --context names.
  * Exit 0 when every required check passes, 3 when a data source is unreachable, 2 when it answers but lacks data or the
- * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives.
+ * input is wrong (a missing or unreadable kubeconfig, a malformed URL) — the same codes `mora recommend` gives. Stale
+ * cAdvisor usage (the newest samples old, the history still there: cluster.ts) is a warning, as `mora recommend` warns.
  * The report goes to stdout whatever the exit code (README § Exit codes lists health among the exceptions): the failing
  * checks are what a CI script wants to read (`mora health -f json | jq '.checks[] | select(.ok == false)'`), so JSON
  * is valid on stdout in both cases; one line on stderr says how many required checks failed. A usage error (a bad
@@ -117,7 +118,8 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
   if (!kubernetes && opts.kubernetes !== false) {
     checks.push({ name: 'kubernetes', ok: false, required: false, message: found.kind === 'none' ? noKubeconfigMessage(found, 'pass --kubeconfig to check the Kubernetes API') : 'not checked' });
   }
-  const failed = checks.filter((c) => c.required && !c.ok);
+  // A stale check (cAdvisor's newest samples old, the history still there: cluster.ts) warns, it does not fail the run.
+  const failed = checks.filter((c) => c.required && !c.ok && !c.stale);
   // The same fault gives the same code as in `mora recommend`: a missing or unreadable kubeconfig (or a bad URL) is
   // bad input (2) even when another source is also down; otherwise an unreachable server is 3, missing data 2.
   const problem = worstProblem(failed);
@@ -136,10 +138,10 @@ export async function healthCommand(opts: HealthCliOptions): Promise<{ text: str
  * says it once. JSON keeps a record per check. At a `width` (the terminal's), a long message wraps under the check's name,
  * indented past the status; a command in it to copy (`kubectl config use-context <name>`) stays on one line.
  */
-export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; required: boolean; message: string }>, width = Infinity): string[] {
+export function healthLines(checks: ReadonlyArray<{ name: string; ok: boolean; required: boolean; message: string; stale?: boolean }>, width = Infinity): string[] {
   const groups = new Map<string, { status: string; names: string[]; message: string }>();
   checks.forEach((c, i) => {
-    const status = c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn';
+    const status = c.ok ? 'ok  ' : c.required && !c.stale ? 'FAIL' : 'warn';
     const key = c.ok ? `#${i}` : `${status}\n${c.message}`;
     const g = groups.get(key);
     if (g) g.names.push(c.name);

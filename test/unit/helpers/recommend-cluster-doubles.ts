@@ -1,6 +1,7 @@
 // Loopback test doubles for `mora recommend --source cluster` in-process: a Kubernetes API with one Deployment `web`
 // in namespace `shop` (its ReplicaSet and Pod), and a Prometheus answering the health checks (the newest cAdvisor
-// sample `age` seconds old) and every CPU/memory range read with a flat series for that pod. Optional faults:
+// sample `age` seconds old; over 5 minutes, instant queries see no series, as Prometheus' staleness has it) and every
+// CPU/memory range read with a flat series for that pod until `age` seconds ago. Optional faults:
 // `maxRangeHours` answers a longer range read as Prometheus' own --query.timeout does (503, errorType "timeout");
 // `hangRanges` never answers a usage range read (held until the client gives up: MOrA's own request timeout).
 import type * as http from 'node:http';
@@ -76,8 +77,14 @@ export class FakePrometheus extends LoopbackHttpServer {
     if (u.pathname.endsWith('/query')) {
       const at = Number(form.get('time') ?? now) || now;
       const one = (v: number, metric: Json = {}) => send(res, 200, { status: 'success', data: { resultType: 'vector', result: [{ metric, value: [at, String(v)] }] } });
-      if (/^time\(\) - max\(timestamp\(container_/.test(query)) return one(this.age);
-      if (/^count\(container_/.test(query)) return one(1);
+      const none = () => send(res, 200, { status: 'success', data: { resultType: 'vector', result: [] } });
+      // Prometheus' staleness: an instant query sees only series with a sample in the last 5 minutes.
+      const seen = this.age <= 300;
+      if (/^time\(\) - max\(timestamp\(container_/.test(query)) return seen ? one(this.age) : none();
+      // The newest sample over a window (`[1h:1m]`, `[336h:1h]`): found when the window reaches back to it.
+      const window = /^time\(\) - max\(max_over_time\(timestamp\(container_\w+\{\}\)\[(\d+)h:/.exec(query);
+      if (window) return this.age <= Number(window[1]) * 3600 ? one(this.age) : none();
+      if (/^count\(container_/.test(query)) return seen ? one(1) : none();
       return send(res, 200, { status: 'success', data: { resultType: 'vector', result: [] } });
     }
     return send(res, 404, { status: 'error', errorType: 'not_found', error: u.pathname });
