@@ -36,10 +36,12 @@ export interface KustomizationEntry {
 /**
  * What kustomize reads from other files for a kustomization's text, with where: its local `resources`, `bases` and
  * `components` (remote ones left out, as kustomizationRefs does), the patches in files of their own (`patches: - path:`
- * and the file entries of the legacy `patchesStrategicMerge`; inline ones are read by kustomize-patches.ts) and its
- * `namespace`. Undefined when the text is not a kustomization or does not parse. Never throws.
+ * and the file entries of the legacy `patchesStrategicMerge`; inline ones are read by kustomize-patches.ts), its
+ * `namespace`, `namePrefix` and `nameSuffix`. Undefined when the text is not a kustomization or does not parse. Never throws.
  */
-export function kustomizationEntries(text: string): { entries: KustomizationEntry[]; patchFiles: string[]; namespace?: string } | undefined {
+export function kustomizationEntries(text: string): {
+  entries: KustomizationEntry[]; patchFiles: string[]; namespace?: string; namePrefix?: string; nameSuffix?: string;
+} | undefined {
   const lines = new LineCounter();
   let root: YamlNode | null;
   try {
@@ -72,5 +74,8 @@ export function kustomizationEntries(text: string): { entries: KustomizationEntr
     }
   }
   const namespace = scalar(root.get('namespace', true))?.trim();
-  return { entries, patchFiles, ...(namespace ? { namespace } : {}) };
+  // namePrefix / nameSuffix: kustomize renames every object it renders (`prod-web`), the bases' included.
+  const namePrefix = scalar(root.get('namePrefix', true));
+  const nameSuffix = scalar(root.get('nameSuffix', true));
+  return { entries, patchFiles, ...(namespace ? { namespace } : {}), ...(namePrefix ? { namePrefix } : {}), ...(nameSuffix ? { nameSuffix } : {}) };
 }

@@ -25,11 +25,14 @@
  * only there is noted (kustomize-outside.ts). A single file given is read with the kustomization of its folder the same
  * way (its patches, other resources, bases and components read, never written: only the file given is). A file that
  * the kustomization of its folder lists and puts in a `namespace:` is matched in it, and a patch of it without a
- * namespace of its own in that one or else its bases' (kustomize-namespace.ts), as are its inline patches. A
+ * namespace of its own in that one or else its bases' (kustomize-namespace.ts), as are its inline patches. An edit
+ * that an overlay renders into another namespace or name too is noted, or refused when the overlay's own
+ * recommendation sets those values otherwise (overlayTargets, kustomize-overlays.ts). A
  * DeploymentConfig, ReplicationController or Knative Service, which no recommendation names, is noted too
  * (neverRecommendedNote).
  */
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Recommendation } from '../../core/recommendation';
 import {
   changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
@@ -45,6 +48,7 @@ import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type Workl
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizeNamespaces, type KustomizeNamespace } from './kustomize-namespace';
+import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, renderedId, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -405,6 +409,58 @@ function outsideTargets(path: string, planned: readonly PlannedFile[], recs: rea
 }
 
 /**
+ * A kustomization among the files (or the one of a single file's folder) that renders an edited workload into another
+ * namespace or under another name prefix/suffix (an overlay over the base edited: kustomize-overlays.ts) gets the
+ * edit too, for each value no patch on its way sets: a note says so (once per file, workload and kustomization); when
+ * the recommendations hold one for the id it renders that sets such a value otherwise, the edit would hand it the
+ * base's value instead: refused, into `refusals` (nothing is written), asking for a patch in the overlay.
+ */
+function overlayTargets(path: string, planned: PlannedFile[], recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
+  refusals: Map<string, string>): void {
+  // The patch files edited in this run are read as they would be written (prod's patch taking prod/web's values covers them).
+  const edited = new Map(planned.flatMap((p) => (p.edited && !p.result ? [[p.file, p.edited.text] as const] : [])));
+  const overlays = OverlayRenderings.of(planned.map((p) => p.file), isFile(path) ? path : undefined, edited);
+  for (const p of planned) {
+    if (p.result || !p.edited) continue;
+    for (const w of editedWorkloads(p.changes, p.containers, (change) => targetNamespace(change, p, defaultNamespace))) {
+      for (const o of overlays.renderings(p.file, w, defaultNamespace)) {
+        const own = ownRecommendation(p, w, o, recs, defaultNamespace, replicas);
+        if (own.differs.length) {
+          if (!refusals.has(p.file)) refusals.set(p.file, overlayRefusal(w, o, own.differs));
+          continue;
+        }
+        p.notes = [...(p.notes ?? []), `${overlayNote(w, o, `give --apply-to ${p.file}`)}${own.same ? ` (the values its own recommendation gives too)` : ''}`];
+      }
+    }
+  }
+}
+
+/** The values the recommendation for the id `o` renders sets otherwise than the edit does, where no patch of its own sets them. */
+function ownRecommendation(p: PlannedFile, w: EditedWorkload, o: OverlayRendering, recs: readonly Recommendation[], defaultNamespace: string,
+  replicas: boolean): { differs: Array<{ edit: string; own: string; label: string }>; same: boolean } {
+  const renamed = p.containers.filter((c) => c.kind === w.kind && c.name === w.name && c.namespace === w.documentNamespace)
+    .map((c) => ({ ...c, name: o.name, namespace: o.namespace }));
+  const match = renamed.map((c) => findRecommendation(c, recs, defaultNamespace)).find((m) => m);
+  if (!match) return { differs: [], same: false };
+  const theirs = changesFromRecommendation(renamed, match.workload, { replicas, defaultNamespace }).flatMap(fieldValues);
+  const differs = o.uncovered.flatMap((v) => {
+    const t = theirs.find((x) => x.field === v.field && x.container === v.container);
+    return t && t.value !== v.value ? [{ edit: v.value, own: t.value, label: fieldsLabel([v], w.values) }] : [];
+  });
+  return { differs, same: differs.length === 0 };
+}
+
+/** Why an edit that would set an overlay's values to another workload's recommendation is not written. */
+function overlayRefusal(w: EditedWorkload, o: OverlayRendering, differs: ReadonlyArray<{ edit: string; own: string; label: string }>): string {
+  const id = renderedId(w.kind, o);
+  const dir = dirname(o.kustomization);
+  return `also rendered by ${o.kustomization} as ${id}, whose own recommendation sets ${differs.map((d) => `the ${d.label} to ${d.own}`).join(', ')}, `
+    + `but this edit, for ${w.namespace}/${w.kind}/${w.name}, writes ${differs.map((d) => d.edit).join(', ')} and no patch of ${dir} sets `
+    + `${differs.length === 1 ? 'it' : 'them'}: kustomize would render ${id} with those values; nothing was written: add ${id}'s values to a patch `
+    + `in ${dir} (patches: - path: …), then run again`;
+}
+
+/**
  * Plans every file, then writes them all or none (with dryRun: their diffs, nothing written). A file that fails (cannot
  * be read, is not valid YAML, cannot be edited as asked, cannot be written) is named and no file is written; a target
  * found in several files writes nothing either (every file holding one is named with the refusal, exit 2).
@@ -497,6 +553,7 @@ function* planAll(path: string, recs: readonly Recommendation[], defaultNamespac
   }
   const refusals = repeatedTargets(planned, defaultNamespace);
   outsideTargets(path, planned, recs, defaultNamespace, refusals);
+  overlayTargets(path, planned, recs, defaultNamespace, replicas, refusals);
   const failed = planned.some((p) => p.result?.error !== undefined);
   if (refusals.size === 0 && (!failed || options.dryRun)) return { planned };
   const why = refusals.size ? 'a target is in several files (named above)' : 'a file could not be updated (named above)';

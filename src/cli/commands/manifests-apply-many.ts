@@ -12,7 +12,8 @@
  * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
  * What a kustomization among the files reads from outside the paths given (a base, a component) is read, never written
  * (kustomize-outside.ts): a target a patch there sets, or a copy there beside a file here that is no patch, is refused
- * naming it; a target only there is named with the entry that reaches it, not as not found.
+ * naming it; a target only there is named with the entry that reaches it, not as not found. An edit that a
+ * kustomization among the files renders into another namespace or name too is noted (overlayNotes).
  */
 import type { ManifestChange, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
@@ -24,6 +25,8 @@ import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { outsideConflict, outsideOnly, outsideReferences } from './kustomize-outside';
+import { inKustomizeNamespace, kustomizeNamespaces } from './kustomize-namespace';
+import { editedWorkloads, OverlayRenderings, overlayNote } from './kustomize-overlays';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
 
 interface ReadFile extends ScannedFile {
@@ -188,11 +191,39 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   }
   // In the order the files were found (name order), not the order of the changes.
   planned.sort((a, b) => read.indexOf(a.f) - read.indexOf(b.f));
+  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace);
   return planned.filter(({ f, text }) => {
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
     return false; // leave the file (and its timestamp) alone
   }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding, read: f.bytes }));
+}
+
+/**
+ * A kustomization among the files read that renders an edited workload into another namespace or under another name
+ * (an overlay over the base edited: kustomize-overlays.ts) takes the edit too, for each value no patch on its way sets:
+ * `mora: note: base/deployment.yaml: also rendered by overlays/prod/kustomization.yaml as prod/Deployment/web: …`, once
+ * per file, workload and kustomization (as `recommend --apply-to` notes it).
+ */
+function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes: readonly ManifestChange[] }>, read: readonly ReadFile[], defaultNamespace: string): void {
+  if (edits.length === 0) return;
+  const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])));
+  const namespaces = kustomizeNamespaces(edits.map((e) => e.f.file));
+  for (const { f, changes } of edits) {
+    // Each change as the document it edits names it (its own namespace), targeted in the one kustomize puts it in.
+    const own = changes.map((change) => {
+      const t = change.target;
+      const doc = [...f.scanned, ...(f.replicasOnly ?? [])].find((c) => c.kind === t.kind && c.name === t.name
+        && (t.namespace === undefined || (c.namespace ?? defaultNamespace) === t.namespace));
+      return { ...change, target: { ...t, namespace: doc?.namespace ?? null } } as ManifestChange;
+    });
+    const namespaceOf = (change: ManifestChange) => inKustomizeNamespace({ namespace: change.target.namespace ?? null }, namespaces.get(f.file)).namespace ?? defaultNamespace;
+    for (const w of editedWorkloads(own, f.scanned, namespaceOf)) {
+      for (const o of overlays.renderings(f.file, w, defaultNamespace)) {
+        process.stderr.write(`mora: note: ${forTerminal(f.file)}: ${forTerminal(overlayNote(w, o, `apply to ${f.file}`))}\n`);
+      }
+    }
+  }
 }
 
 /**
