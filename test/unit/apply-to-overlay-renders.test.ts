@@ -13,54 +13,17 @@
  * Before, no word: the base was written and prod/web silently changed.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../harness/temp-dir';
+import { WEB_MEMORY_PATCH as PATCH, readTree as contents, recommendationFor, stderrOf, writeTree } from '../harness/manifest-tree';
 import { applyToManifests, reportApplyTo } from '../../src/cli/commands/apply-to-manifests';
 import { applyMany } from '../../src/cli/commands/manifests-apply-many';
-import type { Recommendation } from '../../src/core/recommendation';
 
 const DEPLOY = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n'
   + '      containers:\n      - name: web\n        image: web:1\n        resources:\n          requests:\n            cpu: 500m\n            memory: 128Mi\n';
-const PATCH = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n'
-  + '      - name: web\n        resources:\n          requests:\n            memory: 1Gi\n';
 
-function tree(files: Record<string, string>): string {
-  const root = tempDir('mora-apply-overlay-');
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), text);
-  }
-  return root;
-}
-
-function rec(namespace: string, cpu: number, name = 'web'): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v, upper: v });
-  const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
-  return {
-    workload: { context: 'c', namespace, kind: 'Deployment', name }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
-    containers: [{
-      container: 'web', current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8,
-      cpu: { request: b(cpu), confidence: 0.8, evidence }, memory: { request: b(96 * 2 ** 20), confidence: 0.8, evidence },
-    }],
-  } as unknown as Recommendation;
-}
-
-/** What `fn` writes on stderr. */
-function stderrOf<T>(fn: () => T): { err: string; value: T } {
-  const write = process.stderr.write;
-  let err = '';
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  try {
-    return { value: fn(), err };
-  } finally {
-    process.stderr.write = write;
-  }
-}
-
-function contents(root: string, files: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(files).map((f) => [f, readFileSync(join(root, f), 'utf8')]));
-}
+const tree = (files: Record<string, string>) => writeTree('mora-apply-overlay-', files);
+const rec = (namespace: string, cpu: number, name = 'web') => recommendationFor({ namespace, cpu, name });
 
 const BASE = { 'base/deployment.yaml': DEPLOY, 'base/kustomization.yaml': 'resources:\n- deployment.yaml\n' };
 

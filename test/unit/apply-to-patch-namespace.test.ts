@@ -11,57 +11,16 @@
  * - a kustomization reached outside the path given that sets no namespace: its patches are in its bases' namespace.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../harness/temp-dir';
-import { applyToManifests, reportApplyTo } from '../../src/cli/commands/apply-to-manifests';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree as contents, recommendationFor, writeTree } from '../harness/manifest-tree';
+import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import { outsideReferences } from '../../src/cli/commands/kustomize-outside';
-import type { Recommendation } from '../../src/core/recommendation';
 
-const DEPLOY = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n'
-  + '      containers:\n      - name: web\n        image: web:1\n        resources:\n          requests:\n            cpu: 500m\n';
-const PATCH = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n'
-  + '      - name: web\n        resources:\n          requests:\n            memory: 1Gi\n';
+const tree = (files: Record<string, string>) => writeTree('mora-apply-patch-ns-', files);
+const rec = (namespace: string) => recommendationFor({ namespace });
+
 const INLINE = 'patches:\n- patch: |-\n' + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
-
-function tree(files: Record<string, string>): string {
-  const root = tempDir('mora-apply-patch-ns-');
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), text);
-  }
-  return root;
-}
-
-function rec(namespace: string): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v, upper: v });
-  const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
-  return {
-    workload: { context: 'c', namespace, kind: 'Deployment', name: 'web' }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
-    containers: [{
-      container: 'web', current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8,
-      cpu: { request: b(0.2), confidence: 0.8, evidence }, memory: { request: b(96 * 2 ** 20), confidence: 0.8, evidence },
-    }],
-  } as unknown as Recommendation;
-}
-
-/** What reportApplyTo writes on stderr, and the failure it returns. */
-function report(results: Parameters<typeof reportApplyTo>[0]): { err: string; failure?: string } {
-  const write = process.stderr.write;
-  let err = '';
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  let failure: string | undefined;
-  try {
-    failure = reportApplyTo(results, false)?.message;
-  } finally {
-    process.stderr.write = write;
-  }
-  return { err, failure };
-}
-
-function contents(root: string, files: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(files).map((f) => [f, readFileSync(join(root, f), 'utf8')]));
-}
 
 describe('recommend --apply-to: a patch without a namespace is matched where kustomize puts what it patches', () => {
   const prod = {

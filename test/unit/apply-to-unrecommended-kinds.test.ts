@@ -9,20 +9,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../harness/temp-dir';
-import { applyToManifests, reportApplyTo } from '../../src/cli/commands/apply-to-manifests';
-import type { Recommendation } from '../../src/core/recommendation';
+import { applyToReport as report, recommendationFor } from '../harness/manifest-tree';
+import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 
-function rec(kind: string, name: string, container: string): Recommendation {
-  const b = (v: number) => ({ value: v, lower: v, upper: v });
-  const evidence = { observed: { p50: 1, p95: 1, p99: 1, max: 1, samples: 10, days: 14 }, margin: 0.1, method: 'mora', reason: 'r', completeness: 1, notes: [] };
-  return {
-    workload: { context: 'c', namespace: 'shop', kind, name }, qos: 'Burstable', confidence: 0.8, generatedAt: 0,
-    containers: [{
-      container, current: { requests: {}, limits: {} }, verdict: 'ok', confidence: 0.8,
-      cpu: { request: b(0.2), confidence: 0.8, evidence }, memory: { request: b(96 * 2 ** 20), confidence: 0.8, evidence },
-    }],
-  } as unknown as Recommendation;
-}
+const rec = (kind: string, name: string, container: string) => recommendationFor({ namespace: 'shop', kind, name, container });
 
 const DC = 'apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata:\n  name: frontend\n  namespace: shop\n'
   + 'spec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n';
@@ -30,20 +20,6 @@ const KSVC = 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  na
   + 'spec:\n  template:\n    spec:\n      containers:\n      - name: user-container\n        image: hello:1\n';
 const DEPLOY = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n'
   + 'spec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n';
-
-/** What reportApplyTo writes on stderr, and the failure it returns. */
-function report(results: Parameters<typeof reportApplyTo>[0]): { err: string; failure?: string } {
-  const write = process.stderr.write;
-  let err = '';
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  let failure: string | undefined;
-  try {
-    failure = reportApplyTo(results, false)?.message;
-  } finally {
-    process.stderr.write = write;
-  }
-  return { err, failure };
-}
 
 describe('recommend --apply-to: DeploymentConfig, ReplicationController, Knative Service are named, not silently unchanged', () => {
   it('a folder with a Deployment, a DeploymentConfig and a Knative Service: the Deployment written, the other two noted with why', () => {
