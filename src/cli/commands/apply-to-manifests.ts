@@ -47,7 +47,7 @@ import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
-import { inKustomizeNamespace, kustomizeNamespaces, type KustomizeNamespace } from './kustomize-namespace';
+import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, renderedId, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
@@ -332,14 +332,11 @@ function repeatedTargets(planned: readonly PlannedFile[], defaultNamespace: stri
   const refusals = new Map<string, string>();
   // An inline patch (or a patch file with a target) in the namespace kustomize renders what it patches in: the
   // kustomization's, or its bases' (kustomize-namespace.ts), as the file it is read from (its kustomization, or the patch file).
+  const namespaces = new Map(planned.flatMap((p) => p.namespace ? [[p.file, p.namespace] as const] : []));
   const patches: PatchHolder[] = inlinePatchHolders(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []))
-    .map((h) => {
-      const from = planned.find((p) => h.file.startsWith(`${p.file} (`))?.namespace;
-      return { ...h, containers: h.containers.map((c) => inKustomizeNamespace(c, from)), replicasOnly: (h.replicasOnly ?? []).map((w) => inKustomizeNamespace(w, from)) };
-    });
+    .map((h) => placedInKustomizeNamespace(h, namespaces));
   // Each file's workloads in the namespace the kustomization of its folder renders them in, when it sets one.
-  const holders = [...planned.map((p) => ({ ...p, containers: p.containers.map((c) => inKustomizeNamespace(c, p.namespace)),
-    replicasOnly: p.replicasOnly.map((w) => inKustomizeNamespace(w, p.namespace)) })), ...patches];
+  const holders = [...planned.map((p) => placedInKustomizeNamespace(p, namespaces)), ...patches];
   const inline = new Set(patches.map((h) => h.file));
   for (const p of planned) {
     for (const change of p.changes) {

@@ -2,7 +2,8 @@
  * The namespace kustomize puts a manifest file's objects in, read from the kustomization of the file's own folder
  * (never built, never written): a kustomization that lists the file under `resources` and sets `namespace:` renders
  * its objects there, whatever their own `metadata.namespace` says (kustomize's namespace transformer). `recommend
- * --apply-to` matches the file's workloads against the recommendations in that namespace, not in --default-namespace.
+ * --apply-to` matches the file's workloads against the recommendations in that namespace, not in --default-namespace,
+ * and `manifests apply <dir>` the targets given.
  * A patch — a patch file (`patches: - path:`, `patchesStrategicMerge`) or an inline patch of the kustomization — is
  * applied to what the kustomization's resources and bases render, before its own namespace transformer: the object it
  * patches ends up in the kustomization's `namespace:`, or, when it sets none, in the one its bases put it in (a patch
@@ -31,6 +32,25 @@ export interface KustomizeNamespace {
 export function inKustomizeNamespace<C extends { namespace: string | null }>(c: C, kns: KustomizeNamespace | undefined): C {
   if (!kns || (!kns.override && c.namespace !== null)) return c;
   return { ...c, namespace: kns.namespace };
+}
+
+/** A file read, or an inline patch holder, as the repeated-target check holds its workloads (patch-holders.ts). */
+interface Placeable {
+  file: string;
+  containers: ReadonlyArray<{ namespace: string | null }>;
+  replicasOnly?: ReadonlyArray<{ namespace: string | null }>;
+}
+
+/**
+ * `h`'s workloads in the namespace kustomize renders them in (inKustomizeNamespace): that of its file in `namespaces`
+ * (kustomizeNamespaces) — for an inline patch holder (`<kustomization> (inline patch …)`, `<patch file> (JSON 6902
+ * patch, …)`), the file it is read from, named first. As it is when that file has none.
+ */
+export function placedInKustomizeNamespace<H extends Placeable>(h: H, namespaces: ReadonlyMap<string, KustomizeNamespace>): H {
+  const kns = namespaces.get(h.file) ?? [...namespaces].find(([file]) => h.file.startsWith(`${file} (`))?.[1];
+  if (!kns) return h;
+  return { ...h, containers: h.containers.map((c) => inKustomizeNamespace(c, kns)),
+    ...(h.replicasOnly ? { replicasOnly: h.replicasOnly.map((w) => inKustomizeNamespace(w, kns)) } : {}) };
 }
 
 /** How deep bases are followed for the namespace they set (a reference loop is cut there too). */

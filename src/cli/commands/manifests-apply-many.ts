@@ -9,7 +9,9 @@
  * UTF-8, not YAML — a target might be in it), a missing or ambiguous target, an edit refused in one file, or a file to
  * change that may not be written (all checked before the first write) leaves all of them untouched; a write failing
  * midway restores those already written. Helm template sources hold no editable target and are passed over, as
- * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`).
+ * `scan` does. A document without a namespace is in `--default-namespace` for targeting (`default/`), unless kustomize
+ * renders it in another: a resource of a kustomization with `namespace:`, a patch (file or inline) in that or its bases'
+ * (kustomize-namespace.ts, as `recommend --apply-to` places them).
  * What a kustomization among the files reads from outside the paths given (a base, a component) is read, never written
  * (kustomize-outside.ts): a target a patch there sets, or a copy there beside a file here that is no patch, is refused
  * naming it; a target only there is named with the entry that reaches it, not as not found. An edit that a
@@ -25,7 +27,7 @@ import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { outsideConflict, outsideOnly, outsideReferences } from './kustomize-outside';
-import { inKustomizeNamespace, kustomizeNamespaces } from './kustomize-namespace';
+import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, OverlayRenderings, overlayNote } from './kustomize-overlays';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
 
@@ -157,28 +159,34 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
     throw new UserError(`${refused.length} of ${files.length + unlisted.length} files could not be read, so nothing was written `
       + `(a target might be in them): ${refused.join('; ')}`);
   }
+  // Each file's workloads, and what the inline patches of a kustomization among them set, in the namespace kustomize
+  // renders them in (kustomize-namespace.ts, as recommend --apply-to matches them): a resource of a kustomization with a
+  // `namespace:` in it; a patch file or an inline patch naming no namespace of its own in that, or else its bases'.
+  const namespaces = kustomizeNamespaces(read.map((f) => f.file));
+  const placed = new Map(read.map((f) => [placedInKustomizeNamespace(f, namespaces), f]));
   // A kustomization's inline patches hold targets too: the overlay's value wins, so editing the base alone is refused.
-  const holders: Array<ReadFile | PatchHolder> = [...read, ...inlinePatchHolders(read)];
+  const holders: Array<ReadFile | PatchHolder> = [...placed.keys(), ...inlinePatchHolders(read).map((h) => placedInKustomizeNamespace(h, namespaces))];
   // What a kustomization here reads from outside the paths given (a base, a component): never written, but it holds targets.
   const outside = outsideReferences(read, paths);
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
-    let holding: ReadFile | PatchHolder;
+    let found: ReadFile | PatchHolder;
     try {
-      holding = fileHolding(change, holders, defaultNamespace, templates);
+      found = fileHolding(change, holders, defaultNamespace, templates);
     } catch (e) {
       // Not in the files given, but in a base outside them that a kustomization here renders: named, not "not found".
       const only = e instanceof UserError && !(e instanceof RepeatedTarget) ? outsideOnly(change, outside, defaultNamespace) : undefined;
       throw only !== undefined ? new UserError(only) : e;
     }
-    if (holding.inlinePatch) {
-      throw new UserError(`${label(change)} is set only in ${holding.file}; MOrA does not edit a kustomization's inline patches, `
+    if (found.inlinePatch) {
+      throw new UserError(`${label(change)} is set only in ${found.file}; MOrA does not edit a kustomization's inline patches, `
         + 'so nothing was written: edit the patch by hand, or move it to a file of its own (patches: - path: …)');
     }
+    const holding = placed.get(found as ReadFile) ?? (found as ReadFile);
     // A patch outside (a component's) would win over this edit; a copy outside would be rendered beside it.
     const conflict = outsideConflict(change, holding.file, outside, defaultNamespace);
     if (conflict !== undefined) throw new UserError(conflict);
-    byFile.set(holding, [...(byFile.get(holding) ?? []), change]);
+    byFile.set(holding, [...(byFile.get(holding) ?? []), asDocumentNames(change, holding, namespaces.get(holding.file), defaultNamespace)]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
   for (const [f, fileChanges] of byFile) {
@@ -197,6 +205,21 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
     return false; // leave the file (and its timestamp) alone
   }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding, read: f.bytes }));
+}
+
+/**
+ * `change` with the namespace its document in `f` names itself (null: none), when the kustomization of `f`'s folder
+ * renders `f` in another (`kns`): `prod/Deployment/web` matched `overlays/prod/resources.yaml`'s `web` without a
+ * namespace, which the edit then finds as it is written. As given when no document or several own namespaces match.
+ */
+function asDocumentNames(change: ManifestChange, f: ReadFile, kns: KustomizeNamespace | undefined, defaultNamespace: string): ManifestChange {
+  const t = change.target;
+  if (!kns || t.namespace === undefined || t.namespace === null) return change;
+  const own = new Set([...f.scanned, ...(f.replicasOnly ?? [])].filter((d) => d.kind === t.kind && d.name === t.name
+    && (inKustomizeNamespace(d, kns).namespace ?? defaultNamespace) === t.namespace).map((d) => d.namespace));
+  if (own.size !== 1) return change;
+  const [namespace] = own;
+  return { ...change, target: { ...t, namespace } } as ManifestChange;
 }
 
 /**
