@@ -42,7 +42,7 @@ export class ManifestViews implements vscode.Disposable {
   /** Document → the version whose failure was logged (a failure is logged once per version, however often asked). */
   private readonly failed = new Map<string, number>();
 
-  constructor(private readonly store: Pick<RecommendationStore, 'onDidChange' | 'lookup'>, private readonly log?: Pick<Log, 'error'>) {
+  constructor(private readonly store: Pick<RecommendationStore, 'onDidChange' | 'lookup' | 'all'>, private readonly log?: Pick<Log, 'error'>) {
     this.subscription = store.onDidChange(() => this.generation++);
   }
 
@@ -58,7 +58,9 @@ export class ManifestViews implements vscode.Disposable {
       const text = doc.getText();
       // Other YAML (CI, compose, Helm values) has nothing to look up: its folder is neither read nor watched.
       const { looksLikeKubernetes } = require('../manifests/sniff') as typeof import('../manifests/sniff');
-      const view = manifestView(text, (n, k, name) => this.store.lookup(n, k, name), ns, looksLikeKubernetes(text) ? this.besides(doc) : {});
+      // All recommendations: read only to say why a DeploymentConfig, ReplicationController or Knative Service has no lens.
+      const options = { ...(looksLikeKubernetes(text) ? this.besides(doc) : {}), recommendations: () => this.store.all() };
+      const view = manifestView(text, (n, k, name) => this.store.lookup(n, k, name), ns, options);
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
       this.failed.delete(key);
       return view;

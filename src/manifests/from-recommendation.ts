@@ -122,26 +122,43 @@ const NEVER_RECOMMENDED: Readonly<Record<string, string>> = {
   Service: 'a cluster\'s recommendations are for the Deployment of each of its revisions (<revision>-deployment)',
 };
 
+/** A DeploymentConfig, ReplicationController or Knative Service: a kind no recommendation names (neverRecommended). */
+export function neverRecommendedKind(kind: string): boolean {
+  return Object.hasOwn(NEVER_RECOMMENDED, kind);
+}
+
+/** The Deployments of a Knative Service's revisions among the recommendations, by name: <ksvc>-…-deployment in its namespace. */
+export function knativeRevisionDeployments(name: string, namespace: string, recommendations: readonly Recommendation[]): Recommendation['workload'][] {
+  return recommendations.map((r) => r.workload)
+    .filter((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name.startsWith(`${name}-`) && w.name.endsWith('-deployment'));
+}
+
 /**
  * Why the workload of `found` (a container of a workload no recommendation matched) cannot be matched, when its kind
- * is one no recommendation names (a DeploymentConfig, a ReplicationController, a Knative Service): one line naming it,
- * what recommendations there are for it if any (a Knative revision's Deployment, by its name), and the command that
- * sets its values. Undefined for the kinds a recommendation can name.
+ * is one no recommendation names (a DeploymentConfig, a ReplicationController, a Knative Service): `brief`, the reason
+ * in short (`not matched: no recommendation names a DeploymentConfig`, the editor's lens title), and `note`, one line
+ * naming it with `brief`, why, what recommendations there are for it if any (a Knative revision's Deployment, by its
+ * name), and the command that sets its values (`recommend --apply-to`'s note, the lens's tooltip). Undefined for the
+ * kinds a recommendation can name.
  */
-export function neverRecommendedNote(found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string): string | undefined {
+export function neverRecommended(found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string): { brief: string; note: string } | undefined {
   const why = NEVER_RECOMMENDED[found.kind];
   if (why === undefined) return undefined;
   const namespace = found.namespace ?? defaultNamespace;
   const kind = found.kind === 'Service' ? 'Knative Service' : found.kind;
   let also = '';
   if (found.kind === 'Service') {
-    const revisions = recommendations.map((r) => r.workload)
-      .filter((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name.startsWith(`${found.name}-`) && w.name.endsWith('-deployment'))
-      .map((w) => `Deployment ${w.namespace}/${w.name}`);
+    const revisions = knativeRevisionDeployments(found.name, namespace, recommendations).map((w) => `Deployment ${w.namespace}/${w.name}`);
     also = (revisions.length ? ` (here: ${revisions.slice(0, 3).join(', ')}${revisions.length > 3 ? ` and ${revisions.length - 3} more` : ''})` : '')
       + ', never written into the Service: the recommendation names only a Deployment, nothing of which says which Service owns it, and traffic may be split between revisions';
   }
   const target = `${found.kind === 'Service' ? 'ksvc' : found.kind}/${found.name}`;
-  return `${kind} ${namespace}/${found.name}: not matched: no recommendation names a ${kind} — ${why}${also}; `
-    + `set its values with mora manifests apply <file> --set ${target}/<container>=cpu=…,memory=…`;
+  const brief = `not matched: no recommendation names a ${kind}`;
+  return { brief, note: `${kind} ${namespace}/${found.name}: ${brief} — ${why}${also}; `
+    + `set its values with mora manifests apply <file> --set ${target}/<container>=cpu=…,memory=…` };
+}
+
+/** `recommend --apply-to`'s note for a workload of a kind no recommendation names (neverRecommended's `note`). */
+export function neverRecommendedNote(found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string): string | undefined {
+  return neverRecommended(found, recommendations, defaultNamespace)?.note;
 }

@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import { originBrief } from '../core/origin-text';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
 import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
-import { manifestLimits, replicasDecision } from '../manifests/from-recommendation';
+import { knativeRevisionDeployments, manifestLimits, neverRecommended, neverRecommendedKind, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
 import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, replicaRiskTarget, riskBrief } from '../core/advice-text';
@@ -24,7 +24,8 @@ export interface LensSpec {
   tooltip?: string;
   /** Changes the lens applies; empty for an informational lens. */
   changes: ManifestChange[];
-  kind: 'container' | 'apply' | 'replicas' | 'file';
+  /** `unmatched`: a workload of a kind no recommendation names (a DeploymentConfig…), why it has no lens (informational). */
+  kind: 'container' | 'apply' | 'replicas' | 'file' | 'unmatched';
   /** For a container lens: the workload it matched (clicking opens its forecast). */
   target?: { namespace: string; kind: string; name: string; container: string };
 }
@@ -61,6 +62,11 @@ export interface ManifestViewOptions {
   elsewhere?: readonly ManifestAutoscaler[];
   /** The kustomize overlays that render this file's folder (FolderAutoscalers.overlays), relative to it. */
   overlays?: readonly string[];
+  /**
+   * Every recommendation loaded (any namespace): read only for a DeploymentConfig, ReplicationController or Knative
+   * Service, to say why it gets no lens when some of them plausibly belong to it (unmatchedKindLenses).
+   */
+  recommendations?: () => readonly Recommendation[];
 }
 
 /** Where an autoscaler was found, after the note: ` (in hpa.yaml)`, ` (in overlay ../overlays/prod: hpa.yaml)`. */
@@ -108,6 +114,34 @@ export function lensTitle(found: ManifestContainer, c: ContainerRecommendation):
 /** The manifest's own limits in base units: the rule lives in src/manifests (`recommend --apply-to` uses it too). */
 export { manifestLimits };
 
+/**
+ * Whether a recommendation plausibly belongs to a workload of a kind none names (its containers, one workload): one in its
+ * namespace of its name under another kind with a container of the same name (a DeploymentConfig moved to a
+ * Deployment), or for a Knative Service its revisions' Deployments <ksvc>-…-deployment, which `recommend --apply-to` names.
+ */
+function plausiblyItsOwn(inWorkload: readonly ManifestContainer[], recommendations: readonly Recommendation[], namespace: string): boolean {
+  const { kind, name } = inWorkload[0];
+  if (kind === 'Service' && knativeRevisionDeployments(name, namespace, recommendations).length > 0) return true;
+  return recommendations.some((r) => r.workload.namespace === namespace && r.workload.name === name
+    && r.containers.some((c) => inWorkload.some((x) => x.container === c.container)));
+}
+
+/**
+ * One informational lens per DeploymentConfig, ReplicationController or Knative Service no recommendation matched (as
+ * `recommend --apply-to` names it: neverRecommended) when loaded recommendations plausibly belong to it: titled with the
+ * reason in short, its tooltip the CLI's note. Nothing without such recommendations: no lens on every such manifest.
+ */
+function unmatchedKindLenses(unmatched: ReadonlyArray<readonly ManifestContainer[]>, recs: readonly Recommendation[], defaultNamespace: string): LensSpec[] {
+  const lenses: LensSpec[] = [];
+  for (const inWorkload of unmatched) {
+    const first = inWorkload[0];
+    const why = neverRecommended(first, recs, defaultNamespace);
+    if (!why || !plausiblyItsOwn(inWorkload, recs, first.namespace ?? defaultNamespace)) continue;
+    lenses.push({ line: first.line - 1, title: `MOrA: ${why.brief}`, tooltip: why.note, changes: [], kind: 'unmatched' });
+  }
+  return lenses;
+}
+
 function containerChange(found: ManifestContainer, docNamespace: string | null, c: ContainerRecommendation): ManifestChange | undefined {
   const set = resourceSettings(c, manifestLimits(found));
   if (!set.requests && !set.limits) return undefined;
@@ -125,9 +159,15 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   const all: ManifestChange[] = [];
   /** Workloads whose replicas got their lens: a document, or an item of a `kind: List` document. */
   const replicasDone = new Set<string>();
+  /** Each workload's containers (document/item → containers), and those with a recommendation. */
+  const workloads = new Map<string, ManifestContainer[]>();
+  const matched = new Set<string>();
 
   for (const found of scan.containers) {
     const workload = `${found.document}/${found.item ?? ''}`;
+    const inWorkload = workloads.get(workload) ?? [];
+    inWorkload.push(found);
+    workloads.set(workload, inWorkload);
     const missing = requestsMissing(found);
     if (missing.length > 0) {
       missingRequests.push({
@@ -138,6 +178,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const rec = lookup(found.namespace ?? defaultNamespace, found.kind, found.name);
     const c = rec?.containers.find((x) => x.container === found.container);
     if (!rec || !c) continue;
+    matched.add(workload);
     const line = found.line - 1;
     const change = containerChange(found, found.namespace, c);
     const markdown = evidenceMarkdown(rec, c);
@@ -193,6 +234,11 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         all.push(change);
       }
     }
+  }
+  if (options.recommendations) {
+    const unmatched = [...workloads].filter(([w, cs]) => !matched.has(w) && neverRecommendedKind(cs[0].kind)).map(([, cs]) => cs);
+    // Read only when the file holds such a workload: the store's every recommendation otherwise goes unasked.
+    if (unmatched.length) lenses.push(...unmatchedKindLenses(unmatched, options.recommendations(), defaultNamespace));
   }
   if (all.length > 1) {
     lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });
