@@ -1,6 +1,7 @@
 /**
- * The namespace kustomize puts a manifest file's objects in, read from the kustomization of the file's own folder
- * (never built, never written): a kustomization that lists the file under `resources` and sets `namespace:` renders
+ * The namespace kustomize puts a manifest file's objects in, read from the kustomization that lists it — the one of the
+ * file's own folder, or of a folder above it among those read (`patches: - path: patches/cpu.yaml`) — never built,
+ * never written: a kustomization that lists the file under `resources` and sets `namespace:` renders
  * its objects there, whatever their own `metadata.namespace` says (kustomize's namespace transformer). `recommend
  * --apply-to` matches the file's workloads against the recommendations in that namespace, not in --default-namespace,
  * and `manifests apply <dir>` the targets given.
@@ -8,11 +9,11 @@
  * applied to what the kustomization's resources and bases render, before its own namespace transformer: the object it
  * patches ends up in the kustomization's `namespace:`, or, when it sets none, in the one its bases put it in (a patch
  * without a namespace of its own matches the base's object by the id it had before the base's namespace, so the
- * patch itself need not name it). A file no kustomization of its folder lists, or listed by one that sets no
+ * patch itself need not name it). A file no kustomization lists, or listed by one that sets no
  * namespace (nor its bases, for a patch), keeps its own (or the default).
  */
 import { statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { readManifest } from './manifest-read';
 
@@ -129,11 +130,26 @@ interface Folder {
   patchFiles: Set<string>;
 }
 
+/** The kustomization `kustomization` (as shown) read as a Folder; undefined when it cannot be read or is none. */
+function readFolder(kustomization: string | undefined): Folder | undefined {
+  const k = kustomization === undefined ? undefined : readKustomization(kustomization);
+  if (!k || kustomization === undefined) return undefined;
+  const dir = resolve(dirname(kustomization));
+  return {
+    kustomization,
+    ...(k.namespace ? { namespace: k.namespace } : {}),
+    resources: new Set(k.entries.filter((e) => e.field === 'resources').map((e) => resolve(dir, e.path))),
+    patchFiles: new Set(k.patchFiles.map((p) => resolve(dir, p))),
+  };
+}
+
 /**
- * The namespace of each of `files` that the kustomization of its folder lists and that kustomize renders in a
- * namespace: a resource in the kustomization's `namespace:`; a patch file, and the kustomization itself (for its
- * inline patches), in that or else in the one its bases set. The files without one are left out. Each folder's
- * kustomization is read once.
+ * The namespace of each of `files` that a kustomization lists and that kustomize renders in a namespace: a resource
+ * in the kustomization's `namespace:`; a patch file, and the kustomization itself (for its inline patches), in that or
+ * else in the one its bases set. The kustomizations looked at are those of the folders the files are in (each read
+ * once), so a file in a subfolder of one (`resources: [deploy/web.yaml]`, `patches: - path: patches/cpu.yaml`) is
+ * placed by it when its folder is among them; the one of the file's own folder first, else the nearest above it.
+ * The files without one are left out.
  */
 export function kustomizeNamespaces(files: readonly string[]): Map<string, KustomizeNamespace> {
   const out = new Map<string, KustomizeNamespace>();
@@ -141,21 +157,23 @@ export function kustomizeNamespaces(files: readonly string[]): Map<string, Kusto
   for (const file of files) {
     if (file === '-') continue;
     const dir = resolve(dirname(file));
-    if (!folders.has(dir)) {
-      const kustomization = folderKustomization(file);
-      const k = kustomization === undefined ? undefined : readKustomization(kustomization);
-      folders.set(dir, k && kustomization !== undefined ? {
-        kustomization,
-        ...(k.namespace ? { namespace: k.namespace } : {}),
-        resources: new Set(k.entries.filter((e) => e.field === 'resources').map((e) => resolve(dir, e.path))),
-        patchFiles: new Set(k.patchFiles.map((p) => resolve(dir, p))),
-      } : undefined);
-    }
-    const folder = folders.get(dir);
+    if (!folders.has(dir)) folders.set(dir, readFolder(folderKustomization(file)));
+  }
+  // Each file a kustomization reads (a resource, a patch file, itself), to the kustomizations reading it.
+  const readers = new Map<string, Folder[]>();
+  for (const folder of folders.values()) {
     if (!folder) continue;
+    for (const abs of [resolve(folder.kustomization), ...folder.resources, ...folder.patchFiles]) readers.set(abs, [...(readers.get(abs) ?? []), folder]);
+  }
+  for (const file of files) {
+    if (file === '-') continue;
     const abs = resolve(file);
+    // Its own folder's first, else the nearest folder above it; kustomize reads no file from outside a kustomization's
+    // folder (its load restrictor), so one listed from there (`../other/web.yaml`) is not placed by it.
+    const folder = (readers.get(abs) ?? []).map((f) => ({ f, rank: rank(abs, resolve(dirname(f.kustomization))) }))
+      .filter((r) => r.rank >= 0).sort((a, b) => b.rank - a.rank)[0]?.f;
+    if (!folder) continue;
     const patch = abs === resolve(folder.kustomization) || folder.patchFiles.has(abs);
-    if (!patch && !folder.resources.has(abs)) continue;
     if (folder.namespace) {
       out.set(file, { namespace: folder.namespace, kustomization: folder.kustomization, override: true });
       continue;
@@ -169,4 +187,10 @@ export function kustomizeNamespaces(files: readonly string[]): Map<string, Kusto
     if (folder.bases) out.set(file, { ...folder.bases, override: false });
   }
   return out;
+}
+
+/** How near folder `dir` is to the file `abs`: its own folder highest, a folder above it by depth, -1 for another. */
+function rank(abs: string, dir: string): number {
+  if (dir === dirname(abs)) return Number.MAX_SAFE_INTEGER;
+  return abs.startsWith(dir.endsWith(sep) ? dir : dir + sep) ? dir.length : -1;
 }
