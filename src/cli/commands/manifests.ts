@@ -14,6 +14,7 @@ import { ManifestRefusal, readableSteps, readManifest, scanOrExplain } from './m
 import { oneTurn, stepWise, untilWritesListen, type BeforeWrites } from './interrupt-signals';
 import { applyMany, planMany } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './patch-holders';
+import { kustomizeNamespaces, placedInKustomizeNamespace } from './kustomize-namespace';
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
@@ -128,10 +129,14 @@ export interface ScanManyResult {
  * and invalid YAML are errors to fix (exit 2 once the others are printed). A Helm/Go template source is skipped
  * without failing: a chart's `templates/` beside rendered manifests is normal in a repository, and there is nothing
  * to fix in it (`recommend --apply-to` treats it the same way). A file with no workload is 0 containers, not a skip.
- * `inline`: the kustomizations' inline patches that set a container's resources (for the repeated-target note; not
- * part of the JSON output).
+ * `inline`: the kustomizations' inline patches that set a container's resources, and `rendered`: the containers, each
+ * in the namespace kustomize renders it in (a resource of a kustomization with `namespace:`, a patch naming none in
+ * the kustomization's or its bases': placedInKustomizeNamespace, as `manifests apply` and `recommend --apply-to` place
+ * them) — for the repeated-target note; not part of the JSON output, whose rows say what each document names.
  */
-export function scanMany(paths: readonly string[]): ScanManyResult & { files: number; inline: PatchHolder[]; notes: string[]; special: number } {
+export function scanMany(paths: readonly string[]): ScanManyResult & {
+  files: number; inline: PatchHolder[]; rendered: ScanManyResult['containers']; notes: string[]; special: number;
+} {
   const { files, unlisted, special } = manifestFileList(paths);
   // A named pipe or socket with a manifest's name: named, never opened (it would wait for a writer), nothing to fix.
   const out: ScanManyResult = { containers: [], skipped: [...unlisted.map((u) => ({ ...u, error: true })), ...special.map((u) => ({ ...u, error: false }))] };
@@ -150,14 +155,22 @@ export function scanMany(paths: readonly string[]): ScanManyResult & { files: nu
   // Replicas an autoscaler owns: marked on their rows, with a note each (the editor's rule, manifest-autoscalers.ts).
   const autoscalers = new CliAutoscalers(files, new Map(read.map((r) => [r.file, r.text])));
   const notes = read.flatMap((r) => markAutoscaled(r.file, out.containers.filter((c) => c.file === r.file), autoscalers));
-  return { ...out, files: files.length + unlisted.length + special.length, inline: inlinePatchHolders(read), notes, special: special.length };
+  // Where kustomize renders each file's containers and each inline patch's target, so the note tells an overlay's
+  // prod/web from the base's default/web.
+  const namespaces = kustomizeNamespaces(read.map((r) => r.file));
+  const inline = inlinePatchHolders(read).map((h) => placedInKustomizeNamespace(h, namespaces));
+  const byFile = new Map<string, ScanManyResult['containers']>();
+  for (const c of out.containers) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c]);
+  const rendered = [...byFile].flatMap(([file, containers]) => placedInKustomizeNamespace({ file, containers }, namespaces).containers);
+  return { ...out, files: files.length + unlisted.length + special.length, inline, rendered, notes, special: special.length };
 }
 
 /**
  * Containers named the same (namespace, kind, workload, container) in more than one file — a kustomize base and its
  * overlay's patch, or a copy. `apply` on the folder refuses such a target; saying so at scan time spares a failed apply.
  * A kustomization's inline patch that sets a container's resources (`inline`, from scanMany) counts as a file holding
- * every scanned container it names (one without a namespace names it in any namespace, as apply matches it).
+ * every scanned container it names (one without a namespace names it in any namespace, as apply matches it). Both as
+ * kustomize renders them (scanMany's `rendered` and `inline`), so the note names the targets `apply` takes.
  */
 export function repeatedTargets(containers: ScanManyResult['containers'], inline: readonly PatchHolder[] = []): Array<{ target: string; files: string[] }> {
   const byTarget = new Map<string, string[]>();
@@ -273,10 +286,10 @@ export function register(program: Command): void {
         process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTable(rows, false, terminalWidth()));
         return;
       }
-      const { files, inline, notes, special, ...result } = scanMany(paths);
+      const { files, inline, rendered, notes, special, ...result } = scanMany(paths);
       for (const n of notes) process.stderr.write(`mora: note: ${forTerminal(n)}\n`);
       for (const s of result.skipped) process.stderr.write(`mora: skipped file ${forTerminal(s.file)}: ${forTerminal(s.reason)}\n`);
-      for (const r of repeatedTargets(result.containers, inline)) {
+      for (const r of repeatedTargets(rendered, inline)) {
         const patched = r.files.filter((f) => inline.some((h) => h.file === f));
         process.stderr.write(`mora: note: ${forTerminal(r.target)} is in ${r.files.length} files: ${r.files.map(forTerminal).join(', ')} `
           + (patched.some((f) => f.includes('(inline patch ')) ? '(an overlay\'s inline patch wins over the base); apply on this folder refuses it: edit the patch by hand, or move it to a file of its own\n'
