@@ -15,10 +15,12 @@
  * What a kustomization among the files reads from outside the paths given (a base, a component) is read, never written
  * (kustomize-outside.ts): a target a patch there sets, or a copy there beside a file here that is no patch, is refused
  * naming it; a target only there is named with the entry that reaches it, not as not found. An edit that a
- * kustomization among the files renders into another namespace or name too is noted (overlayNotes).
+ * kustomization among the files renders into another namespace or name too is noted (overlayNotes). A single file
+ * given (`manifests apply <file>`, not a folder) is checked the same way against the kustomization of its folder
+ * (kustomizeChecked) before its edit, which stays manifests.ts's.
  */
 import type { ManifestChange, ManifestEncoding, ManifestScan } from '../../manifests';
-import { editManifest, encodeManifest, ManifestEditError } from '../../manifests';
+import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
 import { noNamespaceHint } from '../../manifests/edit';
 import { UserError } from '../errors';
 import { forTerminal } from '../format/terminal';
@@ -26,7 +28,7 @@ import { interruptsOfProcess, writeAllOrNothingInterruptible, WriteCancelled, ty
 import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
-import { outsideConflict, outsideOnly, outsideReferences } from './kustomize-outside';
+import { outsideConflict, outsideOnly, outsideReferences, type OutsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, OverlayRenderings, overlayNote } from './kustomize-overlays';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
@@ -183,10 +185,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
         + 'so nothing was written: edit the patch by hand, or move it to a file of its own (patches: - path: …)');
     }
     const holding = placed.get(found as ReadFile) ?? (found as ReadFile);
-    // A patch outside (a component's) would win over this edit; a copy outside would be rendered beside it.
-    const conflict = outsideConflict(change, holding.file, outside, defaultNamespace);
-    if (conflict !== undefined) throw new UserError(conflict);
-    byFile.set(holding, [...(byFile.get(holding) ?? []), asDocumentNames(change, holding, namespaces.get(holding.file), defaultNamespace)]);
+    byFile.set(holding, [...(byFile.get(holding) ?? []), asEdited(change, holding, outside, namespaces, defaultNamespace)]);
   }
   const planned: Array<{ f: ReadFile; text: string }> = [];
   for (const [f, fileChanges] of byFile) {
@@ -205,6 +204,41 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
     return false; // leave the file (and its timestamp) alone
   }).map(({ f, text }) => ({ file: f.file, before: f.text, after: text, encoding: f.encoding, read: f.bytes }));
+}
+
+/**
+ * `change`, found in `f`, as it is edited there: refused (UserError) when kustomize also reads its target from outside
+ * the paths given (`outside`: a patch there, a component's, would win over the edit; a copy there would be rendered
+ * beside it); else targeted by the namespace its document names itself (asDocumentNames).
+ */
+function asEdited(change: ManifestChange, f: ReadFile, outside: OutsideReferences, namespaces: ReadonlyMap<string, KustomizeNamespace>,
+  defaultNamespace: string): ManifestChange {
+  const conflict = outsideConflict(change, f.file, outside, defaultNamespace);
+  if (conflict !== undefined) throw new UserError(conflict);
+  return asDocumentNames(change, f, namespaces.get(f.file), defaultNamespace);
+}
+
+/**
+ * `mora manifests apply <file>` (one file, not a folder): the kustomization of the file's folder is read as
+ * `recommend --apply-to <file>` reads it (never written: only the file given is), and as a folder given is read by
+ * planMany. A target is matched where kustomize renders it (a resource of a kustomization with `namespace:`, a patch
+ * file in that or its bases'), and refused when a patch there (an inline patch, another patch file, a base's or a
+ * component's) sets it too, or a copy there is rendered beside it; `f` being one of its patch files still takes the
+ * edit. Returns the changes as the file's documents name their targets, for editManifest; without a kustomization
+ * that places the file, a target it does not hold is left to editManifest to name, as before.
+ */
+export function kustomizeChecked(f: { file: string; text: string }, changes: readonly ManifestChange[], defaultNamespace: string): ManifestChange[] {
+  if (f.file === '-') return [...changes];
+  const scan = scanManifest(f.text, { mode: 'thorough' });
+  const read: ReadFile = { file: f.file, text: f.text, bytes: Buffer.alloc(0), encoding: 'utf8', containers: scan.containers, scanned: scan.containers,
+    replicasOnly: replicasOnlyWorkloads(f.text, scan) };
+  const namespaces = kustomizeNamespaces([f.file]);
+  const outside = outsideReferences([read], [f.file], f.file);
+  return changes.map((change) => {
+    // Placed by its kustomization: the target as kustomize renders it (prod/…), named as planMany names it when absent.
+    if (namespaces.has(f.file)) fileHolding(change, [placedInKustomizeNamespace(read, namespaces)], defaultNamespace);
+    return asEdited(change, read, outside, namespaces, defaultNamespace);
+  });
 }
 
 /**

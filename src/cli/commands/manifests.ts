@@ -12,7 +12,7 @@ import { renderTable, terminalWidth } from '../format/table';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readableSteps, readManifest, scanOrExplain } from './manifest-read';
 import { oneTurn, stepWise, untilWritesListen, type BeforeWrites } from './interrupt-signals';
-import { applyMany, planMany } from './manifests-apply-many';
+import { applyMany, kustomizeChecked, planMany } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './patch-holders';
 import { kustomizeNamespaces, placedInKustomizeNamespace } from './kustomize-namespace';
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
@@ -371,7 +371,9 @@ async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites
   try {
     const asked = parseChangeSpecs({ set: opts.set, replicas: opts.replicas });
     if (asked.length === 0) throw new ManifestEditError('nothing to change: give at least one --set or --replicas');
-    const changes = withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace);
+    // The kustomization of the file's folder, read (never written) as for a folder given: where kustomize renders the
+    // file's workloads, and a patch there that would win over the edit (refused naming it).
+    const changes = kustomizeChecked({ file, text }, withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace), opts.defaultNamespace);
     left = changes.length < asked.length;
     result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
   } catch (e) {
