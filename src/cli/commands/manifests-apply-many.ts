@@ -17,7 +17,7 @@
  * naming it; a target only there is named with the entry that reaches it, not as not found. An edit that a
  * kustomization among the files renders into another namespace or name too is noted (overlayNotes). A single file
  * given (`manifests apply <file>`, not a folder) is checked the same way against the kustomization of its folder
- * (kustomizeChecked) before its edit, which stays manifests.ts's.
+ * (kustomizeChecked) before its edit, which stays manifests.ts's, and noted the same way after it (fileOverlayNotes).
  */
 import type { ManifestChange, ManifestEncoding, ManifestScan } from '../../manifests';
 import { editManifest, encodeManifest, ManifestEditError, scanManifest } from '../../manifests';
@@ -229,9 +229,7 @@ function asEdited(change: ManifestChange, f: ReadFile, outside: OutsideReference
  */
 export function kustomizeChecked(f: { file: string; text: string }, changes: readonly ManifestChange[], defaultNamespace: string): ManifestChange[] {
   if (f.file === '-') return [...changes];
-  const scan = scanManifest(f.text, { mode: 'thorough' });
-  const read: ReadFile = { file: f.file, text: f.text, bytes: Buffer.alloc(0), encoding: 'utf8', containers: scan.containers, scanned: scan.containers,
-    replicasOnly: replicasOnlyWorkloads(f.text, scan) };
+  const read = asRead(f);
   const namespaces = kustomizeNamespaces([f.file]);
   const outside = outsideReferences([read], [f.file], f.file);
   return changes.map((change) => {
@@ -239,6 +237,24 @@ export function kustomizeChecked(f: { file: string; text: string }, changes: rea
     if (namespaces.has(f.file)) fileHolding(change, [placedInKustomizeNamespace(read, namespaces)], defaultNamespace);
     return asEdited(change, read, outside, namespaces, defaultNamespace);
   });
+}
+
+/** One file given, as planSteps holds a file it read (its bytes are not needed: manifests.ts writes it). */
+function asRead(f: { file: string; text: string }): ReadFile {
+  const scan = scanManifest(f.text, { mode: 'thorough' });
+  return { file: f.file, text: f.text, bytes: Buffer.alloc(0), encoding: 'utf8', containers: scan.containers, scanned: scan.containers,
+    replicasOnly: replicasOnlyWorkloads(f.text, scan) };
+}
+
+/**
+ * `mora manifests apply <file>`: the note of overlayNotes for the one file given, edited from `f.text` to `after` by
+ * `changes` (as kustomizeChecked returned them): the kustomization of its folder rendering the edit under another name
+ * or namespace (`namePrefix: canary-`) says so, as a folder given and `recommend --apply-to <file>` do.
+ */
+export function fileOverlayNotes(f: { file: string; text: string }, after: string, changes: readonly ManifestChange[], defaultNamespace: string): void {
+  if (f.file === '-' || after === f.text) return;
+  const read = asRead(f);
+  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace);
 }
 
 /**

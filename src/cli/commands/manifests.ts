@@ -12,7 +12,7 @@ import { renderTable, terminalWidth } from '../format/table';
 import { writeError, writeFileAtomic } from '../format/write';
 import { ManifestRefusal, readableSteps, readManifest, scanOrExplain } from './manifest-read';
 import { oneTurn, stepWise, untilWritesListen, type BeforeWrites } from './interrupt-signals';
-import { applyMany, kustomizeChecked, planMany } from './manifests-apply-many';
+import { applyMany, fileOverlayNotes, kustomizeChecked, planMany } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './patch-holders';
 import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
@@ -387,6 +387,8 @@ async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites
     const changes = kustomizeChecked({ file, text }, withoutAutoscaled(asked, [{ file, text }], opts.defaultNamespace), opts.defaultNamespace);
     left = changes.length < asked.length;
     result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
+    // What the kustomization of its folder renders the edit as too (another name or namespace), as a folder given says.
+    fileOverlayNotes({ file, text }, result, changes, opts.defaultNamespace);
   } catch (e) {
     if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
     throw e;
