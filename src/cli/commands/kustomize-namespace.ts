@@ -1,6 +1,7 @@
 /**
  * The namespace kustomize puts a manifest file's objects in, read from the kustomization that lists it — the one of the
- * file's own folder, or of a folder above it among those read (`patches: - path: patches/cpu.yaml`) — never built,
+ * file's own folder, or of a folder above it among those read (`patches: - path: patches/cpu.yaml`) or, for a folder
+ * without one, the nearest above it (kustomizationAbove, 5 folders at most, not above a git work tree) — never built,
  * never written: a kustomization that lists the file under `resources` and sets `namespace:` renders
  * its objects there, whatever their own `metadata.namespace` says (kustomize's namespace transformer). `recommend
  * --apply-to` matches the file's workloads against the recommendations in that namespace, not in --default-namespace,
@@ -12,7 +13,7 @@
  * patch itself need not name it). A file no kustomization lists, or listed by one that sets no
  * namespace (nor its bases, for a patch), keeps its own (or the default).
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { readManifest } from './manifest-read';
@@ -149,7 +150,8 @@ function readFolder(kustomization: string | undefined): Folder | undefined {
  * else in the one its bases set. The kustomizations looked at are those of the folders the files are in (each read
  * once), so a file in a subfolder of one (`resources: [deploy/web.yaml]`, `patches: - path: patches/cpu.yaml`) is
  * placed by it when its folder is among them; the one of the file's own folder first, else the nearest above it.
- * The files without one are left out.
+ * A file whose folder has none is also looked for in the nearest kustomization above it (kustomizationAbove: a file or
+ * folder given below its kustomization, overlays/prod/patches). The files without one are left out.
  */
 export function kustomizeNamespaces(files: readonly string[]): Map<string, KustomizeNamespace> {
   const out = new Map<string, KustomizeNamespace>();
@@ -157,7 +159,11 @@ export function kustomizeNamespaces(files: readonly string[]): Map<string, Kusto
   for (const file of files) {
     if (file === '-') continue;
     const dir = resolve(dirname(file));
-    if (!folders.has(dir)) folders.set(dir, readFolder(folderKustomization(file)));
+    if (folders.has(dir)) continue;
+    folders.set(dir, readFolder(folderKustomization(file)));
+    // A file given below its kustomization (overlays/prod/patches/cpu.yaml): the nearest one above its folder (once a folder).
+    const above = folders.get(dir) ? undefined : kustomizationAbove(file);
+    if (above !== undefined && !folders.has(resolve(dirname(above)))) folders.set(resolve(dirname(above)), readFolder(above));
   }
   // Each file a kustomization reads (a resource, a patch file, itself), to the kustomizations reading it.
   const readers = new Map<string, Folder[]>();
@@ -187,6 +193,28 @@ export function kustomizeNamespaces(files: readonly string[]): Map<string, Kusto
     if (folder.bases) out.set(file, { ...folder.bases, override: false });
   }
   return out;
+}
+
+/** How many folders above a file's own kustomizationAbove looks, at most. */
+const MAX_ABOVE = 5;
+
+/**
+ * The kustomization of the nearest folder above `file`'s (whose own has none), as its path is shown (joined to the
+ * file's folder as given: overlays/prod/kustomization.yaml for overlays/prod/patches/cpu.yaml); read only. The search
+ * stops at the first folder holding one, at a git work-tree root (a folder with `.git`: nothing above it is read), and
+ * after MAX_ABOVE folders. Undefined when none is found so.
+ */
+export function kustomizationAbove(file: string): string | undefined {
+  if (file === '-') return undefined;
+  let shown = dirname(file);
+  for (let level = 0; level < MAX_ABOVE; level++) {
+    const abs = resolve(shown);
+    if (existsSync(join(abs, '.git')) || dirname(abs) === abs) return undefined;
+    shown = join(shown, '..');
+    const found = kustomizationIn(shown);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** How near folder `dir` is to the file `abs`: its own folder highest, a folder above it by depth, -1 for another. */
