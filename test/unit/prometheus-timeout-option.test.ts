@@ -10,8 +10,7 @@ import { prometheusTimeoutOption } from '../../src/cli/commands/prometheus-timeo
 import { UserError } from '../../src/cli/errors';
 import { prometheusTimeoutFromSetting } from '../../src/extension/prometheus-timeout-setting';
 import { withEnv } from '../harness/env';
-import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
-import { FakeKubeApi, FakePrometheus } from './helpers/recommend-cluster-doubles';
+import { clusterDoublesPerSuite } from './helpers/cluster-doubles-per-suite';
 import { mora } from './helpers/run-cli';
 
 describe('--prometheus-timeout, $MORA_PROMETHEUS_TIMEOUT, mora.prometheus.timeoutSeconds: MOrA\'s own Prometheus request timeout', function () {
@@ -65,20 +64,14 @@ describe('--prometheus-timeout, $MORA_PROMETHEUS_TIMEOUT, mora.prometheus.timeou
   });
 
   describe('the timeout\'s messages say the value in force and where it is set (loopback Kubernetes API and Prometheus doubles)', () => {
-    const api = new FakeKubeApi();
-    const kube = fakeApiKubeconfigPerSuite(api, { context: 'prod', token: 'kube-t0ken' }, 'mora-prometheus-timeout-');
-    const prom = new FakePrometheus();
-    let promUrl = '';
-    before(async () => {
-      promUrl = await prom.start();
-      prom.age = 30;
-    });
-    after(() => prom.stop());
+    const cluster = clusterDoublesPerSuite('mora-prometheus-timeout-');
+    const { prom } = cluster;
+    before(() => { prom.age = 30; });
     afterEach(() => { prom.hangRanges = false; });
 
     it('mora recommend --prometheus-timeout 1: usage reads unanswered are split after 1 s, said naming the flag; then the run fails saying 1 s', async () => {
       prom.hangRanges = true;
-      const r = await withEnv({ MORA_PROMETHEUS_TIMEOUT: undefined }, () => mora(['recommend', '--source', 'cluster', '--prometheus', promUrl, '--prometheus-timeout', '1', '--kubeconfig', kube.kubeconfig, '-n', 'shop', '-f', 'json', '-q']));
+      const r = await withEnv({ MORA_PROMETHEUS_TIMEOUT: undefined }, () => mora(cluster.recommendArgs('--prometheus-timeout', '1')));
       assert.notEqual(r.code, 0, r.out);
       const said = r.err.split('\n').filter((l) => /MOrA's own request timeout/.test(l) && /reading it again/.test(l));
       assert.equal(said.length, 1, r.err);
@@ -88,7 +81,7 @@ describe('--prometheus-timeout, $MORA_PROMETHEUS_TIMEOUT, mora.prometheus.timeou
 
     it('$MORA_PROMETHEUS_TIMEOUT=1: the same, naming the variable', async () => {
       prom.hangRanges = true;
-      const r = await withEnv({ MORA_PROMETHEUS_TIMEOUT: '1' }, () => mora(['recommend', '--source', 'cluster', '--prometheus', promUrl, '--kubeconfig', kube.kubeconfig, '-n', 'shop', '-f', 'json', '-q']));
+      const r = await withEnv({ MORA_PROMETHEUS_TIMEOUT: '1' }, () => mora(cluster.recommendArgs()));
       assert.notEqual(r.code, 0, r.out);
       assert.match(r.err, /did not answer .* within 1 s \(MOrA's own request timeout, \$MORA_PROMETHEUS_TIMEOUT\): reading it again/);
     });

@@ -5,20 +5,15 @@
 // Two loopback test doubles: a Kubernetes API with one Deployment (its ReplicaSet and Pod), and a Prometheus answering
 // the health checks (the newest sample `age` seconds old) and every range read with a flat series for that pod.
 import * as assert from 'node:assert/strict';
-import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
-import { FakeKubeApi, FakePrometheus } from './helpers/recommend-cluster-doubles';
+import { clusterDoublesPerSuite } from './helpers/cluster-doubles-per-suite';
 import { mora } from './helpers/run-cli';
 
 describe('mora recommend --source cluster: cAdvisor series that stopped (loopback Kubernetes API and Prometheus doubles)', function () {
   this.timeout(60_000);
-  const api = new FakeKubeApi();
-  const kube = fakeApiKubeconfigPerSuite(api, { context: 'prod', token: 'kube-t0ken' }, 'mora-stale-usage-');
-  const prom = new FakePrometheus();
-  let promUrl = '';
-  before(async () => { promUrl = await prom.start(); });
-  after(() => prom.stop());
+  const cluster = clusterDoublesPerSuite('mora-stale-usage-');
+  const { prom } = cluster;
 
-  const run = () => mora(['recommend', '--source', 'cluster', '--prometheus', promUrl, '--kubeconfig', kube.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
+  const run = () => mora(cluster.recommendArgs());
 
   it('newest sample 4 minutes old: one warning naming the metric, the age and the fix; recommendations from the history', async () => {
     prom.age = 240;

@@ -4,24 +4,17 @@
 // fails with the timeout's message (b6c850d) and the parts tried. Before, the first timeout failed the read.
 // Loopback test doubles of the Kubernetes API and of Prometheus (helpers/recommend-cluster-doubles).
 import * as assert from 'node:assert/strict';
-import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
-import { FakeKubeApi, FakePrometheus } from './helpers/recommend-cluster-doubles';
+import { clusterDoublesPerSuite } from './helpers/cluster-doubles-per-suite';
 import { mora } from './helpers/run-cli';
 
 describe('mora recommend --source cluster: history reads Prometheus times out on (loopback Kubernetes API and Prometheus doubles)', function () {
   this.timeout(60_000);
-  const api = new FakeKubeApi();
-  const kube = fakeApiKubeconfigPerSuite(api, { context: 'prod', token: 'kube-t0ken' }, 'mora-timeout-split-');
-  const prom = new FakePrometheus();
-  let promUrl = '';
-  before(async () => {
-    promUrl = await prom.start();
-    prom.age = 30;
-  });
-  after(() => prom.stop());
+  const cluster = clusterDoublesPerSuite('mora-timeout-split-');
+  const { prom } = cluster;
+  before(() => { prom.age = 30; });
   beforeEach(() => { prom.ranges.length = 0; });
 
-  const run = () => mora(['recommend', '--source', 'cluster', '--prometheus', promUrl, '--kubeconfig', kube.kubeconfig, '-n', 'shop', '-f', 'json', '-q']);
+  const run = () => mora(cluster.recommendArgs());
 
   it('ranges over 48 h time out: read in parts, the recommendation made, the split said once', async () => {
     prom.maxRangeHours = 48;

@@ -7,24 +7,19 @@
 // Loopback test doubles of the Kubernetes API and of Prometheus (helpers/recommend-cluster-doubles).
 import * as assert from 'node:assert/strict';
 import { withEnv } from '../harness/env';
-import { fakeApiKubeconfigPerSuite } from './helpers/fake-api-kubeconfig';
-import { FakeKubeApi, FakePrometheus } from './helpers/recommend-cluster-doubles';
+import { clusterDoublesPerSuite } from './helpers/cluster-doubles-per-suite';
 import { mora } from './helpers/run-cli';
 
 interface Check { name: string; ok: boolean; message: string; stale?: boolean; lastSampleAgeSeconds?: number }
 
 describe('cAdvisor series stopped past Prometheus\' 5-minute lookback (loopback Kubernetes API and Prometheus doubles)', function () {
   this.timeout(60_000);
-  const api = new FakeKubeApi();
-  const kube = fakeApiKubeconfigPerSuite(api, { context: 'prod', token: 'kube-t0ken' }, 'mora-stale-lookback-');
-  const prom = new FakePrometheus();
-  let promUrl = '';
-  before(async () => { promUrl = await prom.start(); });
-  after(() => prom.stop());
+  const cluster = clusterDoublesPerSuite('mora-stale-lookback-');
+  const { prom } = cluster;
 
   const env = { MORA_PROMETHEUS_URL: undefined, MORA_PROMETHEUS_TIMEOUT: undefined };
-  const recommend = () => withEnv(env, () => mora(['recommend', '--source', 'cluster', '--prometheus', promUrl, '--kubeconfig', kube.kubeconfig, '-n', 'shop', '-f', 'json', '-q']));
-  const health = (...more: string[]) => withEnv(env, () => mora(['health', '--prometheus', promUrl, '--kubeconfig', kube.kubeconfig, ...more]));
+  const recommend = () => withEnv(env, () => mora(cluster.recommendArgs()));
+  const health = (...more: string[]) => withEnv(env, () => mora(['health', '--prometheus', cluster.promUrl, '--kubeconfig', cluster.kubeconfig, ...more]));
   const names = (out: string) => (JSON.parse(out) as Array<{ workload: { name: string } }>).map((x) => x.workload.name);
 
   it('mora recommend, newest sample 20 minutes old: recommendations from the history, one warning saying how long ago', async () => {
