@@ -59,7 +59,9 @@ export class ManifestViews implements vscode.Disposable {
       // Other YAML (CI, compose, Helm values) has nothing to look up: its folder is neither read nor watched.
       const { looksLikeKubernetes } = require('../manifests/sniff') as typeof import('../manifests/sniff');
       // All recommendations: read only to say why a DeploymentConfig, ReplicationController or Knative Service has no lens.
-      const options = { ...(looksLikeKubernetes(text) ? this.besides(doc) : {}), recommendations: () => this.store.all() };
+      // The file the unmatched lens's `mora manifests apply` names: workspace-relative, as typed in a terminal there.
+      const file = doc.uri.scheme === 'file' ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
+      const options = { ...(looksLikeKubernetes(text) ? this.besides(doc) : {}), recommendations: () => this.store.all(), file };
       const view = manifestView(text, (n, k, name) => this.store.lookup(n, k, name), ns, options);
       this.cache.set(key, { version: doc.version, generation: this.generation, view });
       this.failed.delete(key);

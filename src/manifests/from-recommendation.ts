@@ -4,6 +4,7 @@
  */
 import { formatCpu, formatMemory, parseQuantity } from '../core/quantity';
 import type { ContainerRecommendation, Recommendation } from '../core/recommendation';
+import { shellWord } from '../core/shell-word';
 import type { ManifestChange, ManifestContainer, ManifestValue, ResourceSettings } from './types';
 import { autoscalerFor, autoscalerNote, type ManifestAutoscaler } from './autoscalers';
 import { KINDS_WITH_REPLICAS } from './workloads';
@@ -138,10 +139,14 @@ export function knativeRevisionDeployments(name: string, namespace: string, reco
  * is one no recommendation names (a DeploymentConfig, a ReplicationController, a Knative Service): `brief`, the reason
  * in short (`not matched: no recommendation names a DeploymentConfig`, the editor's lens title), and `note`, one line
  * naming it with `brief`, why, what recommendations there are for it if any (a Knative revision's Deployment, by its
- * name), and the command that sets its values (`recommend --apply-to`'s note, the lens's tooltip). Undefined for the
- * kinds a recommendation can name.
+ * name), and the command that sets its values (`recommend --apply-to`'s note, the lens's tooltip). The command names
+ * `file` (the path as typed from where it is run, quoted for a shell when it needs to be: the editor's document),
+ * else `<file>` (the CLI's note, whose line already starts with the file). Undefined for the kinds a recommendation can
+ * name.
  */
-export function neverRecommended(found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string): { brief: string; note: string } | undefined {
+export function neverRecommended(
+  found: ManifestContainer, recommendations: readonly Recommendation[], defaultNamespace: string, file?: string,
+): { brief: string; note: string } | undefined {
   const why = NEVER_RECOMMENDED[found.kind];
   if (why === undefined) return undefined;
   const namespace = found.namespace ?? defaultNamespace;
@@ -155,7 +160,7 @@ export function neverRecommended(found: ManifestContainer, recommendations: read
   const target = `${found.kind === 'Service' ? 'ksvc' : found.kind}/${found.name}`;
   const brief = `not matched: no recommendation names a ${kind}`;
   return { brief, note: `${kind} ${namespace}/${found.name}: ${brief} — ${why}${also}; `
-    + `set its values with mora manifests apply <file> --set ${target}/<container>=cpu=…,memory=…` };
+    + `set its values with mora manifests apply ${file === undefined ? '<file>' : shellWord(file)} --set ${target}/<container>=cpu=…,memory=…` };
 }
 
 /** `recommend --apply-to`'s note for a workload of a kind no recommendation names (neverRecommended's `note`). */

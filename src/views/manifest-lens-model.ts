@@ -67,6 +67,11 @@ export interface ManifestViewOptions {
    * Service, to say why it gets no lens when some of them plausibly belong to it (unmatchedKindLenses).
    */
   recommendations?: () => readonly Recommendation[];
+  /**
+   * The document's path as a command run from its workspace folder names it (workspace-relative): the unmatched lens's
+   * `mora manifests apply` names it in place of `<file>` (quoted for a shell when it needs to be). None: `<file>`.
+   */
+  file?: string;
 }
 
 /** Where an autoscaler was found, after the note: ` (in hpa.yaml)`, ` (in overlay ../overlays/prod: hpa.yaml)`. */
@@ -129,13 +134,16 @@ function plausiblyItsOwn(inWorkload: readonly ManifestContainer[], recommendatio
 /**
  * One informational lens per DeploymentConfig, ReplicationController or Knative Service no recommendation matched (as
  * `recommend --apply-to` names it: neverRecommended) when loaded recommendations plausibly belong to it: titled with the
- * reason in short, its tooltip the CLI's note. Nothing without such recommendations: no lens on every such manifest.
+ * reason in short, its tooltip the CLI's note, whose command names `file` (the document) in place of `<file>` when given.
+ * Nothing without such recommendations: no lens on every such manifest.
  */
-function unmatchedKindLenses(unmatched: ReadonlyArray<readonly ManifestContainer[]>, recs: readonly Recommendation[], defaultNamespace: string): LensSpec[] {
+function unmatchedKindLenses(
+  unmatched: ReadonlyArray<readonly ManifestContainer[]>, recs: readonly Recommendation[], defaultNamespace: string, file: string | undefined,
+): LensSpec[] {
   const lenses: LensSpec[] = [];
   for (const inWorkload of unmatched) {
     const first = inWorkload[0];
-    const why = neverRecommended(first, recs, defaultNamespace);
+    const why = neverRecommended(first, recs, defaultNamespace, file);
     if (!why || !plausiblyItsOwn(inWorkload, recs, first.namespace ?? defaultNamespace)) continue;
     lenses.push({ line: first.line - 1, title: `MOrA: ${why.brief}`, tooltip: why.note, changes: [], kind: 'unmatched' });
   }
@@ -238,7 +246,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   if (options.recommendations) {
     const unmatched = [...workloads].filter(([w, cs]) => !matched.has(w) && neverRecommendedKind(cs[0].kind)).map(([, cs]) => cs);
     // Read only when the file holds such a workload: the store's every recommendation otherwise goes unasked.
-    if (unmatched.length) lenses.push(...unmatchedKindLenses(unmatched, options.recommendations(), defaultNamespace));
+    if (unmatched.length) lenses.push(...unmatchedKindLenses(unmatched, options.recommendations(), defaultNamespace, options.file));
   }
   if (all.length > 1) {
     lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });

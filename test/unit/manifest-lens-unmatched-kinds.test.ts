@@ -7,6 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Recommendation } from '../../src/core/recommendation';
+import { shellWord } from '../../src/core/shell-word';
 import { neverRecommendedNote } from '../../src/manifests/from-recommendation';
 import { scanManifest } from '../../src/manifests/scan';
 import { manifestView, type LensSpec, type RecommendationLookup } from '../../src/views/manifest-lens-model';
@@ -103,5 +104,30 @@ describe('manifest lenses: a DeploymentConfig, ReplicationController or Knative 
     assert.equal(note.length, 1);
     assert.ok(note[0].line > DEPLOY.split('\n').length);
     assert.ok(lenses.some((l) => l.kind === 'container' && l.target?.name === 'web'));
+  });
+
+  it('the tooltip\'s command names the document (options.file) instead of <file>, quoted for a shell when it must be', () => {
+    const recs = [rec('shop', 'Deployment', 'frontend', 'web'), rec('shop', 'Deployment', 'hello-00002-deployment', 'user-container')];
+    const tooltip = (text: string, file?: string) =>
+      manifestView(text, lookupIn(recs), 'default', { recommendations: () => recs, file }).lenses.find((l) => l.kind === 'unmatched')?.tooltip ?? '';
+    const named = tooltip(DC, 'openshift/dc.yaml');
+    assert.ok(named.endsWith('; set its values with mora manifests apply openshift/dc.yaml --set DeploymentConfig/frontend/<container>=cpu=…,memory=…'), named);
+    assert.ok(!named.includes('<file>'), named);
+    // The rest is the CLI's note word for word: only the placeholder differs.
+    assert.equal(named.replace('openshift/dc.yaml', '<file>'), cliNote(DC, recs));
+    assert.match(tooltip(KSVC, 'my app/ksvc.yaml'), /; set its values with mora manifests apply 'my app\/ksvc\.yaml' --set ksvc\/hello\/<container>=cpu=…,memory=…$/);
+    assert.match(tooltip(DC, "it's here.yaml"), / apply 'it'\\''s here\.yaml' --set /);
+    // No file known (an untitled document): the placeholder, as the CLI writes it.
+    assert.equal(tooltip(DC), cliNote(DC, recs));
+    assert.ok(tooltip(DC).includes('mora manifests apply <file> --set'));
+  });
+
+  it('shellWord: a path bare when no shell reads it specially, else single-quoted', () => {
+    assert.equal(shellWord('overlays/prod/deployment.yaml'), 'overlays/prod/deployment.yaml');
+    assert.equal(shellWord('k8s/web-1_v2.yml'), 'k8s/web-1_v2.yml');
+    assert.equal(shellWord('my app/dc.yaml'), "'my app/dc.yaml'");
+    assert.equal(shellWord("it's.yaml"), "'it'\\''s.yaml'");
+    assert.equal(shellWord('a$b*.yaml'), "'a$b*.yaml'");
+    assert.equal(shellWord(''), "''");
   });
 });
