@@ -47,7 +47,7 @@ import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
-import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
+import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, renderedId, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
@@ -377,7 +377,9 @@ function targetNamespace(change: ManifestChange, p: PlannedFile, defaultNamespac
 function outsideTargets(path: string, planned: readonly PlannedFile[], recs: readonly Recommendation[], defaultNamespace: string, refusals: Map<string, string>): void {
   // A single file given: the kustomization of its folder renders it, and is read (never written) from there.
   const single = isFile(path) ? path : undefined;
-  const outside = outsideReferences(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []), [path], single);
+  // The kustomization above a path given below it (overlays/prod for overlays/prod/patches) is read as one under it.
+  const outside = outsideReferences(planned.flatMap((p) => p.source ? [{ file: p.file, text: p.source.text, scanned: p.source.containers }] : []), [path], single,
+    kustomizationsAbove(planned.map((p) => p.file), [path]));
   if (outside.holders.length === 0) return;
   for (const p of planned) {
     for (const change of p.changes) {
@@ -416,7 +418,7 @@ function overlayTargets(path: string, planned: PlannedFile[], recs: readonly Rec
   refusals: Map<string, string>): void {
   // The patch files edited in this run are read as they would be written (prod's patch taking prod/web's values covers them).
   const edited = new Map(planned.flatMap((p) => (p.edited && !p.result ? [[p.file, p.edited.text] as const] : [])));
-  const overlays = OverlayRenderings.of(planned.map((p) => p.file), isFile(path) ? path : undefined, edited);
+  const overlays = OverlayRenderings.of(planned.map((p) => p.file), isFile(path) ? path : undefined, edited, kustomizationsAbove(planned.map((p) => p.file), [path]));
   for (const p of planned) {
     if (p.result || !p.edited) continue;
     for (const w of editedWorkloads(p.changes, p.containers, (change) => targetNamespace(change, p, defaultNamespace))) {

@@ -217,6 +217,30 @@ export function kustomizationAbove(file: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The kustomizations above the paths given (kustomizationAbove) that the files read from them are below, each once:
+ * for each file whose own folder has none (overlays/prod/patches/cpu.yaml, or the files of the folder
+ * overlays/prod/patches), the nearest one above it, when it is outside the paths given (one inside is read with them).
+ * They count for the patch that would win over an edit (kustomize-outside.ts) and for the overlay note
+ * (kustomize-overlays.ts) as a kustomization among the files read does; read only.
+ */
+export function kustomizationsAbove(files: readonly string[], paths: readonly string[]): string[] {
+  const roots = paths.filter((p) => p !== '-').map((p) => resolve(p));
+  const within = (abs: string) => roots.some((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep));
+  const out = new Map<string, string>();
+  const dirs = new Set<string>();
+  for (const file of files) {
+    if (file === '-') continue;
+    const dir = resolve(dirname(file));
+    if (dirs.has(dir)) continue;
+    dirs.add(dir);
+    if (folderKustomization(file) !== undefined) continue;
+    const above = kustomizationAbove(file);
+    if (above !== undefined && !within(resolve(above)) && !out.has(resolve(above))) out.set(resolve(above), above);
+  }
+  return [...out.values()];
+}
+
 /** How near folder `dir` is to the file `abs`: its own folder highest, a folder above it by depth, -1 for another. */
 function rank(abs: string, dir: string): number {
   if (dir === dirname(abs)) return Number.MAX_SAFE_INTEGER;

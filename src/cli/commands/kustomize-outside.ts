@@ -44,8 +44,9 @@ const isKustomization = (file: string): boolean => (KUSTOMIZATION_NAMES as reado
  * a kustomization on the way sets (the outermost wins, as kustomize applies it last). With `fileGiven` (the one file
  * `recommend --apply-to` was given), the kustomization of that file's folder is read first, as the one rendering it:
  * its patches, its other resources, bases and components hold targets too (`via` names it), and are never written.
+ * `above`: the kustomizations above the paths given that their files are below (kustomizationsAbove), read the same way.
  */
-export function outsideReferences(inside: readonly TextAndScan[], paths: readonly string[], fileGiven?: string): OutsideReferences {
+export function outsideReferences(inside: readonly TextAndScan[], paths: readonly string[], fileGiven?: string, above: readonly string[] = []): OutsideReferences {
   const roots = paths.filter((p) => p !== '-').map((p) => resolve(p));
   const within = (abs: string) => roots.some((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep));
   const insidePatches = new Set<string>();
@@ -127,6 +128,14 @@ export function outsideReferences(inside: readonly TextAndScan[], paths: readonl
     const read = (() => { try { return kustomizationEntries(readManifest(kustomization).text); } catch { return undefined; } })();
     for (const p of read?.patchFiles ?? []) insidePatches.add(resolve(dirname(kustomization), p));
     follow(resolve(kustomization), kustomization, `the kustomization of its folder (${kustomization})`, fileGiven, undefined, false);
+  }
+  // The kustomizations above the paths given (kustomizationsAbove: overlays/prod/kustomization.yaml for
+  // overlays/prod/patches), read as the one of a file's folder is: their patch files given take the edit, their other
+  // patches win over it.
+  for (const k of above) {
+    const entries = (() => { try { return kustomizationEntries(readManifest(k).text); } catch { return undefined; } })();
+    for (const p of entries?.patchFiles ?? []) insidePatches.add(resolve(dirname(k), p));
+    follow(resolve(k), k, `the kustomization above it (${k})`, fileGiven ?? k, undefined, false);
   }
   // The inline patches (and patch files with a target) of the kustomizations outside, read as a folder's are.
   for (const h of inlinePatchHolders(patchSources)) {

@@ -187,9 +187,13 @@ export class OverlayRenderings {
 
   private readonly edited: Edited;
 
-  /** The kustomizations among `files` (as given), and with `fileGiven` the one of its folder. */
-  static of(files: readonly string[], fileGiven?: string, edited?: ReadonlyMap<string, string>): OverlayRenderings {
+  /**
+   * The kustomizations among `files` (as given), with `fileGiven` the one of its folder, and those `above` the paths
+   * given that the files are below (kustomizationsAbove: overlays/prod/kustomization.yaml for overlays/prod/patches).
+   */
+  static of(files: readonly string[], fileGiven?: string, edited?: ReadonlyMap<string, string>, above: readonly string[] = []): OverlayRenderings {
     const roots = files.filter((f) => f !== '-' && isKustomization(f));
+    for (const k of above) if (!roots.some((r) => resolve(r) === resolve(k))) roots.push(k);
     if (fileGiven !== undefined && !isKustomization(fileGiven)) {
       const own = KUSTOMIZATION_NAMES.map((n) => join(dirname(fileGiven), n)).find((f) => { try { return statSync(f).isFile(); } catch { return false; } });
       if (own !== undefined && !roots.includes(own)) roots.push(own);

@@ -29,7 +29,7 @@ import { interruptedBeforeWriting } from './interrupt-signals';
 import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { outsideConflict, outsideOnly, outsideReferences, type OutsideReferences } from './kustomize-outside';
-import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
+import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, OverlayRenderings, overlayNote } from './kustomize-overlays';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
 
@@ -169,7 +169,9 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   // A kustomization's inline patches hold targets too: the overlay's value wins, so editing the base alone is refused.
   const holders: Array<ReadFile | PatchHolder> = [...placed.keys(), ...inlinePatchHolders(read).map((h) => placedInKustomizeNamespace(h, namespaces))];
   // What a kustomization here reads from outside the paths given (a base, a component): never written, but it holds targets.
-  const outside = outsideReferences(read, paths);
+  // The kustomization above a folder given below it (overlays/prod for overlays/prod/patches) counts as one among the files.
+  const above = kustomizationsAbove(read.map((f) => f.file), paths);
+  const outside = outsideReferences(read, paths, undefined, above);
   const byFile = new Map<ReadFile, ManifestChange[]>();
   for (const change of changes) {
     let found: ReadFile | PatchHolder;
@@ -198,7 +200,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   }
   // In the order the files were found (name order), not the order of the changes.
   planned.sort((a, b) => read.indexOf(a.f) - read.indexOf(b.f));
-  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace);
+  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace, above);
   return planned.filter(({ f, text }) => {
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
@@ -231,7 +233,7 @@ export function kustomizeChecked(f: { file: string; text: string }, changes: rea
   if (f.file === '-') return [...changes];
   const read = asRead(f);
   const namespaces = kustomizeNamespaces([f.file]);
-  const outside = outsideReferences([read], [f.file], f.file);
+  const outside = outsideReferences([read], [f.file], f.file, kustomizationsAbove([f.file], [f.file]));
   return changes.map((change) => {
     // Placed by its kustomization: the target as kustomize renders it (prod/…), named as planMany names it when absent.
     if (namespaces.has(f.file)) fileHolding(change, [placedInKustomizeNamespace(read, namespaces)], defaultNamespace);
@@ -254,7 +256,7 @@ function asRead(f: { file: string; text: string }): ReadFile {
 export function fileOverlayNotes(f: { file: string; text: string }, after: string, changes: readonly ManifestChange[], defaultNamespace: string): void {
   if (f.file === '-' || after === f.text) return;
   const read = asRead(f);
-  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace);
+  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace, kustomizationsAbove([f.file], [f.file]));
 }
 
 /**
@@ -278,9 +280,10 @@ function asDocumentNames(change: ManifestChange, f: ReadFile, kns: KustomizeName
  * `mora: note: base/deployment.yaml: also rendered by overlays/prod/kustomization.yaml as prod/Deployment/web: …`, once
  * per file, workload and kustomization (as `recommend --apply-to` notes it).
  */
-function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes: readonly ManifestChange[] }>, read: readonly ReadFile[], defaultNamespace: string): void {
+function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes: readonly ManifestChange[] }>, read: readonly ReadFile[], defaultNamespace: string,
+  above: readonly string[] = []): void {
   if (edits.length === 0) return;
-  const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])));
+  const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])), above);
   const namespaces = kustomizeNamespaces(edits.map((e) => e.f.file));
   for (const { f, changes } of edits) {
     // Each change as the document it edits names it (its own namespace), targeted in the one kustomize puts it in.
