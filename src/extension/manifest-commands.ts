@@ -31,6 +31,11 @@ export interface ManifestFeaturesApi {
   };
   /** Diagnostics MOrA put on experiment plan files. */
   planDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
+  /**
+   * The CodeLenses MOrA gives a document, as sent to the workbench: vscode.executeCodeLensProvider drops the tooltip
+   * of a lens without a command (the informational ones), so the suite reads it here.
+   */
+  codeLenses(doc: vscode.TextDocument): vscode.CodeLens[];
 }
 
 /** `mora.applyRecommendation` from the webview: a recommendation to write into the open manifest. */
@@ -323,5 +328,6 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       },
     },
     planDiagnostics: (uri) => experiments.diagnostics.collection.get(uri) ?? [],
+    codeLenses: (doc) => lenses.provideCodeLenses(doc),
   };
 }
