@@ -10,11 +10,16 @@ import type { ContainerRecommendation, Recommendation } from '../core/recommenda
 import { autoscalerFor, findAutoscalers, type ManifestAutoscaler } from '../manifests/autoscalers';
 import { knativeRevisionDeployments, manifestLimits, neverRecommended, neverRecommendedKind, replicasDecision } from '../manifests/from-recommendation';
 import { scanManifest } from '../manifests/scan';
+import { inKustomizeNamespace } from '../cli/commands/kustomize-namespace';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
 import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, replicaRiskTarget, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemoryQuantity } from './recommendation-text';
+import type { KustomizePlacement } from './kustomize-placement';
 
-/** Finds the recommendation for a workload; `namespace` is the document's, or the configured default. */
+/**
+ * Finds the recommendation for a workload; `namespace` is where it is rendered: the kustomize namespace of a file on
+ * disk (ManifestViewOptions.kustomize), else the document's, else the configured default.
+ */
 export type RecommendationLookup = (namespace: string, kind: string, name: string) => Recommendation | undefined;
 
 export interface LensSpec {
@@ -28,6 +33,11 @@ export interface LensSpec {
   kind: 'container' | 'apply' | 'replicas' | 'file' | 'unmatched';
   /** For a container lens: the workload it matched (clicking opens its forecast). */
   target?: { namespace: string; kind: string; name: string; container: string };
+  /**
+   * An Apply or replicas lens whose change a kustomize patch overrides (or kustomize renders from another file too): the
+   * CLI's reason, which the lens's tooltip is and its Apply refuses with. Its change is left out of "apply all".
+   */
+  refused?: string;
 }
 
 export interface HoverRegion {
@@ -55,6 +65,12 @@ export interface ManifestView {
 }
 
 export interface ManifestViewOptions {
+  /**
+   * Where kustomize renders this file's workloads and which edits a kustomize patch overrides, as `recommend --apply-to
+   * <file>` reads them (kustomize-placement.ts); only for a file on disk. Without it: the document's namespace or the
+   * default, and every edit offered.
+   */
+  kustomize?: KustomizePlacement;
   /**
    * Autoscalers found outside this text (the other files of its folder, and those of the kustomize overlays that render
    * it: FolderAutoscalers), each naming its file.
@@ -183,7 +199,8 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         message: `Container "${found.container}" sets no ${missing.join(' or ')} request: the scheduler places it blind and it is evicted first under pressure.`,
       });
     }
-    const rec = lookup(found.namespace ?? defaultNamespace, found.kind, found.name);
+    // Where kustomize renders it (the namespace: of the kustomization listing the file), as the CLI matches it.
+    const rec = lookup(inKustomizeNamespace(found, options.kustomize?.namespace).namespace ?? defaultNamespace, found.kind, found.name);
     const c = rec?.containers.find((x) => x.container === found.container);
     if (!rec || !c) continue;
     matched.add(workload);
@@ -194,7 +211,11 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const origin = rec.origin ? ` · ${originBrief(rec.origin, Date.now() / 1000)}` : '';
     lenses.push({ line, title: `${lensTitle(found, c)}${origin}`, tooltip: plainText(markdown), changes: [], kind: 'container',
       target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
-    if (change) {
+    const refused = change && options.kustomize?.refusal(change, defaultNamespace);
+    if (change && refused) {
+      // A kustomize patch sets it: an edit here changes nothing Kubernetes gets. Said on the lens; its Apply refuses.
+      lenses.push({ line, title: `Apply: refused, ${refused.brief}`, tooltip: refused.reason, changes: [change], kind: 'apply', refused: refused.reason });
+    } else if (change) {
       lenses.push({ line, title: 'Apply', tooltip: `Set ${found.container}'s resources in this file (undoable)`, changes: [change], kind: 'apply' });
       all.push(change);
     }
@@ -238,8 +259,14 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         // The CPU risk the advised count carries, in the words of the tree's tooltip and the CSV (only at that count).
         const statement = to === advisedReplicaBounds(rep).need ? replicaRiskStatement(rep) : undefined;
         const risk = statement && `${statement} (${replicaRiskTarget(rep)})`;
-        lenses.push({ line: found.replicas.span.line, title: `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`, tooltip: rep.reason, changes: [change], kind: 'replicas' });
-        all.push(change);
+        const title = `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`;
+        const refused = options.kustomize?.refusal(change, defaultNamespace);
+        if (refused) {
+          lenses.push({ line: found.replicas.span.line, title: `${title} · refused, ${refused.brief}`, tooltip: refused.reason, changes: [change], kind: 'replicas', refused: refused.reason });
+        } else {
+          lenses.push({ line: found.replicas.span.line, title, tooltip: rep.reason, changes: [change], kind: 'replicas' });
+          all.push(change);
+        }
       }
     }
   }
