@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderAutoscalers } from '../views/folder-autoscalers';
+import type { KustomizePlacement, KustomizePlacements, PlacementRefusal } from '../views/kustomize-placement';
 import type { ManifestView, ManifestViewOptions } from '../views/manifest-lens-model';
 import type { Log } from './log';
 import type { RecommendationStore } from './recommendation-store';
@@ -33,6 +34,8 @@ export class ManifestViews implements vscode.Disposable {
   private generation = 0;
   private readonly subscription: vscode.Disposable;
   private folders: FolderAutoscalers | undefined;
+  /** Where kustomize renders each file on disk, and which edits its patches override: read once per document version. */
+  private placements: KustomizePlacements | undefined;
   /** Watched folder → its watcher, in the order last read (Map order: oldest first). */
   private readonly watchers = new Map<string, vscode.Disposable>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -91,7 +94,30 @@ export class ManifestViews implements vscode.Disposable {
     const here = this.folders.besides(doc.uri.fsPath);
     const { autoscalers, overlays } = this.folders.overlays(doc.uri.fsPath, vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath);
     for (const o of overlays) this.watch(path.resolve(dir, o));
-    return { elsewhere: [...here, ...autoscalers], overlays };
+    const kustomize = this.placement(doc);
+    return { elsewhere: [...here, ...autoscalers], overlays, ...(kustomize ? { kustomize } : {}) };
+  }
+
+  /**
+   * Where kustomize renders a file on disk and which edits a kustomize patch overrides (kustomize-placement.ts), as
+   * `recommend --apply-to <file>` reads them; computed once per document version. None for an untitled or remote
+   * document, or when no kustomization concerns the file or one cannot be read (then the lenses are as without).
+   */
+  placement(doc: vscode.TextDocument): KustomizePlacement | undefined {
+    if (doc.uri.scheme !== 'file') return undefined;
+    if (!this.placements) {
+      const { KustomizePlacements } = require('../views/kustomize-placement') as typeof import('../views/kustomize-placement');
+      this.placements = new KustomizePlacements();
+    }
+    return this.placements.get(doc.uri.fsPath, doc.version, () => doc.getText(), vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath);
+  }
+
+  /** Why `changes` may not be written into `doc` (the CLI's reason: a kustomize patch wins), or undefined. */
+  refusal(doc: vscode.TextDocument, changes: readonly import('../manifests/types').ManifestChange[]): PlacementRefusal | undefined {
+    const placement = this.placement(doc);
+    if (!placement) return undefined;
+    const { firstRefusal } = require('../views/kustomize-placement') as typeof import('../views/kustomize-placement');
+    return firstRefusal(placement, changes, vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default'));
   }
 
   private watch(dir: string): void {
@@ -103,6 +129,12 @@ export class ManifestViews implements vscode.Disposable {
     }
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.{yaml,yml,json,YAML,YML,JSON}'));
     const changed = (uri: vscode.Uri) => {
+      // A kustomization edited, created or deleted: the namespaces and the patches that win are read again.
+      if (/^kustomization\.ya?ml$/i.test(path.basename(uri.fsPath)) && this.placements) {
+        this.placements.clear();
+        this.generation++;
+        this.changed.fire();
+      }
       if (this.folders?.invalidate(uri.fsPath)) {
         this.generation++;
         this.changed.fire();
@@ -129,6 +161,7 @@ export class ManifestViews implements vscode.Disposable {
     this.changed.dispose();
     this.cache.clear();
     this.folders?.clear();
+    this.placements?.clear();
   }
 }
 

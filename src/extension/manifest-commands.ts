@@ -61,8 +61,14 @@ function assertMaySendTraffic(mora: MoraContext, what: string): void {
   }
 }
 
-/** Writes changes into a document as one WorkspaceEdit (one undo step); only the values concerned change. */
-export async function applyChanges(doc: vscode.TextDocument, changes: ManifestChange[]): Promise<string> {
+/**
+ * Writes changes into a document as one WorkspaceEdit (one undo step); only the values concerned change. A change that a
+ * kustomize patch overrides (ManifestViews.refusal: what `recommend --apply-to <file>` refuses) writes nothing: the
+ * command fails with the CLI's reason.
+ */
+export async function applyChanges(views: ManifestViews, doc: vscode.TextDocument, changes: ManifestChange[]): Promise<string> {
+  const refused = views.refusal(doc, changes);
+  if (refused) throw new Error(refused.reason);
   const { planEdits } = require('../manifests/edit') as typeof import('../manifests/edit');
   const edits = planEdits(doc.getText(), changes);
   const text = doc.getText();
@@ -88,11 +94,14 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
   const { replicasDecision } = require('../manifests/from-recommendation') as typeof import('../manifests/from-recommendation');
   const rec = args.recommendation;
   const defaultNs = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
+  // Where kustomize renders the file's workloads (the namespace: of its kustomization), as its lenses match them.
+  const kns = views.placement(doc)?.namespace;
+  const { inKustomizeNamespace } = require('../cli/commands/kustomize-namespace') as typeof import('../cli/commands/kustomize-namespace');
   const changes: ManifestChange[] = [];
   const withReplicas = args.replicas ?? args.container === undefined;
   let replicasDone = false;
   for (const found of view?.scan.containers ?? []) {
-    const ns = found.namespace ?? defaultNs;
+    const ns = inKustomizeNamespace(found, kns).namespace ?? defaultNs;
     if (found.kind.toLowerCase() !== rec.workload.kind.toLowerCase() || found.name !== rec.workload.name || ns !== rec.workload.namespace) continue;
     const docNs = found.namespace; // the workload's own (an item of a `kind: List` has its own namespace)
     for (const c of rec.containers) {
@@ -232,7 +241,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
   reg('mora.applyRecommendation', async (arg) => {
     if (isApplyArgs(arg)) {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(arg.uri));
-      const message = await applyChanges(doc, arg.changes);
+      const message = await applyChanges(views, doc, arg.changes);
       log.info(message);
       return message;
     }
@@ -249,7 +258,7 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       const picked = 'only' in choice ? choice.only
         : (await vscode.window.showQuickPick(choice.ask, { title: `MOrA: apply to which manifest? ${choice.ask.length} open files have ${w.kind} ${w.namespace}/${w.name}`, placeHolder: 'The file to write the recommendation into' }))?.candidate;
       if (!picked) return undefined;
-      const message = await applyChanges(picked.doc, picked.list);
+      const message = await applyChanges(views, picked.doc, picked.list);
       log.info(message);
       void vscode.window.showInformationMessage(`MOrA: ${message}`);
       return message;
@@ -260,12 +269,16 @@ export function registerManifestFeatures(mora: MoraContext): ManifestFeaturesApi
       void vscode.window.showInformationMessage('MOrA: Apply Recommendation writes into the active editor\'s Kubernetes manifest; open (focus) the YAML manifest first.');
       return undefined;
     }
-    const all = views.get(doc)?.lenses.flatMap((l) => (l.kind === 'apply' || l.kind === 'replicas' ? l.changes : [])) ?? [];
+    const offered = views.get(doc)?.lenses.filter((l) => l.kind === 'apply' || l.kind === 'replicas') ?? [];
+    // Not the changes a kustomize patch overrides (their lenses say so); when those are all there is, their refusal.
+    const all = offered.flatMap((l) => (l.refused === undefined ? l.changes : []));
+    const refused = offered.find((l) => l.refused !== undefined)?.refused;
+    if (all.length === 0 && refused !== undefined) throw new Error(refused);
     if (all.length === 0) {
       void vscode.window.showInformationMessage('MOrA has no recommendation for the workloads in this file (yet): run "MOrA: Recommend" for their namespace.');
       return undefined;
     }
-    const message = await applyChanges(doc, all);
+    const message = await applyChanges(views, doc, all);
     log.info(message);
     void vscode.window.showInformationMessage(`MOrA: ${message}`);
     return message;
