@@ -32,7 +32,6 @@
  * (neverRecommendedNote).
  */
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Recommendation } from '../../core/recommendation';
 import {
   changesFromRecommendation, editManifest, encodeManifest, findRecommendation, ManifestEditError, scanManifest, type ManifestChange, type ManifestContainer, type ManifestEncoding,
@@ -48,7 +47,7 @@ import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type Workl
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
-import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, renderedId, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
+import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, overlayRefusal, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -447,16 +446,6 @@ function ownRecommendation(p: PlannedFile, w: EditedWorkload, o: OverlayRenderin
     return t && t.value !== v.value ? [{ edit: v.value, own: t.value, label: fieldsLabel([v], w.values) }] : [];
   });
   return { differs, same: differs.length === 0 };
-}
-
-/** Why an edit that would set an overlay's values to another workload's recommendation is not written. */
-function overlayRefusal(w: EditedWorkload, o: OverlayRendering, differs: ReadonlyArray<{ edit: string; own: string; label: string }>): string {
-  const id = renderedId(w.kind, o);
-  const dir = dirname(o.kustomization);
-  return `also rendered by ${o.kustomization} as ${id}, whose own recommendation sets ${differs.map((d) => `the ${d.label} to ${d.own}`).join(', ')}, `
-    + `but this edit, for ${w.namespace}/${w.kind}/${w.name}, writes ${differs.map((d) => d.edit).join(', ')} and no patch of ${dir} sets `
-    + `${differs.length === 1 ? 'it' : 'them'}: kustomize would render ${id} with those values; nothing was written: add ${id}'s values to a patch `
-    + `in ${dir} (patches: - path: …), then run again`;
 }
 
 /**

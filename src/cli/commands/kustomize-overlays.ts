@@ -4,7 +4,9 @@
  * base/deployment.yaml for `default/web` changes `prod/web` too, for every field the overlay's patches (and those of
  * the kustomizations between it and the file) do not set. `recommend --apply-to` and `mora manifests apply` say so
  * (a note per edited workload and overlay), and `recommend --apply-to` refuses the edit when the recommendations hold
- * one for the overlay's own id that sets such a field to another value (the overlay would silently take the base's).
+ * one for the overlay's own id that sets such a field to another value (the overlay would silently take the base's);
+ * `mora manifests apply` refuses it when the run types a target for the overlay's namespace with another such value
+ * (typedDifferences).
  * The kustomizations looked at are those among the files read (inside the paths given) and, for a single file given,
  * the one of its folder; their `resources`, `bases` and `components` are followed as kustomize follows them, also
  * outside the paths given (read only, as kustomize-outside.ts reads them). Nothing is built and nothing written here.
@@ -351,4 +353,44 @@ export function overlayNote(w: EditedWorkload, o: OverlayRendering, how: string)
     : `no patch of ${dir} sets ${n === 1 ? 'it' : n === 2 ? 'either' : 'any of them'}`;
   return `also rendered by ${o.kustomization} as ${renderedId(w.kind, o)}: this edit changes its ${u} too (${patches}); `
     + `${how} only if that is meant, or add ${n === 1 ? 'that value' : 'those values'} to a patch in ${dir}`;
+}
+
+/** A value the edit writes into an overlay's rendering that the overlay's own target (a recommendation, a --set) sets otherwise. */
+export interface OverlayDifference {
+  /** What the edit writes. */
+  edit: string;
+  /** What the overlay's own target sets. */
+  own: string;
+  /** `cpu request`, … (fieldsLabel). */
+  label: string;
+}
+
+/**
+ * Why an edit that would hand `o`'s rendering other values than its own target sets is not written. `whose`: how the
+ * overlay's own target is named (`whose own recommendation sets`, `which this run targets too, setting`).
+ */
+export function overlayRefusal(w: EditedWorkload, o: OverlayRendering, differs: readonly OverlayDifference[], whose = 'whose own recommendation sets'): string {
+  const id = renderedId(w.kind, o);
+  const dir = dirname(o.kustomization);
+  return `also rendered by ${o.kustomization} as ${id}, ${whose} ${differs.map((d) => `the ${d.label} to ${d.own}`).join(', ')}, `
+    + `but this edit, for ${w.namespace}/${w.kind}/${w.name}, writes ${differs.map((d) => d.edit).join(', ')} and no patch of ${dir} sets `
+    + `${differs.length === 1 ? 'it' : 'them'}: kustomize would render ${id} with those values; nothing was written: add ${id}'s values to a patch `
+    + `in ${dir} (patches: - path: …), then run again`;
+}
+
+/**
+ * The values of `o.uncovered` that `changes` (the targets typed for `mora manifests apply`) set otherwise for the
+ * workload `o` renders into another namespace: a target naming that namespace explicitly, `w`'s kind and name (a typed
+ * target names a document by its own name, placed where kustomize renders it: `prod/Deployment/web/web` for the
+ * overlay's patch of `web`, whatever namePrefix the overlay adds) and the container. The user typed that value for
+ * it, and the edit of `w` would silently replace it there. None for a rendering in `w`'s own namespace (a namePrefix
+ * only): a target typed for it is `w`'s own.
+ */
+export function typedDifferences(w: EditedWorkload, o: OverlayRendering, changes: readonly ManifestChange[]): OverlayDifference[] {
+  if (o.namespace === w.namespace) return [];
+  const theirs = changes.filter((c) => c.target.kind === w.kind && c.target.name === w.name && c.target.namespace === o.namespace).flatMap(fieldValues);
+  return o.uncovered.flatMap((v) => {
+    const t = theirs.find((x) => x.field === v.field && x.container === v.container);
+    return t && t.value !== v.value ? [{ edit: v.value, own: t.value, label: fieldsLabel([v], w.values) }] : [];
+  });
 }

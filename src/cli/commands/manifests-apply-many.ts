@@ -30,7 +30,7 @@ import { manifestFileList } from './manifest-files';
 import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { outsideConflict, outsideOnly, outsideReferences, type OutsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
-import { editedWorkloads, OverlayRenderings, overlayNote } from './kustomize-overlays';
+import { editedWorkloads, OverlayRenderings, overlayNote, overlayRefusal, typedDifferences } from './kustomize-overlays';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
 
 interface ReadFile extends ScannedFile {
@@ -200,7 +200,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   }
   // In the order the files were found (name order), not the order of the changes.
   planned.sort((a, b) => read.indexOf(a.f) - read.indexOf(b.f));
-  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace, above);
+  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace, above, changes);
   return planned.filter(({ f, text }) => {
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
@@ -251,12 +251,14 @@ function asRead(f: { file: string; text: string }): ReadFile {
 /**
  * `mora manifests apply <file>`: the note of overlayNotes for the one file given, edited from `f.text` to `after` by
  * `changes` (as kustomizeChecked returned them): the kustomization of its folder rendering the edit under another name
- * or namespace (`namePrefix: canary-`) says so, as a folder given and `recommend --apply-to <file>` do.
+ * or namespace (`namePrefix: canary-`) says so, as a folder given and `recommend --apply-to <file>` do; refused
+ * (UserError) when `typed` (the targets as typed; default `changes`) sets that id's value otherwise (overlayNotes).
  */
-export function fileOverlayNotes(f: { file: string; text: string }, after: string, changes: readonly ManifestChange[], defaultNamespace: string): void {
+export function fileOverlayNotes(f: { file: string; text: string }, after: string, changes: readonly ManifestChange[], defaultNamespace: string,
+  typed?: readonly ManifestChange[]): void {
   if (f.file === '-' || after === f.text) return;
   const read = asRead(f);
-  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace, kustomizationsAbove([f.file], [f.file]));
+  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace, kustomizationsAbove([f.file], [f.file]), typed ?? changes);
 }
 
 /**
@@ -279,12 +281,18 @@ function asDocumentNames(change: ManifestChange, f: ReadFile, kns: KustomizeName
  * (an overlay over the base edited: kustomize-overlays.ts) takes the edit too, for each value no patch on its way sets:
  * `mora: note: base/deployment.yaml: also rendered by overlays/prod/kustomization.yaml as prod/Deployment/web: …`, once
  * per file, workload and kustomization (as `recommend --apply-to` notes it).
+ * Refused instead (UserError, before anything is written or noted) when `typed`, the targets of the run as typed, also
+ * name the id that kustomization renders (`--set prod/Deployment/web/web=cpu=750m` beside `default/…=cpu=200m`) with
+ * another value for such a field: the user's explicit value for that id would be silently replaced by the edit's there
+ * (clusters/us rendering the base as prod/web with no patch, while clusters/eu's patch took prod's value). The same
+ * rule as `recommend --apply-to`, whose overlay's own recommendation plays the typed target's part.
  */
 function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes: readonly ManifestChange[] }>, read: readonly ReadFile[], defaultNamespace: string,
-  above: readonly string[] = []): void {
+  above: readonly string[] = [], typed: readonly ManifestChange[] = []): void {
   if (edits.length === 0) return;
   const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])), above);
   const namespaces = kustomizeNamespaces(edits.map((e) => e.f.file));
+  const notes: string[] = [];
   for (const { f, changes } of edits) {
     // Each change as the document it edits names it (its own namespace), targeted in the one kustomize puts it in.
     const own = changes.map((change) => {
@@ -296,10 +304,13 @@ function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes:
     const namespaceOf = (change: ManifestChange) => inKustomizeNamespace({ namespace: change.target.namespace ?? null }, namespaces.get(f.file)).namespace ?? defaultNamespace;
     for (const w of editedWorkloads(own, f.scanned, namespaceOf)) {
       for (const o of overlays.renderings(f.file, w, defaultNamespace)) {
-        process.stderr.write(`mora: note: ${forTerminal(f.file)}: ${forTerminal(overlayNote(w, o, `apply to ${f.file}`))}\n`);
+        const differs = typedDifferences(w, o, typed);
+        if (differs.length) throw new UserError(`${f.file}: ${overlayRefusal(w, o, differs, 'which this run targets too, setting')}`);
+        notes.push(`mora: note: ${forTerminal(f.file)}: ${forTerminal(overlayNote(w, o, `apply to ${f.file}`))}\n`);
       }
     }
   }
+  for (const n of notes) process.stderr.write(n);
 }
 
 /**

@@ -327,6 +327,14 @@ export function register(program: Command): void {
     .option('--diff', 'write nothing: print a unified diff of what would change (git-style a/ b/ names; one per file that would change)')
     .option('--exit-code', 'with --diff: exit 1 when something would change, 0 when nothing would (as git diff --exit-code)')
     .option('--default-namespace <ns>', 'namespace of manifests that set none, for <namespace>/ targets (as recommend --apply-to)', 'default')
+    .addHelpText('after', `
+Kustomize (read, never written): a target is matched where kustomize renders it (a kustomization's namespace:); a
+patch of the kustomization of the path, of its folder or of the nearest one above it that sets the target wins over
+the edit, so the run is refused naming it. An edit that an overlay also renders into another namespace or under a
+namePrefix/nameSuffix is noted; it is refused (exit 2, nothing written) when this run also types a target for that
+namespace's workload (--set prod/Deployment/web/web=…) with another value that no patch of that overlay sets: kustomize
+would render it with the edit's value, not the one typed (recommend --apply-to refuses the same for an overlay's own
+recommendation). See docs/MANIFESTS.md.`)
     .action(async (paths: string[], opts: ApplyCliOptions) => {
       // A run that writes listens to Ctrl-C, SIGTERM and SIGHUP from its start until its write does: a signal while the
       // files are read and planned ends it with one line, 'mora: interrupted (SIGINT) before anything was written;
@@ -388,7 +396,7 @@ async function applyCommand(paths: string[], opts: ApplyCliOptions, beforeWrites
     left = changes.length < asked.length;
     result = changes.length === 0 ? text : editManifest(text, changes, { defaultNamespace: opts.defaultNamespace }).text;
     // What the kustomization of its folder renders the edit as too (another name or namespace), as a folder given says.
-    fileOverlayNotes({ file, text }, result, changes, opts.defaultNamespace);
+    fileOverlayNotes({ file, text }, result, changes, opts.defaultNamespace, asked);
   } catch (e) {
     if (e instanceof ManifestEditError) throw new UserError(`${file}: ${e.message}`);
     throw e;
