@@ -10,11 +10,16 @@
  * with `---` and repeated until the file has --lines lines. Prints median and p95 per method and the ratio; the
  * budget is judged on the median (p95 on a shared 2-core machine mostly measures the neighbours).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { Recommendation } from '../../src/core/recommendation';
 import { planEdits, scanManifest } from '../../src/manifests';
+import { kustomizePlacement, KustomizePlacements } from '../../src/views/kustomize-placement';
+import { manifestView } from '../../src/views/manifest-lens-model';
 import { generateManifest } from '../../test/fixtures/manifests/generate';
+import { recommendationFor } from '../../test/harness/manifest-tree';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,12 +83,55 @@ function bench(label: string, text: string, runs: number, withApply = true): voi
   if (apply) row('MOrA planEdits, one container (Apply)', apply, 'the targeted document validated by the yaml library');
 }
 
+/**
+ * The whole lens view (manifestView: scan, lookups, lenses) of the generated file as app/deployment.yaml, with every
+ * container recommended: without the kustomize placement (an untitled document, or before it existed), with it read
+ * again (a new document version: app/kustomization.yaml sets namespace: prod and has an inline patch and a patch file,
+ * so every Apply asks whether a patch wins), and with it kept (the same version asked again: KustomizePlacements).
+ */
+function benchKustomize(text: string, runs: number): void {
+  const root = mkdtempSync(join(tmpdir(), 'mora-bench-kustomize-'));
+  try {
+    mkdirSync(join(root, 'app'));
+    const file = join(root, 'app', 'deployment.yaml');
+    writeFileSync(file, text);
+    const patch = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: not-in-the-file', 'spec:', '  replicas: 3', ''];
+    writeFileSync(join(root, 'app', 'cpu.yaml'), patch.join('\n'));
+    writeFileSync(join(root, 'app', 'kustomization.yaml'), ['namespace: prod', 'resources:', '- deployment.yaml', 'patches:', '- path: cpu.yaml', '- patch: |-',
+      ...patch.map((l) => (l ? `    ${l}` : l)), ''].join('\n'));
+    const byWorkload = new Map<string, Recommendation>();
+    for (const c of scanManifest(text).containers) {
+      const key = `${c.kind}/${c.name}`;
+      const rec = byWorkload.get(key) ?? { ...recommendationFor({ kind: c.kind, name: c.name }), containers: [] };
+      rec.containers.push({ ...recommendationFor().containers[0], container: c.container });
+      byWorkload.set(key, rec);
+    }
+    const lookup = (_ns: string, kind: string, name: string) => byWorkload.get(`${kind}/${name}`);
+    const placements = new KustomizePlacements();
+    placements.get(file, 1, () => text);
+    const without = time(() => manifestView(text, lookup, 'default'), runs);
+    const fresh = time(() => manifestView(text, lookup, 'default', { kustomize: kustomizePlacement(file, text) }), runs);
+    const kept = time(() => manifestView(text, lookup, 'default', { kustomize: placements.get(file, 1, () => text) }), runs);
+    const view = manifestView(text, lookup, 'default', { kustomize: kustomizePlacement(file, text) });
+    console.log(`\nkustomize placement (the generated file as app/deployment.yaml, namespace: prod, ${view.lenses.filter((l) => l.kind === 'apply').length} Apply lenses)`);
+    console.log(`${'method'.padEnd(44)} ${'median'.padStart(8)} ${'p95'.padStart(8)}  (ms)`);
+    const row = (name: string, t: { median: number; p95: number }, note = ''): void =>
+      console.log(`${name.padEnd(44)} ${t.median.toFixed(2).padStart(8)} ${t.p95.toFixed(2).padStart(8)}  ${note}`);
+    row('manifestView, no placement (untitled)', without);
+    row('manifestView + placement read (new version)', fresh, `${(fresh.median / without.median).toFixed(2)}× no placement (medians)`);
+    row('manifestView + placement kept (same version)', kept, `${(kept.median / without.median).toFixed(2)}× no placement (medians)`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 function main(): void {
   const lines = Number(arg('lines') ?? 5000);
   const runs = Number(arg('runs') ?? 60);
   console.log(`bench:codelens — ${new Date().toISOString()} — node ${process.version}`);
   bench('generated (seed 2026)', generateManifest(2026, lines).text, runs);
   bench('generated, CRLF (seed 2027)', generateManifest(2027, lines, '\r\n').text, runs);
+  benchKustomize(generateManifest(2026, lines).text, Math.max(5, Math.floor(runs / 4)));
   const data = arg('data');
   if (data) bench(`real manifests from ${data}, repeated`, fromData(data, lines), runs, false /* repeated names are ambiguous targets */);
 }
