@@ -273,7 +273,9 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   if (options.recommendations) {
     const unmatched = [...workloads].filter(([w, cs]) => !matched.has(w) && neverRecommendedKind(cs[0].kind)).map(([, cs]) => cs);
     // Read only when the file holds such a workload: the store's every recommendation otherwise goes unasked.
-    if (unmatched.length) lenses.push(...unmatchedKindLenses(unmatched, options.recommendations(), defaultNamespace, options.file));
+    // Each in the namespace kustomize renders it in, as recommend --apply-to names it (inKustomizeNamespace).
+    const placed = unmatched.map((cs) => cs.map((c) => inKustomizeNamespace(c, options.kustomize?.namespace)));
+    if (unmatched.length) lenses.push(...unmatchedKindLenses(placed, options.recommendations(), defaultNamespace, options.file));
   }
   if (all.length > 1) {
     lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });

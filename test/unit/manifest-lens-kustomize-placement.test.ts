@@ -129,6 +129,23 @@ describe('manifest lens model: the kustomization around a file on disk', () => {
     assert.ok(got.some((l) => l.title === 'Apply'));
   });
 
+  it('a DeploymentConfig without a namespace in a namespace: prod folder: the "not matched" lens names prod, as recommend --apply-to does', () => {
+    const dc = DEPLOY.replace('apiVersion: apps/v1\nkind: Deployment', 'apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig');
+    const root = tree({ 'app/dc.yaml': dc, 'app/kustomization.yaml': 'namespace: prod\nresources:\n- dc.yaml\n' });
+    const file = join(root, 'app/dc.yaml');
+    // Its pods moved to a Deployment of the same name in prod.
+    const recs = [recommendationFor({ namespace: 'prod' })];
+    const view = (kustomize: boolean) => manifestView(dc, lookupIn(recs), 'default',
+      { recommendations: () => recs, ...(kustomize ? { kustomize: kustomizePlacement(file, dc)! } : {}) }).lenses;
+    const got = view(true);
+    assert.deepEqual(got.map((l) => l.title), ['MOrA: not matched: no recommendation names a DeploymentConfig']);
+    assert.match(got[0].tooltip ?? '', /^DeploymentConfig prod\/web: /);
+    const cli = applyToManifests(file, recs, 'default', false, { dryRun: true })[0].notes?.find((n) => n.startsWith('DeploymentConfig'));
+    assert.equal(got[0].tooltip, cli);
+    // Before: placed in default, where no recommendation plausibly belongs to it: no lens.
+    assert.deepEqual(view(false), []);
+  });
+
   it('a kustomization that cannot be read (broken YAML, not a kustomization) leaves the lenses as they were', () => {
     for (const broken of ['namespace: prod\nresources: [deployment.yaml\n', ': : :\n\t- ]', 'kind: ConfigMap\nnamespace: [a, b]\n']) {
       const root = tree({ 'app/deployment.yaml': DEPLOY, 'app/kustomization.yaml': broken });
