@@ -48,6 +48,7 @@ import { explainScan, ManifestRefusal, readableSteps, readManifest } from './man
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, overlayRefusal, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
+import { repoKustomizations } from './kustomize-repo';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
 import { checkWritable } from '../../core/atomic-write';
@@ -417,7 +418,15 @@ function overlayTargets(path: string, planned: PlannedFile[], recs: readonly Rec
   refusals: Map<string, string>): void {
   // The patch files edited in this run are read as they would be written (prod's patch taking prod/web's values covers them).
   const edited = new Map(planned.flatMap((p) => (p.edited && !p.result ? [[p.file, p.edited.text] as const] : [])));
-  const overlays = OverlayRenderings.of(planned.map((p) => p.file), isFile(path) ? path : undefined, edited, kustomizationsAbove(planned.map((p) => p.file), [path]));
+  if (!planned.some((p) => !p.result && p.edited)) return;
+  // Also the kustomizations above the path and those of the repository around it, outside it (overlays/prod for base/).
+  const repo = repoKustomizations([path]);
+  const overlays = OverlayRenderings.of(planned.map((p) => p.file), isFile(path) ? path : undefined, edited,
+    [...kustomizationsAbove(planned.map((p) => p.file), [path]), ...repo.files]);
+  if (repo.capped !== undefined) {
+    const first = planned.find((p) => !p.result && p.edited)!;
+    first.notes = [...(first.notes ?? []), repo.capped];
+  }
   for (const p of planned) {
     if (p.result || !p.edited) continue;
     for (const w of editedWorkloads(p.changes, p.containers, (change) => targetNamespace(change, p, defaultNamespace))) {

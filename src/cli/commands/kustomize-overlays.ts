@@ -7,8 +7,9 @@
  * one for the overlay's own id that sets such a field to another value (the overlay would silently take the base's);
  * `mora manifests apply` refuses it when the run types a target for the overlay's namespace with another such value
  * (typedDifferences).
- * The kustomizations looked at are those among the files read (inside the paths given) and, for a single file given,
- * the one of its folder; their `resources`, `bases` and `components` are followed as kustomize follows them, also
+ * The kustomizations looked at are those among the files read (inside the paths given), for a single file given the
+ * one of its folder, the nearest above a path given below its kustomization (kustomizationsAbove) and those of the
+ * repository around the paths (kustomize-repo.ts: overlays/prod for base/); their `resources`, `bases` and `components` are followed as kustomize follows them, also
  * outside the paths given (read only, as kustomize-outside.ts reads them). Nothing is built and nothing written here.
  */
 import { statSync } from 'node:fs';
@@ -190,15 +191,21 @@ export class OverlayRenderings {
   private readonly edited: Edited;
 
   /**
-   * The kustomizations among `files` (as given), with `fileGiven` the one of its folder, and those `above` the paths
-   * given that the files are below (kustomizationsAbove: overlays/prod/kustomization.yaml for overlays/prod/patches).
+   * The kustomizations among `files` (as given), with `fileGiven` the one of its folder, and `also` those outside the
+   * paths given: above them (kustomizationsAbove: overlays/prod/kustomization.yaml for overlays/prod/patches), and of
+   * the repository around them (kustomize-repo.ts: overlays/prod for base/), each once, in that order.
    */
-  static of(files: readonly string[], fileGiven?: string, edited?: ReadonlyMap<string, string>, above: readonly string[] = []): OverlayRenderings {
+  static of(files: readonly string[], fileGiven?: string, edited?: ReadonlyMap<string, string>, also: readonly string[] = []): OverlayRenderings {
     const roots = files.filter((f) => f !== '-' && isKustomization(f));
-    for (const k of above) if (!roots.some((r) => resolve(r) === resolve(k))) roots.push(k);
     if (fileGiven !== undefined && !isKustomization(fileGiven)) {
       const own = KUSTOMIZATION_NAMES.map((n) => join(dirname(fileGiven), n)).find((f) => { try { return statSync(f).isFile(); } catch { return false; } });
       if (own !== undefined && !roots.includes(own)) roots.push(own);
+    }
+    const seen = new Set(roots.map((r) => resolve(r)));
+    for (const k of also) {
+      if (seen.has(resolve(k))) continue;
+      seen.add(resolve(k));
+      roots.push(k);
     }
     return new OverlayRenderings(roots, edited);
   }

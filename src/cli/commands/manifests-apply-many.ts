@@ -31,6 +31,7 @@ import { ManifestRefusal, readManifest, scanOrExplain } from './manifest-read';
 import { outsideConflict, outsideOnly, outsideReferences, type OutsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, OverlayRenderings, overlayNote, overlayRefusal, typedDifferences } from './kustomize-overlays';
+import { repoKustomizations } from './kustomize-repo';
 import { filesFor, inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type ScannedFile, type WorkloadRef } from './patch-holders';
 
 interface ReadFile extends ScannedFile {
@@ -200,7 +201,7 @@ function* planSteps(paths: readonly string[], changes: readonly ManifestChange[]
   }
   // In the order the files were found (name order), not the order of the changes.
   planned.sort((a, b) => read.indexOf(a.f) - read.indexOf(b.f));
-  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace, above, changes);
+  overlayNotes(planned.filter(({ f, text }) => text !== f.text).map(({ f, text }) => ({ f, text, changes: byFile.get(f) ?? [] })), read, defaultNamespace, { above, typed: changes, paths });
   return planned.filter(({ f, text }) => {
     if (text !== f.text) return true;
     process.stderr.write(`mora: ${forTerminal(f.file)} already has these values\n`);
@@ -258,7 +259,7 @@ export function fileOverlayNotes(f: { file: string; text: string }, after: strin
   typed?: readonly ManifestChange[]): void {
   if (f.file === '-' || after === f.text) return;
   const read = asRead(f);
-  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace, kustomizationsAbove([f.file], [f.file]), typed ?? changes);
+  overlayNotes([{ f: read, text: after, changes }], [read], defaultNamespace, { above: kustomizationsAbove([f.file], [f.file]), typed: typed ?? changes, paths: [f.file] });
 }
 
 /**
@@ -286,13 +287,17 @@ function asDocumentNames(change: ManifestChange, f: ReadFile, kns: KustomizeName
  * another value for such a field: the user's explicit value for that id would be silently replaced by the edit's there
  * (clusters/us rendering the base as prod/web with no patch, while clusters/eu's patch took prod's value). The same
  * rule as `recommend --apply-to`, whose overlay's own recommendation plays the typed target's part.
+ * `above`: the kustomizations above the paths given (kustomizationsAbove); the kustomizations of the repository around
+ * `paths`, outside them (kustomize-repo.ts: overlays/prod for base/), count as well; a capped search says so.
  */
 function overlayNotes(edits: ReadonlyArray<{ f: ReadFile; text: string; changes: readonly ManifestChange[] }>, read: readonly ReadFile[], defaultNamespace: string,
-  above: readonly string[] = [], typed: readonly ManifestChange[] = []): void {
+  { above, typed, paths }: { above: readonly string[]; typed: readonly ManifestChange[]; paths: readonly string[] }): void {
   if (edits.length === 0) return;
-  const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])), above);
+  const repo = repoKustomizations(paths);
+  const overlays = OverlayRenderings.of(read.map((f) => f.file), read.length === 1 ? read[0].file : undefined, new Map(edits.map((e) => [e.f.file, e.text])),
+    [...above, ...repo.files]);
   const namespaces = kustomizeNamespaces(edits.map((e) => e.f.file));
-  const notes: string[] = [];
+  const notes: string[] = repo.capped !== undefined ? [`mora: note: ${forTerminal(repo.capped)}\n`] : [];
   for (const { f, changes } of edits) {
     // Each change as the document it edits names it (its own namespace), targeted in the one kustomize puts it in.
     const own = changes.map((change) => {
