@@ -54,4 +54,12 @@ describe('manifests apply: an overlay rendering the edit over a value typed for 
       assert.match(readTree(root, files)['base/deployment.yaml'], /cpu: 200m/);
     }
   });
+
+  it('mora manifests apply --help states the rule', async () => {
+    const r = await mora(['manifests', 'apply', '--help']);
+    assert.equal(r.code, 0, r.err);
+    const help = r.out.replace(/\s+/g, ' ');
+    assert.match(help, /it is refused \(exit 2, nothing written\) when this run also types a target for that namespace's workload/);
+    assert.match(help, /the nearest one above it that sets the target wins over the edit/);
+  });
 });
