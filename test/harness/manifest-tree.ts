@@ -16,6 +16,17 @@ export const WEB_DEPLOYMENT = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\
 export const WEB_MEMORY_PATCH = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n'
   + '      - name: web\n        resources:\n          requests:\n            memory: 1Gi\n';
 
+/** A kustomization's `patches:` list with one inline patch of Deployment web setting container web's cpu request to 4. */
+export const INLINE_CPU_PATCH = 'patches:\n- patch: |-\n'
+  + WEB_MEMORY_PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+
+/** base/ holds WEB_DEPLOYMENT; overlays/prod renders it into namespace prod with WEB_MEMORY_PATCH as its patch file. */
+export const PROD_OVERLAY_TREE: Readonly<Record<string, string>> = {
+  'base/deployment.yaml': WEB_DEPLOYMENT, 'base/kustomization.yaml': 'resources:\n- deployment.yaml\n',
+  'overlays/prod/kustomization.yaml': 'namespace: prod\nresources:\n- ../../base\npatches:\n- path: resources.yaml\n',
+  'overlays/prod/resources.yaml': WEB_MEMORY_PATCH,
+};
+
 /** Writes `files` (relative path → text) under a new temporary folder named from `prefix`; returns that folder. */
 export function writeTree(prefix: string, files: Record<string, string>): string {
   const root = tempDir(prefix);

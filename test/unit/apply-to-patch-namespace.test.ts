@@ -13,21 +13,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree as contents, recommendationFor, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree as contents, recommendationFor, writeTree, INLINE_CPU_PATCH as INLINE, PROD_OVERLAY_TREE } from '../harness/manifest-tree';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import { outsideReferences } from '../../src/cli/commands/kustomize-outside';
 
 const tree = (files: Record<string, string>) => writeTree('mora-apply-patch-ns-', files);
 const rec = (namespace: string) => recommendationFor({ namespace });
 
-const INLINE = 'patches:\n- patch: |-\n' + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 
 describe('recommend --apply-to: a patch without a namespace is matched where kustomize puts what it patches', () => {
-  const prod = {
-    'base/deployment.yaml': DEPLOY, 'base/kustomization.yaml': 'resources:\n- deployment.yaml\n',
-    'overlays/prod/kustomization.yaml': 'namespace: prod\nresources:\n- ../../base\npatches:\n- path: resources.yaml\n',
-    'overlays/prod/resources.yaml': PATCH,
-  };
+  const prod = PROD_OVERLAY_TREE;
 
   it('the overlay\'s namespace: prod/web is written into its patch file (the folder given, or the patch file)', () => {
     for (const given of ['overlays/prod', 'overlays/prod/resources.yaml']) {

@@ -10,14 +10,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree as contents, recommendationFor, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree as contents, recommendationFor, writeTree, INLINE_CPU_PATCH } from '../harness/manifest-tree';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 
 const tree = (files: Record<string, string>) => writeTree('mora-apply-file-kust-', files);
 const rec = (namespace: string, name = 'web') => recommendationFor({ namespace, name });
 
-const INLINE = 'resources:\n- deployment.yaml\npatches:\n- patch: |-\n'
-  + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+const INLINE = 'resources:\n- deployment.yaml\n' + INLINE_CPU_PATCH;
 
 describe('recommend --apply-to <file> reads the kustomization of its folder', () => {
   const shop = { 'app/deployment.yaml': DEPLOY, 'app/kustomization.yaml': 'namespace: shop\nresources:\n- deployment.yaml\n' };

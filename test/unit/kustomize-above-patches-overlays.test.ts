@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, readTree, recommendationFor, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, applyToReport as report, readTree, recommendationFor, writeTree, INLINE_CPU_PATCH } from '../harness/manifest-tree';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import { mora } from './helpers/run-cli';
 
 const tree = (files: Record<string, string>) => writeTree('mora-kust-above-checks-', files);
-const INLINE = 'namespace: prod\nresources:\n- deploy/web.yaml\npatches:\n- patch: |-\n'
-  + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+const INLINE = 'namespace: prod\nresources:\n- deploy/web.yaml\n' + INLINE_CPU_PATCH;
 
 describe('the kustomization above a file or folder given counts for the patch check and the overlay note', () => {
   const patched = { 'overlays/prod/deploy/web.yaml': DEPLOY, 'overlays/prod/kustomization.yaml': INLINE };

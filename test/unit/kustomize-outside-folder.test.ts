@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, recommendationFor } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, applyToReport as report, recommendationFor, INLINE_CPU_PATCH } from '../harness/manifest-tree';
 import { tempDir } from '../harness/temp-dir';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import { planMany } from '../../src/cli/commands/manifests-apply-many';
@@ -20,8 +20,7 @@ import { parseChangeSpecs } from '../../src/manifests';
 
 const rec = (name: string) => recommendationFor({ name });
 
-const COMPONENT = 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n'
-  + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+const COMPONENT = 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n' + INLINE_CPU_PATCH;
 
 /** The tree: base/, overlays/prod (a patch of web), overlays/staging (none), app/ (its own web, a component outside). */
 function tree(): string {

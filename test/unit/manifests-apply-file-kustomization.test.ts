@@ -9,12 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, readTree, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, readTree, writeTree, INLINE_CPU_PATCH } from '../harness/manifest-tree';
 import { mora } from './helpers/run-cli';
 
 const tree = (files: Record<string, string>) => writeTree('mora-apply-file-kust-', files);
-const INLINE = 'resources:\n- deployment.yaml\npatches:\n- patch: |-\n'
-  + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+const INLINE = 'resources:\n- deployment.yaml\n' + INLINE_CPU_PATCH;
 
 describe('manifests apply <file> reads the kustomization of its folder', () => {
   const shop = { 'app/deployment.yaml': DEPLOY, 'app/kustomization.yaml': 'namespace: shop\nresources:\n- deployment.yaml\n' };

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, readTree, stderrOf, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, readTree, stderrOf, writeTree, INLINE_CPU_PATCH as INLINE, PROD_OVERLAY_TREE } from '../harness/manifest-tree';
 import { planMany } from '../../src/cli/commands/manifests-apply-many';
 import { parseChangeSpecs } from '../../src/manifests/targets';
 
@@ -27,14 +27,9 @@ function plan(root: string, given: string, set: string): { files?: Record<string
   }
 }
 
-const INLINE = 'patches:\n- patch: |-\n' + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 
 describe('manifests apply: a patch without a namespace holds the target where kustomize puts what it patches', () => {
-  const prod = {
-    'base/deployment.yaml': DEPLOY, 'base/kustomization.yaml': 'resources:\n- deployment.yaml\n',
-    'overlays/prod/kustomization.yaml': 'namespace: prod\nresources:\n- ../../base\npatches:\n- path: resources.yaml\n',
-    'overlays/prod/resources.yaml': PATCH,
-  };
+  const prod = PROD_OVERLAY_TREE;
 
   it('the overlay\'s namespace: prod/… is written into its patch file; default/… is not', () => {
     const root = tree(prod);

@@ -7,12 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, writeTree } from '../harness/manifest-tree';
+import { WEB_DEPLOYMENT as DEPLOY, WEB_MEMORY_PATCH as PATCH, writeTree, INLINE_CPU_PATCH as INLINE } from '../harness/manifest-tree';
 import { mora } from './helpers/run-cli';
 
 const tree = (files: Record<string, string>) => writeTree('mora-scan-kust-ns-', files);
 const BASE = { 'base/deployment.yaml': DEPLOY, 'base/kustomization.yaml': 'resources:\n- deployment.yaml\n' };
-const INLINE = 'patches:\n- patch: |-\n' + PATCH.replace('memory: 1Gi', 'cpu: "4"').split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 const notes = (err: string) => err.split('\n').filter((l) => l.startsWith('mora: note:'));
 
 describe('manifests scan: the two-files note compares workloads where kustomize renders them', () => {
