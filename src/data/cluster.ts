@@ -74,8 +74,12 @@ export interface ClusterDataSourceOptions {
   prometheusTimeoutMs?: number;
   /** Where the user sets prometheusTimeoutMs, named by its messages (PrometheusClientOptions.timeoutHint). */
   prometheusTimeoutHint?: string;
-  /** PrometheusClientOptions.onNote of every Prometheus client this source makes (a read split after a server timeout). */
-  onPrometheusNote?: (note: string) => void;
+  /**
+   * PrometheusClientOptions.onNote of every Prometheus client this source makes (a read split after a server timeout),
+   * with the context whose Prometheus it is (the one of mora.prometheus.urls, or discovered in it); undefined for the one
+   * URL (prometheusUrl, or an injected client): the current context's, or every context's.
+   */
+  onPrometheusNote?: (note: string, context?: string) => void;
   /**
    * How metricsForNamespace reads Prometheus: 'batched' (default) — a few range queries per metric per namespace,
    * pods mapped to workloads by their owners; 'per-workload' — one query per metric per container, as metrics() does.
@@ -224,6 +228,12 @@ export class ClusterDataSource implements DataSource {
     return this.prometheusClient;
   }
 
+  /** onPrometheusNote for the Prometheus client of `context`. */
+  private noteOf(context: string | undefined): ((note: string) => void) | undefined {
+    const note = this.options.onPrometheusNote;
+    return note && ((text) => note(text, context));
+  }
+
   /** The extra headers sent to `url`: prometheusHeaders, and prometheusHeadersFor's for that URL (which win). */
   private headersFor(url: string): Record<string, string> | undefined {
     const own = this.options.prometheusHeadersFor?.(url);
@@ -249,7 +259,7 @@ export class ClusterDataSource implements DataSource {
     let p = this.prometheusByContext.get(key);
     if (!p) {
       p = url
-        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url), onNote: this.options.onPrometheusNote }))
+        ? Promise.resolve(new PrometheusClient({ url, auth: this.authFor(url), timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, proxyFromEnv: this.options.proxyFromEnv, matchers: this.options.prometheusMatchers, headers: this.headersFor(url), onNote: this.noteOf(context) }))
         : this.discoverPrometheus(context, urlWithheldFrom(context, settings) ? settings.urlContext : undefined);
       // A failed discovery is tried again next time (the user may install Prometheus, or fix RBAC).
       p.catch(() => this.prometheusByContext.delete(key));
@@ -330,7 +340,7 @@ export class ClusterDataSource implements DataSource {
     const fetch = redactingFetch(serviceProxyFetch(kc, { proxyFromEnv: this.options.proxyFromEnv }), () => [...kubeconfigSecrets(kc), ...applied.list()]);
     // Named in errors as the Service it is (not by the long proxy URL), so a refusal reads as the API server's.
     const name = `service ${found.namespace}/${found.name}:${found.port} (discovered in context "${ctx}") through the API server ${found.server}`;
-    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders, onNote: this.options.onPrometheusNote });
+    return new PrometheusClient({ url: found.url, name, timeoutMs: this.options.prometheusTimeoutMs, timeoutHint: this.options.prometheusTimeoutHint, fetch, matchers: this.options.prometheusMatchers, headers: this.options.prometheusHeaders, onNote: this.noteOf(ctx) });
   }
 
   /** The Kubernetes client, created (and client-node loaded) on first use. */

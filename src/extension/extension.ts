@@ -9,6 +9,7 @@ import { heavyModulesLoaded } from '../core/heavy';
 import type { DataSource } from '../data/datasource';
 import { DemoDataSource } from '../data/demo';
 import type { LstmWorkerPool } from '../ml/worker/pool';
+import { announcement, SourceWarnings } from '../views/source-warnings';
 import { ClusterTreeModel, type TreeNode } from '../views/tree-model';
 import { kubeconfigProblem, registerClusterCommands, type KubeconfigProblem } from './cluster-commands';
 import { registerCommands } from './commands';
@@ -62,7 +63,7 @@ export function clusterAwaitsTrust(): boolean {
  * no cluster until the workspace is trusted: activate switches on onDidGrantWorkspaceTrust). The cluster source loads
  * nothing heavy until it is used, so this is safe at activation.
  */
-export async function createSource(context: vscode.ExtensionContext, log: Log): Promise<DataSource> {
+export async function createSource(context: vscode.ExtensionContext, log: Log, onPrometheusNote?: (note: string, context?: string) => void): Promise<DataSource> {
   const cfg = vscode.workspace.getConfiguration('mora');
   if (cfg.get<string>('dataSource', 'demo') !== 'cluster') return new DemoDataSource();
   if (!vscode.workspace.isTrusted) {
@@ -105,6 +106,8 @@ export async function createSource(context: vscode.ExtensionContext, log: Log): 
     // VS Code's proxy support patches Node's agents (http.proxy, PAC, http.proxySupport); axios must not add the
     // environment's proxy on top.
     proxyFromEnv: false,
+    // A read split after a timeout, which `mora recommend` says on stderr: the tree, the status item and the log say it.
+    onPrometheusNote,
   });
 }
 
@@ -121,13 +124,29 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
   // a command, a manifest's lens looking a workload up — or the status item appears (a manifest or the view visible).
   let current: DataSource = provider.model.source;
   let requested = false;
+  // What `mora recommend` warns about on stderr (a stopped cAdvisor target, a read split after a timeout), for the
+  // source in use: on its context's tree row and the status item while it stands, each said once per source built (a
+  // Refresh builds it anew) in the output channel, a stopped target also as a notification. The demo's: none.
+  let warnings = new SourceWarnings();
+  const warned = (of: SourceWarnings, changed: boolean) => {
+    if (of !== warnings || !changed) return;
+    for (const w of of.fresh()) {
+      const { log: line, notify } = announcement(w);
+      log.warn(line);
+      if (notify) void vscode.window.showWarningMessage(notify, 'Show Output').then((a) => { if (a) log.channel.show(true); });
+    }
+    status.setWarnings(of.all());
+    provider.rerender();
+  };
   const ensureSource = () => {
     if (requested) return;
     requested = true;
     if (vscode.workspace.getConfiguration('mora').get<string>('dataSource', 'demo') !== 'cluster') return;
     void switchSource().catch((err) => log.error('Opening the cluster data source failed', err));
   };
-  const status = new StatusSlot(treeView, ensureSource);
+  const status = new StatusSlot(treeView, ensureSource, (source, health) => {
+    if (source === current) warned(warnings, warnings.health(health));
+  });
   let pool: LstmWorkerPool | undefined;
   const mora: MoraContext = {
     extension: context, log, provider, treeView, status, store,
@@ -160,15 +179,18 @@ export function activate(context: vscode.ExtensionContext): MoraApi {
     return newest;
   };
   const buildSource = async (build: number): Promise<void> => {
-    const source = await createSource(context, log);
+    const built = new SourceWarnings();
+    const source = await createSource(context, log, (note, ctx) => warned(built, built.note(note, ctx)));
     if (build !== builds) return newest;
     current = source;
+    warnings = built;
+    status.setWarnings([]);
     // No kubeconfig, or a broken one: an empty tree, so the welcome view says what was looked for and offers the demo.
     mora.kubeconfigProblem = kubeconfigProblem(source, log);
     void vscode.commands.executeCommand('setContext', 'mora.kubeconfigProblem', mora.kubeconfigProblem ?? '');
     treeView.description = mora.kubeconfigProblem === 'none' ? 'no kubeconfig' : mora.kubeconfigProblem === 'unreadable' ? 'kubeconfig unusable'
       : source.kind === 'demo' && clusterAwaitsTrust() ? 'demo (Restricted Mode: the cluster waits for trust)' : undefined;
-    provider.setSource(source, { empty: mora.kubeconfigProblem !== undefined });
+    provider.setSource(source, { empty: mora.kubeconfigProblem !== undefined, warnings: built });
     store.clear();
     void vscode.commands.executeCommand('setContext', 'mora.sourceKind', source.kind);
     void status.update(source);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { DataSource } from '../data/datasource';
+import type { DataSource, SourceHealth } from '../data/datasource';
 import { looksLikeKubernetes } from '../manifests/sniff';
+import type { SourceWarning } from '../views/source-warnings';
 import { StatusBar } from './status';
 
 /**
@@ -12,9 +13,12 @@ import { StatusBar } from './status';
 export class StatusSlot implements vscode.Disposable {
   private bar: StatusBar | undefined;
   private last: DataSource | undefined;
+  private warnings: readonly SourceWarning[] = [];
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly treeView: vscode.TreeView<unknown>, private readonly onShown: () => void) {
+  /** `onHealth`: each health answer the item gets (StatusBar's), for the warnings it carries. */
+  constructor(private readonly treeView: vscode.TreeView<unknown>, private readonly onShown: () => void,
+    private readonly onHealth?: (source: DataSource, health: SourceHealth) => void) {
     const refresh = () => this.refresh();
     this.subscriptions = [
       treeView.onDidChangeVisibility(refresh),
@@ -36,10 +40,17 @@ export class StatusSlot implements vscode.Disposable {
     return this.bar ? this.bar.update(source) : Promise.resolve();
   }
 
+  /** The warnings standing about the source's usage (SourceWarnings.all()), shown by the item now and when it next shows. */
+  setWarnings(warnings: readonly SourceWarning[]): void {
+    this.warnings = warnings;
+    this.bar?.setWarnings(warnings);
+  }
+
   refresh(): void {
     const wanted = this.treeView.visible || vscode.window.visibleTextEditors.some((e) => e.document.languageId === 'yaml' && looksLikeKubernetes(e.document.getText()));
     if (wanted && !this.bar) {
-      this.bar = new StatusBar();
+      this.bar = new StatusBar(this.onHealth);
+      this.bar.setWarnings(this.warnings);
       this.onShown();
       if (this.last) void this.bar.update(this.last);
     } else if (!wanted && this.bar) {

@@ -24,13 +24,17 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.model.collapsed(node);
   }
 
-  /** Points the tree at another data source (settings changed), keeping filter and sort; `empty` leaves the tree empty. */
-  setSource(source: DataSource, options: { empty?: boolean } = {}): void {
+  /**
+   * Points the tree at another data source (settings changed), keeping filter and sort; `empty` leaves the tree empty;
+   * `warnings`: that source's (SourceWarnings), said on the context rows.
+   */
+  setSource(source: DataSource, options: { empty?: boolean; warnings?: ClusterTreeModel['warnings'] } = {}): void {
     const filter = this.model.filter;
     this.model.dispose();
     this.model = new ClusterTreeModel(source, this.model.recommendations);
     this.follow(this.model);
     this.model.filter = filter;
+    this.model.warnings = options.warnings;
     this.empty = options.empty ?? false;
     this.changed.fire(undefined);
   }

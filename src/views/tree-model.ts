@@ -12,6 +12,7 @@ import type { DataSource } from '../data/datasource';
 import { workloadFrames } from '../data/namespace-frames';
 import { IN_CLUSTER_RISK_SETTING, riskLines } from './recommendation-text';
 import { riskSettingLabels } from './recommend-settings';
+import type { SourceWarnings } from './source-warnings';
 import { summariseUsage, type UsageSummary } from './usage';
 
 export type NodeKind = 'context' | 'namespace' | 'workload' | 'container' | 'message';
@@ -132,6 +133,11 @@ export class ClusterTreeModel {
   /** Watches of expanded namespaces (sources with watchWorkloads), by namespace node id. */
   private readonly watches = new Map<string, { dispose(): void }>();
   filter: TreeFilter = { sort: 'name' };
+  /**
+   * Warnings about the usage read (a stopped cAdvisor target, a Prometheus read split after a timeout: SourceWarnings),
+   * said on the row of the context they concern: in short in its description, in full in its tooltip.
+   */
+  warnings?: Pick<SourceWarnings, 'forContext'>;
   /** Called when a watched namespace changed in the source (its cached workloads are already dropped). */
   onDidChange?: (node: TreeNode) => void;
 
@@ -218,10 +224,16 @@ export class ClusterTreeModel {
     if (!node) {
       const contexts = await this.source.contexts();
       if (contexts.length === 0) return [message('none', 'No contexts found', 'Check your kubeconfig or switch to the demo data source.')];
-      return contexts.map((c) => ({
-        id: `ctx:${c}`, kind: 'context', label: c, description: this.source.kind === 'demo' ? 'embedded demo' : undefined,
-        icon: { id: 'server-environment' }, contextValue: 'mora.context', collapsible: true, context: c,
-      }));
+      // The warnings naming no context are the current context's (the one health checks, the one Prometheus URL serves).
+      const current = this.warnings ? await this.source.currentContext?.().catch(() => undefined) ?? contexts[0] : undefined;
+      return contexts.map((c) => {
+        const warned = this.warnings?.forContext(c, c === current);
+        return {
+          id: `ctx:${c}`, kind: 'context', label: c, description: this.source.kind === 'demo' ? 'embedded demo' : warned?.description,
+          ...(warned ? { tooltip: warned.tooltip } : {}),
+          icon: warned ? WARNING_ICON : { id: 'server-environment' }, contextValue: 'mora.context', collapsible: true, context: c,
+        };
+      });
     }
     if (node.kind === 'context') {
       let namespaces: string[];
