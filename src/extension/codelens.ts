@@ -46,13 +46,20 @@ export class ManifestViews implements vscode.Disposable {
   private readonly failed = new Map<string, number>();
 
   constructor(private readonly store: Pick<RecommendationStore, 'onDidChange' | 'lookup' | 'all'>, private readonly log?: Pick<Log, 'error'>) {
-    this.subscription = store.onDidChange(() => this.generation++);
+    this.subscription = vscode.Disposable.from(
+      store.onDidChange(() => this.generation++),
+      // A kustomization saved in the editor, wherever it is: read again at once (a watcher's event may come late, or not
+      // at all for the kustomization above a file's folder, which is watched only as an overlay's when it is one).
+      vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.scheme === 'file') this.kustomizationChanged(d.uri); }),
+    );
   }
 
   get(doc: vscode.TextDocument): ManifestView | undefined {
     const key = doc.uri.toString();
     // A file beside it created, deleted or an HPA edited while its watcher's event was lost: read the folder again.
     if (doc.uri.scheme === 'file' && this.folders?.changedOnDisk(doc.uri.fsPath)) this.generation++;
+    // The same for its kustomization (a namespace: or a patch edited while the watcher's event was lost).
+    if (doc.uri.scheme === 'file' && this.placements?.changedOnDisk(doc.uri.fsPath)) this.generation++;
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version && hit.generation === this.generation) return hit.view;
     try {
@@ -120,6 +127,17 @@ export class ManifestViews implements vscode.Disposable {
     return firstRefusal(placement, changes, vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default'));
   }
 
+  /**
+   * A kustomization saved, or edited, created or deleted in a watched folder (the file's own, those of the overlays
+   * rendering it): the namespaces and the patches that win are read again.
+   */
+  private kustomizationChanged(uri: vscode.Uri): void {
+    if (!this.placements || !/^kustomization\.ya?ml$/i.test(path.basename(uri.fsPath))) return;
+    this.placements.clear();
+    this.generation++;
+    this.changed.fire();
+  }
+
   private watch(dir: string): void {
     const known = this.watchers.get(dir);
     if (known) {
@@ -129,12 +147,7 @@ export class ManifestViews implements vscode.Disposable {
     }
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.{yaml,yml,json,YAML,YML,JSON}'));
     const changed = (uri: vscode.Uri) => {
-      // A kustomization edited, created or deleted: the namespaces and the patches that win are read again.
-      if (/^kustomization\.ya?ml$/i.test(path.basename(uri.fsPath)) && this.placements) {
-        this.placements.clear();
-        this.generation++;
-        this.changed.fire();
-      }
+      this.kustomizationChanged(uri);
       if (this.folders?.invalidate(uri.fsPath)) {
         this.generation++;
         this.changed.fire();

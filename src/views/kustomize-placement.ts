@@ -13,9 +13,11 @@
  *
  * A kustomization that cannot be read never breaks the lenses: no placement at all, today's behaviour.
  */
-import { sep } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import type { ManifestChange } from '../manifests/types';
-import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
+import { KUSTOMIZATION_NAMES } from '../manifests/kustomization';
+import { inKustomizeNamespace, kustomizationAbove, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
 import { outsideConflict, outsideHolding, outsideReferences, type OutsideReferences } from '../cli/commands/kustomize-outside';
 
 /** Why a change may not be written into the file, in the CLI's words, and in short for a lens title. */
@@ -95,12 +97,29 @@ export function firstRefusal(placement: KustomizePlacement | undefined, changes:
 const MAX_KEPT = 64;
 
 /**
+ * The kustomization files a placement of `file` depends on most (those its folder may hold, and the nearest one above
+ * it), with their modification times and sizes: a few stats, so a kept placement can be checked on every ask.
+ */
+function stampOf(file: string, above: string | undefined): string {
+  const paths = [...KUSTOMIZATION_NAMES.map((n) => join(dirname(file), n)), ...(above === undefined ? [] : [above])];
+  return paths.map((p) => {
+    try {
+      const s = statSync(p);
+      return `${p}:${s.mtimeMs}:${s.size}`;
+    } catch {
+      return `${p}:-`;
+    }
+  }).join('|');
+}
+
+/**
  * The placement of each document, computed once per document version: the CodeLens, hover, diagnostics and Apply ask
  * for it again and again (a new version reads the kustomizations again: one may have been edited meanwhile).
- * `forget(file)` drops one (a kustomization beside it changed on disk).
+ * `clear()` drops them all (a kustomization changed: a watcher or a save said so); `changedOnDisk(file)` drops one whose
+ * kustomization (of its folder, or the nearest above it) changed though nothing said so (a watcher's event lost).
  */
 export class KustomizePlacements {
-  private readonly kept = new Map<string, { version: number; placement: KustomizePlacement | undefined }>();
+  private readonly kept = new Map<string, { version: number; placement: KustomizePlacement | undefined; above: string | undefined; stamp: string }>();
   /** How many placements were computed (the tests count the reads). */
   computed = 0;
 
@@ -115,18 +134,37 @@ export class KustomizePlacements {
     }
     this.computed++;
     let placement: KustomizePlacement | undefined;
+    let above: string | undefined;
+    let stamp = '';
     try {
       placement = this.place(file, text(), root);
+      above = kustomizationAbove(file);
+      stamp = stampOf(file, above);
     } catch {
       placement = undefined;
     }
     this.kept.delete(file);
-    this.kept.set(file, { version, placement });
+    this.kept.set(file, { version, placement, above, stamp });
     for (const old of this.kept.keys()) {
       if (this.kept.size <= MAX_KEPT) break;
       this.kept.delete(old);
     }
     return placement;
+  }
+
+  /** True (and the placement forgotten) when `file`'s kustomizations changed on disk since it was read; false otherwise. */
+  changedOnDisk(file: string): boolean {
+    const hit = this.kept.get(file);
+    if (!hit) return false;
+    let stamp: string;
+    try {
+      stamp = stampOf(file, hit.above);
+    } catch {
+      return false;
+    }
+    if (stamp === hit.stamp) return false;
+    this.kept.delete(file);
+    return true;
   }
 
   /** Forgets every placement (a kustomization changed on disk): each is read again when next asked. */

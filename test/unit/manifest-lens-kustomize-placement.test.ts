@@ -10,6 +10,7 @@
  * - a kustomization that cannot be read leaves the lenses as they were; the placement is read once per version.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import type { Recommendation } from '../../src/core/recommendation';
@@ -158,7 +159,7 @@ describe('manifest lens model: the kustomization around a file on disk', () => {
     assert.equal(kustomizePlacement(join(root, 'app/deployment.yaml'), DEPLOY)?.namespace, undefined);
   });
 
-  it('is read once per document version (a new version, or a kustomization changed, reads it again)', () => {
+  it('is read once per document version (a new version, or a kustomization changed, on disk too, reads it again)', () => {
     const root = tree({ 'app/deployment.yaml': DEPLOY, 'app/kustomization.yaml': 'namespace: prod\nresources:\n- deployment.yaml\n' });
     const file = join(root, 'app/deployment.yaml');
     let reads = 0;
@@ -173,6 +174,13 @@ describe('manifest lens model: the kustomization around a file on disk', () => {
     placements.clear();
     placements.get(file, 2, text);
     assert.equal(reads, 3);
+    // The kustomization rewritten with no word from a watcher: seen at the next check, read again.
+    assert.equal(placements.changedOnDisk(file), false);
+    writeFileSync(join(root, 'app/kustomization.yaml'), 'namespace: staging\nresources:\n- deployment.yaml\n');
+    assert.equal(placements.changedOnDisk(file), true);
+    assert.equal(placements.changedOnDisk(file), false, 'forgotten: nothing kept to compare');
+    assert.equal(placements.get(file, 2, text)?.namespace?.namespace, 'staging');
+    assert.equal(reads, 4);
     // One that throws is none (today's lenses), not an error.
     assert.equal(new KustomizePlacements(() => { throw new Error('boom'); }).get(file, 1, text), undefined);
   });

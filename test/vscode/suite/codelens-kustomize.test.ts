@@ -51,10 +51,32 @@ describe('MOrA CodeLenses in a kustomize folder', function () {
     assert.equal(found[0].command?.command, 'mora.showForecast');
     assert.equal((found[0].command?.arguments?.[0] as { workload?: { namespace: string } }).workload?.namespace, 'prod');
 
+    // The kustomization changed on disk (its folder is watched): read again, prod's lens goes.
+    fs.writeFileSync(path.join(overlay, 'kustomization.yaml'), 'namespace: staging\nresources:\n- deployment.yaml\n');
+    await waitFor(() => mora(doc), (l) => l.length === 0, 30_000, 'no lens once the kustomization says staging');
+
     // Untitled: no file, no kustomization: looked up in the default namespace as before, so no lens.
     const untitled = await vscode.workspace.openTextDocument({ language: 'yaml', content: appManifest('web') });
     await vscode.window.showTextDocument(untitled);
     assert.deepEqual(api.codeLenses(untitled).map((l) => l.command?.title), []);
+  });
+
+  // Saved in the editor: read again at once (the watchers of the file's folder do not see it).
+  it('the kustomization above the file\'s folder places it; saving an edit of it in the editor moves the lens', async () => {
+    const prod = path.join(dir, 'overlays', 'prod');
+    fs.mkdirSync(path.join(prod, 'deploy'), { recursive: true });
+    fs.writeFileSync(path.join(prod, 'kustomization.yaml'), 'namespace: prod\nresources:\n- deploy/web.yaml\n');
+    fs.writeFileSync(path.join(prod, 'deploy', 'web.yaml'), appManifest('web'));
+    api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(prod, 'deploy', 'web.yaml')));
+    await vscode.window.showTextDocument(doc);
+    await waitFor(() => mora(doc), (l) => l.length === 2, 30_000, 'the lenses of prod/web');
+    const k = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(prod, 'kustomization.yaml')));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(k.uri, new vscode.Range(0, 0, 0, 'namespace: prod'.length), 'namespace: staging');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await k.save());
+    await waitFor(() => mora(doc), (l) => l.length === 0, 30_000, 'no lens once the kustomization above says staging');
   });
 
   it('an inline patch of the kustomization sets web\'s cpu: the Apply lens says it is refused, and running it writes nothing', async () => {
