@@ -9,11 +9,14 @@ import { activateMora, EXTENSION_ID, labelOf, waitFor, type MoraTestApi, type Tr
 describe('Cluster tree when the API server goes away mid-session (real kube-apiserver)', function () {
   this.timeout(300_000);
   let fixture: Fixture | undefined;
+  /** When the fixture was ready: its backfilled usage ends at least 2 minutes before. */
+  let readyAt = 0;
   const cfg = () => vscode.workspace.getConfiguration('mora');
 
   before(async function () {
     this.timeout(200_000);
     fixture = await startFixture(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
+    readyAt = Date.now();
   });
   after(() => backToDemo(fixture));
 
@@ -29,6 +32,23 @@ describe('Cluster tree when the API server goes away mid-session (real kube-apis
     assert.ok(shop, 'namespace shop');
     const workloads = await waitFor(async () => labels(await api.tree.getChildren(shop)), (w) => w.includes('checkout'), 60_000);
     assert.deepEqual(workloads, ['checkout', 'frontend']);
+
+    // The fixture's Prometheus is backfilled, not scraping: once its newest cAdvisor sample is over 3 minutes old, health
+    // says the cAdvisor check stale, which `mora recommend` warns about on stderr. The context's row says it in its
+    // description (not only in a tooltip), after a Refresh whose health check comes after that.
+    const staleFrom = readyAt + 65_000;
+    if (Date.now() < staleFrom) await new Promise((r) => setTimeout(r, staleFrom - Date.now()));
+    await vscode.commands.executeCommand('mora.refresh');
+    const text = (t: vscode.TreeItem['tooltip'] | vscode.TreeItem['description']) => (t instanceof vscode.MarkdownString ? t.value : String(t ?? ''));
+    const row = async () => {
+      const [r] = await api.tree.getChildren();
+      const item = r ? await api.tree.getTreeItem(r) : undefined;
+      return { label: await (r ? label(r) : ''), description: text(item?.description), tooltip: text(item?.tooltip), icon: (item?.iconPath as vscode.ThemeIcon | undefined)?.id };
+    };
+    const warned = await waitFor(row, (x) => x.label === 'mora-real' && x.description.startsWith('⚠'), 60_000, 'the context row says the stale usage');
+    assert.match(warned.description, /^⚠ usage data (about )?\d\S* old$/);
+    assert.match(warned.tooltip, /^⚠ cAdvisor: .*(newest sample is|the newest is) (about )?\d\S* old.* — the kubelet\/cAdvisor scrape target is down or no longer scraped/);
+    assert.equal(warned.icon, 'warning');
 
     fixture!.child.stdin!.write('stop-apiserver\n');
     const stopped = await waitFor(() => fixture!.lines.join('\n'), (s) => s.includes('"stopped"'), 60_000);
