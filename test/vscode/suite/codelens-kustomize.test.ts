@@ -4,46 +4,23 @@
 // run, writes nothing. An untitled document with the same text keeps the old rule (the default namespace).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Recommendation } from '../../../src/core/recommendation';
-import { activateMora, appManifest, appRecommendation, waitFor } from './helpers';
-
-interface LensApi {
-  recommendations: { set(recs: Recommendation[]): void; all(): Recommendation[] };
-  codeLenses(doc: vscode.TextDocument): vscode.CodeLens[];
-}
+import { appManifest, appRecommendation, lensFolderPerTest, waitFor } from './helpers';
 
 const mora = async (doc: vscode.TextDocument) => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [])
   .filter((l) => l.command?.title.startsWith('MOrA') || l.command?.command.startsWith('mora.'));
 
 describe('MOrA CodeLenses in a kustomize folder', function () {
   this.timeout(60_000);
-  let api: LensApi;
-  let before: Recommendation[] = [];
-  let dir = '';
-
-  beforeEach(async () => {
-    api = (await activateMora()) as unknown as LensApi;
-    before = api.recommendations.all();
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mora-'));
-    dir = path.join(root, `kustomize-lens-${process.pid}`);
-    fs.mkdirSync(dir, { recursive: true });
-  });
-
-  afterEach(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    api.recommendations.set(before);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const folder = lensFolderPerTest('kustomize-lens-');
 
   it('a Deployment without a namespace, in a folder whose kustomization.yaml sets namespace: prod, gets prod\'s lens (an untitled copy does not)', async () => {
-    const overlay = path.join(dir, 'overlays', 'prod');
+    const overlay = path.join(folder.dir, 'overlays', 'prod');
     fs.mkdirSync(overlay, { recursive: true });
     fs.writeFileSync(path.join(overlay, 'kustomization.yaml'), 'namespace: prod\nresources:\n- deployment.yaml\n');
     fs.writeFileSync(path.join(overlay, 'deployment.yaml'), appManifest('web'));
-    api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
+    folder.api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(overlay, 'deployment.yaml')));
     await vscode.window.showTextDocument(doc);
     const found = await waitFor(() => mora(doc), (l) => l.length >= 2, 30_000, 'the lenses of prod/web');
@@ -58,16 +35,16 @@ describe('MOrA CodeLenses in a kustomize folder', function () {
     // Untitled: no file, no kustomization: looked up in the default namespace as before, so no lens.
     const untitled = await vscode.workspace.openTextDocument({ language: 'yaml', content: appManifest('web') });
     await vscode.window.showTextDocument(untitled);
-    assert.deepEqual(api.codeLenses(untitled).map((l) => l.command?.title), []);
+    assert.deepEqual(folder.api.codeLenses(untitled).map((l) => l.command?.title), []);
   });
 
   // Saved in the editor: read again at once (the watchers of the file's folder do not see it).
   it('the kustomization above the file\'s folder places it; saving an edit of it in the editor moves the lens', async () => {
-    const prod = path.join(dir, 'overlays', 'prod');
+    const prod = path.join(folder.dir, 'overlays', 'prod');
     fs.mkdirSync(path.join(prod, 'deploy'), { recursive: true });
     fs.writeFileSync(path.join(prod, 'kustomization.yaml'), 'namespace: prod\nresources:\n- deploy/web.yaml\n');
     fs.writeFileSync(path.join(prod, 'deploy', 'web.yaml'), appManifest('web'));
-    api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
+    folder.api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(prod, 'deploy', 'web.yaml')));
     await vscode.window.showTextDocument(doc);
     await waitFor(() => mora(doc), (l) => l.length === 2, 30_000, 'the lenses of prod/web');
@@ -80,19 +57,19 @@ describe('MOrA CodeLenses in a kustomize folder', function () {
   });
 
   it('an inline patch of the kustomization sets web\'s cpu: the Apply lens says it is refused, and running it writes nothing', async () => {
-    const app = path.join(dir, 'app');
+    const app = path.join(folder.dir, 'app');
     fs.mkdirSync(app, { recursive: true });
     const patch = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  template:', '    spec:', '      containers:',
       '        - name: app', '          resources:', '            requests:', '              cpu: "4"'];
     fs.writeFileSync(path.join(app, 'kustomization.yaml'), ['resources:', '- deployment.yaml', 'patches:', '- patch: |-', ...patch.map((l) => `    ${l}`), ''].join('\n'));
     fs.writeFileSync(path.join(app, 'deployment.yaml'), appManifest('web'));
-    api.recommendations.set([appRecommendation('default', 'web', 0.18, 420)]);
+    folder.api.recommendations.set([appRecommendation('default', 'web', 0.18, 420)]);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(app, 'deployment.yaml')));
     await vscode.window.showTextDocument(doc);
     const found = await waitFor(() => mora(doc), (l) => l.length >= 2, 30_000, 'the lenses of default/web');
     const apply = found.find((l) => l.command?.command === 'mora.applyRecommendation');
     assert.equal(apply?.command?.title, 'Apply: refused, a kustomize patch sets it');
-    const tooltip = api.codeLenses(doc).find((l) => l.command?.command === 'mora.applyRecommendation')?.command?.tooltip ?? '';
+    const tooltip = folder.api.codeLenses(doc).find((l) => l.command?.command === 'mora.applyRecommendation')?.command?.tooltip ?? '';
     assert.match(tooltip, /^default\/Deployment\/web\/app is in .*app[/\\]deployment\.yaml, but a patch outside the path given sets it too: .*kustomization\.yaml \(inline patch patches\[0\], line 4\)/);
     const original = doc.getText();
     assert.equal(await vscode.commands.executeCommand(apply!.command!.command, ...(apply!.command!.arguments ?? [])), undefined, 'refused (an error message)');

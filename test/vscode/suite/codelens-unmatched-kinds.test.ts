@@ -3,16 +3,9 @@
 // (workspace-relative, quoted for a shell: the file's folder holds a space) where the CLI's note writes `<file>`.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Recommendation } from '../../../src/core/recommendation';
-import { activateMora, appRecommendation, waitFor } from './helpers';
-
-interface LensApi {
-  recommendations: { set(recs: Recommendation[]): void; all(): Recommendation[] };
-  codeLenses(doc: vscode.TextDocument): vscode.CodeLens[];
-}
+import { appRecommendation, lensFolderPerTest, waitFor } from './helpers';
 
 const DC = ['apiVersion: apps.openshift.io/v1', 'kind: DeploymentConfig', 'metadata:', '  name: frontend', '  namespace: shop',
   'spec:', '  replicas: 2', '  template:', '    spec:', '      containers:', '        - name: app', '          image: app:1',
@@ -20,29 +13,13 @@ const DC = ['apiVersion: apps.openshift.io/v1', 'kind: DeploymentConfig', 'metad
 
 describe('MOrA CodeLens on a DeploymentConfig', function () {
   this.timeout(60_000);
-  let api: LensApi;
-  let before: Recommendation[] = [];
-  let dir = '';
-
-  beforeEach(async () => {
-    api = (await activateMora()) as unknown as LensApi;
-    before = api.recommendations.all();
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mora-'));
-    dir = path.join(root, `unmatched kinds ${process.pid}`);
-    fs.mkdirSync(dir, { recursive: true });
-  });
-
-  afterEach(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    api.recommendations.set(before);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const folder = lensFolderPerTest('unmatched kinds ');
 
   it('a DeploymentConfig with a Deployment of its namespace/name/container recommended: one "not matched" lens, nothing to write, its tooltip naming the file', async () => {
-    const file = path.join(dir, 'frontend dc.yaml');
+    const file = path.join(folder.dir, 'frontend dc.yaml');
     fs.writeFileSync(file, DC);
     // The Deployment shop/frontend, container app: the DeploymentConfig's pods moved to a Deployment of the same name.
-    api.recommendations.set([appRecommendation('shop', 'frontend', 0.18, 420)]);
+    folder.api.recommendations.set([appRecommendation('shop', 'frontend', 0.18, 420)]);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc);
     const mora = async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [])
@@ -58,7 +35,7 @@ describe('MOrA CodeLens on a DeploymentConfig', function () {
     assert.deepEqual(lens.command?.arguments ?? [], []);
 
     // The tooltip as sent to the workbench (executeCodeLensProvider hands back no tooltip for a command-less lens).
-    const own = api.codeLenses(doc).filter((l) => l.command?.title.startsWith('MOrA'));
+    const own = folder.api.codeLenses(doc).filter((l) => l.command?.title.startsWith('MOrA'));
     assert.equal(own.length, 1);
     const tooltip = own[0].command?.tooltip ?? '';
     const relative = vscode.workspace.asRelativePath(doc.uri, false);

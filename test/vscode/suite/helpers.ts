@@ -1,4 +1,7 @@
 // Shared helpers for the VS Code suite: activating MOrA and walking its tree through the API `activate` returns.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Recommendation } from '../../../src/core/recommendation';
 
@@ -117,5 +120,41 @@ export function appRecommendation(namespace: string, name: string, cpu: number, 
       cpu: { request: b(cpu), confidence: 0.87, evidence },
       memory: { request: b(memMi * Mi), limit: b(memMi * Mi), confidence: 0.87, evidence },
     }],
+  };
+}
+
+/** The test API's lens side: the recommendations loaded, and the lenses MOrA computed for a document (with tooltips). */
+export interface LensApi {
+  recommendations: { set(recs: Recommendation[]): void; all(): Recommendation[] };
+  codeLenses(doc: vscode.TextDocument): vscode.CodeLens[];
+}
+
+/**
+ * Registers per-test hooks for the enclosing describe: MOrA active, a fresh folder `<name><pid>` in the workspace for
+ * the test's manifests; after each test the editors closed, the recommendations put back and the folder removed.
+ * Read the fields inside tests.
+ */
+export function lensFolderPerTest(name: string): { readonly api: LensApi; readonly dir: string } {
+  let api: LensApi | undefined;
+  let before: Recommendation[] = [];
+  let dir = '';
+  beforeEach(async () => {
+    api = (await activateMora()) as unknown as LensApi;
+    before = api.recommendations.all();
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mora-'));
+    dir = path.join(root, `${name}${process.pid}`);
+    fs.mkdirSync(dir, { recursive: true });
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    api?.recommendations.set(before);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get api() {
+      if (!api) throw new Error('MOrA activates in a beforeEach hook: read the API inside tests');
+      return api;
+    },
+    get dir() { return dir; },
   };
 }
