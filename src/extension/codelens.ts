@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderAutoscalers } from '../views/folder-autoscalers';
-import type { KustomizePlacement, KustomizePlacements, PlacementRefusal } from '../views/kustomize-placement';
+import type { ContainerRecommendationFinder, KustomizePlacement, KustomizePlacements, PlacementRefusal } from '../views/kustomize-placement';
 import type { ManifestView, ManifestViewOptions } from '../views/manifest-lens-model';
 import type { Log } from './log';
 import type { RecommendationStore } from './recommendation-store';
@@ -119,12 +119,35 @@ export class ManifestViews implements vscode.Disposable {
     return this.placements.get(doc.uri.fsPath, doc.version, () => doc.getText(), vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath);
   }
 
-  /** Why `changes` may not be written into `doc` (the CLI's reason: a kustomize patch wins), or undefined. */
+  /**
+   * Why `changes` may not be written into `doc` (the CLI's reason: a kustomize patch wins, or an overlay rendering them
+   * has its own recommendation setting them otherwise), or undefined.
+   */
   refusal(doc: vscode.TextDocument, changes: readonly import('../manifests/types').ManifestChange[]): PlacementRefusal | undefined {
     const placement = this.placement(doc);
     if (!placement) return undefined;
     const { firstRefusal } = require('../views/kustomize-placement') as typeof import('../views/kustomize-placement');
-    return firstRefusal(placement, changes, vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default'));
+    return firstRefusal(placement, changes, vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default'), this.overlayContext(doc));
+  }
+
+  /** The notes of the overlays that render the workloads `changes` edit under another namespace or name (the CLI's). */
+  overlayNotes(doc: vscode.TextDocument, changes: readonly import('../manifests/types').ManifestChange[]): string[] {
+    const placement = this.placement(doc);
+    const context = placement && this.overlayContext(doc);
+    if (!placement || !context) return [];
+    return placement.overlays(changes, context.containers, context.find, vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default')).notes;
+  }
+
+  /** The file's containers and the recommendations loaded, as the overlay check reads them (its lenses' own). */
+  private overlayContext(doc: vscode.TextDocument): { containers: readonly import('../manifests/types').ManifestContainer[]; find: ContainerRecommendationFinder } | undefined {
+    const view = this.get(doc);
+    if (!view) return undefined;
+    const ns = vscode.workspace.getConfiguration('mora', doc.uri).get<string>('defaultNamespace', 'default');
+    const find: ContainerRecommendationFinder = (c) => {
+      const r = this.store.lookup(c.namespace ?? ns, c.kind, c.name);
+      return r?.containers.some((x) => x.container === c.container) ? r : undefined;
+    };
+    return { containers: view.scan.containers, find };
   }
 
   /**

@@ -69,6 +69,8 @@ function assertMaySendTraffic(mora: MoraContext, what: string): void {
 export async function applyChanges(views: ManifestViews, doc: vscode.TextDocument, changes: ManifestChange[]): Promise<string> {
   const refused = views.refusal(doc, changes);
   if (refused) throw new Error(refused.reason);
+  // An overlay rendering them under another namespace or name gets them too: said after the message, as the CLI notes it.
+  const notes = views.overlayNotes(doc, changes).map((n) => ` Note: ${n}.`).join('');
   const { planEdits } = require('../manifests/edit') as typeof import('../manifests/edit');
   const edits = planEdits(doc.getText(), changes);
   const text = doc.getText();
@@ -83,7 +85,7 @@ export async function applyChanges(views: ManifestViews, doc: vscode.TextDocumen
     const { refusedEditMessage } = require('../views/editor-choices') as typeof import('../views/editor-choices');
     throw new Error(refusedEditMessage(name, { readOnly: vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === false, changedMeanwhile: doc.version !== version }));
   }
-  return `Applied ${changes.length} change(s) to ${name}.`;
+  return `Applied ${changes.length} change(s) to ${name}.${notes}`;
 }
 
 /** Changes that write a recommendation into a manifest text: the matching workload's containers (and replicas). */
@@ -110,7 +112,8 @@ export function changesFor(views: ManifestViews, doc: vscode.TextDocument, args:
       if (set.requests || set.limits) changes.push({ type: 'resources', target: { kind: found.kind, name: found.name, namespace: docNs, container: found.container }, set });
     }
     // Not when an HPA scales it (the cluster's, or one in this file: replicasDecision).
-    const replicas = withReplicas && !replicasDone && found.replicas ? replicasDecision(found, rec, view?.autoscalers, defaultNs).replicas : undefined;
+    // Placed where kustomize renders it, as the view's autoscalers are (manifestView: placeAutoscaler).
+    const replicas = withReplicas && !replicasDone && found.replicas ? replicasDecision(inKustomizeNamespace(found, kns), rec, view?.autoscalers, defaultNs).replicas : undefined;
     if (replicas !== undefined) {
       replicasDone = true;
       changes.push({ type: 'replicas', target: { kind: found.kind, name: found.name, namespace: docNs }, replicas });

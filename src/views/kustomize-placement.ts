@@ -10,15 +10,26 @@
  *   above it (or reached through them), that sets the container's resources, or the replicas, the edit would write:
  *   the edit changes nothing Kubernetes gets; the CLI refuses it, and so does the editor, in the CLI's words
  *   (kustomize-outside.ts: outsideConflict).
+ * - An overlay: a kustomization elsewhere (the one of the file's folder, the nearest above it, or one of the repository
+ *   around it: kustomize-repo.ts) that renders the edited workload under another namespace or name (namespace:,
+ *   namePrefix:, nameSuffix:) gets the edit too, for each value no patch of it sets: noted in the CLI's words, and
+ *   refused when that overlay's own workload has a recommendation setting such a value otherwise (kustomize-overlays.ts:
+ *   overlayVerdict, as `recommend --apply-to <file>` says it).
+ * - Autoscalers: an HPA or ScaledObject of the file, or of its folder, is placed by the kustomization listing its own
+ *   file, as `mora manifests apply --replicas` places them (manifests.ts: withoutAutoscaled).
  *
  * A kustomization that cannot be read never breaks the lenses: no placement at all, today's behaviour.
  */
 import { statSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
-import type { ManifestChange } from '../manifests/types';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Recommendation } from '../core/recommendation';
+import type { ManifestAutoscaler } from '../manifests/autoscalers';
+import type { ManifestChange, ManifestContainer } from '../manifests/types';
 import { KUSTOMIZATION_NAMES } from '../manifests/kustomization';
 import { inKustomizeNamespace, kustomizationAbove, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
+import { editedWorkloads, OverlayRenderings, overlayVerdict } from '../cli/commands/kustomize-overlays';
 import { outsideConflict, outsideHolding, outsideReferences, type OutsideReferences } from '../cli/commands/kustomize-outside';
+import { repoKustomizations } from '../cli/commands/kustomize-repo';
 
 /** Why a change may not be written into the file, in the CLI's words, and in short for a lens title. */
 export interface PlacementRefusal {
@@ -28,11 +39,35 @@ export interface PlacementRefusal {
   brief: string;
 }
 
+/** What the overlays rendering the edited workloads under another id say of an edit (KustomizePlacement.overlays). */
+export interface OverlayWord {
+  /** overlayVerdict's notes (one per workload and overlay), then the repository walk's cap note when it was capped. */
+  notes: string[];
+  /** The first overlay whose own recommendation sets an edited value otherwise: the edit is not written. */
+  refusal?: PlacementRefusal;
+}
+
+/** The lens title's words for an overlay's refusal (the tooltip has the CLI's reason). */
+export const OVERLAY_REFUSED = 'an overlay recommends it otherwise';
+
+/** The recommendation of a container (its kind, name and namespace as an overlay renders them), if any. */
+export type ContainerRecommendationFinder = (c: ManifestContainer) => Recommendation | undefined;
+
 export interface KustomizePlacement {
   /** The namespace kustomize renders the file's objects in, when a kustomization sets one. */
   readonly namespace: KustomizeNamespace | undefined;
   /** Why `change` (planned in this file) may not be written here; undefined when it may. */
   refusal(change: ManifestChange, defaultNamespace: string): PlacementRefusal | undefined;
+  /**
+   * What the overlays that render the workloads `changes` edit under another namespace or name say of them
+   * (`containers`: the file's scanned containers; `find`: the recommendations loaded): notes, or a refusal.
+   */
+  overlays(changes: readonly ManifestChange[], containers: readonly ManifestContainer[], find: ContainerRecommendationFinder, defaultNamespace: string): OverlayWord;
+  /**
+   * `a`, an autoscaler of this file (no `file`) or of its folder (`file` its name there), in the namespace kustomize
+   * renders it in (the kustomization listing its own file); an overlay's as it is (it carries its overlay's rule).
+   */
+  placeAutoscaler(a: ManifestAutoscaler): ManifestAutoscaler;
 }
 
 /**
@@ -63,13 +98,69 @@ export function kustomizePlacement(file: string, text: string, root?: string): K
     return refs;
   };
   const shown = (s: string) => (root ? s.split(root.endsWith(sep) ? root : root + sep).join('') : s);
+  // The overlays that may render the file, as `recommend --apply-to <file>` finds them (apply-to-manifests.ts:
+  // overlayTargets): the kustomization of its folder, those above it, those of the repository around it (a bounded
+  // walk). Read on the first edit asked about, once per placement (per document version). The file is read as the
+  // document's text (unsaved edits count; the CLI reads it as the edit would write it, which differs in what a patch
+  // sets only when the edit adds a value to a patch file an outer overlay lists).
+  let overlayRoots: { renderings: OverlayRenderings; capped?: string } | null | undefined;
+  const roots = (): { renderings: OverlayRenderings; capped?: string } | null => {
+    if (overlayRoots === undefined) {
+      try {
+        const repo = repoKustomizations([file]);
+        const renderings = OverlayRenderings.of([file], file, new Map([[file, text]]), [...kustomizationsAbove([file], [file]), ...repo.files]);
+        overlayRoots = { renderings, ...(repo.capped === undefined ? {} : { capped: repo.capped }) };
+      } catch {
+        overlayRoots = null;
+      }
+    }
+    return overlayRoots;
+  };
+  // The namespace an edit's recommendation matched in, as the CLI compares it (apply-to-manifests.ts: targetNamespace).
+  const targetNamespace = (change: ManifestChange, defaultNamespace: string) =>
+    inKustomizeNamespace({ namespace: change.target.namespace ?? null }, namespace).namespace ?? defaultNamespace;
+  // Other files' namespaces (their autoscalers'), each read once.
+  const others = new Map<string, KustomizeNamespace | undefined>();
+  const namespaceOf = (abs: string): KustomizeNamespace | undefined => {
+    if (abs === resolve(file)) return namespace;
+    if (!others.has(abs)) {
+      try {
+        others.set(abs, kustomizeNamespaces([abs]).get(abs));
+      } catch {
+        others.set(abs, undefined);
+      }
+    }
+    return others.get(abs);
+  };
   return {
     namespace,
+    placeAutoscaler(a) {
+      if (a.overlay) return a;
+      return inKustomizeNamespace(a, namespaceOf(a.file === undefined ? resolve(file) : resolve(dirname(file), a.file)));
+    },
+    overlays(changes, containers, find, defaultNamespace) {
+      const r = changes.length ? roots() : null;
+      if (!r) return { notes: [] };
+      const notes: string[] = [];
+      try {
+        for (const w of editedWorkloads(changes, containers, (c) => targetNamespace(c, defaultNamespace))) {
+          const replicas = w.values.some((v) => v.field === 'replicas');
+          for (const o of r.renderings.renderings(file, w, defaultNamespace)) {
+            const said = overlayVerdict(containers, w, o, find, defaultNamespace, replicas, `apply to ${file}`);
+            if ('refusal' in said) return { notes: [], refusal: { reason: shown(said.refusal), brief: OVERLAY_REFUSED } };
+            notes.push(shown(said.note));
+          }
+        }
+      } catch {
+        return { notes: [] };
+      }
+      if (r.capped !== undefined) notes.push(shown(r.capped));
+      return { notes };
+    },
     refusal(change, defaultNamespace) {
       const r = references();
       if (!r || r.holders.length === 0) return undefined;
-      // The namespace the recommendation matched in, as the CLI compares it (apply-to-manifests.ts: targetNamespace).
-      const target = { ...change.target, namespace: inKustomizeNamespace({ namespace: change.target.namespace ?? null }, namespace).namespace ?? defaultNamespace };
+      const target = { ...change.target, namespace: targetNamespace(change, defaultNamespace) };
       const placed = { ...change, target } as ManifestChange;
       try {
         const reason = outsideConflict(placed, file, r, defaultNamespace);
@@ -83,14 +174,19 @@ export function kustomizePlacement(file: string, text: string, root?: string): K
   };
 }
 
-/** The first refusal among `changes`, or undefined when every one may be written. */
-export function firstRefusal(placement: KustomizePlacement | undefined, changes: readonly ManifestChange[], defaultNamespace: string): PlacementRefusal | undefined {
+/**
+ * The first refusal among `changes` (a kustomize patch wins), else, given the file's containers and recommendations
+ * (`overlays`), an overlay's refusal of them together (as the CLI checks a file's edits); undefined when they may be
+ * written.
+ */
+export function firstRefusal(placement: KustomizePlacement | undefined, changes: readonly ManifestChange[], defaultNamespace: string,
+  overlays?: { containers: readonly ManifestContainer[]; find: ContainerRecommendationFinder }): PlacementRefusal | undefined {
   if (!placement) return undefined;
   for (const c of changes) {
     const why = placement.refusal(c, defaultNamespace);
     if (why) return why;
   }
-  return undefined;
+  return overlays && placement.overlays(changes, overlays.containers, overlays.find, defaultNamespace).refusal;
 }
 
 /** How many documents' placements are kept at once (the least recently read beyond this are dropped). */

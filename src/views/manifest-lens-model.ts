@@ -14,7 +14,7 @@ import { inKustomizeNamespace } from '../cli/commands/kustomize-namespace';
 import type { ManifestChange, ManifestContainer, ManifestScan, TextSpan } from '../manifests/types';
 import { advisedReplicaBounds, hpaEdits, replicaAdvice, replicaRiskStatement, replicaRiskTarget, riskBrief } from '../core/advice-text';
 import { evidenceMarkdown, replicasHeadline, resourceSettings, showCpu, showMemoryQuantity } from './recommendation-text';
-import type { KustomizePlacement } from './kustomize-placement';
+import type { ContainerRecommendationFinder, KustomizePlacement, OverlayWord } from './kustomize-placement';
 
 /**
  * Finds the recommendation for a workload; `namespace` is where it is rendered: the kustomize namespace of a file on
@@ -59,7 +59,8 @@ export interface ManifestView {
   missingRequests: MissingRequests[];
   /**
    * HorizontalPodAutoscalers (and KEDA ScaledObjects) in the file, then those of the other files given (`elsewhere`,
-   * each with its `file`): the replicas of the workloads they scale are theirs.
+   * each with its `file`): the replicas of the workloads they scale are theirs. With a kustomize placement, each in the
+   * namespace kustomize renders it in (KustomizePlacement.placeAutoscaler): compare a workload placed the same way.
    */
   autoscalers: ManifestAutoscaler[];
 }
@@ -166,6 +167,11 @@ function unmatchedKindLenses(
   return lenses;
 }
 
+/** A tooltip with the overlays' notes after it, one a line, as the CLI prints them (`note: …`). */
+function withNotes(tooltip: string, word: OverlayWord | undefined): string {
+  return [tooltip, ...(word?.notes ?? []).map((n) => `note: ${n}`)].join('\n');
+}
+
 function containerChange(found: ManifestContainer, docNamespace: string | null, c: ContainerRecommendation): ManifestChange | undefined {
   const set = resourceSettings(c, manifestLimits(found));
   if (!set.requests && !set.limits) return undefined;
@@ -186,6 +192,13 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   /** Each workload's containers (document/item → containers), and those with a recommendation. */
   const workloads = new Map<string, ManifestContainer[]>();
   const matched = new Set<string>();
+  // The recommendation of a container as an overlay renders it (its own namespace and name there), for the overlay check.
+  const find: ContainerRecommendationFinder = (c) => {
+    const r = lookup(c.namespace ?? defaultNamespace, c.kind, c.name);
+    return r?.containers.some((x) => x.container === c.container) ? r : undefined;
+  };
+  // Where kustomize renders the autoscalers (the kustomization listing each one's file), as the workloads are matched.
+  const placedAutoscalers = options.kustomize ? autoscalers.map((a) => options.kustomize!.placeAutoscaler(a)) : autoscalers;
 
   for (const found of scan.containers) {
     const workload = `${found.document}/${found.item ?? ''}`;
@@ -211,12 +224,16 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const origin = rec.origin ? ` · ${originBrief(rec.origin, Date.now() / 1000)}` : '';
     lenses.push({ line, title: `${lensTitle(found, c)}${origin}`, tooltip: plainText(markdown), changes: [], kind: 'container',
       target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
-    const refused = change && options.kustomize?.refusal(change, defaultNamespace);
+    // An overlay rendering it under another id gets the edit too: noted, or refused when its own recommendation differs.
+    const patched = change && options.kustomize?.refusal(change, defaultNamespace);
+    const overlay = change && !patched ? options.kustomize?.overlays([change], scan.containers, find, defaultNamespace) : undefined;
+    const refused = patched || overlay?.refusal;
     if (change && refused) {
-      // A kustomize patch sets it: an edit here changes nothing Kubernetes gets. Said on the lens; its Apply refuses.
+      // A kustomize patch sets it (an edit here changes nothing Kubernetes gets), or an overlay would take another
+      // value than its own recommendation's. Said on the lens; its Apply refuses.
       lenses.push({ line, title: `Apply: refused, ${refused.brief}`, tooltip: refused.reason, changes: [change], kind: 'apply', refused: refused.reason });
     } else if (change) {
-      lenses.push({ line, title: 'Apply', tooltip: `Set ${found.container}'s resources in this file (undoable)`, changes: [change], kind: 'apply' });
+      lenses.push({ line, title: 'Apply', tooltip: withNotes(`Set ${found.container}'s resources in this file (undoable)`, overlay), changes: [change], kind: 'apply' });
       all.push(change);
     }
     hovers.push({ span: found.nameSpan, markdown });
@@ -233,7 +250,9 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         lenses.push({ line: found.replicas.span.line, title: `MOrA: ${text}`, tooltip: `${rep.hpa.reason}. Edit the HorizontalPodAutoscaler: spec.replicas is the HPA's to set.`, changes: [], kind: 'replicas' });
       }
     }
-    const decision = rep && !rep.hpa ? replicasDecision(found, rec, autoscalers, defaultNamespace) : {};
+    // The workload where kustomize renders it, against its autoscalers placed the same way (manifests apply --replicas).
+    const placed = inKustomizeNamespace(found, options.kustomize?.namespace);
+    const decision = rep && !rep.hpa ? replicasDecision(placed, rec, placedAutoscalers, defaultNamespace) : {};
     if (decision.note && !replicasDone.has(workload) && found.replicas) {
       // An HPA in this file (or its folder) scales the workload: a count written here would be reset by it (and reset
       // it on every GitOps sync). A note where the count is, never a change, and nothing for "apply all".
@@ -241,7 +260,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       const where = foundIn(decision.autoscaler);
       // An overlay's autoscaler: the overlays of this base without one still run with the count written here.
       const overlay = decision.autoscaler?.overlay;
-      const scaled = (dir: string) => autoscalers.some((a) => a.overlay?.dir === dir && autoscalerFor(found, [a], defaultNamespace));
+      const scaled = (dir: string) => placedAutoscalers.some((a) => a.overlay?.dir === dir && autoscalerFor(placed, [a], defaultNamespace));
       const plain = overlay ? (options.overlays ?? []).filter((d) => !scaled(d)) : [];
       const owner = overlay ? `spec.replicas is the overlay's autoscaler's to set where ${overlay.dir} is deployed` : 'spec.replicas is the autoscaler\'s to set';
       const others = plain.length ? ` ${plain.join(', ')} ${plain.length === 1 ? 'renders' : 'render'} this base without one: there this count still applies.` : '';
@@ -260,11 +279,13 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         const statement = to === advisedReplicaBounds(rep).need ? replicaRiskStatement(rep) : undefined;
         const risk = statement && `${statement} (${replicaRiskTarget(rep)})`;
         const title = `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`;
-        const refused = options.kustomize?.refusal(change, defaultNamespace);
+        const patched = options.kustomize?.refusal(change, defaultNamespace);
+        const overlay = patched ? undefined : options.kustomize?.overlays([change], scan.containers, find, defaultNamespace);
+        const refused = patched || overlay?.refusal;
         if (refused) {
           lenses.push({ line: found.replicas.span.line, title: `${title} · refused, ${refused.brief}`, tooltip: refused.reason, changes: [change], kind: 'replicas', refused: refused.reason });
         } else {
-          lenses.push({ line: found.replicas.span.line, title, tooltip: rep.reason, changes: [change], kind: 'replicas' });
+          lenses.push({ line: found.replicas.span.line, title, tooltip: withNotes(rep.reason, overlay), changes: [change], kind: 'replicas' });
           all.push(change);
         }
       }
@@ -281,7 +302,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });
   }
   // Lenses keep scan order within a line; VS Code sorts by line.
-  return { scan, lenses, hovers, missingRequests, autoscalers };
+  return { scan, lenses, hovers, missingRequests, autoscalers: placedAutoscalers };
 }
 
 /** The hover (if any) covering a position. */

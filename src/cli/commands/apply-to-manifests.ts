@@ -47,7 +47,7 @@ import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type Workl
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
 import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
-import { editedWorkloads, fieldsLabel, fieldValues, OverlayRenderings, overlayNote, overlayRefusal, type EditedWorkload, type OverlayRendering } from './kustomize-overlays';
+import { editedWorkloads, OverlayRenderings, overlayVerdict } from './kustomize-overlays';
 import { repoKustomizations } from './kustomize-repo';
 import { atOnce, stepWise } from './interrupt-signals';
 import { unifiedDiff } from '../format/diff';
@@ -431,30 +431,15 @@ function overlayTargets(path: string, planned: PlannedFile[], recs: readonly Rec
     if (p.result || !p.edited) continue;
     for (const w of editedWorkloads(p.changes, p.containers, (change) => targetNamespace(change, p, defaultNamespace))) {
       for (const o of overlays.renderings(p.file, w, defaultNamespace)) {
-        const own = ownRecommendation(p, w, o, recs, defaultNamespace, replicas);
-        if (own.differs.length) {
-          if (!refusals.has(p.file)) refusals.set(p.file, overlayRefusal(w, o, own.differs));
+        const said = overlayVerdict(p.containers, w, o, (c) => findRecommendation(c, recs, defaultNamespace)?.workload, defaultNamespace, replicas, `give --apply-to ${p.file}`);
+        if ('refusal' in said) {
+          if (!refusals.has(p.file)) refusals.set(p.file, said.refusal);
           continue;
         }
-        p.notes = [...(p.notes ?? []), `${overlayNote(w, o, `give --apply-to ${p.file}`)}${own.same ? ` (the values its own recommendation gives too)` : ''}`];
+        p.notes = [...(p.notes ?? []), said.note];
       }
     }
   }
-}
-
-/** The values the recommendation for the id `o` renders sets otherwise than the edit does, where no patch of its own sets them. */
-function ownRecommendation(p: PlannedFile, w: EditedWorkload, o: OverlayRendering, recs: readonly Recommendation[], defaultNamespace: string,
-  replicas: boolean): { differs: Array<{ edit: string; own: string; label: string }>; same: boolean } {
-  const renamed = p.containers.filter((c) => c.kind === w.kind && c.name === w.name && c.namespace === w.documentNamespace)
-    .map((c) => ({ ...c, name: o.name, namespace: o.namespace }));
-  const match = renamed.map((c) => findRecommendation(c, recs, defaultNamespace)).find((m) => m);
-  if (!match) return { differs: [], same: false };
-  const theirs = changesFromRecommendation(renamed, match.workload, { replicas, defaultNamespace }).flatMap(fieldValues);
-  const differs = o.uncovered.flatMap((v) => {
-    const t = theirs.find((x) => x.field === v.field && x.container === v.container);
-    return t && t.value !== v.value ? [{ edit: v.value, own: t.value, label: fieldsLabel([v], w.values) }] : [];
-  });
-  return { differs, same: differs.length === 0 };
 }
 
 /**

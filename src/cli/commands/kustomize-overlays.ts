@@ -14,8 +14,9 @@
  */
 import { statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Recommendation } from '../../core/recommendation';
 import type { ManifestChange, ManifestContainer, ManifestScan } from '../../manifests';
-import { scanManifest } from '../../manifests';
+import { changesFromRecommendation, scanManifest } from '../../manifests';
 import { KUSTOMIZATION_NAMES, kustomizationEntries } from '../../manifests/kustomization';
 import { inlinePatches, operations, type PatchOperation } from '../../manifests/kustomize-patches';
 import { KINDS_WITH_REPLICAS, POD_SPEC_PATH, isWorkloadKind } from '../../manifests/workloads';
@@ -383,6 +384,27 @@ export function overlayRefusal(w: EditedWorkload, o: OverlayRendering, differs: 
     + `but this edit, for ${w.namespace}/${w.kind}/${w.name}, writes ${differs.map((d) => d.edit).join(', ')} and no patch of ${dir} sets `
     + `${differs.length === 1 ? 'it' : 'them'}: kustomize would render ${id} with those values; nothing was written: add ${id}'s values to a patch `
     + `in ${dir} (patches: - path: …), then run again`;
+}
+
+/**
+ * What `recommend --apply-to` (and the editor's lens, kustomize-placement.ts) says of an edit of `w` that `o` renders
+ * too: refused (overlayRefusal) when the recommendation for the id `o` renders (`find`: the recommendation of a
+ * container of that id, if any) sets a value of `o.uncovered` otherwise, else the note (overlayNote, with `how`),
+ * marked when that recommendation gives the same values. `containers`: the scanned containers of the edited file;
+ * `replicas`: whether the recommendation's replicas count (the edit writes them).
+ */
+export function overlayVerdict(containers: readonly ManifestContainer[], w: EditedWorkload, o: OverlayRendering, find: (c: ManifestContainer) => Recommendation | undefined,
+  defaultNamespace: string, replicas: boolean, how: string): { refusal: string } | { note: string } {
+  const renamed = containers.filter((c) => c.kind === w.kind && c.name === w.name && c.namespace === w.documentNamespace)
+    .map((c) => ({ ...c, name: o.name, namespace: o.namespace }));
+  const match = renamed.map(find).find((m) => m);
+  const theirs = match ? changesFromRecommendation(renamed, match, { replicas, defaultNamespace }).flatMap(fieldValues) : [];
+  const differs = o.uncovered.flatMap((v) => {
+    const t = theirs.find((x) => x.field === v.field && x.container === v.container);
+    return t && t.value !== v.value ? [{ edit: v.value, own: t.value, label: fieldsLabel([v], w.values) }] : [];
+  });
+  if (differs.length) return { refusal: overlayRefusal(w, o, differs) };
+  return { note: `${overlayNote(w, o, how)}${match ? ' (the values its own recommendation gives too)' : ''}` };
 }
 
 /**
