@@ -120,9 +120,41 @@ function benchKustomize(text: string, runs: number): void {
     row('manifestView, no placement (untitled)', without);
     row('manifestView + placement read (new version)', fresh, `${(fresh.median / without.median).toFixed(2)}× no placement (medians)`);
     row('manifestView + placement kept (same version)', kept, `${(kept.median / without.median).toFixed(2)}× no placement (medians)`);
+    benchOverlays(root, file, text, lookup, without, runs);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** How many other kustomizations the repository of benchOverlays holds (folders the overlay search lists and reads). */
+const OTHER_KUSTOMIZATIONS = 150;
+
+/**
+ * The same file in a repository (a `.git` at the tree's root): overlays/staging (namespace: staging, over ../../app)
+ * renders every workload of it into staging, so each Apply lens asks the overlays (the repository walked for its
+ * kustomizations: OTHER_KUSTOMIZATIONS more under apps/, read once per placement) and gets a note. Before the overlay
+ * check, the same rows measured what the placement cost here without it.
+ */
+function benchOverlays(root: string, file: string, text: string, lookup: (ns: string, kind: string, name: string) => Recommendation | undefined,
+  without: { median: number; p95: number }, runs: number): void {
+  mkdirSync(join(root, '.git'));
+  mkdirSync(join(root, 'overlays', 'staging'), { recursive: true });
+  writeFileSync(join(root, 'overlays', 'staging', 'kustomization.yaml'), 'namespace: staging\nresources:\n- ../../app\n');
+  for (let i = 0; i < OTHER_KUSTOMIZATIONS; i++) {
+    mkdirSync(join(root, 'apps', `a${i}`), { recursive: true });
+    writeFileSync(join(root, 'apps', `a${i}`, 'kustomization.yaml'), 'resources:\n- deployment.yaml\n');
+  }
+  const placements = new KustomizePlacements();
+  placements.get(file, 1, () => text);
+  const fresh = time(() => manifestView(text, lookup, 'default', { kustomize: kustomizePlacement(file, text) }), runs);
+  const kept = time(() => manifestView(text, lookup, 'default', { kustomize: placements.get(file, 1, () => text) }), runs);
+  const view = manifestView(text, lookup, 'default', { kustomize: kustomizePlacement(file, text) });
+  const noted = view.lenses.filter((l) => l.kind === 'apply' && /\nnote: /.test(l.tooltip ?? '')).length;
+  console.log(`\nkustomize overlays (the same, in a repository: overlays/staging renders app/, ${OTHER_KUSTOMIZATIONS} other kustomizations; ${noted} Apply lenses noted)`);
+  const row = (name: string, t: { median: number; p95: number }, note = ''): void =>
+    console.log(`${name.padEnd(44)} ${t.median.toFixed(2).padStart(8)} ${t.p95.toFixed(2).padStart(8)}  ${note}`);
+  row('manifestView + placement read (new version)', fresh, `${(fresh.median / without.median).toFixed(2)}× no placement (medians)`);
+  row('manifestView + placement kept (same version)', kept, `${(kept.median / without.median).toFixed(2)}× no placement (medians)`);
 }
 
 function main(): void {

@@ -197,6 +197,15 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     const r = lookup(c.namespace ?? defaultNamespace, c.kind, c.name);
     return r?.containers.some((x) => x.container === c.container) ? r : undefined;
   };
+  // Each workload's containers (kind/name/namespace as written), what the overlay check reads of the file for an edit of it.
+  const byId = new Map<string, ManifestContainer[]>();
+  if (options.kustomize) {
+    for (const c of scan.containers) {
+      const id = `${c.kind}/${c.name}/${c.namespace ?? ''}`;
+      byId.set(id, [...(byId.get(id) ?? []), c]);
+    }
+  }
+  const sameId = (c: ManifestChange) => byId.get(`${c.target.kind}/${c.target.name}/${c.target.namespace ?? ''}`) ?? [];
   // Where kustomize renders the autoscalers (the kustomization listing each one's file), as the workloads are matched.
   const placedAutoscalers = options.kustomize ? autoscalers.map((a) => options.kustomize!.placeAutoscaler(a)) : autoscalers;
 
@@ -226,7 +235,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
       target: { namespace: rec.workload.namespace, kind: rec.workload.kind, name: rec.workload.name, container: found.container } });
     // An overlay rendering it under another id gets the edit too: noted, or refused when its own recommendation differs.
     const patched = change && options.kustomize?.refusal(change, defaultNamespace);
-    const overlay = change && !patched ? options.kustomize?.overlays([change], scan.containers, find, defaultNamespace) : undefined;
+    const overlay = change && !patched ? options.kustomize?.overlays([change], sameId(change), find, defaultNamespace) : undefined;
     const refused = patched || overlay?.refusal;
     if (change && refused) {
       // A kustomize patch sets it (an edit here changes nothing Kubernetes gets), or an overlay would take another
@@ -280,7 +289,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         const risk = statement && `${statement} (${replicaRiskTarget(rep)})`;
         const title = `MOrA: replicas ${found.replicas.value} → ${to}${risk ? ` · ${risk}` : ''}`;
         const patched = options.kustomize?.refusal(change, defaultNamespace);
-        const overlay = patched ? undefined : options.kustomize?.overlays([change], scan.containers, find, defaultNamespace);
+        const overlay = patched ? undefined : options.kustomize?.overlays([change], sameId(change), find, defaultNamespace);
         const refused = patched || overlay?.refusal;
         if (refused) {
           lenses.push({ line: found.replicas.span.line, title: `${title} · refused, ${refused.brief}`, tooltip: refused.reason, changes: [change], kind: 'replicas', refused: refused.reason });

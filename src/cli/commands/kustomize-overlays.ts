@@ -224,8 +224,17 @@ export class OverlayRenderings {
   }
 
   /** The files `root` renders (absolute), each with the first chain of kustomizations that reaches it. */
+  /** Each root's absolute path, resolved once. */
+  private readonly keys = new Map<string, string>();
+  /** An edited file (absolute) → the roots that render it, with how. */
+  private readonly renderers = new Map<string, Array<{ root: string; r: Rendered }>>();
+
   private renderedBy(root: string): Map<string, Rendered> {
-    const key = resolve(root);
+    let key = this.keys.get(root);
+    if (key === undefined) {
+      key = resolve(root);
+      this.keys.set(root, key);
+    }
     let out = this.rendered.get(key);
     if (out) return out;
     const found = new Map<string, Rendered>();
@@ -262,9 +271,17 @@ export class OverlayRenderings {
   /** The roots that render workload `w` of `file` under another namespace or name than it was targeted as, with what no patch there sets. */
   renderings(file: string, w: EditedWorkload, defaultNamespace: string): OverlayRendering[] {
     const out: OverlayRendering[] = [];
-    for (const root of this.roots) {
-      const r = this.renderedBy(root).get(resolve(file));
-      if (!r) continue;
+    const abs = resolve(file);
+    // The roots rendering the file, found once per file (the editor asks for each of its lenses).
+    let rendering = this.renderers.get(abs);
+    if (!rendering) {
+      rendering = this.roots.flatMap((root) => {
+        const r = this.renderedBy(root).get(abs);
+        return r ? [{ root, r }] : [];
+      });
+      this.renderers.set(abs, rendering);
+    }
+    for (const { root, r } of rendering) {
       const { chain } = r;
       const last = chain[chain.length - 1];
       // Its name at each level: kustomize renames from the innermost kustomization out.
