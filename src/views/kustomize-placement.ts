@@ -47,6 +47,26 @@ export interface OverlayWord {
   refusal?: PlacementRefusal;
 }
 
+/** The overlays that may render a file (kustomizePlacement), with the repository walk's cap note when it was capped. */
+export interface OverlaySearch {
+  renderings: OverlayRenderings;
+  capped?: string;
+}
+
+/**
+ * The overlays that may render `file`, found as `recommend --apply-to <file>` finds them (apply-to-manifests.ts:
+ * overlayTargets); `text`: the file's (a document's unsaved text), else read from disk. Null when that fails.
+ */
+export function overlaySearch(file: string, text?: string): OverlaySearch | null {
+  try {
+    const repo = repoKustomizations([file]);
+    const renderings = OverlayRenderings.of([file], file, text === undefined ? undefined : new Map([[file, text]]), [...kustomizationsAbove([file], [file]), ...repo.files]);
+    return { renderings, ...(repo.capped === undefined ? {} : { capped: repo.capped }) };
+  } catch {
+    return null;
+  }
+}
+
 /** The lens title's words for an overlay's refusal (the tooltip has the CLI's reason). */
 export const OVERLAY_REFUSED = 'an overlay recommends it otherwise';
 
@@ -75,7 +95,7 @@ export interface KustomizePlacement {
  * workspace folder, is cut from the paths the reasons name. Undefined when no kustomization concerns the file, or one
  * cannot be read: the caller keeps its own rules. Never throws.
  */
-export function kustomizePlacement(file: string, text: string, root?: string): KustomizePlacement | undefined {
+export function kustomizePlacement(file: string, text: string, root?: string, search?: () => OverlaySearch | null): KustomizePlacement | undefined {
   let namespace: KustomizeNamespace | undefined;
   try {
     namespace = kustomizeNamespaces([file]).get(file);
@@ -103,17 +123,10 @@ export function kustomizePlacement(file: string, text: string, root?: string): K
   // walk). Read on the first edit asked about, once per placement (per document version). The file is read as the
   // document's text (unsaved edits count; the CLI reads it as the edit would write it, which differs in what a patch
   // sets only when the edit adds a value to a patch file an outer overlay lists).
-  let overlayRoots: { renderings: OverlayRenderings; capped?: string } | null | undefined;
-  const roots = (): { renderings: OverlayRenderings; capped?: string } | null => {
-    if (overlayRoots === undefined) {
-      try {
-        const repo = repoKustomizations([file]);
-        const renderings = OverlayRenderings.of([file], file, new Map([[file, text]]), [...kustomizationsAbove([file], [file]), ...repo.files]);
-        overlayRoots = { renderings, ...(repo.capped === undefined ? {} : { capped: repo.capped }) };
-      } catch {
-        overlayRoots = null;
-      }
-    }
+  // `search` (KustomizePlacements) shares one search among the versions of a document for a few seconds.
+  let overlayRoots: OverlaySearch | null | undefined;
+  const roots = (): OverlaySearch | null => {
+    if (overlayRoots === undefined) overlayRoots = search ? search() : overlaySearch(file, text);
     return overlayRoots;
   };
   // The namespace an edit's recommendation matched in, as the CLI compares it (apply-to-manifests.ts: targetNamespace).
@@ -193,6 +206,12 @@ export function firstRefusal(placement: KustomizePlacement | undefined, changes:
 const MAX_KEPT = 64;
 
 /**
+ * How long a document's overlay search serves its next versions: an overlay edited outside the editor, in a folder no
+ * watcher sees, is read again after at most this; one saved in the editor, or seen by a watcher, at once (clear).
+ */
+export const OVERLAY_REUSE_MS = 5000;
+
+/**
  * The kustomization files a placement of `file` depends on most (those its folder may hold, and the nearest one above
  * it), with their modification times and sizes: a few stats, so a kept placement can be checked on every ask.
  */
@@ -219,7 +238,32 @@ export class KustomizePlacements {
   /** How many placements were computed (the tests count the reads). */
   computed = 0;
 
-  constructor(private readonly place: typeof kustomizePlacement = kustomizePlacement) {}
+  /**
+   * File → its overlay search (overlaySearch) and when it was made: shared by the placements of the document's next
+   * versions (a keystroke makes one) for OVERLAY_REUSE_MS, so the repository is walked and its kustomizations read at
+   * most that often while typing; dropped with the placements (clear, changedOnDisk).
+   */
+  private readonly searches = new Map<string, { at: number; search: OverlaySearch | null }>();
+  /** How many overlay searches were made (the tests count them). */
+  searched = 0;
+
+  /** `now`: the clock the shared overlay searches age by (tests move it). */
+  constructor(private readonly place: typeof kustomizePlacement = kustomizePlacement, private readonly now: () => number = Date.now) {}
+
+  private search(file: string): OverlaySearch | null {
+    const hit = this.searches.get(file);
+    if (hit && this.now() - hit.at < OVERLAY_REUSE_MS) return hit.search;
+    this.searched++;
+    // Read from disk: shared among versions, so not one version's text (the file's own patches count as saved).
+    const search = overlaySearch(file);
+    this.searches.delete(file);
+    this.searches.set(file, { at: this.now(), search });
+    for (const old of this.searches.keys()) {
+      if (this.searches.size <= MAX_KEPT) break;
+      this.searches.delete(old);
+    }
+    return search;
+  }
 
   get(file: string, version: number, text: () => string, root?: string): KustomizePlacement | undefined {
     const hit = this.kept.get(file);
@@ -233,7 +277,7 @@ export class KustomizePlacements {
     let above: string | undefined;
     let stamp = '';
     try {
-      placement = this.place(file, text(), root);
+      placement = this.place(file, text(), root, () => this.search(file));
       above = kustomizationAbove(file);
       stamp = stampOf(file, above);
     } catch {
@@ -260,11 +304,13 @@ export class KustomizePlacements {
     }
     if (stamp === hit.stamp) return false;
     this.kept.delete(file);
+    this.searches.delete(file);
     return true;
   }
 
   /** Forgets every placement (a kustomization changed on disk): each is read again when next asked. */
   clear(): void {
     this.kept.clear();
+    this.searches.clear();
   }
 }

@@ -12,12 +12,12 @@
  * that a kustomization with namespace: prod lists. Before, the lens compared default with prod and offered the count.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyToManifests } from '../../src/cli/commands/apply-to-manifests';
 import type { Recommendation } from '../../src/core/recommendation';
 import { FolderAutoscalers } from '../../src/views/folder-autoscalers';
-import { firstRefusal, kustomizePlacement } from '../../src/views/kustomize-placement';
+import { firstRefusal, kustomizePlacement, KustomizePlacements, OVERLAY_REUSE_MS } from '../../src/views/kustomize-placement';
 import { manifestView, type ManifestViewOptions } from '../../src/views/manifest-lens-model';
 import { PROD_OVERLAY_TREE, WEB_DEPLOYMENT as DEPLOY, recommendationFor, writeTree } from '../harness/manifest-tree';
 
@@ -126,5 +126,30 @@ describe('manifest lens model: an overlay renders the file under another namespa
     // Before: web compared in default, the HPA in prod: the count was offered over the HPA's.
     const before = manifestView(DEPLOY, (_n, k, n) => (k === 'Deployment' && n === 'web' ? rec : undefined), 'default', { elsewhere });
     assert.match(replicasLens(before)?.title ?? '', /^MOrA: replicas 2 → 4/);
+  });
+  it('the overlay search is shared by a document\'s next versions for a few seconds, and made again once a kustomization changed', () => {
+    const root = repo(PROD_OVERLAY_TREE);
+    const file = join(root, 'base/deployment.yaml');
+    let clock = 0;
+    const placements = new KustomizePlacements(undefined, () => clock);
+    const recs = [recommendationFor()];
+    const notes = (version: number) => {
+      const v = manifestView(DEPLOY, lookupIn(recs), 'default', { kustomize: placements.get(file, version, () => DEPLOY, root)! });
+      return (v.lenses.find((l) => l.kind === 'apply')?.tooltip ?? '').split('\nnote: ').slice(1).map((n) => n.replace(/ as .*/, ''));
+    };
+    assert.deepEqual(notes(1), ['also rendered by overlays/prod/kustomization.yaml']);
+    assert.deepEqual(notes(2), ['also rendered by overlays/prod/kustomization.yaml']);
+    assert.equal(placements.searched, 1, 'one walk for two versions');
+    // A new overlay, written where no watcher looks: seen once the search is older than OVERLAY_REUSE_MS.
+    mkdirSync(join(root, 'overlays/canary'));
+    writeFileSync(join(root, 'overlays/canary/kustomization.yaml'), 'namePrefix: canary-\nresources:\n- ../../base\n');
+    assert.deepEqual(notes(3), ['also rendered by overlays/prod/kustomization.yaml']);
+    clock += OVERLAY_REUSE_MS;
+    assert.deepEqual(notes(4), ['also rendered by overlays/canary/kustomization.yaml', 'also rendered by overlays/prod/kustomization.yaml']);
+    assert.equal(placements.searched, 2);
+    // A kustomization saved in the editor, or seen by a watcher (clear): at once.
+    placements.clear();
+    notes(4);
+    assert.equal(placements.searched, 3);
   });
 });
