@@ -76,4 +76,35 @@ describe('MOrA CodeLenses in a kustomize folder', function () {
     assert.equal(doc.getText(), original, 'nothing written');
     assert.equal(doc.isDirty, false);
   });
+  // An overlay elsewhere in the repository renders the base into prod (bba337b): noted, or refused when prod/web is
+  // recommended otherwise, as recommend --apply-to <file> says it.
+  it('overlays/prod renders base/deployment.yaml into prod: Apply refused while prod/web is recommended otherwise, applied with the note once alike', async () => {
+    fs.mkdirSync(path.join(folder.dir, '.git'));
+    fs.mkdirSync(path.join(folder.dir, 'base'));
+    fs.mkdirSync(path.join(folder.dir, 'overlays', 'prod'), { recursive: true });
+    fs.writeFileSync(path.join(folder.dir, 'base', 'kustomization.yaml'), 'resources:\n- deployment.yaml\n');
+    fs.writeFileSync(path.join(folder.dir, 'base', 'deployment.yaml'), appManifest('web'));
+    fs.writeFileSync(path.join(folder.dir, 'overlays', 'prod', 'kustomization.yaml'), 'namespace: prod\nresources:\n- ../../base\n');
+    folder.api.recommendations.set([appRecommendation('default', 'web', 0.18, 420), appRecommendation('prod', 'web', 0.5, 420)]);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder.dir, 'base', 'deployment.yaml')));
+    await vscode.window.showTextDocument(doc);
+    const refused = await waitFor(() => mora(doc), (l) => l.some((x) => x.command?.title.startsWith('Apply: refused')), 30_000, 'the refused Apply');
+    const apply = refused.find((l) => l.command?.command === 'mora.applyRecommendation')!;
+    assert.equal(apply.command?.title, 'Apply: refused, an overlay recommends it otherwise');
+    const tooltip = folder.api.codeLenses(doc).find((l) => l.command?.command === 'mora.applyRecommendation')?.command?.tooltip ?? '';
+    assert.match(tooltip, /^also rendered by .*overlays[/\\]prod[/\\]kustomization\.yaml as prod\/Deployment\/web, whose own recommendation sets the cpu request to 500m/);
+    const original = doc.getText();
+    assert.equal(await vscode.commands.executeCommand(apply.command!.command, ...(apply.command!.arguments ?? [])), undefined, 'refused (an error message)');
+    assert.equal(doc.getText(), original, 'nothing written');
+
+    // prod/web recommended as default/web is (set replaces prod's): the Apply is offered, noting prod, and its message too.
+    folder.api.recommendations.set([appRecommendation('prod', 'web', 0.18, 420)]);
+    const offered = await waitFor(() => mora(doc), (l) => l.some((x) => x.command?.title === 'Apply'), 30_000, 'the Apply');
+    const lens = folder.api.codeLenses(doc).find((l) => l.command?.title === 'Apply');
+    assert.match(lens?.command?.tooltip ?? '', /\nnote: also rendered by .*overlays[/\\]prod[/\\]kustomization\.yaml as prod\/Deployment\/web: this edit changes its .*\(the values its own recommendation gives too\)$/);
+    const run = offered.find((l) => l.command?.title === 'Apply')!;
+    const message = await vscode.commands.executeCommand<string>(run.command!.command, ...(run.command!.arguments ?? []));
+    assert.match(message ?? '', /^Applied 1 change\(s\) to .*deployment\.yaml\. Note: also rendered by .*as prod\/Deployment\/web: /);
+    assert.match(doc.getText(), /cpu: 180m/);
+  });
 });
