@@ -91,9 +91,11 @@ export function replicasDecision(found: ManifestContainer, workload: Recommendat
  * The changes that apply one workload's recommendation to its document: `inDocument` are the scanned containers
  * of that document (containers the file does not have are left out); replicas too when asked, recommended, the
  * kind has replicas and no HPA manages them — neither the cluster's nor one of `autoscalers` (replicasDecision).
+ * `placed`: the workload where it is rendered (a kustomization's `namespace:`), as `autoscalers` were placed, for
+ * that comparison; the changes still name the document as it is written.
  */
 export function changesFromRecommendation(inDocument: readonly ManifestContainer[], workload: Recommendation,
-  options: { replicas?: boolean; autoscalers?: readonly ManifestAutoscaler[]; defaultNamespace?: string } = {}): ManifestChange[] {
+  options: { replicas?: boolean; autoscalers?: readonly ManifestAutoscaler[]; defaultNamespace?: string; placed?: (c: ManifestContainer) => ManifestContainer } = {}): ManifestChange[] {
   const first = inDocument[0];
   if (!first) return [];
   const target = { kind: first.kind, name: first.name, namespace: first.namespace };
@@ -105,7 +107,7 @@ export function changesFromRecommendation(inDocument: readonly ManifestContainer
     if (set.requests || set.limits) changes.push({ type: 'resources', target: { ...target, container: c.container }, set });
   }
   if (options.replicas) {
-    const { replicas } = replicasDecision(first, workload, options.autoscalers, options.defaultNamespace);
+    const { replicas } = replicasDecision(options.placed ? options.placed(first) : first, workload, options.autoscalers, options.defaultNamespace);
     if (replicas !== undefined) changes.push({ type: 'replicas', target, replicas });
   }
   return changes;

@@ -19,7 +19,8 @@
  * and the legacy patchesStrategicMerge / patchesJson6902) that sets the container's resources or the replicas: it is
  * named with its line, and nothing is written (MOrA does not edit inline patches). A workload that a HorizontalPodAutoscaler (or KEDA ScaledObject) scales —
  * in the same file, any file given, the file's own folder or a kustomize overlay rendering it (manifest-autoscalers.ts,
- * the editor's rule) — gets no replica count: a note names the autoscaler and its bounds instead (a count written over
+ * the editor's rule; both placed where kustomize renders them, autoscalerPlacement, as `manifests apply --replicas`
+ * places them) — gets no replica count: a note names the autoscaler and its bounds instead (a count written over
  * the HPA's would reset the workload on every GitOps sync). A kustomization under the path that reaches outside it (a
  * base, a component) is followed, read only: a change a patch there would override is refused, a recommended workload
  * only there is noted (kustomize-outside.ts). A single file given is read with the kustomization of its folder the same
@@ -46,7 +47,7 @@ import { fileHolding, RepeatedTarget } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type WorkloadRef } from './patch-holders';
 import { explainScan, ManifestRefusal, readableSteps, readManifest } from './manifest-read';
 import { outsideConflict, outsideHolding, outsideReferences } from './kustomize-outside';
-import { inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
+import { autoscalerPlacement, inKustomizeNamespace, kustomizationsAbove, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
 import { editedWorkloads, OverlayRenderings, overlayVerdict } from './kustomize-overlays';
 import { repoKustomizations } from './kustomize-repo';
 import { atOnce, stepWise } from './interrupt-signals';
@@ -161,7 +162,7 @@ interface PlannedFile {
  * take a workload's replicas out of the changes (with a note).
  */
 function planFile(file: string, recs: readonly Recommendation[], defaultNamespace: string, replicas: boolean,
-  around?: CliAutoscalers, kns?: KustomizeNamespace): PlannedFile {
+  around?: CliAutoscalers, kns?: KustomizeNamespace, place = autoscalerPlacement()): PlannedFile {
   let replicasOnly: readonly WorkloadRef[] = [];
   const read: Pick<PlannedFile, 'source' | 'namespace'> = kns ? { namespace: kns } : {}; // source: set once the file reads as YAML
   const notes: string[] = [];
@@ -197,9 +198,12 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
     const key = `${c.document}/${c.item ?? ''}`;
     byWorkload.set(key, [...(byWorkload.get(key) ?? []), c]);
   }
-  // Its own first, then those of the other files given, its folder and the kustomize overlays rendering it.
-  const elsewhere = around?.around(file, scan.containers, defaultNamespace).filter((a) => a.file !== file) ?? [];
-  const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere] : [];
+  // Its own first, then those of the other files given, its folder and the kustomize overlays rendering it. The
+  // workloads and the autoscalers where kustomize renders them (the kustomization listing each one's file), as the
+  // recommendations are matched and as `manifests apply --replicas` compares them (autoscalerPlacement).
+  const placed = (c: ManifestContainer) => inKustomizeNamespace(c, kns);
+  const elsewhere = around?.around(file, scan.containers.map(placed), defaultNamespace).filter((a) => a.file !== file) ?? [];
+  const autoscalers = replicas ? [...findAutoscalers(text, scan, file), ...elsewhere].map((a) => place(a, file)) : [];
   const unmatchable: string[] = [];
   for (const inWorkload of byWorkload.values()) {
     // Any of its containers, as the editor's Apply (changesFor) matches: the first written may be an init container or
@@ -212,8 +216,8 @@ function planFile(file: string, recs: readonly Recommendation[], defaultNamespac
       if (why !== undefined) unmatchable.push(why);
       continue;
     }
-    changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas, autoscalers, defaultNamespace }));
-    const { note, autoscaler } = replicas ? replicasDecision(found, match.workload, autoscalers, defaultNamespace) : {};
+    changes.push(...changesFromRecommendation(inWorkload, match.workload, { replicas, autoscalers, defaultNamespace, placed }));
+    const { note, autoscaler } = replicas ? replicasDecision(placed(found), match.workload, autoscalers, defaultNamespace) : {};
     if (note && autoscaler) {
       const w = match.workload.workload;
       notes.push(`${w.kind} ${w.namespace}/${w.name}: ${note}${foundIn(autoscaler, file)}; spec.replicas not written`);
@@ -528,9 +532,10 @@ function* planAll(path: string, recs: readonly Recommendation[], defaultNamespac
   const autoscalers = replicas ? new CliAutoscalers(files, new Map((yield* readableSteps(files)).map((f) => [f.file, f.text]))) : undefined;
   // The namespace: of the kustomization of each file's folder that lists it (a single file given reads its folder's too).
   const namespaces = kustomizeNamespaces(files);
+  const place = autoscalerPlacement(namespaces, files);
   const planned: PlannedFile[] = [];
   for (const f of files) {
-    planned.push(planFile(f, recs, defaultNamespace, replicas, autoscalers, namespaces.get(f)));
+    planned.push(planFile(f, recs, defaultNamespace, replicas, autoscalers, namespaces.get(f), place));
     yield;
   }
   const refusals = repeatedTargets(planned, defaultNamespace);

@@ -36,6 +36,34 @@ export function inKustomizeNamespace<C extends { namespace: string | null }>(c: 
   return { ...c, namespace: kns.namespace };
 }
 
+/** An autoscaler as placeAutoscalers places it (manifest-autoscalers.ts: ManifestAutoscaler). */
+interface PlaceableAutoscaler {
+  namespace: string | null;
+  /** Its file, as a path the user can open; none: the file of the workload it is compared with. */
+  file?: string;
+  /** Found in an overlay: it carries its overlay's namespace rule, and is left as it is. */
+  overlay?: unknown;
+}
+
+/**
+ * A function placing an autoscaler (an HPA, a KEDA ScaledObject) found for the workloads of `file` in the namespace
+ * kustomize renders it in: that of the kustomization listing its own file (inKustomizeNamespace), read once per file;
+ * an overlay's as it is. `known`: the namespaces already read (kustomizeNamespaces of the files given), for
+ * `read`, the files they were read for; another file is read alone. What `manifests apply --replicas` and `recommend
+ * --apply-to --replicas` compare the workload, placed the same way, with.
+ */
+export function autoscalerPlacement(known: ReadonlyMap<string, KustomizeNamespace> = new Map(), read: Iterable<string> = known.keys()):
+  <A extends PlaceableAutoscaler>(a: A, file: string) => A {
+  const namespaces = new Map(known);
+  const looked = new Set(read);
+  const of = (file: string): KustomizeNamespace | undefined => {
+    if (!looked.has(file)) for (const [f, kns] of kustomizeNamespaces([file])) namespaces.set(f, kns);
+    looked.add(file);
+    return namespaces.get(file);
+  };
+  return (a, file) => (a.overlay ? a : inKustomizeNamespace(a, of(a.file ?? file)));
+}
+
 /** A file read, or an inline patch holder, as the repeated-target check holds its workloads (patch-holders.ts). */
 interface Placeable {
   file: string;

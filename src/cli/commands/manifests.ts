@@ -14,7 +14,7 @@ import { ManifestRefusal, readableSteps, readManifest, scanOrExplain } from './m
 import { oneTurn, stepWise, untilWritesListen, type BeforeWrites } from './interrupt-signals';
 import { applyMany, fileOverlayNotes, kustomizeChecked, planMany } from './manifests-apply-many';
 import { inlinePatchHolders, replicasOnlyWorkloads, type PatchHolder, type TextAndScan } from './patch-holders';
-import { inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace, type KustomizeNamespace } from './kustomize-namespace';
+import { autoscalerPlacement, inKustomizeNamespace, kustomizeNamespaces, placedInKustomizeNamespace } from './kustomize-namespace';
 import { writeAllOrNothingInterruptible } from './write-all-or-nothing';
 import { unifiedDiff } from '../format/diff';
 import { writeFileAtomic as writeBytesAtomic } from '../../core/atomic-write';
@@ -239,12 +239,7 @@ function withoutAutoscaled(changes: readonly ManifestChange[], files: readonly {
   // Both sides where kustomize renders them (kustomize-namespace.ts), as the targets are matched: a workload and its HPA
   // that name no namespace, listed by a kustomization with `namespace: prod`, are both prod's.
   const namespaces = kustomizeNamespaces(files.map((f) => f.file));
-  const looked = new Set(files.map((f) => f.file));
-  const placed = (file: string): KustomizeNamespace | undefined => {
-    if (!looked.has(file)) for (const [f, kns] of kustomizeNamespaces([file])) namespaces.set(f, kns);
-    looked.add(file);
-    return namespaces.get(file);
-  };
+  const place = autoscalerPlacement(namespaces, files.map((f) => f.file));
   const workloads = files.map(({ file, text }) => {
     const scan = scanManifest(text);
     return { file, workloads: [...scan.containers, ...replicasOnlyWorkloads(text, scan)].map((w) => inKustomizeNamespace(w, namespaces.get(file))) };
@@ -254,8 +249,7 @@ function withoutAutoscaled(changes: readonly ManifestChange[], files: readonly {
     for (const { file, workloads: found } of workloads) {
       for (const w of found) {
         if (w.kind !== c.target.kind || w.name !== c.target.name || !inTargetNamespace(w.namespace, c.target.namespace, defaultNamespace)) continue;
-        const around = autoscalers.around(file, [w], defaultNamespace)
-          .map((a) => (a.overlay ? a : inKustomizeNamespace(a, placed(a.file ?? file))));
+        const around = autoscalers.around(file, [w], defaultNamespace).map((a) => place(a, file));
         const a = autoscalerFor(w, around, defaultNamespace);
         if (!a) continue;
         process.stderr.write(`mora: note: ${forTerminal(`${w.kind} ${w.namespace ?? defaultNamespace}/${w.name}: ${autoscalerNote(a)}${foundIn(a, file)}`)}; `
