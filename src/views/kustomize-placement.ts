@@ -27,7 +27,7 @@ import type { ManifestAutoscaler } from '../manifests/autoscalers';
 import type { ManifestChange, ManifestContainer } from '../manifests/types';
 import { KUSTOMIZATION_NAMES } from '../manifests/kustomization';
 import { inKustomizeNamespace, kustomizationAbove, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
-import { editedWorkloads, OverlayRenderings, overlayVerdict } from '../cli/commands/kustomize-overlays';
+import { editedWorkloads, type OverlayRendering, OverlayRenderings, overlayVerdict } from '../cli/commands/kustomize-overlays';
 import { outsideConflict, outsideHolding, outsideReferences, type OutsideReferences } from '../cli/commands/kustomize-outside';
 import { repoKustomizations } from '../cli/commands/kustomize-repo';
 
@@ -88,6 +88,57 @@ export interface KustomizePlacement {
    * renders it in (the kustomization listing its own file); an overlay's as it is (it carries its overlay's rule).
    */
   placeAutoscaler(a: ManifestAutoscaler): ManifestAutoscaler;
+}
+
+/** How many renderings and verdicts an overlay search keeps (the oldest forgotten beyond this). */
+const MAX_VERDICTS = 8192;
+
+/**
+ * The renderings of each edited workload (by the workload, as JSON) and overlayVerdict's answers (by the workload, the
+ * rendering, what overlayVerdict reads of the containers and the recommendation found) of an overlay search: both are
+ * functions of those alone, and the lenses ask the same of every version of a document the search serves.
+ */
+const verdicts = new WeakMap<OverlayRenderings, { renderings: Map<string, OverlayRendering[]>; verdicts: Map<string, { refusal: string } | { note: string }> }>();
+
+function verdictsOf(r: OverlayRenderings): { renderings: Map<string, OverlayRendering[]>; verdicts: Map<string, { refusal: string } | { note: string }> } {
+  let kept = verdicts.get(r);
+  if (!kept) {
+    kept = { renderings: new Map(), verdicts: new Map() };
+    verdicts.set(r, kept);
+  }
+  return kept;
+}
+
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  map.set(key, value);
+  for (const old of map.keys()) {
+    if (map.size <= MAX_VERDICTS) break;
+    map.delete(old);
+  }
+  return value;
+}
+
+/**
+ * What overlayVerdict (through changesFromRecommendation and replicasDecision) reads of a container besides its id:
+ * not its lines and spans, which every keystroke above it moves.
+ */
+function verdictInput(c: ManifestContainer): unknown[] {
+  return [c.kind, c.name, c.namespace, c.container, c.init, c.replicas === null ? null : [c.replicas.value],
+    c.requests.cpu?.value ?? null, c.requests.memory?.value ?? null, c.limits.cpu?.value ?? null, c.limits.memory?.value ?? null];
+}
+
+/** A number for each recommendation object (the store's, until it is loaded again), for the verdicts' keys. */
+const recommendationIds = new WeakMap<Recommendation, number>();
+let nextRecommendationId = 0;
+
+function recommendationId(r: Recommendation | undefined): string {
+  if (!r) return '-';
+  let id = recommendationIds.get(r);
+  if (id === undefined) {
+    id = nextRecommendationId++;
+    recommendationIds.set(r, id);
+  }
+  return String(id);
 }
 
 /**
@@ -155,11 +206,22 @@ export function kustomizePlacement(file: string, text: string, root?: string, se
       const r = changes.length ? roots() : null;
       if (!r) return { notes: [] };
       const notes: string[] = [];
+      const memo = verdictsOf(r.renderings);
       try {
         for (const w of editedWorkloads(changes, containers, (c) => targetNamespace(c, defaultNamespace))) {
           const replicas = w.values.some((v) => v.field === 'replicas');
-          for (const o of r.renderings.renderings(file, w, defaultNamespace)) {
-            const said = overlayVerdict(containers, w, o, find, defaultNamespace, replicas, `apply to ${file}`);
+          // The lenses of the next versions ask again for the same workloads: each answered once per overlay search.
+          const workload = JSON.stringify([file, defaultNamespace, w]);
+          let rendered = memo.renderings.get(workload);
+          if (!rendered) rendered = remember(memo.renderings, workload, r.renderings.renderings(file, w, defaultNamespace));
+          const own = containers.filter((c) => c.kind === w.kind && c.name === w.name && c.namespace === w.documentNamespace);
+          const read = JSON.stringify(own.map(verdictInput));
+          for (const [i, o] of rendered.entries()) {
+            // What overlayVerdict reads of the recommendations: the first one found for the workload as `o` renders it.
+            const match = own.map((c) => find({ ...c, name: o.name, namespace: o.namespace })).find((m) => m);
+            const key = `${workload}|${i}|${read}|${replicas}|${recommendationId(match)}`;
+            let said = memo.verdicts.get(key);
+            if (!said) said = remember(memo.verdicts, key, overlayVerdict(containers, w, o, find, defaultNamespace, replicas, `apply to ${file}`));
             if ('refusal' in said) return { notes: [], refusal: { reason: shown(said.refusal), brief: OVERLAY_REFUSED } };
             notes.push(shown(said.note));
           }
