@@ -24,6 +24,11 @@ function offsetIds(): string {
   return rows.join('\n') + '\n';
 }
 
+/** The series a `backtest -f json` run read, each once, in the order first seen. */
+function seriesNames(out: string): string[] {
+  return [...new Set((JSON.parse(out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))];
+}
+
 describe('--series-column that leaves out an id column sampled at offset times', () => {
   it('is refused naming the column that tells the series apart, not read as one alternating series', async () => {
     await inTempDir(async (dir) => {
@@ -38,7 +43,7 @@ describe('--series-column that leaves out an id column sampled at offset times',
       assert.match(r.err, /--series-column cluster,pod/);
       const ok = await mora([...base, '--series-column', 'cluster,pod', '-f', 'json']);
       assert.equal(ok.code, 0, ok.err);
-      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      const names = seriesNames(ok.out).sort();
       assert.deepEqual(names, ['c1/a', 'c1/b', 'c2/a']);
     });
   });
@@ -49,7 +54,7 @@ describe('--series-column that leaves out an id column sampled at offset times',
       writeFileSync(file, offsetIds().split('\n').filter((l) => !l.startsWith('c2,')).join('\n'));
       const r = await mora(['backtest', '--input', file, '--kind', 'cpu', '--strategies', 'mora', '--warmup-days', '2', '-q', '-f', 'json', '--series-column', 'pod']);
       assert.equal(r.code, 0, r.err);
-      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      const names = seriesNames(r.out).sort();
       assert.deepEqual(names, ['a', 'b']);
     });
   });
@@ -107,7 +112,7 @@ describe('--series-column that leaves out numeric ids sampled exactly half a ste
       assert.match(r.err, /--series-column collection_id,instance_index/);
       const ok = await mora([...base(file), '--series-column', 'collection_id,instance_index', '-f', 'json']);
       assert.equal(ok.code, 0, ok.err);
-      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      const names = seriesNames(ok.out).sort();
       assert.deepEqual(names, ['1001/0', '2002/0']);
     });
   });
@@ -124,7 +129,7 @@ describe('--series-column that leaves out numeric ids sampled exactly half a ste
       writeFileSync(file, rows.join('\n') + '\n');
       const r = await mora([...base(file), '--series-column', 'instance_index', '-f', 'json']);
       assert.equal(r.code, 0, r.err);
-      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))];
+      const names = seriesNames(r.out);
       assert.deepEqual(names, ['0']);
     });
   });
@@ -163,7 +168,7 @@ describe('--series-column that leaves out three or more numeric ids sampled at e
       assert.match(r.err, /series "0" holds several series: machine "1", "2" and "3" take turns in it over the same time, one after another, each at its own offset \(3 series\); --series-column leaves machine out, which tells them apart: give --series-column machine,instance_index$/m);
       const ok = await mora([...base(file), '--series-column', 'machine,instance_index', '-f', 'json']);
       assert.equal(ok.code, 0, ok.err);
-      const names = [...new Set((JSON.parse(ok.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))].sort();
+      const names = seriesNames(ok.out).sort();
       assert.deepEqual(names, ['1/0', '2/0', '3/0']);
       // Four ids at 15 s offsets alike.
       writeFileSync(file, equalOffsets(4));
@@ -189,7 +194,7 @@ describe('--series-column that leaves out three or more numeric ids sampled at e
       writeFileSync(file, rows.join('\n') + '\n');
       const r = await mora([...base(file), '--series-column', 'instance_index', '-f', 'json']);
       assert.equal(r.code, 0, r.err);
-      const names = [...new Set((JSON.parse(r.out) as { perSeries: Array<{ series: string }> }).perSeries.map((s) => s.series))];
+      const names = seriesNames(r.out);
       assert.deepEqual(names, ['0']);
     });
   });
