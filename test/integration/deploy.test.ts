@@ -353,7 +353,7 @@ describe('deploy/: the kustomize base on a real API server, its shards as pods, 
     assert.equal(s1.globalModel?.outcome, 'fallback', JSON.stringify(s1.globalModel));
     assert.match(s1.globalModel?.reason ?? '', /no series with enough history/, 'the training failed, not RBAC');
     const a = ((await cp!.api('GET', cmPath)).metadata as Json).annotations as Record<string, string>;
-    assert.equal(a['mora.dev/global-lstm-state'], 'failed');
+    assert.equal(a['mora.dev/global-lstm-state'], 'failed', `the trainer's log:\n${first.err}`);
     assert.equal(a['mora.dev/global-lstm-holder'], `shard ${busy[0]}/${n}`);
     const second = await runPod(busy[1] ?? busy[0], kubeconfig, ['--model', 'lstm']);
     assert.equal(second.code, 0, `${second.err}\n${second.out}`);

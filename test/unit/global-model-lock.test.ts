@@ -189,6 +189,75 @@ describe('Shared global LSTM: the ConfigMap lock and lease (against FakeConfigMa
     assert.equal(api.stored!.metadata.annotations![ANNOTATIONS.reason], undefined, 'the old reason is cleared by the claim');
   });
 
+  it('a failed trainer\'s release survives a write that timed out, one that landed late, and its own heartbeat; another\'s claim is left alone', async () => {
+    const timeout = () => new KubeError('the Kubernetes API at https://127.0.0.1:6443 did not answer within 30 s', 'unreachable');
+    const slept: number[] = [];
+    const retry = { sleep: async (ms: number) => { slept.push(ms); } };
+    // 1. The first write times out before it lands: retried, released.
+    const api = new FakeConfigMapApi();
+    const claim = (await acquireGlobalModel(api, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    let fail = 1;
+    api.before = (call) => { if (call === 'replace' && fail-- > 0) throw timeout(); };
+    await releaseFailed(api, claim, 'no series with enough history', retry);
+    assert.equal(stateOf(api.stored!), 'failed');
+    assert.deepEqual(slept, [1000]);
+    // 2. The write lands but its answer times out: the fresh read shows it released, nothing written twice.
+    const late = new FakeConfigMapApi();
+    const claim2 = (await acquireGlobalModel(late, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    let landed = false;
+    const landing: ConfigMapApi = {
+      get: (n) => late.get(n), create: (c) => late.create(c),
+      replace: async (c) => { const r = await late.replace(c); if (!landed) { landed = true; throw timeout(); } return r; },
+    };
+    await releaseFailed(landing, claim2, 'no series with enough history', retry);
+    assert.equal(stateOf(late.stored!), 'failed');
+    assert.equal(late.calls.filter((c) => c === 'replace').length, 1);
+    // 3. A renewal of this holder's own landed after the claim it was given was read (409): retried on the fresh one.
+    const beat = new FakeConfigMapApi();
+    const claim3 = (await acquireGlobalModel(beat, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    await renewLease(beat, claim3, clock + 300_000);
+    await releaseFailed(beat, claim3, 'no series with enough history', retry);
+    assert.equal(stateOf(beat.stored!), 'failed');
+    assert.match(beat.stored!.metadata.annotations![ANNOTATIONS.reason], /no series with enough history/);
+    // 4. Taken over in between: the new holder's claim stays as it is.
+    const taken = new FakeConfigMapApi();
+    const claim4 = (await acquireGlobalModel(taken, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    clock += 700_000;
+    assert.equal((await acquireGlobalModel(taken, opts('shard 1/3'))).role, 'trainer');
+    const theirs = structuredClone(taken.stored);
+    await releaseFailed(taken, claim4, 'no series with enough history', retry);
+    assert.deepEqual(taken.stored, theirs);
+    // 5. Every attempt fails: the last failure is thrown (the caller says the others may wait).
+    const down = new FakeConfigMapApi();
+    const claim5 = (await acquireGlobalModel(down, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    down.before = (call) => { if (call === 'replace') throw timeout(); };
+    await assert.rejects(releaseFailed(down, claim5, 'x', retry), /did not answer within 30 s/);
+    assert.equal(down.calls.filter((c) => c === 'replace').length, 3);
+    assert.equal(stateOf(down.stored!), 'training');
+  });
+
+  it('a renewal whose answer timed out after it landed keeps the lease; a publish pinned to the claim before it still publishes', async () => {
+    const api = new FakeConfigMapApi();
+    const claim = (await acquireGlobalModel(api, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    let landed = false;
+    const landing: ConfigMapApi = {
+      get: (n) => api.get(n), create: (c) => api.create(c),
+      replace: async (c) => { const r = await api.replace(c); if (!landed) { landed = true; throw new KubeError('the Kubernetes API at https://127.0.0.1:6443 did not answer within 30 s', 'unreachable'); } return r; },
+    };
+    const renewed = await renewLease(landing, claim, clock + 200_000);
+    assert.equal(renewed.metadata.resourceVersion, api.stored!.metadata.resourceVersion, 'the claim to pin the next write to');
+    // The caller kept the claim from before the renewal: the publish meets its own heartbeat (409) and is pinned anew.
+    await publishOrRelease(api, claim, model);
+    assert.equal(stateOf(api.stored!), 'ready');
+    assert.equal(api.stored!.binaryData![GLOBAL_MODEL_KEY], model.artefact);
+    // Taken over: the renewal fails (the caller stops claiming it).
+    const gone = new FakeConfigMapApi();
+    const mine = (await acquireGlobalModel(gone, opts('shard 0/3')) as { cm: ConfigMapObject }).cm;
+    clock += 700_000;
+    await acquireGlobalModel(gone, opts('shard 1/3'));
+    await assert.rejects(renewLease(gone, mine, clock), /modified/);
+  });
+
   it('an artefact too large for a ConfigMap is refused before it is sent; other API errors are thrown to the caller', async () => {
     const api = new FakeConfigMapApi();
     const t = await acquireGlobalModel(api, opts('shard 0/3'));

@@ -23,7 +23,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Workload } from '../../core/workload';
 import type { DataSource } from '../../data/datasource';
 import {
-  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, publishOrRelease, releaseFailed, renewLease,
+  ANNOTATIONS, GLOBAL_MODEL_KEY, acquireGlobalModel, configMapApi, isConflict, publishOrRelease, releaseFailed, renewLease,
   type ConfigMapApi, type ConfigMapObject,
 } from '../../data/kube/global-model-lock';
 import { fnv1a32 } from '../../data/kube/vpa-shard';
@@ -201,7 +201,14 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
     const heartbeat = setInterval(() => {
       renewing = renewing.then(async () => {
         if (!claim || lost) return;
-        try { claim = await renewLease(api, claim, Date.now()); } catch (e) { lost = (e as Error).message.split('\n')[0]; }
+        try {
+          claim = await renewLease(api, claim, Date.now());
+        } catch (e) {
+          const message = (e as Error).message.split('\n')[0];
+          // Only a 409 says another shard holds it now; a timeout or a refused connection is tried again at the next beat.
+          if (isConflict(e)) lost = message;
+          else log(`mora in-cluster: ${holder} could not renew its lease on the global LSTM (${message}); trying again in ${Math.round(settings.leaseSeconds / 3)} s`);
+        }
       });
     }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
     let trained;
@@ -238,7 +245,11 @@ export async function sharedGlobalLstm(input: SharedModelInput): Promise<SharedM
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
     // The others should not wait out the lease for a training that already failed here.
-    if (claim) await releaseFailed(api!, claim, reason).catch(() => undefined);
+    if (claim) {
+      await releaseFailed(api!, claim, reason).catch((err: unknown) => {
+        log(`mora in-cluster: ${holder} could not mark the global LSTM as failed (${(err as Error).message.split('\n')[0]}); the other shards may wait for it until its lease (${settings.leaseSeconds} s) runs out`);
+      });
+    }
     // The model is in the cache only on success; make sure a half-written base is not used by the pipeline either.
     fs.rmSync(dir, { recursive: true, force: true });
     return fallback(reason);

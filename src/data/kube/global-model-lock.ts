@@ -76,7 +76,7 @@ export type LockDecision =
   | { role: 'reader'; cm: ConfigMapObject; waitedMs: number }
   | { role: 'fallback'; reason: string; waitedMs: number };
 
-const isConflict = (e: unknown) => (e as { kind?: string }).kind === 'conflict' || (e as { status?: number }).status === 409;
+export const isConflict = (e: unknown) => (e as { kind?: string }).kind === 'conflict' || (e as { status?: number }).status === 409;
 
 export function stateOf(cm: ConfigMapObject): LockState | undefined {
   const s = cm.metadata.annotations?.[ANNOTATIONS.state];
@@ -192,31 +192,93 @@ export async function publishGlobalModel(api: ConfigMapApi, claim: ConfigMapObje
 /**
  * The holder's heartbeat while it trains: renewed-at = now, pinned to its claim's resourceVersion, so a training longer
  * than the lease is not taken over; returns the new claim (publish pins that one). A 409 means the lease was taken over.
+ * A write that failed otherwise (a timeout: it may have landed) is followed by a fresh read: while the claim there is
+ * still this holder's, that is the claim to pin the next write to.
  */
 export async function renewLease(api: ConfigMapApi, claim: ConfigMapObject, now: number): Promise<ConfigMapObject> {
   const annotations = { ...(claim.metadata.annotations ?? {}), [ANNOTATIONS.renewedAt]: new Date(now).toISOString() };
-  return await api.replace({ ...claim, metadata: { ...claim.metadata, annotations } });
-}
-
-/**
- * The trainer's publish, and what it leaves when that fails. A 409 means the lease was taken over: the claim is no
- * longer this shard's and stays as the new holder has it. Any other failure (an API timeout, an artefact too large)
- * would leave the claim at state=training, and every other shard would wait out the lease (15 min by default) for a
- * model that is never coming: the claim is released as failed, so they fall back at once. Rethrows the failure.
- */
-export async function publishOrRelease(api: ConfigMapApi, claim: ConfigMapObject, model: PublishedModel): Promise<ConfigMapObject> {
   try {
-    return await publishGlobalModel(api, claim, model);
+    return await api.replace({ ...claim, metadata: { ...claim.metadata, annotations } });
   } catch (e) {
-    if (!isConflict(e)) await releaseFailed(api, claim, `trained but could not share it: ${(e as Error).message.split('\n')[0]}`).catch(() => undefined);
+    const fresh = await stillHeld(api, claim);
+    if (fresh) return fresh;
     throw e;
   }
 }
 
-/** A trainer that could not train says so (state=failed, the reason), so the others fall back now instead of waiting. */
-export async function releaseFailed(api: ConfigMapApi, claim: ConfigMapObject, reason: string): Promise<void> {
-  const annotations = { ...(claim.metadata.annotations ?? {}), [ANNOTATIONS.state]: 'failed', [ANNOTATIONS.reason]: reason.slice(0, 500) };
-  await api.replace({ ...claim, metadata: { ...claim.metadata, annotations } });
+/**
+ * The trainer's publish, and what it leaves when that fails. A 409 means the lease was taken over, unless the claim
+ * there is still this holder's (a heartbeat of its own landed after the claim it was given was read): then the publish
+ * is pinned to that one. Taken over, the claim stays as the new holder has it. Any other failure (an API timeout, an
+ * artefact too large) would leave the claim at state=training, and every other shard would wait out the lease (15 min
+ * by default) for a model that is never coming: the claim is released as failed, so they fall back at once. Rethrows
+ * the failure.
+ */
+export async function publishOrRelease(api: ConfigMapApi, claim: ConfigMapObject, model: PublishedModel): Promise<ConfigMapObject> {
+  let current = claim;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishGlobalModel(api, current, model);
+    } catch (e) {
+      if (isConflict(e)) {
+        const fresh = attempt === 1 ? await stillHeld(api, claim).catch(() => undefined) : undefined;
+        if (fresh) { current = fresh; continue; }
+      } else {
+        await releaseFailed(api, current, `trained but could not share it: ${(e as Error).message.split('\n')[0]}`).catch(() => undefined);
+      }
+      throw e;
+    }
+  }
+}
+
+/** The claim as it is now, when it is still `claim`'s holder's and training; else undefined. */
+async function stillHeld(api: ConfigMapApi, claim: ConfigMapObject): Promise<ConfigMapObject | undefined> {
+  const now = await api.get(GLOBAL_MODEL_CONFIGMAP);
+  return now && sameClaim(now, claim) && stateOf(now) === 'training' ? now : undefined;
+}
+
+/** Whether `cm` is still the claim `claim` made (same holder and claim time), whatever heartbeats came between. */
+function sameClaim(cm: ConfigMapObject, claim: ConfigMapObject): boolean {
+  const a = cm.metadata.annotations ?? {};
+  const b = claim.metadata.annotations ?? {};
+  return a[ANNOTATIONS.holder] === b[ANNOTATIONS.holder] && a[ANNOTATIONS.startedAt] === b[ANNOTATIONS.startedAt];
+}
+
+export interface ReleaseOptions {
+  /** Writes tried in all. Default 3. */
+  attempts?: number;
+  /** Before the n-th retry of a failed (not conflicting) write, n × this. ms. Default 1000. */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A trainer that could not train says so (state=failed, the reason), so the others fall back now instead of waiting.
+ * Without this every other shard waits out the lease (15 min by default) for a model that is never coming, so one
+ * failed write is not the end of it: a write that timed out (it may have landed) or met a 409 (a heartbeat of this
+ * holder's own landed after the claim it was given was read) is followed by a fresh read, and retried pinned to what
+ * is there as long as that is still this holder's training claim. Someone else's claim, or one already released, is
+ * left as it is. Throws the last failure when every attempt failed.
+ */
+export async function releaseFailed(api: ConfigMapApi, claim: ConfigMapObject, reason: string, opts: ReleaseOptions = {}): Promise<void> {
+  const attempts = opts.attempts ?? 3;
+  const backoffMs = opts.backoffMs ?? 1000;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let current = claim;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const annotations = { ...(current.metadata.annotations ?? {}), [ANNOTATIONS.state]: 'failed', [ANNOTATIONS.reason]: reason.slice(0, 500) };
+      await api.replace({ ...current, metadata: { ...current.metadata, annotations } });
+      return;
+    } catch (e) {
+      if (attempt >= attempts) throw e;
+      if (!isConflict(e)) await sleep(backoffMs * attempt);
+      let fresh: ConfigMapObject | undefined;
+      try { fresh = await stillHeld(api, claim); } catch { continue; } // unreadable too: try the write again as it was
+      if (!fresh) return; // taken over, deleted, or the write had landed
+      current = fresh;
+    }
+  }
 }
 
 /** The ConfigMap API of one namespace, through client-node; 404 on get → undefined; errors as KubeError. */
