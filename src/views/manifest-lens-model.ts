@@ -187,6 +187,8 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
   const hovers: HoverRegion[] = [];
   const missingRequests: MissingRequests[] = [];
   const all: ManifestChange[] = [];
+  /** The overlay notes of the changes in `all`, each once: the "apply all" tooltip lists them too. */
+  const allNotes = new Set<string>();
   /** Workloads whose replicas got their lens: a document, or an item of a `kind: List` document. */
   const replicasDone = new Set<string>();
   /** Each workload's containers (document/item → containers), and those with a recommendation. */
@@ -244,6 +246,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     } else if (change) {
       lenses.push({ line, title: 'Apply', tooltip: withNotes(`Set ${found.container}'s resources in this file (undoable)`, overlay), changes: [change], kind: 'apply' });
       all.push(change);
+      overlay?.notes.forEach((n) => allNotes.add(n));
     }
     hovers.push({ span: found.nameSpan, markdown });
     for (const v of [found.requests.cpu, found.requests.memory, found.limits.cpu, found.limits.memory]) {
@@ -296,6 +299,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
         } else {
           lenses.push({ line: found.replicas.span.line, title, tooltip: withNotes(rep.reason, overlay), changes: [change], kind: 'replicas' });
           all.push(change);
+          overlay?.notes.forEach((n) => allNotes.add(n));
         }
       }
     }
@@ -308,7 +312,7 @@ export function manifestView(text: string, lookup: RecommendationLookup, default
     if (unmatched.length) lenses.push(...unmatchedKindLenses(placed, options.recommendations(), defaultNamespace, options.file));
   }
   if (all.length > 1) {
-    lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: 'Apply every MOrA recommendation in this file as one undoable edit', changes: all, kind: 'file' });
+    lenses.unshift({ line: 0, title: `MOrA: apply all (${all.length} changes)`, tooltip: withNotes('Apply every MOrA recommendation in this file as one undoable edit', { notes: [...allNotes] }), changes: all, kind: 'file' });
   }
   // Lenses keep scan order within a line; VS Code sorts by line.
   return { scan, lenses, hovers, missingRequests, autoscalers: placedAutoscalers };
