@@ -5,7 +5,8 @@
  * only in the status bar item's tooltip and the second nowhere. Editor-free: what the cluster tree's context row says
  * (short, in its description; in full in its tooltip), the status item's tooltip, and which warnings are new (to be said
  * once in the output channel, a stopped target also as a notification). One instance per data source built: a Refresh
- * builds the source anew, so what still stands is said again then; a periodic refresh or a re-render does not.
+ * builds the source anew, so what still stands is said again then; a periodic refresh or a re-render does not. A target
+ * that recovers (a health answer without it) and stops again is said again: once per stop.
  */
 import type { SourceHealth } from '../data/datasource';
 
@@ -40,12 +41,15 @@ export class SourceWarnings {
   private readonly announced = new Set<string>();
 
   /**
-   * A health answer: its stale checks replace the last answer's (a target scraped again is no longer said). Returns
-   * whether what is shown changed. A failed or cancelled check changes nothing: it says nothing about staleness.
+   * A health answer: its stale checks replace the last answer's (a target scraped again is no longer said, and when it
+   * stops again that stop is new: announced again). Returns whether what is shown changed. A failed or cancelled check
+   * changes nothing: it says nothing about staleness.
    */
   health(h: SourceHealth): boolean {
     if (!h.ok || h.cancelled) return false;
     const next = (h.stale ?? []).map((text): SourceWarning => ({ kind: 'stale', context: staleContext(text), text }));
+    const standing = new Set(next.map(key));
+    for (const w of this.stale) if (!standing.has(key(w))) this.announced.delete(key(w));
     const changed = next.length !== this.stale.length || next.some((w, i) => w.text !== this.stale[i].text);
     this.stale = next;
     return changed;
@@ -64,7 +68,10 @@ export class SourceWarnings {
     return [...this.stale, ...this.notes];
   }
 
-  /** The warnings not yet announced by this instance, now marked announced (a target's new age is not new). */
+  /**
+   * The warnings not yet announced by this instance, now marked announced (a target's new age is not new; a target
+   * that stopped again after a health answer without it is).
+   */
   fresh(): SourceWarning[] {
     const out = this.all().filter((w) => !this.announced.has(key(w)));
     for (const w of out) this.announced.add(key(w));

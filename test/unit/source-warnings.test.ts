@@ -73,6 +73,34 @@ describe('Prometheus warnings in the editor: SourceWarnings', () => {
     assert.equal(next.fresh().length, 1);
   });
 
+  it('a target that stops, recovers and stops again is announced again: once per stop, not once per refresh', () => {
+    const w = new SourceWarnings();
+    w.health(healthy([stopped('20m00s')]));
+    assert.deepEqual(w.fresh().map((x) => x.text), [stopped('20m00s')]);
+    // Scraped again: no longer said; a failed check in between says nothing about it.
+    assert.equal(w.health(healthy()), true);
+    assert.deepEqual(w.fresh(), []);
+    assert.equal(w.health({ ok: false, message: 'Prometheus did not answer' }), false);
+    // Stopped again: a new stop, announced again (before: already announced by this source, so never said).
+    assert.equal(w.health(healthy([stopped('6m00s')])), true);
+    assert.deepEqual(w.fresh().map((x) => x.text), [stopped('6m00s')]);
+    // While it stays stopped, refreshes (a new age, the same answer, a failed check) announce nothing.
+    w.health(healthy([stopped('11m00s')]));
+    assert.deepEqual(w.fresh(), []);
+    w.health({ ok: false, cancelled: true, message: 'cancelled' });
+    w.health(healthy([stopped('16m00s')]));
+    assert.deepEqual(w.fresh(), []);
+    // Another target stopping is new on its own; its recovery does not make this one new; a split read stays said once.
+    w.health(healthy([stopped('21m00s'), stopped('5m00s', 'cAdvisor (context "staging")')]));
+    assert.deepEqual(w.fresh().map((x) => x.context), ['staging']);
+    w.note(SPLIT);
+    assert.equal(w.fresh().length, 1);
+    w.health(healthy([stopped('26m00s')]));
+    assert.deepEqual(w.fresh(), []);
+    assert.equal(w.note(SPLIT), false);
+    assert.deepEqual(w.fresh(), []);
+  });
+
   it('a stopped target is a notification and a log line; a split read a log line only (the numbers are whole)', () => {
     assert.deepEqual(announcement({ kind: 'stale', text: stopped('20m00s') }), { log: `warning: ${stopped('20m00s')}`, notify: `MOrA: ${stopped('20m00s')}` });
     assert.deepEqual(announcement({ kind: 'split', text: SPLIT }), { log: SPLIT });
