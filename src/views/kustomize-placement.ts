@@ -26,7 +26,7 @@ import type { Recommendation } from '../core/recommendation';
 import type { ManifestAutoscaler } from '../manifests/autoscalers';
 import type { ManifestChange, ManifestContainer } from '../manifests/types';
 import { KUSTOMIZATION_NAMES } from '../manifests/kustomization';
-import { inKustomizeNamespace, kustomizationAbove, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
+import { autoscalerPlacement, inKustomizeNamespace, kustomizationAbove, kustomizationsAbove, kustomizeNamespaces, type KustomizeNamespace } from '../cli/commands/kustomize-namespace';
 import { editedWorkloads, type OverlayRendering, OverlayRenderings, overlayVerdict } from '../cli/commands/kustomize-overlays';
 import { outsideConflict, outsideHolding, outsideReferences, type OutsideReferences } from '../cli/commands/kustomize-outside';
 import { repoKustomizations } from '../cli/commands/kustomize-repo';
@@ -183,25 +183,12 @@ export function kustomizePlacement(file: string, text: string, root?: string, se
   // The namespace an edit's recommendation matched in, as the CLI compares it (apply-to-manifests.ts: targetNamespace).
   const targetNamespace = (change: ManifestChange, defaultNamespace: string) =>
     inKustomizeNamespace({ namespace: change.target.namespace ?? null }, namespace).namespace ?? defaultNamespace;
-  // Other files' namespaces (their autoscalers'), each read once.
-  const others = new Map<string, KustomizeNamespace | undefined>();
-  const namespaceOf = (abs: string): KustomizeNamespace | undefined => {
-    if (abs === resolve(file)) return namespace;
-    if (!others.has(abs)) {
-      try {
-        others.set(abs, kustomizeNamespaces([abs]).get(abs));
-      } catch {
-        others.set(abs, undefined);
-      }
-    }
-    return others.get(abs);
-  };
+  // Other files' namespaces (their autoscalers'), each read once, as the CLI places them (an unreadable one: as it is).
+  const placeAutoscaler = autoscalerPlacement(namespace ? new Map([[resolve(file), namespace]]) : new Map(), [resolve(file)],
+    { folderRelative: true, tolerant: true });
   return {
     namespace,
-    placeAutoscaler(a) {
-      if (a.overlay) return a;
-      return inKustomizeNamespace(a, namespaceOf(a.file === undefined ? resolve(file) : resolve(dirname(file), a.file)));
-    },
+    placeAutoscaler: (a) => placeAutoscaler(a, file),
     overlays(changes, containers, find, defaultNamespace) {
       const r = changes.length ? roots() : null;
       if (!r) return { notes: [] };

@@ -45,23 +45,44 @@ interface PlaceableAutoscaler {
   overlay?: unknown;
 }
 
+/** How autoscalerPlacement reads an autoscaler's file (the editor's placement: kustomize-placement.ts). */
+export interface AutoscalerPlacementOptions {
+  /**
+   * True: an autoscaler's `file` is relative to the folder of the workload's file, and both are resolved to absolute
+   * paths (as `known` and `read` name them); false (the CLI's): paths as given.
+   */
+  folderRelative?: boolean;
+  /** True: a kustomization that cannot be read leaves the autoscalers of that file as they are (never throws). */
+  tolerant?: boolean;
+}
+
 /**
  * A function placing an autoscaler (an HPA, a KEDA ScaledObject) found for the workloads of `file` in the namespace
  * kustomize renders it in: that of the kustomization listing its own file (inKustomizeNamespace), read once per file;
  * an overlay's as it is. `known`: the namespaces already read (kustomizeNamespaces of the files given), for
  * `read`, the files they were read for; another file is read alone. What `manifests apply --replicas` and `recommend
- * --apply-to --replicas` compare the workload, placed the same way, with.
+ * --apply-to --replicas` compare the workload, placed the same way, with, and the editor's lenses too (`options`).
  */
-export function autoscalerPlacement(known: ReadonlyMap<string, KustomizeNamespace> = new Map(), read: Iterable<string> = known.keys()):
-  <A extends PlaceableAutoscaler>(a: A, file: string) => A {
+export function autoscalerPlacement(known: ReadonlyMap<string, KustomizeNamespace> = new Map(), read: Iterable<string> = known.keys(),
+  options: AutoscalerPlacementOptions = {}): <A extends PlaceableAutoscaler>(a: A, file: string) => A {
   const namespaces = new Map(known);
   const looked = new Set(read);
   const of = (file: string): KustomizeNamespace | undefined => {
-    if (!looked.has(file)) for (const [f, kns] of kustomizeNamespaces([file])) namespaces.set(f, kns);
-    looked.add(file);
+    if (!looked.has(file)) {
+      try {
+        for (const [f, kns] of kustomizeNamespaces([file])) namespaces.set(f, kns);
+      } catch (e) {
+        if (!options.tolerant) throw e;
+      }
+      looked.add(file);
+    }
     return namespaces.get(file);
   };
-  return (a, file) => (a.overlay ? a : inKustomizeNamespace(a, of(a.file ?? file)));
+  const fileOf = (a: PlaceableAutoscaler, file: string): string => {
+    if (!options.folderRelative) return a.file ?? file;
+    return a.file === undefined ? resolve(file) : resolve(dirname(file), a.file);
+  };
+  return (a, file) => (a.overlay ? a : inKustomizeNamespace(a, of(fileOf(a, file))));
 }
 
 /** A file read, or an inline patch holder, as the repeated-target check holds its workloads (patch-holders.ts). */
